@@ -1,0 +1,134 @@
+//! The local housing authorities a deployment serves, and how a referral
+//! names one.
+
+use super::address::EmailAddress;
+use super::case_ref::ShortCode;
+use super::field::normalise_label;
+use serde::{Deserialize, Serialize};
+
+/// A named person at an email address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub email: EmailAddress,
+}
+
+/// One local housing authority as Annex A describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authority {
+    pub name: String,
+    pub code: ShortCode,
+    /// Other names referrers use, such as `Southend-on-Sea`.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The Duty to Refer inbox.
+    pub inbox: EmailAddress,
+    pub operational_lead: Contact,
+    pub dispute_contact: Contact,
+}
+
+/// Every authority of the deployment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Authorities(Vec<Authority>);
+
+const COUNCIL_WORDS: [&str; 8] = [
+    "borough council",
+    "district council",
+    "city council",
+    "county council",
+    "council",
+    "city",
+    "borough",
+    "district",
+];
+
+impl Authorities {
+    pub fn new(list: Vec<Authority>) -> Self {
+        Authorities(list)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Authority> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn by_code(&self, code: &str) -> Option<&Authority> {
+        self.0.iter().find(|a| a.code.as_str().eq_ignore_ascii_case(code))
+    }
+
+    /// Matches what a referrer wrote: `Colchester`, `Colchester Borough
+    /// Council`, `colchester city council`, or a configured alias.
+    pub fn by_name(&self, written: &str) -> Option<&Authority> {
+        let wanted = strip_council_words(&normalise_label(written));
+        if wanted.is_empty() {
+            return None;
+        }
+        self.0.iter().find(|a| {
+            std::iter::once(&a.name)
+                .chain(a.aliases.iter())
+                .any(|n| strip_council_words(&normalise_label(n)) == wanted)
+        })
+    }
+
+    /// The authority whose Duty to Refer inbox this is.
+    pub fn by_inbox(&self, address: &EmailAddress) -> Option<&Authority> {
+        self.0.iter().find(|a| &a.inbox == address)
+    }
+}
+
+fn strip_council_words(name: &str) -> String {
+    let mut name = name.trim().to_string();
+    if let Some(rest) = name.strip_prefix("the ") {
+        name = rest.to_string();
+    }
+    for word in COUNCIL_WORDS {
+        if let Some(rest) = name.strip_suffix(word) {
+            if rest.ends_with(' ') {
+                return rest.trim().to_string();
+            }
+        }
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn colchester() -> Authority {
+        let email = |s: &str| EmailAddress::parse(s).expect("valid");
+        Authority {
+            name: "Colchester".into(),
+            code: ShortCode::parse("COL").expect("valid"),
+            aliases: vec![],
+            inbox: email("dutytorefer@colchester.gov.uk"),
+            operational_lead: Contact {
+                name: "Lead".into(),
+                email: email("lead@colchester.gov.uk"),
+            },
+            dispute_contact: Contact {
+                name: "Senior".into(),
+                email: email("senior@colchester.gov.uk"),
+            },
+        }
+    }
+
+    #[test]
+    fn names_match_with_or_without_council_words() {
+        let all = Authorities::new(vec![colchester()]);
+        for written in ["Colchester", "Colchester Borough Council", "colchester city council", "COLCHESTER."] {
+            assert!(all.by_name(written).is_some(), "{written}");
+        }
+        assert!(all.by_name("Council").is_none());
+        assert!(all.by_name("Norwich City Council").is_none());
+        let inbox = EmailAddress::parse("DutyToRefer@Colchester.gov.uk").expect("valid");
+        assert!(all.by_inbox(&inbox).is_some());
+    }
+}

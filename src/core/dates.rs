@@ -1,0 +1,165 @@
+//! British dates as referrers write them: day first, two-digit years read
+//! against the message's own date, impossible dates refused rather than guessed.
+
+use chrono::{Datelike, NaiveDate};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// What the date is of; a date of birth is never in the future.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateRole {
+    Birth,
+    Event,
+}
+
+static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d])(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*([/.\-])\s*(\d{4}|\d{2})(?:$|[^\d])")
+        .expect("static pattern")
+});
+static ISO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d])(\d{4})-(\d{1,2})-(\d{1,2})(?:$|[^\d])").expect("static pattern")
+});
+static WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:^|[^\w])(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})\.?,?\s+(\d{4}|\d{2})(?:$|[^\d])",
+    )
+    .expect("static pattern")
+});
+
+/// Reads a date written the British way. `reference` is the date the message
+/// was sent, against which two-digit years are placed.
+pub fn parse_british_date(text: &str, reference: NaiveDate, role: DateRole) -> Option<NaiveDate> {
+    let text = text.trim();
+    let (day, month, year_text) = if let Some(c) = ISO.captures(text) {
+        let date = NaiveDate::from_ymd_opt(
+            c[1].parse().ok()?,
+            c[2].parse().ok()?,
+            c[3].parse().ok()?,
+        )?;
+        return accept(date, reference, role);
+    } else if let Some(c) = NUMERIC.captures(text) {
+        if c[2] != c[4] {
+            return None;
+        }
+        (c[1].parse::<u32>().ok()?, c[3].parse::<u32>().ok()?, c[5].to_string())
+    } else if let Some(c) = WORDS.captures(text) {
+        (c[1].parse::<u32>().ok()?, month_from_name(&c[2])?, c[3].to_string())
+    } else {
+        return None;
+    };
+    let year = if year_text.len() == 2 {
+        resolve_two_digit_year(year_text.parse().ok()?, day, month, reference, role)?
+    } else {
+        year_text.parse().ok()?
+    };
+    accept(NaiveDate::from_ymd_opt(year, month, day)?, reference, role)
+}
+
+fn accept(date: NaiveDate, reference: NaiveDate, role: DateRole) -> Option<NaiveDate> {
+    if !(1900..=2200).contains(&date.year()) {
+        return None;
+    }
+    if role == DateRole::Birth && date > reference {
+        return None;
+    }
+    Some(date)
+}
+
+/// The year ending in `yy` nearest to the reference year; for a date of
+/// birth, the nearest one that is not in the future.
+fn resolve_two_digit_year(
+    yy: i32,
+    day: u32,
+    month: u32,
+    reference: NaiveDate,
+    role: DateRole,
+) -> Option<i32> {
+    let century = reference.year() - reference.year().rem_euclid(100);
+    let nearest = [century - 100 + yy, century + yy, century + 100 + yy]
+        .into_iter()
+        .min_by_key(|y| (y - reference.year()).abs())?;
+    if role == DateRole::Birth {
+        // Compare whole dates: a birthday later this year is still in the future.
+        let candidate = NaiveDate::from_ymd_opt(nearest, month, day);
+        if candidate.is_none_or(|d| d > reference) {
+            return Some(nearest - 100);
+        }
+    }
+    Some(nearest)
+}
+
+fn month_from_name(name: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let name = name.to_ascii_lowercase();
+    if name.len() < 3 {
+        return None;
+    }
+    let name = if name == "sept" { "sep".to_string() } else { name };
+    MONTHS
+        .iter()
+        .position(|m| m.starts_with(&name))
+        .map(|i| i as u32 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+    }
+
+    const SENT: fn() -> NaiveDate = || d(2026, 11, 16);
+
+    #[test]
+    fn every_accepted_format_reads_day_first() {
+        for text in [
+            "03/04/2027",
+            "3/4/27",
+            "03-04-2027",
+            "03.04.2027",
+            "2027-04-03",
+            "3 April 2027",
+            "3rd Apr 2027",
+            "Saturday 3 April 2027",
+            "Saturday, 3rd of April, 2027",
+        ] {
+            assert_eq!(
+                parse_british_date(text, SENT(), DateRole::Event),
+                Some(d(2027, 4, 3)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn two_digit_years() {
+        assert_eq!(parse_british_date("04/05/83", SENT(), DateRole::Birth), Some(d(1983, 5, 4)));
+        assert_eq!(parse_british_date("01/01/30", SENT(), DateRole::Birth), Some(d(1930, 1, 1)));
+        assert_eq!(parse_british_date("01/01/30", SENT(), DateRole::Event), Some(d(2030, 1, 1)));
+        // Born on 1 December: 2026-12-01 is after the message, so 1926.
+        assert_eq!(parse_british_date("01/12/26", SENT(), DateRole::Birth), Some(d(1926, 12, 1)));
+        assert_eq!(parse_british_date("01/11/26", SENT(), DateRole::Birth), Some(d(2026, 11, 1)));
+    }
+
+    #[test]
+    fn impossible_and_unreadable_dates_are_refused() {
+        for text in ["31/02/1990", "TBC", "March 2027", "12/13/2020", "1/2-2020", "32 Jan 2020"] {
+            assert_eq!(parse_british_date(text, SENT(), DateRole::Event), None, "{text}");
+        }
+        assert_eq!(parse_british_date("01/01/2030", SENT(), DateRole::Birth), None);
+    }
+}

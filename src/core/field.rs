@@ -1,0 +1,262 @@
+//! The labels of the standard referral form and what kind of value each takes.
+
+/// One field of the referral form (contract v1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    ReferralType,
+    FullName,
+    DateOfBirth,
+    PrisonNumber,
+    Crn,
+    CurrentLocation,
+    CustodyStatus,
+    ExpectedReleaseDate,
+    Consent,
+    PersonPhone,
+    PersonEmail,
+    CurrentAccommodation,
+    RoughSleepingRisk,
+    ExistingTenancy,
+    HomelessnessReason,
+    Lha,
+    LocalConnection,
+    LocalConnectionDetails,
+    NoConnectionReason,
+    PhysicalHealth,
+    MentalHealth,
+    RiskToOthers,
+    RiskToSelf,
+    ReferringAgency,
+    ReferrerName,
+    ReferrerEmail,
+    ReferrerPhone,
+    CaseLeadName,
+    CaseLeadEmail,
+    CaseLeadPhone,
+}
+
+/// How a field's value is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// One line of free text.
+    Line,
+    /// Free text that may continue on the following lines.
+    Paragraph,
+    Date,
+    Boolean,
+    Email,
+    Phone,
+    /// A value from a fixed list (referral type, custody status, local connection, ...).
+    Choice,
+    /// An identifier with a fixed shape (prison number, CRN).
+    Identifier,
+}
+
+impl Field {
+    /// Every field, in the order of the form (and of the contract's table).
+    pub const ALL: [Field; 30] = [
+        Field::ReferralType,
+        Field::FullName,
+        Field::DateOfBirth,
+        Field::PrisonNumber,
+        Field::Crn,
+        Field::CurrentLocation,
+        Field::CustodyStatus,
+        Field::ExpectedReleaseDate,
+        Field::Consent,
+        Field::PersonPhone,
+        Field::PersonEmail,
+        Field::CurrentAccommodation,
+        Field::RoughSleepingRisk,
+        Field::ExistingTenancy,
+        Field::HomelessnessReason,
+        Field::Lha,
+        Field::LocalConnection,
+        Field::LocalConnectionDetails,
+        Field::NoConnectionReason,
+        Field::PhysicalHealth,
+        Field::MentalHealth,
+        Field::RiskToOthers,
+        Field::RiskToSelf,
+        Field::ReferringAgency,
+        Field::ReferrerName,
+        Field::ReferrerEmail,
+        Field::ReferrerPhone,
+        Field::CaseLeadName,
+        Field::CaseLeadEmail,
+        Field::CaseLeadPhone,
+    ];
+
+    /// The key in the JSON contract and in the store.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::ReferralType => "referral_type",
+            Field::FullName => "full_name",
+            Field::DateOfBirth => "date_of_birth",
+            Field::PrisonNumber => "prison_number",
+            Field::Crn => "crn",
+            Field::CurrentLocation => "current_location",
+            Field::CustodyStatus => "custody_status",
+            Field::ExpectedReleaseDate => "expected_release_date",
+            Field::Consent => "consent",
+            Field::PersonPhone => "person_phone",
+            Field::PersonEmail => "person_email",
+            Field::CurrentAccommodation => "current_accommodation",
+            Field::RoughSleepingRisk => "rough_sleeping_risk",
+            Field::ExistingTenancy => "existing_tenancy",
+            Field::HomelessnessReason => "homelessness_reason",
+            Field::Lha => "lha",
+            Field::LocalConnection => "local_connection",
+            Field::LocalConnectionDetails => "local_connection_details",
+            Field::NoConnectionReason => "no_connection_reason",
+            Field::PhysicalHealth => "physical_health",
+            Field::MentalHealth => "mental_health",
+            Field::RiskToOthers => "risk_to_others",
+            Field::RiskToSelf => "risk_to_self",
+            Field::ReferringAgency => "referring_agency",
+            Field::ReferrerName => "referrer_name",
+            Field::ReferrerEmail => "referrer_email",
+            Field::ReferrerPhone => "referrer_phone",
+            Field::CaseLeadName => "case_lead_name",
+            Field::CaseLeadEmail => "case_lead_email",
+            Field::CaseLeadPhone => "case_lead_phone",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.key() == key)
+    }
+
+    /// The label as the form prints it; replies name fields by this.
+    pub fn label(self) -> &'static str {
+        self.labels()[0]
+    }
+
+    /// The label first, then its aliases.
+    pub fn labels(self) -> &'static [&'static str] {
+        match self {
+            Field::ReferralType => &["Referral type"],
+            Field::FullName => &["Full name", "Name", "Name of person", "Person's name"],
+            Field::DateOfBirth => &["Date of birth", "DOB"],
+            Field::PrisonNumber => &["Prison number", "NOMIS number", "NOMS number"],
+            Field::Crn => &["CRN", "Case reference number", "nDelius CRN"],
+            Field::CurrentLocation => &["Current location", "Establishment", "Prison"],
+            Field::CustodyStatus => &["Custody status"],
+            Field::ExpectedReleaseDate => &["Expected release date", "Release date", "EDR", "CRD"],
+            Field::Consent => &["Consent to referral", "Consent given", "Consent"],
+            Field::PersonPhone => &["Contact phone", "Person's phone"],
+            Field::PersonEmail => &["Contact email", "Person's email"],
+            Field::CurrentAccommodation => &["Current accommodation"],
+            Field::RoughSleepingRisk => &["At risk of rough sleeping", "Rough sleeping risk"],
+            Field::ExistingTenancy => &["Existing tenancy or mortgage"],
+            Field::HomelessnessReason => &["Reason at risk of homelessness", "Reason for referral"],
+            Field::Lha => &["Local housing authority", "LHA", "Council referred to"],
+            Field::LocalConnection => &["Local connection"],
+            Field::LocalConnectionDetails => &["Local connection details"],
+            Field::NoConnectionReason => &["Reason for referral without local connection"],
+            Field::PhysicalHealth => &["Physical health"],
+            Field::MentalHealth => &["Mental health"],
+            Field::RiskToOthers => &["Risk to others", "MAPPA level", "Risk"],
+            Field::RiskToSelf => &["Risk to self"],
+            Field::ReferringAgency => &["Referring agency", "Agency", "Organisation"],
+            Field::ReferrerName => &["Referrer name", "Referred by"],
+            Field::ReferrerEmail => &["Referrer email"],
+            Field::ReferrerPhone => &["Referrer phone", "Referrer telephone"],
+            Field::CaseLeadName => &["Case lead name", "Offender manager", "Probation practitioner"],
+            Field::CaseLeadEmail => &["Case lead email"],
+            Field::CaseLeadPhone => &["Case lead phone"],
+        }
+    }
+
+    pub fn value_kind(self) -> ValueKind {
+        use Field::*;
+        match self {
+            DateOfBirth | ExpectedReleaseDate => ValueKind::Date,
+            Consent | RoughSleepingRisk | ExistingTenancy => ValueKind::Boolean,
+            PersonEmail | ReferrerEmail | CaseLeadEmail => ValueKind::Email,
+            PersonPhone | ReferrerPhone | CaseLeadPhone => ValueKind::Phone,
+            ReferralType | CustodyStatus | LocalConnection | Lha => ValueKind::Choice,
+            PrisonNumber | Crn => ValueKind::Identifier,
+            CurrentAccommodation | HomelessnessReason | LocalConnectionDetails
+            | NoConnectionReason | PhysicalHealth | MentalHealth | RiskToOthers | RiskToSelf => {
+                ValueKind::Paragraph
+            }
+            FullName | CurrentLocation | ReferringAgency | ReferrerName | CaseLeadName => {
+                ValueKind::Line
+            }
+        }
+    }
+
+    /// Recognises a label written any of the ways the contract allows.
+    pub fn from_label(text: &str) -> Option<Field> {
+        let wanted = normalise_label(text);
+        if wanted.is_empty() {
+            return None;
+        }
+        LABEL_INDEX
+            .iter()
+            .find(|(label, _)| *label == wanted)
+            .map(|(_, field)| *field)
+    }
+}
+
+/// Lower case, letters and digits only, single spaces: `D.O.B.` and `DOB`
+/// both become `dob`, `Person’s name *` becomes `persons name`.
+pub fn normalise_label(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else if c.is_whitespace() || c == '-' || c == '_' || c == '/' {
+            pending_space = true;
+        }
+        // Other punctuation (dots, apostrophes, asterisks, brackets) is dropped
+        // without splitting words: `D.O.B.` reads as `dob`.
+    }
+    out
+}
+
+static LABEL_INDEX: std::sync::LazyLock<Vec<(String, Field)>> = std::sync::LazyLock::new(|| {
+    let mut index = Vec::new();
+    for field in Field::ALL {
+        for label in field.labels() {
+            index.push((normalise_label(label), field));
+        }
+    }
+    index
+});
+
+/// The longest label, in normalised characters; lines longer than this plus a
+/// value separator cannot be a bare label.
+pub fn longest_label_len() -> usize {
+    LABEL_INDEX.iter().map(|(l, _)| l.len()).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_match_regardless_of_case_punctuation_and_asterisk() {
+        assert_eq!(Field::from_label("D.O.B."), Some(Field::DateOfBirth));
+        assert_eq!(Field::from_label("  date of BIRTH * "), Some(Field::DateOfBirth));
+        assert_eq!(Field::from_label("Person’s name"), Some(Field::FullName));
+        assert_eq!(Field::from_label("nDelius CRN"), Some(Field::Crn));
+        assert_eq!(Field::from_label("Referrer  telephone"), Some(Field::ReferrerPhone));
+        assert_eq!(Field::from_label("Kind regards"), None);
+        assert_eq!(Field::from_label(""), None);
+    }
+
+    #[test]
+    fn every_key_round_trips() {
+        for f in Field::ALL {
+            assert_eq!(Field::from_key(f.key()), Some(f));
+            assert_eq!(Field::from_label(f.label()), Some(f));
+        }
+    }
+}

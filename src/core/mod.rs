@@ -1,0 +1,11 @@
+//! The domain core: referrals, the form, dates, authorities and the rules
+//! that judge a message. Pure values and functions; nothing here performs I/O.
+
+pub mod address;
+pub mod authority;
+pub mod case_ref;
+pub mod classify;
+pub mod dates;
+pub mod field;
+pub mod form;
+pub mod referral;

@@ -1,0 +1,518 @@
+//! The referral as typed values, and the rules that make one complete,
+//! incomplete or refused for want of consent.
+
+use super::address::EmailAddress;
+use super::authority::{Authorities, Authority};
+use super::dates::{parse_british_date, DateRole};
+use super::field::Field;
+use super::form::FormReading;
+use chrono::NaiveDate;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralType {
+    DutyToRefer,
+    KeepAccommodation,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustodyStatus {
+    Remand,
+    Sentenced,
+    Community,
+    Released,
+}
+
+/// The local connection grounds of Housing Act 1996 s.199.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalConnection {
+    Resident,
+    Employed,
+    Family,
+    SpecialCircumstances,
+}
+
+/// A telephone number as written; it holds at least six digits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    pub fn parse(text: &str) -> Option<Self> {
+        let digits = text.chars().filter(|c| c.is_ascii_digit()).count();
+        (digits >= 6).then(|| PhoneNumber(text.trim().to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Everything the form can say. Empty fields are `None`; a referral that
+/// answered `none` for local connection has `Some(vec![])`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referral {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub referral_type: Option<ReferralType>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub full_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub date_of_birth: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub prison_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub crn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub current_location: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub custody_status: Option<CustodyStatus>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expected_release_date: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub consent: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub person_phone: Option<PhoneNumber>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub person_email: Option<EmailAddress>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub current_accommodation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rough_sleeping_risk: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub existing_tenancy: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub homelessness_reason: Option<String>,
+    /// The configured name of the authority referred to.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub lha: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub local_connection: Option<Vec<LocalConnection>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub local_connection_details: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub no_connection_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub physical_health: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mental_health: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub risk_to_others: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub risk_to_self: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub referring_agency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub referrer_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub referrer_email: Option<EmailAddress>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub referrer_phone: Option<PhoneNumber>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub case_lead_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub case_lead_email: Option<EmailAddress>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub case_lead_phone: Option<PhoneNumber>,
+}
+
+/// What the referral amounts to under the contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Complete,
+    Incomplete,
+    NoConsent,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Complete => "complete",
+            Outcome::Incomplete => "incomplete",
+            Outcome::NoConsent => "no_consent",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "complete" => Some(Outcome::Complete),
+            "incomplete" => Some(Outcome::Incomplete),
+            "no_consent" => Some(Outcome::NoConsent),
+            _ => None,
+        }
+    }
+}
+
+/// A referral as read from a message, with what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadReferral {
+    pub referral: Referral,
+    pub outcome: Outcome,
+    /// Required fields that are empty, in form order.
+    pub missing: Vec<Field>,
+    /// Fields whose value could not be read, in form order.
+    pub invalid: Vec<Field>,
+}
+
+/// What the reading of values depends on beyond the form itself.
+pub struct ReadingContext<'a> {
+    /// When the message was sent, in the UK: two-digit years are placed
+    /// against it and a date of birth may not be after it.
+    pub sent_on: NaiveDate,
+    pub authorities: &'a Authorities,
+    /// The authority whose inbox received the message.
+    pub receiving_authority: Option<&'a Authority>,
+}
+
+static PRISON_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Z]\d{4}[A-Z]{2}$").expect("static pattern"));
+static CRN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Z]\d{6}$").expect("static pattern"));
+
+/// Types every value of a form reading and judges the outcome.
+pub fn interpret(reading: &FormReading, ctx: &ReadingContext<'_>) -> ReadReferral {
+    let mut r = Referral::default();
+    let mut invalid = Vec::new();
+    for (&field, raw) in &reading.values {
+        if set_field(&mut r, field, raw, ctx).is_none() {
+            invalid.push(field);
+        }
+    }
+    if r.lha.is_none() && !invalid.contains(&Field::Lha) {
+        r.lha = ctx.receiving_authority.map(|a| a.name.clone());
+    }
+    invalid.sort();
+    let missing: Vec<Field> = Field::ALL
+        .into_iter()
+        .filter(|&f| is_required(f, &r) && !is_present(f, &r) && !invalid.contains(&f))
+        .collect();
+    let outcome = if r.consent != Some(true) {
+        Outcome::NoConsent
+    } else if missing.is_empty() && !invalid.iter().any(|&f| is_required(f, &r)) {
+        Outcome::Complete
+    } else {
+        Outcome::Incomplete
+    };
+    ReadReferral {
+        referral: r,
+        outcome,
+        missing,
+        invalid,
+    }
+}
+
+/// Whether the contract requires a field, given what else the referral says.
+pub fn is_required(field: Field, r: &Referral) -> bool {
+    use Field::*;
+    match field {
+        ReferralType | FullName | DateOfBirth | CustodyStatus | Consent | HomelessnessReason
+        | LocalConnection | ReferringAgency | ReferrerName | ReferrerEmail | ReferrerPhone => true,
+        ExpectedReleaseDate => r.custody_status == Some(super::referral::CustodyStatus::Sentenced),
+        NoConnectionReason => r.local_connection.as_ref().is_some_and(|l| l.is_empty()),
+        _ => false,
+    }
+}
+
+fn is_present(field: Field, r: &Referral) -> bool {
+    use Field::*;
+    match field {
+        ReferralType => r.referral_type.is_some(),
+        FullName => r.full_name.is_some(),
+        DateOfBirth => r.date_of_birth.is_some(),
+        PrisonNumber => r.prison_number.is_some(),
+        Crn => r.crn.is_some(),
+        CurrentLocation => r.current_location.is_some(),
+        CustodyStatus => r.custody_status.is_some(),
+        ExpectedReleaseDate => r.expected_release_date.is_some(),
+        Consent => r.consent.is_some(),
+        PersonPhone => r.person_phone.is_some(),
+        PersonEmail => r.person_email.is_some(),
+        CurrentAccommodation => r.current_accommodation.is_some(),
+        RoughSleepingRisk => r.rough_sleeping_risk.is_some(),
+        ExistingTenancy => r.existing_tenancy.is_some(),
+        HomelessnessReason => r.homelessness_reason.is_some(),
+        Lha => r.lha.is_some(),
+        LocalConnection => r.local_connection.is_some(),
+        LocalConnectionDetails => r.local_connection_details.is_some(),
+        NoConnectionReason => r.no_connection_reason.is_some(),
+        PhysicalHealth => r.physical_health.is_some(),
+        MentalHealth => r.mental_health.is_some(),
+        RiskToOthers => r.risk_to_others.is_some(),
+        RiskToSelf => r.risk_to_self.is_some(),
+        ReferringAgency => r.referring_agency.is_some(),
+        ReferrerName => r.referrer_name.is_some(),
+        ReferrerEmail => r.referrer_email.is_some(),
+        ReferrerPhone => r.referrer_phone.is_some(),
+        CaseLeadName => r.case_lead_name.is_some(),
+        CaseLeadEmail => r.case_lead_email.is_some(),
+        CaseLeadPhone => r.case_lead_phone.is_some(),
+    }
+}
+
+/// Stores one typed value; `None` when the text cannot be read as that field.
+fn set_field(r: &mut Referral, field: Field, raw: &str, ctx: &ReadingContext<'_>) -> Option<()> {
+    use Field::*;
+    let text = || Some(raw.to_string());
+    match field {
+        ReferralType => r.referral_type = Some(referral_type(raw)?),
+        FullName => r.full_name = text(),
+        DateOfBirth => {
+            r.date_of_birth = Some(parse_british_date(raw, ctx.sent_on, DateRole::Birth)?)
+        }
+        PrisonNumber => r.prison_number = Some(identifier(raw, &PRISON_NUMBER)?),
+        Crn => r.crn = Some(identifier(raw, &CRN)?),
+        CurrentLocation => r.current_location = text(),
+        CustodyStatus => r.custody_status = Some(custody_status(raw)?),
+        ExpectedReleaseDate => {
+            r.expected_release_date =
+                Some(parse_british_date(raw, ctx.sent_on, DateRole::Event)?)
+        }
+        Consent => r.consent = Some(yes_no(raw)?),
+        PersonPhone => r.person_phone = Some(PhoneNumber::parse(raw)?),
+        PersonEmail => r.person_email = Some(EmailAddress::find_in(raw)?),
+        CurrentAccommodation => r.current_accommodation = text(),
+        RoughSleepingRisk => r.rough_sleeping_risk = Some(yes_no(raw)?),
+        ExistingTenancy => r.existing_tenancy = Some(yes_no(raw)?),
+        HomelessnessReason => r.homelessness_reason = text(),
+        Lha => r.lha = Some(ctx.authorities.by_name(raw)?.name.clone()),
+        LocalConnection => r.local_connection = Some(local_connection(raw)?),
+        LocalConnectionDetails => r.local_connection_details = text(),
+        NoConnectionReason => r.no_connection_reason = text(),
+        PhysicalHealth => r.physical_health = text(),
+        MentalHealth => r.mental_health = text(),
+        RiskToOthers => r.risk_to_others = text(),
+        RiskToSelf => r.risk_to_self = text(),
+        ReferringAgency => r.referring_agency = text(),
+        ReferrerName => r.referrer_name = text(),
+        ReferrerEmail => r.referrer_email = Some(EmailAddress::find_in(raw)?),
+        ReferrerPhone => r.referrer_phone = Some(PhoneNumber::parse(raw)?),
+        CaseLeadName => r.case_lead_name = text(),
+        CaseLeadEmail => r.case_lead_email = Some(EmailAddress::find_in(raw)?),
+        CaseLeadPhone => r.case_lead_phone = Some(PhoneNumber::parse(raw)?),
+    }
+    Some(())
+}
+
+fn words(raw: &str) -> String {
+    raw.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn referral_type(raw: &str) -> Option<ReferralType> {
+    match words(raw).as_str() {
+        "duty to refer" => Some(ReferralType::DutyToRefer),
+        "help to keep accommodation" | "save accommodation" | "tenancy sustainment" => {
+            Some(ReferralType::KeepAccommodation)
+        }
+        _ => None,
+    }
+}
+
+fn custody_status(raw: &str) -> Option<CustodyStatus> {
+    match words(raw).as_str() {
+        "remand" => Some(CustodyStatus::Remand),
+        "sentenced" => Some(CustodyStatus::Sentenced),
+        "community" => Some(CustodyStatus::Community),
+        "released" => Some(CustodyStatus::Released),
+        _ => None,
+    }
+}
+
+/// The first word decides: `Yes - signed form held` is yes.
+fn yes_no(raw: &str) -> Option<bool> {
+    let first = raw
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())?
+        .to_lowercase();
+    match first.as_str() {
+        "yes" | "y" | "true" => Some(true),
+        "no" | "n" | "false" => Some(false),
+        _ => None,
+    }
+}
+
+fn identifier(raw: &str, shape: &Regex) -> Option<String> {
+    let id: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    shape.is_match(&id).then_some(id)
+}
+
+fn local_connection(raw: &str) -> Option<Vec<LocalConnection>> {
+    let mut found = Vec::new();
+    let mut none = false;
+    let lowered = raw.to_lowercase().replace(" and ", ",");
+    for item in lowered.split([',', '/', ';', '&']) {
+        match words(item).as_str() {
+            "" => {}
+            "resident" => found.push(LocalConnection::Resident),
+            "employed" => found.push(LocalConnection::Employed),
+            "family" => found.push(LocalConnection::Family),
+            "special circumstances" => found.push(LocalConnection::SpecialCircumstances),
+            "none" => none = true,
+            _ => return None,
+        }
+    }
+    if none && !found.is_empty() || !none && found.is_empty() {
+        return None;
+    }
+    found.sort();
+    found.dedup();
+    Some(found)
+}
+
+impl Referral {
+    /// The referral as the contract's JSON object: empty keys left out.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Keeps only what shows a referral was refused: who sent it and where.
+    pub fn without_personal_details(&self) -> Referral {
+        Referral {
+            referral_type: self.referral_type,
+            consent: self.consent,
+            lha: self.lha.clone(),
+            referring_agency: self.referring_agency.clone(),
+            referrer_name: self.referrer_name.clone(),
+            referrer_email: self.referrer_email.clone(),
+            referrer_phone: self.referrer_phone.clone(),
+            ..Referral::default()
+        }
+    }
+
+    /// Fills what this referral leaves empty from an earlier one, so a
+    /// second, completed referral for the same person updates the case.
+    pub fn merged_over(self, earlier: &Referral) -> Referral {
+        let e = earlier.clone();
+        Referral {
+            referral_type: self.referral_type.or(e.referral_type),
+            full_name: self.full_name.or(e.full_name),
+            date_of_birth: self.date_of_birth.or(e.date_of_birth),
+            prison_number: self.prison_number.or(e.prison_number),
+            crn: self.crn.or(e.crn),
+            current_location: self.current_location.or(e.current_location),
+            custody_status: self.custody_status.or(e.custody_status),
+            expected_release_date: self.expected_release_date.or(e.expected_release_date),
+            consent: self.consent.or(e.consent),
+            person_phone: self.person_phone.or(e.person_phone),
+            person_email: self.person_email.or(e.person_email),
+            current_accommodation: self.current_accommodation.or(e.current_accommodation),
+            rough_sleeping_risk: self.rough_sleeping_risk.or(e.rough_sleeping_risk),
+            existing_tenancy: self.existing_tenancy.or(e.existing_tenancy),
+            homelessness_reason: self.homelessness_reason.or(e.homelessness_reason),
+            lha: self.lha.or(e.lha),
+            local_connection: self.local_connection.or(e.local_connection),
+            local_connection_details: self.local_connection_details.or(e.local_connection_details),
+            no_connection_reason: self.no_connection_reason.or(e.no_connection_reason),
+            physical_health: self.physical_health.or(e.physical_health),
+            mental_health: self.mental_health.or(e.mental_health),
+            risk_to_others: self.risk_to_others.or(e.risk_to_others),
+            risk_to_self: self.risk_to_self.or(e.risk_to_self),
+            referring_agency: self.referring_agency.or(e.referring_agency),
+            referrer_name: self.referrer_name.or(e.referrer_name),
+            referrer_email: self.referrer_email.or(e.referrer_email),
+            referrer_phone: self.referrer_phone.or(e.referrer_phone),
+            case_lead_name: self.case_lead_name.or(e.case_lead_name),
+            case_lead_email: self.case_lead_email.or(e.case_lead_email),
+            case_lead_phone: self.case_lead_phone.or(e.case_lead_phone),
+        }
+    }
+
+    /// Judges a referral afresh (after a merge) without a form reading.
+    pub fn judge(&self) -> (Outcome, Vec<Field>) {
+        let missing: Vec<Field> = Field::ALL
+            .into_iter()
+            .filter(|&f| is_required(f, self) && !is_present(f, self))
+            .collect();
+        let outcome = if self.consent != Some(true) {
+            Outcome::NoConsent
+        } else if missing.is_empty() {
+            Outcome::Complete
+        } else {
+            Outcome::Incomplete
+        };
+        (outcome, missing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::form::read_form;
+
+    fn read(text: &str) -> ReadReferral {
+        let authorities = Authorities::default();
+        let ctx = ReadingContext {
+            sent_on: NaiveDate::from_ymd_opt(2026, 11, 16).expect("valid"),
+            authorities: &authorities,
+            receiving_authority: None,
+        };
+        interpret(&read_form(text), &ctx)
+    }
+
+    const COMPLETE: &str = "Referral type: Duty to Refer\nFull name: Sam Example\nDOB: 01/02/1990\n\
+        Custody status: sentenced\nRelease date: 3/4/27\nConsent: Yes\n\
+        Reason at risk of homelessness: No address on release\nLocal connection: family, resident\n\
+        Referring agency: HMPPS\nReferrer name: Jo Officer\nReferrer email: jo@justice.gov.uk\n\
+        Referrer phone: 01234 567890\n";
+
+    #[test]
+    fn a_complete_referral() {
+        let r = read(COMPLETE);
+        assert_eq!(r.outcome, Outcome::Complete, "{r:?}");
+        assert_eq!(
+            r.referral.local_connection,
+            Some(vec![LocalConnection::Resident, LocalConnection::Family])
+        );
+        assert_eq!(
+            r.referral.expected_release_date,
+            NaiveDate::from_ymd_opt(2027, 4, 3)
+        );
+    }
+
+    #[test]
+    fn missing_and_invalid_fields_make_it_incomplete() {
+        let text = COMPLETE
+            .replace("Referrer phone: 01234 567890\n", "")
+            .replace("DOB: 01/02/1990", "DOB: 31/02/1990")
+            .replace("Custody status: sentenced", "Custody status: sentenced\nPrison number: 12345");
+        let r = read(&text);
+        assert_eq!(r.outcome, Outcome::Incomplete);
+        assert_eq!(r.missing, vec![Field::ReferrerPhone]);
+        assert_eq!(r.invalid, vec![Field::DateOfBirth, Field::PrisonNumber]);
+    }
+
+    #[test]
+    fn consent_decides_first() {
+        let r = read(&COMPLETE.replace("Consent: Yes", "Consent: No"));
+        assert_eq!(r.outcome, Outcome::NoConsent);
+        let r = read(&COMPLETE.replace("Consent: Yes\n", ""));
+        assert_eq!(r.outcome, Outcome::NoConsent);
+        assert_eq!(r.missing, vec![Field::Consent]);
+    }
+
+    #[test]
+    fn no_local_connection_needs_a_reason() {
+        let r = read(&COMPLETE.replace("family, resident", "none"));
+        assert_eq!(r.referral.local_connection, Some(vec![]));
+        assert_eq!(r.missing, vec![Field::NoConnectionReason]);
+        let r = read(&COMPLETE.replace("family, resident", "none, family"));
+        assert_eq!(r.invalid, vec![Field::LocalConnection]);
+    }
+
+    #[test]
+    fn refusal_keeps_no_personal_details() {
+        let r = read(COMPLETE).referral.without_personal_details();
+        assert!(r.full_name.is_none() && r.date_of_birth.is_none());
+        assert!(r.referrer_email.is_some());
+    }
+}

@@ -1,0 +1,8 @@
+//! dtr-gateway: records Duty to Refer referrals that arrive by email, tracks
+//! them as cases, and keeps the protocol's promises about answering them.
+
+pub mod config;
+pub mod core;
+pub mod intake;
+pub mod message;
+pub mod store;
