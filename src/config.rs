@@ -1,0 +1,566 @@
+//! The deployment's configuration: a folder of TOML files, compiled in as the
+//! embedded default and overridable with `--config DIR`. Loading checks
+//! everything and reports every problem with its file, key and reason.
+
+use crate::core::address::{DomainPattern, EmailAddress};
+use crate::core::authority::{Authorities, Authority, Contact};
+use crate::core::case_ref::ShortCode;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub const GATEWAY_FILE: &str = "gateway.toml";
+pub const AUTHORITIES_FILE: &str = "authorities.toml";
+
+const EMBEDDED_GATEWAY: &str = include_str!("../config/gateway.toml");
+const EMBEDDED_AUTHORITIES: &str = include_str!("../config/authorities.toml");
+
+/// A mailbox the gateway watches, and the authority it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mailbox {
+    pub name: String,
+    pub authority: ShortCode,
+}
+
+/// A loaded, checked configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where it came from: a folder, or `None` for the embedded default.
+    pub source: Option<PathBuf>,
+    pub database: String,
+    pub max_message_bytes: usize,
+    pub allowed_domains: Vec<DomainPattern>,
+    pub authorities: Authorities,
+    pub mailboxes: Vec<Mailbox>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One thing wrong, or probably wrong, with the configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub severity: Severity,
+    pub file: String,
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{level}: {}: {}: {}", self.file, self.key, self.message)
+    }
+}
+
+/// The configuration could not be used; every error found is listed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the configuration has {} error(s):\n{}", .0.len(), list(.0))]
+    Invalid(Vec<Problem>),
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Config {
+    /// The configuration compiled into the binary: the Essex authorities.
+    pub fn embedded() -> Result<(Config, Vec<Problem>), ConfigError> {
+        Self::from_texts(
+            None,
+            &format!("(embedded) {GATEWAY_FILE}"),
+            EMBEDDED_GATEWAY,
+            &format!("(embedded) {AUTHORITIES_FILE}"),
+            EMBEDDED_AUTHORITIES,
+        )
+    }
+
+    /// Loads `DIR/gateway.toml` and `DIR/authorities.toml`, or the embedded
+    /// default when no folder is given. Warnings come back beside the config.
+    pub fn load(dir: Option<&Path>) -> Result<(Config, Vec<Problem>), ConfigError> {
+        let Some(dir) = dir else {
+            return Self::embedded();
+        };
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path)
+                .map_err(|source| ConfigError::Unreadable { path, source })
+        };
+        let gateway = read(GATEWAY_FILE)?;
+        let authorities = read(AUTHORITIES_FILE)?;
+        Self::from_texts(
+            Some(dir.to_path_buf()),
+            &dir.join(GATEWAY_FILE).display().to_string(),
+            &gateway,
+            &dir.join(AUTHORITIES_FILE).display().to_string(),
+            &authorities,
+        )
+    }
+
+    fn from_texts(
+        source: Option<PathBuf>,
+        gateway_file: &str,
+        gateway_text: &str,
+        authorities_file: &str,
+        authorities_text: &str,
+    ) -> Result<(Config, Vec<Problem>), ConfigError> {
+        let mut problems = Problems::default();
+        let authorities = read_authorities(authorities_file, authorities_text, &mut problems);
+        let gateway = read_gateway(gateway_file, gateway_text, &authorities, &mut problems);
+        warn_about_contacts(authorities_file, &authorities, &mut problems);
+        let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
+            .0
+            .into_iter()
+            .partition(|p| p.severity == Severity::Error);
+        match gateway {
+            Some(g) if errors.is_empty() => Ok((
+                Config {
+                    source,
+                    database: g.database,
+                    max_message_bytes: g.max_message_bytes,
+                    allowed_domains: g.allowed_domains,
+                    authorities: Authorities::new(authorities),
+                    mailboxes: g.mailboxes,
+                },
+                warnings,
+            )),
+            _ => Err(ConfigError::Invalid(errors)),
+        }
+    }
+
+    pub fn mailbox(&self, name: &str) -> Option<&Mailbox> {
+        self.mailboxes.iter().find(|m| m.name == name)
+    }
+
+    pub fn authority_of(&self, mailbox: &Mailbox) -> Option<&Authority> {
+        self.authorities.by_code(mailbox.authority.as_str())
+    }
+
+    /// May a referral from this address be acted on?
+    pub fn allows_sender(&self, address: &EmailAddress) -> bool {
+        let domain = address.domain();
+        self.allowed_domains.iter().any(|p| p.matches(&domain))
+    }
+}
+
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn error(&mut self, file: &str, key: impl Into<String>, message: impl Into<String>) {
+        self.push(Severity::Error, file, key, message);
+    }
+    fn warn(&mut self, file: &str, key: impl Into<String>, message: impl Into<String>) {
+        self.push(Severity::Warning, file, key, message);
+    }
+    fn push(&mut self, severity: Severity, file: &str, key: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem {
+            severity,
+            file: file.to_string(),
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+}
+
+// The files are read into plain strings first and checked field by field, so
+// that one bad address does not hide the next.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuthoritiesFile {
+    #[serde(default)]
+    authority: Vec<toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuthority {
+    name: String,
+    code: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    inbox: String,
+    operational_lead: RawContact,
+    dispute_contact: RawContact,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContact {
+    name: String,
+    email: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGatewayFile {
+    gateway: RawGateway,
+    #[serde(default)]
+    referrers: RawReferrers,
+    #[serde(default)]
+    mailbox: Vec<toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGateway {
+    database: String,
+    #[serde(default = "default_max_message_bytes")]
+    max_message_bytes: usize,
+}
+
+fn default_max_message_bytes() -> usize {
+    crate::message::DEFAULT_MAX_MESSAGE_BYTES
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawReferrers {
+    #[serde(default)]
+    allowed_domains: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMailbox {
+    name: String,
+    authority: String,
+}
+
+struct Gateway {
+    database: String,
+    max_message_bytes: usize,
+    allowed_domains: Vec<DomainPattern>,
+    mailboxes: Vec<Mailbox>,
+}
+
+/// toml's own message, with the line and column it points at.
+fn toml_message(e: &toml::de::Error, text: &str) -> String {
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {}", e.message().trim())
+        }
+        None => e.message().trim().to_string(),
+    }
+}
+
+fn read_authorities(file: &str, text: &str, problems: &mut Problems) -> Vec<Authority> {
+    let raw: RawAuthoritiesFile = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            problems.error(file, "(file)", toml_message(&e, text));
+            return Vec::new();
+        }
+    };
+    if raw.authority.is_empty() {
+        problems.error(file, "authority", "no authorities are configured");
+    }
+    let mut out: Vec<Authority> = Vec::new();
+    for (i, value) in raw.authority.into_iter().enumerate() {
+        let key = format!("authority[{i}]");
+        let a: RawAuthority = match value.try_into() {
+            Ok(a) => a,
+            Err(e) => {
+                problems.error(file, &key, e.to_string().trim().to_string());
+                continue;
+            }
+        };
+        let mut ok = true;
+        let mut email = |field: &str, text: &str, problems: &mut Problems| {
+            EmailAddress::parse(text)
+                .map_err(|e| {
+                    problems.error(file, format!("{key}.{field}"), format!("{}: {e}", a.name));
+                    ok = false;
+                })
+                .ok()
+        };
+        let inbox = email("inbox", &a.inbox, problems);
+        let lead = email("operational_lead.email", &a.operational_lead.email, problems);
+        let dispute = email("dispute_contact.email", &a.dispute_contact.email, problems);
+        let code = ShortCode::parse(&a.code)
+            .map_err(|e| problems.error(file, format!("{key}.code"), format!("{}: {e}", a.name)))
+            .ok();
+        if a.name.trim().is_empty() {
+            problems.error(file, format!("{key}.name"), "the name is empty");
+            ok = false;
+        }
+        for (field, contact) in [
+            ("operational_lead.name", &a.operational_lead),
+            ("dispute_contact.name", &a.dispute_contact),
+        ] {
+            if contact.name.trim().is_empty() {
+                problems.error(file, format!("{key}.{field}"), format!("{}: the name is empty", a.name));
+                ok = false;
+            }
+        }
+        let (Some(inbox), Some(lead), Some(dispute), Some(code), true) = (inbox, lead, dispute, code, ok)
+        else {
+            continue;
+        };
+        for other in &out {
+            if other.code == code {
+                problems.error(file, format!("{key}.code"), format!("{}: code {code} is already used by {}", a.name, other.name));
+            }
+            if other.name.eq_ignore_ascii_case(&a.name) {
+                problems.error(file, format!("{key}.name"), format!("{} is configured twice", a.name));
+            }
+            if other.inbox == inbox {
+                problems.error(file, format!("{key}.inbox"), format!("{}: inbox {inbox} is already {}'s", a.name, other.name));
+            }
+        }
+        out.push(Authority {
+            name: a.name,
+            code,
+            aliases: a.aliases,
+            inbox,
+            operational_lead: Contact {
+                name: a.operational_lead.name,
+                email: lead,
+            },
+            dispute_contact: Contact {
+                name: a.dispute_contact.name,
+                email: dispute,
+            },
+        });
+    }
+    out
+}
+
+fn read_gateway(
+    file: &str,
+    text: &str,
+    authorities: &[Authority],
+    problems: &mut Problems,
+) -> Option<Gateway> {
+    let raw: RawGatewayFile = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            problems.error(file, "(file)", toml_message(&e, text));
+            return None;
+        }
+    };
+    let mut allowed_domains = Vec::new();
+    for (i, d) in raw.referrers.allowed_domains.iter().enumerate() {
+        match DomainPattern::parse(d) {
+            Ok(p) => allowed_domains.push(p),
+            Err(e) => problems.error(file, format!("referrers.allowed_domains[{i}]"), e.to_string()),
+        }
+    }
+    if raw.referrers.allowed_domains.is_empty() {
+        problems.warn(
+            file,
+            "referrers.allowed_domains",
+            "no sender domain is allowed: every referral will be quarantined",
+        );
+    }
+    if raw.gateway.database.trim().is_empty() {
+        problems.error(file, "gateway.database", "the database URL is empty");
+    }
+    let mut mailboxes: Vec<Mailbox> = Vec::new();
+    for (i, value) in raw.mailbox.into_iter().enumerate() {
+        let key = format!("mailbox[{i}]");
+        let m: RawMailbox = match value.try_into() {
+            Ok(m) => m,
+            Err(e) => {
+                problems.error(file, &key, e.to_string().trim().to_string());
+                continue;
+            }
+        };
+        if mailboxes.iter().any(|o| o.name == m.name) {
+            problems.error(file, format!("{key}.name"), format!("mailbox `{}` is configured twice", m.name));
+            continue;
+        }
+        match authorities.iter().find(|a| a.code.as_str() == m.authority) {
+            Some(a) => mailboxes.push(Mailbox {
+                name: m.name,
+                authority: a.code.clone(),
+            }),
+            None => problems.error(
+                file,
+                format!("{key}.authority"),
+                format!("mailbox `{}`: no authority has the code `{}`", m.name, m.authority),
+            ),
+        }
+    }
+    if mailboxes.is_empty() {
+        problems.warn(file, "mailbox", "no mailbox is configured: nothing will be watched");
+    }
+    Some(Gateway {
+        database: raw.gateway.database,
+        max_message_bytes: raw.gateway.max_message_bytes,
+        allowed_domains,
+        mailboxes,
+    })
+}
+
+/// Legal but probably wrong: the things in Annex A a person would want
+/// pointed out before relying on escalation.
+fn warn_about_contacts(file: &str, authorities: &[Authority], problems: &mut Problems) {
+    let home_domains: HashMap<String, &str> = authorities
+        .iter()
+        .map(|a| (a.inbox.domain(), a.name.as_str()))
+        .collect();
+    for (i, a) in authorities.iter().enumerate() {
+        let key = format!("authority[{i}]");
+        let lead = &a.operational_lead;
+        let dispute = &a.dispute_contact;
+        if lead.email == dispute.email {
+            problems.warn(
+                file,
+                format!("{key}.dispute_contact"),
+                format!(
+                    "{}: the dispute-resolution contact is the operational lead ({}), so escalation reaches nobody new",
+                    a.name, lead.email
+                ),
+            );
+        } else if lead.name.trim().eq_ignore_ascii_case(dispute.name.trim()) {
+            problems.warn(
+                file,
+                format!("{key}.dispute_contact"),
+                format!(
+                    "{}: the dispute-resolution contact is the operational lead ({}) at another address ({} beside {}), so escalation reaches nobody new",
+                    a.name, lead.name, dispute.email, lead.email
+                ),
+            );
+        }
+        let home = a.inbox.domain();
+        let addresses = [
+            ("operational_lead.email", &lead.email),
+            ("dispute_contact.email", &dispute.email),
+        ];
+        for (field, address) in addresses {
+            let domain = address.domain();
+            if domain == home {
+                continue;
+            }
+            if let Some(other) = home_domains.get(&domain) {
+                problems.warn(
+                    file,
+                    format!("{key}.{field}"),
+                    format!(
+                        "{}: {address} is at {domain}, the domain of another council ({other})",
+                        a.name
+                    ),
+                );
+            } else if first_label(&domain) == first_label(&home) {
+                problems.warn(
+                    file,
+                    format!("{key}.{field}"),
+                    format!(
+                        "{}: {address} is at {domain} beside the authority's {home}: a typing slip?",
+                        a.name
+                    ),
+                );
+            } else {
+                problems.warn(
+                    file,
+                    format!("{key}.{field}"),
+                    format!(
+                        "{}: {address} is at {domain}, not at the authority's {home}",
+                        a.name
+                    ),
+                );
+            }
+        }
+        // Two contacts at near-identical domains (cbhomes.org beside cbhomes.org.uk).
+        let (ld, dd) = (lead.email.domain(), dispute.email.domain());
+        if ld != dd && ld != home && dd != home && first_label(&ld) == first_label(&dd) {
+            problems.warn(
+                file,
+                format!("{key}.dispute_contact.email"),
+                format!(
+                    "{}: the operational lead is at {ld} but the dispute-resolution contact at {dd}: one of them is probably mistyped",
+                    a.name
+                ),
+            );
+        }
+    }
+}
+
+fn first_label(domain: &str) -> &str {
+    domain.split('.').next().unwrap_or(domain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_configuration_loads_with_the_annex_a_warnings() {
+        let (config, warnings) = Config::embedded().expect("embedded config is valid");
+        assert_eq!(config.authorities.len(), 14);
+        assert_eq!(config.mailboxes.len(), 14);
+        let text: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+        let has = |needle: &str| text.iter().any(|t| t.contains(needle));
+        assert!(has("Chelmsford: Alison.Hawkins@chelmsford.gov.co.uk is at chelmsford.gov.co.uk beside"), "{text:#?}");
+        assert!(has("Rochford: julian.higson@brentwood.gov.uk is at brentwood.gov.uk, the domain of another council (Brentwood)"));
+        assert!(has("Colchester: the operational lead is at cbhomes.org but the dispute-resolution contact at cbhomes.org.uk"));
+        assert!(has("Harlow: the dispute-resolution contact is the operational lead"));
+        assert!(has("Colchester: the dispute-resolution contact is the operational lead (Tracey Brushett) at another address"));
+        // Basildon's contacts are all at basildon.gov.uk: nothing to say.
+        assert!(!has("Basildon"));
+    }
+
+    #[test]
+    fn every_error_is_reported_with_file_and_key() {
+        let authorities = r#"
+[[authority]]
+name = "Basildon"
+code = "basildon"
+inbox = "not-an-address"
+operational_lead = { name = "A", email = "a@basildon.gov.uk" }
+dispute_contact = { name = "B", email = "b@basildon" }
+"#;
+        let gateway = r#"
+[gateway]
+database = "sqlite::memory:"
+[referrers]
+allowed_domains = ["*.gov.uk", "not a domain"]
+[[mailbox]]
+name = "x"
+authority = "ZZZ"
+"#;
+        let err = Config::from_texts(None, "g.toml", gateway, "a.toml", authorities)
+            .expect_err("invalid");
+        let ConfigError::Invalid(problems) = err else {
+            panic!("expected a list of problems");
+        };
+        let keys: Vec<(&str, &str)> = problems.iter().map(|p| (p.file.as_str(), p.key.as_str())).collect();
+        assert!(keys.contains(&("a.toml", "authority[0].inbox")), "{keys:?}");
+        assert!(keys.contains(&("a.toml", "authority[0].dispute_contact.email")));
+        assert!(keys.contains(&("a.toml", "authority[0].code")));
+        assert!(keys.contains(&("g.toml", "referrers.allowed_domains[1]")));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_toml_are_errors() {
+        let gateway = "[gateway]\ndatabse = \"x\"\n";
+        let err = Config::from_texts(None, "g.toml", gateway, "a.toml", EMBEDDED_AUTHORITIES)
+            .expect_err("invalid");
+        assert!(err.to_string().contains("databse"), "{err}");
+        let err = Config::from_texts(None, "g.toml", "[gateway\n", "a.toml", EMBEDDED_AUTHORITIES)
+            .expect_err("invalid");
+        assert!(err.to_string().contains("g.toml"), "{err}");
+    }
+}

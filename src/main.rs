@@ -1,1 +1,329 @@
-fn main() {}
+//! The `dtr-gateway` command: the CLI verbs that inspect and operate the
+//! gateway. Errors become one line on standard error and a non-zero exit.
+
+use anyhow::{bail, Context as _, Result};
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use dtr_gateway::config::{Config, Problem};
+use dtr_gateway::intake::{ingest, Incoming};
+use dtr_gateway::message::{analyse, Context};
+use dtr_gateway::store::{Action, Store};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "dtr-gateway", version, about = "Tracks Duty to Refer referrals that arrive by email")]
+struct Cli {
+    /// Configuration folder (gateway.toml, authorities.toml); the embedded
+    /// Essex configuration when not given.
+    #[arg(long, global = true, env = "DTR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL, overriding the configuration's (e.g. sqlite:cases.db).
+    #[arg(long, global = true, env = "DTR_DATABASE_URL")]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print what a message file is, as JSON (the parse contract, v1).
+    Parse { file: PathBuf },
+    /// Load and check the configuration; list every problem.
+    CheckConfig,
+    /// Record message files as if they had arrived in a mailbox.
+    Ingest {
+        /// The mailbox's name in the configuration (e.g. colchester).
+        #[arg(long)]
+        mailbox: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List cases.
+    Cases {
+        /// Only this authority's (its code, e.g. COL, or its name).
+        #[arg(long)]
+        authority: Option<String>,
+        /// Only cases still open (open or incomplete).
+        #[arg(long)]
+        open: bool,
+    },
+    /// Show one case and its timeline.
+    Case { reference: String },
+    /// Measure the gateway's speed.
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Parse every .eml file of the folders given, repeatedly, on one core.
+    Parse {
+        #[arg(required = true)]
+        folders: Vec<PathBuf>,
+        /// Seconds to run for.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("dtr-gateway: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::CheckConfig => return Ok(check_config(cli.config.as_deref())),
+        Command::Parse { file } => return parse(cli.config.as_deref(), file),
+        Command::Bench { what: BenchWhat::Parse { folders, seconds } } => {
+            return bench_parse(cli.config.as_deref(), folders, *seconds)
+        }
+        _ => {}
+    }
+    let config = load_config(cli.config.as_deref())?;
+    let database = cli.database.clone().unwrap_or_else(|| config.database.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let store = Store::open(&database)
+            .await
+            .with_context(|| format!("cannot open the store at {database}"))?;
+        match cli.command {
+            Command::Ingest { mailbox, files } => ingest_files(&config, &store, &mailbox, &files).await,
+            Command::Cases { authority, open } => list_cases(&config, &store, authority, open).await,
+            Command::Case { reference } => show_case(&store, &reference).await,
+            _ => Ok(ExitCode::SUCCESS),
+        }
+    })
+}
+
+fn load_config(dir: Option<&Path>) -> Result<Config> {
+    let (config, warnings) = Config::load(dir)?;
+    for w in &warnings {
+        tracing::debug!("{w}");
+    }
+    Ok(config)
+}
+
+fn check_config(dir: Option<&Path>) -> ExitCode {
+    let where_from = dir.map_or("the embedded configuration".to_string(), |d| d.display().to_string());
+    match Config::load(dir) {
+        Ok((config, warnings)) => {
+            print_problems(&warnings);
+            println!(
+                "{where_from}: {} authorities, {} mailboxes, {} allowed sender domains; {} warning(s), no errors",
+                config.authorities.len(),
+                config.mailboxes.len(),
+                config.allowed_domains.len(),
+                warnings.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(dtr_gateway::config::ConfigError::Invalid(errors)) => {
+            print_problems(&errors);
+            println!("{where_from}: {} error(s)", errors.len());
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("dtr-gateway: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_problems(problems: &[Problem]) {
+    for p in problems {
+        println!("{p}");
+    }
+}
+
+fn parse(dir: Option<&Path>, file: &Path) -> Result<ExitCode> {
+    let raw = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let config = load_config(dir)?;
+    let analysis = analyse(
+        &raw,
+        &Context {
+            authorities: &config.authorities,
+            receiving_authority: None,
+            today: Utc::now().with_timezone(&chrono_tz::Europe::London).date_naive(),
+            max_bytes: config.max_message_bytes,
+        },
+    );
+    println!("{}", serde_json::to_string_pretty(&analysis.to_contract_json())?);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn ingest_files(config: &Config, store: &Store, mailbox: &str, files: &[PathBuf]) -> Result<ExitCode> {
+    let Some(mailbox) = config.mailbox(mailbox) else {
+        let names: Vec<&str> = config.mailboxes.iter().map(|m| m.name.as_str()).collect();
+        bail!("no mailbox `{mailbox}` in the configuration (there are: {})", names.join(", "));
+    };
+    let mut failed = false;
+    for file in files {
+        let raw = match std::fs::read(file) {
+            Ok(raw) => raw,
+            Err(e) => {
+                println!("{}: cannot read: {e}", file.display());
+                failed = true;
+                continue;
+            }
+        };
+        let incoming = Incoming {
+            mailbox,
+            folder: "INBOX",
+            position: None,
+            raw: &raw,
+            received_at: Utc::now(),
+        };
+        let (analysis, recorded) = ingest(store, config, incoming).await?;
+        let what = match &analysis.referral {
+            Some(r) => format!("{} {}", analysis.kind.as_str(), r.outcome.as_str()),
+            None => analysis.kind.as_str().to_string(),
+        };
+        let case = recorded.case.map(|c| c.to_string()).unwrap_or_default();
+        let done = match &recorded.action {
+            Action::Opened => format!("opened {case}"),
+            Action::AttachedReferral => format!("attached to open case {case}"),
+            Action::Refused => format!("recorded as refused (no consent) under {case}"),
+            Action::Noted(event) => format!("{event} on {case}"),
+            Action::RecordedOnly => "recorded".to_string(),
+            Action::Quarantined(reason) => format!("quarantined: {reason}"),
+            Action::Duplicate if case.is_empty() => "already recorded".to_string(),
+            Action::Duplicate => format!("already recorded ({case})"),
+        };
+        let attachments = if analysis.attachments.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = analysis
+                .attachments
+                .iter()
+                .map(|a| a.name.clone().unwrap_or_else(|| a.content_type.clone()))
+                .collect();
+            format!(" [attachments not read: {}]", names.join(", "))
+        };
+        tracing::info!(mailbox = %mailbox.name, case = %case, kind = analysis.kind.as_str(), "message recorded");
+        println!("{}: {what}: {done}{attachments}", file.display());
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+async fn list_cases(config: &Config, store: &Store, authority: Option<String>, open: bool) -> Result<ExitCode> {
+    let code = match authority {
+        Some(a) => Some(
+            config
+                .authorities
+                .by_code(&a)
+                .or_else(|| config.authorities.by_name(&a))
+                .map(|a| a.code.to_string())
+                .with_context(|| format!("no authority `{a}` in the configuration"))?,
+        ),
+        None => None,
+    };
+    let cases = store.cases(code.as_deref(), open).await?;
+    println!(
+        "{:<20} {:<4} {:<10} {:<18} {:<6} {:<12} {}",
+        "REFERENCE", "LHA", "STATUS", "TYPE", "URGENT", "RELEASE", "RECEIVED"
+    );
+    for c in &cases {
+        println!(
+            "{:<20} {:<4} {:<10} {:<18} {:<6} {:<12} {}",
+            c.reference,
+            c.authority,
+            c.status,
+            c.referral_type.as_deref().unwrap_or("-"),
+            if c.urgent { "yes" } else { "" },
+            c.expected_release_date.as_deref().unwrap_or("-"),
+            c.received_at
+        );
+    }
+    println!("{} case(s)", cases.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show_case(store: &Store, reference: &str) -> Result<ExitCode> {
+    let case = store.case(reference).await?;
+    let s = &case.summary;
+    println!("Case {}  ({}, {})", s.reference, s.authority, s.status);
+    if s.urgent {
+        println!("URGENT");
+    }
+    println!("Received: {}", s.received_at);
+    if !case.missing.is_empty() {
+        println!("Still missing: {}", case.missing.join(", "));
+    }
+    println!("\nReferral:");
+    if let serde_json::Value::Object(fields) = case.referral.to_json() {
+        for (key, value) in fields {
+            let value = match value {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            println!("  {key:<26} {value}");
+        }
+    }
+    println!("\nTimeline:");
+    for e in &case.events {
+        println!("  {}  {}  {}", e.at, e.kind, e.detail.as_deref().unwrap_or(""));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_parse(dir: Option<&Path>, folders: &[PathBuf], seconds: u64) -> Result<ExitCode> {
+    let config = load_config(dir)?;
+    let mut corpus = Vec::new();
+    for folder in folders {
+        for entry in std::fs::read_dir(folder).with_context(|| format!("cannot read {}", folder.display()))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "eml") {
+                corpus.push(std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?);
+            }
+        }
+    }
+    if corpus.is_empty() {
+        bail!("no .eml files in the folders given");
+    }
+    let bytes: usize = corpus.iter().map(Vec::len).sum();
+    let ctx = Context {
+        authorities: &config.authorities,
+        receiving_authority: None,
+        today: Utc::now().date_naive(),
+        max_bytes: config.max_message_bytes,
+    };
+    let started = Instant::now();
+    let mut parsed = 0u64;
+    let mut referrals = 0u64;
+    while started.elapsed().as_secs() < seconds {
+        for raw in &corpus {
+            let a = analyse(raw, &ctx);
+            referrals += u64::from(a.referral.is_some());
+            parsed += 1;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "parsed {parsed} messages ({} distinct, {:.1} KiB on average, {referrals} referrals) in {elapsed:.2} s on one thread: {:.0} messages/s",
+        corpus.len(),
+        bytes as f64 / corpus.len() as f64 / 1024.0,
+        parsed as f64 / elapsed
+    );
+    Ok(ExitCode::SUCCESS)
+}

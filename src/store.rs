@@ -1,0 +1,554 @@
+//! The case store (sqlx over SQLite). Every message is recorded in the same
+//! transaction as everything it causes, so a crash leaves either all of it
+//! or none of it.
+
+use crate::core::case_ref::{CaseRef, ShortCode};
+use crate::core::field::Field;
+use crate::core::referral::Referral;
+use crate::intake::{Disposition, MessageFacts};
+use chrono::{DateTime, Datelike, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL `{url}` is not usable: {message}")]
+    BadUrl { url: String, message: String },
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("no case {0}")]
+    NoSuchCase(String),
+    #[error("stored data for case {reference} is unreadable: {message}")]
+    Corrupt { reference: String, message: String },
+}
+
+/// What recording a message did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// A new case was opened.
+    Opened,
+    /// A second referral for the person was attached to their open case.
+    AttachedReferral,
+    /// A refused (no consent) referral was recorded under its own reference.
+    Refused,
+    /// An event was added to an existing case.
+    Noted(String),
+    /// Only the message was recorded.
+    RecordedOnly,
+    /// Recorded and set aside for a person.
+    Quarantined(String),
+    /// The message had been recorded before; nothing changed.
+    Duplicate,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub message_row: i64,
+    pub case: Option<CaseRef>,
+    pub action: Action,
+}
+
+/// One line of `dtr-gateway cases`.
+#[derive(Clone, Debug)]
+pub struct CaseSummary {
+    pub reference: String,
+    pub authority: String,
+    pub status: String,
+    pub referral_type: Option<String>,
+    pub urgent: bool,
+    pub received_at: String,
+    pub expected_release_date: Option<String>,
+}
+
+/// A case with its timeline, for `dtr-gateway case REF`.
+#[derive(Clone, Debug)]
+pub struct CaseDetail {
+    pub summary: CaseSummary,
+    pub referral: Referral,
+    pub missing: Vec<String>,
+    pub events: Vec<Event>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub at: String,
+    pub kind: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+impl Store {
+    /// Opens (creating when needed) the store at `url` and brings its schema
+    /// up to date. `sqlite:path/to/file.db` or `sqlite::memory:`.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let bad = |message: String| StoreError::BadUrl {
+            url: url.to_string(),
+            message,
+        };
+        if !url.starts_with("sqlite:") {
+            return Err(bad("only sqlite: URLs are supported by this build".into()));
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| bad(e.to_string()))?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(30));
+        let file = options.get_filename();
+        if let Some(parent) = Path::new(file).parent() {
+            if !parent.as_os_str().is_empty() && file != Path::new(":memory:") {
+                std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+        }
+        let in_memory = url.contains(":memory:");
+        let pool = SqlitePoolOptions::new()
+            // An in-memory database lives in one connection.
+            .max_connections(if in_memory { 1 } else { 4 })
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// Records a message and carries out its disposition, all or nothing.
+    pub async fn record(
+        &self,
+        facts: &MessageFacts,
+        disposition: &Disposition,
+    ) -> Result<Recorded, StoreError> {
+        // IMMEDIATE takes the write lock up front, so concurrent intakes queue
+        // instead of failing to upgrade a read transaction.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(existing) = find_message(&mut tx, facts).await? {
+            tx.rollback().await?;
+            return Ok(existing);
+        }
+        let now = Utc::now();
+        let (case_id, case_ref, action, event, quarantine) =
+            match disposition {
+                Disposition::OpenOrAttach {
+                    authority,
+                    referral,
+                    outcome,
+                    missing,
+                    invalid,
+                    urgent,
+                } => {
+                    let mut unread: Vec<&str> = missing.iter().map(|f| f.key()).collect();
+                    unread.extend(invalid.iter().map(|f| f.key()));
+                    let detail = serde_json::json!({
+                        "outcome": outcome.as_str(),
+                        "missing": missing.iter().map(|f| f.key()).collect::<Vec<_>>(),
+                        "invalid": invalid.iter().map(|f| f.key()).collect::<Vec<_>>(),
+                    })
+                    .to_string();
+                    match find_open_case(&mut tx, authority, referral).await? {
+                        Some((id, reference)) => {
+                            merge_into_case(&mut tx, id, &reference, referral, *urgent).await?;
+                            (Some(id), Some(reference), Action::AttachedReferral,
+                             Some(("referral_attached", Some(detail))), None)
+                        }
+                        None => {
+                            let status = if unread.is_empty() { "open" } else { "incomplete" };
+                            let (id, reference) = open_case(
+                                &mut tx, authority, status, referral, missing,
+                                *urgent, facts.received_at, now,
+                            )
+                            .await?;
+                            (Some(id), Some(reference), Action::Opened,
+                             Some(("referral_received", Some(detail))), None)
+                        }
+                    }
+                }
+                Disposition::Refused { authority, referral } => {
+                    let (id, reference) = open_case(
+                        &mut tx, authority, "refused", referral, &[], false,
+                        facts.received_at, now,
+                    )
+                    .await?;
+                    (Some(id), Some(reference), Action::Refused,
+                     Some(("referral_refused_no_consent", None)), None)
+                }
+                Disposition::AttachToCase { case_ref, event } => {
+                    let reference = case_ref.to_string();
+                    let row = sqlx::query("SELECT id FROM cases WHERE reference = ?")
+                        .bind(&reference)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    match row {
+                        Some(row) => (Some(row.get::<i64, _>(0)), Some(case_ref.clone()),
+                                      Action::Noted((*event).to_string()), Some((*event, None)), None),
+                        None => {
+                            let reason = format!("refers to {reference}, which is not a case here");
+                            (None, None, Action::Quarantined(reason.clone()), None, Some(reason))
+                        }
+                    }
+                }
+                Disposition::RecordOnly => (None, None, Action::RecordedOnly, None, None),
+                Disposition::Quarantine { reason } => {
+                    (None, None, Action::Quarantined(reason.clone()), None, Some(reason.clone()))
+                }
+            };
+        let (uidvalidity, uid) = match facts.position {
+            Some((v, u)) => (Some(i64::from(v)), Some(i64::from(u))),
+            None => (None, None),
+        };
+        let message_row: i64 = sqlx::query(
+            "INSERT INTO messages (mailbox, folder, uidvalidity, uid, message_id, sha256, kind, \
+             outcome, case_id, sender, received_at, recorded_at, quarantine_reason, attachments) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&facts.mailbox)
+        .bind(&facts.folder)
+        .bind(uidvalidity)
+        .bind(uid)
+        .bind(&facts.message_id)
+        .bind(&facts.sha256)
+        .bind(facts.kind.as_str())
+        .bind(facts.outcome.map(|o| o.as_str()))
+        .bind(case_id)
+        .bind(&facts.sender)
+        .bind(facts.received_at)
+        .bind(now)
+        .bind(&quarantine)
+        .bind(&facts.attachments)
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+        if let (Some(case_id), Some((kind, detail))) = (case_id, event) {
+            sqlx::query(
+                "INSERT INTO events (case_id, at, kind, message_id, detail) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(case_id)
+            .bind(now)
+            .bind(kind)
+            .bind(message_row)
+            .bind(detail)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some((uidvalidity, uid)) = facts.position {
+            advance_position(&mut tx, &facts.mailbox, &facts.folder, uidvalidity, uid, now).await?;
+        }
+        tx.commit().await?;
+        Ok(Recorded {
+            message_row,
+            case: case_ref,
+            action,
+        })
+    }
+
+    pub async fn cases(
+        &self,
+        authority: Option<&str>,
+        open_only: bool,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT reference, authority, status, referral_type, urgent, received_at, \
+             expected_release_date FROM cases \
+             WHERE (?1 IS NULL OR authority = ?1) \
+               AND (?2 = 0 OR status IN ('open', 'incomplete')) \
+             ORDER BY received_at, id",
+        )
+        .bind(authority)
+        .bind(open_only)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(summary).collect())
+    }
+
+    pub async fn case(&self, reference: &str) -> Result<CaseDetail, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, reference, authority, status, referral_type, urgent, received_at, \
+             expected_release_date, referral, missing FROM cases WHERE reference = ?",
+        )
+        .bind(reference)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NoSuchCase(reference.to_string()))?;
+        let corrupt = |e: serde_json::Error| StoreError::Corrupt {
+            reference: reference.to_string(),
+            message: e.to_string(),
+        };
+        let referral: Referral =
+            serde_json::from_str(row.get::<&str, _>("referral")).map_err(corrupt)?;
+        let missing: Vec<String> =
+            serde_json::from_str(row.get::<&str, _>("missing")).map_err(corrupt)?;
+        let events = sqlx::query("SELECT at, kind, detail FROM events WHERE case_id = ? ORDER BY id")
+            .bind(row.get::<i64, _>("id"))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|e| Event {
+                at: e.get("at"),
+                kind: e.get("kind"),
+                detail: e.get("detail"),
+            })
+            .collect();
+        Ok(CaseDetail {
+            summary: summary(&row),
+            referral,
+            missing,
+            events,
+        })
+    }
+
+    /// Counts of what the store holds, for tests and status.
+    pub async fn count(&self, table: Table) -> Result<i64, StoreError> {
+        let sql = match table {
+            Table::Messages => "SELECT COUNT(*) FROM messages",
+            Table::Cases => "SELECT COUNT(*) FROM cases",
+            Table::Events => "SELECT COUNT(*) FROM events",
+            Table::Quarantined => "SELECT COUNT(*) FROM messages WHERE quarantine_reason IS NOT NULL",
+        };
+        Ok(sqlx::query_scalar(sql).fetch_one(&self.pool).await?)
+    }
+
+    /// The pool, for tests that look at rows directly.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Table {
+    Messages,
+    Cases,
+    Events,
+    Quarantined,
+}
+
+fn summary(row: &sqlx::sqlite::SqliteRow) -> CaseSummary {
+    CaseSummary {
+        reference: row.get("reference"),
+        authority: row.get("authority"),
+        status: row.get("status"),
+        referral_type: row.get("referral_type"),
+        urgent: row.get("urgent"),
+        received_at: row.get("received_at"),
+        expected_release_date: row.get("expected_release_date"),
+    }
+}
+
+async fn find_message(
+    tx: &mut Transaction<'static, Sqlite>,
+    facts: &MessageFacts,
+) -> Result<Option<Recorded>, StoreError> {
+    let row = match &facts.message_id {
+        Some(id) => {
+            sqlx::query(
+                "SELECT m.id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id \
+                 WHERE m.message_id = ?",
+            )
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "SELECT m.id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id \
+                 WHERE m.message_id IS NULL AND m.sha256 = ?",
+            )
+            .bind(&facts.sha256)
+            .fetch_optional(&mut **tx)
+            .await?
+        }
+    };
+    Ok(row.map(|r| Recorded {
+        message_row: r.get(0),
+        case: r
+            .get::<Option<String>, _>(1)
+            .and_then(|s| s.parse().ok()),
+        action: Action::Duplicate,
+    }))
+}
+
+/// The person's open case at the authority: same prison number, same CRN,
+/// or same name and date of birth.
+async fn find_open_case(
+    tx: &mut Transaction<'static, Sqlite>,
+    authority: &ShortCode,
+    referral: &Referral,
+) -> Result<Option<(i64, CaseRef)>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, reference FROM cases \
+         WHERE authority = ?1 AND status IN ('open', 'incomplete') \
+           AND ((?2 IS NOT NULL AND prison_number = ?2) \
+             OR (?3 IS NOT NULL AND crn = ?3) \
+             OR (?4 IS NOT NULL AND ?5 IS NOT NULL AND name_key = ?4 AND date_of_birth = ?5)) \
+         ORDER BY id LIMIT 1",
+    )
+    .bind(authority.as_str())
+    .bind(&referral.prison_number)
+    .bind(&referral.crn)
+    .bind(referral.name_key())
+    .bind(referral.date_of_birth)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.and_then(|r| {
+        let reference: String = r.get(1);
+        reference.parse().ok().map(|c| (r.get(0), c))
+    }))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn open_case(
+    tx: &mut Transaction<'static, Sqlite>,
+    authority: &ShortCode,
+    status: &str,
+    referral: &Referral,
+    missing: &[Field],
+    urgent: bool,
+    received_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(i64, CaseRef), StoreError> {
+    let year = received_at.with_timezone(&chrono_tz::Europe::London).year();
+    // Gap-free: the number is taken in the transaction that uses it, so a
+    // rollback gives it back.
+    let sequence: i64 = sqlx::query_scalar(
+        "INSERT INTO case_sequences (authority, year, last) VALUES (?, ?, 1) \
+         ON CONFLICT (authority, year) DO UPDATE SET last = last + 1 RETURNING last",
+    )
+    .bind(authority.as_str())
+    .bind(year)
+    .fetch_one(&mut **tx)
+    .await?;
+    let case_ref = CaseRef::new(authority.clone(), year, u32::try_from(sequence).unwrap_or(u32::MAX));
+    let reference = case_ref.to_string();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cases (reference, authority, year, sequence, status, referral_type, urgent, \
+         referral, missing, name_key, date_of_birth, prison_number, crn, custody_status, \
+         expected_release_date, referring_agency, referrer_name, referrer_email, referrer_phone, \
+         case_lead_name, case_lead_email, case_lead_phone, received_at, opened_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&reference)
+    .bind(authority.as_str())
+    .bind(year)
+    .bind(sequence)
+    .bind(status)
+    .bind(referral.referral_type.map(|t| enum_text(&t)))
+    .bind(urgent)
+    .bind(referral.to_json().to_string())
+    .bind(serde_json::to_string(&missing.iter().map(|f| f.key()).collect::<Vec<_>>()).unwrap_or_default())
+    .bind(referral.name_key())
+    .bind(referral.date_of_birth)
+    .bind(&referral.prison_number)
+    .bind(&referral.crn)
+    .bind(referral.custody_status.map(|s| enum_text(&s)))
+    .bind(referral.expected_release_date)
+    .bind(&referral.referring_agency)
+    .bind(&referral.referrer_name)
+    .bind(referral.referrer_email.as_ref().map(|e| e.to_string()))
+    .bind(referral.referrer_phone.as_ref().map(|p| p.as_str().to_string()))
+    .bind(&referral.case_lead_name)
+    .bind(referral.case_lead_email.as_ref().map(|e| e.to_string()))
+    .bind(referral.case_lead_phone.as_ref().map(|p| p.as_str().to_string()))
+    .bind(received_at)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((id, case_ref))
+}
+
+/// A later referral for the same person fills in and updates the case.
+async fn merge_into_case(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: i64,
+    reference: &CaseRef,
+    newer: &Referral,
+    urgent: bool,
+) -> Result<(), StoreError> {
+    let stored: String = sqlx::query_scalar("SELECT referral FROM cases WHERE id = ?")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let earlier: Referral = serde_json::from_str(&stored).map_err(|e| StoreError::Corrupt {
+        reference: reference.to_string(),
+        message: e.to_string(),
+    })?;
+    let merged = newer.clone().merged_over(&earlier);
+    let (outcome, missing) = merged.judge();
+    let status = if outcome == crate::core::referral::Outcome::Complete {
+        "open"
+    } else {
+        "incomplete"
+    };
+    sqlx::query(
+        "UPDATE cases SET referral = ?, missing = ?, status = ?, urgent = MAX(urgent, ?), \
+         prison_number = COALESCE(?, prison_number), crn = COALESCE(?, crn), \
+         expected_release_date = COALESCE(?, expected_release_date), \
+         custody_status = COALESCE(?, custody_status), \
+         referrer_email = COALESCE(?, referrer_email), referrer_phone = COALESCE(?, referrer_phone), \
+         case_lead_name = COALESCE(?, case_lead_name), case_lead_email = COALESCE(?, case_lead_email) \
+         WHERE id = ?",
+    )
+    .bind(merged.to_json().to_string())
+    .bind(serde_json::to_string(&missing.iter().map(|f| f.key()).collect::<Vec<_>>()).unwrap_or_default())
+    .bind(status)
+    .bind(urgent)
+    .bind(&newer.prison_number)
+    .bind(&newer.crn)
+    .bind(newer.expected_release_date)
+    .bind(newer.custody_status.map(|s| enum_text(&s)))
+    .bind(newer.referrer_email.as_ref().map(|e| e.to_string()))
+    .bind(newer.referrer_phone.as_ref().map(|p| p.as_str().to_string()))
+    .bind(&newer.case_lead_name)
+    .bind(newer.case_lead_email.as_ref().map(|e| e.to_string()))
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn advance_position(
+    tx: &mut Transaction<'static, Sqlite>,
+    mailbox: &str,
+    folder: &str,
+    uidvalidity: u32,
+    uid: u32,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO mailbox_positions (mailbox, folder, uidvalidity, last_uid, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (mailbox, folder) DO UPDATE SET \
+           last_uid = CASE WHEN uidvalidity = ?3 THEN MAX(last_uid, ?4) ELSE ?4 END, \
+           uidvalidity = ?3, updated_at = ?5",
+    )
+    .bind(mailbox)
+    .bind(folder)
+    .bind(i64::from(uidvalidity))
+    .bind(i64::from(uid))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The snake_case name serde gives an enum value (`duty_to_refer`).
+fn enum_text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}

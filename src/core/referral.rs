@@ -516,3 +516,24 @@ mod tests {
         assert!(r.referrer_email.is_some());
     }
 }
+
+/// Days before release by which the protocol asks for a referral.
+pub const DAYS_BEFORE_RELEASE: i64 = 56;
+
+impl Referral {
+    /// Urgent under the protocol: release less than 56 days away, or the
+    /// person at risk of rough sleeping.
+    pub fn is_urgent(&self, received_on: NaiveDate) -> bool {
+        self.rough_sleeping_risk == Some(true)
+            || self
+                .expected_release_date
+                .is_some_and(|d| (d - received_on).num_days() < DAYS_BEFORE_RELEASE)
+    }
+
+    /// The name as compared when matching a second referral to a case.
+    pub fn name_key(&self) -> Option<String> {
+        self.full_name
+            .as_deref()
+            .map(|n| super::form::normalise_space(n).to_lowercase())
+    }
+}

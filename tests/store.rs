@@ -1,0 +1,237 @@
+//! The store against a real SQLite file: idempotent intake, a second
+//! referral for the same person, gap-free references under concurrency, and
+//! nothing personal kept for a refused referral.
+
+use chrono::{DateTime, TimeZone, Utc};
+use dtr_gateway::config::Config;
+use dtr_gateway::intake::{ingest, Incoming};
+use dtr_gateway::store::{Action, Store, Table};
+use sqlx::Row;
+use std::collections::BTreeSet;
+use tempfile::TempDir;
+
+struct Person<'a> {
+    name: &'a str,
+    dob: &'a str,
+    prison_number: &'a str,
+    consent: &'a str,
+}
+
+const SAM: Person = Person {
+    name: "Samuel Testperson",
+    dob: "14/07/1988",
+    prison_number: "A1234BC",
+    consent: "Yes",
+};
+
+fn referral(message_id: Option<&str>, from: &str, p: &Person, extra: &str) -> Vec<u8> {
+    let id_header = message_id.map(|id| format!("Message-ID: <{id}>\r\n")).unwrap_or_default();
+    format!(
+        "From: Jo Officer <{from}>\r\nTo: dutytorefer@colchester.gov.uk\r\nSubject: Referral\r\n\
+         Date: Mon, 16 Nov 2026 10:00:00 +0000\r\n{id_header}MIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         DUTY TO REFER REFERRAL\r\nReferral type: Duty to Refer\r\nFull name: {}\r\n\
+         Date of birth: {}\r\nPrison number: {}\r\nCustody status: sentenced\r\n\
+         Expected release date: 01/03/2027\r\nConsent to referral: {}\r\n\
+         Mental health: Sensitive diagnosis text\r\n\
+         Reason at risk of homelessness: Tenancy lost during sentence\r\n\
+         Local connection: resident\r\nReferring agency: HMP Chelmsford\r\n\
+         Referrer name: Jo Officer\r\nReferrer email: {from}\r\nReferrer phone: 01245 000000\r\n{extra}",
+        p.name, p.dob, p.prison_number, p.consent
+    )
+    .into_bytes()
+}
+
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 16, 10, 5, 0).single().expect("valid time")
+}
+
+async fn store() -> (TempDir, Store, Config) {
+    let dir = TempDir::new().expect("temp dir");
+    let url = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let store = Store::open(&url).await.expect("store opens");
+    let (config, _) = Config::embedded().expect("embedded config");
+    (dir, store, config)
+}
+
+async fn put(store: &Store, config: &Config, raw: &[u8]) -> dtr_gateway::store::Recorded {
+    let mailbox = config.mailbox("colchester").expect("mailbox");
+    let (_, recorded) = ingest(
+        store,
+        config,
+        Incoming {
+            mailbox,
+            folder: "INBOX",
+            position: None,
+            raw,
+            received_at: at(),
+        },
+    )
+    .await
+    .expect("ingest");
+    recorded
+}
+
+#[tokio::test]
+async fn the_same_message_twice_records_one_message_and_one_case() {
+    let (_dir, store, config) = store().await;
+    let raw = referral(Some("one@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "");
+    let first = put(&store, &config, &raw).await;
+    assert_eq!(first.action, Action::Opened);
+    assert_eq!(first.case.as_ref().map(|c| c.to_string()).as_deref(), Some("DTR-COL-2026-00001"));
+
+    let again = put(&store, &config, &raw).await;
+    assert_eq!(again.action, Action::Duplicate);
+    assert_eq!(again.case, first.case);
+
+    // Same Message-ID, different bytes (another copy, other headers added).
+    let mut copy = b"Received: from elsewhere\r\n".to_vec();
+    copy.extend_from_slice(&raw);
+    assert_eq!(put(&store, &config, &copy).await.action, Action::Duplicate);
+
+    // Without a Message-ID the hash decides.
+    let anonymous = referral(None, "jo@justice.gov.uk", &Person { prison_number: "B2345CD", name: "Alex Other", ..SAM }, "");
+    assert_eq!(put(&store, &config, &anonymous).await.action, Action::Opened);
+    assert_eq!(put(&store, &config, &anonymous).await.action, Action::Duplicate);
+
+    assert_eq!(store.count(Table::Messages).await.expect("count"), 2);
+    assert_eq!(store.count(Table::Cases).await.expect("count"), 2);
+}
+
+#[tokio::test]
+async fn a_second_referral_for_the_same_person_joins_their_open_case() {
+    let (_dir, store, config) = store().await;
+    let first = put(&store, &config, &referral(Some("a@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "")).await;
+    // Same prison number.
+    let second = put(&store, &config, &referral(Some("b@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "")).await;
+    assert_eq!(second.action, Action::AttachedReferral);
+    assert_eq!(second.case, first.case);
+    // No prison number, but the same name (written differently) and date of birth.
+    let by_name = Person { prison_number: "", name: "samuel  TESTPERSON", ..SAM };
+    let third = put(&store, &config, &referral(Some("c@justice.gov.uk"), "jo@justice.gov.uk", &by_name, "")).await;
+    assert_eq!(third.action, Action::AttachedReferral);
+    assert_eq!(third.case, first.case);
+    // Another person is another case.
+    let other = Person { prison_number: "Z9999ZZ", name: "Another Person", ..SAM };
+    let fourth = put(&store, &config, &referral(Some("d@justice.gov.uk"), "jo@justice.gov.uk", &other, "")).await;
+    assert_eq!(fourth.action, Action::Opened);
+    // The same person at another authority is a case there.
+    let elsewhere = put(&store, &config, &referral(Some("e@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "Local housing authority: Basildon\r\n")).await;
+    assert_eq!(elsewhere.action, Action::Opened);
+    assert_eq!(elsewhere.case.map(|c| c.to_string()).as_deref(), Some("DTR-BAS-2026-00001"));
+
+    let reference = first.case.expect("case").to_string();
+    let case = store.case(&reference).await.expect("case");
+    let kinds: Vec<&str> = case.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["referral_received", "referral_attached", "referral_attached"]);
+}
+
+#[tokio::test]
+async fn an_incomplete_referral_completed_later_becomes_open() {
+    let (_dir, store, config) = store().await;
+    let mut incomplete = String::from_utf8(referral(Some("i1@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "")).expect("utf-8");
+    incomplete = incomplete.replace("Referrer phone: 01245 000000\r\n", "");
+    let first = put(&store, &config, incomplete.as_bytes()).await;
+    let reference = first.case.expect("case").to_string();
+    let case = store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "incomplete");
+    assert_eq!(case.missing, ["referrer_phone"]);
+
+    put(&store, &config, &referral(Some("i2@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "")).await;
+    let case = store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "open");
+    assert!(case.missing.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn references_are_gap_free_and_unique_under_concurrent_intake() {
+    let (dir, store, config) = store().await;
+    // A second pool on the same file stands in for a second process.
+    let url = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let other_store = Store::open(&url).await.expect("second pool");
+    let mut tasks = Vec::new();
+    for i in 0..40u32 {
+        let store = if i % 2 == 0 { store.clone() } else { other_store.clone() };
+        let config = config.clone();
+        tasks.push(tokio::spawn(async move {
+            let prison_number = format!("A{:04}AA", i);
+            let name = format!("Person Number{i}");
+            let p = Person { name: &name, prison_number: &prison_number, ..SAM };
+            let raw = referral(Some(&format!("c{i}@justice.gov.uk")), "jo@justice.gov.uk", &p, "");
+            put(&store, &config, &raw).await
+        }));
+    }
+    let mut refs = BTreeSet::new();
+    for t in tasks {
+        let recorded = t.await.expect("task");
+        assert_eq!(recorded.action, Action::Opened);
+        refs.insert(recorded.case.expect("case").to_string());
+    }
+    let expected: BTreeSet<String> = (1..=40).map(|n| format!("DTR-COL-2026-{n:05}")).collect();
+    assert_eq!(refs, expected);
+}
+
+#[tokio::test]
+async fn a_refused_referral_keeps_nothing_about_the_person() {
+    let (_dir, store, config) = store().await;
+    let refused = Person { consent: "No", ..SAM };
+    let raw = referral(Some("nc@justice.gov.uk"), "jo@justice.gov.uk", &refused, "");
+    let recorded = put(&store, &config, &raw).await;
+    assert_eq!(recorded.action, Action::Refused);
+    let reference = recorded.case.expect("case").to_string();
+
+    let mut everything = String::new();
+    for table in ["messages", "cases", "events", "outbox", "case_sequences"] {
+        let sql = format!("SELECT * FROM {table}");
+        for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(store.pool()).await.expect("rows") {
+            for i in 0..row.len() {
+                if let Ok(Some(text)) = row.try_get::<Option<String>, _>(i) {
+                    everything.push_str(&text);
+                    everything.push('\n');
+                }
+            }
+        }
+    }
+    for personal in ["Samuel", "Testperson", "1988", "A1234BC", "Sensitive diagnosis", "Tenancy lost"] {
+        assert!(!everything.contains(personal), "{personal} is stored:\n{everything}");
+    }
+    // What proves the refusal is there.
+    assert!(everything.contains("jo@justice.gov.uk"));
+    assert!(everything.contains(&reference));
+    let case = store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "refused");
+}
+
+#[tokio::test]
+async fn replies_join_their_case_and_strangers_are_quarantined() {
+    let (_dir, store, config) = store().await;
+    let opened = put(&store, &config, &referral(Some("r1@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "")).await;
+    let reference = opened.case.expect("case").to_string();
+    let reply = format!(
+        "From: jo@justice.gov.uk\r\nTo: dutytorefer@colchester.gov.uk\r\nMessage-ID: <r2@justice.gov.uk>\r\n\
+         Subject: RE: [{reference}] Referral received\r\n\r\nThank you.\r\n"
+    );
+    let recorded = put(&store, &config, reply.as_bytes()).await;
+    assert_eq!(recorded.action, Action::Noted("reply_received".into()));
+    let case = store.case(&reference).await.expect("case");
+    assert_eq!(case.events.last().map(|e| e.kind.as_str()), Some("reply_received"));
+
+    let unknown = reply.replace(&reference, "DTR-COL-2026-00999").replace("r2@", "r3@");
+    let recorded = put(&store, &config, unknown.as_bytes()).await;
+    assert!(matches!(recorded.action, Action::Quarantined(ref why) if why.contains("DTR-COL-2026-00999")));
+
+    let stranger = referral(Some("s1@example.com"), "someone@example.com", &Person { prison_number: "C3456DE", ..SAM }, "");
+    let recorded = put(&store, &config, &stranger).await;
+    assert!(matches!(recorded.action, Action::Quarantined(ref why) if why.contains("example.com")));
+    assert_eq!(store.count(Table::Cases).await.expect("count"), 1);
+    assert_eq!(store.count(Table::Quarantined).await.expect("count"), 2);
+}
+
+#[tokio::test]
+async fn events_cannot_be_changed_or_deleted() {
+    let (_dir, store, config) = store().await;
+    put(&store, &config, &referral(Some("ev@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "")).await;
+    assert!(sqlx::query("UPDATE events SET kind = 'x'").execute(store.pool()).await.is_err());
+    assert!(sqlx::query("DELETE FROM events").execute(store.pool()).await.is_err());
+    assert_eq!(store.count(Table::Events).await.expect("count"), 1);
+}
