@@ -170,7 +170,13 @@ impl Problems {
     fn warn(&mut self, file: &str, key: impl Into<String>, message: impl Into<String>) {
         self.push(Severity::Warning, file, key, message);
     }
-    fn push(&mut self, severity: Severity, file: &str, key: impl Into<String>, message: impl Into<String>) {
+    fn push(
+        &mut self,
+        severity: Severity,
+        file: &str,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.0.push(Problem {
             severity,
             file: file.to_string(),
@@ -256,7 +262,7 @@ struct Gateway {
 fn toml_message(e: &toml::de::Error, text: &str) -> String {
     match e.span() {
         Some(span) => {
-            let before = &text[..span.start.min(text.len())];
+            let before = text.get(..span.start).unwrap_or(text);
             let line = before.matches('\n').count() + 1;
             let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
             format!("line {line}, column {column}: {}", e.message().trim())
@@ -296,7 +302,11 @@ fn read_authorities(file: &str, text: &str, problems: &mut Problems) -> Vec<Auth
                 .ok()
         };
         let inbox = email("inbox", &a.inbox, problems);
-        let lead = email("operational_lead.email", &a.operational_lead.email, problems);
+        let lead = email(
+            "operational_lead.email",
+            &a.operational_lead.email,
+            problems,
+        );
         let dispute = email("dispute_contact.email", &a.dispute_contact.email, problems);
         let code = ShortCode::parse(&a.code)
             .map_err(|e| problems.error(file, format!("{key}.code"), format!("{}: {e}", a.name)))
@@ -310,23 +320,40 @@ fn read_authorities(file: &str, text: &str, problems: &mut Problems) -> Vec<Auth
             ("dispute_contact.name", &a.dispute_contact),
         ] {
             if contact.name.trim().is_empty() {
-                problems.error(file, format!("{key}.{field}"), format!("{}: the name is empty", a.name));
+                problems.error(
+                    file,
+                    format!("{key}.{field}"),
+                    format!("{}: the name is empty", a.name),
+                );
                 ok = false;
             }
         }
-        let (Some(inbox), Some(lead), Some(dispute), Some(code), true) = (inbox, lead, dispute, code, ok)
+        let (Some(inbox), Some(lead), Some(dispute), Some(code), true) =
+            (inbox, lead, dispute, code, ok)
         else {
             continue;
         };
         for other in &out {
             if other.code == code {
-                problems.error(file, format!("{key}.code"), format!("{}: code {code} is already used by {}", a.name, other.name));
+                problems.error(
+                    file,
+                    format!("{key}.code"),
+                    format!("{}: code {code} is already used by {}", a.name, other.name),
+                );
             }
             if other.name.eq_ignore_ascii_case(&a.name) {
-                problems.error(file, format!("{key}.name"), format!("{} is configured twice", a.name));
+                problems.error(
+                    file,
+                    format!("{key}.name"),
+                    format!("{} is configured twice", a.name),
+                );
             }
             if other.inbox == inbox {
-                problems.error(file, format!("{key}.inbox"), format!("{}: inbox {inbox} is already {}'s", a.name, other.name));
+                problems.error(
+                    file,
+                    format!("{key}.inbox"),
+                    format!("{}: inbox {inbox} is already {}'s", a.name, other.name),
+                );
             }
         }
         out.push(Authority {
@@ -364,7 +391,11 @@ fn read_gateway(
     for (i, d) in raw.referrers.allowed_domains.iter().enumerate() {
         match DomainPattern::parse(d) {
             Ok(p) => allowed_domains.push(p),
-            Err(e) => problems.error(file, format!("referrers.allowed_domains[{i}]"), e.to_string()),
+            Err(e) => problems.error(
+                file,
+                format!("referrers.allowed_domains[{i}]"),
+                e.to_string(),
+            ),
         }
     }
     if raw.referrers.allowed_domains.is_empty() {
@@ -388,7 +419,11 @@ fn read_gateway(
             }
         };
         if mailboxes.iter().any(|o| o.name == m.name) {
-            problems.error(file, format!("{key}.name"), format!("mailbox `{}` is configured twice", m.name));
+            problems.error(
+                file,
+                format!("{key}.name"),
+                format!("mailbox `{}` is configured twice", m.name),
+            );
             continue;
         }
         match authorities.iter().find(|a| a.code.as_str() == m.authority) {
@@ -399,12 +434,19 @@ fn read_gateway(
             None => problems.error(
                 file,
                 format!("{key}.authority"),
-                format!("mailbox `{}`: no authority has the code `{}`", m.name, m.authority),
+                format!(
+                    "mailbox `{}`: no authority has the code `{}`",
+                    m.name, m.authority
+                ),
             ),
         }
     }
     if mailboxes.is_empty() {
-        problems.warn(file, "mailbox", "no mailbox is configured: nothing will be watched");
+        problems.warn(
+            file,
+            "mailbox",
+            "no mailbox is configured: nothing will be watched",
+        );
     }
     Some(Gateway {
         database: raw.gateway.database,
@@ -513,10 +555,17 @@ mod tests {
         assert_eq!(config.mailboxes.len(), 14);
         let text: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
         let has = |needle: &str| text.iter().any(|t| t.contains(needle));
-        assert!(has("Chelmsford: Alison.Hawkins@chelmsford.gov.co.uk is at chelmsford.gov.co.uk beside"), "{text:#?}");
+        assert!(
+            has(
+                "Chelmsford: Alison.Hawkins@chelmsford.gov.co.uk is at chelmsford.gov.co.uk beside"
+            ),
+            "{text:#?}"
+        );
         assert!(has("Rochford: julian.higson@brentwood.gov.uk is at brentwood.gov.uk, the domain of another council (Brentwood)"));
         assert!(has("Colchester: the operational lead is at cbhomes.org but the dispute-resolution contact at cbhomes.org.uk"));
-        assert!(has("Harlow: the dispute-resolution contact is the operational lead"));
+        assert!(has(
+            "Harlow: the dispute-resolution contact is the operational lead"
+        ));
         assert!(has("Colchester: the dispute-resolution contact is the operational lead (Tracey Brushett) at another address"));
         // Basildon's contacts are all at basildon.gov.uk: nothing to say.
         assert!(!has("Basildon"));
@@ -546,7 +595,10 @@ authority = "ZZZ"
         let ConfigError::Invalid(problems) = err else {
             panic!("expected a list of problems");
         };
-        let keys: Vec<(&str, &str)> = problems.iter().map(|p| (p.file.as_str(), p.key.as_str())).collect();
+        let keys: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|p| (p.file.as_str(), p.key.as_str()))
+            .collect();
         assert!(keys.contains(&("a.toml", "authority[0].inbox")), "{keys:?}");
         assert!(keys.contains(&("a.toml", "authority[0].dispute_contact.email")));
         assert!(keys.contains(&("a.toml", "authority[0].code")));

@@ -41,7 +41,10 @@ pub enum Disposition {
         referral: Referral,
     },
     /// Add an event to an existing case.
-    AttachToCase { case_ref: CaseRef, event: &'static str },
+    AttachToCase {
+        case_ref: CaseRef,
+        event: &'static str,
+    },
     /// Keep the record of the message only.
     RecordOnly,
     /// Keep it aside for a person to look at, with the reason.

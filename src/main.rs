@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "dtr-gateway", version, about = "Tracks Duty to Refer referrals that arrive by email")]
+#[command(
+    name = "dtr-gateway",
+    version,
+    about = "Tracks Duty to Refer referrals that arrive by email"
+)]
 struct Cli {
     /// Configuration folder (gateway.toml, authorities.toml); the embedded
     /// Essex configuration when not given.
@@ -92,13 +96,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::CheckConfig => return Ok(check_config(cli.config.as_deref())),
         Command::Parse { file } => return parse(cli.config.as_deref(), file),
-        Command::Bench { what: BenchWhat::Parse { folders, seconds } } => {
-            return bench_parse(cli.config.as_deref(), folders, *seconds)
-        }
+        Command::Bench {
+            what: BenchWhat::Parse { folders, seconds },
+        } => return bench_parse(cli.config.as_deref(), folders, *seconds),
         _ => {}
     }
     let config = load_config(cli.config.as_deref())?;
-    let database = cli.database.clone().unwrap_or_else(|| config.database.clone());
+    let database = cli
+        .database
+        .clone()
+        .unwrap_or_else(|| config.database.clone());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -108,8 +115,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             .await
             .with_context(|| format!("cannot open the store at {database}"))?;
         match cli.command {
-            Command::Ingest { mailbox, files } => ingest_files(&config, &store, &mailbox, &files).await,
-            Command::Cases { authority, open } => list_cases(&config, &store, authority, open).await,
+            Command::Ingest { mailbox, files } => {
+                ingest_files(&config, &store, &mailbox, &files).await
+            }
+            Command::Cases { authority, open } => {
+                list_cases(&config, &store, authority, open).await
+            }
             Command::Case { reference } => show_case(&store, &reference).await,
             _ => Ok(ExitCode::SUCCESS),
         }
@@ -125,7 +136,9 @@ fn load_config(dir: Option<&Path>) -> Result<Config> {
 }
 
 fn check_config(dir: Option<&Path>) -> ExitCode {
-    let where_from = dir.map_or("the embedded configuration".to_string(), |d| d.display().to_string());
+    let where_from = dir.map_or("the embedded configuration".to_string(), |d| {
+        d.display().to_string()
+    });
     match Config::load(dir) {
         Ok((config, warnings)) => {
             print_problems(&warnings);
@@ -164,18 +177,31 @@ fn parse(dir: Option<&Path>, file: &Path) -> Result<ExitCode> {
         &Context {
             authorities: &config.authorities,
             receiving_authority: None,
-            today: Utc::now().with_timezone(&chrono_tz::Europe::London).date_naive(),
+            today: Utc::now()
+                .with_timezone(&chrono_tz::Europe::London)
+                .date_naive(),
             max_bytes: config.max_message_bytes,
         },
     );
-    println!("{}", serde_json::to_string_pretty(&analysis.to_contract_json())?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&analysis.to_contract_json())?
+    );
     Ok(ExitCode::SUCCESS)
 }
 
-async fn ingest_files(config: &Config, store: &Store, mailbox: &str, files: &[PathBuf]) -> Result<ExitCode> {
+async fn ingest_files(
+    config: &Config,
+    store: &Store,
+    mailbox: &str,
+    files: &[PathBuf],
+) -> Result<ExitCode> {
     let Some(mailbox) = config.mailbox(mailbox) else {
         let names: Vec<&str> = config.mailboxes.iter().map(|m| m.name.as_str()).collect();
-        bail!("no mailbox `{mailbox}` in the configuration (there are: {})", names.join(", "));
+        bail!(
+            "no mailbox `{mailbox}` in the configuration (there are: {})",
+            names.join(", ")
+        );
     };
     let mut failed = false;
     for file in files {
@@ -223,10 +249,19 @@ async fn ingest_files(config: &Config, store: &Store, mailbox: &str, files: &[Pa
         tracing::info!(mailbox = %mailbox.name, case = %case, kind = analysis.kind.as_str(), "message recorded");
         println!("{}: {what}: {done}{attachments}", file.display());
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-async fn list_cases(config: &Config, store: &Store, authority: Option<String>, open: bool) -> Result<ExitCode> {
+async fn list_cases(
+    config: &Config,
+    store: &Store,
+    authority: Option<String>,
+    open: bool,
+) -> Result<ExitCode> {
     let code = match authority {
         Some(a) => Some(
             config
@@ -240,8 +275,8 @@ async fn list_cases(config: &Config, store: &Store, authority: Option<String>, o
     };
     let cases = store.cases(code.as_deref(), open).await?;
     println!(
-        "{:<20} {:<4} {:<10} {:<18} {:<6} {:<12} {}",
-        "REFERENCE", "LHA", "STATUS", "TYPE", "URGENT", "RELEASE", "RECEIVED"
+        "{:<20} {:<4} {:<10} {:<18} {:<6} {:<12} RECEIVED",
+        "REFERENCE", "LHA", "STATUS", "TYPE", "URGENT", "RELEASE"
     );
     for c in &cases {
         println!(
@@ -252,7 +287,7 @@ async fn list_cases(config: &Config, store: &Store, authority: Option<String>, o
             c.referral_type.as_deref().unwrap_or("-"),
             if c.urgent { "yes" } else { "" },
             c.expected_release_date.as_deref().unwrap_or("-"),
-            c.received_at
+            local_time(&c.received_at)
         );
     }
     println!("{} case(s)", cases.len());
@@ -266,7 +301,7 @@ async fn show_case(store: &Store, reference: &str) -> Result<ExitCode> {
     if s.urgent {
         println!("URGENT");
     }
-    println!("Received: {}", s.received_at);
+    println!("Received: {}", local_time(&s.received_at));
     if !case.missing.is_empty() {
         println!("Still missing: {}", case.missing.join(", "));
     }
@@ -282,19 +317,40 @@ async fn show_case(store: &Store, reference: &str) -> Result<ExitCode> {
     }
     println!("\nTimeline:");
     for e in &case.events {
-        println!("  {}  {}  {}", e.at, e.kind, e.detail.as_deref().unwrap_or(""));
+        println!(
+            "  {}  {}  {}",
+            e.at,
+            e.kind,
+            e.detail.as_deref().unwrap_or("")
+        );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Stored times are UTC; people read them in UK time.
+fn local_time(stored: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(stored)
+        .map(|t| {
+            t.with_timezone(&chrono_tz::Europe::London)
+                .format("%Y-%m-%d %H:%M %Z")
+                .to_string()
+        })
+        .unwrap_or_else(|_| stored.to_string())
 }
 
 fn bench_parse(dir: Option<&Path>, folders: &[PathBuf], seconds: u64) -> Result<ExitCode> {
     let config = load_config(dir)?;
     let mut corpus = Vec::new();
     for folder in folders {
-        for entry in std::fs::read_dir(folder).with_context(|| format!("cannot read {}", folder.display()))? {
+        for entry in std::fs::read_dir(folder)
+            .with_context(|| format!("cannot read {}", folder.display()))?
+        {
             let path = entry?.path();
             if path.extension().is_some_and(|e| e == "eml") {
-                corpus.push(std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?);
+                corpus.push(
+                    std::fs::read(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?,
+                );
             }
         }
     }

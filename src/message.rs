@@ -116,7 +116,9 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         return Analysis::unreadable("not an email message".into());
     };
     let facts = header_facts(&message);
-    let sent_at = message.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0));
+    let sent_at = message
+        .date()
+        .and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0));
     let sent_on = sent_at
         .map(|t| t.with_timezone(&chrono_tz::Europe::London).date_naive())
         .unwrap_or(ctx.today);
@@ -124,14 +126,26 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
     let mut renderings = Vec::new();
     let mut attachments = Vec::new();
     let mut nested_senders = Vec::new();
-    collect(&message, &mut renderings, &mut attachments, &mut nested_senders, 0);
+    collect(
+        &message,
+        &mut renderings,
+        &mut attachments,
+        &mut nested_senders,
+        0,
+    );
 
     // The rendering that reads best: most values, then the heading; the
     // first (the plain text) on a tie.
     let best = renderings
         .iter()
         .enumerate()
-        .max_by_key(|(i, r)| (r.reading.values.len(), r.reading.heading, std::cmp::Reverse(*i)))
+        .max_by_key(|(i, r)| {
+            (
+                r.reading.values.len(),
+                r.reading.heading,
+                std::cmp::Reverse(*i),
+            )
+        })
         .map(|(_, r)| r);
 
     let looks_like_referral = best.is_some_and(|r| r.reading.is_referral());
@@ -166,7 +180,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
             .flatten()
     });
     let original_sender = best
-        .and_then(|r| r.forwarded_from.clone())
+        .and_then(|r| r.reading.forwarded_from.clone())
         .or_else(|| nested_senders.into_iter().next());
 
     Analysis {
@@ -189,8 +203,6 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
 
 struct Rendering {
     reading: FormReading,
-    /// `From:` of an inline forward above the form.
-    forwarded_from: Option<EmailAddress>,
 }
 
 /// Nested messages deeper than this are not read (they are still listed).
@@ -259,47 +271,17 @@ fn collect(
 }
 
 fn rendering(text: &str) -> Rendering {
-    let reading = read_form(text);
-    let forwarded_from = if reading.labels > 0 {
-        forwarded_sender(text)
-    } else {
-        None
-    };
     Rendering {
-        reading,
-        forwarded_from,
+        reading: read_form(text),
     }
-}
-
-/// The sender named in an inline forward's header block (`From: Jo <jo@x>`),
-/// the last such line before the form begins.
-fn forwarded_sender(text: &str) -> Option<EmailAddress> {
-    let mut sender = None;
-    for line in text.lines() {
-        let line = line.trim_start_matches(['>', ' ']).trim();
-        if crate::core::form::read_form(line).labels > 0 {
-            break;
-        }
-        if let Some(rest) = line
-            .strip_prefix("From:")
-            .or_else(|| line.strip_prefix("*From:*"))
-        {
-            if let Some(address) = EmailAddress::find_in(rest) {
-                sender = Some(address);
-            }
-        }
-    }
-    sender
 }
 
 /// Renders HTML as lines a person would read, with each two-column table row
 /// written as `label<TAB>value` so that label cells without colons still read.
 pub fn html_to_lines(html: &str) -> String {
-    let rendered = html2text::config::with_decorator(
-        html2text::render::TrivialDecorator::new(),
-    )
-    .string_from_read(html.as_bytes(), 4000)
-    .unwrap_or_default();
+    let rendered = html2text::config::with_decorator(html2text::render::TrivialDecorator::new())
+        .string_from_read(html.as_bytes(), 4000)
+        .unwrap_or_default();
     let mut out = String::with_capacity(rendered.len());
     let mut row: Option<(Vec<String>, Vec<String>)> = None;
     let flush = |row: &mut Option<(Vec<String>, Vec<String>)>, out: &mut String| {
@@ -340,9 +322,12 @@ pub fn html_to_lines(html: &str) -> String {
 fn is_table_rule(line: &str) -> bool {
     let trimmed = line.trim();
     !trimmed.is_empty()
-        && trimmed
-            .chars()
-            .all(|c| matches!(c, '─' | '┬' | '┴' | '┼' | '├' | '┤' | '┌' | '┐' | '└' | '┘' | '═' | '╪'))
+        && trimmed.chars().all(|c| {
+            matches!(
+                c,
+                '─' | '┬' | '┴' | '┼' | '├' | '┤' | '┌' | '┐' | '└' | '┘' | '═' | '╪'
+            )
+        })
 }
 
 fn header_text(message: &Message<'_>, name: &str) -> Option<String> {
@@ -365,7 +350,9 @@ fn header_facts(message: &Message<'_>) -> HeaderFacts {
     let content_type = message.content_type();
     let delivery_status_report = content_type.is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case("multipart")
-            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
             && ct
                 .attribute("report-type")
                 .is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))

@@ -143,71 +143,119 @@ impl Store {
             return Ok(existing);
         }
         let now = Utc::now();
-        let (case_id, case_ref, action, event, quarantine) =
-            match disposition {
-                Disposition::OpenOrAttach {
-                    authority,
-                    referral,
-                    outcome,
-                    missing,
-                    invalid,
-                    urgent,
-                } => {
-                    let mut unread: Vec<&str> = missing.iter().map(|f| f.key()).collect();
-                    unread.extend(invalid.iter().map(|f| f.key()));
-                    let detail = serde_json::json!({
-                        "outcome": outcome.as_str(),
-                        "missing": missing.iter().map(|f| f.key()).collect::<Vec<_>>(),
-                        "invalid": invalid.iter().map(|f| f.key()).collect::<Vec<_>>(),
-                    })
-                    .to_string();
-                    match find_open_case(&mut tx, authority, referral).await? {
-                        Some((id, reference)) => {
-                            merge_into_case(&mut tx, id, &reference, referral, *urgent).await?;
-                            (Some(id), Some(reference), Action::AttachedReferral,
-                             Some(("referral_attached", Some(detail))), None)
-                        }
-                        None => {
-                            let status = if unread.is_empty() { "open" } else { "incomplete" };
-                            let (id, reference) = open_case(
-                                &mut tx, authority, status, referral, missing,
-                                *urgent, facts.received_at, now,
-                            )
-                            .await?;
-                            (Some(id), Some(reference), Action::Opened,
-                             Some(("referral_received", Some(detail))), None)
-                        }
+        let (case_id, case_ref, action, event, quarantine) = match disposition {
+            Disposition::OpenOrAttach {
+                authority,
+                referral,
+                outcome,
+                missing,
+                invalid,
+                urgent,
+            } => {
+                let mut unread: Vec<&str> = missing.iter().map(|f| f.key()).collect();
+                unread.extend(invalid.iter().map(|f| f.key()));
+                let detail = serde_json::json!({
+                    "outcome": outcome.as_str(),
+                    "missing": missing.iter().map(|f| f.key()).collect::<Vec<_>>(),
+                    "invalid": invalid.iter().map(|f| f.key()).collect::<Vec<_>>(),
+                })
+                .to_string();
+                match find_open_case(&mut tx, authority, referral).await? {
+                    Some((id, reference)) => {
+                        merge_into_case(&mut tx, id, &reference, referral, *urgent).await?;
+                        (
+                            Some(id),
+                            Some(reference),
+                            Action::AttachedReferral,
+                            Some(("referral_attached", Some(detail))),
+                            None,
+                        )
                     }
-                }
-                Disposition::Refused { authority, referral } => {
-                    let (id, reference) = open_case(
-                        &mut tx, authority, "refused", referral, &[], false,
-                        facts.received_at, now,
-                    )
-                    .await?;
-                    (Some(id), Some(reference), Action::Refused,
-                     Some(("referral_refused_no_consent", None)), None)
-                }
-                Disposition::AttachToCase { case_ref, event } => {
-                    let reference = case_ref.to_string();
-                    let row = sqlx::query("SELECT id FROM cases WHERE reference = ?")
-                        .bind(&reference)
-                        .fetch_optional(&mut *tx)
+                    None => {
+                        let status = if unread.is_empty() {
+                            "open"
+                        } else {
+                            "incomplete"
+                        };
+                        let (id, reference) = open_case(
+                            &mut tx,
+                            authority,
+                            status,
+                            referral,
+                            missing,
+                            *urgent,
+                            facts.received_at,
+                            now,
+                        )
                         .await?;
-                    match row {
-                        Some(row) => (Some(row.get::<i64, _>(0)), Some(case_ref.clone()),
-                                      Action::Noted((*event).to_string()), Some((*event, None)), None),
-                        None => {
-                            let reason = format!("refers to {reference}, which is not a case here");
-                            (None, None, Action::Quarantined(reason.clone()), None, Some(reason))
-                        }
+                        (
+                            Some(id),
+                            Some(reference),
+                            Action::Opened,
+                            Some(("referral_received", Some(detail))),
+                            None,
+                        )
                     }
                 }
-                Disposition::RecordOnly => (None, None, Action::RecordedOnly, None, None),
-                Disposition::Quarantine { reason } => {
-                    (None, None, Action::Quarantined(reason.clone()), None, Some(reason.clone()))
+            }
+            Disposition::Refused {
+                authority,
+                referral,
+            } => {
+                let (id, reference) = open_case(
+                    &mut tx,
+                    authority,
+                    "refused",
+                    referral,
+                    &[],
+                    false,
+                    facts.received_at,
+                    now,
+                )
+                .await?;
+                (
+                    Some(id),
+                    Some(reference),
+                    Action::Refused,
+                    Some(("referral_refused_no_consent", None)),
+                    None,
+                )
+            }
+            Disposition::AttachToCase { case_ref, event } => {
+                let reference = case_ref.to_string();
+                let row = sqlx::query("SELECT id FROM cases WHERE reference = ?")
+                    .bind(&reference)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match row {
+                    Some(row) => (
+                        Some(row.get::<i64, _>(0)),
+                        Some(case_ref.clone()),
+                        Action::Noted((*event).to_string()),
+                        Some((*event, None)),
+                        None,
+                    ),
+                    None => {
+                        let reason = format!("refers to {reference}, which is not a case here");
+                        (
+                            None,
+                            None,
+                            Action::Quarantined(reason.clone()),
+                            None,
+                            Some(reason),
+                        )
+                    }
                 }
-            };
+            }
+            Disposition::RecordOnly => (None, None, Action::RecordedOnly, None, None),
+            Disposition::Quarantine { reason } => (
+                None,
+                None,
+                Action::Quarantined(reason.clone()),
+                None,
+                Some(reason.clone()),
+            ),
+        };
         let (uidvalidity, uid) = match facts.position {
             Some((v, u)) => (Some(i64::from(v)), Some(i64::from(u))),
             None => (None, None),
@@ -247,7 +295,15 @@ impl Store {
             .await?;
         }
         if let Some((uidvalidity, uid)) = facts.position {
-            advance_position(&mut tx, &facts.mailbox, &facts.folder, uidvalidity, uid, now).await?;
+            advance_position(
+                &mut tx,
+                &facts.mailbox,
+                &facts.folder,
+                uidvalidity,
+                uid,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(Recorded {
@@ -293,17 +349,18 @@ impl Store {
             serde_json::from_str(row.get::<&str, _>("referral")).map_err(corrupt)?;
         let missing: Vec<String> =
             serde_json::from_str(row.get::<&str, _>("missing")).map_err(corrupt)?;
-        let events = sqlx::query("SELECT at, kind, detail FROM events WHERE case_id = ? ORDER BY id")
-            .bind(row.get::<i64, _>("id"))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|e| Event {
-                at: e.get("at"),
-                kind: e.get("kind"),
-                detail: e.get("detail"),
-            })
-            .collect();
+        let events =
+            sqlx::query("SELECT at, kind, detail FROM events WHERE case_id = ? ORDER BY id")
+                .bind(row.get::<i64, _>("id"))
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|e| Event {
+                    at: e.get("at"),
+                    kind: e.get("kind"),
+                    detail: e.get("detail"),
+                })
+                .collect();
         Ok(CaseDetail {
             summary: summary(&row),
             referral,
@@ -318,7 +375,9 @@ impl Store {
             Table::Messages => "SELECT COUNT(*) FROM messages",
             Table::Cases => "SELECT COUNT(*) FROM cases",
             Table::Events => "SELECT COUNT(*) FROM events",
-            Table::Quarantined => "SELECT COUNT(*) FROM messages WHERE quarantine_reason IS NOT NULL",
+            Table::Quarantined => {
+                "SELECT COUNT(*) FROM messages WHERE quarantine_reason IS NOT NULL"
+            }
         };
         Ok(sqlx::query_scalar(sql).fetch_one(&self.pool).await?)
     }
@@ -353,31 +412,26 @@ async fn find_message(
     tx: &mut Transaction<'static, Sqlite>,
     facts: &MessageFacts,
 ) -> Result<Option<Recorded>, StoreError> {
-    let row = match &facts.message_id {
-        Some(id) => {
-            sqlx::query(
+    let row =
+        match &facts.message_id {
+            Some(id) => sqlx::query(
                 "SELECT m.id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id \
                  WHERE m.message_id = ?",
             )
             .bind(id)
             .fetch_optional(&mut **tx)
-            .await?
-        }
-        None => {
-            sqlx::query(
+            .await?,
+            None => sqlx::query(
                 "SELECT m.id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id \
                  WHERE m.message_id IS NULL AND m.sha256 = ?",
             )
             .bind(&facts.sha256)
             .fetch_optional(&mut **tx)
-            .await?
-        }
-    };
+            .await?,
+        };
     Ok(row.map(|r| Recorded {
         message_row: r.get(0),
-        case: r
-            .get::<Option<String>, _>(1)
-            .and_then(|s| s.parse().ok()),
+        case: r.get::<Option<String>, _>(1).and_then(|s| s.parse().ok()),
         action: Action::Duplicate,
     }))
 }
@@ -432,7 +486,11 @@ async fn open_case(
     .bind(year)
     .fetch_one(&mut **tx)
     .await?;
-    let case_ref = CaseRef::new(authority.clone(), year, u32::try_from(sequence).unwrap_or(u32::MAX));
+    let case_ref = CaseRef::new(
+        authority.clone(),
+        year,
+        u32::try_from(sequence).unwrap_or(u32::MAX),
+    );
     let reference = case_ref.to_string();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (reference, authority, year, sequence, status, referral_type, urgent, \

@@ -25,7 +25,9 @@ const SAM: Person = Person {
 };
 
 fn referral(message_id: Option<&str>, from: &str, p: &Person, extra: &str) -> Vec<u8> {
-    let id_header = message_id.map(|id| format!("Message-ID: <{id}>\r\n")).unwrap_or_default();
+    let id_header = message_id
+        .map(|id| format!("Message-ID: <{id}>\r\n"))
+        .unwrap_or_default();
     format!(
         "From: Jo Officer <{from}>\r\nTo: dutytorefer@colchester.gov.uk\r\nSubject: Referral\r\n\
          Date: Mon, 16 Nov 2026 10:00:00 +0000\r\n{id_header}MIME-Version: 1.0\r\n\
@@ -43,7 +45,9 @@ fn referral(message_id: Option<&str>, from: &str, p: &Person, extra: &str) -> Ve
 }
 
 fn at() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 16, 10, 5, 0).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 11, 16, 10, 5, 0)
+        .single()
+        .expect("valid time")
 }
 
 async fn store() -> (TempDir, Store, Config) {
@@ -78,7 +82,10 @@ async fn the_same_message_twice_records_one_message_and_one_case() {
     let raw = referral(Some("one@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "");
     let first = put(&store, &config, &raw).await;
     assert_eq!(first.action, Action::Opened);
-    assert_eq!(first.case.as_ref().map(|c| c.to_string()).as_deref(), Some("DTR-COL-2026-00001"));
+    assert_eq!(
+        first.case.as_ref().map(|c| c.to_string()).as_deref(),
+        Some("DTR-COL-2026-00001")
+    );
 
     let again = put(&store, &config, &raw).await;
     assert_eq!(again.action, Action::Duplicate);
@@ -90,9 +97,24 @@ async fn the_same_message_twice_records_one_message_and_one_case() {
     assert_eq!(put(&store, &config, &copy).await.action, Action::Duplicate);
 
     // Without a Message-ID the hash decides.
-    let anonymous = referral(None, "jo@justice.gov.uk", &Person { prison_number: "B2345CD", name: "Alex Other", ..SAM }, "");
-    assert_eq!(put(&store, &config, &anonymous).await.action, Action::Opened);
-    assert_eq!(put(&store, &config, &anonymous).await.action, Action::Duplicate);
+    let anonymous = referral(
+        None,
+        "jo@justice.gov.uk",
+        &Person {
+            prison_number: "B2345CD",
+            name: "Alex Other",
+            ..SAM
+        },
+        "",
+    );
+    assert_eq!(
+        put(&store, &config, &anonymous).await.action,
+        Action::Opened
+    );
+    assert_eq!(
+        put(&store, &config, &anonymous).await.action,
+        Action::Duplicate
+    );
 
     assert_eq!(store.count(Table::Messages).await.expect("count"), 2);
     assert_eq!(store.count(Table::Cases).await.expect("count"), 2);
@@ -101,35 +123,89 @@ async fn the_same_message_twice_records_one_message_and_one_case() {
 #[tokio::test]
 async fn a_second_referral_for_the_same_person_joins_their_open_case() {
     let (_dir, store, config) = store().await;
-    let first = put(&store, &config, &referral(Some("a@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "")).await;
+    let first = put(
+        &store,
+        &config,
+        &referral(Some("a@justice.gov.uk"), "jo@justice.gov.uk", &SAM, ""),
+    )
+    .await;
     // Same prison number.
-    let second = put(&store, &config, &referral(Some("b@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "")).await;
+    let second = put(
+        &store,
+        &config,
+        &referral(Some("b@justice.gov.uk"), "jo@justice.gov.uk", &SAM, ""),
+    )
+    .await;
     assert_eq!(second.action, Action::AttachedReferral);
     assert_eq!(second.case, first.case);
     // No prison number, but the same name (written differently) and date of birth.
-    let by_name = Person { prison_number: "", name: "samuel  TESTPERSON", ..SAM };
-    let third = put(&store, &config, &referral(Some("c@justice.gov.uk"), "jo@justice.gov.uk", &by_name, "")).await;
+    let by_name = Person {
+        prison_number: "",
+        name: "samuel  TESTPERSON",
+        ..SAM
+    };
+    let third = put(
+        &store,
+        &config,
+        &referral(Some("c@justice.gov.uk"), "jo@justice.gov.uk", &by_name, ""),
+    )
+    .await;
     assert_eq!(third.action, Action::AttachedReferral);
     assert_eq!(third.case, first.case);
     // Another person is another case.
-    let other = Person { prison_number: "Z9999ZZ", name: "Another Person", ..SAM };
-    let fourth = put(&store, &config, &referral(Some("d@justice.gov.uk"), "jo@justice.gov.uk", &other, "")).await;
+    let other = Person {
+        prison_number: "Z9999ZZ",
+        name: "Another Person",
+        ..SAM
+    };
+    let fourth = put(
+        &store,
+        &config,
+        &referral(Some("d@justice.gov.uk"), "jo@justice.gov.uk", &other, ""),
+    )
+    .await;
     assert_eq!(fourth.action, Action::Opened);
     // The same person at another authority is a case there.
-    let elsewhere = put(&store, &config, &referral(Some("e@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "Local housing authority: Basildon\r\n")).await;
+    let elsewhere = put(
+        &store,
+        &config,
+        &referral(
+            Some("e@justice.gov.uk"),
+            "jo@justice.gov.uk",
+            &SAM,
+            "Local housing authority: Basildon\r\n",
+        ),
+    )
+    .await;
     assert_eq!(elsewhere.action, Action::Opened);
-    assert_eq!(elsewhere.case.map(|c| c.to_string()).as_deref(), Some("DTR-BAS-2026-00001"));
+    assert_eq!(
+        elsewhere.case.map(|c| c.to_string()).as_deref(),
+        Some("DTR-BAS-2026-00001")
+    );
 
     let reference = first.case.expect("case").to_string();
     let case = store.case(&reference).await.expect("case");
     let kinds: Vec<&str> = case.events.iter().map(|e| e.kind.as_str()).collect();
-    assert_eq!(kinds, ["referral_received", "referral_attached", "referral_attached"]);
+    assert_eq!(
+        kinds,
+        [
+            "referral_received",
+            "referral_attached",
+            "referral_attached"
+        ]
+    );
 }
 
 #[tokio::test]
 async fn an_incomplete_referral_completed_later_becomes_open() {
     let (_dir, store, config) = store().await;
-    let mut incomplete = String::from_utf8(referral(Some("i1@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "")).expect("utf-8");
+    let mut incomplete = String::from_utf8(referral(
+        Some("i1@justice.gov.uk"),
+        "jo@justice.gov.uk",
+        &SAM,
+        "",
+    ))
+    .expect("utf-8");
     incomplete = incomplete.replace("Referrer phone: 01245 000000\r\n", "");
     let first = put(&store, &config, incomplete.as_bytes()).await;
     let reference = first.case.expect("case").to_string();
@@ -137,7 +213,12 @@ async fn an_incomplete_referral_completed_later_becomes_open() {
     assert_eq!(case.summary.status, "incomplete");
     assert_eq!(case.missing, ["referrer_phone"]);
 
-    put(&store, &config, &referral(Some("i2@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "")).await;
+    put(
+        &store,
+        &config,
+        &referral(Some("i2@justice.gov.uk"), "jo@justice.gov.uk", &SAM, ""),
+    )
+    .await;
     let case = store.case(&reference).await.expect("case");
     assert_eq!(case.summary.status, "open");
     assert!(case.missing.is_empty());
@@ -151,13 +232,26 @@ async fn references_are_gap_free_and_unique_under_concurrent_intake() {
     let other_store = Store::open(&url).await.expect("second pool");
     let mut tasks = Vec::new();
     for i in 0..40u32 {
-        let store = if i % 2 == 0 { store.clone() } else { other_store.clone() };
+        let store = if i % 2 == 0 {
+            store.clone()
+        } else {
+            other_store.clone()
+        };
         let config = config.clone();
         tasks.push(tokio::spawn(async move {
             let prison_number = format!("A{:04}AA", i);
             let name = format!("Person Number{i}");
-            let p = Person { name: &name, prison_number: &prison_number, ..SAM };
-            let raw = referral(Some(&format!("c{i}@justice.gov.uk")), "jo@justice.gov.uk", &p, "");
+            let p = Person {
+                name: &name,
+                prison_number: &prison_number,
+                ..SAM
+            };
+            let raw = referral(
+                Some(&format!("c{i}@justice.gov.uk")),
+                "jo@justice.gov.uk",
+                &p,
+                "",
+            );
             put(&store, &config, &raw).await
         }));
     }
@@ -174,7 +268,10 @@ async fn references_are_gap_free_and_unique_under_concurrent_intake() {
 #[tokio::test]
 async fn a_refused_referral_keeps_nothing_about_the_person() {
     let (_dir, store, config) = store().await;
-    let refused = Person { consent: "No", ..SAM };
+    let refused = Person {
+        consent: "No",
+        ..SAM
+    };
     let raw = referral(Some("nc@justice.gov.uk"), "jo@justice.gov.uk", &refused, "");
     let recorded = put(&store, &config, &raw).await;
     assert_eq!(recorded.action, Action::Refused);
@@ -183,7 +280,11 @@ async fn a_refused_referral_keeps_nothing_about_the_person() {
     let mut everything = String::new();
     for table in ["messages", "cases", "events", "outbox", "case_sequences"] {
         let sql = format!("SELECT * FROM {table}");
-        for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(store.pool()).await.expect("rows") {
+        for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(store.pool())
+            .await
+            .expect("rows")
+        {
             for i in 0..row.len() {
                 if let Ok(Some(text)) = row.try_get::<Option<String>, _>(i) {
                     everything.push_str(&text);
@@ -192,8 +293,18 @@ async fn a_refused_referral_keeps_nothing_about_the_person() {
             }
         }
     }
-    for personal in ["Samuel", "Testperson", "1988", "A1234BC", "Sensitive diagnosis", "Tenancy lost"] {
-        assert!(!everything.contains(personal), "{personal} is stored:\n{everything}");
+    for personal in [
+        "Samuel",
+        "Testperson",
+        "1988",
+        "A1234BC",
+        "Sensitive diagnosis",
+        "Tenancy lost",
+    ] {
+        assert!(
+            !everything.contains(personal),
+            "{personal} is stored:\n{everything}"
+        );
     }
     // What proves the refusal is there.
     assert!(everything.contains("jo@justice.gov.uk"));
@@ -205,7 +316,12 @@ async fn a_refused_referral_keeps_nothing_about_the_person() {
 #[tokio::test]
 async fn replies_join_their_case_and_strangers_are_quarantined() {
     let (_dir, store, config) = store().await;
-    let opened = put(&store, &config, &referral(Some("r1@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "")).await;
+    let opened = put(
+        &store,
+        &config,
+        &referral(Some("r1@justice.gov.uk"), "jo@justice.gov.uk", &SAM, ""),
+    )
+    .await;
     let reference = opened.case.expect("case").to_string();
     let reply = format!(
         "From: jo@justice.gov.uk\r\nTo: dutytorefer@colchester.gov.uk\r\nMessage-ID: <r2@justice.gov.uk>\r\n\
@@ -214,13 +330,28 @@ async fn replies_join_their_case_and_strangers_are_quarantined() {
     let recorded = put(&store, &config, reply.as_bytes()).await;
     assert_eq!(recorded.action, Action::Noted("reply_received".into()));
     let case = store.case(&reference).await.expect("case");
-    assert_eq!(case.events.last().map(|e| e.kind.as_str()), Some("reply_received"));
+    assert_eq!(
+        case.events.last().map(|e| e.kind.as_str()),
+        Some("reply_received")
+    );
 
-    let unknown = reply.replace(&reference, "DTR-COL-2026-00999").replace("r2@", "r3@");
+    let unknown = reply
+        .replace(&reference, "DTR-COL-2026-00999")
+        .replace("r2@", "r3@");
     let recorded = put(&store, &config, unknown.as_bytes()).await;
-    assert!(matches!(recorded.action, Action::Quarantined(ref why) if why.contains("DTR-COL-2026-00999")));
+    assert!(
+        matches!(recorded.action, Action::Quarantined(ref why) if why.contains("DTR-COL-2026-00999"))
+    );
 
-    let stranger = referral(Some("s1@example.com"), "someone@example.com", &Person { prison_number: "C3456DE", ..SAM }, "");
+    let stranger = referral(
+        Some("s1@example.com"),
+        "someone@example.com",
+        &Person {
+            prison_number: "C3456DE",
+            ..SAM
+        },
+        "",
+    );
     let recorded = put(&store, &config, &stranger).await;
     assert!(matches!(recorded.action, Action::Quarantined(ref why) if why.contains("example.com")));
     assert_eq!(store.count(Table::Cases).await.expect("count"), 1);
@@ -230,8 +361,19 @@ async fn replies_join_their_case_and_strangers_are_quarantined() {
 #[tokio::test]
 async fn events_cannot_be_changed_or_deleted() {
     let (_dir, store, config) = store().await;
-    put(&store, &config, &referral(Some("ev@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "")).await;
-    assert!(sqlx::query("UPDATE events SET kind = 'x'").execute(store.pool()).await.is_err());
-    assert!(sqlx::query("DELETE FROM events").execute(store.pool()).await.is_err());
+    put(
+        &store,
+        &config,
+        &referral(Some("ev@justice.gov.uk"), "jo@justice.gov.uk", &SAM, ""),
+    )
+    .await;
+    assert!(sqlx::query("UPDATE events SET kind = 'x'")
+        .execute(store.pool())
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM events")
+        .execute(store.pool())
+        .await
+        .is_err());
     assert_eq!(store.count(Table::Events).await.expect("count"), 1);
 }

@@ -60,7 +60,9 @@ impl Authorities {
     }
 
     pub fn by_code(&self, code: &str) -> Option<&Authority> {
-        self.0.iter().find(|a| a.code.as_str().eq_ignore_ascii_case(code))
+        self.0
+            .iter()
+            .find(|a| a.code.as_str().eq_ignore_ascii_case(code))
     }
 
     /// Matches what a referrer wrote: `Colchester`, `Colchester Borough
@@ -123,7 +125,12 @@ mod tests {
     #[test]
     fn names_match_with_or_without_council_words() {
         let all = Authorities::new(vec![colchester()]);
-        for written in ["Colchester", "Colchester Borough Council", "colchester city council", "COLCHESTER."] {
+        for written in [
+            "Colchester",
+            "Colchester Borough Council",
+            "colchester city council",
+            "COLCHESTER.",
+        ] {
             assert!(all.by_name(written).is_some(), "{written}");
         }
         assert!(all.by_name("Council").is_none());

@@ -95,7 +95,11 @@ impl FromStr for CaseRef {
 
 impl fmt::Display for CaseRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DTR-{}-{:04}-{:05}", self.authority, self.year, self.sequence)
+        write!(
+            f,
+            "DTR-{}-{:04}-{:05}",
+            self.authority, self.year, self.sequence
+        )
     }
 }
 

@@ -76,7 +76,11 @@ impl HeaderFacts {
         if !self.null_return_path {
             return false;
         }
-        let from = self.from_address.as_deref().unwrap_or("").to_ascii_lowercase();
+        let from = self
+            .from_address
+            .as_deref()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let subject = self.subject.as_deref().unwrap_or("").to_ascii_lowercase();
         from.starts_with("mailer-daemon@")
             || from.starts_with("postmaster@")

@@ -31,19 +31,24 @@ static WORDS: LazyLock<Regex> = LazyLock::new(|| {
 pub fn parse_british_date(text: &str, reference: NaiveDate, role: DateRole) -> Option<NaiveDate> {
     let text = text.trim();
     let (day, month, year_text) = if let Some(c) = ISO.captures(text) {
-        let date = NaiveDate::from_ymd_opt(
-            c[1].parse().ok()?,
-            c[2].parse().ok()?,
-            c[3].parse().ok()?,
-        )?;
+        let date =
+            NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)?;
         return accept(date, reference, role);
     } else if let Some(c) = NUMERIC.captures(text) {
         if c[2] != c[4] {
             return None;
         }
-        (c[1].parse::<u32>().ok()?, c[3].parse::<u32>().ok()?, c[5].to_string())
+        (
+            c[1].parse::<u32>().ok()?,
+            c[3].parse::<u32>().ok()?,
+            c[5].to_string(),
+        )
     } else if let Some(c) = WORDS.captures(text) {
-        (c[1].parse::<u32>().ok()?, month_from_name(&c[2])?, c[3].to_string())
+        (
+            c[1].parse::<u32>().ok()?,
+            month_from_name(&c[2])?,
+            c[3].to_string(),
+        )
     } else {
         return None;
     };
@@ -107,7 +112,11 @@ fn month_from_name(name: &str) -> Option<u32> {
     if name.len() < 3 {
         return None;
     }
-    let name = if name == "sept" { "sep".to_string() } else { name };
+    let name = if name == "sept" {
+        "sep".to_string()
+    } else {
+        name
+    };
     MONTHS
         .iter()
         .position(|m| m.starts_with(&name))
@@ -147,19 +156,48 @@ mod tests {
 
     #[test]
     fn two_digit_years() {
-        assert_eq!(parse_british_date("04/05/83", SENT(), DateRole::Birth), Some(d(1983, 5, 4)));
-        assert_eq!(parse_british_date("01/01/30", SENT(), DateRole::Birth), Some(d(1930, 1, 1)));
-        assert_eq!(parse_british_date("01/01/30", SENT(), DateRole::Event), Some(d(2030, 1, 1)));
+        assert_eq!(
+            parse_british_date("04/05/83", SENT(), DateRole::Birth),
+            Some(d(1983, 5, 4))
+        );
+        assert_eq!(
+            parse_british_date("01/01/30", SENT(), DateRole::Birth),
+            Some(d(1930, 1, 1))
+        );
+        assert_eq!(
+            parse_british_date("01/01/30", SENT(), DateRole::Event),
+            Some(d(2030, 1, 1))
+        );
         // Born on 1 December: 2026-12-01 is after the message, so 1926.
-        assert_eq!(parse_british_date("01/12/26", SENT(), DateRole::Birth), Some(d(1926, 12, 1)));
-        assert_eq!(parse_british_date("01/11/26", SENT(), DateRole::Birth), Some(d(2026, 11, 1)));
+        assert_eq!(
+            parse_british_date("01/12/26", SENT(), DateRole::Birth),
+            Some(d(1926, 12, 1))
+        );
+        assert_eq!(
+            parse_british_date("01/11/26", SENT(), DateRole::Birth),
+            Some(d(2026, 11, 1))
+        );
     }
 
     #[test]
     fn impossible_and_unreadable_dates_are_refused() {
-        for text in ["31/02/1990", "TBC", "March 2027", "12/13/2020", "1/2-2020", "32 Jan 2020"] {
-            assert_eq!(parse_british_date(text, SENT(), DateRole::Event), None, "{text}");
+        for text in [
+            "31/02/1990",
+            "TBC",
+            "March 2027",
+            "12/13/2020",
+            "1/2-2020",
+            "32 Jan 2020",
+        ] {
+            assert_eq!(
+                parse_british_date(text, SENT(), DateRole::Event),
+                None,
+                "{text}"
+            );
         }
-        assert_eq!(parse_british_date("01/01/2030", SENT(), DateRole::Birth), None);
+        assert_eq!(
+            parse_british_date("01/01/2030", SENT(), DateRole::Birth),
+            None
+        );
     }
 }

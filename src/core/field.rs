@@ -162,7 +162,11 @@ impl Field {
             Field::ReferrerName => &["Referrer name", "Referred by"],
             Field::ReferrerEmail => &["Referrer email"],
             Field::ReferrerPhone => &["Referrer phone", "Referrer telephone"],
-            Field::CaseLeadName => &["Case lead name", "Offender manager", "Probation practitioner"],
+            Field::CaseLeadName => &[
+                "Case lead name",
+                "Offender manager",
+                "Probation practitioner",
+            ],
             Field::CaseLeadEmail => &["Case lead email"],
             Field::CaseLeadPhone => &["Case lead phone"],
         }
@@ -177,10 +181,14 @@ impl Field {
             PersonPhone | ReferrerPhone | CaseLeadPhone => ValueKind::Phone,
             ReferralType | CustodyStatus | LocalConnection | Lha => ValueKind::Choice,
             PrisonNumber | Crn => ValueKind::Identifier,
-            CurrentAccommodation | HomelessnessReason | LocalConnectionDetails
-            | NoConnectionReason | PhysicalHealth | MentalHealth | RiskToOthers | RiskToSelf => {
-                ValueKind::Paragraph
-            }
+            CurrentAccommodation
+            | HomelessnessReason
+            | LocalConnectionDetails
+            | NoConnectionReason
+            | PhysicalHealth
+            | MentalHealth
+            | RiskToOthers
+            | RiskToSelf => ValueKind::Paragraph,
             FullName | CurrentLocation | ReferringAgency | ReferrerName | CaseLeadName => {
                 ValueKind::Line
             }
@@ -244,10 +252,16 @@ mod tests {
     #[test]
     fn labels_match_regardless_of_case_punctuation_and_asterisk() {
         assert_eq!(Field::from_label("D.O.B."), Some(Field::DateOfBirth));
-        assert_eq!(Field::from_label("  date of BIRTH * "), Some(Field::DateOfBirth));
+        assert_eq!(
+            Field::from_label("  date of BIRTH * "),
+            Some(Field::DateOfBirth)
+        );
         assert_eq!(Field::from_label("Person’s name"), Some(Field::FullName));
         assert_eq!(Field::from_label("nDelius CRN"), Some(Field::Crn));
-        assert_eq!(Field::from_label("Referrer  telephone"), Some(Field::ReferrerPhone));
+        assert_eq!(
+            Field::from_label("Referrer  telephone"),
+            Some(Field::ReferrerPhone)
+        );
         assert_eq!(Field::from_label("Kind regards"), None);
         assert_eq!(Field::from_label(""), None);
     }

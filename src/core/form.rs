@@ -1,6 +1,7 @@
 //! Reads the referral form out of a message's text: which labels are there
 //! and the raw text given for each. Typing and validation live in `referral`.
 
+use super::address::EmailAddress;
 use super::field::{longest_label_len, normalise_label, Field, ValueKind};
 use std::collections::BTreeMap;
 
@@ -13,6 +14,9 @@ pub struct FormReading {
     pub values: BTreeMap<Field, String>,
     /// Labels seen, with or without a value.
     pub labels: usize,
+    /// The sender named in the header block of the forwarded message the
+    /// form was read from, when it was forwarded inline.
+    pub forwarded_from: Option<EmailAddress>,
 }
 
 impl FormReading {
@@ -52,19 +56,43 @@ const SIGN_OFFS: [&str; 14] = [
 ];
 
 /// Reads the form from text whose lines are as a person would see them.
+///
+/// A forwarded message's form wins over the forwarder's note above it: at
+/// the forward's header block, what was read so far is dropped unless it is
+/// already a referral (then the forward is older mail below the form).
 pub fn read_form(text: &str) -> FormReading {
     let lines: Vec<&str> = text.lines().map(unquote).collect();
     let mut reading = FormReading::default();
+    let mut in_signature = false;
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
         i += 1;
+        if let Some(forwarded_from) = forward_header(&lines, i - 1) {
+            if reading.is_referral() {
+                break;
+            }
+            reading = FormReading {
+                forwarded_from,
+                ..FormReading::default()
+            };
+            in_signature = false;
+            continue;
+        }
+        if in_signature {
+            continue;
+        }
         if is_heading(line) {
             reading.heading = true;
             continue;
         }
         if reading.labels > 0 && ends_form(line) {
-            break;
+            if reading.is_referral() {
+                break;
+            }
+            // A signature below a note: skip it, a forwarded form may follow.
+            in_signature = true;
+            continue;
         }
         let Some(found) = split_label(line) else {
             continue;
@@ -178,7 +206,7 @@ fn is_heading(line: &str) -> bool {
 
 fn ends_form(line: &str) -> bool {
     let trimmed = line.trim();
-    if trimmed == "--" || trimmed == "-- " || trimmed.starts_with("-----Original Message") {
+    if trimmed == "--" {
         return true;
     }
     if trimmed.len() > 60 {
@@ -193,6 +221,43 @@ fn ends_form(line: &str) -> bool {
     })
 }
 
+/// At the start of a forwarded message (a separator line, or an inline
+/// `From:` header block), the forwarded sender's address, if named.
+/// `None` when this line does not start a forward.
+#[allow(clippy::option_option)]
+fn forward_header(lines: &[&str], at: usize) -> Option<Option<EmailAddress>> {
+    let line = lines[at].trim();
+    let lower = line.to_lowercase();
+    let squashed: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
+    let separator = (line.len() >= 10 && line.chars().all(|c| c == '_'))
+        || (line.starts_with('-')
+            && (squashed == "forwardedmessage" || squashed == "originalmessage"))
+        || lower.starts_with("begin forwarded message");
+    let header_block = is_from_line(line)
+        && lines.iter().skip(at + 1).take(4).any(|l| {
+            let l = l.trim().trim_start_matches('*').to_lowercase();
+            l.starts_with("sent:") || l.starts_with("date:")
+        });
+    if !separator && !header_block {
+        return None;
+    }
+    let from = lines
+        .iter()
+        .skip(at)
+        .take(6)
+        .filter(|l| is_from_line(l.trim()))
+        .find_map(|l| EmailAddress::find_in(l));
+    Some(from)
+}
+
+fn is_from_line(line: &str) -> bool {
+    let line = line.trim_start_matches('*');
+    line.len() > 5
+        && line
+            .get(..5)
+            .is_some_and(|head| head.eq_ignore_ascii_case("from:"))
+}
+
 /// Strips `>` quoting, so a form in a quoted forward still reads.
 fn unquote(line: &str) -> &str {
     let mut rest = line;
@@ -200,7 +265,13 @@ fn unquote(line: &str) -> &str {
         let trimmed = rest.trim_start_matches([' ', '\u{a0}']);
         match trimmed.strip_prefix('>') {
             Some(after) => rest = after,
-            None => return if rest.len() == line.len() { line } else { trimmed },
+            None => {
+                return if rest.len() == line.len() {
+                    line
+                } else {
+                    trimmed
+                }
+            }
         }
     }
 }
@@ -273,17 +344,40 @@ mod tests {
         let r = read_form(
             "Reason at risk of homelessness: Tenancy ended\nwhile in custody.\nLocal connection: resident\n",
         );
-        assert_eq!(r.values[&Field::HomelessnessReason], "Tenancy ended while in custody.");
+        assert_eq!(
+            r.values[&Field::HomelessnessReason],
+            "Tenancy ended while in custody."
+        );
         assert_eq!(r.values[&Field::LocalConnection], "resident");
     }
 
     #[test]
     fn table_rows_and_quoted_lines() {
-        let r = read_form("> Full name\tSam Example\n> Custody status:\tremand\n>> DOB: 1/2/90\nPrison\t\n");
+        let r = read_form(
+            "> Full name\tSam Example\n> Custody status:\tremand\n>> DOB: 1/2/90\nPrison\t\n",
+        );
         assert_eq!(r.values[&Field::FullName], "Sam Example");
         assert_eq!(r.values[&Field::CustodyStatus], "remand");
         assert_eq!(r.values[&Field::DateOfBirth], "1/2/90");
         assert!(!r.values.contains_key(&Field::CurrentLocation));
+    }
+
+    #[test]
+    fn a_forwarded_form_wins_over_the_forwarders_note() {
+        let r = read_form(
+            "Please see below.\nName: Fo Rwarder\nOrganisation: Council\n\nKind regards\nFo\n\
+             Probation Practitioner\nSomeone\n\
+             ________________________________\nFrom: Jane Doe <jane.doe@justice.gov.uk>\n\
+             Sent: 16 November 2026 09:12\nSubject: referral\n\n\
+             Full name: Sam Example\nReferring agency: HMPPS\nDOB: 1/2/90\n",
+        );
+        assert_eq!(r.values[&Field::FullName], "Sam Example");
+        assert_eq!(r.values[&Field::ReferringAgency], "HMPPS");
+        assert!(!r.values.contains_key(&Field::CaseLeadName));
+        assert_eq!(
+            r.forwarded_from.map(|a| a.to_string()).as_deref(),
+            Some("jane.doe@justice.gov.uk")
+        );
     }
 
     #[test]

@@ -267,8 +267,7 @@ fn set_field(r: &mut Referral, field: Field, raw: &str, ctx: &ReadingContext<'_>
         CurrentLocation => r.current_location = text(),
         CustodyStatus => r.custody_status = Some(custody_status(raw)?),
         ExpectedReleaseDate => {
-            r.expected_release_date =
-                Some(parse_british_date(raw, ctx.sent_on, DateRole::Event)?)
+            r.expected_release_date = Some(parse_british_date(raw, ctx.sent_on, DateRole::Event)?)
         }
         Consent => r.consent = Some(yes_no(raw)?),
         PersonPhone => r.person_phone = Some(PhoneNumber::parse(raw)?),
@@ -444,6 +443,27 @@ impl Referral {
     }
 }
 
+/// Days before release by which the protocol asks for a referral.
+pub const DAYS_BEFORE_RELEASE: i64 = 56;
+
+impl Referral {
+    /// Urgent under the protocol: release less than 56 days away, or the
+    /// person at risk of rough sleeping.
+    pub fn is_urgent(&self, received_on: NaiveDate) -> bool {
+        self.rough_sleeping_risk == Some(true)
+            || self
+                .expected_release_date
+                .is_some_and(|d| (d - received_on).num_days() < DAYS_BEFORE_RELEASE)
+    }
+
+    /// The name as compared when matching a second referral to a case.
+    pub fn name_key(&self) -> Option<String> {
+        self.full_name
+            .as_deref()
+            .map(|n| super::form::normalise_space(n).to_lowercase())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,7 +479,8 @@ mod tests {
         interpret(&read_form(text), &ctx)
     }
 
-    const COMPLETE: &str = "Referral type: Duty to Refer\nFull name: Sam Example\nDOB: 01/02/1990\n\
+    const COMPLETE: &str =
+        "Referral type: Duty to Refer\nFull name: Sam Example\nDOB: 01/02/1990\n\
         Custody status: sentenced\nRelease date: 3/4/27\nConsent: Yes\n\
         Reason at risk of homelessness: No address on release\nLocal connection: family, resident\n\
         Referring agency: HMPPS\nReferrer name: Jo Officer\nReferrer email: jo@justice.gov.uk\n\
@@ -484,7 +505,10 @@ mod tests {
         let text = COMPLETE
             .replace("Referrer phone: 01234 567890\n", "")
             .replace("DOB: 01/02/1990", "DOB: 31/02/1990")
-            .replace("Custody status: sentenced", "Custody status: sentenced\nPrison number: 12345");
+            .replace(
+                "Custody status: sentenced",
+                "Custody status: sentenced\nPrison number: 12345",
+            );
         let r = read(&text);
         assert_eq!(r.outcome, Outcome::Incomplete);
         assert_eq!(r.missing, vec![Field::ReferrerPhone]);
@@ -514,26 +538,5 @@ mod tests {
         let r = read(COMPLETE).referral.without_personal_details();
         assert!(r.full_name.is_none() && r.date_of_birth.is_none());
         assert!(r.referrer_email.is_some());
-    }
-}
-
-/// Days before release by which the protocol asks for a referral.
-pub const DAYS_BEFORE_RELEASE: i64 = 56;
-
-impl Referral {
-    /// Urgent under the protocol: release less than 56 days away, or the
-    /// person at risk of rough sleeping.
-    pub fn is_urgent(&self, received_on: NaiveDate) -> bool {
-        self.rough_sleeping_risk == Some(true)
-            || self
-                .expected_release_date
-                .is_some_and(|d| (d - received_on).num_days() < DAYS_BEFORE_RELEASE)
-    }
-
-    /// The name as compared when matching a second referral to a case.
-    pub fn name_key(&self) -> Option<String> {
-        self.full_name
-            .as_deref()
-            .map(|n| super::form::normalise_space(n).to_lowercase())
     }
 }
