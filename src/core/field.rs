@@ -197,6 +197,9 @@ impl Field {
 
     /// Recognises a label written any of the ways the contract allows.
     pub fn from_label(text: &str) -> Option<Field> {
+        if text.len() > MAX_LABEL_TEXT {
+            return None;
+        }
         let wanted = normalise_label(text);
         if wanted.is_empty() {
             return None;
@@ -207,6 +210,9 @@ impl Field {
             .map(|(_, field)| *field)
     }
 }
+
+/// No label written with any amount of decoration is longer than this.
+const MAX_LABEL_TEXT: usize = 80;
 
 /// Lower case, letters and digits only, single spaces: `D.O.B.` and `DOB`
 /// both become `dob`, `Person’s name *` becomes `persons name`.

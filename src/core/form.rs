@@ -201,7 +201,11 @@ fn fits_on_next_line(kind: ValueKind, value: &str) -> bool {
 }
 
 fn is_heading(line: &str) -> bool {
-    normalise_label(line) == "duty to refer referral"
+    // Cheap test first: this runs on every line.
+    let trimmed = line.trim();
+    trimmed.len() <= 48
+        && trimmed.len() >= 22
+        && normalise_label(trimmed) == "duty to refer referral"
 }
 
 fn ends_form(line: &str) -> bool {
@@ -227,6 +231,10 @@ fn ends_form(line: &str) -> bool {
 #[allow(clippy::option_option)]
 fn forward_header(lines: &[&str], at: usize) -> Option<Option<EmailAddress>> {
     let line = lines[at].trim();
+    // Cheap test first: this runs on every line.
+    if !line.starts_with(['_', '-', 'B', 'b', 'F', 'f', '*']) {
+        return None;
+    }
     let lower = line.to_lowercase();
     let squashed: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
     let separator = (line.len() >= 10 && line.chars().all(|c| c == '_'))
