@@ -21,6 +21,67 @@ const EMBEDDED_AUTHORITIES: &str = include_str!("../config/authorities.toml");
 pub struct Mailbox {
     pub name: String,
     pub authority: ShortCode,
+    pub source: Source,
+}
+
+/// Where a mailbox's messages come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Only `ingest` feeds it.
+    None,
+    /// A Maildir folder (`new/` and `cur/` are read, nothing is moved).
+    Maildir(PathBuf),
+    Imap(ImapSettings),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsMode {
+    /// TLS from the first byte (port 993).
+    Implicit,
+    /// Plain connection upgraded with STARTTLS (port 143).
+    StartTls,
+    /// No encryption: only for a server on this machine.
+    None,
+}
+
+/// How the gateway proves who it is. Secrets are never in the configuration
+/// itself, only where to find them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    PasswordEnv(String),
+    PasswordFile(PathBuf),
+    /// XOAUTH2 with an access token printed by a command.
+    TokenCommand(String),
+    /// XOAUTH2 with an access token kept fresh in a file by another tool.
+    TokenFile(PathBuf),
+}
+
+/// Where reading a folder begins the first time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartFrom {
+    /// Only mail that arrives from now on.
+    New,
+    /// The backlog of mail received since this date, then new mail.
+    Since(chrono::NaiveDate),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImapSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    /// A CA certificate (PEM) trusted besides the system's roots.
+    pub ca_file: Option<PathBuf>,
+    pub username: String,
+    pub credentials: Credentials,
+    pub folders: Vec<String>,
+    /// Use IDLE when the server offers it.
+    pub idle: bool,
+    /// How often to look for mail when IDLE is not available.
+    pub poll_interval: std::time::Duration,
+    pub start: StartFrom,
+    /// A keyword set on recorded messages (e.g. `$DtrRecorded`); none by default.
+    pub keyword: Option<String>,
 }
 
 /// A loaded, checked configuration.
@@ -33,6 +94,9 @@ pub struct Config {
     pub allowed_domains: Vec<DomainPattern>,
     pub authorities: Authorities,
     pub mailboxes: Vec<Mailbox>,
+    /// Messages received longer ago than this are recorded but never
+    /// answered automatically (a first start on an old inbox).
+    pub answer_max_age: chrono::Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -138,6 +202,7 @@ impl Config {
                     allowed_domains: g.allowed_domains,
                     authorities: Authorities::new(authorities),
                     mailboxes: g.mailboxes,
+                    answer_max_age: g.answer_max_age,
                 },
                 warnings,
             )),
@@ -231,6 +296,12 @@ struct RawGateway {
     database: String,
     #[serde(default = "default_max_message_bytes")]
     max_message_bytes: usize,
+    #[serde(default = "default_answer_max_age_hours")]
+    answer_max_age_hours: u32,
+}
+
+fn default_answer_max_age_hours() -> u32 {
+    72
 }
 
 fn default_max_message_bytes() -> usize {
@@ -249,11 +320,54 @@ struct RawReferrers {
 struct RawMailbox {
     name: String,
     authority: String,
+    maildir: Option<String>,
+    imap: Option<toml::Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImap {
+    host: String,
+    port: Option<u16>,
+    #[serde(default = "default_tls")]
+    tls: String,
+    ca_file: Option<String>,
+    username: String,
+    password_env: Option<String>,
+    password_file: Option<String>,
+    token_command: Option<String>,
+    token_file: Option<String>,
+    #[serde(default = "default_folders")]
+    folders: Vec<String>,
+    #[serde(default = "default_true")]
+    idle: bool,
+    #[serde(default = "default_poll_seconds")]
+    poll_seconds: u64,
+    #[serde(default = "default_start")]
+    start: String,
+    keyword: Option<String>,
+}
+
+fn default_tls() -> String {
+    "implicit".into()
+}
+fn default_folders() -> Vec<String> {
+    vec!["INBOX".into()]
+}
+fn default_true() -> bool {
+    true
+}
+fn default_poll_seconds() -> u64 {
+    60
+}
+fn default_start() -> String {
+    "new".into()
 }
 
 struct Gateway {
     database: String,
     max_message_bytes: usize,
+    answer_max_age: chrono::Duration,
     allowed_domains: Vec<DomainPattern>,
     mailboxes: Vec<Mailbox>,
 }
@@ -426,10 +540,32 @@ fn read_gateway(
             );
             continue;
         }
+        let source = match (&m.maildir, m.imap) {
+            (Some(_), Some(_)) => {
+                problems.error(
+                    file,
+                    format!("{key}.imap"),
+                    format!(
+                        "mailbox `{}`: give either maildir or imap, not both",
+                        m.name
+                    ),
+                );
+                continue;
+            }
+            (Some(path), None) => Source::Maildir(PathBuf::from(path)),
+            (None, Some(table)) => {
+                match read_imap(file, &format!("{key}.imap"), &m.name, table, problems) {
+                    Some(settings) => Source::Imap(settings),
+                    None => continue,
+                }
+            }
+            (None, None) => Source::None,
+        };
         match authorities.iter().find(|a| a.code.as_str() == m.authority) {
             Some(a) => mailboxes.push(Mailbox {
                 name: m.name,
                 authority: a.code.clone(),
+                source,
             }),
             None => problems.error(
                 file,
@@ -451,8 +587,127 @@ fn read_gateway(
     Some(Gateway {
         database: raw.gateway.database,
         max_message_bytes: raw.gateway.max_message_bytes,
+        answer_max_age: chrono::Duration::hours(i64::from(raw.gateway.answer_max_age_hours)),
         allowed_domains,
         mailboxes,
+    })
+}
+
+fn read_imap(
+    file: &str,
+    key: &str,
+    mailbox: &str,
+    mut table: toml::Table,
+    problems: &mut Problems,
+) -> Option<ImapSettings> {
+    if table.remove("password").is_some() {
+        problems.error(
+            file,
+            format!("{key}.password"),
+            format!("mailbox `{mailbox}`: a password is never written in the configuration; name where to find it with password_env or password_file"),
+        );
+        return None;
+    }
+    let raw: RawImap = match toml::Value::Table(table).try_into() {
+        Ok(r) => r,
+        Err(e) => {
+            problems.error(
+                file,
+                key,
+                format!("mailbox `{mailbox}`: {}", e.message().trim()),
+            );
+            return None;
+        }
+    };
+    let tls = match raw.tls.as_str() {
+        "implicit" => TlsMode::Implicit,
+        "starttls" => TlsMode::StartTls,
+        "none" => {
+            problems.warn(
+                file,
+                format!("{key}.tls"),
+                format!("mailbox `{mailbox}`: tls = \"none\" sends the password unencrypted; use it only for a server on this machine"),
+            );
+            TlsMode::None
+        }
+        other => {
+            problems.error(
+                file,
+                format!("{key}.tls"),
+                format!("mailbox `{mailbox}`: `{other}` is not one of implicit, starttls, none"),
+            );
+            return None;
+        }
+    };
+    let mut given = Vec::new();
+    if let Some(v) = raw.password_env {
+        given.push(Credentials::PasswordEnv(v));
+    }
+    if let Some(v) = raw.password_file {
+        given.push(Credentials::PasswordFile(PathBuf::from(v)));
+    }
+    if let Some(v) = raw.token_command {
+        given.push(Credentials::TokenCommand(v));
+    }
+    if let Some(v) = raw.token_file {
+        given.push(Credentials::TokenFile(PathBuf::from(v)));
+    }
+    if given.len() != 1 {
+        problems.error(
+            file,
+            key,
+            format!("mailbox `{mailbox}`: give exactly one of password_env, password_file, token_command, token_file"),
+        );
+        return None;
+    }
+    let start = match raw.start.as_str() {
+        "new" => StartFrom::New,
+        other => match other
+            .strip_prefix("since ")
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+        {
+            Some(date) => StartFrom::Since(date),
+            None => {
+                problems.error(
+                    file,
+                    format!("{key}.start"),
+                    format!("mailbox `{mailbox}`: `{other}` is neither \"new\" nor \"since YYYY-MM-DD\""),
+                );
+                return None;
+            }
+        },
+    };
+    if raw.folders.is_empty() {
+        problems.error(
+            file,
+            format!("{key}.folders"),
+            format!("mailbox `{mailbox}`: no folder to watch"),
+        );
+        return None;
+    }
+    if raw.poll_seconds == 0 {
+        problems.error(
+            file,
+            format!("{key}.poll_seconds"),
+            format!("mailbox `{mailbox}`: must be at least 1"),
+        );
+        return None;
+    }
+    Some(ImapSettings {
+        port: raw.port.unwrap_or(match tls {
+            TlsMode::Implicit => 993,
+            TlsMode::StartTls | TlsMode::None => 143,
+        }),
+        host: raw.host,
+        tls,
+        ca_file: raw.ca_file.map(PathBuf::from),
+        username: raw.username,
+        credentials: given.remove(0),
+        folders: raw.folders,
+        idle: raw.idle,
+        poll_interval: std::time::Duration::from_secs(raw.poll_seconds),
+        start,
+        keyword: raw.keyword,
     })
 }
 
@@ -603,6 +858,53 @@ authority = "ZZZ"
         assert!(keys.contains(&("a.toml", "authority[0].dispute_contact.email")));
         assert!(keys.contains(&("a.toml", "authority[0].code")));
         assert!(keys.contains(&("g.toml", "referrers.allowed_domains[1]")));
+    }
+
+    #[test]
+    fn imap_settings_are_checked_and_passwords_refused() {
+        let gateway = r#"
+[gateway]
+database = "sqlite::memory:"
+[referrers]
+allowed_domains = ["*.gov.uk"]
+[[mailbox]]
+name = "colchester"
+authority = "COL"
+[mailbox.imap]
+host = "127.0.0.1"
+username = "colchester"
+password = "hunter2"
+[[mailbox]]
+name = "harlow"
+authority = "HAR"
+[mailbox.imap]
+host = "127.0.0.1"
+username = "harlow"
+tls = "maybe"
+password_env = "X"
+[[mailbox]]
+name = "basildon"
+authority = "BAS"
+[mailbox.imap]
+host = "127.0.0.1"
+username = "basildon"
+tls = "none"
+password_env = "X"
+token_file = "/tmp/token"
+"#;
+        let err = Config::from_texts(None, "g.toml", gateway, "a.toml", EMBEDDED_AUTHORITIES)
+            .expect_err("invalid");
+        let text = err.to_string();
+        assert!(text.contains("mailbox[0].imap.password"), "{text}");
+        assert!(
+            !text.contains("hunter2"),
+            "the password is repeated: {text}"
+        );
+        assert!(text.contains("mailbox[1].imap.tls"), "{text}");
+        assert!(
+            text.contains("mailbox[2].imap: mailbox `basildon`: give exactly one"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct Incoming<'a> {
     pub position: Option<(u32, u32)>,
     pub raw: &'a [u8],
     pub received_at: DateTime<Utc>,
+    /// The Maildir file's unique name, when the message came from a Maildir.
+    pub source_key: Option<String>,
 }
 
 /// What recording a message does beyond recording it.
@@ -63,6 +65,9 @@ pub struct MessageFacts {
     pub sender: Option<String>,
     pub received_at: DateTime<Utc>,
     pub attachments: String,
+    pub source_key: Option<String>,
+    /// False for backlog mail older than the configured age.
+    pub answerable: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,6 +196,8 @@ pub async fn ingest(
         } else {
             serde_json::to_string(&analysis.attachments).unwrap_or_else(|_| "[]".into())
         },
+        source_key: incoming.source_key,
+        answerable: Utc::now() - incoming.received_at <= config.answer_max_age,
     };
     let recorded = store.record(&facts, &disposition).await?;
     Ok((analysis, recorded))

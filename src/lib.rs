@@ -3,6 +3,8 @@
 
 pub mod config;
 pub mod core;
+pub mod daemon;
 pub mod intake;
 pub mod message;
+pub mod source;
 pub mod store;

@@ -55,6 +55,12 @@ enum Command {
     },
     /// Show one case and its timeline.
     Case { reference: String },
+    /// Watch every configured mailbox and record what arrives, until
+    /// SIGINT or SIGTERM.
+    Run,
+    /// Each watched mailbox and folder: state, last UID, last message, last
+    /// error, messages recorded today.
+    Status,
     /// Measure the gateway's speed.
     Bench {
         #[command(subcommand)]
@@ -75,14 +81,27 @@ enum BenchWhat {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let daemon = matches!(cli.command, Command::Run);
+    if !daemon {
+        // A listing piped into `head` ends quietly, as other tools do. The
+        // daemon keeps Rust's default (SIGPIPE ignored), so a peer that
+        // hangs up is an error to handle, not the end of the process.
+        // SAFETY: called before any thread starts; restores the default action.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+    // The daemon says what it does; the other verbs only what goes wrong.
+    let default_level = if daemon { "info" } else { "warn" };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -106,7 +125,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         .database
         .clone()
         .unwrap_or_else(|| config.database.clone());
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
@@ -122,6 +141,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 list_cases(&config, &store, authority, open).await
             }
             Command::Case { reference } => show_case(&store, &reference).await,
+            Command::Run => run_daemon(config, store).await,
+            Command::Status => show_status(&store).await,
             _ => Ok(ExitCode::SUCCESS),
         }
     })
@@ -219,6 +240,7 @@ async fn ingest_files(
             position: None,
             raw: &raw,
             received_at: Utc::now(),
+            source_key: None,
         };
         let (analysis, recorded) = ingest(store, config, incoming).await?;
         let what = match &analysis.referral {
@@ -322,6 +344,72 @@ async fn show_case(store: &Store, reference: &str) -> Result<ExitCode> {
             e.at,
             e.kind,
             e.detail.as_deref().unwrap_or("")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_daemon(config: Config, store: Store) -> Result<ExitCode> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (stop, shutdown) = dtr_gateway::source::Shutdown::new();
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        tracing::info!("stopping: finishing the messages in hand");
+        let _ = stop.send(true);
+    });
+    let watched = config
+        .mailboxes
+        .iter()
+        .filter(|m| m.source != dtr_gateway::config::Source::None)
+        .count();
+    tracing::info!(mailboxes = watched, "dtr-gateway running");
+    dtr_gateway::daemon::run(std::sync::Arc::new(config), store, shutdown).await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show_status(store: &Store) -> Result<ExitCode> {
+    let midnight = Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(chrono_tz::Europe::London).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(Utc::now);
+    let rows = store.statuses(midnight).await?;
+    if rows.is_empty() {
+        println!("No mailbox has been watched yet: start the daemon with `dtr-gateway run`.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<16} {:<12} {:<11} {:>8} {:>6} {:<22} LAST ERROR",
+        "MAILBOX", "FOLDER", "STATE", "LAST UID", "TODAY", "LAST MESSAGE"
+    );
+    for r in &rows {
+        let error = match (&r.last_error, &r.last_error_at) {
+            (Some(e), Some(at)) => format!("{} ({})", e, local_time(at)),
+            (Some(e), None) => e.clone(),
+            _ => String::new(),
+        };
+        println!(
+            "{:<16} {:<12} {:<11} {:>8} {:>6} {:<22} {}",
+            r.mailbox,
+            r.folder,
+            r.state,
+            r.last_uid
+                .map(|u| u.to_string())
+                .unwrap_or_else(|| "-".into()),
+            r.recorded_today,
+            r.last_message_at
+                .as_deref()
+                .map(local_time)
+                .unwrap_or_else(|| "-".into()),
+            error
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -138,11 +138,24 @@ impl Store {
         // IMMEDIATE takes the write lock up front, so concurrent intakes queue
         // instead of failing to upgrade a read transaction.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let now = Utc::now();
         if let Some(existing) = find_message(&mut tx, facts).await? {
-            tx.rollback().await?;
+            // Seen before (a rescan after a UIDVALIDITY change, a copy in
+            // another folder): only the position moves on.
+            if let Some((uidvalidity, uid)) = facts.position {
+                advance_position(
+                    &mut tx,
+                    &facts.mailbox,
+                    &facts.folder,
+                    uidvalidity,
+                    uid,
+                    now,
+                )
+                .await?;
+            }
+            tx.commit().await?;
             return Ok(existing);
         }
-        let now = Utc::now();
         let (case_id, case_ref, action, event, quarantine) = match disposition {
             Disposition::OpenOrAttach {
                 authority,
@@ -235,6 +248,11 @@ impl Store {
                         Some((*event, None)),
                         None,
                     ),
+                    // A person answering about a case we do not have needs a
+                    // person to look; an automatic message does not.
+                    None if *event != "reply_received" => {
+                        (None, None, Action::RecordedOnly, None, None)
+                    }
                     None => {
                         let reason = format!("refers to {reference}, which is not a case here");
                         (
@@ -262,8 +280,9 @@ impl Store {
         };
         let message_row: i64 = sqlx::query(
             "INSERT INTO messages (mailbox, folder, uidvalidity, uid, message_id, sha256, kind, \
-             outcome, case_id, sender, received_at, recorded_at, quarantine_reason, attachments) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             outcome, case_id, sender, received_at, recorded_at, quarantine_reason, attachments, \
+             source_key, answerable) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&facts.mailbox)
         .bind(&facts.folder)
@@ -279,6 +298,8 @@ impl Store {
         .bind(now)
         .bind(&quarantine)
         .bind(&facts.attachments)
+        .bind(&facts.source_key)
+        .bind(facts.answerable)
         .fetch_one(&mut *tx)
         .await?
         .get(0);
@@ -382,10 +403,141 @@ impl Store {
         Ok(sqlx::query_scalar(sql).fetch_one(&self.pool).await?)
     }
 
+    /// How far a folder has been read: UIDVALIDITY and the highest UID done.
+    pub async fn position(
+        &self,
+        mailbox: &str,
+        folder: &str,
+    ) -> Result<Option<(u32, u32)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT uidvalidity, last_uid FROM mailbox_positions WHERE mailbox = ? AND folder = ?",
+        )
+        .bind(mailbox)
+        .bind(folder)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| {
+            let v: i64 = r.get(0);
+            let u: i64 = r.get(1);
+            (u32::try_from(v).unwrap_or(0), u32::try_from(u).unwrap_or(0))
+        }))
+    }
+
+    /// Sets a folder's position outright: on first start ("only new mail")
+    /// and when UIDVALIDITY changes (rescan from the start).
+    pub async fn set_position(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        uidvalidity: u32,
+        last_uid: u32,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO mailbox_positions (mailbox, folder, uidvalidity, last_uid, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (mailbox, folder) DO UPDATE SET \
+             uidvalidity = ?3, last_uid = ?4, updated_at = ?5",
+        )
+        .bind(mailbox)
+        .bind(folder)
+        .bind(i64::from(uidvalidity))
+        .bind(i64::from(last_uid))
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The Maildir files of a mailbox already recorded.
+    pub async fn source_keys(
+        &self,
+        mailbox: &str,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let keys: Vec<String> = sqlx::query_scalar(
+            "SELECT source_key FROM messages WHERE mailbox = ? AND source_key IS NOT NULL",
+        )
+        .bind(mailbox)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(keys.into_iter().collect())
+    }
+
+    /// Records a watched folder's state for `status`. An error is kept until
+    /// replaced by another, with its time.
+    pub async fn set_status(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        state: &str,
+        error: Option<&str>,
+        message_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        sqlx::query(
+            "INSERT INTO mailbox_status (mailbox, folder, state, last_error, last_error_at, \
+             last_message_at, updated_at) VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 IS NULL THEN NULL ELSE ?6 END, ?5, ?6) \
+             ON CONFLICT (mailbox, folder) DO UPDATE SET state = ?3, \
+             last_error = COALESCE(?4, last_error), \
+             last_error_at = CASE WHEN ?4 IS NULL THEN last_error_at ELSE ?6 END, \
+             last_message_at = COALESCE(?5, last_message_at), updated_at = ?6",
+        )
+        .bind(mailbox)
+        .bind(folder)
+        .bind(state)
+        .bind(error)
+        .bind(message_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every watched folder's state, with the messages recorded since `since`.
+    pub async fn statuses(&self, since: DateTime<Utc>) -> Result<Vec<FolderStatus>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.mailbox, s.folder, s.state, s.last_error, s.last_error_at, s.last_message_at, \
+             s.updated_at, p.last_uid, \
+             (SELECT COUNT(*) FROM messages m WHERE m.mailbox = s.mailbox AND m.folder = s.folder \
+              AND m.recorded_at >= ?1) AS today \
+             FROM mailbox_status s LEFT JOIN mailbox_positions p \
+             ON p.mailbox = s.mailbox AND p.folder = s.folder ORDER BY s.mailbox, s.folder",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| FolderStatus {
+                mailbox: r.get("mailbox"),
+                folder: r.get("folder"),
+                state: r.get("state"),
+                last_error: r.get("last_error"),
+                last_error_at: r.get("last_error_at"),
+                last_message_at: r.get("last_message_at"),
+                updated_at: r.get("updated_at"),
+                last_uid: r.get("last_uid"),
+                recorded_today: r.get("today"),
+            })
+            .collect())
+    }
+
     /// The pool, for tests that look at rows directly.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// One watched folder, for `dtr-gateway status`.
+#[derive(Clone, Debug)]
+pub struct FolderStatus {
+    pub mailbox: String,
+    pub folder: String,
+    pub state: String,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
+    pub last_message_at: Option<String>,
+    pub updated_at: String,
+    pub last_uid: Option<i64>,
+    pub recorded_today: i64,
 }
 
 #[derive(Clone, Copy, Debug)]

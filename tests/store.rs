@@ -69,6 +69,7 @@ async fn put(store: &Store, config: &Config, raw: &[u8]) -> dtr_gateway::store::
             position: None,
             raw,
             received_at: at(),
+            source_key: None,
         },
     )
     .await

@@ -1,0 +1,495 @@
+//! An IMAP folder as a source. Messages are fetched with `BODY.PEEK[]`, so
+//! nothing is marked read; progress is the stored UID position, never the
+//! `\Seen` flag; nothing is moved, deleted or flagged unless the
+//! configuration names a keyword. Every network wait has a timeout, so a
+//! dead connection fails and is retried instead of hanging for ever.
+
+use super::{Feed, Shutdown};
+use crate::config::{Credentials, ImapSettings, StartFrom, TlsMode};
+use crate::intake::IntakeError;
+use async_imap::extensions::idle::IdleResponse;
+use async_imap::{Authenticator, Client, Session};
+use chrono::Utc;
+use futures::TryStreamExt;
+use std::fmt::Debug;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+use tokio_rustls::TlsConnector;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+const TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Servers drop IDLE after 30 minutes; renew well before.
+const IDLE_RENEW: Duration = Duration::from_secs(25 * 60);
+
+/// Any byte stream the IMAP client can run over: plain TCP or TLS.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> Io for T {}
+type Conn = Box<dyn Io>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImapError {
+    #[error("cannot connect to {host}:{port}: {source}")]
+    Connect {
+        host: String,
+        port: u16,
+        source: std::io::Error,
+    },
+    #[error("TLS with {host}: {message}")]
+    Tls { host: String, message: String },
+    #[error("{what} timed out after {} s", .after.as_secs())]
+    Timeout { what: &'static str, after: Duration },
+    #[error("the server closed the connection")]
+    Closed,
+    #[error(
+        "login as {username} refused: {message}; check the password or token for this mailbox"
+    )]
+    LoginRefused { username: String, message: String },
+    #[error("no access token: {0}")]
+    Token(String),
+    #[error("cannot read the password: {0}")]
+    Password(String),
+    #[error("cannot open folder {folder}: {message}")]
+    Folder { folder: String, message: String },
+    #[error("IMAP: {0}")]
+    Protocol(#[from] async_imap::error::Error),
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+}
+
+impl From<crate::store::StoreError> for ImapError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ImapError::Intake(IntakeError::Store(e))
+    }
+}
+
+async fn within<T, E>(
+    what: &'static str,
+    after: Duration,
+    fut: impl Future<Output = Result<T, E>>,
+) -> Result<T, ImapError>
+where
+    ImapError: From<E>,
+{
+    match tokio::time::timeout(after, fut).await {
+        Ok(result) => result.map_err(ImapError::from),
+        Err(_) => Err(ImapError::Timeout { what, after }),
+    }
+}
+
+impl From<std::io::Error> for ImapError {
+    fn from(e: std::io::Error) -> Self {
+        ImapError::Protocol(async_imap::error::Error::Io(e))
+    }
+}
+
+/// The secret a login uses, fetched when needed and never logged.
+enum Secret {
+    Password(String),
+    Token(String),
+}
+
+async fn secret(credentials: &Credentials) -> Result<Secret, ImapError> {
+    match credentials {
+        Credentials::PasswordEnv(name) => std::env::var(name)
+            .map(Secret::Password)
+            .map_err(|_| ImapError::Password(format!("environment variable {name} is not set"))),
+        Credentials::PasswordFile(path) => tokio::fs::read_to_string(path)
+            .await
+            .map(|p| Secret::Password(p.trim_end_matches(['\r', '\n']).to_string()))
+            .map_err(|e| ImapError::Password(format!("{}: {e}", path.display()))),
+        Credentials::TokenFile(path) => tokio::fs::read_to_string(path)
+            .await
+            .map(|t| Secret::Token(t.trim().to_string()))
+            .map_err(|e| {
+                ImapError::Token(format!("cannot read token file {}: {e}", path.display()))
+            }),
+        Credentials::TokenCommand(command) => {
+            let run = tokio::process::Command::new("sh")
+                .arg("-c")
+                .arg(command)
+                .kill_on_drop(true)
+                .output();
+            let output = tokio::time::timeout(TOKEN_TIMEOUT, run)
+                .await
+                .map_err(|_| {
+                    ImapError::Token(format!(
+                        "token_command did not finish within {} s",
+                        TOKEN_TIMEOUT.as_secs()
+                    ))
+                })?
+                .map_err(|e| ImapError::Token(format!("cannot run token_command: {e}")))?;
+            // Its output is the token: never quote it, or its errors, in a message.
+            if !output.status.success() {
+                return Err(ImapError::Token(format!(
+                    "token_command failed ({}); run it by hand to see why, then renew the mailbox's consent or credentials",
+                    output.status
+                )));
+            }
+            let token = String::from_utf8_lossy(&output.stdout).trim().to_string();
+            if token.is_empty() {
+                return Err(ImapError::Token("token_command printed nothing".into()));
+            }
+            Ok(Secret::Token(token))
+        }
+    }
+}
+
+/// SASL XOAUTH2, as Microsoft 365 and Google require for IMAP.
+struct XOAuth2<'a> {
+    user: &'a str,
+    token: &'a str,
+    sent: bool,
+}
+
+impl Authenticator for XOAuth2<'_> {
+    type Response = String;
+    fn process(&mut self, _challenge: &[u8]) -> String {
+        if self.sent {
+            // The server's error challenge: answer empty to get its NO.
+            return String::new();
+        }
+        self.sent = true;
+        format!("user={}\x01auth=Bearer {}\x01\x01", self.user, self.token)
+    }
+}
+
+fn tls_connector(settings: &ImapSettings) -> Result<TlsConnector, ImapError> {
+    let tls_error = |message: String| ImapError::Tls {
+        host: settings.host.clone(),
+        message,
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        // A system certificate rustls cannot use is skipped, not fatal.
+        let _ = roots.add(cert);
+    }
+    if let Some(ca) = &settings.ca_file {
+        let certs = CertificateDer::pem_file_iter(ca)
+            .map_err(|e| tls_error(format!("ca_file {}: {e}", ca.display())))?;
+        for cert in certs {
+            let cert = cert.map_err(|e| tls_error(format!("ca_file {}: {e}", ca.display())))?;
+            roots
+                .add(cert)
+                .map_err(|e| tls_error(format!("ca_file {}: {e}", ca.display())))?;
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| tls_error(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+async fn start_tls(settings: &ImapSettings, tcp: TcpStream) -> Result<Conn, ImapError> {
+    let connector = tls_connector(settings)?;
+    let name = ServerName::try_from(settings.host.clone()).map_err(|e| ImapError::Tls {
+        host: settings.host.clone(),
+        message: e.to_string(),
+    })?;
+    let tls = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(name, tcp))
+        .await
+        .map_err(|_| ImapError::Timeout {
+            what: "TLS handshake",
+            after: CONNECT_TIMEOUT,
+        })?
+        .map_err(|e| ImapError::Tls {
+            host: settings.host.clone(),
+            message: e.to_string(),
+        })?;
+    Ok(Box::new(tls))
+}
+
+async fn greeting<T: AsyncRead + AsyncWrite + Unpin + Send + Debug>(
+    client: &mut Client<T>,
+) -> Result<(), ImapError> {
+    match within("greeting", CONNECT_TIMEOUT, client.read_response()).await? {
+        Some(_) => Ok(()),
+        None => Err(ImapError::Closed),
+    }
+}
+
+/// Connects as the settings say and returns a client ready to log in.
+async fn connect(settings: &ImapSettings) -> Result<Client<Conn>, ImapError> {
+    let tcp = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        TcpStream::connect((settings.host.as_str(), settings.port)),
+    )
+    .await
+    .map_err(|_| ImapError::Timeout {
+        what: "connect",
+        after: CONNECT_TIMEOUT,
+    })?
+    .map_err(|source| ImapError::Connect {
+        host: settings.host.clone(),
+        port: settings.port,
+        source,
+    })?;
+    match settings.tls {
+        TlsMode::Implicit => {
+            let mut client = Client::new(start_tls(settings, tcp).await?);
+            greeting(&mut client).await?;
+            Ok(client)
+        }
+        TlsMode::StartTls => {
+            let mut plain = Client::new(tcp);
+            greeting(&mut plain).await?;
+            within(
+                "STARTTLS",
+                COMMAND_TIMEOUT,
+                plain.run_command_and_check_ok("STARTTLS", None),
+            )
+            .await?;
+            // No second greeting after STARTTLS.
+            Ok(Client::new(start_tls(settings, plain.into_inner()).await?))
+        }
+        TlsMode::None => {
+            let mut client = Client::new(Box::new(tcp) as Conn);
+            greeting(&mut client).await?;
+            Ok(client)
+        }
+    }
+}
+
+/// Connects and logs in. A refused access token is fetched again once, as
+/// the token command may have been handed an expired one.
+async fn login(settings: &ImapSettings) -> Result<Session<Conn>, ImapError> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let client = connect(settings).await?;
+        let secret = secret(&settings.credentials).await?;
+        let is_token = matches!(secret, Secret::Token(_));
+        let result = match &secret {
+            Secret::Password(password) => {
+                within_login(client.login(&settings.username, password)).await?
+            }
+            Secret::Token(token) => {
+                let auth = XOAuth2 {
+                    user: &settings.username,
+                    token,
+                    sent: false,
+                };
+                within_login(client.authenticate("XOAUTH2", auth)).await?
+            }
+        };
+        match result {
+            Ok(session) => return Ok(session),
+            Err(message) if is_token && attempts < 2 => {
+                tracing::warn!(username = %settings.username, "access token refused ({message}); fetching a new one");
+            }
+            Err(message) => {
+                return Err(ImapError::LoginRefused {
+                    username: settings.username.clone(),
+                    message,
+                })
+            }
+        }
+    }
+}
+
+/// Runs a login and separates a refusal (worth a new token) from a failure.
+async fn within_login(
+    fut: impl Future<Output = Result<Session<Conn>, (async_imap::error::Error, Client<Conn>)>>,
+) -> Result<Result<Session<Conn>, String>, ImapError> {
+    match tokio::time::timeout(COMMAND_TIMEOUT, fut).await {
+        Err(_) => Err(ImapError::Timeout {
+            what: "login",
+            after: COMMAND_TIMEOUT,
+        }),
+        Ok(Ok(session)) => Ok(Ok(session)),
+        Ok(Err((async_imap::error::Error::No(message), _)))
+        | Ok(Err((async_imap::error::Error::Bad(message), _))) => Ok(Err(message)),
+        Ok(Err((other, _))) => Err(ImapError::Protocol(other)),
+    }
+}
+
+/// Watches one folder until shutdown; returns an error for the daemon to
+/// retry after a pause.
+pub async fn watch(
+    feed: Feed<'_>,
+    settings: &ImapSettings,
+    mut shutdown: Shutdown,
+) -> Result<(), ImapError> {
+    let (mailbox, folder) = (feed.mailbox.name.as_str(), feed.folder);
+    feed.store
+        .set_status(mailbox, folder, "connecting", None, None)
+        .await?;
+    let mut session = login(settings).await?;
+    let capabilities = within("CAPABILITY", COMMAND_TIMEOUT, session.capabilities()).await?;
+    let can_idle = settings.idle && capabilities.has_str("IDLE");
+    let selected = within("SELECT", COMMAND_TIMEOUT, session.select(folder))
+        .await
+        .map_err(|e| ImapError::Folder {
+            folder: folder.to_string(),
+            message: e.to_string(),
+        })?;
+    let uidvalidity = selected.uid_validity.unwrap_or(0);
+    let mut last = match feed.store.position(mailbox, folder).await? {
+        Some((known, last)) if known == uidvalidity => last,
+        Some(_) => {
+            // The server renumbered the folder: read it all again; Message-ID
+            // and hash keep anything from being recorded twice.
+            tracing::warn!(
+                mailbox,
+                folder,
+                uidvalidity,
+                "UIDVALIDITY changed: rescanning the folder"
+            );
+            feed.store
+                .set_position(mailbox, folder, uidvalidity, 0)
+                .await?;
+            0
+        }
+        None => {
+            let last = first_position(&mut session, settings.start, selected.uid_next).await?;
+            feed.store
+                .set_position(mailbox, folder, uidvalidity, last)
+                .await?;
+            last
+        }
+    };
+    tracing::info!(
+        mailbox,
+        folder,
+        uidvalidity,
+        last_uid = last,
+        idle = can_idle,
+        "watching"
+    );
+    loop {
+        last = fetch_new(&mut session, &feed, settings, uidvalidity, last, &shutdown).await?;
+        if shutdown.requested() {
+            break;
+        }
+        if can_idle {
+            feed.store
+                .set_status(mailbox, folder, "idle", None, None)
+                .await?;
+            let mut idle = session.idle();
+            within("IDLE", COMMAND_TIMEOUT, idle.init()).await?;
+            let woke = {
+                let (wait, _interrupt) = idle.wait_with_timeout(IDLE_RENEW);
+                tokio::select! {
+                    response = wait => Some(response),
+                    _ = shutdown.wait() => None,
+                }
+            };
+            match woke {
+                // Shutting down while idle: no message is in hand.
+                None => return Ok(()),
+                Some(response) => {
+                    if let IdleResponse::NewData(_) = response? {
+                        tracing::debug!(mailbox, folder, "new data");
+                    }
+                }
+            }
+            session = within("DONE", COMMAND_TIMEOUT, idle.done()).await?;
+        } else {
+            feed.store
+                .set_status(mailbox, folder, "polling", None, None)
+                .await?;
+            tokio::select! {
+                _ = tokio::time::sleep(settings.poll_interval) => {}
+                _ = shutdown.wait() => break,
+            }
+            within("NOOP", COMMAND_TIMEOUT, session.noop()).await?;
+        }
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
+    Ok(())
+}
+
+/// Where a folder's first reading starts: after the newest message, or at
+/// the first message received since a date.
+async fn first_position(
+    session: &mut Session<Conn>,
+    start: StartFrom,
+    uid_next: Option<u32>,
+) -> Result<u32, ImapError> {
+    let newest = match uid_next {
+        Some(next) => next.saturating_sub(1),
+        None => within("UID SEARCH", COMMAND_TIMEOUT, session.uid_search("ALL"))
+            .await?
+            .into_iter()
+            .max()
+            .unwrap_or(0),
+    };
+    match start {
+        StartFrom::New => Ok(newest),
+        StartFrom::Since(date) => {
+            let query = format!("SINCE {}", date.format("%-d-%b-%Y"));
+            let found = within("UID SEARCH", COMMAND_TIMEOUT, session.uid_search(query)).await?;
+            Ok(found
+                .into_iter()
+                .min()
+                .map_or(newest, |first| first.saturating_sub(1)))
+        }
+    }
+}
+
+/// Fetches and records every message after `last`, in UID order; returns
+/// the new position.
+async fn fetch_new(
+    session: &mut Session<Conn>,
+    feed: &Feed<'_>,
+    settings: &ImapSettings,
+    uidvalidity: u32,
+    mut last: u32,
+    shutdown: &Shutdown,
+) -> Result<u32, ImapError> {
+    let mut recorded = Vec::new();
+    {
+        let range = format!("{}:*", last.saturating_add(1));
+        let mut stream = within(
+            "UID FETCH",
+            COMMAND_TIMEOUT,
+            session.uid_fetch(range, "(UID INTERNALDATE BODY.PEEK[])"),
+        )
+        .await?;
+        while let Some(fetch) = within("FETCH", COMMAND_TIMEOUT, stream.try_next()).await? {
+            // `n:*` always answers with the newest message, even when it is
+            // older than n.
+            let Some(uid) = fetch.uid.filter(|&uid| uid > last) else {
+                continue;
+            };
+            let Some(raw) = fetch.body() else {
+                tracing::warn!(mailbox = %feed.mailbox.name, folder = feed.folder, uid, "message without a body");
+                continue;
+            };
+            let received_at = fetch
+                .internal_date()
+                .map(|d| d.with_timezone(&Utc))
+                .unwrap_or_else(Utc::now);
+            feed.take(raw, Some((uidvalidity, uid)), received_at, None)
+                .await?;
+            last = uid;
+            recorded.push(uid);
+            if shutdown.requested() {
+                // The message in hand is recorded; leave the rest for later.
+                return Ok(last);
+            }
+        }
+    }
+    if let (Some(keyword), false) = (&settings.keyword, recorded.is_empty()) {
+        let set: Vec<String> = recorded.iter().map(u32::to_string).collect();
+        let query = format!("+FLAGS.SILENT ({keyword})");
+        let stream = within(
+            "UID STORE",
+            COMMAND_TIMEOUT,
+            session.uid_store(set.join(","), query),
+        )
+        .await?;
+        within("UID STORE", COMMAND_TIMEOUT, stream.try_collect::<Vec<_>>()).await?;
+    }
+    Ok(last)
+}

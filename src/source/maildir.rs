@@ -1,0 +1,113 @@
+//! A Maildir folder as a source: files in `new/` and `cur/` are read as they
+//! appear. Nothing is moved or renamed: the folder stays its owner's.
+
+use super::{Feed, Shutdown};
+use crate::intake::IntakeError;
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How often the folder is looked at.
+pub const POLL: Duration = Duration::from_millis(500);
+
+#[derive(Debug, thiserror::Error)]
+pub enum MaildirError {
+    #[error("Maildir {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+}
+
+impl From<crate::store::StoreError> for MaildirError {
+    fn from(e: crate::store::StoreError) -> Self {
+        MaildirError::Intake(IntakeError::Store(e))
+    }
+}
+
+/// Watches the Maildir at `root` until shutdown.
+pub async fn watch(
+    feed: Feed<'_>,
+    root: &Path,
+    mut shutdown: Shutdown,
+) -> Result<(), MaildirError> {
+    for sub in ["new", "cur", "tmp"] {
+        let path = root.join(sub);
+        tokio::fs::create_dir_all(&path)
+            .await
+            .map_err(|source| MaildirError::Io { path, source })?;
+    }
+    let mut seen = feed.store.source_keys(&feed.mailbox.name).await?;
+    feed.store
+        .set_status(&feed.mailbox.name, feed.folder, "connected", None, None)
+        .await?;
+    loop {
+        for (key, path) in unseen_files(root, &seen).await? {
+            if shutdown.requested() {
+                return Ok(());
+            }
+            let raw = match tokio::fs::read(&path).await {
+                Ok(raw) => raw,
+                // Moved by the mail program between listing and reading:
+                // the next look finds it under its new name.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => return Err(MaildirError::Io { path, source }),
+            };
+            let received_at = modified(&path).await.unwrap_or_else(Utc::now);
+            feed.take(&raw, None, received_at, Some(key.clone()))
+                .await?;
+            seen.insert(key);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(POLL) => {}
+            _ = shutdown.wait() => return Ok(()),
+        }
+    }
+}
+
+/// Files not yet recorded, oldest name first. A Maildir file keeps its
+/// unique name (the part before `:`) when a mail program moves it from
+/// `new/` to `cur/` and adds flags, so that part is the key.
+async fn unseen_files(
+    root: &Path,
+    seen: &HashSet<String>,
+) -> Result<Vec<(String, PathBuf)>, MaildirError> {
+    let mut found = Vec::new();
+    for sub in ["new", "cur"] {
+        let dir = root.join(sub);
+        let mut entries = tokio::fs::read_dir(&dir)
+            .await
+            .map_err(|source| MaildirError::Io {
+                path: dir.clone(),
+                source,
+            })?;
+        while let Some(entry) = entries
+            .next_entry()
+            .await
+            .map_err(|source| MaildirError::Io {
+                path: dir.clone(),
+                source,
+            })?
+        {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') {
+                continue;
+            }
+            let key = name.split(':').next().unwrap_or(&name).to_string();
+            if !seen.contains(&key) {
+                found.push((key, entry.path()));
+            }
+        }
+    }
+    found.sort();
+    found.dedup_by(|a, b| a.0 == b.0);
+    Ok(found)
+}
+
+async fn modified(path: &Path) -> Option<DateTime<Utc>> {
+    let meta = tokio::fs::metadata(path).await.ok()?;
+    Some(DateTime::<Utc>::from(meta.modified().ok()?))
+}

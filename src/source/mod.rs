@@ -1,0 +1,104 @@
+//! Mail sources: where messages come from. Each watches one folder, hands
+//! every new message to intake, and reports its state to the store for
+//! `status`. Failures are retried with backoff by the daemon; a source only
+//! returns `Ok` when asked to stop.
+
+pub mod imap;
+pub mod maildir;
+
+use crate::config::{Config, Mailbox};
+use crate::intake::{ingest, Incoming, IntakeError};
+use crate::store::{Action, Store};
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+/// Tells a source to stop after the message in hand.
+#[derive(Clone)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    pub fn new() -> (watch::Sender<bool>, Shutdown) {
+        let (tx, rx) = watch::channel(false);
+        (tx, Shutdown(rx))
+    }
+
+    pub fn requested(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves when shutdown is requested (at once if it already was).
+    pub async fn wait(&mut self) {
+        while !*self.0.borrow_and_update() {
+            if self.0.changed().await.is_err() {
+                // The sender is gone: nobody can ask any more, so stop.
+                return;
+            }
+        }
+    }
+}
+
+/// What sources share: the configuration, the store, the mailbox.
+pub struct Feed<'a> {
+    pub config: &'a Config,
+    pub store: &'a Store,
+    pub mailbox: &'a Mailbox,
+    pub folder: &'a str,
+}
+
+impl Feed<'_> {
+    /// Records one message and logs it by reference only: never a name, a
+    /// subject or a body.
+    pub async fn take(
+        &self,
+        raw: &[u8],
+        position: Option<(u32, u32)>,
+        received_at: DateTime<Utc>,
+        source_key: Option<String>,
+    ) -> Result<Action, IntakeError> {
+        let (analysis, recorded) = ingest(
+            self.store,
+            self.config,
+            Incoming {
+                mailbox: self.mailbox,
+                folder: self.folder,
+                position,
+                raw,
+                received_at,
+                source_key,
+            },
+        )
+        .await?;
+        let case = recorded.case.map(|c| c.to_string()).unwrap_or_default();
+        let uid = position.map(|(_, uid)| uid.to_string()).unwrap_or_default();
+        let action = match &recorded.action {
+            Action::Quarantined(_) => "quarantined",
+            Action::Opened => "opened",
+            Action::AttachedReferral => "attached",
+            Action::Refused => "refused",
+            Action::Noted(_) => "noted",
+            Action::RecordedOnly => "recorded",
+            Action::Duplicate => "duplicate",
+        };
+        tracing::info!(
+            mailbox = %self.mailbox.name,
+            folder = %self.folder,
+            uid = %uid,
+            case = %case,
+            kind = analysis.kind.as_str(),
+            action,
+            "message"
+        );
+        if recorded.action != Action::Duplicate {
+            self.store
+                .set_status(
+                    &self.mailbox.name,
+                    self.folder,
+                    "connected",
+                    None,
+                    Some(Utc::now()),
+                )
+                .await?;
+        }
+        Ok(recorded.action)
+    }
+}
