@@ -1,0 +1,206 @@
+//! Shared by the integration tests: the real Dovecot and Postfix started by
+//! `scripts/mailservers.sh`, a minimal SMTP client to deliver through
+//! Postfix, and a configuration pointing the gateway at them.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The authorities of the test configuration: mailbox user, code.
+pub const AUTHORITIES: [(&str, &str, &str); 14] = [
+    ("basildon", "BAS", "Basildon"),
+    ("braintree", "BRA", "Braintree"),
+    ("brentwood", "BRE", "Brentwood"),
+    ("castle-point", "CPT", "Castle Point"),
+    ("chelmsford", "CHE", "Chelmsford"),
+    ("colchester", "COL", "Colchester"),
+    ("epping-forest", "EPF", "Epping Forest"),
+    ("harlow", "HAR", "Harlow"),
+    ("maldon", "MAL", "Maldon"),
+    ("rochford", "ROC", "Rochford"),
+    ("southend", "SOU", "Southend"),
+    ("tendring", "TEN", "Tendring"),
+    ("thurrock", "THU", "Thurrock"),
+    ("uttlesford", "UTT", "Uttlesford"),
+];
+
+pub struct MailServers {
+    pub env: HashMap<String, String>,
+}
+
+/// Starts the servers once per test binary (the script is idempotent).
+pub fn mail_servers() -> &'static MailServers {
+    static SERVERS: OnceLock<MailServers> = OnceLock::new();
+    SERVERS.get_or_init(|| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailservers.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg("start")
+            .output()
+            .expect("run scripts/mailservers.sh");
+        assert!(
+            out.status.success(),
+            "scripts/mailservers.sh start failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let env_out = Command::new("bash").arg(&script).arg("env").output().expect("env");
+        let env = String::from_utf8_lossy(&env_out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("export "))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
+            .collect();
+        MailServers { env }
+    })
+}
+
+impl MailServers {
+    pub fn get(&self, key: &str) -> &str {
+        self.env.get(key).map(String::as_str).unwrap_or_else(|| panic!("{key} not in the mail server environment"))
+    }
+
+    pub fn port(&self, key: &str) -> u16 {
+        self.get(key).parse().expect("port")
+    }
+
+    pub fn script(&self, args: &[&str]) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailservers.sh");
+        let out = Command::new("bash").arg(script).args(args).output().expect("script");
+        assert!(out.status.success(), "mailservers.sh {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    pub fn doveadm(&self, args: &[&str]) -> String {
+        let mut words = self.get("DTR_DOVEADM").split_whitespace();
+        let program = words.next().expect("doveadm");
+        let out = Command::new(program)
+            .args(words)
+            .args(args)
+            .output()
+            .expect("run doveadm");
+        assert!(out.status.success(), "doveadm {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// Empties every folder of a user.
+    pub fn reset(&self, user: &str) {
+        self.script(&["reset-mailbox", user]);
+    }
+
+    /// The flags of every message in a folder, one string per message.
+    pub fn flags(&self, user: &str, folder: &str) -> Vec<String> {
+        self.doveadm(&["fetch", "-u", user, "flags", "mailbox", folder, "all"])
+            .lines()
+            .filter_map(|l| l.strip_prefix("flags:"))
+            .map(|f| f.trim().to_string())
+            .collect()
+    }
+
+    /// Delivers a message through Postfix over SMTP.
+    pub fn send(&self, from: &str, to: &str, raw: &[u8]) {
+        let port = self.port("DTR_SMTP_PORT");
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to Postfix");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+        let mut writer = stream;
+        let expect = |code: &str, reader: &mut BufReader<TcpStream>| loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("SMTP reply");
+            assert!(line.starts_with(code), "SMTP: expected {code}, got {line}");
+            if line.as_bytes().get(3) != Some(&b'-') {
+                break;
+            }
+        };
+        expect("220", &mut reader);
+        for (command, code) in [
+            ("EHLO test.invalid".to_string(), "250"),
+            (format!("MAIL FROM:<{from}>"), "250"),
+            (format!("RCPT TO:<{to}>"), "250"),
+            ("DATA".to_string(), "354"),
+        ] {
+            write!(writer, "{command}\r\n").expect("write");
+            expect(code, &mut reader);
+        }
+        let text = String::from_utf8_lossy(raw).replace("\r\n", "\n");
+        for line in text.split('\n') {
+            let line = if line.starts_with('.') { format!(".{line}") } else { line.to_string() };
+            write!(writer, "{line}\r\n").expect("write");
+        }
+        write!(writer, ".\r\n").expect("write");
+        expect("250", &mut reader);
+        write!(writer, "QUIT\r\n").expect("write");
+    }
+}
+
+/// A complete referral, distinct per `n`.
+pub fn referral(message_id: &str, n: u32, to: &str) -> Vec<u8> {
+    format!(
+        "From: Jo Officer <referrer@justice.test>\r\nTo: {to}\r\nSubject: Referral {n}\r\n\
+         Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{message_id}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         DUTY TO REFER REFERRAL\r\nReferral type: Duty to Refer\r\nFull name: Test Person{n}\r\n\
+         Date of birth: 14/07/1988\r\nPrison number: A{n:04}AA\r\nCustody status: sentenced\r\n\
+         Expected release date: 01/03/2027\r\nConsent to referral: Yes\r\n\
+         Reason at risk of homelessness: No address on release\r\n\
+         Local connection: resident\r\nReferring agency: HMP Test\r\n\
+         Referrer name: Jo Officer\r\nReferrer email: referrer@justice.test\r\nReferrer phone: 01632 960000\r\n"
+    )
+    .into_bytes()
+}
+
+/// Writes a configuration folder watching the given users over IMAP.
+/// `imap` is extra TOML for every mailbox's `[mailbox.imap]` table.
+pub fn write_config(dir: &Path, database: &str, users: &[&str], imap: &str) -> PathBuf {
+    let servers = mail_servers();
+    let mut authorities = String::new();
+    for (user, code, name) in AUTHORITIES {
+        authorities.push_str(&format!(
+            "[[authority]]\nname = \"{name}\"\ncode = \"{code}\"\ninbox = \"{user}@lha.test\"\n\
+             operational_lead = {{ name = \"Lead\", email = \"lead.{user}@lha.test\" }}\n\
+             dispute_contact = {{ name = \"Senior\", email = \"senior.{user}@lha.test\" }}\n\n"
+        ));
+    }
+    let mut gateway = format!(
+        "[gateway]\ndatabase = \"{database}\"\n\n[referrers]\nallowed_domains = [\"justice.test\"]\n\n"
+    );
+    for user in users {
+        let code = AUTHORITIES
+            .iter()
+            .find(|(u, _, _)| u == user)
+            .map(|(_, c, _)| *c)
+            .unwrap_or("COL");
+        gateway.push_str(&format!(
+            "[[mailbox]]\nname = \"{user}\"\nauthority = \"{code}\"\n[mailbox.imap]\nhost = \"127.0.0.1\"\n\
+             port = {}\ntls = \"implicit\"\nca_file = \"{}\"\nusername = \"{user}\"\n\
+             password_env = \"DTR_MAIL_PASSWORD\"\n{imap}\n\n",
+            servers.port("DTR_IMAPS_PORT"),
+            servers.get("DTR_MAIL_CA"),
+        ));
+    }
+    std::fs::write(dir.join("authorities.toml"), authorities).expect("write authorities");
+    std::fs::write(dir.join("gateway.toml"), gateway).expect("write gateway");
+    // SAFETY: tests set this before any daemon reads it; the value is the same everywhere.
+    unsafe { std::env::set_var("DTR_MAIL_PASSWORD", servers.get("DTR_MAIL_PASSWORD")) };
+    dir.to_path_buf()
+}
+
+/// Polls `check` until it is true or `limit` passes; returns how long it took.
+pub async fn wait_until<F, Fut>(limit: Duration, mut check: F) -> Option<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if check().await {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}

@@ -1,0 +1,375 @@
+//! The daemon against the real Dovecot and Postfix on loopback (started by
+//! `scripts/mailservers.sh`): mail delivered by SMTP is recorded within
+//! seconds over IDLE and left unread; outages, UIDVALIDITY changes, wrong
+//! passwords and a SIGTERM mid-burst lose nothing and record nothing twice.
+//! The tests share the servers, so they take turns.
+
+mod common;
+
+use common::{mail_servers, referral, wait_until, write_config, AUTHORITIES};
+use dtr_gateway::config::Config;
+use dtr_gateway::source::Shutdown;
+use dtr_gateway::store::{Store, Table};
+use sqlx::Row;
+use std::sync::Arc;
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::sync::Mutex;
+
+static SERIAL: Mutex<()> = Mutex::const_new(());
+
+struct Gateway {
+    _dir: TempDir,
+    config_dir: std::path::PathBuf,
+    store: Store,
+    stop: Option<tokio::sync::watch::Sender<bool>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Gateway {
+    async fn start(users: &[&str], imap: &str) -> Gateway {
+        let dir = TempDir::new().expect("temp dir");
+        let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+        let config_dir = write_config(dir.path(), &database, users, imap);
+        let store = Store::open(&database).await.expect("store");
+        let mut gateway = Gateway {
+            _dir: dir,
+            config_dir,
+            store,
+            stop: None,
+            task: None,
+        };
+        gateway.run().await;
+        gateway
+    }
+
+    async fn run(&mut self) {
+        let (config, _) = Config::load(Some(&self.config_dir)).expect("config");
+        let (stop, shutdown) = Shutdown::new();
+        let store = self.store.clone();
+        self.task = Some(tokio::spawn(dtr_gateway::daemon::run(Arc::new(config), store, shutdown)));
+        self.stop = Some(stop);
+    }
+
+    async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("the daemon stops within 20 s")
+                .expect("the daemon task ends cleanly");
+        }
+    }
+
+    async fn messages_in(&self, mailbox: &str) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE mailbox = ?")
+            .bind(mailbox)
+            .fetch_one(self.store.pool())
+            .await
+            .expect("count")
+    }
+
+    async fn state_of(&self, mailbox: &str) -> Option<(String, Option<String>)> {
+        sqlx::query("SELECT state, last_error FROM mailbox_status WHERE mailbox = ?")
+            .bind(mailbox)
+            .fetch_optional(self.store.pool())
+            .await
+            .expect("status")
+            .map(|r| (r.get(0), r.get(1)))
+    }
+
+    /// Waits until every folder of the listed mailboxes is idling.
+    async fn wait_idle(&self, users: &[&str]) {
+        for user in users {
+            let idle = wait_until(Duration::from_secs(20), || async {
+                matches!(self.state_of(user).await, Some((ref s, _)) if s == "idle")
+            })
+            .await;
+            assert!(idle.is_some(), "{user} never went idle: {:?}", self.state_of(user).await);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_referral_sent_by_smtp_is_recorded_within_seconds_and_left_unread() {
+    let _turn = SERIAL.lock().await;
+    let servers = mail_servers();
+    servers.reset("colchester");
+    let mut gateway = Gateway::start(&["colchester"], "").await;
+    gateway.wait_idle(&["colchester"]).await;
+
+    servers.send("referrer@justice.test", "colchester@lha.test", &referral("idle-1@justice.test", 1, "colchester@lha.test"));
+    let took = wait_until(Duration::from_secs(10), || async {
+        gateway.store.count(Table::Cases).await.unwrap_or(0) == 1
+    })
+    .await;
+    let took = took.expect("the referral is recorded as a case within 10 s");
+    assert!(took < Duration::from_secs(5), "IDLE took {took:?}");
+
+    let cases = gateway.store.cases(None, false).await.expect("cases");
+    assert!(cases[0].reference.starts_with("DTR-COL-2026-"), "{}", cases[0].reference);
+    assert_eq!(cases[0].authority, "COL");
+    let flags = servers.flags("colchester", "INBOX");
+    assert_eq!(flags.len(), 1);
+    assert!(!flags[0].contains("\\Seen"), "the gateway marked the message read: {flags:?}");
+    gateway.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_plain_polling_and_a_keyword_when_asked() {
+    let _turn = SERIAL.lock().await;
+    let servers = mail_servers();
+    servers.reset("harlow");
+    // A message the officer has already opened before the gateway starts:
+    // progress never depends on \Seen.
+    servers.send("referrer@justice.test", "harlow@lha.test", &referral("seen-1@justice.test", 2, "harlow@lha.test"));
+    wait_until(Duration::from_secs(10), || async { servers.flags("harlow", "INBOX").len() == 1 }).await;
+    servers.doveadm(&["flags", "add", "-u", "harlow", "\\Seen", "mailbox", "INBOX", "all"]);
+
+    let imap = format!(
+        "tls = \"starttls\"\nport = {}\nidle = false\npoll_seconds = 1\nstart = \"since 2026-01-01\"\nkeyword = \"$DtrRecorded\"",
+        servers.port("DTR_IMAP_PORT")
+    );
+    // write_config puts tls = "implicit" first; a later key would be a
+    // duplicate, so build this one by hand.
+    let mut gateway = Gateway::start(&[], "").await;
+    gateway.stop().await;
+    let gateway_toml = std::fs::read_to_string(gateway.config_dir.join("gateway.toml")).expect("read");
+    let mailbox = format!(
+        "[[mailbox]]\nname = \"harlow\"\nauthority = \"HAR\"\n[mailbox.imap]\nhost = \"127.0.0.1\"\n{imap}\n\
+         ca_file = \"{}\"\nusername = \"harlow\"\npassword_env = \"DTR_MAIL_PASSWORD\"\n",
+        servers.get("DTR_MAIL_CA")
+    );
+    std::fs::write(gateway.config_dir.join("gateway.toml"), gateway_toml + &mailbox).expect("write");
+    gateway.run().await;
+
+    let recorded = wait_until(Duration::from_secs(10), || async { gateway.messages_in("harlow").await == 1 }).await;
+    assert!(recorded.is_some(), "the message read before the gateway started is recorded");
+    servers.send("referrer@justice.test", "harlow@lha.test", &referral("poll-2@justice.test", 3, "harlow@lha.test"));
+    let recorded = wait_until(Duration::from_secs(10), || async { gateway.messages_in("harlow").await == 2 }).await;
+    assert!(recorded.is_some(), "polling finds new mail");
+    let flagged = wait_until(Duration::from_secs(5), || async {
+        let flags = servers.flags("harlow", "INBOX");
+        flags.len() == 2 && flags.iter().all(|f| f.contains("$DtrRecorded"))
+    })
+    .await;
+    assert!(flagged.is_some(), "recorded messages carry the keyword: {:?}", servers.flags("harlow", "INBOX"));
+    let flags = servers.flags("harlow", "INBOX");
+    assert!(!flags[1].contains("\\Seen"), "{flags:?}");
+    assert_eq!(gateway.state_of("harlow").await.map(|s| s.0).as_deref(), Some("polling"));
+    gateway.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fourteen_mailboxes_at_once_each_to_its_authority() {
+    let _turn = SERIAL.lock().await;
+    let servers = mail_servers();
+    let users: Vec<&str> = AUTHORITIES.iter().map(|(u, _, _)| *u).collect();
+    for user in &users {
+        servers.reset(user);
+    }
+    let mut gateway = Gateway::start(&users, "").await;
+    gateway.wait_idle(&users).await;
+    for (n, user) in users.iter().enumerate() {
+        let to = format!("{user}@lha.test");
+        servers.send("referrer@justice.test", &to, &referral(&format!("many-{n}@justice.test"), n as u32 + 100, &to));
+    }
+    let all = wait_until(Duration::from_secs(20), || async {
+        gateway.store.count(Table::Cases).await.unwrap_or(0) == 14
+    })
+    .await;
+    assert!(all.is_some(), "14 cases within 20 s");
+    let every = gateway.store.cases(None, false).await.expect("cases");
+    for (user, code, _) in AUTHORITIES {
+        let cases = gateway.store.cases(Some(code), false).await.expect("cases");
+        assert_eq!(cases.len(), 1, "{user}: {every:?}");
+        assert_eq!(cases[0].reference, format!("DTR-{code}-2026-00001"));
+    }
+    gateway.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_shows_in_status_and_the_others_carry_on() {
+    let _turn = SERIAL.lock().await;
+    let servers = mail_servers();
+    servers.reset("maldon");
+    let dir = TempDir::new().expect("temp dir");
+    let wrong = dir.path().join("wrong-password");
+    std::fs::write(&wrong, "not-the-password\n").expect("write");
+    let mut gateway = Gateway::start(&["maldon"], "").await;
+    gateway.stop().await;
+    let gateway_toml = std::fs::read_to_string(gateway.config_dir.join("gateway.toml")).expect("read");
+    let broken = format!(
+        "[[mailbox]]\nname = \"rochford\"\nauthority = \"ROC\"\n[mailbox.imap]\nhost = \"127.0.0.1\"\nport = {}\n\
+         ca_file = \"{}\"\nusername = \"rochford\"\npassword_file = \"{}\"\n",
+        servers.port("DTR_IMAPS_PORT"),
+        servers.get("DTR_MAIL_CA"),
+        wrong.display()
+    );
+    let no_token = format!(
+        "[[mailbox]]\nname = \"southend\"\nauthority = \"SOU\"\n[mailbox.imap]\nhost = \"127.0.0.1\"\nport = {}\n\
+         ca_file = \"{}\"\nusername = \"southend\"\ntoken_command = \"echo secret-token-text >&2; exit 3\"\n",
+        servers.port("DTR_IMAPS_PORT"),
+        servers.get("DTR_MAIL_CA"),
+    );
+    std::fs::write(gateway.config_dir.join("gateway.toml"), gateway_toml + &broken + &no_token).expect("write");
+    gateway.run().await;
+
+    let reported = wait_until(Duration::from_secs(10), || async {
+        matches!(gateway.state_of("rochford").await, Some((ref s, Some(_))) if s == "retrying")
+    })
+    .await;
+    assert!(reported.is_some(), "the refused login shows: {:?}", gateway.state_of("rochford").await);
+    let (_, error) = gateway.state_of("rochford").await.expect("status");
+    let error = error.expect("error");
+    assert!(error.contains("login as rochford refused"), "{error}");
+    assert!(!error.contains("not-the-password"), "the password is in the status: {error}");
+
+    // An XOAUTH2 token command that fails shows at once, with what to do.
+    let reported = wait_until(Duration::from_secs(10), || async {
+        matches!(gateway.state_of("southend").await, Some((ref s, Some(_))) if s == "retrying")
+    })
+    .await;
+    assert!(reported.is_some(), "the token failure shows: {:?}", gateway.state_of("southend").await);
+    let (_, error) = gateway.state_of("southend").await.expect("status");
+    let error = error.expect("error");
+    assert!(error.contains("token_command failed") && error.contains("run it by hand"), "{error}");
+    assert!(!error.contains("secret-token-text"), "the command's output is in the status: {error}");
+
+    gateway.wait_idle(&["maldon"]).await;
+    servers.send("referrer@justice.test", "maldon@lha.test", &referral("other-ok@justice.test", 7, "maldon@lha.test"));
+    let recorded = wait_until(Duration::from_secs(10), || async { gateway.messages_in("maldon").await == 1 }).await;
+    assert!(recorded.is_some(), "the healthy mailbox carries on");
+    gateway.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_uidvalidity_change_records_nothing_twice() {
+    let _turn = SERIAL.lock().await;
+    let servers = mail_servers();
+    servers.reset("tendring");
+    let mut gateway = Gateway::start(&["tendring"], "").await;
+    gateway.wait_idle(&["tendring"]).await;
+    for n in 0..3 {
+        servers.send("referrer@justice.test", "tendring@lha.test", &referral(&format!("uv-{n}@justice.test"), 200 + n, "tendring@lha.test"));
+    }
+    assert!(wait_until(Duration::from_secs(10), || async { gateway.messages_in("tendring").await == 3 }).await.is_some());
+    gateway.stop().await;
+
+    // The server renumbers the folder while the gateway is away.
+    servers.doveadm(&["mailbox", "update", "-u", "tendring", "--uid-validity", "777", "INBOX"]);
+    servers.send("referrer@justice.test", "tendring@lha.test", &referral("uv-new@justice.test", 299, "tendring@lha.test"));
+    wait_until(Duration::from_secs(10), || async { servers.flags("tendring", "INBOX").len() == 4 }).await;
+    gateway.run().await;
+    assert!(wait_until(Duration::from_secs(10), || async { gateway.messages_in("tendring").await == 4 }).await.is_some());
+    gateway.wait_idle(&["tendring"]).await;
+    assert_eq!(gateway.messages_in("tendring").await, 4);
+    assert_eq!(gateway.store.count(Table::Cases).await.expect("count"), 4);
+    assert_eq!(gateway.store.position("tendring", "INBOX").await.expect("position").map(|p| p.0), Some(777));
+    gateway.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dovecot_stopped_and_started_again_loses_nothing() {
+    let _turn = SERIAL.lock().await;
+    let servers = mail_servers();
+    servers.reset("thurrock");
+    let mut gateway = Gateway::start(&["thurrock"], "").await;
+    gateway.wait_idle(&["thurrock"]).await;
+
+    servers.script(&["stop-imap"]);
+    // Dovecot comes back even if an assertion below fails.
+    struct Restart;
+    impl Drop for Restart {
+        fn drop(&mut self) {
+            mail_servers().script(&["start-imap"]);
+        }
+    }
+    let _restart = Restart;
+    // Postfix keeps these while Dovecot is away and delivers them after.
+    for n in 0..3 {
+        servers.send("referrer@justice.test", "thurrock@lha.test", &referral(&format!("outage-{n}@justice.test"), 300 + n, "thurrock@lha.test"));
+    }
+    let noticed = wait_until(Duration::from_secs(15), || async {
+        matches!(gateway.state_of("thurrock").await, Some((ref s, _)) if s == "retrying")
+    })
+    .await;
+    assert!(noticed.is_some(), "the outage shows: {:?}", gateway.state_of("thurrock").await);
+    servers.script(&["start-imap"]);
+    let postfix = format!("{}/postfix", servers.get("DTR_MAIL_DIR"));
+    let flushed = std::process::Command::new("postqueue").args(["-c", &postfix, "-f"]).status();
+    assert!(flushed.is_ok_and(|s| s.success()), "postqueue -f");
+    let recovered = wait_until(Duration::from_secs(60), || async { gateway.messages_in("thurrock").await == 3 }).await;
+    assert!(recovered.is_some(), "what arrived meanwhile is recorded: {}", gateway.messages_in("thurrock").await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(gateway.messages_in("thurrock").await, 3, "recorded once");
+    gateway.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_burst_then_restart_records_every_message_once() {
+    let _turn = SERIAL.lock().await;
+    let servers = mail_servers();
+    servers.reset("uttlesford");
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let config_dir = write_config(dir.path(), &database, &["uttlesford"], "");
+    let store = Store::open(&database).await.expect("store");
+    let binary = env!("CARGO_BIN_EXE_dtr-gateway");
+    let start = || {
+        std::process::Command::new(binary)
+            .args(["run", "--config"])
+            .arg(&config_dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the daemon")
+    };
+    let count = |store: Store| async move {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM messages WHERE mailbox = 'uttlesford'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap_or(0)
+    };
+    let mut daemon = start();
+    let idle = wait_until(Duration::from_secs(20), || async {
+        sqlx::query_scalar::<_, String>("SELECT state FROM mailbox_status WHERE mailbox = 'uttlesford'")
+            .fetch_optional(store.pool())
+            .await
+            .ok()
+            .flatten()
+            .as_deref()
+            == Some("idle")
+    })
+    .await;
+    assert!(idle.is_some(), "the daemon starts watching");
+
+    const BURST: u32 = 40;
+    for n in 0..BURST {
+        servers.send("referrer@justice.test", "uttlesford@lha.test", &referral(&format!("burst-{n}@justice.test"), 400 + n, "uttlesford@lha.test"));
+    }
+    wait_until(Duration::from_secs(20), || count(store.clone()).then_some_async(|c| c >= 5)).await;
+    // SAFETY: sending a signal to the child we started.
+    unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
+    let status = tokio::task::spawn_blocking(move || daemon.wait()).await.expect("join").expect("wait");
+    assert!(status.success(), "SIGTERM ends the daemon with exit 0: {status:?}");
+
+    let mut daemon = start();
+    let all = wait_until(Duration::from_secs(30), || count(store.clone()).then_some_async(|c| c == i64::from(BURST))).await;
+    // SAFETY: as above.
+    unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
+    let _ = tokio::task::spawn_blocking(move || daemon.wait()).await;
+    assert!(all.is_some(), "after the restart every message is recorded: {}", count(store.clone()).await);
+    assert_eq!(store.count(Table::Messages).await.expect("count"), i64::from(BURST));
+    assert_eq!(store.count(Table::Cases).await.expect("count"), i64::from(BURST));
+}
+
+/// `async { f(fut.await) }` for the polling closures above.
+trait ThenAsync: std::future::Future<Output = i64> + Sized {
+    async fn then_some_async(self, f: impl FnOnce(i64) -> bool) -> bool {
+        f(self.await)
+    }
+}
+impl<F: std::future::Future<Output = i64>> ThenAsync for F {}
