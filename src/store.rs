@@ -7,7 +7,7 @@ use crate::core::field::Field;
 use crate::core::referral::Referral;
 use crate::intake::{Disposition, MessageFacts};
 use chrono::{DateTime, Datelike, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
@@ -109,6 +109,13 @@ impl Store {
             .create_if_missing(true)
             .foreign_keys(true)
             .journal_mode(SqliteJournalMode::Wal)
+            // In WAL mode NORMAL skips the fsync at each commit. A power cut can
+            // lose the last commits, but the mailbox position goes with them,
+            // so those messages are read again: nothing is lost.
+            .synchronous(SqliteSynchronous::Normal)
+            // Statement journals in memory, not as files created and deleted
+            // for every multi-row statement.
+            .pragma("temp_store", "memory")
             .busy_timeout(Duration::from_secs(30));
         let file = options.get_filename();
         if let Some(parent) = Path::new(file).parent() {

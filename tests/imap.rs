@@ -47,7 +47,11 @@ impl Gateway {
         let (config, _) = Config::load(Some(&self.config_dir)).expect("config");
         let (stop, shutdown) = Shutdown::new();
         let store = self.store.clone();
-        self.task = Some(tokio::spawn(dtr_gateway::daemon::run(Arc::new(config), store, shutdown)));
+        self.task = Some(tokio::spawn(dtr_gateway::daemon::run(
+            Arc::new(config),
+            store,
+            shutdown,
+        )));
         self.stop = Some(stop);
     }
 
@@ -87,7 +91,11 @@ impl Gateway {
                 matches!(self.state_of(user).await, Some((ref s, _)) if s == "idle")
             })
             .await;
-            assert!(idle.is_some(), "{user} never went idle: {:?}", self.state_of(user).await);
+            assert!(
+                idle.is_some(),
+                "{user} never went idle: {:?}",
+                self.state_of(user).await
+            );
         }
     }
 }
@@ -100,7 +108,11 @@ async fn a_referral_sent_by_smtp_is_recorded_within_seconds_and_left_unread() {
     let mut gateway = Gateway::start(&["colchester"], "").await;
     gateway.wait_idle(&["colchester"]).await;
 
-    servers.send("referrer@justice.test", "colchester@lha.test", &referral("idle-1@justice.test", 1, "colchester@lha.test"));
+    servers.send(
+        "referrer@justice.test",
+        "colchester@lha.test",
+        &referral("idle-1@justice.test", 1, "colchester@lha.test"),
+    );
     let took = wait_until(Duration::from_secs(10), || async {
         gateway.store.count(Table::Cases).await.unwrap_or(0) == 1
     })
@@ -109,11 +121,18 @@ async fn a_referral_sent_by_smtp_is_recorded_within_seconds_and_left_unread() {
     assert!(took < Duration::from_secs(5), "IDLE took {took:?}");
 
     let cases = gateway.store.cases(None, false).await.expect("cases");
-    assert!(cases[0].reference.starts_with("DTR-COL-2026-"), "{}", cases[0].reference);
+    assert!(
+        cases[0].reference.starts_with("DTR-COL-2026-"),
+        "{}",
+        cases[0].reference
+    );
     assert_eq!(cases[0].authority, "COL");
     let flags = servers.flags("colchester", "INBOX");
     assert_eq!(flags.len(), 1);
-    assert!(!flags[0].contains("\\Seen"), "the gateway marked the message read: {flags:?}");
+    assert!(
+        !flags[0].contains("\\Seen"),
+        "the gateway marked the message read: {flags:?}"
+    );
     gateway.stop().await;
 }
 
@@ -124,9 +143,18 @@ async fn starttls_plain_polling_and_a_keyword_when_asked() {
     servers.reset("harlow");
     // A message the officer has already opened before the gateway starts:
     // progress never depends on \Seen.
-    servers.send("referrer@justice.test", "harlow@lha.test", &referral("seen-1@justice.test", 2, "harlow@lha.test"));
-    wait_until(Duration::from_secs(10), || async { servers.flags("harlow", "INBOX").len() == 1 }).await;
-    servers.doveadm(&["flags", "add", "-u", "harlow", "\\Seen", "mailbox", "INBOX", "all"]);
+    servers.send(
+        "referrer@justice.test",
+        "harlow@lha.test",
+        &referral("seen-1@justice.test", 2, "harlow@lha.test"),
+    );
+    wait_until(Duration::from_secs(10), || async {
+        servers.flags("harlow", "INBOX").len() == 1
+    })
+    .await;
+    servers.doveadm(&[
+        "flags", "add", "-u", "harlow", "\\Seen", "mailbox", "INBOX", "all",
+    ]);
 
     let imap = format!(
         "tls = \"starttls\"\nport = {}\nidle = false\npoll_seconds = 1\nstart = \"since 2026-01-01\"\nkeyword = \"$DtrRecorded\"",
@@ -136,29 +164,54 @@ async fn starttls_plain_polling_and_a_keyword_when_asked() {
     // duplicate, so build this one by hand.
     let mut gateway = Gateway::start(&[], "").await;
     gateway.stop().await;
-    let gateway_toml = std::fs::read_to_string(gateway.config_dir.join("gateway.toml")).expect("read");
+    let gateway_toml =
+        std::fs::read_to_string(gateway.config_dir.join("gateway.toml")).expect("read");
     let mailbox = format!(
         "[[mailbox]]\nname = \"harlow\"\nauthority = \"HAR\"\n[mailbox.imap]\nhost = \"127.0.0.1\"\n{imap}\n\
          ca_file = \"{}\"\nusername = \"harlow\"\npassword_env = \"DTR_MAIL_PASSWORD\"\n",
         servers.get("DTR_MAIL_CA")
     );
-    std::fs::write(gateway.config_dir.join("gateway.toml"), gateway_toml + &mailbox).expect("write");
+    std::fs::write(
+        gateway.config_dir.join("gateway.toml"),
+        gateway_toml + &mailbox,
+    )
+    .expect("write");
     gateway.run().await;
 
-    let recorded = wait_until(Duration::from_secs(10), || async { gateway.messages_in("harlow").await == 1 }).await;
-    assert!(recorded.is_some(), "the message read before the gateway started is recorded");
-    servers.send("referrer@justice.test", "harlow@lha.test", &referral("poll-2@justice.test", 3, "harlow@lha.test"));
-    let recorded = wait_until(Duration::from_secs(10), || async { gateway.messages_in("harlow").await == 2 }).await;
+    let recorded = wait_until(Duration::from_secs(10), || async {
+        gateway.messages_in("harlow").await == 1
+    })
+    .await;
+    assert!(
+        recorded.is_some(),
+        "the message read before the gateway started is recorded"
+    );
+    servers.send(
+        "referrer@justice.test",
+        "harlow@lha.test",
+        &referral("poll-2@justice.test", 3, "harlow@lha.test"),
+    );
+    let recorded = wait_until(Duration::from_secs(10), || async {
+        gateway.messages_in("harlow").await == 2
+    })
+    .await;
     assert!(recorded.is_some(), "polling finds new mail");
     let flagged = wait_until(Duration::from_secs(5), || async {
         let flags = servers.flags("harlow", "INBOX");
         flags.len() == 2 && flags.iter().all(|f| f.contains("$DtrRecorded"))
     })
     .await;
-    assert!(flagged.is_some(), "recorded messages carry the keyword: {:?}", servers.flags("harlow", "INBOX"));
+    assert!(
+        flagged.is_some(),
+        "recorded messages carry the keyword: {:?}",
+        servers.flags("harlow", "INBOX")
+    );
     let flags = servers.flags("harlow", "INBOX");
     assert!(!flags[1].contains("\\Seen"), "{flags:?}");
-    assert_eq!(gateway.state_of("harlow").await.map(|s| s.0).as_deref(), Some("polling"));
+    assert_eq!(
+        gateway.state_of("harlow").await.map(|s| s.0).as_deref(),
+        Some("polling")
+    );
     gateway.stop().await;
 }
 
@@ -174,7 +227,11 @@ async fn fourteen_mailboxes_at_once_each_to_its_authority() {
     gateway.wait_idle(&users).await;
     for (n, user) in users.iter().enumerate() {
         let to = format!("{user}@lha.test");
-        servers.send("referrer@justice.test", &to, &referral(&format!("many-{n}@justice.test"), n as u32 + 100, &to));
+        servers.send(
+            "referrer@justice.test",
+            &to,
+            &referral(&format!("many-{n}@justice.test"), n as u32 + 100, &to),
+        );
     }
     let all = wait_until(Duration::from_secs(20), || async {
         gateway.store.count(Table::Cases).await.unwrap_or(0) == 14
@@ -200,7 +257,8 @@ async fn a_wrong_password_shows_in_status_and_the_others_carry_on() {
     std::fs::write(&wrong, "not-the-password\n").expect("write");
     let mut gateway = Gateway::start(&["maldon"], "").await;
     gateway.stop().await;
-    let gateway_toml = std::fs::read_to_string(gateway.config_dir.join("gateway.toml")).expect("read");
+    let gateway_toml =
+        std::fs::read_to_string(gateway.config_dir.join("gateway.toml")).expect("read");
     let broken = format!(
         "[[mailbox]]\nname = \"rochford\"\nauthority = \"ROC\"\n[mailbox.imap]\nhost = \"127.0.0.1\"\nport = {}\n\
          ca_file = \"{}\"\nusername = \"rochford\"\npassword_file = \"{}\"\n",
@@ -214,33 +272,61 @@ async fn a_wrong_password_shows_in_status_and_the_others_carry_on() {
         servers.port("DTR_IMAPS_PORT"),
         servers.get("DTR_MAIL_CA"),
     );
-    std::fs::write(gateway.config_dir.join("gateway.toml"), gateway_toml + &broken + &no_token).expect("write");
+    std::fs::write(
+        gateway.config_dir.join("gateway.toml"),
+        gateway_toml + &broken + &no_token,
+    )
+    .expect("write");
     gateway.run().await;
 
     let reported = wait_until(Duration::from_secs(10), || async {
         matches!(gateway.state_of("rochford").await, Some((ref s, Some(_))) if s == "retrying")
     })
     .await;
-    assert!(reported.is_some(), "the refused login shows: {:?}", gateway.state_of("rochford").await);
+    assert!(
+        reported.is_some(),
+        "the refused login shows: {:?}",
+        gateway.state_of("rochford").await
+    );
     let (_, error) = gateway.state_of("rochford").await.expect("status");
     let error = error.expect("error");
     assert!(error.contains("login as rochford refused"), "{error}");
-    assert!(!error.contains("not-the-password"), "the password is in the status: {error}");
+    assert!(
+        !error.contains("not-the-password"),
+        "the password is in the status: {error}"
+    );
 
     // An XOAUTH2 token command that fails shows at once, with what to do.
     let reported = wait_until(Duration::from_secs(10), || async {
         matches!(gateway.state_of("southend").await, Some((ref s, Some(_))) if s == "retrying")
     })
     .await;
-    assert!(reported.is_some(), "the token failure shows: {:?}", gateway.state_of("southend").await);
+    assert!(
+        reported.is_some(),
+        "the token failure shows: {:?}",
+        gateway.state_of("southend").await
+    );
     let (_, error) = gateway.state_of("southend").await.expect("status");
     let error = error.expect("error");
-    assert!(error.contains("token_command failed") && error.contains("run it by hand"), "{error}");
-    assert!(!error.contains("secret-token-text"), "the command's output is in the status: {error}");
+    assert!(
+        error.contains("token_command failed") && error.contains("run it by hand"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("secret-token-text"),
+        "the command's output is in the status: {error}"
+    );
 
     gateway.wait_idle(&["maldon"]).await;
-    servers.send("referrer@justice.test", "maldon@lha.test", &referral("other-ok@justice.test", 7, "maldon@lha.test"));
-    let recorded = wait_until(Duration::from_secs(10), || async { gateway.messages_in("maldon").await == 1 }).await;
+    servers.send(
+        "referrer@justice.test",
+        "maldon@lha.test",
+        &referral("other-ok@justice.test", 7, "maldon@lha.test"),
+    );
+    let recorded = wait_until(Duration::from_secs(10), || async {
+        gateway.messages_in("maldon").await == 1
+    })
+    .await;
     assert!(recorded.is_some(), "the healthy mailbox carries on");
     gateway.stop().await;
 }
@@ -253,21 +339,60 @@ async fn a_uidvalidity_change_records_nothing_twice() {
     let mut gateway = Gateway::start(&["tendring"], "").await;
     gateway.wait_idle(&["tendring"]).await;
     for n in 0..3 {
-        servers.send("referrer@justice.test", "tendring@lha.test", &referral(&format!("uv-{n}@justice.test"), 200 + n, "tendring@lha.test"));
+        servers.send(
+            "referrer@justice.test",
+            "tendring@lha.test",
+            &referral(
+                &format!("uv-{n}@justice.test"),
+                200 + n,
+                "tendring@lha.test",
+            ),
+        );
     }
-    assert!(wait_until(Duration::from_secs(10), || async { gateway.messages_in("tendring").await == 3 }).await.is_some());
+    assert!(wait_until(Duration::from_secs(10), || async {
+        gateway.messages_in("tendring").await == 3
+    })
+    .await
+    .is_some());
     gateway.stop().await;
 
     // The server renumbers the folder while the gateway is away.
-    servers.doveadm(&["mailbox", "update", "-u", "tendring", "--uid-validity", "777", "INBOX"]);
-    servers.send("referrer@justice.test", "tendring@lha.test", &referral("uv-new@justice.test", 299, "tendring@lha.test"));
-    wait_until(Duration::from_secs(10), || async { servers.flags("tendring", "INBOX").len() == 4 }).await;
+    servers.doveadm(&[
+        "mailbox",
+        "update",
+        "-u",
+        "tendring",
+        "--uid-validity",
+        "777",
+        "INBOX",
+    ]);
+    servers.send(
+        "referrer@justice.test",
+        "tendring@lha.test",
+        &referral("uv-new@justice.test", 299, "tendring@lha.test"),
+    );
+    wait_until(Duration::from_secs(10), || async {
+        servers.flags("tendring", "INBOX").len() == 4
+    })
+    .await;
     gateway.run().await;
-    assert!(wait_until(Duration::from_secs(10), || async { gateway.messages_in("tendring").await == 4 }).await.is_some());
+    assert!(wait_until(Duration::from_secs(10), || async {
+        gateway.messages_in("tendring").await == 4
+    })
+    .await
+    .is_some());
     gateway.wait_idle(&["tendring"]).await;
     assert_eq!(gateway.messages_in("tendring").await, 4);
     assert_eq!(gateway.store.count(Table::Cases).await.expect("count"), 4);
-    assert_eq!(gateway.store.position("tendring", "INBOX").await.expect("position").map(|p| p.0), Some(777));
+    assert_eq!(
+        gateway
+            .store
+            .position("tendring", "INBOX")
+            .await
+            .expect("position")
+            .map(|p| p.0),
+        Some(777)
+    );
     gateway.stop().await;
 }
 
@@ -290,19 +415,40 @@ async fn dovecot_stopped_and_started_again_loses_nothing() {
     let _restart = Restart;
     // Postfix keeps these while Dovecot is away and delivers them after.
     for n in 0..3 {
-        servers.send("referrer@justice.test", "thurrock@lha.test", &referral(&format!("outage-{n}@justice.test"), 300 + n, "thurrock@lha.test"));
+        servers.send(
+            "referrer@justice.test",
+            "thurrock@lha.test",
+            &referral(
+                &format!("outage-{n}@justice.test"),
+                300 + n,
+                "thurrock@lha.test",
+            ),
+        );
     }
     let noticed = wait_until(Duration::from_secs(15), || async {
         matches!(gateway.state_of("thurrock").await, Some((ref s, _)) if s == "retrying")
     })
     .await;
-    assert!(noticed.is_some(), "the outage shows: {:?}", gateway.state_of("thurrock").await);
+    assert!(
+        noticed.is_some(),
+        "the outage shows: {:?}",
+        gateway.state_of("thurrock").await
+    );
     servers.script(&["start-imap"]);
     let postfix = format!("{}/postfix", servers.get("DTR_MAIL_DIR"));
-    let flushed = std::process::Command::new("postqueue").args(["-c", &postfix, "-f"]).status();
+    let flushed = std::process::Command::new("postqueue")
+        .args(["-c", &postfix, "-f"])
+        .status();
     assert!(flushed.is_ok_and(|s| s.success()), "postqueue -f");
-    let recovered = wait_until(Duration::from_secs(60), || async { gateway.messages_in("thurrock").await == 3 }).await;
-    assert!(recovered.is_some(), "what arrived meanwhile is recorded: {}", gateway.messages_in("thurrock").await);
+    let recovered = wait_until(Duration::from_secs(60), || async {
+        gateway.messages_in("thurrock").await == 3
+    })
+    .await;
+    assert!(
+        recovered.is_some(),
+        "what arrived meanwhile is recorded: {}",
+        gateway.messages_in("thurrock").await
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(gateway.messages_in("thurrock").await, 3, "recorded once");
     gateway.stop().await;
@@ -335,12 +481,14 @@ async fn sigterm_during_a_burst_then_restart_records_every_message_once() {
     };
     let mut daemon = start();
     let idle = wait_until(Duration::from_secs(20), || async {
-        sqlx::query_scalar::<_, String>("SELECT state FROM mailbox_status WHERE mailbox = 'uttlesford'")
-            .fetch_optional(store.pool())
-            .await
-            .ok()
-            .flatten()
-            .as_deref()
+        sqlx::query_scalar::<_, String>(
+            "SELECT state FROM mailbox_status WHERE mailbox = 'uttlesford'",
+        )
+        .fetch_optional(store.pool())
+        .await
+        .ok()
+        .flatten()
+        .as_deref()
             == Some("idle")
     })
     .await;
@@ -348,22 +496,52 @@ async fn sigterm_during_a_burst_then_restart_records_every_message_once() {
 
     const BURST: u32 = 40;
     for n in 0..BURST {
-        servers.send("referrer@justice.test", "uttlesford@lha.test", &referral(&format!("burst-{n}@justice.test"), 400 + n, "uttlesford@lha.test"));
+        servers.send(
+            "referrer@justice.test",
+            "uttlesford@lha.test",
+            &referral(
+                &format!("burst-{n}@justice.test"),
+                400 + n,
+                "uttlesford@lha.test",
+            ),
+        );
     }
-    wait_until(Duration::from_secs(20), || count(store.clone()).then_some_async(|c| c >= 5)).await;
+    wait_until(Duration::from_secs(20), || {
+        count(store.clone()).then_some_async(|c| c >= 5)
+    })
+    .await;
     // SAFETY: sending a signal to the child we started.
     unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
-    let status = tokio::task::spawn_blocking(move || daemon.wait()).await.expect("join").expect("wait");
-    assert!(status.success(), "SIGTERM ends the daemon with exit 0: {status:?}");
+    let status = tokio::task::spawn_blocking(move || daemon.wait())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(
+        status.success(),
+        "SIGTERM ends the daemon with exit 0: {status:?}"
+    );
 
     let mut daemon = start();
-    let all = wait_until(Duration::from_secs(30), || count(store.clone()).then_some_async(|c| c == i64::from(BURST))).await;
+    let all = wait_until(Duration::from_secs(30), || {
+        count(store.clone()).then_some_async(|c| c == i64::from(BURST))
+    })
+    .await;
     // SAFETY: as above.
     unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
     let _ = tokio::task::spawn_blocking(move || daemon.wait()).await;
-    assert!(all.is_some(), "after the restart every message is recorded: {}", count(store.clone()).await);
-    assert_eq!(store.count(Table::Messages).await.expect("count"), i64::from(BURST));
-    assert_eq!(store.count(Table::Cases).await.expect("count"), i64::from(BURST));
+    assert!(
+        all.is_some(),
+        "after the restart every message is recorded: {}",
+        count(store.clone()).await
+    );
+    assert_eq!(
+        store.count(Table::Messages).await.expect("count"),
+        i64::from(BURST)
+    );
+    assert_eq!(
+        store.count(Table::Cases).await.expect("count"),
+        i64::from(BURST)
+    );
 }
 
 /// `async { f(fut.await) }` for the polling closures above.

@@ -366,8 +366,20 @@ pub async fn watch(
         idle = can_idle,
         "watching"
     );
+    // When the server last told us of new mail: the gateway's own share of
+    // the delivery-to-recorded time is measured from here.
+    let mut woke_at: Option<std::time::Instant> = None;
     loop {
+        let before = last;
         last = fetch_new(&mut session, &feed, settings, uidvalidity, last, &shutdown).await?;
+        if let (Some(woke), true) = (woke_at.take(), last > before) {
+            tracing::debug!(
+                target: "dtr_gateway::latency",
+                mailbox,
+                micros = woke.elapsed().as_micros() as u64,
+                "from the server's EXISTS to recorded"
+            );
+        }
         if shutdown.requested() {
             break;
         }
@@ -389,7 +401,7 @@ pub async fn watch(
                 None => return Ok(()),
                 Some(response) => {
                     if let IdleResponse::NewData(_) = response? {
-                        tracing::debug!(mailbox, folder, "new data");
+                        woke_at = Some(std::time::Instant::now());
                     }
                 }
             }
@@ -479,6 +491,9 @@ async fn fetch_new(
                 return Ok(last);
             }
         }
+    }
+    if !recorded.is_empty() {
+        feed.note_recorded("connected").await?;
     }
     if let (Some(keyword), false) = (&settings.keyword, recorded.is_empty()) {
         let set: Vec<String> = recorded.iter().map(u32::to_string).collect();

@@ -45,6 +45,7 @@ pub async fn watch(
         .set_status(&feed.mailbox.name, feed.folder, "connected", None, None)
         .await?;
     loop {
+        let mut recorded = 0;
         for (key, path) in unseen_files(root, &seen).await? {
             if shutdown.requested() {
                 return Ok(());
@@ -60,6 +61,10 @@ pub async fn watch(
             feed.take(&raw, None, received_at, Some(key.clone()))
                 .await?;
             seen.insert(key);
+            recorded += 1;
+        }
+        if recorded > 0 {
+            feed.note_recorded("connected").await?;
         }
         tokio::select! {
             _ = tokio::time::sleep(POLL) => {}

@@ -46,6 +46,20 @@ pub struct Feed<'a> {
 }
 
 impl Feed<'_> {
+    /// Notes in the status that messages were just recorded. Called once per
+    /// batch, not per message: it is a write of its own.
+    pub async fn note_recorded(&self, state: &str) -> Result<(), crate::store::StoreError> {
+        self.store
+            .set_status(
+                &self.mailbox.name,
+                self.folder,
+                state,
+                None,
+                Some(Utc::now()),
+            )
+            .await
+    }
+
     /// Records one message and logs it by reference only: never a name, a
     /// subject or a body.
     pub async fn take(
@@ -88,17 +102,6 @@ impl Feed<'_> {
             action,
             "message"
         );
-        if recorded.action != Action::Duplicate {
-            self.store
-                .set_status(
-                    &self.mailbox.name,
-                    self.folder,
-                    "connected",
-                    None,
-                    Some(Utc::now()),
-                )
-                .await?;
-        }
         Ok(recorded.action)
     }
 }

@@ -49,7 +49,11 @@ pub fn mail_servers() -> &'static MailServers {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        let env_out = Command::new("bash").arg(&script).arg("env").output().expect("env");
+        let env_out = Command::new("bash")
+            .arg(&script)
+            .arg("env")
+            .output()
+            .expect("env");
         let env = String::from_utf8_lossy(&env_out.stdout)
             .lines()
             .filter_map(|l| l.strip_prefix("export "))
@@ -62,7 +66,10 @@ pub fn mail_servers() -> &'static MailServers {
 
 impl MailServers {
     pub fn get(&self, key: &str) -> &str {
-        self.env.get(key).map(String::as_str).unwrap_or_else(|| panic!("{key} not in the mail server environment"))
+        self.env
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("{key} not in the mail server environment"))
     }
 
     pub fn port(&self, key: &str) -> u16 {
@@ -71,8 +78,16 @@ impl MailServers {
 
     pub fn script(&self, args: &[&str]) {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailservers.sh");
-        let out = Command::new("bash").arg(script).args(args).output().expect("script");
-        assert!(out.status.success(), "mailservers.sh {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("bash")
+            .arg(script)
+            .args(args)
+            .output()
+            .expect("script");
+        assert!(
+            out.status.success(),
+            "mailservers.sh {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub fn doveadm(&self, args: &[&str]) -> String {
@@ -83,7 +98,11 @@ impl MailServers {
             .args(args)
             .output()
             .expect("run doveadm");
-        assert!(out.status.success(), "doveadm {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "doveadm {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).to_string()
     }
 
@@ -105,7 +124,9 @@ impl MailServers {
     pub fn send(&self, from: &str, to: &str, raw: &[u8]) {
         let port = self.port("DTR_SMTP_PORT");
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to Postfix");
-        stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
         let mut reader = BufReader::new(stream.try_clone().expect("clone"));
         let mut writer = stream;
         let expect = |code: &str, reader: &mut BufReader<TcpStream>| loop {
@@ -128,7 +149,11 @@ impl MailServers {
         }
         let text = String::from_utf8_lossy(raw).replace("\r\n", "\n");
         for line in text.split('\n') {
-            let line = if line.starts_with('.') { format!(".{line}") } else { line.to_string() };
+            let line = if line.starts_with('.') {
+                format!(".{line}")
+            } else {
+                line.to_string()
+            };
             write!(writer, "{line}\r\n").expect("write");
         }
         write!(writer, ".\r\n").expect("write");
@@ -200,7 +225,7 @@ where
         if check().await {
             return Some(started.elapsed());
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
     None
 }
