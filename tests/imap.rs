@@ -551,3 +551,97 @@ trait ThenAsync: std::future::Future<Output = i64> + Sized {
     }
 }
 impl<F: std::future::Future<Output = i64>> ThenAsync for F {}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_backlog_is_recorded_but_not_answerable_and_sent_mail_is_watched_too() {
+    let _turn = SERIAL.lock().await;
+    let servers = mail_servers();
+    servers.reset("epping-forest");
+    // Two messages already in the inbox: one received weeks ago, one today.
+    // In a Maildir, Dovecot takes a message's INTERNALDATE from its file time.
+    servers.doveadm(&[
+        "mailbox",
+        "status",
+        "-u",
+        "epping-forest",
+        "messages",
+        "INBOX",
+    ]);
+    let new_dir = std::path::PathBuf::from(format!(
+        "{}/mail/epping-forest/Maildir/new",
+        servers.get("DTR_MAIL_DIR")
+    ));
+    let owner = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&new_dir).expect("maildir"));
+    for (name, id, age_days) in [
+        ("1700000000.M1P1.old", "old-backlog@justice.test", 30u64),
+        ("1700000001.M2P2.new", "new-backlog@justice.test", 0),
+    ] {
+        let path = new_dir.join(name);
+        std::fs::write(
+            &path,
+            referral(id, 600 + age_days as u32, "epping-forest@lha.test"),
+        )
+        .expect("write");
+        std::os::unix::fs::chown(&path, Some(owner), Some(owner)).expect("chown");
+        let when = std::time::SystemTime::now() - Duration::from_secs(age_days * 86_400);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .expect("open")
+            .set_modified(when)
+            .expect("mtime");
+    }
+    servers.doveadm(&["force-resync", "-u", "epping-forest", "INBOX"]);
+    // And an answer sent from the shared inbox, in its Sent folder.
+    let answer = b"From: epping-forest@lha.test\r\nTo: referrer@justice.test\r\nMessage-ID: <sent-1@lha.test>\r\nSubject: RE: [DTR-EPF-2026-00001] Referral received\r\n\r\nLead officer: A Person\r\n";
+    let mut save = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{} save -u epping-forest -m Sent",
+            servers.get("DTR_DOVEADM")
+        ))
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("doveadm save");
+    std::io::Write::write_all(save.stdin.as_mut().expect("stdin"), answer).expect("write");
+    drop(save.stdin.take());
+    assert!(save.wait().expect("wait").success());
+
+    let mut gateway = Gateway::start(
+        &["epping-forest"],
+        "folders = [\"INBOX\", \"Sent\"]\nstart = \"since 2026-01-01\"",
+    )
+    .await;
+    let recorded = wait_until(Duration::from_secs(15), || async {
+        gateway.messages_in("epping-forest").await == 3
+    })
+    .await;
+    assert!(
+        recorded.is_some(),
+        "backlog and sent folder read: {}",
+        gateway.messages_in("epping-forest").await
+    );
+    let rows: Vec<(String, String, bool)> = sqlx::query_as(
+        "SELECT message_id, folder, answerable FROM messages WHERE mailbox = 'epping-forest' ORDER BY message_id",
+    )
+    .fetch_all(gateway.store.pool())
+    .await
+    .expect("rows");
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "<new-backlog@justice.test>".to_string(),
+                "INBOX".to_string(),
+                true
+            ),
+            (
+                "<old-backlog@justice.test>".to_string(),
+                "INBOX".to_string(),
+                false
+            ),
+            ("<sent-1@lha.test>".to_string(), "Sent".to_string(), true),
+        ]
+    );
+    gateway.stop().await;
+}
