@@ -3,9 +3,11 @@
 
 pub mod address;
 pub mod authority;
+pub mod calendar;
 pub mod case_ref;
 pub mod classify;
 pub mod dates;
 pub mod field;
 pub mod form;
+pub mod mail;
 pub mod referral;
