@@ -9,7 +9,10 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::{mail_servers, referral, wait_until, write_config, AUTHORITIES};
+use common::{
+    mail_servers, referral, smtp_outgoing, wait_until, write_config, write_config_sending,
+    AUTHORITIES,
+};
 use dtr_gateway::config::Config;
 use dtr_gateway::source::Shutdown;
 use dtr_gateway::store::Store;
@@ -68,6 +71,7 @@ async fn main() {
     let daemon = tokio::spawn(dtr_gateway::daemon::run(
         Arc::new(config),
         store.clone(),
+        common::templates(),
         shutdown,
     ));
     wait_until(Duration::from_secs(20), || async {
@@ -133,6 +137,85 @@ async fn main() {
         ms(percentile(&own, 0.99))
     );
 
+    // 1b. Referral received to acknowledgement delivered, through the real
+    // Postfix both ways.
+    servers.reset("harlow");
+    servers.reset("referrer");
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let config_dir = write_config_sending(
+        dir.path(),
+        &database,
+        &["harlow"],
+        "",
+        Some(&smtp_outgoing(10_000)),
+    );
+    let store = Store::open(&database).await.expect("store");
+    let (config, _) = Config::load(Some(&config_dir)).expect("config");
+    let (stop, shutdown) = Shutdown::new();
+    let daemon = tokio::spawn(dtr_gateway::daemon::run(
+        Arc::new(config),
+        store.clone(),
+        common::templates(),
+        shutdown,
+    ));
+    wait_until(Duration::from_secs(20), || async {
+        sqlx::query_scalar::<_, String>("SELECT state FROM mailbox_status WHERE mailbox = 'harlow'")
+            .fetch_optional(store.pool())
+            .await
+            .ok()
+            .flatten()
+            .as_deref()
+            == Some("idle")
+    })
+    .await
+    .expect("idle");
+    let delivered = |n: usize| {
+        let out =
+            mail_servers().doveadm(&["mailbox", "status", "-u", "referrer", "messages", "INBOX"]);
+        // "INBOX messages=N"
+        out.trim()
+            .rsplit('=')
+            .next()
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0)
+            >= n
+    };
+    let mut acks = Vec::new();
+    let samples = if quick { 5 } else { 20 };
+    for n in 0..samples {
+        let raw = referral(
+            &format!("ackbench-{n}@justice.test"),
+            3000 + n,
+            "harlow@lha.test",
+        );
+        let sent = Instant::now();
+        servers.send("referrer@justice.test", "harlow@lha.test", &raw);
+        let mut arrived = false;
+        while sent.elapsed() < Duration::from_secs(10) {
+            if delivered(n as usize + 1) {
+                arrived = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if arrived {
+            acks.push(sent.elapsed());
+        } else {
+            eprintln!("acknowledgement {n} did not arrive within 10 s");
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let _ = stop.send(true);
+    let _ = daemon.await;
+    acks.sort();
+    println!(
+        "referral sent to acknowledgement delivered ({} referrals): median {}, p99 {} (goal: median < 1 s)",
+        acks.len(),
+        ms(percentile(&acks, 0.5)),
+        ms(percentile(&acks, 0.99))
+    );
+
     // 2. Backlog: messages already in the inbox at start.
     let backlog: u32 = if quick { 300 } else { 2000 };
     servers.reset("chelmsford");
@@ -177,6 +260,7 @@ async fn main() {
     let daemon = tokio::spawn(dtr_gateway::daemon::run(
         Arc::new(config),
         store.clone(),
+        common::templates(),
         shutdown,
     ));
     // Look rarely and cheaply (the newest row id), so that watching does

@@ -4,6 +4,7 @@
 
 use crate::core::address::{DomainPattern, EmailAddress};
 use crate::core::authority::{Authorities, Authority, Contact};
+use crate::core::calendar::{holidays_from_govuk_json, Calendar};
 use crate::core::case_ref::ShortCode;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -15,6 +16,8 @@ pub const AUTHORITIES_FILE: &str = "authorities.toml";
 
 const EMBEDDED_GATEWAY: &str = include_str!("../config/gateway.toml");
 const EMBEDDED_AUTHORITIES: &str = include_str!("../config/authorities.toml");
+pub const HOLIDAYS_FILE: &str = "bank-holidays.json";
+const EMBEDDED_HOLIDAYS: &str = include_str!("../config/bank-holidays.json");
 
 /// A mailbox the gateway watches, and the authority it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +25,41 @@ pub struct Mailbox {
     pub name: String,
     pub authority: ShortCode,
     pub source: Source,
+}
+
+/// Where and how the gateway's own mail goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub transport: Transport,
+    /// The domain of the gateway's Message-IDs.
+    pub message_id_domain: String,
+    /// At most this many automatic mails to one address in an hour.
+    pub max_per_recipient_per_hour: u32,
+    /// Who receives the new-referral notice.
+    pub notice_to: NoticeTo,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Each mail written as an `.eml` file into the folder (the embedded default).
+    Files(PathBuf),
+    Smtp(SmtpSettings),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeTo {
+    Inbox,
+    OperationalLead,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    pub ca_file: Option<PathBuf>,
+    /// None for a relay that needs no login (one on this machine).
+    pub login: Option<(String, Credentials)>,
 }
 
 /// Where a mailbox's messages come from.
@@ -97,6 +135,9 @@ pub struct Config {
     /// Messages received longer ago than this are recorded but never
     /// answered automatically (a first start on an old inbox).
     pub answer_max_age: chrono::Duration,
+    pub outgoing: Outgoing,
+    /// Working days: England & Wales bank holidays and the daily cut-off.
+    pub calendar: Calendar,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -154,6 +195,13 @@ impl Config {
             &format!("(embedded) {AUTHORITIES_FILE}"),
             EMBEDDED_AUTHORITIES,
         )
+        .and_then(|loaded| {
+            with_holidays(
+                loaded,
+                &format!("(embedded) {HOLIDAYS_FILE}"),
+                EMBEDDED_HOLIDAYS,
+            )
+        })
     }
 
     /// Loads `DIR/gateway.toml` and `DIR/authorities.toml`, or the embedded
@@ -169,6 +217,14 @@ impl Config {
         };
         let gateway = read(GATEWAY_FILE)?;
         let authorities = read(AUTHORITIES_FILE)?;
+        // A folder without its own holidays uses the shipped ones.
+        let (holidays_file, holidays) = match dir.join(HOLIDAYS_FILE) {
+            path if path.exists() => (path.display().to_string(), read(HOLIDAYS_FILE)?),
+            _ => (
+                format!("(embedded) {HOLIDAYS_FILE}"),
+                EMBEDDED_HOLIDAYS.to_string(),
+            ),
+        };
         Self::from_texts(
             Some(dir.to_path_buf()),
             &dir.join(GATEWAY_FILE).display().to_string(),
@@ -176,6 +232,7 @@ impl Config {
             &dir.join(AUTHORITIES_FILE).display().to_string(),
             &authorities,
         )
+        .and_then(|loaded| with_holidays(loaded, &holidays_file, &holidays))
     }
 
     fn from_texts(
@@ -203,6 +260,8 @@ impl Config {
                     authorities: Authorities::new(authorities),
                     mailboxes: g.mailboxes,
                     answer_max_age: g.answer_max_age,
+                    outgoing: g.outgoing,
+                    calendar: Calendar::new(Vec::new(), g.cutoff),
                 },
                 warnings,
             )),
@@ -223,6 +282,38 @@ impl Config {
         let domain = address.domain();
         self.allowed_domains.iter().any(|p| p.matches(&domain))
     }
+}
+
+/// Adds the bank holidays to a loaded configuration; warns when the
+/// calendar runs out within 90 days.
+fn with_holidays(
+    (mut config, mut warnings): (Config, Vec<Problem>),
+    file: &str,
+    text: &str,
+) -> Result<(Config, Vec<Problem>), ConfigError> {
+    let holidays = holidays_from_govuk_json(text).map_err(|e| {
+        ConfigError::Invalid(vec![Problem {
+            severity: Severity::Error,
+            file: file.to_string(),
+            key: "england-and-wales".into(),
+            message: e.to_string(),
+        }])
+    })?;
+    config.calendar = Calendar::new(holidays, config.calendar.cutoff());
+    let today = chrono::Utc::now().date_naive();
+    if let Some(last) = config.calendar.last_covered_day() {
+        if last - today < chrono::Duration::days(90) {
+            warnings.push(Problem {
+                severity: Severity::Warning,
+                file: file.to_string(),
+                key: "england-and-wales".into(),
+                message: format!(
+                    "the bank holidays end on {last}: import the current list with `dtr-gateway holidays import bank-holidays.json`"
+                ),
+            });
+        }
+    }
+    Ok((config, warnings))
 }
 
 #[derive(Default)]
@@ -288,6 +379,54 @@ struct RawGatewayFile {
     referrers: RawReferrers,
     #[serde(default)]
     mailbox: Vec<toml::Value>,
+    #[serde(default)]
+    outgoing: Option<toml::Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutgoing {
+    #[serde(default = "default_transport")]
+    transport: String,
+    folder: Option<String>,
+    #[serde(default = "default_message_id_domain")]
+    message_id_domain: String,
+    #[serde(default = "default_max_per_hour")]
+    max_per_recipient_per_hour: u32,
+    #[serde(default = "default_notice_to")]
+    notice_to: String,
+}
+
+fn default_transport() -> String {
+    "files".into()
+}
+fn default_message_id_domain() -> String {
+    "dtr-gateway.invalid".into()
+}
+fn default_max_per_hour() -> u32 {
+    5
+}
+fn default_notice_to() -> String {
+    "inbox".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSmtp {
+    host: String,
+    port: Option<u16>,
+    #[serde(default = "default_smtp_tls")]
+    tls: String,
+    ca_file: Option<String>,
+    username: Option<String>,
+    password_env: Option<String>,
+    password_file: Option<String>,
+    token_command: Option<String>,
+    token_file: Option<String>,
+}
+
+fn default_smtp_tls() -> String {
+    "starttls".into()
 }
 
 #[derive(Deserialize)]
@@ -298,6 +437,13 @@ struct RawGateway {
     max_message_bytes: usize,
     #[serde(default = "default_answer_max_age_hours")]
     answer_max_age_hours: u32,
+    /// Mail received after this local time counts from the next working day.
+    #[serde(default = "default_cutoff")]
+    cutoff: String,
+}
+
+fn default_cutoff() -> String {
+    "17:00".into()
 }
 
 fn default_answer_max_age_hours() -> u32 {
@@ -365,6 +511,8 @@ fn default_start() -> String {
 }
 
 struct Gateway {
+    cutoff: chrono::NaiveTime,
+    outgoing: Outgoing,
     database: String,
     max_message_bytes: usize,
     answer_max_age: chrono::Duration,
@@ -584,7 +732,18 @@ fn read_gateway(
             "no mailbox is configured: nothing will be watched",
         );
     }
+    let outgoing = read_outgoing(file, raw.outgoing, problems)?;
+    let Ok(cutoff) = chrono::NaiveTime::parse_from_str(&raw.gateway.cutoff, "%H:%M") else {
+        problems.error(
+            file,
+            "gateway.cutoff",
+            format!("`{}` is not a time such as 17:00", raw.gateway.cutoff),
+        );
+        return None;
+    };
     Some(Gateway {
+        cutoff,
+        outgoing,
         database: raw.gateway.database,
         max_message_bytes: raw.gateway.max_message_bytes,
         answer_max_age: chrono::Duration::hours(i64::from(raw.gateway.answer_max_age_hours)),
@@ -619,47 +778,20 @@ fn read_imap(
             return None;
         }
     };
-    let tls = match raw.tls.as_str() {
-        "implicit" => TlsMode::Implicit,
-        "starttls" => TlsMode::StartTls,
-        "none" => {
-            problems.warn(
-                file,
-                format!("{key}.tls"),
-                format!("mailbox `{mailbox}`: tls = \"none\" sends the password unencrypted; use it only for a server on this machine"),
-            );
-            TlsMode::None
-        }
-        other => {
-            problems.error(
-                file,
-                format!("{key}.tls"),
-                format!("mailbox `{mailbox}`: `{other}` is not one of implicit, starttls, none"),
-            );
-            return None;
-        }
-    };
-    let mut given = Vec::new();
-    if let Some(v) = raw.password_env {
-        given.push(Credentials::PasswordEnv(v));
-    }
-    if let Some(v) = raw.password_file {
-        given.push(Credentials::PasswordFile(PathBuf::from(v)));
-    }
-    if let Some(v) = raw.token_command {
-        given.push(Credentials::TokenCommand(v));
-    }
-    if let Some(v) = raw.token_file {
-        given.push(Credentials::TokenFile(PathBuf::from(v)));
-    }
-    if given.len() != 1 {
-        problems.error(
-            file,
-            key,
-            format!("mailbox `{mailbox}`: give exactly one of password_env, password_file, token_command, token_file"),
-        );
-        return None;
-    }
+    let owner = format!("mailbox `{mailbox}`");
+    let tls = read_tls(file, key, &owner, &raw.tls, problems)?;
+    let credentials = read_credentials(
+        file,
+        key,
+        &owner,
+        [
+            raw.password_env,
+            raw.password_file,
+            raw.token_command,
+            raw.token_file,
+        ],
+        problems,
+    )?;
     let start = match raw.start.as_str() {
         "new" => StartFrom::New,
         other => match other
@@ -702,13 +834,185 @@ fn read_imap(
         tls,
         ca_file: raw.ca_file.map(PathBuf::from),
         username: raw.username,
-        credentials: given.remove(0),
+        credentials,
         folders: raw.folders,
         idle: raw.idle,
         poll_interval: std::time::Duration::from_secs(raw.poll_seconds),
         start,
         keyword: raw.keyword,
     })
+}
+
+fn read_outgoing(
+    file: &str,
+    table: Option<toml::Table>,
+    problems: &mut Problems,
+) -> Option<Outgoing> {
+    let key = "outgoing";
+    let mut table = table.unwrap_or_default();
+    let smtp_table = table.remove("smtp");
+    let raw: RawOutgoing = match toml::Value::Table(table).try_into() {
+        Ok(r) => r,
+        Err(e) => {
+            problems.error(file, key, e.message().trim().to_string());
+            return None;
+        }
+    };
+    let notice_to = match raw.notice_to.as_str() {
+        "inbox" => NoticeTo::Inbox,
+        "operational_lead" => NoticeTo::OperationalLead,
+        other => {
+            problems.error(
+                file,
+                "outgoing.notice_to",
+                format!("`{other}` is not one of inbox, operational_lead"),
+            );
+            return None;
+        }
+    };
+    let transport = match raw.transport.as_str() {
+        "files" => Transport::Files(PathBuf::from(
+            raw.folder.unwrap_or_else(|| "data/outbox".into()),
+        )),
+        "smtp" => {
+            let Some(toml::Value::Table(mut smtp)) = smtp_table else {
+                problems.error(
+                    file,
+                    "outgoing.smtp",
+                    "transport = \"smtp\" needs an [outgoing.smtp] table",
+                );
+                return None;
+            };
+            if smtp.remove("password").is_some() {
+                problems.error(
+                    file,
+                    "outgoing.smtp.password",
+                    "a password is never written in the configuration; name where to find it with password_env or password_file",
+                );
+                return None;
+            }
+            let raw_smtp: RawSmtp = match toml::Value::Table(smtp).try_into() {
+                Ok(r) => r,
+                Err(e) => {
+                    problems.error(file, "outgoing.smtp", e.message().trim().to_string());
+                    return None;
+                }
+            };
+            let tls = read_tls(
+                file,
+                "outgoing.smtp",
+                "outgoing mail",
+                &raw_smtp.tls,
+                problems,
+            )?;
+            let secrets = [
+                raw_smtp.password_env,
+                raw_smtp.password_file,
+                raw_smtp.token_command,
+                raw_smtp.token_file,
+            ];
+            let login = match raw_smtp.username {
+                Some(user) => Some((
+                    user,
+                    read_credentials(file, "outgoing.smtp", "outgoing mail", secrets, problems)?,
+                )),
+                None if secrets.iter().any(Option::is_some) => {
+                    problems.error(
+                        file,
+                        "outgoing.smtp.username",
+                        "a password or token is given but no username",
+                    );
+                    return None;
+                }
+                None => None,
+            };
+            Transport::Smtp(SmtpSettings {
+                port: raw_smtp.port.unwrap_or(match tls {
+                    TlsMode::Implicit => 465,
+                    TlsMode::StartTls | TlsMode::None => 587,
+                }),
+                host: raw_smtp.host,
+                tls,
+                ca_file: raw_smtp.ca_file.map(PathBuf::from),
+                login,
+            })
+        }
+        other => {
+            problems.error(
+                file,
+                "outgoing.transport",
+                format!("`{other}` is not one of files, smtp"),
+            );
+            return None;
+        }
+    };
+    if raw.max_per_recipient_per_hour == 0 {
+        problems.warn(
+            file,
+            "outgoing.max_per_recipient_per_hour",
+            "0 means the gateway never answers anyone",
+        );
+    }
+    Some(Outgoing {
+        transport,
+        message_id_domain: raw.message_id_domain,
+        max_per_recipient_per_hour: raw.max_per_recipient_per_hour,
+        notice_to,
+    })
+}
+
+/// `implicit`, `starttls` or `none` (with a warning).
+fn read_tls(
+    file: &str,
+    key: &str,
+    owner: &str,
+    text: &str,
+    problems: &mut Problems,
+) -> Option<TlsMode> {
+    match text {
+        "implicit" => Some(TlsMode::Implicit),
+        "starttls" => Some(TlsMode::StartTls),
+        "none" => {
+            problems.warn(
+                file,
+                format!("{key}.tls"),
+                format!("{owner}: tls = \"none\" sends the password unencrypted; use it only for a server on this machine"),
+            );
+            Some(TlsMode::None)
+        }
+        other => {
+            problems.error(
+                file,
+                format!("{key}.tls"),
+                format!("{owner}: `{other}` is not one of implicit, starttls, none"),
+            );
+            None
+        }
+    }
+}
+
+/// Exactly one of password_env, password_file, token_command, token_file.
+fn read_credentials(
+    file: &str,
+    key: &str,
+    owner: &str,
+    [password_env, password_file, token_command, token_file]: [Option<String>; 4],
+    problems: &mut Problems,
+) -> Option<Credentials> {
+    let mut given = Vec::new();
+    given.extend(password_env.map(Credentials::PasswordEnv));
+    given.extend(password_file.map(|v| Credentials::PasswordFile(PathBuf::from(v))));
+    given.extend(token_command.map(Credentials::TokenCommand));
+    given.extend(token_file.map(|v| Credentials::TokenFile(PathBuf::from(v))));
+    if given.len() != 1 {
+        problems.error(
+            file,
+            key,
+            format!("{owner}: give exactly one of password_env, password_file, token_command, token_file"),
+        );
+        return None;
+    }
+    given.pop()
 }
 
 /// Legal but probably wrong: the things in Annex A a person would want

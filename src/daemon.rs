@@ -4,8 +4,10 @@
 //! position is recorded with it) and the daemon exits.
 
 use crate::config::{Config, Mailbox, Source};
+use crate::outbox::Sender;
 use crate::source::{imap, maildir, Feed, Shutdown};
 use crate::store::Store;
+use crate::templates::Templates;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,8 +17,14 @@ const LAST_RETRY: Duration = Duration::from_secs(300);
 const HEALTHY_AFTER: Duration = Duration::from_secs(60);
 
 /// Runs until `shutdown` is requested; returns when every task has stopped.
-pub async fn run(config: Arc<Config>, store: Store, shutdown: Shutdown) {
+pub async fn run(config: Arc<Config>, store: Store, templates: Arc<Templates>, shutdown: Shutdown) {
     let mut tasks = tokio::task::JoinSet::new();
+    let sender = Sender {
+        store: store.clone(),
+        config: config.clone(),
+        templates,
+    };
+    tasks.spawn(sender.run(shutdown.clone()));
     for mailbox in &config.mailboxes {
         let folders: Vec<String> = match &mailbox.source {
             Source::None => continue,
@@ -33,7 +41,7 @@ pub async fn run(config: Arc<Config>, store: Store, shutdown: Shutdown) {
             ));
         }
     }
-    if tasks.is_empty() {
+    if tasks.len() == 1 {
         tracing::warn!("no mailbox has a maildir or imap source: nothing to watch");
     }
     while tasks.join_next().await.is_some() {}

@@ -2,11 +2,13 @@
 //! function of what the message says and the configuration; `Store::record`
 //! carries it out in one transaction.
 
-use crate::config::{Config, Mailbox};
+use crate::config::{Config, Mailbox, NoticeTo};
+use crate::core::address::EmailAddress;
 use crate::core::authority::Authority;
 use crate::core::case_ref::{CaseRef, ShortCode};
 use crate::core::classify::Kind;
 use crate::core::field::Field;
+use crate::core::mail::Purpose;
 use crate::core::referral::{Outcome, Referral};
 use crate::message::{analyse, Analysis, Context};
 use crate::store::{Recorded, Store, StoreError};
@@ -53,9 +55,150 @@ pub enum Disposition {
     Quarantine { reason: String },
 }
 
+/// A mail the gateway will send because of a message. It becomes an outbox
+/// row in the same transaction that records the message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answer {
+    pub purpose: Purpose,
+    pub to: Vec<EmailAddress>,
+    pub cc: Vec<EmailAddress>,
+    /// Once per case (acknowledgement, notice, refusal) or once per message
+    /// (an incomplete reply to each incomplete referral).
+    pub once_per_case: bool,
+    /// What the template needs beyond the case: missing fields, a reason.
+    pub context: serde_json::Value,
+    /// To the authority itself: not held back by the hourly limit, which
+    /// guards against runaway exchanges with others.
+    pub internal: bool,
+}
+
+/// Who gets what, and never: automatic mail, bounces, lists, the gateway's
+/// own mail, old backlog, or any address outside the allowed domains.
+pub fn plan_answers(
+    analysis: &Analysis,
+    disposition: &Disposition,
+    config: &Config,
+    receiving: &Authority,
+    answerable: bool,
+) -> Vec<Answer> {
+    if !answerable || analysis.is_list || is_own(analysis, config) {
+        return Vec::new();
+    }
+    let allowed = |a: &EmailAddress| config.allows_sender(a);
+    // The referrer named in the form, else who sent it (before any forward).
+    let referrer: Option<EmailAddress> = analysis
+        .referral
+        .as_ref()
+        .and_then(|r| r.referral.referrer_email.clone())
+        .or_else(|| analysis.original_sender.clone())
+        .or_else(|| analysis.from.clone())
+        .filter(allowed);
+    let to_referrer = |purpose: Purpose, once_per_case: bool, context: serde_json::Value| {
+        referrer.clone().map(|to| Answer {
+            purpose,
+            to: vec![to],
+            cc: Vec::new(),
+            once_per_case,
+            context,
+            internal: false,
+        })
+    };
+    let to_authority =
+        |authority: &Authority, purpose: Purpose, once_per_case: bool, context| Answer {
+            purpose,
+            to: vec![match config.outgoing.notice_to {
+                NoticeTo::Inbox => authority.inbox.clone(),
+                NoticeTo::OperationalLead => authority.operational_lead.email.clone(),
+            }],
+            cc: Vec::new(),
+            once_per_case,
+            context,
+            internal: true,
+        };
+    let labels =
+        |fields: &[Field]| -> Vec<&'static str> { fields.iter().map(|f| f.label()).collect() };
+    match disposition {
+        Disposition::OpenOrAttach {
+            authority,
+            referral,
+            outcome,
+            missing,
+            invalid,
+            ..
+        } => {
+            let authority = config
+                .authorities
+                .by_code(authority.as_str())
+                .unwrap_or(receiving);
+            let context = serde_json::json!({
+                "outcome": outcome.as_str(),
+                "missing": labels(missing),
+                "invalid": labels(invalid),
+            });
+            let mut answers = Vec::new();
+            let reply = match outcome {
+                Outcome::Complete => to_referrer(Purpose::Acknowledgement, true, context.clone())
+                    .map(|mut a| {
+                        // The case lead hears too, when their address may be written to.
+                        a.cc = referral
+                            .case_lead_email
+                            .iter()
+                            .filter(|c| allowed(c) && !a.to.contains(c))
+                            .cloned()
+                            .collect();
+                        a
+                    }),
+                _ => to_referrer(Purpose::Incomplete, false, context.clone()),
+            };
+            answers.extend(reply);
+            answers.push(to_authority(authority, Purpose::Notice, true, context));
+            answers
+        }
+        Disposition::Refused { .. } => to_referrer(Purpose::NoConsent, true, serde_json::json!({}))
+            .into_iter()
+            .collect(),
+        Disposition::Quarantine { reason } if analysis.kind == Kind::Referral => {
+            let sender = analysis.from.as_ref().map(|a| a.to_string());
+            vec![to_authority(
+                receiving,
+                Purpose::QuarantineNotice,
+                false,
+                serde_json::json!({ "reason": reason, "sender": sender }),
+            )]
+        }
+        Disposition::RecordOnly if analysis.kind == Kind::Other && analysis.asks_for_form => {
+            analysis
+                .from
+                .clone()
+                .filter(allowed)
+                .map(|to| Answer {
+                    purpose: Purpose::BlankForm,
+                    to: vec![to],
+                    cc: Vec::new(),
+                    once_per_case: false,
+                    context: serde_json::json!({}),
+                    internal: false,
+                })
+                .into_iter()
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A message the gateway itself sent (seen again in a Sent folder, or
+/// returned to the inbox): its Message-ID is the gateway's.
+fn is_own(analysis: &Analysis, config: &Config) -> bool {
+    analysis.message_id.as_deref().is_some_and(|id| {
+        id.starts_with("<dtr.") && id.ends_with(&format!("@{}>", config.outgoing.message_id_domain))
+    })
+}
+
 /// The message row's own facts.
 pub struct MessageFacts {
     pub mailbox: String,
+    /// The code of the authority whose mailbox it arrived in.
+    pub authority: String,
     pub folder: String,
     pub position: Option<(u32, u32)>,
     pub message_id: Option<String>,
@@ -68,6 +211,8 @@ pub struct MessageFacts {
     pub source_key: Option<String>,
     /// False for backlog mail older than the configured age.
     pub answerable: bool,
+    /// For a bounce of the gateway's own mail: that mail's Message-ID.
+    pub returned_message_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +234,11 @@ pub fn decide(
         return Disposition::Quarantine {
             reason: problem.clone(),
         };
+    }
+    if is_own(analysis, config) {
+        // The gateway's own mail, seen again (a Sent folder, an inbox it
+        // writes to): recorded, never taken for someone's answer.
+        return Disposition::RecordOnly;
     }
     match analysis.kind {
         Kind::Referral => {
@@ -178,6 +328,7 @@ pub async fn ingest(
     let disposition = decide(&analysis, config, receiving, received_on);
     let facts = MessageFacts {
         mailbox: incoming.mailbox.name.clone(),
+        authority: receiving.code.to_string(),
         folder: incoming.folder.to_string(),
         position: incoming.position,
         message_id: analysis.message_id.clone(),
@@ -198,8 +349,18 @@ pub async fn ingest(
         },
         source_key: incoming.source_key,
         answerable: Utc::now() - incoming.received_at <= config.answer_max_age,
+        returned_message_id: analysis.returned_message_id.clone(),
     };
-    let recorded = store.record(&facts, &disposition).await?;
+    let answers = plan_answers(&analysis, &disposition, config, receiving, facts.answerable);
+    let recorded = store
+        .record(
+            &facts,
+            &disposition,
+            &answers,
+            analysis.message_id.as_deref(),
+            &config.outgoing,
+        )
+        .await?;
     Ok((analysis, recorded))
 }
 

@@ -4,7 +4,10 @@
 pub mod config;
 pub mod core;
 pub mod daemon;
+pub mod html;
 pub mod intake;
 pub mod message;
+pub mod outbox;
 pub mod source;
 pub mod store;
+pub mod templates;

@@ -61,11 +61,37 @@ enum Command {
     /// Each watched mailbox and folder: state, last UID, last message, last
     /// error, messages recorded today.
     Status,
+    /// The gateway's mail: queued, sent and failed.
+    Outbox {
+        /// Only mail that failed.
+        #[arg(long)]
+        failed: bool,
+        #[command(subcommand)]
+        action: Option<OutboxAction>,
+    },
+    /// Bank holidays.
+    Holidays {
+        #[command(subcommand)]
+        action: HolidaysAction,
+    },
     /// Measure the gateway's speed.
     Bench {
         #[command(subcommand)]
         what: BenchWhat,
     },
+}
+
+#[derive(Subcommand)]
+enum OutboxAction {
+    /// Send a failed mail again.
+    Retry { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum HolidaysAction {
+    /// Read gov.uk's bank-holidays.json and store its England & Wales dates
+    /// as the configuration folder's bank-holidays.json.
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -118,6 +144,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench {
             what: BenchWhat::Parse { folders, seconds },
         } => return bench_parse(cli.config.as_deref(), folders, *seconds),
+        Command::Holidays {
+            action: HolidaysAction::Import { file },
+        } => return import_holidays(cli.config.as_deref(), file),
         _ => {}
     }
     let config = load_config(cli.config.as_deref())?;
@@ -143,6 +172,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Command::Case { reference } => show_case(&store, &reference).await,
             Command::Run => run_daemon(config, store).await,
             Command::Status => show_status(&store).await,
+            Command::Outbox { failed, action } => outbox(&store, failed, action).await,
             _ => Ok(ExitCode::SUCCESS),
         }
     })
@@ -368,7 +398,25 @@ async fn run_daemon(config: Config, store: Store) -> Result<ExitCode> {
         .filter(|m| m.source != dtr_gateway::config::Source::None)
         .count();
     tracing::info!(mailboxes = watched, "dtr-gateway running");
-    dtr_gateway::daemon::run(std::sync::Arc::new(config), store, shutdown).await;
+    let templates = dtr_gateway::templates::Templates::load(config.source.as_deref())
+        .context("cannot load the mail templates")?;
+    let codes: Vec<&str> = config.authorities.iter().map(|a| a.code.as_str()).collect();
+    if let Err(errors) = templates.check(&codes) {
+        for e in &errors {
+            eprintln!("dtr-gateway: {e}");
+        }
+        bail!(
+            "{} template(s) cannot be rendered; fix them before starting",
+            errors.len()
+        );
+    }
+    dtr_gateway::daemon::run(
+        std::sync::Arc::new(config),
+        store,
+        std::sync::Arc::new(templates),
+        shutdown,
+    )
+    .await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -412,6 +460,63 @@ async fn show_status(store: &Store) -> Result<ExitCode> {
             error
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn outbox(store: &Store, failed: bool, action: Option<OutboxAction>) -> Result<ExitCode> {
+    if let Some(OutboxAction::Retry { id }) = action {
+        if store.retry_outbox(id).await? {
+            println!("outbox {id}: queued again; the running daemon sends it within seconds");
+            return Ok(ExitCode::SUCCESS);
+        }
+        bail!("outbox {id} is not a failed mail (see `dtr-gateway outbox --failed`)");
+    }
+    let rows = store.outbox(failed).await?;
+    println!(
+        "{:>5} {:<8} {:<18} {:<20} {:>8} {:<22} TO / LAST ERROR",
+        "ID", "STATUS", "PURPOSE", "CASE", "ATTEMPTS", "SENT"
+    );
+    for r in &rows {
+        let sent = r
+            .sent_at
+            .map(|t| local_time(&t.to_rfc3339()))
+            .unwrap_or_else(|| "-".into());
+        let detail = match &r.last_error {
+            Some(e) if r.status != "sent" => e.clone(),
+            _ => r.to.join(", "),
+        };
+        println!(
+            "{:>5} {:<8} {:<18} {:<20} {:>8} {:<22} {}",
+            r.id,
+            r.status,
+            r.purpose,
+            r.case_ref.as_deref().unwrap_or("-"),
+            r.attempts,
+            sent,
+            detail
+        );
+    }
+    println!("{} mail(s)", rows.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import_holidays(dir: Option<&Path>, file: &Path) -> Result<ExitCode> {
+    let Some(dir) = dir else {
+        bail!("give the configuration folder to write to with --config DIR (the embedded configuration cannot change)");
+    };
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let dates = dtr_gateway::core::calendar::holidays_from_govuk_json(&text)
+        .with_context(|| format!("{} is not gov.uk's bank-holidays.json", file.display()))?;
+    let target = dir.join(dtr_gateway::config::HOLIDAYS_FILE);
+    std::fs::write(&target, &text).with_context(|| format!("cannot write {}", target.display()))?;
+    println!(
+        "{}: {} England & Wales bank holidays, {} to {}",
+        target.display(),
+        dates.len(),
+        dates.first().map(|d| d.to_string()).unwrap_or_default(),
+        dates.last().map(|d| d.to_string()).unwrap_or_default()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,8 +6,9 @@ use crate::core::address::EmailAddress;
 use crate::core::authority::{Authorities, Authority};
 use crate::core::case_ref::CaseRef;
 use crate::core::classify::{classify, gateway_case_ref, HeaderFacts, Kind};
-use crate::core::form::{read_form, FormReading, CELL_SEPARATOR};
+use crate::core::form::{read_form, FormReading};
 use crate::core::referral::{interpret, ReadReferral, ReadingContext};
+use crate::html::html_to_lines;
 use chrono::{DateTime, NaiveDate, Utc};
 use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 use serde::Serialize;
@@ -41,6 +42,10 @@ pub struct Analysis {
     pub attachments: Vec<Attachment>,
     /// Mailing-list traffic (`List-Id`, `Precedence: list`).
     pub is_list: bool,
+    /// The subject is just `form` or `template`: a request for the blank form.
+    pub asks_for_form: bool,
+    /// For a bounce: the Message-ID of the gateway's mail it returns.
+    pub returned_message_id: Option<String>,
     /// Why the message could not be read, when it could not.
     pub problem: Option<String>,
 }
@@ -69,6 +74,8 @@ impl Analysis {
             recipients: Vec::new(),
             attachments: Vec::new(),
             is_list: false,
+            asks_for_form: false,
+            returned_message_id: None,
             problem: Some(problem),
         }
     }
@@ -197,6 +204,16 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         recipients,
         attachments,
         is_list: facts.is_list(),
+        asks_for_form: facts.subject.as_deref().is_some_and(|subject| {
+            let subject = subject
+                .trim()
+                .trim_end_matches(['.', '?', '!'])
+                .to_ascii_lowercase();
+            subject == "form" || subject == "template"
+        }),
+        returned_message_id: (kind == Kind::Bounce)
+            .then(|| returned_gateway_message_id(&message))
+            .flatten(),
         problem: None,
     }
 }
@@ -276,60 +293,6 @@ fn rendering(text: &str) -> Rendering {
     }
 }
 
-/// Renders HTML as lines a person would read, with each two-column table row
-/// written as `label<TAB>value` so that label cells without colons still read.
-pub fn html_to_lines(html: &str) -> String {
-    let rendered = html2text::config::with_decorator(html2text::render::TrivialDecorator::new())
-        .string_from_read(html.as_bytes(), 4000)
-        .unwrap_or_default();
-    let mut out = String::with_capacity(rendered.len());
-    let mut row: Option<(Vec<String>, Vec<String>)> = None;
-    let flush = |row: &mut Option<(Vec<String>, Vec<String>)>, out: &mut String| {
-        if let Some((label, value)) = row.take() {
-            out.push_str(&label.join(" "));
-            out.push(CELL_SEPARATOR);
-            out.push_str(&value.join(" "));
-            out.push('\n');
-        }
-    };
-    for line in rendered.lines() {
-        if is_table_rule(line) {
-            flush(&mut row, &mut out);
-            out.push('\n');
-            continue;
-        }
-        if line.contains('│') {
-            let mut cells = line.split('│').map(str::trim);
-            let first = cells.next().unwrap_or("");
-            let rest: Vec<&str> = cells.filter(|c| !c.is_empty()).collect();
-            let (label, value) = row.get_or_insert_with(|| (Vec::new(), Vec::new()));
-            if !first.is_empty() {
-                label.push(first.to_string());
-            }
-            if !rest.is_empty() {
-                value.push(rest.join(" "));
-            }
-            continue;
-        }
-        flush(&mut row, &mut out);
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    flush(&mut row, &mut out);
-    out
-}
-
-fn is_table_rule(line: &str) -> bool {
-    let trimmed = line.trim();
-    !trimmed.is_empty()
-        && trimmed.chars().all(|c| {
-            matches!(
-                c,
-                '─' | '┬' | '┴' | '┼' | '├' | '┤' | '┌' | '┐' | '└' | '┘' | '═' | '╪'
-            )
-        })
-}
-
 fn header_text(message: &Message<'_>, name: &str) -> Option<String> {
     match message.header(name)? {
         HeaderValue::Text(t) => Some(t.to_string()),
@@ -380,6 +343,22 @@ fn header_facts(message: &Message<'_>) -> HeaderFacts {
         in_reply_to: id_list(message.in_reply_to()),
         references: id_list(message.references()),
     }
+}
+
+/// The gateway's own Message-ID inside a bounce's returned headers.
+fn returned_gateway_message_id(message: &Message<'_>) -> Option<String> {
+    let text = String::from_utf8_lossy(message.raw_message.as_ref());
+    text.lines().find_map(|line| {
+        let (name, value) = line.trim().split_once(':')?;
+        if !name.eq_ignore_ascii_case("message-id") {
+            return None;
+        }
+        let id = value.trim();
+        gateway_case_ref(id)
+            .is_some()
+            .then(|| id.to_string())
+            .or_else(|| id.starts_with("<dtr.").then(|| id.to_string()))
+    })
 }
 
 /// The case of the gateway mail a bounce returns, from the returned

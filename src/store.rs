@@ -2,16 +2,19 @@
 //! transaction as everything it causes, so a crash leaves either all of it
 //! or none of it.
 
+use crate::config::Outgoing;
 use crate::core::case_ref::{CaseRef, ShortCode};
 use crate::core::field::Field;
 use crate::core::referral::Referral;
-use crate::intake::{Disposition, MessageFacts};
+use crate::intake::{Answer, Disposition, MessageFacts};
 use chrono::{DateTime, Datelike, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -89,6 +92,8 @@ pub struct Event {
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Woken when mail is queued, so the sender need not wait for its poll.
+    outbox_changed: Arc<Notify>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -133,7 +138,10 @@ impl Store {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            outbox_changed: Arc::new(Notify::new()),
+        })
     }
 
     /// Records a message and carries out its disposition, all or nothing.
@@ -141,6 +149,9 @@ impl Store {
         &self,
         facts: &MessageFacts,
         disposition: &Disposition,
+        answers: &[Answer],
+        in_reply_to: Option<&str>,
+        outgoing: &Outgoing,
     ) -> Result<Recorded, StoreError> {
         // IMMEDIATE takes the write lock up front, so concurrent intakes queue
         // instead of failing to upgrade a read transaction.
@@ -322,6 +333,48 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        let authority = match disposition {
+            Disposition::OpenOrAttach { authority, .. }
+            | Disposition::Refused { authority, .. } => authority.as_str().to_string(),
+            Disposition::AttachToCase { case_ref, .. } => case_ref.authority.as_str().to_string(),
+            _ => facts.authority.clone(),
+        };
+        if let Some(returned) = &facts.returned_message_id {
+            // The bounce and the failure it reports are recorded together.
+            sqlx::query(
+                "UPDATE outbox SET status = 'failed', last_error = 'returned by the recipient''s server (bounce)' \
+                 WHERE message_id = ?",
+            )
+            .bind(returned)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO events (case_id, at, kind, message_id, detail) SELECT case_id, ?, 'mail_bounced', ?, \
+                 json_object('purpose', purpose, 'outbox', id) FROM outbox WHERE message_id = ? AND case_id IS NOT NULL",
+            )
+            .bind(now)
+            .bind(message_row)
+            .bind(returned)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut queued = 0;
+        for answer in answers {
+            let queued_id = queue_answer(
+                &mut tx,
+                QueueContext {
+                    case: case_id.zip(case_ref.as_ref()),
+                    cause: message_row,
+                    authority: &authority,
+                    in_reply_to,
+                    outgoing,
+                    now,
+                },
+                answer,
+            )
+            .await?;
+            queued += usize::from(queued_id.is_some());
+        }
         if let Some((uidvalidity, uid)) = facts.position {
             advance_position(
                 &mut tx,
@@ -334,6 +387,9 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        if queued > 0 {
+            self.outbox_changed.notify_one();
+        }
         Ok(Recorded {
             message_row,
             case: case_ref,
@@ -527,10 +583,219 @@ impl Store {
             .collect())
     }
 
+    /// Resolves when intake has queued mail.
+    pub async fn outbox_changed(&self) {
+        self.outbox_changed.notified().await;
+    }
+
+    /// Rows a crash left `sending` go back to the queue.
+    pub async fn requeue_interrupted(&self) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("UPDATE outbox SET status = 'queued' WHERE status = 'sending'")
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    /// Claims up to `limit` due rows for sending, oldest first.
+    pub async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN \
+             (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?) \
+             RETURNING {OUTBOX_COLUMNS}"
+        )))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut out: Vec<OutboxRow> = rows.iter().map(outbox_row).collect::<Result<_, _>>()?;
+        out.sort_by_key(|r| r.id);
+        self.fill_case_refs(&mut out).await?;
+        Ok(out)
+    }
+
+    async fn fill_case_refs(&self, rows: &mut [OutboxRow]) -> Result<(), StoreError> {
+        for row in rows {
+            if let Some(id) = row.case_id {
+                row.case_ref = sqlx::query_scalar("SELECT reference FROM cases WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO events (case_id, at, kind, detail) SELECT case_id, ?, 'mail_sent', \
+             json_object('purpose', purpose, 'outbox', id) FROM outbox WHERE id = ? AND case_id IS NOT NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE cases SET acknowledged_at = COALESCE(acknowledged_at, ?) WHERE id = \
+             (SELECT case_id FROM outbox WHERE id = ? AND purpose = 'acknowledgement')",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn mark_retry(
+        &self,
+        id: i64,
+        error: &str,
+        next: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'queued', last_error = ?, next_attempt_at = ? WHERE id = ?",
+        )
+        .bind(error)
+        .bind(next)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A mail that will not go: failed, and noted on its case.
+    pub async fn mark_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?")
+            .bind(error)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO events (case_id, at, kind, detail) SELECT case_id, ?, 'mail_failed', \
+             json_object('purpose', purpose, 'outbox', id, 'error', ?) FROM outbox WHERE id = ? AND case_id IS NOT NULL",
+        )
+        .bind(Utc::now())
+        .bind(error)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A bounce returned one of the gateway's mails: that row failed.
+    pub async fn mark_bounced(&self, message_id: &str) -> Result<bool, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM outbox WHERE message_id = ?")
+            .bind(message_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match id {
+            Some(id) => {
+                self.mark_failed(id, "returned by the recipient's server (bounce)")
+                    .await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Sends a failed row again.
+    pub async fn retry_outbox(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE outbox SET status = 'queued', next_attempt_at = ?, last_error = NULL WHERE id = ? AND status = 'failed'",
+        )
+        .bind(Utc::now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// The outbox, newest first; only failed rows when asked.
+    pub async fn outbox(&self, failed_only: bool) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE (?1 = 0 OR status = 'failed') ORDER BY id DESC"
+        )))
+        .bind(failed_only)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<OutboxRow> = rows.iter().map(outbox_row).collect::<Result<_, _>>()?;
+        self.fill_case_refs(&mut out).await?;
+        Ok(out)
+    }
+
+    pub async fn mail_case(&self, case_id: i64) -> Result<MailCase, StoreError> {
+        let row =
+            sqlx::query("SELECT reference, referral, received_at, urgent FROM cases WHERE id = ?")
+                .bind(case_id)
+                .fetch_one(&self.pool)
+                .await?;
+        let reference: String = row.get("reference");
+        let referral = serde_json::from_str(row.get::<&str, _>("referral")).map_err(|e| {
+            StoreError::Corrupt {
+                reference: reference.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        Ok(MailCase {
+            reference,
+            referral,
+            received_at: row.get("received_at"),
+            urgent: row.get("urgent"),
+        })
+    }
+
     /// The pool, for tests that look at rows directly.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// What the sender needs of a case to write about it.
+#[derive(Clone, Debug)]
+pub struct MailCase {
+    pub reference: String,
+    pub referral: Referral,
+    pub received_at: DateTime<Utc>,
+    pub urgent: bool,
+}
+
+/// A queued mail, as the sender sees it.
+#[derive(Clone, Debug)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub case_ref: Option<String>,
+    pub authority: String,
+    pub purpose: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub context: serde_json::Value,
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// One watched folder, for `dtr-gateway status`.
@@ -555,6 +820,45 @@ pub enum Table {
     Quarantined,
 }
 
+const OUTBOX_COLUMNS: &str = "id, case_id, authority, purpose, recipients, context, message_id, \
+    in_reply_to, status, attempts, last_error, created_at, sent_at";
+
+fn outbox_row(row: &sqlx::sqlite::SqliteRow) -> Result<OutboxRow, StoreError> {
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt {
+        reference: format!("outbox row {}", row.get::<i64, _>("id")),
+        message: e.to_string(),
+    };
+    let recipients: serde_json::Value =
+        serde_json::from_str(row.get::<&str, _>("recipients")).map_err(corrupt)?;
+    let list = |key: &str| -> Vec<String> {
+        recipients[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Ok(OutboxRow {
+        id: row.get("id"),
+        case_id: row.get("case_id"),
+        case_ref: None,
+        authority: row.get("authority"),
+        purpose: row.get("purpose"),
+        to: list("to"),
+        cc: list("cc"),
+        context: serde_json::from_str(row.get::<&str, _>("context")).map_err(corrupt)?,
+        message_id: row.get("message_id"),
+        in_reply_to: row.get("in_reply_to"),
+        status: row.get("status"),
+        attempts: row.get("attempts"),
+        last_error: row.get("last_error"),
+        created_at: row.get("created_at"),
+        sent_at: row.get("sent_at"),
+    })
+}
+
 fn summary(row: &sqlx::sqlite::SqliteRow) -> CaseSummary {
     CaseSummary {
         reference: row.get("reference"),
@@ -565,6 +869,132 @@ fn summary(row: &sqlx::sqlite::SqliteRow) -> CaseSummary {
         received_at: row.get("received_at"),
         expected_release_date: row.get("expected_release_date"),
     }
+}
+
+struct QueueContext<'a> {
+    case: Option<(i64, &'a CaseRef)>,
+    cause: i64,
+    authority: &'a str,
+    in_reply_to: Option<&'a str>,
+    outgoing: &'a Outgoing,
+    now: DateTime<Utc>,
+}
+
+/// Writes one answer to the outbox, unless it was written before (same
+/// idempotency key) or its recipients have had their hourly share. Returns
+/// the row's id when it was queued.
+async fn queue_answer(
+    tx: &mut Transaction<'static, Sqlite>,
+    ctx: QueueContext<'_>,
+    answer: &Answer,
+) -> Result<Option<i64>, StoreError> {
+    let purpose = answer.purpose.name();
+    let key = match (ctx.case, answer.once_per_case) {
+        (Some((_, reference)), true) => format!("{reference}:{purpose}:0"),
+        _ => format!("message:{}:{purpose}", ctx.cause),
+    };
+    let hour_ago = ctx.now - chrono::Duration::hours(1);
+    let mut withheld = Vec::new();
+    let (mut to, mut cc) = (answer.to.clone(), answer.cc.clone());
+    for list in [&mut to, &mut cc] {
+        let mut kept = Vec::new();
+        for address in list.drain(..) {
+            let recent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox_recipients WHERE address = ? AND created_at > ?",
+            )
+            .bind(address.as_str().to_lowercase())
+            .bind(hour_ago)
+            .fetch_one(&mut **tx)
+            .await?;
+            if !answer.internal && recent >= i64::from(ctx.outgoing.max_per_recipient_per_hour) {
+                withheld.push(address.to_string());
+            } else {
+                kept.push(address);
+            }
+        }
+        *list = kept;
+    }
+    if !withheld.is_empty() {
+        tracing::warn!(
+            purpose,
+            recipients = withheld.len(),
+            "hourly limit reached: mail withheld"
+        );
+        if let Some((case_id, _)) = ctx.case {
+            sqlx::query(
+                "INSERT INTO events (case_id, at, kind, detail) VALUES (?, ?, 'mail_withheld', ?)",
+            )
+            .bind(case_id)
+            .bind(ctx.now)
+            .bind(
+                serde_json::json!({ "purpose": purpose, "reason": "hourly limit per recipient" })
+                    .to_string(),
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    if to.is_empty() {
+        return Ok(None);
+    }
+    let unique = format!("{:016x}", fastrand::u64(..));
+    let message_id = match ctx.case {
+        Some((_, reference)) => format!(
+            "<dtr.{reference}.{purpose}.{unique}@{}>",
+            ctx.outgoing.message_id_domain
+        ),
+        None => format!(
+            "<dtr.{purpose}.{unique}@{}>",
+            ctx.outgoing.message_id_domain
+        ),
+    };
+    let recipients = serde_json::json!({
+        "to": to.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        "cc": cc.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+    });
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO outbox (case_id, cause_id, authority, idempotency_key, purpose, step, recipients, \
+         context, message_id, in_reply_to, status, next_attempt_at, created_at) \
+         VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 'queued', ?, ?) \
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+    )
+    .bind(ctx.case.map(|(id, _)| id))
+    .bind(ctx.cause)
+    .bind(ctx.authority)
+    .bind(&key)
+    .bind(purpose)
+    .bind(recipients.to_string())
+    .bind(answer.context.to_string())
+    .bind(&message_id)
+    .bind(ctx.in_reply_to)
+    .bind(ctx.now)
+    .bind(ctx.now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    for address in to.iter().chain(cc.iter()) {
+        sqlx::query(
+            "INSERT INTO outbox_recipients (outbox_id, address, created_at) VALUES (?, ?, ?)",
+        )
+        .bind(id)
+        .bind(address.as_str().to_lowercase())
+        .bind(ctx.now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    if let Some((case_id, _)) = ctx.case {
+        sqlx::query(
+            "INSERT INTO events (case_id, at, kind, detail) VALUES (?, ?, 'mail_queued', ?)",
+        )
+        .bind(case_id)
+        .bind(ctx.now)
+        .bind(serde_json::json!({ "purpose": purpose, "outbox": id }).to_string())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(Some(id))
 }
 
 async fn find_message(

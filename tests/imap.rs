@@ -50,6 +50,7 @@ impl Gateway {
         self.task = Some(tokio::spawn(dtr_gateway::daemon::run(
             Arc::new(config),
             store,
+            common::templates(),
             shutdown,
         )));
         self.stop = Some(stop);

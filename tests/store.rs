@@ -378,3 +378,173 @@ async fn events_cannot_be_changed_or_deleted() {
         .is_err());
     assert_eq!(store.count(Table::Events).await.expect("count"), 1);
 }
+
+/// Ingests as if received just now, so that answers are planned.
+async fn put_now(store: &Store, config: &Config, raw: &[u8]) -> dtr_gateway::store::Recorded {
+    let mailbox = config.mailbox("colchester").expect("mailbox");
+    let (_, recorded) = ingest(
+        store,
+        config,
+        Incoming {
+            mailbox,
+            folder: "INBOX",
+            position: None,
+            raw,
+            received_at: chrono::Utc::now(),
+            source_key: None,
+        },
+    )
+    .await
+    .expect("ingest");
+    recorded
+}
+
+async fn outbox_rows(store: &Store) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT purpose, recipients FROM outbox ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .expect("outbox")
+}
+
+#[tokio::test]
+async fn answers_are_queued_with_the_message_once_and_only_to_allowed_domains() {
+    let (_dir, store, config) = store().await;
+    let raw = referral(
+        Some("q1@justice.gov.uk"),
+        "jo@justice.gov.uk",
+        &SAM,
+        "Case lead email: lead@example.com\r\n",
+    );
+    put_now(&store, &config, &raw).await;
+    put_now(&store, &config, &raw).await;
+    let rows = outbox_rows(&store).await;
+    let purposes: Vec<&str> = rows.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        purposes,
+        ["acknowledgement", "notice"],
+        "once, however often the message comes"
+    );
+    assert!(rows[0].1.contains("jo@justice.gov.uk"));
+    assert!(
+        !rows[0].1.contains("example.com"),
+        "a case lead outside the allowed domains is not written to"
+    );
+    assert!(rows[1].1.contains("dutytorefer@colchester.gov.uk"));
+
+    // A second referral for the same person: acknowledged already, so no
+    // second acknowledgement; the notice is once per case too.
+    put_now(
+        &store,
+        &config,
+        &referral(Some("q2@justice.gov.uk"), "jo@justice.gov.uk", &SAM, ""),
+    )
+    .await;
+    assert_eq!(outbox_rows(&store).await.len(), 2);
+}
+
+#[tokio::test]
+async fn automatic_mail_lists_strangers_and_old_backlog_get_no_answer() {
+    let (_dir, store, config) = store().await;
+    let auto = "From: jo@justice.gov.uk\r\nMessage-ID: <a1@justice.gov.uk>\r\nAuto-Submitted: auto-replied\r\n\
+                Subject: Out of office\r\n\r\nAway.\r\n";
+    put_now(&store, &config, auto.as_bytes()).await;
+    let mut list = String::from_utf8(referral(
+        Some("l1@justice.gov.uk"),
+        "jo@justice.gov.uk",
+        &Person {
+            prison_number: "L1111LL",
+            ..SAM
+        },
+        "",
+    ))
+    .expect("utf-8");
+    list = format!("List-Id: <referrals.lists.justice.gov.uk>\r\n{list}");
+    put_now(&store, &config, list.as_bytes()).await;
+    // Old backlog (received a week ago): recorded, never answered.
+    put(
+        &store,
+        &config,
+        &referral(
+            Some("old@justice.gov.uk"),
+            "jo@justice.gov.uk",
+            &Person {
+                prison_number: "O1111OO",
+                ..SAM
+            },
+            "",
+        ),
+    )
+    .await;
+    assert!(
+        outbox_rows(&store).await.is_empty(),
+        "{:?}",
+        outbox_rows(&store).await
+    );
+
+    // A referral from a domain not allowed: quarantined, the authority told,
+    // nothing to the sender.
+    put_now(
+        &store,
+        &config,
+        &referral(
+            Some("x1@example.com"),
+            "someone@example.com",
+            &Person {
+                prison_number: "X1111XX",
+                ..SAM
+            },
+            "",
+        ),
+    )
+    .await;
+    let rows = outbox_rows(&store).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].0, "quarantine_notice");
+    assert!(
+        rows[0].1.contains("dutytorefer@colchester.gov.uk") && !rows[0].1.contains("example.com")
+    );
+}
+
+#[tokio::test]
+async fn the_hourly_limit_per_recipient_holds_and_a_form_request_is_answered() {
+    let (_dir, store, config) = store().await;
+    for n in 0..8u32 {
+        let prison_number = format!("R{n:04}RR");
+        let name = format!("Rate Person{n}");
+        let p = Person {
+            prison_number: &prison_number,
+            name: &name,
+            ..SAM
+        };
+        put_now(
+            &store,
+            &config,
+            &referral(
+                Some(&format!("r{n}@justice.gov.uk")),
+                "jo@justice.gov.uk",
+                &p,
+                "",
+            ),
+        )
+        .await;
+    }
+    let acks: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE purpose = 'acknowledgement'")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+    assert_eq!(acks, 5, "at most 5 automatic mails to one address an hour");
+    let withheld: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'mail_withheld'")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+    assert_eq!(withheld, 3);
+
+    let ask = "From: someone@probation.gov.uk\r\nMessage-ID: <f1@probation.gov.uk>\r\nSubject: form\r\n\r\nPlease send the form.\r\n";
+    put_now(&store, &config, ask.as_bytes()).await;
+    let rows = outbox_rows(&store).await;
+    let last = rows.last().expect("a row");
+    assert_eq!(last.0, "blank_form");
+    assert!(last.1.contains("someone@probation.gov.uk"));
+}

@@ -99,27 +99,41 @@ END;
 
 -- Mail the gateway will send, written in the same transaction as what caused
 -- it. The idempotency key (case, purpose, step) makes a second write a no-op.
+-- A row holds what the mail is and to whom; the sender renders its text from
+-- the templates and the case when it sends it.
 CREATE TABLE outbox (
     id              INTEGER PRIMARY KEY,
     case_id         INTEGER REFERENCES cases(id),
+    -- The message that caused it (the referral answered, the form request).
+    cause_id        INTEGER REFERENCES messages(id),
+    authority       TEXT    NOT NULL,
     idempotency_key TEXT    NOT NULL UNIQUE,
     purpose         TEXT    NOT NULL,
     step            INTEGER NOT NULL DEFAULT 0,
+    -- {"to": [...], "cc": [...]}
     recipients      TEXT    NOT NULL,
-    subject         TEXT    NOT NULL,
-    body_text       TEXT    NOT NULL,
-    body_html       TEXT,
+    -- What the template needs beyond the case (missing fields, a reason).
+    context         TEXT    NOT NULL DEFAULT '{}',
     message_id      TEXT    NOT NULL UNIQUE,
     in_reply_to     TEXT,
-    -- queued | sent | failed
+    -- queued | sending | sent | failed
     status          TEXT    NOT NULL DEFAULT 'queued',
     attempts        INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT,
+    next_attempt_at TEXT    NOT NULL,
     last_error      TEXT,
     created_at      TEXT    NOT NULL,
     sent_at         TEXT
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_by_case ON outbox (case_id);
+
+-- Who the gateway has written to, for the per-recipient hourly limit.
+CREATE TABLE outbox_recipients (
+    outbox_id  INTEGER NOT NULL REFERENCES outbox(id),
+    address    TEXT    NOT NULL,
+    created_at TEXT    NOT NULL
+);
+CREATE INDEX outbox_recipients_by_address ON outbox_recipients (address, created_at);
 
 -- How far each watched folder has been read.
 CREATE TABLE mailbox_positions (

@@ -200,8 +200,8 @@ impl Field {
         if text.len() > MAX_LABEL_TEXT {
             return None;
         }
-        let wanted = normalise_label(text);
-        if wanted.is_empty() {
+        let mut wanted = String::with_capacity(text.len());
+        if !normalise_into(text, &mut wanted, longest_label_len()) || wanted.is_empty() {
             return None;
         }
         LABEL_INDEX
@@ -218,21 +218,35 @@ const MAX_LABEL_TEXT: usize = 80;
 /// both become `dob`, `Person’s name *` becomes `persons name`.
 pub fn normalise_label(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    normalise_into(text, &mut out, usize::MAX);
+    out
+}
+
+/// Writes the normalised label into `out`, giving up (returning false) once
+/// it is longer than `limit`: most lines are not labels, and are long.
+fn normalise_into(text: &str, out: &mut String, limit: usize) -> bool {
     let mut pending_space = false;
     for c in text.chars() {
-        if c.is_alphanumeric() {
+        if c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric()) {
             if pending_space && !out.is_empty() {
                 out.push(' ');
             }
             pending_space = false;
-            out.extend(c.to_lowercase());
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+            if out.len() > limit {
+                return false;
+            }
         } else if c.is_whitespace() || c == '-' || c == '_' || c == '/' {
             pending_space = true;
         }
         // Other punctuation (dots, apostrophes, asterisks, brackets) is dropped
         // without splitting words: `D.O.B.` reads as `dob`.
     }
-    out
+    true
 }
 
 static LABEL_INDEX: std::sync::LazyLock<Vec<(String, Field)>> = std::sync::LazyLock::new(|| {
@@ -248,8 +262,11 @@ static LABEL_INDEX: std::sync::LazyLock<Vec<(String, Field)>> = std::sync::LazyL
 /// The longest label, in normalised characters; lines longer than this plus a
 /// value separator cannot be a bare label.
 pub fn longest_label_len() -> usize {
-    LABEL_INDEX.iter().map(|(l, _)| l.len()).max().unwrap_or(0)
+    *LONGEST_LABEL
 }
+
+static LONGEST_LABEL: std::sync::LazyLock<usize> =
+    std::sync::LazyLock::new(|| LABEL_INDEX.iter().map(|(l, _)| l.len()).max().unwrap_or(0));
 
 #[cfg(test)]
 mod tests {

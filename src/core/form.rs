@@ -62,6 +62,10 @@ const SIGN_OFFS: [&str; 14] = [
 /// already a referral (then the forward is older mail below the form).
 pub fn read_form(text: &str) -> FormReading {
     let lines: Vec<&str> = text.lines().map(unquote).collect();
+    // Each line is looked at as a label once, though the value search below
+    // asks about a line up to three times.
+    let labelled: Vec<Option<LabelLine<'_>>> = lines.iter().map(|l| split_label(l)).collect();
+    let is_label = |at: usize| labelled.get(at).is_some_and(Option::is_some);
     let mut reading = FormReading::default();
     let mut in_signature = false;
     let mut i = 0;
@@ -94,7 +98,7 @@ pub fn read_form(text: &str) -> FormReading {
             in_signature = true;
             continue;
         }
-        let Some(found) = split_label(line) else {
+        let Some(found) = labelled[i - 1].as_ref() else {
             continue;
         };
         reading.labels += 1;
@@ -110,7 +114,7 @@ pub fn read_form(text: &str) -> FormReading {
             if let Some(next) = lines.get(j).copied() {
                 let next_clean = clean_value(next);
                 if !next_clean.is_empty()
-                    && split_label(next).is_none()
+                    && !is_label(j)
                     && !is_heading(next)
                     && !ends_form(next)
                     && fits_on_next_line(kind, &next_clean)
@@ -122,11 +126,7 @@ pub fn read_form(text: &str) -> FormReading {
         }
         if kind == ValueKind::Paragraph && !value.is_empty() {
             while let Some(next) = lines.get(i).copied() {
-                if next.trim().is_empty()
-                    || split_label(next).is_some()
-                    || is_heading(next)
-                    || ends_form(next)
-                {
+                if next.trim().is_empty() || is_label(i) || is_heading(next) || ends_form(next) {
                     break;
                 }
                 value.push(' ');
@@ -151,17 +151,19 @@ struct LabelLine<'a> {
 }
 
 fn split_label(line: &str) -> Option<LabelLine<'_>> {
-    let line = line.trim();
-    if line.is_empty() {
-        return None;
-    }
-    if let Some((left, right)) = line.split_once(CELL_SEPARATOR) {
+    // A table row keeps its cell separator even when the value cell is
+    // empty (`Prison number<TAB>`), so look for it before trimming.
+    if let Some((left, right)) = line.trim_start().split_once(CELL_SEPARATOR) {
         let left = left.trim().trim_end_matches(':');
         return Field::from_label(left).map(|field| LabelLine {
             field,
             value: right,
             from_table: true,
         });
+    }
+    let line = line.trim();
+    if line.is_empty() {
+        return None;
     }
     if let Some((left, right)) = line.split_once(':') {
         if left.len() <= longest_label_len() + 8 {
@@ -174,7 +176,10 @@ fn split_label(line: &str) -> Option<LabelLine<'_>> {
             }
         }
     }
-    if line.len() <= longest_label_len() + 8 {
+    // A label alone on its line has no digits and no address in it.
+    let could_be_bare_label = line.len() <= longest_label_len() + 8
+        && !line.bytes().any(|b| b.is_ascii_digit() || b == b'@');
+    if could_be_bare_label {
         if let Some(field) = Field::from_label(line) {
             return Some(LabelLine {
                 field,
@@ -213,7 +218,13 @@ fn ends_form(line: &str) -> bool {
     if trimmed == "--" {
         return true;
     }
-    if trimmed.len() > 60 {
+    // Cheap test first: this runs on most lines, and every sign-off starts
+    // with one of these letters.
+    let starts_like_a_sign_off = trimmed
+        .chars()
+        .next()
+        .is_some_and(|c| "kKrRbBwWmMtTyYsSgGcC".contains(c));
+    if trimmed.len() > 60 || !starts_like_a_sign_off {
         return false;
     }
     let normalised = normalise_label(trimmed);
@@ -386,6 +397,17 @@ mod tests {
             r.forwarded_from.map(|a| a.to_string()).as_deref(),
             Some("jane.doe@justice.gov.uk")
         );
+    }
+
+    #[test]
+    fn an_empty_table_cell_is_empty_not_the_next_line() {
+        let r = read_form("Prison number\t\nSomething else entirely\nFull name\tSam\n");
+        assert!(
+            !r.values.contains_key(&Field::PrisonNumber),
+            "{:?}",
+            r.values
+        );
+        assert_eq!(r.values[&Field::FullName], "Sam");
     }
 
     #[test]

@@ -141,6 +141,14 @@ async fn secret(credentials: &Credentials) -> Result<Secret, ImapError> {
     }
 }
 
+/// The password or access token the credentials name, for another protocol
+/// (SMTP) to log in with.
+pub async fn password(credentials: &Credentials) -> Result<String, ImapError> {
+    Ok(match secret(credentials).await? {
+        Secret::Password(p) | Secret::Token(p) => p,
+    })
+}
+
 /// SASL XOAUTH2, as Microsoft 365 and Google require for IMAP.
 struct XOAuth2<'a> {
     user: &'a str,

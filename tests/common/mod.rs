@@ -181,6 +181,18 @@ pub fn referral(message_id: &str, n: u32, to: &str) -> Vec<u8> {
 /// Writes a configuration folder watching the given users over IMAP.
 /// `imap` is extra TOML for every mailbox's `[mailbox.imap]` table.
 pub fn write_config(dir: &Path, database: &str, users: &[&str], imap: &str) -> PathBuf {
+    write_config_sending(dir, database, users, imap, None)
+}
+
+/// Like `write_config`, with an `[outgoing]` table: mail through the test
+/// Postfix when `smtp` is true, else into files under `dir`.
+pub fn write_config_sending(
+    dir: &Path,
+    database: &str,
+    users: &[&str],
+    imap: &str,
+    outgoing: Option<&str>,
+) -> PathBuf {
     let servers = mail_servers();
     let mut authorities = String::new();
     for (user, code, name) in AUTHORITIES {
@@ -190,8 +202,15 @@ pub fn write_config(dir: &Path, database: &str, users: &[&str], imap: &str) -> P
              dispute_contact = {{ name = \"Senior\", email = \"senior.{user}@lha.test\" }}\n\n"
         ));
     }
+    let outgoing = outgoing.map(str::to_string).unwrap_or_else(|| {
+        format!(
+            "transport = \"files\"\nfolder = \"{}\"",
+            dir.join("outbox").display()
+        )
+    });
     let mut gateway = format!(
-        "[gateway]\ndatabase = \"{database}\"\n\n[referrers]\nallowed_domains = [\"justice.test\"]\n\n"
+        "[gateway]\ndatabase = \"{database}\"\n\n[outgoing]\n{outgoing}\n\n\
+         [referrers]\nallowed_domains = [\"justice.test\"]\n\n"
     );
     for user in users {
         let code = AUTHORITIES
@@ -228,4 +247,64 @@ where
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     None
+}
+
+/// The `[outgoing]` settings for sending through the test Postfix.
+pub fn smtp_outgoing(max_per_hour: u32) -> String {
+    let servers = mail_servers();
+    format!(
+        "transport = \"smtp\"\nmax_per_recipient_per_hour = {max_per_hour}\n\
+         [outgoing.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"starttls\"\nca_file = \"{}\"",
+        servers.port("DTR_SMTP_PORT"),
+        servers.get("DTR_MAIL_CA")
+    )
+}
+
+/// Every message in a user's folder, as full text, in UID order.
+pub fn messages(user: &str, folder: &str) -> Vec<String> {
+    let servers = mail_servers();
+    // One fetch per message: doveadm separates multi-line values ambiguously.
+    let uids: Vec<String> = servers
+        .doveadm(&["fetch", "-u", user, "uid", "mailbox", folder, "all"])
+        .lines()
+        .filter_map(|l| l.strip_prefix("uid:"))
+        .map(|u| u.trim().to_string())
+        .collect();
+    uids.iter()
+        .map(|uid| {
+            let text =
+                servers.doveadm(&["fetch", "-u", user, "text", "mailbox", folder, "uid", uid]);
+            text.trim_start_matches("text:")
+                .trim_start_matches(['\r', '\n'])
+                .to_string()
+        })
+        .collect()
+}
+
+/// A header's value in a message's text (first occurrence, unfolded).
+pub fn header(message: &str, name: &str) -> Option<String> {
+    let message = message.replace("\r\n", "\n");
+    let head = message.split("\n\n").next().unwrap_or("");
+    let mut value: Option<String> = None;
+    for line in head.lines() {
+        if let Some(v) = value.as_mut() {
+            if line.starts_with([' ', '\t']) {
+                v.push(' ');
+                v.push_str(line.trim());
+                continue;
+            }
+            break;
+        }
+        if let Some((n, v)) = line.split_once(':') {
+            if n.eq_ignore_ascii_case(name) {
+                value = Some(v.trim().to_string());
+            }
+        }
+    }
+    value
+}
+
+/// The embedded templates.
+pub fn templates() -> std::sync::Arc<dtr_gateway::templates::Templates> {
+    std::sync::Arc::new(dtr_gateway::templates::Templates::load(None).expect("templates"))
 }

@@ -1,0 +1,382 @@
+//! The outbox sender: delivers the rows intake queued, through SMTP (lettre
+//! over rustls) or as `.eml` files (the embedded default). A row is claimed,
+//! rendered from the templates and its case, sent, and marked sent at once:
+//! the only window for a second copy is a crash between the server's answer
+//! and that commit. Temporary failures (connection, 4xx) are retried with
+//! backoff; permanent ones (5xx) mark the row failed and show on the case.
+
+use crate::config::{Config, Credentials, SmtpSettings, TlsMode, Transport};
+use crate::core::authority::Authority;
+use crate::core::calendar::Calendar;
+use crate::core::field::Field;
+use crate::core::referral::{Referral, ReferralType};
+use crate::source::Shutdown;
+use crate::store::{MailCase, OutboxRow, Store, StoreError};
+use crate::templates::{Purpose, Templates};
+use chrono::{DateTime, Utc};
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::{Credentials as SmtpCredentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long the sender waits when nothing wakes it.
+const POLL: Duration = Duration::from_secs(5);
+/// Rows claimed at a time.
+const BATCH: i64 = 20;
+/// A temporary failure is retried for this long before the row is failed.
+const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(48);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("cannot build the mail: {0}")]
+    Build(String),
+    #[error("{0}")]
+    Template(String),
+    #[error("SMTP: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("writing the mail file: {0}")]
+    File(#[from] lettre::transport::file::Error),
+    #[error("credentials: {0}")]
+    Credentials(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SendError {
+    /// Worth trying again later: everything but a permanent refusal and a
+    /// mail that cannot be built.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SendError::Smtp(e) => !e.is_permanent(),
+            SendError::Build(_) | SendError::Template(_) => false,
+            _ => true,
+        }
+    }
+}
+
+pub struct Sender {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub templates: Arc<Templates>,
+}
+
+impl Sender {
+    /// Sends until shutdown.
+    pub async fn run(self, mut shutdown: Shutdown) {
+        // Rows left `sending` by a crash may or may not have gone: send them
+        // again (the one window the design allows).
+        if let Err(e) = self.store.requeue_interrupted().await {
+            tracing::error!(error = %e, "cannot requeue interrupted mail");
+        }
+        loop {
+            if let Err(e) = self.send_due().await {
+                tracing::error!(error = %e, "outbox");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = self.store.outbox_changed() => {}
+                _ = shutdown.wait() => return,
+            }
+        }
+    }
+
+    /// Sends every row that is due, batch by batch.
+    pub async fn send_due(&self) -> Result<usize, SendError> {
+        let mut sent = 0;
+        loop {
+            let rows = self.store.claim_due(Utc::now(), BATCH).await?;
+            if rows.is_empty() {
+                return Ok(sent);
+            }
+            let transport = self.transport().await;
+            for row in rows {
+                let result = match &transport {
+                    Ok(t) => self.send_one(t, &row).await,
+                    Err(e) => Err(SendError::Credentials(e.to_string())),
+                };
+                match result {
+                    Ok(()) => {
+                        self.store.mark_sent(row.id, Utc::now()).await?;
+                        tracing::info!(outbox = row.id, case = row.case_ref.as_deref().unwrap_or(""), purpose = %row.purpose, "mail sent");
+                        sent += 1;
+                    }
+                    Err(e) if e.is_transient() && Utc::now() - row.created_at < GIVE_UP_AFTER => {
+                        let wait = chrono::Duration::seconds(
+                            30 * 2_i64.pow(row.attempts.clamp(0, 7) as u32),
+                        );
+                        tracing::warn!(outbox = row.id, error = %e, "mail not sent; will retry");
+                        self.store
+                            .mark_retry(row.id, &e.to_string(), Utc::now() + wait)
+                            .await?;
+                    }
+                    Err(e) => {
+                        tracing::error!(outbox = row.id, error = %e, "mail failed");
+                        self.store.mark_failed(row.id, &e.to_string()).await?;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn transport(&self) -> Result<MailTransport, SendError> {
+        match &self.config.outgoing.transport {
+            Transport::Files(folder) => {
+                tokio::fs::create_dir_all(folder)
+                    .await
+                    .map_err(|e| SendError::Build(format!("{}: {e}", folder.display())))?;
+                Ok(MailTransport::Files(AsyncFileTransport::new(folder)))
+            }
+            Transport::Smtp(settings) => Ok(MailTransport::Smtp(smtp_transport(settings).await?)),
+        }
+    }
+
+    async fn send_one(&self, transport: &MailTransport, row: &OutboxRow) -> Result<(), SendError> {
+        let purpose = Purpose::ALL
+            .into_iter()
+            .find(|p| p.name() == row.purpose)
+            .ok_or_else(|| SendError::Build(format!("unknown purpose {}", row.purpose)))?;
+        let authority = self
+            .config
+            .authorities
+            .by_code(&row.authority)
+            .ok_or_else(|| SendError::Build(format!("no authority {}", row.authority)))?;
+        let case = match row.case_id {
+            Some(id) => Some(self.store.mail_case(id).await?),
+            None => None,
+        };
+        let data = template_data(
+            purpose,
+            authority,
+            case.as_ref(),
+            &row.context,
+            &self.config.calendar,
+        );
+        let rendered = self
+            .templates
+            .render(purpose, authority.code.as_str(), &data)
+            .map_err(|e| SendError::Template(e.to_string()))?;
+        let message = build_message(row, authority, purpose, rendered)?;
+        match transport {
+            MailTransport::Files(t) => {
+                t.send(message).await?;
+            }
+            MailTransport::Smtp(t) => {
+                t.send(message).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+enum MailTransport {
+    Files(AsyncFileTransport<Tokio1Executor>),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+async fn smtp_transport(
+    settings: &SmtpSettings,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
+    let mut params = TlsParameters::builder(settings.host.clone());
+    if let Some(ca) = &settings.ca_file {
+        let pem = tokio::fs::read(ca)
+            .await
+            .map_err(|e| SendError::Build(format!("ca_file {}: {e}", ca.display())))?;
+        let cert = Certificate::from_pem(&pem)
+            .map_err(|e| SendError::Build(format!("ca_file {}: {e}", ca.display())))?;
+        params = params.add_root_certificate(cert);
+    }
+    let tls = match settings.tls {
+        TlsMode::None => Tls::None,
+        mode => {
+            let params = params
+                .build_rustls()
+                .map_err(|e| SendError::Build(e.to_string()))?;
+            if mode == TlsMode::Implicit {
+                Tls::Wrapper(params)
+            } else {
+                Tls::Required(params)
+            }
+        }
+    };
+    let mut builder =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.clone())
+            .port(settings.port)
+            .tls(tls)
+            .timeout(Some(Duration::from_secs(30)));
+    if let Some((user, credentials)) = &settings.login {
+        let (secret, mechanisms) = match credentials {
+            Credentials::PasswordEnv(_) | Credentials::PasswordFile(_) => (
+                crate::source::imap::password(credentials).await,
+                vec![Mechanism::Plain, Mechanism::Login],
+            ),
+            Credentials::TokenCommand(_) | Credentials::TokenFile(_) => (
+                crate::source::imap::password(credentials).await,
+                vec![Mechanism::Xoauth2],
+            ),
+        };
+        let secret = secret.map_err(|e| SendError::Credentials(e.to_string()))?;
+        builder = builder
+            .credentials(SmtpCredentials::new(user.clone(), secret))
+            .authentication(mechanisms);
+    }
+    Ok(builder.build())
+}
+
+fn build_message(
+    row: &OutboxRow,
+    authority: &Authority,
+    purpose: Purpose,
+    rendered: crate::templates::Rendered,
+) -> Result<Message, SendError> {
+    let bad = |e: &dyn std::fmt::Display| SendError::Build(e.to_string());
+    let inbox: lettre::Address = authority.inbox.as_str().parse().map_err(|e| bad(&e))?;
+    let from = Mailbox::new(Some(format!("{} Duty to Refer", authority.name)), inbox);
+    let mut builder = Message::builder()
+        .from(from.clone())
+        .reply_to(from)
+        .subject(rendered.subject)
+        .message_id(Some(row.message_id.clone()));
+    for to in &row.to {
+        builder = builder.to(to.parse().map_err(|e| bad(&e))?);
+    }
+    for cc in &row.cc {
+        builder = builder.cc(cc.parse().map_err(|e| bad(&e))?);
+    }
+    if let Some(parent) = &row.in_reply_to {
+        builder = builder
+            .in_reply_to(parent.clone())
+            .references(parent.clone());
+    }
+    // RFC 3834: answers to a message are auto-replied; notices, auto-generated.
+    let auto = match purpose {
+        Purpose::Notice | Purpose::QuarantineNotice => "auto-generated",
+        _ => "auto-replied",
+    };
+    builder = builder.raw_header(HeaderValue::new(
+        HeaderName::new_from_ascii_str("Auto-Submitted"),
+        auto.to_string(),
+    ));
+    builder
+        .multipart(MultiPart::alternative_plain_html(
+            rendered.text,
+            rendered.html,
+        ))
+        .map_err(|e| bad(&e))
+}
+
+/// Monday 23 November 2026 at 10:15, in UK time.
+fn spoken_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::London)
+        .format("%A %-d %B %Y at %H:%M")
+        .to_string()
+}
+
+fn spoken_date(date: chrono::NaiveDate) -> String {
+    date.format("%A %-d %B %Y").to_string()
+}
+
+/// The deadlines a referral starts (Essex commitments 2 and 10), as dates.
+fn deadlines(referral: &Referral, received: DateTime<Utc>, calendar: &Calendar) -> Vec<Value> {
+    let start = calendar.start_day(received);
+    let mut list = Vec::new();
+    if referral.referral_type == Some(ReferralType::KeepAccommodation) {
+        list.push(json!({
+            "what": "An answer to the request for help to keep the accommodation",
+            "by": spoken_date(calendar.add_working_days(start, 3)),
+        }));
+    }
+    list.push(json!({
+        "what": "A response naming the council's lead officer for this referral",
+        "by": spoken_date(calendar.add_working_days(start, 5)),
+    }));
+    list
+}
+
+/// The data contract of the templates (see `templates.rs`), built from the
+/// case and the row's context. Referrer-facing mail gets no `fields`.
+fn template_data(
+    purpose: Purpose,
+    authority: &Authority,
+    case: Option<&MailCase>,
+    context: &Value,
+    calendar: &Calendar,
+) -> Value {
+    let referral = case.map(|c| c.referral.clone()).unwrap_or_default();
+    let received = case.map(|c| c.received_at).unwrap_or_else(Utc::now);
+    let urgent_reasons: Vec<String> = match case {
+        Some(c) if c.urgent => {
+            let mut reasons = Vec::new();
+            if referral.rough_sleeping_risk == Some(true) {
+                reasons.push("The person is at risk of rough sleeping.".to_string());
+            }
+            if let Some(release) = referral.expected_release_date {
+                let days = (release
+                    - received
+                        .with_timezone(&chrono_tz::Europe::London)
+                        .date_naive())
+                .num_days();
+                reasons.push(format!(
+                    "Release is expected on {} ({days} days away; the protocol asks for 56).",
+                    spoken_date(release)
+                ));
+            }
+            reasons
+        }
+        _ => Vec::new(),
+    };
+    let fields: Vec<Value> = if purpose == Purpose::Notice {
+        let json = referral.to_json();
+        Field::ALL
+            .iter()
+            .filter_map(|f| {
+                let value = json.get(f.key())?;
+                let text = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Bool(true) => "Yes".into(),
+                    Value::Bool(false) => "No".into(),
+                    Value::Array(items) if items.is_empty() => "None".into(),
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                        .replace('_', " "),
+                    other => other.to_string(),
+                };
+                Some(json!({ "label": f.label(), "value": text }))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let list = |key: &str| context.get(key).cloned().unwrap_or_else(|| json!([]));
+    json!({
+        "case_ref": case.map(|c| c.reference.clone()),
+        "authority": {
+            "name": authority.name,
+            "code": authority.code.as_str(),
+            "inbox": authority.inbox.as_str(),
+            "lead_name": authority.operational_lead.name,
+            "lead_email": authority.operational_lead.email.as_str(),
+        },
+        "received": spoken_time(received),
+        "referrer_name": referral.referrer_name,
+        "deadlines": if case.is_some() { deadlines(&referral, received, calendar) } else { Vec::new() },
+        "urgent": case.is_some_and(|c| c.urgent),
+        "urgent_reasons": urgent_reasons,
+        "outcome": context.get("outcome").cloned().unwrap_or(Value::Null),
+        "missing": list("missing"),
+        "invalid": list("invalid"),
+        "fields": fields,
+        "blank_form": BLANK_FORM,
+        "sender": context.get("sender").cloned().unwrap_or(Value::Null),
+        "reason": context.get("reason").cloned().unwrap_or(Value::Null),
+    })
+}
+
+/// The form referrers copy.
+pub const BLANK_FORM: &str = include_str!("../templates/blank-form.txt");

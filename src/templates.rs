@@ -1,0 +1,1069 @@
+//! The mail the gateway writes: handlebars templates, one set per purpose,
+//! each a subject, a plain-text body and an HTML body.
+//!
+//! The files under `templates/` are compiled in as the defaults. A
+//! configuration folder may override any of them, for every authority with
+//! `DIR/templates/NAME.EXT.hbs` or for one with `DIR/templates/CODE/NAME.EXT.hbs`
+//! (`CODE` being its three-letter code, such as `COL`; `EXT` is `subject`,
+//! `txt` or `html`). The most specific wins: the authority's file, then the
+//! folder-wide one, then the embedded one.
+//!
+//! Both registries run in strict mode, and `{{#if}}`/`{{#unless}}` are made
+//! strict too (handlebars' own treat a missing variable as false), so that a
+//! misspelt variable is an error at start-up ([`Templates::check`]) instead of
+//! a blank in a mail. Subjects and plain text are not escaped; HTML is, with
+//! handlebars' HTML escaping.
+//!
+//! # The data contract
+//!
+//! Every purpose receives the same keys, every key always present: null or
+//! empty when unknown, so that a template can test it with `{{#if}}`.
+//! [`sample_data`] is an example of each.
+//!
+//! | key | value |
+//! |---|---|
+//! | `case_ref` | the case reference, `DTR-COL-2026-00042`; null for `blank_form` and `quarantine_notice` |
+//! | `authority` | `{name, code, inbox, lead_name, lead_email}`: the authority the mail speaks for (`lead_*` is its operational lead) |
+//! | `received` | when the message arrived, in words: `Monday 23 November 2026 at 10:15` |
+//! | `referrer_name` | who referred, or null |
+//! | `deadlines` | `[{what, by}]`, strings: what the authority will do, and by when |
+//! | `urgent` | bool |
+//! | `urgent_reasons` | `[string]`: why the case is urgent |
+//! | `outcome` | `complete` or `incomplete` (`no_consent` for a refusal; null when there is no referral) |
+//! | `missing` | `[label]`: required fields not given, by their form labels |
+//! | `invalid` | `[label]`: fields given but unreadable, by their form labels |
+//! | `fields` | `[{label, value}]`: every field of the referral, health and risk included (`notice` only; empty otherwise) |
+//! | `blank_form` | the text of `templates/blank-form.txt` |
+//! | `sender` | the address a quarantined message came from (`quarantine_notice`) |
+//! | `reason` | why it was set aside (`quarantine_notice`) |
+//!
+//! Mail to referrers (`acknowledgement`, `incomplete`, `no_consent`,
+//! `blank_form`) is rendered from the first keys only: `fields`,
+//! `urgent_reasons`, `sender` and `reason` are taken out before rendering,
+//! because they can describe the person (health, risk, rough sleeping). A
+//! referrer's template that uses them fails [`Templates::check`].
+
+use handlebars::{
+    html_escape, no_escape, Context, Handlebars, Helper, HelperDef, HelperResult, JsonTruthy,
+    Output, RenderContext, RenderError, RenderErrorReason, Renderable,
+};
+use serde_json::{json, Map, Value};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The folder of a configuration folder that holds template overrides.
+pub const TEMPLATES_FOLDER: &str = "templates";
+
+const SAMPLE_BLANK_FORM: &str = include_str!("../templates/blank-form.txt");
+
+pub use crate::core::mail::Purpose;
+
+/// The three parts of a mail, one template each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Part {
+    Subject,
+    Text,
+    Html,
+}
+
+impl Part {
+    const ALL: [Part; 3] = [Part::Subject, Part::Text, Part::Html];
+
+    fn ext(self) -> &'static str {
+        match self {
+            Part::Subject => "subject",
+            Part::Text => "txt",
+            Part::Html => "html",
+        }
+    }
+}
+
+fn file_name(purpose: Purpose, part: Part) -> String {
+    format!("{}.{}.hbs", purpose.name(), part.ext())
+}
+
+/// `acknowledgement.txt` to its purpose and part.
+fn parse_stem(stem: &str) -> Option<(Purpose, Part)> {
+    let (name, ext) = stem.rsplit_once('.')?;
+    let part = Part::ALL.into_iter().find(|p| p.ext() == ext)?;
+    Some((Purpose::from_name(name)?, part))
+}
+
+macro_rules! embedded {
+    ($($purpose:ident => $stem:literal),* $(,)?) => {
+        [$((
+            Purpose::$purpose,
+            [
+                include_str!(concat!("../templates/", $stem, ".subject.hbs")),
+                include_str!(concat!("../templates/", $stem, ".txt.hbs")),
+                include_str!(concat!("../templates/", $stem, ".html.hbs")),
+            ],
+        )),*]
+    };
+}
+
+/// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
+const EMBEDDED: [(Purpose, [&str; 3]); 6] = embedded![
+    Acknowledgement => "acknowledgement",
+    Incomplete => "incomplete",
+    NoConsent => "no_consent",
+    BlankForm => "blank_form",
+    Notice => "notice",
+    QuarantineNotice => "quarantine_notice",
+];
+
+/// A rendered mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    /// One line, never containing CR or LF.
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Where a template came from, as errors name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled in: the file name under `templates/`.
+    Embedded(String),
+    /// An override in a configuration folder.
+    File(PathBuf),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Embedded(name) => write!(f, "(embedded) {TEMPLATES_FOLDER}/{name}"),
+            Origin::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// A template that cannot be loaded or rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot read {}: {source}", .path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{}: not a template the gateway uses: expected NAME.subject.hbs, NAME.txt.hbs or \
+         NAME.html.hbs, NAME being one of {}",
+        .path.display(),
+        purpose_list()
+    )]
+    UnknownFile { path: PathBuf },
+    #[error(
+        "{}: unexpected folder: the only folders read are one per authority directly \
+         under {TEMPLATES_FOLDER}/, named by its three-letter code such as COL",
+        .path.display()
+    )]
+    UnexpectedFolder { path: PathBuf },
+    #[error("{}: no configured authority has the code {code}", .path.display())]
+    UnknownAuthority { path: PathBuf, code: String },
+    #[error("{origin}: {message}")]
+    Syntax {
+        purpose: Purpose,
+        /// The authority code for a per-authority override.
+        authority: Option<String>,
+        origin: Origin,
+        /// handlebars' reason, with the line and column.
+        message: String,
+    },
+    #[error("{origin}: cannot render the {purpose} mail for {authority}: {message}")]
+    Render {
+        purpose: Purpose,
+        /// The authority code, or `every authority` for a shared template.
+        authority: String,
+        origin: Origin,
+        /// handlebars' reason, with the line and column.
+        message: String,
+    },
+}
+
+fn purpose_list() -> String {
+    Purpose::ALL.map(Purpose::name).join(", ")
+}
+
+/// Which authorities a template serves.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Scope {
+    Embedded,
+    /// A configuration folder's template for every authority.
+    All,
+    /// One authority's, by code.
+    Authority(String),
+}
+
+impl Scope {
+    fn key(&self, purpose: Purpose, part: Part) -> String {
+        let scope = match self {
+            Scope::Embedded => "(embedded)",
+            Scope::All => "(all)",
+            Scope::Authority(code) => code,
+        };
+        format!("{scope}/{}", file_name(purpose, part))
+    }
+
+    fn authority(&self) -> Option<String> {
+        match self {
+            Scope::Authority(code) => Some(code.clone()),
+            Scope::Embedded | Scope::All => None,
+        }
+    }
+}
+
+/// The compiled templates, embedded and overridden.
+#[derive(Debug)]
+pub struct Templates {
+    /// Subjects and plain text: not escaped.
+    text: Handlebars<'static>,
+    /// HTML: HTML-escaped.
+    html: Handlebars<'static>,
+    sources: BTreeMap<(Scope, Purpose, Part), Origin>,
+    /// Per-authority override folders, to check their codes against the
+    /// configured authorities.
+    authority_folders: Vec<(String, PathBuf)>,
+}
+
+fn registry(escape: fn(&str) -> String) -> Handlebars<'static> {
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(true);
+    registry.register_escape_fn(escape);
+    registry.register_helper("if", Box::new(StrictIf { positive: true }));
+    registry.register_helper("unless", Box::new(StrictIf { positive: false }));
+    registry
+}
+
+impl Templates {
+    /// The embedded templates, with the overrides of `config_dir/templates/`
+    /// when a configuration folder is given (a folder without `templates/`
+    /// keeps every default).
+    pub fn load(config_dir: Option<&Path>) -> Result<Templates, TemplateError> {
+        let mut templates = Templates {
+            text: registry(no_escape),
+            html: registry(html_escape),
+            sources: BTreeMap::new(),
+            authority_folders: Vec::new(),
+        };
+        for (purpose, texts) in EMBEDDED {
+            for (part, text) in Part::ALL.into_iter().zip(texts) {
+                let origin = Origin::Embedded(file_name(purpose, part));
+                templates.add(Scope::Embedded, purpose, part, origin, text)?;
+            }
+        }
+        if let Some(dir) = config_dir {
+            let folder = dir.join(TEMPLATES_FOLDER);
+            let exists = folder
+                .try_exists()
+                .map_err(|source| TemplateError::Unreadable {
+                    path: folder.clone(),
+                    source,
+                })?;
+            if exists {
+                templates.load_folder(&folder, None)?;
+            }
+        }
+        Ok(templates)
+    }
+
+    /// Reads `folder`: the folder-wide overrides and one folder per
+    /// authority (`code` is set when reading one of those).
+    fn load_folder(&mut self, folder: &Path, code: Option<&str>) -> Result<(), TemplateError> {
+        let unreadable = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| TemplateError::Unreadable { path, source }
+        };
+        let mut paths = Vec::new();
+        for entry in std::fs::read_dir(folder).map_err(unreadable(folder))? {
+            paths.push(entry.map_err(unreadable(folder))?.path());
+        }
+        // Sorted, so that the first error reported is always the same one.
+        paths.sort();
+        for path in paths {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // Editors' and file managers' hidden files.
+            if name.starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                let sub_code = match code {
+                    None if is_short_code(&name) => name.clone(),
+                    _ => return Err(TemplateError::UnexpectedFolder { path }),
+                };
+                self.load_folder(&path, Some(&sub_code))?;
+                self.authority_folders.push((sub_code, path));
+                continue;
+            }
+            // Anything else (notes, backups) is not a template.
+            let Some(stem) = name.strip_suffix(".hbs") else {
+                continue;
+            };
+            let Some((purpose, part)) = parse_stem(stem) else {
+                return Err(TemplateError::UnknownFile { path });
+            };
+            let text = std::fs::read_to_string(&path).map_err(unreadable(&path))?;
+            let scope = code.map_or(Scope::All, |c| Scope::Authority(c.to_string()));
+            self.add(scope, purpose, part, Origin::File(path), &text)?;
+        }
+        Ok(())
+    }
+
+    fn add(
+        &mut self,
+        scope: Scope,
+        purpose: Purpose,
+        part: Part,
+        origin: Origin,
+        text: &str,
+    ) -> Result<(), TemplateError> {
+        let registry = match part {
+            Part::Html => &mut self.html,
+            Part::Subject | Part::Text => &mut self.text,
+        };
+        registry
+            .register_template_string(&scope.key(purpose, part), text)
+            .map_err(|e| TemplateError::Syntax {
+                purpose,
+                authority: scope.authority(),
+                origin: origin.clone(),
+                message: at(e.pos(), e.reason().to_string()),
+            })?;
+        self.sources.insert((scope, purpose, part), origin);
+        Ok(())
+    }
+
+    /// Writes the `purpose` mail for the authority `authority_code` from
+    /// `data` (see the data contract above).
+    pub fn render(
+        &self,
+        purpose: Purpose,
+        authority_code: &str,
+        data: &Value,
+    ) -> Result<Rendered, TemplateError> {
+        let code = authority_code.to_ascii_uppercase();
+        let data = visible_data(purpose, data);
+        let part = |part| self.render_part(purpose, &code, part, &data);
+        Ok(Rendered {
+            subject: one_line(&part(Part::Subject)?),
+            text: part(Part::Text)?,
+            html: part(Part::Html)?,
+        })
+    }
+
+    /// The most specific template for the authority: its own, the
+    /// folder-wide one, the embedded one.
+    fn render_part(
+        &self,
+        purpose: Purpose,
+        code: &str,
+        part: Part,
+        data: &Value,
+    ) -> Result<String, TemplateError> {
+        let scopes = [
+            Scope::Authority(code.to_string()),
+            Scope::All,
+            Scope::Embedded,
+        ];
+        let found = scopes.into_iter().find_map(|scope| {
+            let origin = self.sources.get(&(scope.clone(), purpose, part))?;
+            Some((scope, origin))
+        });
+        match found {
+            Some((scope, origin)) => self.render_source(&scope, purpose, part, origin, code, data),
+            // Unreachable once loaded: every embedded template is registered.
+            None => Err(TemplateError::Render {
+                purpose,
+                authority: code.to_string(),
+                origin: Origin::Embedded(file_name(purpose, part)),
+                message: "the template is not loaded".into(),
+            }),
+        }
+    }
+
+    fn render_source(
+        &self,
+        scope: &Scope,
+        purpose: Purpose,
+        part: Part,
+        origin: &Origin,
+        authority: &str,
+        data: &Value,
+    ) -> Result<String, TemplateError> {
+        let registry = match part {
+            Part::Html => &self.html,
+            Part::Subject | Part::Text => &self.text,
+        };
+        registry
+            .render(&scope.key(purpose, part), data)
+            .map_err(|e| TemplateError::Render {
+                purpose,
+                authority: authority.to_string(),
+                origin: origin.clone(),
+                message: render_message(purpose, &e),
+            })
+    }
+
+    /// Renders every template with [`sample_data`] and with a sparse sample
+    /// (nulls, empty lists, not urgent), so that both sides of each `{{#if}}`
+    /// are tried and a broken override fails at start-up rather than on the
+    /// first referral. Every authority's mail is made of these templates, so
+    /// this covers every purpose for every authority. Override folders must
+    /// name one of `authority_codes`.
+    pub fn check(&self, authority_codes: &[&str]) -> Result<(), Vec<TemplateError>> {
+        let mut errors = Vec::new();
+        for (code, path) in &self.authority_folders {
+            if !authority_codes.iter().any(|c| c.eq_ignore_ascii_case(code)) {
+                errors.push(TemplateError::UnknownAuthority {
+                    path: path.clone(),
+                    code: code.clone(),
+                });
+            }
+        }
+        for ((scope, purpose, part), origin) in &self.sources {
+            let authority = scope
+                .authority()
+                .unwrap_or_else(|| "every authority".into());
+            for sample in [sample_data(*purpose), sparse_data(*purpose)] {
+                let data = visible_data(*purpose, &sample);
+                let rendered =
+                    self.render_source(scope, *purpose, *part, origin, &authority, &data);
+                if let Err(e) = rendered {
+                    errors.push(e);
+                    break;
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn is_short_code(name: &str) -> bool {
+    crate::core::case_ref::ShortCode::parse(name).is_ok()
+}
+
+/// The keys of the data contract a mail to a referrer is given. The others
+/// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person.
+const REFERRER_KEYS: [&str; 10] = [
+    "case_ref",
+    "authority",
+    "received",
+    "referrer_name",
+    "deadlines",
+    "urgent",
+    "outcome",
+    "missing",
+    "invalid",
+    "blank_form",
+];
+
+/// Keys of the contract withheld from referrers, to explain the error when
+/// a referrer's template uses one.
+const WITHHELD_KEYS: [&str; 4] = ["fields", "urgent_reasons", "sender", "reason"];
+
+/// The data as `purpose` may see it: mail to referrers gets only
+/// [`REFERRER_KEYS`], whatever the caller passed.
+fn visible_data(purpose: Purpose, data: &Value) -> Cow<'_, Value> {
+    match data {
+        Value::Object(map) if purpose.for_referrer() => {
+            let kept: Map<String, Value> = map
+                .iter()
+                .filter(|(k, _)| REFERRER_KEYS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Cow::Owned(Value::Object(kept))
+        }
+        _ => Cow::Borrowed(data),
+    }
+}
+
+/// A subject is one header line: every run of whitespace or control
+/// characters (CR and LF included) becomes one space, so that no value can
+/// start a header of its own.
+fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn at(pos: Option<(usize, usize)>, reason: String) -> String {
+    match pos {
+        Some((line, column)) => format!("line {line}, column {column}: {reason}"),
+        None => reason,
+    }
+}
+
+fn render_message(purpose: Purpose, e: &RenderError) -> String {
+    let reason = match e.reason() {
+        RenderErrorReason::MissingVariable(Some(path)) => {
+            let withheld = path
+                .split(['.', '/', '[', ']'])
+                .any(|segment| WITHHELD_KEYS.contains(&segment));
+            if purpose.for_referrer() && withheld {
+                format!("`{path}` is not given to mail to referrers: it can describe the person")
+            } else {
+                format!("`{path}` is not in the data (templates are strict: see sample_data)")
+            }
+        }
+        RenderErrorReason::MissingVariable(None) => {
+            "a value used is not in the data (templates are strict: see sample_data)".into()
+        }
+        other => other.to_string(),
+    };
+    let pos = e.line_no.zip(e.column_no);
+    at(pos, reason)
+}
+
+/// `if` and `unless` that refuse a variable missing from the data. In
+/// handlebars' own, even in strict mode, `{{#if urgnet}}` is silently false
+/// and a line goes missing from the mail; here it fails `check`.
+#[derive(Clone, Copy)]
+struct StrictIf {
+    positive: bool,
+}
+
+impl HelperDef for StrictIf {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        rc: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let name = if self.positive { "if" } else { "unless" };
+        let param = h
+            .param(0)
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))?;
+        if param.is_value_missing() {
+            return Err(RenderErrorReason::MissingVariable(param.relative_path().cloned()).into());
+        }
+        let include_zero = h
+            .hash_get("includeZero")
+            .and_then(|v| v.value().as_bool())
+            .unwrap_or(false);
+        let show = param.value().is_truthy(include_zero) == self.positive;
+        match if show { h.template() } else { h.inverse() } {
+            Some(t) => t.render(r, ctx, rc, out),
+            None => Ok(()),
+        }
+    }
+}
+
+/// An example of the data each purpose receives, every key present and
+/// every list filled (see the contract at the top of this module). The
+/// person is fictional.
+pub fn sample_data(purpose: Purpose) -> Value {
+    let has_case = !matches!(purpose, Purpose::BlankForm | Purpose::QuarantineNotice);
+    let outcome = match purpose {
+        Purpose::Acknowledgement => json!("complete"),
+        Purpose::Incomplete | Purpose::Notice => json!("incomplete"),
+        Purpose::NoConsent => json!("no_consent"),
+        Purpose::BlankForm | Purpose::QuarantineNotice => Value::Null,
+    };
+    let field = |label: &str, value: &str| json!({ "label": label, "value": value });
+    json!({
+        "case_ref": if has_case { json!("DTR-COL-2026-00042") } else { Value::Null },
+        "authority": {
+            "name": "Colchester",
+            "code": "COL",
+            "inbox": "dutytorefer@colchester.gov.uk",
+            "lead_name": "Sam Lead",
+            "lead_email": "sam.lead@colchester.gov.uk",
+        },
+        "received": "Monday 23 November 2026 at 10:15",
+        "referrer_name": "Alex Morgan",
+        "deadlines": [
+            { "what": "An acknowledgement of the referral", "by": "Thursday 26 November 2026" },
+            {
+                "what": "A response naming the council's lead officer for this referral",
+                "by": "Monday 30 November 2026",
+            },
+        ],
+        "urgent": true,
+        "urgent_reasons": [
+            "Release in less than 56 days (Friday 8 January 2027)",
+            "At risk of rough sleeping",
+        ],
+        "outcome": outcome,
+        "missing": ["Date of birth", "Referrer phone"],
+        "invalid": ["Expected release date"],
+        "fields": [
+            field("Referral type", "Duty to Refer"),
+            field("Full name", "Jo Example"),
+            field("Date of birth", ""),
+            field("Prison number", "A1234BC"),
+            field("Current location", "HMP Chelmsford"),
+            field("Custody status", "sentenced"),
+            field("Expected release date", "31/02/2027"),
+            field("Consent to referral", "Yes"),
+            field("At risk of rough sleeping", "Yes"),
+            field("Reason at risk of homelessness", "Tenancy ended while in custody.\nNo family able to help."),
+            field("Local housing authority", "Colchester"),
+            field("Local connection", "resident"),
+            field("Physical health", "Asthma"),
+            field("Mental health", "Anxiety, under the prison mental health team"),
+            field("Risk to others", "MAPPA level 1"),
+            field("Risk to self", "None known"),
+            field("Referring agency", "HMPPS Probation Service"),
+            field("Referrer name", "Alex Morgan"),
+            field("Referrer email", "alex.morgan@justice.gov.uk"),
+            field("Referrer phone", ""),
+        ],
+        "blank_form": SAMPLE_BLANK_FORM,
+        "sender": "someone@example.org",
+        "reason": "the sender's domain example.org is not allowed to refer",
+    })
+}
+
+/// [`sample_data`] with every optional value empty: the other side of each
+/// `{{#if}}` and `{{#each}}`.
+fn sparse_data(purpose: Purpose) -> Value {
+    let mut data = sample_data(purpose);
+    if let Value::Object(map) = &mut data {
+        map.insert("referrer_name".into(), Value::Null);
+        map.insert("urgent".into(), json!(false));
+        for key in ["deadlines", "urgent_reasons", "missing", "invalid"] {
+            map.insert(key.into(), json!([]));
+        }
+        if let Some(Value::Array(fields)) = map.get_mut("fields") {
+            for field in fields.iter_mut() {
+                if let Value::Object(field) = field {
+                    field.insert("value".into(), json!(""));
+                }
+            }
+        }
+    }
+    data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn embedded() -> Templates {
+        Templates::load(None).expect("embedded templates load")
+    }
+
+    fn write(dir: &Path, relative: &str, text: &str) -> PathBuf {
+        let path = dir.join(TEMPLATES_FOLDER).join(relative);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).expect("create folder");
+        }
+        fs::write(&path, text).expect("write template");
+        path
+    }
+
+    fn errors_of(templates: &Templates, codes: &[&str]) -> Vec<String> {
+        match templates.check(codes) {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn embedded_list_follows_purpose_order() {
+        for ((purpose, _), expected) in EMBEDDED.iter().zip(Purpose::ALL) {
+            assert_eq!(*purpose, expected);
+            assert_eq!(Purpose::from_name(expected.name()), Some(expected));
+        }
+    }
+
+    #[test]
+    fn every_purpose_renders_from_the_embedded_templates() {
+        let templates = embedded();
+        assert_eq!(errors_of(&templates, &["COL"]), Vec::<String>::new());
+        for purpose in Purpose::ALL {
+            for data in [sample_data(purpose), sparse_data(purpose)] {
+                let mail = templates
+                    .render(purpose, "COL", &data)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert!(!mail.subject.is_empty(), "{purpose}");
+                assert!(mail.text.contains("Colchester"), "{purpose}");
+                assert!(mail.html.starts_with("<!DOCTYPE html>"), "{purpose}");
+                assert!(!mail.html.contains("http"), "{purpose}: no external links");
+                assert!(!mail.html.contains("<img"), "{purpose}: no images");
+            }
+        }
+    }
+
+    #[test]
+    fn subjects_are_the_agreed_ones() {
+        let templates = embedded();
+        let subject = |purpose, urgent: bool| {
+            let mut data = sample_data(purpose);
+            data["urgent"] = json!(urgent);
+            templates
+                .render(purpose, "COL", &data)
+                .map(|m| m.subject)
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let r = "DTR-COL-2026-00042";
+        assert_eq!(
+            subject(Purpose::Acknowledgement, true),
+            format!("[{r}] Referral received")
+        );
+        assert_eq!(
+            subject(Purpose::Incomplete, false),
+            format!("[{r}] Referral incomplete: information needed")
+        );
+        assert_eq!(
+            subject(Purpose::NoConsent, false),
+            format!("[{r}] Referral not accepted: consent needed")
+        );
+        assert_eq!(
+            subject(Purpose::BlankForm, false),
+            "Duty to Refer referral form"
+        );
+        assert_eq!(
+            subject(Purpose::Notice, false),
+            format!("[{r}] New Duty to Refer referral")
+        );
+        assert_eq!(
+            subject(Purpose::Notice, true),
+            format!("URGENT: [{r}] New Duty to Refer referral")
+        );
+        assert_eq!(
+            subject(Purpose::QuarantineNotice, false),
+            "Message set aside: not answered automatically"
+        );
+    }
+
+    #[test]
+    fn acknowledgement_says_urgent_only_when_urgent() {
+        let templates = embedded();
+        let mut data = sample_data(Purpose::Acknowledgement);
+        let mail = templates
+            .render(Purpose::Acknowledgement, "COL", &data)
+            .expect("renders");
+        assert!(mail.text.contains("marked as urgent"));
+        assert!(mail.text.contains("Thursday 26 November 2026"));
+        assert!(mail.text.contains("dutytorefer@colchester.gov.uk"));
+        data["urgent"] = json!(false);
+        let mail = templates
+            .render(Purpose::Acknowledgement, "COL", &data)
+            .expect("renders");
+        assert!(!mail.text.contains("urgent"));
+        assert!(!mail.html.contains("urgent"));
+    }
+
+    #[test]
+    fn overrides_go_authority_then_folder_then_embedded() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        write(
+            dir.path(),
+            "acknowledgement.txt.hbs",
+            "Everyone: {{case_ref}} at {{authority.name}}\n",
+        );
+        write(
+            dir.path(),
+            "COL/acknowledgement.txt.hbs",
+            "Colchester only: {{case_ref}}\n",
+        );
+        write(
+            dir.path(),
+            "COL/acknowledgement.subject.hbs",
+            "Colchester {{case_ref}}\n",
+        );
+        write(dir.path(), "notes.md", "not a template");
+        write(dir.path(), ".acknowledgement.txt.hbs.swp", "editor file");
+        let templates = Templates::load(Some(dir.path())).expect("loads");
+        assert_eq!(errors_of(&templates, &["COL", "BAS"]), Vec::<String>::new());
+
+        let data = sample_data(Purpose::Acknowledgement);
+        let col = templates
+            .render(Purpose::Acknowledgement, "col", &data)
+            .expect("renders");
+        assert_eq!(col.subject, "Colchester DTR-COL-2026-00042");
+        assert_eq!(col.text, "Colchester only: DTR-COL-2026-00042\n");
+        let bas = templates
+            .render(Purpose::Acknowledgement, "BAS", &data)
+            .expect("renders");
+        assert_eq!(bas.subject, "[DTR-COL-2026-00042] Referral received");
+        assert_eq!(bas.text, "Everyone: DTR-COL-2026-00042 at Colchester\n");
+        assert!(bas.html.contains("What happens next"));
+    }
+
+    #[test]
+    fn every_purpose_renders_from_an_override_folder() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        for purpose in Purpose::ALL {
+            for part in Part::ALL {
+                let name = file_name(purpose, part);
+                let text = EMBEDDED
+                    .iter()
+                    .find(|(p, _)| *p == purpose)
+                    .map(|(_, texts)| texts[part as usize])
+                    .expect("embedded");
+                write(dir.path(), &name, &format!("OVERRIDE {text}"));
+                write(dir.path(), &format!("COL/{name}"), &format!("COL {text}"));
+            }
+        }
+        let templates = Templates::load(Some(dir.path())).expect("loads");
+        assert_eq!(errors_of(&templates, &["COL", "BAS"]), Vec::<String>::new());
+        for purpose in Purpose::ALL {
+            let data = sample_data(purpose);
+            for (code, marker) in [("COL", "COL "), ("BAS", "OVERRIDE ")] {
+                let mail = templates.render(purpose, code, &data).expect("renders");
+                assert!(mail.subject.starts_with(marker), "{purpose} {code}");
+                assert!(mail.text.starts_with(marker), "{purpose} {code}");
+                assert!(mail.html.starts_with(marker), "{purpose} {code}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_variable_in_an_override_fails_check_naming_the_file() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = write(
+            dir.path(),
+            "COL/notice.html.hbs",
+            "<p>{{case_ref}}</p>\n<p>{{case_reference}}</p>\n",
+        );
+        let templates = Templates::load(Some(dir.path())).expect("loads");
+        let errors = errors_of(&templates, &["COL"]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let error = &errors[0];
+        assert!(error.contains(&path.display().to_string()), "{error}");
+        assert!(error.contains("notice mail for COL"), "{error}");
+        assert!(error.contains("line 2"), "{error}");
+        assert!(error.contains("`case_reference`"), "{error}");
+        // Rendering it is refused the same way, never a blank.
+        let data = sample_data(Purpose::Notice);
+        assert!(templates.render(Purpose::Notice, "COL", &data).is_err());
+        assert!(templates.render(Purpose::Notice, "BAS", &data).is_ok());
+    }
+
+    #[test]
+    fn a_misspelt_if_or_each_inside_fails_check() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        write(
+            dir.path(),
+            "notice.txt.hbs",
+            "{{#if urgnet}}URGENT{{/if}}\n",
+        );
+        write(
+            dir.path(),
+            "acknowledgement.txt.hbs",
+            "{{#each deadlines}}{{what}} {{when}}{{/each}}\n",
+        );
+        write(
+            dir.path(),
+            "incomplete.txt.hbs",
+            "{{#unless referrer}}Hello{{/unless}}\n",
+        );
+        let templates = Templates::load(Some(dir.path())).expect("loads");
+        let errors = errors_of(&templates, &["COL"]);
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("`urgnet`")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("`when`")), "{errors:?}");
+        assert!(
+            errors.iter().any(|e| e.contains("`referrer`")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn broken_files_and_folders_are_named() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = write(dir.path(), "notice.txt.hbs", "line one\n{{#if urgent}}\n");
+        let error = Templates::load(Some(dir.path())).expect_err("syntax error");
+        let text = error.to_string();
+        assert!(text.starts_with(&path.display().to_string()), "{text}");
+        assert!(text.contains("line "), "{text}");
+
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = write(dir.path(), "acknowledgment.txt.hbs", "{{case_ref}}");
+        let error = Templates::load(Some(dir.path())).expect_err("unknown name");
+        assert!(matches!(&error, TemplateError::UnknownFile { path: p } if *p == path));
+        assert!(error.to_string().contains("acknowledgement, incomplete"));
+
+        let dir = tempfile::tempdir().expect("temporary folder");
+        write(dir.path(), "colchester/notice.txt.hbs", "{{case_ref}}");
+        let error = Templates::load(Some(dir.path())).expect_err("not a code");
+        assert!(
+            matches!(error, TemplateError::UnexpectedFolder { .. }),
+            "{error}"
+        );
+
+        let dir = tempfile::tempdir().expect("temporary folder");
+        write(dir.path(), "CLO/notice.txt.hbs", "{{case_ref}}");
+        let templates = Templates::load(Some(dir.path())).expect("loads");
+        let errors = errors_of(&templates, &["COL"]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("no configured authority has the code CLO"));
+    }
+
+    #[test]
+    fn a_folder_without_templates_keeps_the_defaults() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let templates = Templates::load(Some(dir.path())).expect("loads");
+        let mail = templates
+            .render(Purpose::BlankForm, "COL", &sample_data(Purpose::BlankForm))
+            .expect("renders");
+        assert!(mail.text.contains("DUTY TO REFER REFERRAL"));
+        assert!(mail.html.contains("<pre"));
+    }
+
+    #[test]
+    fn values_are_escaped_in_html_and_cannot_break_the_subject() {
+        let templates = embedded();
+        let hostile = "<script>alert(1)</script> {{authority.inbox}}\r\nBcc: victim@example.org";
+        let mut data = sample_data(Purpose::Notice);
+        data["case_ref"] = json!(hostile);
+        data["referrer_name"] = json!(hostile);
+        data["fields"] = json!([{ "label": hostile, "value": hostile }]);
+        data["urgent_reasons"] = json!([hostile]);
+        for purpose in [Purpose::Notice, Purpose::Acknowledgement] {
+            let mail = templates.render(purpose, "COL", &data).expect("renders");
+            assert!(!mail.subject.contains(['\r', '\n']), "{}", mail.subject);
+            assert!(mail.subject.contains("<script>"), "{}", mail.subject);
+            assert!(!mail.html.contains("<script>"), "{purpose}");
+            assert!(mail.html.contains("&lt;script&gt;"), "{purpose}");
+            // A value is never read as a template.
+            assert!(mail.html.contains("{{authority.inbox}}"), "{purpose}");
+            assert!(mail.text.contains("{{authority.inbox}}"), "{purpose}");
+        }
+        let mut data = sample_data(Purpose::QuarantineNotice);
+        data["sender"] = json!("\"<b>x</b>\"@example.org");
+        let mail = templates
+            .render(Purpose::QuarantineNotice, "COL", &data)
+            .expect("renders");
+        assert!(mail.html.contains("&lt;b&gt;x&lt;/b&gt;"));
+        assert!(!mail.html.contains("<b>x"));
+    }
+
+    #[test]
+    fn subjects_are_one_trimmed_line() {
+        assert_eq!(one_line("  a\r\nBcc: b\t c\u{2028}d \n"), "a Bcc: b c d");
+        assert_eq!(one_line("\r\n"), "");
+    }
+
+    #[test]
+    fn referrers_never_see_the_persons_details() {
+        let templates = embedded();
+        let secret = "Diagnosed with a condition only the council may read";
+        for purpose in [
+            Purpose::Acknowledgement,
+            Purpose::Incomplete,
+            Purpose::NoConsent,
+            Purpose::BlankForm,
+        ] {
+            let mut data = sample_data(purpose);
+            data["fields"] = json!([{ "label": "Physical health", "value": secret }]);
+            data["urgent_reasons"] = json!([secret]);
+            let mail = templates.render(purpose, "COL", &data).expect("renders");
+            for part in [&mail.subject, &mail.text, &mail.html] {
+                assert!(!part.contains(secret), "{purpose}");
+                assert!(!part.contains("Jo Example"), "{purpose}");
+            }
+        }
+        let mut data = sample_data(Purpose::Notice);
+        data["fields"] = json!([{ "label": "Physical health", "value": secret }]);
+        let mail = templates
+            .render(Purpose::Notice, "COL", &data)
+            .expect("renders");
+        assert!(mail.text.contains(secret) && mail.html.contains(secret));
+    }
+
+    #[test]
+    fn a_referrers_override_cannot_use_the_fields() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        write(
+            dir.path(),
+            "acknowledgement.html.hbs",
+            "{{#each fields}}{{label}}: {{value}}{{/each}}",
+        );
+        let templates = Templates::load(Some(dir.path())).expect("loads");
+        let errors = errors_of(&templates, &["COL"]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("`fields` is not given to mail to referrers"),
+            "{errors:?}"
+        );
+    }
+
+    /// The lines of `text` under `heading`, up to the next blank line.
+    fn list_under<'a>(text: &'a str, heading: &str) -> Vec<&'a str> {
+        text.lines()
+            .skip_while(|l| !l.starts_with(heading))
+            .skip(1)
+            .take_while(|l| !l.trim().is_empty())
+            .filter_map(|l| l.strip_prefix("- "))
+            .collect()
+    }
+
+    #[test]
+    fn incomplete_lists_exactly_the_given_labels() {
+        let templates = embedded();
+        let mut data = sample_data(Purpose::Incomplete);
+        data["missing"] = json!(["Date of birth", "Consent to referral", "Referrer phone"]);
+        data["invalid"] = json!(["Expected release date"]);
+        let mail = templates
+            .render(Purpose::Incomplete, "COL", &data)
+            .expect("renders");
+        assert_eq!(
+            list_under(&mail.text, "Missing"),
+            ["Date of birth", "Consent to referral", "Referrer phone"]
+        );
+        assert_eq!(
+            list_under(&mail.text, "Could not be read"),
+            ["Expected release date"]
+        );
+        assert_eq!(mail.html.matches("<li>").count(), 4);
+        assert!(mail.html.contains("<li>Consent to referral</li>"));
+        // The blank form, to fill in again.
+        assert!(mail.text.contains(SAMPLE_BLANK_FORM));
+        assert!(mail.html.contains("Case lead phone:\n</pre>"));
+
+        data["invalid"] = json!([]);
+        let mail = templates
+            .render(Purpose::Incomplete, "COL", &data)
+            .expect("renders");
+        assert!(list_under(&mail.text, "Could not be read").is_empty());
+        assert!(!mail.text.contains("Could not be read"));
+        assert_eq!(mail.html.matches("<li>").count(), 3);
+    }
+
+    #[test]
+    fn notice_shows_every_field_and_the_urgent_banner() {
+        let templates = embedded();
+        let data = sample_data(Purpose::Notice);
+        let mail = templates
+            .render(Purpose::Notice, "COL", &data)
+            .expect("renders");
+        assert!(mail
+            .text
+            .starts_with("URGENT\n- Release in less than 56 days"));
+        assert!(mail.html.contains(">URGENT</p>"));
+        for field in data["fields"].as_array().expect("list") {
+            let label = field["label"].as_str().expect("label");
+            assert!(mail.text.contains(&format!("{label}: ")), "{label}");
+            assert!(mail.html.contains(&format!(">{label}</th>")), "{label}");
+        }
+        assert!(mail.text.contains("Date of birth: (not given)"));
+        assert!(mail.text.contains("Outcome:   incomplete"));
+        assert_eq!(
+            list_under(&mail.text, "Missing"),
+            ["Date of birth", "Referrer phone"]
+        );
+    }
+
+    #[test]
+    fn templates_can_be_shared_between_tasks() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Templates>();
+    }
+}
