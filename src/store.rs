@@ -137,7 +137,17 @@ impl Store {
             .max_connections(if in_memory { 1 } else { 4 })
             .connect_with(options)
             .await?;
-        MIGRATOR.run(&pool).await?;
+        // Two processes starting at once on a new file race to create the
+        // schema (SQLite has no migration lock); the loser finds it done on
+        // a second look.
+        let mut attempt = 0;
+        while let Err(e) = MIGRATOR.run(&pool).await {
+            attempt += 1;
+            if attempt >= 5 {
+                return Err(e.into());
+            }
+            tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+        }
         Ok(Store {
             pool,
             outbox_changed: Arc::new(Notify::new()),
@@ -1032,22 +1042,40 @@ async fn find_open_case(
     authority: &ShortCode,
     referral: &Referral,
 ) -> Result<Option<(i64, CaseRef)>, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, reference FROM cases \
-         WHERE authority = ?1 AND status IN ('open', 'incomplete') \
-           AND ((?2 IS NOT NULL AND prison_number = ?2) \
-             OR (?3 IS NOT NULL AND crn = ?3) \
-             OR (?4 IS NOT NULL AND ?5 IS NOT NULL AND name_key = ?4 AND date_of_birth = ?5)) \
-         ORDER BY id LIMIT 1",
-    )
-    .bind(authority.as_str())
-    .bind(&referral.prison_number)
-    .bind(&referral.crn)
-    .bind(referral.name_key())
-    .bind(referral.date_of_birth)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(row.and_then(|r| {
+    // One indexed lookup per way of knowing the person: an OR across them
+    // would scan every case of the authority for every referral.
+    const OPEN: &str = "authority = ?1 AND status IN ('open', 'incomplete')";
+    let mut found: Option<sqlx::sqlite::SqliteRow> = None;
+    if let Some(number) = &referral.prison_number {
+        found = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, reference FROM cases WHERE {OPEN} AND prison_number = ?2 ORDER BY id LIMIT 1"
+        )))
+        .bind(authority.as_str())
+        .bind(number)
+        .fetch_optional(&mut **tx)
+        .await?;
+    }
+    if let (None, Some(crn)) = (&found, &referral.crn) {
+        found = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, reference FROM cases WHERE {OPEN} AND crn = ?2 ORDER BY id LIMIT 1"
+        )))
+        .bind(authority.as_str())
+        .bind(crn)
+        .fetch_optional(&mut **tx)
+        .await?;
+    }
+    if let (None, Some(name), Some(born)) = (&found, referral.name_key(), referral.date_of_birth) {
+        found = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, reference FROM cases WHERE {OPEN} AND name_key = ?2 AND date_of_birth = ?3 \
+             ORDER BY id LIMIT 1"
+        )))
+        .bind(authority.as_str())
+        .bind(name)
+        .bind(born)
+        .fetch_optional(&mut **tx)
+        .await?;
+    }
+    Ok(found.and_then(|r| {
         let reference: String = r.get(1);
         reference.parse().ok().map(|c| (r.get(0), c))
     }))

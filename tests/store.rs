@@ -548,3 +548,56 @@ async fn the_hourly_limit_per_recipient_holds_and_a_form_request_is_answered() {
     assert_eq!(last.0, "blank_form");
     assert!(last.1.contains("someone@probation.gov.uk"));
 }
+
+#[tokio::test]
+async fn a_failed_mail_can_be_sent_again_and_shows_on_its_case() {
+    let (_dir, store, config) = store().await;
+    let recorded = put_now(
+        &store,
+        &config,
+        &referral(Some("f1@justice.gov.uk"), "jo@justice.gov.uk", &SAM, ""),
+    )
+    .await;
+    let rows = store
+        .claim_due(chrono::Utc::now(), 10)
+        .await
+        .expect("claim");
+    assert_eq!(rows.len(), 2);
+    assert!(
+        store
+            .claim_due(chrono::Utc::now(), 10)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "claimed rows are not handed out twice"
+    );
+    store
+        .mark_failed(rows[0].id, "550 5.1.1 no such user")
+        .await
+        .expect("fail");
+    let failed = store.outbox(true).await.expect("outbox");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        failed[0].last_error.as_deref(),
+        Some("550 5.1.1 no such user")
+    );
+    let case = store
+        .case(&recorded.case.expect("case").to_string())
+        .await
+        .expect("case");
+    assert!(case.events.iter().any(|e| e.kind == "mail_failed"));
+
+    assert!(store.retry_outbox(rows[0].id).await.expect("retry"));
+    assert!(
+        !store.retry_outbox(rows[1].id).await.expect("retry"),
+        "only a failed mail is retried"
+    );
+    let again = store
+        .claim_due(chrono::Utc::now(), 10)
+        .await
+        .expect("claim");
+    assert_eq!(
+        again.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![rows[0].id]
+    );
+}
