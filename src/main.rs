@@ -149,7 +149,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => return import_holidays(cli.config.as_deref(), file),
         _ => {}
     }
-    let config = load_config(cli.config.as_deref())?;
+    let config = load_config(cli.config.as_deref(), matches!(cli.command, Command::Run))?;
     let database = cli
         .database
         .clone()
@@ -178,10 +178,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
     })
 }
 
-fn load_config(dir: Option<&Path>) -> Result<Config> {
+/// The daemon logs the configuration's warnings (a plain-text IMAP login, a
+/// calendar about to run out); the one-shot verbs leave them to check-config.
+fn load_config(dir: Option<&Path>, daemon: bool) -> Result<Config> {
     let (config, warnings) = Config::load(dir)?;
     for w in &warnings {
-        tracing::debug!("{w}");
+        if daemon {
+            tracing::warn!("{w}");
+        } else {
+            tracing::debug!("{w}");
+        }
     }
     Ok(config)
 }
@@ -222,7 +228,7 @@ fn print_problems(problems: &[Problem]) {
 
 fn parse(dir: Option<&Path>, file: &Path) -> Result<ExitCode> {
     let raw = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let config = load_config(dir)?;
+    let config = load_config(dir, false)?;
     let analysis = analyse(
         &raw,
         &Context {
@@ -532,7 +538,7 @@ fn local_time(stored: &str) -> String {
 }
 
 fn bench_parse(dir: Option<&Path>, folders: &[PathBuf], seconds: u64) -> Result<ExitCode> {
-    let config = load_config(dir)?;
+    let config = load_config(dir, false)?;
     let mut corpus = Vec::new();
     for folder in folders {
         for entry in std::fs::read_dir(folder)
