@@ -74,19 +74,10 @@ async fn main() {
         common::templates(),
         shutdown,
     ));
-    wait_until(Duration::from_secs(20), || async {
-        sqlx::query_scalar::<_, String>(
-            "SELECT state FROM mailbox_status WHERE mailbox = 'colchester'",
-        )
-        .fetch_optional(store.pool())
-        .await
-        .ok()
-        .flatten()
-        .as_deref()
-            == Some("idle")
-    })
-    .await
-    .expect("idle");
+    assert!(
+        common::wait_idle(&store, "colchester", Duration::from_secs(20)).await,
+        "colchester is watched"
+    );
     let samples = if quick { 10 } else { 50 };
     let mut totals = Vec::new();
     for n in 0..samples {
@@ -159,17 +150,10 @@ async fn main() {
         common::templates(),
         shutdown,
     ));
-    wait_until(Duration::from_secs(20), || async {
-        sqlx::query_scalar::<_, String>("SELECT state FROM mailbox_status WHERE mailbox = 'harlow'")
-            .fetch_optional(store.pool())
-            .await
-            .ok()
-            .flatten()
-            .as_deref()
-            == Some("idle")
-    })
-    .await
-    .expect("idle");
+    assert!(
+        common::wait_idle(&store, "harlow", Duration::from_secs(20)).await,
+        "harlow is watched"
+    );
     let delivered = |n: usize| {
         let out =
             mail_servers().doveadm(&["mailbox", "status", "-u", "referrer", "messages", "INBOX"]);

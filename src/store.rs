@@ -170,17 +170,7 @@ impl Store {
         if let Some(existing) = find_message(&mut tx, facts).await? {
             // Seen before (a rescan after a UIDVALIDITY change, a copy in
             // another folder): only the position moves on.
-            if let Some((uidvalidity, uid)) = facts.position {
-                advance_position(
-                    &mut tx,
-                    &facts.mailbox,
-                    &facts.folder,
-                    uidvalidity,
-                    uid,
-                    now,
-                )
-                .await?;
-            }
+            advance_position(&mut tx, facts, now).await?;
             tx.commit().await?;
             return Ok(existing);
         }
@@ -385,17 +375,7 @@ impl Store {
             .await?;
             queued += usize::from(queued_id.is_some());
         }
-        if let Some((uidvalidity, uid)) = facts.position {
-            advance_position(
-                &mut tx,
-                &facts.mailbox,
-                &facts.folder,
-                uidvalidity,
-                uid,
-                now,
-            )
-            .await?;
-        }
+        advance_position(&mut tx, facts, now).await?;
         tx.commit().await?;
         if queued > 0 {
             self.outbox_changed.notify_one();
@@ -1195,14 +1175,16 @@ async fn merge_into_case(
     Ok(())
 }
 
+/// Moves an IMAP folder's position past this message, in the message's
+/// transaction. Messages from elsewhere have no position.
 async fn advance_position(
     tx: &mut Transaction<'static, Sqlite>,
-    mailbox: &str,
-    folder: &str,
-    uidvalidity: u32,
-    uid: u32,
+    facts: &MessageFacts,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let Some((uidvalidity, uid)) = facts.position else {
+        return Ok(());
+    };
     sqlx::query(
         "INSERT INTO mailbox_positions (mailbox, folder, uidvalidity, last_uid, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5) \
@@ -1210,8 +1192,8 @@ async fn advance_position(
            last_uid = CASE WHEN uidvalidity = ?3 THEN MAX(last_uid, ?4) ELSE ?4 END, \
            uidvalidity = ?3, updated_at = ?5",
     )
-    .bind(mailbox)
-    .bind(folder)
+    .bind(&facts.mailbox)
+    .bind(&facts.folder)
     .bind(i64::from(uidvalidity))
     .bind(i64::from(uid))
     .bind(now)

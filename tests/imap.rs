@@ -88,12 +88,9 @@ impl Gateway {
     /// Waits until every folder of the listed mailboxes is idling.
     async fn wait_idle(&self, users: &[&str]) {
         for user in users {
-            let idle = wait_until(Duration::from_secs(20), || async {
-                matches!(self.state_of(user).await, Some((ref s, _)) if s == "idle")
-            })
-            .await;
+            let idle = common::wait_idle(&self.store, user, Duration::from_secs(20)).await;
             assert!(
-                idle.is_some(),
+                idle,
                 "{user} never went idle: {:?}",
                 self.state_of(user).await
             );
@@ -481,19 +478,8 @@ async fn sigterm_during_a_burst_then_restart_records_every_message_once() {
             .unwrap_or(0)
     };
     let mut daemon = start();
-    let idle = wait_until(Duration::from_secs(20), || async {
-        sqlx::query_scalar::<_, String>(
-            "SELECT state FROM mailbox_status WHERE mailbox = 'uttlesford'",
-        )
-        .fetch_optional(store.pool())
-        .await
-        .ok()
-        .flatten()
-        .as_deref()
-            == Some("idle")
-    })
-    .await;
-    assert!(idle.is_some(), "the daemon starts watching");
+    let idle = common::wait_idle(&store, "uttlesford", Duration::from_secs(20)).await;
+    assert!(idle, "the daemon starts watching");
 
     const BURST: u32 = 40;
     for n in 0..BURST {

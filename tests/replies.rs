@@ -53,18 +53,8 @@ impl Gateway {
             stop,
             task,
         };
-        let idle = wait_until(Duration::from_secs(20), || async {
-            sqlx::query_scalar::<_, String>("SELECT state FROM mailbox_status WHERE mailbox = ?")
-                .bind(user)
-                .fetch_optional(gateway.store.pool())
-                .await
-                .ok()
-                .flatten()
-                .as_deref()
-                == Some("idle")
-        })
-        .await;
-        assert!(idle.is_some(), "{user} is watched");
+        let idle = common::wait_idle(&gateway.store, user, Duration::from_secs(20)).await;
+        assert!(idle, "{user} is watched");
         gateway
     }
 
@@ -372,19 +362,8 @@ async fn sigkill_during_a_burst_of_200_referrals_loses_none() {
     let mut daemon = start();
     // The daemon has been watching before the burst (with `start = "new"`,
     // mail that arrives before its first look is not its to take).
-    let watching = wait_until(Duration::from_secs(20), || async {
-        sqlx::query_scalar::<_, String>(
-            "SELECT state FROM mailbox_status WHERE mailbox = 'chelmsford'",
-        )
-        .fetch_optional(store.pool())
-        .await
-        .ok()
-        .flatten()
-        .as_deref()
-            == Some("idle")
-    })
-    .await;
-    assert!(watching.is_some(), "the daemon starts watching");
+    let watching = common::wait_idle(&store, "chelmsford", Duration::from_secs(20)).await;
+    assert!(watching, "the daemon starts watching");
     let sender = tokio::task::spawn_blocking(move || {
         for n in 0..BURST {
             mail_servers().send(

@@ -308,3 +308,19 @@ pub fn header(message: &str, name: &str) -> Option<String> {
 pub fn templates() -> std::sync::Arc<dtr_gateway::templates::Templates> {
     std::sync::Arc::new(dtr_gateway::templates::Templates::load(None).expect("templates"))
 }
+
+/// Waits until a watched mailbox's INBOX reports `idle` in the status.
+pub async fn wait_idle(store: &dtr_gateway::store::Store, mailbox: &str, limit: Duration) -> bool {
+    wait_until(limit, || async {
+        sqlx::query_scalar::<_, String>("SELECT state FROM mailbox_status WHERE mailbox = ?")
+            .bind(mailbox)
+            .fetch_optional(store.pool())
+            .await
+            .ok()
+            .flatten()
+            .as_deref()
+            == Some("idle")
+    })
+    .await
+    .is_some()
+}
