@@ -10,4 +10,5 @@ pub mod dates;
 pub mod field;
 pub mod form;
 pub mod mail;
+pub mod protocol;
 pub mod referral;
