@@ -6,6 +6,7 @@ use crate::core::address::{DomainPattern, EmailAddress};
 use crate::core::authority::{Authorities, Authority, Contact};
 use crate::core::calendar::{holidays_from_govuk_json, Calendar};
 use crate::core::case_ref::ShortCode;
+use crate::core::protocol::Protocol;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -18,6 +19,12 @@ const EMBEDDED_GATEWAY: &str = include_str!("../config/gateway.toml");
 const EMBEDDED_AUTHORITIES: &str = include_str!("../config/authorities.toml");
 pub const HOLIDAYS_FILE: &str = "bank-holidays.json";
 const EMBEDDED_HOLIDAYS: &str = include_str!("../config/bank-holidays.json");
+/// The protocols shipped with the gateway; a configuration folder may add or
+/// replace one as `protocols/NAME.toml`.
+const EMBEDDED_PROTOCOLS: [(&str, &str); 2] = [
+    ("essex", include_str!("../config/protocols/essex.toml")),
+    ("kent", include_str!("../config/protocols/kent.toml")),
+];
 
 /// A mailbox the gateway watches, and the authority it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,6 +145,8 @@ pub struct Config {
     pub outgoing: Outgoing,
     /// Working days: England & Wales bank holidays and the daily cut-off.
     pub calendar: Calendar,
+    /// The county protocol whose deadlines the gateway keeps.
+    pub protocol: Protocol,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -244,7 +253,13 @@ impl Config {
     ) -> Result<(Config, Vec<Problem>), ConfigError> {
         let mut problems = Problems::default();
         let authorities = read_authorities(authorities_file, authorities_text, &mut problems);
-        let gateway = read_gateway(gateway_file, gateway_text, &authorities, &mut problems);
+        let gateway = read_gateway(
+            gateway_file,
+            gateway_text,
+            &authorities,
+            source.as_deref(),
+            &mut problems,
+        );
         warn_about_contacts(authorities_file, &authorities, &mut problems);
         let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
             .0
@@ -262,6 +277,7 @@ impl Config {
                     answer_max_age: g.answer_max_age,
                     outgoing: g.outgoing,
                     calendar: Calendar::new(Vec::new(), g.cutoff),
+                    protocol: g.protocol,
                 },
                 warnings,
             )),
@@ -440,6 +456,12 @@ struct RawGateway {
     /// Mail received after this local time counts from the next working day.
     #[serde(default = "default_cutoff")]
     cutoff: String,
+    #[serde(default = "default_protocol")]
+    protocol: String,
+}
+
+fn default_protocol() -> String {
+    "essex".into()
 }
 
 fn default_cutoff() -> String {
@@ -511,6 +533,7 @@ fn default_start() -> String {
 }
 
 struct Gateway {
+    protocol: Protocol,
     cutoff: chrono::NaiveTime,
     outgoing: Outgoing,
     database: String,
@@ -640,6 +663,7 @@ fn read_gateway(
     file: &str,
     text: &str,
     authorities: &[Authority],
+    source_dir: Option<&Path>,
     problems: &mut Problems,
 ) -> Option<Gateway> {
     let raw: RawGatewayFile = match toml::from_str(text) {
@@ -741,7 +765,9 @@ fn read_gateway(
         );
         return None;
     };
+    let protocol = read_protocol(file, &raw.gateway.protocol, source_dir, problems)?;
     Some(Gateway {
+        protocol,
         cutoff,
         outgoing,
         database: raw.gateway.database,
@@ -841,6 +867,46 @@ fn read_imap(
         start,
         keyword: raw.keyword,
     })
+}
+
+/// `protocols/NAME.toml` of the configuration folder, else the shipped one.
+fn read_protocol(
+    file: &str,
+    name: &str,
+    source_dir: Option<&Path>,
+    problems: &mut Problems,
+) -> Option<Protocol> {
+    let own = source_dir.map(|d| d.join("protocols").join(format!("{name}.toml")));
+    let (where_from, text) = match own.filter(|p| p.exists()) {
+        Some(path) => match std::fs::read_to_string(&path) {
+            Ok(text) => (path.display().to_string(), text),
+            Err(e) => {
+                problems.error(&path.display().to_string(), "(file)", e.to_string());
+                return None;
+            }
+        },
+        None => match EMBEDDED_PROTOCOLS.iter().find(|(n, _)| *n == name) {
+            Some((_, text)) => (
+                format!("(embedded) protocols/{name}.toml"),
+                text.to_string(),
+            ),
+            None => {
+                problems.error(
+                    file,
+                    "gateway.protocol",
+                    format!("no protocol `{name}`: the shipped ones are essex and kent, or add protocols/{name}.toml"),
+                );
+                return None;
+            }
+        },
+    };
+    match Protocol::from_toml(&text) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            problems.error(&where_from, "rule", e.to_string());
+            None
+        }
+    }
 }
 
 fn read_outgoing(

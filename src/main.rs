@@ -69,6 +69,15 @@ enum Command {
         #[command(subcommand)]
         action: Option<OutboxAction>,
     },
+    /// Open deadlines, due or overdue, red/amber/green, most pressing first.
+    Due {
+        /// Only this authority's (its code, e.g. COL, or its name).
+        #[arg(long)]
+        authority: Option<String>,
+        /// See the deadlines as on this date (YYYY-MM-DD) instead of today.
+        #[arg(long)]
+        now: Option<chrono::NaiveDate>,
+    },
     /// Bank holidays.
     Holidays {
         #[command(subcommand)]
@@ -173,6 +182,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Command::Run => run_daemon(config, store).await,
             Command::Status => show_status(&store).await,
             Command::Outbox { failed, action } => outbox(&store, failed, action).await,
+            Command::Due { authority, now } => due(&config, &store, authority, now).await,
             _ => Ok(ExitCode::SUCCESS),
         }
     })
@@ -314,23 +324,90 @@ async fn ingest_files(
     })
 }
 
+/// An authority given by code or name, as its code.
+fn authority_code(config: &Config, given: Option<String>) -> Result<Option<String>> {
+    given
+        .map(|a| {
+            config
+                .authorities
+                .by_code(&a)
+                .or_else(|| config.authorities.by_name(&a))
+                .map(|a| a.code.to_string())
+                .with_context(|| format!("no authority `{a}` in the configuration"))
+        })
+        .transpose()
+}
+
+async fn due(
+    config: &Config,
+    store: &Store,
+    authority: Option<String>,
+    now: Option<chrono::NaiveDate>,
+) -> Result<ExitCode> {
+    use dtr_gateway::core::protocol::{Rag, Satisfier};
+    let code = authority_code(config, authority)?;
+    let today = now.unwrap_or_else(|| {
+        Utc::now()
+            .with_timezone(&chrono_tz::Europe::London)
+            .date_naive()
+    });
+    let cases = store.open_case_deadlines(code.as_deref()).await?;
+    let mut rows = Vec::new();
+    for case in &cases {
+        let met = |s: Satisfier| match s {
+            Satisfier::Acknowledgement => case.facts.acknowledged_at.is_some(),
+            Satisfier::LeadNamed => case.lead_named,
+            Satisfier::AuthorityResponse | Satisfier::Manual => false,
+        };
+        for open in config
+            .protocol
+            .open_deadlines(&case.facts, met, &config.calendar, today)
+        {
+            rows.push((open.rag, open.due, case, open.rule));
+        }
+    }
+    rows.sort_by_key(|(rag, due, case, _)| (*rag, *due, case.reference.clone()));
+    println!(
+        "{} on {}",
+        config.protocol.name,
+        today.format("%A %-d %B %Y")
+    );
+    println!(
+        "{:<6} {:<16} {:<20} {:<4} {:<10} WHAT (COMMITMENT)",
+        "STATE", "DUE", "REFERENCE", "LHA", "OWED BY"
+    );
+    for (rag, due, case, rule) in &rows {
+        let state = match rag {
+            Rag::Red => "RED",
+            Rag::Amber => "AMBER",
+            Rag::Green => "GREEN",
+        };
+        let owed = match rule.owed_by {
+            dtr_gateway::core::protocol::Owner::Authority => "authority",
+            dtr_gateway::core::protocol::Owner::Referrer => "referrer",
+        };
+        println!(
+            "{:<6} {:<16} {:<20} {:<4} {:<10} {} ({})",
+            state,
+            due.format("%a %-d %b %Y"),
+            case.reference,
+            case.authority,
+            owed,
+            rule.description,
+            rule.commitment
+        );
+    }
+    println!("{} open deadline(s)", rows.len());
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn list_cases(
     config: &Config,
     store: &Store,
     authority: Option<String>,
     open: bool,
 ) -> Result<ExitCode> {
-    let code = match authority {
-        Some(a) => Some(
-            config
-                .authorities
-                .by_code(&a)
-                .or_else(|| config.authorities.by_name(&a))
-                .map(|a| a.code.to_string())
-                .with_context(|| format!("no authority `{a}` in the configuration"))?,
-        ),
-        None => None,
-    };
+    let code = authority_code(config, authority)?;
     let cases = store.cases(code.as_deref(), open).await?;
     println!(
         "{:<20} {:<4} {:<10} {:<18} {:<6} {:<12} RECEIVED",

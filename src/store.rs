@@ -640,9 +640,10 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        // An incomplete reply acknowledges receipt too (commitment 9).
         sqlx::query(
             "UPDATE cases SET acknowledged_at = COALESCE(acknowledged_at, ?) WHERE id = \
-             (SELECT case_id FROM outbox WHERE id = ? AND purpose = 'acknowledgement')",
+             (SELECT case_id FROM outbox WHERE id = ? AND purpose IN ('acknowledgement', 'incomplete'))",
         )
         .bind(at)
         .bind(id)
@@ -753,6 +754,36 @@ impl Store {
         })
     }
 
+    /// Open cases with what the protocol's rules need to date them.
+    pub async fn open_case_deadlines(
+        &self,
+        authority: Option<&str>,
+    ) -> Result<Vec<CaseDeadlineFacts>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT reference, authority, referral_type, custody_status, received_at, acknowledged_at, \
+             lead_named_at, expected_release_date FROM cases \
+             WHERE status IN ('open', 'incomplete') AND (?1 IS NULL OR authority = ?1) ORDER BY id",
+        )
+        .bind(authority)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| CaseDeadlineFacts {
+                reference: r.get("reference"),
+                authority: r.get("authority"),
+                facts: crate::core::protocol::CaseFacts {
+                    referral_type: from_enum_text(r.get("referral_type")),
+                    custody_status: from_enum_text(r.get("custody_status")),
+                    received_at: r.get("received_at"),
+                    acknowledged_at: r.get("acknowledged_at"),
+                    release_date: r.get("expected_release_date"),
+                },
+                lead_named: r.get::<Option<DateTime<Utc>>, _>("lead_named_at").is_some(),
+            })
+            .collect())
+    }
+
     /// The pool, for tests that look at rows directly.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -786,6 +817,15 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// An open case, for `dtr-gateway due`.
+#[derive(Clone, Debug)]
+pub struct CaseDeadlineFacts {
+    pub reference: String,
+    pub authority: String,
+    pub facts: crate::core::protocol::CaseFacts,
+    pub lead_named: bool,
 }
 
 /// One watched folder, for `dtr-gateway status`.
@@ -1200,6 +1240,11 @@ async fn advance_position(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The enum value a stored snake_case name stands for.
+fn from_enum_text<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> {
+    text.and_then(|t| serde_json::from_value(serde_json::Value::String(t)).ok())
 }
 
 /// The snake_case name serde gives an enum value (`duty_to_refer`).

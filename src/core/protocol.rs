@@ -150,6 +150,42 @@ impl Rule {
     }
 }
 
+/// A deadline of a case not yet met.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenDeadline<'a> {
+    pub rule: &'a Rule,
+    pub due: NaiveDate,
+    pub rag: Rag,
+}
+
+impl Protocol {
+    /// The case's deadlines that apply, have a date and are not yet met,
+    /// most pressing first.
+    pub fn open_deadlines(
+        &self,
+        facts: &CaseFacts,
+        met: impl Fn(Satisfier) -> bool,
+        calendar: &Calendar,
+        today: NaiveDate,
+    ) -> Vec<OpenDeadline<'_>> {
+        let mut open: Vec<OpenDeadline<'_>> = self
+            .rules
+            .iter()
+            .filter(|r| r.applies(facts) && !met(r.satisfied_by))
+            .filter_map(|rule| {
+                let due = rule.due(facts, calendar)?;
+                Some(OpenDeadline {
+                    rule,
+                    due,
+                    rag: rag(due, today, calendar),
+                })
+            })
+            .collect();
+        open.sort_by_key(|d| (d.rag, d.due));
+        open
+    }
+}
+
 /// How pressing a deadline is on `today`.
 pub fn rag(due: NaiveDate, today: NaiveDate, calendar: &Calendar) -> Rag {
     if today > due {
@@ -379,6 +415,27 @@ mod tests {
         assert_eq!(rag(d(2026, 11, 26), d(2026, 11, 27), &cal), Rag::Red);
         // Due Tuesday 29 December: on Thursday 24 the next working day is the 29th.
         assert_eq!(rag(d(2026, 12, 29), d(2026, 12, 24), &cal), Rag::Amber);
+    }
+
+    #[test]
+    fn met_deadlines_drop_out_and_the_rest_sort_by_urgency() {
+        let essex = Protocol::from_toml(ESSEX).expect("essex");
+        let cal = calendar();
+        let f = facts(at(2026, 11, 23, 10, 0));
+        let open = essex.open_deadlines(&f, |_| false, &cal, d(2026, 11, 27));
+        let ids: Vec<(&str, Rag)> = open.iter().map(|o| (o.rule.id.as_str(), o.rag)).collect();
+        assert_eq!(
+            ids,
+            [("acknowledge", Rag::Red), ("lead_officer", Rag::Amber)]
+        );
+        let open = essex.open_deadlines(
+            &f,
+            |s| s == Satisfier::Acknowledgement,
+            &cal,
+            d(2026, 11, 27),
+        );
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].rule.id, "lead_officer");
     }
 
     #[test]

@@ -1,0 +1,109 @@
+//! The CLI verbs a person runs, on a real SQLite file: ingest, cases, case,
+//! due, outbox, check-config.
+
+use std::path::Path;
+use std::process::Command;
+use tempfile::TempDir;
+
+fn gateway(database: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
+        .arg("--database")
+        .arg(database)
+        .args(args)
+        .output()
+        .expect("run dtr-gateway");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn ingest_then_cases_case_due_and_outbox() {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/referrals");
+    let complete = examples.join("complete-referral.eml");
+    let refused = examples.join("referral-without-consent.eml");
+    let (ok, text) = gateway(
+        &database,
+        &[
+            "ingest",
+            "--mailbox",
+            "colchester",
+            &complete.to_string_lossy(),
+            &refused.to_string_lossy(),
+        ],
+    );
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("referral complete: opened DTR-COL-"),
+        "{text}"
+    );
+    assert!(text.contains("recorded as refused (no consent)"), "{text}");
+    let reference = text
+        .split_whitespace()
+        .find(|w| w.starts_with("DTR-COL-"))
+        .expect("a reference")
+        .to_string();
+
+    let (ok, text) = gateway(&database, &["cases", "--open"]);
+    assert!(
+        ok && text.contains(&reference) && text.contains("1 case(s)"),
+        "{text}"
+    );
+
+    let (ok, text) = gateway(&database, &["case", &reference]);
+    assert!(ok && text.contains("referral_received"), "{text}");
+
+    // Nothing has sent the acknowledgement (no daemon ran): after three
+    // working days it is overdue. The dates depend on today, so look far on.
+    let (ok, text) = gateway(&database, &["due", "--now", "2099-01-05"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("RED") && text.contains("Acknowledge receipt of the referral (9)"),
+        "{text}"
+    );
+    assert!(text.contains("2 open deadline(s)"), "{text}");
+
+    let (ok, text) = gateway(&database, &["outbox"]);
+    assert!(
+        ok && text.contains("queued") && text.contains("acknowledgement"),
+        "{text}"
+    );
+    let (ok, text) = gateway(&database, &["outbox", "retry", "1"]);
+    assert!(!ok && text.contains("not a failed mail"), "{text}");
+}
+
+#[test]
+fn check_config_lists_the_annex_a_warnings_and_fails_on_errors() {
+    let (ok, text) = gateway("sqlite::memory:", &["check-config"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("warning:") && text.contains("no errors"),
+        "{text}"
+    );
+
+    let dir = TempDir::new().expect("temp dir");
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    for file in ["gateway.toml", "authorities.toml"] {
+        std::fs::copy(config.join(file), dir.path().join(file)).expect("copy");
+    }
+    let gateway_toml = dir.path().join("gateway.toml");
+    let text = std::fs::read_to_string(&gateway_toml).expect("read");
+    std::fs::write(
+        &gateway_toml,
+        text.replace("protocol = \"essex\"", "protocol = \"norfolk\""),
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
+        .args(["check-config", "--config"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("gateway.protocol") && text.contains("norfolk"),
+        "{text}"
+    );
+}
