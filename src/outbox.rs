@@ -7,9 +7,9 @@
 
 use crate::config::{Config, Credentials, SmtpSettings, TlsMode, Transport};
 use crate::core::authority::Authority;
-use crate::core::calendar::Calendar;
 use crate::core::field::Field;
-use crate::core::referral::{Referral, ReferralType};
+use crate::core::protocol::{CaseFacts, Owner, Satisfier};
+use crate::core::referral::Referral;
 use crate::source::Shutdown;
 use crate::store::{MailCase, OutboxRow, Store, StoreError};
 use crate::templates::{Purpose, Templates};
@@ -153,7 +153,7 @@ impl Sender {
             authority,
             case.as_ref(),
             &row.context,
-            &self.config.calendar,
+            &self.config,
         );
         let rendered = self
             .templates
@@ -279,21 +279,30 @@ fn spoken_date(date: chrono::NaiveDate) -> String {
     date.format("%A %-d %B %Y").to_string()
 }
 
-/// The deadlines a referral starts (Essex commitments 2 and 10), as dates.
-fn deadlines(referral: &Referral, received: DateTime<Utc>, calendar: &Calendar) -> Vec<Value> {
-    let start = calendar.start_day(received);
-    let mut list = Vec::new();
-    if referral.referral_type == Some(ReferralType::KeepAccommodation) {
-        list.push(json!({
-            "what": "An answer to the request for help to keep the accommodation",
-            "by": spoken_date(calendar.add_working_days(start, 3)),
-        }));
-    }
-    list.push(json!({
-        "what": "A response naming the council's lead officer for this referral",
-        "by": spoken_date(calendar.add_working_days(start, 5)),
-    }));
-    list
+/// What the authority now owes under the configured protocol, as dates.
+/// The acknowledgement itself is this mail, so it is not listed.
+fn deadlines(referral: &Referral, received: DateTime<Utc>, config: &Config) -> Vec<Value> {
+    let facts = CaseFacts {
+        referral_type: referral.referral_type,
+        custody_status: referral.custody_status,
+        received_at: received,
+        acknowledged_at: None,
+        release_date: referral.expected_release_date,
+    };
+    config
+        .protocol
+        .rules
+        .iter()
+        .filter(|r| {
+            r.applies(&facts)
+                && r.owed_by == Owner::Authority
+                && r.satisfied_by != Satisfier::Acknowledgement
+        })
+        .filter_map(|r| {
+            let due = r.due(&facts, &config.calendar)?;
+            Some(json!({ "what": r.description, "by": spoken_date(due) }))
+        })
+        .collect()
 }
 
 /// The data contract of the templates (see `templates.rs`), built from the
@@ -303,7 +312,7 @@ fn template_data(
     authority: &Authority,
     case: Option<&MailCase>,
     context: &Value,
-    calendar: &Calendar,
+    config: &Config,
 ) -> Value {
     let referral = case.map(|c| c.referral.clone()).unwrap_or_default();
     let received = case.map(|c| c.received_at).unwrap_or_else(Utc::now);
@@ -365,7 +374,7 @@ fn template_data(
         },
         "received": spoken_time(received),
         "referrer_name": referral.referrer_name,
-        "deadlines": if case.is_some() { deadlines(&referral, received, calendar) } else { Vec::new() },
+        "deadlines": if case.is_some() { deadlines(&referral, received, config) } else { Vec::new() },
         "urgent": case.is_some_and(|c| c.urgent),
         "urgent_reasons": urgent_reasons,
         "outcome": context.get("outcome").cloned().unwrap_or(Value::Null),
@@ -380,3 +389,42 @@ fn template_data(
 
 /// The form referrers copy.
 pub const BLANK_FORM: &str = include_str!("../templates/blank-form.txt");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::referral::ReferralType;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_acknowledgement_lists_what_the_protocol_says_is_owed_next() {
+        let (config, _) = Config::embedded().expect("embedded config");
+        let referral = Referral {
+            referral_type: Some(ReferralType::KeepAccommodation),
+            ..Referral::default()
+        };
+        // Monday 23 November 2026, 10:00.
+        let received = Utc
+            .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
+            .single()
+            .expect("time");
+        let listed = deadlines(&referral, received, &config);
+        let by: Vec<(&str, &str)> = listed
+            .iter()
+            .filter_map(|d| Some((d["what"].as_str()?, d["by"].as_str()?)))
+            .collect();
+        assert_eq!(
+            by,
+            [
+                (
+                    "A substantive response naming the authority's lead officer",
+                    "Monday 30 November 2026"
+                ),
+                (
+                    "An answer to the request for help to keep the accommodation",
+                    "Thursday 26 November 2026"
+                ),
+            ]
+        );
+    }
+}
