@@ -8,6 +8,7 @@ pub mod html;
 pub mod intake;
 pub mod message;
 pub mod outbox;
+pub mod secret;
 pub mod source;
 pub mod store;
 pub mod templates;

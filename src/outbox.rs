@@ -210,17 +210,20 @@ async fn smtp_transport(
     if let Some((user, credentials)) = &settings.login {
         let (secret, mechanisms) = match credentials {
             Credentials::PasswordEnv(_) | Credentials::PasswordFile(_) => (
-                crate::source::imap::password(credentials).await,
+                crate::secret::fetch(credentials).await,
                 vec![Mechanism::Plain, Mechanism::Login],
             ),
             Credentials::TokenCommand(_) | Credentials::TokenFile(_) => (
-                crate::source::imap::password(credentials).await,
+                crate::secret::fetch(credentials).await,
                 vec![Mechanism::Xoauth2],
             ),
         };
         let secret = secret.map_err(|e| SendError::Credentials(e.to_string()))?;
         builder = builder
-            .credentials(SmtpCredentials::new(user.clone(), secret))
+            .credentials(SmtpCredentials::new(
+                user.clone(),
+                secret.expose().to_string(),
+            ))
             .authentication(mechanisms);
     }
     Ok(builder.build())

@@ -5,8 +5,9 @@
 //! dead connection fails and is retried instead of hanging for ever.
 
 use super::{Feed, Shutdown};
-use crate::config::{Credentials, ImapSettings, StartFrom, TlsMode};
+use crate::config::{ImapSettings, StartFrom, TlsMode};
 use crate::intake::IntakeError;
+use crate::secret::{self, Secret, SecretError};
 use async_imap::extensions::idle::IdleResponse;
 use async_imap::{Authenticator, Client, Session};
 use chrono::Utc;
@@ -24,7 +25,6 @@ use tokio_rustls::TlsConnector;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
-const TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Servers drop IDLE after 30 minutes; renew well before.
 const IDLE_RENEW: Duration = Duration::from_secs(25 * 60);
 
@@ -51,10 +51,8 @@ pub enum ImapError {
         "login as {username} refused: {message}; check the password or token for this mailbox"
     )]
     LoginRefused { username: String, message: String },
-    #[error("no access token: {0}")]
-    Token(String),
-    #[error("cannot read the password: {0}")]
-    Password(String),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
     #[error("cannot open folder {folder}: {message}")]
     Folder { folder: String, message: String },
     #[error("IMAP: {0}")]
@@ -87,66 +85,6 @@ impl From<std::io::Error> for ImapError {
     fn from(e: std::io::Error) -> Self {
         ImapError::Protocol(async_imap::error::Error::Io(e))
     }
-}
-
-/// The secret a login uses, fetched when needed and never logged.
-enum Secret {
-    Password(String),
-    Token(String),
-}
-
-async fn secret(credentials: &Credentials) -> Result<Secret, ImapError> {
-    match credentials {
-        Credentials::PasswordEnv(name) => std::env::var(name)
-            .map(Secret::Password)
-            .map_err(|_| ImapError::Password(format!("environment variable {name} is not set"))),
-        Credentials::PasswordFile(path) => tokio::fs::read_to_string(path)
-            .await
-            .map(|p| Secret::Password(p.trim_end_matches(['\r', '\n']).to_string()))
-            .map_err(|e| ImapError::Password(format!("{}: {e}", path.display()))),
-        Credentials::TokenFile(path) => tokio::fs::read_to_string(path)
-            .await
-            .map(|t| Secret::Token(t.trim().to_string()))
-            .map_err(|e| {
-                ImapError::Token(format!("cannot read token file {}: {e}", path.display()))
-            }),
-        Credentials::TokenCommand(command) => {
-            let run = tokio::process::Command::new("sh")
-                .arg("-c")
-                .arg(command)
-                .kill_on_drop(true)
-                .output();
-            let output = tokio::time::timeout(TOKEN_TIMEOUT, run)
-                .await
-                .map_err(|_| {
-                    ImapError::Token(format!(
-                        "token_command did not finish within {} s",
-                        TOKEN_TIMEOUT.as_secs()
-                    ))
-                })?
-                .map_err(|e| ImapError::Token(format!("cannot run token_command: {e}")))?;
-            // Its output is the token: never quote it, or its errors, in a message.
-            if !output.status.success() {
-                return Err(ImapError::Token(format!(
-                    "token_command failed ({}); run it by hand to see why, then renew the mailbox's consent or credentials",
-                    output.status
-                )));
-            }
-            let token = String::from_utf8_lossy(&output.stdout).trim().to_string();
-            if token.is_empty() {
-                return Err(ImapError::Token("token_command printed nothing".into()));
-            }
-            Ok(Secret::Token(token))
-        }
-    }
-}
-
-/// The password or access token the credentials name, for another protocol
-/// (SMTP) to log in with.
-pub async fn password(credentials: &Credentials) -> Result<String, ImapError> {
-    Ok(match secret(credentials).await? {
-        Secret::Password(p) | Secret::Token(p) => p,
-    })
 }
 
 /// SASL XOAUTH2, as Microsoft 365 and Google require for IMAP.
@@ -275,7 +213,7 @@ async fn login(settings: &ImapSettings) -> Result<Session<Conn>, ImapError> {
     loop {
         attempts += 1;
         let client = connect(settings).await?;
-        let secret = secret(&settings.credentials).await?;
+        let secret = secret::fetch(&settings.credentials).await?;
         let is_token = matches!(secret, Secret::Token(_));
         let result = match &secret {
             Secret::Password(password) => {
