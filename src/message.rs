@@ -146,16 +146,10 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
     let best = renderings
         .iter()
         .enumerate()
-        .max_by_key(|(i, r)| {
-            (
-                r.reading.values.len(),
-                r.reading.heading,
-                std::cmp::Reverse(*i),
-            )
-        })
+        .max_by_key(|(i, r)| (r.values.len(), r.heading, std::cmp::Reverse(*i)))
         .map(|(_, r)| r);
 
-    let looks_like_referral = best.is_some_and(|r| r.reading.is_referral());
+    let looks_like_referral = best.is_some_and(|r| r.is_referral());
     let kind = classify(&facts, looks_like_referral);
 
     let recipients: Vec<EmailAddress> = [message.to(), message.cc()]
@@ -171,7 +165,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
 
     let referral = match (kind, best) {
         (Kind::Referral, Some(rendering)) => Some(interpret(
-            &rendering.reading,
+            rendering,
             &ReadingContext {
                 sent_on,
                 authorities: ctx.authorities,
@@ -181,13 +175,14 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         _ => None,
     };
 
-    let case_ref = facts.case_ref().or_else(|| {
-        (kind == Kind::Bounce)
-            .then(|| returned_case_ref(&message))
-            .flatten()
-    });
+    let returned = if kind == Kind::Bounce {
+        returned_mail(&message)
+    } else {
+        Returned::default()
+    };
+    let case_ref = facts.case_ref().or(returned.case_ref);
     let original_sender = best
-        .and_then(|r| r.reading.forwarded_from.clone())
+        .and_then(|r| r.forwarded_from.clone())
         .or_else(|| nested_senders.into_iter().next());
 
     Analysis {
@@ -211,15 +206,9 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
                 .to_ascii_lowercase();
             subject == "form" || subject == "template"
         }),
-        returned_message_id: (kind == Kind::Bounce)
-            .then(|| returned_gateway_message_id(&message))
-            .flatten(),
+        returned_message_id: returned.message_id,
         problem: None,
     }
-}
-
-struct Rendering {
-    reading: FormReading,
 }
 
 /// Nested messages deeper than this are not read (they are still listed).
@@ -227,7 +216,7 @@ const MAX_NESTING: usize = 3;
 
 fn collect(
     message: &Message<'_>,
-    renderings: &mut Vec<Rendering>,
+    renderings: &mut Vec<FormReading>,
     attachments: &mut Vec<Attachment>,
     nested_senders: &mut Vec<EmailAddress>,
     depth: usize,
@@ -241,7 +230,7 @@ fn collect(
         })
         .collect();
     if !text.is_empty() {
-        renderings.push(rendering(&text.join("\n")));
+        renderings.push(read_form(&text.join("\n")));
     }
     let html: Vec<String> = message
         .html_body
@@ -252,7 +241,7 @@ fn collect(
         })
         .collect();
     if !html.is_empty() {
-        renderings.push(rendering(&html.join("\n")));
+        renderings.push(read_form(&html.join("\n")));
     }
     for &i in &message.attachments {
         let Some(part) = message.parts.get(i as usize) else {
@@ -284,12 +273,6 @@ fn collect(
             content_type,
             bytes: part.contents().len(),
         });
-    }
-}
-
-fn rendering(text: &str) -> Rendering {
-    Rendering {
-        reading: read_form(text),
     }
 }
 
@@ -345,37 +328,43 @@ fn header_facts(message: &Message<'_>) -> HeaderFacts {
     }
 }
 
-/// The gateway's own Message-ID inside a bounce's returned headers.
-fn returned_gateway_message_id(message: &Message<'_>) -> Option<String> {
-    let text = String::from_utf8_lossy(message.raw_message.as_ref());
-    text.lines().find_map(|line| {
-        let (name, value) = line.trim().split_once(':')?;
-        if !name.eq_ignore_ascii_case("message-id") {
-            return None;
-        }
-        let id = value.trim();
-        gateway_case_ref(id)
-            .is_some()
-            .then(|| id.to_string())
-            .or_else(|| id.starts_with("<dtr.").then(|| id.to_string()))
-    })
+/// What a bounce says of the gateway mail it returns.
+#[derive(Default)]
+struct Returned {
+    /// The gateway's own Message-ID among the returned headers.
+    message_id: Option<String>,
+    /// Its case, from the returned Message-ID, In-Reply-To or Subject.
+    case_ref: Option<CaseRef>,
 }
 
-/// The case of the gateway mail a bounce returns, from the returned
-/// headers (`message/rfc822` or `text/rfc822-headers`).
-fn returned_case_ref(message: &Message<'_>) -> Option<CaseRef> {
+/// Reads the returned headers (`message/rfc822`, `text/rfc822-headers`, or
+/// quoted inline) in one pass over the raw bounce.
+fn returned_mail(message: &Message<'_>) -> Returned {
     let text = String::from_utf8_lossy(message.raw_message.as_ref());
-    text.lines().find_map(|line| {
-        let line = line.trim();
-        let lower = line.to_ascii_lowercase();
-        if lower.starts_with("message-id:") || lower.starts_with("in-reply-to:") {
-            line.split_whitespace().find_map(gateway_case_ref)
-        } else if lower.starts_with("subject:") {
-            CaseRef::find_in(line)
-        } else {
-            None
+    let mut found = Returned::default();
+    for line in text.lines() {
+        let Some((name, value)) = line.trim().split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        let is_id = name.eq_ignore_ascii_case("message-id");
+        if is_id && found.message_id.is_none() && value.starts_with("<dtr.") {
+            found.message_id = value.split_whitespace().next().map(str::to_string);
         }
-    })
+        if found.case_ref.is_none() {
+            found.case_ref = if is_id || name.eq_ignore_ascii_case("in-reply-to") {
+                value.split_whitespace().find_map(gateway_case_ref)
+            } else if name.eq_ignore_ascii_case("subject") {
+                CaseRef::find_in(value)
+            } else {
+                None
+            };
+        }
+        if found.message_id.is_some() && found.case_ref.is_some() {
+            break;
+        }
+    }
+    found
 }
 
 #[cfg(test)]
