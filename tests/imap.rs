@@ -581,18 +581,7 @@ async fn an_old_backlog_is_recorded_but_not_answerable_and_sent_mail_is_watched_
     servers.doveadm(&["force-resync", "-u", "epping-forest", "INBOX"]);
     // And an answer sent from the shared inbox, in its Sent folder.
     let answer = b"From: epping-forest@lha.test\r\nTo: referrer@justice.test\r\nMessage-ID: <sent-1@lha.test>\r\nSubject: RE: [DTR-EPF-2026-00001] Referral received\r\n\r\nLead officer: A Person\r\n";
-    let mut save = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "{} save -u epping-forest -m Sent",
-            servers.get("DTR_DOVEADM")
-        ))
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("doveadm save");
-    std::io::Write::write_all(save.stdin.as_mut().expect("stdin"), answer).expect("write");
-    drop(save.stdin.take());
-    assert!(save.wait().expect("wait").success());
+    servers.save("epping-forest", "Sent", answer);
 
     let mut gateway = Gateway::start(
         &["epping-forest"],

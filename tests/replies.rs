@@ -265,16 +265,7 @@ async fn acknowledgements_wait_out_a_postfix_outage() {
     servers.reset("referrer");
     let gateway = Gateway::start("basildon", 100).await;
     let postfix_dir = format!("{}/postfix", servers.get("DTR_MAIL_DIR"));
-    // Deliver the referral straight into the inbox, then take Postfix away.
-    let mut save = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "{} save -u basildon -m INBOX",
-            servers.get("DTR_DOVEADM")
-        ))
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("doveadm save");
+    // Take Postfix away, then put the referral straight into the inbox.
     let stopped = std::process::Command::new("postfix")
         .args(["-c", &postfix_dir, "stop"])
         .status();
@@ -288,13 +279,11 @@ async fn acknowledgements_wait_out_a_postfix_outage() {
         }
     }
     let restart = Restart(postfix_dir.clone());
-    std::io::Write::write_all(
-        save.stdin.as_mut().expect("stdin"),
+    servers.save(
+        "basildon",
+        "INBOX",
         &referral("outage-ack@justice.test", 4, "basildon@lha.test"),
-    )
-    .expect("write");
-    drop(save.stdin.take());
-    assert!(save.wait().expect("wait").success());
+    );
 
     let retried = wait_until(Duration::from_secs(20), || async {
         sqlx::query_scalar::<_, i64>(

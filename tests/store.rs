@@ -58,7 +58,17 @@ async fn store() -> (TempDir, Store, Config) {
     (dir, store, config)
 }
 
+/// Ingests as if received a week ago: recorded, too old to be answered.
 async fn put(store: &Store, config: &Config, raw: &[u8]) -> dtr_gateway::store::Recorded {
+    put_at(store, config, raw, at()).await
+}
+
+async fn put_at(
+    store: &Store,
+    config: &Config,
+    raw: &[u8],
+    received_at: DateTime<Utc>,
+) -> dtr_gateway::store::Recorded {
     let mailbox = config.mailbox("colchester").expect("mailbox");
     let (_, recorded) = ingest(
         store,
@@ -68,7 +78,7 @@ async fn put(store: &Store, config: &Config, raw: &[u8]) -> dtr_gateway::store::
             folder: "INBOX",
             position: None,
             raw,
-            received_at: at(),
+            received_at,
             source_key: None,
         },
     )
@@ -381,22 +391,7 @@ async fn events_cannot_be_changed_or_deleted() {
 
 /// Ingests as if received just now, so that answers are planned.
 async fn put_now(store: &Store, config: &Config, raw: &[u8]) -> dtr_gateway::store::Recorded {
-    let mailbox = config.mailbox("colchester").expect("mailbox");
-    let (_, recorded) = ingest(
-        store,
-        config,
-        Incoming {
-            mailbox,
-            folder: "INBOX",
-            position: None,
-            raw,
-            received_at: chrono::Utc::now(),
-            source_key: None,
-        },
-    )
-    .await
-    .expect("ingest");
-    recorded
+    put_at(store, config, raw, chrono::Utc::now()).await
 }
 
 async fn outbox_rows(store: &Store) -> Vec<(String, String)> {

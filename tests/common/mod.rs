@@ -120,6 +120,26 @@ impl MailServers {
             .collect()
     }
 
+    /// Puts a message straight into a user's folder (`doveadm save`), as if
+    /// it had been delivered or sent from that mailbox.
+    pub fn save(&self, user: &str, folder: &str, raw: &[u8]) {
+        let mut save = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{} save -u {user} -m {folder}",
+                self.get("DTR_DOVEADM")
+            ))
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("doveadm save");
+        save.stdin
+            .take()
+            .expect("stdin")
+            .write_all(raw)
+            .expect("write");
+        assert!(save.wait().expect("wait").success(), "doveadm save");
+    }
+
     /// Delivers a message through Postfix over SMTP.
     pub fn send(&self, from: &str, to: &str, raw: &[u8]) {
         let port = self.port("DTR_SMTP_PORT");
