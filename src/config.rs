@@ -137,6 +137,9 @@ pub struct Config {
     pub database: String,
     pub max_message_bytes: usize,
     pub allowed_domains: Vec<DomainPattern>,
+    /// Quarantine a message whose receiving server found that SPF, DKIM and
+    /// DMARC all failed (`[referrers] quarantine_unauthenticated`).
+    pub quarantine_unauthenticated: bool,
     pub authorities: Authorities,
     pub mailboxes: Vec<Mailbox>,
     /// Messages received longer ago than this are recorded but never
@@ -147,6 +150,17 @@ pub struct Config {
     pub calendar: Calendar,
     /// The county protocol whose deadlines the gateway keeps.
     pub protocol: Protocol,
+    pub deadlines: Deadlines,
+}
+
+/// How deadlines are followed up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deadlines {
+    /// Reminders, chases and escalations go on working days from this time (UK).
+    pub send_from: chrono::NaiveTime,
+    /// Where an escalation of a step the referring side owes goes (Annex C:
+    /// the Director of Probation); none means it is noted on the case only.
+    pub referrer_escalation: Option<Contact>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -213,6 +227,19 @@ impl Config {
         })
     }
 
+    /// Reads a configuration from the texts of its three files, as `load`
+    /// would find them in a folder (protocols named by `protocol` are the
+    /// embedded ones). For checking configurations without files: the
+    /// configuration fuzz target, tools.
+    pub fn from_strings(
+        gateway: &str,
+        authorities: &str,
+        holidays: &str,
+    ) -> Result<(Config, Vec<Problem>), ConfigError> {
+        Self::from_texts(None, GATEWAY_FILE, gateway, AUTHORITIES_FILE, authorities)
+            .and_then(|loaded| with_holidays(loaded, HOLIDAYS_FILE, holidays))
+    }
+
     /// Loads `DIR/gateway.toml` and `DIR/authorities.toml`, or the embedded
     /// default when no folder is given. Warnings come back beside the config.
     pub fn load(dir: Option<&Path>) -> Result<(Config, Vec<Problem>), ConfigError> {
@@ -272,12 +299,14 @@ impl Config {
                     database: g.database,
                     max_message_bytes: g.max_message_bytes,
                     allowed_domains: g.allowed_domains,
+                    quarantine_unauthenticated: g.quarantine_unauthenticated,
                     authorities: Authorities::new(authorities),
                     mailboxes: g.mailboxes,
                     answer_max_age: g.answer_max_age,
                     outgoing: g.outgoing,
                     calendar: Calendar::new(Vec::new(), g.cutoff),
                     protocol: g.protocol,
+                    deadlines: g.deadlines,
                 },
                 warnings,
             )),
@@ -378,6 +407,7 @@ struct RawAuthority {
     inbox: String,
     operational_lead: RawContact,
     dispute_contact: RawContact,
+    next_level: Option<RawContact>,
 }
 
 #[derive(Deserialize)]
@@ -397,6 +427,29 @@ struct RawGatewayFile {
     mailbox: Vec<toml::Value>,
     #[serde(default)]
     outgoing: Option<toml::Table>,
+    #[serde(default)]
+    deadlines: RawDeadlines,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDeadlines {
+    #[serde(default = "default_send_from")]
+    send_from: String,
+    referrer_escalation: Option<RawContact>,
+}
+
+impl Default for RawDeadlines {
+    fn default() -> Self {
+        RawDeadlines {
+            send_from: default_send_from(),
+            referrer_escalation: None,
+        }
+    }
+}
+
+fn default_send_from() -> String {
+    "09:00".into()
 }
 
 #[derive(Deserialize)]
@@ -481,6 +534,8 @@ fn default_max_message_bytes() -> usize {
 struct RawReferrers {
     #[serde(default)]
     allowed_domains: Vec<String>,
+    /// Read by hand, so that a wrong type is reported with its key.
+    quarantine_unauthenticated: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -534,12 +589,14 @@ fn default_start() -> String {
 
 struct Gateway {
     protocol: Protocol,
+    deadlines: Deadlines,
     cutoff: chrono::NaiveTime,
     outgoing: Outgoing,
     database: String,
     max_message_bytes: usize,
     answer_max_age: chrono::Duration,
     allowed_domains: Vec<DomainPattern>,
+    quarantine_unauthenticated: bool,
     mailboxes: Vec<Mailbox>,
 }
 
@@ -593,6 +650,10 @@ fn read_authorities(file: &str, text: &str, problems: &mut Problems) -> Vec<Auth
             problems,
         );
         let dispute = email("dispute_contact.email", &a.dispute_contact.email, problems);
+        let next_address = a
+            .next_level
+            .as_ref()
+            .and_then(|next| email("next_level.email", &next.email, problems));
         let code = ShortCode::parse(&a.code)
             .map_err(|e| problems.error(file, format!("{key}.code"), format!("{}: {e}", a.name)))
             .ok();
@@ -613,6 +674,20 @@ fn read_authorities(file: &str, text: &str, problems: &mut Problems) -> Vec<Auth
                 ok = false;
             }
         }
+        let next_level = a.next_level.as_ref().and_then(|next| {
+            if next.name.trim().is_empty() {
+                problems.error(
+                    file,
+                    format!("{key}.next_level.name"),
+                    format!("{}: the name is empty", a.name),
+                );
+                ok = false;
+            }
+            next_address.map(|email| Contact {
+                name: next.name.clone(),
+                email,
+            })
+        });
         let (Some(inbox), Some(lead), Some(dispute), Some(code), true) =
             (inbox, lead, dispute, code, ok)
         else {
@@ -654,6 +729,7 @@ fn read_authorities(file: &str, text: &str, problems: &mut Problems) -> Vec<Auth
                 name: a.dispute_contact.name,
                 email: dispute,
             },
+            next_level,
         });
     }
     out
@@ -684,6 +760,18 @@ fn read_gateway(
             ),
         }
     }
+    let quarantine_unauthenticated = match &raw.referrers.quarantine_unauthenticated {
+        None => true,
+        Some(toml::Value::Boolean(on)) => *on,
+        Some(other) => {
+            problems.error(
+                file,
+                "referrers.quarantine_unauthenticated",
+                format!("must be true or false, not {other}"),
+            );
+            true
+        }
+    };
     if raw.referrers.allowed_domains.is_empty() {
         problems.warn(
             file,
@@ -766,14 +854,48 @@ fn read_gateway(
         return None;
     };
     let protocol = read_protocol(file, &raw.gateway.protocol, source_dir, problems)?;
+    let Ok(send_from) = chrono::NaiveTime::parse_from_str(&raw.deadlines.send_from, "%H:%M") else {
+        problems.error(
+            file,
+            "deadlines.send_from",
+            format!("`{}` is not a time such as 09:00", raw.deadlines.send_from),
+        );
+        return None;
+    };
+    let referrer_escalation = match raw.deadlines.referrer_escalation {
+        Some(contact) => match EmailAddress::parse(&contact.email) {
+            Ok(email) if !contact.name.trim().is_empty() => Some(Contact {
+                name: contact.name,
+                email,
+            }),
+            Ok(_) => {
+                problems.error(
+                    file,
+                    "deadlines.referrer_escalation.name",
+                    "the name is empty",
+                );
+                return None;
+            }
+            Err(e) => {
+                problems.error(file, "deadlines.referrer_escalation.email", e.to_string());
+                return None;
+            }
+        },
+        None => None,
+    };
     Some(Gateway {
         protocol,
+        deadlines: Deadlines {
+            send_from,
+            referrer_escalation,
+        },
         cutoff,
         outgoing,
         database: raw.gateway.database,
         max_message_bytes: raw.gateway.max_message_bytes,
         answer_max_age: chrono::Duration::hours(i64::from(raw.gateway.answer_max_age_hours)),
         allowed_domains,
+        quarantine_unauthenticated,
         mailboxes,
     })
 }
@@ -1092,22 +1214,23 @@ fn warn_about_contacts(file: &str, authorities: &[Authority], problems: &mut Pro
         let key = format!("authority[{i}]");
         let lead = &a.operational_lead;
         let dispute = &a.dispute_contact;
-        if lead.email == dispute.email {
+        if a.dispute_contact_is_lead() && a.next_level.is_none() {
+            let who = if lead.email == dispute.email {
+                format!("({})", lead.email)
+            } else {
+                format!(
+                    "({}) at another address ({} beside {})",
+                    lead.name, dispute.email, lead.email
+                )
+            };
             problems.warn(
                 file,
                 format!("{key}.dispute_contact"),
                 format!(
-                    "{}: the dispute-resolution contact is the operational lead ({}), so escalation reaches nobody new",
-                    a.name, lead.email
-                ),
-            );
-        } else if lead.name.trim().eq_ignore_ascii_case(dispute.name.trim()) {
-            problems.warn(
-                file,
-                format!("{key}.dispute_contact"),
-                format!(
-                    "{}: the dispute-resolution contact is the operational lead ({}) at another address ({} beside {}), so escalation reaches nobody new",
-                    a.name, lead.name, dispute.email, lead.email
+                    "{}: the dispute-resolution contact is the operational lead {who}, so escalation \
+                     reaches nobody new: set next_level = {{ name, email }} (a more senior officer), \
+                     or escalations are only noted on the case",
+                    a.name
                 ),
             );
         }
@@ -1274,6 +1397,36 @@ token_file = "/tmp/token"
         assert!(
             text.contains("mailbox[2].imap: mailbox `basildon`: give exactly one"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn quarantining_unauthenticated_senders_is_on_unless_turned_off() {
+        let gateway = |setting: &str| {
+            format!(
+                "[gateway]\ndatabase = \"sqlite::memory:\"\n[referrers]\n\
+                 allowed_domains = [\"*.gov.uk\"]\n{setting}\n"
+            )
+        };
+        let load = |setting: &str| {
+            Config::from_texts(
+                None,
+                "g.toml",
+                &gateway(setting),
+                "a.toml",
+                EMBEDDED_AUTHORITIES,
+            )
+        };
+        let (config, _) = load("").expect("valid");
+        assert!(config.quarantine_unauthenticated);
+        let (config, _) = load("quarantine_unauthenticated = false").expect("valid");
+        assert!(!config.quarantine_unauthenticated);
+        let err = load("quarantine_unauthenticated = \"no\"").expect_err("invalid");
+        assert!(
+            err.to_string().contains(
+                "g.toml: referrers.quarantine_unauthenticated: must be true or false, not \"no\""
+            ),
+            "{err}"
         );
     }
 

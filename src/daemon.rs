@@ -25,6 +25,11 @@ pub async fn run(config: Arc<Config>, store: Store, templates: Arc<Templates>, s
         templates,
     };
     tasks.spawn(sender.run(shutdown.clone()));
+    tasks.spawn(crate::sweep::run(
+        store.clone(),
+        config.clone(),
+        shutdown.clone(),
+    ));
     for mailbox in &config.mailboxes {
         let folders: Vec<String> = match &mailbox.source {
             Source::None => continue,
@@ -41,7 +46,7 @@ pub async fn run(config: Arc<Config>, store: Store, templates: Arc<Templates>, s
             ));
         }
     }
-    if tasks.len() == 1 {
+    if tasks.len() == 2 {
         tracing::warn!("no mailbox has a maildir or imap source: nothing to watch");
     }
     while tasks.join_next().await.is_some() {}

@@ -10,8 +10,9 @@ use crate::core::classify::Kind;
 use crate::core::field::Field;
 use crate::core::mail::Purpose;
 use crate::core::referral::{Outcome, Referral};
+use crate::core::reply::NamedLead;
 use crate::message::{analyse, Analysis, Context};
-use crate::store::{Recorded, Store, StoreError};
+use crate::store::{CaseContacts, LeadUpdate, Recorded, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 
@@ -44,10 +45,12 @@ pub enum Disposition {
         authority: ShortCode,
         referral: Referral,
     },
-    /// Add an event to an existing case.
+    /// Add an event to an existing case, and what the answer says of the
+    /// case's leads.
     AttachToCase {
         case_ref: CaseRef,
         event: &'static str,
+        update: Option<LeadUpdate>,
     },
     /// Keep the record of the message only.
     RecordOnly,
@@ -70,6 +73,9 @@ pub struct Answer {
     /// To the authority itself: not held back by the hourly limit, which
     /// guards against runaway exchanges with others.
     pub internal: bool,
+    /// For a deadline's follow-up: its step (`lead_officer:chase:2`), which
+    /// makes it once per case and step.
+    pub step: Option<String>,
 }
 
 /// Who gets what, and never: automatic mail, bounces, lists, the gateway's
@@ -80,6 +86,7 @@ pub fn plan_answers(
     config: &Config,
     receiving: &Authority,
     answerable: bool,
+    contacts: Option<&CaseContacts>,
 ) -> Vec<Answer> {
     if !answerable || analysis.is_list || is_own(analysis, config) {
         return Vec::new();
@@ -101,6 +108,7 @@ pub fn plan_answers(
             once_per_case,
             context,
             internal: false,
+            step: None,
         })
     };
     let to_authority =
@@ -114,6 +122,7 @@ pub fn plan_answers(
             once_per_case,
             context,
             internal: true,
+            step: None,
         };
     let labels =
         |fields: &[Field]| -> Vec<&'static str> { fields.iter().map(|f| f.label()).collect() };
@@ -154,6 +163,12 @@ pub fn plan_answers(
             answers.push(to_authority(authority, Purpose::Notice, true, context));
             answers
         }
+        Disposition::AttachToCase {
+            update: Some(update),
+            ..
+        } => contacts
+            .map(|c| lead_change_answers(update, c, config))
+            .unwrap_or_default(),
         Disposition::Refused { .. } => to_referrer(Purpose::NoConsent, true, serde_json::json!({}))
             .into_iter()
             .collect(),
@@ -178,6 +193,7 @@ pub fn plan_answers(
                     once_per_case: false,
                     context: serde_json::json!({}),
                     internal: false,
+                    step: None,
                 })
                 .into_iter()
                 .collect()
@@ -229,11 +245,23 @@ pub fn decide(
     config: &Config,
     receiving: &Authority,
     received_on: NaiveDate,
+    contacts: Option<&CaseContacts>,
 ) -> Disposition {
     if let Some(problem) = &analysis.problem {
         return Disposition::Quarantine {
             reason: problem.clone(),
         };
+    }
+    if config.quarantine_unauthenticated {
+        // A forged sender: whatever it says, it neither opens a case nor
+        // answers one, names a lead, or fails one of the gateway's mails.
+        if let Some(reason) = analysis
+            .authentication
+            .as_ref()
+            .and_then(|a| a.failed_checks())
+        {
+            return Disposition::Quarantine { reason };
+        }
     }
     if is_own(analysis, config) {
         // The gateway's own mail, seen again (a Sent folder, an inbox it
@@ -285,6 +313,7 @@ pub fn decide(
             Some(case_ref) => Disposition::AttachToCase {
                 case_ref: case_ref.clone(),
                 event: "reply_received",
+                update: contacts.and_then(|c| lead_update(analysis, config, c)),
             },
             None => Disposition::RecordOnly,
         },
@@ -296,6 +325,7 @@ pub fn decide(
                 } else {
                     "auto_reply_received"
                 },
+                update: None,
             },
             None => Disposition::RecordOnly,
         },
@@ -325,7 +355,15 @@ pub async fn ingest(
             max_bytes: config.max_message_bytes,
         },
     );
-    let disposition = decide(&analysis, config, receiving, received_on);
+    let mut analysis = analysis;
+    if analysis.case_ref.is_none() && !analysis.thread_ids.is_empty() {
+        join_thread(store, config, &mut analysis).await?;
+    }
+    let contacts = match (&analysis.kind, &analysis.case_ref) {
+        (Kind::Reply, Some(case_ref)) => store.case_contacts(&case_ref.to_string()).await?,
+        _ => None,
+    };
+    let disposition = decide(&analysis, config, receiving, received_on, contacts.as_ref());
     let facts = MessageFacts {
         mailbox: incoming.mailbox.name.clone(),
         authority: receiving.code.to_string(),
@@ -349,9 +387,20 @@ pub async fn ingest(
         },
         source_key: incoming.source_key,
         answerable: Utc::now() - incoming.received_at <= config.answer_max_age,
-        returned_message_id: analysis.returned_message_id.clone(),
+        // A bounce set aside (a forged one) fails none of the gateway's mails.
+        returned_message_id: match disposition {
+            Disposition::Quarantine { .. } => None,
+            _ => analysis.returned_message_id.clone(),
+        },
     };
-    let answers = plan_answers(&analysis, &disposition, config, receiving, facts.answerable);
+    let answers = plan_answers(
+        &analysis,
+        &disposition,
+        config,
+        receiving,
+        facts.answerable,
+        contacts.as_ref(),
+    );
     let recorded = store
         .record(
             &facts,
@@ -362,6 +411,154 @@ pub async fn ingest(
         )
         .await?;
     Ok((analysis, recorded))
+}
+
+/// An answer to a message of a case that does not carry the reference (a
+/// reply to the referral itself, say) joins the case's thread: the store
+/// knows the Message-IDs of the case's messages and of the gateway's mail.
+async fn join_thread(
+    store: &Store,
+    config: &Config,
+    analysis: &mut Analysis,
+) -> Result<(), StoreError> {
+    if !matches!(analysis.kind, Kind::Other | Kind::Referral) {
+        return Ok(());
+    }
+    let Some(case_ref) = store.case_of_thread(&analysis.thread_ids).await? else {
+        return Ok(());
+    };
+    // A reply that quotes the referral reads like one; it is the
+    // authority's answer when the authority sent it. A referrer's new
+    // referral in the same thread stays a referral.
+    let from_authority = analysis.from.as_ref().is_some_and(|from| {
+        config
+            .authorities
+            .by_code(case_ref.authority.as_str())
+            .is_some_and(|a| a.speaks_for(from))
+    });
+    if analysis.kind == Kind::Other || from_authority {
+        analysis.kind = Kind::Reply;
+        analysis.referral = None;
+        analysis.case_ref = Some(case_ref);
+    }
+    Ok(())
+}
+
+/// What an answer in a case's thread changes: from the authority, it is
+/// the authority's response, perhaps naming its lead officer; from the
+/// referring side, a new case lead when it names one who is not the
+/// current one (commitment 11).
+fn lead_update(
+    analysis: &Analysis,
+    config: &Config,
+    contacts: &CaseContacts,
+) -> Option<LeadUpdate> {
+    let from = analysis.from.as_ref()?;
+    let authority = config.authorities.by_code(&contacts.authority)?;
+    if authority.speaks_for(from) {
+        // An answer goes outside the council; a forward of the notice to a
+        // colleague does not answer anyone, and must not silence the chases.
+        let answers_someone = analysis.recipients.iter().any(|r| !authority.speaks_for(r));
+        return answers_someone.then(|| LeadUpdate::AuthorityAnswered {
+            lead: analysis.named_lead.clone(),
+        });
+    }
+    // The referring side: the referrer's or the case lead's own domain
+    // (allowed domains such as *.gov.uk would take in every council).
+    let referrer = contacts
+        .referrer_email
+        .as_deref()
+        .and_then(|r| EmailAddress::parse(r).ok());
+    let referrer_side = referrer
+        .iter()
+        .chain(contacts.case_lead.email.iter())
+        .any(|known| known.domain() == from.domain());
+    match &analysis.named_lead {
+        Some(lead) if referrer_side && !lead.same_person(&contacts.case_lead) => {
+            Some(LeadUpdate::ReferrerLead(lead.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// Commitment 11: when a case's lead changes on one side, the other side
+/// is told. A lead named for the first time is not a change: the answer
+/// that names them went to the referrer already.
+pub fn lead_change_answers(
+    update: &LeadUpdate,
+    contacts: &CaseContacts,
+    config: &Config,
+) -> Vec<Answer> {
+    let Some(authority) = config.authorities.by_code(&contacts.authority) else {
+        return Vec::new();
+    };
+    let context = |side: &str, lead: &NamedLead, previous: &NamedLead| {
+        serde_json::json!({
+            "lead": {
+                "side": side,
+                "name": lead.name,
+                "email": lead.email.as_ref().map(|e| e.to_string()),
+                "phone": lead.phone.as_ref().map(|p| p.as_str().to_string()),
+                "previous_name": previous.name.clone().or_else(|| previous.email.as_ref().map(|e| e.to_string())),
+            }
+        })
+    };
+    match update {
+        LeadUpdate::AuthorityAnswered { lead: Some(lead) }
+            if contacts.lha_lead.is_named() && !lead.same_person(&contacts.lha_lead) =>
+        {
+            let referrer = contacts
+                .referrer_email
+                .as_deref()
+                .and_then(|r| EmailAddress::parse(r).ok())
+                .filter(|r| config.allows_sender(r));
+            let case_lead = contacts
+                .case_lead
+                .email
+                .clone()
+                .filter(|c| config.allows_sender(c));
+            let (to, cc) = match (referrer, case_lead) {
+                (Some(r), Some(c)) if r != c => (r, vec![c]),
+                (Some(r), _) => (r, Vec::new()),
+                (None, Some(c)) => (c, Vec::new()),
+                (None, None) => return Vec::new(),
+            };
+            vec![Answer {
+                purpose: Purpose::LeadChanged,
+                to: vec![to],
+                cc,
+                once_per_case: false,
+                context: context("authority", lead, &contacts.lha_lead),
+                internal: false,
+                step: None,
+            }]
+        }
+        LeadUpdate::ReferrerLead(lead) => {
+            // To the council's named lead officer for the case when there is
+            // one at the council's addresses, copying the inbox.
+            let to = contacts
+                .lha_lead
+                .email
+                .clone()
+                .filter(|e| authority.speaks_for(e))
+                .unwrap_or_else(|| authority.inbox.clone());
+            let cc = if to == authority.inbox {
+                Vec::new()
+            } else {
+                vec![authority.inbox.clone()]
+            };
+            vec![Answer {
+                purpose: Purpose::LeadChanged,
+                to: vec![to],
+                cc,
+                once_per_case: false,
+                context: context("referrer", lead, &contacts.case_lead),
+                internal: true,
+                step: None,
+            }]
+        }
+        LeadUpdate::AuthorityAnswered { .. } => Vec::new(),
+    }
 }
 
 pub fn hex_sha256(raw: &[u8]) -> String {

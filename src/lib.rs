@@ -1,6 +1,7 @@
 //! dtr-gateway: records Duty to Refer referrals that arrive by email, tracks
 //! them as cases, and keeps the protocol's promises about answering them.
 
+pub mod bench;
 pub mod config;
 pub mod core;
 pub mod daemon;
@@ -11,4 +12,5 @@ pub mod outbox;
 pub mod secret;
 pub mod source;
 pub mod store;
+pub mod sweep;
 pub mod templates;

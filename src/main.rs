@@ -53,8 +53,20 @@ enum Command {
         #[arg(long)]
         open: bool,
     },
-    /// Show one case and its timeline.
-    Case { reference: String },
+    /// Show one case and its timeline, or record what happened to it.
+    Case {
+        reference: String,
+        #[command(subcommand)]
+        action: Option<CaseAction>,
+    },
+    /// Write the reminders, chases and escalations due to the outbox, once
+    /// (the daemon does this every minute); each step is written only once.
+    Sweep {
+        /// Sweep as at this time (RFC 3339, e.g. 2026-12-01T10:00:00Z)
+        /// instead of now.
+        #[arg(long)]
+        now: Option<chrono::DateTime<Utc>>,
+    },
     /// Watch every configured mailbox and record what arrives, until
     /// SIGINT or SIGTERM.
     Run,
@@ -78,6 +90,18 @@ enum Command {
         #[arg(long)]
         now: Option<chrono::NaiveDate>,
     },
+    /// The outcomes report for a quarter, per authority (commitment 23):
+    /// counts and rates, no personal data.
+    Report {
+        /// The quarter, e.g. 2026Q4.
+        #[arg(long)]
+        quarter: dtr_gateway::core::report::Quarter,
+        /// Only this authority's (its code, e.g. COL, or its name).
+        #[arg(long)]
+        authority: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
+    },
     /// Bank holidays.
     Holidays {
         #[command(subcommand)]
@@ -88,6 +112,40 @@ enum Command {
         #[command(subcommand)]
         what: BenchWhat,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Markdown,
+    Csv,
+}
+
+#[derive(Subcommand)]
+enum CaseAction {
+    /// The authority has responded, naming its lead officer (commitment 10).
+    /// A different lead from the one recorded is a change, and the referring
+    /// side is told (commitment 11).
+    Respond {
+        /// "Name <email>", or either alone.
+        #[arg(long)]
+        lead: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Close the case: its deadlines end.
+    Close {
+        /// What came of it, for the outcomes report.
+        #[arg(long)]
+        outcome: String,
+    },
+    /// No reminders, chases or escalations before this date (YYYY-MM-DD).
+    Pause {
+        #[arg(long)]
+        until: chrono::NaiveDate,
+    },
+    /// A deadline was met in a way the gateway cannot see (by its rule id,
+    /// as `due` lists it, e.g. appointments_confirmed).
+    Met { rule: String },
 }
 
 #[derive(Subcommand)]
@@ -105,6 +163,12 @@ enum HolidaysAction {
 
 #[derive(Subcommand)]
 enum BenchWhat {
+    /// The deadline sweep over many open cases, in a new database of its
+    /// own (removed afterwards), as on a working day at 10:00.
+    Sweep {
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+    },
     /// Parse every .eml file of the folders given, repeatedly, on one core.
     Parse {
         #[arg(required = true)]
@@ -129,11 +193,19 @@ fn main() -> ExitCode {
     }
     // The daemon says what it does; the other verbs only what goes wrong.
     let default_level = if daemon { "info" } else { "warn" };
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    // The IMAP and SMTP libraries trace every command they send (LOGIN and
+    // AUTH with their passwords and tokens, FETCH with the messages), and
+    // handlebars logs the data it renders (the person's details): never
+    // below info for them, whatever RUST_LOG asks.
+    for quiet in ["async_imap=info", "lettre=info", "handlebars=info"] {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
-        )
+        .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
@@ -156,6 +228,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Holidays {
             action: HolidaysAction::Import { file },
         } => return import_holidays(cli.config.as_deref(), file),
+        Command::Bench {
+            what: BenchWhat::Sweep { cases },
+        } => return bench_sweep(cli.config.as_deref(), *cases),
         _ => {}
     }
     let config = load_config(cli.config.as_deref(), matches!(cli.command, Command::Run))?;
@@ -178,11 +253,47 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Command::Cases { authority, open } => {
                 list_cases(&config, &store, authority, open).await
             }
-            Command::Case { reference } => show_case(&store, &reference).await,
+            Command::Case {
+                reference,
+                action: None,
+            } => show_case(&store, &reference).await,
+            Command::Case {
+                reference,
+                action: Some(action),
+            } => case_action(&config, &store, &reference, action).await,
+            Command::Sweep { now } => {
+                let report = dtr_gateway::sweep::sweep_once(
+                    &store,
+                    &config,
+                    now.unwrap_or_else(Utc::now),
+                    true,
+                )
+                .await?;
+                println!(
+                    "{} open case(s); {} follow-up(s) recorded, {} mail(s) queued",
+                    report.cases, report.follow_ups, report.queued
+                );
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Run => run_daemon(config, store).await,
             Command::Status => show_status(&store).await,
             Command::Outbox { failed, action } => outbox(&store, failed, action).await,
             Command::Due { authority, now } => due(&config, &store, authority, now).await,
+            Command::Report {
+                quarter,
+                authority,
+                format,
+            } => {
+                report(
+                    cli.config.as_deref(),
+                    &config,
+                    &store,
+                    quarter,
+                    authority,
+                    format,
+                )
+                .await
+            }
             _ => Ok(ExitCode::SUCCESS),
         }
     })
@@ -344,25 +455,22 @@ async fn due(
     authority: Option<String>,
     now: Option<chrono::NaiveDate>,
 ) -> Result<ExitCode> {
-    use dtr_gateway::core::protocol::{Rag, Satisfier};
+    use dtr_gateway::core::protocol::{Owner, Rag};
     let code = authority_code(config, authority)?;
     let today = now.unwrap_or_else(|| {
         Utc::now()
             .with_timezone(&chrono_tz::Europe::London)
             .date_naive()
     });
-    let cases = store.open_case_deadlines(code.as_deref()).await?;
+    let cases = store.deadline_cases(code.as_deref()).await?;
     let mut rows = Vec::new();
     for case in &cases {
-        let met = |s: Satisfier| match s {
-            Satisfier::Acknowledgement => case.facts.acknowledged_at.is_some(),
-            Satisfier::LeadNamed => case.lead_named,
-            Satisfier::AuthorityResponse | Satisfier::Manual => false,
-        };
-        for open in config
-            .protocol
-            .open_deadlines(&case.facts, met, &config.calendar, today)
-        {
+        for open in config.protocol.open_deadlines(
+            &case.facts,
+            |rule| case.met.meets(rule),
+            &config.calendar,
+            today,
+        ) {
             rows.push((open.rag, open.due, case, open.rule));
         }
     }
@@ -383,21 +491,161 @@ async fn due(
             Rag::Green => "GREEN",
         };
         let owed = match rule.owed_by {
-            dtr_gateway::core::protocol::Owner::Authority => "authority",
-            dtr_gateway::core::protocol::Owner::Referrer => "referrer",
+            Owner::Authority => "authority",
+            Owner::Referrer => "referrer",
+        };
+        let paused = match case.paused_until {
+            Some(until) if until > today => {
+                format!(" [paused until {}]", until.format("%-d %b %Y"))
+            }
+            _ => String::new(),
         };
         println!(
-            "{:<6} {:<16} {:<20} {:<4} {:<10} {} ({})",
+            "{:<6} {:<16} {:<20} {:<4} {:<10} {} ({}; rule {}){paused}",
             state,
             due.format("%a %-d %b %Y"),
             case.reference,
             case.authority,
             owed,
             rule.description,
-            rule.commitment
+            rule.commitment,
+            rule.id
         );
     }
     println!("{} open deadline(s)", rows.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The agencies' categories: `DIR/agencies.toml` when the configuration
+/// folder has one, else the embedded mapping.
+fn agency_map(dir: Option<&Path>) -> Result<dtr_gateway::core::report::AgencyMap> {
+    const EMBEDDED: &str = include_str!("../config/agencies.toml");
+    let (name, text) = match dir.map(|d| d.join("agencies.toml")).filter(|f| f.exists()) {
+        Some(file) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            (file.display().to_string(), text)
+        }
+        None => ("(embedded) agencies.toml".to_string(), EMBEDDED.to_string()),
+    };
+    dtr_gateway::core::report::AgencyMap::from_toml(&text).with_context(|| name.clone())
+}
+
+async fn report(
+    dir: Option<&Path>,
+    config: &Config,
+    store: &Store,
+    quarter: dtr_gateway::core::report::Quarter,
+    authority: Option<String>,
+    format: ReportFormat,
+) -> Result<ExitCode> {
+    use dtr_gateway::core::report::{build, csv, markdown, Targets};
+    let code = authority_code(config, authority)?;
+    let agencies = agency_map(dir)?;
+    let cases = store
+        .report_cases(quarter, code.as_deref(), &agencies)
+        .await?;
+    let authorities: Vec<String> = match &code {
+        Some(code) => vec![code.clone()],
+        None => config
+            .authorities
+            .iter()
+            .map(|a| a.code.to_string())
+            .collect(),
+    };
+    let reports = build(&cases, &authorities, &config.calendar, Targets::default());
+    match format {
+        ReportFormat::Markdown => print!(
+            "{}",
+            markdown(
+                &format!("{}: outcomes, {quarter}", config.protocol.name),
+                &reports
+            )
+        ),
+        ReportFormat::Csv => print!("{}", csv(&reports)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn case_action(
+    config: &Config,
+    store: &Store,
+    reference: &str,
+    action: CaseAction,
+) -> Result<ExitCode> {
+    use dtr_gateway::core::reply::NamedLead;
+    use dtr_gateway::store::LeadUpdate;
+    match action {
+        CaseAction::Respond { lead, phone } => {
+            let lead = match lead {
+                Some(text) => {
+                    let mut lead = NamedLead::parse_contact(&text).with_context(|| {
+                        format!("--lead `{text}` names no one: give \"Name <email>\"")
+                    })?;
+                    if let Some(phone) = phone {
+                        lead.phone = Some(
+                            dtr_gateway::core::referral::PhoneNumber::parse(&phone).with_context(
+                                || format!("--phone `{phone}` is not a telephone number"),
+                            )?,
+                        );
+                    }
+                    Some(lead)
+                }
+                None if phone.is_some() => bail!("--phone goes with --lead"),
+                None => None,
+            };
+            let contacts = store
+                .case_contacts(reference)
+                .await?
+                .with_context(|| format!("no case {reference}"))?;
+            let update = LeadUpdate::AuthorityAnswered { lead };
+            let answers = dtr_gateway::intake::lead_change_answers(&update, &contacts, config);
+            store
+                .record_lead_update(reference, &update, &answers, &config.outgoing)
+                .await?;
+            println!(
+                "{reference}: the authority's response is recorded{}",
+                if answers.is_empty() {
+                    ""
+                } else {
+                    "; the referring side will be told of the new lead officer"
+                }
+            );
+        }
+        CaseAction::Close { outcome } => {
+            if outcome.trim().is_empty() {
+                bail!("--outcome is empty: say what came of the referral");
+            }
+            store.close_case(reference, outcome.trim()).await?;
+            println!("{reference}: closed");
+        }
+        CaseAction::Pause { until } => {
+            store.pause_case(reference, until).await?;
+            println!(
+                "{reference}: no reminders, chases or escalations before {}",
+                until.format("%A %-d %B %Y")
+            );
+        }
+        CaseAction::Met { rule } => {
+            if !config.protocol.rules.iter().any(|r| r.id == rule) {
+                let ids: Vec<&str> = config
+                    .protocol
+                    .rules
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect();
+                bail!(
+                    "no rule `{rule}` in the protocol: its rules are {}",
+                    ids.join(", ")
+                );
+            }
+            if store.mark_met(reference, &rule).await? {
+                println!("{reference}: `{rule}` is met");
+            } else {
+                println!("{reference}: `{rule}` was already recorded as met");
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -658,4 +906,43 @@ fn bench_parse(dir: Option<&Path>, folders: &[PathBuf], seconds: u64) -> Result<
         parsed as f64 / elapsed
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn bench_sweep(dir: Option<&Path>, cases: usize) -> Result<ExitCode> {
+    let config = load_config(dir, false)?;
+    // A working day at 10:00 UK time: Tuesday 1 December 2026.
+    let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z")
+        .context("bench time")?
+        .with_timezone(&Utc);
+    let folder = tempfile_dir()?;
+    let file = folder.join("bench-sweep.db");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(dtr_gateway::bench::sweep(&config, &file, cases, now));
+    let _ = std::fs::remove_dir_all(&folder);
+    let (seeded, first, steady, whole) = result?;
+    println!("{cases} open cases written in {seeded:.1} s");
+    println!(
+        "first sweep (catching up): {:.3} s, {} follow-ups recorded, {} mails queued",
+        first.seconds, first.report.follow_ups, first.report.queued
+    );
+    println!(
+        "minute sweep (steady state): {:.3} s, {} case(s) read, {} new follow-ups",
+        steady.seconds, steady.report.cases, steady.report.follow_ups
+    );
+    println!(
+        "whole sweep (at start and hourly): {:.3} s over {} open cases, {} new follow-ups",
+        whole.seconds, whole.report.cases, whole.report.follow_ups
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A fresh folder under the system's temporary folder.
+fn tempfile_dir() -> Result<PathBuf> {
+    let folder = std::env::temp_dir().join(format!("dtr-gateway-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    Ok(folder)
 }

@@ -8,15 +8,30 @@ use crate::core::case_ref::CaseRef;
 use crate::core::classify::{classify, gateway_case_ref, HeaderFacts, Kind};
 use crate::core::form::{read_form, FormReading};
 use crate::core::referral::{interpret, ReadReferral, ReadingContext};
+use crate::core::reply::{read_named_lead, NamedLead};
 use crate::html::html_to_lines;
 use chrono::{DateTime, NaiveDate, Utc};
-use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Encoding, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Messages larger than this are recorded and quarantined unread.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 25 * 1024 * 1024;
+
+/// A message with more MIME parts than this, its own and those of the
+/// messages attached to it, is recorded and quarantined unread. Mail
+/// programs write a handful; a referral form needs one.
+pub const MAX_MIME_PARTS: usize = 1000;
+
+/// A message whose parts nest deeper than this (multiparts and attached
+/// messages, one inside another) is recorded and quarantined unread. Mail
+/// programs nest three or four deep, a few more for each forward.
+pub const MAX_MIME_DEPTH: usize = 30;
+
+/// A message with more attached messages (`message/rfc822`) than this,
+/// side by side or one inside another, is recorded and quarantined unread.
+pub const MAX_ATTACHED_MESSAGES: usize = 100;
 
 /// A file attached to a message: listed, never read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -48,6 +63,14 @@ pub struct Analysis {
     pub returned_message_id: Option<String>,
     /// Why the message could not be read, when it could not.
     pub problem: Option<String>,
+    /// The Message-IDs it answers (`In-Reply-To`, then `References`).
+    pub thread_ids: Vec<String>,
+    /// The lead officer its own text names (`Lead officer:` lines), for an
+    /// answer in a case's thread.
+    pub named_lead: Option<NamedLead>,
+    /// What the receiving server found when it checked the sender, from its
+    /// `Authentication-Results` header; `None` without one.
+    pub authentication: Option<Authentication>,
 }
 
 /// What `analyse` needs to know besides the bytes.
@@ -77,6 +100,9 @@ impl Analysis {
             asks_for_form: false,
             returned_message_id: None,
             problem: Some(problem),
+            thread_ids: Vec::new(),
+            named_lead: None,
+            authentication: None,
         }
     }
 
@@ -119,9 +145,17 @@ pub fn analyse(raw: &[u8], ctx: &Context<'_>) -> Analysis {
 }
 
 fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
+    // Bounded before anything is built: the parser keeps every part in
+    // memory and frees attached messages recursively.
+    if let Err(problem) = structure::check_before_parsing(raw) {
+        return Analysis::unreadable(problem);
+    }
     let Some(message) = MessageParser::default().parse(raw) else {
         return Analysis::unreadable("not an email message".into());
     };
+    if let Err(problem) = structure::check_parsed(&message) {
+        return Analysis::unreadable(problem);
+    }
     let facts = header_facts(&message);
     let sent_at = message
         .date()
@@ -181,6 +215,20 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         Returned::default()
     };
     let case_ref = facts.case_ref().or(returned.case_ref);
+    let thread_ids: Vec<String> = facts
+        .in_reply_to
+        .iter()
+        .chain(facts.references.iter())
+        .cloned()
+        .collect();
+    // Read for answers: a reply that quotes the referral may be classed a
+    // referral until intake finds its thread.
+    let named_lead = match kind {
+        Kind::Reply | Kind::Other | Kind::Referral => {
+            message.body_text(0).and_then(|t| read_named_lead(&t))
+        }
+        Kind::AutoReply | Kind::Bounce => None,
+    };
     let original_sender = best
         .and_then(|r| r.forwarded_from.clone())
         .or_else(|| nested_senders.into_iter().next());
@@ -208,7 +256,153 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         }),
         returned_message_id: returned.message_id,
         problem: None,
+        thread_ids,
+        named_lead,
+        authentication: receiving_server_authentication(&message),
     }
+}
+
+/// The `Authentication-Results` of the server that received the message:
+/// the topmost one. Each server that checks a message writes its header
+/// above those already there, so the receiving server's own is the first;
+/// the ones below it came with the message and may have been written by
+/// anyone, the sender included. (Matching the header's authserv-id against
+/// a configured list would not do: Microsoft 365 writes none.) The topmost
+/// is safe to believe even when the receiving server writes none, because
+/// only a failure quarantines: a sender who forges a failure sets aside
+/// their own message, and one who forges a pass is where a server that
+/// does not check leaves everyone.
+fn receiving_server_authentication(message: &Message<'_>) -> Option<Authentication> {
+    // In the order written (`header_raw` would give the last).
+    let header = message
+        .parts
+        .first()?
+        .headers
+        .iter()
+        .find(|h| h.name == mail_parser::HeaderName::AuthenticationResults)?;
+    let value = message
+        .raw_message
+        .get(header.offset_start as usize..header.offset_end as usize)?;
+    Some(Authentication::parse(&String::from_utf8_lossy(value)))
+}
+
+/// What one `Authentication-Results` header (RFC 8601) says of the sender.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Authentication {
+    /// The server that checked (the authserv-id), when the header names
+    /// one; Microsoft 365's does not.
+    pub checked_by: Option<String>,
+    /// The SPF result (`pass`, `fail`, `softfail`, `none`...), lower case.
+    pub spf: Option<String>,
+    /// One DKIM result per signature checked, lower case.
+    pub dkim: Vec<String>,
+    /// The DMARC result (`pass`, `fail`, `bestguesspass`...), lower case.
+    pub dmarc: Option<String>,
+}
+
+impl Authentication {
+    /// Reads a header's value. Comments (`(sender IP is ...)`) and the
+    /// properties after each result (`smtp.mailfrom=...`) are skipped.
+    pub fn parse(value: &str) -> Authentication {
+        let text = without_comments(value);
+        let mut found = Authentication::default();
+        for (i, item) in text.split(';').enumerate() {
+            let item = item.trim();
+            let Some((method, rest)) = item.split_once('=') else {
+                // The authserv-id (and version) comes first, when given: a
+                // host name, kept only when it looks like one (it goes into
+                // a quarantine reason, and may be the sender's own words).
+                if i == 0 {
+                    found.checked_by = item
+                        .split_whitespace()
+                        .next()
+                        .filter(|id| {
+                            id.len() <= 253
+                                && id.chars().all(|c| {
+                                    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
+                                })
+                        })
+                        .map(str::to_string);
+                }
+                continue;
+            };
+            // `dkim/1=pass`: a method may carry a version.
+            let method = method.split('/').next().unwrap_or("").trim();
+            let result = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if method.contains(char::is_whitespace) || result.is_empty() {
+                continue;
+            }
+            if method.eq_ignore_ascii_case("spf") {
+                found.spf.get_or_insert(result);
+            } else if method.eq_ignore_ascii_case("dkim") {
+                found.dkim.push(result);
+            } else if method.eq_ignore_ascii_case("dmarc") {
+                found.dmarc.get_or_insert(result);
+            }
+        }
+        found
+    }
+
+    /// When SPF, DKIM and DMARC all failed, which is what a forged sender
+    /// looks like: a sentence naming the failed checks. SPF must be `fail`
+    /// (a `softfail` is only a doubt), DMARC `fail`, and no DKIM signature
+    /// may have passed (`none` when the message was not signed at all).
+    pub fn failed_checks(&self) -> Option<String> {
+        let spf = self.spf.as_deref().filter(|r| *r == "fail")?;
+        let dmarc = self.dmarc.as_deref().filter(|r| *r == "fail")?;
+        let dkim = if self.dkim.is_empty() {
+            "none".to_string()
+        } else if self.dkim.iter().all(|r| r == "fail" || r == "none") {
+            let mut results = self.dkim.clone();
+            results.dedup();
+            results.join(", ")
+        } else {
+            return None;
+        };
+        let by = self
+            .checked_by
+            .as_deref()
+            .map(|id| format!(" (checked by {id})"))
+            .unwrap_or_default();
+        Some(format!(
+            "the sender could not be authenticated: SPF {spf}, DKIM {dkim}, DMARC {dmarc}{by}"
+        ))
+    }
+}
+
+/// The header's value on one line, without its comments (parenthesised,
+/// nested, with `\` escapes) and outside quoted strings.
+fn without_comments(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut depth = 0usize;
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in value.chars() {
+        if escaped {
+            escaped = false;
+            if depth == 0 {
+                out.push(c);
+            }
+            continue;
+        }
+        match c {
+            '\\' if depth > 0 || quoted => escaped = true,
+            '"' if depth == 0 => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '(' if !quoted => depth += 1,
+            ')' if !quoted && depth > 0 => depth -= 1,
+            '\r' | '\n' | '\t' if depth == 0 => out.push(' '),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Nested messages deeper than this are not read (they are still listed).
@@ -367,6 +561,551 @@ fn returned_mail(message: &Message<'_>) -> Returned {
     found
 }
 
+/// How big a message's MIME structure is, checked in two steps.
+///
+/// The parser builds every part in memory, reads attached messages one
+/// inside another however deep (and, when they are base64 or
+/// quoted-printable, decodes and reads them three levels deep), and frees
+/// them recursively: a message of a few megabytes made of nested or tiny
+/// parts would take gigabytes or overflow the stack, which no panic guard
+/// catches. So, before anything is parsed, the bytes (and the decoded
+/// bodies of encoded attached messages) are counted for what the parser
+/// could make of them, from above; beyond generous bounds the message is
+/// not parsed. Within them it is, and the exact count of parts and depth of
+/// the parsed tree is checked against [`MAX_MIME_PARTS`] and
+/// [`MAX_MIME_DEPTH`].
+mod structure {
+    use super::{Encoding, Message, MessageParser, MimeHeaders, PartType};
+    use super::{MAX_ATTACHED_MESSAGES, MAX_MIME_DEPTH, MAX_MIME_PARTS};
+    use mail_parser::{HeaderName, MessagePart};
+    use std::borrow::Cow;
+
+    /// Beyond this many parts (an upper bound) the message is not parsed:
+    /// a parsed part costs a few hundred bytes, so this is a few megabytes.
+    const PARSE_AT_MOST_PARTS: usize = 20 * MAX_MIME_PARTS;
+    /// A multipart whose boundary never comes makes the parser read the
+    /// rest of the message again: beyond this many bytes of such reading
+    /// (bounded from above) the message is not parsed. About a second.
+    const PARSE_AT_MOST_SCANNED: u64 = 2 << 30;
+    /// Reading the attached messages' structure before parsing may go over
+    /// the message this many times.
+    const CENSUS_READS: u64 = 16;
+
+    /// Checks the raw bytes before the parser sees them.
+    pub fn check_before_parsing(raw: &[u8]) -> Result<(), String> {
+        let mut census = Census {
+            budget: CENSUS_READS * raw.len() as u64 + (16 << 20),
+            scan_budget: PARSE_AT_MOST_SCANNED,
+            ..Census::default()
+        };
+        let counts = Counts::of(raw);
+        census.add(&counts)?;
+        if !counts.may_hold_encoded_messages() {
+            return Ok(());
+        }
+        attached(raw, None, ENCODED_LEVELS, &mut census)
+    }
+
+    /// Counts the parts of the parsed message and how deep they nest.
+    pub fn check_parsed(message: &Message<'_>) -> Result<(), String> {
+        let (parts, depth) = measure(message);
+        let mut problems = Vec::new();
+        if parts > MAX_MIME_PARTS {
+            problems.push(format!(
+                "message has {parts} MIME parts, over the limit of {MAX_MIME_PARTS}"
+            ));
+        }
+        if depth > MAX_MIME_DEPTH {
+            problems.push(format!(
+                "message has MIME parts nested {depth} levels deep, over the limit of {MAX_MIME_DEPTH}"
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
+    /// All the parts of a parsed message, those of attached messages
+    /// included, and the depth of the deepest (the whole message is 0).
+    /// Iterative: the tree may be deep.
+    fn measure(message: &Message<'_>) -> (usize, usize) {
+        let mut parts = 0;
+        let mut deepest = 0;
+        let mut messages: Vec<(&Message<'_>, usize)> = vec![(message, 0)];
+        while let Some((message, depth)) = messages.pop() {
+            parts += message.parts.len();
+            let mut pending: Vec<(u32, usize)> = vec![(0, depth)];
+            // Each part once: the parser numbers children after their parent.
+            let mut visits = 0;
+            while let Some((id, depth)) = pending.pop() {
+                visits += 1;
+                if visits > message.parts.len() {
+                    break;
+                }
+                deepest = deepest.max(depth);
+                match message.parts.get(id as usize).map(|p| &p.body) {
+                    Some(PartType::Multipart(children)) => pending.extend(
+                        children
+                            .iter()
+                            .filter(|&&child| child > id)
+                            .map(|&child| (child, depth + 1)),
+                    ),
+                    Some(PartType::Message(nested)) => messages.push((nested, depth + 1)),
+                    _ => {}
+                }
+            }
+        }
+        (parts, deepest)
+    }
+
+    /// The parser reads base64 or quoted-printable attached messages this
+    /// many levels deep (mail-parser's own limit).
+    const ENCODED_LEVELS: usize = 3;
+
+    /// Upper bounds of what the parser could build, added up over the
+    /// message and the decoded bodies of its encoded attached messages.
+    #[derive(Default)]
+    struct Census {
+        parts: usize,
+        messages: usize,
+        boundaries: usize,
+        scanned: u64,
+        /// The bytes counted: the message's and its decoded attachments'.
+        bytes: usize,
+        /// Bytes this census may still read.
+        budget: u64,
+        /// Bytes its own parses may still search for boundaries.
+        scan_budget: u64,
+    }
+
+    impl Census {
+        fn add(&mut self, counts: &Counts) -> Result<(), String> {
+            self.parts = self.parts.saturating_add(counts.parts());
+            self.messages = self.messages.saturating_add(counts.messages());
+            self.boundaries = self.boundaries.saturating_add(counts.boundaries);
+            self.scanned = self.scanned.saturating_add(counts.scanned);
+            self.bytes = self.bytes.saturating_add(counts.len);
+            if self.messages > MAX_ATTACHED_MESSAGES {
+                return Err(format!(
+                    "message has up to {} attached messages, over the limit of {MAX_ATTACHED_MESSAGES}",
+                    self.messages
+                ));
+            }
+            if self.parts > PARSE_AT_MOST_PARTS {
+                return Err(format!(
+                    "message has up to {} MIME parts, over the limit of {MAX_MIME_PARTS}",
+                    self.parts
+                ));
+            }
+            if self.scanned > PARSE_AT_MOST_SCANNED {
+                return Err(format!(
+                    "message has {} MIME boundaries in {} bytes, too many to read",
+                    self.boundaries, self.bytes
+                ));
+            }
+            Ok(())
+        }
+
+        fn spend(&mut self, bytes: usize) -> Result<(), String> {
+            self.budget = self
+                .budget
+                .checked_sub(bytes as u64)
+                .ok_or("message has attached messages nested in too many ways to read")?;
+            Ok(())
+        }
+    }
+
+    /// The bytes that can begin something `Counts::of` looks for.
+    static STARTS: [bool; 256] = {
+        let mut table = [false; 256];
+        let starts = b"-\n=86qQbBgG";
+        let mut k = 0;
+        while k < starts.len() {
+            table[starts[k] as usize] = true;
+            k += 1;
+        }
+        table
+    };
+
+    /// What one pass over some bytes finds.
+    #[derive(Default)]
+    struct Counts {
+        len: usize,
+        /// `--` pairs that do not overlap. The parser starts a part only
+        /// after a boundary delimiter (`--` and the boundary, anywhere in a
+        /// line) and each delimiter it reads begins past the last, so this
+        /// bounds the parts after the first, attached messages' aside.
+        dashes: usize,
+        /// `rfc822` and `global` written as a media subtype: after `/` (or
+        /// a comment or quote), ending the token. Every attached message
+        /// the parser reads is declared so, or is the part of a digest.
+        message_types: usize,
+        /// `digest` as a subtype: its parts are messages by default.
+        digest: bool,
+        /// `boundary` anywhere, and how much re-reading each could cause.
+        boundaries: usize,
+        scanned: u64,
+        /// Something the parser would decode a body for: `base64`,
+        /// `quoted-printable`, or an encoded word that could spell them.
+        encoded: bool,
+        /// A message subtype and such an encoding in one paragraph.
+        encoded_message: bool,
+    }
+
+    impl Counts {
+        fn of(bytes: &[u8]) -> Counts {
+            let mut counts = Counts {
+                len: bytes.len(),
+                ..Counts::default()
+            };
+            // Within the current paragraph (between empty lines, which no
+            // header block holds): a message subtype, an encoding.
+            let (mut message_here, mut encoding_here) = (false, false);
+            let mut i = 0;
+            // Most bytes start nothing of interest: skip them.
+            while let Some(skip) = bytes
+                .get(i..)
+                .and_then(|rest| rest.iter().position(|&b| STARTS[usize::from(b)]))
+            {
+                i += skip;
+                let b = bytes[i];
+                let next = bytes.get(i + 1).copied().unwrap_or(0);
+                match b {
+                    b'-' if next == b'-' => {
+                        counts.dashes += 1;
+                        i += 2;
+                        continue;
+                    }
+                    b'\n'
+                        if next == b'\n' || (next == b'\r' && bytes.get(i + 2) == Some(&b'\n')) =>
+                    {
+                        (message_here, encoding_here) = (false, false);
+                    }
+                    b'=' if next == b'?' => encoding_here = true,
+                    // Each word is found by a byte of its own that text has
+                    // little of: `rfc822` by its 8, `base64` by its 6...
+                    b'8' if i >= 3 && subtype_at(bytes, i - 3, b"rfc822") => {
+                        counts.message_types += 1;
+                        message_here = true;
+                    }
+                    b'6' if i >= 4 && word_at(bytes, i - 4, b"base64") => encoding_here = true,
+                    b'q' | b'Q' if word_at(bytes, i, b"quoted-printable") => encoding_here = true,
+                    b'b' | b'B' if word_at(bytes, i, b"boundary") => {
+                        counts.boundaries += 1;
+                        counts.scanned += (bytes.len() - i) as u64;
+                    }
+                    b'b' | b'B' if i >= 3 && subtype_at(bytes, i - 3, b"global") => {
+                        counts.message_types += 1;
+                        message_here = true;
+                    }
+                    b'g' | b'G' if i >= 2 && subtype_at(bytes, i - 2, b"digest") => {
+                        counts.digest = true
+                    }
+                    _ => {}
+                }
+                counts.encoded |= encoding_here;
+                counts.encoded_message |= message_here && encoding_here;
+                i += 1;
+            }
+            counts
+        }
+
+        fn messages(&self) -> usize {
+            self.message_types + if self.digest { self.dashes } else { 0 }
+        }
+
+        fn parts(&self) -> usize {
+            1 + self.dashes + self.messages()
+        }
+
+        /// Could these bytes hold an attached message the parser decodes?
+        /// Its header block, which names both its type and its encoding,
+        /// lies within one paragraph; a digest's parts need not name their
+        /// type.
+        fn may_hold_encoded_messages(&self) -> bool {
+            self.encoded_message || (self.digest && self.encoded)
+        }
+    }
+
+    fn word_at(bytes: &[u8], i: usize, word: &[u8]) -> bool {
+        bytes
+            .get(i..i + word.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(word))
+    }
+
+    fn message_subtype_at(bytes: &[u8], i: usize) -> bool {
+        subtype_at(bytes, i, b"rfc822") || subtype_at(bytes, i, b"global")
+    }
+
+    /// `word` as a whole media subtype token at `i`: preceded by `/` or a
+    /// comment's `)`, past the white space, quotes and backslashes the
+    /// parser skips there; not followed by a token character. (More than
+    /// the parser takes, never less.)
+    fn subtype_at(bytes: &[u8], i: usize, word: &[u8]) -> bool {
+        if !word_at(bytes, i, word) {
+            return false;
+        }
+        let token_char = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`{|}~".contains(&c);
+        if bytes.get(i + word.len()).is_some_and(|&c| token_char(c)) {
+            return false;
+        }
+        let before = bytes[..i]
+            .iter()
+            .rev()
+            .take(256)
+            .find(|&&c| !c.is_ascii_whitespace() && c != b'"' && c != b'\\');
+        // A long run of skipped characters: counted, to be safe.
+        match before {
+            Some(c) => matches!(c, b'/' | b')'),
+            None => i > 0,
+        }
+    }
+
+    /// The same bytes with every message or digest subtype made into
+    /// another (`rfc822` to `xfc822`): parsed so, nothing is read as an
+    /// attached message, and the parts that would be stand out.
+    fn neutralized(bytes: &[u8]) -> Cow<'_, [u8]> {
+        let mut out: Option<Vec<u8>> = None;
+        for i in 0..bytes.len() {
+            let found = match bytes[i] | 0x20 {
+                b'r' | b'g' => message_subtype_at(bytes, i),
+                b'd' => subtype_at(bytes, i, b"digest"),
+                _ => false,
+            };
+            if found {
+                out.get_or_insert_with(|| bytes.to_vec())[i] = b'x';
+            }
+        }
+        out.map_or(Cow::Borrowed(bytes), Cow::Owned)
+    }
+
+    /// An attached message found in a parse of neutralized bytes.
+    enum Attached {
+        /// Read in place: its own structure starts at `start`; `boundary`
+        /// is the enclosing multipart's, which ends it.
+        Inline {
+            start: usize,
+            boundary: Option<Vec<u8>>,
+        },
+        /// Base64 or quoted-printable, its body `start..end`.
+        Encoded {
+            start: usize,
+            end: usize,
+            encoding: Encoding,
+        },
+        /// Base64 or quoted-printable, the first part of an inline message
+        /// inside a multipart: its body runs to the multipart's boundary.
+        EncodedUntil {
+            start: usize,
+            boundary: Vec<u8>,
+            encoding: Encoding,
+        },
+    }
+
+    /// Finds the attached messages the parser would read in `bytes` (whose
+    /// first part, if inside a multipart, ends at `boundary`), and counts
+    /// what the encoded ones hold, as the parser would decode them.
+    fn attached(
+        bytes: &[u8],
+        boundary: Option<&[u8]>,
+        encoded_levels: usize,
+        census: &mut Census,
+    ) -> Result<(), String> {
+        census.spend(bytes.len())?;
+        let counts = Counts::of(bytes);
+        if !counts.may_hold_encoded_messages() {
+            // Inline attached messages are in these bytes, counted already.
+            return Ok(());
+        }
+        census.spend(bytes.len())?;
+        // Parsing these bytes may search for boundaries as long as the
+        // real parse would: the census gets as much again, no more.
+        census.scan_budget = census
+            .scan_budget
+            .checked_sub(counts.scanned)
+            .ok_or("message has attached messages nested in too many ways to read")?;
+        let found = {
+            let neutral = neutralized(bytes);
+            match MessageParser::default().parse(neutral.as_ref()) {
+                Some(message) => attached_in(&message, bytes, boundary),
+                None => Vec::new(),
+            }
+        };
+        for attached_message in found {
+            match attached_message {
+                Attached::Inline { start, boundary } => {
+                    let rest = bytes.get(start..).unwrap_or_default();
+                    attached(rest, boundary.as_deref(), encoded_levels, census)?;
+                }
+                _ if encoded_levels == 0 => {}
+                Attached::Encoded {
+                    start,
+                    end,
+                    encoding,
+                } => {
+                    let body = bytes.get(start..end).unwrap_or_default();
+                    decoded(body, encoding, encoded_levels, census)?;
+                }
+                Attached::EncodedUntil {
+                    start,
+                    boundary,
+                    encoding,
+                } => {
+                    let rest = bytes.get(start..).unwrap_or_default();
+                    if let Some(end) = body_end(rest, &boundary, encoding) {
+                        decoded(&rest[..end], encoding, encoded_levels, census)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes an encoded attached message's body as the parser would,
+    /// counts it, and looks inside it in turn.
+    fn decoded(
+        body: &[u8],
+        encoding: Encoding,
+        encoded_levels: usize,
+        census: &mut Census,
+    ) -> Result<(), String> {
+        census.spend(body.len())?;
+        let name = match encoding {
+            Encoding::Base64 => "base64",
+            Encoding::QuotedPrintable => "quoted-printable",
+            Encoding::None => return Ok(()),
+        };
+        let mut wrapped = format!(
+            "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: {name}\r\n\r\n"
+        )
+        .into_bytes();
+        wrapped.extend_from_slice(body);
+        let contents = match MessageParser::default().parse(&wrapped) {
+            Some(message) => match message.parts.first() {
+                Some(part) if !part.is_encoding_problem => part.contents().to_vec(),
+                _ => return Ok(()),
+            },
+            None => return Ok(()),
+        };
+        drop(wrapped);
+        census.add(&Counts::of(&contents))?;
+        attached(&contents, None, encoded_levels - 1, census)
+    }
+
+    /// Where the body of an encoded first part ends when its enclosing
+    /// multipart's boundary ends it: base64 only at the first `--`, which
+    /// must begin the boundary; quoted-printable at the boundary's first
+    /// `--`. `None` when the parser would find the body broken.
+    fn body_end(rest: &[u8], boundary: &[u8], encoding: Encoding) -> Option<usize> {
+        match encoding {
+            Encoding::Base64 => rest
+                .windows(2)
+                .position(|w| w == b"--".as_slice())
+                .filter(|&i| rest.get(i + 2..).is_some_and(|r| r.starts_with(boundary))),
+            // A linear search: a boundary may be long and full of dashes.
+            _ => regex::bytes::Regex::new(&format!(
+                "--{}",
+                regex::escape(&String::from_utf8_lossy(boundary))
+            ))
+            .ok()?
+            .find(rest)
+            .map(|m| m.start()),
+        }
+    }
+
+    /// The attached messages of one parse of neutralized bytes: the parts
+    /// whose type was `message/rfc822` or `message/global`, or that are a
+    /// digest's parts without a type.
+    fn attached_in(
+        message: &Message<'_>,
+        original: &[u8],
+        boundary: Option<&[u8]>,
+    ) -> Vec<Attached> {
+        let mut parent = vec![None; message.parts.len()];
+        for (id, part) in message.parts.iter().enumerate() {
+            if let PartType::Multipart(children) = &part.body {
+                for &child in children {
+                    if let Some(slot) = parent.get_mut(child as usize) {
+                        *slot = Some(id);
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        for (id, part) in message.parts.iter().enumerate() {
+            let parent_part = parent[id].and_then(|p| message.parts.get(p));
+            let is_message = match part.content_type() {
+                Some(ct) => {
+                    ct.ctype().eq_ignore_ascii_case("message")
+                        && ct.subtype().is_some_and(|s| {
+                            s.eq_ignore_ascii_case("xfc822") || s.eq_ignore_ascii_case("xlobal")
+                        })
+                }
+                None => parent_part
+                    .and_then(|p| p.content_type())
+                    .and_then(|ct| ct.subtype())
+                    .is_some_and(|s| s.eq_ignore_ascii_case("xigest")),
+            };
+            if !is_message {
+                continue;
+            }
+            // The boundary that ends this part: its multipart's, read from
+            // the original bytes (a boundary may contain what was changed),
+            // or, for the first part, the one it was given.
+            let enclosing = match parent_part {
+                Some(p) => original_boundary(p, original),
+                None => boundary.map(<[u8]>::to_vec),
+            };
+            let start = part.offset_body as usize;
+            // From the header: a body the parser could not decode here
+            // (a first part cut off from its boundary) is marked unencoded.
+            let encoding = match part.content_transfer_encoding() {
+                Some(e) if e.eq_ignore_ascii_case("base64") => Encoding::Base64,
+                Some(e) if e.eq_ignore_ascii_case("quoted-printable") => Encoding::QuotedPrintable,
+                _ => Encoding::None,
+            };
+            match encoding {
+                Encoding::None => found.push(Attached::Inline {
+                    start,
+                    boundary: enclosing,
+                }),
+                encoding => match (parent_part, enclosing) {
+                    (None, Some(boundary)) => found.push(Attached::EncodedUntil {
+                        start,
+                        boundary,
+                        encoding,
+                    }),
+                    _ if part.is_encoding_problem => {}
+                    _ => found.push(Attached::Encoded {
+                        start,
+                        end: part.offset_end as usize,
+                        encoding,
+                    }),
+                },
+            }
+        }
+        found
+    }
+
+    /// A multipart's boundary as its header in the original bytes gives it.
+    fn original_boundary(part: &MessagePart<'_>, original: &[u8]) -> Option<Vec<u8>> {
+        // The last Content-Type, as the parser takes it.
+        let header = part
+            .headers
+            .iter()
+            .rev()
+            .find(|h| h.name == HeaderName::ContentType)?;
+        let value = original.get(header.offset_start as usize..header.offset_end as usize)?;
+        let mut text = b"Content-Type:".to_vec();
+        text.extend_from_slice(value);
+        let headers = MessageParser::default().parse_headers(&text)?;
+        let boundary = headers.content_type()?.attribute("boundary")?;
+        Some(boundary.as_bytes().to_vec())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,5 +1124,331 @@ mod tests {
             "First part second part"
         );
         assert!(!reading.values.contains_key(&Field::CurrentLocation));
+    }
+
+    fn analysed(raw: &[u8]) -> Analysis {
+        let (config, _) = crate::config::Config::embedded().expect("embedded config");
+        let ctx = Context {
+            authorities: &config.authorities,
+            receiving_authority: None,
+            today: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+            max_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+        };
+        analyse(raw, &ctx)
+    }
+
+    /// On a thread with the 2 MiB stack tokio gives its workers: an
+    /// overflow there aborts the daemon, which no panic guard catches.
+    fn analysed_on_small_stack(raw: Vec<u8>) -> Analysis {
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || analysed(&raw))
+            .expect("thread")
+            .join()
+            .expect("no panic")
+    }
+
+    const HEAD: &str = "From: Jo <jo@justice.gov.uk>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+        Subject: Referral\r\nMessage-ID: <x@justice.gov.uk>\r\nMIME-Version: 1.0\r\n";
+    const FORM: &str = "DUTY TO REFER REFERRAL\r\nFull name: Hidden Person\r\n\
+        Date of birth: 14/07/1988\r\nPrison number: A1234BC\r\nConsent to referral: Yes\r\n";
+
+    fn nested_multiparts(levels: usize) -> Vec<u8> {
+        let mut raw = HEAD.to_string();
+        for i in 0..levels {
+            raw += &format!("Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n");
+        }
+        raw += &format!("Content-Type: text/plain\r\n\r\n{FORM}");
+        for i in (0..levels).rev() {
+            raw += &format!("\r\n--b{i}--\r\n");
+        }
+        raw.into_bytes()
+    }
+
+    /// One multipart holding `leaves` text parts: `leaves + 1` parts.
+    fn many_parts(leaves: usize) -> Vec<u8> {
+        let mut raw = format!(
+            "{HEAD}Content-Type: multipart/mixed; boundary=\"p\"\r\n\r\n--p\r\nContent-Type: text/plain\r\n\r\n{FORM}"
+        );
+        for i in 1..leaves {
+            raw += &format!("\r\n--p\r\nContent-Type: text/plain\r\n\r\npart {i}");
+        }
+        raw += "\r\n--p--\r\n";
+        raw.into_bytes()
+    }
+
+    /// Messages attached one inside another, `levels` deep, the form in
+    /// the innermost.
+    fn nested_messages(levels: usize) -> String {
+        let mut raw = String::from("From: a@justice.gov.uk\r\nSubject: fw\r\n");
+        for _ in 0..levels {
+            raw += "Content-Type: message/rfc822\r\n\r\nFrom: a@justice.gov.uk\r\n";
+        }
+        raw + &format!("Content-Type: text/plain\r\n\r\n{FORM}")
+    }
+
+    fn base64(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for (n, chunk) in bytes.chunks(3).enumerate() {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for k in 0..4 {
+                out.push(if k <= chunk.len() {
+                    char::from(ALPHABET[((v >> (18 - 6 * k)) & 63) as usize])
+                } else {
+                    '='
+                });
+            }
+            if n % 19 == 18 {
+                out.push_str("\r\n");
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_message_with_too_many_parts_is_not_read() {
+        let analysis = analysed(&many_parts(10_000));
+        assert_eq!(
+            analysis.problem.as_deref(),
+            Some("message has 10001 MIME parts, over the limit of 1000")
+        );
+        assert_eq!(analysis.kind, Kind::Other);
+        assert!(analysis.referral.is_none());
+        // At the limit (999 texts and their multipart), it is read.
+        let analysis = analysed(&many_parts(MAX_MIME_PARTS - 1));
+        assert_eq!(analysis.problem, None);
+        assert_eq!(analysis.kind, Kind::Referral);
+    }
+
+    #[test]
+    fn a_referral_hidden_deep_in_multiparts_is_not_read() {
+        let analysis = analysed_on_small_stack(nested_multiparts(5000));
+        let problem = analysis.problem.expect("a problem");
+        assert!(
+            problem
+                .contains("message has MIME parts nested 5000 levels deep, over the limit of 30"),
+            "{problem}"
+        );
+        assert!(analysis.referral.is_none());
+        let analysis = analysed(&nested_multiparts(MAX_MIME_DEPTH));
+        assert_eq!(analysis.problem, None);
+        assert_eq!(analysis.kind, Kind::Referral);
+    }
+
+    #[test]
+    fn messages_attached_thousands_deep_neither_crash_nor_are_read() {
+        // In place (message/rfc822, 7bit), once bare and once inside a
+        // multipart, then base64 and quoted-printable encoded, which the
+        // parser decodes and reads itself: every one would overflow the
+        // stack while being parsed or freed.
+        let inner = nested_messages(5000);
+        let bare = format!("{HEAD}Content-Type: message/rfc822\r\n\r\n{inner}");
+        let in_multipart = format!(
+            "{HEAD}Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\n\
+             Content-Type: message/rfc822\r\n\r\n{inner}\r\n--m--\r\n"
+        );
+        let encoded = format!(
+            "{HEAD}Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\n\
+             Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--m--\r\n",
+            base64(inner.as_bytes())
+        );
+        let quoted = format!(
+            "{HEAD}Content-Type: message/rfc822\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{}",
+            inner.replace("message/rfc822", "=6Dessage/=72fc822")
+        );
+        // An attached message whose own first part is an encoded message:
+        // its body ends at the enclosing multipart's boundary.
+        let inside_inline = format!(
+            "{HEAD}Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\n\
+             Content-Type: message/rfc822\r\n\r\nFrom: b@justice.gov.uk\r\n\
+             Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--m--\r\n",
+            base64(inner.as_bytes())
+        );
+        // Spellings of the type the parser reads as message/rfc822 too.
+        let spellings = [
+            "message/\\rfc822",
+            "message/\"RFC822\"",
+            "message/(x) rfc822 (y)",
+        ];
+        for spelling in spellings {
+            let sample = format!("Content-Type: {spelling}\r\n\r\nFrom: a@b.c\r\n\r\nhi\r\n");
+            let parsed = MessageParser::default()
+                .parse(sample.as_bytes())
+                .expect("parsed");
+            assert!(
+                matches!(parsed.parts[0].body, PartType::Message(_)),
+                "{spelling} is not read as an attached message"
+            );
+        }
+        let spelt = |spelling: &str| bare.replace("message/rfc822", spelling);
+        // The encoding as an encoded word, which the parser decodes.
+        let worded = encoded.replace(
+            "Content-Transfer-Encoding: base64",
+            "Content-Transfer-Encoding: =?us-ascii?q?base64?=",
+        );
+        for (what, raw) in [
+            ("encoding in an encoded word", worded),
+            ("backslashed", spelt(spellings[0])),
+            ("quoted", spelt(spellings[1])),
+            ("commented", spelt(spellings[2])),
+            ("bare", bare.clone()),
+            ("in a multipart", in_multipart),
+            ("base64", encoded),
+            ("quoted-printable", quoted),
+            ("inside an attached message", inside_inline),
+        ] {
+            let analysis = analysed_on_small_stack(raw.into_bytes());
+            let problem = analysis.problem.unwrap_or_default();
+            assert!(
+                problem.contains("attached messages, over the limit of 100"),
+                "{what}: {problem}"
+            );
+            assert!(analysis.referral.is_none(), "{what}");
+        }
+    }
+
+    #[test]
+    fn millions_of_tiny_parts_are_counted_before_they_are_parsed() {
+        let mut raw = format!("{HEAD}Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n");
+        raw += &"--b\r\n\r\nx\r\n".repeat(300_000);
+        let analysis = analysed(raw.as_bytes());
+        assert_eq!(
+            analysis.problem.as_deref(),
+            Some("message has up to 300001 MIME parts, over the limit of 1000")
+        );
+    }
+
+    #[test]
+    fn ordinary_forwards_and_attachments_are_still_read() {
+        // A referral forwarded as an attachment, itself carrying a base64
+        // PDF and a forwarded message of its own, with dashes and the word
+        // boundary in its text.
+        let pdf = base64(&[0x25; 3000]);
+        let forwarded = format!(
+            "From: Jo <jo@justice.gov.uk>\r\nSubject: Referral\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"inner\"\r\n\r\n--inner\r\n\
+             Content-Type: text/plain\r\n\r\n{FORM}Local connection: lives by the borough boundary\r\n\
+             -----Original Message-----\r\n--inner\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{pdf}\r\n--inner\r\n\
+             Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--inner--\r\n",
+            base64(b"From: x@justice.gov.uk\r\nSubject: older\r\n\r\nolder text\r\n")
+        );
+        let raw = format!(
+            "{HEAD}Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n--outer\r\n\
+             Content-Type: text/plain\r\n\r\nPlease see the referral attached.\r\n--outer\r\n\
+             Content-Type: message/rfc822\r\n\r\n{forwarded}\r\n--outer--\r\n"
+        );
+        let analysis = analysed(raw.as_bytes());
+        assert_eq!(analysis.problem, None);
+        assert_eq!(analysis.kind, Kind::Referral);
+    }
+
+    const MICROSOFT: &str = "spf=fail (sender IP is 203.0.113.7)\r\n smtp.mailfrom=justice.gov.uk; dkim=none (message not signed)\r\n \
+        header.d=none;dmarc=fail action=quarantine\r\n header.from=justice.gov.uk;compauth=fail reason=000";
+    const GOOGLE: &str = "mx.google.com;\r\n       dkim=fail header.i=@justice.gov.uk header.s=s1 header.b=abc;\r\n       \
+        spf=fail (google.com: domain of jo@justice.gov.uk does not designate 203.0.113.7 as permitted sender) smtp.mailfrom=jo@justice.gov.uk;\r\n       \
+        dmarc=fail (p=REJECT sp=REJECT dis=REJECT) header.from=justice.gov.uk";
+
+    #[test]
+    fn authentication_results_as_microsoft_and_google_write_them() {
+        let microsoft = Authentication::parse(MICROSOFT);
+        assert_eq!(
+            microsoft,
+            Authentication {
+                checked_by: None,
+                spf: Some("fail".into()),
+                dkim: vec!["none".into()],
+                dmarc: Some("fail".into()),
+            }
+        );
+        assert_eq!(
+            microsoft.failed_checks().as_deref(),
+            Some("the sender could not be authenticated: SPF fail, DKIM none, DMARC fail")
+        );
+        let google = Authentication::parse(GOOGLE);
+        assert_eq!(google.checked_by.as_deref(), Some("mx.google.com"));
+        assert_eq!(
+            google.failed_checks().as_deref(),
+            Some("the sender could not be authenticated: SPF fail, DKIM fail, DMARC fail (checked by mx.google.com)")
+        );
+    }
+
+    #[test]
+    fn a_pass_a_softfail_or_a_best_guess_is_not_a_forgery() {
+        for value in [
+            // Everything passed.
+            "mx.google.com; dkim=pass header.i=@justice.gov.uk; spf=pass (google.com: domain of \
+             jo@justice.gov.uk designates 198.51.100.1 as permitted sender) smtp.mailfrom=jo@justice.gov.uk; \
+             dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=justice.gov.uk",
+            // Microsoft's guess for a domain without a DMARC record.
+            "spf=fail (sender IP is 203.0.113.7) smtp.mailfrom=example.org; dkim=none (message not signed) \
+             header.d=none;dmarc=bestguesspass action=none header.from=example.org;compauth=pass reason=109",
+            // SPF only doubtful.
+            "spf=softfail (sender IP is 203.0.113.7) smtp.mailfrom=justice.gov.uk; dkim=none \
+             header.d=none;dmarc=fail action=none header.from=justice.gov.uk",
+            // One DKIM signature of two passed.
+            "mx.example.org; spf=fail smtp.mailfrom=justice.gov.uk; dkim=fail header.d=justice.gov.uk; \
+             dkim=pass header.d=mailer.example; dmarc=fail header.from=justice.gov.uk",
+            // A comment that mentions results is not one.
+            "mx.example.org; spf=pass (not spf=fail); dkim=none; dmarc=fail (was dmarc=pass)",
+            "mx.example.org; none",
+        ] {
+            let read = Authentication::parse(value);
+            assert_eq!(read.failed_checks(), None, "{value}: {read:?}");
+        }
+        let odd = Authentication::parse("<b>x</b>; spf=fail; dkim=none; dmarc=fail");
+        assert_eq!(odd.checked_by, None);
+        assert_eq!(
+            odd.failed_checks().as_deref(),
+            Some("the sender could not be authenticated: SPF fail, DKIM none, DMARC fail")
+        );
+        let versioned =
+            Authentication::parse("mx.example.org 1; spf=fail; dkim/1=fail; dmarc=FAIL");
+        assert_eq!(versioned.checked_by.as_deref(), Some("mx.example.org"));
+        assert!(versioned.failed_checks().is_some(), "{versioned:?}");
+    }
+
+    #[test]
+    fn only_the_topmost_authentication_results_counts() {
+        let header = |value: &str| format!("Authentication-Results: {value}\r\n");
+        let pass = "mx.lha.example; spf=pass smtp.mailfrom=justice.gov.uk; dkim=pass; dmarc=pass";
+        // The receiving server's pass above a forged failure: authenticated.
+        let raw = format!(
+            "{}{}{HEAD}Content-Type: text/plain\r\n\r\n{FORM}",
+            header(pass),
+            header(GOOGLE)
+        );
+        let analysis = analysed(raw.as_bytes());
+        assert_eq!(
+            analysis
+                .authentication
+                .as_ref()
+                .and_then(|a| a.failed_checks()),
+            None
+        );
+        // The receiving server's failure above a pass the sender wrote.
+        let raw = format!(
+            "{}{}{HEAD}Content-Type: text/plain\r\n\r\n{FORM}",
+            header(MICROSOFT),
+            header(pass)
+        );
+        let analysis = analysed(raw.as_bytes());
+        assert!(analysis
+            .authentication
+            .as_ref()
+            .and_then(|a| a.failed_checks())
+            .is_some());
+        // Headers of an attached message are not the message's.
+        let raw = format!(
+            "{HEAD}Content-Type: message/rfc822\r\n\r\n{}From: a@justice.gov.uk\r\n\r\nhello\r\n",
+            header(MICROSOFT)
+        );
+        assert_eq!(analysed(raw.as_bytes()).authentication, None);
     }
 }

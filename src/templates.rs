@@ -36,12 +36,22 @@
 //! | `blank_form` | the text of `templates/blank-form.txt` |
 //! | `sender` | the address a quarantined message came from (`quarantine_notice`) |
 //! | `reason` | why it was set aside (`quarantine_notice`) |
+//! | `deadline` | `{id, commitment, what, due, owed_by, working_days_overdue}`: the protocol deadline a follow-up is about (`reminder`, `chase`, `escalation`; null otherwise). `id` and `commitment` are the protocol rule's (`lead_officer`, `10`; a commitment may be words, as in Kent's), `what` its description, `due` the date in words, `owed_by` `authority` or `referrer`, `working_days_overdue` a number, 0 when not yet overdue |
+//! | `step` | `{kind, number, on}`: this follow-up (`reminder`, `chase`, `escalation`; null otherwise). `kind` is `reminder`, `chase` or `escalation`, `number` counts the chases (1 for the others), `on` the date sent, in words |
+//! | `history` | `[{what, on, to}]`: the earlier follow-ups of the same deadline, oldest first (`what` is `Reminder`, `Chase 1` or `Escalation`; `to` the name it was addressed to). Always a list: empty when there were none, and for the other purposes |
+//! | `addressee` | the name of the person a `reminder`, `chase`, `escalation` or `lead_changed` is addressed to (the operational lead for a chase, the dispute-resolution contact or the next level for an escalation), or null to write to the team: `Dear colleagues` |
+//! | `lead` | `{side, name, email, phone, previous_name}`: the new named lead of a case (`lead_changed`; null otherwise). `side` `authority` means the council's lead officer changed and the mail goes to the referrer's side; `referrer` means the probation or prison lead changed and the mail goes to the council. `phone` and `previous_name` may be null |
 //!
-//! Mail to referrers (`acknowledgement`, `incomplete`, `no_consent`,
-//! `blank_form`) is rendered from the first keys only: `fields`,
+//! Mail that does not show the person's details (every purpose but
+//! `notice` and `quarantine_notice`: see [`Purpose::shows_person_details`])
+//! is read outside the housing team, by referrers, senior managers and
+//! whoever is chased. It is rendered from every key but four: `fields`,
 //! `urgent_reasons`, `sender` and `reason` are taken out before rendering,
-//! because they can describe the person (health, risk, rough sleeping). A
-//! referrer's template that uses them fails [`Templates::check`].
+//! because they can describe the person (health, risk, rough sleeping), and
+//! such a template that uses them fails [`Templates::check`]. The keys it
+//! keeps carry nothing about the person referred: the follow-ups and
+//! `lead_changed` give only the case reference, the dates and the officers'
+//! names.
 
 use handlebars::{
     html_escape, no_escape, Context, Handlebars, Helper, HelperDef, HelperResult, JsonTruthy,
@@ -105,13 +115,17 @@ macro_rules! embedded {
 }
 
 /// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
-const EMBEDDED: [(Purpose, [&str; 3]); 6] = embedded![
+const EMBEDDED: [(Purpose, [&str; 3]); 10] = embedded![
     Acknowledgement => "acknowledgement",
     Incomplete => "incomplete",
     NoConsent => "no_consent",
     BlankForm => "blank_form",
     Notice => "notice",
     QuarantineNotice => "quarantine_notice",
+    Reminder => "reminder",
+    Chase => "chase",
+    Escalation => "escalation",
+    LeadChanged => "lead_changed",
 ];
 
 /// A rendered mail.
@@ -452,9 +466,11 @@ fn is_short_code(name: &str) -> bool {
     crate::core::case_ref::ShortCode::parse(name).is_ok()
 }
 
-/// The keys of the data contract a mail to a referrer is given. The others
-/// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person.
-const REFERRER_KEYS: [&str; 10] = [
+/// The keys of the data contract given to mail that does not show the
+/// person's details (to referrers, follow-ups, lead changes). The others
+/// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
+/// these carry nothing about the person referred.
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 15] = [
     "case_ref",
     "authority",
     "received",
@@ -465,20 +481,26 @@ const REFERRER_KEYS: [&str; 10] = [
     "missing",
     "invalid",
     "blank_form",
+    "deadline",
+    "step",
+    "history",
+    "addressee",
+    "lead",
 ];
 
-/// Keys of the contract withheld from referrers, to explain the error when
-/// a referrer's template uses one.
+/// Keys of the contract withheld from mail that does not show the person's
+/// details, to explain the error when such a template uses one.
 const WITHHELD_KEYS: [&str; 4] = ["fields", "urgent_reasons", "sender", "reason"];
 
-/// The data as `purpose` may see it: mail to referrers gets only
-/// [`REFERRER_KEYS`], whatever the caller passed.
+/// The data as `purpose` may see it: mail that does not show the person's
+/// details gets only [`KEYS_WITHOUT_PERSON_DETAILS`], whatever the caller
+/// passed.
 fn visible_data(purpose: Purpose, data: &Value) -> Cow<'_, Value> {
     match data {
-        Value::Object(map) if purpose.for_referrer() => {
+        Value::Object(map) if !purpose.shows_person_details() => {
             let kept: Map<String, Value> = map
                 .iter()
-                .filter(|(k, _)| REFERRER_KEYS.contains(&k.as_str()))
+                .filter(|(k, _)| KEYS_WITHOUT_PERSON_DETAILS.contains(&k.as_str()))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             Cow::Owned(Value::Object(kept))
@@ -510,8 +532,11 @@ fn render_message(purpose: Purpose, e: &RenderError) -> String {
             let withheld = path
                 .split(['.', '/', '[', ']'])
                 .any(|segment| WITHHELD_KEYS.contains(&segment));
-            if purpose.for_referrer() && withheld {
-                format!("`{path}` is not given to mail to referrers: it can describe the person")
+            if !purpose.shows_person_details() && withheld {
+                format!(
+                    "`{path}` is not given to mail to referrers, nor to any mail but notice \
+                     and quarantine_notice: it can describe the person"
+                )
             } else {
                 format!("`{path}` is not in the data (templates are strict: see sample_data)")
             }
@@ -567,12 +592,71 @@ impl HelperDef for StrictIf {
 pub fn sample_data(purpose: Purpose) -> Value {
     let has_case = !matches!(purpose, Purpose::BlankForm | Purpose::QuarantineNotice);
     let outcome = match purpose {
-        Purpose::Acknowledgement => json!("complete"),
+        Purpose::Acknowledgement
+        | Purpose::Reminder
+        | Purpose::Chase
+        | Purpose::Escalation
+        | Purpose::LeadChanged => json!("complete"),
         Purpose::Incomplete | Purpose::Notice => json!("incomplete"),
         Purpose::NoConsent => json!("no_consent"),
         Purpose::BlankForm | Purpose::QuarantineNotice => Value::Null,
     };
     let field = |label: &str, value: &str| json!({ "label": label, "value": value });
+    // The follow-ups of the lead officer deadline (commitment 10 of the
+    // Essex protocol), due Monday 30 November: the reminder on the Friday
+    // before, the first chase the next working day, the escalation the day
+    // after that.
+    let sent = |what: &str, on: &str| json!({ "what": what, "on": on, "to": "Sam Lead" });
+    let reminder = sent("Reminder", "Friday 27 November 2026");
+    let chase = sent("Chase 1", "Tuesday 1 December 2026");
+    let (step, overdue, history) = match purpose {
+        Purpose::Reminder => (
+            json!({ "kind": "reminder", "number": 1, "on": "Friday 27 November 2026" }),
+            0,
+            json!([]),
+        ),
+        Purpose::Chase => (
+            json!({ "kind": "chase", "number": 1, "on": "Tuesday 1 December 2026" }),
+            1,
+            json!([reminder]),
+        ),
+        Purpose::Escalation => (
+            json!({ "kind": "escalation", "number": 1, "on": "Wednesday 2 December 2026" }),
+            2,
+            json!([reminder, chase]),
+        ),
+        _ => (Value::Null, 0, json!([])),
+    };
+    let deadline = if purpose.is_follow_up() {
+        json!({
+            "id": "lead_officer",
+            "commitment": "10",
+            "what": "A substantive response naming the authority's lead officer",
+            "due": "Monday 30 November 2026",
+            "owed_by": "authority",
+            "working_days_overdue": overdue,
+        })
+    } else {
+        Value::Null
+    };
+    let addressee = match purpose {
+        Purpose::Reminder | Purpose::Chase => json!("Sam Lead"),
+        Purpose::Escalation => json!("Chris Senior"),
+        // The council's lead changed: the mail goes to the referrer.
+        Purpose::LeadChanged => json!("Alex Morgan"),
+        _ => Value::Null,
+    };
+    let lead = if purpose == Purpose::LeadChanged {
+        json!({
+            "side": "authority",
+            "name": "Jo Officer",
+            "email": "jo.officer@colchester.gov.uk",
+            "phone": "01206 500000",
+            "previous_name": "Sam Lead",
+        })
+    } else {
+        Value::Null
+    };
     json!({
         "case_ref": if has_case { json!("DTR-COL-2026-00042") } else { Value::Null },
         "authority": {
@@ -624,18 +708,45 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "blank_form": SAMPLE_BLANK_FORM,
         "sender": "someone@example.org",
         "reason": "the sender's domain example.org is not allowed to refer",
+        "deadline": deadline,
+        "step": step,
+        "history": history,
+        "addressee": addressee,
+        "lead": lead,
     })
 }
 
 /// [`sample_data`] with every optional value empty: the other side of each
-/// `{{#if}}` and `{{#each}}`.
+/// `{{#if}}` and `{{#each}}`. The deadline is owed by the referrer, and the
+/// lead that changed is the referrer's, for the other side of the tests on
+/// `owed_by` and `side`.
 fn sparse_data(purpose: Purpose) -> Value {
     let mut data = sample_data(purpose);
     if let Value::Object(map) = &mut data {
         map.insert("referrer_name".into(), Value::Null);
         map.insert("urgent".into(), json!(false));
-        for key in ["deadlines", "urgent_reasons", "missing", "invalid"] {
+        map.insert("addressee".into(), Value::Null);
+        for key in [
+            "deadlines",
+            "urgent_reasons",
+            "missing",
+            "invalid",
+            "history",
+        ] {
             map.insert(key.into(), json!([]));
+        }
+        if let Some(Value::Object(deadline)) = map.get_mut("deadline") {
+            deadline.insert("id".into(), json!("appointments_confirmed"));
+            deadline.insert(
+                "what".into(),
+                json!("Written confirmation of all appointments made for the date of release"),
+            );
+            deadline.insert("owed_by".into(), json!("referrer"));
+        }
+        if let Some(Value::Object(lead)) = map.get_mut("lead") {
+            lead.insert("side".into(), json!("referrer"));
+            lead.insert("phone".into(), Value::Null);
+            lead.insert("previous_name".into(), Value::Null);
         }
         if let Some(Value::Array(fields)) = map.get_mut("fields") {
             for field in fields.iter_mut() {
@@ -739,6 +850,239 @@ mod tests {
             subject(Purpose::QuarantineNotice, false),
             "Message set aside: not answered automatically"
         );
+        let what = "A substantive response naming the authority's lead officer";
+        assert_eq!(
+            subject(Purpose::Reminder, false),
+            format!("[{r}] Reminder: {what} is due on Monday 30 November 2026")
+        );
+        assert_eq!(
+            subject(Purpose::Chase, false),
+            format!("[{r}] Chase 1: {what} was due on Monday 30 November 2026")
+        );
+        assert_eq!(
+            subject(Purpose::Escalation, true),
+            format!("[{r}] Escalation: {what} overdue since Monday 30 November 2026")
+        );
+        assert_eq!(
+            subject(Purpose::LeadChanged, false),
+            format!("[{r}] New lead officer for this referral")
+        );
+    }
+
+    const FOLLOW_UPS_AND_LEAD_CHANGES: [Purpose; 4] = [
+        Purpose::Reminder,
+        Purpose::Chase,
+        Purpose::Escalation,
+        Purpose::LeadChanged,
+    ];
+
+    #[test]
+    fn follow_ups_and_lead_changes_render_with_sample_and_sparse_data() {
+        let templates = embedded();
+        for purpose in FOLLOW_UPS_AND_LEAD_CHANGES {
+            let sample = templates
+                .render(purpose, "COL", &sample_data(purpose))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let sparse = templates
+                .render(purpose, "COL", &sparse_data(purpose))
+                .unwrap_or_else(|e| panic!("{e}"));
+            for mail in [&sample, &sparse] {
+                assert!(mail.text.contains("DTR-COL-2026-00042"), "{purpose}");
+                assert!(mail.html.contains("DTR-COL-2026-00042"), "{purpose}");
+                assert!(mail.html.trim_end().ends_with("</html>"), "{purpose}");
+                assert!(!mail.text.contains("{{"), "{purpose}");
+            }
+            let greeting = |mail: &Rendered| mail.text.lines().next().map(str::to_string);
+            assert_eq!(greeting(&sparse).as_deref(), Some("Dear colleagues,"));
+            assert!(sparse.html.contains(">Dear colleagues,</p>"), "{purpose}");
+            let addressee = sample_data(purpose)["addressee"]
+                .as_str()
+                .expect("an addressee")
+                .to_string();
+            assert_eq!(greeting(&sample), Some(format!("Dear {addressee},")));
+            if purpose.is_follow_up() {
+                for mail in [&sample, &sparse] {
+                    assert!(mail.text.contains("Monday 30 November 2026"), "{purpose}");
+                    assert!(mail
+                        .text
+                        .contains("Received:   Monday 23 November 2026 at 10:15"));
+                    assert!(mail.text.contains("Commitment: 10\n"), "{purpose}");
+                }
+                assert!(
+                    sample.text.contains("Owed by:    Colchester\n"),
+                    "{purpose}"
+                );
+                assert!(
+                    sparse.text.contains("Owed by:    the referrer\n"),
+                    "{purpose}"
+                );
+                // How to record the lead officer, only for that deadline.
+                assert!(sample
+                    .text
+                    .contains("\nLead officer: (name)\nEmail: (email address)\n"));
+                assert!(sample.html.contains("Lead officer: (name)"), "{purpose}");
+                assert!(!sparse.text.contains("Lead officer:"), "{purpose}");
+                assert!(!sparse.html.contains("Lead officer:"), "{purpose}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_reminder_is_before_the_deadline_and_a_chase_counts_working_days() {
+        let templates = embedded();
+        let mail = templates
+            .render(Purpose::Reminder, "COL", &sample_data(Purpose::Reminder))
+            .expect("renders");
+        assert!(mail.text.contains("is due on Monday 30 November 2026"));
+        assert!(one_line(&mail.text).contains("Nothing is overdue yet"));
+        assert!(!mail.text.contains("Overdue"));
+        assert!(mail
+            .text
+            .contains("keeping DTR-COL-2026-00042 in the subject"));
+
+        let mut data = sample_data(Purpose::Chase);
+        let mail = templates
+            .render(Purpose::Chase, "COL", &data)
+            .expect("renders");
+        assert!(mail.text.contains("It is now 1 working day overdue."));
+        assert!(mail.html.contains("1 working day overdue</strong>"));
+        assert_eq!(
+            list_under(&mail.text, "Already sent about this step"),
+            ["Reminder: Friday 27 November 2026, to Sam Lead"]
+        );
+        assert!(one_line(&mail.text).contains("escalated under the protocol's dispute resolution"));
+        data["deadline"]["working_days_overdue"] = json!(3);
+        let mail = templates
+            .render(Purpose::Chase, "COL", &data)
+            .expect("renders");
+        assert!(mail.text.contains("It is now 3 working days overdue."));
+        assert!(mail.text.contains("Overdue:    3 working days\n"));
+
+        let mail = templates
+            .render(Purpose::Chase, "COL", &sparse_data(Purpose::Chase))
+            .expect("renders");
+        assert!(!mail.text.contains("Already sent"));
+        assert!(!mail.html.contains("Already sent"));
+    }
+
+    #[test]
+    fn an_escalation_lists_every_earlier_step_under_annex_c() {
+        let templates = embedded();
+        let mut data = sample_data(Purpose::Escalation);
+        let mail = templates
+            .render(Purpose::Escalation, "COL", &data)
+            .expect("renders");
+        assert_eq!(
+            list_under(&mail.text, "Reminders and chases sent"),
+            [
+                "Reminder: Friday 27 November 2026, to Sam Lead",
+                "Chase 1: Tuesday 1 December 2026, to Sam Lead",
+            ]
+        );
+        assert!(mail.text.starts_with("Dear Chris Senior,\n"));
+        let text = one_line(&mail.text);
+        assert!(text.contains(
+            "not been resolved between the operational leads. Under Annex C of the protocol \
+             (dispute resolution), the matter is now referred to you."
+        ));
+        assert!(mail.text.contains("Overdue:    2 working days\n"));
+        assert!(text.contains(
+            "Sam Lead, the operational lead for Colchester, is copied into this message."
+        ));
+        assert!(mail
+            .html
+            .contains("Annex C of the protocol (dispute resolution)"));
+        assert!(mail
+            .html
+            .contains("Sam Lead, the operational lead for Colchester, is copied"));
+
+        let entries: Vec<Value> = (1..=5)
+            .map(|n| json!({ "what": format!("Chase {n}"), "on": format!("Day {n}"), "to": format!("Officer {n}") }))
+            .collect();
+        data["history"] = Value::Array(entries);
+        let mail = templates
+            .render(Purpose::Escalation, "COL", &data)
+            .expect("renders");
+        let expected: Vec<String> = (1..=5)
+            .map(|n| format!("Chase {n}: Day {n}, to Officer {n}"))
+            .collect();
+        assert_eq!(
+            list_under(&mail.text, "Reminders and chases sent"),
+            expected
+        );
+        for line in &expected {
+            assert!(mail.html.contains(&format!("<li>{line}</li>")), "{line}");
+        }
+
+        let mail = templates
+            .render(
+                Purpose::Escalation,
+                "COL",
+                &sparse_data(Purpose::Escalation),
+            )
+            .expect("renders");
+        assert_eq!(
+            list_under(&mail.text, "Reminders and chases sent"),
+            ["none recorded"]
+        );
+        assert!(mail
+            .text
+            .contains("The referrer is copied into this message."));
+    }
+
+    #[test]
+    fn a_lead_change_names_the_side_and_the_new_lead() {
+        let templates = embedded();
+        let mut data = sample_data(Purpose::LeadChanged);
+        let mail = templates
+            .render(Purpose::LeadChanged, "COL", &data)
+            .expect("renders");
+        assert!(one_line(&mail.text).contains(
+            "The council's lead officer for the Duty to Refer referral DTR-COL-2026-00042 \
+             has changed. The new lead officer at Colchester is:"
+        ));
+        assert!(!mail.text.contains("probation"));
+        assert!(mail.text.contains("Name:      Jo Officer\n"));
+        assert!(mail
+            .text
+            .contains("Email:     jo.officer@colchester.gov.uk\n"));
+        assert!(mail.text.contains("Telephone: 01206 500000\n"));
+        assert!(mail.text.contains("This replaces Sam Lead."));
+        assert!(mail.text.contains("Commitment 11 of the protocol"));
+        assert!(mail.html.contains("The council's lead officer"));
+        assert!(mail.html.contains("<strong>Jo Officer</strong>"));
+        assert!(mail.html.contains("mailto:jo.officer@colchester.gov.uk"));
+        assert!(mail.html.contains(">01206 500000</td>"));
+
+        data["lead"]["side"] = json!("referrer");
+        data["lead"]["name"] = json!("Pat Probation");
+        data["lead"]["email"] = json!("pat.probation@justice.gov.uk");
+        let mail = templates
+            .render(Purpose::LeadChanged, "COL", &data)
+            .expect("renders");
+        assert!(one_line(&mail.text).contains(
+            "The probation or prison lead for the Duty to Refer referral DTR-COL-2026-00042 to Colchester has changed."
+        ));
+        assert!(!mail.text.contains("council's lead officer"));
+        assert!(mail.text.contains("Name:      Pat Probation\n"));
+        assert!(mail
+            .text
+            .contains("Email:     pat.probation@justice.gov.uk\n"));
+        assert!(mail.html.contains("The probation or prison lead"));
+        assert!(mail.html.contains("mailto:pat.probation@justice.gov.uk"));
+
+        // No telephone and no previous lead: neither line.
+        let mail = templates
+            .render(
+                Purpose::LeadChanged,
+                "COL",
+                &sparse_data(Purpose::LeadChanged),
+            )
+            .expect("renders");
+        assert!(mail.text.contains("Name:      Jo Officer\n"));
+        assert!(!mail.text.contains("Telephone"));
+        assert!(!mail.html.contains("Telephone"));
+        assert!(!mail.text.contains("This replaces"));
     }
 
     #[test]
@@ -955,15 +1299,21 @@ mod tests {
     fn referrers_never_see_the_persons_details() {
         let templates = embedded();
         let secret = "Diagnosed with a condition only the council may read";
-        for purpose in [
-            Purpose::Acknowledgement,
-            Purpose::Incomplete,
-            Purpose::NoConsent,
-            Purpose::BlankForm,
-        ] {
+        let outside: Vec<Purpose> = Purpose::ALL
+            .into_iter()
+            .filter(|p| !p.shows_person_details())
+            .collect();
+        // Chases and escalations above all: read by senior managers.
+        for purpose in [Purpose::Chase, Purpose::Escalation] {
+            assert!(outside.contains(&purpose), "{purpose}");
+        }
+        assert_eq!(outside.len(), 8);
+        for purpose in outside {
             let mut data = sample_data(purpose);
             data["fields"] = json!([{ "label": "Physical health", "value": secret }]);
             data["urgent_reasons"] = json!([secret]);
+            data["sender"] = json!(secret);
+            data["reason"] = json!(secret);
             let mail = templates.render(purpose, "COL", &data).expect("renders");
             for part in [&mail.subject, &mail.text, &mail.html] {
                 assert!(!part.contains(secret), "{purpose}");
@@ -991,6 +1341,36 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(
             errors[0].contains("`fields` is not given to mail to referrers"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_chase_or_escalation_override_cannot_use_the_persons_details() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        write(
+            dir.path(),
+            "escalation.txt.hbs",
+            "{{#each fields}}{{label}}: {{value}}{{/each}}",
+        );
+        write(
+            dir.path(),
+            "COL/chase.html.hbs",
+            "<p>{{urgent_reasons.[0]}}</p>",
+        );
+        let templates = Templates::load(Some(dir.path())).expect("loads");
+        let errors = errors_of(&templates, &["COL"]);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("escalation mail") && e.contains("`fields` is not given")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("chase mail for COL") && e.contains("`urgent_reasons")),
             "{errors:?}"
         );
     }

@@ -60,7 +60,8 @@ fn ingest_then_cases_case_due_and_outbox() {
     let (ok, text) = gateway(&database, &["due", "--now", "2099-01-05"]);
     assert!(ok, "{text}");
     assert!(
-        text.contains("RED") && text.contains("Acknowledge receipt of the referral (9)"),
+        text.contains("RED")
+            && text.contains("Acknowledge receipt of the referral (9; rule acknowledge)"),
         "{text}"
     );
     assert!(text.contains("2 open deadline(s)"), "{text}");
@@ -106,4 +107,104 @@ fn check_config_lists_the_annex_a_warnings_and_fails_on_errors() {
         text.contains("gateway.protocol") && text.contains("norfolk"),
         "{text}"
     );
+}
+
+#[test]
+fn a_person_records_the_response_a_pause_a_deadline_met_and_the_closure() {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let complete =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/referrals/complete-referral.eml");
+    let (ok, text) = gateway(
+        &database,
+        &[
+            "ingest",
+            "--mailbox",
+            "colchester",
+            &complete.to_string_lossy(),
+        ],
+    );
+    assert!(ok, "{text}");
+    let reference = text
+        .split_whitespace()
+        .find(|w| w.starts_with("DTR-COL-"))
+        .expect("a reference")
+        .to_string();
+    let lead_officer_open = |database: &str| {
+        let (ok, text) = gateway(database, &["due", "--now", "2099-01-05"]);
+        assert!(ok, "{text}");
+        text.contains("rule lead_officer")
+    };
+    assert!(lead_officer_open(&database));
+
+    // A lead that names no one, a phone without a lead, an unknown rule, an
+    // unknown case: refused, saying why.
+    let (ok, text) = gateway(&database, &["case", &reference, "respond", "--lead", "  "]);
+    assert!(!ok && text.contains("names no one"), "{text}");
+    let (ok, text) = gateway(
+        &database,
+        &["case", &reference, "respond", "--phone", "01206 500000"],
+    );
+    assert!(!ok && text.contains("--phone goes with --lead"), "{text}");
+    let (ok, text) = gateway(&database, &["case", &reference, "met", "no_such_rule"]);
+    assert!(!ok && text.contains("acknowledge"), "{text}");
+    let (ok, text) = gateway(
+        &database,
+        &[
+            "case",
+            "DTR-COL-2026-99999",
+            "pause",
+            "--until",
+            "2027-01-04",
+        ],
+    );
+    assert!(!ok && text.contains("no case DTR-COL-2026-99999"), "{text}");
+
+    let (ok, text) = gateway(
+        &database,
+        &[
+            "case",
+            &reference,
+            "respond",
+            "--lead",
+            "Ayesha Khan <ayesha.khan@colchester.gov.uk>",
+            "--phone",
+            "01206 282000",
+        ],
+    );
+    assert!(ok && text.contains("response is recorded"), "{text}");
+    assert!(!lead_officer_open(&database), "the lead officer is named");
+    let (ok, text) = gateway(&database, &["case", &reference]);
+    assert!(
+        ok && text.contains("lead_officer_named") && text.contains("Ayesha Khan"),
+        "{text}"
+    );
+
+    let (ok, text) = gateway(
+        &database,
+        &["case", &reference, "pause", "--until", "2027-01-04"],
+    );
+    assert!(ok && text.contains("Monday 4 January 2027"), "{text}");
+    let (ok, text) = gateway(&database, &["case", &reference, "met", "acknowledge"]);
+    assert!(ok && text.contains("is met"), "{text}");
+    let (ok, text) = gateway(&database, &["due", "--now", "2099-01-05"]);
+    assert!(ok && text.contains("0 open deadline(s)"), "{text}");
+
+    // A sweep on a weekday morning long after: nothing owed, nothing queued.
+    let (ok, text) = gateway(&database, &["sweep", "--now", "2099-01-05T10:00:00Z"]);
+    assert!(ok && text.contains("0 mail(s) queued"), "{text}");
+
+    let (ok, text) = gateway(
+        &database,
+        &[
+            "case",
+            &reference,
+            "close",
+            "--outcome",
+            "prevention duty accepted",
+        ],
+    );
+    assert!(ok, "{text}");
+    let (ok, text) = gateway(&database, &["cases", "--open"]);
+    assert!(ok && text.contains("0 case(s)"), "{text}");
 }

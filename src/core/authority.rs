@@ -25,6 +25,29 @@ pub struct Authority {
     pub inbox: EmailAddress,
     pub operational_lead: Contact,
     pub dispute_contact: Contact,
+    /// Where escalations go when the dispute-resolution contact is the
+    /// operational lead (Annex A names the same person at six authorities).
+    #[serde(default)]
+    pub next_level: Option<Contact>,
+}
+
+impl Authority {
+    /// Annex A gives the operational lead as the dispute-resolution contact
+    /// too, by address or by name (Colchester: one person, two addresses).
+    pub fn dispute_contact_is_lead(&self) -> bool {
+        let (lead, dispute) = (&self.operational_lead, &self.dispute_contact);
+        lead.email == dispute.email || lead.name.trim().eq_ignore_ascii_case(dispute.name.trim())
+    }
+
+    /// Addresses that speak for the authority: its inbox and its contacts'
+    /// domains. A reply from one of them is the authority's answer.
+    pub fn speaks_for(&self, address: &EmailAddress) -> bool {
+        let domain = address.domain();
+        std::iter::once(&self.inbox)
+            .chain([&self.operational_lead.email, &self.dispute_contact.email])
+            .chain(self.next_level.iter().map(|c| &c.email))
+            .any(|a| a.domain() == domain)
+    }
 }
 
 /// Every authority of the deployment.
@@ -119,6 +142,7 @@ mod tests {
                 name: "Senior".into(),
                 email: email("senior@colchester.gov.uk"),
             },
+            next_level: None,
         }
     }
 

@@ -15,16 +15,28 @@ pub enum Purpose {
     Notice,
     /// To the authority: a message set aside for a person.
     QuarantineNotice,
+    /// To whoever owes a deadline: it falls on the next working day.
+    Reminder,
+    /// To the operational lead (or the referrer): a deadline has passed.
+    Chase,
+    /// To the dispute-resolution contact: a deadline is still unmet.
+    Escalation,
+    /// To the other side: a case's named lead officer has changed.
+    LeadChanged,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 6] = [
+    pub const ALL: [Purpose; 10] = [
         Purpose::Acknowledgement,
         Purpose::Incomplete,
         Purpose::NoConsent,
         Purpose::BlankForm,
         Purpose::Notice,
         Purpose::QuarantineNotice,
+        Purpose::Reminder,
+        Purpose::Chase,
+        Purpose::Escalation,
+        Purpose::LeadChanged,
     ];
 
     /// The templates' file stem and the outbox's `purpose`.
@@ -36,6 +48,10 @@ impl Purpose {
             Purpose::BlankForm => "blank_form",
             Purpose::Notice => "notice",
             Purpose::QuarantineNotice => "quarantine_notice",
+            Purpose::Reminder => "reminder",
+            Purpose::Chase => "chase",
+            Purpose::Escalation => "escalation",
+            Purpose::LeadChanged => "lead_changed",
         }
     }
 
@@ -43,15 +59,19 @@ impl Purpose {
         Purpose::ALL.into_iter().find(|p| p.name() == name)
     }
 
-    /// Is this mail read outside the authority? Such mail never sees the
-    /// person's details.
-    pub fn for_referrer(self) -> bool {
+    /// Does this mail carry the person's details (health, risk)? Only the
+    /// authority's own notices do. Everything else is read outside the
+    /// authority or by people who need only the case reference and the
+    /// dates: referrers, senior managers, whoever is chased.
+    pub fn shows_person_details(self) -> bool {
+        matches!(self, Purpose::Notice | Purpose::QuarantineNotice)
+    }
+
+    /// Mail the deadline sweep writes, rather than an answer to a message.
+    pub fn is_follow_up(self) -> bool {
         matches!(
             self,
-            Purpose::Acknowledgement
-                | Purpose::Incomplete
-                | Purpose::NoConsent
-                | Purpose::BlankForm
+            Purpose::Reminder | Purpose::Chase | Purpose::Escalation
         )
     }
 }

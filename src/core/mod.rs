@@ -12,3 +12,6 @@ pub mod form;
 pub mod mail;
 pub mod protocol;
 pub mod referral;
+pub mod reply;
+pub mod report;
+pub mod sweep;

@@ -164,14 +164,14 @@ impl Protocol {
     pub fn open_deadlines(
         &self,
         facts: &CaseFacts,
-        met: impl Fn(Satisfier) -> bool,
+        met: impl Fn(&Rule) -> bool,
         calendar: &Calendar,
         today: NaiveDate,
     ) -> Vec<OpenDeadline<'_>> {
         let mut open: Vec<OpenDeadline<'_>> = self
             .rules
             .iter()
-            .filter(|r| r.applies(facts) && !met(r.satisfied_by))
+            .filter(|r| r.applies(facts) && !met(r))
             .filter_map(|rule| {
                 let due = rule.due(facts, calendar)?;
                 Some(OpenDeadline {
@@ -430,7 +430,7 @@ mod tests {
         );
         let open = essex.open_deadlines(
             &f,
-            |s| s == Satisfier::Acknowledgement,
+            |r| r.satisfied_by == Satisfier::Acknowledgement,
             &cal,
             d(2026, 11, 27),
         );

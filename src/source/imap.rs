@@ -56,7 +56,13 @@ pub enum ImapError {
     #[error("cannot open folder {folder}: {message}")]
     Folder { folder: String, message: String },
     #[error("IMAP: {0}")]
-    Protocol(#[from] async_imap::error::Error),
+    Protocol(async_imap::error::Error),
+    /// What the server sent is not shown: it may be a message, with a name
+    /// and a date of birth in it.
+    #[error("the server's answer is not valid IMAP (not shown here: it may hold a message)")]
+    Garbled,
+    #[error("the server sent message UID {uid} without its content; it will be asked again")]
+    NoBody { uid: u32 },
     #[error(transparent)]
     Intake(#[from] IntakeError),
 }
@@ -83,7 +89,22 @@ where
 
 impl From<std::io::Error> for ImapError {
     fn from(e: std::io::Error) -> Self {
-        ImapError::Protocol(async_imap::error::Error::Io(e))
+        ImapError::from(async_imap::error::Error::Io(e))
+    }
+}
+
+impl From<async_imap::error::Error> for ImapError {
+    fn from(e: async_imap::error::Error) -> Self {
+        use async_imap::error::{Error, ParseError};
+        match e {
+            // The parser's errors carry what the server sent, which may be a
+            // message: none of it goes into the log or the status.
+            Error::Io(io) if io.to_string().contains(" during parsing of ") => ImapError::Garbled,
+            Error::Parse(
+                ParseError::Invalid(_) | ParseError::Unexpected(_) | ParseError::DataNotUtf8(..),
+            ) => ImapError::Garbled,
+            other => ImapError::Protocol(other),
+        }
     }
 }
 
@@ -255,7 +276,7 @@ async fn within_login(
         Ok(Ok(session)) => Ok(Ok(session)),
         Ok(Err((async_imap::error::Error::No(message), _)))
         | Ok(Err((async_imap::error::Error::Bad(message), _))) => Ok(Err(message)),
-        Ok(Err((other, _))) => Err(ImapError::Protocol(other)),
+        Ok(Err((other, _))) => Err(ImapError::from(other)),
     }
 }
 
@@ -420,9 +441,10 @@ async fn fetch_new(
             let Some(uid) = fetch.uid.filter(|&uid| uid > last) else {
                 continue;
             };
+            // Never step over a message: the position moves past every UID
+            // recorded after it, so skipping it would lose it for good.
             let Some(raw) = fetch.body() else {
-                tracing::warn!(mailbox = %feed.mailbox.name, folder = feed.folder, uid, "message without a body");
-                continue;
+                return Err(ImapError::NoBody { uid });
             };
             let received_at = fetch
                 .internal_date()

@@ -142,43 +142,7 @@ impl MailServers {
 
     /// Delivers a message through Postfix over SMTP.
     pub fn send(&self, from: &str, to: &str, raw: &[u8]) {
-        let port = self.port("DTR_SMTP_PORT");
-        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to Postfix");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .expect("timeout");
-        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-        let mut writer = stream;
-        let expect = |code: &str, reader: &mut BufReader<TcpStream>| loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).expect("SMTP reply");
-            assert!(line.starts_with(code), "SMTP: expected {code}, got {line}");
-            if line.as_bytes().get(3) != Some(&b'-') {
-                break;
-            }
-        };
-        expect("220", &mut reader);
-        for (command, code) in [
-            ("EHLO test.invalid".to_string(), "250"),
-            (format!("MAIL FROM:<{from}>"), "250"),
-            (format!("RCPT TO:<{to}>"), "250"),
-            ("DATA".to_string(), "354"),
-        ] {
-            write!(writer, "{command}\r\n").expect("write");
-            expect(code, &mut reader);
-        }
-        let text = String::from_utf8_lossy(raw).replace("\r\n", "\n");
-        for line in text.split('\n') {
-            let line = if line.starts_with('.') {
-                format!(".{line}")
-            } else {
-                line.to_string()
-            };
-            write!(writer, "{line}\r\n").expect("write");
-        }
-        write!(writer, ".\r\n").expect("write");
-        expect("250", &mut reader);
-        write!(writer, "QUIT\r\n").expect("write");
+        send_to_all(from, &[to], raw);
     }
 }
 
@@ -343,4 +307,61 @@ pub async fn wait_idle(store: &dtr_gateway::store::Store, mailbox: &str, limit: 
     })
     .await
     .is_some()
+}
+
+/// Delivers one message through Postfix to several envelope recipients
+/// (To and Cc alike), in one SMTP transaction.
+pub fn send_to_all(from: &str, recipients: &[&str], raw: &[u8]) {
+    let port = mail_servers().port("DTR_SMTP_PORT");
+    let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to Postfix");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut writer = stream;
+    let expect = |code: &str, reader: &mut BufReader<TcpStream>| loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("SMTP reply");
+        assert!(line.starts_with(code), "SMTP: expected {code}, got {line}");
+        if line.as_bytes().get(3) != Some(&b'-') {
+            break;
+        }
+    };
+    expect("220", &mut reader);
+    let mut commands = vec![
+        ("EHLO test.invalid".to_string(), "250"),
+        (format!("MAIL FROM:<{from}>"), "250"),
+    ];
+    commands.extend(
+        recipients
+            .iter()
+            .map(|to| (format!("RCPT TO:<{to}>"), "250")),
+    );
+    commands.push(("DATA".to_string(), "354"));
+    for (command, code) in commands {
+        write!(writer, "{command}\r\n").expect("write");
+        expect(code, &mut reader);
+    }
+    let text = String::from_utf8_lossy(raw).replace("\r\n", "\n");
+    for line in text.split('\n') {
+        let line = if line.starts_with('.') {
+            format!(".{line}")
+        } else {
+            line.to_string()
+        };
+        write!(writer, "{line}\r\n").expect("write");
+    }
+    write!(writer, ".\r\n").expect("write");
+    expect("250", &mut reader);
+    write!(writer, "QUIT\r\n").expect("write");
+}
+
+/// How many messages a user's folder holds (`doveadm mailbox status`).
+pub fn mailbox_count(user: &str, folder: &str) -> usize {
+    let status = mail_servers().doveadm(&["mailbox", "status", "-u", user, "messages", folder]);
+    status
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("messages="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("doveadm mailbox status for {user}/{folder}: {status}"))
 }

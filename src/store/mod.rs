@@ -16,6 +16,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
+mod deadlines;
+mod report;
+pub use deadlines::{CaseContacts, DeadlineCase, DoneStep, FollowUp, LeadUpdate};
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database URL `{url}` is not usable: {message}")]
@@ -132,11 +136,16 @@ impl Store {
             }
         }
         let in_memory = url.contains(":memory:");
-        let pool = SqlitePoolOptions::new()
+        let mut pool_options = SqlitePoolOptions::new()
             // An in-memory database lives in one connection.
-            .max_connections(if in_memory { 1 } else { 4 })
-            .connect_with(options)
-            .await?;
+            .max_connections(if in_memory { 1 } else { 4 });
+        if !in_memory {
+            pool_options = pool_options
+                .test_before_acquire(true)
+                .before_acquire(|conn, _| Box::pin(async move { Ok(reusable(conn)) }))
+                .after_connect(|conn, _| Box::pin(writable(conn)));
+        }
+        let pool = pool_options.connect_with(options).await?;
         // Two processes starting at once on a new file race to create the
         // schema (SQLite has no migration lock); the loser finds it done on
         // a second look.
@@ -252,7 +261,9 @@ impl Store {
                     None,
                 )
             }
-            Disposition::AttachToCase { case_ref, event } => {
+            Disposition::AttachToCase {
+                case_ref, event, ..
+            } => {
                 let reference = case_ref.to_string();
                 let row = sqlx::query("SELECT id FROM cases WHERE reference = ?")
                     .bind(&reference)
@@ -321,6 +332,24 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .get(0);
+        if let (
+            Some(case_id),
+            Disposition::AttachToCase {
+                update: Some(update),
+                ..
+            },
+        ) = (case_id, disposition)
+        {
+            deadlines::apply_lead_update(
+                &mut tx,
+                case_id,
+                update,
+                facts.received_at,
+                Some(message_row),
+                "answer in the case's thread",
+            )
+            .await?;
+        }
         if let (Some(case_id), Some((kind, detail))) = (case_id, event) {
             sqlx::query(
                 "INSERT INTO events (case_id, at, kind, message_id, detail) VALUES (?, ?, ?, ?, ?)",
@@ -364,7 +393,7 @@ impl Store {
                 &mut tx,
                 QueueContext {
                     case: case_id.zip(case_ref.as_ref()),
-                    cause: message_row,
+                    cause: Some(message_row),
                     authority: &authority,
                     in_reply_to,
                     outgoing,
@@ -642,7 +671,7 @@ impl Store {
         .await?;
         // An incomplete reply acknowledges receipt too (commitment 9).
         sqlx::query(
-            "UPDATE cases SET acknowledged_at = COALESCE(acknowledged_at, ?) WHERE id = \
+            "UPDATE cases SET acknowledged_at = COALESCE(acknowledged_at, ?), follow_up_on = NULL WHERE id = \
              (SELECT case_id FROM outbox WHERE id = ? AND purpose IN ('acknowledgement', 'incomplete'))",
         )
         .bind(at)
@@ -754,36 +783,6 @@ impl Store {
         })
     }
 
-    /// Open cases with what the protocol's rules need to date them.
-    pub async fn open_case_deadlines(
-        &self,
-        authority: Option<&str>,
-    ) -> Result<Vec<CaseDeadlineFacts>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT reference, authority, referral_type, custody_status, received_at, acknowledged_at, \
-             lead_named_at, expected_release_date FROM cases \
-             WHERE status IN ('open', 'incomplete') AND (?1 IS NULL OR authority = ?1) ORDER BY id",
-        )
-        .bind(authority)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| CaseDeadlineFacts {
-                reference: r.get("reference"),
-                authority: r.get("authority"),
-                facts: crate::core::protocol::CaseFacts {
-                    referral_type: from_enum_text(r.get("referral_type")),
-                    custody_status: from_enum_text(r.get("custody_status")),
-                    received_at: r.get("received_at"),
-                    acknowledged_at: r.get("acknowledged_at"),
-                    release_date: r.get("expected_release_date"),
-                },
-                lead_named: r.get::<Option<DateTime<Utc>>, _>("lead_named_at").is_some(),
-            })
-            .collect())
-    }
-
     /// The pool, for tests that look at rows directly.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -817,15 +816,6 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
-}
-
-/// An open case, for `dtr-gateway due`.
-#[derive(Clone, Debug)]
-pub struct CaseDeadlineFacts {
-    pub reference: String,
-    pub authority: String,
-    pub facts: crate::core::protocol::CaseFacts,
-    pub lead_named: bool,
 }
 
 /// One watched folder, for `dtr-gateway status`.
@@ -903,7 +893,8 @@ fn summary(row: &sqlx::sqlite::SqliteRow) -> CaseSummary {
 
 struct QueueContext<'a> {
     case: Option<(i64, &'a CaseRef)>,
-    cause: i64,
+    /// The message that caused it; none for the sweep's follow-ups.
+    cause: Option<i64>,
     authority: &'a str,
     in_reply_to: Option<&'a str>,
     outgoing: &'a Outgoing,
@@ -919,9 +910,12 @@ async fn queue_answer(
     answer: &Answer,
 ) -> Result<Option<i64>, StoreError> {
     let purpose = answer.purpose.name();
-    let key = match (ctx.case, answer.once_per_case) {
-        (Some((_, reference)), true) => format!("{reference}:{purpose}:0"),
-        _ => format!("message:{}:{purpose}", ctx.cause),
+    let key = match (ctx.case, &answer.step, answer.once_per_case, ctx.cause) {
+        (Some((_, reference)), Some(step), _, _) => format!("{reference}:{step}"),
+        (Some((_, reference)), None, true, _) => format!("{reference}:{purpose}:0"),
+        (_, _, _, Some(cause)) => format!("message:{cause}:{purpose}"),
+        // Neither a case nor a message: nothing to key it by, so no mail.
+        (_, _, _, None) => return Ok(None),
     };
     let hour_ago = ctx.now - chrono::Duration::hours(1);
     let mut withheld = Vec::new();
@@ -1189,7 +1183,7 @@ async fn merge_into_case(
         "incomplete"
     };
     sqlx::query(
-        "UPDATE cases SET referral = ?, missing = ?, status = ?, urgent = MAX(urgent, ?), \
+        "UPDATE cases SET referral = ?, missing = ?, status = ?, urgent = MAX(urgent, ?), follow_up_on = NULL, \
          prison_number = COALESCE(?, prison_number), crn = COALESCE(?, crn), \
          expected_release_date = COALESCE(?, expected_release_date), \
          custody_status = COALESCE(?, custody_status), \
@@ -1213,6 +1207,37 @@ async fn merge_into_case(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Whether an idle connection of the pool may be used again. A COMMIT that
+/// failed (disk full, I/O error) can leave SQLite rolled back while sqlx
+/// still counts the transaction open, and every later BEGIN on that
+/// connection is refused: it is closed, and another opened instead. (The
+/// pool pings first, so a rollback still queued by a dropped transaction has
+/// been done.)
+fn reusable(conn: &sqlx::SqliteConnection) -> bool {
+    !sqlx::Connection::is_in_transaction(conn)
+}
+
+/// Refuses a new connection that cannot write. SQLite opens a file (or its
+/// WAL) that cannot be written at that moment (a read-only mount, an
+/// immutable file) read-only without a word, and such a connection would
+/// refuse every write even after the file is writable again. A passive
+/// checkpoint, which waits for no one, fails only then.
+async fn writable(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    let probe = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+        .execute(&mut *conn)
+        .await;
+    match probe {
+        Err(sqlx::Error::Database(e))
+            if e.code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .is_some_and(|c| c & 0xff == 8) =>
+        {
+            Err(sqlx::Error::Database(e))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Moves an IMAP folder's position past this message, in the message's

@@ -1,0 +1,682 @@
+//! The outcomes report for the protocol's governance meetings (commitment
+//! 23): per authority and quarter, counts and rates only, never a person.
+//! Pure: the cases come in as values, the tables go out as text.
+
+use super::address::{DomainPattern, EmailAddress};
+use super::calendar::Calendar;
+use super::field::normalise_label;
+use super::referral::ReferralType;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Who referred, in the categories of the national homelessness statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgencyCategory {
+    AdultSecureEstate,
+    YouthSecureEstate,
+    Probation,
+    HospitalUrgentCare,
+    MentalHealthInpatient,
+    JobcentrePlus,
+    AdultSocialServices,
+    ChildrensSocialServices,
+    SecretaryOfStateForDefence,
+    Other,
+}
+
+impl AgencyCategory {
+    pub const ALL: [AgencyCategory; 10] = [
+        AgencyCategory::AdultSecureEstate,
+        AgencyCategory::YouthSecureEstate,
+        AgencyCategory::Probation,
+        AgencyCategory::HospitalUrgentCare,
+        AgencyCategory::MentalHealthInpatient,
+        AgencyCategory::JobcentrePlus,
+        AgencyCategory::AdultSocialServices,
+        AgencyCategory::ChildrensSocialServices,
+        AgencyCategory::SecretaryOfStateForDefence,
+        AgencyCategory::Other,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AgencyCategory::AdultSecureEstate => "Adult secure estate (prison)",
+            AgencyCategory::YouthSecureEstate => "Youth secure estate",
+            AgencyCategory::Probation => "Probation",
+            AgencyCategory::HospitalUrgentCare => "Hospital and urgent care",
+            AgencyCategory::MentalHealthInpatient => "Mental health in-patient care",
+            AgencyCategory::JobcentrePlus => "Jobcentre Plus",
+            AgencyCategory::AdultSocialServices => "Adult social services",
+            AgencyCategory::ChildrensSocialServices => "Children's social services",
+            AgencyCategory::SecretaryOfStateForDefence => "Secretary of State for Defence",
+            AgencyCategory::Other => "Other",
+        }
+    }
+}
+
+/// The mapping from what a referral says of its agency to a category
+/// (`config/agencies.toml`): the first rule that matches.
+#[derive(Clone, Debug, Default)]
+pub struct AgencyMap(Vec<AgencyRule>);
+
+#[derive(Clone, Debug)]
+struct AgencyRule {
+    category: AgencyCategory,
+    /// Normalised, padded with spaces for whole-word search.
+    words: Vec<String>,
+    domains: Vec<DomainPattern>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AgencyMapError {
+    #[error("{0}")]
+    Toml(String),
+    #[error("rule[{index}].domains: {message}")]
+    Domain { index: usize, message: String },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMap {
+    #[serde(default)]
+    rule: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    category: AgencyCategory,
+    #[serde(default)]
+    words: Vec<String>,
+    #[serde(default)]
+    domains: Vec<String>,
+}
+
+impl AgencyMap {
+    pub fn from_toml(text: &str) -> Result<AgencyMap, AgencyMapError> {
+        let raw: RawMap = toml::from_str(text)
+            .map_err(|e| AgencyMapError::Toml(e.message().trim().to_string()))?;
+        let mut rules = Vec::new();
+        for (index, r) in raw.rule.into_iter().enumerate() {
+            let domains = r
+                .domains
+                .iter()
+                .map(|d| DomainPattern::parse(d))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| AgencyMapError::Domain {
+                    index,
+                    message: e.to_string(),
+                })?;
+            rules.push(AgencyRule {
+                category: r.category,
+                words: r
+                    .words
+                    .iter()
+                    .map(|w| format!(" {} ", normalise_label(w)))
+                    .collect(),
+                domains,
+            });
+        }
+        Ok(AgencyMap(rules))
+    }
+
+    /// The agency's category: by its name first, then by the referrer's domain.
+    pub fn categorise(
+        &self,
+        agency: Option<&str>,
+        referrer: Option<&EmailAddress>,
+    ) -> AgencyCategory {
+        let text = agency.map(|a| format!(" {} ", normalise_label(a)));
+        let domain = referrer.map(EmailAddress::domain);
+        self.0
+            .iter()
+            .find(|rule| {
+                text.as_ref()
+                    .is_some_and(|t| rule.words.iter().any(|w| t.contains(w.as_str())))
+            })
+            .or_else(|| {
+                self.0.iter().find(|rule| {
+                    domain
+                        .as_ref()
+                        .is_some_and(|d| rule.domains.iter().any(|p| p.matches(d)))
+                })
+            })
+            .map_or(AgencyCategory::Other, |rule| rule.category)
+    }
+}
+
+/// A calendar quarter: `2026Q4` is October to December 2026.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quarter {
+    pub year: i32,
+    pub number: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a quarter such as 2026Q4")]
+pub struct NotAQuarter(pub String);
+
+impl std::str::FromStr for Quarter {
+    type Err = NotAQuarter;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || NotAQuarter(text.to_string());
+        let upper = text.trim().to_ascii_uppercase();
+        let (year, number) = upper.split_once('Q').ok_or_else(bad)?;
+        let year: i32 = year.parse().map_err(|_| bad())?;
+        let number: u32 = number.parse().map_err(|_| bad())?;
+        if !(1..=4).contains(&number) || !(2000..=2100).contains(&year) {
+            return Err(bad());
+        }
+        Ok(Quarter { year, number })
+    }
+}
+
+impl fmt::Display for Quarter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}Q{}", self.year, self.number)
+    }
+}
+
+impl Quarter {
+    /// The first day, and the first day after.
+    pub fn days(self) -> (NaiveDate, NaiveDate) {
+        let month = 3 * (self.number - 1) + 1;
+        let first = NaiveDate::from_ymd_opt(self.year, month, 1).unwrap_or_default();
+        let next = if self.number == 4 {
+            NaiveDate::from_ymd_opt(self.year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(self.year, month + 3, 1)
+        }
+        .unwrap_or_default();
+        (first, next)
+    }
+
+    pub fn contains(self, day: NaiveDate) -> bool {
+        let (first, next) = self.days();
+        first <= day && day < next && day.year() == self.year
+    }
+}
+
+/// What the report needs of one case: no name, no date of birth, no health.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportCase {
+    pub authority: String,
+    pub refused: bool,
+    pub referral_type: Option<ReferralType>,
+    pub agency: AgencyCategory,
+    pub urgent: bool,
+    pub received_at: DateTime<Utc>,
+    pub release_date: Option<NaiveDate>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub lead_named_at: Option<DateTime<Utc>>,
+    pub responded_at: Option<DateTime<Utc>>,
+    pub chases: u32,
+    pub escalations: u32,
+    /// The outcome a person recorded when closing the case.
+    pub outcome: Option<String>,
+}
+
+/// One authority's quarter (or every authority's, as the total).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuthorityReport {
+    pub authority: String,
+    /// Accepted referrals (consent given); refusals are counted apart.
+    pub referrals: u32,
+    pub refused: u32,
+    pub by_type: BTreeMap<String, u32>,
+    pub by_agency: BTreeMap<AgencyCategory, u32>,
+    pub acknowledged_in_time: u32,
+    pub lead_named_in_time: u32,
+    pub chases: u32,
+    pub escalations: u32,
+    pub urgent: u32,
+    /// Received with release less than 56 days away.
+    pub under_56_days: u32,
+    /// Received on or after the expected release date.
+    pub late: u32,
+    /// Median working days from receipt to the authority's first response.
+    pub median_response_days: Option<f64>,
+    pub responses: u32,
+    pub outcomes: BTreeMap<String, u32>,
+}
+
+/// The deadlines the report measures against (commitments 9 and 10).
+#[derive(Clone, Copy, Debug)]
+pub struct Targets {
+    pub acknowledge_days: u32,
+    pub lead_named_days: u32,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            acknowledge_days: 3,
+            lead_named_days: 5,
+        }
+    }
+}
+
+/// Per authority, in the order given, then the total of all.
+pub fn build(
+    cases: &[ReportCase],
+    authorities: &[String],
+    calendar: &Calendar,
+    targets: Targets,
+) -> Vec<AuthorityReport> {
+    let mut out: Vec<AuthorityReport> = authorities
+        .iter()
+        .map(|a| {
+            one(
+                a,
+                cases.iter().filter(|c| &c.authority == a),
+                calendar,
+                targets,
+            )
+        })
+        .collect();
+    out.push(one("All", cases.iter(), calendar, targets));
+    out
+}
+
+fn one<'a>(
+    authority: &str,
+    cases: impl Iterator<Item = &'a ReportCase>,
+    calendar: &Calendar,
+    targets: Targets,
+) -> AuthorityReport {
+    let mut r = AuthorityReport {
+        authority: authority.to_string(),
+        ..AuthorityReport::default()
+    };
+    let mut response_days = Vec::new();
+    for case in cases {
+        if case.refused {
+            r.refused += 1;
+            continue;
+        }
+        r.referrals += 1;
+        let kind = match case.referral_type {
+            Some(ReferralType::DutyToRefer) => "duty_to_refer",
+            Some(ReferralType::KeepAccommodation) => "keep_accommodation",
+            None => "not_stated",
+        };
+        *r.by_type.entry(kind.to_string()).or_default() += 1;
+        *r.by_agency.entry(case.agency).or_default() += 1;
+        let start = calendar.start_day(case.received_at);
+        let by = |at: Option<DateTime<Utc>>, days: u32| {
+            at.is_some_and(|t| uk_day(t) <= calendar.add_working_days(start, days))
+        };
+        r.acknowledged_in_time += u32::from(by(case.acknowledged_at, targets.acknowledge_days));
+        r.lead_named_in_time += u32::from(by(case.lead_named_at, targets.lead_named_days));
+        r.chases += case.chases;
+        r.escalations += case.escalations;
+        r.urgent += u32::from(case.urgent);
+        let received = uk_day(case.received_at);
+        if let Some(release) = case.release_date {
+            let days = (release - received).num_days();
+            r.under_56_days += u32::from((0..56).contains(&days));
+            r.late += u32::from(days <= 0);
+        }
+        if let Some(responded) = case.responded_at {
+            response_days.push(
+                calendar
+                    .working_days_between(start, uk_day(responded))
+                    .max(0),
+            );
+            r.responses += 1;
+        }
+        if let Some(outcome) = &case.outcome {
+            *r.outcomes.entry(outcome.clone()).or_default() += 1;
+        }
+    }
+    r.median_response_days = median(&mut response_days);
+    r
+}
+
+fn uk_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::Europe::London).date_naive()
+}
+
+fn median(values: &mut [i64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let mid = values.len() / 2;
+    Some(if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) as f64 / 2.0
+    } else {
+        values[mid] as f64
+    })
+}
+
+fn percent(part: u32, whole: u32) -> String {
+    if whole == 0 {
+        "-".into()
+    } else {
+        format!("{:.0}%", f64::from(part) * 100.0 / f64::from(whole))
+    }
+}
+
+/// The rows of the report: one line per measure, one column per authority.
+fn rows(reports: &[AuthorityReport]) -> Vec<(String, Vec<String>)> {
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    let mut add = |name: &str, f: &dyn Fn(&AuthorityReport) -> String| {
+        rows.push((name.to_string(), reports.iter().map(f).collect()));
+    };
+    add("Referrals accepted", &|r| r.referrals.to_string());
+    add("Refused (no consent)", &|r| r.refused.to_string());
+    add("Duty to Refer", &|r| {
+        r.by_type
+            .get("duty_to_refer")
+            .copied()
+            .unwrap_or(0)
+            .to_string()
+    });
+    add("Help to keep accommodation", &|r| {
+        r.by_type
+            .get("keep_accommodation")
+            .copied()
+            .unwrap_or(0)
+            .to_string()
+    });
+    for category in AgencyCategory::ALL {
+        add(&format!("From: {}", category.label()), &move |r| {
+            r.by_agency.get(&category).copied().unwrap_or(0).to_string()
+        });
+    }
+    add("Acknowledged within 3 working days", &|r| {
+        r.acknowledged_in_time.to_string()
+    });
+    add("Acknowledged within 3 working days (%)", &|r| {
+        percent(r.acknowledged_in_time, r.referrals)
+    });
+    add("Lead officer named within 5 working days", &|r| {
+        r.lead_named_in_time.to_string()
+    });
+    add("Lead officer named within 5 working days (%)", &|r| {
+        percent(r.lead_named_in_time, r.referrals)
+    });
+    add("Median working days to the authority's response", &|r| {
+        r.median_response_days
+            .map_or("-".into(), |m| format!("{m:.1}"))
+    });
+    add("Chases", &|r| r.chases.to_string());
+    add("Escalations", &|r| r.escalations.to_string());
+    add("Urgent", &|r| r.urgent.to_string());
+    add("Under 56 days to release when received", &|r| {
+        r.under_56_days.to_string()
+    });
+    add("Late (received on or after the release date)", &|r| {
+        r.late.to_string()
+    });
+    let mut outcomes: Vec<&String> = reports.iter().flat_map(|r| r.outcomes.keys()).collect();
+    outcomes.sort();
+    outcomes.dedup();
+    for outcome in outcomes {
+        let name = format!("Closed: {outcome}");
+        rows.push((
+            name,
+            reports
+                .iter()
+                .map(|r| r.outcomes.get(outcome).copied().unwrap_or(0).to_string())
+                .collect(),
+        ));
+    }
+    rows
+}
+
+/// A Markdown table, measures down and authorities across.
+pub fn markdown(title: &str, reports: &[AuthorityReport]) -> String {
+    let mut out = format!("# {title}\n\n| Measure |");
+    for r in reports {
+        out.push_str(&format!(" {} |", r.authority));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---:|".repeat(reports.len()));
+    out.push('\n');
+    for (name, cells) in rows(reports) {
+        out.push_str(&format!("| {} |", name.replace('|', "/")));
+        for cell in cells {
+            out.push_str(&format!(" {} |", cell.replace('|', "/")));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// CSV: a header of authorities, a line per measure.
+pub fn csv(reports: &[AuthorityReport]) -> String {
+    let field = |text: &str| {
+        if text.contains([',', '"', '\n']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = String::from("measure");
+    for r in reports {
+        out.push(',');
+        out.push_str(&field(&r.authority));
+    }
+    out.push('\n');
+    for (name, cells) in rows(reports) {
+        out.push_str(&field(&name));
+        for cell in cells {
+            out.push(',');
+            out.push_str(&field(&cell));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::calendar::{holidays_from_govuk_json, DEFAULT_CUTOFF};
+    use chrono::TimeZone;
+
+    const AGENCIES: &str = include_str!("../../config/agencies.toml");
+
+    fn calendar() -> Calendar {
+        let holidays = holidays_from_govuk_json(include_str!("../../config/bank-holidays.json"))
+            .expect("shipped holidays");
+        Calendar::new(holidays, DEFAULT_CUTOFF)
+    }
+
+    fn at(m: u32, d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, m, d, h, 0, 0)
+            .single()
+            .expect("time")
+    }
+
+    fn case(authority: &str, received: DateTime<Utc>) -> ReportCase {
+        ReportCase {
+            authority: authority.into(),
+            refused: false,
+            referral_type: Some(ReferralType::DutyToRefer),
+            agency: AgencyCategory::AdultSecureEstate,
+            urgent: false,
+            received_at: received,
+            release_date: None,
+            acknowledged_at: None,
+            lead_named_at: None,
+            responded_at: None,
+            chases: 0,
+            escalations: 0,
+            outcome: None,
+        }
+    }
+
+    #[test]
+    fn agencies_fall_into_the_national_categories() {
+        let map = AgencyMap::from_toml(AGENCIES).expect("shipped map");
+        let address = |a: &str| EmailAddress::parse(a).ok();
+        let cases = [
+            ("HMP Chelmsford", None, AgencyCategory::AdultSecureEstate),
+            (
+                "HMP/YOI Chelmsford",
+                None,
+                AgencyCategory::AdultSecureEstate,
+            ),
+            (
+                "Medway Secure Training Centre",
+                None,
+                AgencyCategory::YouthSecureEstate,
+            ),
+            (
+                "The Probation Service, Essex North",
+                None,
+                AgencyCategory::Probation,
+            ),
+            (
+                "Broomfield Hospital A&E",
+                None,
+                AgencyCategory::HospitalUrgentCare,
+            ),
+            (
+                "The Linden Centre mental health ward",
+                None,
+                AgencyCategory::MentalHealthInpatient,
+            ),
+            (
+                "Colchester Jobcentre Plus",
+                None,
+                AgencyCategory::JobcentrePlus,
+            ),
+            (
+                "Essex Children's Social Care",
+                None,
+                AgencyCategory::ChildrensSocialServices,
+            ),
+            (
+                "Adult Social Care, Essex County Council",
+                None,
+                AgencyCategory::AdultSocialServices,
+            ),
+            (
+                "Army Welfare Service",
+                None,
+                AgencyCategory::SecretaryOfStateForDefence,
+            ),
+            (
+                "",
+                address("nurse@nhs.net"),
+                AgencyCategory::HospitalUrgentCare,
+            ),
+            (
+                "Team",
+                address("work.coach@dwp.gov.uk"),
+                AgencyCategory::JobcentrePlus,
+            ),
+            (
+                "Citizens Advice",
+                address("adviser@citizensadvice.org.uk"),
+                AgencyCategory::Other,
+            ),
+        ];
+        for (agency, referrer, expected) in cases {
+            assert_eq!(
+                map.categorise(Some(agency), referrer.as_ref()),
+                expected,
+                "{agency}"
+            );
+        }
+        // Whole words: "commission" is not "com", "comprison" not "prison".
+        assert_eq!(
+            map.categorise(Some("Care Quality Commission"), None),
+            AgencyCategory::Other
+        );
+        assert!(AgencyMap::from_toml("[[rule]]\ncategory = \"nowhere\"\n").is_err());
+    }
+
+    #[test]
+    fn quarters() {
+        let q: Quarter = "2026q4".parse().expect("quarter");
+        assert_eq!(q.to_string(), "2026Q4");
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).expect("date");
+        assert!(q.contains(d(10, 1)) && q.contains(d(12, 31)) && !q.contains(d(9, 30)));
+        for bad in ["2026", "2026Q5", "Q4", "26Q1x"] {
+            assert!(bad.parse::<Quarter>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hand_worked_quarter() {
+        let cal = calendar();
+        // Monday 23 November 2026, 10:00: acknowledge by Thursday 26, lead by Monday 30.
+        let mut a = case("COL", at(11, 23, 10));
+        a.acknowledged_at = Some(at(11, 23, 10));
+        a.lead_named_at = Some(at(11, 30, 15));
+        a.responded_at = Some(at(11, 25, 9));
+        a.release_date = NaiveDate::from_ymd_opt(2026, 12, 20);
+        a.urgent = true;
+        a.outcome = Some("prevention duty accepted".into());
+        // Late on both: acknowledged Friday 27, lead named Tuesday 1 December.
+        let mut b = case("COL", at(11, 23, 10));
+        b.acknowledged_at = Some(at(11, 27, 9));
+        b.lead_named_at = Some(at(12, 1, 9));
+        b.responded_at = Some(at(12, 1, 9));
+        b.chases = 2;
+        b.escalations = 1;
+        b.release_date = NaiveDate::from_ymd_opt(2026, 11, 20);
+        b.referral_type = Some(ReferralType::KeepAccommodation);
+        b.agency = AgencyCategory::Probation;
+        // Received Friday 27 at 17:30: counts from Monday 30; response
+        // Wednesday 2 December is 2 working days.
+        let mut c = case("BAS", at(11, 27, 17));
+        c.received_at = Utc
+            .with_ymd_and_hms(2026, 11, 27, 17, 30, 0)
+            .single()
+            .expect("t");
+        c.responded_at = Some(at(12, 2, 11));
+        c.acknowledged_at = Some(at(12, 2, 11));
+        let mut refused = case("COL", at(11, 24, 10));
+        refused.refused = true;
+        let reports = build(
+            &[a, b, c, refused],
+            &["COL".into(), "BAS".into()],
+            &cal,
+            Targets::default(),
+        );
+        let col = &reports[0];
+        assert_eq!((col.referrals, col.refused), (2, 1));
+        assert_eq!(col.acknowledged_in_time, 1);
+        assert_eq!(col.lead_named_in_time, 1);
+        assert_eq!((col.chases, col.escalations), (2, 1));
+        assert_eq!((col.urgent, col.under_56_days, col.late), (1, 1, 1));
+        // Responses after 2 and 6 working days: median 4.
+        assert_eq!(col.median_response_days, Some(4.0));
+        assert_eq!(col.by_agency[&AgencyCategory::Probation], 1);
+        assert_eq!(col.by_type["keep_accommodation"], 1);
+        let bas = &reports[1];
+        assert_eq!(bas.median_response_days, Some(2.0));
+        assert_eq!(bas.acknowledged_in_time, 1);
+        let all = &reports[2];
+        assert_eq!(
+            (all.authority.as_str(), all.referrals, all.refused),
+            ("All", 3, 1)
+        );
+        assert_eq!(all.median_response_days, Some(2.0));
+
+        let table = markdown("Outcomes 2026Q4", &reports);
+        assert!(
+            table.contains("| Acknowledged within 3 working days (%) | 50% | 100% | 67% |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| Closed: prevention duty accepted | 1 | 0 | 1 |"),
+            "{table}"
+        );
+        let csv = csv(&reports);
+        assert!(csv.starts_with("measure,COL,BAS,All\n"), "{csv}");
+        assert!(
+            csv.contains("Median working days to the authority's response,4.0,2.0,2.0\n"),
+            "{csv}"
+        );
+    }
+}

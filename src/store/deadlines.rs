@@ -1,0 +1,561 @@
+//! The store's side of deadlines: the cases the sweep and `due` read, the
+//! follow-ups the sweep writes, and what people record on a case (an
+//! answer, a lead officer, a pause, a closure, a deadline met by hand).
+
+use super::{from_enum_text, queue_answer, QueueContext, Store, StoreError};
+use crate::config::Outgoing;
+use crate::core::case_ref::CaseRef;
+use crate::core::protocol::CaseFacts;
+use crate::core::reply::NamedLead;
+use crate::core::sweep::Met;
+use crate::intake::Answer;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, Sqlite, Transaction};
+
+/// An open case as the deadline rules see it.
+#[derive(Clone, Debug)]
+pub struct DeadlineCase {
+    pub id: i64,
+    pub reference: String,
+    pub authority: String,
+    pub facts: CaseFacts,
+    pub met: Met,
+    pub paused_until: Option<NaiveDate>,
+    pub referrer_email: Option<String>,
+    pub case_lead_email: Option<String>,
+    /// The follow-ups done, as stored (JSON); read with [`DeadlineCase::done`]
+    /// only for the few cases that have a step due.
+    pub follow_ups: String,
+    /// The next follow-up day as last worked out (`9999-12-31`: none).
+    pub follow_up_on: Option<String>,
+}
+
+/// A follow-up the sweep has done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoneStep {
+    pub key: String,
+    pub on: NaiveDate,
+    /// To whom, by name or address, for the history in later mail.
+    pub to: Option<String>,
+}
+
+impl DeadlineCase {
+    pub fn done(&self) -> Vec<DoneStep> {
+        serde_json::from_str(&self.follow_ups).unwrap_or_default()
+    }
+}
+
+/// A follow-up to record: an event on the case, and a mail when someone can
+/// be written to.
+#[derive(Clone, Debug)]
+pub struct FollowUp {
+    pub step: DoneStep,
+    /// `reminder_queued`, `chase_queued`, `escalation_queued`,
+    /// `escalation_unavailable`, ...
+    pub event: &'static str,
+    pub detail: serde_json::Value,
+    pub mail: Option<Answer>,
+}
+
+/// A change to who leads a case, on either side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LeadUpdate {
+    /// The authority answered; perhaps naming its lead officer.
+    AuthorityAnswered { lead: Option<NamedLead> },
+    /// The probation or prison side named a new case lead.
+    ReferrerLead(NamedLead),
+}
+
+/// Who is on a case, as intake needs to know to judge an answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseContacts {
+    pub authority: String,
+    pub status: String,
+    pub referrer_email: Option<String>,
+    pub case_lead: NamedLead,
+    pub lha_lead: NamedLead,
+}
+
+const DEADLINE_COLUMNS: &str = "id, reference, authority, referral_type, custody_status, \
+    received_at, acknowledged_at, lead_named_at, responded_at, expected_release_date, \
+    paused_until, met_by_hand, referrer_email, case_lead_email, follow_ups, follow_up_on";
+
+/// `follow_up_on` for a case that no follow-up can come to as things stand.
+const NEVER: &str = "9999-12-31";
+
+impl Store {
+    /// Open (and incomplete) cases with what the protocol needs to date and
+    /// follow up their deadlines; one authority's when given.
+    pub async fn deadline_cases(
+        &self,
+        authority: Option<&str>,
+    ) -> Result<Vec<DeadlineCase>, StoreError> {
+        self.deadline_cases_where(authority).await
+    }
+
+    /// The open cases the sweep must read on `day`: those whose next
+    /// follow-up day has come, and those changed since it was worked out.
+    pub async fn cases_to_sweep(&self, day: NaiveDate) -> Result<Vec<DeadlineCase>, StoreError> {
+        // Two index ranges, not an OR the planner would scan every case for.
+        const OPEN: &str = "status IN ('open', 'incomplete')";
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DEADLINE_COLUMNS} FROM cases WHERE {OPEN} AND follow_up_on IS NULL \
+             UNION ALL \
+             SELECT {DEADLINE_COLUMNS} FROM cases WHERE {OPEN} AND follow_up_on <= ?"
+        )))
+        .bind(day)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(deadline_case).collect())
+    }
+
+    async fn deadline_cases_where(
+        &self,
+        authority: Option<&str>,
+    ) -> Result<Vec<DeadlineCase>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DEADLINE_COLUMNS} FROM cases \
+             WHERE status IN ('open', 'incomplete') AND (?1 IS NULL OR authority = ?1) ORDER BY id"
+        )))
+        .bind(authority)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(deadline_case).collect())
+    }
+
+    /// Stores each case's next follow-up day (None: never, as things stand),
+    /// in one statement.
+    pub async fn set_follow_up_days(
+        &self,
+        days: &[(i64, Option<NaiveDate>)],
+    ) -> Result<(), StoreError> {
+        if days.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<serde_json::Value> = days
+            .iter()
+            .map(|(id, on)| {
+                let on = on.map_or_else(|| NEVER.to_string(), |d| d.to_string());
+                serde_json::json!({ "id": id, "on": on })
+            })
+            .collect();
+        sqlx::query(
+            "UPDATE cases SET follow_up_on = json_extract(u.value, '$.on') \
+             FROM json_each(?) AS u WHERE cases.id = json_extract(u.value, '$.id')",
+        )
+        .bind(serde_json::Value::Array(list).to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records the sweep's follow-ups, case by case, in one transaction: each
+    /// step once, however often the sweep runs or however many run. Returns
+    /// the mails queued.
+    pub async fn record_follow_ups(
+        &self,
+        batch: &[(DeadlineCase, Vec<FollowUp>)],
+        outgoing: &Outgoing,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let mut queued = 0;
+        // A few hundred cases a transaction: a sweep catching up on many
+        // never holds the write lock long enough to keep intake waiting.
+        for chunk in batch.chunks(200) {
+            queued += self.record_follow_up_chunk(chunk, outgoing, now).await?;
+        }
+        if queued > 0 {
+            self.outbox_changed.notify_one();
+        }
+        Ok(queued)
+    }
+
+    async fn record_follow_up_chunk(
+        &self,
+        batch: &[(DeadlineCase, Vec<FollowUp>)],
+        outgoing: &Outgoing,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut queued = 0;
+        for (case, follow_ups) in batch {
+            let case_ref: CaseRef = case.reference.parse().map_err(|_| StoreError::Corrupt {
+                reference: case.reference.clone(),
+                message: "not a case reference".into(),
+            })?;
+            // Read again under the write lock: another sweep may have done
+            // some of these since the case was read.
+            let stored: String = sqlx::query_scalar("SELECT follow_ups FROM cases WHERE id = ?")
+                .bind(case.id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let mut done: Vec<DoneStep> = serde_json::from_str(&stored).unwrap_or_default();
+            let before = done.len();
+            for follow_up in follow_ups {
+                if done.iter().any(|d| d.key == follow_up.step.key) {
+                    continue;
+                }
+                done.push(follow_up.step.clone());
+                add_event(&mut tx, case.id, now, follow_up.event, &follow_up.detail).await?;
+                let mail = follow_up.mail.as_slice();
+                queued += queue_for_case(
+                    &mut tx,
+                    (case.id, &case_ref),
+                    &case.authority,
+                    mail,
+                    outgoing,
+                    now,
+                )
+                .await?;
+            }
+            if done.len() > before {
+                sqlx::query("UPDATE cases SET follow_ups = ? WHERE id = ?")
+                    .bind(serde_json::to_string(&done).unwrap_or_else(|_| "[]".into()))
+                    .bind(case.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    /// Who is on a case: for judging an answer in its thread.
+    pub async fn case_contacts(&self, reference: &str) -> Result<Option<CaseContacts>, StoreError> {
+        let row = sqlx::query(
+            "SELECT authority, status, referrer_email, case_lead_name, case_lead_email, case_lead_phone, \
+             lha_lead_name, lha_lead_email, lha_lead_phone FROM cases WHERE reference = ?",
+        )
+        .bind(reference)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| {
+            let lead = |prefix: &str| NamedLead {
+                name: r.get(format!("{prefix}_name").as_str()),
+                email: r
+                    .get::<Option<String>, _>(format!("{prefix}_email").as_str())
+                    .and_then(|e| crate::core::address::EmailAddress::parse(&e).ok()),
+                phone: r
+                    .get::<Option<String>, _>(format!("{prefix}_phone").as_str())
+                    .and_then(|p| crate::core::referral::PhoneNumber::parse(&p)),
+            };
+            CaseContacts {
+                authority: r.get("authority"),
+                status: r.get("status"),
+                referrer_email: r.get("referrer_email"),
+                case_lead: lead("case_lead"),
+                lha_lead: lead("lha_lead"),
+            }
+        }))
+    }
+
+    /// The case of a thread: the first of these Message-IDs that the store
+    /// holds with a case.
+    pub async fn case_of_thread(
+        &self,
+        message_ids: &[String],
+    ) -> Result<Option<CaseRef>, StoreError> {
+        for id in message_ids.iter().rev() {
+            let found: Option<String> = sqlx::query_scalar(
+                "SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id WHERE m.message_id = ? \
+                 UNION ALL SELECT c.reference FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.message_id = ? \
+                 LIMIT 1",
+            )
+            .bind(id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(reference) = found.and_then(|r| r.parse().ok()) {
+                return Ok(Some(reference));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Records by hand what an answer in the thread would: the authority
+    /// answered, naming its lead officer (`case REF respond`).
+    pub async fn record_lead_update(
+        &self,
+        reference: &str,
+        update: &LeadUpdate,
+        answers: &[Answer],
+        outgoing: &Outgoing,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let (case_id, case_ref, authority) = find_case(&mut tx, reference).await?;
+        let now = Utc::now();
+        apply_lead_update(&mut tx, case_id, update, now, None, "recorded by hand").await?;
+        let queued = queue_for_case(
+            &mut tx,
+            (case_id, &case_ref),
+            &authority,
+            answers,
+            outgoing,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        if queued > 0 {
+            self.outbox_changed.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Closes a case with its outcome: its deadlines end.
+    pub async fn close_case(&self, reference: &str, outcome: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let (case_id, _, _) = find_case(&mut tx, reference).await?;
+        let now = Utc::now();
+        sqlx::query(
+            "UPDATE cases SET status = 'closed', closed_at = ?, close_outcome = ? WHERE id = ?",
+        )
+        .bind(now)
+        .bind(outcome)
+        .bind(case_id)
+        .execute(&mut *tx)
+        .await?;
+        add_event(
+            &mut tx,
+            case_id,
+            now,
+            "case_closed",
+            &serde_json::json!({ "outcome": outcome }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// No follow-ups before `until`.
+    pub async fn pause_case(&self, reference: &str, until: NaiveDate) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let (case_id, _, _) = find_case(&mut tx, reference).await?;
+        sqlx::query("UPDATE cases SET paused_until = ?, follow_up_on = NULL WHERE id = ?")
+            .bind(until)
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+        add_event(
+            &mut tx,
+            case_id,
+            Utc::now(),
+            "case_paused",
+            &serde_json::json!({ "until": until }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A deadline met in a way the gateway cannot see (a phone call, a letter).
+    pub async fn mark_met(&self, reference: &str, rule_id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let (case_id, _, _) = find_case(&mut tx, reference).await?;
+        let stored: String = sqlx::query_scalar("SELECT met_by_hand FROM cases WHERE id = ?")
+            .bind(case_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut met: Vec<String> = serde_json::from_str(&stored).unwrap_or_default();
+        if met.iter().any(|m| m == rule_id) {
+            return Ok(false);
+        }
+        met.push(rule_id.to_string());
+        sqlx::query("UPDATE cases SET met_by_hand = ?, follow_up_on = NULL WHERE id = ?")
+            .bind(serde_json::to_string(&met).unwrap_or_else(|_| "[]".into()))
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+        add_event(
+            &mut tx,
+            case_id,
+            Utc::now(),
+            "deadline_met",
+            &serde_json::json!({ "rule": rule_id, "by": "recorded by hand" }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+fn deadline_case(r: &sqlx::sqlite::SqliteRow) -> DeadlineCase {
+    let by_hand: Vec<String> =
+        serde_json::from_str(r.get::<&str, _>("met_by_hand")).unwrap_or_default();
+    let acknowledged_at: Option<DateTime<Utc>> = r.get("acknowledged_at");
+    DeadlineCase {
+        id: r.get("id"),
+        reference: r.get("reference"),
+        authority: r.get("authority"),
+        facts: CaseFacts {
+            referral_type: from_enum_text(r.get("referral_type")),
+            custody_status: from_enum_text(r.get("custody_status")),
+            received_at: r.get("received_at"),
+            acknowledged_at,
+            release_date: r.get("expected_release_date"),
+        },
+        met: Met {
+            acknowledged: acknowledged_at.is_some(),
+            lead_named: r.get::<Option<String>, _>("lead_named_at").is_some(),
+            responded: r.get::<Option<String>, _>("responded_at").is_some(),
+            by_hand,
+        },
+        paused_until: r.get("paused_until"),
+        referrer_email: r.get("referrer_email"),
+        case_lead_email: r.get("case_lead_email"),
+        follow_ups: r.get("follow_ups"),
+        follow_up_on: r.get("follow_up_on"),
+    }
+}
+
+/// Queues mail about a case that no message caused (a follow-up, a change
+/// recorded by hand); returns how many were queued.
+async fn queue_for_case(
+    tx: &mut Transaction<'static, Sqlite>,
+    case: (i64, &CaseRef),
+    authority: &str,
+    answers: &[Answer],
+    outgoing: &Outgoing,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut queued = 0;
+    for answer in answers {
+        let context = QueueContext {
+            case: Some(case),
+            cause: None,
+            authority,
+            in_reply_to: None,
+            outgoing,
+            now,
+        };
+        queued += usize::from(queue_answer(tx, context, answer).await?.is_some());
+    }
+    Ok(queued)
+}
+
+async fn find_case(
+    tx: &mut Transaction<'static, Sqlite>,
+    reference: &str,
+) -> Result<(i64, CaseRef, String), StoreError> {
+    let row = sqlx::query("SELECT id, reference, authority FROM cases WHERE reference = ?")
+        .bind(reference)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NoSuchCase(reference.to_string()))?;
+    let case_ref = row
+        .get::<&str, _>("reference")
+        .parse()
+        .map_err(|_| StoreError::NoSuchCase(reference.to_string()))?;
+    Ok((row.get("id"), case_ref, row.get("authority")))
+}
+
+pub(super) async fn add_event(
+    tx: &mut Transaction<'static, Sqlite>,
+    case_id: i64,
+    at: DateTime<Utc>,
+    kind: &str,
+    detail: &serde_json::Value,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO events (case_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+        .bind(case_id)
+        .bind(at)
+        .bind(kind)
+        .bind(detail.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Applies an answer's news to the case: the authority responded (which
+/// also acknowledges), its lead officer, or the referring side's new lead.
+/// `at` is when the answer arrived.
+pub(super) async fn apply_lead_update(
+    tx: &mut Transaction<'static, Sqlite>,
+    case_id: i64,
+    update: &LeadUpdate,
+    at: DateTime<Utc>,
+    message_row: Option<i64>,
+    how: &str,
+) -> Result<(), StoreError> {
+    let event = |kind: &'static str, detail: serde_json::Value| (kind, detail);
+    let mut events = Vec::new();
+    match update {
+        LeadUpdate::AuthorityAnswered { lead } => {
+            sqlx::query(
+                "UPDATE cases SET responded_at = COALESCE(responded_at, ?1), \
+                 acknowledged_at = COALESCE(acknowledged_at, ?1), follow_up_on = NULL WHERE id = ?2",
+            )
+            .bind(at)
+            .bind(case_id)
+            .execute(&mut **tx)
+            .await?;
+            events.push(event(
+                "authority_responded",
+                serde_json::json!({ "how": how }),
+            ));
+            if let Some(lead) = lead.as_ref().filter(|l| l.is_named()) {
+                let previous: Option<String> = sqlx::query_scalar(
+                    "SELECT COALESCE(lha_lead_name, lha_lead_email) FROM cases WHERE id = ?",
+                )
+                .bind(case_id)
+                .fetch_one(&mut **tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE cases SET lha_lead_name = ?, lha_lead_email = ?, lha_lead_phone = ?, \
+                     lead_named_at = COALESCE(lead_named_at, ?), follow_up_on = NULL WHERE id = ?",
+                )
+                .bind(&lead.name)
+                .bind(lead.email.as_ref().map(|e| e.to_string()))
+                .bind(lead.phone.as_ref().map(|p| p.as_str().to_string()))
+                .bind(at)
+                .bind(case_id)
+                .execute(&mut **tx)
+                .await?;
+                let kind = if previous.is_some() {
+                    "lead_officer_changed"
+                } else {
+                    "lead_officer_named"
+                };
+                events.push(event(kind, lead_detail(lead)));
+            }
+        }
+        LeadUpdate::ReferrerLead(lead) => {
+            sqlx::query(
+                "UPDATE cases SET case_lead_name = COALESCE(?, case_lead_name), \
+                 case_lead_email = COALESCE(?, case_lead_email), case_lead_phone = ? WHERE id = ?",
+            )
+            .bind(&lead.name)
+            .bind(lead.email.as_ref().map(|e| e.to_string()))
+            .bind(lead.phone.as_ref().map(|p| p.as_str().to_string()))
+            .bind(case_id)
+            .execute(&mut **tx)
+            .await?;
+            events.push(event("case_lead_changed", lead_detail(lead)));
+        }
+    }
+    for (kind, detail) in events {
+        sqlx::query(
+            "INSERT INTO events (case_id, at, kind, message_id, detail) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(case_id)
+        .bind(Utc::now())
+        .bind(kind)
+        .bind(message_row)
+        .bind(detail.to_string())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// An officer's work contact, for the case's timeline.
+fn lead_detail(lead: &NamedLead) -> serde_json::Value {
+    serde_json::json!({
+        "name": lead.name,
+        "email": lead.email.as_ref().map(|e| e.to_string()),
+        "phone": lead.phone.as_ref().map(|p| p.as_str().to_string()),
+    })
+}

@@ -1,0 +1,80 @@
+//! The store's side of the outcomes report: the facts of each case received
+//! in a quarter, without the person's details.
+
+use super::deadlines::DoneStep;
+use super::{from_enum_text, Store, StoreError};
+use crate::core::address::EmailAddress;
+use crate::core::report::{AgencyMap, Quarter, ReportCase};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use sqlx::Row;
+
+impl Store {
+    /// Every case received in the quarter (UK dates), one authority's when
+    /// given, with its referring agency put into its category.
+    pub async fn report_cases(
+        &self,
+        quarter: Quarter,
+        authority: Option<&str>,
+        agencies: &AgencyMap,
+    ) -> Result<Vec<ReportCase>, StoreError> {
+        let (first, next) = quarter.days();
+        let rows = sqlx::query(
+            "SELECT authority, status, referral_type, referring_agency, referrer_email, urgent, \
+             received_at, expected_release_date, acknowledged_at, lead_named_at, responded_at, \
+             follow_ups, close_outcome FROM cases \
+             WHERE received_at >= ?1 AND received_at < ?2 AND (?3 IS NULL OR authority = ?3) ORDER BY id",
+        )
+        .bind(uk_midnight(first))
+        .bind(uk_midnight(next))
+        .bind(authority)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let done: Vec<DoneStep> =
+                    serde_json::from_str(r.get::<&str, _>("follow_ups")).unwrap_or_default();
+                // Only follow-ups that reached someone.
+                let sent = |kind: &str| {
+                    let n = done
+                        .iter()
+                        .filter(|d| d.to.is_some() && d.key.contains(kind))
+                        .count();
+                    u32::try_from(n).unwrap_or(u32::MAX)
+                };
+                let referrer = r
+                    .get::<Option<String>, _>("referrer_email")
+                    .and_then(|e| EmailAddress::parse(&e).ok());
+                ReportCase {
+                    authority: r.get("authority"),
+                    refused: r.get::<&str, _>("status") == "refused",
+                    referral_type: from_enum_text(r.get("referral_type")),
+                    agency: agencies.categorise(
+                        r.get::<Option<&str>, _>("referring_agency"),
+                        referrer.as_ref(),
+                    ),
+                    urgent: r.get("urgent"),
+                    received_at: r.get("received_at"),
+                    release_date: r.get("expected_release_date"),
+                    acknowledged_at: r.get("acknowledged_at"),
+                    lead_named_at: r.get("lead_named_at"),
+                    responded_at: r.get("responded_at"),
+                    chases: sent(":chase:"),
+                    escalations: sent(":escalation"),
+                    outcome: r.get("close_outcome"),
+                }
+            })
+            .collect())
+    }
+}
+
+/// The start of a UK day, as the UTC instant the store compares with.
+fn uk_midnight(day: NaiveDate) -> DateTime<Utc> {
+    chrono_tz::Europe::London
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map_or_else(
+            || day.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |t| t.with_timezone(&Utc),
+        )
+}

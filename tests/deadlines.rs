@@ -1,0 +1,549 @@
+//! The deadline sweep and the answers that stop it, against a real SQLite
+//! file with the embedded Essex configuration: each follow-up written once,
+//! to the right people, on the right working day; an answer in the thread
+//! recorded as the authority's response; a change of lead told to the other
+//! side. (The same against the real mail servers: `tests/deadlines_e2e.rs`.)
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Europe::London;
+use dtr_gateway::config::Config;
+use dtr_gateway::core::address::EmailAddress;
+use dtr_gateway::core::authority::{Authorities, Contact};
+use dtr_gateway::intake::{ingest, Incoming};
+use dtr_gateway::store::{OutboxRow, Store};
+use dtr_gateway::sweep::sweep_once;
+use tempfile::TempDir;
+
+/// A time in UK local time.
+fn uk(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    London
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .single()
+        .expect("valid local time")
+        .with_timezone(&Utc)
+}
+
+fn referral(mailbox_address: &str, message_id: &str, extra: &str) -> Vec<u8> {
+    format!(
+        "From: Jo Probation <jo.probation@justice.gov.uk>\r\nTo: {mailbox_address}\r\nSubject: Referral\r\n\
+         Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{message_id}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         DUTY TO REFER REFERRAL\r\nReferral type: Duty to Refer\r\nFull name: Samuel Testperson\r\n\
+         Date of birth: 14/07/1988\r\nPrison number: A1234BC\r\nCustody status: sentenced\r\n\
+         Expected release date: 01/06/2027\r\nConsent to referral: Yes\r\n\
+         Mental health: Sensitive diagnosis text\r\n\
+         Reason at risk of homelessness: Tenancy lost during sentence\r\n\
+         Local connection: resident\r\nReferring agency: HMP Chelmsford\r\n\
+         Referrer name: Jo Probation\r\nReferrer email: jo.probation@justice.gov.uk\r\n\
+         Referrer phone: 01245 000000\r\nCase lead name: Kim Casework\r\n\
+         Case lead email: kim.casework@justice.gov.uk\r\n{extra}"
+    )
+    .into_bytes()
+}
+
+struct World {
+    _dir: TempDir,
+    store: Store,
+    config: Config,
+}
+
+async fn world() -> World {
+    let dir = TempDir::new().expect("temp dir");
+    let url = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let store = Store::open(&url).await.expect("store opens");
+    let (mut config, _) = Config::embedded().expect("embedded config");
+    // These tests ingest mail "received" in the past; answer it anyway.
+    config.answer_max_age = chrono::Duration::days(36_500);
+    World {
+        _dir: dir,
+        store,
+        config,
+    }
+}
+
+impl World {
+    async fn put(&self, mailbox: &str, raw: &[u8], at: DateTime<Utc>) -> Option<String> {
+        let mailbox = self.config.mailbox(mailbox).expect("mailbox");
+        let (_, recorded) = ingest(
+            &self.store,
+            &self.config,
+            Incoming {
+                mailbox,
+                folder: "INBOX",
+                position: None,
+                raw,
+                received_at: at,
+                source_key: None,
+            },
+        )
+        .await
+        .expect("ingest");
+        recorded.case.map(|c| c.to_string())
+    }
+
+    /// Sends what is queued, as if at `at`.
+    async fn send_all(&self, at: DateTime<Utc>) {
+        for row in self.store.claim_due(Utc::now(), 1000).await.expect("claim") {
+            self.store.mark_sent(row.id, at).await.expect("sent");
+        }
+    }
+
+    async fn sweep(&self, at: DateTime<Utc>) -> usize {
+        sweep_once(&self.store, &self.config, at, false)
+            .await
+            .expect("sweep")
+            .queued
+    }
+
+    async fn rows(&self, purpose: &str) -> Vec<OutboxRow> {
+        let mut rows: Vec<OutboxRow> = self
+            .store
+            .outbox(false)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .filter(|r| r.purpose == purpose)
+            .collect();
+        rows.sort_by_key(|r| r.id);
+        rows
+    }
+
+    async fn events(&self, reference: &str) -> Vec<String> {
+        self.store
+            .case(reference)
+            .await
+            .expect("case")
+            .events
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
+    }
+}
+
+/// A Basildon referral received Monday 23 November 2026 at 10:00 and
+/// acknowledged at once. Lead officer due Monday 30 November.
+async fn basildon_case(w: &World) -> String {
+    let received = uk(2026, 11, 23, 10, 0);
+    let reference = w
+        .put(
+            "basildon",
+            &referral(
+                "housing.solutions@basildon.gov.uk",
+                "ref-1@justice.gov.uk",
+                "",
+            ),
+            received,
+        )
+        .await
+        .expect("a case");
+    w.send_all(received).await;
+    reference
+}
+
+#[tokio::test]
+async fn follow_ups_go_once_each_to_the_right_people_on_their_working_days() {
+    let w = world().await;
+    let reference = basildon_case(&w).await;
+    assert_eq!(reference, "DTR-BAS-2026-00001");
+
+    // Thursday 26: nothing due yet.
+    assert_eq!(w.sweep(uk(2026, 11, 26, 10, 0)).await, 0);
+    // Friday 27, before 09:00: not yet; from 09:00 the reminder, once.
+    assert_eq!(w.sweep(uk(2026, 11, 27, 8, 59)).await, 0);
+    assert_eq!(w.sweep(uk(2026, 11, 27, 9, 0)).await, 1);
+    assert_eq!(w.sweep(uk(2026, 11, 27, 15, 0)).await, 0);
+    // Saturday and Sunday: nobody is written to.
+    assert_eq!(w.sweep(uk(2026, 11, 28, 10, 0)).await, 0);
+    // Monday 30, the day itself: the reminder was sent already.
+    assert_eq!(w.sweep(uk(2026, 11, 30, 10, 0)).await, 0);
+
+    let reminders = w.rows("reminder").await;
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(reminders[0].to, ["housing.solutions@basildon.gov.uk"]);
+    assert_eq!(reminders[0].context["deadline"]["commitment"], "10");
+    assert_eq!(
+        reminders[0].context["deadline"]["due"],
+        "Monday 30 November 2026"
+    );
+
+    // Tuesday 1 December: chase 1 to the operational lead, copying the inbox.
+    assert_eq!(w.sweep(uk(2026, 12, 1, 10, 0)).await, 1);
+    let chases = w.rows("chase").await;
+    assert_eq!(chases.len(), 1);
+    let lead = &w
+        .config
+        .authorities
+        .by_code("BAS")
+        .expect("COL")
+        .operational_lead;
+    assert_eq!(chases[0].to, [lead.email.to_string()]);
+    assert_eq!(chases[0].cc, ["housing.solutions@basildon.gov.uk"]);
+    assert_eq!(chases[0].context["step"]["number"], 1);
+    assert_eq!(chases[0].context["deadline"]["working_days_overdue"], 1);
+
+    // Wednesday 2: escalation to the dispute-resolution contact, copying the
+    // lead, with the history so far.
+    assert_eq!(w.sweep(uk(2026, 12, 2, 10, 0)).await, 1);
+    let escalations = w.rows("escalation").await;
+    assert_eq!(escalations.len(), 1);
+    let basildon = w.config.authorities.by_code("BAS").expect("BAS");
+    assert_eq!(
+        escalations[0].to,
+        [basildon.dispute_contact.email.to_string()]
+    );
+    assert_eq!(escalations[0].cc, [lead.email.to_string()]);
+    let history: Vec<(String, String)> = escalations[0].context["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| {
+            (
+                h["what"].as_str().unwrap_or("").to_string(),
+                h["on"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (
+                "Reminder".to_string(),
+                "Friday 27 November 2026".to_string()
+            ),
+            ("Chase 1".to_string(), "Tuesday 1 December 2026".to_string()),
+        ]
+    );
+    // Nothing about the person travels with a follow-up.
+    let context = escalations[0].context.to_string();
+    for private in ["Testperson", "A1234BC", "Sensitive", "1988"] {
+        assert!(!context.contains(private), "{private} in {context}");
+    }
+
+    // Thursday 3: chase 2. Every sweep again, however often: nothing new.
+    assert_eq!(w.sweep(uk(2026, 12, 3, 10, 0)).await, 1);
+    for day in [27, 30] {
+        assert_eq!(w.sweep(uk(2026, 11, day, 10, 0)).await, 0);
+    }
+    for day in 1..=3 {
+        assert_eq!(w.sweep(uk(2026, 12, day, 16, 0)).await, 0);
+    }
+    assert_eq!(w.rows("chase").await.len(), 2);
+    let events = w.events(&reference).await;
+    assert_eq!(events.iter().filter(|e| *e == "chase_queued").count(), 2);
+    assert_eq!(
+        events.iter().filter(|e| *e == "escalation_queued").count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn concurrent_sweeps_write_each_step_once() {
+    let w = world().await;
+    for n in 0..20 {
+        let raw = referral(
+            "housing.solutions@basildon.gov.uk",
+            &format!("many-{n}@justice.gov.uk"),
+            "",
+        );
+        // Different people: another prison number and name each.
+        let text = String::from_utf8(raw)
+            .expect("utf-8")
+            .replace("A1234BC", &format!("A{n:04}BC"))
+            .replace("Samuel", &format!("Person{n}"))
+            // Each from its own officer: the hourly limit per address would
+            // hold back the acknowledgements of a burst from one.
+            .replace("jo.probation@", &format!("officer{n}@"))
+            .replace("kim.casework@", &format!("casework{n}@"));
+        w.put("basildon", text.as_bytes(), uk(2026, 11, 23, 10, 0))
+            .await
+            .expect("a case");
+    }
+    w.send_all(uk(2026, 11, 23, 10, 0)).await;
+    let at = uk(2026, 12, 2, 10, 0);
+    let (a, b, c) = tokio::join!(w.sweep(at), w.sweep(at), w.sweep(at));
+    // 20 cases, each: chase 1 and the escalation of the lead officer deadline.
+    assert_eq!(a + b + c, 40);
+    assert_eq!(w.rows("chase").await.len(), 20);
+    assert_eq!(w.rows("escalation").await.len(), 20);
+}
+
+fn answer(from: &str, in_reply_to: &str, subject: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: jo.probation@justice.gov.uk\r\nCc: housing.solutions@basildon.gov.uk\r\n\
+         Subject: {subject}\r\nDate: Tue, 1 Dec 2026 11:00:00 +0000\r\n\
+         Message-ID: <answer-{}@basildon.gov.uk>\r\nIn-Reply-To: {in_reply_to}\r\n\
+         References: {in_reply_to}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}",
+        fastrand::u64(..)
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn the_councils_answer_in_the_thread_names_the_lead_and_stops_the_chases() {
+    let w = world().await;
+    let reference = basildon_case(&w).await;
+    assert_eq!(w.sweep(uk(2026, 12, 1, 10, 0)).await, 1);
+    let chase = w.rows("chase").await.remove(0);
+
+    // The lead answers the chase; the gateway's own chase is quoted below.
+    let body = "Dear Jo,\r\n\r\nWe have this in hand.\r\n\r\nLead officer: Ayesha Khan\r\n\
+                Email: ayesha.khan@basildon.gov.uk\r\nTelephone: 01268 282 000\r\n\r\n\
+                On Tue, 1 Dec 2026, Colchester Duty to Refer wrote:\r\n> Lead officer: not named\r\n";
+    let raw = answer(
+        "Lead <someone@basildon.gov.uk>",
+        &chase.message_id,
+        &format!("RE: [{reference}] Chase 1"),
+        body,
+    );
+    w.put("basildon", &raw, uk(2026, 12, 1, 11, 0)).await;
+    let events = w.events(&reference).await;
+    assert!(
+        events.contains(&"authority_responded".to_string()),
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&"lead_officer_named".to_string()),
+        "{events:?}"
+    );
+
+    // Nothing more for the lead officer deadline, on any later day.
+    for day in [2, 3, 7, 14] {
+        assert_eq!(w.sweep(uk(2026, 12, day, 10, 0)).await, 0, "day {day}");
+    }
+    let cases = w.store.deadline_cases(Some("BAS")).await.expect("cases");
+    assert!(cases[0].met.lead_named && cases[0].met.responded);
+    // The first naming is not a change: nobody is told.
+    assert!(w.rows("lead_changed").await.is_empty());
+
+    // A new lead officer later on: the referrer is told, copying the case lead.
+    let raw = answer(
+        "someone@basildon.gov.uk",
+        &chase.message_id,
+        &format!("RE: [{reference}] Chase 1"),
+        "Ayesha has moved on.\r\nLead officer: Ben Ortiz <ben.ortiz@basildon.gov.uk>\r\nTel: 01268 282 111\r\n",
+    );
+    w.put("basildon", &raw, uk(2026, 12, 8, 11, 0)).await;
+    let told = w.rows("lead_changed").await;
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].to, ["jo.probation@justice.gov.uk"]);
+    assert_eq!(told[0].cc, ["kim.casework@justice.gov.uk"]);
+    assert_eq!(told[0].context["lead"]["side"], "authority");
+    assert_eq!(told[0].context["lead"]["name"], "Ben Ortiz");
+    assert_eq!(told[0].context["lead"]["previous_name"], "Ayesha Khan");
+}
+
+#[tokio::test]
+async fn a_reply_to_the_referral_itself_joins_the_case() {
+    let w = world().await;
+    let reference = basildon_case(&w).await;
+    // Reply-all to the probation officer's own mail: no reference in the
+    // subject, the form quoted below.
+    let quoted = String::from_utf8(referral("housing.solutions@basildon.gov.uk", "x@y", ""))
+        .expect("utf-8")
+        .lines()
+        .map(|l| format!("> {l}"))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let raw = answer(
+        "housing.officer@basildon.gov.uk",
+        "<ref-1@justice.gov.uk>",
+        "RE: Referral",
+        &format!("Thanks.\r\nLead officer: Ayesha Khan\r\n\r\n{quoted}"),
+    );
+    let case = w.put("basildon", &raw, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(case.as_deref(), Some(reference.as_str()));
+    assert!(w
+        .events(&reference)
+        .await
+        .contains(&"lead_officer_named".to_string()));
+    assert_eq!(w.store.cases(None, false).await.expect("cases").len(), 1);
+}
+
+#[tokio::test]
+async fn a_forward_inside_the_council_is_not_its_response() {
+    let w = world().await;
+    let reference = basildon_case(&w).await;
+    let raw = format!(
+        "From: housing.solutions@basildon.gov.uk\r\nTo: colleague@basildon.gov.uk\r\n\
+         Subject: FW: [{reference}] New referral\r\nMessage-ID: <fw-1@basildon.gov.uk>\r\n\
+         Content-Type: text/plain\r\n\r\nCould you pick this up?\r\nLead officer: Colleague\r\n"
+    );
+    w.put("basildon", raw.as_bytes(), uk(2026, 11, 24, 11, 0))
+        .await;
+    let events = w.events(&reference).await;
+    assert!(events.contains(&"reply_received".to_string()), "{events:?}");
+    assert!(
+        !events.contains(&"authority_responded".to_string()),
+        "{events:?}"
+    );
+    // The chases still come.
+    assert_eq!(w.sweep(uk(2026, 12, 1, 10, 0)).await, 1);
+}
+
+#[tokio::test]
+async fn another_councils_message_in_the_thread_changes_nothing() {
+    let w = world().await;
+    let reference = basildon_case(&w).await;
+    let acknowledgement = w.rows("acknowledgement").await.remove(0);
+    // *.gov.uk may refer, but Braintree does not answer for Basildon, nor
+    // is it the probation side.
+    let raw = answer(
+        "officer@braintree.gov.uk",
+        &acknowledgement.message_id,
+        &format!("RE: [{reference}] Referral received"),
+        "For information.\r\nLead officer: Not Basildon\r\n",
+    );
+    w.put("basildon", &raw, uk(2026, 11, 24, 11, 0)).await;
+    let events = w.events(&reference).await;
+    assert!(events.contains(&"reply_received".to_string()), "{events:?}");
+    for kind in [
+        "authority_responded",
+        "lead_officer_named",
+        "case_lead_changed",
+    ] {
+        assert!(!events.contains(&kind.to_string()), "{kind} in {events:?}");
+    }
+    assert!(w.rows("lead_changed").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_new_probation_lead_is_told_to_the_council() {
+    let w = world().await;
+    let reference = basildon_case(&w).await;
+    let acknowledgement = w.rows("acknowledgement").await.remove(0);
+    let raw = format!(
+        "From: jo.probation@justice.gov.uk\r\nTo: housing.solutions@basildon.gov.uk\r\n\
+         Subject: RE: [{reference}] Referral received\r\nMessage-ID: <new-lead@justice.gov.uk>\r\n\
+         In-Reply-To: {}\r\nContent-Type: text/plain\r\n\r\n\
+         Please note the new case lead.\r\nCase lead: Priya Shah\r\nEmail: priya.shah@justice.gov.uk\r\n",
+        acknowledgement.message_id
+    );
+    w.put("basildon", raw.as_bytes(), uk(2026, 11, 25, 11, 0))
+        .await;
+    let told = w.rows("lead_changed").await;
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].to, ["housing.solutions@basildon.gov.uk"]);
+    assert_eq!(told[0].context["lead"]["side"], "referrer");
+    assert_eq!(told[0].context["lead"]["previous_name"], "Kim Casework");
+    assert!(w
+        .events(&reference)
+        .await
+        .contains(&"case_lead_changed".to_string()));
+    // A referrer's message is not the council's response.
+    let cases = w.store.deadline_cases(Some("BAS")).await.expect("cases");
+    assert!(!cases[0].met.responded);
+}
+
+#[tokio::test]
+async fn paused_closed_and_met_by_hand_cases_are_not_followed_up() {
+    let w = world().await;
+    let reference = basildon_case(&w).await;
+    w.store
+        .pause_case(
+            &reference,
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 4).expect("date"),
+        )
+        .await
+        .expect("pause");
+    assert_eq!(w.sweep(uk(2026, 11, 27, 10, 0)).await, 0);
+    assert_eq!(w.sweep(uk(2026, 12, 3, 10, 0)).await, 0);
+    // The pause ends: the current chase and the escalation, not every one missed.
+    assert_eq!(w.sweep(uk(2026, 12, 4, 10, 0)).await, 2);
+    assert!(w.rows("reminder").await.is_empty());
+
+    assert!(w
+        .store
+        .mark_met(&reference, "lead_officer")
+        .await
+        .expect("met"));
+    assert!(!w
+        .store
+        .mark_met(&reference, "lead_officer")
+        .await
+        .expect("again"));
+    assert_eq!(w.sweep(uk(2026, 12, 8, 10, 0)).await, 0);
+
+    let second = w
+        .put(
+            "basildon",
+            &referral(
+                "housing.solutions@basildon.gov.uk",
+                "ref-2@justice.gov.uk",
+                "",
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    // Same person: attached to the open case, not a new one.
+    assert_eq!(second.as_deref(), Some(reference.as_str()));
+    w.store
+        .close_case(&reference, "accommodation secured")
+        .await
+        .expect("close");
+    assert!(w
+        .store
+        .deadline_cases(None)
+        .await
+        .expect("cases")
+        .is_empty());
+    assert!(w
+        .events(&reference)
+        .await
+        .contains(&"case_closed".to_string()));
+}
+
+#[tokio::test]
+async fn where_the_dispute_contact_is_the_lead_the_next_level_or_a_note() {
+    let mut w = world().await;
+    // Harlow: Annex A gives the operational lead as the dispute contact.
+    let raw = referral("homelessness@harlow.gov.uk", "harlow-1@justice.gov.uk", "");
+    let harlow = w.config.authorities.by_code("HAR").expect("HAR").clone();
+    assert!(harlow.dispute_contact_is_lead());
+    let reference = w
+        .put("harlow", &raw, uk(2026, 11, 23, 10, 0))
+        .await
+        .expect("a case");
+    w.send_all(uk(2026, 11, 23, 10, 0)).await;
+    assert_eq!(w.sweep(uk(2026, 12, 2, 10, 0)).await, 1, "the chase only");
+    assert!(w.rows("escalation").await.is_empty());
+    assert!(w
+        .events(&reference)
+        .await
+        .contains(&"escalation_not_sent".to_string()));
+
+    // With a next level configured, the escalation goes there.
+    let next = Contact {
+        name: "Head of Housing".into(),
+        email: EmailAddress::parse("head.of.housing@harlow.gov.uk").expect("address"),
+    };
+    let list = w
+        .config
+        .authorities
+        .iter()
+        .cloned()
+        .map(|mut a| {
+            if a.code.as_str() == "HAR" {
+                a.next_level = Some(next.clone());
+            }
+            a
+        })
+        .collect();
+    w.config.authorities = Authorities::new(list);
+    let raw = referral("homelessness@harlow.gov.uk", "harlow-2@justice.gov.uk", "");
+    let text = String::from_utf8(raw)
+        .expect("utf-8")
+        .replace("A1234BC", "B9999ZZ")
+        .replace("Samuel", "Other");
+    w.put("harlow", text.as_bytes(), uk(2026, 11, 23, 10, 0))
+        .await
+        .expect("a case");
+    w.send_all(uk(2026, 11, 23, 10, 0)).await;
+    w.sweep(uk(2026, 12, 2, 11, 0)).await;
+    let escalations = w.rows("escalation").await;
+    assert_eq!(escalations.len(), 1);
+    assert_eq!(escalations[0].to, ["head.of.housing@harlow.gov.uk"]);
+    assert_eq!(
+        escalations[0].cc,
+        [harlow.operational_lead.email.to_string()]
+    );
+}
