@@ -633,6 +633,8 @@ struct ProxyShared {
     /// What was done: "garbage", "cut in body N", "garbled".
     done: Mutex<Vec<String>>,
     connections: AtomicUsize,
+    /// Run once, before the next `UID STORE` reaches the server.
+    before_store: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -693,11 +695,36 @@ impl ProxyShared {
         else {
             return;
         };
+        let commands = self.clone();
         std::thread::spawn(move || {
-            let _ = std::io::copy(&mut client_in, &mut server_out);
+            commands.pump_commands(&mut client_in, &mut server_out);
             let _ = server_out.shutdown(Both::Write);
         });
         self.pump_answers(server, client, garble);
+    }
+
+    /// Client to server, running the `before_store` hook on the way.
+    fn pump_commands(&self, client: &mut TcpStream, server: &mut TcpStream) {
+        let mut buf = [0u8; 16384];
+        loop {
+            let n = match client.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if find(&buf[..n], b" UID STORE ").is_some() {
+                let hook = self
+                    .before_store
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
+                if let Some(hook) = hook {
+                    hook();
+                }
+            }
+            if server.write_all(&buf[..n]).is_err() {
+                return;
+            }
+        }
     }
 
     /// Server to client, watching for message bodies (`BODY[] {n}`).
@@ -1085,6 +1112,47 @@ async fn imap_connection_cut_in_the_middle_of_a_fetch() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_recorded_once(&store, &ids(&mail)).await;
     assert_acknowledged_once(&mail_files(&setup.outbox), &ids(&mail));
+}
+
+/// Mail delivered while the gateway is busy between its FETCH and IDLE (here
+/// marking what it recorded with a keyword) is announced in the answer to
+/// that command, not in IDLE; it is fetched at once all the same, not at the
+/// next IDLE renewal 25 minutes later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imap_mail_announced_before_idle_is_fetched_at_once() {
+    let imap = dovecot();
+    let servers = mail_servers();
+    fresh_folder("FaultsBeforeIdle");
+    let proxy = ImapProxy::start(imap);
+    let setup = Setup::new();
+    let mailbox = imap_mailbox("harlow", "HAR", "FaultsBeforeIdle", proxy.port)
+        .replace("folders =", "keyword = \"$DtrRecorded\"\nfolders =");
+    setup.write_config(&setup.files(), &mailbox);
+    let mail = referrals("before-idle", 1..3, "harlow@lha.test");
+    servers.save("gateway", "FaultsBeforeIdle", &mail[0].1);
+    let second = mail[1].1.clone();
+    *proxy.shared.before_store.lock().expect("hook") = Some(Box::new(move || {
+        mail_servers().save("gateway", "FaultsBeforeIdle", &second)
+    }));
+    let store = setup.store().await;
+    let daemon = Daemon::start(&setup);
+
+    let both = wait_for(Duration::from_secs(20), || async {
+        referrals_recorded(&store).await.len() == 2
+    })
+    .await;
+    assert!(
+        both,
+        "the message delivered before IDLE is recorded without waiting for a renewal: {:?}\n{}",
+        referrals_recorded(&store).await,
+        daemon.tail()
+    );
+    assert!(
+        proxy.shared.before_store.lock().expect("hook").is_none(),
+        "the second message arrived while the gateway marked the first"
+    );
+    assert!(wait_all_sent(&store, 2, Duration::from_secs(30)).await);
+    assert_recorded_once(&store, &ids(&mail)).await;
 }
 
 /// One mailbox's server answers garbage, then garbles a FETCH answer; the

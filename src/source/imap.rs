@@ -9,6 +9,7 @@ use crate::config::{ImapSettings, StartFrom, TlsMode};
 use crate::intake::IntakeError;
 use crate::secret::{self, Secret, SecretError};
 use async_imap::extensions::idle::IdleResponse;
+use async_imap::types::UnsolicitedResponse;
 use async_imap::{Authenticator, Client, Session};
 use chrono::Utc;
 use futures::TryStreamExt;
@@ -336,7 +337,12 @@ pub async fn watch(
     // When the server last told us of new mail: the gateway's own share of
     // the delivery-to-recorded time is measured from here.
     let mut woke_at: Option<std::time::Instant> = None;
+    // Untagged answers that come between commands, or before IDLE's "+",
+    // go to this channel rather than to the IDLE wait.
+    let announcements = session.unsolicited_responses.clone();
     loop {
+        // The fetch below covers whatever was announced until now.
+        announced_new_mail(|| announcements.try_recv().ok());
         let before = last;
         last = fetch_new(&mut session, &feed, settings, uidvalidity, last, &shutdown).await?;
         if let (Some(woke), true) = (woke_at.take(), last > before) {
@@ -356,7 +362,12 @@ pub async fn watch(
                 .await?;
             let mut idle = session.idle();
             within("IDLE", COMMAND_TIMEOUT, idle.init()).await?;
-            let woke = {
+            // Mail delivered between the fetch and IDLE is announced before
+            // the "+" and would otherwise wait for the next renewal.
+            let woke = if announced_new_mail(|| announcements.try_recv().ok()) {
+                woke_at = Some(std::time::Instant::now());
+                Some(Ok(IdleResponse::ManualInterrupt))
+            } else {
                 let (wait, _interrupt) = idle.wait_with_timeout(IDLE_RENEW);
                 tokio::select! {
                     response = wait => Some(response),
@@ -386,6 +397,21 @@ pub async fn watch(
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
     Ok(())
+}
+
+/// Empties the channel of unsolicited answers; true when one of them says
+/// the folder has grown.
+fn announced_new_mail(mut next: impl FnMut() -> Option<UnsolicitedResponse>) -> bool {
+    let mut grown = false;
+    while let Some(answer) = next() {
+        if matches!(
+            answer,
+            UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_)
+        ) {
+            grown = true;
+        }
+    }
+    grown
 }
 
 /// Where a folder's first reading starts: after the newest message, or at
