@@ -500,10 +500,9 @@ async fn automatic_mail_lists_strangers_and_old_backlog_get_no_answer() {
     );
 }
 
-#[tokio::test]
-async fn the_hourly_limit_per_recipient_holds_and_a_form_request_is_answered() {
-    let (_dir, store, config) = store().await;
-    for n in 0..8u32 {
+/// Queues `n` referrals from one probation officer now.
+async fn referrals_from_one_officer(store: &Store, config: &Config, n: u32) {
+    for n in 0..n {
         let prison_number = format!("R{n:04}RR");
         let name = format!("Rate Person{n}");
         let p = Person {
@@ -512,8 +511,8 @@ async fn the_hourly_limit_per_recipient_holds_and_a_form_request_is_answered() {
             ..SAM
         };
         put_now(
-            &store,
-            &config,
+            store,
+            config,
             &referral(
                 Some(&format!("r{n}@justice.gov.uk")),
                 "jo@justice.gov.uk",
@@ -523,18 +522,51 @@ async fn the_hourly_limit_per_recipient_holds_and_a_form_request_is_answered() {
         )
         .await;
     }
-    let acks: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE purpose = 'acknowledgement'")
-            .fetch_one(store.pool())
-            .await
-            .expect("count");
-    assert_eq!(acks, 5, "at most 5 automatic mails to one address an hour");
-    let withheld: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'mail_withheld'")
-            .fetch_one(store.pool())
-            .await
-            .expect("count");
-    assert_eq!(withheld, 3);
+}
+
+/// When each acknowledgement is due to go, in hours from now, rounded.
+async fn acknowledgement_hours(store: &Store) -> Vec<i64> {
+    let due: Vec<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar(
+        "SELECT next_attempt_at FROM outbox WHERE purpose = 'acknowledgement' ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("outbox");
+    let now = chrono::Utc::now();
+    due.iter()
+        .map(|at| ((*at - now).num_seconds() as f64 / 3600.0).round() as i64)
+        .collect()
+}
+
+async fn events_of_kind(store: &Store, kind: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = ?")
+        .bind(kind)
+        .fetch_one(store.pool())
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn the_hourly_limit_per_recipient_defers_mail_and_a_form_request_is_answered() {
+    let (_dir, store, config) = store().await;
+    referrals_from_one_officer(&store, &config, 8).await;
+    assert_eq!(
+        acknowledgement_hours(&store).await,
+        [0, 0, 0, 0, 0, 1, 1, 1],
+        "every referral is acknowledged; past 5 to one address in an hour, an hour later"
+    );
+    assert_eq!(events_of_kind(&store, "mail_deferred").await, 3);
+    assert_eq!(events_of_kind(&store, "mail_withheld").await, 0);
+    // Nothing deferred is handed to the sender before its time.
+    let claimed = store
+        .claim_due(chrono::Utc::now(), 100)
+        .await
+        .expect("claim");
+    let acks = claimed
+        .iter()
+        .filter(|row| row.purpose == "acknowledgement")
+        .count();
+    assert_eq!(acks, 5);
 
     let ask = "From: someone@probation.gov.uk\r\nMessage-ID: <f1@probation.gov.uk>\r\nSubject: form\r\n\r\nPlease send the form.\r\n";
     put_now(&store, &config, ask.as_bytes()).await;
@@ -542,6 +574,20 @@ async fn the_hourly_limit_per_recipient_holds_and_a_form_request_is_answered() {
     let last = rows.last().expect("a row");
     assert_eq!(last.0, "blank_form");
     assert!(last.1.contains("someone@probation.gov.uk"));
+}
+
+#[tokio::test]
+async fn mail_that_would_wait_more_than_a_day_is_withheld() {
+    let (_dir, store, mut config) = store().await;
+    config.outgoing.max_per_recipient_per_hour = 1;
+    referrals_from_one_officer(&store, &config, 27).await;
+    let hours = acknowledgement_hours(&store).await;
+    assert_eq!(
+        hours,
+        (0..=24).collect::<Vec<i64>>(),
+        "one an hour, for a day ahead"
+    );
+    assert_eq!(events_of_kind(&store, "mail_withheld").await, 2);
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! or none of it.
 
 use crate::config::Outgoing;
+use crate::core::address::EmailAddress;
 use crate::core::case_ref::{CaseRef, ShortCode};
 use crate::core::field::Field;
 use crate::core::referral::Referral;
@@ -891,6 +892,37 @@ fn summary(row: &sqlx::sqlite::SqliteRow) -> CaseSummary {
     }
 }
 
+/// Mail held back longer than this by the hourly limit is a loop, not a
+/// busy day: it is withheld.
+const MAX_DEFERRAL_HOURS: i64 = 24;
+
+/// The earliest time from `now` at which one more mail to `address` keeps
+/// every hour at or under `per_hour` mails, counting mail already queued
+/// for later.
+async fn free_slot(
+    tx: &mut Transaction<'static, Sqlite>,
+    address: &EmailAddress,
+    now: DateTime<Utc>,
+    per_hour: u32,
+) -> Result<DateTime<Utc>, StoreError> {
+    let hour = chrono::Duration::hours(1);
+    let times: Vec<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT created_at FROM outbox_recipients WHERE address = ? AND created_at > ? \
+         ORDER BY created_at",
+    )
+    .bind(address.as_str().to_lowercase())
+    .bind(now - hour)
+    .fetch_all(&mut **tx)
+    .await?;
+    let per_hour = per_hour as usize;
+    // Queued times only ever grow, so once the last `per_hour` fit in an
+    // hour the next goes an hour after the first of them.
+    Ok(match times.len().checked_sub(per_hour) {
+        Some(first) => (times[first] + hour).max(now),
+        None => now,
+    })
+}
+
 struct QueueContext<'a> {
     case: Option<(i64, &'a CaseRef)>,
     /// The message that caused it; none for the sweep's follow-ups.
@@ -902,8 +934,10 @@ struct QueueContext<'a> {
 }
 
 /// Writes one answer to the outbox, unless it was written before (same
-/// idempotency key) or its recipients have had their hourly share. Returns
-/// the row's id when it was queued.
+/// idempotency key). A recipient who has had their hourly share gets it
+/// later, when the share allows; one who would wait more than a day (a mail
+/// loop, not a busy officer) does not get it. Returns the row's id when it
+/// was queued.
 async fn queue_answer(
     tx: &mut Transaction<'static, Sqlite>,
     ctx: QueueContext<'_>,
@@ -917,22 +951,27 @@ async fn queue_answer(
         // Neither a case nor a message: nothing to key it by, so no mail.
         (_, _, _, None) => return Ok(None),
     };
-    let hour_ago = ctx.now - chrono::Duration::hours(1);
+    let mut send_at = ctx.now;
     let mut withheld = Vec::new();
     let (mut to, mut cc) = (answer.to.clone(), answer.cc.clone());
     for list in [&mut to, &mut cc] {
         let mut kept = Vec::new();
         for address in list.drain(..) {
-            let recent: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM outbox_recipients WHERE address = ? AND created_at > ?",
+            if answer.internal {
+                kept.push(address);
+                continue;
+            }
+            let slot = free_slot(
+                tx,
+                &address,
+                ctx.now,
+                ctx.outgoing.max_per_recipient_per_hour,
             )
-            .bind(address.as_str().to_lowercase())
-            .bind(hour_ago)
-            .fetch_one(&mut **tx)
             .await?;
-            if !answer.internal && recent >= i64::from(ctx.outgoing.max_per_recipient_per_hour) {
+            if slot - ctx.now > chrono::Duration::hours(MAX_DEFERRAL_HOURS) {
                 withheld.push(address.to_string());
             } else {
+                send_at = send_at.max(slot);
                 kept.push(address);
             }
         }
@@ -942,19 +981,32 @@ async fn queue_answer(
         tracing::warn!(
             purpose,
             recipients = withheld.len(),
-            "hourly limit reached: mail withheld"
+            "hourly limit reached for a day ahead: mail withheld"
         );
         if let Some((case_id, _)) = ctx.case {
-            sqlx::query(
-                "INSERT INTO events (case_id, at, kind, detail) VALUES (?, ?, 'mail_withheld', ?)",
+            deadlines::add_event(
+                tx,
+                case_id,
+                ctx.now,
+                "mail_withheld",
+                &serde_json::json!({ "purpose": purpose, "reason": "hourly limit per recipient, a day ahead" }),
             )
-            .bind(case_id)
-            .bind(ctx.now)
-            .bind(
-                serde_json::json!({ "purpose": purpose, "reason": "hourly limit per recipient" })
-                    .to_string(),
+            .await?;
+        }
+    }
+    if to.is_empty() {
+        return Ok(None);
+    }
+    if send_at > ctx.now {
+        if let Some((case_id, reference)) = ctx.case {
+            tracing::info!(case = %reference, purpose, until = %send_at, "hourly limit reached: mail deferred");
+            deadlines::add_event(
+                tx,
+                case_id,
+                ctx.now,
+                "mail_deferred",
+                &serde_json::json!({ "purpose": purpose, "until": send_at, "reason": "hourly limit per recipient" }),
             )
-            .execute(&mut **tx)
             .await?;
         }
     }
@@ -991,7 +1043,7 @@ async fn queue_answer(
     .bind(answer.context.to_string())
     .bind(&message_id)
     .bind(ctx.in_reply_to)
-    .bind(ctx.now)
+    .bind(send_at)
     .bind(ctx.now)
     .fetch_optional(&mut **tx)
     .await?;
@@ -999,12 +1051,14 @@ async fn queue_answer(
         return Ok(None);
     };
     for address in to.iter().chain(cc.iter()) {
+        // `created_at` is when the mail is due to go, so that mail deferred
+        // for the hourly limit counts in the hour it is sent.
         sqlx::query(
             "INSERT INTO outbox_recipients (outbox_id, address, created_at) VALUES (?, ?, ?)",
         )
         .bind(id)
         .bind(address.as_str().to_lowercase())
-        .bind(ctx.now)
+        .bind(send_at)
         .execute(&mut **tx)
         .await?;
     }
