@@ -34,6 +34,18 @@ pub struct Mailbox {
     pub source: Source,
 }
 
+impl Mailbox {
+    /// The folders the daemon watches: an IMAP mailbox's `folders`, a
+    /// Maildir's one (called INBOX), none for a mailbox only `ingest` feeds.
+    pub fn watched_folders(&self) -> Vec<String> {
+        match &self.source {
+            Source::None => Vec::new(),
+            Source::Maildir(_) => vec!["INBOX".to_string()],
+            Source::Imap(settings) => settings.folders.clone(),
+        }
+    }
+}
+
 /// Where and how the gateway's own mail goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outgoing {
@@ -151,6 +163,18 @@ pub struct Config {
     /// The county protocol whose deadlines the gateway keeps.
     pub protocol: Protocol,
     pub deadlines: Deadlines,
+    /// How long personal details are kept (`[retention]`).
+    pub retention: Retention,
+    /// The HTTP listener for /health and /metrics; none without `[http]`.
+    pub http: Option<Http>,
+}
+
+/// The optional HTTP listener (`[http]`) serving /health and /metrics.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Http {
+    pub listen: std::net::SocketAddr,
+    /// /health answers 503 once a folder has been failing for longer.
+    pub unhealthy_after: std::time::Duration,
 }
 
 /// How deadlines are followed up.
@@ -162,6 +186,37 @@ pub struct Deadlines {
     /// the Director of Probation); none means it is noted on the case only.
     pub referrer_escalation: Option<Contact>,
 }
+
+/// How long personal details are kept (`[retention]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    /// A closed case's personal details are erased this many months after
+    /// it was closed; a refusal's, and those of a message that belongs to
+    /// no case, this many months after they were recorded.
+    pub closed_case_months: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            closed_case_months: DEFAULT_CLOSED_CASE_MONTHS,
+        }
+    }
+}
+
+impl Retention {
+    /// What was closed or recorded before this time is erased by a purge at
+    /// `now`.
+    pub fn cutoff(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        now.checked_sub_months(chrono::Months::new(self.closed_case_months))
+            // Before the earliest representable time nothing was recorded.
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+    }
+}
+
+const DEFAULT_CLOSED_CASE_MONTHS: u32 = 24;
+/// A hundred years: anything longer is a slip of the keyboard.
+const MAX_CLOSED_CASE_MONTHS: i64 = 1200;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -307,6 +362,8 @@ impl Config {
                     calendar: Calendar::new(Vec::new(), g.cutoff),
                     protocol: g.protocol,
                     deadlines: g.deadlines,
+                    retention: g.retention,
+                    http: g.http,
                 },
                 warnings,
             )),
@@ -429,6 +486,10 @@ struct RawGatewayFile {
     outgoing: Option<toml::Table>,
     #[serde(default)]
     deadlines: RawDeadlines,
+    #[serde(default)]
+    retention: RawRetention,
+    #[serde(default)]
+    http: Option<toml::Table>,
 }
 
 #[derive(Deserialize)]
@@ -450,6 +511,13 @@ impl Default for RawDeadlines {
 
 fn default_send_from() -> String {
     "09:00".into()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRetention {
+    /// Read by hand, so that a wrong type is reported with its key.
+    closed_case_months: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -590,6 +658,7 @@ fn default_start() -> String {
 struct Gateway {
     protocol: Protocol,
     deadlines: Deadlines,
+    retention: Retention,
     cutoff: chrono::NaiveTime,
     outgoing: Outgoing,
     database: String,
@@ -598,6 +667,7 @@ struct Gateway {
     allowed_domains: Vec<DomainPattern>,
     quarantine_unauthenticated: bool,
     mailboxes: Vec<Mailbox>,
+    http: Option<Http>,
 }
 
 /// toml's own message, with the line and column it points at.
@@ -772,6 +842,7 @@ fn read_gateway(
             true
         }
     };
+    let retention = read_retention(file, &raw.retention, problems);
     if raw.referrers.allowed_domains.is_empty() {
         problems.warn(
             file,
@@ -844,6 +915,7 @@ fn read_gateway(
             "no mailbox is configured: nothing will be watched",
         );
     }
+    let http = raw.http.and_then(|table| read_http(file, table, problems));
     let outgoing = read_outgoing(file, raw.outgoing, problems)?;
     let Ok(cutoff) = chrono::NaiveTime::parse_from_str(&raw.gateway.cutoff, "%H:%M") else {
         problems.error(
@@ -889,6 +961,7 @@ fn read_gateway(
             send_from,
             referrer_escalation,
         },
+        retention,
         cutoff,
         outgoing,
         database: raw.gateway.database,
@@ -897,6 +970,7 @@ fn read_gateway(
         allowed_domains,
         quarantine_unauthenticated,
         mailboxes,
+        http,
     })
 }
 
@@ -1147,6 +1221,103 @@ fn read_outgoing(
         max_per_recipient_per_hour: raw.max_per_recipient_per_hour,
         notice_to,
     })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    listen: String,
+    #[serde(default = "default_unhealthy_after_seconds")]
+    unhealthy_after_seconds: u64,
+    #[serde(default)]
+    allow_remote: bool,
+}
+
+fn default_unhealthy_after_seconds() -> u64 {
+    15 * 60
+}
+
+/// `[http]`: a socket address, on loopback unless `allow_remote` says
+/// otherwise, since the endpoints show mailbox names and their errors.
+fn read_http(file: &str, table: toml::Table, problems: &mut Problems) -> Option<Http> {
+    let raw: RawHttp = match toml::Value::Table(table).try_into() {
+        Ok(r) => r,
+        Err(e) => {
+            problems.error(file, "http", e.message().trim().to_string());
+            return None;
+        }
+    };
+    let Ok(listen) = raw.listen.trim().parse::<std::net::SocketAddr>() else {
+        problems.error(
+            file,
+            "http.listen",
+            format!(
+                "`{}` is not a socket address such as 127.0.0.1:9187",
+                raw.listen
+            ),
+        );
+        return None;
+    };
+    // `::ffff:127.0.0.1` is loopback too.
+    let loopback = listen.ip().to_canonical().is_loopback();
+    if !loopback && !raw.allow_remote {
+        problems.error(
+            file,
+            "http.listen",
+            format!(
+                "{listen} is not a loopback address, and /health and /metrics show mailbox names \
+                 and their errors to whoever asks: listen on 127.0.0.1 or [::1], or set \
+                 allow_remote = true to serve other machines"
+            ),
+        );
+        return None;
+    }
+    if !loopback {
+        problems.warn(
+            file,
+            "http.allow_remote",
+            format!("/health and /metrics at {listen} answer other machines without authentication: keep the port behind a firewall"),
+        );
+    }
+    if raw.unhealthy_after_seconds == 0 {
+        problems.error(file, "http.unhealthy_after_seconds", "must be at least 1");
+        return None;
+    }
+    Some(Http {
+        listen,
+        unhealthy_after: std::time::Duration::from_secs(raw.unhealthy_after_seconds),
+    })
+}
+
+/// `[retention]`: whole months, at least one. A wrong value is an error
+/// rather than a fallback to the default, since it decides when personal
+/// data is erased.
+fn read_retention(file: &str, raw: &RawRetention, problems: &mut Problems) -> Retention {
+    let key = "retention.closed_case_months";
+    match &raw.closed_case_months {
+        None => Retention::default(),
+        Some(toml::Value::Integer(months)) if (1..=MAX_CLOSED_CASE_MONTHS).contains(months) => {
+            Retention {
+                closed_case_months: u32::try_from(*months).unwrap_or(DEFAULT_CLOSED_CASE_MONTHS),
+            }
+        }
+        Some(toml::Value::Integer(months)) if *months < 1 => {
+            problems.error(
+                file,
+                key,
+                format!("must be at least 1 (months after a case is closed), not {months}"),
+            );
+            Retention::default()
+        }
+        Some(other) => {
+            problems.error(
+                file,
+                key,
+                format!("must be a whole number of months from 1 to {MAX_CLOSED_CASE_MONTHS}, not {other}"),
+            );
+            Retention::default()
+        }
+    }
 }
 
 /// `implicit`, `starttls` or `none` (with a warning).
@@ -1439,5 +1610,67 @@ token_file = "/tmp/token"
         let err = Config::from_texts(None, "g.toml", "[gateway\n", "a.toml", EMBEDDED_AUTHORITIES)
             .expect_err("invalid");
         assert!(err.to_string().contains("g.toml"), "{err}");
+    }
+
+    #[test]
+    fn the_http_listener_is_on_loopback_unless_allowed_elsewhere() {
+        let load = |http: &str| {
+            let gateway = format!(
+                "[gateway]\ndatabase = \"sqlite::memory:\"\n[referrers]\n\
+                 allowed_domains = [\"*.gov.uk\"]\n{http}\n"
+            );
+            Config::from_texts(None, "g.toml", &gateway, "a.toml", EMBEDDED_AUTHORITIES)
+        };
+        let (config, _) = load("").expect("valid");
+        assert_eq!(config.http, None);
+
+        let (config, _) = load("[http]\nlisten = \"127.0.0.1:9187\"").expect("valid");
+        let http = config.http.expect("a listener");
+        assert_eq!(http.listen.to_string(), "127.0.0.1:9187");
+        assert_eq!(http.unhealthy_after, std::time::Duration::from_secs(900));
+        let (config, _) =
+            load("[http]\nlisten = \"[::1]:9187\"\nunhealthy_after_seconds = 2").expect("valid");
+        assert_eq!(
+            config.http.map(|h| h.unhealthy_after),
+            Some(std::time::Duration::from_secs(2))
+        );
+
+        let err = load("[http]\nlisten = \"localhost:9187\"").expect_err("not an address");
+        assert!(
+            err.to_string().contains(
+                "g.toml: http.listen: `localhost:9187` is not a socket address such as 127.0.0.1:9187"
+            ),
+            "{err}"
+        );
+        let err = load("[http]\nlisten = \"0.0.0.0:9187\"").expect_err("not loopback");
+        assert!(
+            err.to_string()
+                .contains("g.toml: http.listen: 0.0.0.0:9187 is not a loopback address"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("allow_remote = true"), "{err}");
+        let (config, warnings) =
+            load("[http]\nlisten = \"0.0.0.0:9187\"\nallow_remote = true").expect("allowed");
+        assert_eq!(
+            config.http.map(|h| h.listen.to_string()),
+            Some("0.0.0.0:9187".to_string())
+        );
+        assert!(
+            warnings.iter().any(|w| w.key == "http.allow_remote"),
+            "{warnings:?}"
+        );
+
+        let err = load("[http]\nlisten = \"127.0.0.1:9187\"\nunhealthy_after_seconds = 0")
+            .expect_err("zero");
+        assert!(
+            err.to_string()
+                .contains("g.toml: http.unhealthy_after_seconds: must be at least 1"),
+            "{err}"
+        );
+        let err = load("[http]\nlisen = \"127.0.0.1:9187\"").expect_err("misspelt");
+        assert!(
+            err.to_string().contains("g.toml: http:") && err.to_string().contains("lisen"),
+            "{err}"
+        );
     }
 }

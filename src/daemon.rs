@@ -1,9 +1,11 @@
 //! `dtr-gateway run`: one supervised task per watched folder. A folder that
 //! fails is retried with exponential backoff and jitter, and never stops the
 //! others. SIGINT or SIGTERM: each task finishes the message in hand (its
-//! position is recorded with it) and the daemon exits.
+//! position is recorded with it) and the daemon exits. With `[http]`, a task
+//! serves /health and /metrics beside them.
 
 use crate::config::{Config, Mailbox, Source};
+use crate::http::{Counters, HttpError};
 use crate::outbox::Sender;
 use crate::source::{imap, maildir, Feed, Shutdown};
 use crate::store::Store;
@@ -16,9 +18,37 @@ const LAST_RETRY: Duration = Duration::from_secs(300);
 /// A folder that ran this long before failing starts its backoff afresh.
 const HEALTHY_AFTER: Duration = Duration::from_secs(60);
 
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Http(#[from] HttpError),
+}
+
 /// Runs until `shutdown` is requested; returns when every task has stopped.
-pub async fn run(config: Arc<Config>, store: Store, templates: Arc<Templates>, shutdown: Shutdown) {
+/// Fails before starting anything when the HTTP listener cannot be bound:
+/// without the health check it was configured with, the daemon would look
+/// down to its monitor, or whatever else holds the port would answer for it.
+pub async fn run(
+    config: Arc<Config>,
+    store: Store,
+    templates: Arc<Templates>,
+    shutdown: Shutdown,
+) -> Result<(), DaemonError> {
+    let listener = match &config.http {
+        Some(settings) => Some(crate::http::bind(settings).await?),
+        None => None,
+    };
+    let counters = Arc::new(Counters::new(&config));
     let mut tasks = tokio::task::JoinSet::new();
+    if let Some(listener) = listener {
+        tasks.spawn(crate::http::serve(
+            listener,
+            config.clone(),
+            store.clone(),
+            counters.clone(),
+            shutdown.clone(),
+        ));
+    }
     let sender = Sender {
         store: store.clone(),
         config: config.clone(),
@@ -30,26 +60,31 @@ pub async fn run(config: Arc<Config>, store: Store, templates: Arc<Templates>, s
         config.clone(),
         shutdown.clone(),
     ));
+    // Personal details past their retention period: at start, then daily.
+    tasks.spawn(crate::retention::run(
+        store.clone(),
+        config.clone(),
+        shutdown.clone(),
+    ));
+    let mut watched = 0;
     for mailbox in &config.mailboxes {
-        let folders: Vec<String> = match &mailbox.source {
-            Source::None => continue,
-            Source::Maildir(_) => vec!["INBOX".to_string()],
-            Source::Imap(settings) => settings.folders.clone(),
-        };
-        for folder in folders {
+        for folder in mailbox.watched_folders() {
+            watched += 1;
             tasks.spawn(supervise(
                 config.clone(),
                 store.clone(),
                 mailbox.clone(),
                 folder,
+                counters.clone(),
                 shutdown.clone(),
             ));
         }
     }
-    if tasks.len() == 2 {
+    if watched == 0 {
         tracing::warn!("no mailbox has a maildir or imap source: nothing to watch");
     }
     while tasks.join_next().await.is_some() {}
+    Ok(())
 }
 
 async fn supervise(
@@ -57,6 +92,7 @@ async fn supervise(
     store: Store,
     mailbox: Mailbox,
     folder: String,
+    counters: Arc<Counters>,
     mut shutdown: Shutdown,
 ) {
     let mut delay = FIRST_RETRY;
@@ -81,6 +117,7 @@ async fn supervise(
             Ok(()) => break,
             Err(error) => {
                 tracing::error!(mailbox = %mailbox.name, folder = %folder, %error, "mailbox failed; retrying");
+                counters.reconnecting(&mailbox.name);
                 if let Err(e) = store
                     .set_status(&mailbox.name, &folder, "retrying", Some(&error), None)
                     .await

@@ -67,6 +67,19 @@ enum Command {
         #[arg(long)]
         now: Option<chrono::DateTime<Utc>>,
     },
+    /// Erase the personal details of cases closed longer ago than
+    /// `[retention] closed_case_months` (and of refusals and of messages of
+    /// no case recorded that long ago), keeping what the report counts
+    /// (the daemon does this daily).
+    Purge {
+        /// Count what would be erased, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Purge as at this time (RFC 3339, e.g. 2028-12-01T10:00:00Z, or a
+        /// date, meaning its start in UK time) instead of now.
+        #[arg(long, value_parser = parse_instant)]
+        now: Option<chrono::DateTime<Utc>>,
+    },
     /// Watch every configured mailbox and record what arrives, until
     /// SIGINT or SIGTERM.
     Run,
@@ -275,6 +288,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 );
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Purge { dry_run, now } => purge(&config, &store, dry_run, now).await,
             Command::Run => run_daemon(config, store).await,
             Command::Status => show_status(&store).await,
             Command::Outbox { failed, action } => outbox(&store, failed, action).await,
@@ -463,18 +477,7 @@ async fn due(
             .date_naive()
     });
     let cases = store.deadline_cases(code.as_deref()).await?;
-    let mut rows = Vec::new();
-    for case in &cases {
-        for open in config.protocol.open_deadlines(
-            &case.facts,
-            |rule| case.met.meets(rule),
-            &config.calendar,
-            today,
-        ) {
-            rows.push((open.rag, open.due, case, open.rule));
-        }
-    }
-    rows.sort_by_key(|(rag, due, case, _)| (*rag, *due, case.reference.clone()));
+    let rows = dtr_gateway::sweep::open_deadlines(config, &cases, today);
     println!(
         "{} on {}",
         config.protocol.name,
@@ -484,8 +487,9 @@ async fn due(
         "{:<6} {:<16} {:<20} {:<4} {:<10} WHAT (COMMITMENT)",
         "STATE", "DUE", "REFERENCE", "LHA", "OWED BY"
     );
-    for (rag, due, case, rule) in &rows {
-        let state = match rag {
+    for row in &rows {
+        let (case, rule, due) = (row.case, row.rule, row.due);
+        let state = match row.rag {
             Rag::Red => "RED",
             Rag::Amber => "AMBER",
             Rag::Green => "GREEN",
@@ -747,7 +751,7 @@ async fn run_daemon(config: Config, store: Store) -> Result<ExitCode> {
         std::sync::Arc::new(templates),
         shutdown,
     )
-    .await;
+    .await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -829,6 +833,56 @@ async fn outbox(store: &Store, failed: bool, action: Option<OutboxAction>) -> Re
     }
     println!("{} mail(s)", rows.len());
     Ok(ExitCode::SUCCESS)
+}
+
+async fn purge(
+    config: &Config,
+    store: &Store,
+    dry_run: bool,
+    now: Option<chrono::DateTime<Utc>>,
+) -> Result<ExitCode> {
+    let (cutoff, counts) =
+        dtr_gateway::retention::purge_once(store, config, now.unwrap_or_else(Utc::now), dry_run)
+            .await?;
+    let verb = if dry_run { "purge --dry-run" } else { "purge" };
+    println!(
+        "{verb}: closed cases, refusals and messages without a case from before {} \
+         ({} months)",
+        local_time(&cutoff.to_rfc3339()),
+        config.retention.closed_case_months
+    );
+    println!(
+        "{verb}: cases={} messages={} outbox={} events={}",
+        counts.cases, counts.messages, counts.outbox, counts.events
+    );
+    println!(
+        "{}",
+        match (dry_run, counts.is_zero()) {
+            (true, true) => "dry run: nothing to erase; nothing was changed",
+            (true, false) => "dry run: these would be erased; nothing was changed",
+            (false, true) => "nothing to erase; the purge is recorded in the store",
+            (false, false) => "personal details erased; the purge is recorded in the store",
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--now` as a time (RFC 3339) or a date (its start in UK time).
+fn parse_instant(text: &str) -> Result<chrono::DateTime<Utc>, String> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|day| {
+            day.and_time(chrono::NaiveTime::MIN)
+                .and_local_timezone(chrono_tz::Europe::London)
+                .earliest()
+        })
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(|| {
+            format!("`{text}` is neither a time such as 2028-12-01T10:00:00Z nor a date such as 2028-12-01")
+        })
 }
 
 fn import_holidays(dir: Option<&Path>, file: &Path) -> Result<ExitCode> {

@@ -6,7 +6,7 @@
 
 use crate::config::Config;
 use crate::core::address::EmailAddress;
-use crate::core::protocol::Owner;
+use crate::core::protocol::{Owner, Rag, Rule};
 use crate::core::sweep::{
     acting_day, delivery, next_follow_up_on, steps_due, Contacts, Delivery, Step, StepKind,
 };
@@ -132,6 +132,47 @@ pub async fn run(store: Store, config: std::sync::Arc<Config>, mut shutdown: Shu
             _ = shutdown.wait() => return,
         }
     }
+}
+
+/// A deadline of an open case not yet met.
+#[derive(Clone, Debug)]
+pub struct Due<'a> {
+    pub case: &'a DeadlineCase,
+    pub rule: &'a Rule,
+    pub due: NaiveDate,
+    pub rag: Rag,
+}
+
+/// Every open deadline of `cases` as on `today`, most pressing first (red,
+/// amber, green, then by date and reference): what `dtr-gateway due` lists,
+/// and whose red ones /metrics counts as overdue.
+pub fn open_deadlines<'a>(
+    config: &'a Config,
+    cases: &'a [DeadlineCase],
+    today: NaiveDate,
+) -> Vec<Due<'a>> {
+    let mut rows: Vec<Due<'a>> = cases
+        .iter()
+        .flat_map(|case| {
+            config
+                .protocol
+                .open_deadlines(
+                    &case.facts,
+                    |rule| case.met.meets(rule),
+                    &config.calendar,
+                    today,
+                )
+                .into_iter()
+                .map(move |open| Due {
+                    case,
+                    rule: open.rule,
+                    due: open.due,
+                    rag: open.rag,
+                })
+        })
+        .collect();
+    rows.sort_by(|a, b| (a.rag, a.due, &a.case.reference).cmp(&(b.rag, b.due, &b.case.reference)));
+    rows
 }
 
 /// Words one step: its event, and its mail when someone can be written to.

@@ -23,7 +23,7 @@ struct Gateway {
     config_dir: std::path::PathBuf,
     store: Store,
     stop: Option<tokio::sync::watch::Sender<bool>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    task: Option<tokio::task::JoinHandle<Result<(), dtr_gateway::daemon::DaemonError>>>,
 }
 
 impl Gateway {
@@ -64,7 +64,8 @@ impl Gateway {
             tokio::time::timeout(Duration::from_secs(20), task)
                 .await
                 .expect("the daemon stops within 20 s")
-                .expect("the daemon task ends cleanly");
+                .expect("the daemon task ends cleanly")
+                .expect("the daemon runs");
         }
     }
 

@@ -24,7 +24,7 @@ struct Gateway {
     _dir: TempDir,
     store: Store,
     stop: tokio::sync::watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
+    task: tokio::task::JoinHandle<Result<(), dtr_gateway::daemon::DaemonError>>,
 }
 
 impl Gateway {
@@ -63,7 +63,8 @@ impl Gateway {
         tokio::time::timeout(Duration::from_secs(20), self.task)
             .await
             .expect("stops")
-            .expect("ends cleanly");
+            .expect("ends cleanly")
+            .expect("the daemon runs");
     }
 
     async fn outbox_statuses(&self) -> Vec<(String, String)> {

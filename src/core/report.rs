@@ -129,8 +129,13 @@ impl AgencyMap {
         agency: Option<&str>,
         referrer: Option<&EmailAddress>,
     ) -> AgencyCategory {
+        self.categorise_domain(agency, referrer.map(EmailAddress::domain).as_deref())
+    }
+
+    /// As [`AgencyMap::categorise`], with only the referrer's domain (lower
+    /// case): all that is kept of their address once a case is purged.
+    pub fn categorise_domain(&self, agency: Option<&str>, domain: Option<&str>) -> AgencyCategory {
         let text = agency.map(|a| format!(" {} ", normalise_label(a)));
-        let domain = referrer.map(EmailAddress::domain);
         self.0
             .iter()
             .find(|rule| {

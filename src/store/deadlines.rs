@@ -480,6 +480,16 @@ pub(super) async fn apply_lead_update(
     message_row: Option<i64>,
     how: &str,
 ) -> Result<(), StoreError> {
+    // A case whose personal details were erased takes no new ones: a late
+    // answer is kept as a message (erased by the next purge), not applied.
+    let purged: Option<String> = sqlx::query_scalar("SELECT purged_at FROM cases WHERE id = ?")
+        .bind(case_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .flatten();
+    if purged.is_some() {
+        return Ok(());
+    }
     let event = |kind: &'static str, detail: serde_json::Value| (kind, detail);
     let mut events = Vec::new();
     match update {

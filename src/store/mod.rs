@@ -18,8 +18,12 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 mod deadlines;
+mod metrics;
 mod report;
+mod retention;
 pub use deadlines::{CaseContacts, DeadlineCase, DoneStep, FollowUp, LeadUpdate};
+pub use metrics::{FolderHealth, StoreCounts};
+pub use retention::PurgeCounts;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -126,6 +130,11 @@ impl Store {
             // Statement journals in memory, not as files created and deleted
             // for every multi-row statement.
             .pragma("temp_store", "memory")
+            // Deleted and overwritten values are zeroed in the file, not only
+            // unlinked: personal details a purge erases, and the copies each
+            // earlier update of the row left behind, do not linger in free
+            // space.
+            .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(30));
         let file = options.get_filename();
         if let Some(parent) = Path::new(file).parent() {
@@ -545,7 +554,9 @@ impl Store {
     }
 
     /// Records a watched folder's state for `status`. An error is kept until
-    /// replaced by another, with its time.
+    /// replaced by another, with its time. `failing_since` is set when the
+    /// folder starts `retrying` and kept until it is read again or stopped
+    /// (see `failing`).
     pub async fn set_status(
         &self,
         mailbox: &str,
@@ -557,11 +568,14 @@ impl Store {
         let now = Utc::now();
         sqlx::query(
             "INSERT INTO mailbox_status (mailbox, folder, state, last_error, last_error_at, \
-             last_message_at, updated_at) VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 IS NULL THEN NULL ELSE ?6 END, ?5, ?6) \
+             last_message_at, updated_at, failing_since) VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 IS NULL THEN NULL ELSE ?6 END, ?5, ?6, \
+             CASE WHEN ?7 = 1 THEN ?6 ELSE NULL END) \
              ON CONFLICT (mailbox, folder) DO UPDATE SET state = ?3, \
              last_error = COALESCE(?4, last_error), \
              last_error_at = CASE WHEN ?4 IS NULL THEN last_error_at ELSE ?6 END, \
-             last_message_at = COALESCE(?5, last_message_at), updated_at = ?6",
+             last_message_at = COALESCE(?5, last_message_at), updated_at = ?6, \
+             failing_since = CASE ?7 WHEN 1 THEN COALESCE(failing_since, ?6) WHEN 0 THEN NULL \
+             ELSE failing_since END",
         )
         .bind(mailbox)
         .bind(folder)
@@ -569,6 +583,7 @@ impl Store {
         .bind(error)
         .bind(message_at)
         .bind(now)
+        .bind(failing(state))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -787,6 +802,19 @@ impl Store {
     /// The pool, for tests that look at rows directly.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// Whether a folder in `state` is failing: `Some(true)` when the daemon is
+/// retrying it, `Some(false)` once it is read again or no longer watched,
+/// `None` (no change) while it is still trying to connect, so that the
+/// reconnection attempts of a folder that keeps failing do not restart its
+/// failing time.
+fn failing(state: &str) -> Option<bool> {
+    match state {
+        "retrying" => Some(true),
+        "connected" | "idle" | "polling" | "stopped" => Some(false),
+        _ => None,
     }
 }
 

@@ -19,7 +19,7 @@ impl Store {
     ) -> Result<Vec<ReportCase>, StoreError> {
         let (first, next) = quarter.days();
         let rows = sqlx::query(
-            "SELECT authority, status, referral_type, referring_agency, referrer_email, urgent, \
+            "SELECT authority, status, referral_type, referring_agency, referrer_email, referrer_domain, urgent, \
              received_at, expected_release_date, acknowledged_at, lead_named_at, responded_at, \
              follow_ups, close_outcome FROM cases \
              WHERE received_at >= ?1 AND received_at < ?2 AND (?3 IS NULL OR authority = ?3) ORDER BY id",
@@ -42,16 +42,19 @@ impl Store {
                         .count();
                     u32::try_from(n).unwrap_or(u32::MAX)
                 };
-                let referrer = r
+                // A purged case keeps only the referrer's domain.
+                let referrer_domain = r
                     .get::<Option<String>, _>("referrer_email")
-                    .and_then(|e| EmailAddress::parse(&e).ok());
+                    .and_then(|e| EmailAddress::parse(&e).ok())
+                    .map(|e| e.domain())
+                    .or_else(|| r.get("referrer_domain"));
                 ReportCase {
                     authority: r.get("authority"),
                     refused: r.get::<&str, _>("status") == "refused",
                     referral_type: from_enum_text(r.get("referral_type")),
-                    agency: agencies.categorise(
+                    agency: agencies.categorise_domain(
                         r.get::<Option<&str>, _>("referring_agency"),
-                        referrer.as_ref(),
+                        referrer_domain.as_deref(),
                     ),
                     urgent: r.get("urgent"),
                     received_at: r.get("received_at"),

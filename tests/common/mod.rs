@@ -162,6 +162,20 @@ pub fn referral(message_id: &str, n: u32, to: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// `authorities.toml` for the fourteen test authorities, each with its
+/// inbox, lead and senior contact at `lha.test`.
+pub fn authorities_toml() -> String {
+    let mut authorities = String::new();
+    for (user, code, name) in AUTHORITIES {
+        authorities.push_str(&format!(
+            "[[authority]]\nname = \"{name}\"\ncode = \"{code}\"\ninbox = \"{user}@lha.test\"\n\
+             operational_lead = {{ name = \"Lead\", email = \"lead.{user}@lha.test\" }}\n\
+             dispute_contact = {{ name = \"Senior\", email = \"senior.{user}@lha.test\" }}\n\n"
+        ));
+    }
+    authorities
+}
+
 /// Writes a configuration folder watching the given users over IMAP.
 /// `imap` is extra TOML for every mailbox's `[mailbox.imap]` table.
 pub fn write_config(dir: &Path, database: &str, users: &[&str], imap: &str) -> PathBuf {
@@ -178,14 +192,7 @@ pub fn write_config_sending(
     outgoing: Option<&str>,
 ) -> PathBuf {
     let servers = mail_servers();
-    let mut authorities = String::new();
-    for (user, code, name) in AUTHORITIES {
-        authorities.push_str(&format!(
-            "[[authority]]\nname = \"{name}\"\ncode = \"{code}\"\ninbox = \"{user}@lha.test\"\n\
-             operational_lead = {{ name = \"Lead\", email = \"lead.{user}@lha.test\" }}\n\
-             dispute_contact = {{ name = \"Senior\", email = \"senior.{user}@lha.test\" }}\n\n"
-        ));
-    }
+    let authorities = authorities_toml();
     let outgoing = outgoing.map(str::to_string).unwrap_or_else(|| {
         format!(
             "transport = \"files\"\nfolder = \"{}\"",

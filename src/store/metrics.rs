@@ -1,0 +1,138 @@
+//! The store's side of /health and /metrics: counts and states read at
+//! scrape time, never a person's details (no names, addresses or subjects).
+
+use super::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+/// One watched folder's health, as the last `set_status` left it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FolderHealth {
+    pub mailbox: String,
+    pub folder: String,
+    pub state: String,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// When it started failing; none while it is read or stopped.
+    pub failing_since: Option<DateTime<Utc>>,
+}
+
+/// What the store holds, counted for /metrics.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoreCounts {
+    /// Messages recorded, by kind (`referral`, `reply`, ...).
+    pub messages_by_kind: Vec<(String, i64)>,
+    /// Case references given out, by authority code.
+    pub cases_by_authority: Vec<(String, i64)>,
+    /// Cases open (or incomplete), by authority code.
+    pub open_cases_by_authority: Vec<(String, i64)>,
+    /// Outbox rows: (purpose, status, count).
+    pub outbox: Vec<(String, String, i64)>,
+}
+
+impl Store {
+    /// Every folder that has a state, in order.
+    pub async fn folder_health(&self) -> Result<Vec<FolderHealth>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT mailbox, folder, state, last_error, last_error_at, failing_since \
+             FROM mailbox_status ORDER BY mailbox, folder",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FolderHealth {
+                    mailbox: r.try_get("mailbox")?,
+                    folder: r.try_get("folder")?,
+                    state: r.try_get("state")?,
+                    last_error: r.try_get("last_error")?,
+                    last_error_at: r.try_get("last_error_at")?,
+                    failing_since: r.try_get("failing_since")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The counts /metrics shows, in one read transaction so that they agree
+    /// with each other.
+    pub async fn counts(&self) -> Result<StoreCounts, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let messages_by_kind =
+            sqlx::query_as("SELECT kind, COUNT(*) FROM messages GROUP BY kind ORDER BY kind")
+                .fetch_all(&mut *tx)
+                .await?;
+        let cases_by_authority = sqlx::query_as(
+            "SELECT authority, COUNT(*) FROM cases GROUP BY authority ORDER BY authority",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let open_cases_by_authority = sqlx::query_as(
+            "SELECT authority, COUNT(*) FROM cases WHERE status IN ('open', 'incomplete') \
+             GROUP BY authority ORDER BY authority",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let outbox = sqlx::query_as(
+            "SELECT purpose, status, COUNT(*) FROM outbox GROUP BY purpose, status \
+             ORDER BY purpose, status",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(StoreCounts {
+            messages_by_kind,
+            cases_by_authority,
+            open_cases_by_authority,
+            outbox,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn failing_since_spans_the_reconnection_attempts_and_ends_when_read_again() {
+        let store = Store::open("sqlite::memory:").await.expect("store");
+        let since = |store: Store| async move {
+            store.folder_health().await.expect("health")[0].failing_since
+        };
+        store
+            .set_status("col", "INBOX", "connecting", None, None)
+            .await
+            .expect("status");
+        assert_eq!(since(store.clone()).await, None);
+        store
+            .set_status("col", "INBOX", "retrying", Some("refused"), None)
+            .await
+            .expect("status");
+        let first = since(store.clone()).await.expect("failing");
+        for state in ["connecting", "retrying"] {
+            store
+                .set_status("col", "INBOX", state, Some("refused"), None)
+                .await
+                .expect("status");
+            assert_eq!(since(store.clone()).await, Some(first), "{state}");
+        }
+        for healthy in ["connected", "idle", "polling", "stopped"] {
+            store
+                .set_status("col", "INBOX", "retrying", Some("refused"), None)
+                .await
+                .expect("status");
+            store
+                .set_status("col", "INBOX", healthy, None, None)
+                .await
+                .expect("status");
+            assert_eq!(since(store.clone()).await, None, "{healthy}");
+        }
+        // A first state of `retrying` (no row yet) starts the clock too.
+        store
+            .set_status("har", "INBOX", "retrying", Some("refused"), None)
+            .await
+            .expect("status");
+        let rows = store.folder_health().await.expect("health");
+        assert!(rows[1].failing_since.is_some(), "{rows:?}");
+        assert_eq!(rows[1].last_error.as_deref(), Some("refused"));
+    }
+}

@@ -1,0 +1,1069 @@
+//! Retention on a real SQLite file filled through intake, the sweep, the
+//! sender's bookkeeping and the case commands: the personal details of cases
+//! closed long ago, of refusals and of messages without a case are erased;
+//! open and recently closed cases are untouched; the quarterly report is the
+//! same to the byte; a second purge and a dry run change nothing.
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Europe::London;
+use dtr_gateway::config::Config;
+use dtr_gateway::core::reply::NamedLead;
+use dtr_gateway::core::report::{build, csv, markdown, AgencyMap, Quarter, Targets};
+use dtr_gateway::intake::{ingest, Incoming};
+use dtr_gateway::store::{LeadUpdate, PurgeCounts, Store};
+use sqlx::Row;
+use std::path::Path;
+use std::process::Command;
+use tempfile::TempDir;
+
+fn uk(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    London
+        .with_ymd_and_hms(y, m, d, h, 0, 0)
+        .single()
+        .expect("valid local time")
+        .with_timezone(&Utc)
+}
+
+struct Form<'a> {
+    id: &'a str,
+    from: &'a str,
+    name: &'a str,
+    dob: &'a str,
+    prison_number: &'a str,
+    consent: &'a str,
+    agency: &'a str,
+    referrer: (&'a str, &'a str),
+    case_lead: (&'a str, &'a str),
+    attachment: Option<&'a str>,
+}
+
+/// A referral to Basildon as a MIME message, with an attachment when given.
+fn referral(f: &Form) -> Vec<u8> {
+    let body = format!(
+        "DUTY TO REFER REFERRAL\r\nReferral type: Duty to Refer\r\nFull name: {}\r\n\
+         Date of birth: {}\r\nPrison number: {}\r\nCRN: X{}\r\nCustody status: sentenced\r\n\
+         Expected release date: 20/12/2026\r\nConsent to referral: {}\r\n\
+         Contact phone: 07700 900111\r\nMental health: Sensitive diagnosis text\r\n\
+         Reason at risk of homelessness: Tenancy lost during sentence\r\n\
+         Local connection: resident\r\nReferring agency: {}\r\nReferrer name: {}\r\n\
+         Referrer email: {}\r\nReferrer phone: 01245 000000\r\nCase lead name: {}\r\n\
+         Case lead email: {}\r\nCase lead phone: 07700 900222\r\n",
+        f.name,
+        f.dob,
+        f.prison_number,
+        &f.prison_number[1..5],
+        f.consent,
+        f.agency,
+        f.referrer.0,
+        f.referrer.1,
+        f.case_lead.0,
+        f.case_lead.1,
+    );
+    let attachment = f
+        .attachment
+        .map(|name| {
+            format!(
+                "--b\r\nContent-Type: application/pdf; name=\"{name}\"\r\n\
+                 Content-Disposition: attachment; filename=\"{name}\"\r\n\
+                 Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n"
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "From: {} <{}>\r\nTo: housing.solutions@basildon.gov.uk\r\nSubject: Referral\r\n\
+         Message-ID: <{}>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n{attachment}--b--\r\n",
+        f.referrer.0, f.from, f.id
+    )
+    .into_bytes()
+}
+
+const SAMUEL: Form = Form {
+    id: "p1@justice.gov.uk",
+    from: "alice.referrer@justice.gov.uk",
+    name: "Samuel Testperson",
+    dob: "14/07/1988",
+    prison_number: "A1234BC",
+    consent: "Yes",
+    agency: "HMP Chelmsford",
+    referrer: ("Alice Referrer", "alice.referrer@justice.gov.uk"),
+    case_lead: ("Carl Caselead", "carl.caselead@justice.gov.uk"),
+    attachment: Some("Samuel Testperson licence.pdf"),
+};
+
+/// Every value of every table, one line per row: what a person with the
+/// database file in hand could read with SQL.
+async fn dump(store: &Store) -> String {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("tables");
+    let mut out = String::new();
+    for table in tables {
+        out.push_str(
+            &rows(
+                store,
+                &format!("SELECT * FROM {table} ORDER BY rowid"),
+                &table,
+            )
+            .await,
+        );
+    }
+    out
+}
+
+/// The rows a query returns, as text lines prefixed with `label`.
+async fn rows(store: &Store, sql: &str, label: &str) -> String {
+    let mut out = String::new();
+    for row in sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_all(store.pool())
+        .await
+        .expect("rows")
+    {
+        out.push_str(label);
+        for i in 0..row.len() {
+            let value = if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+                format!("{v:?}")
+            } else if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+                format!("{v:?}")
+            } else if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
+                format!("{v:?}")
+            } else if let Ok(v) = row.try_get::<Option<Vec<u8>>, _>(i) {
+                format!("{:?}", v.map(|b| String::from_utf8_lossy(&b).to_string()))
+            } else {
+                "?".into()
+            };
+            out.push('|');
+            out.push_str(&value);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+struct Seeded {
+    _dir: TempDir,
+    file: std::path::PathBuf,
+    store: Store,
+    config: Config,
+    /// Closed long ago.
+    samuel: String,
+    petra: String,
+    /// Still open.
+    olive: String,
+    /// Closed recently.
+    rita: String,
+    /// Refused long ago.
+    nora: String,
+    /// Quarantined long ago, and recently.
+    old_quarantined: i64,
+    new_quarantined: i64,
+}
+
+async fn seeded() -> Seeded {
+    let dir = TempDir::new().expect("temp dir");
+    let file = dir.path().join("cases.db");
+    let store = Store::open(&format!("sqlite:{}", file.display()))
+        .await
+        .expect("store");
+    let (mut config, _) = Config::embedded().expect("config");
+    config.answer_max_age = chrono::Duration::days(36_500);
+    let mailbox = config.mailbox("basildon").expect("mailbox").clone();
+    let put = |raw: Vec<u8>| {
+        let (store, config, mailbox) = (store.clone(), &config, mailbox.clone());
+        async move {
+            let (_, recorded) = ingest(
+                &store,
+                config,
+                Incoming {
+                    mailbox: &mailbox,
+                    folder: "INBOX",
+                    position: None,
+                    raw: &raw,
+                    received_at: uk(2026, 11, 23, 10),
+                    source_key: None,
+                },
+            )
+            .await
+            .expect("ingest");
+            recorded
+        }
+    };
+    let case = |r: dtr_gateway::store::Recorded| r.case.expect("a case").to_string();
+    let samuel = case(put(referral(&SAMUEL)).await);
+    // Referred by probation under a name no rule knows: its category comes
+    // from the referrer's domain, which must survive the purge.
+    let petra = case(
+        put(referral(&Form {
+            id: "p2@probation.gov.uk",
+            from: "paul.probation@probation.gov.uk",
+            name: "Petra Pellington",
+            dob: "02/02/1977",
+            prison_number: "P2222PP",
+            agency: "Resettlement team",
+            referrer: ("Paul Probation", "paul.probation@probation.gov.uk"),
+            case_lead: ("Carl Caselead", "carl.caselead@justice.gov.uk"),
+            attachment: None,
+            ..SAMUEL
+        }))
+        .await,
+    );
+    let olive = case(
+        put(referral(&Form {
+            id: "p3@justice.gov.uk",
+            from: "owen.officer@justice.gov.uk",
+            name: "Olive Openshaw",
+            dob: "03/03/1999",
+            prison_number: "O3333OO",
+            referrer: ("Owen Officer", "owen.officer@justice.gov.uk"),
+            case_lead: ("Otto Lead", "otto.lead@justice.gov.uk"),
+            attachment: Some("Olive Openshaw licence.pdf"),
+            ..SAMUEL
+        }))
+        .await,
+    );
+    let rita = case(
+        put(referral(&Form {
+            id: "p4@justice.gov.uk",
+            from: "rob.officer@justice.gov.uk",
+            name: "Rita Recentclose",
+            dob: "04/04/1984",
+            prison_number: "R4444RR",
+            referrer: ("Rob Officer", "rob.officer@justice.gov.uk"),
+            case_lead: ("Ruth Lead", "ruth.lead@justice.gov.uk"),
+            attachment: None,
+            ..SAMUEL
+        }))
+        .await,
+    );
+    let nora = case(
+        put(referral(&Form {
+            id: "p5@justice.gov.uk",
+            from: "nina.refuser@justice.gov.uk",
+            name: "Nora Nonconsent",
+            dob: "05/05/1955",
+            prison_number: "N5555NN",
+            consent: "No",
+            referrer: ("Nina Refuser", "nina.refuser@justice.gov.uk"),
+            attachment: None,
+            ..SAMUEL
+        }))
+        .await,
+    );
+    let quarantined = |id: &'static str, from: &'static str, name: &'static str| {
+        referral(&Form {
+            id,
+            from,
+            name,
+            dob: "06/06/1966",
+            prison_number: "Q6666QQ",
+            referrer: ("Someone", from),
+            attachment: Some(name),
+            ..SAMUEL
+        })
+    };
+    let old_quarantined = put(quarantined(
+        "q1@example.com",
+        "someone@example.com",
+        "Quentin Quarantine.pdf",
+    ))
+    .await;
+    let new_quarantined = put(quarantined(
+        "q2@example.org",
+        "recent@example.org",
+        "Quincy Recent.pdf",
+    ))
+    .await;
+    assert!(matches!(
+        old_quarantined.action,
+        dtr_gateway::store::Action::Quarantined(_)
+    ));
+
+    // The acknowledgements go; Petra's late (on the 4th working day), and
+    // Samuel's notice fails with an error that quotes an address.
+    for row in store.claim_due(Utc::now(), 100).await.expect("claim") {
+        let case = row.case_ref.as_deref();
+        if case == Some(samuel.as_str()) && row.purpose == "notice" {
+            store
+                .mark_failed(
+                    row.id,
+                    "550 5.1.1 <alice.referrer@justice.gov.uk>: mailbox unavailable",
+                )
+                .await
+                .expect("failed");
+        } else if case == Some(petra.as_str()) {
+            store
+                .mark_sent(row.id, uk(2026, 11, 27, 9))
+                .await
+                .expect("sent");
+        } else {
+            store
+                .mark_sent(row.id, uk(2026, 11, 23, 10))
+                .await
+                .expect("sent");
+        }
+    }
+    // Samuel: the council names its lead, then probation a new case lead.
+    store
+        .record_lead_update(
+            &samuel,
+            &LeadUpdate::AuthorityAnswered {
+                lead: NamedLead::parse_contact("Ayesha Khan <ayesha.khan@basildon.gov.uk>"),
+            },
+            &[],
+            &config.outgoing,
+        )
+        .await
+        .expect("respond");
+    store
+        .record_lead_update(
+            &samuel,
+            &LeadUpdate::ReferrerLead(
+                NamedLead::parse_contact("Carl Newlead <carl.newlead@justice.gov.uk>")
+                    .expect("a lead"),
+            ),
+            &[],
+            &config.outgoing,
+        )
+        .await
+        .expect("new case lead");
+    sqlx::query("UPDATE cases SET responded_at = ?1, lead_named_at = ?1 WHERE reference = ?2")
+        .bind(uk(2026, 11, 25, 12))
+        .bind(&samuel)
+        .execute(store.pool())
+        .await
+        .expect("date the response");
+    // The others are reminded, chased and escalated, and the mail goes.
+    for (m, d) in [(11, 27), (12, 1), (12, 2)] {
+        dtr_gateway::sweep::sweep_once(&store, &config, uk(2026, m, d, 10), false)
+            .await
+            .expect("sweep");
+    }
+    for row in store.claim_due(Utc::now(), 100).await.expect("claim") {
+        store.mark_sent(row.id, Utc::now()).await.expect("sent");
+    }
+    for (reference, outcome, closed) in [
+        (&samuel, "prevention duty accepted", uk(2026, 12, 10, 12)),
+        (&petra, "relief duty accepted", uk(2026, 12, 20, 12)),
+        (&rita, "no further action", uk(2028, 12, 1, 12)),
+    ] {
+        store.close_case(reference, outcome).await.expect("close");
+        sqlx::query("UPDATE cases SET closed_at = ? WHERE reference = ?")
+            .bind(closed)
+            .bind(reference)
+            .execute(store.pool())
+            .await
+            .expect("date the closure");
+    }
+    // Recorded when received; the second quarantined message much later.
+    for sql in [
+        "UPDATE messages SET recorded_at = received_at",
+        "UPDATE cases SET opened_at = received_at",
+    ] {
+        sqlx::query(sql).execute(store.pool()).await.expect("dates");
+    }
+    for (message, at) in [
+        (old_quarantined.message_row, uk(2026, 11, 23, 10)),
+        (new_quarantined.message_row, uk(2028, 12, 1, 10)),
+    ] {
+        sqlx::query("UPDATE messages SET recorded_at = ?1 WHERE id = ?2")
+            .bind(at)
+            .bind(message)
+            .execute(store.pool())
+            .await
+            .expect("date the message");
+        sqlx::query("UPDATE outbox SET created_at = ?1 WHERE cause_id = ?2")
+            .bind(at)
+            .bind(message)
+            .execute(store.pool())
+            .await
+            .expect("date its mail");
+    }
+    Seeded {
+        _dir: dir,
+        file,
+        store,
+        config,
+        samuel,
+        petra,
+        olive,
+        rita,
+        nora,
+        old_quarantined: old_quarantined.message_row,
+        new_quarantined: new_quarantined.message_row,
+    }
+}
+
+/// The 2026Q4 report, as Markdown and as CSV.
+async fn report(s: &Seeded) -> (String, String) {
+    let quarter: Quarter = "2026Q4".parse().expect("quarter");
+    let agencies = AgencyMap::from_toml(include_str!("../config/agencies.toml")).expect("map");
+    let cases = s
+        .store
+        .report_cases(quarter, None, &agencies)
+        .await
+        .expect("cases");
+    let authorities: Vec<String> = s
+        .config
+        .authorities
+        .iter()
+        .map(|a| a.code.to_string())
+        .collect();
+    let reports = build(&cases, &authorities, &s.config.calendar, Targets::default());
+    (markdown("Outcomes 2026Q4", &reports), csv(&reports))
+}
+
+/// What must not change for the cases and messages a purge leaves alone.
+async fn untouched(s: &Seeded) -> String {
+    let cases = format!(
+        "(SELECT id FROM cases WHERE reference IN ('{}', '{}'))",
+        s.olive, s.rita
+    );
+    let mut out = String::new();
+    for (label, sql) in [
+        ("cases", format!("SELECT * FROM cases WHERE id IN {cases}")),
+        (
+            "messages",
+            format!(
+                "SELECT * FROM messages WHERE case_id IN {cases} OR id = {}",
+                s.new_quarantined
+            ),
+        ),
+        (
+            "outbox",
+            format!(
+                "SELECT * FROM outbox WHERE case_id IN {cases} OR cause_id = {}",
+                s.new_quarantined
+            ),
+        ),
+        (
+            "outbox_recipients",
+            format!(
+                "SELECT * FROM outbox_recipients WHERE outbox_id IN (SELECT id FROM outbox \
+                 WHERE case_id IN {cases} OR cause_id = {})",
+                s.new_quarantined
+            ),
+        ),
+        (
+            "events",
+            format!("SELECT * FROM events WHERE case_id IN {cases}"),
+        ),
+    ] {
+        out.push_str(&rows(&s.store, &sql, label).await);
+    }
+    out
+}
+
+/// As at 15 January 2029, 24 months back: what closed before 15 January
+/// 2027 goes.
+fn purge_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2029, 1, 15, 12, 0, 0)
+        .single()
+        .expect("time")
+}
+
+#[tokio::test]
+async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
+    let s = seeded().await;
+    let cutoff = s.config.retention.cutoff(purge_time());
+    assert_eq!(cutoff, uk(2027, 1, 15, 12));
+    let before = dump(&s.store).await;
+    for present in [
+        "Samuel",
+        "Testperson",
+        "1988-07-14",
+        "alice.referrer@",
+        "Ayesha Khan",
+    ] {
+        assert!(before.contains(present), "{present} was never stored");
+    }
+    let (report_md, report_csv) = report(&s).await;
+    assert!(report_csv.contains("From: Probation,1,"), "{report_csv}");
+    // Petra, Olive and Rita were chased and escalated: the follow-ups count.
+    assert!(report_csv.contains("\nChases,3,"), "{report_csv}");
+    assert!(report_csv.contains("\nEscalations,3,"), "{report_csv}");
+    let kept = untouched(&s).await;
+    let file_bytes = || {
+        let mut bytes = std::fs::read(&s.file).expect("database file");
+        let wal = s.file.with_extension("db-wal");
+        if wal.exists() {
+            bytes.extend(std::fs::read(&wal).expect("wal"));
+        }
+        bytes
+    };
+    let in_file =
+        |bytes: &[u8], text: &str| bytes.windows(text.len()).any(|w| w == text.as_bytes());
+    assert!(
+        in_file(&file_bytes(), "Testperson"),
+        "the file check would prove nothing"
+    );
+    let events_before = rows(
+        &s.store,
+        "SELECT id, case_id, at, kind, message_id FROM events",
+        "",
+    )
+    .await;
+
+    // A dry run counts and changes nothing, not even the record of purges.
+    let dry = s.store.purge(cutoff, true).await.expect("dry run");
+    assert_eq!(dump(&s.store).await, before, "a dry run changed the store");
+    assert_eq!((dry.cases, dry.messages), (3, 4), "{dry:?}");
+
+    let counts = s.store.purge(cutoff, false).await.expect("purge");
+    assert_eq!(counts, dry, "the dry run counted what the purge did");
+    // Every mail of the purged cases and the old quarantine notice.
+    let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE purged_at IS NOT NULL")
+        .fetch_one(s.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(counts.outbox, outbox as u64);
+    assert!(counts.outbox >= 5, "{counts:?}");
+
+    let after = dump(&s.store).await;
+    for personal in [
+        "Samuel",
+        "Testperson",
+        "1988-07-14",
+        "A1234BC",
+        "X1234",
+        "Petra",
+        "Pellington",
+        "1977-02-02",
+        "P2222PP",
+        "Nora",
+        "nina.refuser@",
+        "Nina Refuser",
+        "alice.referrer@",
+        "Alice Referrer",
+        "paul.probation@",
+        "Paul Probation",
+        "carl.caselead@",
+        "Carl Caselead",
+        "carl.newlead@",
+        "Carl Newlead",
+        "ayesha.khan@",
+        "Ayesha Khan",
+        "someone@example.com",
+        "Quentin",
+        "Sensitive diagnosis",
+        "Tenancy lost",
+        "07700 900111",
+        "07700 900222",
+        "01245 000000",
+        // The chases named the operational lead; their record names the domain.
+        "Phil Warren",
+        "Mo Slade",
+    ] {
+        let open_case_has_it = kept.contains(personal);
+        assert!(
+            open_case_has_it || !after.contains(personal),
+            "{personal} is still stored after the purge"
+        );
+    }
+    // Nor in the file: erased values are zeroed, and the log of pages
+    // before the purge is emptied.
+    let bytes = file_bytes();
+    for personal in ["Testperson", "alice.referrer@", "Pellington", "Quentin"] {
+        assert!(
+            !in_file(&bytes, personal),
+            "{personal} is still in the database file"
+        );
+    }
+    // What stays: the open and recently closed cases, the recent quarantine.
+    assert_eq!(untouched(&s).await, kept, "an open or recent case changed");
+    for present in [
+        "Olive",
+        "Openshaw",
+        "owen.officer@",
+        "Rita",
+        "recent@example.org",
+        "Quincy",
+    ] {
+        assert!(after.contains(present), "{present} was erased");
+    }
+    // The report, to the byte.
+    assert_eq!(report(&s).await, (report_md, report_csv));
+    // The timeline: every event, its kind, time, case and message.
+    assert_eq!(
+        rows(
+            &s.store,
+            "SELECT id, case_id, at, kind, message_id FROM events",
+            ""
+        )
+        .await,
+        events_before
+    );
+
+    // Column by column.
+    let case = sqlx::query(
+        "SELECT referral, name_key, date_of_birth, prison_number, crn, referrer_name, referrer_email, \
+         referrer_phone, case_lead_name, case_lead_email, case_lead_phone, lha_lead_name, \
+         lha_lead_email, lha_lead_phone, referrer_domain, purged_at, follow_ups, close_outcome, \
+         expected_release_date, referring_agency FROM cases WHERE reference = ?",
+    )
+    .bind(&s.samuel)
+    .fetch_one(s.store.pool())
+    .await
+    .expect("case");
+    for column in 1..=13 {
+        assert_eq!(
+            case.get::<Option<String>, _>(column),
+            None,
+            "column {column} of the purged case"
+        );
+    }
+    let referral: serde_json::Value =
+        serde_json::from_str(case.get::<&str, _>("referral")).expect("json");
+    let keys: Vec<&String> = referral.as_object().expect("object").keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "referral_type",
+            "custody_status",
+            "expected_release_date",
+            "consent",
+            "lha",
+            "referring_agency"
+        ],
+        "{referral}"
+    );
+    assert_eq!(case.get::<&str, _>("referrer_domain"), "justice.gov.uk");
+    assert!(case.get::<Option<String>, _>("purged_at").is_some());
+    assert_eq!(
+        case.get::<&str, _>("close_outcome"),
+        "prevention duty accepted"
+    );
+    assert_eq!(case.get::<&str, _>("expected_release_date"), "2026-12-20");
+    // The case still reads, without the person.
+    let detail = s.store.case(&s.samuel).await.expect("case");
+    assert!(detail.referral.full_name.is_none());
+    assert_eq!(
+        detail.referral.referring_agency.as_deref(),
+        Some("HMP Chelmsford")
+    );
+    // The refusal keeps who referred only as a domain.
+    let (status, referrer, domain, purged): (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ) = sqlx::query_as(
+        "SELECT status, referrer_email, referrer_domain, purged_at FROM cases WHERE reference = ?",
+    )
+    .bind(&s.nora)
+    .fetch_one(s.store.pool())
+    .await
+    .expect("refusal");
+    assert_eq!(
+        (
+            status.as_str(),
+            referrer,
+            domain.as_deref(),
+            purged.is_some()
+        ),
+        ("refused", None, Some("justice.gov.uk"), true)
+    );
+    let (sender, reason): (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT sender, quarantine_reason FROM messages WHERE id = ?")
+            .bind(s.old_quarantined)
+            .fetch_one(s.store.pool())
+            .await
+            .expect("quarantined");
+    assert_eq!(sender, None);
+    assert!(
+        reason.is_some_and(|r| r.contains("example.com")),
+        "the reason stays"
+    );
+    // Petra's follow-ups: the same steps, each to a domain.
+    let follow_ups: String = sqlx::query_scalar("SELECT follow_ups FROM cases WHERE reference = ?")
+        .bind(&s.petra)
+        .fetch_one(s.store.pool())
+        .await
+        .expect("follow-ups");
+    let steps: Vec<dtr_gateway::store::DoneStep> =
+        serde_json::from_str(&follow_ups).expect("follow-ups");
+    assert!(
+        steps.iter().any(|d| d.key.contains(":chase:")),
+        "{follow_ups}"
+    );
+    assert!(
+        steps.iter().any(|d| d.key.contains(":escalation")),
+        "{follow_ups}"
+    );
+    for step in &steps {
+        let to = step.to.as_deref().expect("each went to someone");
+        assert!(to.ends_with(".gov.uk") && !to.contains([' ', '@']), "{to}");
+    }
+    // The messages: no sender, attachments without names.
+    let messages: Vec<(Option<String>, String)> = sqlx::query_as(
+        "SELECT sender, attachments FROM messages WHERE purged_at IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(s.store.pool())
+    .await
+    .expect("messages");
+    assert_eq!(messages.len(), 4);
+    for (sender, attachments) in &messages {
+        assert_eq!(sender, &None);
+        assert!(!attachments.contains("name"), "{attachments}");
+    }
+    assert!(messages.iter().any(|(_, a)| a.contains("application/pdf")));
+    // The mail: no recipients, no contents, no errors, no per-hour trail.
+    let mail: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT recipients, context, last_error, in_reply_to FROM outbox WHERE purged_at IS NOT NULL",
+    )
+    .fetch_all(s.store.pool())
+    .await
+    .expect("outbox");
+    for row in &mail {
+        assert_eq!(
+            row,
+            &(r#"{"to":[],"cc":[]}"#.into(), "{}".into(), None, None)
+        );
+    }
+    let trail: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox_recipients WHERE outbox_id IN \
+         (SELECT id FROM outbox WHERE purged_at IS NOT NULL)",
+    )
+    .fetch_one(s.store.pool())
+    .await
+    .expect("count");
+    assert_eq!(trail, 0);
+    // The events: the leads and the failure are gone, the mail's purpose stays.
+    let details: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT kind, detail FROM events WHERE case_id = (SELECT id FROM cases WHERE reference = ?) ORDER BY id",
+    )
+    .bind(&s.samuel)
+    .fetch_all(s.store.pool())
+    .await
+    .expect("events");
+    for (kind, detail) in &details {
+        match kind.as_str() {
+            "lead_officer_named" | "case_lead_changed" | "mail_failed" | "case_closed" => {
+                assert_eq!(detail, &None, "{kind}")
+            }
+            "mail_queued" | "referral_received" => assert!(detail.is_some(), "{kind}"),
+            _ => {}
+        }
+    }
+    let erased: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM events WHERE detail IS NULL AND case_id IN \
+         (SELECT id FROM cases WHERE purged_at IS NOT NULL)",
+    )
+    .fetch_one(s.store.pool())
+    .await
+    .expect("count");
+    assert!(
+        counts.events >= 4 && counts.events as i64 <= erased,
+        "{counts:?}"
+    );
+    // The purge is on record.
+    let log: Vec<(i64, i64, i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT cases, messages, outbox, events, finished_at FROM purges ORDER BY id",
+    )
+    .fetch_all(s.store.pool())
+    .await
+    .expect("purges");
+    assert_eq!(log.len(), 1, "one record, none for the dry run");
+    let (c, m, o, e, finished) = &log[0];
+    assert_eq!(
+        (*c as u64, *m as u64, *o as u64, *e as u64),
+        (counts.cases, counts.messages, counts.outbox, counts.events)
+    );
+    assert!(finished.is_some());
+
+    // Again: nothing to do, nothing changes but the record of the purge.
+    let again = s.store.purge(cutoff, false).await.expect("second purge");
+    assert_eq!(again, PurgeCounts::default());
+    let without_log = |text: &str| {
+        text.lines()
+            .filter(|l| !l.starts_with("purges|"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let twice = dump(&s.store).await;
+    assert_eq!(without_log(&twice), without_log(&after));
+    let records: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purges")
+        .fetch_one(s.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(records, 2);
+    // A late reply joins the purged case; it goes when its own time comes.
+    let reply = format!(
+        "From: alice.referrer@justice.gov.uk\r\nTo: housing.solutions@basildon.gov.uk\r\n\
+         Message-ID: <late@justice.gov.uk>\r\nSubject: RE: [{}] Referral received\r\n\r\n\
+         Is there any news?\r\n",
+        s.samuel
+    );
+    let mailbox = s.config.mailbox("basildon").expect("mailbox");
+    let (_, late) = ingest(
+        &s.store,
+        &s.config,
+        Incoming {
+            mailbox,
+            folder: "INBOX",
+            position: None,
+            raw: reply.as_bytes(),
+            received_at: uk(2027, 1, 4, 10),
+            source_key: None,
+        },
+    )
+    .await
+    .expect("ingest");
+    assert_eq!(late.case.map(|c| c.to_string()), Some(s.samuel.clone()));
+    assert!(dump(&s.store).await.contains("alice.referrer@"));
+    // The council's answer naming a lead officer is kept as a message, but
+    // the purged case takes no new personal details from it.
+    let answer = format!(
+        "From: housing.solutions@basildon.gov.uk\r\nTo: alice.referrer@justice.gov.uk\r\n\
+         Message-ID: <late-lead@basildon.gov.uk>\r\nIn-Reply-To: <late@justice.gov.uk>\r\n\
+         Subject: RE: [{}] Referral received\r\n\r\n\
+         Lead officer: Lena Latecomer\r\nEmail: lena.latecomer@basildon.gov.uk\r\n",
+        s.samuel
+    );
+    let (_, answered) = ingest(
+        &s.store,
+        &s.config,
+        Incoming {
+            mailbox,
+            folder: "INBOX",
+            position: None,
+            raw: answer.as_bytes(),
+            received_at: uk(2027, 1, 4, 11),
+            source_key: None,
+        },
+    )
+    .await
+    .expect("ingest");
+    assert_eq!(answered.case.map(|c| c.to_string()), Some(s.samuel.clone()));
+    let after_answer = dump(&s.store).await;
+    assert!(
+        !after_answer.contains("Lena Latecomer") && !after_answer.contains("lena.latecomer@"),
+        "a purged case takes no lead officer"
+    );
+    sqlx::query("UPDATE messages SET recorded_at = received_at WHERE id = ?")
+        .bind(late.message_row)
+        .execute(s.store.pool())
+        .await
+        .expect("date the reply");
+    sqlx::query("UPDATE messages SET recorded_at = received_at WHERE id = ?")
+        .bind(answered.message_row)
+        .execute(s.store.pool())
+        .await
+        .expect("date the answer");
+    let late_purge = s.store.purge(cutoff, false).await.expect("third purge");
+    assert_eq!(
+        late_purge,
+        PurgeCounts {
+            messages: 2,
+            ..PurgeCounts::default()
+        }
+    );
+    assert!(!dump(&s.store).await.contains("alice.referrer@"));
+    // Open cases are never purged, however old.
+    let much_later = s
+        .store
+        .purge(uk(2099, 1, 1, 0), true)
+        .await
+        .expect("dry run");
+    assert_eq!(much_later.cases, 1, "only Rita, closed; Olive is open");
+}
+
+#[tokio::test]
+async fn events_stay_append_only_but_for_erasing_a_detail() {
+    let s = seeded().await;
+    let (id, other_case): (i64, i64) = sqlx::query_as(
+        "SELECT e.id, (SELECT MAX(id) FROM cases) FROM events e \
+         WHERE e.detail IS NOT NULL AND e.message_id IS NOT NULL ORDER BY e.id LIMIT 1",
+    )
+    .fetch_one(s.store.pool())
+    .await
+    .expect("an event");
+    let refused = [
+        "UPDATE events SET kind = 'x' WHERE id = ?1",
+        "UPDATE events SET detail = '{}' WHERE id = ?1",
+        "UPDATE events SET detail = NULL, at = '2000-01-01T00:00:00+00:00' WHERE id = ?1",
+        "UPDATE events SET detail = NULL, message_id = NULL WHERE id = ?1",
+        "UPDATE events SET id = id + 100000 WHERE id = ?1",
+        "DELETE FROM events WHERE id = ?1",
+    ];
+    for sql in refused {
+        let result = sqlx::query(sql).bind(id).execute(s.store.pool()).await;
+        assert!(result.is_err(), "allowed: {sql}");
+    }
+    let moved = sqlx::query("UPDATE events SET case_id = ?2 WHERE id = ?1")
+        .bind(id)
+        .bind(other_case)
+        .execute(s.store.pool())
+        .await;
+    assert!(moved.is_err(), "an event moved to another case");
+    sqlx::query("UPDATE events SET detail = NULL WHERE id = ?")
+        .bind(id)
+        .execute(s.store.pool())
+        .await
+        .expect("erasing a detail is allowed");
+    let detail: Option<String> = sqlx::query_scalar("SELECT detail FROM events WHERE id = ?")
+        .bind(id)
+        .fetch_one(s.store.pool())
+        .await
+        .expect("event");
+    assert_eq!(detail, None);
+}
+
+#[test]
+fn the_retention_period_is_checked_with_its_file_and_key() {
+    let authorities = include_str!("../config/authorities.toml");
+    let holidays = include_str!("../config/bank-holidays.json");
+    let load = |retention: &str| {
+        let gateway = format!(
+            "[gateway]\ndatabase = \"sqlite::memory:\"\n[referrers]\n\
+             allowed_domains = [\"*.gov.uk\"]\n{retention}\n"
+        );
+        Config::from_strings(&gateway, authorities, holidays)
+    };
+    let (config, _) = load("").expect("valid");
+    assert_eq!(config.retention.closed_case_months, 24);
+    let (config, _) = load("[retention]\nclosed_case_months = 6").expect("valid");
+    assert_eq!(config.retention.closed_case_months, 6);
+    let utc = |y, m, d| {
+        Utc.with_ymd_and_hms(y, m, d, 12, 0, 0)
+            .single()
+            .expect("time")
+    };
+    assert_eq!(
+        config.retention.cutoff(utc(2027, 8, 31)),
+        utc(2027, 2, 28),
+        "whole months, the end of a shorter month"
+    );
+    for (value, message) in [
+        (
+            "0",
+            "gateway.toml: retention.closed_case_months: must be at least 1",
+        ),
+        (
+            "-3",
+            "gateway.toml: retention.closed_case_months: must be at least 1",
+        ),
+        (
+            "\"24\"",
+            "gateway.toml: retention.closed_case_months: must be a whole number",
+        ),
+        (
+            "2.5",
+            "gateway.toml: retention.closed_case_months: must be a whole number",
+        ),
+        (
+            "100000",
+            "gateway.toml: retention.closed_case_months: must be a whole number",
+        ),
+    ] {
+        let err = load(&format!("[retention]\nclosed_case_months = {value}")).expect_err(value);
+        assert!(err.to_string().contains(message), "{value}: {err}");
+    }
+    let err = load("[retention]\nclosed_months = 6").expect_err("unknown key");
+    assert!(
+        err.to_string().contains("gateway.toml") && err.to_string().contains("closed_months"),
+        "{err}"
+    );
+    let (embedded, _) = Config::embedded().expect("embedded");
+    assert_eq!(embedded.retention.closed_case_months, 24);
+}
+
+fn gateway(database: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
+        .arg("--database")
+        .arg(database)
+        .args(args)
+        .output()
+        .expect("run dtr-gateway");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn purge_on_the_command_line() {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/referrals");
+    let (ok, text) = gateway(
+        &database,
+        &[
+            "ingest",
+            "--mailbox",
+            "colchester",
+            &examples.join("complete-referral.eml").to_string_lossy(),
+            &examples
+                .join("referral-without-consent.eml")
+                .to_string_lossy(),
+        ],
+    );
+    assert!(ok, "{text}");
+    let reference = text
+        .split_whitespace()
+        .find(|w| w.starts_with("DTR-COL-"))
+        .expect("a reference")
+        .to_string();
+    let (ok, text) = gateway(
+        &database,
+        &[
+            "case",
+            &reference,
+            "close",
+            "--outcome",
+            "prevention duty accepted",
+        ],
+    );
+    assert!(ok, "{text}");
+
+    // Closed today: nothing is due yet.
+    let (ok, text) = gateway(&database, &["purge", "--dry-run"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("purge --dry-run: cases=0 messages=0 outbox=0 events=0"),
+        "{text}"
+    );
+    assert!(text.contains("(24 months)"), "{text}");
+    assert!(text.contains("nothing was changed"), "{text}");
+
+    // Years on: the closed case and the refusal would go; nothing does.
+    let (ok, text) = gateway(&database, &["purge", "--dry-run", "--now", "2099-01-01"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("purge --dry-run: cases=2 messages=2 "),
+        "{text}"
+    );
+    assert!(
+        text.contains("dry run: these would be erased; nothing was changed"),
+        "{text}"
+    );
+    let (ok, text) = gateway(&database, &["case", &reference]);
+    assert!(ok && text.contains("Daniel Marsh"), "{text}");
+
+    let (ok, text) = gateway(&database, &["purge", "--now", "2099-01-01T09:00:00Z"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("purge: cases=2 messages=2 "), "{text}");
+    assert!(text.contains("personal details erased"), "{text}");
+    let (ok, text) = gateway(&database, &["case", &reference]);
+    assert!(ok, "{text}");
+    assert!(
+        !text.contains("Daniel Marsh") && !text.contains("A4821KT"),
+        "{text}"
+    );
+    assert!(
+        text.contains("case_closed") && text.contains("referral_received"),
+        "{text}"
+    );
+    let (ok, text) = gateway(&database, &["purge", "--now", "2099-01-01T09:00:00Z"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("purge: cases=0 messages=0 outbox=0 events=0"),
+        "{text}"
+    );
+    assert!(text.contains("nothing to erase"), "{text}");
+
+    let (ok, text) = gateway(&database, &["purge", "--now", "soon"]);
+    assert!(!ok && text.contains("`soon` is neither a time"), "{text}");
+}
