@@ -19,7 +19,8 @@ pub struct Timed {
 /// 40 days before `now`, most acknowledged, some with a lead officer named,
 /// spread over the configured authorities; then sweeps three times as at
 /// `now`: the first writes every follow-up due, the second is the sweep of
-/// every later minute, the third the hourly sweep of every open case.
+/// every later minute, the third the sweep of every open case the daemon
+/// makes when it starts.
 pub async fn sweep(
     config: &Config,
     file: &Path,
@@ -32,7 +33,7 @@ pub async fn sweep(
     let seeded = started.elapsed().as_secs_f64();
     let mut timed = Vec::new();
     // Catching up (whole), two minutes later (only the cases whose day has
-    // come), and the hourly whole sweep with nothing new.
+    // come), and a whole sweep with nothing new, as at a restart.
     for whole in [true, false, false, true] {
         let started = Instant::now();
         let report = sweep_once(&store, config, now, whole).await?;

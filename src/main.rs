@@ -774,11 +774,14 @@ async fn show_status(store: &Store) -> Result<ExitCode> {
         "MAILBOX", "FOLDER", "STATE", "LAST UID", "TODAY", "LAST MESSAGE"
     );
     for r in &rows {
-        let error = match (&r.last_error, &r.last_error_at) {
+        let mut error = match (&r.last_error, &r.last_error_at) {
             (Some(e), Some(at)) => format!("{} ({})", e, local_time(at)),
             (Some(e), None) => e.clone(),
             _ => String::new(),
         };
+        if let Some(since) = &r.failing_since {
+            error.push_str(&format!("; failing since {}", local_time(since)));
+        }
         println!(
             "{:<16} {:<12} {:<11} {:>8} {:>6} {:<22} {}",
             r.mailbox,
@@ -987,7 +990,7 @@ fn bench_sweep(dir: Option<&Path>, cases: usize) -> Result<ExitCode> {
         steady.seconds, steady.report.cases, steady.report.follow_ups
     );
     println!(
-        "whole sweep (at start and hourly): {:.3} s over {} open cases, {} new follow-ups",
+        "whole sweep (at start): {:.3} s over {} open cases, {} new follow-ups",
         whole.seconds, whole.report.cases, whole.report.follow_ups
     );
     Ok(ExitCode::SUCCESS)

@@ -12,7 +12,7 @@ use crate::core::sweep::{
 };
 use crate::intake::Answer;
 use crate::source::Shutdown;
-use crate::store::{DeadlineCase, DoneStep, FollowUp, Store, StoreError};
+use crate::store::{DeadlineCase, DoneStep, FollowUp, FollowUpDay, Store, StoreError};
 use crate::templates::Purpose;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Value};
@@ -35,8 +35,8 @@ pub struct SweepReport {
 /// Sweeps once, as at `now`. `whole` reads every open case; otherwise only
 /// those whose next follow-up day has come or that changed since (the
 /// daemon reads the whole at start, which picks up a changed protocol or
-/// calendar, and every hour). The queued mail is stamped with the real time,
-/// so that `--now` in the future still sends at once.
+/// calendar). The queued mail is stamped with the real time, so that
+/// `--now` in the future still sends at once.
 pub async fn sweep_once(
     store: &Store,
     config: &Config,
@@ -87,7 +87,11 @@ pub async fn sweep_once(
                     .as_str(),
             )
         {
-            next_days.push((case.id, next));
+            next_days.push(FollowUpDay {
+                case_id: case.id,
+                revision: case.revision,
+                on: next,
+            });
         }
         if new.is_empty() {
             continue;
@@ -110,13 +114,16 @@ pub async fn sweep_once(
 }
 
 /// Sweeps at start and every minute until shutdown; the whole of the open
-/// cases at start and every hour, the cases whose day has come otherwise.
+/// cases at start, then the cases whose day has come or that changed. A
+/// case's day is stored only if the case did not change meanwhile (its
+/// revision), so no later whole sweep is needed to catch up with changes.
 pub async fn run(store: Store, config: std::sync::Arc<Config>, mut shutdown: Shutdown) {
-    let mut minute: u64 = 0;
+    let mut whole = true;
     loop {
-        let whole = minute.is_multiple_of(60);
-        minute += 1;
-        match sweep_once(&store, &config, Utc::now(), whole).await {
+        let result = sweep_once(&store, &config, Utc::now(), whole).await;
+        // A whole sweep that failed is tried again whole.
+        whole = result.is_err() && whole;
+        match result {
             Ok(report) if report.follow_ups > 0 => {
                 tracing::info!(
                     follow_ups = report.follow_ups,

@@ -4,13 +4,13 @@
 //! recorded as the authority's response; a change of lead told to the other
 //! side. (The same against the real mail servers: `tests/deadlines_e2e.rs`.)
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
 use dtr_gateway::config::Config;
 use dtr_gateway::core::address::EmailAddress;
 use dtr_gateway::core::authority::{Authorities, Contact};
 use dtr_gateway::intake::{ingest, Incoming};
-use dtr_gateway::store::{OutboxRow, Store};
+use dtr_gateway::store::{FollowUpDay, OutboxRow, Store};
 use dtr_gateway::sweep::sweep_once;
 use tempfile::TempDir;
 
@@ -546,4 +546,61 @@ async fn where_the_dispute_contact_is_the_lead_the_next_level_or_a_note() {
         escalations[0].cc,
         [harlow.operational_lead.email.to_string()]
     );
+}
+
+/// A case changed while the sweep works on it (here paused by a person) is
+/// read again by the next sweep: the day the sweep worked out from the old
+/// reading is not stored over the change.
+#[tokio::test]
+async fn a_change_during_a_sweep_is_not_covered_by_its_stale_day() {
+    let w = world().await;
+    let reference = basildon_case(&w).await;
+    let day = NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
+    let to_sweep = |w: &World| {
+        let store = w.store.clone();
+        async move {
+            store
+                .cases_to_sweep(day)
+                .await
+                .expect("cases")
+                .into_iter()
+                .map(|c| c.reference)
+                .collect::<Vec<_>>()
+        }
+    };
+    let read = w.store.cases_to_sweep(day).await.expect("cases");
+    let case = read
+        .iter()
+        .find(|c| c.reference == reference)
+        .expect("the new case is read")
+        .clone();
+    let paused_until = NaiveDate::from_ymd_opt(2026, 12, 14).expect("date");
+    w.store
+        .pause_case(&reference, paused_until)
+        .await
+        .expect("pause");
+    // The sweep, unaware of the pause, works out a day from its reading.
+    let stale = FollowUpDay {
+        case_id: case.id,
+        revision: case.revision,
+        on: NaiveDate::from_ymd_opt(2026, 11, 27),
+    };
+    w.store.set_follow_up_days(&[stale]).await.expect("days");
+    assert_eq!(
+        to_sweep(&w).await,
+        [reference],
+        "the paused case is read again on the next sweep, not on the 27th"
+    );
+
+    // Unchanged since read, the day is kept, and the case waits for it.
+    let fresh = w.store.cases_to_sweep(day).await.expect("cases")[0].clone();
+    w.store
+        .set_follow_up_days(&[FollowUpDay {
+            case_id: fresh.id,
+            revision: fresh.revision,
+            on: Some(paused_until),
+        }])
+        .await
+        .expect("days");
+    assert!(to_sweep(&w).await.is_empty());
 }

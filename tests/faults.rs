@@ -1191,6 +1191,10 @@ async fn imap_server_answering_garbage() {
         "status shows brentwood retrying with an error: {shown:?}\n{}",
         daemon.tail()
     );
+    assert!(
+        shown.contains("; failing since "),
+        "status says since when brentwood has been failing: {shown:?}"
+    );
     println!("IMAP garbage, status: {shown}");
     let reported = daemon.lines_with(&["mailbox failed; retrying", "mailbox=brentwood"]);
     println!("IMAP garbage, reported as: {}", reported[0]);

@@ -29,6 +29,19 @@ pub struct DeadlineCase {
     pub follow_ups: String,
     /// The next follow-up day as last worked out (`9999-12-31`: none).
     pub follow_up_on: Option<String>,
+    /// The case's revision when read: a day worked out from this reading is
+    /// stored only if nothing changed the case since.
+    pub revision: i64,
+}
+
+/// The next day a case could owe a follow-up, as worked out from the case
+/// at `revision`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FollowUpDay {
+    pub case_id: i64,
+    pub revision: i64,
+    /// None: no follow-up can come, as things stand.
+    pub on: Option<NaiveDate>,
 }
 
 /// A follow-up the sweep has done.
@@ -79,7 +92,7 @@ pub struct CaseContacts {
 
 const DEADLINE_COLUMNS: &str = "id, reference, authority, referral_type, custody_status, \
     received_at, acknowledged_at, lead_named_at, responded_at, expected_release_date, \
-    paused_until, met_by_hand, referrer_email, case_lead_email, follow_ups, follow_up_on";
+    paused_until, met_by_hand, referrer_email, case_lead_email, follow_ups, follow_up_on, revision";
 
 /// `follow_up_on` for a case that no follow-up can come to as things stand.
 const NEVER: &str = "9999-12-31";
@@ -125,24 +138,23 @@ impl Store {
     }
 
     /// Stores each case's next follow-up day (None: never, as things stand),
-    /// in one statement.
-    pub async fn set_follow_up_days(
-        &self,
-        days: &[(i64, Option<NaiveDate>)],
-    ) -> Result<(), StoreError> {
+    /// in one statement; a case changed since it was read (its revision
+    /// moved on) keeps no day, so the next sweep reads it again.
+    pub async fn set_follow_up_days(&self, days: &[FollowUpDay]) -> Result<(), StoreError> {
         if days.is_empty() {
             return Ok(());
         }
         let list: Vec<serde_json::Value> = days
             .iter()
-            .map(|(id, on)| {
-                let on = on.map_or_else(|| NEVER.to_string(), |d| d.to_string());
-                serde_json::json!({ "id": id, "on": on })
+            .map(|day| {
+                let on = day.on.map_or_else(|| NEVER.to_string(), |d| d.to_string());
+                serde_json::json!({ "id": day.case_id, "rev": day.revision, "on": on })
             })
             .collect();
         sqlx::query(
             "UPDATE cases SET follow_up_on = json_extract(u.value, '$.on') \
-             FROM json_each(?) AS u WHERE cases.id = json_extract(u.value, '$.id')",
+             FROM json_each(?) AS u WHERE cases.id = json_extract(u.value, '$.id') \
+             AND cases.revision = json_extract(u.value, '$.rev')",
         )
         .bind(serde_json::Value::Array(list).to_string())
         .execute(&self.pool)
@@ -334,7 +346,7 @@ impl Store {
     pub async fn pause_case(&self, reference: &str, until: NaiveDate) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let (case_id, _, _) = find_case(&mut tx, reference).await?;
-        sqlx::query("UPDATE cases SET paused_until = ?, follow_up_on = NULL WHERE id = ?")
+        sqlx::query("UPDATE cases SET paused_until = ?, follow_up_on = NULL, revision = revision + 1 WHERE id = ?")
             .bind(until)
             .bind(case_id)
             .execute(&mut *tx)
@@ -364,7 +376,7 @@ impl Store {
             return Ok(false);
         }
         met.push(rule_id.to_string());
-        sqlx::query("UPDATE cases SET met_by_hand = ?, follow_up_on = NULL WHERE id = ?")
+        sqlx::query("UPDATE cases SET met_by_hand = ?, follow_up_on = NULL, revision = revision + 1 WHERE id = ?")
             .bind(serde_json::to_string(&met).unwrap_or_else(|_| "[]".into()))
             .bind(case_id)
             .execute(&mut *tx)
@@ -408,6 +420,7 @@ fn deadline_case(r: &sqlx::sqlite::SqliteRow) -> DeadlineCase {
         case_lead_email: r.get("case_lead_email"),
         follow_ups: r.get("follow_ups"),
         follow_up_on: r.get("follow_up_on"),
+        revision: r.get("revision"),
     }
 }
 
@@ -496,7 +509,7 @@ pub(super) async fn apply_lead_update(
         LeadUpdate::AuthorityAnswered { lead } => {
             sqlx::query(
                 "UPDATE cases SET responded_at = COALESCE(responded_at, ?1), \
-                 acknowledged_at = COALESCE(acknowledged_at, ?1), follow_up_on = NULL WHERE id = ?2",
+                 acknowledged_at = COALESCE(acknowledged_at, ?1), follow_up_on = NULL, revision = revision + 1 WHERE id = ?2",
             )
             .bind(at)
             .bind(case_id)
@@ -515,7 +528,7 @@ pub(super) async fn apply_lead_update(
                 .await?;
                 sqlx::query(
                     "UPDATE cases SET lha_lead_name = ?, lha_lead_email = ?, lha_lead_phone = ?, \
-                     lead_named_at = COALESCE(lead_named_at, ?), follow_up_on = NULL WHERE id = ?",
+                     lead_named_at = COALESCE(lead_named_at, ?), follow_up_on = NULL, revision = revision + 1 WHERE id = ?",
                 )
                 .bind(&lead.name)
                 .bind(lead.email.as_ref().map(|e| e.to_string()))

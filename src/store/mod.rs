@@ -21,7 +21,7 @@ mod deadlines;
 mod metrics;
 mod report;
 mod retention;
-pub use deadlines::{CaseContacts, DeadlineCase, DoneStep, FollowUp, LeadUpdate};
+pub use deadlines::{CaseContacts, DeadlineCase, DoneStep, FollowUp, FollowUpDay, LeadUpdate};
 pub use metrics::{FolderHealth, StoreCounts};
 pub use retention::PurgeCounts;
 
@@ -593,7 +593,7 @@ impl Store {
     pub async fn statuses(&self, since: DateTime<Utc>) -> Result<Vec<FolderStatus>, StoreError> {
         let rows = sqlx::query(
             "SELECT s.mailbox, s.folder, s.state, s.last_error, s.last_error_at, s.last_message_at, \
-             s.updated_at, p.last_uid, \
+             s.updated_at, s.failing_since, p.last_uid, \
              (SELECT COUNT(*) FROM messages m WHERE m.mailbox = s.mailbox AND m.folder = s.folder \
               AND m.recorded_at >= ?1) AS today \
              FROM mailbox_status s LEFT JOIN mailbox_positions p \
@@ -614,6 +614,7 @@ impl Store {
                 updated_at: r.get("updated_at"),
                 last_uid: r.get("last_uid"),
                 recorded_today: r.get("today"),
+                failing_since: r.get("failing_since"),
             })
             .collect())
     }
@@ -687,7 +688,7 @@ impl Store {
         .await?;
         // An incomplete reply acknowledges receipt too (commitment 9).
         sqlx::query(
-            "UPDATE cases SET acknowledged_at = COALESCE(acknowledged_at, ?), follow_up_on = NULL WHERE id = \
+            "UPDATE cases SET acknowledged_at = COALESCE(acknowledged_at, ?), follow_up_on = NULL, revision = revision + 1 WHERE id = \
              (SELECT case_id FROM outbox WHERE id = ? AND purpose IN ('acknowledgement', 'incomplete'))",
         )
         .bind(at)
@@ -859,6 +860,8 @@ pub struct FolderStatus {
     pub updated_at: String,
     pub last_uid: Option<i64>,
     pub recorded_today: i64,
+    /// Since when it has been failing; none while it is read.
+    pub failing_since: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -1265,7 +1268,7 @@ async fn merge_into_case(
         "incomplete"
     };
     sqlx::query(
-        "UPDATE cases SET referral = ?, missing = ?, status = ?, urgent = MAX(urgent, ?), follow_up_on = NULL, \
+        "UPDATE cases SET referral = ?, missing = ?, status = ?, urgent = MAX(urgent, ?), follow_up_on = NULL, revision = revision + 1, \
          prison_number = COALESCE(?, prison_number), crn = COALESCE(?, crn), \
          expected_release_date = COALESCE(?, expected_release_date), \
          custody_status = COALESCE(?, custody_status), \
