@@ -2,7 +2,7 @@
 //! follow-ups the sweep writes, and what people record on a case (an
 //! answer, a lead officer, a pause, a closure, a deadline met by hand).
 
-use super::{from_enum_text, queue_answer, QueueContext, Store, StoreError};
+use super::{add_event, from_enum_text, queue_answer, QueueContext, Store, StoreError};
 use crate::config::Outgoing;
 use crate::core::case_ref::CaseRef;
 use crate::core::protocol::CaseFacts;
@@ -212,7 +212,15 @@ impl Store {
                     continue;
                 }
                 done.push(follow_up.step.clone());
-                add_event(&mut tx, case.id, now, follow_up.event, &follow_up.detail).await?;
+                add_event(
+                    &mut tx,
+                    case.id,
+                    now,
+                    follow_up.event,
+                    None,
+                    Some(&follow_up.detail),
+                )
+                .await?;
                 let mail = follow_up.mail.as_slice();
                 queued += queue_for_case(
                     &mut tx,
@@ -335,7 +343,8 @@ impl Store {
             case_id,
             now,
             "case_closed",
-            &serde_json::json!({ "outcome": outcome }),
+            None,
+            Some(&serde_json::json!({ "outcome": outcome })),
         )
         .await?;
         tx.commit().await?;
@@ -356,7 +365,8 @@ impl Store {
             case_id,
             Utc::now(),
             "case_paused",
-            &serde_json::json!({ "until": until }),
+            None,
+            Some(&serde_json::json!({ "until": until })),
         )
         .await?;
         tx.commit().await?;
@@ -386,7 +396,8 @@ impl Store {
             case_id,
             Utc::now(),
             "deadline_met",
-            &serde_json::json!({ "rule": rule_id, "by": "recorded by hand" }),
+            None,
+            Some(&serde_json::json!({ "rule": rule_id, "by": "recorded by hand" })),
         )
         .await?;
         tx.commit().await?;
@@ -463,23 +474,6 @@ async fn find_case(
         .parse()
         .map_err(|_| StoreError::NoSuchCase(reference.to_string()))?;
     Ok((row.get("id"), case_ref, row.get("authority")))
-}
-
-pub(super) async fn add_event(
-    tx: &mut Transaction<'static, Sqlite>,
-    case_id: i64,
-    at: DateTime<Utc>,
-    kind: &str,
-    detail: &serde_json::Value,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO events (case_id, at, kind, detail) VALUES (?, ?, ?, ?)")
-        .bind(case_id)
-        .bind(at)
-        .bind(kind)
-        .bind(detail.to_string())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// Applies an answer's news to the case: the authority responded (which
@@ -560,16 +554,7 @@ pub(super) async fn apply_lead_update(
         }
     }
     for (kind, detail) in events {
-        sqlx::query(
-            "INSERT INTO events (case_id, at, kind, message_id, detail) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(case_id)
-        .bind(Utc::now())
-        .bind(kind)
-        .bind(message_row)
-        .bind(detail.to_string())
-        .execute(&mut **tx)
-        .await?;
+        add_event(tx, case_id, Utc::now(), kind, message_row, Some(&detail)).await?;
     }
     Ok(())
 }

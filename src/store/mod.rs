@@ -208,8 +208,7 @@ impl Store {
                     "outcome": outcome.as_str(),
                     "missing": missing.iter().map(|f| f.key()).collect::<Vec<_>>(),
                     "invalid": invalid.iter().map(|f| f.key()).collect::<Vec<_>>(),
-                })
-                .to_string();
+                });
                 match find_open_case(&mut tx, authority, referral).await? {
                     Some((id, reference)) => {
                         merge_into_case(&mut tx, id, &reference, referral, *urgent).await?;
@@ -361,15 +360,14 @@ impl Store {
             .await?;
         }
         if let (Some(case_id), Some((kind, detail))) = (case_id, event) {
-            sqlx::query(
-                "INSERT INTO events (case_id, at, kind, message_id, detail) VALUES (?, ?, ?, ?, ?)",
+            add_event(
+                &mut tx,
+                case_id,
+                now,
+                kind,
+                Some(message_row),
+                detail.as_ref(),
             )
-            .bind(case_id)
-            .bind(now)
-            .bind(kind)
-            .bind(message_row)
-            .bind(detail)
-            .execute(&mut *tx)
             .await?;
         }
         let authority = match disposition {
@@ -387,15 +385,22 @@ impl Store {
             .bind(returned)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO events (case_id, at, kind, message_id, detail) SELECT case_id, ?, 'mail_bounced', ?, \
-                 json_object('purpose', purpose, 'outbox', id) FROM outbox WHERE message_id = ? AND case_id IS NOT NULL",
-            )
-            .bind(now)
-            .bind(message_row)
-            .bind(returned)
-            .execute(&mut *tx)
-            .await?;
+            let bounced: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM outbox WHERE message_id = ?")
+                    .bind(returned)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(outbox_id) = bounced {
+                add_mail_event(
+                    &mut tx,
+                    outbox_id,
+                    now,
+                    "mail_bounced",
+                    Some(message_row),
+                    None,
+                )
+                .await?;
+            }
         }
         let mut queued = 0;
         for answer in answers {
@@ -678,14 +683,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO events (case_id, at, kind, detail) SELECT case_id, ?, 'mail_sent', \
-             json_object('purpose', purpose, 'outbox', id) FROM outbox WHERE id = ? AND case_id IS NOT NULL",
-        )
-        .bind(at)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        add_mail_event(&mut tx, id, at, "mail_sent", None, None).await?;
         // An incomplete reply acknowledges receipt too (commitment 9).
         sqlx::query(
             "UPDATE cases SET acknowledged_at = COALESCE(acknowledged_at, ?), follow_up_on = NULL, revision = revision + 1 WHERE id = \
@@ -724,15 +722,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO events (case_id, at, kind, detail) SELECT case_id, ?, 'mail_failed', \
-             json_object('purpose', purpose, 'outbox', id, 'error', ?) FROM outbox WHERE id = ? AND case_id IS NOT NULL",
-        )
-        .bind(Utc::now())
-        .bind(error)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        add_mail_event(&mut tx, id, Utc::now(), "mail_failed", None, Some(error)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1015,12 +1005,13 @@ async fn queue_answer(
             "hourly limit reached for a day ahead: mail withheld"
         );
         if let Some((case_id, _)) = ctx.case {
-            deadlines::add_event(
+            add_event(
                 tx,
                 case_id,
                 ctx.now,
                 "mail_withheld",
-                &serde_json::json!({ "purpose": purpose, "reason": "hourly limit per recipient, a day ahead" }),
+                None,
+                Some(&serde_json::json!({ "purpose": purpose, "reason": "hourly limit per recipient, a day ahead" })),
             )
             .await?;
         }
@@ -1031,12 +1022,13 @@ async fn queue_answer(
     if send_at > ctx.now {
         if let Some((case_id, reference)) = ctx.case {
             tracing::info!(case = %reference, purpose, until = %send_at, "hourly limit reached: mail deferred");
-            deadlines::add_event(
+            add_event(
                 tx,
                 case_id,
                 ctx.now,
                 "mail_deferred",
-                &serde_json::json!({ "purpose": purpose, "until": send_at, "reason": "hourly limit per recipient" }),
+                None,
+                Some(&serde_json::json!({ "purpose": purpose, "until": send_at, "reason": "hourly limit per recipient" })),
             )
             .await?;
         }
@@ -1094,16 +1086,65 @@ async fn queue_answer(
         .await?;
     }
     if let Some((case_id, _)) = ctx.case {
-        sqlx::query(
-            "INSERT INTO events (case_id, at, kind, detail) VALUES (?, ?, 'mail_queued', ?)",
+        add_event(
+            tx,
+            case_id,
+            ctx.now,
+            "mail_queued",
+            None,
+            Some(&serde_json::json!({ "purpose": purpose, "outbox": id })),
         )
-        .bind(case_id)
-        .bind(ctx.now)
-        .bind(serde_json::json!({ "purpose": purpose, "outbox": id }).to_string())
-        .execute(&mut **tx)
         .await?;
     }
     Ok(Some(id))
+}
+
+/// Appends an event to a case's timeline (events are never changed
+/// afterwards); `message` is the message row it came with, if any.
+pub(super) async fn add_event(
+    tx: &mut Transaction<'static, Sqlite>,
+    case_id: i64,
+    at: DateTime<Utc>,
+    kind: &str,
+    message: Option<i64>,
+    detail: Option<&serde_json::Value>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO events (case_id, at, kind, message_id, detail) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(case_id)
+    .bind(at)
+    .bind(kind)
+    .bind(message)
+    .bind(detail.map(serde_json::Value::to_string))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Notes what became of one of the gateway's mails on its case (when it has
+/// one): its purpose and outbox row, and the error when it failed.
+async fn add_mail_event(
+    tx: &mut Transaction<'static, Sqlite>,
+    outbox_id: i64,
+    at: DateTime<Utc>,
+    kind: &str,
+    message: Option<i64>,
+    error: Option<&str>,
+) -> Result<(), StoreError> {
+    let mail: Option<(Option<i64>, String)> =
+        sqlx::query_as("SELECT case_id, purpose FROM outbox WHERE id = ?")
+            .bind(outbox_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some((Some(case_id), purpose)) = mail else {
+        return Ok(());
+    };
+    let mut detail = serde_json::json!({ "purpose": purpose, "outbox": outbox_id });
+    if let Some(error) = error {
+        detail["error"] = serde_json::Value::from(error);
+    }
+    add_event(tx, case_id, at, kind, message, Some(&detail)).await
 }
 
 async fn find_message(
