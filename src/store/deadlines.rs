@@ -192,7 +192,7 @@ impl Store {
         outgoing: &Outgoing,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let mut queued = 0;
         for (case, follow_ups) in batch {
             let case_ref: CaseRef = case.reference.parse().map_err(|_| StoreError::Corrupt {
@@ -305,7 +305,7 @@ impl Store {
         answers: &[Answer],
         outgoing: &Outgoing,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let (case_id, case_ref, authority) = find_case(&mut tx, reference).await?;
         let now = Utc::now();
         apply_lead_update(&mut tx, case_id, update, now, None, "recorded by hand").await?;
@@ -327,7 +327,7 @@ impl Store {
 
     /// Closes a case with its outcome: its deadlines end.
     pub async fn close_case(&self, reference: &str, outcome: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let (case_id, _, _) = find_case(&mut tx, reference).await?;
         let now = Utc::now();
         sqlx::query(
@@ -353,7 +353,7 @@ impl Store {
 
     /// No follow-ups before `until`.
     pub async fn pause_case(&self, reference: &str, until: NaiveDate) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let (case_id, _, _) = find_case(&mut tx, reference).await?;
         sqlx::query("UPDATE cases SET paused_until = ?, follow_up_on = NULL, revision = revision + 1 WHERE id = ?")
             .bind(until)
@@ -375,7 +375,7 @@ impl Store {
 
     /// A deadline met in a way the gateway cannot see (a phone call, a letter).
     pub async fn mark_met(&self, reference: &str, rule_id: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let (case_id, _, _) = find_case(&mut tx, reference).await?;
         let stored: String = sqlx::query_scalar("SELECT met_by_hand FROM cases WHERE id = ?")
             .bind(case_id)

@@ -108,6 +108,14 @@ pub struct Store {
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 impl Store {
+    /// A transaction that takes the write lock at its start: concurrent
+    /// writers (intakes, sweeps, the sender, several processes) queue for it
+    /// instead of failing to upgrade a read transaction, and whatever the
+    /// transaction read stays true until it commits.
+    pub(super) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// Opens (creating when needed) the store at `url` and brings its schema
     /// up to date. `sqlite:path/to/file.db` or `sqlite::memory:`.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
@@ -182,9 +190,7 @@ impl Store {
         in_reply_to: Option<&str>,
         outgoing: &Outgoing,
     ) -> Result<Recorded, StoreError> {
-        // IMMEDIATE takes the write lock up front, so concurrent intakes queue
-        // instead of failing to upgrade a read transaction.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let now = Utc::now();
         if let Some(existing) = find_message(&mut tx, facts).await? {
             // Seen before (a rescan after a UIDVALIDITY change, a copy in
@@ -645,7 +651,7 @@ impl Store {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxRow>, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN \
              (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?) \
@@ -675,7 +681,7 @@ impl Store {
     }
 
     pub async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
         )
@@ -716,7 +722,7 @@ impl Store {
 
     /// A mail that will not go: failed, and noted on its case.
     pub async fn mark_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?")
             .bind(error)
             .bind(id)
