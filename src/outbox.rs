@@ -487,6 +487,11 @@ fn template_data(
             "lead_name": authority.operational_lead.name,
             "lead_email": authority.operational_lead.email.as_str(),
         },
+        "protocol": {
+            "name": config.protocol.name,
+            "dispute_resolution": config.protocol.dispute_resolution,
+            "change_of_lead": config.protocol.change_of_lead,
+        },
         "received": spoken_time(received),
         "referrer_name": referral.referrer_name,
         "deadlines": if case.is_some() { deadlines(&referral, received, config) } else { Vec::new() },

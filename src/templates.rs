@@ -470,9 +470,10 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 15] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 16] = [
     "case_ref",
     "authority",
+    "protocol",
     "received",
     "referrer_name",
     "deadlines",
@@ -666,6 +667,11 @@ pub fn sample_data(purpose: Purpose) -> Value {
             "lead_name": "Sam Lead",
             "lead_email": "sam.lead@colchester.gov.uk",
         },
+        "protocol": {
+            "name": "Essex Prisoner Release Housing Protocol",
+            "dispute_resolution": "Annex C of the protocol (dispute resolution)",
+            "change_of_lead": "Commitment 11 of the protocol",
+        },
         "received": "Monday 23 November 2026 at 10:15",
         "referrer_name": "Alex Morgan",
         "deadlines": [
@@ -726,6 +732,10 @@ fn sparse_data(purpose: Purpose) -> Value {
         map.insert("referrer_name".into(), Value::Null);
         map.insert("urgent".into(), json!(false));
         map.insert("addressee".into(), Value::Null);
+        if let Some(Value::Object(protocol)) = map.get_mut("protocol") {
+            protocol.insert("dispute_resolution".into(), Value::Null);
+            protocol.insert("change_of_lead".into(), Value::Null);
+        }
         for key in [
             "deadlines",
             "urgent_reasons",
@@ -1028,6 +1038,16 @@ mod tests {
         assert!(mail
             .text
             .contains("The referrer is copied into this message."));
+        // A protocol without a dispute-resolution part (Kent's) is not
+        // made to cite Essex's Annex C.
+        let text = one_line(&mail.text);
+        assert!(!text.contains("Annex C") && !mail.html.contains("Annex C"));
+        assert!(text.contains(
+            "Under the protocol's arrangements for resolving disputes, the matter is now referred to you."
+        ));
+        assert!(mail
+            .html
+            .contains("Under the protocol's arrangements for resolving disputes,"));
     }
 
     #[test]
@@ -1083,6 +1103,9 @@ mod tests {
         assert!(!mail.text.contains("Telephone"));
         assert!(!mail.html.contains("Telephone"));
         assert!(!mail.text.contains("This replaces"));
+        // Without a commitment on changes of lead, no sentence citing one.
+        assert!(!mail.text.contains("Commitment") && !mail.html.contains("Commitment"));
+        assert!(!mail.text.contains("\n\n\n"), "no gap left: {}", mail.text);
     }
 
     #[test]

@@ -12,6 +12,13 @@ use serde::Deserialize;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Protocol {
     pub name: String,
+    /// Where the protocol sets out how disputes are resolved, as mail to a
+    /// dispute contact cites it ("Annex C of the protocol (dispute
+    /// resolution)"); none when it has no such part.
+    pub dispute_resolution: Option<String>,
+    /// The part of the protocol that asks for a change of lead officer to
+    /// be notified ("Commitment 11 of the protocol"); none when it does not.
+    pub change_of_lead: Option<String>,
     pub rules: Vec<Rule>,
 }
 
@@ -201,6 +208,8 @@ pub fn rag(due: NaiveDate, today: NaiveDate, calendar: &Calendar) -> Rag {
 #[serde(deny_unknown_fields)]
 struct RawProtocol {
     name: String,
+    dispute_resolution: Option<String>,
+    change_of_lead: Option<String>,
     #[serde(default)]
     rule: Vec<RawRule>,
 }
@@ -272,6 +281,8 @@ impl Protocol {
         }
         Ok(Protocol {
             name: raw.name,
+            dispute_resolution: raw.dispute_resolution,
+            change_of_lead: raw.change_of_lead,
             rules,
         })
     }
