@@ -208,3 +208,21 @@ fn a_person_records_the_response_a_pause_a_deadline_met_and_the_closure() {
     let (ok, text) = gateway(&database, &["cases", "--open"]);
     assert!(ok && text.contains("0 case(s)"), "{text}");
 }
+
+/// A store created where none was found is said aloud, once: a volume not
+/// mounted or a mistyped path would otherwise start references from 1 again.
+#[test]
+fn a_new_case_store_is_announced() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path().join("new").join("cases.db");
+    let database = format!("sqlite:{}", path.display());
+    let (ok, text) = gateway(&database, &["cases"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("no case store at this path: creating a new one"),
+        "{text}"
+    );
+    assert!(path.exists());
+    let (ok, text) = gateway(&database, &["cases"]);
+    assert!(ok && !text.contains("creating a new one"), "{text}");
+}

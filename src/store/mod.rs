@@ -154,6 +154,12 @@ impl Store {
             }
         }
         let in_memory = url.contains(":memory:");
+        if !in_memory && !file.exists() {
+            // Said aloud: a store created where one was expected (a volume
+            // not mounted, a path mistyped) would start case references again
+            // from 1 and take the mailboxes afresh.
+            tracing::warn!(path = %file.display(), "no case store at this path: creating a new one");
+        }
         let mut pool_options = SqlitePoolOptions::new()
             // An in-memory database lives in one connection.
             .max_connections(if in_memory { 1 } else { 4 });
