@@ -147,6 +147,9 @@ pub struct Config {
     /// Where it came from: a folder, or `None` for the embedded default.
     pub source: Option<PathBuf>,
     pub database: String,
+    /// The name this gateway claims outbox rows under (`[gateway]
+    /// instance`); none: the host's name.
+    pub instance: Option<String>,
     pub max_message_bytes: usize,
     pub allowed_domains: Vec<DomainPattern>,
     /// Quarantine a message whose receiving server found that SPF, DKIM and
@@ -352,6 +355,7 @@ impl Config {
                 Config {
                     source,
                     database: g.database,
+                    instance: g.instance,
                     max_message_bytes: g.max_message_bytes,
                     allowed_domains: g.allowed_domains,
                     quarantine_unauthenticated: g.quarantine_unauthenticated,
@@ -570,6 +574,7 @@ fn default_smtp_tls() -> String {
 #[serde(deny_unknown_fields)]
 struct RawGateway {
     database: String,
+    instance: Option<String>,
     #[serde(default = "default_max_message_bytes")]
     max_message_bytes: usize,
     #[serde(default = "default_answer_max_age_hours")]
@@ -662,6 +667,7 @@ struct Gateway {
     cutoff: chrono::NaiveTime,
     outgoing: Outgoing,
     database: String,
+    instance: Option<String>,
     max_message_bytes: usize,
     answer_max_age: chrono::Duration,
     allowed_domains: Vec<DomainPattern>,
@@ -853,6 +859,16 @@ fn read_gateway(
     if raw.gateway.database.trim().is_empty() {
         problems.error(file, "gateway.database", "the database URL is empty");
     }
+    let instance = raw.gateway.instance.map(|name| name.trim().to_string());
+    if let Some(name) = &instance {
+        if name.is_empty() || name.chars().any(char::is_control) {
+            problems.error(
+                file,
+                "gateway.instance",
+                "the instance name is empty or holds control characters",
+            );
+        }
+    }
     let mut mailboxes: Vec<Mailbox> = Vec::new();
     for (i, value) in raw.mailbox.into_iter().enumerate() {
         let key = format!("mailbox[{i}]");
@@ -965,6 +981,7 @@ fn read_gateway(
         cutoff,
         outgoing,
         database: raw.gateway.database,
+        instance,
         max_message_bytes: raw.gateway.max_message_bytes,
         answer_max_age: chrono::Duration::hours(i64::from(raw.gateway.answer_max_age_hours)),
         allowed_domains,

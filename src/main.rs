@@ -256,9 +256,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let store = Store::open(&database)
+        let mut store = Store::open(&database)
             .await
             .with_context(|| format!("cannot open the store at {database}"))?;
+        if let Some(instance) = &config.instance {
+            store = store.with_instance(instance);
+        }
         match cli.command {
             Command::Ingest { mailbox, files } => {
                 ingest_files(&config, &store, &mailbox, &files).await

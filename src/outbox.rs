@@ -133,6 +133,15 @@ impl Sender {
         row: OutboxRow,
         shutdown: &Shutdown,
     ) -> Result<bool, StoreError> {
+        // A row that waited in the batch past its claim may have been taken
+        // by another gateway meanwhile: it is theirs to send, not ours.
+        if !self.store.renew_claim(row.id, Utc::now()).await? {
+            tracing::info!(
+                outbox = row.id,
+                "mail claimed by another gateway; left to it"
+            );
+            return Ok(false);
+        }
         let result = match transport {
             Ok(t) => self.send_one(t, &row).await,
             Err(e) => Err(SendError::Credentials(e.to_string())),

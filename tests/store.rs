@@ -642,3 +642,57 @@ async fn a_failed_mail_can_be_sent_again_and_shows_on_its_case() {
         vec![rows[0].id]
     );
 }
+
+/// Two gateways on one store: a row one of them claimed is not sent by the
+/// other while the claim holds; once it runs out (the first died), the other
+/// takes it, and the first may no longer send it. At start, a gateway takes
+/// back only the rows it claimed itself.
+#[tokio::test]
+async fn outbox_claims_keep_two_gateways_from_sending_one_mail() {
+    let (dir, first, config) = store().await;
+    let first = first.with_instance("gateway-a");
+    let url = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let second = Store::open(&url)
+        .await
+        .expect("second opens")
+        .with_instance("gateway-b");
+    put_now(
+        &first,
+        &config,
+        &referral(Some("claim@justice.gov.uk"), "jo@justice.gov.uk", &SAM, ""),
+    )
+    .await;
+    let now = chrono::Utc::now();
+    let claimed: Vec<i64> = first
+        .claim_due(now, 10)
+        .await
+        .expect("claim")
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(claimed.len(), 2, "the acknowledgement and the notice");
+    assert!(second.claim_due(now, 10).await.expect("claim").is_empty());
+    assert_eq!(second.requeue_interrupted().await.expect("requeue"), 0);
+    assert!(first.renew_claim(claimed[0], now).await.expect("renew"));
+
+    // The first gateway dies; its claim runs out.
+    let later = now + dtr_gateway::store::CLAIM + chrono::Duration::seconds(1);
+    let taken: Vec<i64> = second
+        .claim_due(later, 10)
+        .await
+        .expect("claim")
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(taken, claimed);
+    assert!(
+        !first.renew_claim(claimed[0], later).await.expect("renew"),
+        "the first gateway, back, must not send what the second took"
+    );
+    assert!(second.renew_claim(claimed[0], later).await.expect("renew"));
+    // A restart of the first gives nothing of the second's back to the queue;
+    // a restart of the second takes back its own.
+    assert_eq!(first.requeue_interrupted().await.expect("requeue"), 0);
+    assert_eq!(second.requeue_interrupted().await.expect("requeue"), 2);
+    assert_eq!(first.claim_due(later, 10).await.expect("claim").len(), 2);
+}

@@ -103,7 +103,15 @@ pub struct Store {
     pool: SqlitePool,
     /// Woken when mail is queued, so the sender need not wait for its poll.
     outbox_changed: Arc<Notify>,
+    /// The name this gateway claims outbox rows under (see [`Store::with_instance`]).
+    instance: Arc<str>,
 }
+
+/// How long a claim on an outbox row holds. It is taken again just before
+/// the mail goes, and one mail's SMTP dialogue (30 s a command) ends well
+/// within it, so a live sender never loses a row to another gateway; a dead
+/// one's rows go to another after this long.
+pub const CLAIM: chrono::Duration = chrono::Duration::minutes(15);
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -184,7 +192,21 @@ impl Store {
         Ok(Store {
             pool,
             outbox_changed: Arc::new(Notify::new()),
+            instance: Arc::from(default_instance()),
         })
+    }
+
+    /// The store as seen by the gateway named `instance` (`[gateway]
+    /// instance`; the host name by default). Gateways sharing a store need
+    /// different names: each takes back only its own unfinished rows when it
+    /// starts.
+    pub fn with_instance(mut self, instance: &str) -> Store {
+        self.instance = Arc::from(instance);
+        self
+    }
+
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     /// Records a message and carries out its disposition, all or nothing.
@@ -641,17 +663,22 @@ impl Store {
         self.outbox_changed.notified().await;
     }
 
-    /// Rows a crash left `sending` go back to the queue.
+    /// Rows this gateway left `sending` when it stopped go back to the queue
+    /// (and rows claimed before claims were named). Another gateway's rows
+    /// are left to their claim running out.
     pub async fn requeue_interrupted(&self) -> Result<u64, StoreError> {
-        Ok(
-            sqlx::query("UPDATE outbox SET status = 'queued' WHERE status = 'sending'")
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
+        Ok(sqlx::query(
+            "UPDATE outbox SET status = 'queued', claimed_by = NULL, claimed_until = NULL \
+             WHERE status = 'sending' AND (claimed_by = ? OR claimed_by IS NULL)",
         )
+        .bind(&*self.instance)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
     }
 
-    /// Claims up to `limit` due rows for sending, oldest first.
+    /// Claims up to `limit` due rows for sending, oldest first: rows queued
+    /// and due, and rows whose claim ran out (their gateway died).
     pub async fn claim_due(
         &self,
         now: DateTime<Utc>,
@@ -659,10 +686,15 @@ impl Store {
     ) -> Result<Vec<OutboxRow>, StoreError> {
         let mut tx = self.begin_write().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN \
-             (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?) \
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ?1, \
+             claimed_until = ?2 WHERE id IN \
+             (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?3 \
+              UNION ALL SELECT id FROM outbox WHERE status = 'sending' AND claimed_until < ?3 \
+              ORDER BY id LIMIT ?4) \
              RETURNING {OUTBOX_COLUMNS}"
         )))
+        .bind(&*self.instance)
+        .bind(now + CLAIM)
         .bind(now)
         .bind(limit)
         .fetch_all(&mut *tx)
@@ -672,6 +704,22 @@ impl Store {
         out.sort_by_key(|r| r.id);
         self.fill_case_refs(&mut out).await?;
         Ok(out)
+    }
+
+    /// Takes the claim on a row again just before its mail goes; false when
+    /// it is no longer this gateway's (its claim ran out and another took
+    /// it), and the mail must not go.
+    pub async fn renew_claim(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let renewed = sqlx::query(
+            "UPDATE outbox SET claimed_until = ? WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+        )
+        .bind(now + CLAIM)
+        .bind(id)
+        .bind(&*self.instance)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(renewed == 1)
     }
 
     async fn fill_case_refs(&self, rows: &mut [OutboxRow]) -> Result<(), StoreError> {
@@ -923,6 +971,16 @@ fn summary(row: &sqlx::sqlite::SqliteRow) -> CaseSummary {
         received_at: row.get("received_at"),
         expected_release_date: row.get("expected_release_date"),
     }
+}
+
+/// The host's name, or `dtr-gateway` when it cannot be read: the default
+/// name a gateway claims outbox rows under.
+fn default_instance() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "dtr-gateway".to_string())
 }
 
 /// Mail held back longer than this by the hourly limit is a loop, not a
