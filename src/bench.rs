@@ -1,8 +1,10 @@
-//! `dtr-gateway bench sweep`: the deadline sweep over many open cases, in a
-//! database of its own (never the configured one).
+//! `dtr-gateway bench sweep` and `bench intake`: the deadline sweep over many
+//! open cases, and intake of many referrals, each in a database of its own
+//! (never the configured one).
 
 use crate::config::Config;
-use crate::store::{Store, StoreError};
+use crate::intake::{ingest, Incoming, IntakeError};
+use crate::store::{Store, StoreError, Table};
 use crate::sweep::{sweep_once, SweepReport};
 use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
@@ -81,4 +83,113 @@ async fn seed(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// What `bench intake` measured.
+#[derive(Clone, Copy, Debug)]
+pub struct IntakeFigures {
+    pub messages: usize,
+    pub streams: usize,
+    pub seconds: f64,
+    /// Cases in the store afterwards: one a message, or the figure is wrong.
+    pub cases: i64,
+}
+
+/// Records `messages` distinct referrals (each a different person and
+/// referrer) into a new store at `file`, as `streams` mailboxes would at
+/// once, through the same intake the daemon uses: parse, judge, open the
+/// case and queue its answers, one transaction a message.
+pub async fn intake(
+    config: &Config,
+    file: &Path,
+    messages: usize,
+    streams: usize,
+) -> Result<IntakeFigures, IntakeError> {
+    let store = Store::open(&format!("sqlite:{}", file.display())).await?;
+    let mailboxes: Vec<_> = config
+        .mailboxes
+        .iter()
+        .filter(|m| config.authorities.by_code(m.authority.as_str()).is_some())
+        .cloned()
+        .collect();
+    let streams = streams.clamp(1, mailboxes.len().max(1));
+    let now = Utc::now();
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (stream, mailbox) in mailboxes.iter().take(streams).enumerate() {
+        let (store, config, mailbox) = (store.clone(), config.clone(), mailbox.clone());
+        tasks.spawn(async move {
+            let inbox = config
+                .authorities
+                .by_code(mailbox.authority.as_str())
+                .map(|a| a.inbox.to_string())
+                .unwrap_or_default();
+            for n in (stream..messages).step_by(streams) {
+                let raw = referral(n, &inbox);
+                ingest(
+                    &store,
+                    &config,
+                    Incoming {
+                        mailbox: &mailbox,
+                        folder: "INBOX",
+                        position: None,
+                        raw: &raw,
+                        received_at: now,
+                        source_key: None,
+                    },
+                )
+                .await?;
+            }
+            Ok::<(), IntakeError>(())
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        if let Ok(result) = done {
+            result?;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let cases = store.count(Table::Cases).await?;
+    Ok(IntakeFigures {
+        messages,
+        streams,
+        seconds,
+        cases,
+    })
+}
+
+/// A complete referral, the `n`th of the run: its own person, prison
+/// number and referrer.
+fn referral(n: usize, to: &str) -> Vec<u8> {
+    let letters = |k: usize| {
+        let a = b'A' + (k % 26) as u8;
+        let b = b'A' + (k / 26 % 26) as u8;
+        format!("{}{}", a as char, b as char)
+    };
+    let prison_number = format!("B{:04}{}", n % 10_000, letters(n / 10_000));
+    format!(
+        "From: Officer {n} <officer.{n:05}@justice.gov.uk>\r\n\
+         To: {to}\r\n\
+         Subject: Duty to Refer referral ({prison_number})\r\n\
+         Message-ID: <bench-intake-{n}@justice.gov.uk>\r\n\
+         Date: Mon, 30 Nov 2026 10:15:00 +0000\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         DUTY TO REFER REFERRAL\r\n\
+         Referral type: Duty to Refer\r\n\
+         Full name: Bench Person {n}\r\n\
+         Date of birth: 14/07/1988\r\n\
+         Prison number: {prison_number}\r\n\
+         Current location: HMP Chelmsford\r\n\
+         Custody status: sentenced\r\n\
+         Expected release date: 03/04/2027\r\n\
+         Consent to referral: Yes\r\n\
+         At risk of rough sleeping: No\r\n\
+         Reason at risk of homelessness: No address to be released to.\r\n\
+         Local connection: resident\r\n\
+         Referring agency: HMP Chelmsford\r\n\
+         Referrer name: Officer {n}\r\n\
+         Referrer email: officer.{n:05}@justice.gov.uk\r\n\
+         Referrer phone: 01632 960 118\r\n"
+    )
+    .into_bytes()
 }

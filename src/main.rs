@@ -182,6 +182,15 @@ enum BenchWhat {
         #[arg(long, default_value_t = 100_000)]
         cases: usize,
     },
+    /// Record many distinct referrals through intake into a new database
+    /// of its own (removed afterwards): messages per second.
+    Intake {
+        #[arg(long, default_value_t = 5_000)]
+        messages: usize,
+        /// Mailboxes taking mail at once.
+        #[arg(long, default_value_t = 1)]
+        streams: usize,
+    },
     /// Parse every .eml file of the folders given, repeatedly, on one core.
     Parse {
         #[arg(required = true)]
@@ -244,6 +253,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench {
             what: BenchWhat::Sweep { cases },
         } => return bench_sweep(cli.config.as_deref(), *cases),
+        Command::Bench {
+            what: BenchWhat::Intake { messages, streams },
+        } => return bench_intake(cli.config.as_deref(), *messages, *streams),
         _ => {}
     }
     let config = load_config(cli.config.as_deref(), matches!(cli.command, Command::Run))?;
@@ -964,6 +976,39 @@ fn bench_parse(dir: Option<&Path>, folders: &[PathBuf], seconds: u64) -> Result<
         corpus.len(),
         bytes as f64 / corpus.len() as f64 / 1024.0,
         parsed as f64 / elapsed
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_intake(dir: Option<&Path>, messages: usize, streams: usize) -> Result<ExitCode> {
+    let mut config = load_config(dir, false)?;
+    // Answered as mail just received is, so each message queues its answers.
+    config.answer_max_age = chrono::Duration::days(36_500);
+    let folder = tempfile_dir()?;
+    let file = folder.join("bench-intake.db");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(dtr_gateway::bench::intake(
+        &config, &file, messages, streams,
+    ));
+    let _ = std::fs::remove_dir_all(&folder);
+    let figures = result?;
+    if figures.cases != figures.messages as i64 {
+        bail!(
+            "{} referrals gave {} cases: the figure would be wrong",
+            figures.messages,
+            figures.cases
+        );
+    }
+    println!(
+        "intake on SQLite: {} referrals recorded, each a new case with its answers queued, \
+         from {} mailbox(es) at once, in {:.2} s: {:.0} messages/s",
+        figures.messages,
+        figures.streams,
+        figures.seconds,
+        figures.messages as f64 / figures.seconds
     );
     Ok(ExitCode::SUCCESS)
 }
