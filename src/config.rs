@@ -56,6 +56,10 @@ pub struct Outgoing {
     pub max_per_recipient_per_hour: u32,
     /// Who receives the new-referral notice.
     pub notice_to: NoticeTo,
+    /// How long this gateway's claim on a mail it is sending holds without
+    /// being renewed: how soon another gateway on the same store takes over
+    /// the mail of one that died.
+    pub claim: chrono::Duration,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -536,7 +540,17 @@ struct RawOutgoing {
     max_per_recipient_per_hour: u32,
     #[serde(default = "default_notice_to")]
     notice_to: String,
+    #[serde(default = "default_claim_seconds")]
+    claim_seconds: u32,
 }
+
+fn default_claim_seconds() -> u32 {
+    900
+}
+
+/// A claim is renewed every third of its time while a mail is sent; a
+/// minute leaves room for a store that is slow to answer.
+const MIN_CLAIM_SECONDS: u32 = 60;
 
 fn default_transport() -> String {
     "files".into()
@@ -1232,11 +1246,22 @@ fn read_outgoing(
             "0 means the gateway never answers anyone",
         );
     }
+    if raw.claim_seconds < MIN_CLAIM_SECONDS {
+        problems.error(
+            file,
+            "outgoing.claim_seconds",
+            format!(
+                "{} is too short: at least {MIN_CLAIM_SECONDS} seconds",
+                raw.claim_seconds
+            ),
+        );
+    }
     Some(Outgoing {
         transport,
         message_id_domain: raw.message_id_domain,
         max_per_recipient_per_hour: raw.max_per_recipient_per_hour,
         notice_to,
+        claim: chrono::Duration::seconds(i64::from(raw.claim_seconds)),
     })
 }
 
@@ -1627,6 +1652,31 @@ token_file = "/tmp/token"
         let err = Config::from_texts(None, "g.toml", "[gateway\n", "a.toml", EMBEDDED_AUTHORITIES)
             .expect_err("invalid");
         assert!(err.to_string().contains("g.toml"), "{err}");
+    }
+
+    #[test]
+    fn the_instance_name_and_claim_time_are_checked() {
+        let load = |gateway_extra: &str, outgoing: &str| {
+            let gateway = format!(
+                "[gateway]\ndatabase = \"sqlite::memory:\"\n{gateway_extra}\n[outgoing]\n{outgoing}\n\
+                 [referrers]\nallowed_domains = [\"*.gov.uk\"]\n"
+            );
+            Config::from_texts(None, "g.toml", &gateway, "a.toml", EMBEDDED_AUTHORITIES)
+        };
+        let (config, _) = load("instance = \"gateway-2\"", "claim_seconds = 120").expect("valid");
+        assert_eq!(config.instance.as_deref(), Some("gateway-2"));
+        assert_eq!(config.outgoing.claim, chrono::Duration::seconds(120));
+        let (config, _) = load("", "").expect("valid");
+        assert_eq!(config.instance, None);
+        assert_eq!(config.outgoing.claim, chrono::Duration::seconds(900));
+        let err = load("", "claim_seconds = 10").expect_err("too short");
+        assert!(
+            err.to_string()
+                .contains("g.toml: outgoing.claim_seconds: 10 is too short"),
+            "{err}"
+        );
+        let err = load("instance = \" \"", "").expect_err("empty");
+        assert!(err.to_string().contains("gateway.instance"), "{err}");
     }
 
     #[test]

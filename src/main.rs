@@ -274,6 +274,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         if let Some(instance) = &config.instance {
             store = store.with_instance(instance);
         }
+        store = store.with_claim(config.outgoing.claim);
         match cli.command {
             Command::Ingest { mailbox, files } => {
                 ingest_files(&config, &store, &mailbox, &files).await

@@ -126,6 +126,35 @@ impl Sender {
         Ok(sent)
     }
 
+    /// Sends one row, renewing the claim on it every third of its time for
+    /// as long as the relay takes, so that no other gateway takes it over
+    /// while it is on its way.
+    async fn send_keeping_claim(
+        &self,
+        transport: &MailTransport,
+        row: &OutboxRow,
+    ) -> Result<(), SendError> {
+        let every = (self.store.claim() / 3)
+            .to_std()
+            .unwrap_or(Duration::from_secs(20))
+            .max(Duration::from_secs(1));
+        let mut renewal = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        let sending = self.send_one(transport, row);
+        tokio::pin!(sending);
+        loop {
+            tokio::select! {
+                result = &mut sending => return result,
+                _ = renewal.tick() => {
+                    match self.store.renew_claim(row.id, Utc::now()).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!(outbox = row.id, "the claim on a mail being sent was lost"),
+                        Err(e) => tracing::warn!(outbox = row.id, error = %e, "cannot renew the claim on a mail being sent"),
+                    }
+                }
+            }
+        }
+    }
+
     /// Sends one row and records what became of it; true when it went.
     async fn deliver(
         &self,
@@ -143,7 +172,7 @@ impl Sender {
             return Ok(false);
         }
         let result = match transport {
-            Ok(t) => self.send_one(t, &row).await,
+            Ok(t) => self.send_keeping_claim(t, &row).await,
             Err(e) => Err(SendError::Credentials(e.to_string())),
         };
         let case = row.case_ref.as_deref().unwrap_or("");

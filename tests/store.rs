@@ -676,7 +676,7 @@ async fn outbox_claims_keep_two_gateways_from_sending_one_mail() {
     assert!(first.renew_claim(claimed[0], now).await.expect("renew"));
 
     // The first gateway dies; its claim runs out.
-    let later = now + dtr_gateway::store::CLAIM + chrono::Duration::seconds(1);
+    let later = now + first.claim() + chrono::Duration::seconds(1);
     let taken: Vec<i64> = second
         .claim_due(later, 10)
         .await

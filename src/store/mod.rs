@@ -105,13 +105,13 @@ pub struct Store {
     outbox_changed: Arc<Notify>,
     /// The name this gateway claims outbox rows under (see [`Store::with_instance`]).
     instance: Arc<str>,
+    /// How long a claim on an outbox row holds unrenewed (see [`Store::with_claim`]).
+    claim: chrono::Duration,
 }
 
-/// How long a claim on an outbox row holds. It is taken again just before
-/// the mail goes, and one mail's SMTP dialogue (30 s a command) ends well
-/// within it, so a live sender never loses a row to another gateway; a dead
-/// one's rows go to another after this long.
-pub const CLAIM: chrono::Duration = chrono::Duration::minutes(15);
+/// How long a claim on an outbox row holds unless configured
+/// (`[outgoing] claim_seconds`).
+pub const DEFAULT_CLAIM: chrono::Duration = chrono::Duration::minutes(15);
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -193,6 +193,7 @@ impl Store {
             pool,
             outbox_changed: Arc::new(Notify::new()),
             instance: Arc::from(default_instance()),
+            claim: DEFAULT_CLAIM,
         })
     }
 
@@ -207,6 +208,19 @@ impl Store {
 
     pub fn instance(&self) -> &str {
         &self.instance
+    }
+
+    /// How long a claim on a mail holds unrenewed. The sender renews it
+    /// before the mail goes and while it is being sent, so a live gateway
+    /// never loses a mail to another; a dead one's mail goes to another
+    /// gateway this long after its last renewal.
+    pub fn with_claim(mut self, claim: chrono::Duration) -> Store {
+        self.claim = claim;
+        self
+    }
+
+    pub fn claim(&self) -> chrono::Duration {
+        self.claim
     }
 
     /// Records a message and carries out its disposition, all or nothing.
@@ -694,7 +708,7 @@ impl Store {
              RETURNING {OUTBOX_COLUMNS}"
         )))
         .bind(&*self.instance)
-        .bind(now + CLAIM)
+        .bind(now + self.claim)
         .bind(now)
         .bind(limit)
         .fetch_all(&mut *tx)
@@ -713,7 +727,7 @@ impl Store {
         let renewed = sqlx::query(
             "UPDATE outbox SET claimed_until = ? WHERE id = ? AND status = 'sending' AND claimed_by = ?",
         )
-        .bind(now + CLAIM)
+        .bind(now + self.claim)
         .bind(id)
         .bind(&*self.instance)
         .execute(&self.pool)
