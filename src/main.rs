@@ -823,7 +823,7 @@ async fn outbox(store: &Store, failed: bool, action: Option<OutboxAction>) -> Re
             println!("outbox {id}: queued again; the running daemon sends it within seconds");
             return Ok(ExitCode::SUCCESS);
         }
-        bail!("outbox {id} is not a failed mail (see `dtr-gateway outbox --failed`)");
+        bail!("outbox {id} is not a failed mail, or its recipients were erased by a purge (see `dtr-gateway outbox --failed`)");
     }
     let rows = store.outbox(failed).await?;
     println!(

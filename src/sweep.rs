@@ -30,6 +30,9 @@ pub struct SweepReport {
     pub follow_ups: usize,
     /// Mails queued.
     pub queued: usize,
+    /// False when `now` was outside sending hours (before `send_from`, or
+    /// not a working day) and nothing was read.
+    pub swept: bool,
 }
 
 /// Sweeps once, as at `now`. `whole` reads every open case; otherwise only
@@ -53,6 +56,7 @@ pub async fn sweep_once(
     };
     let mut report = SweepReport {
         cases: cases.len(),
+        swept: true,
         ..SweepReport::default()
     };
     let mut batch = Vec::new();
@@ -121,8 +125,12 @@ pub async fn run(store: Store, config: std::sync::Arc<Config>, mut shutdown: Shu
     let mut whole = true;
     loop {
         let result = sweep_once(&store, &config, Utc::now(), whole).await;
-        // A whole sweep that failed is tried again whole.
-        whole = result.is_err() && whole;
+        // The whole sweep is done once it has run: not when it failed, nor
+        // when the daemon started outside sending hours (a night or a
+        // weekend), when it read nothing.
+        if matches!(&result, Ok(report) if report.swept) {
+            whole = false;
+        }
         match result {
             Ok(report) if report.follow_ups > 0 => {
                 tracing::info!(

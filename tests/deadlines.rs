@@ -604,3 +604,24 @@ async fn a_change_during_a_sweep_is_not_covered_by_its_stale_day() {
         .expect("days");
     assert!(to_sweep(&w).await.is_empty());
 }
+
+/// A sweep outside sending hours reads nothing and says so, so that the
+/// daemon started on a Saturday or at night makes its whole sweep at the
+/// first sending hour instead of forgetting it.
+#[tokio::test]
+async fn a_sweep_outside_sending_hours_says_it_did_not_sweep() {
+    let w = world().await;
+    basildon_case(&w).await;
+    let saturday = sweep_once(&w.store, &w.config, uk(2026, 11, 28, 11, 0), true)
+        .await
+        .expect("sweep");
+    assert!(!saturday.swept && saturday.cases == 0, "{saturday:?}");
+    let early = sweep_once(&w.store, &w.config, uk(2026, 11, 30, 7, 0), true)
+        .await
+        .expect("sweep");
+    assert!(!early.swept, "{early:?}");
+    let monday = sweep_once(&w.store, &w.config, uk(2026, 11, 30, 10, 0), true)
+        .await
+        .expect("sweep");
+    assert!(monday.swept && monday.cases == 1, "{monday:?}");
+}

@@ -690,6 +690,25 @@ async fn outbox_claims_keep_two_gateways_from_sending_one_mail() {
         "the first gateway, back, must not send what the second took"
     );
     assert!(second.renew_claim(claimed[0], later).await.expect("renew"));
+    // The first's late word on the row changes nothing of the second's.
+    first
+        .mark_retry(claimed[0], "451 try later", later)
+        .await
+        .expect("retry");
+    first
+        .mark_failed(claimed[1], "550 no such user")
+        .await
+        .expect("failed");
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT status, claimed_by FROM outbox ORDER BY id")
+            .fetch_all(second.pool())
+            .await
+            .expect("rows");
+    assert!(
+        rows.iter()
+            .all(|(status, by)| status == "sending" && by.as_deref() == Some("gateway-b")),
+        "{rows:?}"
+    );
     // A restart of the first gives nothing of the second's back to the queue;
     // a restart of the second takes back its own.
     assert_eq!(first.requeue_interrupted().await.expect("requeue"), 0);

@@ -777,12 +777,16 @@ impl Store {
         error: &str,
         next: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        // Only while the row is still this gateway's: one whose claim ran
+        // out and passed to another is not put back in the queue under it.
         sqlx::query(
-            "UPDATE outbox SET status = 'queued', last_error = ?, next_attempt_at = ? WHERE id = ?",
+            "UPDATE outbox SET status = 'queued', last_error = ?, next_attempt_at = ? \
+             WHERE id = ? AND status = 'sending' AND (claimed_by = ? OR claimed_by IS NULL)",
         )
         .bind(error)
         .bind(next)
         .bind(id)
+        .bind(&*self.instance)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -791,12 +795,20 @@ impl Store {
     /// A mail that will not go: failed, and noted on its case.
     pub async fn mark_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?")
-            .bind(error)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        add_mail_event(&mut tx, id, Utc::now(), "mail_failed", None, Some(error)).await?;
+        // A row another gateway is sending is left to it.
+        let failed = sqlx::query(
+            "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ? \
+             AND (status <> 'sending' OR claimed_by = ? OR claimed_by IS NULL)",
+        )
+        .bind(error)
+        .bind(id)
+        .bind(&*self.instance)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if failed > 0 {
+            add_mail_event(&mut tx, id, Utc::now(), "mail_failed", None, Some(error)).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -820,7 +832,8 @@ impl Store {
     /// Sends a failed row again.
     pub async fn retry_outbox(&self, id: i64) -> Result<bool, StoreError> {
         Ok(sqlx::query(
-            "UPDATE outbox SET status = 'queued', next_attempt_at = ?, last_error = NULL WHERE id = ? AND status = 'failed'",
+            "UPDATE outbox SET status = 'queued', next_attempt_at = ?, last_error = NULL \
+             WHERE id = ? AND status = 'failed' AND purged_at IS NULL",
         )
         .bind(Utc::now())
         .bind(id)
@@ -1056,6 +1069,16 @@ async fn queue_answer(
         // Neither a case nor a message: nothing to key it by, so no mail.
         (_, _, _, None) => return Ok(None),
     };
+    // Queued before: nothing to do, and nothing to note on the case (the
+    // insert below would be a no-op too).
+    let queued_before: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = ?")
+            .bind(&key)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if queued_before.is_some() {
+        return Ok(None);
+    }
     let mut send_at = ctx.now;
     let mut withheld = Vec::new();
     let (mut to, mut cc) = (answer.to.clone(), answer.cc.clone());
@@ -1116,9 +1139,6 @@ async fn queue_answer(
             )
             .await?;
         }
-    }
-    if to.is_empty() {
-        return Ok(None);
     }
     let unique = format!("{:016x}", fastrand::u64(..));
     let message_id = match ctx.case {
