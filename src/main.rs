@@ -732,6 +732,8 @@ async fn show_case(store: &Store, reference: &str) -> Result<ExitCode> {
 
 async fn run_daemon(config: Config, store: Store) -> Result<ExitCode> {
     use tokio::signal::unix::{signal, SignalKind};
+    // Held until the daemon exits.
+    let _instance = store.hold_instance()?;
     let (stop, shutdown) = dtr_gateway::source::Shutdown::new();
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;

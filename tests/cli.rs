@@ -226,3 +226,43 @@ fn a_new_case_store_is_announced() {
     let (ok, text) = gateway(&database, &["cases"]);
     assert!(ok && !text.contains("creating a new one"), "{text}");
 }
+
+/// Two daemons started with one configuration would share an instance name
+/// and take each other's mail in flight for their own: the second refuses
+/// to start, saying why.
+#[test]
+fn a_second_daemon_under_the_same_instance_name_refuses_to_start() {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let start = || {
+        Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
+            .args(["--database", &database, "run"])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the daemon")
+    };
+    let mut first = start();
+    // Running: its store and its lock are made.
+    let lock_made = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::fs::read_dir(dir.path())
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.file_name().to_string_lossy().contains(".instance-"))
+            })
+            .unwrap_or(false)
+    });
+    assert!(lock_made, "the first daemon holds its instance");
+    let second = start().wait_with_output().expect("second daemon");
+    let _ = first.kill();
+    let _ = first.wait();
+    let text = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success(), "{text}");
+    assert!(
+        text.contains("another gateway runs as instance") && text.contains("[gateway] instance"),
+        "{text}"
+    );
+}

@@ -42,6 +42,16 @@ pub enum StoreError {
     NoSuchCase(String),
     #[error("stored data for case {reference} is unreadable: {message}")]
     Corrupt { reference: String, message: String },
+    #[error(
+        "another gateway runs as instance `{instance}` on this store (it holds {path}); \
+         give each gateway its own [gateway] instance"
+    )]
+    InstanceInUse { instance: String, path: String },
+    #[error("cannot lock {path}: {source}")]
+    InstanceLock {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// What recording a message did.
@@ -107,6 +117,8 @@ pub struct Store {
     instance: Arc<str>,
     /// How long a claim on an outbox row holds unrenewed (see [`Store::with_claim`]).
     claim: chrono::Duration,
+    /// The SQLite file; none in memory.
+    file: Option<std::path::PathBuf>,
 }
 
 /// How long a claim on an outbox row holds unless configured
@@ -152,7 +164,8 @@ impl Store {
             // space.
             .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(30));
-        let file = options.get_filename();
+        let file = options.get_filename().to_path_buf();
+        let file = file.as_path();
         if let Some(parent) = Path::new(file).parent() {
             if !parent.as_os_str().is_empty() && file != Path::new(":memory:") {
                 std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
@@ -194,6 +207,7 @@ impl Store {
             outbox_changed: Arc::new(Notify::new()),
             instance: Arc::from(default_instance()),
             claim: DEFAULT_CLAIM,
+            file: (!in_memory).then(|| file.to_path_buf()),
         })
     }
 
@@ -221,6 +235,52 @@ impl Store {
 
     pub fn claim(&self) -> chrono::Duration {
         self.claim
+    }
+
+    /// Holds this gateway's instance name on this store for as long as the
+    /// returned lock lives: a second gateway started under the same name
+    /// (two daemons with one configuration) would take back the first's
+    /// mail in flight as its own, and send it again. The lock is a file
+    /// beside the database, so it covers gateways on this machine.
+    pub fn hold_instance(&self) -> Result<Option<std::fs::File>, StoreError> {
+        let Some(database) = &self.file else {
+            return Ok(None);
+        };
+        let name: String = self
+            .instance
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let mut path = database.clone().into_os_string();
+        path.push(format!(".instance-{name}.lock"));
+        let path = std::path::PathBuf::from(path);
+        let shown = path.display().to_string();
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| StoreError::InstanceLock {
+                path: shown.clone(),
+                source,
+            })?;
+        match lock.try_lock() {
+            Ok(()) => Ok(Some(lock)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InstanceInUse {
+                instance: self.instance.to_string(),
+                path: shown,
+            }),
+            Err(std::fs::TryLockError::Error(source)) => Err(StoreError::InstanceLock {
+                path: shown,
+                source,
+            }),
+        }
     }
 
     /// Records a message and carries out its disposition, all or nothing.
