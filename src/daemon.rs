@@ -95,6 +95,14 @@ async fn supervise(
     counters: Arc<Counters>,
     mut shutdown: Shutdown,
 ) {
+    // A new start: how long the folder was failing before the daemon stopped
+    // (or was killed) is not carried into /health.
+    if let Err(e) = store
+        .set_status(&mailbox.name, &folder, "starting", None, None)
+        .await
+    {
+        tracing::warn!(mailbox = %mailbox.name, folder = %folder, error = %e, "cannot record the folder's state");
+    }
     let mut delay = FIRST_RETRY;
     loop {
         let started = Instant::now();

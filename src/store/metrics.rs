@@ -115,7 +115,7 @@ mod tests {
                 .expect("status");
             assert_eq!(since(store.clone()).await, Some(first), "{state}");
         }
-        for healthy in ["connected", "idle", "polling", "stopped"] {
+        for healthy in ["starting", "connected", "idle", "polling", "stopped"] {
             store
                 .set_status("col", "INBOX", "retrying", Some("refused"), None)
                 .await

@@ -944,14 +944,14 @@ impl Store {
 }
 
 /// Whether a folder in `state` is failing: `Some(true)` when the daemon is
-/// retrying it, `Some(false)` once it is read again or no longer watched,
-/// `None` (no change) while it is still trying to connect, so that the
+/// retrying it, `Some(false)` once it is read again, no longer watched, or
+/// watched anew by a daemon just started, `None` (no change) while it is still trying to connect, so that the
 /// reconnection attempts of a folder that keeps failing do not restart its
 /// failing time.
 fn failing(state: &str) -> Option<bool> {
     match state {
         "retrying" => Some(true),
-        "connected" | "idle" | "polling" | "stopped" => Some(false),
+        "starting" | "connected" | "idle" | "polling" | "stopped" => Some(false),
         _ => None,
     }
 }
