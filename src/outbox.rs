@@ -542,12 +542,30 @@ fn template_data(
         "blank_form": BLANK_FORM,
         "sender": context.get("sender").cloned().unwrap_or(Value::Null),
         "reason": context.get("reason").cloned().unwrap_or(Value::Null),
-        "deadline": context.get("deadline").cloned().unwrap_or(Value::Null),
+        "deadline": deadline_data(context.get("deadline"), config),
         "step": context.get("step").cloned().unwrap_or(Value::Null),
         "history": list("history"),
         "addressee": context.get("addressee").cloned().unwrap_or(Value::Null),
         "lead": context.get("lead").cloned().unwrap_or(Value::Null),
     })
+}
+
+/// A follow-up's deadline as queued, with what the protocol file says of
+/// its rule now: whether it asks the authority to name its lead officer.
+/// Worked out when the mail is sent, so that mail queued before this key
+/// existed renders too.
+fn deadline_data(queued: Option<&Value>, config: &Config) -> Value {
+    let Some(Value::Object(deadline)) = queued else {
+        return Value::Null;
+    };
+    let mut deadline = deadline.clone();
+    let asks_for_lead = deadline
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|id| config.protocol.rules.iter().find(|rule| rule.id == id))
+        .is_some_and(|rule| rule.satisfied_by == Satisfier::LeadNamed);
+    deadline.insert("asks_for_lead".into(), Value::Bool(asks_for_lead));
+    Value::Object(deadline)
 }
 
 /// The form referrers copy.
@@ -558,6 +576,20 @@ mod tests {
     use super::*;
     use crate::core::referral::ReferralType;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_follow_up_asks_for_the_lead_officer_when_its_rule_is_met_by_one() {
+        let (config, _) = Config::embedded().expect("embedded config");
+        let queued = |id: &str| json!({ "id": id, "commitment": "10" });
+        let lead = deadline_data(Some(&queued("lead_officer")), &config);
+        assert_eq!(lead["asks_for_lead"], json!(true));
+        assert_eq!(lead["commitment"], json!("10"));
+        for other in ["acknowledge", "keep_accommodation", "a_rule_since_removed"] {
+            let data = deadline_data(Some(&queued(other)), &config);
+            assert_eq!(data["asks_for_lead"], json!(false), "{other}");
+        }
+        assert_eq!(deadline_data(None, &config), Value::Null);
+    }
 
     #[test]
     fn the_acknowledgement_lists_what_the_protocol_says_is_owed_next() {

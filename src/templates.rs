@@ -36,7 +36,7 @@
 //! | `blank_form` | the text of `templates/blank-form.txt` |
 //! | `sender` | the address a quarantined message came from (`quarantine_notice`) |
 //! | `reason` | why it was set aside (`quarantine_notice`) |
-//! | `deadline` | `{id, commitment, what, due, owed_by, working_days_overdue}`: the protocol deadline a follow-up is about (`reminder`, `chase`, `escalation`; null otherwise). `id` and `commitment` are the protocol rule's (`lead_officer`, `10`; a commitment may be words, as in Kent's), `what` its description, `due` the date in words, `owed_by` `authority` or `referrer`, `working_days_overdue` a number, 0 when not yet overdue |
+//! | `deadline` | `{id, commitment, what, due, owed_by, working_days_overdue, asks_for_lead}`: the protocol deadline a follow-up is about (`reminder`, `chase`, `escalation`; null otherwise). `id` and `commitment` are the protocol rule's (`lead_officer`, `10`; a commitment may be words, as in Kent's), `what` its description, `due` the date in words, `owed_by` `authority` or `referrer`, `working_days_overdue` a number, 0 when not yet overdue, `asks_for_lead` true when the rule is met by the authority naming its lead officer (from the protocol file when the mail is sent) |
 //! | `step` | `{kind, number, on}`: this follow-up (`reminder`, `chase`, `escalation`; null otherwise). `kind` is `reminder`, `chase` or `escalation`, `number` counts the chases (1 for the others), `on` the date sent, in words |
 //! | `history` | `[{what, on, to}]`: the earlier follow-ups of the same deadline, oldest first (`what` is `Reminder`, `Chase 1` or `Escalation`; `to` the name it was addressed to). Always a list: empty when there were none, and for the other purposes |
 //! | `addressee` | the name of the person a `reminder`, `chase`, `escalation` or `lead_changed` is addressed to (the operational lead for a chase, the dispute-resolution contact or the next level for an escalation), or null to write to the team: `Dear colleagues` |
@@ -636,6 +636,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
             "due": "Monday 30 November 2026",
             "owed_by": "authority",
             "working_days_overdue": overdue,
+            "asks_for_lead": true,
         })
     } else {
         Value::Null
@@ -752,6 +753,7 @@ fn sparse_data(purpose: Purpose) -> Value {
                 json!("Written confirmation of all appointments made for the date of release"),
             );
             deadline.insert("owed_by".into(), json!("referrer"));
+            deadline.insert("asks_for_lead".into(), json!(false));
         }
         if let Some(Value::Object(lead)) = map.get_mut("lead") {
             lead.insert("side".into(), json!("referrer"));
