@@ -15,3 +15,5 @@ pub mod referral;
 pub mod reply;
 pub mod report;
 pub mod sweep;
+#[cfg(test)]
+mod test_support;

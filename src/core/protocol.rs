@@ -291,27 +291,7 @@ impl Protocol {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::calendar::{holidays_from_govuk_json, DEFAULT_CUTOFF};
-    use chrono::TimeZone;
-
-    const ESSEX: &str = include_str!("../../config/protocols/essex.toml");
-    const KENT: &str = include_str!("../../config/protocols/kent.toml");
-
-    fn calendar() -> Calendar {
-        let holidays = holidays_from_govuk_json(include_str!("../../config/bank-holidays.json"))
-            .expect("shipped holidays");
-        Calendar::new(holidays, DEFAULT_CUTOFF)
-    }
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
-    }
-
-    fn at(y: i32, m: u32, day: u32, h: u32, min: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, day, h, min, 0)
-            .single()
-            .expect("valid time")
-    }
+    use crate::core::test_support::{at, calendar, d, ESSEX, KENT};
 
     fn facts(received: DateTime<Utc>) -> CaseFacts {
         CaseFacts {

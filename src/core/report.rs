@@ -482,16 +482,10 @@ pub fn csv(reports: &[AuthorityReport]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::calendar::{holidays_from_govuk_json, DEFAULT_CUTOFF};
+    use crate::core::test_support::calendar;
     use chrono::TimeZone;
 
     const AGENCIES: &str = include_str!("../../config/agencies.toml");
-
-    fn calendar() -> Calendar {
-        let holidays = holidays_from_govuk_json(include_str!("../../config/bank-holidays.json"))
-            .expect("shipped holidays");
-        Calendar::new(holidays, DEFAULT_CUTOFF)
-    }
 
     fn at(m: u32, d: u32, h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, m, d, h, 0, 0)

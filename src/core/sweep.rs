@@ -375,23 +375,10 @@ fn copy_unless_same(copy: &EmailAddress, to: &EmailAddress) -> Vec<EmailAddress>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::calendar::{holidays_from_govuk_json, DEFAULT_CUTOFF};
     use crate::core::case_ref::ShortCode;
     use crate::core::referral::{CustodyStatus, ReferralType};
+    use crate::core::test_support::{calendar, d, ESSEX, KENT};
     use chrono::TimeZone;
-
-    const ESSEX: &str = include_str!("../../config/protocols/essex.toml");
-    const KENT: &str = include_str!("../../config/protocols/kent.toml");
-
-    fn calendar() -> Calendar {
-        let holidays = holidays_from_govuk_json(include_str!("../../config/bank-holidays.json"))
-            .expect("shipped holidays");
-        Calendar::new(holidays, DEFAULT_CUTOFF)
-    }
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
-    }
 
     fn facts(received: DateTime<Utc>) -> CaseFacts {
         CaseFacts {
