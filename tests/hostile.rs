@@ -984,25 +984,17 @@ fn bombs() -> Vec<(&'static str, Vec<u8>, String, u64)> {
 }
 
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len() * 4 / 3 + bytes.len() / 38);
-    for (n, chunk) in bytes.chunks(3).enumerate() {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            out.push(if k <= chunk.len() {
-                char::from(ALPHABET[((v >> (18 - 6 * k)) & 63) as usize])
-            } else {
-                '='
-            });
-        }
-        if n % 19 == 18 {
-            out.push_str("\r\n");
-        }
+    use base64::Engine;
+    // Lines of 76 characters, as mail programs write them.
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .filter_map(|line| std::str::from_utf8(line).ok())
+        .collect();
+    let mut out = lines.join("\r\n");
+    if !encoded.is_empty() && encoded.len().is_multiple_of(76) {
+        out.push_str("\r\n");
     }
     out
 }
