@@ -84,13 +84,7 @@ pub async fn sweep_once(
             day,
             |key| was_done(key) || new_keys.iter().any(|k| k == key),
         );
-        let stored = case.follow_up_on.as_deref();
-        if stored
-            != Some(
-                next.map_or_else(|| "9999-12-31".to_string(), |d| d.to_string())
-                    .as_str(),
-            )
-        {
+        if !case.follows_up_on(next) {
             next_days.push(FollowUpDay {
                 case_id: case.id,
                 revision: case.revision,

@@ -54,6 +54,12 @@ pub struct DoneStep {
 }
 
 impl DeadlineCase {
+    /// Whether the stored next follow-up day is already `next` (None:
+    /// never), so that it need not be written again.
+    pub fn follows_up_on(&self, next: Option<NaiveDate>) -> bool {
+        self.follow_up_on.as_deref() == Some(stored_day(next).as_str())
+    }
+
     pub fn done(&self) -> Vec<DoneStep> {
         serde_json::from_str(&self.follow_ups).unwrap_or_default()
     }
@@ -96,6 +102,11 @@ const DEADLINE_COLUMNS: &str = "id, reference, authority, referral_type, custody
 
 /// `follow_up_on` for a case that no follow-up can come to as things stand.
 const NEVER: &str = "9999-12-31";
+
+/// A next follow-up day as `follow_up_on` stores it.
+fn stored_day(on: Option<NaiveDate>) -> String {
+    on.map_or_else(|| NEVER.to_string(), |d| d.to_string())
+}
 
 impl Store {
     /// Open (and incomplete) cases with what the protocol needs to date and
@@ -147,7 +158,7 @@ impl Store {
         let list: Vec<serde_json::Value> = days
             .iter()
             .map(|day| {
-                let on = day.on.map_or_else(|| NEVER.to_string(), |d| d.to_string());
+                let on = stored_day(day.on);
                 serde_json::json!({ "id": day.case_id, "rev": day.revision, "on": on })
             })
             .collect();
