@@ -1,21 +1,12 @@
 //! The CLI verbs a person runs, on a real SQLite file: ingest, cases, case,
 //! due, outbox, check-config.
 
+mod common;
+
+use common::gateway_cli as gateway;
 use std::path::Path;
 use std::process::Command;
 use tempfile::TempDir;
-
-fn gateway(database: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
-        .arg("--database")
-        .arg(database)
-        .args(args)
-        .output()
-        .expect("run dtr-gateway");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
-}
 
 #[test]
 fn ingest_then_cases_case_due_and_outbox() {

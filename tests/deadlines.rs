@@ -4,12 +4,14 @@
 //! recorded as the authority's response; a change of lead told to the other
 //! side. (The same against the real mail servers: `tests/deadlines_e2e.rs`.)
 
+mod common;
+
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
+use common::ingest_into;
 use dtr_gateway::config::Config;
 use dtr_gateway::core::address::EmailAddress;
 use dtr_gateway::core::authority::{Authorities, Contact};
-use dtr_gateway::intake::{ingest, Incoming};
 use dtr_gateway::store::{FollowUpDay, OutboxRow, Store};
 use dtr_gateway::sweep::sweep_once;
 use tempfile::TempDir;
@@ -63,22 +65,10 @@ async fn world() -> World {
 
 impl World {
     async fn put(&self, mailbox: &str, raw: &[u8], at: DateTime<Utc>) -> Option<String> {
-        let mailbox = self.config.mailbox(mailbox).expect("mailbox");
-        let (_, recorded) = ingest(
-            &self.store,
-            &self.config,
-            Incoming {
-                mailbox,
-                folder: "INBOX",
-                position: None,
-                raw,
-                received_at: at,
-                source_key: None,
-            },
-        )
-        .await
-        .expect("ingest");
-        recorded.case.map(|c| c.to_string())
+        ingest_into(&self.store, &self.config, mailbox, raw, at)
+            .await
+            .case
+            .map(|c| c.to_string())
     }
 
     /// Sends what is queued, as if at `at`.

@@ -5,10 +5,12 @@
 //! peak memory measured; referrals from domains not allowed; and senders
 //! the receiving server could not authenticate. Against real SQLite files.
 
+mod common;
+
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Europe::London;
+use common::ingest_into;
 use dtr_gateway::config::{Config, Transport};
-use dtr_gateway::intake::{ingest, Incoming};
 use dtr_gateway::outbox::Sender;
 use dtr_gateway::store::{Action, OutboxRow, Store};
 use dtr_gateway::sweep::sweep_once;
@@ -224,21 +226,7 @@ async fn world_with(change: impl FnOnce(&mut Config)) -> World {
 
 impl World {
     async fn put(&self, raw: &[u8], at: DateTime<Utc>) -> (Action, Option<String>) {
-        let mailbox = self.config.mailbox("basildon").expect("mailbox");
-        let (_, recorded) = ingest(
-            &self.store,
-            &self.config,
-            Incoming {
-                mailbox,
-                folder: "INBOX",
-                position: None,
-                raw,
-                received_at: at,
-                source_key: None,
-            },
-        )
-        .await
-        .expect("ingest");
+        let recorded = ingest_into(&self.store, &self.config, "basildon", raw, at).await;
         (recorded.action, recorded.case.map(|c| c.to_string()))
     }
 

@@ -1,11 +1,13 @@
 //! The outcomes report over a store filled through intake, the sweep and
 //! the case commands, with the figures worked out by hand.
 
+mod common;
+
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Europe::London;
+use common::ingest_into;
 use dtr_gateway::config::Config;
 use dtr_gateway::core::report::{build, csv, AgencyMap, Quarter, Targets};
-use dtr_gateway::intake::{ingest, Incoming};
 use dtr_gateway::store::{LeadUpdate, Store};
 use tempfile::TempDir;
 
@@ -38,26 +40,14 @@ async fn a_quarter_worked_by_hand() {
     let store = Store::open(&url).await.expect("store");
     let (mut config, _) = Config::embedded().expect("config");
     config.answer_max_age = chrono::Duration::days(36_500);
-    let mailbox = config.mailbox("basildon").expect("mailbox").clone();
     let put = |n: u32, agency: &'static str, release: &'static str, consent: &'static str, at| {
-        let (store, config, mailbox) = (store.clone(), &config, mailbox.clone());
+        let (store, config) = (store.clone(), &config);
         async move {
             let raw = referral(n, agency, release, consent);
-            let (_, recorded) = ingest(
-                &store,
-                config,
-                Incoming {
-                    mailbox: &mailbox,
-                    folder: "INBOX",
-                    position: None,
-                    raw: &raw,
-                    received_at: at,
-                    source_key: None,
-                },
-            )
-            .await
-            .expect("ingest");
-            recorded.case.map(|c| c.to_string())
+            ingest_into(&store, config, "basildon", &raw, at)
+                .await
+                .case
+                .map(|c| c.to_string())
         }
     };
     // 1: from a prison, Monday 23 November, acknowledged at once, lead named

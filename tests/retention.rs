@@ -4,16 +4,17 @@
 //! open and recently closed cases are untouched; the quarterly report is the
 //! same to the byte; a second purge and a dry run change nothing.
 
+mod common;
+
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Europe::London;
+use common::{gateway_cli as gateway, ingest_into};
 use dtr_gateway::config::Config;
 use dtr_gateway::core::reply::NamedLead;
 use dtr_gateway::core::report::{build, csv, markdown, AgencyMap, Quarter, Targets};
-use dtr_gateway::intake::{ingest, Incoming};
 use dtr_gateway::store::{LeadUpdate, PurgeCounts, Store};
 use sqlx::Row;
 use std::path::Path;
-use std::process::Command;
 use tempfile::TempDir;
 
 fn uk(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -171,26 +172,9 @@ async fn seeded() -> Seeded {
         .expect("store");
     let (mut config, _) = Config::embedded().expect("config");
     config.answer_max_age = chrono::Duration::days(36_500);
-    let mailbox = config.mailbox("basildon").expect("mailbox").clone();
     let put = |raw: Vec<u8>| {
-        let (store, config, mailbox) = (store.clone(), &config, mailbox.clone());
-        async move {
-            let (_, recorded) = ingest(
-                &store,
-                config,
-                Incoming {
-                    mailbox: &mailbox,
-                    folder: "INBOX",
-                    position: None,
-                    raw: &raw,
-                    received_at: uk(2026, 11, 23, 10),
-                    source_key: None,
-                },
-            )
-            .await
-            .expect("ingest");
-            recorded
-        }
+        let (store, config) = (store.clone(), &config);
+        async move { ingest_into(&store, config, "basildon", &raw, uk(2026, 11, 23, 10)).await }
     };
     let case = |r: dtr_gateway::store::Recorded| r.case.expect("a case").to_string();
     let samuel = case(put(referral(&SAMUEL)).await);
@@ -797,21 +781,14 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
          Is there any news?\r\n",
         s.samuel
     );
-    let mailbox = s.config.mailbox("basildon").expect("mailbox");
-    let (_, late) = ingest(
+    let late = ingest_into(
         &s.store,
         &s.config,
-        Incoming {
-            mailbox,
-            folder: "INBOX",
-            position: None,
-            raw: reply.as_bytes(),
-            received_at: uk(2027, 1, 4, 10),
-            source_key: None,
-        },
+        "basildon",
+        reply.as_bytes(),
+        uk(2027, 1, 4, 10),
     )
-    .await
-    .expect("ingest");
+    .await;
     assert_eq!(late.case.map(|c| c.to_string()), Some(s.samuel.clone()));
     assert!(dump(&s.store).await.contains("alice.referrer@"));
     // The council's answer naming a lead officer is kept as a message, but
@@ -823,20 +800,14 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
          Lead officer: Lena Latecomer\r\nEmail: lena.latecomer@basildon.gov.uk\r\n",
         s.samuel
     );
-    let (_, answered) = ingest(
+    let answered = ingest_into(
         &s.store,
         &s.config,
-        Incoming {
-            mailbox,
-            folder: "INBOX",
-            position: None,
-            raw: answer.as_bytes(),
-            received_at: uk(2027, 1, 4, 11),
-            source_key: None,
-        },
+        "basildon",
+        answer.as_bytes(),
+        uk(2027, 1, 4, 11),
     )
-    .await
-    .expect("ingest");
+    .await;
     assert_eq!(answered.case.map(|c| c.to_string()), Some(s.samuel.clone()));
     let after_answer = dump(&s.store).await;
     assert!(
@@ -969,18 +940,6 @@ fn the_retention_period_is_checked_with_its_file_and_key() {
     );
     let (embedded, _) = Config::embedded().expect("embedded");
     assert_eq!(embedded.retention.closed_case_months, 24);
-}
-
-fn gateway(database: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
-        .arg("--database")
-        .arg(database)
-        .args(args)
-        .output()
-        .expect("run dtr-gateway");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
 }
 
 #[test]

@@ -2,9 +2,11 @@
 //! referral for the same person, gap-free references under concurrency, and
 //! nothing personal kept for a refused referral.
 
+mod common;
+
 use chrono::{DateTime, TimeZone, Utc};
+use common::ingest_into;
 use dtr_gateway::config::Config;
-use dtr_gateway::intake::{ingest, Incoming};
 use dtr_gateway::store::{Action, Store, Table};
 use sqlx::Row;
 use std::collections::BTreeSet;
@@ -69,22 +71,7 @@ async fn put_at(
     raw: &[u8],
     received_at: DateTime<Utc>,
 ) -> dtr_gateway::store::Recorded {
-    let mailbox = config.mailbox("colchester").expect("mailbox");
-    let (_, recorded) = ingest(
-        store,
-        config,
-        Incoming {
-            mailbox,
-            folder: "INBOX",
-            position: None,
-            raw,
-            received_at,
-            source_key: None,
-        },
-    )
-    .await
-    .expect("ingest");
-    recorded
+    ingest_into(store, config, "colchester", raw, received_at).await
 }
 
 #[tokio::test]

@@ -372,3 +372,44 @@ pub fn mailbox_count(user: &str, folder: &str) -> usize {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("doveadm mailbox status for {user}/{folder}: {status}"))
 }
+
+/// Records `raw` in `mailbox`'s inbox as received at `at`, through the
+/// daemon's own intake.
+pub async fn ingest_into(
+    store: &dtr_gateway::store::Store,
+    config: &dtr_gateway::config::Config,
+    mailbox: &str,
+    raw: &[u8],
+    at: chrono::DateTime<chrono::Utc>,
+) -> dtr_gateway::store::Recorded {
+    let mailbox = config.mailbox(mailbox).expect("mailbox");
+    let (_, recorded) = dtr_gateway::intake::ingest(
+        store,
+        config,
+        dtr_gateway::intake::Incoming {
+            mailbox,
+            folder: "INBOX",
+            position: None,
+            raw,
+            received_at: at,
+            source_key: None,
+        },
+    )
+    .await
+    .expect("ingest");
+    recorded
+}
+
+/// Runs `dtr-gateway --database DATABASE ARGS...`: whether it succeeded,
+/// and what it printed (standard output, then standard error).
+pub fn gateway_cli(database: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
+        .arg("--database")
+        .arg(database)
+        .args(args)
+        .output()
+        .expect("run dtr-gateway");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
