@@ -452,6 +452,22 @@ fn referrals(tag: &str, numbers: std::ops::Range<u32>, to: &str) -> Vec<(String,
         .collect()
 }
 
+/// Once the sender's 5 s poll has passed again (so that anything going a
+/// second time would have gone): every referral recorded once, the relay
+/// given `mails` mails, and each referral acknowledged once.
+async fn assert_delivered_once(
+    store: &Store,
+    smtp: &FakeSmtp,
+    mail: &[(String, Vec<u8>)],
+    mails: usize,
+    what: &str,
+) {
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_recorded_once(store, &ids(mail)).await;
+    assert_eq!(smtp.accepted().len(), mails, "{what}");
+    assert_acknowledged_once(&smtp.accepted(), &ids(mail));
+}
+
 fn ids(referrals: &[(String, Vec<u8>)]) -> Vec<String> {
     referrals.iter().map(|(id, _)| id.clone()).collect()
 }
@@ -1312,11 +1328,7 @@ async fn smtp_421_at_connect_is_retried_and_sent_once() {
         outbox_rows(&store).await,
         daemon.tail()
     );
-    // Longer than the sender's 5 s poll: nothing goes a second time.
-    tokio::time::sleep(Duration::from_secs(6)).await;
-    assert_recorded_once(&store, &ids(&mail)).await;
-    assert_eq!(smtp.accepted().len(), 4, "four mails, once each");
-    assert_acknowledged_once(&smtp.accepted(), &ids(&mail));
+    assert_delivered_once(&store, &smtp, &mail, 4, "four mails, once each").await;
     assert!(outbox_rows(&store).await.iter().all(|r| r.3 == 2));
 }
 
@@ -1393,10 +1405,7 @@ async fn smtp_451_to_rcpt_and_data_is_retried_and_sent_once() {
         outbox_rows(&store).await,
         daemon.tail()
     );
-    tokio::time::sleep(Duration::from_secs(6)).await;
-    assert_recorded_once(&store, &ids(&mail)).await;
-    assert_eq!(smtp.accepted().len(), 4, "four mails, once each");
-    assert_acknowledged_once(&smtp.accepted(), &ids(&mail));
+    assert_delivered_once(&store, &smtp, &mail, 4, "four mails, once each").await;
     let refusals = smtp.refusals();
     assert_eq!(
         refusals
@@ -1506,14 +1515,14 @@ async fn smtp_550_fails_the_mail_until_retried_by_hand() {
         outbox_rows(&store).await,
         daemon.tail()
     );
-    tokio::time::sleep(Duration::from_secs(6)).await;
-    assert_recorded_once(&store, &ids(&mail)).await;
-    assert_eq!(
-        smtp.accepted().len(),
+    assert_delivered_once(
+        &store,
+        &smtp,
+        &mail,
         2,
-        "notice and acknowledgement, once each"
-    );
-    assert_acknowledged_once(&smtp.accepted(), &ids(&mail));
+        "notice and acknowledgement, once each",
+    )
+    .await;
     let (_, listing, _) = setup.cli(&["outbox", "--failed"]);
     assert!(listing.contains("0 mail(s)"), "{listing}");
     // A retry of a mail that is not failed says so.
@@ -1583,14 +1592,14 @@ async fn sqlite_file_locked_by_another_process() {
     // A restart sends nothing again.
     assert!(daemon.stop().success(), "SIGTERM: exit 0");
     let _daemon = Daemon::start(&setup);
-    tokio::time::sleep(Duration::from_secs(6)).await;
-    assert_recorded_once(&store, &ids(&mail)).await;
-    assert_eq!(
-        smtp.accepted().len(),
+    assert_delivered_once(
+        &store,
+        &smtp,
+        &mail,
         12,
-        "a notice and an acknowledgement each"
-    );
-    assert_acknowledged_once(&smtp.accepted(), &ids(&mail));
+        "a notice and an acknowledgement each",
+    )
+    .await;
 }
 
 /// `run` cannot open its database: it stops at once, naming it.
