@@ -1,10 +1,11 @@
 //! `dtr-gateway bench sweep` and `bench intake`: the deadline sweep over many
 //! open cases, and intake of many referrals, each in a database of its own
-//! (never the configured one).
+//! (never the configured one): a SQLite file, or for intake a new database
+//! on a PostgreSQL server, dropped afterwards.
 
 use crate::config::Config;
 use crate::intake::{ingest, Incoming, IntakeError};
-use crate::store::{Store, StoreError, Table};
+use crate::store::{Day, Stamp, Store, StoreError, Table};
 use crate::sweep::{sweep_once, SweepReport};
 use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
@@ -67,17 +68,17 @@ async fn seed(
             "INSERT INTO cases (reference, authority, year, sequence, status, referral_type, \
              referral, custody_status, expected_release_date, referrer_email, received_at, \
              opened_at, acknowledged_at, lead_named_at) \
-             VALUES (?, ?, 2026, ?, 'open', 'duty_to_refer', '{}', 'sentenced', ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, 2026, $3, 'open', 'duty_to_refer', '{}', 'sentenced', $4, $5, $6, $7, $8, $9)",
         )
         .bind(format!("DTR-{code}-2026-{sequence:05}"))
         .bind(code)
         .bind(sequence as i64)
-        .bind((now + Duration::days(20 + (i % 90) as i64)).date_naive())
+        .bind(Day((now + Duration::days(20 + (i % 90) as i64)).date_naive()))
         .bind(format!("officer{}@justice.gov.uk", i % 500))
-        .bind(received)
-        .bind(received)
-        .bind((i % 10 != 0).then_some(received))
-        .bind((i % 2 == 0).then_some(received))
+        .bind(Stamp(received))
+        .bind(Stamp(received))
+        .bind((i % 10 != 0).then_some(received).map(Stamp))
+        .bind((i % 2 == 0).then_some(received).map(Stamp))
         .execute(&mut *tx)
         .await?;
     }
@@ -90,22 +91,33 @@ async fn seed(
 pub struct IntakeFigures {
     pub messages: usize,
     pub streams: usize,
+    /// Gateways on the store, each with its own connections.
+    pub instances: usize,
     pub seconds: f64,
     /// Cases in the store afterwards: one a message, or the figure is wrong.
     pub cases: i64,
 }
 
 /// Records `messages` distinct referrals (each a different person and
-/// referrer) into a new store at `file`, as `streams` mailboxes would at
-/// once, through the same intake the daemon uses: parse, judge, open the
-/// case and queue its answers, one transaction a message.
+/// referrer) into the new, empty store at `url`, as `streams` mailboxes
+/// would at once, through the same intake the daemon uses: parse, judge,
+/// open the case and queue its answers, one transaction a message. With
+/// several `instances`, each is a store of its own on `url` (its own
+/// connections, as a gateway process has), and the mailboxes are shared
+/// out among them.
 pub async fn intake(
     config: &Config,
-    file: &Path,
+    url: &str,
     messages: usize,
     streams: usize,
+    instances: usize,
 ) -> Result<IntakeFigures, IntakeError> {
-    let store = Store::open(&format!("sqlite:{}", file.display())).await?;
+    let instances = instances.max(1);
+    let mut stores = Vec::with_capacity(instances);
+    for _ in 0..instances {
+        stores.push(Store::open(url).await?);
+    }
+    let store = stores[0].clone();
     let mailboxes: Vec<_> = config
         .mailboxes
         .iter()
@@ -117,7 +129,8 @@ pub async fn intake(
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for (stream, mailbox) in mailboxes.iter().take(streams).enumerate() {
-        let (store, config, mailbox) = (store.clone(), config.clone(), mailbox.clone());
+        let store = stores[stream % instances].clone();
+        let (config, mailbox) = (config.clone(), mailbox.clone());
         tasks.spawn(async move {
             let inbox = config
                 .authorities
@@ -153,6 +166,7 @@ pub async fn intake(
     Ok(IntakeFigures {
         messages,
         streams,
+        instances,
         seconds,
         cases,
     })
@@ -192,4 +206,46 @@ fn referral(n: usize, to: &str) -> Vec<u8> {
          Referrer phone: 01632 960 118\r\n"
     )
     .into_bytes()
+}
+
+/// A new, empty database on the PostgreSQL server of `server_url` (any
+/// database of it the role may connect to), for a benchmark; its URL.
+pub async fn create_scratch_database(server_url: &str) -> Result<String, StoreError> {
+    sqlx::any::install_default_drivers();
+    let name = format!("dtr_bench_{}", std::process::id());
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(server_url).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name}"
+    )))
+    .execute(&mut conn)
+    .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await?;
+    let (base, query) = match server_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (server_url, String::new()),
+    };
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    Ok(format!("{server}/{name}{query}"))
+}
+
+/// Drops a database [`create_scratch_database`] made.
+pub async fn drop_scratch_database(server_url: &str, scratch_url: &str) -> Result<(), StoreError> {
+    let name = scratch_url
+        .split('?')
+        .next()
+        .and_then(|u| u.rsplit_once('/'))
+        .map(|(_, name)| name.to_string())
+        .unwrap_or_default();
+    if !name.starts_with("dtr_bench_") {
+        return Ok(());
+    }
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(server_url).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await?;
+    Ok(())
 }

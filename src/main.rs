@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use dtr_gateway::config::{Config, Problem};
 use dtr_gateway::intake::{ingest, Incoming};
 use dtr_gateway::message::{analyse, Context};
-use dtr_gateway::store::{Action, Store};
+use dtr_gateway::store::{shown_url, Action, Store};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -190,6 +190,15 @@ enum BenchWhat {
         /// Mailboxes taking mail at once.
         #[arg(long, default_value_t = 1)]
         streams: usize,
+        /// Gateways sharing the store, each with its own connections; the
+        /// mailboxes are shared out among them.
+        #[arg(long, default_value_t = 1)]
+        instances: usize,
+        /// A PostgreSQL server to measure on (`postgres://USER@HOST/DB`):
+        /// a new database is made on it and dropped afterwards. SQLite
+        /// (a temporary file) when not given.
+        #[arg(long)]
+        postgres: Option<String>,
     },
     /// Parse every .eml file of the folders given, repeatedly, on one core.
     Parse {
@@ -254,8 +263,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             what: BenchWhat::Sweep { cases },
         } => return bench_sweep(cli.config.as_deref(), *cases),
         Command::Bench {
-            what: BenchWhat::Intake { messages, streams },
-        } => return bench_intake(cli.config.as_deref(), *messages, *streams),
+            what:
+                BenchWhat::Intake {
+                    messages,
+                    streams,
+                    instances,
+                    postgres,
+                },
+        } => {
+            return bench_intake(
+                cli.config.as_deref(),
+                *messages,
+                *streams,
+                *instances,
+                postgres.as_deref(),
+            )
+        }
         _ => {}
     }
     let config = load_config(cli.config.as_deref(), matches!(cli.command, Command::Run))?;
@@ -270,7 +293,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     runtime.block_on(async {
         let mut store = Store::open(&database)
             .await
-            .with_context(|| format!("cannot open the store at {database}"))?;
+            .with_context(|| format!("cannot open the store at {}", shown_url(&database)))?;
         if let Some(instance) = &config.instance {
             store = store.with_instance(instance);
         }
@@ -733,7 +756,7 @@ async fn show_case(store: &Store, reference: &str) -> Result<ExitCode> {
 async fn run_daemon(config: Config, store: Store) -> Result<ExitCode> {
     use tokio::signal::unix::{signal, SignalKind};
     // Held until the daemon exits.
-    let _instance = store.hold_instance()?;
+    let instance = store.hold_instance().await?;
     let (stop, shutdown) = dtr_gateway::source::Shutdown::new();
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
@@ -770,6 +793,9 @@ async fn run_daemon(config: Config, store: Store) -> Result<ExitCode> {
         shutdown,
     )
     .await?;
+    if let Some(instance) = instance {
+        instance.release().await;
+    }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -983,21 +1009,44 @@ fn bench_parse(dir: Option<&Path>, folders: &[PathBuf], seconds: u64) -> Result<
     Ok(ExitCode::SUCCESS)
 }
 
-fn bench_intake(dir: Option<&Path>, messages: usize, streams: usize) -> Result<ExitCode> {
+fn bench_intake(
+    dir: Option<&Path>,
+    messages: usize,
+    streams: usize,
+    instances: usize,
+    postgres: Option<&str>,
+) -> Result<ExitCode> {
     let mut config = load_config(dir, false)?;
     // Answered as mail just received is, so each message queues its answers.
     config.answer_max_age = chrono::Duration::days(36_500);
-    let folder = tempfile_dir()?;
-    let file = folder.join("bench-intake.db");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let result = runtime.block_on(dtr_gateway::bench::intake(
-        &config, &file, messages, streams,
-    ));
-    let _ = std::fs::remove_dir_all(&folder);
-    let figures = result?;
+    let (figures, on) = match postgres {
+        None => {
+            let folder = tempfile_dir()?;
+            let url = format!("sqlite:{}", folder.join("bench-intake.db").display());
+            let result = runtime.block_on(dtr_gateway::bench::intake(
+                &config, &url, messages, streams, instances,
+            ));
+            let _ = std::fs::remove_dir_all(&folder);
+            (result?, "SQLite")
+        }
+        Some(server) => {
+            let result = runtime.block_on(async {
+                let url = dtr_gateway::bench::create_scratch_database(server).await?;
+                let figures =
+                    dtr_gateway::bench::intake(&config, &url, messages, streams, instances).await;
+                dtr_gateway::bench::drop_scratch_database(server, &url).await?;
+                Ok::<_, anyhow::Error>(figures?)
+            });
+            (
+                result.with_context(|| format!("on PostgreSQL at {}", shown_url(server)))?,
+                "PostgreSQL",
+            )
+        }
+    };
     if figures.cases != figures.messages as i64 {
         bail!(
             "{} referrals gave {} cases: the figure would be wrong",
@@ -1006,10 +1055,11 @@ fn bench_intake(dir: Option<&Path>, messages: usize, streams: usize) -> Result<E
         );
     }
     println!(
-        "intake on SQLite: {} referrals recorded, each a new case with its answers queued, \
-         from {} mailbox(es) at once, in {:.2} s: {:.0} messages/s",
+        "intake on {on}: {} referrals recorded, each a new case with its answers queued, \
+         from {} mailbox(es) at once through {} gateway instance(s), in {:.2} s: {:.0} messages/s",
         figures.messages,
         figures.streams,
+        figures.instances,
         figures.seconds,
         figures.messages as f64 / figures.seconds
     );

@@ -8,7 +8,7 @@ mod common;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
-use common::ingest_into;
+use common::{ingest_into, TestDb};
 use dtr_gateway::config::Config;
 use dtr_gateway::core::address::EmailAddress;
 use dtr_gateway::core::authority::{Authorities, Contact};
@@ -43,15 +43,29 @@ fn referral(mailbox_address: &str, message_id: &str, extra: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+on_both_stores!(
+    follow_ups_go_once_each_to_the_right_people_on_their_working_days,
+    concurrent_sweeps_write_each_step_once,
+    the_councils_answer_in_the_thread_names_the_lead_and_stops_the_chases,
+    a_reply_to_the_referral_itself_joins_the_case,
+    a_forward_inside_the_council_is_not_its_response,
+    another_councils_message_in_the_thread_changes_nothing,
+    a_new_probation_lead_is_told_to_the_council,
+    paused_closed_and_met_by_hand_cases_are_not_followed_up,
+    where_the_dispute_contact_is_the_lead_the_next_level_or_a_note,
+    a_change_during_a_sweep_is_not_covered_by_its_stale_day,
+    a_sweep_outside_sending_hours_says_it_did_not_sweep,
+);
+
 struct World {
     _dir: TempDir,
     store: Store,
     config: Config,
 }
 
-async fn world() -> World {
+async fn world(db: TestDb) -> World {
     let dir = TempDir::new().expect("temp dir");
-    let url = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let url = db.new_store_url(dir.path());
     let store = Store::open(&url).await.expect("store opens");
     let (mut config, _) = Config::embedded().expect("embedded config");
     // These tests ingest mail "received" in the past; answer it anyway.
@@ -130,9 +144,8 @@ async fn basildon_case(w: &World) -> String {
     reference
 }
 
-#[tokio::test]
-async fn follow_ups_go_once_each_to_the_right_people_on_their_working_days() {
-    let w = world().await;
+async fn follow_ups_go_once_each_to_the_right_people_on_their_working_days(db: TestDb) {
+    let w = world(db).await;
     let reference = basildon_case(&w).await;
     assert_eq!(reference, "DTR-BAS-2026-00001");
 
@@ -226,9 +239,8 @@ async fn follow_ups_go_once_each_to_the_right_people_on_their_working_days() {
     );
 }
 
-#[tokio::test]
-async fn concurrent_sweeps_write_each_step_once() {
-    let w = world().await;
+async fn concurrent_sweeps_write_each_step_once(db: TestDb) {
+    let w = world(db).await;
     for n in 0..20 {
         let raw = referral(
             "housing.solutions@basildon.gov.uk",
@@ -268,9 +280,8 @@ fn answer(from: &str, in_reply_to: &str, subject: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-#[tokio::test]
-async fn the_councils_answer_in_the_thread_names_the_lead_and_stops_the_chases() {
-    let w = world().await;
+async fn the_councils_answer_in_the_thread_names_the_lead_and_stops_the_chases(db: TestDb) {
+    let w = world(db).await;
     let reference = basildon_case(&w).await;
     assert_eq!(w.sweep(uk(2026, 12, 1, 10, 0)).await, 1);
     let chase = w.rows("chase").await.remove(0);
@@ -322,9 +333,8 @@ async fn the_councils_answer_in_the_thread_names_the_lead_and_stops_the_chases()
     assert_eq!(told[0].context["lead"]["previous_name"], "Ayesha Khan");
 }
 
-#[tokio::test]
-async fn a_reply_to_the_referral_itself_joins_the_case() {
-    let w = world().await;
+async fn a_reply_to_the_referral_itself_joins_the_case(db: TestDb) {
+    let w = world(db).await;
     let reference = basildon_case(&w).await;
     // Reply-all to the probation officer's own mail: no reference in the
     // subject, the form quoted below.
@@ -349,9 +359,8 @@ async fn a_reply_to_the_referral_itself_joins_the_case() {
     assert_eq!(w.store.cases(None, false).await.expect("cases").len(), 1);
 }
 
-#[tokio::test]
-async fn a_forward_inside_the_council_is_not_its_response() {
-    let w = world().await;
+async fn a_forward_inside_the_council_is_not_its_response(db: TestDb) {
+    let w = world(db).await;
     let reference = basildon_case(&w).await;
     let raw = format!(
         "From: housing.solutions@basildon.gov.uk\r\nTo: colleague@basildon.gov.uk\r\n\
@@ -370,9 +379,8 @@ async fn a_forward_inside_the_council_is_not_its_response() {
     assert_eq!(w.sweep(uk(2026, 12, 1, 10, 0)).await, 1);
 }
 
-#[tokio::test]
-async fn another_councils_message_in_the_thread_changes_nothing() {
-    let w = world().await;
+async fn another_councils_message_in_the_thread_changes_nothing(db: TestDb) {
+    let w = world(db).await;
     let reference = basildon_case(&w).await;
     let acknowledgement = w.rows("acknowledgement").await.remove(0);
     // *.gov.uk may refer, but Braintree does not answer for Basildon, nor
@@ -396,9 +404,8 @@ async fn another_councils_message_in_the_thread_changes_nothing() {
     assert!(w.rows("lead_changed").await.is_empty());
 }
 
-#[tokio::test]
-async fn a_new_probation_lead_is_told_to_the_council() {
-    let w = world().await;
+async fn a_new_probation_lead_is_told_to_the_council(db: TestDb) {
+    let w = world(db).await;
     let reference = basildon_case(&w).await;
     let acknowledgement = w.rows("acknowledgement").await.remove(0);
     let raw = format!(
@@ -424,9 +431,8 @@ async fn a_new_probation_lead_is_told_to_the_council() {
     assert!(!cases[0].met.responded);
 }
 
-#[tokio::test]
-async fn paused_closed_and_met_by_hand_cases_are_not_followed_up() {
-    let w = world().await;
+async fn paused_closed_and_met_by_hand_cases_are_not_followed_up(db: TestDb) {
+    let w = world(db).await;
     let reference = basildon_case(&w).await;
     w.store
         .pause_case(
@@ -482,9 +488,8 @@ async fn paused_closed_and_met_by_hand_cases_are_not_followed_up() {
         .contains(&"case_closed".to_string()));
 }
 
-#[tokio::test]
-async fn where_the_dispute_contact_is_the_lead_the_next_level_or_a_note() {
-    let mut w = world().await;
+async fn where_the_dispute_contact_is_the_lead_the_next_level_or_a_note(db: TestDb) {
+    let mut w = world(db).await;
     // Harlow: Annex A gives the operational lead as the dispute contact.
     let raw = referral("homelessness@harlow.gov.uk", "harlow-1@justice.gov.uk", "");
     let harlow = w.config.authorities.by_code("HAR").expect("HAR").clone();
@@ -541,9 +546,8 @@ async fn where_the_dispute_contact_is_the_lead_the_next_level_or_a_note() {
 /// A case changed while the sweep works on it (here paused by a person) is
 /// read again by the next sweep: the day the sweep worked out from the old
 /// reading is not stored over the change.
-#[tokio::test]
-async fn a_change_during_a_sweep_is_not_covered_by_its_stale_day() {
-    let w = world().await;
+async fn a_change_during_a_sweep_is_not_covered_by_its_stale_day(db: TestDb) {
+    let w = world(db).await;
     let reference = basildon_case(&w).await;
     let day = NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
     let to_sweep = |w: &World| {
@@ -598,9 +602,8 @@ async fn a_change_during_a_sweep_is_not_covered_by_its_stale_day() {
 /// A sweep outside sending hours reads nothing and says so, so that the
 /// daemon started on a Saturday or at night makes its whole sweep at the
 /// first sending hour instead of forgetting it.
-#[tokio::test]
-async fn a_sweep_outside_sending_hours_says_it_did_not_sweep() {
-    let w = world().await;
+async fn a_sweep_outside_sending_hours_says_it_did_not_sweep(db: TestDb) {
+    let w = world(db).await;
     basildon_case(&w).await;
     let saturday = sweep_once(&w.store, &w.config, uk(2026, 11, 28, 11, 0), true)
         .await

@@ -280,8 +280,8 @@ async fn outbox_rows(store: &Store) -> Vec<(i64, String, String, i64, Option<Str
 /// (30 s × 2^attempts) would make each test wait minutes; only the time
 /// moves, nothing else about the row.
 async fn due_now(store: &Store) {
-    sqlx::query("UPDATE outbox SET next_attempt_at = ? WHERE status = 'queued'")
-        .bind(chrono::Utc::now())
+    sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE status = 'queued'")
+        .bind(dtr_gateway::store::Stamp(chrono::Utc::now()))
         .execute(store.pool())
         .await
         .expect("bring the retries forward");
@@ -289,7 +289,7 @@ async fn due_now(store: &Store) {
 
 /// The mailbox's state and last error, as `status` shows them.
 async fn state_of(store: &Store, mailbox: &str) -> Option<(String, Option<String>)> {
-    sqlx::query_as("SELECT state, last_error FROM mailbox_status WHERE mailbox = ?")
+    sqlx::query_as("SELECT state, last_error FROM mailbox_status WHERE mailbox = $1")
         .bind(mailbox)
         .fetch_optional(store.pool())
         .await
@@ -1661,6 +1661,35 @@ async fn database_unreachable_at_start_up() {
         );
         assert!(!stderr.contains("dtr-gateway running"), "{stderr}");
     }
+    // A PostgreSQL server that is not there: said at once, with the
+    // address, and the password of the URL blanked.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("postgres://dtr:db-secret-word@127.0.0.1:{closed}/dtr_gateway");
+    let started = Instant::now();
+    let out = Command::new(BIN)
+        .args(["--database", &url, "run", "--config"])
+        .arg(setup.path())
+        .env_remove("DTR_DATABASE_URL")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("database {url}: {}", stderr.trim());
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot open the store at postgres://dtr:***@127.0.0.1:{closed}/dtr_gateway"
+        )) && stderr.to_lowercase().contains("refused"),
+        "says which database and why: {stderr}"
+    );
+    assert!(!stderr.contains("db-secret-word"), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 /// The database refuses every write while the daemon runs (its files made

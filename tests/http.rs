@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::TestDb;
 use regex::Regex;
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -35,14 +36,15 @@ struct Setup {
 
 impl Setup {
     /// Braintree reads a Maildir; Colchester's IMAP server is `closed_port`.
-    fn new(port: u16, closed_port: u16) -> Setup {
+    fn new(port: u16, closed_port: u16, db: TestDb) -> Setup {
         let dir = TempDir::new().expect("temp dir");
+        let database = db.new_store_url(dir.path());
         let maildir = dir.path().join("maildir").join("braintree");
         for sub in ["new", "cur", "tmp"] {
             std::fs::create_dir_all(maildir.join(sub)).expect("maildir");
         }
         let gateway = format!(
-            "[gateway]\ndatabase = \"sqlite:{database}\"\n\n\
+            "[gateway]\ndatabase = \"{database}\"\n\n\
              [outgoing]\ntransport = \"files\"\nfolder = \"{outbox}\"\n\n\
              [referrers]\nallowed_domains = [\"justice.test\"]\n\n\
              [http]\nlisten = \"127.0.0.1:{port}\"\nunhealthy_after_seconds = {UNHEALTHY_AFTER}\n\n\
@@ -50,7 +52,6 @@ impl Setup {
              [[mailbox]]\nname = \"colchester\"\nauthority = \"COL\"\n[mailbox.imap]\n\
              host = \"127.0.0.1\"\nport = {closed_port}\ntls = \"none\"\nusername = \"colchester\"\n\
              password_env = \"DTR_HTTP_TEST_UNUSED\"\n",
-            database = dir.path().join("cases.db").display(),
             outbox = dir.path().join("outbox").display(),
             maildir = maildir.display(),
         );
@@ -233,7 +234,16 @@ fn assert_no_personal_data(body: &str) {
 
 #[test]
 fn health_turns_503_when_a_mailbox_fails_too_long_and_metrics_count_what_happened() {
-    let setup = Setup::new(free_port(), free_port());
+    health_and_metrics(TestDb::Sqlite);
+}
+
+#[test]
+fn health_and_metrics_on_postgres() {
+    health_and_metrics(TestDb::Postgres);
+}
+
+fn health_and_metrics(db: TestDb) {
+    let setup = Setup::new(free_port(), free_port(), db);
     let mut daemon = Daemon::start(&setup);
 
     // At first, the failing folder has not failed for long: 200.
@@ -357,7 +367,7 @@ fn health_turns_503_when_a_mailbox_fails_too_long_and_metrics_count_what_happene
 fn an_address_in_use_stops_the_daemon_naming_it() {
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("address").port();
-    let setup = Setup::new(port, free_port());
+    let setup = Setup::new(port, free_port(), TestDb::Sqlite);
     let mut daemon = Daemon::start(&setup);
     let status = daemon
         .exited(Duration::from_secs(30))

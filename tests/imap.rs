@@ -9,7 +9,7 @@ mod common;
 use common::{mail_servers, referral, wait_until, write_config, AUTHORITIES};
 use dtr_gateway::config::Config;
 use dtr_gateway::source::Shutdown;
-use dtr_gateway::store::{Store, Table};
+use dtr_gateway::store::{Flag, Store, Table};
 use sqlx::Row;
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,7 +70,7 @@ impl Gateway {
     }
 
     async fn messages_in(&self, mailbox: &str) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE mailbox = ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE mailbox = $1")
             .bind(mailbox)
             .fetch_one(self.store.pool())
             .await
@@ -78,7 +78,7 @@ impl Gateway {
     }
 
     async fn state_of(&self, mailbox: &str) -> Option<(String, Option<String>)> {
-        sqlx::query("SELECT state, last_error FROM mailbox_status WHERE mailbox = ?")
+        sqlx::query("SELECT state, last_error FROM mailbox_status WHERE mailbox = $1")
             .bind(mailbox)
             .fetch_optional(self.store.pool())
             .await
@@ -598,12 +598,15 @@ async fn an_old_backlog_is_recorded_but_not_answerable_and_sent_mail_is_watched_
         "backlog and sent folder read: {}",
         gateway.messages_in("epping-forest").await
     );
-    let rows: Vec<(String, String, bool)> = sqlx::query_as(
+    let rows: Vec<(String, String, bool)> = sqlx::query_as::<_, (String, String, Flag)>(
         "SELECT message_id, folder, answerable FROM messages WHERE mailbox = 'epping-forest' ORDER BY message_id",
     )
     .fetch_all(gateway.store.pool())
     .await
-    .expect("rows");
+    .expect("rows")
+    .into_iter()
+    .map(|(id, folder, answerable)| (id, folder, answerable.0))
+    .collect();
     assert_eq!(
         rows,
         vec![

@@ -17,7 +17,7 @@
 
 mod common;
 
-use common::{mail_servers, smtp_outgoing, write_config_sending, AUTHORITIES};
+use common::{mail_servers, smtp_outgoing, write_config_sending, TestDb, AUTHORITIES};
 use dtr_gateway::store::{Store, Table};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
@@ -250,7 +250,7 @@ struct Progress {
 async fn progress(store: &Store, run: &str, before: Progress) -> Progress {
     Progress {
         recorded: sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM messages WHERE kind = 'referral' AND message_id LIKE ?",
+            "SELECT COUNT(*) FROM messages WHERE kind = 'referral' AND message_id LIKE $1",
         )
         .bind(format!("<load-{run}-%"))
         .fetch_one(store.pool())
@@ -351,7 +351,7 @@ fn rate(count: usize, d: Option<Duration>) -> String {
 #[ignore = "25 minutes; run with --ignored"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_referrals_over_fourteen_mailboxes_are_recorded_and_acknowledged_once() {
-    let figures = run_load(referral_count(), 1, false).await;
+    let figures = run_load(referral_count(), 1, false, TestDb::Sqlite).await;
     assert_eq!(figures.recorded, figures.total, "every referral recorded");
     assert_eq!(
         figures.acknowledged, figures.total,
@@ -374,7 +374,18 @@ async fn ten_thousand_referrals_over_fourteen_mailboxes_are_recorded_and_acknowl
 /// at most the mails it had in flight, and the run prints how many.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_gateways_on_one_store_one_killed_mid_burst() {
-    let figures = run_load(300, 2, true).await;
+    two_gateways_one_killed(300, TestDb::Sqlite).await;
+}
+
+/// The same on PostgreSQL, where several gateways on one store belong: two
+/// daemon processes, 500 referrals, the first killed halfway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_gateways_on_postgres_one_killed_mid_burst() {
+    two_gateways_one_killed(500, TestDb::Postgres).await;
+}
+
+async fn two_gateways_one_killed(total: usize, db: TestDb) {
+    let figures = run_load(total, 2, true, db).await;
     assert_eq!(figures.recorded, figures.total, "every referral recorded");
     assert_eq!(figures.cases, figures.total, "a case for every referral");
     assert_eq!(
@@ -414,10 +425,13 @@ impl Figures {
 }
 
 /// Sends `total` referrals through Postfix to the fourteen inboxes, watched
-/// by `gateways` daemons sharing one store (each its own instance name);
+/// by `gateways` daemons sharing one store on `db` (each its own instance name);
 /// with `kill_first`, the first is killed once half are recorded. Prints
 /// the figures and returns them.
-async fn run_load(total: usize, gateways: usize, kill_first: bool) -> Figures {
+async fn run_load(total: usize, gateways: usize, kill_first: bool, db: TestDb) -> Figures {
+    // Every run uses all fourteen inboxes: one at a time.
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let servers = mail_servers();
     let users: Vec<&str> = AUTHORITIES.iter().map(|(u, _, _)| *u).collect();
     for user in &users {
@@ -426,7 +440,7 @@ async fn run_load(total: usize, gateways: usize, kill_first: bool) -> Figures {
     servers.reset(OFFICERS_MAILBOX);
 
     let dir = TempDir::new().expect("temp dir");
-    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let database = db.new_store_url(dir.path());
     let store = Store::open(&database).await.expect("store");
     let mut daemons = Vec::new();
     let mut log_paths = Vec::new();

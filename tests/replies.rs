@@ -303,8 +303,8 @@ async fn acknowledgements_wait_out_a_postfix_outage() {
     );
     drop(restart);
     // Bring the retry forward rather than wait out the backoff.
-    sqlx::query("UPDATE outbox SET next_attempt_at = ? WHERE status = 'queued'")
-        .bind(chrono::Utc::now())
+    sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE status = 'queued'")
+        .bind(dtr_gateway::store::Stamp(chrono::Utc::now()))
         .execute(gateway.store.pool())
         .await
         .expect("update");

@@ -1,11 +1,11 @@
-//! The outcomes report over a store filled through intake, the sweep and
+//! The outcomes report over a store (SQLite and PostgreSQL) filled through intake, the sweep and
 //! the case commands, with the figures worked out by hand.
 
 mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Europe::London;
-use common::ingest_into;
+use common::{ingest_into, TestDb};
 use dtr_gateway::config::Config;
 use dtr_gateway::core::report::{build, csv, AgencyMap, Quarter, Targets};
 use dtr_gateway::store::{LeadUpdate, Store};
@@ -33,10 +33,11 @@ fn referral(n: u32, agency: &str, release: &str, consent: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-#[tokio::test]
-async fn a_quarter_worked_by_hand() {
+on_both_stores!(a_quarter_worked_by_hand);
+
+async fn a_quarter_worked_by_hand(db: TestDb) {
     let dir = TempDir::new().expect("temp dir");
-    let url = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let url = db.new_store_url(dir.path());
     let store = Store::open(&url).await.expect("store");
     let (mut config, _) = Config::embedded().expect("config");
     config.answer_max_age = chrono::Duration::days(36_500);
@@ -98,8 +99,8 @@ async fn a_quarter_worked_by_hand() {
         .await
         .expect("respond");
     // recorded "by hand" now; move its times to Wednesday 25 as if then.
-    sqlx::query("UPDATE cases SET responded_at = ?1, lead_named_at = ?1 WHERE reference = ?2")
-        .bind(uk(11, 25, 12))
+    sqlx::query("UPDATE cases SET responded_at = $1, lead_named_at = $1 WHERE reference = $2")
+        .bind(dtr_gateway::store::Stamp(uk(11, 25, 12)))
         .bind(&one)
         .execute(store.pool())
         .await

@@ -1,4 +1,4 @@
-//! Retention on a real SQLite file filled through intake, the sweep, the
+//! Retention on a real SQLite file and a real PostgreSQL database, filled through intake, the sweep, the
 //! sender's bookkeeping and the case commands: the personal details of cases
 //! closed long ago, of refusals and of messages without a case are erased;
 //! open and recently closed cases are untouched; the quarterly report is the
@@ -8,11 +8,11 @@ mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Europe::London;
-use common::{gateway_cli as gateway, ingest_into};
+use common::{gateway_cli as gateway, ingest_into, TestDb};
 use dtr_gateway::config::Config;
 use dtr_gateway::core::reply::NamedLead;
 use dtr_gateway::core::report::{build, csv, markdown, AgencyMap, Quarter, Targets};
-use dtr_gateway::store::{LeadUpdate, PurgeCounts, Store};
+use dtr_gateway::store::{Backend, LeadUpdate, PurgeCounts, Stamp, Store};
 use sqlx::Row;
 use std::path::Path;
 use tempfile::TempDir;
@@ -96,18 +96,26 @@ const SAMUEL: Form = Form {
 /// Every value of every table, one line per row: what a person with the
 /// database file in hand could read with SQL.
 async fn dump(store: &Store) -> String {
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    )
-    .fetch_all(store.pool())
-    .await
-    .expect("tables");
+    let tables = match store.backend() {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name <> '_sqlx_migrations' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' \
+             AND table_name <> '_sqlx_migrations' ORDER BY 1"
+        }
+    };
+    let tables: Vec<String> = sqlx::query_scalar(tables)
+        .fetch_all(store.pool())
+        .await
+        .expect("tables");
     let mut out = String::new();
     for table in tables {
         out.push_str(
             &rows(
                 store,
-                &format!("SELECT * FROM {table} ORDER BY rowid"),
+                &format!("SELECT * FROM {table} ORDER BY 1, 2"),
                 &table,
             )
             .await,
@@ -147,7 +155,8 @@ async fn rows(store: &Store, sql: &str, label: &str) -> String {
 
 struct Seeded {
     _dir: TempDir,
-    file: std::path::PathBuf,
+    /// The SQLite file; none on PostgreSQL.
+    file: Option<std::path::PathBuf>,
     store: Store,
     config: Config,
     /// Closed long ago.
@@ -164,12 +173,11 @@ struct Seeded {
     new_quarantined: i64,
 }
 
-async fn seeded() -> Seeded {
+async fn seeded(db: TestDb) -> Seeded {
     let dir = TempDir::new().expect("temp dir");
-    let file = dir.path().join("cases.db");
-    let store = Store::open(&format!("sqlite:{}", file.display()))
-        .await
-        .expect("store");
+    let url = db.new_store_url(dir.path());
+    let file = (db == TestDb::Sqlite).then(|| dir.path().join("cases.db"));
+    let store = Store::open(&url).await.expect("store");
     let (mut config, _) = Config::embedded().expect("config");
     config.answer_max_age = chrono::Duration::days(36_500);
     let put = |raw: Vec<u8>| {
@@ -314,8 +322,8 @@ async fn seeded() -> Seeded {
         )
         .await
         .expect("new case lead");
-    sqlx::query("UPDATE cases SET responded_at = ?1, lead_named_at = ?1 WHERE reference = ?2")
-        .bind(uk(2026, 11, 25, 12))
+    sqlx::query("UPDATE cases SET responded_at = $1, lead_named_at = $1 WHERE reference = $2")
+        .bind(Stamp(uk(2026, 11, 25, 12)))
         .bind(&samuel)
         .execute(store.pool())
         .await
@@ -335,8 +343,8 @@ async fn seeded() -> Seeded {
         (&rita, "no further action", uk(2028, 12, 1, 12)),
     ] {
         store.close_case(reference, outcome).await.expect("close");
-        sqlx::query("UPDATE cases SET closed_at = ? WHERE reference = ?")
-            .bind(closed)
+        sqlx::query("UPDATE cases SET closed_at = $1 WHERE reference = $2")
+            .bind(Stamp(closed))
             .bind(reference)
             .execute(store.pool())
             .await
@@ -353,14 +361,14 @@ async fn seeded() -> Seeded {
         (old_quarantined.message_row, uk(2026, 11, 23, 10)),
         (new_quarantined.message_row, uk(2028, 12, 1, 10)),
     ] {
-        sqlx::query("UPDATE messages SET recorded_at = ?1 WHERE id = ?2")
-            .bind(at)
+        sqlx::query("UPDATE messages SET recorded_at = $1 WHERE id = $2")
+            .bind(Stamp(at))
             .bind(message)
             .execute(store.pool())
             .await
             .expect("date the message");
-        sqlx::query("UPDATE outbox SET created_at = ?1 WHERE cause_id = ?2")
-            .bind(at)
+        sqlx::query("UPDATE outbox SET created_at = $1 WHERE cause_id = $2")
+            .bind(Stamp(at))
             .bind(message)
             .execute(store.pool())
             .await
@@ -408,18 +416,21 @@ async fn untouched(s: &Seeded) -> String {
     );
     let mut out = String::new();
     for (label, sql) in [
-        ("cases", format!("SELECT * FROM cases WHERE id IN {cases}")),
+        (
+            "cases",
+            format!("SELECT * FROM cases WHERE id IN {cases} ORDER BY 1, 2"),
+        ),
         (
             "messages",
             format!(
-                "SELECT * FROM messages WHERE case_id IN {cases} OR id = {}",
+                "SELECT * FROM messages WHERE case_id IN {cases} OR id = {} ORDER BY 1, 2",
                 s.new_quarantined
             ),
         ),
         (
             "outbox",
             format!(
-                "SELECT * FROM outbox WHERE case_id IN {cases} OR cause_id = {}",
+                "SELECT * FROM outbox WHERE case_id IN {cases} OR cause_id = {} ORDER BY 1, 2",
                 s.new_quarantined
             ),
         ),
@@ -427,13 +438,13 @@ async fn untouched(s: &Seeded) -> String {
             "outbox_recipients",
             format!(
                 "SELECT * FROM outbox_recipients WHERE outbox_id IN (SELECT id FROM outbox \
-                 WHERE case_id IN {cases} OR cause_id = {})",
+                 WHERE case_id IN {cases} OR cause_id = {}) ORDER BY 1, 2",
                 s.new_quarantined
             ),
         ),
         (
             "events",
-            format!("SELECT * FROM events WHERE case_id IN {cases}"),
+            format!("SELECT * FROM events WHERE case_id IN {cases} ORDER BY 1, 2"),
         ),
     ] {
         out.push_str(&rows(&s.store, &sql, label).await);
@@ -449,9 +460,13 @@ fn purge_time() -> DateTime<Utc> {
         .expect("time")
 }
 
-#[tokio::test]
-async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
-    let s = seeded().await;
+on_both_stores!(
+    a_purge_erases_the_people_of_old_cases_and_keeps_the_report,
+    events_stay_append_only_but_for_erasing_a_detail,
+);
+
+async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report(db: TestDb) {
+    let s = seeded(db).await;
     let cutoff = s.config.retention.cutoff(purge_time());
     assert_eq!(cutoff, uk(2027, 1, 15, 12));
     let before = dump(&s.store).await;
@@ -470,9 +485,14 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
     assert!(report_csv.contains("\nChases,3,"), "{report_csv}");
     assert!(report_csv.contains("\nEscalations,3,"), "{report_csv}");
     let kept = untouched(&s).await;
+    // SQLite's file is read as bytes too; PostgreSQL's files are the
+    // server's.
     let file_bytes = || {
-        let mut bytes = std::fs::read(&s.file).expect("database file");
-        let wal = s.file.with_extension("db-wal");
+        let Some(file) = &s.file else {
+            return Vec::new();
+        };
+        let mut bytes = std::fs::read(file).expect("database file");
+        let wal = file.with_extension("db-wal");
         if wal.exists() {
             bytes.extend(std::fs::read(&wal).expect("wal"));
         }
@@ -481,12 +501,12 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
     let in_file =
         |bytes: &[u8], text: &str| bytes.windows(text.len()).any(|w| w == text.as_bytes());
     assert!(
-        in_file(&file_bytes(), "Testperson"),
+        s.file.is_none() || in_file(&file_bytes(), "Testperson"),
         "the file check would prove nothing"
     );
     let events_before = rows(
         &s.store,
-        "SELECT id, case_id, at, kind, message_id FROM events",
+        "SELECT id, case_id, at, kind, message_id FROM events ORDER BY id",
         "",
     )
     .await;
@@ -574,7 +594,7 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
     assert_eq!(
         rows(
             &s.store,
-            "SELECT id, case_id, at, kind, message_id FROM events",
+            "SELECT id, case_id, at, kind, message_id FROM events ORDER BY id",
             ""
         )
         .await,
@@ -586,7 +606,7 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
         "SELECT referral, name_key, date_of_birth, prison_number, crn, referrer_name, referrer_email, \
          referrer_phone, case_lead_name, case_lead_email, case_lead_phone, lha_lead_name, \
          lha_lead_email, lha_lead_phone, referrer_domain, purged_at, follow_ups, close_outcome, \
-         expected_release_date, referring_agency FROM cases WHERE reference = ?",
+         expected_release_date, referring_agency FROM cases WHERE reference = $1",
     )
     .bind(&s.samuel)
     .fetch_one(s.store.pool())
@@ -635,7 +655,7 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
         Option<String>,
         Option<String>,
     ) = sqlx::query_as(
-        "SELECT status, referrer_email, referrer_domain, purged_at FROM cases WHERE reference = ?",
+        "SELECT status, referrer_email, referrer_domain, purged_at FROM cases WHERE reference = $1",
     )
     .bind(&s.nora)
     .fetch_one(s.store.pool())
@@ -651,7 +671,7 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
         ("refused", None, Some("justice.gov.uk"), true)
     );
     let (sender, reason): (Option<String>, Option<String>) =
-        sqlx::query_as("SELECT sender, quarantine_reason FROM messages WHERE id = ?")
+        sqlx::query_as("SELECT sender, quarantine_reason FROM messages WHERE id = $1")
             .bind(s.old_quarantined)
             .fetch_one(s.store.pool())
             .await
@@ -662,11 +682,12 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
         "the reason stays"
     );
     // Petra's follow-ups: the same steps, each to a domain.
-    let follow_ups: String = sqlx::query_scalar("SELECT follow_ups FROM cases WHERE reference = ?")
-        .bind(&s.petra)
-        .fetch_one(s.store.pool())
-        .await
-        .expect("follow-ups");
+    let follow_ups: String =
+        sqlx::query_scalar("SELECT follow_ups FROM cases WHERE reference = $1")
+            .bind(&s.petra)
+            .fetch_one(s.store.pool())
+            .await
+            .expect("follow-ups");
     let steps: Vec<dtr_gateway::store::DoneStep> =
         serde_json::from_str(&follow_ups).expect("follow-ups");
     assert!(
@@ -717,7 +738,7 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
     assert_eq!(trail, 0);
     // The events: the leads and the failure are gone, the mail's purpose stays.
     let details: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT kind, detail FROM events WHERE case_id = (SELECT id FROM cases WHERE reference = ?) ORDER BY id",
+        "SELECT kind, detail FROM events WHERE case_id = (SELECT id FROM cases WHERE reference = $1) ORDER BY id",
     )
     .bind(&s.samuel)
     .fetch_all(s.store.pool())
@@ -814,12 +835,12 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
         !after_answer.contains("Lena Latecomer") && !after_answer.contains("lena.latecomer@"),
         "a purged case takes no lead officer"
     );
-    sqlx::query("UPDATE messages SET recorded_at = received_at WHERE id = ?")
+    sqlx::query("UPDATE messages SET recorded_at = received_at WHERE id = $1")
         .bind(late.message_row)
         .execute(s.store.pool())
         .await
         .expect("date the reply");
-    sqlx::query("UPDATE messages SET recorded_at = received_at WHERE id = ?")
+    sqlx::query("UPDATE messages SET recorded_at = received_at WHERE id = $1")
         .bind(answered.message_row)
         .execute(s.store.pool())
         .await
@@ -842,9 +863,8 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report() {
     assert_eq!(much_later.cases, 1, "only Rita, closed; Olive is open");
 }
 
-#[tokio::test]
-async fn events_stay_append_only_but_for_erasing_a_detail() {
-    let s = seeded().await;
+async fn events_stay_append_only_but_for_erasing_a_detail(db: TestDb) {
+    let s = seeded(db).await;
     let (id, other_case): (i64, i64) = sqlx::query_as(
         "SELECT e.id, (SELECT MAX(id) FROM cases) FROM events e \
          WHERE e.detail IS NOT NULL AND e.message_id IS NOT NULL ORDER BY e.id LIMIT 1",
@@ -853,29 +873,29 @@ async fn events_stay_append_only_but_for_erasing_a_detail() {
     .await
     .expect("an event");
     let refused = [
-        "UPDATE events SET kind = 'x' WHERE id = ?1",
-        "UPDATE events SET detail = '{}' WHERE id = ?1",
-        "UPDATE events SET detail = NULL, at = '2000-01-01T00:00:00+00:00' WHERE id = ?1",
-        "UPDATE events SET detail = NULL, message_id = NULL WHERE id = ?1",
-        "UPDATE events SET id = id + 100000 WHERE id = ?1",
-        "DELETE FROM events WHERE id = ?1",
+        "UPDATE events SET kind = 'x' WHERE id = $1",
+        "UPDATE events SET detail = '{}' WHERE id = $1",
+        "UPDATE events SET detail = NULL, at = '2000-01-01T00:00:00+00:00' WHERE id = $1",
+        "UPDATE events SET detail = NULL, message_id = NULL WHERE id = $1",
+        "UPDATE events SET id = id + 100000 WHERE id = $1",
+        "DELETE FROM events WHERE id = $1",
     ];
     for sql in refused {
         let result = sqlx::query(sql).bind(id).execute(s.store.pool()).await;
         assert!(result.is_err(), "allowed: {sql}");
     }
-    let moved = sqlx::query("UPDATE events SET case_id = ?2 WHERE id = ?1")
+    let moved = sqlx::query("UPDATE events SET case_id = $2 WHERE id = $1")
         .bind(id)
         .bind(other_case)
         .execute(s.store.pool())
         .await;
     assert!(moved.is_err(), "an event moved to another case");
-    sqlx::query("UPDATE events SET detail = NULL WHERE id = ?")
+    sqlx::query("UPDATE events SET detail = NULL WHERE id = $1")
         .bind(id)
         .execute(s.store.pool())
         .await
         .expect("erasing a detail is allowed");
-    let detail: Option<String> = sqlx::query_scalar("SELECT detail FROM events WHERE id = ?")
+    let detail: Option<String> = sqlx::query_scalar("SELECT detail FROM events WHERE id = $1")
         .bind(id)
         .fetch_one(s.store.pool())
         .await

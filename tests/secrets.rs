@@ -184,7 +184,7 @@ impl Setup {
 
 async fn state_of(store: &Store, mailbox: &str) -> Option<(String, Option<String>)> {
     sqlx::query(
-        "SELECT state, last_error FROM mailbox_status WHERE mailbox = ? AND folder = 'INBOX'",
+        "SELECT state, last_error FROM mailbox_status WHERE mailbox = $1 AND folder = 'INBOX'",
     )
     .bind(mailbox)
     .fetch_optional(store.pool())

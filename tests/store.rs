@@ -1,11 +1,11 @@
-//! The store against a real SQLite file: idempotent intake, a second
+//! The store against a real SQLite file and a real PostgreSQL database: idempotent intake, a second
 //! referral for the same person, gap-free references under concurrency, and
 //! nothing personal kept for a refused referral.
 
 mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::ingest_into;
+use common::{ingest_into, TestDb};
 use dtr_gateway::config::Config;
 use dtr_gateway::store::{Action, Store, Table};
 use sqlx::Row;
@@ -46,18 +46,38 @@ fn referral(message_id: Option<&str>, from: &str, p: &Person, extra: &str) -> Ve
     .into_bytes()
 }
 
+on_both_stores!(
+    the_same_message_twice_records_one_message_and_one_case,
+    a_second_referral_for_the_same_person_joins_their_open_case,
+    an_incomplete_referral_completed_later_becomes_open,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    references_are_gap_free_and_unique_under_concurrent_intake,
+    a_refused_referral_keeps_nothing_about_the_person,
+    replies_join_their_case_and_strangers_are_quarantined,
+    events_cannot_be_changed_or_deleted,
+    answers_are_queued_with_the_message_once_and_only_to_allowed_domains,
+    automatic_mail_lists_strangers_and_old_backlog_get_no_answer,
+    the_hourly_limit_per_recipient_defers_mail_and_a_form_request_is_answered,
+    mail_that_would_wait_more_than_a_day_is_withheld,
+    a_failed_mail_can_be_sent_again_and_shows_on_its_case,
+    outbox_claims_keep_two_gateways_from_sending_one_mail,
+    an_instance_name_is_held_by_one_gateway_at_a_time,
+);
+
 fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 16, 10, 5, 0)
         .single()
         .expect("valid time")
 }
 
-async fn store() -> (TempDir, Store, Config) {
+/// A new store on `db`, its URL (for a second gateway on it) and the
+/// embedded configuration.
+async fn store(db: TestDb) -> (TempDir, Store, Config, String) {
     let dir = TempDir::new().expect("temp dir");
-    let url = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let url = db.new_store_url(dir.path());
     let store = Store::open(&url).await.expect("store opens");
     let (config, _) = Config::embedded().expect("embedded config");
-    (dir, store, config)
+    (dir, store, config, url)
 }
 
 /// Ingests as if received a week ago: recorded, too old to be answered.
@@ -74,9 +94,8 @@ async fn put_at(
     ingest_into(store, config, "colchester", raw, received_at).await
 }
 
-#[tokio::test]
-async fn the_same_message_twice_records_one_message_and_one_case() {
-    let (_dir, store, config) = store().await;
+async fn the_same_message_twice_records_one_message_and_one_case(db: TestDb) {
+    let (_dir, store, config, _) = store(db).await;
     let raw = referral(Some("one@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "");
     let first = put(&store, &config, &raw).await;
     assert_eq!(first.action, Action::Opened);
@@ -118,9 +137,8 @@ async fn the_same_message_twice_records_one_message_and_one_case() {
     assert_eq!(store.count(Table::Cases).await.expect("count"), 2);
 }
 
-#[tokio::test]
-async fn a_second_referral_for_the_same_person_joins_their_open_case() {
-    let (_dir, store, config) = store().await;
+async fn a_second_referral_for_the_same_person_joins_their_open_case(db: TestDb) {
+    let (_dir, store, config, _) = store(db).await;
     let first = put(
         &store,
         &config,
@@ -194,9 +212,8 @@ async fn a_second_referral_for_the_same_person_joins_their_open_case() {
     );
 }
 
-#[tokio::test]
-async fn an_incomplete_referral_completed_later_becomes_open() {
-    let (_dir, store, config) = store().await;
+async fn an_incomplete_referral_completed_later_becomes_open(db: TestDb) {
+    let (_dir, store, config, _) = store(db).await;
     let mut incomplete = String::from_utf8(referral(
         Some("i1@justice.gov.uk"),
         "jo@justice.gov.uk",
@@ -222,11 +239,9 @@ async fn an_incomplete_referral_completed_later_becomes_open() {
     assert!(case.missing.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn references_are_gap_free_and_unique_under_concurrent_intake() {
-    let (dir, store, config) = store().await;
-    // A second pool on the same file stands in for a second process.
-    let url = format!("sqlite:{}", dir.path().join("cases.db").display());
+async fn references_are_gap_free_and_unique_under_concurrent_intake(db: TestDb) {
+    let (_dir, store, config, url) = store(db).await;
+    // A second pool on the same store stands in for a second process.
     let other_store = Store::open(&url).await.expect("second pool");
     let mut tasks = Vec::new();
     for i in 0..40u32 {
@@ -263,9 +278,8 @@ async fn references_are_gap_free_and_unique_under_concurrent_intake() {
     assert_eq!(refs, expected);
 }
 
-#[tokio::test]
-async fn a_refused_referral_keeps_nothing_about_the_person() {
-    let (_dir, store, config) = store().await;
+async fn a_refused_referral_keeps_nothing_about_the_person(db: TestDb) {
+    let (_dir, store, config, _) = store(db).await;
     let refused = Person {
         consent: "No",
         ..SAM
@@ -311,9 +325,8 @@ async fn a_refused_referral_keeps_nothing_about_the_person() {
     assert_eq!(case.summary.status, "refused");
 }
 
-#[tokio::test]
-async fn replies_join_their_case_and_strangers_are_quarantined() {
-    let (_dir, store, config) = store().await;
+async fn replies_join_their_case_and_strangers_are_quarantined(db: TestDb) {
+    let (_dir, store, config, _) = store(db).await;
     let opened = put(
         &store,
         &config,
@@ -356,9 +369,8 @@ async fn replies_join_their_case_and_strangers_are_quarantined() {
     assert_eq!(store.count(Table::Quarantined).await.expect("count"), 2);
 }
 
-#[tokio::test]
-async fn events_cannot_be_changed_or_deleted() {
-    let (_dir, store, config) = store().await;
+async fn events_cannot_be_changed_or_deleted(db: TestDb) {
+    let (_dir, store, config, _) = store(db).await;
     put(
         &store,
         &config,
@@ -388,9 +400,8 @@ async fn outbox_rows(store: &Store) -> Vec<(String, String)> {
         .expect("outbox")
 }
 
-#[tokio::test]
-async fn answers_are_queued_with_the_message_once_and_only_to_allowed_domains() {
-    let (_dir, store, config) = store().await;
+async fn answers_are_queued_with_the_message_once_and_only_to_allowed_domains(db: TestDb) {
+    let (_dir, store, config, _) = store(db).await;
     let raw = referral(
         Some("q1@justice.gov.uk"),
         "jo@justice.gov.uk",
@@ -424,9 +435,8 @@ async fn answers_are_queued_with_the_message_once_and_only_to_allowed_domains() 
     assert_eq!(outbox_rows(&store).await.len(), 2);
 }
 
-#[tokio::test]
-async fn automatic_mail_lists_strangers_and_old_backlog_get_no_answer() {
-    let (_dir, store, config) = store().await;
+async fn automatic_mail_lists_strangers_and_old_backlog_get_no_answer(db: TestDb) {
+    let (_dir, store, config, _) = store(db).await;
     let auto = "From: jo@justice.gov.uk\r\nMessage-ID: <a1@justice.gov.uk>\r\nAuto-Submitted: auto-replied\r\n\
                 Subject: Out of office\r\n\r\nAway.\r\n";
     put_now(&store, &config, auto.as_bytes()).await;
@@ -513,7 +523,7 @@ async fn referrals_from_one_officer(store: &Store, config: &Config, n: u32) {
 
 /// When each acknowledgement is due to go, in hours from now, rounded.
 async fn acknowledgement_hours(store: &Store) -> Vec<i64> {
-    let due: Vec<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar(
+    let due: Vec<dtr_gateway::store::Stamp> = sqlx::query_scalar(
         "SELECT next_attempt_at FROM outbox WHERE purpose = 'acknowledgement' ORDER BY id",
     )
     .fetch_all(store.pool())
@@ -521,21 +531,20 @@ async fn acknowledgement_hours(store: &Store) -> Vec<i64> {
     .expect("outbox");
     let now = chrono::Utc::now();
     due.iter()
-        .map(|at| ((*at - now).num_seconds() as f64 / 3600.0).round() as i64)
+        .map(|at| ((at.0 - now).num_seconds() as f64 / 3600.0).round() as i64)
         .collect()
 }
 
 async fn events_of_kind(store: &Store, kind: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = ?")
+    sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = $1")
         .bind(kind)
         .fetch_one(store.pool())
         .await
         .expect("count")
 }
 
-#[tokio::test]
-async fn the_hourly_limit_per_recipient_defers_mail_and_a_form_request_is_answered() {
-    let (_dir, store, config) = store().await;
+async fn the_hourly_limit_per_recipient_defers_mail_and_a_form_request_is_answered(db: TestDb) {
+    let (_dir, store, config, _) = store(db).await;
     referrals_from_one_officer(&store, &config, 8).await;
     assert_eq!(
         acknowledgement_hours(&store).await,
@@ -563,9 +572,8 @@ async fn the_hourly_limit_per_recipient_defers_mail_and_a_form_request_is_answer
     assert!(last.1.contains("someone@probation.gov.uk"));
 }
 
-#[tokio::test]
-async fn mail_that_would_wait_more_than_a_day_is_withheld() {
-    let (_dir, store, mut config) = store().await;
+async fn mail_that_would_wait_more_than_a_day_is_withheld(db: TestDb) {
+    let (_dir, store, mut config, _) = store(db).await;
     config.outgoing.max_per_recipient_per_hour = 1;
     referrals_from_one_officer(&store, &config, 27).await;
     let hours = acknowledgement_hours(&store).await;
@@ -577,9 +585,8 @@ async fn mail_that_would_wait_more_than_a_day_is_withheld() {
     assert_eq!(events_of_kind(&store, "mail_withheld").await, 2);
 }
 
-#[tokio::test]
-async fn a_failed_mail_can_be_sent_again_and_shows_on_its_case() {
-    let (_dir, store, config) = store().await;
+async fn a_failed_mail_can_be_sent_again_and_shows_on_its_case(db: TestDb) {
+    let (_dir, store, config, _) = store(db).await;
     let recorded = put_now(
         &store,
         &config,
@@ -634,11 +641,9 @@ async fn a_failed_mail_can_be_sent_again_and_shows_on_its_case() {
 /// other while the claim holds; once it runs out (the first died), the other
 /// takes it, and the first may no longer send it. At start, a gateway takes
 /// back only the rows it claimed itself.
-#[tokio::test]
-async fn outbox_claims_keep_two_gateways_from_sending_one_mail() {
-    let (dir, first, config) = store().await;
+async fn outbox_claims_keep_two_gateways_from_sending_one_mail(db: TestDb) {
+    let (_dir, first, config, url) = store(db).await;
     let first = first.with_instance("gateway-a");
-    let url = format!("sqlite:{}", dir.path().join("cases.db").display());
     let second = Store::open(&url)
         .await
         .expect("second opens")
@@ -701,4 +706,34 @@ async fn outbox_claims_keep_two_gateways_from_sending_one_mail() {
     assert_eq!(first.requeue_interrupted().await.expect("requeue"), 0);
     assert_eq!(second.requeue_interrupted().await.expect("requeue"), 2);
     assert_eq!(first.claim_due(later, 10).await.expect("claim").len(), 2);
+}
+
+/// Two gateways under one instance name would each take back the other's
+/// mail in flight as their own: the second is refused while the first
+/// holds the name, on SQLite (a lock file) and on PostgreSQL (an advisory
+/// lock), and may start once the first has stopped.
+async fn an_instance_name_is_held_by_one_gateway_at_a_time(db: TestDb) {
+    let (_dir, first, _config, url) = store(db).await;
+    let first = first.with_instance("gateway-a");
+    let held = first.hold_instance().await.expect("first holds");
+    assert!(held.is_some());
+    let twin = Store::open(&url)
+        .await
+        .expect("opens")
+        .with_instance("gateway-a");
+    let refused = twin.hold_instance().await;
+    assert!(
+        matches!(
+            refused,
+            Err(dtr_gateway::store::StoreError::InstanceInUse { .. })
+        ),
+        "{refused:?}"
+    );
+    let other = Store::open(&url)
+        .await
+        .expect("opens")
+        .with_instance("gateway-b");
+    assert!(other.hold_instance().await.expect("another name").is_some());
+    held.expect("held").release().await;
+    assert!(twin.hold_instance().await.expect("free again").is_some());
 }

@@ -2,6 +2,7 @@
 //! follow-ups the sweep writes, and what people record on a case (an
 //! answer, a lead officer, a pause, a closure, a deadline met by hand).
 
+use super::db::{Backend, Day, DbRow, Stamp, StoredRow, Tx};
 use super::{add_event, from_enum_text, queue_answer, QueueContext, Store, StoreError};
 use crate::config::Outgoing;
 use crate::core::case_ref::CaseRef;
@@ -11,7 +12,7 @@ use crate::core::sweep::Met;
 use crate::intake::Answer;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::Row;
 
 /// An open case as the deadline rules see it.
 #[derive(Clone, Debug)]
@@ -126,9 +127,9 @@ impl Store {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DEADLINE_COLUMNS} FROM cases WHERE {OPEN} AND follow_up_on IS NULL \
              UNION ALL \
-             SELECT {DEADLINE_COLUMNS} FROM cases WHERE {OPEN} AND follow_up_on <= ?"
+             SELECT {DEADLINE_COLUMNS} FROM cases WHERE {OPEN} AND follow_up_on <= $1"
         )))
-        .bind(day)
+        .bind(Day(day))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(deadline_case).collect())
@@ -140,7 +141,7 @@ impl Store {
     ) -> Result<Vec<DeadlineCase>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DEADLINE_COLUMNS} FROM cases \
-             WHERE status IN ('open', 'incomplete') AND (?1 IS NULL OR authority = ?1) ORDER BY id"
+             WHERE status IN ('open', 'incomplete') AND ($1 IS NULL OR authority = $1) ORDER BY id"
         )))
         .bind(authority)
         .fetch_all(&self.pool)
@@ -159,17 +160,25 @@ impl Store {
             .iter()
             .map(|day| {
                 let on = stored_day(day.on);
-                serde_json::json!({ "id": day.case_id, "rev": day.revision, "on": on })
+                serde_json::json!({ "id": day.case_id, "rev": day.revision, "day": on })
             })
             .collect();
-        sqlx::query(
-            "UPDATE cases SET follow_up_on = json_extract(u.value, '$.on') \
-             FROM json_each(?) AS u WHERE cases.id = json_extract(u.value, '$.id') \
-             AND cases.revision = json_extract(u.value, '$.rev')",
-        )
-        .bind(serde_json::Value::Array(list).to_string())
-        .execute(&self.pool)
-        .await?;
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "UPDATE cases SET follow_up_on = json_extract(u.value, '$.day') \
+                 FROM json_each($1) AS u WHERE cases.id = json_extract(u.value, '$.id') \
+                 AND cases.revision = json_extract(u.value, '$.rev')"
+            }
+            Backend::Postgres => {
+                "UPDATE cases SET follow_up_on = u.day \
+                 FROM json_to_recordset($1::json) AS u(id bigint, rev bigint, day text) \
+                 WHERE cases.id = u.id AND cases.revision = u.rev"
+            }
+        };
+        sqlx::query(sql)
+            .bind(serde_json::Value::Array(list).to_string())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -212,7 +221,7 @@ impl Store {
             })?;
             // Read again under the write lock: another sweep may have done
             // some of these since the case was read.
-            let stored: String = sqlx::query_scalar("SELECT follow_ups FROM cases WHERE id = ?")
+            let stored: String = sqlx::query_scalar("SELECT follow_ups FROM cases WHERE id = $1")
                 .bind(case.id)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -244,7 +253,7 @@ impl Store {
                 .await?;
             }
             if done.len() > before {
-                sqlx::query("UPDATE cases SET follow_ups = ? WHERE id = ?")
+                sqlx::query("UPDATE cases SET follow_ups = $1 WHERE id = $2")
                     .bind(serde_json::to_string(&done).unwrap_or_else(|_| "[]".into()))
                     .bind(case.id)
                     .execute(&mut *tx)
@@ -259,7 +268,7 @@ impl Store {
     pub async fn case_contacts(&self, reference: &str) -> Result<Option<CaseContacts>, StoreError> {
         let row = sqlx::query(
             "SELECT authority, status, referrer_email, case_lead_name, case_lead_email, case_lead_phone, \
-             lha_lead_name, lha_lead_email, lha_lead_phone FROM cases WHERE reference = ?",
+             lha_lead_name, lha_lead_email, lha_lead_phone FROM cases WHERE reference = $1",
         )
         .bind(reference)
         .fetch_optional(&self.pool)
@@ -292,8 +301,8 @@ impl Store {
     ) -> Result<Option<CaseRef>, StoreError> {
         for id in message_ids.iter().rev() {
             let found: Option<String> = sqlx::query_scalar(
-                "SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id WHERE m.message_id = ? \
-                 UNION ALL SELECT c.reference FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.message_id = ? \
+                "SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id WHERE m.message_id = $1 \
+                 UNION ALL SELECT c.reference FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.message_id = $2 \
                  LIMIT 1",
             )
             .bind(id)
@@ -342,9 +351,9 @@ impl Store {
         let (case_id, _, _) = find_case(&mut tx, reference).await?;
         let now = Utc::now();
         sqlx::query(
-            "UPDATE cases SET status = 'closed', closed_at = ?, close_outcome = ? WHERE id = ?",
+            "UPDATE cases SET status = 'closed', closed_at = $1, close_outcome = $2 WHERE id = $3",
         )
-        .bind(now)
+        .bind(Stamp(now))
         .bind(outcome)
         .bind(case_id)
         .execute(&mut *tx)
@@ -366,8 +375,8 @@ impl Store {
     pub async fn pause_case(&self, reference: &str, until: NaiveDate) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let (case_id, _, _) = find_case(&mut tx, reference).await?;
-        sqlx::query("UPDATE cases SET paused_until = ?, follow_up_on = NULL, revision = revision + 1 WHERE id = ?")
-            .bind(until)
+        sqlx::query("UPDATE cases SET paused_until = $1, follow_up_on = NULL, revision = revision + 1 WHERE id = $2")
+            .bind(Day(until))
             .bind(case_id)
             .execute(&mut *tx)
             .await?;
@@ -388,7 +397,7 @@ impl Store {
     pub async fn mark_met(&self, reference: &str, rule_id: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let (case_id, _, _) = find_case(&mut tx, reference).await?;
-        let stored: String = sqlx::query_scalar("SELECT met_by_hand FROM cases WHERE id = ?")
+        let stored: String = sqlx::query_scalar("SELECT met_by_hand FROM cases WHERE id = $1")
             .bind(case_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -397,7 +406,7 @@ impl Store {
             return Ok(false);
         }
         met.push(rule_id.to_string());
-        sqlx::query("UPDATE cases SET met_by_hand = ?, follow_up_on = NULL, revision = revision + 1 WHERE id = ?")
+        sqlx::query("UPDATE cases SET met_by_hand = $1, follow_up_on = NULL, revision = revision + 1 WHERE id = $2")
             .bind(serde_json::to_string(&met).unwrap_or_else(|_| "[]".into()))
             .bind(case_id)
             .execute(&mut *tx)
@@ -416,10 +425,10 @@ impl Store {
     }
 }
 
-fn deadline_case(r: &sqlx::sqlite::SqliteRow) -> DeadlineCase {
+fn deadline_case(r: &DbRow) -> DeadlineCase {
     let by_hand: Vec<String> =
         serde_json::from_str(r.get::<&str, _>("met_by_hand")).unwrap_or_default();
-    let acknowledged_at: Option<DateTime<Utc>> = r.get("acknowledged_at");
+    let acknowledged_at = r.time_opt("acknowledged_at");
     DeadlineCase {
         id: r.get("id"),
         reference: r.get("reference"),
@@ -427,9 +436,9 @@ fn deadline_case(r: &sqlx::sqlite::SqliteRow) -> DeadlineCase {
         facts: CaseFacts {
             referral_type: from_enum_text(r.get("referral_type")),
             custody_status: from_enum_text(r.get("custody_status")),
-            received_at: r.get("received_at"),
+            received_at: r.time("received_at"),
             acknowledged_at,
-            release_date: r.get("expected_release_date"),
+            release_date: r.day_opt("expected_release_date"),
         },
         met: Met {
             acknowledged: acknowledged_at.is_some(),
@@ -437,7 +446,7 @@ fn deadline_case(r: &sqlx::sqlite::SqliteRow) -> DeadlineCase {
             responded: r.get::<Option<String>, _>("responded_at").is_some(),
             by_hand,
         },
-        paused_until: r.get("paused_until"),
+        paused_until: r.day_opt("paused_until"),
         referrer_email: r.get("referrer_email"),
         case_lead_email: r.get("case_lead_email"),
         follow_ups: r.get("follow_ups"),
@@ -449,7 +458,7 @@ fn deadline_case(r: &sqlx::sqlite::SqliteRow) -> DeadlineCase {
 /// Queues mail about a case that no message caused (a follow-up, a change
 /// recorded by hand); returns how many were queued.
 async fn queue_for_case(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Tx,
     case: (i64, &CaseRef),
     authority: &str,
     answers: &[Answer],
@@ -471,11 +480,8 @@ async fn queue_for_case(
     Ok(queued)
 }
 
-async fn find_case(
-    tx: &mut Transaction<'static, Sqlite>,
-    reference: &str,
-) -> Result<(i64, CaseRef, String), StoreError> {
-    let row = sqlx::query("SELECT id, reference, authority FROM cases WHERE reference = ?")
+async fn find_case(tx: &mut Tx, reference: &str) -> Result<(i64, CaseRef, String), StoreError> {
+    let row = sqlx::query("SELECT id, reference, authority FROM cases WHERE reference = $1")
         .bind(reference)
         .fetch_optional(&mut **tx)
         .await?
@@ -491,7 +497,7 @@ async fn find_case(
 /// also acknowledges), its lead officer, or the referring side's new lead.
 /// `at` is when the answer arrived.
 pub(super) async fn apply_lead_update(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Tx,
     case_id: i64,
     update: &LeadUpdate,
     at: DateTime<Utc>,
@@ -500,7 +506,7 @@ pub(super) async fn apply_lead_update(
 ) -> Result<(), StoreError> {
     // A case whose personal details were erased takes no new ones: a late
     // answer is kept as a message (erased by the next purge), not applied.
-    let purged: Option<String> = sqlx::query_scalar("SELECT purged_at FROM cases WHERE id = ?")
+    let purged: Option<String> = sqlx::query_scalar("SELECT purged_at FROM cases WHERE id = $1")
         .bind(case_id)
         .fetch_optional(&mut **tx)
         .await?
@@ -513,10 +519,10 @@ pub(super) async fn apply_lead_update(
     match update {
         LeadUpdate::AuthorityAnswered { lead } => {
             sqlx::query(
-                "UPDATE cases SET responded_at = COALESCE(responded_at, ?1), \
-                 acknowledged_at = COALESCE(acknowledged_at, ?1), follow_up_on = NULL, revision = revision + 1 WHERE id = ?2",
+                "UPDATE cases SET responded_at = COALESCE(responded_at, $1), \
+                 acknowledged_at = COALESCE(acknowledged_at, $1), follow_up_on = NULL, revision = revision + 1 WHERE id = $2",
             )
-            .bind(at)
+            .bind(Stamp(at))
             .bind(case_id)
             .execute(&mut **tx)
             .await?;
@@ -526,19 +532,19 @@ pub(super) async fn apply_lead_update(
             ));
             if let Some(lead) = lead.as_ref().filter(|l| l.is_named()) {
                 let previous: Option<String> = sqlx::query_scalar(
-                    "SELECT COALESCE(lha_lead_name, lha_lead_email) FROM cases WHERE id = ?",
+                    "SELECT COALESCE(lha_lead_name, lha_lead_email) FROM cases WHERE id = $1",
                 )
                 .bind(case_id)
                 .fetch_one(&mut **tx)
                 .await?;
                 sqlx::query(
-                    "UPDATE cases SET lha_lead_name = ?, lha_lead_email = ?, lha_lead_phone = ?, \
-                     lead_named_at = COALESCE(lead_named_at, ?), follow_up_on = NULL, revision = revision + 1 WHERE id = ?",
+                    "UPDATE cases SET lha_lead_name = $1, lha_lead_email = $2, lha_lead_phone = $3, \
+                     lead_named_at = COALESCE(lead_named_at, $4), follow_up_on = NULL, revision = revision + 1 WHERE id = $5",
                 )
                 .bind(&lead.name)
                 .bind(lead.email.as_ref().map(|e| e.to_string()))
                 .bind(lead.phone.as_ref().map(|p| p.as_str().to_string()))
-                .bind(at)
+                .bind(Stamp(at))
                 .bind(case_id)
                 .execute(&mut **tx)
                 .await?;
@@ -552,8 +558,8 @@ pub(super) async fn apply_lead_update(
         }
         LeadUpdate::ReferrerLead(lead) => {
             sqlx::query(
-                "UPDATE cases SET case_lead_name = COALESCE(?, case_lead_name), \
-                 case_lead_email = COALESCE(?, case_lead_email), case_lead_phone = ? WHERE id = ?",
+                "UPDATE cases SET case_lead_name = COALESCE($1, case_lead_name), \
+                 case_lead_email = COALESCE($2, case_lead_email), case_lead_phone = $3 WHERE id = $4",
             )
             .bind(&lead.name)
             .bind(lead.email.as_ref().map(|e| e.to_string()))

@@ -1,7 +1,7 @@
 //! The store's side of /health and /metrics: counts and states read at
 //! scrape time, never a person's details (no names, addresses or subjects).
 
-use super::{Store, StoreError};
+use super::{Stamp, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -46,8 +46,8 @@ impl Store {
                     folder: r.try_get("folder")?,
                     state: r.try_get("state")?,
                     last_error: r.try_get("last_error")?,
-                    last_error_at: r.try_get("last_error_at")?,
-                    failing_since: r.try_get("failing_since")?,
+                    last_error_at: r.try_get::<Option<Stamp>, _>("last_error_at")?.map(|t| t.0),
+                    failing_since: r.try_get::<Option<Stamp>, _>("failing_since")?.map(|t| t.0),
                 })
             })
             .collect()

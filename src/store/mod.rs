@@ -1,4 +1,4 @@
-//! The case store (sqlx over SQLite). Every message is recorded in the same
+//! The case store (sqlx over SQLite or PostgreSQL). Every message is recorded in the same
 //! transaction as everything it causes, so a crash leaves either all of it
 //! or none of it.
 
@@ -9,18 +9,17 @@ use crate::core::field::Field;
 use crate::core::referral::Referral;
 use crate::intake::{Answer, Disposition, MessageFacts};
 use chrono::{DateTime, Datelike, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
-use std::path::Path;
-use std::str::FromStr;
+use db::{DbRow, StoredRow, Tx};
+use sqlx::{AnyPool, Row};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::Notify;
 
+mod db;
 mod deadlines;
 mod metrics;
 mod report;
 mod retention;
+pub use db::{shown_url, Backend, Day, Flag, Stamp};
 pub use deadlines::{CaseContacts, DeadlineCase, DoneStep, FollowUp, FollowUpDay, LeadUpdate};
 pub use metrics::{FolderHealth, StoreCounts};
 pub use retention::PurgeCounts;
@@ -52,6 +51,26 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+}
+
+/// Keeps a gateway's instance name its own while it lives (see
+/// [`Store::hold_instance`]).
+#[derive(Debug)]
+pub enum InstanceHold {
+    /// A lock on a file beside the SQLite database.
+    File(std::fs::File),
+    /// A PostgreSQL session holding an advisory lock.
+    Session(sqlx::AnyConnection),
+}
+
+impl InstanceHold {
+    /// Gives the name up now. (Dropped, a hold ends as well, once the
+    /// database notices its connection has gone.)
+    pub async fn release(self) {
+        if let InstanceHold::Session(conn) = self {
+            let _ = sqlx::Connection::close(conn).await;
+        }
+    }
 }
 
 /// What recording a message did.
@@ -110,7 +129,8 @@ pub struct Event {
 
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     /// Woken when mail is queued, so the sender need not wait for its poll.
     outbox_changed: Arc<Notify>,
     /// The name this gateway claims outbox rows under (see [`Store::with_instance`]).
@@ -125,90 +145,29 @@ pub struct Store {
 /// (`[outgoing] claim_seconds`).
 pub const DEFAULT_CLAIM: chrono::Duration = chrono::Duration::minutes(15);
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
-
 impl Store {
-    /// A transaction that takes the write lock at its start: concurrent
-    /// writers (intakes, sweeps, the sender, several processes) queue for it
-    /// instead of failing to upgrade a read transaction, and whatever the
-    /// transaction read stays true until it commits.
-    pub(super) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// A write transaction: see [`db::begin_write`].
+    pub(super) async fn begin_write(&self) -> Result<Tx, StoreError> {
+        db::begin_write(&self.pool, self.backend).await
     }
 
     /// Opens (creating when needed) the store at `url` and brings its schema
-    /// up to date. `sqlite:path/to/file.db` or `sqlite::memory:`.
+    /// up to date: `sqlite:path/to/file.db`, `sqlite::memory:` or
+    /// `postgres://user@host/database`.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        let bad = |message: String| StoreError::BadUrl {
-            url: url.to_string(),
-            message,
-        };
-        if !url.starts_with("sqlite:") {
-            return Err(bad("only sqlite: URLs are supported by this build".into()));
-        }
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| bad(e.to_string()))?
-            .create_if_missing(true)
-            .foreign_keys(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // In WAL mode NORMAL skips the fsync at each commit. A power cut can
-            // lose the last commits, but the mailbox position goes with them,
-            // so those messages are read again: nothing is lost.
-            .synchronous(SqliteSynchronous::Normal)
-            // Statement journals in memory, not as files created and deleted
-            // for every multi-row statement.
-            .pragma("temp_store", "memory")
-            // Deleted and overwritten values are zeroed in the file, not only
-            // unlinked: personal details a purge erases, and the copies each
-            // earlier update of the row left behind, do not linger in free
-            // space.
-            .pragma("secure_delete", "on")
-            .busy_timeout(Duration::from_secs(30));
-        let file = options.get_filename().to_path_buf();
-        let file = file.as_path();
-        if let Some(parent) = Path::new(file).parent() {
-            if !parent.as_os_str().is_empty() && file != Path::new(":memory:") {
-                std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
-                    path: parent.display().to_string(),
-                    source,
-                })?;
-            }
-        }
-        let in_memory = url.contains(":memory:");
-        if !in_memory && !file.exists() {
-            // Said aloud: a store created where one was expected (a volume
-            // not mounted, a path mistyped) would start case references again
-            // from 1 and take the mailboxes afresh.
-            tracing::warn!(path = %file.display(), "no case store at this path: creating a new one");
-        }
-        let mut pool_options = SqlitePoolOptions::new()
-            // An in-memory database lives in one connection.
-            .max_connections(if in_memory { 1 } else { 4 });
-        if !in_memory {
-            pool_options = pool_options
-                .test_before_acquire(true)
-                .before_acquire(|conn, _| Box::pin(async move { Ok(reusable(conn)) }))
-                .after_connect(|conn, _| Box::pin(writable(conn)));
-        }
-        let pool = pool_options.connect_with(options).await?;
-        // Two processes starting at once on a new file race to create the
-        // schema (SQLite has no migration lock); the loser finds it done on
-        // a second look.
-        let mut attempt = 0;
-        while let Err(e) = MIGRATOR.run(&pool).await {
-            attempt += 1;
-            if attempt >= 5 {
-                return Err(e.into());
-            }
-            tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
-        }
+        let opened = db::open(url).await?;
         Ok(Store {
-            pool,
+            pool: opened.pool,
+            backend: opened.backend,
             outbox_changed: Arc::new(Notify::new()),
             instance: Arc::from(default_instance()),
             claim: DEFAULT_CLAIM,
-            file: (!in_memory).then(|| file.to_path_buf()),
+            file: opened.file,
         })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The store as seen by the gateway named `instance` (`[gateway]
@@ -238,11 +197,16 @@ impl Store {
     }
 
     /// Holds this gateway's instance name on this store for as long as the
-    /// returned lock lives: a second gateway started under the same name
+    /// returned hold lives: a second gateway started under the same name
     /// (two daemons with one configuration) would take back the first's
-    /// mail in flight as its own, and send it again. The lock is a file
-    /// beside the database, so it covers gateways on this machine.
-    pub fn hold_instance(&self) -> Result<Option<std::fs::File>, StoreError> {
+    /// mail in flight as its own, and send it again. On SQLite the lock is
+    /// a file beside the database, which covers gateways on this machine; on
+    /// PostgreSQL it is an advisory lock held by a connection of its own,
+    /// which covers every machine on the database.
+    pub async fn hold_instance(&self) -> Result<Option<InstanceHold>, StoreError> {
+        if self.backend == Backend::Postgres {
+            return self.hold_instance_on_server().await;
+        }
         let Some(database) = &self.file else {
             return Ok(None);
         };
@@ -271,7 +235,7 @@ impl Store {
                 source,
             })?;
         match lock.try_lock() {
-            Ok(()) => Ok(Some(lock)),
+            Ok(()) => Ok(Some(InstanceHold::File(lock))),
             Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InstanceInUse {
                 instance: self.instance.to_string(),
                 path: shown,
@@ -280,6 +244,24 @@ impl Store {
                 path: shown,
                 source,
             }),
+        }
+    }
+
+    async fn hold_instance_on_server(&self) -> Result<Option<InstanceHold>, StoreError> {
+        // A connection of its own, outside the pool, for as long as the hold.
+        let mut conn = self.pool.acquire().await?.detach();
+        let held: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, hashtext($2))")
+            .bind(db::INSTANCE_LOCKS)
+            .bind(&*self.instance)
+            .fetch_one(&mut conn)
+            .await?;
+        if held {
+            Ok(Some(InstanceHold::Session(conn)))
+        } else {
+            Err(StoreError::InstanceInUse {
+                instance: self.instance.to_string(),
+                path: "a PostgreSQL advisory lock on the database".into(),
+            })
         }
     }
 
@@ -382,7 +364,7 @@ impl Store {
                 case_ref, event, ..
             } => {
                 let reference = case_ref.to_string();
-                let row = sqlx::query("SELECT id FROM cases WHERE reference = ?")
+                let row = sqlx::query("SELECT id FROM cases WHERE reference = $1")
                     .bind(&reference)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -428,7 +410,7 @@ impl Store {
             "INSERT INTO messages (mailbox, folder, uidvalidity, uid, message_id, sha256, kind, \
              outcome, case_id, sender, received_at, recorded_at, quarantine_reason, attachments, \
              source_key, answerable) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
         )
         .bind(&facts.mailbox)
         .bind(&facts.folder)
@@ -440,12 +422,12 @@ impl Store {
         .bind(facts.outcome.map(|o| o.as_str()))
         .bind(case_id)
         .bind(&facts.sender)
-        .bind(facts.received_at)
-        .bind(now)
+        .bind(Stamp(facts.received_at))
+        .bind(Stamp(now))
         .bind(&quarantine)
         .bind(&facts.attachments)
         .bind(&facts.source_key)
-        .bind(facts.answerable)
+        .bind(Flag(facts.answerable))
         .fetch_one(&mut *tx)
         .await?
         .get(0);
@@ -488,13 +470,13 @@ impl Store {
             // The bounce and the failure it reports are recorded together.
             sqlx::query(
                 "UPDATE outbox SET status = 'failed', last_error = 'returned by the recipient''s server (bounce)' \
-                 WHERE message_id = ?",
+                 WHERE message_id = $1",
             )
             .bind(returned)
             .execute(&mut *tx)
             .await?;
             let bounced: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM outbox WHERE message_id = ?")
+                sqlx::query_scalar("SELECT id FROM outbox WHERE message_id = $1")
                     .bind(returned)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -547,12 +529,12 @@ impl Store {
         let rows = sqlx::query(
             "SELECT reference, authority, status, referral_type, urgent, received_at, \
              expected_release_date FROM cases \
-             WHERE (?1 IS NULL OR authority = ?1) \
-               AND (?2 = 0 OR status IN ('open', 'incomplete')) \
+             WHERE ($1 IS NULL OR authority = $1) \
+               AND ($2 = 0 OR status IN ('open', 'incomplete')) \
              ORDER BY received_at, id",
         )
         .bind(authority)
-        .bind(open_only)
+        .bind(Flag(open_only))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(summary).collect())
@@ -561,7 +543,7 @@ impl Store {
     pub async fn case(&self, reference: &str) -> Result<CaseDetail, StoreError> {
         let row = sqlx::query(
             "SELECT id, reference, authority, status, referral_type, urgent, received_at, \
-             expected_release_date, referral, missing FROM cases WHERE reference = ?",
+             expected_release_date, referral, missing FROM cases WHERE reference = $1",
         )
         .bind(reference)
         .fetch_optional(&self.pool)
@@ -576,7 +558,7 @@ impl Store {
         let missing: Vec<String> =
             serde_json::from_str(row.get::<&str, _>("missing")).map_err(corrupt)?;
         let events =
-            sqlx::query("SELECT at, kind, detail FROM events WHERE case_id = ? ORDER BY id")
+            sqlx::query("SELECT at, kind, detail FROM events WHERE case_id = $1 ORDER BY id")
                 .bind(row.get::<i64, _>("id"))
                 .fetch_all(&self.pool)
                 .await?
@@ -615,7 +597,7 @@ impl Store {
         folder: &str,
     ) -> Result<Option<(u32, u32)>, StoreError> {
         let row = sqlx::query(
-            "SELECT uidvalidity, last_uid FROM mailbox_positions WHERE mailbox = ? AND folder = ?",
+            "SELECT uidvalidity, last_uid FROM mailbox_positions WHERE mailbox = $1 AND folder = $2",
         )
         .bind(mailbox)
         .bind(folder)
@@ -639,14 +621,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO mailbox_positions (mailbox, folder, uidvalidity, last_uid, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (mailbox, folder) DO UPDATE SET \
-             uidvalidity = ?3, last_uid = ?4, updated_at = ?5",
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (mailbox, folder) DO UPDATE SET \
+             uidvalidity = $3, last_uid = $4, updated_at = $5",
         )
         .bind(mailbox)
         .bind(folder)
         .bind(i64::from(uidvalidity))
         .bind(i64::from(last_uid))
-        .bind(Utc::now())
+        .bind(Stamp(Utc::now()))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -658,7 +640,7 @@ impl Store {
         mailbox: &str,
     ) -> Result<std::collections::HashSet<String>, StoreError> {
         let keys: Vec<String> = sqlx::query_scalar(
-            "SELECT source_key FROM messages WHERE mailbox = ? AND source_key IS NOT NULL",
+            "SELECT source_key FROM messages WHERE mailbox = $1 AND source_key IS NOT NULL",
         )
         .bind(mailbox)
         .fetch_all(&self.pool)
@@ -681,22 +663,22 @@ impl Store {
         let now = Utc::now();
         sqlx::query(
             "INSERT INTO mailbox_status (mailbox, folder, state, last_error, last_error_at, \
-             last_message_at, updated_at, failing_since) VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 IS NULL THEN NULL ELSE ?6 END, ?5, ?6, \
-             CASE WHEN ?7 = 1 THEN ?6 ELSE NULL END) \
-             ON CONFLICT (mailbox, folder) DO UPDATE SET state = ?3, \
-             last_error = COALESCE(?4, last_error), \
-             last_error_at = CASE WHEN ?4 IS NULL THEN last_error_at ELSE ?6 END, \
-             last_message_at = COALESCE(?5, last_message_at), updated_at = ?6, \
-             failing_since = CASE ?7 WHEN 1 THEN COALESCE(failing_since, ?6) WHEN 0 THEN NULL \
-             ELSE failing_since END",
+             last_message_at, updated_at, failing_since) VALUES ($1, $2, $3, $4, CASE WHEN $4 IS NULL THEN NULL ELSE $6 END, $5, $6, \
+             CASE WHEN $7 = 1 THEN $6 ELSE NULL END) \
+             ON CONFLICT (mailbox, folder) DO UPDATE SET state = $3, \
+             last_error = COALESCE($4, mailbox_status.last_error), \
+             last_error_at = CASE WHEN $4 IS NULL THEN mailbox_status.last_error_at ELSE $6 END, \
+             last_message_at = COALESCE($5, mailbox_status.last_message_at), updated_at = $6, \
+             failing_since = CASE $7 WHEN 1 THEN COALESCE(mailbox_status.failing_since, $6) \
+             WHEN 0 THEN NULL ELSE mailbox_status.failing_since END",
         )
         .bind(mailbox)
         .bind(folder)
         .bind(state)
         .bind(error)
-        .bind(message_at)
-        .bind(now)
-        .bind(failing(state))
+        .bind(message_at.map(Stamp))
+        .bind(Stamp(now))
+        .bind(failing(state).map(Flag))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -708,11 +690,11 @@ impl Store {
             "SELECT s.mailbox, s.folder, s.state, s.last_error, s.last_error_at, s.last_message_at, \
              s.updated_at, s.failing_since, p.last_uid, \
              (SELECT COUNT(*) FROM messages m WHERE m.mailbox = s.mailbox AND m.folder = s.folder \
-              AND m.recorded_at >= ?1) AS today \
+              AND m.recorded_at >= $1) AS today \
              FROM mailbox_status s LEFT JOIN mailbox_positions p \
              ON p.mailbox = s.mailbox AND p.folder = s.folder ORDER BY s.mailbox, s.folder",
         )
-        .bind(since)
+        .bind(Stamp(since))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -743,7 +725,7 @@ impl Store {
     pub async fn requeue_interrupted(&self) -> Result<u64, StoreError> {
         Ok(sqlx::query(
             "UPDATE outbox SET status = 'queued', claimed_by = NULL, claimed_until = NULL \
-             WHERE status = 'sending' AND (claimed_by = ? OR claimed_by IS NULL)",
+             WHERE status = 'sending' AND (claimed_by = $1 OR claimed_by IS NULL)",
         )
         .bind(&*self.instance)
         .execute(&self.pool)
@@ -760,16 +742,16 @@ impl Store {
     ) -> Result<Vec<OutboxRow>, StoreError> {
         let mut tx = self.begin_write().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ?1, \
-             claimed_until = ?2 WHERE id IN \
-             (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?3 \
-              UNION ALL SELECT id FROM outbox WHERE status = 'sending' AND claimed_until < ?3 \
-              ORDER BY id LIMIT ?4) \
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = $1, \
+             claimed_until = $2 WHERE id IN \
+             (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $3 \
+              UNION ALL SELECT id FROM outbox WHERE status = 'sending' AND claimed_until < $3 \
+              ORDER BY id LIMIT $4) \
              RETURNING {OUTBOX_COLUMNS}"
         )))
         .bind(&*self.instance)
-        .bind(now + self.claim)
-        .bind(now)
+        .bind(Stamp(now + self.claim))
+        .bind(Stamp(now))
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
@@ -785,9 +767,9 @@ impl Store {
     /// it), and the mail must not go.
     pub async fn renew_claim(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let renewed = sqlx::query(
-            "UPDATE outbox SET claimed_until = ? WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+            "UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND status = 'sending' AND claimed_by = $3",
         )
-        .bind(now + self.claim)
+        .bind(Stamp(now + self.claim))
         .bind(id)
         .bind(&*self.instance)
         .execute(&self.pool)
@@ -799,7 +781,7 @@ impl Store {
     async fn fill_case_refs(&self, rows: &mut [OutboxRow]) -> Result<(), StoreError> {
         for row in rows {
             if let Some(id) = row.case_id {
-                row.case_ref = sqlx::query_scalar("SELECT reference FROM cases WHERE id = ?")
+                row.case_ref = sqlx::query_scalar("SELECT reference FROM cases WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?;
@@ -811,19 +793,19 @@ impl Store {
     pub async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
+            "UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2",
         )
-        .bind(at)
+        .bind(Stamp(at))
         .bind(id)
         .execute(&mut *tx)
         .await?;
         add_mail_event(&mut tx, id, at, "mail_sent", None, None).await?;
         // An incomplete reply acknowledges receipt too (commitment 9).
         sqlx::query(
-            "UPDATE cases SET acknowledged_at = COALESCE(acknowledged_at, ?), follow_up_on = NULL, revision = revision + 1 WHERE id = \
-             (SELECT case_id FROM outbox WHERE id = ? AND purpose IN ('acknowledgement', 'incomplete'))",
+            "UPDATE cases SET acknowledged_at = COALESCE(acknowledged_at, $1), follow_up_on = NULL, revision = revision + 1 WHERE id = \
+             (SELECT case_id FROM outbox WHERE id = $2 AND purpose IN ('acknowledgement', 'incomplete'))",
         )
-        .bind(at)
+        .bind(Stamp(at))
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -840,11 +822,11 @@ impl Store {
         // Only while the row is still this gateway's: one whose claim ran
         // out and passed to another is not put back in the queue under it.
         sqlx::query(
-            "UPDATE outbox SET status = 'queued', last_error = ?, next_attempt_at = ? \
-             WHERE id = ? AND status = 'sending' AND (claimed_by = ? OR claimed_by IS NULL)",
+            "UPDATE outbox SET status = 'queued', last_error = $1, next_attempt_at = $2 \
+             WHERE id = $3 AND status = 'sending' AND (claimed_by = $4 OR claimed_by IS NULL)",
         )
         .bind(error)
-        .bind(next)
+        .bind(Stamp(next))
         .bind(id)
         .bind(&*self.instance)
         .execute(&self.pool)
@@ -857,8 +839,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         // A row another gateway is sending is left to it.
         let failed = sqlx::query(
-            "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ? \
-             AND (status <> 'sending' OR claimed_by = ? OR claimed_by IS NULL)",
+            "UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2 \
+             AND (status <> 'sending' OR claimed_by = $3 OR claimed_by IS NULL)",
         )
         .bind(error)
         .bind(id)
@@ -875,7 +857,7 @@ impl Store {
 
     /// A bounce returned one of the gateway's mails: that row failed.
     pub async fn mark_bounced(&self, message_id: &str) -> Result<bool, StoreError> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM outbox WHERE message_id = ?")
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM outbox WHERE message_id = $1")
             .bind(message_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -892,10 +874,10 @@ impl Store {
     /// Sends a failed row again.
     pub async fn retry_outbox(&self, id: i64) -> Result<bool, StoreError> {
         Ok(sqlx::query(
-            "UPDATE outbox SET status = 'queued', next_attempt_at = ?, last_error = NULL \
-             WHERE id = ? AND status = 'failed' AND purged_at IS NULL",
+            "UPDATE outbox SET status = 'queued', next_attempt_at = $1, last_error = NULL \
+             WHERE id = $2 AND status = 'failed' AND purged_at IS NULL",
         )
-        .bind(Utc::now())
+        .bind(Stamp(Utc::now()))
         .bind(id)
         .execute(&self.pool)
         .await?
@@ -906,9 +888,9 @@ impl Store {
     /// The outbox, newest first; only failed rows when asked.
     pub async fn outbox(&self, failed_only: bool) -> Result<Vec<OutboxRow>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE (?1 = 0 OR status = 'failed') ORDER BY id DESC"
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE ($1 = 0 OR status = 'failed') ORDER BY id DESC"
         )))
-        .bind(failed_only)
+        .bind(Flag(failed_only))
         .fetch_all(&self.pool)
         .await?;
         let mut out: Vec<OutboxRow> = rows.iter().map(outbox_row).collect::<Result<_, _>>()?;
@@ -918,7 +900,7 @@ impl Store {
 
     pub async fn mail_case(&self, case_id: i64) -> Result<MailCase, StoreError> {
         let row =
-            sqlx::query("SELECT reference, referral, received_at, urgent FROM cases WHERE id = ?")
+            sqlx::query("SELECT reference, referral, received_at, urgent FROM cases WHERE id = $1")
                 .bind(case_id)
                 .fetch_one(&self.pool)
                 .await?;
@@ -932,13 +914,13 @@ impl Store {
         Ok(MailCase {
             reference,
             referral,
-            received_at: row.get("received_at"),
-            urgent: row.get("urgent"),
+            received_at: row.time("received_at"),
+            urgent: row.flag("urgent"),
         })
     }
 
     /// The pool, for tests that look at rows directly.
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 }
@@ -1012,7 +994,7 @@ pub enum Table {
 const OUTBOX_COLUMNS: &str = "id, case_id, authority, purpose, recipients, context, message_id, \
     in_reply_to, status, attempts, last_error, created_at, sent_at";
 
-fn outbox_row(row: &sqlx::sqlite::SqliteRow) -> Result<OutboxRow, StoreError> {
+fn outbox_row(row: &DbRow) -> Result<OutboxRow, StoreError> {
     let corrupt = |e: serde_json::Error| StoreError::Corrupt {
         reference: format!("outbox row {}", row.get::<i64, _>("id")),
         message: e.to_string(),
@@ -1043,18 +1025,18 @@ fn outbox_row(row: &sqlx::sqlite::SqliteRow) -> Result<OutboxRow, StoreError> {
         status: row.get("status"),
         attempts: row.get("attempts"),
         last_error: row.get("last_error"),
-        created_at: row.get("created_at"),
-        sent_at: row.get("sent_at"),
+        created_at: row.time("created_at"),
+        sent_at: row.time_opt("sent_at"),
     })
 }
 
-fn summary(row: &sqlx::sqlite::SqliteRow) -> CaseSummary {
+fn summary(row: &DbRow) -> CaseSummary {
     CaseSummary {
         reference: row.get("reference"),
         authority: row.get("authority"),
         status: row.get("status"),
         referral_type: row.get("referral_type"),
-        urgent: row.get("urgent"),
+        urgent: row.flag("urgent"),
         received_at: row.get("received_at"),
         expected_release_date: row.get("expected_release_date"),
     }
@@ -1078,25 +1060,25 @@ const MAX_DEFERRAL_HOURS: i64 = 24;
 /// every hour at or under `per_hour` mails, counting mail already queued
 /// for later.
 async fn free_slot(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Tx,
     address: &EmailAddress,
     now: DateTime<Utc>,
     per_hour: u32,
 ) -> Result<DateTime<Utc>, StoreError> {
     let hour = chrono::Duration::hours(1);
-    let times: Vec<DateTime<Utc>> = sqlx::query_scalar(
-        "SELECT created_at FROM outbox_recipients WHERE address = ? AND created_at > ? \
+    let times: Vec<Stamp> = sqlx::query_scalar(
+        "SELECT created_at FROM outbox_recipients WHERE address = $1 AND created_at > $2 \
          ORDER BY created_at",
     )
     .bind(address.as_str().to_lowercase())
-    .bind(now - hour)
+    .bind(Stamp(now - hour))
     .fetch_all(&mut **tx)
     .await?;
     let per_hour = per_hour as usize;
     // Queued times only ever grow, so once the last `per_hour` fit in an
     // hour the next goes an hour after the first of them.
     Ok(match times.len().checked_sub(per_hour) {
-        Some(first) => (times[first] + hour).max(now),
+        Some(first) => (times[first].0 + hour).max(now),
         None => now,
     })
 }
@@ -1117,7 +1099,7 @@ struct QueueContext<'a> {
 /// loop, not a busy officer) does not get it. Returns the row's id when it
 /// was queued.
 async fn queue_answer(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Tx,
     ctx: QueueContext<'_>,
     answer: &Answer,
 ) -> Result<Option<i64>, StoreError> {
@@ -1132,7 +1114,7 @@ async fn queue_answer(
     // Queued before: nothing to do, and nothing to note on the case (the
     // insert below would be a no-op too).
     let queued_before: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = ?")
+        sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = $1")
             .bind(&key)
             .fetch_optional(&mut **tx)
             .await?;
@@ -1218,7 +1200,7 @@ async fn queue_answer(
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO outbox (case_id, cause_id, authority, idempotency_key, purpose, step, recipients, \
          context, message_id, in_reply_to, status, next_attempt_at, created_at) \
-         VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 'queued', ?, ?) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9, 'queued', $10, $11) \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
     )
     .bind(ctx.case.map(|(id, _)| id))
@@ -1230,8 +1212,8 @@ async fn queue_answer(
     .bind(answer.context.to_string())
     .bind(&message_id)
     .bind(ctx.in_reply_to)
-    .bind(send_at)
-    .bind(ctx.now)
+    .bind(Stamp(send_at))
+    .bind(Stamp(ctx.now))
     .fetch_optional(&mut **tx)
     .await?;
     let Some(id) = id else {
@@ -1241,11 +1223,11 @@ async fn queue_answer(
         // `created_at` is when the mail is due to go, so that mail deferred
         // for the hourly limit counts in the hour it is sent.
         sqlx::query(
-            "INSERT INTO outbox_recipients (outbox_id, address, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO outbox_recipients (outbox_id, address, created_at) VALUES ($1, $2, $3)",
         )
         .bind(id)
         .bind(address.as_str().to_lowercase())
-        .bind(send_at)
+        .bind(Stamp(send_at))
         .execute(&mut **tx)
         .await?;
     }
@@ -1266,7 +1248,7 @@ async fn queue_answer(
 /// Appends an event to a case's timeline (events are never changed
 /// afterwards); `message` is the message row it came with, if any.
 pub(super) async fn add_event(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Tx,
     case_id: i64,
     at: DateTime<Utc>,
     kind: &str,
@@ -1274,10 +1256,10 @@ pub(super) async fn add_event(
     detail: Option<&serde_json::Value>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO events (case_id, at, kind, message_id, detail) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO events (case_id, at, kind, message_id, detail) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(case_id)
-    .bind(at)
+    .bind(Stamp(at))
     .bind(kind)
     .bind(message)
     .bind(detail.map(serde_json::Value::to_string))
@@ -1289,7 +1271,7 @@ pub(super) async fn add_event(
 /// Notes what became of one of the gateway's mails on its case (when it has
 /// one): its purpose and outbox row, and the error when it failed.
 async fn add_mail_event(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Tx,
     outbox_id: i64,
     at: DateTime<Utc>,
     kind: &str,
@@ -1297,7 +1279,7 @@ async fn add_mail_event(
     error: Option<&str>,
 ) -> Result<(), StoreError> {
     let mail: Option<(Option<i64>, String)> =
-        sqlx::query_as("SELECT case_id, purpose FROM outbox WHERE id = ?")
+        sqlx::query_as("SELECT case_id, purpose FROM outbox WHERE id = $1")
             .bind(outbox_id)
             .fetch_optional(&mut **tx)
             .await?;
@@ -1311,22 +1293,19 @@ async fn add_mail_event(
     add_event(tx, case_id, at, kind, message, Some(&detail)).await
 }
 
-async fn find_message(
-    tx: &mut Transaction<'static, Sqlite>,
-    facts: &MessageFacts,
-) -> Result<Option<Recorded>, StoreError> {
+async fn find_message(tx: &mut Tx, facts: &MessageFacts) -> Result<Option<Recorded>, StoreError> {
     let row =
         match &facts.message_id {
             Some(id) => sqlx::query(
                 "SELECT m.id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id \
-                 WHERE m.message_id = ?",
+                 WHERE m.message_id = $1",
             )
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?,
             None => sqlx::query(
                 "SELECT m.id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id \
-                 WHERE m.message_id IS NULL AND m.sha256 = ?",
+                 WHERE m.message_id IS NULL AND m.sha256 = $1",
             )
             .bind(&facts.sha256)
             .fetch_optional(&mut **tx)
@@ -1342,17 +1321,17 @@ async fn find_message(
 /// The person's open case at the authority: same prison number, same CRN,
 /// or same name and date of birth.
 async fn find_open_case(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Tx,
     authority: &ShortCode,
     referral: &Referral,
 ) -> Result<Option<(i64, CaseRef)>, StoreError> {
     // One indexed lookup per way of knowing the person: an OR across them
     // would scan every case of the authority for every referral.
-    const OPEN: &str = "authority = ?1 AND status IN ('open', 'incomplete')";
-    let mut found: Option<sqlx::sqlite::SqliteRow> = None;
+    const OPEN: &str = "authority = $1 AND status IN ('open', 'incomplete')";
+    let mut found: Option<DbRow> = None;
     if let Some(number) = &referral.prison_number {
         found = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id, reference FROM cases WHERE {OPEN} AND prison_number = ?2 ORDER BY id LIMIT 1"
+            "SELECT id, reference FROM cases WHERE {OPEN} AND prison_number = $2 ORDER BY id LIMIT 1"
         )))
         .bind(authority.as_str())
         .bind(number)
@@ -1361,7 +1340,7 @@ async fn find_open_case(
     }
     if let (None, Some(crn)) = (&found, &referral.crn) {
         found = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id, reference FROM cases WHERE {OPEN} AND crn = ?2 ORDER BY id LIMIT 1"
+            "SELECT id, reference FROM cases WHERE {OPEN} AND crn = $2 ORDER BY id LIMIT 1"
         )))
         .bind(authority.as_str())
         .bind(crn)
@@ -1370,12 +1349,12 @@ async fn find_open_case(
     }
     if let (None, Some(name), Some(born)) = (&found, referral.name_key(), referral.date_of_birth) {
         found = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id, reference FROM cases WHERE {OPEN} AND name_key = ?2 AND date_of_birth = ?3 \
+            "SELECT id, reference FROM cases WHERE {OPEN} AND name_key = $2 AND date_of_birth = $3 \
              ORDER BY id LIMIT 1"
         )))
         .bind(authority.as_str())
         .bind(name)
-        .bind(born)
+        .bind(Day(born))
         .fetch_optional(&mut **tx)
         .await?;
     }
@@ -1387,7 +1366,7 @@ async fn find_open_case(
 
 #[allow(clippy::too_many_arguments)]
 async fn open_case(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Tx,
     authority: &ShortCode,
     status: &str,
     referral: &Referral,
@@ -1400,8 +1379,8 @@ async fn open_case(
     // Gap-free: the number is taken in the transaction that uses it, so a
     // rollback gives it back.
     let sequence: i64 = sqlx::query_scalar(
-        "INSERT INTO case_sequences (authority, year, last) VALUES (?, ?, 1) \
-         ON CONFLICT (authority, year) DO UPDATE SET last = last + 1 RETURNING last",
+        "INSERT INTO case_sequences (authority, year, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (authority, year) DO UPDATE SET last = case_sequences.last + 1 RETURNING last",
     )
     .bind(authority.as_str())
     .bind(year)
@@ -1418,7 +1397,7 @@ async fn open_case(
          referral, missing, name_key, date_of_birth, prison_number, crn, custody_status, \
          expected_release_date, referring_agency, referrer_name, referrer_email, referrer_phone, \
          case_lead_name, case_lead_email, case_lead_phone, received_at, opened_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
     )
     .bind(&reference)
     .bind(authority.as_str())
@@ -1426,15 +1405,15 @@ async fn open_case(
     .bind(sequence)
     .bind(status)
     .bind(referral.referral_type.map(|t| enum_text(&t)))
-    .bind(urgent)
+    .bind(Flag(urgent))
     .bind(referral.to_json().to_string())
     .bind(serde_json::to_string(&missing.iter().map(|f| f.key()).collect::<Vec<_>>()).unwrap_or_default())
     .bind(referral.name_key())
-    .bind(referral.date_of_birth)
+    .bind(referral.date_of_birth.map(Day))
     .bind(&referral.prison_number)
     .bind(&referral.crn)
     .bind(referral.custody_status.map(|s| enum_text(&s)))
-    .bind(referral.expected_release_date)
+    .bind(referral.expected_release_date.map(Day))
     .bind(&referral.referring_agency)
     .bind(&referral.referrer_name)
     .bind(referral.referrer_email.as_ref().map(|e| e.to_string()))
@@ -1442,8 +1421,8 @@ async fn open_case(
     .bind(&referral.case_lead_name)
     .bind(referral.case_lead_email.as_ref().map(|e| e.to_string()))
     .bind(referral.case_lead_phone.as_ref().map(|p| p.as_str().to_string()))
-    .bind(received_at)
-    .bind(now)
+    .bind(Stamp(received_at))
+    .bind(Stamp(now))
     .fetch_one(&mut **tx)
     .await?;
     Ok((id, case_ref))
@@ -1451,13 +1430,13 @@ async fn open_case(
 
 /// A later referral for the same person fills in and updates the case.
 async fn merge_into_case(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Tx,
     id: i64,
     reference: &CaseRef,
     newer: &Referral,
     urgent: bool,
 ) -> Result<(), StoreError> {
-    let stored: String = sqlx::query_scalar("SELECT referral FROM cases WHERE id = ?")
+    let stored: String = sqlx::query_scalar("SELECT referral FROM cases WHERE id = $1")
         .bind(id)
         .fetch_one(&mut **tx)
         .await?;
@@ -1473,21 +1452,21 @@ async fn merge_into_case(
         "incomplete"
     };
     sqlx::query(
-        "UPDATE cases SET referral = ?, missing = ?, status = ?, urgent = MAX(urgent, ?), follow_up_on = NULL, revision = revision + 1, \
-         prison_number = COALESCE(?, prison_number), crn = COALESCE(?, crn), \
-         expected_release_date = COALESCE(?, expected_release_date), \
-         custody_status = COALESCE(?, custody_status), \
-         referrer_email = COALESCE(?, referrer_email), referrer_phone = COALESCE(?, referrer_phone), \
-         case_lead_name = COALESCE(?, case_lead_name), case_lead_email = COALESCE(?, case_lead_email) \
-         WHERE id = ?",
+        "UPDATE cases SET referral = $1, missing = $2, status = $3, urgent = CASE WHEN urgent > $4 THEN urgent ELSE $4 END, follow_up_on = NULL, revision = revision + 1, \
+         prison_number = COALESCE($5, prison_number), crn = COALESCE($6, crn), \
+         expected_release_date = COALESCE($7, expected_release_date), \
+         custody_status = COALESCE($8, custody_status), \
+         referrer_email = COALESCE($9, referrer_email), referrer_phone = COALESCE($10, referrer_phone), \
+         case_lead_name = COALESCE($11, case_lead_name), case_lead_email = COALESCE($12, case_lead_email) \
+         WHERE id = $13",
     )
     .bind(merged.to_json().to_string())
     .bind(serde_json::to_string(&missing.iter().map(|f| f.key()).collect::<Vec<_>>()).unwrap_or_default())
     .bind(status)
-    .bind(urgent)
+    .bind(Flag(urgent))
     .bind(&newer.prison_number)
     .bind(&newer.crn)
-    .bind(newer.expected_release_date)
+    .bind(newer.expected_release_date.map(Day))
     .bind(newer.custody_status.map(|s| enum_text(&s)))
     .bind(newer.referrer_email.as_ref().map(|e| e.to_string()))
     .bind(newer.referrer_phone.as_ref().map(|p| p.as_str().to_string()))
@@ -1499,41 +1478,10 @@ async fn merge_into_case(
     Ok(())
 }
 
-/// Whether an idle connection of the pool may be used again. A COMMIT that
-/// failed (disk full, I/O error) can leave SQLite rolled back while sqlx
-/// still counts the transaction open, and every later BEGIN on that
-/// connection is refused: it is closed, and another opened instead. (The
-/// pool pings first, so a rollback still queued by a dropped transaction has
-/// been done.)
-fn reusable(conn: &sqlx::SqliteConnection) -> bool {
-    !sqlx::Connection::is_in_transaction(conn)
-}
-
-/// Refuses a new connection that cannot write. SQLite opens a file (or its
-/// WAL) that cannot be written at that moment (a read-only mount, an
-/// immutable file) read-only without a word, and such a connection would
-/// refuse every write even after the file is writable again. A passive
-/// checkpoint, which waits for no one, fails only then.
-async fn writable(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
-    let probe = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-        .execute(&mut *conn)
-        .await;
-    match probe {
-        Err(sqlx::Error::Database(e))
-            if e.code()
-                .and_then(|c| c.parse::<i32>().ok())
-                .is_some_and(|c| c & 0xff == 8) =>
-        {
-            Err(sqlx::Error::Database(e))
-        }
-        _ => Ok(()),
-    }
-}
-
 /// Moves an IMAP folder's position past this message, in the message's
 /// transaction. Messages from elsewhere have no position.
 async fn advance_position(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Tx,
     facts: &MessageFacts,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -1542,16 +1490,17 @@ async fn advance_position(
     };
     sqlx::query(
         "INSERT INTO mailbox_positions (mailbox, folder, uidvalidity, last_uid, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5) \
+         VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (mailbox, folder) DO UPDATE SET \
-           last_uid = CASE WHEN uidvalidity = ?3 THEN MAX(last_uid, ?4) ELSE ?4 END, \
-           uidvalidity = ?3, updated_at = ?5",
+           last_uid = CASE WHEN mailbox_positions.uidvalidity = $3 \
+             AND mailbox_positions.last_uid > $4 THEN mailbox_positions.last_uid ELSE $4 END, \
+           uidvalidity = $3, updated_at = $5",
     )
     .bind(&facts.mailbox)
     .bind(&facts.folder)
     .bind(i64::from(uidvalidity))
     .bind(i64::from(uid))
-    .bind(now)
+    .bind(Stamp(now))
     .execute(&mut **tx)
     .await?;
     Ok(())

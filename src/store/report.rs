@@ -1,8 +1,9 @@
 //! The store's side of the outcomes report: the facts of each case received
 //! in a quarter, without the person's details.
 
+use super::db::StoredRow;
 use super::deadlines::DoneStep;
-use super::{from_enum_text, Store, StoreError};
+use super::{from_enum_text, Stamp, Store, StoreError};
 use crate::core::address::EmailAddress;
 use crate::core::report::{AgencyMap, Quarter, ReportCase};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -22,10 +23,10 @@ impl Store {
             "SELECT authority, status, referral_type, referring_agency, referrer_email, referrer_domain, urgent, \
              received_at, expected_release_date, acknowledged_at, lead_named_at, responded_at, \
              follow_ups, close_outcome FROM cases \
-             WHERE received_at >= ?1 AND received_at < ?2 AND (?3 IS NULL OR authority = ?3) ORDER BY id",
+             WHERE received_at >= $1 AND received_at < $2 AND ($3 IS NULL OR authority = $3) ORDER BY id",
         )
-        .bind(uk_midnight(first))
-        .bind(uk_midnight(next))
+        .bind(Stamp(uk_midnight(first)))
+        .bind(Stamp(uk_midnight(next)))
         .bind(authority)
         .fetch_all(&self.pool)
         .await?;
@@ -56,12 +57,12 @@ impl Store {
                         r.get::<Option<&str>, _>("referring_agency"),
                         referrer_domain.as_deref(),
                     ),
-                    urgent: r.get("urgent"),
-                    received_at: r.get("received_at"),
-                    release_date: r.get("expected_release_date"),
-                    acknowledged_at: r.get("acknowledged_at"),
-                    lead_named_at: r.get("lead_named_at"),
-                    responded_at: r.get("responded_at"),
+                    urgent: r.flag("urgent"),
+                    received_at: r.time("received_at"),
+                    release_date: r.day_opt("expected_release_date"),
+                    acknowledged_at: r.time_opt("acknowledged_at"),
+                    lead_named_at: r.time_opt("lead_named_at"),
+                    responded_at: r.time_opt("responded_at"),
                     chases: sent(":chase:"),
                     escalations: sent(":escalation"),
                     outcome: r.get("close_outcome"),

@@ -4,11 +4,12 @@
 //! timeline of what happened when (events keep their kind and time; only
 //! details that can name someone are erased).
 
+use super::db::{self, Backend, Stamp};
 use super::{Store, StoreError};
 use crate::core::address::EmailAddress;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{Connection, Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
 /// Rows per transaction: a purge catching up on years of cases never holds
@@ -108,16 +109,16 @@ impl Store {
         dry_run: bool,
     ) -> Result<PurgeCounts, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let conn: &mut SqliteConnection = &mut conn;
+        let conn: &mut AnyConnection = &mut conn;
         let log: Option<i64> = if dry_run {
             None
         } else {
             Some(
                 sqlx::query_scalar(
-                    "INSERT INTO purges (started_at, cutoff) VALUES (?, ?) RETURNING id",
+                    "INSERT INTO purges (started_at, cutoff) VALUES ($1, $2) RETURNING id",
                 )
-                .bind(Utc::now())
-                .bind(cutoff)
+                .bind(Stamp(Utc::now()))
+                .bind(Stamp(cutoff))
                 .fetch_one(&mut *conn)
                 .await?,
             )
@@ -126,19 +127,21 @@ impl Store {
         for stage in [Stage::Cases, Stage::Messages, Stage::Outbox] {
             let mut after = 0;
             loop {
-                let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+                let mut tx = db::begin_write_on(conn, self.backend).await?;
                 let now = Utc::now();
                 let (counts, last) = match stage {
-                    Stage::Cases => purge_cases(&mut tx, cutoff, after, now).await?,
+                    Stage::Cases => purge_cases(&mut tx, cutoff, after, now, self.backend).await?,
                     Stage::Messages => purge_messages(&mut tx, cutoff, after, now).await?,
-                    Stage::Outbox => purge_outbox(&mut tx, cutoff, after, now).await?,
+                    Stage::Outbox => {
+                        purge_outbox(&mut tx, cutoff, after, now, self.backend).await?
+                    }
                 };
                 if let Some(id) = log {
                     // In the chunk's own transaction: the record never
                     // claims more or less than what was committed.
                     sqlx::query(
-                        "UPDATE purges SET cases = cases + ?, messages = messages + ?, \
-                         outbox = outbox + ?, events = events + ? WHERE id = ?",
+                        "UPDATE purges SET cases = cases + $1, messages = messages + $2, \
+                         outbox = outbox + $3, events = events + $4 WHERE id = $5",
                     )
                     .bind(as_i64(counts.cases))
                     .bind(as_i64(counts.messages))
@@ -161,12 +164,12 @@ impl Store {
             }
         }
         if let Some(id) = log {
-            sqlx::query("UPDATE purges SET finished_at = ? WHERE id = ?")
-                .bind(Utc::now())
+            sqlx::query("UPDATE purges SET finished_at = $1 WHERE id = $2")
+                .bind(Stamp(Utc::now()))
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
-            if !total.is_zero() {
+            if !total.is_zero() && self.backend == Backend::Sqlite {
                 // The write-ahead log still holds the pages as they were
                 // before the erasure: copy the new ones into the file and
                 // empty it. A reader in the way only delays that to
@@ -187,23 +190,24 @@ impl Store {
 /// The next chunk of cases due for purging, after the case id `after`.
 /// Returns the counts and the last id when there may be more.
 async fn purge_cases(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     cutoff: DateTime<Utc>,
     after: i64,
     now: DateTime<Utc>,
+    backend: Backend,
 ) -> Result<(PurgeCounts, Option<i64>), StoreError> {
     let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT id FROM cases WHERE purged_at IS NULL AND id > ?2 AND ({DUE_CASE}) \
-         ORDER BY id LIMIT ?3"
+        "SELECT id FROM cases WHERE purged_at IS NULL AND id > $2 AND ({DUE_CASE}) \
+         ORDER BY id LIMIT $3"
     )))
-    .bind(cutoff)
+    .bind(Stamp(cutoff))
     .bind(after)
     .bind(CHUNK)
     .fetch_all(&mut *tx)
     .await?;
     let mut counts = PurgeCounts::default();
     for &id in &ids {
-        counts.add(purge_case(tx, id, now).await?);
+        counts.add(purge_case(tx, id, now, backend).await?);
     }
     Ok((counts, next_after(&ids)))
 }
@@ -211,15 +215,16 @@ async fn purge_cases(
 /// A case due for purging, `?1` being the cutoff: closed before it, or
 /// refused (which never closes) and recorded before it.
 const DUE_CASE: &str =
-    "(status = 'closed' AND closed_at < ?1) OR (status = 'refused' AND opened_at < ?1)";
+    "(status = 'closed' AND closed_at < $1) OR (status = 'refused' AND opened_at < $1)";
 
 async fn purge_case(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: i64,
     now: DateTime<Utc>,
+    backend: Backend,
 ) -> Result<PurgeCounts, StoreError> {
     let row = sqlx::query(
-        "SELECT reference, referral, referrer_email, follow_ups FROM cases WHERE id = ?",
+        "SELECT reference, referral, referrer_email, follow_ups FROM cases WHERE id = $1",
     )
     .bind(id)
     .fetch_one(&mut *tx)
@@ -228,7 +233,7 @@ async fn purge_case(
     // Whom each follow-up mail went to, by its step, for the follow-ups'
     // history: its addressee becomes a domain.
     let mail: Vec<(String, String)> =
-        sqlx::query_as("SELECT idempotency_key, recipients FROM outbox WHERE case_id = ?")
+        sqlx::query_as("SELECT idempotency_key, recipients FROM outbox WHERE case_id = $1")
             .bind(id)
             .fetch_all(&mut *tx)
             .await?;
@@ -241,12 +246,12 @@ async fn purge_case(
         .and_then(|e| EmailAddress::parse(&e).ok())
         .map(|e| e.domain());
     sqlx::query(
-        "UPDATE cases SET referral = ?, referrer_domain = COALESCE(?, referrer_domain), \
-         follow_ups = ?, name_key = NULL, date_of_birth = NULL, prison_number = NULL, crn = NULL, \
+        "UPDATE cases SET referral = $1, referrer_domain = COALESCE($2, referrer_domain), \
+         follow_ups = $3, name_key = NULL, date_of_birth = NULL, prison_number = NULL, crn = NULL, \
          referrer_name = NULL, referrer_email = NULL, referrer_phone = NULL, \
          case_lead_name = NULL, case_lead_email = NULL, case_lead_phone = NULL, \
-         lha_lead_name = NULL, lha_lead_email = NULL, lha_lead_phone = NULL, purged_at = ? \
-         WHERE id = ?",
+         lha_lead_name = NULL, lha_lead_email = NULL, lha_lead_phone = NULL, purged_at = $4 \
+         WHERE id = $5",
     )
     .bind(kept_referral(row.get("referral")))
     .bind(referrer_domain)
@@ -255,21 +260,22 @@ async fn purge_case(
         &reference,
         &mail_domains,
     ))
-    .bind(now)
+    .bind(Stamp(now))
     .bind(id)
     .execute(&mut *tx)
     .await?;
     let messages: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, attachments FROM messages WHERE case_id = ? AND purged_at IS NULL",
+        "SELECT id, attachments FROM messages WHERE case_id = $1 AND purged_at IS NULL",
     )
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
     let messages = erase_messages(tx, &messages, now).await?;
-    let events = sqlx::query(
-        "UPDATE events SET detail = NULL WHERE case_id = ? AND detail IS NOT NULL \
-         AND kind NOT IN (SELECT value FROM json_each(?))",
-    )
+    let events = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE events SET detail = NULL WHERE case_id = $1 AND detail IS NOT NULL \
+         AND kind NOT IN {}",
+        db::json_texts(backend, "$2")
+    )))
     .bind(id)
     .bind(Value::from(KEPT_EVENT_DETAILS.to_vec()).to_string())
     .execute(&mut *tx)
@@ -287,17 +293,17 @@ async fn purge_case(
 /// recorded before the cutoff, and those that joined a case after it was
 /// purged (a late reply in its thread): their sender and attachment names.
 async fn purge_messages(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     cutoff: DateTime<Utc>,
     after: i64,
     now: DateTime<Utc>,
 ) -> Result<(PurgeCounts, Option<i64>), StoreError> {
     let messages: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, attachments FROM messages WHERE purged_at IS NULL AND recorded_at < ? \
+        "SELECT id, attachments FROM messages WHERE purged_at IS NULL AND recorded_at < $1 \
          AND (case_id IS NULL OR case_id IN (SELECT id FROM cases WHERE purged_at IS NOT NULL)) \
-         AND id > ? ORDER BY id LIMIT ?",
+         AND id > $2 ORDER BY id LIMIT $3",
     )
-    .bind(cutoff)
+    .bind(Stamp(cutoff))
     .bind(after)
     .bind(CHUNK)
     .fetch_all(&mut *tx)
@@ -314,37 +320,40 @@ async fn purge_messages(
 /// cutoff: its recipients, contents and errors. Mail still waiting to go is
 /// left for a later purge, so that it is never sent to nobody.
 async fn purge_outbox(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     cutoff: DateTime<Utc>,
     after: i64,
     now: DateTime<Utc>,
+    backend: Backend,
 ) -> Result<(PurgeCounts, Option<i64>), StoreError> {
     // Cases due as well as purged ones: a dry run has rolled their purge back.
     let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT id FROM outbox WHERE purged_at IS NULL AND status NOT IN ('queued', 'sending') \
-         AND id > ?2 AND ((case_id IS NULL AND created_at < ?1) OR case_id IN \
+         AND id > $2 AND ((case_id IS NULL AND created_at < $1) OR case_id IN \
          (SELECT id FROM cases WHERE purged_at IS NOT NULL OR {DUE_CASE})) \
-         ORDER BY id LIMIT ?3"
+         ORDER BY id LIMIT $3"
     )))
-    .bind(cutoff)
+    .bind(Stamp(cutoff))
     .bind(after)
     .bind(CHUNK)
     .fetch_all(&mut *tx)
     .await?;
     let list = Value::from(ids.clone()).to_string();
     // The per-hour count needs only the last hour's addresses.
-    sqlx::query(
-        "DELETE FROM outbox_recipients WHERE outbox_id IN (SELECT value FROM json_each(?))",
-    )
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM outbox_recipients WHERE outbox_id IN {}",
+        db::json_ids(backend, "$1")
+    )))
     .bind(&list)
     .execute(&mut *tx)
     .await?;
-    let outbox = sqlx::query(
-        "UPDATE outbox SET recipients = ?, context = '{}', last_error = NULL, in_reply_to = NULL, \
-         purged_at = ? WHERE id IN (SELECT value FROM json_each(?))",
-    )
+    let outbox = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE outbox SET recipients = $1, context = '{{}}', last_error = NULL, in_reply_to = NULL, \
+         purged_at = $2 WHERE id IN {}",
+        db::json_ids(backend, "$3")
+    )))
     .bind(NO_RECIPIENTS)
-    .bind(now)
+    .bind(Stamp(now))
     .bind(&list)
     .execute(&mut *tx)
     .await?
@@ -359,17 +368,17 @@ async fn purge_outbox(
 /// Erases the sender and the attachments' names (keeping their types and
 /// sizes) of these messages; returns how many.
 async fn erase_messages(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     messages: &[(i64, String)],
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let mut erased = 0;
     for (id, attachments) in messages {
         erased += sqlx::query(
-            "UPDATE messages SET sender = NULL, attachments = ?, purged_at = ? WHERE id = ?",
+            "UPDATE messages SET sender = NULL, attachments = $1, purged_at = $2 WHERE id = $3",
         )
         .bind(attachments_without_names(attachments))
-        .bind(now)
+        .bind(Stamp(now))
         .bind(id)
         .execute(&mut *tx)
         .await?

@@ -303,7 +303,7 @@ pub fn templates() -> std::sync::Arc<dtr_gateway::templates::Templates> {
 /// Waits until a watched mailbox's INBOX reports `idle` in the status.
 pub async fn wait_idle(store: &dtr_gateway::store::Store, mailbox: &str, limit: Duration) -> bool {
     wait_until(limit, || async {
-        sqlx::query_scalar::<_, String>("SELECT state FROM mailbox_status WHERE mailbox = ?")
+        sqlx::query_scalar::<_, String>("SELECT state FROM mailbox_status WHERE mailbox = $1")
             .bind(mailbox)
             .fetch_optional(store.pool())
             .await
@@ -412,4 +412,122 @@ pub fn gateway_cli(database: &str, args: &[&str]) -> (bool, String) {
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
+}
+
+/// The database a store test runs on. Store tests run on both: each is
+/// written once, as `async fn name(db: TestDb)`, and [`on_both_stores!`]
+/// makes a test of it for each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestDb {
+    Sqlite,
+    Postgres,
+}
+
+impl TestDb {
+    /// The URL of a new, empty store: a SQLite file in `dir`, or a new
+    /// database on the PostgreSQL server of `scripts/postgres.sh`.
+    pub fn new_store_url(self, dir: &Path) -> String {
+        match self {
+            TestDb::Sqlite => format!("sqlite:{}", dir.join("cases.db").display()),
+            TestDb::Postgres => postgres_database(),
+        }
+    }
+}
+
+/// The admin URL of the test PostgreSQL server, started once per test
+/// binary (the script is idempotent); databases an earlier binary left
+/// are dropped then.
+pub fn postgres_admin() -> &'static str {
+    static ADMIN: OnceLock<String> = OnceLock::new();
+    ADMIN.get_or_init(|| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/postgres.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .output()
+            .expect("run scripts/postgres.sh");
+        assert!(
+            out.status.success(),
+            "scripts/postgres.sh failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("export DTR_TEST_POSTGRES="))
+            .expect("the script prints the server's URL")
+            .trim()
+            .to_string();
+        let stale = psql(
+            &url,
+            "SELECT datname FROM pg_database WHERE datname LIKE 'dtr\\_test\\_%'",
+        );
+        for name in stale.lines().filter(|l| !l.is_empty()) {
+            psql(
+                &url,
+                &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+            );
+        }
+        url
+    })
+}
+
+/// A new database on the test server, named for this process; its URL.
+pub fn postgres_database() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let admin = postgres_admin();
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let name = format!("dtr_test_{}_{n}", std::process::id());
+    psql(admin, &format!("CREATE DATABASE {name}"));
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin);
+    format!("{base}/{name}")
+}
+
+/// Runs one statement with psql; its rows, one a line.
+pub fn psql(url: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            url,
+            "-c",
+            sql,
+        ])
+        .output()
+        .expect("run psql");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Makes two tests of each `async fn NAME(db: TestDb)` listed, in a module
+/// `NAME`: `NAME::sqlite` and `NAME::postgres`. Attributes given before a
+/// name (such as a multi-threaded runtime) replace `#[tokio::test]`.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($(#[$meta:meta])* $name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                $crate::on_both_stores!(@test sqlite, Sqlite, $name, $(#[$meta])*);
+                $crate::on_both_stores!(@test postgres, Postgres, $name, $(#[$meta])*);
+            }
+        )*
+    };
+    (@test $which:ident, $db:ident, $name:ident, ) => {
+        #[tokio::test]
+        async fn $which() {
+            super::$name(super::common::TestDb::$db).await
+        }
+    };
+    (@test $which:ident, $db:ident, $name:ident, $(#[$meta:meta])+) => {
+        $(#[$meta])+
+        async fn $which() {
+            super::$name(super::common::TestDb::$db).await
+        }
+    };
 }

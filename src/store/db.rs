@@ -1,0 +1,465 @@
+//! What differs between the two databases the store runs on, kept in one
+//! room: opening a pool, taking the write lock, the few statements whose SQL
+//! is not common, and the types both keep as text or integers.
+//!
+//! The store's SQL is written once, with `$1`-style placeholders that SQLite
+//! and PostgreSQL both read, and runs through sqlx's `Any` driver. `Any`
+//! carries only integers, floats, text and bytes, so times and days are
+//! stored as fixed-format text in both databases ([`Stamp`], [`Day`]) and
+//! yes/no values as 0 or 1 ([`Flag`]); PostgreSQL's text columns are
+//! declared `COLLATE "C"` so that text order is time order there too.
+
+use super::StoreError;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyTypeInfo};
+use sqlx::decode::Decode;
+use sqlx::encode::{Encode, IsNull};
+use sqlx::error::BoxDynError;
+use sqlx::types::Type;
+use sqlx::AnyConnection;
+use sqlx::{Any, AnyPool, ConnectOptions, Connection, Database, Transaction};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub(super) type Tx = Transaction<'static, Any>;
+pub(super) type DbRow = sqlx::any::AnyRow;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The advisory lock every PostgreSQL write transaction takes first (an
+/// arbitrary constant: "dtr" in ASCII).
+const WRITE_LOCK: i64 = 0x0064_7472;
+/// The class of advisory locks that hold instance names (one per name).
+pub(super) const INSTANCE_LOCKS: i32 = 0x0064_7473;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A pool on the database at `url`, its schema brought up to date.
+pub(super) struct Opened {
+    pub pool: AnyPool,
+    pub backend: Backend,
+    /// The SQLite file; none in memory or on PostgreSQL.
+    pub file: Option<PathBuf>,
+}
+
+pub(super) async fn open(url: &str) -> Result<Opened, StoreError> {
+    sqlx::any::install_default_drivers();
+    let bad = |message: &str| StoreError::BadUrl {
+        url: shown_url(url),
+        message: message.to_string(),
+    };
+    if url.starts_with("sqlite:") {
+        open_sqlite(url).await
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        open_postgres(url).await
+    } else {
+        Err(bad(
+            "expected sqlite:PATH, sqlite::memory: or postgres://USER@HOST/DATABASE",
+        ))
+    }
+}
+
+/// The URL with any password blanked, for errors and logs.
+pub fn shown_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((user, host)) if user.contains(':') => {
+            let name = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{name}:***@{host}{path}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn open_sqlite(url: &str) -> Result<Opened, StoreError> {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    let in_memory = path == ":memory:" || url.contains("mode=memory");
+    let file = Path::new(path);
+    if !in_memory {
+        if let Some(parent) = file.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+        }
+        if !file.exists() {
+            // Said aloud: a store created where one was expected (a volume
+            // not mounted, a path mistyped) would start case references
+            // again from 1 and take the mailboxes afresh.
+            tracing::warn!(path = %file.display(), "no case store at this path: creating a new one");
+        }
+    }
+    // The Any driver reads SQLite's options from the URL alone: the file is
+    // created when missing, and the rest is set on each new connection.
+    let url = if in_memory || url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    };
+    let mut options = AnyPoolOptions::new()
+        // An in-memory database lives in one connection.
+        .max_connections(if in_memory { 1 } else { 4 })
+        .after_connect(move |conn, _| Box::pin(prepare_sqlite(conn, in_memory)));
+    if !in_memory {
+        options = options
+            .test_before_acquire(true)
+            .before_acquire(|conn, _| Box::pin(async move { Ok(reusable(conn)) }));
+    }
+    let connect = connect_options(&url)?;
+    // One connection first, outside the pool: a file that is not a
+    // database, or cannot be written, is said at once with its reason (the
+    // pool would retry it until its timeout, and say only that).
+    let mut first = AnyConnection::connect_with(&connect).await?;
+    prepare_sqlite(&mut first, in_memory).await?;
+    first.close().await?;
+    let pool = options.connect_with(connect).await?;
+    // Two processes starting at once on a new file race to create the
+    // schema (SQLite has no migration lock); the loser finds it done on a
+    // second look.
+    let mut attempt = 0;
+    while let Err(e) = SQLITE_MIGRATIONS.run(&pool).await {
+        attempt += 1;
+        if attempt >= 5 {
+            return Err(e.into());
+        }
+        tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+    }
+    Ok(Opened {
+        pool,
+        backend: Backend::Sqlite,
+        file: (!in_memory).then(|| file.to_path_buf()),
+    })
+}
+
+/// Statements are logged only when slow, and slow means five seconds: under
+/// a burst, writers wait their turn for the write lock for a second or
+/// more, which is the design working, not a fault.
+fn connect_options(url: &str) -> Result<AnyConnectOptions, StoreError> {
+    let options: AnyConnectOptions = url.parse().map_err(|e: sqlx::Error| StoreError::BadUrl {
+        url: shown_url(url),
+        message: e.to_string(),
+    })?;
+    Ok(options
+        .log_statements(log::LevelFilter::Trace)
+        .log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(5)))
+}
+
+/// Sets up a new SQLite connection.
+async fn prepare_sqlite(conn: &mut AnyConnection, in_memory: bool) -> Result<(), sqlx::Error> {
+    const PRAGMAS: [&str; 6] = [
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA busy_timeout = 30000",
+        "PRAGMA journal_mode = WAL",
+        // In WAL mode NORMAL skips the fsync at each commit. A power cut can
+        // lose the last commits, but the mailbox position goes with them, so
+        // those messages are read again: nothing is lost.
+        "PRAGMA synchronous = NORMAL",
+        // Statement journals in memory, not as files created and deleted for
+        // every multi-row statement.
+        "PRAGMA temp_store = MEMORY",
+        // Deleted and overwritten values are zeroed in the file, not only
+        // unlinked: personal details a purge erases, and the copies each
+        // earlier update of the row left behind, do not linger in free space.
+        "PRAGMA secure_delete = ON",
+    ];
+    for pragma in PRAGMAS {
+        sqlx::query(pragma).execute(&mut *conn).await?;
+    }
+    if in_memory {
+        return Ok(());
+    }
+    writable(conn).await
+}
+
+/// Whether an idle connection of the pool may be used again. A COMMIT that
+/// failed (disk full, I/O error) can leave SQLite rolled back while sqlx
+/// still counts the transaction open, and every later BEGIN on that
+/// connection is refused: it is closed, and another opened instead. (The
+/// pool pings first, so a rollback still queued by a dropped transaction has
+/// been done.)
+fn reusable(conn: &AnyConnection) -> bool {
+    !sqlx::Connection::is_in_transaction(conn)
+}
+
+/// Refuses a new connection that cannot write. SQLite opens a file (or its
+/// WAL) that cannot be written at that moment (a read-only mount, an
+/// immutable file) read-only without a word, and such a connection would
+/// refuse every write even after the file is writable again. A passive
+/// checkpoint, which waits for no one, fails only then.
+async fn writable(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    let probe = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+        .execute(&mut *conn)
+        .await;
+    match probe {
+        Err(sqlx::Error::Database(e))
+            if e.code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .is_some_and(|c| c & 0xff == 8) =>
+        {
+            Err(sqlx::Error::Database(e))
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn open_postgres(url: &str) -> Result<Opened, StoreError> {
+    let connect = connect_options(url)?;
+    // One connection first, outside the pool: a server that is down or
+    // refuses the login is said at once with its reason (the pool would
+    // retry until its timeout, and say only that).
+    AnyConnection::connect_with(&connect).await?.close().await?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(connect)
+        .await?;
+    // sqlx holds an advisory lock while it migrates, so several gateways
+    // starting together apply each migration once.
+    POSTGRES_MIGRATIONS.run(&pool).await?;
+    Ok(Opened {
+        pool,
+        backend: Backend::Postgres,
+        file: None,
+    })
+}
+
+/// A transaction that holds the store's write lock from its start, so that
+/// writers (intakes, sweeps, senders, in every gateway on the store) take
+/// turns, and whatever the transaction read stays true until it commits.
+/// SQLite has one writer at a time by design; on PostgreSQL the same order
+/// comes from one advisory lock, released at commit or rollback.
+pub(super) async fn begin_write(pool: &AnyPool, backend: Backend) -> Result<Tx, StoreError> {
+    match backend {
+        Backend::Sqlite => Ok(pool.begin_with("BEGIN IMMEDIATE").await?),
+        Backend::Postgres => {
+            let mut tx = pool.begin().await?;
+            lock_writes(&mut tx).await?;
+            Ok(tx)
+        }
+    }
+}
+
+/// [`begin_write`] on a connection already taken from the pool.
+pub(super) async fn begin_write_on(
+    conn: &mut AnyConnection,
+    backend: Backend,
+) -> Result<Transaction<'_, Any>, StoreError> {
+    match backend {
+        Backend::Sqlite => Ok(conn.begin_with("BEGIN IMMEDIATE").await?),
+        Backend::Postgres => {
+            let mut tx = sqlx::Connection::begin(conn).await?;
+            lock_writes(&mut tx).await?;
+            Ok(tx)
+        }
+    }
+}
+
+async fn lock_writes(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(WRITE_LOCK)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A subquery of the ids in a JSON array bound as text at `param`
+/// (`[1,2,3]`): one statement for a whole list, without building SQL from
+/// values.
+pub(super) fn json_ids(backend: Backend, param: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("(SELECT value FROM json_each({param}))"),
+        Backend::Postgres => {
+            format!("(SELECT value::bigint FROM json_array_elements_text({param}::json) AS value)")
+        }
+    }
+}
+
+/// [`json_ids`] for a JSON array of strings.
+pub(super) fn json_texts(backend: Backend, param: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("(SELECT value FROM json_each({param}))"),
+        Backend::Postgres => {
+            format!("(SELECT value FROM json_array_elements_text({param}::json) AS value)")
+        }
+    }
+}
+
+/// A point in time, stored as RFC 3339 text in UTC (`2026-12-02T15:04:05.5+00:00`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Stamp(pub DateTime<Utc>);
+
+/// A calendar day, stored as `YYYY-MM-DD`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Day(pub NaiveDate);
+
+/// A yes or no, stored as 1 or 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl Stamp {
+    fn text(&self) -> String {
+        // The format sqlx's SQLite driver has always written: fraction
+        // digits only as needed, and `+00:00`. Text order is time order.
+        self.0.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    }
+
+    fn parse(text: &str) -> Result<Stamp, BoxDynError> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+            return Ok(Stamp(t.with_timezone(&Utc)));
+        }
+        // `2026-12-02 15:04:05+00:00` (a space for the T) reads the same.
+        let t = DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z")?;
+        Ok(Stamp(t.with_timezone(&Utc)))
+    }
+}
+
+impl From<DateTime<Utc>> for Stamp {
+    fn from(t: DateTime<Utc>) -> Stamp {
+        Stamp(t)
+    }
+}
+
+impl From<NaiveDate> for Day {
+    fn from(d: NaiveDate) -> Day {
+        Day(d)
+    }
+}
+
+/// Implements the `Any` driver's traits for a type stored as text.
+macro_rules! stored_as_text {
+    ($type:ty, $to_text:expr, $from_text:expr) => {
+        impl Type<Any> for $type {
+            fn type_info() -> AnyTypeInfo {
+                <String as Type<Any>>::type_info()
+            }
+            fn compatible(ty: &AnyTypeInfo) -> bool {
+                <String as Type<Any>>::compatible(ty)
+            }
+        }
+
+        impl Encode<'_, Any> for $type {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <Any as Database>::ArgumentBuffer,
+            ) -> Result<IsNull, BoxDynError> {
+                let text: String = $to_text(self);
+                <String as Encode<Any>>::encode(text, buf)
+            }
+        }
+
+        impl<'r> Decode<'r, Any> for $type {
+            fn decode(value: <Any as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+                let text = <&str as Decode<Any>>::decode(value)?;
+                $from_text(text)
+            }
+        }
+    };
+}
+
+stored_as_text!(Stamp, Stamp::text, Stamp::parse);
+stored_as_text!(
+    Day,
+    |d: &Day| d.0.format("%Y-%m-%d").to_string(),
+    |t: &str| -> Result<Day, BoxDynError> { Ok(Day(NaiveDate::parse_from_str(t, "%Y-%m-%d")?)) }
+);
+
+impl Type<Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <i64 as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <i64 as Type<Any>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Any> for Flag {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Any as Database>::ArgumentBuffer,
+    ) -> Result<IsNull, BoxDynError> {
+        <i64 as Encode<Any>>::encode(i64::from(self.0), buf)
+    }
+}
+
+impl<'r> Decode<'r, Any> for Flag {
+    fn decode(value: <Any as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Flag(<i64 as Decode<Any>>::decode(value)? != 0))
+    }
+}
+
+/// Reading the stored types back as the domain's own.
+pub(super) trait StoredRow {
+    fn time(&self, column: &str) -> DateTime<Utc>;
+    fn time_opt(&self, column: &str) -> Option<DateTime<Utc>>;
+    fn day_opt(&self, column: &str) -> Option<NaiveDate>;
+    fn flag(&self, column: &str) -> bool;
+}
+
+impl StoredRow for DbRow {
+    fn time(&self, column: &str) -> DateTime<Utc> {
+        sqlx::Row::get::<Stamp, _>(self, column).0
+    }
+    fn time_opt(&self, column: &str) -> Option<DateTime<Utc>> {
+        sqlx::Row::get::<Option<Stamp>, _>(self, column).map(|t| t.0)
+    }
+    fn day_opt(&self, column: &str) -> Option<NaiveDate> {
+        sqlx::Row::get::<Option<Day>, _>(self, column).map(|d| d.0)
+    }
+    fn flag(&self, column: &str) -> bool {
+        sqlx::Row::get::<Flag, _>(self, column).0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_keep_the_format_sqlite_stores_have() {
+        let t = DateTime::parse_from_rfc3339("2026-12-02T15:04:05.5Z")
+            .map(|t| t.with_timezone(&Utc))
+            .expect("time");
+        assert_eq!(Stamp(t).text(), "2026-12-02T15:04:05.500+00:00");
+        assert_eq!(
+            Stamp::parse("2026-12-02T15:04:05.500+00:00").ok(),
+            Some(Stamp(t))
+        );
+        assert_eq!(
+            Stamp::parse("2026-12-02 15:04:05.5+00:00").ok(),
+            Some(Stamp(t))
+        );
+    }
+
+    #[test]
+    fn passwords_are_blanked_in_shown_urls() {
+        assert_eq!(
+            shown_url("postgres://gw:s3cret@db.internal:5432/dtr"),
+            "postgres://gw:***@db.internal:5432/dtr"
+        );
+        assert_eq!(
+            shown_url("postgres://gw@127.0.0.1/dtr"),
+            "postgres://gw@127.0.0.1/dtr"
+        );
+        assert_eq!(shown_url("sqlite:data/cases.db"), "sqlite:data/cases.db");
+    }
+}
