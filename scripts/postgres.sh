@@ -54,14 +54,15 @@ if ! ready; then
 fi
 
 # The role, through the socket as the postgres user (peer authentication),
-# or over TCP where the server trusts loopback.
+# or over TCP where the server trusts loopback (never a password prompt).
 create_role="DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$ROLE') THEN
     CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$ROLE';
   END IF;
 END \$\$;"
-if ! su postgres -s /bin/sh -c "psql -q -X -v ON_ERROR_STOP=1 -c \"$create_role\"" >/dev/null 2>&1; then
-    psql -q -X -v ON_ERROR_STOP=1 -h "$HOST" -p "$PORT" -U postgres -d postgres \
+if ! runuser -u postgres -- psql -q -X -w -v ON_ERROR_STOP=1 -c "$create_role" >/dev/null; then
+    say "could not create role $ROLE as the postgres user; trying over TCP"
+    psql -q -X -w -v ON_ERROR_STOP=1 -h "$HOST" -p "$PORT" -U postgres -d postgres \
         -c "$create_role" >/dev/null
 fi
 echo "export DTR_TEST_POSTGRES=$URL"

@@ -30,6 +30,10 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 /// The advisory lock every PostgreSQL write transaction takes first (an
 /// arbitrary constant: "dtr" in ASCII).
 const WRITE_LOCK: i64 = 0x0064_7472;
+/// Each statement of a write transaction sees what was committed before it
+/// began, so that once the lock is taken the transaction reads the last
+/// holder's work: whatever the server's default isolation, this one.
+const POSTGRES_WRITE: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
 /// The class of advisory locks that hold instance names (one per name).
 pub(super) const INSTANCE_LOCKS: i32 = 0x0064_7473;
 
@@ -252,10 +256,21 @@ pub(super) async fn begin_write(pool: &AnyPool, backend: Backend) -> Result<Tx, 
     match backend {
         Backend::Sqlite => Ok(pool.begin_with("BEGIN IMMEDIATE").await?),
         Backend::Postgres => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(POSTGRES_WRITE).await?;
             lock_writes(&mut tx).await?;
             Ok(tx)
         }
+    }
+}
+
+/// A read transaction whose statements all see one moment: on SQLite any
+/// transaction; on PostgreSQL a repeatable-read one.
+pub(super) async fn begin_snapshot(pool: &AnyPool, backend: Backend) -> Result<Tx, StoreError> {
+    match backend {
+        Backend::Sqlite => Ok(pool.begin().await?),
+        Backend::Postgres => Ok(pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?),
     }
 }
 
@@ -267,7 +282,7 @@ pub(super) async fn begin_write_on(
     match backend {
         Backend::Sqlite => Ok(conn.begin_with("BEGIN IMMEDIATE").await?),
         Backend::Postgres => {
-            let mut tx = sqlx::Connection::begin(conn).await?;
+            let mut tx = conn.begin_with(POSTGRES_WRITE).await?;
             lock_writes(&mut tx).await?;
             Ok(tx)
         }

@@ -175,10 +175,15 @@ impl Store {
                  WHERE cases.id = u.id AND cases.revision = u.rev"
             }
         };
+        // Under the write lock: on PostgreSQL this many-row update beside
+        // another gateway's sweep, which locks the same cases one by one in
+        // its own order, could otherwise deadlock.
+        let mut tx = self.begin_write().await?;
         sqlx::query(sql)
             .bind(serde_json::Value::Array(list).to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -56,7 +56,7 @@ impl Store {
     /// The counts /metrics shows, in one read transaction so that they agree
     /// with each other.
     pub async fn counts(&self) -> Result<StoreCounts, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::db::begin_snapshot(&self.pool, self.backend).await?;
         let messages_by_kind =
             sqlx::query_as("SELECT kind, COUNT(*) FROM messages GROUP BY kind ORDER BY kind")
                 .fetch_all(&mut *tx)

@@ -723,14 +723,20 @@ impl Store {
     /// (and rows claimed before claims were named). Another gateway's rows
     /// are left to their claim running out.
     pub async fn requeue_interrupted(&self) -> Result<u64, StoreError> {
-        Ok(sqlx::query(
+        // Under the write lock: on PostgreSQL a many-row update beside
+        // another gateway's claim could otherwise lock rows in the other
+        // order and deadlock.
+        let mut tx = self.begin_write().await?;
+        let requeued = sqlx::query(
             "UPDATE outbox SET status = 'queued', claimed_by = NULL, claimed_until = NULL \
              WHERE status = 'sending' AND (claimed_by = $1 OR claimed_by IS NULL)",
         )
         .bind(&*self.instance)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
-        .rows_affected())
+        .rows_affected();
+        tx.commit().await?;
+        Ok(requeued)
     }
 
     /// Claims up to `limit` due rows for sending, oldest first: rows queued

@@ -435,8 +435,8 @@ impl TestDb {
 }
 
 /// The admin URL of the test PostgreSQL server, started once per test
-/// binary (the script is idempotent); databases an earlier binary left
-/// are dropped then.
+/// binary (the script is idempotent); databases that ended test
+/// processes left are dropped then.
 pub fn postgres_admin() -> &'static str {
     static ADMIN: OnceLock<String> = OnceLock::new();
     ADMIN.get_or_init(|| {
@@ -461,10 +461,15 @@ pub fn postgres_admin() -> &'static str {
             "SELECT datname FROM pg_database WHERE datname LIKE 'dtr\\_test\\_%'",
         );
         for name in stale.lines().filter(|l| !l.is_empty()) {
-            psql(
-                &url,
-                &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
-            );
+            // Each name carries its test process's id: a test binary
+            // running beside this one keeps its databases.
+            let pid = name.split('_').nth(2).unwrap_or_default();
+            if !Path::new("/proc").join(pid).exists() {
+                psql(
+                    &url,
+                    &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                );
+            }
         }
         url
     })
