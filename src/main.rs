@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use dtr_gateway::config::{Config, Problem};
 use dtr_gateway::intake::{ingest, Incoming};
 use dtr_gateway::message::{analyse, Context};
-use dtr_gateway::store::{shown_url, Action, Store};
+use dtr_gateway::store::{shown_url, Action, Store, StoreError};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -758,16 +758,19 @@ async fn run_daemon(config: Config, store: Store) -> Result<ExitCode> {
     // Held until the daemon exits.
     let instance = store.hold_instance().await?;
     let (stop, shutdown) = dtr_gateway::source::Shutdown::new();
+    let stop = std::sync::Arc::new(stop);
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    let stop_on_signal = stop.clone();
     tokio::spawn(async move {
         tokio::select! {
             _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
         }
         tracing::info!("stopping: finishing the messages in hand");
-        let _ = stop.send(true);
+        let _ = stop_on_signal.send(true);
     });
+    let keeper = instance.map(|hold| keep_instance(store.clone(), hold, stop.clone()));
     let watched = config
         .mailboxes
         .iter()
@@ -793,11 +796,48 @@ async fn run_daemon(config: Config, store: Store) -> Result<ExitCode> {
         shutdown,
     )
     .await?;
-    if let Some(instance) = instance {
-        instance.release().await;
+    if let Some(keeper) = keeper {
+        match keeper.await {
+            Ok(Ok(hold)) => hold.release().await,
+            Ok(Err(lost)) => return Err(lost.into()),
+            Err(e) => tracing::warn!(error = %e, "the instance name's keeper failed"),
+        }
     }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Checks the hold on the instance name every half minute while the daemon
+/// runs (see `Store::keep_instance`); stops the daemon if another gateway
+/// took the name. Returns the hold once the daemon stops, or why it was
+/// lost.
+fn keep_instance(
+    store: Store,
+    mut hold: dtr_gateway::store::InstanceHold,
+    stop: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
+) -> tokio::task::JoinHandle<Result<dtr_gateway::store::InstanceHold, StoreError>> {
+    tokio::spawn(async move {
+        let mut stopping = stop.subscribe();
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = stopping.wait_for(|stop| *stop) => return Ok(hold),
+            }
+            match store.keep_instance(&mut hold).await {
+                Ok(()) => {}
+                Err(lost @ StoreError::InstanceInUse { .. }) => {
+                    tracing::error!(error = %lost, "stopping: another gateway has this gateway's instance name");
+                    let _ = stop.send(true);
+                    return Err(lost);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot check the hold on the instance name; trying again");
+                }
+            }
+        }
+    })
 }
 
 async fn show_status(store: &Store) -> Result<ExitCode> {

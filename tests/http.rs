@@ -272,11 +272,21 @@ fn health_and_metrics(db: TestDb) {
         let (code, body) = setup.get("/metrics")?;
         assert_eq!(code, 200, "{body}");
         let series = parse_metrics(&body);
-        (series.get(r#"dtr_gateway_messages_recorded_total{kind="referral"}"#) == Some(&1.0))
-            .then_some((body, series))
+        // The referral recorded, and Colchester's closed port tried (in
+        // either order).
+        let recorded =
+            series.get(r#"dtr_gateway_messages_recorded_total{kind="referral"}"#) == Some(&1.0);
+        let retried = series
+            .get(r#"dtr_gateway_imap_reconnects_total{mailbox="colchester"}"#)
+            .is_some_and(|n| *n >= 1.0);
+        (recorded && retried).then_some((body, series))
     });
-    let (body, series) =
-        metrics.unwrap_or_else(|| panic!("the referral is never counted:\n{}", daemon.log()));
+    let (body, series) = metrics.unwrap_or_else(|| {
+        panic!(
+            "the referral or Colchester's retry is never counted:\n{}",
+            daemon.log()
+        )
+    });
     let value = |key: &str| {
         *series
             .get(key)

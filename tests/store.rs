@@ -737,3 +737,51 @@ async fn an_instance_name_is_held_by_one_gateway_at_a_time(db: TestDb) {
     held.expect("held").release().await;
     assert!(twin.hold_instance().await.expect("free again").is_some());
 }
+
+/// On PostgreSQL the hold on an instance name lives as long as its
+/// session. A session the server ends (a restart, a network cut) is taken
+/// up again at the next check; if another gateway took the name in the
+/// meantime, the check says so, and the first gateway is the one to stop.
+#[tokio::test]
+async fn a_lost_instance_hold_is_taken_again_or_given_up_on_postgres() {
+    let dir = TempDir::new().expect("temp dir");
+    let url = TestDb::Postgres.new_store_url(dir.path());
+    let first = Store::open(&url)
+        .await
+        .expect("opens")
+        .with_instance("gateway-a");
+    let twin = Store::open(&url)
+        .await
+        .expect("opens")
+        .with_instance("gateway-a");
+    let mut hold = first.hold_instance().await.expect("holds").expect("a hold");
+    // The server ends the session holding the name.
+    let end_the_hold = || {
+        common::psql(
+            &url,
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks \
+             WHERE locktype = 'advisory' AND objsubid = 2 \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+    };
+    assert_eq!(end_the_hold().trim(), "t", "one session held the name");
+    first.keep_instance(&mut hold).await.expect("taken again");
+    assert!(
+        matches!(
+            twin.hold_instance().await,
+            Err(dtr_gateway::store::StoreError::InstanceInUse { .. })
+        ),
+        "the name is held again"
+    );
+    // Ended again, and the twin takes the name before the next check.
+    assert_eq!(end_the_hold().trim(), "t");
+    let _twins = twin
+        .hold_instance()
+        .await
+        .expect("the twin holds it")
+        .expect("a hold");
+    assert!(matches!(
+        first.keep_instance(&mut hold).await,
+        Err(dtr_gateway::store::StoreError::InstanceInUse { .. })
+    ));
+}
