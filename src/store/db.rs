@@ -253,14 +253,9 @@ async fn open_postgres(url: &str) -> Result<Opened, StoreError> {
 /// SQLite has one writer at a time by design; on PostgreSQL the same order
 /// comes from one advisory lock, released at commit or rollback.
 pub(super) async fn begin_write(pool: &AnyPool, backend: Backend) -> Result<Tx, StoreError> {
-    match backend {
-        Backend::Sqlite => Ok(pool.begin_with("BEGIN IMMEDIATE").await?),
-        Backend::Postgres => {
-            let mut tx = pool.begin_with(POSTGRES_WRITE).await?;
-            lock_writes(&mut tx).await?;
-            Ok(tx)
-        }
-    }
+    let mut tx = pool.begin_with(begin_writing(backend)).await?;
+    lock_writes(&mut tx, backend).await?;
+    Ok(tx)
 }
 
 /// A read transaction whose statements all see one moment: on SQLite any
@@ -279,21 +274,29 @@ pub(super) async fn begin_write_on(
     conn: &mut AnyConnection,
     backend: Backend,
 ) -> Result<Transaction<'_, Any>, StoreError> {
+    let mut tx = conn.begin_with(begin_writing(backend)).await?;
+    lock_writes(&mut tx, backend).await?;
+    Ok(tx)
+}
+
+/// How a write transaction begins: on SQLite with the write lock; on
+/// PostgreSQL reading committed work (see [`POSTGRES_WRITE`]).
+fn begin_writing(backend: Backend) -> &'static str {
     match backend {
-        Backend::Sqlite => Ok(conn.begin_with("BEGIN IMMEDIATE").await?),
-        Backend::Postgres => {
-            let mut tx = conn.begin_with(POSTGRES_WRITE).await?;
-            lock_writes(&mut tx).await?;
-            Ok(tx)
-        }
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => POSTGRES_WRITE,
     }
 }
 
-async fn lock_writes(conn: &mut AnyConnection) -> Result<(), StoreError> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(WRITE_LOCK)
-        .execute(&mut *conn)
-        .await?;
+/// Takes PostgreSQL's write lock, first in the transaction (SQLite's came
+/// with `BEGIN IMMEDIATE`).
+async fn lock_writes(conn: &mut AnyConnection, backend: Backend) -> Result<(), StoreError> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(WRITE_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 
