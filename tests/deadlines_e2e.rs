@@ -114,34 +114,22 @@ impl Setup {
 
     /// `dtr-gateway sweep --now AT`; its report line.
     fn sweep(&self, at: DateTime<Utc>) -> String {
-        let out = self
-            .command()
-            .args(["sweep", "--now", &at.to_rfc3339()])
-            .output()
-            .expect("run dtr-gateway sweep");
-        assert!(
-            out.status.success(),
-            "dtr-gateway sweep --now {at} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let report = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let report = common::stdout_of(
+            self.command().args(["sweep", "--now", &at.to_rfc3339()]),
+            &format!("dtr-gateway sweep --now {at}"),
+        )
+        .trim()
+        .to_string();
         eprintln!("sweep as at {} UK: {report}", at.with_timezone(&London));
         report
     }
 
     /// `dtr-gateway case REF`.
     fn show_case(&self, reference: &str) -> String {
-        let out = self
-            .command()
-            .args(["case", reference])
-            .output()
-            .expect("run dtr-gateway case");
-        assert!(
-            out.status.success(),
-            "dtr-gateway case {reference}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).to_string()
+        common::stdout_of(
+            self.command().args(["case", reference]),
+            &format!("dtr-gateway case {reference}"),
+        )
     }
 
     /// The open case with this reference, as the sweep sees it.

@@ -38,16 +38,9 @@ pub fn mail_servers() -> &'static MailServers {
     static SERVERS: OnceLock<MailServers> = OnceLock::new();
     SERVERS.get_or_init(|| {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailservers.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg("start")
-            .output()
-            .expect("run scripts/mailservers.sh");
-        assert!(
-            out.status.success(),
-            "scripts/mailservers.sh start failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+        stdout_of(
+            Command::new("bash").arg(&script).arg("start"),
+            "scripts/mailservers.sh start",
         );
         let env_out = Command::new("bash")
             .arg(&script)
@@ -78,32 +71,19 @@ impl MailServers {
 
     pub fn script(&self, args: &[&str]) {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailservers.sh");
-        let out = Command::new("bash")
-            .arg(script)
-            .args(args)
-            .output()
-            .expect("script");
-        assert!(
-            out.status.success(),
-            "mailservers.sh {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
+        stdout_of(
+            Command::new("bash").arg(script).args(args),
+            &format!("mailservers.sh {args:?}"),
         );
     }
 
     pub fn doveadm(&self, args: &[&str]) -> String {
         let mut words = self.get("DTR_DOVEADM").split_whitespace();
         let program = words.next().expect("doveadm");
-        let out = Command::new(program)
-            .args(words)
-            .args(args)
-            .output()
-            .expect("run doveadm");
-        assert!(
-            out.status.success(),
-            "doveadm {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).to_string()
+        stdout_of(
+            Command::new(program).args(words).args(args),
+            &format!("doveadm {args:?}"),
+        )
     }
 
     /// Empties every folder of a user.
@@ -441,16 +421,7 @@ pub fn postgres_admin() -> &'static str {
     static ADMIN: OnceLock<String> = OnceLock::new();
     ADMIN.get_or_init(|| {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/postgres.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .output()
-            .expect("run scripts/postgres.sh");
-        assert!(
-            out.status.success(),
-            "scripts/postgres.sh failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let url = String::from_utf8_lossy(&out.stdout)
+        let url = stdout_of(Command::new("bash").arg(&script), "scripts/postgres.sh")
             .lines()
             .find_map(|l| l.strip_prefix("export DTR_TEST_POSTGRES="))
             .expect("the script prints the server's URL")
@@ -488,8 +459,8 @@ pub fn postgres_database() -> String {
 
 /// Runs one statement with psql; its rows, one a line.
 pub fn psql(url: &str, sql: &str) -> String {
-    let out = Command::new("psql")
-        .args([
+    stdout_of(
+        Command::new("psql").args([
             "-X",
             "-q",
             "-A",
@@ -499,12 +470,20 @@ pub fn psql(url: &str, sql: &str) -> String {
             url,
             "-c",
             sql,
-        ])
+        ]),
+        &format!("psql {sql}"),
+    )
+}
+
+/// Runs a command that must succeed (`what` names it in the failure,
+/// with what it wrote to standard error); what it printed.
+pub fn stdout_of(command: &mut Command, what: &str) -> String {
+    let out = command
         .output()
-        .expect("run psql");
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
     assert!(
         out.status.success(),
-        "psql {sql}: {}",
+        "{what} failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
