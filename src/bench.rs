@@ -208,44 +208,51 @@ fn referral(n: usize, to: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A new, empty database on the PostgreSQL server of `server_url` (any
-/// database of it the role may connect to), for a benchmark; its URL.
-pub async fn create_scratch_database(server_url: &str) -> Result<String, StoreError> {
-    sqlx::any::install_default_drivers();
-    let name = format!("dtr_bench_{}", std::process::id());
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(server_url).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name}"
-    )))
-    .execute(&mut conn)
-    .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await?;
-    let (base, query) = match server_url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (server_url, String::new()),
-    };
-    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    Ok(format!("{server}/{name}{query}"))
+/// A database of its own for a benchmark, on a PostgreSQL server.
+pub struct ScratchDatabase {
+    /// Where it was made from (any database of the server the role may
+    /// connect to).
+    server_url: String,
+    name: String,
+    /// The new database's URL.
+    pub url: String,
 }
 
-/// Drops a database [`create_scratch_database`] made.
-pub async fn drop_scratch_database(server_url: &str, scratch_url: &str) -> Result<(), StoreError> {
-    let name = scratch_url
-        .split('?')
-        .next()
-        .and_then(|u| u.rsplit_once('/'))
-        .map(|(_, name)| name.to_string())
-        .unwrap_or_default();
-    if !name.starts_with("dtr_bench_") {
-        return Ok(());
+impl ScratchDatabase {
+    /// Makes a new, empty database on the server of `server_url`.
+    pub async fn create(server_url: &str) -> Result<ScratchDatabase, StoreError> {
+        sqlx::any::install_default_drivers();
+        let name = format!("dtr_bench_{}", std::process::id());
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(server_url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name}"
+        )))
+        .execute(&mut conn)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await?;
+        let (base, query) = match server_url.split_once('?') {
+            Some((base, query)) => (base, format!("?{query}")),
+            None => (server_url, String::new()),
+        };
+        let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+        Ok(ScratchDatabase {
+            server_url: server_url.to_string(),
+            url: format!("{server}/{name}{query}"),
+            name,
+        })
     }
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(server_url).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&mut conn)
-    .await?;
-    Ok(())
+
+    /// Drops it.
+    pub async fn drop(self) -> Result<(), StoreError> {
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.server_url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        )))
+        .execute(&mut conn)
+        .await?;
+        Ok(())
+    }
 }

@@ -1075,10 +1075,11 @@ fn bench_intake(
         }
         Some(server) => {
             let result = runtime.block_on(async {
-                let url = dtr_gateway::bench::create_scratch_database(server).await?;
+                let scratch = dtr_gateway::bench::ScratchDatabase::create(server).await?;
                 let figures =
-                    dtr_gateway::bench::intake(&config, &url, messages, streams, instances).await;
-                dtr_gateway::bench::drop_scratch_database(server, &url).await?;
+                    dtr_gateway::bench::intake(&config, &scratch.url, messages, streams, instances)
+                        .await;
+                scratch.drop().await?;
                 Ok::<_, anyhow::Error>(figures?)
             });
             (

@@ -53,18 +53,16 @@ pub(super) struct Opened {
 
 pub(super) async fn open(url: &str) -> Result<Opened, StoreError> {
     sqlx::any::install_default_drivers();
-    let bad = |message: &str| StoreError::BadUrl {
-        url: shown_url(url),
-        message: message.to_string(),
-    };
     if url.starts_with("sqlite:") {
         open_sqlite(url).await
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         open_postgres(url).await
     } else {
-        Err(bad(
-            "expected sqlite:PATH, sqlite::memory: or postgres://USER@HOST/DATABASE",
-        ))
+        Err(StoreError::BadUrl {
+            url: shown_url(url),
+            message: "expected sqlite:PATH, sqlite::memory: or postgres://USER@HOST/DATABASE"
+                .into(),
+        })
     }
 }
 
@@ -308,6 +306,23 @@ pub(super) fn json_ids(backend: Backend, param: &str) -> String {
         Backend::Sqlite => format!("(SELECT value FROM json_each({param}))"),
         Backend::Postgres => {
             format!("(SELECT value::bigint FROM json_array_elements_text({param}::json) AS value)")
+        }
+    }
+}
+
+/// Sets `follow_up_on` from a JSON array bound as text at `$1`, of
+/// `{"id", "rev", "day"}` objects: for each case still at that revision.
+pub(super) fn set_follow_up_days(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "UPDATE cases SET follow_up_on = json_extract(u.value, '$.day') \
+             FROM json_each($1) AS u WHERE cases.id = json_extract(u.value, '$.id') \
+             AND cases.revision = json_extract(u.value, '$.rev')"
+        }
+        Backend::Postgres => {
+            "UPDATE cases SET follow_up_on = u.day \
+             FROM json_to_recordset($1::json) AS u(id bigint, rev bigint, day text) \
+             WHERE cases.id = u.id AND cases.revision = u.rev"
         }
     }
 }

@@ -2,7 +2,7 @@
 //! follow-ups the sweep writes, and what people record on a case (an
 //! answer, a lead officer, a pause, a closure, a deadline met by hand).
 
-use super::db::{Backend, Day, DbRow, Stamp, StoredRow, Tx};
+use super::db::{self, Day, DbRow, Stamp, StoredRow, Tx};
 use super::{add_event, from_enum_text, queue_answer, QueueContext, Store, StoreError};
 use crate::config::Outgoing;
 use crate::core::case_ref::CaseRef;
@@ -163,23 +163,11 @@ impl Store {
                 serde_json::json!({ "id": day.case_id, "rev": day.revision, "day": on })
             })
             .collect();
-        let sql = match self.backend {
-            Backend::Sqlite => {
-                "UPDATE cases SET follow_up_on = json_extract(u.value, '$.day') \
-                 FROM json_each($1) AS u WHERE cases.id = json_extract(u.value, '$.id') \
-                 AND cases.revision = json_extract(u.value, '$.rev')"
-            }
-            Backend::Postgres => {
-                "UPDATE cases SET follow_up_on = u.day \
-                 FROM json_to_recordset($1::json) AS u(id bigint, rev bigint, day text) \
-                 WHERE cases.id = u.id AND cases.revision = u.rev"
-            }
-        };
         // Under the write lock: on PostgreSQL this many-row update beside
         // another gateway's sweep, which locks the same cases one by one in
         // its own order, could otherwise deadlock.
         let mut tx = self.begin_write().await?;
-        sqlx::query(sql)
+        sqlx::query(db::set_follow_up_days(self.backend))
             .bind(serde_json::Value::Array(list).to_string())
             .execute(&mut *tx)
             .await?;
