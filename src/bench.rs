@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::Instant;
 
 /// One timed sweep.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Timed {
     pub report: SweepReport,
     pub seconds: f64,
@@ -39,13 +39,13 @@ pub async fn sweep(
     // come), and a whole sweep with nothing new, as at a restart.
     for whole in [true, false, false, true] {
         let started = Instant::now();
-        let report = sweep_once(&store, config, now, whole).await?;
+        let report = sweep_once(&store, config, now, whole, crate::sweep::Mode::Record).await?;
         timed.push(Timed {
             report,
             seconds: started.elapsed().as_secs_f64(),
         });
     }
-    Ok((seeded, timed[0], timed[2], timed[3]))
+    Ok((seeded, timed[0].clone(), timed[2].clone(), timed[3].clone()))
 }
 
 async fn seed(

@@ -32,7 +32,11 @@ pub struct Mailbox {
     pub name: String,
     pub authority: ShortCode,
     pub source: Source,
+    /// How the receiving organisation's verdict on senders is read.
+    pub trust: SenderTrust,
 }
+
+pub use crate::core::sender::{InternalMarks, ResultsFrom, SenderTrust};
 
 impl Mailbox {
     /// The folders the daemon watches: an IMAP mailbox's `folders`, a
@@ -54,6 +58,9 @@ pub struct Outgoing {
     pub message_id_domain: String,
     /// At most this many automatic mails to one address in an hour.
     pub max_per_recipient_per_hour: u32,
+    /// At most this many in a day: past it, automatic mail to that address
+    /// stops (a loop with an auto-responder), and the case says why.
+    pub max_per_recipient_per_day: u32,
     /// Who receives the new-referral notice.
     pub notice_to: NoticeTo,
     /// How long this gateway's claim on a mail it is sending holds without
@@ -167,6 +174,9 @@ pub struct Config {
     pub outgoing: Outgoing,
     /// Working days: England & Wales bank holidays and the daily cut-off.
     pub calendar: Calendar,
+    /// The calendars of authorities closed on days of their own
+    /// (`closed_days`), by code; the others use `calendar`.
+    pub authority_calendars: std::collections::BTreeMap<String, Calendar>,
     /// The county protocol whose deadlines the gateway keeps.
     pub protocol: Protocol,
     pub deadlines: Deadlines,
@@ -189,6 +199,10 @@ pub struct Http {
 pub struct Deadlines {
     /// Reminders, chases and escalations go on working days from this time (UK).
     pub send_from: chrono::NaiveTime,
+    /// ... and until this time (UK): never in the evening.
+    pub send_until: chrono::NaiveTime,
+    /// No follow-up of any kind this many days after the release date.
+    pub stop_after_release_days: u32,
     /// Where an escalation of a step the referring side owes goes (Annex C:
     /// the Director of Probation); none means it is noted on the case only.
     pub referrer_escalation: Option<Contact>,
@@ -368,6 +382,7 @@ impl Config {
                     answer_max_age: g.answer_max_age,
                     outgoing: g.outgoing,
                     calendar: Calendar::new(Vec::new(), g.cutoff),
+                    authority_calendars: std::collections::BTreeMap::new(),
                     protocol: g.protocol,
                     deadlines: g.deadlines,
                     retention: g.retention,
@@ -381,6 +396,14 @@ impl Config {
 
     pub fn mailbox(&self, name: &str) -> Option<&Mailbox> {
         self.mailboxes.iter().find(|m| m.name == name)
+    }
+
+    /// The working days of an authority (by code): England and Wales's,
+    /// without the days it is closed besides.
+    pub fn calendar_for(&self, authority: &str) -> &Calendar {
+        self.authority_calendars
+            .get(authority)
+            .unwrap_or(&self.calendar)
     }
 
     pub fn authority_of(&self, mailbox: &Mailbox) -> Option<&Authority> {
@@ -410,6 +433,17 @@ fn with_holidays(
         }])
     })?;
     config.calendar = Calendar::new(holidays, config.calendar.cutoff());
+    config.authority_calendars = config
+        .authorities
+        .iter()
+        .filter(|a| !a.closed_days.is_empty())
+        .map(|a| {
+            (
+                a.code.to_string(),
+                config.calendar.with_closures(&a.closed_days),
+            )
+        })
+        .collect();
     let today = chrono::Utc::now().date_naive();
     if let Some(last) = config.calendar.last_covered_day() {
         if last - today < chrono::Duration::days(90) {
@@ -466,13 +500,18 @@ struct RawAuthoritiesFile {
 #[serde(deny_unknown_fields)]
 struct RawAuthority {
     name: String,
+    full_name: Option<String>,
     code: String,
     #[serde(default)]
     aliases: Vec<String>,
     inbox: String,
+    #[serde(default)]
+    domains: Vec<String>,
     operational_lead: RawContact,
     dispute_contact: RawContact,
     next_level: Option<RawContact>,
+    #[serde(default)]
+    closed_days: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -505,6 +544,10 @@ struct RawGatewayFile {
 struct RawDeadlines {
     #[serde(default = "default_send_from")]
     send_from: String,
+    #[serde(default = "default_send_until")]
+    send_until: String,
+    #[serde(default = "default_stop_after_release_days")]
+    stop_after_release_days: u32,
     referrer_escalation: Option<RawContact>,
 }
 
@@ -512,9 +555,19 @@ impl Default for RawDeadlines {
     fn default() -> Self {
         RawDeadlines {
             send_from: default_send_from(),
+            send_until: default_send_until(),
+            stop_after_release_days: default_stop_after_release_days(),
             referrer_escalation: None,
         }
     }
+}
+
+fn default_send_until() -> String {
+    "17:00".into()
+}
+
+fn default_stop_after_release_days() -> u32 {
+    14
 }
 
 fn default_send_from() -> String {
@@ -538,6 +591,8 @@ struct RawOutgoing {
     message_id_domain: String,
     #[serde(default = "default_max_per_hour")]
     max_per_recipient_per_hour: u32,
+    #[serde(default = "default_max_per_day")]
+    max_per_recipient_per_day: u32,
     #[serde(default = "default_notice_to")]
     notice_to: String,
     #[serde(default = "default_claim_seconds")]
@@ -546,6 +601,10 @@ struct RawOutgoing {
 
 fn default_claim_seconds() -> u32 {
     900
+}
+
+fn default_max_per_day() -> u32 {
+    50
 }
 
 /// A claim is renewed every third of its time while a mail is sent; a
@@ -632,6 +691,12 @@ struct RawMailbox {
     authority: String,
     maildir: Option<String>,
     imap: Option<toml::Table>,
+    auth_results: Option<String>,
+    trusted_authserv_id: Option<String>,
+    internal_auth: Option<String>,
+    #[serde(default)]
+    trust_unauthenticated: bool,
+    sent_folders: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -778,6 +843,45 @@ fn read_authorities(file: &str, text: &str, problems: &mut Problems) -> Vec<Auth
                 email,
             })
         });
+        let mut domains = Vec::new();
+        for (j, domain) in a.domains.iter().enumerate() {
+            let domain = domain.trim().to_ascii_lowercase();
+            let valid = !domain.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && domain
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            if valid {
+                domains.push(domain);
+            } else {
+                problems.error(
+                    file,
+                    format!("{key}.domains[{j}]"),
+                    format!(
+                        "{}: `{domain}` is not a mail domain such as colchester.gov.uk (no wildcards: \
+                         list each domain whose staff speak for the authority)",
+                        a.name
+                    ),
+                );
+                ok = false;
+            }
+        }
+        let mut closed_days = Vec::new();
+        for (j, day) in a.closed_days.iter().enumerate() {
+            match chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d") {
+                Ok(d) => closed_days.push(d),
+                Err(_) => {
+                    problems.error(
+                        file,
+                        format!("{key}.closed_days[{j}]"),
+                        format!("{}: `{day}` is not a date written YYYY-MM-DD", a.name),
+                    );
+                    ok = false;
+                }
+            }
+        }
         let (Some(inbox), Some(lead), Some(dispute), Some(code), true) =
             (inbox, lead, dispute, code, ok)
         else {
@@ -808,9 +912,15 @@ fn read_authorities(file: &str, text: &str, problems: &mut Problems) -> Vec<Auth
         }
         out.push(Authority {
             name: a.name,
+            full_name: a
+                .full_name
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty()),
             code,
             aliases: a.aliases,
             inbox,
+            domains,
+            closed_days,
             operational_lead: Contact {
                 name: a.operational_lead.name,
                 email: lead,
@@ -901,6 +1011,9 @@ fn read_gateway(
             );
             continue;
         }
+        let Some(trust) = read_trust(file, &key, &m, problems) else {
+            continue;
+        };
         let source = match (&m.maildir, m.imap) {
             (Some(_), Some(_)) => {
                 problems.error(
@@ -927,6 +1040,7 @@ fn read_gateway(
                 name: m.name,
                 authority: a.code.clone(),
                 source,
+                trust,
             }),
             None => problems.error(
                 file,
@@ -985,10 +1099,45 @@ fn read_gateway(
         },
         None => None,
     };
+    let Ok(send_until) = chrono::NaiveTime::parse_from_str(&raw.deadlines.send_until, "%H:%M")
+    else {
+        problems.error(
+            file,
+            "deadlines.send_until",
+            format!("`{}` is not a time such as 17:00", raw.deadlines.send_until),
+        );
+        return None;
+    };
+    if send_until <= send_from {
+        problems.error(
+            file,
+            "deadlines.send_until",
+            format!(
+                "{} is not after send_from ({}): no follow-up could ever be sent",
+                send_until.format("%H:%M"),
+                send_from.format("%H:%M")
+            ),
+        );
+        return None;
+    }
+    if referrer_escalation.is_none() && protocol.has_referrer_rules() {
+        problems.warn(
+            file,
+            "deadlines.referrer_escalation",
+            format!(
+                "the protocol ({}) has steps the referring side owes, but no referrer_escalation \
+                 is set: their escalations are only noted on the case (see the commented example \
+                 in gateway.toml)",
+                protocol.name
+            ),
+        );
+    }
     Some(Gateway {
         protocol,
         deadlines: Deadlines {
             send_from,
+            send_until,
+            stop_after_release_days: raw.deadlines.stop_after_release_days,
             referrer_escalation,
         },
         retention,
@@ -1002,6 +1151,97 @@ fn read_gateway(
         quarantine_unauthenticated,
         mailboxes,
         http,
+    })
+}
+
+/// A mailbox's sender trust: whose Authentication-Results count, which
+/// marks of the receiving organisation make mail internal, and whether
+/// mail without any verdict may change a case.
+fn read_trust(
+    file: &str,
+    key: &str,
+    m: &RawMailbox,
+    problems: &mut Problems,
+) -> Option<SenderTrust> {
+    let mut ok = true;
+    let results = match (m.auth_results.as_deref(), m.trusted_authserv_id.as_deref()) {
+        (Some("exchange"), None) => ResultsFrom::Exchange,
+        (Some("topmost") | None, None) => ResultsFrom::Topmost,
+        (Some("topmost") | None, Some(id)) => {
+            if id.trim().is_empty() {
+                problems.error(
+                    file,
+                    format!("{key}.trusted_authserv_id"),
+                    format!("mailbox `{}`: the authserv-id is empty", m.name),
+                );
+                ok = false;
+            }
+            ResultsFrom::AuthservId(id.trim().to_ascii_lowercase())
+        }
+        (Some("exchange"), Some(_)) => {
+            problems.error(
+                file,
+                format!("{key}.trusted_authserv_id"),
+                format!(
+                    "mailbox `{}`: Exchange Online writes no authserv-id; give either \
+                     auth_results = \"exchange\" or trusted_authserv_id, not both",
+                    m.name
+                ),
+            );
+            ok = false;
+            ResultsFrom::Topmost
+        }
+        (Some(other), _) => {
+            problems.error(
+                file,
+                format!("{key}.auth_results"),
+                format!(
+                    "mailbox `{}`: `{other}` is not \"topmost\" or \"exchange\"",
+                    m.name
+                ),
+            );
+            ok = false;
+            ResultsFrom::Topmost
+        }
+    };
+    let internal = match m.internal_auth.as_deref() {
+        None | Some("none") => InternalMarks::None,
+        Some("exchange") => InternalMarks::Exchange,
+        Some("google") => InternalMarks::Google,
+        Some(other) => {
+            problems.error(
+                file,
+                format!("{key}.internal_auth"),
+                format!(
+                    "mailbox `{}`: `{other}` is not \"exchange\", \"google\" or \"none\"",
+                    m.name
+                ),
+            );
+            ok = false;
+            InternalMarks::None
+        }
+    };
+    if internal == InternalMarks::Exchange && results != ResultsFrom::Exchange {
+        problems.warn(
+            file,
+            format!("{key}.internal_auth"),
+            format!(
+                "mailbox `{}`: internal_auth = \"exchange\" is safe only on an Exchange Online \
+                 mailbox, whose servers remove those marks from mail arriving from outside; set \
+                 auth_results = \"exchange\" too",
+                m.name
+            ),
+        );
+    }
+    let sent_folders = m
+        .sent_folders
+        .clone()
+        .unwrap_or_else(crate::core::sender::default_sent_folders);
+    ok.then_some(SenderTrust {
+        results,
+        internal,
+        trust_unauthenticated: m.trust_unauthenticated,
+        sent_folders,
     })
 }
 
@@ -1246,6 +1486,16 @@ fn read_outgoing(
             "0 means the gateway never answers anyone",
         );
     }
+    if raw.max_per_recipient_per_day < raw.max_per_recipient_per_hour {
+        problems.warn(
+            file,
+            "outgoing.max_per_recipient_per_day",
+            format!(
+                "{} a day is fewer than {} an hour",
+                raw.max_per_recipient_per_day, raw.max_per_recipient_per_hour
+            ),
+        );
+    }
     if raw.claim_seconds < MIN_CLAIM_SECONDS {
         problems.error(
             file,
@@ -1260,6 +1510,7 @@ fn read_outgoing(
         transport,
         message_id_domain: raw.message_id_domain,
         max_per_recipient_per_hour: raw.max_per_recipient_per_hour,
+        max_per_recipient_per_day: raw.max_per_recipient_per_day,
         notice_to,
         claim: chrono::Duration::seconds(i64::from(raw.claim_seconds)),
     })
@@ -1440,10 +1691,22 @@ fn warn_about_contacts(file: &str, authorities: &[Authority], problems: &mut Pro
                 file,
                 format!("{key}.dispute_contact"),
                 format!(
-                    "{}: the dispute-resolution contact is the operational lead {who}, so escalation \
-                     reaches nobody new: set next_level = {{ name, email }} (a more senior officer), \
-                     or escalations are only noted on the case",
+                    "{}: the dispute-resolution contact is the operational lead {who}: escalations \
+                     go to them as Annex C escalations; set next_level = {{ name, email }} for a \
+                     more senior officer to be written to as well",
                     a.name
+                ),
+            );
+        }
+        if a.domains.is_empty() {
+            problems.warn(
+                file,
+                format!("{key}.domains"),
+                format!(
+                    "{}: no domains listed: only addresses at {} (the inbox's domain) and the \
+                     contacts' own addresses speak for the authority",
+                    a.name,
+                    a.inbox.domain()
                 ),
             );
         }

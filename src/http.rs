@@ -7,7 +7,7 @@
 use crate::config::{Config, Http, Source};
 use crate::core::classify::Kind;
 use crate::core::protocol::Rag;
-use crate::source::Shutdown;
+use crate::shutdown::Shutdown;
 use crate::store::{FolderHealth, Store, StoreError};
 use axum::extract::State;
 use axum::http::{header, StatusCode};

@@ -12,6 +12,7 @@ pub mod message;
 pub mod outbox;
 pub mod retention;
 pub mod secret;
+pub mod shutdown;
 pub mod source;
 pub mod store;
 pub mod sweep;

@@ -61,11 +61,20 @@ enum Command {
     },
     /// Write the reminders, chases and escalations due to the outbox, once
     /// (the daemon does this every minute); each step is written only once.
+    /// As at another time (`--now`) it only shows what would be sent,
+    /// unless `--record` is given.
     Sweep {
-        /// Sweep as at this time (RFC 3339, e.g. 2026-12-01T10:00:00Z)
-        /// instead of now.
-        #[arg(long)]
+        /// Sweep as at this time (e.g. 2026-12-01T10:00:00Z, or a date such
+        /// as 01/12/2026 for 10:00 UK time that day) instead of now.
+        #[arg(long, value_parser = parse_sweep_time)]
         now: Option<chrono::DateTime<Utc>>,
+        /// Show what would be sent; record and send nothing.
+        #[arg(long, conflicts_with = "record")]
+        dry_run: bool,
+        /// With --now: record the steps and queue their mail for real
+        /// (it goes to real people at once).
+        #[arg(long)]
+        record: bool,
     },
     /// Erase the personal details of cases closed longer ago than
     /// `[retention] closed_case_months` (and of refusals and of messages of
@@ -99,8 +108,9 @@ enum Command {
         /// Only this authority's (its code, e.g. COL, or its name).
         #[arg(long)]
         authority: Option<String>,
-        /// See the deadlines as on this date (YYYY-MM-DD) instead of today.
-        #[arg(long)]
+        /// See the deadlines as on this date (24/12/2026 or 2026-12-24)
+        /// instead of today.
+        #[arg(long, value_parser = parse_day)]
         now: Option<chrono::NaiveDate>,
     },
     /// The outcomes report for a quarter, per authority (commitment 23):
@@ -151,10 +161,26 @@ enum CaseAction {
         #[arg(long)]
         outcome: String,
     },
-    /// No reminders, chases or escalations before this date (YYYY-MM-DD).
+    /// No reminders, chases or escalations before this date.
     Pause {
-        #[arg(long)]
+        /// A date such as 24/12/2026 or 2026-12-24.
+        #[arg(long, value_parser = parse_day)]
         until: chrono::NaiveDate,
+    },
+    /// The expected release date moved (Home Detention Curfew, parole, an
+    /// early release): the release-relative deadlines and the urgency are
+    /// worked out again.
+    Release {
+        /// The new date, such as 14/03/2027.
+        #[arg(value_parser = parse_day)]
+        date: chrono::NaiveDate,
+    },
+    /// The homeless application was received on this date: deadlines that
+    /// run from the application (commitment 10) count from it.
+    Application {
+        /// The date, such as 02/12/2026.
+        #[arg(value_parser = parse_day)]
+        date: chrono::NaiveDate,
     },
     /// A deadline was met in a way the gateway cannot see (by its rule id,
     /// as `due` lists it, e.g. appointments_confirmed).
@@ -313,20 +339,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 reference,
                 action: Some(action),
             } => case_action(&config, &store, &reference, action).await,
-            Command::Sweep { now } => {
-                let report = dtr_gateway::sweep::sweep_once(
-                    &store,
-                    &config,
-                    now.unwrap_or_else(Utc::now),
-                    true,
-                )
-                .await?;
-                println!(
-                    "{} open case(s); {} follow-up(s) recorded, {} mail(s) queued",
-                    report.cases, report.follow_ups, report.queued
-                );
-                Ok(ExitCode::SUCCESS)
-            }
+            Command::Sweep {
+                now,
+                dry_run,
+                record,
+            } => sweep(&config, &store, now, dry_run, record).await,
             Command::Purge { dry_run, now } => purge(&config, &store, dry_run, now).await,
             Command::Run => run_daemon(config, store).await,
             Command::Status => show_status(&store).await,
@@ -350,6 +367,119 @@ fn run(cli: Cli) -> Result<ExitCode> {
             _ => Ok(ExitCode::SUCCESS),
         }
     })
+}
+
+async fn sweep(
+    config: &Config,
+    store: &Store,
+    now: Option<chrono::DateTime<Utc>>,
+    dry_run: bool,
+    record: bool,
+) -> Result<ExitCode> {
+    use dtr_gateway::sweep::Mode;
+    // As at another time, the mail would still go to real people now: a
+    // dry run unless asked for in so many words.
+    let mode = if dry_run || (now.is_some() && !record) {
+        Mode::DryRun
+    } else {
+        Mode::Record
+    };
+    let at = now.unwrap_or_else(Utc::now);
+    let report = dtr_gateway::sweep::sweep_once(store, config, at, true, mode).await?;
+    if let Some(why) = &report.skipped {
+        println!(
+            "sweep as at {}: {why}",
+            dtr_gateway::core::words::spoken_time(at)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in &report.planned {
+        let what = match (&p.rule, p.due) {
+            (Some(rule), Some(due)) => format!(
+                "{} of {rule} (due {})",
+                p.step,
+                dtr_gateway::core::words::short_date(due)
+            ),
+            _ => p.step.clone(),
+        };
+        let to = if p.to.is_empty() {
+            format!(
+                "not sent: {}",
+                p.note.as_deref().unwrap_or("nobody to write to")
+            )
+        } else if p.cc.is_empty() {
+            format!("to {}", p.to.join(", "))
+        } else {
+            format!("to {}, copy {}", p.to.join(", "), p.cc.join(", "))
+        };
+        println!("{:<20} {what}: {}", p.case, clean(&to));
+    }
+    match mode {
+        Mode::DryRun => println!(
+            "dry run as at {}: {} open case(s); {} follow-up(s) would be recorded, {} mail(s) sent; \
+             nothing was recorded{}",
+            dtr_gateway::core::words::spoken_time(at),
+            report.cases,
+            report.follow_ups,
+            report.queued,
+            if now.is_some() && !dry_run {
+                " (add --record to record and send them)"
+            } else {
+                ""
+            }
+        ),
+        Mode::Record => println!(
+            "{} open case(s); {} follow-up(s) recorded, {} mail(s) queued",
+            report.cases, report.follow_ups, report.queued
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Text from mail or the store, safe to print: control characters shown
+/// escaped, never sent to the terminal.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A date as people write it: 24/12/2026, 24 December 2026 or 2026-12-24.
+fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive();
+    dtr_gateway::core::dates::parse_british_date(
+        text,
+        today,
+        dtr_gateway::core::dates::DateRole::Event,
+    )
+    .ok_or_else(|| format!("`{text}` is not a date such as 24/12/2026 or 2026-12-24"))
+}
+
+/// A time (RFC 3339), or a date: 10:00 UK time that day, a time the sweep
+/// acts on.
+fn parse_sweep_time(text: &str) -> Result<chrono::DateTime<Utc>, String> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    parse_day(text)
+        .ok()
+        .and_then(|day| {
+            day.and_hms_opt(10, 0, 0)?
+                .and_local_timezone(chrono_tz::Europe::London)
+                .earliest()
+        })
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(|| {
+            format!("`{text}` is neither a time such as 2026-12-01T10:00:00Z nor a date such as 01/12/2026")
+        })
 }
 
 /// The daemon logs the configuration's warnings (a plain-text IMAP login, a
@@ -460,7 +590,10 @@ async fn ingest_files(
         let case = recorded.case.map(|c| c.to_string()).unwrap_or_default();
         let done = match &recorded.action {
             Action::Opened => format!("opened {case}"),
-            Action::AttachedReferral => format!("attached to open case {case}"),
+            Action::AttachedReferral => format!("completed the referrer's open case {case}"),
+            Action::Linked => format!(
+                "a further referral of a person with an open case: recorded as {case}, linked to it"
+            ),
             Action::Refused => format!("recorded as refused (no consent) under {case}"),
             Action::Noted(event) => format!("{event} on {case}"),
             Action::RecordedOnly => "recorded".to_string(),
@@ -543,10 +676,25 @@ async fn due(
             }
             _ => String::new(),
         };
+        let mut notes = Vec::new();
+        if due.late {
+            notes.push("late referral".to_string());
+        }
+        if due.before_release {
+            notes.push("brought forward: before release".to_string());
+        }
+        if !row.ladder.is_empty() {
+            notes.push(row.ladder.clone());
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", notes.join("; "))
+        };
         println!(
-            "{:<6} {:<16} {:<20} {:<4} {:<10} {} ({}; rule {}){paused}",
+            "{:<6} {:<16} {:<20} {:<4} {:<10} {} ({}; rule {}){paused}{notes}",
             state,
-            due.format("%a %-d %b %Y"),
+            due.on.format("%a %-d %b %Y"),
             case.reference,
             case.authority,
             owed,
@@ -582,7 +730,7 @@ async fn report(
     authority: Option<String>,
     format: ReportFormat,
 ) -> Result<ExitCode> {
-    use dtr_gateway::core::report::{build, csv, markdown, Targets};
+    use dtr_gateway::core::report::{build, csv, markdown};
     let code = authority_code(config, authority)?;
     let agencies = agency_map(dir)?;
     let cases = store
@@ -596,7 +744,11 @@ async fn report(
             .map(|a| a.code.to_string())
             .collect(),
     };
-    let reports = build(&cases, &authorities, &config.calendar, Targets::default());
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive();
+    let calendar_for = |code: &str| config.calendar_for(code);
+    let reports = build(&cases, &authorities, &config.protocol, &calendar_for, today);
     match format {
         ReportFormat::Markdown => print!(
             "{}",
@@ -616,8 +768,9 @@ async fn case_action(
     reference: &str,
     action: CaseAction,
 ) -> Result<ExitCode> {
+    use dtr_gateway::core::plan::CaseChange;
+    use dtr_gateway::core::protocol::{Evidence, Side};
     use dtr_gateway::core::reply::NamedLead;
-    use dtr_gateway::store::LeadUpdate;
     match action {
         CaseAction::Respond { lead, phone } => {
             let lead = match lead {
@@ -641,18 +794,92 @@ async fn case_action(
                 .case_contacts(reference)
                 .await?
                 .with_context(|| format!("no case {reference}"))?;
-            let update = LeadUpdate::AuthorityAnswered { lead };
-            let answers = dtr_gateway::intake::lead_change_answers(&update, &contacts, config);
-            store
-                .record_lead_update(reference, &update, &answers, &config.outgoing)
+            let now = Utc::now();
+            let mut changes = vec![CaseChange::AuthorityResponded {
+                evidence: Evidence {
+                    at: now,
+                    side: Side::Authority,
+                    answers: None,
+                    done: Vec::new(),
+                },
+                how: "recorded by hand".into(),
+            }];
+            let mut mails = Vec::new();
+            if let Some(lead) = lead.filter(|l| !l.same_person(&contacts.lha_lead)) {
+                mails.extend(dtr_gateway::intake::lead_officer_change_mail(
+                    config, &contacts, &lead, &now,
+                ));
+                changes.push(CaseChange::LeadOfficerNamed(lead));
+            }
+            let queued = store
+                .record_by_hand(
+                    &contacts.case_ref.to_string(),
+                    &changes,
+                    &mails,
+                    &config.outgoing,
+                )
                 .await?;
             println!(
-                "{reference}: the authority's response is recorded{}",
-                if answers.is_empty() {
-                    ""
-                } else {
+                "{}: the authority's response is recorded{}",
+                contacts.case_ref,
+                if queued > 0 {
                     "; the referring side will be told of the new lead officer"
+                } else {
+                    ""
                 }
+            );
+        }
+        CaseAction::Release { date } => {
+            let contacts = store
+                .case_contacts(reference)
+                .await?
+                .with_context(|| format!("no case {reference}"))?;
+            let today = Utc::now()
+                .with_timezone(&chrono_tz::Europe::London)
+                .date_naive();
+            let urgent = contacts.referral.rough_sleeping_risk == Some(true)
+                || (date - today).num_days() < dtr_gateway::core::referral::DAYS_BEFORE_RELEASE;
+            let change = CaseChange::ReleaseDateChanged {
+                to: date,
+                urgent,
+                by: "recorded by hand".into(),
+            };
+            store
+                .record_by_hand(
+                    &contacts.case_ref.to_string(),
+                    &[change],
+                    &[],
+                    &config.outgoing,
+                )
+                .await?;
+            println!(
+                "{}: expected release on {}{}; its deadlines are worked out again",
+                contacts.case_ref,
+                dtr_gateway::core::words::spoken_date(date),
+                if urgent { " (urgent)" } else { "" }
+            );
+        }
+        CaseAction::Application { date } => {
+            let contacts = store
+                .case_contacts(reference)
+                .await?
+                .with_context(|| format!("no case {reference}"))?;
+            let change = CaseChange::ApplicationReceived {
+                on: date,
+                by: "recorded by hand".into(),
+            };
+            store
+                .record_by_hand(
+                    &contacts.case_ref.to_string(),
+                    &[change],
+                    &[],
+                    &config.outgoing,
+                )
+                .await?;
+            println!(
+                "{}: homeless application received on {}",
+                contacts.case_ref,
+                dtr_gateway::core::words::spoken_date(date)
             );
         }
         CaseAction::Close { outcome } => {

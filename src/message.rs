@@ -8,7 +8,8 @@ use crate::core::case_ref::CaseRef;
 use crate::core::classify::{classify, gateway_case_ref, HeaderFacts, Kind};
 use crate::core::form::{read_form, FormReading};
 use crate::core::referral::{interpret, ReadReferral, ReadingContext};
-use crate::core::reply::{read_named_lead, NamedLead};
+use crate::core::reply::{read_answer, AnswerReading};
+use crate::core::sender::SenderHeaders;
 use crate::html::html_to_lines;
 use chrono::{DateTime, NaiveDate, Utc};
 use mail_parser::{Encoding, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
@@ -65,13 +66,35 @@ pub struct Analysis {
     pub problem: Option<String>,
     /// The Message-IDs it answers (`In-Reply-To`, then `References`).
     pub thread_ids: Vec<String>,
-    /// The lead officer its own text names (`Lead officer:` lines), for an
-    /// answer in a case's thread.
-    pub named_lead: Option<NamedLead>,
-    /// What the receiving server found when it checked the sender, from its
-    /// `Authentication-Results` header; `None` without one.
-    pub authentication: Option<Authentication>,
+    /// What its own text says, for an answer in a case's thread: the lead
+    /// it names, steps done, a new release date...
+    pub answer: AnswerReading,
+    /// A referral form in the message's own text (above what it quotes),
+    /// for a message that is classed an answer by its subject or thread
+    /// but may carry a new or completed form: judged by its content.
+    pub own_form: Option<ReadReferral>,
+    /// The headers the receiving organisation's verdict on the sender is
+    /// read from.
+    pub sender_headers: SenderHeaders,
+    /// Why the message cannot be read, when it is encrypted or protected
+    /// (S/MIME, Microsoft Purview); none otherwise.
+    pub encrypted: Option<String>,
+    /// The subject, as written.
+    pub subject: Option<String>,
+    /// The subject marks a forward (`Fwd:`, `FW:`).
+    pub is_forward: bool,
+    /// For a bounce: the recipients its delivery status report says failed
+    /// for good (`Action: failed`).
+    pub failed_recipients: Vec<EmailAddress>,
+    /// The message quotes one of the gateway's own mails (it carries their
+    /// marker line).
+    pub quotes_gateway: bool,
 }
+
+/// The line every mail the gateway writes carries, so that the gateway
+/// never reads its own mail, quoted back by a person or a program, as a
+/// referral or an answer of its own.
+pub const GATEWAY_MARKER: &str = "Sent by dtr-gateway";
 
 /// What `analyse` needs to know besides the bytes.
 pub struct Context<'a> {
@@ -101,8 +124,14 @@ impl Analysis {
             returned_message_id: None,
             problem: Some(problem),
             thread_ids: Vec::new(),
-            named_lead: None,
-            authentication: None,
+            answer: AnswerReading::default(),
+            own_form: None,
+            sender_headers: SenderHeaders::default(),
+            encrypted: None,
+            subject: None,
+            is_forward: false,
+            failed_recipients: Vec::new(),
+            quotes_gateway: false,
         }
     }
 
@@ -183,6 +212,28 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         .max_by_key(|(i, r)| (r.values.len(), r.heading, std::cmp::Reverse(*i)))
         .map(|(_, r)| r);
 
+    let body_text = message
+        .body_text(0)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let quotes_gateway = body_text.contains(GATEWAY_MARKER)
+        || message
+            .body_html(0)
+            .is_some_and(|h| h.contains(GATEWAY_MARKER));
+    // A message that quotes the gateway's own mail is read for a form in
+    // its own words above the quote first; the quote counts only for what
+    // was filled in there (the gateway's placeholders count as empty), so
+    // its mail quoted back by an auto-responder is never a referral.
+    let own_reading = if quotes_gateway {
+        Some(read_form(&crate::core::reply::own_text(&body_text)))
+    } else {
+        None
+    };
+    let best = match &own_reading {
+        Some(own) if own.is_referral() => Some(own.clone()),
+        _ => best.cloned(),
+    };
+    let best = best.as_ref();
     let looks_like_referral = best.is_some_and(|r| r.is_referral());
     let kind = classify(&facts, looks_like_referral);
 
@@ -196,21 +247,31 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
     let receiving = ctx
         .receiving_authority
         .or_else(|| recipients.iter().find_map(|r| ctx.authorities.by_inbox(r)));
+    let reading_context = ReadingContext {
+        sent_on,
+        authorities: ctx.authorities,
+        receiving_authority: receiving,
+    };
 
     let referral = match (kind, best) {
-        (Kind::Referral, Some(rendering)) => Some(interpret(
-            rendering,
-            &ReadingContext {
-                sent_on,
-                authorities: ctx.authorities,
-                receiving_authority: receiving,
-            },
-        )),
+        (Kind::Referral, Some(rendering)) => Some(interpret(rendering, &reading_context)),
+        _ => None,
+    };
+    // An answer carrying a form of its own (a completed referral sent in
+    // reply to the incomplete mail, say): the form above the quote.
+    let own_form = match kind {
+        Kind::Reply => {
+            let own = match &own_reading {
+                Some(own) => own.clone(),
+                None => read_form(&crate::core::reply::own_text(&body_text)),
+            };
+            own.is_referral().then(|| interpret(&own, &reading_context))
+        }
         _ => None,
     };
 
     let returned = if kind == Kind::Bounce {
-        returned_mail(&message)
+        returned_mail(&message, facts.delivery_status_report)
     } else {
         Returned::default()
     };
@@ -218,20 +279,36 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
     let thread_ids: Vec<String> = facts
         .in_reply_to
         .iter()
-        .chain(facts.references.iter())
+        .chain(facts.references.iter().rev())
+        .take(MAX_THREAD_IDS)
         .cloned()
         .collect();
     // Read for answers: a reply that quotes the referral may be classed a
     // referral until intake finds its thread.
-    let named_lead = match kind {
+    let answer = match kind {
         Kind::Reply | Kind::Other | Kind::Referral => {
-            message.body_text(0).and_then(|t| read_named_lead(&t))
+            let text = if body_text.trim().is_empty() {
+                message
+                    .body_html(0)
+                    .map(|h| html_to_lines(&h))
+                    .unwrap_or_default()
+            } else {
+                body_text.clone()
+            };
+            read_answer(&text)
         }
-        Kind::AutoReply | Kind::Bounce => None,
+        Kind::AutoReply | Kind::Bounce => AnswerReading::default(),
     };
     let original_sender = best
         .and_then(|r| r.forwarded_from.clone())
         .or_else(|| nested_senders.into_iter().next());
+    let subject = facts.subject.clone();
+    let is_forward = subject.as_deref().is_some_and(|s| {
+        let lower = s.trim_start().to_ascii_lowercase();
+        ["fwd:", "fw:", "fwd :", "fw :", "tr:", "wg:"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+    });
 
     Analysis {
         kind,
@@ -245,6 +322,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
             .and_then(|a| EmailAddress::parse(a).ok()),
         original_sender,
         recipients,
+        encrypted: encrypted(&message, &attachments, body_text.trim().is_empty()),
         attachments,
         is_list: facts.is_list(),
         asks_for_form: facts.subject.as_deref().is_some_and(|subject| {
@@ -255,154 +333,84 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
             subject == "form" || subject == "template"
         }),
         returned_message_id: returned.message_id,
+        failed_recipients: returned.failed_recipients,
         problem: None,
         thread_ids,
-        named_lead,
-        authentication: receiving_server_authentication(&message),
+        answer,
+        own_form,
+        sender_headers: sender_headers(&message),
+        subject,
+        is_forward,
+        quotes_gateway,
     }
 }
 
-/// The `Authentication-Results` of the server that received the message:
-/// the topmost one. Each server that checks a message writes its header
-/// above those already there, so the receiving server's own is the first;
-/// the ones below it came with the message and may have been written by
-/// anyone, the sender included. (Matching the header's authserv-id against
-/// a configured list would not do: Microsoft 365 writes none.) The topmost
-/// is safe to believe even when the receiving server writes none, because
-/// only a failure quarantines: a sender who forges a failure sets aside
-/// their own message, and one who forges a pass is where a server that
-/// does not check leaves everyone.
-fn receiving_server_authentication(message: &Message<'_>) -> Option<Authentication> {
-    // In the order written (`header_raw` would give the last).
-    let header = message
-        .parts
-        .first()?
-        .headers
-        .iter()
-        .find(|h| h.name == mail_parser::HeaderName::AuthenticationResults)?;
-    let value = message
-        .raw_message
-        .get(header.offset_start as usize..header.offset_end as usize)?;
-    Some(Authentication::parse(&String::from_utf8_lossy(value)))
-}
+/// A bounded number of the Message-IDs a message answers are looked up:
+/// `In-Reply-To` and the latest `References`.
+pub const MAX_THREAD_IDS: usize = 50;
 
-/// What one `Authentication-Results` header (RFC 8601) says of the sender.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Authentication {
-    /// The server that checked (the authserv-id), when the header names
-    /// one; Microsoft 365's does not.
-    pub checked_by: Option<String>,
-    /// The SPF result (`pass`, `fail`, `softfail`, `none`...), lower case.
-    pub spf: Option<String>,
-    /// One DKIM result per signature checked, lower case.
-    pub dkim: Vec<String>,
-    /// The DMARC result (`pass`, `fail`, `bestguesspass`...), lower case.
-    pub dmarc: Option<String>,
-}
-
-impl Authentication {
-    /// Reads a header's value. Comments (`(sender IP is ...)`) and the
-    /// properties after each result (`smtp.mailfrom=...`) are skipped.
-    pub fn parse(value: &str) -> Authentication {
-        let text = without_comments(value);
-        let mut found = Authentication::default();
-        for (i, item) in text.split(';').enumerate() {
-            let item = item.trim();
-            let Some((method, rest)) = item.split_once('=') else {
-                // The authserv-id (and version) comes first, when given: a
-                // host name, kept only when it looks like one (it goes into
-                // a quarantine reason, and may be the sender's own words).
-                if i == 0 {
-                    found.checked_by = item
-                        .split_whitespace()
-                        .next()
-                        .filter(|id| {
-                            id.len() <= 253
-                                && id.chars().all(|c| {
-                                    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
-                                })
-                        })
-                        .map(str::to_string);
-                }
-                continue;
-            };
-            // `dkim/1=pass`: a method may carry a version.
-            let method = method.split('/').next().unwrap_or("").trim();
-            let result = rest
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            if method.contains(char::is_whitespace) || result.is_empty() {
-                continue;
-            }
-            if method.eq_ignore_ascii_case("spf") {
-                found.spf.get_or_insert(result);
-            } else if method.eq_ignore_ascii_case("dkim") {
-                found.dkim.push(result);
-            } else if method.eq_ignore_ascii_case("dmarc") {
-                found.dmarc.get_or_insert(result);
-            }
-        }
-        found
+/// Why a message cannot be read: S/MIME encryption, or Microsoft Purview's
+/// protection (`message.rpmsg`), or a sensitivity label with no readable
+/// text.
+fn encrypted(message: &Message<'_>, attachments: &[Attachment], no_text: bool) -> Option<String> {
+    let top = message
+        .content_type()
+        .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")).to_ascii_lowercase())
+        .unwrap_or_default();
+    let smime = |ct: &str| ct.contains("pkcs7-mime");
+    if smime(&top)
+        || attachments.iter().any(|a| {
+            smime(&a.content_type.to_ascii_lowercase())
+                || a.name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case("smime.p7m"))
+        })
+    {
+        return Some("encrypted with S/MIME".into());
     }
-
-    /// When SPF, DKIM and DMARC all failed, which is what a forged sender
-    /// looks like: a sentence naming the failed checks. SPF must be `fail`
-    /// (a `softfail` is only a doubt), DMARC `fail`, and no DKIM signature
-    /// may have passed (`none` when the message was not signed at all).
-    pub fn failed_checks(&self) -> Option<String> {
-        let spf = self.spf.as_deref().filter(|r| *r == "fail")?;
-        let dmarc = self.dmarc.as_deref().filter(|r| *r == "fail")?;
-        let dkim = if self.dkim.is_empty() {
-            "none".to_string()
-        } else if self.dkim.iter().all(|r| r == "fail" || r == "none") {
-            let mut results = self.dkim.clone();
-            results.dedup();
-            results.join(", ")
-        } else {
-            return None;
-        };
-        let by = self
-            .checked_by
+    if attachments.iter().any(|a| {
+        a.name
             .as_deref()
-            .map(|id| format!(" (checked by {id})"))
-            .unwrap_or_default();
-        Some(format!(
-            "the sender could not be authenticated: SPF {spf}, DKIM {dkim}, DMARC {dmarc}{by}"
-        ))
+            .is_some_and(|n| n.to_ascii_lowercase().ends_with(".rpmsg"))
+            || a.content_type
+                .eq_ignore_ascii_case("application/x-microsoft-rpmsg-message")
+    }) {
+        return Some("protected by Microsoft Purview Message Encryption".into());
     }
+    if no_text && message.header_raw("msip_labels").is_some() && message.body_html(0).is_none() {
+        return Some("protected by a sensitivity label, with no readable text".into());
+    }
+    None
 }
 
-/// The header's value on one line, without its comments (parenthesised,
-/// nested, with `\` escapes) and outside quoted strings.
-fn without_comments(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut depth = 0usize;
-    let mut quoted = false;
-    let mut escaped = false;
-    for c in value.chars() {
-        if escaped {
-            escaped = false;
-            if depth == 0 {
-                out.push(c);
-            }
-            continue;
-        }
-        match c {
-            '\\' if depth > 0 || quoted => escaped = true,
-            '"' if depth == 0 => {
-                quoted = !quoted;
-                out.push(c);
-            }
-            '(' if !quoted => depth += 1,
-            ')' if !quoted && depth > 0 => depth -= 1,
-            '\r' | '\n' | '\t' if depth == 0 => out.push(' '),
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
+/// The headers the sender's verdict is read from, each in the order they
+/// stand (`header_raw` would give the last). Those of an attached message
+/// are not the message's.
+fn sender_headers(message: &Message<'_>) -> SenderHeaders {
+    let Some(part) = message.parts.first() else {
+        return SenderHeaders::default();
+    };
+    let raw = |header: &mail_parser::Header<'_>| {
+        message
+            .raw_message
+            .get(header.offset_start as usize..header.offset_end as usize)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    };
+    let named = |name: &str| -> Vec<String> {
+        part.headers
+            .iter()
+            .filter(|h| h.name.as_str().eq_ignore_ascii_case(name))
+            .filter_map(raw)
+            .collect()
+    };
+    SenderHeaders {
+        authentication_results: named("Authentication-Results"),
+        arc_authentication_results: named("ARC-Authentication-Results"),
+        exchange_auth_as: named("X-MS-Exchange-Organization-AuthAs")
+            .into_iter()
+            .next()
+            .map(|v| v.trim().to_string()),
     }
-    out
 }
 
 /// Nested messages deeper than this are not read (they are still listed).
@@ -529,18 +537,45 @@ struct Returned {
     message_id: Option<String>,
     /// Its case, from the returned Message-ID, In-Reply-To or Subject.
     case_ref: Option<CaseRef>,
+    /// The recipients a delivery status report says failed for good.
+    failed_recipients: Vec<EmailAddress>,
 }
 
 /// Reads the returned headers (`message/rfc822`, `text/rfc822-headers`, or
 /// quoted inline) in one pass over the raw bounce.
-fn returned_mail(message: &Message<'_>) -> Returned {
+fn returned_mail(message: &Message<'_>, status_report: bool) -> Returned {
     let text = String::from_utf8_lossy(message.raw_message.as_ref());
     let mut found = Returned::default();
+    // Only a delivery status report (RFC 3464) names who failed: one block
+    // per recipient, `Final-Recipient: rfc822; addr` and `Action: failed`.
+    let mut recipient: Option<EmailAddress> = None;
     for line in text.lines() {
         let Some((name, value)) = line.trim().split_once(':') else {
             continue;
         };
         let value = value.trim();
+        if status_report {
+            if name.eq_ignore_ascii_case("final-recipient")
+                || (name.eq_ignore_ascii_case("original-recipient") && recipient.is_none())
+            {
+                recipient = value
+                    .split_once(';')
+                    .map_or(value, |(_, a)| a)
+                    .trim()
+                    .trim_matches(['<', '>'])
+                    .parse::<String>()
+                    .ok()
+                    .and_then(|a| EmailAddress::parse(&a).ok());
+            } else if name.eq_ignore_ascii_case("action") {
+                if let Some(who) = recipient.take() {
+                    if value.eq_ignore_ascii_case("failed")
+                        && !found.failed_recipients.contains(&who)
+                    {
+                        found.failed_recipients.push(who);
+                    }
+                }
+            }
+        }
         let is_id = name.eq_ignore_ascii_case("message-id");
         if is_id && found.message_id.is_none() && value.starts_with("<dtr.") {
             found.message_id = value.split_whitespace().next().map(str::to_string);
@@ -554,7 +589,7 @@ fn returned_mail(message: &Message<'_>) -> Returned {
                 None
             };
         }
-        if found.message_id.is_some() && found.case_ref.is_some() {
+        if found.message_id.is_some() && found.case_ref.is_some() && !status_report {
             break;
         }
     }
@@ -1341,106 +1376,81 @@ mod tests {
         assert_eq!(analysis.kind, Kind::Referral);
     }
 
-    const MICROSOFT: &str = "spf=fail (sender IP is 203.0.113.7)\r\n smtp.mailfrom=justice.gov.uk; dkim=none (message not signed)\r\n \
-        header.d=none;dmarc=fail action=quarantine\r\n header.from=justice.gov.uk;compauth=fail reason=000";
-    const GOOGLE: &str = "mx.google.com;\r\n       dkim=fail header.i=@justice.gov.uk header.s=s1 header.b=abc;\r\n       \
-        spf=fail (google.com: domain of jo@justice.gov.uk does not designate 203.0.113.7 as permitted sender) smtp.mailfrom=jo@justice.gov.uk;\r\n       \
-        dmarc=fail (p=REJECT sp=REJECT dis=REJECT) header.from=justice.gov.uk";
-
     #[test]
-    fn authentication_results_as_microsoft_and_google_write_them() {
-        let microsoft = Authentication::parse(MICROSOFT);
-        assert_eq!(
-            microsoft,
-            Authentication {
-                checked_by: None,
-                spf: Some("fail".into()),
-                dkim: vec!["none".into()],
-                dmarc: Some("fail".into()),
-            }
-        );
-        assert_eq!(
-            microsoft.failed_checks().as_deref(),
-            Some("the sender could not be authenticated: SPF fail, DKIM none, DMARC fail")
-        );
-        let google = Authentication::parse(GOOGLE);
-        assert_eq!(google.checked_by.as_deref(), Some("mx.google.com"));
-        assert_eq!(
-            google.failed_checks().as_deref(),
-            Some("the sender could not be authenticated: SPF fail, DKIM fail, DMARC fail (checked by mx.google.com)")
-        );
-    }
-
-    #[test]
-    fn a_pass_a_softfail_or_a_best_guess_is_not_a_forgery() {
-        for value in [
-            // Everything passed.
-            "mx.google.com; dkim=pass header.i=@justice.gov.uk; spf=pass (google.com: domain of \
-             jo@justice.gov.uk designates 198.51.100.1 as permitted sender) smtp.mailfrom=jo@justice.gov.uk; \
-             dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=justice.gov.uk",
-            // Microsoft's guess for a domain without a DMARC record.
-            "spf=fail (sender IP is 203.0.113.7) smtp.mailfrom=example.org; dkim=none (message not signed) \
-             header.d=none;dmarc=bestguesspass action=none header.from=example.org;compauth=pass reason=109",
-            // SPF only doubtful.
-            "spf=softfail (sender IP is 203.0.113.7) smtp.mailfrom=justice.gov.uk; dkim=none \
-             header.d=none;dmarc=fail action=none header.from=justice.gov.uk",
-            // One DKIM signature of two passed.
-            "mx.example.org; spf=fail smtp.mailfrom=justice.gov.uk; dkim=fail header.d=justice.gov.uk; \
-             dkim=pass header.d=mailer.example; dmarc=fail header.from=justice.gov.uk",
-            // A comment that mentions results is not one.
-            "mx.example.org; spf=pass (not spf=fail); dkim=none; dmarc=fail (was dmarc=pass)",
-            "mx.example.org; none",
-        ] {
-            let read = Authentication::parse(value);
-            assert_eq!(read.failed_checks(), None, "{value}: {read:?}");
-        }
-        let odd = Authentication::parse("<b>x</b>; spf=fail; dkim=none; dmarc=fail");
-        assert_eq!(odd.checked_by, None);
-        assert_eq!(
-            odd.failed_checks().as_deref(),
-            Some("the sender could not be authenticated: SPF fail, DKIM none, DMARC fail")
-        );
-        let versioned =
-            Authentication::parse("mx.example.org 1; spf=fail; dkim/1=fail; dmarc=FAIL");
-        assert_eq!(versioned.checked_by.as_deref(), Some("mx.example.org"));
-        assert!(versioned.failed_checks().is_some(), "{versioned:?}");
-    }
-
-    #[test]
-    fn only_the_topmost_authentication_results_counts() {
-        let header = |value: &str| format!("Authentication-Results: {value}\r\n");
-        let pass = "mx.lha.example; spf=pass smtp.mailfrom=justice.gov.uk; dkim=pass; dmarc=pass";
-        // The receiving server's pass above a forged failure: authenticated.
+    fn the_sender_headers_are_the_messages_own_in_order() {
         let raw = format!(
-            "{}{}{HEAD}Content-Type: text/plain\r\n\r\n{FORM}",
-            header(pass),
-            header(GOOGLE)
+            "Authentication-Results: mx.one; dmarc=pass\r\nAuthentication-Results: forged; dmarc=fail\r\n\
+             X-MS-Exchange-Organization-AuthAs: Internal\r\n{HEAD}Content-Type: text/plain\r\n\r\n{FORM}"
         );
         let analysis = analysed(raw.as_bytes());
+        assert_eq!(analysis.sender_headers.authentication_results.len(), 2);
+        assert!(analysis.sender_headers.authentication_results[0].contains("mx.one"));
         assert_eq!(
-            analysis
-                .authentication
-                .as_ref()
-                .and_then(|a| a.failed_checks()),
-            None
+            analysis.sender_headers.exchange_auth_as.as_deref(),
+            Some("Internal")
         );
-        // The receiving server's failure above a pass the sender wrote.
-        let raw = format!(
-            "{}{}{HEAD}Content-Type: text/plain\r\n\r\n{FORM}",
-            header(MICROSOFT),
-            header(pass)
-        );
-        let analysis = analysed(raw.as_bytes());
-        assert!(analysis
-            .authentication
-            .as_ref()
-            .and_then(|a| a.failed_checks())
-            .is_some());
         // Headers of an attached message are not the message's.
         let raw = format!(
-            "{HEAD}Content-Type: message/rfc822\r\n\r\n{}From: a@justice.gov.uk\r\n\r\nhello\r\n",
-            header(MICROSOFT)
+            "{HEAD}Content-Type: message/rfc822\r\n\r\nAuthentication-Results: x; dmarc=pass\r\n\
+             From: a@justice.gov.uk\r\n\r\nhello\r\n"
         );
-        assert_eq!(analysed(raw.as_bytes()).authentication, None);
+        assert!(analysed(raw.as_bytes())
+            .sender_headers
+            .authentication_results
+            .is_empty());
+    }
+
+    #[test]
+    fn the_gateways_own_mail_quoted_back_is_no_referral() {
+        // An auto-responder quotes each of the gateway's mails back inline,
+        // under a new subject and without threading headers: none of them
+        // reads as a referral (the authority's own notice aside, which goes
+        // only to the authority).
+        let templates = crate::templates::Templates::load(None).expect("templates");
+        for purpose in crate::templates::Purpose::ALL {
+            if purpose == crate::templates::Purpose::Notice {
+                continue;
+            }
+            let mail = templates
+                .render(purpose, "COL", &crate::templates::sample_data(purpose))
+                .expect("renders");
+            let raw = format!(
+                "From: Auto <office@justice.gov.uk>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+                 Subject: Thank you for your email\r\nMIME-Version: 1.0\r\n\
+                 Content-Type: text/plain; charset=utf-8\r\n\r\n\
+                 Thank you for your message, which reads:\r\n\r\n{}\r\n",
+                mail.text.replace('\n', "\r\n")
+            );
+            let analysis = analysed(raw.as_bytes());
+            assert!(analysis.quotes_gateway, "{purpose}");
+            assert_ne!(
+                analysis.kind,
+                Kind::Referral,
+                "{purpose}: {:?}",
+                analysis.referral
+            );
+        }
+    }
+
+    #[test]
+    fn a_delivery_report_names_who_failed() {
+        let raw = "From: MAILER-DAEMON@relay.example\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+            Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+            --b\r\nContent-Type: text/plain\r\n\r\nI could not deliver it.\r\n\
+            --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relay.example\r\n\r\n\
+            Final-Recipient: rfc822; gone@justice.gov.uk\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+            Final-Recipient: rfc822; slow@justice.gov.uk\r\nAction: delayed\r\nStatus: 4.4.1\r\n\
+            --b\r\nContent-Type: text/rfc822-headers\r\n\r\n\
+            Message-ID: <dtr.DTR-COL-2026-00001.acknowledgement.ab@dtr-gateway.invalid>\r\n--b--\r\n";
+        let analysis = analysed(raw.as_bytes());
+        assert_eq!(analysis.kind, Kind::Bounce);
+        let failed: Vec<&str> = analysis
+            .failed_recipients
+            .iter()
+            .map(|a| a.as_str())
+            .collect();
+        assert_eq!(failed, ["gone@justice.gov.uk"]);
+        assert!(analysis.returned_message_id.is_some());
     }
 }

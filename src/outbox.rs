@@ -10,9 +10,10 @@
 use crate::config::{Config, Credentials, SmtpSettings, TlsMode, Transport};
 use crate::core::authority::Authority;
 use crate::core::field::Field;
-use crate::core::protocol::{CaseFacts, Owner, Satisfier};
+use crate::core::protocol::{uk_date, CaseFacts, Owner, Satisfier};
 use crate::core::referral::Referral;
-use crate::source::Shutdown;
+use crate::core::words::{spoken_date, spoken_time};
+use crate::shutdown::Shutdown;
 use crate::store::{MailCase, OutboxRow, Store, StoreError};
 use crate::templates::{Purpose, Templates};
 use chrono::{DateTime, Utc};
@@ -170,6 +171,27 @@ impl Sender {
                 "mail claimed by another gateway; left to it"
             );
             return Ok(false);
+        }
+        // Reminders, chases and escalations reach people only in working
+        // hours: one held up (by the hourly limit, a relay down) until the
+        // evening waits for the next morning. (One the sweep has just
+        // queued goes at once: the sweep acts only in working hours.)
+        let held_up =
+            row.attempts > 1 || row.next_attempt_at > row.created_at + chrono::Duration::minutes(1);
+        if held_up && Purpose::from_name(&row.purpose).is_some_and(Purpose::is_follow_up) {
+            let deadlines = &self.config.deadlines;
+            let calendar = self.config.calendar_for(&row.authority);
+            if let Some(until) = crate::core::sweep::next_sending_time(
+                Utc::now(),
+                deadlines.send_from,
+                deadlines.send_until,
+                calendar,
+            ) {
+                tracing::info!(outbox = row.id, purpose = %row.purpose, until = %until, "outside working hours: mail waits");
+                self.settle(&row, shutdown, || self.store.postpone(row.id, until))
+                    .await?;
+                return Ok(false);
+            }
         }
         let result = match transport {
             Ok(t) => self.send_keeping_claim(t, &row).await,
@@ -421,27 +443,26 @@ fn build_message(
         .map_err(|e| bad(&e))
 }
 
-/// Monday 23 November 2026 at 10:15, in UK time.
-fn spoken_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&chrono_tz::Europe::London)
-        .format("%A %-d %B %Y at %H:%M")
-        .to_string()
-}
-
-fn spoken_date(date: chrono::NaiveDate) -> String {
-    date.format("%A %-d %B %Y").to_string()
-}
-
-/// What the authority now owes under the configured protocol, as dates.
-/// The acknowledgement itself is this mail, so it is not listed.
-fn deadlines(referral: &Referral, received: DateTime<Utc>, config: &Config) -> Vec<Value> {
+/// What the authority now owes under the configured protocol, as dates:
+/// never a date in the past (a step whose date had passed is due the next
+/// working day, and says so). The acknowledgement itself is this mail, so
+/// it is not listed.
+fn deadlines(
+    referral: &Referral,
+    received: DateTime<Utc>,
+    authority: &Authority,
+    config: &Config,
+) -> Vec<Value> {
     let facts = CaseFacts {
         referral_type: referral.referral_type,
         custody_status: referral.custody_status,
         received_at: received,
         acknowledged_at: None,
         release_date: referral.expected_release_date,
+        application_on: None,
+        information_requested_at: None,
     };
+    let calendar = config.calendar_for(authority.code.as_str());
     config
         .protocol
         .rules
@@ -452,8 +473,21 @@ fn deadlines(referral: &Referral, received: DateTime<Utc>, config: &Config) -> V
                 && r.satisfied_by != Satisfier::Acknowledgement
         })
         .filter_map(|r| {
-            let due = r.due(&facts, &config.calendar)?;
-            Some(json!({ "what": r.description, "by": spoken_date(due) }))
+            let due = r.due(&facts, calendar)?;
+            let by = if due.late {
+                format!(
+                    "{} (the protocol's date had passed when the referral arrived)",
+                    spoken_date(due.on)
+                )
+            } else if due.before_release {
+                format!(
+                    "{} (the last working day before release)",
+                    spoken_date(due.on)
+                )
+            } else {
+                spoken_date(due.on)
+            };
+            Some(json!({ "what": r.description, "by": by }))
         })
         .collect()
 }
@@ -469,24 +503,15 @@ fn template_data(
 ) -> Value {
     let referral = case.map(|c| c.referral.clone()).unwrap_or_default();
     let received = case.map(|c| c.received_at).unwrap_or_else(Utc::now);
+    let received_on = uk_date(received);
+    // True reasons only: the release date within 56 days, rough sleeping.
     let urgent_reasons: Vec<String> = match case {
-        Some(c) if c.urgent => {
-            let mut reasons = Vec::new();
-            if referral.rough_sleeping_risk == Some(true) {
-                reasons.push("The person is at risk of rough sleeping.".to_string());
-            }
-            if let Some(release) = referral.expected_release_date {
-                let days = (release
-                    - received
-                        .with_timezone(&chrono_tz::Europe::London)
-                        .date_naive())
-                .num_days();
-                reasons.push(format!(
-                    "Release is expected on {} ({days} days away; the protocol asks for 56).",
-                    spoken_date(release)
-                ));
-            }
-            reasons
+        Some(c) if c.urgent => crate::core::urgency::urgent_reasons(&referral, received_on),
+        _ => Vec::new(),
+    };
+    let notes: Vec<String> = match case {
+        Some(_) if purpose == Purpose::Notice => {
+            crate::core::urgency::notes(&referral, received_on)
         }
         _ => Vec::new(),
     };
@@ -520,6 +545,7 @@ fn template_data(
         "case_ref": case.map(|c| c.reference.clone()),
         "authority": {
             "name": authority.name,
+            "full_name": authority.full_name(),
             "code": authority.code.as_str(),
             "inbox": authority.inbox.as_str(),
             "lead_name": authority.operational_lead.name,
@@ -532,9 +558,10 @@ fn template_data(
         },
         "received": spoken_time(received),
         "referrer_name": referral.referrer_name,
-        "deadlines": if case.is_some() { deadlines(&referral, received, config) } else { Vec::new() },
+        "deadlines": if case.is_some() { deadlines(&referral, received, authority, config) } else { Vec::new() },
         "urgent": case.is_some_and(|c| c.urgent),
         "urgent_reasons": urgent_reasons,
+        "notes": notes,
         "outcome": context.get("outcome").cloned().unwrap_or(Value::Null),
         "missing": list("missing"),
         "invalid": list("invalid"),
@@ -546,8 +573,74 @@ fn template_data(
         "step": context.get("step").cloned().unwrap_or(Value::Null),
         "history": list("history"),
         "addressee": context.get("addressee").cloned().unwrap_or(Value::Null),
-        "lead": context.get("lead").cloned().unwrap_or(Value::Null),
+        "lead": lead_data(context.get("lead")),
+        "original": original_data(context.get("original")),
+        "escalation": escalation_data(context.get("escalation")),
+        "further": further_data(context.get("further")),
     })
+}
+
+/// The new lead of a case (lead_changed, lead_change_pending), every key
+/// present.
+fn lead_data(queued: Option<&Value>) -> Value {
+    let Some(Value::Object(lead)) = queued else {
+        return Value::Null;
+    };
+    let mut lead = lead.clone();
+    for key in [
+        "side",
+        "name",
+        "email",
+        "phone",
+        "previous_name",
+        "claimed_by",
+    ] {
+        lead.entry(key).or_insert(Value::Null);
+    }
+    lead.entry("bounced").or_insert(Value::Bool(false));
+    Value::Object(lead)
+}
+
+/// An object with exactly these keys, each from `queued` or null: the
+/// templates are strict, and test the keys, not the object.
+fn keyed(queued: Option<&Value>, keys: &[&str]) -> Value {
+    let mut out = serde_json::Map::new();
+    for key in keys {
+        let value = queued
+            .and_then(|q| q.get(*key))
+            .cloned()
+            .unwrap_or(Value::Null);
+        out.insert((*key).to_string(), value);
+    }
+    Value::Object(out)
+}
+
+/// The referrer's own message: its subject and when it was sent.
+fn original_data(queued: Option<&Value>) -> Value {
+    keyed(queued, &["subject", "sent"])
+}
+
+/// Who a follow-up's escalation goes to, and when.
+fn escalation_data(queued: Option<&Value>) -> Value {
+    let mut e = keyed(
+        queued,
+        &[
+            "to",
+            "on",
+            "none",
+            "authority",
+            "as_head_of_housing_options",
+        ],
+    );
+    if e["as_head_of_housing_options"].is_null() {
+        e["as_head_of_housing_options"] = Value::Bool(false);
+    }
+    e
+}
+
+/// A further referral of a person with an open case.
+fn further_data(queued: Option<&Value>) -> Value {
+    keyed(queued, &["first_case", "agency", "referrer_name"])
 }
 
 /// A follow-up's deadline as queued, with what the protocol file says of
@@ -565,6 +658,18 @@ fn deadline_data(queued: Option<&Value>, config: &Config) -> Value {
         .and_then(|id| config.protocol.rules.iter().find(|rule| rule.id == id))
         .is_some_and(|rule| rule.satisfied_by == Satisfier::LeadNamed);
     deadline.insert("asks_for_lead".into(), Value::Bool(asks_for_lead));
+    deadline.entry("late").or_insert(Value::Bool(false));
+    if !deadline.contains_key("due_short") {
+        let short = deadline
+            .get("due")
+            .and_then(Value::as_str)
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%A %-d %B %Y").ok())
+            .map(|d| d.format("%a %-d %b").to_string());
+        deadline.insert("due_short".into(), json!(short));
+    }
+    deadline
+        .entry("before_release")
+        .or_insert(Value::Bool(false));
     Value::Object(deadline)
 }
 
@@ -603,23 +708,37 @@ mod tests {
             .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
             .single()
             .expect("time");
-        let listed = deadlines(&referral, received, &config);
-        let by: Vec<(&str, &str)> = listed
-            .iter()
-            .filter_map(|d| Some((d["what"].as_str()?, d["by"].as_str()?)))
-            .collect();
+        let colchester = config.authorities.by_code("COL").expect("Colchester");
+        let listed = |referral: &Referral| {
+            deadlines(referral, received, colchester, &config)
+                .iter()
+                .filter_map(|d| {
+                    Some((
+                        d["what"].as_str()?.to_string(),
+                        d["by"].as_str()?.to_string(),
+                    ))
+                })
+                .collect::<Vec<_>>()
+        };
+        // A request to help keep accommodation owes commitment 2, not the
+        // lead officer of a homeless application (commitment 10).
         assert_eq!(
-            by,
-            [
-                (
-                    "A substantive response naming the authority's lead officer",
-                    "Monday 30 November 2026"
-                ),
-                (
-                    "An answer to the request for help to keep the accommodation",
-                    "Thursday 26 November 2026"
-                ),
-            ]
+            listed(&referral),
+            [(
+                "An answer to the request for help to keep the accommodation".to_string(),
+                "Thursday 26 November 2026".to_string()
+            )]
+        );
+        let duty = Referral {
+            referral_type: Some(ReferralType::DutyToRefer),
+            ..Referral::default()
+        };
+        assert_eq!(
+            listed(&duty),
+            [(
+                "A substantive response naming the authority's lead officer".to_string(),
+                "Monday 30 November 2026".to_string()
+            )]
         );
     }
 }

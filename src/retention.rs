@@ -4,7 +4,7 @@
 //! works out the cutoff, logs what was done, and keeps the daily rhythm.
 
 use crate::config::Config;
-use crate::source::Shutdown;
+use crate::shutdown::Shutdown;
 use crate::store::{PurgeCounts, Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::time::Duration;

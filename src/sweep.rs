@@ -2,17 +2,21 @@
 //! escalations due are written to the outbox, each step once however often
 //! the sweep runs or the daemon restarts. The decisions are the core's
 //! (`core::sweep`); this module reads the cases, words the follow-ups, and
-//! hands them to the store.
+//! hands them to the store. A dry run words them and writes nothing.
 
 use crate::config::Config;
 use crate::core::address::EmailAddress;
-use crate::core::protocol::{Owner, Rag, Rule};
+use crate::core::authority::Authority;
+use crate::core::calendar::Calendar;
+use crate::core::plan::OutgoingMail;
+use crate::core::protocol::{Due, Owner, Rag, Rule};
 use crate::core::sweep::{
-    acting_day, delivery, next_follow_up_on, steps_due, Contacts, Delivery, Step, StepKind,
+    acting_day, delivery, escalation_contacts, not_acting_because, plan, CaseView, Contacts,
+    Delivery, DoneStep, Limits, Step, StepKind, STOPPED_KEY,
 };
-use crate::intake::Answer;
-use crate::source::Shutdown;
-use crate::store::{DeadlineCase, DoneStep, FollowUp, FollowUpDay, Store, StoreError};
+use crate::core::words::spoken_date;
+use crate::shutdown::Shutdown;
+use crate::store::{DeadlineCase, FollowUp, FollowUpDay, Store, StoreError};
 use crate::templates::Purpose;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Value};
@@ -21,8 +25,32 @@ use std::time::Duration;
 /// How often the daemon sweeps.
 pub const EVERY: Duration = Duration::from_secs(60);
 
+/// Whether a sweep writes what it finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Records each step and queues its mail.
+    Record,
+    /// Says what would be sent; changes nothing.
+    DryRun,
+}
+
+/// One follow-up a sweep found, as people read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Planned {
+    pub case: String,
+    /// `Reminder`, `Chase 2`, `Escalation`, `No more chases`,
+    /// `Follow-ups stopped`.
+    pub step: String,
+    pub rule: Option<String>,
+    pub due: Option<NaiveDate>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// Why nothing is sent, when nothing is.
+    pub note: Option<String>,
+}
+
 /// What one sweep did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SweepReport {
     /// Open cases looked at.
     pub cases: usize,
@@ -30,9 +58,13 @@ pub struct SweepReport {
     pub follow_ups: usize,
     /// Mails queued.
     pub queued: usize,
-    /// False when `now` was outside sending hours (before `send_from`, or
-    /// not a working day) and nothing was read.
+    /// False when `now` was outside sending hours (before `send_from`, from
+    /// `send_until`, or not a working day) and nothing was read.
     pub swept: bool,
+    /// Why nothing was read, in words.
+    pub skipped: Option<String>,
+    /// Each follow-up found.
+    pub planned: Vec<Planned>,
 }
 
 /// Sweeps once, as at `now`. `whole` reads every open case; otherwise only
@@ -45,9 +77,24 @@ pub async fn sweep_once(
     config: &Config,
     now: DateTime<Utc>,
     whole: bool,
+    mode: Mode,
 ) -> Result<SweepReport, StoreError> {
-    let Some(day) = acting_day(now, config.deadlines.send_from, &config.calendar) else {
-        return Ok(SweepReport::default());
+    let deadlines = &config.deadlines;
+    let Some(day) = acting_day(
+        now,
+        deadlines.send_from,
+        deadlines.send_until,
+        &config.calendar,
+    ) else {
+        return Ok(SweepReport {
+            skipped: not_acting_because(
+                now,
+                deadlines.send_from,
+                deadlines.send_until,
+                &config.calendar,
+            ),
+            ..SweepReport::default()
+        });
     };
     let cases = if whole {
         store.deadline_cases(None).await?
@@ -59,48 +106,71 @@ pub async fn sweep_once(
         swept: true,
         ..SweepReport::default()
     };
+    let limits = Limits {
+        stop_after_release: chrono::Duration::days(i64::from(deadlines.stop_after_release_days)),
+    };
     let mut batch = Vec::new();
     let mut next_days = Vec::new();
     for case in cases {
-        let steps = steps_due(
-            &config.protocol,
-            &config.calendar,
-            &case.facts,
-            &case.met,
-            case.paused_until,
-            day,
-        );
-        // Most steps due were done on an earlier sweep: a text search of the
-        // stored list spares reading it.
-        let was_done = |key: &str| case.follow_ups.contains(&format!("\"{key}\""));
-        let new: Vec<Step<'_>> = steps.into_iter().filter(|s| !was_done(&s.key())).collect();
-        let new_keys: Vec<String> = new.iter().map(Step::key).collect();
-        let next = next_follow_up_on(
-            &config.protocol,
-            &config.calendar,
-            &case.facts,
-            &case.met,
-            case.paused_until,
-            day,
-            |key| was_done(key) || new_keys.iter().any(|k| k == key),
-        );
-        if !case.follows_up_on(next) {
+        let calendar = config.calendar_for(&case.authority);
+        let done = case.done();
+        if !calendar.is_working_day(day) {
+            // The authority is closed today (a day of its own): nothing
+            // goes to it; the case is read again on its next working day.
+            let next = Some(calendar.next_working_day(day));
+            if !case.follows_up_on(next) {
+                next_days.push(FollowUpDay {
+                    case_id: case.id,
+                    revision: case.revision,
+                    on: next,
+                });
+            }
+            continue;
+        }
+        let view = CaseView {
+            facts: &case.facts,
+            progress: &case.progress,
+            paused_until: case.paused_until,
+            done: &done,
+        };
+        let planned = plan(&config.protocol, calendar, view, limits, day);
+        if !case.follows_up_on(planned.next) {
             next_days.push(FollowUpDay {
                 case_id: case.id,
                 revision: case.revision,
-                on: next,
+                on: planned.next,
             });
         }
-        if new.is_empty() {
+        let mut follow_ups: Vec<FollowUp> = planned
+            .steps
+            .iter()
+            .filter_map(|step| follow_up(step, &case, &done, config, calendar, day))
+            .collect();
+        if let Some(reason) = planned.stopped {
+            follow_ups.push(FollowUp {
+                step: DoneStep {
+                    key: STOPPED_KEY.into(),
+                    on: day,
+                    to: None,
+                    due: None,
+                },
+                event: "follow_ups_stopped",
+                detail: json!({ "reason": reason }),
+                mail: None,
+            });
+        }
+        if follow_ups.is_empty() {
             continue;
         }
-        let done = case.done();
-        let follow_ups: Vec<FollowUp> = new
-            .iter()
-            .filter_map(|step| follow_up(step, &case, &done, config, day))
-            .collect();
+        report
+            .planned
+            .extend(follow_ups.iter().map(|f| planned_of(&case, f)));
         report.follow_ups += follow_ups.len();
         batch.push((case, follow_ups));
+    }
+    if mode == Mode::DryRun {
+        report.queued = report.planned.iter().filter(|p| !p.to.is_empty()).count();
+        return Ok(report);
     }
     report.queued = store
         .record_follow_ups(&batch, &config.outgoing, Utc::now())
@@ -111,6 +181,26 @@ pub async fn sweep_once(
     Ok(report)
 }
 
+fn planned_of(case: &DeadlineCase, f: &FollowUp) -> Planned {
+    let (rule, kind) = match f.step.rule_and_kind() {
+        Some((rule, kind)) => (Some(rule.to_string()), kind.label()),
+        None => (None, "Follow-ups stopped".to_string()),
+    };
+    let list = |l: &[EmailAddress]| l.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    Planned {
+        case: case.reference.clone(),
+        step: kind,
+        rule,
+        due: f.step.due,
+        to: f.mail.as_ref().map(|m| list(&m.to)).unwrap_or_default(),
+        cc: f.mail.as_ref().map(|m| list(&m.cc)).unwrap_or_default(),
+        note: match &f.mail {
+            Some(_) => None,
+            None => f.detail["reason"].as_str().map(str::to_string),
+        },
+    }
+}
+
 /// Sweeps at start and every minute until shutdown; the whole of the open
 /// cases at start, then the cases whose day has come or that changed. A
 /// case's day is stored only if the case did not change meanwhile (its
@@ -118,7 +208,7 @@ pub async fn sweep_once(
 pub async fn run(store: Store, config: std::sync::Arc<Config>, mut shutdown: Shutdown) {
     let mut whole = true;
     loop {
-        let result = sweep_once(&store, &config, Utc::now(), whole).await;
+        let result = sweep_once(&store, &config, Utc::now(), whole, Mode::Record).await;
         // The whole sweep is done once it has run: not when it failed, nor
         // when the daemon started outside sending hours (a night or a
         // weekend), when it read nothing.
@@ -145,11 +235,14 @@ pub async fn run(store: Store, config: std::sync::Arc<Config>, mut shutdown: Shu
 
 /// A deadline of an open case not yet met.
 #[derive(Clone, Debug)]
-pub struct Due<'a> {
+pub struct OpenDeadline<'a> {
     pub case: &'a DeadlineCase,
     pub rule: &'a Rule,
-    pub due: NaiveDate,
+    pub due: Due,
     pub rag: Rag,
+    /// How far its ladder has gone: `reminded 27 Nov; chased 2 times;
+    /// escalated 2 Dec`, or empty.
+    pub ladder: String,
 }
 
 /// Every open deadline of `cases` as on `today`, most pressing first (red,
@@ -159,29 +252,69 @@ pub fn open_deadlines<'a>(
     config: &'a Config,
     cases: &'a [DeadlineCase],
     today: NaiveDate,
-) -> Vec<Due<'a>> {
-    let mut rows: Vec<Due<'a>> = cases
+) -> Vec<OpenDeadline<'a>> {
+    let mut rows: Vec<OpenDeadline<'a>> = cases
         .iter()
         .flat_map(|case| {
+            let calendar = config.calendar_for(&case.authority);
+            let done = case.done();
             config
                 .protocol
-                .open_deadlines(
-                    &case.facts,
-                    |rule| case.met.meets(rule),
-                    &config.calendar,
-                    today,
-                )
+                .open_deadlines(&case.facts, &case.progress, calendar, today)
                 .into_iter()
-                .map(move |open| Due {
+                .map(move |open| OpenDeadline {
                     case,
                     rule: open.rule,
                     due: open.due,
                     rag: open.rag,
+                    ladder: ladder(&done, &open.rule.id, open.due.on),
                 })
         })
         .collect();
-    rows.sort_by(|a, b| (a.rag, a.due, &a.case.reference).cmp(&(b.rag, b.due, &b.case.reference)));
+    rows.sort_by(|a, b| {
+        (a.rag, a.due.on, &a.case.reference).cmp(&(b.rag, b.due.on, &b.case.reference))
+    });
     rows
+}
+
+/// The follow-ups done for one deadline, in words.
+pub fn ladder(done: &[DoneStep], rule: &str, due: NaiveDate) -> String {
+    let mine: Vec<(StepKind, NaiveDate)> = done
+        .iter()
+        .filter(|d| d.due.is_none_or(|x| x == due))
+        .filter_map(|d| {
+            let (r, kind) = d.rule_and_kind()?;
+            (r == rule).then_some((kind, d.on))
+        })
+        .collect();
+    let mut words = Vec::new();
+    if let Some((_, on)) = mine.iter().find(|(k, _)| *k == StepKind::Reminder) {
+        words.push(format!("reminded {}", on.format("%-d %b")));
+    }
+    let chases: Vec<NaiveDate> = mine
+        .iter()
+        .filter(|(k, _)| matches!(k, StepKind::Chase(_)))
+        .map(|(_, on)| *on)
+        .collect();
+    match chases.len() {
+        0 => {}
+        1 => words.push(format!("chased {}", chases[0].format("%-d %b"))),
+        n => words.push(format!(
+            "chased {n} times, last {}",
+            chases
+                .iter()
+                .max()
+                .map(|d| d.format("%-d %b").to_string())
+                .unwrap_or_default()
+        )),
+    }
+    if let Some((_, on)) = mine.iter().find(|(k, _)| *k == StepKind::Escalation) {
+        words.push(format!("escalated {}", on.format("%-d %b")));
+    }
+    if mine.iter().any(|(k, _)| *k == StepKind::ChasesEnded) {
+        words.push("no more chases".into());
+    }
+    words.join("; ")
 }
 
 /// Words one step: its event, and its mail when someone can be written to.
@@ -190,6 +323,7 @@ fn follow_up(
     case: &DeadlineCase,
     done: &[DoneStep],
     config: &Config,
+    calendar: &Calendar,
     day: NaiveDate,
 ) -> Option<FollowUp> {
     let Some(authority) = config.authorities.by_code(&case.authority) else {
@@ -208,19 +342,22 @@ fn follow_up(
         referrer_escalation: config.deadlines.referrer_escalation.as_ref(),
     };
     let rule = step.rule;
-    let prefix = format!("{}:", rule.id);
     let history: Vec<Value> = done
         .iter()
+        .filter(|d| d.due.is_none_or(|x| x == step.due.on))
         .filter_map(|d| {
-            let what = step_label(d.key.strip_prefix(&prefix)?)?;
-            Some(json!({ "what": what, "on": spoken_date(d.on), "to": d.to }))
+            let (r, kind) = d.rule_and_kind()?;
+            (r == rule.id && kind != StepKind::ChasesEnded)
+                .then(|| json!({ "what": kind.label(), "on": spoken_date(d.on), "to": d.to }))
         })
         .collect();
-    let overdue = config.calendar.working_days_between(step.due, day).max(0);
+    let overdue = calendar.working_days_between(step.due.on, day).max(0);
     let detail = json!({
         "rule": rule.id,
         "commitment": rule.commitment,
-        "due": step.due,
+        "due": step.due.on,
+        "late": step.due.late,
+        "before_release": step.due.before_release,
         "step": step.kind.label(),
     });
     let kind_event = |mail: bool| match (step.kind, mail) {
@@ -230,26 +367,32 @@ fn follow_up(
         (StepKind::Reminder, false) => "reminder_not_sent",
         (StepKind::Chase(_), false) => "chase_not_sent",
         (StepKind::Escalation, false) => "escalation_not_sent",
+        (StepKind::ChasesEnded, _) => "chases_ended",
+    };
+    let done_step = |to: Option<String>| DoneStep {
+        key: step.key(),
+        on: day,
+        to,
+        due: Some(step.due.on),
     };
     match delivery(step.kind, rule.owed_by, &contacts) {
-        Delivery::Mail {
-            to,
-            cc,
-            addressee,
-            internal,
-        } => {
+        Delivery::Mail { to, cc, addressee } => {
             let purpose = match step.kind {
                 StepKind::Reminder => Purpose::Reminder,
                 StepKind::Chase(_) => Purpose::Chase,
-                StepKind::Escalation => Purpose::Escalation,
+                _ => Purpose::Escalation,
             };
+            let escalation = escalation_words(rule, &contacts, calendar, step);
             let context = json!({
                 "deadline": {
                     "id": rule.id,
                     "commitment": rule.commitment,
                     "what": rule.description,
-                    "due": spoken_date(step.due),
-                    "owed_by": match rule.owed_by { Owner::Authority => "authority", Owner::Referrer => "referrer" },
+                    "due": spoken_date(step.due.on),
+                    "due_short": step.due.on.format("%a %-d %b").to_string(),
+                    "late": step.due.late,
+                    "before_release": step.due.before_release,
+                    "owed_by": rule.owed_by.as_str(),
                     "working_days_overdue": overdue,
                 },
                 "step": {
@@ -259,26 +402,29 @@ fn follow_up(
                 },
                 "history": history,
                 "addressee": addressee,
+                "escalation": escalation,
             });
             let to_name = addressee
                 .clone()
                 .or_else(|| to.first().map(|a| a.to_string()));
+            let unlimited = to
+                .iter()
+                .chain(cc.iter())
+                .filter(|a| authority.speaks_for(a))
+                .cloned()
+                .collect();
             Some(FollowUp {
-                step: DoneStep {
-                    key: step.key(),
-                    on: day,
-                    to: to_name,
-                },
+                step: done_step(to_name),
                 event: kind_event(true),
                 detail,
-                mail: Some(Answer {
+                mail: Some(OutgoingMail {
                     purpose,
                     to,
                     cc,
                     once_per_case: true,
                     context,
-                    internal,
-                    step: Some(step.key()),
+                    unlimited,
+                    step: Some(step.instance_key()),
                 }),
             })
         }
@@ -286,11 +432,7 @@ fn follow_up(
             let mut detail = detail;
             detail["reason"] = json!(reason);
             Some(FollowUp {
-                step: DoneStep {
-                    key: step.key(),
-                    on: day,
-                    to: None,
-                },
+                step: done_step(None),
                 event: kind_event(false),
                 detail,
                 mail: None,
@@ -299,16 +441,45 @@ fn follow_up(
     }
 }
 
-/// `chase:2` to `Chase 2`.
-fn step_label(kind: &str) -> Option<String> {
-    match kind.split_once(':') {
-        Some(("chase", n)) => Some(StepKind::Chase(n.parse().ok()?).label()),
-        None if kind == "reminder" => Some(StepKind::Reminder.label()),
-        None if kind == "escalation" => Some(StepKind::Escalation.label()),
-        _ => None,
+/// Who a deadline's escalation will go to, and when, for the reminder and
+/// the chases to say; or that none is configured.
+fn escalation_words(
+    rule: &Rule,
+    contacts: &Contacts<'_>,
+    calendar: &Calendar,
+    step: &Step<'_>,
+) -> Value {
+    let who: Vec<String> = escalation_contacts(rule.owed_by, contacts)
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    let on = rule
+        .escalate_after
+        .map(|n| spoken_date(calendar.add_working_days(step.due.on, n.max(1))));
+    match (who.is_empty(), &on) {
+        (false, Some(on)) => json!({
+            "to": who.join(" and "),
+            "on": on,
+            "none": Value::Null,
+            "as_head_of_housing_options": rule.owed_by == Owner::Authority,
+            "authority": escalation_authority(rule.owed_by, contacts.authority),
+        }),
+        _ => json!({
+            "to": Value::Null,
+            "on": on,
+            "none": match rule.owed_by {
+                Owner::Authority => "this step is not escalated under the protocol file",
+                Owner::Referrer => "no escalation contact for the referring side is configured",
+            },
+            "as_head_of_housing_options": false,
+            "authority": escalation_authority(rule.owed_by, contacts.authority),
+        }),
     }
 }
 
-fn spoken_date(date: NaiveDate) -> String {
-    date.format("%A %-d %B %Y").to_string()
+fn escalation_authority(owed_by: Owner, authority: &Authority) -> Value {
+    match owed_by {
+        Owner::Authority => json!(authority.full_name()),
+        Owner::Referrer => Value::Null,
+    }
 }

@@ -115,7 +115,7 @@ macro_rules! embedded {
 }
 
 /// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
-const EMBEDDED: [(Purpose, [&str; 3]); 10] = embedded![
+const EMBEDDED: [(Purpose, [&str; 3]); 13] = embedded![
     Acknowledgement => "acknowledgement",
     Incomplete => "incomplete",
     NoConsent => "no_consent",
@@ -126,6 +126,9 @@ const EMBEDDED: [(Purpose, [&str; 3]); 10] = embedded![
     Chase => "chase",
     Escalation => "escalation",
     LeadChanged => "lead_changed",
+    LeadChangePending => "lead_change_pending",
+    FurtherReferral => "further_referral",
+    UnreadableAnswer => "unreadable_answer",
 ];
 
 /// A rendered mail.
@@ -470,7 +473,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 16] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 19] = [
     "case_ref",
     "authority",
     "protocol",
@@ -487,11 +490,14 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 16] = [
     "history",
     "addressee",
     "lead",
+    "original",
+    "escalation",
+    "further",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's
 /// details, to explain the error when such a template uses one.
-const WITHHELD_KEYS: [&str; 4] = ["fields", "urgent_reasons", "sender", "reason"];
+const WITHHELD_KEYS: [&str; 5] = ["fields", "urgent_reasons", "notes", "sender", "reason"];
 
 /// The data as `purpose` may see it: mail that does not show the person's
 /// details gets only [`KEYS_WITHOUT_PERSON_DETAILS`], whatever the caller
@@ -597,7 +603,10 @@ pub fn sample_data(purpose: Purpose) -> Value {
         | Purpose::Reminder
         | Purpose::Chase
         | Purpose::Escalation
-        | Purpose::LeadChanged => json!("complete"),
+        | Purpose::LeadChanged
+        | Purpose::LeadChangePending
+        | Purpose::FurtherReferral
+        | Purpose::UnreadableAnswer => json!("complete"),
         Purpose::Incomplete | Purpose::Notice => json!("incomplete"),
         Purpose::NoConsent => json!("no_consent"),
         Purpose::BlankForm | Purpose::QuarantineNotice => Value::Null,
@@ -634,35 +643,83 @@ pub fn sample_data(purpose: Purpose) -> Value {
             "commitment": "10",
             "what": "A substantive response naming the authority's lead officer",
             "due": "Monday 30 November 2026",
+            "due_short": "Mon 30 Nov",
             "owed_by": "authority",
             "working_days_overdue": overdue,
             "asks_for_lead": true,
+            "late": false,
+            "before_release": false,
         })
     } else {
         Value::Null
     };
+    let escalation = if purpose.is_follow_up() {
+        json!({
+            "to": "Chris Senior",
+            "on": "Wednesday 2 December 2026",
+            "none": Value::Null,
+            "as_head_of_housing_options": true,
+            "authority": "Colchester City Council",
+        })
+    } else {
+        json!({ "to": Value::Null, "on": Value::Null, "none": Value::Null, "as_head_of_housing_options": false, "authority": Value::Null })
+    };
+    let original = if matches!(
+        purpose,
+        Purpose::Acknowledgement
+            | Purpose::Incomplete
+            | Purpose::NoConsent
+            | Purpose::QuarantineNotice
+            | Purpose::UnreadableAnswer
+            | Purpose::Notice
+    ) {
+        json!({ "subject": "Referral: J Example, HMP Chelmsford", "sent": "Monday 23 November 2026 at 10:02" })
+    } else {
+        json!({ "subject": Value::Null, "sent": Value::Null })
+    };
+    let further = if matches!(purpose, Purpose::FurtherReferral | Purpose::Notice) {
+        json!({
+            "first_case": "DTR-COL-2026-00041",
+            "agency": "HMP Chelmsford",
+            "referrer_name": "Robin Other",
+        })
+    } else {
+        json!({ "first_case": Value::Null, "agency": Value::Null, "referrer_name": Value::Null })
+    };
     let addressee = match purpose {
         Purpose::Reminder | Purpose::Chase => json!("Sam Lead"),
+        Purpose::LeadChangePending => json!("Kim Casework"),
         Purpose::Escalation => json!("Chris Senior"),
         // The council's lead changed: the mail goes to the referrer.
         Purpose::LeadChanged => json!("Alex Morgan"),
         _ => Value::Null,
     };
-    let lead = if purpose == Purpose::LeadChanged {
-        json!({
+    let lead = match purpose {
+        Purpose::LeadChanged => json!({
             "side": "authority",
             "name": "Jo Officer",
             "email": "jo.officer@colchester.gov.uk",
             "phone": "01206 500000",
             "previous_name": "Sam Lead",
-        })
-    } else {
-        Value::Null
+            "claimed_by": Value::Null,
+            "bounced": false,
+        }),
+        Purpose::LeadChangePending => json!({
+            "side": "referrer",
+            "name": "Priya Shah",
+            "email": "priya.shah@justice.gov.uk",
+            "phone": "01245 000000",
+            "previous_name": "Kim Casework",
+            "claimed_by": "priya.shah@justice.gov.uk",
+            "bounced": true,
+        }),
+        _ => Value::Null,
     };
     json!({
         "case_ref": if has_case { json!("DTR-COL-2026-00042") } else { Value::Null },
         "authority": {
             "name": "Colchester",
+            "full_name": "Colchester City Council",
             "code": "COL",
             "inbox": "dutytorefer@colchester.gov.uk",
             "lead_name": "Sam Lead",
@@ -684,8 +741,11 @@ pub fn sample_data(purpose: Purpose) -> Value {
         ],
         "urgent": true,
         "urgent_reasons": [
-            "Release in less than 56 days (Friday 8 January 2027)",
-            "At risk of rough sleeping",
+            "Release in 46 days (8 January 2027).",
+            "At risk of rough sleeping.",
+        ],
+        "notes": [
+            "The form says the person is managed under MAPPA, which takes precedence over the protocol.",
         ],
         "outcome": outcome,
         "missing": ["Date of birth", "Referrer phone"],
@@ -720,6 +780,9 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "history": history,
         "addressee": addressee,
         "lead": lead,
+        "original": original,
+        "escalation": escalation,
+        "further": further,
     })
 }
 
@@ -740,11 +803,25 @@ fn sparse_data(purpose: Purpose) -> Value {
         for key in [
             "deadlines",
             "urgent_reasons",
+            "notes",
             "missing",
             "invalid",
             "history",
         ] {
             map.insert(key.into(), json!([]));
+        }
+        map.insert(
+            "original".into(),
+            json!({ "subject": Value::Null, "sent": Value::Null }),
+        );
+        if let Some(Value::Object(escalation)) = map.get_mut("escalation") {
+            escalation.insert("to".into(), Value::Null);
+            escalation.insert(
+                "none".into(),
+                json!("no escalation contact for the referring side is configured"),
+            );
+            escalation.insert("as_head_of_housing_options".into(), json!(false));
+            escalation.insert("authority".into(), Value::Null);
         }
         if let Some(Value::Object(deadline)) = map.get_mut("deadline") {
             deadline.insert("id".into(), json!("appointments_confirmed"));
@@ -759,6 +836,8 @@ fn sparse_data(purpose: Purpose) -> Value {
             lead.insert("side".into(), json!("referrer"));
             lead.insert("phone".into(), Value::Null);
             lead.insert("previous_name".into(), Value::Null);
+            lead.insert("claimed_by".into(), Value::Null);
+            lead.insert("bounced".into(), json!(false));
         }
         if let Some(Value::Array(fields)) = map.get_mut("fields") {
             for field in fields.iter_mut() {
@@ -862,23 +941,37 @@ mod tests {
             subject(Purpose::QuarantineNotice, false),
             "Message set aside: not answered automatically"
         );
-        let what = "A substantive response naming the authority's lead officer";
         assert_eq!(
             subject(Purpose::Reminder, false),
-            format!("[{r}] Reminder: {what} is due on Monday 30 November 2026")
+            format!("[{r}] Reminder: commitment 10 due Mon 30 Nov")
         );
         assert_eq!(
             subject(Purpose::Chase, false),
-            format!("[{r}] Chase 1: {what} was due on Monday 30 November 2026")
+            format!("[{r}] Chase 1: overdue since Mon 30 Nov")
         );
         assert_eq!(
             subject(Purpose::Escalation, true),
-            format!("[{r}] Escalation: {what} overdue since Monday 30 November 2026")
+            format!("[{r}] Escalation: overdue since Mon 30 Nov")
         );
         assert_eq!(
             subject(Purpose::LeadChanged, false),
             format!("[{r}] New lead officer for this referral")
         );
+        assert_eq!(
+            subject(Purpose::LeadChangePending, false),
+            format!("[{r}] Change of case lead: please confirm")
+        );
+        assert_eq!(
+            subject(Purpose::FurtherReferral, false),
+            "[DTR-COL-2026-00041] A further referral for the same person"
+        );
+        // Short enough to read in a list of mail.
+        for purpose in Purpose::ALL {
+            for urgent in [false, true] {
+                let line = subject(purpose, urgent);
+                assert!(line.chars().count() < 80, "{purpose}: {line}");
+            }
+        }
     }
 
     const FOLLOW_UPS_AND_LEAD_CHANGES: [Purpose; 4] = [
@@ -921,7 +1014,9 @@ mod tests {
                     assert!(mail.text.contains("Commitment: 10\n"), "{purpose}");
                 }
                 assert!(
-                    sample.text.contains("Owed by:    Colchester\n"),
+                    sample
+                        .text
+                        .contains("Owed by:    Colchester City Council\n"),
                     "{purpose}"
                 );
                 assert!(
@@ -948,9 +1043,17 @@ mod tests {
         assert!(mail.text.contains("is due on Monday 30 November 2026"));
         assert!(one_line(&mail.text).contains("Nothing is overdue yet"));
         assert!(!mail.text.contains("Overdue"));
-        assert!(mail
-            .text
-            .contains("keeping DTR-COL-2026-00042 in the subject"));
+        assert!(one_line(&mail.text).contains("keeping DTR-COL-2026-00042 in the subject"));
+        // Who the escalation will go to, and when.
+        assert!(one_line(&mail.text).contains(
+            "it will be escalated on Wednesday 2 December 2026 to Chris Senior, under Annex C \
+             of the protocol (dispute resolution)."
+        ));
+        // How to answer, in one line: the reference, and the inbox copied.
+        assert!(one_line(&mail.text).contains(
+            "Keep DTR-COL-2026-00042 in the subject and copy dutytorefer@colchester.gov.uk into \
+             any message about this referral."
+        ));
 
         let mut data = sample_data(Purpose::Chase);
         let mail = templates
@@ -962,7 +1065,16 @@ mod tests {
             list_under(&mail.text, "Already sent about this step"),
             ["Reminder: Friday 27 November 2026, to Sam Lead"]
         );
-        assert!(one_line(&mail.text).contains("escalated under the protocol's dispute resolution"));
+        assert!(one_line(&mail.text).contains(
+            "If it stays overdue, it will be escalated on Wednesday 2 December 2026 to Chris Senior"
+        ));
+        // Where nobody is configured, the chase says so.
+        let mail = templates
+            .render(Purpose::Chase, "COL", &sparse_data(Purpose::Chase))
+            .expect("renders");
+        assert!(one_line(&mail.text).contains(
+            "nobody further is written to: no escalation contact for the referring side is configured."
+        ));
         data["deadline"]["working_days_overdue"] = json!(3);
         let mail = templates
             .render(Purpose::Chase, "COL", &data)
@@ -994,19 +1106,21 @@ mod tests {
         assert!(mail.text.starts_with("Dear Chris Senior,\n"));
         let text = one_line(&mail.text);
         assert!(text.contains(
-            "not been resolved between the operational leads. Under Annex C of the protocol \
-             (dispute resolution), the matter is now referred to you."
+            "the operational leads have not resolved it. Under Annex C of the protocol (dispute \
+             resolution), the referring side refers the matter to you, as the authority's senior \
+             contact for dispute resolution."
         ));
         assert!(mail.text.contains("Overdue:    2 working days\n"));
         assert!(text.contains(
-            "Sam Lead, the operational lead for Colchester, is copied into this message."
+            "Sam Lead, the operational lead for Colchester City Council, the authority's Duty to \
+             Refer inbox and the referring side are copied into this message."
         ));
         assert!(mail
             .html
             .contains("Annex C of the protocol (dispute resolution)"));
         assert!(mail
             .html
-            .contains("Sam Lead, the operational lead for Colchester, is copied"));
+            .contains("Sam Lead, the operational lead for Colchester City Council"));
 
         let entries: Vec<Value> = (1..=5)
             .map(|n| json!({ "what": format!("Chase {n}"), "on": format!("Day {n}"), "to": format!("Officer {n}") }))
@@ -1037,15 +1151,17 @@ mod tests {
             list_under(&mail.text, "Reminders and chases sent"),
             ["none recorded"]
         );
-        assert!(mail
-            .text
-            .contains("The referrer is copied into this message."));
+        assert!(one_line(&mail.text).contains(
+            "The referrer, the case lead and Colchester City Council's Duty to Refer inbox are \
+             copied into this message."
+        ));
         // A protocol without a dispute-resolution part (Kent's) is not
         // made to cite Essex's Annex C.
         let text = one_line(&mail.text);
         assert!(!text.contains("Annex C") && !mail.html.contains("Annex C"));
         assert!(text.contains(
-            "Under the protocol's arrangements for resolving disputes, the matter is now referred to you."
+            "Under the protocol's arrangements for resolving disputes, Colchester City Council \
+             refers the matter to you."
         ));
         assert!(mail
             .html
@@ -1061,7 +1177,7 @@ mod tests {
             .expect("renders");
         assert!(one_line(&mail.text).contains(
             "The council's lead officer for the Duty to Refer referral DTR-COL-2026-00042 \
-             has changed. The new lead officer at Colchester is:"
+             has changed. The new lead officer at Colchester City Council is:"
         ));
         assert!(!mail.text.contains("probation"));
         assert!(mail.text.contains("Name:      Jo Officer\n"));
@@ -1083,7 +1199,7 @@ mod tests {
             .render(Purpose::LeadChanged, "COL", &data)
             .expect("renders");
         assert!(one_line(&mail.text).contains(
-            "The probation or prison lead for the Duty to Refer referral DTR-COL-2026-00042 to Colchester has changed."
+            "The probation or prison lead for the Duty to Refer referral DTR-COL-2026-00042 to Colchester City Council has changed."
         ));
         assert!(!mail.text.contains("council's lead officer"));
         assert!(mail.text.contains("Name:      Pat Probation\n"));
@@ -1332,11 +1448,12 @@ mod tests {
         for purpose in [Purpose::Chase, Purpose::Escalation] {
             assert!(outside.contains(&purpose), "{purpose}");
         }
-        assert_eq!(outside.len(), 8);
+        assert_eq!(outside.len(), 10);
         for purpose in outside {
             let mut data = sample_data(purpose);
             data["fields"] = json!([{ "label": "Physical health", "value": secret }]);
             data["urgent_reasons"] = json!([secret]);
+            data["notes"] = json!([secret]);
             data["sender"] = json!(secret);
             data["reason"] = json!(secret);
             let mail = templates.render(purpose, "COL", &data).expect("renders");
@@ -1419,16 +1536,17 @@ mod tests {
         let mail = templates
             .render(Purpose::Incomplete, "COL", &data)
             .expect("renders");
-        assert_eq!(
-            list_under(&mail.text, "Missing"),
-            ["Date of birth", "Consent to referral", "Referrer phone"]
-        );
-        assert_eq!(
-            list_under(&mail.text, "Could not be read"),
-            ["Expected release date"]
-        );
-        assert_eq!(mail.html.matches("<li>").count(), 4);
-        assert!(mail.html.contains("<li>Consent to referral</li>"));
+        // One sentence each, by the form's labels: never a line that reads
+        // as a label of the form, should the mail be quoted back.
+        assert!(mail
+            .text
+            .contains("Please give: Date of birth, Consent to referral and Referrer phone.\n"));
+        assert!(mail
+            .text
+            .contains("Please check and write again: Expected release date.\n"));
+        assert!(mail.html.contains(
+            "Please give:</strong> Date of birth, Consent to referral and Referrer phone."
+        ));
         // The blank form, to fill in again.
         assert!(mail.text.contains(SAMPLE_BLANK_FORM));
         assert!(mail.html.contains("Case lead phone:\n</pre>"));
@@ -1437,9 +1555,8 @@ mod tests {
         let mail = templates
             .render(Purpose::Incomplete, "COL", &data)
             .expect("renders");
-        assert!(list_under(&mail.text, "Could not be read").is_empty());
-        assert!(!mail.text.contains("Could not be read"));
-        assert_eq!(mail.html.matches("<li>").count(), 3);
+        assert!(!mail.text.contains("Please check and write again"));
+        assert!(!mail.html.contains("Please check and write again"));
     }
 
     #[test]
@@ -1451,7 +1568,10 @@ mod tests {
             .expect("renders");
         assert!(mail
             .text
-            .starts_with("URGENT\n- Release in less than 56 days"));
+            .starts_with("URGENT\n- Release in 46 days (8 January 2027).\n"));
+        assert!(mail
+            .text
+            .contains("PLEASE NOTE\n- The form says the person is managed under MAPPA"));
         assert!(mail.html.contains(">URGENT</p>"));
         for field in data["fields"].as_array().expect("list") {
             let label = field["label"].as_str().expect("label");
@@ -1460,10 +1580,12 @@ mod tests {
         }
         assert!(mail.text.contains("Date of birth: (not given)"));
         assert!(mail.text.contains("Outcome:   incomplete"));
-        assert_eq!(
-            list_under(&mail.text, "Missing"),
-            ["Date of birth", "Referrer phone"]
-        );
+        assert!(mail
+            .text
+            .contains("Missing: Date of birth and Referrer phone.\n"));
+        // A further referral says which case it joins.
+        assert!(one_line(&mail.text)
+            .contains("The person already has an open case here, DTR-COL-2026-00041."));
     }
 
     #[test]

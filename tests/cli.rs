@@ -182,7 +182,10 @@ fn a_person_records_the_response_a_pause_a_deadline_met_and_the_closure() {
     assert!(ok && text.contains("0 open deadline(s)"), "{text}");
 
     // A sweep on a weekday morning long after: nothing owed, nothing queued.
-    let (ok, text) = gateway(&database, &["sweep", "--now", "2099-01-05T10:00:00Z"]);
+    let (ok, text) = gateway(
+        &database,
+        &["sweep", "--now", "2099-01-05T10:00:00Z", "--record"],
+    );
     assert!(ok && text.contains("0 mail(s) queued"), "{text}");
 
     let (ok, text) = gateway(

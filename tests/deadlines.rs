@@ -25,9 +25,14 @@ fn uk(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// The receiving server's verdict on a sender at `domain`: DMARC passed.
+fn authenticated(domain: &str) -> String {
+    format!("Authentication-Results: mx.lha.example; dmarc=pass header.from={domain}\r\n")
+}
+
 fn referral(mailbox_address: &str, message_id: &str, extra: &str) -> Vec<u8> {
     format!(
-        "From: Jo Probation <jo.probation@justice.gov.uk>\r\nTo: {mailbox_address}\r\nSubject: Referral\r\n\
+        "{}From: Jo Probation <jo.probation@justice.gov.uk>\r\nTo: {mailbox_address}\r\nSubject: Referral\r\n\
          Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{message_id}>\r\nMIME-Version: 1.0\r\n\
          Content-Type: text/plain; charset=utf-8\r\n\r\n\
          DUTY TO REFER REFERRAL\r\nReferral type: Duty to Refer\r\nFull name: Samuel Testperson\r\n\
@@ -38,7 +43,8 @@ fn referral(mailbox_address: &str, message_id: &str, extra: &str) -> Vec<u8> {
          Local connection: resident\r\nReferring agency: HMP Chelmsford\r\n\
          Referrer name: Jo Probation\r\nReferrer email: jo.probation@justice.gov.uk\r\n\
          Referrer phone: 01245 000000\r\nCase lead name: Kim Casework\r\n\
-         Case lead email: kim.casework@justice.gov.uk\r\n{extra}"
+         Case lead email: kim.casework@justice.gov.uk\r\n{extra}",
+        authenticated("justice.gov.uk")
     )
     .into_bytes()
 }
@@ -93,10 +99,16 @@ impl World {
     }
 
     async fn sweep(&self, at: DateTime<Utc>) -> usize {
-        sweep_once(&self.store, &self.config, at, false)
-            .await
-            .expect("sweep")
-            .queued
+        sweep_once(
+            &self.store,
+            &self.config,
+            at,
+            false,
+            dtr_gateway::sweep::Mode::Record,
+        )
+        .await
+        .expect("sweep")
+        .queued
     }
 
     async fn rows(&self, purpose: &str) -> Vec<OutboxRow> {
@@ -194,7 +206,17 @@ async fn follow_ups_go_once_each_to_the_right_people_on_their_working_days(db: T
         escalations[0].to,
         [basildon.dispute_contact.email.to_string()]
     );
-    assert_eq!(escalations[0].cc, [lead.email.to_string()]);
+    // Copying the lead, the inbox and the referring side, whose
+    // escalation it is under Annex C.
+    assert_eq!(
+        escalations[0].cc,
+        [
+            lead.email.to_string(),
+            "housing.solutions@basildon.gov.uk".to_string(),
+            "jo.probation@justice.gov.uk".to_string(),
+            "kim.casework@justice.gov.uk".to_string(),
+        ]
+    );
     let history: Vec<(String, String)> = escalations[0].context["history"]
         .as_array()
         .expect("history")
@@ -261,20 +283,37 @@ async fn concurrent_sweeps_write_each_step_once(db: TestDb) {
             .expect("a case");
     }
     w.send_all(uk(2026, 11, 23, 10, 0)).await;
+    // Wednesday 2 December, first read since: the escalation of the lead
+    // officer deadline for each of the 20 (no chase on the escalation's
+    // day); Thursday 3, each one's first chase.
     let at = uk(2026, 12, 2, 10, 0);
     let (a, b, c) = tokio::join!(w.sweep(at), w.sweep(at), w.sweep(at));
-    // 20 cases, each: chase 1 and the escalation of the lead officer deadline.
-    assert_eq!(a + b + c, 40);
-    assert_eq!(w.rows("chase").await.len(), 20);
+    assert_eq!(a + b + c, 20);
     assert_eq!(w.rows("escalation").await.len(), 20);
+    let at = uk(2026, 12, 3, 10, 0);
+    let (a, b, c) = tokio::join!(w.sweep(at), w.sweep(at), w.sweep(at));
+    assert_eq!(a + b + c, 20);
+    assert_eq!(w.rows("chase").await.len(), 20);
+    assert!(w
+        .rows("chase")
+        .await
+        .iter()
+        .all(|r| r.context["step"]["number"] == 1));
 }
 
 fn answer(from: &str, in_reply_to: &str, subject: &str, body: &str) -> Vec<u8> {
+    let domain = from
+        .rsplit('@')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('>')
+        .to_string();
     format!(
-        "From: {from}\r\nTo: jo.probation@justice.gov.uk\r\nCc: housing.solutions@basildon.gov.uk\r\n\
+        "{}From: {from}\r\nTo: jo.probation@justice.gov.uk\r\nCc: housing.solutions@basildon.gov.uk\r\n\
          Subject: {subject}\r\nDate: Tue, 1 Dec 2026 11:00:00 +0000\r\n\
          Message-ID: <answer-{}@basildon.gov.uk>\r\nIn-Reply-To: {in_reply_to}\r\n\
          References: {in_reply_to}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}",
+        authenticated(&domain),
         fastrand::u64(..)
     )
     .into_bytes()
@@ -312,7 +351,7 @@ async fn the_councils_answer_in_the_thread_names_the_lead_and_stops_the_chases(d
         assert_eq!(w.sweep(uk(2026, 12, day, 10, 0)).await, 0, "day {day}");
     }
     let cases = w.store.deadline_cases(Some("BAS")).await.expect("cases");
-    assert!(cases[0].met.lead_named && cases[0].met.responded);
+    assert!(cases[0].progress.lead_named_at.is_some() && !cases[0].progress.evidence.is_empty());
     // The first naming is not a change: nobody is told.
     assert!(w.rows("lead_changed").await.is_empty());
 
@@ -409,17 +448,22 @@ async fn a_new_probation_lead_is_told_to_the_council(db: TestDb) {
     let reference = basildon_case(&w).await;
     let acknowledgement = w.rows("acknowledgement").await.remove(0);
     let raw = format!(
-        "From: jo.probation@justice.gov.uk\r\nTo: housing.solutions@basildon.gov.uk\r\n\
+        "{}From: jo.probation@justice.gov.uk\r\nTo: housing.solutions@basildon.gov.uk\r\n\
          Subject: RE: [{reference}] Referral received\r\nMessage-ID: <new-lead@justice.gov.uk>\r\n\
          In-Reply-To: {}\r\nContent-Type: text/plain\r\n\r\n\
          Please note the new case lead.\r\nCase lead: Priya Shah\r\nEmail: priya.shah@justice.gov.uk\r\n",
+        authenticated("justice.gov.uk"),
         acknowledgement.message_id
     );
     w.put("basildon", raw.as_bytes(), uk(2026, 11, 25, 11, 0))
         .await;
+    // The council is told, and so are the previous case lead and the
+    // referrer (commitment 11).
     let told = w.rows("lead_changed").await;
-    assert_eq!(told.len(), 1);
+    assert_eq!(told.len(), 2);
     assert_eq!(told[0].to, ["housing.solutions@basildon.gov.uk"]);
+    assert_eq!(told[1].to, ["kim.casework@justice.gov.uk"]);
+    assert_eq!(told[1].cc, ["jo.probation@justice.gov.uk"]);
     assert_eq!(told[0].context["lead"]["side"], "referrer");
     assert_eq!(told[0].context["lead"]["previous_name"], "Kim Casework");
     assert!(w
@@ -428,7 +472,11 @@ async fn a_new_probation_lead_is_told_to_the_council(db: TestDb) {
         .contains(&"case_lead_changed".to_string()));
     // A referrer's message is not the council's response.
     let cases = w.store.deadline_cases(Some("BAS")).await.expect("cases");
-    assert!(!cases[0].met.responded);
+    assert!(cases[0]
+        .progress
+        .evidence
+        .iter()
+        .all(|e| e.side != dtr_gateway::core::protocol::Side::Authority));
 }
 
 async fn paused_closed_and_met_by_hand_cases_are_not_followed_up(db: TestDb) {
@@ -443,8 +491,10 @@ async fn paused_closed_and_met_by_hand_cases_are_not_followed_up(db: TestDb) {
         .expect("pause");
     assert_eq!(w.sweep(uk(2026, 11, 27, 10, 0)).await, 0);
     assert_eq!(w.sweep(uk(2026, 12, 3, 10, 0)).await, 0);
-    // The pause ends: the current chase and the escalation, not every one missed.
-    assert_eq!(w.sweep(uk(2026, 12, 4, 10, 0)).await, 2);
+    // The pause ends: the escalation that is owed, not every step missed;
+    // the first chase the next working day (never on the escalation's).
+    assert_eq!(w.sweep(uk(2026, 12, 4, 10, 0)).await, 1);
+    assert_eq!(w.rows("escalation").await.len(), 1);
     assert!(w.rows("reminder").await.is_empty());
 
     assert!(w
@@ -470,7 +520,8 @@ async fn paused_closed_and_met_by_hand_cases_are_not_followed_up(db: TestDb) {
             uk(2026, 11, 23, 10, 0),
         )
         .await;
-    // Same person: attached to the open case, not a new one.
+    // Same person, from the same referrer: it completes the open case, not
+    // a new one.
     assert_eq!(second.as_deref(), Some(reference.as_str()));
     w.store
         .close_case(&reference, "accommodation secured")
@@ -491,6 +542,8 @@ async fn paused_closed_and_met_by_hand_cases_are_not_followed_up(db: TestDb) {
 async fn where_the_dispute_contact_is_the_lead_the_next_level_or_a_note(db: TestDb) {
     let mut w = world(db).await;
     // Harlow: Annex A gives the operational lead as the dispute contact.
+    // Annex C still routes the escalation to them, as the authority's
+    // senior contact, with the referring side copied.
     let raw = referral("homelessness@harlow.gov.uk", "harlow-1@justice.gov.uk", "");
     let harlow = w.config.authorities.by_code("HAR").expect("HAR").clone();
     assert!(harlow.dispute_contact_is_lead());
@@ -499,14 +552,27 @@ async fn where_the_dispute_contact_is_the_lead_the_next_level_or_a_note(db: Test
         .await
         .expect("a case");
     w.send_all(uk(2026, 11, 23, 10, 0)).await;
-    assert_eq!(w.sweep(uk(2026, 12, 2, 10, 0)).await, 1, "the chase only");
-    assert!(w.rows("escalation").await.is_empty());
+    assert_eq!(w.sweep(uk(2026, 12, 2, 10, 0)).await, 1, "the escalation");
+    let escalations = w.rows("escalation").await;
+    assert_eq!(escalations.len(), 1);
+    assert_eq!(
+        escalations[0].to,
+        [harlow.dispute_contact.email.to_string()]
+    );
+    assert_eq!(
+        escalations[0].cc,
+        [
+            "housing.options@harlow.gov.uk",
+            "jo.probation@justice.gov.uk",
+            "kim.casework@justice.gov.uk"
+        ]
+    );
     assert!(w
         .events(&reference)
         .await
-        .contains(&"escalation_not_sent".to_string()));
+        .contains(&"escalation_queued".to_string()));
 
-    // With a next level configured, the escalation goes there.
+    // With a next level configured, the escalation goes there as well.
     let next = Contact {
         name: "Head of Housing".into(),
         email: EmailAddress::parse("head.of.housing@harlow.gov.uk").expect("address"),
@@ -535,11 +601,13 @@ async fn where_the_dispute_contact_is_the_lead_the_next_level_or_a_note(db: Test
     w.send_all(uk(2026, 11, 23, 10, 0)).await;
     w.sweep(uk(2026, 12, 2, 11, 0)).await;
     let escalations = w.rows("escalation").await;
-    assert_eq!(escalations.len(), 1);
-    assert_eq!(escalations[0].to, ["head.of.housing@harlow.gov.uk"]);
+    assert_eq!(escalations.len(), 2);
     assert_eq!(
-        escalations[0].cc,
-        [harlow.operational_lead.email.to_string()]
+        escalations[1].to,
+        [
+            harlow.dispute_contact.email.to_string(),
+            "head.of.housing@harlow.gov.uk".to_string()
+        ]
     );
 }
 
@@ -605,16 +673,34 @@ async fn a_change_during_a_sweep_is_not_covered_by_its_stale_day(db: TestDb) {
 async fn a_sweep_outside_sending_hours_says_it_did_not_sweep(db: TestDb) {
     let w = world(db).await;
     basildon_case(&w).await;
-    let saturday = sweep_once(&w.store, &w.config, uk(2026, 11, 28, 11, 0), true)
-        .await
-        .expect("sweep");
+    let saturday = sweep_once(
+        &w.store,
+        &w.config,
+        uk(2026, 11, 28, 11, 0),
+        true,
+        dtr_gateway::sweep::Mode::Record,
+    )
+    .await
+    .expect("sweep");
     assert!(!saturday.swept && saturday.cases == 0, "{saturday:?}");
-    let early = sweep_once(&w.store, &w.config, uk(2026, 11, 30, 7, 0), true)
-        .await
-        .expect("sweep");
+    let early = sweep_once(
+        &w.store,
+        &w.config,
+        uk(2026, 11, 30, 7, 0),
+        true,
+        dtr_gateway::sweep::Mode::Record,
+    )
+    .await
+    .expect("sweep");
     assert!(!early.swept, "{early:?}");
-    let monday = sweep_once(&w.store, &w.config, uk(2026, 11, 30, 10, 0), true)
-        .await
-        .expect("sweep");
+    let monday = sweep_once(
+        &w.store,
+        &w.config,
+        uk(2026, 11, 30, 10, 0),
+        true,
+        dtr_gateway::sweep::Mode::Record,
+    )
+    .await
+    .expect("sweep");
     assert!(monday.swept && monday.cases == 1, "{monday:?}");
 }

@@ -451,7 +451,7 @@ async fn refer(setup: &Setup, daemon: &Daemon, message_id: &str) -> DeadlineCase
     let started = Instant::now();
     loop {
         if let Some(case) = setup.deadline_case(&reference).await {
-            if case.met.acknowledged {
+            if case.facts.acknowledged_at.is_some() {
                 return case;
             }
         }
@@ -465,12 +465,15 @@ async fn refer(setup: &Setup, daemon: &Daemon, message_id: &str) -> DeadlineCase
     }
 }
 
-/// Waits until the case records its lead officer (`met.lead_named`).
+/// Waits until the case records its lead officer.
 async fn wait_lead_named(setup: &Setup, daemon: &Daemon, reference: &str) -> Duration {
     let started = Instant::now();
     loop {
         let case = setup.deadline_case(reference).await;
-        if case.as_ref().is_some_and(|c| c.met.lead_named) {
+        if case
+            .as_ref()
+            .is_some_and(|c| c.progress.lead_named_at.is_some())
+        {
             let took = started.elapsed();
             eprintln!("the lead officer is recorded after {took:?}");
             return took;
@@ -478,7 +481,7 @@ async fn wait_lead_named(setup: &Setup, daemon: &Daemon, reference: &str) -> Dur
         if started.elapsed() > LIMIT {
             panic!(
                 "case {reference} does not record the lead officer within {LIMIT:?}: {:?}\n{}\ndaemon log:\n{}",
-                case.map(|c| c.met),
+                case.map(|c| c.progress),
                 setup.show_case(reference),
                 daemon.log_tail()
             );
@@ -505,7 +508,8 @@ async fn no_answer_brings_reminder_chase_and_escalation_then_an_answer_stops_the
     let calendar = &setup.config.calendar;
     let due = rule
         .due(&case.facts, calendar)
-        .expect("the lead officer deadline has a date");
+        .expect("the lead officer deadline has a date")
+        .on;
     let reminder_day = rule
         .reminder_on(due, calendar)
         .expect("the lead officer deadline has a reminder");
@@ -737,7 +741,8 @@ async fn an_answer_seen_in_the_sent_folder_counts() {
     let rule = setup.lead_officer_rule();
     let due = rule
         .due(&case.facts, &setup.config.calendar)
-        .expect("the lead officer deadline has a date");
+        .expect("the lead officer deadline has a date")
+        .on;
     let chase_1_day = setup.config.calendar.add_working_days(due, 1);
 
     // Someone at the authority answers from the shared mailbox: the answer

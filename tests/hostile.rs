@@ -405,9 +405,13 @@ fn text_and_html(raw: &[u8]) -> (String, String) {
 }
 
 /// An answer in a case's thread.
+/// An answer in a thread, with the receiving server's verdict that its
+/// sender is who the From says (DMARC passed).
 fn answer(from: &str, to: &str, in_reply_to: &str, subject: &str, body: &str) -> Vec<u8> {
+    let domain = from.rsplit('@').next().unwrap_or("").trim_end_matches('>');
     format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Tue, 1 Dec 2026 11:00:00 +0000\r\n\
+        "Authentication-Results: mx.lha.example; dmarc=pass header.from={domain}\r\n\
+         From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Tue, 1 Dec 2026 11:00:00 +0000\r\n\
          Message-ID: <answer-{}@example.invalid>\r\nIn-Reply-To: {in_reply_to}\r\n\
          References: {in_reply_to}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}",
         fastrand::u64(..)
@@ -449,9 +453,15 @@ async fn hostile_values_are_escaped_in_every_mail_and_never_make_a_header() {
         uk(2026, 12, 1, 10, 0),
         uk(2026, 12, 2, 10, 0),
     ] {
-        sweep_once(&w.store, &w.config, at, true)
-            .await
-            .expect("sweep");
+        sweep_once(
+            &w.store,
+            &w.config,
+            at,
+            true,
+            dtr_gateway::sweep::Mode::Record,
+        )
+        .await
+        .expect("sweep");
     }
     w.send().await;
 
@@ -578,15 +588,18 @@ async fn hostile_values_are_escaped_in_every_mail_and_never_make_a_header() {
     // the sender, and nowhere else.
     let incomplete = &w.rows_of("incomplete").await[0];
     assert_eq!(incomplete.to, [REFERRER]);
-    // Both lead changes, as given.
+    // Both lead changes, as given: the council's to the referrer; the
+    // probation lead's to the council and to the previous case lead.
     let changes = w.rows_of("lead_changed").await;
-    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert_eq!(changes.len(), 3, "{changes:?}");
     assert_eq!(changes[0].to, [REFERRER]);
     assert_eq!(changes[1].to, ["mal.lead@basildon.gov.uk"]);
-    for (row, name) in changes
-        .iter()
-        .zip([hostile_lead.to_string(), format!("Priya {hostile_lead}")])
-    {
+    assert_eq!(changes[2].to, ["kim.casework@justice.gov.uk"]);
+    for (row, name) in changes.iter().zip([
+        hostile_lead.to_string(),
+        format!("Priya {hostile_lead}"),
+        format!("Priya {hostile_lead}"),
+    ]) {
         let (text, html) = text_and_html(&written[&row.message_id]);
         assert!(text.contains(&name), "{name:?} not in {text:?}");
         assert!(html.contains(&html_escaped(&name)), "{html}");

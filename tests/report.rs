@@ -7,8 +7,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Europe::London;
 use common::{ingest_into, TestDb};
 use dtr_gateway::config::Config;
-use dtr_gateway::core::report::{build, csv, AgencyMap, Quarter, Targets};
-use dtr_gateway::store::{LeadUpdate, Store};
+use dtr_gateway::core::report::{build, csv, AgencyMap, Quarter};
+use dtr_gateway::store::Store;
 use tempfile::TempDir;
 
 fn uk(m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -89,15 +89,7 @@ async fn a_quarter_worked_by_hand(db: TestDb) {
     let lead = dtr_gateway::core::reply::NamedLead::parse_contact(
         "Ayesha Khan <ayesha.khan@basildon.gov.uk>",
     );
-    store
-        .record_lead_update(
-            &one,
-            &LeadUpdate::AuthorityAnswered { lead },
-            &[],
-            &config.outgoing,
-        )
-        .await
-        .expect("respond");
+    common::respond_by_hand(&store, &config, &one, lead).await;
     // recorded "by hand" now; move its times to Wednesday 25 as if then.
     sqlx::query("UPDATE cases SET responded_at = $1, lead_named_at = $1 WHERE reference = $2")
         .bind(dtr_gateway::store::Stamp(uk(11, 25, 12)))
@@ -107,9 +99,15 @@ async fn a_quarter_worked_by_hand(db: TestDb) {
         .expect("date the response");
     // Case 2: reminder Friday 27, chase Tuesday 1, escalation Wednesday 2.
     for day in [(11, 27), (12, 1), (12, 2)] {
-        dtr_gateway::sweep::sweep_once(&store, &config, uk(day.0, day.1, 10), false)
-            .await
-            .expect("sweep");
+        dtr_gateway::sweep::sweep_once(
+            &store,
+            &config,
+            uk(day.0, day.1, 10),
+            false,
+            dtr_gateway::sweep::Mode::Record,
+        )
+        .await
+        .expect("sweep");
     }
     store
         .close_case(&one, "prevention duty accepted")
@@ -123,29 +121,38 @@ async fn a_quarter_worked_by_hand(db: TestDb) {
         .await
         .expect("cases");
     assert_eq!(cases.len(), 3, "the September referral is in Q3");
+    let calendar_for = |code: &str| config.calendar_for(code);
+    let today = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).expect("date");
     let reports = build(
         &cases,
         &["BAS".into()],
-        &config.calendar,
-        Targets::default(),
+        &config.protocol,
+        &calendar_for,
+        today,
     );
     let bas = &reports[0];
     assert_eq!((bas.referrals, bas.refused), (2, 1));
+    // The Essex targets, from the protocol file: acknowledgement
+    // (commitment 9) and lead officer (commitment 10).
+    let tally = |i: usize| (bas.deadlines[i].in_time, bas.deadlines[i].missed);
     assert_eq!(
-        bas.acknowledged_in_time, 1,
+        tally(0),
+        (1, 1),
         "case 2 was acknowledged on the 4th working day"
     );
-    assert_eq!(bas.lead_named_in_time, 1);
+    assert_eq!(tally(1), (1, 1));
     assert_eq!((bas.chases, bas.escalations), (1, 1));
     assert_eq!((bas.under_56_days, bas.late), (1, 1));
     assert_eq!(bas.median_response_days, Some(2.0));
     assert_eq!(bas.outcomes.get("prevention duty accepted"), Some(&1));
     let text = csv(&reports);
     assert!(
-        text.contains("From: Adult secure estate (prison),1,1\n"),
+        text.contains("From: Adult secure estate (prison),1\n"),
         "{text}"
     );
-    assert!(text.contains("From: Probation,1,1\n"), "{text}");
+    assert!(text.contains("From: Probation,1\n"), "{text}");
+    // One authority asked for: no "All" beside it.
+    assert!(text.starts_with("measure,BAS\n"), "{text}");
     // No person in it.
     for private in ["Number1", "A0001AA", "1990", "officer1@"] {
         assert!(!text.contains(private), "{private} in the report");

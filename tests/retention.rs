@@ -11,8 +11,8 @@ use chrono_tz::Europe::London;
 use common::{gateway_cli as gateway, ingest_into, TestDb};
 use dtr_gateway::config::Config;
 use dtr_gateway::core::reply::NamedLead;
-use dtr_gateway::core::report::{build, csv, markdown, AgencyMap, Quarter, Targets};
-use dtr_gateway::store::{Backend, LeadUpdate, PurgeCounts, Stamp, Store};
+use dtr_gateway::core::report::{build, csv, markdown, AgencyMap, Quarter};
+use dtr_gateway::store::{Backend, PurgeCounts, Stamp, Store};
 use sqlx::Row;
 use std::path::Path;
 use tempfile::TempDir;
@@ -299,29 +299,20 @@ async fn seeded(db: TestDb) -> Seeded {
         }
     }
     // Samuel: the council names its lead, then probation a new case lead.
-    store
-        .record_lead_update(
-            &samuel,
-            &LeadUpdate::AuthorityAnswered {
-                lead: NamedLead::parse_contact("Ayesha Khan <ayesha.khan@basildon.gov.uk>"),
-            },
-            &[],
-            &config.outgoing,
-        )
-        .await
-        .expect("respond");
-    store
-        .record_lead_update(
-            &samuel,
-            &LeadUpdate::ReferrerLead(
-                NamedLead::parse_contact("Carl Newlead <carl.newlead@justice.gov.uk>")
-                    .expect("a lead"),
-            ),
-            &[],
-            &config.outgoing,
-        )
-        .await
-        .expect("new case lead");
+    common::respond_by_hand(
+        &store,
+        &config,
+        &samuel,
+        NamedLead::parse_contact("Ayesha Khan <ayesha.khan@basildon.gov.uk>"),
+    )
+    .await;
+    common::case_lead_by_hand(
+        &store,
+        &config,
+        &samuel,
+        NamedLead::parse_contact("Carl Newlead <carl.newlead@justice.gov.uk>").expect("a lead"),
+    )
+    .await;
     sqlx::query("UPDATE cases SET responded_at = $1, lead_named_at = $1 WHERE reference = $2")
         .bind(Stamp(uk(2026, 11, 25, 12)))
         .bind(&samuel)
@@ -330,9 +321,15 @@ async fn seeded(db: TestDb) -> Seeded {
         .expect("date the response");
     // The others are reminded, chased and escalated, and the mail goes.
     for (m, d) in [(11, 27), (12, 1), (12, 2)] {
-        dtr_gateway::sweep::sweep_once(&store, &config, uk(2026, m, d, 10), false)
-            .await
-            .expect("sweep");
+        dtr_gateway::sweep::sweep_once(
+            &store,
+            &config,
+            uk(2026, m, d, 10),
+            false,
+            dtr_gateway::sweep::Mode::Record,
+        )
+        .await
+        .expect("sweep");
     }
     for row in store.claim_due(Utc::now(), 100).await.expect("claim") {
         store.mark_sent(row.id, Utc::now()).await.expect("sent");
@@ -404,7 +401,15 @@ async fn report(s: &Seeded) -> (String, String) {
         .iter()
         .map(|a| a.code.to_string())
         .collect();
-    let reports = build(&cases, &authorities, &s.config.calendar, Targets::default());
+    let calendar_for = |code: &str| s.config.calendar_for(code);
+    let today = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).expect("date");
+    let reports = build(
+        &cases,
+        &authorities,
+        &s.config.protocol,
+        &calendar_for,
+        today,
+    );
     (markdown("Outcomes 2026Q4", &reports), csv(&reports))
 }
 

@@ -17,18 +17,33 @@ pub struct Contact {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Authority {
     pub name: String,
+    /// The name in full, as a sentence gives it ("Colchester City
+    /// Council"); the short name when not configured.
+    #[serde(default)]
+    pub full_name: Option<String>,
     pub code: ShortCode,
     /// Other names referrers use, such as `Southend-on-Sea`.
     #[serde(default)]
     pub aliases: Vec<String>,
     /// The Duty to Refer inbox.
     pub inbox: EmailAddress,
+    /// The mail domains of the authority's own staff, lower case; the
+    /// inbox's domain when none are configured. Only these, and the exact
+    /// addresses of its contacts, speak for it.
+    #[serde(default)]
+    pub domains: Vec<String>,
     pub operational_lead: Contact,
     pub dispute_contact: Contact,
-    /// Where escalations go when the dispute-resolution contact is the
-    /// operational lead (Annex A names the same person at six authorities).
+    /// A further senior contact escalations also go to (Annex A gives
+    /// the operational lead as dispute-resolution contact at several
+    /// authorities).
     #[serde(default)]
     pub next_level: Option<Contact>,
+    /// Days the authority is closed besides weekends and bank holidays
+    /// (between Christmas and New Year, say): its deadlines and follow-ups
+    /// skip them.
+    #[serde(default)]
+    pub closed_days: Vec<chrono::NaiveDate>,
 }
 
 impl Authority {
@@ -39,14 +54,34 @@ impl Authority {
         lead.email == dispute.email || lead.name.trim().eq_ignore_ascii_case(dispute.name.trim())
     }
 
-    /// Addresses that speak for the authority: its inbox and its contacts'
-    /// domains. A reply from one of them is the authority's answer.
+    /// The name a sentence uses: "Colchester City Council".
+    pub fn full_name(&self) -> &str {
+        self.full_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// Addresses that speak for the authority: its inbox, its contacts'
+    /// exact addresses, and any address at its own domains. A contact's
+    /// domain is not the authority's (Rochford's dispute contact is at
+    /// Brentwood), nor is a look-alike (`.gov.co.uk`).
     pub fn speaks_for(&self, address: &EmailAddress) -> bool {
-        let domain = address.domain();
+        self.contact_addresses().any(|a| a == address) || self.owns_domain(&address.domain())
+    }
+
+    /// Is `domain` one of the authority's own?
+    pub fn owns_domain(&self, domain: &str) -> bool {
+        let domain = domain.to_ascii_lowercase();
+        if self.domains.is_empty() {
+            self.inbox.domain() == domain
+        } else {
+            self.domains.contains(&domain)
+        }
+    }
+
+    /// The inbox and the contacts' addresses.
+    pub fn contact_addresses(&self) -> impl Iterator<Item = &EmailAddress> {
         std::iter::once(&self.inbox)
             .chain([&self.operational_lead.email, &self.dispute_contact.email])
             .chain(self.next_level.iter().map(|c| &c.email))
-            .any(|a| a.domain() == domain)
     }
 }
 
@@ -131,9 +166,11 @@ mod tests {
         let email = |s: &str| EmailAddress::parse(s).expect("valid");
         Authority {
             name: "Colchester".into(),
+            full_name: None,
             code: ShortCode::parse("COL").expect("valid"),
             aliases: vec![],
             inbox: email("dutytorefer@colchester.gov.uk"),
+            domains: vec!["colchester.gov.uk".into()],
             operational_lead: Contact {
                 name: "Lead".into(),
                 email: email("lead@colchester.gov.uk"),
@@ -143,7 +180,20 @@ mod tests {
                 email: email("senior@colchester.gov.uk"),
             },
             next_level: None,
+            closed_days: vec![],
         }
+    }
+
+    #[test]
+    fn only_its_own_domains_and_contacts_speak_for_it() {
+        let mut a = colchester();
+        a.dispute_contact.email = EmailAddress::parse("head@brentwood.gov.uk").expect("valid");
+        let speaks = |s: &str| a.speaks_for(&EmailAddress::parse(s).expect("valid"));
+        assert!(speaks("peter.quill@colchester.gov.uk"));
+        assert!(speaks("Head@Brentwood.gov.uk"));
+        assert!(!speaks("anyone@brentwood.gov.uk"));
+        assert!(!speaks("peter@colchester.gov.co.uk"));
+        assert!(!speaks("peter@mail.colchester.gov.uk"));
     }
 
     #[test]

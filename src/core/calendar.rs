@@ -64,6 +64,22 @@ impl Calendar {
         }
     }
 
+    /// This calendar, also closed on `days` (an authority's own closures,
+    /// such as the days between Christmas and New Year).
+    pub fn with_closures(&self, days: &[NaiveDate]) -> Calendar {
+        let mut calendar = self.clone();
+        calendar
+            .closed
+            .extend(days.iter().copied().filter(|d| !is_weekend(*d)));
+        calendar
+    }
+
+    /// The working day at or before `date`: a date falling on a weekend or
+    /// a closed day moves to the working day before it.
+    pub fn at_or_before(&self, date: NaiveDate) -> NaiveDate {
+        self.subtract_working_days(date, 0)
+    }
+
     /// The daily cut-off, UK local time.
     pub fn cutoff(&self) -> NaiveTime {
         self.cutoff

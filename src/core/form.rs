@@ -21,9 +21,10 @@ pub struct FormReading {
 
 impl FormReading {
     /// A message is a referral by its heading or by at least three labels
-    /// that carry a value.
+    /// that carry a value; a form with no values at all (the blank form,
+    /// quoted back) is no referral, heading or not.
     pub fn is_referral(&self) -> bool {
-        self.heading || self.values.len() >= 3
+        (self.heading && !self.values.is_empty()) || self.values.len() >= 3
     }
 }
 

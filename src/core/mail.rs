@@ -23,10 +23,19 @@ pub enum Purpose {
     Escalation,
     /// To the other side: a case's named lead officer has changed.
     LeadChanged,
+    /// To the current case lead (or, when that bounces, the authority):
+    /// someone else says the case lead has changed; one reply confirms it.
+    LeadChangePending,
+    /// To the first referrer: another referral for the same person came
+    /// from someone else, and is kept with the case.
+    FurtherReferral,
+    /// To the authority: an answer of its own in a case's thread could not
+    /// be read (encrypted, or protected by a sensitivity label).
+    UnreadableAnswer,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 10] = [
+    pub const ALL: [Purpose; 13] = [
         Purpose::Acknowledgement,
         Purpose::Incomplete,
         Purpose::NoConsent,
@@ -37,6 +46,9 @@ impl Purpose {
         Purpose::Chase,
         Purpose::Escalation,
         Purpose::LeadChanged,
+        Purpose::LeadChangePending,
+        Purpose::FurtherReferral,
+        Purpose::UnreadableAnswer,
     ];
 
     /// The templates' file stem and the outbox's `purpose`.
@@ -52,6 +64,9 @@ impl Purpose {
             Purpose::Chase => "chase",
             Purpose::Escalation => "escalation",
             Purpose::LeadChanged => "lead_changed",
+            Purpose::LeadChangePending => "lead_change_pending",
+            Purpose::FurtherReferral => "further_referral",
+            Purpose::UnreadableAnswer => "unreadable_answer",
         }
     }
 
@@ -64,7 +79,10 @@ impl Purpose {
     /// authority or by people who need only the case reference and the
     /// dates: referrers, senior managers, whoever is chased.
     pub fn shows_person_details(self) -> bool {
-        matches!(self, Purpose::Notice | Purpose::QuarantineNotice)
+        matches!(
+            self,
+            Purpose::Notice | Purpose::QuarantineNotice | Purpose::UnreadableAnswer
+        )
     }
 
     /// Mail the deadline sweep writes, rather than an answer to a message.

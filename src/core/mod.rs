@@ -10,10 +10,14 @@ pub mod dates;
 pub mod field;
 pub mod form;
 pub mod mail;
+pub mod plan;
 pub mod protocol;
 pub mod referral;
 pub mod reply;
 pub mod report;
+pub mod sender;
 pub mod sweep;
 #[cfg(test)]
 mod test_support;
+pub mod urgency;
+pub mod words;

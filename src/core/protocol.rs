@@ -6,7 +6,7 @@
 use super::calendar::Calendar;
 use super::referral::{CustodyStatus, ReferralType};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A county's protocol: its deadlines.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +29,12 @@ pub enum Anchor {
     Received,
     Acknowledged,
     Release,
+    /// The homeless application (commitment 10), once recorded; until then
+    /// the referral, which usually starts it.
+    Application,
+    /// The authority's latest request to the referring side for
+    /// information (commitment 16).
+    InformationRequested,
 }
 
 /// How long after (or before) the anchor the deadline falls.
@@ -46,6 +52,16 @@ pub enum Owner {
     Referrer,
 }
 
+impl Owner {
+    /// As the configuration and stored detail write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Owner::Authority => "authority",
+            Owner::Referrer => "referrer",
+        }
+    }
+}
+
 /// What meets a deadline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,9 +70,14 @@ pub enum Satisfier {
     Acknowledgement,
     /// The authority named its lead officer.
     LeadNamed,
-    /// Any answer from the authority in the case's thread.
+    /// An answer from the authority inside the rule's window, or in answer
+    /// to the rule's own follow-ups.
     AuthorityResponse,
-    /// A person records it.
+    /// An answer from the referring side (the referrer or the case lead)
+    /// after the deadline's anchor: information sent after a request.
+    ReferrerResponse,
+    /// A person records it, or the side that owes it says it is done
+    /// (a `Done:` line).
     Manual,
 }
 
@@ -85,7 +106,16 @@ pub struct Rule {
     pub chase_every: Option<u32>,
     /// Working days overdue before escalation.
     pub escalate_after: Option<u32>,
+    /// Chases at most; none after that (the escalation still goes).
+    pub max_chases: u32,
+    /// An answer counts for this deadline from this many working days
+    /// before it; none: from the anchor (release-relative rules: from the
+    /// reminder, or ten working days before).
+    pub window_working_days: Option<u32>,
 }
+
+/// Chases of one deadline when the protocol file does not say.
+pub const DEFAULT_MAX_CHASES: u32 = 5;
 
 /// What a rule needs to know of a case.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,14 +125,73 @@ pub struct CaseFacts {
     pub received_at: DateTime<Utc>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub release_date: Option<NaiveDate>,
+    /// The homeless application's date, once recorded.
+    pub application_on: Option<NaiveDate>,
+    /// When the authority last asked the referring side for information.
+    pub information_requested_at: Option<DateTime<Utc>>,
 }
 
-/// Red: overdue. Amber: due within a working day. Green: further off.
+impl CaseFacts {
+    /// The UK date the referral arrived.
+    pub fn received_on(&self) -> NaiveDate {
+        uk_date(self.received_at)
+    }
+}
+
+pub use super::words::uk_date;
+
+/// Who did something that may meet a deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Authority,
+    Referrer,
+}
+
+/// An answer in a case's thread from one side, as the gateway judged it:
+/// when, whether it answered one rule's follow-up, and which rules it said
+/// were done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub at: DateTime<Utc>,
+    pub side: Side,
+    /// The rule whose reminder, chase or escalation it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<String>,
+    /// Rules it says are done (a `Done:` line).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub done: Vec<String>,
+}
+
+/// What has been done about a case's deadlines, beyond its dates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// When the authority first named its lead officer.
+    pub lead_named_at: Option<DateTime<Utc>>,
+    /// Rules a person marked as met, by id.
+    pub by_hand: Vec<String>,
+    /// The answers of either side, oldest first.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Red: overdue. Amber: due within a working day (or before a release
+/// that comes first). Green: further off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rag {
     Red,
     Amber,
     Green,
+}
+
+/// When a deadline falls, and how it came to fall there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Due {
+    pub on: NaiveDate,
+    /// The protocol's date had passed when the referral arrived: the step
+    /// is due on the next working day instead.
+    pub late: bool,
+    /// Moved forward to the last working day before release.
+    pub before_release: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -115,10 +204,13 @@ pub enum ProtocolError {
 
 impl Rule {
     pub fn applies(&self, facts: &CaseFacts) -> bool {
+        // A referral whose type is not known yet is taken for a Duty to
+        // Refer: the form is one, and most referrals are.
         let by_type = self.applies_to.referral_type.is_empty()
-            || facts
+            || self
+                .applies_to
                 .referral_type
-                .is_some_and(|t| self.applies_to.referral_type.contains(&t));
+                .contains(&facts.referral_type.unwrap_or(ReferralType::DutyToRefer));
         let by_custody = self.applies_to.custody_status.is_empty()
             || facts
                 .custody_status
@@ -126,28 +218,61 @@ impl Rule {
         by_type && by_custody
     }
 
-    /// The date the deadline falls on, when the case knows its anchor.
-    pub fn due(&self, facts: &CaseFacts, calendar: &Calendar) -> Option<NaiveDate> {
-        let anchor_time = match self.from {
+    /// The moment the deadline runs from, when the case knows it.
+    fn anchor_time(&self, facts: &CaseFacts) -> Option<DateTime<Utc>> {
+        match self.from {
             Anchor::Received => Some(facts.received_at),
             Anchor::Acknowledged => facts.acknowledged_at,
+            Anchor::Application => Some(
+                facts
+                    .application_on
+                    .and_then(|d| d.and_hms_opt(12, 0, 0))
+                    .map(|t| t.and_utc())
+                    .unwrap_or(facts.received_at),
+            ),
+            Anchor::InformationRequested => facts.information_requested_at,
             Anchor::Release => None,
-        };
-        match (self.from, self.period) {
+        }
+    }
+
+    /// The date the deadline falls on, when the case knows its anchor.
+    /// Release-relative dates that fall on a day off move to the working
+    /// day before. No deadline falls before the referral arrived: one
+    /// whose date had passed is due on the next working day, late. Where
+    /// release comes first, the deadline moves to the last working day
+    /// before it (a lead officer named after release is no use).
+    pub fn due(&self, facts: &CaseFacts, calendar: &Calendar) -> Option<Due> {
+        let raw = match (self.from, self.period) {
             (Anchor::Release, Period::DaysBeforeRelease(n)) => facts
                 .release_date
-                .and_then(|d| d.checked_sub_signed(Duration::days(i64::from(n)))),
-            (_, Period::WorkingDays(n)) => {
-                anchor_time.map(|t| calendar.add_working_days(calendar.start_day(t), n))
-            }
-            (_, Period::CalendarDays(n)) => anchor_time.and_then(|t| {
-                t.with_timezone(&chrono_tz::Europe::London)
-                    .date_naive()
-                    .checked_add_signed(Duration::days(i64::from(n)))
-            }),
+                .and_then(|d| d.checked_sub_signed(Duration::days(i64::from(n))))
+                .map(|d| calendar.at_or_before(d)),
+            (_, Period::WorkingDays(n)) => self
+                .anchor_time(facts)
+                .map(|t| calendar.add_working_days(calendar.start_day(t), n)),
+            (_, Period::CalendarDays(n)) => self
+                .anchor_time(facts)
+                .and_then(|t| uk_date(t).checked_add_signed(Duration::days(i64::from(n)))),
             // Rejected when the protocol is read.
             (_, Period::DaysBeforeRelease(_)) => None,
+        }?;
+        let received = facts.received_on();
+        let mut due = Due {
+            on: raw,
+            late: false,
+            before_release: false,
+        };
+        if due.on < received {
+            due.on = calendar.next_working_day(received);
+            due.late = true;
         }
+        if let Some(release) = facts.release_date.filter(|r| *r > received) {
+            if due.on >= release {
+                due.on = calendar.subtract_working_days(release, 1).max(received);
+                due.before_release = true;
+            }
+        }
+        Some(due)
     }
 
     /// The day the reminder goes, a set number of working days before.
@@ -155,13 +280,108 @@ impl Rule {
         self.reminder_before
             .map(|n| calendar.subtract_working_days(due, n))
     }
+
+    /// From when an answer counts towards this deadline.
+    fn window_opens(
+        &self,
+        facts: &CaseFacts,
+        due: NaiveDate,
+        calendar: &Calendar,
+    ) -> DateTime<Utc> {
+        let working_days_before = match (self.window_working_days, self.from) {
+            (Some(n), _) => Some(n),
+            (None, Anchor::Release) => Some(self.reminder_before.unwrap_or(10)),
+            (None, _) => None,
+        };
+        match working_days_before {
+            Some(n) => start_of_uk_day(calendar.subtract_working_days(due, n)),
+            None => self.anchor_time(facts).unwrap_or(facts.received_at),
+        }
+    }
+
+    /// When the deadline was met, if it was: by the gateway's
+    /// acknowledgement, the lead officer named, an answer from the side
+    /// that owes it within its window (or to its own follow-ups), a line
+    /// saying it is done, or a person's record.
+    pub fn met_at(
+        &self,
+        facts: &CaseFacts,
+        progress: &Progress,
+        calendar: &Calendar,
+    ) -> Option<DateTime<Utc>> {
+        let owing_side = match self.owed_by {
+            Owner::Authority => Side::Authority,
+            Owner::Referrer => Side::Referrer,
+        };
+        if progress.by_hand.contains(&self.id) {
+            // The time a person recorded it is on the timeline; for the
+            // deadline it is met, as from its anchor.
+            return Some(self.anchor_time(facts).unwrap_or(facts.received_at));
+        }
+        let said_done = progress
+            .evidence
+            .iter()
+            .find(|e| e.side == owing_side && e.done.contains(&self.id))
+            .map(|e| e.at);
+        let by_rule = match self.satisfied_by {
+            Satisfier::Acknowledgement => facts.acknowledged_at,
+            Satisfier::LeadNamed => progress.lead_named_at,
+            Satisfier::AuthorityResponse | Satisfier::ReferrerResponse => {
+                let side = if self.satisfied_by == Satisfier::AuthorityResponse {
+                    Side::Authority
+                } else {
+                    Side::Referrer
+                };
+                let opens = self
+                    .due(facts, calendar)
+                    .map(|due| self.window_opens(facts, due.on, calendar));
+                let strictly_after = self.from == Anchor::InformationRequested;
+                progress
+                    .evidence
+                    .iter()
+                    .find(|e| {
+                        e.side == side
+                            && (e.answers.as_deref() == Some(self.id.as_str())
+                                || opens.is_some_and(|o| {
+                                    if strictly_after {
+                                        e.at > o
+                                    } else {
+                                        e.at >= o
+                                    }
+                                }))
+                    })
+                    .map(|e| e.at)
+            }
+            Satisfier::Manual => None,
+        };
+        match (said_done, by_rule) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub fn is_met(&self, facts: &CaseFacts, progress: &Progress, calendar: &Calendar) -> bool {
+        self.met_at(facts, progress, calendar).is_some()
+    }
+}
+
+/// 00:00 UK time on `day`.
+fn start_of_uk_day(day: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    chrono_tz::Europe::London
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map_or_else(
+            || day.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |t| t.with_timezone(&Utc),
+        )
 }
 
 /// A deadline of a case not yet met.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpenDeadline<'a> {
     pub rule: &'a Rule,
-    pub due: NaiveDate,
+    pub due: Due,
     pub rag: Rag,
 }
 
@@ -171,14 +391,14 @@ impl Protocol {
     pub fn open_deadlines(
         &self,
         facts: &CaseFacts,
-        met: impl Fn(&Rule) -> bool,
+        progress: &Progress,
         calendar: &Calendar,
         today: NaiveDate,
     ) -> Vec<OpenDeadline<'_>> {
         let mut open: Vec<OpenDeadline<'_>> = self
             .rules
             .iter()
-            .filter(|r| r.applies(facts) && !met(r))
+            .filter(|r| r.applies(facts) && !r.is_met(facts, progress, calendar))
             .filter_map(|rule| {
                 let due = rule.due(facts, calendar)?;
                 Some(OpenDeadline {
@@ -188,16 +408,27 @@ impl Protocol {
                 })
             })
             .collect();
-        open.sort_by_key(|d| (d.rag, d.due));
+        open.sort_by_key(|d| (d.rag, d.due.on));
         open
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Rules the referring side owes: their escalation needs a contact of
+    /// its own (`referrer_escalation`).
+    pub fn has_referrer_rules(&self) -> bool {
+        self.rules.iter().any(|r| r.owed_by == Owner::Referrer)
     }
 }
 
-/// How pressing a deadline is on `today`.
-pub fn rag(due: NaiveDate, today: NaiveDate, calendar: &Calendar) -> Rag {
-    if today > due {
+/// How pressing a deadline is on `today`. One moved before a release is
+/// never green: there is no slack after it.
+pub fn rag(due: Due, today: NaiveDate, calendar: &Calendar) -> Rag {
+    if today > due.on {
         Rag::Red
-    } else if calendar.working_days_between(today, due) <= 1 {
+    } else if due.before_release || calendar.working_days_between(today, due.on) <= 1 {
         Rag::Amber
     } else {
         Rag::Green
@@ -231,6 +462,8 @@ struct RawRule {
     reminder_before: Option<u32>,
     chase_every: Option<u32>,
     escalate_after: Option<u32>,
+    max_chases: Option<u32>,
+    window_working_days: Option<u32>,
 }
 
 impl Protocol {
@@ -259,11 +492,24 @@ impl Protocol {
                     "days_before_release goes with from = \"release\", and only with it",
                 ));
             }
+            if r.id.is_empty()
+                || !r
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(bad("an id is letters, digits, `_` and `-` only"));
+            }
             if rules.iter().any(|x: &Rule| x.id == r.id) {
                 return Err(bad("the id is used twice"));
             }
             if r.chase_every == Some(0) {
                 return Err(bad("chase_every must be at least 1"));
+            }
+            if r.satisfied_by == Satisfier::ReferrerResponse && r.owed_by != Owner::Referrer {
+                return Err(bad(
+                    "satisfied_by = \"referrer_response\" goes with owed_by = \"referrer\"",
+                ));
             }
             rules.push(Rule {
                 id: r.id,
@@ -277,6 +523,8 @@ impl Protocol {
                 reminder_before: r.reminder_before,
                 chase_every: r.chase_every,
                 escalate_after: r.escalate_after,
+                max_chases: r.max_chases.unwrap_or(DEFAULT_MAX_CHASES),
+                window_working_days: r.window_working_days,
             });
         }
         Ok(Protocol {
@@ -300,6 +548,16 @@ mod tests {
             received_at: received,
             acknowledged_at: None,
             release_date: Some(d(2027, 3, 1)),
+            application_on: None,
+            information_requested_at: None,
+        }
+    }
+
+    fn on(day: NaiveDate) -> Due {
+        Due {
+            on: day,
+            late: false,
+            before_release: false,
         }
     }
 
@@ -314,11 +572,11 @@ mod tests {
         // Monday 23 November 2026, 10:00: acknowledge by Thursday, lead by Monday.
         let f = facts(at(2026, 11, 23, 10, 0));
         assert_eq!(
-            rule(&essex, "acknowledge").due(&f, &cal),
+            rule(&essex, "acknowledge").due(&f, &cal).map(|d| d.on),
             Some(d(2026, 11, 26))
         );
         assert_eq!(
-            rule(&essex, "lead_officer").due(&f, &cal),
+            rule(&essex, "lead_officer").due(&f, &cal).map(|d| d.on),
             Some(d(2026, 11, 30))
         );
         assert!(!rule(&essex, "keep_accommodation").applies(&f));
@@ -328,7 +586,9 @@ mod tests {
         };
         assert!(rule(&essex, "keep_accommodation").applies(&keep));
         assert_eq!(
-            rule(&essex, "keep_accommodation").due(&keep, &cal),
+            rule(&essex, "keep_accommodation")
+                .due(&keep, &cal)
+                .map(|d| d.on),
             Some(d(2026, 11, 26))
         );
     }
@@ -341,11 +601,11 @@ mod tests {
         // the 28 Dec substitute day are not working days.
         let f = facts(at(2026, 12, 18, 17, 30));
         assert_eq!(
-            rule(&essex, "acknowledge").due(&f, &cal),
+            rule(&essex, "acknowledge").due(&f, &cal).map(|d| d.on),
             Some(d(2026, 12, 24))
         );
         assert_eq!(
-            rule(&essex, "lead_officer").due(&f, &cal),
+            rule(&essex, "lead_officer").due(&f, &cal).map(|d| d.on),
             Some(d(2026, 12, 30))
         );
         // The reminder a working day before the acknowledgement deadline.
@@ -366,11 +626,15 @@ mod tests {
         let f = facts(at(2026, 11, 23, 10, 0));
         // Release on Monday 1 March 2027.
         assert_eq!(
-            rule(&kent, "housing_confirmation").due(&f, &cal),
+            rule(&kent, "housing_confirmation")
+                .due(&f, &cal)
+                .map(|d| d.on),
             Some(d(2027, 2, 1))
         );
         assert_eq!(
-            rule(&kent, "appointments_confirmed").due(&f, &cal),
+            rule(&kent, "appointments_confirmed")
+                .due(&f, &cal)
+                .map(|d| d.on),
             Some(d(2027, 2, 15))
         );
         assert!(!rule(&kent, "application_acknowledged").applies(&f));
@@ -382,7 +646,9 @@ mod tests {
         assert!(rule(&kent, "application_acknowledged").applies(&community));
         assert!(!rule(&kent, "housing_confirmation").applies(&community));
         assert_eq!(
-            rule(&kent, "application_acknowledged").due(&community, &cal),
+            rule(&kent, "application_acknowledged")
+                .due(&community, &cal)
+                .map(|d| d.on),
             Some(d(2026, 12, 21))
         );
         // Without a release date, a release-relative rule has no date yet.
@@ -400,12 +666,12 @@ mod tests {
     fn red_amber_green() {
         let cal = calendar();
         // Due Thursday 26 November 2026.
-        assert_eq!(rag(d(2026, 11, 26), d(2026, 11, 23), &cal), Rag::Green);
-        assert_eq!(rag(d(2026, 11, 26), d(2026, 11, 25), &cal), Rag::Amber);
-        assert_eq!(rag(d(2026, 11, 26), d(2026, 11, 26), &cal), Rag::Amber);
-        assert_eq!(rag(d(2026, 11, 26), d(2026, 11, 27), &cal), Rag::Red);
+        assert_eq!(rag(on(d(2026, 11, 26)), d(2026, 11, 23), &cal), Rag::Green);
+        assert_eq!(rag(on(d(2026, 11, 26)), d(2026, 11, 25), &cal), Rag::Amber);
+        assert_eq!(rag(on(d(2026, 11, 26)), d(2026, 11, 26), &cal), Rag::Amber);
+        assert_eq!(rag(on(d(2026, 11, 26)), d(2026, 11, 27), &cal), Rag::Red);
         // Due Tuesday 29 December: on Thursday 24 the next working day is the 29th.
-        assert_eq!(rag(d(2026, 12, 29), d(2026, 12, 24), &cal), Rag::Amber);
+        assert_eq!(rag(on(d(2026, 12, 29)), d(2026, 12, 24), &cal), Rag::Amber);
     }
 
     #[test]
@@ -413,18 +679,17 @@ mod tests {
         let essex = Protocol::from_toml(ESSEX).expect("essex");
         let cal = calendar();
         let f = facts(at(2026, 11, 23, 10, 0));
-        let open = essex.open_deadlines(&f, |_| false, &cal, d(2026, 11, 27));
+        let open = essex.open_deadlines(&f, &Progress::default(), &cal, d(2026, 11, 27));
         let ids: Vec<(&str, Rag)> = open.iter().map(|o| (o.rule.id.as_str(), o.rag)).collect();
         assert_eq!(
             ids,
             [("acknowledge", Rag::Red), ("lead_officer", Rag::Amber)]
         );
-        let open = essex.open_deadlines(
-            &f,
-            |r| r.satisfied_by == Satisfier::Acknowledgement,
-            &cal,
-            d(2026, 11, 27),
-        );
+        let acknowledged = CaseFacts {
+            acknowledged_at: Some(at(2026, 11, 23, 10, 5)),
+            ..f.clone()
+        };
+        let open = essex.open_deadlines(&acknowledged, &Progress::default(), &cal, d(2026, 11, 27));
         assert_eq!(open.len(), 1);
         assert_eq!(open[0].rule.id, "lead_officer");
     }

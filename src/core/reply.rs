@@ -51,7 +51,7 @@ impl NamedLead {
     }
 }
 
-const NAME_LABELS: [&str; 9] = [
+const NAME_LABELS: [&str; 10] = [
     "lead officer",
     "named lead officer",
     "lead officer name",
@@ -59,70 +59,289 @@ const NAME_LABELS: [&str; 9] = [
     "case officer",
     "housing officer",
     "case lead",
+    "case lead name",
     "lead contact",
     "probation lead",
 ];
-const EMAIL_LABELS: [&str; 5] = [
+const EMAIL_LABELS: [&str; 6] = [
     "email",
     "e mail",
     "email address",
     "e mail address",
     "lead officer email",
+    "case lead email",
 ];
-const PHONE_LABELS: [&str; 6] = [
+const PHONE_LABELS: [&str; 7] = [
     "telephone",
     "tel",
     "phone",
     "telephone number",
     "phone number",
     "direct line",
+    "case lead phone",
+];
+const DONE_LABELS: [&str; 4] = ["done", "step done", "completed", "step completed"];
+const INFORMATION_LABELS: [&str; 3] = [
+    "information requested",
+    "information needed",
+    "please provide",
+];
+const RELEASE_LABELS: [&str; 4] = [
+    "release date",
+    "new release date",
+    "expected release date",
+    "revised release date",
+];
+const APPLICATION_LABELS: [&str; 3] = [
+    "application received",
+    "homeless application received",
+    "application date",
 ];
 
-/// Reads the lead officer from an answer's text. Only the answer's own
-/// lines count: reading stops where the quoted message begins (`>` lines,
-/// `On ... wrote:`, an `-----Original Message-----` or `From:` header block),
-/// so that the gateway's own mail, quoted back, is never taken for an answer.
-pub fn read_named_lead(text: &str) -> Option<NamedLead> {
+/// The gateway's own placeholders in its prompt lines: a line left as the
+/// gateway wrote it names nobody and says nothing.
+const PLACEHOLDERS: [&str; 6] = [
+    "(name)",
+    "(email address)",
+    "(telephone number)",
+    "(what was done)",
+    "(date)",
+    "(what is needed)",
+];
+
+/// What an answer in a case's thread says, read from its own text (above
+/// whatever it quotes), and from the gateway's prompt lines filled in
+/// inside the quote, as Outlook users often do.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AnswerReading {
+    /// The lead its lines name (`Lead officer:` or `Case lead:`, with
+    /// `Email:` and `Telephone:`).
+    pub named_lead: Option<NamedLead>,
+    /// `Done:` lines: what the sender says was done.
+    pub done: Vec<String>,
+    /// `Information requested:`: the authority asks the referring side.
+    pub information_requested: Option<String>,
+    /// `Release date:`: a new expected release date, as written.
+    pub release_date: Option<String>,
+    /// `Application received:`: the homeless application's date, as written.
+    pub application_received: Option<String>,
+    /// The answer has words of its own, not only what it quotes.
+    pub has_own_text: bool,
+    /// Its first words say yes (`Yes`, `Confirmed`, `That's right`).
+    pub affirms: bool,
+}
+
+/// Reads an answer. Only the answer's own lines count: reading stops where
+/// the quoted message begins (`>` lines, `On … wrote:`, an `-----Original
+/// Message-----` line, Outlook's rule or its `From:`/`Sent:` block), so
+/// that the gateway's own mail, quoted back, is never taken for an answer;
+/// except that the gateway's prompt block (`Lead officer:`, `Email:`,
+/// `Telephone:`), filled in inside the quote, names the lead it was filled
+/// in with.
+pub fn read_answer(text: &str) -> AnswerReading {
+    let lines: Vec<&str> = text.lines().collect();
+    let quote_at = (0..lines.len())
+        .find(|&i| starts_quote(&lines, i))
+        .unwrap_or(lines.len());
+    let own = &lines[..quote_at];
+    let mut reading = AnswerReading::default();
     let mut lead = NamedLead::default();
-    for line in text.lines() {
+    for line in own {
         let line = line.trim();
-        if starts_quote(line) {
-            break;
-        }
-        let Some((label, value)) = line.split_once(':') else {
+        let Some((label, value)) = split_line(line) else {
             continue;
         };
-        let label = normalise_label(label);
         let value = value.trim();
-        // Empty, or the gateway's own prompt left as it was: `(name)`.
-        if value.is_empty() || value.starts_with('(') || value.starts_with('[') {
+        if value.is_empty() || is_placeholder(value) {
             continue;
         }
-        if NAME_LABELS.contains(&label.as_str()) && lead.name.is_none() {
-            // `Lead officer: Jo Officer <jo@council.gov.uk>` names both.
-            if let Some(contact) = NamedLead::parse_contact(value) {
-                lead.name = contact.name;
-                lead.email = lead.email.or(contact.email);
-            }
-        } else if EMAIL_LABELS.contains(&label.as_str()) && lead.email.is_none() {
-            lead.email = EmailAddress::find_in(value);
-        } else if PHONE_LABELS.contains(&label.as_str()) && lead.phone.is_none() {
-            lead.phone = PhoneNumber::parse(value);
+        take_line(&mut reading, &mut lead, &label, value);
+    }
+    reading.has_own_text = own.iter().any(|l| {
+        let l = l.trim();
+        !l.is_empty() && !is_quote_marker_only(l)
+    });
+    reading.affirms = own
+        .iter()
+        .map(|l| l.trim())
+        .find(|l| !l.is_empty())
+        .is_some_and(affirmative);
+    if lead.name.is_none() {
+        // The prompt block filled in inside the quote.
+        if let Some(filled) = filled_prompt(&lines[quote_at..]) {
+            lead = filled;
         }
     }
     // An address or a phone alone (a signature) names no one.
-    lead.name.is_some().then_some(lead)
+    reading.named_lead = lead.name.is_some().then_some(lead);
+    reading
 }
 
-fn starts_quote(line: &str) -> bool {
+/// The answer's own text: its lines above whatever it quotes.
+pub fn own_text(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let quote_at = (0..lines.len())
+        .find(|&i| starts_quote(&lines, i))
+        .unwrap_or(lines.len());
+    lines[..quote_at].join("\n")
+}
+
+/// Reads the lead officer from an answer's own text: `read_answer`'s lead.
+pub fn read_named_lead(text: &str) -> Option<NamedLead> {
+    read_answer(text).named_lead
+}
+
+fn take_line(reading: &mut AnswerReading, lead: &mut NamedLead, label: &str, value: &str) {
+    if NAME_LABELS.contains(&label) && lead.name.is_none() {
+        // `Lead officer: Jo Officer <jo@council.gov.uk>` names both.
+        if let Some(contact) = NamedLead::parse_contact(value) {
+            lead.name = contact.name;
+            lead.email = lead.email.take().or(contact.email);
+        }
+    } else if EMAIL_LABELS.contains(&label) && lead.email.is_none() {
+        lead.email = EmailAddress::find_in(value);
+    } else if PHONE_LABELS.contains(&label) && lead.phone.is_none() {
+        lead.phone = PhoneNumber::parse(value);
+    } else if DONE_LABELS.contains(&label) {
+        reading.done.push(value.to_string());
+    } else if INFORMATION_LABELS.contains(&label) && reading.information_requested.is_none() {
+        reading.information_requested = Some(value.to_string());
+    } else if RELEASE_LABELS.contains(&label) && reading.release_date.is_none() {
+        reading.release_date = Some(value.to_string());
+    } else if APPLICATION_LABELS.contains(&label) && reading.application_received.is_none() {
+        reading.application_received = Some(value.to_string());
+    }
+}
+
+/// `Label: value`, the label normalised; none for a line without one.
+fn split_line(line: &str) -> Option<(String, &str)> {
+    let (label, value) = line.split_once(':')?;
+    // A label is a few words, not a sentence with a colon in it.
+    if label.len() > 40 {
+        return None;
+    }
+    Some((
+        normalise_label(label.trim_start_matches(['*', '-', '•', ' '])),
+        value,
+    ))
+}
+
+fn is_placeholder(value: &str) -> bool {
+    let v = value.trim().to_ascii_lowercase();
+    v.starts_with('[') || PLACEHOLDERS.contains(&v.as_str()) || v.starts_with("(")
+}
+
+fn is_quote_marker_only(line: &str) -> bool {
+    line.chars()
+        .all(|c| matches!(c, '>' | '-' | '_' | '=' | ' '))
+}
+
+fn affirmative(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    matches!(
+        words.as_slice(),
+        ["yes", ..]
+            | ["confirmed", ..]
+            | ["confirm", ..]
+            | ["correct", ..]
+            | ["agreed", ..]
+            | ["that's", "right", ..]
+            | ["that", "is", "right", ..]
+            | ["i", "confirm", ..]
+    )
+}
+
+/// The gateway's three prompt lines inside a quote, at least one of them
+/// changed from what the gateway wrote: the lead they were filled in with.
+fn filled_prompt(quoted: &[&str]) -> Option<NamedLead> {
+    let plain: Vec<String> = quoted
+        .iter()
+        .map(|l| l.trim().trim_start_matches(['>', ' ']).trim().to_string())
+        .collect();
+    for (i, line) in plain.iter().enumerate() {
+        let Some((label, value)) = split_line(line) else {
+            continue;
+        };
+        if label != "lead officer" && label != "case lead" {
+            continue;
+        }
+        // The block: the name line, then Email and Telephone within the
+        // next few lines (a mail program may put blank lines between).
+        let rest: Vec<(String, &str)> = plain[i + 1..]
+            .iter()
+            .take(6)
+            .filter(|l| !l.trim().is_empty())
+            .take(2)
+            .filter_map(|l| split_line(l))
+            .collect();
+        let is_block = rest.len() == 2
+            && EMAIL_LABELS.contains(&rest[0].0.as_str())
+            && PHONE_LABELS.contains(&rest[1].0.as_str());
+        if !is_block {
+            continue;
+        }
+        let value = value.trim();
+        if value.is_empty() || is_placeholder(value) {
+            return None;
+        }
+        let mut lead = NamedLead::parse_contact(value)?;
+        let (email, phone) = (rest[0].1.trim(), rest[1].1.trim());
+        if lead.email.is_none() && !is_placeholder(email) {
+            lead.email = EmailAddress::find_in(email);
+        }
+        if !is_placeholder(phone) {
+            lead.phone = PhoneNumber::parse(phone);
+        }
+        return lead.name.is_some().then_some(lead);
+    }
+    None
+}
+
+/// Where the quoted message begins: a `>` line, `On … wrote:` (perhaps
+/// over two lines), `-----Original Message-----`, a forward's header,
+/// Outlook's rule, or a `From:` line with `Sent:`/`Date:`/`To:`/`Subject:`
+/// among the next lines (Outlook quotes without `>`).
+fn starts_quote(lines: &[&str], i: usize) -> bool {
+    let line = lines[i].trim();
     let lower = line.to_ascii_lowercase();
-    line.starts_with('>')
-        || (lower.starts_with("on ") && lower.ends_with("wrote:"))
+    if line.starts_with('>')
         || lower.starts_with("-----original message")
-        || lower.starts_with("________________")
-        || lower.starts_with("from:")
-        || lower.starts_with("sent:")
+        || lower.starts_with("-------- original message")
         || lower.starts_with("-------- forwarded message")
+        || lower.starts_with("---------- forwarded message")
+        || lower.starts_with("begin forwarded message")
+        || (line.len() >= 10 && line.chars().all(|c| c == '_'))
+    {
+        return true;
+    }
+    if lower.starts_with("on ") {
+        if lower.ends_with("wrote:") {
+            return true;
+        }
+        // `On Mon, 1 Dec 2026 at 10:00, Colchester Duty to Refer <…>` and
+        // `wrote:` on the next line.
+        if let Some(next) = lines.get(i + 1) {
+            if next.trim().to_ascii_lowercase().starts_with("wrote:")
+                || next.trim().eq_ignore_ascii_case("wrote:")
+            {
+                return true;
+            }
+        }
+    }
+    if lower.starts_with("from:") {
+        return lines[i + 1..].iter().take(4).any(|l| {
+            let l = l.trim().to_ascii_lowercase();
+            l.starts_with("sent:")
+                || l.starts_with("date:")
+                || l.starts_with("to:")
+                || l.starts_with("subject:")
+        });
+    }
+    false
 }
 
 #[cfg(test)]
@@ -197,5 +416,85 @@ mod tests {
         assert!(a.same_person(&b));
         assert!(!both
             .same_person(&NamedLead::parse_contact("Kim <kim@colchester.gov.uk>").expect("named")));
+    }
+
+    /// The chase as the gateway writes it, as Outlook quotes it: no `>`,
+    /// under a rule and a `From:`/`Sent:` block.
+    const OUTLOOK_QUOTE: &str = "________________________________\n\
+        From: Colchester Duty to Refer <dutytorefer@colchester.gov.uk>\n\
+        Sent: 01 December 2026 09:00\n\
+        To: Peter Quill <peter.quill@colchester.gov.uk>\n\
+        Subject: [DTR-COL-2026-00001] Chase 1: A substantive response naming the authority's lead officer\n\n\
+        Dear Peter Quill,\n\n\
+        To record the lead officer, put these three lines in your reply, above\n\
+        anything quoted:\n\n\
+        Lead officer: (name)\n\
+        Email: (email address)\n\
+        Telephone: (telephone number)\n";
+
+    #[test]
+    fn an_answer_on_top_of_an_outlook_quote() {
+        let text = format!(
+            "Hi,\n\nLead officer: Peter Quill\nEmail: peter.quill@colchester.gov.uk\n\
+             Telephone: 01206 282 000\n\nThanks\n\n{OUTLOOK_QUOTE}"
+        );
+        let reading = read_answer(&text);
+        let lead = reading.named_lead.expect("a lead");
+        assert_eq!(lead.name.as_deref(), Some("Peter Quill"));
+        assert!(reading.has_own_text);
+        // The quote alone, untouched: nobody, and no words of its own.
+        let untouched = read_answer(OUTLOOK_QUOTE);
+        assert_eq!(untouched.named_lead, None);
+        assert!(!untouched.has_own_text);
+    }
+
+    #[test]
+    fn the_prompt_filled_in_inside_the_quote_names_the_lead() {
+        let filled = OUTLOOK_QUOTE
+            .replace("Lead officer: (name)", "Lead officer: Peter Quill")
+            .replace(
+                "Email: (email address)",
+                "Email: peter.quill@colchester.gov.uk",
+            );
+        let text = format!("See below.\n\n{filled}");
+        let lead = read_answer(&text).named_lead.expect("a lead");
+        assert_eq!(lead.name.as_deref(), Some("Peter Quill"));
+        assert_eq!(
+            lead.email.as_ref().map(|e| e.as_str()),
+            Some("peter.quill@colchester.gov.uk")
+        );
+        assert_eq!(lead.phone, None);
+        // In `>` quoting too.
+        let quoted: String = filled.lines().map(|l| format!("> {l}\n")).collect();
+        assert!(read_answer(&format!("Done, see below\n{quoted}"))
+            .named_lead
+            .is_some());
+        // Another message's `Lead officer:` line in a quote, not the
+        // prompt's block, is not read.
+        let other = "Thanks\n> Lead officer: Someone Else\n> Kind regards\n";
+        assert_eq!(read_answer(other).named_lead, None);
+    }
+
+    #[test]
+    fn lines_that_move_a_case_on() {
+        let text = "Hello\nDone: written to the prisoner on 3 February\n\
+                    Information requested: proof of identity\nRelease date: 14/03/2027\n\
+                    Application received: 02/12/2026\n> Done: (what was done)\n";
+        let reading = read_answer(text);
+        assert_eq!(reading.done, ["written to the prisoner on 3 February"]);
+        assert_eq!(
+            reading.information_requested.as_deref(),
+            Some("proof of identity")
+        );
+        assert_eq!(reading.release_date.as_deref(), Some("14/03/2027"));
+        assert_eq!(reading.application_received.as_deref(), Some("02/12/2026"));
+        assert!(read_answer("Yes, that's right.\n> Case lead: Priya").affirms);
+        assert!(!read_answer("No, Priya has not taken over.").affirms);
+    }
+
+    #[test]
+    fn a_from_line_alone_is_not_a_quote() {
+        let text = "From: 1 December the tenancy ends.\nLead officer: Jo Officer\n";
+        assert!(read_answer(text).named_lead.is_some());
     }
 }

@@ -5,6 +5,7 @@
 use super::address::{DomainPattern, EmailAddress};
 use super::calendar::Calendar;
 use super::field::normalise_label;
+use super::protocol::{CaseFacts, Progress, Protocol};
 use super::referral::ReferralType;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Deserialize;
@@ -215,8 +216,10 @@ pub struct ReportCase {
     pub urgent: bool,
     pub received_at: DateTime<Utc>,
     pub release_date: Option<NaiveDate>,
-    pub acknowledged_at: Option<DateTime<Utc>>,
-    pub lead_named_at: Option<DateTime<Utc>>,
+    /// What the protocol's deadlines are worked out from.
+    pub facts: CaseFacts,
+    /// What met them.
+    pub progress: Progress,
     pub responded_at: Option<DateTime<Utc>>,
     pub chases: u32,
     pub escalations: u32,
@@ -233,8 +236,10 @@ pub struct AuthorityReport {
     pub refused: u32,
     pub by_type: BTreeMap<String, u32>,
     pub by_agency: BTreeMap<AgencyCategory, u32>,
-    pub acknowledged_in_time: u32,
-    pub lead_named_in_time: u32,
+    /// Each rule of the protocol, in its order: how many of its deadlines
+    /// were met in time, and how many passed unmet (or met late). One not
+    /// yet passed is in neither.
+    pub deadlines: Vec<DeadlineTally>,
     pub chases: u32,
     pub escalations: u32,
     pub urgent: u32,
@@ -248,28 +253,24 @@ pub struct AuthorityReport {
     pub outcomes: BTreeMap<String, u32>,
 }
 
-/// The deadlines the report measures against (commitments 9 and 10).
-#[derive(Clone, Copy, Debug)]
-pub struct Targets {
-    pub acknowledge_days: u32,
-    pub lead_named_days: u32,
+/// One rule's deadlines in a report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeadlineTally {
+    /// `Acknowledge receipt of the referral (commitment 9)`.
+    pub label: String,
+    pub in_time: u32,
+    pub missed: u32,
 }
 
-impl Default for Targets {
-    fn default() -> Self {
-        Targets {
-            acknowledge_days: 3,
-            lead_named_days: 5,
-        }
-    }
-}
-
-/// Per authority, in the order given, then the total of all.
-pub fn build(
+/// Per authority, in the order given, then the total of all, against the
+/// protocol's own deadlines as they stand on `today`: a deadline counts as
+/// missed only once it has passed.
+pub fn build<'c>(
     cases: &[ReportCase],
     authorities: &[String],
-    calendar: &Calendar,
-    targets: Targets,
+    protocol: &Protocol,
+    calendar_for: &dyn Fn(&str) -> &'c Calendar,
+    today: NaiveDate,
 ) -> Vec<AuthorityReport> {
     let mut out: Vec<AuthorityReport> = authorities
         .iter()
@@ -277,23 +278,35 @@ pub fn build(
             one(
                 a,
                 cases.iter().filter(|c| &c.authority == a),
-                calendar,
-                targets,
+                protocol,
+                calendar_for,
+                today,
             )
         })
         .collect();
-    out.push(one("All", cases.iter(), calendar, targets));
+    if authorities.len() != 1 {
+        out.push(one("All", cases.iter(), protocol, calendar_for, today));
+    }
     out
 }
 
-fn one<'a>(
+fn one<'a, 'c>(
     authority: &str,
     cases: impl Iterator<Item = &'a ReportCase>,
-    calendar: &Calendar,
-    targets: Targets,
+    protocol: &Protocol,
+    calendar_for: &dyn Fn(&str) -> &'c Calendar,
+    today: NaiveDate,
 ) -> AuthorityReport {
     let mut r = AuthorityReport {
         authority: authority.to_string(),
+        deadlines: protocol
+            .rules
+            .iter()
+            .map(|rule| DeadlineTally {
+                label: format!("{} (commitment {})", rule.description, rule.commitment),
+                ..DeadlineTally::default()
+            })
+            .collect(),
         ..AuthorityReport::default()
     };
     let mut response_days = Vec::new();
@@ -303,6 +316,7 @@ fn one<'a>(
             continue;
         }
         r.referrals += 1;
+        let calendar = calendar_for(&case.authority);
         let kind = match case.referral_type {
             Some(ReferralType::DutyToRefer) => "duty_to_refer",
             Some(ReferralType::KeepAccommodation) => "keep_accommodation",
@@ -310,12 +324,19 @@ fn one<'a>(
         };
         *r.by_type.entry(kind.to_string()).or_default() += 1;
         *r.by_agency.entry(case.agency).or_default() += 1;
-        let start = calendar.start_day(case.received_at);
-        let by = |at: Option<DateTime<Utc>>, days: u32| {
-            at.is_some_and(|t| uk_day(t) <= calendar.add_working_days(start, days))
-        };
-        r.acknowledged_in_time += u32::from(by(case.acknowledged_at, targets.acknowledge_days));
-        r.lead_named_in_time += u32::from(by(case.lead_named_at, targets.lead_named_days));
+        for (rule, tally) in protocol.rules.iter().zip(r.deadlines.iter_mut()) {
+            if !rule.applies(&case.facts) {
+                continue;
+            }
+            let Some(due) = rule.due(&case.facts, calendar) else {
+                continue;
+            };
+            match rule.met_at(&case.facts, &case.progress, calendar) {
+                Some(met) if uk_day(met) <= due.on => tally.in_time += 1,
+                _ if today > due.on => tally.missed += 1,
+                _ => {}
+            }
+        }
         r.chases += case.chases;
         r.escalations += case.escalations;
         r.urgent += u32::from(case.urgent);
@@ -326,6 +347,7 @@ fn one<'a>(
             r.late += u32::from(days <= 0);
         }
         if let Some(responded) = case.responded_at {
+            let start = calendar.start_day(case.received_at);
             response_days.push(
                 calendar
                     .working_days_between(start, uk_day(responded))
@@ -393,18 +415,23 @@ fn rows(reports: &[AuthorityReport]) -> Vec<(String, Vec<String>)> {
             r.by_agency.get(&category).copied().unwrap_or(0).to_string()
         });
     }
-    add("Acknowledged within 3 working days", &|r| {
-        r.acknowledged_in_time.to_string()
-    });
-    add("Acknowledged within 3 working days (%)", &|r| {
-        percent(r.acknowledged_in_time, r.referrals)
-    });
-    add("Lead officer named within 5 working days", &|r| {
-        r.lead_named_in_time.to_string()
-    });
-    add("Lead officer named within 5 working days (%)", &|r| {
-        percent(r.lead_named_in_time, r.referrals)
-    });
+    let labels: Vec<String> = reports
+        .first()
+        .map(|r| r.deadlines.iter().map(|d| d.label.clone()).collect())
+        .unwrap_or_default();
+    for (i, label) in labels.iter().enumerate() {
+        let tally = move |r: &AuthorityReport| r.deadlines.get(i).cloned().unwrap_or_default();
+        add(&format!("{label}: met in time"), &move |r| {
+            tally(r).in_time.to_string()
+        });
+        add(&format!("{label}: missed"), &move |r| {
+            tally(r).missed.to_string()
+        });
+        add(&format!("{label}: met in time (%)"), &move |r| {
+            let t = tally(r);
+            percent(t.in_time, t.in_time + t.missed)
+        });
+    }
     add("Median working days to the authority's response", &|r| {
         r.median_response_days
             .map_or("-".into(), |m| format!("{m:.1}"))
@@ -482,7 +509,7 @@ pub fn csv(reports: &[AuthorityReport]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::test_support::calendar;
+    use crate::core::test_support::{calendar, ESSEX, KENT};
     use chrono::TimeZone;
 
     const AGENCIES: &str = include_str!("../../config/agencies.toml");
@@ -502,8 +529,16 @@ mod tests {
             urgent: false,
             received_at: received,
             release_date: None,
-            acknowledged_at: None,
-            lead_named_at: None,
+            facts: CaseFacts {
+                referral_type: Some(ReferralType::DutyToRefer),
+                custody_status: None,
+                received_at: received,
+                acknowledged_at: None,
+                release_date: None,
+                application_on: None,
+                information_requested_at: None,
+            },
+            progress: Progress::default(),
             responded_at: None,
             chases: 0,
             escalations: 0,
@@ -607,64 +642,86 @@ mod tests {
     #[test]
     fn hand_worked_quarter() {
         let cal = calendar();
+        let essex = Protocol::from_toml(ESSEX).expect("essex");
+        let calendar_for = |_: &str| &cal;
         // Monday 23 November 2026, 10:00: acknowledge by Thursday 26, lead by Monday 30.
         let mut a = case("COL", at(11, 23, 10));
-        a.acknowledged_at = Some(at(11, 23, 10));
-        a.lead_named_at = Some(at(11, 30, 15));
+        a.facts.acknowledged_at = Some(at(11, 23, 10));
+        a.progress.lead_named_at = Some(at(11, 30, 15));
         a.responded_at = Some(at(11, 25, 9));
         a.release_date = NaiveDate::from_ymd_opt(2026, 12, 20);
         a.urgent = true;
         a.outcome = Some("prevention duty accepted".into());
         // Late on both: acknowledged Friday 27, lead named Tuesday 1 December.
         let mut b = case("COL", at(11, 23, 10));
-        b.acknowledged_at = Some(at(11, 27, 9));
-        b.lead_named_at = Some(at(12, 1, 9));
+        b.facts.acknowledged_at = Some(at(11, 27, 9));
+        b.progress.lead_named_at = Some(at(12, 1, 9));
         b.responded_at = Some(at(12, 1, 9));
         b.chases = 2;
         b.escalations = 1;
         b.release_date = NaiveDate::from_ymd_opt(2026, 11, 20);
-        b.referral_type = Some(ReferralType::KeepAccommodation);
         b.agency = AgencyCategory::Probation;
         // Received Friday 27 at 17:30: counts from Monday 30; response
-        // Wednesday 2 December is 2 working days.
+        // Wednesday 2 December is 2 working days. Its lead officer is due
+        // Friday 4 December: on Wednesday 2 it is neither in time nor
+        // missed yet.
         let mut c = case("BAS", at(11, 27, 17));
         c.received_at = Utc
             .with_ymd_and_hms(2026, 11, 27, 17, 30, 0)
             .single()
             .expect("t");
+        c.facts.received_at = c.received_at;
         c.responded_at = Some(at(12, 2, 11));
-        c.acknowledged_at = Some(at(12, 2, 11));
+        c.facts.acknowledged_at = Some(at(12, 2, 11));
+        // A request to help keep accommodation owes no lead officer.
+        let mut d = case("BAS", at(11, 23, 10));
+        d.referral_type = Some(ReferralType::KeepAccommodation);
+        d.facts.referral_type = Some(ReferralType::KeepAccommodation);
+        d.facts.acknowledged_at = Some(at(11, 23, 10));
         let mut refused = case("COL", at(11, 24, 10));
         refused.refused = true;
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).expect("date");
         let reports = build(
-            &[a, b, c, refused],
+            &[a, b, c, d, refused],
             &["COL".into(), "BAS".into()],
-            &cal,
-            Targets::default(),
+            &essex,
+            &calendar_for,
+            today,
         );
         let col = &reports[0];
         assert_eq!((col.referrals, col.refused), (2, 1));
-        assert_eq!(col.acknowledged_in_time, 1);
-        assert_eq!(col.lead_named_in_time, 1);
+        let tally = |r: &AuthorityReport, i: usize| (r.deadlines[i].in_time, r.deadlines[i].missed);
+        assert_eq!(
+            col.deadlines[0].label,
+            "Acknowledge receipt of the referral (commitment 9)"
+        );
+        assert_eq!(tally(col, 0), (1, 1));
+        assert_eq!(tally(col, 1), (1, 1));
         assert_eq!((col.chases, col.escalations), (2, 1));
         assert_eq!((col.urgent, col.under_56_days, col.late), (1, 1, 1));
         // Responses after 2 and 6 working days: median 4.
         assert_eq!(col.median_response_days, Some(4.0));
         assert_eq!(col.by_agency[&AgencyCategory::Probation], 1);
-        assert_eq!(col.by_type["keep_accommodation"], 1);
         let bas = &reports[1];
         assert_eq!(bas.median_response_days, Some(2.0));
-        assert_eq!(bas.acknowledged_in_time, 1);
+        assert_eq!(tally(bas, 0), (2, 0));
+        // Neither BAS case counts for the lead officer: one is not due yet,
+        // the other owes none.
+        assert_eq!(tally(bas, 1), (0, 0));
+        // The keep-accommodation answer (commitment 2), due Thursday 26,
+        // was not given: missed.
+        assert_eq!(tally(bas, 2), (0, 1));
         let all = &reports[2];
         assert_eq!(
             (all.authority.as_str(), all.referrals, all.refused),
-            ("All", 3, 1)
+            ("All", 4, 1)
         );
-        assert_eq!(all.median_response_days, Some(2.0));
 
         let table = markdown("Outcomes 2026Q4", &reports);
         assert!(
-            table.contains("| Acknowledged within 3 working days (%) | 50% | 100% | 67% |"),
+            table.contains(
+                "| Acknowledge receipt of the referral (commitment 9): met in time (%) | 50% | 100% | 75% |"
+            ),
             "{table}"
         );
         assert!(
@@ -677,5 +734,27 @@ mod tests {
             csv.contains("Median working days to the authority's response,4.0,2.0,2.0\n"),
             "{csv}"
         );
+        // One authority: no total beside it.
+        let one = build(&[], &["COL".into()], &essex, &calendar_for, today);
+        assert_eq!(one.len(), 1);
+    }
+
+    #[test]
+    fn kent_is_measured_against_kents_own_timetable() {
+        let cal = calendar();
+        let kent = Protocol::from_toml(KENT).expect("kent");
+        let calendar_for = |_: &str| &cal;
+        let reports = build(&[], &["KEN".into()], &kent, &calendar_for, cal_day());
+        let table = markdown("Kent", &reports);
+        assert!(!table.contains("commitment 9"), "{table}");
+        assert!(!table.contains("commitment 10"), "{table}");
+        assert!(
+            table.contains("Timetable: 28 days prior to release"),
+            "{table}"
+        );
+    }
+
+    fn cal_day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 2).expect("date")
     }
 }

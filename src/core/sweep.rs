@@ -3,43 +3,21 @@
 //! adapter (`crate::sweep`) loads cases, asks, and writes the answers to the
 //! outbox, each step once.
 //!
-//! A step has a day. The sweep acts for the latest step of each kind whose
-//! day has come; a step missed while the daemon was stopped is not sent late
-//! in a burst, the current one is.
+//! The ladder of a deadline is worked out from what was done, not from the
+//! calendar alone: the reminder a set number of working days before it; the
+//! first chase the working day after it, each next chase `chase_every`
+//! working days after the last one sent, up to the rule's maximum; the
+//! escalation `escalate_after` working days after it. A case read after the
+//! daemon was stopped gets the next step, never a burst of missed ones, and
+//! never starts at "Chase 6".
 
 use super::address::EmailAddress;
 use super::authority::{Authority, Contact};
 use super::calendar::Calendar;
-use super::protocol::{CaseFacts, Owner, Protocol, Rule, Satisfier};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use super::protocol::{CaseFacts, Due, Owner, Progress, Protocol, Rule};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// What has been done about a case's deadlines.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Met {
-    /// The gateway (or the authority) acknowledged the referral.
-    pub acknowledged: bool,
-    /// The authority named its lead officer.
-    pub lead_named: bool,
-    /// The authority answered in the case's thread, or a person recorded it.
-    pub responded: bool,
-    /// Rules a person marked as met, by id.
-    pub by_hand: Vec<String>,
-}
-
-impl Met {
-    pub fn meets(&self, rule: &Rule) -> bool {
-        if self.by_hand.contains(&rule.id) {
-            return true;
-        }
-        match rule.satisfied_by {
-            Satisfier::Acknowledgement => self.acknowledged,
-            Satisfier::LeadNamed => self.lead_named,
-            Satisfier::AuthorityResponse => self.responded,
-            Satisfier::Manual => false,
-        }
-    }
-}
 
 /// One follow-up of a deadline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -48,6 +26,8 @@ pub enum StepKind {
     /// The n-th chase, from 1.
     Chase(u32),
     Escalation,
+    /// The rule's last chase was sent: a note on the case, no mail.
+    ChasesEnded,
 }
 
 impl StepKind {
@@ -57,6 +37,7 @@ impl StepKind {
             StepKind::Reminder => "Reminder".into(),
             StepKind::Chase(n) => format!("Chase {n}"),
             StepKind::Escalation => "Escalation".into(),
+            StepKind::ChasesEnded => "No more chases".into(),
         }
     }
 
@@ -65,6 +46,7 @@ impl StepKind {
             StepKind::Reminder => "reminder",
             StepKind::Chase(_) => "chase",
             StepKind::Escalation => "escalation",
+            StepKind::ChasesEnded => "chases_ended",
         }
     }
 
@@ -72,6 +54,20 @@ impl StepKind {
         match self {
             StepKind::Chase(n) => n,
             _ => 1,
+        }
+    }
+
+    /// Read back from a step key's tail (`chase:2`).
+    pub fn parse(text: &str) -> Option<StepKind> {
+        match text.split_once(':') {
+            Some(("chase", n)) => n.parse().ok().map(StepKind::Chase),
+            None => match text {
+                "reminder" => Some(StepKind::Reminder),
+                "escalation" => Some(StepKind::Escalation),
+                "chases_ended" => Some(StepKind::ChasesEnded),
+                _ => None,
+            },
+            _ => None,
         }
     }
 }
@@ -85,178 +81,292 @@ impl fmt::Display for StepKind {
     }
 }
 
+/// A follow-up the sweep has done for a case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoneStep {
+    /// `lead_officer:chase:2`; [`STOPPED_KEY`] for the note that follow-ups
+    /// ended.
+    pub key: String,
+    pub on: NaiveDate,
+    /// To whom, by name or address, for the history in later mail.
+    pub to: Option<String>,
+    /// The deadline it was about. A deadline that moves (a new release
+    /// date, a later request for information) starts its ladder again.
+    /// Steps recorded before this was kept count for any date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<NaiveDate>,
+}
+
+/// The key of the note that a case's follow-ups stopped after release.
+pub const STOPPED_KEY: &str = "follow_ups:stopped";
+
+impl DoneStep {
+    /// The rule and step of its key.
+    pub fn rule_and_kind(&self) -> Option<(&str, StepKind)> {
+        let (rule, kind) = self.key.split_once(':')?;
+        Some((rule, StepKind::parse(kind)?))
+    }
+
+    fn is(&self, rule: &str, due: NaiveDate) -> Option<StepKind> {
+        let (r, kind) = self.rule_and_kind()?;
+        (r == rule && self.due.is_none_or(|d| d == due)).then_some(kind)
+    }
+}
+
 /// A follow-up due on `on` for a deadline falling on `due`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step<'a> {
     pub rule: &'a Rule,
     pub kind: StepKind,
     pub on: NaiveDate,
-    pub due: NaiveDate,
+    pub due: Due,
 }
 
 impl Step<'_> {
-    /// Unique within a case: `lead_officer:chase:2`. A step with a key the
-    /// case has already recorded is never taken again.
+    /// Unique within a case and deadline: `lead_officer:chase:2`.
     pub fn key(&self) -> String {
         format!("{}:{}", self.rule.id, self.kind)
     }
+
+    /// Unique within a case, whatever the deadline's date: the outbox's
+    /// idempotency step (`lead_officer:chase:2@2026-11-30`).
+    pub fn instance_key(&self) -> String {
+        format!("{}@{}", self.key(), self.due.on)
+    }
 }
 
-/// The working day the sweep acts for at `now`: today, from `send_from` UK
-/// time on a working day. None in the evening before, at night and on days
-/// off: nobody is chased at the weekend.
+/// The working day the sweep acts for at `now`: today, from `send_from`
+/// until `send_until` UK time on a working day. None in the evening, at
+/// night and on days off: nobody is chased at the weekend or at 22:30.
 pub fn acting_day(
     now: DateTime<Utc>,
     send_from: NaiveTime,
+    send_until: NaiveTime,
     calendar: &Calendar,
 ) -> Option<NaiveDate> {
     let local = now.with_timezone(&chrono_tz::Europe::London);
     let today = local.date_naive();
-    (local.time() >= send_from && calendar.is_working_day(today)).then_some(today)
+    (local.time() >= send_from && local.time() < send_until && calendar.is_working_day(today))
+        .then_some(today)
 }
 
-/// The follow-ups of a case whose day has come on `day`: for each deadline
-/// that applies, has a date and is not met, the reminder (from its day to the
-/// deadline), the latest chase, and the escalation. A paused case gets none.
-pub fn steps_due<'a>(
+/// Why a sweep at `now` acts for no day, in words.
+pub fn not_acting_because(
+    now: DateTime<Utc>,
+    send_from: NaiveTime,
+    send_until: NaiveTime,
+    calendar: &Calendar,
+) -> Option<String> {
+    let local = now.with_timezone(&chrono_tz::Europe::London);
+    let today = local.date_naive();
+    if !calendar.is_working_day(today) {
+        Some(format!(
+            "{} is not a working day: nothing sent",
+            today.format("%A %-d %B %Y")
+        ))
+    } else if local.time() < send_from {
+        Some(format!(
+            "before {} UK time: nothing sent until then",
+            send_from.format("%H:%M")
+        ))
+    } else if local.time() >= send_until {
+        Some(format!(
+            "after {} UK time: nothing sent until the next working day",
+            send_until.format("%H:%M")
+        ))
+    } else {
+        None
+    }
+}
+
+/// When a follow-up held at `now` may go: none when it may go now (a
+/// working day, between `send_from` and `send_until`, UK time); otherwise
+/// the next working day's `send_from`.
+pub fn next_sending_time(
+    now: DateTime<Utc>,
+    send_from: NaiveTime,
+    send_until: NaiveTime,
+    calendar: &Calendar,
+) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    if acting_day(now, send_from, send_until, calendar).is_some() {
+        return None;
+    }
+    let local = now.with_timezone(&chrono_tz::Europe::London);
+    let today = local.date_naive();
+    let day = if calendar.is_working_day(today) && local.time() < send_from {
+        today
+    } else {
+        calendar.next_working_day(today)
+    };
+    chrono_tz::Europe::London
+        .from_local_datetime(&day.and_time(send_from))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Everything the planner needs of one case.
+#[derive(Clone, Copy)]
+pub struct CaseView<'a> {
+    pub facts: &'a CaseFacts,
+    pub progress: &'a Progress,
+    pub paused_until: Option<NaiveDate>,
+    pub done: &'a [DoneStep],
+}
+
+/// The deployment's limits on follow-ups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// No follow-up of any kind this many days after release.
+    pub stop_after_release: Duration,
+}
+
+/// What a case is owed on a day, and when it may next be owed something.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FollowUpPlan<'a> {
+    /// The steps whose day has come and that are not done.
+    pub steps: Vec<Step<'a>>,
+    /// Follow-ups ended (release was long ago): the reason, to note once.
+    pub stopped: Option<String>,
+    /// The first day after `day` on which something new could be owed
+    /// (`day` itself never: what is due today is in `steps`); none when
+    /// nothing more can come of the case as it stands.
+    pub next: Option<NaiveDate>,
+}
+
+/// The follow-ups of a case on `day`: for each deadline that applies, has a
+/// date and is not met, its reminder, next chase and escalation when their
+/// day has come and they are not done. A paused case gets none.
+pub fn plan<'a>(
     protocol: &'a Protocol,
     calendar: &Calendar,
-    facts: &CaseFacts,
-    met: &Met,
-    paused_until: Option<NaiveDate>,
+    case: CaseView<'_>,
+    limits: Limits,
     day: NaiveDate,
-) -> Vec<Step<'a>> {
-    if paused_until.is_some_and(|until| day < until) {
-        return Vec::new();
+) -> FollowUpPlan<'a> {
+    let mut out = FollowUpPlan::default();
+    if let Some(until) = case.paused_until.filter(|until| day < *until) {
+        out.next = Some(until);
+        return out;
     }
-    let mut steps = Vec::new();
+    let stop_after = case
+        .facts
+        .release_date
+        .and_then(|r| r.checked_add_signed(limits.stop_after_release));
+    let consider = |d: NaiveDate, next: &mut Option<NaiveDate>| {
+        if d > day && next.is_none_or(|n| d < n) {
+            *next = Some(d);
+        }
+    };
     for rule in &protocol.rules {
-        if !rule.applies(facts) || met.meets(rule) {
+        if !rule.applies(case.facts) || rule.is_met(case.facts, case.progress, calendar) {
             continue;
         }
-        let Some(due) = rule.due(facts, calendar) else {
+        let Some(due) = rule.due(case.facts, calendar) else {
             continue;
         };
-        if let Some(on) = rule.reminder_on(due, calendar) {
-            if on <= day && day <= due {
-                steps.push(Step {
+        let done: Vec<(StepKind, NaiveDate)> = case
+            .done
+            .iter()
+            .filter_map(|d| d.is(&rule.id, due.on).map(|k| (k, d.on)))
+            .collect();
+        let has = |kind: StepKind| done.iter().any(|(k, _)| *k == kind);
+        if let Some(on) = rule.reminder_on(due.on, calendar) {
+            if !has(StepKind::Reminder) && on <= due.on {
+                if on <= day && day <= due.on {
+                    out.steps.push(Step {
+                        rule,
+                        kind: StepKind::Reminder,
+                        on,
+                        due,
+                    });
+                } else {
+                    consider(on, &mut out.next);
+                }
+            }
+        }
+        let escalation_on = rule
+            .escalate_after
+            .map(|n| calendar.add_working_days(due.on, n.max(1)));
+        let escalates_today = match escalation_on {
+            Some(on) if !has(StepKind::Escalation) => {
+                if on <= day {
+                    out.steps.push(Step {
+                        rule,
+                        kind: StepKind::Escalation,
+                        on,
+                        due,
+                    });
+                    true
+                } else {
+                    consider(on, &mut out.next);
+                    false
+                }
+            }
+            _ => false,
+        };
+        if let Some(every) = rule.chase_every {
+            let chases: Vec<NaiveDate> = done
+                .iter()
+                .filter(|(k, _)| matches!(k, StepKind::Chase(_)))
+                .map(|(_, on)| *on)
+                .collect();
+            let count = u32::try_from(chases.len()).unwrap_or(u32::MAX);
+            let next_chase = match chases.iter().max() {
+                None => calendar.add_working_days(due.on, 1),
+                Some(last) => calendar.add_working_days(*last, every.max(1)),
+            };
+            let ended = count >= rule.max_chases;
+            if ended && has(StepKind::ChasesEnded) {
+                // Nothing more but the escalation.
+            } else if next_chase > day {
+                consider(next_chase, &mut out.next);
+            } else if escalates_today {
+                // The escalation copies the operational lead: no chase the
+                // same day as well; it comes the next working day.
+                consider(calendar.next_working_day(day), &mut out.next);
+            } else {
+                let kind = if ended {
+                    StepKind::ChasesEnded
+                } else {
+                    // The chase after this one (or the note that there
+                    // are no more) comes `every` working days after it.
+                    consider(calendar.add_working_days(day, every.max(1)), &mut out.next);
+                    StepKind::Chase(count + 1)
+                };
+                out.steps.push(Step {
                     rule,
-                    kind: StepKind::Reminder,
-                    on,
+                    kind,
+                    on: next_chase.max(due.on),
                     due,
                 });
             }
         }
-        if day <= due {
-            continue;
-        }
-        let escalation_on = rule
-            .escalate_after
-            .map(|n| calendar.add_working_days(due, n.max(1)));
-        if let Some(every) = rule.chase_every {
-            if let Some((n, on)) = latest_chase(calendar, due, every, day) {
-                // The escalation copies the operational lead: no chase the
-                // same day as well.
-                if Some(on) != escalation_on {
-                    steps.push(Step {
-                        rule,
-                        kind: StepKind::Chase(n),
-                        on,
-                        due,
-                    });
-                }
+    }
+    if let Some(stop) = stop_after {
+        // Nothing goes after release and its grace. When something would
+        // still have followed, the case says so, once.
+        let noted = case.done.iter().any(|d| d.key == STOPPED_KEY);
+        let would_follow = !out.steps.is_empty() || out.next.is_some();
+        if day > stop {
+            out.steps.clear();
+            out.next = None;
+            if would_follow && !noted {
+                out.stopped = Some(format!(
+                    "follow-ups stopped: the release date, {}, was more than {} days ago",
+                    case.facts
+                        .release_date
+                        .map(|r| r.format("%-d %B %Y").to_string())
+                        .unwrap_or_default(),
+                    limits.stop_after_release.num_days()
+                ));
             }
-        }
-        if let Some(on) = escalation_on.filter(|on| *on <= day) {
-            steps.push(Step {
-                rule,
-                kind: StepKind::Escalation,
-                on,
-                due,
-            });
+        } else if out.next.is_some_and(|n| n > stop) {
+            // Read again the day after the stop, to note it.
+            out.next = if noted { None } else { stop.succ_opt() };
         }
     }
-    steps
-}
-
-/// The first day after `day` on which the case could be owed a follow-up
-/// it has not had (`done` says which step keys it has had), so that later
-/// sweeps need not read it before then; `day` itself while a step due on it
-/// is not done. None when nothing more can come of the facts as they are.
-pub fn next_follow_up_on(
-    protocol: &Protocol,
-    calendar: &Calendar,
-    facts: &CaseFacts,
-    met: &Met,
-    paused_until: Option<NaiveDate>,
-    day: NaiveDate,
-    done: impl Fn(&str) -> bool,
-) -> Option<NaiveDate> {
-    if let Some(until) = paused_until.filter(|until| day < *until) {
-        return Some(until);
-    }
-    if steps_due(protocol, calendar, facts, met, None, day)
-        .iter()
-        .any(|s| !done(&s.key()))
-    {
-        return Some(day);
-    }
-    let mut next: Option<NaiveDate> = None;
-    let mut consider = |d: NaiveDate| {
-        if d > day && next.is_none_or(|n| d < n) {
-            next = Some(d);
-        }
-    };
-    for rule in &protocol.rules {
-        if !rule.applies(facts) || met.meets(rule) {
-            continue;
-        }
-        let Some(due) = rule.due(facts, calendar) else {
-            continue;
-        };
-        let key = |kind: StepKind| format!("{}:{kind}", rule.id);
-        if let Some(on) = rule.reminder_on(due, calendar) {
-            if on <= due && !done(&key(StepKind::Reminder)) {
-                consider(on);
-            }
-        }
-        let escalation_on = rule
-            .escalate_after
-            .map(|n| calendar.add_working_days(due, n.max(1)));
-        if let Some(on) = escalation_on.filter(|_| !done(&key(StepKind::Escalation))) {
-            consider(on);
-        }
-        if let Some(every) = rule.chase_every {
-            // The first chase day after `day` (not the escalation's day).
-            let first = calendar.add_working_days(due, 1);
-            let mut on = match latest_chase(calendar, due, every, day) {
-                Some((_, latest)) => calendar.add_working_days(latest, every.max(1)),
-                None => first,
-            };
-            if Some(on) == escalation_on {
-                on = calendar.add_working_days(on, every.max(1));
-            }
-            consider(on);
-        }
-    }
-    next
-}
-
-/// The chases fall on the first working day after the deadline and every
-/// `every` working days after that: the latest one on or before `day`.
-fn latest_chase(
-    calendar: &Calendar,
-    due: NaiveDate,
-    every: u32,
-    day: NaiveDate,
-) -> Option<(u32, NaiveDate)> {
-    let first = calendar.add_working_days(due, 1);
-    if first > day {
-        return None;
-    }
-    let elapsed = u32::try_from(calendar.working_days_between(first, day)).unwrap_or(0);
-    let n = elapsed / every.max(1);
-    Some((n + 1, calendar.add_working_days(first, n * every.max(1))))
+    out
 }
 
 /// Who a case's follow-ups can be written to.
@@ -279,59 +389,66 @@ pub enum Delivery {
         cc: Vec<EmailAddress>,
         /// Whom the mail addresses by name; none for a team inbox.
         addressee: Option<String>,
-        /// To the authority's own people, not limited per hour.
-        internal: bool,
     },
     /// Nobody can be written to; the reason goes on the case.
     Nobody(String),
 }
 
 /// Reminders go to the inbox of whoever owes the deadline; chases to the
-/// operational lead, copying the inbox; escalations to the dispute-resolution
-/// contact (Annex C), copying the operational lead, or to the next level when
-/// those two are one person.
+/// operational lead, copying the inbox; escalations (Annex C) to the
+/// authority's dispute-resolution contact, its Head of Housing Options,
+/// even where that is the operational lead, and to the next level where
+/// one is configured, copying the operational lead, the inbox and the
+/// referring side, whose escalation it is. A step the referring side owes
+/// is escalated to `referrer_escalation`.
 pub fn delivery(kind: StepKind, owed_by: Owner, contacts: &Contacts<'_>) -> Delivery {
     let authority = contacts.authority;
     let lead = &authority.operational_lead;
+    let referring_side: Vec<EmailAddress> = contacts
+        .referrer
+        .iter()
+        .chain(contacts.case_lead.iter())
+        .cloned()
+        .collect();
     match (owed_by, kind) {
+        (_, StepKind::ChasesEnded) => Delivery::Nobody("the last chase was sent".into()),
         (Owner::Authority, StepKind::Reminder) => Delivery::Mail {
             to: vec![authority.inbox.clone()],
             cc: Vec::new(),
             addressee: None,
-            internal: true,
         },
         (Owner::Authority, StepKind::Chase(_)) => Delivery::Mail {
             to: vec![lead.email.clone()],
-            cc: copy_unless_same(&authority.inbox, &lead.email),
+            cc: unique(std::slice::from_ref(&lead.email), [authority.inbox.clone()]),
             addressee: Some(lead.name.clone()),
-            internal: true,
         },
         (Owner::Authority, StepKind::Escalation) => {
-            let to = if authority.dispute_contact_is_lead() {
-                authority.next_level.as_ref()
-            } else {
-                Some(&authority.dispute_contact)
-            };
-            match to {
-                Some(contact) => Delivery::Mail {
-                    to: vec![contact.email.clone()],
-                    cc: copy_unless_same(&lead.email, &contact.email),
-                    addressee: Some(contact.name.clone()),
-                    internal: true,
-                },
-                None => Delivery::Nobody(format!(
-                    "{}'s dispute-resolution contact is its operational lead and no next level \
-                     is configured (next_level in authorities.toml)",
-                    authority.name
-                )),
+            let to: Vec<EmailAddress> = unique(
+                &[],
+                escalation_contacts(Owner::Authority, contacts)
+                    .iter()
+                    .map(|c| c.email.clone()),
+            );
+            let cc = unique(
+                &to,
+                [lead.email.clone(), authority.inbox.clone()]
+                    .into_iter()
+                    .chain(referring_side),
+            );
+            Delivery::Mail {
+                to,
+                cc,
+                addressee: Some(authority.dispute_contact.name.clone()),
             }
         }
         (Owner::Referrer, StepKind::Escalation) => match contacts.referrer_escalation {
             Some(contact) => Delivery::Mail {
                 to: vec![contact.email.clone()],
-                cc: contacts.referrer.iter().cloned().collect(),
+                cc: unique(
+                    std::slice::from_ref(&contact.email),
+                    referring_side.into_iter().chain([authority.inbox.clone()]),
+                ),
                 addressee: Some(contact.name.clone()),
-                internal: false,
             },
             None => Delivery::Nobody(
                 "no escalation contact for the referring side is configured \
@@ -342,19 +459,13 @@ pub fn delivery(kind: StepKind, owed_by: Owner, contacts: &Contacts<'_>) -> Deli
         (Owner::Referrer, _) => match (&contacts.referrer, &contacts.case_lead) {
             (Some(referrer), case_lead) => Delivery::Mail {
                 to: vec![referrer.clone()],
-                cc: case_lead
-                    .iter()
-                    .filter(|c| *c != referrer)
-                    .cloned()
-                    .collect(),
+                cc: unique(std::slice::from_ref(referrer), case_lead.iter().cloned()),
                 addressee: None,
-                internal: false,
             },
             (None, Some(case_lead)) => Delivery::Mail {
                 to: vec![case_lead.clone()],
                 cc: Vec::new(),
                 addressee: None,
-                internal: false,
             },
             (None, None) => {
                 Delivery::Nobody("the referrer has no address the gateway may write to".into())
@@ -363,22 +474,45 @@ pub fn delivery(kind: StepKind, owed_by: Owner, contacts: &Contacts<'_>) -> Deli
     }
 }
 
-/// A copy to `copy`, unless it is the main recipient already.
-fn copy_unless_same(copy: &EmailAddress, to: &EmailAddress) -> Vec<EmailAddress> {
-    if copy == to {
-        Vec::new()
-    } else {
-        vec![copy.clone()]
+/// Who a deadline's escalation goes to: the dispute-resolution contact and
+/// the next level for the authority's steps; the configured contact for
+/// the referring side's. Empty when nobody is configured.
+pub fn escalation_contacts<'a>(owed_by: Owner, contacts: &Contacts<'a>) -> Vec<&'a Contact> {
+    match owed_by {
+        Owner::Authority => std::iter::once(&contacts.authority.dispute_contact)
+            .chain(
+                contacts
+                    .authority
+                    .next_level
+                    .iter()
+                    .filter(|n| n.email != contacts.authority.dispute_contact.email),
+            )
+            .collect(),
+        Owner::Referrer => contacts.referrer_escalation.into_iter().collect(),
     }
+}
+
+/// `more`, without any address already in `already` or repeated.
+fn unique(
+    already: &[EmailAddress],
+    more: impl IntoIterator<Item = EmailAddress>,
+) -> Vec<EmailAddress> {
+    let mut out: Vec<EmailAddress> = Vec::new();
+    for address in more {
+        if !already.contains(&address) && !out.contains(&address) {
+            out.push(address);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::case_ref::ShortCode;
+    use crate::core::protocol::{Evidence, Side};
     use crate::core::referral::{CustodyStatus, ReferralType};
-    use crate::core::test_support::{calendar, d, ESSEX, KENT};
-    use chrono::TimeZone;
+    use crate::core::test_support::{at, calendar, d, ESSEX, KENT};
 
     fn facts(received: DateTime<Utc>) -> CaseFacts {
         CaseFacts {
@@ -387,216 +521,242 @@ mod tests {
             received_at: received,
             acknowledged_at: None,
             release_date: Some(d(2027, 3, 1)),
+            application_on: None,
+            information_requested_at: None,
         }
     }
 
+    fn acknowledged(received: DateTime<Utc>) -> CaseFacts {
+        CaseFacts {
+            acknowledged_at: Some(received),
+            ..facts(received)
+        }
+    }
+
+    /// Monday 23 November 2026, 10:00 UK time (GMT).
     fn monday_morning() -> DateTime<Utc> {
-        // Monday 23 November 2026, 10:00 UK time (GMT).
-        Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
-            .single()
-            .expect("time")
+        at(2026, 11, 23, 10, 0)
     }
 
-    fn keys(steps: &[Step<'_>]) -> Vec<(String, NaiveDate)> {
-        steps.iter().map(|s| (s.key(), s.on)).collect()
-    }
+    const LIMITS: Limits = Limits {
+        stop_after_release: Duration::days(14),
+    };
 
-    fn acknowledged() -> Met {
-        Met {
-            acknowledged: true,
-            ..Met::default()
+    /// Sweeps every day from `from` to `to` (working days only, as the
+    /// daemon does), each step done as it comes: (key, day) in order.
+    fn run(
+        protocol: &Protocol,
+        facts: &CaseFacts,
+        progress: &Progress,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Vec<(String, NaiveDate)> {
+        let cal = calendar();
+        let mut done: Vec<DoneStep> = Vec::new();
+        let mut out = Vec::new();
+        let mut day = from;
+        while day <= to {
+            if cal.is_working_day(day) {
+                let case = CaseView {
+                    facts,
+                    progress,
+                    paused_until: None,
+                    done: &done,
+                };
+                let plan = plan(protocol, &cal, case, LIMITS, day);
+                for step in plan.steps {
+                    out.push((step.key(), day));
+                    done.push(DoneStep {
+                        key: step.key(),
+                        on: day,
+                        to: None,
+                        due: Some(step.due.on),
+                    });
+                }
+                if let Some(reason) = plan.stopped {
+                    out.push((format!("stopped: {reason}"), day));
+                    done.push(DoneStep {
+                        key: STOPPED_KEY.into(),
+                        on: day,
+                        to: None,
+                        due: None,
+                    });
+                }
+            }
+            day = day.succ_opt().expect("next day");
         }
+        out
+    }
+
+    fn of<'a>(steps: &'a [(String, NaiveDate)], rule: &str) -> Vec<(&'a str, NaiveDate)> {
+        steps
+            .iter()
+            .filter(|(k, _)| k.starts_with(&format!("{rule}:")))
+            .map(|(k, on)| (k.as_str(), *on))
+            .collect()
     }
 
     #[test]
-    fn essex_lead_officer_follow_ups_day_by_day() {
+    fn essex_lead_officer_ladder_day_by_day() {
         let essex = Protocol::from_toml(ESSEX).expect("essex");
-        let cal = calendar();
-        let f = facts(monday_morning());
-        let met = acknowledged();
-        let on = |day| keys(&steps_due(&essex, &cal, &f, &met, None, day));
-        // Lead officer due Monday 30 November. Reminder Friday 27.
-        assert!(on(d(2026, 11, 26)).is_empty());
-        assert_eq!(
-            on(d(2026, 11, 27)),
-            [("lead_officer:reminder".to_string(), d(2026, 11, 27))]
+        let f = acknowledged(monday_morning());
+        let steps = run(
+            &essex,
+            &f,
+            &Progress::default(),
+            d(2026, 11, 23),
+            d(2026, 12, 18),
         );
-        // Still a candidate on the day itself (the adapter sends it once).
+        // Lead officer due Monday 30 November: reminder Friday 27; chase 1
+        // Tuesday 1 December; escalation Wednesday 2; then a chase every 2
+        // working days after the last, five at most.
         assert_eq!(
-            on(d(2026, 11, 30)),
-            [("lead_officer:reminder".to_string(), d(2026, 11, 27))]
-        );
-        // Tuesday 1 December: first chase.
-        assert_eq!(
-            on(d(2026, 12, 1)),
-            [("lead_officer:chase:1".to_string(), d(2026, 12, 1))]
-        );
-        // Wednesday 2: escalation (2 working days overdue); chase 1 is still
-        // the latest chase (every 2 working days).
-        assert_eq!(
-            on(d(2026, 12, 2)),
+            of(&steps, "lead_officer"),
             [
-                ("lead_officer:chase:1".to_string(), d(2026, 12, 1)),
-                ("lead_officer:escalation".to_string(), d(2026, 12, 2)),
+                ("lead_officer:reminder", d(2026, 11, 27)),
+                ("lead_officer:chase:1", d(2026, 12, 1)),
+                ("lead_officer:escalation", d(2026, 12, 2)),
+                ("lead_officer:chase:2", d(2026, 12, 3)),
+                ("lead_officer:chase:3", d(2026, 12, 7)),
+                ("lead_officer:chase:4", d(2026, 12, 9)),
+                ("lead_officer:chase:5", d(2026, 12, 11)),
+                ("lead_officer:chases_ended", d(2026, 12, 15)),
             ]
         );
-        // Thursday 3: chase 2.
-        assert_eq!(
-            on(d(2026, 12, 3))[0],
-            ("lead_officer:chase:2".to_string(), d(2026, 12, 3))
-        );
-        // Chases fall on working days: Tue 1, Thu 3, Mon 7.
-        assert_eq!(
-            on(d(2026, 12, 7))[0],
-            ("lead_officer:chase:3".to_string(), d(2026, 12, 7))
-        );
     }
 
     #[test]
-    fn a_chase_on_the_escalation_day_is_left_to_the_escalation() {
+    fn no_chase_on_the_escalation_day() {
         let essex = Protocol::from_toml(ESSEX).expect("essex");
-        let cal = calendar();
         // Acknowledgement due Thursday 26 November, chased daily, escalated
-        // after 2 working days: chase 1 on Friday 27, escalation Monday 30
-        // instead of chase 2.
+        // 2 working days after: chase 1 Friday 27, escalation Monday 30 and
+        // no chase that day, chase 2 on Tuesday 1 December.
         let f = facts(monday_morning());
-        let steps = steps_due(&essex, &cal, &f, &Met::default(), None, d(2026, 11, 30));
-        let ack: Vec<_> = keys(&steps)
-            .into_iter()
-            .filter(|(k, _)| k.starts_with("acknowledge"))
-            .collect();
-        assert_eq!(
-            ack,
-            [("acknowledge:escalation".to_string(), d(2026, 11, 30))]
+        let steps = run(
+            &essex,
+            &f,
+            &Progress::default(),
+            d(2026, 11, 23),
+            d(2026, 12, 1),
         );
-        let steps = steps_due(&essex, &cal, &f, &Met::default(), None, d(2026, 12, 1));
-        assert!(keys(&steps).contains(&("acknowledge:chase:3".to_string(), d(2026, 12, 1))));
+        assert_eq!(
+            of(&steps, "acknowledge"),
+            [
+                ("acknowledge:reminder", d(2026, 11, 25)),
+                ("acknowledge:chase:1", d(2026, 11, 27)),
+                ("acknowledge:escalation", d(2026, 11, 30)),
+                ("acknowledge:chase:2", d(2026, 12, 1)),
+            ]
+        );
     }
 
     #[test]
     fn over_christmas_the_steps_skip_the_holidays() {
         let essex = Protocol::from_toml(ESSEX).expect("essex");
-        let cal = calendar();
         // Received Friday 18 December 2026 after the cut-off: counts from
         // Monday 21; lead officer due Wednesday 30 December (25 and 28 are
         // holidays). Reminder Tuesday 29, chase Thursday 31, escalation
         // Monday 4 January (1 January is a holiday).
-        let f = facts(
-            Utc.with_ymd_and_hms(2026, 12, 18, 17, 30, 0)
-                .single()
-                .expect("time"),
+        let f = acknowledged(at(2026, 12, 18, 17, 30));
+        let steps = run(
+            &essex,
+            &f,
+            &Progress::default(),
+            d(2026, 12, 18),
+            d(2027, 1, 4),
         );
-        let met = acknowledged();
-        let all: Vec<_> = [d(2026, 12, 29), d(2026, 12, 31), d(2027, 1, 4)]
-            .into_iter()
-            .flat_map(|day| keys(&steps_due(&essex, &cal, &f, &met, None, day)))
-            .collect();
         assert_eq!(
-            all,
+            of(&steps, "lead_officer"),
             [
-                ("lead_officer:reminder".to_string(), d(2026, 12, 29)),
-                ("lead_officer:chase:1".to_string(), d(2026, 12, 31)),
-                ("lead_officer:chase:1".to_string(), d(2026, 12, 31)),
-                ("lead_officer:escalation".to_string(), d(2027, 1, 4)),
+                ("lead_officer:reminder", d(2026, 12, 29)),
+                ("lead_officer:chase:1", d(2026, 12, 31)),
+                ("lead_officer:escalation", d(2027, 1, 4)),
             ]
         );
     }
 
     #[test]
-    fn the_next_follow_up_day_is_when_a_new_step_is_due() {
+    fn a_first_sweep_long_after_the_deadline_starts_at_chase_one() {
         let essex = Protocol::from_toml(ESSEX).expect("essex");
         let cal = calendar();
-        let f = facts(monday_morning());
-        let met = acknowledged();
-        let next = |day, done: &[&str]| {
-            next_follow_up_on(&essex, &cal, &f, &met, None, day, |k| done.contains(&k))
+        let f = acknowledged(monday_morning());
+        // The daemon was stopped for three weeks: one chase and the
+        // escalation are owed, not six chases.
+        let case = CaseView {
+            facts: &f,
+            progress: &Progress::default(),
+            paused_until: None,
+            done: &[],
         };
-        // Received Monday 23: the reminder is Friday 27.
-        assert_eq!(next(d(2026, 11, 23), &[]), Some(d(2026, 11, 27)));
-        // On Friday 27 with the reminder not yet done: today.
-        assert_eq!(next(d(2026, 11, 27), &[]), Some(d(2026, 11, 27)));
-        // Done: the first chase, Tuesday 1 December.
-        assert_eq!(
-            next(d(2026, 11, 27), &["lead_officer:reminder"]),
-            Some(d(2026, 12, 1))
-        );
-        // After chase 1: the escalation on Wednesday 2.
-        let done = ["lead_officer:reminder", "lead_officer:chase:1"];
-        assert_eq!(next(d(2026, 12, 1), &done), Some(d(2026, 12, 2)));
-        // After the escalation: chase 2 on Thursday 3, then every 2 working days.
-        let done = [
-            "lead_officer:reminder",
-            "lead_officer:chase:1",
-            "lead_officer:escalation",
-        ];
-        assert_eq!(next(d(2026, 12, 2), &done), Some(d(2026, 12, 3)));
-        let done = [
-            "lead_officer:reminder",
-            "lead_officer:chase:1",
-            "lead_officer:escalation",
-            "lead_officer:chase:2",
-        ];
-        assert_eq!(next(d(2026, 12, 3), &done), Some(d(2026, 12, 7)));
-        // Met: nothing more, ever.
-        let all_met = Met {
-            acknowledged: true,
-            lead_named: true,
-            ..Met::default()
+        let plan = plan(&essex, &cal, case, LIMITS, d(2026, 12, 21));
+        let keys: Vec<String> = plan.steps.iter().map(Step::key).collect();
+        assert_eq!(keys, ["lead_officer:escalation"]);
+        let done = [DoneStep {
+            key: "lead_officer:escalation".into(),
+            on: d(2026, 12, 21),
+            to: None,
+            due: Some(d(2026, 11, 30)),
+        }];
+        let case = CaseView {
+            done: &done,
+            ..case
         };
-        assert_eq!(
-            next_follow_up_on(&essex, &cal, &f, &all_met, None, d(2026, 11, 23), |_| false),
-            None
-        );
-        // Paused: the day the pause ends.
-        assert_eq!(
-            next_follow_up_on(
-                &essex,
-                &cal,
-                &f,
-                &met,
-                Some(d(2026, 12, 10)),
-                d(2026, 11, 23),
-                |_| false
-            ),
-            Some(d(2026, 12, 10))
-        );
+        let plan = super::plan(&essex, &cal, case, LIMITS, d(2026, 12, 22));
+        let keys: Vec<String> = plan.steps.iter().map(Step::key).collect();
+        assert_eq!(keys, ["lead_officer:chase:1"]);
     }
 
     #[test]
-    fn the_next_follow_up_day_never_skips_a_step_the_sweep_would_take() {
-        // For every day of two months, reading the case only on the days
-        // `next_follow_up_on` names gives the same steps as reading it daily.
+    fn the_next_day_never_skips_a_step_a_daily_sweep_would_take() {
+        // For every day of four months, reading the case only on the days
+        // `plan` names as next gives the same steps as reading it daily.
         let essex = Protocol::from_toml(ESSEX).expect("essex");
         let kent = Protocol::from_toml(KENT).expect("kent");
         let cal = calendar();
         for protocol in [&essex, &kent] {
             for received_day in [23, 24, 25, 26, 27] {
-                let f = facts(
-                    Utc.with_ymd_and_hms(2026, 11, received_day, 16, 30, 0)
-                        .single()
-                        .expect("time"),
+                let f = facts(at(2026, 11, received_day, 16, 30));
+                let progress = Progress::default();
+                let daily = run(
+                    protocol,
+                    &f,
+                    &progress,
+                    d(2026, 11, received_day),
+                    d(2027, 3, 31),
                 );
-                let met = Met::default();
-                let (mut daily, mut skipping) = (Vec::<String>::new(), Vec::<String>::new());
+                let mut skipping = Vec::new();
+                let mut done: Vec<DoneStep> = Vec::new();
                 let mut next = Some(d(2026, 11, received_day));
                 let mut day = d(2026, 11, received_day);
-                while day < d(2027, 3, 10) {
-                    if cal.is_working_day(day) {
-                        for s in steps_due(protocol, &cal, &f, &met, None, day) {
-                            if !daily.contains(&s.key()) {
-                                daily.push(s.key());
-                            }
-                        }
-                        if next.is_some_and(|n| n <= day) {
-                            for s in steps_due(protocol, &cal, &f, &met, None, day) {
-                                if !skipping.contains(&s.key()) {
-                                    skipping.push(s.key());
-                                }
-                            }
-                            next = next_follow_up_on(protocol, &cal, &f, &met, None, day, |k| {
-                                skipping.iter().any(|x| x == k)
+                while day <= d(2027, 3, 31) {
+                    if cal.is_working_day(day) && next.is_some_and(|n| n <= day) {
+                        let case = CaseView {
+                            facts: &f,
+                            progress: &progress,
+                            paused_until: None,
+                            done: &done,
+                        };
+                        let plan = plan(protocol, &cal, case, LIMITS, day);
+                        for step in &plan.steps {
+                            skipping.push((step.key(), day));
+                            done.push(DoneStep {
+                                key: step.key(),
+                                on: day,
+                                to: None,
+                                due: Some(step.due.on),
                             });
                         }
+                        if let Some(reason) = plan.stopped {
+                            skipping.push((format!("stopped: {reason}"), day));
+                            done.push(DoneStep {
+                                key: STOPPED_KEY.into(),
+                                on: day,
+                                to: None,
+                                due: None,
+                            });
+                        }
+                        next = plan.next;
+                        assert!(next.is_none_or(|n| n > day), "{} {day}", protocol.name);
                     }
                     day = day.succ_opt().expect("next day");
                 }
@@ -614,108 +774,257 @@ mod tests {
     fn met_and_paused_cases_are_left_alone() {
         let essex = Protocol::from_toml(ESSEX).expect("essex");
         let cal = calendar();
-        let f = facts(monday_morning());
-        let met = Met {
-            acknowledged: true,
-            lead_named: true,
-            ..Met::default()
+        let f = acknowledged(monday_morning());
+        let named = Progress {
+            lead_named_at: Some(at(2026, 11, 25, 9, 0)),
+            ..Progress::default()
         };
-        assert!(steps_due(&essex, &cal, &f, &met, None, d(2026, 12, 7)).is_empty());
-        let by_hand = Met {
-            acknowledged: true,
-            by_hand: vec!["lead_officer".into()],
-            ..Met::default()
-        };
-        assert!(steps_due(&essex, &cal, &f, &by_hand, None, d(2026, 12, 7)).is_empty());
-        let paused = Some(d(2026, 12, 8));
-        assert!(steps_due(&essex, &cal, &f, &acknowledged(), paused, d(2026, 12, 7)).is_empty());
-        // The pause ends: the current chase, not every missed one.
-        assert_eq!(
-            keys(&steps_due(
+        let case = |progress: &Progress, paused| {
+            plan(
                 &essex,
                 &cal,
-                &f,
-                &acknowledged(),
-                paused,
-                d(2026, 12, 8)
-            )),
+                CaseView {
+                    facts: &f,
+                    progress,
+                    paused_until: paused,
+                    done: &[],
+                },
+                LIMITS,
+                d(2026, 12, 7),
+            )
+            .steps
+            .len()
+        };
+        assert_eq!(case(&named, None), 0);
+        let by_hand = Progress {
+            by_hand: vec!["lead_officer".into()],
+            ..Progress::default()
+        };
+        assert_eq!(case(&by_hand, None), 0);
+        assert_eq!(case(&Progress::default(), Some(d(2026, 12, 8))), 0);
+        // The pause ends: what is owed that day, not every step missed.
+        assert_eq!(case(&Progress::default(), Some(d(2026, 12, 7))), 1);
+    }
+
+    #[test]
+    fn kent_release_steps_are_met_only_by_answers_inside_their_window() {
+        let kent = Protocol::from_toml(KENT).expect("kent");
+        let cal = calendar();
+        let f = facts(monday_morning());
+        let rule = kent.rule("housing_confirmation").expect("rule");
+        // Release Monday 1 March 2027: housing confirmation due Monday 1
+        // February; a "Thanks, received" in December does not meet it.
+        assert_eq!(rule.due(&f, &cal).map(|d| d.on), Some(d(2027, 2, 1)));
+        let answer = |at: DateTime<Utc>, answers: Option<&str>, done: &[&str]| Progress {
+            evidence: vec![Evidence {
+                at,
+                side: Side::Authority,
+                answers: answers.map(str::to_string),
+                done: done.iter().map(|s| s.to_string()).collect(),
+            }],
+            ..Progress::default()
+        };
+        assert!(!rule.is_met(&f, &answer(at(2026, 12, 10, 11, 0), None, &[]), &cal));
+        // Within the window (from the reminder, two working days before).
+        assert!(rule.is_met(&f, &answer(at(2027, 1, 28, 11, 0), None, &[]), &cal));
+        // Earlier, but in answer to its own follow-up, or saying it is done.
+        assert!(rule.is_met(
+            &f,
+            &answer(at(2026, 12, 10, 11, 0), Some("housing_confirmation"), &[]),
+            &cal
+        ));
+        assert!(rule.is_met(
+            &f,
+            &answer(at(2026, 12, 10, 11, 0), None, &["housing_confirmation"]),
+            &cal
+        ));
+        // The referring side owes appointments: their "done" meets it, the
+        // authority's does not.
+        let appointments = kent.rule("appointments_confirmed").expect("rule");
+        let mut referrer_done = answer(at(2027, 2, 10, 11, 0), None, &["appointments_confirmed"]);
+        assert!(!appointments.is_met(&f, &referrer_done, &cal));
+        referrer_done.evidence[0].side = Side::Referrer;
+        assert!(appointments.is_met(&f, &referrer_done, &cal));
+    }
+
+    #[test]
+    fn a_late_referral_has_its_passed_step_due_the_next_working_day() {
+        let kent = Protocol::from_toml(KENT).expect("kent");
+        let cal = calendar();
+        // Received Monday 15 February 2027 for release on Monday 1 March:
+        // housing confirmation (28 days before, 1 February) has passed. It
+        // is due on Tuesday 16, marked late, and amber (release comes first
+        // for nothing here: it is before release anyway).
+        let f = CaseFacts {
+            received_at: at(2027, 2, 15, 10, 0),
+            ..facts(at(2027, 2, 15, 10, 0))
+        };
+        let due = kent
+            .rule("housing_confirmation")
+            .and_then(|r| r.due(&f, &cal))
+            .expect("a date");
+        assert_eq!(due.on, d(2027, 2, 16));
+        assert!(due.late);
+        // The ladder starts at its reminder and first chase, not at chase 6.
+        let steps = run(
+            &kent,
+            &f,
+            &Progress::default(),
+            d(2027, 2, 15),
+            d(2027, 2, 19),
+        );
+        assert_eq!(
+            of(&steps, "housing_confirmation"),
             [
-                ("lead_officer:chase:3".to_string(), d(2026, 12, 7)),
-                ("lead_officer:escalation".to_string(), d(2026, 12, 2)),
+                ("housing_confirmation:reminder", d(2027, 2, 15)),
+                ("housing_confirmation:chase:1", d(2027, 2, 17)),
+                ("housing_confirmation:escalation", d(2027, 2, 19)),
             ]
         );
     }
 
     #[test]
-    fn kent_release_steps_and_the_referrer_side() {
-        let kent = Protocol::from_toml(KENT).expect("kent");
+    fn release_before_a_deadline_brings_it_forward_and_it_is_never_green() {
+        let essex = Protocol::from_toml(ESSEX).expect("essex");
         let cal = calendar();
-        let f = facts(monday_morning());
-        // Release Monday 1 March 2027: housing confirmation due Monday 1
-        // February (reminder 2 working days before: Thursday 28 January);
-        // appointments due Monday 15 February (reminder Thursday 11).
-        let steps = steps_due(&kent, &cal, &f, &Met::default(), None, d(2027, 1, 28));
+        // Received Monday 23 November, release Friday 27: the lead officer
+        // (due Monday 30) is due Thursday 26, the last working day before.
+        let f = CaseFacts {
+            release_date: Some(d(2026, 11, 27)),
+            ..acknowledged(monday_morning())
+        };
+        let due = essex
+            .rule("lead_officer")
+            .and_then(|r| r.due(&f, &cal))
+            .expect("a date");
+        assert_eq!(due.on, d(2026, 11, 26));
+        assert!(due.before_release);
         assert_eq!(
-            keys(&steps),
-            [("housing_confirmation:reminder".to_string(), d(2027, 1, 28))]
-        );
-        let steps = steps_due(&kent, &cal, &f, &Met::default(), None, d(2027, 2, 11));
-        let owed: Vec<_> = steps.iter().map(|s| (s.key(), s.rule.owed_by)).collect();
-        assert!(owed.contains(&(
-            "appointments_confirmed:reminder".to_string(),
-            Owner::Referrer
-        )));
-        // Housing confirmation, chased every 2 working days from Tuesday 2
-        // February (Tue 2, Thu 4, Mon 8, Wed 10) and escalated after 3,
-        // Thursday 4: on Thursday 11 the latest chase is the fourth.
-        assert!(
-            keys(&steps).contains(&("housing_confirmation:chase:4".to_string(), d(2027, 2, 10)))
-        );
-        assert!(
-            keys(&steps).contains(&("housing_confirmation:escalation".to_string(), d(2027, 2, 4)))
+            crate::core::protocol::rag(due, d(2026, 11, 23), &cal),
+            crate::core::protocol::Rag::Amber
         );
     }
 
     #[test]
-    fn the_sweep_acts_on_working_days_from_the_morning() {
+    fn release_relative_dates_on_a_day_off_move_to_the_working_day_before() {
+        let kent = Protocol::from_toml(KENT).expect("kent");
+        let cal = calendar();
+        // Release Tuesday 12 January 2027: 28 days before is Tuesday 15
+        // December; 14 days before is Tuesday 29 December, after the 28th
+        // (a holiday): stays. Release Monday 11 January: 14 days before is
+        // Monday 28 December, a bank holiday: Thursday 24 December.
+        let f = CaseFacts {
+            release_date: Some(d(2027, 1, 11)),
+            ..facts(monday_morning())
+        };
+        let due = kent
+            .rule("appointments_confirmed")
+            .and_then(|r| r.due(&f, &cal))
+            .expect("a date");
+        assert_eq!(due.on, d(2026, 12, 24));
+    }
+
+    #[test]
+    fn follow_ups_stop_after_release_and_the_case_says_why() {
+        let essex = Protocol::from_toml(ESSEX).expect("essex");
+        // Released on Friday 20 November, referred on Monday 23: nothing
+        // goes after Friday 4 December; the chase that would have gone on
+        // Monday 7 is noted as stopped instead.
+        let f = CaseFacts {
+            release_date: Some(d(2026, 11, 20)),
+            ..acknowledged(monday_morning())
+        };
+        let steps = run(
+            &essex,
+            &f,
+            &Progress::default(),
+            d(2026, 11, 23),
+            d(2027, 1, 29),
+        );
+        let last = steps.last().expect("steps");
+        assert!(
+            last.0.starts_with("stopped: follow-ups stopped"),
+            "{steps:?}"
+        );
+        assert_eq!(last.1, d(2026, 12, 7));
+        let before: Vec<_> = steps[..steps.len() - 1].iter().map(|(_, on)| *on).collect();
+        assert!(before.iter().all(|on| *on <= d(2026, 12, 4)), "{steps:?}");
+        assert!(
+            steps.iter().any(|(k, _)| k == "lead_officer:chase:2"),
+            "{steps:?}"
+        );
+    }
+
+    #[test]
+    fn outside_the_sending_window_nothing_is_sent() {
         let cal = calendar();
         let nine = NaiveTime::from_hms_opt(9, 0, 0).expect("time");
-        let at = |y, m, day, h| {
-            Utc.with_ymd_and_hms(y, m, day, h, 0, 0)
-                .single()
-                .expect("time")
-        };
-        assert_eq!(acting_day(at(2026, 11, 23, 8), nine, &cal), None);
+        let five = NaiveTime::from_hms_opt(17, 0, 0).expect("time");
+        assert_eq!(acting_day(at(2026, 11, 23, 8, 0), nine, five, &cal), None);
         assert_eq!(
-            acting_day(at(2026, 11, 23, 9), nine, &cal),
+            acting_day(at(2026, 11, 23, 9, 0), nine, five, &cal),
             Some(d(2026, 11, 23))
         );
+        // 22:30 on a working day: no.
+        assert_eq!(acting_day(at(2026, 11, 23, 22, 30), nine, five, &cal), None);
+        assert!(
+            not_acting_because(at(2026, 11, 23, 22, 30), nine, five, &cal)
+                .is_some_and(|r| r.contains("after 17:00"))
+        );
         // Saturday, and Christmas Day.
-        assert_eq!(acting_day(at(2026, 11, 28, 12), nine, &cal), None);
-        assert_eq!(acting_day(at(2026, 12, 25, 12), nine, &cal), None);
+        assert_eq!(acting_day(at(2026, 11, 28, 12, 0), nine, five, &cal), None);
+        assert!(
+            not_acting_because(at(2026, 12, 25, 12, 0), nine, five, &cal)
+                .is_some_and(|r| r.contains("not a working day"))
+        );
         // Summer time: 08:30 UTC is 09:30 in London.
         assert_eq!(
-            acting_day(
-                Utc.with_ymd_and_hms(2027, 6, 1, 8, 30, 0)
-                    .single()
-                    .expect("t"),
-                nine,
-                &cal
-            ),
+            acting_day(at(2027, 6, 1, 8, 30), nine, five, &cal),
             Some(d(2027, 6, 1))
         );
     }
 
-    fn authority(dispute_is_lead: bool, next_level: Option<Contact>) -> Authority {
-        let contact = |name: &str, email: &str| Contact {
+    #[test]
+    fn a_follow_up_held_into_the_evening_waits_for_the_morning() {
+        let cal = calendar();
+        let nine = NaiveTime::from_hms_opt(9, 0, 0).expect("time");
+        let five = NaiveTime::from_hms_opt(17, 0, 0).expect("time");
+        assert_eq!(
+            next_sending_time(at(2026, 11, 23, 10, 0), nine, five, &cal),
+            None
+        );
+        // Monday 22:30: Tuesday 09:00.
+        assert_eq!(
+            next_sending_time(at(2026, 11, 23, 22, 30), nine, five, &cal),
+            Some(at(2026, 11, 24, 9, 0))
+        );
+        // Thursday 24 December after five: Tuesday 29 December.
+        assert_eq!(
+            next_sending_time(at(2026, 12, 24, 17, 30), nine, five, &cal),
+            Some(at(2026, 12, 29, 9, 0))
+        );
+        // Early on a working day: that morning.
+        assert_eq!(
+            next_sending_time(at(2026, 11, 24, 6, 0), nine, five, &cal),
+            Some(at(2026, 11, 24, 9, 0))
+        );
+    }
+
+    fn contact(name: &str, email: &str) -> Contact {
+        Contact {
             name: name.into(),
             email: EmailAddress::parse(email).expect("address"),
-        };
+        }
+    }
+
+    fn authority(dispute_is_lead: bool, next_level: Option<Contact>) -> Authority {
         Authority {
             name: "Harlow".into(),
+            full_name: None,
             code: ShortCode::parse("HAR").expect("code"),
             aliases: Vec::new(),
             inbox: EmailAddress::parse("dtr@harlow.gov.uk").expect("address"),
+            domains: Vec::new(),
             operational_lead: contact("Lee Lead", "lee.lead@harlow.gov.uk"),
             dispute_contact: if dispute_is_lead {
                 contact("Lee Lead", "lee.lead@harlow.gov.uk")
@@ -723,6 +1032,7 @@ mod tests {
                 contact("Dana Director", "dana.director@harlow.gov.uk")
             },
             next_level,
+            closed_days: Vec::new(),
         }
     }
 
@@ -748,27 +1058,33 @@ mod tests {
             (addresses(&to), addresses(&cc)),
             (vec!["dtr@harlow.gov.uk"], vec![])
         );
-        let Delivery::Mail {
-            to, cc, addressee, ..
-        } = delivery(StepKind::Chase(2), Owner::Authority, &contacts)
+        let Delivery::Mail { to, cc, addressee } =
+            delivery(StepKind::Chase(2), Owner::Authority, &contacts)
         else {
             panic!("chase goes by mail");
         };
         assert_eq!(addresses(&to), ["lee.lead@harlow.gov.uk"]);
         assert_eq!(addresses(&cc), ["dtr@harlow.gov.uk"]);
         assert_eq!(addressee.as_deref(), Some("Lee Lead"));
-        let Delivery::Mail {
-            to, cc, addressee, ..
-        } = delivery(StepKind::Escalation, Owner::Authority, &contacts)
+        // Annex C: to the dispute contact, the referring side copied.
+        let Delivery::Mail { to, cc, addressee } =
+            delivery(StepKind::Escalation, Owner::Authority, &contacts)
         else {
             panic!("escalation goes by mail");
         };
         assert_eq!(addresses(&to), ["dana.director@harlow.gov.uk"]);
-        assert_eq!(addresses(&cc), ["lee.lead@harlow.gov.uk"]);
+        assert_eq!(
+            addresses(&cc),
+            [
+                "lee.lead@harlow.gov.uk",
+                "dtr@harlow.gov.uk",
+                "pat@justice.gov.uk",
+                "cl@justice.gov.uk"
+            ]
+        );
         assert_eq!(addressee.as_deref(), Some("Dana Director"));
-        let Delivery::Mail {
-            to, cc, internal, ..
-        } = delivery(StepKind::Chase(1), Owner::Referrer, &contacts)
+        let Delivery::Mail { to, cc, .. } =
+            delivery(StepKind::Chase(1), Owner::Referrer, &contacts)
         else {
             panic!("the referrer is chased by mail");
         };
@@ -776,7 +1092,6 @@ mod tests {
             (addresses(&to), addresses(&cc)),
             (vec!["pat@justice.gov.uk"], vec!["cl@justice.gov.uk"])
         );
-        assert!(!internal);
         assert!(matches!(
             delivery(StepKind::Escalation, Owner::Referrer, &contacts),
             Delivery::Nobody(_)
@@ -784,33 +1099,34 @@ mod tests {
     }
 
     #[test]
-    fn when_the_dispute_contact_is_the_lead_the_next_level_is_escalated_to() {
+    fn where_the_dispute_contact_is_the_lead_the_escalation_still_reaches_them() {
         let same = authority(true, None);
         let contacts = Contacts {
             authority: &same,
-            referrer: None,
+            referrer: EmailAddress::parse("pat@justice.gov.uk").ok(),
             case_lead: None,
             referrer_escalation: None,
-        };
-        match delivery(StepKind::Escalation, Owner::Authority, &contacts) {
-            Delivery::Nobody(reason) => assert!(reason.contains("next_level"), "{reason}"),
-            other => panic!("no one to escalate to, got {other:?}"),
-        }
-        let next = Contact {
-            name: "Hana Head".into(),
-            email: EmailAddress::parse("hana.head@harlow.gov.uk").expect("address"),
-        };
-        let with_next = authority(true, Some(next));
-        let contacts = Contacts {
-            authority: &with_next,
-            ..contacts
         };
         let Delivery::Mail { to, cc, .. } =
             delivery(StepKind::Escalation, Owner::Authority, &contacts)
         else {
-            panic!("the next level is written to");
+            panic!("the dispute contact is written to");
         };
-        assert_eq!(addresses(&to), ["hana.head@harlow.gov.uk"]);
-        assert_eq!(addresses(&cc), ["lee.lead@harlow.gov.uk"]);
+        assert_eq!(addresses(&to), ["lee.lead@harlow.gov.uk"]);
+        assert_eq!(addresses(&cc), ["dtr@harlow.gov.uk", "pat@justice.gov.uk"]);
+        // And the next level too, where one is configured.
+        let with_next = authority(true, Some(contact("Hana Head", "hana.head@harlow.gov.uk")));
+        let contacts = Contacts {
+            authority: &with_next,
+            ..contacts
+        };
+        let Delivery::Mail { to, .. } = delivery(StepKind::Escalation, Owner::Authority, &contacts)
+        else {
+            panic!("by mail");
+        };
+        assert_eq!(
+            addresses(&to),
+            ["lee.lead@harlow.gov.uk", "hana.head@harlow.gov.uk"]
+        );
     }
 }

@@ -10,32 +10,8 @@ use crate::config::{Config, Mailbox};
 use crate::intake::{ingest, Incoming, IntakeError};
 use crate::store::{Action, Store};
 use chrono::{DateTime, Utc};
-use tokio::sync::watch;
 
-/// Tells a source to stop after the message in hand.
-#[derive(Clone)]
-pub struct Shutdown(watch::Receiver<bool>);
-
-impl Shutdown {
-    pub fn new() -> (watch::Sender<bool>, Shutdown) {
-        let (tx, rx) = watch::channel(false);
-        (tx, Shutdown(rx))
-    }
-
-    pub fn requested(&self) -> bool {
-        *self.0.borrow()
-    }
-
-    /// Resolves when shutdown is requested (at once if it already was).
-    pub async fn wait(&mut self) {
-        while !*self.0.borrow_and_update() {
-            if self.0.changed().await.is_err() {
-                // The sender is gone: nobody can ask any more, so stop.
-                return;
-            }
-        }
-    }
-}
+pub use crate::shutdown::Shutdown;
 
 /// What sources share: the configuration, the store, the mailbox.
 pub struct Feed<'a> {
@@ -88,6 +64,7 @@ impl Feed<'_> {
             Action::Quarantined(_) => "quarantined",
             Action::Opened => "opened",
             Action::AttachedReferral => "attached",
+            Action::Linked => "linked",
             Action::Refused => "refused",
             Action::Noted(_) => "noted",
             Action::RecordedOnly => "recorded",

@@ -1,17 +1,20 @@
 //! The store's side of deadlines: the cases the sweep and `due` read, the
-//! follow-ups the sweep writes, and what people record on a case (an
-//! answer, a lead officer, a pause, a closure, a deadline met by hand).
+//! follow-ups the sweep writes, and what people and answers record on a
+//! case (a response, a lead officer, a release date, a pause, a closure, a
+//! deadline met by hand), each applied as the plan says.
 
 use super::db::{self, Day, DbRow, Stamp, StoredRow, Tx};
-use super::{add_event, from_enum_text, queue_answer, QueueContext, Store, StoreError};
+use super::{add_event, enum_text, from_enum_text, queue_answer, QueueContext, Store, StoreError};
 use crate::config::Outgoing;
+use crate::core::address::EmailAddress;
 use crate::core::case_ref::CaseRef;
-use crate::core::protocol::CaseFacts;
+use crate::core::mail::Purpose;
+use crate::core::plan::{CaseChange, CaseContacts, CaseStatus, GatewayMail, OutgoingMail};
+use crate::core::protocol::{CaseFacts, Evidence, Progress};
+use crate::core::referral::{PhoneNumber, Referral};
 use crate::core::reply::NamedLead;
-use crate::core::sweep::Met;
-use crate::intake::Answer;
+use crate::core::sweep::DoneStep;
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 /// An open case as the deadline rules see it.
@@ -21,12 +24,11 @@ pub struct DeadlineCase {
     pub reference: String,
     pub authority: String,
     pub facts: CaseFacts,
-    pub met: Met,
+    pub progress: Progress,
     pub paused_until: Option<NaiveDate>,
     pub referrer_email: Option<String>,
     pub case_lead_email: Option<String>,
-    /// The follow-ups done, as stored (JSON); read with [`DeadlineCase::done`]
-    /// only for the few cases that have a step due.
+    /// The follow-ups done, as stored (JSON); read with [`DeadlineCase::done`].
     pub follow_ups: String,
     /// The next follow-up day as last worked out (`9999-12-31`: none).
     pub follow_up_on: Option<String>,
@@ -43,15 +45,6 @@ pub struct FollowUpDay {
     pub revision: i64,
     /// None: no follow-up can come, as things stand.
     pub on: Option<NaiveDate>,
-}
-
-/// A follow-up the sweep has done.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DoneStep {
-    pub key: String,
-    pub on: NaiveDate,
-    /// To whom, by name or address, for the history in later mail.
-    pub to: Option<String>,
 }
 
 impl DeadlineCase {
@@ -72,34 +65,16 @@ impl DeadlineCase {
 pub struct FollowUp {
     pub step: DoneStep,
     /// `reminder_queued`, `chase_queued`, `escalation_queued`,
-    /// `escalation_unavailable`, ...
+    /// `escalation_not_sent`, `chases_ended`, `follow_ups_stopped` ...
     pub event: &'static str,
     pub detail: serde_json::Value,
-    pub mail: Option<Answer>,
-}
-
-/// A change to who leads a case, on either side.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LeadUpdate {
-    /// The authority answered; perhaps naming its lead officer.
-    AuthorityAnswered { lead: Option<NamedLead> },
-    /// The probation or prison side named a new case lead.
-    ReferrerLead(NamedLead),
-}
-
-/// Who is on a case, as intake needs to know to judge an answer.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CaseContacts {
-    pub authority: String,
-    pub status: String,
-    pub referrer_email: Option<String>,
-    pub case_lead: NamedLead,
-    pub lha_lead: NamedLead,
+    pub mail: Option<OutgoingMail>,
 }
 
 const DEADLINE_COLUMNS: &str = "id, reference, authority, referral_type, custody_status, \
     received_at, acknowledged_at, lead_named_at, responded_at, expected_release_date, \
-    paused_until, met_by_hand, referrer_email, case_lead_email, follow_ups, follow_up_on, revision";
+    paused_until, met_by_hand, referrer_email, case_lead_email, follow_ups, follow_up_on, revision, \
+    evidence, application_on, information_requested_at";
 
 /// `follow_up_on` for a case that no follow-up can come to as things stand.
 const NEVER: &str = "9999-12-31";
@@ -221,7 +196,9 @@ impl Store {
             let mut done: Vec<DoneStep> = serde_json::from_str(&stored).unwrap_or_default();
             let before = done.len();
             for follow_up in follow_ups {
-                if done.iter().any(|d| d.key == follow_up.step.key) {
+                if done.iter().any(|d| {
+                    d.key == follow_up.step.key && (d.due.is_none() || d.due == follow_up.step.due)
+                }) {
                     continue;
                 }
                 done.push(follow_up.step.clone());
@@ -257,32 +234,124 @@ impl Store {
         Ok(queued)
     }
 
-    /// Who is on a case: for judging an answer in its thread.
+    /// Who is on a case, for judging an answer in its thread. A further
+    /// referral linked to a first case answers for that case.
     pub async fn case_contacts(&self, reference: &str) -> Result<Option<CaseContacts>, StoreError> {
         let row = sqlx::query(
-            "SELECT authority, status, referrer_email, case_lead_name, case_lead_email, case_lead_phone, \
-             lha_lead_name, lha_lead_email, lha_lead_phone FROM cases WHERE reference = $1",
+            "SELECT COALESCE(l.reference, c.reference) AS reference FROM cases c \
+             LEFT JOIN cases l ON l.id = c.linked_to WHERE c.reference = $1",
         )
         .bind(reference)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| {
-            let lead = |prefix: &str| NamedLead {
-                name: r.get(format!("{prefix}_name").as_str()),
-                email: r
-                    .get::<Option<String>, _>(format!("{prefix}_email").as_str())
-                    .and_then(|e| crate::core::address::EmailAddress::parse(&e).ok()),
-                phone: r
-                    .get::<Option<String>, _>(format!("{prefix}_phone").as_str())
-                    .and_then(|p| crate::core::referral::PhoneNumber::parse(&p)),
-            };
-            CaseContacts {
-                authority: r.get("authority"),
-                status: r.get("status"),
-                referrer_email: r.get("referrer_email"),
-                case_lead: lead("case_lead"),
-                lha_lead: lead("lha_lead"),
-            }
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let reference: String = row.get("reference");
+        let row = sqlx::query(
+            "SELECT id, reference, authority, status, referral, referrer_email, case_lead_name, \
+             case_lead_email, case_lead_phone, lha_lead_name, lha_lead_email, lha_lead_phone, \
+             expected_release_date, received_at, purged_at FROM cases WHERE reference = $1",
+        )
+        .bind(&reference)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let corrupt = |message: String| StoreError::Corrupt {
+            reference: reference.clone(),
+            message,
+        };
+        let case_ref: CaseRef = reference
+            .parse()
+            .map_err(|_| corrupt("not a case reference".into()))?;
+        let referral: Referral = serde_json::from_str(r.get::<&str, _>("referral"))
+            .map_err(|e| corrupt(e.to_string()))?;
+        let lead = |prefix: &str| NamedLead {
+            name: r.get(format!("{prefix}_name").as_str()),
+            email: r
+                .get::<Option<String>, _>(format!("{prefix}_email").as_str())
+                .and_then(|e| EmailAddress::parse(&e).ok()),
+            phone: r
+                .get::<Option<String>, _>(format!("{prefix}_phone").as_str())
+                .and_then(|p| PhoneNumber::parse(&p)),
+        };
+        Ok(Some(CaseContacts {
+            id: r.get("id"),
+            case_ref,
+            authority: r.get("authority"),
+            status: CaseStatus::parse(r.get::<&str, _>("status")).unwrap_or(CaseStatus::Open),
+            referral,
+            referrer_email: r
+                .get::<Option<String>, _>("referrer_email")
+                .and_then(|e| EmailAddress::parse(&e).ok()),
+            case_lead: lead("case_lead"),
+            lha_lead: lead("lha_lead"),
+            release_date: r.day_opt("expected_release_date"),
+            received_at: r.time("received_at"),
+            purged: r.get::<Option<String>, _>("purged_at").is_some(),
+        }))
+    }
+
+    /// The first of these Message-IDs that is one of the gateway's own
+    /// mails, in the order given: what an answer answers, or what a bounce
+    /// returns. At most [`crate::message::MAX_THREAD_IDS`] are looked up,
+    /// in one query.
+    pub async fn gateway_mail_in(
+        &self,
+        message_ids: &[String],
+    ) -> Result<Option<GatewayMail>, StoreError> {
+        let ids: Vec<&String> = message_ids
+            .iter()
+            .filter(|id| id.starts_with("<dtr."))
+            .take(crate::message::MAX_THREAD_IDS)
+            .collect();
+        if ids.is_empty() {
+            return Ok(None);
+        }
+        let list = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, case_id, purpose, recipients, context, message_id FROM outbox \
+             WHERE message_id IN {}",
+            db::json_texts(self.backend, "$1")
+        )))
+        .bind(list)
+        .fetch_all(&self.pool)
+        .await?;
+        let found = ids.iter().find_map(|id| {
+            rows.iter()
+                .find(|r| r.get::<&str, _>("message_id") == id.as_str())
+        });
+        let Some(r) = found else {
+            return Ok(None);
+        };
+        let context: serde_json::Value =
+            serde_json::from_str(r.get::<&str, _>("context")).unwrap_or_default();
+        let recipients: serde_json::Value =
+            serde_json::from_str(r.get::<&str, _>("recipients")).unwrap_or_default();
+        let list = |key: &str| -> Vec<EmailAddress> {
+            recipients[key]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str())
+                        .filter_map(|v| EmailAddress::parse(v).ok())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let Some(purpose) = Purpose::from_name(r.get::<&str, _>("purpose")) else {
+            return Ok(None);
+        };
+        Ok(Some(GatewayMail {
+            outbox_id: r.get("id"),
+            case_id: r.get("case_id"),
+            purpose,
+            rule: context["deadline"]["id"].as_str().map(str::to_string),
+            to: list("to"),
+            cc: list("cc"),
+            context,
         }))
     }
 
@@ -292,7 +361,7 @@ impl Store {
         &self,
         message_ids: &[String],
     ) -> Result<Option<CaseRef>, StoreError> {
-        for id in message_ids.iter().rev() {
+        for id in message_ids.iter().take(crate::message::MAX_THREAD_IDS) {
             let found: Option<String> = sqlx::query_scalar(
                 "SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id WHERE m.message_id = $1 \
                  UNION ALL SELECT c.reference FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.message_id = $2 \
@@ -309,24 +378,24 @@ impl Store {
         Ok(None)
     }
 
-    /// Records by hand what an answer in the thread would: the authority
-    /// answered, naming its lead officer (`case REF respond`).
-    pub async fn record_lead_update(
+    /// Records by hand what an answer would (`case REF respond`, `release`,
+    /// `application`): the changes, and the mail they cause.
+    pub async fn record_by_hand(
         &self,
         reference: &str,
-        update: &LeadUpdate,
-        answers: &[Answer],
+        changes: &[CaseChange],
+        mails: &[OutgoingMail],
         outgoing: &Outgoing,
-    ) -> Result<(), StoreError> {
+    ) -> Result<usize, StoreError> {
         let mut tx = self.begin_write().await?;
         let (case_id, case_ref, authority) = find_case(&mut tx, reference).await?;
         let now = Utc::now();
-        apply_lead_update(&mut tx, case_id, update, now, None, "recorded by hand").await?;
+        apply_changes(&mut tx, case_id, changes, now, None).await?;
         let queued = queue_for_case(
             &mut tx,
             (case_id, &case_ref),
             &authority,
-            answers,
+            mails,
             outgoing,
             now,
         )
@@ -335,7 +404,7 @@ impl Store {
         if queued > 0 {
             self.outbox_changed.notify_one();
         }
-        Ok(())
+        Ok(queued)
     }
 
     /// Closes a case with its outcome: its deadlines end.
@@ -421,7 +490,8 @@ impl Store {
 fn deadline_case(r: &DbRow) -> DeadlineCase {
     let by_hand: Vec<String> =
         serde_json::from_str(r.get::<&str, _>("met_by_hand")).unwrap_or_default();
-    let acknowledged_at = r.time_opt("acknowledged_at");
+    let evidence: Vec<Evidence> =
+        serde_json::from_str(r.get::<&str, _>("evidence")).unwrap_or_default();
     DeadlineCase {
         id: r.get("id"),
         reference: r.get("reference"),
@@ -430,14 +500,15 @@ fn deadline_case(r: &DbRow) -> DeadlineCase {
             referral_type: from_enum_text(r.get("referral_type")),
             custody_status: from_enum_text(r.get("custody_status")),
             received_at: r.time("received_at"),
-            acknowledged_at,
+            acknowledged_at: r.time_opt("acknowledged_at"),
             release_date: r.day_opt("expected_release_date"),
+            application_on: r.day_opt("application_on"),
+            information_requested_at: r.time_opt("information_requested_at"),
         },
-        met: Met {
-            acknowledged: acknowledged_at.is_some(),
-            lead_named: r.get::<Option<String>, _>("lead_named_at").is_some(),
-            responded: r.get::<Option<String>, _>("responded_at").is_some(),
+        progress: Progress {
+            lead_named_at: r.time_opt("lead_named_at"),
             by_hand,
+            evidence,
         },
         paused_until: r.day_opt("paused_until"),
         referrer_email: r.get("referrer_email"),
@@ -454,7 +525,7 @@ async fn queue_for_case(
     tx: &mut Tx,
     case: (i64, &CaseRef),
     authority: &str,
-    answers: &[Answer],
+    answers: &[OutgoingMail],
     outgoing: &Outgoing,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
@@ -486,44 +557,42 @@ async fn find_case(tx: &mut Tx, reference: &str) -> Result<(i64, CaseRef, String
     Ok((row.get("id"), case_ref, row.get("authority")))
 }
 
-/// Applies an answer's news to the case: the authority responded (which
-/// also acknowledges), its lead officer, or the referring side's new lead.
-/// `at` is when the answer arrived.
-pub(super) async fn apply_lead_update(
+/// Carries out a plan's changes to a case, each with its event. `at` is
+/// when the message that caused them arrived (or now, by hand).
+pub(super) async fn apply_changes(
     tx: &mut Tx,
     case_id: i64,
-    update: &LeadUpdate,
+    changes: &[CaseChange],
     at: DateTime<Utc>,
     message_row: Option<i64>,
-    how: &str,
 ) -> Result<(), StoreError> {
-    // A case whose personal details were erased takes no new ones: a late
-    // answer is kept as a message (erased by the next purge), not applied.
-    let purged: Option<String> = sqlx::query_scalar("SELECT purged_at FROM cases WHERE id = $1")
-        .bind(case_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .flatten();
-    if purged.is_some() {
-        return Ok(());
-    }
-    let event = |kind: &'static str, detail: serde_json::Value| (kind, detail);
-    let mut events = Vec::new();
-    match update {
-        LeadUpdate::AuthorityAnswered { lead } => {
-            sqlx::query(
-                "UPDATE cases SET responded_at = COALESCE(responded_at, $1), \
-                 acknowledged_at = COALESCE(acknowledged_at, $1), follow_up_on = NULL, revision = revision + 1 WHERE id = $2",
-            )
-            .bind(Stamp(at))
-            .bind(case_id)
-            .execute(&mut **tx)
-            .await?;
-            events.push(event(
-                "authority_responded",
-                serde_json::json!({ "how": how }),
-            ));
-            if let Some(lead) = lead.as_ref().filter(|l| l.is_named()) {
+    let now = Utc::now();
+    for change in changes {
+        let (kind, detail): (&str, serde_json::Value) = match change {
+            CaseChange::AuthorityResponded { evidence, how } => {
+                add_evidence(tx, case_id, evidence).await?;
+                sqlx::query(
+                    "UPDATE cases SET responded_at = COALESCE(responded_at, $1), \
+                     acknowledged_at = COALESCE(acknowledged_at, $1), follow_up_on = NULL, \
+                     revision = revision + 1 WHERE id = $2",
+                )
+                .bind(Stamp(evidence.at))
+                .bind(case_id)
+                .execute(&mut **tx)
+                .await?;
+                (
+                    "authority_responded",
+                    serde_json::json!({ "how": how, "answers": evidence.answers, "done": evidence.done }),
+                )
+            }
+            CaseChange::ReferrerResponded { evidence } => {
+                add_evidence(tx, case_id, evidence).await?;
+                (
+                    "referrer_responded",
+                    serde_json::json!({ "answers": evidence.answers, "done": evidence.done }),
+                )
+            }
+            CaseChange::LeadOfficerNamed(lead) => {
                 let previous: Option<String> = sqlx::query_scalar(
                     "SELECT COALESCE(lha_lead_name, lha_lead_email) FROM cases WHERE id = $1",
                 )
@@ -532,7 +601,8 @@ pub(super) async fn apply_lead_update(
                 .await?;
                 sqlx::query(
                     "UPDATE cases SET lha_lead_name = $1, lha_lead_email = $2, lha_lead_phone = $3, \
-                     lead_named_at = COALESCE(lead_named_at, $4), follow_up_on = NULL, revision = revision + 1 WHERE id = $5",
+                     lead_named_at = COALESCE(lead_named_at, $4), follow_up_on = NULL, \
+                     revision = revision + 1 WHERE id = $5",
                 )
                 .bind(&lead.name)
                 .bind(lead.email.as_ref().map(|e| e.to_string()))
@@ -546,26 +616,140 @@ pub(super) async fn apply_lead_update(
                 } else {
                     "lead_officer_named"
                 };
-                events.push(event(kind, lead_detail(lead)));
+                (kind, lead_detail(lead))
             }
-        }
-        LeadUpdate::ReferrerLead(lead) => {
-            sqlx::query(
-                "UPDATE cases SET case_lead_name = COALESCE($1, case_lead_name), \
-                 case_lead_email = COALESCE($2, case_lead_email), case_lead_phone = $3 WHERE id = $4",
-            )
-            .bind(&lead.name)
-            .bind(lead.email.as_ref().map(|e| e.to_string()))
-            .bind(lead.phone.as_ref().map(|p| p.as_str().to_string()))
-            .bind(case_id)
-            .execute(&mut **tx)
-            .await?;
-            events.push(event("case_lead_changed", lead_detail(lead)));
-        }
+            CaseChange::CaseLeadChanged(lead) => {
+                sqlx::query(
+                    "UPDATE cases SET case_lead_name = $1, case_lead_email = COALESCE($2, case_lead_email), \
+                     case_lead_phone = $3, follow_up_on = NULL, revision = revision + 1 WHERE id = $4",
+                )
+                .bind(&lead.name)
+                .bind(lead.email.as_ref().map(|e| e.to_string()))
+                .bind(lead.phone.as_ref().map(|p| p.as_str().to_string()))
+                .bind(case_id)
+                .execute(&mut **tx)
+                .await?;
+                ("case_lead_changed", lead_detail(lead))
+            }
+            CaseChange::ReleaseDateChanged { to, urgent, by } => {
+                let from: Option<String> =
+                    sqlx::query_scalar("SELECT expected_release_date FROM cases WHERE id = $1")
+                        .bind(case_id)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                sqlx::query(
+                    "UPDATE cases SET expected_release_date = $1, urgent = $2, follow_up_on = NULL, \
+                     revision = revision + 1 WHERE id = $3",
+                )
+                .bind(Day(*to))
+                .bind(super::Flag(*urgent))
+                .bind(case_id)
+                .execute(&mut **tx)
+                .await?;
+                (
+                    "release_date_changed",
+                    serde_json::json!({ "from": from, "to": to, "urgent": urgent, "by": by }),
+                )
+            }
+            CaseChange::ApplicationReceived { on, by } => {
+                sqlx::query(
+                    "UPDATE cases SET application_on = $1, follow_up_on = NULL, revision = revision + 1 \
+                     WHERE id = $2",
+                )
+                .bind(Day(*on))
+                .bind(case_id)
+                .execute(&mut **tx)
+                .await?;
+                (
+                    "application_received",
+                    serde_json::json!({ "on": on, "by": by }),
+                )
+            }
+            CaseChange::InformationRequested { at, what } => {
+                sqlx::query(
+                    "UPDATE cases SET information_requested_at = $1, follow_up_on = NULL, \
+                     revision = revision + 1 WHERE id = $2",
+                )
+                .bind(Stamp(*at))
+                .bind(case_id)
+                .execute(&mut **tx)
+                .await?;
+                ("information_requested", serde_json::json!({ "what": what }))
+            }
+            CaseChange::ReferralCompleted {
+                referral,
+                missing,
+                status,
+                urgent,
+            } => {
+                sqlx::query(
+                    "UPDATE cases SET referral = $1, missing = $2, status = $3, \
+                     urgent = CASE WHEN urgent > $4 THEN urgent ELSE $4 END, \
+                     prison_number = COALESCE(prison_number, $5), crn = COALESCE(crn, $6), \
+                     expected_release_date = COALESCE(expected_release_date, $7), \
+                     custody_status = COALESCE(custody_status, $8), \
+                     referral_type = COALESCE(referral_type, $9), \
+                     name_key = COALESCE(name_key, $10), date_of_birth = COALESCE(date_of_birth, $11), \
+                     referrer_email = COALESCE(referrer_email, $12), referrer_phone = COALESCE(referrer_phone, $13), \
+                     case_lead_name = COALESCE(case_lead_name, $14), case_lead_email = COALESCE(case_lead_email, $15), \
+                     follow_up_on = NULL, revision = revision + 1 WHERE id = $16",
+                )
+                .bind(referral.to_json().to_string())
+                .bind(
+                    serde_json::to_string(&missing.iter().map(|f| f.key()).collect::<Vec<_>>())
+                        .unwrap_or_default(),
+                )
+                .bind(status.as_str())
+                .bind(super::Flag(*urgent))
+                .bind(&referral.prison_number)
+                .bind(&referral.crn)
+                .bind(referral.expected_release_date.map(Day))
+                .bind(referral.custody_status.map(|s| enum_text(&s)))
+                .bind(referral.referral_type.map(|t| enum_text(&t)))
+                .bind(referral.name_key())
+                .bind(referral.date_of_birth.map(Day))
+                .bind(referral.referrer_email.as_ref().map(|e| e.to_string()))
+                .bind(referral.referrer_phone.as_ref().map(|p| p.as_str().to_string()))
+                .bind(&referral.case_lead_name)
+                .bind(referral.case_lead_email.as_ref().map(|e| e.to_string()))
+                .bind(case_id)
+                .execute(&mut **tx)
+                .await?;
+                (
+                    "referral_completed",
+                    serde_json::json!({
+                        "status": status.as_str(),
+                        "missing": missing.iter().map(|f| f.key()).collect::<Vec<_>>(),
+                    }),
+                )
+            }
+            CaseChange::NotApplied { what, why } => (
+                "not_applied",
+                serde_json::json!({ "what": what, "why": why }),
+            ),
+            CaseChange::Noted { event, detail } => (*event, detail.clone()),
+        };
+        add_event(tx, case_id, now, kind, message_row, Some(&detail)).await?;
     }
-    for (kind, detail) in events {
-        add_event(tx, case_id, Utc::now(), kind, message_row, Some(&detail)).await?;
-    }
+    Ok(())
+}
+
+/// Adds an answer to the case's evidence, keeping it in time order.
+async fn add_evidence(tx: &mut Tx, case_id: i64, evidence: &Evidence) -> Result<(), StoreError> {
+    let stored: String = sqlx::query_scalar("SELECT evidence FROM cases WHERE id = $1")
+        .bind(case_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut all: Vec<Evidence> = serde_json::from_str(&stored).unwrap_or_default();
+    all.push(evidence.clone());
+    all.sort_by_key(|e| e.at);
+    sqlx::query(
+        "UPDATE cases SET evidence = $1, follow_up_on = NULL, revision = revision + 1 WHERE id = $2",
+    )
+    .bind(serde_json::to_string(&all).unwrap_or_else(|_| "[]".into()))
+    .bind(case_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

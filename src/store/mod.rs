@@ -5,9 +5,10 @@
 use crate::config::Outgoing;
 use crate::core::address::EmailAddress;
 use crate::core::case_ref::{CaseRef, ShortCode};
-use crate::core::field::Field;
+use crate::core::plan::{
+    CaseStatus, Disposition, MessageFacts, NewCase, OutgoingMail, PersonCase, Plan,
+};
 use crate::core::referral::Referral;
-use crate::intake::{Answer, Disposition, MessageFacts};
 use chrono::{DateTime, Datelike, Utc};
 use db::{DbRow, StoredRow, Tx};
 use sqlx::{AnyPool, Row};
@@ -19,8 +20,9 @@ mod deadlines;
 mod metrics;
 mod report;
 mod retention;
+pub use crate::core::sweep::DoneStep;
 pub use db::{shown_url, Backend, Day, Flag, Stamp};
-pub use deadlines::{CaseContacts, DeadlineCase, DoneStep, FollowUp, FollowUpDay, LeadUpdate};
+pub use deadlines::{DeadlineCase, FollowUp, FollowUpDay};
 pub use metrics::{FolderHealth, StoreCounts};
 pub use retention::PurgeCounts;
 
@@ -82,8 +84,11 @@ impl InstanceHold {
 pub enum Action {
     /// A new case was opened.
     Opened,
-    /// A second referral for the person was attached to their open case.
+    /// The referrer's own form completed (filled in) their open case.
     AttachedReferral,
+    /// A further referral of a person with an open case, from someone
+    /// else: opened under its own reference, linked to the first case.
+    Linked,
     /// A refused (no consent) referral was recorded under its own reference.
     Refused,
     /// An event was added to an existing case.
@@ -328,12 +333,16 @@ impl Store {
         Ok(())
     }
 
-    /// Records a message and carries out its disposition, all or nothing.
+    /// Records a message and carries out what `decide` makes of it, all or
+    /// nothing. When `lookup` is given, the open case of that person at that
+    /// authority is found first, under the write lock, and handed to
+    /// `decide`: two referrals of one person arriving together still make
+    /// one case.
     pub async fn record(
         &self,
         facts: &MessageFacts,
-        disposition: &Disposition,
-        answers: &[Answer],
+        lookup: Option<&PersonLookup>,
+        decide: impl FnOnce(Option<&PersonCase>) -> Plan,
         in_reply_to: Option<&str>,
         outgoing: &Outgoing,
     ) -> Result<Recorded, StoreError> {
@@ -346,124 +355,14 @@ impl Store {
             tx.commit().await?;
             return Ok(existing);
         }
-        let (case_id, case_ref, action, event, quarantine) = match disposition {
-            Disposition::OpenOrAttach {
-                authority,
-                referral,
-                outcome,
-                missing,
-                invalid,
-                urgent,
-            } => {
-                let mut unread: Vec<&str> = missing.iter().map(|f| f.key()).collect();
-                unread.extend(invalid.iter().map(|f| f.key()));
-                let detail = serde_json::json!({
-                    "outcome": outcome.as_str(),
-                    "missing": missing.iter().map(|f| f.key()).collect::<Vec<_>>(),
-                    "invalid": invalid.iter().map(|f| f.key()).collect::<Vec<_>>(),
-                });
-                match find_open_case(&mut tx, authority, referral).await? {
-                    Some((id, reference)) => {
-                        merge_into_case(&mut tx, id, &reference, referral, *urgent).await?;
-                        (
-                            Some(id),
-                            Some(reference),
-                            Action::AttachedReferral,
-                            Some(("referral_attached", Some(detail))),
-                            None,
-                        )
-                    }
-                    None => {
-                        let status = if unread.is_empty() {
-                            "open"
-                        } else {
-                            "incomplete"
-                        };
-                        let (id, reference) = open_case(
-                            &mut tx,
-                            authority,
-                            status,
-                            referral,
-                            missing,
-                            *urgent,
-                            facts.received_at,
-                            now,
-                        )
-                        .await?;
-                        (
-                            Some(id),
-                            Some(reference),
-                            Action::Opened,
-                            Some(("referral_received", Some(detail))),
-                            None,
-                        )
-                    }
-                }
-            }
-            Disposition::Refused {
-                authority,
-                referral,
-            } => {
-                let (id, reference) = open_case(
-                    &mut tx,
-                    authority,
-                    "refused",
-                    referral,
-                    &[],
-                    false,
-                    facts.received_at,
-                    now,
-                )
-                .await?;
-                (
-                    Some(id),
-                    Some(reference),
-                    Action::Refused,
-                    Some(("referral_refused_no_consent", None)),
-                    None,
-                )
-            }
-            Disposition::AttachToCase {
-                case_ref, event, ..
-            } => {
-                let reference = case_ref.to_string();
-                let row = sqlx::query("SELECT id FROM cases WHERE reference = $1")
-                    .bind(&reference)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                match row {
-                    Some(row) => (
-                        Some(row.get::<i64, _>(0)),
-                        Some(case_ref.clone()),
-                        Action::Noted((*event).to_string()),
-                        Some((*event, None)),
-                        None,
-                    ),
-                    // A person answering about a case we do not have needs a
-                    // person to look; an automatic message does not.
-                    None if *event != "reply_received" => {
-                        (None, None, Action::RecordedOnly, None, None)
-                    }
-                    None => {
-                        let reason = format!("refers to {reference}, which is not a case here");
-                        (
-                            None,
-                            None,
-                            Action::Quarantined(reason.clone()),
-                            None,
-                            Some(reason),
-                        )
-                    }
-                }
-            }
-            Disposition::RecordOnly => (None, None, Action::RecordedOnly, None, None),
-            Disposition::Quarantine { reason } => (
-                None,
-                None,
-                Action::Quarantined(reason.clone()),
-                None,
-                Some(reason.clone()),
-            ),
+        let person = match lookup {
+            Some(lookup) => find_person_case(&mut tx, lookup).await?,
+            None => None,
+        };
+        let plan = decide(person.as_ref());
+        let quarantine = match &plan.disposition {
+            Disposition::Quarantine { reason } => Some(reason.clone()),
+            _ => None,
         };
         let (uidvalidity, uid) = match facts.position {
             Some((v, u)) => (Some(i64::from(v)), Some(i64::from(u))),
@@ -472,8 +371,8 @@ impl Store {
         let message_row: i64 = sqlx::query(
             "INSERT INTO messages (mailbox, folder, uidvalidity, uid, message_id, sha256, kind, \
              outcome, case_id, sender, received_at, recorded_at, quarantine_reason, attachments, \
-             source_key, answerable) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+             source_key, answerable, sender_verdict, from_allowed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
         )
         .bind(&facts.mailbox)
         .bind(&facts.folder)
@@ -483,7 +382,6 @@ impl Store {
         .bind(&facts.sha256)
         .bind(facts.kind.as_str())
         .bind(facts.outcome.map(|o| o.as_str()))
-        .bind(case_id)
         .bind(&facts.sender)
         .bind(Stamp(facts.received_at))
         .bind(Stamp(now))
@@ -491,83 +389,105 @@ impl Store {
         .bind(&facts.attachments)
         .bind(&facts.source_key)
         .bind(Flag(facts.answerable))
+        .bind(facts.sender_verdict)
+        .bind(Flag(facts.from_allowed_domain))
         .fetch_one(&mut *tx)
         .await?
         .get(0);
-        if let (
-            Some(case_id),
-            Disposition::AttachToCase {
-                update: Some(update),
-                ..
-            },
-        ) = (case_id, disposition)
-        {
-            deadlines::apply_lead_update(
-                &mut tx,
-                case_id,
-                update,
-                facts.received_at,
-                Some(message_row),
-                "answer in the case's thread",
-            )
-            .await?;
-        }
-        if let (Some(case_id), Some((kind, detail))) = (case_id, event) {
-            add_event(
-                &mut tx,
-                case_id,
-                now,
-                kind,
-                Some(message_row),
-                detail.as_ref(),
-            )
-            .await?;
-        }
-        let authority = match disposition {
-            Disposition::OpenOrAttach { authority, .. }
-            | Disposition::Refused { authority, .. } => authority.as_str().to_string(),
-            Disposition::AttachToCase { case_ref, .. } => case_ref.authority.as_str().to_string(),
-            _ => facts.authority.clone(),
-        };
-        if let Some(returned) = &facts.returned_message_id {
-            // The bounce and the failure it reports are recorded together.
-            sqlx::query(
-                "UPDATE outbox SET status = 'failed', last_error = 'returned by the recipient''s server (bounce)' \
-                 WHERE message_id = $1",
-            )
-            .bind(returned)
-            .execute(&mut *tx)
-            .await?;
-            let bounced: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM outbox WHERE message_id = $1")
-                    .bind(returned)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(outbox_id) = bounced {
-                add_mail_event(
+        let (case, action) = match &plan.disposition {
+            Disposition::Open(new) => {
+                let (id, reference) = open_case(&mut tx, new, facts.received_at, now).await?;
+                add_event(
                     &mut tx,
-                    outbox_id,
+                    id,
                     now,
-                    "mail_bounced",
+                    new.event,
                     Some(message_row),
-                    None,
+                    non_null(&new.detail),
                 )
                 .await?;
+                let action = match new.status {
+                    CaseStatus::Refused => Action::Refused,
+                    CaseStatus::Linked => Action::Linked,
+                    _ => Action::Opened,
+                };
+                (Some((id, reference)), action)
             }
+            Disposition::Change {
+                case,
+                case_ref,
+                event,
+                changes,
+            } => {
+                add_event(&mut tx, *case, now, event, Some(message_row), None).await?;
+                deadlines::apply_changes(
+                    &mut tx,
+                    *case,
+                    changes,
+                    facts.received_at,
+                    Some(message_row),
+                )
+                .await?;
+                let action = if changes
+                    .iter()
+                    .any(|c| matches!(c, crate::core::plan::CaseChange::ReferralCompleted { .. }))
+                {
+                    Action::AttachedReferral
+                } else {
+                    Action::Noted((*event).to_string())
+                };
+                (Some((*case, case_ref.clone())), action)
+            }
+            Disposition::RecordOnly => (None, Action::RecordedOnly),
+            Disposition::Quarantine { reason } => (None, Action::Quarantined(reason.clone())),
+        };
+        if let Some((case_id, _)) = &case {
+            sqlx::query("UPDATE messages SET case_id = $1 WHERE id = $2")
+                .bind(case_id)
+                .bind(message_row)
+                .execute(&mut *tx)
+                .await?;
         }
+        if let Some(returned) = &plan.returned {
+            // The bounce and the failure it reports are recorded together.
+            let recipients: Vec<String> =
+                returned.recipients.iter().map(|r| r.to_string()).collect();
+            sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2")
+                .bind(format!(
+                    "returned by the recipient's server (bounce) for {} recipient(s)",
+                    recipients.len()
+                ))
+                .bind(returned.outbox_id)
+                .execute(&mut *tx)
+                .await?;
+            add_mail_event(
+                &mut tx,
+                returned.outbox_id,
+                now,
+                "mail_bounced",
+                Some(message_row),
+                None,
+            )
+            .await?;
+        }
+        let authority = match &plan.disposition {
+            Disposition::Open(new) => new.authority.as_str().to_string(),
+            Disposition::Change { case_ref, .. } => case_ref.authority.as_str().to_string(),
+            _ => facts.authority.clone(),
+        };
         let mut queued = 0;
-        for answer in answers {
+        for mail in &plan.mails {
             let queued_id = queue_answer(
                 &mut tx,
                 QueueContext {
-                    case: case_id.zip(case_ref.as_ref()),
+                    case: case.as_ref().map(|(id, r)| (*id, r)),
                     cause: Some(message_row),
                     authority: &authority,
                     in_reply_to,
                     outgoing,
                     now,
                 },
-                answer,
+                mail,
             )
             .await?;
             queued += usize::from(queued_id.is_some());
@@ -579,7 +499,7 @@ impl Store {
         }
         Ok(Recorded {
             message_row,
-            case: case_ref,
+            case: case.map(|(_, r)| r),
             action,
         })
     }
@@ -903,6 +823,22 @@ impl Store {
         Ok(())
     }
 
+    /// A mail that may not go yet (a follow-up outside working hours):
+    /// queued again for `until`, its attempt not counted.
+    pub async fn postpone(&self, id: i64, until: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'queued', next_attempt_at = $1, attempts = attempts - 1, \
+             claimed_by = NULL, claimed_until = NULL \
+             WHERE id = $2 AND status = 'sending' AND (claimed_by = $3 OR claimed_by IS NULL)",
+        )
+        .bind(Stamp(until))
+        .bind(id)
+        .bind(&*self.instance)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// A mail that will not go: failed, and noted on its case.
     pub async fn mark_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
@@ -1034,6 +970,8 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// When it was (last) due to be tried.
+    pub next_attempt_at: DateTime<Utc>,
 }
 
 /// One watched folder, for `dtr-gateway status`.
@@ -1061,7 +999,7 @@ pub enum Table {
 }
 
 const OUTBOX_COLUMNS: &str = "id, case_id, authority, purpose, recipients, context, message_id, \
-    in_reply_to, status, attempts, last_error, created_at, sent_at";
+    in_reply_to, status, attempts, last_error, created_at, sent_at, next_attempt_at";
 
 fn outbox_row(row: &DbRow) -> Result<OutboxRow, StoreError> {
     let corrupt = |e: serde_json::Error| StoreError::Corrupt {
@@ -1096,6 +1034,7 @@ fn outbox_row(row: &DbRow) -> Result<OutboxRow, StoreError> {
         last_error: row.get("last_error"),
         created_at: row.time("created_at"),
         sent_at: row.time_opt("sent_at"),
+        next_attempt_at: row.time("next_attempt_at"),
     })
 }
 
@@ -1152,6 +1091,21 @@ async fn free_slot(
     })
 }
 
+/// Automatic mails queued to `address` in the day before `now`.
+async fn sent_in_a_day(
+    tx: &mut Tx,
+    address: &EmailAddress,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox_recipients WHERE address = $1 AND created_at > $2",
+    )
+    .bind(address.as_str().to_lowercase())
+    .bind(Stamp(now - chrono::Duration::days(1)))
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 struct QueueContext<'a> {
     case: Option<(i64, &'a CaseRef)>,
     /// The message that caused it; none for the sweep's follow-ups.
@@ -1170,7 +1124,7 @@ struct QueueContext<'a> {
 async fn queue_answer(
     tx: &mut Tx,
     ctx: QueueContext<'_>,
-    answer: &Answer,
+    answer: &OutgoingMail,
 ) -> Result<Option<i64>, StoreError> {
     let purpose = answer.purpose.name();
     let key = match (ctx.case, &answer.step, answer.once_per_case, ctx.cause) {
@@ -1192,11 +1146,12 @@ async fn queue_answer(
     }
     let mut send_at = ctx.now;
     let mut withheld = Vec::new();
+    let mut breaker = Vec::new();
     let (mut to, mut cc) = (answer.to.clone(), answer.cc.clone());
     for list in [&mut to, &mut cc] {
         let mut kept = Vec::new();
         for address in list.drain(..) {
-            if answer.internal {
+            if answer.unlimited.contains(&address) {
                 kept.push(address);
                 continue;
             }
@@ -1207,7 +1162,12 @@ async fn queue_answer(
                 ctx.outgoing.max_per_recipient_per_hour,
             )
             .await?;
-            if slot - ctx.now > chrono::Duration::hours(MAX_DEFERRAL_HOURS) {
+            let today = sent_in_a_day(tx, &address, ctx.now).await?;
+            if today >= i64::from(ctx.outgoing.max_per_recipient_per_day) {
+                // A circuit breaker: this many automatic mails to one
+                // address in a day is a loop, not a busy officer.
+                breaker.push(address.to_string());
+            } else if slot - ctx.now > chrono::Duration::hours(MAX_DEFERRAL_HOURS) {
                 withheld.push(address.to_string());
             } else {
                 send_at = send_at.max(slot);
@@ -1230,6 +1190,31 @@ async fn queue_answer(
                 "mail_withheld",
                 None,
                 Some(&serde_json::json!({ "purpose": purpose, "reason": "hourly limit per recipient, a day ahead" })),
+            )
+            .await?;
+        }
+    }
+    if !breaker.is_empty() {
+        tracing::warn!(
+            purpose,
+            recipients = breaker.len(),
+            "daily limit of automatic mail to one address reached: mail stopped"
+        );
+        if let Some((case_id, _)) = ctx.case {
+            add_event(
+                tx,
+                case_id,
+                ctx.now,
+                "mail_withheld",
+                None,
+                Some(&serde_json::json!({
+                    "purpose": purpose,
+                    "reason": format!(
+                        "{} automatic mails to the same address within a day: stopped, in case of a mail loop",
+                        ctx.outgoing.max_per_recipient_per_day
+                    ),
+                    "recipients": breaker.len(),
+                })),
             )
             .await?;
         }
@@ -1387,64 +1372,98 @@ async fn find_message(tx: &mut Tx, facts: &MessageFacts) -> Result<Option<Record
     }))
 }
 
+/// Who a referral names, to find their open case at an authority.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonLookup {
+    pub authority: ShortCode,
+    pub prison_number: Option<String>,
+    pub crn: Option<String>,
+    pub name_key: Option<String>,
+    pub date_of_birth: Option<chrono::NaiveDate>,
+}
+
 /// The person's open case at the authority: same prison number, same CRN,
-/// or same name and date of birth.
-async fn find_open_case(
+/// or same name and date of birth. A further referral linked to a case is
+/// not itself the person's case.
+async fn find_person_case(
     tx: &mut Tx,
-    authority: &ShortCode,
-    referral: &Referral,
-) -> Result<Option<(i64, CaseRef)>, StoreError> {
+    lookup: &PersonLookup,
+) -> Result<Option<PersonCase>, StoreError> {
     // One indexed lookup per way of knowing the person: an OR across them
     // would scan every case of the authority for every referral.
     const OPEN: &str = "authority = $1 AND status IN ('open', 'incomplete')";
+    const COLUMNS: &str = "id, reference, status, referral, referrer_email, case_lead_email";
     let mut found: Option<DbRow> = None;
-    if let Some(number) = &referral.prison_number {
+    if let Some(number) = &lookup.prison_number {
         found = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id, reference FROM cases WHERE {OPEN} AND prison_number = $2 ORDER BY id LIMIT 1"
+            "SELECT {COLUMNS} FROM cases WHERE {OPEN} AND prison_number = $2 ORDER BY id LIMIT 1"
         )))
-        .bind(authority.as_str())
+        .bind(lookup.authority.as_str())
         .bind(number)
         .fetch_optional(&mut **tx)
         .await?;
     }
-    if let (None, Some(crn)) = (&found, &referral.crn) {
+    if let (None, Some(crn)) = (&found, &lookup.crn) {
         found = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id, reference FROM cases WHERE {OPEN} AND crn = $2 ORDER BY id LIMIT 1"
+            "SELECT {COLUMNS} FROM cases WHERE {OPEN} AND crn = $2 ORDER BY id LIMIT 1"
         )))
-        .bind(authority.as_str())
+        .bind(lookup.authority.as_str())
         .bind(crn)
         .fetch_optional(&mut **tx)
         .await?;
     }
-    if let (None, Some(name), Some(born)) = (&found, referral.name_key(), referral.date_of_birth) {
+    if let (None, Some(name), Some(born)) = (&found, &lookup.name_key, lookup.date_of_birth) {
         found = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id, reference FROM cases WHERE {OPEN} AND name_key = $2 AND date_of_birth = $3 \
+            "SELECT {COLUMNS} FROM cases WHERE {OPEN} AND name_key = $2 AND date_of_birth = $3 \
              ORDER BY id LIMIT 1"
         )))
-        .bind(authority.as_str())
+        .bind(lookup.authority.as_str())
         .bind(name)
         .bind(Day(born))
         .fetch_optional(&mut **tx)
         .await?;
     }
-    Ok(found.and_then(|r| {
-        let reference: String = r.get(1);
-        reference.parse().ok().map(|c| (r.get(0), c))
+    let Some(row) = found else {
+        return Ok(None);
+    };
+    let reference: String = row.get("reference");
+    let corrupt = |message: String| StoreError::Corrupt {
+        reference: reference.clone(),
+        message,
+    };
+    let case_ref: CaseRef = reference
+        .parse()
+        .map_err(|_| corrupt("not a case reference".into()))?;
+    let referral: Referral =
+        serde_json::from_str(row.get::<&str, _>("referral")).map_err(|e| corrupt(e.to_string()))?;
+    let address = |column: &str| {
+        row.get::<Option<String>, _>(column)
+            .and_then(|a| EmailAddress::parse(&a).ok())
+    };
+    Ok(Some(PersonCase {
+        id: row.get("id"),
+        case_ref,
+        status: CaseStatus::parse(row.get::<&str, _>("status")).unwrap_or(CaseStatus::Open),
+        referral,
+        referrer_email: address("referrer_email"),
+        case_lead_email: address("case_lead_email"),
     }))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An event's detail, unless it is JSON null.
+fn non_null(detail: &serde_json::Value) -> Option<&serde_json::Value> {
+    (!detail.is_null()).then_some(detail)
+}
+
 async fn open_case(
     tx: &mut Tx,
-    authority: &ShortCode,
-    status: &str,
-    referral: &Referral,
-    missing: &[Field],
-    urgent: bool,
+    new: &NewCase,
     received_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(i64, CaseRef), StoreError> {
     let year = received_at.with_timezone(&chrono_tz::Europe::London).year();
+    let authority = &new.authority;
+    let referral = &new.referral;
     // Gap-free: the number is taken in the transaction that uses it, so a
     // rollback gives it back.
     let sequence: i64 = sqlx::query_scalar(
@@ -1461,22 +1480,24 @@ async fn open_case(
         u32::try_from(sequence).unwrap_or(u32::MAX),
     );
     let reference = case_ref.to_string();
+    let mut unread: Vec<&str> = new.missing.iter().map(|f| f.key()).collect();
+    unread.extend(new.invalid.iter().map(|f| f.key()));
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (reference, authority, year, sequence, status, referral_type, urgent, \
          referral, missing, name_key, date_of_birth, prison_number, crn, custody_status, \
          expected_release_date, referring_agency, referrer_name, referrer_email, referrer_phone, \
-         case_lead_name, case_lead_email, case_lead_phone, received_at, opened_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
+         case_lead_name, case_lead_email, case_lead_phone, received_at, opened_at, linked_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id",
     )
     .bind(&reference)
     .bind(authority.as_str())
     .bind(year)
     .bind(sequence)
-    .bind(status)
+    .bind(new.status.as_str())
     .bind(referral.referral_type.map(|t| enum_text(&t)))
-    .bind(Flag(urgent))
+    .bind(Flag(new.urgent))
     .bind(referral.to_json().to_string())
-    .bind(serde_json::to_string(&missing.iter().map(|f| f.key()).collect::<Vec<_>>()).unwrap_or_default())
+    .bind(serde_json::to_string(&unread).unwrap_or_default())
     .bind(referral.name_key())
     .bind(referral.date_of_birth.map(Day))
     .bind(&referral.prison_number)
@@ -1492,59 +1513,10 @@ async fn open_case(
     .bind(referral.case_lead_phone.as_ref().map(|p| p.as_str().to_string()))
     .bind(Stamp(received_at))
     .bind(Stamp(now))
+    .bind(new.linked_to)
     .fetch_one(&mut **tx)
     .await?;
     Ok((id, case_ref))
-}
-
-/// A later referral for the same person fills in and updates the case.
-async fn merge_into_case(
-    tx: &mut Tx,
-    id: i64,
-    reference: &CaseRef,
-    newer: &Referral,
-    urgent: bool,
-) -> Result<(), StoreError> {
-    let stored: String = sqlx::query_scalar("SELECT referral FROM cases WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
-    let earlier: Referral = serde_json::from_str(&stored).map_err(|e| StoreError::Corrupt {
-        reference: reference.to_string(),
-        message: e.to_string(),
-    })?;
-    let merged = newer.clone().merged_over(&earlier);
-    let (outcome, missing) = merged.judge();
-    let status = if outcome == crate::core::referral::Outcome::Complete {
-        "open"
-    } else {
-        "incomplete"
-    };
-    sqlx::query(
-        "UPDATE cases SET referral = $1, missing = $2, status = $3, urgent = CASE WHEN urgent > $4 THEN urgent ELSE $4 END, follow_up_on = NULL, revision = revision + 1, \
-         prison_number = COALESCE($5, prison_number), crn = COALESCE($6, crn), \
-         expected_release_date = COALESCE($7, expected_release_date), \
-         custody_status = COALESCE($8, custody_status), \
-         referrer_email = COALESCE($9, referrer_email), referrer_phone = COALESCE($10, referrer_phone), \
-         case_lead_name = COALESCE($11, case_lead_name), case_lead_email = COALESCE($12, case_lead_email) \
-         WHERE id = $13",
-    )
-    .bind(merged.to_json().to_string())
-    .bind(serde_json::to_string(&missing.iter().map(|f| f.key()).collect::<Vec<_>>()).unwrap_or_default())
-    .bind(status)
-    .bind(Flag(urgent))
-    .bind(&newer.prison_number)
-    .bind(&newer.crn)
-    .bind(newer.expected_release_date.map(Day))
-    .bind(newer.custody_status.map(|s| enum_text(&s)))
-    .bind(newer.referrer_email.as_ref().map(|e| e.to_string()))
-    .bind(newer.referrer_phone.as_ref().map(|p| p.as_str().to_string()))
-    .bind(&newer.case_lead_name)
-    .bind(newer.case_lead_email.as_ref().map(|e| e.to_string()))
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// Moves an IMAP folder's position past this message, in the message's

@@ -2,10 +2,11 @@
 //! in a quarter, without the person's details.
 
 use super::db::StoredRow;
-use super::deadlines::DoneStep;
 use super::{from_enum_text, Stamp, Store, StoreError};
 use crate::core::address::EmailAddress;
+use crate::core::protocol::{CaseFacts, Progress};
 use crate::core::report::{AgencyMap, Quarter, ReportCase};
+use crate::core::sweep::DoneStep;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sqlx::Row;
 
@@ -20,8 +21,9 @@ impl Store {
     ) -> Result<Vec<ReportCase>, StoreError> {
         let (first, next) = quarter.days();
         let rows = sqlx::query(
-            "SELECT authority, status, referral_type, referring_agency, referrer_email, referrer_domain, urgent, \
-             received_at, expected_release_date, acknowledged_at, lead_named_at, responded_at, \
+            "SELECT authority, status, referral_type, custody_status, referring_agency, referrer_email, \
+             referrer_domain, urgent, received_at, expected_release_date, acknowledged_at, lead_named_at, \
+             responded_at, application_on, information_requested_at, evidence, met_by_hand, \
              follow_ups, close_outcome FROM cases \
              WHERE received_at >= $1 AND received_at < $2 AND ($3 IS NULL OR authority = $3) ORDER BY id",
         )
@@ -60,8 +62,22 @@ impl Store {
                     urgent: r.flag("urgent"),
                     received_at: r.time("received_at"),
                     release_date: r.day_opt("expected_release_date"),
-                    acknowledged_at: r.time_opt("acknowledged_at"),
-                    lead_named_at: r.time_opt("lead_named_at"),
+                    facts: CaseFacts {
+                        referral_type: from_enum_text(r.get("referral_type")),
+                        custody_status: from_enum_text(r.get("custody_status")),
+                        received_at: r.time("received_at"),
+                        acknowledged_at: r.time_opt("acknowledged_at"),
+                        release_date: r.day_opt("expected_release_date"),
+                        application_on: r.day_opt("application_on"),
+                        information_requested_at: r.time_opt("information_requested_at"),
+                    },
+                    progress: Progress {
+                        lead_named_at: r.time_opt("lead_named_at"),
+                        by_hand: serde_json::from_str(r.get::<&str, _>("met_by_hand"))
+                            .unwrap_or_default(),
+                        evidence: serde_json::from_str(r.get::<&str, _>("evidence"))
+                            .unwrap_or_default(),
+                    },
                     responded_at: r.time_opt("responded_at"),
                     chases: sent(":chase:"),
                     escalations: sent(":escalation"),

@@ -427,7 +427,14 @@ fn follow_ups_by_domain(
             continue;
         };
         let key = fields.get("key").and_then(Value::as_str).unwrap_or("");
-        let mailed = mail_domains.get(&format!("{reference}:{key}")).cloned();
+        // The mail's key names the deadline's date since deadlines can
+        // move (`lead_officer:chase:1@2026-11-30`); older ones do not.
+        let mailed = fields
+            .get("due")
+            .and_then(Value::as_str)
+            .and_then(|due| mail_domains.get(&format!("{reference}:{key}@{due}")))
+            .or_else(|| mail_domains.get(&format!("{reference}:{key}")))
+            .cloned();
         if let Some(to) = fields.get_mut("to").filter(|to| !to.is_null()) {
             let domain = to
                 .as_str()

@@ -515,3 +515,48 @@ macro_rules! on_both_stores {
         }
     };
 }
+
+/// What `dtr-gateway case REF respond --lead` records: the authority's
+/// response, naming its lead officer when given.
+pub async fn respond_by_hand(
+    store: &dtr_gateway::store::Store,
+    config: &dtr_gateway::config::Config,
+    reference: &str,
+    lead: Option<dtr_gateway::core::reply::NamedLead>,
+) {
+    use dtr_gateway::core::plan::CaseChange;
+    use dtr_gateway::core::protocol::{Evidence, Side};
+    let mut changes = vec![CaseChange::AuthorityResponded {
+        evidence: Evidence {
+            at: chrono::Utc::now(),
+            side: Side::Authority,
+            answers: None,
+            done: Vec::new(),
+        },
+        how: "recorded by hand".into(),
+    }];
+    changes.extend(lead.map(CaseChange::LeadOfficerNamed));
+    store
+        .record_by_hand(reference, &changes, &[], &config.outgoing)
+        .await
+        .expect("the response is recorded");
+}
+
+/// A new probation or prison case lead, recorded by hand.
+pub async fn case_lead_by_hand(
+    store: &dtr_gateway::store::Store,
+    config: &dtr_gateway::config::Config,
+    reference: &str,
+    lead: dtr_gateway::core::reply::NamedLead,
+) {
+    use dtr_gateway::core::plan::CaseChange;
+    store
+        .record_by_hand(
+            reference,
+            &[CaseChange::CaseLeadChanged(lead)],
+            &[],
+            &config.outgoing,
+        )
+        .await
+        .expect("the case lead is recorded");
+}

@@ -1,0 +1,273 @@
+//! What a message (or a person at the command line) does to the store, as
+//! plain values: intake decides a plan, the store carries it out in one
+//! transaction without interpreting it. The store imports these types;
+//! nothing here knows the store.
+
+use super::address::EmailAddress;
+use super::case_ref::{CaseRef, ShortCode};
+use super::classify::Kind;
+use super::field::Field;
+use super::mail::Purpose;
+use super::protocol::Evidence;
+use super::referral::{Outcome, Referral};
+use super::reply::NamedLead;
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// A case's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CaseStatus {
+    /// Complete and being worked: its deadlines run.
+    Open,
+    /// Information is missing; its deadlines run too (the acknowledgement
+    /// among them).
+    Incomplete,
+    /// Referred without consent: who referred, nothing about the person.
+    Refused,
+    /// A further referral of a person whose case is open at the authority,
+    /// from another referrer: recorded under its own reference, its
+    /// deadlines kept on the first case.
+    Linked,
+    Closed,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 5] = [
+        CaseStatus::Open,
+        CaseStatus::Incomplete,
+        CaseStatus::Refused,
+        CaseStatus::Linked,
+        CaseStatus::Closed,
+    ];
+
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Open => "open",
+            CaseStatus::Incomplete => "incomplete",
+            CaseStatus::Refused => "refused",
+            CaseStatus::Linked => "linked",
+            CaseStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CaseStatus> {
+        CaseStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// A referral judged so is kept as a case in this state.
+    pub fn of(outcome: Outcome) -> CaseStatus {
+        match outcome {
+            Outcome::Complete => CaseStatus::Open,
+            Outcome::Incomplete => CaseStatus::Incomplete,
+            Outcome::NoConsent => CaseStatus::Refused,
+        }
+    }
+
+    /// Its deadlines run.
+    pub fn is_open(self) -> bool {
+        matches!(self, CaseStatus::Open | CaseStatus::Incomplete)
+    }
+}
+
+/// The message row's own facts.
+#[derive(Clone, Debug)]
+pub struct MessageFacts {
+    pub mailbox: String,
+    /// The code of the authority whose mailbox it arrived in.
+    pub authority: String,
+    pub folder: String,
+    pub position: Option<(u32, u32)>,
+    pub message_id: Option<String>,
+    pub sha256: String,
+    pub kind: Kind,
+    pub outcome: Option<Outcome>,
+    pub sender: Option<String>,
+    pub received_at: DateTime<Utc>,
+    /// The attachments' names and types as JSON; `[]` for a refusal.
+    pub attachments: String,
+    pub source_key: Option<String>,
+    /// False for backlog mail older than the configured age.
+    pub answerable: bool,
+    /// What the receiving organisation's checks said of the sender
+    /// (`authenticated`, `internal`, `not_authenticated`, `forged`,
+    /// `no_verdict`).
+    pub sender_verdict: &'static str,
+    /// The sender's domain is allowed to refer.
+    pub from_allowed_domain: bool,
+}
+
+/// A referral to keep as a case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewCase {
+    pub authority: ShortCode,
+    pub status: CaseStatus,
+    pub referral: Referral,
+    pub missing: Vec<Field>,
+    pub invalid: Vec<Field>,
+    pub urgent: bool,
+    /// The first case of the same person, for a further referral.
+    pub linked_to: Option<i64>,
+    /// The timeline's first event (`referral_received`, ...) and its detail.
+    pub event: &'static str,
+    pub detail: serde_json::Value,
+}
+
+/// A change to a case, each with its event on the timeline.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CaseChange {
+    /// The authority answered (which also acknowledges the referral).
+    AuthorityResponded { evidence: Evidence, how: String },
+    /// The referring side answered.
+    ReferrerResponded { evidence: Evidence },
+    /// The authority's lead officer for the case.
+    LeadOfficerNamed(NamedLead),
+    /// The probation or prison side's lead for the case.
+    CaseLeadChanged(NamedLead),
+    /// The expected release date moved (Home Detention Curfew, parole...).
+    ReleaseDateChanged {
+        to: NaiveDate,
+        urgent: bool,
+        by: String,
+    },
+    /// The homeless application was received (commitment 10's clock).
+    ApplicationReceived { on: NaiveDate, by: String },
+    /// The authority asked the referring side for information
+    /// (commitment 16).
+    InformationRequested { at: DateTime<Utc>, what: String },
+    /// A completed form fills the gaps of the case's referral (never
+    /// overwriting what it holds).
+    ReferralCompleted {
+        referral: Box<Referral>,
+        missing: Vec<Field>,
+        status: CaseStatus,
+        urgent: bool,
+    },
+    /// Something the message asked for that was not done, and why: on the
+    /// timeline, so that the case says so.
+    NotApplied { what: String, why: String },
+    /// An event only.
+    Noted {
+        event: &'static str,
+        detail: serde_json::Value,
+    },
+}
+
+/// What recording a message does beyond recording it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Disposition {
+    /// Open a case.
+    Open(Box<NewCase>),
+    /// Change an existing case, with the message's event.
+    Change {
+        case: i64,
+        case_ref: CaseRef,
+        event: &'static str,
+        changes: Vec<CaseChange>,
+    },
+    /// Keep the record of the message only.
+    RecordOnly,
+    /// Keep it aside for a person to look at, with the reason.
+    Quarantine { reason: String },
+}
+
+/// One of the gateway's mails that a bounce reports failed for good, for
+/// one of its recipients.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Returned {
+    pub outbox_id: i64,
+    pub recipients: Vec<EmailAddress>,
+}
+
+/// A mail the gateway will send. It becomes an outbox row in the same
+/// transaction as what caused it: an answer to a message, a deadline's
+/// follow-up, a change recorded by hand.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutgoingMail {
+    pub purpose: Purpose,
+    pub to: Vec<EmailAddress>,
+    pub cc: Vec<EmailAddress>,
+    /// Once per case (acknowledgement, notice, refusal), or once per
+    /// message that caused it (an incomplete reply to each incomplete
+    /// referral), unless `step` keys it.
+    pub once_per_case: bool,
+    /// What the template needs beyond the case: missing fields, a reason.
+    pub context: serde_json::Value,
+    /// Recipients at the authority itself: not held back by the hourly
+    /// limit, which guards against runaway exchanges with others.
+    pub unlimited: Vec<EmailAddress>,
+    /// Its own key within the case (`lead_officer:chase:2@2026-11-30`,
+    /// `lead_changed@…`): once per case and key.
+    pub step: Option<String>,
+}
+
+/// Everything a message does: its disposition, the mails it causes, and
+/// the gateway mail it reports failed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub disposition: Disposition,
+    pub mails: Vec<OutgoingMail>,
+    pub returned: Option<Returned>,
+}
+
+impl Plan {
+    pub fn only(disposition: Disposition) -> Plan {
+        Plan {
+            disposition,
+            mails: Vec::new(),
+            returned: None,
+        }
+    }
+}
+
+/// The open case of the person a referral names, at the authority it goes
+/// to, as the store finds it while recording: what intake needs to decide
+/// between completing it and linking a further referral.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersonCase {
+    pub id: i64,
+    pub case_ref: CaseRef,
+    pub status: CaseStatus,
+    pub referral: Referral,
+    pub referrer_email: Option<EmailAddress>,
+    pub case_lead_email: Option<EmailAddress>,
+}
+
+/// Who is on a case, as intake needs to know to judge an answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaseContacts {
+    pub id: i64,
+    pub case_ref: CaseRef,
+    pub authority: String,
+    pub status: CaseStatus,
+    pub referral: Referral,
+    pub referrer_email: Option<EmailAddress>,
+    pub case_lead: NamedLead,
+    pub lha_lead: NamedLead,
+    pub release_date: Option<NaiveDate>,
+    pub received_at: DateTime<Utc>,
+    /// The personal details were erased: a late answer adds none.
+    pub purged: bool,
+}
+
+impl CaseContacts {
+    /// The case's referrer or its current case lead: the referring side's
+    /// own voices.
+    pub fn is_referring_side(&self, address: &EmailAddress) -> bool {
+        self.referrer_email.as_ref() == Some(address)
+            || self.case_lead.email.as_ref() == Some(address)
+    }
+}
+
+/// One of the gateway's own mails that a message answers (its
+/// `In-Reply-To` or `References`), or that a bounce returns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GatewayMail {
+    pub outbox_id: i64,
+    pub case_id: Option<i64>,
+    pub purpose: Purpose,
+    /// The deadline rule of a follow-up.
+    pub rule: Option<String>,
+    pub to: Vec<EmailAddress>,
+    pub cc: Vec<EmailAddress>,
+    pub context: serde_json::Value,
+}
