@@ -13,6 +13,48 @@ use crate::templates::Templates;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Says once, at start, which mailboxes give the gateway no verdict of the
+/// receiving server on senders, and what that means for their mail.
+fn say_how_senders_are_judged(config: &Config) {
+    use crate::config::ResultsFrom;
+    let maildirs: Vec<&str> = config
+        .mailboxes
+        .iter()
+        .filter(|m| matches!(m.source, Source::Maildir(_)))
+        .map(|m| m.name.as_str())
+        .collect();
+    let (trusted, untrusted): (Vec<&str>, Vec<&str>) = maildirs.iter().partition(|name| {
+        config
+            .mailbox(name)
+            .is_some_and(|m| m.trust.trust_unauthenticated)
+    });
+    if !untrusted.is_empty() {
+        tracing::info!(
+            mailboxes = untrusted.len(),
+            "Maildir mailboxes carry no receiving server's verdict on senders: their mail opens \
+             cases, but answers in them change none (trust_unauthenticated = true changes that)"
+        );
+    }
+    if !trusted.is_empty() {
+        tracing::warn!(
+            mailboxes = trusted.len(),
+            "Maildir mailboxes trust mail without a verdict on its sender (trust_unauthenticated): \
+             anyone who can put mail there can change a case"
+        );
+    }
+    for mailbox in &config.mailboxes {
+        if matches!(mailbox.source, Source::Imap(_))
+            && mailbox.trust.results == ResultsFrom::Topmost
+        {
+            tracing::warn!(
+                mailbox = %mailbox.name,
+                "the topmost Authentication-Results header is believed: set trusted_authserv_id \
+                 (or auth_results = \"exchange\") so that only the receiving server's counts"
+            );
+        }
+    }
+}
+
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LAST_RETRY: Duration = Duration::from_secs(300);
 /// A folder that ran this long before failing starts its backoff afresh.
@@ -38,6 +80,7 @@ pub async fn run(
         Some(settings) => Some(crate::http::bind(settings).await?),
         None => None,
     };
+    say_how_senders_are_judged(&config);
     let counters = Arc::new(Counters::new(&config));
     let mut tasks = tokio::task::JoinSet::new();
     if let Some(listener) = listener {

@@ -1109,7 +1109,60 @@ async fn show_status(store: &Store) -> Result<ExitCode> {
             error
         );
     }
+    show_sender_verdicts(store).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How the mail from domains allowed to refer was judged, per mailbox, in
+/// the last 30 days: a filter in front of the server that breaks senders'
+/// signatures shows here at once, before it silently stops answers
+/// counting.
+async fn show_sender_verdicts(store: &Store) -> Result<()> {
+    let since = Utc::now() - chrono::Duration::days(30);
+    let rows = store.sender_verdicts(since).await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    println!("\nWho sent it (mail from domains allowed to refer, last 30 days):");
+    println!(
+        "{:<16} {:>13} {:>8} {:>16} {:>8} {:>10}",
+        "MAILBOX", "AUTHENTICATED", "INTERNAL", "NOT AUTHENTICATED", "FORGED", "NO VERDICT"
+    );
+    let mut mailboxes: Vec<&str> = rows.iter().map(|(m, _, _)| m.as_str()).collect();
+    mailboxes.dedup();
+    for mailbox in mailboxes {
+        let count = |verdict: &str| {
+            rows.iter()
+                .filter(|(m, v, _)| m == mailbox && v == verdict)
+                .map(|(_, _, n)| *n)
+                .sum::<i64>()
+        };
+        let (ok, internal, failed, forged, none) = (
+            count("authenticated"),
+            count("internal"),
+            count("not_authenticated"),
+            count("forged"),
+            count("no_verdict") + count("unknown"),
+        );
+        let total = ok + internal + failed + forged + none;
+        let note = if total >= 5 && (failed + forged) * 5 >= total {
+            "  many fail: a filter in front of the server may rewrite mail (see the README)"
+        } else if total >= 5 && none == total {
+            "  no verdict at all: answers here change no case unless trust_unauthenticated"
+        } else {
+            ""
+        };
+        println!(
+            "{:<16} {:>13} {:>8} {:>16} {:>8} {:>10}{note}",
+            clean(mailbox),
+            ok,
+            internal,
+            failed,
+            forged,
+            none
+        );
+    }
+    Ok(())
 }
 
 async fn outbox(store: &Store, failed: bool, action: Option<OutboxAction>) -> Result<ExitCode> {

@@ -212,10 +212,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         .max_by_key(|(i, r)| (r.values.len(), r.heading, std::cmp::Reverse(*i)))
         .map(|(_, r)| r);
 
-    let body_text = message
-        .body_text(0)
-        .map(|t| t.to_string())
-        .unwrap_or_default();
+    let body_text = readable_text(&message);
     let quotes_gateway = body_text.contains(GATEWAY_MARKER)
         || message
             .body_html(0)
@@ -286,17 +283,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
     // Read for answers: a reply that quotes the referral may be classed a
     // referral until intake finds its thread.
     let answer = match kind {
-        Kind::Reply | Kind::Other | Kind::Referral => {
-            let text = if body_text.trim().is_empty() {
-                message
-                    .body_html(0)
-                    .map(|h| html_to_lines(&h))
-                    .unwrap_or_default()
-            } else {
-                body_text.clone()
-            };
-            read_answer(&text)
-        }
+        Kind::Reply | Kind::Other | Kind::Referral => read_answer(&body_text),
         Kind::AutoReply | Kind::Bounce => AnswerReading::default(),
     };
     let original_sender = best
@@ -342,6 +329,23 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         subject,
         is_forward,
         quotes_gateway,
+    }
+}
+
+/// The message's own text as a person reads it: its plain-text part, or
+/// its HTML rendered as lines (so that an Outlook quote's `From:`/`Sent:`
+/// block stands on lines of its own) when it has no plain text.
+fn readable_text(message: &Message<'_>) -> String {
+    let first_text = message
+        .text_body
+        .first()
+        .and_then(|&i| message.parts.get(i as usize));
+    match first_text.map(|p| &p.body) {
+        Some(PartType::Text(text)) => text.to_string(),
+        _ => message
+            .body_html(0)
+            .map(|h| html_to_lines(&h))
+            .unwrap_or_default(),
     }
 }
 

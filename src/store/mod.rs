@@ -697,6 +697,26 @@ impl Store {
             .collect())
     }
 
+    /// Per mailbox, how the mail from domains allowed to refer recorded
+    /// since `since` was judged: (mailbox, verdict, count).
+    pub async fn sender_verdicts(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT mailbox, COALESCE(sender_verdict, 'unknown') AS verdict, COUNT(*) AS n \
+             FROM messages WHERE from_allowed = 1 AND recorded_at >= $1 \
+             GROUP BY mailbox, COALESCE(sender_verdict, 'unknown') ORDER BY mailbox",
+        )
+        .bind(Stamp(since))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get("mailbox"), r.get("verdict"), r.get("n")))
+            .collect())
+    }
+
     /// Resolves when intake has queued mail.
     pub async fn outbox_changed(&self) {
         self.outbox_changed.notified().await;

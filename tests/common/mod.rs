@@ -3,6 +3,8 @@
 //! Postfix, and a configuration pointing the gateway at them.
 #![allow(dead_code)]
 
+pub mod world;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;

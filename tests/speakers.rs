@@ -1,0 +1,627 @@
+//! Who may speak for a case, attacked: each test starts from the exact
+//! message an attacker (or a careless correspondent) would send, and
+//! asserts that nothing changed (the case's leads, its deadlines, its
+//! contacts, the outbox) and that the case says why; and that the entitled
+//! sender, authenticated, still gets through.
+
+mod common;
+
+use common::world::*;
+use dtr_gateway::config::{InternalMarks, ResultsFrom};
+use dtr_gateway::store::{Action, OutboxRow};
+
+const COLCHESTER: &str = "dutytorefer@colchester.gov.uk";
+
+async fn colchester_case(w: &World) -> (String, OutboxRow) {
+    let reference = w
+        .case(
+            "colchester",
+            &referral(COLCHESTER, "ref-col-1@justice.gov.uk", &[]),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send().await;
+    let ack = w.rows("acknowledgement").await.remove(0);
+    (reference, ack)
+}
+
+async fn lead_officer(w: &World, reference: &str) -> Option<String> {
+    w.store
+        .case_contacts(reference)
+        .await
+        .expect("contacts")
+        .and_then(|c| c.lha_lead.email.map(|e| e.to_string()))
+}
+
+async fn case_lead(w: &World, reference: &str) -> Option<String> {
+    w.store
+        .case_contacts(reference)
+        .await
+        .expect("contacts")
+        .and_then(|c| c.case_lead.email.map(|e| e.to_string()))
+}
+
+async fn not_applied(w: &World, reference: &str) -> Vec<String> {
+    w.events(reference)
+        .await
+        .into_iter()
+        .filter(|(k, _)| k == "not_applied")
+        .map(|(_, d)| d)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_forged_council_reply_whose_own_spf_passes_names_nobody() {
+    let w = world().await;
+    let (reference, ack) = colchester_case(&w).await;
+    let forged = answer(
+        "Authentication-Results: mx.lha.example; spf=pass smtp.mailfrom=attacker.example; \
+         dkim=none; dmarc=fail header.from=colchester.gov.uk\r\n",
+        "Peter Quill <peter.quill@colchester.gov.uk>",
+        REFERRER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Lead officer: Sam Officer\r\nEmail: sam.officer@attacker.example\r\n",
+    );
+    w.put("colchester", &forged, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(lead_officer(&w, &reference).await, None);
+    assert!(!w.has_event(&reference, "authority_responded").await);
+    let why = not_applied(&w, &reference).await;
+    assert!(
+        why.iter()
+            .any(|d| d.contains("could not be authenticated") && d.contains("DMARC fail")),
+        "{why:?}"
+    );
+    assert!(w.rows("lead_changed").await.is_empty());
+    // Even authenticated, the council names no lead at another domain.
+    let named_outside = answer(
+        INTERNAL,
+        "peter.quill@colchester.gov.uk",
+        REFERRER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Lead officer: Sam Officer\r\nEmail: sam.officer@attacker.example\r\n",
+    );
+    w.put("colchester", &named_outside, uk(2026, 11, 24, 12, 0))
+        .await;
+    assert_eq!(lead_officer(&w, &reference).await, None);
+    assert!(not_applied(&w, &reference)
+        .await
+        .iter()
+        .any(|d| d.contains("not one of Colchester City Council's")));
+}
+
+#[tokio::test]
+async fn mail_without_any_verdict_changes_nothing_unless_the_mailbox_trusts_it() {
+    let w = world_with(|c| {
+        for mailbox in &mut c.mailboxes {
+            mailbox.trust.internal = InternalMarks::None;
+        }
+    })
+    .await;
+    let (reference, ack) = colchester_case(&w).await;
+    let bare = answer(
+        "",
+        "peter.quill@colchester.gov.uk",
+        REFERRER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Lead officer: Peter Quill\r\nEmail: peter.quill@colchester.gov.uk\r\n",
+    );
+    w.put("colchester", &bare, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(lead_officer(&w, &reference).await, None);
+    assert!(not_applied(&w, &reference)
+        .await
+        .iter()
+        .any(|d| d.contains("no Authentication-Results header")));
+    // A forged internal mark on a mailbox that does not believe them.
+    let marked = answer(
+        INTERNAL,
+        "peter.quill@colchester.gov.uk",
+        REFERRER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Lead officer: Peter Quill\r\n",
+    );
+    w.put("colchester", &marked, uk(2026, 11, 24, 12, 0)).await;
+    assert_eq!(lead_officer(&w, &reference).await, None);
+    // The deployment that chose to trust mail without a verdict.
+    let w = world_with(|c| {
+        for mailbox in &mut c.mailboxes {
+            mailbox.trust.internal = InternalMarks::None;
+            mailbox.trust.trust_unauthenticated = true;
+        }
+    })
+    .await;
+    let (reference, ack) = colchester_case(&w).await;
+    let bare = answer(
+        "",
+        "peter.quill@colchester.gov.uk",
+        REFERRER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Lead officer: Peter Quill\r\nEmail: peter.quill@colchester.gov.uk\r\n",
+    );
+    w.put("colchester", &bare, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(
+        lead_officer(&w, &reference).await.as_deref(),
+        Some("peter.quill@colchester.gov.uk")
+    );
+}
+
+#[tokio::test]
+async fn only_the_receiving_servers_own_header_counts() {
+    let w = world_with(|c| {
+        for mailbox in &mut c.mailboxes {
+            mailbox.trust.results = ResultsFrom::AuthservId("mx.colchester.gov.uk".into());
+            mailbox.trust.internal = InternalMarks::None;
+        }
+    })
+    .await;
+    let (reference, ack) = colchester_case(&w).await;
+    // The forger's pass on top, the server's own failure below it.
+    let forged = answer(
+        "Authentication-Results: mx.colchester.gov.uk.evil; dmarc=pass header.from=colchester.gov.uk\r\n\
+         Authentication-Results: forger.example; dmarc=pass header.from=colchester.gov.uk\r\n\
+         Authentication-Results: mx.colchester.gov.uk; spf=softfail smtp.mailfrom=colchester.gov.uk; \
+         dkim=none; dmarc=fail header.from=colchester.gov.uk\r\n",
+        "peter.quill@colchester.gov.uk",
+        REFERRER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Lead officer: Sam Officer\r\nEmail: sam.officer@colchester.gov.uk\r\n",
+    );
+    w.put("colchester", &forged, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(lead_officer(&w, &reference).await, None);
+    // The server's own pass, wherever it stands.
+    let real = answer(
+        "Authentication-Results: forger.example; dmarc=fail\r\n\
+         Authentication-Results: mx.colchester.gov.uk; dkim=pass header.d=colchester.gov.uk; \
+         dmarc=pass header.from=colchester.gov.uk\r\n",
+        "peter.quill@colchester.gov.uk",
+        REFERRER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Lead officer: Peter Quill\r\nEmail: peter.quill@colchester.gov.uk\r\n",
+    );
+    w.put("colchester", &real, uk(2026, 11, 24, 12, 0)).await;
+    assert_eq!(
+        lead_officer(&w, &reference).await.as_deref(),
+        Some("peter.quill@colchester.gov.uk")
+    );
+}
+
+#[tokio::test]
+async fn exchange_onlines_own_header_is_read_as_microsoft_writes_it() {
+    let w = world_with(|c| {
+        for mailbox in &mut c.mailboxes {
+            mailbox.trust.results = ResultsFrom::Exchange;
+        }
+    })
+    .await;
+    let (reference, ack) = colchester_case(&w).await;
+    // The referrer, from outside: Microsoft's header, exactly.
+    let microsoft = "Authentication-Results: spf=pass (sender IP is 51.140.1.2)\r\n \
+        smtp.mailfrom=justice.gov.uk; dkim=pass (signature was verified)\r\n \
+        header.d=justice.gov.uk;dmarc=pass action=none\r\n header.from=justice.gov.uk;compauth=pass reason=100\r\n";
+    let raw = answer(
+        microsoft,
+        REFERRER,
+        COLCHESTER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Please note the new case lead.\r\nCase lead: Priya Shah\r\nEmail: priya.shah@justice.gov.uk\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(
+        case_lead(&w, &reference).await.as_deref(),
+        Some("priya.shah@justice.gov.uk")
+    );
+}
+
+#[tokio::test]
+async fn a_case_lead_moves_only_on_the_word_of_the_referring_side() {
+    let w = world().await;
+    let (reference, ack) = colchester_case(&w).await;
+    let subject = format!("RE: [{reference}] Referral received");
+    let justice = passed("justice.gov.uk");
+    // Anyone at justice.gov.uk handing the case to someone else: not
+    // applied; the current case lead is asked.
+    let other = answer(
+        &justice,
+        "someone.else@justice.gov.uk",
+        COLCHESTER,
+        &subject,
+        &ack.message_id,
+        "Case lead: Mallory Thief\r\nEmail: mallory@justice.gov.uk\r\n",
+    );
+    w.put("colchester", &other, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(case_lead(&w, &reference).await.as_deref(), Some(CASE_LEAD));
+    let pending = w.rows("lead_change_pending").await;
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].to, [CASE_LEAD]);
+    // Never to an outside address, even from the referrer.
+    let outside = answer(
+        &justice,
+        REFERRER,
+        COLCHESTER,
+        &subject,
+        &ack.message_id,
+        "Case lead: Kim Home\r\nEmail: kim.home@gmail.com\r\n",
+    );
+    w.put("colchester", &outside, uk(2026, 11, 24, 12, 0)).await;
+    assert_eq!(case_lead(&w, &reference).await.as_deref(), Some(CASE_LEAD));
+    assert!(not_applied(&w, &reference)
+        .await
+        .iter()
+        .any(|d| d.contains("domain allowed to refer")));
+    // The current case lead confirms the pending change: one reply.
+    w.send().await;
+    let confirm = answer(
+        &justice,
+        CASE_LEAD,
+        COLCHESTER,
+        "RE: [DTR] Change of case lead: please confirm",
+        &pending[0].message_id,
+        "Yes, Mallory has taken over.\r\n",
+    );
+    w.put("colchester", &confirm, uk(2026, 11, 25, 11, 0)).await;
+    assert_eq!(
+        case_lead(&w, &reference).await.as_deref(),
+        Some("mallory@justice.gov.uk")
+    );
+    // The council, and the previous lead and the referrer, are told.
+    let told = w.rows("lead_changed").await;
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert_eq!(told[0].to, [COLCHESTER]);
+    assert_eq!(told[1].to, [CASE_LEAD]);
+}
+
+#[tokio::test]
+async fn a_newly_assigned_officer_may_name_themselves_the_case_lead() {
+    let w = world().await;
+    let (reference, ack) = colchester_case(&w).await;
+    let raw = answer(
+        &passed("justice.gov.uk"),
+        "new.officer@justice.gov.uk",
+        COLCHESTER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "I am the community officer now.\r\nCase lead: New Officer <new.officer@justice.gov.uk>\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(
+        case_lead(&w, &reference).await.as_deref(),
+        Some("new.officer@justice.gov.uk")
+    );
+    let told = w.rows("lead_changed").await;
+    assert_eq!(told.len(), 2);
+}
+
+#[tokio::test]
+async fn a_pending_change_whose_case_lead_bounces_goes_to_the_council() {
+    let w = world().await;
+    let (reference, ack) = colchester_case(&w).await;
+    let other = answer(
+        &passed("justice.gov.uk"),
+        "someone.else@justice.gov.uk",
+        COLCHESTER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Case lead: Mallory Thief\r\nEmail: mallory@justice.gov.uk\r\n",
+    );
+    w.put("colchester", &other, uk(2026, 11, 24, 11, 0)).await;
+    w.send().await;
+    let pending = w.rows("lead_change_pending").await.remove(0);
+    let bounce = delivery_report(&pending.message_id, CASE_LEAD);
+    w.put("colchester", &bounce, uk(2026, 11, 24, 12, 0)).await;
+    let rows = w.rows("lead_change_pending").await;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1].to, [COLCHESTER]);
+    assert_eq!(rows[1].context["bounced"], true);
+}
+
+/// A delivery status report that `recipient` failed, returning the
+/// gateway's mail `message_id`.
+fn delivery_report(message_id: &str, recipient: &str) -> Vec<u8> {
+    format!(
+        "From: MAILER-DAEMON@mx.justice.gov.uk\r\nTo: {COLCHESTER}\r\nReturn-Path: <>\r\n\
+         Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-{}@mx.justice.gov.uk>\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.justice.gov.uk\r\n\r\n\
+         Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+         --b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {message_id}\r\n--b--\r\n",
+        fastrand::u64(..)
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_bounce_fails_a_mail_only_for_its_own_recipient() {
+    let w = world().await;
+    let (_, ack) = colchester_case(&w).await;
+    // Anyone quoting the gateway's Message-ID in a "failure notice".
+    let fake = format!(
+        "From: mailer-daemon@evil.example\r\nTo: {COLCHESTER}\r\nReturn-Path: <>\r\n\
+         Subject: failure notice\r\nMessage-ID: <fake-bounce@evil.example>\r\n\r\n\
+         Your message could not be delivered.\r\nMessage-ID: {}\r\n",
+        ack.message_id
+    );
+    w.put("colchester", fake.as_bytes(), uk(2026, 11, 24, 11, 0))
+        .await;
+    // A real report, but for another recipient.
+    let other = delivery_report(&ack.message_id, "nobody.else@justice.gov.uk");
+    w.put("colchester", &other, uk(2026, 11, 24, 12, 0)).await;
+    assert_eq!(w.rows("acknowledgement").await[0].status, "sent");
+    // The report for the acknowledgement's own recipient.
+    let real = delivery_report(&ack.message_id, REFERRER);
+    w.put("colchester", &real, uk(2026, 11, 24, 13, 0)).await;
+    assert_eq!(w.rows("acknowledgement").await[0].status, "failed");
+}
+
+#[tokio::test]
+async fn a_second_referral_from_someone_else_overwrites_nothing_and_reveals_nothing() {
+    let w = world().await;
+    let (first, _) = colchester_case(&w).await;
+    // Another referrer, another agency, the same prisoner: their own
+    // contacts and a different date of birth.
+    let other = String::from_utf8(referral(
+        COLCHESTER,
+        "second-1@justice.gov.uk",
+        &[
+            ("Referrer email", "rival@justice.gov.uk"),
+            ("Referrer name", "Rival Referrer"),
+            ("Case lead email", "rival.lead@justice.gov.uk"),
+            ("Referring agency", "HMP Elsewhere"),
+            ("Date of birth", "01/01/1980"),
+        ],
+    ))
+    .expect("utf-8")
+    .replace(REFERRER, "rival@justice.gov.uk");
+    let recorded = w
+        .put("colchester", other.as_bytes(), uk(2026, 11, 24, 10, 0))
+        .await;
+    assert_eq!(recorded.action, Action::Linked);
+    let second = recorded.case.expect("its own reference").to_string();
+    assert_ne!(second, first);
+    // Nothing of the first case changed.
+    let contacts = w
+        .store
+        .case_contacts(&first)
+        .await
+        .expect("read")
+        .expect("case");
+    assert_eq!(
+        contacts.referrer_email.map(|e| e.to_string()).as_deref(),
+        Some(REFERRER)
+    );
+    assert_eq!(
+        contacts.case_lead.email.map(|e| e.to_string()).as_deref(),
+        Some(CASE_LEAD)
+    );
+    assert_eq!(
+        contacts.referral.date_of_birth,
+        Some(day(1988, 7, 14)),
+        "the date of birth stays the first referrer's"
+    );
+    // Both referrers are told; the new one learns nothing of the first.
+    w.send().await;
+    let acks = w.rows("acknowledgement").await;
+    let theirs = acks
+        .iter()
+        .find(|r| r.to == ["rival@justice.gov.uk"])
+        .expect("the second referrer is acknowledged");
+    let text = w.text_of(theirs);
+    assert!(text.contains(&second), "{text}");
+    assert!(!text.contains(&first), "{text}");
+    let further = w.rows("further_referral").await;
+    assert_eq!(further.len(), 1);
+    assert_eq!(further[0].to, [CASE_LEAD]);
+    assert_eq!(further[0].cc, [REFERRER]);
+    // An answer on the second reference acts on the first case.
+    let answer_on_second = answer(
+        INTERNAL,
+        "peter.quill@colchester.gov.uk",
+        "rival@justice.gov.uk",
+        &format!("RE: [{second}] Referral received"),
+        &theirs.message_id,
+        "Lead officer: Peter Quill\r\nEmail: peter.quill@colchester.gov.uk\r\n",
+    );
+    w.put("colchester", &answer_on_second, uk(2026, 11, 25, 10, 0))
+        .await;
+    assert_eq!(
+        lead_officer(&w, &first).await.as_deref(),
+        Some("peter.quill@colchester.gov.uk")
+    );
+}
+
+#[tokio::test]
+async fn an_incomplete_probe_cannot_tell_whether_a_prisoner_has_a_case() {
+    let w = world().await;
+    colchester_case(&w).await;
+    let probe = |number: &str, id: &str| {
+        format!(
+            "{}From: probe@justice.gov.uk\r\nTo: {COLCHESTER}\r\nSubject: Referral\r\n\
+             Message-ID: <{id}>\r\nContent-Type: text/plain\r\n\r\nDUTY TO REFER REFERRAL\r\n\
+             Full name: Samuel Testperson\r\nPrison number: {number}\r\nConsent to referral: Yes\r\n",
+            passed("justice.gov.uk")
+        )
+    };
+    let known = w
+        .put(
+            "colchester",
+            probe("A1234BC", "probe-1@justice.gov.uk").as_bytes(),
+            uk(2026, 11, 24, 10, 0),
+        )
+        .await;
+    let unknown = w
+        .put(
+            "colchester",
+            probe("Z9999ZZ", "probe-2@justice.gov.uk").as_bytes(),
+            uk(2026, 11, 24, 10, 1),
+        )
+        .await;
+    assert!(known.case.is_some() && unknown.case.is_some());
+    let replies = w.rows("incomplete").await;
+    assert_eq!(replies.len(), 2);
+    // The same questions either way.
+    assert_eq!(replies[0].context["missing"], replies[1].context["missing"]);
+    assert_eq!(replies[0].to, replies[1].to);
+}
+
+#[tokio::test]
+async fn an_auto_responder_quoting_the_gateway_opens_nothing_and_loops_are_broken() {
+    let w = world_with(|c| c.outgoing.max_per_recipient_per_day = 3).await;
+    // An incomplete referral, answered.
+    let incomplete = format!(
+        "{}From: {REFERRER}\r\nTo: {COLCHESTER}\r\nSubject: Referral\r\nMessage-ID: <inc-1@justice.gov.uk>\r\n\
+         Content-Type: text/plain\r\n\r\nDUTY TO REFER REFERRAL\r\nFull name: Samuel Testperson\r\n\
+         Prison number: A1234BC\r\nConsent to referral: Yes\r\nReferrer email: {REFERRER}\r\n",
+        passed("justice.gov.uk")
+    );
+    w.put("colchester", incomplete.as_bytes(), uk(2026, 11, 23, 10, 0))
+        .await;
+    w.send().await;
+    let reply = w.rows("incomplete").await.remove(0);
+    let text = w.text_of(&reply);
+    // Their auto-responder quotes it back: new subject, no threading, no
+    // Auto-Submitted; five rounds.
+    for round in 0..5 {
+        let bounce_back = format!(
+            "{}From: {REFERRER}\r\nTo: {COLCHESTER}\r\nSubject: Thank you for your email\r\n\
+             Message-ID: <auto-{round}@justice.gov.uk>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+             Thank you. Your message was:\r\n\r\n{}",
+            passed("justice.gov.uk"),
+            text.replace('\n', "\r\n")
+        );
+        let recorded = w
+            .put(
+                "colchester",
+                bounce_back.as_bytes(),
+                uk(2026, 11, 23, 11, round),
+            )
+            .await;
+        assert_eq!(recorded.action, Action::RecordedOnly, "round {round}");
+    }
+    assert_eq!(w.store.cases(None, false).await.expect("cases").len(), 1);
+    // And a correspondent sent more automatic mail than a day allows gets
+    // no more; the case says why.
+    for n in 0..5 {
+        let raw = referral(
+            COLCHESTER,
+            &format!("many-{n}@justice.gov.uk"),
+            &[
+                ("Prison number", &format!("B{n:04}CC")),
+                ("Full name", &format!("Person Number{n}")),
+            ],
+        );
+        w.put("colchester", &raw, uk(2026, 11, 23, 12, n)).await;
+    }
+    let to_referrer = w
+        .store
+        .outbox(false)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .filter(|r| r.to.contains(&REFERRER.to_string()))
+        .count();
+    assert_eq!(to_referrer, 3);
+    let cases = w.store.cases(None, false).await.expect("cases");
+    let last = &cases.last().expect("cases").reference;
+    let events = w.events(last).await;
+    assert!(
+        events
+            .iter()
+            .any(|(k, d)| k == "mail_withheld" && d.contains("mail loop")),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_form_under_an_old_reference_is_judged_by_its_content() {
+    let w = world().await;
+    let (first, _) = colchester_case(&w).await;
+    // A complete referral for a different person, sent as a reply.
+    let mut raw = referral(
+        COLCHESTER,
+        "other-person@justice.gov.uk",
+        &[
+            ("Prison number", "C5555DD"),
+            ("Full name", "Different Person"),
+        ],
+    );
+    let text = String::from_utf8(raw.clone()).expect("utf-8").replace(
+        "Subject: Referral: S Testperson",
+        &format!("Subject: RE: [{first}] Referral received"),
+    );
+    raw = text.into_bytes();
+    let recorded = w.put("colchester", &raw, uk(2026, 11, 24, 10, 0)).await;
+    assert_eq!(recorded.action, Action::Opened);
+    assert_ne!(recorded.case.map(|c| c.to_string()), Some(first.clone()));
+
+    // The referrer who follows the incomplete mail: the same person's
+    // form, completed, in reply: the case is completed and acknowledged.
+    let w = world().await;
+    let incomplete = String::from_utf8(referral(
+        COLCHESTER,
+        "inc-2@justice.gov.uk",
+        &[("Referrer phone", "")],
+    ))
+    .expect("utf-8")
+    .replace("Referrer phone: \r\n", "");
+    let recorded = w
+        .put("colchester", incomplete.as_bytes(), uk(2026, 11, 23, 10, 0))
+        .await;
+    let reference = recorded.case.expect("a case").to_string();
+    w.send().await;
+    let asked = w.rows("incomplete").await.remove(0);
+    assert!(w.rows("acknowledgement").await.is_empty());
+    let completed = String::from_utf8(referral(COLCHESTER, "inc-2-done@justice.gov.uk", &[]))
+        .expect("utf-8")
+        .replace(
+            "Subject: Referral: S Testperson",
+            &format!("Subject: RE: [{reference}] Referral incomplete: information needed\r\nIn-Reply-To: {}", asked.message_id),
+        );
+    let recorded = w
+        .put("colchester", completed.as_bytes(), uk(2026, 11, 23, 14, 0))
+        .await;
+    assert_eq!(recorded.action, Action::AttachedReferral);
+    assert_eq!(
+        recorded.case.map(|c| c.to_string()).as_deref(),
+        Some(reference.as_str())
+    );
+    let acks = w.rows("acknowledgement").await;
+    assert_eq!(acks.len(), 1);
+    assert_eq!(acks[0].to, [REFERRER]);
+}
+
+#[tokio::test]
+async fn a_look_alike_domain_or_a_contacts_domain_does_not_speak_for_the_council() {
+    let w = world().await;
+    let chelmsford = "housing.adviceemail@chelmsford.gov.uk";
+    let reference = w
+        .case(
+            "chelmsford",
+            &referral(chelmsford, "che-1@justice.gov.uk", &[]),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send().await;
+    let ack = w.rows("acknowledgement").await.remove(0);
+    // Annex A's lead is at chelmsford.gov.co.uk: that address speaks, the
+    // domain does not.
+    let look_alike = answer(
+        &passed("chelmsford.gov.co.uk"),
+        "someone@chelmsford.gov.co.uk",
+        REFERRER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Lead officer: Some One\r\nEmail: someone@chelmsford.gov.co.uk\r\n",
+    );
+    w.put("chelmsford", &look_alike, uk(2026, 11, 24, 10, 0))
+        .await;
+    assert_eq!(lead_officer(&w, &reference).await, None);
+    assert!(!w.has_event(&reference, "authority_responded").await);
+}
