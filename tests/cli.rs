@@ -260,3 +260,162 @@ fn a_second_daemon_under_the_same_instance_name_refuses_to_start() {
         "{text}"
     );
 }
+
+/// A complete referral to Colchester, its release a year from today, in
+/// a file of `dir`.
+fn referral_file(dir: &Path) -> std::path::PathBuf {
+    let release = (chrono::Utc::now() + chrono::Duration::days(365))
+        .format("%d/%m/%Y")
+        .to_string();
+    let text = format!(
+        "From: Jo Probation <jo.probation@justice.gov.uk>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: Referral\r\nMessage-ID: <cli-1@justice.gov.uk>\r\nContent-Type: text/plain\r\n\r\n\
+         DUTY TO REFER REFERRAL\r\nReferral type: Duty to Refer\r\nFull name: Samuel Testperson\r\n\
+         Date of birth: 14/07/1988\r\nPrison number: A1234BC\r\nCustody status: sentenced\r\n\
+         Expected release date: {release}\r\nConsent to referral: Yes\r\n\
+         Reason at risk of homelessness: No address\r\nLocal connection: resident\r\n\
+         Referring agency: HMP Chelmsford\r\nReferrer name: Jo Probation\r\n\
+         Referrer email: jo.probation@justice.gov.uk\r\nReferrer phone: 01245 000000\r\n"
+    );
+    let file = dir.join("referral.eml");
+    std::fs::write(&file, text).expect("write");
+    file
+}
+
+/// A working day three weeks or so from today, as `01/12/2026`: every
+/// step of a referral received today is overdue by then.
+fn three_weeks_on() -> String {
+    use chrono::Datelike;
+    let mut day = chrono::Utc::now().date_naive() + chrono::Duration::days(21);
+    while matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+        day = day.succ_opt().expect("next day");
+    }
+    // A bank holiday is not a working day either; the next Wednesday that
+    // is not 25 December or 1 January will do.
+    while day.weekday() != chrono::Weekday::Wed || (day.month() == 12 && day.day() == 25) {
+        day = day.succ_opt().expect("next day");
+    }
+    day.format("%d/%m/%Y").to_string()
+}
+
+fn ingested(dir: &TempDir) -> (String, String) {
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let file = referral_file(dir.path());
+    let (ok, text) = gateway(
+        &database,
+        &["ingest", "--mailbox", "colchester", &file.to_string_lossy()],
+    );
+    assert!(ok, "{text}");
+    let reference = text
+        .split_whitespace()
+        .find(|w| w.starts_with("DTR-COL-"))
+        .expect("a reference")
+        .trim_end_matches(':')
+        .to_string();
+    (database, reference)
+}
+
+#[test]
+fn commitment_11_a_lead_change_recorded_by_hand_is_sent() {
+    let dir = TempDir::new().expect("temp dir");
+    let (database, reference) = ingested(&dir);
+    let (ok, text) = gateway(
+        &database,
+        &[
+            "case",
+            &reference,
+            "respond",
+            "--lead",
+            "Ayesha Khan <ayesha.khan@colchester.gov.uk>",
+        ],
+    );
+    assert!(ok && !text.contains("will be told"), "{text}");
+    let (ok, text) = gateway(
+        &database,
+        &[
+            "case",
+            &reference,
+            "respond",
+            "--lead",
+            "Ben Ortiz <ben.ortiz@colchester.gov.uk>",
+        ],
+    );
+    assert!(
+        ok && text.contains("the referring side will be told of the new lead officer"),
+        "{text}"
+    );
+    let (ok, text) = gateway(&database, &["outbox"]);
+    assert!(ok, "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("lead_changed"))
+        .unwrap_or_else(|| panic!("no lead change queued: {text}"));
+    assert!(
+        line.contains("queued") && line.contains("jo.probation@justice.gov.uk"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_sweep_as_at_another_time_shows_what_it_would_send_and_records_only_when_asked() {
+    let dir = TempDir::new().expect("temp dir");
+    let (database, reference) = ingested(&dir);
+    let later = three_weeks_on();
+    let (ok, text) = gateway(&database, &["sweep", "--now", &later]);
+    assert!(ok, "{text}");
+    assert!(text.contains(&reference) && text.contains("to "), "{text}");
+    assert!(
+        text.contains("nothing was recorded (add --record to record and send them)"),
+        "{text}"
+    );
+    let (_, outbox) = gateway(&database, &["outbox"]);
+    assert!(
+        !outbox.contains("chase") && !outbox.contains("escalation"),
+        "{outbox}"
+    );
+    let (ok, text) = gateway(&database, &["sweep", "--now", &later, "--record"]);
+    assert!(ok && text.contains("mail(s) queued"), "{text}");
+    let (_, outbox) = gateway(&database, &["outbox"]);
+    assert!(outbox.contains("escalation"), "{outbox}");
+    // `due` shows how far each ladder has gone.
+    let (ok, due) = gateway(&database, &["due", "--now", &later]);
+    assert!(ok && due.contains("escalated"), "{due}");
+    // A Saturday: the sweep says why it sends nothing.
+    let (ok, text) = gateway(&database, &["sweep", "--now", "2026-11-28T11:00:00Z"]);
+    assert!(
+        ok && text.contains("not a working day: nothing sent"),
+        "{text}"
+    );
+}
+
+#[test]
+fn release_and_application_dates_are_recorded_by_hand() {
+    let dir = TempDir::new().expect("temp dir");
+    let (database, reference) = ingested(&dir);
+    let (ok, text) = gateway(&database, &["case", &reference, "release", "31/02/2027"]);
+    assert!(
+        !ok && text.contains("not a date such as 24/12/2026"),
+        "{text}"
+    );
+    let next_month = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%d/%m/%Y")
+        .to_string();
+    let (ok, text) = gateway(&database, &["case", &reference, "release", &next_month]);
+    assert!(
+        ok && text.contains("expected release on") && text.contains("(urgent)"),
+        "{text}"
+    );
+    let (ok, text) = gateway(
+        &database,
+        &["case", &reference, "application", "2026-12-02"],
+    );
+    assert!(
+        ok && text.contains("homeless application received on Wednesday 2 December 2026"),
+        "{text}"
+    );
+    let (ok, text) = gateway(&database, &["case", &reference]);
+    assert!(
+        ok && text.contains("release_date_changed") && text.contains("application_received"),
+        "{text}"
+    );
+}
