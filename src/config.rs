@@ -1035,6 +1035,18 @@ fn read_gateway(
             }
             (None, None) => Source::None,
         };
+        if matches!(source, Source::Imap(_)) && trust.results == ResultsFrom::Topmost {
+            problems.warn(
+                file,
+                &key,
+                format!(
+                    "mailbox `{}`: the topmost Authentication-Results header is believed, whoever \
+                     wrote it; set trusted_authserv_id to the receiving server's (or auth_results \
+                     = \"exchange\" for Exchange Online) so that only its verdict counts",
+                    m.name
+                ),
+            );
+        }
         match authorities.iter().find(|a| a.code.as_str() == m.authority) {
             Some(a) => mailboxes.push(Mailbox {
                 name: m.name,

@@ -71,7 +71,8 @@ impl Setup {
             format!(
                 "[gateway]\ndatabase = \"{database}\"\n\n[outgoing]\n{}\n\n\
                  [referrers]\nallowed_domains = [\"justice.test\"]\n\n\
-                 [[mailbox]]\nname = \"colchester\"\nauthority = \"COL\"\n[mailbox.imap]\n\
+                 [[mailbox]]\nname = \"colchester\"\nauthority = \"COL\"\n\
+                 trusted_authserv_id = \"mx.lha.test\"\n[mailbox.imap]\n\
                  host = \"127.0.0.1\"\nport = {}\ntls = \"implicit\"\nca_file = \"{}\"\n\
                  username = \"colchester\"\npassword_env = \"DTR_MAIL_PASSWORD\"\n\
                  folders = [{folders}]\n",
@@ -115,7 +116,8 @@ impl Setup {
     /// `dtr-gateway sweep --now AT`; its report line.
     fn sweep(&self, at: DateTime<Utc>) -> String {
         let report = common::stdout_of(
-            self.command().args(["sweep", "--now", &at.to_rfc3339()]),
+            self.command()
+                .args(["sweep", "--now", &at.to_rfc3339(), "--record"]),
             &format!("dtr-gateway sweep --now {at}"),
         )
         .trim()
@@ -352,14 +354,16 @@ fn referral(message_id: &str) -> Vec<u8> {
          MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
          DUTY TO REFER REFERRAL\r\nReferral type: Duty to Refer\r\nFull name: {FULL_NAME}\r\n\
          Date of birth: {DATE_OF_BIRTH}\r\nPrison number: {PRISON_NUMBER}\r\n\
-         Custody status: sentenced\r\nExpected release date: 01/03/2027\r\n\
+         Custody status: sentenced\r\nExpected release date: {}\r\n\
          Consent to referral: Yes\r\nReason at risk of homelessness: No address on release\r\n\
          Local connection: resident\r\nPhysical health: {PHYSICAL_HEALTH}\r\n\
          Mental health: {MENTAL_HEALTH}\r\nRisk to others: {RISK_TO_OTHERS}\r\n\
          Risk to self: {RISK_TO_SELF}\r\nReferring agency: HMP Test\r\n\
          Referrer name: Pat Probation\r\nReferrer email: referrer@justice.test\r\n\
          Referrer phone: 01632 960000\r\n",
-        Utc::now().to_rfc2822()
+        Utc::now().to_rfc2822(),
+        // A year on: every step of the test falls well before release.
+        (Utc::now() + chrono::Duration::days(365)).format("%d/%m/%Y"),
     )
     .into_bytes()
 }
@@ -583,12 +587,20 @@ async fn no_answer_brings_reminder_chase_and_escalation_then_an_answer_stops_the
     );
 
     // The escalation day: to the dispute contact, copying the operational
-    // lead; no chase that day.
+    // lead, the inbox and the referrer (Annex C); no chase that day.
     setup.sweep(uk(escalation_day, 10));
-    let after_escalation = plus(&after_chase, &[("senior", 1), ("lead", 1)]);
+    let after_escalation = plus(
+        &after_chase,
+        &[
+            ("senior", 1),
+            ("lead", 1),
+            ("colchester", 1),
+            ("referrer", 1),
+        ],
+    );
     setup
         .wait_mail(
-            "the escalation at senior@ and its copy at lead@",
+            "the escalation at senior@ and its copies at lead@, colchester@ and referrer@",
             &after_escalation,
             &daemon,
         )
@@ -669,32 +681,35 @@ async fn no_answer_brings_reminder_chase_and_escalation_then_an_answer_stops_the
         .assert_quiet("the same sweeps run again", &after_escalation, &daemon)
         .await;
 
-    // The operational lead answers in the thread, naming the lead officer,
-    // above a quoted copy of the chase.
-    let quoted: String = chase.text.lines().map(|l| format!("> {l}\r\n")).collect();
+    // The operational lead does exactly what the chase asks: replies to it
+    // (its Reply-To is the council's own inbox), the lead officer's lines
+    // on top, the chase quoted below as Outlook quotes it. The receiving
+    // server's verdict (mx.lha.test, the mailbox's trusted authserv-id)
+    // says the sender is who the From says.
+    let quoted: String = chase.text.lines().map(|l| format!("{l}\r\n")).collect();
     let answer = format!(
-        "From: Lee Lead <lead@lha.test>\r\nTo: referrer@justice.test\r\nCc: colchester@lha.test\r\n\
+        "Authentication-Results: mx.lha.test; dmarc=pass header.from=lha.test\r\n\
+         From: Lee Lead <lead@lha.test>\r\nTo: Colchester Duty to Refer <colchester@lha.test>\r\n\
          Subject: RE: {}\r\nDate: {}\r\nMessage-ID: <answer-1@lha.test>\r\n\
          In-Reply-To: {}\r\nReferences: {}\r\nMIME-Version: 1.0\r\n\
          Content-Type: text/plain; charset=utf-8\r\n\r\n\
          Good morning,\r\n\r\nSorry for the delay. The referral is with our team.\r\n\r\n\
          Lead officer: Jo Officer\r\nEmail: jo.officer@lha.test\r\nTelephone: 01206 500123\r\n\r\n\
-         Lee\r\n\r\nOn {}, Colchester Duty to Refer <colchester@lha.test> wrote:\r\n{quoted}",
+         Lee\r\n\r\n________________________________\r\n\
+         From: Colchester Duty to Refer <colchester@lha.test>\r\nSent: {}\r\n\
+         To: Lee Lead <lead@lha.test>\r\nSubject: {}\r\n\r\n{quoted}",
         chase.subject,
         Utc::now().to_rfc2822(),
         chase.message_id,
         chase.message_id,
         spoken(chase_1_day),
+        chase.subject,
     );
-    send_to_all(
-        "lead@lha.test",
-        &["referrer@justice.test", "colchester@lha.test"],
-        answer.as_bytes(),
-    );
-    let after_answer = plus(&after_escalation, &[("referrer", 1), ("colchester", 1)]);
+    send_to_all("lead@lha.test", &["colchester@lha.test"], answer.as_bytes());
+    let after_answer = plus(&after_escalation, &[("colchester", 1)]);
     setup
         .wait_mail(
-            "the answer at referrer@ and colchester@",
+            "the answer in the council's own inbox",
             &after_answer,
             &daemon,
         )
