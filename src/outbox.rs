@@ -84,6 +84,12 @@ impl Sender {
         loop {
             if let Err(e) = self.send_due(&shutdown).await {
                 tracing::error!(error = %e, "outbox");
+                // A batch cut short by the store (a full disk, a lost
+                // connection) leaves rows claimed but not in flight: nothing
+                // is in flight between batches, so they go back to the queue.
+                if let Err(e) = self.store.requeue_interrupted().await {
+                    tracing::error!(error = %e, "cannot requeue interrupted mail");
+                }
             }
             tokio::select! {
                 _ = tokio::time::sleep(POLL) => {}

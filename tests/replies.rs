@@ -482,7 +482,7 @@ async fn a_bounce_of_the_acknowledgement_marks_it_failed_on_the_case() {
          Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
          --b\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n\
          --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mail.justice.test\r\n\r\n\
-         Final-Recipient: rfc822; gone@justice.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+         Final-Recipient: rfc822; referrer@justice.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
          --b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {ack_id}\r\nSubject: [{reference}] Referral received\r\n\r\n--b--\r\n"
     );
     servers.send("referrer@justice.test", "maldon@lha.test", dsn.as_bytes());

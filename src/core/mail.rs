@@ -85,6 +85,21 @@ impl Purpose {
         )
     }
 
+    /// An answer that a correspondent's automatic mail could draw again and
+    /// again (an auto-responder quoting it back): what the daily limit per
+    /// address counts and stops. An acknowledgement is not among them:
+    /// each is for a case of its own, once.
+    pub fn may_loop(self) -> bool {
+        matches!(
+            self,
+            Purpose::Incomplete
+                | Purpose::NoConsent
+                | Purpose::BlankForm
+                | Purpose::LeadChangePending
+                | Purpose::FurtherReferral
+        )
+    }
+
     /// Mail the deadline sweep writes, rather than an answer to a message.
     pub fn is_follow_up(self) -> bool {
         matches!(

@@ -1111,14 +1111,17 @@ async fn free_slot(
     })
 }
 
-/// Automatic mails queued to `address` in the day before `now`.
+/// The answers that could loop (see `Purpose::may_loop`) queued to
+/// `address` in the day before `now`.
 async fn sent_in_a_day(
     tx: &mut Tx,
     address: &EmailAddress,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM outbox_recipients WHERE address = $1 AND created_at > $2",
+        "SELECT COUNT(*) FROM outbox_recipients r JOIN outbox o ON o.id = r.outbox_id \
+         WHERE r.address = $1 AND r.created_at > $2 AND o.purpose IN \
+         ('incomplete', 'no_consent', 'blank_form', 'lead_change_pending', 'further_referral')",
     )
     .bind(address.as_str().to_lowercase())
     .bind(Stamp(now - chrono::Duration::days(1)))
@@ -1182,8 +1185,10 @@ async fn queue_answer(
                 ctx.outgoing.max_per_recipient_per_hour,
             )
             .await?;
-            let today = sent_in_a_day(tx, &address, ctx.now).await?;
-            if today >= i64::from(ctx.outgoing.max_per_recipient_per_day) {
+            let looping = answer.purpose.may_loop()
+                && sent_in_a_day(tx, &address, ctx.now).await?
+                    >= i64::from(ctx.outgoing.max_per_recipient_per_day);
+            if looping {
                 // A circuit breaker: this many automatic mails to one
                 // address in a day is a loop, not a busy officer.
                 breaker.push(address.to_string());
