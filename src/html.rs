@@ -12,7 +12,7 @@
 //! `&nbsp;` paragraph is a line of its own), because the form reader counts
 //! blank lines when it looks for a value below its label.
 
-use crate::core::form::CELL_SEPARATOR;
+use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
 use html5gum::{naive_next_state, Emitter, Error, State, Tokenizer};
 use std::convert::Infallible;
 
@@ -491,28 +491,30 @@ impl Renderer {
 
     /// A row of two or more cells is one `label<TAB>value` line, even with
     /// an empty value (so the reader never takes the next row for it); a
-    /// single cell is a layout cell whose lines stay as they are.
+    /// single cell is a layout cell whose lines stay as they are. The value
+    /// cells of a wider row are kept apart, empty ones too, by
+    /// `VALUE_CELL_SEPARATOR`: in `Yes | X | No | ` the box beside each
+    /// option matters.
     fn write_row(&mut self, cells: Vec<Lines>) {
         if cells.len() < 2 {
             self.spill(cells);
             return;
         }
-        let mut cells = cells.into_iter().map(Lines::joined);
-        let mut line = cells.next().unwrap_or_default();
-        line.push(CELL_SEPARATOR);
-        let mut first_value = true;
-        for cell in cells.filter(|c| !c.is_empty()) {
-            if !first_value {
-                line.push(' ');
-            }
-            first_value = false;
-            line.push_str(&cell);
-        }
-        if line.trim().is_empty() {
+        let cells: Vec<String> = cells.into_iter().map(Lines::joined).collect();
+        if cells.iter().all(String::is_empty) {
             self.out.block();
-        } else {
-            self.out.add_line(&line);
+            return;
         }
+        let mut line = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            match i {
+                0 => {}
+                1 => line.push(CELL_SEPARATOR),
+                _ => line.push(VALUE_CELL_SEPARATOR),
+            }
+            line.push_str(cell);
+        }
+        self.out.add_line(&line);
     }
 
     /// Writes cells as ordinary blocks of lines.
@@ -628,13 +630,11 @@ mod tests {
             html_to_lines(html),
             "Reason at risk of homelessness\tFirst line second line third\n\n"
         );
-        // Three or more cells: the value is every other cell, in order.
-        assert_eq!(
-            html_to_lines(
-                "<table><tr><th>Name</th><td>Sam</td><td></td><td>Example</td></tr></table>"
-            ),
-            "Name\tSam Example\n\n"
-        );
+        // Three or more cells: the value is every other cell, in order,
+        // each apart (empty ones too), read as words of one value.
+        let html = "<table><tr><th>Name</th><td>Sam</td><td></td><td>Example</td></tr></table>";
+        assert_eq!(html_to_lines(html), "Name\tSam\u{1f}\u{1f}Example\n\n");
+        assert_eq!(values(html)[&Field::FullName], "Sam Example");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The labels of the standard referral form and what kind of value each takes.
 
-/// One field of the referral form (contract v1).
+/// One field of the referral form (contract v2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Field {
     ReferralType,
@@ -195,8 +195,54 @@ impl Field {
         }
     }
 
-    /// Recognises a label written any of the ways the contract allows.
+    /// Recognises a field's label written any of the ways the contract allows.
     pub fn from_label(text: &str) -> Option<Field> {
+        match Label::from_text(text)? {
+            Label::Field(field) => Some(field),
+            Label::NamePart(_) => None,
+        }
+    }
+}
+
+/// One half of a name that a form asks for on two lines (contract v2):
+/// joined `Given Family` into the full name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NamePart {
+    /// First name(s), forename(s), given name.
+    Given,
+    /// Surname, last name, family name.
+    Family,
+}
+
+impl NamePart {
+    /// The labels it goes by, as [`Field::labels`].
+    pub fn labels(self) -> &'static [&'static str] {
+        match self {
+            // `First name(s)` reads as `first names`: brackets are dropped
+            // without splitting the word.
+            NamePart::Given => &[
+                "First name",
+                "First names",
+                "Forename",
+                "Forenames",
+                "Given name",
+                "Given names",
+            ],
+            NamePart::Family => &["Surname", "Last name", "Family name"],
+        }
+    }
+}
+
+/// What a label on the form names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Label {
+    Field(Field),
+    NamePart(NamePart),
+}
+
+impl Label {
+    /// Recognises a label written any of the ways the contract allows.
+    pub fn from_text(text: &str) -> Option<Label> {
         if text.len() > MAX_LABEL_TEXT {
             return None;
         }
@@ -207,7 +253,15 @@ impl Field {
         LABEL_INDEX
             .iter()
             .find(|(label, _)| *label == wanted)
-            .map(|(_, field)| *field)
+            .map(|(_, label)| *label)
+    }
+
+    /// How its value is read.
+    pub fn value_kind(self) -> ValueKind {
+        match self {
+            Label::Field(field) => field.value_kind(),
+            Label::NamePart(_) => ValueKind::Line,
+        }
     }
 }
 
@@ -249,11 +303,16 @@ fn normalise_into(text: &str, out: &mut String, limit: usize) -> bool {
     true
 }
 
-static LABEL_INDEX: std::sync::LazyLock<Vec<(String, Field)>> = std::sync::LazyLock::new(|| {
+static LABEL_INDEX: std::sync::LazyLock<Vec<(String, Label)>> = std::sync::LazyLock::new(|| {
     let mut index = Vec::new();
     for field in Field::ALL {
         for label in field.labels() {
-            index.push((normalise_label(label), field));
+            index.push((normalise_label(label), Label::Field(field)));
+        }
+    }
+    for part in [NamePart::Given, NamePart::Family] {
+        for label in part.labels() {
+            index.push((normalise_label(label), Label::NamePart(part)));
         }
     }
     index
@@ -287,6 +346,30 @@ mod tests {
         );
         assert_eq!(Field::from_label("Kind regards"), None);
         assert_eq!(Field::from_label(""), None);
+    }
+
+    #[test]
+    fn split_name_labels_are_name_parts_not_fields() {
+        for (text, part) in [
+            ("First name(s)", NamePart::Given),
+            ("Forename(s)", NamePart::Given),
+            ("FORENAME", NamePart::Given),
+            ("Given name", NamePart::Given),
+            ("Surname", NamePart::Family),
+            ("Last name *", NamePart::Family),
+            ("Family name", NamePart::Family),
+        ] {
+            assert_eq!(
+                Label::from_text(text),
+                Some(Label::NamePart(part)),
+                "{text}"
+            );
+            assert_eq!(Field::from_label(text), None, "{text}");
+        }
+        assert_eq!(
+            Label::from_text("Full name"),
+            Some(Label::Field(Field::FullName))
+        );
     }
 
     #[test]
