@@ -638,6 +638,19 @@ mod tests {
     }
 
     #[test]
+    fn tick_box_rows_keep_each_box_beside_its_option() {
+        // An X typed beside an option, the other box cell left empty.
+        let html = "<table><tr><td>Consent to referral</td><td>Yes</td><td>X</td>\
+            <td>No</td><td>&nbsp;</td></tr>\
+            <tr><td>At risk of rough sleeping</td><td><p>&#9744; Yes</p></td><td><p>&#9746; No</p></td></tr>\
+            <tr><td>Existing tenancy or mortgage</td><td></td><td>Yes</td><td>X</td><td>No</td></tr></table>";
+        let v = values(html);
+        assert_eq!(v[&Field::Consent], "Yes");
+        assert_eq!(v[&Field::RoughSleepingRisk], "No");
+        assert_eq!(v[&Field::ExistingTenancy], "No");
+    }
+
+    #[test]
     fn single_cell_rows_keep_their_lines() {
         let html =
             "<table><tr><td colspan=2><p>DUTY TO REFER REFERRAL</p><p>Full name: Sam</p></td></tr>\

@@ -3,6 +3,7 @@
 
 use super::address::EmailAddress;
 use super::field::{longest_label_len, normalise_label, Field, Label, NamePart, ValueKind};
+use super::tick::{read_ticks, Ticks};
 use std::collections::BTreeMap;
 
 /// What the text of one rendering of a message says.
@@ -117,7 +118,7 @@ pub fn read_form(text: &str) -> FormReading {
         };
         reading.labels += 1;
         let kind = found.label.value_kind();
-        let mut value = clean_value(found.value);
+        let mut value = answer(kind, found.value);
         if value.is_empty() && !found.from_table {
             // The value may stand on the next line, one blank line at most
             // away (Outlook writes label and value as two paragraphs).
@@ -126,7 +127,7 @@ pub fn read_form(text: &str) -> FormReading {
                 j += 1;
             }
             if let Some(next) = lines.get(j).copied() {
-                let next_clean = clean_value(next);
+                let next_clean = answer(kind, next);
                 // The next question of a numbered form, though not one of
                 // the contract's, is not this one's answer; nor is a
                 // signature's `Tel: ...`.
@@ -451,6 +452,45 @@ fn looks_labelled(line: &str) -> bool {
         && head
             .chars()
             .all(|c| c.is_alphabetic() || c.is_whitespace() || matches!(c, '.' | '\'' | '/' | '&'))
+}
+
+/// What a value answers. For a yes/no or fixed-choice question, the
+/// options ticked when it has tick boxes (nothing when none is ticked, or
+/// when it only repeats the choice, `Yes / No`); otherwise, and when the
+/// boxes cannot be matched to options, the text as written (boxes and all,
+/// so that it is read as invalid, never guessed).
+fn answer(kind: ValueKind, raw: &str) -> String {
+    if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
+        return clean_value(raw);
+    }
+    match read_ticks(raw) {
+        Ticks::NoBoxes if kind == ValueKind::Boolean && offers_yes_and_no(raw) => String::new(),
+        Ticks::NoBoxes | Ticks::Unclear => clean_value(raw),
+        Ticks::NoneTicked => String::new(),
+        Ticks::Ticked(options) => match (kind, options.as_slice()) {
+            // A box ticked beside the question itself (`Consent given: ☒`).
+            (ValueKind::Boolean, []) => "Yes".into(),
+            (ValueKind::Boolean, [one]) => one.clone(),
+            (ValueKind::Choice, [_, ..]) => options.join(", "),
+            // Yes and no both ticked; a choice ticked with no option.
+            _ => clean_value(raw),
+        },
+    }
+}
+
+/// `Yes / No` or `Y/N` left as the form offers it: not an answer.
+fn offers_yes_and_no(raw: &str) -> bool {
+    let mut words = raw
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase);
+    let (Some(first), Some(second), None) = (words.next(), words.next(), words.next()) else {
+        return false;
+    };
+    matches!(
+        (first.as_str(), second.as_str()),
+        ("yes", "no") | ("no", "yes") | ("y", "n") | ("n", "y")
+    )
 }
 
 /// A value found on the line after its label must look like that kind of
@@ -811,6 +851,55 @@ mod tests {
         // A value of its own on the next line still reads.
         let r = read_form("Referrer phone:\n01632 960 118\n");
         assert_eq!(r.values[&Field::ReferrerPhone], "01632 960 118");
+    }
+
+    #[test]
+    fn tick_boxes_answer_yes_no_and_choice_questions() {
+        let r = read_form(
+            "Consent to referral: \u{2612} Yes \u{2610} No\n\
+             At risk of rough sleeping: [ ] Yes [x] No\n\
+             Existing tenancy or mortgage: Yes \u{2713}\n\
+             Custody status\t\u{2610} remand\u{1f}\u{2612} sentenced\u{1f}\u{2610} community\n\
+             Local connection: [x] resident [ ] employed [x] family\n\
+             Referral type\tDuty to Refer\u{1f}X\u{1f}Help to keep accommodation\u{1f}\n\
+             Full name: Malcolm X\n",
+        );
+        let v = &r.values;
+        assert_eq!(v[&Field::Consent], "Yes");
+        assert_eq!(v[&Field::RoughSleepingRisk], "No");
+        assert_eq!(v[&Field::ExistingTenancy], "Yes");
+        assert_eq!(v[&Field::CustodyStatus], "sentenced");
+        assert_eq!(v[&Field::LocalConnection], "resident, family");
+        assert_eq!(v[&Field::ReferralType], "Duty to Refer");
+        // Only answers to yes/no and choice questions have boxes.
+        assert_eq!(v[&Field::FullName], "Malcolm X");
+        // On the next line, or in a table row whose boxes are cells.
+        let r = read_form(
+            "Consent to referral:\n\u{2612} Yes \u{2610} No\n\
+             Existing tenancy or mortgage\tYes\u{1f}\u{1f}No\u{1f}X\n",
+        );
+        assert_eq!(r.values[&Field::Consent], "Yes");
+        assert_eq!(r.values[&Field::ExistingTenancy], "No");
+    }
+
+    #[test]
+    fn boxes_left_empty_are_no_answer_and_unclear_ones_are_kept_as_written() {
+        let r = read_form(
+            "Consent to referral: \u{2610} Yes \u{2610} No\n\
+             At risk of rough sleeping: Yes / No\n\
+             Existing tenancy or mortgage\tYes\u{1f}\u{1f}No\u{1f}\n\
+             Custody status: \u{2610} remand \u{2610} sentenced\n",
+        );
+        assert!(r.values.is_empty(), "{:?}", r.values);
+        assert_eq!(r.labels, 4);
+        let r = read_form(
+            "Consent to referral: Yes X No\nAt risk of rough sleeping: \u{2612} Yes \u{2612} No\n",
+        );
+        assert_eq!(r.values[&Field::Consent], "Yes X No");
+        assert_eq!(
+            r.values[&Field::RoughSleepingRisk],
+            "\u{2612} Yes \u{2612} No"
+        );
     }
 
     #[test]

@@ -17,3 +17,4 @@ pub mod report;
 pub mod sweep;
 #[cfg(test)]
 mod test_support;
+pub mod tick;

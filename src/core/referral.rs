@@ -4,8 +4,9 @@
 use super::address::EmailAddress;
 use super::authority::{Authorities, Authority};
 use super::dates::{parse_british_date, DateRole};
-use super::field::Field;
+use super::field::{Field, ValueKind};
 use super::form::FormReading;
+use super::tick::has_boxes;
 use chrono::NaiveDate;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -261,6 +262,12 @@ fn is_present(field: Field, r: &Referral) -> bool {
 fn set_field(r: &mut Referral, field: Field, raw: &str, ctx: &ReadingContext<'_>) -> Option<()> {
     use Field::*;
     let text = || Some(raw.to_string());
+    // Tick boxes left in a yes/no or choice answer are boxes the form
+    // reader could not match to an option: unreadable, never guessed.
+    let chooses = matches!(field.value_kind(), ValueKind::Boolean | ValueKind::Choice);
+    if chooses && has_boxes(raw) {
+        return None;
+    }
     match field {
         ReferralType => r.referral_type = Some(referral_type(raw)?),
         FullName => r.full_name = text(),
@@ -539,6 +546,29 @@ mod tests {
                 .replace("DOB: 01/02/1990\n", ""),
         );
         assert_eq!(r.outcome, Outcome::NoConsent);
+    }
+
+    #[test]
+    fn tick_boxes_decide_and_unclear_ones_are_asked_again() {
+        let with = |consent: &str| read(&COMPLETE.replace("Consent: Yes", consent));
+        let r = with("Consent to referral: \u{2612} Yes \u{2610} No");
+        assert_eq!(r.outcome, Outcome::Complete);
+        let r = with("Consent to referral: \u{2610} Yes \u{2612} No");
+        assert_eq!(r.outcome, Outcome::NoConsent);
+        // Not ticked: not stated.
+        let r = with("Consent to referral: \u{2610} Yes \u{2610} No");
+        assert_eq!(
+            (r.outcome, r.missing),
+            (Outcome::Incomplete, vec![Field::Consent])
+        );
+        // Beside which option? Unreadable, never the first word's `Yes`.
+        for unclear in ["Consent: Yes X No", "Consent: \u{2612} Yes \u{2612} No"] {
+            let r = with(unclear);
+            assert_eq!(r.outcome, Outcome::Incomplete, "{unclear}");
+            assert_eq!(r.invalid, vec![Field::Consent], "{unclear}");
+        }
+        let r = read(&COMPLETE.replace("Custody status: sentenced", "Custody status: X"));
+        assert_eq!(r.invalid, vec![Field::CustodyStatus]);
     }
 
     #[test]
