@@ -22,7 +22,7 @@ mod retention;
 pub use db::{shown_url, Backend, Day, Flag, Stamp};
 pub use deadlines::{CaseContacts, DeadlineCase, DoneStep, FollowUp, FollowUpDay, LeadUpdate};
 pub use metrics::{FolderHealth, StoreCounts};
-pub use retention::PurgeCounts;
+pub use retention::{PurgeCounts, PurgeCutoffs, CONSENT_LAPSED, LAPSED};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
