@@ -222,12 +222,15 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         .cloned()
         .collect();
     // Read for answers: a reply that quotes the referral may be classed a
-    // referral until intake finds its thread.
+    // referral (or other) until intake finds its thread. Without a thread
+    // to find, such a message is never an answer: the text is not rendered
+    // again for nothing (for an HTML referral, the dearest step of all).
     let named_lead = match kind {
-        Kind::Reply | Kind::Other | Kind::Referral => {
+        Kind::Reply => message.body_text(0).and_then(|t| read_named_lead(&t)),
+        Kind::Other | Kind::Referral if !thread_ids.is_empty() => {
             message.body_text(0).and_then(|t| read_named_lead(&t))
         }
-        Kind::AutoReply | Kind::Bounce => None,
+        Kind::Other | Kind::Referral | Kind::AutoReply | Kind::Bounce => None,
     };
     let original_sender = best
         .and_then(|r| r.forwarded_from.clone())
