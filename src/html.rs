@@ -137,18 +137,20 @@ fn end_closes(open: &[u8], tag: &[u8]) -> bool {
 
 /// A `style` attribute that takes the element out of sight.
 fn style_hides(style: &[u8]) -> bool {
-    let style = String::from_utf8_lossy(style).to_ascii_lowercase();
-    style.split(';').any(|declaration| {
-        let Some((property, value)) = declaration.split_once(':') else {
+    style.split(|&b| b == b';').any(|declaration| {
+        let Some(colon) = declaration.iter().position(|&b| b == b':') else {
             return false;
         };
-        let value = value.trim().trim_end_matches("!important").trim();
-        match property.trim() {
-            "display" => value == "none",
-            "visibility" => matches!(value, "hidden" | "collapse"),
-            "mso-hide" => value == "all",
-            _ => false,
+        let property = declaration[..colon].trim_ascii();
+        let mut value = declaration[colon + 1..].trim_ascii();
+        if let Some(at) = value.iter().position(|&b| b == b'!') {
+            // `none !important`
+            value = value[..at].trim_ascii();
         }
+        let is = |a: &[u8], b: &str| a.eq_ignore_ascii_case(b.as_bytes());
+        (is(property, "display") && is(value, "none"))
+            || (is(property, "visibility") && (is(value, "hidden") || is(value, "collapse")))
+            || (is(property, "mso-hide") && is(value, "all"))
     })
 }
 

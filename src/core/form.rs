@@ -2,7 +2,7 @@
 //! and the raw text given for each. Typing and validation live in `referral`.
 
 use super::address::EmailAddress;
-use super::field::{longest_label_len, normalise_label, Field, Label, NamePart, ValueKind};
+use super::field::{longest_label_len, Field, Label, NamePart, ShortKey, ValueKind};
 use super::tick::{read_ticks, Ticks};
 use std::collections::BTreeMap;
 
@@ -158,12 +158,15 @@ pub fn read_form(text: &str) -> FormReading {
                 {
                     break;
                 }
-                value.push(' ');
-                value.push_str(&clean_value(next));
+                let more = clean_value(next);
+                if !more.is_empty() {
+                    value.push(' ');
+                    value.push_str(&more);
+                }
                 i += 1;
             }
         }
-        let value = normalise_space(&value);
+        // Every piece is already cleaned: single spaces, trimmed.
         if value.is_empty() || is_placeholder(&value) {
             continue;
         }
@@ -297,21 +300,20 @@ fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
 /// space on both sides, when that comes within `limit` bytes. A dash
 /// without spaces (`Smith-Jones`) is part of a word.
 fn split_at_spaced_dash(line: &str, limit: usize) -> Option<(&str, &str)> {
-    for (at, _) in line.match_indices(' ') {
-        if at > limit {
-            break;
-        }
-        let after = &line[at + 1..];
-        let Some(dash) = after
-            .chars()
-            .next()
-            .filter(|c| matches!(c, '-' | '\u{2013}' | '\u{2014}'))
-        else {
+    let bytes = line.as_bytes();
+    // A hyphen, or the first byte of an en or em dash (E2 80 93, E2 80 94).
+    for (at, &b) in bytes.iter().enumerate().take(limit + 2).skip(1) {
+        if b != b'-' && b != 0xE2 {
             continue;
+        }
+        let dash = match &bytes[at..] {
+            [b'-', ..] => 1,
+            [0xE2, 0x80, 0x93 | 0x94, ..] => 3,
+            _ => continue,
         };
-        let rest = &after[dash.len_utf8()..];
-        if rest.starts_with(char::is_whitespace) {
-            return Some((&line[..at], rest));
+        let (before, after) = (&line[..at], &line[at + dash..]);
+        if before.ends_with(char::is_whitespace) && after.starts_with(char::is_whitespace) {
+            return Some((before, after));
         }
     }
     None
@@ -482,15 +484,15 @@ fn answer(kind: ValueKind, raw: &str) -> String {
 fn offers_yes_and_no(raw: &str) -> bool {
     let mut words = raw
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase);
+        .filter(|w| !w.is_empty());
     let (Some(first), Some(second), None) = (words.next(), words.next(), words.next()) else {
         return false;
     };
-    matches!(
-        (first.as_str(), second.as_str()),
-        ("yes", "no") | ("no", "yes") | ("y", "n") | ("n", "y")
-    )
+    let is = |word: &str, wanted: &str| word.eq_ignore_ascii_case(wanted);
+    (is(first, "yes") && is(second, "no"))
+        || (is(first, "no") && is(second, "yes"))
+        || (is(first, "y") && is(second, "n"))
+        || (is(first, "n") && is(second, "y"))
 }
 
 /// A value found on the line after its label must look like that kind of
@@ -512,7 +514,10 @@ fn is_heading(line: &str) -> bool {
     let trimmed = line.trim();
     trimmed.len() <= 48
         && trimmed.len() >= 22
-        && normalise_label(trimmed) == "duty to refer referral"
+        && trimmed
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .starts_with(['D', 'd'])
+        && ShortKey::of(trimmed, 48).is_some_and(|k| k.as_str() == "duty to refer referral")
 }
 
 fn ends_form(line: &str) -> bool {
@@ -529,7 +534,10 @@ fn ends_form(line: &str) -> bool {
     if trimmed.len() > 60 || !starts_like_a_sign_off {
         return false;
     }
-    let normalised = normalise_label(trimmed);
+    let Some(normalised) = ShortKey::of(trimmed, 60) else {
+        return false;
+    };
+    let normalised = normalised.as_str();
     SIGN_OFFS.iter().any(|s| {
         normalised == *s
             || normalised
@@ -626,6 +634,11 @@ pub fn normalise_space(text: &str) -> String {
 }
 
 fn is_placeholder(value: &str) -> bool {
+    // Cheap test first: this runs on every value, and every placeholder is
+    // in square brackets.
+    if !value.starts_with('[') {
+        return false;
+    }
     let squashed: String = value
         .chars()
         .filter(|c| !c.is_whitespace())

@@ -37,12 +37,47 @@ enum Token {
 
 /// Whether the text holds a box or tick at all.
 pub fn has_boxes(text: &str) -> bool {
-    text.split(VALUE_CELL_SEPARATOR)
-        .any(|cell| scan(cell).iter().any(|t| matches!(t, Token::Box { .. })))
+    might_have_boxes(text)
+        && text
+            .split(VALUE_CELL_SEPARATOR)
+            .any(|cell| scan(cell).iter().any(|t| matches!(t, Token::Box { .. })))
+}
+
+/// A cheap first look: most answers (`Yes`, `sentenced`) hold nothing that
+/// could be a box: no box or tick character, no bracket, no `x` alone.
+fn might_have_boxes(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(at, &b)| match b {
+        b'[' | b'(' => true,
+        b'x' | b'X' => {
+            let alone_before = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
+            let alone_after = bytes.get(at + 1).is_none_or(|n| !n.is_ascii_alphanumeric());
+            alone_before && alone_after
+        }
+        // Every box and tick character is outside ASCII: look at each
+        // character's first byte.
+        _ if b >= 0xC0 => text[at..]
+            .chars()
+            .next()
+            .is_some_and(|c| TICKED.contains(&c) || EMPTY.contains(&c)),
+        _ => false,
+    })
 }
 
 /// Reads the boxes of one answer.
 pub fn read_ticks(text: &str) -> Ticks {
+    if !might_have_boxes(text) {
+        return if text.contains(VALUE_CELL_SEPARATOR) {
+            // Empty cells may still be empty boxes.
+            read_cells(text)
+        } else {
+            Ticks::NoBoxes
+        };
+    }
+    read_cells(text)
+}
+
+fn read_cells(text: &str) -> Ticks {
     let cells: Vec<&str> = text.split(VALUE_CELL_SEPARATOR).collect();
     let in_cells = cells.len() > 1;
     let mut tokens = Vec::new();
