@@ -2,7 +2,8 @@
 //! reader (`core::form`): blocks end lines, the cells of a table row become
 //! one line `first cell<TAB>other cells` (`CELL_SEPARATOR`), and what a
 //! reader never sees (style, script, title, comments, Outlook's conditional
-//! comments) is dropped.
+//! comments, and elements hidden by `display:none`, `visibility:hidden`,
+//! `mso-hide:all` or the `hidden` attribute) is dropped.
 //!
 //! One pass over html5gum's tokens, with the open tables on an explicit
 //! stack: no tree is built and nothing recurses over the input's nesting,
@@ -12,7 +13,7 @@
 //! `&nbsp;` paragraph is a line of its own), because the form reader counts
 //! blank lines when it looks for a value below its label.
 
-use crate::core::form::CELL_SEPARATOR;
+use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
 use html5gum::{naive_next_state, Emitter, Error, State, Tokenizer};
 use std::convert::Infallible;
 
@@ -27,6 +28,10 @@ pub fn html_to_lines(html: &str) -> String {
         tag: Vec::new(),
         end_tag: false,
         last_start_tag: Vec::new(),
+        attribute: Vec::new(),
+        style: Vec::new(),
+        hidden_attribute: false,
+        hidden: None,
     };
     // Nothing is ever yielded (`pop_token` returns `None`, and reading a
     // `&str` cannot fail): running the iterator to its end runs the
@@ -38,7 +43,8 @@ pub fn html_to_lines(html: &str) -> String {
     renderer.finish()
 }
 
-/// Feeds the tokenizer's text and tags to the renderer. Attributes,
+/// Feeds the tokenizer's text and tags to the renderer, leaving out hidden
+/// elements. Of the attributes only `style` and `hidden` are looked at;
 /// comments (Outlook's conditional ones included), doctypes and parse
 /// errors show nothing, so they are not even kept.
 struct Events<'r> {
@@ -49,9 +55,160 @@ struct Events<'r> {
     end_tag: bool,
     /// For the tokenizer's raw-text states (`<style>` ... `</style>`).
     last_start_tag: Vec<u8>,
+    /// The name of the tag's attribute being read.
+    attribute: Vec<u8>,
+    /// The tag's `style` attribute.
+    style: Vec<u8>,
+    /// The tag has a `hidden` attribute.
+    hidden_attribute: bool,
+    /// Inside a hidden element: nothing in it is shown.
+    hidden: Option<Hidden>,
+}
+
+/// A hidden element being skipped, and how to tell where it ends without a
+/// tree: same-named elements opened inside it, and lists and tables opened
+/// inside it (within which a `<td>` or `<li>` does not end it).
+#[derive(Debug)]
+struct Hidden {
+    name: Vec<u8>,
+    depth: usize,
+    containers: usize,
+}
+
+/// Elements that hold others of their kind's siblings: inside one, a
+/// `<td>` or `<li>` belongs to it.
+fn is_container(tag: &[u8]) -> bool {
+    matches!(tag, b"table" | b"ul" | b"ol" | b"dl" | b"select")
+}
+
+/// Elements with no content: hidden, they hide nothing else.
+fn is_void(tag: &[u8]) -> bool {
+    matches!(
+        tag,
+        b"br"
+            | b"img"
+            | b"hr"
+            | b"input"
+            | b"meta"
+            | b"link"
+            | b"wbr"
+            | b"col"
+            | b"area"
+            | b"base"
+            | b"embed"
+            | b"param"
+            | b"source"
+            | b"track"
+    )
+}
+
+/// Whether the start of `tag` ends `open` whose end tag may be left out,
+/// as a browser's tree builder would end it.
+fn start_closes(open: &[u8], tag: &[u8]) -> bool {
+    match open {
+        b"p" => matches!(
+            role(tag),
+            Role::Block | Role::Line | Role::Pre | Role::Table
+        ),
+        b"li" => tag == b"li",
+        b"td" | b"th" => matches!(tag, b"td" | b"th" | b"tr"),
+        b"tr" => tag == b"tr",
+        b"dt" | b"dd" => matches!(tag, b"dt" | b"dd"),
+        b"option" => tag == b"option",
+        _ => false,
+    }
+}
+
+/// Whether the end of `tag` (its parent's) ends `open` without its own.
+fn end_closes(open: &[u8], tag: &[u8]) -> bool {
+    match open {
+        b"p" => matches!(
+            role(tag),
+            Role::Block | Role::Line | Role::Pre | Role::Table | Role::Row | Role::Cell
+        ),
+        b"li" => matches!(tag, b"ul" | b"ol"),
+        b"td" | b"th" => matches!(tag, b"tr" | b"table" | b"tbody" | b"thead" | b"tfoot"),
+        b"tr" => matches!(tag, b"table" | b"tbody" | b"thead" | b"tfoot"),
+        b"dt" | b"dd" => tag == b"dl",
+        b"option" => tag == b"select",
+        _ => false,
+    }
+}
+
+/// A `style` attribute that takes the element out of sight.
+fn style_hides(style: &[u8]) -> bool {
+    style.split(|&b| b == b';').any(|declaration| {
+        let Some(colon) = declaration.iter().position(|&b| b == b':') else {
+            return false;
+        };
+        let property = declaration[..colon].trim_ascii();
+        let mut value = declaration[colon + 1..].trim_ascii();
+        if let Some(at) = value.iter().position(|&b| b == b'!') {
+            // `none !important`
+            value = value[..at].trim_ascii();
+        }
+        let is = |a: &[u8], b: &str| a.eq_ignore_ascii_case(b.as_bytes());
+        (is(property, "display") && is(value, "none"))
+            || (is(property, "visibility") && (is(value, "hidden") || is(value, "collapse")))
+            || (is(property, "mso-hide") && is(value, "all"))
+    })
 }
 
 impl Events<'_> {
+    /// Ends the attribute read so far.
+    fn end_attribute(&mut self) {
+        if self.attribute == b"hidden" {
+            self.hidden_attribute = true;
+        }
+        self.attribute.clear();
+    }
+
+    /// A start tag inside a hidden element: whether it ends that element
+    /// (and is then shown as any other tag).
+    fn start_inside_hidden(&mut self) -> bool {
+        let Some(hidden) = self.hidden.as_mut() else {
+            return false;
+        };
+        if hidden.depth == 1 && hidden.containers == 0 && start_closes(&hidden.name, &self.tag) {
+            self.hidden = None;
+            return false;
+        }
+        if self.tag == hidden.name {
+            if !is_void(&self.tag) {
+                hidden.depth += 1;
+            }
+        } else if is_container(&self.tag) {
+            hidden.containers += 1;
+        }
+        true
+    }
+
+    /// An end tag inside a hidden element: whether it is still inside (or
+    /// is the element's own end tag).
+    fn end_inside_hidden(&mut self) -> bool {
+        let Some(hidden) = self.hidden.as_mut() else {
+            return false;
+        };
+        if self.tag == hidden.name {
+            hidden.depth -= 1;
+            if hidden.depth == 0 {
+                self.hidden = None;
+            }
+            return true;
+        }
+        if hidden.containers > 0 {
+            if is_container(&self.tag) {
+                hidden.containers -= 1;
+            }
+            return true;
+        }
+        if end_closes(&hidden.name, &self.tag) {
+            self.hidden = None;
+            return false;
+        }
+        true
+    }
+
     fn flush_text(&mut self) {
         if self.text.is_empty() {
             return;
@@ -85,7 +242,7 @@ impl Emitter for Events<'_> {
 
     fn emit_string(&mut self, s: &[u8]) {
         // Style sheets are the bulk of an Outlook message's text.
-        if !self.renderer.hidden {
+        if !self.renderer.hidden && self.hidden.is_none() {
             self.text.extend_from_slice(s);
         }
     }
@@ -93,11 +250,17 @@ impl Emitter for Events<'_> {
     fn init_start_tag(&mut self) {
         self.tag.clear();
         self.end_tag = false;
+        self.attribute.clear();
+        self.style.clear();
+        self.hidden_attribute = false;
     }
 
     fn init_end_tag(&mut self) {
         self.tag.clear();
         self.end_tag = true;
+        self.attribute.clear();
+        self.style.clear();
+        self.hidden_attribute = false;
     }
 
     fn push_tag_name(&mut self, s: &[u8]) {
@@ -106,8 +269,11 @@ impl Emitter for Events<'_> {
 
     fn emit_current_tag(&mut self) -> Option<State> {
         self.flush_text();
+        self.end_attribute();
         if self.end_tag {
-            self.renderer.end_tag(&self.tag);
+            if !self.end_inside_hidden() {
+                self.renderer.end_tag(&self.tag);
+            }
             self.last_start_tag.clear();
             return None;
         }
@@ -120,7 +286,20 @@ impl Emitter for Events<'_> {
             next,
             Some(State::RawText | State::ScriptData | State::RcData)
         ) && !matches!(self.tag.as_slice(), b"textarea" | b"xmp");
-        self.renderer.start_tag(&self.tag, hides);
+        let out_of_sight = self.hidden_attribute || style_hides(&self.style);
+        if self.start_inside_hidden() {
+            // Nothing inside a hidden element is shown.
+        } else if out_of_sight && !hides {
+            if !is_void(&self.tag) {
+                self.hidden = Some(Hidden {
+                    name: self.tag.clone(),
+                    depth: 1,
+                    containers: 0,
+                });
+            }
+        } else {
+            self.renderer.start_tag(&self.tag, hides);
+        }
         std::mem::swap(&mut self.last_start_tag, &mut self.tag);
         next
     }
@@ -147,9 +326,22 @@ impl Emitter for Events<'_> {
     fn push_doctype_system_identifier(&mut self, _: &[u8]) {}
     fn emit_current_doctype(&mut self) {}
     fn set_self_closing(&mut self) {}
-    fn init_attribute(&mut self) {}
-    fn push_attribute_name(&mut self, _: &[u8]) {}
-    fn push_attribute_value(&mut self, _: &[u8]) {}
+    fn init_attribute(&mut self) {
+        self.end_attribute();
+    }
+
+    fn push_attribute_name(&mut self, s: &[u8]) {
+        // Tokenizer-lowercased; no attribute name worth reading is long.
+        if self.attribute.len() < 16 {
+            self.attribute.extend_from_slice(s);
+        }
+    }
+
+    fn push_attribute_value(&mut self, s: &[u8]) {
+        if self.attribute == b"style" && self.style.len() < 4096 {
+            self.style.extend_from_slice(s);
+        }
+    }
 }
 
 /// What an element does to the layout.
@@ -491,28 +683,30 @@ impl Renderer {
 
     /// A row of two or more cells is one `label<TAB>value` line, even with
     /// an empty value (so the reader never takes the next row for it); a
-    /// single cell is a layout cell whose lines stay as they are.
+    /// single cell is a layout cell whose lines stay as they are. The value
+    /// cells of a wider row are kept apart, empty ones too, by
+    /// `VALUE_CELL_SEPARATOR`: in `Yes | X | No | ` the box beside each
+    /// option matters.
     fn write_row(&mut self, cells: Vec<Lines>) {
         if cells.len() < 2 {
             self.spill(cells);
             return;
         }
-        let mut cells = cells.into_iter().map(Lines::joined);
-        let mut line = cells.next().unwrap_or_default();
-        line.push(CELL_SEPARATOR);
-        let mut first_value = true;
-        for cell in cells.filter(|c| !c.is_empty()) {
-            if !first_value {
-                line.push(' ');
-            }
-            first_value = false;
-            line.push_str(&cell);
-        }
-        if line.trim().is_empty() {
+        let cells: Vec<String> = cells.into_iter().map(Lines::joined).collect();
+        if cells.iter().all(String::is_empty) {
             self.out.block();
-        } else {
-            self.out.add_line(&line);
+            return;
         }
+        let mut line = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            match i {
+                0 => {}
+                1 => line.push(CELL_SEPARATOR),
+                _ => line.push(VALUE_CELL_SEPARATOR),
+            }
+            line.push_str(cell);
+        }
+        self.out.add_line(&line);
     }
 
     /// Writes cells as ordinary blocks of lines.
@@ -628,13 +822,24 @@ mod tests {
             html_to_lines(html),
             "Reason at risk of homelessness\tFirst line second line third\n\n"
         );
-        // Three or more cells: the value is every other cell, in order.
-        assert_eq!(
-            html_to_lines(
-                "<table><tr><th>Name</th><td>Sam</td><td></td><td>Example</td></tr></table>"
-            ),
-            "Name\tSam Example\n\n"
-        );
+        // Three or more cells: the value is every other cell, in order,
+        // each apart (empty ones too), read as words of one value.
+        let html = "<table><tr><th>Name</th><td>Sam</td><td></td><td>Example</td></tr></table>";
+        assert_eq!(html_to_lines(html), "Name\tSam\u{1f}\u{1f}Example\n\n");
+        assert_eq!(values(html)[&Field::FullName], "Sam Example");
+    }
+
+    #[test]
+    fn tick_box_rows_keep_each_box_beside_its_option() {
+        // An X typed beside an option, the other box cell left empty.
+        let html = "<table><tr><td>Consent to referral</td><td>Yes</td><td>X</td>\
+            <td>No</td><td>&nbsp;</td></tr>\
+            <tr><td>At risk of rough sleeping</td><td><p>&#9744; Yes</p></td><td><p>&#9746; No</p></td></tr>\
+            <tr><td>Existing tenancy or mortgage</td><td></td><td>Yes</td><td>X</td><td>No</td></tr></table>";
+        let v = values(html);
+        assert_eq!(v[&Field::Consent], "Yes");
+        assert_eq!(v[&Field::RoughSleepingRisk], "No");
+        assert_eq!(v[&Field::ExistingTenancy], "No");
     }
 
     #[test]
@@ -692,6 +897,72 @@ mod tests {
         assert_eq!(html_to_lines(html), "Full name: Body\n\nDone\n");
         // A textarea's text is shown.
         assert_eq!(html_to_lines("<textarea>a <b> c</textarea>"), "a <b> c\n");
+    }
+
+    #[test]
+    fn hidden_elements_are_never_read() {
+        let html = "<div style='display:none'>Full name: Hidden Div<p>Consent to referral: Yes</p>\
+            <div>Full name: Nested</div></div>\
+            <p style=\"mso-hide: all\">Full name: Outlook Hidden</p>\
+            <span style='visibility:hidden'>Full name: Invisible</span>\
+            <p hidden>Full name: Attribute</p>\
+            <p style='color:red; DISPLAY : NONE !important'>Full name: Important</p>\
+            <table><tr style='display:none'><td>Consent to referral</td><td>Yes</td></tr>\
+            <tr><td>Full name</td><td style='display:none'>Hidden Cell</td><td>Sam Shown</td></tr>\
+            </table><p>Consent to referral: No<span hidden> and Yes</span></p>";
+        let v = values(html);
+        assert_eq!(v[&Field::FullName], "Sam Shown");
+        assert_eq!(v[&Field::Consent], "No");
+        let text = html_to_lines(html);
+        for hidden in [
+            "Hidden",
+            "Nested",
+            "Invisible",
+            "Attribute",
+            "Important",
+            "and Yes",
+        ] {
+            assert!(!text.contains(hidden), "{hidden}: {text:?}");
+        }
+        // Styles that do not hide, and hidden elements with nothing in them.
+        assert_eq!(
+            html_to_lines(
+                "<p style='display:block;visibility:visible;mso-hide:none'>Shown</p>\
+                 <p>a<br style='display:none'>b<img hidden></p><p style='x-display:none'>c</p>"
+            ),
+            "Shown\n\nab\n\nc\n"
+        );
+    }
+
+    #[test]
+    fn a_hidden_element_ends_where_a_browser_ends_it() {
+        // End tags left out: the next paragraph, cell or row ends it.
+        assert_eq!(
+            html_to_lines("<p style=display:none>hidden<p>shown</p>"),
+            "shown\n"
+        );
+        assert_eq!(
+            html_to_lines("<div><p hidden>hidden</div><p>shown"),
+            "shown\n"
+        );
+        let html = "<table><tr><td>Full name<td hidden>Hidden<td>Sam</tr>\
+            <tr hidden><td>CRN<td>X999999<tr><td>DOB<td>01/02/1990</table>";
+        let v = values(html);
+        assert_eq!(v[&Field::FullName], "Sam");
+        assert_eq!(v[&Field::DateOfBirth], "01/02/1990");
+        assert!(!v.contains_key(&Field::Crn), "{v:?}");
+        // A table or list inside a hidden cell or item: its cells and items
+        // do not end it; same-named elements nest.
+        let html = "<table><tr><td>Full name</td><td hidden><table><tr><td>Hidden</td>\
+            <td>Too</td></tr></table>Still hidden</td><td>Sam</td></tr></table>\
+            <ul><li hidden>a<ul><li>b</li></ul>c</li><li>shown</li></ul>\
+            <div hidden><div>x</div>y</div>z";
+        let text = html_to_lines(html);
+        assert!(text.contains("Full name\tSam"), "{text:?}");
+        for hidden in ["Hidden", "Too", "Still", "a\n", "b", "c", "x", "y"] {
+            assert!(!text.contains(hidden), "{hidden}: {text:?}");
+        }
+        assert!(text.contains("shown") && text.ends_with("z\n"), "{text:?}");
     }
 
     #[test]
@@ -821,6 +1092,10 @@ mod properties {
             Just("é"),
             Just("<b x='"),
             Just("'"),
+            Just("<p hidden>"),
+            Just("<td style='display:none'>"),
+            Just("<div style=mso-hide:all>"),
+            Just("</div>"),
         ];
         proptest::collection::vec(piece, 0..200).prop_map(|p| p.concat())
     }

@@ -337,10 +337,12 @@ fn decide_unsent(analysis: &Analysis, s: &Situation<'_>, person: Option<&PersonC
         return referral(analysis, s, authority, read, person);
     }
     if let Some(case) = s.case {
-        let form = analysis.own_form.as_ref().or(analysis.referral.as_ref());
-        if let (Some(read), Some(from)) = (form, analysis.from.as_ref()) {
-            if completes(case, read, from, s) {
-                return complete_case(analysis, s, case, read);
+        let forms = [&analysis.own_form, &analysis.referral];
+        if let Some(from) = analysis.from.as_ref() {
+            for read in forms.into_iter().flatten() {
+                if completes(case, read, from, s) {
+                    return complete_case(analysis, s, case, read);
+                }
             }
         }
         if matches!(analysis.kind, Kind::Reply | Kind::Other | Kind::Referral) {
@@ -698,16 +700,20 @@ fn complete_case(
         Outcome::Complete => CaseStatus::Open,
         _ => CaseStatus::Incomplete,
     };
-    let mut plan = note(
-        case,
-        "referral_attached",
+    // A form that adds nothing to a case already complete is only noted.
+    let adds_nothing = merged == case.referral && status == case.status;
+    let changes = if adds_nothing {
+        Vec::new()
+    } else {
         vec![CaseChange::ReferralCompleted {
             urgent: merged.is_urgent(received_on),
             referral: Box::new(merged.clone()),
             missing: missing.clone(),
             status,
-        }],
-    );
+            completes: status == CaseStatus::Open && case.status != CaseStatus::Open,
+        }]
+    };
+    let mut plan = note(case, "referral_attached", changes);
     let referrer = case
         .referrer_email
         .clone()

@@ -78,8 +78,9 @@ enum Command {
     },
     /// Erase the personal details of cases closed longer ago than
     /// `[retention] closed_case_months` (and of refusals and of messages of
-    /// no case recorded that long ago), keeping what the report counts
-    /// (the daemon does this daily).
+    /// no case recorded that long ago), and of incomplete cases whose
+    /// consent was not confirmed within `unconfirmed_consent_days`, keeping
+    /// what the report counts (the daemon does this daily).
     Purge {
         /// Count what would be erased, and change nothing.
         #[arg(long)]
@@ -1208,19 +1209,26 @@ async fn purge(
     dry_run: bool,
     now: Option<chrono::DateTime<Utc>>,
 ) -> Result<ExitCode> {
-    let (cutoff, counts) =
+    let (cutoffs, counts) =
         dtr_gateway::retention::purge_once(store, config, now.unwrap_or_else(Utc::now), dry_run)
             .await?;
     let verb = if dry_run { "purge --dry-run" } else { "purge" };
     println!(
         "{verb}: closed cases, refusals and messages without a case from before {} \
          ({} months)",
-        local_time(&cutoff.to_rfc3339()),
+        local_time(&cutoffs.closed.to_rfc3339()),
         config.retention.closed_case_months
     );
     println!(
-        "{verb}: cases={} messages={} outbox={} events={}",
-        counts.cases, counts.messages, counts.outbox, counts.events
+        "{verb}: incomplete cases whose consent was never confirmed, opened before {} \
+         ({} days)",
+        local_time(&cutoffs.unconfirmed_consent.to_rfc3339()),
+        cutoffs.unconfirmed_consent_days
+    );
+    println!(
+        "{verb}: cases={} messages={} outbox={} events={} (of the cases, lapsed for want \
+         of consent: {})",
+        counts.cases, counts.messages, counts.outbox, counts.events, counts.unconfirmed_consent
     );
     println!(
         "{}",

@@ -212,26 +212,29 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         .max_by_key(|(i, r)| (r.values.len(), r.heading, std::cmp::Reverse(*i)))
         .map(|(_, r)| r);
 
-    let body_text = readable_text(&message);
-    let quotes_gateway = body_text.contains(GATEWAY_MARKER)
-        || message
-            .body_html(0)
-            .is_some_and(|h| h.contains(GATEWAY_MARKER));
+    // The message's own text is rendered again only when it is needed: to
+    // read a form above a quote of the gateway's mail, or an answer in a
+    // thread (for an HTML referral, rendering is the dearest step of all).
+    let quotes_gateway = carries(&message, GATEWAY_MARKER);
+    let mut body_text: Option<String> = quotes_gateway.then(|| readable_text(&message));
     // A message that quotes the gateway's own mail is read for a form in
     // its own words above the quote first; the quote counts only for what
     // was filled in there (the gateway's placeholders count as empty), so
     // its mail quoted back by an auto-responder is never a referral.
-    let own_reading = if quotes_gateway {
-        Some(read_form(&crate::core::reply::own_text(&body_text)))
-    } else {
-        None
+    let own_reading = body_text
+        .as_deref()
+        .map(|text| read_form(&crate::core::reply::own_text(text)));
+    // Beside the gateway's mail, the form's heading alone (its blank form
+    // quoted back) makes no referral: something must be filled in.
+    let is_form = |reading: &FormReading| {
+        reading.is_referral() && !(quotes_gateway && reading.values.is_empty())
     };
     let best = match &own_reading {
-        Some(own) if own.is_referral() => Some(own.clone()),
+        Some(own) if is_form(own) => Some(own.clone()),
         _ => best.cloned(),
     };
     let best = best.as_ref();
-    let looks_like_referral = best.is_some_and(|r| r.is_referral());
+    let looks_like_referral = best.is_some_and(is_form);
     let kind = classify(&facts, looks_like_referral);
 
     let recipients: Vec<EmailAddress> = [message.to(), message.cc()]
@@ -254,25 +257,6 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         (Kind::Referral, Some(rendering)) => Some(interpret(rendering, &reading_context)),
         _ => None,
     };
-    // An answer carrying a form of its own (a completed referral sent in
-    // reply to the incomplete mail, say): the form above the quote.
-    let own_form = match kind {
-        Kind::Reply => {
-            let own = match &own_reading {
-                Some(own) => own.clone(),
-                None => read_form(&crate::core::reply::own_text(&body_text)),
-            };
-            own.is_referral().then(|| interpret(&own, &reading_context))
-        }
-        _ => None,
-    };
-
-    let returned = if kind == Kind::Bounce {
-        returned_mail(&message, facts.delivery_status_report)
-    } else {
-        Returned::default()
-    };
-    let case_ref = facts.case_ref().or(returned.case_ref);
     let thread_ids: Vec<String> = facts
         .in_reply_to
         .iter()
@@ -281,10 +265,39 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         .cloned()
         .collect();
     // Read for answers: a reply that quotes the referral may be classed a
-    // referral until intake finds its thread.
-    let answer = match kind {
-        Kind::Reply | Kind::Other | Kind::Referral => read_answer(&body_text),
-        Kind::AutoReply | Kind::Bounce => AnswerReading::default(),
+    // referral (or other) until intake finds its thread; without a thread
+    // to find, such a message is never an answer.
+    let may_answer = match kind {
+        Kind::Reply => true,
+        Kind::Other | Kind::Referral => !thread_ids.is_empty(),
+        Kind::AutoReply | Kind::Bounce => false,
+    };
+    if may_answer && body_text.is_none() {
+        body_text = Some(readable_text(&message));
+    }
+    let body_text = body_text.unwrap_or_default();
+    // An answer carrying a form of its own (a completed referral sent in
+    // reply to the incomplete mail, say): the form above the quote.
+    let own_form = match kind {
+        Kind::Reply => {
+            let own = match &own_reading {
+                Some(own) => own.clone(),
+                None => read_form(&crate::core::reply::own_text(&body_text)),
+            };
+            is_form(&own).then(|| interpret(&own, &reading_context))
+        }
+        _ => None,
+    };
+    let returned = if kind == Kind::Bounce {
+        returned_mail(&message, facts.delivery_status_report)
+    } else {
+        Returned::default()
+    };
+    let case_ref = facts.case_ref().or(returned.case_ref);
+    let answer = if may_answer {
+        read_answer(&body_text)
+    } else {
+        AnswerReading::default()
     };
     let original_sender = best
         .and_then(|r| r.forwarded_from.clone())
@@ -309,7 +322,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
             .and_then(|a| EmailAddress::parse(a).ok()),
         original_sender,
         recipients,
-        encrypted: encrypted(&message, &attachments, body_text.trim().is_empty()),
+        encrypted: encrypted(&message, &attachments),
         attachments,
         is_list: facts.is_list(),
         asks_for_form: facts.subject.as_deref().is_some_and(|subject| {
@@ -330,6 +343,20 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         is_forward,
         quotes_gateway,
     }
+}
+
+/// Whether a text or HTML part of the message carries `marker`, read as
+/// written (no rendering).
+fn carries(message: &Message<'_>, marker: &str) -> bool {
+    message
+        .text_body
+        .iter()
+        .chain(message.html_body.iter())
+        .filter_map(|&i| message.parts.get(i as usize))
+        .any(|part| match &part.body {
+            PartType::Text(text) | PartType::Html(text) => text.contains(marker),
+            _ => false,
+        })
 }
 
 /// The message's own text as a person reads it: its plain-text part, or
@@ -356,7 +383,7 @@ pub const MAX_THREAD_IDS: usize = 50;
 /// Why a message cannot be read: S/MIME encryption, or Microsoft Purview's
 /// protection (`message.rpmsg`), or a sensitivity label with no readable
 /// text.
-fn encrypted(message: &Message<'_>, attachments: &[Attachment], no_text: bool) -> Option<String> {
+fn encrypted(message: &Message<'_>, attachments: &[Attachment]) -> Option<String> {
     let top = message
         .content_type()
         .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")).to_ascii_lowercase())
@@ -381,7 +408,8 @@ fn encrypted(message: &Message<'_>, attachments: &[Attachment], no_text: bool) -
     }) {
         return Some("protected by Microsoft Purview Message Encryption".into());
     }
-    if no_text && message.header_raw("msip_labels").is_some() && message.body_html(0).is_none() {
+    let no_text = message.text_body.is_empty() && message.html_body.is_empty();
+    if no_text && message.header_raw("msip_labels").is_some() {
         return Some("protected by a sensitivity label, with no readable text".into());
     }
     None

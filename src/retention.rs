@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::shutdown::Shutdown;
-use crate::store::{PurgeCounts, Store, StoreError};
+use crate::store::{PurgeCounts, PurgeCutoffs, Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -14,26 +14,37 @@ pub const EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 /// After a failed purge, the next try comes sooner than the next day.
 const RETRY: Duration = Duration::from_secs(60 * 60);
 
-/// One purge as at `now`; returns the cutoff used and the counts. Logged
+/// Where a purge at `now` draws its lines under `[retention]`.
+pub fn cutoffs(config: &Config, now: DateTime<Utc>) -> PurgeCutoffs {
+    PurgeCutoffs {
+        closed: config.retention.cutoff(now),
+        unconfirmed_consent: config.retention.unconfirmed_consent_cutoff(now),
+        unconfirmed_consent_days: config.retention.unconfirmed_consent_days,
+    }
+}
+
+/// One purge as at `now`; returns the cutoffs used and the counts. Logged
 /// with the counts only: nothing about a case beyond how many.
 pub async fn purge_once(
     store: &Store,
     config: &Config,
     now: DateTime<Utc>,
     dry_run: bool,
-) -> Result<(DateTime<Utc>, PurgeCounts), StoreError> {
-    let cutoff = config.retention.cutoff(now);
-    let counts = store.purge(cutoff, dry_run).await?;
+) -> Result<(PurgeCutoffs, PurgeCounts), StoreError> {
+    let cutoffs = cutoffs(config, now);
+    let counts = store.purge(cutoffs, dry_run).await?;
     let what = if dry_run { "purge (dry run)" } else { "purge" };
     tracing::info!(
-        %cutoff,
-        "{what}: cases={} messages={} outbox={} events={}",
+        cutoff = %cutoffs.closed,
+        unconfirmed_consent_cutoff = %cutoffs.unconfirmed_consent,
+        "{what}: cases={} messages={} outbox={} events={} unconfirmed_consent={}",
         counts.cases,
         counts.messages,
         counts.outbox,
-        counts.events
+        counts.events,
+        counts.unconfirmed_consent
     );
-    Ok((cutoff, counts))
+    Ok((cutoffs, counts))
 }
 
 /// Purges at start and then every day until shutdown.

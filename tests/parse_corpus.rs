@@ -109,7 +109,7 @@ fn the_parse_command_fails_with_one_line_for_a_missing_file() {
 }
 
 #[test]
-fn the_blank_form_template_is_a_referral_with_everything_missing() {
+fn the_blank_form_template_is_an_incomplete_referral_with_everything_missing() {
     let (config, _) = Config::embedded().expect("embedded config");
     let form = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/blank-form.txt"),
@@ -130,7 +130,8 @@ fn the_blank_form_template_is_a_referral_with_everything_missing() {
     );
     let json = analysis.to_contract_json();
     assert_eq!(json["kind"], "referral");
-    assert_eq!(json["outcome"], "no_consent");
+    // Consent not stated is a question to ask, not a refusal (contract v2).
+    assert_eq!(json["outcome"], "incomplete");
     assert_eq!(
         json["missing"],
         serde_json::json!([

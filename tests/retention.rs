@@ -42,7 +42,7 @@ struct Form<'a> {
 fn referral(f: &Form) -> Vec<u8> {
     let body = format!(
         "DUTY TO REFER REFERRAL\r\nReferral type: Duty to Refer\r\nFull name: {}\r\n\
-         Date of birth: {}\r\nPrison number: {}\r\nCRN: X{}\r\nCustody status: sentenced\r\n\
+         Date of birth: {}\r\nPrison number: {}\r\nCRN: X{}00\r\nCustody status: sentenced\r\n\
          Expected release date: 20/12/2026\r\nConsent to referral: {}\r\n\
          Contact phone: 07700 900111\r\nMental health: Sensitive diagnosis text\r\n\
          Reason at risk of homelessness: Tenancy lost during sentence\r\n\
@@ -468,12 +468,13 @@ fn purge_time() -> DateTime<Utc> {
 on_both_stores!(
     a_purge_erases_the_people_of_old_cases_and_keeps_the_report,
     events_stay_append_only_but_for_erasing_a_detail,
+    a_referral_without_a_consent_answer_is_asked_for_it_and_lapses_unconfirmed,
 );
 
 async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report(db: TestDb) {
     let s = seeded(db).await;
-    let cutoff = s.config.retention.cutoff(purge_time());
-    assert_eq!(cutoff, uk(2027, 1, 15, 12));
+    let cutoffs = dtr_gateway::retention::cutoffs(&s.config, purge_time());
+    assert_eq!(cutoffs.closed, uk(2027, 1, 15, 12));
     let before = dump(&s.store).await;
     for present in [
         "Samuel",
@@ -517,11 +518,11 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report(db: TestDb)
     .await;
 
     // A dry run counts and changes nothing, not even the record of purges.
-    let dry = s.store.purge(cutoff, true).await.expect("dry run");
+    let dry = s.store.purge(cutoffs, true).await.expect("dry run");
     assert_eq!(dump(&s.store).await, before, "a dry run changed the store");
     assert_eq!((dry.cases, dry.messages), (3, 4), "{dry:?}");
 
-    let counts = s.store.purge(cutoff, false).await.expect("purge");
+    let counts = s.store.purge(cutoffs, false).await.expect("purge");
     assert_eq!(counts, dry, "the dry run counted what the purge did");
     // Every mail of the purged cases and the old quarantine notice.
     let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE purged_at IS NOT NULL")
@@ -785,7 +786,7 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report(db: TestDb)
     assert!(finished.is_some());
 
     // Again: nothing to do, nothing changes but the record of the purge.
-    let again = s.store.purge(cutoff, false).await.expect("second purge");
+    let again = s.store.purge(cutoffs, false).await.expect("second purge");
     assert_eq!(again, PurgeCounts::default());
     let without_log = |text: &str| {
         text.lines()
@@ -850,7 +851,7 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report(db: TestDb)
         .execute(s.store.pool())
         .await
         .expect("date the answer");
-    let late_purge = s.store.purge(cutoff, false).await.expect("third purge");
+    let late_purge = s.store.purge(cutoffs, false).await.expect("third purge");
     assert_eq!(
         late_purge,
         PurgeCounts {
@@ -862,7 +863,10 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report(db: TestDb)
     // Open cases are never purged, however old.
     let much_later = s
         .store
-        .purge(uk(2099, 1, 1, 0), true)
+        .purge(
+            dtr_gateway::retention::cutoffs(&s.config, uk(2099, 1, 1, 0)),
+            true,
+        )
         .await
         .expect("dry run");
     assert_eq!(much_later.cases, 1, "only Rita, closed; Olive is open");
@@ -906,6 +910,235 @@ async fn events_stay_append_only_but_for_erasing_a_detail(db: TestDb) {
         .await
         .expect("event");
     assert_eq!(detail, None);
+}
+
+/// A referral whose form gives no readable consent: recorded as incomplete,
+/// the referrer asked for consent by its label, and, when no later form
+/// confirms it within `unconfirmed_consent_days`, the case lapses and its
+/// personal details are erased. One whose consent a later form confirms,
+/// and one incomplete for another reason, are kept.
+async fn a_referral_without_a_consent_answer_is_asked_for_it_and_lapses_unconfirmed(db: TestDb) {
+    let dir = TempDir::new().expect("temp dir");
+    let store = Store::open(&db.new_store_url(dir.path()))
+        .await
+        .expect("store");
+    let (mut config, _) = Config::embedded().expect("config");
+    config.answer_max_age = chrono::Duration::days(36_500);
+    config.outgoing.transport = dtr_gateway::config::Transport::Files(dir.path().join("outbox"));
+    config.retention.unconfirmed_consent_days = 10;
+    // These forms carry no verdict on their senders: a deployment that
+    // trusts such mail lets a referrer's second form complete their case.
+    for mailbox in &mut config.mailboxes {
+        mailbox.trust.trust_unauthenticated = true;
+    }
+    let received = uk(2026, 11, 23, 10);
+    let put = |raw: Vec<u8>| {
+        let (store, config) = (store.clone(), &config);
+        async move { ingest_into(&store, config, "basildon", &raw, received).await }
+    };
+    let case = |r: dtr_gateway::store::Recorded| r.case.expect("a case").to_string();
+    // The consent question offered as boxes, neither ticked.
+    let uma = Form {
+        id: "u1@justice.gov.uk",
+        from: "una.officer@justice.gov.uk",
+        name: "Uma Unconfirmed",
+        dob: "07/07/1977",
+        prison_number: "U7777UU",
+        consent: "\u{2610} Yes \u{2610} No",
+        referrer: ("Una Officer", "una.officer@justice.gov.uk"),
+        case_lead: ("Una Lead", "una.lead@justice.gov.uk"),
+        attachment: Some("Uma Unconfirmed licence.pdf"),
+        ..SAMUEL
+    };
+    let uma_case = case(put(referral(&uma)).await);
+    // Consent left empty, then given in a second referral.
+    let carl = Form {
+        id: "c1@justice.gov.uk",
+        from: "cora.officer@justice.gov.uk",
+        name: "Carl Confirmedlater",
+        dob: "08/08/1988",
+        prison_number: "C8888CC",
+        consent: "",
+        referrer: ("Cora Officer", "cora.officer@justice.gov.uk"),
+        case_lead: ("Cora Lead", "cora.lead@justice.gov.uk"),
+        attachment: None,
+        ..SAMUEL
+    };
+    let carl_case = case(put(referral(&carl)).await);
+    // Consent given, the referrer's phone missing.
+    let pat = String::from_utf8(referral(&Form {
+        id: "p1@justice.gov.uk",
+        from: "pia.officer@justice.gov.uk",
+        name: "Pat Phoneless",
+        dob: "09/09/1999",
+        prison_number: "P9999PP",
+        referrer: ("Pia Officer", "pia.officer@justice.gov.uk"),
+        case_lead: ("Pia Lead", "pia.lead@justice.gov.uk"),
+        attachment: None,
+        ..SAMUEL
+    }))
+    .expect("utf-8")
+    .replace("Referrer phone: 01245 000000\r\n", "");
+    let pat_case = case(put(pat.into_bytes()).await);
+
+    // Recorded as incomplete, with consent what is missing.
+    for (reference, missing) in [
+        (&uma_case, "consent"),
+        (&carl_case, "consent"),
+        (&pat_case, "referrer_phone"),
+    ] {
+        let detail = store.case(reference).await.expect("case");
+        assert_eq!(detail.summary.status, "incomplete", "{reference}");
+        assert_eq!(detail.missing, [missing], "{reference}");
+    }
+    // The referrer is asked for consent by its label, in the mail itself.
+    let sender = dtr_gateway::outbox::Sender {
+        store: store.clone(),
+        config: std::sync::Arc::new(config.clone()),
+        templates: common::templates(),
+    };
+    let (_stop, shutdown) = dtr_gateway::source::Shutdown::new();
+    sender.send_due(&shutdown).await.expect("send");
+    let asked = store
+        .outbox(false)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(uma_case.as_str()) && r.purpose == "incomplete")
+        .expect("an incomplete mail for Uma's referral");
+    assert_eq!(asked.to, ["una.officer@justice.gov.uk"]);
+    assert_eq!(asked.status, "sent");
+    let written = std::fs::read_dir(dir.path().join("outbox"))
+        .expect("outbox folder")
+        .map(|e| std::fs::read(e.expect("entry").path()).expect("mail file"))
+        .find(|raw| String::from_utf8_lossy(raw).contains(&asked.message_id))
+        .expect("the incomplete mail was written");
+    let mail = mail_parser::MessageParser::default()
+        .parse(&written)
+        .expect("a mail");
+    let text = mail
+        .body_text(0)
+        .expect("a text part")
+        .replace("\r\n", "\n");
+    assert!(
+        mail.subject().is_some_and(|s| s.contains(&uma_case)),
+        "{:?}",
+        mail.subject()
+    );
+    assert!(
+        text.contains("Please give: Consent to referral.\n"),
+        "{text}"
+    );
+
+    // Carl's referrer sends the form again, consent given: the case is his.
+    let confirmed = put(referral(&Form {
+        id: "c2@justice.gov.uk",
+        consent: "Yes",
+        ..carl
+    }))
+    .await;
+    assert_eq!(
+        confirmed.case.map(|c| c.to_string()),
+        Some(carl_case.clone())
+    );
+    assert_eq!(
+        store.case(&carl_case).await.expect("case").summary.status,
+        "open"
+    );
+    for sql in [
+        "UPDATE cases SET opened_at = received_at",
+        "UPDATE messages SET recorded_at = received_at",
+    ] {
+        sqlx::query(sql).execute(store.pool()).await.expect("dates");
+    }
+
+    // Nine days on (ten configured), nothing lapses.
+    let before = dump(&store).await;
+    let early = dtr_gateway::retention::cutoffs(&config, uk(2026, 12, 2, 10));
+    assert_eq!(early.unconfirmed_consent, uk(2026, 11, 22, 10));
+    let counts = store.purge(early, false).await.expect("early purge");
+    assert_eq!(counts, PurgeCounts::default());
+    let without_purges = |dump: &str| {
+        dump.lines()
+            .filter(|l| !l.starts_with("purges|"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(without_purges(&dump(&store).await), without_purges(&before));
+
+    // Eleven days on: Uma's case lapses; the dry run counts it exactly.
+    let due = dtr_gateway::retention::cutoffs(&config, uk(2026, 12, 4, 10));
+    let dry = store.purge(due, true).await.expect("dry run");
+    assert_eq!(
+        without_purges(&dump(&store).await),
+        without_purges(&before),
+        "a dry run changed the store"
+    );
+    let counts = store.purge(due, false).await.expect("purge");
+    assert_eq!(counts, dry, "the dry run counted what the purge did");
+    assert_eq!(
+        (counts.cases, counts.unconfirmed_consent),
+        (1, 1),
+        "{counts:?}"
+    );
+    assert!(
+        counts.outbox >= 2,
+        "the incomplete mail and the notice: {counts:?}"
+    );
+
+    let after = dump(&store).await;
+    for personal in [
+        "Uma",
+        "Unconfirmed",
+        "1977-07-07",
+        "U7777UU",
+        "una.officer@",
+        "Una Lead",
+        "una.lead@",
+        "licence.pdf",
+    ] {
+        assert!(before.contains(personal), "{personal} was never stored");
+        assert!(!after.contains(personal), "{personal} is still stored");
+    }
+    for kept in ["Carl Confirmedlater", "C8888CC", "Pat Phoneless", "P9999PP"] {
+        assert!(after.contains(kept), "{kept} was erased");
+    }
+    // A person sees why.
+    let lapsed = store.case(&uma_case).await.expect("case");
+    assert_eq!(lapsed.summary.status, "lapsed");
+    let last = lapsed.events.last().expect("events");
+    assert_eq!(
+        (last.kind.as_str(), last.detail.as_deref()),
+        ("consent_lapsed", Some(r#"{"days":10}"#))
+    );
+    assert!(
+        lapsed.events.iter().any(|e| e.kind == "referral_received"),
+        "the timeline stays"
+    );
+    // What the report counts is kept.
+    assert_eq!(
+        lapsed.referral.referral_type,
+        Some(dtr_gateway::core::referral::ReferralType::DutyToRefer)
+    );
+    for (reference, status) in [(&carl_case, "open"), (&pat_case, "incomplete")] {
+        assert_eq!(
+            store.case(reference).await.expect("case").summary.status,
+            status
+        );
+    }
+
+    // Nothing more to do; a lapsed case is no longer open: consent given
+    // now makes a new case.
+    let again = store.purge(due, false).await.expect("second purge");
+    assert_eq!(again, PurgeCounts::default());
+    let later = put(referral(&Form {
+        id: "u2@justice.gov.uk",
+        consent: "Yes",
+        ..uma
+    }))
+    .await;
+    assert_eq!(later.action, dtr_gateway::store::Action::Opened);
+    assert_ne!(later.case.map(|c| c.to_string()), Some(uma_case));
 }
 
 #[test]
@@ -965,6 +1198,46 @@ fn the_retention_period_is_checked_with_its_file_and_key() {
     );
     let (embedded, _) = Config::embedded().expect("embedded");
     assert_eq!(embedded.retention.closed_case_months, 24);
+    assert_eq!(embedded.retention.unconfirmed_consent_days, 14);
+
+    // An unconfirmed consent: whole days.
+    let (config, _) = load("").expect("valid");
+    assert_eq!(config.retention.unconfirmed_consent_days, 14);
+    let (config, _) = load("[retention]\nunconfirmed_consent_days = 30").expect("valid");
+    assert_eq!(config.retention.unconfirmed_consent_days, 30);
+    assert_eq!(config.retention.closed_case_months, 24);
+    assert_eq!(
+        config
+            .retention
+            .unconfirmed_consent_cutoff(utc(2027, 3, 31)),
+        utc(2027, 3, 1)
+    );
+    for (value, message) in [
+        (
+            "0",
+            "gateway.toml: retention.unconfirmed_consent_days: must be at least 1",
+        ),
+        (
+            "-14",
+            "gateway.toml: retention.unconfirmed_consent_days: must be at least 1",
+        ),
+        (
+            "\"14\"",
+            "gateway.toml: retention.unconfirmed_consent_days: must be a whole number of days from 1 to 365",
+        ),
+        (
+            "1.5",
+            "gateway.toml: retention.unconfirmed_consent_days: must be a whole number of days",
+        ),
+        (
+            "400",
+            "gateway.toml: retention.unconfirmed_consent_days: must be a whole number of days",
+        ),
+    ] {
+        let err = load(&format!("[retention]\nunconfirmed_consent_days = {value}"))
+            .expect_err(value);
+        assert!(err.to_string().contains(message), "{value}: {err}");
+    }
 }
 
 #[test]
@@ -1010,6 +1283,11 @@ fn purge_on_the_command_line() {
         "{text}"
     );
     assert!(text.contains("(24 months)"), "{text}");
+    assert!(
+        text.contains("incomplete cases whose consent was never confirmed")
+            && text.contains("(14 days)"),
+        "{text}"
+    );
     assert!(text.contains("nothing was changed"), "{text}");
 
     // Years on: the closed case and the refusal would go; nothing does.

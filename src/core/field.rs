@@ -1,6 +1,6 @@
 //! The labels of the standard referral form and what kind of value each takes.
 
-/// One field of the referral form (contract v1).
+/// One field of the referral form (contract v2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Field {
     ReferralType,
@@ -195,19 +195,83 @@ impl Field {
         }
     }
 
-    /// Recognises a label written any of the ways the contract allows.
+    /// Recognises a field's label written any of the ways the contract allows.
     pub fn from_label(text: &str) -> Option<Field> {
+        match Label::from_text(text)? {
+            Label::Field(field) => Some(field),
+            Label::NamePart(_) => None,
+        }
+    }
+}
+
+/// One half of a name that a form asks for on two lines (contract v2):
+/// joined `Given Family` into the full name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NamePart {
+    /// First name(s), forename(s), given name.
+    Given,
+    /// Surname, last name, family name.
+    Family,
+}
+
+impl NamePart {
+    /// The labels it goes by, as [`Field::labels`].
+    pub fn labels(self) -> &'static [&'static str] {
+        match self {
+            // `First name(s)` reads as `first names`: brackets are dropped
+            // without splitting the word.
+            NamePart::Given => &[
+                "First name",
+                "First names",
+                "Forename",
+                "Forenames",
+                "Given name",
+                "Given names",
+            ],
+            NamePart::Family => &["Surname", "Last name", "Family name"],
+        }
+    }
+}
+
+/// What a label on the form names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Label {
+    Field(Field),
+    NamePart(NamePart),
+}
+
+impl Label {
+    /// Recognises a label written any of the ways the contract allows.
+    pub fn from_text(text: &str) -> Option<Label> {
         if text.len() > MAX_LABEL_TEXT {
             return None;
         }
-        let mut wanted = String::with_capacity(text.len());
-        if !normalise_into(text, &mut wanted, longest_label_len()) || wanted.is_empty() {
+        // Cheap test first: most lines asked about are not labels, and
+        // most start with a digit or a letter no label starts with.
+        let first = text.chars().find(|c| c.is_alphanumeric())?;
+        if first.is_ascii_digit()
+            || (first.is_ascii_alphabetic()
+                && *LABEL_INITIALS & (1 << (first.to_ascii_lowercase() as u32 - 'a' as u32)) == 0)
+        {
+            return None;
+        }
+        let wanted = ShortKey::of(text, longest_label_len())?;
+        let wanted = wanted.as_str();
+        if wanted.is_empty() {
             return None;
         }
         LABEL_INDEX
             .iter()
-            .find(|(label, _)| *label == wanted)
-            .map(|(_, field)| *field)
+            .find(|(label, _)| label == wanted)
+            .map(|(_, label)| *label)
+    }
+
+    /// How its value is read.
+    pub fn value_kind(self) -> ValueKind {
+        match self {
+            Label::Field(field) => field.value_kind(),
+            Label::NamePart(_) => ValueKind::Line,
+        }
     }
 }
 
@@ -222,20 +286,114 @@ pub fn normalise_label(text: &str) -> String {
     out
 }
 
+/// Room for a normalised label on the stack, more than any label needs.
+const SHORT_KEY: usize = 96;
+
+/// A short text normalised as [`normalise_label`], kept on the stack: the
+/// form reader asks of nearly every line whether it is a label, a heading
+/// or a sign-off, and most lines are none of them.
+pub struct ShortKey {
+    bytes: [u8; SHORT_KEY],
+    len: usize,
+}
+
+impl ShortKey {
+    /// `text` normalised, or `None` when that is longer than `limit` bytes
+    /// (and always when longer than the room there is).
+    pub fn of(text: &str, limit: usize) -> Option<ShortKey> {
+        let mut key = ShortKey {
+            bytes: [0; SHORT_KEY],
+            len: 0,
+        };
+        let limit = limit.min(SHORT_KEY);
+        if text.is_ascii() {
+            return key.normalise_ascii(text.as_bytes(), limit).then_some(key);
+        }
+        normalise_into(text, &mut key, limit).then_some(key)
+    }
+
+    /// [`normalise_into`] for ASCII text, a byte at a time.
+    fn normalise_ascii(&mut self, text: &[u8], limit: usize) -> bool {
+        let mut pending_space = false;
+        for &b in text {
+            if b.is_ascii_alphanumeric() {
+                let space = usize::from(pending_space && self.len > 0);
+                // `limit` is within the room there is.
+                if self.len + space + 1 > limit {
+                    return false;
+                }
+                if space == 1 {
+                    self.bytes[self.len] = b' ';
+                    self.len += 1;
+                }
+                self.bytes[self.len] = b.to_ascii_lowercase();
+                self.len += 1;
+                pending_space = false;
+            } else if b.is_ascii_whitespace() || b == 0x0b || matches!(b, b'-' | b'_' | b'/') {
+                pending_space = true;
+            }
+        }
+        true
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only whole characters are ever written.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+/// Where a normalised label is written.
+trait KeyOut {
+    fn len(&self) -> usize;
+    /// Appends `c`, or returns false when there is no room for it.
+    fn push_char(&mut self, c: char) -> bool;
+}
+
+impl KeyOut for String {
+    fn len(&self) -> usize {
+        String::len(self)
+    }
+    fn push_char(&mut self, c: char) -> bool {
+        self.push(c);
+        true
+    }
+}
+
+impl KeyOut for ShortKey {
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn push_char(&mut self, c: char) -> bool {
+        let end = self.len + c.len_utf8();
+        let Some(room) = self.bytes.get_mut(self.len..end) else {
+            return false;
+        };
+        c.encode_utf8(room);
+        self.len = end;
+        true
+    }
+}
+
 /// Writes the normalised label into `out`, giving up (returning false) once
 /// it is longer than `limit`: most lines are not labels, and are long.
-fn normalise_into(text: &str, out: &mut String, limit: usize) -> bool {
+fn normalise_into(text: &str, out: &mut impl KeyOut, limit: usize) -> bool {
     let mut pending_space = false;
     for c in text.chars() {
         if c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric()) {
-            if pending_space && !out.is_empty() {
-                out.push(' ');
+            if pending_space && out.len() > 0 && !out.push_char(' ') {
+                return false;
             }
             pending_space = false;
             if c.is_ascii() {
-                out.push(c.to_ascii_lowercase());
+                if !out.push_char(c.to_ascii_lowercase()) {
+                    return false;
+                }
             } else {
-                out.extend(c.to_lowercase());
+                for lower in c.to_lowercase() {
+                    if !out.push_char(lower) {
+                        return false;
+                    }
+                }
             }
             if out.len() > limit {
                 return false;
@@ -249,14 +407,31 @@ fn normalise_into(text: &str, out: &mut String, limit: usize) -> bool {
     true
 }
 
-static LABEL_INDEX: std::sync::LazyLock<Vec<(String, Field)>> = std::sync::LazyLock::new(|| {
+static LABEL_INDEX: std::sync::LazyLock<Vec<(String, Label)>> = std::sync::LazyLock::new(|| {
     let mut index = Vec::new();
     for field in Field::ALL {
         for label in field.labels() {
-            index.push((normalise_label(label), field));
+            index.push((normalise_label(label), Label::Field(field)));
+        }
+    }
+    for part in [NamePart::Given, NamePart::Family] {
+        for label in part.labels() {
+            index.push((normalise_label(label), Label::NamePart(part)));
         }
     }
     index
+});
+
+/// The letters labels start with, one bit each (`a` the lowest). Every
+/// label starts with an ASCII letter.
+static LABEL_INITIALS: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| {
+    let mut bits = 0u32;
+    for (label, _) in LABEL_INDEX.iter() {
+        if let Some(first) = label.bytes().next().filter(u8::is_ascii_lowercase) {
+            bits |= 1 << (first - b'a');
+        }
+    }
+    bits
 });
 
 /// The longest label, in normalised characters; lines longer than this plus a
@@ -287,6 +462,71 @@ mod tests {
         );
         assert_eq!(Field::from_label("Kind regards"), None);
         assert_eq!(Field::from_label(""), None);
+    }
+
+    #[test]
+    fn short_keys_normalise_as_labels_do() {
+        for text in [
+            "D.O.B.",
+            "  date of BIRTH * ",
+            "Person\u{2019}s name",
+            "Referrer  telephone",
+            "First name(s)",
+            "a-b_c/d\te\u{b}f",
+            "Ärztin Straße",
+            "",
+            "***",
+        ] {
+            let key = ShortKey::of(text, 40).expect("short enough");
+            assert_eq!(key.as_str(), normalise_label(text), "{text:?}");
+        }
+        // Longer than the limit, normalised: no key, whichever the path.
+        assert!(ShortKey::of("abcdef", 5).is_none());
+        assert!(ShortKey::of("abc de", 6).is_some());
+        assert!(ShortKey::of("abc de", 5).is_none());
+        assert!(ShortKey::of("\u{e9}bcdef", 5).is_none());
+        assert!(ShortKey::of(&"x".repeat(500), usize::MAX).is_none());
+    }
+
+    #[test]
+    fn split_name_labels_are_name_parts_not_fields() {
+        for (text, part) in [
+            ("First name(s)", NamePart::Given),
+            ("Forename(s)", NamePart::Given),
+            ("FORENAME", NamePart::Given),
+            ("Given name", NamePart::Given),
+            ("Surname", NamePart::Family),
+            ("Last name *", NamePart::Family),
+            ("Family name", NamePart::Family),
+        ] {
+            assert_eq!(
+                Label::from_text(text),
+                Some(Label::NamePart(part)),
+                "{text}"
+            );
+            assert_eq!(Field::from_label(text), None, "{text}");
+        }
+        assert_eq!(
+            Label::from_text("Full name"),
+            Some(Label::Field(Field::FullName))
+        );
+    }
+
+    #[test]
+    fn every_label_starts_with_a_letter() {
+        // What the cheap first test of `Label::from_text` relies on.
+        for (label, _) in LABEL_INDEX.iter() {
+            assert!(
+                label.starts_with(|c: char| c.is_ascii_lowercase()),
+                "{label}"
+            );
+        }
+        assert_eq!(
+            Label::from_text("\u{2022} *Full name"),
+            Some(Label::Field(Field::FullName))
+        );
+        assert_eq!(Label::from_text("1 Full name"), None);
+        assert_eq!(Label::from_text("Thanks"), None);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! and the raw text given for each. Typing and validation live in `referral`.
 
 use super::address::EmailAddress;
-use super::field::{longest_label_len, normalise_label, Field, ValueKind};
+use super::field::{longest_label_len, Field, Label, NamePart, ShortKey, ValueKind};
+use super::tick::{read_ticks, Ticks};
 use std::collections::BTreeMap;
 
 /// What the text of one rendering of a message says.
@@ -21,15 +22,20 @@ pub struct FormReading {
 
 impl FormReading {
     /// A message is a referral by its heading or by at least three labels
-    /// that carry a value; a form with no values at all (the blank form,
-    /// quoted back) is no referral, heading or not.
+    /// that carry a value.
     pub fn is_referral(&self) -> bool {
-        (self.heading && !self.values.is_empty()) || self.values.len() >= 3
+        self.heading || self.values.len() >= 3
     }
 }
 
 /// Separates a label cell from its value cell in rendered HTML tables.
 pub const CELL_SEPARATOR: char = '\t';
+
+/// Separates the value cells of a table row of three or more cells, empty
+/// ones included (`Consent<TAB>Yes<US>X<US>No<US>`), so that a tick-box
+/// row keeps which option each box stands beside. Everywhere else it reads
+/// as a space. (The ASCII unit separator: no text a person writes holds it.)
+pub const VALUE_CELL_SEPARATOR: char = '\u{1f}';
 
 const PLACEHOLDERS: [&str; 5] = [
     "[dutytorefer/helptokeepaccommodation]",
@@ -58,6 +64,12 @@ const SIGN_OFFS: [&str; 14] = [
 
 /// Reads the form from text whose lines are as a person would see them.
 ///
+/// A line holds a label and its value as the contract allows: `label:
+/// value`, `label - value`, `label<TAB>value` (a table row; its value cells
+/// separated by [`VALUE_CELL_SEPARATOR`]), or the label alone with its value
+/// on the next line; after a question number or bullet or not. Whatever
+/// reads a form (a message body, and documents later) gives it this shape.
+///
 /// A forwarded message's form wins over the forwarder's note above it: at
 /// the forward's header block, what was read so far is dropped unless it is
 /// already a referral (then the forward is older mail below the form).
@@ -68,6 +80,7 @@ pub fn read_form(text: &str) -> FormReading {
     let labelled: Vec<Option<LabelLine<'_>>> = lines.iter().map(|l| split_label(l)).collect();
     let is_label = |at: usize| labelled.get(at).is_some_and(Option::is_some);
     let mut reading = FormReading::default();
+    let mut names = SplitName::default();
     let mut in_signature = false;
     let mut i = 0;
     while i < lines.len() {
@@ -81,6 +94,7 @@ pub fn read_form(text: &str) -> FormReading {
                 forwarded_from,
                 ..FormReading::default()
             };
+            names = SplitName::default();
             in_signature = false;
             continue;
         }
@@ -103,8 +117,8 @@ pub fn read_form(text: &str) -> FormReading {
             continue;
         };
         reading.labels += 1;
-        let kind = found.field.value_kind();
-        let mut value = clean_value(found.value);
+        let kind = found.label.value_kind();
+        let mut value = answer(kind, found.value);
         if value.is_empty() && !found.from_table {
             // The value may stand on the next line, one blank line at most
             // away (Outlook writes label and value as two paragraphs).
@@ -113,11 +127,18 @@ pub fn read_form(text: &str) -> FormReading {
                 j += 1;
             }
             if let Some(next) = lines.get(j).copied() {
-                let next_clean = clean_value(next);
+                let next_clean = answer(kind, next);
+                // The next question of a numbered form, though not one of
+                // the contract's, is not this one's answer; nor is a
+                // signature's `Tel: ...`.
+                let next_question = found.marked && starts_with_marker(next);
+                let labelled = labels_its_own_value(kind) && looks_labelled(&next_clean);
                 if !next_clean.is_empty()
                     && !is_label(j)
                     && !is_heading(next)
                     && !ends_form(next)
+                    && !next_question
+                    && !labelled
                     && fits_on_next_line(kind, &next_clean)
                 {
                     value = next_clean;
@@ -127,69 +148,351 @@ pub fn read_form(text: &str) -> FormReading {
         }
         if kind == ValueKind::Paragraph && !value.is_empty() {
             while let Some(next) = lines.get(i).copied() {
-                if next.trim().is_empty() || is_label(i) || is_heading(next) || ends_form(next) {
+                if next.trim().is_empty()
+                    || is_label(i)
+                    || is_heading(next)
+                    || ends_form(next)
+                    // The next question of a numbered form, though not one
+                    // of the contract's.
+                    || (found.marked && starts_with_marker(next))
+                {
                     break;
                 }
-                value.push(' ');
-                value.push_str(&clean_value(next));
+                let more = clean_value(next);
+                if !more.is_empty() {
+                    value.push(' ');
+                    value.push_str(&more);
+                }
                 i += 1;
             }
         }
-        let value = normalise_space(&value);
+        // Every piece is already cleaned: single spaces, trimmed.
         if value.is_empty() || is_placeholder(&value) {
             continue;
         }
-        // The first occurrence wins: a signature's `Name:` never overrides.
-        reading.values.entry(found.field).or_insert(value);
+        match found.label {
+            // The first occurrence wins: a signature's `Name:` never overrides.
+            Label::Field(field) => {
+                reading.values.entry(field).or_insert(value);
+            }
+            Label::NamePart(part) => {
+                names.set(part, value);
+                if let Some(full) = names.joined() {
+                    reading.values.entry(Field::FullName).or_insert(full);
+                }
+            }
+        }
     }
     reading
 }
 
+/// A name asked for on two lines (`First name(s)`, `Surname`): the full
+/// name once both are known.
+#[derive(Default)]
+struct SplitName {
+    given: Option<String>,
+    family: Option<String>,
+}
+
+impl SplitName {
+    fn set(&mut self, part: NamePart, value: String) {
+        let slot = match part {
+            NamePart::Given => &mut self.given,
+            NamePart::Family => &mut self.family,
+        };
+        slot.get_or_insert(value);
+    }
+
+    /// `Given Family`, as the contract joins them.
+    fn joined(&self) -> Option<String> {
+        Some(format!(
+            "{} {}",
+            self.given.as_ref()?,
+            self.family.as_ref()?
+        ))
+    }
+}
+
 struct LabelLine<'a> {
-    field: Field,
+    label: Label,
     value: &'a str,
     from_table: bool,
+    /// The label came after a question number or bullet.
+    marked: bool,
 }
 
 fn split_label(line: &str) -> Option<LabelLine<'_>> {
     // A table row keeps its cell separator even when the value cell is
     // empty (`Prison number<TAB>`), so look for it before trimming.
     if let Some((left, right)) = line.trim_start().split_once(CELL_SEPARATOR) {
-        let left = left.trim().trim_end_matches(':');
-        return Field::from_label(left).map(|field| LabelLine {
-            field,
-            value: right,
-            from_table: true,
-        });
+        return split_table_row(left, right);
     }
     let line = line.trim();
     if line.is_empty() {
         return None;
     }
+    // As written first: a question number is only looked for when the
+    // line does not read as a label without it.
+    split_line(line, false).or_else(|| split_line(strip_markers(line)?, true))
+}
+
+/// A table row: the label is the first cell, or the second when the first
+/// holds only the question number.
+fn split_table_row<'a>(left: &'a str, right: &'a str) -> Option<LabelLine<'a>> {
+    let cell = |text: &'a str| text.trim().trim_end_matches(':');
+    let row = |label, value, marked| LabelLine {
+        label,
+        value,
+        from_table: true,
+        marked,
+    };
+    if let Some(label) = Label::from_text(cell(left)) {
+        return Some(row(label, right, false));
+    }
+    let left = left.trim();
+    if is_marker(left) {
+        return match right.split_once(VALUE_CELL_SEPARATOR) {
+            Some((label, value)) => Label::from_text(cell(label)).map(|l| row(l, value, true)),
+            // Label and value in one cell after the number's.
+            None => split_line(right.trim(), true).map(|found| LabelLine {
+                from_table: true,
+                ..found
+            }),
+        };
+    }
+    Label::from_text(cell(strip_markers(left)?)).map(|l| row(l, right, true))
+}
+
+/// A line of text (not a table row): `label: value`, `label - value`, or a
+/// label alone.
+fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
+    let limit = longest_label_len() + 8;
+    let labelled = |label, value| LabelLine {
+        label,
+        value,
+        from_table: false,
+        marked,
+    };
     if let Some((left, right)) = line.split_once(':') {
-        if left.len() <= longest_label_len() + 8 {
-            if let Some(field) = Field::from_label(left) {
-                return Some(LabelLine {
-                    field,
-                    value: right,
-                    from_table: false,
-                });
+        if left.len() <= limit {
+            if let Some(label) = Label::from_text(left) {
+                return Some(labelled(label, right));
             }
         }
     }
+    if let Some((left, right)) = split_at_spaced_dash(line, limit) {
+        if let Some(label) = Label::from_text(left) {
+            return Some(labelled(label, right));
+        }
+    }
     // A label alone on its line has no digits and no address in it.
-    let could_be_bare_label = line.len() <= longest_label_len() + 8
-        && !line.bytes().any(|b| b.is_ascii_digit() || b == b'@');
+    let could_be_bare_label =
+        line.len() <= limit && !line.bytes().any(|b| b.is_ascii_digit() || b == b'@');
     if could_be_bare_label {
-        if let Some(field) = Field::from_label(line) {
-            return Some(LabelLine {
-                field,
-                value: "",
-                from_table: false,
-            });
+        if let Some(label) = Label::from_text(line) {
+            return Some(labelled(label, ""));
         }
     }
     None
+}
+
+/// `Full name - Jo Bloggs`: the line split at its first dash with white
+/// space on both sides, when that comes within `limit` bytes. A dash
+/// without spaces (`Smith-Jones`) is part of a word.
+fn split_at_spaced_dash(line: &str, limit: usize) -> Option<(&str, &str)> {
+    let bytes = line.as_bytes();
+    // A hyphen, or the first byte of an en or em dash (E2 80 93, E2 80 94).
+    for (at, &b) in bytes.iter().enumerate().take(limit + 2).skip(1) {
+        if b != b'-' && b != 0xE2 {
+            continue;
+        }
+        let dash = match &bytes[at..] {
+            [b'-', ..] => 1,
+            [0xE2, 0x80, 0x93 | 0x94, ..] => 3,
+            _ => continue,
+        };
+        let (before, after) = (&line[..at], &line[at + dash..]);
+        if before.ends_with(char::is_whitespace) && after.starts_with(char::is_whitespace) {
+            return Some((before, after));
+        }
+    }
+    None
+}
+
+/// The line without the question number(s) or bullet it starts with
+/// (`1.`, `Q12.`, `a)`, `(iv)`, `•`, `-`, or `3. a)`); `None` when it
+/// starts with none or holds nothing else.
+fn strip_markers(line: &str) -> Option<&str> {
+    let mut rest = &line[marker_len(line)?..];
+    if let Some(more) = marker_len(rest) {
+        rest = &rest[more..];
+    }
+    let rest = rest.trim_start();
+    (!rest.is_empty()).then_some(rest)
+}
+
+/// Whether a line starts with a question number or bullet.
+fn starts_with_marker(line: &str) -> bool {
+    marker_len(line.trim_start()).is_some()
+}
+
+/// Whether a cell holds nothing but a question number (`1.`, or `1` in a
+/// numbering column) or bullet.
+fn is_marker(cell: &str) -> bool {
+    let bare_number = (1..=3).contains(&cell.len()) && cell.bytes().all(|b| b.is_ascii_digit());
+    bare_number || (!cell.is_empty() && marker_len(cell) == Some(cell.len()))
+}
+
+/// The length of the question number or bullet that `text` starts with,
+/// and of the white space after it: `1.`, `12)`, `1.2.`, `Q3`, `Q3.`, `a)`,
+/// `b.`, `(c)`, `iv)`, `(iv)`, or one of `• · ◦ ▪ ‣ - – *` followed by a
+/// space. A number needs its `.` or `)` (`3 Elm Court` is no question), or
+/// a `Q` before it. `1.Full name` (Outlook's list numbering) counts.
+fn marker_len(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let first = text.chars().next()?;
+    let space_after = |at: usize| -> Option<usize> {
+        let rest = &text[at..];
+        let trimmed = rest.trim_start();
+        if trimmed.len() == rest.len() && !rest.is_empty() {
+            return None;
+        }
+        Some(text.len() - trimmed.len())
+    };
+    if matches!(first, '•' | '·' | '◦' | '▪' | '‣' | '-' | '\u{2013}' | '*') {
+        return space_after(first.len_utf8());
+    }
+    let open = usize::from(first == '(');
+    let mut at = open;
+    let digits = |from: usize| {
+        bytes[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    // `Q3`: a question number that needs no `.` or `)`.
+    let q = bytes.get(at).is_some_and(|b| matches!(b, b'Q' | b'q')) && digits(at + 1) > 0;
+    let number;
+    if q {
+        at += 1 + digits(at + 1);
+        number = true;
+    } else if digits(at) > 0 {
+        // `1`, `1.2`, `1.2.3`: at most three digits a part.
+        loop {
+            let n = digits(at);
+            if n == 0 || n > 3 {
+                return None;
+            }
+            at += n;
+            if bytes.get(at) == Some(&b'.') && bytes.get(at + 1).is_some_and(u8::is_ascii_digit) {
+                at += 1;
+                continue;
+            }
+            break;
+        }
+        number = true;
+    } else {
+        // One letter, or a roman numeral up to `xviii`.
+        let letters = bytes[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count();
+        let word = &text[at..at + letters];
+        let roman = (1..=5).contains(&letters)
+            && word
+                .bytes()
+                .all(|b| matches!(b.to_ascii_lowercase(), b'i' | b'v' | b'x'));
+        if letters != 1 && !roman {
+            return None;
+        }
+        at += letters;
+        number = false;
+    }
+    let close = bytes.get(at).copied();
+    if open == 1 {
+        if close != Some(b')') {
+            return None;
+        }
+        at += 1;
+    } else if matches!(close, Some(b'.' | b')')) {
+        at += 1;
+    } else if !q {
+        // A bare number or letter is a word, not a question number.
+        return None;
+    }
+    if at == text.len() {
+        return Some(at);
+    }
+    match space_after(at) {
+        Some(len) => Some(len),
+        // Outlook's numbered lists may leave no space after `1.`.
+        None if number
+            && bytes[at - 1] == b'.'
+            && text[at..].starts_with(|c: char| c.is_alphabetic()) =>
+        {
+            Some(at)
+        }
+        None => None,
+    }
+}
+
+/// Values of these kinds are short and never written `Word: value`, so a
+/// line that is (a signature's `Tel: 01632 960 999`) is not theirs.
+fn labels_its_own_value(kind: ValueKind) -> bool {
+    !matches!(kind, ValueKind::Paragraph | ValueKind::Boolean)
+}
+
+/// `Tel: 01632 960 999`, `Mobile: …`, `Email: …`: a line that starts with a
+/// short word or two and a colon, the way a signature labels its lines.
+fn looks_labelled(line: &str) -> bool {
+    let Some((head, _)) = line.split_once(':') else {
+        return false;
+    };
+    let words = head.split_whitespace().count();
+    (1..=3).contains(&words)
+        && head.len() <= 24
+        && head
+            .chars()
+            .all(|c| c.is_alphabetic() || c.is_whitespace() || matches!(c, '.' | '\'' | '/' | '&'))
+}
+
+/// What a value answers. For a yes/no or fixed-choice question, the
+/// options ticked when it has tick boxes (nothing when none is ticked, or
+/// when it only repeats the choice, `Yes / No`); otherwise, and when the
+/// boxes cannot be matched to options, the text as written (boxes and all,
+/// so that it is read as invalid, never guessed).
+fn answer(kind: ValueKind, raw: &str) -> String {
+    if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
+        return clean_value(raw);
+    }
+    match read_ticks(raw) {
+        Ticks::NoBoxes if kind == ValueKind::Boolean && offers_yes_and_no(raw) => String::new(),
+        Ticks::NoBoxes | Ticks::Unclear => clean_value(raw),
+        Ticks::NoneTicked => String::new(),
+        Ticks::Ticked(options) => match (kind, options.as_slice()) {
+            // A box ticked beside the question itself (`Consent given: ☒`).
+            (ValueKind::Boolean, []) => "Yes".into(),
+            (ValueKind::Boolean, [one]) => one.clone(),
+            (ValueKind::Choice, [_, ..]) => options.join(", "),
+            // Yes and no both ticked; a choice ticked with no option.
+            _ => clean_value(raw),
+        },
+    }
+}
+
+/// `Yes / No` or `Y/N` left as the form offers it: not an answer.
+fn offers_yes_and_no(raw: &str) -> bool {
+    let mut words = raw
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty());
+    let (Some(first), Some(second), None) = (words.next(), words.next(), words.next()) else {
+        return false;
+    };
+    let is = |word: &str, wanted: &str| word.eq_ignore_ascii_case(wanted);
+    (is(first, "yes") && is(second, "no"))
+        || (is(first, "no") && is(second, "yes"))
+        || (is(first, "y") && is(second, "n"))
+        || (is(first, "n") && is(second, "y"))
 }
 
 /// A value found on the line after its label must look like that kind of
@@ -211,7 +514,10 @@ fn is_heading(line: &str) -> bool {
     let trimmed = line.trim();
     trimmed.len() <= 48
         && trimmed.len() >= 22
-        && normalise_label(trimmed) == "duty to refer referral"
+        && trimmed
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .starts_with(['D', 'd'])
+        && ShortKey::of(trimmed, 48).is_some_and(|k| k.as_str() == "duty to refer referral")
 }
 
 fn ends_form(line: &str) -> bool {
@@ -228,7 +534,10 @@ fn ends_form(line: &str) -> bool {
     if trimmed.len() > 60 || !starts_like_a_sign_off {
         return false;
     }
-    let normalised = normalise_label(trimmed);
+    let Some(normalised) = ShortKey::of(trimmed, 60) else {
+        return false;
+    };
+    let normalised = normalised.as_str();
     SIGN_OFFS.iter().any(|s| {
         normalised == *s
             || normalised
@@ -298,16 +607,21 @@ fn unquote(line: &str) -> &str {
 
 fn clean_value(value: &str) -> String {
     let value = value
-        .trim_matches(|c: char| c.is_whitespace())
+        .trim_matches(is_space)
         .trim_start_matches('*')
         .trim_end_matches('*');
     normalise_space(value)
 }
 
-/// Every run of white space (non-breaking spaces included) becomes one space.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{200b}' || c == VALUE_CELL_SEPARATOR
+}
+
+/// Every run of white space (non-breaking spaces and the gaps between table
+/// cells included) becomes one space.
 pub fn normalise_space(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.split(|c: char| c.is_whitespace() || c == '\u{200b}') {
+    for word in text.split(is_space) {
         if word.is_empty() {
             continue;
         }
@@ -320,6 +634,11 @@ pub fn normalise_space(text: &str) -> String {
 }
 
 fn is_placeholder(value: &str) -> bool {
+    // Cheap test first: this runs on every value, and every placeholder is
+    // in square brackets.
+    if !value.starts_with('[') {
+        return false;
+    }
     let squashed: String = value
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -409,6 +728,225 @@ mod tests {
             r.values
         );
         assert_eq!(r.values[&Field::FullName], "Sam");
+    }
+
+    #[test]
+    fn labels_after_question_numbers_and_bullets() {
+        let r = read_form(
+            "1. Full name: Daniel Whitmore\nQ3. Date of birth: 14/02/1988\n\
+             Q4 Prison number: A1234BC\na) Custody status: remand\n(iv) CRN: X123456\n\
+             12) Current location: HMP Chelmsford\n3.1. Referral type: Duty to Refer\n\
+             \u{2022} Referrer phone: 01632 960 118\n- Referring agency: HMPPS\n\
+             2. b) Consent to referral: Yes\n1.Referrer name: Jo Officer\n",
+        );
+        let v = &r.values;
+        assert_eq!(v[&Field::FullName], "Daniel Whitmore");
+        assert_eq!(v[&Field::DateOfBirth], "14/02/1988");
+        assert_eq!(v[&Field::PrisonNumber], "A1234BC");
+        assert_eq!(v[&Field::CustodyStatus], "remand");
+        assert_eq!(v[&Field::Crn], "X123456");
+        assert_eq!(v[&Field::CurrentLocation], "HMP Chelmsford");
+        assert_eq!(v[&Field::ReferralType], "Duty to Refer");
+        assert_eq!(v[&Field::ReferrerPhone], "01632 960 118");
+        assert_eq!(v[&Field::ReferringAgency], "HMPPS");
+        assert_eq!(v[&Field::Consent], "Yes");
+        assert_eq!(v[&Field::ReferrerName], "Jo Officer");
+        assert_eq!(r.labels, 11);
+    }
+
+    #[test]
+    fn numbered_labels_with_values_on_the_next_line_and_in_tables() {
+        let r = read_form(
+            "1. Full name\nSam Example\n\n2. Date of birth\n01/02/1990\n\
+             3.\tCRN\u{1f}X123456\n4\tPrison number\u{1f}A1234BC\n5. Custody status\tremand\n\
+             6.\tCurrent location: HMP Bure\n",
+        );
+        let v = &r.values;
+        assert_eq!(v[&Field::FullName], "Sam Example");
+        assert_eq!(v[&Field::DateOfBirth], "01/02/1990");
+        assert_eq!(v[&Field::Crn], "X123456");
+        assert_eq!(v[&Field::PrisonNumber], "A1234BC");
+        assert_eq!(v[&Field::CustodyStatus], "remand");
+        assert_eq!(v[&Field::CurrentLocation], "HMP Bure");
+    }
+
+    #[test]
+    fn a_question_number_never_becomes_part_of_a_value() {
+        // The next question, unknown to the contract, is not the empty
+        // answer's value, nor the end of the one before.
+        let r = read_form(
+            "1. Full name:\n2. Is the person pregnant? No\n\
+             14. Reason at risk of homelessness: Tenancy ended\n15. Any pets? A dog\n\
+             16. Mental health\n17) Other needs: none\n",
+        );
+        assert!(!r.values.contains_key(&Field::FullName), "{:?}", r.values);
+        assert!(
+            !r.values.contains_key(&Field::MentalHealth),
+            "{:?}",
+            r.values
+        );
+        assert_eq!(r.values[&Field::HomelessnessReason], "Tenancy ended");
+        // Numbers inside a value stay, and so does a list in an answer of a
+        // form that does not number its questions.
+        let r = read_form(
+            "Current accommodation: 3 Elm Court, Flat 2. Harlow\n\
+             Reason at risk of homelessness: 1. Rent arrears 2. Notice served\n\
+             Mental health: two diagnoses:\n1. Anxiety\n2. Depression\n",
+        );
+        assert_eq!(
+            r.values[&Field::CurrentAccommodation],
+            "3 Elm Court, Flat 2. Harlow"
+        );
+        assert_eq!(
+            r.values[&Field::HomelessnessReason],
+            "1. Rent arrears 2. Notice served"
+        );
+        assert_eq!(
+            r.values[&Field::MentalHealth],
+            "two diagnoses: 1. Anxiety 2. Depression"
+        );
+    }
+
+    #[test]
+    fn a_spaced_dash_ends_a_label_and_other_dashes_stay_in_the_value() {
+        let r = read_form(
+            "Full name - Anna Smith-Jones\nReferring agency \u{2013} Probation Service - Basildon\n\
+             Local connection details - Lived in Colchester 2015 - 2025\n\
+             Date of birth \u{2014} 01/02/1990\nRisk to self -none\nCRN-X123456\n\
+             Referrer name: Jo Officer - Senior OM\n",
+        );
+        let v = &r.values;
+        assert_eq!(v[&Field::FullName], "Anna Smith-Jones");
+        assert_eq!(v[&Field::ReferringAgency], "Probation Service - Basildon");
+        assert_eq!(
+            v[&Field::LocalConnectionDetails],
+            "Lived in Colchester 2015 - 2025"
+        );
+        assert_eq!(v[&Field::DateOfBirth], "01/02/1990");
+        assert_eq!(v[&Field::ReferrerName], "Jo Officer - Senior OM");
+        // An unspaced dash is no separator.
+        assert!(!v.contains_key(&Field::RiskToSelf), "{v:?}");
+        assert!(!v.contains_key(&Field::Crn), "{v:?}");
+    }
+
+    #[test]
+    fn split_names_are_joined() {
+        let r = read_form("First name(s): Daniel James\nSurname: Whitmore\nDOB: 1/2/90\n");
+        assert_eq!(r.values[&Field::FullName], "Daniel James Whitmore");
+        assert_eq!(r.labels, 3);
+        let r = read_form("Family name\nWhitmore\n\nForename(s)\nDaniel\n");
+        assert_eq!(r.values[&Field::FullName], "Daniel Whitmore");
+        let r = read_form("1. Given name - Daniel\n2. Last name - Whitmore\n");
+        assert_eq!(r.values[&Field::FullName], "Daniel Whitmore");
+        // A full name given as such wins; half a name is no name.
+        let r = read_form("Full name: Dan Whitmore\nFirst name: Daniel\nSurname: Whitmore\n");
+        assert_eq!(r.values[&Field::FullName], "Dan Whitmore");
+        let r = read_form("First name(s):\nSurname: Whitmore\nCRN: X123456\n");
+        assert!(!r.values.contains_key(&Field::FullName), "{:?}", r.values);
+    }
+
+    #[test]
+    fn a_signature_tel_never_fills_a_phone() {
+        let r = read_form(
+            "Referrer phone: 01632 960 118\nCase lead phone:\nTel: 01632 960 999\n\
+             Mobile: 07700 900 999\n",
+        );
+        assert_eq!(r.values[&Field::ReferrerPhone], "01632 960 118");
+        assert!(
+            !r.values.contains_key(&Field::CaseLeadPhone),
+            "{:?}",
+            r.values
+        );
+        let r = read_form(
+            "Referrer email:\nEmail: jo@justice.gov.uk\nReferrer phone:\nT: 01632 960 999\n",
+        );
+        assert!(r.values.is_empty(), "{:?}", r.values);
+        // A value of its own on the next line still reads.
+        let r = read_form("Referrer phone:\n01632 960 118\n");
+        assert_eq!(r.values[&Field::ReferrerPhone], "01632 960 118");
+    }
+
+    #[test]
+    fn tick_boxes_answer_yes_no_and_choice_questions() {
+        let r = read_form(
+            "Consent to referral: \u{2612} Yes \u{2610} No\n\
+             At risk of rough sleeping: [ ] Yes [x] No\n\
+             Existing tenancy or mortgage: Yes \u{2713}\n\
+             Custody status\t\u{2610} remand\u{1f}\u{2612} sentenced\u{1f}\u{2610} community\n\
+             Local connection: [x] resident [ ] employed [x] family\n\
+             Referral type\tDuty to Refer\u{1f}X\u{1f}Help to keep accommodation\u{1f}\n\
+             Full name: Malcolm X\n",
+        );
+        let v = &r.values;
+        assert_eq!(v[&Field::Consent], "Yes");
+        assert_eq!(v[&Field::RoughSleepingRisk], "No");
+        assert_eq!(v[&Field::ExistingTenancy], "Yes");
+        assert_eq!(v[&Field::CustodyStatus], "sentenced");
+        assert_eq!(v[&Field::LocalConnection], "resident, family");
+        assert_eq!(v[&Field::ReferralType], "Duty to Refer");
+        // Only answers to yes/no and choice questions have boxes.
+        assert_eq!(v[&Field::FullName], "Malcolm X");
+        // On the next line, or in a table row whose boxes are cells.
+        let r = read_form(
+            "Consent to referral:\n\u{2612} Yes \u{2610} No\n\
+             Existing tenancy or mortgage\tYes\u{1f}\u{1f}No\u{1f}X\n",
+        );
+        assert_eq!(r.values[&Field::Consent], "Yes");
+        assert_eq!(r.values[&Field::ExistingTenancy], "No");
+    }
+
+    #[test]
+    fn boxes_left_empty_are_no_answer_and_unclear_ones_are_kept_as_written() {
+        let r = read_form(
+            "Consent to referral: \u{2610} Yes \u{2610} No\n\
+             At risk of rough sleeping: Yes / No\n\
+             Existing tenancy or mortgage\tYes\u{1f}\u{1f}No\u{1f}\n\
+             Custody status: \u{2610} remand \u{2610} sentenced\n",
+        );
+        assert!(r.values.is_empty(), "{:?}", r.values);
+        assert_eq!(r.labels, 4);
+        let r = read_form(
+            "Consent to referral: Yes X No\nAt risk of rough sleeping: \u{2612} Yes \u{2612} No\n",
+        );
+        assert_eq!(r.values[&Field::Consent], "Yes X No");
+        assert_eq!(
+            r.values[&Field::RoughSleepingRisk],
+            "\u{2612} Yes \u{2612} No"
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_question_number() {
+        for line in [
+            "3 Elm Court",
+            "D.O.B.",
+            "Mix) a",
+            "x",
+            "1",
+            "2015 - 2025",
+            "-x",
+            "Q Full name",
+        ] {
+            assert!(!starts_with_marker(line), "{line}");
+        }
+        for line in [
+            "1. a",
+            "Q12. a",
+            "Q12 a",
+            "a) a",
+            "(iv) a",
+            "iv. a",
+            "\u{2022} a",
+            "- a",
+            "1.a",
+        ] {
+            assert!(starts_with_marker(line), "{line}");
+        }
+        for cell in ["1", "12", "1.", "Q3", "(b)", "\u{2022}"] {
+            assert!(is_marker(cell), "{cell}");
+        }
+        assert!(!is_marker("1234"));
+        assert!(!is_marker("Name"));
     }
 
     #[test]

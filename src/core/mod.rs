@@ -19,5 +19,6 @@ pub mod sender;
 pub mod sweep;
 #[cfg(test)]
 mod test_support;
+pub mod tick;
 pub mod urgency;
 pub mod words;

@@ -134,13 +134,15 @@ pub enum CaseChange {
     /// The authority asked the referring side for information
     /// (commitment 16).
     InformationRequested { at: DateTime<Utc>, what: String },
-    /// A completed form fills the gaps of the case's referral (never
-    /// overwriting what it holds).
+    /// A later form fills the gaps of the case's referral (never
+    /// overwriting what it holds); `completes` when that makes an
+    /// incomplete case complete.
     ReferralCompleted {
         referral: Box<Referral>,
         missing: Vec<Field>,
         status: CaseStatus,
         urgent: bool,
+        completes: bool,
     },
     /// Something the message asked for that was not done, and why: on the
     /// timeline, so that the case says so.

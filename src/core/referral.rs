@@ -4,8 +4,9 @@
 use super::address::EmailAddress;
 use super::authority::{Authorities, Authority};
 use super::dates::{parse_british_date, DateRole};
-use super::field::Field;
+use super::field::{Field, ValueKind};
 use super::form::FormReading;
+use super::tick::has_boxes;
 use chrono::NaiveDate;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -119,12 +120,16 @@ pub struct Referral {
     pub case_lead_phone: Option<PhoneNumber>,
 }
 
-/// What the referral amounts to under the contract.
+/// What the referral amounts to under the contract (v2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    /// Every required field present and valid, consent given.
     Complete,
+    /// Something required is missing or unreadable, consent included when
+    /// the form does not say, or cannot be read: a question to ask.
     Incomplete,
+    /// The form says consent was not given.
     NoConsent,
 }
 
@@ -189,9 +194,10 @@ pub fn interpret(reading: &FormReading, ctx: &ReadingContext<'_>) -> ReadReferra
         .into_iter()
         .filter(|&f| is_required(f, &r) && !is_present(f, &r) && !invalid.contains(&f))
         .collect();
-    let outcome = if r.consent != Some(true) {
+    let outcome = if r.consent == Some(false) {
         Outcome::NoConsent
     } else if missing.is_empty() && !invalid.iter().any(|&f| is_required(f, &r)) {
+        // Consent is required: here it is `Some(true)`.
         Outcome::Complete
     } else {
         Outcome::Incomplete
@@ -256,6 +262,12 @@ fn is_present(field: Field, r: &Referral) -> bool {
 fn set_field(r: &mut Referral, field: Field, raw: &str, ctx: &ReadingContext<'_>) -> Option<()> {
     use Field::*;
     let text = || Some(raw.to_string());
+    // Tick boxes left in a yes/no or choice answer are boxes the form
+    // reader could not match to an option: unreadable, never guessed.
+    let chooses = matches!(field.value_kind(), ValueKind::Boolean | ValueKind::Choice);
+    if chooses && has_boxes(raw) {
+        return None;
+    }
     match field {
         ReferralType => r.referral_type = Some(referral_type(raw)?),
         FullName => r.full_name = text(),
@@ -432,7 +444,7 @@ impl Referral {
             .into_iter()
             .filter(|&f| is_required(f, self) && !is_present(f, self))
             .collect();
-        let outcome = if self.consent != Some(true) {
+        let outcome = if self.consent == Some(false) {
             Outcome::NoConsent
         } else if missing.is_empty() {
             Outcome::Complete
@@ -516,12 +528,57 @@ mod tests {
     }
 
     #[test]
-    fn consent_decides_first() {
+    fn only_a_stated_no_refuses() {
         let r = read(&COMPLETE.replace("Consent: Yes", "Consent: No"));
         assert_eq!(r.outcome, Outcome::NoConsent);
+        // Not stated: a question to ask, not a refusal.
         let r = read(&COMPLETE.replace("Consent: Yes\n", ""));
-        assert_eq!(r.outcome, Outcome::NoConsent);
+        assert_eq!(r.outcome, Outcome::Incomplete);
         assert_eq!(r.missing, vec![Field::Consent]);
+        // Unreadable: likewise.
+        let r = read(&COMPLETE.replace("Consent: Yes", "Consent: verbal, form to follow"));
+        assert_eq!(r.outcome, Outcome::Incomplete);
+        assert_eq!(r.invalid, vec![Field::Consent]);
+        // A stated No decides even when other fields are missing.
+        let r = read(
+            &COMPLETE
+                .replace("Consent: Yes", "Consent: No")
+                .replace("DOB: 01/02/1990\n", ""),
+        );
+        assert_eq!(r.outcome, Outcome::NoConsent);
+    }
+
+    #[test]
+    fn tick_boxes_decide_and_unclear_ones_are_asked_again() {
+        let with = |consent: &str| read(&COMPLETE.replace("Consent: Yes", consent));
+        let r = with("Consent to referral: \u{2612} Yes \u{2610} No");
+        assert_eq!(r.outcome, Outcome::Complete);
+        let r = with("Consent to referral: \u{2610} Yes \u{2612} No");
+        assert_eq!(r.outcome, Outcome::NoConsent);
+        // Not ticked: not stated.
+        let r = with("Consent to referral: \u{2610} Yes \u{2610} No");
+        assert_eq!(
+            (r.outcome, r.missing),
+            (Outcome::Incomplete, vec![Field::Consent])
+        );
+        // Beside which option? Unreadable, never the first word's `Yes`.
+        for unclear in ["Consent: Yes X No", "Consent: \u{2612} Yes \u{2612} No"] {
+            let r = with(unclear);
+            assert_eq!(r.outcome, Outcome::Incomplete, "{unclear}");
+            assert_eq!(r.invalid, vec![Field::Consent], "{unclear}");
+        }
+        let r = read(&COMPLETE.replace("Custody status: sentenced", "Custody status: X"));
+        assert_eq!(r.invalid, vec![Field::CustodyStatus]);
+    }
+
+    #[test]
+    fn a_merged_referral_is_judged_the_same_way() {
+        let mut r = read(COMPLETE).referral;
+        assert_eq!(r.judge(), (Outcome::Complete, vec![]));
+        r.consent = None;
+        assert_eq!(r.judge(), (Outcome::Incomplete, vec![Field::Consent]));
+        r.consent = Some(false);
+        assert_eq!(r.judge().0, Outcome::NoConsent);
     }
 
     #[test]

@@ -681,6 +681,7 @@ pub(super) async fn apply_changes(
                 missing,
                 status,
                 urgent,
+                completes,
             } => {
                 sqlx::query(
                     "UPDATE cases SET referral = $1, missing = $2, status = $3, \
@@ -716,7 +717,11 @@ pub(super) async fn apply_changes(
                 .execute(&mut **tx)
                 .await?;
                 (
-                    "referral_completed",
+                    if *completes {
+                        "referral_completed"
+                    } else {
+                        "referral_details_added"
+                    },
                     serde_json::json!({
                         "status": status.as_str(),
                         "missing": missing.iter().map(|f| f.key()).collect::<Vec<_>>(),

@@ -24,7 +24,7 @@ pub use crate::core::sweep::DoneStep;
 pub use db::{shown_url, Backend, Day, Flag, Stamp};
 pub use deadlines::{DeadlineCase, FollowUp, FollowUpDay};
 pub use metrics::{FolderHealth, StoreCounts};
-pub use retention::PurgeCounts;
+pub use retention::{PurgeCounts, PurgeCutoffs, CONSENT_LAPSED, LAPSED};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -428,10 +428,7 @@ impl Store {
                     Some(message_row),
                 )
                 .await?;
-                let action = if changes
-                    .iter()
-                    .any(|c| matches!(c, crate::core::plan::CaseChange::ReferralCompleted { .. }))
-                {
+                let action = if *event == "referral_attached" {
                     Action::AttachedReferral
                 } else {
                     Action::Noted((*event).to_string())

@@ -1,8 +1,9 @@
 //! Retention: the personal details of closed cases, of refusals and of
 //! messages that belong to no case are erased once the configured period
-//! has passed. What the outcomes report counts stays, and so does the
-//! timeline of what happened when (events keep their kind and time; only
-//! details that can name someone are erased).
+//! has passed, and those of incomplete cases whose consent was never
+//! confirmed once theirs has (they lapse). What the outcomes report counts
+//! stays, and so does the timeline of what happened when (events keep their
+//! kind and time; only details that can name someone are erased).
 
 use super::db::{self, Backend, Stamp};
 use super::{Store, StoreError};
@@ -33,7 +34,7 @@ const KEPT_REFERRAL_FIELDS: [&str; 6] = [
 /// officers' and case leads' names and addresses, mail errors that quote an
 /// address, the outcome typed when closing (kept on the case for the
 /// report), and any kind added later until it is known to be safe.
-const KEPT_EVENT_DETAILS: [&str; 16] = [
+const KEPT_EVENT_DETAILS: [&str; 17] = [
     "referral_received",
     "referral_attached",
     "mail_queued",
@@ -50,18 +51,43 @@ const KEPT_EVENT_DETAILS: [&str; 16] = [
     "case_paused",
     "deadline_met",
     "authority_responded",
+    CONSENT_LAPSED,
 ];
+
+/// The event of a case that lapsed because its consent was never confirmed;
+/// its detail is the period, in days.
+pub const CONSENT_LAPSED: &str = "consent_lapsed";
+
+/// The status of such a case: no longer open, nothing about the person kept.
+pub const LAPSED: &str = "lapsed";
 
 const NO_RECIPIENTS: &str = r#"{"to":[],"cc":[]}"#;
 
 /// A follow-up's addressee whose domain cannot be found any more.
 const ERASED: &str = "(erased)";
 
+/// Where a purge draws its lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PurgeCutoffs {
+    /// Cases closed before this, and refusals and messages of no case
+    /// recorded before it, are erased.
+    pub closed: DateTime<Utc>,
+    /// Incomplete cases opened before this whose consent was never
+    /// confirmed lapse and are erased.
+    pub unconfirmed_consent: DateTime<Utc>,
+    /// The period that gave `unconfirmed_consent`, noted on each case that
+    /// lapses.
+    pub unconfirmed_consent_days: u32,
+}
+
 /// What a purge erased (or, in a dry run, would erase).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PurgeCounts {
     /// Cases whose personal details were erased.
     pub cases: u64,
+    /// Of those, incomplete cases that lapsed because their consent was
+    /// never confirmed.
+    pub unconfirmed_consent: u64,
     /// Messages whose sender and attachment names were erased: a purged
     /// case's, and those of no case.
     pub messages: u64,
@@ -78,6 +104,7 @@ impl PurgeCounts {
 
     fn add(&mut self, other: PurgeCounts) {
         self.cases += other.cases;
+        self.unconfirmed_consent += other.unconfirmed_consent;
         self.messages += other.messages;
         self.outbox += other.outbox;
         self.events += other.events;
@@ -89,25 +116,32 @@ impl PurgeCounts {
 #[derive(Clone, Copy)]
 enum Stage {
     Cases,
+    /// Incomplete cases whose consent was never confirmed.
+    Unconfirmed,
     /// Messages of no case, or that joined a purged one.
     Messages,
     Outbox,
 }
 
 impl Store {
-    /// Erases the personal details of cases closed before `cutoff`, of
-    /// refusals and messages without a case recorded before it (and of
-    /// messages recorded before it that joined an already purged case), and
-    /// of the mail of such cases (or without a case, queued before it) once
-    /// it is no longer waiting to go. A case still open or incomplete is
-    /// never purged, and a purged row is never touched again. With `dry_run`
-    /// the same work is done and rolled back, so the counts are exact and
-    /// nothing changes. A real purge is recorded in `purges`.
+    /// Erases the personal details of cases closed before `cutoffs.closed`,
+    /// of refusals and messages without a case recorded before it (and of
+    /// messages recorded before it that joined an already purged case), of
+    /// incomplete cases opened before `cutoffs.unconfirmed_consent` whose
+    /// consent was never confirmed (which lapse: status `lapsed`, a
+    /// `consent_lapsed` event), and of the mail of such cases (or without a
+    /// case, queued before the first cutoff) once it is no longer waiting to
+    /// go. A case still open, or incomplete with its consent given, is never
+    /// purged, and a purged row is never touched again. With `dry_run` the
+    /// same work is done and rolled back, so the counts are exact and
+    /// nothing changes. A real purge is recorded in `purges` (its `cutoff`
+    /// is `cutoffs.closed`).
     pub async fn purge(
         &self,
-        cutoff: DateTime<Utc>,
+        cutoffs: PurgeCutoffs,
         dry_run: bool,
     ) -> Result<PurgeCounts, StoreError> {
+        let cutoff = cutoffs.closed;
         let mut conn = self.pool.acquire().await?;
         let conn: &mut AnyConnection = &mut conn;
         let log: Option<i64> = if dry_run {
@@ -124,16 +158,33 @@ impl Store {
             )
         };
         let mut total = PurgeCounts::default();
-        for stage in [Stage::Cases, Stage::Messages, Stage::Outbox] {
+        // In a dry run the lapsed cases are rolled back with their chunk:
+        // their mail is found by id.
+        let mut lapsed_unsaved: Vec<i64> = Vec::new();
+        for stage in [
+            Stage::Cases,
+            Stage::Unconfirmed,
+            Stage::Messages,
+            Stage::Outbox,
+        ] {
             let mut after = 0;
             loop {
                 let mut tx = db::begin_write_on(conn, self.backend).await?;
                 let now = Utc::now();
                 let (counts, last) = match stage {
                     Stage::Cases => purge_cases(&mut tx, cutoff, after, now, self.backend).await?,
+                    Stage::Unconfirmed => {
+                        let (counts, last, lapsed) =
+                            lapse_unconfirmed(&mut tx, &cutoffs, after, now, self.backend).await?;
+                        if dry_run {
+                            lapsed_unsaved.extend(lapsed);
+                        }
+                        (counts, last)
+                    }
                     Stage::Messages => purge_messages(&mut tx, cutoff, after, now).await?,
                     Stage::Outbox => {
-                        purge_outbox(&mut tx, cutoff, after, now, self.backend).await?
+                        purge_outbox(&mut tx, cutoff, &lapsed_unsaved, after, now, self.backend)
+                            .await?
                     }
                 };
                 if let Some(id) = log {
@@ -284,9 +335,66 @@ async fn purge_case(
     Ok(PurgeCounts {
         cases: 1,
         messages,
-        outbox: 0,
         events,
+        ..PurgeCounts::default()
     })
+}
+
+/// The next chunk of incomplete cases opened before the unconfirmed-consent
+/// cutoff, after the case id `after`: those whose consent was never
+/// confirmed lapse and are purged. Returns the counts, the last id when
+/// there may be more, and the ids of the cases that lapsed.
+async fn lapse_unconfirmed(
+    tx: &mut AnyConnection,
+    cutoffs: &PurgeCutoffs,
+    after: i64,
+    now: DateTime<Utc>,
+    backend: Backend,
+) -> Result<(PurgeCounts, Option<i64>, Vec<i64>), StoreError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, referral FROM cases WHERE purged_at IS NULL AND status = 'incomplete' \
+         AND opened_at < $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(Stamp(cutoffs.unconfirmed_consent))
+    .bind(after)
+    .bind(CHUNK)
+    .fetch_all(&mut *tx)
+    .await?;
+    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+    let mut counts = PurgeCounts::default();
+    let mut lapsed = Vec::new();
+    for (id, referral) in &rows {
+        if consent_confirmed(referral) {
+            continue;
+        }
+        counts.add(purge_case(tx, *id, now, backend).await?);
+        counts.unconfirmed_consent += 1;
+        sqlx::query("UPDATE cases SET status = $1 WHERE id = $2")
+            .bind(LAPSED)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO events (case_id, at, kind, message_id, detail) VALUES ($1, $2, $3, NULL, $4)",
+        )
+        .bind(id)
+        .bind(Stamp(now))
+        .bind(CONSENT_LAPSED)
+        .bind(serde_json::json!({ "days": cutoffs.unconfirmed_consent_days }).to_string())
+        .execute(&mut *tx)
+        .await?;
+        lapsed.push(*id);
+    }
+    Ok((counts, next_after(&ids), lapsed))
+}
+
+/// Whether a stored referral says consent was given. Unreadable JSON does
+/// not: the case lapses, and its purge erases the JSON whole.
+fn consent_confirmed(stored: &str) -> bool {
+    serde_json::from_str::<Value>(stored)
+        .ok()
+        .and_then(|referral| referral.get("consent")?.as_bool())
+        == Some(true)
 }
 
 /// Messages that belong to no case (quarantined, automatic, form requests)
@@ -322,20 +430,25 @@ async fn purge_messages(
 async fn purge_outbox(
     tx: &mut AnyConnection,
     cutoff: DateTime<Utc>,
+    lapsed_unsaved: &[i64],
     after: i64,
     now: DateTime<Utc>,
     backend: Backend,
 ) -> Result<(PurgeCounts, Option<i64>), StoreError> {
-    // Cases due as well as purged ones: a dry run has rolled their purge back.
+    // Cases due and cases that lapsed as well as purged ones: a dry run has
+    // rolled their purge back.
     let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT id FROM outbox WHERE purged_at IS NULL AND status NOT IN ('queued', 'sending') \
          AND id > $2 AND ((case_id IS NULL AND created_at < $1) OR case_id IN \
-         (SELECT id FROM cases WHERE purged_at IS NOT NULL OR {DUE_CASE})) \
-         ORDER BY id LIMIT $3"
+         (SELECT id FROM cases WHERE purged_at IS NOT NULL OR {DUE_CASE}) \
+         OR case_id IN {}) \
+         ORDER BY id LIMIT $3",
+        db::json_ids(backend, "$4")
     )))
     .bind(Stamp(cutoff))
     .bind(after)
     .bind(CHUNK)
+    .bind(Value::from(lapsed_unsaved.to_vec()).to_string())
     .fetch_all(&mut *tx)
     .await?;
     let list = Value::from(ids.clone()).to_string();
@@ -486,6 +599,21 @@ mod tests {
         );
         assert_eq!(kept_referral("not json"), "{}");
         assert_eq!(kept_referral("[1]"), "{}");
+    }
+
+    #[test]
+    fn only_a_stored_yes_confirms_consent() {
+        assert!(consent_confirmed(r#"{"full_name":"Sam","consent":true}"#));
+        for stored in [
+            r#"{"full_name":"Sam"}"#,
+            r#"{"consent":false}"#,
+            r#"{"consent":"true"}"#,
+            r#"{"consent":null}"#,
+            "not json",
+            "[true]",
+        ] {
+            assert!(!consent_confirmed(stored), "{stored}");
+        }
     }
 
     #[test]

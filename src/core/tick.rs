@@ -1,0 +1,384 @@
+//! Tick-box answers: `☒ Yes ☐ No`, `[x] Yes [ ] No`, `Yes ✓`, or an `X`
+//! beside one option (in a table: `Yes | X | No | `). The options ticked
+//! are the answer; the boxes are never part of it.
+//!
+//! The text is one answer as the form reader has it: table cells apart by
+//! [`VALUE_CELL_SEPARATOR`] (an empty cell stands for an empty box), or a
+//! line. Whatever reads a form, a message body or a document, gives its
+//! answers this shape.
+
+use super::form::VALUE_CELL_SEPARATOR;
+
+/// What the boxes in an answer say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ticks {
+    /// No box in it: the answer is read as written.
+    NoBoxes,
+    /// Boxes, none ticked: the question was not answered.
+    NoneTicked,
+    /// The options ticked, in order; none when a box was ticked with no
+    /// option beside it (`Consent given: ☒`).
+    Ticked(Vec<String>),
+    /// Boxes that cannot be matched to options (`Yes X No`: beside which?),
+    /// or a box ticked that belongs to no option: never guessed.
+    Unclear,
+}
+
+/// Ticked marks. `X` counts only as a word of its own.
+const TICKED: [char; 8] = ['☒', '☑', '✓', '✔', '✅', '✗', '✘', '■'];
+/// Empty boxes.
+const EMPTY: [char; 4] = ['☐', '□', '◻', '⬜'];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Token {
+    Box { ticked: bool },
+    Text(String),
+}
+
+/// Whether the text holds a box or tick at all.
+pub fn has_boxes(text: &str) -> bool {
+    might_have_boxes(text)
+        && text
+            .split(VALUE_CELL_SEPARATOR)
+            .any(|cell| scan(cell).iter().any(|t| matches!(t, Token::Box { .. })))
+}
+
+/// A cheap first look: most answers (`Yes`, `sentenced`) hold nothing that
+/// could be a box: no box or tick character, no bracket, no `x` alone.
+fn might_have_boxes(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(at, &b)| match b {
+        b'[' | b'(' => true,
+        b'x' | b'X' => {
+            let alone_before = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
+            let alone_after = bytes.get(at + 1).is_none_or(|n| !n.is_ascii_alphanumeric());
+            alone_before && alone_after
+        }
+        // Every box and tick character is outside ASCII: look at each
+        // character's first byte.
+        _ if b >= 0xC0 => text[at..]
+            .chars()
+            .next()
+            .is_some_and(|c| TICKED.contains(&c) || EMPTY.contains(&c)),
+        _ => false,
+    })
+}
+
+/// Reads the boxes of one answer.
+pub fn read_ticks(text: &str) -> Ticks {
+    if !might_have_boxes(text) {
+        return if text.contains(VALUE_CELL_SEPARATOR) {
+            // Empty cells may still be empty boxes.
+            read_cells(text)
+        } else {
+            Ticks::NoBoxes
+        };
+    }
+    read_cells(text)
+}
+
+fn read_cells(text: &str) -> Ticks {
+    let cells: Vec<&str> = text.split(VALUE_CELL_SEPARATOR).collect();
+    let in_cells = cells.len() > 1;
+    let mut tokens = Vec::new();
+    // Cells that hold an option and its box together (`☒ Yes`, `Yes X`).
+    let mut pairs: Vec<(String, bool)> = Vec::new();
+    let mut any_box = false;
+    for cell in cells {
+        let mut scanned = scan(cell);
+        match scanned.as_slice() {
+            // An empty cell among options may be an empty box.
+            [] if in_cells => tokens.push(Token::Box { ticked: false }),
+            [] => {}
+            [Token::Box { ticked }, Token::Text(option)]
+            | [Token::Text(option), Token::Box { ticked }]
+                if in_cells =>
+            {
+                pairs.push((option.clone(), *ticked));
+                any_box = true;
+            }
+            _ => {
+                any_box |= scanned.iter().any(|t| matches!(t, Token::Box { .. }));
+                tokens.append(&mut scanned);
+            }
+        }
+    }
+    if !any_box {
+        // Empty cells are boxes only in a row of options each beside its
+        // own (`Yes | | No | `): then nothing was ticked.
+        let row_of_options = tokens.len() >= 4 && tokens.len() % 2 == 0 && alternates(&tokens);
+        return if row_of_options {
+            Ticks::NoneTicked
+        } else {
+            Ticks::NoBoxes
+        };
+    }
+    let chosen = if pairs.is_empty() {
+        match pair_up(&tokens) {
+            Some(Chosen::Options(options)) => options,
+            Some(Chosen::BoxAlone) => return Ticks::Ticked(Vec::new()),
+            Some(Chosen::EmptyBoxAlone) => return Ticks::NoneTicked,
+            None => return Ticks::Unclear,
+        }
+    } else {
+        // Options with their boxes in their own cells: the cells left over
+        // are options not ticked, or empty boxes.
+        if tokens.contains(&Token::Box { ticked: true }) {
+            return Ticks::Unclear;
+        }
+        pairs
+            .into_iter()
+            .filter(|(_, ticked)| *ticked)
+            .map(|(option, _)| option)
+            .collect()
+    };
+    if chosen.is_empty() {
+        Ticks::NoneTicked
+    } else {
+        Ticks::Ticked(chosen)
+    }
+}
+
+enum Chosen {
+    Options(Vec<String>),
+    /// One ticked box and nothing else.
+    BoxAlone,
+    EmptyBoxAlone,
+}
+
+fn is_box(token: &Token) -> bool {
+    matches!(token, Token::Box { .. })
+}
+
+/// Boxes and options take turns.
+fn alternates(tokens: &[Token]) -> bool {
+    tokens.windows(2).all(|w| is_box(&w[0]) != is_box(&w[1]))
+}
+
+/// Boxes and options alternate, each box before its option (`☒ Yes ☐ No`)
+/// or each after it (`Yes ☒ No ☐`). When the row starts and ends with a
+/// box, either reading may be meant: the answer stands only when both
+/// agree (an empty box left over at an end is nothing).
+fn pair_up(tokens: &[Token]) -> Option<Chosen> {
+    if let [Token::Box { ticked }] = tokens {
+        return Some(if *ticked {
+            Chosen::BoxAlone
+        } else {
+            Chosen::EmptyBoxAlone
+        });
+    }
+    if !alternates(tokens) {
+        return None;
+    }
+    let starts_with_box = tokens.first().is_some_and(is_box);
+    let ends_with_box = tokens.last().is_some_and(is_box);
+    let box_first = starts_with_box.then(|| ticked_options(tokens)).flatten();
+    let box_last = ends_with_box
+        .then(|| {
+            if starts_with_box {
+                // The first box is left over: it must be empty.
+                match tokens.first() {
+                    Some(Token::Box { ticked: false }) => ticked_options(&tokens[1..]),
+                    _ => None,
+                }
+            } else {
+                ticked_options(tokens)
+            }
+        })
+        .flatten();
+    match (box_first, box_last) {
+        (Some(a), Some(b)) => (a == b).then_some(Chosen::Options(a)),
+        (Some(a), None) | (None, Some(a)) => Some(Chosen::Options(a)),
+        (None, None) => None,
+    }
+}
+
+/// The options of alternating boxes and options, taken two at a time; a
+/// last token left over must be an empty box.
+fn ticked_options(tokens: &[Token]) -> Option<Vec<String>> {
+    let mut chosen = Vec::new();
+    let mut pairs = tokens.chunks_exact(2);
+    for pair in &mut pairs {
+        match pair {
+            [Token::Box { ticked }, Token::Text(option)]
+            | [Token::Text(option), Token::Box { ticked }] => {
+                if *ticked {
+                    chosen.push(option.clone());
+                }
+            }
+            _ => return None,
+        }
+    }
+    match pairs.remainder() {
+        [] | [Token::Box { ticked: false }] => Some(chosen),
+        _ => None,
+    }
+}
+
+/// One cell (or a line) as boxes and the text between them.
+fn scan(cell: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut text = String::new();
+    let mut rest = cell;
+    while let Some(c) = rest.chars().next() {
+        let word_start = text.is_empty() || text.ends_with(char::is_whitespace);
+        if let Some((ticked, len)) = box_at(rest, word_start) {
+            push_text(&mut tokens, &mut text);
+            tokens.push(Token::Box { ticked });
+            rest = &rest[len..];
+        } else {
+            text.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    push_text(&mut tokens, &mut text);
+    tokens
+}
+
+fn push_text(tokens: &mut Vec<Token>, text: &mut String) {
+    let option = text.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '/' | '|' | ',' | ';' | ':' | '-' | '–' | '—' | '.')
+    });
+    if !option.is_empty() {
+        tokens.push(Token::Text(
+            option.split_whitespace().collect::<Vec<_>>().join(" "),
+        ));
+    }
+    text.clear();
+}
+
+/// A box at the start of `text`: whether ticked, and its length. `[x]`,
+/// `[ ]`, `( )`, `(✓)`, a box or tick character, or `X` as a word of its
+/// own (`word_start`: nothing but white space before it).
+fn box_at(text: &str, word_start: bool) -> Option<(bool, usize)> {
+    let first = text.chars().next()?;
+    if TICKED.contains(&first) {
+        return Some((true, first.len_utf8()));
+    }
+    if EMPTY.contains(&first) {
+        return Some((false, first.len_utf8()));
+    }
+    if matches!(first, '[' | '(') {
+        let close = if first == '[' { ']' } else { ')' };
+        let inner_end = text[1..].find(close)? + 1;
+        let inner = text[1..inner_end].trim();
+        let ticked = match inner {
+            "" => false,
+            "x" | "X" => true,
+            _ if inner.chars().count() == 1 && TICKED.contains(&inner.chars().next()?) => true,
+            _ => return None,
+        };
+        return Some((ticked, inner_end + 1));
+    }
+    if word_start && matches!(first, 'x' | 'X') {
+        let after = &text[1..];
+        let word_ends = after.is_empty()
+            || after.starts_with(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '.'));
+        return word_ends.then_some((true, 1));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticked(options: &[&str]) -> Ticks {
+        Ticks::Ticked(options.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn boxes_before_or_after_their_options() {
+        for (text, want) in [
+            ("☒ Yes ☐ No", ticked(&["Yes"])),
+            ("☐ Yes ☒ No", ticked(&["No"])),
+            ("[x] Yes [ ] No", ticked(&["Yes"])),
+            ("[ ] Yes [X] No", ticked(&["No"])),
+            ("Yes [x] No [ ]", ticked(&["Yes"])),
+            ("Yes ✓", ticked(&["Yes"])),
+            ("✔ No", ticked(&["No"])),
+            ("Yes: ☒ / No: ☐", ticked(&["Yes"])),
+            ("(x) Yes ( ) No", ticked(&["Yes"])),
+            ("No X", ticked(&["No"])),
+            ("x Yes", ticked(&["Yes"])),
+            ("☒Yes ☐No", ticked(&["Yes"])),
+            (
+                "☒ resident ☐ employed ☒ family ☐ special circumstances",
+                ticked(&["resident", "family"]),
+            ),
+            (
+                "☒ Yes – signed form held ☐ No",
+                ticked(&["Yes – signed form held"]),
+            ),
+        ] {
+            assert_eq!(read_ticks(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_box_alone_and_boxes_left_empty() {
+        assert_eq!(read_ticks("☒"), ticked(&[]));
+        assert_eq!(read_ticks("X"), ticked(&[]));
+        assert_eq!(read_ticks("☐"), Ticks::NoneTicked);
+        assert_eq!(read_ticks("☐ Yes ☐ No"), Ticks::NoneTicked);
+        assert_eq!(read_ticks("[ ] Yes [ ] No"), Ticks::NoneTicked);
+        // An empty box left over at the end is nothing.
+        assert_eq!(read_ticks("☒ Yes ☐"), ticked(&["Yes"]));
+    }
+
+    #[test]
+    fn table_cells_keep_each_box_beside_its_option() {
+        let row = |cells: &[&str]| cells.join(&VALUE_CELL_SEPARATOR.to_string());
+        for (cells, want) in [
+            (&["Yes", "X", "No", ""][..], ticked(&["Yes"])),
+            (&["Yes", "", "No", "X"][..], ticked(&["No"])),
+            (&["X", "Yes", "", "No"][..], ticked(&["Yes"])),
+            (&["", "Yes", "X", "No"][..], ticked(&["No"])),
+            (&["Yes X", "No"][..], ticked(&["Yes"])),
+            (&["☐ Yes", "☒ No"][..], ticked(&["No"])),
+            (&["Yes ☒", "", "No ☐"][..], ticked(&["Yes"])),
+            (&["Yes", "", "No", ""][..], Ticks::NoneTicked),
+        ] {
+            assert_eq!(read_ticks(&row(cells)), want, "{cells:?}");
+        }
+        // An empty cell in a plain answer is no box.
+        assert_eq!(read_ticks(&row(&["Yes", "", "signed"])), Ticks::NoBoxes);
+        assert_eq!(read_ticks(&row(&["Yes", "signed"])), Ticks::NoBoxes);
+    }
+
+    #[test]
+    fn what_cannot_be_matched_is_unclear_never_guessed() {
+        let row = |cells: &[&str]| cells.join(&VALUE_CELL_SEPARATOR.to_string());
+        for text in [
+            "Yes X No".to_string(),
+            "Yes ✓ No".to_string(),
+            "☒☐ Yes".to_string(),
+            "☐ Yes ☒ No ☐".to_string(),
+            row(&["", "Yes", "X", "No", ""]),
+            row(&["Yes", "X", "No"]),
+            row(&["Yes X", "", "X"]),
+        ] {
+            assert_eq!(read_ticks(&text), Ticks::Unclear, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn answers_without_boxes_are_left_alone() {
+        for text in [
+            "Yes",
+            "Yes - signed form held",
+            "[Yes / No]",
+            "Malcolm Xavier",
+            "X123456",
+            "Box 4",
+            "resident, family",
+            "(none)",
+            "",
+        ] {
+            assert_eq!(read_ticks(text), Ticks::NoBoxes, "{text}");
+            assert!(!has_boxes(text), "{text}");
+        }
+        assert!(has_boxes("Yes X No"));
+        assert!(has_boxes("☐"));
+    }
+}
