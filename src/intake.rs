@@ -263,7 +263,17 @@ fn completes(
         && !case.purged
         && case.is_referring_side(from)
         && s.verdict.may_change_state(&s.mailbox.trust)
-        && same_person(&case.referral, &read.referral)
+        && (same_person(&case.referral, &read.referral)
+            || (case.status == CaseStatus::Incomplete && names_nobody(&read.referral)))
+}
+
+/// A form that names no person (the missing answers only, given in reply
+/// to the incomplete mail) can only be about the case it answers.
+fn names_nobody(r: &Referral) -> bool {
+    r.prison_number.is_none()
+        && r.crn.is_none()
+        && r.full_name.is_none()
+        && r.date_of_birth.is_none()
 }
 
 /// Two referrals name the same person: the same prison number, CRN, or
@@ -337,7 +347,7 @@ fn decide_unsent(analysis: &Analysis, s: &Situation<'_>, person: Option<&PersonC
         return referral(analysis, s, authority, read, person);
     }
     if let Some(case) = s.case {
-        let forms = [&analysis.own_form, &analysis.referral];
+        let forms = [&analysis.own_form, &analysis.referral, &analysis.filled_in];
         if let Some(from) = analysis.from.as_ref() {
             for read in forms.into_iter().flatten() {
                 if completes(case, read, from, s) {

@@ -73,6 +73,11 @@ pub struct Analysis {
     /// for a message that is classed an answer by its subject or thread
     /// but may carry a new or completed form: judged by its content.
     pub own_form: Option<ReadReferral>,
+    /// For a message in a thread: what it fills in of the form, in its own
+    /// words (`Consent to referral: Yes` above the quote) or typed into the
+    /// gateway's form it quotes (whose placeholders count as empty). It
+    /// only ever fills the gaps of the referring side's incomplete case.
+    pub filled_in: Option<ReadReferral>,
     /// The headers the receiving organisation's verdict on the sender is
     /// read from.
     pub sender_headers: SenderHeaders,
@@ -126,6 +131,7 @@ impl Analysis {
             thread_ids: Vec::new(),
             answer: AnswerReading::default(),
             own_form: None,
+            filled_in: None,
             sender_headers: SenderHeaders::default(),
             encrypted: None,
             subject: None,
@@ -288,6 +294,25 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         }
         _ => None,
     };
+    let filled_in = if may_answer {
+        let own = match &own_reading {
+            Some(own) => own.clone(),
+            None => read_form(&crate::core::reply::own_text(&body_text)),
+        };
+        let filled = if !own.values.is_empty() {
+            Some(own)
+        } else if quotes_gateway {
+            best.cloned()
+        } else {
+            None
+        };
+        filled
+            .filter(|r| !r.values.is_empty())
+            .map(|r| interpret(&r, &reading_context))
+    } else {
+        None
+    };
+
     let returned = if kind == Kind::Bounce {
         returned_mail(&message, facts.delivery_status_report)
     } else {
@@ -338,6 +363,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         thread_ids,
         answer,
         own_form,
+        filled_in,
         sender_headers: sender_headers(&message),
         subject,
         is_forward,

@@ -1,0 +1,231 @@
+//! Forms as people fill them, answered as people answer: the incomplete
+//! mail asks the referrer for what is missing, and each of the ways a
+//! referrer gives it (the form again in full, the one line, the line typed
+//! into the quoted form) completes the case and brings the acknowledgement;
+//! and nobody else's mail does.
+
+mod common;
+
+use common::world::*;
+use dtr_gateway::store::OutboxRow;
+
+const COLCHESTER: &str = "dutytorefer@colchester.gov.uk";
+
+/// A referral whose consent boxes were left unticked, received Monday 23
+/// November 2026 at 10:00; the incomplete mail sent. Returns the case and
+/// that mail.
+async fn unticked(w: &World) -> (String, OutboxRow) {
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "unticked@justice.gov.uk",
+                &[("Consent to referral", "\u{2610} Yes \u{2610} No")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send().await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "incomplete");
+    assert!(w.rows("acknowledgement").await.is_empty());
+    let asked = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the incomplete mail");
+    assert_eq!(asked.to, [REFERRER]);
+    assert!(w
+        .text_of(&asked)
+        .contains("Please give: Consent to referral."));
+    (reference, asked)
+}
+
+/// `text` quoted as Gmail and Thunderbird quote it.
+fn angle_quote(text: &str) -> String {
+    let quoted: String = text.lines().map(|l| format!("> {l}\r\n")).collect();
+    format!(
+        "On Mon, 23 Nov 2026 at 10:05, Colchester Duty to Refer <{COLCHESTER}> wrote:\r\n{quoted}"
+    )
+}
+
+/// The referrer's reply to the incomplete mail, as their mail program
+/// sends it: the reference kept in the subject, the mail answered.
+fn reply(asked: &OutboxRow, reference: &str, headers: &str, from: &str, body: &str) -> Vec<u8> {
+    answer(
+        headers,
+        from,
+        COLCHESTER,
+        &format!("RE: [{reference}] Referral incomplete: information needed"),
+        &asked.message_id,
+        body,
+    )
+}
+
+/// The case is open, acknowledged once, to the referrer.
+async fn completed_and_acknowledged(w: &World, reference: &str) {
+    w.send().await;
+    let case = w.store.case(reference).await.expect("case");
+    assert_eq!(
+        case.summary.status,
+        "open",
+        "{:?}",
+        w.events(reference).await
+    );
+    assert!(w.has_event(reference, "referral_completed").await);
+    let acks: Vec<OutboxRow> = w
+        .rows("acknowledgement")
+        .await
+        .into_iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference))
+        .collect();
+    assert_eq!(acks.len(), 1, "one acknowledgement");
+    assert_eq!(acks[0].to, [REFERRER]);
+    assert_eq!(acks[0].status, "sent");
+    // One case: the answer opened nothing of its own.
+    assert_eq!(
+        w.store.cases(None, false).await.expect("cases").len(),
+        1,
+        "the answer opened a case of its own"
+    );
+}
+
+#[tokio::test]
+async fn the_form_again_in_full_above_the_quote_completes_the_case() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    let form =
+        String::from_utf8(referral(COLCHESTER, "unused@justice.gov.uk", &[])).expect("utf-8");
+    let form = &form[form.find("DUTY TO REFER REFERRAL").expect("form")..];
+    let body = format!(
+        "Hello, the form again with consent.\r\n\r\n{form}\r\nJo\r\n\r\n{}",
+        outlook_quote(&w.text_of(&asked))
+    );
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        &format!("Jo Probation <{REFERRER}>"),
+        &body,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    completed_and_acknowledged(&w, &reference).await;
+}
+
+#[tokio::test]
+async fn the_one_missing_line_above_the_quote_completes_the_case() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    let body = format!(
+        "Consent to referral: Yes\r\n\r\nThanks, Jo\r\n\r\n{}",
+        angle_quote(&w.text_of(&asked))
+    );
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    completed_and_acknowledged(&w, &reference).await;
+}
+
+#[tokio::test]
+async fn the_answer_typed_into_the_quoted_form_completes_the_case() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    // The referrer types into the form the mail quotes: the placeholder
+    // `[Yes / No]` replaced by their answer, everything else left as sent.
+    let text = w.text_of(&asked);
+    assert!(text.contains("Consent to referral: [Yes / No]"), "{text}");
+    let filled = text.replace(
+        "Consent to referral: [Yes / No]",
+        "Consent to referral: Yes",
+    );
+    for quoted in [outlook_quote(&filled), angle_quote(&filled)] {
+        let w = world().await;
+        let (reference, asked) = unticked(&w).await;
+        let body = format!("See below.\r\n\r\n{quoted}");
+        let raw = reply(
+            &asked,
+            &reference,
+            &passed("justice.gov.uk"),
+            REFERRER,
+            &body,
+        );
+        w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+        completed_and_acknowledged(&w, &reference).await;
+    }
+    // The quote sent back untouched fills in nothing.
+    let body = format!("Sorry, which part?\r\n\r\n{}", angle_quote(&text));
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    w.send().await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "incomplete");
+    assert!(w.rows("acknowledgement").await.is_empty());
+    assert_eq!(w.store.cases(None, false).await.expect("cases").len(), 1);
+}
+
+#[tokio::test]
+async fn only_the_referring_side_authenticated_may_give_the_missing_answer() {
+    for (headers, from) in [
+        // A colleague in the same domain who is neither referrer nor case lead.
+        (
+            passed("justice.gov.uk"),
+            "someone.else@justice.gov.uk".to_string(),
+        ),
+        // The referrer's address, but the receiving server could not say so.
+        (String::new(), REFERRER.to_string()),
+        // The referrer's address, forged.
+        (
+            "Authentication-Results: mx.lha.example; dmarc=fail header.from=justice.gov.uk\r\n"
+                .to_string(),
+            REFERRER.to_string(),
+        ),
+    ] {
+        let w = world().await;
+        let (reference, asked) = unticked(&w).await;
+        let body = format!(
+            "Consent to referral: Yes\r\n\r\n{}",
+            angle_quote(&w.text_of(&asked))
+        );
+        let raw = reply(&asked, &reference, &headers, &from, &body);
+        w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+        w.send().await;
+        let case = w.store.case(&reference).await.expect("case");
+        assert_eq!(case.summary.status, "incomplete", "{from} {headers}");
+        assert!(
+            w.rows("acknowledgement").await.is_empty(),
+            "{from} {headers}"
+        );
+        assert_eq!(w.store.cases(None, false).await.expect("cases").len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_new_mail_to_the_inbox_quoting_the_reference_completes_the_case() {
+    let w = world().await;
+    let (reference, _) = unticked(&w).await;
+    // Not a reply: a fresh message, the reference typed into the subject.
+    let raw = format!(
+        "{}From: Jo Probation <{REFERRER}>\r\nTo: {COLCHESTER}\r\n\
+         Subject: Consent for {reference}\r\nDate: Mon, 23 Nov 2026 15:00:00 +0000\r\n\
+         Message-ID: <fresh-consent@justice.gov.uk>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Hello,\r\n\r\nConsent to referral: Yes\r\n\r\nJo Probation\r\nTel: 01245 000000\r\n",
+        passed("justice.gov.uk")
+    );
+    w.put("colchester", raw.as_bytes(), uk(2026, 11, 23, 15, 0))
+        .await;
+    completed_and_acknowledged(&w, &reference).await;
+}
