@@ -88,6 +88,22 @@ impl From<EmailAddress> for String {
     }
 }
 
+/// A text with every word holding an `@` replaced by `(address)`: for
+/// errors that go to logs and monitors, where a server's message (a refused
+/// login naming its account, a relay refusing a recipient) may name anyone.
+pub fn without_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            if word.contains('@') {
+                "(address)"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `justice.gov.uk` (that domain exactly) or `*.gov.uk` (any domain under it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

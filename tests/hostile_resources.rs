@@ -1,0 +1,339 @@
+//! Hostile input aimed at the gateway's resources and at the people who
+//! read its output: slow HTTP clients holding connections open, a
+//! References header of millions of Message-IDs, header lines longer than
+//! mail may have, several From headers, terminal escape sequences in mail
+//! fields, secrets in database URLs, addresses in logs, attachment names of
+//! refusals, template overrides that are links or do not compile, and
+//! allow-lists that match no real sender. Each test starts from the attack
+//! and checks what an operator or a recipient would see: the real daemon
+//! and CLI binary, real SQLite files, the real sender writing real mail,
+//! and for the relay's refusal the test Postfix of `scripts/mailservers.sh`.
+
+mod common;
+
+use common::referral;
+use dtr_gateway::store::Store;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_dtr-gateway");
+
+// ------------------------------------------------------------------ set-up
+
+/// A port nothing listens on (bound, then let go).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// One test's configuration folder, SQLite file, Maildir (Braintree's
+/// inbox) and outbox folder.
+struct Setup {
+    dir: TempDir,
+    database: String,
+    maildir: PathBuf,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let dir = TempDir::new().expect("temp dir");
+        let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+        let maildir = dir.path().join("maildir").join("braintree");
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(maildir.join(sub)).expect("maildir");
+        }
+        Setup {
+            dir,
+            database,
+            maildir,
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `[outgoing]`: `.eml` files into the outbox folder.
+    fn files(&self) -> String {
+        format!(
+            "transport = \"files\"\nfolder = \"{}\"\nmax_per_recipient_per_hour = 1000",
+            self.path().join("outbox").display()
+        )
+    }
+
+    /// Writes `gateway.toml` (Braintree reading the Maildir, `extra` at
+    /// the end) and `authorities.toml` (the test authorities).
+    fn write_config(&self, outgoing: &str, extra: &str) {
+        let gateway = format!(
+            "[gateway]\ndatabase = \"{}\"\n\n[outgoing]\n{outgoing}\n\n\
+             [referrers]\nallowed_domains = [\"justice.test\"]\n\n\
+             [[mailbox]]\nname = \"braintree\"\nauthority = \"BRA\"\nmaildir = \"{}\"\n\n{extra}",
+            self.database,
+            self.maildir.display()
+        );
+        std::fs::write(self.path().join("gateway.toml"), gateway).expect("gateway.toml");
+        std::fs::write(
+            self.path().join("authorities.toml"),
+            common::authorities_toml(),
+        )
+        .expect("authorities.toml");
+    }
+
+    /// Puts a message into the Maildir as a delivery agent does.
+    fn deliver(&self, name: &str, raw: &[u8]) {
+        let tmp = self.maildir.join("tmp").join(name);
+        std::fs::write(&tmp, raw).expect("write into tmp/");
+        std::fs::rename(&tmp, self.maildir.join("new").join(name)).expect("rename into new/");
+    }
+
+    async fn store(&self) -> Store {
+        Store::open(&self.database).await.expect("open the store")
+    }
+}
+
+/// The daemon as a child process, standard error kept in `daemon.log`.
+struct Daemon {
+    child: Option<Child>,
+    log: PathBuf,
+}
+
+impl Daemon {
+    /// Starts `dtr-gateway run`, with at most `max_files` open files when
+    /// given (as a service manager sets it).
+    fn start(setup: &Setup, max_files: Option<u64>) -> Daemon {
+        let log = setup.path().join("daemon.log");
+        let file = std::fs::File::create(&log).expect("log file");
+        let mut command = Command::new(BIN);
+        command
+            .args(["run", "--config"])
+            .arg(setup.path())
+            .env("RUST_LOG", "info")
+            .env_remove("DTR_DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(file);
+        if let Some(limit) = max_files {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: only setrlimit, which is async-signal-safe, runs
+            // between fork and exec.
+            unsafe {
+                command.pre_exec(move || {
+                    let limits = libc::rlimit {
+                        rlim_cur: limit,
+                        rlim_max: limit,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limits) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+        }
+        Daemon {
+            child: Some(command.spawn().expect("start dtr-gateway run")),
+            log,
+        }
+    }
+
+    fn id(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The end of the log, for failure messages.
+    fn tail(&self) -> String {
+        let log = self.log();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(25)..].join("\n")
+    }
+
+    /// The files the daemon holds open now.
+    fn open_files(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.id()))
+            .map(|entries| entries.count())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Polls `check` until it gives a value or `limit` passes.
+fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if started.elapsed() > limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `GET path` as HTTP/1.0: the status code, or None when nothing answers.
+fn get(port: u16, path: &str) -> Option<u16> {
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The messages recorded in the store: (Message-ID, case reference).
+async fn recorded(store: &Store) -> Vec<(Option<String>, Option<String>)> {
+    sqlx::query_as(
+        "SELECT m.message_id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id \
+         ORDER BY m.id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("messages")
+}
+
+/// Raises this process's limit of open files to `wanted` if the hard limit
+/// allows; whether it now is at least that.
+fn allow_open_files(wanted: u64) -> bool {
+    let mut limits = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit on this process, with a valid struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limits) != 0 {
+            return false;
+        }
+        if limits.rlim_cur >= wanted {
+            return true;
+        }
+        if limits.rlim_max < wanted {
+            return false;
+        }
+        limits.rlim_cur = wanted;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limits) == 0
+    }
+}
+
+// ------------------------------------------------------ the HTTP listener
+
+/// The attack: 1,100 connections to the HTTP listener that send half a
+/// request and then nothing, against a daemon allowed 1,024 open files (a
+/// common default). Without a limit they took every descriptor and each
+/// mailbox failed with "Too many open files". Now the daemon holds a bounded
+/// number of them, /health still answers while they are held, a referral
+/// dropped into the Maildir is recorded, and every slow connection is closed
+/// by the daemon (the oldest to make room, the rest after the header
+/// timeout).
+#[test]
+fn slow_http_clients_cannot_take_the_daemons_files() {
+    const SLOW: usize = 1100;
+    if !allow_open_files(SLOW as u64 + 200) {
+        eprintln!("SKIPPED: this process may not open {SLOW} connections (RLIMIT_NOFILE)");
+        return;
+    }
+    let setup = Setup::new();
+    let port = free_port();
+    setup.write_config(
+        &setup.files(),
+        &format!("[http]\nlisten = \"127.0.0.1:{port}\"\n"),
+    );
+    let daemon = Daemon::start(&setup, Some(1024));
+    assert!(
+        wait_for(Duration::from_secs(30), || (get(port, "/health")
+            == Some(200))
+        .then_some(()))
+        .is_some(),
+        "/health does not answer\n{}",
+        daemon.tail()
+    );
+
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut slow: Vec<TcpStream> = (0..SLOW)
+        .map(|_| {
+            let mut stream = TcpStream::connect(address).expect("connect");
+            stream
+                .write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Never-Ends: ")
+                .expect("half a request");
+            stream
+        })
+        .collect();
+
+    // While they are held: /health answers, and the daemon holds a bounded
+    // number of files.
+    assert_eq!(
+        get(port, "/health"),
+        Some(200),
+        "/health while {SLOW} slow connections are open\n{}",
+        daemon.tail()
+    );
+    let open = daemon.open_files();
+    println!("the daemon holds {open} open files with {SLOW} slow connections made");
+    assert!(
+        open < 64 + 100,
+        "{open} open files: the slow connections were kept"
+    );
+
+    // The mailbox still works.
+    setup.deliver(
+        "1.referral",
+        &referral("slow-http-1@justice.test", 1, "braintree@lha.test"),
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let store = runtime.block_on(setup.store());
+    let case = wait_for(Duration::from_secs(30), || {
+        runtime
+            .block_on(recorded(&store))
+            .into_iter()
+            .find_map(|(_, case)| case)
+    });
+    assert!(
+        case.as_deref().is_some_and(|c| c.starts_with("DTR-BRA-")),
+        "the referral is not recorded while the slow connections are held: {case:?}\n{}",
+        daemon.tail()
+    );
+    assert!(
+        !daemon.log().contains("Too many open files"),
+        "{}",
+        daemon.tail()
+    );
+
+    // Every slow connection is closed by the daemon, none left hanging.
+    let started = Instant::now();
+    for (i, stream) in slow.iter_mut().enumerate() {
+        let left = Duration::from_secs(60).saturating_sub(started.elapsed());
+        stream
+            .set_read_timeout(Some(left.max(Duration::from_millis(10))))
+            .expect("timeout");
+        let mut buffer = [0u8; 256];
+        match stream.read(&mut buffer) {
+            Ok(0) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            other => panic!("slow connection {i} not closed by the daemon: {other:?}"),
+        }
+    }
+    println!(
+        "all {SLOW} slow connections closed within {:?}",
+        started.elapsed()
+    );
+    assert_eq!(get(port, "/health"), Some(200));
+}
