@@ -33,6 +33,13 @@ pub const MAX_MIME_DEPTH: usize = 30;
 /// side by side or one inside another, is recorded and quarantined unread.
 pub const MAX_ATTACHED_MESSAGES: usize = 100;
 
+/// At most this many Message-IDs of the thread a message answers are kept
+/// (`In-Reply-To` first, then the most recent of `References`) and looked
+/// up in the store. A References header may hold millions under the size
+/// limit; the messages that place a message in a case's thread are its
+/// latest.
+pub const MAX_THREAD_IDS: usize = 50;
+
 /// A file attached to a message: listed, never read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Attachment {
@@ -478,10 +485,24 @@ fn header_text(message: &Message<'_>, name: &str) -> Option<String> {
     }
 }
 
-fn id_list(value: &HeaderValue<'_>) -> Vec<String> {
+/// The Message-IDs of an `In-Reply-To` or `References` header, at most
+/// `keep` of them: the first ones, or the last (the most recent) when
+/// `latest` is set.
+fn id_list(value: &HeaderValue<'_>, keep: usize, latest: bool) -> Vec<String> {
     match value {
-        HeaderValue::Text(t) => vec![format!("<{t}>")],
-        HeaderValue::TextList(list) => list.iter().map(|t| format!("<{t}>")).collect(),
+        HeaderValue::Text(t) if keep > 0 => vec![format!("<{t}>")],
+        HeaderValue::TextList(list) => {
+            let skip = if latest {
+                list.len().saturating_sub(keep)
+            } else {
+                0
+            };
+            list.iter()
+                .skip(skip)
+                .take(keep)
+                .map(|t| format!("<{t}>"))
+                .collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -500,6 +521,12 @@ fn header_facts(message: &Message<'_>) -> HeaderFacts {
     let null_return_path = message
         .header_raw("Return-Path")
         .is_some_and(|r| r.trim() == "<>" || r.trim().is_empty());
+    let in_reply_to = id_list(message.in_reply_to(), MAX_THREAD_IDS, false);
+    let references = id_list(
+        message.references(),
+        MAX_THREAD_IDS - in_reply_to.len(),
+        true,
+    );
     HeaderFacts {
         subject: message.subject().map(str::to_string),
         from_address: message
@@ -517,8 +544,8 @@ fn header_facts(message: &Message<'_>) -> HeaderFacts {
         list_id: message.header_raw("List-Id").is_some(),
         delivery_status_report,
         null_return_path,
-        in_reply_to: id_list(message.in_reply_to()),
-        references: id_list(message.references()),
+        in_reply_to,
+        references,
     }
 }
 

@@ -11,8 +11,9 @@
 
 mod common;
 
-use common::referral;
-use dtr_gateway::store::Store;
+use common::{ingest_into, referral, TestDb};
+use dtr_gateway::config::Config;
+use dtr_gateway::store::{Action, Store};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -337,3 +338,185 @@ fn slow_http_clients_cannot_take_the_daemons_files() {
     );
     assert_eq!(get(port, "/health"), Some(200));
 }
+
+// ------------------------------------------------- a thread of millions
+
+/// The embedded configuration (the Essex authorities), answering mail
+/// whenever it was received, with the test referrers' domain allowed and
+/// mail written as files into `outbox` when given.
+fn embedded_config_into(outbox: Option<&Path>) -> Config {
+    let (mut config, _) = Config::embedded().expect("embedded config");
+    config.answer_max_age = chrono::Duration::days(36_500);
+    config.outgoing.max_per_recipient_per_hour = 1000;
+    config
+        .allowed_domains
+        .push(dtr_gateway::core::address::DomainPattern::parse("justice.test").expect("a domain"));
+    if let Some(folder) = outbox {
+        config.outgoing.transport = dtr_gateway::config::Transport::Files(folder.to_path_buf());
+    }
+    config
+}
+
+fn embedded_config() -> Config {
+    embedded_config_into(None)
+}
+
+/// A message answering a thread whose References header holds `n`
+/// Message-IDs (short ones, so that two million stay under the size
+/// limit), folded as mail programs fold it.
+fn huge_references(message_id: &str, n: usize) -> Vec<u8> {
+    use std::fmt::Write as _;
+    let mut raw = String::with_capacity(n * 12 + 1024);
+    raw.push_str(&format!(
+        "From: Someone <someone@justice.test>\r\nTo: braintree@lha.test\r\n\
+         Subject: Re: our conversation\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\
+         Message-ID: <{message_id}>\r\nIn-Reply-To: <{:x}@a>\r\nReferences:",
+        n - 1
+    ));
+    for i in 0..n {
+        let _ = write!(raw, " <{i:x}@a>");
+        if i % 80 == 79 {
+            raw.push_str("\r\n");
+        }
+    }
+    raw.push_str(
+        "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThank you.\r\n",
+    );
+    raw.into_bytes()
+}
+
+/// The attack: a message whose References header names 2,000,000
+/// Message-IDs, under the size limit. Looking each up in the store took
+/// minutes and held up every later message of its mailbox. Now it is
+/// recorded, and the referral delivered right after it into the same
+/// Maildir is recorded too.
+#[test]
+fn a_references_header_of_two_million_ids_does_not_stall_its_mailbox() {
+    let setup = Setup::new();
+    setup.write_config(&setup.files(), "");
+    let huge = huge_references("huge-thread@justice.test", 2_000_000);
+    assert!(huge.len() < 25 * 1024 * 1024, "{} bytes", huge.len());
+    let daemon = Daemon::start(&setup, None);
+    setup.deliver("1.huge", &huge);
+    drop(huge);
+    setup.deliver(
+        "2.referral",
+        &referral("after-huge-1@justice.test", 1, "braintree@lha.test"),
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let store = runtime.block_on(setup.store());
+    // Not a measure of speed (the benchmarks are): the bound any test
+    // has, which one lookup per Message-ID (minutes) did not keep.
+    let both = wait_for(Duration::from_secs(60), || {
+        let rows = runtime.block_on(recorded(&store));
+        (rows.len() == 2).then_some(rows)
+    })
+    .unwrap_or_else(|| panic!("not both recorded within a minute\n{}", daemon.tail()));
+    assert_eq!(
+        both[0].0.as_deref(),
+        Some("<huge-thread@justice.test>"),
+        "{both:?}"
+    );
+    assert_eq!(both[1].0.as_deref(), Some("<after-huge-1@justice.test>"));
+    assert!(
+        both[1]
+            .1
+            .as_deref()
+            .is_some_and(|c| c.starts_with("DTR-BRA-")),
+        "the referral after it opens a case: {both:?}"
+    );
+}
+
+/// What is kept of a long thread: the In-Reply-To, then the most recent
+/// References, fifty in all.
+#[test]
+fn a_long_thread_keeps_its_latest_message_ids() {
+    let (config, _) = Config::embedded().expect("embedded config");
+    let raw = huge_references("long-thread@justice.test", 1000);
+    let analysis = dtr_gateway::message::analyse(
+        &raw,
+        &dtr_gateway::message::Context {
+            authorities: &config.authorities,
+            receiving_authority: None,
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+            max_bytes: config.max_message_bytes,
+        },
+    );
+    let mut expected = vec!["<3e7@a>".to_string()];
+    expected.extend((951..1000).map(|i| format!("<{i:x}@a>")));
+    assert_eq!(analysis.thread_ids, expected);
+}
+
+/// Of a thread's Message-IDs, the last the store knows names the case,
+/// whether it is a message the gateway recorded or a mail it sent; only
+/// the last fifty are looked at.
+async fn the_last_known_message_of_a_thread_names_its_case(db: TestDb) {
+    let dir = TempDir::new().expect("temp dir");
+    let store = Store::open(&db.new_store_url(dir.path()))
+        .await
+        .expect("store");
+    let config = embedded_config();
+    let at = chrono::Utc::now();
+    let mut cases = Vec::new();
+    for n in 1..=2 {
+        let raw = referral(
+            &format!("thread-{n}@justice.test"),
+            n,
+            "housing.solutions@basildon.gov.uk",
+        );
+        let recorded = ingest_into(&store, &config, "basildon", &raw, at).await;
+        assert_eq!(recorded.action, Action::Opened);
+        cases.push(recorded.case.expect("a case").to_string());
+    }
+    let sent: String = sqlx::query_scalar(
+        "SELECT o.message_id FROM outbox o JOIN cases c ON c.id = o.case_id \
+         WHERE c.reference = $1 ORDER BY o.id LIMIT 1",
+    )
+    .bind(&cases[0])
+    .fetch_one(store.pool())
+    .await
+    .expect("a mail of the first case");
+    let ids = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let case_of = |list: Vec<String>| {
+        let store = store.clone();
+        async move {
+            store
+                .case_of_thread(&list)
+                .await
+                .expect("lookup")
+                .map(|c| c.to_string())
+        }
+    };
+    let (first, second) = ("<thread-1@justice.test>", "<thread-2@justice.test>");
+    assert_eq!(
+        case_of(ids(&[first, second, "<unknown@x>"]))
+            .await
+            .as_deref(),
+        Some(cases[1].as_str())
+    );
+    assert_eq!(
+        case_of(ids(&[second, first])).await.as_deref(),
+        Some(cases[0].as_str())
+    );
+    assert_eq!(
+        case_of(ids(&[second, &sent, "<unknown@x>"]))
+            .await
+            .as_deref(),
+        Some(cases[0].as_str()),
+        "a mail the gateway sent"
+    );
+    assert_eq!(case_of(ids(&["<unknown@x>"])).await, None);
+    assert_eq!(case_of(Vec::new()).await, None);
+    // Fifty unknown ones after a known one: not looked that far back.
+    let mut long = ids(&[first]);
+    long.extend((0..50).map(|i| format!("<unknown-{i}@x>")));
+    assert_eq!(case_of(long.clone()).await, None);
+    long.pop();
+    assert_eq!(
+        case_of(long).await.as_deref(),
+        Some(cases[0].as_str()),
+        "forty-nine after it"
+    );
+}
+
+on_both_stores!(the_last_known_message_of_a_thread_names_its_case);
