@@ -18,6 +18,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
@@ -520,3 +521,124 @@ async fn the_last_known_message_of_a_thread_names_its_case(db: TestDb) {
 }
 
 on_both_stores!(the_last_known_message_of_a_thread_names_its_case);
+
+// ------------------------------------------------------ long header lines
+
+const BASILDON: &str = "housing.solutions@basildon.gov.uk";
+
+/// Sends what is queued through the real sender, as `.eml` files.
+async fn send_all(
+    store: &Store,
+    config: &Arc<Config>,
+    templates: dtr_gateway::templates::Templates,
+) {
+    let sender = dtr_gateway::outbox::Sender {
+        store: store.clone(),
+        config: config.clone(),
+        templates: Arc::new(templates),
+    };
+    let (_stop, shutdown) = dtr_gateway::source::Shutdown::new();
+    sender.send_due(&shutdown).await.expect("send");
+}
+
+/// Every `.eml` file in a folder.
+fn mail_files(folder: &Path) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(folder).expect("outbox folder") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "eml") {
+            out.push(std::fs::read(&path).expect("read"));
+        }
+    }
+    out
+}
+
+/// The lines of a mail's header block, as written (folded).
+fn header_lines(raw: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(raw);
+    let head = text.split("\r\n\r\n").next().unwrap_or_default();
+    head.split("\r\n").map(str::to_string).collect()
+}
+
+/// The attack: a referral whose Message-ID (which the gateway's answers
+/// quote in In-Reply-To and References) is longer than a line of mail may
+/// be, and whose referrer's name, which an authority's subject template
+/// shows, is one word of 1,500 letters. Every mail the gateway writes keeps
+/// its header lines within RFC 5322's 998 characters: the long Message-ID
+/// is left out of the threading, the long word is cut, and the mail goes.
+#[tokio::test]
+async fn header_lines_the_gateway_writes_fit_the_line_limit_of_mail() {
+    let dir = TempDir::new().expect("temp dir");
+    let outbox = dir.path().join("outbox");
+    let config = Arc::new(embedded_config_into(Some(&outbox)));
+    let url = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let store = Store::open(&url).await.expect("store");
+    let config_dir = dir.path().join("config");
+    std::fs::create_dir_all(config_dir.join("templates")).expect("templates folder");
+    std::fs::write(
+        config_dir
+            .join("templates")
+            .join("acknowledgement.subject.hbs"),
+        "[{{case_ref}}] Referral received from {{referrer_name}}",
+    )
+    .expect("override");
+    let templates = dtr_gateway::templates::Templates::load(Some(&config_dir)).expect("templates");
+
+    let long_word = "x".repeat(1500);
+    let long_id = format!("{}@justice.test", "a".repeat(1200));
+    let raw = String::from_utf8(referral(&long_id, 1, BASILDON))
+        .expect("text")
+        .replace(
+            "Referrer name: Jo Officer",
+            &format!("Referrer name: Jo {long_word}"),
+        );
+    let at = chrono::Utc::now();
+    let long = ingest_into(&store, &config, "basildon", raw.as_bytes(), at).await;
+    assert_eq!(long.action, Action::Opened);
+    let ordinary = ingest_into(
+        &store,
+        &config,
+        "basildon",
+        &referral("short-id-2@justice.test", 2, BASILDON),
+        at,
+    )
+    .await;
+    assert_eq!(ordinary.action, Action::Opened);
+    send_all(&store, &config, templates).await;
+
+    let rows = store.outbox(false).await.expect("outbox");
+    assert!(rows.len() >= 4, "{rows:?}");
+    for row in &rows {
+        assert_eq!(row.status, "sent", "{} {:?}", row.purpose, row.last_error);
+    }
+    let mails = mail_files(&outbox);
+    assert_eq!(mails.len(), rows.len());
+    let long_case = long.case.expect("a case").to_string();
+    let mut acknowledged = 0;
+    for raw in &mails {
+        for line in header_lines(raw) {
+            assert!(
+                line.len() <= 998,
+                "a header line of {} characters",
+                line.len()
+            );
+        }
+        let message = mail_parser::MessageParser::default()
+            .parse(raw)
+            .expect("a mail");
+        let subject = message.subject().unwrap_or_default().to_string();
+        let threaded = message.in_reply_to().as_text().map(str::to_string);
+        if subject.contains(&long_case) {
+            assert_eq!(threaded, None, "{subject:.80}");
+            if subject.contains("Referral received from") {
+                acknowledged += 1;
+                // Cut with spaces, every letter still there.
+                assert_eq!(subject.matches('x').count(), 1500, "{subject:.80}");
+                assert!(!subject.contains(&"x".repeat(901)), "{subject:.80}");
+            }
+        } else {
+            assert_eq!(threaded.as_deref(), Some("short-id-2@justice.test"));
+        }
+    }
+    assert_eq!(acknowledged, 1, "the long referral's acknowledgement");
+}
