@@ -163,6 +163,15 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
     if let Err(problem) = structure::check_parsed(&message) {
         return Analysis::unreadable(problem);
     }
+    // RFC 5322 allows exactly one: with several, who sent it is whichever a
+    // reader shows, and nothing in it may speak for anyone.
+    let from_headers = message.parts.first().map_or(0, |part| {
+        part.headers
+            .iter()
+            .filter(|h| h.name == mail_parser::HeaderName::From)
+            .count()
+    });
+    let problem = (from_headers > 1).then(|| format!("message has {from_headers} From headers"));
     let facts = header_facts(&message);
     let sent_at = message
         .date()
@@ -262,7 +271,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
             subject == "form" || subject == "template"
         }),
         returned_message_id: returned.message_id,
-        problem: None,
+        problem,
         thread_ids,
         named_lead,
         authentication: receiving_server_authentication(&message),
@@ -529,8 +538,16 @@ fn header_facts(message: &Message<'_>) -> HeaderFacts {
     );
     HeaderFacts {
         subject: message.subject().map(str::to_string),
+        // The first From header (mail-parser's `from()` gives the last).
         from_address: message
-            .from()
+            .parts
+            .first()
+            .and_then(|part| {
+                part.headers
+                    .iter()
+                    .find(|h| h.name == mail_parser::HeaderName::From)
+            })
+            .and_then(|h| h.value.as_address())
             .and_then(|a| a.first())
             .and_then(|a| a.address())
             .map(str::to_string),

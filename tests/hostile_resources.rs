@@ -642,3 +642,64 @@ async fn header_lines_the_gateway_writes_fit_the_line_limit_of_mail() {
     }
     assert_eq!(acknowledged, 1, "the long referral's acknowledgement");
 }
+
+// ------------------------------------------------------ several From headers
+
+/// The attack: a referral with two From headers, an allowed referrer's and
+/// an outsider's (RFC 5322 allows one; readers show either). It was read
+/// by the last. Now it is recorded and quarantined with the reason, opens
+/// no case and answers no one; the authority is told it was set aside.
+/// The same with one From opens a case.
+#[tokio::test]
+async fn a_message_with_two_from_headers_is_quarantined() {
+    let dir = TempDir::new().expect("temp dir");
+    let url = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let store = Store::open(&url).await.expect("store");
+    let config = embedded_config();
+    let at = chrono::Utc::now();
+    let raw = referral("two-froms-1@justice.test", 1, BASILDON);
+    let mut twice = b"From: Mallory <mallory@evil.example.org>\r\n".to_vec();
+    twice.extend_from_slice(&raw);
+    let recorded = ingest_into(&store, &config, "basildon", &twice, at).await;
+    assert_eq!(
+        recorded.action,
+        Action::Quarantined("message has 2 From headers".into())
+    );
+    assert_eq!(recorded.case, None);
+    let rows = store.outbox(false).await.expect("outbox");
+    let sent: Vec<(&str, &[String])> = rows
+        .iter()
+        .map(|r| (r.purpose.as_str(), r.to.as_slice()))
+        .collect();
+    assert_eq!(
+        sent,
+        [("quarantine_notice", [BASILDON.to_string()].as_slice())],
+        "only the authority is told"
+    );
+    assert_eq!(rows[0].context["reason"], "message has 2 From headers");
+    assert!(store.cases(None, false).await.expect("cases").is_empty());
+
+    // An answer in a thread with three From headers names no one.
+    let answer = format!(
+        "From: someone@basildon.gov.uk\r\nFrom: mallory@evil.example.org\r\n\
+         From: someone@basildon.gov.uk\r\nTo: {BASILDON}\r\nSubject: RE: Referral\r\n\
+         Message-ID: <two-froms-2@basildon.gov.uk>\r\n\
+         In-Reply-To: <two-froms-1@justice.test>\r\n\r\nLead officer: Not Real\r\n"
+    );
+    let recorded = ingest_into(&store, &config, "basildon", answer.as_bytes(), at).await;
+    assert_eq!(
+        recorded.action,
+        Action::Quarantined("message has 3 From headers".into())
+    );
+
+    // With its own From alone, the referral opens a case.
+    let recorded = ingest_into(
+        &store,
+        &config,
+        "basildon",
+        &referral("one-from-3@justice.test", 3, BASILDON),
+        at,
+    )
+    .await;
+    assert_eq!(recorded.action, Action::Opened);
+}
