@@ -8,6 +8,7 @@ use dtr_gateway::config::{Config, Problem};
 use dtr_gateway::intake::{ingest, Incoming};
 use dtr_gateway::message::{analyse, Context};
 use dtr_gateway::store::{shown_url, Action, Store, StoreError};
+use dtr_gateway::terminal::{printable, printable_json, printable_lines};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -243,7 +244,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("dtr-gateway: {e:#}");
+            eprintln!("dtr-gateway: {}", printable_lines(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
@@ -368,7 +369,7 @@ fn load_config(dir: Option<&Path>, daemon: bool) -> Result<Config> {
 
 fn check_config(dir: Option<&Path>) -> ExitCode {
     let where_from = dir.map_or("the embedded configuration".to_string(), |d| {
-        d.display().to_string()
+        printable(&d.display().to_string()).into_owned()
     });
     match Config::load(dir) {
         Ok((config, warnings)) => {
@@ -388,7 +389,7 @@ fn check_config(dir: Option<&Path>) -> ExitCode {
             ExitCode::FAILURE
         }
         Err(e) => {
-            eprintln!("dtr-gateway: {e}");
+            eprintln!("dtr-gateway: {}", printable_lines(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -396,7 +397,7 @@ fn check_config(dir: Option<&Path>) -> ExitCode {
 
 fn print_problems(problems: &[Problem]) {
     for p in problems {
-        println!("{p}");
+        println!("{}", printable_lines(&p.to_string()));
     }
 }
 
@@ -414,10 +415,8 @@ fn parse(dir: Option<&Path>, file: &Path) -> Result<ExitCode> {
             max_bytes: config.max_message_bytes,
         },
     );
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&analysis.to_contract_json())?
-    );
+    let json = serde_json::to_string_pretty(&analysis.to_contract_json())?;
+    println!("{}", printable_json(&json));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -439,7 +438,11 @@ async fn ingest_files(
         let raw = match std::fs::read(file) {
             Ok(raw) => raw,
             Err(e) => {
-                println!("{}: cannot read: {e}", file.display());
+                println!(
+                    "{}: cannot read: {}",
+                    printable(&file.display().to_string()),
+                    printable(&e.to_string())
+                );
                 failed = true;
                 continue;
             }
@@ -479,7 +482,11 @@ async fn ingest_files(
             format!(" [attachments not read: {}]", names.join(", "))
         };
         tracing::info!(mailbox = %mailbox.name, case = %case, kind = analysis.kind.as_str(), "message recorded");
-        println!("{}: {what}: {done}{attachments}", file.display());
+        println!(
+            "{}: {what}: {}{attachments}",
+            printable(&file.display().to_string()),
+            printable(&done)
+        );
     }
     Ok(if failed {
         ExitCode::FAILURE
@@ -519,7 +526,7 @@ async fn due(
     let rows = dtr_gateway::sweep::open_deadlines(config, &cases, today);
     println!(
         "{} on {}",
-        config.protocol.name,
+        printable(&config.protocol.name),
         today.format("%A %-d %B %Y")
     );
     println!(
@@ -547,12 +554,12 @@ async fn due(
             "{:<6} {:<16} {:<20} {:<4} {:<10} {} ({}; rule {}){paused}",
             state,
             due.format("%a %-d %b %Y"),
-            case.reference,
-            case.authority,
+            printable(&case.reference),
+            printable(&case.authority),
             owed,
-            rule.description,
-            rule.commitment,
-            rule.id
+            printable(&rule.description),
+            printable(&rule.commitment),
+            printable(&rule.id)
         );
     }
     println!("{} open deadline(s)", rows.len());
@@ -600,12 +607,12 @@ async fn report(
     match format {
         ReportFormat::Markdown => print!(
             "{}",
-            markdown(
+            printable_lines(&markdown(
                 &format!("{}: outcomes, {quarter}", config.protocol.name),
                 &reports
-            )
+            ))
         ),
-        ReportFormat::Csv => print!("{}", csv(&reports)),
+        ReportFormat::Csv => print!("{}", printable_lines(&csv(&reports))),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -618,6 +625,7 @@ async fn case_action(
 ) -> Result<ExitCode> {
     use dtr_gateway::core::reply::NamedLead;
     use dtr_gateway::store::LeadUpdate;
+    let shown = printable(reference);
     match action {
         CaseAction::Respond { lead, phone } => {
             let lead = match lead {
@@ -647,7 +655,7 @@ async fn case_action(
                 .record_lead_update(reference, &update, &answers, &config.outgoing)
                 .await?;
             println!(
-                "{reference}: the authority's response is recorded{}",
+                "{shown}: the authority's response is recorded{}",
                 if answers.is_empty() {
                     ""
                 } else {
@@ -660,12 +668,12 @@ async fn case_action(
                 bail!("--outcome is empty: say what came of the referral");
             }
             store.close_case(reference, outcome.trim()).await?;
-            println!("{reference}: closed");
+            println!("{shown}: closed");
         }
         CaseAction::Pause { until } => {
             store.pause_case(reference, until).await?;
             println!(
-                "{reference}: no reminders, chases or escalations before {}",
+                "{shown}: no reminders, chases or escalations before {}",
                 until.format("%A %-d %B %Y")
             );
         }
@@ -683,9 +691,9 @@ async fn case_action(
                 );
             }
             if store.mark_met(reference, &rule).await? {
-                println!("{reference}: `{rule}` is met");
+                println!("{shown}: `{rule}` is met");
             } else {
-                println!("{reference}: `{rule}` was already recorded as met");
+                println!("{shown}: `{rule}` was already recorded as met");
             }
         }
     }
@@ -707,13 +715,13 @@ async fn list_cases(
     for c in &cases {
         println!(
             "{:<20} {:<4} {:<10} {:<18} {:<6} {:<12} {}",
-            c.reference,
-            c.authority,
-            c.status,
-            c.referral_type.as_deref().unwrap_or("-"),
+            printable(&c.reference),
+            printable(&c.authority),
+            printable(&c.status),
+            printable(c.referral_type.as_deref().unwrap_or("-")),
             if c.urgent { "yes" } else { "" },
-            c.expected_release_date.as_deref().unwrap_or("-"),
-            local_time(&c.received_at)
+            printable(c.expected_release_date.as_deref().unwrap_or("-")),
+            printable(&local_time(&c.received_at))
         );
     }
     println!("{} case(s)", cases.len());
@@ -723,13 +731,18 @@ async fn list_cases(
 async fn show_case(store: &Store, reference: &str) -> Result<ExitCode> {
     let case = store.case(reference).await?;
     let s = &case.summary;
-    println!("Case {}  ({}, {})", s.reference, s.authority, s.status);
+    println!(
+        "Case {}  ({}, {})",
+        printable(&s.reference),
+        printable(&s.authority),
+        printable(&s.status)
+    );
     if s.urgent {
         println!("URGENT");
     }
-    println!("Received: {}", local_time(&s.received_at));
+    println!("Received: {}", printable(&local_time(&s.received_at)));
     if !case.missing.is_empty() {
-        println!("Still missing: {}", case.missing.join(", "));
+        println!("Still missing: {}", printable(&case.missing.join(", ")));
     }
     println!("\nReferral:");
     if let serde_json::Value::Object(fields) = case.referral.to_json() {
@@ -738,16 +751,16 @@ async fn show_case(store: &Store, reference: &str) -> Result<ExitCode> {
                 serde_json::Value::String(s) => s,
                 other => other.to_string(),
             };
-            println!("  {key:<26} {value}");
+            println!("  {:<26} {}", printable(&key), printable(&value));
         }
     }
     println!("\nTimeline:");
     for e in &case.events {
         println!(
             "  {}  {}  {}",
-            e.at,
-            e.kind,
-            e.detail.as_deref().unwrap_or("")
+            printable(&e.at),
+            printable(&e.kind),
+            printable(e.detail.as_deref().unwrap_or(""))
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -782,7 +795,7 @@ async fn run_daemon(config: Config, store: Store) -> Result<ExitCode> {
     let codes: Vec<&str> = config.authorities.iter().map(|a| a.code.as_str()).collect();
     if let Err(errors) = templates.check(&codes) {
         for e in &errors {
-            eprintln!("dtr-gateway: {e}");
+            eprintln!("dtr-gateway: {}", printable_lines(&e.to_string()));
         }
         bail!(
             "{} template(s) cannot be rendered; fix them before starting",
@@ -868,18 +881,20 @@ async fn show_status(store: &Store) -> Result<ExitCode> {
         }
         println!(
             "{:<16} {:<12} {:<11} {:>8} {:>6} {:<22} {}",
-            r.mailbox,
-            r.folder,
-            r.state,
+            printable(&r.mailbox),
+            printable(&r.folder),
+            printable(&r.state),
             r.last_uid
                 .map(|u| u.to_string())
                 .unwrap_or_else(|| "-".into()),
             r.recorded_today,
-            r.last_message_at
-                .as_deref()
-                .map(local_time)
-                .unwrap_or_else(|| "-".into()),
-            error
+            printable(
+                &r.last_message_at
+                    .as_deref()
+                    .map(local_time)
+                    .unwrap_or_else(|| "-".into())
+            ),
+            printable(&error)
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -910,12 +925,12 @@ async fn outbox(store: &Store, failed: bool, action: Option<OutboxAction>) -> Re
         println!(
             "{:>5} {:<8} {:<18} {:<20} {:>8} {:<22} {}",
             r.id,
-            r.status,
-            r.purpose,
-            r.case_ref.as_deref().unwrap_or("-"),
+            printable(&r.status),
+            printable(&r.purpose),
+            printable(r.case_ref.as_deref().unwrap_or("-")),
             r.attempts,
-            sent,
-            detail
+            printable(&sent),
+            printable(&detail)
         );
     }
     println!("{} mail(s)", rows.len());
@@ -984,7 +999,7 @@ fn import_holidays(dir: Option<&Path>, file: &Path) -> Result<ExitCode> {
     std::fs::write(&target, &text).with_context(|| format!("cannot write {}", target.display()))?;
     println!(
         "{}: {} England & Wales bank holidays, {} to {}",
-        target.display(),
+        printable(&target.display().to_string()),
         dates.len(),
         dates.first().map(|d| d.to_string()).unwrap_or_default(),
         dates.last().map(|d| d.to_string()).unwrap_or_default()

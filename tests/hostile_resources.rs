@@ -703,3 +703,106 @@ async fn a_message_with_two_from_headers_is_quarantined() {
     .await;
     assert_eq!(recorded.action, Action::Opened);
 }
+
+// ------------------------------------------------- escape sequences in mail
+
+/// Runs the binary with the embedded configuration on the SQLite file in
+/// `dir`: whether it succeeded, and its standard output and error.
+fn embedded_cli(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let database = format!("sqlite:{}", dir.join("cases.db").display());
+    let out = Command::new(BIN)
+        .arg("--database")
+        .arg(&database)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DTR_CONFIG")
+        .env_remove("DTR_DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run dtr-gateway");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// What a terminal would act on rather than show.
+fn acts_on_a_terminal(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect()
+}
+
+/// The attack: a referral whose fields, subject and attachment name hold
+/// terminal escape sequences (clear the screen, set the window's title,
+/// ring the bell, an 8-bit CSI) and a right-to-left override that shows
+/// `txt.exe` as `exe.txt`. Every command that shows it prints them escaped,
+/// as `\u{1b}`, and the terminal is left alone.
+#[test]
+fn escape_sequences_in_mail_are_printed_escaped() {
+    let dir = TempDir::new().expect("temp dir");
+    let hostile = "Sam \u{1b}[2J\u{1b}]0;pwned\u{7} Evil\u{202e}txt.exe \u{9b}31m";
+    let raw = format!(
+        "From: Jo \u{1b}[31m <jo.probation@justice.gov.uk>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: Referral \u{1b}[2J\u{202e}\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\
+         Message-ID: <escapes-1@justice.gov.uk>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         DUTY TO REFER REFERRAL\r\nReferral type: Duty to Refer\r\nFull name: {hostile}\r\n\
+         Date of birth: 14/07/1988\r\nPrison number: A1234BC\r\nCustody status: sentenced\r\n\
+         Expected release date: 01/06/2027\r\nConsent to referral: Yes\r\n\
+         Reason at risk of homelessness: {hostile}\r\nLocal connection: resident\r\n\
+         Referring agency: HMP {hostile}\r\nReferrer name: Jo {hostile}\r\n\
+         Referrer email: jo.probation@justice.gov.uk\r\nReferrer phone: 01632 960000\r\n"
+    );
+    let file = dir.path().join("referral \u{1b}[2J.eml");
+    std::fs::write(&file, raw).expect("write");
+    let file = file.display().to_string();
+
+    let (ok, ingested, err) =
+        embedded_cli(dir.path(), &["ingest", "--mailbox", "colchester", &file]);
+    assert!(ok, "{ingested}{err}");
+    let reference = ingested
+        .split_whitespace()
+        .find(|w| w.starts_with("DTR-COL-"))
+        .unwrap_or_else(|| panic!("no case opened: {ingested}"))
+        .to_string();
+    let (_, parsed, _) = embedded_cli(dir.path(), &["parse", &file]);
+    let json: serde_json::Value = serde_json::from_str(&parsed).expect("parse prints JSON");
+    assert_eq!(json["referral"]["full_name"], hostile, "the same JSON");
+
+    let mut shown = vec![
+        ("ingest", ingested),
+        ("parse", parsed),
+        ("case", embedded_cli(dir.path(), &["case", &reference]).1),
+        ("cases", embedded_cli(dir.path(), &["cases"]).1),
+        ("outbox", embedded_cli(dir.path(), &["outbox"]).1),
+        ("due", embedded_cli(dir.path(), &["due"]).1),
+        ("status", embedded_cli(dir.path(), &["status"]).1),
+    ];
+    // An error naming what the operator typed.
+    shown.push((
+        "an error",
+        embedded_cli(dir.path(), &["case", "DTR-COL-2026-\u{1b}[2J"]).2,
+    ));
+    for (command, output) in &shown {
+        assert_eq!(
+            acts_on_a_terminal(output),
+            Vec::<char>::new(),
+            "{command}: {output:?}"
+        );
+    }
+    let case = &shown[2].1;
+    let escaped = "Sam \\u{1b}[2J\\u{1b}]0;pwned\\u{7} Evil\\u{202e}txt.exe \\u{9b}31m";
+    assert!(case.contains(escaped), "case shows {escaped}: {case}");
+    assert!(
+        shown[0].1.contains("referral \\u{1b}[2J.eml"),
+        "{}",
+        shown[0].1
+    );
+    assert!(shown[1].1.contains("\\u202e"), "{}", shown[1].1);
+    assert!(shown[7].1.contains("\\u{1b}[2J"), "{}", shown[7].1);
+}
