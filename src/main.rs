@@ -25,7 +25,9 @@ struct Cli {
     #[arg(long, global = true, env = "DTR_CONFIG")]
     config: Option<PathBuf>,
     /// Database URL, overriding the configuration's (e.g. sqlite:cases.db).
-    #[arg(long, global = true, env = "DTR_DATABASE_URL")]
+    // Its value in the environment is not shown in --help: it may hold a
+    // password.
+    #[arg(long, global = true, env = "DTR_DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -230,8 +232,15 @@ fn main() -> ExitCode {
     // The IMAP and SMTP libraries trace every command they send (LOGIN and
     // AUTH with their passwords and tokens, FETCH with the messages), and
     // handlebars logs the data it renders (the person's details): never
-    // below info for them, whatever RUST_LOG asks.
-    for quiet in ["async_imap=info", "lettre=info", "handlebars=info"] {
+    // below info for them, whatever RUST_LOG asks. PostgreSQL's driver
+    // warns of a URL parameter it does not know with its value (a
+    // `sslpassword`, say): the store says which, by name.
+    for quiet in [
+        "async_imap=info",
+        "lettre=info",
+        "handlebars=info",
+        "sqlx_postgres::options=error",
+    ] {
         if let Ok(directive) = quiet.parse() {
             filter = filter.add_directive(directive);
         }

@@ -806,3 +806,76 @@ fn escape_sequences_in_mail_are_printed_escaped() {
     assert!(shown[1].1.contains("\\u202e"), "{}", shown[1].1);
     assert!(shown[7].1.contains("\\u{1b}[2J"), "{}", shown[7].1);
 }
+
+// ----------------------------------------------------- secrets in the URL
+
+/// The attack (an operator's mistake, which the gateway must not make
+/// worse): a password in every place a database URL can hold one. Every
+/// error naming the database blanks each of them; `--help` does not show
+/// the URL set in the environment.
+#[test]
+fn database_passwords_are_blanked_in_every_form() {
+    let dir = TempDir::new().expect("temp dir");
+    let port = free_port();
+    let secrets = [
+        "pw-userinfo-1",
+        "pw-query-2",
+        "pw-ssl-3",
+        "pw-keyvalue-4",
+        "pw-env-5",
+    ];
+    let forms = [
+        format!(
+            "postgres://gw:{}@127.0.0.1:{port}/dtr?sslmode=prefer&password={}&sslpassword={}",
+            secrets[0], secrets[1], secrets[2]
+        ),
+        format!("postgresql://gw:{}@127.0.0.1:{port}/dtr", secrets[0]),
+        format!("postgres://gw@127.0.0.1:{port}/dtr?PassWord={}", secrets[1]),
+        format!(
+            "host=127.0.0.1 port={port} user=gw password='{} x'",
+            secrets[3]
+        ),
+    ];
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("DTR_CONFIG")
+            .env_remove("DTR_DATABASE_URL");
+        if let Some(url) = env {
+            command.env("DTR_DATABASE_URL", url);
+        }
+        let out = command.output().expect("run dtr-gateway");
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+    };
+    let mut outputs = Vec::new();
+    for url in &forms {
+        outputs.push(run(&["--database", url, "cases"], None));
+        outputs.push(run(&["cases"], Some(url)));
+        outputs.push(run(
+            &["bench", "intake", "--messages", "1", "--postgres", url],
+            None,
+        ));
+    }
+    let in_env = format!("postgres://gw:{}@127.0.0.1:{port}/dtr", secrets[4]);
+    outputs.push(run(&["--help"], Some(&in_env)));
+    outputs.push(run(&["run", "--help"], Some(&in_env)));
+    for output in &outputs {
+        for secret in secrets {
+            assert!(!output.contains(secret), "{secret} shown: {output}");
+        }
+    }
+    let all = outputs.join("\n");
+    println!("{all}");
+    for shown in [
+        format!(
+            "postgres://gw:***@127.0.0.1:{port}/dtr?sslmode=prefer&password=***&sslpassword=***"
+        ),
+        format!("postgresql://gw:***@127.0.0.1:{port}/dtr"),
+        format!("postgres://gw@127.0.0.1:{port}/dtr?PassWord=***"),
+        format!("host=127.0.0.1 port={port} user=gw password=***"),
+    ] {
+        assert!(all.contains(&shown), "{shown} not named in:\n{all}");
+    }
+}
