@@ -8,6 +8,7 @@
 //! again until it can, so that no row stays `sending` while the daemon runs.
 
 use crate::config::{Config, Credentials, SmtpSettings, TlsMode, Transport};
+use crate::core::address::without_addresses;
 use crate::core::authority::Authority;
 use crate::core::field::Field;
 use crate::core::protocol::{CaseFacts, Owner, Satisfier};
@@ -193,7 +194,10 @@ impl Sender {
             Err(e) if e.is_transient() && Utc::now() - row.created_at < GIVE_UP_AFTER => {
                 let wait =
                     chrono::Duration::seconds(30 * 2_i64.pow(row.attempts.clamp(0, 7) as u32));
-                tracing::warn!(outbox = row.id, case, purpose = %row.purpose, error = %e, "mail not sent; will retry");
+                // A relay's refusal names the recipient: the log names the
+                // case, and the row keeps the whole answer for `outbox`.
+                let shown = without_addresses(&e.to_string());
+                tracing::warn!(outbox = row.id, case, purpose = %row.purpose, error = %shown, "mail not sent; will retry");
                 let (error, next) = (e.to_string(), Utc::now() + wait);
                 self.settle(&row, shutdown, || {
                     self.store.mark_retry(row.id, &error, next)
@@ -202,7 +206,8 @@ impl Sender {
                 Ok(false)
             }
             Err(e) => {
-                tracing::error!(outbox = row.id, case, purpose = %row.purpose, error = %e, "mail failed");
+                let shown = without_addresses(&e.to_string());
+                tracing::error!(outbox = row.id, case, purpose = %row.purpose, error = %shown, "mail failed");
                 let error = e.to_string();
                 self.settle(&row, shutdown, || self.store.mark_failed(row.id, &error))
                     .await?;

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{ingest_into, referral, TestDb};
+use common::{ingest_into, mail_servers, referral, smtp_outgoing, TestDb};
 use dtr_gateway::config::Config;
 use dtr_gateway::store::{Action, Store};
 use std::io::{Read, Write};
@@ -96,6 +96,23 @@ impl Setup {
 
     async fn store(&self) -> Store {
         Store::open(&self.database).await.expect("open the store")
+    }
+
+    /// A one-shot command against this configuration: (success, stdout, stderr).
+    fn cli(&self, args: &[&str]) -> (bool, String, String) {
+        let out = Command::new(BIN)
+            .arg("--config")
+            .arg(self.path())
+            .args(args)
+            .env_remove("DTR_DATABASE_URL")
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("run dtr-gateway");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
     }
 }
 
@@ -878,4 +895,72 @@ fn database_passwords_are_blanked_in_every_form() {
     ] {
         assert!(all.contains(&shown), "{shown} not named in:\n{all}");
     }
+}
+
+// ------------------------------------------------- addresses kept from logs
+
+/// The attack: a referral from an address the relay does not know, so that
+/// the real Postfix refuses the acknowledgement at RCPT with a 550 naming
+/// the address. The daemon's log says which mail of which case failed and
+/// never the address; `outbox --failed` shows the operator the whole
+/// answer, address included, to put right.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_refusing_a_recipient_is_logged_without_the_address() {
+    let servers = mail_servers();
+    servers.reset("braintree");
+    let setup = Setup::new();
+    setup.write_config(&smtp_outgoing(100), "");
+    let stranger = "nobody.known.here@justice.test";
+    let raw = String::from_utf8(referral(
+        "refused-rcpt-1@justice.test",
+        1,
+        "braintree@lha.test",
+    ))
+    .expect("text")
+    .replace("referrer@justice.test", stranger);
+    let daemon = Daemon::start(&setup, None);
+    setup.deliver("1.referral", raw.as_bytes());
+    let store = setup.store().await;
+    let mut settled = None;
+    for _ in 0..600 {
+        let rows: Vec<(i64, String, String, Option<String>)> =
+            sqlx::query_as("SELECT id, purpose, status, last_error FROM outbox ORDER BY id")
+                .fetch_all(store.pool())
+                .await
+                .expect("outbox");
+        if rows.len() == 2 && rows.iter().all(|r| r.2 == "sent" || r.2 == "failed") {
+            settled = Some(rows);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rows = settled.unwrap_or_else(|| panic!("the mail does not settle\n{}", daemon.tail()));
+    let failed = rows
+        .iter()
+        .find(|r| r.1 == "acknowledgement")
+        .expect("the acknowledgement");
+    assert_eq!(failed.2, "failed", "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r.1 == "notice" && r.2 == "sent"),
+        "{rows:?}"
+    );
+
+    let log = daemon.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("mail failed") && l.contains(&format!("outbox={}", failed.0)))
+        .unwrap_or_else(|| panic!("no log line for the failed mail:\n{log}"));
+    println!("logged: {line}");
+    assert!(line.contains("DTR-BRA-") && line.contains("550"), "{line}");
+    assert!(!log.contains(stranger), "the address is in the log:\n{log}");
+    assert!(!log.contains("nobody.known"), "{log}");
+
+    let (_, listing, _) = setup.cli(&["outbox", "--failed"]);
+    println!("outbox --failed:\n{listing}");
+    assert!(
+        listing.contains("550") && listing.contains(stranger),
+        "the operator sees which address was refused: {listing}"
+    );
+    drop(daemon);
+    servers.reset("braintree");
 }
