@@ -480,15 +480,12 @@ async fn ingest_files(
             Action::Duplicate if case.is_empty() => "already recorded".to_string(),
             Action::Duplicate => format!("already recorded ({case})"),
         };
-        let attachments = if analysis.attachments.is_empty() {
-            String::new()
-        } else {
-            let names: Vec<String> = analysis
-                .attachments
-                .iter()
-                .map(|a| a.name.clone().unwrap_or_else(|| a.content_type.clone()))
-                .collect();
-            format!(" [attachments not read: {}]", names.join(", "))
+        // How many, never their names: a file's name can name the person,
+        // and a refused or quarantined referral keeps nothing about them.
+        let attachments = match analysis.attachments.len() {
+            0 => String::new(),
+            1 => " [1 attachment not read]".to_string(),
+            n => format!(" [{n} attachments not read]"),
         };
         tracing::info!(mailbox = %mailbox.name, case = %case, kind = analysis.kind.as_str(), "message recorded");
         println!(

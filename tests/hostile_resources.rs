@@ -964,3 +964,76 @@ async fn a_relay_refusing_a_recipient_is_logged_without_the_address() {
     drop(daemon);
     servers.reset("braintree");
 }
+
+// ------------------------------------------- attachment names of refusals
+
+/// A referral to Colchester from `from`, with consent as given, and a PDF
+/// attached whose name names the person.
+fn referral_with_attachment(message_id: &str, from: &str, consent: &str) -> Vec<u8> {
+    format!(
+        "From: Jo Probation <{from}>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: Referral\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\
+         Message-ID: <{message_id}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nDUTY TO REFER REFERRAL\r\n\
+         Referral type: Duty to Refer\r\nFull name: Samuel Hiddenname\r\n\
+         Date of birth: 14/07/1988\r\nPrison number: A1234BC\r\nCustody status: sentenced\r\n\
+         Expected release date: 01/06/2027\r\nConsent to referral: {consent}\r\n\
+         Reason at risk of homelessness: No address\r\nLocal connection: resident\r\n\
+         Referring agency: HMP Chelmsford\r\nReferrer name: Jo Probation\r\n\
+         Referrer email: {from}\r\nReferrer phone: 01632 960000\r\n\r\n--b\r\n\
+         Content-Type: application/pdf; name=\"Samuel Hiddenname mental health.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"Samuel Hiddenname mental health.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"
+    )
+    .into_bytes()
+}
+
+/// The attack: referrals without consent, or from a domain not allowed,
+/// carrying an attachment whose name names the person and their health.
+/// `ingest` says what became of each and how many attachments were not
+/// read, never their names.
+#[test]
+fn ingest_never_names_the_attachments_of_a_refusal() {
+    let dir = TempDir::new().expect("temp dir");
+    let cases = [
+        (
+            "no-consent.eml",
+            referral_with_attachment("no-consent-1@justice.gov.uk", "jo@justice.gov.uk", "No"),
+            "recorded as refused (no consent)",
+        ),
+        (
+            "not-allowed.eml",
+            referral_with_attachment("elsewhere-2@example.org", "jo@example.org", "No"),
+            "quarantined: sender domain example.org is not allowed to make referrals",
+        ),
+        (
+            "consented.eml",
+            referral_with_attachment("consented-3@justice.gov.uk", "jo@justice.gov.uk", "Yes"),
+            "opened DTR-COL-",
+        ),
+    ];
+    for (name, raw, done) in &cases {
+        let file = dir.path().join(name);
+        std::fs::write(&file, raw).expect("write");
+        let (ok, out, err) = embedded_cli(
+            dir.path(),
+            &[
+                "ingest",
+                "--mailbox",
+                "colchester",
+                &file.display().to_string(),
+            ],
+        );
+        println!("{out}");
+        assert!(ok, "{out}{err}");
+        assert!(out.contains(done), "{name}: {out}");
+        assert!(out.contains("[1 attachment not read]"), "{name}: {out}");
+        for word in ["Hiddenname", "mental", ".pdf"] {
+            assert!(
+                !out.contains(word) && !err.contains(word),
+                "{name}: {out}{err}"
+            );
+        }
+    }
+}
