@@ -377,14 +377,33 @@ fn load_config(dir: Option<&Path>, daemon: bool) -> Result<Config> {
 }
 
 fn check_config(dir: Option<&Path>) -> ExitCode {
+    use dtr_gateway::templates::Templates;
     let where_from = dir.map_or("the embedded configuration".to_string(), |d| {
         printable(&d.display().to_string()).into_owned()
     });
+    // The mail templates: every override is compiled, and rendered for the
+    // configured authorities when the configuration itself could be read.
+    let print_templates = |errors: &[dtr_gateway::templates::TemplateError]| {
+        for e in errors {
+            println!("error: {}", printable_lines(&e.to_string()));
+        }
+    };
     match Config::load(dir) {
         Ok((config, warnings)) => {
             print_problems(&warnings);
+            let codes: Vec<&str> = config.authorities.iter().map(|a| a.code.as_str()).collect();
+            let (overrides, errors) = match Templates::load_checked(dir, &codes) {
+                Ok(templates) => (templates.overrides(), Vec::new()),
+                Err(errors) => (0, errors),
+            };
+            print_templates(&errors);
+            if !errors.is_empty() {
+                println!("{where_from}: {} error(s)", errors.len());
+                return ExitCode::FAILURE;
+            }
             println!(
-                "{where_from}: {} authorities, {} mailboxes, {} allowed sender domains; {} warning(s), no errors",
+                "{where_from}: {} authorities, {} mailboxes, {} allowed sender domains, \
+                 {overrides} template override(s); {} warning(s), no errors",
                 config.authorities.len(),
                 config.mailboxes.len(),
                 config.allowed_domains.len(),
@@ -394,7 +413,12 @@ fn check_config(dir: Option<&Path>) -> ExitCode {
         }
         Err(dtr_gateway::config::ConfigError::Invalid(errors)) => {
             print_problems(&errors);
-            println!("{where_from}: {} error(s)", errors.len());
+            let (_, template_errors) = Templates::load_all(dir);
+            print_templates(&template_errors);
+            println!(
+                "{where_from}: {} error(s)",
+                errors.len() + template_errors.len()
+            );
             ExitCode::FAILURE
         }
         Err(e) => {
@@ -796,18 +820,22 @@ async fn run_daemon(config: Config, store: Store) -> Result<ExitCode> {
         .filter(|m| m.source != dtr_gateway::config::Source::None)
         .count();
     tracing::info!(mailboxes = watched, "dtr-gateway running");
-    let templates = dtr_gateway::templates::Templates::load(config.source.as_deref())
-        .context("cannot load the mail templates")?;
     let codes: Vec<&str> = config.authorities.iter().map(|a| a.code.as_str()).collect();
-    if let Err(errors) = templates.check(&codes) {
-        for e in &errors {
-            eprintln!("dtr-gateway: {}", printable_lines(&e.to_string()));
+    let templates = match dtr_gateway::templates::Templates::load_checked(
+        config.source.as_deref(),
+        &codes,
+    ) {
+        Ok(templates) => templates,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("dtr-gateway: {}", printable_lines(&e.to_string()));
+            }
+            bail!(
+                    "{} template error(s); fix them before starting (`dtr-gateway check-config` lists them)",
+                    errors.len()
+                );
         }
-        bail!(
-            "{} template(s) cannot be rendered; fix them before starting",
-            errors.len()
-        );
-    }
+    };
     dtr_gateway::daemon::run(
         std::sync::Arc::new(config),
         store,

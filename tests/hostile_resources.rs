@@ -1037,3 +1037,120 @@ fn ingest_never_names_the_attachments_of_a_refusal() {
         }
     }
 }
+
+// ----------------------------------------------------- template overrides
+
+/// A copy of the shipped configuration in `dir`, with `gateway.toml`
+/// changed by `edit`.
+fn shipped_config_in(dir: &Path, edit: impl FnOnce(String) -> String) {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    std::fs::copy(
+        shipped.join("authorities.toml"),
+        dir.join("authorities.toml"),
+    )
+    .expect("copy");
+    let gateway = std::fs::read_to_string(shipped.join("gateway.toml")).expect("read");
+    std::fs::write(dir.join("gateway.toml"), edit(gateway)).expect("write");
+}
+
+/// `check-config --config DIR`: whether it passed, and what it printed.
+fn check_config(dir: &Path) -> (bool, String) {
+    let out = Command::new(BIN)
+        .args(["check-config", "--config"])
+        .arg(dir)
+        .env_remove("DTR_CONFIG")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("check-config");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// The attacks: overrides that do not compile or name data that is not
+/// there, found only when the first mail of their kind was sent; and
+/// overrides that are links out of the configuration folder (to a file,
+/// or the whole `templates` folder), which made the gateway mail whatever
+/// they point at. `check-config` now loads and checks every override,
+/// naming each file and its error, and refuses links; the daemon does not
+/// start with them.
+#[test]
+fn check_config_loads_every_template_override_and_refuses_links() {
+    let dir = TempDir::new().expect("temp dir");
+    let config = dir.path().join("config");
+    let templates = config.join("templates");
+    std::fs::create_dir_all(templates.join("COL")).expect("templates folder");
+    shipped_config_in(&config, |g| g);
+
+    // Good overrides load.
+    std::fs::write(
+        templates.join("acknowledgement.subject.hbs"),
+        "[{{case_ref}}] Received, thank you",
+    )
+    .expect("write");
+    let (ok, out) = check_config(&config);
+    assert!(ok, "{out}");
+    assert!(out.contains("1 template override(s)"), "{out}");
+
+    // Broken ones are each named with the error.
+    let unclosed = templates.join("notice.txt.hbs");
+    std::fs::write(&unclosed, "URGENT\n{{#if urgent}}\n").expect("write");
+    let misspelt = templates.join("COL").join("chase.html.hbs");
+    std::fs::write(&misspelt, "<p>{{case_reference}}</p>").expect("write");
+    let (ok, out) = check_config(&config);
+    println!("{out}");
+    assert!(!ok, "{out}");
+    for path in [&unclosed, &misspelt] {
+        let line = out
+            .lines()
+            .find(|l| l.contains(&path.display().to_string()))
+            .unwrap_or_else(|| panic!("{} is not named: {out}", path.display()));
+        assert!(line.starts_with("error: "), "{line}");
+    }
+    assert!(out.contains("`case_reference`"), "{out}");
+    assert!(out.contains("2 error(s)"), "{out}");
+    std::fs::remove_file(&unclosed).expect("remove");
+    std::fs::remove_file(&misspelt).expect("remove");
+
+    // A link to a file outside the folder, a well-formed template at that.
+    let outside = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&outside).expect("folder");
+    std::fs::write(outside.join("notice.txt.hbs"), "{{case_ref}}").expect("write");
+    let link = templates.join("COL").join("notice.txt.hbs");
+    std::os::unix::fs::symlink(outside.join("notice.txt.hbs"), &link).expect("symlink");
+    let (ok, out) = check_config(&config);
+    println!("{out}");
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!("error: {}: a symbolic link", link.display())),
+        "{out}"
+    );
+
+    // The daemon does not start with it, and names it.
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let run = Command::new(BIN)
+        .args(["--database", &database, "run", "--config"])
+        .arg(&config)
+        .current_dir(dir.path())
+        .env_remove("DTR_DATABASE_URL")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}: a symbolic link", link.display())),
+        "{stderr}"
+    );
+    std::fs::remove_file(&link).expect("remove");
+
+    // The whole templates folder a link.
+    std::fs::remove_dir_all(&templates).expect("remove");
+    std::os::unix::fs::symlink(&outside, &templates).expect("symlink");
+    let (ok, out) = check_config(&config);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!("error: {}: a symbolic link", templates.display())),
+        "{out}"
+    );
+}
