@@ -1154,3 +1154,44 @@ fn check_config_loads_every_template_override_and_refuses_links() {
         "{out}"
     );
 }
+
+// ------------------------------------------- allow-lists fit for real senders
+
+/// The mistake: `cjsm.net` in the allow-list, which allows no CJSM address
+/// (those are the organisation's own address with `.cjsm.net` appended),
+/// so every secure-email referral would be quarantined. `check-config`
+/// warns about it, naming `*.cjsm.net`; not when `*.cjsm.net` is there too.
+/// The shipped configuration allows CJSM and NHSmail senders.
+#[test]
+fn check_config_warns_of_an_allow_list_entry_that_fits_no_cjsm_address() {
+    let dir = TempDir::new().expect("temp dir");
+    shipped_config_in(dir.path(), |gateway| {
+        let edited = gateway.replacen("  \"*.cjsm.net\",\n", "", 1);
+        assert_ne!(edited, gateway, "the shipped list has *.cjsm.net");
+        edited
+    });
+    let (ok, out) = check_config(dir.path());
+    assert!(ok, "a warning, not an error: {out}");
+    let warning = out
+        .lines()
+        .find(|l| l.contains("cjsm.net") && l.starts_with("warning:"))
+        .unwrap_or_else(|| panic!("no warning about cjsm.net: {out}"));
+    println!("{warning}");
+    assert!(warning.contains("referrers.allowed_domains["), "{warning}");
+    assert!(warning.contains("\"*.cjsm.net\""), "{warning}");
+
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let (ok, out) = check_config(&shipped);
+    assert!(ok, "{out}");
+    assert!(!out.contains("cjsm"), "{out}");
+
+    let (config, _) = Config::embedded().expect("embedded config");
+    for sender in [
+        "jo.probation@probation.gov.uk.cjsm.net",
+        "a.officer@hmps.gsi.gov.uk.cjsm.net",
+        "nurse@nhs.net",
+    ] {
+        let address = dtr_gateway::core::address::EmailAddress::parse(sender).expect("address");
+        assert!(config.allows_sender(&address), "{sender}");
+    }
+}
