@@ -982,6 +982,23 @@ fn read_gateway(
             ),
         }
     }
+    // CJSM addresses are the organisation's own with `.cjsm.net` appended
+    // (name@org.org.uk.cjsm.net): `cjsm.net` alone allows none of them.
+    let cjsm_covered = allowed_domains
+        .iter()
+        .any(|p: &DomainPattern| p.matches("probation.gov.uk.cjsm.net"));
+    for (i, d) in raw.referrers.allowed_domains.iter().enumerate() {
+        let bare_cjsm = DomainPattern::parse(d)
+            .is_ok_and(|p| p.matches("cjsm.net") && !p.matches("org.cjsm.net"));
+        if bare_cjsm && !cjsm_covered {
+            problems.warn(
+                file,
+                format!("referrers.allowed_domains[{i}]"),
+                "\"cjsm.net\" allows no CJSM address: they are the sender's own address with \
+                 .cjsm.net appended (name@probation.gov.uk.cjsm.net); allow \"*.cjsm.net\"",
+            );
+        }
+    }
     let quarantine_unauthenticated = match &raw.referrers.quarantine_unauthenticated {
         None => true,
         Some(toml::Value::Boolean(on)) => *on,

@@ -167,7 +167,10 @@ async fn supervise(
         match result {
             Ok(()) => break,
             Err(error) => {
-                tracing::error!(mailbox = %mailbox.name, folder = %folder, %error, "mailbox failed; retrying");
+                // A server's message may name an account or a person; the
+                // status keeps it whole.
+                let shown = crate::core::address::without_addresses(&error);
+                tracing::error!(mailbox = %mailbox.name, folder = %folder, error = %shown, "mailbox failed; retrying");
                 counters.reconnecting(&mailbox.name);
                 if let Err(e) = store
                     .set_status(&mailbox.name, &folder, "retrying", Some(&error), None)

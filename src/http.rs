@@ -3,8 +3,18 @@
 //! mailbox names, folder states, authority codes and counts, never a
 //! person's details; the errors shown are the daemon's own texts (which hold
 //! no secrets) with any email address left out.
+//!
+//! The listener shares the daemon's file descriptors with its mailboxes and
+//! its store, so it never holds more than [`MAX_CONNECTIONS`] connections:
+//! a client has [`HEADER_TIMEOUT`] to send its request's head, and when
+//! every place is taken the connection that has waited longest without a
+//! request is closed to make room (one serving a request is never closed;
+//! when all are, the newcomer is closed at once). Clients that open
+//! connections and never finish them cannot starve the mailboxes, nor keep
+//! a monitor's request from being answered.
 
 use crate::config::{Config, Http, Source};
+use crate::core::address::without_addresses;
 use crate::core::classify::Kind;
 use crate::core::protocol::Rag;
 use crate::shutdown::Shutdown;
@@ -15,16 +25,34 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use hyper::body::Incoming;
+use hyper::service::Service as _;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::future::IntoFuture;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
 
 /// How long open connections may take to finish once the daemon stops.
 const GRACE: Duration = Duration::from_secs(5);
+
+/// Connections open at once, at most. A monitor and Prometheus need a few;
+/// the daemon's mailboxes and store need the rest of the process's file
+/// descriptors (often 1,024 in all).
+pub const MAX_CONNECTIONS: usize = 64;
+
+/// A client that has not sent its request's whole head this long after
+/// connecting (or after its last answer, on a kept-alive connection) is
+/// disconnected.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The listener says at most this often that it is full.
+const FULL_WARNING_EVERY: Duration = Duration::from_secs(60);
 
 const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -129,26 +157,208 @@ pub async fn serve(
         .route("/metrics", get(metrics))
         .with_state(Arc::new(endpoints));
     tracing::info!(%address, "serving /health and /metrics over HTTP");
-    let mut signal = shutdown.clone();
-    let server = axum::serve(listener.socket, app)
-        .with_graceful_shutdown(async move { signal.wait().await })
-        .into_future();
-    tokio::pin!(server);
-    let result = tokio::select! {
-        result = &mut server => result,
-        _ = shutdown.wait() => {
-            // A client holding its connection open does not hold up the exit.
-            match tokio::time::timeout(GRACE, server).await {
-                Ok(result) => result,
-                Err(_) => {
-                    tracing::warn!(%address, "HTTP connections still open at shutdown; closed");
-                    Ok(())
+    let slots = Arc::new(Mutex::new(Slots::default()));
+    let mut connections = JoinSet::new();
+    loop {
+        // Finished connections are let go as others arrive.
+        while connections.try_join_next().is_some() {}
+        let accepted = tokio::select! {
+            accepted = listener.socket.accept() => accepted,
+            _ = shutdown.wait() => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                // Out of file descriptors, most likely: the mailboxes need
+                // them more. Wait rather than spin.
+                tracing::warn!(%address, %error, "cannot accept an HTTP connection");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    _ = shutdown.wait() => break,
+                }
+            }
+        };
+        let admitted = lock(&slots).admit();
+        if admitted.say_full {
+            tracing::warn!(
+                %address,
+                limit = MAX_CONNECTIONS,
+                "HTTP connections at their limit: those waiting longest for a request are closed"
+            );
+        }
+        let Some((id, slot)) = admitted.slot else {
+            // Every place is answering a request: this one is closed at once.
+            drop(stream);
+            continue;
+        };
+        let held = Held {
+            slots: slots.clone(),
+            id,
+            slot,
+        };
+        connections.spawn(serve_connection(
+            stream,
+            app.clone(),
+            held,
+            shutdown.clone(),
+        ));
+    }
+    // Each connection finishes the request in hand (the signal reaches them
+    // too); a client holding its connection open does not hold up the exit.
+    let finished = tokio::time::timeout(GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        tracing::warn!(%address, "HTTP connections still open at shutdown; closed");
+        connections.abort_all();
+    }
+}
+
+/// One connection: HTTP/1.1 with a deadline for each request's head, until
+/// the client goes, the deadline passes, its place is needed, or the daemon
+/// stops (after the request in hand).
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    app: Router,
+    held: Held,
+    mut shutdown: Shutdown,
+) {
+    let slot = held.slot.clone();
+    let answer = TowerToHyperService::new(app);
+    let busy_slot = slot.clone();
+    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let busy = Busy::new(busy_slot.clone());
+        let response = answer.call(request);
+        async move {
+            let response = response.await;
+            drop(busy);
+            response
+        }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    let mut stopping = false;
+    loop {
+        tokio::select! {
+            // Done, or the head did not come in time: either way, closed.
+            _ = connection.as_mut() => break,
+            _ = slot.close.notified() => break,
+            _ = shutdown.wait(), if !stopping => {
+                stopping = true;
+                connection.as_mut().graceful_shutdown();
+            }
+        }
+    }
+    drop(held);
+}
+
+/// One open connection, as the listener keeps count of it.
+#[derive(Default)]
+struct Slot {
+    /// Answering a request: never closed to make room.
+    busy: AtomicBool,
+    /// Told to close, its place given to a newer connection.
+    close: Notify,
+}
+
+/// The open connections, oldest first.
+#[derive(Default)]
+struct Slots {
+    next: u64,
+    open: BTreeMap<u64, Arc<Slot>>,
+    /// When the listener last said it was full.
+    said_full: Option<Instant>,
+}
+
+/// What became of a new connection.
+struct Admitted {
+    /// Its place, or none when every place is answering a request.
+    slot: Option<(u64, Arc<Slot>)>,
+    /// An older connection was closed, or this one refused, for want of
+    /// room, and it is time to say so (at most once a minute).
+    say_full: bool,
+}
+
+impl Slots {
+    fn admit(&mut self) -> Admitted {
+        let mut full = false;
+        if self.open.len() >= MAX_CONNECTIONS {
+            full = true;
+            let waiting = self
+                .open
+                .iter()
+                .find(|(_, slot)| !slot.busy.load(Ordering::Acquire))
+                .map(|(id, _)| *id);
+            match waiting.and_then(|id| self.open.remove(&id)) {
+                Some(oldest) => oldest.close.notify_one(),
+                None => {
+                    return Admitted {
+                        slot: None,
+                        say_full: self.time_to_say_full(),
+                    }
                 }
             }
         }
-    };
-    if let Err(error) = result {
-        tracing::error!(%address, %error, "the HTTP listener failed");
+        let id = self.next;
+        self.next += 1;
+        let slot = Arc::new(Slot::default());
+        self.open.insert(id, slot.clone());
+        Admitted {
+            slot: Some((id, slot)),
+            say_full: full && self.time_to_say_full(),
+        }
+    }
+
+    /// Whether to say now that the listener is full.
+    fn time_to_say_full(&mut self) -> bool {
+        let now = Instant::now();
+        if self
+            .said_full
+            .is_some_and(|at| now.duration_since(at) < FULL_WARNING_EVERY)
+        {
+            return false;
+        }
+        self.said_full = Some(now);
+        true
+    }
+}
+
+fn lock(slots: &Mutex<Slots>) -> std::sync::MutexGuard<'_, Slots> {
+    slots.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A connection's place, given back when the connection ends however it
+/// ends (aborted at shutdown included).
+struct Held {
+    slots: Arc<Mutex<Slots>>,
+    id: u64,
+    slot: Arc<Slot>,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        lock(&self.slots).open.remove(&self.id);
+    }
+}
+
+/// Marks a connection as answering a request while it lives.
+struct Busy(Arc<Slot>);
+
+impl Busy {
+    fn new(slot: Arc<Slot>) -> Busy {
+        slot.busy.store(true, Ordering::Release);
+        Busy(slot)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.busy.store(false, Ordering::Release);
     }
 }
 
@@ -394,21 +604,6 @@ fn label_value(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
-}
-
-/// An error text with every word holding an `@` replaced: a refused IMAP
-/// login names its account, and a server's message may name anyone.
-fn without_addresses(text: &str) -> String {
-    text.split(' ')
-        .map(|word| {
-            if word.contains('@') {
-                "(address)"
-            } else {
-                word
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

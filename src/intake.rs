@@ -317,9 +317,9 @@ pub fn decide(analysis: &Analysis, s: &Situation<'_>, person: Option<&PersonCase
 
 fn decide_unsent(analysis: &Analysis, s: &Situation<'_>, person: Option<&PersonCase>) -> Plan {
     if let Some(problem) = &analysis.problem {
-        return Plan::only(Disposition::Quarantine {
-            reason: problem.clone(),
-        });
+        // A referral set aside (several From headers, say) still tells the
+        // authority it came.
+        return quarantine(analysis, s, problem.clone());
     }
     if s.config.quarantine_unauthenticated {
         // A forged sender: whatever it says, it neither opens a case nor

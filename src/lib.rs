@@ -17,3 +17,4 @@ pub mod source;
 pub mod store;
 pub mod sweep;
 pub mod templates;
+pub mod terminal;

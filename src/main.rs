@@ -8,6 +8,7 @@ use dtr_gateway::config::{Config, Problem};
 use dtr_gateway::intake::{ingest, Incoming};
 use dtr_gateway::message::{analyse, Context};
 use dtr_gateway::store::{shown_url, Action, Store, StoreError};
+use dtr_gateway::terminal::{printable, printable_json, printable_lines};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -24,7 +25,9 @@ struct Cli {
     #[arg(long, global = true, env = "DTR_CONFIG")]
     config: Option<PathBuf>,
     /// Database URL, overriding the configuration's (e.g. sqlite:cases.db).
-    #[arg(long, global = true, env = "DTR_DATABASE_URL")]
+    // Its value in the environment is not shown in --help: it may hold a
+    // password.
+    #[arg(long, global = true, env = "DTR_DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -256,8 +259,15 @@ fn main() -> ExitCode {
     // The IMAP and SMTP libraries trace every command they send (LOGIN and
     // AUTH with their passwords and tokens, FETCH with the messages), and
     // handlebars logs the data it renders (the person's details): never
-    // below info for them, whatever RUST_LOG asks.
-    for quiet in ["async_imap=info", "lettre=info", "handlebars=info"] {
+    // below info for them, whatever RUST_LOG asks. PostgreSQL's driver
+    // warns of a URL parameter it does not know with its value (a
+    // `sslpassword`, say): the store says which, by name.
+    for quiet in [
+        "async_imap=info",
+        "lettre=info",
+        "handlebars=info",
+        "sqlx_postgres::options=error",
+    ] {
         if let Ok(directive) = quiet.parse() {
             filter = filter.add_directive(directive);
         }
@@ -270,7 +280,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("dtr-gateway: {e:#}");
+            eprintln!("dtr-gateway: {}", printable_lines(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
@@ -413,7 +423,7 @@ async fn sweep(
         } else {
             format!("to {}, copy {}", p.to.join(", "), p.cc.join(", "))
         };
-        println!("{:<20} {what}: {}", p.case, clean(&to));
+        println!("{:<20} {what}: {}", p.case, printable(&to));
     }
     match mode {
         Mode::DryRun => println!(
@@ -435,20 +445,6 @@ async fn sweep(
         ),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Text from mail or the store, safe to print: control characters shown
-/// escaped, never sent to the terminal.
-fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                format!("\\u{{{:x}}}", c as u32)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// A date as people write it: 24/12/2026, 24 December 2026 or 2026-12-24.
@@ -498,14 +494,33 @@ fn load_config(dir: Option<&Path>, daemon: bool) -> Result<Config> {
 }
 
 fn check_config(dir: Option<&Path>) -> ExitCode {
+    use dtr_gateway::templates::Templates;
     let where_from = dir.map_or("the embedded configuration".to_string(), |d| {
-        d.display().to_string()
+        printable(&d.display().to_string()).into_owned()
     });
+    // The mail templates: every override is compiled, and rendered for the
+    // configured authorities when the configuration itself could be read.
+    let print_templates = |errors: &[dtr_gateway::templates::TemplateError]| {
+        for e in errors {
+            println!("error: {}", printable_lines(&e.to_string()));
+        }
+    };
     match Config::load(dir) {
         Ok((config, warnings)) => {
             print_problems(&warnings);
+            let codes: Vec<&str> = config.authorities.iter().map(|a| a.code.as_str()).collect();
+            let (overrides, errors) = match Templates::load_checked(dir, &codes) {
+                Ok(templates) => (templates.overrides(), Vec::new()),
+                Err(errors) => (0, errors),
+            };
+            print_templates(&errors);
+            if !errors.is_empty() {
+                println!("{where_from}: {} error(s)", errors.len());
+                return ExitCode::FAILURE;
+            }
             println!(
-                "{where_from}: {} authorities, {} mailboxes, {} allowed sender domains; {} warning(s), no errors",
+                "{where_from}: {} authorities, {} mailboxes, {} allowed sender domains, \
+                 {overrides} template override(s); {} warning(s), no errors",
                 config.authorities.len(),
                 config.mailboxes.len(),
                 config.allowed_domains.len(),
@@ -515,11 +530,16 @@ fn check_config(dir: Option<&Path>) -> ExitCode {
         }
         Err(dtr_gateway::config::ConfigError::Invalid(errors)) => {
             print_problems(&errors);
-            println!("{where_from}: {} error(s)", errors.len());
+            let (_, template_errors) = Templates::load_all(dir);
+            print_templates(&template_errors);
+            println!(
+                "{where_from}: {} error(s)",
+                errors.len() + template_errors.len()
+            );
             ExitCode::FAILURE
         }
         Err(e) => {
-            eprintln!("dtr-gateway: {e}");
+            eprintln!("dtr-gateway: {}", printable_lines(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -527,7 +547,7 @@ fn check_config(dir: Option<&Path>) -> ExitCode {
 
 fn print_problems(problems: &[Problem]) {
     for p in problems {
-        println!("{p}");
+        println!("{}", printable_lines(&p.to_string()));
     }
 }
 
@@ -545,10 +565,8 @@ fn parse(dir: Option<&Path>, file: &Path) -> Result<ExitCode> {
             max_bytes: config.max_message_bytes,
         },
     );
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&analysis.to_contract_json())?
-    );
+    let json = serde_json::to_string_pretty(&analysis.to_contract_json())?;
+    println!("{}", printable_json(&json));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -570,7 +588,11 @@ async fn ingest_files(
         let raw = match std::fs::read(file) {
             Ok(raw) => raw,
             Err(e) => {
-                println!("{}: cannot read: {e}", file.display());
+                println!(
+                    "{}: cannot read: {}",
+                    printable(&file.display().to_string()),
+                    printable(&e.to_string())
+                );
                 failed = true;
                 continue;
             }
@@ -602,18 +624,19 @@ async fn ingest_files(
             Action::Duplicate if case.is_empty() => "already recorded".to_string(),
             Action::Duplicate => format!("already recorded ({case})"),
         };
-        let attachments = if analysis.attachments.is_empty() {
-            String::new()
-        } else {
-            let names: Vec<String> = analysis
-                .attachments
-                .iter()
-                .map(|a| a.name.clone().unwrap_or_else(|| a.content_type.clone()))
-                .collect();
-            format!(" [attachments not read: {}]", names.join(", "))
+        // How many, never their names: a file's name can name the person,
+        // and a refused or quarantined referral keeps nothing about them.
+        let attachments = match analysis.attachments.len() {
+            0 => String::new(),
+            1 => " [1 attachment not read]".to_string(),
+            n => format!(" [{n} attachments not read]"),
         };
         tracing::info!(mailbox = %mailbox.name, case = %case, kind = analysis.kind.as_str(), "message recorded");
-        println!("{}: {what}: {done}{attachments}", file.display());
+        println!(
+            "{}: {what}: {}{attachments}",
+            printable(&file.display().to_string()),
+            printable(&done)
+        );
     }
     Ok(if failed {
         ExitCode::FAILURE
@@ -653,7 +676,7 @@ async fn due(
     let rows = dtr_gateway::sweep::open_deadlines(config, &cases, today);
     println!(
         "{} on {}",
-        config.protocol.name,
+        printable(&config.protocol.name),
         today.format("%A %-d %B %Y")
     );
     println!(
@@ -696,12 +719,12 @@ async fn due(
             "{:<6} {:<16} {:<20} {:<4} {:<10} {} ({}; rule {}){paused}{notes}",
             state,
             due.on.format("%a %-d %b %Y"),
-            case.reference,
-            case.authority,
+            printable(&case.reference),
+            printable(&case.authority),
             owed,
-            rule.description,
-            rule.commitment,
-            rule.id
+            printable(&rule.description),
+            printable(&rule.commitment),
+            printable(&rule.id)
         );
     }
     println!("{} open deadline(s)", rows.len());
@@ -753,12 +776,12 @@ async fn report(
     match format {
         ReportFormat::Markdown => print!(
             "{}",
-            markdown(
+            printable_lines(&markdown(
                 &format!("{}: outcomes, {quarter}", config.protocol.name),
                 &reports
-            )
+            ))
         ),
-        ReportFormat::Csv => print!("{}", csv(&reports)),
+        ReportFormat::Csv => print!("{}", printable_lines(&csv(&reports))),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -772,6 +795,7 @@ async fn case_action(
     use dtr_gateway::core::plan::CaseChange;
     use dtr_gateway::core::protocol::{Evidence, Side};
     use dtr_gateway::core::reply::NamedLead;
+    let shown = printable(reference);
     match action {
         CaseAction::Respond { lead, phone } => {
             let lead = match lead {
@@ -821,8 +845,7 @@ async fn case_action(
                 )
                 .await?;
             println!(
-                "{}: the authority's response is recorded{}",
-                contacts.case_ref,
+                "{shown}: the authority's response is recorded{}",
                 if queued > 0 {
                     "; the referring side will be told of the new lead officer"
                 } else {
@@ -888,12 +911,12 @@ async fn case_action(
                 bail!("--outcome is empty: say what came of the referral");
             }
             store.close_case(reference, outcome.trim()).await?;
-            println!("{reference}: closed");
+            println!("{shown}: closed");
         }
         CaseAction::Pause { until } => {
             store.pause_case(reference, until).await?;
             println!(
-                "{reference}: no reminders, chases or escalations before {}",
+                "{shown}: no reminders, chases or escalations before {}",
                 until.format("%A %-d %B %Y")
             );
         }
@@ -911,9 +934,9 @@ async fn case_action(
                 );
             }
             if store.mark_met(reference, &rule).await? {
-                println!("{reference}: `{rule}` is met");
+                println!("{shown}: `{rule}` is met");
             } else {
-                println!("{reference}: `{rule}` was already recorded as met");
+                println!("{shown}: `{rule}` was already recorded as met");
             }
         }
     }
@@ -935,13 +958,13 @@ async fn list_cases(
     for c in &cases {
         println!(
             "{:<20} {:<4} {:<10} {:<18} {:<6} {:<12} {}",
-            c.reference,
-            c.authority,
-            c.status,
-            c.referral_type.as_deref().unwrap_or("-"),
+            printable(&c.reference),
+            printable(&c.authority),
+            printable(&c.status),
+            printable(c.referral_type.as_deref().unwrap_or("-")),
             if c.urgent { "yes" } else { "" },
-            c.expected_release_date.as_deref().unwrap_or("-"),
-            local_time(&c.received_at)
+            printable(c.expected_release_date.as_deref().unwrap_or("-")),
+            printable(&local_time(&c.received_at))
         );
     }
     println!("{} case(s)", cases.len());
@@ -951,13 +974,18 @@ async fn list_cases(
 async fn show_case(store: &Store, reference: &str) -> Result<ExitCode> {
     let case = store.case(reference).await?;
     let s = &case.summary;
-    println!("Case {}  ({}, {})", s.reference, s.authority, s.status);
+    println!(
+        "Case {}  ({}, {})",
+        printable(&s.reference),
+        printable(&s.authority),
+        printable(&s.status)
+    );
     if s.urgent {
         println!("URGENT");
     }
-    println!("Received: {}", local_time(&s.received_at));
+    println!("Received: {}", printable(&local_time(&s.received_at)));
     if !case.missing.is_empty() {
-        println!("Still missing: {}", case.missing.join(", "));
+        println!("Still missing: {}", printable(&case.missing.join(", ")));
     }
     println!("\nReferral:");
     if let serde_json::Value::Object(fields) = case.referral.to_json() {
@@ -966,16 +994,16 @@ async fn show_case(store: &Store, reference: &str) -> Result<ExitCode> {
                 serde_json::Value::String(s) => s,
                 other => other.to_string(),
             };
-            println!("  {key:<26} {value}");
+            println!("  {:<26} {}", printable(&key), printable(&value));
         }
     }
     println!("\nTimeline:");
     for e in &case.events {
         println!(
             "  {}  {}  {}",
-            e.at,
-            e.kind,
-            e.detail.as_deref().unwrap_or("")
+            printable(&e.at),
+            printable(&e.kind),
+            printable(e.detail.as_deref().unwrap_or(""))
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -1005,18 +1033,22 @@ async fn run_daemon(config: Config, store: Store) -> Result<ExitCode> {
         .filter(|m| m.source != dtr_gateway::config::Source::None)
         .count();
     tracing::info!(mailboxes = watched, "dtr-gateway running");
-    let templates = dtr_gateway::templates::Templates::load(config.source.as_deref())
-        .context("cannot load the mail templates")?;
     let codes: Vec<&str> = config.authorities.iter().map(|a| a.code.as_str()).collect();
-    if let Err(errors) = templates.check(&codes) {
-        for e in &errors {
-            eprintln!("dtr-gateway: {e}");
+    let templates = match dtr_gateway::templates::Templates::load_checked(
+        config.source.as_deref(),
+        &codes,
+    ) {
+        Ok(templates) => templates,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("dtr-gateway: {}", printable_lines(&e.to_string()));
+            }
+            bail!(
+                    "{} template error(s); fix them before starting (`dtr-gateway check-config` lists them)",
+                    errors.len()
+                );
         }
-        bail!(
-            "{} template(s) cannot be rendered; fix them before starting",
-            errors.len()
-        );
-    }
+    };
     dtr_gateway::daemon::run(
         std::sync::Arc::new(config),
         store,
@@ -1096,18 +1128,20 @@ async fn show_status(store: &Store) -> Result<ExitCode> {
         }
         println!(
             "{:<16} {:<12} {:<11} {:>8} {:>6} {:<22} {}",
-            r.mailbox,
-            r.folder,
-            r.state,
+            printable(&r.mailbox),
+            printable(&r.folder),
+            printable(&r.state),
             r.last_uid
                 .map(|u| u.to_string())
                 .unwrap_or_else(|| "-".into()),
             r.recorded_today,
-            r.last_message_at
-                .as_deref()
-                .map(local_time)
-                .unwrap_or_else(|| "-".into()),
-            error
+            printable(
+                &r.last_message_at
+                    .as_deref()
+                    .map(local_time)
+                    .unwrap_or_else(|| "-".into())
+            ),
+            printable(&error)
         );
     }
     show_sender_verdicts(store).await?;
@@ -1155,7 +1189,7 @@ async fn show_sender_verdicts(store: &Store) -> Result<()> {
         };
         println!(
             "{:<16} {:>13} {:>8} {:>16} {:>8} {:>10}{note}",
-            clean(mailbox),
+            printable(mailbox),
             ok,
             internal,
             failed,
@@ -1191,12 +1225,12 @@ async fn outbox(store: &Store, failed: bool, action: Option<OutboxAction>) -> Re
         println!(
             "{:>5} {:<8} {:<18} {:<20} {:>8} {:<22} {}",
             r.id,
-            r.status,
-            r.purpose,
-            r.case_ref.as_deref().unwrap_or("-"),
+            printable(&r.status),
+            printable(&r.purpose),
+            printable(r.case_ref.as_deref().unwrap_or("-")),
             r.attempts,
-            sent,
-            detail
+            printable(&sent),
+            printable(&detail)
         );
     }
     println!("{} mail(s)", rows.len());
@@ -1272,7 +1306,7 @@ fn import_holidays(dir: Option<&Path>, file: &Path) -> Result<ExitCode> {
     std::fs::write(&target, &text).with_context(|| format!("cannot write {}", target.display()))?;
     println!(
         "{}: {} England & Wales bank holidays, {} to {}",
-        target.display(),
+        printable(&target.display().to_string()),
         dates.len(),
         dates.first().map(|d| d.to_string()).unwrap_or_default(),
         dates.last().map(|d| d.to_string()).unwrap_or_default()

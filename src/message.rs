@@ -34,6 +34,13 @@ pub const MAX_MIME_DEPTH: usize = 30;
 /// side by side or one inside another, is recorded and quarantined unread.
 pub const MAX_ATTACHED_MESSAGES: usize = 100;
 
+/// At most this many Message-IDs of the thread a message answers are kept
+/// (`In-Reply-To` first, then the most recent of `References`) and looked
+/// up in the store. A References header may hold millions under the size
+/// limit; the messages that place a message in a case's thread are its
+/// latest.
+pub const MAX_THREAD_IDS: usize = 50;
+
 /// A file attached to a message: listed, never read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Attachment {
@@ -64,7 +71,8 @@ pub struct Analysis {
     pub returned_message_id: Option<String>,
     /// Why the message could not be read, when it could not.
     pub problem: Option<String>,
-    /// The Message-IDs it answers (`In-Reply-To`, then `References`).
+    /// The Message-IDs it answers: the latest `References` (oldest first),
+    /// then `In-Reply-To`; at most `MAX_THREAD_IDS`.
     pub thread_ids: Vec<String>,
     /// What its own text says, for an answer in a case's thread: the lead
     /// it names, steps done, a new release date...
@@ -191,6 +199,15 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
     if let Err(problem) = structure::check_parsed(&message) {
         return Analysis::unreadable(problem);
     }
+    // RFC 5322 allows exactly one: with several, who sent it is whichever a
+    // reader shows, and nothing in it may speak for anyone.
+    let from_headers = message.parts.first().map_or(0, |part| {
+        part.headers
+            .iter()
+            .filter(|h| h.name == mail_parser::HeaderName::From)
+            .count()
+    });
+    let problem = (from_headers > 1).then(|| format!("message has {from_headers} From headers"));
     let facts = header_facts(&message);
     let sent_at = message
         .date()
@@ -263,11 +280,12 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         (Kind::Referral, Some(rendering)) => Some(interpret(rendering, &reading_context)),
         _ => None,
     };
+    // Oldest first, the message answered (In-Reply-To) last: the last
+    // one the store knows says which case and which mail this answers.
     let thread_ids: Vec<String> = facts
-        .in_reply_to
+        .references
         .iter()
-        .chain(facts.references.iter().rev())
-        .take(MAX_THREAD_IDS)
+        .chain(facts.in_reply_to.iter())
         .cloned()
         .collect();
     // Read for answers: a reply that quotes the referral may be classed a
@@ -359,7 +377,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         }),
         returned_message_id: returned.message_id,
         failed_recipients: returned.failed_recipients,
-        problem: None,
+        problem,
         thread_ids,
         answer,
         own_form,
@@ -402,9 +420,6 @@ fn readable_text(message: &Message<'_>) -> String {
     }
 }
 
-/// A bounded number of the Message-IDs a message answers are looked up:
-/// `In-Reply-To` and the latest `References`.
-pub const MAX_THREAD_IDS: usize = 50;
 
 /// Why a message cannot be read: S/MIME encryption, or Microsoft Purview's
 /// protection (`message.rpmsg`), or a sensitivity label with no readable
@@ -544,10 +559,24 @@ fn header_text(message: &Message<'_>, name: &str) -> Option<String> {
     }
 }
 
-fn id_list(value: &HeaderValue<'_>) -> Vec<String> {
+/// The Message-IDs of an `In-Reply-To` or `References` header, at most
+/// `keep` of them: the first ones, or the last (the most recent) when
+/// `latest` is set.
+fn id_list(value: &HeaderValue<'_>, keep: usize, latest: bool) -> Vec<String> {
     match value {
-        HeaderValue::Text(t) => vec![format!("<{t}>")],
-        HeaderValue::TextList(list) => list.iter().map(|t| format!("<{t}>")).collect(),
+        HeaderValue::Text(t) if keep > 0 => vec![format!("<{t}>")],
+        HeaderValue::TextList(list) => {
+            let skip = if latest {
+                list.len().saturating_sub(keep)
+            } else {
+                0
+            };
+            list.iter()
+                .skip(skip)
+                .take(keep)
+                .map(|t| format!("<{t}>"))
+                .collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -566,10 +595,24 @@ fn header_facts(message: &Message<'_>) -> HeaderFacts {
     let null_return_path = message
         .header_raw("Return-Path")
         .is_some_and(|r| r.trim() == "<>" || r.trim().is_empty());
+    let in_reply_to = id_list(message.in_reply_to(), MAX_THREAD_IDS, false);
+    let references = id_list(
+        message.references(),
+        MAX_THREAD_IDS - in_reply_to.len(),
+        true,
+    );
     HeaderFacts {
         subject: message.subject().map(str::to_string),
+        // The first From header (mail-parser's `from()` gives the last).
         from_address: message
-            .from()
+            .parts
+            .first()
+            .and_then(|part| {
+                part.headers
+                    .iter()
+                    .find(|h| h.name == mail_parser::HeaderName::From)
+            })
+            .and_then(|h| h.value.as_address())
             .and_then(|a| a.first())
             .and_then(|a| a.address())
             .map(str::to_string),
@@ -583,8 +626,8 @@ fn header_facts(message: &Message<'_>) -> HeaderFacts {
         list_id: message.header_raw("List-Id").is_some(),
         delivery_status_report,
         null_return_path,
-        in_reply_to: id_list(message.in_reply_to()),
-        references: id_list(message.references()),
+        in_reply_to,
+        references,
     }
 }
 

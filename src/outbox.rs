@@ -8,6 +8,7 @@
 //! again until it can, so that no row stays `sending` while the daemon runs.
 
 use crate::config::{Config, Credentials, SmtpSettings, TlsMode, Transport};
+use crate::core::address::without_addresses;
 use crate::core::authority::Authority;
 use crate::core::field::Field;
 use crate::core::protocol::{uk_date, CaseFacts, Owner, Satisfier};
@@ -38,6 +39,12 @@ const BATCH: i64 = 20;
 const PARALLEL: usize = 4;
 /// A temporary failure is retried for this long before the row is failed.
 const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(48);
+/// The longest line a mail may have (RFC 5322 section 2.1.1), its CRLF
+/// aside. Header lines are folded at spaces; a word cannot be.
+const MAX_LINE: usize = 998;
+/// A subject's words are cut into pieces no longer than this, so that each
+/// fits a folded line with room to spare.
+const MAX_SUBJECT_WORD: usize = 900;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -215,7 +222,10 @@ impl Sender {
             Err(e) if e.is_transient() && Utc::now() - row.created_at < GIVE_UP_AFTER => {
                 let wait =
                     chrono::Duration::seconds(30 * 2_i64.pow(row.attempts.clamp(0, 7) as u32));
-                tracing::warn!(outbox = row.id, case, purpose = %row.purpose, error = %e, "mail not sent; will retry");
+                // A relay's refusal names the recipient: the log names the
+                // case, and the row keeps the whole answer for `outbox`.
+                let shown = without_addresses(&e.to_string());
+                tracing::warn!(outbox = row.id, case, purpose = %row.purpose, error = %shown, "mail not sent; will retry");
                 let (error, next) = (e.to_string(), Utc::now() + wait);
                 self.settle(&row, shutdown, || {
                     self.store.mark_retry(row.id, &error, next)
@@ -224,7 +234,8 @@ impl Sender {
                 Ok(false)
             }
             Err(e) => {
-                tracing::error!(outbox = row.id, case, purpose = %row.purpose, error = %e, "mail failed");
+                let shown = without_addresses(&e.to_string());
+                tracing::error!(outbox = row.id, case, purpose = %row.purpose, error = %shown, "mail failed");
                 let error = e.to_string();
                 self.settle(&row, shutdown, || self.store.mark_failed(row.id, &error))
                     .await?;
@@ -416,7 +427,7 @@ fn build_message(
     let mut builder = Message::builder()
         .from(from.clone())
         .reply_to(from)
-        .subject(rendered.subject)
+        .subject(foldable(&rendered.subject))
         .message_id(Some(row.message_id.clone()));
     for to in &row.to {
         builder = builder.to(to.parse().map_err(|e| bad(&e))?);
@@ -424,7 +435,13 @@ fn build_message(
     for cc in &row.cc {
         builder = builder.cc(cc.parse().map_err(|e| bad(&e))?);
     }
-    if let Some(parent) = &row.in_reply_to {
+    // A Message-ID too long for a line of its own (anyone can write one)
+    // is left out: the mail goes, unthreaded, rather than malformed.
+    let parent = row
+        .in_reply_to
+        .as_ref()
+        .filter(|id| "In-Reply-To: ".len() + id.len() <= MAX_LINE);
+    if let Some(parent) = parent {
         builder = builder
             .in_reply_to(parent.clone())
             .references(parent.clone());
@@ -441,12 +458,55 @@ fn build_message(
         HeaderName::new_from_ascii_str("Auto-Submitted"),
         auto.to_string(),
     ));
-    builder
+    let message = builder
         .multipart(MultiPart::alternative_plain_html(
             rendered.text,
             rendered.html,
         ))
-        .map_err(|e| bad(&e))
+        .map_err(|e| bad(&e))?;
+    check_header_lines(&message)?;
+    Ok(message)
+}
+
+/// A subject whose words (runs without a space) are at most
+/// [`MAX_SUBJECT_WORD`] long: a longer one is cut with spaces, since a
+/// header is folded only at spaces. (Words with other than ASCII in them
+/// are written as encoded words, which are cut to fit already.)
+fn foldable(subject: &str) -> String {
+    subject
+        .split(' ')
+        .map(|word| {
+            if word.len() <= MAX_SUBJECT_WORD || !word.is_ascii() {
+                return word.to_string();
+            }
+            word.as_bytes()
+                .chunks(MAX_SUBJECT_WORD)
+                .filter_map(|piece| std::str::from_utf8(piece).ok())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Refuses a mail with a header line longer than mail may have (an address
+/// or a configured name too long to fold): a relay would refuse it or cut
+/// it, and the failure is better said here, on the row.
+fn check_header_lines(message: &Message) -> Result<(), SendError> {
+    let headers = message.headers().to_string();
+    let mut name = "";
+    for line in headers.split("\r\n") {
+        if !line.starts_with([' ', '\t']) {
+            name = line.split(':').next().unwrap_or_default();
+        }
+        if line.len() > MAX_LINE {
+            return Err(SendError::Build(format!(
+                "its {name} header would have a line of {} characters, over the {MAX_LINE} mail allows",
+                line.len()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// What the authority now owes under the configured protocol, as dates:
@@ -687,6 +747,89 @@ mod tests {
     use super::*;
     use crate::core::referral::ReferralType;
     use chrono::TimeZone;
+
+    fn row(message_id: &str, in_reply_to: Option<String>) -> OutboxRow {
+        OutboxRow {
+            id: 1,
+            case_id: None,
+            case_ref: None,
+            authority: "COL".into(),
+            purpose: "blank_form".into(),
+            to: vec!["jo@justice.gov.uk".into()],
+            cc: Vec::new(),
+            context: json!({}),
+            message_id: message_id.into(),
+            in_reply_to,
+            status: "sending".into(),
+            attempts: 0,
+            last_error: None,
+            created_at: Utc::now(),
+            sent_at: None,
+        }
+    }
+
+    fn rendered(subject: &str) -> crate::templates::Rendered {
+        crate::templates::Rendered {
+            subject: subject.into(),
+            text: "text".into(),
+            html: "<p>html</p>".into(),
+        }
+    }
+
+    #[test]
+    fn no_header_line_is_longer_than_mail_allows() {
+        let (config, _) = Config::embedded().expect("embedded config");
+        let authority = config.authorities.by_code("COL").expect("Colchester");
+        let id = "<dtr.x.blank_form.1@dtr-gateway.invalid>";
+        let lines = |message: &Message| {
+            String::from_utf8_lossy(&message.formatted())
+                .split("\r\n\r\n")
+                .next()
+                .unwrap_or_default()
+                .split("\r\n")
+                .map(str::len)
+                .max()
+                .unwrap_or_default()
+        };
+        // Threaded to a Message-ID that fits; not to one that does not.
+        let fits = format!("<{}@x>", "a".repeat(MAX_LINE - "In-Reply-To: <@x>".len()));
+        let message = build_message(
+            &row(id, Some(fits.clone())),
+            authority,
+            Purpose::BlankForm,
+            rendered("Form"),
+        )
+        .expect("built");
+        assert_eq!(lines(&message), MAX_LINE);
+        assert!(message.headers().get_raw("In-Reply-To") == Some(fits.as_str()));
+        let over = format!("<a{}", &fits[1..]);
+        let message = build_message(
+            &row(id, Some(over)),
+            authority,
+            Purpose::BlankForm,
+            rendered(&format!("Form {}", "y".repeat(3000))),
+        )
+        .expect("built");
+        assert!(lines(&message) <= MAX_LINE);
+        assert!(message.headers().get_raw("In-Reply-To").is_none());
+        assert!(message.headers().get_raw("References").is_none());
+        // What cannot be folded (a Message-ID of the gateway's own domain,
+        // set too long) fails the mail, naming the header.
+        let long_id = format!("<dtr.x@{}.invalid>", "d".repeat(1000));
+        let error = build_message(
+            &row(&long_id, None),
+            authority,
+            Purpose::BlankForm,
+            rendered("Form"),
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(
+            error.contains("Message-ID header") && error.contains("998"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn a_follow_up_asks_for_the_lead_officer_when_its_rule_is_met_by_one() {

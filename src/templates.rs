@@ -6,7 +6,10 @@
 //! `DIR/templates/NAME.EXT.hbs` or for one with `DIR/templates/CODE/NAME.EXT.hbs`
 //! (`CODE` being its three-letter code, such as `COL`; `EXT` is `subject`,
 //! `txt` or `html`). The most specific wins: the authority's file, then the
-//! folder-wide one, then the embedded one.
+//! folder-wide one, then the embedded one. Overrides are files inside the
+//! configuration folder: a symbolic link (to a file or to a folder, the
+//! `templates` folder included) is refused, so that what the gateway mails
+//! is what the folder holds, and `check-config` loads and checks every one.
 //!
 //! Both registries run in strict mode, and `{{#if}}`/`{{#unless}}` are made
 //! strict too (handlebars' own treat a missing variable as false), so that a
@@ -181,6 +184,19 @@ pub enum TemplateError {
     UnexpectedFolder { path: PathBuf },
     #[error("{}: no configured authority has the code {code}", .path.display())]
     UnknownAuthority { path: PathBuf, code: String },
+    #[error(
+        "{}: a symbolic link: template overrides must be files in the configuration \
+         folder {}, not links",
+        .path.display(),
+        .folder.display()
+    )]
+    Link { path: PathBuf, folder: PathBuf },
+    #[error(
+        "{}: outside the configuration folder {}: template overrides must be inside it",
+        .path.display(),
+        .folder.display()
+    )]
+    Outside { path: PathBuf, folder: PathBuf },
     #[error("{origin}: {message}")]
     Syntax {
         purpose: Purpose,
@@ -258,47 +274,113 @@ fn registry(escape: fn(&str) -> String) -> Handlebars<'static> {
 impl Templates {
     /// The embedded templates, with the overrides of `config_dir/templates/`
     /// when a configuration folder is given (a folder without `templates/`
-    /// keeps every default).
+    /// keeps every default). The first error found, if any.
     pub fn load(config_dir: Option<&Path>) -> Result<Templates, TemplateError> {
+        let (templates, errors) = Templates::load_all(config_dir);
+        match errors.into_iter().next() {
+            None => Ok(templates),
+            Some(error) => Err(error),
+        }
+    }
+
+    /// Loads as [`Templates::load`] does and [checks](Templates::check)
+    /// every template against the configured authorities: every error of
+    /// either, for `check-config` and the daemon's start.
+    pub fn load_checked(
+        config_dir: Option<&Path>,
+        authority_codes: &[&str],
+    ) -> Result<Templates, Vec<TemplateError>> {
+        let (templates, mut errors) = Templates::load_all(config_dir);
+        if let Err(more) = templates.check(authority_codes) {
+            errors.extend(more);
+        }
+        if errors.is_empty() {
+            Ok(templates)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The embedded templates and every override that loads and compiles,
+    /// with an error for each that does not (it keeps the default).
+    pub fn load_all(config_dir: Option<&Path>) -> (Templates, Vec<TemplateError>) {
         let mut templates = Templates {
             text: registry(no_escape),
             html: registry(html_escape),
             sources: BTreeMap::new(),
             authority_folders: Vec::new(),
         };
+        let mut errors = Vec::new();
         for (purpose, texts) in EMBEDDED {
             for (part, text) in Part::ALL.into_iter().zip(texts) {
                 let origin = Origin::Embedded(file_name(purpose, part));
-                templates.add(Scope::Embedded, purpose, part, origin, text)?;
+                if let Err(e) = templates.add(Scope::Embedded, purpose, part, origin, text) {
+                    errors.push(e);
+                }
             }
         }
         if let Some(dir) = config_dir {
-            let folder = dir.join(TEMPLATES_FOLDER);
-            let exists = folder
-                .try_exists()
-                .map_err(|source| TemplateError::Unreadable {
-                    path: folder.clone(),
-                    source,
-                })?;
-            if exists {
-                templates.load_folder(&folder, None)?;
+            if let Err(e) = templates.load_overrides(dir, &mut errors) {
+                errors.push(e);
             }
         }
-        Ok(templates)
+        (templates, errors)
     }
 
-    /// Reads `folder`: the folder-wide overrides and one folder per
-    /// authority (`code` is set when reading one of those).
-    fn load_folder(&mut self, folder: &Path, code: Option<&str>) -> Result<(), TemplateError> {
+    /// Reads `dir/templates/`, when there is one.
+    fn load_overrides(
+        &mut self,
+        dir: &Path,
+        errors: &mut Vec<TemplateError>,
+    ) -> Result<(), TemplateError> {
+        let folder = dir.join(TEMPLATES_FOLDER);
         let unreadable = |path: &Path| {
             let path = path.to_path_buf();
             move |source| TemplateError::Unreadable { path, source }
         };
-        let mut paths = Vec::new();
-        for entry in std::fs::read_dir(folder).map_err(unreadable(folder))? {
-            paths.push(entry.map_err(unreadable(folder))?.path());
+        let meta = match std::fs::symlink_metadata(&folder) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(unreadable(&folder)(e)),
+        };
+        if meta.file_type().is_symlink() {
+            return Err(TemplateError::Link {
+                path: folder,
+                folder: dir.to_path_buf(),
+            });
         }
-        // Sorted, so that the first error reported is always the same one.
+        let root = std::fs::canonicalize(dir).map_err(unreadable(dir))?;
+        self.load_folder(&root, &folder, None, errors);
+        Ok(())
+    }
+
+    /// Reads `folder`: the folder-wide overrides and one folder per
+    /// authority (`code` is set when reading one of those). Links are
+    /// refused, and anything that resolves outside `root` (the
+    /// configuration folder, resolved).
+    fn load_folder(
+        &mut self,
+        root: &Path,
+        folder: &Path,
+        code: Option<&str>,
+        errors: &mut Vec<TemplateError>,
+    ) {
+        let unreadable = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| TemplateError::Unreadable { path, source }
+        };
+        let entries = match std::fs::read_dir(folder) {
+            Ok(entries) => entries,
+            Err(e) => return errors.push(unreadable(folder)(e)),
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) => paths.push(entry.path()),
+                Err(e) => return errors.push(unreadable(folder)(e)),
+            }
+        }
+        // Sorted, so that errors are always reported in the same order.
         paths.sort();
         for path in paths {
             let name = path
@@ -309,13 +391,42 @@ impl Templates {
             if name.starts_with('.') {
                 continue;
             }
-            if path.is_dir() {
-                let sub_code = match code {
-                    None if is_short_code(&name) => name.clone(),
-                    _ => return Err(TemplateError::UnexpectedFolder { path }),
-                };
-                self.load_folder(&path, Some(&sub_code))?;
-                self.authority_folders.push((sub_code, path));
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(meta) => meta,
+                Err(e) => {
+                    errors.push(unreadable(&path)(e));
+                    continue;
+                }
+            };
+            if meta.file_type().is_symlink() {
+                errors.push(TemplateError::Link {
+                    path,
+                    folder: root.to_path_buf(),
+                });
+                continue;
+            }
+            match std::fs::canonicalize(&path) {
+                Ok(resolved) if resolved.starts_with(root) => {}
+                Ok(_) => {
+                    errors.push(TemplateError::Outside {
+                        path,
+                        folder: root.to_path_buf(),
+                    });
+                    continue;
+                }
+                Err(e) => {
+                    errors.push(unreadable(&path)(e));
+                    continue;
+                }
+            }
+            if meta.is_dir() {
+                match code {
+                    None if is_short_code(&name) => {
+                        self.load_folder(root, &path, Some(&name), errors);
+                        self.authority_folders.push((name, path));
+                    }
+                    _ => errors.push(TemplateError::UnexpectedFolder { path }),
+                }
                 continue;
             }
             // Anything else (notes, backups) is not a template.
@@ -323,13 +434,29 @@ impl Templates {
                 continue;
             };
             let Some((purpose, part)) = parse_stem(stem) else {
-                return Err(TemplateError::UnknownFile { path });
+                errors.push(TemplateError::UnknownFile { path });
+                continue;
             };
-            let text = std::fs::read_to_string(&path).map_err(unreadable(&path))?;
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) => {
+                    errors.push(unreadable(&path)(e));
+                    continue;
+                }
+            };
             let scope = code.map_or(Scope::All, |c| Scope::Authority(c.to_string()));
-            self.add(scope, purpose, part, Origin::File(path), &text)?;
+            if let Err(e) = self.add(scope, purpose, part, Origin::File(path), &text) {
+                errors.push(e);
+            }
         }
-        Ok(())
+    }
+
+    /// How many overrides are loaded.
+    pub fn overrides(&self) -> usize {
+        self.sources
+            .values()
+            .filter(|origin| matches!(origin, Origin::File(_)))
+            .count()
     }
 
     fn add(

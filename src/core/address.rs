@@ -10,6 +10,10 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static pattern")
 });
 
+/// The longest address mail can carry: a path of 256 octets, its angle
+/// brackets included (RFC 5321 section 4.5.3.1.3).
+pub const MAX_ADDRESS_LEN: usize = 254;
+
 /// An email address, kept as written (local parts are case-sensitive in
 /// principle); compared without regard to case, as every real server does.
 #[derive(Clone, Debug, Serialize, Deserialize, Eq)]
@@ -21,9 +25,13 @@ pub struct EmailAddress(String);
 pub struct NotAnAddress(pub String);
 
 impl EmailAddress {
-    /// Accepts exactly one bare address.
+    /// Accepts exactly one bare address, of at most [`MAX_ADDRESS_LEN`]
+    /// characters.
     pub fn parse(text: &str) -> Result<Self, NotAnAddress> {
         let text = text.trim();
+        if text.len() > MAX_ADDRESS_LEN {
+            return Err(NotAnAddress(text.to_string()));
+        }
         match ADDRESS.find(text) {
             Some(m) if m.start() == 0 && m.end() == text.len() && !text.contains("..") => {
                 Ok(EmailAddress(text.to_string()))
@@ -86,6 +94,22 @@ impl From<EmailAddress> for String {
     fn from(value: EmailAddress) -> Self {
         value.0
     }
+}
+
+/// A text with every word holding an `@` replaced by `(address)`: for
+/// errors that go to logs and monitors, where a server's message (a refused
+/// login naming its account, a relay refusing a recipient) may name anyone.
+pub fn without_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            if word.contains('@') {
+                "(address)"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `justice.gov.uk` (that domain exactly) or `*.gov.uk` (any domain under it).
@@ -180,6 +204,14 @@ mod tests {
         }
         assert!(EmailAddress::find_in("jo.bloggs at justice").is_none());
         assert!(EmailAddress::parse("a@b").is_err());
+        // No longer than mail can carry.
+        let domain = "justice.gov.uk";
+        let longest = format!(
+            "{}@{domain}",
+            "j".repeat(MAX_ADDRESS_LEN - domain.len() - 1)
+        );
+        assert!(EmailAddress::parse(&longest).is_ok());
+        assert!(EmailAddress::parse(&format!("j{longest}")).is_err());
     }
 
     #[test]

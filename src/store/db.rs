@@ -66,22 +66,180 @@ pub(super) async fn open(url: &str) -> Result<Opened, StoreError> {
     }
 }
 
-/// The URL with any password blanked, for errors and logs.
+/// The URL with every secret in it blanked (`***`), for errors and logs:
+/// the password of `postgres://user:PASSWORD@host/db` (any scheme, and a
+/// password holding `@` or `/`), query parameters such as `?password=`
+/// and `&sslpassword=`, and the same keys in a `key=value` connection
+/// string (`host=db password='...'`), which is refused but still named in
+/// the error.
 pub fn shown_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    match authority.rsplit_once('@') {
-        Some((user, host)) if user.contains(':') => {
-            let name = user.split(':').next().unwrap_or_default();
-            format!("{scheme}://{name}:***@{host}{path}")
+    let mut secrets: Vec<(usize, usize)> = Vec::new();
+    if let Some(at) = url.find("://") {
+        let start = at + 3;
+        let end = url[start..]
+            .find(['?', '#'])
+            .map_or(url.len(), |i| start + i);
+        // The authority ends at the last `@` before the query: a password
+        // may hold `/` or `@` that should have been escaped.
+        if let Some(userinfo) = url[start..end].rfind('@').map(|i| &url[start..start + i]) {
+            if let Some(colon) = userinfo.find(':') {
+                secrets.push((start + colon + 1, start + userinfo.len()));
+            }
         }
-        _ => url.to_string(),
+        if let Some(query) = url[end..].strip_prefix('?') {
+            secrets.extend(query_secrets(query, end + 1));
+        }
+    } else if let Some(mark) = url.find('?') {
+        secrets.extend(query_secrets(&url[mark + 1..], mark + 1));
+    } else if url.contains('=') {
+        secrets.extend(key_value_secrets(url));
     }
+    let mut shown = url.to_string();
+    secrets.sort_unstable();
+    for (start, end) in secrets.into_iter().rev() {
+        shown.replace_range(start..end, "***");
+    }
+    shown
+}
+
+/// Whether a connection setting holds a secret: a password (libpq's
+/// `password` and `sslpassword`, any spelling with `pass`), a secret or a
+/// token. Written `%`-escaped or with `-` and `_`, the same.
+fn is_secret_key(key: &str) -> bool {
+    let plain: String = percent_decoded(key)
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | ' '))
+        .collect();
+    ["pass", "pwd", "secret", "token"]
+        .iter()
+        .any(|word| plain.contains(word))
+        && plain != "passfile"
+}
+
+/// A URL's `%`-escapes decoded (`+` kept), as far as they make text.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let decoded = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match decoded {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The query parameters PostgreSQL's driver reads (sqlx's own list).
+const POSTGRES_PARAMETERS: [&str; 18] = [
+    "sslmode",
+    "ssl-mode",
+    "sslrootcert",
+    "ssl-root-cert",
+    "ssl-ca",
+    "sslcert",
+    "ssl-cert",
+    "sslkey",
+    "ssl-key",
+    "statement-cache-capacity",
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "application_name",
+    "options",
+];
+
+/// Says which query parameters of a PostgreSQL URL the driver ignores, by
+/// name only: the driver's own warning gives their values, and a
+/// `sslpassword` is a secret (its log is turned down in the binary).
+fn warn_of_ignored_parameters(url: &str) {
+    let Some((_, query)) = url.split_once('?') else {
+        return;
+    };
+    let query = query.split('#').next().unwrap_or_default();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let key = percent_decoded(pair.split('=').next().unwrap_or_default());
+        if !POSTGRES_PARAMETERS.contains(&key.as_str()) && !key.starts_with("options[") {
+            tracing::warn!(parameter = %key, "the database URL has a parameter PostgreSQL's driver ignores");
+        }
+    }
+}
+
+/// The value spans of secret parameters in a URL's query (`offset` is where
+/// it starts in the URL).
+fn query_secrets(query: &str, offset: usize) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut at = offset;
+    for pair in query.split(['&', ';']) {
+        if let Some((key, value)) = pair.split_once('=') {
+            if is_secret_key(key) {
+                let start = at + key.len() + 1;
+                let value = value.split('#').next().unwrap_or_default();
+                spans.push((start, start + value.len()));
+            }
+        }
+        at += pair.len() + 1;
+    }
+    spans
+}
+
+/// The value spans of secret settings in a `key=value` connection string:
+/// settings separated by spaces (or `;`), a value in single quotes with `\`
+/// escapes, or up to the next space. A quote left open hides the rest.
+fn key_value_secrets(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b';') {
+            i += 1;
+        }
+        let key_start = i;
+        while i < bytes.len() && bytes[i] != b'=' && !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let key = &text[key_start..i];
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b'=') {
+            continue;
+        }
+        i += 1;
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let value_start = i;
+        if bytes.get(i) == Some(&b'\'') {
+            i += 1;
+            while i < bytes.len() && bytes[i] != b'\'' {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            i = (i + 1).min(bytes.len());
+        } else {
+            while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b';' {
+                i += 1;
+            }
+        }
+        if is_secret_key(key) && i > value_start {
+            spans.push((value_start, i));
+        }
+    }
+    spans
 }
 
 async fn open_sqlite(url: &str) -> Result<Opened, StoreError> {
@@ -225,6 +383,7 @@ async fn writable(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
 }
 
 async fn open_postgres(url: &str) -> Result<Opened, StoreError> {
+    warn_of_ignored_parameters(url);
     let connect = connect_options(url)?;
     // One connection first, outside the pool: a server that is down or
     // refuses the login is said at once with its reason (the pool would
@@ -485,14 +644,59 @@ mod tests {
 
     #[test]
     fn passwords_are_blanked_in_shown_urls() {
-        assert_eq!(
-            shown_url("postgres://gw:s3cret@db.internal:5432/dtr"),
-            "postgres://gw:***@db.internal:5432/dtr"
-        );
-        assert_eq!(
-            shown_url("postgres://gw@127.0.0.1/dtr"),
-            "postgres://gw@127.0.0.1/dtr"
-        );
-        assert_eq!(shown_url("sqlite:data/cases.db"), "sqlite:data/cases.db");
+        for (url, shown) in [
+            (
+                "postgres://gw:s3cret@db.internal:5432/dtr",
+                "postgres://gw:***@db.internal:5432/dtr",
+            ),
+            (
+                "postgresql://gw:s3cret@db.internal/dtr",
+                "postgresql://gw:***@db.internal/dtr",
+            ),
+            // A password holding characters that should have been escaped.
+            (
+                "postgres://gw:s3c/r@t:x@db.internal/dtr",
+                "postgres://gw:***@db.internal/dtr",
+            ),
+            (
+                "postgres://gw@db.internal/dtr?sslmode=require&password=s3cret",
+                "postgres://gw@db.internal/dtr?sslmode=require&password=***",
+            ),
+            (
+                "postgres:///dtr?user=gw&PASSWORD=s3cret&sslpassword=k3y&application_name=x",
+                "postgres:///dtr?user=gw&PASSWORD=***&sslpassword=***&application_name=x",
+            ),
+            (
+                "postgres://gw:a@db/dtr?pass%77ord=b&ssl_password=c#d",
+                "postgres://gw:***@db/dtr?pass%77ord=***&ssl_password=***#d",
+            ),
+            (
+                "host=db.internal user=gw password=s3cret dbname=dtr",
+                "host=db.internal user=gw password=*** dbname=dtr",
+            ),
+            (
+                "host=db password = 's3 cr\\'et' sslpassword=k3y port=5432",
+                "host=db password = *** sslpassword=*** port=5432",
+            ),
+            ("password='never closed", "password=***"),
+            (
+                "Server=db;User Id=gw;Password=s3cret;",
+                "Server=db;User Id=gw;Password=***;",
+            ),
+            (
+                "sqlite:data/cases.db?mode=rwc",
+                "sqlite:data/cases.db?mode=rwc",
+            ),
+        ] {
+            assert_eq!(shown_url(url), shown, "{url}");
+        }
+        for kept in [
+            "postgres://gw@127.0.0.1/dtr",
+            "sqlite:data/cases.db",
+            "sqlite://data/a@b.db",
+            "sqlite::memory:",
+        ] {
+            assert_eq!(shown_url(kept), kept);
+        }
     }
 }

@@ -14,6 +14,7 @@ use crate::core::protocol::{CaseFacts, Evidence, Progress};
 use crate::core::referral::{PhoneNumber, Referral};
 use crate::core::reply::NamedLead;
 use crate::core::sweep::DoneStep;
+use crate::message::MAX_THREAD_IDS;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
@@ -302,10 +303,12 @@ impl Store {
         &self,
         message_ids: &[String],
     ) -> Result<Option<GatewayMail>, StoreError> {
+        // The latest first: the mail answered, then those before it.
         let ids: Vec<&String> = message_ids
             .iter()
+            .rev()
             .filter(|id| id.starts_with("<dtr."))
-            .take(crate::message::MAX_THREAD_IDS)
+            .take(MAX_THREAD_IDS)
             .collect();
         if ids.is_empty() {
             return Ok(None);
@@ -355,27 +358,53 @@ impl Store {
         }))
     }
 
-    /// The case of a thread: the first of these Message-IDs that the store
-    /// holds with a case.
+    /// The case of a thread: of these Message-IDs (a message's
+    /// `References`, then its `In-Reply-To`), the last that the store holds
+    /// with a case, as a message it recorded or a mail it sent. At most
+    /// [`MAX_THREAD_IDS`] are looked at, the last ones, in one query.
     pub async fn case_of_thread(
         &self,
         message_ids: &[String],
     ) -> Result<Option<CaseRef>, StoreError> {
-        for id in message_ids.iter().take(crate::message::MAX_THREAD_IDS) {
-            let found: Option<String> = sqlx::query_scalar(
-                "SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id WHERE m.message_id = $1 \
-                 UNION ALL SELECT c.reference FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.message_id = $2 \
-                 LIMIT 1",
-            )
-            .bind(id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-            if let Some(reference) = found.and_then(|r| r.parse().ok()) {
-                return Ok(Some(reference));
+        let mut wanted: Vec<&str> = Vec::new();
+        for id in message_ids.iter().rev() {
+            if wanted.len() == MAX_THREAD_IDS {
+                break;
+            }
+            if !wanted.contains(&id.as_str()) {
+                wanted.push(id);
             }
         }
-        Ok(None)
+        if wanted.is_empty() {
+            return Ok(None);
+        }
+        let list = |first: usize| {
+            (first..first + wanted.len())
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let sql = format!(
+            "SELECT m.message_id, c.reference, 'message' AS source FROM messages m JOIN cases c ON c.id = m.case_id \
+             WHERE m.message_id IN ({}) \
+             UNION ALL SELECT o.message_id, c.reference, 'outbox' AS source FROM outbox o JOIN cases c ON c.id = o.case_id \
+             WHERE o.message_id IN ({})",
+            list(1),
+            list(1 + wanted.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql));
+        for id in wanted.iter().chain(wanted.iter()) {
+            query = query.bind(*id);
+        }
+        let mut found = query.fetch_all(&self.pool).await?;
+        // A message recorded before a mail sent, for the same Message-ID.
+        found.sort_by(|a, b| a.2.cmp(&b.2));
+        Ok(wanted.iter().find_map(|id| {
+            found
+                .iter()
+                .filter(|(message_id, _, _)| message_id == id)
+                .find_map(|(_, reference, _)| reference.parse().ok())
+        }))
     }
 
     /// Records by hand what an answer would (`case REF respond`, `release`,
