@@ -765,6 +765,7 @@ mod tests {
             last_error: None,
             created_at: Utc::now(),
             sent_at: None,
+            next_attempt_at: Utc::now(),
         }
     }
 

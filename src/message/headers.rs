@@ -1,0 +1,186 @@
+//! What a message's headers say: who sent it, what it answers, whether it
+//! returns one of the gateway's mails, and the headers a verdict on its
+//! sender is read from. Read as written, in the order they stand.
+
+use super::MAX_THREAD_IDS;
+use crate::core::address::EmailAddress;
+use crate::core::case_ref::CaseRef;
+use crate::core::classify::{gateway_case_ref, HeaderFacts};
+use crate::core::sender::SenderHeaders;
+use mail_parser::{HeaderValue, Message, MimeHeaders};
+
+/// The headers the sender's verdict is read from, each in the order they
+/// stand (`header_raw` would give the last). Those of an attached message
+/// are not the message's.
+pub(super) fn sender_headers(message: &Message<'_>) -> SenderHeaders {
+    let Some(part) = message.parts.first() else {
+        return SenderHeaders::default();
+    };
+    let raw = |header: &mail_parser::Header<'_>| {
+        message
+            .raw_message
+            .get(header.offset_start as usize..header.offset_end as usize)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    };
+    let named = |name: &str| -> Vec<String> {
+        part.headers
+            .iter()
+            .filter(|h| h.name.as_str().eq_ignore_ascii_case(name))
+            .filter_map(raw)
+            .collect()
+    };
+    SenderHeaders {
+        authentication_results: named("Authentication-Results"),
+        arc_authentication_results: named("ARC-Authentication-Results"),
+        exchange_auth_as: named("X-MS-Exchange-Organization-AuthAs")
+            .into_iter()
+            .next()
+            .map(|v| v.trim().to_string()),
+    }
+}
+
+pub(super) fn header_text(message: &Message<'_>, name: &str) -> Option<String> {
+    match message.header(name)? {
+        HeaderValue::Text(t) => Some(t.to_string()),
+        HeaderValue::TextList(list) => Some(list.join(", ")),
+        _ => message.header_raw(name).map(|r| r.trim().to_string()),
+    }
+}
+
+/// The Message-IDs of an `In-Reply-To` or `References` header, at most
+/// `keep` of them: the first ones, or the last (the most recent) when
+/// `latest` is set.
+pub(super) fn id_list(value: &HeaderValue<'_>, keep: usize, latest: bool) -> Vec<String> {
+    match value {
+        HeaderValue::Text(t) if keep > 0 => vec![format!("<{t}>")],
+        HeaderValue::TextList(list) => {
+            let skip = if latest {
+                list.len().saturating_sub(keep)
+            } else {
+                0
+            };
+            list.iter()
+                .skip(skip)
+                .take(keep)
+                .map(|t| format!("<{t}>"))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn header_facts(message: &Message<'_>) -> HeaderFacts {
+    let content_type = message.content_type();
+    let delivery_status_report = content_type.is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && ct
+                .attribute("report-type")
+                .is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
+    });
+    let null_return_path = message
+        .header_raw("Return-Path")
+        .is_some_and(|r| r.trim() == "<>" || r.trim().is_empty());
+    let in_reply_to = id_list(message.in_reply_to(), MAX_THREAD_IDS, false);
+    let references = id_list(
+        message.references(),
+        MAX_THREAD_IDS - in_reply_to.len(),
+        true,
+    );
+    HeaderFacts {
+        subject: message.subject().map(str::to_string),
+        // The first From header (mail-parser's `from()` gives the last).
+        from_address: message
+            .parts
+            .first()
+            .and_then(|part| {
+                part.headers
+                    .iter()
+                    .find(|h| h.name == mail_parser::HeaderName::From)
+            })
+            .and_then(|h| h.value.as_address())
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(str::to_string),
+        auto_submitted: header_text(message, "Auto-Submitted"),
+        x_autoreply: message.header_raw("X-Autoreply").is_some(),
+        x_autorespond: message.header_raw("X-Autorespond").is_some(),
+        precedence: header_text(message, "Precedence"),
+        exchange_rules_loop: message
+            .header_raw("X-MS-Exchange-Inbox-Rules-Loop")
+            .is_some(),
+        list_id: message.header_raw("List-Id").is_some(),
+        delivery_status_report,
+        null_return_path,
+        in_reply_to,
+        references,
+    }
+}
+
+/// What a bounce says of the gateway mail it returns.
+#[derive(Default)]
+pub(super) struct Returned {
+    /// The gateway's own Message-ID among the returned headers.
+    pub(super) message_id: Option<String>,
+    /// Its case, from the returned Message-ID, In-Reply-To or Subject.
+    pub(super) case_ref: Option<CaseRef>,
+    /// The recipients a delivery status report says failed for good.
+    pub(super) failed_recipients: Vec<EmailAddress>,
+}
+
+/// Reads the returned headers (`message/rfc822`, `text/rfc822-headers`, or
+/// quoted inline) in one pass over the raw bounce.
+pub(super) fn returned_mail(message: &Message<'_>, status_report: bool) -> Returned {
+    let text = String::from_utf8_lossy(message.raw_message.as_ref());
+    let mut found = Returned::default();
+    // Only a delivery status report (RFC 3464) names who failed: one block
+    // per recipient, `Final-Recipient: rfc822; addr` and `Action: failed`.
+    let mut recipient: Option<EmailAddress> = None;
+    for line in text.lines() {
+        let Some((name, value)) = line.trim().split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        if status_report {
+            if name.eq_ignore_ascii_case("final-recipient")
+                || (name.eq_ignore_ascii_case("original-recipient") && recipient.is_none())
+            {
+                recipient = value
+                    .split_once(';')
+                    .map_or(value, |(_, a)| a)
+                    .trim()
+                    .trim_matches(['<', '>'])
+                    .parse::<String>()
+                    .ok()
+                    .and_then(|a| EmailAddress::parse(&a).ok());
+            } else if name.eq_ignore_ascii_case("action") {
+                if let Some(who) = recipient.take() {
+                    if value.eq_ignore_ascii_case("failed")
+                        && !found.failed_recipients.contains(&who)
+                    {
+                        found.failed_recipients.push(who);
+                    }
+                }
+            }
+        }
+        let is_id = name.eq_ignore_ascii_case("message-id");
+        if is_id && found.message_id.is_none() && value.starts_with("<dtr.") {
+            found.message_id = value.split_whitespace().next().map(str::to_string);
+        }
+        if found.case_ref.is_none() {
+            found.case_ref = if is_id || name.eq_ignore_ascii_case("in-reply-to") {
+                value.split_whitespace().find_map(gateway_case_ref)
+            } else if name.eq_ignore_ascii_case("subject") {
+                CaseRef::find_in(value)
+            } else {
+                None
+            };
+        }
+        if found.message_id.is_some() && found.case_ref.is_some() && !status_report {
+            break;
+        }
+    }
+    found
+}
