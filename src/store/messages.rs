@@ -1,0 +1,409 @@
+//! Recording a message and carrying out the plan intake made for it, in
+//! one transaction: the message, its case, its events and its mail.
+
+use super::db::{DbRow, Tx};
+use super::*;
+use crate::config::Outgoing;
+use crate::core::address::EmailAddress;
+use crate::core::case_ref::{CaseRef, ShortCode};
+use crate::core::plan::{CaseStatus, Disposition, MessageFacts, NewCase, PersonCase, Plan};
+use crate::core::referral::Referral;
+use chrono::{DateTime, Datelike, Utc};
+use sqlx::Row;
+
+/// What recording a message did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// A new case was opened.
+    Opened,
+    /// The referrer's own form completed (filled in) their open case.
+    AttachedReferral,
+    /// A further referral of a person with an open case, from someone
+    /// else: opened under its own reference, linked to the first case.
+    Linked,
+    /// A refused (no consent) referral was recorded under its own reference.
+    Refused,
+    /// An event was added to an existing case.
+    Noted(String),
+    /// Only the message was recorded.
+    RecordedOnly,
+    /// Recorded and set aside for a person.
+    Quarantined(String),
+    /// The message had been recorded before; nothing changed.
+    Duplicate,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub message_row: i64,
+    pub case: Option<CaseRef>,
+    pub action: Action,
+}
+
+/// Who a referral names, to find their open case at an authority.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonLookup {
+    pub authority: ShortCode,
+    pub prison_number: Option<String>,
+    pub crn: Option<String>,
+    pub name_key: Option<String>,
+    pub date_of_birth: Option<chrono::NaiveDate>,
+}
+
+impl Store {
+    /// Records a message and carries out what `decide` makes of it, all or
+    /// nothing. When `lookup` is given, the open case of that person at that
+    /// authority is found first, under the write lock, and handed to
+    /// `decide`: two referrals of one person arriving together still make
+    /// one case.
+    pub async fn record(
+        &self,
+        facts: &MessageFacts,
+        lookup: Option<&PersonLookup>,
+        decide: impl FnOnce(Option<&PersonCase>) -> Plan,
+        in_reply_to: Option<&str>,
+        outgoing: &Outgoing,
+    ) -> Result<Recorded, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let now = Utc::now();
+        if let Some(existing) = find_message(&mut tx, facts).await? {
+            // Seen before (a rescan after a UIDVALIDITY change, a copy in
+            // another folder): only the position moves on.
+            advance_position(&mut tx, facts, now).await?;
+            tx.commit().await?;
+            return Ok(existing);
+        }
+        let person = match lookup {
+            Some(lookup) => find_person_case(&mut tx, lookup).await?,
+            None => None,
+        };
+        let plan = decide(person.as_ref());
+        let quarantine = match &plan.disposition {
+            Disposition::Quarantine { reason } => Some(reason.clone()),
+            _ => None,
+        };
+        let (uidvalidity, uid) = match facts.position {
+            Some((v, u)) => (Some(i64::from(v)), Some(i64::from(u))),
+            None => (None, None),
+        };
+        let message_row: i64 = sqlx::query(
+            "INSERT INTO messages (mailbox, folder, uidvalidity, uid, message_id, sha256, kind, \
+             outcome, case_id, sender, received_at, recorded_at, quarantine_reason, attachments, \
+             source_key, answerable, sender_verdict, from_allowed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+        )
+        .bind(&facts.mailbox)
+        .bind(&facts.folder)
+        .bind(uidvalidity)
+        .bind(uid)
+        .bind(&facts.message_id)
+        .bind(&facts.sha256)
+        .bind(facts.kind.as_str())
+        .bind(facts.outcome.map(|o| o.as_str()))
+        .bind(&facts.sender)
+        .bind(Stamp(facts.received_at))
+        .bind(Stamp(now))
+        .bind(&quarantine)
+        .bind(&facts.attachments)
+        .bind(&facts.source_key)
+        .bind(Flag(facts.answerable))
+        .bind(facts.sender_verdict)
+        .bind(Flag(facts.from_allowed_domain))
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+        let (case, action) = match &plan.disposition {
+            Disposition::Open(new) => {
+                let (id, reference) = open_case(&mut tx, new, facts.received_at, now).await?;
+                add_event(
+                    &mut tx,
+                    id,
+                    now,
+                    new.event,
+                    Some(message_row),
+                    non_null(&new.detail),
+                )
+                .await?;
+                let action = match new.status {
+                    CaseStatus::Refused => Action::Refused,
+                    CaseStatus::Linked => Action::Linked,
+                    _ => Action::Opened,
+                };
+                (Some((id, reference)), action)
+            }
+            Disposition::Change {
+                case,
+                case_ref,
+                event,
+                changes,
+            } => {
+                add_event(&mut tx, *case, now, event, Some(message_row), None).await?;
+                deadlines::apply_changes(
+                    &mut tx,
+                    *case,
+                    changes,
+                    facts.received_at,
+                    Some(message_row),
+                )
+                .await?;
+                let action = if *event == "referral_attached" {
+                    Action::AttachedReferral
+                } else {
+                    Action::Noted((*event).to_string())
+                };
+                (Some((*case, case_ref.clone())), action)
+            }
+            Disposition::RecordOnly => (None, Action::RecordedOnly),
+            Disposition::Quarantine { reason } => (None, Action::Quarantined(reason.clone())),
+        };
+        if let Some((case_id, _)) = &case {
+            sqlx::query("UPDATE messages SET case_id = $1 WHERE id = $2")
+                .bind(case_id)
+                .bind(message_row)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(returned) = &plan.returned {
+            // The bounce and the failure it reports are recorded together.
+            let recipients: Vec<String> =
+                returned.recipients.iter().map(|r| r.to_string()).collect();
+            sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2")
+                .bind(format!(
+                    "returned by the recipient's server (bounce) for {} recipient(s)",
+                    recipients.len()
+                ))
+                .bind(returned.outbox_id)
+                .execute(&mut *tx)
+                .await?;
+            add_mail_event(
+                &mut tx,
+                returned.outbox_id,
+                now,
+                "mail_bounced",
+                Some(message_row),
+                None,
+            )
+            .await?;
+        }
+        let authority = match &plan.disposition {
+            Disposition::Open(new) => new.authority.as_str().to_string(),
+            Disposition::Change { case_ref, .. } => case_ref.authority.as_str().to_string(),
+            _ => facts.authority.clone(),
+        };
+        let mut queued = 0;
+        for mail in &plan.mails {
+            let queued_id = queue_answer(
+                &mut tx,
+                QueueContext {
+                    case: case.as_ref().map(|(id, r)| (*id, r)),
+                    cause: Some(message_row),
+                    authority: &authority,
+                    in_reply_to,
+                    outgoing,
+                    now,
+                },
+                mail,
+            )
+            .await?;
+            queued += usize::from(queued_id.is_some());
+        }
+        advance_position(&mut tx, facts, now).await?;
+        tx.commit().await?;
+        if queued > 0 {
+            self.outbox_changed.notify_one();
+        }
+        Ok(Recorded {
+            message_row,
+            case: case.map(|(_, r)| r),
+            action,
+        })
+    }
+}
+
+pub(super) async fn find_message(
+    tx: &mut Tx,
+    facts: &MessageFacts,
+) -> Result<Option<Recorded>, StoreError> {
+    let row =
+        match &facts.message_id {
+            Some(id) => sqlx::query(
+                "SELECT m.id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id \
+                 WHERE m.message_id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?,
+            None => sqlx::query(
+                "SELECT m.id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id \
+                 WHERE m.message_id IS NULL AND m.sha256 = $1",
+            )
+            .bind(&facts.sha256)
+            .fetch_optional(&mut **tx)
+            .await?,
+        };
+    Ok(row.map(|r| Recorded {
+        message_row: r.get(0),
+        case: r.get::<Option<String>, _>(1).and_then(|s| s.parse().ok()),
+        action: Action::Duplicate,
+    }))
+}
+
+/// The person's open case at the authority: same prison number, same CRN,
+/// or same name and date of birth. A further referral linked to a case is
+/// not itself the person's case.
+pub(super) async fn find_person_case(
+    tx: &mut Tx,
+    lookup: &PersonLookup,
+) -> Result<Option<PersonCase>, StoreError> {
+    // One indexed lookup per way of knowing the person: an OR across them
+    // would scan every case of the authority for every referral.
+    const OPEN: &str = "authority = $1 AND status IN ('open', 'incomplete')";
+    const COLUMNS: &str = "id, reference, status, referral, referrer_email, case_lead_email";
+    let mut found: Option<DbRow> = None;
+    if let Some(number) = &lookup.prison_number {
+        found = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM cases WHERE {OPEN} AND prison_number = $2 ORDER BY id LIMIT 1"
+        )))
+        .bind(lookup.authority.as_str())
+        .bind(number)
+        .fetch_optional(&mut **tx)
+        .await?;
+    }
+    if let (None, Some(crn)) = (&found, &lookup.crn) {
+        found = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM cases WHERE {OPEN} AND crn = $2 ORDER BY id LIMIT 1"
+        )))
+        .bind(lookup.authority.as_str())
+        .bind(crn)
+        .fetch_optional(&mut **tx)
+        .await?;
+    }
+    if let (None, Some(name), Some(born)) = (&found, &lookup.name_key, lookup.date_of_birth) {
+        found = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM cases WHERE {OPEN} AND name_key = $2 AND date_of_birth = $3 \
+             ORDER BY id LIMIT 1"
+        )))
+        .bind(lookup.authority.as_str())
+        .bind(name)
+        .bind(Day(born))
+        .fetch_optional(&mut **tx)
+        .await?;
+    }
+    let Some(row) = found else {
+        return Ok(None);
+    };
+    let reference: String = row.get("reference");
+    let corrupt = |message: String| StoreError::Corrupt {
+        reference: reference.clone(),
+        message,
+    };
+    let case_ref: CaseRef = reference
+        .parse()
+        .map_err(|_| corrupt("not a case reference".into()))?;
+    let referral: Referral =
+        serde_json::from_str(row.get::<&str, _>("referral")).map_err(|e| corrupt(e.to_string()))?;
+    let address = |column: &str| {
+        row.get::<Option<String>, _>(column)
+            .and_then(|a| EmailAddress::parse(&a).ok())
+    };
+    Ok(Some(PersonCase {
+        id: row.get("id"),
+        case_ref,
+        status: CaseStatus::parse(row.get::<&str, _>("status")).unwrap_or(CaseStatus::Open),
+        referral,
+        referrer_email: address("referrer_email"),
+        case_lead_email: address("case_lead_email"),
+    }))
+}
+
+pub(super) async fn open_case(
+    tx: &mut Tx,
+    new: &NewCase,
+    received_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(i64, CaseRef), StoreError> {
+    let year = received_at.with_timezone(&chrono_tz::Europe::London).year();
+    let authority = &new.authority;
+    let referral = &new.referral;
+    // Gap-free: the number is taken in the transaction that uses it, so a
+    // rollback gives it back.
+    let sequence: i64 = sqlx::query_scalar(
+        "INSERT INTO case_sequences (authority, year, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (authority, year) DO UPDATE SET last = case_sequences.last + 1 RETURNING last",
+    )
+    .bind(authority.as_str())
+    .bind(year)
+    .fetch_one(&mut **tx)
+    .await?;
+    let case_ref = CaseRef::new(
+        authority.clone(),
+        year,
+        u32::try_from(sequence).unwrap_or(u32::MAX),
+    );
+    let reference = case_ref.to_string();
+    let mut unread: Vec<&str> = new.missing.iter().map(|f| f.key()).collect();
+    unread.extend(new.invalid.iter().map(|f| f.key()));
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cases (reference, authority, year, sequence, status, referral_type, urgent, \
+         referral, missing, name_key, date_of_birth, prison_number, crn, custody_status, \
+         expected_release_date, referring_agency, referrer_name, referrer_email, referrer_phone, \
+         case_lead_name, case_lead_email, case_lead_phone, received_at, opened_at, linked_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id",
+    )
+    .bind(&reference)
+    .bind(authority.as_str())
+    .bind(year)
+    .bind(sequence)
+    .bind(new.status.as_str())
+    .bind(referral.referral_type.map(|t| enum_text(&t)))
+    .bind(Flag(new.urgent))
+    .bind(referral.to_json().to_string())
+    .bind(serde_json::to_string(&unread).unwrap_or_default())
+    .bind(referral.name_key())
+    .bind(referral.date_of_birth.map(Day))
+    .bind(&referral.prison_number)
+    .bind(&referral.crn)
+    .bind(referral.custody_status.map(|s| enum_text(&s)))
+    .bind(referral.expected_release_date.map(Day))
+    .bind(&referral.referring_agency)
+    .bind(&referral.referrer_name)
+    .bind(referral.referrer_email.as_ref().map(|e| e.to_string()))
+    .bind(referral.referrer_phone.as_ref().map(|p| p.as_str().to_string()))
+    .bind(&referral.case_lead_name)
+    .bind(referral.case_lead_email.as_ref().map(|e| e.to_string()))
+    .bind(referral.case_lead_phone.as_ref().map(|p| p.as_str().to_string()))
+    .bind(Stamp(received_at))
+    .bind(Stamp(now))
+    .bind(new.linked_to)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((id, case_ref))
+}
+
+/// Moves an IMAP folder's position past this message, in the message's
+/// transaction. Messages from elsewhere have no position.
+pub(super) async fn advance_position(
+    tx: &mut Tx,
+    facts: &MessageFacts,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let Some((uidvalidity, uid)) = facts.position else {
+        return Ok(());
+    };
+    sqlx::query(
+        "INSERT INTO mailbox_positions (mailbox, folder, uidvalidity, last_uid, updated_at) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (mailbox, folder) DO UPDATE SET \
+           last_uid = CASE WHEN mailbox_positions.uidvalidity = $3 \
+             AND mailbox_positions.last_uid > $4 THEN mailbox_positions.last_uid ELSE $4 END, \
+           uidvalidity = $3, updated_at = $5",
+    )
+    .bind(&facts.mailbox)
+    .bind(&facts.folder)
+    .bind(i64::from(uidvalidity))
+    .bind(i64::from(uid))
+    .bind(Stamp(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
