@@ -1846,11 +1846,11 @@ async fn disk_of_the_database_full() {
     let filler = disk.fill();
     setup.deliver("2.dbfull", &mail[1].1);
     setup.deliver("3.dbfull", &mail[2].1);
+    // Whichever write finds the disk full first (recording a message, or
+    // settling a mail after it is sent) reports it; SQLite may still have
+    // free pages for the one and not the other.
     let reported = daemon
-        .wait_log(
-            &["mailbox failed; retrying", "mailbox=braintree", "full"],
-            Duration::from_secs(30),
-        )
+        .wait_log(&["database or disk is full"], Duration::from_secs(30))
         .await
         .unwrap_or_else(|| panic!("the full disk is reported\n{}", daemon.tail()));
     println!("database disk full, reported as: {reported}");

@@ -1,0 +1,28 @@
+//! `dtr-gateway parse`: what a message file is, as the parse contract's JSON.
+
+use super::*;
+use anyhow::Result;
+use chrono::Utc;
+use dtr_gateway::message::{analyse, Context};
+use dtr_gateway::terminal::printable_json;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub(crate) fn parse(dir: Option<&Path>, file: &Path) -> Result<ExitCode> {
+    let raw = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let config = load_config(dir, false)?;
+    let analysis = analyse(
+        &raw,
+        &Context {
+            authorities: &config.authorities,
+            receiving_authority: None,
+            today: Utc::now()
+                .with_timezone(&chrono_tz::Europe::London)
+                .date_naive(),
+            max_bytes: config.max_message_bytes,
+        },
+    );
+    let json = serde_json::to_string_pretty(&analysis.to_contract_json())?;
+    println!("{}", printable_json(&json));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,65 @@
+//! `dtr-gateway report`: the quarter's figures per protocol commitment.
+
+use super::*;
+use anyhow::Result;
+use chrono::Utc;
+use dtr_gateway::config::Config;
+use dtr_gateway::store::Store;
+use dtr_gateway::terminal::printable_lines;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// The agencies' categories: `DIR/agencies.toml` when the configuration
+/// folder has one, else the embedded mapping.
+pub(crate) fn agency_map(dir: Option<&Path>) -> Result<dtr_gateway::core::report::AgencyMap> {
+    const EMBEDDED: &str = include_str!("../../config/agencies.toml");
+    let (name, text) = match dir.map(|d| d.join("agencies.toml")).filter(|f| f.exists()) {
+        Some(file) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            (file.display().to_string(), text)
+        }
+        None => ("(embedded) agencies.toml".to_string(), EMBEDDED.to_string()),
+    };
+    dtr_gateway::core::report::AgencyMap::from_toml(&text).with_context(|| name.clone())
+}
+
+pub(crate) async fn report(
+    dir: Option<&Path>,
+    config: &Config,
+    store: &Store,
+    quarter: dtr_gateway::core::report::Quarter,
+    authority: Option<String>,
+    format: ReportFormat,
+) -> Result<ExitCode> {
+    use dtr_gateway::core::report::{build, csv, markdown};
+    let code = authority_code(config, authority)?;
+    let agencies = agency_map(dir)?;
+    let cases = store
+        .report_cases(quarter, code.as_deref(), &agencies)
+        .await?;
+    let authorities: Vec<String> = match &code {
+        Some(code) => vec![code.clone()],
+        None => config
+            .authorities
+            .iter()
+            .map(|a| a.code.to_string())
+            .collect(),
+    };
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive();
+    let calendar_for = |code: &str| config.calendar_for(code);
+    let reports = build(&cases, &authorities, &config.protocol, &calendar_for, today);
+    match format {
+        ReportFormat::Markdown => print!(
+            "{}",
+            printable_lines(&markdown(
+                &format!("{}: outcomes, {quarter}", config.protocol.name),
+                &reports
+            ))
+        ),
+        ReportFormat::Csv => print!("{}", printable_lines(&csv(&reports))),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,109 @@
+//! `dtr-gateway status`: each watched folder's health and the verdicts on
+//! senders.
+
+use super::*;
+use anyhow::Result;
+use chrono::Utc;
+use dtr_gateway::store::Store;
+use dtr_gateway::terminal::printable;
+use std::process::ExitCode;
+
+pub(crate) async fn show_status(store: &Store) -> Result<ExitCode> {
+    let midnight = Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(chrono_tz::Europe::London).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(Utc::now);
+    let rows = store.statuses(midnight).await?;
+    if rows.is_empty() {
+        println!("No mailbox has been watched yet: start the daemon with `dtr-gateway run`.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<16} {:<12} {:<11} {:>8} {:>6} {:<22} LAST ERROR",
+        "MAILBOX", "FOLDER", "STATE", "LAST UID", "TODAY", "LAST MESSAGE"
+    );
+    for r in &rows {
+        let mut error = match (&r.last_error, &r.last_error_at) {
+            (Some(e), Some(at)) => format!("{} ({})", e, local_time(at)),
+            (Some(e), None) => e.clone(),
+            _ => String::new(),
+        };
+        if let Some(since) = &r.failing_since {
+            error.push_str(&format!("; failing since {}", local_time(since)));
+        }
+        println!(
+            "{:<16} {:<12} {:<11} {:>8} {:>6} {:<22} {}",
+            printable(&r.mailbox),
+            printable(&r.folder),
+            printable(&r.state),
+            r.last_uid
+                .map(|u| u.to_string())
+                .unwrap_or_else(|| "-".into()),
+            r.recorded_today,
+            printable(
+                &r.last_message_at
+                    .as_deref()
+                    .map(local_time)
+                    .unwrap_or_else(|| "-".into())
+            ),
+            printable(&error)
+        );
+    }
+    show_sender_verdicts(store).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How the mail from domains allowed to refer was judged, per mailbox, in
+/// the last 30 days: a filter in front of the server that breaks senders'
+/// signatures shows here at once, before it silently stops answers
+/// counting.
+pub(crate) async fn show_sender_verdicts(store: &Store) -> Result<()> {
+    let since = Utc::now() - chrono::Duration::days(30);
+    let rows = store.sender_verdicts(since).await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    println!("\nWho sent it (mail from domains allowed to refer, last 30 days):");
+    println!(
+        "{:<16} {:>13} {:>8} {:>16} {:>8} {:>10}",
+        "MAILBOX", "AUTHENTICATED", "INTERNAL", "NOT AUTHENTICATED", "FORGED", "NO VERDICT"
+    );
+    let mut mailboxes: Vec<&str> = rows.iter().map(|(m, _, _)| m.as_str()).collect();
+    mailboxes.dedup();
+    for mailbox in mailboxes {
+        let count = |verdict: &str| {
+            rows.iter()
+                .filter(|(m, v, _)| m == mailbox && v == verdict)
+                .map(|(_, _, n)| *n)
+                .sum::<i64>()
+        };
+        let (ok, internal, failed, forged, none) = (
+            count("authenticated"),
+            count("internal"),
+            count("not_authenticated"),
+            count("forged"),
+            count("no_verdict") + count("unknown"),
+        );
+        let total = ok + internal + failed + forged + none;
+        let note = if total >= 5 && (failed + forged) * 5 >= total {
+            "  many fail: a filter in front of the server may rewrite mail (see the README)"
+        } else if total >= 5 && none == total {
+            "  no verdict at all: answers here change no case unless trust_unauthenticated"
+        } else {
+            ""
+        };
+        println!(
+            "{:<16} {:>13} {:>8} {:>16} {:>8} {:>10}{note}",
+            printable(mailbox),
+            ok,
+            internal,
+            failed,
+            forged,
+            none
+        );
+    }
+    Ok(())
+}
