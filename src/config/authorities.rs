@@ -1,0 +1,312 @@
+//! `authorities.toml`: each authority, its inbox, contacts, domains and
+//! protocol.
+
+use super::*;
+use crate::core::address::EmailAddress;
+use crate::core::authority::{Authority, Contact};
+use crate::core::case_ref::ShortCode;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+// The files are read into plain strings first and checked field by field, so
+// that one bad address does not hide the next.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAuthoritiesFile {
+    #[serde(default)]
+    pub(super) authority: Vec<toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAuthority {
+    pub(super) name: String,
+    pub(super) full_name: Option<String>,
+    pub(super) code: String,
+    #[serde(default)]
+    pub(super) aliases: Vec<String>,
+    pub(super) inbox: String,
+    #[serde(default)]
+    pub(super) domains: Vec<String>,
+    pub(super) operational_lead: RawContact,
+    pub(super) dispute_contact: RawContact,
+    pub(super) next_level: Option<RawContact>,
+    #[serde(default)]
+    pub(super) closed_days: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawContact {
+    pub(super) name: String,
+    pub(super) email: String,
+}
+
+pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) -> Vec<Authority> {
+    let raw: RawAuthoritiesFile = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            problems.error(file, "(file)", toml_message(&e, text));
+            return Vec::new();
+        }
+    };
+    if raw.authority.is_empty() {
+        problems.error(file, "authority", "no authorities are configured");
+    }
+    let mut out: Vec<Authority> = Vec::new();
+    for (i, value) in raw.authority.into_iter().enumerate() {
+        let key = format!("authority[{i}]");
+        let a: RawAuthority = match value.try_into() {
+            Ok(a) => a,
+            Err(e) => {
+                problems.error(file, &key, e.to_string().trim().to_string());
+                continue;
+            }
+        };
+        let mut ok = true;
+        let mut email = |field: &str, text: &str, problems: &mut Problems| {
+            EmailAddress::parse(text)
+                .map_err(|e| {
+                    problems.error(file, format!("{key}.{field}"), format!("{}: {e}", a.name));
+                    ok = false;
+                })
+                .ok()
+        };
+        let inbox = email("inbox", &a.inbox, problems);
+        let lead = email(
+            "operational_lead.email",
+            &a.operational_lead.email,
+            problems,
+        );
+        let dispute = email("dispute_contact.email", &a.dispute_contact.email, problems);
+        let next_address = a
+            .next_level
+            .as_ref()
+            .and_then(|next| email("next_level.email", &next.email, problems));
+        let code = ShortCode::parse(&a.code)
+            .map_err(|e| problems.error(file, format!("{key}.code"), format!("{}: {e}", a.name)))
+            .ok();
+        if a.name.trim().is_empty() {
+            problems.error(file, format!("{key}.name"), "the name is empty");
+            ok = false;
+        }
+        for (field, contact) in [
+            ("operational_lead.name", &a.operational_lead),
+            ("dispute_contact.name", &a.dispute_contact),
+        ] {
+            if contact.name.trim().is_empty() {
+                problems.error(
+                    file,
+                    format!("{key}.{field}"),
+                    format!("{}: the name is empty", a.name),
+                );
+                ok = false;
+            }
+        }
+        let next_level = a.next_level.as_ref().and_then(|next| {
+            if next.name.trim().is_empty() {
+                problems.error(
+                    file,
+                    format!("{key}.next_level.name"),
+                    format!("{}: the name is empty", a.name),
+                );
+                ok = false;
+            }
+            next_address.map(|email| Contact {
+                name: next.name.clone(),
+                email,
+            })
+        });
+        let mut domains = Vec::new();
+        for (j, domain) in a.domains.iter().enumerate() {
+            let domain = domain.trim().to_ascii_lowercase();
+            let valid = !domain.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && domain
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            if valid {
+                domains.push(domain);
+            } else {
+                problems.error(
+                    file,
+                    format!("{key}.domains[{j}]"),
+                    format!(
+                        "{}: `{domain}` is not a mail domain such as colchester.gov.uk (no wildcards: \
+                         list each domain whose staff speak for the authority)",
+                        a.name
+                    ),
+                );
+                ok = false;
+            }
+        }
+        let mut closed_days = Vec::new();
+        for (j, day) in a.closed_days.iter().enumerate() {
+            match chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d") {
+                Ok(d) => closed_days.push(d),
+                Err(_) => {
+                    problems.error(
+                        file,
+                        format!("{key}.closed_days[{j}]"),
+                        format!("{}: `{day}` is not a date written YYYY-MM-DD", a.name),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        let (Some(inbox), Some(lead), Some(dispute), Some(code), true) =
+            (inbox, lead, dispute, code, ok)
+        else {
+            continue;
+        };
+        for other in &out {
+            if other.code == code {
+                problems.error(
+                    file,
+                    format!("{key}.code"),
+                    format!("{}: code {code} is already used by {}", a.name, other.name),
+                );
+            }
+            if other.name.eq_ignore_ascii_case(&a.name) {
+                problems.error(
+                    file,
+                    format!("{key}.name"),
+                    format!("{} is configured twice", a.name),
+                );
+            }
+            if other.inbox == inbox {
+                problems.error(
+                    file,
+                    format!("{key}.inbox"),
+                    format!("{}: inbox {inbox} is already {}'s", a.name, other.name),
+                );
+            }
+        }
+        out.push(Authority {
+            name: a.name,
+            full_name: a
+                .full_name
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty()),
+            code,
+            aliases: a.aliases,
+            inbox,
+            domains,
+            closed_days,
+            operational_lead: Contact {
+                name: a.operational_lead.name,
+                email: lead,
+            },
+            dispute_contact: Contact {
+                name: a.dispute_contact.name,
+                email: dispute,
+            },
+            next_level,
+        });
+    }
+    out
+}
+
+/// Legal but probably wrong: the things in Annex A a person would want
+/// pointed out before relying on escalation.
+pub(super) fn warn_about_contacts(file: &str, authorities: &[Authority], problems: &mut Problems) {
+    let home_domains: HashMap<String, &str> = authorities
+        .iter()
+        .map(|a| (a.inbox.domain(), a.name.as_str()))
+        .collect();
+    for (i, a) in authorities.iter().enumerate() {
+        let key = format!("authority[{i}]");
+        let lead = &a.operational_lead;
+        let dispute = &a.dispute_contact;
+        if a.dispute_contact_is_lead() && a.next_level.is_none() {
+            let who = if lead.email == dispute.email {
+                format!("({})", lead.email)
+            } else {
+                format!(
+                    "({}) at another address ({} beside {})",
+                    lead.name, dispute.email, lead.email
+                )
+            };
+            problems.warn(
+                file,
+                format!("{key}.dispute_contact"),
+                format!(
+                    "{}: the dispute-resolution contact is the operational lead {who}: escalations \
+                     go to them as Annex C escalations; set next_level = {{ name, email }} for a \
+                     more senior officer to be written to as well",
+                    a.name
+                ),
+            );
+        }
+        if a.domains.is_empty() {
+            problems.warn(
+                file,
+                format!("{key}.domains"),
+                format!(
+                    "{}: no domains listed: only addresses at {} (the inbox's domain) and the \
+                     contacts' own addresses speak for the authority",
+                    a.name,
+                    a.inbox.domain()
+                ),
+            );
+        }
+        let home = a.inbox.domain();
+        let addresses = [
+            ("operational_lead.email", &lead.email),
+            ("dispute_contact.email", &dispute.email),
+        ];
+        for (field, address) in addresses {
+            let domain = address.domain();
+            if domain == home {
+                continue;
+            }
+            if let Some(other) = home_domains.get(&domain) {
+                problems.warn(
+                    file,
+                    format!("{key}.{field}"),
+                    format!(
+                        "{}: {address} is at {domain}, the domain of another council ({other})",
+                        a.name
+                    ),
+                );
+            } else if first_label(&domain) == first_label(&home) {
+                problems.warn(
+                    file,
+                    format!("{key}.{field}"),
+                    format!(
+                        "{}: {address} is at {domain} beside the authority's {home}: a typing slip?",
+                        a.name
+                    ),
+                );
+            } else {
+                problems.warn(
+                    file,
+                    format!("{key}.{field}"),
+                    format!(
+                        "{}: {address} is at {domain}, not at the authority's {home}",
+                        a.name
+                    ),
+                );
+            }
+        }
+        // Two contacts at near-identical domains (cbhomes.org beside cbhomes.org.uk).
+        let (ld, dd) = (lead.email.domain(), dispute.email.domain());
+        if ld != dd && ld != home && dd != home && first_label(&ld) == first_label(&dd) {
+            problems.warn(
+                file,
+                format!("{key}.dispute_contact.email"),
+                format!(
+                    "{}: the operational lead is at {ld} but the dispute-resolution contact at {dd}: one of them is probably mistyped",
+                    a.name
+                ),
+            );
+        }
+    }
+}
+
+pub(super) fn first_label(domain: &str) -> &str {
+    domain.split('.').next().unwrap_or(domain)
+}
