@@ -1,0 +1,388 @@
+use super::*;
+use crate::core::field::Field;
+use crate::core::form::read_form;
+
+fn values(html: &str) -> std::collections::BTreeMap<Field, String> {
+    read_form(&html_to_lines(html)).values
+}
+
+#[test]
+fn paragraphs_are_blocks_and_divs_are_lines() {
+    assert_eq!(
+        html_to_lines("<p>One</p><p>Two</p><div>Three</div><div>Four</div>"),
+        "One\n\nTwo\n\nThree\nFour\n"
+    );
+    assert_eq!(
+        html_to_lines("<h2>Head</h2>text<ul><li>a</li><li>b</li></ul>"),
+        "Head\n\ntext\n\na\n\nb\n"
+    );
+}
+
+#[test]
+fn white_space_collapses_but_nbsp_does_not() {
+    assert_eq!(
+        html_to_lines("<p>  Full \r\n\t name:   Sam  </p>"),
+        "Full name: Sam\n"
+    );
+    // An Outlook spacer paragraph is a line of its own (shown blank).
+    assert_eq!(
+        html_to_lines("<p>a</p><p>&nbsp;</p><p>b</p>"),
+        "a\n\n\n\nb\n"
+    );
+    assert_eq!(
+        html_to_lines("<p>07700&nbsp;900&nbsp;640</p>"),
+        "07700\u{a0}900\u{a0}640\n"
+    );
+}
+
+#[test]
+fn breaks_end_lines_and_stand_for_empty_lines() {
+    assert_eq!(html_to_lines("a<br>b<br><br>c<br/>"), "a\nb\n\nc\n");
+    assert_eq!(html_to_lines("a</br>b"), "a\nb\n");
+}
+
+#[test]
+fn entities_are_decoded() {
+    assert_eq!(
+        html_to_lines("<p>O&#8217;Brien &amp; Sons &lt;x&gt; &pound;5 &#x2013; caf&eacute;</p>"),
+        "O\u{2019}Brien & Sons <x> \u{a3}5 \u{2013} caf\u{e9}\n"
+    );
+    // A decoded tab or newline is white space like any other.
+    assert_eq!(
+        html_to_lines("<p>Full name&#9;Sam&#10;X</p>"),
+        "Full name Sam X\n"
+    );
+}
+
+#[test]
+fn tables_with_colons_become_label_value_lines() {
+    let html = "<table><tr><td><p><b>Full name:</b></p></td><td><p>Sam Example</p></td></tr>\
+        <tr><td>Date of birth:</td><td>01/02/1990</td></tr></table>";
+    assert_eq!(
+        html_to_lines(html),
+        "Full name:\tSam Example\n\nDate of birth:\t01/02/1990\n\n"
+    );
+    let v = values(html);
+    assert_eq!(v[&Field::FullName], "Sam Example");
+    assert_eq!(v[&Field::DateOfBirth], "01/02/1990");
+}
+
+#[test]
+fn tables_without_colons_and_with_empty_values() {
+    // `&nbsp;` in an empty value cell, as Outlook writes it: the row
+    // keeps its separator, with nothing after it.
+    let html = "<table>\
+        <tr><td><p class=MsoNormal><b>Full name<o:p></o:p></b></p></td>\
+            <td><p class=MsoNormal>Dean Fuller<o:p></o:p></p></td></tr>\
+        <tr><td><p>Prison number</p></td><td><p><o:p>&nbsp;</o:p></p></td></tr>\
+        <tr><td>CRN</td><td>X310288</td></tr></table>";
+    let text = html_to_lines(html);
+    assert!(text.contains("\nPrison number\t\n"), "{text:?}");
+    let v = values(html);
+    assert_eq!(v[&Field::FullName], "Dean Fuller");
+    assert_eq!(v[&Field::Crn], "X310288");
+    assert!(!v.contains_key(&Field::PrisonNumber), "{v:?}");
+}
+
+#[test]
+fn breaks_and_paragraphs_inside_cells_join_with_spaces() {
+    let html = "<table><tr><td>Reason at risk of homelessness</td>\
+        <td>First line<br>second line<p>third</p></td></tr></table>";
+    assert_eq!(
+        html_to_lines(html),
+        "Reason at risk of homelessness\tFirst line second line third\n\n"
+    );
+    // Three or more cells: the value is every other cell, in order,
+    // each apart (empty ones too), read as words of one value.
+    let html = "<table><tr><th>Name</th><td>Sam</td><td></td><td>Example</td></tr></table>";
+    assert_eq!(html_to_lines(html), "Name\tSam\u{1f}\u{1f}Example\n\n");
+    assert_eq!(values(html)[&Field::FullName], "Sam Example");
+}
+
+#[test]
+fn tick_box_rows_keep_each_box_beside_its_option() {
+    // An X typed beside an option, the other box cell left empty.
+    let html = "<table><tr><td>Consent to referral</td><td>Yes</td><td>X</td>\
+        <td>No</td><td>&nbsp;</td></tr>\
+        <tr><td>At risk of rough sleeping</td><td><p>&#9744; Yes</p></td><td><p>&#9746; No</p></td></tr>\
+        <tr><td>Existing tenancy or mortgage</td><td></td><td>Yes</td><td>X</td><td>No</td></tr></table>";
+    let v = values(html);
+    assert_eq!(v[&Field::Consent], "Yes");
+    assert_eq!(v[&Field::RoughSleepingRisk], "No");
+    assert_eq!(v[&Field::ExistingTenancy], "No");
+}
+
+#[test]
+fn single_cell_rows_keep_their_lines() {
+    let html =
+        "<table><tr><td colspan=2><p>DUTY TO REFER REFERRAL</p><p>Full name: Sam</p></td></tr>\
+        <tr><td>CRN</td><td>X123456</td></tr></table>";
+    assert_eq!(
+        html_to_lines(html),
+        "DUTY TO REFER REFERRAL\n\nFull name: Sam\n\nCRN\tX123456\n\n"
+    );
+    assert!(read_form(&html_to_lines(html)).heading);
+}
+
+#[test]
+fn nested_tables_as_outlook_writes_them() {
+    // A layout table around the message, and the form's own table
+    // inside its one cell, with text before and after it.
+    let html = "<table class=MsoNormalTable><tr><td style='padding:0'>\
+        <p class=MsoNormal>Hello,</p>\
+        <table class=MsoTableGrid><tr><td><p><b>Full name</b></p></td><td><p>Sam Example</p></td></tr>\
+        <tr><td><p>DOB</p></td><td><p>01/02/1990</p></td></tr></table>\
+        <p class=MsoNormal>Kind regards</p></td></tr></table>";
+    let text = html_to_lines(html);
+    assert!(text.contains("\nFull name\tSam Example\n"), "{text:?}");
+    assert!(text.contains("\nDOB\t01/02/1990\n"), "{text:?}");
+    assert!(text.starts_with("Hello,\n"), "{text:?}");
+    assert!(text.trim_end().ends_with("Kind regards"), "{text:?}");
+    // A signature-style outer row of two cells, the form in the second.
+    let html = "<table><tr><td><img alt=logo></td><td>\
+        <table><tr><td>Full name</td><td>Sam Example</td></tr>\
+        <tr><td>CRN</td><td>X123456</td></tr></table></td></tr>\
+        <tr><td>Referrer name</td><td>Jo Officer</td></tr></table>";
+    let v = values(html);
+    assert_eq!(v[&Field::FullName], "Sam Example");
+    assert_eq!(v[&Field::Crn], "X123456");
+    assert_eq!(v[&Field::ReferrerName], "Jo Officer");
+}
+
+#[test]
+fn conditional_comments_and_comments_are_dropped() {
+    let html = "<html><head><!--[if gte mso 9]><xml><o:OfficeDocumentSettings>\
+        <o:AllowPNG/>Full name: Hidden</o:OfficeDocumentSettings></xml><![endif]--></head>\
+        <body><!-- Full name: Comment --><p>Full name: Shown</p>\
+        <p><![if !supportLists]>1.<![endif]>Item</p></body></html>";
+    assert_eq!(html_to_lines(html), "Full name: Shown\n\n1.Item\n");
+}
+
+#[test]
+fn style_script_and_title_are_dropped() {
+    let html = "<html><head><title>Full name: Title</title>\
+        <style><!-- p.MsoNormal {margin:0cm;} <p>Full name: Style</p> --></style>\
+        <script>var x = '<p>Full name: Script</p>';</script></head>\
+        <body><p>Full name: Body</p><style>td {border:0}</style><p>Done</p></body></html>";
+    assert_eq!(html_to_lines(html), "Full name: Body\n\nDone\n");
+    // A textarea's text is shown.
+    assert_eq!(html_to_lines("<textarea>a <b> c</textarea>"), "a <b> c\n");
+}
+
+#[test]
+fn hidden_elements_are_never_read() {
+    let html = "<div style='display:none'>Full name: Hidden Div<p>Consent to referral: Yes</p>\
+        <div>Full name: Nested</div></div>\
+        <p style=\"mso-hide: all\">Full name: Outlook Hidden</p>\
+        <span style='visibility:hidden'>Full name: Invisible</span>\
+        <p hidden>Full name: Attribute</p>\
+        <p style='color:red; DISPLAY : NONE !important'>Full name: Important</p>\
+        <table><tr style='display:none'><td>Consent to referral</td><td>Yes</td></tr>\
+        <tr><td>Full name</td><td style='display:none'>Hidden Cell</td><td>Sam Shown</td></tr>\
+        </table><p>Consent to referral: No<span hidden> and Yes</span></p>";
+    let v = values(html);
+    assert_eq!(v[&Field::FullName], "Sam Shown");
+    assert_eq!(v[&Field::Consent], "No");
+    let text = html_to_lines(html);
+    for hidden in [
+        "Hidden",
+        "Nested",
+        "Invisible",
+        "Attribute",
+        "Important",
+        "and Yes",
+    ] {
+        assert!(!text.contains(hidden), "{hidden}: {text:?}");
+    }
+    // Styles that do not hide, and hidden elements with nothing in them.
+    assert_eq!(
+        html_to_lines(
+            "<p style='display:block;visibility:visible;mso-hide:none'>Shown</p>\
+             <p>a<br style='display:none'>b<img hidden></p><p style='x-display:none'>c</p>"
+        ),
+        "Shown\n\nab\n\nc\n"
+    );
+}
+
+#[test]
+fn a_hidden_element_ends_where_a_browser_ends_it() {
+    // End tags left out: the next paragraph, cell or row ends it.
+    assert_eq!(
+        html_to_lines("<p style=display:none>hidden<p>shown</p>"),
+        "shown\n"
+    );
+    assert_eq!(
+        html_to_lines("<div><p hidden>hidden</div><p>shown"),
+        "shown\n"
+    );
+    let html = "<table><tr><td>Full name<td hidden>Hidden<td>Sam</tr>\
+        <tr hidden><td>CRN<td>X999999<tr><td>DOB<td>01/02/1990</table>";
+    let v = values(html);
+    assert_eq!(v[&Field::FullName], "Sam");
+    assert_eq!(v[&Field::DateOfBirth], "01/02/1990");
+    assert!(!v.contains_key(&Field::Crn), "{v:?}");
+    // A table or list inside a hidden cell or item: its cells and items
+    // do not end it; same-named elements nest.
+    let html = "<table><tr><td>Full name</td><td hidden><table><tr><td>Hidden</td>\
+        <td>Too</td></tr></table>Still hidden</td><td>Sam</td></tr></table>\
+        <ul><li hidden>a<ul><li>b</li></ul>c</li><li>shown</li></ul>\
+        <div hidden><div>x</div>y</div>z";
+    let text = html_to_lines(html);
+    assert!(text.contains("Full name\tSam"), "{text:?}");
+    for hidden in ["Hidden", "Too", "Still", "a\n", "b", "c", "x", "y"] {
+        assert!(!text.contains(hidden), "{hidden}: {text:?}");
+    }
+    assert!(text.contains("shown") && text.ends_with("z\n"), "{text:?}");
+}
+
+#[test]
+fn preformatted_text_keeps_its_lines() {
+    assert_eq!(
+        html_to_lines("<pre>Full name:  Sam\n\nCRN:\tX1</pre>after"),
+        "Full name:  Sam\n\nCRN: X1\n\nafter\n"
+    );
+}
+
+#[test]
+fn unclosed_and_stray_tags() {
+    assert_eq!(
+        html_to_lines("<p>Full name: Sam<p>DOB: 1/2/90<div>CRN: X1"),
+        "Full name: Sam\n\nDOB: 1/2/90\nCRN: X1\n"
+    );
+    assert_eq!(
+        html_to_lines("<table><tr><td>Full name<td>Sam<tr><td>CRN<td>X1"),
+        "Full name\tSam\n\nCRN\tX1\n\n"
+    );
+    // Cells without a table, a row without cells, closing tags with
+    // nothing open, a style sheet cut off.
+    assert_eq!(
+        html_to_lines("</table></tr></td><td>a<td>b<tr>c</p></div>"),
+        "a\nb\nc\n"
+    );
+    assert_eq!(
+        html_to_lines("<table><td>Name<td>Sam</table>x"),
+        "Name\tSam\n\n\nx\n"
+    );
+    assert_eq!(html_to_lines("<p>kept</p><style>p {"), "kept\n");
+    assert_eq!(html_to_lines("<p>cut <b"), "cut\n");
+    assert_eq!(html_to_lines(""), "");
+    assert_eq!(
+        html_to_lines("<<>>&&;&#xFFFFFFFF;&#0;"),
+        "<<>>&&;\u{fffd}\u{fffd}\n"
+    );
+}
+
+#[test]
+fn deep_nesting_costs_no_stack() {
+    let depth = 10_000;
+    let divs = format!(
+        "{}Full name: X{}",
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    );
+    assert_eq!(html_to_lines(&divs), "Full name: X\n");
+    let quotes = format!("{}Full name: X", "<blockquote><p>".repeat(depth));
+    assert_eq!(html_to_lines(&quotes), "Full name: X\n");
+    let tables = format!("{}Full name: X", "<table><tr><td>".repeat(depth));
+    assert_eq!(html_to_lines(&tables).trim(), "Full name: X");
+    let rows = format!(
+        "<table><tr><td>Full name</td><td>{}X",
+        "<table><tr><td>a<td>".repeat(depth)
+    );
+    assert!(html_to_lines(&rows).contains("a\tX"));
+}
+
+#[test]
+fn a_full_outlook_message_reads() {
+    let html = "<html xmlns:o=\"urn:schemas-microsoft-com:office:office\"><head>\
+        <meta http-equiv=Content-Type content=\"text/html; charset=us-ascii\">\
+        <style><!-- p.MsoNormal {margin:0cm;} --></style></head>\
+        <body lang=EN-GB><div class=WordSection1>\
+        <p class=MsoNormal><b>DUTY TO REFER REFERRAL</b><o:p></o:p></p>\
+        <p class=MsoNormal><o:p>&nbsp;</o:p></p>\
+        <p class=MsoNormal><b>Full name:</b> Kieran O&#8217;Brien<o:p></o:p></p>\
+        <p class=MsoNormal><b>Contact phone:</b> 07700&nbsp;900&nbsp;640<o:p></o:p></p>\
+        <p class=MsoNormal><b>Reason at risk of homelessness:</b> The friend has moved<br>\
+        and will not let him return.<o:p></o:p></p>\
+        <p class=MsoNormal><b>Referrer email:</b> <a href=\"mailto:jane.doe@justice.gov.uk\">\
+        jane.doe@justice.gov.uk</a><o:p></o:p></p>\
+        <p class=MsoNormal><b>Referring agency:</b> HMP &amp; YOI Chelmsford<o:p></o:p></p>\
+        <p class=MsoNormal>Kind regards<o:p></o:p></p></div></body></html>";
+    let reading = read_form(&html_to_lines(html));
+    assert!(reading.heading);
+    let v = reading.values;
+    assert_eq!(v[&Field::FullName], "Kieran O\u{2019}Brien");
+    assert_eq!(v[&Field::PersonPhone], "07700 900 640");
+    assert_eq!(
+        v[&Field::HomelessnessReason],
+        "The friend has moved and will not let him return."
+    );
+    assert_eq!(v[&Field::ReferrerEmail], "jane.doe@justice.gov.uk");
+    assert_eq!(v[&Field::ReferringAgency], "HMP & YOI Chelmsford");
+}
+
+mod properties {
+    use super::html_to_lines;
+    use proptest::prelude::*;
+
+    /// Tag soup from the pieces that steer the renderer.
+    fn soup() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("<table>"),
+            Just("</table>"),
+            Just("<tr>"),
+            Just("</tr>"),
+            Just("<td>"),
+            Just("</td>"),
+            Just("<th>"),
+            Just("<p>"),
+            Just("</p>"),
+            Just("<div>"),
+            Just("<br>"),
+            Just("<pre>"),
+            Just("</pre>"),
+            Just("<style>"),
+            Just("</style>"),
+            Just("<title>"),
+            Just("<!--"),
+            Just("-->"),
+            Just("<![if x]>"),
+            Just("&nbsp;"),
+            Just("&#9;"),
+            Just("&"),
+            Just("<"),
+            Just(">"),
+            Just("\t"),
+            Just("\n"),
+            Just(" "),
+            Just("Full name"),
+            Just(":"),
+            Just("é"),
+            Just("<b x='"),
+            Just("'"),
+            Just("<p hidden>"),
+            Just("<td style='display:none'>"),
+            Just("<div style=mso-hide:all>"),
+            Just("</div>"),
+        ];
+        proptest::collection::vec(piece, 0..200).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        #[test]
+        fn tag_soup_renders_without_panicking(html in soup()) {
+            let text = html_to_lines(&html);
+            // Only a table row carries the cell separator, once.
+            for line in text.lines() {
+                prop_assert!(line.matches('\t').count() <= 1, "{:?}", line);
+            }
+        }
+
+        #[test]
+        fn any_text_renders_without_panicking(html in "(?s).{0,400}") {
+            let _ = html_to_lines(&html);
+        }
+    }
+}

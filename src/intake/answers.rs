@@ -1,0 +1,390 @@
+//! Answers in a case's thread: from the authority (a response, a lead
+//! officer, an application), from the referring side (steps done, a new
+//! release date, a new case lead), or from someone who may not speak for it.
+
+use super::*;
+use crate::core::address::EmailAddress;
+use crate::core::authority::Authority;
+use crate::core::case_ref::CaseRef;
+use crate::core::dates::{parse_british_date, DateRole};
+use crate::core::field::normalise_label;
+use crate::core::mail::Purpose;
+use crate::core::plan::{CaseChange, CaseContacts, Plan};
+use crate::core::protocol::{Evidence, Owner, Side};
+use crate::core::reply::NamedLead;
+use crate::core::sender::Verdict;
+use crate::message::Analysis;
+use chrono::NaiveDate;
+use serde_json::json;
+
+/// An answer in a case's thread: from the authority, the referring side,
+/// or someone else.
+pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts) -> Plan {
+    let Some(from) = analysis.from.as_ref() else {
+        return note(case, "reply_received", Vec::new());
+    };
+    let Some(authority) = authority_of_case(s, case) else {
+        return note(case, "reply_received", Vec::new());
+    };
+    if case.purged {
+        // A case whose personal details were erased takes no new ones.
+        return note(
+            case,
+            "reply_received",
+            vec![not_applied(
+                "the answer",
+                "the case's personal details were erased",
+            )],
+        );
+    }
+    if authority.speaks_for(from) {
+        authority_answer(analysis, s, case, authority)
+    } else if case.is_referring_side(from) {
+        referring_answer(analysis, s, case, authority, true)
+    } else if s.config.allows_sender(from) {
+        referring_answer(analysis, s, case, authority, false)
+    } else {
+        note(case, "reply_received", Vec::new())
+    }
+}
+
+/// The authority answering in the case's thread, wherever the answer is
+/// addressed: its response, perhaps naming its lead officer (commitment
+/// 10), saying a step is done, recording the application or asking the
+/// referring side for information (commitment 16).
+pub(super) fn authority_answer(
+    analysis: &Analysis,
+    s: &Situation<'_>,
+    case: &CaseContacts,
+    authority: &Authority,
+) -> Plan {
+    let reading = &analysis.answer;
+    if let Some(why) = &analysis.encrypted {
+        let mut plan = note(
+            case,
+            "reply_received",
+            vec![CaseChange::Noted {
+                event: "answer_unreadable",
+                detail: json!({ "why": why }),
+            }],
+        );
+        plan.mails.push(to_authority(
+            s.config,
+            authority,
+            Purpose::UnreadableAnswer,
+            false,
+            json!({
+                "reason": why,
+                "sender": analysis.from.as_ref().map(|a| a.to_string()),
+                "original": original(analysis),
+            }),
+        ));
+        return plan;
+    }
+    if analysis.is_forward {
+        return note(
+            case,
+            "reply_received",
+            vec![not_applied(
+                "the authority's response",
+                "a forward (FW:) answers nobody",
+            )],
+        );
+    }
+    if !reading.has_own_text && reading.named_lead.is_none() {
+        return note(
+            case,
+            "reply_received",
+            vec![not_applied(
+                "the authority's response",
+                "the message only quotes another",
+            )],
+        );
+    }
+    if !s.verdict.may_change_state(&s.mailbox.trust) {
+        return note(
+            case,
+            "reply_received",
+            vec![not_applied("the authority's response", unverified_why(s))],
+        );
+    }
+    let answered_rule = answered_rule(s, case);
+    let (done, mut changes) =
+        done_rules(s, &reading.done, Side::Authority, answered_rule.as_deref());
+    changes.insert(
+        0,
+        CaseChange::AuthorityResponded {
+            evidence: Evidence {
+                at: s.received_at,
+                side: Side::Authority,
+                answers: answered_rule,
+                done,
+            },
+            how: if s.mailbox.trust.is_sent_folder(s.folder) {
+                "answer sent from the authority's mailbox".into()
+            } else {
+                "answer in the case's thread".into()
+            },
+        },
+    );
+    let mut mails = Vec::new();
+    if let Some(lead) = &reading.named_lead {
+        let at_authority = lead.email.as_ref().is_none_or(|e| authority.speaks_for(e));
+        if !at_authority {
+            changes.push(not_applied(
+                format!("lead officer {}", lead_words(lead)),
+                format!("their address is not one of {}'s", authority.full_name()),
+            ));
+        } else if !lead.same_person(&case.lha_lead) {
+            changes.push(CaseChange::LeadOfficerNamed(lead.clone()));
+            mails.extend(lead_officer_change_mail(
+                s.config,
+                case,
+                lead,
+                &s.received_at,
+            ));
+        }
+    }
+    let today = crate::core::protocol::uk_date(s.received_at);
+    if let Some(text) = &reading.application_received {
+        match read_day(text, today) {
+            Some(on) => changes.push(CaseChange::ApplicationReceived {
+                on,
+                by: "the authority's answer".into(),
+            }),
+            None => changes.push(not_applied(
+                format!("application received `{}`", clip(text)),
+                "not a date such as 02/12/2026",
+            )),
+        }
+    }
+    if let Some(what) = &reading.information_requested {
+        changes.push(CaseChange::InformationRequested {
+            at: s.received_at,
+            what: clip(what),
+        });
+    }
+    if reading.release_date.is_some() {
+        changes.push(not_applied(
+            "a new release date",
+            "only the referrer or the case lead moves the release date",
+        ));
+    }
+    let mut plan = note(case, "reply_received", changes);
+    plan.mails = mails;
+    plan
+}
+
+/// The referring side answering: the referrer or the case lead (entitled),
+/// or someone else at an allowed domain (who may only name themselves as
+/// the new case lead).
+pub(super) fn referring_answer(
+    analysis: &Analysis,
+    s: &Situation<'_>,
+    case: &CaseContacts,
+    authority: &Authority,
+    entitled: bool,
+) -> Plan {
+    let reading = &analysis.answer;
+    let from = analysis.from.as_ref();
+    let verified = s.verdict.may_change_state(&s.mailbox.trust);
+    let mut changes = Vec::new();
+    let mut mails = Vec::new();
+    if !verified {
+        let wants: Vec<&str> = [
+            reading.named_lead.as_ref().map(|_| "a new case lead"),
+            reading.release_date.as_ref().map(|_| "a new release date"),
+            (!reading.done.is_empty()).then_some("a step done"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !wants.is_empty() {
+            changes.push(not_applied(wants.join(", "), unverified_why(s)));
+        }
+        return note(case, "reply_received", changes);
+    }
+    // A confirmation of a pending change of case lead, in answer to the
+    // gateway's question.
+    let pending = s
+        .answered
+        .filter(|m| m.purpose == Purpose::LeadChangePending && m.case_id == Some(case.id))
+        .and_then(|m| serde_json::from_value::<PendingLead>(m.context["lead"].clone()).ok());
+    let mut new_lead: Option<NamedLead> = None;
+    if let (true, true, Some(pending)) = (entitled, reading.affirms, pending) {
+        new_lead = EmailAddress::parse(&pending.email)
+            .ok()
+            .map(|email| NamedLead {
+                name: pending.name.clone(),
+                email: Some(email),
+                phone: None,
+            });
+    }
+    if let Some(lead) = &reading.named_lead {
+        let outside = lead
+            .email
+            .as_ref()
+            .is_none_or(|e| !s.config.allows_sender(e));
+        let names_themselves = lead.email.as_ref().is_some_and(|e| Some(e) == from);
+        if lead.same_person(&case.case_lead) {
+            // Nothing new.
+        } else if outside {
+            changes.push(not_applied(
+                format!("case lead {}", lead_words(lead)),
+                "a case lead needs an address at a domain allowed to refer",
+            ));
+        } else if entitled || names_themselves {
+            new_lead = Some(lead.clone());
+        } else {
+            changes.push(not_applied(
+                format!("case lead {}", lead_words(lead)),
+                "only the referrer or the current case lead can hand the case to someone else; \
+                 they have been asked to confirm",
+            ));
+            mails.extend(pending_lead_mail(s, case, authority, lead, from));
+        }
+    }
+    if let Some(lead) = new_lead {
+        changes.push(CaseChange::CaseLeadChanged(lead.clone()));
+        mails.extend(case_lead_change_mails(s.config, case, authority, &lead));
+    }
+    if entitled {
+        let today = crate::core::protocol::uk_date(s.received_at);
+        if let Some(text) = &reading.release_date {
+            match parse_british_date(text, today, DateRole::Event) {
+                Some(to) if Some(to) != case.release_date => {
+                    let rough = case.referral.rough_sleeping_risk == Some(true);
+                    changes.push(CaseChange::ReleaseDateChanged {
+                        to,
+                        urgent: rough
+                            || (to - today).num_days() < crate::core::referral::DAYS_BEFORE_RELEASE,
+                        by: "the referring side's answer".into(),
+                    });
+                }
+                Some(_) => {}
+                None => changes.push(not_applied(
+                    format!("release date `{}`", clip(text)),
+                    "not a date such as 14/03/2027",
+                )),
+            }
+        }
+        let answered_rule = answered_rule(s, case);
+        let (done, more) = done_rules(s, &reading.done, Side::Referrer, answered_rule.as_deref());
+        changes.extend(more);
+        changes.push(CaseChange::ReferrerResponded {
+            evidence: Evidence {
+                at: s.received_at,
+                side: Side::Referrer,
+                answers: answered_rule,
+                done,
+            },
+        });
+    }
+    let mut plan = note(case, "reply_received", changes);
+    plan.mails = mails;
+    plan
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct PendingLead {
+    pub(super) name: Option<String>,
+    pub(super) email: String,
+}
+
+/// Why a message without a verdict the mailbox trusts changes nothing.
+pub(super) fn unverified_why(s: &Situation<'_>) -> String {
+    match s.verdict {
+        Verdict::NoVerdict(why) => format!(
+            "the sender could not be authenticated ({why}; the mailbox `{}` does not trust \
+             mail without a verdict)",
+            s.mailbox.name
+        ),
+        other => other.reason().to_string(),
+    }
+}
+
+/// The deadline rule whose follow-up the message answers, for this case.
+pub(super) fn answered_rule(s: &Situation<'_>, case: &CaseContacts) -> Option<String> {
+    s.answered
+        .filter(|m| m.case_id == Some(case.id))
+        .and_then(|m| m.rule.clone())
+}
+
+/// Which rules `Done:` lines from `side` are about: the rule whose
+/// follow-up they answer, a rule named by its id, commitment or words, or
+/// the one rule that side owes. Lines that say none are noted.
+pub(super) fn done_rules(
+    s: &Situation<'_>,
+    lines: &[String],
+    side: Side,
+    answered: Option<&str>,
+) -> (Vec<String>, Vec<CaseChange>) {
+    let owner = match side {
+        Side::Authority => Owner::Authority,
+        Side::Referrer => Owner::Referrer,
+    };
+    let owed: Vec<&crate::core::protocol::Rule> = s
+        .config
+        .protocol
+        .rules
+        .iter()
+        .filter(|r| r.owed_by == owner)
+        .collect();
+    let mut done = Vec::new();
+    let mut notes = Vec::new();
+    for line in lines {
+        let words = normalise_label(line);
+        let named = owed.iter().find(|r| {
+            let id = normalise_label(&r.id);
+            words.contains(&id)
+                || words.contains(&format!("commitment {}", normalise_label(&r.commitment)))
+                || words.contains(&normalise_label(&r.description))
+        });
+        let rule = named
+            .map(|r| r.id.clone())
+            .or_else(|| {
+                answered
+                    .filter(|a| owed.iter().any(|r| r.id == *a))
+                    .map(str::to_string)
+            })
+            .or_else(|| (owed.len() == 1).then(|| owed[0].id.clone()));
+        match rule {
+            Some(rule) if !done.contains(&rule) => done.push(rule),
+            Some(_) => {}
+            None => notes.push(not_applied(
+                format!("done: {}", clip(line)),
+                "it does not say which step: reply to that step's own reminder or chase",
+            )),
+        }
+    }
+    (done, notes)
+}
+
+/// A date written in an answer (`02/12/2026`), or `today`/`yes` for the
+/// answer's own day.
+pub(super) fn read_day(text: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let lower = text.trim().to_ascii_lowercase();
+    if lower == "today" || lower == "yes" {
+        return Some(today);
+    }
+    parse_british_date(text, today, DateRole::Event)
+}
+
+pub(super) fn lead_words(lead: &NamedLead) -> String {
+    match (&lead.name, &lead.email) {
+        (Some(n), Some(e)) => format!("{} <{e}>", clip(n)),
+        (Some(n), None) => clip(n),
+        (None, Some(e)) => e.to_string(),
+        (None, None) => "(nobody)".into(),
+    }
+}
+
+/// At most 200 characters of something a message wrote, for the timeline.
+pub(super) fn clip(text: &str) -> String {
+    text.trim().chars().take(200).collect()
+}
+
+/// The case reference a message names, for callers that only need that.
+pub fn named_case(analysis: &Analysis) -> Option<&CaseRef> {
+    analysis.case_ref.as_ref()
+}

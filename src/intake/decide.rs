@@ -1,0 +1,599 @@
+//! What intake makes of one analysed message, in the situation it finds:
+//! the plan the store carries out (a case opened, changed or noted, the
+//! message set aside) and the mail it sends. No I/O.
+
+use super::*;
+use crate::config::Config;
+use crate::core::address::EmailAddress;
+use crate::core::authority::Authority;
+use crate::core::case_ref::ShortCode;
+use crate::core::classify::Kind;
+use crate::core::field::Field;
+use crate::core::mail::Purpose;
+use crate::core::plan::{
+    CaseChange, CaseContacts, CaseStatus, Disposition, NewCase, OutgoingMail, PersonCase, Plan,
+    Returned,
+};
+use crate::core::referral::{Outcome, ReadReferral, Referral};
+use crate::core::reply::NamedLead;
+use crate::message::Analysis;
+use serde_json::json;
+
+/// Decides everything a message does. `person` is the open case of the
+/// person a referral names, found by the store while it records.
+pub fn decide(analysis: &Analysis, s: &Situation<'_>, person: Option<&PersonCase>) -> Plan {
+    let mut plan = decide_unsent(analysis, s, person);
+    if !s.answerable || analysis.is_list || is_own(analysis, s.config) {
+        // Backlog, lists and the gateway's own mail are never answered.
+        plan.mails.clear();
+    }
+    plan
+}
+
+pub(super) fn decide_unsent(
+    analysis: &Analysis,
+    s: &Situation<'_>,
+    person: Option<&PersonCase>,
+) -> Plan {
+    if let Some(problem) = &analysis.problem {
+        // A referral set aside (several From headers, say) still tells the
+        // authority it came.
+        return quarantine(analysis, s, problem.clone());
+    }
+    if s.config.quarantine_unauthenticated {
+        // A forged sender: whatever it says, it neither opens a case nor
+        // answers one, names a lead, or fails one of the gateway's mails.
+        if let Some(reason) = s.verdict.forgery() {
+            return quarantine(analysis, s, reason.to_string());
+        }
+    }
+    if is_own(analysis, s.config) {
+        // The gateway's own mail, seen again (a Sent folder, an inbox it
+        // writes to): recorded, never taken for someone's answer.
+        return Plan::only(Disposition::RecordOnly);
+    }
+    match analysis.kind {
+        Kind::Bounce => return bounce(analysis, s),
+        Kind::AutoReply => {
+            return match s.case {
+                Some(case) => note(case, "auto_reply_received", Vec::new()),
+                None => Plan::only(Disposition::RecordOnly),
+            }
+        }
+        _ => {}
+    }
+    if let Some((authority, read)) = referral_route(analysis, s) {
+        return referral(analysis, s, authority, read, person);
+    }
+    if let Some(case) = s.case {
+        let forms = [&analysis.own_form, &analysis.referral, &analysis.filled_in];
+        if let Some(from) = analysis.from.as_ref() {
+            for read in forms.into_iter().flatten() {
+                if completes(case, read, from, s) {
+                    return complete_case(analysis, s, case, read);
+                }
+            }
+        }
+        if matches!(analysis.kind, Kind::Reply | Kind::Other | Kind::Referral) {
+            return answer(analysis, s, case);
+        }
+    }
+    match analysis.kind {
+        Kind::Reply => match &analysis.case_ref {
+            // A person answering about a case we do not have needs a
+            // person to look.
+            Some(reference) => Plan::only(Disposition::Quarantine {
+                reason: format!("refers to {reference}, which is not a case here"),
+            }),
+            None => Plan::only(Disposition::RecordOnly),
+        },
+        Kind::Referral => {
+            // A referral the route refused: no sender, or one not allowed.
+            let reason = match &analysis.from {
+                None => "referral without a sender address".to_string(),
+                Some(from) => format!(
+                    "sender domain {} is not allowed to make referrals",
+                    from.domain()
+                ),
+            };
+            quarantine(analysis, s, reason)
+        }
+        _ => other(analysis, s),
+    }
+}
+
+/// When the message is to be taken as a referral: the authority it goes
+/// to, and the form read.
+pub(super) fn referral_route<'a>(
+    analysis: &'a Analysis,
+    s: &Situation<'_>,
+) -> Option<(ShortCode, &'a ReadReferral)> {
+    if analysis.problem.is_some() || is_own(analysis, s.config) {
+        return None;
+    }
+    let read = match (analysis.kind, s.case) {
+        (Kind::Referral, None) => analysis.referral.as_ref()?,
+        (Kind::Referral, Some(case)) => {
+            // In a case's thread: the authority's reply that quotes the
+            // referral is its answer; anyone else's form is judged by its
+            // content.
+            let from = analysis.from.as_ref()?;
+            if authority_of_case(s, case).is_some_and(|a| a.speaks_for(from)) {
+                return None;
+            }
+            let read = analysis.referral.as_ref()?;
+            if completes(case, read, from, s) {
+                return None;
+            }
+            read
+        }
+        (Kind::Reply, case) => {
+            let read = analysis.own_form.as_ref()?;
+            let from = analysis.from.as_ref()?;
+            match case {
+                Some(case) if completes(case, read, from, s) => return None,
+                Some(case) if authority_of_case(s, case).is_some_and(|a| a.speaks_for(from)) => {
+                    return None
+                }
+                _ => {}
+            }
+            read
+        }
+        _ => return None,
+    };
+    let from = analysis.from.as_ref()?;
+    if !s.config.allows_sender(from) {
+        return None;
+    }
+    let authority = read
+        .referral
+        .lha
+        .as_deref()
+        .and_then(|name| s.config.authorities.by_name(name))
+        .unwrap_or(s.receiving)
+        .code
+        .clone();
+    Some((authority, read))
+}
+
+/// A form sent in a case's thread that completes that case: the same
+/// person, from the case's referrer or case lead, authenticated, while the
+/// case is still open.
+pub(super) fn completes(
+    case: &CaseContacts,
+    read: &ReadReferral,
+    from: &EmailAddress,
+    s: &Situation<'_>,
+) -> bool {
+    case.status.is_open()
+        && !case.purged
+        && case.is_referring_side(from)
+        && s.verdict.may_change_state(&s.mailbox.trust)
+        && (same_person(&case.referral, &read.referral)
+            || (case.status == CaseStatus::Incomplete && names_nobody(&read.referral)))
+}
+
+/// A form that names no person (the missing answers only, given in reply
+/// to the incomplete mail) can only be about the case it answers.
+pub(super) fn names_nobody(r: &Referral) -> bool {
+    r.prison_number.is_none()
+        && r.crn.is_none()
+        && r.full_name.is_none()
+        && r.date_of_birth.is_none()
+}
+
+/// Two referrals name the same person: the same prison number, CRN, or
+/// name and date of birth.
+pub fn same_person(a: &Referral, b: &Referral) -> bool {
+    let same = |x: &Option<String>, y: &Option<String>| {
+        x.as_deref()
+            .zip(y.as_deref())
+            .is_some_and(|(x, y)| x.eq_ignore_ascii_case(y))
+    };
+    same(&a.prison_number, &b.prison_number)
+        || same(&a.crn, &b.crn)
+        || (a.name_key().is_some()
+            && a.name_key() == b.name_key()
+            && a.date_of_birth.is_some()
+            && a.date_of_birth == b.date_of_birth)
+}
+
+pub(super) fn authority_of_case<'c>(
+    s: &Situation<'c>,
+    case: &CaseContacts,
+) -> Option<&'c Authority> {
+    s.config.authorities.by_code(&case.authority)
+}
+
+/// A message the gateway itself sent (seen again in a Sent folder, or
+/// returned to the inbox): its Message-ID is the gateway's.
+pub(super) fn is_own(analysis: &Analysis, config: &Config) -> bool {
+    analysis.message_id.as_deref().is_some_and(|id| {
+        id.starts_with("<dtr.") && id.ends_with(&format!("@{}>", config.outgoing.message_id_domain))
+    })
+}
+
+/// Set aside for a person; a referral-like message tells the authority.
+pub(super) fn quarantine(analysis: &Analysis, s: &Situation<'_>, reason: String) -> Plan {
+    let mut plan = Plan::only(Disposition::Quarantine {
+        reason: reason.clone(),
+    });
+    let worth_a_notice = analysis.kind == Kind::Referral
+        || (analysis.encrypted.is_some() && analysis.kind != Kind::Bounce);
+    if worth_a_notice {
+        plan.mails.push(to_authority(
+            s.config,
+            s.receiving,
+            Purpose::QuarantineNotice,
+            false,
+            json!({
+                "reason": reason,
+                "sender": analysis.from.as_ref().map(|a| a.to_string()),
+                "original": original(analysis),
+            }),
+        ));
+    }
+    plan
+}
+
+/// What the referrer's message was: its subject and when it was sent, so
+/// that people can find it.
+pub(super) fn original(analysis: &Analysis) -> serde_json::Value {
+    json!({
+        "subject": analysis.subject.as_deref().map(|s| s.chars().take(200).collect::<String>()),
+        "sent": analysis.sent_at.map(crate::core::words::spoken_time),
+    })
+}
+
+pub(super) fn note(case: &CaseContacts, event: &'static str, changes: Vec<CaseChange>) -> Plan {
+    Plan::only(Disposition::Change {
+        case: case.id,
+        case_ref: case.case_ref.clone(),
+        event,
+        changes,
+    })
+}
+
+pub(super) fn not_applied(what: impl Into<String>, why: impl Into<String>) -> CaseChange {
+    CaseChange::NotApplied {
+        what: what.into(),
+        why: why.into(),
+    }
+}
+
+/// A bounce fails one of the gateway's mails only when it is a delivery
+/// status report naming one of that mail's own recipients as failed.
+pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
+    let mut plan = match s.case {
+        Some(case) => note(case, "bounce_received", Vec::new()),
+        None => Plan::only(Disposition::RecordOnly),
+    };
+    let Some(mail) = s.returned else {
+        return plan;
+    };
+    let recipients: Vec<EmailAddress> = analysis
+        .failed_recipients
+        .iter()
+        .filter(|r| mail.to.contains(r) || mail.cc.contains(r))
+        .cloned()
+        .collect();
+    if recipients.is_empty() {
+        if let Disposition::Change { changes, .. } = &mut plan.disposition {
+            changes.push(not_applied(
+                "a returned mail",
+                "the bounce is not a delivery report for that mail's recipients",
+            ));
+        }
+        return plan;
+    }
+    plan.returned = Some(Returned {
+        outbox_id: mail.outbox_id,
+        recipients,
+    });
+    // A pending change of case lead that could not reach the current case
+    // lead goes to the authority instead.
+    if mail.purpose == Purpose::LeadChangePending {
+        if let Some(authority) = s.case.and_then(|c| authority_of_case(s, c)) {
+            let mut context = mail.context.clone();
+            context["bounced"] = json!(true);
+            let mut to_inbox = to_authority(
+                s.config,
+                authority,
+                Purpose::LeadChangePending,
+                false,
+                context,
+            );
+            to_inbox.to = vec![authority.inbox.clone()];
+            to_inbox.step = Some(format!("lead_change_pending@bounce:{}", mail.outbox_id));
+            plan.mails.push(to_inbox);
+        }
+    }
+    plan
+}
+
+/// Mail that is neither a referral nor about a case.
+pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
+    let allowed = analysis
+        .from
+        .as_ref()
+        .is_some_and(|f| s.config.allows_sender(f));
+    if let (Some(why), true) = (&analysis.encrypted, allowed) {
+        // A referral that may be inside: a person must open it.
+        return quarantine(analysis, s, format!("the message cannot be read: {why}"));
+    }
+    let mut plan = Plan::only(Disposition::RecordOnly);
+    if analysis.kind == Kind::Other && analysis.asks_for_form {
+        if let Some(to) = analysis.from.clone().filter(|_| allowed) {
+            plan.mails.push(OutgoingMail {
+                purpose: Purpose::BlankForm,
+                to: vec![to],
+                cc: Vec::new(),
+                once_per_case: false,
+                context: json!({}),
+                unlimited: Vec::new(),
+                step: None,
+            });
+        }
+    }
+    plan
+}
+
+/// A referral: a new case, a refusal, a completion of the referrer's own
+/// open case of the person, or a further referral from someone else,
+/// linked to it.
+pub(super) fn referral(
+    analysis: &Analysis,
+    s: &Situation<'_>,
+    authority_code: ShortCode,
+    read: &ReadReferral,
+    person: Option<&PersonCase>,
+) -> Plan {
+    let config = s.config;
+    let authority = config
+        .authorities
+        .by_code(authority_code.as_str())
+        .unwrap_or(s.receiving);
+    let received_on = crate::core::protocol::uk_date(s.received_at);
+    let from = analysis.from.as_ref();
+    // The referrer named in the form, else who sent it (before any forward).
+    let referrer: Option<EmailAddress> = read
+        .referral
+        .referrer_email
+        .clone()
+        .or_else(|| analysis.original_sender.clone())
+        .or_else(|| from.cloned())
+        .filter(|a| config.allows_sender(a));
+    let labels =
+        |fields: &[Field]| -> Vec<&'static str> { fields.iter().map(|f| f.label()).collect() };
+    let context = |outcome: Outcome, missing: &[Field], invalid: &[Field]| {
+        json!({
+            "outcome": outcome.as_str(),
+            "missing": labels(missing),
+            "invalid": labels(invalid),
+            "original": original(analysis),
+        })
+    };
+    if read.outcome == Outcome::NoConsent {
+        let mut plan = Plan::only(Disposition::Open(Box::new(NewCase {
+            authority: authority_code,
+            status: CaseStatus::Refused,
+            referral: read.referral.without_personal_details(),
+            missing: Vec::new(),
+            invalid: Vec::new(),
+            urgent: false,
+            linked_to: None,
+            event: "referral_refused_no_consent",
+            detail: serde_json::Value::Null,
+        })));
+        plan.mails.extend(referrer.map(|to| OutgoingMail {
+            purpose: Purpose::NoConsent,
+            to: vec![to],
+            cc: Vec::new(),
+            once_per_case: true,
+            context: json!({ "original": original(analysis) }),
+            unlimited: Vec::new(),
+            step: None,
+        }));
+        return plan;
+    }
+    if let Some(case) = person {
+        let own_case = from.is_some_and(|f| {
+            case.referrer_email.as_ref() == Some(f) || case.case_lead_email.as_ref() == Some(f)
+        }) && s.verdict.may_change_state(&s.mailbox.trust);
+        if own_case {
+            let contacts = CaseContacts {
+                id: case.id,
+                case_ref: case.case_ref.clone(),
+                authority: authority_code.to_string(),
+                status: case.status,
+                referral: case.referral.clone(),
+                referrer_email: case.referrer_email.clone(),
+                case_lead: NamedLead {
+                    email: case.case_lead_email.clone(),
+                    ..NamedLead::default()
+                },
+                lha_lead: NamedLead::default(),
+                release_date: case.referral.expected_release_date,
+                received_at: s.received_at,
+                purged: false,
+            };
+            return complete_case(analysis, s, &contacts, read);
+        }
+    }
+    let (status, linked_to, event) = match person {
+        Some(first) => (
+            CaseStatus::Linked,
+            Some(first.id),
+            "further_referral_received",
+        ),
+        None => (CaseStatus::of(read.outcome), None, "referral_received"),
+    };
+    let mut plan = Plan::only(Disposition::Open(Box::new(NewCase {
+        authority: authority_code.clone(),
+        status,
+        referral: read.referral.clone(),
+        missing: read.missing.clone(),
+        invalid: read.invalid.clone(),
+        urgent: read.referral.is_urgent(received_on),
+        linked_to,
+        event,
+        detail: json!({
+            "outcome": read.outcome.as_str(),
+            "missing": read.missing.iter().map(|f| f.key()).collect::<Vec<_>>(),
+            "invalid": read.invalid.iter().map(|f| f.key()).collect::<Vec<_>>(),
+            "further_referral_of": person.map(|p| p.case_ref.to_string()),
+        }),
+    })));
+    let context = context(read.outcome, &read.missing, &read.invalid);
+    // To the referrer: exactly what a new referral gets, whoever else has
+    // referred the person, so that nothing about another case leaks.
+    let reply = match read.outcome {
+        Outcome::Complete => referrer.clone().map(|to| {
+            let cc = read
+                .referral
+                .case_lead_email
+                .iter()
+                .filter(|c| config.allows_sender(c) && **c != to)
+                .cloned()
+                .collect();
+            OutgoingMail {
+                purpose: Purpose::Acknowledgement,
+                to: vec![to],
+                cc,
+                once_per_case: true,
+                context: context.clone(),
+                unlimited: Vec::new(),
+                step: None,
+            }
+        }),
+        _ => referrer.clone().map(|to| OutgoingMail {
+            purpose: Purpose::Incomplete,
+            to: vec![to],
+            cc: Vec::new(),
+            once_per_case: false,
+            context: context.clone(),
+            unlimited: Vec::new(),
+            step: None,
+        }),
+    };
+    plan.mails.extend(reply);
+    let mut notice_context = context;
+    if let Some(first) = person {
+        notice_context["further"] = json!({
+            "first_case": first.case_ref.to_string(),
+            "agency": read.referral.referring_agency,
+            "referrer_name": read.referral.referrer_name,
+        });
+    }
+    plan.mails.push(to_authority(
+        config,
+        authority,
+        Purpose::Notice,
+        true,
+        notice_context,
+    ));
+    if let Some(first) = person {
+        // The first case's referring side hears that the person was
+        // referred again, and by which agency: the protocol's leads
+        // coordinate the case together (commitments 11 and 12).
+        let to: Vec<EmailAddress> = first
+            .case_lead_email
+            .iter()
+            .chain(first.referrer_email.iter())
+            .filter(|a| config.allows_sender(a) && referrer.as_ref() != Some(*a))
+            .cloned()
+            .collect();
+        if let Some((main, rest)) = to.split_first() {
+            plan.mails.push(OutgoingMail {
+                purpose: Purpose::FurtherReferral,
+                to: vec![main.clone()],
+                cc: rest.iter().filter(|a| *a != main).cloned().collect(),
+                once_per_case: false,
+                context: json!({
+                    "further": {
+                        "first_case": first.case_ref.to_string(),
+                        "agency": read.referral.referring_agency,
+                        "referrer_name": read.referral.referrer_name,
+                    }
+                }),
+                unlimited: Vec::new(),
+                step: None,
+            });
+        }
+    }
+    plan
+}
+
+/// The referrer's own completed form for their open case: it fills what
+/// the case lacks, overwriting nothing, and the referral is acknowledged
+/// once it is complete.
+pub(super) fn complete_case(
+    analysis: &Analysis,
+    s: &Situation<'_>,
+    case: &CaseContacts,
+    read: &ReadReferral,
+) -> Plan {
+    let received_on = crate::core::protocol::uk_date(s.received_at);
+    let merged = case.referral.clone().merged_over(&read.referral);
+    let (outcome, missing) = merged.judge();
+    let status = match outcome {
+        Outcome::Complete => CaseStatus::Open,
+        _ => CaseStatus::Incomplete,
+    };
+    // A form that adds nothing to a case already complete is only noted.
+    let adds_nothing = merged == case.referral && status == case.status;
+    let changes = if adds_nothing {
+        Vec::new()
+    } else {
+        vec![CaseChange::ReferralCompleted {
+            urgent: merged.is_urgent(received_on),
+            referral: Box::new(merged.clone()),
+            missing: missing.clone(),
+            status,
+            completes: status == CaseStatus::Open && case.status != CaseStatus::Open,
+        }]
+    };
+    let mut plan = note(case, "referral_attached", changes);
+    let referrer = case
+        .referrer_email
+        .clone()
+        .or_else(|| analysis.from.clone())
+        .filter(|a| s.config.allows_sender(a));
+    let Some(to) = referrer else {
+        return plan;
+    };
+    let labels: Vec<&str> = missing.iter().map(|f| f.label()).collect();
+    let context = json!({
+        "outcome": outcome.as_str(),
+        "missing": labels,
+        "invalid": [],
+        "original": original(analysis),
+    });
+    plan.mails.push(match outcome {
+        Outcome::Complete => OutgoingMail {
+            purpose: Purpose::Acknowledgement,
+            cc: case
+                .case_lead
+                .email
+                .iter()
+                .filter(|c| s.config.allows_sender(c) && **c != to)
+                .cloned()
+                .collect(),
+            to: vec![to],
+            once_per_case: true,
+            context,
+            unlimited: Vec::new(),
+            step: None,
+        },
+        _ => OutgoingMail {
+            purpose: Purpose::Incomplete,
+            to: vec![to],
+            cc: Vec::new(),
+            once_per_case: false,
+            context,
+            unlimited: Vec::new(),
+            step: None,
+        },
+    });
+    plan
+}

@@ -1,0 +1,203 @@
+//! Intake: what a message should do to the store. `decide` is a pure
+//! function of what the message says, who the receiving organisation says
+//! sent it, the case it concerns and the configuration; it returns a
+//! [`Plan`] that `Store::record` carries out in one transaction.
+//!
+//! Anyone may write to an inbox; few may change a case. A message that
+//! names a lead, moves a case lead, meets a deadline, completes a referral
+//! or fails one of the gateway's mails changes the case only when its
+//! sender is authenticated (as the receiving server judged it) and
+//! entitled: the authority's own addresses for its side, the case's
+//! referrer or current case lead for theirs. Everything else is still
+//! recorded on the case's timeline, with why it changed nothing.
+
+use crate::config::{Config, Mailbox};
+use crate::core::authority::Authority;
+use crate::core::classify::Kind;
+use crate::core::plan::{CaseContacts, GatewayMail, MessageFacts};
+use crate::core::referral::Outcome;
+use crate::core::sender::{judge, Verdict};
+use crate::message::{analyse, Analysis, Context};
+use crate::store::{PersonLookup, Recorded, Store, StoreError};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+mod answers;
+mod decide;
+mod mails;
+pub use answers::named_case;
+use answers::*;
+use decide::*;
+pub use decide::{decide, same_person};
+use mails::*;
+pub use mails::{case_lead_change_mails, lead_officer_change_mail};
+
+/// A message as it arrived: where from and its bytes.
+pub struct Incoming<'a> {
+    pub mailbox: &'a Mailbox,
+    pub folder: &'a str,
+    /// IMAP UIDVALIDITY and UID, when the message came from IMAP.
+    pub position: Option<(u32, u32)>,
+    pub raw: &'a [u8],
+    pub received_at: DateTime<Utc>,
+    /// The Maildir file's unique name, when the message came from a Maildir.
+    pub source_key: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("mailbox `{0}` belongs to no configured authority")]
+    UnknownAuthority(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What `decide` knows besides the message.
+pub struct Situation<'a> {
+    pub config: &'a Config,
+    pub mailbox: &'a Mailbox,
+    /// The authority whose mailbox received it.
+    pub receiving: &'a Authority,
+    pub folder: &'a str,
+    pub verdict: &'a Verdict,
+    pub received_at: DateTime<Utc>,
+    /// False for backlog mail older than the configured age: nothing is
+    /// sent because of it.
+    pub answerable: bool,
+    /// The case the message is about (by the reference in its subject or
+    /// its thread), when the store has it.
+    pub case: Option<&'a CaseContacts>,
+    /// The gateway mail it answers (its `In-Reply-To` or `References`).
+    pub answered: Option<&'a GatewayMail>,
+    /// For a bounce: the gateway mail it returns.
+    pub returned: Option<&'a GatewayMail>,
+}
+
+/// Reads and records one message: the whole intake of the gateway.
+pub async fn ingest(
+    store: &Store,
+    config: &Config,
+    incoming: Incoming<'_>,
+) -> Result<(Analysis, Recorded), IntakeError> {
+    let receiving = config
+        .authority_of(incoming.mailbox)
+        .ok_or_else(|| IntakeError::UnknownAuthority(incoming.mailbox.name.clone()))?;
+    let received_on = incoming
+        .received_at
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive();
+    let analysis = analyse(
+        incoming.raw,
+        &Context {
+            authorities: &config.authorities,
+            receiving_authority: Some(receiving),
+            today: received_on,
+            max_bytes: config.max_message_bytes,
+        },
+    );
+    let verdict = judge(
+        analysis.from.as_ref(),
+        &analysis.sender_headers,
+        &incoming.mailbox.trust,
+        incoming.folder,
+    );
+    // The thread: the gateway mail it answers, the case it is about.
+    let answered = if analysis.thread_ids.is_empty() || analysis.problem.is_some() {
+        None
+    } else {
+        store.gateway_mail_in(&analysis.thread_ids).await?
+    };
+    let returned = match &analysis.returned_message_id {
+        Some(id) if analysis.kind == Kind::Bounce => {
+            store.gateway_mail_in(std::slice::from_ref(id)).await?
+        }
+        _ => None,
+    };
+    let mut case_ref = analysis.case_ref.clone();
+    if case_ref.is_none() && analysis.problem.is_none() && !analysis.thread_ids.is_empty() {
+        case_ref = store.case_of_thread(&analysis.thread_ids).await?;
+    }
+    let case = match &case_ref {
+        Some(reference) => store.case_contacts(&reference.to_string()).await?,
+        None => None,
+    };
+    let answerable = Utc::now() - incoming.received_at <= config.answer_max_age;
+    let situation = Situation {
+        config,
+        mailbox: incoming.mailbox,
+        receiving,
+        folder: incoming.folder,
+        verdict: &verdict,
+        received_at: incoming.received_at,
+        answerable,
+        case: case.as_ref(),
+        answered: answered.as_ref(),
+        returned: returned.as_ref(),
+    };
+    let refusal = analysis
+        .referral
+        .as_ref()
+        .is_some_and(|r| r.outcome == Outcome::NoConsent);
+    let facts = MessageFacts {
+        mailbox: incoming.mailbox.name.clone(),
+        authority: receiving.code.to_string(),
+        folder: incoming.folder.to_string(),
+        position: incoming.position,
+        message_id: analysis.message_id.clone(),
+        sha256: hex_sha256(incoming.raw),
+        kind: analysis.kind,
+        outcome: analysis.referral.as_ref().map(|r| r.outcome),
+        sender: analysis
+            .original_sender
+            .as_ref()
+            .or(analysis.from.as_ref())
+            .map(|a| a.to_string()),
+        received_at: incoming.received_at,
+        // Attachment names can name the person: a refusal keeps none,
+        // whether it was recorded or set aside.
+        attachments: if refusal {
+            "[]".into()
+        } else {
+            serde_json::to_string(&analysis.attachments).unwrap_or_else(|_| "[]".into())
+        },
+        source_key: incoming.source_key,
+        answerable,
+        sender_verdict: verdict.as_str(),
+        from_allowed_domain: analysis
+            .from
+            .as_ref()
+            .is_some_and(|f| config.allows_sender(f)),
+    };
+    let lookup = person_lookup(&analysis, &situation);
+    let recorded = store
+        .record(
+            &facts,
+            lookup.as_ref(),
+            |person| decide(&analysis, &situation, person),
+            analysis.message_id.as_deref(),
+            &config.outgoing,
+        )
+        .await?;
+    Ok((analysis, recorded))
+}
+
+/// The person a message's referral names, when it will be taken as a
+/// referral: the store looks for their open case while it records.
+fn person_lookup(analysis: &Analysis, s: &Situation<'_>) -> Option<PersonLookup> {
+    let (authority, read) = referral_route(analysis, s)?;
+    let r = &read.referral;
+    (read.outcome != Outcome::NoConsent).then(|| PersonLookup {
+        authority,
+        prison_number: r.prison_number.clone(),
+        crn: r.crn.clone(),
+        name_key: r.name_key(),
+        date_of_birth: r.date_of_birth,
+    })
+}
+
+pub fn hex_sha256(raw: &[u8]) -> String {
+    Sha256::digest(raw)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
