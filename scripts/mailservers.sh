@@ -9,6 +9,9 @@
 #   scripts/mailservers.sh reset-mailbox USER   empty every folder of USER
 #   scripts/mailservers.sh stop-imap      stop Dovecot only (simulated outage)
 #   scripts/mailservers.sh start-imap     start Dovecot only (recovery)
+#   scripts/mailservers.sh ca             make the private CA if missing and
+#                                         print its folder (scripts/cyrus.sh
+#                                         signs its certificate with it)
 #
 # Typical use:  eval "$(scripts/mailservers.sh start)"
 # Only the export lines go to standard output; progress goes to standard error.
@@ -673,6 +676,16 @@ cmd_stop_imap() {
   stop_daemons dovecot
 }
 
+# The private CA (and Dovecot's certificate) without installing or starting
+# anything else; openssl must be there.
+cmd_ca() {
+  need_root
+  take_lock
+  command -v openssl >/dev/null 2>&1 || die "openssl is not installed"
+  ensure_tls
+  printf 'export DTR_MAIL_TLS_DIR=%q\n' "$TLS_DIR"
+}
+
 cmd_reset_mailbox() {
   local user=${1:-}
   [[ -n $user ]] || die "usage: $0 reset-mailbox USER"
@@ -692,6 +705,7 @@ main() {
     reset-mailbox) cmd_reset_mailbox "$@" ;;
     stop-imap) cmd_stop_imap ;;
     start-imap) cmd_start_imap ;;
+    ca) cmd_ca ;;
     -h | --help | help) usage ;;
     *)
       usage
