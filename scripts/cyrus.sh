@@ -476,6 +476,8 @@ print_env() {
   printf 'export DTR_CYRUS_IMAP_PORT=%s\n' "$IMAP_PORT"
   printf 'export DTR_CYRUS_IMAPS_PORT=%s\n' "$IMAPS_PORT"
   printf 'export DTR_CYRUS_ADMIN=%s\n' "$ADMIN"
+  # The CA that signed the certificate: the one of mailservers.sh.
+  bash "$SCRIPTS/mailservers.sh" env | sed -n 's/^export DTR_MAIL_CA=/export DTR_CYRUS_CA=/p'
   printf 'export DTR_MAIL_PASSWORD=%q\n' "$PASSWORD"
 }
 
