@@ -372,6 +372,18 @@ $out"
 # --------------------------------------------------------------------------
 # The daemon
 
+# Closes every descriptor but the standard three, in the subshell that
+# starts a daemon: a daemon that kept one would keep it for as long as it
+# runs, and with it any lock taken on it (such as a caller's
+# `flock LOCKFILE cargo test`), which would then never be released.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/self/fd/*; do
+    fd=${fd##*/}
+    if ((fd > 2)); then eval "exec $fd>&-"; fi
+  done
+}
+
 pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
 
 # The pid of this state folder's Cyrus master, if it runs.
@@ -425,8 +437,8 @@ start_master() {
   log "starting cyrus ($IMAPD_CONF)"
   rm -f "$PIDFILE" "$CONFIG_DIR/socket/"*
   # -d: the master detaches, its children keep no descriptor of ours.
-  run_cyrus "$BIN/master" -C "$IMAPD_CONF" -M "$CYRUS_CONF" -p "$PIDFILE" -d \
-    </dev/null >>"$LOG_DIR/master.log" 2>&1 9>&- ||
+  (close_inherited_fds && run_cyrus "$BIN/master" -C "$IMAPD_CONF" -M "$CYRUS_CONF" -p "$PIDFILE" -d) \
+    </dev/null >>"$LOG_DIR/master.log" 2>&1 ||
     die "cyrus failed to start; see $LOG_DIR/master.log:
 $(tail -n 20 "$LOG_DIR/master.log" 2>/dev/null)"
   wait_ports up "$IMAP_PORT" "$IMAPS_PORT" ||

@@ -142,6 +142,18 @@ write_file() {
 
 files_hash() { cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1; }
 
+# Closes every descriptor but the standard three, in the subshell that
+# starts a daemon: a daemon that kept one would keep it for as long as it
+# runs, and with it any lock taken on it (such as a caller's
+# `flock LOCKFILE cargo test`), which would then never be released.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/self/fd/*; do
+    fd=${fd##*/}
+    if ((fd > 2)); then eval "exec $fd>&-"; fi
+  done
+}
+
 pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
 
 proc_comm() { cat "/proc/$1/comm" 2>/dev/null || true; }
@@ -532,7 +544,7 @@ start_dovecot() {
   # A stale run directory would keep old sockets (and their modes).
   rm -rf "$DOVECOT_RUN"
   log "starting dovecot ($DOVECOT_CONF)"
-  dovecot -c "$DOVECOT_CONF" </dev/null >>"$LOG_DIR/dovecot.start.log" 2>&1 9>&- ||
+  (close_inherited_fds && exec dovecot -c "$DOVECOT_CONF") </dev/null >>"$LOG_DIR/dovecot.start.log" 2>&1 ||
     die "dovecot failed to start; see $LOG_DIR/dovecot.start.log and $LOG_DIR/dovecot.log:
 $(tail -n 20 "$LOG_DIR/dovecot.start.log" "$LOG_DIR/dovecot.log" 2>/dev/null)"
   dovecot_hash >"$DOVECOT_HASH"
@@ -582,7 +594,7 @@ stop_daemons() {
 
 start_postfix() {
   log "starting postfix ($POSTFIX_DIR)"
-  postfix -c "$POSTFIX_DIR" start </dev/null >>"$LOG_DIR/postfix.start.log" 2>&1 9>&- ||
+  (close_inherited_fds && exec postfix -c "$POSTFIX_DIR" start) </dev/null >>"$LOG_DIR/postfix.start.log" 2>&1 ||
     die "postfix failed to start; see $LOG_DIR/postfix.start.log and $LOG_DIR/postfix.log:
 $(tail -n 20 "$LOG_DIR/postfix.start.log" "$LOG_DIR/postfix.log" 2>/dev/null)"
   postfix_hash >"$POSTFIX_HASH"
