@@ -3,6 +3,8 @@
 //! `\Seen` flag; nothing is moved, deleted or flagged unless the
 //! configuration names a keyword. Every network wait has a timeout, so a
 //! dead connection fails and is retried instead of hanging for ever.
+//! Commands leave in one write each, on a socket with `TCP_NODELAY` (see
+//! [`crate::net`]).
 
 use super::{Feed, Shutdown};
 use crate::config::{ImapSettings, StartFrom, TlsMode};
@@ -15,13 +17,9 @@ use chrono::Utc;
 use futures::TryStreamExt;
 use std::fmt::Debug;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
-use tokio_rustls::rustls;
-use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncWrite, BufWriter};
+use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -32,7 +30,15 @@ const IDLE_RENEW: Duration = Duration::from_secs(25 * 60);
 /// Any byte stream the IMAP client can run over: plain TCP or TLS.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> Io for T {}
-type Conn = Box<dyn Io>;
+/// What the client runs over. async-imap writes a command in pieces (tag,
+/// space, text, CRLF) and then flushes: the buffer gathers them into one
+/// write, and over TLS into one record, so that no piece waits behind
+/// another.
+type Conn = BufWriter<Box<dyn Io>>;
+
+fn buffered(stream: Box<dyn Io>) -> Conn {
+    BufWriter::new(stream)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImapError {
@@ -128,52 +134,26 @@ impl Authenticator for XOAuth2<'_> {
     }
 }
 
-fn tls_connector(settings: &ImapSettings) -> Result<TlsConnector, ImapError> {
+async fn start_tls(
+    settings: &ImapSettings,
+    stream: impl Io + 'static,
+) -> Result<Box<dyn Io>, ImapError> {
     let tls_error = |message: String| ImapError::Tls {
         host: settings.host.clone(),
         message,
     };
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_native_certs::load_native_certs().certs {
-        // A system certificate rustls cannot use is skipped, not fatal.
-        let _ = roots.add(cert);
-    }
-    if let Some(ca) = &settings.ca_file {
-        let certs = CertificateDer::pem_file_iter(ca)
-            .map_err(|e| tls_error(format!("ca_file {}: {e}", ca.display())))?;
-        for cert in certs {
-            let cert = cert.map_err(|e| tls_error(format!("ca_file {}: {e}", ca.display())))?;
-            roots
-                .add(cert)
-                .map_err(|e| tls_error(format!("ca_file {}: {e}", ca.display())))?;
-        }
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| tls_error(e.to_string()))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(TlsConnector::from(Arc::new(config)))
-}
-
-async fn start_tls(settings: &ImapSettings, tcp: TcpStream) -> Result<Conn, ImapError> {
-    let connector = tls_connector(settings)?;
-    let name = ServerName::try_from(settings.host.clone()).map_err(|e| ImapError::Tls {
-        host: settings.host.clone(),
-        message: e.to_string(),
-    })?;
-    let tls = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(name, tcp))
-        .await
-        .map_err(|_| ImapError::Timeout {
-            what: "TLS handshake",
-            after: CONNECT_TIMEOUT,
-        })?
-        .map_err(|e| ImapError::Tls {
-            host: settings.host.clone(),
-            message: e.to_string(),
-        })?;
+    let config = crate::net::tls_config(settings.ca_file.as_deref()).map_err(tls_error)?;
+    let name = ServerName::try_from(settings.host.clone()).map_err(|e| tls_error(e.to_string()))?;
+    let tls = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        TlsConnector::from(config).connect(name, stream),
+    )
+    .await
+    .map_err(|_| ImapError::Timeout {
+        what: "TLS handshake",
+        after: CONNECT_TIMEOUT,
+    })?
+    .map_err(|e| tls_error(e.to_string()))?;
     Ok(Box::new(tls))
 }
 
@@ -190,7 +170,7 @@ async fn greeting<T: AsyncRead + AsyncWrite + Unpin + Send + Debug>(
 async fn connect(settings: &ImapSettings) -> Result<Client<Conn>, ImapError> {
     let tcp = tokio::time::timeout(
         CONNECT_TIMEOUT,
-        TcpStream::connect((settings.host.as_str(), settings.port)),
+        crate::net::connect(&settings.host, settings.port),
     )
     .await
     .map_err(|_| ImapError::Timeout {
@@ -204,12 +184,12 @@ async fn connect(settings: &ImapSettings) -> Result<Client<Conn>, ImapError> {
     })?;
     match settings.tls {
         TlsMode::Implicit => {
-            let mut client = Client::new(start_tls(settings, tcp).await?);
+            let mut client = Client::new(buffered(start_tls(settings, tcp).await?));
             greeting(&mut client).await?;
             Ok(client)
         }
         TlsMode::StartTls => {
-            let mut plain = Client::new(tcp);
+            let mut plain = Client::new(buffered(Box::new(tcp)));
             greeting(&mut plain).await?;
             within(
                 "STARTTLS",
@@ -217,11 +197,13 @@ async fn connect(settings: &ImapSettings) -> Result<Client<Conn>, ImapError> {
                 plain.run_command_and_check_ok("STARTTLS", None),
             )
             .await?;
-            // No second greeting after STARTTLS.
-            Ok(Client::new(start_tls(settings, plain.into_inner()).await?))
+            // No second greeting after STARTTLS. The buffer is empty: the
+            // client flushed its last command.
+            let tcp = plain.into_inner().into_inner();
+            Ok(Client::new(buffered(start_tls(settings, tcp).await?)))
         }
         TlsMode::None => {
-            let mut client = Client::new(Box::new(tcp) as Conn);
+            let mut client = Client::new(buffered(Box::new(tcp)));
             greeting(&mut client).await?;
             Ok(client)
         }
