@@ -251,6 +251,18 @@ where
     None
 }
 
+/// The `[outgoing]` settings for sending through the test Postfix over
+/// TLS from the first byte (its SMTPS port), not STARTTLS.
+pub fn smtps_outgoing(max_per_hour: u32) -> String {
+    let servers = mail_servers();
+    format!(
+        "transport = \"smtp\"\nmax_per_recipient_per_hour = {max_per_hour}\n\
+         [outgoing.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"implicit\"\nca_file = \"{}\"",
+        servers.port("DTR_SMTPS_PORT"),
+        servers.get("DTR_MAIL_CA")
+    )
+}
+
 /// The `[outgoing]` settings for sending through the test Postfix.
 pub fn smtp_outgoing(max_per_hour: u32) -> String {
     let servers = mail_servers();
