@@ -2,8 +2,9 @@
 //! Postfix of `scripts/mailservers.sh` and the Cyrus of `scripts/cyrus.sh`.
 //! Mail delivered (through Postfix, or with APPEND into Cyrus) is recorded
 //! within seconds over IDLE or polling, over TLS or STARTTLS, and left
-//! unread and unflagged; outages, UIDVALIDITY changes, wrong passwords and a
-//! SIGTERM mid-burst lose nothing and record nothing twice. The tests that
+//! unread and unflagged; a server ending the session is reconnected to at
+//! once; outages, UIDVALIDITY changes, wrong passwords and a SIGTERM
+//! mid-burst lose nothing and record nothing twice. The tests that
 //! matter for any server are written once and run against both
 //! (`on_both_servers!`); the tests on one server take turns.
 
@@ -26,6 +27,10 @@ on_both_servers!(
     starttls_plain_polling_and_a_keyword_when_asked,
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     a_uidvalidity_change_records_nothing_twice,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    an_idle_the_server_ends_is_taken_up_again_at_once,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    the_server_stopped_and_started_again_loses_nothing,
 );
 
 /// Whether a message's flags say nothing: no \Seen, no \Flagged, no
@@ -395,28 +400,205 @@ async fn a_uidvalidity_change_records_nothing_twice(server: TestServer) {
     gateway.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dovecot_stopped_and_started_again_loses_nothing() {
-    let _turn = TestServer::Dovecot.turn().await;
-    let servers = mail_servers();
-    servers.reset("thurrock");
-    let mut gateway = Gateway::start(&["thurrock"], "").await;
-    gateway.wait_idle(&["thurrock"]).await;
+/// `dtr-gateway run` as a child process, its log (at info) in a file: what
+/// an operator reads.
+struct Daemon {
+    child: Option<std::process::Child>,
+    log: std::path::PathBuf,
+}
 
-    servers.script(&["stop-imap"]);
-    // Dovecot comes back even if an assertion below fails.
-    struct Restart;
-    impl Drop for Restart {
-        fn drop(&mut self) {
-            mail_servers().script(&["start-imap"]);
+impl Daemon {
+    fn start(config_dir: &std::path::Path) -> Daemon {
+        let log = config_dir.join("daemon.log");
+        let file = std::fs::File::create(&log).expect("log file");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
+            .args(["run", "--config"])
+            .arg(config_dir)
+            .env("RUST_LOG", "info")
+            .env_remove("DTR_DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(file)
+            .spawn()
+            .expect("start dtr-gateway run");
+        Daemon {
+            child: Some(child),
+            log,
         }
     }
-    let _restart = Restart;
-    // Postfix keeps these while Dovecot is away and delivers them after.
+
+    /// The log lines holding every one of `words`.
+    fn lines_with(&self, words: &[&str]) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| words.iter().all(|w| l.contains(w)))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The end of the log, for failure messages.
+    fn tail(&self) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(25)..].join("\n")
+    }
+
+    /// Stops it as an operator does (SIGTERM); whether it exited cleanly.
+    async fn stop(mut self) -> bool {
+        let mut child = self.child.take().expect("running");
+        // SAFETY: a signal to the child this test started.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        tokio::task::spawn_blocking(move || child.wait())
+            .await
+            .expect("join")
+            .expect("wait")
+            .success()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A gateway process watching `user` on `server`, and its store; waits
+/// until it is idle.
+async fn daemon_watching(server: TestServer, user: &str) -> (TempDir, Store, Daemon) {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let config_dir = write_config_on(server, dir.path(), &database, &[user], "");
+    let store = Store::open(&database).await.expect("store");
+    let daemon = Daemon::start(&config_dir);
+    assert!(
+        common::wait_idle(&store, user, Duration::from_secs(20)).await,
+        "{user} is watched:\n{}",
+        daemon.tail()
+    );
+    (dir, store, daemon)
+}
+
+async fn messages_in(store: &Store, mailbox: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE mailbox = $1")
+        .bind(mailbox)
+        .fetch_one(store.pool())
+        .await
+        .unwrap_or(0)
+}
+
+async fn state_of(store: &Store, mailbox: &str) -> Option<(String, Option<String>)> {
+    sqlx::query("SELECT state, last_error FROM mailbox_status WHERE mailbox = $1")
+        .bind(mailbox)
+        .fetch_optional(store.pool())
+        .await
+        .expect("status")
+        .map(|r| (r.get(0), r.get(1)))
+}
+
+/// The pause a "retrying" log line announces, in seconds.
+fn retry_in(line: &str) -> f64 {
+    line.split("retry_in=")
+        .nth(1)
+        .and_then(|v| v.split('s').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no retry_in in {line}"))
+}
+
+/// The server ends the session while the gateway idles: Dovecot says BYE
+/// and closes the connection; Cyrus closes it, as it does when an IDLE
+/// outlives its timeout. Not a fault: the gateway says so at info, is back
+/// at once, and shows no error.
+async fn an_idle_the_server_ends_is_taken_up_again_at_once(server: TestServer) {
+    let _turn = server.turn().await;
+    server.reset("basildon");
+    let (_dir, store, daemon) = daemon_watching(server, "basildon").await;
+
+    server.kick("basildon");
+    let again = wait_until(Duration::from_secs(20), || async {
+        daemon.lines_with(&[" watching ", "basildon"]).len() == 2
+    })
+    .await;
+    assert!(again.is_some(), "watching again:\n{}", daemon.tail());
+    let goodbye = daemon.lines_with(&[
+        "the server ended the session; reconnecting at once",
+        "mailbox=basildon",
+    ]);
+    assert_eq!(goodbye.len(), 1, "{}", daemon.tail());
+    assert!(goodbye[0].contains(" INFO "), "{}", goodbye[0]);
+    println!("{} ended IDLE, logged as: {}", server.name(), goodbye[0]);
+    assert!(
+        daemon.lines_with(&["ERROR"]).is_empty(),
+        "an error is logged:\n{}",
+        daemon.tail()
+    );
+    assert!(common::wait_idle(&store, "basildon", Duration::from_secs(20)).await);
+    assert_eq!(
+        state_of(&store, "basildon").await,
+        Some(("idle".to_string(), None)),
+        "the status shows no error"
+    );
+
+    server.deliver(
+        "basildon",
+        &referral("after-bye@justice.test", 50, "basildon@lha.test"),
+    );
+    let recorded = wait_until(Duration::from_secs(10), || async {
+        messages_in(&store, "basildon").await == 1
+    })
+    .await;
+    assert!(
+        recorded.is_some(),
+        "mail still comes in:\n{}",
+        daemon.tail()
+    );
+    assert!(daemon.stop().await, "SIGTERM ends the daemon cleanly");
+}
+
+/// The server goes away and comes back, twice. While it is away the
+/// outage shows in the status and the pause before each attempt grows over
+/// the failures in a row; what arrives before the gateway is back is
+/// recorded once. Once the folder has been opened again, the next outage
+/// starts from the shortest pause, however short the connection was.
+async fn the_server_stopped_and_started_again_loses_nothing(server: TestServer) {
+    let _turn = server.turn().await;
+    server.reset("thurrock");
+    let (_dir, store, daemon) = daemon_watching(server, "thurrock").await;
+    let failures = || daemon.lines_with(&["mailbox failed; retrying", "mailbox=thurrock"]);
+
+    // The server comes back even if an assertion below fails.
+    struct Restart(TestServer);
+    impl Drop for Restart {
+        fn drop(&mut self) {
+            self.0.start();
+        }
+    }
+    server.stop();
+    let restart = Restart(server);
+    let noticed = wait_until(Duration::from_secs(30), || async { failures().len() >= 2 }).await;
+    assert!(
+        noticed.is_some(),
+        "two failures in a row:\n{}",
+        daemon.tail()
+    );
+    assert_eq!(
+        state_of(&store, "thurrock").await.map(|s| s.0).as_deref(),
+        Some("retrying"),
+        "the outage shows"
+    );
+    let first = failures();
+    assert!(first[0].contains("failures=1"), "{}", first[0]);
+    assert!(first[1].contains("failures=2"), "{}", first[1]);
+    // 1 s then 2 s, each with up to half more or less.
+    assert!(retry_in(&first[0]) <= 1.5, "{}", first[0]);
+    assert!(retry_in(&first[1]) >= 1.0, "{}", first[1]);
+
+    server.start();
     for n in 0..3 {
-        servers.send(
-            "referrer@justice.test",
-            "thurrock@lha.test",
+        server.deliver(
+            "thurrock",
             &referral(
                 &format!("outage-{n}@justice.test"),
                 300 + n,
@@ -424,33 +606,37 @@ async fn dovecot_stopped_and_started_again_loses_nothing() {
             ),
         );
     }
-    let noticed = wait_until(Duration::from_secs(15), || async {
-        matches!(gateway.state_of("thurrock").await, Some((ref s, _)) if s == "retrying")
-    })
-    .await;
-    assert!(
-        noticed.is_some(),
-        "the outage shows: {:?}",
-        gateway.state_of("thurrock").await
-    );
-    servers.script(&["start-imap"]);
-    let postfix = format!("{}/postfix", servers.get("DTR_MAIL_DIR"));
-    let flushed = std::process::Command::new("postqueue")
-        .args(["-c", &postfix, "-f"])
-        .status();
-    assert!(flushed.is_ok_and(|s| s.success()), "postqueue -f");
     let recovered = wait_until(Duration::from_secs(60), || async {
-        gateway.messages_in("thurrock").await == 3
+        messages_in(&store, "thurrock").await == 3
     })
     .await;
     assert!(
         recovered.is_some(),
-        "what arrived meanwhile is recorded: {}",
-        gateway.messages_in("thurrock").await
+        "what arrived meanwhile is recorded: {}\n{}",
+        messages_in(&store, "thurrock").await,
+        daemon.tail()
     );
+    assert!(common::wait_idle(&store, "thurrock", Duration::from_secs(20)).await);
+
+    // Away again, a few seconds after the folder was opened.
+    let before = failures().len();
+    server.stop();
+    let noticed = wait_until(Duration::from_secs(30), || async {
+        failures().len() > before
+    })
+    .await;
+    assert!(noticed.is_some(), "the second outage:\n{}", daemon.tail());
+    let next = &failures()[before];
+    assert!(
+        next.contains("failures=1"),
+        "the count starts again: {next}"
+    );
+    assert!(retry_in(next) <= 1.5, "the shortest pause again: {next}");
+    drop(restart);
+    assert!(common::wait_idle(&store, "thurrock", Duration::from_secs(30)).await);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(gateway.messages_in("thurrock").await, 3, "recorded once");
-    gateway.stop().await;
+    assert_eq!(messages_in(&store, "thurrock").await, 3, "recorded once");
+    assert!(daemon.stop().await, "SIGTERM ends the daemon cleanly");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
