@@ -134,11 +134,20 @@ library_path() {
   echo "${dirs[*]}"
 }
 
+# Where libsasl2 finds its plugins: those unpacked here (libsasl2-modules,
+# when the machine lacks it) and the machine's own (libsasl2-modules-db).
+sasl_path() {
+  local dirs=() d
+  for d in "$ROOT"/usr/lib/*-linux-gnu/sasl2 /usr/lib/*-linux-gnu/sasl2; do
+    [[ -d $d ]] && dirs+=("$d")
+  done
+  local IFS=:
+  echo "${dirs[*]}"
+}
+
 # Runs one of the unpacked programs with its libraries.
 run_cyrus() {
-  local sasl
-  sasl=$(compgen -G "$ROOT/usr/lib/*-linux-gnu/sasl2" | head -n 1 || true)
-  env LD_LIBRARY_PATH="$(library_path)" ${sasl:+SASL_PATH="$sasl"} "$@"
+  env LD_LIBRARY_PATH="$(library_path)" SASL_PATH="$(sasl_path)" "$@"
 }
 
 ensure_packages() {
