@@ -1,13 +1,14 @@
 //! `dtr-gateway run`: one supervised task per watched folder. A folder that
 //! fails is retried with exponential backoff and jitter, and never stops the
-//! others. SIGINT or SIGTERM: each task finishes the message in hand (its
-//! position is recorded with it) and the daemon exits. With `[http]`, a task
-//! serves /health and /metrics beside them.
+//! others; a server that ends the session itself is reconnected to at once.
+//! SIGINT or SIGTERM: each task finishes the message in hand (its position
+//! is recorded with it) and the daemon exits. With `[http]`, a task serves
+//! /health and /metrics beside them.
 
 use crate::config::{Config, Mailbox, Source};
 use crate::http::{Counters, HttpError};
 use crate::outbox::Sender;
-use crate::source::{imap, maildir, Feed, Shutdown};
+use crate::source::{imap, maildir, Feed, Interrupted, Shutdown};
 use crate::store::Store;
 use crate::templates::Templates;
 use std::sync::Arc;
@@ -57,8 +58,10 @@ fn say_how_senders_are_judged(config: &Config) {
 
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LAST_RETRY: Duration = Duration::from_secs(300);
-/// A folder that ran this long before failing starts its backoff afresh.
-const HEALTHY_AFTER: Duration = Duration::from_secs(60);
+/// A server that ends the session again within this time is reconnected to
+/// after the shortest pause, not at once, so that one that says goodbye
+/// straight after every login is not run into a loop.
+const GOODBYE_AGAIN: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -146,31 +149,65 @@ async fn supervise(
     {
         tracing::warn!(mailbox = %mailbox.name, folder = %folder, error = %e, "cannot record the folder's state");
     }
-    let mut delay = FIRST_RETRY;
+    let mut backoff = Backoff::default();
+    let mut last_goodbye: Option<Instant> = None;
     loop {
-        let started = Instant::now();
         let feed = Feed {
             config: &config,
             store: &store,
             mailbox: &mailbox,
             folder: &folder,
         };
-        let result = match &mailbox.source {
-            Source::Maildir(root) => maildir::watch(feed, root, shutdown.clone())
-                .await
-                .map_err(|e| e.to_string()),
-            Source::Imap(settings) => imap::watch(feed, settings, shutdown.clone())
-                .await
-                .map_err(|e| e.to_string()),
-            Source::None => Ok(()),
+        let ended = match &mailbox.source {
+            Source::Maildir(root) => {
+                Ended::from(maildir::watch(feed, root, shutdown.clone()).await)
+            }
+            Source::Imap(settings) => match imap::watch(feed, settings, shutdown.clone()).await {
+                Err(Interrupted {
+                    error: imap::ImapError::Goodbye { said },
+                    opened: true,
+                }) => Ended::Goodbye(said),
+                other => Ended::from(other),
+            },
+            Source::None => Ended::Stopped,
         };
-        match result {
-            Ok(()) => break,
-            Err(error) => {
+        let pause = match ended {
+            Ended::Stopped => break,
+            Ended::Goodbye(said) => {
+                // Not a fault: the server's idle timeout, its shutdown, an
+                // administrator. The folder was open, so the pauses start
+                // afresh.
+                backoff.opened();
+                let said = said.as_deref();
+                let again = last_goodbye.is_some_and(|at| at.elapsed() < GOODBYE_AGAIN);
+                last_goodbye = Some(Instant::now());
+                if !again {
+                    tracing::info!(mailbox = %mailbox.name, folder = %folder, said, "the server ended the session; reconnecting at once");
+                    if shutdown.requested() {
+                        break;
+                    }
+                    continue;
+                }
+                let pause = jittered(FIRST_RETRY);
+                tracing::info!(mailbox = %mailbox.name, folder = %folder, said, retry_in = %seconds(pause), "the server ended the session again within the minute; reconnecting shortly");
+                pause
+            }
+            Ended::Failed { error, opened } => {
+                if opened {
+                    backoff.opened();
+                }
+                let pause = jittered(backoff.failed());
                 // A server's message may name an account or a person; the
                 // status keeps it whole.
                 let shown = crate::core::address::without_addresses(&error);
-                tracing::error!(mailbox = %mailbox.name, folder = %folder, error = %shown, "mailbox failed; retrying");
+                tracing::error!(
+                    mailbox = %mailbox.name,
+                    folder = %folder,
+                    error = %shown,
+                    failures = backoff.failures(),
+                    retry_in = %seconds(pause),
+                    "mailbox failed; retrying"
+                );
                 counters.reconnecting(&mailbox.name);
                 if let Err(e) = store
                     .set_status(&mailbox.name, &folder, "retrying", Some(&error), None)
@@ -178,23 +215,120 @@ async fn supervise(
                 {
                     tracing::error!(mailbox = %mailbox.name, error = %e, "cannot record the mailbox's state");
                 }
+                pause
             }
-        }
-        if started.elapsed() > HEALTHY_AFTER {
-            delay = FIRST_RETRY;
-        }
-        // Jitter keeps fourteen mailboxes from reconnecting in step.
-        let pause = delay.mul_f64(0.5 + fastrand::f64());
+        };
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
             _ = shutdown.wait() => break,
         }
-        delay = (delay * 2).min(LAST_RETRY);
     }
     if let Err(e) = store
         .set_status(&mailbox.name, &folder, "stopped", None, None)
         .await
     {
         tracing::error!(mailbox = %mailbox.name, error = %e, "cannot record the mailbox's state");
+    }
+}
+
+/// How one watch of a folder ended.
+enum Ended {
+    /// Asked to stop.
+    Stopped,
+    /// The server ended the session itself, the folder open: what it said.
+    Goodbye(Option<String>),
+    /// It failed, before or after the folder was opened.
+    Failed { error: String, opened: bool },
+}
+
+impl<E: std::fmt::Display> From<Result<(), Interrupted<E>>> for Ended {
+    fn from(result: Result<(), Interrupted<E>>) -> Ended {
+        match result {
+            Ok(()) => Ended::Stopped,
+            Err(Interrupted { error, opened }) => Ended::Failed {
+                error: error.to_string(),
+                opened,
+            },
+        }
+    }
+}
+
+/// The pause before a folder's next attempt after a failure: it doubles
+/// with each failure in a row to reach the folder (connect, log in,
+/// select), up to `LAST_RETRY`, and starts again from `FIRST_RETRY` once
+/// the folder has been opened. How long a connection lasted does not
+/// matter: a folder dropped a few seconds after it was opened is back
+/// within about a second.
+#[derive(Debug, Default)]
+struct Backoff {
+    failures: u32,
+}
+
+impl Backoff {
+    /// The folder was opened: the next failure is the first in a row.
+    fn opened(&mut self) {
+        self.failures = 0;
+    }
+
+    /// One more failure; the pause before the next attempt, before jitter.
+    fn failed(&mut self) -> Duration {
+        let pause = FIRST_RETRY
+            .saturating_mul(2u32.saturating_pow(self.failures.min(16)))
+            .min(LAST_RETRY);
+        self.failures = self.failures.saturating_add(1);
+        pause
+    }
+
+    /// Failures in a row so far.
+    fn failures(&self) -> u32 {
+        self.failures
+    }
+}
+
+/// Jitter keeps fourteen mailboxes from reconnecting in step.
+fn jittered(pause: Duration) -> Duration {
+    pause.mul_f64(0.5 + fastrand::f64())
+}
+
+fn seconds(pause: Duration) -> String {
+    format!("{:.1}s", pause.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pauses(backoff: &mut Backoff, n: usize) -> Vec<u64> {
+        (0..n).map(|_| backoff.failed().as_secs()).collect()
+    }
+
+    #[test]
+    fn the_pause_doubles_over_failures_in_a_row_up_to_five_minutes() {
+        let mut backoff = Backoff::default();
+        assert_eq!(
+            pauses(&mut backoff, 11),
+            [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]
+        );
+        assert_eq!(backoff.failures(), 11);
+        // However many failures there have been.
+        backoff.failures = u32::MAX;
+        assert_eq!(backoff.failed(), LAST_RETRY);
+    }
+
+    #[test]
+    fn a_folder_opened_again_starts_the_pauses_afresh() {
+        let mut backoff = Backoff::default();
+        pauses(&mut backoff, 5);
+        backoff.opened();
+        assert_eq!(pauses(&mut backoff, 3), [1, 2, 4]);
+        assert_eq!(backoff.failures(), 3);
+    }
+
+    #[test]
+    fn jitter_stays_within_half_and_one_and_a_half_times() {
+        for _ in 0..1000 {
+            let pause = jittered(Duration::from_secs(4));
+            assert!(pause >= Duration::from_secs(2) && pause <= Duration::from_secs(6));
+        }
     }
 }

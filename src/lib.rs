@@ -9,6 +9,7 @@ pub mod html;
 pub mod http;
 pub mod intake;
 pub mod message;
+pub mod net;
 pub mod outbox;
 pub mod retention;
 pub mod secret;

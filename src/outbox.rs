@@ -1,13 +1,16 @@
 //! The outbox sender: delivers the rows intake queued, through SMTP (lettre
-//! over rustls) or as `.eml` files (the embedded default). A row is claimed,
-//! rendered from the templates and its case, sent, and marked sent at once:
-//! the only window for a second copy is a crash between the server's answer
-//! and that commit. Temporary failures (connection, 4xx, a full disk) are
-//! retried with backoff; permanent ones (5xx) mark the row failed and show on
-//! the case. A store that cannot record the outcome (locked, full) is asked
-//! again until it can, so that no row stays `sending` while the daemon runs.
+//! over rustls, on connections of its own: `relay`) or as `.eml` files (the
+//! embedded default). A row is claimed, rendered from the templates and its
+//! case, sent, and marked sent at once: the only window for a second copy is
+//! a crash between the server's answer and that commit. Temporary failures
+//! (connection, 4xx, a full disk) are retried with backoff; permanent ones
+//! (5xx) mark the row failed and show on the case. A store that cannot
+//! record the outcome (locked, full) is asked again until it can, so that no
+//! row stays `sending` while the daemon runs.
 
-use crate::config::{Config, Credentials, SmtpSettings, TlsMode, Transport};
+mod relay;
+
+use crate::config::{Config, Transport};
 use crate::core::address::without_addresses;
 use crate::core::authority::Authority;
 use crate::core::field::Field;
@@ -20,9 +23,8 @@ use crate::templates::{Purpose, Templates};
 use chrono::{DateTime, Utc};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::authentication::{Credentials as SmtpCredentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
+use relay::Relay;
 use serde_json::{json, Value};
 use std::future::Future;
 use std::io::Write;
@@ -54,6 +56,12 @@ pub enum SendError {
     Template(String),
     #[error("SMTP: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("cannot reach the relay {host}:{port}: {message}")]
+    Connect {
+        host: String,
+        port: u16,
+        message: String,
+    },
     #[error("writing the mail file {0}")]
     File(String),
     #[error("credentials: {0}")]
@@ -110,18 +118,30 @@ impl Sender {
     /// between batches when shutdown is requested (what is left is sent at
     /// the next start).
     pub async fn send_due(&self, shutdown: &Shutdown) -> Result<usize, SendError> {
+        // One transport for the run: the relay's connections are kept
+        // between mails instead of a new TLS session for every mail.
+        let mut transport = None;
+        let sent = self.send_batches(&mut transport, shutdown).await;
+        if let Some(Ok(MailTransport::Smtp(relay))) = &transport {
+            relay.close().await;
+        }
+        sent
+    }
+
+    async fn send_batches(
+        &self,
+        transport: &mut Option<Result<MailTransport, SendError>>,
+        shutdown: &Shutdown,
+    ) -> Result<usize, SendError> {
         use futures::StreamExt;
         let mut sent = 0;
-        // One transport for the run: lettre's pool keeps its connections
-        // open between mails instead of a new TLS session every batch.
-        let mut transport = None;
         while !shutdown.requested() {
             let rows = self.store.claim_due(Utc::now(), BATCH).await?;
             if rows.is_empty() {
                 break;
             }
             if transport.is_none() {
-                transport = Some(self.transport().await);
+                *transport = Some(self.transport().await);
             }
             let Some(transport) = transport.as_ref() else {
                 break;
@@ -278,7 +298,7 @@ impl Sender {
     async fn transport(&self) -> Result<MailTransport, SendError> {
         match &self.config.outgoing.transport {
             Transport::Files(folder) => Ok(MailTransport::Files(folder.clone())),
-            Transport::Smtp(settings) => Ok(MailTransport::Smtp(smtp_transport(settings).await?)),
+            Transport::Smtp(settings) => Ok(MailTransport::Smtp(Relay::new(settings).await?)),
         }
     }
 
@@ -310,9 +330,7 @@ impl Sender {
             MailTransport::Files(folder) => {
                 write_mail_file(folder, &row.message_id, message.formatted()).await?;
             }
-            MailTransport::Smtp(t) => {
-                t.send(message).await?;
-            }
+            MailTransport::Smtp(relay) => relay.send(&message).await?,
         }
         Ok(())
     }
@@ -321,7 +339,7 @@ impl Sender {
 enum MailTransport {
     /// `.eml` files in this folder.
     Files(PathBuf),
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Relay),
 }
 
 /// Writes a mail into the outbox folder whole or not at all: into a hidden
@@ -361,58 +379,6 @@ async fn write_mail_file(folder: &Path, message_id: &str, raw: Vec<u8>) -> Resul
         return Err(SendError::File(format!("{}: {e}", path.display())));
     }
     Ok(())
-}
-
-async fn smtp_transport(
-    settings: &SmtpSettings,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
-    let mut params = TlsParameters::builder(settings.host.clone());
-    if let Some(ca) = &settings.ca_file {
-        let pem = tokio::fs::read(ca)
-            .await
-            .map_err(|e| SendError::Build(format!("ca_file {}: {e}", ca.display())))?;
-        let cert = Certificate::from_pem(&pem)
-            .map_err(|e| SendError::Build(format!("ca_file {}: {e}", ca.display())))?;
-        params = params.add_root_certificate(cert);
-    }
-    let tls = match settings.tls {
-        TlsMode::None => Tls::None,
-        mode => {
-            let params = params
-                .build_rustls()
-                .map_err(|e| SendError::Build(e.to_string()))?;
-            if mode == TlsMode::Implicit {
-                Tls::Wrapper(params)
-            } else {
-                Tls::Required(params)
-            }
-        }
-    };
-    let mut builder =
-        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.clone())
-            .port(settings.port)
-            .tls(tls)
-            .timeout(Some(Duration::from_secs(30)));
-    if let Some((user, credentials)) = &settings.login {
-        let (secret, mechanisms) = match credentials {
-            Credentials::PasswordEnv(_) | Credentials::PasswordFile(_) => (
-                crate::secret::fetch(credentials).await,
-                vec![Mechanism::Plain, Mechanism::Login],
-            ),
-            Credentials::TokenCommand(_) | Credentials::TokenFile(_) => (
-                crate::secret::fetch(credentials).await,
-                vec![Mechanism::Xoauth2],
-            ),
-        };
-        let secret = secret.map_err(|e| SendError::Credentials(e.to_string()))?;
-        builder = builder
-            .credentials(SmtpCredentials::new(
-                user.clone(),
-                secret.expose().to_string(),
-            ))
-            .authentication(mechanisms);
-    }
-    Ok(builder.build())
 }
 
 fn build_message(

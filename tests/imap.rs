@@ -1,12 +1,17 @@
-//! The daemon against the real Dovecot and Postfix on loopback (started by
-//! `scripts/mailservers.sh`): mail delivered by SMTP is recorded within
-//! seconds over IDLE and left unread; outages, UIDVALIDITY changes, wrong
-//! passwords and a SIGTERM mid-burst lose nothing and record nothing twice.
-//! The tests share the servers, so they take turns.
+//! The daemon against real IMAP servers on loopback: the Dovecot and
+//! Postfix of `scripts/mailservers.sh` and the Cyrus of `scripts/cyrus.sh`.
+//! Mail delivered (through Postfix, or with APPEND into Cyrus) is recorded
+//! within seconds over IDLE or polling, over TLS or STARTTLS, and left
+//! unread and unflagged; a server ending the session is reconnected to at
+//! once; outages, UIDVALIDITY changes, wrong passwords and a SIGTERM
+//! mid-burst lose nothing and record nothing twice. The tests that
+//! matter for any server are written once and run against both
+//! (`on_both_servers!`); the tests on one server take turns.
 
 mod common;
 
-use common::{mail_servers, referral, wait_until, write_config, AUTHORITIES};
+use common::servers::TestServer;
+use common::{mail_servers, referral, wait_until, write_config, write_config_on, AUTHORITIES};
 use dtr_gateway::config::Config;
 use dtr_gateway::source::Shutdown;
 use dtr_gateway::store::{Flag, Store, Table};
@@ -14,9 +19,25 @@ use sqlx::Row;
 use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
-use tokio::sync::Mutex;
 
-static SERIAL: Mutex<()> = Mutex::const_new(());
+on_both_servers!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    a_referral_is_recorded_over_idle_and_left_unread_and_unflagged,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    starttls_plain_polling_and_a_keyword_when_asked,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    a_uidvalidity_change_records_nothing_twice,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    an_idle_the_server_ends_is_taken_up_again_at_once,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    the_server_stopped_and_started_again_loses_nothing,
+);
+
+/// Whether a message's flags say nothing: no \Seen, no \Flagged, no
+/// keyword (\Recent is the server's own).
+fn unflagged(flags: &str) -> bool {
+    flags.split_whitespace().all(|flag| flag == "\\Recent")
+}
 
 struct Gateway {
     _dir: TempDir,
@@ -28,9 +49,14 @@ struct Gateway {
 
 impl Gateway {
     async fn start(users: &[&str], imap: &str) -> Gateway {
+        Gateway::start_on(TestServer::Dovecot, users, imap).await
+    }
+
+    /// A gateway watching the users' inboxes on `server`.
+    async fn start_on(server: TestServer, users: &[&str], imap: &str) -> Gateway {
         let dir = TempDir::new().expect("temp dir");
         let database = format!("sqlite:{}", dir.path().join("cases.db").display());
-        let config_dir = write_config(dir.path(), &database, users, imap);
+        let config_dir = write_config_on(server, dir.path(), &database, users, imap);
         let store = Store::open(&database).await.expect("store");
         let mut gateway = Gateway {
             _dir: dir,
@@ -99,17 +125,14 @@ impl Gateway {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_referral_sent_by_smtp_is_recorded_within_seconds_and_left_unread() {
-    let _turn = SERIAL.lock().await;
-    let servers = mail_servers();
-    servers.reset("colchester");
-    let mut gateway = Gateway::start(&["colchester"], "").await;
+async fn a_referral_is_recorded_over_idle_and_left_unread_and_unflagged(server: TestServer) {
+    let _turn = server.turn().await;
+    server.reset("colchester");
+    let mut gateway = Gateway::start_on(server, &["colchester"], "").await;
     gateway.wait_idle(&["colchester"]).await;
 
-    servers.send(
-        "referrer@justice.test",
-        "colchester@lha.test",
+    server.deliver(
+        "colchester",
         &referral("idle-1@justice.test", 1, "colchester@lha.test"),
     );
     let took = wait_until(Duration::from_secs(10), || async {
@@ -126,49 +149,44 @@ async fn a_referral_sent_by_smtp_is_recorded_within_seconds_and_left_unread() {
         cases[0].reference
     );
     assert_eq!(cases[0].authority, "COL");
-    let flags = servers.flags("colchester", "INBOX");
+    let flags = server.flags("colchester");
     assert_eq!(flags.len(), 1);
     assert!(
-        !flags[0].contains("\\Seen"),
-        "the gateway marked the message read: {flags:?}"
+        unflagged(&flags[0]),
+        "the gateway marked the message read or flagged it: {flags:?}"
     );
     gateway.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn starttls_plain_polling_and_a_keyword_when_asked() {
-    let _turn = SERIAL.lock().await;
-    let servers = mail_servers();
-    servers.reset("harlow");
+async fn starttls_plain_polling_and_a_keyword_when_asked(server: TestServer) {
+    let _turn = server.turn().await;
+    server.reset("harlow");
     // A message the officer has already opened before the gateway starts:
     // progress never depends on \Seen.
-    servers.send(
-        "referrer@justice.test",
-        "harlow@lha.test",
+    server.deliver(
+        "harlow",
         &referral("seen-1@justice.test", 2, "harlow@lha.test"),
     );
     wait_until(Duration::from_secs(10), || async {
-        servers.flags("harlow", "INBOX").len() == 1
+        server.flags("harlow").len() == 1
     })
     .await;
-    servers.doveadm(&[
-        "flags", "add", "-u", "harlow", "\\Seen", "mailbox", "INBOX", "all",
-    ]);
+    server.mark_all_seen("harlow");
 
     let imap = format!(
         "tls = \"starttls\"\nport = {}\nidle = false\npoll_seconds = 1\nstart = \"since 2026-01-01\"\nkeyword = \"$DtrRecorded\"",
-        servers.port("DTR_IMAP_PORT")
+        server.imap_port()
     );
     // write_config puts tls = "implicit" first; a later key would be a
     // duplicate, so build this one by hand.
-    let mut gateway = Gateway::start(&[], "").await;
+    let mut gateway = Gateway::start_on(server, &[], "").await;
     gateway.stop().await;
     let gateway_toml =
         std::fs::read_to_string(gateway.config_dir.join("gateway.toml")).expect("read");
     let mailbox = format!(
         "[[mailbox]]\nname = \"harlow\"\nauthority = \"HAR\"\n[mailbox.imap]\nhost = \"127.0.0.1\"\n{imap}\n\
          ca_file = \"{}\"\nusername = \"harlow\"\npassword_env = \"DTR_MAIL_PASSWORD\"\n",
-        servers.get("DTR_MAIL_CA")
+        server.ca_file()
     );
     std::fs::write(
         gateway.config_dir.join("gateway.toml"),
@@ -185,9 +203,8 @@ async fn starttls_plain_polling_and_a_keyword_when_asked() {
         recorded.is_some(),
         "the message read before the gateway started is recorded"
     );
-    servers.send(
-        "referrer@justice.test",
-        "harlow@lha.test",
+    server.deliver(
+        "harlow",
         &referral("poll-2@justice.test", 3, "harlow@lha.test"),
     );
     let recorded = wait_until(Duration::from_secs(10), || async {
@@ -196,16 +213,16 @@ async fn starttls_plain_polling_and_a_keyword_when_asked() {
     .await;
     assert!(recorded.is_some(), "polling finds new mail");
     let flagged = wait_until(Duration::from_secs(5), || async {
-        let flags = servers.flags("harlow", "INBOX");
+        let flags = server.flags("harlow");
         flags.len() == 2 && flags.iter().all(|f| f.contains("$DtrRecorded"))
     })
     .await;
     assert!(
         flagged.is_some(),
         "recorded messages carry the keyword: {:?}",
-        servers.flags("harlow", "INBOX")
+        server.flags("harlow")
     );
-    let flags = servers.flags("harlow", "INBOX");
+    let flags = server.flags("harlow");
     assert!(!flags[1].contains("\\Seen"), "{flags:?}");
     assert_eq!(
         gateway.state_of("harlow").await.map(|s| s.0).as_deref(),
@@ -216,7 +233,7 @@ async fn starttls_plain_polling_and_a_keyword_when_asked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fourteen_mailboxes_at_once_each_to_its_authority() {
-    let _turn = SERIAL.lock().await;
+    let _turn = TestServer::Dovecot.turn().await;
     let servers = mail_servers();
     let users: Vec<&str> = AUTHORITIES.iter().map(|(u, _, _)| *u).collect();
     for user in &users {
@@ -248,7 +265,7 @@ async fn fourteen_mailboxes_at_once_each_to_its_authority() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_shows_in_status_and_the_others_carry_on() {
-    let _turn = SERIAL.lock().await;
+    let _turn = TestServer::Dovecot.turn().await;
     let servers = mail_servers();
     servers.reset("maldon");
     let dir = TempDir::new().expect("temp dir");
@@ -330,17 +347,14 @@ async fn a_wrong_password_shows_in_status_and_the_others_carry_on() {
     gateway.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_uidvalidity_change_records_nothing_twice() {
-    let _turn = SERIAL.lock().await;
-    let servers = mail_servers();
-    servers.reset("tendring");
-    let mut gateway = Gateway::start(&["tendring"], "").await;
+async fn a_uidvalidity_change_records_nothing_twice(server: TestServer) {
+    let _turn = server.turn().await;
+    server.reset("tendring");
+    let mut gateway = Gateway::start_on(server, &["tendring"], "").await;
     gateway.wait_idle(&["tendring"]).await;
     for n in 0..3 {
-        servers.send(
-            "referrer@justice.test",
-            "tendring@lha.test",
+        server.deliver(
+            "tendring",
             &referral(
                 &format!("uv-{n}@justice.test"),
                 200 + n,
@@ -356,22 +370,13 @@ async fn a_uidvalidity_change_records_nothing_twice() {
     gateway.stop().await;
 
     // The server renumbers the folder while the gateway is away.
-    servers.doveadm(&[
-        "mailbox",
-        "update",
-        "-u",
+    let renumbered = server.renumber("tendring");
+    server.deliver(
         "tendring",
-        "--uid-validity",
-        "777",
-        "INBOX",
-    ]);
-    servers.send(
-        "referrer@justice.test",
-        "tendring@lha.test",
         &referral("uv-new@justice.test", 299, "tendring@lha.test"),
     );
     wait_until(Duration::from_secs(10), || async {
-        servers.flags("tendring", "INBOX").len() == 4
+        server.flags("tendring").len() == 4
     })
     .await;
     gateway.run().await;
@@ -390,33 +395,210 @@ async fn a_uidvalidity_change_records_nothing_twice() {
             .await
             .expect("position")
             .map(|p| p.0),
-        Some(777)
+        Some(renumbered)
     );
     gateway.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dovecot_stopped_and_started_again_loses_nothing() {
-    let _turn = SERIAL.lock().await;
-    let servers = mail_servers();
-    servers.reset("thurrock");
-    let mut gateway = Gateway::start(&["thurrock"], "").await;
-    gateway.wait_idle(&["thurrock"]).await;
+/// `dtr-gateway run` as a child process, its log (at info) in a file: what
+/// an operator reads.
+struct Daemon {
+    child: Option<std::process::Child>,
+    log: std::path::PathBuf,
+}
 
-    servers.script(&["stop-imap"]);
-    // Dovecot comes back even if an assertion below fails.
-    struct Restart;
-    impl Drop for Restart {
-        fn drop(&mut self) {
-            mail_servers().script(&["start-imap"]);
+impl Daemon {
+    fn start(config_dir: &std::path::Path) -> Daemon {
+        let log = config_dir.join("daemon.log");
+        let file = std::fs::File::create(&log).expect("log file");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
+            .args(["run", "--config"])
+            .arg(config_dir)
+            .env("RUST_LOG", "info")
+            .env_remove("DTR_DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(file)
+            .spawn()
+            .expect("start dtr-gateway run");
+        Daemon {
+            child: Some(child),
+            log,
         }
     }
-    let _restart = Restart;
-    // Postfix keeps these while Dovecot is away and delivers them after.
+
+    /// The log lines holding every one of `words`.
+    fn lines_with(&self, words: &[&str]) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| words.iter().all(|w| l.contains(w)))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The end of the log, for failure messages.
+    fn tail(&self) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(25)..].join("\n")
+    }
+
+    /// Stops it as an operator does (SIGTERM); whether it exited cleanly.
+    async fn stop(mut self) -> bool {
+        let mut child = self.child.take().expect("running");
+        // SAFETY: a signal to the child this test started.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        tokio::task::spawn_blocking(move || child.wait())
+            .await
+            .expect("join")
+            .expect("wait")
+            .success()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A gateway process watching `user` on `server`, and its store; waits
+/// until it is idle.
+async fn daemon_watching(server: TestServer, user: &str) -> (TempDir, Store, Daemon) {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let config_dir = write_config_on(server, dir.path(), &database, &[user], "");
+    let store = Store::open(&database).await.expect("store");
+    let daemon = Daemon::start(&config_dir);
+    assert!(
+        common::wait_idle(&store, user, Duration::from_secs(20)).await,
+        "{user} is watched:\n{}",
+        daemon.tail()
+    );
+    (dir, store, daemon)
+}
+
+async fn messages_in(store: &Store, mailbox: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE mailbox = $1")
+        .bind(mailbox)
+        .fetch_one(store.pool())
+        .await
+        .unwrap_or(0)
+}
+
+async fn state_of(store: &Store, mailbox: &str) -> Option<(String, Option<String>)> {
+    sqlx::query("SELECT state, last_error FROM mailbox_status WHERE mailbox = $1")
+        .bind(mailbox)
+        .fetch_optional(store.pool())
+        .await
+        .expect("status")
+        .map(|r| (r.get(0), r.get(1)))
+}
+
+/// The pause a "retrying" log line announces, in seconds.
+fn retry_in(line: &str) -> f64 {
+    line.split("retry_in=")
+        .nth(1)
+        .and_then(|v| v.split('s').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no retry_in in {line}"))
+}
+
+/// The server ends the session while the gateway idles: Dovecot says BYE
+/// and closes the connection; Cyrus closes it, as it does when an IDLE
+/// outlives its timeout. Not a fault: the gateway says so at info, is back
+/// at once, and shows no error.
+async fn an_idle_the_server_ends_is_taken_up_again_at_once(server: TestServer) {
+    let _turn = server.turn().await;
+    server.reset("basildon");
+    let (_dir, store, daemon) = daemon_watching(server, "basildon").await;
+
+    server.kick("basildon");
+    let again = wait_until(Duration::from_secs(20), || async {
+        daemon.lines_with(&[" watching ", "basildon"]).len() == 2
+    })
+    .await;
+    assert!(again.is_some(), "watching again:\n{}", daemon.tail());
+    let goodbye = daemon.lines_with(&[
+        "the server ended the session; reconnecting at once",
+        "mailbox=basildon",
+    ]);
+    assert_eq!(goodbye.len(), 1, "{}", daemon.tail());
+    assert!(goodbye[0].contains(" INFO "), "{}", goodbye[0]);
+    println!("{} ended IDLE, logged as: {}", server.name(), goodbye[0]);
+    assert!(
+        daemon.lines_with(&["ERROR"]).is_empty(),
+        "an error is logged:\n{}",
+        daemon.tail()
+    );
+    assert!(common::wait_idle(&store, "basildon", Duration::from_secs(20)).await);
+    assert_eq!(
+        state_of(&store, "basildon").await,
+        Some(("idle".to_string(), None)),
+        "the status shows no error"
+    );
+
+    server.deliver(
+        "basildon",
+        &referral("after-bye@justice.test", 50, "basildon@lha.test"),
+    );
+    let recorded = wait_until(Duration::from_secs(10), || async {
+        messages_in(&store, "basildon").await == 1
+    })
+    .await;
+    assert!(
+        recorded.is_some(),
+        "mail still comes in:\n{}",
+        daemon.tail()
+    );
+    assert!(daemon.stop().await, "SIGTERM ends the daemon cleanly");
+}
+
+/// The server goes away and comes back, twice. While it is away the
+/// outage shows in the status and the pause before each attempt grows over
+/// the failures in a row; what arrives before the gateway is back is
+/// recorded once. Once the folder has been opened again, the next outage
+/// starts from the shortest pause, however short the connection was.
+async fn the_server_stopped_and_started_again_loses_nothing(server: TestServer) {
+    let _turn = server.turn().await;
+    server.reset("thurrock");
+    let (_dir, store, daemon) = daemon_watching(server, "thurrock").await;
+    let failures = || daemon.lines_with(&["mailbox failed; retrying", "mailbox=thurrock"]);
+
+    // The server comes back even if an assertion below fails.
+    struct Restart(TestServer);
+    impl Drop for Restart {
+        fn drop(&mut self) {
+            self.0.start();
+        }
+    }
+    server.stop();
+    let restart = Restart(server);
+    let noticed = wait_until(Duration::from_secs(30), || async { failures().len() >= 2 }).await;
+    assert!(
+        noticed.is_some(),
+        "two failures in a row:\n{}",
+        daemon.tail()
+    );
+    assert_eq!(
+        state_of(&store, "thurrock").await.map(|s| s.0).as_deref(),
+        Some("retrying"),
+        "the outage shows"
+    );
+    let first = failures();
+    assert!(first[0].contains("failures=1"), "{}", first[0]);
+    assert!(first[1].contains("failures=2"), "{}", first[1]);
+    // 1 s then 2 s, each with up to half more or less.
+    assert!(retry_in(&first[0]) <= 1.5, "{}", first[0]);
+    assert!(retry_in(&first[1]) >= 1.0, "{}", first[1]);
+
+    server.start();
     for n in 0..3 {
-        servers.send(
-            "referrer@justice.test",
-            "thurrock@lha.test",
+        server.deliver(
+            "thurrock",
             &referral(
                 &format!("outage-{n}@justice.test"),
                 300 + n,
@@ -424,38 +606,42 @@ async fn dovecot_stopped_and_started_again_loses_nothing() {
             ),
         );
     }
-    let noticed = wait_until(Duration::from_secs(15), || async {
-        matches!(gateway.state_of("thurrock").await, Some((ref s, _)) if s == "retrying")
-    })
-    .await;
-    assert!(
-        noticed.is_some(),
-        "the outage shows: {:?}",
-        gateway.state_of("thurrock").await
-    );
-    servers.script(&["start-imap"]);
-    let postfix = format!("{}/postfix", servers.get("DTR_MAIL_DIR"));
-    let flushed = std::process::Command::new("postqueue")
-        .args(["-c", &postfix, "-f"])
-        .status();
-    assert!(flushed.is_ok_and(|s| s.success()), "postqueue -f");
     let recovered = wait_until(Duration::from_secs(60), || async {
-        gateway.messages_in("thurrock").await == 3
+        messages_in(&store, "thurrock").await == 3
     })
     .await;
     assert!(
         recovered.is_some(),
-        "what arrived meanwhile is recorded: {}",
-        gateway.messages_in("thurrock").await
+        "what arrived meanwhile is recorded: {}\n{}",
+        messages_in(&store, "thurrock").await,
+        daemon.tail()
     );
+    assert!(common::wait_idle(&store, "thurrock", Duration::from_secs(20)).await);
+
+    // Away again, a few seconds after the folder was opened.
+    let before = failures().len();
+    server.stop();
+    let noticed = wait_until(Duration::from_secs(30), || async {
+        failures().len() > before
+    })
+    .await;
+    assert!(noticed.is_some(), "the second outage:\n{}", daemon.tail());
+    let next = &failures()[before];
+    assert!(
+        next.contains("failures=1"),
+        "the count starts again: {next}"
+    );
+    assert!(retry_in(next) <= 1.5, "the shortest pause again: {next}");
+    drop(restart);
+    assert!(common::wait_idle(&store, "thurrock", Duration::from_secs(30)).await);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(gateway.messages_in("thurrock").await, 3, "recorded once");
-    gateway.stop().await;
+    assert_eq!(messages_in(&store, "thurrock").await, 3, "recorded once");
+    assert!(daemon.stop().await, "SIGTERM ends the daemon cleanly");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_a_burst_then_restart_records_every_message_once() {
-    let _turn = SERIAL.lock().await;
+    let _turn = TestServer::Dovecot.turn().await;
     let servers = mail_servers();
     servers.reset("uttlesford");
     let dir = TempDir::new().expect("temp dir");
@@ -542,7 +728,7 @@ impl<F: std::future::Future<Output = i64>> ThenAsync for F {}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_old_backlog_is_recorded_but_not_answerable_and_sent_mail_is_watched_too() {
-    let _turn = SERIAL.lock().await;
+    let _turn = TestServer::Dovecot.turn().await;
     let servers = mail_servers();
     servers.reset("epping-forest");
     // Two messages already in the inbox: one received weeks ago, one today.

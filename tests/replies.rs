@@ -2,12 +2,14 @@
 //! acknowledgement reaches the referrer threaded under the referral, the
 //! notice reaches the authority, incomplete and refused referrals get the
 //! right answers, automatic mail gets none, a Postfix outage loses nothing,
-//! and SIGKILL during a burst sends (almost) nothing twice.
+//! SIGKILL during a burst sends (almost) nothing twice, and mail goes over
+//! TLS from the first byte as well as over STARTTLS.
 
 mod common;
 
 use common::{
-    header, mail_servers, messages, referral, smtp_outgoing, wait_until, write_config_sending,
+    header, mail_servers, messages, referral, smtp_outgoing, smtps_outgoing, wait_until,
+    write_config_sending,
 };
 use dtr_gateway::config::Config;
 use dtr_gateway::source::Shutdown;
@@ -29,15 +31,14 @@ struct Gateway {
 
 impl Gateway {
     async fn start(user: &str, max_per_hour: u32) -> Gateway {
+        Gateway::start_sending(user, &smtp_outgoing(max_per_hour)).await
+    }
+
+    /// A gateway watching `user` and sending as `outgoing` says.
+    async fn start_sending(user: &str, outgoing: &str) -> Gateway {
         let dir = TempDir::new().expect("temp dir");
         let database = format!("sqlite:{}", dir.path().join("cases.db").display());
-        let config_dir = write_config_sending(
-            dir.path(),
-            &database,
-            &[user],
-            "",
-            Some(&smtp_outgoing(max_per_hour)),
-        );
+        let config_dir = write_config_sending(dir.path(), &database, &[user], "", Some(outgoing));
         let store = Store::open(&database).await.expect("store");
         let (config, _) = Config::load(Some(&config_dir)).expect("config");
         let (stop, shutdown) = Shutdown::new();
@@ -148,6 +149,37 @@ async fn a_complete_referral_is_acknowledged_in_its_thread_and_the_authority_tol
             .filter(|(_, s)| s == "sent")
             .count(),
         2
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_acknowledgement_goes_out_over_tls_from_the_first_byte_too() {
+    let _turn = SERIAL.lock().await;
+    let servers = mail_servers();
+    servers.reset("braintree");
+    servers.reset("referrer");
+    let gateway = Gateway::start_sending("braintree", &smtps_outgoing(100)).await;
+    servers.send(
+        "referrer@justice.test",
+        "braintree@lha.test",
+        &referral("smtps-1@justice.test", 11, "braintree@lha.test"),
+    );
+    let acks = inbox("referrer", 1, Duration::from_secs(15)).await;
+    assert_eq!(acks.len(), 1, "one acknowledgement");
+    assert_eq!(
+        header(&acks[0], "In-Reply-To").as_deref(),
+        Some("<smtps-1@justice.test>")
+    );
+    let sent = wait_until(Duration::from_secs(15), || async {
+        let statuses = gateway.outbox_statuses().await;
+        statuses.len() == 2 && statuses.iter().all(|(_, s)| s == "sent")
+    })
+    .await;
+    assert!(
+        sent.is_some(),
+        "the acknowledgement and the notice are sent: {:?}",
+        gateway.outbox_statuses().await
     );
     gateway.stop().await;
 }

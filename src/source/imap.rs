@@ -3,25 +3,24 @@
 //! `\Seen` flag; nothing is moved, deleted or flagged unless the
 //! configuration names a keyword. Every network wait has a timeout, so a
 //! dead connection fails and is retried instead of hanging for ever.
+//! Commands leave in one write each, on a socket with `TCP_NODELAY` (see
+//! [`crate::net`]).
 
-use super::{Feed, Shutdown};
+use super::{Feed, Interrupted, Shutdown};
 use crate::config::{ImapSettings, StartFrom, TlsMode};
 use crate::intake::IntakeError;
 use crate::secret::{self, Secret, SecretError};
 use async_imap::extensions::idle::IdleResponse;
+use async_imap::imap_proto::{Response, Status};
 use async_imap::types::UnsolicitedResponse;
 use async_imap::{Authenticator, Client, Session};
 use chrono::Utc;
 use futures::TryStreamExt;
 use std::fmt::Debug;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
-use tokio_rustls::rustls;
-use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncWrite, BufWriter};
+use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -32,7 +31,15 @@ const IDLE_RENEW: Duration = Duration::from_secs(25 * 60);
 /// Any byte stream the IMAP client can run over: plain TCP or TLS.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> Io for T {}
-type Conn = Box<dyn Io>;
+/// What the client runs over. async-imap writes a command in pieces (tag,
+/// space, text, CRLF) and then flushes: the buffer gathers them into one
+/// write, and over TLS into one record, so that no piece waits behind
+/// another.
+type Conn = BufWriter<Box<dyn Io>>;
+
+fn buffered(stream: Box<dyn Io>) -> Conn {
+    BufWriter::new(stream)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImapError {
@@ -48,6 +55,10 @@ pub enum ImapError {
     Timeout { what: &'static str, after: Duration },
     #[error("the server closed the connection")]
     Closed,
+    /// The server ended the session itself: an untagged BYE (with what it
+    /// said, if anything), or the connection closed while idle.
+    #[error("the server ended the session{}", .said.as_deref().map(|s| format!(" ({s})")).unwrap_or_default())]
+    Goodbye { said: Option<String> },
     #[error(
         "login as {username} refused: {message}; check the password or token for this mailbox"
     )]
@@ -66,6 +77,34 @@ pub enum ImapError {
     NoBody { uid: u32 },
     #[error(transparent)]
     Intake(#[from] IntakeError),
+}
+
+impl ImapError {
+    /// A goodbye with the server's words, kept short and on one line.
+    fn goodbye(said: String) -> ImapError {
+        let said: String = said.chars().filter(|c| !c.is_control()).take(200).collect();
+        let said = said.trim();
+        ImapError::Goodbye {
+            said: (!said.is_empty()).then(|| said.to_string()),
+        }
+    }
+
+    /// Whether the connection ended under a command.
+    fn is_connection_lost(&self) -> bool {
+        use async_imap::error::Error;
+        match self {
+            ImapError::Closed => true,
+            ImapError::Protocol(Error::ConnectionLost) => true,
+            ImapError::Protocol(Error::Io(e)) => matches!(
+                e.kind(),
+                std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+            ),
+            _ => false,
+        }
+    }
 }
 
 impl From<crate::store::StoreError> for ImapError {
@@ -128,52 +167,26 @@ impl Authenticator for XOAuth2<'_> {
     }
 }
 
-fn tls_connector(settings: &ImapSettings) -> Result<TlsConnector, ImapError> {
+async fn start_tls(
+    settings: &ImapSettings,
+    stream: impl Io + 'static,
+) -> Result<Box<dyn Io>, ImapError> {
     let tls_error = |message: String| ImapError::Tls {
         host: settings.host.clone(),
         message,
     };
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_native_certs::load_native_certs().certs {
-        // A system certificate rustls cannot use is skipped, not fatal.
-        let _ = roots.add(cert);
-    }
-    if let Some(ca) = &settings.ca_file {
-        let certs = CertificateDer::pem_file_iter(ca)
-            .map_err(|e| tls_error(format!("ca_file {}: {e}", ca.display())))?;
-        for cert in certs {
-            let cert = cert.map_err(|e| tls_error(format!("ca_file {}: {e}", ca.display())))?;
-            roots
-                .add(cert)
-                .map_err(|e| tls_error(format!("ca_file {}: {e}", ca.display())))?;
-        }
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| tls_error(e.to_string()))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(TlsConnector::from(Arc::new(config)))
-}
-
-async fn start_tls(settings: &ImapSettings, tcp: TcpStream) -> Result<Conn, ImapError> {
-    let connector = tls_connector(settings)?;
-    let name = ServerName::try_from(settings.host.clone()).map_err(|e| ImapError::Tls {
-        host: settings.host.clone(),
-        message: e.to_string(),
-    })?;
-    let tls = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(name, tcp))
-        .await
-        .map_err(|_| ImapError::Timeout {
-            what: "TLS handshake",
-            after: CONNECT_TIMEOUT,
-        })?
-        .map_err(|e| ImapError::Tls {
-            host: settings.host.clone(),
-            message: e.to_string(),
-        })?;
+    let config = crate::net::tls_config(settings.ca_file.as_deref()).map_err(tls_error)?;
+    let name = ServerName::try_from(settings.host.clone()).map_err(|e| tls_error(e.to_string()))?;
+    let tls = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        TlsConnector::from(config).connect(name, stream),
+    )
+    .await
+    .map_err(|_| ImapError::Timeout {
+        what: "TLS handshake",
+        after: CONNECT_TIMEOUT,
+    })?
+    .map_err(|e| tls_error(e.to_string()))?;
     Ok(Box::new(tls))
 }
 
@@ -181,7 +194,12 @@ async fn greeting<T: AsyncRead + AsyncWrite + Unpin + Send + Debug>(
     client: &mut Client<T>,
 ) -> Result<(), ImapError> {
     match within("greeting", CONNECT_TIMEOUT, client.read_response()).await? {
-        Some(_) => Ok(()),
+        // A server that will not serve now (too many connections, say)
+        // greets with BYE.
+        Some(greeting) => match bye(greeting.parsed()) {
+            Some(said) => Err(ImapError::goodbye(said)),
+            None => Ok(()),
+        },
         None => Err(ImapError::Closed),
     }
 }
@@ -190,7 +208,7 @@ async fn greeting<T: AsyncRead + AsyncWrite + Unpin + Send + Debug>(
 async fn connect(settings: &ImapSettings) -> Result<Client<Conn>, ImapError> {
     let tcp = tokio::time::timeout(
         CONNECT_TIMEOUT,
-        TcpStream::connect((settings.host.as_str(), settings.port)),
+        crate::net::connect(&settings.host, settings.port),
     )
     .await
     .map_err(|_| ImapError::Timeout {
@@ -204,12 +222,12 @@ async fn connect(settings: &ImapSettings) -> Result<Client<Conn>, ImapError> {
     })?;
     match settings.tls {
         TlsMode::Implicit => {
-            let mut client = Client::new(start_tls(settings, tcp).await?);
+            let mut client = Client::new(buffered(start_tls(settings, tcp).await?));
             greeting(&mut client).await?;
             Ok(client)
         }
         TlsMode::StartTls => {
-            let mut plain = Client::new(tcp);
+            let mut plain = Client::new(buffered(Box::new(tcp)));
             greeting(&mut plain).await?;
             within(
                 "STARTTLS",
@@ -217,11 +235,13 @@ async fn connect(settings: &ImapSettings) -> Result<Client<Conn>, ImapError> {
                 plain.run_command_and_check_ok("STARTTLS", None),
             )
             .await?;
-            // No second greeting after STARTTLS.
-            Ok(Client::new(start_tls(settings, plain.into_inner()).await?))
+            // No second greeting after STARTTLS. The buffer is empty: the
+            // client flushed its last command.
+            let tcp = plain.into_inner().into_inner();
+            Ok(Client::new(buffered(start_tls(settings, tcp).await?)))
         }
         TlsMode::None => {
-            let mut client = Client::new(Box::new(tcp) as Conn);
+            let mut client = Client::new(buffered(Box::new(tcp)));
             greeting(&mut client).await?;
             Ok(client)
         }
@@ -281,13 +301,44 @@ async fn within_login(
     }
 }
 
-/// Watches one folder until shutdown; returns an error for the daemon to
-/// retry after a pause.
+/// Watches one folder until shutdown. A watch that ends otherwise says
+/// whether it had opened the folder (logged in and selected it) first: the
+/// daemon's pause before the next attempt depends on it.
 pub async fn watch(
     feed: Feed<'_>,
     settings: &ImapSettings,
-    mut shutdown: Shutdown,
-) -> Result<(), ImapError> {
+    shutdown: Shutdown,
+) -> Result<(), Interrupted<ImapError>> {
+    let opened = open(&feed, settings)
+        .await
+        .map_err(Interrupted::before_open)?;
+    let announcements = opened.session.unsolicited_responses.clone();
+    follow(&feed, settings, opened, shutdown)
+        .await
+        .map_err(|e| {
+            // A command cut short by the connection closing after the
+            // server said BYE (which came as an unsolicited answer) is a
+            // goodbye too.
+            let e = match e {
+                e if e.is_connection_lost() => {
+                    heard(|| announcements.try_recv().ok()).err().unwrap_or(e)
+                }
+                e => e,
+            };
+            Interrupted::after_open(e)
+        })
+}
+
+/// A folder selected, and where its reading goes on from.
+struct Opened {
+    session: Session<Conn>,
+    uidvalidity: u32,
+    last: u32,
+    can_idle: bool,
+}
+
+/// Connects, logs in and selects the folder; finds where to go on from.
+async fn open(feed: &Feed<'_>, settings: &ImapSettings) -> Result<Opened, ImapError> {
     let (mailbox, folder) = (feed.mailbox.name.as_str(), feed.folder);
     feed.store
         .set_status(mailbox, folder, "connecting", None, None)
@@ -302,7 +353,7 @@ pub async fn watch(
             message: e.to_string(),
         })?;
     let uidvalidity = selected.uid_validity.unwrap_or(0);
-    let mut last = match feed.store.position(mailbox, folder).await? {
+    let last = match feed.store.position(mailbox, folder).await? {
         Some((known, last)) if known == uidvalidity => last,
         Some(_) => {
             // The server renumbered the folder: read it all again; Message-ID
@@ -334,17 +385,43 @@ pub async fn watch(
         idle = can_idle,
         "watching"
     );
-    // When the server last told us of new mail: the gateway's own share of
-    // the delivery-to-recorded time is measured from here.
-    let mut woke_at: Option<std::time::Instant> = None;
+    Ok(Opened {
+        session,
+        uidvalidity,
+        last,
+        can_idle,
+    })
+}
+
+/// Reads the open folder as mail comes, until shutdown or the end of the
+/// session. The server ending the session itself (an untagged BYE, or the
+/// connection closed while idle, as Cyrus does at its IDLE timeout) is
+/// [`ImapError::Goodbye`].
+async fn follow(
+    feed: &Feed<'_>,
+    settings: &ImapSettings,
+    opened: Opened,
+    mut shutdown: Shutdown,
+) -> Result<(), ImapError> {
+    let (mailbox, folder) = (feed.mailbox.name.as_str(), feed.folder);
+    let Opened {
+        mut session,
+        uidvalidity,
+        mut last,
+        can_idle,
+    } = opened;
     // Untagged answers that come between commands, or before IDLE's "+",
     // go to this channel rather than to the IDLE wait.
     let announcements = session.unsolicited_responses.clone();
+    let news = || heard(|| announcements.try_recv().ok());
+    // When the server last told us of new mail: the gateway's own share of
+    // the delivery-to-recorded time is measured from here.
+    let mut woke_at: Option<std::time::Instant> = None;
     loop {
         // The fetch below covers whatever was announced until now.
-        announced_new_mail(|| announcements.try_recv().ok());
+        news()?;
         let before = last;
-        last = fetch_new(&mut session, &feed, settings, uidvalidity, last, &shutdown).await?;
+        last = fetch_new(&mut session, feed, settings, uidvalidity, last, &shutdown).await?;
         if let (Some(woke), true) = (woke_at.take(), last > before) {
             tracing::debug!(
                 target: "dtr_gateway::latency",
@@ -364,22 +441,37 @@ pub async fn watch(
             within("IDLE", COMMAND_TIMEOUT, idle.init()).await?;
             // Mail delivered between the fetch and IDLE is announced before
             // the "+" and would otherwise wait for the next renewal.
-            let woke = if announced_new_mail(|| announcements.try_recv().ok()) {
+            if news()? {
                 woke_at = Some(std::time::Instant::now());
-                Some(Ok(IdleResponse::ManualInterrupt))
             } else {
                 let (wait, _interrupt) = idle.wait_with_timeout(IDLE_RENEW);
-                tokio::select! {
+                let woke = tokio::select! {
                     response = wait => Some(response),
                     _ = shutdown.wait() => None,
-                }
-            };
-            match woke {
-                // Shutting down while idle: no message is in hand.
-                None => return Ok(()),
-                Some(response) => {
-                    if let IdleResponse::NewData(_) = response? {
+                };
+                match woke {
+                    // Shutting down while idle: no message is in hand.
+                    None => return Ok(()),
+                    Some(Ok(IdleResponse::NewData(data))) => {
+                        if let Some(said) = bye(data.parsed()) {
+                            return Err(ImapError::goodbye(said));
+                        }
                         woke_at = Some(std::time::Instant::now());
+                    }
+                    Some(Ok(IdleResponse::Timeout)) => {}
+                    // The answers ended (nothing here interrupts the wait),
+                    // or the connection did: the server closed it.
+                    Some(Ok(IdleResponse::ManualInterrupt)) => {
+                        news()?;
+                        return Err(ImapError::Goodbye { said: None });
+                    }
+                    Some(Err(e)) => {
+                        let e = ImapError::from(e);
+                        if e.is_connection_lost() {
+                            news()?;
+                            return Err(ImapError::Goodbye { said: None });
+                        }
+                        return Err(e);
                     }
                 }
             }
@@ -399,19 +491,33 @@ pub async fn watch(
     Ok(())
 }
 
-/// Empties the channel of unsolicited answers; true when one of them says
-/// the folder has grown.
-fn announced_new_mail(mut next: impl FnMut() -> Option<UnsolicitedResponse>) -> bool {
+/// Empties the channel of unsolicited answers: true when one of them says
+/// the folder has grown; the server's goodbye when one is a BYE.
+fn heard(mut next: impl FnMut() -> Option<UnsolicitedResponse>) -> Result<bool, ImapError> {
     let mut grown = false;
     while let Some(answer) = next() {
-        if matches!(
-            answer,
-            UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_)
-        ) {
-            grown = true;
+        match answer {
+            UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_) => grown = true,
+            UnsolicitedResponse::Other(data) => {
+                if let Some(said) = bye(data.parsed()) {
+                    return Err(ImapError::goodbye(said));
+                }
+            }
+            _ => {}
         }
     }
-    grown
+    Ok(grown)
+}
+
+/// What an untagged BYE says, if `response` is one.
+fn bye(response: &Response<'_>) -> Option<String> {
+    match response {
+        Response::Data {
+            status: Status::Bye,
+            outcome,
+        } => Some(outcome.information.as_deref().unwrap_or("").to_string()),
+        _ => None,
+    }
 }
 
 /// Where a folder's first reading starts: after the newest message, or at
@@ -501,4 +607,69 @@ async fn fetch_new(
         within("UID STORE", COMMAND_TIMEOUT, stream.try_collect::<Vec<_>>()).await?;
     }
     Ok(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_imap::imap_proto::Response;
+
+    fn parsed(line: &[u8]) -> Response<'_> {
+        Response::parse(line).expect("IMAP").1
+    }
+
+    #[test]
+    fn an_untagged_bye_is_a_goodbye_with_what_the_server_said() {
+        assert_eq!(
+            bye(&parsed(b"* BYE Server shutting down.\r\n")).as_deref(),
+            Some("Server shutting down.")
+        );
+        assert_eq!(
+            bye(&parsed(b"* BYE [ALERT] Autologout; idle for too long\r\n")).as_deref(),
+            Some("Autologout; idle for too long")
+        );
+        assert_eq!(bye(&parsed(b"* OK Still here\r\n")), None);
+        assert_eq!(bye(&parsed(b"* 3 EXISTS\r\n")), None);
+        assert_eq!(bye(&parsed(b"a1 BAD BYE is not a tag\r\n")), None);
+    }
+
+    #[test]
+    fn what_a_goodbye_says_is_one_short_line() {
+        let said = format!("Going\r\ndown{}", "!".repeat(500));
+        let ImapError::Goodbye { said: Some(said) } = ImapError::goodbye(said) else {
+            panic!("a goodbye with words");
+        };
+        assert!(said.starts_with("Goingdown!"), "{said}");
+        assert_eq!(said.chars().count(), 200);
+        assert!(matches!(
+            ImapError::goodbye("  ".into()),
+            ImapError::Goodbye { said: None }
+        ));
+        assert_eq!(
+            ImapError::Goodbye { said: None }.to_string(),
+            "the server ended the session"
+        );
+        assert_eq!(
+            ImapError::goodbye("Server shutting down.".into()).to_string(),
+            "the server ended the session (Server shutting down.)"
+        );
+    }
+
+    #[test]
+    fn only_the_connection_ending_under_a_command_can_be_a_goodbye() {
+        use std::io::{Error, ErrorKind};
+        let io = |kind| ImapError::from(Error::new(kind, "x"));
+        assert!(io(ErrorKind::UnexpectedEof).is_connection_lost());
+        assert!(io(ErrorKind::BrokenPipe).is_connection_lost());
+        assert!(io(ErrorKind::ConnectionReset).is_connection_lost());
+        assert!(ImapError::Closed.is_connection_lost());
+        assert!(ImapError::from(async_imap::error::Error::ConnectionLost).is_connection_lost());
+        assert!(!io(ErrorKind::PermissionDenied).is_connection_lost());
+        assert!(!ImapError::Timeout {
+            what: "NOOP",
+            after: COMMAND_TIMEOUT
+        }
+        .is_connection_lost());
+        assert!(!ImapError::NoBody { uid: 7 }.is_connection_lost());
+    }
 }

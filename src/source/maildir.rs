@@ -1,7 +1,7 @@
 //! A Maildir folder as a source: files in `new/` and `cur/` are read as they
 //! appear. Nothing is moved or renamed: the folder stays its owner's.
 
-use super::{Feed, Shutdown};
+use super::{Feed, Interrupted, Shutdown};
 use crate::intake::IntakeError;
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
@@ -28,11 +28,25 @@ impl From<crate::store::StoreError> for MaildirError {
     }
 }
 
-/// Watches the Maildir at `root` until shutdown.
+/// Watches the Maildir at `root` until shutdown. It counts as opened once
+/// it has been read through: a file that cannot be read every time is a
+/// failure to open it, and waits longer each time.
 pub async fn watch(
     feed: Feed<'_>,
     root: &Path,
+    shutdown: Shutdown,
+) -> Result<(), Interrupted<MaildirError>> {
+    let mut opened = false;
+    read(feed, root, shutdown, &mut opened)
+        .await
+        .map_err(|error| Interrupted { error, opened })
+}
+
+async fn read(
+    feed: Feed<'_>,
+    root: &Path,
     mut shutdown: Shutdown,
+    opened: &mut bool,
 ) -> Result<(), MaildirError> {
     for sub in ["new", "cur", "tmp"] {
         let path = root.join(sub);
@@ -66,6 +80,7 @@ pub async fn watch(
         if recorded > 0 {
             feed.note_recorded("connected").await?;
         }
+        *opened = true;
         tokio::select! {
             _ = tokio::time::sleep(POLL) => {}
             _ = shutdown.wait() => return Ok(()),

@@ -1,7 +1,8 @@
 //! Mail sources: where messages come from. Each watches one folder, hands
 //! every new message to intake, and reports its state to the store for
 //! `status`. Failures are retried with backoff by the daemon; a source only
-//! returns `Ok` when asked to stop.
+//! returns `Ok` when asked to stop, and otherwise says whether it had opened
+//! the folder ([`Interrupted`]).
 
 pub mod imap;
 pub mod maildir;
@@ -12,6 +13,32 @@ use crate::store::{Action, Store};
 use chrono::{DateTime, Utc};
 
 pub use crate::shutdown::Shutdown;
+
+/// A watch that ended before it was asked to stop: why, and whether the
+/// folder had been opened first (an IMAP folder logged in to and selected,
+/// a Maildir read through once). The daemon's pause before the next
+/// attempt grows only over failures to open it.
+#[derive(Debug)]
+pub struct Interrupted<E> {
+    pub error: E,
+    pub opened: bool,
+}
+
+impl<E> Interrupted<E> {
+    pub fn before_open(error: E) -> Self {
+        Interrupted {
+            error,
+            opened: false,
+        }
+    }
+
+    pub fn after_open(error: E) -> Self {
+        Interrupted {
+            error,
+            opened: true,
+        }
+    }
+}
 
 /// What sources share: the configuration, the store, the mailbox.
 pub struct Feed<'a> {

@@ -1,8 +1,10 @@
 //! Shared by the integration tests: the real Dovecot and Postfix started by
 //! `scripts/mailservers.sh`, a minimal SMTP client to deliver through
-//! Postfix, and a configuration pointing the gateway at them.
+//! Postfix, and a configuration pointing the gateway at them; the Cyrus of
+//! `scripts/cyrus.sh` beside Dovecot, in [`servers`].
 #![allow(dead_code)]
 
+pub mod servers;
 pub mod world;
 
 use std::collections::HashMap;
@@ -164,6 +166,17 @@ pub fn write_config(dir: &Path, database: &str, users: &[&str], imap: &str) -> P
     write_config_sending(dir, database, users, imap, None)
 }
 
+/// Like `write_config`, the users' inboxes on the given server.
+pub fn write_config_on(
+    server: servers::TestServer,
+    dir: &Path,
+    database: &str,
+    users: &[&str],
+    imap: &str,
+) -> PathBuf {
+    write_config_full(server, dir, database, users, imap, None)
+}
+
 /// Like `write_config`, with an `[outgoing]` table: mail through the test
 /// Postfix when `smtp` is true, else into files under `dir`.
 pub fn write_config_sending(
@@ -173,7 +186,24 @@ pub fn write_config_sending(
     imap: &str,
     outgoing: Option<&str>,
 ) -> PathBuf {
-    let servers = mail_servers();
+    write_config_full(
+        servers::TestServer::Dovecot,
+        dir,
+        database,
+        users,
+        imap,
+        outgoing,
+    )
+}
+
+fn write_config_full(
+    server: servers::TestServer,
+    dir: &Path,
+    database: &str,
+    users: &[&str],
+    imap: &str,
+    outgoing: Option<&str>,
+) -> PathBuf {
     let authorities = authorities_toml();
     let outgoing = outgoing.map(str::to_string).unwrap_or_else(|| {
         format!(
@@ -195,14 +225,14 @@ pub fn write_config_sending(
             "[[mailbox]]\nname = \"{user}\"\nauthority = \"{code}\"\n[mailbox.imap]\nhost = \"127.0.0.1\"\n\
              port = {}\ntls = \"implicit\"\nca_file = \"{}\"\nusername = \"{user}\"\n\
              password_env = \"DTR_MAIL_PASSWORD\"\n{imap}\n\n",
-            servers.port("DTR_IMAPS_PORT"),
-            servers.get("DTR_MAIL_CA"),
+            server.imaps_port(),
+            server.ca_file(),
         ));
     }
     std::fs::write(dir.join("authorities.toml"), authorities).expect("write authorities");
     std::fs::write(dir.join("gateway.toml"), gateway).expect("write gateway");
     // SAFETY: tests set this before any daemon reads it; the value is the same everywhere.
-    unsafe { std::env::set_var("DTR_MAIL_PASSWORD", servers.get("DTR_MAIL_PASSWORD")) };
+    unsafe { std::env::set_var("DTR_MAIL_PASSWORD", server.password()) };
     dir.to_path_buf()
 }
 
@@ -220,6 +250,18 @@ where
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     None
+}
+
+/// The `[outgoing]` settings for sending through the test Postfix over
+/// TLS from the first byte (its SMTPS port), not STARTTLS.
+pub fn smtps_outgoing(max_per_hour: u32) -> String {
+    let servers = mail_servers();
+    format!(
+        "transport = \"smtp\"\nmax_per_recipient_per_hour = {max_per_hour}\n\
+         [outgoing.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"implicit\"\nca_file = \"{}\"",
+        servers.port("DTR_SMTPS_PORT"),
+        servers.get("DTR_MAIL_CA")
+    )
 }
 
 /// The `[outgoing]` settings for sending through the test Postfix.
