@@ -17,7 +17,7 @@ use common::{
     write_config_sending, AUTHORITIES,
 };
 use dtr_gateway::config::Config;
-use dtr_gateway::source::Shutdown;
+use dtr_gateway::shutdown::Shutdown;
 use dtr_gateway::store::Store;
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -8,7 +8,8 @@
 use crate::config::{Config, Mailbox, Source};
 use crate::http::{Counters, HttpError};
 use crate::outbox::Sender;
-use crate::source::{imap, maildir, Feed, Interrupted, Shutdown};
+use crate::shutdown::Shutdown;
+use crate::source::{imap, maildir, Feed, Interrupted};
 use crate::store::Store;
 use crate::templates::Templates;
 use std::sync::Arc;

@@ -237,7 +237,7 @@ impl World {
             config: self.config.clone(),
             templates: Arc::new(dtr_gateway::templates::Templates::load(None).expect("templates")),
         };
-        let (_stop, shutdown) = dtr_gateway::source::Shutdown::new();
+        let (_stop, shutdown) = dtr_gateway::shutdown::Shutdown::new();
         sender.send_due(&shutdown).await.expect("send");
     }
 
@@ -973,7 +973,7 @@ fn bombs() -> Vec<(&'static str, Vec<u8>, String, u64)> {
     );
     let encoded = format!(
         "{HEAD}Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n{}",
-        base64(inner.as_bytes())
+        common::mime_base64(inner.as_bytes())
     );
     out.push((
         "encoded messages nested 100,000 deep",
@@ -981,22 +981,6 @@ fn bombs() -> Vec<(&'static str, Vec<u8>, String, u64)> {
         "message has up to 100001 attached messages, over the limit of 100".into(),
         400_000,
     ));
-    out
-}
-
-fn base64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    // Lines of 76 characters, as mail programs write them.
-    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-    let lines: Vec<&str> = encoded
-        .as_bytes()
-        .chunks(76)
-        .filter_map(|line| std::str::from_utf8(line).ok())
-        .collect();
-    let mut out = lines.join("\r\n");
-    if !encoded.is_empty() && encoded.len().is_multiple_of(76) {
-        out.push_str("\r\n");
-    }
     out
 }
 

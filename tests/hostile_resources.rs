@@ -554,7 +554,7 @@ async fn send_all(
         config: config.clone(),
         templates: Arc::new(templates),
     };
-    let (_stop, shutdown) = dtr_gateway::source::Shutdown::new();
+    let (_stop, shutdown) = dtr_gateway::shutdown::Shutdown::new();
     sender.send_due(&shutdown).await.expect("send");
 }
 

@@ -13,7 +13,7 @@ mod common;
 use common::servers::TestServer;
 use common::{mail_servers, referral, wait_until, write_config, write_config_on, AUTHORITIES};
 use dtr_gateway::config::Config;
-use dtr_gateway::source::Shutdown;
+use dtr_gateway::shutdown::Shutdown;
 use dtr_gateway::store::{Flag, Store, Table};
 use sqlx::Row;
 use std::sync::Arc;

@@ -12,7 +12,7 @@ use common::{
     write_config_sending,
 };
 use dtr_gateway::config::Config;
-use dtr_gateway::source::Shutdown;
+use dtr_gateway::shutdown::Shutdown;
 use dtr_gateway::store::{Store, Table};
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -33,18 +33,13 @@ fn spellings(secret: &str) -> Vec<Vec<u8>> {
     for offset in 0..3 {
         let mut bytes = vec![0u8; offset];
         bytes.extend_from_slice(secret.as_bytes());
-        let encoded = base64(&bytes);
+        let encoded = common::base64(&bytes);
         // Keep the characters that depend on the secret alone.
         let skip = (offset * 4).div_ceil(3);
         let keep = (secret.len() - 2) * 4 / 3;
         out.push(encoded.as_bytes()[skip..skip + keep].to_vec());
     }
     out
-}
-
-fn base64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -10,7 +10,7 @@ pub(crate) async fn run_daemon(config: Config, store: Store) -> Result<ExitCode>
     use tokio::signal::unix::{signal, SignalKind};
     // Held until the daemon exits.
     let instance = store.hold_instance().await?;
-    let (stop, shutdown) = dtr_gateway::source::Shutdown::new();
+    let (stop, shutdown) = dtr_gateway::shutdown::Shutdown::new();
     let stop = std::sync::Arc::new(stop);
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;

@@ -18,7 +18,7 @@ pub mod report;
 pub mod sender;
 pub mod sweep;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 pub mod tick;
 pub mod urgency;
 pub mod words;

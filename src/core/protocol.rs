@@ -539,19 +539,7 @@ impl Protocol {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::test_support::{at, calendar, d, ESSEX, KENT};
-
-    fn facts(received: DateTime<Utc>) -> CaseFacts {
-        CaseFacts {
-            referral_type: Some(ReferralType::DutyToRefer),
-            custody_status: Some(CustodyStatus::Sentenced),
-            received_at: received,
-            acknowledged_at: None,
-            release_date: Some(d(2027, 3, 1)),
-            application_on: None,
-            information_requested_at: None,
-        }
-    }
+    use crate::core::test_support::{at, calendar, d, facts, ESSEX, KENT};
 
     fn on(day: NaiveDate) -> Due {
         Due {

@@ -528,6 +528,7 @@ fn collect(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::test_support::mime_base64 as base64;
 
     #[test]
     fn html_tables_become_label_value_lines() {
@@ -604,22 +605,6 @@ mod tests {
             raw += "Content-Type: message/rfc822\r\n\r\nFrom: a@justice.gov.uk\r\n";
         }
         raw + &format!("Content-Type: text/plain\r\n\r\n{FORM}")
-    }
-
-    fn base64(bytes: &[u8]) -> String {
-        use base64::Engine;
-        // Lines of 76 characters, as mail programs write them.
-        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-        let lines: Vec<&str> = encoded
-            .as_bytes()
-            .chunks(76)
-            .filter_map(|line| std::str::from_utf8(line).ok())
-            .collect();
-        let mut out = lines.join("\r\n");
-        if !encoded.is_empty() && encoded.len().is_multiple_of(76) {
-            out.push_str("\r\n");
-        }
-        out
     }
 
     #[test]

@@ -6,10 +6,11 @@
 //! Commands leave in one write each, on a socket with `TCP_NODELAY` (see
 //! [`crate::net`]).
 
-use super::{Feed, Interrupted, Shutdown};
+use super::{Feed, Interrupted};
 use crate::config::{ImapSettings, StartFrom, TlsMode};
 use crate::intake::IntakeError;
 use crate::secret::{self, Secret, SecretError};
+use crate::shutdown::Shutdown;
 use async_imap::extensions::idle::IdleResponse;
 use async_imap::imap_proto::{Response, Status};
 use async_imap::types::UnsolicitedResponse;

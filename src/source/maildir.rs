@@ -1,8 +1,9 @@
 //! A Maildir folder as a source: files in `new/` and `cur/` are read as they
 //! appear. Nothing is moved or renamed: the folder stays its owner's.
 
-use super::{Feed, Interrupted, Shutdown};
+use super::{Feed, Interrupted};
 use crate::intake::IntakeError;
+use crate::shutdown::Shutdown;
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -12,8 +12,6 @@ use crate::intake::{ingest, Incoming, IntakeError};
 use crate::store::{Action, Store};
 use chrono::{DateTime, Utc};
 
-pub use crate::shutdown::Shutdown;
-
 /// A watch that ended before it was asked to stop: why, and whether the
 /// folder had been opened first (an IMAP folder logged in to and selected,
 /// a Maildir read through once). The daemon's pause before the next

@@ -604,3 +604,24 @@ pub async fn case_lead_by_hand(
         .await
         .expect("the case lead is recorded");
 }
+
+/// Base64 on one line (as inside `AUTHENTICATE PLAIN`).
+pub fn base64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Base64 in lines of 76 characters, as mail programs write it.
+pub fn mime_base64(bytes: &[u8]) -> String {
+    let encoded = base64(bytes);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .filter_map(|line| std::str::from_utf8(line).ok())
+        .collect();
+    let mut out = lines.join("\r\n");
+    if !encoded.is_empty() && encoded.len().is_multiple_of(76) {
+        out.push_str("\r\n");
+    }
+    out
+}

@@ -1,20 +1,7 @@
 use super::*;
 use crate::core::case_ref::ShortCode;
 use crate::core::protocol::{Evidence, Side};
-use crate::core::referral::{CustodyStatus, ReferralType};
-use crate::core::test_support::{at, calendar, d, ESSEX, KENT};
-
-fn facts(received: DateTime<Utc>) -> CaseFacts {
-    CaseFacts {
-        referral_type: Some(ReferralType::DutyToRefer),
-        custody_status: Some(CustodyStatus::Sentenced),
-        received_at: received,
-        acknowledged_at: None,
-        release_date: Some(d(2027, 3, 1)),
-        application_on: None,
-        information_requested_at: None,
-    }
-}
+use crate::core::test_support::{at, calendar, d, facts, ESSEX, KENT};
 
 fn acknowledged(received: DateTime<Utc>) -> CaseFacts {
     CaseFacts {
