@@ -792,3 +792,41 @@ async fn a_lost_instance_hold_is_taken_again_or_given_up_on_postgres() {
         Err(dtr_gateway::store::StoreError::InstanceInUse { .. })
     ));
 }
+
+/// The tables and columns of a migrated store, as `table.column`.
+async fn columns(store: &Store) -> BTreeSet<String> {
+    let sql = match store.backend() {
+        dtr_gateway::store::Backend::Sqlite => {
+            "SELECT m.name || '.' || p.name AS col FROM sqlite_master m \
+             JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'"
+        }
+        dtr_gateway::store::Backend::Postgres => {
+            "SELECT table_name || '.' || column_name AS col FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'"
+        }
+    };
+    sqlx::query(sql)
+        .fetch_all(store.pool())
+        .await
+        .expect("columns")
+        .iter()
+        .map(|r| r.get::<String, _>("col"))
+        .collect()
+}
+
+/// Two databases, one schema: after migration, SQLite and PostgreSQL have
+/// the same tables with the same columns, so that one SQL serves both.
+#[tokio::test]
+async fn both_databases_have_the_same_tables_and_columns() {
+    let (_sqlite_dir, sqlite, _, _) = store(TestDb::Sqlite).await;
+    let (_pg_dir, postgres, _, _) = store(TestDb::Postgres).await;
+    let (on_sqlite, on_postgres) = (columns(&sqlite).await, columns(&postgres).await);
+    assert!(on_sqlite.len() > 20, "{on_sqlite:?}");
+    let only_sqlite: Vec<&String> = on_sqlite.difference(&on_postgres).collect();
+    let only_postgres: Vec<&String> = on_postgres.difference(&on_sqlite).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "only in SQLite: {only_sqlite:?}; only in PostgreSQL: {only_postgres:?}"
+    );
+}
