@@ -20,5 +20,6 @@ pub mod sweep;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub mod tick;
+pub mod uk;
 pub mod urgency;
 pub mod words;

@@ -294,7 +294,7 @@ impl Rule {
             (None, _) => None,
         };
         match working_days_before {
-            Some(n) => start_of_uk_day(calendar.subtract_working_days(due, n)),
+            Some(n) => super::uk::midnight(calendar.subtract_working_days(due, n)),
             None => self.anchor_time(facts).unwrap_or(facts.received_at),
         }
     }
@@ -363,18 +363,6 @@ impl Rule {
     pub fn is_met(&self, facts: &CaseFacts, progress: &Progress, calendar: &Calendar) -> bool {
         self.met_at(facts, progress, calendar).is_some()
     }
-}
-
-/// 00:00 UK time on `day`.
-fn start_of_uk_day(day: NaiveDate) -> DateTime<Utc> {
-    use chrono::TimeZone;
-    chrono_tz::Europe::London
-        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-        .earliest()
-        .map_or_else(
-            || day.and_time(chrono::NaiveTime::MIN).and_utc(),
-            |t| t.with_timezone(&Utc),
-        )
 }
 
 /// A deadline of a case not yet met.

@@ -364,7 +364,7 @@ fn one<'a, 'c>(
 }
 
 fn uk_day(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&chrono_tz::Europe::London).date_naive()
+    super::uk::date(at)
 }
 
 fn median(values: &mut [i64]) -> Option<f64> {

@@ -2,7 +2,6 @@
 //! the few ways the gateway writes them.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Europe::London;
 
 /// `Monday 23 November 2026`.
 pub fn spoken_date(date: NaiveDate) -> String {
@@ -11,7 +10,7 @@ pub fn spoken_date(date: NaiveDate) -> String {
 
 /// `Monday 23 November 2026 at 10:15`, in UK time.
 pub fn spoken_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&London)
+    super::uk::local(at)
         .format("%A %-d %B %Y at %H:%M")
         .to_string()
 }
@@ -28,14 +27,14 @@ pub fn short_date(date: NaiveDate) -> String {
 
 /// `10 Dec 2026 09:00`, in UK time, for timelines.
 pub fn short_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&London)
+    super::uk::local(at)
         .format("%-d %b %Y %H:%M")
         .to_string()
 }
 
 /// The UK date of an instant.
 pub fn uk_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&London).date_naive()
+    super::uk::date(at)
 }
 
 #[cfg(test)]

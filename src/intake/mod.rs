@@ -82,10 +82,7 @@ pub async fn ingest(
     let receiving = config
         .authority_of(incoming.mailbox)
         .ok_or_else(|| IntakeError::UnknownAuthority(incoming.mailbox.name.clone()))?;
-    let received_on = incoming
-        .received_at
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive();
+    let received_on = crate::core::uk::date(incoming.received_at);
     let analysis = analyse(
         incoming.raw,
         &Context {

@@ -217,9 +217,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
     let sent_at = message
         .date()
         .and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0));
-    let sent_on = sent_at
-        .map(|t| t.with_timezone(&chrono_tz::Europe::London).date_naive())
-        .unwrap_or(ctx.today);
+    let sent_on = sent_at.map(crate::core::uk::date).unwrap_or(ctx.today);
 
     let mut renderings = Vec::new();
     let mut attachments = Vec::new();

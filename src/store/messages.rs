@@ -322,7 +322,7 @@ pub(super) async fn open_case(
     received_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(i64, CaseRef), StoreError> {
-    let year = received_at.with_timezone(&chrono_tz::Europe::London).year();
+    let year = crate::core::uk::local(received_at).year();
     let authority = &new.authority;
     let referral = &new.referral;
     // Gap-free: the number is taken in the transaction that uses it, so a

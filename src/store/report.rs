@@ -7,7 +7,6 @@ use crate::core::address::EmailAddress;
 use crate::core::protocol::{CaseFacts, Progress};
 use crate::core::report::{AgencyMap, Quarter, ReportCase};
 use crate::core::sweep::DoneStep;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sqlx::Row;
 
 impl Store {
@@ -27,8 +26,8 @@ impl Store {
              follow_ups, close_outcome FROM cases \
              WHERE received_at >= $1 AND received_at < $2 AND ($3 IS NULL OR authority = $3) ORDER BY id",
         )
-        .bind(Stamp(uk_midnight(first)))
-        .bind(Stamp(uk_midnight(next)))
+        .bind(Stamp(crate::core::uk::midnight(first)))
+        .bind(Stamp(crate::core::uk::midnight(next)))
         .bind(authority)
         .fetch_all(&self.pool)
         .await?;
@@ -86,15 +85,4 @@ impl Store {
             })
             .collect())
     }
-}
-
-/// The start of a UK day, as the UTC instant the store compares with.
-fn uk_midnight(day: NaiveDate) -> DateTime<Utc> {
-    chrono_tz::Europe::London
-        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-        .earliest()
-        .map_or_else(
-            || day.and_time(chrono::NaiveTime::MIN).and_utc(),
-            |t| t.with_timezone(&Utc),
-        )
 }

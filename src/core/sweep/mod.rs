@@ -144,7 +144,7 @@ pub fn acting_day(
     send_until: NaiveTime,
     calendar: &Calendar,
 ) -> Option<NaiveDate> {
-    let local = now.with_timezone(&chrono_tz::Europe::London);
+    let local = crate::core::uk::local(now);
     let today = local.date_naive();
     (local.time() >= send_from && local.time() < send_until && calendar.is_working_day(today))
         .then_some(today)
@@ -157,7 +157,7 @@ pub fn not_acting_because(
     send_until: NaiveTime,
     calendar: &Calendar,
 ) -> Option<String> {
-    let local = now.with_timezone(&chrono_tz::Europe::London);
+    let local = crate::core::uk::local(now);
     let today = local.date_naive();
     if !calendar.is_working_day(today) {
         Some(format!(
@@ -188,21 +188,17 @@ pub fn next_sending_time(
     send_until: NaiveTime,
     calendar: &Calendar,
 ) -> Option<DateTime<Utc>> {
-    use chrono::TimeZone;
     if acting_day(now, send_from, send_until, calendar).is_some() {
         return None;
     }
-    let local = now.with_timezone(&chrono_tz::Europe::London);
+    let local = crate::core::uk::local(now);
     let today = local.date_naive();
     let day = if calendar.is_working_day(today) && local.time() < send_from {
         today
     } else {
         calendar.next_working_day(today)
     };
-    chrono_tz::Europe::London
-        .from_local_datetime(&day.and_time(send_from))
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
+    Some(crate::core::uk::instant(day, send_from))
 }
 
 /// Everything the planner needs of one case.
