@@ -406,7 +406,10 @@ async fn a_second_referral_from_someone_else_overwrites_nothing_and_reveals_noth
         Some(day(1988, 7, 14)),
         "the date of birth stays the first referrer's"
     );
-    // Both referrers are told; the new one learns nothing of the first.
+    // The new referrer is answered as for any referral and learns nothing
+    // of the first; nobody on the first case hears of the second (what
+    // either learns must not depend on the other); the authority's notice
+    // names both.
     w.send().await;
     let acks = w.rows("acknowledgement").await;
     let theirs = acks
@@ -416,11 +419,36 @@ async fn a_second_referral_from_someone_else_overwrites_nothing_and_reveals_noth
     let text = w.text_of(theirs);
     assert!(text.contains(&second), "{text}");
     assert!(!text.contains(&first), "{text}");
-    let further = w.rows("further_referral").await;
-    assert_eq!(further.len(), 1);
-    assert_eq!(further[0].to, [CASE_LEAD]);
-    assert_eq!(further[0].cc, [REFERRER]);
-    // An answer on the second reference acts on the first case.
+    let to_first_side: Vec<_> = w
+        .store
+        .outbox(false)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .filter(|r| r.case_ref.as_deref() == Some(second.as_str()))
+        .filter(|r| {
+            r.to.iter()
+                .chain(r.cc.iter())
+                .any(|a| a == REFERRER || a == CASE_LEAD)
+        })
+        .collect();
+    assert!(to_first_side.is_empty(), "{to_first_side:?}");
+    let notice = w
+        .rows("notice")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(second.as_str()))
+        .expect("the authority's notice");
+    assert!(
+        w.text_of(&notice).contains(&first),
+        "the notice names the first case"
+    );
+    // The second is a case of its own: its deadlines run, and an answer on
+    // its reference acts on it.
+    assert!(w
+        .open_rules(&second, day(2026, 11, 25))
+        .await
+        .contains(&"lead_officer".to_string()));
     let answer_on_second = answer(
         INTERNAL,
         "peter.quill@colchester.gov.uk",
@@ -432,9 +460,10 @@ async fn a_second_referral_from_someone_else_overwrites_nothing_and_reveals_noth
     w.put("colchester", &answer_on_second, uk(2026, 11, 25, 10, 0))
         .await;
     assert_eq!(
-        lead_officer(&w, &first).await.as_deref(),
+        lead_officer(&w, &second).await.as_deref(),
         Some("peter.quill@colchester.gov.uk")
     );
+    assert_eq!(lead_officer(&w, &first).await, None);
 }
 
 #[tokio::test]

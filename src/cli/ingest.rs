@@ -54,7 +54,7 @@ pub(crate) async fn ingest_files(
             Action::Opened => format!("opened {case}"),
             Action::AttachedReferral => format!("completed the referrer's open case {case}"),
             Action::Linked => format!(
-                "a further referral of a person with an open case: recorded as {case}, linked to it"
+                "a further referral of a person with an open case: recorded as {case}, a case of its own linked to the first"
             ),
             Action::Refused => format!("recorded as refused (no consent) under {case}"),
             Action::Noted(event) => format!("{event} on {case}"),

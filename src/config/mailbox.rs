@@ -159,6 +159,11 @@ pub(super) fn read_trust(
     let mut ok = true;
     let results = match (m.auth_results.as_deref(), m.trusted_authserv_id.as_deref()) {
         (Some("exchange"), None) => ResultsFrom::Exchange,
+        (Some("none"), None) => ResultsFrom::Ignored,
+        // A Maildir is written by whatever delivers into it, which may add
+        // no header of its own: one found there may be the sender's. Only
+        // the headers the configuration names are believed.
+        (None, None) if m.maildir.is_some() => ResultsFrom::Ignored,
         (Some("topmost") | None, None) => ResultsFrom::Topmost,
         (Some("topmost") | None, Some(id)) => {
             if id.trim().is_empty() {
@@ -171,7 +176,7 @@ pub(super) fn read_trust(
             }
             ResultsFrom::AuthservId(id.trim().to_ascii_lowercase())
         }
-        (Some("exchange"), Some(_)) => {
+        (Some("exchange" | "none"), Some(_)) => {
             problems.error(
                 file,
                 format!("{key}.trusted_authserv_id"),
@@ -189,7 +194,7 @@ pub(super) fn read_trust(
                 file,
                 format!("{key}.auth_results"),
                 format!(
-                    "mailbox `{}`: `{other}` is not \"topmost\" or \"exchange\"",
+                    "mailbox `{}`: `{other}` is not \"topmost\", \"exchange\" or \"none\"",
                     m.name
                 ),
             );

@@ -63,6 +63,34 @@ impl EmailAddress {
             .map(|(_, d)| d.to_ascii_lowercase())
             .unwrap_or_default()
     }
+
+    /// Whether both addresses belong to one organisation: the same
+    /// registrable domain, a CJSM address (`name@org.uk.cjsm.net`) counting
+    /// as its organisation's own.
+    pub fn same_organisation(&self, other: &EmailAddress) -> bool {
+        let org = |a: &EmailAddress| {
+            let domain = a.domain();
+            let domain = domain
+                .strip_suffix(".cjsm.net")
+                .unwrap_or(&domain)
+                .to_string();
+            organisational_domain(&domain)
+        };
+        let (a, b) = (org(self), org(other));
+        !a.is_empty() && a == b
+    }
+}
+
+/// The registrable domain of `domain` under the Public Suffix List
+/// (`colchester.gov.uk` for `mail.colchester.gov.uk`; `gov.uk` is a public
+/// suffix, owned by nobody); the domain itself when the list has no answer.
+pub fn organisational_domain(domain: &str) -> String {
+    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    match psl::domain_str(&domain) {
+        Some(registrable) => registrable.to_string(),
+        None if psl::suffix_str(&domain) == Some(domain.as_str()) => String::new(),
+        None => domain,
+    }
 }
 
 impl PartialEq for EmailAddress {
@@ -189,6 +217,18 @@ impl fmt::Display for DomainPattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn organisations() {
+        let a = |s: &str| EmailAddress::parse(s).expect("address");
+        assert!(a("jo@justice.gov.uk").same_organisation(&a("kim@justice.gov.uk")));
+        assert!(a("jo@justice.gov.uk").same_organisation(&a("kim@justice.gov.uk.cjsm.net")));
+        assert!(a("jo@mail.colchester.gov.uk").same_organisation(&a("kim@colchester.gov.uk")));
+        assert!(!a("jo@colchester.gov.uk").same_organisation(&a("kim@basildon.gov.uk")));
+        assert!(!a("jo@gov.uk").same_organisation(&a("kim@gov.uk")));
+        assert_eq!(organisational_domain("gov.uk"), "");
+        assert_eq!(organisational_domain("x.justice.gov.uk"), "justice.gov.uk");
+    }
 
     #[test]
     fn addresses_are_found_in_what_mail_programs_write() {

@@ -26,16 +26,13 @@ pub enum Purpose {
     /// To the current case lead (or, when that bounces, the authority):
     /// someone else says the case lead has changed; one reply confirms it.
     LeadChangePending,
-    /// To the first referrer: another referral for the same person came
-    /// from someone else, and is kept with the case.
-    FurtherReferral,
     /// To the authority: an answer of its own in a case's thread could not
     /// be read (encrypted, or protected by a sensitivity label).
     UnreadableAnswer,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 13] = [
+    pub const ALL: [Purpose; 12] = [
         Purpose::Acknowledgement,
         Purpose::Incomplete,
         Purpose::NoConsent,
@@ -47,7 +44,6 @@ impl Purpose {
         Purpose::Escalation,
         Purpose::LeadChanged,
         Purpose::LeadChangePending,
-        Purpose::FurtherReferral,
         Purpose::UnreadableAnswer,
     ];
 
@@ -65,7 +61,6 @@ impl Purpose {
             Purpose::Escalation => "escalation",
             Purpose::LeadChanged => "lead_changed",
             Purpose::LeadChangePending => "lead_change_pending",
-            Purpose::FurtherReferral => "further_referral",
             Purpose::UnreadableAnswer => "unreadable_answer",
         }
     }
@@ -96,7 +91,6 @@ impl Purpose {
                 | Purpose::NoConsent
                 | Purpose::BlankForm
                 | Purpose::LeadChangePending
-                | Purpose::FurtherReferral
         )
     }
 

@@ -23,19 +23,14 @@ pub enum CaseStatus {
     Incomplete,
     /// Referred without consent: who referred, nothing about the person.
     Refused,
-    /// A further referral of a person whose case is open at the authority,
-    /// from another referrer: recorded under its own reference, its
-    /// deadlines kept on the first case.
-    Linked,
     Closed,
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 5] = [
+    pub const ALL: [CaseStatus; 4] = [
         CaseStatus::Open,
         CaseStatus::Incomplete,
         CaseStatus::Refused,
-        CaseStatus::Linked,
         CaseStatus::Closed,
     ];
 
@@ -45,7 +40,6 @@ impl CaseStatus {
             CaseStatus::Open => "open",
             CaseStatus::Incomplete => "incomplete",
             CaseStatus::Refused => "refused",
-            CaseStatus::Linked => "linked",
             CaseStatus::Closed => "closed",
         }
     }
@@ -92,6 +86,10 @@ pub struct MessageFacts {
     /// (`authenticated`, `internal`, `not_authenticated`, `forged`,
     /// `no_verdict`).
     pub sender_verdict: &'static str,
+    /// The receiving server vouches for the sender (or the mailbox trusts
+    /// its mail): the mail it causes is held to the limits per recipient
+    /// only against mail caused likewise, which a forger cannot add to.
+    pub vouched_for: bool,
     /// The sender's domain is allowed to refer.
     pub from_allowed_domain: bool,
 }
@@ -107,6 +105,9 @@ pub struct NewCase {
     pub urgent: bool,
     /// The first case of the same person, for a further referral.
     pub linked_to: Option<i64>,
+    /// Who referred: the form's referrer, else the address that sent it
+    /// (before any forward); the case's referring side with its case lead.
+    pub referrer: Option<EmailAddress>,
     /// The timeline's first event (`referral_received`, ...) and its detail.
     pub event: &'static str,
     pub detail: serde_json::Value,

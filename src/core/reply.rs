@@ -129,6 +129,10 @@ pub struct AnswerReading {
     pub has_own_text: bool,
     /// Its first words say yes (`Yes`, `Confirmed`, `That's right`).
     pub affirms: bool,
+    /// The lead was filled into a prompt inside the quoted message, not
+    /// written in the answer's own words: it counts only when the quote is
+    /// the gateway's own mail about the case.
+    pub lead_in_quote: bool,
 }
 
 /// Reads an answer. Only the answer's own lines count: reading stops where
@@ -170,6 +174,7 @@ pub fn read_answer(text: &str) -> AnswerReading {
         // The prompt block filled in inside the quote.
         if let Some(filled) = filled_prompt(&lines[quote_at..]) {
             lead = filled;
+            reading.lead_in_quote = true;
         }
     }
     // An address or a phone alone (a signature) names no one.

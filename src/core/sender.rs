@@ -20,6 +20,9 @@ pub enum ResultsFrom {
     /// (`spf=pass (sender IP is …) smtp.mailfrom=…; dkim=…; dmarc=…;
     /// compauth=pass reason=100`): the topmost header, in that shape.
     Exchange,
+    /// None: the mail source adds no verdict of its own (a Maildir fed by
+    /// a server that writes none), so any header there is the sender's.
+    Ignored,
 }
 
 /// The receiving organisation's marks on mail sent inside it, which it
@@ -189,6 +192,7 @@ pub fn judge(
             .first()
             .map(|h| AuthResults::parse(h))
             .filter(|r| r.authserv_id.is_none()),
+        ResultsFrom::Ignored => None,
     };
     if trust.internal == InternalMarks::Google {
         // Google's own results, in its ARC set or its header: for mail sent
@@ -213,6 +217,9 @@ pub fn judge(
             ResultsFrom::AuthservId(id) => format!("no Authentication-Results header from {id}"),
             ResultsFrom::Exchange => {
                 "no Authentication-Results header in Exchange Online's form on top".to_string()
+            }
+            ResultsFrom::Ignored => {
+                "no receiving server's verdict is read for this mailbox".to_string()
             }
         };
         return Verdict::NoVerdict(which);
@@ -435,11 +442,17 @@ impl AuthResults {
         if self.dkim_aligned(from_domain) {
             return Verdict::Authenticated(format!("DKIM pass for {from_domain}{by}"));
         }
+        // Microsoft's composite verdict is about the From it names in the
+        // same header; another From's pass says nothing of this one.
+        let compauth_for_from = dmarc
+            .and_then(|r| r.property("header.from"))
+            .is_some_and(|d| d.eq_ignore_ascii_case(from_domain));
         if self
             .results
             .iter()
             .any(|r| r.method == "compauth" && r.result == "pass")
             && self.authserv_id.is_none()
+            && compauth_for_from
         {
             return Verdict::Authenticated(format!("composite authentication pass{by}"));
         }
@@ -499,21 +512,16 @@ fn domain_of(text: &str) -> &str {
     text.rsplit_once('@').map_or(text, |(_, d)| d)
 }
 
-/// Relaxed alignment, safely: the same domain, or one a subdomain of the
-/// other (`bounce.colchester.gov.uk` for `colchester.gov.uk`). Two
-/// siblings under a public suffix never align.
+/// Relaxed alignment (RFC 7489): the same organisational domain
+/// (`bounce.colchester.gov.uk` for `colchester.gov.uk`). A public suffix
+/// (`gov.uk`) is nobody's organisation, and two siblings under one never
+/// align.
 fn aligned(domain: &str, from_domain: &str) -> bool {
     let (a, b) = (
-        domain.trim().trim_end_matches('.').to_ascii_lowercase(),
-        from_domain
-            .trim()
-            .trim_end_matches('.')
-            .to_ascii_lowercase(),
+        super::address::organisational_domain(domain),
+        super::address::organisational_domain(from_domain),
     );
-    if a.is_empty() || b.is_empty() {
-        return false;
-    }
-    a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}")) && a.contains('.')
+    !a.is_empty() && a == b
 }
 
 #[cfg(test)]
@@ -586,6 +594,45 @@ mod tests {
             Some(&from("peter.quill@colchester.gov.uk")),
             &headers(&[unaligned]),
             &SenderTrust::default(),
+            "INBOX",
+        );
+        assert!(
+            matches!(verdict, Verdict::NotAuthenticated { .. }),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn a_public_suffix_or_another_from_authenticates_nobody() {
+        for header in [
+            // DKIM for gov.uk itself: a public suffix, nobody's organisation.
+            "mx.lha.test; dkim=pass header.d=gov.uk",
+            // SPF for a sibling council.
+            "mx.lha.test; spf=pass smtp.mailfrom=basildon.gov.uk",
+        ] {
+            let verdict = judge(
+                Some(&from("peter.quill@colchester.gov.uk")),
+                &headers(&[header]),
+                &SenderTrust::default(),
+                "INBOX",
+            );
+            assert!(
+                matches!(verdict, Verdict::NotAuthenticated { .. }),
+                "{header}: {verdict:?}"
+            );
+        }
+        // Exchange's composite pass for another From than the message's.
+        let exchange = SenderTrust {
+            results: ResultsFrom::Exchange,
+            ..SenderTrust::default()
+        };
+        let header = "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=evil.example; \
+                      dkim=pass (signature was verified) header.d=evil.example;dmarc=pass \
+                      action=none header.from=evil.example;compauth=pass reason=100";
+        let verdict = judge(
+            Some(&from("jane.doe@justice.gov.uk")),
+            &headers(&[header]),
+            &exchange,
             "INBOX",
         );
         assert!(

@@ -27,9 +27,7 @@ pub fn short_date(date: NaiveDate) -> String {
 
 /// `10 Dec 2026 09:00`, in UK time, for timelines.
 pub fn short_time(at: DateTime<Utc>) -> String {
-    super::uk::local(at)
-        .format("%-d %b %Y %H:%M")
-        .to_string()
+    super::uk::local(at).format("%-d %b %Y %H:%M").to_string()
 }
 
 /// The UK date of an instant.

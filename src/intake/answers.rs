@@ -9,9 +9,10 @@ use crate::core::case_ref::CaseRef;
 use crate::core::dates::{parse_british_date, DateRole};
 use crate::core::field::normalise_label;
 use crate::core::mail::Purpose;
+use crate::core::plan::Disposition;
 use crate::core::plan::{CaseChange, CaseContacts, Plan};
 use crate::core::protocol::{Evidence, Owner, Side};
-use crate::core::reply::NamedLead;
+use crate::core::reply::{AnswerReading, NamedLead};
 use crate::core::sender::Verdict;
 use crate::message::Analysis;
 use chrono::NaiveDate;
@@ -37,15 +38,52 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
             )],
         );
     }
-    if authority.speaks_for(from) {
-        authority_answer(analysis, s, case, authority)
+    if s.mailbox.authority.as_str() != case.authority {
+        // Each authority's mailbox is trusted as it is configured; what
+        // arrives in another's changes none of this one's cases.
+        return note(
+            case,
+            "reply_received",
+            vec![not_applied(
+                "the answer",
+                format!(
+                    "it arrived in the {} mailbox, not {}'s",
+                    s.mailbox.name,
+                    authority.full_name()
+                ),
+            )],
+        );
+    }
+    // A lead filled into a quoted prompt counts only when what is quoted is
+    // the gateway's own mail about this case: someone else's mail, quoted
+    // in an answer, does not speak for the one who answers.
+    let mut reading = analysis.answer.clone();
+    let mut set_aside = Vec::new();
+    let answers_gateway = s.answered.is_some_and(|m| m.case_id == Some(case.id));
+    if reading.lead_in_quote && !answers_gateway {
+        if let Some(lead) = reading.named_lead.take() {
+            set_aside.push(not_applied(
+                format!(
+                    "the lead {} filled into a quoted message",
+                    lead_words(&lead)
+                ),
+                "only the gateway's own prompt, in its mail about this case, counts",
+            ));
+        }
+    }
+    let mut plan = if authority.speaks_for(from) {
+        authority_answer(analysis, &reading, s, case, authority)
     } else if case.is_referring_side(from) {
-        referring_answer(analysis, s, case, authority, true)
+        referring_answer(analysis, &reading, s, case, authority, true)
     } else if s.config.allows_sender(from) {
-        referring_answer(analysis, s, case, authority, false)
+        referring_answer(analysis, &reading, s, case, authority, false)
     } else {
         note(case, "reply_received", Vec::new())
+    };
+    if let Disposition::Change { changes, .. } = &mut plan.disposition {
+        changes.extend(set_aside);
     }
+    plan
 }
 
 /// The authority answering in the case's thread, wherever the answer is
@@ -54,11 +92,11 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
 /// referring side for information (commitment 16).
 pub(super) fn authority_answer(
     analysis: &Analysis,
+    reading: &AnswerReading,
     s: &Situation<'_>,
     case: &CaseContacts,
     authority: &Authority,
 ) -> Plan {
-    let reading = &analysis.answer;
     if let Some(why) = &analysis.encrypted {
         let mut plan = note(
             case,
@@ -180,12 +218,12 @@ pub(super) fn authority_answer(
 /// the new case lead).
 pub(super) fn referring_answer(
     analysis: &Analysis,
+    reading: &AnswerReading,
     s: &Situation<'_>,
     case: &CaseContacts,
     authority: &Authority,
     entitled: bool,
 ) -> Plan {
-    let reading = &analysis.answer;
     let from = analysis.from.as_ref();
     let verified = s.verdict.may_change_state(&s.mailbox.trust);
     let mut changes = Vec::new();
@@ -225,7 +263,18 @@ pub(super) fn referring_answer(
             .email
             .as_ref()
             .is_none_or(|e| !s.config.allows_sender(e));
-        let names_themselves = lead.email.as_ref().is_some_and(|e| Some(e) == from);
+        // A newly assigned officer tells the council (commitment 11): an
+        // authenticated sender naming themselves, from the organisation
+        // that referred or leads the case. Anyone else at an allowed
+        // domain (NHSmail, any council) only asks, and the case lead is
+        // asked to confirm.
+        let names_themselves = lead.email.as_ref().is_some_and(|e| Some(e) == from)
+            && from.is_some_and(|f| {
+                case.referrer_email
+                    .iter()
+                    .chain(case.case_lead.email.iter())
+                    .any(|c| c.same_organisation(f))
+            });
         if lead.same_person(&case.case_lead) {
             // Nothing new.
         } else if outside {

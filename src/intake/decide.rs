@@ -16,16 +16,23 @@ use crate::core::plan::{
 };
 use crate::core::referral::{Outcome, ReadReferral, Referral};
 use crate::core::reply::NamedLead;
+use crate::core::sender::Verdict;
 use crate::message::Analysis;
 use serde_json::json;
 
-/// Decides everything a message does. `person` is the open case of the
-/// person a referral names, found by the store while it records.
-pub fn decide(analysis: &Analysis, s: &Situation<'_>, person: Option<&PersonCase>) -> Plan {
-    let mut plan = decide_unsent(analysis, s, person);
-    if !s.answerable || analysis.is_list || is_own(analysis, s.config) {
-        // Backlog, lists and the gateway's own mail are never answered.
+/// Decides everything a message does. `persons` are the open and
+/// incomplete cases of the person a referral names at its authority, oldest
+/// first, found by the store while it records.
+pub fn decide(analysis: &Analysis, s: &Situation<'_>, persons: &[PersonCase]) -> Plan {
+    let mut plan = decide_unsent(analysis, s, persons);
+    if !s.answerable || is_own(analysis, s.config) {
+        // Backlog and the gateway's own mail are never answered.
         plan.mails.clear();
+    } else if analysis.is_list {
+        // Nor is a mailing list; but the authority still hears of what
+        // came in its inbox.
+        plan.mails
+            .retain(|m| matches!(m.purpose, Purpose::Notice | Purpose::QuarantineNotice));
     }
     plan
 }
@@ -33,7 +40,7 @@ pub fn decide(analysis: &Analysis, s: &Situation<'_>, person: Option<&PersonCase
 pub(super) fn decide_unsent(
     analysis: &Analysis,
     s: &Situation<'_>,
-    person: Option<&PersonCase>,
+    persons: &[PersonCase],
 ) -> Plan {
     if let Some(problem) = &analysis.problem {
         // A referral set aside (several From headers, say) still tells the
@@ -57,13 +64,31 @@ pub(super) fn decide_unsent(
         Kind::AutoReply => {
             return match s.case {
                 Some(case) => note(case, "auto_reply_received", Vec::new()),
+                // A referral sent by a system that marks its mail automatic
+                // (a case-management system, a rule): never answered, as
+                // automatic mail is not, but never lost either.
+                None if analysis.carries_form
+                    && analysis
+                        .from
+                        .as_ref()
+                        .is_some_and(|f| s.config.allows_sender(f)) =>
+                {
+                    quarantine(
+                        analysis,
+                        s,
+                        "a referral form in a message marked as sent automatically \
+                         (Auto-Submitted, Precedence or an automatic-reply subject): \
+                         a person must record it"
+                            .to_string(),
+                    )
+                }
                 None => Plan::only(Disposition::RecordOnly),
-            }
+            };
         }
         _ => {}
     }
     if let Some((authority, read)) = referral_route(analysis, s) {
-        return referral(analysis, s, authority, read, person);
+        return referral(analysis, s, authority, read, persons);
     }
     if let Some(case) = s.case {
         let forms = [&analysis.own_form, &analysis.referral, &analysis.filled_in];
@@ -75,7 +100,23 @@ pub(super) fn decide_unsent(
             }
         }
         if matches!(analysis.kind, Kind::Reply | Kind::Other | Kind::Referral) {
-            return answer(analysis, s, case);
+            let mut plan = answer(analysis, s, case);
+            // Answers for an incomplete case from someone who may not give
+            // them: on the case, with why they changed nothing.
+            let gives_answers = analysis.filled_in.as_ref().is_some_and(|r| {
+                case.status == CaseStatus::Incomplete && names_nobody(&r.referral)
+            });
+            if gives_answers {
+                let why = if !s.verdict.may_change_state(&s.mailbox.trust) {
+                    super::answers::unverified_why(s)
+                } else {
+                    "only the case's referrer or case lead may complete its referral".to_string()
+                };
+                if let Disposition::Change { changes, .. } = &mut plan.disposition {
+                    changes.push(not_applied("the answers for the incomplete referral", why));
+                }
+            }
+            return plan;
         }
     }
     match analysis.kind {
@@ -167,6 +208,7 @@ pub(super) fn completes(
 ) -> bool {
     case.status.is_open()
         && !case.purged
+        && s.mailbox.authority.as_str() == case.authority
         && case.is_referring_side(from)
         && s.verdict.may_change_state(&s.mailbox.trust)
         && (same_person(&case.referral, &read.referral)
@@ -219,6 +261,7 @@ pub(super) fn quarantine(analysis: &Analysis, s: &Situation<'_>, reason: String)
         reason: reason.clone(),
     });
     let worth_a_notice = analysis.kind == Kind::Referral
+        || analysis.carries_form
         || (analysis.encrypted.is_some() && analysis.kind != Kind::Bounce);
     if worth_a_notice {
         plan.mails.push(to_authority(
@@ -322,7 +365,11 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
         return quarantine(analysis, s, format!("the message cannot be read: {why}"));
     }
     let mut plan = Plan::only(Disposition::RecordOnly);
-    if analysis.kind == Kind::Other && analysis.asks_for_form {
+    // The blank form goes to whoever asks, unless the receiving server
+    // says the asker is not who they claim: a forged request would only
+    // send the form to someone who did not ask for it.
+    let disowned = matches!(s.verdict, Verdict::NotAuthenticated { .. });
+    if analysis.kind == Kind::Other && analysis.asks_for_form && !disowned {
         if let Some(to) = analysis.from.clone().filter(|_| allowed) {
             plan.mails.push(OutgoingMail {
                 purpose: Purpose::BlankForm,
@@ -339,14 +386,18 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
 }
 
 /// A referral: a new case, a refusal, a completion of the referrer's own
-/// open case of the person, or a further referral from someone else,
-/// linked to it.
+/// open case of the person, a copy the authority forwarded of one it has,
+/// or a further referral from someone else: a case of its own, with its
+/// own deadlines, linked to the person's first for the authority to see.
+/// Its referrer is answered exactly as for a new referral, and nobody on
+/// the first case is told: what either learns must not depend on whether
+/// the other exists.
 pub(super) fn referral(
     analysis: &Analysis,
     s: &Situation<'_>,
     authority_code: ShortCode,
     read: &ReadReferral,
-    person: Option<&PersonCase>,
+    persons: &[PersonCase],
 ) -> Plan {
     let config = s.config;
     let authority = config
@@ -382,6 +433,7 @@ pub(super) fn referral(
             invalid: Vec::new(),
             urgent: false,
             linked_to: None,
+            referrer: referrer.clone(),
             event: "referral_refused_no_consent",
             detail: serde_json::Value::Null,
         })));
@@ -396,52 +448,56 @@ pub(super) fn referral(
         }));
         return plan;
     }
-    if let Some(case) = person {
-        let own_case = from.is_some_and(|f| {
-            case.referrer_email.as_ref() == Some(f) || case.case_lead_email.as_ref() == Some(f)
-        }) && s.verdict.may_change_state(&s.mailbox.trust);
-        if own_case {
-            let contacts = CaseContacts {
-                id: case.id,
-                case_ref: case.case_ref.clone(),
-                authority: authority_code.to_string(),
-                status: case.status,
-                referral: case.referral.clone(),
-                referrer_email: case.referrer_email.clone(),
-                case_lead: NamedLead {
-                    email: case.case_lead_email.clone(),
-                    ..NamedLead::default()
-                },
-                lha_lead: NamedLead::default(),
-                release_date: case.referral.expected_release_date,
-                received_at: s.received_at,
-                purged: false,
-            };
-            return complete_case(analysis, s, &contacts, read);
+    // The sender's own case of the person (they referred it or lead it):
+    // their form completes it, and is acknowledged once.
+    let speaks = s.verdict.may_change_state(&s.mailbox.trust);
+    let own_case = from.filter(|_| speaks).and_then(|f| {
+        persons
+            .iter()
+            .find(|c| c.referrer_email.as_ref() == Some(f) || c.case_lead_email.as_ref() == Some(f))
+    });
+    if let Some(case) = own_case {
+        return complete_case(
+            analysis,
+            s,
+            &person_contacts(case, &authority_code, s),
+            read,
+        );
+    }
+    // The authority forwarding into its inbox a referral it already has
+    // (from an officer's own mailbox, say): the same referral, noted on
+    // its case, answered by nobody a second time.
+    let forwarded_by_authority =
+        analysis.is_forward && from.is_some_and(|f| authority.speaks_for(f)) && speaks;
+    if forwarded_by_authority {
+        if let Some(case) = persons
+            .iter()
+            .find(|c| referrer.is_some() && c.referrer_email == referrer)
+        {
+            let contacts = person_contacts(case, &authority_code, s);
+            return note(&contacts, "referral_forwarded", Vec::new());
         }
     }
-    let (status, linked_to, event) = match person {
-        Some(first) => (
-            CaseStatus::Linked,
-            Some(first.id),
-            "further_referral_received",
-        ),
-        None => (CaseStatus::of(read.outcome), None, "referral_received"),
+    let first = persons.first();
+    let event = match first {
+        Some(_) => "further_referral_received",
+        None => "referral_received",
     };
     let mut plan = Plan::only(Disposition::Open(Box::new(NewCase {
         authority: authority_code.clone(),
-        status,
+        status: CaseStatus::of(read.outcome),
         referral: read.referral.clone(),
         missing: read.missing.clone(),
         invalid: read.invalid.clone(),
         urgent: read.referral.is_urgent(received_on),
-        linked_to,
+        linked_to: first.map(|f| f.id),
+        referrer: referrer.clone(),
         event,
         detail: json!({
             "outcome": read.outcome.as_str(),
             "missing": read.missing.iter().map(|f| f.key()).collect::<Vec<_>>(),
             "invalid": read.invalid.iter().map(|f| f.key()).collect::<Vec<_>>(),
-            "further_referral_of": person.map(|p| p.case_ref.to_string()),
+            "further_referral_of": first.map(|p| p.case_ref.to_string()),
         }),
     })));
     let context = context(read.outcome, &read.missing, &read.invalid);
@@ -478,7 +534,7 @@ pub(super) fn referral(
     };
     plan.mails.extend(reply);
     let mut notice_context = context;
-    if let Some(first) = person {
+    if let Some(first) = first {
         notice_context["further"] = json!({
             "first_case": first.case_ref.to_string(),
             "agency": read.referral.referring_agency,
@@ -492,36 +548,28 @@ pub(super) fn referral(
         true,
         notice_context,
     ));
-    if let Some(first) = person {
-        // The first case's referring side hears that the person was
-        // referred again, and by which agency: the protocol's leads
-        // coordinate the case together (commitments 11 and 12).
-        let to: Vec<EmailAddress> = first
-            .case_lead_email
-            .iter()
-            .chain(first.referrer_email.iter())
-            .filter(|a| config.allows_sender(a) && referrer.as_ref() != Some(*a))
-            .cloned()
-            .collect();
-        if let Some((main, rest)) = to.split_first() {
-            plan.mails.push(OutgoingMail {
-                purpose: Purpose::FurtherReferral,
-                to: vec![main.clone()],
-                cc: rest.iter().filter(|a| *a != main).cloned().collect(),
-                once_per_case: false,
-                context: json!({
-                    "further": {
-                        "first_case": first.case_ref.to_string(),
-                        "agency": read.referral.referring_agency,
-                        "referrer_name": read.referral.referrer_name,
-                    }
-                }),
-                unlimited: Vec::new(),
-                step: None,
-            });
-        }
-    }
     plan
+}
+
+/// What intake needs of a person's case found by the store, as the
+/// contacts of a case.
+fn person_contacts(case: &PersonCase, authority: &ShortCode, s: &Situation<'_>) -> CaseContacts {
+    CaseContacts {
+        id: case.id,
+        case_ref: case.case_ref.clone(),
+        authority: authority.to_string(),
+        status: case.status,
+        referral: case.referral.clone(),
+        referrer_email: case.referrer_email.clone(),
+        case_lead: NamedLead {
+            email: case.case_lead_email.clone(),
+            ..NamedLead::default()
+        },
+        lha_lead: NamedLead::default(),
+        release_date: case.referral.expected_release_date,
+        received_at: s.received_at,
+        purged: false,
+    }
 }
 
 /// The referrer's own completed form for their open case: it fills what

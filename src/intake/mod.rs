@@ -160,6 +160,7 @@ pub async fn ingest(
         source_key: incoming.source_key,
         answerable,
         sender_verdict: verdict.as_str(),
+        vouched_for: verdict.may_change_state(&incoming.mailbox.trust),
         from_allowed_domain: analysis
             .from
             .as_ref()

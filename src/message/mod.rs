@@ -70,6 +70,9 @@ pub struct Analysis {
     pub attachments: Vec<Attachment>,
     /// Mailing-list traffic (`List-Id`, `Precedence: list`).
     pub is_list: bool,
+    /// Its text carries a filled-in referral form, whatever its kind (an
+    /// automatic message may carry one).
+    pub carries_form: bool,
     /// The subject is just `form` or `template`: a request for the blank form.
     pub asks_for_form: bool,
     /// For a bounce: the Message-ID of the gateway's mail it returns.
@@ -138,6 +141,7 @@ impl Analysis {
             recipients: Vec::new(),
             attachments: Vec::new(),
             is_list: false,
+            carries_form: false,
             asks_for_form: false,
             returned_message_id: None,
             problem: Some(problem),
@@ -212,7 +216,30 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
             .filter(|h| h.name == mail_parser::HeaderName::From)
             .count()
     });
-    let problem = (from_headers > 1).then(|| format!("message has {from_headers} From headers"));
+    // Likewise one From naming several people (or a group): which of them
+    // a receiving server checked is anyone's guess.
+    let from_addresses = message
+        .parts
+        .first()
+        .and_then(|part| {
+            part.headers
+                .iter()
+                .find(|h| h.name == mail_parser::HeaderName::From)
+        })
+        .and_then(|h| h.value.as_address())
+        .map_or(0, |a| match a {
+            mail_parser::Address::List(list) => list.len(),
+            mail_parser::Address::Group(_) => usize::MAX,
+        });
+    let problem = if from_headers > 1 {
+        Some(format!("message has {from_headers} From headers"))
+    } else if from_addresses == usize::MAX {
+        Some("the From header is a group, not a sender".to_string())
+    } else if from_addresses > 1 {
+        Some(format!("the From header names {from_addresses} senders"))
+    } else {
+        None
+    };
     let facts = header_facts(&message);
     let sent_at = message
         .date()
@@ -371,6 +398,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         encrypted: encrypted(&message, &attachments),
         attachments,
         is_list: facts.is_list(),
+        carries_form: looks_like_referral,
         asks_for_form: facts.subject.as_deref().is_some_and(|subject| {
             let subject = subject
                 .trim()

@@ -235,20 +235,9 @@ impl Store {
         Ok(queued)
     }
 
-    /// Who is on a case, for judging an answer in its thread. A further
-    /// referral linked to a first case answers for that case.
+    /// Who is on a case, for judging an answer in its thread.
     pub async fn case_contacts(&self, reference: &str) -> Result<Option<CaseContacts>, StoreError> {
-        let row = sqlx::query(
-            "SELECT COALESCE(l.reference, c.reference) AS reference FROM cases c \
-             LEFT JOIN cases l ON l.id = c.linked_to WHERE c.reference = $1",
-        )
-        .bind(reference)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let reference: String = row.get("reference");
+        let reference = reference.to_string();
         let row = sqlx::query(
             "SELECT id, reference, authority, status, referral, referrer_email, case_lead_name, \
              case_lead_email, case_lead_phone, lha_lead_name, lha_lead_email, lha_lead_phone, \
@@ -567,6 +556,7 @@ async fn queue_for_case(
             in_reply_to: None,
             outgoing,
             now,
+            vouched: false,
         };
         queued += usize::from(queue_answer(tx, context, answer).await?.is_some());
     }

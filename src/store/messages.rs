@@ -60,7 +60,7 @@ impl Store {
         &self,
         facts: &MessageFacts,
         lookup: Option<&PersonLookup>,
-        decide: impl FnOnce(Option<&PersonCase>) -> Plan,
+        decide: impl FnOnce(&[PersonCase]) -> Plan,
         in_reply_to: Option<&str>,
         outgoing: &Outgoing,
     ) -> Result<Recorded, StoreError> {
@@ -73,11 +73,11 @@ impl Store {
             tx.commit().await?;
             return Ok(existing);
         }
-        let person = match lookup {
-            Some(lookup) => find_person_case(&mut tx, lookup).await?,
-            None => None,
+        let persons = match lookup {
+            Some(lookup) => find_person_cases(&mut tx, lookup).await?,
+            None => Vec::new(),
         };
-        let plan = decide(person.as_ref());
+        let plan = decide(&persons);
         let quarantine = match &plan.disposition {
             Disposition::Quarantine { reason } => Some(reason.clone()),
             _ => None,
@@ -124,9 +124,9 @@ impl Store {
                     non_null(&new.detail),
                 )
                 .await?;
-                let action = match new.status {
-                    CaseStatus::Refused => Action::Refused,
-                    CaseStatus::Linked => Action::Linked,
+                let action = match (new.status, new.linked_to) {
+                    (CaseStatus::Refused, _) => Action::Refused,
+                    (_, Some(_)) => Action::Linked,
                     _ => Action::Opened,
                 };
                 (Some((id, reference)), action)
@@ -201,6 +201,7 @@ impl Store {
                     in_reply_to,
                     outgoing,
                     now,
+                    vouched: facts.vouched_for,
                 },
                 mail,
             )
@@ -248,72 +249,86 @@ pub(super) async fn find_message(
     }))
 }
 
-/// The person's open case at the authority: same prison number, same CRN,
-/// or same name and date of birth. A further referral linked to a case is
-/// not itself the person's case.
-pub(super) async fn find_person_case(
+/// The person's open and incomplete cases at the authority, oldest first:
+/// same prison number, same CRN, or same name and date of birth.
+pub(super) async fn find_person_cases(
     tx: &mut Tx,
     lookup: &PersonLookup,
-) -> Result<Option<PersonCase>, StoreError> {
+) -> Result<Vec<PersonCase>, StoreError> {
     // One indexed lookup per way of knowing the person: an OR across them
-    // would scan every case of the authority for every referral.
+    // would scan every case of the authority for every referral. A person
+    // has a handful of cases at most; a flood of forms naming one is
+    // bounded.
     const OPEN: &str = "authority = $1 AND status IN ('open', 'incomplete')";
     const COLUMNS: &str = "id, reference, status, referral, referrer_email, case_lead_email";
-    let mut found: Option<DbRow> = None;
+    const AT_MOST: usize = 50;
+    let mut rows: Vec<DbRow> = Vec::new();
     if let Some(number) = &lookup.prison_number {
-        found = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM cases WHERE {OPEN} AND prison_number = $2 ORDER BY id LIMIT 1"
-        )))
-        .bind(lookup.authority.as_str())
-        .bind(number)
-        .fetch_optional(&mut **tx)
-        .await?;
+        rows.extend(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM cases WHERE {OPEN} AND prison_number = $2 ORDER BY id LIMIT {AT_MOST}"
+            )))
+            .bind(lookup.authority.as_str())
+            .bind(number)
+            .fetch_all(&mut **tx)
+            .await?,
+        );
     }
-    if let (None, Some(crn)) = (&found, &lookup.crn) {
-        found = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM cases WHERE {OPEN} AND crn = $2 ORDER BY id LIMIT 1"
-        )))
-        .bind(lookup.authority.as_str())
-        .bind(crn)
-        .fetch_optional(&mut **tx)
-        .await?;
+    if let Some(crn) = &lookup.crn {
+        rows.extend(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM cases WHERE {OPEN} AND crn = $2 ORDER BY id LIMIT {AT_MOST}"
+            )))
+            .bind(lookup.authority.as_str())
+            .bind(crn)
+            .fetch_all(&mut **tx)
+            .await?,
+        );
     }
-    if let (None, Some(name), Some(born)) = (&found, &lookup.name_key, lookup.date_of_birth) {
-        found = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM cases WHERE {OPEN} AND name_key = $2 AND date_of_birth = $3 \
-             ORDER BY id LIMIT 1"
-        )))
-        .bind(lookup.authority.as_str())
-        .bind(name)
-        .bind(Day(born))
-        .fetch_optional(&mut **tx)
-        .await?;
+    if let (Some(name), Some(born)) = (&lookup.name_key, lookup.date_of_birth) {
+        rows.extend(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM cases WHERE {OPEN} AND name_key = $2 AND date_of_birth = $3 \
+                 ORDER BY id LIMIT {AT_MOST}"
+            )))
+            .bind(lookup.authority.as_str())
+            .bind(name)
+            .bind(Day(born))
+            .fetch_all(&mut **tx)
+            .await?,
+        );
     }
-    let Some(row) = found else {
-        return Ok(None);
-    };
-    let reference: String = row.get("reference");
-    let corrupt = |message: String| StoreError::Corrupt {
-        reference: reference.clone(),
-        message,
-    };
-    let case_ref: CaseRef = reference
-        .parse()
-        .map_err(|_| corrupt("not a case reference".into()))?;
-    let referral: Referral =
-        serde_json::from_str(row.get::<&str, _>("referral")).map_err(|e| corrupt(e.to_string()))?;
-    let address = |column: &str| {
-        row.get::<Option<String>, _>(column)
-            .and_then(|a| EmailAddress::parse(&a).ok())
-    };
-    Ok(Some(PersonCase {
-        id: row.get("id"),
-        case_ref,
-        status: CaseStatus::parse(row.get::<&str, _>("status")).unwrap_or(CaseStatus::Open),
-        referral,
-        referrer_email: address("referrer_email"),
-        case_lead_email: address("case_lead_email"),
-    }))
+    let mut cases: Vec<PersonCase> = Vec::new();
+    for row in rows {
+        let id: i64 = row.get("id");
+        if cases.iter().any(|c| c.id == id) {
+            continue;
+        }
+        let reference: String = row.get("reference");
+        let corrupt = |message: String| StoreError::Corrupt {
+            reference: reference.clone(),
+            message,
+        };
+        let case_ref: CaseRef = reference
+            .parse()
+            .map_err(|_| corrupt("not a case reference".into()))?;
+        let referral: Referral = serde_json::from_str(row.get::<&str, _>("referral"))
+            .map_err(|e| corrupt(e.to_string()))?;
+        let address = |column: &str| {
+            row.get::<Option<String>, _>(column)
+                .and_then(|a| EmailAddress::parse(&a).ok())
+        };
+        cases.push(PersonCase {
+            id,
+            case_ref,
+            status: CaseStatus::parse(row.get::<&str, _>("status")).unwrap_or(CaseStatus::Open),
+            referral,
+            referrer_email: address("referrer_email"),
+            case_lead_email: address("case_lead_email"),
+        });
+    }
+    cases.sort_by_key(|c| c.id);
+    Ok(cases)
 }
 
 pub(super) async fn open_case(
@@ -367,7 +382,12 @@ pub(super) async fn open_case(
     .bind(referral.expected_release_date.map(Day))
     .bind(&referral.referring_agency)
     .bind(&referral.referrer_name)
-    .bind(referral.referrer_email.as_ref().map(|e| e.to_string()))
+    .bind(
+        new.referrer
+            .as_ref()
+            .or(referral.referrer_email.as_ref())
+            .map(|e| e.to_string()),
+    )
     .bind(referral.referrer_phone.as_ref().map(|p| p.as_str().to_string()))
     .bind(&referral.case_lead_name)
     .bind(referral.case_lead_email.as_ref().map(|e| e.to_string()))

@@ -51,6 +51,10 @@ pub(super) struct QueueContext<'a> {
     pub(super) in_reply_to: Option<&'a str>,
     pub(super) outgoing: &'a Outgoing,
     pub(super) now: DateTime<Utc>,
+    /// The message that caused it came from a sender the receiving server
+    /// vouched for: held to the limits per recipient only against mail
+    /// caused likewise.
+    pub(super) vouched: bool,
 }
 
 impl Store {
@@ -319,14 +323,18 @@ pub(super) async fn free_slot(
     address: &EmailAddress,
     now: DateTime<Utc>,
     per_hour: u32,
+    vouched: bool,
 ) -> Result<DateTime<Utc>, StoreError> {
     let hour = chrono::Duration::hours(1);
+    // Mail caused by a sender the receiving server vouched for is counted
+    // only against its like: forged requests cannot use up its room.
     let times: Vec<Stamp> = sqlx::query_scalar(
         "SELECT created_at FROM outbox_recipients WHERE address = $1 AND created_at > $2 \
-         ORDER BY created_at",
+         AND vouched >= $3 ORDER BY created_at",
     )
     .bind(address.as_str().to_lowercase())
     .bind(Stamp(now - hour))
+    .bind(super::Flag(vouched))
     .fetch_all(&mut **tx)
     .await?;
     let per_hour = per_hour as usize;
@@ -344,14 +352,16 @@ pub(super) async fn sent_in_a_day(
     tx: &mut Tx,
     address: &EmailAddress,
     now: DateTime<Utc>,
+    vouched: bool,
 ) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM outbox_recipients r JOIN outbox o ON o.id = r.outbox_id \
-         WHERE r.address = $1 AND r.created_at > $2 AND o.purpose IN \
-         ('incomplete', 'no_consent', 'blank_form', 'lead_change_pending', 'further_referral')",
+         WHERE r.address = $1 AND r.created_at > $2 AND r.vouched >= $3 AND o.purpose IN \
+         ('incomplete', 'no_consent', 'blank_form', 'lead_change_pending')",
     )
     .bind(address.as_str().to_lowercase())
     .bind(Stamp(now - chrono::Duration::days(1)))
+    .bind(super::Flag(vouched))
     .fetch_one(&mut **tx)
     .await?)
 }
@@ -400,10 +410,11 @@ pub(super) async fn queue_answer(
                 &address,
                 ctx.now,
                 ctx.outgoing.max_per_recipient_per_hour,
+                ctx.vouched,
             )
             .await?;
             let looping = answer.purpose.may_loop()
-                && sent_in_a_day(tx, &address, ctx.now).await?
+                && sent_in_a_day(tx, &address, ctx.now, ctx.vouched).await?
                     >= i64::from(ctx.outgoing.max_per_recipient_per_day);
             if looping {
                 // A circuit breaker: this many automatic mails to one
@@ -519,11 +530,13 @@ pub(super) async fn queue_answer(
         // `created_at` is when the mail is due to go, so that mail deferred
         // for the hourly limit counts in the hour it is sent.
         sqlx::query(
-            "INSERT INTO outbox_recipients (outbox_id, address, created_at) VALUES ($1, $2, $3)",
+            "INSERT INTO outbox_recipients (outbox_id, address, created_at, vouched) \
+             VALUES ($1, $2, $3, $4)",
         )
         .bind(id)
         .bind(address.as_str().to_lowercase())
         .bind(Stamp(send_at))
+        .bind(super::Flag(ctx.vouched))
         .execute(&mut **tx)
         .await?;
     }

@@ -118,7 +118,7 @@ macro_rules! embedded {
 }
 
 /// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
-const EMBEDDED: [(Purpose, [&str; 3]); 13] = embedded![
+const EMBEDDED: [(Purpose, [&str; 3]); 12] = embedded![
     Acknowledgement => "acknowledgement",
     Incomplete => "incomplete",
     NoConsent => "no_consent",
@@ -130,7 +130,6 @@ const EMBEDDED: [(Purpose, [&str; 3]); 13] = embedded![
     Escalation => "escalation",
     LeadChanged => "lead_changed",
     LeadChangePending => "lead_change_pending",
-    FurtherReferral => "further_referral",
     UnreadableAnswer => "unreadable_answer",
 ];
 
@@ -732,7 +731,6 @@ pub fn sample_data(purpose: Purpose) -> Value {
         | Purpose::Escalation
         | Purpose::LeadChanged
         | Purpose::LeadChangePending
-        | Purpose::FurtherReferral
         | Purpose::UnreadableAnswer => json!("complete"),
         Purpose::Incomplete | Purpose::Notice => json!("incomplete"),
         Purpose::NoConsent => json!("no_consent"),
@@ -804,7 +802,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
     } else {
         json!({ "subject": Value::Null, "sent": Value::Null })
     };
-    let further = if matches!(purpose, Purpose::FurtherReferral | Purpose::Notice) {
+    let further = if matches!(purpose, Purpose::Notice) {
         json!({
             "first_case": "DTR-COL-2026-00041",
             "agency": "HMP Chelmsford",

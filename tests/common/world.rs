@@ -209,6 +209,52 @@ impl World {
             .collect()
     }
 
+    /// The case's lead officer's address, as recorded.
+    pub async fn lead_officer(&self, reference: &str) -> Option<String> {
+        self.store
+            .case_contacts(reference)
+            .await
+            .expect("contacts")
+            .and_then(|c| c.lha_lead.email.map(|e| e.to_string()))
+    }
+
+    /// The case's case lead's address, as recorded.
+    pub async fn case_lead(&self, reference: &str) -> Option<String> {
+        self.store
+            .case_contacts(reference)
+            .await
+            .expect("contacts")
+            .and_then(|c| c.case_lead.email.map(|e| e.to_string()))
+    }
+
+    /// The details of the case's `not_applied` events: what a message
+    /// asked for that was not done, and why.
+    pub async fn not_applied(&self, reference: &str) -> Vec<String> {
+        self.events(reference)
+            .await
+            .into_iter()
+            .filter(|(k, _)| k == "not_applied")
+            .map(|(_, d)| d)
+            .collect()
+    }
+
+    /// The case's status.
+    pub async fn status(&self, reference: &str) -> String {
+        self.store
+            .case(reference)
+            .await
+            .expect("case")
+            .summary
+            .status
+    }
+
+    /// Every outbox row, in order.
+    pub async fn all_rows(&self) -> Vec<OutboxRow> {
+        let mut rows = self.store.outbox(false).await.expect("outbox");
+        rows.sort_by_key(|r| r.id);
+        rows
+    }
+
     pub async fn has_event(&self, reference: &str, kind: &str) -> bool {
         self.events(reference).await.iter().any(|(k, _)| k == kind)
     }
