@@ -107,6 +107,11 @@ pub async fn run(
         config.clone(),
         shutdown.clone(),
     ));
+    // Client secrets and certificates about to expire: at start, then daily.
+    tasks.spawn(crate::oauth::warn_of_expiry(
+        config.clone(),
+        shutdown.clone(),
+    ));
     // Personal details past their retention period: at start, then daily.
     tasks.spawn(crate::retention::run(
         store.clone(),

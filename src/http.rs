@@ -58,10 +58,10 @@ const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
-    #[error("[http] listen {address}: cannot listen there: {source}")]
+    #[error("[http] listen {address}: cannot listen there: {error}")]
     Bind {
         address: SocketAddr,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -121,7 +121,7 @@ pub async fn bind(settings: &Http) -> Result<Listener, HttpError> {
         .await
         .map_err(|source| HttpError::Bind {
             address: settings.listen,
-            source,
+            error: source,
         })?;
     Ok(Listener {
         socket,

@@ -10,6 +10,7 @@ pub mod http;
 pub mod intake;
 pub mod message;
 pub mod net;
+pub mod oauth;
 pub mod outbox;
 pub mod retention;
 pub mod secret;

@@ -28,6 +28,25 @@ struct Cli {
     command: cli::Command,
 }
 
+/// An error and its causes on one line, each said once: a cause whose words
+/// the message before it already holds (as many libraries' messages quote
+/// their source) is left out rather than repeated.
+fn said_once(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || line.contains(text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(text);
+    }
+    line
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let daemon = matches!(cli.command, cli::Command::Run);
@@ -72,7 +91,7 @@ fn main() -> ExitCode {
     match cli::run(options, cli.command) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("dtr-gateway: {}", printable_lines(&format!("{e:#}")));
+            eprintln!("dtr-gateway: {}", printable_lines(&said_once(&e)));
             ExitCode::FAILURE
         }
     }

@@ -54,8 +54,10 @@ pub enum SendError {
     Build(String),
     #[error("{0}")]
     Template(String),
+    /// The relay's own words; not a source besides, or a chain would
+    /// repeat them.
     #[error("SMTP: {0}")]
-    Smtp(#[from] lettre::transport::smtp::Error),
+    Smtp(lettre::transport::smtp::Error),
     #[error("cannot reach the relay {host}:{port}: {message}")]
     Connect {
         host: String,
@@ -68,6 +70,12 @@ pub enum SendError {
     Credentials(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<lettre::transport::smtp::Error> for SendError {
+    fn from(e: lettre::transport::smtp::Error) -> Self {
+        SendError::Smtp(e)
+    }
 }
 
 impl SendError {

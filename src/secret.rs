@@ -1,8 +1,10 @@
 //! The secrets logins use (IMAP and SMTP alike): read from where the
 //! configuration says, when they are needed, and never logged or stored.
+//! Tokens of Microsoft 365 and Google sign-ins come from [`crate::oauth`],
+//! kept until shortly before they expire.
 
 use crate::config::Credentials;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a token command may take.
 const TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -13,16 +15,66 @@ pub enum SecretError {
     Password(String),
     #[error("no access token: {0}")]
     Token(String),
+    #[error(transparent)]
+    SignIn(#[from] crate::oauth::OAuthError),
 }
 
 /// The secret a login uses, fetched when needed and never logged.
 pub enum Secret {
     Password(String),
-    Token(String),
+    /// An access token, and when a session opened with it should sign in
+    /// again, before the token expires (when that is known).
+    Token {
+        token: String,
+        renew_at: Option<Instant>,
+    },
+}
+
+/// A token from a command or a file: when it expires is known if it is a
+/// JWT (Microsoft's are) with an `exp` claim.
+fn outside_token(token: String) -> Secret {
+    let renew_at = jwt_expiry(&token)
+        .map(|left| Instant::now() + left.saturating_sub(crate::oauth::renew_before(left)));
+    Secret::Token { token, renew_at }
+}
+
+/// How long a JWT has left, read from its `exp` claim (not verified: only
+/// to know when to sign in again).
+fn jwt_expiry(token: &str) -> Option<Duration> {
+    use base64::Engine;
+    let claims = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(claims.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let exp = claims.get("exp")?.as_i64()?;
+    let left = exp - chrono::Utc::now().timestamp();
+    u64::try_from(left).ok().map(Duration::from_secs)
+}
+
+/// The server refused `secret`: a token the gateway fetched itself is
+/// fetched anew at the next login.
+pub fn refused(credentials: &Credentials, secret: &Secret) {
+    if let Secret::Token { token, .. } = secret {
+        crate::oauth::refused(credentials, token);
+    }
+}
+
+/// The server said the session's token expired: the next login fetches a
+/// new one.
+pub fn expired(credentials: &Credentials) {
+    crate::oauth::forget(credentials);
 }
 
 pub async fn fetch(credentials: &Credentials) -> Result<Secret, SecretError> {
     match credentials {
+        Credentials::Microsoft(_) | Credentials::Google(_) => {
+            let token = crate::oauth::token(credentials).await?;
+            Ok(Secret::Token {
+                token: token.value,
+                renew_at: Some(token.renew_at),
+            })
+        }
         Credentials::PasswordEnv(name) => std::env::var(name)
             .map(Secret::Password)
             .map_err(|_| SecretError::Password(format!("environment variable {name} is not set"))),
@@ -32,7 +84,7 @@ pub async fn fetch(credentials: &Credentials) -> Result<Secret, SecretError> {
             .map_err(|e| SecretError::Password(format!("{}: {e}", path.display()))),
         Credentials::TokenFile(path) => tokio::fs::read_to_string(path)
             .await
-            .map(|t| Secret::Token(t.trim().to_string()))
+            .map(|t| outside_token(t.trim().to_string()))
             .map_err(|e| {
                 SecretError::Token(format!("cannot read token file {}: {e}", path.display()))
             }),
@@ -62,7 +114,7 @@ pub async fn fetch(credentials: &Credentials) -> Result<Secret, SecretError> {
             if token.is_empty() {
                 return Err(SecretError::Token("token_command printed nothing".into()));
             }
-            Ok(Secret::Token(token))
+            Ok(outside_token(token))
         }
     }
 }
@@ -71,7 +123,34 @@ impl Secret {
     /// The password or token itself, to hand to a login; never to a log.
     pub fn expose(&self) -> &str {
         match self {
-            Secret::Password(s) | Secret::Token(s) => s,
+            Secret::Password(s) | Secret::Token { token: s, .. } => s,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_jwt_token_says_when_it_expires_and_an_opaque_one_does_not() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let exp = chrono::Utc::now().timestamp() + 3600;
+        let jwt = format!(
+            "{}.{}.signature",
+            b64(r#"{"alg":"RS256"}"#),
+            b64(&format!(
+                r#"{{"aud":"https://outlook.office365.com","exp":{exp}}}"#
+            ))
+        );
+        let left = jwt_expiry(&jwt).expect("an expiry");
+        assert!(left > Duration::from_secs(3590) && left <= Duration::from_secs(3600));
+        assert!(jwt_expiry("ya29.a0AfH6SM-opaque").is_none());
+        let Secret::Token { renew_at, .. } = outside_token(jwt) else {
+            panic!("a token");
+        };
+        let renew_in = renew_at.expect("renewed") - Instant::now();
+        assert!(renew_in > Duration::from_secs(3280) && renew_in <= Duration::from_secs(3300));
     }
 }

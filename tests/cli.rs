@@ -419,3 +419,25 @@ fn release_and_application_dates_are_recorded_by_hand() {
         "{text}"
     );
 }
+
+/// A store that cannot be reached is said once, cause and all: not
+/// "database error: error communicating with database: Connection refused
+/// …: error communicating with database: Connection refused".
+#[test]
+fn an_unreachable_store_is_reported_once() {
+    // Nothing listens on port 9 of loopback: the connection is refused.
+    let (ok, text) = gateway("postgres://dtr@127.0.0.1:9/dtr_gateway", &["cases"]);
+    assert!(!ok, "{text}");
+    let line = text.trim();
+    assert!(
+        line.starts_with("dtr-gateway: cannot open the store at postgres://dtr@127.0.0.1:9/"),
+        "{line}"
+    );
+    assert_eq!(line.matches("Connection refused").count(), 1, "{line}");
+    assert_eq!(
+        line.matches("error communicating with database").count(),
+        1,
+        "{line}"
+    );
+    assert!(!line.contains("database error"), "{line}");
+}

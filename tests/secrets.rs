@@ -69,7 +69,7 @@ struct Setup {
 /// Colchester with the password from the environment, Maldon from a file
 /// (both right), Rochford from a file and Southend from the environment
 /// (both wrong), Tendring with a token command; mail out through Postfix,
-/// which offers no login, with a password from the environment.
+/// whose login refuses the password from the environment.
 fn setup() -> Setup {
     let servers = mail_servers();
     let dir = TempDir::new().expect("temp dir");
@@ -250,7 +250,7 @@ async fn no_password_or_token_appears_in_logs_output_or_the_store() {
         );
     }
     // A referral: recorded, and its acknowledgement fails to go (Postfix
-    // offers no login), so the SMTP password is fetched and refused use.
+    // refuses the login), so the SMTP password is fetched and used in vain.
     servers.send(
         "referrer@justice.test",
         "colchester@lha.test",

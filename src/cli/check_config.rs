@@ -41,13 +41,19 @@ pub(crate) fn check_config(dir: Option<&Path>) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(dtr_gateway::config::ConfigError::Invalid(errors)) => {
-            print_problems(&errors);
+        Err(dtr_gateway::config::ConfigError::Invalid(problems)) => {
+            // The warnings too: every problem is worth knowing in one run.
+            print_problems(&problems);
             let (_, template_errors) = Templates::load_all(dir);
             print_templates(&template_errors);
+            let errors = problems
+                .iter()
+                .filter(|p| p.severity == dtr_gateway::config::Severity::Error)
+                .count();
             println!(
-                "{where_from}: {} error(s)",
-                errors.len() + template_errors.len()
+                "{where_from}: {} error(s), {} warning(s)",
+                errors + template_errors.len(),
+                problems.len() - errors
             );
             ExitCode::FAILURE
         }

@@ -22,6 +22,7 @@ mod purge;
 mod report;
 mod run;
 mod status;
+mod status_warnings;
 mod sweep;
 
 #[derive(Subcommand)]
@@ -296,8 +297,12 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
             runtime.block_on(purge::purge(&config, &store, dry_run, now))
         }
         Command::Status => {
-            let (runtime, _, store) = open(&options, false)?;
-            runtime.block_on(status::show_status(&store))
+            let (runtime, config, store) = open(&options, false)?;
+            runtime.block_on(async {
+                let code = status::show_status(&store).await?;
+                status_warnings::show_warnings(&config, &store).await?;
+                Ok(code)
+            })
         }
         Command::Outbox { failed, action } => {
             let (runtime, _, store) = open(&options, false)?;

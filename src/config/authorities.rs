@@ -43,26 +43,48 @@ pub(super) struct RawContact {
     pub(super) email: String,
 }
 
-pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) -> Vec<Authority> {
-    let raw: RawAuthoritiesFile = match toml::from_str(text) {
+/// What `authorities.toml` gave: the authorities without errors, whether
+/// the file could be read at all, and the code of every entry (valid or
+/// not), so that a mailbox naming a broken authority is not a second error.
+pub(super) struct ReadAuthorities {
+    pub(super) authorities: Vec<Authority>,
+    pub(super) parsed: bool,
+    pub(super) codes: Vec<String>,
+}
+
+pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) -> ReadAuthorities {
+    let table: toml::Table = match text.parse() {
         Ok(r) => r,
         Err(e) => {
             problems.error(file, "(file)", toml_message(&e, text));
-            return Vec::new();
+            return ReadAuthorities {
+                authorities: Vec::new(),
+                parsed: false,
+                codes: Vec::new(),
+            };
         }
     };
+    let raw: RawAuthoritiesFile =
+        read_table(file, "", "", table, problems).unwrap_or(RawAuthoritiesFile {
+            authority: Vec::new(),
+        });
+    let codes = raw
+        .authority
+        .iter()
+        .filter_map(|a| a.get("code")?.as_str().map(str::to_string))
+        .collect();
     if raw.authority.is_empty() {
         problems.error(file, "authority", "no authorities are configured");
     }
     let mut out: Vec<Authority> = Vec::new();
     for (i, value) in raw.authority.into_iter().enumerate() {
         let key = format!("authority[{i}]");
-        let a: RawAuthority = match value.try_into() {
-            Ok(a) => a,
-            Err(e) => {
-                problems.error(file, &key, e.to_string().trim().to_string());
-                continue;
-            }
+        let toml::Value::Table(table) = value else {
+            problems.error(file, &key, "an authority is an [[authority]] table");
+            continue;
+        };
+        let Some(a) = read_table::<RawAuthority>(file, &key, "", table, problems) else {
+            continue;
         };
         let mut ok = true;
         let mut email = |field: &str, text: &str, problems: &mut Problems| {
@@ -207,7 +229,11 @@ pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) 
             next_level,
         });
     }
-    out
+    ReadAuthorities {
+        authorities: out,
+        parsed: true,
+        codes,
+    }
 }
 
 /// Legal but probably wrong: the things in Annex A a person would want
@@ -261,6 +287,17 @@ pub(super) fn warn_about_contacts(file: &str, authorities: &[Authority], problem
         for (field, address) in addresses {
             let domain = address.domain();
             if domain == home {
+                continue;
+            }
+            if let Some(right) = super::checks::misspelling_of(&domain, a) {
+                problems.warn(
+                    file,
+                    format!("{key}.{field}"),
+                    format!(
+                        "{}: {address}: {domain} looks like a misspelling of {}'s {right}",
+                        a.name, a.name
+                    ),
+                );
                 continue;
             }
             if let Some(other) = home_domains.get(&domain) {

@@ -3,28 +3,22 @@
 
 use super::*;
 use crate::core::address::{DomainPattern, EmailAddress};
-use crate::core::authority::{Authority, Contact};
+use crate::core::authority::Contact;
 use crate::core::protocol::Protocol;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawGatewayFile {
-    pub(super) gateway: RawGateway,
-    #[serde(default)]
-    pub(super) referrers: RawReferrers,
-    #[serde(default)]
-    pub(super) mailbox: Vec<toml::Value>,
-    #[serde(default)]
-    pub(super) outgoing: Option<toml::Table>,
-    #[serde(default)]
-    pub(super) deadlines: RawDeadlines,
-    #[serde(default)]
-    pub(super) retention: RawRetention,
-    #[serde(default)]
-    pub(super) http: Option<toml::Table>,
-}
+/// The tables of `gateway.toml`, each read on its own so that a mistake
+/// in one hides nothing in the others.
+pub(super) const SECTIONS: [&str; 7] = [
+    "gateway",
+    "referrers",
+    "mailbox",
+    "outgoing",
+    "deadlines",
+    "retention",
+    "http",
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,22 +77,108 @@ pub(super) struct Gateway {
     pub(super) http: Option<Http>,
 }
 
+/// Reads `[section]` of the file as `T` (its default when absent).
+fn section<T: serde::de::DeserializeOwned + Default>(
+    file: &str,
+    name: &str,
+    document: &mut toml::Table,
+    problems: &mut Problems,
+) -> Option<T> {
+    match document.remove(name) {
+        None => Some(T::default()),
+        Some(toml::Value::Table(table)) => read_table(file, name, "", table, problems),
+        Some(other) => {
+            problems.error(
+                file,
+                name,
+                format!("must be a table [{name}], not {}", other.type_str()),
+            );
+            None
+        }
+    }
+}
+
 pub(super) fn read_gateway(
     file: &str,
     text: &str,
-    authorities: &[Authority],
+    authorities: &ReadAuthorities,
     source_dir: Option<&Path>,
     problems: &mut Problems,
 ) -> Option<Gateway> {
-    let raw: RawGatewayFile = match toml::from_str(text) {
+    let mut document: toml::Table = match text.parse() {
         Ok(r) => r,
         Err(e) => {
             problems.error(file, "(file)", toml_message(&e, text));
             return None;
         }
     };
+    let unknown: Vec<String> = document
+        .keys()
+        .filter(|k| !SECTIONS.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    for name in unknown {
+        let hint = SECTIONS
+            .iter()
+            .find(|s| super::checks::edit_distance(s, &name) <= 2)
+            .map(|s| format!(" (did you mean [{s}]?)"))
+            .unwrap_or_default();
+        problems.error(
+            file,
+            &name,
+            format!(
+                "unknown section `{name}`{hint}; expected one of {}",
+                SECTIONS.join(", ")
+            ),
+        );
+        document.remove(&name);
+    }
+    let raw_gateway: Option<RawGateway> = match document.remove("gateway") {
+        Some(toml::Value::Table(table)) => read_table(file, "gateway", "", table, problems),
+        Some(_) => {
+            problems.error(file, "gateway", "must be a table [gateway]");
+            None
+        }
+        None => {
+            problems.error(
+                file,
+                "gateway",
+                "the [gateway] table is missing (it holds database = \"...\")",
+            );
+            None
+        }
+    };
+    let referrers: RawReferrers =
+        section(file, "referrers", &mut document, problems).unwrap_or_default();
+    let raw_deadlines: Option<RawDeadlines> = section(file, "deadlines", &mut document, problems);
+    let raw_retention: RawRetention =
+        section(file, "retention", &mut document, problems).unwrap_or_default();
+    let raw_mailboxes = match document.remove("mailbox") {
+        None => Vec::new(),
+        Some(toml::Value::Array(entries)) => entries,
+        Some(_) => {
+            problems.error(file, "mailbox", "mailboxes are [[mailbox]] tables");
+            Vec::new()
+        }
+    };
+    let raw_outgoing = match document.remove("outgoing") {
+        None => None,
+        Some(toml::Value::Table(table)) => Some(table),
+        Some(_) => {
+            problems.error(file, "outgoing", "must be a table [outgoing]");
+            None
+        }
+    };
+    let raw_http = match document.remove("http") {
+        None => None,
+        Some(toml::Value::Table(table)) => Some(table),
+        Some(_) => {
+            problems.error(file, "http", "must be a table [http]");
+            None
+        }
+    };
     let mut allowed_domains = Vec::new();
-    for (i, d) in raw.referrers.allowed_domains.iter().enumerate() {
+    for (i, d) in referrers.allowed_domains.iter().enumerate() {
         match DomainPattern::parse(d) {
             Ok(p) => allowed_domains.push(p),
             Err(e) => problems.error(
@@ -113,7 +193,7 @@ pub(super) fn read_gateway(
     let cjsm_covered = allowed_domains
         .iter()
         .any(|p: &DomainPattern| p.matches("probation.gov.uk.cjsm.net"));
-    for (i, d) in raw.referrers.allowed_domains.iter().enumerate() {
+    for (i, d) in referrers.allowed_domains.iter().enumerate() {
         let bare_cjsm = DomainPattern::parse(d)
             .is_ok_and(|p| p.matches("cjsm.net") && !p.matches("org.cjsm.net"));
         if bare_cjsm && !cjsm_covered {
@@ -125,7 +205,7 @@ pub(super) fn read_gateway(
             );
         }
     }
-    let quarantine_unauthenticated = match &raw.referrers.quarantine_unauthenticated {
+    let quarantine_unauthenticated = match &referrers.quarantine_unauthenticated {
         None => true,
         Some(toml::Value::Boolean(on)) => *on,
         Some(other) => {
@@ -137,18 +217,24 @@ pub(super) fn read_gateway(
             true
         }
     };
-    let retention = read_retention(file, &raw.retention, problems);
-    if raw.referrers.allowed_domains.is_empty() {
+    let retention = read_retention(file, &raw_retention, problems);
+    if referrers.allowed_domains.is_empty() {
         problems.warn(
             file,
             "referrers.allowed_domains",
             "no sender domain is allowed: every referral will be quarantined",
         );
     }
-    if raw.gateway.database.trim().is_empty() {
+    if raw_gateway
+        .as_ref()
+        .is_some_and(|g| g.database.trim().is_empty())
+    {
         problems.error(file, "gateway.database", "the database URL is empty");
     }
-    let instance = raw.gateway.instance.map(|name| name.trim().to_string());
+    let instance = raw_gateway
+        .as_ref()
+        .and_then(|g| g.instance.as_ref())
+        .map(|name| name.trim().to_string());
     if let Some(name) = &instance {
         if name.is_empty() || name.chars().any(char::is_control) {
             problems.error(
@@ -159,14 +245,14 @@ pub(super) fn read_gateway(
         }
     }
     let mut mailboxes: Vec<Mailbox> = Vec::new();
-    for (i, value) in raw.mailbox.into_iter().enumerate() {
+    for (i, value) in raw_mailboxes.into_iter().enumerate() {
         let key = format!("mailbox[{i}]");
-        let m: RawMailbox = match value.try_into() {
-            Ok(m) => m,
-            Err(e) => {
-                problems.error(file, &key, e.to_string().trim().to_string());
-                continue;
-            }
+        let toml::Value::Table(table) = value else {
+            problems.error(file, &key, "a mailbox is a [[mailbox]] table");
+            continue;
+        };
+        let Some(m) = read_table::<RawMailbox>(file, &key, "", table, problems) else {
+            continue;
         };
         if mailboxes.iter().any(|o| o.name == m.name) {
             problems.error(
@@ -212,13 +298,24 @@ pub(super) fn read_gateway(
                 ),
             );
         }
-        match authorities.iter().find(|a| a.code.as_str() == m.authority) {
+        match authorities
+            .authorities
+            .iter()
+            .find(|a| a.code.as_str() == m.authority)
+        {
             Some(a) => mailboxes.push(Mailbox {
                 name: m.name,
                 authority: a.code.clone(),
                 source,
                 trust,
             }),
+            // An authority that is there but wrong has errors of its own;
+            // one whose file could not be read, its syntax error.
+            None if !authorities.parsed
+                || authorities
+                    .codes
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&m.authority)) => {}
             None => problems.error(
                 file,
                 format!("{key}.authority"),
@@ -236,68 +333,29 @@ pub(super) fn read_gateway(
             "no mailbox is configured: nothing will be watched",
         );
     }
-    let http = raw.http.and_then(|table| read_http(file, table, problems));
-    let outgoing = read_outgoing(file, raw.outgoing, problems)?;
-    let Ok(cutoff) = chrono::NaiveTime::parse_from_str(&raw.gateway.cutoff, "%H:%M") else {
-        problems.error(
-            file,
-            "gateway.cutoff",
-            format!("`{}` is not a time such as 17:00", raw.gateway.cutoff),
-        );
-        return None;
-    };
-    let protocol = read_protocol(file, &raw.gateway.protocol, source_dir, problems)?;
-    let Ok(send_from) = chrono::NaiveTime::parse_from_str(&raw.deadlines.send_from, "%H:%M") else {
-        problems.error(
-            file,
-            "deadlines.send_from",
-            format!("`{}` is not a time such as 09:00", raw.deadlines.send_from),
-        );
-        return None;
-    };
-    let referrer_escalation = match raw.deadlines.referrer_escalation {
-        Some(contact) => match EmailAddress::parse(&contact.email) {
-            Ok(email) if !contact.name.trim().is_empty() => Some(Contact {
-                name: contact.name,
-                email,
-            }),
-            Ok(_) => {
+    let http = raw_http.and_then(|table| read_http(file, table, problems));
+    let outgoing = read_outgoing(file, raw_outgoing, problems);
+    let cutoff = raw_gateway.as_ref().and_then(|g| {
+        chrono::NaiveTime::parse_from_str(&g.cutoff, "%H:%M")
+            .map_err(|_| {
                 problems.error(
                     file,
-                    "deadlines.referrer_escalation.name",
-                    "the name is empty",
-                );
-                return None;
-            }
-            Err(e) => {
-                problems.error(file, "deadlines.referrer_escalation.email", e.to_string());
-                return None;
-            }
-        },
-        None => None,
-    };
-    let Ok(send_until) = chrono::NaiveTime::parse_from_str(&raw.deadlines.send_until, "%H:%M")
+                    "gateway.cutoff",
+                    format!("`{}` is not a time such as 17:00", g.cutoff),
+                )
+            })
+            .ok()
+    });
+    let protocol = raw_gateway
+        .as_ref()
+        .and_then(|g| read_protocol(file, &g.protocol, source_dir, problems));
+    let deadlines = raw_deadlines.and_then(|raw| read_deadline_times(file, raw, problems));
+    let (Some(raw_gateway), Some(outgoing), Some(cutoff), Some(protocol), Some(deadlines)) =
+        (raw_gateway, outgoing, cutoff, protocol, deadlines)
     else {
-        problems.error(
-            file,
-            "deadlines.send_until",
-            format!("`{}` is not a time such as 17:00", raw.deadlines.send_until),
-        );
         return None;
     };
-    if send_until <= send_from {
-        problems.error(
-            file,
-            "deadlines.send_until",
-            format!(
-                "{} is not after send_from ({}): no follow-up could ever be sent",
-                send_until.format("%H:%M"),
-                send_from.format("%H:%M")
-            ),
-        );
-        return None;
-    }
-    if referrer_escalation.is_none() && protocol.has_referrer_rules() {
+    if deadlines.referrer_escalation.is_none() && protocol.has_referrer_rules() {
         problems.warn(
             file,
             "deadlines.referrer_escalation",
@@ -311,22 +369,82 @@ pub(super) fn read_gateway(
     }
     Some(Gateway {
         protocol,
-        deadlines: Deadlines {
-            send_from,
-            send_until,
-            stop_after_release_days: raw.deadlines.stop_after_release_days,
-            referrer_escalation,
-        },
+        deadlines,
         retention,
         cutoff,
         outgoing,
-        database: raw.gateway.database,
+        database: raw_gateway.database,
         instance,
-        max_message_bytes: raw.gateway.max_message_bytes,
-        answer_max_age: chrono::Duration::hours(i64::from(raw.gateway.answer_max_age_hours)),
+        max_message_bytes: raw_gateway.max_message_bytes,
+        answer_max_age: chrono::Duration::hours(i64::from(raw_gateway.answer_max_age_hours)),
         allowed_domains,
         quarantine_unauthenticated,
         mailboxes,
         http,
+    })
+}
+
+/// `[deadlines]`: the sending hours and the referring side's escalation;
+/// each mistake is reported.
+fn read_deadline_times(
+    file: &str,
+    raw: RawDeadlines,
+    problems: &mut Problems,
+) -> Option<Deadlines> {
+    let time = |key: &str, text: &str, example: &str, problems: &mut Problems| {
+        chrono::NaiveTime::parse_from_str(text, "%H:%M")
+            .map_err(|_| {
+                problems.error(
+                    file,
+                    key,
+                    format!("`{text}` is not a time such as {example}"),
+                )
+            })
+            .ok()
+    };
+    let send_from = time("deadlines.send_from", &raw.send_from, "09:00", problems);
+    let send_until = time("deadlines.send_until", &raw.send_until, "17:00", problems);
+    let mut ok = true;
+    let referrer_escalation = match raw.referrer_escalation {
+        Some(contact) => match EmailAddress::parse(&contact.email) {
+            Ok(email) if !contact.name.trim().is_empty() => Some(Contact {
+                name: contact.name,
+                email,
+            }),
+            Ok(_) => {
+                problems.error(
+                    file,
+                    "deadlines.referrer_escalation.name",
+                    "the name is empty",
+                );
+                ok = false;
+                None
+            }
+            Err(e) => {
+                problems.error(file, "deadlines.referrer_escalation.email", e.to_string());
+                ok = false;
+                None
+            }
+        },
+        None => None,
+    };
+    let (send_from, send_until) = (send_from?, send_until?);
+    if send_until <= send_from {
+        problems.error(
+            file,
+            "deadlines.send_until",
+            format!(
+                "{} is not after send_from ({}): no follow-up could ever be sent",
+                send_until.format("%H:%M"),
+                send_from.format("%H:%M")
+            ),
+        );
+        return None;
+    }
+    ok.then_some(Deadlines {
+        send_from,
+        send_until,
+        stop_after_release_days: raw.stop_after_release_days,
+        referrer_escalation,
     })
 }

@@ -28,13 +28,7 @@ pub(super) fn default_unhealthy_after_seconds() -> u64 {
 /// `[http]`: a socket address, on loopback unless `allow_remote` says
 /// otherwise, since the endpoints show mailbox names and their errors.
 pub(super) fn read_http(file: &str, table: toml::Table, problems: &mut Problems) -> Option<Http> {
-    let raw: RawHttp = match toml::Value::Table(table).try_into() {
-        Ok(r) => r,
-        Err(e) => {
-            problems.error(file, "http", e.message().trim().to_string());
-            return None;
-        }
-    };
+    let raw: RawHttp = read_table(file, "http", "", table, problems)?;
     let Ok(listen) = raw.listen.trim().parse::<std::net::SocketAddr>() else {
         problems.error(
             file,

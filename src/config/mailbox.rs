@@ -50,7 +50,7 @@ pub enum TlsMode {
 
 /// How the gateway proves who it is. Secrets are never in the configuration
 /// itself, only where to find them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Credentials {
     PasswordEnv(String),
     PasswordFile(PathBuf),
@@ -58,6 +58,22 @@ pub enum Credentials {
     TokenCommand(String),
     /// XOAUTH2 with an access token kept fresh in a file by another tool.
     TokenFile(PathBuf),
+    /// XOAUTH2 with a token the gateway fetches itself from Microsoft
+    /// Entra (client-credentials grant) and renews before it expires.
+    Microsoft(Box<MicrosoftApp>),
+    /// XOAUTH2 with a token the gateway fetches itself for a Google
+    /// service account acting as the mailbox.
+    Google(Box<GoogleServiceAccount>),
+}
+
+impl Credentials {
+    /// Whether the login is XOAUTH2 with an access token (else a password).
+    pub fn is_token(&self) -> bool {
+        !matches!(
+            self,
+            Credentials::PasswordEnv(_) | Credentials::PasswordFile(_)
+        )
+    }
 }
 
 /// Where reading a folder begins the first time.
@@ -116,6 +132,8 @@ pub(super) struct RawImap {
     pub(super) password_file: Option<String>,
     pub(super) token_command: Option<String>,
     pub(super) token_file: Option<String>,
+    pub(super) microsoft: Option<toml::Table>,
+    pub(super) google: Option<toml::Table>,
     #[serde(default = "default_folders")]
     pub(super) folders: Vec<String>,
     #[serde(default = "default_true")]
@@ -258,29 +276,22 @@ pub(super) fn read_imap(
         );
         return None;
     }
-    let raw: RawImap = match toml::Value::Table(table).try_into() {
-        Ok(r) => r,
-        Err(e) => {
-            problems.error(
-                file,
-                key,
-                format!("mailbox `{mailbox}`: {}", e.message().trim()),
-            );
-            return None;
-        }
-    };
+    let raw: RawImap = read_table(file, key, &format!("mailbox `{mailbox}`"), table, problems)?;
     let owner = format!("mailbox `{mailbox}`");
     let tls = read_tls(file, key, &owner, &raw.tls, problems)?;
     let credentials = read_credentials(
         file,
         key,
         &owner,
-        [
-            raw.password_env,
-            raw.password_file,
-            raw.token_command,
-            raw.token_file,
-        ],
+        &raw.username,
+        SecretKeys {
+            password_env: raw.password_env,
+            password_file: raw.password_file,
+            token_command: raw.token_command,
+            token_file: raw.token_file,
+            microsoft: raw.microsoft,
+            google: raw.google,
+        },
         problems,
     )?;
     let start = match raw.start.as_str() {
@@ -364,26 +375,84 @@ pub(super) fn read_tls(
     }
 }
 
-/// Exactly one of password_env, password_file, token_command, token_file.
+/// Where a login's secret may come from, as written (at most one given).
+#[derive(Default)]
+pub(super) struct SecretKeys {
+    pub(super) password_env: Option<String>,
+    pub(super) password_file: Option<String>,
+    pub(super) token_command: Option<String>,
+    pub(super) token_file: Option<String>,
+    pub(super) microsoft: Option<toml::Table>,
+    pub(super) google: Option<toml::Table>,
+}
+
+impl SecretKeys {
+    pub(super) fn any(&self) -> bool {
+        self.password_env.is_some()
+            || self.password_file.is_some()
+            || self.token_command.is_some()
+            || self.token_file.is_some()
+            || self.microsoft.is_some()
+            || self.google.is_some()
+    }
+}
+
+/// Exactly one of password_env, password_file, token_command, token_file,
+/// microsoft, google.
 pub(super) fn read_credentials(
     file: &str,
     key: &str,
     owner: &str,
-    [password_env, password_file, token_command, token_file]: [Option<String>; 4],
+    username: &str,
+    keys: SecretKeys,
     problems: &mut Problems,
 ) -> Option<Credentials> {
-    let mut given = Vec::new();
-    given.extend(password_env.map(Credentials::PasswordEnv));
-    given.extend(password_file.map(|v| Credentials::PasswordFile(PathBuf::from(v))));
-    given.extend(token_command.map(Credentials::TokenCommand));
-    given.extend(token_file.map(|v| Credentials::TokenFile(PathBuf::from(v))));
-    if given.len() != 1 {
+    let given = [
+        keys.password_env.is_some(),
+        keys.password_file.is_some(),
+        keys.token_command.is_some(),
+        keys.token_file.is_some(),
+        keys.microsoft.is_some(),
+        keys.google.is_some(),
+    ]
+    .iter()
+    .filter(|g| **g)
+    .count();
+    if given != 1 {
         problems.error(
             file,
             key,
-            format!("{owner}: give exactly one of password_env, password_file, token_command, token_file"),
+            format!(
+                "{owner}: give exactly one of password_env, password_file, token_command, \
+                 token_file, [microsoft], [google]"
+            ),
         );
         return None;
     }
-    given.pop()
+    if let Some(name) = keys.password_env {
+        return Some(Credentials::PasswordEnv(name));
+    }
+    if let Some(path) = keys.password_file {
+        return Some(Credentials::PasswordFile(PathBuf::from(path)));
+    }
+    if let Some(command) = keys.token_command {
+        return Some(Credentials::TokenCommand(command));
+    }
+    if let Some(path) = keys.token_file {
+        return Some(Credentials::TokenFile(PathBuf::from(path)));
+    }
+    if let Some(table) = keys.microsoft {
+        return read_microsoft(file, &format!("{key}.microsoft"), owner, table, problems)
+            .map(|app| Credentials::Microsoft(Box::new(app)));
+    }
+    let table = keys.google?;
+    read_google(
+        file,
+        &format!("{key}.google"),
+        owner,
+        username,
+        table,
+        problems,
+    )
+    .map(|account| Credentials::Google(Box::new(account)))
 }

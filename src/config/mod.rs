@@ -9,10 +9,12 @@ use crate::core::protocol::Protocol;
 use std::path::{Path, PathBuf};
 
 mod authorities;
+mod checks;
 mod deadlines;
 mod gateway;
 mod http;
 mod mailbox;
+mod oauth;
 mod outgoing;
 mod problems;
 mod retention;
@@ -25,6 +27,11 @@ pub use http::Http;
 use http::*;
 use mailbox::*;
 pub use mailbox::{Credentials, ImapSettings, Mailbox, Source, StartFrom, TlsMode};
+use oauth::*;
+pub use oauth::{
+    microsoft_token_url, AppCredential, GoogleServiceAccount, MicrosoftApp, GOOGLE_SCOPE,
+    GOOGLE_TOKEN_URL, MICROSOFT_SCOPE,
+};
 use outgoing::*;
 pub use outgoing::{NoticeTo, Outgoing, SmtpSettings, Transport};
 use problems::*;
@@ -85,18 +92,27 @@ pub struct Config {
 /// The configuration could not be used; every error found is listed.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Unreadable {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("the configuration has {} error(s):\n{}", .0.len(), list(.0))]
+    /// Every problem found, the warnings too: the errors first.
+    #[error("the configuration has {} error(s):\n{}", errors(.0), list(.0))]
     Invalid(Vec<Problem>),
+}
+
+fn errors(problems: &[Problem]) -> usize {
+    problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count()
 }
 
 fn list(problems: &[Problem]) -> String {
     problems
         .iter()
+        .filter(|p| p.severity == Severity::Error)
         .map(|p| format!("  {p}"))
         .collect::<Vec<_>>()
         .join("\n")
@@ -107,18 +123,13 @@ impl Config {
     pub fn embedded() -> Result<(Config, Vec<Problem>), ConfigError> {
         Self::from_texts(
             None,
-            &format!("(embedded) {GATEWAY_FILE}"),
-            EMBEDDED_GATEWAY,
-            &format!("(embedded) {AUTHORITIES_FILE}"),
-            EMBEDDED_AUTHORITIES,
+            (&format!("(embedded) {GATEWAY_FILE}"), EMBEDDED_GATEWAY),
+            (
+                &format!("(embedded) {AUTHORITIES_FILE}"),
+                EMBEDDED_AUTHORITIES,
+            ),
+            (&format!("(embedded) {HOLIDAYS_FILE}"), EMBEDDED_HOLIDAYS),
         )
-        .and_then(|loaded| {
-            with_holidays(
-                loaded,
-                &format!("(embedded) {HOLIDAYS_FILE}"),
-                EMBEDDED_HOLIDAYS,
-            )
-        })
     }
 
     /// Reads a configuration from the texts of its three files, as `load`
@@ -130,8 +141,12 @@ impl Config {
         authorities: &str,
         holidays: &str,
     ) -> Result<(Config, Vec<Problem>), ConfigError> {
-        Self::from_texts(None, GATEWAY_FILE, gateway, AUTHORITIES_FILE, authorities)
-            .and_then(|loaded| with_holidays(loaded, HOLIDAYS_FILE, holidays))
+        Self::from_texts(
+            None,
+            (GATEWAY_FILE, gateway),
+            (AUTHORITIES_FILE, authorities),
+            (HOLIDAYS_FILE, holidays),
+        )
     }
 
     /// Loads `DIR/gateway.toml` and `DIR/authorities.toml`, or the embedded
@@ -142,8 +157,7 @@ impl Config {
         };
         let read = |name: &str| {
             let path = dir.join(name);
-            std::fs::read_to_string(&path)
-                .map_err(|source| ConfigError::Unreadable { path, source })
+            std::fs::read_to_string(&path).map_err(|error| ConfigError::Unreadable { path, error })
         };
         let gateway = read(GATEWAY_FILE)?;
         let authorities = read(AUTHORITIES_FILE)?;
@@ -157,58 +171,83 @@ impl Config {
         };
         Self::from_texts(
             Some(dir.to_path_buf()),
-            &dir.join(GATEWAY_FILE).display().to_string(),
-            &gateway,
-            &dir.join(AUTHORITIES_FILE).display().to_string(),
-            &authorities,
+            (&dir.join(GATEWAY_FILE).display().to_string(), &gateway),
+            (
+                &dir.join(AUTHORITIES_FILE).display().to_string(),
+                &authorities,
+            ),
+            (&holidays_file, &holidays),
         )
-        .and_then(|loaded| with_holidays(loaded, &holidays_file, &holidays))
     }
 
+    /// Reads the three files, each `(name, text)`: every problem of every
+    /// file is found, whatever the others hold.
     fn from_texts(
         source: Option<PathBuf>,
-        gateway_file: &str,
-        gateway_text: &str,
-        authorities_file: &str,
-        authorities_text: &str,
+        (gateway_file, gateway_text): (&str, &str),
+        (authorities_file, authorities_text): (&str, &str),
+        (holidays_file, holidays_text): (&str, &str),
     ) -> Result<(Config, Vec<Problem>), ConfigError> {
         let mut problems = Problems::default();
-        let authorities = read_authorities(authorities_file, authorities_text, &mut problems);
+        let read = read_authorities(authorities_file, authorities_text, &mut problems);
         let gateway = read_gateway(
             gateway_file,
             gateway_text,
-            &authorities,
+            &read,
             source.as_deref(),
             &mut problems,
         );
+        let authorities = read.authorities;
         warn_about_contacts(authorities_file, &authorities, &mut problems);
-        let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
-            .0
-            .into_iter()
-            .partition(|p| p.severity == Severity::Error);
-        match gateway {
-            Some(g) if errors.is_empty() => Ok((
-                Config {
-                    source,
-                    database: g.database,
-                    instance: g.instance,
-                    max_message_bytes: g.max_message_bytes,
-                    allowed_domains: g.allowed_domains,
-                    quarantine_unauthenticated: g.quarantine_unauthenticated,
-                    authorities: Authorities::new(authorities),
-                    mailboxes: g.mailboxes,
-                    answer_max_age: g.answer_max_age,
-                    outgoing: g.outgoing,
-                    calendar: Calendar::new(Vec::new(), g.cutoff),
-                    authority_calendars: std::collections::BTreeMap::new(),
-                    protocol: g.protocol,
-                    deadlines: g.deadlines,
-                    retention: g.retention,
-                    http: g.http,
-                },
-                warnings,
-            )),
-            _ => Err(ConfigError::Invalid(errors)),
+        checks::across_files(
+            (gateway_file, authorities_file),
+            gateway.as_ref(),
+            &authorities,
+            &mut problems,
+        );
+        let holidays = holidays_from_govuk_json(holidays_text)
+            .map_err(|e| problems.error(holidays_file, "england-and-wales", e.to_string()))
+            .ok();
+        problems.locate(gateway_file, gateway_text);
+        problems.locate(authorities_file, authorities_text);
+        let ok = !problems.has_errors();
+        let mut problems = problems.0;
+        // Errors first; each file's in the order of its lines.
+        let rank = |p: &Problem| {
+            let file = [gateway_file, authorities_file]
+                .iter()
+                .position(|f| *f == p.file)
+                .unwrap_or(2);
+            (p.severity, file, p.line.unwrap_or(0))
+        };
+        problems.sort_by_key(rank);
+        match (gateway, holidays) {
+            (Some(g), Some(holidays)) if ok => with_holidays(
+                (
+                    Config {
+                        source,
+                        database: g.database,
+                        instance: g.instance,
+                        max_message_bytes: g.max_message_bytes,
+                        allowed_domains: g.allowed_domains,
+                        quarantine_unauthenticated: g.quarantine_unauthenticated,
+                        authorities: Authorities::new(authorities),
+                        mailboxes: g.mailboxes,
+                        answer_max_age: g.answer_max_age,
+                        outgoing: g.outgoing,
+                        calendar: Calendar::new(Vec::new(), g.cutoff),
+                        authority_calendars: std::collections::BTreeMap::new(),
+                        protocol: g.protocol,
+                        deadlines: g.deadlines,
+                        retention: g.retention,
+                        http: g.http,
+                    },
+                    problems,
+                ),
+                holidays_file,
+                holidays,
+            ),
+            _ => Err(ConfigError::Invalid(problems)),
         }
     }
 
@@ -240,16 +279,8 @@ impl Config {
 fn with_holidays(
     (mut config, mut warnings): (Config, Vec<Problem>),
     file: &str,
-    text: &str,
+    holidays: Vec<chrono::NaiveDate>,
 ) -> Result<(Config, Vec<Problem>), ConfigError> {
-    let holidays = holidays_from_govuk_json(text).map_err(|e| {
-        ConfigError::Invalid(vec![Problem {
-            severity: Severity::Error,
-            file: file.to_string(),
-            key: "england-and-wales".into(),
-            message: e.to_string(),
-        }])
-    })?;
     config.calendar = Calendar::new(holidays, config.calendar.cutoff());
     config.authority_calendars = config
         .authorities
@@ -268,6 +299,7 @@ fn with_holidays(
             warnings.push(Problem {
                 severity: Severity::Warning,
                 file: file.to_string(),
+                line: None,
                 key: "england-and-wales".into(),
                 message: format!(
                     "the bank holidays end on {last}: import the current list with `dtr-gateway holidays import bank-holidays.json`"
@@ -337,8 +369,13 @@ allowed_domains = ["*.gov.uk", "not a domain"]
 name = "x"
 authority = "ZZZ"
 "#;
-        let err = Config::from_texts(None, "g.toml", gateway, "a.toml", authorities)
-            .expect_err("invalid");
+        let err = Config::from_texts(
+            None,
+            ("g.toml", gateway),
+            ("a.toml", authorities),
+            ("h.json", EMBEDDED_HOLIDAYS),
+        )
+        .expect_err("invalid");
         let ConfigError::Invalid(problems) = err else {
             panic!("expected a list of problems");
         };
@@ -346,9 +383,12 @@ authority = "ZZZ"
             .iter()
             .map(|p| (p.file.as_str(), p.key.as_str()))
             .collect();
-        assert!(keys.contains(&("a.toml", "authority[0].inbox")), "{keys:?}");
-        assert!(keys.contains(&("a.toml", "authority[0].dispute_contact.email")));
-        assert!(keys.contains(&("a.toml", "authority[0].code")));
+        assert!(
+            keys.contains(&("a.toml", "authority[Basildon].inbox")),
+            "{keys:?}"
+        );
+        assert!(keys.contains(&("a.toml", "authority[Basildon].dispute_contact.email")));
+        assert!(keys.contains(&("a.toml", "authority[Basildon].code")));
         assert!(keys.contains(&("g.toml", "referrers.allowed_domains[1]")));
     }
 
@@ -384,17 +424,22 @@ tls = "none"
 password_env = "X"
 token_file = "/tmp/token"
 "#;
-        let err = Config::from_texts(None, "g.toml", gateway, "a.toml", EMBEDDED_AUTHORITIES)
-            .expect_err("invalid");
+        let err = Config::from_texts(
+            None,
+            ("g.toml", gateway),
+            ("a.toml", EMBEDDED_AUTHORITIES),
+            ("h.json", EMBEDDED_HOLIDAYS),
+        )
+        .expect_err("invalid");
         let text = err.to_string();
-        assert!(text.contains("mailbox[0].imap.password"), "{text}");
+        assert!(text.contains("mailbox[colchester].imap.password"), "{text}");
         assert!(
             !text.contains("hunter2"),
             "the password is repeated: {text}"
         );
-        assert!(text.contains("mailbox[1].imap.tls"), "{text}");
+        assert!(text.contains("mailbox[harlow].imap.tls"), "{text}");
         assert!(
-            text.contains("mailbox[2].imap: mailbox `basildon`: give exactly one"),
+            text.contains("mailbox[basildon].imap: mailbox `basildon`: give exactly one"),
             "{text}"
         );
     }
@@ -410,10 +455,9 @@ token_file = "/tmp/token"
         let load = |setting: &str| {
             Config::from_texts(
                 None,
-                "g.toml",
-                &gateway(setting),
-                "a.toml",
-                EMBEDDED_AUTHORITIES,
+                ("g.toml", &gateway(setting)),
+                ("a.toml", EMBEDDED_AUTHORITIES),
+                ("h.json", EMBEDDED_HOLIDAYS),
             )
         };
         let (config, _) = load("").expect("valid");
@@ -423,7 +467,7 @@ token_file = "/tmp/token"
         let err = load("quarantine_unauthenticated = \"no\"").expect_err("invalid");
         assert!(
             err.to_string().contains(
-                "g.toml: referrers.quarantine_unauthenticated: must be true or false, not \"no\""
+                "g.toml:5: referrers.quarantine_unauthenticated: must be true or false, not \"no\""
             ),
             "{err}"
         );
@@ -432,11 +476,21 @@ token_file = "/tmp/token"
     #[test]
     fn unknown_keys_and_bad_toml_are_errors() {
         let gateway = "[gateway]\ndatabse = \"x\"\n";
-        let err = Config::from_texts(None, "g.toml", gateway, "a.toml", EMBEDDED_AUTHORITIES)
-            .expect_err("invalid");
+        let err = Config::from_texts(
+            None,
+            ("g.toml", gateway),
+            ("a.toml", EMBEDDED_AUTHORITIES),
+            ("h.json", EMBEDDED_HOLIDAYS),
+        )
+        .expect_err("invalid");
         assert!(err.to_string().contains("databse"), "{err}");
-        let err = Config::from_texts(None, "g.toml", "[gateway\n", "a.toml", EMBEDDED_AUTHORITIES)
-            .expect_err("invalid");
+        let err = Config::from_texts(
+            None,
+            ("g.toml", "[gateway\n"),
+            ("a.toml", EMBEDDED_AUTHORITIES),
+            ("h.json", EMBEDDED_HOLIDAYS),
+        )
+        .expect_err("invalid");
         assert!(err.to_string().contains("g.toml"), "{err}");
     }
 
@@ -447,7 +501,12 @@ token_file = "/tmp/token"
                 "[gateway]\ndatabase = \"sqlite::memory:\"\n{gateway_extra}\n[outgoing]\n{outgoing}\n\
                  [referrers]\nallowed_domains = [\"*.gov.uk\"]\n"
             );
-            Config::from_texts(None, "g.toml", &gateway, "a.toml", EMBEDDED_AUTHORITIES)
+            Config::from_texts(
+                None,
+                ("g.toml", &gateway),
+                ("a.toml", EMBEDDED_AUTHORITIES),
+                ("h.json", EMBEDDED_HOLIDAYS),
+            )
         };
         let (config, _) = load("instance = \"gateway-2\"", "claim_seconds = 120").expect("valid");
         assert_eq!(config.instance.as_deref(), Some("gateway-2"));
@@ -458,7 +517,7 @@ token_file = "/tmp/token"
         let err = load("", "claim_seconds = 10").expect_err("too short");
         assert!(
             err.to_string()
-                .contains("g.toml: outgoing.claim_seconds: 10 is too short"),
+                .contains("outgoing.claim_seconds: 10 is too short"),
             "{err}"
         );
         let err = load("instance = \" \"", "").expect_err("empty");
@@ -472,7 +531,12 @@ token_file = "/tmp/token"
                 "[gateway]\ndatabase = \"sqlite::memory:\"\n[referrers]\n\
                  allowed_domains = [\"*.gov.uk\"]\n{http}\n"
             );
-            Config::from_texts(None, "g.toml", &gateway, "a.toml", EMBEDDED_AUTHORITIES)
+            Config::from_texts(
+                None,
+                ("g.toml", &gateway),
+                ("a.toml", EMBEDDED_AUTHORITIES),
+                ("h.json", EMBEDDED_HOLIDAYS),
+            )
         };
         let (config, _) = load("").expect("valid");
         assert_eq!(config.http, None);
@@ -491,14 +555,14 @@ token_file = "/tmp/token"
         let err = load("[http]\nlisten = \"localhost:9187\"").expect_err("not an address");
         assert!(
             err.to_string().contains(
-                "g.toml: http.listen: `localhost:9187` is not a socket address such as 127.0.0.1:9187"
+                "http.listen: `localhost:9187` is not a socket address such as 127.0.0.1:9187"
             ),
             "{err}"
         );
         let err = load("[http]\nlisten = \"0.0.0.0:9187\"").expect_err("not loopback");
         assert!(
             err.to_string()
-                .contains("g.toml: http.listen: 0.0.0.0:9187 is not a loopback address"),
+                .contains("http.listen: 0.0.0.0:9187 is not a loopback address"),
             "{err}"
         );
         assert!(err.to_string().contains("allow_remote = true"), "{err}");
@@ -517,12 +581,13 @@ token_file = "/tmp/token"
             .expect_err("zero");
         assert!(
             err.to_string()
-                .contains("g.toml: http.unhealthy_after_seconds: must be at least 1"),
+                .contains("http.unhealthy_after_seconds: must be at least 1"),
             "{err}"
         );
         let err = load("[http]\nlisen = \"127.0.0.1:9187\"").expect_err("misspelt");
         assert!(
-            err.to_string().contains("g.toml: http:") && err.to_string().contains("lisen"),
+            err.to_string()
+                .contains("http.lisen: unknown field `lisen`"),
             "{err}"
         );
     }

@@ -105,6 +105,8 @@ pub(super) struct RawSmtp {
     pub(super) password_file: Option<String>,
     pub(super) token_command: Option<String>,
     pub(super) token_file: Option<String>,
+    pub(super) microsoft: Option<toml::Table>,
+    pub(super) google: Option<toml::Table>,
 }
 
 pub(super) fn default_smtp_tls() -> String {
@@ -119,13 +121,7 @@ pub(super) fn read_outgoing(
     let key = "outgoing";
     let mut table = table.unwrap_or_default();
     let smtp_table = table.remove("smtp");
-    let raw: RawOutgoing = match toml::Value::Table(table).try_into() {
-        Ok(r) => r,
-        Err(e) => {
-            problems.error(file, key, e.message().trim().to_string());
-            return None;
-        }
-    };
+    let raw: RawOutgoing = read_table(file, key, "", table, problems)?;
     let notice_to = match raw.notice_to.as_str() {
         "inbox" => NoticeTo::Inbox,
         "operational_lead" => NoticeTo::OperationalLead,
@@ -159,13 +155,7 @@ pub(super) fn read_outgoing(
                 );
                 return None;
             }
-            let raw_smtp: RawSmtp = match toml::Value::Table(smtp).try_into() {
-                Ok(r) => r,
-                Err(e) => {
-                    problems.error(file, "outgoing.smtp", e.message().trim().to_string());
-                    return None;
-                }
-            };
+            let raw_smtp: RawSmtp = read_table(file, "outgoing.smtp", "", smtp, problems)?;
             let tls = read_tls(
                 file,
                 "outgoing.smtp",
@@ -173,18 +163,27 @@ pub(super) fn read_outgoing(
                 &raw_smtp.tls,
                 problems,
             )?;
-            let secrets = [
-                raw_smtp.password_env,
-                raw_smtp.password_file,
-                raw_smtp.token_command,
-                raw_smtp.token_file,
-            ];
+            let secrets = SecretKeys {
+                password_env: raw_smtp.password_env,
+                password_file: raw_smtp.password_file,
+                token_command: raw_smtp.token_command,
+                token_file: raw_smtp.token_file,
+                microsoft: raw_smtp.microsoft,
+                google: raw_smtp.google,
+            };
             let login = match raw_smtp.username {
-                Some(user) => Some((
-                    user,
-                    read_credentials(file, "outgoing.smtp", "outgoing mail", secrets, problems)?,
-                )),
-                None if secrets.iter().any(Option::is_some) => {
+                Some(user) => {
+                    let credentials = read_credentials(
+                        file,
+                        "outgoing.smtp",
+                        "outgoing mail",
+                        &user,
+                        secrets,
+                        problems,
+                    )?;
+                    Some((user, credentials))
+                }
+                None if secrets.any() => {
                     problems.error(
                         file,
                         "outgoing.smtp.username",

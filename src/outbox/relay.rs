@@ -38,13 +38,22 @@ enum Encryption {
     Implicit(TlsConnector, ServerName<'static>),
 }
 
+/// Who the relay is logged in as; the secret is fetched for each new
+/// connection (a token the gateway fetches itself is kept, and renewed
+/// before it expires).
+struct Login {
+    user: String,
+    credentials: Credentials,
+    mechanisms: Vec<Mechanism>,
+}
+
 /// The relay of the `[outgoing.smtp]` settings, with the connections open
 /// to it.
 pub struct Relay {
     host: String,
     port: u16,
     encryption: Encryption,
-    login: Option<(SmtpCredentials, Vec<Mechanism>)>,
+    login: Option<Login>,
     hello: ClientId,
     idle: Mutex<Vec<AsyncSmtpConnection>>,
 }
@@ -82,21 +91,19 @@ impl Relay {
         let login = match &settings.login {
             None => None,
             Some((user, credentials)) => {
-                let mechanisms = match credentials {
-                    Credentials::PasswordEnv(_) | Credentials::PasswordFile(_) => {
-                        vec![Mechanism::Plain, Mechanism::Login]
-                    }
-                    Credentials::TokenCommand(_) | Credentials::TokenFile(_) => {
-                        vec![Mechanism::Xoauth2]
-                    }
+                let mechanisms = if credentials.is_token() {
+                    vec![Mechanism::Xoauth2]
+                } else {
+                    vec![Mechanism::Plain, Mechanism::Login]
                 };
-                let secret = crate::secret::fetch(credentials)
-                    .await
-                    .map_err(|e| SendError::Credentials(e.to_string()))?;
-                Some((
-                    SmtpCredentials::new(user.clone(), secret.expose().to_string()),
+                // Fetched now so that a missing secret shows before a
+                // connection is opened.
+                fetch(credentials).await?;
+                Some(Login {
+                    user: user.clone(),
+                    credentials: credentials.clone(),
                     mechanisms,
-                ))
+                })
             }
         };
         Ok(Relay {
@@ -189,11 +196,39 @@ impl Relay {
                 AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello).await?
             }
         };
-        if let Some((credentials, mechanisms)) = &self.login {
-            connection.auth(mechanisms, credentials).await?;
+        if let Some(login) = &self.login {
+            let secret = fetch(&login.credentials).await?;
+            let refused = match connection
+                .auth(&login.mechanisms, &login.with(&secret))
+                .await
+            {
+                Ok(_) => return Ok(connection),
+                Err(e) if login.credentials.is_token() && e.is_permanent() => e,
+                Err(e) => return Err(e.into()),
+            };
+            // A token refused may have expired or been revoked since it
+            // was fetched: a new one, once.
+            tracing::warn!(host = %self.host, error = %refused, "access token refused; fetching a new one");
+            crate::secret::refused(&login.credentials, &secret);
+            let secret = fetch(&login.credentials).await?;
+            connection
+                .auth(&login.mechanisms, &login.with(&secret))
+                .await?;
         }
         Ok(connection)
     }
+}
+
+impl Login {
+    fn with(&self, secret: &crate::secret::Secret) -> SmtpCredentials {
+        SmtpCredentials::new(self.user.clone(), secret.expose().to_string())
+    }
+}
+
+async fn fetch(credentials: &Credentials) -> Result<crate::secret::Secret, SendError> {
+    crate::secret::fetch(credentials)
+        .await
+        .map_err(|e| SendError::Credentials(e.to_string()))
 }
 
 /// A TLS stream of tokio-rustls, as lettre takes one.

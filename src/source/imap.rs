@@ -19,7 +19,7 @@ use chrono::Utc;
 use futures::TryStreamExt;
 use std::fmt::Debug;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, BufWriter};
 use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::TlsConnector;
@@ -44,11 +44,11 @@ fn buffered(stream: Box<dyn Io>) -> Conn {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImapError {
-    #[error("cannot connect to {host}:{port}: {source}")]
+    #[error("cannot connect to {host}:{port}: {error}")]
     Connect {
         host: String,
         port: u16,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("TLS with {host}: {message}")]
     Tls { host: String, message: String },
@@ -60,15 +60,18 @@ pub enum ImapError {
     /// said, if anything), or the connection closed while idle.
     #[error("the server ended the session{}", .said.as_deref().map(|s| format!(" ({s})")).unwrap_or_default())]
     Goodbye { said: Option<String> },
-    #[error(
-        "login as {username} refused: {message}; check the password or token for this mailbox"
-    )]
-    LoginRefused { username: String, message: String },
+    #[error("login as {username} refused: {message}; {advice}")]
+    LoginRefused {
+        username: String,
+        message: String,
+        /// The usual causes of such a refusal, and what to do.
+        advice: &'static str,
+    },
     #[error(transparent)]
     Secret(#[from] SecretError),
     #[error("cannot open folder {folder}: {message}")]
     Folder { folder: String, message: String },
-    #[error("IMAP: {0}")]
+    #[error("IMAP: {}", described(.0))]
     Protocol(async_imap::error::Error),
     /// What the server sent is not shown: it may be a message, with a name
     /// and a date of birth in it.
@@ -149,6 +152,49 @@ impl From<async_imap::error::Error> for ImapError {
     }
 }
 
+/// An async-imap error in a person's words: a refusal (NO or BAD) as the
+/// server's own text.
+fn described(e: &async_imap::error::Error) -> String {
+    use async_imap::error::Error;
+    match e {
+        Error::No(said) => format!("the server refused: {}", refusal(said)),
+        Error::Bad(said) => format!("the server rejected the command: {}", refusal(said)),
+        other => other.to_string(),
+    }
+}
+
+/// What the server said with a NO or BAD. async-imap hands it over as
+/// Rust's debug output of the answer (`code: None, info: Some("…")` or
+/// `outcome: ResponseOutcome { …, information: Some("…") }`): the quoted
+/// text is taken out of it, unescaped, on one line.
+fn refusal(raw: &str) -> String {
+    for key in ["info: Some(\"", "information: Some(\""] {
+        let Some(at) = raw.find(key) else { continue };
+        let mut text = String::new();
+        let mut chars = raw[at + key.len()..].chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => break,
+                '\\' => match chars.next() {
+                    Some('n' | 'r' | 't') => text.push(' '),
+                    Some(escaped) => text.push(escaped),
+                    None => break,
+                },
+                c if c.is_control() => {}
+                c => text.push(c),
+            }
+        }
+        let text = text.trim();
+        if !text.is_empty() {
+            return text.chars().take(300).collect();
+        }
+    }
+    if raw.contains("info: None") || raw.contains("information: None") {
+        return "(no reason given)".to_string();
+    }
+    raw.chars().filter(|c| !c.is_control()).take(300).collect()
+}
+
 /// SASL XOAUTH2, as Microsoft 365 and Google require for IMAP.
 struct XOAuth2<'a> {
     user: &'a str,
@@ -219,7 +265,7 @@ async fn connect(settings: &ImapSettings) -> Result<Client<Conn>, ImapError> {
     .map_err(|source| ImapError::Connect {
         host: settings.host.clone(),
         port: settings.port,
-        source,
+        error: source,
     })?;
     match settings.tls {
         TlsMode::Implicit => {
@@ -249,20 +295,25 @@ async fn connect(settings: &ImapSettings) -> Result<Client<Conn>, ImapError> {
     }
 }
 
-/// Connects and logs in. A refused access token is fetched again once, as
-/// the token command may have been handed an expired one.
-async fn login(settings: &ImapSettings) -> Result<Session<Conn>, ImapError> {
+/// Connects and logs in; with an access token, also says when to sign in
+/// again (before the token expires). A refused access token is fetched
+/// again once: it may have expired or been revoked since it was fetched.
+async fn login(settings: &ImapSettings) -> Result<(Session<Conn>, Option<Instant>), ImapError> {
     let mut attempts = 0;
     loop {
         attempts += 1;
         let client = connect(settings).await?;
         let secret = secret::fetch(&settings.credentials).await?;
-        let is_token = matches!(secret, Secret::Token(_));
+        let is_token = matches!(secret, Secret::Token { .. });
+        let renew_at = match &secret {
+            Secret::Token { renew_at, .. } => *renew_at,
+            Secret::Password(_) => None,
+        };
         let result = match &secret {
             Secret::Password(password) => {
                 within_login(client.login(&settings.username, password)).await?
             }
-            Secret::Token(token) => {
+            Secret::Token { token, .. } => {
                 let auth = XOAuth2 {
                     user: &settings.username,
                     token,
@@ -272,12 +323,14 @@ async fn login(settings: &ImapSettings) -> Result<Session<Conn>, ImapError> {
             }
         };
         match result {
-            Ok(session) => return Ok(session),
+            Ok(session) => return Ok((session, renew_at)),
             Err(message) if is_token && attempts < 2 => {
                 tracing::warn!(username = %settings.username, "access token refused ({message}); fetching a new one");
+                secret::refused(&settings.credentials, &secret);
             }
             Err(message) => {
                 return Err(ImapError::LoginRefused {
+                    advice: crate::oauth::login_advice(&message, is_token),
                     username: settings.username.clone(),
                     message,
                 })
@@ -297,7 +350,7 @@ async fn within_login(
         }),
         Ok(Ok(session)) => Ok(Ok(session)),
         Ok(Err((async_imap::error::Error::No(message), _)))
-        | Ok(Err((async_imap::error::Error::Bad(message), _))) => Ok(Err(message)),
+        | Ok(Err((async_imap::error::Error::Bad(message), _))) => Ok(Err(refusal(&message))),
         Ok(Err((other, _))) => Err(ImapError::from(other)),
     }
 }
@@ -305,29 +358,60 @@ async fn within_login(
 /// Watches one folder until shutdown. A watch that ends otherwise says
 /// whether it had opened the folder (logged in and selected it) first: the
 /// daemon's pause before the next attempt depends on it.
+///
+/// A session signed in with an access token is ended and opened again with
+/// a new token before the old one expires, so that the server never ends
+/// it for an expired token (Exchange Online's `BYE … AccessTokenExpired`).
+/// If the server does, the goodbye is a reconnection like any other, and
+/// the token is fetched anew.
 pub async fn watch(
     feed: Feed<'_>,
     settings: &ImapSettings,
     shutdown: Shutdown,
 ) -> Result<(), Interrupted<ImapError>> {
-    let opened = open(&feed, settings)
-        .await
-        .map_err(Interrupted::before_open)?;
-    let announcements = opened.session.unsolicited_responses.clone();
-    follow(&feed, settings, opened, shutdown)
-        .await
-        .map_err(|e| {
-            // A command cut short by the connection closing after the
-            // server said BYE (which came as an unsolicited answer) is a
-            // goodbye too.
-            let e = match e {
-                e if e.is_connection_lost() => {
-                    heard(|| announcements.try_recv().ok()).err().unwrap_or(e)
+    loop {
+        let opened = open(&feed, settings)
+            .await
+            .map_err(Interrupted::before_open)?;
+        let announcements = opened.session.unsolicited_responses.clone();
+        let followed = follow(&feed, settings, opened, shutdown.clone())
+            .await
+            .map_err(|e| {
+                // A command cut short by the connection closing after the
+                // server said BYE (which came as an unsolicited answer) is
+                // a goodbye too.
+                let e = match e {
+                    e if e.is_connection_lost() => {
+                        heard(|| announcements.try_recv().ok()).err().unwrap_or(e)
+                    }
+                    e => e,
+                };
+                if let ImapError::Goodbye { said: Some(said) } = &e {
+                    if said.contains("AccessTokenExpired") || said.contains("Session invalidated") {
+                        secret::expired(&settings.credentials);
+                    }
                 }
-                e => e,
-            };
-            Interrupted::after_open(e)
-        })
+                Interrupted::after_open(e)
+            })?;
+        match followed {
+            Followed::Stopped => return Ok(()),
+            Followed::Renew => {
+                tracing::info!(
+                    mailbox = %feed.mailbox.name,
+                    folder = %feed.folder,
+                    "the access token is due for renewal: signing in again with a new one"
+                );
+            }
+        }
+    }
+}
+
+/// How reading an open folder ended, when it was not a failure.
+enum Followed {
+    /// Shutdown was asked for.
+    Stopped,
+    /// The session's token is about to expire: sign in again.
+    Renew,
 }
 
 /// A folder selected, and where its reading goes on from.
@@ -336,6 +420,8 @@ struct Opened {
     uidvalidity: u32,
     last: u32,
     can_idle: bool,
+    /// When to sign in again with a new access token.
+    renew_at: Option<Instant>,
 }
 
 /// Connects, logs in and selects the folder; finds where to go on from.
@@ -344,14 +430,17 @@ async fn open(feed: &Feed<'_>, settings: &ImapSettings) -> Result<Opened, ImapEr
     feed.store
         .set_status(mailbox, folder, "connecting", None, None)
         .await?;
-    let mut session = login(settings).await?;
+    let (mut session, renew_at) = login(settings).await?;
     let capabilities = within("CAPABILITY", COMMAND_TIMEOUT, session.capabilities()).await?;
     let can_idle = settings.idle && capabilities.has_str("IDLE");
     let selected = within("SELECT", COMMAND_TIMEOUT, session.select(folder))
         .await
         .map_err(|e| ImapError::Folder {
             folder: folder.to_string(),
-            message: e.to_string(),
+            message: match &e {
+                ImapError::Protocol(e) => described(e),
+                other => other.to_string(),
+            },
         })?;
     let uidvalidity = selected.uid_validity.unwrap_or(0);
     let last = match feed.store.position(mailbox, folder).await? {
@@ -391,6 +480,7 @@ async fn open(feed: &Feed<'_>, settings: &ImapSettings) -> Result<Opened, ImapEr
         uidvalidity,
         last,
         can_idle,
+        renew_at,
     })
 }
 
@@ -403,14 +493,17 @@ async fn follow(
     settings: &ImapSettings,
     opened: Opened,
     mut shutdown: Shutdown,
-) -> Result<(), ImapError> {
+) -> Result<Followed, ImapError> {
     let (mailbox, folder) = (feed.mailbox.name.as_str(), feed.folder);
     let Opened {
         mut session,
         uidvalidity,
         mut last,
         can_idle,
+        renew_at,
     } = opened;
+    let due = || renew_at.is_some_and(|at| Instant::now() >= at);
+    let mut ended = Followed::Stopped;
     // Untagged answers that come between commands, or before IDLE's "+",
     // go to this channel rather than to the IDLE wait.
     let announcements = session.unsolicited_responses.clone();
@@ -434,6 +527,10 @@ async fn follow(
         if shutdown.requested() {
             break;
         }
+        if due() {
+            ended = Followed::Renew;
+            break;
+        }
         if can_idle {
             feed.store
                 .set_status(mailbox, folder, "idle", None, None)
@@ -445,14 +542,17 @@ async fn follow(
             if news()? {
                 woke_at = Some(std::time::Instant::now());
             } else {
-                let (wait, _interrupt) = idle.wait_with_timeout(IDLE_RENEW);
+                let until_renewal = renew_at
+                    .map(|at| at.saturating_duration_since(Instant::now()))
+                    .unwrap_or(IDLE_RENEW);
+                let (wait, _interrupt) = idle.wait_with_timeout(IDLE_RENEW.min(until_renewal));
                 let woke = tokio::select! {
                     response = wait => Some(response),
                     _ = shutdown.wait() => None,
                 };
                 match woke {
                     // Shutting down while idle: no message is in hand.
-                    None => return Ok(()),
+                    None => return Ok(Followed::Stopped),
                     Some(Ok(IdleResponse::NewData(data))) => {
                         if let Some(said) = bye(data.parsed()) {
                             return Err(ImapError::goodbye(said));
@@ -481,15 +581,18 @@ async fn follow(
             feed.store
                 .set_status(mailbox, folder, "polling", None, None)
                 .await?;
+            let until_renewal = renew_at
+                .map(|at| at.saturating_duration_since(Instant::now()))
+                .unwrap_or(settings.poll_interval);
             tokio::select! {
-                _ = tokio::time::sleep(settings.poll_interval) => {}
+                _ = tokio::time::sleep(settings.poll_interval.min(until_renewal)) => {}
                 _ = shutdown.wait() => break,
             }
             within("NOOP", COMMAND_TIMEOUT, session.noop()).await?;
         }
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
-    Ok(())
+    Ok(ended)
 }
 
 /// Empties the channel of unsolicited answers: true when one of them says
@@ -653,6 +756,32 @@ mod tests {
         assert_eq!(
             ImapError::goodbye("Server shutting down.".into()).to_string(),
             "the server ended the session (Server shutting down.)"
+        );
+    }
+
+    #[test]
+    fn a_refusal_is_shown_as_the_server_said_it() {
+        use async_imap::error::Error;
+        let login = Error::No(r#"code: None, info: Some("AUTHENTICATE failed.")"#.into());
+        assert_eq!(
+            ImapError::from(login).to_string(),
+            "IMAP: the server refused: AUTHENTICATE failed."
+        );
+        let select = Error::No(
+            r#"outcome: ResponseOutcome { code: None, information: Some("Mailbox doesn't exist: \"Junk Email\"") }"#
+                .into(),
+        );
+        assert_eq!(
+            ImapError::from(select).to_string(),
+            r#"IMAP: the server refused: Mailbox doesn't exist: "Junk Email""#
+        );
+        assert_eq!(
+            refusal(r#"code: Some(AuthenticationFailed), info: None"#),
+            "(no reason given)"
+        );
+        assert_eq!(
+            refusal("code: None, info: Some(\"User is authenticated but not connected.\")"),
+            "User is authenticated but not connected."
         );
     }
 

@@ -14,10 +14,10 @@ pub const POLL: Duration = Duration::from_millis(500);
 
 #[derive(Debug, thiserror::Error)]
 pub enum MaildirError {
-    #[error("Maildir {path}: {source}")]
+    #[error("Maildir {path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(transparent)]
     Intake(#[from] IntakeError),
@@ -53,7 +53,7 @@ async fn read(
         let path = root.join(sub);
         tokio::fs::create_dir_all(&path)
             .await
-            .map_err(|source| MaildirError::Io { path, source })?;
+            .map_err(|error| MaildirError::Io { path, error })?;
     }
     let mut seen = feed.store.source_keys(&feed.mailbox.name).await?;
     feed.store
@@ -70,7 +70,7 @@ async fn read(
                 // Moved by the mail program between listing and reading:
                 // the next look finds it under its new name.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(source) => return Err(MaildirError::Io { path, source }),
+                Err(error) => return Err(MaildirError::Io { path, error }),
             };
             let received_at = modified(&path).await.unwrap_or_else(Utc::now);
             feed.take(&raw, None, received_at, Some(key.clone()))
@@ -103,14 +103,14 @@ async fn unseen_files(
             .await
             .map_err(|source| MaildirError::Io {
                 path: dir.clone(),
-                source,
+                error: source,
             })?;
         while let Some(entry) = entries
             .next_entry()
             .await
             .map_err(|source| MaildirError::Io {
                 path: dir.clone(),
-                source,
+                error: source,
             })?
         {
             let name = entry.file_name().to_string_lossy().to_string();

@@ -256,7 +256,7 @@ async fn open_sqlite(url: &str) -> Result<Opened, StoreError> {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
                     path: parent.display().to_string(),
-                    source,
+                    error: source,
                 })?;
             }
         }

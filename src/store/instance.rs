@@ -64,7 +64,7 @@ impl Store {
             .open(&path)
             .map_err(|source| StoreError::InstanceLock {
                 path: shown.clone(),
-                source,
+                error: source,
             })?;
         match lock.try_lock() {
             Ok(()) => Ok(Some(InstanceHold::File(lock))),
@@ -74,7 +74,7 @@ impl Store {
             }),
             Err(std::fs::TryLockError::Error(source)) => Err(StoreError::InstanceLock {
                 path: shown,
-                source,
+                error: source,
             }),
         }
     }

@@ -35,14 +35,13 @@ pub use retention::{PurgeCounts, PurgeCutoffs, CONSENT_LAPSED, LAPSED};
 pub enum StoreError {
     #[error("database URL `{url}` is not usable: {message}")]
     BadUrl { url: String, message: String },
-    #[error("cannot create the database folder {path}: {source}")]
-    Folder {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot create the database folder {path}: {error}")]
+    Folder { path: String, error: std::io::Error },
+    // Each message holds its cause's text, so the cause is not given again
+    // as a source: a chain printed whole says each thing once.
     #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("database error: {0}")]
+    Migrate(sqlx::migrate::MigrateError),
+    #[error(transparent)]
     Sql(#[from] sqlx::Error),
     #[error("no case {0}")]
     NoSuchCase(String),
@@ -53,11 +52,14 @@ pub enum StoreError {
          give each gateway its own [gateway] instance"
     )]
     InstanceInUse { instance: String, path: String },
-    #[error("cannot lock {path}: {source}")]
-    InstanceLock {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot lock {path}: {error}")]
+    InstanceLock { path: String, error: std::io::Error },
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Migrate(e)
+    }
 }
 
 #[derive(Clone)]

@@ -163,10 +163,10 @@ impl fmt::Display for Origin {
 /// A template that cannot be loaded or rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
-    #[error("cannot read {}: {source}", .path.display())]
+    #[error("cannot read {}: {error}", .path.display())]
     Unreadable {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(
         "{}: not a template the gateway uses: expected NAME.subject.hbs, NAME.txt.hbs or \
@@ -335,7 +335,7 @@ impl Templates {
         let folder = dir.join(TEMPLATES_FOLDER);
         let unreadable = |path: &Path| {
             let path = path.to_path_buf();
-            move |source| TemplateError::Unreadable { path, source }
+            move |error| TemplateError::Unreadable { path, error }
         };
         let meta = match std::fs::symlink_metadata(&folder) {
             Ok(meta) => meta,
@@ -366,7 +366,7 @@ impl Templates {
     ) {
         let unreadable = |path: &Path| {
             let path = path.to_path_buf();
-            move |source| TemplateError::Unreadable { path, source }
+            move |error| TemplateError::Unreadable { path, error }
         };
         let entries = match std::fs::read_dir(folder) {
             Ok(entries) => entries,
