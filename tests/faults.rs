@@ -866,7 +866,11 @@ impl Locker {
         let mut child = match shell {
             Ok(mut child) => {
                 let stdin = child.stdin.as_mut().expect("stdin");
-                stdin.write_all(b"BEGIN EXCLUSIVE;\n").expect("write");
+                // Wait for the daemon's own write to finish rather than
+                // fail at once while it holds the lock.
+                stdin
+                    .write_all(b".timeout 30000\nBEGIN EXCLUSIVE;\n")
+                    .expect("write");
                 stdin.flush().expect("flush");
                 child
             }

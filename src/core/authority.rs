@@ -89,7 +89,7 @@ impl Authority {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Authorities(Vec<Authority>);
 
-const COUNCIL_WORDS: [&str; 8] = [
+const COUNCIL_WORDS: [&str; 11] = [
     "borough council",
     "district council",
     "city council",
@@ -98,6 +98,9 @@ const COUNCIL_WORDS: [&str; 8] = [
     "city",
     "borough",
     "district",
+    "dc",
+    "bc",
+    "cc",
 ];
 
 impl Authorities {
@@ -133,7 +136,7 @@ impl Authorities {
         self.0.iter().find(|a| {
             std::iter::once(&a.name)
                 .chain(a.aliases.iter())
-                .any(|n| strip_council_words(&normalise_label(n)) == wanted)
+                .any(|n| same_name(&strip_council_words(&normalise_label(n)), &wanted))
         })
     }
 
@@ -141,6 +144,11 @@ impl Authorities {
     pub fn by_inbox(&self, address: &EmailAddress) -> Option<&Authority> {
         self.0.iter().find(|a| &a.inbox == address)
     }
+}
+
+/// `Castlepoint` is Castle Point: spaces do not tell names apart.
+fn same_name(a: &str, b: &str) -> bool {
+    a == b || a.replace(' ', "") == b.replace(' ', "")
 }
 
 fn strip_council_words(name: &str) -> String {
@@ -206,6 +214,25 @@ mod tests {
             "COLCHESTER.",
         ] {
             assert!(all.by_name(written).is_some(), "{written}");
+        }
+        let mut castle_point = colchester();
+        castle_point.name = "Castle Point".into();
+        castle_point.code = ShortCode::parse("CPT").expect("valid");
+        let mut epping = colchester();
+        epping.name = "Epping Forest".into();
+        epping.code = ShortCode::parse("EPP").expect("valid");
+        let all = Authorities::new(vec![colchester(), castle_point, epping]);
+        for (written, meant) in [
+            ("Castlepoint", "Castle Point"),
+            ("Castle Point BC", "Castle Point"),
+            ("Epping Forest DC", "Epping Forest"),
+            ("Colchester CC", "Colchester"),
+        ] {
+            assert_eq!(
+                all.by_name(written).map(|a| a.name.as_str()),
+                Some(meant),
+                "{written}"
+            );
         }
         assert!(all.by_name("Council").is_none());
         assert!(all.by_name("Norwich City Council").is_none());

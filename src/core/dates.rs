@@ -30,6 +30,9 @@ static WORDS: LazyLock<Regex> = LazyLock::new(|| {
 /// was sent, against which two-digit years are placed.
 pub fn parse_british_date(text: &str, reference: NaiveDate, role: DateRole) -> Option<NaiveDate> {
     let text = text.trim();
+    if says_not_yet_known(text) {
+        return None;
+    }
     let (day, month, year_text) = if let Some(c) = ISO.captures(text) {
         let date =
             NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)?;
@@ -58,6 +61,30 @@ pub fn parse_british_date(text: &str, reference: NaiveDate, role: DateRole) -> O
         year_text.parse().ok()?
     };
     accept(NaiveDate::from_ymd_opt(year, month, day)?, reference, role)
+}
+
+/// `TBC (parole hearing 12/01/2027)`: the date in it is of something else,
+/// and the answer is that the date is not known yet.
+fn says_not_yet_known(text: &str) -> bool {
+    const NOT_KNOWN: [&str; 10] = [
+        "tbc",
+        "tba",
+        "tbd",
+        "to be confirmed",
+        "to be decided",
+        "unknown",
+        "not known",
+        "not yet known",
+        "awaiting",
+        "pending",
+    ];
+    let lowered = text.to_lowercase();
+    let lowered = lowered.trim_start_matches(|c: char| !c.is_alphanumeric());
+    NOT_KNOWN.iter().any(|w| {
+        lowered
+            .strip_prefix(w)
+            .is_some_and(|rest| rest.chars().next().is_none_or(|c| !c.is_alphanumeric()))
+    }) || lowered.starts_with("n/a")
 }
 
 fn accept(date: NaiveDate, reference: NaiveDate, role: DateRole) -> Option<NaiveDate> {
@@ -184,6 +211,9 @@ mod tests {
         for text in [
             "31/02/1990",
             "TBC",
+            "TBC (parole hearing 12/01/2027)",
+            "Awaiting parole board, hearing 12/01/2027",
+            "unknown - possibly 12/01/2027",
             "March 2027",
             "12/13/2020",
             "1/2-2020",

@@ -315,35 +315,76 @@ fn words(raw: &str) -> String {
         .join(" ")
 }
 
+/// The answer's leading words, before any explanation: people write
+/// `Sentenced - 18 months` or `Resident (lived in Harlow 10 years)`.
+fn leading_words(raw: &str) -> Vec<String> {
+    let head = raw
+        .split(['-', '–', '—', '(', ':', ';', '.'])
+        .next()
+        .unwrap_or(raw);
+    head.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn starts_with_words(words: &[String], wanted: &str) -> bool {
+    let wanted: Vec<&str> = wanted.split(' ').collect();
+    words.len() >= wanted.len() && words.iter().zip(&wanted).all(|(a, b)| a == b)
+}
+
 fn referral_type(raw: &str) -> Option<ReferralType> {
-    match words(raw).as_str() {
-        "duty to refer" => Some(ReferralType::DutyToRefer),
-        "help to keep accommodation" | "save accommodation" | "tenancy sustainment" => {
-            Some(ReferralType::KeepAccommodation)
-        }
-        _ => None,
+    let lead = leading_words(raw);
+    let is = |option: &str| starts_with_words(&lead, option);
+    if is("duty to refer") || is("dtr") {
+        Some(ReferralType::DutyToRefer)
+    } else if is("help to keep accommodation")
+        || is("help to keep")
+        || is("save accommodation")
+        || is("tenancy sustainment")
+    {
+        Some(ReferralType::KeepAccommodation)
+    } else {
+        None
     }
 }
 
 fn custody_status(raw: &str) -> Option<CustodyStatus> {
-    match words(raw).as_str() {
-        "remand" => Some(CustodyStatus::Remand),
-        "sentenced" => Some(CustodyStatus::Sentenced),
+    let mut lead = leading_words(raw);
+    if lead.first().is_some_and(|w| w == "on") {
+        lead.remove(0);
+    }
+    match lead.first()?.as_str() {
+        "remand" | "remanded" => Some(CustodyStatus::Remand),
+        "sentenced" | "serving" => Some(CustodyStatus::Sentenced),
         "community" => Some(CustodyStatus::Community),
-        "released" => Some(CustodyStatus::Released),
+        "released" | "licence" | "license" => Some(CustodyStatus::Released),
         _ => None,
     }
 }
 
-/// The first word decides: `Yes - signed form held` is yes.
+/// A clear yes or no: `Yes - signed form held` is yes, `No` is no;
+/// `N/A`, `Not asked` or `No objection` are not a refusal. Only an answer
+/// that says no in so many words may refuse a referral.
 fn yes_no(raw: &str) -> Option<bool> {
-    let first = raw
-        .split(|c: char| !c.is_alphanumeric())
-        .find(|w| !w.is_empty())?
-        .to_lowercase();
+    let all = words(raw);
+    let lead = leading_words(raw);
+    let first = lead.first()?;
+    if all == "n" || all == "y" {
+        return Some(all == "y");
+    }
     match first.as_str() {
-        "yes" | "y" | "true" => Some(true),
-        "no" | "n" | "false" => Some(false),
+        "yes" | "true" | "given" | "agreed" => Some(true),
+        "refused" | "declined" | "withheld" => Some(false),
+        "no" | "false" => {
+            let next = lead.get(1).map(String::as_str);
+            match next {
+                // `No objection(s)` agrees; `not asked` / `no answer` say nothing.
+                Some("objection" | "objections") => Some(true),
+                Some("answer" | "response" | "reply" | "info" | "information") => None,
+                _ => Some(false),
+            }
+        }
         _ => None,
     }
 }
@@ -357,21 +398,49 @@ fn identifier(raw: &str, shape: &Regex) -> Option<String> {
     shape.is_match(&id).then_some(id)
 }
 
+/// `resident, family`, or with an explanation after the list (`Resident -
+/// lived in Harlow 10 years, mother nearby`, `Yes - family`): the list is
+/// what comes before the explanation, and every item of it must be known.
 fn local_connection(raw: &str) -> Option<Vec<LocalConnection>> {
     let mut found = Vec::new();
     let mut none = false;
-    let lowered = raw.to_lowercase().replace(" and ", ",");
-    for item in lowered.split([',', '/', ';', '&']) {
-        match words(item).as_str() {
-            "" => {}
-            "resident" => found.push(LocalConnection::Resident),
-            "employed" => found.push(LocalConnection::Employed),
-            "family" => found.push(LocalConnection::Family),
-            "special circumstances" => found.push(LocalConnection::SpecialCircumstances),
-            "none" => none = true,
-            _ => return None,
+    let lowered = raw.trim().to_lowercase();
+    let lowered = match lowered.strip_prefix("yes") {
+        Some(rest) if !rest.starts_with(char::is_alphanumeric) => {
+            rest.trim_start_matches(|c: char| !c.is_alphanumeric())
+        }
+        _ => lowered.as_str(),
+    };
+    let list = lowered
+        .split(['-', '–', '—', '(', ':'])
+        .next()
+        .unwrap_or(lowered)
+        .replace(" and ", ",");
+    for item in list.split([',', '/', ';', '&', '+']) {
+        let lead: Vec<String> = item
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+        let option = |name: &str| starts_with_words(&lead, name);
+        if lead.is_empty() {
+            continue;
+        } else if option("resident") || option("residence") {
+            found.push(LocalConnection::Resident);
+        } else if option("employed") || option("employment") || option("works") {
+            found.push(LocalConnection::Employed);
+        } else if option("family") || option("close family") {
+            found.push(LocalConnection::Family);
+        } else if option("special circumstances") {
+            found.push(LocalConnection::SpecialCircumstances);
+        } else if option("none") || option("no connection") || lead == ["no"] {
+            none = true;
+        } else {
+            return None;
         }
     }
+    // A list that names nothing known, or that says none and names
+    // something, is asked again rather than guessed.
     if none && !found.is_empty() || !none && found.is_empty() {
         return None;
     }
@@ -546,6 +615,85 @@ mod tests {
                 .replace("DOB: 01/02/1990\n", ""),
         );
         assert_eq!(r.outcome, Outcome::NoConsent);
+    }
+
+    #[test]
+    fn answers_with_explanations_are_read_by_their_first_words() {
+        let with = |from: &str, to: &str| read(&COMPLETE.replace(from, to));
+        for (line, status) in [
+            ("Custody status: Remanded", CustodyStatus::Remand),
+            ("Custody status: On remand", CustodyStatus::Remand),
+            (
+                "Custody status: Sentenced - 18 months",
+                CustodyStatus::Sentenced,
+            ),
+            (
+                "Custody status: Released on licence",
+                CustodyStatus::Released,
+            ),
+        ] {
+            let r = with("Custody status: sentenced", line);
+            assert_eq!(r.referral.custody_status, Some(status), "{line}");
+        }
+        for (line, wanted) in [
+            (
+                "Local connection: Resident - lived in Harlow for 10 years, mother nearby",
+                vec![LocalConnection::Resident],
+            ),
+            (
+                "Local connection: Yes - family",
+                vec![LocalConnection::Family],
+            ),
+            (
+                "Local connection: Resident and employed (since 2015)",
+                vec![LocalConnection::Resident, LocalConnection::Employed],
+            ),
+            ("Local connection: None - moved away", vec![]),
+        ] {
+            let r = with("Local connection: family, resident", line);
+            assert_eq!(r.referral.local_connection, Some(wanted), "{line}");
+        }
+        // `Yes` alone names no connection: asked again.
+        let r = with(
+            "Local connection: family, resident",
+            "Local connection: Yes",
+        );
+        assert_eq!(r.invalid, vec![Field::LocalConnection]);
+        let r = with("Referral type: Duty to Refer", "Referral type: DTR");
+        assert_eq!(r.referral.referral_type, Some(ReferralType::DutyToRefer));
+        let r = with(
+            "Release date: 3/4/27",
+            "Release date: TBC (parole hearing 12/01/2027)",
+        );
+        assert_eq!(r.referral.expected_release_date, None);
+        assert_eq!(r.invalid, vec![Field::ExpectedReleaseDate]);
+    }
+
+    #[test]
+    fn only_a_clear_no_is_a_refusal_of_consent() {
+        let consent = |answer: &str| {
+            let r = read(&COMPLETE.replace("Consent: Yes", &format!("Consent: {answer}")));
+            (r.outcome, r.referral.consent)
+        };
+        for refusal in ["No", "N", "no - declined to sign", "Refused", "Declined"] {
+            assert_eq!(
+                consent(refusal),
+                (Outcome::NoConsent, Some(false)),
+                "{refusal}"
+            );
+        }
+        for agreed in [
+            "Yes",
+            "Y",
+            "No objection",
+            "No objections raised",
+            "Given verbally",
+        ] {
+            assert_eq!(consent(agreed), (Outcome::Complete, Some(true)), "{agreed}");
+        }
+        for unclear in ["N/A", "n/a", "Not asked", "No answer", "Unknown"] {
+            assert_eq!(consent(unclear), (Outcome::Incomplete, None), "{unclear}");
+        }
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub enum Ticks {
 
 /// Ticked marks. `X` counts only as a word of its own.
 const TICKED: [char; 8] = ['☒', '☑', '✓', '✔', '✅', '✗', '✘', '■'];
+/// Wingdings' boxes as they read without the font.
+const WINGDINGS: [char; 3] = ['þ', 'ý', '¨'];
 /// Empty boxes.
 const EMPTY: [char; 4] = ['☐', '□', '◻', '⬜'];
 
@@ -59,7 +61,7 @@ fn might_have_boxes(text: &str) -> bool {
         _ if b >= 0xC0 => text[at..]
             .chars()
             .next()
-            .is_some_and(|c| TICKED.contains(&c) || EMPTY.contains(&c)),
+            .is_some_and(|c| TICKED.contains(&c) || EMPTY.contains(&c) || WINGDINGS.contains(&c)),
         _ => false,
     })
 }
@@ -270,6 +272,13 @@ fn box_at(text: &str, word_start: bool) -> Option<(bool, usize)> {
         };
         return Some((ticked, inner_end + 1));
     }
+    // Word's Wingdings boxes pasted as plain text: `þ` (ticked), `ý`
+    // (crossed) and `¨` (empty), only as words of their own.
+    if word_start && matches!(first, 'þ' | 'ý' | '¨') {
+        let after = &text[first.len_utf8()..];
+        let word_ends = after.is_empty() || after.starts_with(char::is_whitespace);
+        return word_ends.then_some((first != '¨', first.len_utf8()));
+    }
     if word_start && matches!(first, 'x' | 'X') {
         let after = &text[1..];
         let word_ends = after.is_empty()
@@ -302,6 +311,8 @@ mod tests {
             ("No X", ticked(&["No"])),
             ("x Yes", ticked(&["Yes"])),
             ("☒Yes ☐No", ticked(&["Yes"])),
+            ("þ Yes ¨ No", ticked(&["Yes"])),
+            ("¨ Yes ý No", ticked(&["No"])),
             (
                 "☒ resident ☐ employed ☒ family ☐ special circumstances",
                 ticked(&["resident", "family"]),
