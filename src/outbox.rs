@@ -638,6 +638,7 @@ fn lead_data(queued: Option<&Value>) -> Value {
         lead.entry(key).or_insert(Value::Null);
     }
     lead.entry("bounced").or_insert(Value::Bool(false));
+    lead.entry("first").or_insert(Value::Bool(false));
     Value::Object(lead)
 }
 

@@ -356,8 +356,10 @@ async fn the_councils_answer_in_the_thread_names_the_lead_and_stops_the_chases(d
     }
     let cases = w.store.deadline_cases(Some("BAS")).await.expect("cases");
     assert!(cases[0].progress.lead_named_at.is_some() && !cases[0].progress.evidence.is_empty());
-    // The first naming is not a change: nobody is told.
-    assert!(w.rows("lead_changed").await.is_empty());
+    // The first naming is told to the referring side (commitment 10).
+    let first = w.rows("lead_changed").await;
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].context["lead"]["first"], true);
 
     // A new lead officer later on: the referrer is told, copying the case lead.
     let raw = answer(
@@ -367,7 +369,12 @@ async fn the_councils_answer_in_the_thread_names_the_lead_and_stops_the_chases(d
         "Ayesha has moved on.\r\nLead officer: Ben Ortiz <ben.ortiz@basildon.gov.uk>\r\nTel: 01268 282 111\r\n",
     );
     w.put("basildon", &raw, uk(2026, 12, 8, 11, 0)).await;
-    let told = w.rows("lead_changed").await;
+    let told: Vec<_> = w
+        .rows("lead_changed")
+        .await
+        .into_iter()
+        .filter(|r| r.context["lead"]["first"] == false)
+        .collect();
     assert_eq!(told.len(), 1);
     assert_eq!(told[0].to, ["jo.probation@justice.gov.uk"]);
     assert_eq!(told[0].cc, ["kim.casework@justice.gov.uk"]);

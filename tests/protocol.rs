@@ -794,3 +794,97 @@ async fn commitment_10_counts_from_the_application_and_councils_close_on_days_of
     let report = w.sweep(uk(2026, 12, 30, 10, 0)).await;
     assert_eq!(report.follow_ups, 0);
 }
+
+/// The notice the authority got for a case (the mail an officer answers).
+async fn notice_of(w: &World, reference: &str) -> OutboxRow {
+    w.rows("notice")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference))
+        .expect("a notice")
+}
+
+#[tokio::test]
+async fn commitment_10_the_first_lead_named_is_told_to_the_referring_side() {
+    let w = world().await;
+    let reference = colchester_case(&w).await;
+    let notice = notice_of(&w, &reference).await;
+    // On one line, the way officers write it, on top of the quoted notice.
+    let raw = answer(
+        INTERNAL,
+        "Peter Quill <peter.quill@colchester.gov.uk>",
+        COLCHESTER,
+        &format!("RE: [{reference}] New Duty to Refer referral"),
+        &notice.message_id,
+        &format!(
+            "Lead officer: Jo Officer (jo.officer@colchester.gov.uk), 01206 282 000\r\n\r\n{}",
+            outlook_quote(&w.text_of(&notice))
+        ),
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(
+        w.lead_officer(&reference).await.as_deref(),
+        Some("jo.officer@colchester.gov.uk")
+    );
+    w.send().await;
+    let told = w.rows("lead_changed").await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].to, vec![REFERRER.to_string()]);
+    assert_eq!(told[0].cc, vec![CASE_LEAD.to_string()]);
+    let text = one_line(&w.text_of(&told[0]));
+    assert!(
+        text.contains("Colchester City Council has named its lead officer"),
+        "{text}"
+    );
+    assert!(text.contains("Jo Officer"), "{text}");
+    assert!(!text.contains("has changed"), "{text}");
+}
+
+#[tokio::test]
+async fn commitment_10_a_lead_to_be_confirmed_is_no_lead_and_the_chasing_goes_on() {
+    let w = world().await;
+    let reference = colchester_case(&w).await;
+    let notice = notice_of(&w, &reference).await;
+    let raw = answer(
+        INTERNAL,
+        "peter.quill@colchester.gov.uk",
+        COLCHESTER,
+        &format!("RE: [{reference}] New Duty to Refer referral"),
+        &notice.message_id,
+        "Received, thank you.\r\nLead officer: TBC - not yet allocated\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(w.lead_officer(&reference).await, None);
+    assert!(w.rows("lead_changed").await.is_empty());
+    assert!(w
+        .open_rules(&reference, day(2026, 11, 30))
+        .await
+        .contains(&"lead_officer".to_string()));
+}
+
+#[tokio::test]
+async fn commitment_10_an_officer_who_says_they_are_the_lead_is_named() {
+    let w = world().await;
+    let reference = colchester_case(&w).await;
+    let notice = notice_of(&w, &reference).await;
+    let raw = answer(
+        INTERNAL,
+        "Peter Quill <peter.quill@colchester.gov.uk>",
+        COLCHESTER,
+        &format!("RE: [{reference}] New Duty to Refer referral"),
+        &notice.message_id,
+        &format!(
+            "Hi, I will be the lead officer for this case.\r\n\r\nPeter Quill\r\n\
+             Housing Options Officer\r\n\r\n{}",
+            outlook_quote(&w.text_of(&notice))
+        ),
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(
+        w.lead_officer(&reference).await.as_deref(),
+        Some("peter.quill@colchester.gov.uk")
+    );
+    w.send().await;
+    let text = one_line(&w.text_of(&w.rows("lead_changed").await[0]));
+    assert!(text.contains("Peter Quill"), "{text}");
+}

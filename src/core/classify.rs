@@ -31,6 +31,8 @@ impl Kind {
 pub struct HeaderFacts {
     pub subject: Option<String>,
     pub from_address: Option<String>,
+    /// The sender's name as the From header gives it (`Peter Quill`).
+    pub from_name: Option<String>,
     /// `Auto-Submitted`, as written.
     pub auto_submitted: Option<String>,
     pub x_autoreply: bool,

@@ -32,23 +32,88 @@ impl NamedLead {
         }
     }
 
-    /// `Jo Officer <jo.officer@council.gov.uk>`, as `case REF respond --lead` takes it.
+    /// A contact as people write one: `Jo Officer <jo@council.gov.uk>` (as
+    /// `case REF respond --lead` takes it), `Jo Officer (jo@council.gov.uk)`,
+    /// `Jo Officer, jo@council.gov.uk, 01206 282 000`, or a name alone.
+    /// `TBC`, `not yet allocated` and the like name nobody.
     pub fn parse_contact(text: &str) -> Option<NamedLead> {
+        let text = text.trim().trim_matches(['*', '_']).trim();
         let email = EmailAddress::find_in(text);
-        let name = match text.find('<') {
-            Some(i) => text[..i].trim(),
-            None if email.is_some() => "",
-            None => text.trim(),
+        let name = if let Some(i) = text.find('<') {
+            &text[..i]
+        } else if let Some(i) = text.find('(').filter(|&i| text[i..].contains('@')) {
+            &text[..i]
+        } else {
+            // The name is the first part; the others are the address and
+            // the telephone number.
+            let first = text.split([',', ';', '|']).next().unwrap_or(text);
+            if first.contains('@') {
+                ""
+            } else {
+                first
+            }
         }
-        .trim_matches('"')
+        .trim()
+        .trim_matches(['"', '-', '–', ':', ' '])
         .trim();
-        let lead = NamedLead {
-            name: (!name.is_empty()).then(|| name.to_string()),
-            email,
-            phone: None,
-        };
+        let phone = text
+            .split([',', ';', '|', '(', ')'])
+            .skip(1)
+            .find_map(|part| {
+                (!part.contains('@'))
+                    .then(|| PhoneNumber::parse(part))
+                    .flatten()
+            });
+        if names_nobody(name) {
+            return None;
+        }
+        let name = (!name.is_empty()).then(|| name.to_string());
+        let lead = NamedLead { name, email, phone };
         lead.is_named().then_some(lead)
     }
+}
+
+/// `TBC`, `Not yet allocated`, `N/A`, `to follow`: a lead line that says
+/// no one has been named yet.
+pub fn names_nobody(value: &str) -> bool {
+    let v: String = value
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '/' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
+    const NOBODY: [&str; 18] = [
+        "tbc",
+        "tba",
+        "tbd",
+        "n/a",
+        "na",
+        "none",
+        "nobody",
+        "no one",
+        "unknown",
+        "not known",
+        "pending",
+        "awaiting",
+        "to follow",
+        "to be confirmed",
+        "to be allocated",
+        "not yet",
+        "not allocated",
+        "unallocated",
+    ];
+    NOBODY
+        .iter()
+        .any(|w| v == *w || v.starts_with(&format!("{w} ")))
+        || v.contains("not yet allocated")
+        || v.contains("not been allocated")
+        || v.contains("yet to be")
 }
 
 const NAME_LABELS: [&str; 10] = [
@@ -129,6 +194,9 @@ pub struct AnswerReading {
     pub has_own_text: bool,
     /// Its first words say yes (`Yes`, `Confirmed`, `That's right`).
     pub affirms: bool,
+    /// The sender says they are the lead themselves (`I will be the lead
+    /// officer`, `this has been allocated to me`): the sender is the lead.
+    pub sender_takes_lead: bool,
     /// The lead was filled into a prompt inside the quoted message, not
     /// written in the answer's own words: it counts only when the quote is
     /// the gateway's own mail about the case.
@@ -150,6 +218,7 @@ pub fn read_answer(text: &str) -> AnswerReading {
     let own = &lines[..quote_at];
     let mut reading = AnswerReading::default();
     let mut lead = NamedLead::default();
+    let mut named_by_line = false;
     for line in own {
         let line = line.trim();
         let Some((label, value)) = split_line(line) else {
@@ -159,6 +228,8 @@ pub fn read_answer(text: &str) -> AnswerReading {
         if value.is_empty() || is_placeholder(value) {
             continue;
         }
+        named_by_line |=
+            NAME_LABELS.contains(&label.as_str()) && NamedLead::parse_contact(value).is_some();
         take_line(&mut reading, &mut lead, &label, value);
     }
     reading.has_own_text = own.iter().any(|l| {
@@ -177,8 +248,11 @@ pub fn read_answer(text: &str) -> AnswerReading {
             reading.lead_in_quote = true;
         }
     }
-    // An address or a phone alone (a signature) names no one.
-    reading.named_lead = lead.name.is_some().then_some(lead);
+    reading.sender_takes_lead = own.iter().any(|l| takes_lead(l));
+    // An address or a phone alone (a signature) names no one; a lead line
+    // does, with a name or an address.
+    reading.named_lead =
+        (lead.name.is_some() || named_by_line && lead.email.is_some()).then_some(lead);
     reading
 }
 
@@ -202,6 +276,7 @@ fn take_line(reading: &mut AnswerReading, lead: &mut NamedLead, label: &str, val
         if let Some(contact) = NamedLead::parse_contact(value) {
             lead.name = contact.name;
             lead.email = lead.email.take().or(contact.email);
+            lead.phone = lead.phone.take().or(contact.phone);
         }
     } else if EMAIL_LABELS.contains(&label) && lead.email.is_none() {
         lead.email = EmailAddress::find_in(value);
@@ -220,15 +295,32 @@ fn take_line(reading: &mut AnswerReading, lead: &mut NamedLead, label: &str, val
 
 /// `Label: value`, the label normalised; none for a line without one.
 fn split_line(line: &str) -> Option<(String, &str)> {
-    let (label, value) = line.split_once(':')?;
-    // A label is a few words, not a sentence with a colon in it.
-    if label.len() > 40 {
-        return None;
+    let by_colon = line.split_once(':').and_then(|(label, value)| {
+        // A label is a few words, not a sentence with a colon in it.
+        (label.len() <= 40).then(|| (clean_label(label), value))
+    });
+    if let Some((label, value)) = by_colon {
+        // `*Lead officer:* Jo`: the emphasis closes after the colon.
+        return Some((label, value.trim_start_matches(['*', '_'])));
     }
-    Some((
-        normalise_label(label.trim_start_matches(['*', '-', '•', ' '])),
-        value,
-    ))
+    // `Lead officer - Jo Officer`: a dash after a label the gateway knows.
+    let (label, value) = line.split_once(" - ").or_else(|| line.split_once(" – "))?;
+    let label = clean_label(label);
+    is_known_label(&label).then_some((label, value))
+}
+
+fn clean_label(label: &str) -> String {
+    normalise_label(label.trim_matches(['*', '_', '-', '•', ' ']))
+}
+
+fn is_known_label(label: &str) -> bool {
+    NAME_LABELS.contains(&label)
+        || EMAIL_LABELS.contains(&label)
+        || PHONE_LABELS.contains(&label)
+        || DONE_LABELS.contains(&label)
+        || INFORMATION_LABELS.contains(&label)
+        || RELEASE_LABELS.contains(&label)
+        || APPLICATION_LABELS.contains(&label)
 }
 
 fn is_placeholder(value: &str) -> bool {
@@ -239,6 +331,32 @@ fn is_placeholder(value: &str) -> bool {
 fn is_quote_marker_only(line: &str) -> bool {
     line.chars()
         .all(|c| matches!(c, '>' | '-' | '_' | '=' | ' '))
+}
+
+/// `I will be the lead officer`, `I am the named officer`, `This case
+/// has been allocated to me`: the sender names themselves.
+fn takes_lead(line: &str) -> bool {
+    let lower = line.to_lowercase().replace('’', "'");
+    if lower.contains("not be the lead") || lower.contains("not the lead") {
+        return false;
+    }
+    const SAYINGS: [&str; 14] = [
+        "i will be the lead",
+        "i'll be the lead",
+        "i am the lead",
+        "i'm the lead",
+        "i will be the named",
+        "i'll be the named",
+        "i am the named",
+        "i'm the named",
+        "i will be the case officer",
+        "i'll be the case officer",
+        "i am the case officer",
+        "i'm the case officer",
+        "allocated to me",
+        "i will be leading on",
+    ];
+    SAYINGS.iter().any(|s| lower.contains(s))
 }
 
 fn affirmative(line: &str) -> bool {
@@ -406,6 +524,70 @@ mod tests {
             read_named_lead("Thanks\nEmail: team@colchester.gov.uk\nTel: 01206 500000"),
             None
         );
+    }
+
+    #[test]
+    fn lead_lines_as_officers_write_them() {
+        let named = |text: &str| read_named_lead(text);
+        let jo = Some("Jo Officer".to_string());
+        let jo_at = EmailAddress::parse("jo.officer@colchester.gov.uk").ok();
+        for text in [
+            "Lead officer: Jo Officer (jo.officer@colchester.gov.uk)",
+            "Lead officer: Jo Officer, jo.officer@colchester.gov.uk, 01206 282 000",
+            "Lead officer - Jo Officer <jo.officer@colchester.gov.uk>",
+            "*Lead officer:* Jo Officer, jo.officer@colchester.gov.uk",
+            "**Lead officer**: Jo Officer (jo.officer@colchester.gov.uk)",
+        ] {
+            let lead = named(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(
+                (lead.name, lead.email),
+                (jo.clone(), jo_at.clone()),
+                "{text}"
+            );
+        }
+        let lead = named("Lead officer: Jo Officer, jo.officer@colchester.gov.uk, 01206 282 000")
+            .expect("named");
+        assert_eq!(
+            lead.phone.map(|p| p.as_str().to_string()),
+            Some("01206 282 000".into())
+        );
+        // An address on the lead line names the lead.
+        let lead = named("Lead officer: jo.officer@colchester.gov.uk").expect("named");
+        assert_eq!(lead.email, jo_at);
+    }
+
+    #[test]
+    fn a_lead_not_yet_allocated_names_no_one() {
+        for value in [
+            "TBC",
+            "tbc - will confirm Monday",
+            "Not yet allocated",
+            "N/A",
+            "To be confirmed",
+            "Awaiting allocation",
+            "Unallocated",
+            "We have not yet allocated an officer",
+        ] {
+            let text = format!("Thanks, received.\nLead officer: {value}\nTelephone: 01206 500000");
+            assert_eq!(read_named_lead(&text), None, "{value}");
+        }
+    }
+
+    #[test]
+    fn an_officer_who_says_they_are_the_lead_names_themselves() {
+        for text in [
+            "Hi, I will be the lead officer for this case.\n\nPeter Quill\nHousing Officer",
+            "This has been allocated to me - I'll pick it up today.",
+            "I’m the named officer, please contact me directly.",
+        ] {
+            assert!(read_answer(text).sender_takes_lead, "{text}");
+        }
+        for text in [
+            "I will not be the lead officer; Jo will.",
+            "Who will be the lead officer?",
+        ] {
+            assert!(!read_answer(text).sender_takes_lead, "{text}");
+        }
     }
 
     #[test]

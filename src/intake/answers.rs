@@ -166,7 +166,13 @@ pub(super) fn authority_answer(
         },
     );
     let mut mails = Vec::new();
-    if let Some(lead) = &reading.named_lead {
+    // `I will be the lead officer for this case`, signed: the sender.
+    let self_named = reading.sender_takes_lead.then(|| NamedLead {
+        name: analysis.from_name.clone(),
+        email: analysis.from.clone(),
+        phone: None,
+    });
+    if let Some(lead) = reading.named_lead.as_ref().or(self_named.as_ref()) {
         let at_authority = lead.email.as_ref().is_none_or(|e| authority.speaks_for(e));
         if !at_authority {
             changes.push(not_applied(

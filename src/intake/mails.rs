@@ -48,6 +48,7 @@ pub(super) fn lead_context(
             "email": lead.email.as_ref().map(|e| e.to_string()),
             "phone": lead.phone.as_ref().map(|p| p.as_str().to_string()),
             "previous_name": previous.name.clone().or_else(|| previous.email.as_ref().map(|e| e.to_string())),
+            "first": !previous.is_named(),
         }
     })
 }
@@ -75,7 +76,9 @@ pub fn lead_officer_change_mail(
     lead: &NamedLead,
     at: &DateTime<Utc>,
 ) -> Option<OutgoingMail> {
-    if !case.lha_lead.is_named() || lead.same_person(&case.lha_lead) {
+    // The first lead named is news to the referring side as much as a
+    // change is (commitment 10: they need to know whom to talk to).
+    if lead.same_person(&case.lha_lead) {
         return None;
     }
     let referrer = case

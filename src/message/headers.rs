@@ -89,21 +89,21 @@ pub(super) fn header_facts(message: &Message<'_>) -> HeaderFacts {
         MAX_THREAD_IDS - in_reply_to.len(),
         true,
     );
+    // The first From header (mail-parser's `from()` gives the last).
+    let first_from = message
+        .parts
+        .first()
+        .and_then(|part| {
+            part.headers
+                .iter()
+                .find(|h| h.name == mail_parser::HeaderName::From)
+        })
+        .and_then(|h| h.value.as_address())
+        .and_then(|a| a.first());
     HeaderFacts {
         subject: message.subject().map(str::to_string),
-        // The first From header (mail-parser's `from()` gives the last).
-        from_address: message
-            .parts
-            .first()
-            .and_then(|part| {
-                part.headers
-                    .iter()
-                    .find(|h| h.name == mail_parser::HeaderName::From)
-            })
-            .and_then(|h| h.value.as_address())
-            .and_then(|a| a.first())
-            .and_then(|a| a.address())
-            .map(str::to_string),
+        from_address: first_from.and_then(|a| a.address()).map(str::to_string),
+        from_name: first_from.and_then(|a| a.name()).map(str::to_string),
         auto_submitted: header_text(message, "Auto-Submitted"),
         x_autoreply: message.header_raw("X-Autoreply").is_some(),
         x_autorespond: message.header_raw("X-Autorespond").is_some(),

@@ -64,6 +64,8 @@ pub struct Analysis {
     pub referral: Option<ReadReferral>,
     pub sent_at: Option<DateTime<Utc>>,
     pub from: Option<EmailAddress>,
+    /// The sender's display name, when the From header gives one.
+    pub from_name: Option<String>,
     /// For a forwarded referral, who sent it before it was forwarded.
     pub original_sender: Option<EmailAddress>,
     pub recipients: Vec<EmailAddress>,
@@ -137,6 +139,7 @@ impl Analysis {
             referral: None,
             sent_at: None,
             from: None,
+            from_name: None,
             original_sender: None,
             recipients: Vec::new(),
             attachments: Vec::new(),
@@ -393,6 +396,11 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
             .from_address
             .as_deref()
             .and_then(|a| EmailAddress::parse(a).ok()),
+        from_name: facts
+            .from_name
+            .as_deref()
+            .map(|n| crate::terminal::printable(n).trim().to_string())
+            .filter(|n| !n.is_empty()),
         original_sender,
         recipients,
         encrypted: encrypted(&message, &attachments),

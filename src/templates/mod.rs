@@ -43,7 +43,7 @@
 //! | `step` | `{kind, number, on}`: this follow-up (`reminder`, `chase`, `escalation`; null otherwise). `kind` is `reminder`, `chase` or `escalation`, `number` counts the chases (1 for the others), `on` the date sent, in words |
 //! | `history` | `[{what, on, to}]`: the earlier follow-ups of the same deadline, oldest first (`what` is `Reminder`, `Chase 1` or `Escalation`; `to` the name it was addressed to). Always a list: empty when there were none, and for the other purposes |
 //! | `addressee` | the name of the person a `reminder`, `chase`, `escalation` or `lead_changed` is addressed to (the operational lead for a chase, the dispute-resolution contact or the next level for an escalation), or null to write to the team: `Dear colleagues` |
-//! | `lead` | `{side, name, email, phone, previous_name}`: the new named lead of a case (`lead_changed`; null otherwise). `side` `authority` means the council's lead officer changed and the mail goes to the referrer's side; `referrer` means the probation or prison lead changed and the mail goes to the council. `phone` and `previous_name` may be null |
+//! | `lead` | `{side, name, email, phone, previous_name, first}`: the new named lead of a case (`first`: no lead was named before) (`lead_changed`; null otherwise). `side` `authority` means the council's lead officer changed and the mail goes to the referrer's side; `referrer` means the probation or prison lead changed and the mail goes to the council. `phone` and `previous_name` may be null |
 //!
 //! Mail that does not show the person's details (every purpose but
 //! `notice` and `quarantine_notice`: see [`Purpose::shows_person_details`])
@@ -828,6 +828,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
             "previous_name": "Sam Lead",
             "claimed_by": Value::Null,
             "bounced": false,
+            "first": false,
         }),
         Purpose::LeadChangePending => json!({
             "side": "referrer",
@@ -837,6 +838,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
             "previous_name": "Kim Casework",
             "claimed_by": "priya.shah@justice.gov.uk",
             "bounced": true,
+            "first": false,
         }),
         _ => Value::Null,
     };
@@ -963,6 +965,7 @@ fn sparse_data(purpose: Purpose) -> Value {
             lead.insert("previous_name".into(), Value::Null);
             lead.insert("claimed_by".into(), Value::Null);
             lead.insert("bounced".into(), json!(false));
+            lead.insert("first".into(), json!(false));
         }
         if let Some(Value::Array(fields)) = map.get_mut("fields") {
             for field in fields.iter_mut() {
