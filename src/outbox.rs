@@ -610,7 +610,7 @@ fn template_data(
         "sender": context.get("sender").cloned().unwrap_or(Value::Null),
         "reason": context.get("reason").cloned().unwrap_or(Value::Null),
         "deadline": deadline_data(context.get("deadline"), config),
-        "step": context.get("step").cloned().unwrap_or(Value::Null),
+        "step": step_data(context.get("step")),
         "history": list("history"),
         "addressee": context.get("addressee").cloned().unwrap_or(Value::Null),
         "lead": lead_data(context.get("lead")),
@@ -661,6 +661,19 @@ fn original_data(queued: Option<&Value>) -> Value {
     keyed(queued, &["subject", "sent"])
 }
 
+/// Which follow-up this is. Mail queued before `lead_copied` existed
+/// copied the operational lead.
+fn step_data(queued: Option<&Value>) -> Value {
+    match queued {
+        Some(Value::Object(step)) => {
+            let mut step = step.clone();
+            step.entry("lead_copied").or_insert(Value::Bool(true));
+            Value::Object(step)
+        }
+        _ => Value::Null,
+    }
+}
+
 /// Who a follow-up's escalation goes to, and when.
 fn escalation_data(queued: Option<&Value>) -> Value {
     let mut e = keyed(
@@ -671,10 +684,13 @@ fn escalation_data(queued: Option<&Value>) -> Value {
             "none",
             "authority",
             "as_head_of_housing_options",
+            "already",
         ],
     );
-    if e["as_head_of_housing_options"].is_null() {
-        e["as_head_of_housing_options"] = Value::Bool(false);
+    for flag in ["as_head_of_housing_options", "already"] {
+        if e[flag].is_null() {
+            e[flag] = Value::Bool(false);
+        }
     }
     e
 }

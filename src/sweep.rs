@@ -382,7 +382,7 @@ fn follow_up(
                 StepKind::Chase(_) => Purpose::Chase,
                 _ => Purpose::Escalation,
             };
-            let escalation = escalation_words(rule, &contacts, calendar, step);
+            let escalation = escalation_words(rule, &contacts, calendar, step, day);
             let context = json!({
                 "deadline": {
                     "id": rule.id,
@@ -399,6 +399,10 @@ fn follow_up(
                     "kind": step.kind.name(),
                     "number": step.kind.number(),
                     "on": spoken_date(day),
+                    // Whether the operational lead is among the copies (an
+                    // escalation to a lead who is also the dispute contact
+                    // is addressed to them, not copied).
+                    "lead_copied": cc.contains(&authority.operational_lead.email),
                 },
                 "history": history,
                 "addressee": addressee,
@@ -448,18 +452,23 @@ fn escalation_words(
     contacts: &Contacts<'_>,
     calendar: &Calendar,
     step: &Step<'_>,
+    today: NaiveDate,
 ) -> Value {
     let who: Vec<String> = escalation_contacts(rule.owed_by, contacts)
         .iter()
         .map(|c| c.name.clone())
         .collect();
-    let on = rule
+    let escalation_day = rule
         .escalate_after
-        .map(|n| spoken_date(calendar.add_working_days(step.due.on, n.max(1))));
+        .map(|n| calendar.add_working_days(step.due.on, n.max(1)));
+    // A chase after the escalation says it was escalated, not that it will be.
+    let already = escalation_day.is_some_and(|d| d < today);
+    let on = escalation_day.map(spoken_date);
     match (who.is_empty(), &on) {
         (false, Some(on)) => json!({
             "to": who.join(" and "),
             "on": on,
+            "already": already,
             "none": Value::Null,
             "as_head_of_housing_options": rule.owed_by == Owner::Authority,
             "authority": escalation_authority(rule.owed_by, contacts.authority),
@@ -467,6 +476,7 @@ fn escalation_words(
         _ => json!({
             "to": Value::Null,
             "on": on,
+            "already": false,
             "none": match rule.owed_by {
                 Owner::Authority => "this step is not escalated under the protocol file",
                 Owner::Referrer => "no escalation contact for the referring side is configured",

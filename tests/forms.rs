@@ -229,3 +229,140 @@ async fn a_new_mail_to_the_inbox_quoting_the_reference_completes_the_case() {
         .await;
     completed_and_acknowledged(&w, &reference).await;
 }
+
+/// A referral whose date of birth was not a date (31/02/1988), and so
+/// incomplete; the incomplete mail sent.
+async fn impossible_birthday(w: &World) -> (String, OutboxRow) {
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "bad-dob@justice.gov.uk",
+                &[("Date of birth", "31/02/1988"), ("Prison number", "")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send().await;
+    let asked = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the incomplete mail");
+    (reference, asked)
+}
+
+#[tokio::test]
+async fn the_date_of_birth_given_alone_completes_the_case() {
+    let w = world().await;
+    let (reference, asked) = impossible_birthday(&w).await;
+    let body = format!(
+        "Sorry - Date of birth: 14/07/1988\r\n\r\nJo\r\n\r\n{}",
+        outlook_quote(&w.text_of(&asked))
+    );
+    let body = body.replacen("Sorry - ", "", 1);
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    completed_and_acknowledged(&w, &reference).await;
+    // The acknowledgement speaks of the referral, not of the reply.
+    let ack = &w.rows("acknowledgement").await[0];
+    let text = one_line(&w.text_of(ack));
+    assert!(!text.contains("Referral incomplete"), "{text}");
+}
+
+#[tokio::test]
+async fn the_whole_form_corrected_completes_the_case_and_opens_no_other() {
+    let w = world().await;
+    let (reference, asked) = impossible_birthday(&w).await;
+    let form =
+        String::from_utf8(referral(COLCHESTER, "unused@justice.gov.uk", &[])).expect("utf-8");
+    let form = &form[form.find("DUTY TO REFER REFERRAL").expect("form")..];
+    let body = format!(
+        "Corrected form below.\r\n\r\n{form}\r\n{}",
+        outlook_quote(&w.text_of(&asked))
+    );
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    completed_and_acknowledged(&w, &reference).await;
+}
+
+#[tokio::test]
+async fn a_form_for_someone_else_in_the_thread_completes_nothing() {
+    let w = world().await;
+    let (reference, asked) = impossible_birthday(&w).await;
+    let form = String::from_utf8(referral(
+        COLCHESTER,
+        "unused@justice.gov.uk",
+        &[("Full name", "Another Person"), ("Prison number", "")],
+    ))
+    .expect("utf-8");
+    let form = &form[form.find("DUTY TO REFER REFERRAL").expect("form")..];
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        form,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "incomplete");
+}
+
+#[tokio::test]
+async fn the_referrers_updated_form_moves_the_release_date() {
+    let w = world().await;
+    let reference = w
+        .case(
+            "colchester",
+            &referral(COLCHESTER, "first@justice.gov.uk", &[]),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send().await;
+    // Parole granted: the same form, a new (earlier) release date.
+    let form = String::from_utf8(referral(
+        COLCHESTER,
+        "unused@justice.gov.uk",
+        &[("Expected release date", "15/01/2027")],
+    ))
+    .expect("utf-8");
+    let form = &form[form.find("DUTY TO REFER REFERRAL").expect("form")..];
+    let raw = answer(
+        &passed("justice.gov.uk"),
+        REFERRER,
+        COLCHESTER,
+        &format!("RE: [{reference}] Referral received"),
+        "<first@justice.gov.uk>",
+        &format!("Updated form: release brought forward.\r\n\r\n{form}"),
+    );
+    w.put("colchester", &raw, uk(2026, 11, 30, 10, 0)).await;
+    let events = w.events(&reference).await;
+    assert!(
+        events
+            .iter()
+            .any(|(kind, detail)| kind == "release_date_changed" && detail.contains("2027-01-15")),
+        "{events:?}"
+    );
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(
+        case.summary.expected_release_date.map(|d| d.to_string()),
+        Some("2027-01-15".to_string())
+    );
+    // One case still.
+    assert_eq!(w.store.cases(None, false).await.expect("cases").len(), 1);
+}

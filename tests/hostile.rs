@@ -593,8 +593,14 @@ async fn hostile_values_are_escaped_in_every_mail_and_never_make_a_header() {
     let incomplete = &w.rows_of("incomplete").await[0];
     assert_eq!(incomplete.to, [REFERRER]);
     // Both lead changes, as given: the council's to the referrer; the
-    // probation lead's to the council and to the previous case lead.
-    let changes = w.rows_of("lead_changed").await;
+    // probation lead's to the council and to the previous case lead. (The
+    // council's first lead, named before, was told to the referrer too.)
+    let changes: Vec<_> = w
+        .rows_of("lead_changed")
+        .await
+        .into_iter()
+        .filter(|r| r.context["lead"]["first"] != true)
+        .collect();
     assert_eq!(changes.len(), 3, "{changes:?}");
     assert_eq!(changes[0].to, [REFERRER]);
     assert_eq!(changes[1].to, ["mal.lead@basildon.gov.uk"]);

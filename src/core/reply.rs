@@ -44,26 +44,35 @@ impl NamedLead {
         } else if let Some(i) = text.find('(').filter(|&i| text[i..].contains('@')) {
             &text[..i]
         } else {
-            // The name is the first part; the others are the address and
-            // the telephone number.
-            let first = text.split([',', ';', '|']).next().unwrap_or(text);
-            if first.contains('@') {
+            // `Name, address, telephone`: the name is the first part when
+            // the others are an address or a number (`Quill, Peter` is a
+            // name written surname first).
+            let mut parts = text.split(',');
+            let first = parts.next().unwrap_or(text);
+            let rest_is_contact = parts
+                .clone()
+                .any(|p| p.contains('@') || PhoneNumber::parse(p).is_some());
+            if rest_is_contact && first.contains('@') {
                 ""
-            } else {
+            } else if rest_is_contact {
                 first
+            } else {
+                // `Jo Officer jo@council.gov.uk`: the words before the address.
+                text.split_whitespace()
+                    .position(|w| w.contains('@'))
+                    .and_then(|at| text.split_whitespace().nth(at))
+                    .and_then(|address| text.find(address))
+                    .map_or(text, |at| &text[..at])
             }
         }
         .trim()
         .trim_matches(['"', '-', '–', ':', ' '])
         .trim();
-        let phone = text
-            .split([',', ';', '|', '(', ')'])
-            .skip(1)
-            .find_map(|part| {
-                (!part.contains('@'))
-                    .then(|| PhoneNumber::parse(part))
-                    .flatten()
-            });
+        let phone = text.split([',', '(', ')']).skip(1).find_map(|part| {
+            (!part.contains('@'))
+                .then(|| PhoneNumber::parse(part))
+                .flatten()
+        });
         if names_nobody(name) {
             return None;
         }
@@ -551,6 +560,8 @@ mod tests {
             lead.phone.map(|p| p.as_str().to_string()),
             Some("01206 282 000".into())
         );
+        let lead = named("Lead officer: Jo Officer jo.officer@colchester.gov.uk").expect("named");
+        assert_eq!((lead.name, lead.email), (jo.clone(), jo_at.clone()));
         // An address on the lead line names the lead.
         let lead = named("Lead officer: jo.officer@colchester.gov.uk").expect("named");
         assert_eq!(lead.email, jo_at);

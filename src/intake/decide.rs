@@ -104,7 +104,7 @@ pub(super) fn decide_unsent(
             // Answers for an incomplete case from someone who may not give
             // them: on the case, with why they changed nothing.
             let gives_answers = analysis.filled_in.as_ref().is_some_and(|r| {
-                case.status == CaseStatus::Incomplete && names_nobody(&r.referral)
+                case.status == CaseStatus::Incomplete && !conflicts(&case.referral, &r.referral)
             });
             if gives_answers {
                 let why = if !s.verdict.may_change_state(&s.mailbox.trust) {
@@ -212,16 +212,25 @@ pub(super) fn completes(
         && case.is_referring_side(from)
         && s.verdict.may_change_state(&s.mailbox.trust)
         && (same_person(&case.referral, &read.referral)
-            || (case.status == CaseStatus::Incomplete && names_nobody(&read.referral)))
+            || (case.status == CaseStatus::Incomplete
+                && !conflicts(&case.referral, &read.referral)))
 }
 
-/// A form that names no person (the missing answers only, given in reply
-/// to the incomplete mail) can only be about the case it answers.
-pub(super) fn names_nobody(r: &Referral) -> bool {
-    r.prison_number.is_none()
-        && r.crn.is_none()
-        && r.full_name.is_none()
-        && r.date_of_birth.is_none()
+/// Two referrals that say different things of who the person is: a
+/// different prison number, CRN, name or date of birth where both give
+/// one. The referrer's answers to an incomplete case (a date of birth
+/// alone, or the whole form corrected) complete it unless they do.
+pub(super) fn conflicts(a: &Referral, b: &Referral) -> bool {
+    let differ = |x: Option<&str>, y: Option<&str>| {
+        x.zip(y)
+            .is_some_and(|(x, y)| !x.trim().eq_ignore_ascii_case(y.trim()))
+    };
+    differ(a.prison_number.as_deref(), b.prison_number.as_deref())
+        || differ(a.crn.as_deref(), b.crn.as_deref())
+        || differ(a.name_key().as_deref(), b.name_key().as_deref())
+        || a.date_of_birth
+            .zip(b.date_of_birth)
+            .is_some_and(|(x, y)| x != y)
 }
 
 /// Two referrals name the same person: the same prison number, CRN, or
@@ -582,7 +591,16 @@ pub(super) fn complete_case(
     read: &ReadReferral,
 ) -> Plan {
     let received_on = crate::core::protocol::uk_date(s.received_at);
-    let merged = case.referral.clone().merged_over(&read.referral);
+    let mut merged = case.referral.clone().merged_over(&read.referral);
+    // The referrer's later form moves the release date (parole, Home
+    // Detention Curfew): the date it gives is the one that holds now.
+    let moved_release = read
+        .referral
+        .expected_release_date
+        .filter(|to| case.release_date.is_some_and(|from| from != *to));
+    if let Some(to) = moved_release {
+        merged.expected_release_date = Some(to);
+    }
     let (outcome, missing) = merged.judge();
     let status = match outcome {
         Outcome::Complete => CaseStatus::Open,
@@ -590,7 +608,7 @@ pub(super) fn complete_case(
     };
     // A form that adds nothing to a case already complete is only noted.
     let adds_nothing = merged == case.referral && status == case.status;
-    let changes = if adds_nothing {
+    let mut changes = if adds_nothing {
         Vec::new()
     } else {
         vec![CaseChange::ReferralCompleted {
@@ -601,6 +619,13 @@ pub(super) fn complete_case(
             completes: status == CaseStatus::Open && case.status != CaseStatus::Open,
         }]
     };
+    if let Some(to) = moved_release {
+        changes.push(CaseChange::ReleaseDateChanged {
+            to,
+            urgent: merged.is_urgent(received_on),
+            by: "the referrer's updated form".into(),
+        });
+    }
     let mut plan = note(case, "referral_attached", changes);
     let referrer = case
         .referrer_email
@@ -611,11 +636,25 @@ pub(super) fn complete_case(
         return plan;
     };
     let labels: Vec<&str> = missing.iter().map(|f| f.label()).collect();
+    // A reply in the thread (`RE: [DTR-…] Referral incomplete`) is not the
+    // referral the acknowledgement speaks of: the reference says which.
+    let in_thread = analysis.case_ref.is_some()
+        || analysis.subject.as_deref().is_some_and(|s| {
+            let s = s.trim_start().to_lowercase();
+            ["re:", "re :", "aw:", "sv:"]
+                .iter()
+                .any(|p| s.starts_with(p))
+        });
+    let original = if in_thread {
+        json!({ "subject": null, "sent": null })
+    } else {
+        original(analysis)
+    };
     let context = json!({
         "outcome": outcome.as_str(),
         "missing": labels,
         "invalid": [],
-        "original": original(analysis),
+        "original": original,
     });
     plan.mails.push(match outcome {
         Outcome::Complete => OutgoingMail {

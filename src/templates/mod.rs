@@ -746,17 +746,17 @@ pub fn sample_data(purpose: Purpose) -> Value {
     let chase = sent("Chase 1", "Tuesday 1 December 2026");
     let (step, overdue, history) = match purpose {
         Purpose::Reminder => (
-            json!({ "kind": "reminder", "number": 1, "on": "Friday 27 November 2026" }),
+            json!({ "kind": "reminder", "number": 1, "on": "Friday 27 November 2026", "lead_copied": false }),
             0,
             json!([]),
         ),
         Purpose::Chase => (
-            json!({ "kind": "chase", "number": 1, "on": "Tuesday 1 December 2026" }),
+            json!({ "kind": "chase", "number": 1, "on": "Tuesday 1 December 2026", "lead_copied": true }),
             1,
             json!([reminder]),
         ),
         Purpose::Escalation => (
-            json!({ "kind": "escalation", "number": 1, "on": "Wednesday 2 December 2026" }),
+            json!({ "kind": "escalation", "number": 1, "on": "Wednesday 2 December 2026", "lead_copied": true }),
             2,
             json!([reminder, chase]),
         ),
@@ -784,10 +784,11 @@ pub fn sample_data(purpose: Purpose) -> Value {
             "on": "Wednesday 2 December 2026",
             "none": Value::Null,
             "as_head_of_housing_options": true,
+            "already": false,
             "authority": "Colchester City Council",
         })
     } else {
-        json!({ "to": Value::Null, "on": Value::Null, "none": Value::Null, "as_head_of_housing_options": false, "authority": Value::Null })
+        json!({ "to": Value::Null, "on": Value::Null, "none": Value::Null, "as_head_of_housing_options": false, "already": false, "authority": Value::Null })
     };
     let original = if matches!(
         purpose,
@@ -948,6 +949,7 @@ fn sparse_data(purpose: Purpose) -> Value {
                 json!("no escalation contact for the referring side is configured"),
             );
             escalation.insert("as_head_of_housing_options".into(), json!(false));
+            escalation.insert("already".into(), json!(false));
             escalation.insert("authority".into(), Value::Null);
         }
         if let Some(Value::Object(deadline)) = map.get_mut("deadline") {
