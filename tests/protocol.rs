@@ -250,6 +250,30 @@ async fn annex_c_every_essex_authority_escalates_to_its_dispute_contact() {
             authority.name
         );
         assert!(!w.has_event(reference, "escalation_not_sent").await);
+        // Where the lead is the dispute contact (Castle Point and six more),
+        // the escalation is addressed to them: it does not say they are
+        // copied.
+        w.send().await;
+        let row = w
+            .rows("escalation")
+            .await
+            .into_iter()
+            .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+            .expect("sent");
+        let text = one_line(&w.text_of(&row));
+        let lead_is_addressee = authority.operational_lead.email == authority.dispute_contact.email;
+        assert_eq!(
+            text.contains(&format!(
+                "{}, the operational lead for",
+                authority.operational_lead.name
+            )),
+            !lead_is_addressee,
+            "{}: {text}",
+            authority.name
+        );
+        if lead_is_addressee {
+            assert!(text.contains("You are also the operational lead"), "{text}");
+        }
     }
     // `due` shows how far each ladder has gone.
     let cases = w.store.deadline_cases(None).await.expect("cases");
@@ -259,6 +283,24 @@ async fn annex_c_every_essex_authority_escalates_to_its_dispute_contact() {
         .find(|d| d.rule.id == "lead_officer")
         .expect("an open lead officer deadline");
     assert_eq!(lead.ladder, "chased 1 Dec; escalated 2 Dec");
+    // A chase after the escalation says it was escalated, not that it will be.
+    w.sweep_days(day(2026, 12, 3), day(2026, 12, 10)).await;
+    w.send().await;
+    let late_chase = w
+        .rows("chase")
+        .await
+        .into_iter()
+        .filter(|r| r.context["deadline"]["id"] == "lead_officer")
+        .max_by_key(|r| r.id)
+        .expect("a chase after the escalation");
+    let text = one_line(&w.text_of(&late_chase));
+    if late_chase.context["escalation"]["to"].is_string() {
+        assert!(
+            text.contains("It was escalated on Wednesday 2 December 2026"),
+            "{text}"
+        );
+        assert!(!text.contains("it will be escalated"), "{text}");
+    }
 }
 
 #[tokio::test]
