@@ -366,3 +366,34 @@ async fn the_referrers_updated_form_moves_the_release_date() {
     // One case still.
     assert_eq!(w.store.cases(None, false).await.expect("cases").len(), 1);
 }
+
+#[tokio::test]
+async fn an_incomplete_referral_owes_the_council_nothing_until_it_is_complete() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    // Three weeks without an answer: nobody at the council is reminded,
+    // chased or escalated to.
+    w.sweep_days(day(2026, 11, 24), day(2026, 12, 11)).await;
+    for purpose in ["reminder", "chase", "escalation"] {
+        assert!(w.rows(purpose).await.is_empty(), "{purpose} sent");
+    }
+    // Completed on Monday 14 December: the council's clock starts then.
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        "Consent to referral: Yes\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 12, 14, 10, 0)).await;
+    let due = w.due(&reference, day(2026, 12, 14)).await;
+    let lead = due
+        .iter()
+        .find(|(rule, ..)| rule == "lead_officer")
+        .expect("the lead officer deadline");
+    assert_eq!(
+        lead.1,
+        day(2026, 12, 21),
+        "five working days from completion: {due:?}"
+    );
+}

@@ -54,8 +54,10 @@ pub struct CaseRef {
     pub sequence: u32,
 }
 
-static PATTERN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"DTR-([A-Z]{3})-(\d{4})-(\d{5})").expect("static pattern"));
+/// People retype references as they like: `dtr-col-2026-00001` is the same.
+static PATTERN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)DTR-([A-Z]{3})-(\d{4})-(\d{5})(?:[^\d]|$)").expect("static pattern")
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{0}` is not a case reference such as DTR-COL-2026-00042")]
@@ -74,7 +76,7 @@ impl CaseRef {
     pub fn find_in(text: &str) -> Option<CaseRef> {
         PATTERN.captures(text).and_then(|c| {
             Some(CaseRef {
-                authority: ShortCode::parse(&c[1]).ok()?,
+                authority: ShortCode::parse(&c[1].to_ascii_uppercase()).ok()?,
                 year: c[2].parse().ok()?,
                 sequence: c[3].parse().ok()?,
             })
@@ -87,7 +89,7 @@ impl FromStr for CaseRef {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
         match CaseRef::find_in(s) {
-            Some(r) if s.len() == 18 => Ok(r),
+            Some(r) if s.len() == 18 && s.is_ascii() => Ok(r),
             _ => Err(NotACaseRef(s.to_string())),
         }
     }
@@ -114,7 +116,11 @@ mod tests {
         assert_eq!(r.to_string(), "DTR-COL-2026-00042");
         let found = CaseRef::find_in("RE: [DTR-BAS-2027-00001] Referral received").expect("found");
         assert_eq!(found.to_string(), "DTR-BAS-2027-00001");
-        assert!("DTR-col-2026-00042".parse::<CaseRef>().is_err());
+        let typed: CaseRef = "dtr-col-2026-00042".parse().expect("any letter case");
+        assert_eq!(typed, r);
+        let found = CaseRef::find_in("RE: [dtr-bas-2027-00001] thanks").expect("found");
+        assert_eq!(found.to_string(), "DTR-BAS-2027-00001");
+        assert!(CaseRef::find_in("DTR-BAS-2027-000011").is_none());
         assert!("DTR-COL-2026-000421".parse::<CaseRef>().is_err());
     }
 }

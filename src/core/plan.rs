@@ -136,14 +136,16 @@ pub enum CaseChange {
     /// (commitment 16).
     InformationRequested { at: DateTime<Utc>, what: String },
     /// A later form fills the gaps of the case's referral (never
-    /// overwriting what it holds); `completes` when that makes an
-    /// incomplete case complete.
+    /// overwriting who the person is); `completes` when that makes an
+    /// incomplete case complete, `at` when it arrived (the protocol's
+    /// clocks start then).
     ReferralCompleted {
         referral: Box<Referral>,
         missing: Vec<Field>,
         status: CaseStatus,
         urgent: bool,
         completes: bool,
+        at: DateTime<Utc>,
     },
     /// Something the message asked for that was not done, and why: on the
     /// timeline, so that the case says so.

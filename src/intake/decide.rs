@@ -617,6 +617,7 @@ pub(super) fn complete_case(
             missing: missing.clone(),
             status,
             completes: status == CaseStatus::Open && case.status != CaseStatus::Open,
+            at: s.received_at,
         }]
     };
     if let Some(to) = moved_release {

@@ -86,8 +86,9 @@ fn stored_day(on: Option<NaiveDate>) -> String {
 }
 
 impl Store {
-    /// Open (and incomplete) cases with what the protocol needs to date and
-    /// follow up their deadlines; one authority's when given.
+    /// Open cases with what the protocol needs to date and follow up their
+    /// deadlines; one authority's when given. An incomplete case owes
+    /// nothing yet: its clock starts when the referrer completes it.
     pub async fn deadline_cases(
         &self,
         authority: Option<&str>,
@@ -99,7 +100,9 @@ impl Store {
     /// follow-up day has come, and those changed since it was worked out.
     pub async fn cases_to_sweep(&self, day: NaiveDate) -> Result<Vec<DeadlineCase>, StoreError> {
         // Two index ranges, not an OR the planner would scan every case for.
-        const OPEN: &str = "status IN ('open', 'incomplete')";
+        // The index's own condition, written as it is so that SQLite uses
+        // the partial index, then only the open ones.
+        const OPEN: &str = "status IN ('open', 'incomplete') AND status = 'open'";
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DEADLINE_COLUMNS} FROM cases WHERE {OPEN} AND follow_up_on IS NULL \
              UNION ALL \
@@ -117,7 +120,7 @@ impl Store {
     ) -> Result<Vec<DeadlineCase>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DEADLINE_COLUMNS} FROM cases \
-             WHERE status IN ('open', 'incomplete') AND ($1 IS NULL OR authority = $1) ORDER BY id"
+             WHERE status = 'open' AND ($1 IS NULL OR authority = $1) ORDER BY id"
         )))
         .bind(authority)
         .fetch_all(&self.pool)
@@ -701,6 +704,7 @@ pub(super) async fn apply_changes(
                 status,
                 urgent,
                 completes,
+                at,
             } => {
                 sqlx::query(
                     "UPDATE cases SET referral = $1, missing = $2, status = $3, \
@@ -735,6 +739,17 @@ pub(super) async fn apply_changes(
                 .bind(case_id)
                 .execute(&mut **tx)
                 .await?;
+                if *completes {
+                    // A referral is received, for the protocol's clocks,
+                    // when it is complete: until then the council could
+                    // not act on it (no consent, no way to identify the
+                    // person), and nothing was owed.
+                    sqlx::query("UPDATE cases SET received_at = $1 WHERE id = $2")
+                        .bind(Stamp(*at))
+                        .bind(case_id)
+                        .execute(&mut **tx)
+                        .await?;
+                }
                 (
                     if *completes {
                         "referral_completed"
