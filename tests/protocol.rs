@@ -460,6 +460,8 @@ async fn commitment_16_information_requested_starts_a_step_the_referring_side_ow
     );
     w.put("colchester", &ask, uk(2026, 11, 24, 11, 0)).await;
     assert!(w.has_event(&reference, "information_requested").await);
+    // Written to the referrer: nothing more to tell them.
+    assert!(w.rows("information_requested").await.is_empty());
     // Five working days, owed by the referrer: due Tuesday 1 December,
     // reminded Monday 30 November.
     let due = w.due(&reference, day(2026, 11, 25)).await;
@@ -929,4 +931,31 @@ async fn commitment_10_an_officer_who_says_they_are_the_lead_is_named() {
     w.send().await;
     let text = one_line(&w.text_of(&w.rows("lead_changed").await[0]));
     assert!(text.contains("Peter Quill"), "{text}");
+}
+
+#[tokio::test]
+async fn commitment_16_a_request_written_to_the_councils_own_inbox_reaches_the_referrer() {
+    let w = world().await;
+    let reference = colchester_case(&w).await;
+    let notice = notice_of(&w, &reference).await;
+    let ask = answer(
+        INTERNAL,
+        "peter.quill@colchester.gov.uk",
+        COLCHESTER,
+        &format!("RE: [{reference}] New Duty to Refer referral"),
+        &notice.message_id,
+        "Information requested: proof of identity and of income\r\n",
+    );
+    w.put("colchester", &ask, uk(2026, 11, 24, 11, 0)).await;
+    w.send().await;
+    let asked = w.rows("information_requested").await;
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0].to, [REFERRER]);
+    assert_eq!(asked[0].cc, [CASE_LEAD]);
+    let text = one_line(&w.text_of(&asked[0]));
+    assert!(
+        text.contains("Colchester City Council asks for the following information")
+            && text.contains("proof of identity and of income"),
+        "{text}"
+    );
 }

@@ -29,10 +29,13 @@ pub enum Purpose {
     /// To the authority: an answer of its own in a case's thread could not
     /// be read (encrypted, or protected by a sensitivity label).
     UnreadableAnswer,
+    /// To the referring side: the authority asks for information
+    /// (commitment 16), in its own words.
+    InformationRequested,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 12] = [
+    pub const ALL: [Purpose; 13] = [
         Purpose::Acknowledgement,
         Purpose::Incomplete,
         Purpose::NoConsent,
@@ -45,6 +48,7 @@ impl Purpose {
         Purpose::LeadChanged,
         Purpose::LeadChangePending,
         Purpose::UnreadableAnswer,
+        Purpose::InformationRequested,
     ];
 
     /// The templates' file stem and the outbox's `purpose`.
@@ -62,6 +66,7 @@ impl Purpose {
             Purpose::LeadChanged => "lead_changed",
             Purpose::LeadChangePending => "lead_change_pending",
             Purpose::UnreadableAnswer => "unreadable_answer",
+            Purpose::InformationRequested => "information_requested",
         }
     }
 

@@ -10,7 +10,7 @@ use crate::core::dates::{parse_british_date, DateRole};
 use crate::core::field::normalise_label;
 use crate::core::mail::Purpose;
 use crate::core::plan::Disposition;
-use crate::core::plan::{CaseChange, CaseContacts, Plan};
+use crate::core::plan::{CaseChange, CaseContacts, OutgoingMail, Plan};
 use crate::core::protocol::{Evidence, Owner, Side};
 use crate::core::reply::{AnswerReading, NamedLead};
 use crate::core::sender::Verdict;
@@ -207,6 +207,16 @@ pub(super) fn authority_answer(
             at: s.received_at,
             what: clip(what),
         });
+        // The request reaches the referring side even when the officer
+        // wrote it to the council's own inbox (answering the notice); an
+        // officer who wrote to the referrer has told them already.
+        let told = case
+            .referrer_email
+            .as_ref()
+            .is_some_and(|r| analysis.recipients.contains(r));
+        if !told {
+            mails.extend(information_request_mail(s, case, what));
+        }
     }
     if reading.release_date.is_some() {
         changes.push(not_applied(
@@ -217,6 +227,42 @@ pub(super) fn authority_answer(
     let mut plan = note(case, "reply_received", changes);
     plan.mails = mails;
     plan
+}
+
+/// Commitment 16: the authority's request, in its own words, to the
+/// referrer, copying the case lead.
+fn information_request_mail(
+    s: &Situation<'_>,
+    case: &CaseContacts,
+    what: &str,
+) -> Option<OutgoingMail> {
+    let referrer = case
+        .referrer_email
+        .clone()
+        .filter(|r| s.config.allows_sender(r));
+    let case_lead = case
+        .case_lead
+        .email
+        .clone()
+        .filter(|c| s.config.allows_sender(c));
+    let (to, cc) = match (referrer, case_lead) {
+        (Some(r), Some(c)) if r != c => (r, vec![c]),
+        (Some(r), _) => (r, Vec::new()),
+        (None, Some(c)) => (c, Vec::new()),
+        (None, None) => return None,
+    };
+    Some(OutgoingMail {
+        purpose: Purpose::InformationRequested,
+        to: vec![to],
+        cc,
+        once_per_case: false,
+        context: json!({ "information": { "what": clip(what) } }),
+        unlimited: Vec::new(),
+        step: Some(format!(
+            "information_requested:{}",
+            s.received_at.timestamp()
+        )),
+    })
 }
 
 /// The referring side answering: the referrer or the case lead (entitled),

@@ -43,6 +43,7 @@
 //! | `step` | `{kind, number, on}`: this follow-up (`reminder`, `chase`, `escalation`; null otherwise). `kind` is `reminder`, `chase` or `escalation`, `number` counts the chases (1 for the others), `on` the date sent, in words |
 //! | `history` | `[{what, on, to}]`: the earlier follow-ups of the same deadline, oldest first (`what` is `Reminder`, `Chase 1` or `Escalation`; `to` the name it was addressed to). Always a list: empty when there were none, and for the other purposes |
 //! | `addressee` | the name of the person a `reminder`, `chase`, `escalation` or `lead_changed` is addressed to (the operational lead for a chase, the dispute-resolution contact or the next level for an escalation), or null to write to the team: `Dear colleagues` |
+//! | `information` | `{what}`: what the authority asked the referring side for, in its own words (`information_requested`; null otherwise) |
 //! | `lead` | `{side, name, email, phone, previous_name, first}`: the new named lead of a case (`first`: no lead was named before) (`lead_changed`; null otherwise). `side` `authority` means the council's lead officer changed and the mail goes to the referrer's side; `referrer` means the probation or prison lead changed and the mail goes to the council. `phone` and `previous_name` may be null |
 //!
 //! Mail that does not show the person's details (every purpose but
@@ -118,7 +119,7 @@ macro_rules! embedded {
 }
 
 /// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
-const EMBEDDED: [(Purpose, [&str; 3]); 12] = embedded![
+const EMBEDDED: [(Purpose, [&str; 3]); 13] = embedded![
     Acknowledgement => "acknowledgement",
     Incomplete => "incomplete",
     NoConsent => "no_consent",
@@ -131,6 +132,7 @@ const EMBEDDED: [(Purpose, [&str; 3]); 12] = embedded![
     LeadChanged => "lead_changed",
     LeadChangePending => "lead_change_pending",
     UnreadableAnswer => "unreadable_answer",
+    InformationRequested => "information_requested",
 ];
 
 /// A rendered mail.
@@ -599,7 +601,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 19] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 20] = [
     "case_ref",
     "authority",
     "protocol",
@@ -619,6 +621,9 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 19] = [
     "original",
     "escalation",
     "further",
+    // The authority's own words to the referring side, who referred the
+    // person; set only for `information_requested`.
+    "information",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's
@@ -731,7 +736,8 @@ pub fn sample_data(purpose: Purpose) -> Value {
         | Purpose::Escalation
         | Purpose::LeadChanged
         | Purpose::LeadChangePending
-        | Purpose::UnreadableAnswer => json!("complete"),
+        | Purpose::UnreadableAnswer
+        | Purpose::InformationRequested => json!("complete"),
         Purpose::Incomplete | Purpose::Notice => json!("incomplete"),
         Purpose::NoConsent => json!("no_consent"),
         Purpose::BlankForm | Purpose::QuarantineNotice => Value::Null,
@@ -812,6 +818,10 @@ pub fn sample_data(purpose: Purpose) -> Value {
     } else {
         json!({ "first_case": Value::Null, "agency": Value::Null, "referrer_name": Value::Null })
     };
+    let information = json!({
+        "what": matches!(purpose, Purpose::InformationRequested)
+            .then_some("Please confirm the address he gave for his mother in Harlow."),
+    });
     let addressee = match purpose {
         Purpose::Reminder | Purpose::Chase => json!("Sam Lead"),
         Purpose::LeadChangePending => json!("Kim Casework"),
@@ -911,6 +921,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "original": original,
         "escalation": escalation,
         "further": further,
+        "information": information,
     })
 }
 
