@@ -245,9 +245,13 @@ pub fn plan<'a>(
         out.next = Some(until);
         return out;
     }
+    // Counted from release, or from the referral when the person was
+    // already out when referred (released, rough sleeping): their need is
+    // now, and the council owes its steps as for anyone.
     let stop_after = case
         .facts
         .release_date
+        .map(|r| r.max(case.facts.received_on()))
         .and_then(|r| r.checked_add_signed(limits.stop_after_release));
     let consider = |d: NaiveDate, next: &mut Option<NaiveDate>| {
         if d > day && next.is_none_or(|n| d < n) {

@@ -402,13 +402,13 @@ fn release_relative_dates_on_a_day_off_move_to_the_working_day_before() {
 }
 
 #[test]
-fn follow_ups_stop_after_release_and_the_case_says_why() {
+fn a_person_already_out_when_referred_is_followed_up_from_the_referral() {
     let essex = Protocol::from_toml(ESSEX).expect("essex");
-    // Released on Friday 20 November, referred on Monday 23: nothing
-    // goes after Friday 4 December; the chase that would have gone on
-    // Monday 7 is noted as stopped instead.
+    // Released on Friday 6 November, sleeping rough, referred on Monday 23
+    // November: the council's steps are chased as for anyone, for the
+    // grace after the referral, not stopped at once.
     let f = CaseFacts {
-        release_date: Some(d(2026, 11, 20)),
+        release_date: Some(d(2026, 11, 6)),
         ..acknowledged(monday_morning())
     };
     let steps = run(
@@ -418,16 +418,36 @@ fn follow_ups_stop_after_release_and_the_case_says_why() {
         d(2026, 11, 23),
         d(2027, 1, 29),
     );
-    let last = steps.last().expect("steps");
     assert!(
-        last.0.starts_with("stopped: follow-ups stopped"),
+        steps.iter().any(|(k, _)| k == "lead_officer:chase:1"),
         "{steps:?}"
     );
-    assert_eq!(last.1, d(2026, 12, 7));
-    let before: Vec<_> = steps[..steps.len() - 1].iter().map(|(_, on)| *on).collect();
-    assert!(before.iter().all(|on| *on <= d(2026, 12, 4)), "{steps:?}");
+    // And nothing after the grace: 14 days from the referral.
+    assert!(steps
+        .iter()
+        .filter(|(k, _)| !k.starts_with("stopped"))
+        .all(|(_, on)| *on <= d(2026, 12, 7)));
+}
+
+#[test]
+fn follow_ups_stop_after_release() {
+    let essex = Protocol::from_toml(ESSEX).expect("essex");
+    // Referred on Monday 23 November, released on Tuesday 24: nothing goes
+    // after Tuesday 8 December.
+    let f = CaseFacts {
+        release_date: Some(d(2026, 11, 24)),
+        application_on: Some(d(2026, 11, 30)),
+        ..acknowledged(monday_morning())
+    };
+    let steps = run(
+        &essex,
+        &f,
+        &Progress::default(),
+        d(2026, 11, 23),
+        d(2027, 1, 29),
+    );
     assert!(
-        steps.iter().any(|(k, _)| k == "lead_officer:chase:2"),
+        steps.iter().all(|(_, on)| *on <= d(2026, 12, 8)),
         "{steps:?}"
     );
 }
