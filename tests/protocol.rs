@@ -959,3 +959,38 @@ async fn commitment_16_a_request_written_to_the_councils_own_inbox_reaches_the_r
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn commitment_9_an_acknowledgement_that_bounced_did_not_acknowledge() {
+    let w = world().await;
+    let reference = colchester_case(&w).await;
+    let ack = w.rows("acknowledgement").await.remove(0);
+    assert!(!w
+        .open_rules(&reference, day(2026, 11, 23))
+        .await
+        .contains(&"acknowledge".to_string()));
+    let dsn = format!(
+        "From: MAILER-DAEMON@colchester.gov.uk\r\nTo: {COLCHESTER}\r\n\
+         Message-ID: <dsn-ack@colchester.gov.uk>\r\nSubject: Undeliverable: [{reference}] Referral received\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mail.colchester.gov.uk\r\n\r\n\
+         Final-Recipient: rfc822; {REFERRER}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+         --b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {}\r\n\
+         Subject: [{reference}] Referral received\r\n\r\n--b--\r\n",
+        ack.message_id
+    );
+    w.put("colchester", dsn.as_bytes(), uk(2026, 11, 23, 11, 0))
+        .await;
+    assert!(
+        w.has_event(&reference, "acknowledgement_returned").await,
+        "{:?}",
+        w.events(&reference).await
+    );
+    // The council is reminded that the referrer has not been told.
+    assert!(w
+        .open_rules(&reference, day(2026, 11, 24))
+        .await
+        .contains(&"acknowledge".to_string()));
+}

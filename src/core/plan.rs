@@ -147,6 +147,9 @@ pub enum CaseChange {
         completes: bool,
         at: DateTime<Utc>,
     },
+    /// The acknowledgement came back undelivered: the referrer has not
+    /// been told, so commitment 9 is not met until someone does.
+    AcknowledgementReturned { to: Vec<EmailAddress> },
     /// Something the message asked for that was not done, and why: on the
     /// timeline, so that the case says so.
     NotApplied { what: String, why: String },

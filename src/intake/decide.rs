@@ -338,6 +338,15 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
         }
         return plan;
     }
+    // An acknowledgement that never arrived did not acknowledge: the
+    // council is reminded to tell the referrer another way.
+    if mail.purpose == Purpose::Acknowledgement {
+        if let Disposition::Change { changes, .. } = &mut plan.disposition {
+            changes.push(CaseChange::AcknowledgementReturned {
+                to: recipients.clone(),
+            });
+        }
+    }
     plan.returned = Some(Returned {
         outbox_id: mail.outbox_id,
         recipients,

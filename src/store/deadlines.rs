@@ -687,6 +687,21 @@ pub(super) async fn apply_changes(
                     serde_json::json!({ "on": on, "by": by }),
                 )
             }
+            CaseChange::AcknowledgementReturned { to } => {
+                sqlx::query(
+                    "UPDATE cases SET acknowledged_at = NULL, follow_up_on = NULL, \
+                     revision = revision + 1 WHERE id = $1",
+                )
+                .bind(case_id)
+                .execute(&mut **tx)
+                .await?;
+                (
+                    "acknowledgement_returned",
+                    serde_json::json!({
+                        "to": to.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                    }),
+                )
+            }
             CaseChange::InformationRequested { at, what } => {
                 sqlx::query(
                     "UPDATE cases SET information_requested_at = $1, follow_up_on = NULL, \
