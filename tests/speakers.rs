@@ -648,3 +648,42 @@ async fn a_look_alike_domain_or_a_contacts_domain_does_not_speak_for_the_council
     assert_eq!(lead_officer(&w, &reference).await, None);
     assert!(!w.has_event(&reference, "authority_responded").await);
 }
+
+#[tokio::test]
+async fn the_referrer_writing_through_cjsm_is_the_referrer_and_a_colleague_is_told_why_not() {
+    let w = world().await;
+    let (reference, ack) = colchester_case(&w).await;
+    // The referrer's own mailbox, through the secure relay.
+    let cjsm = "jo.probation@justice.gov.uk.cjsm.net";
+    let moved = answer(
+        &passed("justice.gov.uk.cjsm.net"),
+        cjsm,
+        COLCHESTER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Release date: 15/01/2027\r\n",
+    );
+    w.put("colchester", &moved, uk(2026, 11, 24, 10, 0)).await;
+    assert!(
+        w.has_event(&reference, "release_date_changed").await,
+        "{:?}",
+        w.events(&reference).await
+    );
+    // A colleague at the same agency asks the same: noted, with why.
+    let colleague = answer(
+        &passed("justice.gov.uk"),
+        "sam.colleague@justice.gov.uk",
+        COLCHESTER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Release date: 22/01/2027\r\n",
+    );
+    w.put("colchester", &colleague, uk(2026, 11, 24, 11, 0))
+        .await;
+    let why = not_applied(&w, &reference).await;
+    assert!(
+        why.iter()
+            .any(|d| d.contains("a new release date") && d.contains("referrer or case lead")),
+        "{why:?}"
+    );
+}

@@ -64,6 +64,22 @@ impl EmailAddress {
             .unwrap_or_default()
     }
 
+    /// The same person's mailbox: the same address, or one of them its
+    /// CJSM form (`jo@justice.gov.uk.cjsm.net` is `jo@justice.gov.uk`
+    /// writing through the Criminal Justice Secure Mail relay).
+    pub fn same_mailbox(&self, other: &EmailAddress) -> bool {
+        let plain = |a: &EmailAddress| {
+            let (local, domain) = a.0.rsplit_once('@').unwrap_or((a.0.as_str(), ""));
+            let domain = domain.to_ascii_lowercase();
+            let domain = domain
+                .strip_suffix(".cjsm.net")
+                .unwrap_or(&domain)
+                .to_string();
+            (local.to_lowercase(), domain)
+        };
+        self == other || plain(self) == plain(other)
+    }
+
     /// Whether both addresses belong to one organisation: the same
     /// registrable domain, a CJSM address (`name@org.uk.cjsm.net`) counting
     /// as its organisation's own.
@@ -223,6 +239,9 @@ mod tests {
         let a = |s: &str| EmailAddress::parse(s).expect("address");
         assert!(a("jo@justice.gov.uk").same_organisation(&a("kim@justice.gov.uk")));
         assert!(a("jo@justice.gov.uk").same_organisation(&a("kim@justice.gov.uk.cjsm.net")));
+        assert!(a("jo@justice.gov.uk").same_mailbox(&a("Jo@Justice.gov.uk.cjsm.net")));
+        assert!(!a("jo@justice.gov.uk").same_mailbox(&a("kim@justice.gov.uk.cjsm.net")));
+        assert!(!a("jo@justice.gov.uk").same_mailbox(&a("jo@justice.gov.uk.evil.net")));
         assert!(a("jo@mail.colchester.gov.uk").same_organisation(&a("kim@colchester.gov.uk")));
         assert!(!a("jo@colchester.gov.uk").same_organisation(&a("kim@basildon.gov.uk")));
         assert!(!a("jo@gov.uk").same_organisation(&a("kim@gov.uk")));

@@ -261,8 +261,10 @@ impl CaseContacts {
     /// The case's referrer or its current case lead: the referring side's
     /// own voices.
     pub fn is_referring_side(&self, address: &EmailAddress) -> bool {
-        self.referrer_email.as_ref() == Some(address)
-            || self.case_lead.email.as_ref() == Some(address)
+        [&self.referrer_email, &self.case_lead.email]
+            .into_iter()
+            .flatten()
+            .any(|a| a.same_mailbox(address))
     }
 }
 

@@ -380,6 +380,22 @@ pub(super) fn referring_answer(
                 done,
             },
         });
+    } else {
+        // A colleague of the referrer (not the referrer nor the case lead):
+        // what they ask is on the case, with why it changed nothing.
+        let wants: Vec<&str> = [
+            reading.release_date.as_ref().map(|_| "a new release date"),
+            (!reading.done.is_empty()).then_some("a step done"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !wants.is_empty() {
+            changes.push(not_applied(
+                wants.join(", "),
+                "only the case's referrer or case lead answers for the referring side",
+            ));
+        }
     }
     let mut plan = note(case, "reply_received", changes);
     plan.mails = mails;
