@@ -551,7 +551,16 @@ fn template_data(
     };
     let notes: Vec<String> = match case {
         Some(_) if purpose == Purpose::Notice => {
-            crate::core::urgency::notes(&referral, received_on)
+            let mut notes: Vec<String> = context
+                .get("notes")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
+            notes.extend(crate::core::urgency::notes(&referral, received_on));
+            notes
         }
         _ => Vec::new(),
     };

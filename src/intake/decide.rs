@@ -637,6 +637,30 @@ pub(super) fn complete_case(
         });
     }
     let mut plan = note(case, "referral_attached", changes);
+    if status == CaseStatus::Open && case.status != CaseStatus::Open {
+        // The council had only the incomplete notice: now it has a
+        // referral to act on, and its deadlines start.
+        if let Some(authority) = authority_of_case(s, case) {
+            let mut notice = to_authority(
+                s.config,
+                authority,
+                Purpose::Notice,
+                false,
+                json!({
+                    "outcome": "complete",
+                    "missing": [],
+                    "invalid": [],
+                    "notes": [format!(
+                        "This referral arrived incomplete; the referrer completed it on {}. \
+                         Its deadlines count from then.",
+                        crate::core::words::spoken_time(s.received_at)
+                    )],
+                }),
+            );
+            notice.step = Some("notice:completed".into());
+            plan.mails.push(notice);
+        }
+    }
     let referrer = case
         .referrer_email
         .clone()
