@@ -14,7 +14,7 @@ use crate::config::{Config, Transport};
 use crate::core::address::without_addresses;
 use crate::core::authority::Authority;
 use crate::core::field::Field;
-use crate::core::protocol::{uk_date, CaseFacts, Owner, Satisfier};
+use crate::core::protocol::{uk_date, CaseFacts, Satisfier};
 use crate::core::referral::Referral;
 use crate::core::words::{spoken_date, spoken_time};
 use crate::shutdown::Shutdown;
@@ -507,11 +507,10 @@ fn deadlines(
         .protocol
         .rules
         .iter()
-        .filter(|r| {
-            r.applies(&facts)
-                && r.owed_by == Owner::Authority
-                && r.satisfied_by != Satisfier::Acknowledgement
-        })
+        // The steps either side owes (Kent's "at least 14 days prior to
+        // release" is the referrer's), but not the acknowledgement: this
+        // mail, or the notice of it.
+        .filter(|r| r.applies(&facts) && r.satisfied_by != Satisfier::Acknowledgement)
         .filter_map(|r| {
             let due = r.due(&facts, calendar)?;
             let by = if due.late {
@@ -527,7 +526,7 @@ fn deadlines(
             } else {
                 spoken_date(due.on)
             };
-            Some(json!({ "what": r.description, "by": by }))
+            Some(json!({ "what": r.description, "by": by, "owed_by": r.owed_by.as_str() }))
         })
         .collect()
 }

@@ -371,6 +371,10 @@ async fn kent_14_days_prior_the_referring_side_says_it_is_done() {
         )
         .await;
     w.send().await;
+    // The acknowledgement tells the referrer the step that is theirs.
+    let ack = w.rows("acknowledgement").await.remove(0);
+    let text = one_line(&w.text_of(&ack));
+    assert!(text.contains("(for you to do)"), "{text}");
     w.sweep(uk(2027, 2, 11, 10, 0)).await;
     let reminder = w
         .rows("reminder")

@@ -29,7 +29,7 @@
 //! | `authority` | `{name, code, inbox, lead_name, lead_email}`: the authority the mail speaks for (`lead_*` is its operational lead) |
 //! | `received` | when the message arrived, in words: `Monday 23 November 2026 at 10:15` |
 //! | `referrer_name` | who referred, or null |
-//! | `deadlines` | `[{what, by}]`, strings: what the authority will do, and by when |
+//! | `deadlines` | `[{what, by, owed_by}]`, strings: what each side will do, and by when (`owed_by`: `authority` or `referrer`) |
 //! | `urgent` | bool |
 //! | `urgent_reasons` | `[string]`: why the case is urgent |
 //! | `outcome` | `complete` or `incomplete` (`no_consent` for a refusal; null when there is no referral) |
@@ -871,10 +871,11 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "received": "Monday 23 November 2026 at 10:15",
         "referrer_name": "Alex Morgan",
         "deadlines": [
-            { "what": "An acknowledgement of the referral", "by": "Thursday 26 November 2026" },
+            { "what": "An acknowledgement of the referral", "by": "Thursday 26 November 2026", "owed_by": "authority" },
             {
                 "what": "A response naming the council's lead officer for this referral",
                 "by": "Monday 30 November 2026",
+                "owed_by": "authority",
             },
         ],
         "urgent": true,
