@@ -483,3 +483,105 @@ async fn consent_from_someone_who_may_not_give_it_is_on_the_case() {
         .iter()
         .any(|d| d.contains("incomplete referral")));
 }
+
+#[tokio::test]
+async fn an_outsiders_lead_lines_quoted_by_an_officer_name_nobody() {
+    let w = world().await;
+    let (reference, ack) = colchester_case(&w).await;
+    // Mallory writes into the thread (References: the acknowledgement),
+    // with the gateway's prompt block filled in.
+    let bait = format!(
+        "From: Mallory <mallory@evil.example>\r\nTo: {COLCHESTER}\r\n\
+         Subject: RE: [{reference}] Referral received\r\nMessage-ID: <bait@evil.example>\r\n\
+         References: {}\r\nIn-Reply-To: {}\r\nContent-Type: text/plain\r\n\r\n\
+         Please note the lead below.\r\n\r\nLead officer: Sam Officer\r\nEmail: (none)\r\n\
+         Telephone: 09011 123456\r\n",
+        ack.message_id, ack.message_id
+    );
+    w.put("colchester", bait.as_bytes(), uk(2026, 11, 23, 11, 0))
+        .await;
+    // An officer answers Mallory's mail, quoting it as Outlook does.
+    let quoted = "Please note the lead below.\r\n\r\nLead officer: Sam Officer\r\n\
+                  Email: (none)\r\nTelephone: 09011 123456\r\n";
+    let raw = format!(
+        "{INTERNAL}From: Peter Quill <peter.quill@colchester.gov.uk>\r\nTo: mallory@evil.example\r\n\
+         Subject: RE: [{reference}] Referral received\r\nMessage-ID: <officer@colchester.gov.uk>\r\n\
+         In-Reply-To: <bait@evil.example>\r\nReferences: {} <bait@evil.example>\r\n\
+         Content-Type: text/plain\r\n\r\nThanks, I'll look into this.\r\n\r\n{}",
+        ack.message_id,
+        outlook_quote(quoted)
+    );
+    w.put("colchester", raw.as_bytes(), uk(2026, 11, 23, 12, 0))
+        .await;
+    assert_eq!(w.lead_officer(&reference).await, None);
+    assert!(w.rows("lead_changed").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_case_lead_typed_into_the_form_at_a_domain_not_allowed_speaks_for_nobody() {
+    let w = world().await;
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "outside-lead@justice.gov.uk",
+                &[("Case lead email", "mallory@evil.example")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send().await;
+    let ack = w.rows("acknowledgement").await.remove(0);
+    let raw = answer(
+        &passed("evil.example"),
+        "mallory@evil.example",
+        COLCHESTER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Release date: 08/12/2026\r\nDone: commitment 10\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 10, 0)).await;
+    assert!(!w.has_event(&reference, "release_date_changed").await);
+    assert!(!w.has_event(&reference, "referrer_responded").await);
+}
+
+#[tokio::test]
+async fn an_officer_who_says_the_case_is_not_yet_theirs_is_not_named() {
+    let w = world().await;
+    let (reference, ack) = colchester_case(&w).await;
+    for (n, body) in [
+        "This case has not been allocated to me yet.\r\n",
+        "Done: not yet - lead officer not yet allocated\r\n",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let raw = answer(
+            INTERNAL,
+            "peter.quill@colchester.gov.uk",
+            COLCHESTER,
+            &format!("RE: [{reference}] Referral received"),
+            &ack.message_id,
+            body,
+        )
+        .into_iter()
+        .collect::<Vec<u8>>();
+        let raw = String::from_utf8(raw).expect("utf-8").replacen(
+            "Message-ID: <",
+            &format!("Message-ID: <n{n}-"),
+            1,
+        );
+        w.put(
+            "colchester",
+            raw.as_bytes(),
+            uk(2026, 11, 24, 10 + n as u32, 0),
+        )
+        .await;
+    }
+    assert_eq!(w.lead_officer(&reference).await, None);
+    assert!(w
+        .open_rules(&reference, day(2026, 11, 25))
+        .await
+        .contains(&"lead_officer".to_string()));
+}

@@ -709,10 +709,12 @@ async fn no_answer_brings_reminder_chase_and_escalation_then_an_answer_stops_the
         chase.subject,
     );
     send_to_all("lead@lha.test", &["colchester@lha.test"], answer.as_bytes());
-    let after_answer = plus(&after_escalation, &[("colchester", 1)]);
+    // The answer in the council's inbox, and the lead officer it names
+    // told to the referrer (commitment 10).
+    let after_answer = plus(&after_escalation, &[("colchester", 1), ("referrer", 1)]);
     setup
         .wait_mail(
-            "the answer in the council's own inbox",
+            "the answer in the council's own inbox, and the lead told to the referrer",
             &after_answer,
             &daemon,
         )

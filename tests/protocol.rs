@@ -973,8 +973,9 @@ async fn commitment_9_an_acknowledgement_that_bounced_did_not_acknowledge() {
         .open_rules(&reference, day(2026, 11, 23))
         .await
         .contains(&"acknowledge".to_string()));
-    let dsn = format!(
-        "From: MAILER-DAEMON@colchester.gov.uk\r\nTo: {COLCHESTER}\r\n\
+    let dsn = |headers: &str, from: &str, id: &str| {
+        format!(
+        "{headers}From: {from}\r\nTo: {COLCHESTER}\r\n\
          Message-ID: <dsn-ack@colchester.gov.uk>\r\nSubject: Undeliverable: [{reference}] Referral received\r\n\
          MIME-Version: 1.0\r\n\
          Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
@@ -984,8 +985,25 @@ async fn commitment_9_an_acknowledgement_that_bounced_did_not_acknowledge() {
          --b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {}\r\n\
          Subject: [{reference}] Referral received\r\n\r\n--b--\r\n",
         ack.message_id
+    )
+    .replace("<dsn-ack@colchester.gov.uk>", id)
+    };
+    // Forged: anyone in the thread knows the acknowledgement's Message-ID.
+    let forged = dsn(
+        "",
+        "MAILER-DAEMON@evil.example",
+        "<dsn-forged@evil.example>",
     );
-    w.put("colchester", dsn.as_bytes(), uk(2026, 11, 23, 11, 0))
+    w.put("colchester", forged.as_bytes(), uk(2026, 11, 23, 10, 30))
+        .await;
+    assert!(!w.has_event(&reference, "acknowledgement_returned").await);
+    // The council's own mail server's report.
+    let real = dsn(
+        INTERNAL,
+        "MAILER-DAEMON@colchester.gov.uk",
+        "<dsn-ack@colchester.gov.uk>",
+    );
+    w.put("colchester", real.as_bytes(), uk(2026, 11, 23, 11, 0))
         .await;
     assert!(
         w.has_event(&reference, "acknowledgement_returned").await,

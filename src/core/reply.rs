@@ -82,6 +82,32 @@ impl NamedLead {
     }
 }
 
+/// `Done: not yet - lead officer not yet allocated`: a line that says the
+/// step is not done.
+fn says_not_done(value: &str) -> bool {
+    let lower = value.trim().to_lowercase();
+    let first = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '/')
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    matches!(
+        first,
+        "not"
+            | "no"
+            | "none"
+            | "nothing"
+            | "tbc"
+            | "pending"
+            | "awaiting"
+            | "n/a"
+            | "yet"
+            | "will"
+            | "to"
+            | "in"
+    ) || first.ends_with("n't")
+        || names_nobody(&lower)
+}
+
 /// `TBC`, `Not yet allocated`, `N/A`, `to follow`: a lead line that says
 /// no one has been named yet.
 pub fn names_nobody(value: &str) -> bool {
@@ -291,7 +317,7 @@ fn take_line(reading: &mut AnswerReading, lead: &mut NamedLead, label: &str, val
         lead.email = EmailAddress::find_in(value);
     } else if PHONE_LABELS.contains(&label) && lead.phone.is_none() {
         lead.phone = PhoneNumber::parse(value);
-    } else if DONE_LABELS.contains(&label) {
+    } else if DONE_LABELS.contains(&label) && !says_not_done(value) {
         reading.done.push(value.to_string());
     } else if INFORMATION_LABELS.contains(&label) && reading.information_requested.is_none() {
         reading.information_requested = Some(value.to_string());
@@ -346,7 +372,19 @@ fn is_quote_marker_only(line: &str) -> bool {
 /// has been allocated to me`: the sender names themselves.
 fn takes_lead(line: &str) -> bool {
     let lower = line.to_lowercase().replace('’', "'");
-    if lower.contains("not be the lead") || lower.contains("not the lead") {
+    // `has not been allocated to me yet`, `I won't be the lead`, `will I
+    // be the lead?`: a sentence that denies or asks names nobody.
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let denies = words.iter().any(|w| {
+        matches!(
+            *w,
+            "not" | "never" | "no" | "yet" | "once" | "if" | "unless"
+        ) || w.ends_with("n't")
+    });
+    if denies || lower.contains('?') {
         return false;
     }
     const SAYINGS: [&str; 14] = [
@@ -568,6 +606,26 @@ mod tests {
     }
 
     #[test]
+    fn a_done_line_that_says_not_done_is_not_done() {
+        for value in [
+            "not yet - lead officer not yet allocated",
+            "No",
+            "TBC",
+            "pending allocation",
+            "will do tomorrow",
+            "n/a",
+            "haven't yet",
+        ] {
+            let reading = read_answer(&format!("Done: {value}"));
+            assert!(reading.done.is_empty(), "{value}");
+        }
+        assert_eq!(
+            read_answer("Done: appointments confirmed").done,
+            vec!["appointments confirmed".to_string()]
+        );
+    }
+
+    #[test]
     fn a_lead_not_yet_allocated_names_no_one() {
         for value in [
             "TBC",
@@ -596,6 +654,9 @@ mod tests {
         for text in [
             "I will not be the lead officer; Jo will.",
             "Who will be the lead officer?",
+            "This case has not been allocated to me yet.",
+            "I won't be the lead officer",
+            "Once allocated to me I will call you.",
         ] {
             assert!(!read_answer(text).sender_takes_lead, "{text}");
         }

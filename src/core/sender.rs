@@ -88,7 +88,6 @@ impl SenderTrust {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SenderHeaders {
     pub authentication_results: Vec<String>,
-    pub arc_authentication_results: Vec<String>,
     /// `X-MS-Exchange-Organization-AuthAs`, the first one.
     pub exchange_auth_as: Option<String>,
 }
@@ -195,12 +194,13 @@ pub fn judge(
         ResultsFrom::Ignored => None,
     };
     if trust.internal == InternalMarks::Google {
-        // Google's own results, in its ARC set or its header: for mail sent
-        // inside the organisation they show its DKIM signature.
+        // Google's own results, in the header it puts on top: for mail sent
+        // inside the organisation they show its DKIM signature. (Never an
+        // ARC-Authentication-Results header: a sender can write one, and
+        // nothing here can tell it from Google's.)
         let google = headers
-            .arc_authentication_results
+            .authentication_results
             .first()
-            .or(headers.authentication_results.first())
             .map(|h| AuthResults::parse(h))
             .filter(|r| r.authserv_id.as_deref() == Some("mx.google.com"));
         if let Some(google) = google {

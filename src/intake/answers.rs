@@ -59,7 +59,10 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
     // in an answer, does not speak for the one who answers.
     let mut reading = analysis.answer.clone();
     let mut set_aside = Vec::new();
-    let answers_gateway = s.answered.is_some_and(|m| m.case_id == Some(case.id));
+    // The quote is the gateway's only when the message answers that mail
+    // directly: a reply to someone else's message in the same thread
+    // quotes theirs.
+    let answers_gateway = s.parent.is_some_and(|m| m.case_id == Some(case.id));
     if reading.lead_in_quote && !answers_gateway {
         if let Some(lead) = reading.named_lead.take() {
             set_aside.push(not_applied(
@@ -73,7 +76,9 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
     }
     let mut plan = if authority.speaks_for(from) {
         authority_answer(analysis, &reading, s, case, authority)
-    } else if case.is_referring_side(from) {
+    } else if case.is_referring_side(from) && s.config.allows_sender(from) {
+        // The referrer or case lead, at a domain allowed to refer: an
+        // address typed into the form elsewhere speaks for nobody.
         referring_answer(analysis, &reading, s, case, authority, true)
     } else if s.config.allows_sender(from) {
         referring_answer(analysis, &reading, s, case, authority, false)

@@ -210,6 +210,7 @@ pub(super) fn completes(
         && !case.purged
         && s.mailbox.authority.as_str() == case.authority
         && case.is_referring_side(from)
+        && s.config.allows_sender(from)
         && s.verdict.may_change_state(&s.mailbox.trust)
         && (same_person(&case.referral, &read.referral)
             || (case.status == CaseStatus::Incomplete
@@ -340,10 +341,20 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
     }
     // An acknowledgement that never arrived did not acknowledge: the
     // council is reminded to tell the referrer another way.
+    // Only a report the mailbox can authenticate reopens the step: the
+    // Message-ID it names is known to everyone in the thread.
     if mail.purpose == Purpose::Acknowledgement {
+        let verified = s.verdict.may_change_state(&s.mailbox.trust);
         if let Disposition::Change { changes, .. } = &mut plan.disposition {
-            changes.push(CaseChange::AcknowledgementReturned {
-                to: recipients.clone(),
+            changes.push(if verified {
+                CaseChange::AcknowledgementReturned {
+                    to: recipients.clone(),
+                }
+            } else {
+                not_applied(
+                    "the acknowledgement returned",
+                    super::answers::unverified_why(s),
+                )
             });
         }
     }
@@ -425,13 +436,17 @@ pub(super) fn referral(
     let received_on = crate::core::protocol::uk_date(s.received_at);
     let from = analysis.from.as_ref();
     // The referrer named in the form, else who sent it (before any forward).
+    // The form's referrer address, when it is at a domain allowed to
+    // refer; otherwise whoever sent the referral (an address typed
+    // elsewhere is answered nothing, and the sender is not left unanswered).
+    let allowed = |a: &EmailAddress| config.allows_sender(a);
     let referrer: Option<EmailAddress> = read
         .referral
         .referrer_email
         .clone()
-        .or_else(|| analysis.original_sender.clone())
-        .or_else(|| from.cloned())
-        .filter(|a| config.allows_sender(a));
+        .filter(allowed)
+        .or_else(|| analysis.original_sender.clone().filter(allowed))
+        .or_else(|| from.cloned().filter(allowed));
     let labels =
         |fields: &[Field]| -> Vec<&'static str> { fields.iter().map(|f| f.label()).collect() };
     let context = |outcome: Outcome, missing: &[Field], invalid: &[Field]| {
@@ -661,11 +676,12 @@ pub(super) fn complete_case(
             plan.mails.push(notice);
         }
     }
+    let allowed = |a: &EmailAddress| s.config.allows_sender(a);
     let referrer = case
         .referrer_email
         .clone()
-        .or_else(|| analysis.from.clone())
-        .filter(|a| s.config.allows_sender(a));
+        .filter(allowed)
+        .or_else(|| analysis.from.clone().filter(allowed));
     let Some(to) = referrer else {
         return plan;
     };

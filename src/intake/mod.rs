@@ -69,6 +69,9 @@ pub struct Situation<'a> {
     pub case: Option<&'a CaseContacts>,
     /// The gateway mail it answers (its `In-Reply-To` or `References`).
     pub answered: Option<&'a GatewayMail>,
+    /// The gateway mail this message answers directly (its In-Reply-To),
+    /// not only somewhere up its thread.
+    pub parent: Option<&'a GatewayMail>,
     /// For a bounce: the gateway mail it returns.
     pub returned: Option<&'a GatewayMail>,
 }
@@ -104,6 +107,12 @@ pub async fn ingest(
     } else {
         store.gateway_mail_in(&analysis.thread_ids).await?
     };
+    let parent = match &analysis.replied_to {
+        Some(id) if analysis.problem.is_none() => {
+            store.gateway_mail_in(std::slice::from_ref(id)).await?
+        }
+        _ => None,
+    };
     let returned = match &analysis.returned_message_id {
         Some(id) if analysis.kind == Kind::Bounce => {
             store.gateway_mail_in(std::slice::from_ref(id)).await?
@@ -129,6 +138,7 @@ pub async fn ingest(
         answerable,
         case: case.as_ref(),
         answered: answered.as_ref(),
+        parent: parent.as_ref(),
         returned: returned.as_ref(),
     };
     let refusal = analysis

@@ -31,7 +31,6 @@ pub(super) fn sender_headers(message: &Message<'_>) -> SenderHeaders {
     };
     SenderHeaders {
         authentication_results: named("Authentication-Results"),
-        arc_authentication_results: named("ARC-Authentication-Results"),
         exchange_auth_as: named("X-MS-Exchange-Organization-AuthAs")
             .into_iter()
             .next()

@@ -84,6 +84,8 @@ pub struct Analysis {
     /// The Message-IDs it answers: the latest `References` (oldest first),
     /// then `In-Reply-To`; at most `MAX_THREAD_IDS`.
     pub thread_ids: Vec<String>,
+    /// The message this one answers directly (its `In-Reply-To`).
+    pub replied_to: Option<String>,
     /// What its own text says, for an answer in a case's thread: the lead
     /// it names, steps done, a new release date...
     pub answer: AnswerReading,
@@ -149,6 +151,7 @@ impl Analysis {
             returned_message_id: None,
             problem: Some(problem),
             thread_ids: Vec::new(),
+            replied_to: None,
             answer: AnswerReading::default(),
             own_form: None,
             filled_in: None,
@@ -417,6 +420,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         returned_message_id: returned.message_id,
         failed_recipients: returned.failed_recipients,
         problem,
+        replied_to: facts.in_reply_to.last().cloned(),
         thread_ids,
         answer,
         own_form,

@@ -167,7 +167,11 @@ impl Store {
             // The bounce and the failure it reports are recorded together.
             let recipients: Vec<String> =
                 returned.recipients.iter().map(|r| r.to_string()).collect();
-            sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2")
+            // Only mail that left can come back: a report naming a mail
+            // still queued is somebody's guess at its Message-ID.
+            sqlx::query(
+                "UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2 AND status = 'sent'",
+            )
                 .bind(format!(
                     "returned by the recipient's server (bounce) for {} recipient(s)",
                     recipients.len()
