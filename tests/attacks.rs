@@ -585,3 +585,26 @@ async fn an_officer_who_says_the_case_is_not_yet_theirs_is_not_named() {
         .await
         .contains(&"lead_officer".to_string()));
 }
+
+#[tokio::test]
+async fn a_referral_whose_sender_fails_authentication_is_tracked_with_a_warning() {
+    let w = world().await;
+    let forged = with_verdict(
+        referral(COLCHESTER, "spoofed@justice.gov.uk", &[]),
+        "Authentication-Results: mx.lha.example; spf=pass smtp.mailfrom=attacker.example; \
+         dkim=none; dmarc=fail header.from=justice.gov.uk\r\n",
+    );
+    let reference = w.case("colchester", &forged, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let notice = w
+        .rows("notice")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the council is told");
+    let text = one_line(&w.text_of(&notice));
+    assert!(
+        text.contains("could not confirm who sent this referral"),
+        "{text}"
+    );
+}

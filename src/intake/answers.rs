@@ -358,6 +358,12 @@ pub(super) fn referring_answer(
         let today = crate::core::protocol::uk_date(s.received_at);
         if let Some(text) = &reading.release_date {
             match parse_british_date(text, today, DateRole::Event) {
+                // Release a month and more ago is a slip of the keyboard
+                // (a year, a month), not news about this case.
+                Some(to) if (today - to).num_days() > 28 => changes.push(not_applied(
+                    format!("release date `{}`", clip(text)),
+                    "more than four weeks in the past",
+                )),
                 Some(to) if Some(to) != case.release_date => {
                     let rough = case.referral.rough_sleeping_risk == Some(true);
                     changes.push(CaseChange::ReleaseDateChanged {

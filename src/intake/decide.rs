@@ -567,6 +567,14 @@ pub(super) fn referral(
     };
     plan.mails.extend(reply);
     let mut notice_context = context;
+    if let Verdict::NotAuthenticated { reason, .. } = s.verdict {
+        // Tracked all the same (a referral is never lost), but the council
+        // should not take the sender's word for it.
+        notice_context["notes"] = json!([format!(
+            "The receiving mail server could not confirm who sent this referral ({reason}). \
+             Confirm it with the referring agency before acting on it or sharing anything."
+        )]);
+    }
     if let Some(first) = first {
         notice_context["further"] = json!({
             "first_case": first.case_ref.to_string(),
