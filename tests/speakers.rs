@@ -687,3 +687,44 @@ async fn the_referrer_writing_through_cjsm_is_the_referrer_and_a_colleague_is_to
         "{why:?}"
     );
 }
+
+#[tokio::test]
+async fn a_lead_officer_line_from_outside_the_council_names_no_case_lead() {
+    let w = world().await;
+    let (reference, ack) = colchester_case(&w).await;
+    // An officer of another council (an allowed domain) answers the thread.
+    let raw = answer(
+        &passed("brentwood.gov.uk"),
+        "angela.abbott@brentwood.gov.uk",
+        COLCHESTER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Lead officer: Angela Abbott, angela.abbott@brentwood.gov.uk\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 10, 0)).await;
+    assert_eq!(
+        case_lead(&w, &reference).await.as_deref(),
+        Some("kim.casework@justice.gov.uk")
+    );
+    assert!(w.rows("lead_change_pending").await.is_empty());
+    assert!(not_applied(&w, &reference)
+        .await
+        .iter()
+        .any(|d| d.contains("only the authority names its lead officer")));
+}
+
+#[tokio::test]
+async fn the_shared_inbox_saying_it_will_lead_names_nobody() {
+    let w = world().await;
+    let (reference, ack) = colchester_case(&w).await;
+    let raw = answer(
+        INTERNAL,
+        "Colchester Duty to Refer <dutytorefer@colchester.gov.uk>",
+        "jo.probation@justice.gov.uk",
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "I will be the lead officer for this case.\r\n\r\nSarah Jones\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 10, 0)).await;
+    assert_eq!(lead_officer(&w, &reference).await, None);
+}

@@ -41,7 +41,9 @@ impl NamedLead {
         let email = EmailAddress::find_in(text);
         let name = if let Some(i) = text.find('<') {
             &text[..i]
-        } else if let Some(i) = text.find('(').filter(|&i| text[i..].contains('@')) {
+        } else if let Some(i) = text.find('(') {
+            // `Jo Officer (jo@council.gov.uk)`, or a note: `Jo Officer
+            // (covering until allocated)`.
             &text[..i]
         } else {
             // `Name, address, telephone`: the name is the first part when
@@ -123,7 +125,12 @@ pub fn names_nobody(value: &str) -> bool {
         })
         .collect();
     let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
-    const NOBODY: [&str; 18] = [
+    const NOBODY: [&str; 23] = [
+        "duty officer",
+        "duty",
+        "the team",
+        "team",
+        "housing options",
         "tbc",
         "tba",
         "tbd",
@@ -163,6 +170,8 @@ const NAME_LABELS: [&str; 10] = [
     "lead contact",
     "probation lead",
 ];
+/// The labels that name the probation or prison side's lead.
+const CASE_LEAD_LABELS: [&str; 3] = ["case lead", "case lead name", "probation lead"];
 const EMAIL_LABELS: [&str; 6] = [
     "email",
     "e mail",
@@ -217,6 +226,9 @@ pub struct AnswerReading {
     /// The lead its lines name (`Lead officer:` or `Case lead:`, with
     /// `Email:` and `Telephone:`).
     pub named_lead: Option<NamedLead>,
+    /// The lead was named under a probation label (`Case lead:`,
+    /// `Probation lead:`), not the council's (`Lead officer:`).
+    pub names_case_lead: bool,
     /// `Done:` lines: what the sender says was done.
     pub done: Vec<String>,
     /// `Information requested:`: the authority asks the referring side.
@@ -259,7 +271,7 @@ pub fn read_answer(text: &str) -> AnswerReading {
         let Some((label, value)) = split_line(line) else {
             continue;
         };
-        let value = value.trim();
+        let value = after_placeholder(value.trim());
         if value.is_empty() || is_placeholder(value) {
             continue;
         }
@@ -284,6 +296,13 @@ pub fn read_answer(text: &str) -> AnswerReading {
         }
     }
     reading.sender_takes_lead = own.iter().any(|l| takes_lead(l));
+    if lead.name.is_none() && lead.email.is_none() {
+        // `Sarah Jones (sarah.jones@…) is the lead officer for this case.`
+        if let Some(named) = own.iter().find_map(|l| lead_in_sentence(l)) {
+            lead = named;
+            named_by_line = true;
+        }
+    }
     // An address or a phone alone (a signature) names no one; a lead line
     // does, with a name or an address.
     reading.named_lead =
@@ -309,6 +328,7 @@ fn take_line(reading: &mut AnswerReading, lead: &mut NamedLead, label: &str, val
     if NAME_LABELS.contains(&label) && lead.name.is_none() {
         // `Lead officer: Jo Officer <jo@council.gov.uk>` names both.
         if let Some(contact) = NamedLead::parse_contact(value) {
+            reading.names_case_lead = CASE_LEAD_LABELS.contains(&label);
             lead.name = contact.name;
             lead.email = lead.email.take().or(contact.email);
             lead.phone = lead.phone.take().or(contact.phone);
@@ -363,9 +383,65 @@ fn is_placeholder(value: &str) -> bool {
     v.starts_with('[') || PLACEHOLDERS.contains(&v.as_str()) || v.starts_with("(")
 }
 
+/// `(name) Peter Quill`: typed after the placeholder instead of over it.
+fn after_placeholder(value: &str) -> &str {
+    let v = value.trim_start();
+    let lower = v.to_ascii_lowercase();
+    for p in PLACEHOLDERS {
+        if lower.starts_with(p) {
+            return v[p.len()..].trim_start();
+        }
+    }
+    v
+}
+
 fn is_quote_marker_only(line: &str) -> bool {
     line.chars()
         .all(|c| matches!(c, '>' | '-' | '_' | '=' | ' '))
+}
+
+/// `Sarah Jones (sarah.jones@council.gov.uk) is the lead officer for this
+/// case`: a sentence that names someone else as the lead.
+fn lead_in_sentence(line: &str) -> Option<NamedLead> {
+    const SAYINGS: [&str; 5] = [
+        " is the lead officer",
+        " will be the lead officer",
+        " is the named officer",
+        " is the named lead",
+        " is the case officer",
+    ];
+    let lower = line.to_lowercase();
+    let at = SAYINGS.iter().filter_map(|p| lower.find(p)).min()?;
+    let subject = line[..at].trim();
+    // The subject names a person: a few words, not `I`, `who` or `this`.
+    let first = subject.split_whitespace().next()?.to_lowercase();
+    let words = subject.split_whitespace().count();
+    if words > 8
+        || matches!(
+            first.as_str(),
+            "i" | "who" | "this" | "that" | "it" | "he" | "she" | "they" | "nobody" | "no"
+        )
+        || lower.contains(" not ")
+        || lower.contains("n't")
+        || lower.contains('?')
+    {
+        return None;
+    }
+    let lead = NamedLead::parse_contact(subject)?;
+    // A name as names are written (`Sarah Jones`: two words or more, each
+    // with a capital, no `I`), or an address.
+    let name_like = |n: &str| {
+        let words: Vec<&str> = n.split_whitespace().collect();
+        words.len() >= 2
+            && words
+                .iter()
+                .all(|w| w.starts_with(|c: char| c.is_uppercase()) && *w != "I" && !w.contains(','))
+    };
+    match (&lead.name, &lead.email) {
+        (Some(n), _) if !name_like(n) => None,
+        (None, None) => None,
+        _ => Some(lead),
+    }
 }
 
 /// `I will be the lead officer`, `I am the named officer`, `This case
@@ -623,6 +699,36 @@ mod tests {
             read_answer("Done: appointments confirmed").done,
             vec!["appointments confirmed".to_string()]
         );
+    }
+
+    #[test]
+    fn a_sentence_naming_the_lead_names_them() {
+        let lead = read_named_lead(
+            "Sarah Jones (sarah.jones@basildon.gov.uk) is the lead officer for this case \
+             and has spoken to probation today.",
+        )
+        .expect("named");
+        assert_eq!(lead.name.as_deref(), Some("Sarah Jones"));
+        assert_eq!(
+            lead.email.map(|e| e.to_string()).as_deref(),
+            Some("sarah.jones@basildon.gov.uk")
+        );
+        for text in [
+            "Who is the lead officer?",
+            "I will be the lead officer.",
+            "This is the lead officer's inbox.",
+            "Sarah is not the lead officer.",
+            "Hi, I will be the lead officer for this case.",
+        ] {
+            assert_eq!(read_named_lead(text), None, "{text}");
+        }
+        // Typed after the placeholder; a note in brackets; a role.
+        let lead = read_named_lead("Lead officer: (name) Peter Quill").expect("named");
+        assert_eq!(lead.name.as_deref(), Some("Peter Quill"));
+        let lead =
+            read_named_lead("Lead officer: Sarah Jones (covering until allocated)").expect("named");
+        assert_eq!(lead.name.as_deref(), Some("Sarah Jones"));
+        assert_eq!(read_named_lead("Lead officer: Duty officer"), None);
     }
 
     #[test]

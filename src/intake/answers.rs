@@ -172,7 +172,12 @@ pub(super) fn authority_answer(
     );
     let mut mails = Vec::new();
     // `I will be the lead officer for this case`, signed: the sender.
-    let self_named = reading.sender_takes_lead.then(|| NamedLead {
+    // (A shared inbox is nobody: only a person's own address names them.)
+    let personal = analysis
+        .from
+        .as_ref()
+        .is_some_and(|f| *f != authority.inbox && !f.same_mailbox(&authority.inbox));
+    let self_named = (reading.sender_takes_lead && personal).then(|| NamedLead {
         name: analysis.from_name.clone(),
         email: analysis.from.clone(),
         phone: None,
@@ -315,7 +320,24 @@ pub(super) fn referring_answer(
                 phone: None,
             });
     }
-    if let Some(lead) = &reading.named_lead {
+    // The referring side names its own lead with `Case lead:`; a
+    // `Lead officer:` line is the council's word, and from anyone else
+    // names nobody.
+    let case_lead_named = reading
+        .named_lead
+        .as_ref()
+        .filter(|_| reading.names_case_lead);
+    if let Some(lead) = reading
+        .named_lead
+        .as_ref()
+        .filter(|_| !reading.names_case_lead)
+    {
+        changes.push(not_applied(
+            format!("lead officer {}", lead_words(lead)),
+            "only the authority names its lead officer",
+        ));
+    }
+    if let Some(lead) = case_lead_named {
         let outside = lead
             .email
             .as_ref()
