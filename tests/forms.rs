@@ -397,3 +397,36 @@ async fn an_incomplete_referral_owes_the_council_nothing_until_it_is_complete() 
         "five working days from completion: {due:?}"
     );
 }
+
+#[tokio::test]
+async fn yes_he_has_consented_in_reply_completes_the_case() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    let body = format!(
+        "Yes, he has consented to the referral.\r\n\r\nJo\r\n\r\n{}",
+        outlook_quote(&w.text_of(&asked))
+    );
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    completed_and_acknowledged(&w, &reference).await;
+
+    // Words that take it back complete nothing.
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        "He has not consented yet; I will ask him on Friday.\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "incomplete");
+}

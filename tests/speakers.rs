@@ -669,6 +669,12 @@ async fn the_referrer_writing_through_cjsm_is_the_referrer_and_a_colleague_is_to
         "{:?}",
         w.events(&reference).await
     );
+    // The case reads the new date everywhere, the form's copy included.
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(
+        case.referral.expected_release_date.map(|d| d.to_string()),
+        Some("2027-01-15".to_string())
+    );
     // A colleague at the same agency asks the same: noted, with why.
     let colleague = answer(
         &passed("justice.gov.uk"),

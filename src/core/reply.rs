@@ -241,6 +241,9 @@ pub struct AnswerReading {
     pub has_own_text: bool,
     /// Its first words say yes (`Yes`, `Confirmed`, `That's right`).
     pub affirms: bool,
+    /// The answer says, in words, that the person consented (`Yes, he has
+    /// consented to the referral`): the answer to a missing consent.
+    pub gives_consent: bool,
     /// The sender says they are the lead themselves (`I will be the lead
     /// officer`, `this has been allocated to me`): the sender is the lead.
     pub sender_takes_lead: bool,
@@ -296,6 +299,7 @@ pub fn read_answer(text: &str) -> AnswerReading {
         }
     }
     reading.sender_takes_lead = own.iter().any(|l| takes_lead(l));
+    reading.gives_consent = gives_consent(own, reading.affirms);
     if lead.name.is_none() && lead.email.is_none() {
         // `Sarah Jones (sarah.jones@…) is the lead officer for this case.`
         if let Some(named) = own.iter().find_map(|l| lead_in_sentence(l)) {
@@ -398,6 +402,46 @@ fn after_placeholder(value: &str) -> &str {
 fn is_quote_marker_only(line: &str) -> bool {
     line.chars()
         .all(|c| matches!(c, '>' | '-' | '_' | '=' | ' '))
+}
+
+/// `Yes, he has consented to the referral`, `Consent given verbally`:
+/// consent in words, with nothing that takes it back.
+fn gives_consent(own: &[&str], affirms: bool) -> bool {
+    let text = own.join(" ").to_lowercase().replace('’', "'");
+    if !text.contains("consent") {
+        return false;
+    }
+    let denies = [
+        " not ",
+        "n't",
+        "no consent",
+        "refus",
+        "declin",
+        "withdr",
+        "without consent",
+        "?",
+    ]
+    .iter()
+    .any(|w| text.contains(w));
+    let says = affirms
+        || [
+            "has consented",
+            "have consented",
+            "consent given",
+            "consent is given",
+            "consent was given",
+            "consent obtained",
+            "consent has been given",
+            "gave consent",
+            "given consent",
+            "gives consent",
+            "he consents",
+            "she consents",
+            "they consent",
+        ]
+        .iter()
+        .any(|w| text.contains(w));
+    says && !denies
 }
 
 /// `Sarah Jones (sarah.jones@council.gov.uk) is the lead officer for this

@@ -99,6 +99,27 @@ pub(super) fn decide_unsent(
                 }
             }
         }
+        // `Yes, he has consented to the referral`, in answer to the
+        // question about consent: the consent the case was waiting for.
+        if case.status == CaseStatus::Incomplete
+            && case.referral.consent.is_none()
+            && analysis.answer.gives_consent
+        {
+            if let Some(from) = analysis.from.as_ref() {
+                let consent = ReadReferral {
+                    referral: Referral {
+                        consent: Some(true),
+                        ..Referral::default()
+                    },
+                    outcome: Outcome::Incomplete,
+                    missing: Vec::new(),
+                    invalid: Vec::new(),
+                };
+                if completes(case, &consent, from, s) {
+                    return complete_case(analysis, s, case, &consent);
+                }
+            }
+        }
         if matches!(analysis.kind, Kind::Reply | Kind::Other | Kind::Referral) {
             let mut plan = answer(analysis, s, case);
             // Answers for an incomplete case from someone who may not give

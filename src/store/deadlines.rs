@@ -654,18 +654,28 @@ pub(super) async fn apply_changes(
                 ("case_lead_changed", lead_detail(lead))
             }
             CaseChange::ReleaseDateChanged { to, urgent, by } => {
-                let from: Option<String> =
-                    sqlx::query_scalar("SELECT expected_release_date FROM cases WHERE id = $1")
-                        .bind(case_id)
-                        .fetch_one(&mut **tx)
-                        .await?;
+                let (from, referral): (Option<String>, Option<String>) = sqlx::query_as(
+                    "SELECT expected_release_date, referral FROM cases WHERE id = $1",
+                )
+                .bind(case_id)
+                .fetch_one(&mut **tx)
+                .await?;
+                // The stored form says the new date too, so that the case
+                // reads the same everywhere.
+                let referral = referral
+                    .and_then(|r| serde_json::from_str::<serde_json::Value>(&r).ok())
+                    .map(|mut r| {
+                        r["expected_release_date"] = serde_json::json!(to);
+                        r.to_string()
+                    });
                 sqlx::query(
                     "UPDATE cases SET expected_release_date = $1, urgent = $2, follow_up_on = NULL, \
-                     revision = revision + 1 WHERE id = $3",
+                     revision = revision + 1, referral = COALESCE($4, referral) WHERE id = $3",
                 )
                 .bind(Day(*to))
                 .bind(super::Flag(*urgent))
                 .bind(case_id)
+                .bind(referral)
                 .execute(&mut **tx)
                 .await?;
                 (
