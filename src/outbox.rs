@@ -606,7 +606,12 @@ fn template_data(
         },
         "received": spoken_time(received),
         "referrer_name": referral.referrer_name,
-        "deadlines": if case.is_some() { deadlines(&referral, received, authority, config) } else { Vec::new() },
+        // An incomplete referral owes nothing yet: no dates to promise.
+        "deadlines": if case.is_some() && context.get("outcome").and_then(Value::as_str) != Some("incomplete") {
+            deadlines(&referral, received, authority, config)
+        } else {
+            Vec::new()
+        },
         "urgent": case.is_some_and(|c| c.urgent),
         "urgent_reasons": urgent_reasons,
         "notes": notes,

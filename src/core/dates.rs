@@ -33,11 +33,21 @@ pub fn parse_british_date(text: &str, reference: NaiveDate, role: DateRole) -> O
     if says_not_yet_known(text) {
         return None;
     }
-    let (day, month, year_text) = if let Some(c) = ISO.captures(text) {
+    // The first date written is the answer: `12th January 2027 (HDC
+    // eligible 15/12/2026)` is 12 January.
+    let start = |re: &Regex| re.captures(text).and_then(|c| c.get(1)).map(|m| m.start());
+    let first = [start(&ISO), start(&NUMERIC), start(&WORDS)]
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, at)| at.map(|at| (at, i)))
+        .min()
+        .map(|(_, i)| i)?;
+    let (day, month, year_text) = if first == 0 {
+        let c = ISO.captures(text)?;
         let date =
             NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)?;
         return accept(date, reference, role);
-    } else if let Some(c) = NUMERIC.captures(text) {
+    } else if let Some(c) = NUMERIC.captures(text).filter(|_| first == 1) {
         if c[2] != c[4] {
             return None;
         }
@@ -46,7 +56,7 @@ pub fn parse_british_date(text: &str, reference: NaiveDate, role: DateRole) -> O
             c[3].parse::<u32>().ok()?,
             c[5].to_string(),
         )
-    } else if let Some(c) = WORDS.captures(text) {
+    } else if let Some(c) = WORDS.captures(text).filter(|_| first == 2) {
         (
             c[1].parse::<u32>().ok()?,
             month_from_name(&c[2])?,
@@ -179,6 +189,26 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn the_first_date_written_is_the_answer() {
+        assert_eq!(
+            parse_british_date(
+                "12th January 2027 (HDC eligible 15/12/2026)",
+                SENT(),
+                DateRole::Event
+            ),
+            Some(d(2027, 1, 12))
+        );
+        assert_eq!(
+            parse_british_date(
+                "CRD 12/01/2027, HDC 15 December 2026",
+                SENT(),
+                DateRole::Event
+            ),
+            Some(d(2027, 1, 12))
+        );
     }
 
     #[test]

@@ -177,12 +177,42 @@ static PRISON_NUMBER: LazyLock<Regex> =
 static CRN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Z]\d{6}$").expect("static pattern"));
 
+/// `N/A`, `None`, `Not known`, `-`: the answer is that there is nothing.
+fn says_none(raw: &str) -> bool {
+    let v: String = raw
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, '.' | '(' | ')'))
+        .collect();
+    matches!(
+        v.trim(),
+        "n/a"
+            | "na"
+            | "n.a"
+            | "none"
+            | "nil"
+            | "-"
+            | "--"
+            | "not applicable"
+            | "not known"
+            | "unknown"
+            | "no phone"
+            | "no email"
+            | "none known"
+            | "nothing"
+            | "tbc"
+    )
+}
+
 /// Types every value of a form reading and judges the outcome.
 pub fn interpret(reading: &FormReading, ctx: &ReadingContext<'_>) -> ReadReferral {
     let mut r = Referral::default();
     let mut invalid = Vec::new();
     for (&field, raw) in &reading.values {
-        if set_field(&mut r, field, raw, ctx).is_none() {
+        // `Contact phone: N/A`: nothing to give, not a number misread. A
+        // required field so answered is asked for as missing.
+        if set_field(&mut r, field, raw, ctx).is_none() && !says_none(raw) {
             invalid.push(field);
         }
     }
@@ -670,6 +700,18 @@ mod tests {
     }
 
     #[test]
+    fn nothing_to_give_is_not_a_misread_answer() {
+        let r = read(&format!(
+            "{COMPLETE}Contact phone: N/A\nContact email: none\n"
+        ));
+        assert_eq!((r.outcome, r.invalid), (Outcome::Complete, vec![]));
+        // A required answer so given is asked for as missing.
+        let r = read(&COMPLETE.replace("Custody status: sentenced", "Custody status: N/A"));
+        assert_eq!(r.invalid, vec![]);
+        assert!(r.missing.contains(&Field::CustodyStatus), "{:?}", r.missing);
+    }
+
+    #[test]
     fn only_a_clear_no_is_a_refusal_of_consent() {
         let consent = |answer: &str| {
             let r = read(&COMPLETE.replace("Consent: Yes", &format!("Consent: {answer}")));
@@ -691,7 +733,7 @@ mod tests {
         ] {
             assert_eq!(consent(agreed), (Outcome::Complete, Some(true)), "{agreed}");
         }
-        for unclear in ["N/A", "n/a", "Not asked", "No answer", "Unknown"] {
+        for unclear in ["N/A", "n/a", "Not asked", "No answer", "Unknown", "TBC"] {
             assert_eq!(consent(unclear), (Outcome::Incomplete, None), "{unclear}");
         }
     }
