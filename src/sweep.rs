@@ -308,8 +308,17 @@ pub fn ladder(done: &[DoneStep], rule: &str, due: NaiveDate) -> String {
                 .unwrap_or_default()
         )),
     }
-    if let Some((_, on)) = mine.iter().find(|(k, _)| *k == StepKind::Escalation) {
-        words.push(format!("escalated {}", on.format("%-d %b")));
+    // An escalation nobody could be written to was noted, not sent.
+    let escalation = done.iter().find(|d| {
+        d.due.is_none_or(|x| x == due) && d.rule_and_kind() == Some((rule, StepKind::Escalation))
+    });
+    match escalation {
+        Some(d) if d.to.is_some() => words.push(format!("escalated {}", d.on.format("%-d %b"))),
+        Some(d) => words.push(format!(
+            "escalation due {} not sent (no contact)",
+            d.on.format("%-d %b")
+        )),
+        None => {}
     }
     if mine.iter().any(|(k, _)| *k == StepKind::ChasesEnded) {
         words.push("no more chases".into());

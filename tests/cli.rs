@@ -376,11 +376,16 @@ fn a_sweep_as_at_another_time_shows_what_it_would_send_and_records_only_when_ask
     );
     let (ok, text) = gateway(&database, &["sweep", "--now", &later, "--record"]);
     assert!(ok && text.contains("mail(s) queued"), "{text}");
+    // The first sweep after a gap chases first; it never escalates
+    // before anyone was chased.
     let (_, outbox) = gateway(&database, &["outbox"]);
-    assert!(outbox.contains("escalation"), "{outbox}");
+    assert!(
+        outbox.contains("chase") && !outbox.contains("escalation"),
+        "{outbox}"
+    );
     // `due` shows how far each ladder has gone.
     let (ok, due) = gateway(&database, &["due", "--now", &later]);
-    assert!(ok && due.contains("escalated"), "{due}");
+    assert!(ok && due.contains("chased"), "{due}");
     // A Saturday: the sweep says why it sends nothing.
     let (ok, text) = gateway(&database, &["sweep", "--now", "2026-11-28T11:00:00Z"]);
     assert!(

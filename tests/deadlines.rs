@@ -287,17 +287,17 @@ async fn concurrent_sweeps_write_each_step_once(db: TestDb) {
             .expect("a case");
     }
     w.send_all(uk(2026, 11, 23, 10, 0)).await;
-    // Wednesday 2 December, first read since: the escalation of the lead
-    // officer deadline for each of the 20 (no chase on the escalation's
-    // day); Thursday 3, each one's first chase.
+    // Wednesday 2 December, first read since: the first chase of the lead
+    // officer deadline for each of the 20 (never an escalation before a
+    // chase); Thursday 3, each one's escalation.
     let at = uk(2026, 12, 2, 10, 0);
     let (a, b, c) = tokio::join!(w.sweep(at), w.sweep(at), w.sweep(at));
     assert_eq!(a + b + c, 20);
-    assert_eq!(w.rows("escalation").await.len(), 20);
+    assert_eq!(w.rows("chase").await.len(), 20);
     let at = uk(2026, 12, 3, 10, 0);
     let (a, b, c) = tokio::join!(w.sweep(at), w.sweep(at), w.sweep(at));
     assert_eq!(a + b + c, 20);
-    assert_eq!(w.rows("chase").await.len(), 20);
+    assert_eq!(w.rows("escalation").await.len(), 20);
     assert!(w
         .rows("chase")
         .await
@@ -502,10 +502,11 @@ async fn paused_closed_and_met_by_hand_cases_are_not_followed_up(db: TestDb) {
         .expect("pause");
     assert_eq!(w.sweep(uk(2026, 11, 27, 10, 0)).await, 0);
     assert_eq!(w.sweep(uk(2026, 12, 3, 10, 0)).await, 0);
-    // The pause ends: the escalation that is owed, not every step missed;
-    // the first chase the next working day (never on the escalation's).
+    // The pause ends: one chase, not every step missed; the escalation
+    // that is owed the next working day (never before a chase).
     assert_eq!(w.sweep(uk(2026, 12, 4, 10, 0)).await, 1);
-    assert_eq!(w.rows("escalation").await.len(), 1);
+    assert_eq!(w.rows("chase").await.len(), 1);
+    assert!(w.rows("escalation").await.is_empty());
     assert!(w.rows("reminder").await.is_empty());
 
     assert!(w
@@ -563,6 +564,7 @@ async fn where_the_dispute_contact_is_the_lead_the_next_level_or_a_note(db: Test
         .await
         .expect("a case");
     w.send_all(uk(2026, 11, 23, 10, 0)).await;
+    assert_eq!(w.sweep(uk(2026, 12, 1, 10, 0)).await, 1, "the first chase");
     assert_eq!(w.sweep(uk(2026, 12, 2, 10, 0)).await, 1, "the escalation");
     let escalations = w.rows("escalation").await;
     assert_eq!(escalations.len(), 1);
@@ -611,6 +613,7 @@ async fn where_the_dispute_contact_is_the_lead_the_next_level_or_a_note(db: Test
         .expect("a case");
     w.send_all(uk(2026, 11, 23, 10, 0)).await;
     w.sweep(uk(2026, 12, 2, 11, 0)).await;
+    w.sweep(uk(2026, 12, 3, 11, 0)).await;
     let escalations = w.rows("escalation").await;
     assert_eq!(escalations.len(), 2);
     assert_eq!(

@@ -288,7 +288,16 @@ pub fn plan<'a>(
         let escalation_on = rule
             .escalate_after
             .map(|n| calendar.add_working_days(due.on, n.max(1)));
+        // Never an escalation before anyone was chased (a first sweep
+        // after a gap): the chase goes first, the escalation a working day
+        // later, so that it can say what the operational lead was sent.
+        let chased = done.iter().any(|(k, _)| matches!(k, StepKind::Chase(_)));
+        let chase_first = rule.chase_every.is_some() && !chased;
         let escalates_today = match escalation_on {
+            Some(on) if !has(StepKind::Escalation) && on <= day && chase_first => {
+                consider(calendar.next_working_day(day), &mut out.next);
+                false
+            }
             Some(on) if !has(StepKind::Escalation) => {
                 if on <= day {
                     out.steps.push(Step {

@@ -158,7 +158,8 @@ fn a_first_sweep_long_after_the_deadline_starts_at_chase_one() {
     let cal = calendar();
     let f = acknowledged(monday_morning());
     // The daemon was stopped for three weeks: one chase and the
-    // escalation are owed, not six chases.
+    // escalation are owed, not six chases; the chase first, so that the
+    // escalation can say what the operational lead was sent.
     let case = CaseView {
         facts: &f,
         progress: &Progress::default(),
@@ -167,11 +168,12 @@ fn a_first_sweep_long_after_the_deadline_starts_at_chase_one() {
     };
     let plan = plan(&essex, &cal, case, LIMITS, d(2026, 12, 21));
     let keys: Vec<String> = plan.steps.iter().map(Step::key).collect();
-    assert_eq!(keys, ["lead_officer:escalation"]);
+    assert_eq!(keys, ["lead_officer:chase:1"]);
+    assert_eq!(plan.next, Some(d(2026, 12, 22)));
     let done = [DoneStep {
-        key: "lead_officer:escalation".into(),
+        key: "lead_officer:chase:1".into(),
         on: d(2026, 12, 21),
-        to: None,
+        to: Some("Tracey Brushett".into()),
         due: Some(d(2026, 11, 30)),
     }];
     let case = CaseView {
@@ -180,7 +182,7 @@ fn a_first_sweep_long_after_the_deadline_starts_at_chase_one() {
     };
     let plan = super::plan(&essex, &cal, case, LIMITS, d(2026, 12, 22));
     let keys: Vec<String> = plan.steps.iter().map(Step::key).collect();
-    assert_eq!(keys, ["lead_officer:chase:1"]);
+    assert_eq!(keys, ["lead_officer:escalation"]);
 }
 
 #[test]
