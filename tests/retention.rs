@@ -1167,29 +1167,27 @@ fn the_retention_period_is_checked_with_its_file_and_key() {
         "whole months, the end of a shorter month"
     );
     for (value, message) in [
-        (
-            "0",
-            "gateway.toml: retention.closed_case_months: must be at least 1",
-        ),
-        (
-            "-3",
-            "gateway.toml: retention.closed_case_months: must be at least 1",
-        ),
+        ("0", "retention.closed_case_months: must be at least 1"),
+        ("-3", "retention.closed_case_months: must be at least 1"),
         (
             "\"24\"",
-            "gateway.toml: retention.closed_case_months: must be a whole number",
+            "retention.closed_case_months: must be a whole number",
         ),
         (
             "2.5",
-            "gateway.toml: retention.closed_case_months: must be a whole number",
+            "retention.closed_case_months: must be a whole number",
         ),
         (
             "100000",
-            "gateway.toml: retention.closed_case_months: must be a whole number",
+            "retention.closed_case_months: must be a whole number",
         ),
     ] {
         let err = load(&format!("[retention]\nclosed_case_months = {value}")).expect_err(value);
-        assert!(err.to_string().contains(message), "{value}: {err}");
+        // The file and its line, then the key and what is wrong.
+        assert!(
+            err.to_string().contains("gateway.toml:") && err.to_string().contains(message),
+            "{value}: {err}"
+        );
     }
     let err = load("[retention]\nclosed_months = 6").expect_err("unknown key");
     assert!(
@@ -1215,28 +1213,31 @@ fn the_retention_period_is_checked_with_its_file_and_key() {
     for (value, message) in [
         (
             "0",
-            "gateway.toml: retention.unconfirmed_consent_days: must be at least 1",
+            "retention.unconfirmed_consent_days: must be at least 1",
         ),
         (
             "-14",
-            "gateway.toml: retention.unconfirmed_consent_days: must be at least 1",
+            "retention.unconfirmed_consent_days: must be at least 1",
         ),
         (
             "\"14\"",
-            "gateway.toml: retention.unconfirmed_consent_days: must be a whole number of days from 1 to 365",
+            "retention.unconfirmed_consent_days: must be a whole number of days from 1 to 365",
         ),
         (
             "1.5",
-            "gateway.toml: retention.unconfirmed_consent_days: must be a whole number of days",
+            "retention.unconfirmed_consent_days: must be a whole number of days",
         ),
         (
             "400",
-            "gateway.toml: retention.unconfirmed_consent_days: must be a whole number of days",
+            "retention.unconfirmed_consent_days: must be a whole number of days",
         ),
     ] {
-        let err = load(&format!("[retention]\nunconfirmed_consent_days = {value}"))
-            .expect_err(value);
-        assert!(err.to_string().contains(message), "{value}: {err}");
+        let err =
+            load(&format!("[retention]\nunconfirmed_consent_days = {value}")).expect_err(value);
+        assert!(
+            err.to_string().contains("gateway.toml:") && err.to_string().contains(message),
+            "{value}: {err}"
+        );
     }
 }
 
