@@ -469,12 +469,15 @@ async fn a_new_probation_lead_is_told_to_the_council(db: TestDb) {
     w.put("basildon", raw.as_bytes(), uk(2026, 11, 25, 11, 0))
         .await;
     // The council is told, and so are the previous case lead and the
-    // referrer (commitment 11).
+    // referrer (commitment 11), and the new lead, who has the reference.
     let told = w.rows("lead_changed").await;
     assert_eq!(told.len(), 2);
     assert_eq!(told[0].to, ["housing.solutions@basildon.gov.uk"]);
     assert_eq!(told[1].to, ["kim.casework@justice.gov.uk"]);
-    assert_eq!(told[1].cc, ["jo.probation@justice.gov.uk"]);
+    assert_eq!(
+        told[1].cc,
+        ["jo.probation@justice.gov.uk", "priya.shah@justice.gov.uk"]
+    );
     assert_eq!(told[0].context["lead"]["side"], "referrer");
     assert_eq!(told[0].context["lead"]["previous_name"], "Kim Casework");
     assert!(w

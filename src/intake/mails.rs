@@ -139,12 +139,16 @@ pub fn case_lead_change_mails(
         context: lead_context("referrer", lead, &case.case_lead),
         step: Some(change_key("lead_changed", lead, &now)),
     }];
+    // The previous case lead and the referrer, and the new lead too, so
+    // that they have the reference from the council's inbox.
     let referring_side: Vec<EmailAddress> = case
         .case_lead
         .email
         .iter()
         .chain(case.referrer_email.iter())
-        .filter(|a| config.allows_sender(a) && Some(*a) != lead.email.as_ref())
+        .filter(|a| Some(*a) != lead.email.as_ref())
+        .chain(lead.email.iter())
+        .filter(|a| config.allows_sender(a))
         .fold(Vec::new(), |mut all, a| {
             if !all.contains(a) {
                 all.push(a.clone());
