@@ -430,3 +430,35 @@ async fn yes_he_has_consented_in_reply_completes_the_case() {
     let case = w.store.case(&reference).await.expect("case");
     assert_eq!(case.summary.status, "incomplete");
 }
+
+#[tokio::test]
+async fn the_referrers_corrected_date_of_birth_is_the_cases() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    // The whole form again, consent ticked and the date of birth corrected.
+    let form = String::from_utf8(referral(
+        COLCHESTER,
+        "unused@justice.gov.uk",
+        &[("Date of birth", "15/07/1988")],
+    ))
+    .expect("utf-8");
+    let form = &form[form.find("DUTY TO REFER REFERRAL").expect("form")..];
+    let body = format!(
+        "Sorry, I had his date of birth wrong.\r\n\r\n{form}\r\n{}",
+        outlook_quote(&w.text_of(&asked))
+    );
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    completed_and_acknowledged(&w, &reference).await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(
+        case.referral.date_of_birth.map(|d| d.to_string()),
+        Some("1988-07-15".to_string())
+    );
+}

@@ -734,11 +734,11 @@ pub(super) async fn apply_changes(
                 sqlx::query(
                     "UPDATE cases SET referral = $1, missing = $2, status = $3, \
                      urgent = CASE WHEN urgent > $4 THEN urgent ELSE $4 END, \
-                     prison_number = COALESCE(prison_number, $5), crn = COALESCE(crn, $6), \
+                     prison_number = COALESCE($5, prison_number), crn = COALESCE($6, crn), \
                      expected_release_date = COALESCE(expected_release_date, $7), \
-                     custody_status = COALESCE(custody_status, $8), \
-                     referral_type = COALESCE(referral_type, $9), \
-                     name_key = COALESCE(name_key, $10), date_of_birth = COALESCE(date_of_birth, $11), \
+                     custody_status = COALESCE($8, custody_status), \
+                     referral_type = COALESCE($9, referral_type), \
+                     name_key = COALESCE($10, name_key), date_of_birth = COALESCE($11, date_of_birth), \
                      referrer_email = COALESCE(referrer_email, $12), referrer_phone = COALESCE(referrer_phone, $13), \
                      case_lead_name = COALESCE(case_lead_name, $14), case_lead_email = COALESCE(case_lead_email, $15), \
                      follow_up_on = NULL, revision = revision + 1 WHERE id = $16",
