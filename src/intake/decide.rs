@@ -644,35 +644,12 @@ pub(super) fn complete_case(
     read: &ReadReferral,
 ) -> Plan {
     let received_on = crate::core::protocol::uk_date(s.received_at);
-    // The referrer's later form corrects what it gives (a date of birth
-    // typed wrong); who referred and who leads stay the case's.
-    let mut merged = read.referral.clone().merged_over(&case.referral);
-    merged.referrer_name = case.referral.referrer_name.clone().or(merged.referrer_name);
-    merged.referrer_email = case
-        .referral
-        .referrer_email
-        .clone()
-        .or(merged.referrer_email);
-    merged.referrer_phone = case
-        .referral
-        .referrer_phone
-        .clone()
-        .or(merged.referrer_phone);
-    merged.case_lead_name = case
-        .referral
-        .case_lead_name
-        .clone()
-        .or(merged.case_lead_name);
-    merged.case_lead_email = case
-        .referral
-        .case_lead_email
-        .clone()
-        .or(merged.case_lead_email);
-    merged.case_lead_phone = case
-        .referral
-        .case_lead_phone
-        .clone()
-        .or(merged.case_lead_phone);
+    // The referrer's later form corrects a date of birth or an
+    // identifier typed wrong; everything else it only fills in.
+    let mut merged = case.referral.clone().merged_over(&read.referral);
+    merged.date_of_birth = read.referral.date_of_birth.or(merged.date_of_birth);
+    merged.prison_number = read.referral.prison_number.clone().or(merged.prison_number);
+    merged.crn = read.referral.crn.clone().or(merged.crn);
     // The referrer's later form moves the release date (parole, Home
     // Detention Curfew): the date it gives is the one that holds now.
     let moved_release = read
