@@ -556,12 +556,45 @@ fn encrypted(message: &Message<'_>, attachments: &[Attachment]) -> Option<String
     }) {
         return Some("protected by Microsoft Purview Message Encryption".into());
     }
+    // The message itself is held on a portal, its mail only a link to it.
+    let portal = PORTAL_MARKERS.iter().find_map(|(marker, what)| {
+        let found = message
+            .text_body
+            .iter()
+            .chain(message.html_body.iter())
+            .filter_map(|&i| message.parts.get(i as usize))
+            .any(|part| match &part.body {
+                PartType::Text(text) | PartType::Html(text) => {
+                    text.to_ascii_lowercase().contains(marker)
+                }
+                _ => false,
+            });
+        found.then_some(*what)
+    });
+    if let Some(what) = portal {
+        return Some(format!("held on {what}, to be read there"));
+    }
     let no_text = message.text_body.is_empty() && message.html_body.is_empty();
     if no_text && message.header_raw("msip_labels").is_some() {
         return Some("protected by a sensitivity label, with no readable text".into());
     }
     None
 }
+
+/// What the mail of an encryption portal carries instead of the message:
+/// Microsoft Purview's "Read the message" link, Egress's.
+const PORTAL_MARKERS: [(&str, &str); 4] = [
+    (
+        "outlook.office365.com/encryption",
+        "Microsoft Purview Message Encryption's portal",
+    ),
+    (
+        "office365.com/encryption/retrieve",
+        "Microsoft Purview Message Encryption's portal",
+    ),
+    ("switch.egress.com", "the Egress portal"),
+    ("egress.com/ui/", "the Egress portal"),
+];
 
 /// Nested messages deeper than this are not read (they are still listed).
 const MAX_NESTING: usize = 3;

@@ -1,0 +1,196 @@
+//! Mail whose referral is in, or may be in, an attachment, as the
+//! authority and the referrer see it: a Word form attached to a covering
+//! note opens a case and is acknowledged; one the gateway cannot read
+//! (a legacy `.doc`, a scanned PDF, an encrypted message) is set aside and
+//! the authority told, never filed as `other` and forgotten.
+
+mod common;
+
+use base64::Engine;
+use common::world::*;
+use dtr_gateway::documents::write::{docx, pdf, word_paragraph, word_table};
+use dtr_gateway::store::Action;
+
+const COLCHESTER: &str = "dutytorefer@colchester.gov.uk";
+
+/// A mail from the referrer with `body` and one attachment.
+fn with_attachment(
+    id: &str,
+    subject: &str,
+    body: &str,
+    attachment: Option<(&str, &str, Vec<u8>)>,
+) -> Vec<u8> {
+    let mut raw = format!(
+        "{}From: Jo Probation <{REFERRER}>\r\nTo: {COLCHESTER}\r\nSubject: {subject}\r\n\
+         Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{id}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
+        passed("justice.gov.uk")
+    );
+    if let Some((name, content_type, bytes)) = attachment {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let lines: Vec<String> = encoded
+            .as_bytes()
+            .chunks(76)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        raw += &format!(
+            "--b\r\nContent-Type: {content_type}; name=\"{name}\"\r\n\
+             Content-Disposition: attachment; filename=\"{name}\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            lines.join("\r\n")
+        );
+    }
+    raw += "--b--\r\n";
+    raw.into_bytes()
+}
+
+fn word_form() -> Vec<u8> {
+    let rows: Vec<Vec<String>> = [
+        ("Referral type", "Duty to Refer"),
+        ("Full name", "Samuel Testperson"),
+        ("Date of birth", "14/07/1988"),
+        ("CRN", "X123456"),
+        ("Custody status", "community"),
+        ("Consent to referral", "☒ Yes ☐ No"),
+        (
+            "Reason at risk of homelessness",
+            "Asked to leave the family home",
+        ),
+        ("Local connection", "resident"),
+        ("Referring agency", "Probation Service"),
+        ("Referrer name", "Jo Probation"),
+        ("Referrer email", REFERRER),
+        ("Referrer phone", "01245 000000"),
+    ]
+    .iter()
+    .map(|(l, v)| vec![l.to_string(), v.to_string()])
+    .collect();
+    docx(&(word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows))).expect("docx")
+}
+
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+#[tokio::test]
+async fn a_word_form_attached_to_a_covering_note_opens_a_case_and_is_acknowledged() {
+    let w = world().await;
+    let raw = with_attachment(
+        "attached-1@justice.gov.uk",
+        "Duty to refer",
+        "Please find attached.\r\n\r\nKind regards\r\nJo",
+        Some(("DTR referral - S Testperson.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "open");
+    let acks = w.rows("acknowledgement").await;
+    assert_eq!(acks.len(), 1);
+    assert_eq!(acks[0].to, [REFERRER]);
+    assert!(w.text_of(&acks[0]).contains(&reference));
+}
+
+/// Set aside with `reason`, and the authority's inbox told.
+async fn set_aside(raw: &[u8], reason: &str) {
+    let w = world().await;
+    let recorded = w.put("colchester", raw, uk(2026, 11, 23, 10, 0)).await;
+    match &recorded.action {
+        Action::Quarantined(why) => {
+            assert_eq!(why, reason);
+            assert!(
+                !why.contains("form.doc") && !why.contains("scan.pdf"),
+                "{why}"
+            );
+        }
+        other => panic!("not set aside: {other:?}"),
+    }
+    w.send().await;
+    let notices = w.rows("quarantine_notice").await;
+    assert_eq!(notices.len(), 1, "the authority is told");
+    assert_eq!(notices[0].to, [COLCHESTER]);
+    assert!(w.rows("acknowledgement").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_legacy_word_form_is_set_aside_for_a_person() {
+    let raw = with_attachment(
+        "doc-1@justice.gov.uk",
+        "Housing",
+        "Please find attached.",
+        Some((
+            "form.doc",
+            "application/msword",
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest".to_vec(),
+        )),
+    );
+    set_aside(
+        &raw,
+        "an attached document that may hold a referral could not be read: \
+         a Word 97-2003 (.doc) document, which the gateway cannot read",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_scanned_form_is_set_aside_for_a_person() {
+    let scan = pdf(&[vec![]], &[]).expect("pdf");
+    let raw = with_attachment(
+        "scan-1@justice.gov.uk",
+        "Scan",
+        "Scanned form attached.",
+        Some(("scan.pdf", "application/pdf", scan)),
+    );
+    set_aside(
+        &raw,
+        "an attached document that may hold a referral could not be read: \
+         a PDF with no text to read (a scan?)",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_subject_that_names_a_referral_without_a_form_is_set_aside() {
+    let raw = with_attachment(
+        "subject-1@justice.gov.uk",
+        "DTR - S Testperson",
+        "I will send the form on Monday.",
+        None,
+    );
+    set_aside(
+        &raw,
+        "the subject speaks of a referral, but no form was found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn mail_encrypted_on_a_portal_is_set_aside_for_a_person() {
+    let raw = with_attachment(
+        "portal-1@justice.gov.uk",
+        "Secure message",
+        "Jo Probation has sent you a protected message.\r\n\
+         Read the message: https://outlook.office365.com/Encryption/retrieve.ashx?x=1",
+        None,
+    );
+    set_aside(
+        &raw,
+        "the message cannot be read: held on Microsoft Purview Message Encryption's portal, \
+         to be read there",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ordinary_mail_with_a_logo_is_still_only_recorded() {
+    let w = world().await;
+    let raw = with_attachment(
+        "logo-1@justice.gov.uk",
+        "Training on Thursday",
+        "See you there.",
+        Some(("image001.png", "image/png", vec![0x89, b'P', b'N', b'G'])),
+    );
+    let recorded = w.put("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    assert_eq!(recorded.action, Action::RecordedOnly, "{recorded:?}");
+    w.send().await;
+    assert!(w.rows("quarantine_notice").await.is_empty());
+}
