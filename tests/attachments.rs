@@ -194,3 +194,38 @@ async fn ordinary_mail_with_a_logo_is_still_only_recorded() {
     w.send().await;
     assert!(w.rows("quarantine_notice").await.is_empty());
 }
+
+#[tokio::test]
+async fn dynamic_delivery_swapping_in_the_real_attachment_is_read_again() {
+    // Defender's Dynamic Delivery: the note first, its attachment held
+    // back for scanning; then the same Message-ID with the real form.
+    let w = world().await;
+    let id = "dynamic-1@justice.gov.uk";
+    let placeholder = with_attachment(id, "Duty to refer", "Please find attached.", None);
+    let first = w
+        .put("colchester", &placeholder, uk(2026, 11, 23, 10, 0))
+        .await;
+    assert!(matches!(first.action, Action::Quarantined(_)), "{first:?}");
+    let real = with_attachment(
+        id,
+        "Duty to refer",
+        "Please find attached.",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let second = w.put("colchester", &real, uk(2026, 11, 23, 10, 5)).await;
+    assert_eq!(second.action, Action::Opened, "{second:?}");
+    // The real copy seen again (a rescan, another folder) is a duplicate;
+    // so is the same mail with the headers a server adds on the way.
+    let third = w.put("colchester", &real, uk(2026, 11, 23, 10, 6)).await;
+    assert_eq!(third.action, Action::Duplicate);
+    let relayed = [
+        b"Received: from relay.example by mx.example; Mon, 23 Nov 2026 10:07:00 +0000\r\n"
+            .as_slice(),
+        &real,
+    ]
+    .concat();
+    let fourth = w.put("colchester", &relayed, uk(2026, 11, 23, 10, 7)).await;
+    assert_eq!(fourth.action, Action::Duplicate);
+    w.send().await;
+    assert_eq!(w.rows("acknowledgement").await.len(), 1);
+}
