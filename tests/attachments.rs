@@ -229,3 +229,89 @@ async fn dynamic_delivery_swapping_in_the_real_attachment_is_read_again() {
     w.send().await;
     assert_eq!(w.rows("acknowledgement").await.len(), 1);
 }
+
+/// The attachments of a mail the gateway wrote: name and bytes.
+fn attachments_of(raw: &str) -> Vec<(String, Vec<u8>)> {
+    let parsed = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("a mail");
+    parsed
+        .attachments()
+        .map(|a| {
+            use mail_parser::MimeHeaders;
+            (
+                a.attachment_name().unwrap_or_default().to_string(),
+                a.contents().to_vec(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_incomplete_mail_attaches_the_form_pre_filled_with_who_the_person_is_only() {
+    use dtr_gateway::core::field::Field;
+    use dtr_gateway::core::form::read_form;
+    use dtr_gateway::documents::{read_document, DocumentKind, LIMITS};
+    let w = world().await;
+    let raw = referral(
+        COLCHESTER,
+        "prefill-1@justice.gov.uk",
+        &[
+            ("Referrer phone", ""),
+            ("Mental health", "Anxiety, under the GP"),
+            ("Risk to others", "MAPPA level 1"),
+        ],
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let asked = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the incomplete mail");
+    let written = w.written().remove(&asked.message_id).expect("written");
+    let files = attachments_of(&written);
+    assert_eq!(files.len(), 1, "one form attached");
+    assert_eq!(files[0].0, "Duty to Refer referral form.pdf");
+    let text = read_document(DocumentKind::Pdf, &files[0].1, &LIMITS).expect("readable");
+    let reading = read_form(&text);
+    let filled: Vec<Field> = reading.values.keys().copied().collect();
+    assert_eq!(
+        filled,
+        [Field::FullName, Field::DateOfBirth, Field::PrisonNumber],
+        "{:?}",
+        reading.values
+    );
+    assert_eq!(reading.values[&Field::FullName], "Samuel Testperson");
+    assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988");
+    assert!(!text.contains("Anxiety") && !text.contains("MAPPA"));
+}
+
+#[tokio::test]
+async fn the_blank_form_comes_as_a_fillable_pdf_and_a_word_document() {
+    let w = world().await;
+    let raw = format!(
+        "{}From: Jo Probation <{REFERRER}>\r\nTo: {COLCHESTER}\r\nSubject: form\r\n\
+         Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <ask-form-1@justice.gov.uk>\r\n\
+         Content-Type: text/plain\r\n\r\nPlease send the form.\r\n",
+        passed("justice.gov.uk")
+    );
+    w.put("colchester", raw.as_bytes(), uk(2026, 11, 23, 10, 0))
+        .await;
+    w.send().await;
+    let rows = w.rows("blank_form").await;
+    assert_eq!(rows.len(), 1);
+    let written = w.written().remove(&rows[0].message_id).expect("written");
+    let names: Vec<String> = attachments_of(&written)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Duty to Refer referral form.pdf",
+            "Duty to Refer referral form.docx"
+        ]
+    );
+}

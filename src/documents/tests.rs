@@ -170,3 +170,29 @@ fn formats_that_cannot_be_read_say_so() {
         Err(DocumentError::Malformed(_))
     ));
 }
+
+#[test]
+fn the_forms_the_gateway_writes_read_back_as_the_field_table() {
+    let blank = read_document(
+        DocumentKind::Docx,
+        &write::blank_form_docx().expect("docx"),
+        &LIMITS,
+    )
+    .expect("read");
+    let reading = read_form(&blank);
+    assert!(reading.heading);
+    assert_eq!(reading.labels, Field::ALL.len(), "{blank}");
+    assert!(reading.values.is_empty(), "{:?}", reading.values);
+
+    let identity = [
+        (Field::FullName, "Sam Example".to_string()),
+        (Field::DateOfBirth, "14/07/1988".to_string()),
+        (Field::PrisonNumber, "A1234BC".to_string()),
+    ];
+    let prefilled = write::form_pdf(&identity).expect("pdf");
+    let reading = form(DocumentKind::Pdf, &prefilled);
+    assert!(reading.heading);
+    assert_eq!(reading.values.len(), 3, "{:?}", reading.values);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example");
+    assert_eq!(reading.values[&Field::PrisonNumber], "A1234BC");
+}

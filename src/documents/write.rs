@@ -2,6 +2,7 @@
 //! form's field table), and the documents the tests read back. Small and
 //! plain: one font, one column, a field per question.
 
+use crate::core::field::Field;
 use lopdf::content::{Content, Operation};
 use lopdf::{dictionary, Document, Object, ObjectId, Stream, StringFormat};
 use std::io::{Cursor, Write};
@@ -201,7 +202,9 @@ fn build_pdf(pages: &[Vec<String>], fields: &[PdfField]) -> Document {
     if let (Some(page), false) = (first_page, fields.is_empty()) {
         let mut refs = Vec::new();
         for (i, field) in fields.iter().enumerate() {
-            let top = 800.0 - 18.0 * i as f32;
+            // Beside the printed labels when the form's own (two lines of
+            // heading above them), else one under another.
+            let top = 800.0 - 16.0 * (i + 2) as f32 + 11.0;
             let mut dict = dictionary! {
                 "Type" => "Annot",
                 "Subtype" => "Widget",
@@ -216,7 +219,9 @@ fn build_pdf(pages: &[Vec<String>], fields: &[PdfField]) -> Document {
             match &field.value {
                 PdfValue::Text(text) => {
                     dict.set("FT", "Tx");
-                    dict.set("V", lopdf::text_string(text));
+                    if !text.is_empty() {
+                        dict.set("V", lopdf::text_string(text));
+                    }
                 }
                 PdfValue::Check(on) => {
                     let state = if *on { "Yes" } else { "Off" };
@@ -270,4 +275,46 @@ fn page_content(lines: &[String]) -> Vec<u8> {
         }
     }
     Content { operations }.encode().unwrap_or_default()
+}
+
+/// The form's heading, as the blank form prints it.
+const HEADING: &str = "DUTY TO REFER REFERRAL";
+
+/// The blank form as a Word document: the heading, then a two-column table
+/// of every label of the field table and an empty cell for its answer. Made
+/// from the same table the reader reads, so the two never drift.
+pub fn blank_form_docx() -> Result<Vec<u8>, WriteError> {
+    let rows: Vec<Vec<String>> = Field::ALL
+        .iter()
+        .map(|f| vec![f.label().to_string(), String::new()])
+        .collect();
+    docx(&(word_paragraph(HEADING) + &word_table(&rows)))
+}
+
+/// The form as a fillable PDF: every label printed, a text field beside
+/// each (named by its JSON key, its tooltip the label), pre-filled with
+/// `answers`.
+pub fn form_pdf(answers: &[(Field, String)]) -> Result<Vec<u8>, WriteError> {
+    let lines: Vec<String> = std::iter::once(HEADING.to_string())
+        .chain(std::iter::once(String::new()))
+        .chain(Field::ALL.iter().map(|f| f.label().to_string()))
+        .collect();
+    let fields: Vec<PdfField> = Field::ALL
+        .iter()
+        .map(|f| PdfField {
+            name: f.key().to_string(),
+            tooltip: Some(f.label().to_string()),
+            value: PdfValue::Text(
+                answers
+                    .iter()
+                    .find(|(a, _)| a == f)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default(),
+            ),
+        })
+        .collect();
+    let mut document = build_pdf(&[lines], &fields);
+    let mut out = Vec::new();
+    document.save_to(&mut out)?;
+    Ok(out)
 }
