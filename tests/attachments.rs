@@ -315,3 +315,34 @@ async fn the_blank_form_comes_as_a_fillable_pdf_and_a_word_document() {
         ]
     );
 }
+
+#[tokio::test]
+async fn two_dates_of_birth_in_the_email_and_its_form_are_asked_about_by_name() {
+    let w = world().await;
+    // The form attached says 14/07/1988; the form in the note, 15/07/1988.
+    let raw = with_attachment(
+        "conflict-1@justice.gov.uk",
+        "Duty to refer",
+        "Full name: Samuel Testperson\r\nDate of birth: 15/07/1988\r\n\
+         Current location: HMP Chelmsford\r\n",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "incomplete");
+    let asked = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the incomplete mail");
+    let text = one_line(&w.text_of(&asked));
+    assert!(
+        text.contains(
+            "Please check and write again: Date of birth (the email and its attached form give different answers)."
+        ),
+        "{text}"
+    );
+    assert!(w.rows("acknowledgement").await.is_empty());
+}

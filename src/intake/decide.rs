@@ -454,11 +454,28 @@ pub(super) fn referral(
         .filter(|a| config.allows_sender(a));
     let labels =
         |fields: &[Field]| -> Vec<&'static str> { fields.iter().map(|f| f.label()).collect() };
+    // A field the email and its attached form answer differently is named
+    // as such: the referrer must say which is right.
+    let invalid_labels = |fields: &[Field]| -> Vec<String> {
+        fields
+            .iter()
+            .map(|f| {
+                if read.conflicts.contains(f) {
+                    format!(
+                        "{} (the email and its attached form give different answers)",
+                        f.label()
+                    )
+                } else {
+                    f.label().to_string()
+                }
+            })
+            .collect()
+    };
     let context = |outcome: Outcome, missing: &[Field], invalid: &[Field]| {
         json!({
             "outcome": outcome.as_str(),
             "missing": labels(missing),
-            "invalid": labels(invalid),
+            "invalid": invalid_labels(invalid),
             "original": original(analysis),
         })
     };
@@ -535,6 +552,7 @@ pub(super) fn referral(
             "outcome": read.outcome.as_str(),
             "missing": read.missing.iter().map(|f| f.key()).collect::<Vec<_>>(),
             "invalid": read.invalid.iter().map(|f| f.key()).collect::<Vec<_>>(),
+            "conflicts": read.conflicts.iter().map(|f| f.key()).collect::<Vec<_>>(),
             "further_referral_of": first.map(|p| p.case_ref.to_string()),
         }),
     })));

@@ -467,10 +467,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         original_sender,
         recipients,
         encrypted: encrypted(&message, &attachments),
-        documents: attachments
-            .iter()
-            .filter(|a| DocumentKind::of(a.name.as_deref(), &a.content_type).may_hold_a_form())
-            .count(),
+        documents: documents.len() + attachments.iter().filter(|a| a.unread.is_some()).count(),
         documents_unread: attachments.iter().filter(|a| a.unread.is_some()).count(),
         attachments,
         is_list: facts.is_list(),
