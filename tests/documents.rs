@@ -346,3 +346,41 @@ fn a_damaged_document_is_set_aside_and_the_body_still_read() {
     );
     assert!(why.starts_with("a damaged document"), "{why}");
 }
+
+#[test]
+fn an_attached_eml_file_is_read_within_the_message_limits() {
+    let mut form =
+        String::from("From: a@justice.gov.uk\r\nSubject: form\r\n\r\nDUTY TO REFER REFERRAL\r\n");
+    for (label, value) in FORM {
+        form += &format!("{label}: {value}\r\n");
+    }
+    let raw = mail(
+        "Forwarded as a file.\n",
+        &[(
+            "referral.eml",
+            "application/octet-stream",
+            form.into_bytes(),
+        )],
+    );
+    let json = analysed(&raw).to_contract_json();
+    assert_eq!(json["outcome"], "complete", "{json}");
+    assert_eq!(json["form_source"], "attachment:referral.eml");
+
+    // Thousands of nested multiparts inside the file: refused before the
+    // parser sees them (parsing them would overflow the stack).
+    let mut deep = String::from("From: a@justice.gov.uk\r\n");
+    for i in 0..5000 {
+        deep += &format!("Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n");
+    }
+    deep += "Content-Type: text/plain\r\n\r\nFull name: Sam Example\r\n";
+    let why = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || set_aside("deep.eml", "application/octet-stream", deep.into_bytes()))
+        .expect("thread")
+        .join()
+        .expect("no panic");
+    assert!(
+        why.starts_with("an attached message that is not read"),
+        "{why}"
+    );
+}

@@ -692,11 +692,24 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
 /// A document's text, or why it could not be read.
 fn read_attachment(kind: DocumentKind, bytes: &[u8]) -> Result<String, String> {
     if kind == DocumentKind::Email {
-        // An attached message saved as a file: its own text, decoded.
-        return MessageParser::default()
+        // An attached message saved as a file: its own text, decoded,
+        // within the same bounds as any message (parts, nesting), checked
+        // before it is parsed: its bytes were opaque to the outer checks.
+        if bytes.len() > LIMITS.max_document_bytes {
+            return Err(format!(
+                "an attached message of {} bytes, over the limit of {}",
+                bytes.len(),
+                LIMITS.max_document_bytes
+            ));
+        }
+        structure::check_before_parsing(bytes)
+            .map_err(|why| format!("an attached message that is not read: {why}"))?;
+        let message = MessageParser::default()
             .parse(bytes)
-            .map(|m| readable_text(&m))
-            .ok_or_else(|| "an attached message that cannot be read".to_string());
+            .ok_or_else(|| "an attached message that cannot be read".to_string())?;
+        structure::check_parsed(&message)
+            .map_err(|why| format!("an attached message that is not read: {why}"))?;
+        return Ok(readable_text(&message));
     }
     read_document(kind, bytes, &LIMITS).map_err(|e| e.to_string())
 }
