@@ -22,7 +22,7 @@ if ! [[ "$secs" =~ ^[0-9]+$ ]] || [ "$secs" -eq 0 ]; then
     echo "usage: $0 [SECONDS]   (seconds per target, default 60)" >&2
     exit 2
 fi
-targets="${FUZZ_TARGETS:-parse_message load_config}"
+targets="${FUZZ_TARGETS:-parse_message load_config read_document}"
 # Large enough for a referral with a small attachment; the parser itself
 # accepts up to 25 MiB, but longer inputs only slow the search down.
 max_len=262144
@@ -67,6 +67,22 @@ seed_parser() {
     done
 }
 
+# The document target's first byte says what the rest claims to be
+# (0 Word, 1 OpenDocument, 2 PDF, 3 text; see fuzz_targets/read_document.rs).
+seed_documents() {
+    local dir=fuzz/corpus/read_document f
+    mkdir -p "$dir"
+    for f in tests/fixtures/documents/*; do
+        [ -f "$f" ] || continue
+        case "$f" in
+            *.docx) printf '\000' ;;
+            *.odt) printf '\001' ;;
+            *.pdf) printf '\002' ;;
+            *) printf '\003' ;;
+        esac | cat - "$f" >"$dir/seed-$(basename "$f")"
+    done
+}
+
 # The config target reads gateway.toml, authorities.toml and
 # bank-holidays.json joined by NUL bytes (see fuzz_targets/load_config.rs).
 join_config() {
@@ -106,6 +122,7 @@ for target in $targets; do
     case "$target" in
         parse_message) seed_parser; dict=fuzz/dict/email.dict ;;
         load_config) seed_config; dict=fuzz/dict/config.dict ;;
+        read_document) seed_documents; dict=fuzz/dict/document.dict ;;
         *) say "unknown target $target"; exit 2 ;;
     esac
     artifacts="fuzz/artifacts/$target"

@@ -21,8 +21,9 @@ use crate::shutdown::Shutdown;
 use crate::store::{MailCase, OutboxRow, Store, StoreError};
 use crate::templates::{Purpose, Templates};
 use chrono::{DateTime, Utc};
+use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::Message;
 use relay::Relay;
 use serde_json::{json, Value};
@@ -333,7 +334,8 @@ impl Sender {
             .templates
             .render(purpose, authority.code.as_str(), &data)
             .map_err(|e| SendError::Template(e.to_string()))?;
-        let message = build_message(row, authority, purpose, rendered)?;
+        let attachments = form_attachments(purpose, case.as_ref())?;
+        let message = build_message(row, authority, purpose, rendered, attachments)?;
         match transport {
             MailTransport::Files(folder) => {
                 write_mail_file(folder, &row.message_id, message.formatted()).await?;
@@ -389,11 +391,64 @@ async fn write_mail_file(folder: &Path, message_id: &str, raw: Vec<u8>) -> Resul
     Ok(())
 }
 
+/// A file a mail carries: its name, type and bytes.
+type MailAttachment = (String, &'static str, Vec<u8>);
+
+const FORM_FILE: &str = "Duty to Refer referral form";
+const PDF: &str = "application/pdf";
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// The form as documents: the blank form as a fillable PDF and a Word
+/// document; the incomplete mail's fillable PDF pre-filled with who the
+/// person is (name, date of birth, prison number, CRN) and nothing about
+/// health, risk or offences, so the referrer completes the rest.
+fn form_attachments(
+    purpose: Purpose,
+    case: Option<&MailCase>,
+) -> Result<Vec<MailAttachment>, SendError> {
+    use crate::documents::write::{blank_form_docx, form_pdf};
+    let bad = |e: crate::documents::write::WriteError| SendError::Build(e.to_string());
+    match purpose {
+        Purpose::BlankForm => Ok(vec![
+            (format!("{FORM_FILE}.pdf"), PDF, form_pdf(&[]).map_err(bad)?),
+            (
+                format!("{FORM_FILE}.docx"),
+                DOCX,
+                blank_form_docx().map_err(bad)?,
+            ),
+        ]),
+        Purpose::Incomplete => {
+            let mut identity = Vec::new();
+            if let Some(r) = case.map(|c| &c.referral) {
+                if let Some(name) = &r.full_name {
+                    identity.push((Field::FullName, name.clone()));
+                }
+                if let Some(born) = r.date_of_birth {
+                    identity.push((Field::DateOfBirth, born.format("%d/%m/%Y").to_string()));
+                }
+                if let Some(number) = &r.prison_number {
+                    identity.push((Field::PrisonNumber, number.clone()));
+                }
+                if let Some(crn) = &r.crn {
+                    identity.push((Field::Crn, crn.clone()));
+                }
+            }
+            Ok(vec![(
+                format!("{FORM_FILE}.pdf"),
+                PDF,
+                form_pdf(&identity).map_err(bad)?,
+            )])
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
 fn build_message(
     row: &OutboxRow,
     authority: &Authority,
     purpose: Purpose,
     rendered: crate::templates::Rendered,
+    attachments: Vec<MailAttachment>,
 ) -> Result<Message, SendError> {
     let bad = |e: &dyn std::fmt::Display| SendError::Build(e.to_string());
     let inbox: lettre::Address = authority.inbox.as_str().parse().map_err(|e| bad(&e))?;
@@ -432,12 +487,18 @@ fn build_message(
         HeaderName::new_from_ascii_str("Auto-Submitted"),
         auto.to_string(),
     ));
-    let message = builder
-        .multipart(MultiPart::alternative_plain_html(
-            rendered.text,
-            rendered.html,
-        ))
-        .map_err(|e| bad(&e))?;
+    let body = MultiPart::alternative_plain_html(rendered.text, rendered.html);
+    let message = if attachments.is_empty() {
+        builder.multipart(body)
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for (name, content_type, bytes) in attachments {
+            let content_type = ContentType::parse(content_type).map_err(|e| bad(&e))?;
+            mixed = mixed.singlepart(Attachment::new(name).body(bytes, content_type));
+        }
+        builder.multipart(mixed)
+    }
+    .map_err(|e| bad(&e))?;
     check_header_lines(&message)?;
     Ok(message)
 }
@@ -804,6 +865,7 @@ mod tests {
             authority,
             Purpose::BlankForm,
             rendered("Form"),
+            Vec::new(),
         )
         .expect("built");
         assert_eq!(lines(&message), MAX_LINE);
@@ -814,6 +876,7 @@ mod tests {
             authority,
             Purpose::BlankForm,
             rendered(&format!("Form {}", "y".repeat(3000))),
+            Vec::new(),
         )
         .expect("built");
         assert!(lines(&message) <= MAX_LINE);
@@ -827,6 +890,7 @@ mod tests {
             authority,
             Purpose::BlankForm,
             rendered("Form"),
+            Vec::new(),
         )
         .err()
         .map(|e| e.to_string())

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 const KINDS: [&str; 5] = ["referral", "reply", "auto_reply", "bounce", "other"];
 /// Present in the contract JSON for referrals only.
-const REFERRAL_KEYS: [&str; 4] = ["outcome", "missing", "invalid", "referral"];
+const REFERRAL_KEYS: [&str; 5] = ["outcome", "missing", "invalid", "referral", "form_source"];
 /// Far above what any fixture takes, even unoptimised: a regression to a
 /// hang or a quadratic blow-up fails here rather than only slowing the suite.
 const TIME_LIMIT: Duration = Duration::from_secs(30);

@@ -25,7 +25,7 @@ static CONFIG: LazyLock<Config> = LazyLock::new(|| {
 const KINDS: [&str; 5] = ["referral", "reply", "auto_reply", "bounce", "other"];
 const OUTCOMES: [&str; 3] = ["complete", "incomplete", "no_consent"];
 /// Present for referrals only.
-const REFERRAL_KEYS: [&str; 4] = ["outcome", "missing", "invalid", "referral"];
+const REFERRAL_KEYS: [&str; 5] = ["outcome", "missing", "invalid", "referral", "form_source"];
 
 /// mail-parser 0.11 reaches `debug_assert!(false, "Invalid part ID, could
 /// not find multipart.")` (parsers/message.rs) on an attached message whose

@@ -3,6 +3,8 @@
 use super::*;
 use anyhow::{bail, Result};
 use chrono::Utc;
+use dtr_gateway::core::form::read_form;
+use dtr_gateway::documents::{read_document, DocumentKind, LIMITS};
 use dtr_gateway::message::{analyse, Context};
 use dtr_gateway::store::shown_url;
 use std::path::{Path, PathBuf};
@@ -16,22 +18,48 @@ pub(crate) fn bench_parse(
 ) -> Result<ExitCode> {
     let config = load_config(dir, false)?;
     let mut corpus = Vec::new();
+    // Attached documents, by kind: Word, PDF, OpenDocument.
+    let mut documents: Vec<(DocumentKind, Vec<u8>)> = Vec::new();
     for folder in folders {
         for entry in std::fs::read_dir(folder)
             .with_context(|| format!("cannot read {}", folder.display()))?
         {
             let path = entry?.path();
-            if path.extension().is_some_and(|e| e == "eml") {
-                corpus.push(
-                    std::fs::read(&path)
-                        .with_context(|| format!("cannot read {}", path.display()))?,
-                );
+            let read =
+                || std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()));
+            let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if extension == "eml" {
+                corpus.push(read()?);
+            } else if matches!(extension, "docx" | "pdf" | "odt") {
+                let kind = DocumentKind::of(path.to_str(), "");
+                documents.push((kind, read()?));
             }
         }
     }
-    if corpus.is_empty() {
-        bail!("no .eml files in the folders given");
+    if corpus.is_empty() && documents.is_empty() {
+        bail!("no .eml, .docx, .odt or .pdf files in the folders given");
     }
+    if !corpus.is_empty() {
+        bench_messages(&config, &corpus, seconds);
+    }
+    for (kind, what) in [
+        (DocumentKind::Docx, "Word"),
+        (DocumentKind::Pdf, "PDF"),
+        (DocumentKind::Odt, "OpenDocument"),
+    ] {
+        let of_kind: Vec<&[u8]> = documents
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, b)| b.as_slice())
+            .collect();
+        if !of_kind.is_empty() {
+            bench_documents(kind, what, &of_kind, seconds);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_messages(config: &dtr_gateway::config::Config, corpus: &[Vec<u8>], seconds: u64) {
     let bytes: usize = corpus.iter().map(Vec::len).sum();
     let ctx = Context {
         authorities: &config.authorities,
@@ -43,7 +71,7 @@ pub(crate) fn bench_parse(
     let mut parsed = 0u64;
     let mut referrals = 0u64;
     while started.elapsed().as_secs() < seconds {
-        for raw in &corpus {
+        for raw in corpus {
             let a = analyse(raw, &ctx);
             referrals += u64::from(a.referral.is_some());
             parsed += 1;
@@ -56,7 +84,29 @@ pub(crate) fn bench_parse(
         bytes as f64 / corpus.len() as f64 / 1024.0,
         parsed as f64 / elapsed
     );
-    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads each document and its form, as intake does for an attachment.
+fn bench_documents(kind: DocumentKind, what: &str, corpus: &[&[u8]], seconds: u64) {
+    let bytes: usize = corpus.iter().map(|d| d.len()).sum();
+    let started = Instant::now();
+    let mut read = 0u64;
+    let mut forms = 0u64;
+    while started.elapsed().as_secs() < seconds {
+        for document in corpus {
+            if let Ok(text) = read_document(kind, document, &LIMITS) {
+                forms += u64::from(read_form(&text).is_referral());
+            }
+            read += 1;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "read {read} {what} documents ({} distinct, {:.1} KiB on average, {forms} forms) in {elapsed:.2} s on one thread: {:.0} documents/s",
+        corpus.len(),
+        bytes as f64 / corpus.len() as f64 / 1024.0,
+        read as f64 / elapsed
+    );
 }
 
 pub(crate) fn bench_intake(

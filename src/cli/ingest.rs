@@ -65,10 +65,14 @@ pub(crate) async fn ingest_files(
         };
         // How many, never their names: a file's name can name the person,
         // and a refused or quarantined referral keeps nothing about them.
-        let attachments = match analysis.attachments.len() {
-            0 => String::new(),
-            1 => " [1 attachment not read]".to_string(),
-            n => format!(" [{n} attachments not read]"),
+        let read = analysis.documents - analysis.documents_unread;
+        let not_read = analysis.attachments.len() - read;
+        let attachments = match (read, not_read) {
+            (0, 0) => String::new(),
+            (0, 1) => " [1 attachment not read]".to_string(),
+            (0, n) => format!(" [{n} attachments not read]"),
+            (r, 0) => format!(" [{r} attached document(s) read]"),
+            (r, n) => format!(" [{r} attached document(s) read, {n} attachment(s) not read]"),
         };
         tracing::info!(mailbox = %mailbox.name, case = %case, kind = analysis.kind.as_str(), "message recorded");
         println!(

@@ -16,6 +16,7 @@ pub mod referral;
 pub mod reply;
 pub mod report;
 pub mod sender;
+pub mod sources;
 pub mod sweep;
 #[cfg(test)]
 pub(crate) mod test_support;

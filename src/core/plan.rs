@@ -72,7 +72,16 @@ pub struct MessageFacts {
     pub folder: String,
     pub position: Option<(u32, u32)>,
     pub message_id: Option<String>,
+    /// What the message says, hashed: its headers and body without the
+    /// headers servers add on the way (`Received`, `Authentication-Results`
+    /// and the like), so that one message delivered to two inboxes hashes
+    /// alike, and a copy whose content was swapped (Defender's Dynamic
+    /// Delivery, which delivers a placeholder first and the real attachment
+    /// later under the same Message-ID) does not.
     pub sha256: String,
+    /// The bytes as received, hashed: what rows recorded before the
+    /// content hash kept.
+    pub raw_sha256: String,
     pub kind: Kind,
     pub outcome: Option<Outcome>,
     pub sender: Option<String>,

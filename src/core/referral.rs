@@ -160,6 +160,9 @@ pub struct ReadReferral {
     pub missing: Vec<Field>,
     /// Fields whose value could not be read, in form order.
     pub invalid: Vec<Field>,
+    /// Fields two forms in one message answer differently (the body and an
+    /// attachment: two names, two dates of birth); also among `invalid`.
+    pub conflicts: Vec<Field>,
 }
 
 /// What the reading of values depends on beyond the form itself.
@@ -237,6 +240,7 @@ pub fn interpret(reading: &FormReading, ctx: &ReadingContext<'_>) -> ReadReferra
         outcome,
         missing,
         invalid,
+        conflicts: Vec::new(),
     }
 }
 

@@ -288,13 +288,18 @@ pub(super) fn is_own(analysis: &Analysis, config: &Config) -> bool {
 
 /// Set aside for a person; a referral-like message tells the authority.
 pub(super) fn quarantine(analysis: &Analysis, s: &Situation<'_>, reason: String) -> Plan {
-    let mut plan = Plan::only(Disposition::Quarantine {
-        reason: reason.clone(),
-    });
     let worth_a_notice = analysis.kind == Kind::Referral
         || analysis.carries_form
         || (analysis.encrypted.is_some() && analysis.kind != Kind::Bounce);
-    if worth_a_notice {
+    set_aside(analysis, s, reason, worth_a_notice)
+}
+
+/// Set aside, the authority told when `notice`.
+fn set_aside(analysis: &Analysis, s: &Situation<'_>, reason: String, notice: bool) -> Plan {
+    let mut plan = Plan::only(Disposition::Quarantine {
+        reason: reason.clone(),
+    });
+    if notice {
         plan.mails.push(to_authority(
             s.config,
             s.receiving,
@@ -414,6 +419,39 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
         // A referral that may be inside: a person must open it.
         return quarantine(analysis, s, format!("the message cannot be read: {why}"));
     }
+    if allowed && analysis.kind == Kind::Other && !analysis.asks_for_form {
+        // From someone who may refer, a referral the gateway cannot read
+        // must not be filed and forgotten: a person looks, and the
+        // authority is told. The reasons name no attachment.
+        if let Some(why) = analysis
+            .attachments
+            .iter()
+            .find_map(|a| a.unread.as_deref())
+        {
+            return set_aside(
+                analysis,
+                s,
+                format!("an attached document that may hold a referral could not be read: {why}"),
+                true,
+            );
+        }
+        if analysis.documents > 0 {
+            return set_aside(
+                analysis,
+                s,
+                "an attached document holds no referral form the gateway can read".to_string(),
+                true,
+            );
+        }
+        if analysis.subject.as_deref().is_some_and(speaks_of_referral) {
+            return set_aside(
+                analysis,
+                s,
+                "the subject speaks of a referral, but no form was found".to_string(),
+                true,
+            );
+        }
+    }
     let mut plan = Plan::only(Disposition::RecordOnly);
     // The blank form goes to whoever asks, unless the receiving server
     // says the asker is not who they claim: a forged request would only
@@ -470,11 +508,28 @@ pub(super) fn referral(
         .or_else(|| from.cloned().filter(allowed));
     let labels =
         |fields: &[Field]| -> Vec<&'static str> { fields.iter().map(|f| f.label()).collect() };
+    // A field the email and its attached form answer differently is named
+    // as such: the referrer must say which is right.
+    let invalid_labels = |fields: &[Field]| -> Vec<String> {
+        fields
+            .iter()
+            .map(|f| {
+                if read.conflicts.contains(f) {
+                    format!(
+                        "{} (the email and its attached form give different answers)",
+                        f.label()
+                    )
+                } else {
+                    f.label().to_string()
+                }
+            })
+            .collect()
+    };
     let context = |outcome: Outcome, missing: &[Field], invalid: &[Field]| {
         json!({
             "outcome": outcome.as_str(),
             "missing": labels(missing),
-            "invalid": labels(invalid),
+            "invalid": invalid_labels(invalid),
             "original": original(analysis),
         })
     };
@@ -551,6 +606,7 @@ pub(super) fn referral(
             "outcome": read.outcome.as_str(),
             "missing": read.missing.iter().map(|f| f.key()).collect::<Vec<_>>(),
             "invalid": read.invalid.iter().map(|f| f.key()).collect::<Vec<_>>(),
+            "conflicts": read.conflicts.iter().map(|f| f.key()).collect::<Vec<_>>(),
             "further_referral_of": first.map(|p| p.case_ref.to_string()),
         }),
     })));
@@ -767,4 +823,15 @@ pub(super) fn complete_case(
         },
     });
     plan
+}
+
+/// A subject that says the mail is a referral: `refer`, `referral`,
+/// `DTR`, `duty to refer` as words (not `reference`).
+fn speaks_of_referral(subject: &str) -> bool {
+    subject.split(|c: char| !c.is_alphanumeric()).any(|word| {
+        matches!(
+            word.to_ascii_lowercase().as_str(),
+            "refer" | "referral" | "referrals" | "referring" | "dtr"
+        )
+    })
 }

@@ -151,7 +151,8 @@ pub async fn ingest(
         folder: incoming.folder.to_string(),
         position: incoming.position,
         message_id: analysis.message_id.clone(),
-        sha256: hex_sha256(incoming.raw),
+        sha256: content_sha256(incoming.raw),
+        raw_sha256: hex_sha256(incoming.raw),
         kind: analysis.kind,
         outcome: analysis.referral.as_ref().map(|r| r.outcome),
         sender: analysis
@@ -205,6 +206,68 @@ fn person_lookup(analysis: &Analysis, s: &Situation<'_>) -> Option<PersonLookup>
 
 pub fn hex_sha256(raw: &[u8]) -> String {
     Sha256::digest(raw)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Header fields servers add or rewrite in transit: left out of the
+/// content hash.
+const TRACE_HEADERS: [&str; 12] = [
+    "received",
+    "return-path",
+    "delivered-to",
+    "x-original-to",
+    "authentication-results",
+    "arc-",
+    "x-ms-",
+    "x-microsoft-",
+    "x-forefront-",
+    "x-spam",
+    "x-virus",
+    "status",
+];
+
+/// The hash of what a message says (see `MessageFacts::sha256`): its
+/// header lines but those added in transit, then its body.
+pub fn content_sha256(raw: &[u8]) -> String {
+    let body_at = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 2))
+        .unwrap_or(raw.len());
+    let (head, body) = raw.split_at(body_at);
+    let mut hasher = Sha256::new();
+    let mut keep = true;
+    for line in head.split(|&b| b == b'\n') {
+        let folded = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        if !folded {
+            let name = line
+                .iter()
+                .position(|&b| b == b':')
+                .map(|i| {
+                    String::from_utf8_lossy(&line[..i])
+                        .trim()
+                        .to_ascii_lowercase()
+                })
+                .unwrap_or_default();
+            keep = !TRACE_HEADERS.iter().any(|t| {
+                if t.ends_with('-') {
+                    name.starts_with(t)
+                } else {
+                    name == *t || (t.starts_with("x-") && name.starts_with(t))
+                }
+            });
+        }
+        if keep {
+            hasher.update(line);
+            hasher.update(b"\n");
+        }
+    }
+    hasher.update(body);
+    hasher
+        .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

@@ -10,6 +10,8 @@ use crate::core::form::{read_form, FormReading};
 use crate::core::referral::{interpret, ReadReferral, ReadingContext};
 use crate::core::reply::{read_answer, AnswerReading};
 use crate::core::sender::SenderHeaders;
+use crate::core::sources::{read_both, FormSource};
+use crate::documents::{read_document, DocumentKind, LIMITS};
 use crate::html::html_to_lines;
 use chrono::{DateTime, NaiveDate, Utc};
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
@@ -46,13 +48,28 @@ pub const MAX_ATTACHED_MESSAGES: usize = 100;
 /// latest.
 pub const MAX_THREAD_IDS: usize = 50;
 
-/// A file attached to a message: listed, never read.
+/// A file attached to a message. Documents a form may be in are read
+/// (`documents`); the others are only listed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Attachment {
     pub name: Option<String>,
     pub content_type: String,
     pub bytes: usize,
+    /// Why a document that may hold a form was not read. Names no file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unread: Option<String>,
 }
+
+/// A form read from an attached document.
+#[derive(Clone, Debug)]
+struct DocumentForm {
+    name: String,
+    reading: FormReading,
+}
+
+/// At most this many attached documents of a message are read; a referral
+/// comes with one or two.
+pub const MAX_DOCUMENTS_READ: usize = 10;
 
 /// Everything the gateway takes from one message.
 #[derive(Clone, Debug)]
@@ -72,6 +89,13 @@ pub struct Analysis {
     pub attachments: Vec<Attachment>,
     /// Mailing-list traffic (`List-Id`, `Precedence: list`).
     pub is_list: bool,
+    /// Where the referral's form was found: the message's text or an
+    /// attached document (the one that won, when both carry one).
+    pub form_source: Option<FormSource>,
+    /// Attached documents a form may be in: how many, and whether any of
+    /// them could not be read.
+    pub documents: usize,
+    pub documents_unread: usize,
     /// Its text carries a filled-in referral form, whatever its kind (an
     /// automatic message may carry one).
     pub carries_form: bool,
@@ -146,6 +170,9 @@ impl Analysis {
             recipients: Vec::new(),
             attachments: Vec::new(),
             is_list: false,
+            form_source: None,
+            documents: 0,
+            documents_unread: 0,
             carries_form: false,
             asks_for_form: false,
             returned_message_id: None,
@@ -176,6 +203,9 @@ impl Analysis {
             out.insert("missing".into(), json!(keys(&read.missing)));
             out.insert("invalid".into(), json!(keys(&read.invalid)));
             out.insert("referral".into(), read.referral.to_json());
+            if let Some(source) = &self.form_source {
+                out.insert("form_source".into(), json!(source.describe()));
+            }
         }
         out.insert("message_id".into(), json!(self.message_id));
         out.insert(
@@ -255,13 +285,30 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
     let mut renderings = Vec::new();
     let mut attachments = Vec::new();
     let mut nested_senders = Vec::new();
+    let mut documents = Vec::new();
     collect(
         &message,
-        &mut renderings,
-        &mut attachments,
-        &mut nested_senders,
+        &mut Found {
+            renderings: &mut renderings,
+            attachments: &mut attachments,
+            nested_senders: &mut nested_senders,
+            documents: &mut documents,
+        },
         0,
     );
+    // The attached form that reads best: most values, the first on a tie.
+    let document = documents
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.reading.is_referral())
+        .max_by_key(|(i, d)| {
+            (
+                d.reading.values.len(),
+                d.reading.heading,
+                std::cmp::Reverse(*i),
+            )
+        })
+        .map(|(_, d)| d);
 
     // The rendering that reads best: most values, then the heading; the
     // first (the plain text) on a tie.
@@ -293,7 +340,8 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         _ => best.cloned(),
     };
     let best = best.as_ref();
-    let looks_like_referral = best.is_some_and(is_form);
+    let body_form = best.filter(|r| is_form(r));
+    let looks_like_referral = body_form.is_some() || document.is_some();
     let kind = classify(&facts, looks_like_referral);
 
     let recipients: Vec<EmailAddress> = [message.to(), message.cc()]
@@ -312,9 +360,25 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         receiving_authority: receiving,
     };
 
-    let referral = match (kind, best) {
-        (Kind::Referral, Some(rendering)) => Some(interpret(rendering, &reading_context)),
-        _ => None,
+    let (referral, form_source) = match (kind, body_form, document) {
+        (Kind::Referral, Some(body), Some(document)) => {
+            let (read, attachment_wins) = read_both(body, &document.reading, &reading_context);
+            let source = if attachment_wins {
+                FormSource::Attachment(document.name.clone())
+            } else {
+                FormSource::Body
+            };
+            (Some(read), Some(source))
+        }
+        (Kind::Referral, None, Some(document)) => (
+            Some(interpret(&document.reading, &reading_context)),
+            Some(FormSource::Attachment(document.name.clone())),
+        ),
+        (Kind::Referral, Some(body), None) => (
+            Some(interpret(body, &reading_context)),
+            Some(FormSource::Body),
+        ),
+        _ => (None, None),
     };
     // Oldest first, the message answered (In-Reply-To) last: the last
     // one the store knows says which case and which mail this answers.
@@ -344,7 +408,12 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
                 Some(own) => own.clone(),
                 None => read_form(&crate::core::reply::own_text(&body_text)),
             };
-            is_form(&own).then(|| interpret(&own, &reading_context))
+            if is_form(&own) {
+                Some(interpret(&own, &reading_context))
+            } else {
+                // A completed form sent attached to an answer.
+                document.map(|d| interpret(&d.reading, &reading_context))
+            }
         }
         _ => None,
     };
@@ -355,6 +424,8 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         };
         let filled = if !own.values.is_empty() {
             Some(own)
+        } else if let Some(document) = document {
+            Some(document.reading.clone())
         } else if quotes_gateway {
             best.cloned()
         } else {
@@ -407,8 +478,11 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         original_sender,
         recipients,
         encrypted: encrypted(&message, &attachments),
+        documents: documents.len() + attachments.iter().filter(|a| a.unread.is_some()).count(),
+        documents_unread: attachments.iter().filter(|a| a.unread.is_some()).count(),
         attachments,
         is_list: facts.is_list(),
+        form_source,
         carries_form: looks_like_referral,
         asks_for_form: facts.subject.as_deref().is_some_and(|subject| {
             let subject = subject
@@ -491,6 +565,24 @@ fn encrypted(message: &Message<'_>, attachments: &[Attachment]) -> Option<String
     }) {
         return Some("protected by Microsoft Purview Message Encryption".into());
     }
+    // The message itself is held on a portal, its mail only a link to it.
+    let portal = PORTAL_MARKERS.iter().find_map(|(marker, what)| {
+        let found = message
+            .text_body
+            .iter()
+            .chain(message.html_body.iter())
+            .filter_map(|&i| message.parts.get(i as usize))
+            .any(|part| match &part.body {
+                PartType::Text(text) | PartType::Html(text) => {
+                    text.to_ascii_lowercase().contains(marker)
+                }
+                _ => false,
+            });
+        found.then_some(*what)
+    });
+    if let Some(what) = portal {
+        return Some(format!("held on {what}, to be read there"));
+    }
     let no_text = message.text_body.is_empty() && message.html_body.is_empty();
     if no_text && message.header_raw("msip_labels").is_some() {
         return Some("protected by a sensitivity label, with no readable text".into());
@@ -498,16 +590,33 @@ fn encrypted(message: &Message<'_>, attachments: &[Attachment]) -> Option<String
     None
 }
 
+/// What the mail of an encryption portal carries instead of the message:
+/// Microsoft Purview's "Read the message" link, Egress's.
+const PORTAL_MARKERS: [(&str, &str); 4] = [
+    (
+        "outlook.office365.com/encryption",
+        "Microsoft Purview Message Encryption's portal",
+    ),
+    (
+        "office365.com/encryption/retrieve",
+        "Microsoft Purview Message Encryption's portal",
+    ),
+    ("switch.egress.com", "the Egress portal"),
+    ("egress.com/ui/", "the Egress portal"),
+];
+
 /// Nested messages deeper than this are not read (they are still listed).
 const MAX_NESTING: usize = 3;
 
-fn collect(
-    message: &Message<'_>,
-    renderings: &mut Vec<FormReading>,
-    attachments: &mut Vec<Attachment>,
-    nested_senders: &mut Vec<EmailAddress>,
-    depth: usize,
-) {
+/// What reading a message's parts gathers.
+struct Found<'a> {
+    renderings: &'a mut Vec<FormReading>,
+    attachments: &'a mut Vec<Attachment>,
+    nested_senders: &'a mut Vec<EmailAddress>,
+    documents: &'a mut Vec<DocumentForm>,
+}
+
+fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
     let text: Vec<&str> = message
         .text_body
         .iter()
@@ -517,7 +626,7 @@ fn collect(
         })
         .collect();
     if !text.is_empty() {
-        renderings.push(read_form(&text.join("\n")));
+        found.renderings.push(read_form(&text.join("\n")));
     }
     let html: Vec<String> = message
         .html_body
@@ -528,7 +637,7 @@ fn collect(
         })
         .collect();
     if !html.is_empty() {
-        renderings.push(read_form(&html.join("\n")));
+        found.renderings.push(read_form(&html.join("\n")));
     }
     for &i in &message.attachments {
         let Some(part) = message.parts.get(i as usize) else {
@@ -542,9 +651,9 @@ fn collect(
                     .and_then(|a| a.address())
                     .and_then(|a| EmailAddress::parse(a).ok())
                 {
-                    nested_senders.push(from);
+                    found.nested_senders.push(from);
                 }
-                collect(nested, renderings, attachments, nested_senders, depth + 1);
+                collect(nested, found, depth + 1);
             }
             continue;
         }
@@ -555,12 +664,78 @@ fn collect(
                 None => ct.ctype().to_string(),
             })
             .unwrap_or_else(|| "application/octet-stream".into());
-        attachments.push(Attachment {
-            name: part.attachment_name().map(str::to_string),
+        let name = part.attachment_name().map(str::to_string);
+        let kind = DocumentKind::of(name.as_deref(), &content_type);
+        let mut unread = None;
+        // A plain-text part the parser lists among attachments is a
+        // document only when it is attached as a file.
+        let is_file = name.is_some() || !matches!(part.body, PartType::Text(_) | PartType::Html(_));
+        if kind.may_hold_a_form() && is_file && !is_encrypted_part(&content_type, name.as_deref()) {
+            if found.documents.len()
+                + found
+                    .attachments
+                    .iter()
+                    .filter(|a| a.unread.is_some())
+                    .count()
+                >= MAX_DOCUMENTS_READ
+            {
+                unread = Some(format!(
+                    "more than {MAX_DOCUMENTS_READ} documents attached: not read"
+                ));
+            } else {
+                match read_attachment(kind, part.contents()) {
+                    Ok(text) => found.documents.push(DocumentForm {
+                        name: name.clone().unwrap_or_default(),
+                        reading: read_form(&text),
+                    }),
+                    Err(why) => unread = Some(why),
+                }
+            }
+        }
+        found.attachments.push(Attachment {
+            name,
             content_type,
             bytes: part.contents().len(),
+            unread,
         });
     }
+}
+
+/// A document's text, or why it could not be read.
+fn read_attachment(kind: DocumentKind, bytes: &[u8]) -> Result<String, String> {
+    if kind == DocumentKind::Email {
+        // An attached message saved as a file: its own text, decoded,
+        // within the same bounds as any message (parts, nesting), checked
+        // before it is parsed: its bytes were opaque to the outer checks.
+        if bytes.len() > LIMITS.max_document_bytes {
+            return Err(format!(
+                "an attached message of {} bytes, over the limit of {}",
+                bytes.len(),
+                LIMITS.max_document_bytes
+            ));
+        }
+        structure::check_before_parsing(bytes)
+            .map_err(|why| format!("an attached message that is not read: {why}"))?;
+        let message = MessageParser::default()
+            .parse(bytes)
+            .ok_or_else(|| "an attached message that cannot be read".to_string())?;
+        structure::check_parsed(&message)
+            .map_err(|why| format!("an attached message that is not read: {why}"))?;
+        return Ok(readable_text(&message));
+    }
+    read_document(kind, bytes, &LIMITS).map_err(|e| e.to_string())
+}
+
+/// S/MIME and Purview parts: the message is encrypted, which
+/// `encrypted` says; they are not documents to read.
+fn is_encrypted_part(content_type: &str, name: Option<&str>) -> bool {
+    let ct = content_type.to_ascii_lowercase();
+    ct.contains("pkcs7")
+        || ct.contains("rpmsg")
+        || name.is_some_and(|n| {
+            let n = n.to_ascii_lowercase();
+            n.ends_with(".p7m") || n.ends_with(".rpmsg")
+        })
 }
 
 #[cfg(test)]

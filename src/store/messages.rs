@@ -66,7 +66,8 @@ impl Store {
     ) -> Result<Recorded, StoreError> {
         let mut tx = self.begin_write().await?;
         let now = Utc::now();
-        if let Some(existing) = find_message(&mut tx, facts).await? {
+        let (seen, another_copy) = find_message(&mut tx, facts).await?;
+        if let Some(existing) = seen {
             // Seen before (a rescan after a UIDVALIDITY change, a copy in
             // another folder): only the position moves on.
             advance_position(&mut tx, facts, now).await?;
@@ -96,7 +97,9 @@ impl Store {
         .bind(&facts.folder)
         .bind(uidvalidity)
         .bind(uid)
-        .bind(&facts.message_id)
+        // A second content under a Message-ID already recorded is kept
+        // without it: the Message-ID stays the first copy's.
+        .bind(facts.message_id.as_ref().filter(|_| !another_copy))
         .bind(&facts.sha256)
         .bind(facts.kind.as_str())
         .bind(facts.outcome.map(|o| o.as_str()))
@@ -225,32 +228,62 @@ impl Store {
     }
 }
 
+/// A message without a Message-ID (or another content under one) seen
+/// before: the same content, or the same bytes for rows kept before the
+/// content hash.
+async fn by_hash(tx: &mut Tx, facts: &MessageFacts) -> Result<Option<DbRow>, StoreError> {
+    Ok(sqlx::query(
+        "SELECT m.id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id \
+         WHERE m.message_id IS NULL AND (m.sha256 = $1 OR m.sha256 = $2)",
+    )
+    .bind(&facts.sha256)
+    .bind(&facts.raw_sha256)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// The message seen before, if it was; and whether another content was
+/// recorded under its Message-ID.
 pub(super) async fn find_message(
     tx: &mut Tx,
     facts: &MessageFacts,
-) -> Result<Option<Recorded>, StoreError> {
-    let row =
-        match &facts.message_id {
-            Some(id) => sqlx::query(
-                "SELECT m.id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id \
-                 WHERE m.message_id = $1",
+) -> Result<(Option<Recorded>, bool), StoreError> {
+    let mut another_copy = false;
+    let row = match &facts.message_id {
+        Some(id) => {
+            let same_id = sqlx::query(
+                "SELECT m.id, c.reference, m.sha256 FROM messages m \
+                 LEFT JOIN cases c ON c.id = m.case_id WHERE m.message_id = $1",
             )
             .bind(id)
             .fetch_optional(&mut **tx)
-            .await?,
-            None => sqlx::query(
-                "SELECT m.id, c.reference FROM messages m LEFT JOIN cases c ON c.id = m.case_id \
-                 WHERE m.message_id IS NULL AND m.sha256 = $1",
-            )
-            .bind(&facts.sha256)
-            .fetch_optional(&mut **tx)
-            .await?,
-        };
-    Ok(row.map(|r| Recorded {
+            .await?;
+            match same_id {
+                // The same content (or, for rows kept before the content
+                // hash, the same bytes): seen before.
+                Some(row)
+                    if [&facts.sha256, &facts.raw_sha256].contains(&&row.get::<String, _>(2)) =>
+                {
+                    Some(row)
+                }
+                // Another content under the same Message-ID (Dynamic
+                // Delivery's real attachment after its placeholder): read
+                // again, once, recorded without the Message-ID.
+                Some(_) => {
+                    another_copy = true;
+                    by_hash(tx, facts).await?
+                }
+                None => None,
+            }
+        }
+        None => by_hash(tx, facts).await?,
+    };
+    let seen = row.map(|r| Recorded {
         message_row: r.get(0),
         case: r.get::<Option<String>, _>(1).and_then(|s| s.parse().ok()),
         action: Action::Duplicate,
-    }))
+    });
+    Ok((seen, another_copy))
 }
 
 /// The person's open and incomplete cases at the authority, oldest first:

@@ -1,0 +1,154 @@
+//! Where a message's form was found, and a message carrying two: the form
+//! in its text and one attached. The more complete one wins and the other
+//! fills its gaps; where they name a different person (name, date of
+//! birth, prison number, CRN) nothing is chosen: the field is left out and
+//! named as a conflict, which makes the referral incomplete.
+
+use super::field::Field;
+use super::form::FormReading;
+use super::referral::{interpret, Outcome, ReadReferral, ReadingContext, Referral};
+
+/// Where the form a referral was read from is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FormSource {
+    /// The message's own text.
+    Body,
+    /// An attached document, by its file name (empty when it has none).
+    Attachment(String),
+}
+
+impl FormSource {
+    /// As the parse contract prints it: `body`, `attachment:NAME`.
+    pub fn describe(&self) -> String {
+        match self {
+            FormSource::Body => "body".to_string(),
+            FormSource::Attachment(name) => format!("attachment:{name}"),
+        }
+    }
+}
+
+/// The fields that say who the person is: two forms disagreeing on one are
+/// two people, or one mistaken, and never settled by a guess.
+const IDENTITY: [Field; 4] = [
+    Field::FullName,
+    Field::DateOfBirth,
+    Field::PrisonNumber,
+    Field::Crn,
+];
+
+/// Reads a message's two forms as one referral; `Attachment` wins when it
+/// is at least as complete as the body's.
+pub fn read_both(
+    body: &FormReading,
+    attachment: &FormReading,
+    ctx: &ReadingContext<'_>,
+) -> (ReadReferral, bool) {
+    let from_body = interpret(body, ctx);
+    let from_attachment = interpret(attachment, ctx);
+    let attachment_wins = attachment.values.len() >= body.values.len();
+    let (first, second) = if attachment_wins {
+        (attachment, body)
+    } else {
+        (body, attachment)
+    };
+    let conflicts: Vec<Field> = IDENTITY
+        .into_iter()
+        .filter(|&f| differ(f, &from_body.referral, &from_attachment.referral))
+        .collect();
+    let mut merged = first.clone();
+    merged.heading |= second.heading;
+    for (field, value) in &second.values {
+        merged.values.entry(*field).or_insert_with(|| value.clone());
+    }
+    for field in &conflicts {
+        merged.values.remove(field);
+    }
+    let mut read = interpret(&merged, ctx);
+    if !conflicts.is_empty() {
+        read.missing.retain(|f| !conflicts.contains(f));
+        read.invalid.extend(conflicts.iter().copied());
+        read.invalid.sort();
+        read.invalid.dedup();
+        if read.outcome == Outcome::Complete {
+            read.outcome = Outcome::Incomplete;
+        }
+        read.conflicts = conflicts;
+    }
+    (read, attachment_wins)
+}
+
+/// Both forms give the field, differently.
+fn differ(field: Field, a: &Referral, b: &Referral) -> bool {
+    fn text(s: &Option<String>) -> Option<String> {
+        s.as_ref().map(|s| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        })
+    }
+    match field {
+        Field::FullName => {
+            matches!((text(&a.full_name), text(&b.full_name)), (Some(x), Some(y)) if x != y)
+        }
+        Field::DateOfBirth => {
+            matches!((a.date_of_birth, b.date_of_birth), (Some(x), Some(y)) if x != y)
+        }
+        Field::PrisonNumber => {
+            matches!((&a.prison_number, &b.prison_number), (Some(x), Some(y)) if x != y)
+        }
+        Field::Crn => matches!((&a.crn, &b.crn), (Some(x), Some(y)) if x != y),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::authority::Authorities;
+    use crate::core::form::read_form;
+    use chrono::NaiveDate;
+
+    const FULL: &str =
+        "DUTY TO REFER REFERRAL\nReferral type: Duty to Refer\nFull name: Sam Example\n\
+        Date of birth: 14/07/1988\nCustody status: remand\nConsent to referral: Yes\n\
+        Reason at risk of homelessness: No fixed abode\nLocal connection: resident\n\
+        Referring agency: HMP Chelmsford\nReferrer name: Jo Officer\n\
+        Referrer email: jo@justice.gov.uk\nReferrer phone: 01245 000000\n";
+
+    fn both(body: &str, attachment: &str) -> (ReadReferral, bool) {
+        let authorities = Authorities::default();
+        let ctx = ReadingContext {
+            sent_on: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+            authorities: &authorities,
+            receiving_authority: None,
+        };
+        read_both(&read_form(body), &read_form(attachment), &ctx)
+    }
+
+    #[test]
+    fn the_more_complete_form_wins_and_the_other_fills_its_gaps() {
+        let (read, attachment_wins) = both(
+            "Please find the referral attached.\nCase lead name: Pat Manager\nFull name: Sam Example\n",
+            FULL,
+        );
+        assert!(attachment_wins);
+        assert_eq!(read.outcome, Outcome::Complete, "{read:?}");
+        assert_eq!(read.referral.case_lead_name.as_deref(), Some("Pat Manager"));
+        assert!(read.conflicts.is_empty());
+    }
+
+    #[test]
+    fn two_dates_of_birth_make_it_incomplete_and_are_named() {
+        let (read, _) = both("Full name: Sam Example\nDate of birth: 15/07/1988\n", FULL);
+        assert_eq!(read.outcome, Outcome::Incomplete);
+        assert_eq!(read.conflicts, vec![Field::DateOfBirth]);
+        assert!(read.invalid.contains(&Field::DateOfBirth));
+        assert!(!read.missing.contains(&Field::DateOfBirth));
+        assert_eq!(read.referral.date_of_birth, None, "no date is chosen");
+        // A name written differently is the same name.
+        let (read, _) = both("Full name:  SAM   example\n", FULL);
+        assert!(read.conflicts.is_empty());
+        assert_eq!(read.outcome, Outcome::Complete);
+    }
+}

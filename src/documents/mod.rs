@@ -1,0 +1,202 @@
+//! Attached documents as the lines a person would read, for the form reader
+//! (`core::form`): Word (`.docx`), OpenDocument (`.odt`), PDF (its text
+//! layer and its AcroForm fields), plain text and attached `.eml` files.
+//! Each reader gives the shape the body's HTML rendering gives: a paragraph
+//! is a line, a table row is `label<TAB>value` (further value cells apart
+//! by `VALUE_CELL_SEPARATOR`), a tick box is `☒` or `☐`. The form's rules
+//! (labels, aliases, dates, the judgement) are the core's alone.
+//!
+//! Documents come from strangers: every reader works within [`Limits`]
+//! (bytes, zip entries, uncompressed size, pages, time) and refuses a DTD,
+//! and whatever it cannot read comes back as a [`DocumentError`] naming
+//! why, never a panic.
+
+mod docx;
+mod odt;
+mod pdf;
+mod text;
+pub mod write;
+mod xml;
+mod zipped;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+/// The bounds every document is read within.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The attachment itself, as attached.
+    pub max_document_bytes: usize,
+    /// Entries in a zip container (`.docx`, `.odt`). Word writes about 20.
+    pub max_zip_entries: usize,
+    /// What the one part read from a zip container may inflate to.
+    pub max_unzipped_bytes: u64,
+    /// Pages of a PDF: a referral form has a handful.
+    pub max_pdf_pages: usize,
+    /// What one PDF page's content may decompress to.
+    pub max_pdf_page_content_bytes: usize,
+    /// Text taken from one document.
+    pub max_text_chars: usize,
+    /// Time for one document.
+    pub max_time: Duration,
+}
+
+/// The limits the gateway reads attachments within.
+pub const LIMITS: Limits = Limits {
+    max_document_bytes: 10 * 1024 * 1024,
+    max_zip_entries: 1000,
+    max_unzipped_bytes: 20 * 1024 * 1024,
+    max_pdf_pages: 50,
+    max_pdf_page_content_bytes: 4 * 1024 * 1024,
+    max_text_chars: 1_000_000,
+    max_time: Duration::from_secs(2),
+};
+
+/// What kind of document an attachment is, by its name and type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentKind {
+    Docx,
+    Odt,
+    Pdf,
+    PlainText,
+    Email,
+    /// Formats a form arrives in that the gateway cannot read.
+    LegacyWord,
+    Rtf,
+    OutlookMessage,
+    /// Not a document a form arrives in (an image, a signature logo).
+    NotADocument,
+}
+
+impl DocumentKind {
+    /// By the file name's extension first, then the declared type: mail
+    /// programs often send everything as `application/octet-stream`.
+    pub fn of(name: Option<&str>, content_type: &str) -> DocumentKind {
+        let extension = name
+            .and_then(|n| n.rsplit_once('.'))
+            .map(|(_, ext)| ext.trim().to_ascii_lowercase());
+        let by_extension = match extension.as_deref() {
+            Some("docx" | "docm" | "dotx") => Some(DocumentKind::Docx),
+            Some("odt" | "ott") => Some(DocumentKind::Odt),
+            Some("pdf") => Some(DocumentKind::Pdf),
+            Some("txt" | "text") => Some(DocumentKind::PlainText),
+            Some("eml") => Some(DocumentKind::Email),
+            Some("doc" | "dot" | "wpd") => Some(DocumentKind::LegacyWord),
+            Some("rtf") => Some(DocumentKind::Rtf),
+            Some("msg") => Some(DocumentKind::OutlookMessage),
+            _ => None,
+        };
+        if let Some(kind) = by_extension {
+            return kind;
+        }
+        match content_type.to_ascii_lowercase().as_str() {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
+                DocumentKind::Docx
+            }
+            "application/vnd.oasis.opendocument.text" => DocumentKind::Odt,
+            "application/pdf" | "application/x-pdf" => DocumentKind::Pdf,
+            "text/plain" => DocumentKind::PlainText,
+            "application/msword" => DocumentKind::LegacyWord,
+            "application/rtf" | "text/rtf" => DocumentKind::Rtf,
+            "application/vnd.ms-outlook" => DocumentKind::OutlookMessage,
+            _ => DocumentKind::NotADocument,
+        }
+    }
+
+    /// A form could be in it, read or not.
+    pub fn may_hold_a_form(self) -> bool {
+        self != DocumentKind::NotADocument
+    }
+}
+
+/// Why an attached document was not read. The messages name no file: they
+/// are kept on the message and shown by `ingest`.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DocumentError {
+    #[error("a {0} document, which the gateway cannot read")]
+    Unsupported(&'static str),
+    #[error("a document of {bytes} bytes, over the limit of {limit}")]
+    TooLarge { bytes: usize, limit: usize },
+    #[error("a zip container of {entries} entries, over the limit of {limit}")]
+    TooManyEntries { entries: usize, limit: usize },
+    #[error("a document that unzips to more than {limit} bytes")]
+    Unzipped { limit: u64 },
+    #[error("a document that declares a DTD (entity expansion is refused)")]
+    Dtd,
+    #[error("a damaged document: {0}")]
+    Malformed(String),
+    #[error("a password-protected or encrypted document")]
+    Encrypted,
+    #[error("a PDF with no text to read (a scan?)")]
+    NoText,
+    #[error("a PDF of {pages} pages, over the limit of {limit}")]
+    TooManyPages { pages: usize, limit: usize },
+    #[error("a document that took more than {0:?} to read")]
+    TimedOut(Duration),
+    #[error("a document with more than {0} characters of text")]
+    TooMuchText(usize),
+}
+
+/// Reads a document's text as lines for the form reader. Never panics.
+pub fn read_document(
+    kind: DocumentKind,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<String, DocumentError> {
+    if bytes.len() > limits.max_document_bytes {
+        return Err(DocumentError::TooLarge {
+            bytes: bytes.len(),
+            limit: limits.max_document_bytes,
+        });
+    }
+    let budget = Budget::new(limits);
+    let read = catch_unwind(AssertUnwindSafe(|| match kind {
+        DocumentKind::Docx => docx::read(bytes, &budget),
+        DocumentKind::Odt => odt::read(bytes, &budget),
+        DocumentKind::Pdf => pdf::read(bytes, &budget),
+        DocumentKind::PlainText | DocumentKind::Email => Ok(text::read(bytes)),
+        DocumentKind::LegacyWord => Err(DocumentError::Unsupported("Word 97-2003 (.doc)")),
+        DocumentKind::Rtf => Err(DocumentError::Unsupported("Rich Text Format (.rtf)")),
+        DocumentKind::OutlookMessage => Err(DocumentError::Unsupported("Outlook message (.msg)")),
+        DocumentKind::NotADocument => Err(DocumentError::Unsupported("non-document")),
+    }));
+    match read {
+        Ok(result) => result,
+        Err(_) => Err(DocumentError::Malformed("it could not be read".into())),
+    }
+}
+
+/// The time and text one document may take.
+pub(crate) struct Budget {
+    pub limits: Limits,
+    deadline: Instant,
+}
+
+impl Budget {
+    fn new(limits: &Limits) -> Self {
+        Budget {
+            limits: *limits,
+            deadline: Instant::now() + limits.max_time,
+        }
+    }
+
+    /// Past the document's time: stop reading it.
+    pub fn check_time(&self) -> Result<(), DocumentError> {
+        if Instant::now() > self.deadline {
+            Err(DocumentError::TimedOut(self.limits.max_time))
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn check_text(&self, text: &str) -> Result<(), DocumentError> {
+        if text.len() > self.limits.max_text_chars {
+            Err(DocumentError::TooMuchText(self.limits.max_text_chars))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

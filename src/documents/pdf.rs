@@ -1,0 +1,430 @@
+//! PDF: the fields of a fillable form (AcroForm), then the text layer.
+//! A field reads as `label<TAB>value`, its label the tooltip (`/TU`) or
+//! else its name (`/T`); a check box as `Yes` when on (`/Yes`, `/On`, or
+//! its own export value), unanswered when `/Off`. Fields come first so
+//! that, the form reader keeping the first answer to each label, they beat
+//! what the page shows. The text layer is laid out from where each piece
+//! of text is drawn: pieces on one baseline make a line, pieces far apart
+//! on it are cells (`label<TAB>value`), as a table's are.
+
+use super::{Budget, DocumentError};
+use crate::core::form::CELL_SEPARATOR;
+use lopdf::content::Content;
+use lopdf::{decode_text_string, Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
+use std::collections::{BTreeMap, HashSet};
+
+/// AcroForm fields nest in `/Kids`; deeper than this is no real form.
+const MAX_FIELD_DEPTH: usize = 16;
+/// Fields of one form: a referral form has about forty.
+const MAX_FIELDS: usize = 2000;
+
+pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
+    if !bytes.starts_with(b"%PDF")
+        && !bytes[..bytes.len().min(1024)]
+            .windows(4)
+            .any(|w| w == b"%PDF")
+    {
+        return Err(DocumentError::Malformed("not a PDF".into()));
+    }
+    let options = LoadOptions {
+        max_decompressed_size: Some(budget.limits.max_pdf_page_content_bytes),
+        ..LoadOptions::default()
+    };
+    let document = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
+        lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword => DocumentError::Encrypted,
+        other => DocumentError::Malformed(format!("the PDF cannot be read ({other})")),
+    })?;
+    if document.is_encrypted() && document.authenticate_raw_user_password(b"").is_err() {
+        return Err(DocumentError::Encrypted);
+    }
+    budget.check_time()?;
+    let pages = document.get_pages();
+    if pages.len() > budget.limits.max_pdf_pages {
+        return Err(DocumentError::TooManyPages {
+            pages: pages.len(),
+            limit: budget.limits.max_pdf_pages,
+        });
+    }
+    let mut out = String::new();
+    read_fields(&document, &mut out, budget)?;
+    let mut page_text = false;
+    for &page in pages.values() {
+        budget.check_time()?;
+        // A page that cannot be read spoils neither the fields nor the
+        // other pages.
+        if let Ok(lines) = page_lines(&document, page, budget) {
+            page_text |= lines.iter().any(|l| !l.trim().is_empty());
+            for line in lines {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        budget.check_text(&out)?;
+    }
+    if out.trim().is_empty() {
+        return Err(if page_text {
+            DocumentError::Malformed("its text cannot be decoded".into())
+        } else {
+            DocumentError::NoText
+        });
+    }
+    Ok(out)
+}
+
+/// The AcroForm's fields, as `label<TAB>value` lines.
+fn read_fields(
+    document: &Document,
+    out: &mut String,
+    budget: &Budget,
+) -> Result<(), DocumentError> {
+    let Ok(catalog) = document.catalog() else {
+        return Ok(());
+    };
+    let Some(form) = catalog
+        .get(b"AcroForm")
+        .ok()
+        .and_then(|o| deref(document, o).as_dict().ok())
+    else {
+        return Ok(());
+    };
+    let Some(fields) = form
+        .get(b"Fields")
+        .ok()
+        .and_then(|o| deref(document, o).as_array().ok())
+    else {
+        return Ok(());
+    };
+    let mut seen = HashSet::new();
+    let mut count = 0usize;
+    let mut stack: Vec<(&Object, usize, Inherited)> = fields
+        .iter()
+        .rev()
+        .map(|f| (f, 0, Inherited::default()))
+        .collect();
+    while let Some((object, depth, inherited)) = stack.pop() {
+        count += 1;
+        if count > MAX_FIELDS || depth > MAX_FIELD_DEPTH {
+            break;
+        }
+        if let Object::Reference(id) = object {
+            if !seen.insert(*id) {
+                continue;
+            }
+        }
+        let Ok(field) = deref(document, object).as_dict() else {
+            continue;
+        };
+        let here = Inherited::of(document, field, &inherited);
+        if let Ok(kids) = field.get(b"Kids").and_then(Object::as_array) {
+            // Kids that are widgets only (no `/T`) are the field's own.
+            let named_kids: Vec<&Object> = kids
+                .iter()
+                .filter(|k| {
+                    deref(document, k)
+                        .as_dict()
+                        .is_ok_and(|d| d.get(b"T").is_ok())
+                })
+                .collect();
+            if !named_kids.is_empty() {
+                for kid in named_kids.into_iter().rev() {
+                    stack.push((kid, depth + 1, here.clone()));
+                }
+                continue;
+            }
+        }
+        if let (Some(label), Some(value)) = (here.label.as_deref(), field_value(&here)) {
+            let label = field_label(label);
+            if !label.is_empty() {
+                out.push_str(&label);
+                out.push(CELL_SEPARATOR);
+                out.push_str(&value);
+                out.push('\n');
+            }
+        }
+        budget.check_time()?;
+    }
+    Ok(())
+}
+
+/// What a field takes from its parents.
+#[derive(Clone, Default)]
+struct Inherited {
+    label: Option<String>,
+    kind: Option<Vec<u8>>,
+    value: Option<Object>,
+}
+
+impl Inherited {
+    fn of(document: &Document, field: &Dictionary, parent: &Inherited) -> Inherited {
+        let text = |key: &[u8]| {
+            field
+                .get(key)
+                .ok()
+                .and_then(|o| decode_text_string(deref(document, o)).ok())
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        Inherited {
+            label: text(b"TU")
+                .or_else(|| text(b"T"))
+                .or_else(|| parent.label.clone()),
+            kind: field
+                .get(b"FT")
+                .ok()
+                .and_then(|o| o.as_name().ok())
+                .map(<[u8]>::to_vec)
+                .or_else(|| parent.kind.clone()),
+            value: field
+                .get(b"V")
+                .ok()
+                .map(|o| deref(document, o).clone())
+                .or_else(|| parent.value.clone()),
+        }
+    }
+}
+
+/// A field's name as a label: `date_of_birth` and `Date of birth` alike.
+fn field_label(name: &str) -> String {
+    name.replace(['_'], " ").trim().to_string()
+}
+
+fn field_value(inherited: &Inherited) -> Option<String> {
+    let value = inherited.value.as_ref()?;
+    match inherited.kind.as_deref() {
+        Some(b"Btn") => {
+            let state = value.as_name().ok()?;
+            if state == b"Off" {
+                return None;
+            }
+            let state = String::from_utf8_lossy(state).into_owned();
+            // A lone box's export value is its "on"; a radio group's names
+            // the option chosen.
+            Some(match state.to_ascii_lowercase().as_str() {
+                "on" | "yes" | "1" | "true" => "Yes".to_string(),
+                _ => state.replace('#', " "),
+            })
+        }
+        _ => match value {
+            Object::String(..) => decode_text_string(value)
+                .ok()
+                .map(|s| s.replace('\r', "\n"))
+                .map(|s| s.lines().map(str::trim).collect::<Vec<_>>().join(" "))
+                .filter(|s| !s.trim().is_empty()),
+            Object::Name(name) => Some(String::from_utf8_lossy(name).into_owned()),
+            Object::Array(items) => {
+                let chosen: Vec<String> = items
+                    .iter()
+                    .filter_map(|i| decode_text_string(i).ok())
+                    .collect();
+                (!chosen.is_empty()).then(|| chosen.join(", "))
+            }
+            _ => None,
+        },
+    }
+}
+
+fn deref<'a>(document: &'a Document, object: &'a Object) -> &'a Object {
+    document
+        .dereference(object)
+        .map(|(_, o)| o)
+        .unwrap_or(object)
+}
+
+/// A piece of text and where it is drawn.
+struct Piece {
+    x: f32,
+    y: f32,
+    /// Where it ends, roughly: fonts' widths are not read.
+    end: f32,
+    size: f32,
+    text: String,
+}
+
+type Matrix = [f32; 6];
+const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+fn multiply(a: &Matrix, b: &Matrix) -> Matrix {
+    [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4],
+        a[4] * b[1] + a[5] * b[3] + b[5],
+    ]
+}
+
+fn number(o: &Object) -> f32 {
+    match o {
+        Object::Integer(i) => *i as f32,
+        Object::Real(r) => *r,
+        _ => 0.0,
+    }
+}
+
+/// A page's text as lines, top to bottom.
+fn page_lines(
+    document: &Document,
+    page: ObjectId,
+    budget: &Budget,
+) -> Result<Vec<String>, DocumentError> {
+    let malformed =
+        |e: lopdf::Error| DocumentError::Malformed(format!("a page cannot be read ({e})"));
+    let limit = budget.limits.max_pdf_page_content_bytes;
+    let fonts = document.get_page_fonts(page).map_err(malformed)?;
+    let encodings: BTreeMap<Vec<u8>, Encoding> = fonts
+        .into_iter()
+        .filter_map(|(name, font)| {
+            Some((
+                name,
+                font.get_font_encoding_with_limit(document, limit).ok()?,
+            ))
+        })
+        .collect();
+    let data = document
+        .get_page_content_with_limit(page, limit)
+        .map_err(malformed)?;
+    let content = Content::decode(&data).map_err(malformed)?;
+    budget.check_time()?;
+
+    let mut pieces: Vec<Piece> = Vec::new();
+    let mut ctm = IDENTITY;
+    let mut saved: Vec<Matrix> = Vec::new();
+    let mut tm = IDENTITY;
+    let mut line_start = IDENTITY;
+    let mut leading = 0.0f32;
+    let mut font: Option<&Encoding> = None;
+    let mut size = 12.0f32;
+    for (n, op) in content.operations.iter().enumerate() {
+        if n % 4096 == 0 {
+            budget.check_time()?;
+        }
+        let args = &op.operands;
+        let arg = |i: usize| args.get(i).map(number).unwrap_or(0.0);
+        match op.operator.as_str() {
+            "q" if saved.len() < 64 => saved.push(ctm),
+            "Q" => ctm = saved.pop().unwrap_or(IDENTITY),
+            "cm" => ctm = multiply(&[arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)], &ctm),
+            "BT" => {
+                tm = IDENTITY;
+                line_start = IDENTITY;
+            }
+            "Tf" => {
+                font = args
+                    .first()
+                    .and_then(|o| o.as_name().ok())
+                    .and_then(|name| encodings.get(name));
+                size = arg(1);
+            }
+            "TL" => leading = arg(0),
+            "Tm" => {
+                tm = [arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)];
+                line_start = tm;
+            }
+            "Td" | "TD" => {
+                if op.operator == "TD" {
+                    leading = -arg(1);
+                }
+                line_start = multiply(&[1.0, 0.0, 0.0, 1.0, arg(0), arg(1)], &line_start);
+                tm = line_start;
+            }
+            "T*" => {
+                line_start = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -leading], &line_start);
+                tm = line_start;
+            }
+            "Tj" | "TJ" | "'" | "\"" => {
+                if op.operator != "Tj" && op.operator != "TJ" {
+                    line_start = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -leading], &line_start);
+                    tm = line_start;
+                }
+                let Some(encoding) = font else { continue };
+                let strings: Vec<&Object> = match op.operator.as_str() {
+                    "TJ" => args
+                        .first()
+                        .and_then(|a| a.as_array().ok())
+                        .map(|a| a.iter().collect())
+                        .unwrap_or_default(),
+                    "\"" => args.get(2).into_iter().collect(),
+                    _ => args.first().into_iter().collect(),
+                };
+                let mut text = String::new();
+                for s in strings {
+                    match s {
+                        Object::String(bytes, _) => {
+                            if let Ok(decoded) = Document::decode_text(encoding, bytes) {
+                                text.push_str(&decoded);
+                            }
+                        }
+                        // A large negative adjustment in a TJ array is a
+                        // space the PDF leaves instead of a character.
+                        other if number(other) < -200.0 => text.push(' '),
+                        _ => {}
+                    }
+                }
+                let at = multiply(&tm, &ctm);
+                let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
+                let font_size = (size * scale).abs().max(1.0);
+                let width = text.chars().count() as f32 * font_size * 0.5;
+                // Text drawn after this one on the same line starts after it.
+                tm = multiply(&[1.0, 0.0, 0.0, 1.0, width / scale, 0.0], &tm);
+                if !text.trim().is_empty() {
+                    pieces.push(Piece {
+                        x: at[4],
+                        y: at[5],
+                        end: at[4] + width,
+                        size: font_size,
+                        text,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(lay_out(pieces))
+}
+
+/// Pieces on one baseline (within a third of their size) make a line,
+/// left to right; a gap wider than two characters between them is a cell
+/// boundary.
+fn lay_out(mut pieces: Vec<Piece>) -> Vec<String> {
+    pieces.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
+    let mut lines: Vec<Vec<Piece>> = Vec::new();
+    for piece in pieces {
+        match lines.last_mut() {
+            Some(line)
+                if line.first().is_some_and(|first| {
+                    (first.y - piece.y).abs() <= first.size.max(piece.size) / 3.0
+                }) =>
+            {
+                line.push(piece)
+            }
+            _ => lines.push(vec![piece]),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|mut line| {
+            line.sort_by(|a, b| a.x.total_cmp(&b.x));
+            let mut text = String::new();
+            let mut cells = 0;
+            let mut last_end: Option<f32> = None;
+            for piece in line {
+                if let Some(end) = last_end {
+                    let gap = piece.x - end;
+                    if gap > piece.size * 2.0 && cells == 0 {
+                        text.push(CELL_SEPARATOR);
+                        cells += 1;
+                    } else if gap > piece.size * 0.15
+                        && !text.ends_with(' ')
+                        && !piece.text.starts_with(' ')
+                    {
+                        text.push(' ');
+                    }
+                }
+                text.push_str(&piece.text);
+                last_end = Some(piece.end);
+            }
+            text
+        })
+        .collect()
+}

@@ -1,0 +1,198 @@
+use super::write::{docx, odt, pdf, word_paragraph, word_table, PdfField, PdfValue};
+use super::*;
+use crate::core::field::Field;
+use crate::core::form::{read_form, FormReading};
+
+fn form(kind: DocumentKind, bytes: &[u8]) -> FormReading {
+    let text = read_document(kind, bytes, &LIMITS).expect("read");
+    read_form(&text)
+}
+
+fn rows(pairs: &[(&str, &str)]) -> Vec<Vec<String>> {
+    pairs
+        .iter()
+        .map(|(l, v)| vec![l.to_string(), v.to_string()])
+        .collect()
+}
+
+#[test]
+fn word_paragraphs_and_tables_read_as_the_body_form_does() {
+    let body = [
+        word_paragraph("DUTY TO REFER REFERRAL"),
+        word_paragraph("Full name: Sam Example"),
+        word_table(&rows(&[
+            ("Date of birth", "14/07/1988"),
+            ("Prison number", "a1234bc"),
+            (
+                "Reason at risk of homelessness",
+                "Tenancy ended while in custody",
+            ),
+        ])),
+    ]
+    .concat();
+    let reading = form(DocumentKind::Docx, &docx(&body).expect("docx"));
+    assert!(reading.heading);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example");
+    assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988");
+    assert_eq!(reading.values[&Field::PrisonNumber], "a1234bc");
+    assert_eq!(
+        reading.values[&Field::HomelessnessReason],
+        "Tenancy ended while in custody"
+    );
+}
+
+#[test]
+fn deleted_text_field_codes_and_placeholders_are_never_values() {
+    let xml = r#"<w:document xmlns:w="w" xmlns:w14="w14"><w:body>
+      <w:p><w:r><w:t>Full name: </w:t></w:r><w:del w:id="1"><w:r><w:delText>Wrong Person</w:delText></w:r></w:del><w:ins><w:r><w:t>Sam Example</w:t></w:r></w:ins></w:p>
+      <w:p><w:r><w:t xml:space="preserve">Prison number: </w:t></w:r><w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="Text1"/></w:ffData></w:fldChar></w:r><w:r><w:instrText> FORMTEXT </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>A1234BC</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>
+      <w:p><w:r><w:t>CRN: </w:t></w:r><w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent><w:r><w:t>Click or tap here to enter text.</w:t></w:r></w:sdtContent></w:sdt></w:p>
+      <w:p><w:r><w:t>Current location: </w:t></w:r><w:sdt><w:sdtPr><w:alias w:val="Location"/></w:sdtPr><w:sdtContent><w:r><w:t>HMP Chelmsford</w:t></w:r></w:sdtContent></w:sdt></w:p>
+    </w:body></w:document>"#;
+    let text = docx::read_document_xml(xml).expect("read");
+    let reading = read_form(&text);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example", "{text}");
+    assert_eq!(reading.values[&Field::PrisonNumber], "A1234BC", "{text}");
+    assert_eq!(reading.values[&Field::CurrentLocation], "HMP Chelmsford");
+    assert!(!reading.values.contains_key(&Field::Crn), "{text}");
+}
+
+#[test]
+fn word_check_boxes_of_every_kind_read_as_ticks() {
+    // A content-control box ticked beside Yes, a legacy box ticked by its
+    // state beside No of another question, an X in a table cell.
+    let xml = r#"<w:document xmlns:w="w" xmlns:w14="w14"><w:body>
+      <w:p><w:r><w:t xml:space="preserve">Consent to referral: </w:t></w:r><w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val="1"/></w14:checkbox></w:sdtPr><w:sdtContent><w:r><w:t>☐</w:t></w:r></w:sdtContent></w:sdt><w:r><w:t xml:space="preserve"> Yes </w:t></w:r><w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val="0"/></w14:checkbox></w:sdtPr><w:sdtContent><w:r><w:t>☐</w:t></w:r></w:sdtContent></w:sdt><w:r><w:t xml:space="preserve"> No</w:t></w:r></w:p>
+      <w:p><w:r><w:t xml:space="preserve">At risk of rough sleeping: </w:t></w:r><w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:checkBox><w:default w:val="0"/></w:checkBox></w:ffData></w:fldChar></w:r><w:r><w:t xml:space="preserve"> Yes </w:t></w:r><w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:checkBox><w:default w:val="0"/><w:checked/></w:checkBox></w:ffData></w:fldChar></w:r><w:r><w:t xml:space="preserve"> No</w:t></w:r></w:p>
+      <w:tbl><w:tr><w:tc><w:p><w:r><w:t>Existing tenancy or mortgage</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Yes</w:t></w:r></w:p></w:tc><w:tc><w:p/></w:tc><w:tc><w:p><w:r><w:t>No</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>X</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
+    </w:body></w:document>"#;
+    let text = docx::read_document_xml(xml).expect("read");
+    let reading = read_form(&text);
+    let authorities = crate::core::authority::Authorities::default();
+    let read = crate::core::referral::interpret(
+        &reading,
+        &crate::core::referral::ReadingContext {
+            sent_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+            authorities: &authorities,
+            receiving_authority: None,
+        },
+    );
+    assert_eq!(read.referral.consent, Some(true), "{text:?}");
+    assert_eq!(read.referral.rough_sleeping_risk, Some(false), "{text:?}");
+    assert_eq!(read.referral.existing_tenancy, Some(false), "{text:?}");
+}
+
+#[test]
+fn opendocument_tables_and_paragraphs_read() {
+    let body = "<text:h>DUTY TO REFER REFERRAL</text:h><text:p>Full name:<text:s/>Sam Example</text:p>\
+        <text:tracked-changes><text:changed-region><text:deletion><text:p>Date of birth: 01/01/1970</text:p></text:deletion></text:changed-region></text:tracked-changes>\
+        <table:table><table:table-row><table:table-cell><text:p>Date of birth</text:p></table:table-cell>\
+        <table:table-cell><text:p>14/07/1988</text:p></table:table-cell></table:table-row></table:table>";
+    let reading = form(DocumentKind::Odt, &odt(body).expect("odt"));
+    assert!(reading.heading);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example");
+    assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988");
+}
+
+#[test]
+fn a_pdf_text_layer_reads_label_and_value_on_one_line_or_side_by_side() {
+    let page = vec![
+        "DUTY TO REFER REFERRAL".to_string(),
+        "Full name: Sam Example".to_string(),
+        "Date of birth\t14/07/1988".to_string(),
+        "Prison number\tA1234BC".to_string(),
+    ];
+    let reading = form(DocumentKind::Pdf, &pdf(&[page], &[]).expect("pdf"));
+    assert!(reading.heading);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example");
+    assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988");
+    assert_eq!(reading.values[&Field::PrisonNumber], "A1234BC");
+}
+
+#[test]
+fn fillable_pdf_fields_beat_the_page_text() {
+    let page = vec![
+        "Full name: Printed Name".to_string(),
+        "Date of birth:".to_string(),
+    ];
+    let fields = [
+        PdfField {
+            name: "full_name".into(),
+            tooltip: None,
+            value: PdfValue::Text("Sam Example".into()),
+        },
+        PdfField {
+            name: "Text7".into(),
+            tooltip: Some("Date of birth".into()),
+            value: PdfValue::Text("14/07/1988".into()),
+        },
+        PdfField {
+            name: "Consent to referral".into(),
+            tooltip: None,
+            value: PdfValue::Check(true),
+        },
+        PdfField {
+            name: "At risk of rough sleeping".into(),
+            tooltip: None,
+            value: PdfValue::Check(false),
+        },
+    ];
+    let reading = form(DocumentKind::Pdf, &pdf(&[page], &fields).expect("pdf"));
+    assert_eq!(reading.values[&Field::FullName], "Sam Example");
+    assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988");
+    assert_eq!(reading.values[&Field::Consent], "Yes");
+    assert!(!reading.values.contains_key(&Field::RoughSleepingRisk));
+}
+
+#[test]
+fn formats_that_cannot_be_read_say_so() {
+    assert_eq!(
+        DocumentKind::of(Some("DTR form.DOC"), "application/octet-stream"),
+        DocumentKind::LegacyWord
+    );
+    assert_eq!(DocumentKind::of(None, "application/pdf"), DocumentKind::Pdf);
+    assert_eq!(
+        DocumentKind::of(Some("image001.png"), "image/png"),
+        DocumentKind::NotADocument
+    );
+    let err = read_document(DocumentKind::LegacyWord, b"\xD0\xCF\x11\xE0", &LIMITS).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a Word 97-2003 (.doc) document, which the gateway cannot read"
+    );
+    let scanned = pdf(&[vec![]], &[]).expect("pdf");
+    assert_eq!(
+        read_document(DocumentKind::Pdf, &scanned, &LIMITS),
+        Err(DocumentError::NoText)
+    );
+    assert!(matches!(
+        read_document(DocumentKind::Docx, b"PK\x03\x04 not really", &LIMITS),
+        Err(DocumentError::Malformed(_))
+    ));
+}
+
+#[test]
+fn the_forms_the_gateway_writes_read_back_as_the_field_table() {
+    let blank = read_document(
+        DocumentKind::Docx,
+        &write::blank_form_docx().expect("docx"),
+        &LIMITS,
+    )
+    .expect("read");
+    let reading = read_form(&blank);
+    assert!(reading.heading);
+    assert_eq!(reading.labels, Field::ALL.len(), "{blank}");
+    assert!(reading.values.is_empty(), "{:?}", reading.values);
+
+    let identity = [
+        (Field::FullName, "Sam Example".to_string()),
+        (Field::DateOfBirth, "14/07/1988".to_string()),
+        (Field::PrisonNumber, "A1234BC".to_string()),
+    ];
+    let prefilled = write::form_pdf(&identity).expect("pdf");
+    let reading = form(DocumentKind::Pdf, &prefilled);
+    assert!(reading.heading);
+    assert_eq!(reading.values.len(), 3, "{:?}", reading.values);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example");
+    assert_eq!(reading.values[&Field::PrisonNumber], "A1234BC");
+}

@@ -1,0 +1,248 @@
+//! What the XML documents (Word's and OpenDocument's) share: a reader that
+//! refuses a DTD, entity references resolved without expansion, and the
+//! layout of paragraphs and table rows as the form reader's lines.
+
+use super::{Budget, DocumentError};
+use crate::core::field::Label;
+use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
+use quick_xml::events::{BytesRef, BytesStart};
+use quick_xml::Reader;
+
+/// A reader over an XML part. Its text must be UTF-8 (Word and
+/// LibreOffice write nothing else).
+pub(super) fn reader(xml: &[u8]) -> Result<Reader<&[u8]>, DocumentError> {
+    let text = std::str::from_utf8(xml)
+        .map_err(|_| DocumentError::Malformed("its XML is not UTF-8".into()))?;
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().trim_text(false);
+    Ok(reader)
+}
+
+pub(super) fn malformed(e: impl std::fmt::Display) -> DocumentError {
+    DocumentError::Malformed(format!("its XML cannot be read ({e})"))
+}
+
+/// The text of `&amp;` or `&#x2612;`. Only the five entities XML itself
+/// defines: a document's own entities would need its DTD, which is refused.
+pub(super) fn reference(r: &BytesRef<'_>) -> Option<char> {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        return Some(c);
+    }
+    match r.as_ref() {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => None,
+    }
+}
+
+/// An attribute's value by its local name (`w:val`, `w14:val` → `val`).
+pub(super) fn attribute(e: &BytesStart<'_>, local: &str) -> Option<String> {
+    e.attributes().flatten().find_map(|a| {
+        let key = a.key.as_ref();
+        let name = key.rsplit(':').next().unwrap_or(key);
+        (name == local)
+            .then(|| {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .ok()
+                    .map(|v| v.into_owned())
+            })
+            .flatten()
+    })
+}
+
+/// An on/off attribute (`w:val="0"`, `w14:val="true"`); present without a
+/// value means on.
+pub(super) fn is_on(e: &BytesStart<'_>) -> bool {
+    match attribute(e, "val") {
+        None => true,
+        Some(v) => !matches!(v.trim(), "0" | "false" | "off"),
+    }
+}
+
+pub(super) fn tick(checked: bool) -> char {
+    if checked {
+        '☒'
+    } else {
+        '☐'
+    }
+}
+
+/// Lines as the form reader takes them, built from paragraphs and tables.
+#[derive(Default)]
+pub(super) struct Layout {
+    out: String,
+    paragraph: String,
+    /// Open tables, innermost last: the cells of the row being read.
+    tables: Vec<Vec<String>>,
+    in_cell: Vec<bool>,
+}
+
+impl Layout {
+    pub fn text(&mut self, text: &str) {
+        self.paragraph.push_str(text);
+    }
+
+    pub fn push(&mut self, c: char) {
+        self.paragraph.push(c);
+    }
+
+    /// A paragraph ends: a line of its own, or part of its table cell.
+    pub fn end_paragraph(&mut self, budget: &Budget) -> Result<(), DocumentError> {
+        let paragraph = std::mem::take(&mut self.paragraph);
+        let in_cell = self.in_cell.last().copied().unwrap_or(false);
+        match self.tables.last_mut() {
+            Some(cells) if in_cell => {
+                if let Some(cell) = cells.last_mut() {
+                    let text = paragraph.trim();
+                    if !text.is_empty() {
+                        if !cell.is_empty() {
+                            cell.push(' ');
+                        }
+                        cell.push_str(text);
+                    }
+                }
+            }
+            _ => {
+                // A line break inside a paragraph (`w:br`) stays one.
+                self.out.push_str(paragraph.trim_end());
+                self.out.push('\n');
+            }
+        }
+        budget.check_text(&self.out)?;
+        budget.check_time()
+    }
+
+    pub fn start_table(&mut self) {
+        self.end_loose_text();
+        self.tables.push(Vec::new());
+        self.in_cell.push(false);
+    }
+
+    pub fn end_table(&mut self) {
+        self.tables.pop();
+        self.in_cell.pop();
+    }
+
+    pub fn start_row(&mut self) {
+        if let Some(cells) = self.tables.last_mut() {
+            cells.clear();
+        }
+    }
+
+    pub fn start_cell(&mut self) {
+        self.end_loose_text();
+        if let Some(cells) = self.tables.last_mut() {
+            cells.push(String::new());
+        }
+        if let Some(flag) = self.in_cell.last_mut() {
+            *flag = true;
+        }
+    }
+
+    pub fn end_cell(&mut self) {
+        self.end_loose_text();
+        if let Some(flag) = self.in_cell.last_mut() {
+            *flag = false;
+        }
+    }
+
+    /// Text outside any paragraph (a cell's text written bare): ends as if
+    /// its paragraph had.
+    fn end_loose_text(&mut self) {
+        if self.paragraph.trim().is_empty() {
+            self.paragraph.clear();
+            return;
+        }
+        let text = std::mem::take(&mut self.paragraph);
+        match self.tables.last_mut().and_then(|c| c.last_mut()) {
+            Some(cell) if self.in_cell.last().copied().unwrap_or(false) => {
+                if !cell.is_empty() {
+                    cell.push(' ');
+                }
+                cell.push_str(text.trim());
+            }
+            _ => {
+                self.out.push_str(text.trim_end());
+                self.out.push('\n');
+            }
+        }
+    }
+
+    /// A row ends: one `label<TAB>value` line as the HTML rendering writes
+    /// it; a table inside a cell reads as its cell's text.
+    pub fn end_row(&mut self) {
+        let Some(cells) = self.tables.last_mut().map(std::mem::take) else {
+            return;
+        };
+        if self.tables.len() > 1 {
+            let text = cells
+                .iter()
+                .map(|c| c.trim())
+                .filter(|c| !c.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let depth = self.tables.len() - 2;
+            if let Some(cell) = self.tables.get_mut(depth).and_then(|t| t.last_mut()) {
+                if !text.is_empty() {
+                    if !cell.is_empty() {
+                        cell.push(' ');
+                    }
+                    cell.push_str(&text);
+                }
+            }
+            return;
+        }
+        write_row(&mut self.out, &cells);
+    }
+
+    pub fn finish(mut self) -> String {
+        self.end_loose_text();
+        self.out
+    }
+}
+
+/// A row of two or more cells is one line, `label<TAB>value<US>value...`;
+/// a row of pairs (`Date of birth | ... | Prison number | ...`), as forms
+/// often lay out short questions, is a line for each pair. A single cell
+/// is a line of its own.
+fn write_row(out: &mut String, cells: &[String]) {
+    let cells: Vec<&str> = cells.iter().map(|c| c.trim()).collect();
+    if cells.iter().all(|c| c.is_empty()) {
+        out.push('\n');
+        return;
+    }
+    if cells.len() < 2 {
+        for cell in cells {
+            out.push_str(cell);
+            out.push('\n');
+        }
+        return;
+    }
+    let pairs = cells.len() >= 4
+        && cells.len().is_multiple_of(2)
+        && cells
+            .iter()
+            .step_by(2)
+            .all(|c| Label::from_text(c.trim_end_matches(':')).is_some());
+    if pairs {
+        for pair in cells.chunks(2) {
+            out.push_str(pair[0]);
+            out.push(CELL_SEPARATOR);
+            out.push_str(pair[1]);
+            out.push('\n');
+        }
+        return;
+    }
+    for (i, cell) in cells.iter().enumerate() {
+        match i {
+            0 => {}
+            1 => out.push(CELL_SEPARATOR),
+            _ => out.push(VALUE_CELL_SEPARATOR),
+        }
+        out.push_str(cell);
+    }
+    out.push('\n');
+}

@@ -1,0 +1,348 @@
+//! Mail whose referral is in, or may be in, an attachment, as the
+//! authority and the referrer see it: a Word form attached to a covering
+//! note opens a case and is acknowledged; one the gateway cannot read
+//! (a legacy `.doc`, a scanned PDF, an encrypted message) is set aside and
+//! the authority told, never filed as `other` and forgotten.
+
+mod common;
+
+use base64::Engine;
+use common::world::*;
+use dtr_gateway::documents::write::{docx, pdf, word_paragraph, word_table};
+use dtr_gateway::store::Action;
+
+const COLCHESTER: &str = "dutytorefer@colchester.gov.uk";
+
+/// A mail from the referrer with `body` and one attachment.
+fn with_attachment(
+    id: &str,
+    subject: &str,
+    body: &str,
+    attachment: Option<(&str, &str, Vec<u8>)>,
+) -> Vec<u8> {
+    let mut raw = format!(
+        "{}From: Jo Probation <{REFERRER}>\r\nTo: {COLCHESTER}\r\nSubject: {subject}\r\n\
+         Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{id}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
+        passed("justice.gov.uk")
+    );
+    if let Some((name, content_type, bytes)) = attachment {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let lines: Vec<String> = encoded
+            .as_bytes()
+            .chunks(76)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        raw += &format!(
+            "--b\r\nContent-Type: {content_type}; name=\"{name}\"\r\n\
+             Content-Disposition: attachment; filename=\"{name}\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            lines.join("\r\n")
+        );
+    }
+    raw += "--b--\r\n";
+    raw.into_bytes()
+}
+
+fn word_form() -> Vec<u8> {
+    let rows: Vec<Vec<String>> = [
+        ("Referral type", "Duty to Refer"),
+        ("Full name", "Samuel Testperson"),
+        ("Date of birth", "14/07/1988"),
+        ("CRN", "X123456"),
+        ("Custody status", "community"),
+        ("Consent to referral", "☒ Yes ☐ No"),
+        (
+            "Reason at risk of homelessness",
+            "Asked to leave the family home",
+        ),
+        ("Local connection", "resident"),
+        ("Referring agency", "Probation Service"),
+        ("Referrer name", "Jo Probation"),
+        ("Referrer email", REFERRER),
+        ("Referrer phone", "01245 000000"),
+    ]
+    .iter()
+    .map(|(l, v)| vec![l.to_string(), v.to_string()])
+    .collect();
+    docx(&(word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows))).expect("docx")
+}
+
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+#[tokio::test]
+async fn a_word_form_attached_to_a_covering_note_opens_a_case_and_is_acknowledged() {
+    let w = world().await;
+    let raw = with_attachment(
+        "attached-1@justice.gov.uk",
+        "Duty to refer",
+        "Please find attached.\r\n\r\nKind regards\r\nJo",
+        Some(("DTR referral - S Testperson.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "open");
+    let acks = w.rows("acknowledgement").await;
+    assert_eq!(acks.len(), 1);
+    assert_eq!(acks[0].to, [REFERRER]);
+    assert!(w.text_of(&acks[0]).contains(&reference));
+}
+
+/// Set aside with `reason`, and the authority's inbox told.
+async fn set_aside(raw: &[u8], reason: &str) {
+    let w = world().await;
+    let recorded = w.put("colchester", raw, uk(2026, 11, 23, 10, 0)).await;
+    match &recorded.action {
+        Action::Quarantined(why) => {
+            assert_eq!(why, reason);
+            assert!(
+                !why.contains("form.doc") && !why.contains("scan.pdf"),
+                "{why}"
+            );
+        }
+        other => panic!("not set aside: {other:?}"),
+    }
+    w.send().await;
+    let notices = w.rows("quarantine_notice").await;
+    assert_eq!(notices.len(), 1, "the authority is told");
+    assert_eq!(notices[0].to, [COLCHESTER]);
+    assert!(w.rows("acknowledgement").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_legacy_word_form_is_set_aside_for_a_person() {
+    let raw = with_attachment(
+        "doc-1@justice.gov.uk",
+        "Housing",
+        "Please find attached.",
+        Some((
+            "form.doc",
+            "application/msword",
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest".to_vec(),
+        )),
+    );
+    set_aside(
+        &raw,
+        "an attached document that may hold a referral could not be read: \
+         a Word 97-2003 (.doc) document, which the gateway cannot read",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_scanned_form_is_set_aside_for_a_person() {
+    let scan = pdf(&[vec![]], &[]).expect("pdf");
+    let raw = with_attachment(
+        "scan-1@justice.gov.uk",
+        "Scan",
+        "Scanned form attached.",
+        Some(("scan.pdf", "application/pdf", scan)),
+    );
+    set_aside(
+        &raw,
+        "an attached document that may hold a referral could not be read: \
+         a PDF with no text to read (a scan?)",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_subject_that_names_a_referral_without_a_form_is_set_aside() {
+    let raw = with_attachment(
+        "subject-1@justice.gov.uk",
+        "DTR - S Testperson",
+        "I will send the form on Monday.",
+        None,
+    );
+    set_aside(
+        &raw,
+        "the subject speaks of a referral, but no form was found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn mail_encrypted_on_a_portal_is_set_aside_for_a_person() {
+    let raw = with_attachment(
+        "portal-1@justice.gov.uk",
+        "Secure message",
+        "Jo Probation has sent you a protected message.\r\n\
+         Read the message: https://outlook.office365.com/Encryption/retrieve.ashx?x=1",
+        None,
+    );
+    set_aside(
+        &raw,
+        "the message cannot be read: held on Microsoft Purview Message Encryption's portal, \
+         to be read there",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ordinary_mail_with_a_logo_is_still_only_recorded() {
+    let w = world().await;
+    let raw = with_attachment(
+        "logo-1@justice.gov.uk",
+        "Training on Thursday",
+        "See you there.",
+        Some(("image001.png", "image/png", vec![0x89, b'P', b'N', b'G'])),
+    );
+    let recorded = w.put("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    assert_eq!(recorded.action, Action::RecordedOnly, "{recorded:?}");
+    w.send().await;
+    assert!(w.rows("quarantine_notice").await.is_empty());
+}
+
+#[tokio::test]
+async fn dynamic_delivery_swapping_in_the_real_attachment_is_read_again() {
+    // Defender's Dynamic Delivery: the note first, its attachment held
+    // back for scanning; then the same Message-ID with the real form.
+    let w = world().await;
+    let id = "dynamic-1@justice.gov.uk";
+    let placeholder = with_attachment(id, "Duty to refer", "Please find attached.", None);
+    let first = w
+        .put("colchester", &placeholder, uk(2026, 11, 23, 10, 0))
+        .await;
+    assert!(matches!(first.action, Action::Quarantined(_)), "{first:?}");
+    let real = with_attachment(
+        id,
+        "Duty to refer",
+        "Please find attached.",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let second = w.put("colchester", &real, uk(2026, 11, 23, 10, 5)).await;
+    assert_eq!(second.action, Action::Opened, "{second:?}");
+    // The real copy seen again (a rescan, another folder) is a duplicate;
+    // so is the same mail with the headers a server adds on the way.
+    let third = w.put("colchester", &real, uk(2026, 11, 23, 10, 6)).await;
+    assert_eq!(third.action, Action::Duplicate);
+    let relayed = [
+        b"Received: from relay.example by mx.example; Mon, 23 Nov 2026 10:07:00 +0000\r\n"
+            .as_slice(),
+        &real,
+    ]
+    .concat();
+    let fourth = w.put("colchester", &relayed, uk(2026, 11, 23, 10, 7)).await;
+    assert_eq!(fourth.action, Action::Duplicate);
+    w.send().await;
+    assert_eq!(w.rows("acknowledgement").await.len(), 1);
+}
+
+/// The attachments of a mail the gateway wrote: name and bytes.
+fn attachments_of(raw: &str) -> Vec<(String, Vec<u8>)> {
+    let parsed = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("a mail");
+    parsed
+        .attachments()
+        .map(|a| {
+            use mail_parser::MimeHeaders;
+            (
+                a.attachment_name().unwrap_or_default().to_string(),
+                a.contents().to_vec(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_incomplete_mail_attaches_the_form_pre_filled_with_who_the_person_is_only() {
+    use dtr_gateway::core::field::Field;
+    use dtr_gateway::core::form::read_form;
+    use dtr_gateway::documents::{read_document, DocumentKind, LIMITS};
+    let w = world().await;
+    let raw = referral(
+        COLCHESTER,
+        "prefill-1@justice.gov.uk",
+        &[
+            ("Referrer phone", ""),
+            ("Mental health", "Anxiety, under the GP"),
+            ("Risk to others", "MAPPA level 1"),
+        ],
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let asked = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the incomplete mail");
+    let written = w.written().remove(&asked.message_id).expect("written");
+    let files = attachments_of(&written);
+    assert_eq!(files.len(), 1, "one form attached");
+    assert_eq!(files[0].0, "Duty to Refer referral form.pdf");
+    let text = read_document(DocumentKind::Pdf, &files[0].1, &LIMITS).expect("readable");
+    let reading = read_form(&text);
+    let filled: Vec<Field> = reading.values.keys().copied().collect();
+    assert_eq!(
+        filled,
+        [Field::FullName, Field::DateOfBirth, Field::PrisonNumber],
+        "{:?}",
+        reading.values
+    );
+    assert_eq!(reading.values[&Field::FullName], "Samuel Testperson");
+    assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988");
+    assert!(!text.contains("Anxiety") && !text.contains("MAPPA"));
+}
+
+#[tokio::test]
+async fn the_blank_form_comes_as_a_fillable_pdf_and_a_word_document() {
+    let w = world().await;
+    let raw = format!(
+        "{}From: Jo Probation <{REFERRER}>\r\nTo: {COLCHESTER}\r\nSubject: form\r\n\
+         Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <ask-form-1@justice.gov.uk>\r\n\
+         Content-Type: text/plain\r\n\r\nPlease send the form.\r\n",
+        passed("justice.gov.uk")
+    );
+    w.put("colchester", raw.as_bytes(), uk(2026, 11, 23, 10, 0))
+        .await;
+    w.send().await;
+    let rows = w.rows("blank_form").await;
+    assert_eq!(rows.len(), 1);
+    let written = w.written().remove(&rows[0].message_id).expect("written");
+    let names: Vec<String> = attachments_of(&written)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Duty to Refer referral form.pdf",
+            "Duty to Refer referral form.docx"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn two_dates_of_birth_in_the_email_and_its_form_are_asked_about_by_name() {
+    let w = world().await;
+    // The form attached says 14/07/1988; the form in the note, 15/07/1988.
+    let raw = with_attachment(
+        "conflict-1@justice.gov.uk",
+        "Duty to refer",
+        "Full name: Samuel Testperson\r\nDate of birth: 15/07/1988\r\n\
+         Current location: HMP Chelmsford\r\n",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "incomplete");
+    let asked = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the incomplete mail");
+    let text = one_line(&w.text_of(&asked));
+    assert!(
+        text.contains(
+            "Please check and write again: Date of birth (the email and its attached form give different answers)."
+        ),
+        "{text}"
+    );
+    assert!(w.rows("acknowledgement").await.is_empty());
+}

@@ -1,0 +1,386 @@
+//! Referral forms attached as documents, through `analyse` as the daemon
+//! reads a message: Word, OpenDocument and PDF forms read as the body's
+//! form is; hostile documents (zip bombs, entity expansion, encrypted and
+//! enormous PDFs) set aside with their reason while the body is still read.
+
+use base64::Engine;
+use chrono::NaiveDate;
+use dtr_gateway::config::Config;
+use dtr_gateway::documents::write::{
+    docx, odt, pdf, word_paragraph, word_table, PdfField, PdfValue,
+};
+use dtr_gateway::message::{analyse, Analysis, Context};
+use serde_json::{json, Value};
+
+/// The complete form, as label and value.
+const FORM: [(&str, &str); 15] = [
+    ("Referral type", "Duty to Refer"),
+    ("Full name", "Sam Example"),
+    ("Date of birth", "14/07/1988"),
+    ("CRN", "X123456"),
+    ("Custody status", "community"),
+    ("Consent to referral", "Yes"),
+    (
+        "Reason at risk of homelessness",
+        "Asked to leave the family home",
+    ),
+    ("Local housing authority", "Colchester"),
+    ("Local connection", "resident"),
+    ("Referring agency", "Probation Service"),
+    ("Referrer name", "Pat Officer"),
+    ("Referrer email", "pat.officer@justice.gov.uk"),
+    ("Referrer phone", "01206 000000"),
+    ("Case lead name", "Pat Officer"),
+    ("Case lead phone", "01206 000000"),
+];
+
+fn expected_referral() -> Value {
+    json!({
+        "referral_type": "duty_to_refer",
+        "full_name": "Sam Example",
+        "date_of_birth": "1988-07-14",
+        "crn": "X123456",
+        "custody_status": "community",
+        "consent": true,
+        "homelessness_reason": "Asked to leave the family home",
+        "lha": "Colchester",
+        "local_connection": ["resident"],
+        "referring_agency": "Probation Service",
+        "referrer_name": "Pat Officer",
+        "referrer_email": "pat.officer@justice.gov.uk",
+        "referrer_phone": "01206 000000",
+        "case_lead_name": "Pat Officer",
+        "case_lead_phone": "01206 000000"
+    })
+}
+
+fn word_form() -> Vec<u8> {
+    let rows: Vec<Vec<String>> = FORM
+        .iter()
+        .map(|(l, v)| vec![l.to_string(), v.to_string()])
+        .collect();
+    docx(&(word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows))).expect("docx")
+}
+
+/// A probation officer's mail: a covering note, and the attachments.
+fn mail(body: &str, attachments: &[(&str, &str, Vec<u8>)]) -> Vec<u8> {
+    let mut raw = String::from(
+        "From: Pat Officer <pat.officer@justice.gov.uk>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: Duty to refer\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\
+         Message-ID: <doc-1@justice.gov.uk>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n",
+    );
+    raw += &body.replace('\n', "\r\n");
+    for (name, content_type, bytes) in attachments {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let lines: Vec<&str> = encoded
+            .as_bytes()
+            .chunks(76)
+            .map(|c| std::str::from_utf8(c).expect("ascii"))
+            .collect();
+        raw += &format!(
+            "\r\n--b\r\nContent-Type: {content_type}; name=\"{name}\"\r\n\
+             Content-Disposition: attachment; filename=\"{name}\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}",
+            lines.join("\r\n")
+        );
+    }
+    raw += "\r\n--b--\r\n";
+    raw.into_bytes()
+}
+
+fn analysed(raw: &[u8]) -> Analysis {
+    let (config, _) = Config::embedded().expect("embedded config");
+    analyse(
+        raw,
+        &Context {
+            authorities: &config.authorities,
+            receiving_authority: None,
+            today: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+            max_bytes: config.max_message_bytes,
+        },
+    )
+}
+
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+#[test]
+fn a_word_form_attached_to_a_covering_note_is_a_complete_referral() {
+    let raw = mail(
+        "Please find attached the DTR referral.\n\nKind regards\nPat\n",
+        &[("DTR referral.docx", DOCX, word_form())],
+    );
+    let json = analysed(&raw).to_contract_json();
+    assert_eq!(json["kind"], "referral");
+    assert_eq!(json["outcome"], "complete", "{json}");
+    assert_eq!(json["referral"], expected_referral());
+    assert_eq!(json["form_source"], "attachment:DTR referral.docx");
+}
+
+#[test]
+fn odt_and_pdf_forms_read_alike() {
+    let mut odt_body = String::from("<text:p>DUTY TO REFER REFERRAL</text:p><table:table>");
+    for (label, value) in FORM {
+        odt_body += &format!(
+            "<table:table-row><table:table-cell><text:p>{label}</text:p></table:table-cell>\
+             <table:table-cell><text:p>{value}</text:p></table:table-cell></table:table-row>"
+        );
+    }
+    odt_body += "</table:table>";
+    let page: Vec<String> = std::iter::once("DUTY TO REFER REFERRAL".to_string())
+        .chain(FORM.iter().map(|(l, v)| format!("{l}:\t{v}")))
+        .collect();
+    let fields: Vec<PdfField> = FORM
+        .iter()
+        .map(|(l, v)| PdfField {
+            name: format!("field{}", l.len()),
+            tooltip: Some(l.to_string()),
+            value: if *l == "Consent to referral" {
+                PdfValue::Check(true)
+            } else {
+                PdfValue::Text(v.to_string())
+            },
+        })
+        .collect();
+    let blank_page = vec!["DUTY TO REFER REFERRAL".to_string()];
+    for (name, content_type, bytes) in [
+        (
+            "form.odt",
+            "application/vnd.oasis.opendocument.text",
+            odt(&odt_body).expect("odt"),
+        ),
+        (
+            "form.pdf",
+            "application/pdf",
+            pdf(&[page], &[]).expect("pdf"),
+        ),
+        (
+            "fillable.pdf",
+            "application/pdf",
+            pdf(&[blank_page], &fields).expect("pdf"),
+        ),
+        ("form.txt", "text/plain", {
+            let mut t = String::from("DUTY TO REFER REFERRAL\n");
+            for (l, v) in FORM {
+                t += &format!("{l}: {v}\n");
+            }
+            t.into_bytes()
+        }),
+    ] {
+        let raw = mail("Referral attached.\n", &[(name, content_type, bytes)]);
+        let json = analysed(&raw).to_contract_json();
+        assert_eq!(json["outcome"], "complete", "{name}: {json}");
+        assert_eq!(json["referral"], expected_referral(), "{name}");
+        assert_eq!(json["form_source"], format!("attachment:{name}"));
+    }
+}
+
+/// A zip archive written by hand, so that its entries may be anything.
+fn zip_of(entries: &[(&str, u32, &[u8])]) -> Vec<u8> {
+    // (name, declared uncompressed size, deflated data)
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, size, data) in entries {
+        let offset = out.len() as u32;
+        let header = |sig: u32, central: bool| {
+            let mut h = Vec::new();
+            h.extend_from_slice(&sig.to_le_bytes());
+            if central {
+                h.extend_from_slice(&20u16.to_le_bytes());
+            }
+            h.extend_from_slice(&20u16.to_le_bytes());
+            h.extend_from_slice(&0u16.to_le_bytes());
+            h.extend_from_slice(&8u16.to_le_bytes());
+            h.extend_from_slice(&[0; 4]);
+            h.extend_from_slice(&0u32.to_le_bytes());
+            h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            h.extend_from_slice(&size.to_le_bytes());
+            h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            h.extend_from_slice(&0u16.to_le_bytes());
+            if central {
+                // Comment length, disk, internal and external attributes.
+                h.extend_from_slice(&[0; 10]);
+                h.extend_from_slice(&offset.to_le_bytes());
+            }
+            h.extend_from_slice(name.as_bytes());
+            h
+        };
+        out.extend(header(0x0403_4b50, false));
+        out.extend_from_slice(data);
+        central.extend(header(0x0201_4b50, true));
+    }
+    let at = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&at.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+/// A deflate stream of `mib` MiB of spaces, a few KiB long: one MiB
+/// compressed once, its blocks repeated (a full flush makes each copy
+/// stand alone), then the final block.
+fn deflated_spaces(mib: usize) -> Vec<u8> {
+    use flate2::{Compress, Compression, FlushCompress};
+    let mut compress = Compress::new(Compression::best(), false);
+    let chunk = vec![b' '; 1 << 20];
+    let mut block = Vec::with_capacity(1 << 16);
+    compress
+        .compress_vec(&chunk, &mut block, FlushCompress::Full)
+        .expect("deflate");
+    let mut end = Vec::with_capacity(64);
+    compress
+        .compress_vec(&[], &mut end, FlushCompress::Finish)
+        .expect("deflate");
+    let mut out = Vec::with_capacity(block.len() * mib + end.len());
+    for _ in 0..mib {
+        out.extend_from_slice(&block);
+    }
+    out.extend_from_slice(&end);
+    out
+}
+
+const BODY_FORM: &str =
+    "DUTY TO REFER REFERRAL\nFull name: Sam Example\nDate of birth: 14/07/1988\n\
+    Consent to referral: Yes\n";
+
+/// The body is still read and the attachment is set aside with its reason.
+fn set_aside(name: &str, content_type: &str, bytes: Vec<u8>) -> String {
+    let raw = mail(BODY_FORM, &[(name, content_type, bytes)]);
+    let analysis = analysed(&raw);
+    let json = analysis.to_contract_json();
+    assert_eq!(json["kind"], "referral", "{name}");
+    assert_eq!(json["form_source"], "body", "{name}");
+    assert_eq!(json["referral"]["full_name"], "Sam Example", "{name}");
+    assert_eq!(analysis.documents_unread, 1, "{name}");
+    analysis.attachments[0].unread.clone().expect("a reason")
+}
+
+#[test]
+fn a_docx_that_unzips_to_a_gigabyte_is_set_aside() {
+    let bomb = deflated_spaces(1024);
+    assert!(bomb.len() < 2 << 20, "{} bytes on disk", bomb.len());
+    // Its size declared honestly, and declared small (a lie).
+    for declared in [u32::MAX, 1000] {
+        let docx = zip_of(&[("word/document.xml", declared, &bomb)]);
+        let why = set_aside("bomb.docx", DOCX, docx);
+        if declared == u32::MAX {
+            assert_eq!(why, "a document that unzips to more than 20971520 bytes");
+        } else {
+            assert!(why.contains("larger than its declared"), "{why}");
+        }
+    }
+}
+
+#[test]
+fn a_docx_of_thousands_of_entries_is_set_aside() {
+    let empty = deflated_spaces(0);
+    let names: Vec<String> = (0..5000).map(|i| format!("x/{i}.xml")).collect();
+    let entries: Vec<(&str, u32, &[u8])> = names
+        .iter()
+        .map(|n| (n.as_str(), 0, empty.as_slice()))
+        .collect();
+    let why = set_aside("many.docx", DOCX, zip_of(&entries));
+    assert_eq!(
+        why,
+        "a zip container of 5000 entries, over the limit of 1000"
+    );
+}
+
+#[test]
+fn a_billion_laughs_docx_is_set_aside() {
+    let mut xml =
+        String::from("<?xml version=\"1.0\"?><!DOCTYPE w:document [<!ENTITY lol \"lol\">");
+    for i in 1..10 {
+        let prev = if i == 1 {
+            "lol".to_string()
+        } else {
+            format!("lol{}", i - 1)
+        };
+        xml += &format!("<!ENTITY lol{i} \"{}\">", format!("&{prev};").repeat(10));
+    }
+    xml += "]><w:document xmlns:w=\"w\"><w:body><w:p><w:r><w:t>Full name: &lol9;</w:t></w:r></w:p></w:body></w:document>";
+    let docx = dtr_gateway::documents::write::zip_parts(&[("word/document.xml", xml.as_bytes())])
+        .expect("zip");
+    let why = set_aside("laughs.docx", DOCX, docx);
+    assert_eq!(
+        why,
+        "a document that declares a DTD (entity expansion is refused)"
+    );
+}
+
+#[test]
+fn an_encrypted_pdf_is_set_aside() {
+    let page: Vec<String> = FORM.iter().map(|(l, v)| format!("{l}: {v}")).collect();
+    let locked =
+        dtr_gateway::documents::write::encrypted_pdf(&[page], "password to follow").expect("pdf");
+    let why = set_aside("locked.pdf", "application/pdf", locked);
+    assert_eq!(why, "a password-protected or encrypted document");
+}
+
+#[test]
+fn a_pdf_of_ten_thousand_pages_is_set_aside() {
+    let pages = vec![vec!["Full name: Sam Example".to_string()]; 10_000];
+    let long = pdf(&pages, &[]).expect("pdf");
+    assert!(long.len() < 4 << 20, "{} bytes", long.len());
+    let why = set_aside("long.pdf", "application/pdf", long);
+    assert_eq!(why, "a PDF of 10000 pages, over the limit of 50");
+}
+
+#[test]
+fn a_damaged_document_is_set_aside_and_the_body_still_read() {
+    let mut broken = word_form();
+    let half = broken.len() / 2;
+    broken.truncate(half);
+    let why = set_aside("broken.docx", DOCX, broken);
+    assert!(why.starts_with("a damaged document"), "{why}");
+    let why = set_aside(
+        "broken.pdf",
+        "application/pdf",
+        b"%PDF-1.7\n1 0 obj <<".to_vec(),
+    );
+    assert!(why.starts_with("a damaged document"), "{why}");
+}
+
+#[test]
+fn an_attached_eml_file_is_read_within_the_message_limits() {
+    let mut form =
+        String::from("From: a@justice.gov.uk\r\nSubject: form\r\n\r\nDUTY TO REFER REFERRAL\r\n");
+    for (label, value) in FORM {
+        form += &format!("{label}: {value}\r\n");
+    }
+    let raw = mail(
+        "Forwarded as a file.\n",
+        &[(
+            "referral.eml",
+            "application/octet-stream",
+            form.into_bytes(),
+        )],
+    );
+    let json = analysed(&raw).to_contract_json();
+    assert_eq!(json["outcome"], "complete", "{json}");
+    assert_eq!(json["form_source"], "attachment:referral.eml");
+
+    // Thousands of nested multiparts inside the file: refused before the
+    // parser sees them (parsing them would overflow the stack).
+    let mut deep = String::from("From: a@justice.gov.uk\r\n");
+    for i in 0..5000 {
+        deep += &format!("Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n");
+    }
+    deep += "Content-Type: text/plain\r\n\r\nFull name: Sam Example\r\n";
+    let why = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || set_aside("deep.eml", "application/octet-stream", deep.into_bytes()))
+        .expect("thread")
+        .join()
+        .expect("no panic");
+    assert!(
+        why.starts_with("an attached message that is not read"),
+        "{why}"
+    );
+}
