@@ -114,6 +114,7 @@ pub(super) fn decide_unsent(
                     outcome: Outcome::Incomplete,
                     missing: Vec::new(),
                     invalid: Vec::new(),
+                    conflicts: Vec::new(),
                 };
                 if completes(case, &consent, from, s) {
                     return complete_case(analysis, s, case, &consent);
