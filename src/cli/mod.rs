@@ -19,6 +19,7 @@ mod ingest;
 mod outbox;
 mod parse;
 mod purge;
+mod quarantine;
 mod report;
 mod run;
 mod status;
@@ -121,6 +122,12 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
         format: ReportFormat,
     },
+    /// Messages set aside for a person: list them, or show, release or
+    /// dismiss one.
+    Quarantine {
+        #[command(subcommand)]
+        action: Option<QuarantineAction>,
+    },
     /// Bank holidays.
     Holidays {
         #[command(subcommand)]
@@ -187,6 +194,36 @@ pub(crate) enum CaseAction {
 pub(crate) enum OutboxAction {
     /// Send a failed mail again.
     Retry { id: i64 },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum QuarantineAction {
+    /// Everything recorded about one quarantined message.
+    Show {
+        /// Its number, as `quarantine` lists it.
+        id: i64,
+    },
+    /// Record the message as what it is, as if it had been allowed: a
+    /// referral opens its case and is answered. The release, and who ran
+    /// it, go on the case.
+    Release {
+        /// Its number, as `quarantine` lists it.
+        id: i64,
+        /// Who releases it (the login name when not given).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Leave the message set aside for good, saying why.
+    Dismiss {
+        /// Its number, as `quarantine` lists it.
+        id: i64,
+        /// Why nothing is to be done (spam, recorded by hand as DTR-...).
+        #[arg(long)]
+        reason: String,
+        /// Who dismisses it (the login name when not given).
+        #[arg(long)]
+        by: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -307,6 +344,10 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
         Command::Outbox { failed, action } => {
             let (runtime, _, store) = open(&options, false)?;
             runtime.block_on(outbox::outbox(&store, failed, action))
+        }
+        Command::Quarantine { action } => {
+            let (runtime, config, store) = open(&options, false)?;
+            runtime.block_on(quarantine::quarantine(&config, &store, action))
         }
         Command::Due { authority, now } => {
             let (runtime, config, store) = open(&options, false)?;

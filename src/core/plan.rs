@@ -72,6 +72,8 @@ pub struct MessageFacts {
     pub folder: String,
     pub position: Option<(u32, u32)>,
     pub message_id: Option<String>,
+    /// Its subject (at most 200 characters), for a person looking for it.
+    pub subject: Option<String>,
     pub sha256: String,
     pub kind: Kind,
     pub outcome: Option<Outcome>,

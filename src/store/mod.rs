@@ -16,6 +16,7 @@ mod mailboxes;
 mod messages;
 mod metrics;
 mod outbox;
+mod quarantine;
 mod report;
 mod retention;
 pub use crate::core::sweep::DoneStep;
@@ -29,6 +30,7 @@ pub use messages::{Action, PersonLookup, Recorded};
 pub use metrics::{FolderHealth, StoreCounts};
 use outbox::{add_mail_event, queue_answer, QueueContext};
 pub use outbox::{MailCase, OutboxRow};
+pub use quarantine::{Quarantined, Released, Settled};
 pub use retention::{PurgeCounts, PurgeCutoffs, CONSENT_LAPSED, LAPSED};
 
 #[derive(Debug, thiserror::Error)]
