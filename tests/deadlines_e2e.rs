@@ -720,7 +720,7 @@ async fn no_answer_brings_reminder_chase_and_escalation_then_an_answer_stops_the
     wait_lead_named(&setup, &daemon, &reference).await;
     let shown = setup.show_case(&reference);
     assert!(
-        shown.contains("lead_officer_named"),
+        shown.contains("Council lead officer named: Jo Officer"),
         "`dtr-gateway case {reference}` shows the lead officer named:\n{shown}"
     );
     assert!(shown.contains("Jo Officer"), "{shown}");

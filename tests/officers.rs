@@ -123,7 +123,7 @@ fn quarantine_is_listed_shown_released_and_dismissed_without_sql() {
     let (ok, case) = gateway(&database, &["case", &reference]);
     assert!(ok, "{case}");
     assert!(
-        case.contains("quarantine_released") && case.contains("Sam Officer"),
+        case.contains("Released from quarantine by Sam Officer (it had been set aside: sender domain example.org"),
         "{case}"
     );
 
@@ -157,4 +157,124 @@ fn quarantine_is_listed_shown_released_and_dismissed_without_sql() {
     );
     let (ok, none) = gateway(&database, &["quarantine", "release", "999"]);
     assert!(!ok && none.contains("no quarantined message 999"), "{none}");
+}
+
+/// The line of `text` that starts (after spaces) with `label`.
+fn line_of<'a>(text: &'a str, label: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.trim_start().starts_with(label))
+        .unwrap_or_else(|| panic!("no line {label} in:\n{text}"))
+}
+
+/// The reference `ingest` printed for the nth case it opened.
+fn references(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|w| w.starts_with("DTR-"))
+        .map(|w| w.trim_end_matches([';', ',', ')']).to_string())
+        .collect()
+}
+
+#[test]
+fn a_case_reads_like_the_form_with_a_header_and_a_timeline_of_sentences() {
+    let (_dir, database) = store();
+    let text = ingest(&database, &[&example("complete-referral.eml")]);
+    let reference = references(&text).remove(0);
+    let (ok, case) = gateway(&database, &["case", &reference.to_lowercase()]);
+    assert!(ok, "{case}");
+    // The header: the authority in full, status and urgency with its
+    // reason, both leads, the next deadlines with their state.
+    assert!(
+        case.starts_with(&format!("{reference}  Colchester City Council")),
+        "{case}"
+    );
+    assert!(
+        line_of(&case, "Status:").contains("Open, URGENT: At risk of rough sleeping."),
+        "{case}"
+    );
+    assert!(line_of(&case, "Received:").contains(" at "), "{case}");
+    assert!(
+        line_of(&case, "Council lead officer:").ends_with("not named yet"),
+        "{case}"
+    );
+    assert!(
+        line_of(&case, "Case lead:").contains("Marcus Bell <offender.manager@probation.gov.uk>"),
+        "{case}"
+    );
+    let deadlines = case.split("Next deadlines:").nth(1).expect("deadlines");
+    assert!(
+        deadlines.contains("Acknowledge receipt of the referral (commitment 9)"),
+        "{case}"
+    );
+    // The form's labels, British dates, yes and no in words.
+    assert!(
+        line_of(&case, "Full name:").ends_with("Daniel Marsh"),
+        "{case}"
+    );
+    assert!(
+        line_of(&case, "Date of birth:").ends_with("14 July 1988"),
+        "{case}"
+    );
+    assert!(
+        line_of(&case, "At risk of rough sleeping:").ends_with("Yes"),
+        "{case}"
+    );
+    assert!(
+        line_of(&case, "Existing tenancy or mortgage:").ends_with("No"),
+        "{case}"
+    );
+    for machine in [
+        "rough_sleeping_risk",
+        "true",
+        "1988-07-14",
+        "duty_to_refer",
+        "+00:00",
+    ] {
+        assert!(!case.contains(machine), "{machine} in:\n{case}");
+    }
+    // The timeline: sentences, in time order.
+    let timeline = case.split("\nTimeline\n").nth(1).expect("a timeline");
+    let received = timeline
+        .find("Referral received, complete")
+        .expect("received");
+    let acknowledged = timeline
+        .find("Acknowledgement written for jane.doe@justice.gov.uk")
+        .expect("acknowledgement");
+    let notice = timeline
+        .find("Notice of the referral written for the Colchester inbox")
+        .expect("notice");
+    assert!(
+        received < acknowledged && acknowledged < notice,
+        "{timeline}"
+    );
+
+    // Recorded by hand, it reads as what was done.
+    let (ok, text) = gateway(
+        &database,
+        &[
+            "case",
+            &reference,
+            "respond",
+            "--lead",
+            "Sam Lead <sam.lead@colchester.gov.uk>",
+        ],
+    );
+    assert!(ok, "{text}");
+    let (ok, case) = gateway(&database, &["case", &reference]);
+    assert!(ok, "{case}");
+    assert!(
+        line_of(&case, "Council lead officer:").ends_with("Sam Lead <sam.lead@colchester.gov.uk>"),
+        "{case}"
+    );
+    assert!(
+        case.contains("Council lead officer named: Sam Lead <sam.lead@colchester.gov.uk>"),
+        "{case}"
+    );
+
+    // --json keeps the machine form.
+    let (ok, json) = gateway(&database, &["case", &reference, "--json"]);
+    assert!(ok, "{json}");
+    let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(value["referral"]["rough_sleeping_risk"], true);
+    assert_eq!(value["referral"]["date_of_birth"], "1988-07-14");
+    assert_eq!(value["events"][0]["kind"], "referral_received");
 }

@@ -37,44 +37,6 @@ pub(crate) async fn list_cases(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) async fn show_case(store: &Store, reference: &str) -> Result<ExitCode> {
-    let case = store.case(reference).await?;
-    let s = &case.summary;
-    println!(
-        "Case {}  ({}, {})",
-        printable(&s.reference),
-        printable(&s.authority),
-        printable(&s.status)
-    );
-    if s.urgent {
-        println!("URGENT");
-    }
-    println!("Received: {}", printable(&local_time(&s.received_at)));
-    if !case.missing.is_empty() {
-        println!("Still missing: {}", printable(&case.missing.join(", ")));
-    }
-    println!("\nReferral:");
-    if let serde_json::Value::Object(fields) = case.referral.to_json() {
-        for (key, value) in fields {
-            let value = match value {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            };
-            println!("  {:<26} {}", printable(&key), printable(&value));
-        }
-    }
-    println!("\nTimeline:");
-    for e in &case.events {
-        println!(
-            "  {}  {}  {}",
-            printable(&e.at),
-            printable(&e.kind),
-            printable(e.detail.as_deref().unwrap_or(""))
-        );
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 pub(crate) async fn case_action(
     config: &Config,
     store: &Store,

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod case;
+mod case_view;
 mod check_config;
 mod due;
 mod holidays;
@@ -51,7 +52,11 @@ pub(crate) enum Command {
     },
     /// Show one case and its timeline, or record what happened to it.
     Case {
+        /// The case reference, such as DTR-COL-2026-00001 (any letter case).
         reference: String,
+        /// Print the case as JSON, for programs.
+        #[arg(long)]
+        json: bool,
         #[command(subcommand)]
         action: Option<CaseAction>,
     },
@@ -312,11 +317,16 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
             let (runtime, config, store) = open(&options, false)?;
             runtime.block_on(case::list_cases(&config, &store, authority, only_open))
         }
-        Command::Case { reference, action } => {
+        Command::Case {
+            reference,
+            json,
+            action,
+        } => {
+            let reference = reference.trim().to_ascii_uppercase();
             let (runtime, config, store) = open(&options, false)?;
             runtime.block_on(async {
                 match action {
-                    None => case::show_case(&store, &reference).await,
+                    None => case_view::show_case(&config, &store, &reference, json).await,
                     Some(action) => case::case_action(&config, &store, &reference, action).await,
                 }
             })

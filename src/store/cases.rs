@@ -24,6 +24,28 @@ pub struct CaseDetail {
     pub referral: Referral,
     pub missing: Vec<String>,
     pub events: Vec<Event>,
+    /// The authority's named lead officer: name, address, telephone.
+    pub lha_lead: [Option<String>; 3],
+    /// The probation or prison case lead: name, address, telephone.
+    pub case_lead: [Option<String>; 3],
+    pub closed_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+    pub paused_until: Option<chrono::NaiveDate>,
+    /// The first case of the same person, for a further referral.
+    pub linked_to: Option<String>,
+    /// The gateway's mail about the case, oldest first.
+    pub mails: Vec<CaseMail>,
+}
+
+/// One of the gateway's mails about a case, for its timeline.
+#[derive(Clone, Debug)]
+pub struct CaseMail {
+    pub id: i64,
+    pub purpose: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// What its template was given beyond the case (a follow-up's deadline).
+    pub context: serde_json::Value,
 }
 
 #[derive(Clone, Debug)]
@@ -56,7 +78,11 @@ impl Store {
     pub async fn case(&self, reference: &str) -> Result<CaseDetail, StoreError> {
         let row = sqlx::query(
             "SELECT id, reference, authority, status, referral_type, urgent, received_at, \
-             expected_release_date, referral, missing FROM cases WHERE reference = $1",
+             expected_release_date, referral, missing, lha_lead_name, lha_lead_email, \
+             lha_lead_phone, case_lead_name, case_lead_email, case_lead_phone, closed_at, \
+             close_outcome, paused_until, \
+             (SELECT f.reference FROM cases f WHERE f.id = cases.linked_to) AS first_case \
+             FROM cases WHERE reference = $1",
         )
         .bind(reference)
         .fetch_optional(&self.pool)
@@ -82,11 +108,56 @@ impl Store {
                     detail: e.get("detail"),
                 })
                 .collect();
+        let mails = sqlx::query(
+            "SELECT id, purpose, recipients, context FROM outbox WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(row.get::<i64, _>("id"))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|m| {
+            let recipients: serde_json::Value =
+                serde_json::from_str(m.get::<&str, _>("recipients")).unwrap_or_default();
+            let list = |key: &str| -> Vec<String> {
+                recipients[key]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            CaseMail {
+                id: m.get("id"),
+                purpose: m.get("purpose"),
+                to: list("to"),
+                cc: list("cc"),
+                context: serde_json::from_str(m.get::<&str, _>("context")).unwrap_or_default(),
+            }
+        })
+        .collect();
+        let text = |column: &str| row.get::<Option<String>, _>(column);
         Ok(CaseDetail {
             summary: summary(&row),
             referral,
             missing,
             events,
+            lha_lead: [
+                text("lha_lead_name"),
+                text("lha_lead_email"),
+                text("lha_lead_phone"),
+            ],
+            case_lead: [
+                text("case_lead_name"),
+                text("case_lead_email"),
+                text("case_lead_phone"),
+            ],
+            closed_at: row.time_opt("closed_at"),
+            outcome: text("close_outcome"),
+            paused_until: row.day_opt("paused_until"),
+            linked_to: text("first_case"),
+            mails,
         })
     }
 }

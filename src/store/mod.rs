@@ -20,7 +20,7 @@ mod quarantine;
 mod report;
 mod retention;
 pub use crate::core::sweep::DoneStep;
-pub use cases::{CaseDetail, CaseSummary, Event};
+pub use cases::{CaseDetail, CaseMail, CaseSummary, Event};
 pub use db::{shown_url, Backend, Day, Flag, Stamp};
 pub use deadlines::{DeadlineCase, FollowUp, FollowUpDay};
 use instance::default_instance;
