@@ -278,3 +278,63 @@ fn a_case_reads_like_the_form_with_a_header_and_a_timeline_of_sentences() {
     assert_eq!(value["referral"]["date_of_birth"], "1988-07-14");
     assert_eq!(value["events"][0]["kind"], "referral_received");
 }
+
+#[test]
+fn cases_answer_an_officers_questions() {
+    let (_dir, database) = store();
+    ingest(
+        &database,
+        &[
+            &example("complete-referral.eml"),
+            &example("incomplete-referral.eml"),
+            &example("referral-without-consent.eml"),
+        ],
+    );
+    let (ok, list) = gateway(&database, &["cases"]);
+    assert!(ok, "{list}");
+    for column in ["NAME", "REFERRER", "NEXT DEADLINE", "STATE"] {
+        assert!(list.contains(column), "{list}");
+    }
+    let marsh = line_of(&list, "DTR-COL-2026-00001");
+    assert!(
+        marsh.contains("Daniel Marsh") && marsh.contains("Jane Doe, HMP Chelmsford"),
+        "{list}"
+    );
+    assert!(marsh.contains("on time"), "{list}");
+    // A refusal keeps no name.
+    assert!(
+        line_of(&list, "DTR-COL-2026-00003").contains("refused"),
+        "{list}"
+    );
+
+    // Search by prison number, CRN or name, in any letter case.
+    for text in ["a4821kt", "X123456", "marsh"] {
+        let (ok, found) = gateway(&database, &["cases", "--search", text]);
+        assert!(ok && found.contains("1 case(s)"), "{text}: {found}");
+        assert!(found.contains("DTR-COL-2026-00001"), "{text}: {found}");
+    }
+
+    // Due on the day of its next deadline; overdue once it has passed.
+    let words: Vec<&str> = marsh.split_whitespace().collect();
+    let due = words
+        .windows(4)
+        .find_map(|w| chrono::NaiveDate::parse_from_str(&w.join(" "), "%a %e %b %Y").ok())
+        .expect("the next deadline's date");
+    let british = due.format("%d/%m/%Y").to_string();
+    let (ok, on_the_day) = gateway(&database, &["cases", "--due", "today", "--now", &british]);
+    assert!(
+        ok && on_the_day.contains("DTR-COL-2026-00001"),
+        "{on_the_day}"
+    );
+    let (ok, by_date) = gateway(&database, &["cases", "--due", &british]);
+    assert!(ok && by_date.contains("DTR-COL-2026-00001"), "{by_date}");
+    let (ok, today) = gateway(&database, &["cases", "--overdue"]);
+    assert!(ok && today.contains("0 case(s)"), "{today}");
+    let (ok, later) = gateway(&database, &["cases", "--overdue", "--now", "05/01/2099"]);
+    assert!(ok, "{later}");
+    assert!(
+        line_of(&later, "DTR-COL-2026-00001").contains("overdue"),
+        "{later}"
+    );
+    assert!(!later.contains("DTR-COL-2026-00003"), "{later}");
+}

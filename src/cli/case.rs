@@ -9,32 +9,114 @@ use dtr_gateway::store::Store;
 use dtr_gateway::terminal::printable;
 use std::process::ExitCode;
 
+/// What `cases` is asked to narrow the list to.
+pub(crate) struct CaseFilter {
+    pub(crate) authority: Option<String>,
+    pub(crate) open: bool,
+    /// Only cases with a deadline due that day.
+    pub(crate) due: Option<DueOn>,
+    /// Only cases with a deadline past.
+    pub(crate) overdue: bool,
+    /// Text in the person's name, prison number or CRN (or the reference).
+    pub(crate) search: Option<String>,
+    /// As on this day instead of today.
+    pub(crate) now: Option<chrono::NaiveDate>,
+}
+
 pub(crate) async fn list_cases(
     config: &Config,
     store: &Store,
-    authority: Option<String>,
-    open: bool,
+    filter: CaseFilter,
 ) -> Result<ExitCode> {
-    let code = authority_code(config, authority)?;
-    let cases = store.cases(code.as_deref(), open).await?;
+    use dtr_gateway::core::protocol::Rag;
+    let code = authority_code(config, filter.authority)?;
+    let today = filter
+        .now
+        .unwrap_or_else(|| dtr_gateway::core::uk::date(Utc::now()));
+    let due_on = filter.due.map(|d| d.day(today));
+    let only_open = filter.open || due_on.is_some() || filter.overdue;
+    let cases = store.cases(code.as_deref(), only_open).await?;
+    let deadline_cases = store.deadline_cases(code.as_deref()).await?;
+    let deadlines = dtr_gateway::sweep::open_deadlines(config, &deadline_cases, today);
+    let search = filter.search.as_deref().map(str::to_lowercase);
+    let matches = |c: &&dtr_gateway::store::CaseSummary| {
+        let Some(text) = &search else { return true };
+        [
+            Some(&c.reference),
+            c.full_name.as_ref(),
+            c.prison_number.as_ref(),
+            c.crn.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|v| v.to_lowercase().contains(text.as_str()))
+    };
+    let shown: Vec<_> = cases
+        .iter()
+        .filter(matches)
+        .filter(|c| {
+            let mine = || deadlines.iter().filter(|d| d.case.reference == c.reference);
+            (due_on.is_none() || mine().any(|d| Some(d.due.on) == due_on))
+                && (!filter.overdue || mine().any(|d| d.rag == Rag::Red))
+        })
+        .collect();
     println!(
-        "{:<20} {:<4} {:<10} {:<18} {:<6} {:<12} RECEIVED",
-        "REFERENCE", "LHA", "STATUS", "TYPE", "URGENT", "RELEASE"
+        "{:<20} {:<11} {:<6} {:<22} {:<26} {:<16} {:<9} RECEIVED",
+        "REFERENCE", "STATUS", "URGENT", "NAME", "REFERRER", "NEXT DEADLINE", "STATE"
     );
-    for c in &cases {
+    for c in &shown {
+        // Deadlines are most pressing first: the case's first is its next.
+        let next = deadlines.iter().find(|d| d.case.reference == c.reference);
+        let referrer = match (&c.referrer_name, &c.referring_agency) {
+            (Some(n), Some(a)) => format!("{n}, {a}"),
+            (Some(x), None) | (None, Some(x)) => x.clone(),
+            (None, None) => "-".into(),
+        };
+        let received = chrono::DateTime::parse_from_rfc3339(&c.received_at)
+            .map(|t| dtr_gateway::core::words::short_time(t.with_timezone(&Utc)))
+            .unwrap_or_else(|_| c.received_at.clone());
         println!(
-            "{:<20} {:<4} {:<10} {:<18} {:<6} {:<12} {}",
+            "{:<20} {:<11} {:<6} {:<22} {:<26} {:<16} {:<9} {}",
             printable(&c.reference),
-            printable(&c.authority),
             printable(&c.status),
-            printable(c.referral_type.as_deref().unwrap_or("-")),
-            if c.urgent { "yes" } else { "" },
-            printable(c.expected_release_date.as_deref().unwrap_or("-")),
-            printable(&local_time(&c.received_at))
+            if c.urgent { "yes" } else { "no" },
+            super::quarantine::clip(&printable(c.full_name.as_deref().unwrap_or("-")), 22),
+            super::quarantine::clip(&printable(&referrer), 26),
+            next.map(|d| d.due.on.format("%a %-d %b %Y").to_string())
+                .unwrap_or_else(|| "-".into()),
+            next.map(|d| super::case_view::rag_words(d.rag))
+                .unwrap_or("-"),
+            received
         );
     }
-    println!("{} case(s)", cases.len());
+    println!("{} case(s)", shown.len());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--due today`, or a date.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum DueOn {
+    Today,
+    Day(chrono::NaiveDate),
+}
+
+impl DueOn {
+    fn day(self, today: chrono::NaiveDate) -> chrono::NaiveDate {
+        match self {
+            DueOn::Today => today,
+            DueOn::Day(d) => d,
+        }
+    }
+}
+
+/// `today`, `tomorrow`, or a date such as 24/12/2026.
+pub(crate) fn parse_due(text: &str) -> Result<DueOn, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "today" => Ok(DueOn::Today),
+        _ => parse_day(text).map(DueOn::Day).map_err(|_| {
+            format!("`{text}` is neither `today` nor a date such as 24/12/2026 or 2026-12-24")
+        }),
+    }
 }
 
 pub(crate) async fn case_action(

@@ -41,7 +41,8 @@ pub(crate) enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// List cases.
+    /// List cases: the person, the referrer, the next deadline and its
+    /// state.
     Cases {
         /// Only this authority's (its code, e.g. COL, or its name).
         #[arg(long)]
@@ -49,6 +50,21 @@ pub(crate) enum Command {
         /// Only cases still open (open or incomplete).
         #[arg(long)]
         open: bool,
+        /// Only cases with a deadline due that day: `today`, or a date such
+        /// as 24/12/2026.
+        #[arg(long, value_parser = case::parse_due)]
+        due: Option<case::DueOn>,
+        /// Only cases with a deadline already past.
+        #[arg(long)]
+        overdue: bool,
+        /// Only cases whose person's name, prison number, CRN or reference
+        /// holds this text (any letter case).
+        #[arg(long)]
+        search: Option<String>,
+        /// See the deadlines as on this date (24/12/2026 or 2026-12-24)
+        /// instead of today.
+        #[arg(long, value_parser = parse_day)]
+        now: Option<chrono::NaiveDate>,
     },
     /// Show one case and its timeline, or record what happened to it.
     Case {
@@ -313,9 +329,21 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
         Command::Cases {
             authority,
             open: only_open,
+            due,
+            overdue,
+            search,
+            now,
         } => {
             let (runtime, config, store) = open(&options, false)?;
-            runtime.block_on(case::list_cases(&config, &store, authority, only_open))
+            let filter = case::CaseFilter {
+                authority,
+                open: only_open,
+                due,
+                overdue,
+                search,
+                now,
+            };
+            runtime.block_on(case::list_cases(&config, &store, filter))
         }
         Command::Case {
             reference,

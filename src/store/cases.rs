@@ -15,6 +15,13 @@ pub struct CaseSummary {
     pub urgent: bool,
     pub received_at: String,
     pub expected_release_date: Option<String>,
+    /// The person's name as the form gives it (none for a refusal, or
+    /// once erased).
+    pub full_name: Option<String>,
+    pub prison_number: Option<String>,
+    pub crn: Option<String>,
+    pub referrer_name: Option<String>,
+    pub referring_agency: Option<String>,
 }
 
 /// A case with its timeline, for `dtr-gateway case REF`.
@@ -63,7 +70,8 @@ impl Store {
     ) -> Result<Vec<CaseSummary>, StoreError> {
         let rows = sqlx::query(
             "SELECT reference, authority, status, referral_type, urgent, received_at, \
-             expected_release_date FROM cases \
+             expected_release_date, referral, prison_number, crn, referrer_name, \
+             referring_agency FROM cases \
              WHERE ($1 IS NULL OR authority = $1) \
                AND ($2 = 0 OR status IN ('open', 'incomplete')) \
              ORDER BY received_at, id",
@@ -78,7 +86,8 @@ impl Store {
     pub async fn case(&self, reference: &str) -> Result<CaseDetail, StoreError> {
         let row = sqlx::query(
             "SELECT id, reference, authority, status, referral_type, urgent, received_at, \
-             expected_release_date, referral, missing, lha_lead_name, lha_lead_email, \
+             expected_release_date, referral, missing, prison_number, crn, referrer_name, \
+             referring_agency, lha_lead_name, lha_lead_email, \
              lha_lead_phone, case_lead_name, case_lead_email, case_lead_phone, closed_at, \
              close_outcome, paused_until, \
              (SELECT f.reference FROM cases f WHERE f.id = cases.linked_to) AS first_case \
@@ -171,5 +180,12 @@ pub(super) fn summary(row: &DbRow) -> CaseSummary {
         urgent: row.flag("urgent"),
         received_at: row.get("received_at"),
         expected_release_date: row.get("expected_release_date"),
+        full_name: serde_json::from_str::<serde_json::Value>(row.get::<&str, _>("referral"))
+            .ok()
+            .and_then(|r| r["full_name"].as_str().map(str::to_string)),
+        prison_number: row.get("prison_number"),
+        crn: row.get("crn"),
+        referrer_name: row.get("referrer_name"),
+        referring_agency: row.get("referring_agency"),
     }
 }
