@@ -338,3 +338,154 @@ fn cases_answer_an_officers_questions() {
     );
     assert!(!later.contains("DTR-COL-2026-00003"), "{later}");
 }
+
+#[test]
+fn commands_take_dates_and_times_alike_and_refuse_nonsense_saying_why() {
+    let (_dir, database) = store();
+    let text = ingest(
+        &database,
+        &[
+            &example("complete-referral.eml"),
+            &example("referral-without-consent.eml"),
+        ],
+    );
+    let refs = references(&text);
+    let (open, refused) = (&refs[0], &refs[1]);
+
+    // Every --now takes a date, British or not, or a time.
+    for now in [
+        "24/12/2026",
+        "2026-12-24",
+        "24/12/2026 10:00",
+        "2026-12-24T10:00:00Z",
+    ] {
+        for verb in [
+            vec!["due", "--now", now],
+            vec!["cases", "--now", now],
+            vec!["sweep", "--dry-run", "--now", now],
+            vec!["purge", "--dry-run", "--now", now],
+        ] {
+            let (ok, text) = gateway(&database, &verb);
+            assert!(ok, "{verb:?}: {text}");
+        }
+    }
+    let (ok, text) = gateway(&database, &["due", "--now", "soon"]);
+    assert!(
+        !ok && text.contains("not a date such as 24/12/2026"),
+        "{text}"
+    );
+
+    // Nothing recorded on a refusal, a closed case twice, a pause in the
+    // past, or a response already recorded: each says why.
+    let (ok, text) = gateway(&database, &["case", refused, "respond"]);
+    assert!(
+        !ok && text.contains("refused for want of consent"),
+        "{text}"
+    );
+    let (ok, text) = gateway(&database, &["case", open, "pause", "--until", "01/01/2020"]);
+    assert!(
+        !ok && text.contains("a pause runs until a later date"),
+        "{text}"
+    );
+    let (ok, text) = gateway(&database, &["case", open, "respond"]);
+    assert!(ok, "{text}");
+    let (ok, text) = gateway(&database, &["case", open, "respond"]);
+    assert!(
+        !ok && text.contains("nothing to record: the authority's response is already recorded"),
+        "{text}"
+    );
+    let (ok, text) = gateway(
+        &database,
+        &["case", open, "close", "--outcome", "referred elsewhere"],
+    );
+    assert!(ok, "{text}");
+    let (ok, text) = gateway(
+        &database,
+        &["case", open, "close", "--outcome", "referred elsewhere"],
+    );
+    assert!(!ok && text.contains("was closed on"), "{text}");
+
+    // The outbox shows the copy, when queued mail goes and why it waits;
+    // a mail that does not exist is said to be so.
+    let (ok, outbox) = gateway(&database, &["outbox"]);
+    assert!(ok, "{outbox}");
+    let acknowledgement = outbox
+        .lines()
+        .find(|l| l.contains("acknowledgement"))
+        .expect("an acknowledgement");
+    assert!(
+        acknowledgement.contains("; cc offender.manager@probation.gov.uk"),
+        "{outbox}"
+    );
+    assert!(
+        acknowledgement.contains("[due now: the running daemon sends it]"),
+        "{outbox}"
+    );
+    assert!(outbox.contains("SENT / NEXT TRY"), "{outbox}");
+    let (ok, text) = gateway(&database, &["outbox", "retry", "99"]);
+    assert!(!ok && text.contains("no such mail"), "{text}");
+}
+
+#[test]
+fn every_argument_has_help() {
+    let verbs: &[&[&str]] = &[
+        &["parse"],
+        &["check-config"],
+        &["ingest"],
+        &["cases"],
+        &["case"],
+        &["case", "X", "respond"],
+        &["case", "X", "close"],
+        &["case", "X", "pause"],
+        &["case", "X", "release"],
+        &["case", "X", "application"],
+        &["case", "X", "met"],
+        &["sweep"],
+        &["purge"],
+        &["status"],
+        &["outbox"],
+        &["outbox", "retry"],
+        &["due"],
+        &["report"],
+        &["quarantine"],
+        &["quarantine", "show"],
+        &["quarantine", "release"],
+        &["quarantine", "dismiss"],
+        &["holidays", "import"],
+        &["bench", "sweep"],
+        &["bench", "intake"],
+        &["bench", "parse"],
+    ];
+    for verb in verbs {
+        let mut args: Vec<&str> = verb.to_vec();
+        args.push("--help");
+        let (ok, help) = gateway("sqlite::memory:", &args);
+        assert!(ok, "{verb:?}: {help}");
+        let mut in_list = false;
+        for line in help.lines() {
+            if line == "Arguments:" || line == "Options:" {
+                in_list = true;
+                continue;
+            }
+            if !line.starts_with(' ') {
+                in_list = false;
+                continue;
+            }
+            let item = line.trim_start();
+            // An argument or option line with nothing after its name has
+            // no help.
+            if in_list
+                && line.starts_with("  ")
+                && !line.starts_with("      ")
+                && (item.starts_with('<') || item.starts_with('-'))
+            {
+                assert!(
+                    item.contains("  "),
+                    "{verb:?}: `{item}` has no help:\n{help}"
+                );
+            }
+        }
+    }
+    let (ok, help) = gateway("sqlite::memory:", &["case", "X", "met", "--help"]);
+    assert!(ok && help.contains("acknowledge, lead_officer"), "{help}");
+}

@@ -1315,7 +1315,7 @@ fn purge_on_the_command_line() {
         "{text}"
     );
     assert!(
-        text.contains("case_closed") && text.contains("referral_received"),
+        text.contains("Case closed") && text.contains("Referral received"),
         "{text}"
     );
     let (ok, text) = gateway(&database, &["purge", "--now", "2099-01-01T09:00:00Z"]);

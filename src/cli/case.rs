@@ -129,6 +129,33 @@ pub(crate) async fn case_action(
     use dtr_gateway::core::protocol::{Evidence, Side};
     use dtr_gateway::core::reply::NamedLead;
     let shown = printable(reference);
+    let case = store.case(reference).await?;
+    let status = case.summary.status.as_str();
+    let closed = || {
+        format!(
+            "{shown} was closed{}{}: nothing is recorded",
+            case.closed_at
+                .map(|t| format!(
+                    " on {}",
+                    dtr_gateway::core::words::long_date(dtr_gateway::core::uk::date(t))
+                ))
+                .unwrap_or_default(),
+            case.outcome
+                .as_deref()
+                .map(|o| format!(" ({})", printable(o)))
+                .unwrap_or_default()
+        )
+    };
+    let refused = || {
+        format!(
+            "{shown} is a referral refused for want of consent: it has no deadlines, and nothing is recorded"
+        )
+    };
+    match status {
+        "closed" => bail!(closed()),
+        "refused" => bail!(refused()),
+        _ => {}
+    }
     match action {
         CaseAction::Respond { lead, phone } => {
             let lead = match lead {
@@ -152,6 +179,23 @@ pub(crate) async fn case_action(
                 .case_contacts(reference)
                 .await?
                 .with_context(|| format!("no case {reference}"))?;
+            let responded = case.events.iter().find(|e| e.kind == "authority_responded");
+            let new_lead = lead
+                .as_ref()
+                .is_some_and(|l| !l.same_person(&contacts.lha_lead));
+            if let (Some(before), false) = (responded, new_lead) {
+                let on = chrono::DateTime::parse_from_rfc3339(&before.at)
+                    .map(|t| dtr_gateway::core::words::short_time(t.with_timezone(&Utc)))
+                    .unwrap_or_else(|_| before.at.clone());
+                bail!(
+                    "{shown}: nothing to record: the authority's response is already recorded ({on}){}",
+                    if lead.is_some() {
+                        " and that lead officer is already named"
+                    } else {
+                        "; give --lead \"Name <email>\" to name a new lead officer"
+                    }
+                );
+            }
             let now = Utc::now();
             let mut changes = vec![CaseChange::AuthorityResponded {
                 evidence: Evidence {
@@ -247,6 +291,14 @@ pub(crate) async fn case_action(
             println!("{shown}: closed");
         }
         CaseAction::Pause { until } => {
+            let today = dtr_gateway::core::uk::date(Utc::now());
+            if until <= today {
+                bail!(
+                    "--until {} is not after today ({}): a pause runs until a later date",
+                    dtr_gateway::core::words::long_date(until),
+                    dtr_gateway::core::words::long_date(today)
+                );
+            }
             store.pause_case(reference, until).await?;
             println!(
                 "{shown}: no reminders, chases or escalations before {}",

@@ -29,8 +29,12 @@ mod sweep;
 
 #[derive(Subcommand)]
 pub(crate) enum Command {
-    /// Print what a message file is, as JSON (the parse contract, v1).
-    Parse { file: PathBuf },
+    /// Print what a message file is, as JSON (the parse contract, v2:
+    /// docs/parse-contract.md).
+    Parse {
+        /// The message, as a .eml file.
+        file: PathBuf,
+    },
     /// Load and check the configuration; list every problem.
     CheckConfig,
     /// Record message files as if they had arrived in a mailbox.
@@ -38,6 +42,7 @@ pub(crate) enum Command {
         /// The mailbox's name in the configuration (e.g. colchester).
         #[arg(long)]
         mailbox: String,
+        /// The messages, as .eml files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -81,8 +86,9 @@ pub(crate) enum Command {
     /// As at another time (`--now`) it only shows what would be sent,
     /// unless `--record` is given.
     Sweep {
-        /// Sweep as at this time (e.g. 2026-12-01T10:00:00Z, or a date such
-        /// as 01/12/2026 for 10:00 UK time that day) instead of now.
+        /// Sweep as at this time (01/12/2026 14:30 UK time, or
+        /// 2026-12-01T14:30:00Z), or a date (01/12/2026: 10:00 UK time that
+        /// day), instead of now.
         #[arg(long, value_parser = parse_sweep_time)]
         now: Option<chrono::DateTime<Utc>>,
         /// Show what would be sent; record and send nothing.
@@ -102,8 +108,8 @@ pub(crate) enum Command {
         /// Count what would be erased, and change nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Purge as at this time (RFC 3339, e.g. 2028-12-01T10:00:00Z, or a
-        /// date, meaning its start in UK time) instead of now.
+        /// Purge as at this time (01/12/2028 10:00, 2028-12-01T10:00:00Z),
+        /// or a date (01/12/2028: its start in UK time), instead of now.
         #[arg(long, value_parser = parse_instant)]
         now: Option<chrono::DateTime<Utc>>,
     },
@@ -140,6 +146,7 @@ pub(crate) enum Command {
         /// Only this authority's (its code, e.g. COL, or its name).
         #[arg(long)]
         authority: Option<String>,
+        /// A markdown table to read or paste, or CSV for a spreadsheet.
         #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
         format: ReportFormat,
     },
@@ -173,9 +180,10 @@ pub(crate) enum CaseAction {
     /// A different lead from the one recorded is a change, and the referring
     /// side is told (commitment 11).
     Respond {
-        /// "Name <email>", or either alone.
+        /// The council's lead officer: "Name <email>", or either alone.
         #[arg(long)]
         lead: Option<String>,
+        /// The lead officer's telephone number (with --lead).
         #[arg(long)]
         phone: Option<String>,
     },
@@ -207,14 +215,21 @@ pub(crate) enum CaseAction {
         date: chrono::NaiveDate,
     },
     /// A deadline was met in a way the gateway cannot see (by its rule id,
-    /// as `due` lists it, e.g. appointments_confirmed).
-    Met { rule: String },
+    /// as `due` lists it).
+    Met {
+        /// The rule's id, as `due` lists it (`rule acknowledge`); the
+        /// configured protocol's ids are listed when one is not known.
+        rule: String,
+    },
 }
 
 #[derive(Subcommand)]
 pub(crate) enum OutboxAction {
     /// Send a failed mail again.
-    Retry { id: i64 },
+    Retry {
+        /// Its number, as `outbox` lists it.
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -251,7 +266,10 @@ pub(crate) enum QuarantineAction {
 pub(crate) enum HolidaysAction {
     /// Read gov.uk's bank-holidays.json and store its England & Wales dates
     /// as the configuration folder's bank-holidays.json.
-    Import { file: PathBuf },
+    Import {
+        /// gov.uk's bank-holidays.json, downloaded.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -259,12 +277,14 @@ pub(crate) enum BenchWhat {
     /// The deadline sweep over many open cases, in a new database of its
     /// own (removed afterwards), as on a working day at 10:00.
     Sweep {
+        /// How many open cases to sweep over.
         #[arg(long, default_value_t = 100_000)]
         cases: usize,
     },
     /// Record many distinct referrals through intake into a new database
     /// of its own (removed afterwards): messages per second.
     Intake {
+        /// How many referrals to record.
         #[arg(long, default_value_t = 5_000)]
         messages: usize,
         /// Mailboxes taking mail at once.
@@ -282,6 +302,7 @@ pub(crate) enum BenchWhat {
     },
     /// Parse every .eml file of the folders given, repeatedly, on one core.
     Parse {
+        /// Folders of .eml files.
         #[arg(required = true)]
         folders: Vec<PathBuf>,
         /// Seconds to run for.
@@ -433,36 +454,63 @@ fn open(options: &Options, daemon: bool) -> Result<(tokio::runtime::Runtime, Con
     Ok((runtime, config, store))
 }
 
-/// A date as people write it: 24/12/2026, 24 December 2026 or 2026-12-24.
-pub(crate) fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
-    let today = Utc::now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive();
-    dtr_gateway::core::dates::parse_british_date(
-        text,
-        today,
-        dtr_gateway::core::dates::DateRole::Event,
-    )
-    .ok_or_else(|| format!("`{text}` is not a date such as 24/12/2026 or 2026-12-24"))
+/// A moment as a person gives it: a day, or a day and a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum When {
+    Day(chrono::NaiveDate),
+    At(chrono::DateTime<Utc>),
 }
 
-/// A time (RFC 3339), or a date: 10:00 UK time that day, a time the sweep
-/// acts on.
-pub(crate) fn parse_sweep_time(text: &str) -> Result<chrono::DateTime<Utc>, String> {
+/// A date as people write it (24/12/2026, 24 December 2026, 2026-12-24),
+/// or a date and time: RFC 3339 (2026-12-24T10:00:00Z), or a UK local time
+/// after the date (24/12/2026 10:00, 2026-12-24T10:00).
+pub(crate) fn parse_when(text: &str) -> Option<When> {
+    let text = text.trim();
     if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(at.with_timezone(&Utc));
+        return Some(When::At(at.with_timezone(&Utc)));
     }
-    parse_day(text)
-        .ok()
-        .and_then(|day| {
-            day.and_hms_opt(10, 0, 0)?
-                .and_local_timezone(chrono_tz::Europe::London)
-                .earliest()
-        })
-        .map(|at| at.with_timezone(&Utc))
-        .ok_or_else(|| {
-            format!("`{text}` is neither a time such as 2026-12-01T10:00:00Z nor a date such as 01/12/2026")
-        })
+    let day = |t: &str| {
+        dtr_gateway::core::dates::parse_british_date(
+            t,
+            dtr_gateway::core::uk::date(Utc::now()),
+            dtr_gateway::core::dates::DateRole::Event,
+        )
+    };
+    if let Some((date, time)) = text.rsplit_once([' ', 'T']) {
+        let time = chrono::NaiveTime::parse_from_str(time, "%H:%M")
+            .or_else(|_| chrono::NaiveTime::parse_from_str(time, "%H:%M:%S"));
+        if let (Some(date), Ok(time)) = (day(date.trim()), time) {
+            return Some(When::At(dtr_gateway::core::uk::instant(date, time)));
+        }
+    }
+    day(text).map(When::Day)
+}
+
+const WHEN_EXAMPLES: &str = "neither a time such as 24/12/2026 10:00 or 2026-12-24T10:00:00Z \
+     nor a date such as 24/12/2026 or 2026-12-24";
+
+/// A day: a date, or the UK date of a time.
+pub(crate) fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
+    match parse_when(text) {
+        Some(When::Day(day)) => Ok(day),
+        Some(When::At(at)) => Ok(dtr_gateway::core::uk::date(at)),
+        None => Err(format!(
+            "`{text}` is not a date such as 24/12/2026 or 2026-12-24"
+        )),
+    }
+}
+
+/// A time the sweep acts on: a time, or a date meaning 10:00 UK time that
+/// day.
+pub(crate) fn parse_sweep_time(text: &str) -> Result<chrono::DateTime<Utc>, String> {
+    match parse_when(text) {
+        Some(When::At(at)) => Ok(at),
+        Some(When::Day(day)) => Ok(dtr_gateway::core::uk::instant(
+            day,
+            chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap_or(chrono::NaiveTime::MIN),
+        )),
+        None => Err(format!("`{text}` is {WHEN_EXAMPLES}")),
+    }
 }
 
 /// The daemon logs the configuration's warnings (a plain-text IMAP login, a
@@ -499,22 +547,13 @@ pub(crate) fn authority_code(config: &Config, given: Option<String>) -> Result<O
         .transpose()
 }
 
-/// `--now` as a time (RFC 3339) or a date (its start in UK time).
+/// `--now` as a time, or a date (its start in UK time).
 pub(crate) fn parse_instant(text: &str) -> Result<chrono::DateTime<Utc>, String> {
-    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(at.with_timezone(&Utc));
+    match parse_when(text) {
+        Some(When::At(at)) => Ok(at),
+        Some(When::Day(day)) => Ok(dtr_gateway::core::uk::midnight(day)),
+        None => Err(format!("`{text}` is {WHEN_EXAMPLES}")),
     }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|day| {
-            day.and_time(chrono::NaiveTime::MIN)
-                .and_local_timezone(chrono_tz::Europe::London)
-                .earliest()
-        })
-        .map(|at| at.with_timezone(&Utc))
-        .ok_or_else(|| {
-            format!("`{text}` is neither a time such as 2028-12-01T10:00:00Z nor a date such as 2028-12-01")
-        })
 }
 
 /// Stored times are UTC; people read them in UK time.

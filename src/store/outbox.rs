@@ -235,6 +235,17 @@ impl Store {
             == 1)
     }
 
+    /// One mail of the outbox, by its number.
+    pub async fn outbox_mail(&self, id: i64) -> Result<Option<OutboxRow>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(outbox_row).transpose()
+    }
+
     /// The outbox, newest first; only failed rows when asked.
     pub async fn outbox(&self, failed_only: bool) -> Result<Vec<OutboxRow>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
