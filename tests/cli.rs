@@ -195,7 +195,7 @@ fn a_person_records_the_response_a_pause_a_deadline_met_and_the_closure() {
             &reference,
             "close",
             "--outcome",
-            "prevention duty accepted",
+            "personal-housing-plan-agreed",
         ],
     );
     assert!(ok, "{text}");

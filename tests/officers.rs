@@ -396,12 +396,12 @@ fn commands_take_dates_and_times_alike_and_refuse_nonsense_saying_why() {
     );
     let (ok, text) = gateway(
         &database,
-        &["case", open, "close", "--outcome", "referred elsewhere"],
+        &["case", open, "close", "--outcome", "referred-elsewhere"],
     );
     assert!(ok, "{text}");
     let (ok, text) = gateway(
         &database,
-        &["case", open, "close", "--outcome", "referred elsewhere"],
+        &["case", open, "close", "--outcome", "referred-elsewhere"],
     );
     assert!(!ok && text.contains("was closed on"), "{text}");
 
@@ -488,4 +488,105 @@ fn every_argument_has_help() {
     }
     let (ok, help) = gateway("sqlite::memory:", &["case", "X", "met", "--help"]);
     assert!(ok && help.contains("acknowledge, lead_officer"), "{help}");
+}
+
+#[test]
+fn the_report_has_an_authority_a_row_and_counts_outcomes_from_a_fixed_list() {
+    use chrono::Datelike;
+    let (_dir, database) = store();
+    let text = ingest(
+        &database,
+        &[
+            &example("complete-referral.eml"),
+            &example("incomplete-referral.eml"),
+        ],
+    );
+    let refs = references(&text);
+    let (ok, text) = gateway(
+        &database,
+        &["case", &refs[0], "close", "--outcome", "other"],
+    );
+    assert!(
+        !ok && text.contains("--outcome other needs --note"),
+        "{text}"
+    );
+    let (ok, text) = gateway(
+        &database,
+        &["case", &refs[0], "close", "--outcome", "prevention duty"],
+    );
+    assert!(
+        !ok && text.contains("accommodation-secured") && text.contains("referred-elsewhere"),
+        "{text}"
+    );
+    let (ok, text) = gateway(
+        &database,
+        &["case", &refs[0], "close", "--outcome", "referred-elsewhere"],
+    );
+    assert!(ok && text.contains("closed: referred elsewhere"), "{text}");
+    let (ok, text) = gateway(
+        &database,
+        &[
+            "case",
+            &refs[1],
+            "close",
+            "--outcome",
+            "other",
+            "--note",
+            "moved to Scotland",
+        ],
+    );
+    assert!(ok, "{text}");
+    let (ok, case) = gateway(&database, &["case", &refs[1]]);
+    assert!(
+        ok && line_of(&case, "Outcome:").contains("other: moved to Scotland"),
+        "{case}"
+    );
+
+    let today = chrono::Utc::now();
+    let quarter = format!("{}Q{}", today.year(), (today.month() - 1) / 3 + 1);
+    let (ok, report) = gateway(&database, &["report", "--quarter", &quarter]);
+    assert!(ok, "{report}");
+    let referrals = report
+        .split("## Referrals\n")
+        .nth(1)
+        .and_then(|t| t.split("\n## ").next())
+        .expect("a referrals table");
+    let header = line_of(referrals, "| Authority");
+    assert!(header.contains("| Accepted |"), "{report}");
+    let col = line_of(referrals, "| COL");
+    assert_eq!(
+        col.chars().count(),
+        header.chars().count(),
+        "padded: {report}"
+    );
+    assert!(line_of(referrals, "| All").contains(" 2 |"), "{report}");
+    let outcomes = report
+        .split("## Outcomes of closed cases\n")
+        .nth(1)
+        .expect("an outcomes table");
+    let header = line_of(outcomes, "| Authority");
+    for heading in [
+        "Accommodation secured",
+        "Personal housing plan agreed",
+        "Not eligible",
+        "Referred elsewhere",
+        "No contact",
+        "Other",
+    ] {
+        assert!(header.contains(heading), "{report}");
+    }
+    // COL: one referred elsewhere, one other.
+    let cells: Vec<&str> = line_of(outcomes, "| COL")
+        .split('|')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(cells, ["COL", "0", "0", "0", "1", "0", "1"], "{report}");
+
+    let (ok, one) = gateway(
+        &database,
+        &["report", "--quarter", &quarter, "--authority", "Colchester"],
+    );
+    assert!(ok, "{one}");
+    assert!(one.contains("| COL") && !one.contains("| All"), "{one}");
 }

@@ -1270,7 +1270,7 @@ fn purge_on_the_command_line() {
             &reference,
             "close",
             "--outcome",
-            "prevention duty accepted",
+            "personal-housing-plan-agreed",
         ],
     );
     assert!(ok, "{text}");

@@ -283,12 +283,15 @@ pub(crate) async fn case_action(
                 dtr_gateway::core::words::spoken_date(date)
             );
         }
-        CaseAction::Close { outcome } => {
-            if outcome.trim().is_empty() {
-                bail!("--outcome is empty: say what came of the referral");
+        CaseAction::Close { outcome, note } => {
+            let outcome = outcome.core();
+            let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+            if outcome == dtr_gateway::core::report::CaseOutcome::Other && note.is_none() {
+                bail!("--outcome other needs --note saying what came of the referral");
             }
-            store.close_case(reference, outcome.trim()).await?;
-            println!("{shown}: closed");
+            let stored = outcome.stored(note);
+            store.close_case(reference, &stored).await?;
+            println!("{shown}: closed: {}", printable(&stored));
         }
         CaseAction::Pause { until } => {
             let today = dtr_gateway::core::uk::date(Utc::now());

@@ -190,8 +190,11 @@ pub(crate) enum CaseAction {
     /// Close the case: its deadlines end.
     Close {
         /// What came of it, for the outcomes report.
+        #[arg(long, value_enum)]
+        outcome: Outcome,
+        /// A few words more (needed with `--outcome other`).
         #[arg(long)]
-        outcome: String,
+        note: Option<String>,
     },
     /// No reminders, chases or escalations before this date.
     Pause {
@@ -221,6 +224,36 @@ pub(crate) enum CaseAction {
         /// configured protocol's ids are listed when one is not known.
         rule: String,
     },
+}
+
+/// The outcomes a case may close with (the report counts each).
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(crate) enum Outcome {
+    #[value(alias = "accommodation secured")]
+    AccommodationSecured,
+    #[value(alias = "personal housing plan agreed")]
+    PersonalHousingPlanAgreed,
+    #[value(alias = "not eligible")]
+    NotEligible,
+    #[value(alias = "referred elsewhere")]
+    ReferredElsewhere,
+    #[value(alias = "no contact")]
+    NoContact,
+    Other,
+}
+
+impl Outcome {
+    pub(crate) fn core(self) -> dtr_gateway::core::report::CaseOutcome {
+        use dtr_gateway::core::report::CaseOutcome as O;
+        match self {
+            Outcome::AccommodationSecured => O::AccommodationSecured,
+            Outcome::PersonalHousingPlanAgreed => O::PersonalHousingPlanAgreed,
+            Outcome::NotEligible => O::NotEligible,
+            Outcome::ReferredElsewhere => O::ReferredElsewhere,
+            Outcome::NoContact => O::NoContact,
+            Outcome::Other => O::Other,
+        }
+    }
 }
 
 #[derive(Subcommand)]
