@@ -5,6 +5,7 @@ pub mod bench;
 pub mod config;
 pub mod core;
 pub mod daemon;
+pub mod digest;
 pub mod html;
 pub mod http;
 pub mod intake;

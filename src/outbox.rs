@@ -617,6 +617,7 @@ fn template_data(
         "original": original_data(context.get("original")),
         "escalation": escalation_data(context.get("escalation")),
         "further": further_data(context.get("further")),
+        "digest": context.get("digest").cloned().unwrap_or(Value::Null),
     })
 }
 

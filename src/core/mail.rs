@@ -29,10 +29,13 @@ pub enum Purpose {
     /// To the authority: an answer of its own in a case's thread could not
     /// be read (encrypted, or protected by a sensitivity label).
     UnreadableAnswer,
+    /// To the authority's inbox, on working days: what came in, what is
+    /// due and what waits for it. References and dates only.
+    Digest,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 12] = [
+    pub const ALL: [Purpose; 13] = [
         Purpose::Acknowledgement,
         Purpose::Incomplete,
         Purpose::NoConsent,
@@ -45,6 +48,7 @@ impl Purpose {
         Purpose::LeadChanged,
         Purpose::LeadChangePending,
         Purpose::UnreadableAnswer,
+        Purpose::Digest,
     ];
 
     /// The templates' file stem and the outbox's `purpose`.
@@ -62,6 +66,7 @@ impl Purpose {
             Purpose::LeadChanged => "lead_changed",
             Purpose::LeadChangePending => "lead_change_pending",
             Purpose::UnreadableAnswer => "unreadable_answer",
+            Purpose::Digest => "digest",
         }
     }
 

@@ -392,6 +392,9 @@ pub(super) async fn queue_answer(
         (Some((_, reference)), Some(step), _, _) => format!("{reference}:{step}"),
         (Some((_, reference)), None, true, _) => format!("{reference}:{purpose}:0"),
         (_, _, _, Some(cause)) => format!("message:{cause}:{purpose}"),
+        // Neither a case nor a message, but a step of its own (a digest
+        // of the day): keyed by the step.
+        (None, Some(step), _, None) => step.clone(),
         // Neither a case nor a message: nothing to key it by, so no mail.
         (_, _, _, None) => return Ok(None),
     };

@@ -43,6 +43,7 @@
 //! | `step` | `{kind, number, on}`: this follow-up (`reminder`, `chase`, `escalation`; null otherwise). `kind` is `reminder`, `chase` or `escalation`, `number` counts the chases (1 for the others), `on` the date sent, in words |
 //! | `history` | `[{what, on, to}]`: the earlier follow-ups of the same deadline, oldest first (`what` is `Reminder`, `Chase 1` or `Escalation`; `to` the name it was addressed to). Always a list: empty when there were none, and for the other purposes |
 //! | `addressee` | the name of the person a `reminder`, `chase`, `escalation` or `lead_changed` is addressed to (the operational lead for a chase, the dispute-resolution contact or the next level for an escalation), or null to write to the team: `Dear colleagues` |
+//! | `digest` | the morning digest (`digest`; null otherwise): `{day, since, counts: {new, due_today, overdue, waiting}, nothing_due, new: [{case_ref, received, kind, urgent}], due_today, overdue, waiting: [{case_ref, what, due, owed_by}]}`, references and dates only |
 //! | `lead` | `{side, name, email, phone, previous_name}`: the new named lead of a case (`lead_changed`; null otherwise). `side` `authority` means the council's lead officer changed and the mail goes to the referrer's side; `referrer` means the probation or prison lead changed and the mail goes to the council. `phone` and `previous_name` may be null |
 //!
 //! Mail that does not show the person's details (every purpose but
@@ -118,7 +119,7 @@ macro_rules! embedded {
 }
 
 /// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
-const EMBEDDED: [(Purpose, [&str; 3]); 12] = embedded![
+const EMBEDDED: [(Purpose, [&str; 3]); 13] = embedded![
     Acknowledgement => "acknowledgement",
     Incomplete => "incomplete",
     NoConsent => "no_consent",
@@ -131,6 +132,7 @@ const EMBEDDED: [(Purpose, [&str; 3]); 12] = embedded![
     LeadChanged => "lead_changed",
     LeadChangePending => "lead_change_pending",
     UnreadableAnswer => "unreadable_answer",
+    Digest => "digest",
 ];
 
 /// A rendered mail.
@@ -599,7 +601,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 19] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 20] = [
     "case_ref",
     "authority",
     "protocol",
@@ -619,6 +621,7 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 19] = [
     "original",
     "escalation",
     "further",
+    "digest",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's
@@ -723,7 +726,10 @@ impl HelperDef for StrictIf {
 /// every list filled (see the contract at the top of this module). The
 /// person is fictional.
 pub fn sample_data(purpose: Purpose) -> Value {
-    let has_case = !matches!(purpose, Purpose::BlankForm | Purpose::QuarantineNotice);
+    let has_case = !matches!(
+        purpose,
+        Purpose::BlankForm | Purpose::QuarantineNotice | Purpose::Digest
+    );
     let outcome = match purpose {
         Purpose::Acknowledgement
         | Purpose::Reminder
@@ -734,7 +740,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
         | Purpose::UnreadableAnswer => json!("complete"),
         Purpose::Incomplete | Purpose::Notice => json!("incomplete"),
         Purpose::NoConsent => json!("no_consent"),
-        Purpose::BlankForm | Purpose::QuarantineNotice => Value::Null,
+        Purpose::BlankForm | Purpose::QuarantineNotice | Purpose::Digest => Value::Null,
     };
     let field = |label: &str, value: &str| json!({ "label": label, "value": value });
     // The follow-ups of the lead officer deadline (commitment 10 of the
@@ -908,6 +914,30 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "original": original,
         "escalation": escalation,
         "further": further,
+        "digest": if purpose == Purpose::Digest { sample_digest() } else { Value::Null },
+    })
+}
+
+/// A morning digest's data: the day, what came in since the last one, what
+/// is due today, overdue, and waiting for the authority.
+fn sample_digest() -> Value {
+    json!({
+        "day": "Monday 7 December 2026",
+        "since": "Friday 4 December 2026 at 09:00",
+        "new": [
+            { "case_ref": "DTR-COL-2026-00043", "received": "Fri 4 Dec 2026 14:02", "kind": "Duty to Refer", "urgent": true },
+        ],
+        "due_today": [
+            { "case_ref": "DTR-COL-2026-00041", "what": "Acknowledge receipt of the referral (commitment 9)", "due": "Mon 7 Dec 2026", "owed_by": "the council" },
+        ],
+        "overdue": [
+            { "case_ref": "DTR-COL-2026-00038", "what": "A substantive response naming the authority's lead officer (commitment 10)", "due": "Wed 2 Dec 2026", "owed_by": "the council" },
+        ],
+        "waiting": [
+            { "case_ref": "DTR-COL-2026-00042", "what": "A substantive response naming the authority's lead officer (commitment 10)", "due": "Thu 10 Dec 2026", "owed_by": "the council" },
+        ],
+        "counts": { "new": 1, "due_today": 1, "overdue": 1, "waiting": 1 },
+        "nothing_due": false,
     })
 }
 
@@ -963,6 +993,16 @@ fn sparse_data(purpose: Purpose) -> Value {
             lead.insert("previous_name".into(), Value::Null);
             lead.insert("claimed_by".into(), Value::Null);
             lead.insert("bounced".into(), json!(false));
+        }
+        if let Some(Value::Object(digest)) = map.get_mut("digest") {
+            for key in ["new", "due_today", "overdue", "waiting"] {
+                digest.insert(key.into(), json!([]));
+            }
+            digest.insert(
+                "counts".into(),
+                json!({ "new": 0, "due_today": 0, "overdue": 0, "waiting": 0 }),
+            );
+            digest.insert("nothing_due".into(), json!(true));
         }
         if let Some(Value::Array(fields)) = map.get_mut("fields") {
             for field in fields.iter_mut() {
