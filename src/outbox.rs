@@ -244,7 +244,12 @@ impl Sender {
                 let at = Utc::now();
                 self.settle(&row, shutdown, || self.store.mark_sent(row.id, at))
                     .await?;
-                tracing::info!(outbox = row.id, case, purpose = %row.purpose, "mail sent");
+                // The files transport writes mail; only a relay sends it.
+                if matches!(self.config.outgoing.transport, Transport::Files(_)) {
+                    tracing::info!(outbox = row.id, case = %case, purpose = %row.purpose, "mail written");
+                } else {
+                    tracing::info!(outbox = row.id, case = %case, purpose = %row.purpose, "mail sent");
+                }
                 Ok(true)
             }
             Err(e) if e.is_transient() && Utc::now() - row.created_at < GIVE_UP_AFTER => {
@@ -253,7 +258,7 @@ impl Sender {
                 // A relay's refusal names the recipient: the log names the
                 // case, and the row keeps the whole answer for `outbox`.
                 let shown = without_addresses(&e.to_string());
-                tracing::warn!(outbox = row.id, case, purpose = %row.purpose, error = %shown, "mail not sent; will retry");
+                tracing::warn!(outbox = row.id, case = %case, purpose = %row.purpose, error = %shown, "mail not sent; will retry");
                 let (error, next) = (e.to_string(), Utc::now() + wait);
                 self.settle(&row, shutdown, || {
                     self.store.mark_retry(row.id, &error, next)
@@ -263,7 +268,7 @@ impl Sender {
             }
             Err(e) => {
                 let shown = without_addresses(&e.to_string());
-                tracing::error!(outbox = row.id, case, purpose = %row.purpose, error = %shown, "mail failed");
+                tracing::error!(outbox = row.id, case = %case, purpose = %row.purpose, error = %shown, "mail failed");
                 let error = e.to_string();
                 self.settle(&row, shutdown, || self.store.mark_failed(row.id, &error))
                     .await?;

@@ -590,3 +590,113 @@ fn the_report_has_an_authority_a_row_and_counts_outcomes_from_a_fixed_list() {
     assert!(ok, "{one}");
     assert!(one.contains("| COL") && !one.contains("| All"), "{one}");
 }
+
+/// Every file the README names is in the repository: a clone has nothing
+/// beside it.
+#[test]
+fn the_readme_refers_only_to_files_in_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    let mut named = Vec::new();
+    for link in readme.split("](").skip(1) {
+        if let Some(target) = link.split(')').next() {
+            if !target.starts_with("http") && !target.starts_with('#') {
+                named.push(target.to_string());
+            }
+        }
+    }
+    for quoted in readme.split('`').skip(1).step_by(2) {
+        let prefixes = [
+            "docs/",
+            "examples/",
+            "scripts/",
+            "templates/",
+            "config/",
+            "dist/",
+        ];
+        if prefixes.iter().any(|p| quoted.starts_with(p))
+            && !quoted.contains(['*', ' ', '<'])
+            && !quoted.contains("NAME")
+        {
+            named.push(quoted.to_string());
+        }
+    }
+    assert!(
+        named.iter().any(|n| n == "docs/parse-contract.md"),
+        "{named:?}"
+    );
+    for path in &named {
+        assert!(!path.starts_with(".."), "outside the repository: {path}");
+        assert!(
+            root.join(path).exists(),
+            "the README names {path}, which is not here"
+        );
+    }
+}
+
+/// The quick start on the embedded defaults: Annex A's warnings in one line
+/// pointing at check-config, "written" for mail written to files, and no
+/// lock file left after a clean stop.
+#[test]
+fn the_quick_start_daemon_says_little_and_leaves_no_lock_file() {
+    let dir = TempDir::new().expect("temp dir");
+    let daemon = std::process::Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env_remove("DTR_CONFIG")
+        .env_remove("DTR_DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the daemon");
+    let inbox = dir.path().join("data/maildir/colchester/new");
+    let ready = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        inbox.is_dir()
+    });
+    assert!(ready, "the daemon makes the Maildir folders");
+    std::fs::copy(
+        example("complete-referral.eml"),
+        inbox.join("complete-referral.eml"),
+    )
+    .expect("drop the example");
+    let outbox = dir.path().join("data/outbox");
+    let written = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::fs::read_dir(&outbox).is_ok_and(|d| d.count() >= 2)
+    });
+    assert!(written, "the acknowledgement and the notice are written");
+    let lock_file = || {
+        std::fs::read_dir(dir.path().join("data"))
+            .expect("data")
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().contains(".instance-"))
+    };
+    assert!(lock_file(), "held while running");
+    // SIGTERM, as systemd stops it.
+    let pid = i32::try_from(daemon.id()).expect("pid");
+    // SAFETY: sends a signal to the child this test started.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+    }
+    let out = daemon.wait_with_output().expect("the daemon stops");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(!lock_file(), "the lock file goes at a clean stop");
+    let annex_a: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("authorities.toml"))
+        .collect();
+    assert!(annex_a.is_empty(), "one line, not each: {annex_a:#?}");
+    assert_eq!(
+        log.lines()
+            .filter(|l| l.contains("(Annex A): `dtr-gateway check-config` lists them"))
+            .count(),
+        1,
+        "{log}"
+    );
+    assert!(log.contains("mail written"), "{log}");
+    assert!(!log.contains("mail sent"), "{log}");
+    assert!(!log.contains("case=\""), "one form for case=: {log}");
+}

@@ -548,14 +548,30 @@ pub(crate) fn parse_sweep_time(text: &str) -> Result<chrono::DateTime<Utc>, Stri
 
 /// The daemon logs the configuration's warnings (a plain-text IMAP login, a
 /// calendar about to run out); the one-shot verbs leave them to check-config.
+/// The warnings about Annex A (the authorities' contacts, as the protocol
+/// prints them) are many and known: the daemon says them in one line that
+/// points at `check-config`, and each of the others on a line of its own.
 pub(crate) fn load_config(dir: Option<&Path>, daemon: bool) -> Result<Config> {
     let (config, warnings) = Config::load(dir)?;
-    for w in &warnings {
+    let (annex_a, others): (Vec<&Problem>, Vec<&Problem>) = warnings
+        .iter()
+        .partition(|w| w.file.ends_with("authorities.toml"));
+    for w in others {
         if daemon {
             tracing::warn!("{w}");
         } else {
             tracing::debug!("{w}");
         }
+    }
+    if daemon && !annex_a.is_empty() {
+        tracing::warn!(
+            "{} warning(s) about the authorities and their contacts (Annex A): \
+             `dtr-gateway check-config` lists them",
+            annex_a.len()
+        );
+    }
+    for w in annex_a {
+        tracing::debug!("{w}");
     }
     Ok(config)
 }
