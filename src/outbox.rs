@@ -13,7 +13,6 @@ mod relay;
 use crate::config::{Config, Transport};
 use crate::core::address::without_addresses;
 use crate::core::authority::Authority;
-use crate::core::field::Field;
 use crate::core::protocol::{uk_date, CaseFacts, Owner, Satisfier};
 use crate::core::referral::Referral;
 use crate::core::words::{spoken_date, spoken_time};
@@ -560,27 +559,12 @@ fn template_data(
         }
         _ => Vec::new(),
     };
+    // The form's labels and its words: British dates, Yes and No.
     let fields: Vec<Value> = if purpose == Purpose::Notice {
-        let json = referral.to_json();
-        Field::ALL
-            .iter()
-            .filter_map(|f| {
-                let value = json.get(f.key())?;
-                let text = match value {
-                    Value::String(s) => s.clone(),
-                    Value::Bool(true) => "Yes".into(),
-                    Value::Bool(false) => "No".into(),
-                    Value::Array(items) if items.is_empty() => "None".into(),
-                    Value::Array(items) => items
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                        .replace('_', " "),
-                    other => other.to_string(),
-                };
-                Some(json!({ "label": f.label(), "value": text }))
-            })
+        referral
+            .as_form()
+            .into_iter()
+            .map(|(field, value)| json!({ "label": field.label(), "value": value }))
             .collect()
     } else {
         Vec::new()

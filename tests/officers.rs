@@ -667,6 +667,24 @@ fn the_quick_start_daemon_says_little_and_leaves_no_lock_file() {
         std::fs::read_dir(&outbox).is_ok_and(|d| d.count() >= 2)
     });
     assert!(written, "the acknowledgement and the notice are written");
+    // The notice to the authority uses the form's labels and words.
+    let notice = std::fs::read_dir(&outbox)
+        .expect("outbox")
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .find(|m| m.contains("New Duty to Refer referral"))
+        .expect("the notice");
+    let notice = notice.replace("=\r\n", "").replace("=\n", "");
+    assert!(notice.contains("Date of birth: 14 July 1988"), "{notice}");
+    assert!(notice.contains("Referral type: Duty to Refer"), "{notice}");
+    assert!(
+        notice.contains("At risk of rough sleeping: Yes"),
+        "{notice}"
+    );
+    assert!(
+        !notice.contains("duty_to_refer") && !notice.contains("1988-07-14"),
+        "{notice}"
+    );
     let lock_file = || {
         std::fs::read_dir(dir.path().join("data"))
             .expect("data")
