@@ -5,6 +5,7 @@ pub mod bench;
 pub mod config;
 pub mod core;
 pub mod daemon;
+pub mod digest;
 pub mod documents;
 pub mod html;
 pub mod http;

@@ -47,8 +47,49 @@ fn said_once(error: &anyhow::Error) -> String {
     line
 }
 
+/// The arguments. Asked about `case REF met`, the help names the
+/// deployment's own rule ids, from the configuration the command would use.
+fn parse_arguments() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut command = Cli::command();
+    if args.iter().any(|a| a == "met") {
+        let dir = args
+            .iter()
+            .position(|a| a == "--config")
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from)
+            .or_else(|| {
+                args.iter().find_map(|a| {
+                    a.to_str()
+                        .and_then(|a| a.strip_prefix("--config="))
+                        .map(PathBuf::from)
+                })
+            })
+            .or_else(|| std::env::var_os("DTR_CONFIG").map(PathBuf::from));
+        if let Ok((config, _)) = dtr_gateway::config::Config::load(dir.as_deref()) {
+            let ids: Vec<&str> = config
+                .protocol
+                .rules
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect();
+            let help = format!(
+                "The rule's id, as `due` lists it: one of {} ({})",
+                ids.join(", "),
+                config.protocol.name
+            );
+            command = command.mut_subcommand("case", |case| {
+                case.mut_subcommand("met", |met| met.mut_arg("rule", |rule| rule.help(help)))
+            });
+        }
+    }
+    let matches = command.get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_arguments();
     let daemon = matches!(cli.command, cli::Command::Run);
     if !daemon {
         // A listing piped into `head` ends quietly, as other tools do. The

@@ -245,7 +245,12 @@ impl Sender {
                 let at = Utc::now();
                 self.settle(&row, shutdown, || self.store.mark_sent(row.id, at))
                     .await?;
-                tracing::info!(outbox = row.id, case, purpose = %row.purpose, "mail sent");
+                // The files transport writes mail; only a relay sends it.
+                if matches!(self.config.outgoing.transport, Transport::Files(_)) {
+                    tracing::info!(outbox = row.id, case = %case, purpose = %row.purpose, "mail written");
+                } else {
+                    tracing::info!(outbox = row.id, case = %case, purpose = %row.purpose, "mail sent");
+                }
                 Ok(true)
             }
             Err(e) if e.is_transient() && Utc::now() - row.created_at < GIVE_UP_AFTER => {
@@ -254,7 +259,7 @@ impl Sender {
                 // A relay's refusal names the recipient: the log names the
                 // case, and the row keeps the whole answer for `outbox`.
                 let shown = without_addresses(&e.to_string());
-                tracing::warn!(outbox = row.id, case, purpose = %row.purpose, error = %shown, "mail not sent; will retry");
+                tracing::warn!(outbox = row.id, case = %case, purpose = %row.purpose, error = %shown, "mail not sent; will retry");
                 let (error, next) = (e.to_string(), Utc::now() + wait);
                 self.settle(&row, shutdown, || {
                     self.store.mark_retry(row.id, &error, next)
@@ -264,7 +269,7 @@ impl Sender {
             }
             Err(e) => {
                 let shown = without_addresses(&e.to_string());
-                tracing::error!(outbox = row.id, case, purpose = %row.purpose, error = %shown, "mail failed");
+                tracing::error!(outbox = row.id, case = %case, purpose = %row.purpose, error = %shown, "mail failed");
                 let error = e.to_string();
                 self.settle(&row, shutdown, || self.store.mark_failed(row.id, &error))
                     .await?;
@@ -624,27 +629,12 @@ fn template_data(
         }
         _ => Vec::new(),
     };
+    // The form's labels and its words: British dates, Yes and No.
     let fields: Vec<Value> = if purpose == Purpose::Notice {
-        let json = referral.to_json();
-        Field::ALL
-            .iter()
-            .filter_map(|f| {
-                let value = json.get(f.key())?;
-                let text = match value {
-                    Value::String(s) => s.clone(),
-                    Value::Bool(true) => "Yes".into(),
-                    Value::Bool(false) => "No".into(),
-                    Value::Array(items) if items.is_empty() => "None".into(),
-                    Value::Array(items) => items
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                        .replace('_', " "),
-                    other => other.to_string(),
-                };
-                Some(json!({ "label": f.label(), "value": text }))
-            })
+        referral
+            .as_form()
+            .into_iter()
+            .map(|(field, value)| json!({ "label": field.label(), "value": value }))
             .collect()
     } else {
         Vec::new()
@@ -692,6 +682,7 @@ fn template_data(
         "escalation": escalation_data(context.get("escalation")),
         "further": further_data(context.get("further")),
         "information": keyed(context.get("information"), &["what"]),
+        "digest": context.get("digest").cloned().unwrap_or(Value::Null),
     })
 }
 

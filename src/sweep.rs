@@ -65,6 +65,8 @@ pub struct SweepReport {
     pub skipped: Option<String>,
     /// Each follow-up found.
     pub planned: Vec<Planned>,
+    /// The authorities whose morning digest this sweep queued.
+    pub digests: Vec<String>,
 }
 
 /// Sweeps once, as at `now`. `whole` reads every open case; otherwise only
@@ -178,6 +180,8 @@ pub async fn sweep_once(
     // After the follow-ups: a crash between the two leaves the old day,
     // which only makes the next sweep look again.
     store.set_follow_up_days(&next_days).await?;
+    // After the day's follow-ups, so that the digest counts them.
+    report.digests = crate::digest::queue_digests(store, config, now, day).await?;
     Ok(report)
 }
 

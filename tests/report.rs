@@ -110,7 +110,7 @@ async fn a_quarter_worked_by_hand(db: TestDb) {
         .expect("sweep");
     }
     store
-        .close_case(&one, "prevention duty accepted")
+        .close_case(&one, "personal housing plan agreed")
         .await
         .expect("close");
 
@@ -144,7 +144,11 @@ async fn a_quarter_worked_by_hand(db: TestDb) {
     assert_eq!((bas.chases, bas.escalations), (1, 1));
     assert_eq!((bas.under_56_days, bas.late), (1, 1));
     assert_eq!(bas.median_response_days, Some(2.0));
-    assert_eq!(bas.outcomes.get("prevention duty accepted"), Some(&1));
+    assert_eq!(
+        bas.outcomes
+            .get(&dtr_gateway::core::report::CaseOutcome::PersonalHousingPlanAgreed),
+        Some(&1)
+    );
     let text = csv(&reports);
     assert!(
         text.contains("From: Adult secure estate (prison),1\n"),

@@ -1271,7 +1271,7 @@ fn purge_on_the_command_line() {
             &reference,
             "close",
             "--outcome",
-            "prevention duty accepted",
+            "personal-housing-plan-agreed",
         ],
     );
     assert!(ok, "{text}");
@@ -1316,7 +1316,7 @@ fn purge_on_the_command_line() {
         "{text}"
     );
     assert!(
-        text.contains("case_closed") && text.contains("referral_received"),
+        text.contains("Case closed") && text.contains("Referral received"),
         "{text}"
     );
     let (ok, text) = gateway(&database, &["purge", "--now", "2099-01-01T09:00:00Z"]);

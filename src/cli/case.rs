@@ -9,70 +9,114 @@ use dtr_gateway::store::Store;
 use dtr_gateway::terminal::printable;
 use std::process::ExitCode;
 
+/// What `cases` is asked to narrow the list to.
+pub(crate) struct CaseFilter {
+    pub(crate) authority: Option<String>,
+    pub(crate) open: bool,
+    /// Only cases with a deadline due that day.
+    pub(crate) due: Option<DueOn>,
+    /// Only cases with a deadline past.
+    pub(crate) overdue: bool,
+    /// Text in the person's name, prison number or CRN (or the reference).
+    pub(crate) search: Option<String>,
+    /// As on this day instead of today.
+    pub(crate) now: Option<chrono::NaiveDate>,
+}
+
 pub(crate) async fn list_cases(
     config: &Config,
     store: &Store,
-    authority: Option<String>,
-    open: bool,
+    filter: CaseFilter,
 ) -> Result<ExitCode> {
-    let code = authority_code(config, authority)?;
-    let cases = store.cases(code.as_deref(), open).await?;
+    use dtr_gateway::core::protocol::Rag;
+    let code = authority_code(config, filter.authority)?;
+    let today = filter
+        .now
+        .unwrap_or_else(|| dtr_gateway::core::uk::date(Utc::now()));
+    let due_on = filter.due.map(|d| d.day(today));
+    let only_open = filter.open || due_on.is_some() || filter.overdue;
+    let cases = store.cases(code.as_deref(), only_open).await?;
+    let deadline_cases = store.deadline_cases(code.as_deref()).await?;
+    let deadlines = dtr_gateway::sweep::open_deadlines(config, &deadline_cases, today);
+    let search = filter.search.as_deref().map(str::to_lowercase);
+    let matches = |c: &&dtr_gateway::store::CaseSummary| {
+        let Some(text) = &search else { return true };
+        [
+            Some(&c.reference),
+            c.full_name.as_ref(),
+            c.prison_number.as_ref(),
+            c.crn.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|v| v.to_lowercase().contains(text.as_str()))
+    };
+    let shown: Vec<_> = cases
+        .iter()
+        .filter(matches)
+        .filter(|c| {
+            let mine = || deadlines.iter().filter(|d| d.case.reference == c.reference);
+            (due_on.is_none() || mine().any(|d| Some(d.due.on) == due_on))
+                && (!filter.overdue || mine().any(|d| d.rag == Rag::Red))
+        })
+        .collect();
     println!(
-        "{:<20} {:<4} {:<10} {:<18} {:<6} {:<12} RECEIVED",
-        "REFERENCE", "LHA", "STATUS", "TYPE", "URGENT", "RELEASE"
+        "{:<20} {:<11} {:<6} {:<22} {:<26} {:<16} {:<9} RECEIVED",
+        "REFERENCE", "STATUS", "URGENT", "NAME", "REFERRER", "NEXT DEADLINE", "STATE"
     );
-    for c in &cases {
+    for c in &shown {
+        // Deadlines are most pressing first: the case's first is its next.
+        let next = deadlines.iter().find(|d| d.case.reference == c.reference);
+        let referrer = match (&c.referrer_name, &c.referring_agency) {
+            (Some(n), Some(a)) => format!("{n}, {a}"),
+            (Some(x), None) | (None, Some(x)) => x.clone(),
+            (None, None) => "-".into(),
+        };
+        let received = chrono::DateTime::parse_from_rfc3339(&c.received_at)
+            .map(|t| dtr_gateway::core::words::short_time(t.with_timezone(&Utc)))
+            .unwrap_or_else(|_| c.received_at.clone());
         println!(
-            "{:<20} {:<4} {:<10} {:<18} {:<6} {:<12} {}",
+            "{:<20} {:<11} {:<6} {:<22} {:<26} {:<16} {:<9} {}",
             printable(&c.reference),
-            printable(&c.authority),
             printable(&c.status),
-            printable(c.referral_type.as_deref().unwrap_or("-")),
-            if c.urgent { "yes" } else { "" },
-            printable(c.expected_release_date.as_deref().unwrap_or("-")),
-            printable(&local_time(&c.received_at))
+            if c.urgent { "yes" } else { "no" },
+            super::quarantine::clip(&printable(c.full_name.as_deref().unwrap_or("-")), 22),
+            super::quarantine::clip(&printable(&referrer), 26),
+            next.map(|d| d.due.on.format("%a %-d %b %Y").to_string())
+                .unwrap_or_else(|| "-".into()),
+            next.map(|d| super::case_view::rag_words(d.rag))
+                .unwrap_or("-"),
+            received
         );
     }
-    println!("{} case(s)", cases.len());
+    println!("{} case(s)", shown.len());
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) async fn show_case(store: &Store, reference: &str) -> Result<ExitCode> {
-    let case = store.case(reference).await?;
-    let s = &case.summary;
-    println!(
-        "Case {}  ({}, {})",
-        printable(&s.reference),
-        printable(&s.authority),
-        printable(&s.status)
-    );
-    if s.urgent {
-        println!("URGENT");
-    }
-    println!("Received: {}", printable(&local_time(&s.received_at)));
-    if !case.missing.is_empty() {
-        println!("Still missing: {}", printable(&case.missing.join(", ")));
-    }
-    println!("\nReferral:");
-    if let serde_json::Value::Object(fields) = case.referral.to_json() {
-        for (key, value) in fields {
-            let value = match value {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            };
-            println!("  {:<26} {}", printable(&key), printable(&value));
+/// `--due today`, or a date.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum DueOn {
+    Today,
+    Day(chrono::NaiveDate),
+}
+
+impl DueOn {
+    fn day(self, today: chrono::NaiveDate) -> chrono::NaiveDate {
+        match self {
+            DueOn::Today => today,
+            DueOn::Day(d) => d,
         }
     }
-    println!("\nTimeline:");
-    for e in &case.events {
-        println!(
-            "  {}  {}  {}",
-            printable(&e.at),
-            printable(&e.kind),
-            printable(e.detail.as_deref().unwrap_or(""))
-        );
+}
+
+/// `today`, `tomorrow`, or a date such as 24/12/2026.
+pub(crate) fn parse_due(text: &str) -> Result<DueOn, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "today" => Ok(DueOn::Today),
+        _ => parse_day(text).map(DueOn::Day).map_err(|_| {
+            format!("`{text}` is neither `today` nor a date such as 24/12/2026 or 2026-12-24")
+        }),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) async fn case_action(
@@ -85,6 +129,33 @@ pub(crate) async fn case_action(
     use dtr_gateway::core::protocol::{Evidence, Side};
     use dtr_gateway::core::reply::NamedLead;
     let shown = printable(reference);
+    let case = store.case(reference).await?;
+    let status = case.summary.status.as_str();
+    let closed = || {
+        format!(
+            "{shown} was closed{}{}: nothing is recorded",
+            case.closed_at
+                .map(|t| format!(
+                    " on {}",
+                    dtr_gateway::core::words::long_date(dtr_gateway::core::uk::date(t))
+                ))
+                .unwrap_or_default(),
+            case.outcome
+                .as_deref()
+                .map(|o| format!(" ({})", printable(o)))
+                .unwrap_or_default()
+        )
+    };
+    let refused = || {
+        format!(
+            "{shown} is a referral refused for want of consent: it has no deadlines, and nothing is recorded"
+        )
+    };
+    match status {
+        "closed" => bail!(closed()),
+        "refused" => bail!(refused()),
+        _ => {}
+    }
     match action {
         CaseAction::Respond { lead, phone } => {
             let lead = match lead {
@@ -108,6 +179,23 @@ pub(crate) async fn case_action(
                 .case_contacts(reference)
                 .await?
                 .with_context(|| format!("no case {reference}"))?;
+            let responded = case.events.iter().find(|e| e.kind == "authority_responded");
+            let new_lead = lead
+                .as_ref()
+                .is_some_and(|l| !l.same_person(&contacts.lha_lead));
+            if let (Some(before), false) = (responded, new_lead) {
+                let on = chrono::DateTime::parse_from_rfc3339(&before.at)
+                    .map(|t| dtr_gateway::core::words::short_time(t.with_timezone(&Utc)))
+                    .unwrap_or_else(|_| before.at.clone());
+                bail!(
+                    "{shown}: nothing to record: the authority's response is already recorded ({on}){}",
+                    if lead.is_some() {
+                        " and that lead officer is already named"
+                    } else {
+                        "; give --lead \"Name <email>\" to name a new lead officer"
+                    }
+                );
+            }
             let now = Utc::now();
             let mut changes = vec![CaseChange::AuthorityResponded {
                 evidence: Evidence {
@@ -195,14 +283,25 @@ pub(crate) async fn case_action(
                 dtr_gateway::core::words::spoken_date(date)
             );
         }
-        CaseAction::Close { outcome } => {
-            if outcome.trim().is_empty() {
-                bail!("--outcome is empty: say what came of the referral");
+        CaseAction::Close { outcome, note } => {
+            let outcome = outcome.core();
+            let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+            if outcome == dtr_gateway::core::report::CaseOutcome::Other && note.is_none() {
+                bail!("--outcome other needs --note saying what came of the referral");
             }
-            store.close_case(reference, outcome.trim()).await?;
-            println!("{shown}: closed");
+            let stored = outcome.stored(note);
+            store.close_case(reference, &stored).await?;
+            println!("{shown}: closed: {}", printable(&stored));
         }
         CaseAction::Pause { until } => {
+            let today = dtr_gateway::core::uk::date(Utc::now());
+            if until <= today {
+                bail!(
+                    "--until {} is not after today ({}): a pause runs until a later date",
+                    dtr_gateway::core::words::long_date(until),
+                    dtr_gateway::core::words::long_date(today)
+                );
+            }
             store.pause_case(reference, until).await?;
             println!(
                 "{shown}: no reminders, chases or escalations before {}",

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod case;
+mod case_view;
 mod check_config;
 mod due;
 mod holidays;
@@ -19,6 +20,7 @@ mod ingest;
 mod outbox;
 mod parse;
 mod purge;
+mod quarantine;
 mod report;
 mod run;
 mod status;
@@ -27,8 +29,12 @@ mod sweep;
 
 #[derive(Subcommand)]
 pub(crate) enum Command {
-    /// Print what a message file is, as JSON (the parse contract, v1).
-    Parse { file: PathBuf },
+    /// Print what a message file is, as JSON (the parse contract, v2:
+    /// docs/parse-contract.md).
+    Parse {
+        /// The message, as a .eml file.
+        file: PathBuf,
+    },
     /// Load and check the configuration; list every problem.
     CheckConfig,
     /// Record message files as if they had arrived in a mailbox.
@@ -36,10 +42,12 @@ pub(crate) enum Command {
         /// The mailbox's name in the configuration (e.g. colchester).
         #[arg(long)]
         mailbox: String,
+        /// The messages, as .eml files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// List cases.
+    /// List cases: the person, the referrer, the next deadline and its
+    /// state.
     Cases {
         /// Only this authority's (its code, e.g. COL, or its name).
         #[arg(long)]
@@ -47,10 +55,29 @@ pub(crate) enum Command {
         /// Only cases still open (open or incomplete).
         #[arg(long)]
         open: bool,
+        /// Only cases with a deadline due that day: `today`, or a date such
+        /// as 24/12/2026.
+        #[arg(long, value_parser = case::parse_due)]
+        due: Option<case::DueOn>,
+        /// Only cases with a deadline already past.
+        #[arg(long)]
+        overdue: bool,
+        /// Only cases whose person's name, prison number, CRN or reference
+        /// holds this text (any letter case).
+        #[arg(long)]
+        search: Option<String>,
+        /// See the deadlines as on this date (24/12/2026 or 2026-12-24)
+        /// instead of today.
+        #[arg(long, value_parser = parse_day)]
+        now: Option<chrono::NaiveDate>,
     },
     /// Show one case and its timeline, or record what happened to it.
     Case {
+        /// The case reference, such as DTR-COL-2026-00001 (any letter case).
         reference: String,
+        /// Print the case as JSON, for programs.
+        #[arg(long)]
+        json: bool,
         #[command(subcommand)]
         action: Option<CaseAction>,
     },
@@ -59,8 +86,9 @@ pub(crate) enum Command {
     /// As at another time (`--now`) it only shows what would be sent,
     /// unless `--record` is given.
     Sweep {
-        /// Sweep as at this time (e.g. 2026-12-01T10:00:00Z, or a date such
-        /// as 01/12/2026 for 10:00 UK time that day) instead of now.
+        /// Sweep as at this time (01/12/2026 14:30 UK time, or
+        /// 2026-12-01T14:30:00Z), or a date (01/12/2026: 10:00 UK time that
+        /// day), instead of now.
         #[arg(long, value_parser = parse_sweep_time)]
         now: Option<chrono::DateTime<Utc>>,
         /// Show what would be sent; record and send nothing.
@@ -80,8 +108,8 @@ pub(crate) enum Command {
         /// Count what would be erased, and change nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Purge as at this time (RFC 3339, e.g. 2028-12-01T10:00:00Z, or a
-        /// date, meaning its start in UK time) instead of now.
+        /// Purge as at this time (01/12/2028 10:00, 2028-12-01T10:00:00Z),
+        /// or a date (01/12/2028: its start in UK time), instead of now.
         #[arg(long, value_parser = parse_instant)]
         now: Option<chrono::DateTime<Utc>>,
     },
@@ -118,8 +146,15 @@ pub(crate) enum Command {
         /// Only this authority's (its code, e.g. COL, or its name).
         #[arg(long)]
         authority: Option<String>,
+        /// A markdown table to read or paste, or CSV for a spreadsheet.
         #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
         format: ReportFormat,
+    },
+    /// Messages set aside for a person: list them, or show, release or
+    /// dismiss one.
+    Quarantine {
+        #[command(subcommand)]
+        action: Option<QuarantineAction>,
     },
     /// Bank holidays.
     Holidays {
@@ -145,17 +180,21 @@ pub(crate) enum CaseAction {
     /// A different lead from the one recorded is a change, and the referring
     /// side is told (commitment 11).
     Respond {
-        /// "Name <email>", or either alone.
+        /// The council's lead officer: "Name <email>", or either alone.
         #[arg(long)]
         lead: Option<String>,
+        /// The lead officer's telephone number (with --lead).
         #[arg(long)]
         phone: Option<String>,
     },
     /// Close the case: its deadlines end.
     Close {
         /// What came of it, for the outcomes report.
+        #[arg(long, value_enum)]
+        outcome: Outcome,
+        /// A few words more (needed with `--outcome other`).
         #[arg(long)]
-        outcome: String,
+        note: Option<String>,
     },
     /// No reminders, chases or escalations before this date.
     Pause {
@@ -179,21 +218,91 @@ pub(crate) enum CaseAction {
         date: chrono::NaiveDate,
     },
     /// A deadline was met in a way the gateway cannot see (by its rule id,
-    /// as `due` lists it, e.g. appointments_confirmed).
-    Met { rule: String },
+    /// as `due` lists it).
+    Met {
+        /// The rule's id, as `due` lists it (`rule acknowledge`); the
+        /// configured protocol's ids are listed when one is not known.
+        rule: String,
+    },
+}
+
+/// The outcomes a case may close with (the report counts each).
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(crate) enum Outcome {
+    #[value(alias = "accommodation secured")]
+    AccommodationSecured,
+    #[value(alias = "personal housing plan agreed")]
+    PersonalHousingPlanAgreed,
+    #[value(alias = "not eligible")]
+    NotEligible,
+    #[value(alias = "referred elsewhere")]
+    ReferredElsewhere,
+    #[value(alias = "no contact")]
+    NoContact,
+    Other,
+}
+
+impl Outcome {
+    pub(crate) fn core(self) -> dtr_gateway::core::report::CaseOutcome {
+        use dtr_gateway::core::report::CaseOutcome as O;
+        match self {
+            Outcome::AccommodationSecured => O::AccommodationSecured,
+            Outcome::PersonalHousingPlanAgreed => O::PersonalHousingPlanAgreed,
+            Outcome::NotEligible => O::NotEligible,
+            Outcome::ReferredElsewhere => O::ReferredElsewhere,
+            Outcome::NoContact => O::NoContact,
+            Outcome::Other => O::Other,
+        }
+    }
 }
 
 #[derive(Subcommand)]
 pub(crate) enum OutboxAction {
     /// Send a failed mail again.
-    Retry { id: i64 },
+    Retry {
+        /// Its number, as `outbox` lists it.
+        id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum QuarantineAction {
+    /// Everything recorded about one quarantined message.
+    Show {
+        /// Its number, as `quarantine` lists it.
+        id: i64,
+    },
+    /// Record the message as what it is, as if it had been allowed: a
+    /// referral opens its case and is answered. The release, and who ran
+    /// it, go on the case.
+    Release {
+        /// Its number, as `quarantine` lists it.
+        id: i64,
+        /// Who releases it (the login name when not given).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Leave the message set aside for good, saying why.
+    Dismiss {
+        /// Its number, as `quarantine` lists it.
+        id: i64,
+        /// Why nothing is to be done (spam, recorded by hand as DTR-...).
+        #[arg(long)]
+        reason: String,
+        /// Who dismisses it (the login name when not given).
+        #[arg(long)]
+        by: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
 pub(crate) enum HolidaysAction {
     /// Read gov.uk's bank-holidays.json and store its England & Wales dates
     /// as the configuration folder's bank-holidays.json.
-    Import { file: PathBuf },
+    Import {
+        /// gov.uk's bank-holidays.json, downloaded.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -201,12 +310,14 @@ pub(crate) enum BenchWhat {
     /// The deadline sweep over many open cases, in a new database of its
     /// own (removed afterwards), as on a working day at 10:00.
     Sweep {
+        /// How many open cases to sweep over.
         #[arg(long, default_value_t = 100_000)]
         cases: usize,
     },
     /// Record many distinct referrals through intake into a new database
     /// of its own (removed afterwards): messages per second.
     Intake {
+        /// How many referrals to record.
         #[arg(long, default_value_t = 5_000)]
         messages: usize,
         /// Mailboxes taking mail at once.
@@ -225,6 +336,7 @@ pub(crate) enum BenchWhat {
     /// Parse every .eml file of the folders given, repeatedly, on one core;
     /// and read every .docx, .odt and .pdf as an attached form is read.
     Parse {
+        /// Folders of .eml files.
         #[arg(required = true)]
         folders: Vec<PathBuf>,
         /// Seconds to run for.
@@ -272,15 +384,32 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
         Command::Cases {
             authority,
             open: only_open,
+            due,
+            overdue,
+            search,
+            now,
         } => {
             let (runtime, config, store) = open(&options, false)?;
-            runtime.block_on(case::list_cases(&config, &store, authority, only_open))
+            let filter = case::CaseFilter {
+                authority,
+                open: only_open,
+                due,
+                overdue,
+                search,
+                now,
+            };
+            runtime.block_on(case::list_cases(&config, &store, filter))
         }
-        Command::Case { reference, action } => {
+        Command::Case {
+            reference,
+            json,
+            action,
+        } => {
+            let reference = reference.trim().to_ascii_uppercase();
             let (runtime, config, store) = open(&options, false)?;
             runtime.block_on(async {
                 match action {
-                    None => case::show_case(&store, &reference).await,
+                    None => case_view::show_case(&config, &store, &reference, json).await,
                     Some(action) => case::case_action(&config, &store, &reference, action).await,
                 }
             })
@@ -308,6 +437,10 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
         Command::Outbox { failed, action } => {
             let (runtime, _, store) = open(&options, false)?;
             runtime.block_on(outbox::outbox(&store, failed, action))
+        }
+        Command::Quarantine { action } => {
+            let (runtime, config, store) = open(&options, false)?;
+            runtime.block_on(quarantine::quarantine(&config, &store, action))
         }
         Command::Due { authority, now } => {
             let (runtime, config, store) = open(&options, false)?;
@@ -355,48 +488,91 @@ fn open(options: &Options, daemon: bool) -> Result<(tokio::runtime::Runtime, Con
     Ok((runtime, config, store))
 }
 
-/// A date as people write it: 24/12/2026, 24 December 2026 or 2026-12-24.
-pub(crate) fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
-    let today = Utc::now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive();
-    dtr_gateway::core::dates::parse_british_date(
-        text,
-        today,
-        dtr_gateway::core::dates::DateRole::Event,
-    )
-    .ok_or_else(|| format!("`{text}` is not a date such as 24/12/2026 or 2026-12-24"))
+/// A moment as a person gives it: a day, or a day and a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum When {
+    Day(chrono::NaiveDate),
+    At(chrono::DateTime<Utc>),
 }
 
-/// A time (RFC 3339), or a date: 10:00 UK time that day, a time the sweep
-/// acts on.
-pub(crate) fn parse_sweep_time(text: &str) -> Result<chrono::DateTime<Utc>, String> {
+/// A date as people write it (24/12/2026, 24 December 2026, 2026-12-24),
+/// or a date and time: RFC 3339 (2026-12-24T10:00:00Z), or a UK local time
+/// after the date (24/12/2026 10:00, 2026-12-24T10:00).
+pub(crate) fn parse_when(text: &str) -> Option<When> {
+    let text = text.trim();
     if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(at.with_timezone(&Utc));
+        return Some(When::At(at.with_timezone(&Utc)));
     }
-    parse_day(text)
-        .ok()
-        .and_then(|day| {
-            day.and_hms_opt(10, 0, 0)?
-                .and_local_timezone(chrono_tz::Europe::London)
-                .earliest()
-        })
-        .map(|at| at.with_timezone(&Utc))
-        .ok_or_else(|| {
-            format!("`{text}` is neither a time such as 2026-12-01T10:00:00Z nor a date such as 01/12/2026")
-        })
+    let day = |t: &str| {
+        dtr_gateway::core::dates::parse_british_date(
+            t,
+            dtr_gateway::core::uk::date(Utc::now()),
+            dtr_gateway::core::dates::DateRole::Event,
+        )
+    };
+    if let Some((date, time)) = text.rsplit_once([' ', 'T']) {
+        let time = chrono::NaiveTime::parse_from_str(time, "%H:%M")
+            .or_else(|_| chrono::NaiveTime::parse_from_str(time, "%H:%M:%S"));
+        if let (Some(date), Ok(time)) = (day(date.trim()), time) {
+            return Some(When::At(dtr_gateway::core::uk::instant(date, time)));
+        }
+    }
+    day(text).map(When::Day)
+}
+
+const WHEN_EXAMPLES: &str = "neither a time such as 24/12/2026 10:00 or 2026-12-24T10:00:00Z \
+     nor a date such as 24/12/2026 or 2026-12-24";
+
+/// A day: a date, or the UK date of a time.
+pub(crate) fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
+    match parse_when(text) {
+        Some(When::Day(day)) => Ok(day),
+        Some(When::At(at)) => Ok(dtr_gateway::core::uk::date(at)),
+        None => Err(format!(
+            "`{text}` is not a date such as 24/12/2026 or 2026-12-24"
+        )),
+    }
+}
+
+/// A time the sweep acts on: a time, or a date meaning 10:00 UK time that
+/// day.
+pub(crate) fn parse_sweep_time(text: &str) -> Result<chrono::DateTime<Utc>, String> {
+    match parse_when(text) {
+        Some(When::At(at)) => Ok(at),
+        Some(When::Day(day)) => Ok(dtr_gateway::core::uk::instant(
+            day,
+            chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap_or(chrono::NaiveTime::MIN),
+        )),
+        None => Err(format!("`{text}` is {WHEN_EXAMPLES}")),
+    }
 }
 
 /// The daemon logs the configuration's warnings (a plain-text IMAP login, a
 /// calendar about to run out); the one-shot verbs leave them to check-config.
+/// The warnings about Annex A (the authorities' contacts, as the protocol
+/// prints them) are many and known: the daemon says them in one line that
+/// points at `check-config`, and each of the others on a line of its own.
 pub(crate) fn load_config(dir: Option<&Path>, daemon: bool) -> Result<Config> {
     let (config, warnings) = Config::load(dir)?;
-    for w in &warnings {
+    let (annex_a, others): (Vec<&Problem>, Vec<&Problem>) = warnings
+        .iter()
+        .partition(|w| w.file.ends_with("authorities.toml"));
+    for w in others {
         if daemon {
             tracing::warn!("{w}");
         } else {
             tracing::debug!("{w}");
         }
+    }
+    if daemon && !annex_a.is_empty() {
+        tracing::warn!(
+            "{} warning(s) about the authorities and their contacts (Annex A): \
+             `dtr-gateway check-config` lists them",
+            annex_a.len()
+        );
+    }
+    for w in annex_a {
+        tracing::debug!("{w}");
     }
     Ok(config)
 }
@@ -421,22 +597,13 @@ pub(crate) fn authority_code(config: &Config, given: Option<String>) -> Result<O
         .transpose()
 }
 
-/// `--now` as a time (RFC 3339) or a date (its start in UK time).
+/// `--now` as a time, or a date (its start in UK time).
 pub(crate) fn parse_instant(text: &str) -> Result<chrono::DateTime<Utc>, String> {
-    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(at.with_timezone(&Utc));
+    match parse_when(text) {
+        Some(When::At(at)) => Ok(at),
+        Some(When::Day(day)) => Ok(dtr_gateway::core::uk::midnight(day)),
+        None => Err(format!("`{text}` is {WHEN_EXAMPLES}")),
     }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|day| {
-            day.and_time(chrono::NaiveTime::MIN)
-                .and_local_timezone(chrono_tz::Europe::London)
-                .earliest()
-        })
-        .map(|at| at.with_timezone(&Utc))
-        .ok_or_else(|| {
-            format!("`{text}` is neither a time such as 2028-12-01T10:00:00Z nor a date such as 2028-12-01")
-        })
 }
 
 /// Stored times are UTC; people read them in UK time.

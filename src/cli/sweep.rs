@@ -71,5 +71,11 @@ pub(crate) async fn sweep(
             report.cases, report.follow_ups, report.queued
         ),
     }
+    if !report.digests.is_empty() {
+        println!(
+            "morning digest queued for {}",
+            printable(&report.digests.join(", "))
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

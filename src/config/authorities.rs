@@ -34,6 +34,8 @@ pub(super) struct RawAuthority {
     pub(super) next_level: Option<RawContact>,
     #[serde(default)]
     pub(super) closed_days: Vec<String>,
+    /// `false` turns the morning digest off.
+    pub(super) digest: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -218,6 +220,7 @@ pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) 
             inbox,
             domains,
             closed_days,
+            digest: a.digest.unwrap_or(true),
             operational_lead: Contact {
                 name: a.operational_lead.name,
                 email: lead,

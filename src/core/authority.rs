@@ -44,6 +44,13 @@ pub struct Authority {
     /// skip them.
     #[serde(default)]
     pub closed_days: Vec<chrono::NaiveDate>,
+    /// A morning digest to the inbox on working days (on unless set off).
+    #[serde(default = "on")]
+    pub digest: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 impl Authority {
@@ -189,6 +196,7 @@ mod tests {
             },
             next_level: None,
             closed_days: vec![],
+            digest: true,
         }
     }
 

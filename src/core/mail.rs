@@ -32,10 +32,13 @@ pub enum Purpose {
     /// To the referring side: the authority asks for information
     /// (commitment 16), in its own words.
     InformationRequested,
+    /// To the authority's inbox, on working days: what came in, what is
+    /// due and what waits for it. References and dates only.
+    Digest,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 13] = [
+    pub const ALL: [Purpose; 14] = [
         Purpose::Acknowledgement,
         Purpose::Incomplete,
         Purpose::NoConsent,
@@ -49,6 +52,7 @@ impl Purpose {
         Purpose::LeadChangePending,
         Purpose::UnreadableAnswer,
         Purpose::InformationRequested,
+        Purpose::Digest,
     ];
 
     /// The templates' file stem and the outbox's `purpose`.
@@ -67,6 +71,7 @@ impl Purpose {
             Purpose::LeadChangePending => "lead_change_pending",
             Purpose::UnreadableAnswer => "unreadable_answer",
             Purpose::InformationRequested => "information_requested",
+            Purpose::Digest => "digest",
         }
     }
 

@@ -72,6 +72,8 @@ pub struct MessageFacts {
     pub folder: String,
     pub position: Option<(u32, u32)>,
     pub message_id: Option<String>,
+    /// Its subject (at most 200 characters), for a person looking for it.
+    pub subject: Option<String>,
     /// What the message says, hashed: its headers and body without the
     /// headers servers add on the way (`Received`, `Authentication-Results`
     /// and the like), so that one message delivered to two inboxes hashes

@@ -791,3 +791,144 @@ mod tests {
         assert!(r.referrer_email.is_some());
     }
 }
+
+impl ReferralType {
+    /// As the form words it.
+    pub fn words(self) -> &'static str {
+        match self {
+            ReferralType::DutyToRefer => "Duty to Refer",
+            ReferralType::KeepAccommodation => "Help to keep accommodation",
+        }
+    }
+}
+
+impl CustodyStatus {
+    /// As the form words it.
+    pub fn words(self) -> &'static str {
+        match self {
+            CustodyStatus::Remand => "remand",
+            CustodyStatus::Sentenced => "sentenced",
+            CustodyStatus::Community => "community",
+            CustodyStatus::Released => "released",
+        }
+    }
+}
+
+impl LocalConnection {
+    /// As the form words it.
+    pub fn words(self) -> &'static str {
+        match self {
+            LocalConnection::Resident => "resident",
+            LocalConnection::Employed => "employed",
+            LocalConnection::Family => "family",
+            LocalConnection::SpecialCircumstances => "special circumstances",
+        }
+    }
+}
+
+/// Yes or No, as the form asks.
+pub fn in_words(answer: bool) -> &'static str {
+    if answer {
+        "Yes"
+    } else {
+        "No"
+    }
+}
+
+impl Referral {
+    /// The referral as the form reads: each field given, in the form's
+    /// order, by its label, with its value in words (dates as `14 July
+    /// 1988`, Yes or No, the form's own choices).
+    pub fn as_form(&self) -> Vec<(Field, String)> {
+        use super::words::long_date;
+        let text = |v: &Option<String>| v.clone();
+        Field::ALL
+            .into_iter()
+            .filter_map(|field| {
+                let value = match field {
+                    Field::ReferralType => self.referral_type.map(|t| t.words().to_string()),
+                    Field::FullName => text(&self.full_name),
+                    Field::DateOfBirth => self.date_of_birth.map(long_date),
+                    Field::PrisonNumber => text(&self.prison_number),
+                    Field::Crn => text(&self.crn),
+                    Field::CurrentLocation => text(&self.current_location),
+                    Field::CustodyStatus => self.custody_status.map(|s| s.words().to_string()),
+                    Field::ExpectedReleaseDate => self.expected_release_date.map(long_date),
+                    Field::Consent => self.consent.map(|b| in_words(b).to_string()),
+                    Field::PersonPhone => self.person_phone.as_ref().map(|p| p.as_str().into()),
+                    Field::PersonEmail => self.person_email.as_ref().map(|e| e.to_string()),
+                    Field::CurrentAccommodation => text(&self.current_accommodation),
+                    Field::RoughSleepingRisk => {
+                        self.rough_sleeping_risk.map(|b| in_words(b).to_string())
+                    }
+                    Field::ExistingTenancy => {
+                        self.existing_tenancy.map(|b| in_words(b).to_string())
+                    }
+                    Field::HomelessnessReason => text(&self.homelessness_reason),
+                    Field::Lha => text(&self.lha),
+                    Field::LocalConnection => self.local_connection.as_ref().map(|c| {
+                        if c.is_empty() {
+                            "none".to_string()
+                        } else {
+                            c.iter().map(|c| c.words()).collect::<Vec<_>>().join(", ")
+                        }
+                    }),
+                    Field::LocalConnectionDetails => text(&self.local_connection_details),
+                    Field::NoConnectionReason => text(&self.no_connection_reason),
+                    Field::PhysicalHealth => text(&self.physical_health),
+                    Field::MentalHealth => text(&self.mental_health),
+                    Field::RiskToOthers => text(&self.risk_to_others),
+                    Field::RiskToSelf => text(&self.risk_to_self),
+                    Field::ReferringAgency => text(&self.referring_agency),
+                    Field::ReferrerName => text(&self.referrer_name),
+                    Field::ReferrerEmail => self.referrer_email.as_ref().map(|e| e.to_string()),
+                    Field::ReferrerPhone => self.referrer_phone.as_ref().map(|p| p.as_str().into()),
+                    Field::CaseLeadName => text(&self.case_lead_name),
+                    Field::CaseLeadEmail => self.case_lead_email.as_ref().map(|e| e.to_string()),
+                    Field::CaseLeadPhone => {
+                        self.case_lead_phone.as_ref().map(|p| p.as_str().into())
+                    }
+                }?;
+                Some((field, value))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod form_words {
+    use super::*;
+    use crate::core::test_support::d;
+
+    #[test]
+    fn the_form_reads_in_words_with_british_dates() {
+        let r = Referral {
+            referral_type: Some(ReferralType::DutyToRefer),
+            full_name: Some("Daniel Marsh".into()),
+            date_of_birth: Some(d(1988, 7, 14)),
+            rough_sleeping_risk: Some(true),
+            existing_tenancy: Some(false),
+            local_connection: Some(vec![
+                LocalConnection::Resident,
+                LocalConnection::SpecialCircumstances,
+            ]),
+            ..Referral::default()
+        };
+        let rows: Vec<(&str, String)> = r
+            .as_form()
+            .into_iter()
+            .map(|(f, v)| (f.label(), v))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("Referral type", "Duty to Refer".to_string()),
+                ("Full name", "Daniel Marsh".into()),
+                ("Date of birth", "14 July 1988".into()),
+                ("At risk of rough sleeping", "Yes".into()),
+                ("Existing tenancy or mortgage", "No".into()),
+                ("Local connection", "resident, special circumstances".into()),
+            ]
+        );
+    }
+}

@@ -206,6 +206,73 @@ impl Quarter {
     }
 }
 
+/// What came of a closed case, from a fixed list so that the report can
+/// count them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CaseOutcome {
+    AccommodationSecured,
+    PersonalHousingPlanAgreed,
+    NotEligible,
+    ReferredElsewhere,
+    NoContact,
+    /// Anything else, with a note saying what.
+    Other,
+}
+
+impl CaseOutcome {
+    pub const ALL: [CaseOutcome; 6] = [
+        CaseOutcome::AccommodationSecured,
+        CaseOutcome::PersonalHousingPlanAgreed,
+        CaseOutcome::NotEligible,
+        CaseOutcome::ReferredElsewhere,
+        CaseOutcome::NoContact,
+        CaseOutcome::Other,
+    ];
+
+    /// As a sentence says it, and as the case keeps it.
+    pub fn words(self) -> &'static str {
+        match self {
+            CaseOutcome::AccommodationSecured => "accommodation secured",
+            CaseOutcome::PersonalHousingPlanAgreed => "personal housing plan agreed",
+            CaseOutcome::NotEligible => "not eligible",
+            CaseOutcome::ReferredElsewhere => "referred elsewhere",
+            CaseOutcome::NoContact => "no contact",
+            CaseOutcome::Other => "other",
+        }
+    }
+
+    /// As a column heading.
+    pub fn heading(self) -> &'static str {
+        match self {
+            CaseOutcome::AccommodationSecured => "Accommodation secured",
+            CaseOutcome::PersonalHousingPlanAgreed => "Personal housing plan agreed",
+            CaseOutcome::NotEligible => "Not eligible",
+            CaseOutcome::ReferredElsewhere => "Referred elsewhere",
+            CaseOutcome::NoContact => "No contact",
+            CaseOutcome::Other => "Other",
+        }
+    }
+
+    /// What the case keeps: the outcome's words, and the note after a
+    /// colon (`other: moved to Scotland`).
+    pub fn stored(self, note: Option<&str>) -> String {
+        match note.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(note) => format!("{}: {note}", self.words()),
+            None => self.words().to_string(),
+        }
+    }
+
+    /// The outcome a case keeps; anything not from the list (an outcome
+    /// recorded before there was one) is `Other`.
+    pub fn of_stored(text: &str) -> CaseOutcome {
+        let head = text.split(':').next().unwrap_or("").trim();
+        CaseOutcome::ALL
+            .into_iter()
+            .find(|o| o.words().eq_ignore_ascii_case(head))
+            .unwrap_or(CaseOutcome::Other)
+    }
+}
+
 /// What the report needs of one case: no name, no date of birth, no health.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReportCase {
@@ -250,7 +317,7 @@ pub struct AuthorityReport {
     /// Median working days from receipt to the authority's first response.
     pub median_response_days: Option<f64>,
     pub responses: u32,
-    pub outcomes: BTreeMap<String, u32>,
+    pub outcomes: BTreeMap<CaseOutcome, u32>,
 }
 
 /// One rule's deadlines in a report.
@@ -356,7 +423,9 @@ fn one<'a, 'c>(
             r.responses += 1;
         }
         if let Some(outcome) = &case.outcome {
-            *r.outcomes.entry(outcome.clone()).or_default() += 1;
+            *r.outcomes
+                .entry(CaseOutcome::of_stored(outcome))
+                .or_default() += 1;
         }
     }
     r.median_response_days = median(&mut response_days);
@@ -445,38 +514,190 @@ fn rows(reports: &[AuthorityReport]) -> Vec<(String, Vec<String>)> {
     add("Late (received on or after the release date)", &|r| {
         r.late.to_string()
     });
-    let mut outcomes: Vec<&String> = reports.iter().flat_map(|r| r.outcomes.keys()).collect();
-    outcomes.sort();
-    outcomes.dedup();
-    for outcome in outcomes {
-        let name = format!("Closed: {outcome}");
+    for outcome in CaseOutcome::ALL {
+        let name = format!("Closed: {}", outcome.words());
         rows.push((
             name,
             reports
                 .iter()
-                .map(|r| r.outcomes.get(outcome).copied().unwrap_or(0).to_string())
+                .map(|r| r.outcomes.get(&outcome).copied().unwrap_or(0).to_string())
                 .collect(),
         ));
     }
     rows
 }
 
-/// A Markdown table, measures down and authorities across.
-pub fn markdown(title: &str, reports: &[AuthorityReport]) -> String {
-    let mut out = format!("# {title}\n\n| Measure |");
-    for r in reports {
-        out.push_str(&format!(" {} |", r.authority));
+/// A Markdown table with its columns padded, so that it reads as a table
+/// in plain text too; `right` says which columns are figures.
+fn padded_table(header: &[String], rows: &[Vec<String>], right: &[bool]) -> String {
+    let clean = |t: &str| t.replace('|', "/");
+    let mut widths: Vec<usize> = header.iter().map(|h| clean(h).chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(clean(cell).chars().count()).max(3);
+        }
     }
-    out.push_str("\n|---|");
-    out.push_str(&"---:|".repeat(reports.len()));
-    out.push('\n');
-    for (name, cells) in rows(reports) {
-        out.push_str(&format!("| {} |", name.replace('|', "/")));
-        for cell in cells {
-            out.push_str(&format!(" {} |", cell.replace('|', "/")));
+    let line = |cells: &[String]| {
+        let mut out = String::from("|");
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            let cell = clean(cell);
+            if right.get(i).copied().unwrap_or(false) {
+                out.push_str(&format!(" {cell:>w$} |"));
+            } else {
+                out.push_str(&format!(" {cell:<w$} |"));
+            }
         }
         out.push('\n');
+        out
+    };
+    let mut out = line(header);
+    out.push('|');
+    for (i, w) in widths.iter().enumerate() {
+        if right.get(i).copied().unwrap_or(false) {
+            out.push_str(&format!(" {}: |", "-".repeat(w.saturating_sub(1))));
+        } else {
+            out.push_str(&format!(" {} |", "-".repeat(*w)));
+        }
     }
+    out.push('\n');
+    for row in rows {
+        out.push_str(&line(row));
+    }
+    out
+}
+
+/// A column of a table: its heading, and its cell for one authority.
+type Column<'a> = (String, Box<dyn Fn(&AuthorityReport) -> String + 'a>);
+
+/// Markdown for the governance meeting: a table per subject, an authority
+/// a row (and all of them last, when there are several), columns padded.
+pub fn markdown(title: &str, reports: &[AuthorityReport]) -> String {
+    let mut out = format!("# {title}\n");
+    let table = |out: &mut String, heading: &str, note: &str, columns: Vec<Column<'_>>| {
+        out.push_str(&format!("\n## {heading}\n\n"));
+        if !note.is_empty() {
+            out.push_str(note);
+            out.push_str("\n\n");
+        }
+        let mut header = vec!["Authority".to_string()];
+        header.extend(columns.iter().map(|(name, _)| name.clone()));
+        let mut right = vec![false];
+        right.extend(columns.iter().map(|_| true));
+        let rows: Vec<Vec<String>> = reports
+            .iter()
+            .map(|r| {
+                let mut row = vec![r.authority.clone()];
+                row.extend(columns.iter().map(|(_, f)| f(r)));
+                row
+            })
+            .collect();
+        out.push_str(&padded_table(&header, &rows, &right));
+    };
+    let col = |name: &str, f: Box<dyn Fn(&AuthorityReport) -> String>| -> Column<'_> {
+        (name.to_string(), f)
+    };
+    table(
+        &mut out,
+        "Referrals",
+        "",
+        vec![
+            col("Accepted", Box::new(|r| r.referrals.to_string())),
+            col("Refused (no consent)", Box::new(|r| r.refused.to_string())),
+            col(
+                "Duty to Refer",
+                Box::new(|r| {
+                    r.by_type
+                        .get("duty_to_refer")
+                        .copied()
+                        .unwrap_or(0)
+                        .to_string()
+                }),
+            ),
+            col(
+                "Help to keep accommodation",
+                Box::new(|r| {
+                    r.by_type
+                        .get("keep_accommodation")
+                        .copied()
+                        .unwrap_or(0)
+                        .to_string()
+                }),
+            ),
+            col("Urgent", Box::new(|r| r.urgent.to_string())),
+            col(
+                "Under 56 days to release",
+                Box::new(|r| r.under_56_days.to_string()),
+            ),
+            col(
+                "Late (on or after release)",
+                Box::new(|r| r.late.to_string()),
+            ),
+            col("Chases", Box::new(|r| r.chases.to_string())),
+            col("Escalations", Box::new(|r| r.escalations.to_string())),
+            col(
+                "Median working days to response",
+                Box::new(|r| {
+                    r.median_response_days
+                        .map_or("-".into(), |m| format!("{m:.1}"))
+                }),
+            ),
+        ],
+    );
+    table(
+        &mut out,
+        "Referring agencies",
+        "",
+        AgencyCategory::ALL
+            .iter()
+            .map(|&category| {
+                col(
+                    category.label(),
+                    Box::new(move |r: &AuthorityReport| {
+                        r.by_agency.get(&category).copied().unwrap_or(0).to_string()
+                    }),
+                )
+            })
+            .collect(),
+    );
+    let labels: Vec<String> = reports
+        .first()
+        .map(|r| r.deadlines.iter().map(|d| d.label.clone()).collect())
+        .unwrap_or_default();
+    for (i, label) in labels.iter().enumerate() {
+        let tally = move |r: &AuthorityReport| r.deadlines.get(i).cloned().unwrap_or_default();
+        table(
+            &mut out,
+            label,
+            "A deadline counts once it has been met or has passed; one still to come is in neither column.",
+            vec![
+                col("Met in time", Box::new(move |r| tally(r).in_time.to_string())),
+                col("Missed", Box::new(move |r| tally(r).missed.to_string())),
+                col(
+                    "Met in time (%)",
+                    Box::new(move |r| {
+                        let t = tally(r);
+                        percent(t.in_time, t.in_time + t.missed)
+                    }),
+                ),
+            ],
+        );
+    }
+    table(
+        &mut out,
+        "Outcomes of closed cases",
+        "",
+        CaseOutcome::ALL
+            .iter()
+            .map(|&outcome| {
+                col(
+                    outcome.heading(),
+                    Box::new(move |r: &AuthorityReport| {
+                        r.outcomes.get(&outcome).copied().unwrap_or(0).to_string()
+                    }),
+                )
+            })
+            .collect(),
+    );
     out
 }
 
@@ -651,7 +872,7 @@ mod tests {
         a.responded_at = Some(at(11, 25, 9));
         a.release_date = NaiveDate::from_ymd_opt(2026, 12, 20);
         a.urgent = true;
-        a.outcome = Some("prevention duty accepted".into());
+        a.outcome = Some(CaseOutcome::AccommodationSecured.stored(None));
         // Late on both: acknowledged Friday 27, lead named Tuesday 1 December.
         let mut b = case("COL", at(11, 23, 10));
         b.facts.acknowledged_at = Some(at(11, 27, 9));
@@ -718,21 +939,59 @@ mod tests {
         );
 
         let table = markdown("Outcomes 2026Q4", &reports);
+        let section = |heading: &str| {
+            table
+                .split(&format!("## {heading}\n"))
+                .nth(1)
+                .and_then(|t| t.split("\n## ").next())
+                .unwrap_or_else(|| panic!("no {heading} in {table}"))
+                .to_string()
+        };
+        let acknowledge = section("Acknowledge receipt of the referral (commitment 9)");
         assert!(
-            table.contains(
-                "| Acknowledge receipt of the referral (commitment 9): met in time (%) | 50% | 100% | 75% |"
-            ),
+            acknowledge.contains("| Authority | Met in time | Missed | Met in time (%) |"),
             "{table}"
         );
         assert!(
-            table.contains("| Closed: prevention duty accepted | 1 | 0 | 1 |"),
+            acknowledge.contains("| COL       |           1 |      1 |             50% |"),
             "{table}"
         );
+        assert!(
+            acknowledge.contains("| All       |           3 |      1 |             75% |"),
+            "{table}"
+        );
+        let outcomes = section("Outcomes of closed cases");
+        assert!(
+            outcomes.contains("| COL       |                     1 |"),
+            "{table}"
+        );
+        // Every line of a table is as long as its header: padded.
+        for part in [acknowledge, outcomes] {
+            let lines: Vec<&str> = part.lines().filter(|l| l.starts_with('|')).collect();
+            assert!(
+                lines
+                    .iter()
+                    .all(|l| l.chars().count() == lines[0].chars().count()),
+                "{part}"
+            );
+        }
         let csv = csv(&reports);
         assert!(csv.starts_with("measure,COL,BAS,All\n"), "{csv}");
         assert!(
             csv.contains("Median working days to the authority's response,4.0,2.0,2.0\n"),
             "{csv}"
+        );
+        assert!(
+            csv.contains("Closed: accommodation secured,1,0,1\n"),
+            "{csv}"
+        );
+        assert_eq!(
+            CaseOutcome::of_stored("other: moved to Scotland"),
+            CaseOutcome::Other
+        );
+        assert_eq!(
+            CaseOutcome::of_stored("prevention duty accepted"),
+            CaseOutcome::Other
         );
         // One authority: no total beside it.
         let one = build(&[], &["COL".into()], &essex, &calendar_for, today);

@@ -47,7 +47,7 @@ pub(super) fn decide_unsent(
         // authority it came.
         return quarantine(analysis, s, problem.clone());
     }
-    if s.config.quarantine_unauthenticated {
+    if s.config.quarantine_unauthenticated && !s.released {
         // A forged sender: whatever it says, it neither opens a case nor
         // answers one, names a lead, or fails one of the gateway's mails.
         if let Some(reason) = s.verdict.forgery() {
@@ -61,7 +61,7 @@ pub(super) fn decide_unsent(
     }
     match analysis.kind {
         Kind::Bounce => return bounce(analysis, s),
-        Kind::AutoReply => {
+        Kind::AutoReply if !(s.released && referral_route(analysis, s).is_some()) => {
             return match s.case {
                 Some(case) => note(case, "auto_reply_received", Vec::new()),
                 // A referral sent by a system that marks its mail automatic
@@ -145,6 +145,7 @@ pub(super) fn decide_unsent(
         Kind::Reply => match &analysis.case_ref {
             // A person answering about a case we do not have needs a
             // person to look.
+            Some(_) if s.released => Plan::only(Disposition::RecordOnly),
             Some(reference) => Plan::only(Disposition::Quarantine {
                 reason: format!("refers to {reference}, which is not a case here"),
             }),
@@ -176,6 +177,9 @@ pub(super) fn referral_route<'a>(
     }
     let read = match (analysis.kind, s.case) {
         (Kind::Referral, None) => analysis.referral.as_ref()?,
+        // A referral a person released from quarantine, sent by a system
+        // that marks its mail automatic.
+        (Kind::AutoReply, None) if s.released => analysis.referral.as_ref()?,
         (Kind::Referral, Some(case)) => {
             // In a case's thread: the authority's reply that quotes the
             // referral is its answer; anyone else's form is judged by its
@@ -205,7 +209,7 @@ pub(super) fn referral_route<'a>(
         _ => return None,
     };
     let from = analysis.from.as_ref()?;
-    if !s.config.allows_sender(from) {
+    if !s.config.allows_sender(from) && !s.released {
         return None;
     }
     let authority = read
@@ -506,7 +510,9 @@ pub(super) fn referral(
         .clone()
         .filter(allowed)
         .or_else(|| analysis.original_sender.clone().filter(allowed))
-        .or_else(|| from.cloned().filter(allowed));
+        .or_else(|| from.cloned().filter(allowed))
+        // Released by a person, its sender is answered as if allowed.
+        .or_else(|| from.cloned().filter(|_| s.released));
     let labels =
         |fields: &[Field]| -> Vec<&'static str> { fields.iter().map(|f| f.label()).collect() };
     // A field the email and its attached form answer differently is named

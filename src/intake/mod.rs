@@ -18,7 +18,7 @@ use crate::core::plan::{CaseContacts, GatewayMail, MessageFacts};
 use crate::core::referral::Outcome;
 use crate::core::sender::{judge, Verdict};
 use crate::message::{analyse, Analysis, Context};
-use crate::store::{PersonLookup, Recorded, Store, StoreError};
+use crate::store::{PersonLookup, Recorded, Released, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -74,6 +74,15 @@ pub struct Situation<'a> {
     pub parent: Option<&'a GatewayMail>,
     /// For a bounce: the gateway mail it returns.
     pub returned: Option<&'a GatewayMail>,
+    /// A person released it from quarantine: it is taken as if its sender
+    /// had been allowed, whatever set it aside (unless it cannot be read).
+    pub released: bool,
+}
+
+/// A quarantined message a person releases, and who they are.
+pub struct Release<'a> {
+    pub message: &'a crate::store::Quarantined,
+    pub by: &'a str,
 }
 
 /// Reads and records one message: the whole intake of the gateway.
@@ -82,6 +91,50 @@ pub async fn ingest(
     config: &Config,
     incoming: Incoming<'_>,
 ) -> Result<(Analysis, Recorded), IntakeError> {
+    match take_in(store, config, incoming, None).await? {
+        (analysis, Released::Recorded(recorded)) => Ok((analysis, recorded)),
+        // Only a release settles otherwise.
+        (_, _) => Err(IntakeError::Store(StoreError::Corrupt {
+            reference: "intake".into(),
+            message: "a new message was taken for a release".into(),
+        })),
+    }
+}
+
+/// Releases a quarantined message: it is read again and recorded as what
+/// it is, as if it had been allowed (a referral opens its case and is
+/// answered), with the release and who ran it on the case.
+pub async fn release(
+    store: &Store,
+    config: &Config,
+    release: Release<'_>,
+) -> Result<Released, IntakeError> {
+    let message = release.message;
+    let Some(raw) = message.raw.as_deref() else {
+        return Ok(Released::StillSetAside(
+            "its bytes were not kept (too large, or erased by a purge)".into(),
+        ));
+    };
+    let mailbox = config
+        .mailbox(&message.mailbox)
+        .ok_or_else(|| IntakeError::UnknownAuthority(message.mailbox.clone()))?;
+    let incoming = Incoming {
+        mailbox,
+        folder: &message.folder,
+        position: None,
+        raw,
+        received_at: message.received_at,
+        source_key: None,
+    };
+    Ok(take_in(store, config, incoming, Some(release)).await?.1)
+}
+
+async fn take_in(
+    store: &Store,
+    config: &Config,
+    incoming: Incoming<'_>,
+    release: Option<Release<'_>>,
+) -> Result<(Analysis, Released), IntakeError> {
     let receiving = config
         .authority_of(incoming.mailbox)
         .ok_or_else(|| IntakeError::UnknownAuthority(incoming.mailbox.name.clone()))?;
@@ -127,7 +180,9 @@ pub async fn ingest(
         Some(reference) => store.case_contacts(&reference.to_string()).await?,
         None => None,
     };
-    let answerable = Utc::now() - incoming.received_at <= config.answer_max_age;
+    // Released, it is answered as if it had been allowed when it came.
+    let answerable =
+        release.is_some() || Utc::now() - incoming.received_at <= config.answer_max_age;
     let situation = Situation {
         config,
         mailbox: incoming.mailbox,
@@ -140,6 +195,7 @@ pub async fn ingest(
         answered: answered.as_ref(),
         parent: parent.as_ref(),
         returned: returned.as_ref(),
+        released: release.is_some(),
     };
     let refusal = analysis
         .referral
@@ -153,6 +209,10 @@ pub async fn ingest(
         message_id: analysis.message_id.clone(),
         sha256: content_sha256(incoming.raw),
         raw_sha256: hex_sha256(incoming.raw),
+        subject: analysis
+            .subject
+            .as_ref()
+            .map(|s| s.chars().take(200).collect()),
         kind: analysis.kind,
         outcome: analysis.referral.as_ref().map(|r| r.outcome),
         sender: analysis
@@ -178,16 +238,35 @@ pub async fn ingest(
             .is_some_and(|f| config.allows_sender(f)),
     };
     let lookup = person_lookup(&analysis, &situation);
-    let recorded = store
-        .record(
-            &facts,
-            lookup.as_ref(),
-            |person| decide(&analysis, &situation, person),
-            analysis.message_id.as_deref(),
-            &config.outgoing,
-        )
-        .await?;
-    Ok((analysis, recorded))
+    let decide = |person: &[crate::core::plan::PersonCase]| decide(&analysis, &situation, person);
+    let outcome = match release {
+        None => Released::Recorded(
+            store
+                .record(
+                    &facts,
+                    incoming.raw,
+                    lookup.as_ref(),
+                    decide,
+                    analysis.message_id.as_deref(),
+                    &config.outgoing,
+                )
+                .await?,
+        ),
+        Some(release) => {
+            store
+                .release_quarantined(
+                    release.message.id,
+                    &facts,
+                    lookup.as_ref(),
+                    decide,
+                    analysis.message_id.as_deref(),
+                    &config.outgoing,
+                    release.by,
+                )
+                .await?
+        }
+    };
+    Ok((analysis, outcome))
 }
 
 /// The person a message's referral names, when it will be taken as a

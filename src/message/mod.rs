@@ -191,7 +191,7 @@ impl Analysis {
         }
     }
 
-    /// The JSON object of the `parse` contract (referral-template.md).
+    /// The JSON object of the `parse` contract (docs/parse-contract.md).
     pub fn to_contract_json(&self) -> Value {
         let mut out = Map::new();
         out.insert("kind".into(), json!(self.kind.as_str()));

@@ -15,6 +15,13 @@ pub struct CaseSummary {
     pub urgent: bool,
     pub received_at: String,
     pub expected_release_date: Option<String>,
+    /// The person's name as the form gives it (none for a refusal, or
+    /// once erased).
+    pub full_name: Option<String>,
+    pub prison_number: Option<String>,
+    pub crn: Option<String>,
+    pub referrer_name: Option<String>,
+    pub referring_agency: Option<String>,
 }
 
 /// A case with its timeline, for `dtr-gateway case REF`.
@@ -24,6 +31,28 @@ pub struct CaseDetail {
     pub referral: Referral,
     pub missing: Vec<String>,
     pub events: Vec<Event>,
+    /// The authority's named lead officer: name, address, telephone.
+    pub lha_lead: [Option<String>; 3],
+    /// The probation or prison case lead: name, address, telephone.
+    pub case_lead: [Option<String>; 3],
+    pub closed_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+    pub paused_until: Option<chrono::NaiveDate>,
+    /// The first case of the same person, for a further referral.
+    pub linked_to: Option<String>,
+    /// The gateway's mail about the case, oldest first.
+    pub mails: Vec<CaseMail>,
+}
+
+/// One of the gateway's mails about a case, for its timeline.
+#[derive(Clone, Debug)]
+pub struct CaseMail {
+    pub id: i64,
+    pub purpose: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// What its template was given beyond the case (a follow-up's deadline).
+    pub context: serde_json::Value,
 }
 
 #[derive(Clone, Debug)]
@@ -41,7 +70,8 @@ impl Store {
     ) -> Result<Vec<CaseSummary>, StoreError> {
         let rows = sqlx::query(
             "SELECT reference, authority, status, referral_type, urgent, received_at, \
-             expected_release_date FROM cases \
+             expected_release_date, referral, prison_number, crn, referrer_name, \
+             referring_agency FROM cases \
              WHERE ($1 IS NULL OR authority = $1) \
                AND ($2 = 0 OR status IN ('open', 'incomplete')) \
              ORDER BY received_at, id",
@@ -56,7 +86,12 @@ impl Store {
     pub async fn case(&self, reference: &str) -> Result<CaseDetail, StoreError> {
         let row = sqlx::query(
             "SELECT id, reference, authority, status, referral_type, urgent, received_at, \
-             expected_release_date, referral, missing FROM cases WHERE reference = $1",
+             expected_release_date, referral, missing, prison_number, crn, referrer_name, \
+             referring_agency, lha_lead_name, lha_lead_email, \
+             lha_lead_phone, case_lead_name, case_lead_email, case_lead_phone, closed_at, \
+             close_outcome, paused_until, \
+             (SELECT f.reference FROM cases f WHERE f.id = cases.linked_to) AS first_case \
+             FROM cases WHERE reference = $1",
         )
         .bind(reference)
         .fetch_optional(&self.pool)
@@ -82,11 +117,56 @@ impl Store {
                     detail: e.get("detail"),
                 })
                 .collect();
+        let mails = sqlx::query(
+            "SELECT id, purpose, recipients, context FROM outbox WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(row.get::<i64, _>("id"))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|m| {
+            let recipients: serde_json::Value =
+                serde_json::from_str(m.get::<&str, _>("recipients")).unwrap_or_default();
+            let list = |key: &str| -> Vec<String> {
+                recipients[key]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            CaseMail {
+                id: m.get("id"),
+                purpose: m.get("purpose"),
+                to: list("to"),
+                cc: list("cc"),
+                context: serde_json::from_str(m.get::<&str, _>("context")).unwrap_or_default(),
+            }
+        })
+        .collect();
+        let text = |column: &str| row.get::<Option<String>, _>(column);
         Ok(CaseDetail {
             summary: summary(&row),
             referral,
             missing,
             events,
+            lha_lead: [
+                text("lha_lead_name"),
+                text("lha_lead_email"),
+                text("lha_lead_phone"),
+            ],
+            case_lead: [
+                text("case_lead_name"),
+                text("case_lead_email"),
+                text("case_lead_phone"),
+            ],
+            closed_at: row.time_opt("closed_at"),
+            outcome: text("close_outcome"),
+            paused_until: row.day_opt("paused_until"),
+            linked_to: text("first_case"),
+            mails,
         })
     }
 }
@@ -100,5 +180,12 @@ pub(super) fn summary(row: &DbRow) -> CaseSummary {
         urgent: row.flag("urgent"),
         received_at: row.get("received_at"),
         expected_release_date: row.get("expected_release_date"),
+        full_name: serde_json::from_str::<serde_json::Value>(row.get::<&str, _>("referral"))
+            .ok()
+            .and_then(|r| r["full_name"].as_str().map(str::to_string)),
+        prison_number: row.get("prison_number"),
+        crn: row.get("crn"),
+        referrer_name: row.get("referrer_name"),
+        referring_agency: row.get("referring_agency"),
     }
 }

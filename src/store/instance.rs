@@ -7,8 +7,11 @@ use super::*;
 /// [`Store::hold_instance`]).
 #[derive(Debug)]
 pub enum InstanceHold {
-    /// A lock on a file beside the SQLite database.
-    File(std::fs::File),
+    /// A lock on a file beside the SQLite database, and its path.
+    File {
+        file: std::fs::File,
+        path: std::path::PathBuf,
+    },
     /// A PostgreSQL session holding an advisory lock, and its server
     /// process id.
     Session {
@@ -20,9 +23,19 @@ pub enum InstanceHold {
 impl InstanceHold {
     /// Gives the name up now. (Dropped, a hold ends as well, once the
     /// database notices its connection has gone.)
+    /// At a clean stop the lock file goes too, so that a stopped gateway
+    /// leaves nothing beside its database: it is removed while still locked.
     pub async fn release(self) {
-        if let InstanceHold::Session { conn, .. } = self {
-            let _ = sqlx::Connection::close(conn).await;
+        match self {
+            InstanceHold::Session { conn, .. } => {
+                let _ = sqlx::Connection::close(conn).await;
+            }
+            InstanceHold::File { file, path } => {
+                if let Err(error) = std::fs::remove_file(&path) {
+                    tracing::warn!(path = %path.display(), %error, "cannot remove the instance lock file");
+                }
+                drop(file);
+            }
         }
     }
 }
@@ -67,7 +80,7 @@ impl Store {
                 error: source,
             })?;
         match lock.try_lock() {
-            Ok(()) => Ok(Some(InstanceHold::File(lock))),
+            Ok(()) => Ok(Some(InstanceHold::File { file: lock, path })),
             Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InstanceInUse {
                 instance: self.instance.to_string(),
                 path: shown,

@@ -59,6 +59,7 @@ impl Store {
     pub async fn record(
         &self,
         facts: &MessageFacts,
+        raw: &[u8],
         lookup: Option<&PersonLookup>,
         decide: impl FnOnce(&[PersonCase]) -> Plan,
         in_reply_to: Option<&str>,
@@ -83,6 +84,15 @@ impl Store {
             Disposition::Quarantine { reason } => Some(reason.clone()),
             _ => None,
         };
+        // A person may release what was set aside: its bytes are kept
+        // until then (unless too large to have been read at all).
+        let kept = quarantine
+            .as_ref()
+            .filter(|_| raw.len() <= crate::message::DEFAULT_MAX_MESSAGE_BYTES)
+            .map(|_| {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.encode(raw)
+            });
         let (uidvalidity, uid) = match facts.position {
             Some((v, u)) => (Some(i64::from(v)), Some(i64::from(u))),
             None => (None, None),
@@ -90,8 +100,9 @@ impl Store {
         let message_row: i64 = sqlx::query(
             "INSERT INTO messages (mailbox, folder, uidvalidity, uid, message_id, sha256, kind, \
              outcome, case_id, sender, received_at, recorded_at, quarantine_reason, attachments, \
-             source_key, answerable, sender_verdict, from_allowed) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+             source_key, answerable, sender_verdict, from_allowed, subject, raw) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19) RETURNING id",
         )
         .bind(&facts.mailbox)
         .bind(&facts.folder)
@@ -112,109 +123,21 @@ impl Store {
         .bind(Flag(facts.answerable))
         .bind(facts.sender_verdict)
         .bind(Flag(facts.from_allowed_domain))
+        .bind(&facts.subject)
+        .bind(kept)
         .fetch_one(&mut *tx)
         .await?
         .get(0);
-        let (case, action) = match &plan.disposition {
-            Disposition::Open(new) => {
-                let (id, reference) = open_case(&mut tx, new, facts.received_at, now).await?;
-                add_event(
-                    &mut tx,
-                    id,
-                    now,
-                    new.event,
-                    Some(message_row),
-                    non_null(&new.detail),
-                )
-                .await?;
-                let action = match (new.status, new.linked_to) {
-                    (CaseStatus::Refused, _) => Action::Refused,
-                    (_, Some(_)) => Action::Linked,
-                    _ => Action::Opened,
-                };
-                (Some((id, reference)), action)
-            }
-            Disposition::Change {
-                case,
-                case_ref,
-                event,
-                changes,
-            } => {
-                add_event(&mut tx, *case, now, event, Some(message_row), None).await?;
-                deadlines::apply_changes(
-                    &mut tx,
-                    *case,
-                    changes,
-                    facts.received_at,
-                    Some(message_row),
-                )
-                .await?;
-                let action = if *event == "referral_attached" {
-                    Action::AttachedReferral
-                } else {
-                    Action::Noted((*event).to_string())
-                };
-                (Some((*case, case_ref.clone())), action)
-            }
-            Disposition::RecordOnly => (None, Action::RecordedOnly),
-            Disposition::Quarantine { reason } => (None, Action::Quarantined(reason.clone())),
-        };
-        if let Some((case_id, _)) = &case {
-            sqlx::query("UPDATE messages SET case_id = $1 WHERE id = $2")
-                .bind(case_id)
-                .bind(message_row)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(returned) = &plan.returned {
-            // The bounce and the failure it reports are recorded together.
-            let recipients: Vec<String> =
-                returned.recipients.iter().map(|r| r.to_string()).collect();
-            // Only mail that left can come back: a report naming a mail
-            // still queued is somebody's guess at its Message-ID.
-            sqlx::query(
-                "UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2 AND status = 'sent'",
-            )
-                .bind(format!(
-                    "returned by the recipient's server (bounce) for {} recipient(s)",
-                    recipients.len()
-                ))
-                .bind(returned.outbox_id)
-                .execute(&mut *tx)
-                .await?;
-            add_mail_event(
-                &mut tx,
-                returned.outbox_id,
-                now,
-                "mail_bounced",
-                Some(message_row),
-                None,
-            )
-            .await?;
-        }
-        let authority = match &plan.disposition {
-            Disposition::Open(new) => new.authority.as_str().to_string(),
-            Disposition::Change { case_ref, .. } => case_ref.authority.as_str().to_string(),
-            _ => facts.authority.clone(),
-        };
-        let mut queued = 0;
-        for mail in &plan.mails {
-            let queued_id = queue_answer(
-                &mut tx,
-                QueueContext {
-                    case: case.as_ref().map(|(id, r)| (*id, r)),
-                    cause: Some(message_row),
-                    authority: &authority,
-                    in_reply_to,
-                    outgoing,
-                    now,
-                    vouched: facts.vouched_for,
-                },
-                mail,
-            )
-            .await?;
-            queued += usize::from(queued_id.is_some());
-        }
+        let (case, action, queued) = carry_out(
+            &mut tx,
+            message_row,
+            facts,
+            &plan,
+            in_reply_to,
+            outgoing,
+            now,
+        )
+        .await?;
         advance_position(&mut tx, facts, now).await?;
         tx.commit().await?;
         if queued > 0 {
@@ -226,6 +149,113 @@ impl Store {
             action,
         })
     }
+}
+
+/// Carries out a plan for a message already recorded (as `message_row`):
+/// the case it opens or changes, the mail it bounces, the mail it sends.
+pub(super) async fn carry_out(
+    tx: &mut Tx,
+    message_row: i64,
+    facts: &MessageFacts,
+    plan: &Plan,
+    in_reply_to: Option<&str>,
+    outgoing: &Outgoing,
+    now: DateTime<Utc>,
+) -> Result<(Option<(i64, CaseRef)>, Action, usize), StoreError> {
+    let (case, action) = match &plan.disposition {
+        Disposition::Open(new) => {
+            let (id, reference) = open_case(tx, new, facts.received_at, now).await?;
+            add_event(
+                tx,
+                id,
+                now,
+                new.event,
+                Some(message_row),
+                non_null(&new.detail),
+            )
+            .await?;
+            let action = match (new.status, new.linked_to) {
+                (CaseStatus::Refused, _) => Action::Refused,
+                (_, Some(_)) => Action::Linked,
+                _ => Action::Opened,
+            };
+            (Some((id, reference)), action)
+        }
+        Disposition::Change {
+            case,
+            case_ref,
+            event,
+            changes,
+        } => {
+            add_event(tx, *case, now, event, Some(message_row), None).await?;
+            deadlines::apply_changes(tx, *case, changes, facts.received_at, Some(message_row))
+                .await?;
+            let action = if *event == "referral_attached" {
+                Action::AttachedReferral
+            } else {
+                Action::Noted((*event).to_string())
+            };
+            (Some((*case, case_ref.clone())), action)
+        }
+        Disposition::RecordOnly => (None, Action::RecordedOnly),
+        Disposition::Quarantine { reason } => (None, Action::Quarantined(reason.clone())),
+    };
+    if let Some((case_id, _)) = &case {
+        sqlx::query("UPDATE messages SET case_id = $1 WHERE id = $2")
+            .bind(case_id)
+            .bind(message_row)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if let Some(returned) = &plan.returned {
+        // The bounce and the failure it reports are recorded together.
+        // Only mail that left can come back: a report naming a mail still
+        // queued is somebody's guess at its Message-ID.
+        let recipients: Vec<String> = returned.recipients.iter().map(|r| r.to_string()).collect();
+        sqlx::query(
+            "UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2 AND status = 'sent'",
+        )
+            .bind(format!(
+                "returned by the recipient's server (bounce) for {} recipient(s)",
+                recipients.len()
+            ))
+            .bind(returned.outbox_id)
+            .execute(&mut **tx)
+            .await?;
+        add_mail_event(
+            tx,
+            returned.outbox_id,
+            now,
+            "mail_bounced",
+            Some(message_row),
+            None,
+        )
+        .await?;
+    }
+    let authority = match &plan.disposition {
+        Disposition::Open(new) => new.authority.as_str().to_string(),
+        Disposition::Change { case_ref, .. } => case_ref.authority.as_str().to_string(),
+        _ => facts.authority.clone(),
+    };
+    let mut queued = 0;
+    for mail in &plan.mails {
+        let queued_id = queue_answer(
+            tx,
+            QueueContext {
+                case: case.as_ref().map(|(id, r)| (*id, r)),
+                cause: Some(message_row),
+                authority: &authority,
+                in_reply_to,
+                outgoing,
+                now,
+                vouched: facts.vouched_for,
+            },
+            mail,
+        )
+        .await?;
+        queued += usize::from(queued_id.is_some());
+    }
+    Ok((case, action, queued))
 }
 
 /// A message without a Message-ID (or another content under one) seen

@@ -235,6 +235,17 @@ impl Store {
             == 1)
     }
 
+    /// One mail of the outbox, by its number.
+    pub async fn outbox_mail(&self, id: i64) -> Result<Option<OutboxRow>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(outbox_row).transpose()
+    }
+
     /// The outbox, newest first; only failed rows when asked.
     pub async fn outbox(&self, failed_only: bool) -> Result<Vec<OutboxRow>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -381,6 +392,9 @@ pub(super) async fn queue_answer(
         (Some((_, reference)), Some(step), _, _) => format!("{reference}:{step}"),
         (Some((_, reference)), None, true, _) => format!("{reference}:{purpose}:0"),
         (_, _, _, Some(cause)) => format!("message:{cause}:{purpose}"),
+        // Neither a case nor a message, but a step of its own (a digest
+        // of the day): keyed by the step.
+        (None, Some(step), _, None) => step.clone(),
         // Neither a case nor a message: nothing to key it by, so no mail.
         (_, _, _, None) => return Ok(None),
     };

@@ -488,7 +488,8 @@ async fn erase_messages(
     let mut erased = 0;
     for (id, attachments) in messages {
         erased += sqlx::query(
-            "UPDATE messages SET sender = NULL, attachments = $1, purged_at = $2 WHERE id = $3",
+            "UPDATE messages SET sender = NULL, subject = NULL, raw = NULL, attachments = $1, \
+             purged_at = $2 WHERE id = $3",
         )
         .bind(attachments_without_names(attachments))
         .bind(Stamp(now))

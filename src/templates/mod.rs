@@ -45,6 +45,7 @@
 //! | `addressee` | the name of the person a `reminder`, `chase`, `escalation` or `lead_changed` is addressed to (the operational lead for a chase, the dispute-resolution contact or the next level for an escalation), or null to write to the team: `Dear colleagues` |
 //! | `information` | `{what}`: what the authority asked the referring side for, in its own words (`information_requested`; null otherwise) |
 //! | `lead` | `{side, name, email, phone, previous_name, first}`: the new named lead of a case (`first`: no lead was named before) (`lead_changed`; null otherwise). `side` `authority` means the council's lead officer changed and the mail goes to the referrer's side; `referrer` means the probation or prison lead changed and the mail goes to the council. `phone` and `previous_name` may be null |
+//! | `digest` | the morning digest (`digest`; null otherwise): `{day, since, counts: {new, due_today, overdue, waiting}, nothing_due, new: [{case_ref, received, kind, urgent}], due_today, overdue, waiting: [{case_ref, what, due, owed_by}]}`, references and dates only |
 //!
 //! Mail that does not show the person's details (every purpose but
 //! `notice` and `quarantine_notice`: see [`Purpose::shows_person_details`])
@@ -119,7 +120,7 @@ macro_rules! embedded {
 }
 
 /// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
-const EMBEDDED: [(Purpose, [&str; 3]); 13] = embedded![
+const EMBEDDED: [(Purpose, [&str; 3]); 14] = embedded![
     Acknowledgement => "acknowledgement",
     Incomplete => "incomplete",
     NoConsent => "no_consent",
@@ -133,6 +134,7 @@ const EMBEDDED: [(Purpose, [&str; 3]); 13] = embedded![
     LeadChangePending => "lead_change_pending",
     UnreadableAnswer => "unreadable_answer",
     InformationRequested => "information_requested",
+    Digest => "digest",
 ];
 
 /// A rendered mail.
@@ -601,7 +603,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 20] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 21] = [
     "case_ref",
     "authority",
     "protocol",
@@ -624,6 +626,7 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 20] = [
     // The authority's own words to the referring side, who referred the
     // person; set only for `information_requested`.
     "information",
+    "digest",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's
@@ -728,7 +731,10 @@ impl HelperDef for StrictIf {
 /// every list filled (see the contract at the top of this module). The
 /// person is fictional.
 pub fn sample_data(purpose: Purpose) -> Value {
-    let has_case = !matches!(purpose, Purpose::BlankForm | Purpose::QuarantineNotice);
+    let has_case = !matches!(
+        purpose,
+        Purpose::BlankForm | Purpose::QuarantineNotice | Purpose::Digest
+    );
     let outcome = match purpose {
         Purpose::Acknowledgement
         | Purpose::Reminder
@@ -740,7 +746,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
         | Purpose::InformationRequested => json!("complete"),
         Purpose::Incomplete | Purpose::Notice => json!("incomplete"),
         Purpose::NoConsent => json!("no_consent"),
-        Purpose::BlankForm | Purpose::QuarantineNotice => Value::Null,
+        Purpose::BlankForm | Purpose::QuarantineNotice | Purpose::Digest => Value::Null,
     };
     let field = |label: &str, value: &str| json!({ "label": label, "value": value });
     // The follow-ups of the lead officer deadline (commitment 10 of the
@@ -923,6 +929,30 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "escalation": escalation,
         "further": further,
         "information": information,
+        "digest": if purpose == Purpose::Digest { sample_digest() } else { Value::Null },
+    })
+}
+
+/// A morning digest's data: the day, what came in since the last one, what
+/// is due today, overdue, and waiting for the authority.
+fn sample_digest() -> Value {
+    json!({
+        "day": "Monday 7 December 2026",
+        "since": "Friday 4 December 2026 at 09:00",
+        "new": [
+            { "case_ref": "DTR-COL-2026-00043", "received": "Fri 4 Dec 2026 14:02", "kind": "Duty to Refer", "urgent": true },
+        ],
+        "due_today": [
+            { "case_ref": "DTR-COL-2026-00041", "what": "Acknowledge receipt of the referral (commitment 9)", "due": "Mon 7 Dec 2026", "owed_by": "the council" },
+        ],
+        "overdue": [
+            { "case_ref": "DTR-COL-2026-00038", "what": "A substantive response naming the authority's lead officer (commitment 10)", "due": "Wed 2 Dec 2026", "owed_by": "the council" },
+        ],
+        "waiting": [
+            { "case_ref": "DTR-COL-2026-00042", "what": "A substantive response naming the authority's lead officer (commitment 10)", "due": "Thu 10 Dec 2026", "owed_by": "the council" },
+        ],
+        "counts": { "new": 1, "due_today": 1, "overdue": 1, "waiting": 1 },
+        "nothing_due": false,
     })
 }
 
@@ -980,6 +1010,16 @@ fn sparse_data(purpose: Purpose) -> Value {
             lead.insert("claimed_by".into(), Value::Null);
             lead.insert("bounced".into(), json!(false));
             lead.insert("first".into(), json!(false));
+        }
+        if let Some(Value::Object(digest)) = map.get_mut("digest") {
+            for key in ["new", "due_today", "overdue", "waiting"] {
+                digest.insert(key.into(), json!([]));
+            }
+            digest.insert(
+                "counts".into(),
+                json!({ "new": 0, "due_today": 0, "overdue": 0, "waiting": 0 }),
+            );
+            digest.insert("nothing_due".into(), json!(true));
         }
         if let Some(Value::Array(fields)) = map.get_mut("fields") {
             for field in fields.iter_mut() {

@@ -107,6 +107,10 @@ fn subjects_are_the_agreed_ones() {
         subject(Purpose::LeadChangePending, false),
         format!("[{r}] Change of case lead: please confirm")
     );
+    assert_eq!(
+        subject(Purpose::Digest, false),
+        "Duty to Refer digest for Colchester, Monday 7 December 2026"
+    );
     // Short enough to read in a list of mail.
     for purpose in Purpose::ALL {
         for urgent in [false, true] {
@@ -590,7 +594,7 @@ fn referrers_never_see_the_persons_details() {
     for purpose in [Purpose::Chase, Purpose::Escalation] {
         assert!(outside.contains(&purpose), "{purpose}");
     }
-    assert_eq!(outside.len(), 10);
+    assert_eq!(outside.len(), 11);
     for purpose in outside {
         let mut data = sample_data(purpose);
         data["fields"] = json!([{ "label": "Physical health", "value": secret }]);
@@ -734,4 +738,38 @@ fn notice_shows_every_field_and_the_urgent_banner() {
 fn templates_can_be_shared_between_tasks() {
     fn shared<T: Send + Sync>() {}
     shared::<Templates>();
+}
+
+#[test]
+fn a_digest_gives_counts_references_and_dates_and_says_when_nothing_is_due() {
+    let templates = embedded();
+    let mail = templates
+        .render(Purpose::Digest, "COL", &sample_data(Purpose::Digest))
+        .expect("renders");
+    for line in [
+        "New referrals since Friday 4 December 2026 at 09:00: 1",
+        "  DTR-COL-2026-00043  received Fri 4 Dec 2026 14:02, Duty to Refer, URGENT",
+        "Due today: 1",
+        "Overdue: 1",
+        "  DTR-COL-2026-00038  A substantive response naming the authority's lead officer (commitment 10), due Wed 2 Dec 2026, owed by the council",
+        "Waiting for the council: 1",
+    ] {
+        assert!(mail.text.lines().any(|l| l == line), "{line}:\n{}", mail.text);
+    }
+    assert!(!mail.text.contains("Nothing is due"), "{}", mail.text);
+    let quiet = templates
+        .render(Purpose::Digest, "COL", &sparse_data(Purpose::Digest))
+        .expect("renders");
+    assert!(
+        quiet
+            .text
+            .contains("Nothing is due today and nothing is overdue."),
+        "{}",
+        quiet.text
+    );
+    assert!(
+        quiet.html.contains("Nothing is due today"),
+        "{}",
+        quiet.html
+    );
 }

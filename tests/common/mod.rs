@@ -148,12 +148,14 @@ pub fn referral(message_id: &str, n: u32, to: &str) -> Vec<u8> {
 }
 
 /// `authorities.toml` for the fourteen test authorities, each with its
-/// inbox, lead and senior contact at `lha.test`.
+/// inbox, lead and senior contact at `lha.test`. The morning digest is
+/// off: tests that count the mail in an inbox would otherwise find one
+/// there on a working morning (tests/digest.rs has its own).
 pub fn authorities_toml() -> String {
     let mut authorities = String::new();
     for (user, code, name) in AUTHORITIES {
         authorities.push_str(&format!(
-            "[[authority]]\nname = \"{name}\"\ncode = \"{code}\"\ninbox = \"{user}@lha.test\"\n\
+            "[[authority]]\nname = \"{name}\"\ncode = \"{code}\"\ninbox = \"{user}@lha.test\"\ndigest = false\n\
              operational_lead = {{ name = \"Lead\", email = \"lead.{user}@lha.test\" }}\n\
              dispute_contact = {{ name = \"Senior\", email = \"senior.{user}@lha.test\" }}\n\n"
         ));
