@@ -1,6 +1,6 @@
 //! The outbox sender: delivers the rows intake queued, through SMTP (lettre
 //! over rustls, on connections of its own: `relay`) or as `.eml` files (the
-//! embedded default). A row is claimed, rendered from the templates and its
+//! embedded default), both behind one trait (`transport`). A row is claimed, rendered from the templates and its
 //! case, sent, and marked sent at once: the only window for a second copy is
 //! a crash between the server's answer and that commit. Temporary failures
 //! (connection, 4xx, a full disk) are retried with backoff; permanent ones
@@ -9,6 +9,11 @@
 //! row stays `sending` while the daemon runs.
 
 mod relay;
+#[cfg(test)]
+mod stub;
+#[cfg(test)]
+mod tests;
+mod transport;
 
 use crate::config::{Config, Transport};
 use crate::core::address::without_addresses;
@@ -27,10 +32,9 @@ use lettre::Message;
 use relay::Relay;
 use serde_json::{json, Value};
 use std::future::Future;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+pub use transport::{Composed, MailTransport};
 
 /// How long the sender waits when nothing wakes it.
 const POLL: Duration = Duration::from_secs(5);
@@ -68,6 +72,10 @@ pub enum SendError {
     File(String),
     #[error("credentials: {0}")]
     Credentials(String),
+    /// A refusal with its reply code, from a transport that is not lettre's
+    /// SMTP client (the in-process stub of the sender's tests).
+    #[error("refused: {code} {text}")]
+    Refused { code: u16, text: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -84,6 +92,7 @@ impl SendError {
     pub fn is_transient(&self) -> bool {
         match self {
             SendError::Smtp(e) => !e.is_permanent(),
+            SendError::Refused { code, .. } => *code < 500,
             SendError::Build(_) | SendError::Template(_) => false,
             _ => true,
         }
@@ -130,15 +139,17 @@ impl Sender {
         // between mails instead of a new TLS session for every mail.
         let mut transport = None;
         let sent = self.send_batches(&mut transport, shutdown).await;
-        if let Some(Ok(MailTransport::Smtp(relay))) = &transport {
-            relay.close().await;
+        if let Some(Ok(transport)) = &transport {
+            transport.close().await;
         }
         sent
     }
 
+    /// Sends every row that is due through `transport`, made when the first
+    /// row is claimed if it is none yet.
     async fn send_batches(
         &self,
-        transport: &mut Option<Result<MailTransport, SendError>>,
+        transport: &mut Option<Result<Arc<dyn MailTransport>, SendError>>,
         shutdown: &Shutdown,
     ) -> Result<usize, SendError> {
         use futures::StreamExt;
@@ -173,7 +184,7 @@ impl Sender {
     /// while it is on its way.
     async fn send_keeping_claim(
         &self,
-        transport: &MailTransport,
+        transport: &dyn MailTransport,
         row: &OutboxRow,
     ) -> Result<(), SendError> {
         let every = (self.store.claim() / 3)
@@ -200,7 +211,7 @@ impl Sender {
     /// Sends one row and records what became of it; true when it went.
     async fn deliver(
         &self,
-        transport: &Result<MailTransport, SendError>,
+        transport: &Result<Arc<dyn MailTransport>, SendError>,
         row: OutboxRow,
         shutdown: &Shutdown,
     ) -> Result<bool, StoreError> {
@@ -235,7 +246,7 @@ impl Sender {
             }
         }
         let result = match transport {
-            Ok(t) => self.send_keeping_claim(t, &row).await,
+            Ok(t) => self.send_keeping_claim(t.as_ref(), &row).await,
             Err(e) => Err(SendError::Credentials(e.to_string())),
         };
         let case = row.case_ref.as_deref().unwrap_or("");
@@ -303,14 +314,18 @@ impl Sender {
         }
     }
 
-    async fn transport(&self) -> Result<MailTransport, SendError> {
-        match &self.config.outgoing.transport {
-            Transport::Files(folder) => Ok(MailTransport::Files(folder.clone())),
-            Transport::Smtp(settings) => Ok(MailTransport::Smtp(Relay::new(settings).await?)),
-        }
+    async fn transport(&self) -> Result<Arc<dyn MailTransport>, SendError> {
+        Ok(match &self.config.outgoing.transport {
+            Transport::Files(folder) => Arc::new(transport::Files(folder.clone())),
+            Transport::Smtp(settings) => Arc::new(Relay::new(settings).await?),
+        })
     }
 
-    async fn send_one(&self, transport: &MailTransport, row: &OutboxRow) -> Result<(), SendError> {
+    async fn send_one(
+        &self,
+        transport: &dyn MailTransport,
+        row: &OutboxRow,
+    ) -> Result<(), SendError> {
         let purpose = Purpose::from_name(&row.purpose)
             .ok_or_else(|| SendError::Build(format!("unknown purpose {}", row.purpose)))?;
         let authority = self
@@ -334,59 +349,13 @@ impl Sender {
             .render(purpose, authority.code.as_str(), &data)
             .map_err(|e| SendError::Template(e.to_string()))?;
         let message = build_message(row, authority, purpose, rendered)?;
-        match transport {
-            MailTransport::Files(folder) => {
-                write_mail_file(folder, &row.message_id, message.formatted()).await?;
-            }
-            MailTransport::Smtp(relay) => relay.send(&message).await?,
-        }
-        Ok(())
+        transport
+            .send(&Composed {
+                message_id: row.message_id.clone(),
+                message,
+            })
+            .await
     }
-}
-
-enum MailTransport {
-    /// `.eml` files in this folder.
-    Files(PathBuf),
-    Smtp(Relay),
-}
-
-/// Writes a mail into the outbox folder whole or not at all: into a hidden
-/// temporary file, renamed once complete, so a full disk leaves no mail cut
-/// short. The name is the mail's Message-ID, so a mail written again (after
-/// a crash) replaces its copy instead of adding a second.
-async fn write_mail_file(folder: &Path, message_id: &str, raw: Vec<u8>) -> Result<(), SendError> {
-    let stem: String = message_id
-        .trim_matches(['<', '>'])
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-._@".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let path = folder.join(format!("{stem}.eml"));
-    let partial = folder.join(format!(".{stem}.eml.partial"));
-    let folder = folder.to_path_buf();
-    let (target, temporary) = (path.clone(), partial.clone());
-    // std::fs, not tokio's File: that one reports a failed write only on a
-    // later flush, and a full disk would pass for a mail written.
-    let written = tokio::task::spawn_blocking(move || {
-        std::fs::create_dir_all(&folder)?;
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(&raw)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&temporary, &target)
-    })
-    .await
-    .unwrap_or_else(|e| Err(std::io::Error::other(e)));
-    if let Err(e) = written {
-        let _ = tokio::fs::remove_file(&partial).await;
-        return Err(SendError::File(format!("{}: {e}", path.display())));
-    }
-    Ok(())
 }
 
 fn build_message(
@@ -715,154 +684,3 @@ fn deadline_data(queued: Option<&Value>, config: &Config) -> Value {
 
 /// The form referrers copy.
 pub const BLANK_FORM: &str = include_str!("../templates/blank-form.txt");
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::referral::ReferralType;
-    use chrono::TimeZone;
-
-    fn row(message_id: &str, in_reply_to: Option<String>) -> OutboxRow {
-        OutboxRow {
-            id: 1,
-            case_id: None,
-            case_ref: None,
-            authority: "COL".into(),
-            purpose: "blank_form".into(),
-            to: vec!["jo@justice.gov.uk".into()],
-            cc: Vec::new(),
-            context: json!({}),
-            message_id: message_id.into(),
-            in_reply_to,
-            status: "sending".into(),
-            attempts: 0,
-            last_error: None,
-            created_at: Utc::now(),
-            sent_at: None,
-            next_attempt_at: Utc::now(),
-        }
-    }
-
-    fn rendered(subject: &str) -> crate::templates::Rendered {
-        crate::templates::Rendered {
-            subject: subject.into(),
-            text: "text".into(),
-            html: "<p>html</p>".into(),
-        }
-    }
-
-    #[test]
-    fn no_header_line_is_longer_than_mail_allows() {
-        let (config, _) = Config::embedded().expect("embedded config");
-        let authority = config.authorities.by_code("COL").expect("Colchester");
-        let id = "<dtr.x.blank_form.1@dtr-gateway.invalid>";
-        let lines = |message: &Message| {
-            String::from_utf8_lossy(&message.formatted())
-                .split("\r\n\r\n")
-                .next()
-                .unwrap_or_default()
-                .split("\r\n")
-                .map(str::len)
-                .max()
-                .unwrap_or_default()
-        };
-        // Threaded to a Message-ID that fits; not to one that does not.
-        let fits = format!("<{}@x>", "a".repeat(MAX_LINE - "In-Reply-To: <@x>".len()));
-        let message = build_message(
-            &row(id, Some(fits.clone())),
-            authority,
-            Purpose::BlankForm,
-            rendered("Form"),
-        )
-        .expect("built");
-        assert_eq!(lines(&message), MAX_LINE);
-        assert!(message.headers().get_raw("In-Reply-To") == Some(fits.as_str()));
-        let over = format!("<a{}", &fits[1..]);
-        let message = build_message(
-            &row(id, Some(over)),
-            authority,
-            Purpose::BlankForm,
-            rendered(&format!("Form {}", "y".repeat(3000))),
-        )
-        .expect("built");
-        assert!(lines(&message) <= MAX_LINE);
-        assert!(message.headers().get_raw("In-Reply-To").is_none());
-        assert!(message.headers().get_raw("References").is_none());
-        // What cannot be folded (a Message-ID of the gateway's own domain,
-        // set too long) fails the mail, naming the header.
-        let long_id = format!("<dtr.x@{}.invalid>", "d".repeat(1000));
-        let error = build_message(
-            &row(&long_id, None),
-            authority,
-            Purpose::BlankForm,
-            rendered("Form"),
-        )
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
-        assert!(
-            error.contains("Message-ID header") && error.contains("998"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn a_follow_up_asks_for_the_lead_officer_when_its_rule_is_met_by_one() {
-        let (config, _) = Config::embedded().expect("embedded config");
-        let queued = |id: &str| json!({ "id": id, "commitment": "10" });
-        let lead = deadline_data(Some(&queued("lead_officer")), &config);
-        assert_eq!(lead["asks_for_lead"], json!(true));
-        assert_eq!(lead["commitment"], json!("10"));
-        for other in ["acknowledge", "keep_accommodation", "a_rule_since_removed"] {
-            let data = deadline_data(Some(&queued(other)), &config);
-            assert_eq!(data["asks_for_lead"], json!(false), "{other}");
-        }
-        assert_eq!(deadline_data(None, &config), Value::Null);
-    }
-
-    #[test]
-    fn the_acknowledgement_lists_what_the_protocol_says_is_owed_next() {
-        let (config, _) = Config::embedded().expect("embedded config");
-        let referral = Referral {
-            referral_type: Some(ReferralType::KeepAccommodation),
-            ..Referral::default()
-        };
-        // Monday 23 November 2026, 10:00.
-        let received = Utc
-            .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
-            .single()
-            .expect("time");
-        let colchester = config.authorities.by_code("COL").expect("Colchester");
-        let listed = |referral: &Referral| {
-            deadlines(referral, received, colchester, &config)
-                .iter()
-                .filter_map(|d| {
-                    Some((
-                        d["what"].as_str()?.to_string(),
-                        d["by"].as_str()?.to_string(),
-                    ))
-                })
-                .collect::<Vec<_>>()
-        };
-        // A request to help keep accommodation owes commitment 2, not the
-        // lead officer of a homeless application (commitment 10).
-        assert_eq!(
-            listed(&referral),
-            [(
-                "An answer to the request for help to keep the accommodation".to_string(),
-                "Thursday 26 November 2026".to_string()
-            )]
-        );
-        let duty = Referral {
-            referral_type: Some(ReferralType::DutyToRefer),
-            ..Referral::default()
-        };
-        assert_eq!(
-            listed(&duty),
-            [(
-                "A substantive response naming the authority's lead officer".to_string(),
-                "Monday 30 November 2026".to_string()
-            )]
-        );
-    }
-}

@@ -6,8 +6,9 @@
 //! lettre writes separately. Connections are kept between mails and checked
 //! with NOOP before each reuse, as lettre's pool does.
 
-use super::SendError;
+use super::{Composed, MailTransport, SendError};
 use crate::config::{Credentials, SmtpSettings, TlsMode};
+use futures::future::BoxFuture;
 use lettre::transport::smtp::authentication::{Credentials as SmtpCredentials, Mechanism};
 use lettre::transport::smtp::client::{
     AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
@@ -117,7 +118,7 @@ impl Relay {
     }
 
     /// Sends one mail on a connection kept from before, or a new one.
-    pub async fn send(&self, message: &Message) -> Result<(), SendError> {
+    async fn send_message(&self, message: &Message) -> Result<(), SendError> {
         let mut connection = self.connection().await?;
         let result = connection
             .send(message.envelope(), &message.formatted())
@@ -131,7 +132,7 @@ impl Relay {
     }
 
     /// Says QUIT on every connection kept.
-    pub async fn close(&self) {
+    async fn quit_all(&self) {
         let connections = std::mem::take(&mut *self.lock_idle());
         for mut connection in connections {
             let _ = tokio::time::timeout(Duration::from_secs(5), connection.quit()).await;
@@ -216,6 +217,16 @@ impl Relay {
                 .await?;
         }
         Ok(connection)
+    }
+}
+
+impl MailTransport for Relay {
+    fn send<'a>(&'a self, mail: &'a Composed) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(self.send_message(&mail.message))
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.quit_all())
     }
 }
 

@@ -578,3 +578,33 @@ pub(super) async fn add_mail_event(
     }
     add_event(tx, case_id, at, kind, message, Some(&detail)).await
 }
+
+#[cfg(test)]
+impl Store {
+    /// A mail to `to` queued due now, with neither case nor cause, as the
+    /// sender finds it: for the sender's own tests.
+    pub(crate) async fn queue_bare(
+        &self,
+        authority: &str,
+        purpose: &str,
+        to: &str,
+    ) -> Result<i64, StoreError> {
+        let now = Utc::now();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(sqlx::query_scalar(
+            "INSERT INTO outbox (authority, idempotency_key, purpose, recipients, context, \
+             message_id, status, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, '{}', $5, 'queued', $6, $6) RETURNING id",
+        )
+        .bind(authority)
+        .bind(format!("test:{n}"))
+        .bind(purpose)
+        .bind(serde_json::json!({ "to": [to], "cc": [] }).to_string())
+        .bind(format!("<dtr.test.{n}@dtr-gateway.invalid>"))
+        .bind(Stamp(now))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+}
