@@ -77,6 +77,8 @@ const GRACE_AFTER_PANIC: Duration = Duration::from_secs(60);
 pub enum DaemonError {
     #[error(transparent)]
     Http(#[from] HttpError),
+    #[error(transparent)]
+    Sending(#[from] crate::outbox::SendError),
     #[error("the daemon's {task} task panicked ({reason}); the daemon stopped")]
     TaskPanicked { task: String, reason: String },
 }
@@ -157,7 +159,8 @@ fn panic_reason(error: tokio::task::JoinError) -> String {
 }
 
 /// Runs until `shutdown` is requested; returns when every task has stopped.
-/// Fails before starting anything when the HTTP listener cannot be bound:
+/// Fails before starting anything when a sending identity's secret is not
+/// where the configuration says, or when the HTTP listener cannot be bound:
 /// without the health check it was configured with, the daemon would look
 /// down to its monitor, or whatever else holds the port would answer for it.
 pub async fn run(
@@ -170,6 +173,7 @@ pub async fn run(
         Some(settings) => Some(crate::http::bind(settings).await?),
         None => None,
     };
+    crate::outbox::check_credentials(&config)?;
     say_how_senders_are_judged(&config);
     // The tasks stop on the caller's shutdown, or when one of them panics.
     let mut requested = shutdown;

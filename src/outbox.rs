@@ -9,13 +9,14 @@
 //! row stays `sending` while the daemon runs.
 
 mod relay;
+mod routes;
 #[cfg(test)]
 mod stub;
 #[cfg(test)]
 mod tests;
 mod transport;
 
-use crate::config::{Config, Transport};
+use crate::config::Config;
 use crate::core::address::without_addresses;
 use crate::core::authority::Authority;
 use crate::core::field::Field;
@@ -29,7 +30,8 @@ use chrono::{DateTime, Utc};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
-use relay::Relay;
+pub use routes::SHARED;
+use routes::{Route, Routes};
 use serde_json::{json, Value};
 use std::future::Future;
 use std::sync::Arc;
@@ -72,6 +74,10 @@ pub enum SendError {
     File(String),
     #[error("credentials: {0}")]
     Credentials(String),
+    /// A secret missing from where the configuration says: a mistake to
+    /// mend, reported when the daemon starts.
+    #[error("{key}: {problem}: the gateway cannot send mail; fix the configuration (`dtr-gateway check-config`) and start it again")]
+    MissingCredential { key: String, problem: String },
     /// A refusal with its reply code, from a transport that is not lettre's
     /// SMTP client (the in-process stub of the sender's tests).
     #[error("refused: {code} {text}")]
@@ -93,9 +99,31 @@ impl SendError {
         match self {
             SendError::Smtp(e) => !e.is_permanent(),
             SendError::Refused { code, .. } => *code < 500,
-            SendError::Build(_) | SendError::Template(_) => false,
+            SendError::Build(_) | SendError::Template(_) | SendError::MissingCredential { .. } => {
+                false
+            }
             _ => true,
         }
+    }
+}
+
+/// Every sending identity's secret is where the configuration says:
+/// checked when the daemon starts, so that a password never set is a
+/// configuration error then, not a temporary failure at the first mail.
+/// The error names the key.
+pub fn check_credentials(config: &Config) -> Result<(), SendError> {
+    let crate::config::Transport::Smtp(settings) = &config.outgoing.transport else {
+        return Ok(());
+    };
+    let Some((_, credentials)) = &settings.login else {
+        return Ok(());
+    };
+    match crate::secret::missing(credentials) {
+        Some((key, problem)) => Err(SendError::MissingCredential {
+            key: format!("outgoing.smtp.{key}"),
+            problem,
+        }),
+        None => Ok(()),
     }
 }
 
@@ -108,6 +136,9 @@ pub struct Sender {
 impl Sender {
     /// Sends until shutdown.
     pub async fn run(self, mut shutdown: Shutdown) {
+        if let Err(e) = self.store.sender_starting().await {
+            tracing::error!(error = %e, "cannot record the sender's health");
+        }
         // Rows left `sending` by a crash may or may not have gone: send them
         // again (the one window the design allows).
         if let Err(e) = self.store.requeue_interrupted().await {
@@ -137,19 +168,19 @@ impl Sender {
     pub async fn send_due(&self, shutdown: &Shutdown) -> Result<usize, SendError> {
         // One transport for the run: the relay's connections are kept
         // between mails instead of a new TLS session for every mail.
-        let mut transport = None;
-        let sent = self.send_batches(&mut transport, shutdown).await;
-        if let Some(Ok(transport)) = &transport {
-            transport.close().await;
+        let mut routes = None;
+        let sent = self.send_batches(&mut routes, shutdown).await;
+        if let Some(routes) = &routes {
+            routes.close().await;
         }
         sent
     }
 
-    /// Sends every row that is due through `transport`, made when the first
-    /// row is claimed if it is none yet.
+    /// Sends every row that is due by `routes`, made when the first row is
+    /// claimed if there are none yet.
     async fn send_batches(
         &self,
-        transport: &mut Option<Result<Arc<dyn MailTransport>, SendError>>,
+        routes: &mut Option<Routes>,
         shutdown: &Shutdown,
     ) -> Result<usize, SendError> {
         use futures::StreamExt;
@@ -159,16 +190,16 @@ impl Sender {
             if rows.is_empty() {
                 break;
             }
-            if transport.is_none() {
-                *transport = Some(self.transport().await);
+            if routes.is_none() {
+                *routes = Some(Routes::from_config(&self.config).await);
             }
-            let Some(transport) = transport.as_ref() else {
+            let Some(routes) = routes.as_ref() else {
                 break;
             };
             // Mails go in parallel: each waits on the relay's answer, which
             // is most of the time a mail takes.
             let results: Vec<Result<bool, StoreError>> = futures::stream::iter(rows)
-                .map(|row| self.deliver(transport, row, shutdown))
+                .map(|row| self.deliver(routes, row, shutdown))
                 .buffer_unordered(PARALLEL)
                 .collect()
                 .await;
@@ -211,7 +242,7 @@ impl Sender {
     /// Sends one row and records what became of it; true when it went.
     async fn deliver(
         &self,
-        transport: &Result<Arc<dyn MailTransport>, SendError>,
+        routes: &Routes,
         row: OutboxRow,
         shutdown: &Shutdown,
     ) -> Result<bool, StoreError> {
@@ -245,10 +276,12 @@ impl Sender {
                 return Ok(false);
             }
         }
-        let result = match transport {
+        let route = routes.for_authority(&row.authority);
+        let result = match &route.transport {
             Ok(t) => self.send_keeping_claim(t.as_ref(), &row).await,
             Err(e) => Err(SendError::Credentials(e.to_string())),
         };
+        self.note_health(route, &result).await;
         let case = row.case_ref.as_deref().unwrap_or("");
         match result {
             Ok(()) => {
@@ -314,11 +347,26 @@ impl Sender {
         }
     }
 
-    async fn transport(&self) -> Result<Arc<dyn MailTransport>, SendError> {
-        Ok(match &self.config.outgoing.transport {
-            Transport::Files(folder) => Arc::new(transport::Files(folder.clone())),
-            Transport::Smtp(settings) => Arc::new(Relay::new(settings).await?),
-        })
+    /// Keeps the sender's health in the store for `status` and /health: a
+    /// temporary failure (the relay unreachable, a 4xx) marks the route
+    /// failing, the next mail that goes clears it. A permanent refusal is
+    /// the mail's own (shown on its case), not the route's.
+    async fn note_health(&self, route: &Route, result: &Result<(), SendError>) {
+        let written = match result {
+            Ok(()) if route.recovered() => {
+                tracing::info!(identity = %route.identity, "mail leaves again");
+                self.store.sender_recovered(&route.identity).await
+            }
+            Err(e) if e.is_transient() && !matches!(e, SendError::Store(_)) => {
+                route.failed();
+                let shown = without_addresses(&e.to_string());
+                self.store.sender_failed(&route.identity, &shown).await
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = written {
+            tracing::warn!(identity = %route.identity, error = %e, "cannot record the sender's health");
+        }
     }
 
     async fn send_one(

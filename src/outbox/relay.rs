@@ -60,8 +60,9 @@ pub struct Relay {
 }
 
 impl Relay {
-    /// Reads the CA file and the credentials; connects only when a mail is
-    /// sent.
+    /// Reads the CA file; fetches the secret and connects only when a mail
+    /// is sent (a missing secret stops the daemon at start:
+    /// `check_credentials`).
     pub async fn new(settings: &SmtpSettings) -> Result<Relay, SendError> {
         let encryption = match settings.tls {
             TlsMode::None => Encryption::None,
@@ -97,9 +98,6 @@ impl Relay {
                 } else {
                     vec![Mechanism::Plain, Mechanism::Login]
                 };
-                // Fetched now so that a missing secret shows before a
-                // connection is opened.
-                fetch(credentials).await?;
                 Some(Login {
                     user: user.clone(),
                     credentials: credentials.clone(),

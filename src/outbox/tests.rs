@@ -195,11 +195,15 @@ mod through_the_stub {
         }
 
         async fn send(&self) -> usize {
-            let transport: Arc<dyn MailTransport> = self.stub.clone();
             self.sender
-                .send_batches(&mut Some(Ok(transport)), &self.shutdown)
+                .send_batches(&mut Some(self.routes()), &self.shutdown)
                 .await
                 .expect("sent")
+        }
+
+        fn routes(&self) -> Routes {
+            let transport: Arc<dyn MailTransport> = self.stub.clone();
+            Routes::single(Route::new(SHARED, Ok(transport)))
         }
 
         /// (status, attempts, last_error) of a row.
@@ -262,6 +266,68 @@ mod through_the_stub {
     }
 
     #[tokio::test]
+    async fn the_sender_fails_from_its_first_temporary_failure_until_a_mail_goes() {
+        let bench = bench(&[
+            Answer::Unreachable,
+            Answer::Refuse(421, "4.4.2 connection dropped"),
+        ])
+        .await;
+        bench.queue(1).await;
+        let store = &bench.sender.store;
+        let routes = bench.routes();
+        let failing = || async {
+            store
+                .sender_health(Utc::now(), true)
+                .await
+                .expect("health")
+                .identities
+        };
+        bench
+            .sender
+            .send_batches(&mut Some(bench.routes()), &bench.shutdown)
+            .await
+            .expect("sent");
+        let first = failing().await;
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].identity, "shared");
+        assert!(first[0].failing_since.is_some());
+        assert!(first[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("cannot reach")));
+        // Due again now: refused, still failing since the first time.
+        sqlx::query("UPDATE outbox SET next_attempt_at = created_at")
+            .execute(store.pool())
+            .await
+            .expect("due");
+        let mut kept = Some(routes);
+        bench
+            .sender
+            .send_batches(&mut kept, &bench.shutdown)
+            .await
+            .expect("sent");
+        let second = failing().await;
+        assert_eq!(second[0].failing_since, first[0].failing_since);
+        assert!(second[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("421")));
+        sqlx::query("UPDATE outbox SET next_attempt_at = created_at")
+            .execute(store.pool())
+            .await
+            .expect("due");
+        assert_eq!(
+            bench
+                .sender
+                .send_batches(&mut kept, &bench.shutdown)
+                .await
+                .expect("sent"),
+            1
+        );
+        assert_eq!(failing().await[0].failing_since, None);
+    }
+
+    #[tokio::test]
     async fn a_permanent_refusal_fails_the_mail_for_good() {
         let bench = bench(&[Answer::Refuse(550, "5.1.1 no such mailbox")]).await;
         let ids = bench.queue(2).await;
@@ -293,11 +359,11 @@ mod through_the_stub {
             .execute(store.pool())
             .await
             .expect("taken");
-        let transport: Result<Arc<dyn MailTransport>, SendError> = Ok(bench.stub.clone());
+        let routes = bench.routes();
         for row in rows {
             let went = bench
                 .sender
-                .deliver(&transport, row, &bench.shutdown)
+                .deliver(&routes, row, &bench.shutdown)
                 .await
                 .expect("settled");
             assert!(!went);
@@ -341,8 +407,7 @@ mod through_the_stub {
     async fn a_transport_is_kept_open_across_the_batches_of_a_run() {
         let bench = bench(&[]).await;
         bench.queue(1).await;
-        let transport: Arc<dyn MailTransport> = bench.stub.clone();
-        let mut made = Some(Ok(transport));
+        let mut made = Some(bench.routes());
         bench
             .sender
             .send_batches(&mut made, &bench.shutdown)
@@ -350,4 +415,44 @@ mod through_the_stub {
             .expect("sent");
         assert!(!bench.stub.closed(), "kept open within a run");
     }
+}
+
+fn smtp_config(credentials: &str) -> Config {
+    let gateway = format!(
+        "[gateway]\ndatabase = \"sqlite::memory:\"\n[referrers]\nallowed_domains = [\"*.gov.uk\"]\n\
+         [outgoing]\ntransport = \"smtp\"\nmessage_id_domain = \"dtr.example.gov.uk\"\n\
+         [outgoing.smtp]\nhost = \"127.0.0.1\"\nusername = \"gateway\"\n{credentials}\n"
+    );
+    let authorities = include_str!("../../config/authorities.toml");
+    let holidays = include_str!("../../config/bank-holidays.json");
+    Config::from_strings(&gateway, authorities, holidays)
+        .expect("valid")
+        .0
+}
+
+#[test]
+fn a_missing_secret_is_a_configuration_error_at_start_naming_its_key() {
+    let config = smtp_config("password_env = \"DTR_TEST_NEVER_SET_ANYWHERE\"");
+    let error = check_credentials(&config).expect_err("missing");
+    assert!(!error.is_transient());
+    let said = error.to_string();
+    assert!(
+        said.starts_with("outgoing.smtp.password_env: the environment variable DTR_TEST_NEVER_SET_ANYWHERE is not set"),
+        "{said}"
+    );
+    // A file there when the configuration was checked, gone at start.
+    let dir = tempfile::TempDir::new().expect("dir");
+    let file = dir.path().join("smtp.password");
+    std::fs::write(&file, "secret\n").expect("written");
+    let config = smtp_config(&format!("password_file = \"{}\"", file.display()));
+    assert!(check_credentials(&config).is_ok());
+    std::fs::remove_file(&file).expect("removed");
+    let said = check_credentials(&config).expect_err("missing").to_string();
+    let expected = format!(
+        "outgoing.smtp.password_file: cannot read {}",
+        file.display()
+    );
+    assert!(said.starts_with(&expected), "{said}");
+    // A token command is known only when it runs.
+    assert!(check_credentials(&smtp_config("token_command = \"false\"")).is_ok());
 }

@@ -18,6 +18,7 @@ mod metrics;
 mod outbox;
 mod report;
 mod retention;
+mod sender;
 pub use crate::core::sweep::DoneStep;
 pub use cases::{CaseDetail, CaseSummary, Event};
 pub use db::{shown_url, Backend, Day, Flag, Stamp};
@@ -30,6 +31,7 @@ pub use metrics::{FolderHealth, StoreCounts};
 use outbox::{add_mail_event, queue_answer, QueueContext};
 pub use outbox::{MailCase, OutboxRow};
 pub use retention::{PurgeCounts, PurgeCutoffs, CONSENT_LAPSED, LAPSED};
+pub use sender::{IdentityHealth, SenderHealth};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
