@@ -42,9 +42,6 @@ pub use transport::{Composed, MailTransport};
 const POLL: Duration = Duration::from_secs(5);
 /// Rows claimed at a time.
 const BATCH: i64 = 20;
-/// Mails in flight at once: each waits mostly on the relay's answer, and
-/// lettre's pool keeps a connection for each.
-const PARALLEL: usize = 4;
 /// A temporary failure is retried for this long before the row is failed.
 const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(48);
 /// The longest line a mail may have (RFC 5322 section 2.1.1), its CRLF
@@ -93,6 +90,21 @@ impl From<lettre::transport::smtp::Error> for SendError {
 }
 
 impl SendError {
+    /// The relay is throttling this account (Exchange Online's `432 4.3.2`
+    /// and its like): the mail waits, and it is not a failure.
+    pub fn is_throttling(&self) -> bool {
+        let (code, text) = match self {
+            SendError::Smtp(e) => (
+                e.status().and_then(|c| c.to_string().parse::<u16>().ok()),
+                e.to_string(),
+            ),
+            SendError::Refused { code, text } => (Some(*code), text.clone()),
+            _ => return false,
+        };
+        code == Some(432)
+            || (code.is_some_and(|c| (400..500).contains(&c)) && text.contains("4.3.2"))
+    }
+
     /// Worth trying again later: everything but a permanent refusal and a
     /// mail that cannot be built.
     pub fn is_transient(&self) -> bool {
@@ -200,7 +212,7 @@ impl Sender {
             // is most of the time a mail takes.
             let results: Vec<Result<bool, StoreError>> = futures::stream::iter(rows)
                 .map(|row| self.deliver(routes, row, shutdown))
-                .buffer_unordered(PARALLEL)
+                .buffer_unordered(routes.in_flight())
                 .collect()
                 .await;
             for result in results {
@@ -213,17 +225,22 @@ impl Sender {
     /// Sends one row, renewing the claim on it every third of its time for
     /// as long as the relay takes, so that no other gateway takes it over
     /// while it is on its way.
-    async fn send_keeping_claim(
-        &self,
-        transport: &dyn MailTransport,
-        row: &OutboxRow,
-    ) -> Result<(), SendError> {
+    async fn send_keeping_claim(&self, route: &Route, row: &OutboxRow) -> Result<(), SendError> {
         let every = (self.store.claim() / 3)
             .to_std()
             .unwrap_or(Duration::from_secs(20))
             .max(Duration::from_secs(1));
         let mut renewal = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-        let sending = self.send_one(transport, row);
+        // The wait for a connection and for the minute's room counts as
+        // sending: the claim is kept through it.
+        let sending = async {
+            let transport = match &route.transport {
+                Ok(transport) => transport.as_ref(),
+                Err(e) => return Err(SendError::Credentials(e.to_string())),
+            };
+            let _place = route.turn().await;
+            self.send_one(transport, row).await
+        };
         tokio::pin!(sending);
         loop {
             tokio::select! {
@@ -277,14 +294,38 @@ impl Sender {
             }
         }
         let route = routes.for_authority(&row.authority);
-        let result = match &route.transport {
-            Ok(t) => self.send_keeping_claim(t.as_ref(), &row).await,
-            Err(e) => Err(SendError::Credentials(e.to_string())),
-        };
+        // A relay that asked for a pause gets it: the mail waits, its
+        // attempt not counted.
+        let wait = route
+            .throttled_until()
+            .map(|until| until - tokio::time::Instant::now());
+        let recipients = u32::try_from(row.to.len() + row.cc.len()).unwrap_or(u32::MAX);
+        if let Some(wait) = wait.or_else(|| route.day_room(recipients)) {
+            let until =
+                Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+            tracing::info!(outbox = row.id, identity = %route.identity, until = %until, "the relay's limit is reached: mail waits");
+            self.settle(&row, shutdown, || self.store.postpone(row.id, until))
+                .await?;
+            return Ok(false);
+        }
+        let result = self.send_keeping_claim(route, &row).await;
         self.note_health(route, &result).await;
         let case = row.case_ref.as_deref().unwrap_or("");
         match result {
+            Err(e) if e.is_throttling() => {
+                // Throttling is the relay keeping to its own limits, not a
+                // failure: the mail waits the pause out, uncounted.
+                let pause = route.throttled();
+                let until =
+                    Utc::now() + chrono::Duration::from_std(pause).unwrap_or(chrono::Duration::MAX);
+                let shown = without_addresses(&e.to_string());
+                tracing::warn!(outbox = row.id, case, identity = %route.identity, error = %shown, until = %until, "the relay is throttling: mail waits");
+                self.settle(&row, shutdown, || self.store.postpone(row.id, until))
+                    .await?;
+                Ok(false)
+            }
             Ok(()) => {
+                route.went();
                 let at = Utc::now();
                 self.settle(&row, shutdown, || self.store.mark_sent(row.id, at))
                     .await?;
@@ -357,7 +398,9 @@ impl Sender {
                 tracing::info!(identity = %route.identity, "mail leaves again");
                 self.store.sender_recovered(&route.identity).await
             }
-            Err(e) if e.is_transient() && !matches!(e, SendError::Store(_)) => {
+            Err(e)
+                if e.is_transient() && !e.is_throttling() && !matches!(e, SendError::Store(_)) =>
+            {
                 route.failed();
                 let shown = without_addresses(&e.to_string());
                 self.store.sender_failed(&route.identity, &shown).await

@@ -203,7 +203,11 @@ mod through_the_stub {
 
         fn routes(&self) -> Routes {
             let transport: Arc<dyn MailTransport> = self.stub.clone();
-            Routes::single(Route::new(SHARED, Ok(transport)))
+            Routes::single(Route::new(
+                SHARED,
+                Ok(transport),
+                crate::config::OTHER_RELAY,
+            ))
         }
 
         /// (status, attempts, last_error) of a row.
@@ -325,6 +329,101 @@ mod through_the_stub {
             1
         );
         assert_eq!(failing().await[0].failing_since, None);
+    }
+
+    #[tokio::test]
+    async fn throttling_is_waited_out_uncounted_and_is_no_failure() {
+        let bench = bench(&[Answer::Refuse(
+            432,
+            "4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded",
+        )])
+        .await;
+        let [id] = bench.queue(1).await[..] else {
+            panic!("one row")
+        };
+        let routes = bench.routes();
+        let mut kept = Some(routes);
+        assert_eq!(
+            bench
+                .sender
+                .send_batches(&mut kept, &bench.shutdown)
+                .await
+                .expect("sent"),
+            0
+        );
+        // Queued again for after the pause, the attempt not counted, no
+        // error on the row, and the sender not failing.
+        assert_eq!(bench.row(id).await, ("queued".into(), 0, None));
+        let wait = bench.seconds_until_due(id).await;
+        assert!((50..=60).contains(&wait), "{wait}");
+        let health = bench
+            .sender
+            .store
+            .sender_health(Utc::now(), true)
+            .await
+            .expect("health");
+        assert!(health.identities.iter().all(|i| i.failing_since.is_none()));
+        // Due again within the pause (another gateway's clock, say): the
+        // mail is not even tried while the relay asked for a pause.
+        sqlx::query("UPDATE outbox SET next_attempt_at = created_at")
+            .execute(bench.sender.store.pool())
+            .await
+            .expect("due");
+        bench
+            .sender
+            .send_batches(&mut kept, &bench.shutdown)
+            .await
+            .expect("sent");
+        assert_eq!(bench.stub.tried().len(), 1);
+        assert_eq!(bench.row(id).await.0, "queued");
+    }
+
+    #[tokio::test]
+    async fn each_authority_sends_by_its_own_identity_and_the_rest_by_the_shared_one() {
+        let bench = bench(&[]).await;
+        let store = &bench.sender.store;
+        store
+            .queue_bare("COL", "blank_form", "jo@justice.gov.uk")
+            .await
+            .expect("queued");
+        store
+            .queue_bare("HAR", "blank_form", "jo@justice.gov.uk")
+            .await
+            .expect("queued");
+        let colchester = Arc::new(Stub::default());
+        let own: Arc<dyn MailTransport> = colchester.clone();
+        let routes = bench.routes().with(
+            Route::new("colchester", Ok(own), crate::config::EXCHANGE_ONLINE),
+            &["COL"],
+        );
+        assert_eq!(
+            bench
+                .sender
+                .send_batches(&mut Some(routes), &bench.shutdown)
+                .await
+                .expect("sent"),
+            2
+        );
+        assert_eq!(colchester.taken(), ["<dtr.test.0@dtr-gateway.invalid>"]);
+        assert_eq!(bench.stub.taken(), ["<dtr.test.1@dtr-gateway.invalid>"]);
+    }
+
+    #[tokio::test]
+    async fn time_bound_mail_is_claimed_before_notes_to_the_authority() {
+        let bench = bench(&[]).await;
+        let store = &bench.sender.store;
+        for purpose in ["notice", "acknowledgement", "quarantine_notice", "chase"] {
+            store
+                .queue_bare("COL", purpose, "jo@justice.gov.uk")
+                .await
+                .expect("queued");
+        }
+        let first = store.claim_due(Utc::now(), 2).await.expect("claimed");
+        let purposes: Vec<&str> = first.iter().map(|r| r.purpose.as_str()).collect();
+        assert_eq!(purposes, ["acknowledgement", "chase"]);
+        let rest = store.claim_due(Utc::now(), 10).await.expect("claimed");
+        let purposes: Vec<&str> = rest.iter().map(|r| r.purpose.as_str()).collect();
+        assert_eq!(purposes, ["notice", "quarantine_notice"]);
     }
 
     #[tokio::test]

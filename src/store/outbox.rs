@@ -83,20 +83,30 @@ impl Store {
         Ok(requeued)
     }
 
-    /// Claims up to `limit` due rows for sending, oldest first: rows queued
-    /// and due, and rows whose claim ran out (their gateway died).
+    /// Claims up to `limit` due rows for sending: rows queued and due, and
+    /// rows whose claim ran out (their gateway died); time-bound mail first
+    /// (see `Purpose::is_time_bound`), then the oldest.
     pub async fn claim_due(
         &self,
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxRow>, StoreError> {
+        let notes: Vec<String> = crate::core::mail::Purpose::ALL
+            .iter()
+            .filter(|p| !p.is_time_bound())
+            .map(|p| format!("'{}'", p.name()))
+            .collect();
+        let later = format!(
+            "CASE WHEN purpose IN ({}) THEN 1 ELSE 0 END",
+            notes.join(", ")
+        );
         let mut tx = self.begin_write().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = $1, \
-             claimed_until = $2 WHERE id IN \
-             (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $3 \
-              UNION ALL SELECT id FROM outbox WHERE status = 'sending' AND claimed_until < $3 \
-              ORDER BY id LIMIT $4) \
+             claimed_until = $2 WHERE id IN (SELECT id FROM \
+             (SELECT id, {later} AS later FROM outbox WHERE status = 'queued' AND next_attempt_at <= $3 \
+              UNION ALL SELECT id, {later} AS later FROM outbox WHERE status = 'sending' AND claimed_until < $3) due \
+              ORDER BY later, id LIMIT $4) \
              RETURNING {OUTBOX_COLUMNS}"
         )))
         .bind(&*self.instance)
@@ -107,7 +117,11 @@ impl Store {
         .await?;
         tx.commit().await?;
         let mut out: Vec<OutboxRow> = rows.iter().map(outbox_row).collect::<Result<_, _>>()?;
-        out.sort_by_key(|r| r.id);
+        out.sort_by_key(|r| {
+            let time_bound =
+                crate::core::mail::Purpose::from_name(&r.purpose).is_none_or(|p| p.is_time_bound());
+            (!time_bound, r.id)
+        });
         self.fill_case_refs(&mut out).await?;
         Ok(out)
     }
