@@ -156,8 +156,12 @@ impl Sender {
         if let Err(e) = self.store.requeue_interrupted().await {
             tracing::error!(error = %e, "cannot requeue interrupted mail");
         }
+        // One set of routes for the daemon's life: the relays' connections
+        // are kept from one wake to the next (checked with NOOP before
+        // reuse) rather than opened, with TLS and a login, for every burst.
+        let mut routes = None;
         loop {
-            if let Err(e) = self.send_due(&shutdown).await {
+            if let Err(e) = self.send_batches(&mut routes, &shutdown).await {
                 tracing::error!(error = %e, "outbox");
                 // A batch cut short by the store (a full disk, a lost
                 // connection) leaves rows claimed but not in flight: nothing
@@ -169,8 +173,11 @@ impl Sender {
             tokio::select! {
                 _ = tokio::time::sleep(POLL) => {}
                 _ = self.store.outbox_changed() => {}
-                _ = shutdown.wait() => return,
+                _ = shutdown.wait() => break,
             }
+        }
+        if let Some(routes) = &routes {
+            routes.close().await;
         }
     }
 
@@ -188,38 +195,67 @@ impl Sender {
         sent
     }
 
-    /// Sends every row that is due by `routes`, made when the first row is
-    /// claimed if there are none yet.
+    /// Sends every row that is due by `routes` (made now if there are none
+    /// yet). Mails go in parallel, as many as the
+    /// routes allow connections, and more rows are claimed as soon as
+    /// there is room rather than when a whole batch is done (a slow mail
+    /// holds up no other). Stops claiming when shutdown is requested or the
+    /// store fails, and returns once every mail in flight is settled.
     async fn send_batches(
         &self,
         routes: &mut Option<Routes>,
         shutdown: &Shutdown,
     ) -> Result<usize, SendError> {
-        use futures::StreamExt;
+        use futures::stream::{FuturesUnordered, StreamExt};
+        if routes.is_none() {
+            *routes = Some(Routes::from_config(&self.config).await);
+        }
+        let Some(routes) = routes.as_ref() else {
+            return Ok(0);
+        };
+        let room = routes.in_flight();
         let mut sent = 0;
-        while !shutdown.requested() {
-            let rows = self.store.claim_due(Utc::now(), BATCH).await?;
-            if rows.is_empty() {
-                break;
+        let mut claimed: std::collections::VecDeque<(OutboxRow, tokio::time::Instant)> =
+            std::collections::VecDeque::new();
+        let mut in_flight = FuturesUnordered::new();
+        let mut exhausted = false;
+        let mut failed: Option<SendError> = None;
+        loop {
+            while failed.is_none() && !shutdown.requested() && in_flight.len() < room {
+                if claimed.is_empty() && !exhausted {
+                    match self.store.claim_due(Utc::now(), BATCH).await {
+                        Ok(rows) if rows.is_empty() => exhausted = true,
+                        Ok(rows) => {
+                            let at = tokio::time::Instant::now();
+                            claimed.extend(rows.into_iter().map(|row| (row, at)));
+                        }
+                        Err(e) => failed = Some(e.into()),
+                    }
+                }
+                let Some((row, claimed_at)) = claimed.pop_front() else {
+                    break;
+                };
+                in_flight.push(self.deliver_claimed(routes, row, claimed_at, shutdown));
             }
-            if routes.is_none() {
-                *routes = Some(Routes::from_config(&self.config).await);
-            }
-            let Some(routes) = routes.as_ref() else {
-                break;
-            };
-            // Mails go in parallel: each waits on the relay's answer, which
-            // is most of the time a mail takes.
-            let results: Vec<Result<bool, StoreError>> = futures::stream::iter(rows)
-                .map(|row| self.deliver(routes, row, shutdown))
-                .buffer_unordered(routes.in_flight())
-                .collect()
-                .await;
-            for result in results {
-                sent += usize::from(result?);
+            match in_flight.next().await {
+                Some(Ok(went)) => sent += usize::from(went),
+                Some(Err(e)) => {
+                    failed.get_or_insert(e.into());
+                }
+                None => break,
             }
         }
-        Ok(sent)
+        // Rows claimed but not begun go back at once (shutdown, a store
+        // that failed): the next run or start sends them.
+        if !claimed.is_empty() {
+            if let Err(e) = self.store.requeue_interrupted().await {
+                tracing::error!(error = %e, "cannot requeue interrupted mail");
+            }
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(sent),
+        }
     }
 
     /// Sends one row, renewing the claim on it every third of its time for
@@ -256,16 +292,33 @@ impl Sender {
         }
     }
 
+    /// Sends one row claimed at `claimed_at`; a row claimed within the last
+    /// third of the claim's time is still surely this gateway's, and is not
+    /// asked about again (a write per mail saved).
+    async fn deliver_claimed(
+        &self,
+        routes: &Routes,
+        row: OutboxRow,
+        claimed_at: tokio::time::Instant,
+        shutdown: &Shutdown,
+    ) -> Result<bool, StoreError> {
+        let fresh = (self.store.claim() / 3)
+            .to_std()
+            .is_ok_and(|third| claimed_at.elapsed() < third);
+        self.deliver(routes, row, fresh, shutdown).await
+    }
+
     /// Sends one row and records what became of it; true when it went.
     async fn deliver(
         &self,
         routes: &Routes,
         row: OutboxRow,
+        fresh: bool,
         shutdown: &Shutdown,
     ) -> Result<bool, StoreError> {
         // A row that waited in the batch past its claim may have been taken
         // by another gateway meanwhile: it is theirs to send, not ours.
-        if !self.store.renew_claim(row.id, Utc::now()).await? {
+        if !fresh && !self.store.renew_claim(row.id, Utc::now()).await? {
             tracing::info!(
                 outbox = row.id,
                 "mail claimed by another gateway; left to it"

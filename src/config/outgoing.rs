@@ -60,9 +60,10 @@ pub const EXCHANGE_ONLINE: SendLimits = SendLimits {
 };
 
 /// Any other relay (one of the gateway's own, Postfix): a few connections,
-/// no rate.
+/// no rate. Each mail waits mostly on the relay's answer, so eight in
+/// flight keep a relay on this machine busy without crowding it.
 pub const OTHER_RELAY: SendLimits = SendLimits {
-    max_connections: 4,
+    max_connections: 8,
     max_per_minute: None,
     max_recipients_per_day: None,
 };

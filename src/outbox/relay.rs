@@ -28,6 +28,12 @@ use tokio_rustls::TlsConnector;
 
 /// For a connection to be ready: TCP, TLS, greeting, EHLO, login.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// For a mail to be taken, from MAIL FROM to the answer to its closing
+/// dot: lettre waits for ever on a relay that stops answering, and a
+/// connection kept between mails may have gone quiet.
+const SEND_TIMEOUT: Duration = Duration::from_secs(120);
+/// For a kept connection to answer NOOP before it is used again.
+const NOOP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How the connection is encrypted.
 enum Encryption {
@@ -118,9 +124,15 @@ impl Relay {
     /// Sends one mail on a connection kept from before, or a new one.
     async fn send_message(&self, message: &Message) -> Result<(), SendError> {
         let mut connection = self.connection().await?;
-        let result = connection
-            .send(message.envelope(), &message.formatted())
-            .await;
+        let raw = message.formatted();
+        let sending = connection.send(message.envelope(), &raw);
+        let Ok(result) = tokio::time::timeout(SEND_TIMEOUT, sending).await else {
+            // Dropped, not kept: its state is unknown.
+            return Err(self.unreachable(format!(
+                "no answer to a mail within {} s",
+                SEND_TIMEOUT.as_secs()
+            )));
+        };
         // lettre closes a connection after any error; one that is still
         // sound is kept for the next mail.
         if !connection.has_broken() {
@@ -147,10 +159,12 @@ impl Relay {
             let kept = self.lock_idle().pop();
             match kept {
                 Some(mut connection) => {
-                    if connection.test_connected().await {
-                        return Ok(connection);
+                    match tokio::time::timeout(NOOP_TIMEOUT, connection.test_connected()).await {
+                        Ok(true) => return Ok(connection),
+                        Ok(false) => connection.abort().await,
+                        // Silent: dropped, which closes it.
+                        Err(_) => {}
                     }
-                    connection.abort().await;
                 }
                 None => {
                     return match tokio::time::timeout(CONNECT_TIMEOUT, self.connect()).await {

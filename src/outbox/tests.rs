@@ -462,7 +462,7 @@ mod through_the_stub {
         for row in rows {
             let went = bench
                 .sender
-                .deliver(&routes, row, &bench.shutdown)
+                .deliver(&routes, row, false, &bench.shutdown)
                 .await
                 .expect("settled");
             assert!(!went);
