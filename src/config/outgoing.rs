@@ -60,10 +60,11 @@ pub const EXCHANGE_ONLINE: SendLimits = SendLimits {
 };
 
 /// Any other relay (one of the gateway's own, Postfix): a few connections,
-/// no rate. Each mail waits mostly on the relay's answer, so eight in
-/// flight keep a relay on this machine busy without crowding it.
+/// no rate. Four: each mail in flight also writes to the store as it
+/// settles, and more than the SQLite pool's four connections in flight
+/// starve intake of connections (measured: eight stalled both).
 pub const OTHER_RELAY: SendLimits = SendLimits {
-    max_connections: 8,
+    max_connections: 4,
     max_per_minute: None,
     max_recipients_per_day: None,
 };
