@@ -223,7 +223,23 @@ impl Sender {
         loop {
             while failed.is_none() && !shutdown.requested() && in_flight.len() < room {
                 if claimed.is_empty() && !exhausted {
-                    match self.store.claim_due(Utc::now(), BATCH).await {
+                    // The mails in flight are driven while the store is
+                    // asked: one of them may hold the write lock, settling,
+                    // and the claim waits for it.
+                    let claim = self.store.claim_due(Utc::now(), BATCH);
+                    tokio::pin!(claim);
+                    let claimed_now = loop {
+                        tokio::select! {
+                            rows = &mut claim => break rows,
+                            Some(done) = in_flight.next(), if !in_flight.is_empty() => match done {
+                                Ok(went) => sent += usize::from(went),
+                                Err(e) => {
+                                    failed.get_or_insert(SendError::from(e));
+                                }
+                            },
+                        }
+                    };
+                    match claimed_now {
                         Ok(rows) if rows.is_empty() => exhausted = true,
                         Ok(rows) => {
                             let at = tokio::time::Instant::now();
