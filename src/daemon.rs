@@ -3,7 +3,9 @@
 //! others; a server that ends the session itself is reconnected to at once.
 //! SIGINT or SIGTERM: each task finishes the message in hand (its position
 //! is recorded with it) and the daemon exits. With `[http]`, a task serves
-//! /health and /metrics beside them.
+//! /health and /metrics beside them. A task that panics is logged, the
+//! others are asked to stop, and `run` fails, so that the process exits
+//! non-zero (and systemd restarts it) instead of running on without it.
 
 use crate::config::{Config, Mailbox, Source};
 use crate::http::{Counters, HttpError};
@@ -12,8 +14,11 @@ use crate::shutdown::Shutdown;
 use crate::source::{imap, maildir, Feed, Interrupted};
 use crate::store::Store;
 use crate::templates::Templates;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio::task::{Id, JoinSet};
 
 /// Says once, at start, which mailboxes give the gateway no verdict of the
 /// receiving server on senders, and what that means for their mail.
@@ -64,14 +69,98 @@ const LAST_RETRY: Duration = Duration::from_secs(300);
 /// straight after every login is not run into a loop.
 const GOODBYE_AGAIN: Duration = Duration::from_secs(60);
 
+/// After a task has panicked, how long the others have to finish what they
+/// hold before they are cut off.
+const GRACE_AFTER_PANIC: Duration = Duration::from_secs(60);
+
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
     #[error(transparent)]
     Http(#[from] HttpError),
+    #[error(transparent)]
+    Sending(#[from] crate::outbox::SendError),
+    #[error("the daemon's {task} task panicked ({reason}); the daemon stopped")]
+    TaskPanicked { task: String, reason: String },
+}
+
+/// The daemon's tasks, each with the name its failure is reported under.
+#[derive(Default)]
+struct Tasks {
+    set: JoinSet<()>,
+    names: HashMap<Id, String>,
+}
+
+impl Tasks {
+    fn spawn<F>(&mut self, name: impl Into<String>, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let handle = self.set.spawn(task);
+        self.names.insert(handle.id(), name.into());
+    }
+
+    /// Waits for every task to end. The first that panics is logged and
+    /// the others are told to stop through `stop` (given
+    /// [`GRACE_AFTER_PANIC`] to finish); the panic is the result.
+    async fn join_all(mut self, stop: &watch::Sender<bool>) -> Result<(), DaemonError> {
+        let mut failed: Option<DaemonError> = None;
+        let mut deadline: Option<tokio::time::Instant> = None;
+        loop {
+            let joined = match deadline {
+                None => self.set.join_next().await,
+                Some(at) => match tokio::time::timeout_at(at, self.set.join_next()).await {
+                    Ok(joined) => joined,
+                    Err(_) => {
+                        tracing::error!(
+                            left = self.set.len(),
+                            "tasks still running {} s after a panic: cut off",
+                            GRACE_AFTER_PANIC.as_secs()
+                        );
+                        self.set.abort_all();
+                        while self.set.join_next().await.is_some() {}
+                        break;
+                    }
+                },
+            };
+            let Some(joined) = joined else { break };
+            let Err(error) = joined else { continue };
+            if error.is_cancelled() {
+                continue;
+            }
+            let task = self
+                .names
+                .get(&error.id())
+                .cloned()
+                .unwrap_or_else(|| "unnamed".into());
+            let reason = panic_reason(error);
+            tracing::error!(task = %task, reason = %reason, "a daemon task panicked: stopping the daemon");
+            let _ = stop.send(true);
+            deadline.get_or_insert_with(|| tokio::time::Instant::now() + GRACE_AFTER_PANIC);
+            failed.get_or_insert(DaemonError::TaskPanicked { task, reason });
+        }
+        match failed {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What a panic said, addresses left out (a message may quote data).
+fn panic_reason(error: tokio::task::JoinError) -> String {
+    let Ok(payload) = error.try_into_panic() else {
+        return "cancelled".into();
+    };
+    let said = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    crate::core::address::without_addresses(&said)
 }
 
 /// Runs until `shutdown` is requested; returns when every task has stopped.
-/// Fails before starting anything when the HTTP listener cannot be bound:
+/// Fails before starting anything when a sending identity's secret is not
+/// where the configuration says, or when the HTTP listener cannot be bound:
 /// without the health check it was configured with, the daemon would look
 /// down to its monitor, or whatever else holds the port would answer for it.
 pub async fn run(
@@ -84,59 +173,76 @@ pub async fn run(
         Some(settings) => Some(crate::http::bind(settings).await?),
         None => None,
     };
+    crate::outbox::check_credentials(&config)?;
     say_how_senders_are_judged(&config);
+    // The tasks stop on the caller's shutdown, or when one of them panics.
+    let mut requested = shutdown;
+    let (stop, shutdown) = Shutdown::new();
+    let stop = Arc::new(stop);
+    let forward = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            requested.wait().await;
+            let _ = stop.send(true);
+        })
+    };
     let counters = Arc::new(Counters::new(&config));
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut tasks = Tasks::default();
     if let Some(listener) = listener {
-        tasks.spawn(crate::http::serve(
-            listener,
-            config.clone(),
-            store.clone(),
-            counters.clone(),
-            shutdown.clone(),
-        ));
+        tasks.spawn(
+            "http",
+            crate::http::serve(
+                listener,
+                config.clone(),
+                store.clone(),
+                counters.clone(),
+                shutdown.clone(),
+            ),
+        );
     }
     let sender = Sender {
         store: store.clone(),
         config: config.clone(),
         templates,
     };
-    tasks.spawn(sender.run(shutdown.clone()));
-    tasks.spawn(crate::sweep::run(
-        store.clone(),
-        config.clone(),
-        shutdown.clone(),
-    ));
+    tasks.spawn("sender", sender.run(shutdown.clone()));
+    tasks.spawn(
+        "sweep",
+        crate::sweep::run(store.clone(), config.clone(), shutdown.clone()),
+    );
     // Client secrets and certificates about to expire: at start, then daily.
-    tasks.spawn(crate::oauth::warn_of_expiry(
-        config.clone(),
-        shutdown.clone(),
-    ));
+    tasks.spawn(
+        "expiry warnings",
+        crate::oauth::warn_of_expiry(config.clone(), shutdown.clone()),
+    );
     // Personal details past their retention period: at start, then daily.
-    tasks.spawn(crate::retention::run(
-        store.clone(),
-        config.clone(),
-        shutdown.clone(),
-    ));
+    tasks.spawn(
+        "retention",
+        crate::retention::run(store.clone(), config.clone(), shutdown.clone()),
+    );
     let mut watched = 0;
     for mailbox in &config.mailboxes {
         for folder in mailbox.watched_folders() {
             watched += 1;
-            tasks.spawn(supervise(
-                config.clone(),
-                store.clone(),
-                mailbox.clone(),
-                folder,
-                counters.clone(),
-                shutdown.clone(),
-            ));
+            tasks.spawn(
+                format!("mailbox {} folder {folder}", mailbox.name),
+                supervise(
+                    config.clone(),
+                    store.clone(),
+                    mailbox.clone(),
+                    folder,
+                    counters.clone(),
+                    shutdown.clone(),
+                ),
+            );
         }
     }
     if watched == 0 {
         tracing::warn!("no mailbox has a maildir or imap source: nothing to watch");
     }
-    while tasks.join_next().await.is_some() {}
-    Ok(())
+    let ended = tasks.join_all(&stop).await;
+    forward.abort();
+    ended
 }
 
 async fn supervise(
@@ -328,6 +434,71 @@ mod tests {
         backoff.opened();
         assert_eq!(pauses(&mut backoff, 3), [1, 2, 4]);
         assert_eq!(backoff.failures(), 3);
+    }
+
+    /// A task that runs until told to stop, and says it stopped.
+    async fn until_stopped(mut shutdown: Shutdown, stopped: Arc<std::sync::atomic::AtomicBool>) {
+        shutdown.wait().await;
+        stopped.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    #[tokio::test]
+    async fn a_task_that_panics_stops_the_others_and_fails_the_daemon() {
+        let (stop, shutdown) = Shutdown::new();
+        let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut tasks = Tasks::default();
+        tasks.spawn("sweep", until_stopped(shutdown.clone(), stopped.clone()));
+        tasks.spawn("sender", async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            panic!("the outbox row 7 is odd");
+        });
+        let ended = tokio::time::timeout(Duration::from_secs(10), tasks.join_all(&stop))
+            .await
+            .expect("the daemon stops by itself");
+        match ended {
+            Err(DaemonError::TaskPanicked { task, reason }) => {
+                assert_eq!(task, "sender");
+                assert_eq!(reason, "the outbox row 7 is odd");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(stopped.load(std::sync::atomic::Ordering::SeqCst));
+        let error = DaemonError::TaskPanicked {
+            task: "sender".into(),
+            reason: "x".into(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "the daemon's sender task panicked (x); the daemon stopped"
+        );
+    }
+
+    #[tokio::test]
+    async fn tasks_that_stop_when_asked_end_the_daemon_without_an_error() {
+        let (stop, shutdown) = Shutdown::new();
+        let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut tasks = Tasks::default();
+        tasks.spawn("sweep", until_stopped(shutdown.clone(), stopped.clone()));
+        tasks.spawn("retention", until_stopped(shutdown, stopped.clone()));
+        let _ = stop.send(true);
+        assert!(tasks.join_all(&stop).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_sweep_stops_when_the_sender_panics() {
+        let (config, _) = Config::embedded().expect("embedded config");
+        let store = Store::open("sqlite::memory:").await.expect("store");
+        let (stop, shutdown) = Shutdown::new();
+        let mut tasks = Tasks::default();
+        tasks.spawn(
+            "sweep",
+            crate::sweep::run(store, Arc::new(config), shutdown),
+        );
+        tasks.spawn("sender", async { panic!("boom") });
+        let ended = tokio::time::timeout(Duration::from_secs(30), tasks.join_all(&stop))
+            .await
+            .expect("the sweep stopped");
+        assert!(matches!(ended, Err(DaemonError::TaskPanicked { .. })));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::core::address::without_addresses;
 use crate::core::classify::Kind;
 use crate::core::protocol::Rag;
 use crate::shutdown::Shutdown;
-use crate::store::{FolderHealth, Store, StoreError};
+use crate::store::{FolderHealth, SenderHealth, Store, StoreError};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -369,6 +369,64 @@ pub struct Health {
     pub status: &'static str,
     pub unhealthy_after_seconds: u64,
     pub folders: Vec<FolderReport>,
+    /// The sender: failing when mail has failed to leave for longer than
+    /// `unhealthy_after_seconds`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender: Option<SenderReport>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct SenderReport {
+    /// `ok`, or `failing`.
+    pub status: &'static str,
+    /// Mail due to go now, and how long the oldest of it has waited.
+    pub due: i64,
+    pub oldest_due_seconds: Option<i64>,
+    /// Mail queued for later (a retry's pause, a limit, working hours).
+    pub later: i64,
+    pub identities: Vec<IdentityReport>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct IdentityReport {
+    pub identity: String,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub failing_seconds: Option<i64>,
+}
+
+/// The sender's part of /health: failing when one sending identity has
+/// failed to send for longer than `unhealthy_after`.
+pub fn sender_report(
+    health: SenderHealth,
+    unhealthy_after: Duration,
+    now: DateTime<Utc>,
+) -> SenderReport {
+    let limit = chrono::Duration::from_std(unhealthy_after).unwrap_or(chrono::Duration::MAX);
+    let mut failing = false;
+    let identities = health
+        .identities
+        .iter()
+        .map(|i| {
+            let failing_for = i.failing_since.map(|since| now - since);
+            failing |= failing_for.is_some_and(|d| d > limit);
+            IdentityReport {
+                identity: i.identity.clone(),
+                last_error: i.last_error.as_deref().map(without_addresses),
+                last_error_at: i.last_error_at,
+                failing_since: i.failing_since,
+                failing_seconds: failing_for.map(|d| d.num_seconds().max(0)),
+            }
+        })
+        .collect();
+    SenderReport {
+        status: if failing { "failing" } else { "ok" },
+        due: health.due,
+        oldest_due_seconds: health.oldest_due_age(now).map(|d| d.num_seconds()),
+        later: health.later,
+        identities,
+    }
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -425,18 +483,25 @@ pub fn health_report(
         status: if failing { "failing" } else { "ok" },
         unhealthy_after_seconds: unhealthy_after.as_secs(),
         folders,
+        sender: None,
     }
 }
 
 async fn health(State(endpoints): State<Arc<Endpoints>>) -> Response {
-    match endpoints.store.folder_health().await {
-        Ok(rows) => {
-            let report = health_report(
-                &endpoints.config,
-                rows,
-                endpoints.unhealthy_after,
-                Utc::now(),
-            );
+    let now = Utc::now();
+    let read = async {
+        let folders = endpoints.store.folder_health().await?;
+        let sender = endpoints.store.sender_health(now, true).await?;
+        Ok::<_, StoreError>((folders, sender))
+    };
+    match read.await {
+        Ok((rows, sender)) => {
+            let mut report = health_report(&endpoints.config, rows, endpoints.unhealthy_after, now);
+            let sender = sender_report(sender, endpoints.unhealthy_after, now);
+            if sender.status != "ok" {
+                report.status = "failing";
+            }
+            report.sender = Some(sender);
             let code = if report.status == "ok" {
                 StatusCode::OK
             } else {
@@ -445,7 +510,7 @@ async fn health(State(endpoints): State<Arc<Endpoints>>) -> Response {
             (code, Json(report)).into_response()
         }
         Err(error) => {
-            tracing::error!(%error, "/health: cannot read the folders' states");
+            tracing::error!(%error, "/health: cannot read the folders' and the sender's states");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(serde_json::json!({
@@ -476,6 +541,8 @@ async fn metrics(State(endpoints): State<Arc<Endpoints>>) -> Response {
 async fn exposition(endpoints: &Endpoints) -> Result<String, StoreError> {
     let config = &endpoints.config;
     let counts = endpoints.store.counts().await?;
+    let now = Utc::now();
+    let sender = endpoints.store.sender_health(now, true).await?;
     let cases = endpoints.store.deadline_cases(None).await?;
     let today = Utc::now()
         .with_timezone(&chrono_tz::Europe::London)
@@ -553,6 +620,30 @@ async fn exposition(endpoints: &Endpoints) -> Result<String, StoreError> {
         );
     }
     out.family(
+        "dtr_gateway_outbox_oldest_queued_seconds",
+        "gauge",
+        "How long the oldest mail due to go has waited since it was queued; 0 when none is due. Mail queued for later (a retry's pause, a limit per recipient, working hours) counts once it is due.",
+    );
+    out.sample(
+        "dtr_gateway_outbox_oldest_queued_seconds",
+        &[],
+        sender.oldest_due_age(now).map_or(0, |d| d.num_seconds()),
+    );
+    out.family(
+        "dtr_gateway_sender_failing_seconds",
+        "gauge",
+        "How long mail has failed to leave through each sending identity that is failing now.",
+    );
+    for identity in &sender.identities {
+        if let Some(since) = identity.failing_since {
+            out.sample(
+                "dtr_gateway_sender_failing_seconds",
+                &[("identity", &identity.identity)],
+                (now - since).num_seconds().max(0),
+            );
+        }
+    }
+    out.family(
         "dtr_gateway_deadlines_overdue",
         "gauge",
         "Open deadlines past their date (RED in `dtr-gateway due`), by authority.",
@@ -595,8 +686,12 @@ impl Exposition {
             .iter()
             .map(|(key, value)| format!("{key}=\"{}\"", label_value(value)))
             .collect();
-        self.0
-            .push_str(&format!("{name}{{{}}} {value}\n", labels.join(",")));
+        if labels.is_empty() {
+            self.0.push_str(&format!("{name} {value}\n"));
+        } else {
+            self.0
+                .push_str(&format!("{name}{{{}}} {value}\n", labels.join(",")));
+        }
     }
 }
 
@@ -688,6 +783,38 @@ mod tests {
         );
         assert_eq!(report.status, "failing");
         assert_eq!(report.unhealthy_after_seconds, 60);
+    }
+
+    #[test]
+    fn the_sender_fails_health_once_it_has_failed_to_send_for_too_long() {
+        use crate::store::IdentityHealth;
+        let now = Utc::now();
+        let limit = Duration::from_secs(60);
+        let health = |failing_for: i64| SenderHealth {
+            due: 4,
+            oldest_due_since: Some(now - chrono::Duration::seconds(300)),
+            later: 1,
+            identities: vec![IdentityHealth {
+                instance: "gateway-1".into(),
+                identity: "shared".into(),
+                last_error: Some("SMTP: 451 4.7.1 jo@justice.gov.uk deferred".into()),
+                last_error_at: Some(now),
+                failing_since: Some(now - chrono::Duration::seconds(failing_for)),
+            }],
+        };
+        let report = sender_report(health(59), limit, now);
+        assert_eq!(report.status, "ok");
+        assert_eq!(
+            (report.due, report.oldest_due_seconds, report.later),
+            (4, Some(300), 1)
+        );
+        assert_eq!(
+            report.identities[0].last_error.as_deref(),
+            Some("SMTP: 451 4.7.1 (address) deferred")
+        );
+        let report = sender_report(health(61), limit, now);
+        assert_eq!(report.status, "failing");
+        assert_eq!(report.identities[0].failing_seconds, Some(61));
     }
 
     #[test]

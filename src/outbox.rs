@@ -1,6 +1,6 @@
 //! The outbox sender: delivers the rows intake queued, through SMTP (lettre
 //! over rustls, on connections of its own: `relay`) or as `.eml` files (the
-//! embedded default). A row is claimed, rendered from the templates and its
+//! embedded default), both behind one trait (`transport`). A row is claimed, rendered from the templates and its
 //! case, sent, and marked sent at once: the only window for a second copy is
 //! a crash between the server's answer and that commit. Temporary failures
 //! (connection, 4xx, a full disk) are retried with backoff; permanent ones
@@ -9,8 +9,14 @@
 //! row stays `sending` while the daemon runs.
 
 mod relay;
+mod routes;
+#[cfg(test)]
+mod stub;
+#[cfg(test)]
+mod tests;
+mod transport;
 
-use crate::config::{Config, Transport};
+use crate::config::Config;
 use crate::core::address::without_addresses;
 use crate::core::authority::Authority;
 use crate::core::field::Field;
@@ -25,21 +31,18 @@ use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::Message;
-use relay::Relay;
+pub use routes::SHARED;
+use routes::{Route, Routes};
 use serde_json::{json, Value};
 use std::future::Future;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+pub use transport::{Composed, MailTransport};
 
 /// How long the sender waits when nothing wakes it.
 const POLL: Duration = Duration::from_secs(5);
 /// Rows claimed at a time.
 const BATCH: i64 = 20;
-/// Mails in flight at once: each waits mostly on the relay's answer, and
-/// lettre's pool keeps a connection for each.
-const PARALLEL: usize = 4;
 /// A temporary failure is retried for this long before the row is failed.
 const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(48);
 /// The longest line a mail may have (RFC 5322 section 2.1.1), its CRLF
@@ -69,6 +72,14 @@ pub enum SendError {
     File(String),
     #[error("credentials: {0}")]
     Credentials(String),
+    /// A secret missing from where the configuration says: a mistake to
+    /// mend, reported when the daemon starts.
+    #[error("{key}: {problem}: the gateway cannot send mail; fix the configuration (`dtr-gateway check-config`) and start it again")]
+    MissingCredential { key: String, problem: String },
+    /// A refusal with its reply code, from a transport that is not lettre's
+    /// SMTP client (the in-process stub of the sender's tests).
+    #[error("refused: {code} {text}")]
+    Refused { code: u16, text: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -80,14 +91,52 @@ impl From<lettre::transport::smtp::Error> for SendError {
 }
 
 impl SendError {
+    /// The relay is throttling this account (Exchange Online's `432 4.3.2`
+    /// and its like): the mail waits, and it is not a failure.
+    pub fn is_throttling(&self) -> bool {
+        let (code, text) = match self {
+            SendError::Smtp(e) => (
+                e.status().and_then(|c| c.to_string().parse::<u16>().ok()),
+                e.to_string(),
+            ),
+            SendError::Refused { code, text } => (Some(*code), text.clone()),
+            _ => return false,
+        };
+        code == Some(432)
+            || (code.is_some_and(|c| (400..500).contains(&c)) && text.contains("4.3.2"))
+    }
+
     /// Worth trying again later: everything but a permanent refusal and a
     /// mail that cannot be built.
     pub fn is_transient(&self) -> bool {
         match self {
             SendError::Smtp(e) => !e.is_permanent(),
-            SendError::Build(_) | SendError::Template(_) => false,
+            SendError::Refused { code, .. } => *code < 500,
+            SendError::Build(_) | SendError::Template(_) | SendError::MissingCredential { .. } => {
+                false
+            }
             _ => true,
         }
+    }
+}
+
+/// Every sending identity's secret is where the configuration says:
+/// checked when the daemon starts, so that a password never set is a
+/// configuration error then, not a temporary failure at the first mail.
+/// The error names the key.
+pub fn check_credentials(config: &Config) -> Result<(), SendError> {
+    let crate::config::Transport::Smtp(settings) = &config.outgoing.transport else {
+        return Ok(());
+    };
+    let Some((_, credentials)) = &settings.login else {
+        return Ok(());
+    };
+    match crate::secret::missing(credentials) {
+        Some((key, problem)) => Err(SendError::MissingCredential {
+            key: format!("outgoing.smtp.{key}"),
+            problem,
+        }),
+        None => Ok(()),
     }
 }
 
@@ -100,13 +149,20 @@ pub struct Sender {
 impl Sender {
     /// Sends until shutdown.
     pub async fn run(self, mut shutdown: Shutdown) {
+        if let Err(e) = self.store.sender_starting().await {
+            tracing::error!(error = %e, "cannot record the sender's health");
+        }
         // Rows left `sending` by a crash may or may not have gone: send them
         // again (the one window the design allows).
         if let Err(e) = self.store.requeue_interrupted().await {
             tracing::error!(error = %e, "cannot requeue interrupted mail");
         }
+        // One set of routes for the daemon's life: the relays' connections
+        // are kept from one wake to the next (checked with NOOP before
+        // reuse) rather than opened, with TLS and a login, for every burst.
+        let mut routes = None;
         loop {
-            if let Err(e) = self.send_due(&shutdown).await {
+            if let Err(e) = self.send_batches(&mut routes, &shutdown).await {
                 tracing::error!(error = %e, "outbox");
                 // A batch cut short by the store (a full disk, a lost
                 // connection) leaves rows claimed but not in flight: nothing
@@ -118,8 +174,11 @@ impl Sender {
             tokio::select! {
                 _ = tokio::time::sleep(POLL) => {}
                 _ = self.store.outbox_changed() => {}
-                _ = shutdown.wait() => return,
+                _ = shutdown.wait() => break,
             }
+        }
+        if let Some(routes) = &routes {
+            routes.close().await;
         }
     }
 
@@ -129,60 +188,112 @@ impl Sender {
     pub async fn send_due(&self, shutdown: &Shutdown) -> Result<usize, SendError> {
         // One transport for the run: the relay's connections are kept
         // between mails instead of a new TLS session for every mail.
-        let mut transport = None;
-        let sent = self.send_batches(&mut transport, shutdown).await;
-        if let Some(Ok(MailTransport::Smtp(relay))) = &transport {
-            relay.close().await;
+        let mut routes = None;
+        let sent = self.send_batches(&mut routes, shutdown).await;
+        if let Some(routes) = &routes {
+            routes.close().await;
         }
         sent
     }
 
+    /// Sends every row that is due by `routes` (made now if there are none
+    /// yet). Mails go in parallel, as many as the
+    /// routes allow connections, and more rows are claimed as soon as
+    /// there is room rather than when a whole batch is done (a slow mail
+    /// holds up no other). Stops claiming when shutdown is requested or the
+    /// store fails, and returns once every mail in flight is settled.
     async fn send_batches(
         &self,
-        transport: &mut Option<Result<MailTransport, SendError>>,
+        routes: &mut Option<Routes>,
         shutdown: &Shutdown,
     ) -> Result<usize, SendError> {
-        use futures::StreamExt;
+        use futures::stream::{FuturesUnordered, StreamExt};
+        if routes.is_none() {
+            *routes = Some(Routes::from_config(&self.config).await);
+        }
+        let Some(routes) = routes.as_ref() else {
+            return Ok(0);
+        };
+        let room = routes.in_flight();
         let mut sent = 0;
-        while !shutdown.requested() {
-            let rows = self.store.claim_due(Utc::now(), BATCH).await?;
-            if rows.is_empty() {
-                break;
+        let mut claimed: std::collections::VecDeque<(OutboxRow, tokio::time::Instant)> =
+            std::collections::VecDeque::new();
+        let mut in_flight = FuturesUnordered::new();
+        let mut exhausted = false;
+        let mut failed: Option<SendError> = None;
+        loop {
+            while failed.is_none() && !shutdown.requested() && in_flight.len() < room {
+                if claimed.is_empty() && !exhausted {
+                    // The mails in flight are driven while the store is
+                    // asked: one of them may hold the write lock, settling,
+                    // and the claim waits for it.
+                    let claim = self.store.claim_due(Utc::now(), BATCH);
+                    tokio::pin!(claim);
+                    let claimed_now = loop {
+                        tokio::select! {
+                            rows = &mut claim => break rows,
+                            Some(done) = in_flight.next(), if !in_flight.is_empty() => match done {
+                                Ok(went) => sent += usize::from(went),
+                                Err(e) => {
+                                    failed.get_or_insert(SendError::from(e));
+                                }
+                            },
+                        }
+                    };
+                    match claimed_now {
+                        Ok(rows) if rows.is_empty() => exhausted = true,
+                        Ok(rows) => {
+                            let at = tokio::time::Instant::now();
+                            claimed.extend(rows.into_iter().map(|row| (row, at)));
+                        }
+                        Err(e) => failed = Some(e.into()),
+                    }
+                }
+                let Some((row, claimed_at)) = claimed.pop_front() else {
+                    break;
+                };
+                in_flight.push(self.deliver_claimed(routes, row, claimed_at, shutdown));
             }
-            if transport.is_none() {
-                *transport = Some(self.transport().await);
-            }
-            let Some(transport) = transport.as_ref() else {
-                break;
-            };
-            // Mails go in parallel: each waits on the relay's answer, which
-            // is most of the time a mail takes.
-            let results: Vec<Result<bool, StoreError>> = futures::stream::iter(rows)
-                .map(|row| self.deliver(transport, row, shutdown))
-                .buffer_unordered(PARALLEL)
-                .collect()
-                .await;
-            for result in results {
-                sent += usize::from(result?);
+            match in_flight.next().await {
+                Some(Ok(went)) => sent += usize::from(went),
+                Some(Err(e)) => {
+                    failed.get_or_insert(e.into());
+                }
+                None => break,
             }
         }
-        Ok(sent)
+        // Rows claimed but not begun go back at once (shutdown, a store
+        // that failed): the next run or start sends them.
+        if !claimed.is_empty() {
+            if let Err(e) = self.store.requeue_interrupted().await {
+                tracing::error!(error = %e, "cannot requeue interrupted mail");
+            }
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(sent),
+        }
     }
 
     /// Sends one row, renewing the claim on it every third of its time for
     /// as long as the relay takes, so that no other gateway takes it over
     /// while it is on its way.
-    async fn send_keeping_claim(
-        &self,
-        transport: &MailTransport,
-        row: &OutboxRow,
-    ) -> Result<(), SendError> {
+    async fn send_keeping_claim(&self, route: &Route, row: &OutboxRow) -> Result<(), SendError> {
         let every = (self.store.claim() / 3)
             .to_std()
             .unwrap_or(Duration::from_secs(20))
             .max(Duration::from_secs(1));
         let mut renewal = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-        let sending = self.send_one(transport, row);
+        // The wait for a connection and for the minute's room counts as
+        // sending: the claim is kept through it.
+        let sending = async {
+            let transport = match &route.transport {
+                Ok(transport) => transport.as_ref(),
+                Err(e) => return Err(SendError::Credentials(e.to_string())),
+            };
+            let _place = route.turn().await;
+            self.send_one(transport, row).await
+        };
         tokio::pin!(sending);
         loop {
             tokio::select! {
@@ -198,16 +309,33 @@ impl Sender {
         }
     }
 
+    /// Sends one row claimed at `claimed_at`; a row claimed within the last
+    /// third of the claim's time is still surely this gateway's, and is not
+    /// asked about again (a write per mail saved).
+    async fn deliver_claimed(
+        &self,
+        routes: &Routes,
+        row: OutboxRow,
+        claimed_at: tokio::time::Instant,
+        shutdown: &Shutdown,
+    ) -> Result<bool, StoreError> {
+        let fresh = (self.store.claim() / 3)
+            .to_std()
+            .is_ok_and(|third| claimed_at.elapsed() < third);
+        self.deliver(routes, row, fresh, shutdown).await
+    }
+
     /// Sends one row and records what became of it; true when it went.
     async fn deliver(
         &self,
-        transport: &Result<MailTransport, SendError>,
+        routes: &Routes,
         row: OutboxRow,
+        fresh: bool,
         shutdown: &Shutdown,
     ) -> Result<bool, StoreError> {
         // A row that waited in the batch past its claim may have been taken
         // by another gateway meanwhile: it is theirs to send, not ours.
-        if !self.store.renew_claim(row.id, Utc::now()).await? {
+        if !fresh && !self.store.renew_claim(row.id, Utc::now()).await? {
             tracing::info!(
                 outbox = row.id,
                 "mail claimed by another gateway; left to it"
@@ -235,18 +363,47 @@ impl Sender {
                 return Ok(false);
             }
         }
-        let result = match transport {
-            Ok(t) => self.send_keeping_claim(t, &row).await,
-            Err(e) => Err(SendError::Credentials(e.to_string())),
-        };
+        let route = routes.for_authority(&row.authority);
+        // A relay that asked for a pause gets it: the mail waits, its
+        // attempt not counted.
+        let wait = route
+            .throttled_until()
+            .map(|until| until - tokio::time::Instant::now());
+        let recipients = u32::try_from(row.to.len() + row.cc.len()).unwrap_or(u32::MAX);
+        if let Some(wait) = wait.or_else(|| route.day_room(recipients)) {
+            let until =
+                Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+            tracing::info!(outbox = row.id, identity = %route.identity, until = %until, "the relay's limit is reached: mail waits");
+            self.settle(&row, shutdown, || self.store.postpone(row.id, until))
+                .await?;
+            return Ok(false);
+        }
+        let result = self.send_keeping_claim(route, &row).await;
+        self.note_health(route, &result).await;
         let case = row.case_ref.as_deref().unwrap_or("");
         match result {
+            Err(e) if e.is_throttling() => {
+                // Throttling is the relay keeping to its own limits, not a
+                // failure: the mail waits the pause out, uncounted.
+                let pause = route.throttled();
+                let until =
+                    Utc::now() + chrono::Duration::from_std(pause).unwrap_or(chrono::Duration::MAX);
+                let shown = without_addresses(&e.to_string());
+                tracing::warn!(outbox = row.id, case, identity = %route.identity, error = %shown, until = %until, "the relay is throttling: mail waits");
+                self.settle(&row, shutdown, || self.store.postpone(row.id, until))
+                    .await?;
+                Ok(false)
+            }
             Ok(()) => {
+                route.went();
                 let at = Utc::now();
                 self.settle(&row, shutdown, || self.store.mark_sent(row.id, at))
                     .await?;
                 // The files transport writes mail; only a relay sends it.
-                if matches!(self.config.outgoing.transport, Transport::Files(_)) {
+                if matches!(
+                    self.config.outgoing.transport,
+                    crate::config::Transport::Files(_)
+                ) {
                     tracing::info!(outbox = row.id, case = %case, purpose = %row.purpose, "mail written");
                 } else {
                     tracing::info!(outbox = row.id, case = %case, purpose = %row.purpose, "mail sent");
@@ -309,14 +466,35 @@ impl Sender {
         }
     }
 
-    async fn transport(&self) -> Result<MailTransport, SendError> {
-        match &self.config.outgoing.transport {
-            Transport::Files(folder) => Ok(MailTransport::Files(folder.clone())),
-            Transport::Smtp(settings) => Ok(MailTransport::Smtp(Relay::new(settings).await?)),
+    /// Keeps the sender's health in the store for `status` and /health: a
+    /// temporary failure (the relay unreachable, a 4xx) marks the route
+    /// failing, the next mail that goes clears it. A permanent refusal is
+    /// the mail's own (shown on its case), not the route's.
+    async fn note_health(&self, route: &Route, result: &Result<(), SendError>) {
+        let written = match result {
+            Ok(()) if route.recovered() => {
+                tracing::info!(identity = %route.identity, "mail leaves again");
+                self.store.sender_recovered(&route.identity).await
+            }
+            Err(e)
+                if e.is_transient() && !e.is_throttling() && !matches!(e, SendError::Store(_)) =>
+            {
+                route.failed();
+                let shown = without_addresses(&e.to_string());
+                self.store.sender_failed(&route.identity, &shown).await
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = written {
+            tracing::warn!(identity = %route.identity, error = %e, "cannot record the sender's health");
         }
     }
 
-    async fn send_one(&self, transport: &MailTransport, row: &OutboxRow) -> Result<(), SendError> {
+    async fn send_one(
+        &self,
+        transport: &dyn MailTransport,
+        row: &OutboxRow,
+    ) -> Result<(), SendError> {
         let purpose = Purpose::from_name(&row.purpose)
             .ok_or_else(|| SendError::Build(format!("unknown purpose {}", row.purpose)))?;
         let authority = self
@@ -341,59 +519,13 @@ impl Sender {
             .map_err(|e| SendError::Template(e.to_string()))?;
         let attachments = form_attachments(purpose, case.as_ref())?;
         let message = build_message(row, authority, purpose, rendered, attachments)?;
-        match transport {
-            MailTransport::Files(folder) => {
-                write_mail_file(folder, &row.message_id, message.formatted()).await?;
-            }
-            MailTransport::Smtp(relay) => relay.send(&message).await?,
-        }
-        Ok(())
+        transport
+            .send(&Composed {
+                message_id: row.message_id.clone(),
+                message,
+            })
+            .await
     }
-}
-
-enum MailTransport {
-    /// `.eml` files in this folder.
-    Files(PathBuf),
-    Smtp(Relay),
-}
-
-/// Writes a mail into the outbox folder whole or not at all: into a hidden
-/// temporary file, renamed once complete, so a full disk leaves no mail cut
-/// short. The name is the mail's Message-ID, so a mail written again (after
-/// a crash) replaces its copy instead of adding a second.
-async fn write_mail_file(folder: &Path, message_id: &str, raw: Vec<u8>) -> Result<(), SendError> {
-    let stem: String = message_id
-        .trim_matches(['<', '>'])
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-._@".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let path = folder.join(format!("{stem}.eml"));
-    let partial = folder.join(format!(".{stem}.eml.partial"));
-    let folder = folder.to_path_buf();
-    let (target, temporary) = (path.clone(), partial.clone());
-    // std::fs, not tokio's File: that one reports a failed write only on a
-    // later flush, and a full disk would pass for a mail written.
-    let written = tokio::task::spawn_blocking(move || {
-        std::fs::create_dir_all(&folder)?;
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(&raw)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&temporary, &target)
-    })
-    .await
-    .unwrap_or_else(|e| Err(std::io::Error::other(e)));
-    if let Err(e) = written {
-        let _ = tokio::fs::remove_file(&partial).await;
-        return Err(SendError::File(format!("{}: {e}", path.display())));
-    }
-    Ok(())
 }
 
 /// A file a mail carries: its name, type and bytes.
@@ -798,157 +930,3 @@ fn deadline_data(queued: Option<&Value>, config: &Config) -> Value {
 
 /// The form referrers copy.
 pub const BLANK_FORM: &str = include_str!("../templates/blank-form.txt");
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::referral::ReferralType;
-    use chrono::TimeZone;
-
-    fn row(message_id: &str, in_reply_to: Option<String>) -> OutboxRow {
-        OutboxRow {
-            id: 1,
-            case_id: None,
-            case_ref: None,
-            authority: "COL".into(),
-            purpose: "blank_form".into(),
-            to: vec!["jo@justice.gov.uk".into()],
-            cc: Vec::new(),
-            context: json!({}),
-            message_id: message_id.into(),
-            in_reply_to,
-            status: "sending".into(),
-            attempts: 0,
-            last_error: None,
-            created_at: Utc::now(),
-            sent_at: None,
-            next_attempt_at: Utc::now(),
-        }
-    }
-
-    fn rendered(subject: &str) -> crate::templates::Rendered {
-        crate::templates::Rendered {
-            subject: subject.into(),
-            text: "text".into(),
-            html: "<p>html</p>".into(),
-        }
-    }
-
-    #[test]
-    fn no_header_line_is_longer_than_mail_allows() {
-        let (config, _) = Config::embedded().expect("embedded config");
-        let authority = config.authorities.by_code("COL").expect("Colchester");
-        let id = "<dtr.x.blank_form.1@dtr-gateway.invalid>";
-        let lines = |message: &Message| {
-            String::from_utf8_lossy(&message.formatted())
-                .split("\r\n\r\n")
-                .next()
-                .unwrap_or_default()
-                .split("\r\n")
-                .map(str::len)
-                .max()
-                .unwrap_or_default()
-        };
-        // Threaded to a Message-ID that fits; not to one that does not.
-        let fits = format!("<{}@x>", "a".repeat(MAX_LINE - "In-Reply-To: <@x>".len()));
-        let message = build_message(
-            &row(id, Some(fits.clone())),
-            authority,
-            Purpose::BlankForm,
-            rendered("Form"),
-            Vec::new(),
-        )
-        .expect("built");
-        assert_eq!(lines(&message), MAX_LINE);
-        assert!(message.headers().get_raw("In-Reply-To") == Some(fits.as_str()));
-        let over = format!("<a{}", &fits[1..]);
-        let message = build_message(
-            &row(id, Some(over)),
-            authority,
-            Purpose::BlankForm,
-            rendered(&format!("Form {}", "y".repeat(3000))),
-            Vec::new(),
-        )
-        .expect("built");
-        assert!(lines(&message) <= MAX_LINE);
-        assert!(message.headers().get_raw("In-Reply-To").is_none());
-        assert!(message.headers().get_raw("References").is_none());
-        // What cannot be folded (a Message-ID of the gateway's own domain,
-        // set too long) fails the mail, naming the header.
-        let long_id = format!("<dtr.x@{}.invalid>", "d".repeat(1000));
-        let error = build_message(
-            &row(&long_id, None),
-            authority,
-            Purpose::BlankForm,
-            rendered("Form"),
-            Vec::new(),
-        )
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
-        assert!(
-            error.contains("Message-ID header") && error.contains("998"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn a_follow_up_asks_for_the_lead_officer_when_its_rule_is_met_by_one() {
-        let (config, _) = Config::embedded().expect("embedded config");
-        let queued = |id: &str| json!({ "id": id, "commitment": "10" });
-        let lead = deadline_data(Some(&queued("lead_officer")), &config);
-        assert_eq!(lead["asks_for_lead"], json!(true));
-        assert_eq!(lead["commitment"], json!("10"));
-        for other in ["acknowledge", "keep_accommodation", "a_rule_since_removed"] {
-            let data = deadline_data(Some(&queued(other)), &config);
-            assert_eq!(data["asks_for_lead"], json!(false), "{other}");
-        }
-        assert_eq!(deadline_data(None, &config), Value::Null);
-    }
-
-    #[test]
-    fn the_acknowledgement_lists_what_the_protocol_says_is_owed_next() {
-        let (config, _) = Config::embedded().expect("embedded config");
-        let referral = Referral {
-            referral_type: Some(ReferralType::KeepAccommodation),
-            ..Referral::default()
-        };
-        // Monday 23 November 2026, 10:00.
-        let received = Utc
-            .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
-            .single()
-            .expect("time");
-        let colchester = config.authorities.by_code("COL").expect("Colchester");
-        let listed = |referral: &Referral| {
-            deadlines(referral, received, colchester, &config)
-                .iter()
-                .filter_map(|d| {
-                    Some((
-                        d["what"].as_str()?.to_string(),
-                        d["by"].as_str()?.to_string(),
-                    ))
-                })
-                .collect::<Vec<_>>()
-        };
-        // A request to help keep accommodation owes commitment 2, not the
-        // lead officer of a homeless application (commitment 10).
-        assert_eq!(
-            listed(&referral),
-            [(
-                "An answer to the request for help to keep the accommodation".to_string(),
-                "Thursday 26 November 2026".to_string()
-            )]
-        );
-        let duty = Referral {
-            referral_type: Some(ReferralType::DutyToRefer),
-            ..Referral::default()
-        };
-        assert_eq!(
-            listed(&duty),
-            [(
-                "A substantive response naming the authority's lead officer".to_string(),
-                "Monday 30 November 2026".to_string()
-            )]
-        );
-    }
-}

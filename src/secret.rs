@@ -119,6 +119,51 @@ pub async fn fetch(credentials: &Credentials) -> Result<Secret, SecretError> {
     }
 }
 
+/// A secret that is not where the configuration says, found without using
+/// it: the key that names it (after the section's, `password_env`,
+/// `microsoft.certificate_file`) and what is wrong. A variable not set or a
+/// file missing is a mistake in the configuration that waiting does not
+/// mend. A token command, a token file another tool writes, and a sign-in
+/// are known only when used.
+pub fn missing(credentials: &Credentials) -> Option<(&'static str, String)> {
+    use crate::config::AppCredential;
+    let mut files: Vec<(&'static str, &std::path::Path)> = Vec::new();
+    match credentials {
+        Credentials::PasswordEnv(name) => {
+            if std::env::var_os(name).is_none() {
+                return Some((
+                    "password_env",
+                    format!("the environment variable {name} is not set"),
+                ));
+            }
+        }
+        Credentials::PasswordFile(path) => files.push(("password_file", path)),
+        Credentials::TokenFile(_) | Credentials::TokenCommand(_) => {}
+        Credentials::Microsoft(app) => match &app.credential {
+            AppCredential::Secret { file, .. } => {
+                files.push(("microsoft.client_secret_file", file))
+            }
+            AppCredential::Certificate {
+                certificate,
+                private_key,
+            } => {
+                files.push(("microsoft.certificate_file", certificate));
+                if let Some(key) = private_key {
+                    files.push(("microsoft.private_key_file", key));
+                }
+            }
+        },
+        Credentials::Google(account) => {
+            files.push(("google.service_account_file", &account.key_file))
+        }
+    }
+    files.into_iter().find_map(|(key, path)| {
+        std::fs::File::open(path)
+            .err()
+            .map(|e| (key, format!("cannot read {}: {e}", path.display())))
+    })
+}
+
 impl Secret {
     /// The password or token itself, to hand to a login; never to a log.
     pub fn expose(&self) -> &str {

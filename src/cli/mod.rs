@@ -430,6 +430,7 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
             let (runtime, config, store) = open(&options, false)?;
             runtime.block_on(async {
                 let code = status::show_status(&store).await?;
+                status::show_sender(&store).await?;
                 status_warnings::show_warnings(&config, &store).await?;
                 Ok(code)
             })

@@ -46,13 +46,16 @@ pub(crate) async fn run_daemon(config: Config, store: Store) -> Result<ExitCode>
                 );
         }
     };
-    dtr_gateway::daemon::run(
+    let ran = dtr_gateway::daemon::run(
         std::sync::Arc::new(config),
         store,
         std::sync::Arc::new(templates),
         shutdown,
     )
-    .await?;
+    .await;
+    // A task that panicked stopped the daemon without a signal: the
+    // keeper is told too, so that the instance name is let go.
+    let _ = stop.send(true);
     if let Some(keeper) = keeper {
         match keeper.await {
             Ok(Ok(hold)) => hold.release().await,
@@ -60,6 +63,8 @@ pub(crate) async fn run_daemon(config: Config, store: Store) -> Result<ExitCode>
             Err(e) => tracing::warn!(error = %e, "the instance name's keeper failed"),
         }
     }
+    // Exits non-zero: systemd restarts the daemon.
+    ran?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

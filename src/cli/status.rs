@@ -56,6 +56,57 @@ pub(crate) async fn show_status(store: &Store) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The sender: how much mail waits to go and for how long, and each
+/// sending identity's last error and since when it fails.
+pub(crate) async fn show_sender(store: &Store) -> Result<()> {
+    let now = Utc::now();
+    let health = store.sender_health(now, false).await?;
+    let waited = health
+        .oldest_due_age(now)
+        .map(|age| format!(", the oldest waiting {}", how_long(age)))
+        .unwrap_or_default();
+    println!(
+        "\nSender: {} mail(s) due to go{waited}; {} queued for later",
+        health.due, health.later
+    );
+    if health.identities.is_empty() {
+        return Ok(());
+    }
+    println!(
+        "{:<16} {:<16} {:<24} LAST ERROR",
+        "INSTANCE", "IDENTITY", "FAILING SINCE"
+    );
+    for identity in &health.identities {
+        let since = identity
+            .failing_since
+            .map(|t| local_time(&t.to_rfc3339()))
+            .unwrap_or_else(|| "- (sending)".into());
+        let error = match (&identity.last_error, identity.last_error_at) {
+            (Some(e), Some(at)) => format!("{e} ({})", local_time(&at.to_rfc3339())),
+            (Some(e), None) => e.clone(),
+            _ => String::new(),
+        };
+        println!(
+            "{:<16} {:<16} {:<24} {}",
+            printable(&identity.instance),
+            printable(&identity.identity),
+            since,
+            printable(&dtr_gateway::core::address::without_addresses(&error))
+        );
+    }
+    Ok(())
+}
+
+/// A wait in the largest unit that says it: `45 s`, `12 min`, `3 h 5 min`.
+fn how_long(age: chrono::Duration) -> String {
+    let seconds = age.num_seconds().max(0);
+    match seconds {
+        0..60 => format!("{seconds} s"),
+        60..3600 => format!("{} min", seconds / 60),
+        _ => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
+    }
+}
+
 /// How the mail from domains allowed to refer was judged, per mailbox, in
 /// the last 30 days: a filter in front of the server that breaks senders'
 /// signatures shows here at once, before it silently stops answers

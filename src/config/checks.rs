@@ -34,10 +34,43 @@ pub(super) fn across_files(
             );
         }
     }
+    let identities = &gateway.outgoing.identities;
+    for identity in identities {
+        let key = format!("outgoing.identity.{}", identity.name);
+        for code in &identity.authorities {
+            if !authorities.iter().any(|a| a.code.as_str() == code) {
+                problems.error(
+                    gateway_file,
+                    format!("{key}.authorities"),
+                    format!("{code} is not the code of an authority in authorities.toml"),
+                );
+            }
+        }
+        if let Some((user, credentials)) = &identity.smtp.login {
+            secret_sources(gateway_file, &key, credentials, problems);
+            let own: Vec<Authority> = authorities
+                .iter()
+                .filter(|a| identity.authorities.iter().any(|c| c == a.code.as_str()))
+                .cloned()
+                .collect();
+            send_as(gateway_file, &key, user, &own, problems);
+        }
+    }
     if let Transport::Smtp(smtp) = &gateway.outgoing.transport {
         if let Some((user, credentials)) = &smtp.login {
             secret_sources(gateway_file, "outgoing.smtp", credentials, problems);
-            send_as(gateway_file, user, authorities, problems);
+            // Only the authorities without an identity of their own send
+            // through it.
+            let rest: Vec<Authority> = authorities
+                .iter()
+                .filter(|a| {
+                    !identities
+                        .iter()
+                        .any(|i| i.authorities.iter().any(|c| c == a.code.as_str()))
+                })
+                .cloned()
+                .collect();
+            send_as(gateway_file, "outgoing.smtp", user, &rest, problems);
         }
         if gateway.outgoing.message_id_domain.ends_with(".invalid") {
             problems.warn(
@@ -197,7 +230,7 @@ fn secret_sources(file: &str, key: &str, credentials: &Credentials, problems: &m
 /// One SMTP account sending as every authority's inbox: fine for a relay
 /// of the gateway's own, but Microsoft 365 and Google let an account send
 /// only as itself and the mailboxes it has Send As on.
-fn send_as(file: &str, user: &str, authorities: &[Authority], problems: &mut Problems) {
+fn send_as(file: &str, key: &str, user: &str, authorities: &[Authority], problems: &mut Problems) {
     let others: Vec<String> = authorities
         .iter()
         .filter(|a| !a.inbox.to_string().eq_ignore_ascii_case(user))
@@ -213,13 +246,14 @@ fn send_as(file: &str, user: &str, authorities: &[Authority], problems: &mut Pro
     };
     problems.warn(
         file,
-        "outgoing.smtp.username",
+        format!("{key}.username"),
         format!(
             "the gateway logs in as {user} and sends as {} other inbox(es) ({shown}): \
              Microsoft 365 allows it only where {user} has Send As on each \
              (Add-RecipientPermission -Identity INBOX -Trustee {user} -AccessRights SendAs), \
-             and never across tenants (each council's own tenant needs a sending identity of \
-             its own); Google only for the account's own addresses",
+             and never across tenants (give each council's tenant a sending identity of its \
+             own: [outgoing.identity.NAME] with authorities = [\"CODE\"]); Google only for \
+             the account's own addresses",
             others.len()
         ),
     );

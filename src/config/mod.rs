@@ -33,7 +33,9 @@ pub use oauth::{
     GOOGLE_TOKEN_URL, MICROSOFT_SCOPE,
 };
 use outgoing::*;
-pub use outgoing::{NoticeTo, Outgoing, SmtpSettings, Transport};
+pub use outgoing::{
+    Identity, NoticeTo, Outgoing, SendLimits, SmtpSettings, Transport, EXCHANGE_ONLINE, OTHER_RELAY,
+};
 use problems::*;
 pub use problems::{Problem, Severity};
 pub use retention::Retention;

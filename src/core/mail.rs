@@ -75,6 +75,21 @@ impl Purpose {
         }
     }
 
+    /// Does this mail answer to a clock: an answer a referrer waits for, a
+    /// reminder, chase or escalation of a deadline, a lead change to
+    /// confirm? The sender sends these before notes to the authority (a new
+    /// referral's notice, a message set aside, a lead changed, an answer it
+    /// could not read), which matter but wait for no deadline.
+    pub fn is_time_bound(self) -> bool {
+        !matches!(
+            self,
+            Purpose::Notice
+                | Purpose::QuarantineNotice
+                | Purpose::LeadChanged
+                | Purpose::UnreadableAnswer
+        )
+    }
+
     pub fn from_name(name: &str) -> Option<Purpose> {
         Purpose::ALL.into_iter().find(|p| p.name() == name)
     }

@@ -6,8 +6,9 @@
 //! lettre writes separately. Connections are kept between mails and checked
 //! with NOOP before each reuse, as lettre's pool does.
 
-use super::SendError;
+use super::{Composed, MailTransport, SendError};
 use crate::config::{Credentials, SmtpSettings, TlsMode};
+use futures::future::BoxFuture;
 use lettre::transport::smtp::authentication::{Credentials as SmtpCredentials, Mechanism};
 use lettre::transport::smtp::client::{
     AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
@@ -27,6 +28,12 @@ use tokio_rustls::TlsConnector;
 
 /// For a connection to be ready: TCP, TLS, greeting, EHLO, login.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// For a mail to be taken, from MAIL FROM to the answer to its closing
+/// dot: lettre waits for ever on a relay that stops answering, and a
+/// connection kept between mails may have gone quiet.
+const SEND_TIMEOUT: Duration = Duration::from_secs(120);
+/// For a kept connection to answer NOOP before it is used again.
+const NOOP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How the connection is encrypted.
 enum Encryption {
@@ -59,8 +66,9 @@ pub struct Relay {
 }
 
 impl Relay {
-    /// Reads the CA file and the credentials; connects only when a mail is
-    /// sent.
+    /// Reads the CA file; fetches the secret and connects only when a mail
+    /// is sent (a missing secret stops the daemon at start:
+    /// `check_credentials`).
     pub async fn new(settings: &SmtpSettings) -> Result<Relay, SendError> {
         let encryption = match settings.tls {
             TlsMode::None => Encryption::None,
@@ -96,9 +104,6 @@ impl Relay {
                 } else {
                     vec![Mechanism::Plain, Mechanism::Login]
                 };
-                // Fetched now so that a missing secret shows before a
-                // connection is opened.
-                fetch(credentials).await?;
                 Some(Login {
                     user: user.clone(),
                     credentials: credentials.clone(),
@@ -117,11 +122,17 @@ impl Relay {
     }
 
     /// Sends one mail on a connection kept from before, or a new one.
-    pub async fn send(&self, message: &Message) -> Result<(), SendError> {
+    async fn send_message(&self, message: &Message) -> Result<(), SendError> {
         let mut connection = self.connection().await?;
-        let result = connection
-            .send(message.envelope(), &message.formatted())
-            .await;
+        let raw = message.formatted();
+        let sending = connection.send(message.envelope(), &raw);
+        let Ok(result) = tokio::time::timeout(SEND_TIMEOUT, sending).await else {
+            // Dropped, not kept: its state is unknown.
+            return Err(self.unreachable(format!(
+                "no answer to a mail within {} s",
+                SEND_TIMEOUT.as_secs()
+            )));
+        };
         // lettre closes a connection after any error; one that is still
         // sound is kept for the next mail.
         if !connection.has_broken() {
@@ -131,7 +142,7 @@ impl Relay {
     }
 
     /// Says QUIT on every connection kept.
-    pub async fn close(&self) {
+    async fn quit_all(&self) {
         let connections = std::mem::take(&mut *self.lock_idle());
         for mut connection in connections {
             let _ = tokio::time::timeout(Duration::from_secs(5), connection.quit()).await;
@@ -148,10 +159,12 @@ impl Relay {
             let kept = self.lock_idle().pop();
             match kept {
                 Some(mut connection) => {
-                    if connection.test_connected().await {
-                        return Ok(connection);
+                    match tokio::time::timeout(NOOP_TIMEOUT, connection.test_connected()).await {
+                        Ok(true) => return Ok(connection),
+                        Ok(false) => connection.abort().await,
+                        // Silent: dropped, which closes it.
+                        Err(_) => {}
                     }
-                    connection.abort().await;
                 }
                 None => {
                     return match tokio::time::timeout(CONNECT_TIMEOUT, self.connect()).await {
@@ -216,6 +229,16 @@ impl Relay {
                 .await?;
         }
         Ok(connection)
+    }
+}
+
+impl MailTransport for Relay {
+    fn send<'a>(&'a self, mail: &'a Composed) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(self.send_message(&mail.message))
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.quit_all())
     }
 }
 

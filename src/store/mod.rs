@@ -20,6 +20,7 @@ mod outbox;
 mod quarantine;
 mod report;
 mod retention;
+mod sender;
 pub use crate::core::sweep::DoneStep;
 pub use cases::{CaseDetail, CaseMail, CaseSummary, Event};
 pub use db::{shown_url, Backend, Day, Flag, Stamp};
@@ -34,6 +35,7 @@ use outbox::{add_mail_event, queue_answer, QueueContext};
 pub use outbox::{MailCase, OutboxRow};
 pub use quarantine::{Quarantined, Released, Settled};
 pub use retention::{PurgeCounts, PurgeCutoffs, CONSENT_LAPSED, LAPSED};
+pub use sender::{IdentityHealth, SenderHealth};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -83,20 +83,30 @@ impl Store {
         Ok(requeued)
     }
 
-    /// Claims up to `limit` due rows for sending, oldest first: rows queued
-    /// and due, and rows whose claim ran out (their gateway died).
+    /// Claims up to `limit` due rows for sending: rows queued and due, and
+    /// rows whose claim ran out (their gateway died); time-bound mail first
+    /// (see `Purpose::is_time_bound`), then the oldest.
     pub async fn claim_due(
         &self,
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxRow>, StoreError> {
+        let notes: Vec<String> = crate::core::mail::Purpose::ALL
+            .iter()
+            .filter(|p| !p.is_time_bound())
+            .map(|p| format!("'{}'", p.name()))
+            .collect();
+        let later = format!(
+            "CASE WHEN purpose IN ({}) THEN 1 ELSE 0 END",
+            notes.join(", ")
+        );
         let mut tx = self.begin_write().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = $1, \
-             claimed_until = $2 WHERE id IN \
-             (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $3 \
-              UNION ALL SELECT id FROM outbox WHERE status = 'sending' AND claimed_until < $3 \
-              ORDER BY id LIMIT $4) \
+             claimed_until = $2 WHERE id IN (SELECT id FROM \
+             (SELECT id, {later} AS later FROM outbox WHERE status = 'queued' AND next_attempt_at <= $3 \
+              UNION ALL SELECT id, {later} AS later FROM outbox WHERE status = 'sending' AND claimed_until < $3) due \
+              ORDER BY later, id LIMIT $4) \
              RETURNING {OUTBOX_COLUMNS}"
         )))
         .bind(&*self.instance)
@@ -107,7 +117,11 @@ impl Store {
         .await?;
         tx.commit().await?;
         let mut out: Vec<OutboxRow> = rows.iter().map(outbox_row).collect::<Result<_, _>>()?;
-        out.sort_by_key(|r| r.id);
+        out.sort_by_key(|r| {
+            let time_bound =
+                crate::core::mail::Purpose::from_name(&r.purpose).is_none_or(|p| p.is_time_bound());
+            (!time_bound, r.id)
+        });
         self.fill_case_refs(&mut out).await?;
         Ok(out)
     }
@@ -591,4 +605,34 @@ pub(super) async fn add_mail_event(
         detail["error"] = serde_json::Value::from(error);
     }
     add_event(tx, case_id, at, kind, message, Some(&detail)).await
+}
+
+#[cfg(test)]
+impl Store {
+    /// A mail to `to` queued due now, with neither case nor cause, as the
+    /// sender finds it: for the sender's own tests.
+    pub(crate) async fn queue_bare(
+        &self,
+        authority: &str,
+        purpose: &str,
+        to: &str,
+    ) -> Result<i64, StoreError> {
+        let now = Utc::now();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(sqlx::query_scalar(
+            "INSERT INTO outbox (authority, idempotency_key, purpose, recipients, context, \
+             message_id, status, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, '{}', $5, 'queued', $6, $6) RETURNING id",
+        )
+        .bind(authority)
+        .bind(format!("test:{n}"))
+        .bind(purpose)
+        .bind(serde_json::json!({ "to": [to], "cc": [] }).to_string())
+        .bind(format!("<dtr.test.{n}@dtr-gateway.invalid>"))
+        .bind(Stamp(now))
+        .fetch_one(&self.pool)
+        .await?)
+    }
 }
