@@ -102,8 +102,16 @@ impl SendError {
             SendError::Refused { code, text } => (Some(*code), text.clone()),
             _ => return false,
         };
+        // 4.3.2 alone is any server "not accepting messages" (a 421 at
+        // shutdown): throttling only when the relay says it is a limit.
+        let lower = text.to_lowercase();
+        let says_limit = ["limit", "throttl", "too many", "exceeded", "rate"]
+            .iter()
+            .any(|w| lower.contains(w));
         code == Some(432)
-            || (code.is_some_and(|c| (400..500).contains(&c)) && text.contains("4.3.2"))
+            || (code.is_some_and(|c| (400..500).contains(&c))
+                && text.contains("4.3.2")
+                && says_limit)
     }
 
     /// Worth trying again later: everything but a permanent refusal and a

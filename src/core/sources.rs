@@ -27,13 +27,19 @@ impl FormSource {
     }
 }
 
-/// The fields that say who the person is: two forms disagreeing on one are
-/// two people, or one mistaken, and never settled by a guess.
-const IDENTITY: [Field; 4] = [
+/// The fields that say who the person is, whether they agreed and where
+/// and when they leave custody: two forms disagreeing on one are two
+/// people, or one mistaken, and never settled by a guess (a consent of No
+/// in one and Yes in the other is asked again, never chosen).
+const IDENTITY: [Field; 8] = [
     Field::FullName,
     Field::DateOfBirth,
     Field::PrisonNumber,
     Field::Crn,
+    Field::Consent,
+    Field::CustodyStatus,
+    Field::ExpectedReleaseDate,
+    Field::Lha,
 ];
 
 /// Reads a message's two forms as one referral; `Attachment` wins when it
@@ -98,6 +104,15 @@ fn differ(field: Field, a: &Referral, b: &Referral) -> bool {
             matches!((&a.prison_number, &b.prison_number), (Some(x), Some(y)) if x != y)
         }
         Field::Crn => matches!((&a.crn, &b.crn), (Some(x), Some(y)) if x != y),
+        Field::Consent => matches!((a.consent, b.consent), (Some(x), Some(y)) if x != y),
+        Field::CustodyStatus => {
+            matches!((a.custody_status, b.custody_status), (Some(x), Some(y)) if x != y)
+        }
+        Field::ExpectedReleaseDate => matches!(
+            (a.expected_release_date, b.expected_release_date),
+            (Some(x), Some(y)) if x != y
+        ),
+        Field::Lha => matches!((&a.lha, &b.lha), (Some(x), Some(y)) if x != y),
         _ => false,
     }
 }
@@ -136,6 +151,15 @@ mod tests {
         assert_eq!(read.outcome, Outcome::Complete, "{read:?}");
         assert_eq!(read.referral.case_lead_name.as_deref(), Some("Pat Manager"));
         assert!(read.conflicts.is_empty());
+    }
+
+    #[test]
+    fn a_consent_of_no_beside_a_yes_is_asked_again() {
+        let no = FULL.replace("Consent to referral: Yes", "Consent to referral: No");
+        let (read, _) = both(&no, FULL);
+        assert_eq!(read.conflicts, vec![Field::Consent]);
+        assert_eq!(read.outcome, Outcome::Incomplete);
+        assert_eq!(read.referral.consent, None);
     }
 
     #[test]
