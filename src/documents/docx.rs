@@ -38,6 +38,10 @@ fn read_xml(xml: &[u8], budget: &Budget) -> Result<String, DocumentError> {
     let mut controls: Vec<Control> = Vec::new();
     // A legacy check box being read: its default, then its state.
     let mut legacy_box: Option<bool> = None;
+    // Inside a run, and whether its text is hidden (`w:vanish`): hidden
+    // text is not what the reader of the form sees, so it is no answer.
+    let mut in_run = false;
+    let mut run_hidden = false;
     let mut events = 0u32;
     loop {
         events = events.wrapping_add(1);
@@ -45,6 +49,7 @@ fn read_xml(xml: &[u8], budget: &Budget) -> Result<String, DocumentError> {
             budget.check_time()?;
         }
         let suppressed = skipping > 0
+            || run_hidden
             || controls
                 .iter()
                 .any(|c| c.in_content && (c.placeholder || c.checkbox.is_some()));
@@ -54,6 +59,10 @@ fn read_xml(xml: &[u8], budget: &Budget) -> Result<String, DocumentError> {
             Event::Start(e) => match e.local_name().as_ref() {
                 "del" | "moveFrom" | "instrText" | "delText" | "delInstrText" => skipping += 1,
                 _ if skipping > 0 => {}
+                "r" => {
+                    in_run = true;
+                    run_hidden = false;
+                }
                 "t" => in_text = true,
                 "tbl" => layout.start_table(),
                 "tr" => layout.start_row(),
@@ -77,6 +86,7 @@ fn read_xml(xml: &[u8], budget: &Budget) -> Result<String, DocumentError> {
             },
             Event::Empty(e) => match e.local_name().as_ref() {
                 _ if skipping > 0 => {}
+                "vanish" | "specVanish" | "webHidden" if in_run => run_hidden = is_on(&e),
                 "tab" if !suppressed => layout.push('\t'),
                 "br" | "cr" if !suppressed => layout.push('\n'),
                 "sym" if !suppressed => {
@@ -123,6 +133,10 @@ fn read_xml(xml: &[u8], budget: &Budget) -> Result<String, DocumentError> {
                     skipping = skipping.saturating_sub(1)
                 }
                 _ if skipping > 0 => {}
+                "r" => {
+                    in_run = false;
+                    run_hidden = false;
+                }
                 "t" => in_text = false,
                 "p" => layout.end_paragraph(budget)?,
                 "tc" => layout.end_cell(),

@@ -132,6 +132,11 @@ fn read_fields(
                 continue;
             }
         }
+        // A field nobody can see (hidden, or a box a point wide) is not
+        // what the form shows its reader: never an answer.
+        if is_hidden(document, field) {
+            continue;
+        }
         if let (Some(label), Some(value)) = (here.label.as_deref(), field_value(&here)) {
             let label = field_label(label);
             if !label.is_empty() {
@@ -144,6 +149,45 @@ fn read_fields(
         budget.check_time()?;
     }
     Ok(())
+}
+
+/// Whether a field's widgets are all out of sight: the Hidden or NoView
+/// flag, or a rectangle under two points wide or high.
+fn is_hidden(document: &Document, field: &Dictionary) -> bool {
+    let widget_hidden = |widget: &Dictionary| {
+        let flags = widget
+            .get(b"F")
+            .ok()
+            .and_then(|f| f.as_i64().ok())
+            .unwrap_or(0);
+        let tiny = widget
+            .get(b"Rect")
+            .ok()
+            .and_then(|r| deref(document, r).as_array().ok())
+            .and_then(|r| {
+                let n: Vec<f64> = r
+                    .iter()
+                    .filter_map(|v| {
+                        v.as_float()
+                            .ok()
+                            .map(f64::from)
+                            .or_else(|| v.as_i64().ok().map(|i| i as f64))
+                    })
+                    .collect();
+                (n.len() == 4).then(|| (n[2] - n[0]).abs() < 2.0 || (n[3] - n[1]).abs() < 2.0)
+            })
+            .unwrap_or(false);
+        flags & (2 | 32) != 0 || tiny
+    };
+    let widgets: Vec<&Dictionary> = match field.get(b"Kids").and_then(Object::as_array) {
+        Ok(kids) => kids
+            .iter()
+            .filter_map(|k| deref(document, k).as_dict().ok())
+            .collect(),
+        Err(_) => vec![field],
+    };
+    let with_rect: Vec<&&Dictionary> = widgets.iter().filter(|w| w.get(b"Rect").is_ok()).collect();
+    !with_rect.is_empty() && with_rect.iter().all(|w| widget_hidden(w))
 }
 
 /// What a field takes from its parents.

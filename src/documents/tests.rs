@@ -58,6 +58,23 @@ fn deleted_text_field_codes_and_placeholders_are_never_values() {
 }
 
 #[test]
+fn hidden_text_is_no_answer() {
+    // The consent cell's only text is hidden (`w:vanish`): the reader of
+    // the form sees nothing there, and neither does the gateway.
+    let xml = r#"<w:document xmlns:w="w"><w:body>
+      <w:p><w:r><w:t xml:space="preserve">Consent to referral: </w:t></w:r><w:r><w:rPr><w:vanish/></w:rPr><w:t>Yes</w:t></w:r></w:p>
+      <w:p><w:pPr><w:rPr><w:vanish/></w:rPr></w:pPr><w:r><w:t>Full name: Sam Example</w:t></w:r></w:p>
+      <w:p><w:r><w:t xml:space="preserve">Custody status: </w:t></w:r><w:r><w:rPr><w:vanish w:val="0"/></w:rPr><w:t>remand</w:t></w:r></w:p>
+    </w:body></w:document>"#;
+    let text = docx::read_document_xml(xml).expect("read");
+    let reading = read_form(&text);
+    assert!(!reading.values.contains_key(&Field::Consent), "{text}");
+    // Only a hidden paragraph mark: the run's text shows.
+    assert_eq!(reading.values[&Field::FullName], "Sam Example", "{text}");
+    assert_eq!(reading.values[&Field::CustodyStatus], "remand", "{text}");
+}
+
+#[test]
 fn word_check_boxes_of_every_kind_read_as_ticks() {
     // A content-control box ticked beside Yes, a legacy box ticked by its
     // state beside No of another question, an X in a table cell.
@@ -142,6 +159,45 @@ fn fillable_pdf_fields_beat_the_page_text() {
     assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988");
     assert_eq!(reading.values[&Field::Consent], "Yes");
     assert!(!reading.values.contains_key(&Field::RoughSleepingRisk));
+}
+
+#[test]
+fn a_hidden_pdf_field_is_no_answer() {
+    let fields = [PdfField {
+        name: "Consent to referral".into(),
+        tooltip: None,
+        value: PdfValue::Check(true),
+    }];
+    let bytes = pdf(&[vec!["Consent to referral  No".to_string()]], &fields).expect("pdf");
+    // Flag the field Hidden, as a forger would.
+    let mut document = lopdf::Document::load_mem(&bytes).expect("loads");
+    let ids: Vec<lopdf::ObjectId> = document
+        .objects
+        .iter()
+        .filter(|(_, o)| {
+            o.as_dict()
+                .is_ok_and(|d| d.get(b"FT").is_ok() && d.get(b"Rect").is_ok())
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    assert!(!ids.is_empty(), "the builder writes widgets");
+    for id in ids {
+        if let Ok(dict) = document
+            .get_object_mut(id)
+            .and_then(lopdf::Object::as_dict_mut)
+        {
+            dict.set("F", 2);
+        }
+    }
+    let mut hidden = Vec::new();
+    document.save_to(&mut hidden).expect("saves");
+    let reading = form(DocumentKind::Pdf, &hidden);
+    assert_ne!(
+        reading.values.get(&Field::Consent).map(String::as_str),
+        Some("Yes"),
+        "{:?}",
+        reading.values
+    );
 }
 
 #[test]
