@@ -181,6 +181,27 @@ async fn mail_encrypted_on_a_portal_is_set_aside_for_a_person() {
 }
 
 #[tokio::test]
+async fn a_form_scanned_as_an_image_or_zipped_is_set_aside() {
+    for (name, content_type) in [
+        ("Scan_0001.jpg", "image/jpeg"),
+        ("DTR referral.zip", "application/zip"),
+    ] {
+        let raw = with_attachment(
+            &format!("{name}@justice.gov.uk"),
+            "Referral",
+            "Please find attached.",
+            Some((name, content_type, vec![0xff, 0xd8, 0xff, 0xe0, 0, 1, 2, 3])),
+        );
+        set_aside(
+            &raw,
+            "an attached document that may hold a referral could not be read: \
+             a file of a kind the gateway does not read (an image, an archive)",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
 async fn ordinary_mail_with_a_logo_is_still_only_recorded() {
     let w = world().await;
     let raw = with_attachment(

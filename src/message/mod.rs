@@ -692,6 +692,44 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
                 }
             }
         }
+        // A scan sent as an image, a zip, a Pages file: attached as a file
+        // (not a logo shown inline in a signature), it may hold a
+        // referral the gateway cannot read.
+        let inline = part.content_id().is_some()
+            || part
+                .content_disposition()
+                .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"));
+        // Signatures, contact cards and invitations hold no form.
+        let companion = matches!(
+            content_type.to_ascii_lowercase().as_str(),
+            "application/pkcs7-signature"
+                | "application/x-pkcs7-signature"
+                | "application/pgp-signature"
+                | "text/vcard"
+                | "text/x-vcard"
+                | "text/calendar"
+        ) || name.as_deref().is_some_and(|n| {
+            let n = n.to_ascii_lowercase();
+            n.ends_with(".p7s") || n.ends_with(".vcf") || n.ends_with(".ics") || n.ends_with(".asc")
+        });
+        // Signature logos, as Outlook names them (`image001.png`,
+        // `Outlook-abc123.png`), even when attached as files.
+        let logo = name.as_deref().is_some_and(|n| {
+            let n = n.to_ascii_lowercase();
+            let stem = n.rsplit_once('.').map_or(n.as_str(), |(stem, _)| stem);
+            (stem.starts_with("image") && stem[5..].chars().all(|c| c.is_ascii_digit()))
+                || stem.starts_with("outlook-")
+        });
+        if !kind.may_hold_a_form()
+            && name.is_some()
+            && !inline
+            && !companion
+            && !logo
+            && unread.is_none()
+        {
+            unread =
+                Some("a file of a kind the gateway does not read (an image, an archive)".into());
+        }
         found.attachments.push(Attachment {
             name,
             content_type,
