@@ -35,8 +35,14 @@ pub fn parse_british_date(text: &str, reference: NaiveDate, role: DateRole) -> O
     }
     // The first date written is the answer: `12th January 2027 (HDC
     // eligible 15/12/2026)` is 12 January.
-    let start = |re: &Regex| re.captures(text).and_then(|c| c.get(1)).map(|m| m.start());
-    let first = [start(&ISO), start(&NUMERIC), start(&WORDS)]
+    // `find` is cheaper than captures; the words pattern needs a letter.
+    let start = |re: &Regex| re.find(text).map(|m| m.start());
+    let words = if text.bytes().any(|b| b.is_ascii_alphabetic()) {
+        start(&WORDS)
+    } else {
+        None
+    };
+    let first = [start(&ISO), start(&NUMERIC), words]
         .into_iter()
         .enumerate()
         .filter_map(|(i, at)| at.map(|at| (at, i)))
