@@ -284,6 +284,8 @@ impl CaseContacts {
 #[derive(Clone, Debug, PartialEq)]
 pub struct GatewayMail {
     pub outbox_id: i64,
+    /// Its `Message-ID`, with the angle brackets.
+    pub message_id: String,
     pub case_id: Option<i64>,
     pub purpose: Purpose,
     /// The deadline rule of a follow-up.

@@ -160,12 +160,11 @@ async fn take_in(
     } else {
         store.gateway_mail_in(&analysis.thread_ids).await?
     };
-    let parent = match &analysis.replied_to {
-        Some(id) if analysis.problem.is_none() => {
-            store.gateway_mail_in(std::slice::from_ref(id)).await?
-        }
-        _ => None,
-    };
+    // The mail answered directly: the thread's lookup finds the
+    // In-Reply-To first when it is the gateway's.
+    let parent = answered
+        .as_ref()
+        .filter(|m| analysis.replied_to.as_deref() == Some(m.message_id.as_str()));
     let returned = match &analysis.returned_message_id {
         Some(id) if analysis.kind == Kind::Bounce => {
             store.gateway_mail_in(std::slice::from_ref(id)).await?
@@ -193,7 +192,7 @@ async fn take_in(
         answerable,
         case: case.as_ref(),
         answered: answered.as_ref(),
-        parent: parent.as_ref(),
+        parent,
         returned: returned.as_ref(),
         released: release.is_some(),
     };

@@ -341,6 +341,7 @@ impl Store {
         };
         Ok(Some(GatewayMail {
             outbox_id: r.get("id"),
+            message_id: r.get::<&str, _>("message_id").to_string(),
             case_id: r.get("case_id"),
             purpose,
             rule: context["deadline"]["id"].as_str().map(str::to_string),
