@@ -76,9 +76,7 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
     }
     let mut plan = if authority.speaks_for(from) {
         authority_answer(analysis, &reading, s, case, authority)
-    } else if case.is_referring_side(from) && s.config.allows_sender(from) {
-        // The referrer or case lead, at a domain allowed to refer: an
-        // address typed into the form elsewhere speaks for nobody.
+    } else if speaks_for_referring_side(s, case, from) {
         referring_answer(analysis, &reading, s, case, authority, true)
     } else if s.config.allows_sender(from) {
         referring_answer(analysis, &reading, s, case, authority, false)
@@ -246,21 +244,7 @@ fn information_request_mail(
     case: &CaseContacts,
     what: &str,
 ) -> Option<OutgoingMail> {
-    let referrer = case
-        .referrer_email
-        .clone()
-        .filter(|r| s.config.allows_sender(r));
-    let case_lead = case
-        .case_lead
-        .email
-        .clone()
-        .filter(|c| s.config.allows_sender(c));
-    let (to, cc) = match (referrer, case_lead) {
-        (Some(r), Some(c)) if r != c => (r, vec![c]),
-        (Some(r), _) => (r, Vec::new()),
-        (None, Some(c)) => (c, Vec::new()),
-        (None, None) => return None,
-    };
+    let (to, cc) = super::mails::referring_side(s.config, case)?;
     Some(OutgoingMail {
         purpose: Purpose::InformationRequested,
         to: vec![to],

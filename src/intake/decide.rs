@@ -235,12 +235,21 @@ pub(super) fn completes(
     case.status.is_open()
         && !case.purged
         && s.mailbox.authority.as_str() == case.authority
-        && case.is_referring_side(from)
-        && s.config.allows_sender(from)
+        && speaks_for_referring_side(s, case, from)
         && s.verdict.may_change_state(&s.mailbox.trust)
         && (same_person(&case.referral, &read.referral)
             || (case.status == CaseStatus::Incomplete
                 && !conflicts(&case.referral, &read.referral)))
+}
+
+/// The case's referrer or case lead, at a domain allowed to refer: an
+/// address typed into the form elsewhere speaks for nobody.
+pub(super) fn speaks_for_referring_side(
+    s: &Situation<'_>,
+    case: &CaseContacts,
+    from: &EmailAddress,
+) -> bool {
+    case.is_referring_side(from) && s.config.allows_sender(from)
 }
 
 /// Two referrals that say different things of who the person is: a
@@ -785,13 +794,7 @@ pub(super) fn complete_case(
     let labels: Vec<&str> = missing.iter().map(|f| f.label()).collect();
     // A reply in the thread (`RE: [DTR-…] Referral incomplete`) is not the
     // referral the acknowledgement speaks of: the reference says which.
-    let in_thread = analysis.case_ref.is_some()
-        || analysis.subject.as_deref().is_some_and(|s| {
-            let s = s.trim_start().to_lowercase();
-            ["re:", "re :", "aw:", "sv:"]
-                .iter()
-                .any(|p| s.starts_with(p))
-        });
+    let in_thread = analysis.case_ref.is_some() || analysis.is_reply;
     let original = if in_thread {
         json!({ "subject": null, "sent": null })
     } else {

@@ -35,6 +35,24 @@ pub(super) fn to_authority(
     }
 }
 
+/// Who hears for the referring side: the referrer, copying the case lead
+/// (or the case lead alone), at domains allowed to refer; none when
+/// neither is.
+pub(super) fn referring_side(
+    config: &Config,
+    case: &CaseContacts,
+) -> Option<(EmailAddress, Vec<EmailAddress>)> {
+    let allowed = |a: &EmailAddress| config.allows_sender(a);
+    let referrer = case.referrer_email.clone().filter(allowed);
+    let case_lead = case.case_lead.email.clone().filter(allowed);
+    match (referrer, case_lead) {
+        (Some(r), Some(c)) if r != c => Some((r, vec![c])),
+        (Some(r), _) => Some((r, Vec::new())),
+        (None, Some(c)) => Some((c, Vec::new())),
+        (None, None) => None,
+    }
+}
+
 /// The context a `lead_changed` or `lead_change_pending` mail reads.
 pub(super) fn lead_context(
     side: &str,
@@ -81,21 +99,7 @@ pub fn lead_officer_change_mail(
     if lead.same_person(&case.lha_lead) {
         return None;
     }
-    let referrer = case
-        .referrer_email
-        .clone()
-        .filter(|r| config.allows_sender(r));
-    let case_lead = case
-        .case_lead
-        .email
-        .clone()
-        .filter(|c| config.allows_sender(c));
-    let (to, cc) = match (referrer, case_lead) {
-        (Some(r), Some(c)) if r != c => (r, vec![c]),
-        (Some(r), _) => (r, Vec::new()),
-        (None, Some(c)) => (c, Vec::new()),
-        (None, None) => return None,
-    };
+    let (to, cc) = referring_side(config, case)?;
     Some(OutgoingMail {
         purpose: Purpose::LeadChanged,
         to: vec![to],

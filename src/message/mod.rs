@@ -132,6 +132,8 @@ pub struct Analysis {
     pub subject: Option<String>,
     /// The subject marks a forward (`Fwd:`, `FW:`).
     pub is_forward: bool,
+    /// Its subject says it is a reply (`RE:`, `AW:`, `SV:`).
+    pub is_reply: bool,
     /// For a bounce: the recipients its delivery status report says failed
     /// for good (`Action: failed`).
     pub failed_recipients: Vec<EmailAddress>,
@@ -186,6 +188,7 @@ impl Analysis {
             encrypted: None,
             subject: None,
             is_forward: false,
+            is_reply: false,
             failed_recipients: Vec::new(),
             quotes_gateway: false,
         }
@@ -453,12 +456,14 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         .and_then(|r| r.forwarded_from.clone())
         .or_else(|| nested_senders.into_iter().next());
     let subject = facts.subject.clone();
-    let is_forward = subject.as_deref().is_some_and(|s| {
-        let lower = s.trim_start().to_ascii_lowercase();
-        ["fwd:", "fw:", "fwd :", "fw :", "tr:", "wg:"]
-            .iter()
-            .any(|p| lower.starts_with(p))
-    });
+    let marked = |prefixes: &[&str]| {
+        subject.as_deref().is_some_and(|s| {
+            let lower = s.trim_start().to_ascii_lowercase();
+            prefixes.iter().any(|p| lower.starts_with(p))
+        })
+    };
+    let is_forward = marked(&["fwd:", "fw:", "fwd :", "fw :", "tr:", "wg:"]);
+    let is_reply = marked(&["re:", "re :", "aw:", "sv:"]);
 
     Analysis {
         kind,
@@ -502,6 +507,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         sender_headers: sender_headers(&message),
         subject,
         is_forward,
+        is_reply,
         quotes_gateway,
     }
 }
