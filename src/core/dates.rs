@@ -82,25 +82,7 @@ pub fn parse_british_date(text: &str, reference: NaiveDate, role: DateRole) -> O
 /// `TBC (parole hearing 12/01/2027)`: the date in it is of something else,
 /// and the answer is that the date is not known yet.
 fn says_not_yet_known(text: &str) -> bool {
-    const NOT_KNOWN: [&str; 10] = [
-        "tbc",
-        "tba",
-        "tbd",
-        "to be confirmed",
-        "to be decided",
-        "unknown",
-        "not known",
-        "not yet known",
-        "awaiting",
-        "pending",
-    ];
-    let lowered = text.to_lowercase();
-    let lowered = lowered.trim_start_matches(|c: char| !c.is_alphanumeric());
-    NOT_KNOWN.iter().any(|w| {
-        lowered
-            .strip_prefix(w)
-            .is_some_and(|rest| rest.chars().next().is_none_or(|c| !c.is_alphanumeric()))
-    }) || lowered.starts_with("n/a")
+    super::not_yet::opens_with_not_yet(text)
 }
 
 fn accept(date: NaiveDate, reference: NaiveDate, role: DateRole) -> Option<NaiveDate> {

@@ -10,6 +10,7 @@ pub mod dates;
 pub mod field;
 pub mod form;
 pub mod mail;
+pub mod not_yet;
 pub mod plan;
 pub mod protocol;
 pub mod referral;

@@ -182,30 +182,19 @@ static CRN: LazyLock<Regex> =
 
 /// `N/A`, `None`, `Not known`, `-`: the answer is that there is nothing.
 fn says_none(raw: &str) -> bool {
-    let v: String = raw
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter(|c| !matches!(c, '.' | '(' | ')'))
-        .collect();
-    matches!(
-        v.trim(),
-        "n/a"
-            | "na"
-            | "n.a"
-            | "none"
-            | "nil"
-            | "-"
-            | "--"
-            | "not applicable"
-            | "not known"
-            | "unknown"
-            | "no phone"
-            | "no email"
-            | "none known"
-            | "nothing"
-            | "tbc"
-    )
+    let v = raw.trim().to_lowercase();
+    super::not_yet::is_not_yet(&v)
+        || matches!(
+            v.trim_matches(|c: char| matches!(c, '.' | '(' | ')')),
+            "na" | "nil"
+                | "-"
+                | "--"
+                | "not applicable"
+                | "nothing"
+                | "none known"
+                | "no phone"
+                | "no email"
+        )
 }
 
 /// Types every value of a form reading and judges the outcome.

@@ -125,34 +125,21 @@ pub fn names_nobody(value: &str) -> bool {
         })
         .collect();
     let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
-    const NOBODY: [&str; 23] = [
+    // Roles and teams are nobody in particular; so is `na`.
+    const ROLES: [&str; 8] = [
         "duty officer",
         "duty",
         "the team",
         "team",
         "housing options",
-        "tbc",
-        "tba",
-        "tbd",
-        "n/a",
         "na",
-        "none",
-        "nobody",
-        "no one",
-        "unknown",
-        "not known",
-        "pending",
-        "awaiting",
-        "to follow",
-        "to be confirmed",
-        "to be allocated",
-        "not yet",
         "not allocated",
         "unallocated",
     ];
-    NOBODY
-        .iter()
-        .any(|w| v == *w || v.starts_with(&format!("{w} ")))
+    super::not_yet::opens_with_not_yet(&v)
+        || ROLES
+            .iter()
+            .any(|w| v == *w || v.starts_with(&format!("{w} ")))
         || v.contains("not yet allocated")
         || v.contains("not been allocated")
         || v.contains("yet to be")
