@@ -10,24 +10,9 @@ mod common;
 
 use common::world::*;
 use dtr_gateway::config::{InternalMarks, ResultsFrom};
-use dtr_gateway::store::{Action, OutboxRow};
+use dtr_gateway::store::Action;
 
 const COLCHESTER: &str = "dutytorefer@colchester.gov.uk";
-
-/// Colchester's case for Samuel, received Monday 23 November 2026 at 10:00
-/// from Jo (authenticated), acknowledged.
-async fn colchester_case(w: &World) -> (String, OutboxRow) {
-    let reference = w
-        .case(
-            "colchester",
-            &referral(COLCHESTER, "ref-col-1@justice.gov.uk", &[]),
-            uk(2026, 11, 23, 10, 0),
-        )
-        .await;
-    w.send().await;
-    let ack = w.rows("acknowledgement").await.remove(0);
-    (reference, ack)
-}
 
 /// `raw` with its first line (the receiving server's verdict) replaced.
 fn with_verdict(raw: Vec<u8>, verdict: &str) -> Vec<u8> {
@@ -101,7 +86,7 @@ async fn a_decoy_referral_without_consent_never_untracks_the_real_one() {
 #[tokio::test]
 async fn a_stranger_at_a_huge_allowed_domain_cannot_make_themselves_case_lead() {
     let w = world().await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     let takeover = answer(
         &passed("nhs.net"),
         "Mallory <mallory.evil@nhs.net>",
@@ -143,7 +128,7 @@ async fn a_stranger_at_a_huge_allowed_domain_cannot_make_themselves_case_lead() 
 #[tokio::test]
 async fn bait_quoted_in_an_officers_reply_names_no_lead() {
     let w = world().await;
-    let (reference, _) = colchester_case(&w).await;
+    let (reference, _) = colchester_acknowledged(&w).await;
     // An outsider's mail under the case's reference, with the gateway's
     // prompt filled in with their own man.
     let bait = format!(
@@ -264,10 +249,10 @@ async fn probe(w: &World, number: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_probe_learns_nothing_of_whether_a_prisoner_has_a_case() {
     let with_case = world().await;
-    colchester_case(&with_case).await;
+    colchester_acknowledged(&with_case).await;
     let seen_with = probe(&with_case, "A1234BC").await;
     let without = world().await;
-    colchester_case(&without).await;
+    colchester_acknowledged(&without).await;
     let seen_without = probe(&without, "Z9999ZZ").await;
     assert_eq!(seen_with, seen_without);
     assert_eq!(seen_with, ["acknowledgement"]);
@@ -302,7 +287,7 @@ async fn a_form_without_the_referrers_address_is_completed_by_who_sent_it() {
 #[tokio::test]
 async fn an_officer_forwarding_a_referral_into_the_inbox_makes_no_second_case() {
     let w = world().await;
-    let (reference, _) = colchester_case(&w).await;
+    let (reference, _) = colchester_acknowledged(&w).await;
     let acks = w.rows("acknowledgement").await.len();
     let original =
         String::from_utf8(referral(COLCHESTER, "ref-col-1@justice.gov.uk", &[])).expect("utf-8");
@@ -338,7 +323,7 @@ async fn a_weaker_mailbox_does_not_speak_for_another_authoritys_cases() {
         }
     })
     .await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     let forged = answer(
         "",
         "sam.real@colchester.gov.uk",
@@ -410,7 +395,7 @@ async fn a_forged_verdict_in_a_maildir_is_not_believed() {
         }
     })
     .await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     let forged = answer(
         "Authentication-Results: forged.example; dmarc=pass header.from=colchester.gov.uk\r\n",
         "sam.real@colchester.gov.uk",
@@ -437,7 +422,7 @@ async fn a_from_naming_two_senders_speaks_for_neither() {
         }
     })
     .await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     let two = answer(
         "Authentication-Results: spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=evil.example; \
          dkim=pass (signature was verified) header.d=evil.example;dmarc=pass action=none \
@@ -487,7 +472,7 @@ async fn consent_from_someone_who_may_not_give_it_is_on_the_case() {
 #[tokio::test]
 async fn an_outsiders_lead_lines_quoted_by_an_officer_name_nobody() {
     let w = world().await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     // Mallory writes into the thread (References: the acknowledgement),
     // with the gateway's prompt block filled in.
     let bait = format!(
@@ -549,7 +534,7 @@ async fn a_case_lead_typed_into_the_form_at_a_domain_not_allowed_speaks_for_nobo
 #[tokio::test]
 async fn an_officer_who_says_the_case_is_not_yet_theirs_is_not_named() {
     let w = world().await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     for (n, body) in [
         "This case has not been allocated to me yet.\r\n",
         "Done: not yet - lead officer not yet allocated\r\n",

@@ -96,9 +96,7 @@ async fn completed_and_acknowledged(w: &World, reference: &str) {
 async fn the_form_again_in_full_above_the_quote_completes_the_case() {
     let w = world().await;
     let (reference, asked) = unticked(&w).await;
-    let form =
-        String::from_utf8(referral(COLCHESTER, "unused@justice.gov.uk", &[])).expect("utf-8");
-    let form = &form[form.find("DUTY TO REFER REFERRAL").expect("form")..];
+    let form = &form_text(&[]);
     let body = format!(
         "Hello, the form again with consent.\r\n\r\n{form}\r\nJo\r\n\r\n{}",
         outlook_quote(&w.text_of(&asked))
@@ -282,9 +280,7 @@ async fn the_date_of_birth_given_alone_completes_the_case() {
 async fn the_whole_form_corrected_completes_the_case_and_opens_no_other() {
     let w = world().await;
     let (reference, asked) = impossible_birthday(&w).await;
-    let form =
-        String::from_utf8(referral(COLCHESTER, "unused@justice.gov.uk", &[])).expect("utf-8");
-    let form = &form[form.find("DUTY TO REFER REFERRAL").expect("form")..];
+    let form = &form_text(&[]);
     let body = format!(
         "Corrected form below.\r\n\r\n{form}\r\n{}",
         outlook_quote(&w.text_of(&asked))
@@ -304,13 +300,7 @@ async fn the_whole_form_corrected_completes_the_case_and_opens_no_other() {
 async fn a_form_for_someone_else_in_the_thread_completes_nothing() {
     let w = world().await;
     let (reference, asked) = impossible_birthday(&w).await;
-    let form = String::from_utf8(referral(
-        COLCHESTER,
-        "unused@justice.gov.uk",
-        &[("Full name", "Another Person"), ("Prison number", "")],
-    ))
-    .expect("utf-8");
-    let form = &form[form.find("DUTY TO REFER REFERRAL").expect("form")..];
+    let form = &form_text(&[("Full name", "Another Person"), ("Prison number", "")]);
     let raw = reply(
         &asked,
         &reference,
@@ -335,13 +325,7 @@ async fn the_referrers_updated_form_moves_the_release_date() {
         .await;
     w.send().await;
     // Parole granted: the same form, a new (earlier) release date.
-    let form = String::from_utf8(referral(
-        COLCHESTER,
-        "unused@justice.gov.uk",
-        &[("Expected release date", "15/01/2027")],
-    ))
-    .expect("utf-8");
-    let form = &form[form.find("DUTY TO REFER REFERRAL").expect("form")..];
+    let form = &form_text(&[("Expected release date", "15/01/2027")]);
     let raw = answer(
         &passed("justice.gov.uk"),
         REFERRER,
@@ -436,13 +420,7 @@ async fn the_referrers_corrected_date_of_birth_is_the_cases() {
     let w = world().await;
     let (reference, asked) = unticked(&w).await;
     // The whole form again, consent ticked and the date of birth corrected.
-    let form = String::from_utf8(referral(
-        COLCHESTER,
-        "unused@justice.gov.uk",
-        &[("Date of birth", "15/07/1988")],
-    ))
-    .expect("utf-8");
-    let form = &form[form.find("DUTY TO REFER REFERRAL").expect("form")..];
+    let form = &form_text(&[("Date of birth", "15/07/1988")]);
     let body = format!(
         "Sorry, I had his date of birth wrong.\r\n\r\n{form}\r\n{}",
         outlook_quote(&w.text_of(&asked))

@@ -8,22 +8,9 @@ mod common;
 
 use common::world::*;
 use dtr_gateway::config::{InternalMarks, ResultsFrom};
-use dtr_gateway::store::{Action, OutboxRow};
+use dtr_gateway::store::Action;
 
 const COLCHESTER: &str = "dutytorefer@colchester.gov.uk";
-
-async fn colchester_case(w: &World) -> (String, OutboxRow) {
-    let reference = w
-        .case(
-            "colchester",
-            &referral(COLCHESTER, "ref-col-1@justice.gov.uk", &[]),
-            uk(2026, 11, 23, 10, 0),
-        )
-        .await;
-    w.send().await;
-    let ack = w.rows("acknowledgement").await.remove(0);
-    (reference, ack)
-}
 
 async fn lead_officer(w: &World, reference: &str) -> Option<String> {
     w.store
@@ -53,7 +40,7 @@ async fn not_applied(w: &World, reference: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_forged_council_reply_whose_own_spf_passes_names_nobody() {
     let w = world().await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     let forged = answer(
         "Authentication-Results: mx.lha.example; spf=pass smtp.mailfrom=attacker.example; \
          dkim=none; dmarc=fail header.from=colchester.gov.uk\r\n",
@@ -99,7 +86,7 @@ async fn mail_without_any_verdict_changes_nothing_unless_the_mailbox_trusts_it()
         }
     })
     .await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     let bare = answer(
         "",
         "peter.quill@colchester.gov.uk",
@@ -133,7 +120,7 @@ async fn mail_without_any_verdict_changes_nothing_unless_the_mailbox_trusts_it()
         }
     })
     .await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     let bare = answer(
         "",
         "peter.quill@colchester.gov.uk",
@@ -158,7 +145,7 @@ async fn only_the_receiving_servers_own_header_counts() {
         }
     })
     .await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     // The forger's pass on top, the server's own failure below it.
     let forged = answer(
         "Authentication-Results: mx.colchester.gov.uk.evil; dmarc=pass header.from=colchester.gov.uk\r\n\
@@ -199,7 +186,7 @@ async fn exchange_onlines_own_header_is_read_as_microsoft_writes_it() {
         }
     })
     .await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     // The referrer, from outside: Microsoft's header, exactly.
     let microsoft = "Authentication-Results: spf=pass (sender IP is 51.140.1.2)\r\n \
         smtp.mailfrom=justice.gov.uk; dkim=pass (signature was verified)\r\n \
@@ -222,7 +209,7 @@ async fn exchange_onlines_own_header_is_read_as_microsoft_writes_it() {
 #[tokio::test]
 async fn a_case_lead_moves_only_on_the_word_of_the_referring_side() {
     let w = world().await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     let subject = format!("RE: [{reference}] Referral received");
     let justice = passed("justice.gov.uk");
     // Anyone at justice.gov.uk handing the case to someone else: not
@@ -280,7 +267,7 @@ async fn a_case_lead_moves_only_on_the_word_of_the_referring_side() {
 #[tokio::test]
 async fn a_newly_assigned_officer_may_name_themselves_the_case_lead() {
     let w = world().await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     let raw = answer(
         &passed("justice.gov.uk"),
         "new.officer@justice.gov.uk",
@@ -301,7 +288,7 @@ async fn a_newly_assigned_officer_may_name_themselves_the_case_lead() {
 #[tokio::test]
 async fn a_pending_change_whose_case_lead_bounces_goes_to_the_council() {
     let w = world().await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     let other = answer(
         &passed("justice.gov.uk"),
         "someone.else@justice.gov.uk",
@@ -341,7 +328,7 @@ fn delivery_report(message_id: &str, recipient: &str) -> Vec<u8> {
 #[tokio::test]
 async fn a_bounce_fails_a_mail_only_for_its_own_recipient() {
     let w = world().await;
-    let (_, ack) = colchester_case(&w).await;
+    let (_, ack) = colchester_acknowledged(&w).await;
     // Anyone quoting the gateway's Message-ID in a "failure notice".
     let fake = format!(
         "From: mailer-daemon@evil.example\r\nTo: {COLCHESTER}\r\nReturn-Path: <>\r\n\
@@ -364,7 +351,7 @@ async fn a_bounce_fails_a_mail_only_for_its_own_recipient() {
 #[tokio::test]
 async fn a_second_referral_from_someone_else_overwrites_nothing_and_reveals_nothing() {
     let w = world().await;
-    let (first, _) = colchester_case(&w).await;
+    let (first, _) = colchester_acknowledged(&w).await;
     // Another referrer, another agency, the same prisoner: their own
     // contacts and a different date of birth.
     let other = String::from_utf8(referral(
@@ -469,7 +456,7 @@ async fn a_second_referral_from_someone_else_overwrites_nothing_and_reveals_noth
 #[tokio::test]
 async fn an_incomplete_probe_cannot_tell_whether_a_prisoner_has_a_case() {
     let w = world().await;
-    colchester_case(&w).await;
+    colchester_acknowledged(&w).await;
     let probe = |number: &str, id: &str| {
         format!(
             "{}From: probe@justice.gov.uk\r\nTo: {COLCHESTER}\r\nSubject: Referral\r\n\
@@ -565,7 +552,7 @@ async fn an_auto_responder_quoting_the_gateway_opens_nothing_and_loops_are_broke
 #[tokio::test]
 async fn a_form_under_an_old_reference_is_judged_by_its_content() {
     let w = world().await;
-    let (first, _) = colchester_case(&w).await;
+    let (first, _) = colchester_acknowledged(&w).await;
     // A complete referral for a different person, sent as a reply.
     let mut raw = referral(
         COLCHESTER,
@@ -652,7 +639,7 @@ async fn a_look_alike_domain_or_a_contacts_domain_does_not_speak_for_the_council
 #[tokio::test]
 async fn the_referrer_writing_through_cjsm_is_the_referrer_and_a_colleague_is_told_why_not() {
     let w = world().await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     // The referrer's own mailbox, through the secure relay.
     let cjsm = "jo.probation@justice.gov.uk.cjsm.net";
     let moved = answer(
@@ -697,7 +684,7 @@ async fn the_referrer_writing_through_cjsm_is_the_referrer_and_a_colleague_is_to
 #[tokio::test]
 async fn a_lead_officer_line_from_outside_the_council_names_no_case_lead() {
     let w = world().await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     // An officer of another council (an allowed domain) answers the thread.
     let raw = answer(
         &passed("brentwood.gov.uk"),
@@ -722,7 +709,7 @@ async fn a_lead_officer_line_from_outside_the_council_names_no_case_lead() {
 #[tokio::test]
 async fn the_shared_inbox_saying_it_will_lead_names_nobody() {
     let w = world().await;
-    let (reference, ack) = colchester_case(&w).await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
     let raw = answer(
         INTERNAL,
         "Colchester Duty to Refer <dutytorefer@colchester.gov.uk>",

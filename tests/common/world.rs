@@ -86,6 +86,41 @@ pub fn referral(inbox: &str, id: &str, changes: &[(&str, &str)]) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Colchester's case for Samuel, received Monday 23 November 2026 at 10:00
+/// from Jo (authenticated), acknowledged: its reference and the
+/// acknowledgement.
+pub async fn colchester_acknowledged(w: &World) -> (String, OutboxRow) {
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                "dutytorefer@colchester.gov.uk",
+                "ref-col-1@justice.gov.uk",
+                &[],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send().await;
+    let ack = w.rows("acknowledgement").await.remove(0);
+    (reference, ack)
+}
+
+/// The referral form alone, as a referrer pastes it into a reply (no
+/// headers), with lines replaced as in [`referral`].
+pub fn form_text(changes: &[(&str, &str)]) -> String {
+    let raw = String::from_utf8(referral(
+        "unused@example.invalid",
+        "unused@justice.gov.uk",
+        changes,
+    ))
+    .expect("utf-8");
+    let at = raw
+        .find("DUTY TO REFER REFERRAL")
+        .expect("the form's heading");
+    raw[at..].to_string()
+}
+
 /// An answer in a thread: `headers` first (the server's verdict), then
 /// the message.
 pub fn answer(
