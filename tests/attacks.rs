@@ -593,3 +593,38 @@ async fn a_referral_whose_sender_fails_authentication_is_tracked_with_a_warning(
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn consent_in_words_or_a_request_for_information_from_someone_else_changes_nothing() {
+    let w = world().await;
+    // An incomplete case: consent unticked.
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "unticked-2@justice.gov.uk",
+                &[("Consent to referral", "\u{2610} Yes \u{2610} No")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send().await;
+    let asked = w.rows("incomplete").await.remove(0);
+    // A colleague of the referrer, authenticated, is not the referrer.
+    let raw = answer(
+        &passed("justice.gov.uk"),
+        "sam.colleague@justice.gov.uk",
+        COLCHESTER,
+        &format!("RE: [{reference}] Referral incomplete"),
+        &asked.message_id,
+        "Yes, he has consented to the referral.\r\n\
+         Information requested: his bank details, please\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+    assert!(w.rows("acknowledgement").await.is_empty());
+    // Only the authority asks for information, and nothing is relayed.
+    assert!(!w.has_event(&reference, "information_requested").await);
+    assert!(w.rows("information_requested").await.is_empty());
+}
