@@ -498,6 +498,9 @@ pub(crate) fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String 
             day_words(&detail, "on").unwrap_or_else(|| "an unrecorded date".into())
         ),
         "information_requested" => "The authority asked the referring side for information".into(),
+        "acknowledgement_returned" => {
+            "The acknowledgement came back undelivered: the referrer has not been told".into()
+        }
         "not_applied" => format!(
             "{} not taken: {}",
             capitalised(str_of(&detail, "what").unwrap_or("A change")),
