@@ -27,7 +27,14 @@ impl InstanceHold {
     /// leaves nothing beside its database: it is removed while still locked.
     pub async fn release(self) {
         match self {
-            InstanceHold::Session { conn, .. } => {
+            InstanceHold::Session { mut conn, .. } => {
+                // Unlocked before the session closes: the server ends a
+                // closed session's locks only when its process exits, a
+                // moment later, and a gateway starting at once would find
+                // the name still taken.
+                let _ = sqlx::query("SELECT pg_advisory_unlock_all()")
+                    .execute(&mut conn)
+                    .await;
                 let _ = sqlx::Connection::close(conn).await;
             }
             InstanceHold::File { file, path } => {
