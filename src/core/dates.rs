@@ -12,19 +12,18 @@ pub enum DateRole {
     Event,
 }
 
-static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\d])(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*([/.\-])\s*(\d{4}|\d{2})(?:$|[^\d])")
-        .expect("static pattern")
-});
-static ISO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\d])(\d{4})-(\d{1,2})-(\d{1,2})(?:$|[^\d])").expect("static pattern")
-});
-static WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?:^|[^\w])(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})\.?,?\s+(\d{4}|\d{2})(?:$|[^\d])",
-    )
-    .expect("static pattern")
-});
+const ISO: &str = r"(?:^|[^\d])(?<iy>\d{4})-(?<im>\d{1,2})-(?<id>\d{1,2})(?:$|[^\d])";
+const NUMERIC: &str = r"(?:^|[^\d])(?<nd>\d{1,2})\s*(?<ns1>[/.\-])\s*(?<nm>\d{1,2})\s*(?<ns2>[/.\-])\s*(?<ny>\d{4}|\d{2})(?:$|[^\d])";
+const WORDS: &str = r"(?i:(?:^|[^\w])(?<wd>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?<wm>[a-z]{3,9})\.?,?\s+(?<wy>\d{4}|\d{2})(?:$|[^\d]))";
+
+/// The three ways of writing a date in one pattern, so that one search
+/// finds the first date written; the alternatives are in the order that
+/// breaks a tie at the same place (ISO, then numeric, then words).
+static ANY_DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("{ISO}|{NUMERIC}|{WORDS}")).expect("static pattern"));
+/// The same without words, for a text with no letter in it.
+static DIGIT_DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("{ISO}|{NUMERIC}")).expect("static pattern"));
 
 /// Reads a date written the British way. `reference` is the date the message
 /// was sent, against which two-digit years are placed.
@@ -35,41 +34,28 @@ pub fn parse_british_date(text: &str, reference: NaiveDate, role: DateRole) -> O
     }
     // The first date written is the answer: `12th January 2027 (HDC
     // eligible 15/12/2026)` is 12 January.
-    // `find` is cheaper than captures; the words pattern needs a letter.
-    let start = |re: &Regex| re.find(text).map(|m| m.start());
-    let words = if text.bytes().any(|b| b.is_ascii_alphabetic()) {
-        start(&WORDS)
+    let pattern = if text.bytes().any(|b| b.is_ascii_alphabetic()) {
+        &ANY_DATE
     } else {
-        None
+        &DIGIT_DATE
     };
-    let first = [start(&ISO), start(&NUMERIC), words]
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, at)| at.map(|at| (at, i)))
-        .min()
-        .map(|(_, i)| i)?;
-    let (day, month, year_text) = if first == 0 {
-        let c = ISO.captures(text)?;
+    let c = pattern.captures(text)?;
+    let number = |name: &str| c.name(name)?.as_str().parse::<u32>().ok();
+    let (day, month, year_text) = if let Some(year) = c.name("iy") {
         let date =
-            NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)?;
+            NaiveDate::from_ymd_opt(year.as_str().parse().ok()?, number("im")?, number("id")?)?;
         return accept(date, reference, role);
-    } else if let Some(c) = NUMERIC.captures(text).filter(|_| first == 1) {
-        if c[2] != c[4] {
+    } else if let Some(year) = c.name("ny") {
+        if c.name("ns1")?.as_str() != c.name("ns2")?.as_str() {
             return None;
         }
-        (
-            c[1].parse::<u32>().ok()?,
-            c[3].parse::<u32>().ok()?,
-            c[5].to_string(),
-        )
-    } else if let Some(c) = WORDS.captures(text).filter(|_| first == 2) {
-        (
-            c[1].parse::<u32>().ok()?,
-            month_from_name(&c[2])?,
-            c[3].to_string(),
-        )
+        (number("nd")?, number("nm")?, year.as_str())
     } else {
-        return None;
+        (
+            number("wd")?,
+            month_from_name(c.name("wm")?.as_str())?,
+            c.name("wy")?.as_str(),
+        )
     };
     let year = if year_text.len() == 2 {
         resolve_two_digit_year(year_text.parse().ok()?, day, month, reference, role)?

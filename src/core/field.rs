@@ -260,10 +260,7 @@ impl Label {
         if wanted.is_empty() {
             return None;
         }
-        LABEL_INDEX
-            .iter()
-            .find(|(label, _)| label == wanted)
-            .map(|(_, label)| *label)
+        LABEL_LOOKUP.get(wanted).copied()
     }
 
     /// How its value is read.
@@ -424,6 +421,17 @@ static LABEL_INDEX: std::sync::LazyLock<Vec<(String, Label)>> = std::sync::LazyL
 
 /// The letters labels start with, one bit each (`a` the lowest). Every
 /// label starts with an ASCII letter.
+/// [`LABEL_INDEX`] by its normalised label, the first entry winning: a
+/// line is looked up as a label several times, and most lines are not one.
+static LABEL_LOOKUP: std::sync::LazyLock<std::collections::HashMap<&'static str, Label>> =
+    std::sync::LazyLock::new(|| {
+        let mut lookup = std::collections::HashMap::new();
+        for (label, meaning) in LABEL_INDEX.iter() {
+            lookup.entry(label.as_str()).or_insert(*meaning);
+        }
+        lookup
+    });
+
 static LABEL_INITIALS: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| {
     let mut bits = 0u32;
     for (label, _) in LABEL_INDEX.iter() {

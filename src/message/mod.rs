@@ -15,9 +15,11 @@ use crate::documents::{read_document, DocumentKind, LIMITS};
 use crate::html::html_to_lines;
 use chrono::{DateTime, NaiveDate, Utc};
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use regex::Regex;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::LazyLock;
 
 mod headers;
 mod structure;
@@ -572,20 +574,20 @@ fn encrypted(message: &Message<'_>, attachments: &[Attachment]) -> Option<String
         return Some("protected by Microsoft Purview Message Encryption".into());
     }
     // The message itself is held on a portal, its mail only a link to it.
-    let portal = PORTAL_MARKERS.iter().find_map(|(marker, what)| {
-        let found = message
+    let texts = || {
+        message
             .text_body
             .iter()
             .chain(message.html_body.iter())
             .filter_map(|&i| message.parts.get(i as usize))
-            .any(|part| match &part.body {
-                PartType::Text(text) | PartType::Html(text) => {
-                    text.to_ascii_lowercase().contains(marker)
-                }
-                _ => false,
-            });
-        found.then_some(*what)
-    });
+            .filter_map(|part| match &part.body {
+                PartType::Text(text) | PartType::Html(text) => Some(text.as_ref()),
+                _ => None,
+            })
+    };
+    let portal = PORTAL_MARKERS
+        .iter()
+        .find_map(|(marker, what)| texts().any(|text| marker.is_match(text)).then_some(*what));
     if let Some(what) = portal {
         return Some(format!("held on {what}, to be read there"));
     }
@@ -598,18 +600,20 @@ fn encrypted(message: &Message<'_>, attachments: &[Attachment]) -> Option<String
 
 /// What the mail of an encryption portal carries instead of the message:
 /// Microsoft Purview's "Read the message" link, Egress's.
-const PORTAL_MARKERS: [(&str, &str); 4] = [
-    (
-        "outlook.office365.com/encryption",
-        "Microsoft Purview Message Encryption's portal",
-    ),
-    (
-        "office365.com/encryption/retrieve",
-        "Microsoft Purview Message Encryption's portal",
-    ),
-    ("switch.egress.com", "the Egress portal"),
-    ("egress.com/ui/", "the Egress portal"),
-];
+static PORTAL_MARKERS: LazyLock<[(Regex, &str); 2]> = LazyLock::new(|| {
+    // Found in any letter case, without copying the text to lower case.
+    let marker = |pattern: &str| Regex::new(&format!("(?i){pattern}")).expect("a fixed pattern");
+    [
+        (
+            marker(r"outlook\.office365\.com/encryption|office365\.com/encryption/retrieve"),
+            "Microsoft Purview Message Encryption's portal",
+        ),
+        (
+            marker(r"switch\.egress\.com|egress\.com/ui/"),
+            "the Egress portal",
+        ),
+    ]
+});
 
 /// Nested messages deeper than this are not read (they are still listed).
 const MAX_NESTING: usize = 3;
@@ -631,8 +635,10 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
             _ => None,
         })
         .collect();
-    if !text.is_empty() {
-        found.renderings.push(read_form(&text.join("\n")));
+    match text.as_slice() {
+        [] => {}
+        [one] => found.renderings.push(read_form(one)),
+        _ => found.renderings.push(read_form(&text.join("\n"))),
     }
     let html: Vec<String> = message
         .html_body
@@ -642,8 +648,10 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
             _ => None,
         })
         .collect();
-    if !html.is_empty() {
-        found.renderings.push(read_form(&html.join("\n")));
+    match html.as_slice() {
+        [] => {}
+        [one] => found.renderings.push(read_form(one)),
+        _ => found.renderings.push(read_form(&html.join("\n"))),
     }
     for &i in &message.attachments {
         let Some(part) = message.parts.get(i as usize) else {
