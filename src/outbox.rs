@@ -204,6 +204,18 @@ impl Sender {
         sent
     }
 
+    /// Counts the mail that left in the last day against `routes`' limits:
+    /// the relays count across restarts, and so must the sender.
+    async fn count_the_last_day(&self, routes: &Routes) {
+        let now = Utc::now();
+        match self.store.sent_since(now - chrono::Duration::days(1)).await {
+            Ok(sent) => routes.remember_sent(&sent, now),
+            Err(e) => {
+                tracing::warn!(error = %e, "the last day's mail could not be counted: the relays' daily limits start from nothing")
+            }
+        }
+    }
+
     /// Sends every row that is due by `routes` (made now if there are none
     /// yet). Mails go in parallel, as many as the
     /// routes allow connections, and more rows are claimed as soon as
@@ -217,7 +229,9 @@ impl Sender {
     ) -> Result<usize, SendError> {
         use futures::stream::{FuturesUnordered, StreamExt};
         if routes.is_none() {
-            *routes = Some(Routes::from_config(&self.config).await);
+            let made = Routes::from_config(&self.config).await;
+            self.count_the_last_day(&made).await;
+            *routes = Some(made);
         }
         let Some(routes) = routes.as_ref() else {
             return Ok(0);

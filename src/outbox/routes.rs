@@ -7,6 +7,8 @@ use super::relay::Relay;
 use super::transport::{Files, MailTransport};
 use super::SendError;
 use crate::config::{Config, SendLimits, SmtpSettings, Transport};
+use crate::store::SentMail;
+use chrono::{DateTime, Utc};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -37,8 +39,9 @@ pub struct Route {
     connections: Semaphore,
     /// When each of the last minute's mails began.
     minute: Mutex<VecDeque<Instant>>,
-    /// When each of the last day's mails began, with its recipients. Kept
-    /// in memory: a restart forgets it (the relay's own count does not).
+    /// When each of the last day's mails began, with its recipients; at
+    /// start, what the store says left in the last day (the relay's own
+    /// count survives a restart, so this must too).
     day: Mutex<VecDeque<(Instant, u32)>>,
     /// Until when the relay asked for a pause, and the next pause's length.
     throttle: Mutex<(Option<Instant>, Duration)>,
@@ -105,6 +108,38 @@ impl Route {
         let mut throttle = lock(&self.throttle);
         if throttle.0.is_none_or(|until| until <= Instant::now()) {
             *throttle = (None, FIRST_THROTTLE);
+        }
+    }
+
+    /// Counts a mail that left `ago` (before this route was made) against
+    /// the minute's and the day's limits. Mails are remembered oldest
+    /// first.
+    pub fn remember(&self, ago: Duration, recipients: u32) {
+        let now = Instant::now();
+        let Some(at) = now.checked_sub(ago) else {
+            return;
+        };
+        if ago < DAY {
+            lock(&self.day).push_back((at, recipients));
+        }
+        if ago < MINUTE {
+            lock(&self.minute).push_back(at);
+        }
+    }
+
+    /// [`Route::remember`] for a mail that left at `sent_at`, by the wall
+    /// clock. A machine up for less than a day cannot place it on its
+    /// monotonic clock: it counts as just sent then, which errs on the side
+    /// of the relay's limit.
+    fn remember_at(&self, sent_at: DateTime<Utc>, now: DateTime<Utc>, recipients: u32) {
+        let ago = (now - sent_at).to_std().unwrap_or(Duration::ZERO);
+        if ago >= DAY {
+            return;
+        }
+        if Instant::now().checked_sub(ago).is_some() {
+            self.remember(ago, recipients);
+        } else {
+            self.remember(Duration::ZERO, recipients);
         }
     }
 
@@ -223,6 +258,15 @@ impl Routes {
         }
         self.routes.push(route);
         self
+    }
+
+    /// Counts the mail that left in the last day (oldest first, as the
+    /// store gives it) against the limits of the routes it left by.
+    pub fn remember_sent(&self, sent: &[SentMail], now: DateTime<Utc>) {
+        for mail in sent {
+            self.for_authority(&mail.authority)
+                .remember_at(mail.sent_at, now, mail.recipients);
+        }
     }
 
     /// The route an authority's mail leaves by.

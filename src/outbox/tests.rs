@@ -157,6 +157,7 @@ fn the_acknowledgement_lists_what_the_protocol_says_is_owed_next() {
 mod through_the_stub {
     use super::super::stub::{Answer, Stub};
     use super::*;
+    use crate::config::SendLimits;
 
     struct Bench {
         sender: Sender,
@@ -409,6 +410,53 @@ mod through_the_stub {
         );
         assert_eq!(colchester.taken(), ["<dtr.test.0@dtr-gateway.invalid>"]);
         assert_eq!(bench.stub.taken(), ["<dtr.test.1@dtr-gateway.invalid>"]);
+    }
+
+    #[tokio::test]
+    async fn a_restart_does_not_start_the_relays_day_again() {
+        let bench = bench(&[]).await;
+        let limited = || {
+            let transport: Arc<dyn MailTransport> = bench.stub.clone();
+            Routes::single(Route::new(
+                SHARED,
+                Ok(transport),
+                SendLimits {
+                    max_connections: 1,
+                    max_per_minute: None,
+                    max_recipients_per_day: Some(2),
+                },
+            ))
+        };
+        bench.queue(2).await;
+        let before = limited();
+        bench.sender.count_the_last_day(&before).await;
+        assert_eq!(
+            bench
+                .sender
+                .send_batches(&mut Some(before), &bench.shutdown)
+                .await
+                .expect("sent"),
+            2
+        );
+        // The gateway starts again: its routes are new, the day is not.
+        let [id] = bench.queue(1).await[..] else {
+            panic!("one row")
+        };
+        let after = limited();
+        bench.sender.count_the_last_day(&after).await;
+        assert_eq!(
+            bench
+                .sender
+                .send_batches(&mut Some(after), &bench.shutdown)
+                .await
+                .expect("sent"),
+            0
+        );
+        assert_eq!(bench.row(id).await.0, "queued");
+        assert!(
+            bench.seconds_until_due(id).await > 23 * 3600,
+            "it waits until the first of the day's mails is a day old"
+        );
     }
 
     #[tokio::test]

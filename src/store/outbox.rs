@@ -43,6 +43,14 @@ pub struct OutboxRow {
     pub next_attempt_at: DateTime<Utc>,
 }
 
+/// A mail that left: what a relay's daily limit counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentMail {
+    pub authority: String,
+    pub sent_at: DateTime<Utc>,
+    pub recipients: u32,
+}
+
 pub(super) struct QueueContext<'a> {
     pub(super) case: Option<(i64, &'a CaseRef)>,
     /// The message that caused it; none for the sweep's follow-ups.
@@ -271,6 +279,29 @@ impl Store {
         let mut out: Vec<OutboxRow> = rows.iter().map(outbox_row).collect::<Result<_, _>>()?;
         self.fill_case_refs(&mut out).await?;
         Ok(out)
+    }
+
+    /// The mail that left since `since`, oldest first: which authority's,
+    /// when, and to how many recipients. The sender counts a relay's daily
+    /// limit from it, so that a restart does not start the day again.
+    pub async fn sent_since(&self, since: DateTime<Utc>) -> Result<Vec<SentMail>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status = 'sent' AND sent_at > $1 \
+             ORDER BY sent_at, id"
+        )))
+        .bind(Stamp(since))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let mail = outbox_row(row)?;
+                Ok(SentMail {
+                    authority: mail.authority,
+                    sent_at: mail.sent_at.unwrap_or(mail.created_at),
+                    recipients: u32::try_from(mail.to.len() + mail.cc.len()).unwrap_or(u32::MAX),
+                })
+            })
+            .collect()
     }
 
     pub async fn mail_case(&self, case_id: i64) -> Result<MailCase, StoreError> {
