@@ -251,6 +251,8 @@ pub(crate) fn mail_words(purpose: &str) -> &str {
         "lead_change_pending" => "Question about a change of case lead",
         "unreadable_answer" => "Answer that could not be read",
         "digest" => "Morning digest",
+        "contact_failed" => "Notice of mail that did not arrive",
+        "information_requested" => "Request for information",
         other => other,
     }
 }

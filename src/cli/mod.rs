@@ -431,6 +431,7 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
             runtime.block_on(async {
                 let code = status::show_status(&store).await?;
                 status::show_sender(&store).await?;
+                status::show_failing_contacts(&config, &store).await?;
                 status_warnings::show_warnings(&config, &store).await?;
                 Ok(code)
             })

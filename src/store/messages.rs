@@ -232,6 +232,25 @@ pub(super) async fn carry_out(
         )
         .await?;
     }
+    for undelivered in &plan.undelivered {
+        // Once per failed mail and address, with the mail's own case and
+        // authority: a second report of the same failure adds nothing.
+        sqlx::query(
+            "INSERT INTO contact_failures (outbox_id, case_id, message_id, authority, purpose, \
+             address, kind, reason, vouched, failed_at) \
+             SELECT id, case_id, $2, authority, purpose, $3, $4, $5, $6, $7 FROM outbox \
+             WHERE id = $1 ON CONFLICT (outbox_id, address) DO NOTHING",
+        )
+        .bind(undelivered.outbox_id)
+        .bind(message_row)
+        .bind(undelivered.failure.address.as_str().to_ascii_lowercase())
+        .bind(undelivered.failure.kind.as_str())
+        .bind(&undelivered.failure.reason)
+        .bind(Flag(undelivered.vouched))
+        .bind(Stamp(facts.received_at))
+        .execute(&mut **tx)
+        .await?;
+    }
     let authority = match &plan.disposition {
         Disposition::Open(new) => new.authority.as_str().to_string(),
         Disposition::Change { case_ref, .. } => case_ref.authority.as_str().to_string(),
