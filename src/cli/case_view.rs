@@ -525,6 +525,16 @@ pub(crate) fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String 
             str_of(&detail, "by").unwrap_or("an unnamed operator"),
             str_of(&detail, "reason").unwrap_or("no reason kept")
         ),
+        "recorded_by_hand" => format!(
+            "Referral made {} recorded by hand by {}",
+            match str_of(&detail, "route") {
+                Some("phone") => "by telephone",
+                Some("portal") => "through a portal",
+                Some("email") => "by email",
+                _ => "by another route",
+            },
+            str_of(&detail, "by").unwrap_or("an unnamed operator")
+        ),
         other => capitalised(&other.replace('_', " ")),
     }
 }

@@ -26,6 +26,16 @@ use serde_json::json;
 /// first, found by the store while it records.
 pub fn decide(analysis: &Analysis, s: &Situation<'_>, persons: &[PersonCase]) -> Plan {
     let mut plan = decide_unsent(analysis, s, persons);
+    // A portal's notification sender gets no mail, ever: not an answer to
+    // its notice, nor one to a referral released from it.
+    plan.mails.retain_mut(|mail| {
+        mail.to.retain(|a| !s.config.is_portal_sender(a));
+        mail.cc.retain(|a| !s.config.is_portal_sender(a));
+        if mail.to.is_empty() && !mail.cc.is_empty() {
+            mail.to.push(mail.cc.remove(0));
+        }
+        !mail.to.is_empty()
+    });
     if !s.answerable || is_own(analysis, s.config) {
         // Backlog and the gateway's own mail are never answered.
         plan.mails.clear();
@@ -59,6 +69,9 @@ pub(super) fn decide_unsent(
         // The gateway's own mail, seen again (a Sent folder, an inbox it
         // writes to): recorded, never taken for someone's answer.
         return Plan::only(Disposition::RecordOnly);
+    }
+    if let Some(reason) = portal_notice(analysis, s) {
+        return set_aside(analysis, s, reason, true);
     }
     match analysis.kind {
         Kind::Bounce => return bounce(analysis, s),
@@ -947,6 +960,26 @@ pub(super) fn complete_case(
 
 /// A subject that says the mail is a referral: `refer`, `referral`,
 /// `DTR`, `duty to refer` as words (not `reference`).
+/// A portal's notification of a referral (an ALERT notice from a no-reply
+/// sender, or one listed in `[referrers] portal_senders`): nothing is sent
+/// to a portal, so a person must record the referral by hand; the
+/// authority hears of it as of any message set aside. Other mail from
+/// no-reply senders is only recorded.
+fn portal_notice(analysis: &Analysis, s: &Situation<'_>) -> Option<String> {
+    let from = analysis.from.as_ref()?;
+    if s.released || analysis.kind == Kind::Bounce || !s.config.is_portal_sender(from) {
+        return None;
+    }
+    let listed = s.config.portal_senders.contains(from);
+    let about_a_referral =
+        analysis.carries_form || analysis.subject.as_deref().is_some_and(speaks_of_referral);
+    (listed || about_a_referral).then(|| {
+        "a portal's notification of a referral: the gateway sends nothing to a portal; \
+         record the referral with `dtr-gateway case new --route portal`"
+            .to_string()
+    })
+}
+
 fn speaks_of_referral(subject: &str) -> bool {
     subject.split(|c: char| !c.is_alphanumeric()).any(|word| {
         matches!(
