@@ -69,6 +69,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+mod wrap;
+pub use wrap::wrap_text;
+
 /// The folder of a configuration folder that holds template overrides.
 pub const TEMPLATES_FOLDER: &str = "templates";
 
@@ -499,9 +502,11 @@ impl Templates {
         let code = authority_code.to_ascii_uppercase();
         let data = visible_data(purpose, data);
         let part = |part| self.render_part(purpose, &code, part, &data);
+        // The plain text is wrapped once rendered, the values in it
+        // included, and never rendered again; the HTML wraps itself.
         Ok(Rendered {
             subject: one_line(&part(Part::Subject)?),
-            text: part(Part::Text)?,
+            text: wrap::wrap_text(&part(Part::Text)?),
             html: part(Part::Html)?,
         })
     }
