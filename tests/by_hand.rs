@@ -186,6 +186,25 @@ fn a_form_piped_in_without_a_referrer_address_sends_nothing() {
     );
     let (_, outbox) = gateway(&database, &["outbox"]);
     assert!(!outbox.contains("acknowledgement"), "{outbox}");
+
+    // Nor to an address outside the domains allowed to refer, though the
+    // form is incomplete and would ask its referrer for the rest.
+    let form = phoned_form("someone@example.org").replace("Date of birth: 14/07/1988\n", "");
+    let (ok, out) = gateway_with_input(
+        &database,
+        &["case", "new", "--authority", "COL", "--route", "phone"],
+        &form,
+    );
+    assert!(
+        ok && out.contains("The referral is incomplete: Date of birth"),
+        "{out}"
+    );
+    assert!(out.contains("No mail is sent"), "{out}");
+    let (_, outbox) = gateway(&database, &["outbox"]);
+    assert!(
+        !outbox.contains("example.org") && !outbox.contains("incomplete"),
+        "{outbox}"
+    );
 }
 
 #[test]

@@ -345,11 +345,18 @@ async fn take_in(
         if let Some(entry) = by_hand {
             // Only what the protocol owes the referrer: the authority
             // entered it itself, and hears nothing.
-            plan.mails.retain(|m| {
+            // Entered by hand, nobody vouched for the addresses the form
+            // gives: only those at domains allowed to refer are written to.
+            let allowed = |a: &crate::core::address::EmailAddress| {
+                config.allows_sender(a) && !config.is_portal_sender(a)
+            };
+            plan.mails.retain_mut(|m| {
+                m.to.retain(allowed);
+                m.cc.retain(allowed);
                 matches!(
                     m.purpose,
                     Purpose::Acknowledgement | Purpose::Incomplete | Purpose::NoConsent
-                )
+                ) && !m.to.is_empty()
             });
             // The case is the authority's the person chose.
             if let crate::core::plan::Disposition::Open(new) = &plan.disposition {
