@@ -217,3 +217,27 @@ async fn a_forged_report_changes_no_deadline_and_a_notice_that_bounces_begets_no
     w.send().await;
     assert_eq!(w.rows("contact_failed").await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_leavers_reply_without_threading_headers_is_about_the_latest_mail_to_them() {
+    let (w, reference, chase) = chased().await;
+    let lead = chase.to[0].clone();
+    // Some systems answer with the reference in the subject only.
+    let reply = format!(
+        "From: {lead}\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: Automatic reply: [{reference}] Chase 1\r\nAuto-Submitted: auto-replied\r\n\
+         Date: Tue, 1 Dec 2026 10:01:00 +0000\r\nMessage-ID: <left-2@cbhomes.org>\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Tracey Brushett no longer works for Colchester Borough Homes.\r\n"
+    );
+    w.put("colchester", reply.as_bytes(), uk(2026, 12, 1, 10, 1))
+        .await;
+    w.send().await;
+    let notices = w.rows("contact_failed").await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let text = one_line(&w.text_of(&notices[0]));
+    assert!(
+        text.contains(&format!("({}) did not reach {lead}", "the chase")),
+        "{text}"
+    );
+}

@@ -280,6 +280,20 @@ async fn take_in(
         Some(reference) => store.case_contacts(&reference.to_string()).await?,
         None => None,
     };
+    // A leaver's automatic reply that does not say what it answers (no
+    // In-Reply-To, the reference only in its subject) is about the case's
+    // latest mail to the address that replied.
+    let latest = match (&answered, &case, &analysis.from) {
+        (None, Some(case), Some(from))
+            if analysis.kind == Kind::AutoReply && analysis.left.is_some() =>
+        {
+            match store.latest_mail_to(case.id, from.as_str()).await? {
+                Some(id) => store.gateway_mail_in(&[id]).await?,
+                None => None,
+            }
+        }
+        _ => None,
+    };
     // Released, it is answered as if it had been allowed when it came.
     let answerable = release.is_some()
         || by_hand.is_some()
@@ -293,7 +307,7 @@ async fn take_in(
         received_at: incoming.received_at,
         answerable,
         case: case.as_ref(),
-        answered: answered.as_ref(),
+        answered: answered.as_ref().or(latest.as_ref()),
         parent,
         returned: returned.as_ref(),
         // Entered by a person, it is taken as if its sender were allowed.

@@ -36,6 +36,24 @@ pub struct FailingContact {
 }
 
 impl Store {
+    /// The Message-ID of the case's latest mail sent to `address`: what an
+    /// automatic reply that does not say what it answers is about.
+    pub async fn latest_mail_to(
+        &self,
+        case_id: i64,
+        address: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT o.message_id FROM outbox o JOIN outbox_recipients r ON r.outbox_id = o.id \
+             WHERE o.case_id = $1 AND r.address = $2 AND o.status = 'sent' \
+             ORDER BY o.id DESC LIMIT 1",
+        )
+        .bind(case_id)
+        .bind(address.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// The failures recorded for `authority` (every authority when `None`),
     /// received after `since`, oldest first.
     pub async fn contact_failures(
