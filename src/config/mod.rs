@@ -495,6 +495,50 @@ token_file = "/tmp/token"
     }
 
     #[test]
+    fn portal_senders_are_no_reply_addresses_and_those_listed() {
+        let gateway = |setting: &str| {
+            format!(
+                "[gateway]\ndatabase = \"sqlite::memory:\"\n[referrers]\n\
+                 allowed_domains = [\"*.gov.uk\"]\n{setting}\n"
+            )
+        };
+        let load = |setting: &str| {
+            Config::from_texts(
+                None,
+                ("g.toml", &gateway(setting)),
+                ("a.toml", EMBEDDED_AUTHORITIES),
+                ("h.json", EMBEDDED_HOLIDAYS),
+            )
+        };
+        let (config, _) =
+            load("portal_senders = [\"alerts@portal.example.gov.uk\"]").expect("valid");
+        let address = |a: &str| EmailAddress::parse(a).expect("address");
+        for portal in [
+            "alerts@portal.example.gov.uk",
+            "no-reply@portal.example.gov.uk",
+            "NoReply@portal.example.gov.uk",
+            "do-not-reply@x.gov.uk",
+            "donotreply@x.gov.uk",
+        ] {
+            assert!(config.is_portal_sender(&address(portal)), "{portal}");
+        }
+        for person in [
+            "jo.probation@justice.gov.uk",
+            "alerts@other.gov.uk",
+            "nora.reply@x.gov.uk",
+        ] {
+            assert!(!config.is_portal_sender(&address(person)), "{person}");
+        }
+        let err = load("portal_senders = [\"the portal\"]").expect_err("invalid");
+        assert!(
+            err.to_string().contains(
+                "g.toml:5: referrers.portal_senders[0]: `the portal` is not an email address"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn unknown_keys_and_bad_toml_are_errors() {
         let gateway = "[gateway]\ndatabse = \"x\"\n";
         let err = Config::from_texts(
