@@ -5,9 +5,11 @@
 
 mod common;
 
-use common::gateway_cli;
 use common::world::*;
-use dtr_gateway::store::OutboxRow;
+use common::{gateway_cli, TestDb};
+use dtr_gateway::store::{OutboxRow, Store};
+
+on_both_stores!(the_store_keeps_one_failure_per_mail_and_address_for_status_and_the_digest);
 
 /// Exchange Online's report from the council's own server: the chase to
 /// the operational lead failed for good, as Exchange writes it.
@@ -240,4 +242,59 @@ async fn a_leavers_reply_without_threading_headers_is_about_the_latest_mail_to_t
         text.contains(&format!("({}) did not reach {lead}", "the chase")),
         "{text}"
     );
+}
+
+/// The embedded world on the store of `db`.
+async fn world_on(db: TestDb) -> World {
+    let base = world().await;
+    let store = Store::open(&db.new_store_url(base.dir.path()))
+        .await
+        .expect("store opens");
+    World {
+        dir: base.dir,
+        store,
+        config: base.config,
+    }
+}
+
+async fn the_store_keeps_one_failure_per_mail_and_address_for_status_and_the_digest(db: TestDb) {
+    let w = world_on(db).await;
+    let (reference, _) = colchester_acknowledged(&w).await;
+    w.sweep(uk(2026, 12, 1, 10, 0)).await;
+    w.send().await;
+    let chase = w.rows("chase").await.remove(0);
+    let lead = chase.to[0].clone();
+    for id in ["ndr-a@colchester.gov.uk", "ndr-b@colchester.gov.uk"] {
+        w.put(
+            "colchester",
+            &exchange_ndr(INTERNAL, id, &chase, &reference, &lead),
+            uk(2026, 12, 1, 10, 5),
+        )
+        .await;
+    }
+    let contacts = w.store.failing_contacts().await.expect("contacts");
+    assert_eq!(contacts.len(), 1, "{contacts:?}");
+    let c = &contacts[0];
+    assert_eq!(c.address, lead.to_ascii_lowercase());
+    assert_eq!(
+        (c.authority.as_str(), c.count, c.kind.as_str()),
+        ("COL", 1, "bounced")
+    );
+    assert!(c.vouched);
+    assert_eq!(c.since, uk(2026, 12, 1, 10, 5));
+    let since = w
+        .store
+        .contact_failures(Some("COL"), uk(2026, 12, 1, 10, 0))
+        .await
+        .expect("failures");
+    assert_eq!(since.len(), 1);
+    assert_eq!(since[0].case_ref.as_deref(), Some(reference.as_str()));
+    assert_eq!(since[0].purpose, "chase");
+    assert!(w
+        .store
+        .contact_failures(Some("BAS"), uk(2026, 12, 1, 10, 0))
+        .await
+        .expect("failures")
+        .is_empty());
+    assert_eq!(w.rows("contact_failed").await.len(), 1);
 }
