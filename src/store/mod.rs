@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 mod cases;
+mod contacts;
 mod db;
 mod deadlines;
 mod digest;
@@ -23,6 +24,7 @@ mod retention;
 mod sender;
 pub use crate::core::sweep::DoneStep;
 pub use cases::{CaseDetail, CaseMail, CaseSummary, Event};
+pub use contacts::{ContactFailure, FailingContact};
 pub use db::{shown_url, Backend, Day, Flag, Stamp};
 pub use deadlines::{DeadlineCase, FollowUp, FollowUpDay};
 pub use digest::{digest_key, NewReferral};
