@@ -414,6 +414,59 @@ authority = "ZZZ"
     }
 
     #[test]
+    fn the_deployment_guides_placeholders_are_refused() {
+        let gateway = r#"
+[gateway]
+database = "sqlite::memory:"
+[referrers]
+allowed_domains = ["*.gov.uk"]
+[[mailbox]]
+name = "colchester"
+authority = "COL"
+[mailbox.imap]
+host = "outlook.office365.com"
+username = "dutytorefer@colchester.gov.uk"
+[mailbox.imap.microsoft]
+tenant = "<Directory (tenant) ID>"
+client_id = "<Application (client) ID>"
+certificate_file = "/nonexistent/colchester.pem"
+[[mailbox]]
+name = "harlow"
+authority = "HAR"
+[mailbox.imap]
+host = "outlook.office365.com"
+username = "housing.options@harlow.gov.uk"
+[mailbox.imap.microsoft]
+tenant = "harlow.gov.uk"
+client_id = "00000000-0000-0000-0000-000000000000"
+certificate_file = "/nonexistent/harlow.pem"
+"#;
+        let err = Config::from_texts(
+            None,
+            ("g.toml", gateway),
+            ("a.toml", EMBEDDED_AUTHORITIES),
+            ("h.json", EMBEDDED_HOLIDAYS),
+        )
+        .expect_err("placeholders");
+        let text = err.to_string();
+        assert!(
+            text.contains("mailbox[colchester].imap.microsoft.tenant")
+                && text.contains("`<Directory (tenant) ID>` is a placeholder"),
+            "{text}"
+        );
+        assert!(
+            text.contains("mailbox[colchester].imap.microsoft.client_id"),
+            "{text}"
+        );
+        // Real IDs pass: Harlow's only problem is its missing certificate.
+        assert!(
+            !text.contains("mailbox[harlow].imap.microsoft.tenant")
+                && !text.contains("mailbox[harlow].imap.microsoft.client_id"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn imap_settings_are_checked_and_passwords_refused() {
         let gateway = r#"
 [gateway]
