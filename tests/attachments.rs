@@ -20,6 +20,16 @@ fn with_attachment(
     body: &str,
     attachment: Option<(&str, &str, Vec<u8>)>,
 ) -> Vec<u8> {
+    with_attachments(id, subject, body, attachment.as_slice())
+}
+
+/// A mail from the referrer with `body` and its attachments.
+fn with_attachments(
+    id: &str,
+    subject: &str,
+    body: &str,
+    attachments: &[(&str, &str, Vec<u8>)],
+) -> Vec<u8> {
     let mut raw = format!(
         "{}From: Jo Probation <{REFERRER}>\r\nTo: {COLCHESTER}\r\nSubject: {subject}\r\n\
          Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{id}>\r\nMIME-Version: 1.0\r\n\
@@ -27,7 +37,7 @@ fn with_attachment(
          Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
         passed("justice.gov.uk")
     );
-    if let Some((name, content_type, bytes)) = attachment {
+    for (name, content_type, bytes) in attachments {
         let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
         let lines: Vec<String> = encoded
             .as_bytes()
@@ -363,6 +373,49 @@ async fn two_dates_of_birth_in_the_email_and_its_form_are_asked_about_by_name() 
         text.contains(
             "Please check and write again: Date of birth (the email and its attached form give different answers)."
         ),
+        "{text}"
+    );
+    assert!(w.rows("acknowledgement").await.is_empty());
+}
+
+#[tokio::test]
+async fn two_attached_forms_for_two_people_are_asked_about_not_one_dropped() {
+    let w = world().await;
+    let rows: Vec<Vec<String>> = [
+        ("Referral type", "Duty to Refer"),
+        ("Full name", "Daniel Whitmore"),
+        ("Date of birth", "02/03/1991"),
+        ("Custody status", "community"),
+        ("Consent to referral", "Yes"),
+    ]
+    .iter()
+    .map(|(l, v)| vec![l.to_string(), v.to_string()])
+    .collect();
+    let second =
+        docx(&(word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows))).expect("docx");
+    let raw = with_attachments(
+        "two-people-1@justice.gov.uk",
+        "Duty to refer x2",
+        "Please find attached two referrals.",
+        &[
+            ("DTR referral - S Testperson.docx", DOCX, word_form()),
+            ("DTR referral - D Whitmore.docx", DOCX, second),
+        ],
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "incomplete");
+    let asked = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the incomplete mail");
+    let text = one_line(&w.text_of(&asked));
+    assert!(
+        text.contains("Full name (the attached forms give different answers)")
+            && text.contains("Date of birth (the attached forms give different answers)"),
         "{text}"
     );
     assert!(w.rows("acknowledgement").await.is_empty());

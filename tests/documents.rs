@@ -176,6 +176,86 @@ fn odt_and_pdf_forms_read_alike() {
     }
 }
 
+/// The Word form with some answers changed.
+fn word_form_with(changes: &[(&str, &str)]) -> Vec<u8> {
+    let rows: Vec<Vec<String>> = FORM
+        .iter()
+        .map(|(l, v)| {
+            let v = changes
+                .iter()
+                .find(|(c, _)| c == l)
+                .map_or(*v, |(_, new)| *new);
+            vec![l.to_string(), v.to_string()]
+        })
+        .collect();
+    docx(&(word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows))).expect("docx")
+}
+
+const DANIEL: [(&str, &str); 2] = [
+    ("Full name", "Daniel Whitmore"),
+    ("Date of birth", "02/03/1991"),
+];
+
+#[test]
+fn two_forms_for_two_people_in_one_mail_are_named_not_dropped() {
+    // Two attachments, each a complete form for a different person.
+    let raw = mail(
+        "Please find attached two referrals.
+",
+        &[
+            ("Sam Example.docx", DOCX, word_form()),
+            ("Daniel Whitmore.docx", DOCX, word_form_with(&DANIEL)),
+        ],
+    );
+    let analysis = analysed(&raw);
+    let json = analysis.to_contract_json();
+    assert_eq!(json["kind"], "referral");
+    assert_eq!(json["outcome"], "incomplete", "{json}");
+    assert_eq!(
+        json["invalid"],
+        json!(["full_name", "date_of_birth"]),
+        "{json}"
+    );
+    assert!(json["referral"].get("full_name").is_none(), "{json}");
+    let read = analysis.referral.expect("a referral");
+    assert_eq!(read.conflicts.len(), 2);
+
+    // The body's form for one person, the attachment's for another.
+    let mut body = String::from("DUTY TO REFER REFERRAL\n");
+    for (label, value) in FORM {
+        let value = DANIEL
+            .iter()
+            .find(|(l, _)| *l == label)
+            .map_or(value, |(_, v)| *v);
+        body += &format!("{label}: {value}\n");
+    }
+    let raw = mail(&body, &[("Sam Example.docx", DOCX, word_form())]);
+    let json = analysed(&raw).to_contract_json();
+    assert_eq!(json["outcome"], "incomplete", "{json}");
+    assert_eq!(
+        json["invalid"],
+        json!(["full_name", "date_of_birth"]),
+        "{json}"
+    );
+
+    // The same person's form attached twice (Word and PDF) is one referral.
+    let page: Vec<String> = FORM.iter().map(|(l, v)| format!("{l}: {v}")).collect();
+    let raw = mail(
+        "Attached in both formats.\n",
+        &[
+            ("form.docx", DOCX, word_form()),
+            (
+                "form.pdf",
+                "application/pdf",
+                pdf(&[page], &[]).expect("pdf"),
+            ),
+        ],
+    );
+    let json = analysed(&raw).to_contract_json();
+    assert_eq!(json["outcome"], "complete", "{json}");
+    assert_eq!(json["referral"], expected_referral());
+}
+
 /// A zip archive written by hand, so that its entries may be anything.
 fn zip_of(entries: &[(&str, u32, &[u8])]) -> Vec<u8> {
     // (name, declared uncompressed size, deflated data)

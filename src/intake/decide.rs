@@ -115,6 +115,7 @@ pub(super) fn decide_unsent(
                     missing: Vec::new(),
                     invalid: Vec::new(),
                     conflicts: Vec::new(),
+                    conflicting_forms: Vec::new(),
                 };
                 if completes(case, &consent, from, s) {
                     return complete_case(analysis, s, case, &consent);
@@ -524,16 +525,18 @@ pub(super) fn referral(
         .or_else(|| from.cloned().filter(|_| s.released));
     let labels =
         |fields: &[Field]| -> Vec<&'static str> { fields.iter().map(|f| f.label()).collect() };
-    // A field the email and its attached form answer differently is named
-    // as such: the referrer must say which is right.
+    // A field the email and its attached form (or two attached forms)
+    // answer differently is named as such: the referrer must say which is
+    // right.
     let invalid_labels = |fields: &[Field]| -> Vec<String> {
         fields
             .iter()
             .map(|f| {
                 if read.conflicts.contains(f) {
                     format!(
-                        "{} (the email and its attached form give different answers)",
-                        f.label()
+                        "{} ({} give different answers)",
+                        f.label(),
+                        crate::core::sources::describe_conflicting(&read.conflicting_forms)
                     )
                 } else {
                     f.label().to_string()

@@ -10,7 +10,7 @@ use crate::core::form::{read_form, FormReading};
 use crate::core::referral::{interpret, ReadReferral, ReadingContext};
 use crate::core::reply::{read_answer, AnswerReading};
 use crate::core::sender::SenderHeaders;
-use crate::core::sources::{read_both, FormSource};
+use crate::core::sources::{read_forms, FormSource};
 use crate::documents::{read_document, DocumentKind, LIMITS};
 use crate::html::html_to_lines;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -363,25 +363,25 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         receiving_authority: receiving,
     };
 
-    let (referral, form_source) = match (kind, body_form, document) {
-        (Kind::Referral, Some(body), Some(document)) => {
-            let (read, attachment_wins) = read_both(body, &document.reading, &reading_context);
-            let source = if attachment_wins {
-                FormSource::Attachment(document.name.clone())
-            } else {
-                FormSource::Body
-            };
-            (Some(read), Some(source))
+    // Every form the message carries, its text's first: one referral,
+    // with any disagreement between them named (`read_forms`).
+    let (referral, form_source) = if kind == Kind::Referral {
+        let forms: Vec<(FormSource, &FormReading)> = body_form
+            .map(|body| (FormSource::Body, body))
+            .into_iter()
+            .chain(
+                documents
+                    .iter()
+                    .filter(|d| d.reading.is_referral())
+                    .map(|d| (FormSource::Attachment(d.name.clone()), &d.reading)),
+            )
+            .collect();
+        match read_forms(&forms, &reading_context) {
+            Some((read, source)) => (Some(read), Some(source)),
+            None => (None, None),
         }
-        (Kind::Referral, None, Some(document)) => (
-            Some(interpret(&document.reading, &reading_context)),
-            Some(FormSource::Attachment(document.name.clone())),
-        ),
-        (Kind::Referral, Some(body), None) => (
-            Some(interpret(body, &reading_context)),
-            Some(FormSource::Body),
-        ),
-        _ => (None, None),
+    } else {
+        (None, None)
     };
     // Oldest first, the message answered (In-Reply-To) last: the last
     // one the store knows says which case and which mail this answers.
