@@ -42,6 +42,39 @@ fn word_paragraphs_and_tables_read_as_the_body_form_does() {
 }
 
 #[test]
+fn a_table_row_pairing_a_known_question_with_an_unknown_one_keeps_the_known_answer() {
+    let table = word_table(&[
+        vec![
+            "Full name".to_string(),
+            "Daniel Whitmore".to_string(),
+            "Favourite colour".to_string(),
+            "blue".to_string(),
+        ],
+        vec![
+            "Date of birth".to_string(),
+            "02/03/1991".to_string(),
+            "Shoe size".to_string(),
+            "9".to_string(),
+        ],
+        // Options of a yes/no question across its cells stay one answer.
+        vec![
+            "Consent to referral".to_string(),
+            "Yes".to_string(),
+            "X".to_string(),
+            "No".to_string(),
+        ],
+    ]);
+    let reading = form(DocumentKind::Docx, &docx(&table).expect("docx"));
+    assert_eq!(reading.values[&Field::FullName], "Daniel Whitmore");
+    assert_eq!(reading.values[&Field::DateOfBirth], "02/03/1991");
+    let consent = &reading.values[&Field::Consent];
+    assert!(
+        consent.starts_with("Yes") && consent.ends_with("No"),
+        "{consent:?}"
+    );
+}
+
+#[test]
 fn deleted_text_field_codes_and_placeholders_are_never_values() {
     let xml = r#"<w:document xmlns:w="w" xmlns:w14="w14"><w:body>
       <w:p><w:r><w:t>Full name: </w:t></w:r><w:del w:id="1"><w:r><w:delText>Wrong Person</w:delText></w:r></w:del><w:ins><w:r><w:t>Sam Example</w:t></w:r></w:ins></w:p>
