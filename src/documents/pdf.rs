@@ -12,6 +12,7 @@ use crate::core::form::CELL_SEPARATOR;
 use lopdf::content::Content;
 use lopdf::{decode_text_string, Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
 use std::collections::{BTreeMap, HashSet};
+use std::rc::Rc;
 
 /// AcroForm fields nest in `/Kids`; deeper than this is no real form.
 const MAX_FIELD_DEPTH: usize = 16;
@@ -48,27 +49,61 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
     let mut out = String::new();
     read_fields(&document, &mut out, budget)?;
     let mut page_text = false;
+    // A page past a budget (its content too large to decompress) is not
+    // read; when nothing else is, that budget is why, not "no text".
+    let mut over_budget: Option<DocumentError> = None;
+    let mut contents = Contents::default();
     for &page in pages.values() {
         budget.check_time()?;
         // A page that cannot be read spoils neither the fields nor the
         // other pages.
-        if let Ok(lines) = page_lines(&document, page, budget) {
-            page_text |= lines.iter().any(|l| !l.trim().is_empty());
-            for line in lines {
-                out.push_str(&line);
-                out.push('\n');
+        match page_lines(&document, page, budget, &mut contents) {
+            Ok(lines) => {
+                page_text |= lines.iter().any(|l| !l.trim().is_empty());
+                for line in lines.iter() {
+                    out.push_str(line);
+                    out.push('\n');
+                }
             }
+            Err(e @ DocumentError::TimedOut(_)) => return Err(e),
+            Err(e @ DocumentError::PdfContent { .. }) => {
+                over_budget.get_or_insert(e);
+            }
+            Err(_) => {}
         }
         budget.check_text(&out)?;
     }
     if out.trim().is_empty() {
-        return Err(if page_text {
-            DocumentError::Malformed("its text cannot be decoded".into())
-        } else {
-            DocumentError::NoText
+        return Err(match over_budget {
+            Some(e) => e,
+            None if page_text => DocumentError::Malformed("its text cannot be decoded".into()),
+            None => DocumentError::NoText,
         });
     }
     Ok(out)
+}
+
+/// What the document's pages have decoded so far: each content stream is
+/// decompressed once, and a page drawn from the same streams with the
+/// same fonts as one read before reads as it did (a hostile PDF gives
+/// every page one enormous stream), all against one budget.
+#[derive(Default)]
+struct Contents {
+    /// Decompressed bytes of the streams decoded so far.
+    decoded: usize,
+    /// Lines of the pages read (or why they could not be), by their
+    /// streams and fonts.
+    pages: Vec<(PageKey, PageRead)>,
+}
+
+type PageRead = Result<Rc<Vec<String>>, DocumentError>;
+
+/// A page's content streams and the fonts they are drawn with (by where
+/// their dictionaries are: the same objects of one document).
+#[derive(PartialEq, Eq)]
+struct PageKey {
+    streams: Vec<ObjectId>,
+    fonts: Vec<(Vec<u8>, usize)>,
 }
 
 /// The AcroForm's fields, as `label<TAB>value` lines.
@@ -311,11 +346,38 @@ fn page_lines(
     document: &Document,
     page: ObjectId,
     budget: &Budget,
-) -> Result<Vec<String>, DocumentError> {
+    contents: &mut Contents,
+) -> PageRead {
+    let malformed =
+        |e: lopdf::Error| DocumentError::Malformed(format!("a page cannot be read ({e})"));
+    let fonts = document.get_page_fonts(page).map_err(malformed)?;
+    let key = PageKey {
+        streams: document.get_page_contents(page),
+        fonts: fonts
+            .iter()
+            .map(|(name, font)| (name.clone(), std::ptr::from_ref(*font) as usize))
+            .collect(),
+    };
+    if let Some((_, read)) = contents.pages.iter().find(|(k, _)| *k == key) {
+        return read.clone();
+    }
+    let read = decode_page(document, page, fonts, budget, contents);
+    if !matches!(read, Err(DocumentError::TimedOut(_))) {
+        contents.pages.push((key, read.clone()));
+    }
+    read
+}
+
+fn decode_page(
+    document: &Document,
+    page: ObjectId,
+    fonts: BTreeMap<Vec<u8>, &Dictionary>,
+    budget: &Budget,
+    contents: &mut Contents,
+) -> PageRead {
     let malformed =
         |e: lopdf::Error| DocumentError::Malformed(format!("a page cannot be read ({e})"));
     let limit = budget.limits.max_pdf_page_content_bytes;
-    let fonts = document.get_page_fonts(page).map_err(malformed)?;
     let encodings: BTreeMap<Vec<u8>, Encoding> = fonts
         .into_iter()
         .filter_map(|(name, font)| {
@@ -325,12 +387,26 @@ fn page_lines(
             ))
         })
         .collect();
-    let data = document
-        .get_page_content_with_limit(page, limit)
-        .map_err(malformed)?;
+    // Within the page's budget and what is left of the document's.
+    let left = budget
+        .limits
+        .max_pdf_content_bytes
+        .saturating_sub(contents.decoded);
+    let over = |limit: usize| DocumentError::PdfContent { limit };
+    let data = match document.get_page_content_with_limit(page, limit.min(left)) {
+        Ok(data) => data,
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+            return Err(if left < limit {
+                over(budget.limits.max_pdf_content_bytes)
+            } else {
+                over(limit)
+            });
+        }
+        Err(e) => return Err(malformed(e)),
+    };
+    contents.decoded += data.len();
     let content = Content::decode(&data).map_err(malformed)?;
     budget.check_time()?;
-
     let mut pieces: Vec<Piece> = Vec::new();
     let mut ctm = IDENTITY;
     let mut saved: Vec<Matrix> = Vec::new();
@@ -424,7 +500,7 @@ fn page_lines(
             _ => {}
         }
     }
-    Ok(lay_out(pieces))
+    Ok(Rc::new(lay_out(pieces)))
 }
 
 /// Pieces on one baseline (within a third of their size) make a line,
