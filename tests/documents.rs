@@ -464,3 +464,35 @@ fn an_attached_eml_file_is_read_within_the_message_limits() {
         "{why}"
     );
 }
+
+#[test]
+fn a_text_file_in_utf16_is_read_by_its_byte_order_mark() {
+    let mut text = String::from("DUTY TO REFER REFERRAL\r\n");
+    for (label, value) in FORM {
+        text += &format!("{label}: {value}\r\n");
+    }
+    // Notepad's "Unicode": UTF-16 little-endian with its mark, attached
+    // as text/plain, with and without a charset declared (wrongly).
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    for content_type in ["text/plain", "text/plain; charset=utf-8"] {
+        let raw = mail(
+            "Referral attached.\n",
+            &[("referral.txt", content_type, utf16.clone())],
+        );
+        let json = analysed(&raw).to_contract_json();
+        assert_eq!(json["outcome"], "complete", "{content_type}: {json}");
+        assert_eq!(json["referral"], expected_referral(), "{content_type}");
+        assert_eq!(json["form_source"], "attachment:referral.txt");
+    }
+}
+
+#[test]
+fn a_text_file_is_read_within_the_documents_text_budget() {
+    // Two million characters: over the text any document may give.
+    let long = "Full name: Sam Example\n".repeat(2_000_000 / 23 + 1);
+    let why = set_aside("long.txt", "text/plain", long.into_bytes());
+    assert_eq!(why, "a document with more than 1000000 characters of text");
+}

@@ -149,6 +149,18 @@ pub fn read_document(
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<String, DocumentError> {
+    read_document_in(kind, bytes, None, limits)
+}
+
+/// As [`read_document`], for a plain-text document whose mail part
+/// declares a charset (`text/plain; charset=...`): its bytes as attached,
+/// decoded here by their byte-order mark or that charset.
+pub fn read_document_in(
+    kind: DocumentKind,
+    bytes: &[u8],
+    charset: Option<&str>,
+    limits: &Limits,
+) -> Result<String, DocumentError> {
     if bytes.len() > limits.max_document_bytes {
         return Err(DocumentError::TooLarge {
             bytes: bytes.len(),
@@ -160,7 +172,7 @@ pub fn read_document(
         DocumentKind::Docx => docx::read(bytes, &budget),
         DocumentKind::Odt => odt::read(bytes, &budget),
         DocumentKind::Pdf => pdf::read(bytes, &budget),
-        DocumentKind::PlainText | DocumentKind::Email => Ok(text::read(bytes)),
+        DocumentKind::PlainText | DocumentKind::Email => text::read(bytes, charset, &budget),
         DocumentKind::LegacyWord => Err(DocumentError::Unsupported("Word 97-2003 (.doc)")),
         DocumentKind::Rtf => Err(DocumentError::Unsupported("Rich Text Format (.rtf)")),
         DocumentKind::OutlookMessage => Err(DocumentError::Unsupported("Outlook message (.msg)")),

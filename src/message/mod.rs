@@ -11,12 +11,13 @@ use crate::core::referral::{interpret, ReadReferral, ReadingContext};
 use crate::core::reply::{read_answer, AnswerReading};
 use crate::core::sender::SenderHeaders;
 use crate::core::sources::{read_forms, FormSource};
-use crate::documents::{read_document, DocumentKind, LIMITS};
+use crate::documents::{read_document_in, DocumentKind, LIMITS};
 use crate::html::html_to_lines;
 use chrono::{DateTime, NaiveDate, Utc};
-use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 mod headers;
@@ -689,7 +690,8 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
                     "more than {MAX_DOCUMENTS_READ} documents attached: not read"
                 ));
             } else {
-                match read_attachment(kind, part.contents()) {
+                let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
+                match read_attachment(kind, &attached_bytes(message, part), charset) {
                     Ok(text) => found.documents.push(DocumentForm {
                         name: name.clone().unwrap_or_default(),
                         reading: read_form(&text),
@@ -746,7 +748,11 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
 }
 
 /// A document's text, or why it could not be read.
-fn read_attachment(kind: DocumentKind, bytes: &[u8]) -> Result<String, String> {
+fn read_attachment(
+    kind: DocumentKind,
+    bytes: &[u8],
+    charset: Option<&str>,
+) -> Result<String, String> {
     if kind == DocumentKind::Email {
         // An attached message saved as a file: its own text, decoded,
         // within the same bounds as any message (parts, nesting), checked
@@ -767,7 +773,28 @@ fn read_attachment(kind: DocumentKind, bytes: &[u8]) -> Result<String, String> {
             .map_err(|why| format!("an attached message that is not read: {why}"))?;
         return Ok(readable_text(&message));
     }
-    read_document(kind, bytes, &LIMITS).map_err(|e| e.to_string())
+    read_document_in(kind, bytes, charset, &LIMITS).map_err(|e| e.to_string())
+}
+
+/// An attached file's bytes as attached (its transfer encoding undone).
+/// The parser hands a `text/*` part back already decoded by its declared
+/// charset (or as UTF-8 when it declares none), which garbles a UTF-16
+/// file with its byte-order mark: the document reader decodes it instead.
+fn attached_bytes<'a>(message: &'a Message<'_>, part: &'a MessagePart<'_>) -> Cow<'a, [u8]> {
+    use mail_parser::decoders::base64::base64_decode;
+    use mail_parser::decoders::quoted_printable::quoted_printable_decode;
+    if !matches!(part.body, PartType::Text(_) | PartType::Html(_)) {
+        return Cow::Borrowed(part.contents());
+    }
+    let raw = message
+        .raw_message
+        .get(part.offset_body as usize..part.offset_end as usize);
+    let decoded = raw.and_then(|raw| match part.encoding {
+        Encoding::Base64 => base64_decode(raw).map(Cow::Owned),
+        Encoding::QuotedPrintable => quoted_printable_decode(raw).map(Cow::Owned),
+        Encoding::None => Some(Cow::Borrowed(raw)),
+    });
+    decoded.unwrap_or(Cow::Borrowed(part.contents()))
 }
 
 /// S/MIME and Purview parts: the message is encrypted, which
