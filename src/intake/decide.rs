@@ -190,7 +190,7 @@ pub(super) fn referral_route<'a>(
                 return None;
             }
             let read = analysis.referral.as_ref()?;
-            if completes(case, read, from, s) {
+            if is_form_for_case(case, read, from, s) {
                 return None;
             }
             read
@@ -199,7 +199,7 @@ pub(super) fn referral_route<'a>(
             let read = analysis.own_form.as_ref()?;
             let from = analysis.from.as_ref()?;
             match case {
-                Some(case) if completes(case, read, from, s) => return None,
+                Some(case) if is_form_for_case(case, read, from, s) => return None,
                 Some(case) if authority_of_case(s, case).is_some_and(|a| a.speaks_for(from)) => {
                     return None
                 }
@@ -233,11 +233,24 @@ pub(super) fn completes(
     from: &EmailAddress,
     s: &Situation<'_>,
 ) -> bool {
+    is_form_for_case(case, read, from, s) && s.verdict.may_change_state(&s.mailbox.trust)
+}
+
+/// A form sent in a case's thread by the case's referrer or case lead,
+/// for the case's person, while the case is open: the case's own, whether
+/// or not the sender's verdict lets it complete the case. Never a further
+/// referral of its own (a second case for the same person): where it may
+/// not complete the case, it is noted there with why.
+pub(super) fn is_form_for_case(
+    case: &CaseContacts,
+    read: &ReadReferral,
+    from: &EmailAddress,
+    s: &Situation<'_>,
+) -> bool {
     case.status.is_open()
         && !case.purged
         && s.mailbox.authority.as_str() == case.authority
         && speaks_for_referring_side(s, case, from)
-        && s.verdict.may_change_state(&s.mailbox.trust)
         && (same_person(&case.referral, &read.referral)
             || (case.status == CaseStatus::Incomplete
                 && !conflicts(&case.referral, &read.referral)))
