@@ -496,3 +496,45 @@ fn a_text_file_is_read_within_the_documents_text_budget() {
     let why = set_aside("long.txt", "text/plain", long.into_bytes());
     assert_eq!(why, "a document with more than 1000000 characters of text");
 }
+
+#[test]
+fn a_docx_naming_its_document_twice_is_set_aside() {
+    // Two `word/document.xml` entries, Sam's form first and another
+    // person's after it: which one a program shows is its own choice, so
+    // the gateway reads neither.
+    let daniel = word_form_with(&DANIEL);
+    let daniel_xml = {
+        let mut archive =
+            zip::ZipArchive::new(std::io::Cursor::new(daniel.as_slice())).expect("zip");
+        let mut entry = archive.by_name("word/document.xml").expect("document");
+        let mut xml = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut xml).expect("read");
+        xml
+    };
+    let sam_xml = {
+        let sam = word_form();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(sam.as_slice())).expect("zip");
+        let mut entry = archive.by_name("word/document.xml").expect("document");
+        let mut xml = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut xml).expect("read");
+        xml
+    };
+    let mut twice = dtr_gateway::documents::write::zip_parts(&[
+        ("word/document.xml", &sam_xml),
+        ("word/document.xmX", &daniel_xml),
+    ])
+    .expect("zip");
+    // Rename the second entry, in its local header and the central
+    // directory alike (the checksums cover the data only).
+    let from = b"word/document.xmX";
+    let mut at = 0;
+    while let Some(found) = twice[at..].windows(from.len()).position(|w| w == from) {
+        twice[at + found + from.len() - 1] = b'l';
+        at += found + from.len();
+    }
+    let why = set_aside("twice.docx", DOCX, twice);
+    assert_eq!(
+        why,
+        "a damaged document: its zip container holds two parts of one name"
+    );
+}
