@@ -218,6 +218,33 @@ impl Analysis {
         );
         Value::Object(out)
     }
+
+    /// Why what the gateway did not read was set aside, for `parse
+    /// --explain` (outside the contract): the message itself, when it
+    /// could not be read or is encrypted, and each attached document not
+    /// read, by its type (never its name). Empty when nothing was.
+    pub fn explain_json(&self) -> Value {
+        let mut out = Map::new();
+        if let Some(problem) = &self.problem {
+            out.insert("problem".into(), json!(problem));
+        }
+        if let Some(encrypted) = &self.encrypted {
+            out.insert("encrypted".into(), json!(encrypted));
+        }
+        let unread: Vec<Value> = self
+            .attachments
+            .iter()
+            .filter_map(|a| {
+                a.unread
+                    .as_ref()
+                    .map(|why| json!({ "content_type": a.content_type, "why": why }))
+            })
+            .collect();
+        if !unread.is_empty() {
+            out.insert("not_read".into(), json!(unread));
+        }
+        Value::Object(out)
+    }
 }
 
 /// Reads one message. Never panics and never fails: what cannot be read
