@@ -238,6 +238,27 @@ fn two_forms_for_two_people_in_one_mail_are_named_not_dropped() {
         "{json}"
     );
 
+    // A covering note naming another person, too short to be a form.
+    let raw = mail(
+        "Full name: Daniel Whitmore\nDate of birth: 02/03/1991\n\nPlease find attached.\n",
+        &[("form.docx", DOCX, word_form())],
+    );
+    let json = analysed(&raw).to_contract_json();
+    assert_eq!(json["outcome"], "incomplete", "{json}");
+    assert_eq!(
+        json["invalid"],
+        json!(["full_name", "date_of_birth"]),
+        "{json}"
+    );
+    // One naming the same person changes nothing.
+    let raw = mail(
+        "Full name: Sam Example\n\nPlease find attached.\n",
+        &[("form.docx", DOCX, word_form())],
+    );
+    let json = analysed(&raw).to_contract_json();
+    assert_eq!(json["outcome"], "complete", "{json}");
+    assert_eq!(json["form_source"], "attachment:form.docx");
+
     // The same person's form attached twice (Word and PDF) is one referral.
     let page: Vec<String> = FORM.iter().map(|(l, v)| format!("{l}: {v}")).collect();
     let raw = mail(

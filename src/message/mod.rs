@@ -6,6 +6,7 @@ use crate::core::address::EmailAddress;
 use crate::core::authority::{Authorities, Authority};
 use crate::core::case_ref::CaseRef;
 use crate::core::classify::{classify, Kind};
+use crate::core::field::Field;
 use crate::core::form::{read_form, FormReading};
 use crate::core::referral::{interpret, ReadReferral, ReadingContext};
 use crate::core::reply::{read_answer, AnswerReading};
@@ -394,7 +395,23 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
     // Every form the message carries, its text's first: one referral,
     // with any disagreement between them named (`read_forms`).
     let (referral, form_source) = if kind == Kind::Referral {
+        // A covering note that names the person (`Full name: ...`, too
+        // few labels to be a form of its own) beside an attached form
+        // counts too: a different name there is asked about, not dropped.
+        let names_person = |r: &&FormReading| {
+            !quotes_gateway
+                && document.is_some()
+                && [
+                    Field::FullName,
+                    Field::DateOfBirth,
+                    Field::PrisonNumber,
+                    Field::Crn,
+                ]
+                .iter()
+                .any(|f| r.values.contains_key(f))
+        };
         let forms: Vec<(FormSource, &FormReading)> = body_form
+            .or_else(|| best.filter(names_person))
             .map(|body| (FormSource::Body, body))
             .into_iter()
             .chain(
