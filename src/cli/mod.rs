@@ -35,6 +35,10 @@ pub(crate) enum Command {
     Parse {
         /// The message, as a .eml file.
         file: PathBuf,
+        /// Add why what was not read was set aside (the message, an
+        /// attached document), under `explain`: outside the contract.
+        #[arg(long)]
+        explain: bool,
     },
     /// Load and check the configuration; list every problem.
     CheckConfig,
@@ -374,7 +378,7 @@ pub struct Options {
 pub fn run(options: Options, command: Command) -> Result<ExitCode> {
     let dir = options.config.as_deref();
     match command {
-        Command::Parse { file } => parse::parse(dir, &file),
+        Command::Parse { file, explain } => parse::parse(dir, &file, explain),
         Command::CheckConfig => Ok(check_config::check_config(dir)),
         Command::Holidays {
             action: HolidaysAction::Import { file },

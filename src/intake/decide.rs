@@ -144,6 +144,7 @@ pub(super) fn decide_unsent(
                     missing: Vec::new(),
                     invalid: Vec::new(),
                     conflicts: Vec::new(),
+                    conflicting_forms: Vec::new(),
                 };
                 if completes(case, &consent, from, s) {
                     return complete_case(analysis, s, case, &consent);
@@ -218,7 +219,7 @@ pub(super) fn referral_route<'a>(
                 return None;
             }
             let read = analysis.referral.as_ref()?;
-            if completes(case, read, from, s) {
+            if is_form_for_case(case, read, from, s) {
                 return None;
             }
             read
@@ -227,7 +228,7 @@ pub(super) fn referral_route<'a>(
             let read = analysis.own_form.as_ref()?;
             let from = analysis.from.as_ref()?;
             match case {
-                Some(case) if completes(case, read, from, s) => return None,
+                Some(case) if is_form_for_case(case, read, from, s) => return None,
                 Some(case) if authority_of_case(s, case).is_some_and(|a| a.speaks_for(from)) => {
                     return None
                 }
@@ -261,11 +262,24 @@ pub(super) fn completes(
     from: &EmailAddress,
     s: &Situation<'_>,
 ) -> bool {
+    is_form_for_case(case, read, from, s) && s.verdict.may_change_state(&s.mailbox.trust)
+}
+
+/// A form sent in a case's thread by the case's referrer or case lead,
+/// for the case's person, while the case is open: the case's own, whether
+/// or not the sender's verdict lets it complete the case. Never a further
+/// referral of its own (a second case for the same person): where it may
+/// not complete the case, it is noted there with why.
+pub(super) fn is_form_for_case(
+    case: &CaseContacts,
+    read: &ReadReferral,
+    from: &EmailAddress,
+    s: &Situation<'_>,
+) -> bool {
     case.status.is_open()
         && !case.purged
         && s.mailbox.authority.as_str() == case.authority
         && speaks_for_referring_side(s, case, from)
-        && s.verdict.may_change_state(&s.mailbox.trust)
         && (same_person(&case.referral, &read.referral)
             || (case.status == CaseStatus::Incomplete
                 && !conflicts(&case.referral, &read.referral)))
@@ -647,16 +661,18 @@ pub(super) fn referral(
         .or_else(|| from.cloned().filter(|_| s.released));
     let labels =
         |fields: &[Field]| -> Vec<&'static str> { fields.iter().map(|f| f.label()).collect() };
-    // A field the email and its attached form answer differently is named
-    // as such: the referrer must say which is right.
+    // A field the email and its attached form (or two attached forms)
+    // answer differently is named as such: the referrer must say which is
+    // right.
     let invalid_labels = |fields: &[Field]| -> Vec<String> {
         fields
             .iter()
             .map(|f| {
                 if read.conflicts.contains(f) {
                     format!(
-                        "{} (the email and its attached form give different answers)",
-                        f.label()
+                        "{} ({} give different answers)",
+                        f.label(),
+                        crate::core::sources::describe_conflicting(&read.conflicting_forms)
                     )
                 } else {
                     f.label().to_string()

@@ -6,18 +6,20 @@ use crate::core::address::EmailAddress;
 use crate::core::authority::{Authorities, Authority};
 use crate::core::case_ref::CaseRef;
 use crate::core::classify::{classify, Kind};
+use crate::core::field::Field;
 use crate::core::form::{read_form, FormReading};
 use crate::core::referral::{interpret, ReadReferral, ReadingContext};
 use crate::core::reply::{read_answer, AnswerReading};
 use crate::core::sender::SenderHeaders;
-use crate::core::sources::{read_both, FormSource};
-use crate::documents::{read_document, DocumentKind, LIMITS};
+use crate::core::sources::{read_forms, FormSource};
+use crate::documents::{read_document_in, DocumentKind, LIMITS};
 use crate::html::html_to_lines;
 use chrono::{DateTime, NaiveDate, Utc};
-use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use regex::Regex;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::LazyLock;
 
@@ -229,6 +231,33 @@ impl Analysis {
         );
         Value::Object(out)
     }
+
+    /// Why what the gateway did not read was set aside, for `parse
+    /// --explain` (outside the contract): the message itself, when it
+    /// could not be read or is encrypted, and each attached document not
+    /// read, by its type (never its name). Empty when nothing was.
+    pub fn explain_json(&self) -> Value {
+        let mut out = Map::new();
+        if let Some(problem) = &self.problem {
+            out.insert("problem".into(), json!(problem));
+        }
+        if let Some(encrypted) = &self.encrypted {
+            out.insert("encrypted".into(), json!(encrypted));
+        }
+        let unread: Vec<Value> = self
+            .attachments
+            .iter()
+            .filter_map(|a| {
+                a.unread
+                    .as_ref()
+                    .map(|why| json!({ "content_type": a.content_type, "why": why }))
+            })
+            .collect();
+        if !unread.is_empty() {
+            out.insert("not_read".into(), json!(unread));
+        }
+        Value::Object(out)
+    }
 }
 
 /// Reads one message. Never panics and never fails: what cannot be read
@@ -375,25 +404,41 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         receiving_authority: receiving,
     };
 
-    let (referral, form_source) = match (kind, body_form, document) {
-        (Kind::Referral, Some(body), Some(document)) => {
-            let (read, attachment_wins) = read_both(body, &document.reading, &reading_context);
-            let source = if attachment_wins {
-                FormSource::Attachment(document.name.clone())
-            } else {
-                FormSource::Body
-            };
-            (Some(read), Some(source))
+    // Every form the message carries, its text's first: one referral,
+    // with any disagreement between them named (`read_forms`).
+    let (referral, form_source) = if kind == Kind::Referral {
+        // A covering note that names the person (`Full name: ...`, too
+        // few labels to be a form of its own) beside an attached form
+        // counts too: a different name there is asked about, not dropped.
+        let names_person = |r: &&FormReading| {
+            !quotes_gateway
+                && document.is_some()
+                && [
+                    Field::FullName,
+                    Field::DateOfBirth,
+                    Field::PrisonNumber,
+                    Field::Crn,
+                ]
+                .iter()
+                .any(|f| r.values.contains_key(f))
+        };
+        let forms: Vec<(FormSource, &FormReading)> = body_form
+            .or_else(|| best.filter(names_person))
+            .map(|body| (FormSource::Body, body))
+            .into_iter()
+            .chain(
+                documents
+                    .iter()
+                    .filter(|d| d.reading.is_referral())
+                    .map(|d| (FormSource::Attachment(d.name.clone()), &d.reading)),
+            )
+            .collect();
+        match read_forms(&forms, &reading_context) {
+            Some((read, source)) => (Some(read), Some(source)),
+            None => (None, None),
         }
-        (Kind::Referral, None, Some(document)) => (
-            Some(interpret(&document.reading, &reading_context)),
-            Some(FormSource::Attachment(document.name.clone())),
-        ),
-        (Kind::Referral, Some(body), None) => (
-            Some(interpret(body, &reading_context)),
-            Some(FormSource::Body),
-        ),
-        _ => (None, None),
+    } else {
+        (None, None)
     };
     // Oldest first, the message answered (In-Reply-To) last: the last
     // one the store knows says which case and which mail this answers.
@@ -784,7 +829,8 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
                     "more than {MAX_DOCUMENTS_READ} documents attached: not read"
                 ));
             } else {
-                match read_attachment(kind, part.contents()) {
+                let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
+                match read_attachment(kind, &attached_bytes(message, part), charset) {
                     Ok(text) => found.documents.push(DocumentForm {
                         name: name.clone().unwrap_or_default(),
                         reading: read_form(&text),
@@ -841,7 +887,11 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
 }
 
 /// A document's text, or why it could not be read.
-fn read_attachment(kind: DocumentKind, bytes: &[u8]) -> Result<String, String> {
+fn read_attachment(
+    kind: DocumentKind,
+    bytes: &[u8],
+    charset: Option<&str>,
+) -> Result<String, String> {
     if kind == DocumentKind::Email {
         // An attached message saved as a file: its own text, decoded,
         // within the same bounds as any message (parts, nesting), checked
@@ -862,7 +912,28 @@ fn read_attachment(kind: DocumentKind, bytes: &[u8]) -> Result<String, String> {
             .map_err(|why| format!("an attached message that is not read: {why}"))?;
         return Ok(readable_text(&message));
     }
-    read_document(kind, bytes, &LIMITS).map_err(|e| e.to_string())
+    read_document_in(kind, bytes, charset, &LIMITS).map_err(|e| e.to_string())
+}
+
+/// An attached file's bytes as attached (its transfer encoding undone).
+/// The parser hands a `text/*` part back already decoded by its declared
+/// charset (or as UTF-8 when it declares none), which garbles a UTF-16
+/// file with its byte-order mark: the document reader decodes it instead.
+fn attached_bytes<'a>(message: &'a Message<'_>, part: &'a MessagePart<'_>) -> Cow<'a, [u8]> {
+    use mail_parser::decoders::base64::base64_decode;
+    use mail_parser::decoders::quoted_printable::quoted_printable_decode;
+    if !matches!(part.body, PartType::Text(_) | PartType::Html(_)) {
+        return Cow::Borrowed(part.contents());
+    }
+    let raw = message
+        .raw_message
+        .get(part.offset_body as usize..part.offset_end as usize);
+    let decoded = raw.and_then(|raw| match part.encoding {
+        Encoding::Base64 => base64_decode(raw).map(Cow::Owned),
+        Encoding::QuotedPrintable => quoted_printable_decode(raw).map(Cow::Owned),
+        Encoding::None => Some(Cow::Borrowed(raw)),
+    });
+    decoded.unwrap_or(Cow::Borrowed(part.contents()))
 }
 
 /// S/MIME and Purview parts: the message is encrypted, which
