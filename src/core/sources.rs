@@ -47,7 +47,7 @@ const IDENTITY: [Field; 8] = [
 /// Reads a message's forms (its text's and its attachments') as one
 /// referral: the one with most answers wins (an attachment over the
 /// body on a tie, the first attachment over a later one), and the others
-/// fill its gaps. A field any two of them answer differently is left out
+/// about the same person fill its gaps. A field any two of them answer differently is left out
 /// and named as a conflict, with the forms that disagree, so that a second
 /// form (a second person's, say) is never dropped without a word.
 pub fn read_forms(
@@ -86,7 +86,9 @@ pub fn read_forms(
     }
     let mut merged = forms[winner].1.clone();
     for (i, (_, other)) in forms.iter().enumerate() {
-        if i == winner {
+        // A form about someone else fills nothing in: one person's health
+        // or risk never lands on another's case.
+        if i == winner || another_person(&interpreted[winner].referral, &interpreted[i].referral) {
             continue;
         }
         merged.heading |= other.heading;
@@ -127,6 +129,19 @@ pub fn describe_conflicting(forms: &[FormSource]) -> &'static str {
         (true, _) => "the email and its attached forms",
         (false, _) => "the attached forms",
     }
+}
+
+/// The fields that say who the person is.
+const PERSON: [Field; 4] = [
+    Field::FullName,
+    Field::DateOfBirth,
+    Field::PrisonNumber,
+    Field::Crn,
+];
+
+/// The two forms name different people.
+fn another_person(a: &Referral, b: &Referral) -> bool {
+    PERSON.into_iter().any(|field| differ(field, a, b))
 }
 
 /// Both forms give the field, differently.
@@ -258,6 +273,25 @@ mod tests {
         assert_eq!(
             describe_conflicting(&read.conflicting_forms),
             "the attached forms"
+        );
+        // Nothing of the second person's form fills the first's gaps.
+        let sams = read_form(&format!(
+            "{FULL}Case lead name: Pat Manager\nCase lead email: pat@probation.gov.uk\n"
+        ));
+        let daniels = read_form(&format!(
+            "{}Mental health: under the community mental health team\n",
+            FULL.replace("Sam Example", "Daniel Whitmore")
+        ));
+        let forms = [
+            (FormSource::Attachment("daniel.docx".into()), &daniels),
+            (FormSource::Attachment("sam.docx".into()), &sams),
+        ];
+        let (read, source) = read_forms(&forms, &ctx).expect("a form");
+        assert_eq!(source, FormSource::Attachment("sam.docx".into()));
+        assert_eq!(read.conflicts, vec![Field::FullName]);
+        assert_eq!(
+            read.referral.mental_health, None,
+            "Daniel's health is not written on Sam's case"
         );
         // The same form attached twice is one referral.
         let forms = [
