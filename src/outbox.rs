@@ -209,7 +209,12 @@ impl Sender {
     async fn count_the_last_day(&self, routes: &Routes) {
         let now = Utc::now();
         match self.store.sent_since(now - chrono::Duration::days(1)).await {
-            Ok(sent) => routes.remember_sent(&sent, now),
+            Ok(sent) => {
+                let ahead = routes.remember_sent(&sent, now);
+                if ahead > 0 {
+                    tracing::warn!(mails = ahead, "mail recorded as sent later than now (was the clock ahead?) is not counted against the relays' daily limits");
+                }
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "the last day's mail could not be counted: the relays' daily limits start from nothing")
             }

@@ -94,6 +94,6 @@ fn waits(r: &OutboxRow, now: chrono::DateTime<Utc>) -> Option<String> {
     Some(if follow_up && on_the_hour {
         "follow-ups go in working hours".into()
     } else {
-        "held back by the hourly limit per recipient".into()
+        "held back by a sending limit (the hourly limit per recipient, or the relay's own: a minute's, a day's, or its pause)".into()
     })
 }

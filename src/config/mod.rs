@@ -29,8 +29,8 @@ use mailbox::*;
 pub use mailbox::{Credentials, ImapSettings, Mailbox, Source, StartFrom, TlsMode};
 use oauth::*;
 pub use oauth::{
-    microsoft_token_url, AppCredential, GoogleServiceAccount, MicrosoftApp, GOOGLE_SCOPE,
-    GOOGLE_TOKEN_URL, MICROSOFT_SCOPE,
+    microsoft_token_url, token_endpoint, AppCredential, GoogleServiceAccount, MicrosoftApp,
+    TokenEndpoint, GOOGLE_SCOPE, GOOGLE_TOKEN_URL, MICROSOFT_SCOPE,
 };
 use outgoing::*;
 pub use outgoing::{

@@ -287,30 +287,58 @@ pub(super) fn read_google(
     })
 }
 
-/// A token endpoint must be HTTPS, or plain HTTP on this machine (a test
-/// endpoint): the client secret and the tokens travel on it.
-fn check_token_url(file: &str, key: &str, owner: &str, url: &str, problems: &mut Problems) {
-    let loopback = [
-        "http://127.",
-        "http://localhost:",
-        "http://localhost/",
-        "http://[::1]",
-    ];
-    if url.starts_with("https://") {
-        return;
+/// What a token endpoint's address is, for the client secret and the
+/// tokens that travel to and from it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenEndpoint {
+    Https,
+    /// Plain HTTP to this machine: only a test endpoint.
+    Loopback,
+}
+
+/// A token endpoint must be HTTPS, or plain HTTP to this machine, with no
+/// user name or password in it (`http://127.0.0.1@elsewhere/` goes to
+/// `elsewhere`): anything else would carry the client secret where it can
+/// be read. The URL is parsed as the HTTP client parses it, never matched
+/// by its prefix.
+pub fn token_endpoint(url: &str) -> Result<TokenEndpoint, String> {
+    let parsed = oauth2::url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL ({e})"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!(
+            "`{url}` has a user name or password before its host: the request would go to {}",
+            parsed.host_str().unwrap_or("another host")
+        ));
     }
-    if loopback.iter().any(|l| url.starts_with(l)) {
-        problems.warn(
+    match parsed.scheme() {
+        "https" if parsed.host().is_some() => Ok(TokenEndpoint::Https),
+        "http" => {
+            let loopback = match parsed.host() {
+                Some(oauth2::url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(oauth2::url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(oauth2::url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+                None => false,
+            };
+            if loopback {
+                Ok(TokenEndpoint::Loopback)
+            } else {
+                Err(format!(
+                    "`{url}` is not an https:// URL (plain http:// only on this machine)"
+                ))
+            }
+        }
+        _ => Err(format!("`{url}` is not an https:// URL")),
+    }
+}
+
+fn check_token_url(file: &str, key: &str, owner: &str, url: &str, problems: &mut Problems) {
+    match token_endpoint(url) {
+        Ok(TokenEndpoint::Https) => {}
+        Ok(TokenEndpoint::Loopback) => problems.warn(
             file,
             key,
             format!("{owner}: {url} is plain HTTP: only for a test endpoint on this machine"),
-        );
-    } else {
-        problems.error(
-            file,
-            key,
-            format!("{owner}: `{url}` is not an https:// URL (plain http:// only on this machine)"),
-        );
+        ),
+        Err(why) => problems.error(file, key, format!("{owner}: {why}")),
     }
 }
 
@@ -347,5 +375,44 @@ pub(super) fn unknown_keys(
                 known.join(", ")
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_endpoint_is_https_or_plain_http_to_this_machine_only() {
+        for url in [
+            "https://login.microsoftonline.com/tenant/oauth2/v2.0/token",
+            "https://oauth2.googleapis.com/token",
+        ] {
+            assert_eq!(token_endpoint(url), Ok(TokenEndpoint::Https), "{url}");
+        }
+        for url in [
+            "http://127.0.0.1:8080/token",
+            "http://127.4.5.6/token",
+            "http://localhost:9000/t",
+            "http://LOCALHOST/t",
+            "http://[::1]:9000/t",
+        ] {
+            assert_eq!(token_endpoint(url), Ok(TokenEndpoint::Loopback), "{url}");
+        }
+        for url in [
+            // The host is what follows the `@`.
+            "http://127.0.0.1@127.0.0.2:18905/tok",
+            "http://127.0.0.1@10.1.2.3/",
+            "https://login.microsoftonline.com@evil.example/token",
+            "http://user:pw@localhost/t",
+            // A domain that merely starts like an address.
+            "http://127.evil.example/",
+            "http://localhost.evil.example/",
+            "http://10.255.255.1/token",
+            "ftp://example.org/token",
+            "not a url",
+        ] {
+            assert!(token_endpoint(url).is_err(), "{url} is refused");
+        }
     }
 }

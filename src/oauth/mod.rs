@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 const RENEW_BEFORE: Duration = Duration::from_secs(5 * 60);
 /// What a token lives when the answer does not say.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// The longest a fetched token is kept, whatever its endpoint says.
+const LONGEST_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -108,7 +110,7 @@ pub async fn token(credentials: &Credentials) -> Result<Token, OAuthError> {
     };
     let token = Token {
         value,
-        renew_at: Instant::now() + lifetime.saturating_sub(renew_before(lifetime)),
+        renew_at: renew_at(Instant::now(), lifetime),
     };
     TOKENS
         .lock()
@@ -120,6 +122,14 @@ pub async fn token(credentials: &Credentials) -> Result<Token, OAuthError> {
             },
         );
     Ok(token)
+}
+
+/// When a token fetched `now` and said to last `lifetime` is fetched
+/// again. A lifetime no endpoint should give (`expires_in` of 2^64
+/// seconds) counts as a day: no clock overflows.
+fn renew_at(now: Instant, lifetime: Duration) -> Instant {
+    let lifetime = lifetime.min(LONGEST_LIFETIME);
+    now + lifetime.saturating_sub(renew_before(lifetime))
 }
 
 /// How long before its end a token of this lifetime is renewed.
@@ -223,22 +233,26 @@ async fn microsoft(app: &MicrosoftApp) -> Result<(String, Duration), OAuthError>
 fn refused_by(provider: &'static str, refusal: &BasicErrorResponse, advice: String) -> OAuthError {
     // Microsoft's description ends with trace and correlation IDs and a
     // time, on lines of their own: the first line says it.
+    // What the endpoint wrote reaches the log and `status`: one line, no
+    // control characters (a terminal's escapes), a few hundred at most.
+    let shown = |text: &str, most: usize| -> String {
+        text.lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(most)
+            .collect()
+    };
     let description = refusal
         .error_description()
-        .map(|d| {
-            d.lines()
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(300)
-                .collect::<String>()
-        })
+        .map(|d| shown(d, 300))
         .unwrap_or_default();
+    let error = shown(refusal.error().as_ref(), 100);
     let said = if description.is_empty() {
-        refusal.error().to_string()
+        error
     } else {
-        format!("{}: {description}", refusal.error())
+        format!("{error}: {description}")
     };
     OAuthError::Refused {
         provider,
@@ -274,6 +288,9 @@ async fn google(account: &GoogleServiceAccount) -> Result<(String, Duration), OA
         .clone()
         .or(key.token_uri.clone())
         .unwrap_or_else(|| crate::config::GOOGLE_TOKEN_URL.to_string());
+    // The key file's own endpoint is checked as the configuration's is:
+    // the signed assertion travels to it.
+    crate::config::token_endpoint(&url).map_err(|why| unusable(format!("its token_uri: {why}")))?;
     let signing = jwt::signing_key(key.private_key.as_bytes()).map_err(unusable)?;
     let assertion = jwt::google_assertion(
         &signing,
@@ -442,6 +459,36 @@ pub async fn warn_of_expiry(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_refusing_endpoint_writes_is_shown_on_one_line_without_escapes() {
+        use oauth2::basic::{BasicErrorResponse, BasicErrorResponseType};
+        let refusal = BasicErrorResponse::new(
+            BasicErrorResponseType::Extension(format!("\u{1b}[2Jbad\nline{}", "x".repeat(5000))),
+            Some("\u{1b}]0;title\u{7}no".into()),
+            None,
+        );
+        let OAuthError::Refused { said, .. } = refused_by("Microsoft", &refusal, String::new())
+        else {
+            panic!("a refusal")
+        };
+        assert!(!said.chars().any(char::is_control), "{said:?}");
+        assert!(said.len() < 500, "{}", said.len());
+        assert!(said.starts_with("[2Jbad"), "{said}");
+    }
+
+    #[test]
+    fn an_endless_lifetime_from_the_endpoint_is_a_day_and_never_overflows() {
+        let now = Instant::now();
+        for seconds in [u64::MAX, i64::MAX as u64, 10 * 365 * 24 * 3600] {
+            let at = renew_at(now, Duration::from_secs(seconds));
+            assert_eq!(at - now, Duration::from_secs(24 * 3600 - 5 * 60));
+        }
+        assert_eq!(
+            renew_at(now, Duration::from_secs(3600)) - now,
+            Duration::from_secs(3600 - 5 * 60)
+        );
+    }
 
     #[test]
     fn tokens_are_renewed_five_minutes_before_they_expire_or_sooner_for_short_ones() {

@@ -132,7 +132,9 @@ impl Route {
     /// monotonic clock: it counts as just sent then, which errs on the side
     /// of the relay's limit.
     fn remember_at(&self, sent_at: DateTime<Utc>, now: DateTime<Utc>, recipients: u32) {
-        let ago = (now - sent_at).to_std().unwrap_or(Duration::ZERO);
+        let Ok(ago) = (now - sent_at).to_std() else {
+            return;
+        };
         if ago >= DAY {
             return;
         }
@@ -153,14 +155,16 @@ impl Route {
             day.pop_front();
         }
         let mut used: u32 = day.iter().map(|(_, n)| n).sum();
-        if used + recipients <= limit {
+        // A mail to more recipients than the day allows goes alone, on a
+        // day with nothing else counted, rather than waiting for ever.
+        if used + recipients <= limit || used == 0 {
             day.push_back((now, recipients));
             return None;
         }
         // The day frees up as its first mails turn a day old.
         for (at, n) in day.iter() {
             used -= n;
-            if used + recipients <= limit {
+            if used + recipients <= limit || used == 0 {
                 return Some(DAY.saturating_sub(now - *at));
             }
         }
@@ -261,12 +265,21 @@ impl Routes {
     }
 
     /// Counts the mail that left in the last day (oldest first, as the
-    /// store gives it) against the limits of the routes it left by.
-    pub fn remember_sent(&self, sent: &[SentMail], now: DateTime<Utc>) {
+    /// store gives it) against the limits of the routes it left by. Mail
+    /// recorded as sent after `now` (the clock was ahead then) is not
+    /// counted, or each restart would hold mail back for as long as the
+    /// clock was wrong; returns how many were.
+    pub fn remember_sent(&self, sent: &[SentMail], now: DateTime<Utc>) -> usize {
+        let mut ahead = 0;
         for mail in sent {
+            if mail.sent_at > now {
+                ahead += 1;
+                continue;
+            }
             self.for_authority(&mail.authority)
                 .remember_at(mail.sent_at, now, mail.recipients);
         }
+        ahead
     }
 
     /// The route an authority's mail leaves by.
@@ -308,6 +321,44 @@ mod tests {
 
     fn route(limits: SendLimits) -> Route {
         Route::new("t", Err(SendError::Build("none".into())), limits)
+    }
+
+    #[test]
+    fn a_mail_to_more_recipients_than_the_day_allows_goes_alone() {
+        let route = route(SendLimits {
+            max_connections: 1,
+            max_per_minute: None,
+            max_recipients_per_day: Some(2),
+        });
+        assert_eq!(route.day_room(5), None, "nothing else counted today");
+        assert!(route.day_room(1).is_some());
+        let fresh = Routes::single(route);
+        let again = fresh.for_authority("COL");
+        let wait = again.day_room(5).expect("waits");
+        assert!(
+            wait <= DAY,
+            "until the day's mail is a day old, not for ever"
+        );
+    }
+
+    #[test]
+    fn mail_sent_by_a_clock_that_was_ahead_is_not_counted() {
+        let limited = route(SendLimits {
+            max_connections: 1,
+            max_per_minute: None,
+            max_recipients_per_day: Some(2),
+        });
+        let routes = Routes::single(limited);
+        let now = Utc::now();
+        let sent = |hours: i64| SentMail {
+            authority: "COL".into(),
+            sent_at: now + chrono::Duration::hours(hours),
+            recipients: 1,
+        };
+        assert_eq!(routes.remember_sent(&[sent(-2), sent(24 * 365)], now), 1);
+        let route = routes.for_authority("COL");
+        assert_eq!(route.day_room(1), None, "one of two counted: room for one");
+        assert!(route.day_room(1).is_some(), "and then the day is full");
     }
 
     #[tokio::test(start_paused = true)]

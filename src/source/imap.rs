@@ -532,11 +532,13 @@ async fn follow(
             break;
         }
         if can_idle {
+            let mut idle = session.idle();
+            within("IDLE", COMMAND_TIMEOUT, idle.init()).await?;
+            // Idle once the server has taken the IDLE command, not before:
+            // `status` (and a test waiting for it) then tells the truth.
             feed.store
                 .set_status(mailbox, folder, "idle", None, None)
                 .await?;
-            let mut idle = session.idle();
-            within("IDLE", COMMAND_TIMEOUT, idle.init()).await?;
             // Mail delivered between the fetch and IDLE is announced before
             // the "+" and would otherwise wait for the next renewal.
             if news()? {
