@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// The tables of `gateway.toml`, each read on its own so that a mistake
 /// in one hides nothing in the others.
-pub(super) const SECTIONS: [&str; 7] = [
+pub(super) const SECTIONS: [&str; 8] = [
     "gateway",
     "referrers",
     "mailbox",
@@ -18,6 +18,7 @@ pub(super) const SECTIONS: [&str; 7] = [
     "deadlines",
     "retention",
     "http",
+    "web",
 ];
 
 #[derive(Deserialize)]
@@ -75,6 +76,7 @@ pub(super) struct Gateway {
     pub(super) quarantine_unauthenticated: bool,
     pub(super) mailboxes: Vec<Mailbox>,
     pub(super) http: Option<Http>,
+    pub(super) web: Option<Web>,
 }
 
 /// Reads `[section]` of the file as `T` (its default when absent).
@@ -174,6 +176,14 @@ pub(super) fn read_gateway(
         Some(toml::Value::Table(table)) => Some(table),
         Some(_) => {
             problems.error(file, "http", "must be a table [http]");
+            None
+        }
+    };
+    let raw_web = match document.remove("web") {
+        None => None,
+        Some(toml::Value::Table(table)) => Some(table),
+        Some(_) => {
+            problems.error(file, "web", "must be a table [web]");
             None
         }
     };
@@ -334,6 +344,7 @@ pub(super) fn read_gateway(
         );
     }
     let http = raw_http.and_then(|table| read_http(file, table, problems));
+    let web = raw_web.and_then(|table| read_web(file, table, &authorities.authorities, problems));
     let outgoing = read_outgoing(file, raw_outgoing, problems);
     let cutoff = raw_gateway.as_ref().and_then(|g| {
         chrono::NaiveTime::parse_from_str(&g.cutoff, "%H:%M")
@@ -381,6 +392,7 @@ pub(super) fn read_gateway(
         quarantine_unauthenticated,
         mailboxes,
         http,
+        web,
     })
 }
 

@@ -18,6 +18,7 @@ mod oauth;
 mod outgoing;
 mod problems;
 mod retention;
+mod web;
 
 use authorities::*;
 pub use deadlines::Deadlines;
@@ -40,6 +41,8 @@ use problems::*;
 pub use problems::{Problem, Severity};
 pub use retention::Retention;
 use retention::*;
+use web::*;
+pub use web::{Web, WebTls};
 
 pub const GATEWAY_FILE: &str = "gateway.toml";
 pub const AUTHORITIES_FILE: &str = "authorities.toml";
@@ -89,6 +92,8 @@ pub struct Config {
     pub retention: Retention,
     /// The HTTP listener for /health and /metrics; none without `[http]`.
     pub http: Option<Http>,
+    /// The web view for officers and coordinators; none without `[web]`.
+    pub web: Option<Web>,
 }
 
 /// The configuration could not be used; every error found is listed.
@@ -243,6 +248,7 @@ impl Config {
                         deadlines: g.deadlines,
                         retention: g.retention,
                         http: g.http,
+                        web: g.web,
                     },
                     problems,
                 ),
