@@ -837,6 +837,7 @@ fn template_data(
         "further": further_data(context.get("further")),
         "information": keyed(context.get("information"), &["what"]),
         "digest": context.get("digest").cloned().unwrap_or(Value::Null),
+        "sign_in": keyed(context.get("sign_in"), &["link", "until", "minutes"]),
     })
 }
 

@@ -35,10 +35,13 @@ pub enum Purpose {
     /// To the authority's inbox, on working days: what came in, what is
     /// due and what waits for it. References and dates only.
     Digest,
+    /// To an officer or coordinator who asked for it: a one-time link to
+    /// sign in to the web view.
+    SignIn,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 14] = [
+    pub const ALL: [Purpose; 15] = [
         Purpose::Acknowledgement,
         Purpose::Incomplete,
         Purpose::NoConsent,
@@ -53,6 +56,7 @@ impl Purpose {
         Purpose::UnreadableAnswer,
         Purpose::InformationRequested,
         Purpose::Digest,
+        Purpose::SignIn,
     ];
 
     /// The templates' file stem and the outbox's `purpose`.
@@ -72,6 +76,7 @@ impl Purpose {
             Purpose::UnreadableAnswer => "unreadable_answer",
             Purpose::InformationRequested => "information_requested",
             Purpose::Digest => "digest",
+            Purpose::SignIn => "sign_in",
         }
     }
 

@@ -45,6 +45,7 @@
 //! | `addressee` | the name of the person a `reminder`, `chase`, `escalation` or `lead_changed` is addressed to (the operational lead for a chase, the dispute-resolution contact or the next level for an escalation), or null to write to the team: `Dear colleagues` |
 //! | `information` | `{what}`: what the authority asked the referring side for, in its own words (`information_requested`; null otherwise) |
 //! | `lead` | `{side, name, email, phone, previous_name, first}`: the new named lead of a case (`first`: no lead was named before) (`lead_changed`; null otherwise). `side` `authority` means the council's lead officer changed and the mail goes to the referrer's side; `referrer` means the probation or prison lead changed and the mail goes to the council. `phone` and `previous_name` may be null |
+//! | `sign_in` | `{link, until, minutes}`: the one-time link to the web view, the UK time it stops working (`10:45`) and its lifetime in minutes (`sign_in`; null otherwise) |
 //! | `digest` | the morning digest (`digest`; null otherwise): `{day, since, counts: {new, due_today, overdue, waiting}, nothing_due, new: [{case_ref, received, kind, urgent}], due_today, overdue, waiting: [{case_ref, what, due, owed_by}]}`, references and dates only |
 //!
 //! Mail that does not show the person's details (every purpose but
@@ -120,7 +121,7 @@ macro_rules! embedded {
 }
 
 /// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
-const EMBEDDED: [(Purpose, [&str; 3]); 14] = embedded![
+const EMBEDDED: [(Purpose, [&str; 3]); 15] = embedded![
     Acknowledgement => "acknowledgement",
     Incomplete => "incomplete",
     NoConsent => "no_consent",
@@ -135,6 +136,7 @@ const EMBEDDED: [(Purpose, [&str; 3]); 14] = embedded![
     UnreadableAnswer => "unreadable_answer",
     InformationRequested => "information_requested",
     Digest => "digest",
+    SignIn => "sign_in",
 ];
 
 /// A rendered mail.
@@ -603,7 +605,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 21] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 22] = [
     "case_ref",
     "authority",
     "protocol",
@@ -627,6 +629,7 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 21] = [
     // person; set only for `information_requested`.
     "information",
     "digest",
+    "sign_in",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's
@@ -733,7 +736,7 @@ impl HelperDef for StrictIf {
 pub fn sample_data(purpose: Purpose) -> Value {
     let has_case = !matches!(
         purpose,
-        Purpose::BlankForm | Purpose::QuarantineNotice | Purpose::Digest
+        Purpose::BlankForm | Purpose::QuarantineNotice | Purpose::Digest | Purpose::SignIn
     );
     let outcome = match purpose {
         Purpose::Acknowledgement
@@ -746,7 +749,9 @@ pub fn sample_data(purpose: Purpose) -> Value {
         | Purpose::InformationRequested => json!("complete"),
         Purpose::Incomplete | Purpose::Notice => json!("incomplete"),
         Purpose::NoConsent => json!("no_consent"),
-        Purpose::BlankForm | Purpose::QuarantineNotice | Purpose::Digest => Value::Null,
+        Purpose::BlankForm | Purpose::QuarantineNotice | Purpose::Digest | Purpose::SignIn => {
+            Value::Null
+        }
     };
     let field = |label: &str, value: &str| json!({ "label": label, "value": value });
     // The follow-ups of the lead officer deadline (commitment 10 of the
@@ -930,6 +935,11 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "further": further,
         "information": information,
         "digest": if purpose == Purpose::Digest { sample_digest() } else { Value::Null },
+        "sign_in": if purpose == Purpose::SignIn {
+            json!({ "link": "https://dtr.essex.gov.uk/sign-in/6f1c2a9e0b7d4c3f", "until": "10:45", "minutes": 15 })
+        } else {
+            Value::Null
+        },
     })
 }
 
