@@ -21,6 +21,7 @@ mod quarantine;
 mod report;
 mod retention;
 mod sender;
+mod web;
 pub use crate::core::sweep::DoneStep;
 pub use cases::{CaseDetail, CaseMail, CaseSummary, Event};
 pub use db::{shown_url, Backend, Day, Flag, Stamp};
@@ -36,6 +37,7 @@ pub use outbox::{MailCase, OutboxRow, SentMail};
 pub use quarantine::{Quarantined, Released, Settled};
 pub use retention::{PurgeCounts, PurgeCutoffs, CONSENT_LAPSED, LAPSED};
 pub use sender::{IdentityHealth, SenderHealth};
+pub use web::{WebAccess, WebSession};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
