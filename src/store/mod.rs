@@ -37,7 +37,7 @@ pub use outbox::{MailCase, OutboxRow, SentMail};
 pub use quarantine::{Quarantined, Released, Settled};
 pub use retention::{PurgeCounts, PurgeCutoffs, CONSENT_LAPSED, LAPSED};
 pub use sender::{IdentityHealth, SenderHealth};
-pub use web::{WebAccess, WebSession};
+pub use web::{SignInRequest, WebAccess, WebSession};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -41,6 +41,16 @@ fn access(row: &DbRow) -> WebAccess {
     }
 }
 
+/// A one-time link asked for: the hash of its token, for whom, which
+/// authority's sending identity mails it, and when it stops working.
+#[derive(Clone, Copy, Debug)]
+pub struct SignInRequest<'a> {
+    pub token_hash: &'a str,
+    pub address: &'a EmailAddress,
+    pub authority: &'a str,
+    pub expires: DateTime<Utc>,
+}
+
 impl Store {
     /// Records a one-time link for `address` (by its token's hash) and
     /// queues the mail that carries it, in one transaction. False when the
@@ -48,14 +58,17 @@ impl Store {
     /// spent): then no link is recorded either.
     pub async fn request_sign_in(
         &self,
-        token_hash: &str,
-        address: &EmailAddress,
-        authority: &str,
+        request: SignInRequest<'_>,
         mail: &OutgoingMail,
         outgoing: &Outgoing,
         now: DateTime<Utc>,
-        expires: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let SignInRequest {
+            token_hash,
+            address,
+            authority,
+            expires,
+        } = request;
         let mut tx = self.begin_write().await?;
         let queued = queue_answer(
             &mut tx,
