@@ -23,3 +23,4 @@ pub mod store;
 pub mod sweep;
 pub mod templates;
 pub mod terminal;
+pub mod web;

@@ -20,6 +20,7 @@ mod outbox;
 mod quarantine;
 mod report;
 mod retention;
+mod scope;
 mod sender;
 mod web;
 pub use crate::core::sweep::DoneStep;
@@ -36,6 +37,7 @@ use outbox::{add_mail_event, queue_answer, QueueContext};
 pub use outbox::{MailCase, OutboxRow, SentMail};
 pub use quarantine::{Quarantined, Released, Settled};
 pub use retention::{PurgeCounts, PurgeCutoffs, CONSENT_LAPSED, LAPSED};
+pub use scope::{CaseCounts, CaseScope};
 pub use sender::{IdentityHealth, SenderHealth};
 pub use web::{SignInRequest, WebAccess, WebSession};
 
