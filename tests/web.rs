@@ -1,0 +1,621 @@
+//! The web view of the real daemon binary (`dtr-gateway run`): officers of
+//! Colchester and Harlow and a coordinator sign in with the link the
+//! gateway mails them (written as `.eml` files by the files transport), and
+//! each sees only what is theirs. Referrals arrive through Maildir folders;
+//! no mail server is needed. Requests are plain HTTP/1.1 over a TcpStream.
+
+mod common;
+
+use regex::Regex;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_dtr-gateway");
+const ANN: &str = "ann.officer@lha.test";
+const HAL: &str = "hal.officer@lha.test";
+const CORA: &str = "cora.ordinator@lha.test";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The daemon with Colchester's and Harlow's inboxes as Maildir folders,
+/// Ann an officer of Colchester, Hal of Harlow, Cora a coordinator.
+struct Gateway {
+    dir: TempDir,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl Gateway {
+    fn start() -> Gateway {
+        let dir = TempDir::new().expect("temp dir");
+        let port = free_port();
+        let database = format!("sqlite:{}", dir.path().join("gateway.db").display());
+        let mut mailboxes = String::new();
+        for (user, code) in [("colchester", "COL"), ("harlow", "HAR")] {
+            let maildir = dir.path().join("maildir").join(user);
+            for sub in ["new", "cur", "tmp"] {
+                std::fs::create_dir_all(maildir.join(sub)).expect("maildir");
+            }
+            mailboxes.push_str(&format!(
+                "[[mailbox]]\nname = \"{user}\"\nauthority = \"{code}\"\nmaildir = \"{}\"\n\n",
+                maildir.display()
+            ));
+        }
+        let gateway = format!(
+            "[gateway]\ndatabase = \"{database}\"\n\n\
+             [outgoing]\ntransport = \"files\"\nfolder = \"{outbox}\"\n\n\
+             [referrers]\nallowed_domains = [\"justice.test\"]\n\n\
+             [web]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\
+             coordinators = [\"{CORA}\"]\n\n{mailboxes}",
+            outbox = dir.path().join("outbox").display(),
+        );
+        std::fs::write(dir.path().join("gateway.toml"), gateway).expect("gateway.toml");
+        let authorities = common::authorities_toml()
+            .replace(
+                "inbox = \"colchester@lha.test\"\n",
+                &format!("inbox = \"colchester@lha.test\"\nofficers = [\"{ANN}\"]\n"),
+            )
+            .replace(
+                "inbox = \"harlow@lha.test\"\n",
+                &format!("inbox = \"harlow@lha.test\"\nofficers = [\"{HAL}\"]\n"),
+            );
+        std::fs::write(dir.path().join("authorities.toml"), authorities).expect("authorities");
+        let log = std::fs::File::create(dir.path().join("daemon.log")).expect("log");
+        let child = Command::new(BIN)
+            .args(["run", "--config"])
+            .arg(dir.path())
+            .env("RUST_LOG", "info")
+            .env_remove("DTR_DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start dtr-gateway run");
+        let gateway = Gateway {
+            dir,
+            port,
+            child: Some(child),
+        };
+        wait_for(Duration::from_secs(30), || {
+            gateway.request("GET", "/", None, None)
+        })
+        .unwrap_or_else(|| panic!("the web view never answered:\n{}", gateway.log()));
+        gateway
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
+    }
+
+    fn database(&self) -> String {
+        format!("sqlite:{}", self.dir.path().join("gateway.db").display())
+    }
+
+    /// A referral into an authority's inbox; its case reference once
+    /// recorded.
+    fn refer(&self, user: &str, n: u32) -> String {
+        let raw = common::referral(
+            &format!("web-{user}-{n}@justice.test"),
+            n,
+            &format!("{user}@lha.test"),
+        );
+        let maildir = self.dir.path().join("maildir").join(user);
+        let name = format!("{n}.eml");
+        std::fs::write(maildir.join("tmp").join(&name), raw).expect("write");
+        std::fs::rename(
+            maildir.join("tmp").join(&name),
+            maildir.join("new").join(&name),
+        )
+        .expect("deliver");
+        let database = self.database();
+        wait_for(Duration::from_secs(30), || {
+            let (ok, out) = common::gateway_cli(
+                &database,
+                &["cases", "--search", &format!("Test Person{n}")],
+            );
+            let reference = Regex::new(r"DTR-[A-Z]{3}-\d{4}-\d{5}").expect("regex");
+            ok.then(|| reference.find(&out).map(|m| m.as_str().to_string()))
+                .flatten()
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "referral {n} to {user} never became a case:\n{}",
+                self.log()
+            )
+        })
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        form: Option<&str>,
+    ) -> Option<Answer> {
+        request(self.port, method, path, cookie, form)
+    }
+
+    /// The mails written so far to `to`, their text unfolded.
+    fn mails_to(&self, to: &str) -> Vec<String> {
+        mails_in(&self.dir.path().join("outbox"))
+            .into_iter()
+            .filter(|m| m.contains(&format!("To: {to}")))
+            .collect()
+    }
+
+    /// Asks for a link for `address` and follows it to a session cookie.
+    fn sign_in(&self, address: &str) -> String {
+        let before = self.mails_to(address).len();
+        let answer = self
+            .request(
+                "POST",
+                "/sign-in",
+                None,
+                Some(&format!("email={}", address.replace('@', "%40"))),
+            )
+            .expect("an answer");
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let token = wait_for(Duration::from_secs(20), || {
+            let mails = self.mails_to(address);
+            (mails.len() > before).then(|| token_in(mails.last().expect("a mail")))
+        })
+        .unwrap_or_else(|| panic!("no link mailed to {address}:\n{}", self.log()));
+        let redeemed = self
+            .request("POST", &format!("/sign-in/{token}"), None, Some(""))
+            .expect("an answer");
+        assert_eq!(redeemed.status, 303, "{}", redeemed.body);
+        session_of(&redeemed)
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn mails_in(folder: &Path) -> Vec<String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    files
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        // Quoted-printable soft line breaks joined.
+        .map(|m| m.replace("=\r\n", "").replace("=\n", ""))
+        .collect()
+}
+
+fn token_in(mail: &str) -> String {
+    Regex::new(r"/sign-in/([0-9a-f]{64})")
+        .expect("regex")
+        .captures(mail)
+        .map(|c| c[1].to_string())
+        .unwrap_or_else(|| panic!("no link in the mail:\n{mail}"))
+}
+
+fn session_of(answer: &Answer) -> String {
+    let cookie = answer
+        .header("set-cookie")
+        .unwrap_or_else(|| panic!("no cookie: {:?}", answer.headers));
+    cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .expect("a cookie value")
+}
+
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTP/1.1 request on its own connection (`Connection: close`).
+fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+) -> Option<Answer> {
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    if let Some(cookie) = cookie {
+        head.push_str(&format!("Cookie: dtr_session={cookie}\r\n"));
+    }
+    let body = form.unwrap_or("");
+    if form.is_some() {
+        head.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body.as_bytes()).ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let mut lines = head.lines();
+    let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        unchunked(body)
+    } else {
+        body.to_string()
+    };
+    Some(Answer {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn unchunked(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if started.elapsed() > limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn csrf_of(page: &str) -> String {
+    Regex::new(r#"name="csrf" value="([0-9a-f]{64})""#)
+        .expect("regex")
+        .captures(page)
+        .map(|c| c[1].to_string())
+        .unwrap_or_else(|| panic!("no CSRF token on the page:\n{page}"))
+}
+
+#[test]
+fn officers_sign_in_by_link_and_see_their_own_authority_only() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let harlow = gateway.refer("harlow", 2);
+
+    // The sign-in page, with the security headers.
+    let start = gateway.request("GET", "/", None, None).expect("an answer");
+    assert_eq!(start.status, 200);
+    assert!(start
+        .body
+        .contains("<label for=\"email\">Email address</label>"));
+    assert!(start
+        .header("content-security-policy")
+        .is_some_and(|v| v.contains("default-src 'self'") && v.contains("frame-ancestors 'none'")));
+    assert_eq!(start.header("referrer-policy"), Some("no-referrer"));
+
+    // Whoever asks gets the same page; only the officer gets mail.
+    let asked = |email: &str| {
+        gateway
+            .request(
+                "POST",
+                "/sign-in",
+                None,
+                Some(&format!("email={}", email.replace('@', "%40"))),
+            )
+            .expect("an answer")
+    };
+    let stranger = asked("stranger@lha.test");
+    let inbox = asked("colchester@lha.test");
+    let officer = asked(ANN);
+    assert_eq!(stranger.status, 200);
+    assert_eq!(stranger.body, officer.body);
+    assert_eq!(inbox.body, officer.body);
+    let token = wait_for(Duration::from_secs(20), || {
+        gateway.mails_to(ANN).last().map(|m| token_in(m))
+    })
+    .unwrap_or_else(|| panic!("no link for Ann:\n{}", gateway.log()));
+    assert!(gateway.mails_to("stranger@lha.test").is_empty());
+    assert!(gateway
+        .mails_to("colchester@lha.test")
+        .iter()
+        .all(|m| !m.contains("/sign-in/")));
+
+    // Opening the link (as a mail scanner does) uses nothing.
+    for _ in 0..2 {
+        let opened = gateway
+            .request("GET", &format!("/sign-in/{token}"), None, None)
+            .expect("an answer");
+        assert_eq!(opened.status, 200);
+        assert!(opened.body.contains(">Sign in</button>"), "{}", opened.body);
+        assert_eq!(opened.header("set-cookie"), None);
+    }
+    let redeemed = gateway
+        .request("POST", &format!("/sign-in/{token}"), None, Some(""))
+        .expect("an answer");
+    assert_eq!(redeemed.status, 303, "{}", redeemed.body);
+    assert_eq!(redeemed.header("location"), Some("/cases"));
+    let cookie = redeemed.header("set-cookie").expect("a cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let ann = session_of(&redeemed);
+    // Used once.
+    let again = gateway
+        .request("POST", &format!("/sign-in/{token}"), None, Some(""))
+        .expect("an answer");
+    assert_eq!(again.status, 400);
+    assert!(again.body.contains("That link cannot be used"));
+    assert_eq!(again.header("set-cookie"), None);
+
+    // Ann sees Colchester's case, not Harlow's.
+    let cases = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(cases.status, 200);
+    assert!(cases.body.contains(&colchester), "{}", cases.body);
+    assert!(cases.body.contains("Test Person1"));
+    assert!(!cases.body.contains(&harlow));
+    assert!(!cases.body.contains("Test Person2"));
+    let searched = gateway
+        .request("GET", "/cases?q=A0001AA", Some(&ann), None)
+        .expect("an answer");
+    assert!(searched.body.contains(&colchester));
+    let none = gateway
+        .request("GET", "/cases?q=nobody-at-all", Some(&ann), None)
+        .expect("an answer");
+    assert!(none.body.contains("0 case(s)"), "{}", none.body);
+
+    let case = gateway
+        .request("GET", &format!("/cases/{colchester}"), Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(case.status, 200);
+    assert!(case.body.contains("Full name"), "{}", case.body);
+    assert!(case.body.contains("Test Person1"));
+    assert!(case.body.contains("Referral received, complete"));
+    assert!(
+        case.body.contains(ANN) && case.body.contains("viewed"),
+        "{}",
+        case.body
+    );
+
+    let theirs = gateway
+        .request("GET", &format!("/cases/{harlow}"), Some(&ann), None)
+        .expect("an answer");
+    let nothing = gateway
+        .request("GET", "/cases/DTR-COL-2026-99999", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(theirs.status, 404);
+    assert_eq!(
+        theirs.body, nothing.body,
+        "another's case is told from no case"
+    );
+    assert!(!theirs.body.contains("Test Person2"));
+
+    // And the other way round.
+    let hal = gateway.sign_in(HAL);
+    let case = gateway
+        .request("GET", &format!("/cases/{harlow}"), Some(&hal), None)
+        .expect("an answer");
+    assert_eq!(case.status, 200);
+    assert!(case.body.contains("Test Person2"));
+    assert!(
+        !case.body.contains(ANN),
+        "Ann's view of her own case is not Harlow's business"
+    );
+    let theirs = gateway
+        .request("GET", &format!("/cases/{colchester}"), Some(&hal), None)
+        .expect("an answer");
+    assert_eq!(theirs.status, 404);
+    let list = gateway
+        .request("GET", "/cases", Some(&hal), None)
+        .expect("an answer");
+    assert!(!list.body.contains(&colchester));
+
+    // A coordinator counts, and reads no case.
+    let cora = gateway.sign_in(CORA);
+    let counts = gateway
+        .request("GET", "/cases", Some(&cora), None)
+        .expect("an answer");
+    assert_eq!(counts.status, 200);
+    assert!(
+        counts.body.contains("Cases by authority"),
+        "{}",
+        counts.body
+    );
+    assert!(
+        counts
+            .body
+            .contains("<th scope=\"row\">Colchester</th><td>1</td>"),
+        "{}",
+        counts.body
+    );
+    assert!(!counts.body.contains(&colchester) && !counts.body.contains("Test Person1"));
+    let case = gateway
+        .request("GET", &format!("/cases/{colchester}"), Some(&cora), None)
+        .expect("an answer");
+    assert_eq!(case.status, 404);
+
+    // A forged cookie, and none: the sign-in page.
+    let forged = "0".repeat(64);
+    for cookie in [Some(forged.as_str()), Some("not-a-session"), None] {
+        let answer = gateway
+            .request("GET", "/cases", cookie, None)
+            .expect("an answer");
+        assert_eq!(answer.status, 303, "{cookie:?}");
+        assert_eq!(answer.header("location"), Some("/"));
+        let answer = gateway
+            .request("GET", &format!("/cases/{colchester}"), cookie, None)
+            .expect("an answer");
+        assert_eq!(answer.status, 303);
+        assert!(!answer.body.contains("Test Person1"));
+    }
+
+    // Signing out needs the session's CSRF token.
+    let without = gateway
+        .request("POST", "/sign-out", Some(&ann), Some(""))
+        .expect("an answer");
+    assert_eq!(without.status, 403);
+    let wrong = gateway
+        .request(
+            "POST",
+            "/sign-out",
+            Some(&ann),
+            Some(&format!("csrf={}", "a".repeat(64))),
+        )
+        .expect("an answer");
+    assert_eq!(wrong.status, 403);
+    let still = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(still.status, 200);
+    let csrf = csrf_of(&still.body);
+    let out = gateway
+        .request(
+            "POST",
+            "/sign-out",
+            Some(&ann),
+            Some(&format!("csrf={csrf}")),
+        )
+        .expect("an answer");
+    assert_eq!(out.status, 200);
+    assert!(out.body.contains("You have signed out"));
+    let after = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(after.status, 303);
+}
+
+#[tokio::test]
+async fn an_expired_link_and_an_idle_session_open_nothing() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 3);
+    let before = gateway.mails_to(ANN).len();
+    gateway
+        .request(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!("email={}", ANN.replace('@', "%40"))),
+        )
+        .expect("an answer");
+    let token = wait_for(Duration::from_secs(20), || {
+        let mails = gateway.mails_to(ANN);
+        (mails.len() > before).then(|| token_in(mails.last().expect("a mail")))
+    })
+    .expect("a link");
+    let store = dtr_gateway::store::Store::open(&gateway.database())
+        .await
+        .expect("store");
+    // Sixteen minutes pass.
+    let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+    sqlx::query("UPDATE web_sign_ins SET expires_at = $1")
+        .bind(dtr_gateway::store::Stamp(past))
+        .execute(store.pool())
+        .await
+        .expect("update");
+    let expired = gateway
+        .request("POST", &format!("/sign-in/{token}"), None, Some(""))
+        .expect("an answer");
+    assert_eq!(expired.status, 400);
+    assert_eq!(expired.header("set-cookie"), None);
+
+    // A session left for 31 minutes is over.
+    let ann = gateway.sign_in(ANN);
+    let open = gateway
+        .request("GET", &format!("/cases/{colchester}"), Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(open.status, 200);
+    let idle = chrono::Utc::now() - chrono::Duration::minutes(31);
+    sqlx::query("UPDATE web_sessions SET last_seen_at = $1")
+        .bind(dtr_gateway::store::Stamp(idle))
+        .execute(store.pool())
+        .await
+        .expect("update");
+    let later = gateway
+        .request("GET", &format!("/cases/{colchester}"), Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(later.status, 303);
+    // The store keeps no secret that opens a session.
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM web_sign_ins")
+        .fetch_all(store.pool())
+        .await
+        .expect("select");
+    assert!(!hashes.contains(&token));
+}
+
+#[test]
+fn a_flood_of_link_requests_sends_a_few_links() {
+    let gateway = Gateway::start();
+    let mut refused = 0;
+    for _ in 0..15 {
+        let answer = gateway
+            .request(
+                "POST",
+                "/sign-in",
+                None,
+                Some(&format!("email={}", ANN.replace('@', "%40"))),
+            )
+            .expect("an answer");
+        if answer.status == 429 {
+            refused += 1;
+        } else {
+            assert_eq!(answer.status, 200);
+        }
+    }
+    assert_eq!(refused, 5, "ten requests per client in 15 minutes");
+    // Wait for the sender to settle, then count.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        gateway.mails_to(ANN).len(),
+        3,
+        "three links per address in 15 minutes"
+    );
+}
