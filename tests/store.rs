@@ -899,7 +899,7 @@ async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once
         .into_iter()
         .map(|c| c.reference)
         .collect();
-    assert_eq!(listed, [col.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&col));
     let deadline_refs: Vec<String> = store
         .scoped_deadline_cases(&harlow)
         .await
