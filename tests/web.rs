@@ -619,3 +619,118 @@ fn a_flood_of_link_requests_sends_a_few_links() {
         "three links per address in 15 minutes"
     );
 }
+
+#[test]
+fn an_officer_releases_their_own_quarantine_only_with_the_forms_token() {
+    let gateway = Gateway::start();
+    // A referral from a domain not allowed to refer is set aside.
+    let raw = String::from_utf8(common::referral(
+        "web-q-7@example.org",
+        7,
+        "colchester@lha.test",
+    ))
+    .expect("text")
+    .replace("referrer@justice.test", "someone@example.org");
+    let maildir = gateway.dir.path().join("maildir").join("colchester");
+    std::fs::write(maildir.join("tmp").join("q.eml"), raw).expect("write");
+    std::fs::rename(
+        maildir.join("tmp").join("q.eml"),
+        maildir.join("new").join("q.eml"),
+    )
+    .expect("deliver");
+    let ann = gateway.sign_in(ANN);
+    let hal = gateway.sign_in(HAL);
+    let release = Regex::new(r#"action="/quarantine/(\d+)/release""#).expect("regex");
+    let id = wait_for(Duration::from_secs(30), || {
+        let page = gateway.request("GET", "/quarantine", Some(&ann), None)?;
+        release.captures(&page.body).map(|c| c[1].to_string())
+    })
+    .unwrap_or_else(|| panic!("nothing in Colchester's quarantine:\n{}", gateway.log()));
+    let page = gateway
+        .request("GET", "/quarantine", Some(&ann), None)
+        .expect("an answer");
+    assert!(page.body.contains("someone@example.org"), "{}", page.body);
+    assert!(page.body.contains("<label for=\"reason-"), "{}", page.body);
+
+    // Harlow's officer neither sees nor settles it.
+    let theirs = gateway
+        .request("GET", "/quarantine", Some(&hal), None)
+        .expect("an answer");
+    assert!(
+        theirs.body.contains("No message is waiting"),
+        "{}",
+        theirs.body
+    );
+    let hal_page = gateway
+        .request("GET", "/cases", Some(&hal), None)
+        .expect("an answer");
+    let hal_csrf = csrf_of(&hal_page.body);
+    for verb in ["release", "dismiss"] {
+        let answer = gateway
+            .request(
+                "POST",
+                &format!("/quarantine/{id}/{verb}"),
+                Some(&hal),
+                Some(&format!("csrf={hal_csrf}&reason=spam")),
+            )
+            .expect("an answer");
+        assert_eq!(answer.status, 404, "{verb}");
+    }
+
+    // Without the form's token, nothing happens.
+    let forged = gateway
+        .request(
+            "POST",
+            &format!("/quarantine/{id}/release"),
+            Some(&ann),
+            Some(""),
+        )
+        .expect("an answer");
+    assert_eq!(forged.status, 403);
+    let still = gateway
+        .request("GET", "/quarantine", Some(&ann), None)
+        .expect("an answer");
+    assert!(still.body.contains(&format!("/quarantine/{id}/release")));
+
+    let csrf = csrf_of(&still.body);
+    let released = gateway
+        .request(
+            "POST",
+            &format!("/quarantine/{id}/release"),
+            Some(&ann),
+            Some(&format!("csrf={csrf}")),
+        )
+        .expect("an answer");
+    assert_eq!(released.status, 200, "{}", released.body);
+    let opened = Regex::new(r"case (DTR-COL-\d{4}-\d{5}) opened")
+        .expect("regex")
+        .captures(&released.body)
+        .map(|c| c[1].to_string())
+        .unwrap_or_else(|| panic!("no case opened:\n{}", released.body));
+    assert!(released.body.contains("No message is waiting"));
+    let case = gateway
+        .request("GET", &format!("/cases/{opened}"), Some(&ann), None)
+        .expect("an answer");
+    assert!(case.body.contains("Test Person7"), "{}", case.body);
+    assert!(
+        case.body
+            .contains(&format!("released quarantined message {id}")),
+        "{}",
+        case.body
+    );
+    assert!(
+        case.body
+            .contains(&format!("Released from quarantine by {ANN}")),
+        "{}",
+        case.body
+    );
+    let due = gateway
+        .request("GET", "/due", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(due.status, 200);
+    assert!(due.body.contains(&opened), "{}", due.body);
+    let due = gateway
+        .request("GET", "/due", Some(&hal), None)
+        .expect("an answer");
+    assert!(!due.body.contains(&opened));
+}

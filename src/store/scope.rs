@@ -11,13 +11,25 @@ use sqlx::Row;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaseScope {
     authority: String,
+    /// The mailboxes that are its inbox: its quarantine.
+    mailboxes: Vec<String>,
 }
 
 impl CaseScope {
-    /// The cases of the authority with this code.
+    /// The cases of the authority with this code (no quarantine).
     pub fn authority(code: &str) -> CaseScope {
         CaseScope {
             authority: code.to_string(),
+            mailboxes: Vec::new(),
+        }
+    }
+
+    /// The cases of the authority with this code, and the messages set
+    /// aside from these mailboxes (its inboxes).
+    pub fn with_mailboxes(code: &str, mailboxes: Vec<String>) -> CaseScope {
+        CaseScope {
+            authority: code.to_string(),
+            mailboxes,
         }
     }
 
@@ -71,6 +83,29 @@ impl Store {
             Some(_) => self.case(reference).await.map(Some),
             None => Ok(None),
         }
+    }
+
+    /// The scope's quarantined messages no one has settled, oldest first.
+    pub async fn scoped_quarantined(
+        &self,
+        scope: &CaseScope,
+    ) -> Result<Vec<Quarantined>, StoreError> {
+        let mut waiting = self.quarantined().await?;
+        waiting.retain(|q| scope.mailboxes.contains(&q.mailbox));
+        Ok(waiting)
+    }
+
+    /// One of the scope's quarantined messages; none when it is another
+    /// authority's (told apart from no message by nobody).
+    pub async fn scoped_quarantined_message(
+        &self,
+        scope: &CaseScope,
+        id: i64,
+    ) -> Result<Option<Quarantined>, StoreError> {
+        Ok(self
+            .quarantined_message(id)
+            .await?
+            .filter(|q| scope.mailboxes.contains(&q.mailbox)))
     }
 
     /// Every authority's cases counted by state: no reference, no name.

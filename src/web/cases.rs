@@ -29,7 +29,7 @@ pub(crate) fn forbidden() -> Response {
     )
 }
 
-fn rag_class(rag: Rag) -> &'static str {
+pub(crate) fn rag_class(rag: Rag) -> &'static str {
     match rag {
         Rag::Red => "red",
         Rag::Amber => "amber",
@@ -38,7 +38,7 @@ fn rag_class(rag: Rag) -> &'static str {
 }
 
 /// The reader, or the way to the sign-in page.
-async fn reader(state: &WebState, headers: &HeaderMap) -> Result<Signed, Response> {
+pub(crate) async fn reader(state: &WebState, headers: &HeaderMap) -> Result<Signed, Response> {
     match signed_in(state, headers).await {
         Ok(Some(signed)) => Ok(signed),
         Ok(None) => Err(Redirect::to("/").into_response()),

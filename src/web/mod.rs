@@ -12,6 +12,8 @@
 //! - `session`: the cookie, who the reader is, the forms' CSRF token.
 //! - `sign_in`: `/`, `/sign-in`, the link, sign-out, the rate limits.
 //! - `cases`: `/cases` and `/cases/REF`.
+//! - `due`: `/due`.
+//! - `quarantine`: `/quarantine`, release and dismiss.
 
 use crate::config::{Config, Web};
 use crate::shutdown::Shutdown;
@@ -24,7 +26,9 @@ use axum::Router;
 use std::sync::Arc;
 
 mod cases;
+mod due;
 mod page;
+mod quarantine;
 mod session;
 mod sign_in;
 
@@ -75,6 +79,10 @@ pub fn router(config: Arc<Config>, settings: Web, store: Store) -> Router {
         .route("/sign-out", post(sign_in::sign_out))
         .route("/cases", get(cases::list))
         .route("/cases/{reference}", get(cases::one))
+        .route("/due", get(due::list))
+        .route("/quarantine", get(quarantine::list))
+        .route("/quarantine/{id}/release", post(quarantine::release_one))
+        .route("/quarantine/{id}/dismiss", post(quarantine::dismiss_one))
         .route("/style.css", get(page::stylesheet))
         .fallback(page::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))

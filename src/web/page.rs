@@ -28,7 +28,9 @@ pub(crate) fn escape(text: &str) -> String {
 pub(crate) fn page(title: &str, body: &str, signed_in: Option<(&str, &str)>) -> String {
     let header_end = match signed_in {
         Some((who, csrf)) => format!(
-            "<nav aria-label=\"Account\"><span class=\"who\">{}</span>\
+            "<nav aria-label=\"Pages\"><a href=\"/cases\">Cases</a> <a href=\"/due\">Due</a> \
+             <a href=\"/quarantine\">Quarantine</a> <a href=\"/report\">Report</a></nav>\
+             <nav aria-label=\"Account\"><span class=\"who\">{}</span>\
              <form method=\"post\" action=\"/sign-out\" class=\"inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <button type=\"submit\" class=\"link\">Sign out</button></form></nav>",

@@ -110,7 +110,16 @@ pub(crate) fn viewer_for(state: &WebState, address: &str) -> Option<Viewer> {
         .find(|a| a.officers.contains(&parsed))
         .map(|a| Viewer::Officer {
             address: address.to_string(),
-            scope: CaseScope::authority(a.code.as_str()),
+            scope: CaseScope::with_mailboxes(
+                a.code.as_str(),
+                state
+                    .config
+                    .mailboxes
+                    .iter()
+                    .filter(|m| m.authority == a.code)
+                    .map(|m| m.name.clone())
+                    .collect(),
+            ),
         })
 }
 
