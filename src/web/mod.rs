@@ -34,6 +34,9 @@ mod sign_in;
 
 pub use session::Viewer;
 
+/// A session unused this long is over (and purged).
+pub const SESSION_IDLE: chrono::Duration = session::IDLE;
+
 /// Form bodies larger than this are refused: the largest form is a
 /// quarantine note.
 const MAX_BODY: usize = 16 * 1024;
