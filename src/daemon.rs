@@ -176,7 +176,7 @@ pub async fn run(
         None => None,
     };
     let web = match &config.web {
-        Some(settings) => Some((crate::web::bind(settings).await?, settings.clone())),
+        Some(settings) => Some(crate::web::bind(config.clone(), settings, store.clone()).await?),
         None => None,
     };
     crate::outbox::check_credentials(&config)?;
@@ -206,17 +206,8 @@ pub async fn run(
             ),
         );
     }
-    if let Some((listener, settings)) = web {
-        tasks.spawn(
-            "web",
-            crate::web::serve(
-                listener,
-                config.clone(),
-                settings,
-                store.clone(),
-                shutdown.clone(),
-            ),
-        );
+    if let Some(listener) = web {
+        tasks.spawn("web", crate::web::serve(listener, shutdown.clone()));
     }
     let sender = Sender {
         store: store.clone(),

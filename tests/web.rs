@@ -483,6 +483,68 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
         .expect("an answer");
     assert_eq!(case.status, 404);
 
+    // The quarter's report: Ann's authority only; the coordinator's, all.
+    let today = chrono::Utc::now().date_naive();
+    let quarter = format!(
+        "{}Q{}",
+        chrono::Datelike::year(&today),
+        (chrono::Datelike::month(&today) - 1) / 3 + 1
+    );
+    let report = gateway
+        .request(
+            "GET",
+            &format!("/report?quarter={quarter}"),
+            Some(&ann),
+            None,
+        )
+        .expect("an answer");
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert!(report.body.contains("<svg") && report.body.contains("Escalations"));
+    assert!(
+        report
+            .body
+            .contains("<th scope=\"row\">Referrals accepted</th><td>1</td></tr>"),
+        "{}",
+        report.body
+    );
+    assert!(!report.body.contains("Harlow"), "{}", report.body);
+    let all = gateway
+        .request(
+            "GET",
+            &format!("/report?quarter={quarter}"),
+            Some(&cora),
+            None,
+        )
+        .expect("an answer");
+    assert!(
+        all.body.contains("<th scope=\"col\">Harlow</th>"),
+        "{}",
+        all.body
+    );
+    let download = gateway
+        .request(
+            "GET",
+            &format!("/report.csv?quarter={quarter}"),
+            Some(&cora),
+            None,
+        )
+        .expect("an answer");
+    assert_eq!(
+        download.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    assert!(download.body.starts_with("measure,"), "{}", download.body);
+    assert!(
+        download.body.contains("Referrals accepted,"),
+        "{}",
+        download.body
+    );
+    let bad = gateway
+        .request("GET", "/report?quarter=2026Q7", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("is not a quarter such as 2026Q4"));
+
     // A forged cookie, and none: the sign-in page.
     let forged = "0".repeat(64);
     for cookie in [Some(forged.as_str()), Some("not-a-session"), None] {

@@ -8,6 +8,7 @@ use crate::core::calendar::{holidays_from_govuk_json, Calendar};
 use crate::core::protocol::Protocol;
 use std::path::{Path, PathBuf};
 
+mod agencies;
 mod authorities;
 mod checks;
 mod deadlines;
@@ -20,6 +21,7 @@ mod problems;
 mod retention;
 mod web;
 
+pub use agencies::{agency_map, AgenciesError};
 use authorities::*;
 pub use deadlines::Deadlines;
 use deadlines::*;

@@ -14,6 +14,7 @@
 //! - `cases`: `/cases` and `/cases/REF`.
 //! - `due`: `/due`.
 //! - `quarantine`: `/quarantine`, release and dismiss.
+//! - `report`: `/report` with a chart per measure, `/report.csv`.
 
 use crate::config::{Config, Web};
 use crate::shutdown::Shutdown;
@@ -29,6 +30,7 @@ mod cases;
 mod due;
 mod page;
 mod quarantine;
+mod report;
 mod session;
 mod sign_in;
 
@@ -48,6 +50,8 @@ pub enum WebError {
         address: std::net::SocketAddr,
         error: std::io::Error,
     },
+    #[error(transparent)]
+    Agencies(#[from] crate::config::AgenciesError),
     #[error("[web] {what} {path}: {message}")]
     Tls {
         what: &'static str,
@@ -62,16 +66,24 @@ pub struct WebState {
     pub(crate) settings: Web,
     pub(crate) store: Store,
     pub(crate) limits: sign_in::Limits,
+    /// The report's categories of referring agency.
+    pub(crate) agencies: crate::core::report::AgencyMap,
 }
 
 /// The web view's routes, for the daemon and for tests.
-pub fn router(config: Arc<Config>, settings: Web, store: Store) -> Router {
+pub fn router(config: Arc<Config>, settings: Web, store: Store) -> Result<Router, WebError> {
+    let agencies = crate::config::agency_map(config.source.as_deref())?;
     let state = Arc::new(WebState {
         config,
         settings,
         store,
         limits: sign_in::Limits::default(),
+        agencies,
     });
+    Ok(routes(state))
+}
+
+fn routes(state: Arc<WebState>) -> Router {
     Router::new()
         .route("/", get(sign_in::start))
         .route("/sign-in", post(sign_in::request_link))
@@ -86,6 +98,8 @@ pub fn router(config: Arc<Config>, settings: Web, store: Store) -> Router {
         .route("/quarantine", get(quarantine::list))
         .route("/quarantine/{id}/release", post(quarantine::release_one))
         .route("/quarantine/{id}/dismiss", post(quarantine::dismiss_one))
+        .route("/report", get(report::show))
+        .route("/report.csv", get(report::download))
         .route("/style.css", get(page::stylesheet))
         .fallback(page::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -114,10 +128,11 @@ async fn secured(mut response: Response) -> Response {
     response
 }
 
-/// A bound listener for the web view.
+/// A bound listener for the web view, with its routes.
 pub struct Listener {
     socket: tokio::net::TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    app: Router,
 }
 
 impl Listener {
@@ -126,9 +141,10 @@ impl Listener {
     }
 }
 
-/// Binds `[web] listen` and loads its certificate, before the daemon starts
-/// anything else.
-pub async fn bind(settings: &Web) -> Result<Listener, WebError> {
+/// Binds `[web] listen` and loads its certificate and the report's agency
+/// categories, before the daemon starts anything else.
+pub async fn bind(config: Arc<Config>, settings: &Web, store: Store) -> Result<Listener, WebError> {
+    let app = router(config, settings.clone(), store)?;
     let tls = match &settings.tls {
         Some(tls) => Some(acceptor(&tls.certificate, &tls.key)?),
         None => None,
@@ -139,22 +155,15 @@ pub async fn bind(settings: &Web) -> Result<Listener, WebError> {
             address: settings.listen,
             error,
         })?;
-    Ok(Listener { socket, tls })
+    Ok(Listener { socket, tls, app })
 }
 
 /// Serves the web view until shutdown.
-pub async fn serve(
-    listener: Listener,
-    config: Arc<Config>,
-    settings: Web,
-    store: Store,
-    shutdown: Shutdown,
-) {
+pub async fn serve(listener: Listener, shutdown: Shutdown) {
     if let Ok(address) = listener.address() {
         tracing::info!(%address, tls = listener.tls.is_some(), "serving the web view");
     }
-    let app = router(config, settings, store);
-    crate::http::serve_router(listener.socket, app, listener.tls, shutdown).await;
+    crate::http::serve_router(listener.socket, listener.app, listener.tls, shutdown).await;
 }
 
 fn acceptor(
