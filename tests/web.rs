@@ -32,12 +32,44 @@ struct Gateway {
     dir: TempDir,
     port: u16,
     child: Option<Child>,
+    tls: bool,
 }
 
 impl Gateway {
     fn start() -> Gateway {
+        Gateway::start_with(false)
+    }
+
+    /// With `tls`, the view serves HTTPS with a self-signed certificate
+    /// for 127.0.0.1 (`cert.pem` in the folder).
+    fn start_with(tls: bool) -> Gateway {
         let dir = TempDir::new().expect("temp dir");
         let port = free_port();
+        let web = if tls {
+            let status = Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                ])
+                .args(["-subj", "/CN=127.0.0.1"])
+                .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+                .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+                .arg("-keyout")
+                .arg(dir.path().join("key.pem"))
+                .arg("-out")
+                .arg(dir.path().join("cert.pem"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("openssl");
+            assert!(status.success(), "openssl req failed");
+            format!(
+                "public_url = \"https://127.0.0.1:{port}\"\ntls_certificate = \"{}\"\ntls_key = \"{}\"\n",
+                dir.path().join("cert.pem").display(),
+                dir.path().join("key.pem").display()
+            )
+        } else {
+            format!("public_url = \"http://127.0.0.1:{port}\"\n")
+        };
         let database = format!("sqlite:{}", dir.path().join("gateway.db").display());
         let mut mailboxes = String::new();
         for (user, code) in [("colchester", "COL"), ("harlow", "HAR")] {
@@ -54,7 +86,7 @@ impl Gateway {
             "[gateway]\ndatabase = \"{database}\"\n\n\
              [outgoing]\ntransport = \"files\"\nfolder = \"{outbox}\"\n\n\
              [referrers]\nallowed_domains = [\"justice.test\"]\n\n\
-             [web]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\
+             [web]\nlisten = \"127.0.0.1:{port}\"\n{web}\
              coordinators = [\"{CORA}\"]\n\n{mailboxes}",
             outbox = dir.path().join("outbox").display(),
         );
@@ -83,6 +115,7 @@ impl Gateway {
             dir,
             port,
             child: Some(child),
+            tls,
         };
         wait_for(Duration::from_secs(30), || {
             gateway.request("GET", "/", None, None)
@@ -140,7 +173,24 @@ impl Gateway {
         cookie: Option<&str>,
         form: Option<&str>,
     ) -> Option<Answer> {
-        request(self.port, method, path, cookie, form)
+        let address = SocketAddr::from(([127, 0, 0, 1], self.port));
+        let stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .ok()?;
+        if !self.tls {
+            return exchange(stream, method, path, cookie, form);
+        }
+        let config = tls_client(&self.dir.path().join("cert.pem"));
+        let name = tokio_rustls::rustls::pki_types::ServerName::try_from("127.0.0.1").ok()?;
+        let connection = tokio_rustls::rustls::ClientConnection::new(config, name).ok()?;
+        exchange(
+            tokio_rustls::rustls::StreamOwned::new(connection, stream),
+            method,
+            path,
+            cookie,
+            form,
+        )
     }
 
     /// The mails written so far to `to`, their text unfolded.
@@ -235,22 +285,38 @@ impl Answer {
     }
 }
 
+/// A TLS client that trusts only the test's certificate.
+fn tls_client(certificate: &Path) -> std::sync::Arc<tokio_rustls::rustls::ClientConfig> {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_file_iter(certificate).expect("pem") {
+        roots.add(cert.expect("certificate")).expect("a root");
+    }
+    std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    )
+}
+
 /// One HTTP/1.1 request on its own connection (`Connection: close`).
-fn request(
-    port: u16,
+fn exchange(
+    mut stream: impl Read + Write,
     method: &str,
     path: &str,
     cookie: Option<&str>,
     form: Option<&str>,
 ) -> Option<Answer> {
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
     if let Some(cookie) = cookie {
-        head.push_str(&format!("Cookie: dtr_session={cookie}\r\n"));
+        head.push_str(&format!(
+            "Cookie: dtr_session={cookie}; __Host-dtr_session={cookie}\r\n"
+        ));
     }
     let body = form.unwrap_or("");
     if form.is_some() {
@@ -263,7 +329,11 @@ fn request(
     stream.write_all(head.as_bytes()).ok()?;
     stream.write_all(body.as_bytes()).ok()?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).ok()?;
+    // A TLS peer may close without close_notify after the answer.
+    let _ = stream.read_to_end(&mut raw);
+    if raw.is_empty() {
+        return None;
+    }
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n")?;
     let mut lines = head.lines();
@@ -795,4 +865,69 @@ fn an_officer_releases_their_own_quarantine_only_with_the_forms_token() {
         .request("GET", "/due", Some(&hal), None)
         .expect("an answer");
     assert!(!due.body.contains(&opened));
+}
+
+#[test]
+fn over_tls_the_cookie_is_secure_and_slow_clients_are_let_go() {
+    let gateway = Gateway::start_with(true);
+    let ann = gateway.sign_in(ANN);
+    let link = gateway.mails_to(ANN).pop().expect("a mail");
+    assert!(
+        link.contains(&format!("https://127.0.0.1:{}/sign-in/", gateway.port)),
+        "{link}"
+    );
+    let cases = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(cases.status, 200, "{}", cases.body);
+    // The cookie of a second sign-in, as the browser receives it.
+    let before = gateway.mails_to(ANN).len();
+    gateway
+        .request(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!("email={}", ANN.replace('@', "%40"))),
+        )
+        .expect("an answer");
+    let token = wait_for(Duration::from_secs(20), || {
+        let mails = gateway.mails_to(ANN);
+        (mails.len() > before).then(|| token_in(mails.last().expect("a mail")))
+    })
+    .expect("a link");
+    let redeemed = gateway
+        .request("POST", &format!("/sign-in/{token}"), None, Some(""))
+        .expect("an answer");
+    let cookie = redeemed.header("set-cookie").expect("a cookie");
+    assert!(cookie.starts_with("__Host-dtr_session="), "{cookie}");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+
+    // Plain HTTP to the TLS port gets nothing; a client that never
+    // finishes its handshake, or its request's head, is let go.
+    let address = SocketAddr::from(([127, 0, 0, 1], gateway.port));
+    let plain = request_plain(address);
+    assert!(!plain.contains("Duty to Refer"), "{plain}");
+    let started = Instant::now();
+    let silent = std::thread::spawn(move || {
+        let mut stream = TcpStream::connect(address).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let mut buffer = [0u8; 64];
+        stream.read(&mut buffer).unwrap_or(0)
+    });
+    assert_eq!(silent.join().expect("thread"), 0, "closed without a word");
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(25), "held for {waited:?}");
+}
+
+fn request_plain(address: SocketAddr) -> String {
+    let Ok(mut stream) = TcpStream::connect(address) else {
+        return String::new();
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(15)));
+    let _ = stream.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    String::from_utf8_lossy(&raw).into_owned()
 }
