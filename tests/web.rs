@@ -478,6 +478,16 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
         .request("GET", "/cases?q=A0001AA", Some(&ann), None)
         .expect("an answer");
     assert!(searched.body.contains(&colchester));
+    // Filters as `cases` has them: a new case's next deadline is on time.
+    let on_time = gateway
+        .request("GET", "/cases?state=green", Some(&ann), None)
+        .expect("an answer");
+    assert!(on_time.body.contains(&colchester), "{}", on_time.body);
+    let overdue = gateway
+        .request("GET", "/cases?state=red", Some(&ann), None)
+        .expect("an answer");
+    assert!(!overdue.body.contains(&colchester), "{}", overdue.body);
+    assert!(overdue.body.contains("<option value=\"red\" selected>"));
     let none = gateway
         .request("GET", "/cases?q=nobody-at-all", Some(&ann), None)
         .expect("an answer");
@@ -715,12 +725,26 @@ async fn an_expired_link_and_an_idle_session_open_nothing() {
         .request("GET", &format!("/cases/{colchester}"), Some(&ann), None)
         .expect("an answer");
     assert_eq!(later.status, 303);
-    // The store keeps no secret that opens a session.
+    // The store keeps no secret that opens a session: links by their hash,
+    // and the mail that carried one without it once sent.
     let hashes: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM web_sign_ins")
         .fetch_all(store.pool())
         .await
         .expect("select");
     assert!(!hashes.contains(&token));
+    let contexts: Vec<String> = sqlx::query_scalar(
+        "SELECT context FROM outbox WHERE purpose = 'sign_in' AND status = 'sent'",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("select");
+    assert!(contexts.len() >= 2, "{contexts:?}");
+    assert!(
+        contexts
+            .iter()
+            .all(|c| !c.contains(&token) && !c.contains("/sign-in/")),
+        "{contexts:?}"
+    );
 }
 
 #[test]

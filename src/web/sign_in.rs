@@ -252,7 +252,24 @@ pub(crate) async fn redeem(
         .redeem_sign_in(&hashed(&token), &hashed(&session), &csrf, Utc::now())
         .await;
     match redeemed {
-        Ok(Some(_)) => {
+        Ok(Some(address)) => {
+            let authority = match session::viewer_for(&state, &address) {
+                Some(Viewer::Officer { scope, .. }) => Some(scope.code().to_string()),
+                _ => None,
+            };
+            if let Err(e) = state
+                .store
+                .record_web_access(
+                    &address,
+                    authority.as_deref(),
+                    None,
+                    "signed in",
+                    Utc::now(),
+                )
+                .await
+            {
+                return trouble(&e);
+            }
             let mut response = Redirect::to("/cases").into_response();
             if let Some(cookie) = set_cookie(&state, Some(&session)) {
                 response.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -279,6 +296,23 @@ pub(crate) async fn sign_out(
         return super::cases::forbidden();
     }
     if let Err(e) = state.store.end_web_session(&signed.session_hash).await {
+        return trouble(&e);
+    }
+    let authority = match &signed.viewer {
+        Viewer::Officer { scope, .. } => Some(scope.code()),
+        Viewer::Coordinator { .. } => None,
+    };
+    if let Err(e) = state
+        .store
+        .record_web_access(
+            signed.viewer.address(),
+            authority,
+            None,
+            "signed out",
+            Utc::now(),
+        )
+        .await
+    {
         return trouble(&e);
     }
     let mut response = answer(
