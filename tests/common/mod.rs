@@ -6,6 +6,7 @@
 
 pub mod identity;
 pub mod servers;
+pub mod web_client;
 pub mod world;
 
 use std::collections::HashMap;
