@@ -933,6 +933,8 @@ async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once
         address: &officer,
         authority: "COL",
         expires: now + chrono::Duration::minutes(15),
+        at_most: 1,
+        since: now - chrono::Duration::minutes(15),
     };
     assert!(store
         .request_sign_in(request, &mail, &config.outgoing, now)
@@ -945,6 +947,19 @@ async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once
             .expect("count"),
         1
     );
+    // The address's share is one: a second link is not recorded.
+    let second = SignInRequest {
+        token_hash: "hash-2",
+        ..request
+    };
+    let mail_2 = dtr_gateway::core::plan::OutgoingMail {
+        step: Some("sign_in:hash-2".into()),
+        ..mail.clone()
+    };
+    assert!(!store
+        .request_sign_in(second, &mail_2, &config.outgoing, now)
+        .await
+        .expect("request"));
     let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE purpose = 'sign_in'")
         .fetch_one(store.pool())
         .await

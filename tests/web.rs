@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::web_client::{exchange, tls_client, Answer};
+use common::web_client::{exchange_with, tls_client, Answer};
 
 use regex::Regex;
 use std::io::{Read, Write};
@@ -175,23 +175,35 @@ impl Gateway {
         cookie: Option<&str>,
         form: Option<&str>,
     ) -> Option<Answer> {
+        self.request_with(method, path, cookie, form, "")
+    }
+
+    fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        form: Option<&str>,
+        extra: &str,
+    ) -> Option<Answer> {
         let address = SocketAddr::from(([127, 0, 0, 1], self.port));
         let stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .ok()?;
         if !self.tls {
-            return exchange(stream, method, path, cookie, form);
+            return exchange_with(stream, method, path, cookie, form, extra);
         }
         let config = tls_client(&self.dir.path().join("cert.pem"));
         let name = tokio_rustls::rustls::pki_types::ServerName::try_from("127.0.0.1").ok()?;
         let connection = tokio_rustls::rustls::ClientConnection::new(config, name).ok()?;
-        exchange(
+        exchange_with(
             tokio_rustls::rustls::StreamOwned::new(connection, stream),
             method,
             path,
             cookie,
             form,
+            extra,
         )
     }
 

@@ -49,13 +49,18 @@ pub struct SignInRequest<'a> {
     pub address: &'a EmailAddress,
     pub authority: &'a str,
     pub expires: DateTime<Utc>,
+    /// No link is recorded when the address has had this many since
+    /// `since` (checked under the write lock, so that requests at once
+    /// cannot pass it together).
+    pub at_most: i64,
+    pub since: DateTime<Utc>,
 }
 
 impl Store {
     /// Records a one-time link for `address` (by its token's hash) and
     /// queues the mail that carries it, in one transaction. False when the
-    /// mail could not be queued (the address's hourly share of mail is
-    /// spent): then no link is recorded either.
+    /// address has had its share of links, or the mail could not be queued
+    /// (its hourly share of mail is spent): then nothing is recorded.
     pub async fn request_sign_in(
         &self,
         request: SignInRequest<'_>,
@@ -68,8 +73,21 @@ impl Store {
             address,
             authority,
             expires,
+            at_most,
+            since,
         } = request;
         let mut tx = self.begin_write().await?;
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM web_sign_ins WHERE address = $1 AND created_at > $2",
+        )
+        .bind(address.as_str().to_lowercase())
+        .bind(Stamp(since))
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent >= at_most {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         let queued = queue_answer(
             &mut tx,
             QueueContext {

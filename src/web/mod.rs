@@ -103,8 +103,37 @@ fn routes(state: Arc<WebState>) -> Router {
         .route("/style.css", get(page::stylesheet))
         .fallback(page::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            same_origin,
+        ))
         .layer(axum::middleware::map_response(secured))
         .with_state(state)
+}
+
+/// A form posted from another site is refused: browsers say where a POST
+/// comes from in `Sec-Fetch-Site`, and name its origin in `Origin` (or
+/// `null`, which `Referrer-Policy: no-referrer` makes them send for the
+/// view's own forms). The session's CSRF token is the guard that does not
+/// depend on the browser; this one also covers the sign-in forms.
+async fn same_origin(
+    axum::extract::State(state): axum::extract::State<Arc<WebState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if request.method() == axum::http::Method::POST {
+        let headers = request.headers();
+        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        let cross_site = headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site" || v == "same-site");
+        let foreign = origin.is_some_and(|o| o != "null" && o != state.settings.public_url);
+        if foreign || cross_site {
+            return cases::forbidden();
+        }
+    }
+    next.run(request).await
 }
 
 /// The headers every answer carries: no script, no frame, no referrer, no

@@ -128,9 +128,14 @@ pub(crate) async fn request_link(
     else {
         return answer(StatusCode::OK, sent);
     };
-    if let Err(e) = mail_link(&state, &address, now).await {
-        return trouble(&e);
-    }
+    // Apart from the answer, so that how long it takes says nothing about
+    // whether the address is known.
+    let worker = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = mail_link(&worker, &address, now).await {
+            tracing::warn!(%error, "web view: a sign-in link could not be queued");
+        }
+    });
     answer(StatusCode::OK, sent)
 }
 
@@ -145,10 +150,6 @@ async fn mail_link(
     let Some(viewer) = session::viewer_for(state, &lowered) else {
         return Ok(());
     };
-    if state.store.sign_ins_since(address, now - WINDOW).await? >= PER_ADDRESS {
-        tracing::info!("sign-in link not sent: the address's limit is reached");
-        return Ok(());
-    }
     // The officer's authority sends it; a coordinator's comes from the
     // first authority's identity (the configuration has at least one).
     let authority = match &viewer {
@@ -182,7 +183,7 @@ async fn mail_link(
         unlimited: Vec::new(),
         step: Some(format!("sign_in:{token_hash}")),
     };
-    state
+    let queued = state
         .store
         .request_sign_in(
             SignInRequest {
@@ -190,12 +191,17 @@ async fn mail_link(
                 address,
                 authority: &authority,
                 expires,
+                at_most: PER_ADDRESS,
+                since: now - WINDOW,
             },
             &mail,
             &state.config.outgoing,
             now,
         )
         .await?;
+    if !queued {
+        tracing::info!("sign-in link not sent: the address's limit is reached");
+    }
     Ok(())
 }
 

@@ -41,13 +41,26 @@ pub fn tls_client(certificate: &Path) -> std::sync::Arc<tokio_rustls::rustls::Cl
 
 /// One HTTP/1.1 request on its own connection (`Connection: close`).
 pub fn exchange(
-    mut stream: impl Read + Write,
+    stream: impl Read + Write,
     method: &str,
     path: &str,
     cookie: Option<&str>,
     form: Option<&str>,
 ) -> Option<Answer> {
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    exchange_with(stream, method, path, cookie, form, "")
+}
+
+/// As [`exchange`], with more header lines (each ending in CRLF).
+pub fn exchange_with(
+    mut stream: impl Read + Write,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+    extra: &str,
+) -> Option<Answer> {
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{extra}");
     if let Some(cookie) = cookie {
         head.push_str(&format!(
             "Cookie: dtr_session={cookie}; __Host-dtr_session={cookie}\r\n"
