@@ -216,6 +216,8 @@ pub fn mail_words(purpose: &str) -> &str {
         "lead_change_pending" => "Question about a change of case lead",
         "unreadable_answer" => "Answer that could not be read",
         "digest" => "Morning digest",
+        "contact_failed" => "Notice of mail that did not arrive",
+        "information_requested" => "Request for information",
         other => other,
     }
 }
@@ -487,6 +489,16 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             "Released from quarantine by {} (it had been set aside: {})",
             str_of(&detail, "by").unwrap_or("an unnamed operator"),
             str_of(&detail, "reason").unwrap_or("no reason kept")
+        ),
+        "recorded_by_hand" => format!(
+            "Referral made {} recorded by hand by {}",
+            match str_of(&detail, "route") {
+                Some("phone") => "by telephone",
+                Some("portal") => "through a portal",
+                Some("email") => "by email",
+                _ => "by another route",
+            },
+            str_of(&detail, "by").unwrap_or("an unnamed operator")
         ),
         other => capitalised(&other.replace('_', " ")),
     }

@@ -111,6 +111,23 @@ async fn digest_mail(
         .filter(|d| d.due.on > day && d.rule.owed_by == Owner::Authority)
         .map(|d| line(d))
         .collect();
+    // Mail that failed for good since the last digest: the contacts to
+    // correct, by address and reference.
+    let undelivered: Vec<Value> = store
+        .contact_failures(Some(code), since)
+        .await?
+        .iter()
+        .filter(|f| f.failed_at <= now)
+        .map(|f| {
+            json!({
+                "address": f.address,
+                "case_ref": f.case_ref,
+                "mail": Purpose::from_name(&f.purpose).map(Purpose::in_words).unwrap_or("a mail"),
+                "reason": f.reason,
+                "on": short_time(f.failed_at),
+            })
+        })
+        .collect();
     let digest = json!({
         "day": spoken_date(day),
         "since": spoken_time(since),
@@ -119,12 +136,14 @@ async fn digest_mail(
             "due_today": due_today.len(),
             "overdue": overdue.len(),
             "waiting": waiting.len(),
+            "undelivered": undelivered.len(),
         },
         "nothing_due": due_today.is_empty() && overdue.is_empty(),
         "new": new,
         "due_today": due_today,
         "overdue": overdue,
         "waiting": waiting,
+        "undelivered": undelivered,
     });
     Ok(OutgoingMail {
         purpose: Purpose::Digest,

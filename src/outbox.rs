@@ -836,9 +836,42 @@ fn template_data(
         "escalation": escalation_data(context.get("escalation")),
         "further": further_data(context.get("further")),
         "information": keyed(context.get("information"), &["what"]),
-        "digest": context.get("digest").cloned().unwrap_or(Value::Null),
+        "digest": digest_data(context.get("digest")),
+        "failure": failure_data(context.get("failure")),
         "sign_in": keyed(context.get("sign_in"), &["link", "until", "minutes"]),
     })
+}
+
+/// A contact the mail did not reach (contact_failed), every key present.
+fn failure_data(queued: Option<&Value>) -> Value {
+    if !matches!(queued, Some(Value::Object(_))) {
+        return Value::Null;
+    }
+    let mut failure = keyed(
+        queued,
+        &["address", "others", "mail", "kind", "left", "reason", "on"],
+    );
+    if failure["others"].is_null() {
+        failure["others"] = json!([]);
+    }
+    if failure["left"].is_null() {
+        failure["left"] = Value::Bool(false);
+    }
+    failure
+}
+
+/// The digest as queued; one queued before it told of mail that did not
+/// arrive tells of none.
+fn digest_data(queued: Option<&Value>) -> Value {
+    let Some(Value::Object(digest)) = queued else {
+        return Value::Null;
+    };
+    let mut digest = digest.clone();
+    digest.entry("undelivered").or_insert_with(|| json!([]));
+    if let Some(Value::Object(counts)) = digest.get_mut("counts") {
+        counts.entry("undelivered").or_insert(json!(0));
+    }
+    Value::Object(digest)
 }
 
 /// The new lead of a case (lead_changed, lead_change_pending), every key

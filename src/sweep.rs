@@ -346,7 +346,7 @@ fn follow_up(
     let allowed = |text: &Option<String>| {
         text.as_deref()
             .and_then(|t| EmailAddress::parse(t).ok())
-            .filter(|a| config.allows_sender(a))
+            .filter(|a| config.allows_sender(a) && !config.is_portal_sender(a))
     };
     let contacts = Contacts {
         authority,

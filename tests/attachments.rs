@@ -20,6 +20,16 @@ fn with_attachment(
     body: &str,
     attachment: Option<(&str, &str, Vec<u8>)>,
 ) -> Vec<u8> {
+    with_attachments(id, subject, body, attachment.as_slice())
+}
+
+/// A mail from the referrer with `body` and its attachments.
+fn with_attachments(
+    id: &str,
+    subject: &str,
+    body: &str,
+    attachments: &[(&str, &str, Vec<u8>)],
+) -> Vec<u8> {
     let mut raw = format!(
         "{}From: Jo Probation <{REFERRER}>\r\nTo: {COLCHESTER}\r\nSubject: {subject}\r\n\
          Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{id}>\r\nMIME-Version: 1.0\r\n\
@@ -27,7 +37,7 @@ fn with_attachment(
          Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
         passed("justice.gov.uk")
     );
-    if let Some((name, content_type, bytes)) = attachment {
+    for (name, content_type, bytes) in attachments {
         let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
         let lines: Vec<String> = encoded
             .as_bytes()
@@ -365,5 +375,164 @@ async fn two_dates_of_birth_in_the_email_and_its_form_are_asked_about_by_name() 
         ),
         "{text}"
     );
+    assert!(w.rows("acknowledgement").await.is_empty());
+}
+
+#[tokio::test]
+async fn two_attached_forms_for_two_people_are_asked_about_not_one_dropped() {
+    let w = world().await;
+    let rows: Vec<Vec<String>> = [
+        ("Referral type", "Duty to Refer"),
+        ("Full name", "Daniel Whitmore"),
+        ("Date of birth", "02/03/1991"),
+        ("Custody status", "community"),
+        ("Consent to referral", "Yes"),
+    ]
+    .iter()
+    .map(|(l, v)| vec![l.to_string(), v.to_string()])
+    .collect();
+    let second =
+        docx(&(word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows))).expect("docx");
+    let raw = with_attachments(
+        "two-people-1@justice.gov.uk",
+        "Duty to refer x2",
+        "Please find attached two referrals.",
+        &[
+            ("DTR referral - S Testperson.docx", DOCX, word_form()),
+            ("DTR referral - D Whitmore.docx", DOCX, second),
+        ],
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "incomplete");
+    let asked = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the incomplete mail");
+    let text = one_line(&w.text_of(&asked));
+    assert!(
+        text.contains("Full name (the attached forms give different answers)")
+            && text.contains("Date of birth (the attached forms give different answers)"),
+        "{text}"
+    );
+    assert!(w.rows("acknowledgement").await.is_empty());
+}
+
+/// The referrer's answer to the incomplete mail: its subject, threaded
+/// to it, with the gateway's PDF returned filled in; `headers` first.
+fn pdf_returned(headers: &str, subject: &str, in_reply_to: &str, pdf: &[u8]) -> Vec<u8> {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(pdf);
+    let lines: Vec<String> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    format!(
+        "{headers}From: Jo Probation <{REFERRER}>\r\nTo: {COLCHESTER}\r\nSubject: RE: {subject}\r\n\
+         Date: Tue, 24 Nov 2026 09:00:00 +0000\r\nMessage-ID: <returned-pdf-1@justice.gov.uk>\r\n\
+         In-Reply-To: {in_reply_to}\r\nReferences: {in_reply_to}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nPlease find the form completed.\r\n\
+         --b\r\nContent-Type: application/pdf; name=\"Duty to Refer referral form.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"Duty to Refer referral form.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        lines.join("\r\n")
+    )
+    .into_bytes()
+}
+
+/// An incomplete referral (no referrer phone) and the incomplete mail
+/// sent for it; `verdict` is the server's header on it, if any.
+async fn incomplete_case(w: &World, verdict: &str) -> (String, dtr_gateway::store::OutboxRow) {
+    let raw = String::from_utf8(referral(
+        COLCHESTER,
+        "returned-pdf-0@justice.gov.uk",
+        &[("Referrer phone", "")],
+    ))
+    .expect("utf-8")
+    .replace(&passed("justice.gov.uk"), verdict);
+    let reference = w
+        .case("colchester", raw.as_bytes(), uk(2026, 11, 23, 10, 0))
+        .await;
+    w.send().await;
+    let asked = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the incomplete mail");
+    (reference, asked)
+}
+
+/// The gateway's PDF from the incomplete mail, filled in by the referrer.
+fn pdf_filled_in() -> Vec<u8> {
+    use dtr_gateway::core::field::Field;
+    dtr_gateway::documents::write::form_pdf(&[
+        (Field::FullName, "Samuel Testperson".into()),
+        (Field::DateOfBirth, "14/07/1988".into()),
+        (Field::PrisonNumber, "A1234BC".into()),
+        (Field::ReferrerPhone, "01245 000000".into()),
+    ])
+    .expect("pdf")
+}
+
+#[tokio::test]
+async fn the_pre_filled_pdf_returned_by_the_referrer_completes_the_case() {
+    let w = world().await;
+    let (reference, asked) = incomplete_case(&w, &passed("justice.gov.uk")).await;
+    let raw = pdf_returned(
+        &passed("justice.gov.uk"),
+        &format!("[{reference}] Referral incomplete: information needed"),
+        &asked.message_id,
+        &pdf_filled_in(),
+    );
+    let recorded = w.put("colchester", &raw, uk(2026, 11, 24, 9, 0)).await;
+    assert_eq!(
+        recorded.case.as_ref().map(|c| c.to_string()),
+        Some(reference.clone())
+    );
+    assert_ne!(recorded.action, Action::Opened, "{recorded:?}");
+    assert_eq!(w.status(&reference).await, "open");
+    w.send().await;
+    assert_eq!(w.rows("acknowledgement").await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_pre_filled_pdf_returned_to_a_mailbox_without_a_verdict_opens_no_second_case() {
+    // A Maildir mailbox: no Authentication-Results on anything, and
+    // answers in it change no case (trust_unauthenticated is off).
+    let w = world().await;
+    let (reference, asked) = incomplete_case(&w, "").await;
+    let raw = pdf_returned(
+        "",
+        &format!("[{reference}] Referral incomplete: information needed"),
+        &asked.message_id,
+        &pdf_filled_in(),
+    );
+    let recorded = w.put("colchester", &raw, uk(2026, 11, 24, 9, 0)).await;
+    assert!(
+        !matches!(recorded.action, Action::Opened | Action::Linked),
+        "{recorded:?}"
+    );
+    assert_eq!(
+        recorded.case.as_ref().map(|c| c.to_string()),
+        Some(reference.clone())
+    );
+    let cases = w.store.cases(None, false).await.expect("cases");
+    assert_eq!(cases.len(), 1, "{cases:?}");
+    // On the case, for the officer: the answers, and why they changed
+    // nothing.
+    assert_eq!(w.status(&reference).await, "incomplete");
+    let not_applied = w.not_applied(&reference).await;
+    assert_eq!(not_applied.len(), 1, "{not_applied:?}");
+    assert!(
+        not_applied[0].contains("the answers for the incomplete referral")
+            && not_applied[0].contains("could not be authenticated"),
+        "{not_applied:?}"
+    );
+    w.send().await;
     assert!(w.rows("acknowledgement").await.is_empty());
 }

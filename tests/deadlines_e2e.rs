@@ -12,13 +12,14 @@ mod common;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
+use common::daemon::Daemon;
 use common::{header, mail_servers, mailbox_count, messages, send_to_all, smtp_outgoing};
 use dtr_gateway::config::Config;
 use dtr_gateway::core::protocol::Rule;
 use dtr_gateway::store::{DeadlineCase, Store};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use tokio::sync::Mutex;
@@ -91,6 +92,14 @@ impl Setup {
 
     fn config_dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// `dtr-gateway run` on this configuration, with the mail servers'
+    /// password.
+    fn daemon(&self) -> Daemon {
+        let mut command = Daemon::command(self.config_dir());
+        command.env("DTR_MAIL_PASSWORD", mail_servers().get("DTR_MAIL_PASSWORD"));
+        Daemon::spawn(command, self.config_dir().join("daemon.log"))
     }
 
     /// The essex rule `lead_officer`.
@@ -205,7 +214,7 @@ impl Setup {
                 .unwrap_or_default();
         panic!(
             "the daemon did not start watching {folders:?} within {LIMIT:?}: {states:?}\n{}",
-            daemon.log_tail()
+            daemon.tail()
         );
     }
 
@@ -225,7 +234,7 @@ impl Setup {
                     "{what}: did not arrive within {LIMIT:?}; mailboxes hold {now:?}, expected {want:?}\n\
                      outbox:{}\ndaemon log:\n{}",
                     self.outbox().await,
-                    daemon.log_tail()
+                    daemon.tail()
                 );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -242,7 +251,7 @@ impl Setup {
             "{what}: mail arrived that should not have (mailboxes before, then after {QUIET:?})\n\
              outbox:{}\ndaemon log:\n{}",
             self.outbox().await,
-            daemon.log_tail()
+            daemon.tail()
         );
     }
 }
@@ -264,74 +273,6 @@ fn plus(base: &Counts, more: &[(&'static str, usize)]) -> Counts {
         *out.get_mut(user).expect("a known user") += n;
     }
     out
-}
-
-/// The daemon as a child process; killed if the test fails before it stops.
-struct Daemon {
-    child: Option<Child>,
-    log: PathBuf,
-}
-
-impl Daemon {
-    fn start(setup: &Setup) -> Daemon {
-        let log = setup.config_dir().join("daemon.log");
-        let file = std::fs::File::create(&log).expect("daemon log");
-        let child = setup
-            .command()
-            .arg("run")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(file)
-            .spawn()
-            .expect("start dtr-gateway run");
-        Daemon {
-            child: Some(child),
-            log,
-        }
-    }
-
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    }
-
-    /// SIGTERM, and the exit status (within `LIMIT`).
-    async fn terminate(mut self) -> ExitStatus {
-        let mut child = self.child.take().expect("running");
-        let pid = i32::try_from(child.id()).expect("pid");
-        // SAFETY: sends a signal to our own child process, by its id.
-        let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
-        assert_eq!(sent, 0, "SIGTERM to the daemon");
-        let started = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().expect("wait for the daemon") {
-                eprintln!(
-                    "the daemon exited {status} {:?} after SIGTERM",
-                    started.elapsed()
-                );
-                return status;
-            }
-            if started.elapsed() > LIMIT {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "the daemon did not exit within {LIMIT:?} of SIGTERM\n{}",
-                    self.log_tail()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
 }
 
 /// `at` o'clock UK time on `day`, as UTC.
@@ -489,7 +430,7 @@ async fn wait_lead_named(setup: &Setup, daemon: &Daemon, reference: &str) -> Dur
                 "case {reference} does not record the lead officer within {LIMIT:?}: {:?}\n{}\ndaemon log:\n{}",
                 case.map(|c| c.progress),
                 setup.show_case(reference),
-                daemon.log_tail()
+                daemon.tail()
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -505,7 +446,7 @@ async fn no_answer_brings_reminder_chase_and_escalation_then_an_answer_stops_the
         servers.reset(user);
     }
     let setup = Setup::new(&["INBOX"]).await;
-    let daemon = Daemon::start(&setup);
+    let daemon = setup.daemon();
     setup.wait_watching(&["INBOX"], &daemon).await;
 
     let case = refer(&setup, &daemon, "deadline-e2e-1@justice.test").await;
@@ -755,7 +696,7 @@ async fn an_answer_seen_in_the_sent_folder_counts() {
         servers.reset(user);
     }
     let setup = Setup::new(&["INBOX", "Sent"]).await;
-    let daemon = Daemon::start(&setup);
+    let daemon = setup.daemon();
     setup.wait_watching(&["INBOX", "Sent"], &daemon).await;
 
     let case = refer(&setup, &daemon, "deadline-e2e-sent@justice.test").await;

@@ -176,6 +176,107 @@ fn odt_and_pdf_forms_read_alike() {
     }
 }
 
+/// The Word form with some answers changed.
+fn word_form_with(changes: &[(&str, &str)]) -> Vec<u8> {
+    let rows: Vec<Vec<String>> = FORM
+        .iter()
+        .map(|(l, v)| {
+            let v = changes
+                .iter()
+                .find(|(c, _)| c == l)
+                .map_or(*v, |(_, new)| *new);
+            vec![l.to_string(), v.to_string()]
+        })
+        .collect();
+    docx(&(word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows))).expect("docx")
+}
+
+const DANIEL: [(&str, &str); 2] = [
+    ("Full name", "Daniel Whitmore"),
+    ("Date of birth", "02/03/1991"),
+];
+
+#[test]
+fn two_forms_for_two_people_in_one_mail_are_named_not_dropped() {
+    // Two attachments, each a complete form for a different person.
+    let raw = mail(
+        "Please find attached two referrals.
+",
+        &[
+            ("Sam Example.docx", DOCX, word_form()),
+            ("Daniel Whitmore.docx", DOCX, word_form_with(&DANIEL)),
+        ],
+    );
+    let analysis = analysed(&raw);
+    let json = analysis.to_contract_json();
+    assert_eq!(json["kind"], "referral");
+    assert_eq!(json["outcome"], "incomplete", "{json}");
+    assert_eq!(
+        json["invalid"],
+        json!(["full_name", "date_of_birth"]),
+        "{json}"
+    );
+    assert!(json["referral"].get("full_name").is_none(), "{json}");
+    let read = analysis.referral.expect("a referral");
+    assert_eq!(read.conflicts.len(), 2);
+
+    // The body's form for one person, the attachment's for another.
+    let mut body = String::from("DUTY TO REFER REFERRAL\n");
+    for (label, value) in FORM {
+        let value = DANIEL
+            .iter()
+            .find(|(l, _)| *l == label)
+            .map_or(value, |(_, v)| *v);
+        body += &format!("{label}: {value}\n");
+    }
+    let raw = mail(&body, &[("Sam Example.docx", DOCX, word_form())]);
+    let json = analysed(&raw).to_contract_json();
+    assert_eq!(json["outcome"], "incomplete", "{json}");
+    assert_eq!(
+        json["invalid"],
+        json!(["full_name", "date_of_birth"]),
+        "{json}"
+    );
+
+    // A covering note naming another person, too short to be a form.
+    let raw = mail(
+        "Full name: Daniel Whitmore\nDate of birth: 02/03/1991\n\nPlease find attached.\n",
+        &[("form.docx", DOCX, word_form())],
+    );
+    let json = analysed(&raw).to_contract_json();
+    assert_eq!(json["outcome"], "incomplete", "{json}");
+    assert_eq!(
+        json["invalid"],
+        json!(["full_name", "date_of_birth"]),
+        "{json}"
+    );
+    // One naming the same person changes nothing.
+    let raw = mail(
+        "Full name: Sam Example\n\nPlease find attached.\n",
+        &[("form.docx", DOCX, word_form())],
+    );
+    let json = analysed(&raw).to_contract_json();
+    assert_eq!(json["outcome"], "complete", "{json}");
+    assert_eq!(json["form_source"], "attachment:form.docx");
+
+    // The same person's form attached twice (Word and PDF) is one referral.
+    let page: Vec<String> = FORM.iter().map(|(l, v)| format!("{l}: {v}")).collect();
+    let raw = mail(
+        "Attached in both formats.\n",
+        &[
+            ("form.docx", DOCX, word_form()),
+            (
+                "form.pdf",
+                "application/pdf",
+                pdf(&[page], &[]).expect("pdf"),
+            ),
+        ],
+    );
+    let json = analysed(&raw).to_contract_json();
+    assert_eq!(json["outcome"], "complete", "{json}");
+    assert_eq!(json["referral"], expected_referral());
+}
+
 /// A zip archive written by hand, so that its entries may be anything.
 fn zip_of(entries: &[(&str, u32, &[u8])]) -> Vec<u8> {
     // (name, declared uncompressed size, deflated data)
@@ -382,5 +483,79 @@ fn an_attached_eml_file_is_read_within_the_message_limits() {
     assert!(
         why.starts_with("an attached message that is not read"),
         "{why}"
+    );
+}
+
+#[test]
+fn a_text_file_in_utf16_is_read_by_its_byte_order_mark() {
+    let mut text = String::from("DUTY TO REFER REFERRAL\r\n");
+    for (label, value) in FORM {
+        text += &format!("{label}: {value}\r\n");
+    }
+    // Notepad's "Unicode": UTF-16 little-endian with its mark, attached
+    // as text/plain, with and without a charset declared (wrongly).
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    for content_type in ["text/plain", "text/plain; charset=utf-8"] {
+        let raw = mail(
+            "Referral attached.\n",
+            &[("referral.txt", content_type, utf16.clone())],
+        );
+        let json = analysed(&raw).to_contract_json();
+        assert_eq!(json["outcome"], "complete", "{content_type}: {json}");
+        assert_eq!(json["referral"], expected_referral(), "{content_type}");
+        assert_eq!(json["form_source"], "attachment:referral.txt");
+    }
+}
+
+#[test]
+fn a_text_file_is_read_within_the_documents_text_budget() {
+    // Two million characters: over the text any document may give.
+    let long = "Full name: Sam Example\n".repeat(2_000_000 / 23 + 1);
+    let why = set_aside("long.txt", "text/plain", long.into_bytes());
+    assert_eq!(why, "a document with more than 1000000 characters of text");
+}
+
+#[test]
+fn a_docx_naming_its_document_twice_is_set_aside() {
+    // Two `word/document.xml` entries, Sam's form first and another
+    // person's after it: which one a program shows is its own choice, so
+    // the gateway reads neither.
+    let daniel = word_form_with(&DANIEL);
+    let daniel_xml = {
+        let mut archive =
+            zip::ZipArchive::new(std::io::Cursor::new(daniel.as_slice())).expect("zip");
+        let mut entry = archive.by_name("word/document.xml").expect("document");
+        let mut xml = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut xml).expect("read");
+        xml
+    };
+    let sam_xml = {
+        let sam = word_form();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(sam.as_slice())).expect("zip");
+        let mut entry = archive.by_name("word/document.xml").expect("document");
+        let mut xml = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut xml).expect("read");
+        xml
+    };
+    let mut twice = dtr_gateway::documents::write::zip_parts(&[
+        ("word/document.xml", &sam_xml),
+        ("word/document.xmX", &daniel_xml),
+    ])
+    .expect("zip");
+    // Rename the second entry, in its local header and the central
+    // directory alike (the checksums cover the data only).
+    let from = b"word/document.xmX";
+    let mut at = 0;
+    while let Some(found) = twice[at..].windows(from.len()).position(|w| w == from) {
+        twice[at + found + from.len() - 1] = b'l';
+        at += found + from.len();
+    }
+    let why = set_aside("twice.docx", DOCX, twice);
+    assert_eq!(
+        why,
+        "a damaged document: its zip container holds two parts of one name"
     );
 }

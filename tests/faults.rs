@@ -27,6 +27,7 @@
 
 mod common;
 
+use common::daemon::Daemon;
 use common::{header, mail_servers, referral, AUTHORITIES};
 use dtr_gateway::store::{Store, Table};
 use sqlx::Connection;
@@ -158,95 +159,6 @@ impl Setup {
         let tmp = self.maildir.join("tmp").join(name);
         std::fs::write(&tmp, raw).expect("write into tmp/");
         std::fs::rename(&tmp, self.maildir.join("new").join(name)).expect("rename into new/");
-    }
-}
-
-/// The daemon as a child process, standard error appended to `daemon.log`.
-struct Daemon {
-    child: Option<Child>,
-    log: PathBuf,
-}
-
-impl Daemon {
-    fn start(setup: &Setup) -> Daemon {
-        let log = setup.path().join("daemon.log");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .expect("log file");
-        let mut command = Command::new(BIN);
-        command
-            .args(["run", "--config"])
-            .arg(setup.path())
-            .env("RUST_LOG", "info")
-            .env_remove("DTR_DATABASE_URL")
-            .stdout(Stdio::null())
-            .stderr(file);
-        if let Ok(password) = std::env::var("DTR_MAIL_PASSWORD") {
-            command.env("DTR_MAIL_PASSWORD", password);
-        }
-        Daemon {
-            child: Some(command.spawn().expect("start dtr-gateway run")),
-            log,
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// The log lines holding every one of `words`.
-    fn lines_with(&self, words: &[&str]) -> Vec<String> {
-        self.log()
-            .lines()
-            .filter(|l| words.iter().all(|w| l.contains(w)))
-            .map(str::to_string)
-            .collect()
-    }
-
-    /// The end of the log, for failure messages.
-    fn tail(&self) -> String {
-        let log = self.log();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(25)..].join("\n")
-    }
-
-    async fn wait_log(&self, words: &[&str], limit: Duration) -> Option<String> {
-        let mut found = None;
-        wait_for(limit, || {
-            found = self.lines_with(words).into_iter().next();
-            std::future::ready(found.is_some())
-        })
-        .await;
-        found
-    }
-
-    /// Stops it as an operator does (SIGTERM); its exit status.
-    fn stop(&mut self) -> std::process::ExitStatus {
-        let mut child = self.child.take().expect("running");
-        // SAFETY: a signal to the child this test started.
-        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-        let started = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().expect("wait") {
-                return status;
-            }
-            if started.elapsed() > Duration::from_secs(30) {
-                let _ = child.kill();
-                panic!("the daemon did not stop within 30 s of SIGTERM");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }
 
@@ -1077,7 +989,7 @@ async fn imap_connection_cut_in_the_middle_of_a_fetch() {
         servers.save("gateway", "FaultsCut", raw);
     }
     let store = setup.store().await;
-    let daemon = Daemon::start(&setup);
+    let daemon = Daemon::start(setup.path());
 
     let first = wait_for(Duration::from_secs(60), || async {
         referrals_recorded(&store).await.len() == 5
@@ -1155,7 +1067,7 @@ async fn imap_mail_announced_before_idle_is_fetched_at_once() {
         mail_servers().save("gateway", "FaultsBeforeIdle", &second)
     }));
     let store = setup.store().await;
-    let daemon = Daemon::start(&setup);
+    let daemon = Daemon::start(setup.path());
 
     let both = wait_for(Duration::from_secs(20), || async {
         referrals_recorded(&store).await.len() == 2
@@ -1197,7 +1109,7 @@ async fn imap_server_answering_garbage() {
         servers.save("gateway", "FaultsGarbage", raw);
     }
     let store = setup.store().await;
-    let daemon = Daemon::start(&setup);
+    let daemon = Daemon::start(setup.path());
 
     // The garbage shows in `status` as Brentwood retrying, with its error.
     let mut shown = String::new();
@@ -1289,7 +1201,7 @@ async fn smtp_421_at_connect_is_retried_and_sent_once() {
     let setup = Setup::new();
     setup.write_config(&Setup::smtp(smtp.port), &setup.maildir_mailbox());
     let store = setup.store().await;
-    let daemon = Daemon::start(&setup);
+    let daemon = Daemon::start(setup.path());
     assert!(
         wait_state(&store, "braintree", "connected", Duration::from_secs(30)).await,
         "the daemon does not watch the Maildir within 30 s\n{}",
@@ -1347,7 +1259,7 @@ async fn smtp_451_to_rcpt_and_data_is_retried_and_sent_once() {
     let setup = Setup::new();
     setup.write_config(&Setup::smtp(smtp.port), &setup.maildir_mailbox());
     let store = setup.store().await;
-    let daemon = Daemon::start(&setup);
+    let daemon = Daemon::start(setup.path());
     assert!(
         wait_state(&store, "braintree", "connected", Duration::from_secs(30)).await,
         "the daemon does not watch the Maildir within 30 s\n{}",
@@ -1438,7 +1350,7 @@ async fn smtp_550_fails_the_mail_until_retried_by_hand() {
     let setup = Setup::new();
     setup.write_config(&Setup::smtp(smtp.port), &setup.maildir_mailbox());
     let store = setup.store().await;
-    let daemon = Daemon::start(&setup);
+    let daemon = Daemon::start(setup.path());
     assert!(
         wait_state(&store, "braintree", "connected", Duration::from_secs(30)).await,
         "the daemon does not watch the Maildir within 30 s\n{}",
@@ -1549,7 +1461,7 @@ async fn sqlite_file_locked_by_another_process() {
     let setup = Setup::new();
     setup.write_config(&Setup::smtp(smtp.port), &setup.maildir_mailbox());
     let store = setup.store().await;
-    let mut daemon = Daemon::start(&setup);
+    let mut daemon = Daemon::start(setup.path());
     assert!(
         wait_state(&store, "braintree", "connected", Duration::from_secs(30)).await,
         "the daemon does not watch the Maildir within 30 s\n{}",
@@ -1598,7 +1510,7 @@ async fn sqlite_file_locked_by_another_process() {
 
     // A restart sends nothing again.
     assert!(daemon.stop().success(), "SIGTERM: exit 0");
-    let _daemon = Daemon::start(&setup);
+    let _daemon = Daemon::start(setup.path());
     assert_delivered_once(
         &store,
         &smtp,
@@ -1700,7 +1612,7 @@ async fn database_unreachable_while_running() {
     }
     setup.write_config(&setup.files(), &setup.maildir_mailbox());
     let store = setup.store().await;
-    let daemon = Daemon::start(&setup);
+    let daemon = Daemon::start(setup.path());
     assert!(
         wait_state(&store, "braintree", "connected", Duration::from_secs(30)).await,
         "the daemon does not watch the Maildir within 30 s\n{}",
@@ -1761,7 +1673,7 @@ async fn disk_of_the_outbox_folder_full() {
     };
     setup.write_config(&setup.files(), &setup.maildir_mailbox());
     let store = setup.store().await;
-    let daemon = Daemon::start(&setup);
+    let daemon = Daemon::start(setup.path());
     assert!(
         wait_state(&store, "braintree", "connected", Duration::from_secs(30)).await,
         "the daemon does not watch the Maildir within 30 s\n{}",
@@ -1836,7 +1748,7 @@ async fn disk_of_the_database_full() {
     };
     setup.write_config(&setup.files(), &setup.maildir_mailbox());
     let store = setup.store().await;
-    let daemon = Daemon::start(&setup);
+    let daemon = Daemon::start(setup.path());
     assert!(
         wait_state(&store, "braintree", "connected", Duration::from_secs(30)).await,
         "the daemon does not watch the Maildir within 30 s\n{}",

@@ -11,13 +11,14 @@
 
 mod common;
 
+use common::daemon::Daemon;
 use common::{ingest_into, mail_servers, referral, smtp_outgoing, TestDb};
 use dtr_gateway::config::Config;
 use dtr_gateway::store::{Action, Store};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
@@ -116,80 +117,34 @@ impl Setup {
     }
 }
 
-/// The daemon as a child process, standard error kept in `daemon.log`.
-struct Daemon {
-    child: Option<Child>,
-    log: PathBuf,
-}
-
-impl Daemon {
-    /// Starts `dtr-gateway run`, with at most `max_files` open files when
-    /// given (as a service manager sets it).
-    fn start(setup: &Setup, max_files: Option<u64>) -> Daemon {
-        let log = setup.path().join("daemon.log");
-        let file = std::fs::File::create(&log).expect("log file");
-        let mut command = Command::new(BIN);
-        command
-            .args(["run", "--config"])
-            .arg(setup.path())
-            .env("RUST_LOG", "info")
-            .env_remove("DTR_DATABASE_URL")
-            .stdout(Stdio::null())
-            .stderr(file);
-        if let Some(limit) = max_files {
-            use std::os::unix::process::CommandExt;
-            // SAFETY: only setrlimit, which is async-signal-safe, runs
-            // between fork and exec.
-            unsafe {
-                command.pre_exec(move || {
-                    let limits = libc::rlimit {
-                        rlim_cur: limit,
-                        rlim_max: limit,
-                    };
-                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limits) == 0 {
-                        Ok(())
-                    } else {
-                        Err(std::io::Error::last_os_error())
-                    }
-                });
+/// `dtr-gateway run` with at most `max_files` open files, as a service
+/// manager sets it.
+fn daemon_with_open_files(setup: &Setup, max_files: u64) -> Daemon {
+    use std::os::unix::process::CommandExt;
+    let mut command = Daemon::command(setup.path());
+    // SAFETY: only setrlimit, which is async-signal-safe, runs between
+    // fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            let limits = libc::rlimit {
+                rlim_cur: max_files,
+                rlim_max: max_files,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limits) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
             }
-        }
-        Daemon {
-            child: Some(command.spawn().expect("start dtr-gateway run")),
-            log,
-        }
+        });
     }
-
-    fn id(&self) -> u32 {
-        self.child.as_ref().expect("running").id()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// The end of the log, for failure messages.
-    fn tail(&self) -> String {
-        let log = self.log();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(25)..].join("\n")
-    }
-
-    /// The files the daemon holds open now.
-    fn open_files(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.id()))
-            .map(|entries| entries.count())
-            .unwrap_or(0)
-    }
+    Daemon::spawn(command, setup.path().join("daemon.log"))
 }
 
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+/// The files the daemon holds open now.
+fn open_files(daemon: &Daemon) -> usize {
+    std::fs::read_dir(format!("/proc/{}/fd", daemon.id()))
+        .map(|entries| entries.count())
+        .unwrap_or(0)
 }
 
 /// Polls `check` until it gives a value or `limit` passes.
@@ -276,7 +231,7 @@ fn slow_http_clients_cannot_take_the_daemons_files() {
         &setup.files(),
         &format!("[http]\nlisten = \"127.0.0.1:{port}\"\n"),
     );
-    let daemon = Daemon::start(&setup, Some(1024));
+    let daemon = daemon_with_open_files(&setup, 1024);
     assert!(
         wait_for(Duration::from_secs(30), || (get(port, "/health")
             == Some(200))
@@ -305,7 +260,7 @@ fn slow_http_clients_cannot_take_the_daemons_files() {
         "/health while {SLOW} slow connections are open\n{}",
         daemon.tail()
     );
-    let open = daemon.open_files();
+    let open = open_files(&daemon);
     println!("the daemon holds {open} open files with {SLOW} slow connections made");
     assert!(
         open < 64 + 100,
@@ -414,7 +369,7 @@ fn a_references_header_of_two_million_ids_does_not_stall_its_mailbox() {
     setup.write_config(&setup.files(), "");
     let huge = huge_references("huge-thread@justice.test", 2_000_000);
     assert!(huge.len() < 25 * 1024 * 1024, "{} bytes", huge.len());
-    let daemon = Daemon::start(&setup, None);
+    let daemon = Daemon::start(setup.path());
     setup.deliver("1.huge", &huge);
     drop(huge);
     setup.deliver(
@@ -918,7 +873,7 @@ async fn a_relay_refusing_a_recipient_is_logged_without_the_address() {
     ))
     .expect("text")
     .replace("referrer@justice.test", stranger);
-    let daemon = Daemon::start(&setup, None);
+    let daemon = Daemon::start(setup.path());
     setup.deliver("1.referral", raw.as_bytes());
     let store = setup.store().await;
     let mut settled = None;

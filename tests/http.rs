@@ -5,17 +5,16 @@
 
 mod common;
 
+use common::daemon::Daemon;
 use common::TestDb;
 use regex::Regex;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_dtr-gateway");
 /// `unhealthy_after_seconds` of the test configuration.
 const UNHEALTHY_AFTER: u64 = 3;
 
@@ -77,68 +76,6 @@ impl Setup {
 
     fn get(&self, path: &str) -> Option<(u16, String)> {
         get(self.port, path)
-    }
-}
-
-/// The daemon as a child process, standard error kept in `daemon.log`.
-struct Daemon {
-    child: Option<Child>,
-    log: PathBuf,
-}
-
-impl Daemon {
-    fn start(setup: &Setup) -> Daemon {
-        let log = setup.path().join("daemon.log");
-        let file = std::fs::File::create(&log).expect("log file");
-        let child = Command::new(BIN)
-            .args(["run", "--config"])
-            .arg(setup.path())
-            .env("RUST_LOG", "info")
-            .env_remove("DTR_DATABASE_URL")
-            .stdout(Stdio::null())
-            .stderr(file)
-            .spawn()
-            .expect("start dtr-gateway run");
-        Daemon {
-            child: Some(child),
-            log,
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Its exit status once it has ended by itself, within `limit`.
-    fn exited(&mut self, limit: Duration) -> Option<ExitStatus> {
-        let child = self.child.as_mut()?;
-        let started = Instant::now();
-        while started.elapsed() < limit {
-            if let Some(status) = child.try_wait().expect("wait") {
-                self.child = None;
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
-    }
-
-    /// Stops it as an operator does (SIGTERM); its exit status.
-    fn stop(&mut self) -> ExitStatus {
-        let id = self.child.as_ref().expect("running").id();
-        // SAFETY: a signal to the child this test started.
-        unsafe { libc::kill(id as i32, libc::SIGTERM) };
-        self.exited(Duration::from_secs(30))
-            .unwrap_or_else(|| panic!("no exit within 30 s of SIGTERM:\n{}", self.log()))
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }
 
@@ -244,7 +181,7 @@ fn health_and_metrics_on_postgres() {
 
 fn health_and_metrics(db: TestDb) {
     let setup = Setup::new(free_port(), free_port(), db);
-    let mut daemon = Daemon::start(&setup);
+    let mut daemon = Daemon::start(setup.path());
 
     // At first, the failing folder has not failed for long: 200.
     let (code, body) = wait_for(Duration::from_secs(30), || setup.get("/health"))
@@ -378,7 +315,7 @@ fn an_address_in_use_stops_the_daemon_naming_it() {
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("address").port();
     let setup = Setup::new(port, free_port(), TestDb::Sqlite);
-    let mut daemon = Daemon::start(&setup);
+    let mut daemon = Daemon::start(setup.path());
     let status = daemon
         .exited(Duration::from_secs(30))
         .unwrap_or_else(|| panic!("still running:\n{}", daemon.log()));

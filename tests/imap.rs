@@ -10,6 +10,7 @@
 
 mod common;
 
+use common::daemon::Daemon;
 use common::servers::TestServer;
 use common::{mail_servers, referral, wait_until, write_config, write_config_on, AUTHORITIES};
 use dtr_gateway::config::Config;
@@ -400,71 +401,6 @@ async fn a_uidvalidity_change_records_nothing_twice(server: TestServer) {
     gateway.stop().await;
 }
 
-/// `dtr-gateway run` as a child process, its log (at info) in a file: what
-/// an operator reads.
-struct Daemon {
-    child: Option<std::process::Child>,
-    log: std::path::PathBuf,
-}
-
-impl Daemon {
-    fn start(config_dir: &std::path::Path) -> Daemon {
-        let log = config_dir.join("daemon.log");
-        let file = std::fs::File::create(&log).expect("log file");
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
-            .args(["run", "--config"])
-            .arg(config_dir)
-            .env("RUST_LOG", "info")
-            .env_remove("DTR_DATABASE_URL")
-            .stdout(std::process::Stdio::null())
-            .stderr(file)
-            .spawn()
-            .expect("start dtr-gateway run");
-        Daemon {
-            child: Some(child),
-            log,
-        }
-    }
-
-    /// The log lines holding every one of `words`.
-    fn lines_with(&self, words: &[&str]) -> Vec<String> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| words.iter().all(|w| l.contains(w)))
-            .map(str::to_string)
-            .collect()
-    }
-
-    /// The end of the log, for failure messages.
-    fn tail(&self) -> String {
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(25)..].join("\n")
-    }
-
-    /// Stops it as an operator does (SIGTERM); whether it exited cleanly.
-    async fn stop(mut self) -> bool {
-        let mut child = self.child.take().expect("running");
-        // SAFETY: a signal to the child this test started.
-        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-        tokio::task::spawn_blocking(move || child.wait())
-            .await
-            .expect("join")
-            .expect("wait")
-            .success()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 /// A gateway process watching `user` on `server`, and its store; waits
 /// until it is idle.
 async fn daemon_watching(server: TestServer, user: &str) -> (TempDir, Store, Daemon) {
@@ -554,7 +490,10 @@ async fn an_idle_the_server_ends_is_taken_up_again_at_once(server: TestServer) {
         "mail still comes in:\n{}",
         daemon.tail()
     );
-    assert!(daemon.stop().await, "SIGTERM ends the daemon cleanly");
+    assert!(
+        daemon.terminate().await.success(),
+        "SIGTERM ends the daemon cleanly"
+    );
 }
 
 /// The server goes away and comes back, twice. While it is away the
@@ -636,7 +575,10 @@ async fn the_server_stopped_and_started_again_loses_nothing(server: TestServer) 
     assert!(common::wait_idle(&store, "thurrock", Duration::from_secs(30)).await);
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(messages_in(&store, "thurrock").await, 3, "recorded once");
-    assert!(daemon.stop().await, "SIGTERM ends the daemon cleanly");
+    assert!(
+        daemon.terminate().await.success(),
+        "SIGTERM ends the daemon cleanly"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

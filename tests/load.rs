@@ -17,6 +17,7 @@
 
 mod common;
 
+use common::daemon::Daemon;
 use common::{mail_servers, smtp_outgoing, write_config_sending, TestDb, AUTHORITIES};
 use dtr_gateway::store::{Store, Table};
 use std::collections::{HashMap, HashSet};
@@ -197,36 +198,6 @@ fn send_all(port: u16, referrals: &[Outgoing]) {
             });
         }
     });
-}
-
-/// The daemon process; killed if the test ends early.
-struct Daemon(Option<std::process::Child>);
-
-impl Daemon {
-    /// SIGKILL: the gateway dies with whatever it had in hand.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// SIGTERM, as an operator stops it; waits for it to exit.
-    fn stop(&mut self) -> std::io::Result<std::process::ExitStatus> {
-        let mut child = self.0.take().expect("the daemon runs");
-        // SAFETY: signalling the child this test started and has not reaped.
-        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-        child.wait()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
 }
 
 async fn scalar(store: &Store, sql: &'static str) -> i64 {
@@ -464,17 +435,12 @@ async fn run_load(total: usize, gateways: usize, kill_first: bool, db: TestDb) -
         )
         .expect("gateway.toml");
         let log_path = dir.path().join(format!("daemon-{n}.log"));
-        let log = std::fs::File::create(&log_path).expect("daemon log");
-        daemons.push(Daemon(Some(
-            std::process::Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
-                .args(["run", "--config"])
-                .arg(&config_dir)
-                .env("RUST_LOG", "info")
-                .stdout(std::process::Stdio::null())
-                .stderr(log)
-                .spawn()
-                .expect("start the daemon"),
-        )));
+        let mut command = Daemon::command(&config_dir);
+        // The store the run was given, as the configuration was written for.
+        if let Ok(url) = std::env::var("DTR_DATABASE_URL") {
+            command.env("DTR_DATABASE_URL", url);
+        }
+        daemons.push(Daemon::spawn(command, log_path.clone()));
         log_paths.push(log_path);
     }
     let logs = || {
@@ -677,7 +643,7 @@ async fn run_load(total: usize, gateways: usize, kill_first: bool, db: TestDb) -
     let stopped = tokio::task::spawn_blocking(move || {
         daemons
             .iter_mut()
-            .filter(|d| d.0.is_some())
+            .filter(|d| d.running())
             .map(|d| d.stop())
             .collect::<Vec<_>>()
     })
@@ -739,10 +705,7 @@ async fn run_load(total: usize, gateways: usize, kill_first: bool, db: TestDb) -
         "  daemons stopped: {}; {} warning/error lines in their logs",
         stopped
             .iter()
-            .map(|s| match s {
-                Ok(status) => status.to_string(),
-                Err(e) => e.to_string(),
-            })
+            .map(|status| status.to_string())
             .collect::<Vec<_>>()
             .join(", "),
         errors.len()

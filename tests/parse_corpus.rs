@@ -151,3 +151,36 @@ fn the_blank_form_template_is_an_incomplete_referral_with_everything_missing() {
     // Only the receiving authority, from the To address.
     assert_eq!(json["referral"], serde_json::json!({"lha": "Colchester"}));
 }
+
+#[test]
+fn parse_explain_says_why_an_attached_form_was_not_read() {
+    let eml = corpus()
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("attachment-legacy-doc"))
+        .expect("the legacy .doc fixture");
+    let run = |explain: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dtr-gateway"));
+        command.arg("parse").arg(&eml);
+        if explain {
+            command.arg("--explain");
+        }
+        let out = command.output().expect("run dtr-gateway");
+        assert!(out.status.success());
+        serde_json::from_slice::<Value>(&out.stdout).expect("one JSON object")
+    };
+    // The contract's object is unchanged without the flag.
+    let plain = run(false);
+    assert_eq!(plain["kind"], "other");
+    assert!(plain.get("explain").is_none(), "{plain}");
+    let explained = run(true);
+    assert_eq!(explained["kind"], "other");
+    let not_read = &explained["explain"]["not_read"];
+    assert_eq!(
+        not_read[0]["why"], "a Word 97-2003 (.doc) document, which the gateway cannot read",
+        "{explained}"
+    );
+    assert!(
+        !explained["explain"].to_string().contains("form.doc"),
+        "no file name: {explained}"
+    );
+}

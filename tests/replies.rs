@@ -539,11 +539,52 @@ async fn a_bounce_of_the_acknowledgement_marks_it_failed_on_the_case() {
         "{:?}",
         case.events
     );
+    // The council's own inbox is told, once, which contact to correct.
+    let is_notice =
+        |m: &String| header(m, "Subject").is_some_and(|s| s.contains("Mail did not arrive"));
+    let arrived = wait_until(Duration::from_secs(15), || async {
+        messages("maldon", "INBOX").iter().any(is_notice)
+    })
+    .await;
+    assert!(
+        arrived.is_some(),
+        "the notice reaches the authority's inbox"
+    );
+    let notice = messages("maldon", "INBOX")
+        .into_iter()
+        .find(is_notice)
+        .expect("the notice");
+    assert!(
+        header(&notice, "Subject").is_some_and(|s| s.contains(&reference)),
+        "{notice}"
+    );
+    let text = common::world::one_line(&common::world::plain_text(&notice));
+    assert!(
+        text.contains("did not reach referrer@justice.test")
+            && text.contains("the address does not exist"),
+        "{text}"
+    );
+    // The same report again makes no second notice.
+    servers.send(
+        "referrer@justice.test",
+        "maldon@lha.test",
+        dsn.replace("dsn-9", "dsn-10").as_bytes(),
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let notices = messages("maldon", "INBOX")
+        .iter()
+        .filter(|m| is_notice(m))
+        .count();
+    assert_eq!(notices, 1, "one notice per failed mail");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         messages("referrer", "INBOX").len(),
         1,
-        "nothing is sent in answer to the bounce"
+        "nothing is sent in answer to the bounce: {:?}",
+        messages("referrer", "INBOX")
+            .iter()
+            .map(|m| header(m, "Subject"))
+            .collect::<Vec<_>>()
     );
     gateway.stop().await;
 }

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod case;
+mod case_new;
 mod case_view;
 mod check_config;
 mod due;
@@ -34,6 +35,10 @@ pub(crate) enum Command {
     Parse {
         /// The message, as a .eml file.
         file: PathBuf,
+        /// Add why what was not read was set aside (the message, an
+        /// attached document), under `explain`: outside the contract.
+        #[arg(long)]
+        explain: bool,
     },
     /// Load and check the configuration; list every problem.
     CheckConfig,
@@ -71,13 +76,28 @@ pub(crate) enum Command {
         #[arg(long, value_parser = parse_day)]
         now: Option<chrono::NaiveDate>,
     },
-    /// Show one case and its timeline, or record what happened to it.
+    /// Show one case and its timeline, or record what happened to it; or,
+    /// as `case new`, record a referral that came another way (a telephone
+    /// call, a portal): from `--file`, from standard input, or field by
+    /// field at the terminal.
     Case {
-        /// The case reference, such as DTR-COL-2026-00001 (any letter case).
+        /// The case reference (DTR-COL-2026-00001, any letter case), or `new`.
         reference: String,
         /// Print the case as JSON, for programs.
         #[arg(long)]
         json: bool,
+        /// With `case new`: the authority (its code, e.g. COL, or name).
+        #[arg(long)]
+        authority: Option<String>,
+        /// With `case new`: the form, a text file in the template's words.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// With `case new`: how the referral came.
+        #[arg(long, value_enum)]
+        route: Option<case_new::Route>,
+        /// With `case new`: who records it (by default the login name).
+        #[arg(long)]
+        by: Option<String>,
         #[command(subcommand)]
         action: Option<CaseAction>,
     },
@@ -358,7 +378,7 @@ pub struct Options {
 pub fn run(options: Options, command: Command) -> Result<ExitCode> {
     let dir = options.config.as_deref();
     match command {
-        Command::Parse { file } => parse::parse(dir, &file),
+        Command::Parse { file, explain } => parse::parse(dir, &file, explain),
         Command::CheckConfig => Ok(check_config::check_config(dir)),
         Command::Holidays {
             action: HolidaysAction::Import { file },
@@ -403,8 +423,31 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
         Command::Case {
             reference,
             json,
+            authority,
+            file,
+            route,
+            by,
             action,
         } => {
+            if reference.trim().eq_ignore_ascii_case("new") {
+                if action.is_some() || json {
+                    anyhow::bail!("`case new` takes --authority, --route, --file and --by only");
+                }
+                let (runtime, config, store) = open(&options, false)?;
+                let args = case_new::NewCase {
+                    authority,
+                    file,
+                    route,
+                    by,
+                };
+                return runtime.block_on(case_new::new_case(&config, &store, args));
+            }
+            if authority.is_some() || file.is_some() || route.is_some() || by.is_some() {
+                anyhow::bail!(
+                    "--authority, --file, --route and --by go with `case new`, to record a \
+                     referral by hand"
+                );
+            }
             let reference = reference.trim().to_ascii_uppercase();
             let (runtime, config, store) = open(&options, false)?;
             runtime.block_on(async {
@@ -431,6 +474,7 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
             runtime.block_on(async {
                 let code = status::show_status(&store).await?;
                 status::show_sender(&store).await?;
+                status::show_failing_contacts(&config, &store).await?;
                 status_warnings::show_warnings(&config, &store).await?;
                 Ok(code)
             })

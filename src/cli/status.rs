@@ -97,6 +97,56 @@ pub(crate) async fn show_sender(store: &Store) -> Result<()> {
     Ok(())
 }
 
+/// Contacts whose mail fails for good (a bounce, a block, a leaver's
+/// automatic reply): the address to correct, for which authority, since
+/// when and how often, and the latest reason.
+pub(crate) async fn show_failing_contacts(
+    config: &dtr_gateway::config::Config,
+    store: &Store,
+) -> Result<()> {
+    let contacts = store.failing_contacts().await?;
+    if contacts.is_empty() {
+        return Ok(());
+    }
+    println!("\nContacts whose mail does not arrive (correct them in the contact list, Annex A):");
+    let width = contacts
+        .iter()
+        .map(|c| printable(&c.address).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("ADDRESS".len());
+    println!(
+        "{:<width$}  {:<20} {:<17} {:>5}  WHY (LATEST)",
+        "ADDRESS", "AUTHORITY", "SINCE", "COUNT"
+    );
+    for c in &contacts {
+        let authority = config
+            .authorities
+            .by_code(&c.authority)
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| c.authority.clone());
+        let why = match c.kind.as_str() {
+            "left" => format!("left: {}", c.reason),
+            "blocked" => format!("blocked: {}", c.reason),
+            _ => format!("bounced: {}", c.reason),
+        };
+        let unverified = if c.vouched {
+            ""
+        } else {
+            " (reported by a sender the server did not authenticate)"
+        };
+        println!(
+            "{:<width$}  {:<20} {:<17} {:>5}  {}{unverified}",
+            printable(&c.address),
+            printable(&authority),
+            dtr_gateway::core::words::short_time(c.since),
+            c.count,
+            printable(&why),
+        );
+    }
+    Ok(())
+}
+
 /// A wait in the largest unit that says it: `45 s`, `12 min`, `3 h 5 min`.
 fn how_long(age: chrono::Duration) -> String {
     let seconds = age.num_seconds().max(0);

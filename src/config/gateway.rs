@@ -60,6 +60,8 @@ pub(super) struct RawReferrers {
     pub(super) allowed_domains: Vec<String>,
     /// Read by hand, so that a wrong type is reported with its key.
     pub(super) quarantine_unauthenticated: Option<toml::Value>,
+    #[serde(default)]
+    pub(super) portal_senders: Vec<String>,
 }
 
 pub(super) struct Gateway {
@@ -74,6 +76,7 @@ pub(super) struct Gateway {
     pub(super) answer_max_age: chrono::Duration,
     pub(super) allowed_domains: Vec<DomainPattern>,
     pub(super) quarantine_unauthenticated: bool,
+    pub(super) portal_senders: Vec<EmailAddress>,
     pub(super) mailboxes: Vec<Mailbox>,
     pub(super) http: Option<Http>,
     pub(super) web: Option<Web>,
@@ -227,6 +230,17 @@ pub(super) fn read_gateway(
             true
         }
     };
+    let mut portal_senders = Vec::new();
+    for (i, a) in referrers.portal_senders.iter().enumerate() {
+        match EmailAddress::parse(a) {
+            Ok(address) => portal_senders.push(address),
+            Err(e) => problems.error(
+                file,
+                format!("referrers.portal_senders[{i}]"),
+                format!("{e}: list the portal's notification addresses, such as \"alerts@portal.example.gov.uk\""),
+            ),
+        }
+    }
     let retention = read_retention(file, &raw_retention, problems);
     if referrers.allowed_domains.is_empty() {
         problems.warn(
@@ -390,6 +404,7 @@ pub(super) fn read_gateway(
         answer_max_age: chrono::Duration::hours(i64::from(raw_gateway.answer_max_age_hours)),
         allowed_domains,
         quarantine_unauthenticated,
+        portal_senders,
         mailboxes,
         http,
         web,

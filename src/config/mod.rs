@@ -76,6 +76,9 @@ pub struct Config {
     /// Quarantine a message whose receiving server found that SPF, DKIM and
     /// DMARC all failed (`[referrers] quarantine_unauthenticated`).
     pub quarantine_unauthenticated: bool,
+    /// Portals' notification senders (`[referrers] portal_senders`) beside
+    /// the no-reply addresses every portal uses: never answered.
+    pub portal_senders: Vec<EmailAddress>,
     pub authorities: Authorities,
     pub mailboxes: Vec<Mailbox>,
     /// Messages received longer ago than this are recorded but never
@@ -240,6 +243,7 @@ impl Config {
                         max_message_bytes: g.max_message_bytes,
                         allowed_domains: g.allowed_domains,
                         quarantine_unauthenticated: g.quarantine_unauthenticated,
+                        portal_senders: g.portal_senders,
                         authorities: Authorities::new(authorities),
                         mailboxes: g.mailboxes,
                         answer_max_age: g.answer_max_age,
@@ -281,6 +285,21 @@ impl Config {
     pub fn allows_sender(&self, address: &EmailAddress) -> bool {
         let domain = address.domain();
         self.allowed_domains.iter().any(|p| p.matches(&domain))
+    }
+
+    /// A portal's notification sender (an ALERT notice of a referral made
+    /// on a portal): a no-reply address (`no-reply@`, `noreply@`,
+    /// `donotreply@`...) or one listed in `[referrers] portal_senders`. It
+    /// gets no automatic mail, ever; a person records the referral with
+    /// `case new`.
+    pub fn is_portal_sender(&self, address: &EmailAddress) -> bool {
+        let local = address
+            .as_str()
+            .rsplit_once('@')
+            .map(|(l, _)| l.to_ascii_lowercase().replace(['-', '_', '.'], ""))
+            .unwrap_or_default();
+        matches!(local.as_str(), "noreply" | "donotreply" | "noreplies")
+            || self.portal_senders.iter().any(|p| p == address)
     }
 }
 
@@ -403,6 +422,59 @@ authority = "ZZZ"
     }
 
     #[test]
+    fn the_deployment_guides_placeholders_are_refused() {
+        let gateway = r#"
+[gateway]
+database = "sqlite::memory:"
+[referrers]
+allowed_domains = ["*.gov.uk"]
+[[mailbox]]
+name = "colchester"
+authority = "COL"
+[mailbox.imap]
+host = "outlook.office365.com"
+username = "dutytorefer@colchester.gov.uk"
+[mailbox.imap.microsoft]
+tenant = "<Directory (tenant) ID>"
+client_id = "<Application (client) ID>"
+certificate_file = "/nonexistent/colchester.pem"
+[[mailbox]]
+name = "harlow"
+authority = "HAR"
+[mailbox.imap]
+host = "outlook.office365.com"
+username = "housing.options@harlow.gov.uk"
+[mailbox.imap.microsoft]
+tenant = "harlow.gov.uk"
+client_id = "00000000-0000-0000-0000-000000000000"
+certificate_file = "/nonexistent/harlow.pem"
+"#;
+        let err = Config::from_texts(
+            None,
+            ("g.toml", gateway),
+            ("a.toml", EMBEDDED_AUTHORITIES),
+            ("h.json", EMBEDDED_HOLIDAYS),
+        )
+        .expect_err("placeholders");
+        let text = err.to_string();
+        assert!(
+            text.contains("mailbox[colchester].imap.microsoft.tenant")
+                && text.contains("`<Directory (tenant) ID>` is a placeholder"),
+            "{text}"
+        );
+        assert!(
+            text.contains("mailbox[colchester].imap.microsoft.client_id"),
+            "{text}"
+        );
+        // Real IDs pass: Harlow's only problem is its missing certificate.
+        assert!(
+            !text.contains("mailbox[harlow].imap.microsoft.tenant")
+                && !text.contains("mailbox[harlow].imap.microsoft.client_id"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn imap_settings_are_checked_and_passwords_refused() {
         let gateway = r#"
 [gateway]
@@ -478,6 +550,50 @@ token_file = "/tmp/token"
         assert!(
             err.to_string().contains(
                 "g.toml:5: referrers.quarantine_unauthenticated: must be true or false, not \"no\""
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn portal_senders_are_no_reply_addresses_and_those_listed() {
+        let gateway = |setting: &str| {
+            format!(
+                "[gateway]\ndatabase = \"sqlite::memory:\"\n[referrers]\n\
+                 allowed_domains = [\"*.gov.uk\"]\n{setting}\n"
+            )
+        };
+        let load = |setting: &str| {
+            Config::from_texts(
+                None,
+                ("g.toml", &gateway(setting)),
+                ("a.toml", EMBEDDED_AUTHORITIES),
+                ("h.json", EMBEDDED_HOLIDAYS),
+            )
+        };
+        let (config, _) =
+            load("portal_senders = [\"alerts@portal.example.gov.uk\"]").expect("valid");
+        let address = |a: &str| EmailAddress::parse(a).expect("address");
+        for portal in [
+            "alerts@portal.example.gov.uk",
+            "no-reply@portal.example.gov.uk",
+            "NoReply@portal.example.gov.uk",
+            "do-not-reply@x.gov.uk",
+            "donotreply@x.gov.uk",
+        ] {
+            assert!(config.is_portal_sender(&address(portal)), "{portal}");
+        }
+        for person in [
+            "jo.probation@justice.gov.uk",
+            "alerts@other.gov.uk",
+            "nora.reply@x.gov.uk",
+        ] {
+            assert!(!config.is_portal_sender(&address(person)), "{person}");
+        }
+        let err = load("portal_senders = [\"the portal\"]").expect_err("invalid");
+        assert!(
+            err.to_string().contains(
+                "g.toml:5: referrers.portal_senders[0]: `the portal` is not an email address"
             ),
             "{err}"
         );

@@ -141,6 +141,32 @@ pub(super) fn read_microsoft(
             ok = false;
         }
     }
+    // The deployment guide's blocks hold `<Directory (tenant) ID>` and the
+    // like; copied unchanged they would be accepted and fail only at the
+    // first sign-in. No tenant ID, domain or client ID has `<`, `>` or a space.
+    for (name, value, what) in [
+        (
+            "tenant",
+            &tenant,
+            "the app registration's Directory (tenant) ID, or the council's domain",
+        ),
+        (
+            "client_id",
+            &client_id,
+            "the app registration's Application (client) ID",
+        ),
+    ] {
+        if let Some(value) = value {
+            if value.contains(['<', '>']) || value.contains(char::is_whitespace) {
+                problems.error(
+                    file,
+                    format!("{key}.{name}"),
+                    format!("{owner}: `{value}` is a placeholder, not an ID: put {what} here"),
+                );
+                ok = false;
+            }
+        }
+    }
     let credential = match (secret_file, certificate) {
         (Some(path), None) => {
             if private_key.is_some() {

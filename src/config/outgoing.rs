@@ -197,10 +197,12 @@ pub(super) fn read_outgoing(
             return None;
         }
     };
+    // A wrong [outgoing.smtp] is read past (None here), so that the
+    // identities' problems are said in the same run.
     let transport = match raw.transport.as_str() {
-        "files" => Transport::Files(PathBuf::from(
+        "files" => Some(Transport::Files(PathBuf::from(
             raw.folder.unwrap_or_else(|| "data/outbox".into()),
-        )),
+        ))),
         "smtp" => {
             let Some(toml::Value::Table(smtp)) = smtp_table else {
                 problems.error(
@@ -210,13 +212,7 @@ pub(super) fn read_outgoing(
                 );
                 return None;
             };
-            Transport::Smtp(read_smtp(
-                file,
-                "outgoing.smtp",
-                "outgoing mail",
-                smtp,
-                problems,
-            )?)
+            read_smtp(file, "outgoing.smtp", "outgoing mail", smtp, problems).map(Transport::Smtp)
         }
         other => {
             problems.error(
@@ -254,7 +250,9 @@ pub(super) fn read_outgoing(
             ),
         );
     }
-    let identities = read_identities(file, identity_table, &transport, problems)?;
+    let to_files = matches!(transport, Some(Transport::Files(_)));
+    let identities = read_identities(file, identity_table, to_files, problems);
+    let (transport, identities) = (transport?, identities?);
     Some(Outgoing {
         identities,
         transport,
@@ -361,7 +359,7 @@ pub const MAX_CONNECTIONS: u32 = 32;
 fn read_identities(
     file: &str,
     table: Option<toml::Value>,
-    transport: &Transport,
+    to_files: bool,
     problems: &mut Problems,
 ) -> Option<Vec<Identity>> {
     let Some(table) = table else {
@@ -375,7 +373,7 @@ fn read_identities(
         );
         return None;
     };
-    if matches!(transport, Transport::Files(_)) {
+    if to_files {
         problems.error(
             file,
             "outgoing.identity",
@@ -511,6 +509,21 @@ mod tests {
             panic!("smtp")
         };
         assert_eq!(shared.limits, OTHER_RELAY);
+    }
+
+    #[test]
+    fn a_wrong_shared_relay_hides_no_problem_of_an_identity() {
+        let found = errors(
+            "[outgoing]\ntransport = \"smtp\"\n[outgoing.smtp]\nhost = \"relay.essex.gov.uk\"\n\
+             tls = \"maybe\"\n[outgoing.identity.harlow]\nauthorities = [\"HAR\"]\n\
+             host = \"smtp.office365.com\"\npassword = \"x\"\n",
+        );
+        let keys: Vec<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
+        assert!(keys.contains(&"outgoing.smtp.tls"), "{found:?}");
+        assert!(
+            keys.contains(&"outgoing.identity.harlow.password"),
+            "{found:?}"
+        );
     }
 
     #[test]

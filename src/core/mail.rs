@@ -35,13 +35,17 @@ pub enum Purpose {
     /// To the authority's inbox, on working days: what came in, what is
     /// due and what waits for it. References and dates only.
     Digest,
+    /// To the authority's inbox: one of the gateway's mails failed for good
+    /// (a bounce, a block, a leaver's automatic reply); the contact to
+    /// correct, the case and the mail.
+    ContactFailed,
     /// To an officer or coordinator who asked for it: a one-time link to
     /// sign in to the web view.
     SignIn,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 15] = [
+    pub const ALL: [Purpose; 16] = [
         Purpose::Acknowledgement,
         Purpose::Incomplete,
         Purpose::NoConsent,
@@ -56,6 +60,7 @@ impl Purpose {
         Purpose::UnreadableAnswer,
         Purpose::InformationRequested,
         Purpose::Digest,
+        Purpose::ContactFailed,
         Purpose::SignIn,
     ];
 
@@ -76,7 +81,30 @@ impl Purpose {
             Purpose::UnreadableAnswer => "unreadable_answer",
             Purpose::InformationRequested => "information_requested",
             Purpose::Digest => "digest",
+            Purpose::ContactFailed => "contact_failed",
             Purpose::SignIn => "sign_in",
+        }
+    }
+
+    /// The mail as a sentence names it: `the chase`.
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Purpose::Acknowledgement => "the acknowledgement",
+            Purpose::Incomplete => "the request for the missing details",
+            Purpose::NoConsent => "the answer to a referral without consent",
+            Purpose::BlankForm => "the blank referral form",
+            Purpose::Notice => "the notice of the referral",
+            Purpose::QuarantineNotice => "the notice of a message set aside",
+            Purpose::Reminder => "the reminder",
+            Purpose::Chase => "the chase",
+            Purpose::Escalation => "the escalation",
+            Purpose::LeadChanged => "the notice of a new lead officer",
+            Purpose::LeadChangePending => "the question about a change of case lead",
+            Purpose::UnreadableAnswer => "the notice of an answer that could not be read",
+            Purpose::InformationRequested => "the request for information",
+            Purpose::Digest => "the morning digest",
+            Purpose::ContactFailed => "the notice of mail that did not arrive",
+            Purpose::SignIn => "the sign-in link",
         }
     }
 
@@ -92,6 +120,7 @@ impl Purpose {
                 | Purpose::QuarantineNotice
                 | Purpose::LeadChanged
                 | Purpose::UnreadableAnswer
+                | Purpose::ContactFailed
         )
     }
 

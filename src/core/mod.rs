@@ -23,5 +23,6 @@ pub mod sweep;
 pub(crate) mod test_support;
 pub mod tick;
 pub mod uk;
+pub mod undelivered;
 pub mod urgency;
 pub mod words;

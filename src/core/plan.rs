@@ -226,6 +226,10 @@ pub struct Plan {
     pub disposition: Disposition,
     pub mails: Vec<OutgoingMail>,
     pub returned: Option<Returned>,
+    /// Recipients of the gateway's mail that it failed to reach for good
+    /// (a bounce, a block, a leaver's automatic reply): the contacts to
+    /// correct, recorded for the digest and `status`.
+    pub undelivered: Vec<Undelivered>,
 }
 
 impl Plan {
@@ -234,8 +238,20 @@ impl Plan {
             disposition,
             mails: Vec::new(),
             returned: None,
+            undelivered: Vec::new(),
         }
     }
+}
+
+/// One recipient of one of the gateway's mails that it failed to reach for
+/// good. It changes no deadline: whoever sent the report, the contact is
+/// only named to the authority for a person to check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Undelivered {
+    pub outbox_id: i64,
+    pub failure: super::undelivered::Failure,
+    /// The receiving server vouched for the report's or reply's sender.
+    pub vouched: bool,
 }
 
 /// The open case of the person a referral names, at the authority it goes

@@ -163,6 +163,9 @@ pub struct ReadReferral {
     /// Fields two forms in one message answer differently (the body and an
     /// attachment: two names, two dates of birth); also among `invalid`.
     pub conflicts: Vec<Field>,
+    /// The forms that disagree, when `conflicts` is not empty: the body
+    /// and an attachment, or two attachments.
+    pub conflicting_forms: Vec<super::sources::FormSource>,
 }
 
 /// What the reading of values depends on beyond the form itself.
@@ -230,6 +233,7 @@ pub fn interpret(reading: &FormReading, ctx: &ReadingContext<'_>) -> ReadReferra
         missing,
         invalid,
         conflicts: Vec::new(),
+        conflicting_forms: Vec::new(),
     }
 }
 

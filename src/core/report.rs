@@ -292,7 +292,25 @@ pub struct ReportCase {
     pub escalations: u32,
     /// The outcome a person recorded when closing the case.
     pub outcome: Option<String>,
+    /// How it came when a person recorded it by hand (`case new`):
+    /// `phone`, `portal`, `email` or `other`; none for mail the gateway read.
+    pub route: Option<String>,
 }
+
+/// How referrals reach the report: mail the gateway read, or a route a
+/// person gave when recording one by hand. Keys and headings.
+pub const ROUTES: [(&str, &str); 5] = [
+    ("mail", "By email, read by the gateway"),
+    ("phone", "By hand: telephone"),
+    ("portal", "By hand: portal"),
+    ("email", "By hand: email"),
+    ("other", "By hand: other"),
+];
+
+/// The line that says what the report counts.
+pub const WHAT_IT_COUNTS: &str = "This report counts the referrals received by email and read by \
+    the gateway, and those recorded by hand (`dtr-gateway case new`) that came by telephone, \
+    through a portal or another way; referrals handled outside the gateway are not counted.";
 
 /// One authority's quarter (or every authority's, as the total).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -303,6 +321,8 @@ pub struct AuthorityReport {
     pub refused: u32,
     pub by_type: BTreeMap<String, u32>,
     pub by_agency: BTreeMap<AgencyCategory, u32>,
+    /// Every referral received (refusals too), by how it came (`ROUTES`).
+    pub by_route: BTreeMap<String, u32>,
     /// Each rule of the protocol, in its order: how many of its deadlines
     /// were met in time, and how many passed unmet (or met late). One not
     /// yet passed is in neither.
@@ -378,6 +398,13 @@ fn one<'a, 'c>(
     };
     let mut response_days = Vec::new();
     for case in cases {
+        let route = case.route.as_deref().unwrap_or("mail");
+        let route = if ROUTES.iter().any(|(key, _)| *key == route) {
+            route
+        } else {
+            "other"
+        };
+        *r.by_route.entry(route.to_string()).or_default() += 1;
         if case.refused {
             r.refused += 1;
             continue;
@@ -480,6 +507,11 @@ pub fn rows(reports: &[AuthorityReport]) -> Vec<(String, Vec<String>)> {
             .unwrap_or(0)
             .to_string()
     });
+    for (key, heading) in ROUTES {
+        add(heading, &move |r| {
+            r.by_route.get(key).copied().unwrap_or(0).to_string()
+        });
+    }
     for category in AgencyCategory::ALL {
         add(&format!("From: {}", category.label()), &move |r| {
             r.by_agency.get(&category).copied().unwrap_or(0).to_string()
@@ -646,6 +678,22 @@ pub fn markdown(title: &str, reports: &[AuthorityReport]) -> String {
     );
     table(
         &mut out,
+        "How referrals came",
+        WHAT_IT_COUNTS,
+        ROUTES
+            .iter()
+            .map(|&(key, heading)| {
+                col(
+                    heading,
+                    Box::new(move |r: &AuthorityReport| {
+                        r.by_route.get(key).copied().unwrap_or(0).to_string()
+                    }),
+                )
+            })
+            .collect(),
+    );
+    table(
+        &mut out,
         "Referring agencies",
         "",
         AgencyCategory::ALL
@@ -765,6 +813,7 @@ mod tests {
             chases: 0,
             escalations: 0,
             outcome: None,
+            route: None,
         }
     }
 

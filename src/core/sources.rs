@@ -1,8 +1,10 @@
-//! Where a message's form was found, and a message carrying two: the form
-//! in its text and one attached. The more complete one wins and the other
-//! fills its gaps; where they name a different person (name, date of
+//! Where a message's form was found, and a message carrying several: the
+//! form in its text and those attached. The most complete one wins and the
+//! others fill its gaps; where they name a different person (name, date of
 //! birth, prison number, CRN) nothing is chosen: the field is left out and
-//! named as a conflict, which makes the referral incomplete.
+//! named as a conflict, with the forms that disagree, which makes the
+//! referral incomplete. A message is one referral: two people's forms in
+//! one mail are asked about, never split or dropped.
 
 use super::field::Field;
 use super::form::FormReading;
@@ -42,29 +44,57 @@ const IDENTITY: [Field; 8] = [
     Field::Lha,
 ];
 
-/// Reads a message's two forms as one referral; `Attachment` wins when it
-/// is at least as complete as the body's.
-pub fn read_both(
-    body: &FormReading,
-    attachment: &FormReading,
+/// Reads a message's forms (its text's and its attachments') as one
+/// referral: the one with most answers wins (an attachment over the
+/// body on a tie, the first attachment over a later one), and the others
+/// about the same person fill its gaps. A field any two of them answer differently is left out
+/// and named as a conflict, with the forms that disagree, so that a second
+/// form (a second person's, say) is never dropped without a word.
+pub fn read_forms(
+    forms: &[(FormSource, &FormReading)],
     ctx: &ReadingContext<'_>,
-) -> (ReadReferral, bool) {
-    let from_body = interpret(body, ctx);
-    let from_attachment = interpret(attachment, ctx);
-    let attachment_wins = attachment.values.len() >= body.values.len();
-    let (first, second) = if attachment_wins {
-        (attachment, body)
-    } else {
-        (body, attachment)
-    };
-    let conflicts: Vec<Field> = IDENTITY
-        .into_iter()
-        .filter(|&f| differ(f, &from_body.referral, &from_attachment.referral))
-        .collect();
-    let mut merged = first.clone();
-    merged.heading |= second.heading;
-    for (field, value) in &second.values {
-        merged.values.entry(*field).or_insert_with(|| value.clone());
+) -> Option<(ReadReferral, FormSource)> {
+    let winner = forms
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, (source, reading))| {
+            (
+                reading.values.len(),
+                matches!(source, FormSource::Attachment(_)),
+                std::cmp::Reverse(*i),
+            )
+        })
+        .map(|(i, _)| i)?;
+    let interpreted: Vec<ReadReferral> = forms.iter().map(|(_, r)| interpret(r, ctx)).collect();
+    let mut conflicts = Vec::new();
+    let mut conflicting_forms: Vec<FormSource> = Vec::new();
+    for field in IDENTITY {
+        for (i, a) in interpreted.iter().enumerate() {
+            for (j, b) in interpreted.iter().enumerate().skip(i + 1) {
+                if differ(field, &a.referral, &b.referral) {
+                    if !conflicts.contains(&field) {
+                        conflicts.push(field);
+                    }
+                    for k in [i, j] {
+                        if !conflicting_forms.contains(&forms[k].0) {
+                            conflicting_forms.push(forms[k].0.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut merged = forms[winner].1.clone();
+    for (i, (_, other)) in forms.iter().enumerate() {
+        // A form about someone else fills nothing in: one person's health
+        // or risk never lands on another's case.
+        if i == winner || another_person(&interpreted[winner].referral, &interpreted[i].referral) {
+            continue;
+        }
+        merged.heading |= other.heading;
+        for (field, value) in &other.values {
+            merged.values.entry(*field).or_insert_with(|| value.clone());
+        }
     }
     for field in &conflicts {
         merged.values.remove(field);
@@ -79,8 +109,39 @@ pub fn read_both(
             read.outcome = Outcome::Incomplete;
         }
         read.conflicts = conflicts;
+        // In the order the message carries them: its text first.
+        conflicting_forms.sort_by_key(|f| forms.iter().position(|(s, _)| s == f));
+        read.conflicting_forms = conflicting_forms;
     }
-    (read, attachment_wins)
+    Some((read, forms[winner].0.clone()))
+}
+
+/// How a reader is told which forms disagree: `the email and its
+/// attached form`, `the attached forms`.
+pub fn describe_conflicting(forms: &[FormSource]) -> &'static str {
+    let body = forms.contains(&FormSource::Body);
+    let attached = forms
+        .iter()
+        .filter(|f| matches!(f, FormSource::Attachment(_)))
+        .count();
+    match (body, attached) {
+        (true, 0 | 1) => "the email and its attached form",
+        (true, _) => "the email and its attached forms",
+        (false, _) => "the attached forms",
+    }
+}
+
+/// The fields that say who the person is.
+const PERSON: [Field; 4] = [
+    Field::FullName,
+    Field::DateOfBirth,
+    Field::PrisonNumber,
+    Field::Crn,
+];
+
+/// The two forms name different people.
+fn another_person(a: &Referral, b: &Referral) -> bool {
+    PERSON.into_iter().any(|field| differ(field, a, b))
 }
 
 /// Both forms give the field, differently.
@@ -138,7 +199,13 @@ mod tests {
             authorities: &authorities,
             receiving_authority: None,
         };
-        read_both(&read_form(body), &read_form(attachment), &ctx)
+        let (body, attachment) = (read_form(body), read_form(attachment));
+        let forms = [
+            (FormSource::Body, &body),
+            (FormSource::Attachment("form.docx".into()), &attachment),
+        ];
+        let (read, source) = read_forms(&forms, &ctx).expect("a form");
+        (read, source != FormSource::Body)
     }
 
     #[test]
@@ -170,9 +237,69 @@ mod tests {
         assert!(read.invalid.contains(&Field::DateOfBirth));
         assert!(!read.missing.contains(&Field::DateOfBirth));
         assert_eq!(read.referral.date_of_birth, None, "no date is chosen");
+        assert_eq!(
+            describe_conflicting(&read.conflicting_forms),
+            "the email and its attached form"
+        );
         // A name written differently is the same name.
         let (read, _) = both("Full name:  SAM   example\n", FULL);
         assert!(read.conflicts.is_empty());
         assert_eq!(read.outcome, Outcome::Complete);
+    }
+
+    #[test]
+    fn two_attached_forms_for_two_people_are_named_not_dropped() {
+        let authorities = Authorities::default();
+        let ctx = ReadingContext {
+            sent_on: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+            authorities: &authorities,
+            receiving_authority: None,
+        };
+        let first = read_form(FULL);
+        let second = read_form(
+            &FULL
+                .replace("Sam Example", "Daniel Whitmore")
+                .replace("14/07/1988", "02/03/1991"),
+        );
+        let forms = [
+            (FormSource::Attachment("sam.docx".into()), &first),
+            (FormSource::Attachment("daniel.docx".into()), &second),
+        ];
+        let (read, source) = read_forms(&forms, &ctx).expect("a form");
+        assert_eq!(source, FormSource::Attachment("sam.docx".into()));
+        assert_eq!(read.outcome, Outcome::Incomplete);
+        assert_eq!(read.conflicts, vec![Field::FullName, Field::DateOfBirth]);
+        assert_eq!(read.referral.full_name, None, "no name is chosen");
+        assert_eq!(
+            describe_conflicting(&read.conflicting_forms),
+            "the attached forms"
+        );
+        // Nothing of the second person's form fills the first's gaps.
+        let sams = read_form(&format!(
+            "{FULL}Case lead name: Pat Manager\nCase lead email: pat@probation.gov.uk\n"
+        ));
+        let daniels = read_form(&format!(
+            "{}Mental health: under the community mental health team\n",
+            FULL.replace("Sam Example", "Daniel Whitmore")
+        ));
+        let forms = [
+            (FormSource::Attachment("daniel.docx".into()), &daniels),
+            (FormSource::Attachment("sam.docx".into()), &sams),
+        ];
+        let (read, source) = read_forms(&forms, &ctx).expect("a form");
+        assert_eq!(source, FormSource::Attachment("sam.docx".into()));
+        assert_eq!(read.conflicts, vec![Field::FullName]);
+        assert_eq!(
+            read.referral.mental_health, None,
+            "Daniel's health is not written on Sam's case"
+        );
+        // The same form attached twice is one referral.
+        let forms = [
+            (FormSource::Attachment("a.docx".into()), &first),
+            (FormSource::Attachment("b.pdf".into()), &first),
+        ];
+        let (read, _) = read_forms(&forms, &ctx).expect("a form");
+        assert_eq!(read.outcome, Outcome::Complete);
+        assert!(read.conflicting_forms.is_empty());
     }
 }

@@ -35,6 +35,9 @@ pub struct Limits {
     pub max_pdf_pages: usize,
     /// What one PDF page's content may decompress to.
     pub max_pdf_page_content_bytes: usize,
+    /// What all of a PDF's page contents may decompress to together, each
+    /// stream counted once however many pages draw it.
+    pub max_pdf_content_bytes: usize,
     /// Text taken from one document.
     pub max_text_chars: usize,
     /// Time for one document.
@@ -48,6 +51,7 @@ pub const LIMITS: Limits = Limits {
     max_unzipped_bytes: 20 * 1024 * 1024,
     max_pdf_pages: 50,
     max_pdf_page_content_bytes: 4 * 1024 * 1024,
+    max_pdf_content_bytes: 8 * 1024 * 1024,
     max_text_chars: 1_000_000,
     max_time: Duration::from_secs(2),
 };
@@ -111,7 +115,7 @@ impl DocumentKind {
 
 /// Why an attached document was not read. The messages name no file: they
 /// are kept on the message and shown by `ingest`.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DocumentError {
     #[error("a {0} document, which the gateway cannot read")]
     Unsupported(&'static str),
@@ -131,6 +135,8 @@ pub enum DocumentError {
     NoText,
     #[error("a PDF of {pages} pages, over the limit of {limit}")]
     TooManyPages { pages: usize, limit: usize },
+    #[error("a PDF whose page content decompresses to more than {limit} bytes")]
+    PdfContent { limit: usize },
     #[error("a document that took more than {0:?} to read")]
     TimedOut(Duration),
     #[error("a document with more than {0} characters of text")]
@@ -141,6 +147,18 @@ pub enum DocumentError {
 pub fn read_document(
     kind: DocumentKind,
     bytes: &[u8],
+    limits: &Limits,
+) -> Result<String, DocumentError> {
+    read_document_in(kind, bytes, None, limits)
+}
+
+/// As [`read_document`], for a plain-text document whose mail part
+/// declares a charset (`text/plain; charset=...`): its bytes as attached,
+/// decoded here by their byte-order mark or that charset.
+pub fn read_document_in(
+    kind: DocumentKind,
+    bytes: &[u8],
+    charset: Option<&str>,
     limits: &Limits,
 ) -> Result<String, DocumentError> {
     if bytes.len() > limits.max_document_bytes {
@@ -154,7 +172,7 @@ pub fn read_document(
         DocumentKind::Docx => docx::read(bytes, &budget),
         DocumentKind::Odt => odt::read(bytes, &budget),
         DocumentKind::Pdf => pdf::read(bytes, &budget),
-        DocumentKind::PlainText | DocumentKind::Email => Ok(text::read(bytes)),
+        DocumentKind::PlainText | DocumentKind::Email => text::read(bytes, charset, &budget),
         DocumentKind::LegacyWord => Err(DocumentError::Unsupported("Word 97-2003 (.doc)")),
         DocumentKind::Rtf => Err(DocumentError::Unsupported("Rich Text Format (.rtf)")),
         DocumentKind::OutlookMessage => Err(DocumentError::Unsupported("Outlook message (.msg)")),

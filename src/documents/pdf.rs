@@ -8,10 +8,12 @@
 //! on it are cells (`label<TAB>value`), as a table's are.
 
 use super::{Budget, DocumentError};
+use crate::core::field::Label;
 use crate::core::form::CELL_SEPARATOR;
 use lopdf::content::Content;
 use lopdf::{decode_text_string, Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
 use std::collections::{BTreeMap, HashSet};
+use std::rc::Rc;
 
 /// AcroForm fields nest in `/Kids`; deeper than this is no real form.
 const MAX_FIELD_DEPTH: usize = 16;
@@ -48,27 +50,61 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
     let mut out = String::new();
     read_fields(&document, &mut out, budget)?;
     let mut page_text = false;
+    // A page past a budget (its content too large to decompress) is not
+    // read; when nothing else is, that budget is why, not "no text".
+    let mut over_budget: Option<DocumentError> = None;
+    let mut contents = Contents::default();
     for &page in pages.values() {
         budget.check_time()?;
         // A page that cannot be read spoils neither the fields nor the
         // other pages.
-        if let Ok(lines) = page_lines(&document, page, budget) {
-            page_text |= lines.iter().any(|l| !l.trim().is_empty());
-            for line in lines {
-                out.push_str(&line);
-                out.push('\n');
+        match page_lines(&document, page, budget, &mut contents) {
+            Ok(lines) => {
+                page_text |= lines.iter().any(|l| !l.trim().is_empty());
+                for line in lines.iter() {
+                    out.push_str(line);
+                    out.push('\n');
+                }
             }
+            Err(e @ DocumentError::TimedOut(_)) => return Err(e),
+            Err(e @ DocumentError::PdfContent { .. }) => {
+                over_budget.get_or_insert(e);
+            }
+            Err(_) => {}
         }
         budget.check_text(&out)?;
     }
     if out.trim().is_empty() {
-        return Err(if page_text {
-            DocumentError::Malformed("its text cannot be decoded".into())
-        } else {
-            DocumentError::NoText
+        return Err(match over_budget {
+            Some(e) => e,
+            None if page_text => DocumentError::Malformed("its text cannot be decoded".into()),
+            None => DocumentError::NoText,
         });
     }
     Ok(out)
+}
+
+/// What the document's pages have decoded so far: each content stream is
+/// decompressed once, and a page drawn from the same streams with the
+/// same fonts as one read before reads as it did (a hostile PDF gives
+/// every page one enormous stream), all against one budget.
+#[derive(Default)]
+struct Contents {
+    /// Decompressed bytes of the streams decoded so far.
+    decoded: usize,
+    /// Lines of the pages read (or why they could not be), by their
+    /// streams and fonts.
+    pages: Vec<(PageKey, PageRead)>,
+}
+
+type PageRead = Result<Rc<Vec<String>>, DocumentError>;
+
+/// A page's content streams and the fonts they are drawn with (by where
+/// their dictionaries are: the same objects of one document).
+#[derive(PartialEq, Eq)]
+struct PageKey {
+    streams: Vec<ObjectId>,
+    fonts: Vec<(Vec<u8>, usize)>,
 }
 
 /// The AcroForm's fields, as `label<TAB>value` lines.
@@ -274,6 +310,56 @@ fn deref<'a>(document: &'a Document, object: &'a Object) -> &'a Object {
         .unwrap_or(object)
 }
 
+/// A font as the text layer is read with it: how its codes decode, and
+/// how wide its glyphs are when it says.
+struct Font<'a> {
+    encoding: Encoding<'a>,
+    widths: Option<Widths>,
+}
+
+impl Font<'_> {
+    /// How far a string moves the text on, in units of the font size:
+    /// the font's own widths for a simple font, else half a unit for each
+    /// character (fonts' widths are not read for composite fonts).
+    fn width(&self, bytes: &[u8], text: &str) -> f32 {
+        match &self.widths {
+            Some(widths) => bytes.iter().map(|&code| widths.of_code(code)).sum(),
+            None => text.chars().count() as f32 * 0.5,
+        }
+    }
+}
+
+/// A simple font's glyph widths (`/FirstChar`, `/Widths`), in thousandths.
+struct Widths {
+    first: i64,
+    widths: Vec<f32>,
+}
+
+impl Widths {
+    fn of(document: &Document, font: &Dictionary) -> Option<Widths> {
+        if font.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Type0".as_slice()) {
+            return None;
+        }
+        let first = font.get(b"FirstChar").and_then(Object::as_i64).ok()?;
+        let widths = deref(document, font.get(b"Widths").ok()?).as_array().ok()?;
+        if widths.is_empty() || widths.len() > 256 {
+            return None;
+        }
+        Some(Widths {
+            first,
+            widths: widths.iter().map(|w| number(deref(document, w))).collect(),
+        })
+    }
+
+    fn of_code(&self, code: u8) -> f32 {
+        usize::try_from(i64::from(code) - self.first)
+            .ok()
+            .and_then(|i| self.widths.get(i))
+            .filter(|w| **w > 0.0)
+            .map_or(0.5, |w| w / 1000.0)
+    }
+}
+
 /// A piece of text and where it is drawn.
 struct Piece {
     x: f32,
@@ -311,33 +397,77 @@ fn page_lines(
     document: &Document,
     page: ObjectId,
     budget: &Budget,
-) -> Result<Vec<String>, DocumentError> {
+    contents: &mut Contents,
+) -> PageRead {
+    let malformed =
+        |e: lopdf::Error| DocumentError::Malformed(format!("a page cannot be read ({e})"));
+    let fonts = document.get_page_fonts(page).map_err(malformed)?;
+    let key = PageKey {
+        streams: document.get_page_contents(page),
+        fonts: fonts
+            .iter()
+            .map(|(name, font)| (name.clone(), std::ptr::from_ref(*font) as usize))
+            .collect(),
+    };
+    if let Some((_, read)) = contents.pages.iter().find(|(k, _)| *k == key) {
+        return read.clone();
+    }
+    let read = decode_page(document, page, fonts, budget, contents);
+    if !matches!(read, Err(DocumentError::TimedOut(_))) {
+        contents.pages.push((key, read.clone()));
+    }
+    read
+}
+
+fn decode_page(
+    document: &Document,
+    page: ObjectId,
+    fonts: BTreeMap<Vec<u8>, &Dictionary>,
+    budget: &Budget,
+    contents: &mut Contents,
+) -> PageRead {
     let malformed =
         |e: lopdf::Error| DocumentError::Malformed(format!("a page cannot be read ({e})"));
     let limit = budget.limits.max_pdf_page_content_bytes;
-    let fonts = document.get_page_fonts(page).map_err(malformed)?;
-    let encodings: BTreeMap<Vec<u8>, Encoding> = fonts
+    let encodings: BTreeMap<Vec<u8>, Font> = fonts
         .into_iter()
         .filter_map(|(name, font)| {
             Some((
                 name,
-                font.get_font_encoding_with_limit(document, limit).ok()?,
+                Font {
+                    encoding: font.get_font_encoding_with_limit(document, limit).ok()?,
+                    widths: Widths::of(document, font),
+                },
             ))
         })
         .collect();
-    let data = document
-        .get_page_content_with_limit(page, limit)
-        .map_err(malformed)?;
+    // Within the page's budget and what is left of the document's.
+    let left = budget
+        .limits
+        .max_pdf_content_bytes
+        .saturating_sub(contents.decoded);
+    let over = |limit: usize| DocumentError::PdfContent { limit };
+    let data = match document.get_page_content_with_limit(page, limit.min(left)) {
+        Ok(data) => data,
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+            return Err(if left < limit {
+                over(budget.limits.max_pdf_content_bytes)
+            } else {
+                over(limit)
+            });
+        }
+        Err(e) => return Err(malformed(e)),
+    };
+    contents.decoded += data.len();
     let content = Content::decode(&data).map_err(malformed)?;
     budget.check_time()?;
-
     let mut pieces: Vec<Piece> = Vec::new();
     let mut ctm = IDENTITY;
     let mut saved: Vec<Matrix> = Vec::new();
     let mut tm = IDENTITY;
     let mut line_start = IDENTITY;
     let mut leading = 0.0f32;
-    let mut font: Option<&Encoding> = None;
+    let mut font: Option<&Font> = None;
     let mut size = 12.0f32;
     for (n, op) in content.operations.iter().enumerate() {
         if n % 4096 == 0 {
@@ -381,8 +511,8 @@ fn page_lines(
                     line_start = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -leading], &line_start);
                     tm = line_start;
                 }
-                let Some(encoding) = font else { continue };
-                let strings: Vec<&Object> = match op.operator.as_str() {
+                let Some(font) = font else { continue };
+                let items: Vec<&Object> = match op.operator.as_str() {
                     "TJ" => args
                         .first()
                         .and_then(|a| a.as_array().ok())
@@ -391,45 +521,62 @@ fn page_lines(
                     "\"" => args.get(2).into_iter().collect(),
                     _ => args.first().into_iter().collect(),
                 };
-                let mut text = String::new();
-                for s in strings {
-                    match s {
+                // Each string is drawn where the text matrix stands, and
+                // moves it on by its width; a number moves it back or on.
+                // A large move apart (a gap the PDF leaves instead of
+                // spaces: between a tick box and its option, say) starts
+                // a piece of its own where it is drawn.
+                let mut piece: Option<Piece> = None;
+                for item in items {
+                    match item {
                         Object::String(bytes, _) => {
-                            if let Ok(decoded) = Document::decode_text(encoding, bytes) {
-                                text.push_str(&decoded);
+                            let text =
+                                Document::decode_text(&font.encoding, bytes).unwrap_or_default();
+                            let at = multiply(&tm, &ctm);
+                            let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
+                            let font_size = (size * scale).abs().max(1.0);
+                            let advance = font.width(bytes, &text) * size;
+                            tm = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &tm);
+                            let end = at[4] + advance * scale;
+                            match piece.as_mut() {
+                                Some(p) => {
+                                    p.text.push_str(&text);
+                                    p.end = end;
+                                }
+                                None => {
+                                    piece = Some(Piece {
+                                        x: at[4],
+                                        y: at[5],
+                                        end,
+                                        size: font_size,
+                                        text,
+                                    })
+                                }
                             }
                         }
-                        // A large negative adjustment in a TJ array is a
-                        // space the PDF leaves instead of a character.
-                        other if number(other) < -200.0 => text.push(' '),
-                        _ => {}
+                        other => {
+                            let n = number(other);
+                            tm = multiply(&[1.0, 0.0, 0.0, 1.0, -n / 1000.0 * size, 0.0], &tm);
+                            if n < -200.0 {
+                                pieces.extend(piece.take().filter(|p| !p.text.trim().is_empty()));
+                            }
+                        }
                     }
                 }
-                let at = multiply(&tm, &ctm);
-                let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
-                let font_size = (size * scale).abs().max(1.0);
-                let width = text.chars().count() as f32 * font_size * 0.5;
-                // Text drawn after this one on the same line starts after it.
-                tm = multiply(&[1.0, 0.0, 0.0, 1.0, width / scale, 0.0], &tm);
-                if !text.trim().is_empty() {
-                    pieces.push(Piece {
-                        x: at[4],
-                        y: at[5],
-                        end: at[4] + width,
-                        size: font_size,
-                        text,
-                    });
-                }
+                pieces.extend(piece.filter(|p| !p.text.trim().is_empty()));
             }
             _ => {}
         }
     }
-    Ok(lay_out(pieces))
+    Ok(Rc::new(lay_out(pieces)))
 }
 
 /// Pieces on one baseline (within a third of their size) make a line,
 /// left to right; a gap wider than two characters between them is a cell
-/// boundary.
+/// boundary, and so is any gap before a piece starting where the second
+/// cell of three or more other lines starts (a table whose label column
+/// is nearly full). A label wrapped over two lines of its cell is joined
+/// again with its answer's lines, when only the two together are a label.
 fn lay_out(mut pieces: Vec<Piece>) -> Vec<String> {
     pieces.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
     let mut lines: Vec<Vec<Piece>> = Vec::new();
@@ -445,17 +592,39 @@ fn lay_out(mut pieces: Vec<Piece>) -> Vec<String> {
             _ => lines.push(vec![piece]),
         }
     }
-    lines
+    for line in &mut lines {
+        line.sort_by(|a, b| a.x.total_cmp(&b.x));
+    }
+    // Where a second cell starts, by the wide gap before it: a column.
+    let mut columns: Vec<(i64, usize)> = Vec::new();
+    for line in &lines {
+        let wide = line
+            .windows(2)
+            .find(|w| w[1].x - w[0].end > w[1].size * 2.0)
+            .map(|w| w[1].x.round() as i64);
+        if let Some(x) = wide {
+            match columns.iter_mut().find(|(c, _)| (*c - x).abs() <= 1) {
+                Some((_, n)) => *n += 1,
+                None => columns.push((x, 1)),
+            }
+        }
+    }
+    let is_column = |x: f32| {
+        let x = x.round() as i64;
+        columns.iter().any(|(c, n)| *n >= 3 && (*c - x).abs() <= 1)
+    };
+    let laid: Vec<LaidLine> = lines
         .into_iter()
-        .map(|mut line| {
-            line.sort_by(|a, b| a.x.total_cmp(&b.x));
+        .map(|line| {
             let mut text = String::new();
             let mut cells = 0;
             let mut last_end: Option<f32> = None;
+            let first = line.first().map_or((0.0, 0.0, 0.0), |p| (p.x, p.y, p.size));
             for piece in line {
                 if let Some(end) = last_end {
                     let gap = piece.x - end;
-                    if gap > piece.size * 2.0 && cells == 0 {
+                    let boundary = gap > piece.size * 2.0 || (gap > 0.0 && is_column(piece.x));
+                    if boundary && cells == 0 {
                         text.push(CELL_SEPARATOR);
                         cells += 1;
                     } else if gap > piece.size * 0.15
@@ -468,7 +637,58 @@ fn lay_out(mut pieces: Vec<Piece>) -> Vec<String> {
                 text.push_str(&piece.text);
                 last_end = Some(piece.end);
             }
-            text
+            LaidLine {
+                x: first.0,
+                y: first.1,
+                size: first.2,
+                text,
+            }
         })
-        .collect()
+        .collect();
+    join_wrapped_labels(laid)
+}
+
+/// A line laid out, and where its first piece is.
+struct LaidLine {
+    x: f32,
+    y: f32,
+    size: f32,
+    text: String,
+}
+
+/// `Reason at risk of<TAB>Her tenancy ... while she was in` over
+/// `homelessness<TAB>custody.`: one row of a table whose label cell
+/// wrapped. Joined when the second line starts where the first does, just
+/// below it, and the first's label is a label only with the second's.
+fn join_wrapped_labels(lines: Vec<LaidLine>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut lines = lines.into_iter().peekable();
+    while let Some(line) = lines.next() {
+        let joined = lines.peek().and_then(|next| {
+            let (label, value) = line.text.split_once(CELL_SEPARATOR)?;
+            let (more_label, more_value) = next.text.split_once(CELL_SEPARATOR)?;
+            let below = line.y - next.y > 0.0 && line.y - next.y <= line.size.max(next.size) * 1.6;
+            let aligned = (line.x - next.x).abs() <= 1.0;
+            let whole = format!("{} {}", label.trim(), more_label.trim());
+            (below
+                && aligned
+                && Label::from_text(label.trim().trim_end_matches(':')).is_none()
+                && Label::from_text(whole.trim_end_matches(':')).is_some())
+            .then(|| {
+                format!(
+                    "{whole}{CELL_SEPARATOR}{} {}",
+                    value.trim(),
+                    more_value.trim()
+                )
+            })
+        });
+        match joined {
+            Some(text) => {
+                lines.next();
+                out.push(text);
+            }
+            None => out.push(line.text),
+        }
+    }
+    out
 }

@@ -42,6 +42,39 @@ fn word_paragraphs_and_tables_read_as_the_body_form_does() {
 }
 
 #[test]
+fn a_table_row_pairing_a_known_question_with_an_unknown_one_keeps_the_known_answer() {
+    let table = word_table(&[
+        vec![
+            "Full name".to_string(),
+            "Daniel Whitmore".to_string(),
+            "Favourite colour".to_string(),
+            "blue".to_string(),
+        ],
+        vec![
+            "Date of birth".to_string(),
+            "02/03/1991".to_string(),
+            "Shoe size".to_string(),
+            "9".to_string(),
+        ],
+        // Options of a yes/no question across its cells stay one answer.
+        vec![
+            "Consent to referral".to_string(),
+            "Yes".to_string(),
+            "X".to_string(),
+            "No".to_string(),
+        ],
+    ]);
+    let reading = form(DocumentKind::Docx, &docx(&table).expect("docx"));
+    assert_eq!(reading.values[&Field::FullName], "Daniel Whitmore");
+    assert_eq!(reading.values[&Field::DateOfBirth], "02/03/1991");
+    let consent = &reading.values[&Field::Consent];
+    assert!(
+        consent.starts_with("Yes") && consent.ends_with("No"),
+        "{consent:?}"
+    );
+}
+
+#[test]
 fn deleted_text_field_codes_and_placeholders_are_never_values() {
     let xml = r#"<w:document xmlns:w="w" xmlns:w14="w14"><w:body>
       <w:p><w:r><w:t>Full name: </w:t></w:r><w:del w:id="1"><w:r><w:delText>Wrong Person</w:delText></w:r></w:del><w:ins><w:r><w:t>Sam Example</w:t></w:r></w:ins></w:p>
@@ -251,4 +284,111 @@ fn the_forms_the_gateway_writes_read_back_as_the_field_table() {
     assert_eq!(reading.values.len(), 3, "{:?}", reading.values);
     assert_eq!(reading.values[&Field::FullName], "Sam Example");
     assert_eq!(reading.values[&Field::PrisonNumber], "A1234BC");
+}
+
+/// A PDF of `pages` pages that all draw the one content stream, stored
+/// compressed.
+fn pdf_sharing_one_stream(pages: usize, content: &[u8]) -> Vec<u8> {
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(dictionary! {
+        "Type" => "Font",
+        "Subtype" => "Type1",
+        "BaseFont" => "Helvetica",
+    });
+    let resources_id = doc.add_object(dictionary! {
+        "Font" => dictionary! { "F1" => font_id },
+    });
+    let mut stream = Stream::new(dictionary! {}, content.to_vec());
+    stream.compress().expect("compresses");
+    let content_id = doc.add_object(stream);
+    let kids: Vec<Object> = (0..pages)
+        .map(|_| {
+            doc.add_object(dictionary! {
+                "Type" => "Page",
+                "Parent" => pages_id,
+                "Contents" => content_id,
+            })
+            .into()
+        })
+        .collect();
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages",
+            "Kids" => kids,
+            "Count" => pages as i64,
+            "Resources" => resources_id,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("saves");
+    out
+}
+
+const PDF_FORM_TEXT: &[u8] = b"BT /F1 12 Tf 72 760 Td (DUTY TO REFER REFERRAL) Tj ET\n\
+    BT /F1 12 Tf 72 740 Td (Full name: Sam Example) Tj ET\n\
+    BT /F1 12 Tf 72 720 Td (Date of birth: 14/07/1988) Tj ET\n";
+
+#[test]
+fn a_pdf_page_over_the_content_budget_says_so_not_no_text() {
+    // One page whose content decompresses to 5 MiB, a few KiB stored.
+    let mut content = PDF_FORM_TEXT.to_vec();
+    content.resize(5 << 20, b' ');
+    let bomb = pdf_sharing_one_stream(1, &content);
+    assert!(bomb.len() < 64 << 10, "{} bytes", bomb.len());
+    let err = read_document(DocumentKind::Pdf, &bomb, &LIMITS).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a PDF whose page content decompresses to more than 4194304 bytes"
+    );
+}
+
+#[test]
+fn fifty_pages_sharing_one_large_stream_are_read_once() {
+    // Every page draws the same 3 MiB: read page by page it is 150 MiB
+    // to decompress and parse, past the time budget; decoded once, the
+    // form on it is read.
+    let mut content = PDF_FORM_TEXT.to_vec();
+    while content.len() < 3 << 20 {
+        content.extend_from_slice(
+            b"q Q                                                             \n",
+        );
+    }
+    let shared = pdf_sharing_one_stream(50, &content);
+    assert!(shared.len() < 64 << 10, "{} bytes", shared.len());
+    let reading = form(DocumentKind::Pdf, &shared);
+    assert!(reading.heading);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example");
+    assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988");
+}
+
+#[test]
+fn page_contents_count_against_one_budget_for_the_document() {
+    // A page of 3 MiB within the document's budget is read.
+    let limits = Limits {
+        max_pdf_content_bytes: 5 << 20,
+        ..LIMITS
+    };
+    let mut big = PDF_FORM_TEXT.to_vec();
+    big.resize(3 << 20, b' ');
+    let bytes = pdf_sharing_one_stream(1, &big);
+    let text = read_document(DocumentKind::Pdf, &bytes, &limits).expect("read");
+    assert!(text.contains("Sam Example"), "{text}");
+    // With a document budget smaller than one page, the budget is why.
+    let limits = Limits {
+        max_pdf_content_bytes: 1 << 20,
+        ..LIMITS
+    };
+    let err = read_document(DocumentKind::Pdf, &bytes, &limits).unwrap_err();
+    assert_eq!(
+        err,
+        DocumentError::PdfContent {
+            limit: limits.max_pdf_content_bytes
+        }
+    );
 }

@@ -37,6 +37,15 @@ pub(super) fn read_part(
             limit: budget.limits.max_zip_entries,
         });
     }
+    // A package names each part once, names compared without regard to
+    // case (Office Open XML's rule). Two copies are a damaged or forged
+    // file: which one a program shows is its own choice, so neither is
+    // read and the document is refused as damaged.
+    if archive.has_duplicate_names() || names_a_part_twice(&archive) {
+        return Err(DocumentError::Malformed(
+            "its zip container holds two parts of one name".into(),
+        ));
+    }
     let entry = archive
         .by_name(part)
         .map_err(|_| DocumentError::Malformed(format!("it has no {part}")))?;
@@ -65,4 +74,17 @@ pub(super) fn read_part(
         budget.check_time()?;
     }
     Ok(out)
+}
+
+/// Two entries whose names differ only in case.
+fn names_a_part_twice(archive: &ZipArchive<Cursor<&[u8]>>) -> bool {
+    let mut names: Vec<String> = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .map(|n| n.to_lowercase())
+        .collect();
+    let count = names.len();
+    names.sort_unstable();
+    names.dedup();
+    names.len() != count
 }

@@ -11,12 +11,13 @@ use crate::core::classify::Kind;
 use crate::core::field::Field;
 use crate::core::mail::Purpose;
 use crate::core::plan::{
-    CaseChange, CaseContacts, CaseStatus, Disposition, NewCase, OutgoingMail, PersonCase, Plan,
-    Returned,
+    CaseChange, CaseContacts, CaseStatus, Disposition, GatewayMail, NewCase, OutgoingMail,
+    PersonCase, Plan, Returned, Undelivered,
 };
 use crate::core::referral::{Outcome, ReadReferral, Referral};
 use crate::core::reply::NamedLead;
 use crate::core::sender::Verdict;
+use crate::core::undelivered::{Failure, FailureKind};
 use crate::message::Analysis;
 use serde_json::json;
 
@@ -25,6 +26,16 @@ use serde_json::json;
 /// first, found by the store while it records.
 pub fn decide(analysis: &Analysis, s: &Situation<'_>, persons: &[PersonCase]) -> Plan {
     let mut plan = decide_unsent(analysis, s, persons);
+    // A portal's notification sender gets no mail, ever: not an answer to
+    // its notice, nor one to a referral released from it.
+    plan.mails.retain_mut(|mail| {
+        mail.to.retain(|a| !s.config.is_portal_sender(a));
+        mail.cc.retain(|a| !s.config.is_portal_sender(a));
+        if mail.to.is_empty() && !mail.cc.is_empty() {
+            mail.to.push(mail.cc.remove(0));
+        }
+        !mail.to.is_empty()
+    });
     if !s.answerable || is_own(analysis, s.config) {
         // Backlog and the gateway's own mail are never answered.
         plan.mails.clear();
@@ -59,11 +70,29 @@ pub(super) fn decide_unsent(
         // writes to): recorded, never taken for someone's answer.
         return Plan::only(Disposition::RecordOnly);
     }
+    if let Some(reason) = portal_notice(analysis, s) {
+        return set_aside(analysis, s, reason, true);
+    }
     match analysis.kind {
         Kind::Bounce => return bounce(analysis, s),
         Kind::AutoReply if !(s.released && referral_route(analysis, s).is_some()) => {
             return match s.case {
-                Some(case) => note(case, "auto_reply_received", Vec::new()),
+                Some(case) => {
+                    let mut plan = note(case, "auto_reply_received", Vec::new());
+                    if let (Some(reason), Some(from)) = (&analysis.left, &analysis.from) {
+                        // A leaver's reply about one of the gateway's mails:
+                        // the address that answered is the contact to correct.
+                        if let Some(mail) = s.parent.or(s.answered) {
+                            let failure = Failure {
+                                address: from.clone(),
+                                kind: FailureKind::Left,
+                                reason: reason.clone(),
+                            };
+                            contact_failed(s, case, mail, vec![failure], &mut plan);
+                        }
+                    }
+                    plan
+                }
                 // A referral sent by a system that marks its mail automatic
                 // (a case-management system, a rule): never answered, as
                 // automatic mail is not, but never lost either.
@@ -115,6 +144,7 @@ pub(super) fn decide_unsent(
                     missing: Vec::new(),
                     invalid: Vec::new(),
                     conflicts: Vec::new(),
+                    conflicting_forms: Vec::new(),
                 };
                 if completes(case, &consent, from, s) {
                     return complete_case(analysis, s, case, &consent);
@@ -189,7 +219,7 @@ pub(super) fn referral_route<'a>(
                 return None;
             }
             let read = analysis.referral.as_ref()?;
-            if completes(case, read, from, s) {
+            if is_form_for_case(case, read, from, s) {
                 return None;
             }
             read
@@ -198,7 +228,7 @@ pub(super) fn referral_route<'a>(
             let read = analysis.own_form.as_ref()?;
             let from = analysis.from.as_ref()?;
             match case {
-                Some(case) if completes(case, read, from, s) => return None,
+                Some(case) if is_form_for_case(case, read, from, s) => return None,
                 Some(case) if authority_of_case(s, case).is_some_and(|a| a.speaks_for(from)) => {
                     return None
                 }
@@ -232,11 +262,24 @@ pub(super) fn completes(
     from: &EmailAddress,
     s: &Situation<'_>,
 ) -> bool {
+    is_form_for_case(case, read, from, s) && s.verdict.may_change_state(&s.mailbox.trust)
+}
+
+/// A form sent in a case's thread by the case's referrer or case lead,
+/// for the case's person, while the case is open: the case's own, whether
+/// or not the sender's verdict lets it complete the case. Never a further
+/// referral of its own (a second case for the same person): where it may
+/// not complete the case, it is noted there with why.
+pub(super) fn is_form_for_case(
+    case: &CaseContacts,
+    read: &ReadReferral,
+    from: &EmailAddress,
+    s: &Situation<'_>,
+) -> bool {
     case.status.is_open()
         && !case.purged
         && s.mailbox.authority.as_str() == case.authority
         && speaks_for_referring_side(s, case, from)
-        && s.verdict.may_change_state(&s.mailbox.trust)
         && (same_person(&case.referral, &read.referral)
             || (case.status == CaseStatus::Incomplete
                 && !conflicts(&case.referral, &read.referral)))
@@ -371,6 +414,18 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
         .cloned()
         .collect();
     if recipients.is_empty() {
+        // A refusal written for people, not a delivery report (a secure
+        // mail service's, a council's rule): it fails nothing on the case,
+        // but the contact it names is told to the authority.
+        if let Some(case) = s.case {
+            let failures = analysis
+                .failures
+                .iter()
+                .filter(|f| mail.to.contains(&f.address) || mail.cc.contains(&f.address))
+                .cloned()
+                .collect();
+            contact_failed(s, case, mail, failures, &mut plan);
+        }
         if let Disposition::Change { changes, .. } = &mut plan.disposition {
             changes.push(not_applied(
                 "a returned mail",
@@ -402,6 +457,19 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
         outbox_id: mail.outbox_id,
         recipients,
     });
+    if let Some(case) = s.case {
+        let failures = analysis
+            .failures
+            .iter()
+            .filter(|f| {
+                plan.returned
+                    .iter()
+                    .any(|r| r.recipients.contains(&f.address))
+            })
+            .cloned()
+            .collect();
+        contact_failed(s, case, mail, failures, &mut plan);
+    }
     // A pending change of case lead that could not reach the current case
     // lead goes to the authority instead.
     if mail.purpose == Purpose::LeadChangePending {
@@ -421,6 +489,75 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
         }
     }
     plan
+}
+
+/// One of the gateway's mails failed for good for these recipients: each
+/// is recorded as a contact to correct, and the authority's own inbox is
+/// told once per failed mail (its key is the mail's), whoever sent the
+/// report: a notice to the council itself is harmless, and it changes no
+/// deadline. Mail to the inbox itself, and these notices, raise none: a
+/// notice that bounced must not beget another.
+pub(super) fn contact_failed(
+    s: &Situation<'_>,
+    case: &CaseContacts,
+    mail: &GatewayMail,
+    failures: Vec<Failure>,
+    plan: &mut Plan,
+) {
+    let Some(authority) = authority_of_case(s, case) else {
+        return;
+    };
+    if mail.case_id != Some(case.id) || mail.purpose == Purpose::ContactFailed {
+        return;
+    }
+    // Named as the mail addressed them (a reply from `jo@justice.gov.uk`
+    // to mail sent through CJSM is about `jo@justice.gov.uk.cjsm.net`).
+    let failures: Vec<Failure> = failures
+        .into_iter()
+        .filter_map(|f| {
+            let to = mail
+                .to
+                .iter()
+                .chain(mail.cc.iter())
+                .find(|r| **r == f.address || r.same_mailbox(&f.address))?;
+            Some(Failure {
+                address: to.clone(),
+                ..f
+            })
+        })
+        .filter(|f| f.address != authority.inbox)
+        .fold(Vec::new(), |mut all, f| {
+            if !all.iter().any(|a: &Failure| a.address == f.address) {
+                all.push(f);
+            }
+            all
+        });
+    let Some(first) = failures.first() else {
+        return;
+    };
+    let vouched = s.verdict.may_change_state(&s.mailbox.trust);
+    let context = json!({
+        "failure": {
+            "address": first.address.to_string(),
+            "others": failures.iter().skip(1).map(|f| f.address.to_string()).collect::<Vec<_>>(),
+            "mail": mail.purpose.in_words(),
+            "kind": first.kind.as_str(),
+            "left": first.kind == FailureKind::Left,
+            "reason": first.reason,
+            "on": crate::core::words::spoken_time(s.received_at),
+        }
+    });
+    let mut notice = to_authority(s.config, authority, Purpose::ContactFailed, false, context);
+    notice.to = vec![authority.inbox.clone()];
+    notice.unlimited = vec![authority.inbox.clone()];
+    notice.step = Some(format!("contact_failed@{}", mail.outbox_id));
+    plan.mails.push(notice);
+    plan.undelivered
+        .extend(failures.into_iter().map(|failure| Undelivered {
+            outbox_id: mail.outbox_id,
+            failure,
+            vouched,
+        }));
 }
 
 /// Mail that is neither a referral nor about a case.
@@ -524,16 +661,18 @@ pub(super) fn referral(
         .or_else(|| from.cloned().filter(|_| s.released));
     let labels =
         |fields: &[Field]| -> Vec<&'static str> { fields.iter().map(|f| f.label()).collect() };
-    // A field the email and its attached form answer differently is named
-    // as such: the referrer must say which is right.
+    // A field the email and its attached form (or two attached forms)
+    // answer differently is named as such: the referrer must say which is
+    // right.
     let invalid_labels = |fields: &[Field]| -> Vec<String> {
         fields
             .iter()
             .map(|f| {
                 if read.conflicts.contains(f) {
                     format!(
-                        "{} (the email and its attached form give different answers)",
-                        f.label()
+                        "{} ({} give different answers)",
+                        f.label(),
+                        crate::core::sources::describe_conflicting(&read.conflicting_forms)
                     )
                 } else {
                     f.label().to_string()
@@ -837,6 +976,26 @@ pub(super) fn complete_case(
 
 /// A subject that says the mail is a referral: `refer`, `referral`,
 /// `DTR`, `duty to refer` as words (not `reference`).
+/// A portal's notification of a referral (an ALERT notice from a no-reply
+/// sender, or one listed in `[referrers] portal_senders`): nothing is sent
+/// to a portal, so a person must record the referral by hand; the
+/// authority hears of it as of any message set aside. Other mail from
+/// no-reply senders is only recorded.
+fn portal_notice(analysis: &Analysis, s: &Situation<'_>) -> Option<String> {
+    let from = analysis.from.as_ref()?;
+    if s.released || analysis.kind == Kind::Bounce || !s.config.is_portal_sender(from) {
+        return None;
+    }
+    let listed = s.config.portal_senders.contains(from);
+    let about_a_referral =
+        analysis.carries_form || analysis.subject.as_deref().is_some_and(speaks_of_referral);
+    (listed || about_a_referral).then(|| {
+        "a portal's notification of a referral: the gateway sends nothing to a portal; \
+         record the referral with `dtr-gateway case new --route portal`"
+            .to_string()
+    })
+}
+
 fn speaks_of_referral(subject: &str) -> bool {
     subject.split(|c: char| !c.is_alphanumeric()).any(|word| {
         matches!(

@@ -14,6 +14,7 @@
 use crate::config::{Config, Mailbox};
 use crate::core::authority::Authority;
 use crate::core::classify::Kind;
+use crate::core::mail::Purpose;
 use crate::core::plan::{CaseContacts, GatewayMail, MessageFacts};
 use crate::core::referral::Outcome;
 use crate::core::sender::{judge, Verdict};
@@ -85,13 +86,106 @@ pub struct Release<'a> {
     pub by: &'a str,
 }
 
+/// A referral that came another way (a telephone call, a portal, mail the
+/// gateway did not read), entered by a person: its form's text, in the
+/// referral template's words, read by the same form reader as mail.
+pub struct ByHand<'a> {
+    pub authority: &'a Authority,
+    pub form: &'a str,
+    /// `phone`, `portal`, `email` or `other`.
+    pub route: &'a str,
+    /// Who entered it, for the case.
+    pub by: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Records a referral entered by hand: it opens its case as a referral by
+/// mail would, tracked like any other, with its route and who entered it on
+/// the case. Only what the protocol requires is sent: the referrer's
+/// acknowledgement (or the request for what is missing), when the form
+/// gives a referrer address at an allowed domain; the authority entered it
+/// and is told nothing. A form that would be set aside is refused (nothing
+/// recorded), with why, as [`Action::Quarantined`].
+pub async fn record_by_hand(
+    store: &Store,
+    config: &Config,
+    entry: ByHand<'_>,
+) -> Result<(Analysis, Recorded), IntakeError> {
+    let mailbox = config
+        .mailboxes
+        .iter()
+        .find(|m| {
+            config
+                .authority_of(m)
+                .is_some_and(|a| a.code == entry.authority.code)
+        })
+        .ok_or_else(|| IntakeError::UnknownAuthority(entry.authority.code.to_string()))?;
+    let raw = by_hand_message(config, &entry);
+    let incoming = Incoming {
+        mailbox,
+        folder: "by hand",
+        position: None,
+        raw: raw.as_bytes(),
+        received_at: entry.at,
+        source_key: None,
+    };
+    match take_in(store, config, incoming, Mode::ByHand(&entry)).await? {
+        (analysis, Released::Recorded(recorded)) => Ok((analysis, recorded)),
+        (_, _) => Err(IntakeError::Store(StoreError::Corrupt {
+            reference: "intake".into(),
+            message: "a referral entered by hand was taken for a release".into(),
+        })),
+    }
+}
+
+/// The referral entered by hand as a message: from the referrer the form
+/// names (none when it names none), to the authority's inbox, its text the
+/// form. Its Message-ID is its own, never the gateway's.
+fn by_hand_message(config: &Config, entry: &ByHand<'_>) -> String {
+    use crate::core::field::Field;
+    let referrer = crate::core::form::read_form(entry.form)
+        .values
+        .get(&Field::ReferrerEmail)
+        .and_then(|value| crate::core::address::EmailAddress::find_in(value))
+        .map(|a| a.to_string());
+    let from = referrer
+        .unwrap_or_else(|| format!("recorded-by-hand@{}", config.outgoing.message_id_domain));
+    let how = match entry.route {
+        "phone" => "by telephone",
+        "portal" => "through a portal",
+        "email" => "by email",
+        _ => "by another route",
+    };
+    let clean = |t: &str| t.replace(['\r', '\n'], " ");
+    format!(
+        "From: {}\r\nTo: {}\r\nSubject: Referral made {how}\r\nDate: {}\r\n\
+         Message-ID: <hand.{}.{}@{}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}\r\n",
+        clean(&from),
+        entry.authority.inbox,
+        entry.at.to_rfc2822(),
+        entry.at.timestamp_micros(),
+        fastrand::u64(..),
+        clean(&config.outgoing.message_id_domain),
+        entry.form.replace("\r\n", "\n").replace('\n', "\r\n"),
+    )
+}
+
+/// Why a message is taken in: it arrived, a person released it, or a
+/// person entered a referral by hand.
+enum Mode<'a> {
+    Arrived,
+    Release(Release<'a>),
+    ByHand(&'a ByHand<'a>),
+}
+
 /// Reads and records one message: the whole intake of the gateway.
 pub async fn ingest(
     store: &Store,
     config: &Config,
     incoming: Incoming<'_>,
 ) -> Result<(Analysis, Recorded), IntakeError> {
-    match take_in(store, config, incoming, None).await? {
+    match take_in(store, config, incoming, Mode::Arrived).await? {
         (analysis, Released::Recorded(recorded)) => Ok((analysis, recorded)),
         // Only a release settles otherwise.
         (_, _) => Err(IntakeError::Store(StoreError::Corrupt {
@@ -126,15 +220,22 @@ pub async fn release(
         received_at: message.received_at,
         source_key: None,
     };
-    Ok(take_in(store, config, incoming, Some(release)).await?.1)
+    Ok(take_in(store, config, incoming, Mode::Release(release))
+        .await?
+        .1)
 }
 
 async fn take_in(
     store: &Store,
     config: &Config,
     incoming: Incoming<'_>,
-    release: Option<Release<'_>>,
+    mode: Mode<'_>,
 ) -> Result<(Analysis, Released), IntakeError> {
+    let (release, by_hand) = match mode {
+        Mode::Arrived => (None, None),
+        Mode::Release(release) => (Some(release), None),
+        Mode::ByHand(entry) => (None, Some(entry)),
+    };
     let receiving = config
         .authority_of(incoming.mailbox)
         .ok_or_else(|| IntakeError::UnknownAuthority(incoming.mailbox.name.clone()))?;
@@ -179,9 +280,24 @@ async fn take_in(
         Some(reference) => store.case_contacts(&reference.to_string()).await?,
         None => None,
     };
+    // A leaver's automatic reply that does not say what it answers (no
+    // In-Reply-To, the reference only in its subject) is about the case's
+    // latest mail to the address that replied.
+    let latest = match (&answered, &case, &analysis.from) {
+        (None, Some(case), Some(from))
+            if analysis.kind == Kind::AutoReply && analysis.left.is_some() =>
+        {
+            match store.latest_mail_to(case.id, from.as_str()).await? {
+                Some(id) => store.gateway_mail_in(&[id]).await?,
+                None => None,
+            }
+        }
+        _ => None,
+    };
     // Released, it is answered as if it had been allowed when it came.
-    let answerable =
-        release.is_some() || Utc::now() - incoming.received_at <= config.answer_max_age;
+    let answerable = release.is_some()
+        || by_hand.is_some()
+        || Utc::now() - incoming.received_at <= config.answer_max_age;
     let situation = Situation {
         config,
         mailbox: incoming.mailbox,
@@ -191,10 +307,11 @@ async fn take_in(
         received_at: incoming.received_at,
         answerable,
         case: case.as_ref(),
-        answered: answered.as_ref(),
+        answered: answered.as_ref().or(latest.as_ref()),
         parent,
         returned: returned.as_ref(),
-        released: release.is_some(),
+        // Entered by a person, it is taken as if its sender were allowed.
+        released: release.is_some() || by_hand.is_some(),
     };
     let refusal = analysis
         .referral
@@ -237,7 +354,53 @@ async fn take_in(
             .is_some_and(|f| config.allows_sender(f)),
     };
     let lookup = person_lookup(&analysis, &situation);
-    let decide = |person: &[crate::core::plan::PersonCase]| decide(&analysis, &situation, person);
+    let decide = |person: &[crate::core::plan::PersonCase]| {
+        let mut plan = decide(&analysis, &situation, person);
+        if let Some(entry) = by_hand {
+            // Only what the protocol owes the referrer: the authority
+            // entered it itself, and hears nothing.
+            // Entered by hand, nobody vouched for the addresses the form
+            // gives: only those at domains allowed to refer are written to.
+            let allowed = |a: &crate::core::address::EmailAddress| {
+                config.allows_sender(a) && !config.is_portal_sender(a)
+            };
+            plan.mails.retain_mut(|m| {
+                m.to.retain(allowed);
+                m.cc.retain(allowed);
+                matches!(
+                    m.purpose,
+                    Purpose::Acknowledgement | Purpose::Incomplete | Purpose::NoConsent
+                ) && !m.to.is_empty()
+            });
+            // The case is the authority's the person chose.
+            if let crate::core::plan::Disposition::Open(new) = &plan.disposition {
+                if new.authority != entry.authority.code {
+                    plan.disposition = crate::core::plan::Disposition::Quarantine {
+                        reason: format!(
+                            "the form names another authority ({}): give --authority {}, or \
+                             correct the form's `Local housing authority`",
+                            new.authority, new.authority
+                        ),
+                    };
+                }
+            }
+        }
+        plan
+    };
+    if let Some(entry) = by_hand {
+        let recorded = store
+            .record_entered(
+                &facts,
+                incoming.raw,
+                lookup.as_ref(),
+                decide,
+                &config.outgoing,
+                entry.route,
+                entry.by,
+            )
+            .await?;
+        return Ok((analysis, Released::Recorded(recorded)));
+    }
     let outcome = match release {
         None => Released::Recorded(
             store

@@ -127,6 +127,29 @@ pub(super) struct Returned {
     pub(super) case_ref: Option<CaseRef>,
     /// The recipients a delivery status report says failed for good.
     pub(super) failed_recipients: Vec<EmailAddress>,
+    /// Each of them with its `Status` and `Diagnostic-Code`, as written.
+    pub(super) reports: Vec<RecipientReport>,
+}
+
+/// One failed recipient's block of a delivery status report.
+#[derive(Clone, Debug, Default)]
+pub(super) struct RecipientReport {
+    pub(super) address: Option<EmailAddress>,
+    pub(super) failed: bool,
+    pub(super) status: Option<String>,
+    pub(super) diagnostic: Option<String>,
+}
+
+impl Returned {
+    fn close(&mut self, block: &mut RecipientReport) {
+        let block = std::mem::take(block);
+        if let (Some(who), true) = (&block.address, block.failed) {
+            if !self.failed_recipients.contains(who) {
+                self.failed_recipients.push(who.clone());
+                self.reports.push(block);
+            }
+        }
+    }
 }
 
 /// Reads the returned headers (`message/rfc822`, `text/rfc822-headers`, or
@@ -135,18 +158,39 @@ pub(super) fn returned_mail(message: &Message<'_>, status_report: bool) -> Retur
     let text = String::from_utf8_lossy(message.raw_message.as_ref());
     let mut found = Returned::default();
     // Only a delivery status report (RFC 3464) names who failed: one block
-    // per recipient, `Final-Recipient: rfc822; addr` and `Action: failed`.
-    let mut recipient: Option<EmailAddress> = None;
+    // per recipient, `Final-Recipient: rfc822; addr` and `Action: failed`,
+    // with its `Status` and `Diagnostic-Code` (which may be folded).
+    let mut block = RecipientReport::default();
+    let mut in_diagnostic = false;
     for line in text.lines() {
+        if status_report && in_diagnostic && line.starts_with([' ', '\t']) {
+            if let Some(d) = block.diagnostic.as_mut() {
+                if d.len() < 1000 {
+                    d.push(' ');
+                    d.push_str(line.trim());
+                }
+            }
+            continue;
+        }
+        in_diagnostic = false;
+        if line.trim().is_empty() {
+            if status_report && block.address.is_some() {
+                found.close(&mut block);
+            }
+            continue;
+        }
         let Some((name, value)) = line.trim().split_once(':') else {
             continue;
         };
         let value = value.trim();
         if status_report {
             if name.eq_ignore_ascii_case("final-recipient")
-                || (name.eq_ignore_ascii_case("original-recipient") && recipient.is_none())
+                || (name.eq_ignore_ascii_case("original-recipient") && block.address.is_none())
             {
-                recipient = value
+                if name.eq_ignore_ascii_case("final-recipient") && block.address.is_some() {
+                    found.close(&mut block);
+                }
+                block.address = value
                     .split_once(';')
                     .map_or(value, |(_, a)| a)
                     .trim()
@@ -154,14 +198,13 @@ pub(super) fn returned_mail(message: &Message<'_>, status_report: bool) -> Retur
                     .parse::<String>()
                     .ok()
                     .and_then(|a| EmailAddress::parse(&a).ok());
-            } else if name.eq_ignore_ascii_case("action") {
-                if let Some(who) = recipient.take() {
-                    if value.eq_ignore_ascii_case("failed")
-                        && !found.failed_recipients.contains(&who)
-                    {
-                        found.failed_recipients.push(who);
-                    }
-                }
+            } else if name.eq_ignore_ascii_case("action") && block.address.is_some() {
+                block.failed = value.eq_ignore_ascii_case("failed");
+            } else if name.eq_ignore_ascii_case("status") && block.address.is_some() {
+                block.status = Some(value.chars().take(40).collect());
+            } else if name.eq_ignore_ascii_case("diagnostic-code") && block.address.is_some() {
+                block.diagnostic = Some(value.chars().take(1000).collect());
+                in_diagnostic = true;
             }
         }
         let is_id = name.eq_ignore_ascii_case("message-id");
@@ -180,6 +223,9 @@ pub(super) fn returned_mail(message: &Message<'_>, status_report: bool) -> Retur
         if found.message_id.is_some() && found.case_ref.is_some() && !status_report {
             break;
         }
+    }
+    if status_report {
+        found.close(&mut block);
     }
     found
 }

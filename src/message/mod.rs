@@ -6,18 +6,20 @@ use crate::core::address::EmailAddress;
 use crate::core::authority::{Authorities, Authority};
 use crate::core::case_ref::CaseRef;
 use crate::core::classify::{classify, Kind};
+use crate::core::field::Field;
 use crate::core::form::{read_form, FormReading};
 use crate::core::referral::{interpret, ReadReferral, ReadingContext};
 use crate::core::reply::{read_answer, AnswerReading};
 use crate::core::sender::SenderHeaders;
-use crate::core::sources::{read_both, FormSource};
-use crate::documents::{read_document, DocumentKind, LIMITS};
+use crate::core::sources::{read_forms, FormSource};
+use crate::documents::{read_document_in, DocumentKind, LIMITS};
 use crate::html::html_to_lines;
 use chrono::{DateTime, NaiveDate, Utc};
-use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use regex::Regex;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::LazyLock;
 
@@ -139,6 +141,14 @@ pub struct Analysis {
     /// For a bounce: the recipients its delivery status report says failed
     /// for good (`Action: failed`).
     pub failed_recipients: Vec<EmailAddress>,
+    /// For a bounce: each recipient it says failed for good, and why (from
+    /// a delivery report's blocks, or for a refusal written for people,
+    /// the addresses its text names beside a permanent failure).
+    pub failures: Vec<crate::core::undelivered::Failure>,
+    /// For an automatic reply: that the person has left or the mailbox is
+    /// no longer read, in a sentence (an ordinary out-of-office says
+    /// nothing here).
+    pub left: Option<String>,
     /// The message quotes one of the gateway's own mails (it carries their
     /// marker line).
     pub quotes_gateway: bool,
@@ -192,6 +202,8 @@ impl Analysis {
             is_forward: false,
             is_reply: false,
             failed_recipients: Vec::new(),
+            failures: Vec::new(),
+            left: None,
             quotes_gateway: false,
         }
     }
@@ -217,6 +229,33 @@ impl Analysis {
             "case_ref".into(),
             json!(self.case_ref.as_ref().map(|r| r.to_string())),
         );
+        Value::Object(out)
+    }
+
+    /// Why what the gateway did not read was set aside, for `parse
+    /// --explain` (outside the contract): the message itself, when it
+    /// could not be read or is encrypted, and each attached document not
+    /// read, by its type (never its name). Empty when nothing was.
+    pub fn explain_json(&self) -> Value {
+        let mut out = Map::new();
+        if let Some(problem) = &self.problem {
+            out.insert("problem".into(), json!(problem));
+        }
+        if let Some(encrypted) = &self.encrypted {
+            out.insert("encrypted".into(), json!(encrypted));
+        }
+        let unread: Vec<Value> = self
+            .attachments
+            .iter()
+            .filter_map(|a| {
+                a.unread
+                    .as_ref()
+                    .map(|why| json!({ "content_type": a.content_type, "why": why }))
+            })
+            .collect();
+        if !unread.is_empty() {
+            out.insert("not_read".into(), json!(unread));
+        }
         Value::Object(out)
     }
 }
@@ -365,25 +404,41 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         receiving_authority: receiving,
     };
 
-    let (referral, form_source) = match (kind, body_form, document) {
-        (Kind::Referral, Some(body), Some(document)) => {
-            let (read, attachment_wins) = read_both(body, &document.reading, &reading_context);
-            let source = if attachment_wins {
-                FormSource::Attachment(document.name.clone())
-            } else {
-                FormSource::Body
-            };
-            (Some(read), Some(source))
+    // Every form the message carries, its text's first: one referral,
+    // with any disagreement between them named (`read_forms`).
+    let (referral, form_source) = if kind == Kind::Referral {
+        // A covering note that names the person (`Full name: ...`, too
+        // few labels to be a form of its own) beside an attached form
+        // counts too: a different name there is asked about, not dropped.
+        let names_person = |r: &&FormReading| {
+            !quotes_gateway
+                && document.is_some()
+                && [
+                    Field::FullName,
+                    Field::DateOfBirth,
+                    Field::PrisonNumber,
+                    Field::Crn,
+                ]
+                .iter()
+                .any(|f| r.values.contains_key(f))
+        };
+        let forms: Vec<(FormSource, &FormReading)> = body_form
+            .or_else(|| best.filter(names_person))
+            .map(|body| (FormSource::Body, body))
+            .into_iter()
+            .chain(
+                documents
+                    .iter()
+                    .filter(|d| d.reading.is_referral())
+                    .map(|d| (FormSource::Attachment(d.name.clone()), &d.reading)),
+            )
+            .collect();
+        match read_forms(&forms, &reading_context) {
+            Some((read, source)) => (Some(read), Some(source)),
+            None => (None, None),
         }
-        (Kind::Referral, None, Some(document)) => (
-            Some(interpret(&document.reading, &reading_context)),
-            Some(FormSource::Attachment(document.name.clone())),
-        ),
-        (Kind::Referral, Some(body), None) => (
-            Some(interpret(body, &reading_context)),
-            Some(FormSource::Body),
-        ),
-        _ => (None, None),
+    } else {
+        (None, None)
     };
     // Oldest first, the message answered (In-Reply-To) last: the last
     // one the store knows says which case and which mail this answers.
@@ -448,6 +503,20 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
     } else {
         Returned::default()
     };
+    let failures = if kind == Kind::Bounce {
+        failures_of(&message, &returned, facts.delivery_status_report)
+    } else {
+        Vec::new()
+    };
+    let left = if kind == Kind::AutoReply {
+        let text = readable_text(&message);
+        crate::core::undelivered::leaver(
+            facts.subject.as_deref(),
+            &crate::core::reply::own_text(&text),
+        )
+    } else {
+        None
+    };
     let case_ref = facts.case_ref().or(returned.case_ref);
     let answer = if may_answer {
         read_answer(&body_text)
@@ -500,6 +569,8 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         }),
         returned_message_id: returned.message_id,
         failed_recipients: returned.failed_recipients,
+        failures,
+        left,
         problem,
         replied_to: facts.in_reply_to.last().cloned(),
         thread_ids,
@@ -543,6 +614,67 @@ fn readable_text(message: &Message<'_>) -> String {
             .map(|h| html_to_lines(&h))
             .unwrap_or_default(),
     }
+}
+
+/// What a bounce says failed for good: a delivery report's failed
+/// recipients with their status and diagnostic; for a refusal written for
+/// people (no report), the addresses its own words name, when they say the
+/// failure is permanent.
+fn failures_of(
+    message: &Message<'_>,
+    returned: &Returned,
+    status_report: bool,
+) -> Vec<crate::core::undelivered::Failure> {
+    use crate::core::undelivered::{from_report, says_permanent};
+    let full = message.body_text(0).unwrap_or_default();
+    // The people's words only: the returned mail's headers and text, quoted
+    // below them, name its recipients whoever failed.
+    let notification: String = full
+        .lines()
+        .take_while(|line| {
+            let name = line
+                .split_once(':')
+                .map(|(n, _)| n.trim().to_ascii_lowercase());
+            !matches!(
+                name.as_deref(),
+                Some("received" | "return-path" | "message-id" | "mime-version" | "content-type")
+            ) && !line.trim_start().starts_with("-----")
+        })
+        .take(200)
+        .collect::<Vec<_>>()
+        .join("\n");
+    if status_report {
+        return returned
+            .reports
+            .iter()
+            .filter_map(|r| {
+                let address = r.address.clone()?;
+                Some(from_report(
+                    address,
+                    r.status.as_deref(),
+                    r.diagnostic.as_deref(),
+                    &notification,
+                ))
+            })
+            .collect();
+    }
+    if !says_permanent(&notification) {
+        return Vec::new();
+    }
+    let mut failures: Vec<crate::core::undelivered::Failure> = Vec::new();
+    for line in notification.lines() {
+        let mut rest = line;
+        while let Some(address) = EmailAddress::find_in(rest) {
+            let Some(at) = rest.find(address.as_str()) else {
+                break;
+            };
+            rest = &rest[at + address.as_str().len()..];
+            if !failures.iter().any(|f| f.address == address) {
+                failures.push(from_report(address, None, Some(line), &notification));
+            }
+        }
+    }
+    failures
 }
 
 /// Why a message cannot be read: S/MIME encryption, or Microsoft Purview's
@@ -697,7 +829,8 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
                     "more than {MAX_DOCUMENTS_READ} documents attached: not read"
                 ));
             } else {
-                match read_attachment(kind, part.contents()) {
+                let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
+                match read_attachment(kind, &attached_bytes(message, part), charset) {
                     Ok(text) => found.documents.push(DocumentForm {
                         name: name.clone().unwrap_or_default(),
                         reading: read_form(&text),
@@ -754,7 +887,11 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
 }
 
 /// A document's text, or why it could not be read.
-fn read_attachment(kind: DocumentKind, bytes: &[u8]) -> Result<String, String> {
+fn read_attachment(
+    kind: DocumentKind,
+    bytes: &[u8],
+    charset: Option<&str>,
+) -> Result<String, String> {
     if kind == DocumentKind::Email {
         // An attached message saved as a file: its own text, decoded,
         // within the same bounds as any message (parts, nesting), checked
@@ -775,7 +912,28 @@ fn read_attachment(kind: DocumentKind, bytes: &[u8]) -> Result<String, String> {
             .map_err(|why| format!("an attached message that is not read: {why}"))?;
         return Ok(readable_text(&message));
     }
-    read_document(kind, bytes, &LIMITS).map_err(|e| e.to_string())
+    read_document_in(kind, bytes, charset, &LIMITS).map_err(|e| e.to_string())
+}
+
+/// An attached file's bytes as attached (its transfer encoding undone).
+/// The parser hands a `text/*` part back already decoded by its declared
+/// charset (or as UTF-8 when it declares none), which garbles a UTF-16
+/// file with its byte-order mark: the document reader decodes it instead.
+fn attached_bytes<'a>(message: &'a Message<'_>, part: &'a MessagePart<'_>) -> Cow<'a, [u8]> {
+    use mail_parser::decoders::base64::base64_decode;
+    use mail_parser::decoders::quoted_printable::quoted_printable_decode;
+    if !matches!(part.body, PartType::Text(_) | PartType::Html(_)) {
+        return Cow::Borrowed(part.contents());
+    }
+    let raw = message
+        .raw_message
+        .get(part.offset_body as usize..part.offset_end as usize);
+    let decoded = raw.and_then(|raw| match part.encoding {
+        Encoding::Base64 => base64_decode(raw).map(Cow::Owned),
+        Encoding::QuotedPrintable => quoted_printable_decode(raw).map(Cow::Owned),
+        Encoding::None => Some(Cow::Borrowed(raw)),
+    });
+    decoded.unwrap_or(Cow::Borrowed(part.contents()))
 }
 
 /// S/MIME and Purview parts: the message is encrypted, which
@@ -1086,5 +1244,71 @@ mod tests {
             .collect();
         assert_eq!(failed, ["gone@justice.gov.uk"]);
         assert!(analysis.returned_message_id.is_some());
+    }
+
+    #[test]
+    fn a_postfix_report_gives_each_failure_its_reason() {
+        // Postfix's own shape: the per-recipient block with a folded
+        // Diagnostic-Code, a second recipient blocked by a policy.
+        let raw = "Return-Path: <>\r\nFrom: MAILER-DAEMON@mail.colchester.gov.uk (Mail Delivery System)\r\n\
+            To: dutytorefer@colchester.gov.uk\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+            Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+            --b\r\nContent-Description: Notification\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n\
+            This is the mail system at host mail.colchester.gov.uk.\r\n\r\n\
+            I'm sorry to have to inform you that your message could not\r\nbe delivered to one or more recipients.\r\n\r\n\
+            --b\r\nContent-Description: Delivery report\r\nContent-Type: message/delivery-status\r\n\r\n\
+            Reporting-MTA: dns; mail.colchester.gov.uk\r\nX-Postfix-Queue-ID: 4F1A2B3C\r\n\r\n\
+            Final-Recipient: rfc822; gone@justice.gov.uk\r\nOriginal-Recipient: rfc822;gone@justice.gov.uk\r\n\
+            Action: failed\r\nStatus: 5.1.1\r\nRemote-MTA: dns; mx.justice.gov.uk\r\n\
+            Diagnostic-Code: smtp; 550 5.1.1 <gone@justice.gov.uk>: Recipient address\r\n    rejected: User unknown in virtual mailbox table\r\n\r\n\
+            Final-Recipient: rfc822; kim@justice.gov.uk\r\nAction: failed\r\nStatus: 5.7.1\r\n\
+            Diagnostic-Code: smtp; 550 5.7.1 Message blocked by data loss prevention policy\r\n\r\n\
+            --b\r\nContent-Type: text/rfc822-headers\r\n\r\n\
+            Message-ID: <dtr.DTR-COL-2026-00001.chase.ab@dtr-gateway.invalid>\r\n--b--\r\n";
+        let analysis = analysed(raw.as_bytes());
+        assert_eq!(analysis.kind, Kind::Bounce);
+        let reasons: Vec<(&str, &str)> = analysis
+            .failures
+            .iter()
+            .map(|f| (f.address.as_str(), f.kind.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("gone@justice.gov.uk", "bounced"),
+                ("kim@justice.gov.uk", "blocked")
+            ]
+        );
+        assert!(analysis.failures[0].reason.contains("does not exist"));
+    }
+
+    #[test]
+    fn a_refusal_written_for_people_names_the_address_it_refused() {
+        let raw =
+            "Return-Path: <>\r\nFrom: postmaster@cjsm.net\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+            Subject: Mail delivery failure\r\nContent-Type: text/plain\r\n\r\n\
+            Your message to jo@justice.gov.uk.cjsm.net was refused.\r\n\
+            554 5.7.1 CJSM: the sending domain is not classed as secure.\r\n\r\n\
+            ------ Original message headers ------\r\n\
+            To: jo@justice.gov.uk.cjsm.net, kim@justice.gov.uk.cjsm.net\r\n\
+            Message-ID: <dtr.DTR-COL-2026-00001.acknowledgement.ab@dtr-gateway.invalid>\r\n";
+        let analysis = analysed(raw.as_bytes());
+        assert_eq!(analysis.kind, Kind::Bounce);
+        let refused: Vec<&str> = analysis
+            .failures
+            .iter()
+            .map(|f| f.address.as_str())
+            .collect();
+        assert_eq!(
+            refused,
+            ["jo@justice.gov.uk.cjsm.net"],
+            "not the copied recipient"
+        );
+        assert!(analysis.failures[0].reason.contains("CJSM"));
+        assert!(
+            analysis.failed_recipients.is_empty(),
+            "no report: nothing fails on the case"
+        );
     }
 }

@@ -65,6 +65,48 @@ impl Store {
         in_reply_to: Option<&str>,
         outgoing: &Outgoing,
     ) -> Result<Recorded, StoreError> {
+        self.record_as(facts, raw, lookup, decide, in_reply_to, outgoing, None)
+            .await
+    }
+
+    /// Records a referral a person entered by hand (`case new`): as
+    /// [`Store::record`], with the route it came by and who entered it on
+    /// the case. Nothing is kept unless it opens a case: what would be set
+    /// aside is refused, with its reason, and nothing is recorded.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_entered(
+        &self,
+        facts: &MessageFacts,
+        raw: &[u8],
+        lookup: Option<&PersonLookup>,
+        decide: impl FnOnce(&[PersonCase]) -> Plan,
+        outgoing: &Outgoing,
+        route: &str,
+        by: &str,
+    ) -> Result<Recorded, StoreError> {
+        self.record_as(
+            facts,
+            raw,
+            lookup,
+            decide,
+            None,
+            outgoing,
+            Some((route, by)),
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_as(
+        &self,
+        facts: &MessageFacts,
+        raw: &[u8],
+        lookup: Option<&PersonLookup>,
+        decide: impl FnOnce(&[PersonCase]) -> Plan,
+        in_reply_to: Option<&str>,
+        outgoing: &Outgoing,
+        by_hand: Option<(&str, &str)>,
+    ) -> Result<Recorded, StoreError> {
         let mut tx = self.begin_write().await?;
         let now = Utc::now();
         let (seen, another_copy) = find_message(&mut tx, facts).await?;
@@ -84,6 +126,16 @@ impl Store {
             Disposition::Quarantine { reason } => Some(reason.clone()),
             _ => None,
         };
+        if by_hand.is_some() && !matches!(plan.disposition, Disposition::Open(_)) {
+            // Entered by hand, it is a new referral or nothing: the
+            // transaction is rolled back, and the person told why.
+            let why = quarantine.unwrap_or_else(|| "it opens no case".to_string());
+            return Ok(Recorded {
+                message_row: 0,
+                case: None,
+                action: Action::Quarantined(why),
+            });
+        }
         // A person may release what was set aside: its bytes are kept
         // until then (unless too large to have been read at all).
         let kept = quarantine
@@ -138,6 +190,23 @@ impl Store {
             now,
         )
         .await?;
+        if let (Some((route, by)), Some((case_id, _))) = (by_hand, &case) {
+            sqlx::query("UPDATE cases SET route = $1 WHERE id = $2")
+                .bind(route)
+                .bind(case_id)
+                .execute(&mut *tx)
+                .await?;
+            let detail = serde_json::json!({ "by": by, "route": route });
+            add_event(
+                &mut tx,
+                *case_id,
+                now,
+                "recorded_by_hand",
+                Some(message_row),
+                Some(&detail),
+            )
+            .await?;
+        }
         advance_position(&mut tx, facts, now).await?;
         tx.commit().await?;
         if queued > 0 {
@@ -230,6 +299,25 @@ pub(super) async fn carry_out(
             Some(message_row),
             None,
         )
+        .await?;
+    }
+    for undelivered in &plan.undelivered {
+        // Once per failed mail and address, with the mail's own case and
+        // authority: a second report of the same failure adds nothing.
+        sqlx::query(
+            "INSERT INTO contact_failures (outbox_id, case_id, message_id, authority, purpose, \
+             address, kind, reason, vouched, failed_at) \
+             SELECT id, case_id, $2, authority, purpose, $3, $4, $5, $6, $7 FROM outbox \
+             WHERE id = $1 ON CONFLICT (outbox_id, address) DO NOTHING",
+        )
+        .bind(undelivered.outbox_id)
+        .bind(message_row)
+        .bind(undelivered.failure.address.as_str().to_ascii_lowercase())
+        .bind(undelivered.failure.kind.as_str())
+        .bind(&undelivered.failure.reason)
+        .bind(Flag(undelivered.vouched))
+        .bind(Stamp(facts.received_at))
+        .execute(&mut **tx)
         .await?;
     }
     let authority = match &plan.disposition {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 mod cases;
+mod contacts;
 mod db;
 mod deadlines;
 mod digest;
@@ -25,6 +26,7 @@ mod sender;
 mod web;
 pub use crate::core::sweep::DoneStep;
 pub use cases::{CaseDetail, CaseMail, CaseSummary, Event};
+pub use contacts::{ContactFailure, FailingContact};
 pub use db::{shown_url, Backend, Day, Flag, Stamp};
 pub use deadlines::{DeadlineCase, FollowUp, FollowUpDay};
 pub use digest::{digest_key, NewReferral};

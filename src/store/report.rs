@@ -23,7 +23,7 @@ impl Store {
             "SELECT authority, status, referral_type, custody_status, referring_agency, referrer_email, \
              referrer_domain, urgent, received_at, expected_release_date, acknowledged_at, lead_named_at, \
              responded_at, application_on, information_requested_at, evidence, met_by_hand, \
-             follow_ups, close_outcome FROM cases \
+             follow_ups, close_outcome, route FROM cases \
              WHERE received_at >= $1 AND received_at < $2 AND ($3 IS NULL OR authority = $3) ORDER BY id",
         )
         .bind(Stamp(crate::core::uk::midnight(first)))
@@ -81,6 +81,7 @@ impl Store {
                     chases: sent(":chase:"),
                     escalations: sent(":escalation"),
                     outcome: r.get("close_outcome"),
+                    route: r.get("route"),
                 }
             })
             .collect())

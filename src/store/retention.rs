@@ -491,6 +491,14 @@ async fn purge_outbox(
     .fetch_all(&mut *tx)
     .await?;
     let list = Value::from(ids.clone()).to_string();
+    // The contacts it failed to reach go with its recipients.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM contact_failures WHERE outbox_id IN {}",
+        db::json_ids(backend, "$1")
+    )))
+    .bind(&list)
+    .execute(&mut *tx)
+    .await?;
     // The per-hour count needs only the last hour's addresses.
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DELETE FROM outbox_recipients WHERE outbox_id IN {}",

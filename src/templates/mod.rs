@@ -46,7 +46,8 @@
 //! | `information` | `{what}`: what the authority asked the referring side for, in its own words (`information_requested`; null otherwise) |
 //! | `lead` | `{side, name, email, phone, previous_name, first}`: the new named lead of a case (`first`: no lead was named before) (`lead_changed`; null otherwise). `side` `authority` means the council's lead officer changed and the mail goes to the referrer's side; `referrer` means the probation or prison lead changed and the mail goes to the council. `phone` and `previous_name` may be null |
 //! | `sign_in` | `{link, until, minutes}`: the one-time link to the web view, the UK time it stops working (`10:45`) and its lifetime in minutes (`sign_in`; null otherwise) |
-//! | `digest` | the morning digest (`digest`; null otherwise): `{day, since, counts: {new, due_today, overdue, waiting}, nothing_due, new: [{case_ref, received, kind, urgent}], due_today, overdue, waiting: [{case_ref, what, due, owed_by}]}`, references and dates only |
+//! | `failure` | `{address, others, mail, kind, left, reason, on}`: a contact one of the gateway's mails failed to reach for good (`contact_failed`; null otherwise). `address` the first failing recipient, `others` any more, `mail` the mail in words (`the chase`), `kind` `bounced`, `blocked` or `left`, `left` true for a leaver's automatic reply, `reason` a sentence, `on` when it was reported |
+//! | `digest` | the morning digest (`digest`; null otherwise): `{day, since, counts: {new, due_today, overdue, waiting, undelivered}, nothing_due, new: [{case_ref, received, kind, urgent}], due_today, overdue, waiting: [{case_ref, what, due, owed_by}], undelivered: [{address, case_ref, mail, reason, on}]}` (`undelivered`: mail that failed for good since the last digest, the contact to correct), references and dates only |
 //!
 //! Mail that does not show the person's details (every purpose but
 //! `notice` and `quarantine_notice`: see [`Purpose::shows_person_details`])
@@ -68,6 +69,9 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+mod wrap;
+pub use wrap::wrap_text;
 
 /// The folder of a configuration folder that holds template overrides.
 pub const TEMPLATES_FOLDER: &str = "templates";
@@ -121,7 +125,7 @@ macro_rules! embedded {
 }
 
 /// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
-const EMBEDDED: [(Purpose, [&str; 3]); 15] = embedded![
+const EMBEDDED: [(Purpose, [&str; 3]); 16] = embedded![
     Acknowledgement => "acknowledgement",
     Incomplete => "incomplete",
     NoConsent => "no_consent",
@@ -136,6 +140,7 @@ const EMBEDDED: [(Purpose, [&str; 3]); 15] = embedded![
     UnreadableAnswer => "unreadable_answer",
     InformationRequested => "information_requested",
     Digest => "digest",
+    ContactFailed => "contact_failed",
     SignIn => "sign_in",
 ];
 
@@ -499,9 +504,11 @@ impl Templates {
         let code = authority_code.to_ascii_uppercase();
         let data = visible_data(purpose, data);
         let part = |part| self.render_part(purpose, &code, part, &data);
+        // The plain text is wrapped once rendered, the values in it
+        // included, and never rendered again; the HTML wraps itself.
         Ok(Rendered {
             subject: one_line(&part(Part::Subject)?),
-            text: part(Part::Text)?,
+            text: wrap::wrap_text(&part(Part::Text)?),
             html: part(Part::Html)?,
         })
     }
@@ -605,7 +612,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 22] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 23] = [
     "case_ref",
     "authority",
     "protocol",
@@ -629,6 +636,10 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 22] = [
     // person; set only for `information_requested`.
     "information",
     "digest",
+    // A contact the gateway's mail did not reach: an officer's address,
+    // the mail and why (`contact_failed`; null otherwise).
+    "failure",
+    // The one-time link to the web view (`sign_in`; null otherwise).
     "sign_in",
 ];
 
@@ -749,9 +760,11 @@ pub fn sample_data(purpose: Purpose) -> Value {
         | Purpose::InformationRequested => json!("complete"),
         Purpose::Incomplete | Purpose::Notice => json!("incomplete"),
         Purpose::NoConsent => json!("no_consent"),
-        Purpose::BlankForm | Purpose::QuarantineNotice | Purpose::Digest | Purpose::SignIn => {
-            Value::Null
-        }
+        Purpose::BlankForm
+        | Purpose::QuarantineNotice
+        | Purpose::Digest
+        | Purpose::ContactFailed
+        | Purpose::SignIn => Value::Null,
     };
     let field = |label: &str, value: &str| json!({ "label": label, "value": value });
     // The follow-ups of the lead officer deadline (commitment 10 of the
@@ -935,6 +948,19 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "further": further,
         "information": information,
         "digest": if purpose == Purpose::Digest { sample_digest() } else { Value::Null },
+        "failure": if purpose == Purpose::ContactFailed {
+            json!({
+                "address": "kim.casework@justice.gov.uk",
+                "others": ["alex.morgan@justice.gov.uk"],
+                "mail": "the chase",
+                "kind": "bounced",
+                "left": false,
+                "reason": "the receiving server says the address does not exist (any more)",
+                "on": "Tuesday 1 December 2026 at 09:14",
+            })
+        } else {
+            Value::Null
+        },
         "sign_in": if purpose == Purpose::SignIn {
             json!({ "link": "https://dtr.essex.gov.uk/sign-in/6f1c2a9e0b7d4c3f", "until": "10:45", "minutes": 15 })
         } else {
@@ -961,7 +987,10 @@ fn sample_digest() -> Value {
         "waiting": [
             { "case_ref": "DTR-COL-2026-00042", "what": "A substantive response naming the authority's lead officer (commitment 10)", "due": "Thu 10 Dec 2026", "owed_by": "the council" },
         ],
-        "counts": { "new": 1, "due_today": 1, "overdue": 1, "waiting": 1 },
+        "undelivered": [
+            { "address": "kim.casework@justice.gov.uk", "case_ref": "DTR-COL-2026-00040", "mail": "the chase", "reason": "the receiving server says the address does not exist (any more)", "on": "Fri 4 Dec 2026 11:20" },
+        ],
+        "counts": { "new": 1, "due_today": 1, "overdue": 1, "waiting": 1, "undelivered": 1 },
         "nothing_due": false,
     })
 }
@@ -1022,14 +1051,19 @@ fn sparse_data(purpose: Purpose) -> Value {
             lead.insert("first".into(), json!(false));
         }
         if let Some(Value::Object(digest)) = map.get_mut("digest") {
-            for key in ["new", "due_today", "overdue", "waiting"] {
+            for key in ["new", "due_today", "overdue", "waiting", "undelivered"] {
                 digest.insert(key.into(), json!([]));
             }
             digest.insert(
                 "counts".into(),
-                json!({ "new": 0, "due_today": 0, "overdue": 0, "waiting": 0 }),
+                json!({ "new": 0, "due_today": 0, "overdue": 0, "waiting": 0, "undelivered": 0 }),
             );
             digest.insert("nothing_due".into(), json!(true));
+        }
+        if let Some(Value::Object(failure)) = map.get_mut("failure") {
+            failure.insert("others".into(), json!([]));
+            failure.insert("left".into(), json!(true));
+            failure.insert("kind".into(), json!("left"));
         }
         if let Some(Value::Array(fields)) = map.get_mut("fields") {
             for field in fields.iter_mut() {

@@ -4,6 +4,7 @@
 //! `scripts/cyrus.sh` beside Dovecot, in [`servers`].
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod identity;
 pub mod servers;
 pub mod web_client;

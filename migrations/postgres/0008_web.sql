@@ -1,4 +1,4 @@
--- See migrations/sqlite/0012_web.sql.
+-- See migrations/sqlite/0014_web.sql.
 CREATE TABLE web_sign_ins (
     token_hash TEXT COLLATE "C" PRIMARY KEY,
     address    TEXT COLLATE "C" NOT NULL,

@@ -1,0 +1,223 @@
+//! `dtr-gateway case new`: a referral that came another way (a telephone
+//! call, a portal, mail the gateway did not read) recorded by a person, from
+//! a form file, from standard input, or field by field at the terminal.
+
+use super::*;
+use anyhow::{bail, Result};
+use chrono::Utc;
+use dtr_gateway::config::Config;
+use dtr_gateway::core::referral::Outcome;
+use dtr_gateway::intake::{record_by_hand, ByHand};
+use dtr_gateway::store::{Action, Store};
+use dtr_gateway::terminal::printable;
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+/// How a referral recorded by hand reached the authority: a telephone
+/// call, a portal (an ALERT notification), mail the gateway did not read
+/// (another inbox, a forward), or anything else (in person, by post).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Route {
+    Phone,
+    Portal,
+    Email,
+    Other,
+}
+
+impl Route {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Route::Phone => "phone",
+            Route::Portal => "portal",
+            Route::Email => "email",
+            Route::Other => "other",
+        }
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            Route::Phone => "by telephone",
+            Route::Portal => "through a portal",
+            Route::Email => "by email",
+            Route::Other => "by another route",
+        }
+    }
+}
+
+/// What `case new` was given.
+pub(crate) struct NewCase {
+    pub(crate) authority: Option<String>,
+    pub(crate) file: Option<PathBuf>,
+    pub(crate) route: Option<Route>,
+    pub(crate) by: Option<String>,
+}
+
+/// Who runs the command, for the record: `--by`, else the login name.
+fn who(by: Option<String>) -> String {
+    by.filter(|b| !b.trim().is_empty())
+        .or_else(|| std::env::var("SUDO_USER").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .map(|b| b.trim().to_string())
+        .unwrap_or_else(|| "an unnamed operator".into())
+}
+
+/// The most a form may hold: a form is a page, not a file of anything.
+const MAX_FORM_BYTES: u64 = 256 * 1024;
+
+pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> Result<ExitCode> {
+    let Some(given) = args.authority else {
+        bail!("which authority is the referral for? give --authority CODE (e.g. COL)");
+    };
+    let Some(code) = authority_code(config, Some(given))? else {
+        bail!("which authority is the referral for? give --authority CODE (e.g. COL)");
+    };
+    let Some(authority) = config.authorities.by_code(&code) else {
+        bail!("no authority `{code}` in the configuration");
+    };
+    let Some(route) = args.route else {
+        bail!("how did the referral come? give --route phone, portal, email or other");
+    };
+    let form = match &args.file {
+        Some(path) => {
+            let mut text = String::new();
+            std::fs::File::open(path)
+                .with_context(|| format!("cannot read {}", path.display()))?
+                .take(MAX_FORM_BYTES)
+                .read_to_string(&mut text)
+                .with_context(|| format!("{} is not a text file", path.display()))?;
+            text
+        }
+        None if std::io::stdin().is_terminal() => ask_field_by_field()?,
+        None => {
+            let mut text = String::new();
+            std::io::stdin()
+                .take(MAX_FORM_BYTES)
+                .read_to_string(&mut text)
+                .context("cannot read the form from standard input")?;
+            text
+        }
+    };
+    // Two answers at the least (a name and a date of birth, say): a note
+    // or a blank form is not a referral.
+    if dtr_gateway::core::form::read_form(&with_heading(&form))
+        .values
+        .len()
+        < 2
+    {
+        bail!(
+            "not recorded: the text is not a referral form (it needs the form's labels, \
+             such as `Full name:` and `Date of birth:`, with answers)"
+        );
+    }
+    let form = with_heading(&form);
+    let by = who(args.by);
+    let (analysis, recorded) = record_by_hand(
+        store,
+        config,
+        ByHand {
+            authority,
+            form: &form,
+            route: route.name(),
+            by: &by,
+            at: Utc::now(),
+        },
+    )
+    .await?;
+    let reference = match (&recorded.action, &recorded.case) {
+        (Action::Opened | Action::Linked | Action::Refused, Some(reference)) => reference,
+        (Action::Quarantined(why), _) => bail!("not recorded: {why}"),
+        _ => bail!(
+            "not recorded: the text is not a referral form (it needs the form's labels, \
+             such as `Full name:` and `Date of birth:`)"
+        ),
+    };
+    println!(
+        "Recorded {reference} for {}: a referral made {}, entered by {}.",
+        authority.full_name(),
+        route.words(),
+        printable(&by)
+    );
+    let read = analysis.referral.as_ref();
+    match (&recorded.action, read.map(|r| r.outcome)) {
+        (Action::Refused, _) | (_, Some(Outcome::NoConsent)) => println!(
+            "The person has not consented: recorded as a refusal, nothing kept about them."
+        ),
+        (_, Some(Outcome::Incomplete)) => {
+            let missing: Vec<&str> = read
+                .map(|r| {
+                    r.missing
+                        .iter()
+                        .chain(r.invalid.iter())
+                        .map(|f| f.label())
+                        .collect()
+                })
+                .unwrap_or_default();
+            println!(
+                "The referral is incomplete: {} still to come. Its deadlines start once it is complete.",
+                missing.join(", ")
+            );
+        }
+        _ => println!("The referral is complete: its deadlines run from today."),
+    }
+    if let Action::Linked = recorded.action {
+        println!("The person has an open case already: this one is linked to it.");
+    }
+    let referrer = read
+        .and_then(|r| r.referral.referrer_email.clone())
+        .filter(|a| config.allows_sender(a) && !config.is_portal_sender(a));
+    match referrer {
+        Some(address) => println!(
+            "The referrer ({}) is written to as the protocol requires, as for a referral by email.",
+            printable(address.as_str())
+        ),
+        None => println!(
+            "No mail is sent: the form gives no referrer address at a domain allowed to refer. \
+             Tell the referrer the reference yourself."
+        ),
+    }
+    println!("See it with: dtr-gateway case {reference}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The form's heading, when a person typed the fields without it.
+fn with_heading(form: &str) -> String {
+    if form.to_ascii_uppercase().contains("DUTY TO REFER REFERRAL") {
+        form.to_string()
+    } else {
+        format!("DUTY TO REFER REFERRAL\n{form}")
+    }
+}
+
+/// Asks for each field of the referral template in turn, label by label,
+/// with the template's hint; an empty answer leaves the field empty.
+fn ask_field_by_field() -> Result<String> {
+    println!(
+        "Type each answer and press Enter; press Enter alone to leave a field empty. \
+         The labels are the referral form's."
+    );
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut form = String::from("DUTY TO REFER REFERRAL\n");
+    for line in dtr_gateway::outbox::BLANK_FORM.lines() {
+        let Some((label, hint)) = line.split_once(':') else {
+            continue;
+        };
+        let (label, hint) = (label.trim(), hint.trim());
+        if label.is_empty() || label.eq_ignore_ascii_case("DUTY TO REFER REFERRAL") {
+            continue;
+        }
+        if hint.is_empty() {
+            print!("{label}: ");
+        } else {
+            print!("{label} {hint}: ");
+        }
+        std::io::stdout().flush()?;
+        let answer = match lines.next() {
+            Some(answer) => answer?,
+            None => break,
+        };
+        form.push_str(&format!("{label}: {}\n", answer.trim()));
+    }
+    Ok(form)
+}

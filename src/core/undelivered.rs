@@ -1,0 +1,351 @@
+//! Mail that fails for good: what a delivery report, a refusal or an
+//! automatic reply says of one of the gateway's mails, in a sentence a
+//! council officer can act on. Annex A names people, and people leave: the
+//! contact the failure names is the one to correct.
+
+use super::address::EmailAddress;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// How a mail failed for good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FailureKind {
+    /// The receiving server refused it: the address is unknown, the
+    /// mailbox gone or full.
+    Bounced,
+    /// A rule refused it: a secure-mail service (CJSM) refusing a domain it
+    /// does not class as secure, a data-loss-prevention rule.
+    Blocked,
+    /// An automatic reply says the person has left, retired, or that the
+    /// mailbox is no longer read.
+    Left,
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Bounced => "bounced",
+            FailureKind::Blocked => "blocked",
+            FailureKind::Left => "left",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<FailureKind> {
+        [
+            FailureKind::Bounced,
+            FailureKind::Blocked,
+            FailureKind::Left,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+}
+
+/// What became of one recipient of a gateway mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub address: EmailAddress,
+    pub kind: FailureKind,
+    /// Why, in one sentence without the address (the notice names it).
+    pub reason: String,
+}
+
+static ENHANCED_STATUS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b").expect("static pattern"));
+
+static PERMANENT_REPLY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b5[0-5][0-9][ -]").expect("static pattern"));
+
+/// Words of a secure-mail service refusing the sending domain.
+const SECURE_MAIL_REFUSALS: [&str; 6] = [
+    "cjsm",
+    "not classed as secure",
+    "not a secure domain",
+    "not recognised as secure",
+    "not recognized as secure",
+    "secure email service",
+];
+
+/// Words of a data-loss-prevention or policy rule.
+const POLICY_REFUSALS: [&str; 9] = [
+    "data loss prevention",
+    "dlp",
+    "policy",
+    "blocked",
+    "sensitive information",
+    "transport rule",
+    "not authorized to send",
+    "not authorised to send",
+    "content filter",
+];
+
+/// Words of an address that does not exist (any more).
+const NO_SUCH_ADDRESS: [&str; 9] = [
+    "recipnotfound",
+    "user unknown",
+    "unknown user",
+    "no such user",
+    "does not exist",
+    "doesn't exist",
+    "address rejected",
+    "mailbox unavailable",
+    "recipient not found",
+];
+
+/// One recipient's failure, from the status and diagnostic its delivery
+/// report gives (`Status: 5.1.1`, `Diagnostic-Code: smtp; 550 5.1.1
+/// RESOLVER.ADR.RecipNotFound`) and the report's words for people.
+pub fn from_report(
+    address: EmailAddress,
+    status: Option<&str>,
+    diagnostic: Option<&str>,
+    notification: &str,
+) -> Failure {
+    let diagnostic = diagnostic.unwrap_or("");
+    let code = status
+        .and_then(|s| ENHANCED_STATUS.captures(s))
+        .or_else(|| ENHANCED_STATUS.captures(diagnostic))
+        .map(|c| (c[2].to_string(), c[3].to_string()));
+    let diagnostic_lower = diagnostic.to_lowercase();
+    let notification_lower = notification.to_lowercase();
+    let says = |words: &[&str]| {
+        words
+            .iter()
+            .any(|w| diagnostic_lower.contains(w) || notification_lower.contains(w))
+    };
+    let (kind, reason) = if says(&SECURE_MAIL_REFUSALS) {
+        (
+            FailureKind::Blocked,
+            "the recipient's secure mail service (CJSM) refused it, as it does not class the \
+             council's domain as secure",
+        )
+    } else if code.as_ref().is_some_and(|(s, _)| s == "7") && says(&POLICY_REFUSALS)
+        || code.is_none() && says(&POLICY_REFUSALS)
+    {
+        (
+            FailureKind::Blocked,
+            "a rule of the receiving organisation (data-loss prevention or a mail policy) \
+             blocked it",
+        )
+    } else if code
+        .as_ref()
+        .is_some_and(|(s, d)| s == "1" && matches!(d.as_str(), "1" | "6" | "10"))
+        || says(&NO_SUCH_ADDRESS)
+    {
+        (
+            FailureKind::Bounced,
+            "the receiving server says the address does not exist (any more)",
+        )
+    } else if code.as_ref().is_some_and(|(s, _)| s == "2") {
+        (
+            FailureKind::Bounced,
+            "the receiving server says the mailbox is full or disabled",
+        )
+    } else if code.as_ref().is_some_and(|(s, _)| s == "7") {
+        (
+            FailureKind::Blocked,
+            "the receiving organisation refused it (a security or policy rule)",
+        )
+    } else {
+        (
+            FailureKind::Bounced,
+            "the receiving server refused it for good",
+        )
+    };
+    Failure {
+        address,
+        kind,
+        reason: reason.to_string(),
+    }
+}
+
+/// Does a bounce that is not a delivery report say it failed for good (a
+/// `5.x.x` status or a `5xx` reply) rather than that it is still trying?
+pub fn says_permanent(notification: &str) -> bool {
+    let lower = notification.to_lowercase();
+    let delayed = ["delayed", "will retry", "still trying", "temporary"]
+        .iter()
+        .any(|w| lower.contains(w));
+    let permanent = ENHANCED_STATUS
+        .captures_iter(notification)
+        .any(|c| &c[1] == "5")
+        || PERMANENT_REPLY.is_match(notification)
+        || SECURE_MAIL_REFUSALS.iter().any(|w| lower.contains(w));
+    permanent && !delayed
+}
+
+/// Phrases of an automatic reply from someone who has gone for good.
+const LEFT: [&str; 16] = [
+    "has left",
+    "have left",
+    "no longer work",
+    "no longer with",
+    "no longer employed",
+    "no longer in post",
+    "no longer monitored",
+    "no longer in use",
+    "no longer active",
+    "not monitored",
+    "is not checked",
+    "has retired",
+    "have retired",
+    "left the organisation",
+    "left the service",
+    "left the council",
+];
+
+/// Phrases of someone away for a time: they come back, and nobody needs
+/// correcting.
+const AWAY: [&str; 9] = [
+    "out of the office",
+    "out of office",
+    "on leave",
+    "on annual leave",
+    "away until",
+    "back on",
+    "return on",
+    "returning on",
+    "until monday",
+];
+
+/// Does an automatic reply say that the person has left or the mailbox is
+/// no longer read (a reason, in a sentence), rather than that they are away
+/// for a while?
+pub fn leaver(subject: Option<&str>, text: &str) -> Option<String> {
+    let lower = format!("{}\n{}", subject.unwrap_or(""), text).to_lowercase();
+    // Apostrophes as Outlook writes them.
+    let lower = lower.replace(['\u{2019}', '\u{2018}'], "'");
+    let left = LEFT.iter().any(|w| lower.contains(w))
+        || lower.contains("retired")
+        || lower.contains("i no longer")
+        || lower.contains("is no longer");
+    if !left {
+        return None;
+    }
+    // `I am on leave until Monday; Sam has left the team so please write
+    // to ...` still names a leaver; but an away message that only says the
+    // mailbox `is not monitored while I am away` does not.
+    let only_away = AWAY.iter().any(|w| lower.contains(w))
+        && ![
+            "has left",
+            "have left",
+            "no longer work",
+            "retired",
+            "no longer with",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+    if only_away {
+        return None;
+    }
+    Some(
+        "an automatic reply says that the person has left, or that the mailbox is no longer \
+         read"
+            .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(a: &str) -> EmailAddress {
+        EmailAddress::parse(a).expect("address")
+    }
+
+    #[test]
+    fn a_postfix_unknown_user_is_an_address_that_does_not_exist() {
+        let f = from_report(
+            addr("gone@justice.gov.uk"),
+            Some("5.1.1"),
+            Some("smtp; 550 5.1.1 <gone@justice.gov.uk>: Recipient address rejected: User unknown in local recipient table"),
+            "This is the mail system at host mail.colchester.gov.uk.\n\nI'm sorry to have to inform you that your message could not be delivered",
+        );
+        assert_eq!(f.kind, FailureKind::Bounced);
+        assert!(f.reason.contains("does not exist"), "{}", f.reason);
+    }
+
+    #[test]
+    fn an_exchange_resolver_failure_is_an_address_that_does_not_exist() {
+        let f = from_report(
+            addr("sam.officer@essex.gov.uk"),
+            Some("5.1.1"),
+            Some("smtp;550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"),
+            "Your message to sam.officer@essex.gov.uk couldn't be delivered.",
+        );
+        assert_eq!(f.kind, FailureKind::Bounced);
+        assert!(f.reason.contains("does not exist"));
+        // The same without a Status line: the diagnostic's own code.
+        let f = from_report(
+            addr("sam.officer@essex.gov.uk"),
+            None,
+            Some("smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup"),
+            "",
+        );
+        assert!(f.reason.contains("does not exist"));
+    }
+
+    #[test]
+    fn a_data_loss_prevention_rule_is_a_block() {
+        let f = from_report(
+            addr("jo@justice.gov.uk"),
+            Some("5.7.1"),
+            Some("smtp; 550 5.7.1 Delivery not authorized, message refused: the message was blocked by a Data Loss Prevention policy"),
+            "Delivery has failed to these recipients or groups",
+        );
+        assert_eq!(f.kind, FailureKind::Blocked);
+        assert!(f.reason.contains("data-loss prevention"), "{}", f.reason);
+    }
+
+    #[test]
+    fn a_secure_mail_refusal_names_cjsm() {
+        let f = from_report(
+            addr("jo@justice.gov.uk.cjsm.net"),
+            Some("5.7.1"),
+            Some("smtp; 550 5.7.1 Message rejected: the sending domain is not classed as secure by the CJSM service"),
+            "",
+        );
+        assert_eq!(f.kind, FailureKind::Blocked);
+        assert!(f.reason.contains("CJSM"), "{}", f.reason);
+        // A plain-text refusal, not a report: permanent by its code.
+        let text = "Your message could not be delivered to jo@justice.gov.uk.cjsm.net.\n\
+                    554 5.7.1 CJSM: mail from colchester.gov.uk is refused, the domain is not a secure domain.";
+        assert!(says_permanent(text));
+        assert!(!says_permanent(
+            "Delivery to the following recipient has been delayed: 451 4.4.1 will retry"
+        ));
+    }
+
+    #[test]
+    fn a_full_mailbox_and_an_unknown_refusal_read_as_sentences() {
+        let full = from_report(addr("a@b.gov.uk"), Some("5.2.2"), None, "");
+        assert!(full.reason.contains("mailbox is full"));
+        let other = from_report(addr("a@b.gov.uk"), Some("5.4.4"), None, "");
+        assert_eq!(other.reason, "the receiving server refused it for good");
+    }
+
+    #[test]
+    fn an_outlook_leaver_reply_is_a_leaver_and_out_of_office_is_not() {
+        let leaver_text = "Thank you for your email. I have now left Essex Probation Service \
+                           and this mailbox is no longer monitored. Please contact the duty \
+                           team instead.";
+        assert!(leaver(
+            Some("Automatic reply: [DTR-COL-2026-00001] Chase"),
+            leaver_text
+        )
+        .is_some());
+        assert!(leaver(None, "Sam Officer no longer works here.").is_some());
+        assert!(leaver(None, "I have retired from the council; thank you all.").is_some());
+        assert!(leaver(
+            Some("Automatic reply: [DTR-COL-2026-00001] Chase"),
+            "I am out of the office until Monday 7 December with limited access to email. \
+             I will reply on my return."
+        )
+        .is_none());
+        assert!(leaver(
+            Some("Out of Office"),
+            "I am on annual leave until Monday; this mailbox is not monitored while I am away."
+        )
+        .is_none());
+    }
+}

@@ -1,0 +1,123 @@
+//! Contacts the gateway's mail failed to reach for good: what the morning
+//! digest tells and `status` lists, so that a person corrects Annex A.
+
+use super::db::StoredRow;
+use super::*;
+use sqlx::Row;
+
+/// One failure: the address, the mail and case, why, and when it came.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactFailure {
+    pub address: String,
+    pub authority: String,
+    pub case_ref: Option<String>,
+    pub purpose: String,
+    /// `bounced`, `blocked` or `left`.
+    pub kind: String,
+    pub reason: String,
+    /// The receiving server vouched for whoever reported it.
+    pub vouched: bool,
+    pub failed_at: DateTime<Utc>,
+}
+
+/// An address whose mail fails, over every failure recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailingContact {
+    pub address: String,
+    pub authority: String,
+    pub since: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+    pub count: usize,
+    /// The latest failure's kind and reason.
+    pub kind: String,
+    pub reason: String,
+    /// At least one report was vouched for by the receiving server.
+    pub vouched: bool,
+}
+
+impl Store {
+    /// The Message-ID of the case's latest mail sent to `address`: what an
+    /// automatic reply that does not say what it answers is about.
+    pub async fn latest_mail_to(
+        &self,
+        case_id: i64,
+        address: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT o.message_id FROM outbox o JOIN outbox_recipients r ON r.outbox_id = o.id \
+             WHERE o.case_id = $1 AND r.address = $2 AND o.status = 'sent' \
+             ORDER BY o.id DESC LIMIT 1",
+        )
+        .bind(case_id)
+        .bind(address.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The failures recorded for `authority` (every authority when `None`),
+    /// received after `since`, oldest first.
+    pub async fn contact_failures(
+        &self,
+        authority: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ContactFailure>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT f.address, f.authority, c.reference, f.purpose, f.kind, f.reason, f.vouched, \
+             f.failed_at FROM contact_failures f LEFT JOIN cases c ON c.id = f.case_id \
+             WHERE ($1 = '' OR f.authority = $1) AND f.failed_at > $2 \
+             ORDER BY f.failed_at, f.id",
+        )
+        .bind(authority.unwrap_or(""))
+        .bind(Stamp(since))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ContactFailure {
+                address: r.get("address"),
+                authority: r.get("authority"),
+                case_ref: r.get("reference"),
+                purpose: r.get("purpose"),
+                kind: r.get("kind"),
+                reason: r.get("reason"),
+                vouched: r.flag("vouched"),
+                failed_at: r.time("failed_at"),
+            })
+            .collect())
+    }
+
+    /// Every address whose mail failed, by authority: since when, how
+    /// often, and the latest reason; the most recent first.
+    pub async fn failing_contacts(&self) -> Result<Vec<FailingContact>, StoreError> {
+        let failures = self
+            .contact_failures(None, DateTime::<Utc>::UNIX_EPOCH)
+            .await?;
+        let mut contacts: Vec<FailingContact> = Vec::new();
+        for f in failures {
+            match contacts
+                .iter_mut()
+                .find(|c| c.address == f.address && c.authority == f.authority)
+            {
+                Some(c) => {
+                    c.count += 1;
+                    c.last = f.failed_at;
+                    c.kind = f.kind;
+                    c.reason = f.reason;
+                    c.vouched |= f.vouched;
+                }
+                None => contacts.push(FailingContact {
+                    address: f.address,
+                    authority: f.authority,
+                    since: f.failed_at,
+                    last: f.failed_at,
+                    count: 1,
+                    kind: f.kind,
+                    reason: f.reason,
+                    vouched: f.vouched,
+                }),
+            }
+        }
+        contacts.sort_by(|a, b| b.last.cmp(&a.last).then(a.address.cmp(&b.address)));
+        Ok(contacts)
+    }
+}

@@ -1,0 +1,361 @@
+//! Referrals by other routes: a telephone call or a portal's notice is
+//! recorded by a person with `case new` and tracked like any other; a
+//! portal's notification sender is never written to; the report says what
+//! it counts.
+
+mod common;
+
+use chrono::Datelike;
+use common::gateway_cli as gateway;
+use common::world::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use tempfile::TempDir;
+
+/// The form a person types from a telephone call: the template's labels.
+fn phoned_form(referrer_email: &str) -> String {
+    let release = (chrono::Utc::now() + chrono::Duration::days(365))
+        .format("%d/%m/%Y")
+        .to_string();
+    format!(
+        "DUTY TO REFER REFERRAL\nReferral type: Duty to Refer\nFull name: Samuel Testperson\n\
+         Date of birth: 14/07/1988\nPrison number: A1234BC\nCustody status: sentenced\n\
+         Expected release date: {release}\nConsent to referral: Yes\n\
+         Reason at risk of homelessness: Tenancy lost during sentence\nLocal connection: resident\n\
+         Referring agency: HMP Chelmsford\nReferrer name: Jo Probation\n\
+         Referrer email: {referrer_email}\nReferrer phone: 01245 000000\n"
+    )
+}
+
+fn line_of<'a>(text: &'a str, start: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.contains(start))
+        .unwrap_or_else(|| panic!("no line with {start:?} in:\n{text}"))
+}
+
+/// Runs the binary with `input` on its standard input (not a terminal).
+fn gateway_with_input(database: &str, args: &[&str], input: &str) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
+        .arg("--database")
+        .arg(database)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dtr-gateway");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write the form");
+    let out = child.wait_with_output().expect("output");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn a_referral_by_telephone_is_recorded_from_a_form_file_and_tracked_like_any_other() {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let file = dir.path().join("call.txt");
+    std::fs::write(&file, phoned_form("jo.probation@justice.gov.uk")).expect("write");
+    let (ok, out) = gateway(
+        &database,
+        &[
+            "case",
+            "new",
+            "--authority",
+            "COL",
+            "--route",
+            "phone",
+            "--file",
+            &file.to_string_lossy(),
+            "--by",
+            "Sam Officer",
+        ],
+    );
+    assert!(ok, "{out}");
+    let first = line_of(&out, "Recorded DTR-COL-");
+    assert!(
+        first.ends_with(
+            "for Colchester City Council: a referral made by telephone, entered by Sam Officer."
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("The referral is complete: its deadlines run from today."),
+        "{out}"
+    );
+    assert!(
+        out.contains("The referrer (jo.probation@justice.gov.uk) is written to"),
+        "{out}"
+    );
+    let reference = first
+        .split_whitespace()
+        .nth(1)
+        .expect("a reference")
+        .to_string();
+
+    // The case reads like any other, and says who entered it and how.
+    let (ok, case) = gateway(&database, &["case", &reference]);
+    assert!(ok, "{case}");
+    assert!(
+        line_of(&case, "recorded by hand")
+            .contains("Referral made by telephone recorded by hand by Sam Officer"),
+        "{case}"
+    );
+    assert!(
+        line_of(&case, "Full name").contains("Samuel Testperson"),
+        "{case}"
+    );
+    // Its deadlines are tracked: acknowledgement and lead officer.
+    let (ok, due) = gateway(&database, &["due", "--now", "2099-01-05"]);
+    assert!(ok && due.contains(&reference), "{due}");
+
+    // Only what the protocol owes the referrer: the acknowledgement, not a
+    // notice to the authority that entered it.
+    let (ok, outbox) = gateway(&database, &["outbox"]);
+    assert!(ok, "{outbox}");
+    assert!(outbox.contains("acknowledgement"), "{outbox}");
+    assert!(!outbox.contains("notice"), "{outbox}");
+
+    // The report says what it counts, and counts the call.
+    let today = chrono::Utc::now();
+    let quarter = format!("{}Q{}", today.year(), (today.month() - 1) / 3 + 1);
+    let (ok, report) = gateway(
+        &database,
+        &["report", "--quarter", &quarter, "--authority", "COL"],
+    );
+    assert!(ok, "{report}");
+    assert!(
+        report.contains(
+            "This report counts the referrals received by email and read by the gateway, and \
+             those recorded by hand"
+        ),
+        "{report}"
+    );
+    let section = report
+        .split("## How referrals came")
+        .nth(1)
+        .expect("the routes' section");
+    let header = line_of(section, "By hand: telephone");
+    let row = line_of(section, "| COL ");
+    let column = |name: &str| {
+        let at = header
+            .split('|')
+            .position(|c| c.trim() == name)
+            .unwrap_or_else(|| panic!("no column {name}: {header}"));
+        row.split('|')
+            .nth(at)
+            .map(str::trim)
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(column("By hand: telephone"), "1", "{section}");
+    assert_eq!(column("By email, read by the gateway"), "0", "{section}");
+}
+
+#[test]
+fn a_form_piped_in_without_a_referrer_address_sends_nothing() {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    // Typed without the heading, the referrer giving no address.
+    let form = phoned_form("")
+        .replace("DUTY TO REFER REFERRAL\n", "")
+        .replace("Referrer email: \n", "");
+    let (ok, out) = gateway_with_input(
+        &database,
+        &[
+            "case",
+            "new",
+            "--authority",
+            "Colchester",
+            "--route",
+            "portal",
+        ],
+        &form,
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("a referral made through a portal"), "{out}");
+    assert!(
+        out.contains("No mail is sent: the form gives no referrer address"),
+        "{out}"
+    );
+    let (_, outbox) = gateway(&database, &["outbox"]);
+    assert!(!outbox.contains("acknowledgement"), "{outbox}");
+
+    // Nor to an address outside the domains allowed to refer, though the
+    // form is incomplete and would ask its referrer for the rest.
+    let form = phoned_form("someone@example.org").replace("Date of birth: 14/07/1988\n", "");
+    let (ok, out) = gateway_with_input(
+        &database,
+        &["case", "new", "--authority", "COL", "--route", "phone"],
+        &form,
+    );
+    assert!(
+        ok && out.contains("The referral is incomplete: Date of birth"),
+        "{out}"
+    );
+    assert!(out.contains("No mail is sent"), "{out}");
+    let (_, outbox) = gateway(&database, &["outbox"]);
+    assert!(
+        !outbox.contains("example.org") && !outbox.contains("incomplete"),
+        "{outbox}"
+    );
+}
+
+#[test]
+fn case_new_refuses_what_it_cannot_record_with_a_sentence() {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let file = dir.path().join("call.txt");
+    std::fs::write(&file, phoned_form("jo.probation@justice.gov.uk")).expect("write");
+    let path = file.to_string_lossy().to_string();
+
+    let (ok, out) = gateway(
+        &database,
+        &["case", "new", "--authority", "COL", "--file", &path],
+    );
+    assert!(!ok && out.contains("how did the referral come?"), "{out}");
+    let (ok, out) = gateway(
+        &database,
+        &["case", "new", "--route", "phone", "--file", &path],
+    );
+    assert!(
+        !ok && out.contains("which authority is the referral for?"),
+        "{out}"
+    );
+    let (ok, out) = gateway(
+        &database,
+        &["case", "DTR-COL-2026-00001", "--route", "phone"],
+    );
+    assert!(!ok && out.contains("go with `case new`"), "{out}");
+    let (ok, out) = gateway_with_input(
+        &database,
+        &["case", "new", "--authority", "COL", "--route", "other"],
+        "Hello, please call me back about a referral.\n",
+    );
+    assert!(!ok && out.contains("not recorded"), "{out}");
+    // A form naming another authority is not put under this one.
+    std::fs::write(
+        &file,
+        phoned_form("jo.probation@justice.gov.uk") + "Local housing authority: Basildon\n",
+    )
+    .expect("write");
+    let (ok, out) = gateway(
+        &database,
+        &[
+            "case",
+            "new",
+            "--authority",
+            "COL",
+            "--route",
+            "phone",
+            "--file",
+            &path,
+        ],
+    );
+    assert!(
+        !ok && out.contains("the form names another authority (BAS)"),
+        "{out}"
+    );
+    let (_, cases) = gateway(&database, &["cases"]);
+    assert!(!cases.contains("DTR-"), "nothing was recorded: {cases}");
+}
+
+/// A portal's ALERT notification, from its no-reply sender.
+fn portal_alert(from: &str, id: &str, body: &str) -> Vec<u8> {
+    format!(
+        "{}From: Housing Portal <{from}>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: ALERT: new Duty to Refer referral submitted\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\
+         Message-ID: <{id}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}",
+        passed("portal.example.gov.uk")
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_portal_notification_is_handed_to_the_authority_and_never_answered() {
+    let w = world_with(|c| {
+        c.portal_senders =
+            vec![
+                dtr_gateway::core::address::EmailAddress::parse("alerts@portal.example.gov.uk")
+                    .expect("address"),
+            ]
+    })
+    .await;
+    // A no-reply sender whose notice carries the form, and a listed sender
+    // whose notice says only that a referral waits on the portal.
+    let with_form = portal_alert(
+        "no-reply@portal.example.gov.uk",
+        "alert-1@portal.example.gov.uk",
+        &form_text(&[("Referrer email", "no-reply@portal.example.gov.uk")]),
+    );
+    let notice_only = portal_alert(
+        "alerts@portal.example.gov.uk",
+        "alert-2@portal.example.gov.uk",
+        "A new referral has been submitted. Sign in to the portal to view it.",
+    );
+    for raw in [&with_form, &notice_only] {
+        let recorded = w.put("colchester", raw, uk(2026, 11, 23, 10, 0)).await;
+        assert!(
+            matches!(&recorded.action, dtr_gateway::store::Action::Quarantined(why)
+                if why.contains("dtr-gateway case new --route portal")),
+            "{recorded:?}"
+        );
+    }
+    w.send().await;
+    let rows = w.all_rows().await;
+    assert!(
+        rows.iter()
+            .all(|r| r.purpose == "quarantine_notice" && r.to == ["dutytorefer@colchester.gov.uk"]),
+        "only the authority hears of it: {rows:?}"
+    );
+    assert_eq!(rows.len(), 2);
+    let text = one_line(&w.text_of(&rows[0]));
+    assert!(text.contains("case new --route portal"), "{text}");
+
+    // Released by a person, the referral opens its case, and still nothing
+    // goes to the portal: no acknowledgement, and later no chase.
+    let id = w
+        .store
+        .quarantined()
+        .await
+        .expect("quarantined")
+        .into_iter()
+        .find(|q| q.sender.as_deref() == Some("no-reply@portal.example.gov.uk"))
+        .expect("the portal's notice")
+        .id;
+    let message = w
+        .store
+        .quarantined_message(id)
+        .await
+        .expect("read")
+        .expect("kept");
+    dtr_gateway::intake::release(
+        &w.store,
+        &w.config,
+        dtr_gateway::intake::Release {
+            message: &message,
+            by: "Sam Officer",
+        },
+    )
+    .await
+    .expect("released");
+    w.sweep_days(day(2026, 11, 23), day(2026, 12, 10)).await;
+    w.send().await;
+    let to_portal: Vec<_> = w
+        .all_rows()
+        .await
+        .into_iter()
+        .filter(|r| {
+            r.to.iter()
+                .chain(r.cc.iter())
+                .any(|a| a.contains("portal.example.gov.uk"))
+        })
+        .collect();
+    assert!(to_portal.is_empty(), "{to_portal:?}");
+}

@@ -1,0 +1,300 @@
+//! Mail that fails for good is seen by a person: a bounce, a block or a
+//! leaver's automatic reply about one of the gateway's mails tells the
+//! authority's inbox once, names the contact to correct, appears in the
+//! next morning digest and in `status`; and changes no deadline.
+
+mod common;
+
+use common::world::*;
+use common::{gateway_cli, TestDb};
+use dtr_gateway::store::{OutboxRow, Store};
+
+on_both_stores!(the_store_keeps_one_failure_per_mail_and_address_for_status_and_the_digest);
+
+/// Exchange Online's report from the council's own server: the chase to
+/// the operational lead failed for good, as Exchange writes it.
+fn exchange_ndr(headers: &str, id: &str, chase: &OutboxRow, reference: &str, to: &str) -> Vec<u8> {
+    format!(
+        "{headers}From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@colchester.gov.uk>\r\n\
+         To: dutytorefer@colchester.gov.uk\r\nDate: Tue, 1 Dec 2026 10:05:00 +0000\r\n\
+         Message-ID: <{id}>\r\nSubject: Undeliverable: [{reference}] Chase 1\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Your message to {to} couldn't be delivered.\r\n\
+         {to} wasn't found at cbhomes.org.\r\n\r\n\
+         Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\n\
+         Reporting-MTA: dns;AM0PR01MB1234.eurprd01.prod.outlook.com\r\n\
+         Received-From-MTA: dns;colchester.gov.uk\r\n\r\n\
+         Final-Recipient: rfc822;{to}\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+         Diagnostic-Code: smtp;550 5.1.1 RESOLVER.ADR.RecipNotFound; not found\r\n\r\n\
+         --b\r\nContent-Type: text/rfc822-headers\r\n\r\n\
+         Message-ID: {}\r\nSubject: [{reference}] Chase 1\r\n\r\n--b--\r\n",
+        chase.message_id
+    )
+    .into_bytes()
+}
+
+/// Colchester's case with its first chase (Tuesday 1 December) sent.
+async fn chased() -> (World, String, OutboxRow) {
+    let w = world().await;
+    let (reference, _) = colchester_acknowledged(&w).await;
+    w.sweep(uk(2026, 12, 1, 10, 0)).await;
+    w.send().await;
+    let chase = w.rows("chase").await.remove(0);
+    (w, reference, chase)
+}
+
+#[tokio::test]
+async fn a_bounced_chase_tells_the_inbox_once_and_the_next_digest() {
+    let (w, reference, chase) = chased().await;
+    let lead = chase.to[0].clone();
+    let due_before = w.open_rules(&reference, day(2026, 12, 2)).await;
+
+    w.put(
+        "colchester",
+        &exchange_ndr(
+            INTERNAL,
+            "ndr-1@colchester.gov.uk",
+            &chase,
+            &reference,
+            &lead,
+        ),
+        uk(2026, 12, 1, 10, 5),
+    )
+    .await;
+    // The same failure reported again (a second report, a leaver's reply
+    // from the same address): still one notice.
+    w.put(
+        "colchester",
+        &exchange_ndr(
+            INTERNAL,
+            "ndr-2@colchester.gov.uk",
+            &chase,
+            &reference,
+            &lead,
+        ),
+        uk(2026, 12, 1, 10, 6),
+    )
+    .await;
+    w.send().await;
+
+    let notices = w.rows("contact_failed").await;
+    assert_eq!(notices.len(), 1, "one notice per failed mail: {notices:?}");
+    assert_eq!(notices[0].to, ["dutytorefer@colchester.gov.uk"]);
+    assert!(notices[0].cc.is_empty());
+    let text = one_line(&w.text_of(&notices[0]));
+    assert!(
+        text.contains(&format!(
+            "The gateway's mail about the Duty to Refer referral {reference} (the chase) did not reach {lead}"
+        )) && text.contains("the address does not exist"),
+        "{text}"
+    );
+    // Nothing about the person referred: the reference and the address.
+    assert!(
+        !text.contains("Samuel") && !text.contains("A1234BC"),
+        "{text}"
+    );
+    // A chase that never arrived changes no deadline.
+    assert_eq!(w.open_rules(&reference, day(2026, 12, 2)).await, due_before);
+
+    // The next morning's digest names the contact to correct.
+    w.sweep(uk(2026, 12, 2, 10, 0)).await;
+    w.send().await;
+    let digests = w.rows("digest").await;
+    let digest = digests
+        .iter()
+        .rfind(|d| d.to == ["dutytorefer@colchester.gov.uk"])
+        .expect("Colchester's digest");
+    let text = w.text_of(digest);
+    assert!(text.contains("Mail that did not arrive: 1"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains(&lead.to_ascii_lowercase()))
+        .unwrap_or_else(|| panic!("no line for the contact: {text}"));
+    assert!(
+        line.contains(&reference) && line.contains("the chase"),
+        "{line}"
+    );
+
+    // `status` lists the contact whose mail bounces.
+    let database = format!("sqlite:{}", w.dir.path().join("cases.db").display());
+    let (ok, out) = gateway_cli(&database, &["status"]);
+    assert!(ok, "{out}");
+    let row = out
+        .lines()
+        .find(|l| l.contains(&lead.to_ascii_lowercase()))
+        .unwrap_or_else(|| panic!("the contact is listed: {out}"));
+    assert!(
+        row.contains("Colchester")
+            && row.contains("1 Dec 2026 10:05")
+            && row.contains("  1  ")
+            && row.contains("the address does not exist"),
+        "{row}"
+    );
+    assert!(out.contains("Contacts whose mail does not arrive"), "{out}");
+}
+
+#[tokio::test]
+async fn a_leavers_automatic_reply_names_the_contact_and_out_of_office_does_not() {
+    let (w, reference, chase) = chased().await;
+    let lead = chase.to[0].clone();
+    let reply = |id: &str, body: &str| {
+        format!(
+            "From: Tracey Brushett <{lead}>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+             Subject: Automatic reply: [{reference}] Chase 1\r\nAuto-Submitted: auto-replied\r\n\
+             X-Auto-Response-Suppress: All\r\nDate: Tue, 1 Dec 2026 10:01:00 +0000\r\n\
+             Message-ID: <{id}>\r\nIn-Reply-To: {0}\r\nReferences: {0}\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\r\n{body}",
+            chase.message_id
+        )
+        .into_bytes()
+    };
+    w.put(
+        "colchester",
+        &reply(
+            "ooo-1@cbhomes.org",
+            "I am out of the office until Monday 7 December with limited access to email.",
+        ),
+        uk(2026, 12, 1, 10, 1),
+    )
+    .await;
+    w.send().await;
+    assert!(
+        w.rows("contact_failed").await.is_empty(),
+        "away is not gone"
+    );
+
+    w.put(
+        "colchester",
+        &reply(
+            "left-1@cbhomes.org",
+            "Thank you for your email. I have now left Colchester Borough Homes and this \
+             mailbox is no longer monitored.",
+        ),
+        uk(2026, 12, 1, 10, 2),
+    )
+    .await;
+    w.send().await;
+    let notices = w.rows("contact_failed").await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let text = one_line(&w.text_of(&notices[0]));
+    assert!(
+        text.contains(&format!("did not reach {lead}"))
+            && text.contains("has left, or that the mailbox is no longer read")
+            && text.contains("find who now deals with this referral"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_forged_report_changes_no_deadline_and_a_notice_that_bounces_begets_none() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let due_before = w.open_rules(&reference, day(2026, 11, 24)).await;
+    // Anyone who has the acknowledgement's Message-ID can write this.
+    let forged = exchange_ndr("", "forged@evil.example", &ack, &reference, REFERRER);
+    w.put("colchester", &forged, uk(2026, 11, 23, 10, 30)).await;
+    w.send().await;
+    assert_eq!(
+        w.open_rules(&reference, day(2026, 11, 24)).await,
+        due_before
+    );
+    assert!(!w.has_event(&reference, "acknowledgement_returned").await);
+    // The council hears of it (harmless), once.
+    let notices = w.rows("contact_failed").await;
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].to, ["dutytorefer@colchester.gov.uk"]);
+
+    // The notice itself comes back: no notice of the notice.
+    let notice = notices[0].clone();
+    let back = exchange_ndr(
+        INTERNAL,
+        "ndr-notice@colchester.gov.uk",
+        &notice,
+        &reference,
+        "dutytorefer@colchester.gov.uk",
+    );
+    w.put("colchester", &back, uk(2026, 11, 23, 11, 0)).await;
+    w.send().await;
+    assert_eq!(w.rows("contact_failed").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_leavers_reply_without_threading_headers_is_about_the_latest_mail_to_them() {
+    let (w, reference, chase) = chased().await;
+    let lead = chase.to[0].clone();
+    // Some systems answer with the reference in the subject only.
+    let reply = format!(
+        "From: {lead}\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: Automatic reply: [{reference}] Chase 1\r\nAuto-Submitted: auto-replied\r\n\
+         Date: Tue, 1 Dec 2026 10:01:00 +0000\r\nMessage-ID: <left-2@cbhomes.org>\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Tracey Brushett no longer works for Colchester Borough Homes.\r\n"
+    );
+    w.put("colchester", reply.as_bytes(), uk(2026, 12, 1, 10, 1))
+        .await;
+    w.send().await;
+    let notices = w.rows("contact_failed").await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let text = one_line(&w.text_of(&notices[0]));
+    assert!(
+        text.contains(&format!("({}) did not reach {lead}", "the chase")),
+        "{text}"
+    );
+}
+
+/// The embedded world on the store of `db`.
+async fn world_on(db: TestDb) -> World {
+    let base = world().await;
+    let store = Store::open(&db.new_store_url(base.dir.path()))
+        .await
+        .expect("store opens");
+    World {
+        dir: base.dir,
+        store,
+        config: base.config,
+    }
+}
+
+async fn the_store_keeps_one_failure_per_mail_and_address_for_status_and_the_digest(db: TestDb) {
+    let w = world_on(db).await;
+    let (reference, _) = colchester_acknowledged(&w).await;
+    w.sweep(uk(2026, 12, 1, 10, 0)).await;
+    w.send().await;
+    let chase = w.rows("chase").await.remove(0);
+    let lead = chase.to[0].clone();
+    for id in ["ndr-a@colchester.gov.uk", "ndr-b@colchester.gov.uk"] {
+        w.put(
+            "colchester",
+            &exchange_ndr(INTERNAL, id, &chase, &reference, &lead),
+            uk(2026, 12, 1, 10, 5),
+        )
+        .await;
+    }
+    let contacts = w.store.failing_contacts().await.expect("contacts");
+    assert_eq!(contacts.len(), 1, "{contacts:?}");
+    let c = &contacts[0];
+    assert_eq!(c.address, lead.to_ascii_lowercase());
+    assert_eq!(
+        (c.authority.as_str(), c.count, c.kind.as_str()),
+        ("COL", 1, "bounced")
+    );
+    assert!(c.vouched);
+    assert_eq!(c.since, uk(2026, 12, 1, 10, 5));
+    let since = w
+        .store
+        .contact_failures(Some("COL"), uk(2026, 12, 1, 10, 0))
+        .await
+        .expect("failures");
+    assert_eq!(since.len(), 1);
+    assert_eq!(since[0].case_ref.as_deref(), Some(reference.as_str()));
+    assert_eq!(since[0].purpose, "chase");
+    assert!(w
+        .store
+        .contact_failures(Some("BAS"), uk(2026, 12, 1, 10, 0))
+        .await
+        .expect("failures")
+        .is_empty());
+    assert_eq!(w.rows("contact_failed").await.len(), 1);
+}
