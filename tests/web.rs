@@ -461,6 +461,13 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
         "{}",
         counts.body
     );
+    // Only the pages a coordinator may open are offered.
+    assert!(counts.body.contains("href=\"/report\""), "{}", counts.body);
+    assert!(
+        !counts.body.contains("href=\"/quarantine\""),
+        "{}",
+        counts.body
+    );
     assert!(
         counts
             .body

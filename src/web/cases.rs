@@ -170,10 +170,7 @@ pub(crate) async fn list(
         .authorities
         .by_code(scope.code())
         .map_or_else(|| "Cases".to_string(), |a| format!("{} cases", a.name));
-    answer(
-        StatusCode::OK,
-        page(&title, &body, Some((signed.viewer.address(), &signed.csrf))),
-    )
+    answer(StatusCode::OK, page(&title, &body, Some(&signed)))
 }
 
 /// A coordinator's `/cases`: counts per authority, no case.
@@ -207,11 +204,7 @@ async fn counts(state: &WebState, signed: &Signed) -> Response {
     );
     answer(
         StatusCode::OK,
-        page(
-            "Cases by authority",
-            &body,
-            Some((signed.viewer.address(), &signed.csrf)),
-        ),
+        page("Cases by authority", &body, Some(signed)),
     )
 }
 
@@ -318,12 +311,5 @@ pub(crate) async fn one(
         ));
     }
     body.push_str("</tbody></table><p><a href=\"/cases\">All cases</a></p>");
-    answer(
-        StatusCode::OK,
-        page(
-            &view.reference,
-            &body,
-            Some((signed.viewer.address(), &signed.csrf)),
-        ),
-    )
+    answer(StatusCode::OK, page(&view.reference, &body, Some(&signed)))
 }

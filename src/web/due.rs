@@ -75,8 +75,5 @@ pub(crate) async fn list(State(state): State<Arc<WebState>>, headers: HeaderMap)
         "</tbody></table><p>{} open deadline(s)</p>",
         rows.len()
     ));
-    answer(
-        StatusCode::OK,
-        page("Due", &body, Some((signed.viewer.address(), &signed.csrf))),
-    )
+    answer(StatusCode::OK, page("Due", &body, Some(&signed)))
 }

@@ -2,6 +2,7 @@
 //! served by the binary, no script. Every text from the store or the
 //! request goes through [`escape`].
 
+use super::session::{Signed, Viewer};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
@@ -23,20 +24,31 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
-/// A whole page: `title` (plain text), `body` (HTML), and the sign-out
-/// button when someone is signed in (with their CSRF token).
-pub(crate) fn page(title: &str, body: &str, signed_in: Option<(&str, &str)>) -> String {
+/// A whole page: `title` (plain text), `body` (HTML), and for someone
+/// signed in the pages they may open and the sign-out button (with their
+/// CSRF token).
+pub(crate) fn page(title: &str, body: &str, signed_in: Option<&Signed>) -> String {
     let header_end = match signed_in {
-        Some((who, csrf)) => format!(
-            "<nav aria-label=\"Pages\"><a href=\"/cases\">Cases</a> <a href=\"/due\">Due</a> \
-             <a href=\"/quarantine\">Quarantine</a> <a href=\"/report\">Report</a></nav>\
-             <nav aria-label=\"Account\"><span class=\"who\">{}</span>\
-             <form method=\"post\" action=\"/sign-out\" class=\"inline\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-             <button type=\"submit\" class=\"link\">Sign out</button></form></nav>",
-            escape(who),
-            escape(csrf)
-        ),
+        Some(signed) => {
+            let pages = match signed.viewer {
+                Viewer::Officer { .. } => {
+                    "<a href=\"/cases\">Cases</a> <a href=\"/due\">Due</a> \
+                     <a href=\"/quarantine\">Quarantine</a> <a href=\"/report\">Report</a>"
+                }
+                Viewer::Coordinator { .. } => {
+                    "<a href=\"/cases\">Counts</a> <a href=\"/report\">Report</a>"
+                }
+            };
+            format!(
+                "<nav aria-label=\"Pages\">{pages}</nav>\
+                 <nav aria-label=\"Account\"><span class=\"who\">{}</span>\
+                 <form method=\"post\" action=\"/sign-out\" class=\"inline\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+                 <button type=\"submit\" class=\"link\">Sign out</button></form></nav>",
+                escape(signed.viewer.address()),
+                escape(&signed.csrf)
+            )
+        }
         None => String::new(),
     };
     format!(

@@ -69,11 +69,7 @@ fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -
             reason = escape(&q.reason),
         ));
     }
-    page(
-        "Quarantine",
-        &body,
-        Some((signed.viewer.address(), &signed.csrf)),
-    )
+    page("Quarantine", &body, Some(signed))
 }
 
 /// The page again, with what was done said first.

@@ -218,7 +218,7 @@ fn page_html(signed: &super::session::Signed, body: &str, quarter: Option<Quarte
     page(
         &format!("Report {shown}"),
         &format!("{form}{body}"),
-        Some((signed.viewer.address(), &signed.csrf)),
+        Some(signed),
     )
 }
 
