@@ -693,8 +693,12 @@ fn a_flood_of_link_requests_sends_a_few_links() {
         }
     }
     assert_eq!(refused, 5, "ten requests per client in 15 minutes");
-    // Wait for the sender to settle, then count.
-    std::thread::sleep(Duration::from_secs(3));
+    // Three links arrive; a moment later there are still three.
+    wait_for(Duration::from_secs(20), || {
+        (gateway.mails_to(ANN).len() >= 3).then_some(())
+    })
+    .unwrap_or_else(|| panic!("fewer than three links:\n{}", gateway.log()));
+    std::thread::sleep(Duration::from_secs(2));
     assert_eq!(
         gateway.mails_to(ANN).len(),
         3,
