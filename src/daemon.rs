@@ -78,6 +78,8 @@ pub enum DaemonError {
     #[error(transparent)]
     Http(#[from] HttpError),
     #[error(transparent)]
+    Web(#[from] crate::web::WebError),
+    #[error(transparent)]
     Sending(#[from] crate::outbox::SendError),
     #[error("the daemon's {task} task panicked ({reason}); the daemon stopped")]
     TaskPanicked { task: String, reason: String },
@@ -173,6 +175,10 @@ pub async fn run(
         Some(settings) => Some(crate::http::bind(settings).await?),
         None => None,
     };
+    let web = match &config.web {
+        Some(settings) => Some(crate::web::bind(config.clone(), settings, store.clone()).await?),
+        None => None,
+    };
     crate::outbox::check_credentials(&config)?;
     say_how_senders_are_judged(&config);
     // The tasks stop on the caller's shutdown, or when one of them panics.
@@ -199,6 +205,9 @@ pub async fn run(
                 shutdown.clone(),
             ),
         );
+    }
+    if let Some(listener) = web {
+        tasks.spawn("web", crate::web::serve(listener, shutdown.clone()));
     }
     let sender = Sender {
         store: store.clone(),

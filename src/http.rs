@@ -143,7 +143,7 @@ pub async fn serve(
     config: Arc<Config>,
     store: Store,
     counters: Arc<Counters>,
-    mut shutdown: Shutdown,
+    shutdown: Shutdown,
 ) {
     let address = listener.address().unwrap_or(listener.settings.listen);
     let endpoints = Endpoints {
@@ -157,17 +157,37 @@ pub async fn serve(
         .route("/metrics", get(metrics))
         .with_state(Arc::new(endpoints));
     tracing::info!(%address, "serving /health and /metrics over HTTP");
+    serve_router(listener.socket, app, None, shutdown).await;
+}
+
+/// The address of the client a request came from (the TCP peer), put in
+/// each request's extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Peer(pub SocketAddr);
+
+/// Serves `app` on `socket` until shutdown, over TLS when an acceptor is
+/// given, within the connection cap and with the head's deadline (the TLS
+/// handshake must finish within it too).
+pub async fn serve_router(
+    socket: tokio::net::TcpListener,
+    app: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    mut shutdown: Shutdown,
+) {
+    let address = socket
+        .local_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
     let slots = Arc::new(Mutex::new(Slots::default()));
     let mut connections = JoinSet::new();
     loop {
         // Finished connections are let go as others arrive.
         while connections.try_join_next().is_some() {}
         let accepted = tokio::select! {
-            accepted = listener.socket.accept() => accepted,
+            accepted = socket.accept() => accepted,
             _ = shutdown.wait() => break,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(error) => {
                 // Out of file descriptors, most likely: the mailboxes need
                 // them more. Wait rather than spin.
@@ -196,12 +216,29 @@ pub async fn serve(
             id,
             slot,
         };
-        connections.spawn(serve_connection(
-            stream,
-            app.clone(),
-            held,
-            shutdown.clone(),
-        ));
+        let app = app.clone();
+        let shutdown = shutdown.clone();
+        match &tls {
+            None => {
+                connections.spawn(serve_connection(stream, Peer(peer), app, held, shutdown));
+            }
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                connections.spawn(async move {
+                    let close = held.slot.clone();
+                    let handshake = tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream));
+                    let stream = tokio::select! {
+                        done = handshake => match done {
+                            Ok(Ok(stream)) => stream,
+                            // A failed or slow handshake: closed.
+                            _ => return,
+                        },
+                        _ = close.close.notified() => return,
+                    };
+                    serve_connection(stream, Peer(peer), app, held, shutdown).await;
+                });
+            }
+        }
     }
     // Each connection finishes the request in hand (the signal reaches them
     // too); a client holding its connection open does not hold up the exit.
@@ -218,17 +255,16 @@ pub async fn serve(
 /// One connection: HTTP/1.1 with a deadline for each request's head, until
 /// the client goes, the deadline passes, its place is needed, or the daemon
 /// stops (after the request in hand).
-async fn serve_connection(
-    stream: tokio::net::TcpStream,
-    app: Router,
-    held: Held,
-    mut shutdown: Shutdown,
-) {
+async fn serve_connection<S>(stream: S, peer: Peer, app: Router, held: Held, mut shutdown: Shutdown)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let slot = held.slot.clone();
     let answer = TowerToHyperService::new(app);
     let busy_slot = slot.clone();
-    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         let busy = Busy::new(busy_slot.clone());
+        request.extensions_mut().insert(peer);
         let response = answer.call(request);
         async move {
             let response = response.await;

@@ -2,6 +2,7 @@
 //! them as cases, and keeps the protocol's promises about answering them.
 
 pub mod bench;
+pub mod case_view;
 pub mod config;
 pub mod core;
 pub mod daemon;
@@ -22,3 +23,4 @@ pub mod store;
 pub mod sweep;
 pub mod templates;
 pub mod terminal;
+pub mod web;

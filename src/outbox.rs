@@ -843,6 +843,7 @@ fn template_data(
         "information": keyed(context.get("information"), &["what"]),
         "digest": digest_data(context.get("digest")),
         "failure": failure_data(context.get("failure")),
+        "sign_in": keyed(context.get("sign_in"), &["link", "until", "minutes"]),
     })
 }
 

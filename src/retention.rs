@@ -37,11 +37,12 @@ pub async fn purge_once(
     tracing::info!(
         cutoff = %cutoffs.closed,
         unconfirmed_consent_cutoff = %cutoffs.unconfirmed_consent,
-        "{what}: cases={} messages={} outbox={} events={} unconfirmed_consent={}",
+        "{what}: cases={} messages={} outbox={} events={} web={} unconfirmed_consent={}",
         counts.cases,
         counts.messages,
         counts.outbox,
         counts.events,
+        counts.web,
         counts.unconfirmed_consent
     );
     Ok((cutoffs, counts))

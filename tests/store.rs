@@ -62,6 +62,7 @@ on_both_stores!(
     a_failed_mail_can_be_sent_again_and_shows_on_its_case,
     outbox_claims_keep_two_gateways_from_sending_one_mail,
     an_instance_name_is_held_by_one_gateway_at_a_time,
+    the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once,
 );
 
 fn at() -> DateTime<Utc> {
@@ -830,4 +831,205 @@ async fn both_databases_have_the_same_tables_and_columns() {
         only_sqlite.is_empty() && only_postgres.is_empty(),
         "only in SQLite: {only_sqlite:?}; only in PostgreSQL: {only_postgres:?}"
     );
+}
+
+/// The web view's queries take the reader's authority: a case of another
+/// answers as no case, from either side; coordinators get counts. A link
+/// opens one session, once, before it expires; sessions end when idle.
+async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once(db: TestDb) {
+    use dtr_gateway::store::{CaseScope, SignInRequest};
+    let (_dir, store, config, _) = store(db).await;
+    put(
+        &store,
+        &config,
+        &referral(Some("col-1@x"), "jo@justice.gov.uk", &SAM, ""),
+    )
+    .await;
+    let harlow_raw = String::from_utf8(referral(
+        Some("har-1@x"),
+        "jo@justice.gov.uk",
+        &Person {
+            name: "Harriet Other",
+            prison_number: "B9999ZZ",
+            ..SAM
+        },
+        "",
+    ))
+    .expect("text")
+    .replace(
+        "dutytorefer@colchester.gov.uk",
+        "housing.options@harlow.gov.uk",
+    );
+    ingest_into(&store, &config, "harlow", harlow_raw.as_bytes(), at()).await;
+    let all = store.cases(None, false).await.expect("cases");
+    let reference_of = |code: &str| {
+        all.iter()
+            .find(|c| c.authority == code)
+            .map(|c| c.reference.clone())
+            .unwrap_or_else(|| panic!("no {code} case in {all:?}"))
+    };
+    let (col, har) = (reference_of("COL"), reference_of("HAR"));
+    let colchester = CaseScope::authority("COL");
+    let harlow = CaseScope::authority("HAR");
+
+    let ours = store.scoped_case(&colchester, &col).await.expect("read");
+    assert_eq!(
+        ours.map(|c| c.summary.full_name),
+        Some(Some(SAM.name.to_string()))
+    );
+    assert!(store
+        .scoped_case(&colchester, &har)
+        .await
+        .expect("read")
+        .is_none());
+    assert!(store
+        .scoped_case(&harlow, &col)
+        .await
+        .expect("read")
+        .is_none());
+    assert!(store
+        .scoped_case(&harlow, &har)
+        .await
+        .expect("read")
+        .is_some());
+    let listed: Vec<String> = store
+        .scoped_cases(&colchester, true)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|c| c.reference)
+        .collect();
+    assert_eq!(listed, std::slice::from_ref(&col));
+    let deadline_refs: Vec<String> = store
+        .scoped_deadline_cases(&harlow)
+        .await
+        .expect("deadlines")
+        .into_iter()
+        .map(|c| c.reference)
+        .collect();
+    assert!(!deadline_refs.contains(&col), "{deadline_refs:?}");
+    let counts = store.case_counts().await.expect("counts");
+    let open = |code: &str| counts.iter().find(|c| c.authority == code).map(|c| c.open);
+    assert_eq!(
+        (open("COL"), open("HAR"), open("BAS")),
+        (Some(1), Some(1), None)
+    );
+
+    // A link: recorded with its mail, used once, before it expires.
+    let now = Utc::now();
+    let officer = dtr_gateway::core::address::EmailAddress::parse("Ann.Officer@colchester.gov.uk")
+        .expect("address");
+    let mail = dtr_gateway::core::plan::OutgoingMail {
+        purpose: dtr_gateway::templates::Purpose::SignIn,
+        to: vec![officer.clone()],
+        cc: Vec::new(),
+        once_per_case: false,
+        context: serde_json::json!({ "sign_in": { "link": "x", "until": "10:00", "minutes": 15 } }),
+        unlimited: Vec::new(),
+        step: Some("sign_in:hash-1".into()),
+    };
+    let request = SignInRequest {
+        token_hash: "hash-1",
+        address: &officer,
+        authority: "COL",
+        expires: now + chrono::Duration::minutes(15),
+        at_most: 1,
+        since: now - chrono::Duration::minutes(15),
+    };
+    assert!(store
+        .request_sign_in(request, &mail, &config.outgoing, now)
+        .await
+        .expect("request"));
+    assert_eq!(
+        store
+            .sign_ins_since(&officer, now - chrono::Duration::minutes(15))
+            .await
+            .expect("count"),
+        1
+    );
+    // The address's share is one: a second link is not recorded.
+    let second = SignInRequest {
+        token_hash: "hash-2",
+        ..request
+    };
+    let mail_2 = dtr_gateway::core::plan::OutgoingMail {
+        step: Some("sign_in:hash-2".into()),
+        ..mail.clone()
+    };
+    assert!(!store
+        .request_sign_in(second, &mail_2, &config.outgoing, now)
+        .await
+        .expect("request"));
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE purpose = 'sign_in'")
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+    assert_eq!(queued, 1);
+    let later = now + chrono::Duration::minutes(16);
+    assert_eq!(
+        store
+            .redeem_sign_in("hash-1", "session-late", "csrf", later)
+            .await
+            .expect("redeem"),
+        None,
+        "expired"
+    );
+    assert_eq!(
+        store
+            .redeem_sign_in("hash-1", "session-1", "csrf-1", now)
+            .await
+            .expect("redeem")
+            .as_deref(),
+        Some("ann.officer@colchester.gov.uk")
+    );
+    assert_eq!(
+        store
+            .redeem_sign_in("hash-1", "session-2", "csrf-2", now)
+            .await
+            .expect("redeem"),
+        None,
+        "used once"
+    );
+    let idle = chrono::Duration::minutes(30);
+    let session = store
+        .web_session("session-1", now + chrono::Duration::minutes(20), idle)
+        .await
+        .expect("session")
+        .expect("open");
+    assert_eq!(session.csrf, "csrf-1");
+    // Its idle time started again 20 minutes in.
+    assert!(store
+        .web_session("session-1", now + chrono::Duration::minutes(45), idle)
+        .await
+        .expect("session")
+        .is_some());
+    assert!(store
+        .web_session("session-1", now + chrono::Duration::minutes(80), idle)
+        .await
+        .expect("session")
+        .is_none());
+    assert!(store
+        .web_session("session-1", now + chrono::Duration::minutes(81), idle)
+        .await
+        .expect("session")
+        .is_none());
+
+    store
+        .record_web_access(
+            "ann.officer@colchester.gov.uk",
+            Some("COL"),
+            Some(&col),
+            "viewed",
+            now,
+        )
+        .await
+        .expect("record");
+    let access = store.case_web_access(&col).await.expect("access");
+    assert_eq!(access.len(), 1);
+    assert_eq!(access[0].action, "viewed");
+    assert!(store
+        .case_web_access(&har)
+        .await
+        .expect("access")
+        .is_empty());
 }

@@ -1,18 +1,17 @@
-//! `dtr-gateway case REF`: one case as an officer reads it: the form's own
-//! labels, British dates and UK local times, a header with what matters
-//! now, and a timeline of sentences in time order. `--json` keeps the
-//! machine form.
+//! `dtr-gateway case REF`: one case as an officer reads it (see
+//! `dtr_gateway::case_view`, which the web view shows too). `--json` keeps
+//! the machine form.
 
 use anyhow::Result;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::Utc;
+use dtr_gateway::case_view::{case_view, short_day};
 use dtr_gateway::config::Config;
-use dtr_gateway::core::field::Field;
-use dtr_gateway::core::protocol::Rag;
-use dtr_gateway::core::words::{long_date, short_time, spoken_time};
-use dtr_gateway::store::{CaseDetail, CaseMail, Event, Store};
+use dtr_gateway::store::{CaseDetail, Store};
 use dtr_gateway::terminal::printable;
 use serde_json::Value;
 use std::process::ExitCode;
+
+pub(crate) use dtr_gateway::case_view::rag_words;
 
 pub(crate) async fn show_case(
     config: &Config,
@@ -26,91 +25,62 @@ pub(crate) async fn show_case(
         println!("{}", dtr_gateway::terminal::printable_json(&json));
         return Ok(ExitCode::SUCCESS);
     }
-    let s = &case.summary;
-    let authority = config.authorities.by_code(&s.authority);
-    let received = DateTime::parse_from_rfc3339(&s.received_at)
-        .map(|t| t.with_timezone(&Utc))
-        .ok();
+    let today = dtr_gateway::core::uk::date(Utc::now());
+    let view = case_view(config, store, &case, today).await?;
     println!(
         "{}  {}",
-        printable(&s.reference),
-        printable(authority.map(|a| a.full_name()).unwrap_or(&s.authority))
+        printable(&view.reference),
+        printable(&view.authority)
     );
-    let label = |l: &str| format!("{l}:");
-    println!("{:<22} {}", label("Status"), status_words(&case, received));
-    if let Some(at) = received {
-        println!("{:<22} {}", label("Received"), spoken_time(at));
+    for (label, value) in &view.header {
+        println!("{:<22} {}", format!("{label}:"), printable(value));
     }
-    if let Some(first) = &case.linked_to {
-        println!(
-            "{:<22} a further referral of the person in {}",
-            label("Linked to"),
-            printable(first)
-        );
+    match &view.deadlines {
+        None => {}
+        Some(rows) if rows.is_empty() => println!("{:<22} none open", "Next deadlines:"),
+        Some(rows) => {
+            println!("Next deadlines:");
+            for row in rows {
+                println!(
+                    "  {:<9} {}  {} (commitment {}){}",
+                    rag_words(row.rag),
+                    short_day(row.due),
+                    printable(&row.what),
+                    printable(&row.commitment),
+                    if row.ladder.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", row.ladder)
+                    }
+                );
+            }
+        }
     }
-    println!(
-        "{:<22} {}",
-        label("Council lead officer"),
-        contact(&case.lha_lead).unwrap_or_else(|| "not named yet".into())
-    );
-    println!(
-        "{:<22} {}",
-        label("Case lead"),
-        contact(&case.case_lead).unwrap_or_else(|| "not named".into())
-    );
-    if let Some(until) = case.paused_until {
-        println!(
-            "{:<22} no reminders, chases or escalations before {}",
-            label("Paused"),
-            long_date(until)
-        );
-    }
-    if !case.missing.is_empty() {
-        let labels: Vec<&str> = case
-            .missing
-            .iter()
-            .map(|k| Field::from_key(k).map(|f| f.label()).unwrap_or(k))
-            .collect();
-        println!("{:<22} {}", label("Still missing"), labels.join(", "));
-    }
-    if let Some(outcome) = &case.outcome {
-        let when = case
-            .closed_at
-            .map(|t| format!(" (closed {})", long_date(dtr_gateway::core::uk::date(t))))
-            .unwrap_or_default();
-        println!("{:<22} {}{when}", label("Outcome"), printable(outcome));
-    }
-    next_deadlines(config, store, &case).await?;
 
     println!("\nReferral");
-    let rows = case.referral.as_form();
-    let width = rows
+    let width = view
+        .referral
         .iter()
-        .map(|(f, _)| f.label().chars().count())
+        .map(|(label, _)| label.chars().count())
         .max()
         .unwrap_or(0);
-    if rows.is_empty() {
+    if view.referral.is_empty() {
         println!("  (nothing kept: refused, or erased after its retention period)");
     }
-    for (field, value) in rows {
+    for (label, value) in &view.referral {
         // A line break inside a value is shown escaped, as every command
         // shows text from mail.
         println!(
             "  {:<width$}  {}",
-            format!("{}:", field.label()),
-            printable(&value),
+            format!("{label}:"),
+            printable(value),
             width = width + 1
         );
     }
 
     println!("\nTimeline");
-    let mut events: Vec<&Event> = case.events.iter().collect();
-    events.sort_by_key(|e| parse_time(&e.at));
-    for e in events {
-        let at = parse_time(&e.at)
-            .map(short_time)
-            .unwrap_or_else(|| e.at.clone());
-        println!("  {at:<17}  {}", printable(&sentence(config, &case, e)));
+    for (at, sentence) in &view.timeline {
+        println!("  {at:<17}  {}", printable(sentence));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -138,411 +108,4 @@ fn machine_form(case: &CaseDetail) -> Value {
             "detail": e.detail.as_deref().and_then(|d| serde_json::from_str::<Value>(d).ok()),
         })).collect::<Vec<_>>(),
     })
-}
-
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-fn status_words(case: &CaseDetail, received: Option<DateTime<Utc>>) -> String {
-    let s = &case.summary;
-    let status = match s.status.as_str() {
-        "open" => "Open".to_string(),
-        "incomplete" => "Incomplete: waiting for details from the referrer".into(),
-        "refused" => "Refused: the person did not consent".into(),
-        "closed" => "Closed".into(),
-        other => other.to_string(),
-    };
-    if !s.urgent {
-        return format!("{status}, not urgent");
-    }
-    let reasons = received
-        .map(|at| {
-            dtr_gateway::core::urgency::urgent_reasons(
-                &case.referral,
-                dtr_gateway::core::uk::date(at),
-            )
-        })
-        .unwrap_or_default();
-    if reasons.is_empty() {
-        format!("{status}, URGENT")
-    } else {
-        format!("{status}, URGENT: {}", reasons.join(" "))
-    }
-}
-
-/// `Name <address>, telephone`, as much of it as is known.
-fn contact(parts: &[Option<String>; 3]) -> Option<String> {
-    let [name, email, phone] = parts;
-    let mut text = match (name, email) {
-        (Some(n), Some(e)) => format!("{n} <{e}>"),
-        (Some(n), None) => n.clone(),
-        (None, Some(e)) => e.clone(),
-        (None, None) => return None,
-    };
-    if let Some(p) = phone {
-        text.push_str(&format!(", {p}"));
-    }
-    Some(printable(&text).into_owned())
-}
-
-async fn next_deadlines(config: &Config, store: &Store, case: &CaseDetail) -> Result<()> {
-    let s = &case.summary;
-    if !matches!(s.status.as_str(), "open" | "incomplete") {
-        return Ok(());
-    }
-    let today = dtr_gateway::core::uk::date(Utc::now());
-    let cases: Vec<_> = store
-        .deadline_cases(Some(&s.authority))
-        .await?
-        .into_iter()
-        .filter(|c| c.reference == s.reference)
-        .collect();
-    let rows = dtr_gateway::sweep::open_deadlines(config, &cases, today);
-    if rows.is_empty() {
-        println!("{:<22} none open", "Next deadlines:");
-        return Ok(());
-    }
-    println!("Next deadlines:");
-    for row in rows.iter().take(3) {
-        println!(
-            "  {:<9} {}  {} (commitment {}){}",
-            rag_words(row.rag),
-            short_day(row.due.on),
-            printable(&row.rule.description),
-            printable(&row.rule.commitment),
-            if row.ladder.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", row.ladder)
-            }
-        );
-    }
-    Ok(())
-}
-
-pub(crate) fn rag_words(rag: Rag) -> &'static str {
-    match rag {
-        Rag::Red => "overdue",
-        Rag::Amber => "due soon",
-        Rag::Green => "on time",
-    }
-}
-
-fn short_day(day: NaiveDate) -> String {
-    day.format("%a %-d %b %Y").to_string()
-}
-
-/// A mail's purpose, as a person calls it.
-pub(crate) fn mail_words(purpose: &str) -> &str {
-    match purpose {
-        "acknowledgement" => "Acknowledgement",
-        "incomplete" => "Request for the missing details",
-        "no_consent" => "Answer to a referral without consent",
-        "blank_form" => "Blank referral form",
-        "notice" => "Notice of the referral",
-        "quarantine_notice" => "Notice of a message set aside",
-        "reminder" => "Reminder",
-        "chase" => "Chase",
-        "escalation" => "Escalation",
-        "lead_changed" => "Notice of a new lead officer",
-        "lead_change_pending" => "Question about a change of case lead",
-        "unreadable_answer" => "Answer that could not be read",
-        "digest" => "Morning digest",
-        "contact_failed" => "Notice of mail that did not arrive",
-        "information_requested" => "Request for information",
-        other => other,
-    }
-}
-
-/// Recipients in words: the authority's inbox by its name.
-fn recipients(config: &Config, case: &CaseDetail, to: &[String]) -> String {
-    let authority = config.authorities.by_code(&case.summary.authority);
-    let named: Vec<String> = to
-        .iter()
-        .map(|a| match authority {
-            Some(auth) if auth.inbox.as_str().eq_ignore_ascii_case(a) => {
-                format!("the {} inbox", auth.name)
-            }
-            _ => a.clone(),
-        })
-        .collect();
-    named.join(", ")
-}
-
-fn str_of<'a>(detail: &'a Value, key: &str) -> Option<&'a str> {
-    detail.get(key).and_then(Value::as_str)
-}
-
-/// `(commitment 10, due 14 Dec)` for a mail or step about a deadline.
-fn about_deadline(deadline: &Value) -> String {
-    let commitment = deadline.get("commitment").map(|c| {
-        c.as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| c.to_string())
-    });
-    let due = str_of(deadline, "due")
-        .and_then(|d| {
-            NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .ok()
-                .map(|d| d.format("%-d %b").to_string())
-                .or_else(|| Some(d.to_string()))
-        })
-        .or_else(|| str_of(deadline, "due_short").map(str::to_string));
-    match (commitment, due) {
-        (Some(c), Some(d)) => format!(" (commitment {c}, due {d})"),
-        (Some(c), None) => format!(" (commitment {c})"),
-        (None, Some(d)) => format!(" (due {d})"),
-        (None, None) => String::new(),
-    }
-}
-
-fn labels_of(detail: &Value, key: &str) -> Vec<String> {
-    detail
-        .get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(|k| {
-                    Field::from_key(k)
-                        .map(|f| f.label().to_string())
-                        .unwrap_or_else(|| k.to_string())
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn day_words(detail: &Value, key: &str) -> Option<String> {
-    str_of(detail, key)
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .map(long_date)
-}
-
-fn lead_words(detail: &Value) -> String {
-    let parts = [
-        str_of(detail, "name").map(str::to_string),
-        str_of(detail, "email").map(str::to_string),
-        str_of(detail, "phone").map(str::to_string),
-    ];
-    contact(&parts).unwrap_or_else(|| "someone unnamed".into())
-}
-
-/// One event of the timeline as a sentence.
-pub(crate) fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
-    let detail: Value = e
-        .detail
-        .as_deref()
-        .and_then(|d| serde_json::from_str(d).ok())
-        .unwrap_or(Value::Null);
-    let mail = || -> Option<&CaseMail> {
-        let id = detail.get("outbox").and_then(Value::as_i64)?;
-        case.mails.iter().find(|m| m.id == id)
-    };
-    let purpose = || {
-        mail_words(
-            str_of(&detail, "purpose")
-                .or_else(|| mail().map(|m| m.purpose.as_str()))
-                .unwrap_or("mail"),
-        )
-        .to_string()
-    };
-    let to = || {
-        mail()
-            .map(|m| {
-                let mut all = m.to.clone();
-                all.extend(m.cc.iter().cloned());
-                recipients(config, case, &all)
-            })
-            .unwrap_or_default()
-    };
-    let mail_deadline = || {
-        mail()
-            .and_then(|m| m.context.get("deadline"))
-            .map(about_deadline)
-            .unwrap_or_default()
-    };
-    let rule_words = |id: Option<&str>| -> String {
-        let id = id.unwrap_or("");
-        config
-            .protocol
-            .rules
-            .iter()
-            .find(|r| r.id == id)
-            .map(|r| format!("{} (commitment {})", r.description, r.commitment))
-            .unwrap_or_else(|| format!("rule {id}"))
-    };
-    let rule_description = |id: Option<&str>| -> String {
-        let id = id.unwrap_or("");
-        config
-            .protocol
-            .rules
-            .iter()
-            .find(|r| r.id == id)
-            .map(|r| r.description.clone())
-            .unwrap_or_else(|| format!("rule {id}"))
-    };
-    match e.kind.as_str() {
-        "referral_received" => {
-            let missing = labels_of(&detail, "missing");
-            let invalid = labels_of(&detail, "invalid");
-            let mut text = match str_of(&detail, "outcome") {
-                Some("incomplete") => "Referral received, incomplete".to_string(),
-                _ => "Referral received, complete".to_string(),
-            };
-            if !missing.is_empty() {
-                text.push_str(&format!("; missing: {}", missing.join(", ")));
-            }
-            if !invalid.is_empty() {
-                text.push_str(&format!("; unreadable: {}", invalid.join(", ")));
-            }
-            text
-        }
-        "further_referral_received" => format!(
-            "A further referral of a person with an open case ({}) received from another referrer",
-            str_of(&detail, "further_referral_of").unwrap_or("another case")
-        ),
-        "referral_refused_no_consent" => {
-            "Referral received without the person's consent: recorded as a refusal, nothing kept about them".into()
-        }
-        "referral_attached" => "The referrer's form received again for this case".into(),
-        "referral_completed" => "The referral completed by the referrer".into(),
-        "referral_details_added" => {
-            let missing = labels_of(&detail, "missing");
-            if missing.is_empty() {
-                "Details added to the referral".into()
-            } else {
-                format!(
-                    "Details added to the referral; still missing: {}",
-                    missing.join(", ")
-                )
-            }
-        }
-        "reply_received" => "A reply received in the case's thread".into(),
-        "auto_reply_received" => "An automatic reply (out of office) received".into(),
-        "bounce_received" => "A delivery failure report received".into(),
-        "answer_unreadable" => "An answer received that could not be read".into(),
-        "mail_queued" => {
-            let who = to();
-            if who.is_empty() {
-                format!("{} written{}", purpose(), mail_deadline())
-            } else {
-                format!("{} written for {who}{}", purpose(), mail_deadline())
-            }
-        }
-        "mail_sent" => format!("{} sent to {}{}", purpose(), to(), mail_deadline()),
-        "mail_failed" => format!(
-            "{} could not be sent{}",
-            purpose(),
-            str_of(&detail, "error")
-                .map(|e| format!(": {e}"))
-                .unwrap_or_default()
-        ),
-        "mail_bounced" => format!("{} to {} came back undelivered", purpose(), to()),
-        "mail_deferred" => format!(
-            "{} held back until {} (hourly limit per recipient)",
-            purpose(),
-            str_of(&detail, "until")
-                .and_then(parse_time)
-                .map(short_time)
-                .unwrap_or_else(|| "later".into())
-        ),
-        "mail_withheld" => format!(
-            "{} withheld: {}",
-            purpose(),
-            str_of(&detail, "reason").unwrap_or("a sending limit")
-        ),
-        "reminder_queued" | "chase_queued" | "escalation_queued" => format!(
-            "{} written: {}{}",
-            str_of(&detail, "step").unwrap_or("Follow-up"),
-            rule_description(str_of(&detail, "rule")),
-            about_deadline(&detail)
-        ),
-        "reminder_not_sent" | "chase_not_sent" | "escalation_not_sent" => format!(
-            "{} not sent{}: {}",
-            str_of(&detail, "step").unwrap_or("Follow-up"),
-            about_deadline(&detail),
-            str_of(&detail, "reason").unwrap_or("no one to send it to")
-        ),
-        "chases_ended" => format!(
-            "No more chases{}",
-            about_deadline(&detail)
-        ),
-        "follow_ups_stopped" => format!(
-            "Reminders, chases and escalations stopped: {}",
-            str_of(&detail, "reason").unwrap_or("the case changed")
-        ),
-        "authority_responded" => match str_of(&detail, "how") {
-            Some("recorded by hand") => "The authority's response recorded by hand".into(),
-            _ => "The authority responded".into(),
-        },
-        "referrer_responded" => "The referring side answered".into(),
-        "lead_officer_named" => format!("Council lead officer named: {}", lead_words(&detail)),
-        "lead_officer_changed" => {
-            format!("Council lead officer changed to {}", lead_words(&detail))
-        }
-        "case_lead_changed" => format!("Case lead changed to {}", lead_words(&detail)),
-        "release_date_changed" => format!(
-            "Expected release date moved from {} to {}{}",
-            day_words(&detail, "from").unwrap_or_else(|| "none".into()),
-            day_words(&detail, "to").unwrap_or_else(|| "none".into()),
-            if detail.get("urgent").and_then(Value::as_bool) == Some(true) {
-                "; the case is urgent"
-            } else {
-                ""
-            }
-        ),
-        "application_received" => format!(
-            "Homeless application received on {}",
-            day_words(&detail, "on").unwrap_or_else(|| "an unrecorded date".into())
-        ),
-        "information_requested" => "The authority asked the referring side for information".into(),
-        "acknowledgement_returned" => {
-            "The acknowledgement came back undelivered: the referrer has not been told".into()
-        }
-        "not_applied" => format!(
-            "{} not taken: {}",
-            capitalised(str_of(&detail, "what").unwrap_or("A change")),
-            str_of(&detail, "why").unwrap_or("not allowed")
-        ),
-        "case_paused" => format!(
-            "Paused: no reminders, chases or escalations before {}",
-            day_words(&detail, "until").unwrap_or_else(|| "a later date".into())
-        ),
-        "deadline_met" => format!(
-            "Marked as met by hand: {}",
-            rule_words(str_of(&detail, "rule"))
-        ),
-        "case_closed" => format!(
-            "Case closed: {}",
-            str_of(&detail, "outcome").unwrap_or("no outcome given")
-        ),
-        "quarantine_released" => format!(
-            "Released from quarantine by {} (it had been set aside: {})",
-            str_of(&detail, "by").unwrap_or("an unnamed operator"),
-            str_of(&detail, "reason").unwrap_or("no reason kept")
-        ),
-        "recorded_by_hand" => format!(
-            "Referral made {} recorded by hand by {}",
-            match str_of(&detail, "route") {
-                Some("phone") => "by telephone",
-                Some("portal") => "through a portal",
-                Some("email") => "by email",
-                _ => "by another route",
-            },
-            str_of(&detail, "by").unwrap_or("an unnamed operator")
-        ),
-        other => capitalised(&other.replace('_', " ")),
-    }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }

@@ -30,9 +30,14 @@ pub(crate) async fn purge(
         cutoffs.unconfirmed_consent_days
     );
     println!(
-        "{verb}: cases={} messages={} outbox={} events={} (of the cases, lapsed for want \
+        "{verb}: cases={} messages={} outbox={} events={} web={} (of the cases, lapsed for want \
          of consent: {})",
-        counts.cases, counts.messages, counts.outbox, counts.events, counts.unconfirmed_consent
+        counts.cases,
+        counts.messages,
+        counts.outbox,
+        counts.events,
+        counts.web,
+        counts.unconfirmed_consent
     );
     println!(
         "{}",

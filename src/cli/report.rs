@@ -12,16 +12,7 @@ use std::process::ExitCode;
 /// The agencies' categories: `DIR/agencies.toml` when the configuration
 /// folder has one, else the embedded mapping.
 pub(crate) fn agency_map(dir: Option<&Path>) -> Result<dtr_gateway::core::report::AgencyMap> {
-    const EMBEDDED: &str = include_str!("../../config/agencies.toml");
-    let (name, text) = match dir.map(|d| d.join("agencies.toml")).filter(|f| f.exists()) {
-        Some(file) => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            (file.display().to_string(), text)
-        }
-        None => ("(embedded) agencies.toml".to_string(), EMBEDDED.to_string()),
-    };
-    dtr_gateway::core::report::AgencyMap::from_toml(&text).with_context(|| name.clone())
+    Ok(dtr_gateway::config::agency_map(dir)?)
 }
 
 pub(crate) async fn report(

@@ -36,6 +36,9 @@ pub(super) struct RawAuthority {
     pub(super) closed_days: Vec<String>,
     /// `false` turns the morning digest off.
     pub(super) digest: Option<bool>,
+    /// The people who may sign in to the web view for this authority.
+    #[serde(default)]
+    pub(super) officers: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +184,38 @@ pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) 
                 }
             }
         }
+        let mut officers: Vec<EmailAddress> = Vec::new();
+        for (j, text) in a.officers.iter().enumerate() {
+            let field = format!("{key}.officers[{j}]");
+            match EmailAddress::parse(text) {
+                Ok(officer) if inbox.as_ref() == Some(&officer) => {
+                    // The link would reach everyone who reads the inbox.
+                    problems.error(
+                        file,
+                        field,
+                        format!(
+                            "{}: {officer} is the authority's shared inbox: list the named people \
+                             who may sign in, never a shared address",
+                            a.name
+                        ),
+                    );
+                    ok = false;
+                }
+                Ok(officer) if officers.contains(&officer) => {
+                    problems.error(
+                        file,
+                        field,
+                        format!("{}: {officer} is listed twice", a.name),
+                    );
+                    ok = false;
+                }
+                Ok(officer) => officers.push(officer),
+                Err(e) => {
+                    problems.error(file, field, format!("{}: {e}", a.name));
+                    ok = false;
+                }
+            }
+        }
         let (Some(inbox), Some(lead), Some(dispute), Some(code), true) =
             (inbox, lead, dispute, code, ok)
         else {
@@ -208,6 +243,39 @@ pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) 
                     format!("{}: inbox {inbox} is already {}'s", a.name, other.name),
                 );
             }
+            // An officer sees one authority's cases: never two, never
+            // through another's shared inbox.
+            for (j, officer) in officers.iter().enumerate() {
+                if other.officers.contains(officer) {
+                    problems.error(
+                        file,
+                        format!("{key}.officers[{j}]"),
+                        format!(
+                            "{}: {officer} is already an officer of {}: a person signs in for one authority",
+                            a.name, other.name
+                        ),
+                    );
+                }
+                if &other.inbox == officer {
+                    problems.error(
+                        file,
+                        format!("{key}.officers[{j}]"),
+                        format!("{}: {officer} is {}'s shared inbox", a.name, other.name),
+                    );
+                }
+            }
+            for officer in &other.officers {
+                if *officer == inbox {
+                    problems.error(
+                        file,
+                        format!("{key}.inbox"),
+                        format!(
+                            "{}: inbox {inbox} is listed as an officer of {}",
+                            a.name, other.name
+                        ),
+                    );
+                }
+            }
         }
         out.push(Authority {
             name: a.name,
@@ -230,6 +298,7 @@ pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) 
                 email: dispute,
             },
             next_level,
+            officers,
         });
     }
     ReadAuthorities {

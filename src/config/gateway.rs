@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// The tables of `gateway.toml`, each read on its own so that a mistake
 /// in one hides nothing in the others.
-pub(super) const SECTIONS: [&str; 7] = [
+pub(super) const SECTIONS: [&str; 8] = [
     "gateway",
     "referrers",
     "mailbox",
@@ -18,6 +18,7 @@ pub(super) const SECTIONS: [&str; 7] = [
     "deadlines",
     "retention",
     "http",
+    "web",
 ];
 
 #[derive(Deserialize)]
@@ -78,6 +79,7 @@ pub(super) struct Gateway {
     pub(super) portal_senders: Vec<EmailAddress>,
     pub(super) mailboxes: Vec<Mailbox>,
     pub(super) http: Option<Http>,
+    pub(super) web: Option<Web>,
 }
 
 /// Reads `[section]` of the file as `T` (its default when absent).
@@ -177,6 +179,14 @@ pub(super) fn read_gateway(
         Some(toml::Value::Table(table)) => Some(table),
         Some(_) => {
             problems.error(file, "http", "must be a table [http]");
+            None
+        }
+    };
+    let raw_web = match document.remove("web") {
+        None => None,
+        Some(toml::Value::Table(table)) => Some(table),
+        Some(_) => {
+            problems.error(file, "web", "must be a table [web]");
             None
         }
     };
@@ -348,6 +358,7 @@ pub(super) fn read_gateway(
         );
     }
     let http = raw_http.and_then(|table| read_http(file, table, problems));
+    let web = raw_web.and_then(|table| read_web(file, table, &authorities.authorities, problems));
     let outgoing = read_outgoing(file, raw_outgoing, problems);
     let cutoff = raw_gateway.as_ref().and_then(|g| {
         chrono::NaiveTime::parse_from_str(&g.cutoff, "%H:%M")
@@ -396,6 +407,7 @@ pub(super) fn read_gateway(
         portal_senders,
         mailboxes,
         http,
+        web,
     })
 }
 

@@ -8,6 +8,7 @@ use crate::core::calendar::{holidays_from_govuk_json, Calendar};
 use crate::core::protocol::Protocol;
 use std::path::{Path, PathBuf};
 
+mod agencies;
 mod authorities;
 mod checks;
 mod deadlines;
@@ -18,7 +19,9 @@ mod oauth;
 mod outgoing;
 mod problems;
 mod retention;
+mod web;
 
+pub use agencies::{agency_map, AgenciesError};
 use authorities::*;
 pub use deadlines::Deadlines;
 use deadlines::*;
@@ -40,6 +43,8 @@ use problems::*;
 pub use problems::{Problem, Severity};
 pub use retention::Retention;
 use retention::*;
+use web::*;
+pub use web::{Web, WebTls};
 
 pub const GATEWAY_FILE: &str = "gateway.toml";
 pub const AUTHORITIES_FILE: &str = "authorities.toml";
@@ -92,6 +97,8 @@ pub struct Config {
     pub retention: Retention,
     /// The HTTP listener for /health and /metrics; none without `[http]`.
     pub http: Option<Http>,
+    /// The web view for officers and coordinators; none without `[web]`.
+    pub web: Option<Web>,
 }
 
 /// The configuration could not be used; every error found is listed.
@@ -247,6 +254,7 @@ impl Config {
                         deadlines: g.deadlines,
                         retention: g.retention,
                         http: g.http,
+                        web: g.web,
                     },
                     problems,
                 ),

@@ -47,6 +47,10 @@ pub struct Authority {
     /// A morning digest to the inbox on working days (on unless set off).
     #[serde(default = "on")]
     pub digest: bool,
+    /// The named people who may sign in to the web view for this authority
+    /// (never the shared inbox): each sees this authority's cases only.
+    #[serde(default)]
+    pub officers: Vec<EmailAddress>,
 }
 
 fn on() -> bool {
@@ -197,6 +201,7 @@ mod tests {
             next_level: None,
             closed_days: vec![],
             digest: true,
+            officers: vec![],
         }
     }
 

@@ -39,10 +39,13 @@ pub enum Purpose {
     /// (a bounce, a block, a leaver's automatic reply); the contact to
     /// correct, the case and the mail.
     ContactFailed,
+    /// To an officer or coordinator who asked for it: a one-time link to
+    /// sign in to the web view.
+    SignIn,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 15] = [
+    pub const ALL: [Purpose; 16] = [
         Purpose::Acknowledgement,
         Purpose::Incomplete,
         Purpose::NoConsent,
@@ -58,6 +61,7 @@ impl Purpose {
         Purpose::InformationRequested,
         Purpose::Digest,
         Purpose::ContactFailed,
+        Purpose::SignIn,
     ];
 
     /// The templates' file stem and the outbox's `purpose`.
@@ -78,6 +82,7 @@ impl Purpose {
             Purpose::InformationRequested => "information_requested",
             Purpose::Digest => "digest",
             Purpose::ContactFailed => "contact_failed",
+            Purpose::SignIn => "sign_in",
         }
     }
 
@@ -99,6 +104,7 @@ impl Purpose {
             Purpose::InformationRequested => "the request for information",
             Purpose::Digest => "the morning digest",
             Purpose::ContactFailed => "the notice of mail that did not arrive",
+            Purpose::SignIn => "the sign-in link",
         }
     }
 

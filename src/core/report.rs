@@ -484,8 +484,9 @@ fn percent(part: u32, whole: u32) -> String {
     }
 }
 
-/// The rows of the report: one line per measure, one column per authority.
-fn rows(reports: &[AuthorityReport]) -> Vec<(String, Vec<String>)> {
+/// The rows of the report: one line per measure, one column per authority
+/// (the CSV's and the web view's table).
+pub fn rows(reports: &[AuthorityReport]) -> Vec<(String, Vec<String>)> {
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
     let mut add = |name: &str, f: &dyn Fn(&AuthorityReport) -> String| {
         rows.push((name.to_string(), reports.iter().map(f).collect()));

@@ -21,7 +21,9 @@ mod outbox;
 mod quarantine;
 mod report;
 mod retention;
+mod scope;
 mod sender;
+mod web;
 pub use crate::core::sweep::DoneStep;
 pub use cases::{CaseDetail, CaseMail, CaseSummary, Event};
 pub use contacts::{ContactFailure, FailingContact};
@@ -37,7 +39,9 @@ use outbox::{add_mail_event, queue_answer, QueueContext};
 pub use outbox::{MailCase, OutboxRow, SentMail};
 pub use quarantine::{Quarantined, Released, Settled};
 pub use retention::{PurgeCounts, PurgeCutoffs, CONSENT_LAPSED, LAPSED};
+pub use scope::{CaseCounts, CaseScope};
 pub use sender::{IdentityHealth, SenderHealth};
+pub use web::{SignInRequest, WebAccess, WebSession};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

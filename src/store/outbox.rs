@@ -172,6 +172,12 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         add_mail_event(&mut tx, id, at, "mail_sent", None, None).await?;
+        // A sign-in link, once mailed, is kept only where its owner has it:
+        // the store keeps its hash (web_sign_ins), not the link.
+        sqlx::query("UPDATE outbox SET context = '{}' WHERE id = $1 AND purpose = 'sign_in'")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         // An incomplete reply acknowledges receipt too (commitment 9).
         sqlx::query(
             "UPDATE cases SET acknowledged_at = COALESCE(acknowledged_at, $1), follow_up_on = NULL, revision = revision + 1 WHERE id = \

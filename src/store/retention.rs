@@ -95,6 +95,9 @@ pub struct PurgeCounts {
     pub outbox: u64,
     /// Event details erased.
     pub events: u64,
+    /// Rows of the web view deleted: expired sign-in links, idle sessions,
+    /// and records of who viewed or did what older than the cutoff.
+    pub web: u64,
 }
 
 impl PurgeCounts {
@@ -108,6 +111,7 @@ impl PurgeCounts {
         self.messages += other.messages;
         self.outbox += other.outbox;
         self.events += other.events;
+        self.web += other.web;
     }
 }
 
@@ -212,6 +216,15 @@ impl Store {
                     Some(last) => after = last,
                     None => break,
                 }
+            }
+        }
+        {
+            let mut tx = db::begin_write_on(conn, self.backend).await?;
+            total.web = purge_web(&mut tx, cutoff, Utc::now()).await?;
+            if dry_run {
+                tx.rollback().await?;
+            } else {
+                tx.commit().await?;
             }
         }
         if let Some(id) = log {
@@ -422,6 +435,32 @@ async fn purge_messages(
         ..PurgeCounts::default()
     };
     Ok((counts, next_after(&ids)))
+}
+
+/// The web view's rows no longer needed: links past their expiry, sessions
+/// idle past their limit, and the record of who viewed or did what once it
+/// is older than the retention cutoff.
+async fn purge_web(
+    tx: &mut AnyConnection,
+    cutoff: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let mut deleted = 0;
+    for (sql, at) in [
+        ("DELETE FROM web_sign_ins WHERE expires_at < $1", now),
+        (
+            "DELETE FROM web_sessions WHERE last_seen_at < $1",
+            now - crate::web::SESSION_IDLE,
+        ),
+        ("DELETE FROM web_access WHERE at < $1", cutoff),
+    ] {
+        deleted += sqlx::query(sql)
+            .bind(Stamp(at))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    }
+    Ok(deleted)
 }
 
 /// Mail of purged (or due) cases, and mail of no case queued before the

@@ -45,6 +45,7 @@
 //! | `addressee` | the name of the person a `reminder`, `chase`, `escalation` or `lead_changed` is addressed to (the operational lead for a chase, the dispute-resolution contact or the next level for an escalation), or null to write to the team: `Dear colleagues` |
 //! | `information` | `{what}`: what the authority asked the referring side for, in its own words (`information_requested`; null otherwise) |
 //! | `lead` | `{side, name, email, phone, previous_name, first}`: the new named lead of a case (`first`: no lead was named before) (`lead_changed`; null otherwise). `side` `authority` means the council's lead officer changed and the mail goes to the referrer's side; `referrer` means the probation or prison lead changed and the mail goes to the council. `phone` and `previous_name` may be null |
+//! | `sign_in` | `{link, until, minutes}`: the one-time link to the web view, the UK time it stops working (`10:45`) and its lifetime in minutes (`sign_in`; null otherwise) |
 //! | `failure` | `{address, others, mail, kind, left, reason, on}`: a contact one of the gateway's mails failed to reach for good (`contact_failed`; null otherwise). `address` the first failing recipient, `others` any more, `mail` the mail in words (`the chase`), `kind` `bounced`, `blocked` or `left`, `left` true for a leaver's automatic reply, `reason` a sentence, `on` when it was reported |
 //! | `digest` | the morning digest (`digest`; null otherwise): `{day, since, counts: {new, due_today, overdue, waiting, undelivered}, nothing_due, new: [{case_ref, received, kind, urgent}], due_today, overdue, waiting: [{case_ref, what, due, owed_by}], undelivered: [{address, case_ref, mail, reason, on}]}` (`undelivered`: mail that failed for good since the last digest, the contact to correct), references and dates only |
 //!
@@ -124,7 +125,7 @@ macro_rules! embedded {
 }
 
 /// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
-const EMBEDDED: [(Purpose, [&str; 3]); 15] = embedded![
+const EMBEDDED: [(Purpose, [&str; 3]); 16] = embedded![
     Acknowledgement => "acknowledgement",
     Incomplete => "incomplete",
     NoConsent => "no_consent",
@@ -140,6 +141,7 @@ const EMBEDDED: [(Purpose, [&str; 3]); 15] = embedded![
     InformationRequested => "information_requested",
     Digest => "digest",
     ContactFailed => "contact_failed",
+    SignIn => "sign_in",
 ];
 
 /// A rendered mail.
@@ -610,7 +612,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 22] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 23] = [
     "case_ref",
     "authority",
     "protocol",
@@ -637,6 +639,8 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 22] = [
     // A contact the gateway's mail did not reach: an officer's address,
     // the mail and why (`contact_failed`; null otherwise).
     "failure",
+    // The one-time link to the web view (`sign_in`; null otherwise).
+    "sign_in",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's
@@ -743,7 +747,7 @@ impl HelperDef for StrictIf {
 pub fn sample_data(purpose: Purpose) -> Value {
     let has_case = !matches!(
         purpose,
-        Purpose::BlankForm | Purpose::QuarantineNotice | Purpose::Digest
+        Purpose::BlankForm | Purpose::QuarantineNotice | Purpose::Digest | Purpose::SignIn
     );
     let outcome = match purpose {
         Purpose::Acknowledgement
@@ -759,7 +763,8 @@ pub fn sample_data(purpose: Purpose) -> Value {
         Purpose::BlankForm
         | Purpose::QuarantineNotice
         | Purpose::Digest
-        | Purpose::ContactFailed => Value::Null,
+        | Purpose::ContactFailed
+        | Purpose::SignIn => Value::Null,
     };
     let field = |label: &str, value: &str| json!({ "label": label, "value": value });
     // The follow-ups of the lead officer deadline (commitment 10 of the
@@ -953,6 +958,11 @@ pub fn sample_data(purpose: Purpose) -> Value {
                 "reason": "the receiving server says the address does not exist (any more)",
                 "on": "Tuesday 1 December 2026 at 09:14",
             })
+        } else {
+            Value::Null
+        },
+        "sign_in": if purpose == Purpose::SignIn {
+            json!({ "link": "https://dtr.essex.gov.uk/sign-in/6f1c2a9e0b7d4c3f", "until": "10:45", "minutes": 15 })
         } else {
             Value::Null
         },

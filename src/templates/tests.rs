@@ -39,8 +39,20 @@ fn every_purpose_renders_from_the_embedded_templates() {
                 .render(purpose, "COL", &data)
                 .unwrap_or_else(|e| panic!("{e}"));
             assert!(!mail.subject.is_empty(), "{purpose}");
-            assert!(mail.text.contains("Colchester"), "{purpose}");
             assert!(mail.html.starts_with("<!DOCTYPE html>"), "{purpose}");
+            if purpose == Purpose::SignIn {
+                // Written to a person, not for an authority; its one link
+                // is the web view's own.
+                let link = "https://dtr.essex.gov.uk/sign-in/6f1c2a9e0b7d4c3f";
+                assert!(mail.text.contains(link), "{}", mail.text);
+                assert!(
+                    !mail.html.replace(link, "").contains("http"),
+                    "{}",
+                    mail.html
+                );
+                continue;
+            }
+            assert!(mail.text.contains("Colchester"), "{purpose}");
             assert!(!mail.html.contains("http"), "{purpose}: no external links");
             assert!(!mail.html.contains("<img"), "{purpose}: no images");
         }
@@ -110,6 +122,10 @@ fn subjects_are_the_agreed_ones() {
     assert_eq!(
         subject(Purpose::Digest, false),
         "Duty to Refer digest for Colchester, Monday 7 December 2026"
+    );
+    assert_eq!(
+        subject(Purpose::SignIn, false),
+        "Your link to sign in to the Duty to Refer cases"
     );
     // Short enough to read in a list of mail.
     for purpose in Purpose::ALL {
@@ -594,7 +610,7 @@ fn referrers_never_see_the_persons_details() {
     for purpose in [Purpose::Chase, Purpose::Escalation] {
         assert!(outside.contains(&purpose), "{purpose}");
     }
-    assert_eq!(outside.len(), 12);
+    assert_eq!(outside.len(), 13);
     for purpose in outside {
         let mut data = sample_data(purpose);
         data["fields"] = json!([{ "label": "Physical health", "value": secret }]);

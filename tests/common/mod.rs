@@ -7,6 +7,7 @@
 pub mod daemon;
 pub mod identity;
 pub mod servers;
+pub mod web_client;
 pub mod world;
 
 use std::collections::HashMap;

@@ -533,6 +533,7 @@ fn authority(dispute_is_lead: bool, next_level: Option<Contact>) -> Authority {
         next_level,
         closed_days: Vec::new(),
         digest: true,
+        officers: Vec::new(),
     }
 }
 

@@ -1,0 +1,513 @@
+//! One case as an officer reads it, for the `case REF` command and the web
+//! view alike: the form's own labels, British dates and UK local times, a
+//! header with what matters now, the next deadlines, and a timeline of
+//! sentences in time order. The text is plain: each surface escapes it its
+//! own way (the terminal's `printable`, HTML's escaping).
+
+use crate::config::Config;
+use crate::core::field::Field;
+use crate::core::protocol::Rag;
+use crate::core::words::{long_date, short_time, spoken_time};
+use crate::store::{CaseDetail, CaseMail, Event, Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+
+/// A case, in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseView {
+    pub reference: String,
+    /// The authority's name in full.
+    pub authority: String,
+    /// `(label, value)`: status, received, leads, what is missing, ...
+    pub header: Vec<(String, String)>,
+    /// The next deadlines (at most three); none when the case is not open.
+    pub deadlines: Option<Vec<DeadlineLine>>,
+    /// The form's labels and the referral's values.
+    pub referral: Vec<(String, String)>,
+    /// `(when, sentence)`, oldest first.
+    pub timeline: Vec<(String, String)>,
+}
+
+/// One of a case's next deadlines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlineLine {
+    pub rag: Rag,
+    pub due: NaiveDate,
+    pub what: String,
+    pub commitment: String,
+    /// The follow-ups sent so far, in words (empty when none).
+    pub ladder: String,
+}
+
+/// The case as its officers read it, its deadlines as of `today`.
+pub async fn case_view(
+    config: &Config,
+    store: &Store,
+    case: &CaseDetail,
+    today: NaiveDate,
+) -> Result<CaseView, StoreError> {
+    let s = &case.summary;
+    let authority = config.authorities.by_code(&s.authority);
+    let received = parse_time(&s.received_at);
+    let mut header: Vec<(String, String)> = Vec::new();
+    let mut row = |label: &str, value: String| header.push((label.to_string(), value));
+    row("Status", status_words(case, received));
+    if let Some(at) = received {
+        row("Received", spoken_time(at));
+    }
+    if let Some(first) = &case.linked_to {
+        row(
+            "Linked to",
+            format!("a further referral of the person in {first}"),
+        );
+    }
+    row(
+        "Council lead officer",
+        contact(&case.lha_lead).unwrap_or_else(|| "not named yet".into()),
+    );
+    row(
+        "Case lead",
+        contact(&case.case_lead).unwrap_or_else(|| "not named".into()),
+    );
+    if let Some(until) = case.paused_until {
+        row(
+            "Paused",
+            format!(
+                "no reminders, chases or escalations before {}",
+                long_date(until)
+            ),
+        );
+    }
+    if !case.missing.is_empty() {
+        let labels: Vec<&str> = case
+            .missing
+            .iter()
+            .map(|k| Field::from_key(k).map(|f| f.label()).unwrap_or(k))
+            .collect();
+        row("Still missing", labels.join(", "));
+    }
+    if let Some(outcome) = &case.outcome {
+        let when = case
+            .closed_at
+            .map(|t| format!(" (closed {})", long_date(crate::core::uk::date(t))))
+            .unwrap_or_default();
+        row("Outcome", format!("{outcome}{when}"));
+    }
+    let deadlines = if matches!(s.status.as_str(), "open" | "incomplete") {
+        let cases: Vec<_> = store
+            .deadline_cases(Some(&s.authority))
+            .await?
+            .into_iter()
+            .filter(|c| c.reference == s.reference)
+            .collect();
+        let rows = crate::sweep::open_deadlines(config, &cases, today);
+        Some(
+            rows.iter()
+                .take(3)
+                .map(|row| DeadlineLine {
+                    rag: row.rag,
+                    due: row.due.on,
+                    what: row.rule.description.clone(),
+                    commitment: row.rule.commitment.to_string(),
+                    ladder: row.ladder.to_string(),
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let referral = case
+        .referral
+        .as_form()
+        .into_iter()
+        .map(|(field, value)| (field.label().to_string(), value))
+        .collect();
+    let mut events: Vec<&Event> = case.events.iter().collect();
+    events.sort_by_key(|e| parse_time(&e.at));
+    let timeline = events
+        .into_iter()
+        .map(|e| {
+            let at = parse_time(&e.at)
+                .map(short_time)
+                .unwrap_or_else(|| e.at.clone());
+            (at, sentence(config, case, e))
+        })
+        .collect();
+    Ok(CaseView {
+        reference: s.reference.clone(),
+        authority: authority
+            .map(|a| a.full_name().to_string())
+            .unwrap_or_else(|| s.authority.clone()),
+        header,
+        deadlines,
+        referral,
+        timeline,
+    })
+}
+
+pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+pub fn status_words(case: &CaseDetail, received: Option<DateTime<Utc>>) -> String {
+    let s = &case.summary;
+    let status = match s.status.as_str() {
+        "open" => "Open".to_string(),
+        "incomplete" => "Incomplete: waiting for details from the referrer".into(),
+        "refused" => "Refused: the person did not consent".into(),
+        "closed" => "Closed".into(),
+        other => other.to_string(),
+    };
+    if !s.urgent {
+        return format!("{status}, not urgent");
+    }
+    let reasons = received
+        .map(|at| crate::core::urgency::urgent_reasons(&case.referral, crate::core::uk::date(at)))
+        .unwrap_or_default();
+    if reasons.is_empty() {
+        format!("{status}, URGENT")
+    } else {
+        format!("{status}, URGENT: {}", reasons.join(" "))
+    }
+}
+
+/// `Name <address>, telephone`, as much of it as is known.
+pub fn contact(parts: &[Option<String>; 3]) -> Option<String> {
+    let [name, email, phone] = parts;
+    let mut text = match (name, email) {
+        (Some(n), Some(e)) => format!("{n} <{e}>"),
+        (Some(n), None) => n.clone(),
+        (None, Some(e)) => e.clone(),
+        (None, None) => return None,
+    };
+    if let Some(p) = phone {
+        text.push_str(&format!(", {p}"));
+    }
+    Some(text)
+}
+
+pub fn rag_words(rag: Rag) -> &'static str {
+    match rag {
+        Rag::Red => "overdue",
+        Rag::Amber => "due soon",
+        Rag::Green => "on time",
+    }
+}
+
+pub fn short_day(day: NaiveDate) -> String {
+    day.format("%a %-d %b %Y").to_string()
+}
+
+/// A mail's purpose, as a person calls it.
+pub fn mail_words(purpose: &str) -> &str {
+    match purpose {
+        "acknowledgement" => "Acknowledgement",
+        "incomplete" => "Request for the missing details",
+        "no_consent" => "Answer to a referral without consent",
+        "blank_form" => "Blank referral form",
+        "notice" => "Notice of the referral",
+        "quarantine_notice" => "Notice of a message set aside",
+        "reminder" => "Reminder",
+        "chase" => "Chase",
+        "escalation" => "Escalation",
+        "lead_changed" => "Notice of a new lead officer",
+        "lead_change_pending" => "Question about a change of case lead",
+        "unreadable_answer" => "Answer that could not be read",
+        "digest" => "Morning digest",
+        "contact_failed" => "Notice of mail that did not arrive",
+        "information_requested" => "Request for information",
+        other => other,
+    }
+}
+
+/// Recipients in words: the authority's inbox by its name.
+fn recipients(config: &Config, case: &CaseDetail, to: &[String]) -> String {
+    let authority = config.authorities.by_code(&case.summary.authority);
+    let named: Vec<String> = to
+        .iter()
+        .map(|a| match authority {
+            Some(auth) if auth.inbox.as_str().eq_ignore_ascii_case(a) => {
+                format!("the {} inbox", auth.name)
+            }
+            _ => a.clone(),
+        })
+        .collect();
+    named.join(", ")
+}
+
+fn str_of<'a>(detail: &'a Value, key: &str) -> Option<&'a str> {
+    detail.get(key).and_then(Value::as_str)
+}
+
+/// `(commitment 10, due 14 Dec)` for a mail or step about a deadline.
+fn about_deadline(deadline: &Value) -> String {
+    let commitment = deadline.get("commitment").map(|c| {
+        c.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| c.to_string())
+    });
+    let due = str_of(deadline, "due")
+        .and_then(|d| {
+            NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .ok()
+                .map(|d| d.format("%-d %b").to_string())
+                .or_else(|| Some(d.to_string()))
+        })
+        .or_else(|| str_of(deadline, "due_short").map(str::to_string));
+    match (commitment, due) {
+        (Some(c), Some(d)) => format!(" (commitment {c}, due {d})"),
+        (Some(c), None) => format!(" (commitment {c})"),
+        (None, Some(d)) => format!(" (due {d})"),
+        (None, None) => String::new(),
+    }
+}
+
+fn labels_of(detail: &Value, key: &str) -> Vec<String> {
+    detail
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(|k| {
+                    Field::from_key(k)
+                        .map(|f| f.label().to_string())
+                        .unwrap_or_else(|| k.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn day_words(detail: &Value, key: &str) -> Option<String> {
+    str_of(detail, key)
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map(long_date)
+}
+
+fn lead_words(detail: &Value) -> String {
+    let parts = [
+        str_of(detail, "name").map(str::to_string),
+        str_of(detail, "email").map(str::to_string),
+        str_of(detail, "phone").map(str::to_string),
+    ];
+    contact(&parts).unwrap_or_else(|| "someone unnamed".into())
+}
+
+/// One event of the timeline as a sentence.
+pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
+    let detail: Value = e
+        .detail
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or(Value::Null);
+    let mail = || -> Option<&CaseMail> {
+        let id = detail.get("outbox").and_then(Value::as_i64)?;
+        case.mails.iter().find(|m| m.id == id)
+    };
+    let purpose = || {
+        mail_words(
+            str_of(&detail, "purpose")
+                .or_else(|| mail().map(|m| m.purpose.as_str()))
+                .unwrap_or("mail"),
+        )
+        .to_string()
+    };
+    let to = || {
+        mail()
+            .map(|m| {
+                let mut all = m.to.clone();
+                all.extend(m.cc.iter().cloned());
+                recipients(config, case, &all)
+            })
+            .unwrap_or_default()
+    };
+    let mail_deadline = || {
+        mail()
+            .and_then(|m| m.context.get("deadline"))
+            .map(about_deadline)
+            .unwrap_or_default()
+    };
+    let rule_words = |id: Option<&str>| -> String {
+        let id = id.unwrap_or("");
+        config
+            .protocol
+            .rules
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| format!("{} (commitment {})", r.description, r.commitment))
+            .unwrap_or_else(|| format!("rule {id}"))
+    };
+    let rule_description = |id: Option<&str>| -> String {
+        let id = id.unwrap_or("");
+        config
+            .protocol
+            .rules
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.description.clone())
+            .unwrap_or_else(|| format!("rule {id}"))
+    };
+    match e.kind.as_str() {
+        "referral_received" => {
+            let missing = labels_of(&detail, "missing");
+            let invalid = labels_of(&detail, "invalid");
+            let mut text = match str_of(&detail, "outcome") {
+                Some("incomplete") => "Referral received, incomplete".to_string(),
+                _ => "Referral received, complete".to_string(),
+            };
+            if !missing.is_empty() {
+                text.push_str(&format!("; missing: {}", missing.join(", ")));
+            }
+            if !invalid.is_empty() {
+                text.push_str(&format!("; unreadable: {}", invalid.join(", ")));
+            }
+            text
+        }
+        "further_referral_received" => format!(
+            "A further referral of a person with an open case ({}) received from another referrer",
+            str_of(&detail, "further_referral_of").unwrap_or("another case")
+        ),
+        "referral_refused_no_consent" => {
+            "Referral received without the person's consent: recorded as a refusal, nothing kept about them".into()
+        }
+        "referral_attached" => "The referrer's form received again for this case".into(),
+        "referral_completed" => "The referral completed by the referrer".into(),
+        "referral_details_added" => {
+            let missing = labels_of(&detail, "missing");
+            if missing.is_empty() {
+                "Details added to the referral".into()
+            } else {
+                format!(
+                    "Details added to the referral; still missing: {}",
+                    missing.join(", ")
+                )
+            }
+        }
+        "reply_received" => "A reply received in the case's thread".into(),
+        "auto_reply_received" => "An automatic reply (out of office) received".into(),
+        "bounce_received" => "A delivery failure report received".into(),
+        "answer_unreadable" => "An answer received that could not be read".into(),
+        "mail_queued" => {
+            let who = to();
+            if who.is_empty() {
+                format!("{} written{}", purpose(), mail_deadline())
+            } else {
+                format!("{} written for {who}{}", purpose(), mail_deadline())
+            }
+        }
+        "mail_sent" => format!("{} sent to {}{}", purpose(), to(), mail_deadline()),
+        "mail_failed" => format!(
+            "{} could not be sent{}",
+            purpose(),
+            str_of(&detail, "error")
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        ),
+        "mail_bounced" => format!("{} to {} came back undelivered", purpose(), to()),
+        "mail_deferred" => format!(
+            "{} held back until {} (hourly limit per recipient)",
+            purpose(),
+            str_of(&detail, "until")
+                .and_then(parse_time)
+                .map(short_time)
+                .unwrap_or_else(|| "later".into())
+        ),
+        "mail_withheld" => format!(
+            "{} withheld: {}",
+            purpose(),
+            str_of(&detail, "reason").unwrap_or("a sending limit")
+        ),
+        "reminder_queued" | "chase_queued" | "escalation_queued" => format!(
+            "{} written: {}{}",
+            str_of(&detail, "step").unwrap_or("Follow-up"),
+            rule_description(str_of(&detail, "rule")),
+            about_deadline(&detail)
+        ),
+        "reminder_not_sent" | "chase_not_sent" | "escalation_not_sent" => format!(
+            "{} not sent{}: {}",
+            str_of(&detail, "step").unwrap_or("Follow-up"),
+            about_deadline(&detail),
+            str_of(&detail, "reason").unwrap_or("no one to send it to")
+        ),
+        "chases_ended" => format!(
+            "No more chases{}",
+            about_deadline(&detail)
+        ),
+        "follow_ups_stopped" => format!(
+            "Reminders, chases and escalations stopped: {}",
+            str_of(&detail, "reason").unwrap_or("the case changed")
+        ),
+        "authority_responded" => match str_of(&detail, "how") {
+            Some("recorded by hand") => "The authority's response recorded by hand".into(),
+            _ => "The authority responded".into(),
+        },
+        "referrer_responded" => "The referring side answered".into(),
+        "lead_officer_named" => format!("Council lead officer named: {}", lead_words(&detail)),
+        "lead_officer_changed" => {
+            format!("Council lead officer changed to {}", lead_words(&detail))
+        }
+        "case_lead_changed" => format!("Case lead changed to {}", lead_words(&detail)),
+        "release_date_changed" => format!(
+            "Expected release date moved from {} to {}{}",
+            day_words(&detail, "from").unwrap_or_else(|| "none".into()),
+            day_words(&detail, "to").unwrap_or_else(|| "none".into()),
+            if detail.get("urgent").and_then(Value::as_bool) == Some(true) {
+                "; the case is urgent"
+            } else {
+                ""
+            }
+        ),
+        "application_received" => format!(
+            "Homeless application received on {}",
+            day_words(&detail, "on").unwrap_or_else(|| "an unrecorded date".into())
+        ),
+        "information_requested" => "The authority asked the referring side for information".into(),
+        "acknowledgement_returned" => {
+            "The acknowledgement came back undelivered: the referrer has not been told".into()
+        }
+        "not_applied" => format!(
+            "{} not taken: {}",
+            capitalised(str_of(&detail, "what").unwrap_or("A change")),
+            str_of(&detail, "why").unwrap_or("not allowed")
+        ),
+        "case_paused" => format!(
+            "Paused: no reminders, chases or escalations before {}",
+            day_words(&detail, "until").unwrap_or_else(|| "a later date".into())
+        ),
+        "deadline_met" => format!(
+            "Marked as met by hand: {}",
+            rule_words(str_of(&detail, "rule"))
+        ),
+        "case_closed" => format!(
+            "Case closed: {}",
+            str_of(&detail, "outcome").unwrap_or("no outcome given")
+        ),
+        "quarantine_released" => format!(
+            "Released from quarantine by {} (it had been set aside: {})",
+            str_of(&detail, "by").unwrap_or("an unnamed operator"),
+            str_of(&detail, "reason").unwrap_or("no reason kept")
+        ),
+        "recorded_by_hand" => format!(
+            "Referral made {} recorded by hand by {}",
+            match str_of(&detail, "route") {
+                Some("phone") => "by telephone",
+                Some("portal") => "through a portal",
+                Some("email") => "by email",
+                _ => "by another route",
+            },
+            str_of(&detail, "by").unwrap_or("an unnamed operator")
+        ),
+        other => capitalised(&other.replace('_', " ")),
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

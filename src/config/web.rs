@@ -1,0 +1,395 @@
+//! `[web]`: the web view for officers and coordinators (off unless the
+//! section is there).
+
+use super::*;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// The web view's listener and who may sign in beyond each authority's
+/// `officers`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Web {
+    pub listen: std::net::SocketAddr,
+    /// The address people reach the view at, without a trailing `/`
+    /// (`https://dtr.essex.gov.uk`): the sign-in links are made from it.
+    pub public_url: String,
+    /// People who see every authority's counts and report, never a case.
+    pub coordinators: Vec<EmailAddress>,
+    /// The certificate and key the listener serves TLS with; none: plain
+    /// HTTP on loopback, behind a reverse proxy.
+    pub tls: Option<WebTls>,
+}
+
+impl Web {
+    /// Whether the session cookie is marked `Secure`: always, unless the
+    /// view is reached over plain HTTP (a loopback test set-up).
+    pub fn secure_cookies(&self) -> bool {
+        !self.public_url.starts_with("http://")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebTls {
+    /// PEM: the certificate chain, the server's first.
+    pub certificate: PathBuf,
+    /// PEM: its private key.
+    pub key: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWeb {
+    pub(super) listen: String,
+    pub(super) public_url: String,
+    #[serde(default)]
+    pub(super) coordinators: Vec<String>,
+    pub(super) tls_certificate: Option<PathBuf>,
+    pub(super) tls_key: Option<PathBuf>,
+}
+
+/// `[web]`: a socket address; TLS with a certificate and key, or plain
+/// HTTP on loopback only; the public address the links use; coordinators
+/// by address, none of them an authority's shared inbox.
+pub(super) fn read_web(
+    file: &str,
+    table: toml::Table,
+    authorities: &[crate::core::authority::Authority],
+    problems: &mut Problems,
+) -> Option<Web> {
+    let raw: RawWeb = read_table(file, "web", "", table, problems)?;
+    let mut ok = true;
+    let listen = raw
+        .listen
+        .trim()
+        .parse::<std::net::SocketAddr>()
+        .map_err(|_| {
+            problems.error(
+                file,
+                "web.listen",
+                format!(
+                    "`{}` is not a socket address such as 127.0.0.1:8080",
+                    raw.listen
+                ),
+            )
+        })
+        .ok();
+    let tls = match (raw.tls_certificate, raw.tls_key) {
+        (Some(certificate), Some(key)) => {
+            for (field, path) in [("web.tls_certificate", &certificate), ("web.tls_key", &key)] {
+                if !path.is_file() {
+                    problems.error(
+                        file,
+                        field,
+                        format!("{} is not a file the gateway can read", path.display()),
+                    );
+                    ok = false;
+                }
+            }
+            Some(WebTls { certificate, key })
+        }
+        (None, None) => None,
+        (Some(_), None) => {
+            problems.error(
+                file,
+                "web.tls_key",
+                "tls_certificate is given without its key",
+            );
+            ok = false;
+            None
+        }
+        (None, Some(_)) => {
+            problems.error(
+                file,
+                "web.tls_certificate",
+                "tls_key is given without its certificate",
+            );
+            ok = false;
+            None
+        }
+    };
+    if let Some(listen) = listen {
+        // `::ffff:127.0.0.1` is loopback too.
+        if tls.is_none() && !listen.ip().to_canonical().is_loopback() && ok {
+            problems.error(
+                file,
+                "web.listen",
+                format!(
+                    "{listen} is not a loopback address, and without tls_certificate and tls_key \
+                     the web view would carry sign-in links and sessions in clear: give both, or \
+                     listen on 127.0.0.1 behind a reverse proxy that serves HTTPS"
+                ),
+            );
+            ok = false;
+        }
+    }
+    let public_url = raw.public_url.trim().trim_end_matches('/').to_string();
+    let plain = public_url.starts_with("http://");
+    let host_given = public_url
+        .split_once("://")
+        .is_some_and(|(_, rest)| !rest.is_empty() && !rest.contains(['/', '?', '#', ' ']));
+    if !(public_url.starts_with("https://") || plain) || !host_given {
+        problems.error(
+            file,
+            "web.public_url",
+            format!(
+                "`{}` is not the address people open, such as https://dtr.essex.gov.uk \
+                 (scheme and host, no path)",
+                raw.public_url
+            ),
+        );
+        ok = false;
+    } else if plain {
+        let loopback_host = public_url
+            .trim_start_matches("http://")
+            .rsplit_once(':')
+            .map_or(public_url.trim_start_matches("http://"), |(host, _)| host);
+        if !matches!(loopback_host, "127.0.0.1" | "localhost" | "[::1]") {
+            problems.error(
+                file,
+                "web.public_url",
+                format!(
+                    "{public_url}: sign-in links and session cookies need HTTPS; plain http:// \
+                     is only for a view opened on this machine (127.0.0.1 or localhost)"
+                ),
+            );
+            ok = false;
+        }
+    }
+    let mut coordinators = Vec::new();
+    for (i, text) in raw.coordinators.iter().enumerate() {
+        let key = format!("web.coordinators[{i}]");
+        match EmailAddress::parse(text) {
+            Ok(address) => {
+                if let Some(a) = authorities.iter().find(|a| a.inbox == address) {
+                    problems.error(
+                        file,
+                        key,
+                        format!(
+                            "{address} is {}'s shared inbox: list the named people who \
+                             coordinate, never a shared address",
+                            a.name
+                        ),
+                    );
+                    ok = false;
+                } else if let Some(a) = authorities.iter().find(|a| a.officers.contains(&address)) {
+                    problems.error(
+                        file,
+                        key,
+                        format!(
+                            "{address} is an officer of {}: a person signs in as an officer or as \
+                             a coordinator, not both",
+                            a.name
+                        ),
+                    );
+                    ok = false;
+                } else if coordinators.contains(&address) {
+                    problems.error(file, key, format!("{address} is listed twice"));
+                    ok = false;
+                } else {
+                    coordinators.push(address);
+                }
+            }
+            Err(e) => {
+                problems.error(file, key, e.to_string());
+                ok = false;
+            }
+        }
+    }
+    let listen = listen?;
+    ok.then_some(Web {
+        listen,
+        public_url,
+        coordinators,
+        tls,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+
+    const AUTHORITIES: &str = r#"
+[[authority]]
+name = "Colchester"
+code = "COL"
+inbox = "dtr@colchester.gov.uk"
+officers = ["ann.officer@colchester.gov.uk"]
+operational_lead = { name = "L", email = "lead@colchester.gov.uk" }
+dispute_contact = { name = "D", email = "dispute@colchester.gov.uk" }
+
+[[authority]]
+name = "Harlow"
+code = "HAR"
+inbox = "dtr@harlow.gov.uk"
+officers = ["hal.officer@harlow.gov.uk"]
+operational_lead = { name = "L", email = "lead@harlow.gov.uk" }
+dispute_contact = { name = "D", email = "dispute@harlow.gov.uk" }
+"#;
+
+    fn load(web: &str, authorities: &str) -> Result<(Config, Vec<Problem>), ConfigError> {
+        let gateway = format!(
+            "[gateway]\ndatabase = \"sqlite::memory:\"\n[referrers]\n\
+             allowed_domains = [\"*.gov.uk\"]\n{web}\n"
+        );
+        Config::from_texts(
+            None,
+            ("g.toml", &gateway),
+            ("a.toml", authorities),
+            ("h.json", EMBEDDED_HOLIDAYS),
+        )
+    }
+
+    fn error_of(web: &str, authorities: &str) -> String {
+        load(web, authorities).expect_err("invalid").to_string()
+    }
+
+    #[test]
+    fn the_web_view_is_off_unless_configured_and_officers_are_read() {
+        let (config, _) = load("", AUTHORITIES).expect("valid");
+        assert_eq!(config.web, None);
+        let colchester = config.authorities.by_code("COL").expect("Colchester");
+        assert_eq!(
+            colchester
+                .officers
+                .iter()
+                .map(|o| o.as_str())
+                .collect::<Vec<_>>(),
+            ["ann.officer@colchester.gov.uk"]
+        );
+
+        let (config, _) = load(
+            "[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"https://dtr.essex.gov.uk/\"\n\
+             coordinators = [\"co.ordinator@essex.gov.uk\"]",
+            AUTHORITIES,
+        )
+        .expect("valid");
+        let web = config.web.expect("a web view");
+        assert_eq!(web.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(web.public_url, "https://dtr.essex.gov.uk");
+        assert_eq!(web.coordinators[0].as_str(), "co.ordinator@essex.gov.uk");
+        assert_eq!(web.tls, None);
+        assert!(web.secure_cookies());
+
+        let (config, _) = load(
+            "[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"http://127.0.0.1:8080\"",
+            AUTHORITIES,
+        )
+        .expect("plain HTTP on loopback");
+        assert!(!config.web.expect("a web view").secure_cookies());
+    }
+
+    #[test]
+    fn plain_http_is_for_loopback_only_and_tls_needs_both_files() {
+        let err = error_of(
+            "[web]\nlisten = \"0.0.0.0:8080\"\npublic_url = \"https://dtr.essex.gov.uk\"",
+            AUTHORITIES,
+        );
+        assert!(
+            err.contains("g.toml:")
+                && err.contains("web.listen: 0.0.0.0:8080 is not a loopback address"),
+            "{err}"
+        );
+        let err = error_of(
+            "[web]\nlisten = \"0.0.0.0:8443\"\npublic_url = \"https://dtr.essex.gov.uk\"\n\
+             tls_certificate = \"/nonexistent/web.crt\"",
+            AUTHORITIES,
+        );
+        assert!(
+            err.contains("web.tls_key: tls_certificate is given without its key"),
+            "{err}"
+        );
+        let err = error_of(
+            "[web]\nlisten = \"0.0.0.0:8443\"\npublic_url = \"https://dtr.essex.gov.uk\"\n\
+             tls_certificate = \"/nonexistent/web.crt\"\ntls_key = \"/nonexistent/web.key\"",
+            AUTHORITIES,
+        );
+        assert!(
+            err.contains("web.tls_certificate: /nonexistent/web.crt is not a file"),
+            "{err}"
+        );
+        assert!(
+            err.contains("web.tls_key: /nonexistent/web.key is not a file"),
+            "{err}"
+        );
+        let err = error_of(
+            "[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"http://dtr.essex.gov.uk\"",
+            AUTHORITIES,
+        );
+        assert!(
+            err.contains("web.public_url: http://dtr.essex.gov.uk: sign-in links"),
+            "{err}"
+        );
+        let err = error_of(
+            "[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"dtr.essex.gov.uk\"",
+            AUTHORITIES,
+        );
+        assert!(
+            err.contains("web.public_url: `dtr.essex.gov.uk` is not"),
+            "{err}"
+        );
+        let err = error_of(
+            "[web]\nlisten = \"localhost\"\npublic_url = \"https://dtr.essex.gov.uk\"",
+            AUTHORITIES,
+        );
+        assert!(
+            err.contains("web.listen: `localhost` is not a socket address"),
+            "{err}"
+        );
+        let err = error_of(
+            "[web]\nlisen = \"127.0.0.1:8080\"\npublic_url = \"https://x.gov.uk\"",
+            AUTHORITIES,
+        );
+        assert!(err.contains("web.lisen"), "{err}");
+    }
+
+    #[test]
+    fn shared_inboxes_and_double_roles_cannot_sign_in() {
+        let web = "[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"https://dtr.essex.gov.uk\"\n";
+        let err = error_of(
+            &format!("{web}coordinators = [\"dtr@harlow.gov.uk\", \"ann.officer@colchester.gov.uk\", \"nope\"]"),
+            AUTHORITIES,
+        );
+        assert!(
+            err.contains("web.coordinators[0]: dtr@harlow.gov.uk is Harlow's shared inbox"),
+            "{err}"
+        );
+        assert!(
+            err.contains(
+                "web.coordinators[1]: ann.officer@colchester.gov.uk is an officer of Colchester"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("web.coordinators[2]"), "{err}");
+
+        let own_inbox = AUTHORITIES.replace(
+            "officers = [\"ann.officer@colchester.gov.uk\"]",
+            "officers = [\"ann.officer@colchester.gov.uk\", \"DTR@colchester.gov.uk\"]",
+        );
+        let err = error_of("", &own_inbox);
+        assert!(
+            err.contains("a.toml:6: authority[Colchester].officers[1]: Colchester: DTR@colchester.gov.uk is the authority's shared inbox"),
+            "{err}"
+        );
+        let two_councils = AUTHORITIES.replace(
+            "officers = [\"hal.officer@harlow.gov.uk\"]",
+            "officers = [\"hal.officer@harlow.gov.uk\", \"ann.officer@colchester.gov.uk\", \"dtr@colchester.gov.uk\"]",
+        );
+        let err = error_of("", &two_councils);
+        assert!(
+            err.contains("authority[Harlow].officers[1]: Harlow: ann.officer@colchester.gov.uk is already an officer of Colchester"),
+            "{err}"
+        );
+        assert!(
+            err.contains("authority[Harlow].officers[2]: Harlow: dtr@colchester.gov.uk is Colchester's shared inbox"),
+            "{err}"
+        );
+        let err = error_of(
+            "",
+            &AUTHORITIES.replace("ann.officer@colchester.gov.uk", "not an address"),
+        );
+        assert!(
+            err.contains("authority[Colchester].officers[0]: Colchester"),
+            "{err}"
+        );
+    }
+}

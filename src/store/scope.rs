@@ -1,0 +1,141 @@
+//! What a person signed in to the web view may read: one authority's cases,
+//! or (a coordinator) every authority's counts and nothing of a case. The
+//! queries the pages use take the scope, so that a page cannot show what
+//! its reader may not see, whatever it is asked.
+
+use super::deadlines::DeadlineCase;
+use super::*;
+use sqlx::Row;
+
+/// One authority's cases: the only way the web view reads a case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseScope {
+    authority: String,
+    /// The mailboxes that are its inbox: its quarantine.
+    mailboxes: Vec<String>,
+}
+
+impl CaseScope {
+    /// The cases of the authority with this code (no quarantine).
+    pub fn authority(code: &str) -> CaseScope {
+        CaseScope {
+            authority: code.to_string(),
+            mailboxes: Vec::new(),
+        }
+    }
+
+    /// The cases of the authority with this code, and the messages set
+    /// aside from these mailboxes (its inboxes).
+    pub fn with_mailboxes(code: &str, mailboxes: Vec<String>) -> CaseScope {
+        CaseScope {
+            authority: code.to_string(),
+            mailboxes,
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        &self.authority
+    }
+}
+
+/// How many cases an authority has in each state, for coordinators.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseCounts {
+    pub authority: String,
+    pub open: i64,
+    pub incomplete: i64,
+    pub closed: i64,
+    pub refused: i64,
+}
+
+impl Store {
+    /// The scope's cases (open and incomplete only when `open_only`).
+    pub async fn scoped_cases(
+        &self,
+        scope: &CaseScope,
+        open_only: bool,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        self.cases(Some(&scope.authority), open_only).await
+    }
+
+    /// The scope's cases as the deadline sweep reads them.
+    pub async fn scoped_deadline_cases(
+        &self,
+        scope: &CaseScope,
+    ) -> Result<Vec<DeadlineCase>, StoreError> {
+        self.deadline_cases(Some(&scope.authority)).await
+    }
+
+    /// A case of the scope; none when there is no such case or it is
+    /// another authority's (the two are not told apart).
+    pub async fn scoped_case(
+        &self,
+        scope: &CaseScope,
+        reference: &str,
+    ) -> Result<Option<CaseDetail>, StoreError> {
+        let ours: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1 AND authority = $2")
+                .bind(reference)
+                .bind(&scope.authority)
+                .fetch_optional(&self.pool)
+                .await?;
+        match ours {
+            Some(_) => self.case(reference).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The scope's quarantined messages no one has settled, oldest first.
+    pub async fn scoped_quarantined(
+        &self,
+        scope: &CaseScope,
+    ) -> Result<Vec<Quarantined>, StoreError> {
+        let mut waiting = self.quarantined().await?;
+        waiting.retain(|q| scope.mailboxes.contains(&q.mailbox));
+        Ok(waiting)
+    }
+
+    /// One of the scope's quarantined messages; none when it is another
+    /// authority's (told apart from no message by nobody).
+    pub async fn scoped_quarantined_message(
+        &self,
+        scope: &CaseScope,
+        id: i64,
+    ) -> Result<Option<Quarantined>, StoreError> {
+        Ok(self
+            .quarantined_message(id)
+            .await?
+            .filter(|q| scope.mailboxes.contains(&q.mailbox)))
+    }
+
+    /// Every authority's cases counted by state: no reference, no name.
+    pub async fn case_counts(&self) -> Result<Vec<CaseCounts>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT authority, status, COUNT(*) AS n FROM cases GROUP BY authority, status \
+             ORDER BY authority",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<CaseCounts> = Vec::new();
+        for row in &rows {
+            let authority: String = row.get("authority");
+            let n: i64 = row.get("n");
+            if out.last().map(|c| c.authority.as_str()) != Some(authority.as_str()) {
+                out.push(CaseCounts {
+                    authority: authority.clone(),
+                    ..CaseCounts::default()
+                });
+            }
+            let Some(counts) = out.last_mut() else {
+                continue;
+            };
+            match row.get::<String, _>("status").as_str() {
+                "open" => counts.open += n,
+                "incomplete" => counts.incomplete += n,
+                "refused" => counts.refused += n,
+                _ => counts.closed += n,
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,254 @@
+//! The web view's records: one-time sign-in links, sessions, and the
+//! accountability log (who viewed which case, who did what). Links and
+//! sessions are found by the SHA-256 of their secret: the store never
+//! holds a secret that would open a session.
+
+use super::db::{DbRow, StoredRow};
+use super::outbox::{queue_answer, QueueContext};
+use super::*;
+use crate::config::Outgoing;
+use crate::core::address::EmailAddress;
+use crate::core::plan::OutgoingMail;
+use sqlx::Row;
+
+/// A signed-in person's session, as the store keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebSession {
+    /// Who signed in (lower case).
+    pub address: String,
+    /// The token each form must carry back.
+    pub csrf: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// One line of the accountability log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebAccess {
+    pub at: DateTime<Utc>,
+    pub address: String,
+    pub case_ref: Option<String>,
+    /// `viewed`, `released`, `dismissed`, ...
+    pub action: String,
+}
+
+fn access(row: &DbRow) -> WebAccess {
+    WebAccess {
+        at: row.time("at"),
+        address: row.get("address"),
+        case_ref: row.get("case_ref"),
+        action: row.get("action"),
+    }
+}
+
+/// A one-time link asked for: the hash of its token, for whom, which
+/// authority's sending identity mails it, and when it stops working.
+#[derive(Clone, Copy, Debug)]
+pub struct SignInRequest<'a> {
+    pub token_hash: &'a str,
+    pub address: &'a EmailAddress,
+    pub authority: &'a str,
+    pub expires: DateTime<Utc>,
+    /// No link is recorded when the address has had this many since
+    /// `since` (checked under the write lock, so that requests at once
+    /// cannot pass it together).
+    pub at_most: i64,
+    pub since: DateTime<Utc>,
+}
+
+impl Store {
+    /// Records a one-time link for `address` (by its token's hash) and
+    /// queues the mail that carries it, in one transaction. False when the
+    /// address has had its share of links, or the mail could not be queued
+    /// (its hourly share of mail is spent): then nothing is recorded.
+    pub async fn request_sign_in(
+        &self,
+        request: SignInRequest<'_>,
+        mail: &OutgoingMail,
+        outgoing: &Outgoing,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let SignInRequest {
+            token_hash,
+            address,
+            authority,
+            expires,
+            at_most,
+            since,
+        } = request;
+        let mut tx = self.begin_write().await?;
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM web_sign_ins WHERE address = $1 AND created_at > $2",
+        )
+        .bind(address.as_str().to_lowercase())
+        .bind(Stamp(since))
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent >= at_most {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let queued = queue_answer(
+            &mut tx,
+            QueueContext {
+                case: None,
+                cause: None,
+                authority,
+                in_reply_to: None,
+                outgoing,
+                now,
+                vouched: true,
+            },
+            mail,
+        )
+        .await?;
+        if queued.is_none() {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO web_sign_ins (token_hash, address, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(address.as_str().to_lowercase())
+        .bind(Stamp(now))
+        .bind(Stamp(expires))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.outbox_changed.notify_one();
+        Ok(true)
+    }
+
+    /// Links asked for by `address` since `since` (the per-address limit).
+    pub async fn sign_ins_since(
+        &self,
+        address: &EmailAddress,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM web_sign_ins WHERE address = $1 AND created_at > $2",
+        )
+        .bind(address.as_str().to_lowercase())
+        .bind(Stamp(since))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Uses a link (once, before it expires) to open a session kept by
+    /// `session_hash`: the address it was for, or none when the link is
+    /// unknown, used or expired.
+    pub async fn redeem_sign_in(
+        &self,
+        token_hash: &str,
+        session_hash: &str,
+        csrf: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let address: Option<String> = sqlx::query_scalar(
+            "UPDATE web_sign_ins SET used_at = $2 \
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING address",
+        )
+        .bind(token_hash)
+        .bind(Stamp(now))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(address) = address else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        sqlx::query(
+            "INSERT INTO web_sessions (session_hash, address, csrf, created_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(session_hash)
+        .bind(&address)
+        .bind(csrf)
+        .bind(Stamp(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(address))
+    }
+
+    /// The session kept by `session_hash` if it was used within `idle`;
+    /// its idle time starts again now. A session idle longer is ended.
+    pub async fn web_session(
+        &self,
+        session_hash: &str,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+    ) -> Result<Option<WebSession>, StoreError> {
+        let row = sqlx::query(
+            "SELECT address, csrf, created_at, last_seen_at FROM web_sessions \
+             WHERE session_hash = $1",
+        )
+        .bind(session_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let session = WebSession {
+            address: row.get("address"),
+            csrf: row.get("csrf"),
+            created_at: row.time("created_at"),
+            last_seen_at: row.time("last_seen_at"),
+        };
+        if now - session.last_seen_at > idle {
+            self.end_web_session(session_hash).await?;
+            return Ok(None);
+        }
+        sqlx::query("UPDATE web_sessions SET last_seen_at = $2 WHERE session_hash = $1")
+            .bind(session_hash)
+            .bind(Stamp(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(Some(session))
+    }
+
+    /// Signs a session out.
+    pub async fn end_web_session(&self, session_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM web_sessions WHERE session_hash = $1")
+            .bind(session_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that `address` did `action` (on a case, when it names one).
+    pub async fn record_web_access(
+        &self,
+        address: &str,
+        authority: Option<&str>,
+        case_ref: Option<&str>,
+        action: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO web_access (at, address, authority, case_ref, action) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(Stamp(now))
+        .bind(address)
+        .bind(authority)
+        .bind(case_ref)
+        .bind(action)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Who viewed or acted on a case through the web view, oldest first.
+    pub async fn case_web_access(&self, case_ref: &str) -> Result<Vec<WebAccess>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, address, case_ref, action FROM web_access WHERE case_ref = $1 ORDER BY id",
+        )
+        .bind(case_ref)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(access).collect())
+    }
+}

@@ -1,0 +1,225 @@
+//! The web view (`[web]`): council officers and coordinators sign in with
+//! a one-time link mailed to them, and read what the `cases` and `case`
+//! commands show, for their own authority only.
+//!
+//! Served by the same machinery as /health (`http::serve_router`: the
+//! connection cap, the head's deadline), over TLS or plain HTTP on
+//! loopback. Every answer carries the security headers ([`secured`]).
+//! What a page may read is decided by the store's scoped queries
+//! (`store::CaseScope`), not by the pages.
+//!
+//! - `page`: the HTML around every page, escaping, the stylesheet.
+//! - `session`: the cookie, who the reader is, the forms' CSRF token.
+//! - `sign_in`: `/`, `/sign-in`, the link, sign-out, the rate limits.
+//! - `cases`: `/cases` and `/cases/REF`.
+//! - `due`: `/due`.
+//! - `quarantine`: `/quarantine`, release and dismiss.
+//! - `report`: `/report` with a chart per measure, `/report.csv`.
+
+use crate::config::{Config, Web};
+use crate::shutdown::Shutdown;
+use crate::store::Store;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::Arc;
+
+mod cases;
+mod due;
+mod page;
+mod quarantine;
+mod report;
+mod session;
+mod sign_in;
+
+pub use session::Viewer;
+
+/// A session unused this long is over (and purged).
+pub const SESSION_IDLE: chrono::Duration = session::IDLE;
+
+/// Form bodies larger than this are refused: the largest form is a
+/// quarantine note.
+const MAX_BODY: usize = 16 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("[web] listen {address}: cannot listen there: {error}")]
+    Bind {
+        address: std::net::SocketAddr,
+        error: std::io::Error,
+    },
+    #[error(transparent)]
+    Agencies(#[from] crate::config::AgenciesError),
+    #[error("[web] {what} {path}: {message}")]
+    Tls {
+        what: &'static str,
+        path: String,
+        message: String,
+    },
+}
+
+/// What the pages read.
+pub struct WebState {
+    pub(crate) config: Arc<Config>,
+    pub(crate) settings: Web,
+    pub(crate) store: Store,
+    pub(crate) limits: sign_in::Limits,
+    /// The report's categories of referring agency.
+    pub(crate) agencies: crate::core::report::AgencyMap,
+}
+
+/// The web view's routes, for the daemon and for tests.
+pub fn router(config: Arc<Config>, settings: Web, store: Store) -> Result<Router, WebError> {
+    let agencies = crate::config::agency_map(config.source.as_deref())?;
+    let state = Arc::new(WebState {
+        config,
+        settings,
+        store,
+        limits: sign_in::Limits::default(),
+        agencies,
+    });
+    Ok(routes(state))
+}
+
+fn routes(state: Arc<WebState>) -> Router {
+    Router::new()
+        .route("/", get(sign_in::start))
+        .route("/sign-in", post(sign_in::request_link))
+        .route(
+            "/sign-in/{token}",
+            get(sign_in::confirm).post(sign_in::redeem),
+        )
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/cases", get(cases::list))
+        .route("/cases/{reference}", get(cases::one))
+        .route("/due", get(due::list))
+        .route("/quarantine", get(quarantine::list))
+        .route("/quarantine/{id}/release", post(quarantine::release_one))
+        .route("/quarantine/{id}/dismiss", post(quarantine::dismiss_one))
+        .route("/report", get(report::show))
+        .route("/report.csv", get(report::download))
+        .route("/style.css", get(page::stylesheet))
+        .fallback(page::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            same_origin,
+        ))
+        .layer(axum::middleware::map_response(secured))
+        .with_state(state)
+}
+
+/// A form posted from another site is refused: browsers say where a POST
+/// comes from in `Sec-Fetch-Site`, and name its origin in `Origin` (or
+/// `null`, which `Referrer-Policy: no-referrer` makes them send for the
+/// view's own forms). The session's CSRF token is the guard that does not
+/// depend on the browser; this one also covers the sign-in forms.
+async fn same_origin(
+    axum::extract::State(state): axum::extract::State<Arc<WebState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if request.method() == axum::http::Method::POST {
+        let headers = request.headers();
+        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        let cross_site = headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site" || v == "same-site");
+        let foreign = origin.is_some_and(|o| o != "null" && o != state.settings.public_url);
+        if foreign || cross_site {
+            return cases::forbidden();
+        }
+    }
+    next.run(request).await
+}
+
+/// The headers every answer carries: no script, no frame, no referrer, no
+/// caching of pages that show cases.
+async fn secured(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A bound listener for the web view, with its routes.
+pub struct Listener {
+    socket: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    app: Router,
+}
+
+impl Listener {
+    pub fn address(&self) -> Result<std::net::SocketAddr, std::io::Error> {
+        self.socket.local_addr()
+    }
+}
+
+/// Binds `[web] listen` and loads its certificate and the report's agency
+/// categories, before the daemon starts anything else.
+pub async fn bind(config: Arc<Config>, settings: &Web, store: Store) -> Result<Listener, WebError> {
+    let app = router(config, settings.clone(), store)?;
+    let tls = match &settings.tls {
+        Some(tls) => Some(acceptor(&tls.certificate, &tls.key)?),
+        None => None,
+    };
+    let socket = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|error| WebError::Bind {
+            address: settings.listen,
+            error,
+        })?;
+    Ok(Listener { socket, tls, app })
+}
+
+/// Serves the web view until shutdown.
+pub async fn serve(listener: Listener, shutdown: Shutdown) {
+    if let Ok(address) = listener.address() {
+        tracing::info!(%address, tls = listener.tls.is_some(), "serving the web view");
+    }
+    crate::http::serve_router(listener.socket, listener.app, listener.tls, shutdown).await;
+}
+
+fn acceptor(
+    certificate: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<tokio_rustls::TlsAcceptor, WebError> {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let bad =
+        |what: &'static str, path: &std::path::Path, e: &dyn std::fmt::Display| WebError::Tls {
+            what,
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+    let chain = CertificateDer::pem_file_iter(certificate)
+        .map_err(|e| bad("tls_certificate", certificate, &e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad("tls_certificate", certificate, &e))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| bad("tls_key", key, &e))?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| bad("tls_certificate", certificate, &e))?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .map_err(|e| bad("tls_certificate", certificate, &e))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}

@@ -1,0 +1,98 @@
+//! The HTML around every page: a GOV.UK-like plain layout, one stylesheet
+//! served by the binary, no script. Every text from the store or the
+//! request goes through [`escape`].
+
+use super::session::{Signed, Viewer};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+const STYLESHEET: &str = include_str!("style.css");
+
+/// Text made safe for HTML, attribute values included.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A whole page: `title` (plain text), `body` (HTML), and for someone
+/// signed in the pages they may open and the sign-out button (with their
+/// CSRF token).
+pub(crate) fn page(title: &str, body: &str, signed_in: Option<&Signed>) -> String {
+    let header_end = match signed_in {
+        Some(signed) => {
+            let pages = match signed.viewer {
+                Viewer::Officer { .. } => {
+                    "<a href=\"/cases\">Cases</a> <a href=\"/due\">Due</a> \
+                     <a href=\"/quarantine\">Quarantine</a> <a href=\"/report\">Report</a>"
+                }
+                Viewer::Coordinator { .. } => {
+                    "<a href=\"/cases\">Counts</a> <a href=\"/report\">Report</a>"
+                }
+            };
+            format!(
+                "<nav aria-label=\"Pages\">{pages}</nav>\
+                 <nav aria-label=\"Account\"><span class=\"who\">{}</span>\
+                 <form method=\"post\" action=\"/sign-out\" class=\"inline\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+                 <button type=\"submit\" class=\"link\">Sign out</button></form></nav>",
+                escape(signed.viewer.address()),
+                escape(&signed.csrf)
+            )
+        }
+        None => String::new(),
+    };
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title} - Duty to Refer cases</title>\n\
+         <link rel=\"stylesheet\" href=\"/style.css\">\n</head>\n<body>\n\
+         <a class=\"skip\" href=\"#main\">Skip to main content</a>\n\
+         <header><a class=\"service\" href=\"/cases\">Duty to Refer cases</a>{header_end}</header>\n\
+         <main id=\"main\">\n<h1>{title}</h1>\n{body}\n</main>\n</body>\n</html>\n",
+        title = escape(title),
+    )
+}
+
+/// A page with a status.
+pub(crate) fn answer(status: StatusCode, html: String) -> Response {
+    (status, Html(html)).into_response()
+}
+
+pub(crate) async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// What every unknown address, and every case the reader may not see,
+/// answers.
+pub(crate) fn not_found_page() -> Response {
+    answer(
+        StatusCode::NOT_FOUND,
+        page(
+            "Page not found",
+            "<p>There is nothing at this address that you can see.</p>\
+             <p><a href=\"/cases\">Your cases</a></p>",
+            None,
+        ),
+    )
+}
+
+pub(crate) async fn not_found() -> Response {
+    not_found_page()
+}

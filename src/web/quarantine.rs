@@ -1,0 +1,235 @@
+//! `/quarantine`: the messages set aside from the reader's authority's
+//! inboxes, with release and dismiss as the `quarantine` command's verbs
+//! (the same library calls), each a POST carrying the session's CSRF token
+//! and recorded with who did it.
+
+use super::cases::{forbidden, reader};
+use super::page::{answer, escape, not_found_page, page};
+use super::session::{csrf_ok, field, form, Signed, Viewer};
+use super::sign_in::trouble;
+use super::WebState;
+use crate::core::words::short_time;
+use crate::intake::{release, Release};
+use crate::store::{Action, CaseScope, Released};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::Utc;
+use std::sync::Arc;
+
+fn officer(signed: &Signed) -> Option<(&str, &CaseScope)> {
+    match &signed.viewer {
+        Viewer::Officer { address, scope } => Some((address, scope)),
+        Viewer::Coordinator { .. } => None,
+    }
+}
+
+/// `GET /quarantine`.
+pub(crate) async fn list(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+    let signed = match reader(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some((_, scope)) = officer(&signed) else {
+        return not_found_page();
+    };
+    let waiting = match state.store.scoped_quarantined(scope).await {
+        Ok(w) => w,
+        Err(e) => return trouble(&e),
+    };
+    answer(StatusCode::OK, listing(&signed, &waiting, ""))
+}
+
+fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -> String {
+    let csrf = escape(&signed.csrf);
+    let mut body = String::from(note);
+    if waiting.is_empty() {
+        body.push_str("<p>No message is waiting in quarantine.</p>");
+    }
+    for q in waiting {
+        let id = q.id;
+        body.push_str(&format!(
+            "<h2>Message {id}</h2><table><tbody>\
+             <tr><th scope=\"row\">Received</th><td>{received}</td></tr>\
+             <tr><th scope=\"row\">From</th><td>{sender}</td></tr>\
+             <tr><th scope=\"row\">Subject</th><td>{subject}</td></tr>\
+             <tr><th scope=\"row\">Set aside because</th><td>{reason}</td></tr></tbody></table>\
+             <form method=\"post\" action=\"/quarantine/{id}/release\" class=\"inline\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <button type=\"submit\">Release message {id}</button></form>\
+             <form method=\"post\" action=\"/quarantine/{id}/dismiss\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <label for=\"reason-{id}\">Why it needs nothing done</label>\
+             <input type=\"text\" id=\"reason-{id}\" name=\"reason\" required>\
+             <button type=\"submit\" class=\"secondary\">Dismiss message {id}</button></form>",
+            received = escape(&short_time(q.received_at)),
+            sender = escape(q.sender.as_deref().unwrap_or("(no sender)")),
+            subject = escape(q.subject.as_deref().unwrap_or("(no subject)")),
+            reason = escape(&q.reason),
+        ));
+    }
+    page("Quarantine", &body, Some(signed))
+}
+
+/// The page again, with what was done said first.
+async fn done(state: &WebState, signed: &Signed, scope: &CaseScope, note: String) -> Response {
+    match state.store.scoped_quarantined(scope).await {
+        Ok(waiting) => answer(
+            StatusCode::OK,
+            listing(
+                signed,
+                &waiting,
+                &format!("<p role=\"status\"><strong>{note}</strong></p>"),
+            ),
+        ),
+        Err(e) => trouble(&e),
+    }
+}
+
+/// `POST /quarantine/ID/release`.
+pub(crate) async fn release_one(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let signed = match reader(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&signed, field(&form(&body), "csrf")) {
+        return forbidden();
+    }
+    let Some((address, scope)) = officer(&signed) else {
+        return not_found_page();
+    };
+    let message = match state.store.scoped_quarantined_message(scope, id).await {
+        Ok(Some(m)) => m,
+        Ok(None) => return not_found_page(),
+        Err(e) => return trouble(&e),
+    };
+    let released = release(
+        &state.store,
+        &state.config,
+        Release {
+            message: &message,
+            by: address,
+        },
+    )
+    .await;
+    let (note, case) = match released {
+        Ok(Released::Recorded(recorded)) => {
+            let case = recorded.case.as_ref().map(|c| c.to_string());
+            let shown = case.clone().unwrap_or_default();
+            let note = match &recorded.action {
+                Action::Opened => format!("Message {id} released: case {shown} opened; the referrer is answered."),
+                Action::AttachedReferral => format!("Message {id} released: it completed case {shown}."),
+                Action::Linked => format!("Message {id} released: recorded as {shown}, a further referral of a person with an open case."),
+                Action::Refused => format!("Message {id} released: recorded as refused (no consent) under {shown}."),
+                Action::Noted(_) => format!("Message {id} released: added to the timeline of {shown}."),
+                _ => format!("Message {id} released: recorded; it concerns no case."),
+            };
+            (note, case)
+        }
+        Ok(Released::StillSetAside(why)) => (
+            format!("Message {id} cannot be recorded by the gateway ({why}): record it by hand from the inbox, then dismiss it."),
+            None,
+        ),
+        Ok(Released::AlreadySettled(s)) => (
+            format!("Message {id} was already {} by {}.", s.how, s.by),
+            None,
+        ),
+        Ok(Released::NotQuarantined) => return not_found_page(),
+        Err(e) => {
+            tracing::warn!(message = id, error = %e, "web view: release failed");
+            (format!("Message {id} could not be released. Try again."), None)
+        }
+    };
+    if note.contains(" released:") {
+        tracing::info!(
+            message = id,
+            case = case.as_deref().unwrap_or("-"),
+            "quarantined message released from the web view"
+        );
+        if let Err(e) = state
+            .store
+            .record_web_access(
+                address,
+                Some(scope.code()),
+                case.as_deref(),
+                &format!("released quarantined message {id}"),
+                Utc::now(),
+            )
+            .await
+        {
+            return trouble(&e);
+        }
+    }
+    done(&state, &signed, scope, note).await
+}
+
+/// `POST /quarantine/ID/dismiss` with a `reason`.
+pub(crate) async fn dismiss_one(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let signed = match reader(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let fields = form(&body);
+    if !csrf_ok(&signed, field(&fields, "csrf")) {
+        return forbidden();
+    }
+    let Some((address, scope)) = officer(&signed) else {
+        return not_found_page();
+    };
+    let reason = field(&fields, "reason").unwrap_or("").trim().to_string();
+    match state.store.scoped_quarantined_message(scope, id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return not_found_page(),
+        Err(e) => return trouble(&e),
+    }
+    if reason.is_empty() {
+        return done(
+            &state,
+            &signed,
+            scope,
+            format!("Message {id} was not dismissed: say why it needs nothing done."),
+        )
+        .await;
+    }
+    let now = Utc::now();
+    let note = match state
+        .store
+        .dismiss_quarantined(id, address, &reason, now)
+        .await
+    {
+        Ok(true) => {
+            tracing::info!(
+                message = id,
+                "quarantined message dismissed from the web view"
+            );
+            if let Err(e) = state
+                .store
+                .record_web_access(
+                    address,
+                    Some(scope.code()),
+                    None,
+                    &format!("dismissed quarantined message {id}"),
+                    now,
+                )
+                .await
+            {
+                return trouble(&e);
+            }
+            format!("Message {id} dismissed.")
+        }
+        Ok(false) => format!("Message {id} was settled by someone else meanwhile."),
+        Err(e) => return trouble(&e),
+    };
+    done(&state, &signed, scope, note).await
+}

@@ -1,0 +1,887 @@
+//! The web view of the real daemon binary (`dtr-gateway run`): officers of
+//! Colchester and Harlow and a coordinator sign in with the link the
+//! gateway mails them (written as `.eml` files by the files transport), and
+//! each sees only what is theirs. Referrals arrive through Maildir folders;
+//! no mail server is needed. Requests are plain HTTP/1.1 over a TcpStream.
+
+mod common;
+
+use common::web_client::{exchange_with, tls_client, Answer};
+
+use regex::Regex;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_dtr-gateway");
+const ANN: &str = "ann.officer@lha.test";
+const HAL: &str = "hal.officer@lha.test";
+const CORA: &str = "cora.ordinator@lha.test";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The daemon with Colchester's and Harlow's inboxes as Maildir folders,
+/// Ann an officer of Colchester, Hal of Harlow, Cora a coordinator.
+struct Gateway {
+    dir: TempDir,
+    port: u16,
+    child: Option<Child>,
+    tls: bool,
+}
+
+impl Gateway {
+    fn start() -> Gateway {
+        Gateway::start_with(false)
+    }
+
+    /// With `tls`, the view serves HTTPS with a self-signed certificate
+    /// for 127.0.0.1 (`cert.pem` in the folder).
+    fn start_with(tls: bool) -> Gateway {
+        let dir = TempDir::new().expect("temp dir");
+        let port = free_port();
+        let web = if tls {
+            let status = Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                ])
+                .args(["-subj", "/CN=127.0.0.1"])
+                .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+                .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+                .arg("-keyout")
+                .arg(dir.path().join("key.pem"))
+                .arg("-out")
+                .arg(dir.path().join("cert.pem"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("openssl");
+            assert!(status.success(), "openssl req failed");
+            format!(
+                "public_url = \"https://127.0.0.1:{port}\"\ntls_certificate = \"{}\"\ntls_key = \"{}\"\n",
+                dir.path().join("cert.pem").display(),
+                dir.path().join("key.pem").display()
+            )
+        } else {
+            format!("public_url = \"http://127.0.0.1:{port}\"\n")
+        };
+        let database = format!("sqlite:{}", dir.path().join("gateway.db").display());
+        let mut mailboxes = String::new();
+        for (user, code) in [("colchester", "COL"), ("harlow", "HAR")] {
+            let maildir = dir.path().join("maildir").join(user);
+            for sub in ["new", "cur", "tmp"] {
+                std::fs::create_dir_all(maildir.join(sub)).expect("maildir");
+            }
+            mailboxes.push_str(&format!(
+                "[[mailbox]]\nname = \"{user}\"\nauthority = \"{code}\"\nmaildir = \"{}\"\n\n",
+                maildir.display()
+            ));
+        }
+        let gateway = format!(
+            "[gateway]\ndatabase = \"{database}\"\n\n\
+             [outgoing]\ntransport = \"files\"\nfolder = \"{outbox}\"\n\n\
+             [referrers]\nallowed_domains = [\"justice.test\"]\n\n\
+             [web]\nlisten = \"127.0.0.1:{port}\"\n{web}\
+             coordinators = [\"{CORA}\"]\n\n{mailboxes}",
+            outbox = dir.path().join("outbox").display(),
+        );
+        std::fs::write(dir.path().join("gateway.toml"), gateway).expect("gateway.toml");
+        let authorities = common::authorities_toml()
+            .replace(
+                "inbox = \"colchester@lha.test\"\n",
+                &format!("inbox = \"colchester@lha.test\"\nofficers = [\"{ANN}\"]\n"),
+            )
+            .replace(
+                "inbox = \"harlow@lha.test\"\n",
+                &format!("inbox = \"harlow@lha.test\"\nofficers = [\"{HAL}\"]\n"),
+            );
+        std::fs::write(dir.path().join("authorities.toml"), authorities).expect("authorities");
+        let log = std::fs::File::create(dir.path().join("daemon.log")).expect("log");
+        let child = Command::new(BIN)
+            .args(["run", "--config"])
+            .arg(dir.path())
+            .env("RUST_LOG", "info")
+            .env_remove("DTR_DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start dtr-gateway run");
+        let gateway = Gateway {
+            dir,
+            port,
+            child: Some(child),
+            tls,
+        };
+        wait_for(Duration::from_secs(30), || {
+            gateway.request("GET", "/", None, None)
+        })
+        .unwrap_or_else(|| panic!("the web view never answered:\n{}", gateway.log()));
+        gateway
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
+    }
+
+    fn database(&self) -> String {
+        format!("sqlite:{}", self.dir.path().join("gateway.db").display())
+    }
+
+    /// A referral into an authority's inbox; its case reference once
+    /// recorded.
+    fn refer(&self, user: &str, n: u32) -> String {
+        let raw = common::referral(
+            &format!("web-{user}-{n}@justice.test"),
+            n,
+            &format!("{user}@lha.test"),
+        );
+        let maildir = self.dir.path().join("maildir").join(user);
+        let name = format!("{n}.eml");
+        std::fs::write(maildir.join("tmp").join(&name), raw).expect("write");
+        std::fs::rename(
+            maildir.join("tmp").join(&name),
+            maildir.join("new").join(&name),
+        )
+        .expect("deliver");
+        let database = self.database();
+        wait_for(Duration::from_secs(30), || {
+            let (ok, out) = common::gateway_cli(
+                &database,
+                &["cases", "--search", &format!("Test Person{n}")],
+            );
+            let reference = Regex::new(r"DTR-[A-Z]{3}-\d{4}-\d{5}").expect("regex");
+            ok.then(|| reference.find(&out).map(|m| m.as_str().to_string()))
+                .flatten()
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "referral {n} to {user} never became a case:\n{}",
+                self.log()
+            )
+        })
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        form: Option<&str>,
+    ) -> Option<Answer> {
+        self.request_with(method, path, cookie, form, "")
+    }
+
+    fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        form: Option<&str>,
+        extra: &str,
+    ) -> Option<Answer> {
+        let address = SocketAddr::from(([127, 0, 0, 1], self.port));
+        let stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .ok()?;
+        if !self.tls {
+            return exchange_with(stream, method, path, cookie, form, extra);
+        }
+        let config = tls_client(&self.dir.path().join("cert.pem"));
+        let name = tokio_rustls::rustls::pki_types::ServerName::try_from("127.0.0.1").ok()?;
+        let connection = tokio_rustls::rustls::ClientConnection::new(config, name).ok()?;
+        exchange_with(
+            tokio_rustls::rustls::StreamOwned::new(connection, stream),
+            method,
+            path,
+            cookie,
+            form,
+            extra,
+        )
+    }
+
+    /// The mails written so far to `to`, their text unfolded.
+    fn mails_to(&self, to: &str) -> Vec<String> {
+        mails_in(&self.dir.path().join("outbox"))
+            .into_iter()
+            .filter(|m| m.contains(&format!("To: {to}")))
+            .collect()
+    }
+
+    /// Asks for a link for `address` and follows it to a session cookie.
+    fn sign_in(&self, address: &str) -> String {
+        let before = self.mails_to(address).len();
+        let answer = self
+            .request(
+                "POST",
+                "/sign-in",
+                None,
+                Some(&format!("email={}", address.replace('@', "%40"))),
+            )
+            .expect("an answer");
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let token = wait_for(Duration::from_secs(20), || {
+            let mails = self.mails_to(address);
+            (mails.len() > before).then(|| token_in(mails.last().expect("a mail")))
+        })
+        .unwrap_or_else(|| panic!("no link mailed to {address}:\n{}", self.log()));
+        let redeemed = self
+            .request("POST", &format!("/sign-in/{token}"), None, Some(""))
+            .expect("an answer");
+        assert_eq!(redeemed.status, 303, "{}", redeemed.body);
+        session_of(&redeemed)
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn mails_in(folder: &Path) -> Vec<String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    files
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        // Quoted-printable soft line breaks joined.
+        .map(|m| m.replace("=\r\n", "").replace("=\n", ""))
+        .collect()
+}
+
+fn token_in(mail: &str) -> String {
+    Regex::new(r"/sign-in/([0-9a-f]{64})")
+        .expect("regex")
+        .captures(mail)
+        .map(|c| c[1].to_string())
+        .unwrap_or_else(|| panic!("no link in the mail:\n{mail}"))
+}
+
+fn session_of(answer: &Answer) -> String {
+    let cookie = answer
+        .header("set-cookie")
+        .unwrap_or_else(|| panic!("no cookie: {:?}", answer.headers));
+    cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .expect("a cookie value")
+}
+
+fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if started.elapsed() > limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn csrf_of(page: &str) -> String {
+    Regex::new(r#"name="csrf" value="([0-9a-f]{64})""#)
+        .expect("regex")
+        .captures(page)
+        .map(|c| c[1].to_string())
+        .unwrap_or_else(|| panic!("no CSRF token on the page:\n{page}"))
+}
+
+#[test]
+fn officers_sign_in_by_link_and_see_their_own_authority_only() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let harlow = gateway.refer("harlow", 2);
+
+    // The sign-in page, with the security headers.
+    let start = gateway.request("GET", "/", None, None).expect("an answer");
+    assert_eq!(start.status, 200);
+    assert!(start
+        .body
+        .contains("<label for=\"email\">Email address</label>"));
+    assert!(start
+        .header("content-security-policy")
+        .is_some_and(|v| v.contains("default-src 'self'") && v.contains("frame-ancestors 'none'")));
+    assert_eq!(start.header("referrer-policy"), Some("no-referrer"));
+
+    // Whoever asks gets the same page; only the officer gets mail.
+    let asked = |email: &str| {
+        gateway
+            .request(
+                "POST",
+                "/sign-in",
+                None,
+                Some(&format!("email={}", email.replace('@', "%40"))),
+            )
+            .expect("an answer")
+    };
+    let stranger = asked("stranger@lha.test");
+    let inbox = asked("colchester@lha.test");
+    let officer = asked(ANN);
+    assert_eq!(stranger.status, 200);
+    assert_eq!(stranger.body, officer.body);
+    assert_eq!(inbox.body, officer.body);
+    let token = wait_for(Duration::from_secs(20), || {
+        gateway.mails_to(ANN).last().map(|m| token_in(m))
+    })
+    .unwrap_or_else(|| panic!("no link for Ann:\n{}", gateway.log()));
+    assert!(gateway.mails_to("stranger@lha.test").is_empty());
+    assert!(gateway
+        .mails_to("colchester@lha.test")
+        .iter()
+        .all(|m| !m.contains("/sign-in/")));
+
+    // Opening the link (as a mail scanner does) uses nothing.
+    for _ in 0..2 {
+        let opened = gateway
+            .request("GET", &format!("/sign-in/{token}"), None, None)
+            .expect("an answer");
+        assert_eq!(opened.status, 200);
+        assert!(opened.body.contains(">Sign in</button>"), "{}", opened.body);
+        assert_eq!(opened.header("set-cookie"), None);
+    }
+    let redeemed = gateway
+        .request("POST", &format!("/sign-in/{token}"), None, Some(""))
+        .expect("an answer");
+    assert_eq!(redeemed.status, 303, "{}", redeemed.body);
+    assert_eq!(redeemed.header("location"), Some("/cases"));
+    let cookie = redeemed.header("set-cookie").expect("a cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let ann = session_of(&redeemed);
+    // Used once.
+    let again = gateway
+        .request("POST", &format!("/sign-in/{token}"), None, Some(""))
+        .expect("an answer");
+    assert_eq!(again.status, 400);
+    assert!(again.body.contains("That link cannot be used"));
+    assert_eq!(again.header("set-cookie"), None);
+
+    // Ann sees Colchester's case, not Harlow's.
+    let cases = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(cases.status, 200);
+    assert!(cases.body.contains(&colchester), "{}", cases.body);
+    assert!(cases.body.contains("Test Person1"));
+    assert!(!cases.body.contains(&harlow));
+    assert!(!cases.body.contains("Test Person2"));
+    let searched = gateway
+        .request("GET", "/cases?q=A0001AA", Some(&ann), None)
+        .expect("an answer");
+    assert!(searched.body.contains(&colchester));
+    // Filters as `cases` has them: a new case's next deadline is on time.
+    let on_time = gateway
+        .request("GET", "/cases?state=green", Some(&ann), None)
+        .expect("an answer");
+    assert!(on_time.body.contains(&colchester), "{}", on_time.body);
+    let overdue = gateway
+        .request("GET", "/cases?state=red", Some(&ann), None)
+        .expect("an answer");
+    assert!(!overdue.body.contains(&colchester), "{}", overdue.body);
+    assert!(overdue.body.contains("<option value=\"red\" selected>"));
+    let none = gateway
+        .request("GET", "/cases?q=nobody-at-all", Some(&ann), None)
+        .expect("an answer");
+    assert!(none.body.contains("0 case(s)"), "{}", none.body);
+
+    let case = gateway
+        .request("GET", &format!("/cases/{colchester}"), Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(case.status, 200);
+    assert!(case.body.contains("Full name"), "{}", case.body);
+    assert!(case.body.contains("Test Person1"));
+    assert!(case.body.contains("Referral received, complete"));
+    assert!(
+        case.body.contains(ANN) && case.body.contains("viewed"),
+        "{}",
+        case.body
+    );
+
+    let theirs = gateway
+        .request("GET", &format!("/cases/{harlow}"), Some(&ann), None)
+        .expect("an answer");
+    let nothing = gateway
+        .request("GET", "/cases/DTR-COL-2026-99999", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(theirs.status, 404);
+    assert_eq!(
+        theirs.body, nothing.body,
+        "another's case is told from no case"
+    );
+    assert!(!theirs.body.contains("Test Person2"));
+
+    // And the other way round.
+    let hal = gateway.sign_in(HAL);
+    let case = gateway
+        .request("GET", &format!("/cases/{harlow}"), Some(&hal), None)
+        .expect("an answer");
+    assert_eq!(case.status, 200);
+    assert!(case.body.contains("Test Person2"));
+    assert!(
+        !case.body.contains(ANN),
+        "Ann's view of her own case is not Harlow's business"
+    );
+    let theirs = gateway
+        .request("GET", &format!("/cases/{colchester}"), Some(&hal), None)
+        .expect("an answer");
+    assert_eq!(theirs.status, 404);
+    let list = gateway
+        .request("GET", "/cases", Some(&hal), None)
+        .expect("an answer");
+    assert!(!list.body.contains(&colchester));
+
+    // A coordinator counts, and reads no case.
+    let cora = gateway.sign_in(CORA);
+    let counts = gateway
+        .request("GET", "/cases", Some(&cora), None)
+        .expect("an answer");
+    assert_eq!(counts.status, 200);
+    assert!(
+        counts.body.contains("Cases by authority"),
+        "{}",
+        counts.body
+    );
+    // Only the pages a coordinator may open are offered.
+    assert!(counts.body.contains("href=\"/report\""), "{}", counts.body);
+    assert!(
+        !counts.body.contains("href=\"/quarantine\""),
+        "{}",
+        counts.body
+    );
+    assert!(
+        counts
+            .body
+            .contains("<th scope=\"row\">Colchester</th><td>1</td>"),
+        "{}",
+        counts.body
+    );
+    assert!(!counts.body.contains(&colchester) && !counts.body.contains("Test Person1"));
+    let case = gateway
+        .request("GET", &format!("/cases/{colchester}"), Some(&cora), None)
+        .expect("an answer");
+    assert_eq!(case.status, 404);
+
+    // The quarter's report: Ann's authority only; the coordinator's, all.
+    let today = chrono::Utc::now().date_naive();
+    let quarter = format!(
+        "{}Q{}",
+        chrono::Datelike::year(&today),
+        (chrono::Datelike::month(&today) - 1) / 3 + 1
+    );
+    let report = gateway
+        .request(
+            "GET",
+            &format!("/report?quarter={quarter}"),
+            Some(&ann),
+            None,
+        )
+        .expect("an answer");
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert!(report.body.contains("<svg") && report.body.contains("Escalations"));
+    assert!(
+        report
+            .body
+            .contains("<th scope=\"row\">Referrals accepted</th><td>1</td></tr>"),
+        "{}",
+        report.body
+    );
+    assert!(!report.body.contains("Harlow"), "{}", report.body);
+    let all = gateway
+        .request(
+            "GET",
+            &format!("/report?quarter={quarter}"),
+            Some(&cora),
+            None,
+        )
+        .expect("an answer");
+    assert!(
+        all.body.contains("<th scope=\"col\">Harlow</th>"),
+        "{}",
+        all.body
+    );
+    let download = gateway
+        .request(
+            "GET",
+            &format!("/report.csv?quarter={quarter}"),
+            Some(&cora),
+            None,
+        )
+        .expect("an answer");
+    assert_eq!(
+        download.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    assert!(download.body.starts_with("measure,"), "{}", download.body);
+    assert!(
+        download.body.contains("Referrals accepted,"),
+        "{}",
+        download.body
+    );
+    let bad = gateway
+        .request("GET", "/report?quarter=2026Q7", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("is not a quarter such as 2026Q4"));
+
+    // A forged cookie, and none: the sign-in page.
+    let forged = "0".repeat(64);
+    for cookie in [Some(forged.as_str()), Some("not-a-session"), None] {
+        let answer = gateway
+            .request("GET", "/cases", cookie, None)
+            .expect("an answer");
+        assert_eq!(answer.status, 303, "{cookie:?}");
+        assert_eq!(answer.header("location"), Some("/"));
+        let answer = gateway
+            .request("GET", &format!("/cases/{colchester}"), cookie, None)
+            .expect("an answer");
+        assert_eq!(answer.status, 303);
+        assert!(!answer.body.contains("Test Person1"));
+    }
+
+    // Signing out needs the session's CSRF token.
+    let without = gateway
+        .request("POST", "/sign-out", Some(&ann), Some(""))
+        .expect("an answer");
+    assert_eq!(without.status, 403);
+    let wrong = gateway
+        .request(
+            "POST",
+            "/sign-out",
+            Some(&ann),
+            Some(&format!("csrf={}", "a".repeat(64))),
+        )
+        .expect("an answer");
+    assert_eq!(wrong.status, 403);
+    let still = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(still.status, 200);
+    let csrf = csrf_of(&still.body);
+    let out = gateway
+        .request(
+            "POST",
+            "/sign-out",
+            Some(&ann),
+            Some(&format!("csrf={csrf}")),
+        )
+        .expect("an answer");
+    assert_eq!(out.status, 200);
+    assert!(out.body.contains("You have signed out"));
+    let after = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(after.status, 303);
+}
+
+#[tokio::test]
+async fn an_expired_link_and_an_idle_session_open_nothing() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 3);
+    let before = gateway.mails_to(ANN).len();
+    gateway
+        .request(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!("email={}", ANN.replace('@', "%40"))),
+        )
+        .expect("an answer");
+    let token = wait_for(Duration::from_secs(20), || {
+        let mails = gateway.mails_to(ANN);
+        (mails.len() > before).then(|| token_in(mails.last().expect("a mail")))
+    })
+    .expect("a link");
+    let store = dtr_gateway::store::Store::open(&gateway.database())
+        .await
+        .expect("store");
+    // Sixteen minutes pass.
+    let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+    sqlx::query("UPDATE web_sign_ins SET expires_at = $1")
+        .bind(dtr_gateway::store::Stamp(past))
+        .execute(store.pool())
+        .await
+        .expect("update");
+    let expired = gateway
+        .request("POST", &format!("/sign-in/{token}"), None, Some(""))
+        .expect("an answer");
+    assert_eq!(expired.status, 400);
+    assert_eq!(expired.header("set-cookie"), None);
+
+    // A session left for 31 minutes is over.
+    let ann = gateway.sign_in(ANN);
+    let open = gateway
+        .request("GET", &format!("/cases/{colchester}"), Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(open.status, 200);
+    let idle = chrono::Utc::now() - chrono::Duration::minutes(31);
+    sqlx::query("UPDATE web_sessions SET last_seen_at = $1")
+        .bind(dtr_gateway::store::Stamp(idle))
+        .execute(store.pool())
+        .await
+        .expect("update");
+    let later = gateway
+        .request("GET", &format!("/cases/{colchester}"), Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(later.status, 303);
+    // The store keeps no secret that opens a session: links by their hash,
+    // and the mail that carried one without it once sent.
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM web_sign_ins")
+        .fetch_all(store.pool())
+        .await
+        .expect("select");
+    assert!(!hashes.contains(&token));
+    // The sender records a mail as sent just after writing it.
+    let mut contexts: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        contexts = sqlx::query_scalar(
+            "SELECT context FROM outbox WHERE purpose = 'sign_in' AND status = 'sent'",
+        )
+        .fetch_all(store.pool())
+        .await
+        .expect("select");
+        if contexts.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(contexts.len(), 2, "{contexts:?}");
+    assert!(
+        contexts
+            .iter()
+            .all(|c| !c.contains(&token) && !c.contains("/sign-in/")),
+        "{contexts:?}"
+    );
+}
+
+#[test]
+fn a_flood_of_link_requests_sends_a_few_links() {
+    let gateway = Gateway::start();
+    let mut refused = 0;
+    for _ in 0..15 {
+        let answer = gateway
+            .request(
+                "POST",
+                "/sign-in",
+                None,
+                Some(&format!("email={}", ANN.replace('@', "%40"))),
+            )
+            .expect("an answer");
+        if answer.status == 429 {
+            refused += 1;
+        } else {
+            assert_eq!(answer.status, 200);
+        }
+    }
+    assert_eq!(refused, 5, "ten requests per client in 15 minutes");
+    // Three links arrive; a moment later there are still three.
+    wait_for(Duration::from_secs(20), || {
+        (gateway.mails_to(ANN).len() >= 3).then_some(())
+    })
+    .unwrap_or_else(|| panic!("fewer than three links:\n{}", gateway.log()));
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        gateway.mails_to(ANN).len(),
+        3,
+        "three links per address in 15 minutes"
+    );
+}
+
+#[test]
+fn an_officer_releases_their_own_quarantine_only_with_the_forms_token() {
+    let gateway = Gateway::start();
+    // A referral from a domain not allowed to refer is set aside.
+    let raw = String::from_utf8(common::referral(
+        "web-q-7@example.org",
+        7,
+        "colchester@lha.test",
+    ))
+    .expect("text")
+    .replace("referrer@justice.test", "someone@example.org");
+    let maildir = gateway.dir.path().join("maildir").join("colchester");
+    std::fs::write(maildir.join("tmp").join("q.eml"), raw).expect("write");
+    std::fs::rename(
+        maildir.join("tmp").join("q.eml"),
+        maildir.join("new").join("q.eml"),
+    )
+    .expect("deliver");
+    let ann = gateway.sign_in(ANN);
+    let hal = gateway.sign_in(HAL);
+    let release = Regex::new(r#"action="/quarantine/(\d+)/release""#).expect("regex");
+    let id = wait_for(Duration::from_secs(30), || {
+        let page = gateway.request("GET", "/quarantine", Some(&ann), None)?;
+        release.captures(&page.body).map(|c| c[1].to_string())
+    })
+    .unwrap_or_else(|| panic!("nothing in Colchester's quarantine:\n{}", gateway.log()));
+    let page = gateway
+        .request("GET", "/quarantine", Some(&ann), None)
+        .expect("an answer");
+    assert!(page.body.contains("someone@example.org"), "{}", page.body);
+    assert!(page.body.contains("<label for=\"reason-"), "{}", page.body);
+
+    // Harlow's officer neither sees nor settles it.
+    let theirs = gateway
+        .request("GET", "/quarantine", Some(&hal), None)
+        .expect("an answer");
+    assert!(
+        theirs.body.contains("No message is waiting"),
+        "{}",
+        theirs.body
+    );
+    let hal_page = gateway
+        .request("GET", "/cases", Some(&hal), None)
+        .expect("an answer");
+    let hal_csrf = csrf_of(&hal_page.body);
+    for verb in ["release", "dismiss"] {
+        let answer = gateway
+            .request(
+                "POST",
+                &format!("/quarantine/{id}/{verb}"),
+                Some(&hal),
+                Some(&format!("csrf={hal_csrf}&reason=spam")),
+            )
+            .expect("an answer");
+        assert_eq!(answer.status, 404, "{verb}");
+    }
+
+    // Without the form's token, nothing happens.
+    let forged = gateway
+        .request(
+            "POST",
+            &format!("/quarantine/{id}/release"),
+            Some(&ann),
+            Some(""),
+        )
+        .expect("an answer");
+    assert_eq!(forged.status, 403);
+    let still = gateway
+        .request("GET", "/quarantine", Some(&ann), None)
+        .expect("an answer");
+    assert!(still.body.contains(&format!("/quarantine/{id}/release")));
+
+    let csrf = csrf_of(&still.body);
+    let released = gateway
+        .request(
+            "POST",
+            &format!("/quarantine/{id}/release"),
+            Some(&ann),
+            Some(&format!("csrf={csrf}")),
+        )
+        .expect("an answer");
+    assert_eq!(released.status, 200, "{}", released.body);
+    let opened = Regex::new(r"case (DTR-COL-\d{4}-\d{5}) opened")
+        .expect("regex")
+        .captures(&released.body)
+        .map(|c| c[1].to_string())
+        .unwrap_or_else(|| panic!("no case opened:\n{}", released.body));
+    assert!(released.body.contains("No message is waiting"));
+    let case = gateway
+        .request("GET", &format!("/cases/{opened}"), Some(&ann), None)
+        .expect("an answer");
+    assert!(case.body.contains("Test Person7"), "{}", case.body);
+    assert!(
+        case.body
+            .contains(&format!("released quarantined message {id}")),
+        "{}",
+        case.body
+    );
+    assert!(
+        case.body
+            .contains(&format!("Released from quarantine by {ANN}")),
+        "{}",
+        case.body
+    );
+    let due = gateway
+        .request("GET", "/due", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(due.status, 200);
+    assert!(due.body.contains(&opened), "{}", due.body);
+    let due = gateway
+        .request("GET", "/due", Some(&hal), None)
+        .expect("an answer");
+    assert!(!due.body.contains(&opened));
+}
+
+#[test]
+fn over_tls_the_cookie_is_secure_and_slow_clients_are_let_go() {
+    let gateway = Gateway::start_with(true);
+    let ann = gateway.sign_in(ANN);
+    let link = gateway.mails_to(ANN).pop().expect("a mail");
+    assert!(
+        link.contains(&format!("https://127.0.0.1:{}/sign-in/", gateway.port)),
+        "{link}"
+    );
+    let cases = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(cases.status, 200, "{}", cases.body);
+    // The cookie of a second sign-in, as the browser receives it.
+    let before = gateway.mails_to(ANN).len();
+    gateway
+        .request(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!("email={}", ANN.replace('@', "%40"))),
+        )
+        .expect("an answer");
+    let token = wait_for(Duration::from_secs(20), || {
+        let mails = gateway.mails_to(ANN);
+        (mails.len() > before).then(|| token_in(mails.last().expect("a mail")))
+    })
+    .expect("a link");
+    let redeemed = gateway
+        .request("POST", &format!("/sign-in/{token}"), None, Some(""))
+        .expect("an answer");
+    let cookie = redeemed.header("set-cookie").expect("a cookie");
+    assert!(cookie.starts_with("__Host-dtr_session="), "{cookie}");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+
+    // Plain HTTP to the TLS port gets nothing; a client that never
+    // finishes its handshake, or its request's head, is let go.
+    let address = SocketAddr::from(([127, 0, 0, 1], gateway.port));
+    let plain = request_plain(address);
+    assert!(!plain.contains("Duty to Refer"), "{plain}");
+    let started = Instant::now();
+    let silent = std::thread::spawn(move || {
+        let mut stream = TcpStream::connect(address).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let mut buffer = [0u8; 64];
+        stream.read(&mut buffer).unwrap_or(0)
+    });
+    assert_eq!(silent.join().expect("thread"), 0, "closed without a word");
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(25), "held for {waited:?}");
+}
+
+fn request_plain(address: SocketAddr) -> String {
+    let Ok(mut stream) = TcpStream::connect(address) else {
+        return String::new();
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(15)));
+    let _ = stream.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    String::from_utf8_lossy(&raw).into_owned()
+}
