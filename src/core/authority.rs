@@ -159,7 +159,10 @@ impl Authorities {
 
 /// `Castlepoint` is Castle Point: spaces do not tell names apart.
 fn same_name(a: &str, b: &str) -> bool {
-    a == b || a.replace(' ', "") == b.replace(' ', "")
+    a == b
+        || a.chars()
+            .filter(|c| *c != ' ')
+            .eq(b.chars().filter(|c| *c != ' '))
 }
 
 fn strip_council_words(name: &str) -> String {

@@ -65,6 +65,10 @@ pub fn read_forms(
             )
         })
         .map(|(i, _)| i)?;
+    // One form is read as it stands: nothing to compare or fill.
+    if let [(source, reading)] = forms {
+        return Some((interpret(reading, ctx), source.clone()));
+    }
     let interpreted: Vec<ReadReferral> = forms.iter().map(|(_, r)| interpret(r, ctx)).collect();
     let mut conflicts = Vec::new();
     let mut conflicting_forms: Vec<FormSource> = Vec::new();
