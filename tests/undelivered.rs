@@ -298,3 +298,74 @@ async fn the_store_keeps_one_failure_per_mail_and_address_for_status_and_the_dig
         .is_empty());
     assert_eq!(w.rows("contact_failed").await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_report_in_another_authoritys_mailbox_changes_nothing_of_the_case() {
+    // Basildon's mailbox trusts mail without a verdict; Colchester's does not.
+    let w = world_with(|c| {
+        for m in &mut c.mailboxes {
+            if m.name == "basildon" {
+                m.trust.trust_unauthenticated = true;
+            }
+        }
+    })
+    .await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let due_before = w.open_rules(&reference, day(2026, 11, 24)).await;
+    let forged = exchange_ndr("", "xdsn@evil.example", &ack, &reference, REFERRER);
+    w.put("basildon", &forged, uk(2026, 11, 23, 10, 30)).await;
+    w.send().await;
+
+    assert!(!w.has_event(&reference, "acknowledgement_returned").await);
+    assert_eq!(
+        w.open_rules(&reference, day(2026, 11, 24)).await,
+        due_before
+    );
+    let row = w.rows("acknowledgement").await.remove(0);
+    assert_eq!(row.status, "sent", "{row:?}");
+    assert!(w
+        .store
+        .failing_contacts()
+        .await
+        .expect("contacts")
+        .is_empty());
+    assert!(w.rows("contact_failed").await.is_empty());
+    assert!(
+        w.not_applied(&reference)
+            .await
+            .iter()
+            .any(|d| d.contains("basildon")),
+        "{:?}",
+        w.not_applied(&reference).await
+    );
+}
+
+#[tokio::test]
+async fn an_unauthenticated_report_does_not_mark_the_mail_failed() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let forged = exchange_ndr("", "forged-2@evil.example", &ack, &reference, REFERRER);
+    w.put("colchester", &forged, uk(2026, 11, 23, 10, 30)).await;
+    w.send().await;
+    let row = w.rows("acknowledgement").await.remove(0);
+    assert_eq!(row.status, "sent", "{row:?}");
+    assert!(
+        w.not_applied(&reference)
+            .await
+            .iter()
+            .any(|d| d.contains("marked as not delivered")),
+        "{:?}",
+        w.not_applied(&reference).await
+    );
+    // The same report, authenticated by the council's own server, does.
+    let real = exchange_ndr(
+        INTERNAL,
+        "ndr-real@colchester.gov.uk",
+        &ack,
+        &reference,
+        REFERRER,
+    );
+    w.put("colchester", &real, uk(2026, 11, 23, 10, 40)).await;
+    let row = w.rows("acknowledgement").await.remove(0);
+    assert_eq!(row.status, "failed", "{row:?}");
+}

@@ -83,6 +83,12 @@ pub(super) fn decide_unsent(
                         // A leaver's reply about one of the gateway's mails:
                         // the address that answered is the contact to correct.
                         if let Some(mail) = s.parent.or(s.answered) {
+                            if let Some(why) = foreign(s, mail) {
+                                if let Disposition::Change { changes, .. } = &mut plan.disposition {
+                                    changes.push(not_applied("a leaver's automatic reply", why));
+                                }
+                                return plan;
+                            }
                             let failure = Failure {
                                 address: from.clone(),
                                 kind: FailureKind::Left,
@@ -393,6 +399,15 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
     let Some(mail) = s.returned else {
         return plan;
     };
+    // A report about another authority's case speaks for nothing of it:
+    // each mailbox is trusted as it is configured, and the Message-ID it
+    // names is known to everyone who had the mail.
+    if let Some(why) = foreign(s, mail) {
+        if let Disposition::Change { changes, .. } = &mut plan.disposition {
+            changes.push(not_applied("a returned mail", why));
+        }
+        return plan;
+    }
     let recipients: Vec<EmailAddress> = analysis
         .failed_recipients
         .iter()
@@ -420,45 +435,46 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
         }
         return plan;
     }
+    // Only a report the mailbox can authenticate fails the mail or reopens
+    // a step: the Message-ID it names is known to everyone in the thread.
+    // Anything else is noted on the case, and the contact still named to
+    // the authority (marked as not authenticated).
+    let verified = s.verdict.may_change_state(&s.mailbox.trust);
+    if let Disposition::Change { changes, .. } = &mut plan.disposition {
+        if !verified {
+            changes.push(not_applied(
+                format!("the {} marked as not delivered", mail.purpose.in_words()),
+                super::answers::unverified_why(s),
+            ));
+        }
+    }
     // An acknowledgement that never arrived did not acknowledge: the
     // council is reminded to tell the referrer another way.
-    // Only a report the mailbox can authenticate reopens the step: the
-    // Message-ID it names is known to everyone in the thread.
-    if mail.purpose == Purpose::Acknowledgement {
-        let verified = s.verdict.may_change_state(&s.mailbox.trust);
+    if mail.purpose == Purpose::Acknowledgement && verified {
         if let Disposition::Change { changes, .. } = &mut plan.disposition {
-            changes.push(if verified {
-                CaseChange::AcknowledgementReturned {
-                    to: recipients.clone(),
-                }
-            } else {
-                not_applied(
-                    "the acknowledgement returned",
-                    super::answers::unverified_why(s),
-                )
+            changes.push(CaseChange::AcknowledgementReturned {
+                to: recipients.clone(),
             });
         }
     }
-    plan.returned = Some(Returned {
-        outbox_id: mail.outbox_id,
-        recipients,
-    });
+    if verified {
+        plan.returned = Some(Returned {
+            outbox_id: mail.outbox_id,
+            recipients: recipients.clone(),
+        });
+    }
     if let Some(case) = s.case {
         let failures = analysis
             .failures
             .iter()
-            .filter(|f| {
-                plan.returned
-                    .iter()
-                    .any(|r| r.recipients.contains(&f.address))
-            })
+            .filter(|f| recipients.contains(&f.address))
             .cloned()
             .collect();
         contact_failed(s, case, mail, failures, &mut plan);
     }
     // A pending change of case lead that could not reach the current case
     // lead goes to the authority instead.
-    if mail.purpose == Purpose::LeadChangePending {
+    if mail.purpose == Purpose::LeadChangePending && verified {
         if let Some(authority) = s.case.and_then(|c| authority_of_case(s, c)) {
             let mut context = mail.context.clone();
             context["bounced"] = json!(true);
@@ -475,6 +491,24 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
         }
     }
     plan
+}
+
+/// Why a report of a failed mail that arrived in this mailbox may not
+/// speak for it: the mail is another authority's case's (or a case the
+/// report's thread does not lead to).
+pub(super) fn foreign(s: &Situation<'_>, mail: &GatewayMail) -> Option<String> {
+    let case_id = mail.case_id?;
+    match s.case {
+        Some(case) if case.id == case_id && s.mailbox.authority.as_str() == case.authority => None,
+        Some(case) if case.id == case_id => Some(format!(
+            "it arrived in the {} mailbox, not {}'s",
+            s.mailbox.name,
+            authority_of_case(s, case)
+                .map(|a| a.full_name().to_string())
+                .unwrap_or_else(|| case.authority.clone())
+        )),
+        _ => Some("the mail it names is not of the case it is about".to_string()),
+    }
 }
 
 /// One of the gateway's mails failed for good for these recipients: each

@@ -276,10 +276,19 @@ async fn take_in(
     if case_ref.is_none() && analysis.problem.is_none() && !analysis.thread_ids.is_empty() {
         case_ref = store.case_of_thread(&analysis.thread_ids).await?;
     }
-    let case = match &case_ref {
+    let mut case = match &case_ref {
         Some(reference) => store.case_contacts(&reference.to_string()).await?,
         None => None,
     };
+    // A report that returns one of the gateway's mails is about that
+    // mail's case, whatever its own subject says.
+    if case.is_none() {
+        if let Some(id) = returned.as_ref().and_then(|m| m.case_id) {
+            if let Some(reference) = store.case_reference(id).await? {
+                case = store.case_contacts(&reference).await?;
+            }
+        }
+    }
     // A leaver's automatic reply that does not say what it answers (no
     // In-Reply-To, the reference only in its subject) is about the case's
     // latest mail to the address that replied.

@@ -36,6 +36,16 @@ pub struct FailingContact {
 }
 
 impl Store {
+    /// The reference of the case with this id.
+    pub async fn case_reference(&self, case_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT reference FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// The Message-ID of the case's latest mail sent to `address`: what an
     /// automatic reply that does not say what it answers is about.
     pub async fn latest_mail_to(
