@@ -578,7 +578,7 @@ async fn a_bounce_of_the_acknowledgement_marks_it_failed_on_the_case() {
         .iter()
         .filter(|m| is_notice(m))
         .count();
-    assert_eq!(notices, 1, "one notice per failed mail");
+    assert_eq!(notices, 1, "one notice per failed mail and address");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         messages("referrer", "INBOX").len(),

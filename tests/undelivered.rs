@@ -80,7 +80,11 @@ async fn a_bounced_chase_tells_the_inbox_once_and_the_next_digest() {
     w.send().await;
 
     let notices = w.rows("contact_failed").await;
-    assert_eq!(notices.len(), 1, "one notice per failed mail: {notices:?}");
+    assert_eq!(
+        notices.len(),
+        1,
+        "one notice per failed mail and address: {notices:?}"
+    );
     assert_eq!(notices[0].to, ["dutytorefer@colchester.gov.uk"]);
     assert!(notices[0].cc.is_empty());
     let text = one_line(&w.text_of(&notices[0]));
@@ -368,4 +372,105 @@ async fn an_unauthenticated_report_does_not_mark_the_mail_failed() {
     w.put("colchester", &real, uk(2026, 11, 23, 10, 40)).await;
     let row = w.rows("acknowledgement").await.remove(0);
     assert_eq!(row.status, "failed", "{row:?}");
+}
+
+#[tokio::test]
+async fn each_failed_address_of_a_mail_is_told_once_and_a_real_report_after_a_forged_one_too() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let recipients: Vec<String> = ack.to.iter().chain(ack.cc.iter()).cloned().collect();
+    assert!(recipients.len() >= 2, "{recipients:?}");
+    let (first, second) = (&recipients[0], &recipients[1]);
+
+    w.put(
+        "colchester",
+        &exchange_ndr(
+            INTERNAL,
+            "ndr-first@colchester.gov.uk",
+            &ack,
+            &reference,
+            first,
+        ),
+        uk(2026, 11, 23, 10, 30),
+    )
+    .await;
+    // The second recipient's failure, reported later: told too.
+    w.put(
+        "colchester",
+        &exchange_ndr(
+            INTERNAL,
+            "ndr-second@colchester.gov.uk",
+            &ack,
+            &reference,
+            second,
+        ),
+        uk(2026, 11, 23, 10, 40),
+    )
+    .await;
+    // The first again: nothing more.
+    w.put(
+        "colchester",
+        &exchange_ndr(
+            INTERNAL,
+            "ndr-again@colchester.gov.uk",
+            &ack,
+            &reference,
+            first,
+        ),
+        uk(2026, 11, 23, 10, 50),
+    )
+    .await;
+    w.send().await;
+    let notices = w.rows("contact_failed").await;
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    let texts: Vec<String> = notices.iter().map(|n| one_line(&w.text_of(n))).collect();
+    assert!(
+        texts[0].contains(&format!("did not reach {first}")),
+        "{}",
+        texts[0]
+    );
+    assert!(
+        texts[1].contains(&format!("did not reach {second}")),
+        "{}",
+        texts[1]
+    );
+
+    // A forged report of the chase, then the real one: the real one is
+    // told, and the contact counts as vouched for.
+    w.sweep(uk(2026, 12, 1, 10, 0)).await;
+    w.send().await;
+    let chase = w.rows("chase").await.remove(0);
+    let lead = chase.to[0].clone();
+    w.put(
+        "colchester",
+        &exchange_ndr("", "forged-c@evil.example", &chase, &reference, &lead),
+        uk(2026, 12, 1, 10, 5),
+    )
+    .await;
+    w.put(
+        "colchester",
+        &exchange_ndr(
+            INTERNAL,
+            "ndr-c@colchester.gov.uk",
+            &chase,
+            &reference,
+            &lead,
+        ),
+        uk(2026, 12, 1, 10, 6),
+    )
+    .await;
+    w.send().await;
+    let about_lead = w
+        .rows("contact_failed")
+        .await
+        .into_iter()
+        .filter(|n| one_line(&w.text_of(n)).contains(&format!("did not reach {lead}")))
+        .count();
+    assert_eq!(about_lead, 2);
+    let contacts = w.store.failing_contacts().await.expect("contacts");
+    let c = contacts
+        .iter()
+        .find(|c| c.address == lead.to_ascii_lowercase())
+        .expect("the lead is listed");
+    assert!(c.vouched, "{c:?}");
 }

@@ -513,7 +513,7 @@ pub(super) fn foreign(s: &Situation<'_>, mail: &GatewayMail) -> Option<String> {
 
 /// One of the gateway's mails failed for good for these recipients: each
 /// is recorded as a contact to correct, and the authority's own inbox is
-/// told once per failed mail (its key is the mail's), whoever sent the
+/// told once per failed mail and address, whoever sent the
 /// report: a notice to the council itself is harmless, and it changes no
 /// deadline. Mail to the inbox itself, and these notices, raise none: a
 /// notice that bounced must not beget another.
@@ -552,26 +552,34 @@ pub(super) fn contact_failed(
             }
             all
         });
-    let Some(first) = failures.first() else {
-        return;
-    };
     let vouched = s.verdict.may_change_state(&s.mailbox.trust);
-    let context = json!({
-        "failure": {
-            "address": first.address.to_string(),
-            "others": failures.iter().skip(1).map(|f| f.address.to_string()).collect::<Vec<_>>(),
-            "mail": mail.purpose.in_words(),
-            "kind": first.kind.as_str(),
-            "left": first.kind == FailureKind::Left,
-            "reason": first.reason,
-            "on": crate::core::words::spoken_time(s.received_at),
-        }
-    });
-    let mut notice = to_authority(s.config, authority, Purpose::ContactFailed, false, context);
-    notice.to = vec![authority.inbox.clone()];
-    notice.unlimited = vec![authority.inbox.clone()];
-    notice.step = Some(format!("contact_failed@{}", mail.outbox_id));
-    plan.mails.push(notice);
+    // One notice per failed address of the mail: a second recipient that
+    // fails later is told too, and the same failure reported again is not.
+    // A report the receiving server vouched for is keyed apart from one it
+    // did not, so that a forged report first does not hide the real one.
+    for failure in &failures {
+        let context = json!({
+            "failure": {
+                "address": failure.address.to_string(),
+                "others": Vec::<String>::new(),
+                "mail": mail.purpose.in_words(),
+                "kind": failure.kind.as_str(),
+                "left": failure.kind == FailureKind::Left,
+                "reason": failure.reason,
+                "on": crate::core::words::spoken_time(s.received_at),
+            }
+        });
+        let mut notice = to_authority(s.config, authority, Purpose::ContactFailed, false, context);
+        notice.to = vec![authority.inbox.clone()];
+        notice.unlimited = vec![authority.inbox.clone()];
+        notice.step = Some(format!(
+            "contact_failed@{}:{}{}",
+            mail.outbox_id,
+            failure.address.as_str().to_ascii_lowercase(),
+            if vouched { "" } else { ":unauthenticated" }
+        ));
+        plan.mails.push(notice);
+    }
     plan.undelivered
         .extend(failures.into_iter().map(|failure| Undelivered {
             outbox_id: mail.outbox_id,

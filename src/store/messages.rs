@@ -303,12 +303,16 @@ pub(super) async fn carry_out(
     }
     for undelivered in &plan.undelivered {
         // Once per failed mail and address, with the mail's own case and
-        // authority: a second report of the same failure adds nothing.
+        // authority: a second report of the same failure adds nothing,
+        // unless it is the first the receiving server vouched for.
         sqlx::query(
             "INSERT INTO contact_failures (outbox_id, case_id, message_id, authority, purpose, \
              address, kind, reason, vouched, failed_at) \
              SELECT id, case_id, $2, authority, purpose, $3, $4, $5, $6, $7 FROM outbox \
-             WHERE id = $1 ON CONFLICT (outbox_id, address) DO NOTHING",
+             WHERE id = $1 ON CONFLICT (outbox_id, address) DO UPDATE SET vouched = 1, \
+             kind = excluded.kind, reason = excluded.reason, message_id = excluded.message_id, \
+             failed_at = excluded.failed_at \
+             WHERE excluded.vouched = 1 AND contact_failures.vouched = 0",
         )
         .bind(undelivered.outbox_id)
         .bind(message_row)
