@@ -124,6 +124,7 @@ async fn digest_mail(
                 "case_ref": f.case_ref,
                 "mail": Purpose::from_name(&f.purpose).map(Purpose::in_words).unwrap_or("a mail"),
                 "reason": f.reason,
+                "vouched": f.vouched,
                 "on": short_time(f.failed_at),
             })
         })
@@ -154,5 +155,6 @@ async fn digest_mail(
         // The authority's own inbox: no limit per recipient holds it back.
         unlimited: vec![authority.inbox.clone()],
         step: Some(digest_key(code, day)),
+        thread_under: None,
     })
 }

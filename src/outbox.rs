@@ -848,13 +848,19 @@ fn failure_data(queued: Option<&Value>) -> Value {
     }
     let mut failure = keyed(
         queued,
-        &["address", "others", "mail", "kind", "left", "reason", "on"],
+        &[
+            "address", "others", "mail", "kind", "left", "reason", "on", "vouched",
+        ],
     );
     if failure["others"].is_null() {
         failure["others"] = json!([]);
     }
     if failure["left"].is_null() {
         failure["left"] = Value::Bool(false);
+    }
+    // Queued before reports were told apart: said as before, unmarked.
+    if failure["vouched"].is_null() {
+        failure["vouched"] = Value::Bool(true);
     }
     failure
 }
@@ -867,6 +873,13 @@ fn digest_data(queued: Option<&Value>) -> Value {
     };
     let mut digest = digest.clone();
     digest.entry("undelivered").or_insert_with(|| json!([]));
+    if let Some(Value::Array(lines)) = digest.get_mut("undelivered") {
+        for line in lines {
+            if let Value::Object(line) = line {
+                line.entry("vouched").or_insert(Value::Bool(true));
+            }
+        }
+    }
     if let Some(Value::Object(counts)) = digest.get_mut("counts") {
         counts.entry("undelivered").or_insert(json!(0));
     }

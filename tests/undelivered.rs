@@ -205,10 +205,41 @@ async fn a_forged_report_changes_no_deadline_and_a_notice_that_bounces_begets_no
         due_before
     );
     assert!(!w.has_event(&reference, "acknowledgement_returned").await);
-    // The council hears of it (harmless), once.
+    // The council hears of it (harmless), once, told that nobody vouched
+    // for the report, and threaded under its own acknowledgement, never
+    // under the report.
     let notices = w.rows("contact_failed").await;
     assert_eq!(notices.len(), 1);
     assert_eq!(notices[0].to, ["dutytorefer@colchester.gov.uk"]);
+    assert_eq!(
+        notices[0].in_reply_to.as_deref(),
+        Some(ack.message_id.as_str())
+    );
+    let written = w.written();
+    let raw = written
+        .values()
+        .find(|m| m.contains("Mail did not arrive"))
+        .expect("the notice is written");
+    assert!(!raw.contains("forged@evil.example"), "{raw}");
+    let text = one_line(&w.text_of(&notices[0]));
+    assert!(
+        text.contains("did not authenticate whoever sent this report"),
+        "{text}"
+    );
+    // And the digest says so beside the contact.
+    w.sweep(uk(2026, 11, 24, 10, 0)).await;
+    w.send().await;
+    let digest = w
+        .rows("digest")
+        .await
+        .into_iter()
+        .rfind(|d| d.to == ["dutytorefer@colchester.gov.uk"])
+        .expect("Colchester's digest");
+    let text = one_line(&w.text_of(&digest));
+    assert!(
+        text.contains("(reported by a sender the server did not authenticate)"),
+        "{text}"
+    );
 
     // The notice itself comes back: no notice of the notice.
     let notice = notices[0].clone();

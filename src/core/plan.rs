@@ -217,6 +217,10 @@ pub struct OutgoingMail {
     /// Its own key within the case (`lead_officer:chase:2@2026-11-30`,
     /// `lead_changed@…`): once per case and key.
     pub step: Option<String>,
+    /// The Message-ID it threads under instead of the message that caused
+    /// it: a notice about a report must not thread under whoever wrote the
+    /// report.
+    pub thread_under: Option<String>,
 }
 
 /// Everything a message does: its disposition, the mails it causes, and

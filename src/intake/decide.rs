@@ -567,6 +567,7 @@ pub(super) fn contact_failed(
                 "left": failure.kind == FailureKind::Left,
                 "reason": failure.reason,
                 "on": crate::core::words::spoken_time(s.received_at),
+                "vouched": vouched,
             }
         });
         let mut notice = to_authority(s.config, authority, Purpose::ContactFailed, false, context);
@@ -578,6 +579,9 @@ pub(super) fn contact_failed(
             failure.address.as_str().to_ascii_lowercase(),
             if vouched { "" } else { ":unauthenticated" }
         ));
+        // Threaded under the gateway's own mail that failed, never under
+        // the report, whoever wrote it.
+        notice.thread_under = Some(mail.message_id.clone());
         plan.mails.push(notice);
     }
     plan.undelivered
@@ -646,6 +650,7 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
                 context: json!({}),
                 unlimited: Vec::new(),
                 step: None,
+                thread_under: None,
             });
         }
     }
@@ -735,6 +740,7 @@ pub(super) fn referral(
             context: json!({ "original": original(analysis) }),
             unlimited: Vec::new(),
             step: None,
+            thread_under: None,
         }));
         return plan;
     }
@@ -811,6 +817,7 @@ pub(super) fn referral(
                 context: context.clone(),
                 unlimited: Vec::new(),
                 step: None,
+                thread_under: None,
             }
         }),
         _ => referrer.clone().map(|to| OutgoingMail {
@@ -821,6 +828,7 @@ pub(super) fn referral(
             context: context.clone(),
             unlimited: Vec::new(),
             step: None,
+            thread_under: None,
         }),
     };
     plan.mails.extend(reply);
@@ -986,6 +994,7 @@ pub(super) fn complete_case(
             context,
             unlimited: Vec::new(),
             step: None,
+            thread_under: None,
         },
         _ => OutgoingMail {
             purpose: Purpose::Incomplete,
@@ -995,6 +1004,7 @@ pub(super) fn complete_case(
             context,
             unlimited: Vec::new(),
             step: None,
+            thread_under: None,
         },
     });
     plan

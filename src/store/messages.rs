@@ -337,7 +337,7 @@ pub(super) async fn carry_out(
                 case: case.as_ref().map(|(id, r)| (*id, r)),
                 cause: Some(message_row),
                 authority: &authority,
-                in_reply_to,
+                in_reply_to: mail.thread_under.as_deref().or(in_reply_to),
                 outgoing,
                 now,
                 vouched: facts.vouched_for,

@@ -952,6 +952,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
                 "left": false,
                 "reason": "the receiving server says the address does not exist (any more)",
                 "on": "Tuesday 1 December 2026 at 09:14",
+                "vouched": true,
             })
         } else {
             Value::Null
@@ -978,7 +979,7 @@ fn sample_digest() -> Value {
             { "case_ref": "DTR-COL-2026-00042", "what": "A substantive response naming the authority's lead officer (commitment 10)", "due": "Thu 10 Dec 2026", "owed_by": "the council" },
         ],
         "undelivered": [
-            { "address": "kim.casework@justice.gov.uk", "case_ref": "DTR-COL-2026-00040", "mail": "the chase", "reason": "the receiving server says the address does not exist (any more)", "on": "Fri 4 Dec 2026 11:20" },
+            { "address": "kim.casework@justice.gov.uk", "case_ref": "DTR-COL-2026-00040", "mail": "the chase", "reason": "the receiving server says the address does not exist (any more)", "on": "Fri 4 Dec 2026 11:20", "vouched": true },
         ],
         "counts": { "new": 1, "due_today": 1, "overdue": 1, "waiting": 1, "undelivered": 1 },
         "nothing_due": false,
@@ -1054,6 +1055,7 @@ fn sparse_data(purpose: Purpose) -> Value {
             failure.insert("others".into(), json!([]));
             failure.insert("left".into(), json!(true));
             failure.insert("kind".into(), json!("left"));
+            failure.insert("vouched".into(), json!(false));
         }
         if let Some(Value::Array(fields)) = map.get_mut("fields") {
             for field in fields.iter_mut() {
