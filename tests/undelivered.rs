@@ -505,3 +505,64 @@ async fn each_failed_address_of_a_mail_is_told_once_and_a_real_report_after_a_fo
         .expect("the lead is listed");
     assert!(c.vouched, "{c:?}");
 }
+
+#[tokio::test]
+async fn the_timeline_names_only_the_address_that_failed_and_agrees_with_the_outbox() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let recipients: Vec<String> = ack.to.iter().chain(ack.cc.iter()).cloned().collect();
+    assert!(recipients.len() >= 2, "{recipients:?}");
+    let (failed, fine) = (&recipients[0], &recipients[1]);
+    w.put(
+        "colchester",
+        &exchange_ndr(
+            INTERNAL,
+            "ndr-t@colchester.gov.uk",
+            &ack,
+            &reference,
+            failed,
+        ),
+        uk(2026, 11, 23, 10, 30),
+    )
+    .await;
+    // A report naming a mail still queued (its Message-ID guessed): the
+    // outbox keeps it queued, and the timeline says nothing came back.
+    w.sweep(uk(2026, 12, 1, 10, 0)).await;
+    let chase = w.rows("chase").await.remove(0);
+    assert_eq!(chase.status, "queued");
+    let lead = chase.to[0].clone();
+    w.put(
+        "colchester",
+        &exchange_ndr(
+            INTERNAL,
+            "ndr-q@colchester.gov.uk",
+            &chase,
+            &reference,
+            &lead,
+        ),
+        uk(2026, 12, 1, 10, 1),
+    )
+    .await;
+    assert_eq!(w.rows("chase").await[0].status, "queued");
+
+    let database = format!("sqlite:{}", w.dir.path().join("cases.db").display());
+    let (ok, out) = gateway_cli(&database, &["case", &reference]);
+    assert!(ok, "{out}");
+    let back: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(" to ") && l.contains("came back undelivered"))
+        .collect();
+    assert_eq!(back.len(), 1, "{out}");
+    assert!(
+        back[0].contains(&failed.to_ascii_lowercase()) || back[0].contains(failed.as_str()),
+        "{}",
+        back[0]
+    );
+    assert!(
+        !back[0]
+            .to_ascii_lowercase()
+            .contains(&fine.to_ascii_lowercase()),
+        "{}",
+        back[0]
+    );
+}

@@ -279,27 +279,37 @@ pub(super) async fn carry_out(
     if let Some(returned) = &plan.returned {
         // The bounce and the failure it reports are recorded together.
         // Only mail that left can come back: a report naming a mail still
-        // queued is somebody's guess at its Message-ID.
-        let recipients: Vec<String> = returned.recipients.iter().map(|r| r.to_string()).collect();
-        sqlx::query(
-            "UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2 AND status = 'sent'",
+        // queued is somebody's guess at its Message-ID, and the case says
+        // nothing the outbox does not.
+        let recipients: Vec<String> = returned
+            .recipients
+            .iter()
+            .map(|r| r.as_str().to_ascii_lowercase())
+            .collect();
+        let failed = sqlx::query(
+            "UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2 \
+             AND status IN ('sent', 'failed')",
         )
-            .bind(format!(
-                "returned by the recipient's server (bounce) for {} recipient(s)",
-                recipients.len()
-            ))
-            .bind(returned.outbox_id)
-            .execute(&mut **tx)
+        .bind(format!(
+            "returned by the recipient's server (bounce) for {}",
+            recipients.join(", ")
+        ))
+        .bind(returned.outbox_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if failed > 0 {
+            super::outbox::add_mail_event_failed(
+                tx,
+                returned.outbox_id,
+                now,
+                "mail_bounced",
+                Some(message_row),
+                None,
+                Some(&recipients),
+            )
             .await?;
-        add_mail_event(
-            tx,
-            returned.outbox_id,
-            now,
-            "mail_bounced",
-            Some(message_row),
-            None,
-        )
-        .await?;
+        }
     }
     for undelivered in &plan.undelivered {
         // Once per failed mail and address, with the mail's own case and
