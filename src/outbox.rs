@@ -849,7 +849,17 @@ fn failure_data(queued: Option<&Value>) -> Value {
     let mut failure = keyed(
         queued,
         &[
-            "address", "others", "mail", "kind", "left", "reason", "on", "vouched",
+            "address",
+            "others",
+            "mail",
+            "kind",
+            "left",
+            "reason",
+            "on",
+            "vouched",
+            "role",
+            "advice",
+            "replacement",
         ],
     );
     if failure["others"].is_null() {
@@ -861,6 +871,15 @@ fn failure_data(queued: Option<&Value>) -> Value {
     // Queued before reports were told apart: said as before, unmarked.
     if failure["vouched"].is_null() {
         failure["vouched"] = Value::Bool(true);
+    }
+    if failure["role"].is_null() {
+        failure["role"] = json!("a recipient of the mail");
+    }
+    if failure["advice"].is_null() {
+        failure["advice"] = json!(
+            "Please check the address with the referrer's team or the contact list (Annex A), \
+             correct it, and tell them of the case another way."
+        );
     }
     failure
 }

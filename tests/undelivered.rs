@@ -186,7 +186,7 @@ async fn a_leavers_automatic_reply_names_the_contact_and_out_of_office_does_not(
     assert!(
         text.contains(&format!("did not reach {lead}"))
             && text.contains("has left, or that the mailbox is no longer read")
-            && text.contains("find who now deals with this referral"),
+            && text.contains("authorities.toml"),
         "{text}"
     );
 }
@@ -564,5 +564,61 @@ async fn the_timeline_names_only_the_address_that_failed_and_agrees_with_the_out
             .contains(&fine.to_ascii_lowercase()),
         "{}",
         back[0]
+    );
+}
+
+#[tokio::test]
+async fn the_notice_and_status_say_the_role_and_fitting_advice() {
+    let (w, reference, chase) = chased().await;
+    let lead = chase.to[0].clone();
+    // The council's own Annex A contact has left, and says who to write to.
+    let reply = format!(
+        "From: {lead}\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: Automatic reply: [{reference}] Chase 1\r\nAuto-Submitted: auto-replied\r\n\
+         Date: Tue, 1 Dec 2026 10:01:00 +0000\r\nMessage-ID: <left-r@cbhomes.org>\r\n\
+         In-Reply-To: {0}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         I have left Colchester Borough Homes. Please write to Sam Jones \
+         <sam.jones@colchester.gov.uk> instead.\r\n",
+        chase.message_id
+    );
+    w.put("colchester", reply.as_bytes(), uk(2026, 12, 1, 10, 1))
+        .await;
+    // The referrer's address bounces.
+    let ack = w.rows("acknowledgement").await.remove(0);
+    w.put(
+        "colchester",
+        &exchange_ndr(
+            INTERNAL,
+            "ndr-ref@colchester.gov.uk",
+            &ack,
+            &reference,
+            REFERRER,
+        ),
+        uk(2026, 12, 1, 10, 2),
+    )
+    .await;
+    w.send().await;
+    let notices = w.rows("contact_failed").await;
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    let annex = one_line(&w.text_of(&notices[0]));
+    assert!(
+        annex.contains("operational lead (Annex A)")
+            && annex.contains("authorities.toml")
+            && annex.contains("The reply names sam.jones@colchester.gov.uk as the contact"),
+        "{annex}"
+    );
+    let referrer = one_line(&w.text_of(&notices[1]));
+    assert!(
+        referrer.contains(&format!("{REFERRER} is the referrer on the case"))
+            && referrer.contains("Ask the referring team for a current address"),
+        "{referrer}"
+    );
+    let database = format!("sqlite:{}", w.dir.path().join("cases.db").display());
+    let (ok, out) = gateway_cli(&database, &["status"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("The referrer on the case: Ask the referring team")
+            && out.contains("operational lead (Annex A) on the case: Correct this contact"),
+        "{out}"
     );
 }

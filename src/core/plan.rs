@@ -256,6 +256,8 @@ pub struct Undelivered {
     pub failure: super::undelivered::Failure,
     /// The receiving server vouched for the report's or reply's sender.
     pub vouched: bool,
+    /// Who the address is on the case.
+    pub role: super::undelivered::Role,
 }
 
 /// The open case of the person a referral names, at the authority it goes

@@ -50,6 +50,120 @@ pub struct Failure {
     pub reason: String,
 }
 
+/// Who an address is on a case: what a person does about its failure
+/// depends on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Referrer,
+    CaseLead,
+    /// The council's lead officer named on the case.
+    CouncilLead,
+    /// Annex A: the authority's operational lead.
+    OperationalLead,
+    /// Annex A: the authority's dispute contact.
+    DisputeContact,
+    /// Annex A: the next level escalations go to.
+    NextLevel,
+    Other,
+}
+
+impl Role {
+    const ALL: [Role; 7] = [
+        Role::Referrer,
+        Role::CaseLead,
+        Role::CouncilLead,
+        Role::OperationalLead,
+        Role::DisputeContact,
+        Role::NextLevel,
+        Role::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Referrer => "referrer",
+            Role::CaseLead => "case_lead",
+            Role::CouncilLead => "council_lead",
+            Role::OperationalLead => "operational_lead",
+            Role::DisputeContact => "dispute_contact",
+            Role::NextLevel => "next_level",
+            Role::Other => "other",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// The role in words, after "the address of".
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Role::Referrer => "the referrer",
+            Role::CaseLead => "the case lead",
+            Role::CouncilLead => "the council's lead officer on the case",
+            Role::OperationalLead => "the council's operational lead (Annex A)",
+            Role::DisputeContact => "the council's dispute contact (Annex A)",
+            Role::NextLevel => "the next level for escalations (Annex A)",
+            Role::Other => "a recipient of the mail",
+        }
+    }
+
+    /// A contact the council's own configuration names.
+    pub fn is_annex_a(self) -> bool {
+        matches!(
+            self,
+            Role::OperationalLead | Role::DisputeContact | Role::NextLevel
+        )
+    }
+}
+
+/// What a person should do about a failure of an address with this role.
+pub fn advice(role: Role, kind: FailureKind) -> &'static str {
+    match (kind, role) {
+        (FailureKind::Blocked, _) => {
+            "The address is not wrong: the receiving organisation refuses the council's mail. \
+             Arrange a secure route with them (a CJSM account, their secure-mail allow list or \
+             an exception to their rule), and tell them of the case another way meanwhile."
+        }
+        (_, r) if r.is_annex_a() => {
+            "Correct this contact in the gateway's configuration (authorities.toml, from Annex \
+             A) and restart it; tell whoever now holds the role of the case by hand meanwhile."
+        }
+        (_, Role::Referrer | Role::CaseLead) => {
+            "Ask the referring team for a current address, and tell them of the case another \
+             way (by phone, or through their secure mail)."
+        }
+        (_, Role::CouncilLead) => {
+            "Name a current lead officer on the case, and tell them of it by hand."
+        }
+        _ => {
+            "Please check the address with the referrer's team or the contact list (Annex A), \
+             correct it, and tell them of the case another way (by phone, or through their \
+             secure mail)."
+        }
+    }
+}
+
+/// The addresses a text names (a leaver's reply naming who to write to
+/// instead), in order, each once.
+pub fn addresses_in(text: &str) -> Vec<EmailAddress> {
+    let mut found: Vec<EmailAddress> = Vec::new();
+    for word in text.split(|c: char| {
+        c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '[' | ']' | ',' | ';' | '"')
+    }) {
+        let word = word.trim_matches(|c: char| matches!(c, '.' | ':' | '\'' | '!' | '?'));
+        let word = word.strip_prefix("mailto:").unwrap_or(word);
+        if !word.contains('@') {
+            continue;
+        }
+        if let Ok(address) = EmailAddress::parse(word) {
+            if !found.contains(&address) {
+                found.push(address);
+            }
+        }
+    }
+    found
+}
+
 static ENHANCED_STATUS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b").expect("static pattern"));
 
@@ -427,5 +541,33 @@ mod tests {
                 "{gone}"
             );
         }
+    }
+
+    #[test]
+    fn advice_follows_the_role_and_a_block_is_not_a_wrong_address() {
+        let annex = advice(Role::OperationalLead, FailureKind::Bounced);
+        assert!(annex.contains("authorities.toml"), "{annex}");
+        let block = advice(Role::OperationalLead, FailureKind::Blocked);
+        assert!(
+            block.contains("not wrong") && block.contains("secure route"),
+            "{block}"
+        );
+        let referrer = advice(Role::Referrer, FailureKind::Left);
+        assert!(
+            referrer.contains("referring team for a current address"),
+            "{referrer}"
+        );
+        assert_eq!(
+            Role::from_name("dispute_contact"),
+            Some(Role::DisputeContact)
+        );
+    }
+
+    #[test]
+    fn a_leavers_reply_names_its_replacement() {
+        assert_eq!(
+            addresses_in("Please write to Sam Jones <sam.jones@justice.gov.uk>, or mailto:duty@justice.gov.uk."),
+            vec![addr("sam.jones@justice.gov.uk"), addr("duty@justice.gov.uk")]
+        );
     }
 }

@@ -17,7 +17,7 @@ use crate::core::plan::{
 use crate::core::referral::{Outcome, ReadReferral, Referral};
 use crate::core::reply::NamedLead;
 use crate::core::sender::Verdict;
-use crate::core::undelivered::{Failure, FailureKind};
+use crate::core::undelivered::{Failure, FailureKind, Role};
 use crate::message::Analysis;
 use serde_json::json;
 
@@ -94,7 +94,15 @@ pub(super) fn decide_unsent(
                                 kind: FailureKind::Left,
                                 reason: reason.clone(),
                             };
-                            contact_failed(s, case, mail, vec![failure], &mut plan);
+                            // Someone the reply names to write to instead,
+                            // at a domain allowed to refer or the council's.
+                            let replacement = analysis.left_names.iter().find(|a| {
+                                *a != from
+                                    && (s.config.allows_sender(a)
+                                        || authority_of_case(s, case)
+                                            .is_some_and(|au| au.owns_domain(&a.domain())))
+                            });
+                            contact_failed(s, case, mail, vec![failure], replacement, &mut plan);
                         }
                     }
                     plan
@@ -425,7 +433,7 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
                 .filter(|f| mail.to.contains(&f.address) || mail.cc.contains(&f.address))
                 .cloned()
                 .collect();
-            contact_failed(s, case, mail, failures, &mut plan);
+            contact_failed(s, case, mail, failures, None, &mut plan);
         }
         if let Disposition::Change { changes, .. } = &mut plan.disposition {
             changes.push(not_applied(
@@ -470,7 +478,7 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
             .filter(|f| recipients.contains(&f.address))
             .cloned()
             .collect();
-        contact_failed(s, case, mail, failures, &mut plan);
+        contact_failed(s, case, mail, failures, None, &mut plan);
     }
     // A pending change of case lead that could not reach the current case
     // lead goes to the authority instead.
@@ -522,6 +530,7 @@ pub(super) fn contact_failed(
     case: &CaseContacts,
     mail: &GatewayMail,
     failures: Vec<Failure>,
+    replacement: Option<&EmailAddress>,
     plan: &mut Plan,
 ) {
     let Some(authority) = authority_of_case(s, case) else {
@@ -557,7 +566,9 @@ pub(super) fn contact_failed(
     // fails later is told too, and the same failure reported again is not.
     // A report the receiving server vouched for is keyed apart from one it
     // did not, so that a forged report first does not hide the real one.
+    let role_of = |a: &EmailAddress| role(case, authority, a);
     for failure in &failures {
+        let role = role_of(&failure.address);
         let context = json!({
             "failure": {
                 "address": failure.address.to_string(),
@@ -568,6 +579,9 @@ pub(super) fn contact_failed(
                 "reason": failure.reason,
                 "on": crate::core::words::spoken_time(s.received_at),
                 "vouched": vouched,
+                "role": role.in_words(),
+                "advice": crate::core::undelivered::advice(role, failure.kind),
+                "replacement": replacement.map(|a| a.to_string()),
             }
         });
         let mut notice = to_authority(s.config, authority, Purpose::ContactFailed, false, context);
@@ -587,9 +601,33 @@ pub(super) fn contact_failed(
     plan.undelivered
         .extend(failures.into_iter().map(|failure| Undelivered {
             outbox_id: mail.outbox_id,
+            role: role_of(&failure.address),
             failure,
             vouched,
         }));
+}
+
+/// Who `address` is on the case: the referring side, the council's lead
+/// officer, or one of the authority's Annex A contacts.
+fn role(case: &CaseContacts, authority: &Authority, address: &EmailAddress) -> Role {
+    let is = |other: Option<&EmailAddress>| {
+        other.is_some_and(|o| o == address || o.same_mailbox(address))
+    };
+    if is(case.referrer_email.as_ref()) {
+        Role::Referrer
+    } else if is(case.case_lead.email.as_ref()) {
+        Role::CaseLead
+    } else if is(case.lha_lead.email.as_ref()) {
+        Role::CouncilLead
+    } else if is(Some(&authority.operational_lead.email)) {
+        Role::OperationalLead
+    } else if is(Some(&authority.dispute_contact.email)) {
+        Role::DisputeContact
+    } else if is(authority.next_level.as_ref().map(|c| &c.email)) {
+        Role::NextLevel
+    } else {
+        Role::Other
+    }
 }
 
 /// Mail that is neither a referral nor about a case.

@@ -18,6 +18,8 @@ pub struct ContactFailure {
     /// The receiving server vouched for whoever reported it.
     pub vouched: bool,
     pub failed_at: DateTime<Utc>,
+    /// Who the address is on the case (`referrer`, `operational_lead`...).
+    pub role: Option<String>,
 }
 
 /// An address whose mail fails, over every failure recorded.
@@ -33,6 +35,8 @@ pub struct FailingContact {
     pub reason: String,
     /// At least one report was vouched for by the receiving server.
     pub vouched: bool,
+    /// The latest failure's role of the address on its case.
+    pub role: Option<String>,
 }
 
 impl Store {
@@ -73,7 +77,7 @@ impl Store {
     ) -> Result<Vec<ContactFailure>, StoreError> {
         let rows = sqlx::query(
             "SELECT f.address, f.authority, c.reference, f.purpose, f.kind, f.reason, f.vouched, \
-             f.failed_at FROM contact_failures f LEFT JOIN cases c ON c.id = f.case_id \
+             f.failed_at, f.role FROM contact_failures f LEFT JOIN cases c ON c.id = f.case_id \
              WHERE ($1 = '' OR f.authority = $1) AND f.failed_at > $2 \
              ORDER BY f.failed_at, f.id",
         )
@@ -92,6 +96,7 @@ impl Store {
                 reason: r.get("reason"),
                 vouched: r.flag("vouched"),
                 failed_at: r.time("failed_at"),
+                role: r.get("role"),
             })
             .collect())
     }
@@ -114,6 +119,7 @@ impl Store {
                     c.kind = f.kind;
                     c.reason = f.reason;
                     c.vouched |= f.vouched;
+                    c.role = f.role.or(c.role.take());
                 }
                 None => contacts.push(FailingContact {
                     address: f.address,
@@ -124,6 +130,7 @@ impl Store {
                     kind: f.kind,
                     reason: f.reason,
                     vouched: f.vouched,
+                    role: f.role,
                 }),
             }
         }

@@ -317,8 +317,8 @@ pub(super) async fn carry_out(
         // unless it is the first the receiving server vouched for.
         sqlx::query(
             "INSERT INTO contact_failures (outbox_id, case_id, message_id, authority, purpose, \
-             address, kind, reason, vouched, failed_at) \
-             SELECT id, case_id, $2, authority, purpose, $3, $4, $5, $6, $7 FROM outbox \
+             address, kind, reason, vouched, failed_at, role) \
+             SELECT id, case_id, $2, authority, purpose, $3, $4, $5, $6, $7, $8 FROM outbox \
              WHERE id = $1 ON CONFLICT (outbox_id, address) DO UPDATE SET vouched = 1, \
              kind = excluded.kind, reason = excluded.reason, message_id = excluded.message_id, \
              failed_at = excluded.failed_at \
@@ -331,6 +331,7 @@ pub(super) async fn carry_out(
         .bind(&undelivered.failure.reason)
         .bind(Flag(undelivered.vouched))
         .bind(Stamp(facts.received_at))
+        .bind(undelivered.role.as_str())
         .execute(&mut **tx)
         .await?;
     }

@@ -953,6 +953,9 @@ pub fn sample_data(purpose: Purpose) -> Value {
                 "reason": "the receiving server says the address does not exist (any more)",
                 "on": "Tuesday 1 December 2026 at 09:14",
                 "vouched": true,
+                "role": "the case lead",
+                "advice": "Ask the referring team for a current address, and tell them of the case another way (by phone, or through their secure mail).",
+                "replacement": "sam.jones@justice.gov.uk",
             })
         } else {
             Value::Null
@@ -1056,6 +1059,7 @@ fn sparse_data(purpose: Purpose) -> Value {
             failure.insert("left".into(), json!(true));
             failure.insert("kind".into(), json!("left"));
             failure.insert("vouched".into(), json!(false));
+            failure.insert("replacement".into(), Value::Null);
         }
         if let Some(Value::Array(fields)) = map.get_mut("fields") {
             for field in fields.iter_mut() {

@@ -1,0 +1,2 @@
+-- See migrations/sqlite/0014_contact_failure_role.sql.
+ALTER TABLE contact_failures ADD COLUMN role TEXT;
