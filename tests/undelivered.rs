@@ -123,7 +123,7 @@ async fn a_bounced_chase_tells_the_inbox_once_and_the_next_digest() {
 
     // `status` lists the contact whose mail bounces.
     let database = format!("sqlite:{}", w.dir.path().join("cases.db").display());
-    let (ok, out) = gateway_cli(&database, &["status"]);
+    let (ok, out) = gateway_cli(&database, &["status", "--now", "02/12/2026 10:00"]);
     assert!(ok, "{out}");
     let row = out
         .lines()
@@ -307,7 +307,11 @@ async fn the_store_keeps_one_failure_per_mail_and_address_for_status_and_the_dig
         )
         .await;
     }
-    let contacts = w.store.failing_contacts().await.expect("contacts");
+    let contacts = w
+        .store
+        .failing_contacts(uk(2026, 12, 2, 10, 0))
+        .await
+        .expect("contacts");
     assert_eq!(contacts.len(), 1, "{contacts:?}");
     let c = &contacts[0];
     assert_eq!(c.address, lead.to_ascii_lowercase());
@@ -360,7 +364,7 @@ async fn a_report_in_another_authoritys_mailbox_changes_nothing_of_the_case() {
     assert_eq!(row.status, "sent", "{row:?}");
     assert!(w
         .store
-        .failing_contacts()
+        .failing_contacts(uk(2026, 12, 2, 10, 0))
         .await
         .expect("contacts")
         .is_empty());
@@ -498,7 +502,11 @@ async fn each_failed_address_of_a_mail_is_told_once_and_a_real_report_after_a_fo
         .filter(|n| one_line(&w.text_of(n)).contains(&format!("did not reach {lead}")))
         .count();
     assert_eq!(about_lead, 2);
-    let contacts = w.store.failing_contacts().await.expect("contacts");
+    let contacts = w
+        .store
+        .failing_contacts(uk(2026, 12, 2, 10, 0))
+        .await
+        .expect("contacts");
     let c = contacts
         .iter()
         .find(|c| c.address == lead.to_ascii_lowercase())
@@ -614,11 +622,113 @@ async fn the_notice_and_status_say_the_role_and_fitting_advice() {
         "{referrer}"
     );
     let database = format!("sqlite:{}", w.dir.path().join("cases.db").display());
-    let (ok, out) = gateway_cli(&database, &["status"]);
+    let (ok, out) = gateway_cli(&database, &["status", "--now", "02/12/2026 10:00"]);
     assert!(ok, "{out}");
     assert!(
         out.contains("The referrer on the case: Ask the referring team")
             && out.contains("operational lead (Annex A) on the case: Correct this contact"),
         "{out}"
     );
+}
+
+#[tokio::test]
+async fn a_contact_leaves_the_status_list_when_mail_from_it_arrives_after_a_month_or_when_cleared()
+{
+    let (w, reference, chase) = chased().await;
+    let lead = chase.to[0].clone();
+    let ack = w.rows("acknowledgement").await.remove(0);
+    w.put(
+        "colchester",
+        &exchange_ndr(
+            INTERNAL,
+            "ndr-l@colchester.gov.uk",
+            &chase,
+            &reference,
+            &lead,
+        ),
+        uk(2026, 12, 1, 10, 5),
+    )
+    .await;
+    w.put(
+        "colchester",
+        &exchange_ndr(
+            INTERNAL,
+            "ndr-r@colchester.gov.uk",
+            &ack,
+            &reference,
+            REFERRER,
+        ),
+        uk(2026, 12, 1, 10, 6),
+    )
+    .await;
+    let database = format!("sqlite:{}", w.dir.path().join("cases.db").display());
+    let listed = |now: &str| {
+        let (ok, out) = gateway_cli(&database, &["status", "--now", now]);
+        assert!(ok, "{out}");
+        (
+            out.contains(&lead.to_ascii_lowercase()),
+            out.contains(REFERRER),
+            out,
+        )
+    };
+    let (l, r, out) = listed("02/12/2026 10:00");
+    assert!(l && r, "{out}");
+    assert!(out.contains("dtr-gateway contacts clear ADDRESS"), "{out}");
+
+    // The referrer writes again, authenticated: their address works.
+    let reply = answer(
+        &passed("justice.gov.uk"),
+        REFERRER,
+        "dutytorefer@colchester.gov.uk",
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Thank you.\r\n",
+    );
+    w.put("colchester", &reply, uk(2026, 12, 2, 11, 0)).await;
+    let (l, r, out) = listed("02/12/2026 12:00");
+    assert!(l && !r, "{out}");
+
+    // A person corrected the lead's address.
+    let (ok, out) = gateway_cli(&database, &["contacts", "clear", &lead]);
+    assert!(ok && out.contains("no longer listed"), "{out}");
+    let (l, _, out) = listed("02/12/2026 12:00");
+    assert!(!l, "{out}");
+    let (ok, out) = gateway_cli(&database, &["contacts", "clear", "nobody@justice.gov.uk"]);
+    assert!(!ok && out.contains("is not listed"), "{out}");
+
+    // A failure more than 30 days old is not listed.
+    let chase2 = chase.clone();
+    w.put(
+        "colchester",
+        &exchange_ndr(
+            INTERNAL,
+            "ndr-l2@colchester.gov.uk",
+            &chase2,
+            &reference,
+            &lead,
+        ),
+        uk(2026, 12, 1, 10, 7),
+    )
+    .await;
+    let (l, _, _) = listed("02/12/2026 12:00");
+    assert!(
+        !l,
+        "a report of a failure already cleared lists nothing new"
+    );
+    w.put(
+        "colchester",
+        &exchange_ndr(
+            INTERNAL,
+            "ndr-r2@colchester.gov.uk",
+            &ack,
+            &reference,
+            CASE_LEAD,
+        ),
+        uk(2026, 12, 3, 10, 0),
+    )
+    .await;
+    let (_, _, out) = listed("04/12/2026 12:00");
+    assert!(out.contains(CASE_LEAD), "{out}");
+    let (_, _, out) = listed("05/01/2027 12:00");
+    assert!(!out.contains(CASE_LEAD), "{out}");
 }

@@ -133,8 +133,15 @@ pub(crate) enum Command {
     /// SIGINT or SIGTERM.
     Run,
     /// Each watched mailbox and folder: state, last UID, last message, last
-    /// error, messages recorded today.
-    Status,
+    /// error, messages recorded today; the sender's health; and the
+    /// contacts whose mail does not arrive (a bounce, a block, a leaver's
+    /// automatic reply in the last 30 days), with what to do about each.
+    Status {
+        /// See the failing contacts as at this time (24/12/2026 09:00 or
+        /// 2026-12-24T09:00:00Z) instead of now.
+        #[arg(long, value_parser = parse_instant)]
+        now: Option<chrono::DateTime<Utc>>,
+    },
     /// The gateway's mail: queued, sent and failed.
     Outbox {
         /// Only mail that failed.
@@ -172,6 +179,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         action: Option<QuarantineAction>,
     },
+    /// Contacts whose mail does not arrive (listed by `status`).
+    Contacts {
+        #[command(subcommand)]
+        action: ContactsAction,
+    },
     /// Bank holidays.
     Holidays {
         #[command(subcommand)]
@@ -181,6 +193,16 @@ pub(crate) enum Command {
     Bench {
         #[command(subcommand)]
         what: BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ContactsAction {
+    /// The address was corrected (or works again): `status` no longer
+    /// lists it.
+    Clear {
+        /// The address, as `status` lists it.
+        address: String,
     },
 }
 
@@ -465,12 +487,13 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
             let (runtime, config, store) = open(&options, false)?;
             runtime.block_on(purge::purge(&config, &store, dry_run, now))
         }
-        Command::Status => {
+        Command::Status { now } => {
             let (runtime, config, store) = open(&options, false)?;
             runtime.block_on(async {
                 let code = status::show_status(&store).await?;
                 status::show_sender(&store).await?;
-                status::show_failing_contacts(&config, &store).await?;
+                status::show_failing_contacts(&config, &store, now.unwrap_or_else(Utc::now))
+                    .await?;
                 status_warnings::show_warnings(&config, &store).await?;
                 Ok(code)
             })
@@ -478,6 +501,25 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
         Command::Outbox { failed, action } => {
             let (runtime, _, store) = open(&options, false)?;
             runtime.block_on(outbox::outbox(&store, failed, action))
+        }
+        Command::Contacts {
+            action: ContactsAction::Clear { address },
+        } => {
+            let (runtime, _, store) = open(&options, false)?;
+            runtime.block_on(async {
+                let cleared = store.clear_contact(&address, Utc::now()).await?;
+                if cleared == 0 {
+                    anyhow::bail!(
+                        "{} is not listed as a contact whose mail does not arrive",
+                        dtr_gateway::terminal::printable(&address)
+                    );
+                }
+                println!(
+                    "{} is no longer listed ({cleared} failure(s) cleared)",
+                    dtr_gateway::terminal::printable(&address)
+                );
+                Ok(ExitCode::SUCCESS)
+            })
         }
         Command::Quarantine { action } => {
             let (runtime, config, store) = open(&options, false)?;

@@ -104,12 +104,17 @@ pub(crate) async fn show_sender(store: &Store) -> Result<()> {
 pub(crate) async fn show_failing_contacts(
     config: &dtr_gateway::config::Config,
     store: &Store,
+    now: chrono::DateTime<Utc>,
 ) -> Result<()> {
-    let contacts = store.failing_contacts().await?;
+    let contacts = store.failing_contacts(now).await?;
     if contacts.is_empty() {
         return Ok(());
     }
     println!("\nContacts whose mail does not arrive (correct them in the contact list, Annex A):");
+    println!(
+        "(listed for 30 days, until mail from the address arrives, or until \
+         `dtr-gateway contacts clear ADDRESS`)"
+    );
     let width = contacts
         .iter()
         .map(|c| printable(&c.address).chars().count())

@@ -39,7 +39,24 @@ pub struct FailingContact {
     pub role: Option<String>,
 }
 
+/// How long a failure is listed by `status`: an address that failed a
+/// month ago and not since is history.
+pub const FAILING_FOR: chrono::Duration = chrono::Duration::days(30);
+
 impl Store {
+    /// A person corrected `address` (or found it works): its failures are
+    /// no longer listed. The number of failures cleared.
+    pub async fn clear_contact(&self, address: &str, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE contact_failures SET cleared_at = $1 WHERE address = $2 AND cleared_at IS NULL",
+        )
+        .bind(Stamp(at))
+        .bind(address.trim().to_ascii_lowercase())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// The reference of the case with this id.
     pub async fn case_reference(&self, case_id: i64) -> Result<Option<String>, StoreError> {
         Ok(
@@ -101,12 +118,35 @@ impl Store {
             .collect())
     }
 
-    /// Every address whose mail failed, by authority: since when, how
-    /// often, and the latest reason; the most recent first.
-    pub async fn failing_contacts(&self) -> Result<Vec<FailingContact>, StoreError> {
-        let failures = self
-            .contact_failures(None, DateTime::<Utc>::UNIX_EPOCH)
-            .await?;
+    /// Every address whose mail still fails, by authority: since when, how
+    /// often, and the latest reason; the most recent first. A failure
+    /// older than [`FAILING_FOR`], cleared by a person, or followed by
+    /// authenticated mail from the address itself (it works again) is not
+    /// listed.
+    pub async fn failing_contacts(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<FailingContact>, StoreError> {
+        let failures = self.contact_failures(None, now - FAILING_FOR).await?;
+        let current: Vec<(String, DateTime<Utc>)> = sqlx::query(
+            "SELECT f.address, f.failed_at FROM contact_failures f WHERE f.cleared_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM messages m WHERE LOWER(m.sender) = f.address \
+             AND m.received_at > f.failed_at AND m.kind NOT IN ('auto_reply', 'bounce') \
+             AND m.sender_verdict IN ('authenticated', 'internal'))",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get("address"), r.time("failed_at")))
+        .collect();
+        let failures: Vec<ContactFailure> = failures
+            .into_iter()
+            .filter(|f| {
+                current
+                    .iter()
+                    .any(|(a, at)| *a == f.address && *at == f.failed_at)
+            })
+            .collect();
         let mut contacts: Vec<FailingContact> = Vec::new();
         for f in failures {
             match contacts
