@@ -732,3 +732,36 @@ async fn a_contact_leaves_the_status_list_when_mail_from_it_arrives_after_a_mont
     let (_, _, out) = listed("05/01/2027 12:00");
     assert!(!out.contains(CASE_LEAD), "{out}");
 }
+
+#[tokio::test]
+async fn a_report_that_does_not_return_the_mail_is_about_the_latest_mail_to_that_address() {
+    let (w, reference, chase) = chased().await;
+    let lead = chase.to[0].clone();
+    // No returned headers: the reference in the subject, the recipient in
+    // its Final-Recipient line, nothing more.
+    let report = format!(
+        "{INTERNAL}From: Microsoft Outlook <postmaster@colchester.gov.uk>\r\n\
+         To: dutytorefer@colchester.gov.uk\r\nDate: Tue, 1 Dec 2026 10:05:00 +0000\r\n\
+         Message-ID: <ndr-bare@colchester.gov.uk>\r\nSubject: Undeliverable: [{reference}] Chase 1\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Your message to {lead} couldn't be delivered.\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\n\
+         Reporting-MTA: dns;AM0PR01MB1234.eurprd01.prod.outlook.com\r\n\r\n\
+         Final-Recipient: rfc822;{lead}\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+         Diagnostic-Code: smtp;550 5.1.1 RESOLVER.ADR.RecipNotFound; not found\r\n\r\n\
+         --b--\r\n"
+    );
+    w.put("colchester", report.as_bytes(), uk(2026, 12, 1, 10, 5))
+        .await;
+    w.send().await;
+    let notices = w.rows("contact_failed").await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let text = one_line(&w.text_of(&notices[0]));
+    assert!(
+        text.contains(&format!("(the chase) did not reach {lead}")),
+        "{text}"
+    );
+    assert_eq!(w.rows("chase").await[0].status, "failed");
+}

@@ -289,6 +289,22 @@ async fn take_in(
             }
         }
     }
+    // A delivery report that does not return the mail it reports (only
+    // `Final-Recipient` lines, the reference in its subject) is about the
+    // case's latest mail to the first failed recipient it went to.
+    let returned = match (returned, &case) {
+        (None, Some(case)) if analysis.kind == Kind::Bounce => {
+            let mut found = None;
+            for recipient in analysis.failed_recipients.iter().take(10) {
+                if let Some(id) = store.latest_mail_to(case.id, recipient.as_str()).await? {
+                    found = store.gateway_mail_in(&[id]).await?;
+                    break;
+                }
+            }
+            found
+        }
+        (returned, _) => returned,
+    };
     // A leaver's automatic reply that does not say what it answers (no
     // In-Reply-To, the reference only in its subject) is about the case's
     // latest mail to the address that replied.
