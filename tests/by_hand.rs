@@ -189,7 +189,11 @@ fn a_form_piped_in_without_a_referrer_address_sends_nothing() {
 
     // Nor to an address outside the domains allowed to refer, though the
     // form is incomplete and would ask its referrer for the rest.
-    let form = phoned_form("someone@example.org").replace("Date of birth: 14/07/1988\n", "");
+    // (Another person: the same one again would complete the first case.)
+    let form = phoned_form("someone@example.org")
+        .replace("Date of birth: 14/07/1988\n", "")
+        .replace("A1234BC", "B7654CD")
+        .replace("Samuel Testperson", "Other Testperson");
     let (ok, out) = gateway_with_input(
         &database,
         &["case", "new", "--authority", "COL", "--route", "phone"],
@@ -358,4 +362,76 @@ async fn a_portal_notification_is_handed_to_the_authority_and_never_answered() {
         })
         .collect();
     assert!(to_portal.is_empty(), "{to_portal:?}");
+}
+
+#[test]
+fn the_same_referral_entered_again_completes_an_incomplete_case_or_is_refused() {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let new_case = |form: &str, again: bool| {
+        let mut args = vec![
+            "case",
+            "new",
+            "--authority",
+            "COL",
+            "--route",
+            "phone",
+            "--by",
+            "Sam",
+        ];
+        if again {
+            args.push("--again");
+        }
+        gateway_with_input(&database, &args, form)
+    };
+    let acks = |database: &str| {
+        let (ok, out) = gateway(database, &["outbox"]);
+        assert!(ok, "{out}");
+        out.lines()
+            .filter(|l| l.to_ascii_lowercase().contains("acknowledgement"))
+            .count()
+    };
+    // First entered without the reason (incomplete).
+    let complete = phoned_form("jo.probation@justice.gov.uk");
+    let incomplete: String = complete
+        .lines()
+        .filter(|l| !l.starts_with("Reason at risk"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let (ok, out) = new_case(&incomplete, false);
+    assert!(ok, "{out}");
+    assert!(out.contains("The referral is incomplete"), "{out}");
+    let reference = line_of(&out, "Recorded DTR-COL-")
+        .split_whitespace()
+        .nth(1)
+        .expect("a reference")
+        .to_string();
+
+    // The full form, typed again: it completes the same case.
+    let (ok, out) = new_case(&complete, false);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!(
+            "Already recorded as {reference}, incomplete: the form completes it"
+        )),
+        "{out}"
+    );
+    let (ok, cases) = gateway(&database, &["cases"]);
+    assert!(ok, "{cases}");
+    assert_eq!(cases.matches("DTR-COL-").count(), 1, "{cases}");
+    let before = acks(&database);
+
+    // Again, now that the case is complete: refused, with its reference.
+    let (ok, out) = new_case(&complete, false);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!("already recorded as {reference}")),
+        "{out}"
+    );
+    assert_eq!(acks(&database), before, "no second acknowledgement");
+
+    // Unless the person says it is another referral.
+    let (ok, out) = new_case(&complete, true);
+    assert!(ok, "{out}");
+    assert!(out.contains("linked to it"), "{out}");
 }

@@ -50,6 +50,7 @@ pub(crate) struct NewCase {
     pub(crate) file: Option<PathBuf>,
     pub(crate) route: Option<Route>,
     pub(crate) by: Option<String>,
+    pub(crate) again: bool,
 }
 
 /// Who runs the command, for the record: `--by`, else the login name.
@@ -121,11 +122,21 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
             route: route.name(),
             by: &by,
             at: Utc::now(),
+            again: args.again,
         },
     )
     .await?;
     let reference = match (&recorded.action, &recorded.case) {
         (Action::Opened | Action::Linked | Action::Refused, Some(reference)) => reference,
+        // The person's incomplete case, completed by this form.
+        (Action::AttachedReferral | Action::Noted(_), Some(reference)) => {
+            println!(
+                "Already recorded as {reference}, incomplete: the form completes it; no new \
+                 case is opened."
+            );
+            println!("See it with: dtr-gateway case {reference}");
+            return Ok(ExitCode::SUCCESS);
+        }
         (Action::Quarantined(why), _) => bail!("not recorded: {why}"),
         _ => bail!(
             "not recorded: the text is not a referral form (it needs the form's labels, \

@@ -94,6 +94,10 @@ pub(crate) enum Command {
         /// With `case new`: who records it (by default the login name).
         #[arg(long)]
         by: Option<String>,
+        /// `case new`: record the referral even when the person has an
+        /// open case at the authority (a further referral, linked to it).
+        #[arg(long)]
+        again: bool,
         #[command(subcommand)]
         action: Option<CaseAction>,
     },
@@ -445,11 +449,14 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
             file,
             route,
             by,
+            again,
             action,
         } => {
             if reference.trim().eq_ignore_ascii_case("new") {
                 if action.is_some() || json {
-                    anyhow::bail!("`case new` takes --authority, --route, --file and --by only");
+                    anyhow::bail!(
+                        "`case new` takes --authority, --route, --file, --by and --again only"
+                    );
                 }
                 let (runtime, config, store) = open(&options, false)?;
                 let args = case_new::NewCase {
@@ -457,12 +464,13 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
                     file,
                     route,
                     by,
+                    again,
                 };
                 return runtime.block_on(case_new::new_case(&config, &store, args));
             }
-            if authority.is_some() || file.is_some() || route.is_some() || by.is_some() {
+            if authority.is_some() || file.is_some() || route.is_some() || by.is_some() || again {
                 anyhow::bail!(
-                    "--authority, --file, --route and --by go with `case new`, to record a \
+                    "--authority, --file, --route, --by and --again go with `case new`, to record a \
                      referral by hand"
                 );
             }

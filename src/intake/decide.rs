@@ -896,6 +896,39 @@ pub(super) fn referral(
     plan
 }
 
+/// A referral entered by hand of a person whose case the authority has
+/// (open or incomplete): not a second case with a second reference. An
+/// incomplete case is completed by the form, as the referrer's reply with
+/// it would; a complete one is refused, with its reference.
+pub(super) fn entered_again(
+    analysis: &Analysis,
+    s: &Situation<'_>,
+    persons: &[PersonCase],
+) -> Option<Plan> {
+    let (authority_code, read) = referral_route(analysis, s)?;
+    if read.outcome == Outcome::NoConsent {
+        return None;
+    }
+    let case = persons
+        .iter()
+        .find(|c| matches!(c.status, CaseStatus::Open | CaseStatus::Incomplete))?;
+    Some(match case.status {
+        CaseStatus::Incomplete => complete_case(
+            analysis,
+            s,
+            &person_contacts(case, &authority_code, s),
+            read,
+        ),
+        _ => Plan::only(Disposition::Quarantine {
+            reason: format!(
+                "already recorded as {}: the person has an open case at this authority \
+                 (give --again to record it as a further referral)",
+                case.case_ref
+            ),
+        }),
+    })
+}
+
 /// What intake needs of a person's case found by the store, as the
 /// contacts of a case.
 fn person_contacts(case: &PersonCase, authority: &ShortCode, s: &Situation<'_>) -> CaseContacts {

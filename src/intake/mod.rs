@@ -97,6 +97,9 @@ pub struct ByHand<'a> {
     /// Who entered it, for the case.
     pub by: &'a str,
     pub at: DateTime<Utc>,
+    /// Record it even when the person has an open case at the authority
+    /// (a further referral, linked to it).
+    pub again: bool,
 }
 
 /// Records a referral entered by hand: it opens its case as a referral by
@@ -380,7 +383,11 @@ async fn take_in(
     };
     let lookup = person_lookup(&analysis, &situation);
     let decide = |person: &[crate::core::plan::PersonCase]| {
-        let mut plan = decide(&analysis, &situation, person);
+        let mut plan = match by_hand {
+            Some(entry) if !entry.again => decide::entered_again(&analysis, &situation, person)
+                .unwrap_or_else(|| decide(&analysis, &situation, person)),
+            _ => decide(&analysis, &situation, person),
+        };
         if let Some(entry) = by_hand {
             // Only what the protocol owes the referrer: the authority
             // entered it itself, and hears nothing.

@@ -126,9 +126,15 @@ impl Store {
             Disposition::Quarantine { reason } => Some(reason.clone()),
             _ => None,
         };
-        if by_hand.is_some() && !matches!(plan.disposition, Disposition::Open(_)) {
-            // Entered by hand, it is a new referral or nothing: the
-            // transaction is rolled back, and the person told why.
+        if by_hand.is_some()
+            && !matches!(
+                plan.disposition,
+                Disposition::Open(_) | Disposition::Change { .. }
+            )
+        {
+            // Entered by hand, it is a new referral or the completion of the
+            // person's incomplete case, or nothing: the transaction is
+            // rolled back, and the person told why.
             let why = quarantine.unwrap_or_else(|| "it opens no case".to_string());
             return Ok(Recorded {
                 message_row: 0,
