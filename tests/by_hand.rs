@@ -435,3 +435,33 @@ fn the_same_referral_entered_again_completes_an_incomplete_case_or_is_refused() 
     assert!(ok, "{out}");
     assert!(out.contains("linked to it"), "{out}");
 }
+
+#[test]
+fn a_form_over_the_limit_is_refused_whole_and_nothing_is_recorded() {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    // A complete form, then notes past the limit: never cut to fit.
+    let mut form = phoned_form("jo.probation@justice.gov.uk");
+    form.push_str("Notes: ");
+    while form.len() <= 256 * 1024 + 10 {
+        form.push_str("é détail ");
+    }
+    let path = dir.path().join("huge.txt");
+    std::fs::write(&path, &form).expect("write");
+    let args = ["case", "new", "--authority", "COL", "--route", "phone"];
+    let (ok, out) = gateway(
+        &database,
+        &[&args[..], &["--file", &path.to_string_lossy()]].concat(),
+    );
+    assert!(!ok, "{out}");
+    assert!(out.contains("the form is larger than 256 KiB"), "{out}");
+    assert!(!out.contains("not a text file"), "{out}");
+    let (ok, out) = gateway_with_input(&database, &args, &form);
+    assert!(
+        !ok && out.contains("the form is larger than 256 KiB"),
+        "{out}"
+    );
+    let (ok, cases) = gateway(&database, &["cases"]);
+    assert!(ok, "{cases}");
+    assert!(!cases.contains("DTR-COL-"), "{cases}");
+}

@@ -81,22 +81,19 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
     };
     let form = match &args.file {
         Some(path) => {
-            let mut text = String::new();
-            std::fs::File::open(path)
-                .with_context(|| format!("cannot read {}", path.display()))?
-                .take(MAX_FORM_BYTES)
-                .read_to_string(&mut text)
-                .with_context(|| format!("{} is not a text file", path.display()))?;
-            text
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let bytes =
+                read_limited(file).with_context(|| format!("cannot read {}", path.display()))?;
+            form_text(bytes)
+                .map_err(|why| anyhow::anyhow!("not recorded: {}: {why}", path.display()))?
         }
         None if std::io::stdin().is_terminal() => ask_field_by_field()?,
         None => {
-            let mut text = String::new();
-            std::io::stdin()
-                .take(MAX_FORM_BYTES)
-                .read_to_string(&mut text)
+            let bytes = read_limited(std::io::stdin())
                 .context("cannot read the form from standard input")?;
-            text
+            form_text(bytes)
+                .map_err(|why| anyhow::anyhow!("not recorded: the standard input: {why}"))?
         }
     };
     // Two answers at the least (a name and a date of birth, say): a note
@@ -189,6 +186,27 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
     }
     println!("See it with: dtr-gateway case {reference}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Up to one byte more than a form may hold: enough to know it is too
+/// large, never the whole of a large file.
+fn read_limited(source: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    source.take(MAX_FORM_BYTES + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The form's text, or why it is none: larger than a form may be (never
+/// cut to size), or not text.
+fn form_text(bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.len() as u64 > MAX_FORM_BYTES {
+        return Err(format!(
+            "the form is larger than {} KiB; nothing was recorded",
+            MAX_FORM_BYTES / 1024
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| "it is not a text file (UTF-8): save the form as plain text".to_string())
 }
 
 /// The form's heading, when a person typed the fields without it.
