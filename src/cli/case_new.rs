@@ -88,7 +88,7 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
             form_text(bytes)
                 .map_err(|why| anyhow::anyhow!("not recorded: {}: {why}", path.display()))?
         }
-        None if std::io::stdin().is_terminal() => ask_field_by_field()?,
+        None if std::io::stdin().is_terminal() => ask_field_by_field(config, authority)?,
         None => {
             let bytes = read_limited(std::io::stdin())
                 .context("cannot read the form from standard input")?;
@@ -220,7 +220,10 @@ fn with_heading(form: &str) -> String {
 
 /// Asks for each field of the referral template in turn, label by label,
 /// with the template's hint; an empty answer leaves the field empty.
-fn ask_field_by_field() -> Result<String> {
+fn ask_field_by_field(
+    config: &Config,
+    authority: &dtr_gateway::core::authority::Authority,
+) -> Result<String> {
     println!(
         "Type each answer and press Enter; press Enter alone to leave a field empty. \
          The labels are the referral form's."
@@ -228,7 +231,7 @@ fn ask_field_by_field() -> Result<String> {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     let mut form = String::from("DUTY TO REFER REFERRAL\n");
-    for line in dtr_gateway::outbox::BLANK_FORM.lines() {
+    'fields: for line in dtr_gateway::outbox::BLANK_FORM.lines() {
         let Some((label, hint)) = line.split_once(':') else {
             continue;
         };
@@ -236,17 +239,88 @@ fn ask_field_by_field() -> Result<String> {
         if label.is_empty() || label.eq_ignore_ascii_case("DUTY TO REFER REFERRAL") {
             continue;
         }
-        if hint.is_empty() {
-            print!("{label}: ");
-        } else {
-            print!("{label} {hint}: ");
+        loop {
+            if hint.is_empty() {
+                print!("{label}: ");
+            } else {
+                print!("{label} {hint}: ");
+            }
+            std::io::stdout().flush()?;
+            let answer = match lines.next() {
+                Some(answer) => answer?,
+                None => break 'fields,
+            };
+            let answer = answer.trim();
+            // A date, a yes or no, an address the form reader cannot read
+            // is asked again, not taken.
+            if let Some(why) = unreadable(config, authority, label, answer) {
+                println!("{why}: type it again, or press Enter to leave it empty.");
+                continue;
+            }
+            form.push_str(&format!("{label}: {answer}\n"));
+            break;
         }
-        std::io::stdout().flush()?;
-        let answer = match lines.next() {
-            Some(answer) => answer?,
-            None => break,
-        };
-        form.push_str(&format!("{label}: {}\n", answer.trim()));
     }
     Ok(form)
+}
+
+/// Why one answer cannot be read as its field's kind (a date, yes or no,
+/// an address), as the form reader would find it; `None` when it can, or
+/// is empty.
+fn unreadable(
+    config: &Config,
+    authority: &dtr_gateway::core::authority::Authority,
+    label: &str,
+    answer: &str,
+) -> Option<String> {
+    use dtr_gateway::core::referral::{interpret, ReadingContext};
+    if answer.is_empty() {
+        return None;
+    }
+    let reading =
+        dtr_gateway::core::form::read_form(&format!("DUTY TO REFER REFERRAL\n{label}: {answer}\n"));
+    let field = *reading.values.keys().next()?;
+    let read = interpret(
+        &reading,
+        &ReadingContext {
+            sent_on: dtr_gateway::core::uk::date(Utc::now()),
+            authorities: &config.authorities,
+            receiving_authority: Some(authority),
+        },
+    );
+    read.invalid.contains(&field).then(|| {
+        let label = label.to_ascii_lowercase();
+        let kind = if label.contains("date") {
+            "a date (such as 14/07/1988)"
+        } else if label.contains("email") {
+            "an email address"
+        } else if label.contains("phone") {
+            "a telephone number"
+        } else {
+            "an answer this field takes (yes or no, or one of its choices)"
+        };
+        format!("\"{}\" cannot be read as {kind}", printable(answer))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_the_form_reader_cannot_read_is_asked_again_with_why() {
+        let (config, _) = Config::embedded().expect("embedded configuration");
+        let authority = config.authorities.by_code("COL").expect("Colchester");
+        let ask = |label: &str, answer: &str| unreadable(&config, authority, label, answer);
+        let why = ask("Date of birth", "the fourteenth-ish").expect("not a date");
+        assert!(why.contains("cannot be read as a date"), "{why}");
+        assert!(ask("Date of birth", "14/07/1988").is_none());
+        assert!(ask("Consent to referral", "perhaps").is_some());
+        assert!(ask("Consent to referral", "Yes").is_none());
+        let why = ask("Referrer email", "jo at justice").expect("not an address");
+        assert!(why.contains("an email address"), "{why}");
+        assert!(ask("Referrer email", "jo.probation@justice.gov.uk").is_none());
+        // Nothing typed leaves the field empty.
+        assert!(ask("Date of birth", "").is_none());
+    }
 }
