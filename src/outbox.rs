@@ -943,7 +943,7 @@ fn keyed(queued: Option<&Value>, keys: &[&str]) -> Value {
 
 /// The referrer's own message: its subject and when it was sent.
 fn original_data(queued: Option<&Value>) -> Value {
-    keyed(queued, &["subject", "sent"])
+    keyed(queued, &["subject", "sent", "made"])
 }
 
 /// Which follow-up this is. Mail queued before `lead_copied` existed

@@ -465,3 +465,52 @@ fn a_form_over_the_limit_is_refused_whole_and_nothing_is_recorded() {
     assert!(ok, "{cases}");
     assert!(!cases.contains("DTR-COL-"), "{cases}");
 }
+
+#[tokio::test]
+async fn a_telephone_referral_is_acknowledged_as_made_by_telephone() {
+    let w = world().await;
+    let authority = w.config.authorities.by_code("COL").expect("Colchester");
+    let form = phoned_form(REFERRER);
+    dtr_gateway::intake::record_by_hand(
+        &w.store,
+        &w.config,
+        dtr_gateway::intake::ByHand {
+            authority,
+            form: &form,
+            route: "phone",
+            by: "Sam Officer",
+            at: uk(2026, 12, 7, 11, 30),
+            again: false,
+        },
+    )
+    .await
+    .expect("recorded");
+    w.send().await;
+    let ack = w.rows("acknowledgement").await.remove(0);
+    let text = one_line(&w.text_of(&ack));
+    assert!(
+        text.contains("your Duty to Refer referral made by telephone on Monday 7 December 2026."),
+        "{text}"
+    );
+    assert!(!text.contains("Referral made by telephone\""), "{text}");
+    assert!(!text.contains("sent on"), "{text}");
+}
+
+#[test]
+fn a_no_reply_referrer_address_is_named_as_such_when_no_mail_is_sent() {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let (ok, out) = gateway_with_input(
+        &database,
+        &["case", "new", "--authority", "COL", "--route", "portal"],
+        &phoned_form("no-reply@justice.gov.uk"),
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(
+            "No mail is sent: the form's referrer address (no-reply@justice.gov.uk) is a \
+             no-reply or portal address"
+        ),
+        "{out}"
+    );
+}

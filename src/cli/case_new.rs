@@ -59,8 +59,24 @@ fn who(by: Option<String>) -> String {
         .or_else(|| std::env::var("SUDO_USER").ok())
         .or_else(|| std::env::var("USER").ok())
         .or_else(|| std::env::var("LOGNAME").ok())
+        .filter(|b| !b.trim().is_empty())
+        .or_else(login_name)
         .map(|b| b.trim().to_string())
         .unwrap_or_else(|| "an unnamed operator".into())
+}
+
+/// The login name of the user running the command, from the password
+/// file, when the environment does not say (a service, `env -i`).
+fn login_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut parts = line.split(':');
+        let name = parts.next()?;
+        let id = parts.nth(1)?;
+        (id.parse::<u32>().ok()? == uid).then(|| name.to_string())
+    })
 }
 
 /// The most a form may hold: a form is a page, not a file of anything.
@@ -171,10 +187,16 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
     if let Action::Linked = recorded.action {
         println!("The person has an open case already: this one is linked to it.");
     }
-    let referrer = read
-        .and_then(|r| r.referral.referrer_email.clone())
+    let given = read.and_then(|r| r.referral.referrer_email.clone());
+    let referrer = given
+        .clone()
         .filter(|a| config.allows_sender(a) && !config.is_portal_sender(a));
     match referrer {
+        None if given.as_ref().is_some_and(|a| config.is_portal_sender(a)) => println!(
+            "No mail is sent: the form's referrer address ({}) is a no-reply or portal \
+             address, which gets no mail. Tell the referrer the reference yourself.",
+            printable(given.as_ref().map(|a| a.as_str()).unwrap_or(""))
+        ),
         Some(address) => println!(
             "The referrer ({}) is written to as the protocol requires, as for a referral by email.",
             printable(address.as_str())
@@ -322,5 +344,11 @@ mod tests {
         assert!(ask("Referrer email", "jo.probation@justice.gov.uk").is_none());
         // Nothing typed leaves the field empty.
         assert!(ask("Date of birth", "").is_none());
+    }
+
+    #[test]
+    fn the_operator_is_named_by_the_password_file_when_the_environment_does_not() {
+        let name = login_name().expect("the user running the tests has a login name");
+        assert!(!name.is_empty() && !name.contains(':'), "{name}");
     }
 }

@@ -396,6 +396,24 @@ async fn take_in(
             let allowed = |a: &crate::core::address::EmailAddress| {
                 config.allows_sender(a) && !config.is_portal_sender(a)
             };
+            // The referrer's own words for when they referred: not the
+            // subject and time of a message they never sent.
+            let made = format!(
+                "{} on {}",
+                match entry.route {
+                    "phone" => "by telephone",
+                    "portal" => "through a portal",
+                    "email" => "by email",
+                    _ => "by another route",
+                },
+                crate::core::words::spoken_date(crate::core::uk::date(entry.at))
+            );
+            for mail in &mut plan.mails {
+                if mail.context.get("original").is_some() {
+                    mail.context["original"] =
+                        serde_json::json!({ "subject": null, "sent": null, "made": made });
+                }
+            }
             plan.mails.retain_mut(|m| {
                 m.to.retain(allowed);
                 m.cc.retain(allowed);

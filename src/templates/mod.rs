@@ -824,9 +824,9 @@ pub fn sample_data(purpose: Purpose) -> Value {
             | Purpose::UnreadableAnswer
             | Purpose::Notice
     ) {
-        json!({ "subject": "Referral: J Example, HMP Chelmsford", "sent": "Monday 23 November 2026 at 10:02" })
+        json!({ "subject": "Referral: J Example, HMP Chelmsford", "sent": "Monday 23 November 2026 at 10:02", "made": Value::Null })
     } else {
-        json!({ "subject": Value::Null, "sent": Value::Null })
+        json!({ "subject": Value::Null, "sent": Value::Null, "made": Value::Null })
     };
     let further = if matches!(purpose, Purpose::Notice) {
         json!({
@@ -1015,7 +1015,7 @@ fn sparse_data(purpose: Purpose) -> Value {
         }
         map.insert(
             "original".into(),
-            json!({ "subject": Value::Null, "sent": Value::Null }),
+            json!({ "subject": Value::Null, "sent": Value::Null, "made": "by telephone on Monday 7 December 2026" }),
         );
         if let Some(Value::Object(escalation)) = map.get_mut("escalation") {
             escalation.insert("to".into(), Value::Null);
