@@ -827,6 +827,7 @@ fn template_data(
         "blank_form": BLANK_FORM,
         "sender": context.get("sender").cloned().unwrap_or(Value::Null),
         "reason": context.get("reason").cloned().unwrap_or(Value::Null),
+        "portal": context.get("portal").cloned().unwrap_or(Value::Bool(false)),
         "deadline": deadline_data(context.get("deadline"), config),
         "step": step_data(context.get("step")),
         "history": list("history"),

@@ -321,6 +321,11 @@ async fn a_portal_notification_is_handed_to_the_authority_and_never_answered() {
     assert_eq!(rows.len(), 2);
     let text = one_line(&w.text_of(&rows[0]));
     assert!(text.contains("case new --route portal"), "{text}");
+    // One instruction: record it by hand, not release it.
+    assert!(
+        text.contains("a portal gets no mail") && !text.contains("can release it"),
+        "{text}"
+    );
 
     // Released by a person, the referral opens its case, and still nothing
     // goes to the portal: no acknowledgement, and later no chase.

@@ -366,6 +366,7 @@ fn set_aside(analysis: &Analysis, s: &Situation<'_>, reason: String, notice: boo
                 "reason": reason,
                 "sender": analysis.from.as_ref().map(|a| a.to_string()),
                 "original": original(analysis),
+                "portal": portal_notice(analysis, s).is_some(),
             }),
         ));
     }

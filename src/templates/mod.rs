@@ -933,6 +933,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "blank_form": SAMPLE_BLANK_FORM,
         "sender": "someone@example.org",
         "reason": "the sender's domain example.org is not allowed to refer",
+        "portal": false,
         "deadline": deadline,
         "step": step,
         "history": history,
