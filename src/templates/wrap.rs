@@ -86,11 +86,10 @@ fn label_indent(text: &str) -> usize {
     let Some(colon) = text.find(": ") else {
         return 0;
     };
+    // Only the form's own labels: a sentence such as `Please give: ...`
+    // wraps as a paragraph.
     let label = &text[..colon];
-    let is_label = !label.is_empty()
-        && label.chars().count() <= 40
-        && label.split(' ').count() <= 6
-        && !label.contains(['.', ',', ';', ':', '!', '?']);
+    let is_label = crate::core::field::Field::from_label(label).is_some();
     if is_label {
         4
     } else {
