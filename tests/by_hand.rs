@@ -519,3 +519,18 @@ fn a_no_reply_referrer_address_is_named_as_such_when_no_mail_is_sent() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn a_form_giving_a_no_reply_referrer_address_is_acknowledged_to_its_sender() {
+    let w = world().await;
+    let raw = referral(
+        "dutytorefer@colchester.gov.uk",
+        "noreply-form@justice.gov.uk",
+        &[("Referrer email", "no-reply@justice.gov.uk")],
+    );
+    w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let acks = w.rows("acknowledgement").await;
+    assert_eq!(acks.len(), 1, "{acks:?}");
+    assert_eq!(acks[0].to, [REFERRER]);
+}

@@ -721,7 +721,9 @@ pub(super) fn referral(
     // The form's referrer address, when it is at a domain allowed to
     // refer; otherwise whoever sent the referral (an address typed
     // elsewhere is answered nothing, and the sender is not left unanswered).
-    let allowed = |a: &EmailAddress| config.allows_sender(a);
+    // A no-reply or portal address gets no mail: the sender's own is
+    // answered instead.
+    let allowed = |a: &EmailAddress| config.allows_sender(a) && !config.is_portal_sender(a);
     let referrer: Option<EmailAddress> = read
         .referral
         .referrer_email
