@@ -73,6 +73,12 @@ async fn digest_mail(
                 (_, Some(_)) => "Duty to Refer",
                 (_, None) => "type not stated",
             };
+            // An incomplete referral waits for the referrer: said so.
+            let kind = if r.status == "incomplete" {
+                format!("{kind}, incomplete")
+            } else {
+                kind.to_string()
+            };
             json!({
                 "case_ref": r.reference,
                 "received": short_time(r.received_at),

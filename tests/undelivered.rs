@@ -765,3 +765,28 @@ async fn a_report_that_does_not_return_the_mail_is_about_the_latest_mail_to_that
     );
     assert_eq!(w.rows("chase").await[0].status, "failed");
 }
+
+#[tokio::test]
+async fn the_digest_marks_an_incomplete_new_referral_as_incomplete() {
+    let w = world().await;
+    let raw = referral(
+        "dutytorefer@colchester.gov.uk",
+        "incomplete-digest@justice.gov.uk",
+        &[("Date of birth", "")],
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.sweep(uk(2026, 11, 24, 10, 0)).await;
+    w.send().await;
+    let digest = w
+        .rows("digest")
+        .await
+        .into_iter()
+        .rfind(|d| d.to == ["dutytorefer@colchester.gov.uk"])
+        .expect("Colchester's digest");
+    let text = w.text_of(&digest);
+    let line = text
+        .lines()
+        .find(|l| l.contains(&reference))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("Duty to Refer, incomplete"), "{line}");
+}
