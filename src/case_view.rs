@@ -406,7 +406,25 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
                 .map(|e| format!(": {e}"))
                 .unwrap_or_default()
         ),
-        "mail_bounced" => format!("{} to {} came back undelivered", purpose(), to()),
+        "mail_bounced" => {
+            // Only the addresses the report names as failed.
+            let failed: Vec<String> = detail
+                .get("failed")
+                .and_then(Value::as_array)
+                .map(|all| {
+                    all.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let who = if failed.is_empty() {
+                to()
+            } else {
+                recipients(config, case, &failed)
+            };
+            format!("{} to {who} came back undelivered", purpose())
+        }
         "mail_deferred" => format!(
             "{} held back until {} (hourly limit per recipient)",
             purpose(),

@@ -73,6 +73,12 @@ async fn digest_mail(
                 (_, Some(_)) => "Duty to Refer",
                 (_, None) => "type not stated",
             };
+            // An incomplete referral waits for the referrer: said so.
+            let kind = if r.status == "incomplete" {
+                format!("{kind}, incomplete")
+            } else {
+                kind.to_string()
+            };
             json!({
                 "case_ref": r.reference,
                 "received": short_time(r.received_at),
@@ -124,6 +130,7 @@ async fn digest_mail(
                 "case_ref": f.case_ref,
                 "mail": Purpose::from_name(&f.purpose).map(Purpose::in_words).unwrap_or("a mail"),
                 "reason": f.reason,
+                "vouched": f.vouched,
                 "on": short_time(f.failed_at),
             })
         })
@@ -154,5 +161,6 @@ async fn digest_mail(
         // The authority's own inbox: no limit per recipient holds it back.
         unlimited: vec![authority.inbox.clone()],
         step: Some(digest_key(code, day)),
+        thread_under: None,
     })
 }

@@ -832,6 +832,7 @@ fn template_data(
         "blank_form": BLANK_FORM,
         "sender": context.get("sender").cloned().unwrap_or(Value::Null),
         "reason": context.get("reason").cloned().unwrap_or(Value::Null),
+        "portal": context.get("portal").cloned().unwrap_or(Value::Bool(false)),
         "deadline": deadline_data(context.get("deadline"), config),
         "step": step_data(context.get("step")),
         "history": list("history"),
@@ -854,13 +855,38 @@ fn failure_data(queued: Option<&Value>) -> Value {
     }
     let mut failure = keyed(
         queued,
-        &["address", "others", "mail", "kind", "left", "reason", "on"],
+        &[
+            "address",
+            "others",
+            "mail",
+            "kind",
+            "left",
+            "reason",
+            "on",
+            "vouched",
+            "role",
+            "advice",
+            "replacement",
+        ],
     );
     if failure["others"].is_null() {
         failure["others"] = json!([]);
     }
     if failure["left"].is_null() {
         failure["left"] = Value::Bool(false);
+    }
+    // Queued before reports were told apart: said as before, unmarked.
+    if failure["vouched"].is_null() {
+        failure["vouched"] = Value::Bool(true);
+    }
+    if failure["role"].is_null() {
+        failure["role"] = json!("a recipient of the mail");
+    }
+    if failure["advice"].is_null() {
+        failure["advice"] = json!(
+            "Please check the address with the referrer's team or the contact list (Annex A), \
+             correct it, and tell them of the case another way."
+        );
     }
     failure
 }
@@ -873,6 +899,13 @@ fn digest_data(queued: Option<&Value>) -> Value {
     };
     let mut digest = digest.clone();
     digest.entry("undelivered").or_insert_with(|| json!([]));
+    if let Some(Value::Array(lines)) = digest.get_mut("undelivered") {
+        for line in lines {
+            if let Value::Object(line) = line {
+                line.entry("vouched").or_insert(Value::Bool(true));
+            }
+        }
+    }
     if let Some(Value::Object(counts)) = digest.get_mut("counts") {
         counts.entry("undelivered").or_insert(json!(0));
     }
@@ -917,7 +950,7 @@ fn keyed(queued: Option<&Value>, keys: &[&str]) -> Value {
 
 /// The referrer's own message: its subject and when it was sent.
 fn original_data(queued: Option<&Value>) -> Value {
-    keyed(queued, &["subject", "sent"])
+    keyed(queued, &["subject", "sent", "made"])
 }
 
 /// Which follow-up this is. Mail queued before `lead_copied` existed

@@ -442,6 +442,7 @@ fn follow_up(
                     context,
                     unlimited,
                     step: Some(step.instance_key()),
+                    thread_under: None,
                 }),
             })
         }

@@ -189,7 +189,11 @@ fn a_form_piped_in_without_a_referrer_address_sends_nothing() {
 
     // Nor to an address outside the domains allowed to refer, though the
     // form is incomplete and would ask its referrer for the rest.
-    let form = phoned_form("someone@example.org").replace("Date of birth: 14/07/1988\n", "");
+    // (Another person: the same one again would complete the first case.)
+    let form = phoned_form("someone@example.org")
+        .replace("Date of birth: 14/07/1988\n", "")
+        .replace("A1234BC", "B7654CD")
+        .replace("Samuel Testperson", "Other Testperson");
     let (ok, out) = gateway_with_input(
         &database,
         &["case", "new", "--authority", "COL", "--route", "phone"],
@@ -317,6 +321,11 @@ async fn a_portal_notification_is_handed_to_the_authority_and_never_answered() {
     assert_eq!(rows.len(), 2);
     let text = one_line(&w.text_of(&rows[0]));
     assert!(text.contains("case new --route portal"), "{text}");
+    // One instruction: record it by hand, not release it.
+    assert!(
+        text.contains("a portal gets no mail") && !text.contains("can release it"),
+        "{text}"
+    );
 
     // Released by a person, the referral opens its case, and still nothing
     // goes to the portal: no acknowledgement, and later no chase.
@@ -358,4 +367,170 @@ async fn a_portal_notification_is_handed_to_the_authority_and_never_answered() {
         })
         .collect();
     assert!(to_portal.is_empty(), "{to_portal:?}");
+}
+
+#[test]
+fn the_same_referral_entered_again_completes_an_incomplete_case_or_is_refused() {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let new_case = |form: &str, again: bool| {
+        let mut args = vec![
+            "case",
+            "new",
+            "--authority",
+            "COL",
+            "--route",
+            "phone",
+            "--by",
+            "Sam",
+        ];
+        if again {
+            args.push("--again");
+        }
+        gateway_with_input(&database, &args, form)
+    };
+    let acks = |database: &str| {
+        let (ok, out) = gateway(database, &["outbox"]);
+        assert!(ok, "{out}");
+        out.lines()
+            .filter(|l| l.to_ascii_lowercase().contains("acknowledgement"))
+            .count()
+    };
+    // First entered without the reason (incomplete).
+    let complete = phoned_form("jo.probation@justice.gov.uk");
+    let incomplete: String = complete
+        .lines()
+        .filter(|l| !l.starts_with("Reason at risk"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let (ok, out) = new_case(&incomplete, false);
+    assert!(ok, "{out}");
+    assert!(out.contains("The referral is incomplete"), "{out}");
+    let reference = line_of(&out, "Recorded DTR-COL-")
+        .split_whitespace()
+        .nth(1)
+        .expect("a reference")
+        .to_string();
+
+    // The full form, typed again: it completes the same case.
+    let (ok, out) = new_case(&complete, false);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!(
+            "Already recorded as {reference}, incomplete: the form completes it"
+        )),
+        "{out}"
+    );
+    let (ok, cases) = gateway(&database, &["cases"]);
+    assert!(ok, "{cases}");
+    assert_eq!(cases.matches("DTR-COL-").count(), 1, "{cases}");
+    let before = acks(&database);
+
+    // Again, now that the case is complete: refused, with its reference.
+    let (ok, out) = new_case(&complete, false);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!("already recorded as {reference}")),
+        "{out}"
+    );
+    assert_eq!(acks(&database), before, "no second acknowledgement");
+
+    // Unless the person says it is another referral.
+    let (ok, out) = new_case(&complete, true);
+    assert!(ok, "{out}");
+    assert!(out.contains("linked to it"), "{out}");
+}
+
+#[test]
+fn a_form_over_the_limit_is_refused_whole_and_nothing_is_recorded() {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    // A complete form, then notes past the limit: never cut to fit.
+    let mut form = phoned_form("jo.probation@justice.gov.uk");
+    form.push_str("Notes: ");
+    while form.len() <= 256 * 1024 + 10 {
+        form.push_str("é détail ");
+    }
+    let path = dir.path().join("huge.txt");
+    std::fs::write(&path, &form).expect("write");
+    let args = ["case", "new", "--authority", "COL", "--route", "phone"];
+    let (ok, out) = gateway(
+        &database,
+        &[&args[..], &["--file", &path.to_string_lossy()]].concat(),
+    );
+    assert!(!ok, "{out}");
+    assert!(out.contains("the form is larger than 256 KiB"), "{out}");
+    assert!(!out.contains("not a text file"), "{out}");
+    let (ok, out) = gateway_with_input(&database, &args, &form);
+    assert!(
+        !ok && out.contains("the form is larger than 256 KiB"),
+        "{out}"
+    );
+    let (ok, cases) = gateway(&database, &["cases"]);
+    assert!(ok, "{cases}");
+    assert!(!cases.contains("DTR-COL-"), "{cases}");
+}
+
+#[tokio::test]
+async fn a_telephone_referral_is_acknowledged_as_made_by_telephone() {
+    let w = world().await;
+    let authority = w.config.authorities.by_code("COL").expect("Colchester");
+    let form = phoned_form(REFERRER);
+    dtr_gateway::intake::record_by_hand(
+        &w.store,
+        &w.config,
+        dtr_gateway::intake::ByHand {
+            authority,
+            form: &form,
+            route: "phone",
+            by: "Sam Officer",
+            at: uk(2026, 12, 7, 11, 30),
+            again: false,
+        },
+    )
+    .await
+    .expect("recorded");
+    w.send().await;
+    let ack = w.rows("acknowledgement").await.remove(0);
+    let text = one_line(&w.text_of(&ack));
+    assert!(
+        text.contains("your Duty to Refer referral made by telephone on Monday 7 December 2026."),
+        "{text}"
+    );
+    assert!(!text.contains("Referral made by telephone\""), "{text}");
+    assert!(!text.contains("sent on"), "{text}");
+}
+
+#[test]
+fn a_no_reply_referrer_address_is_named_as_such_when_no_mail_is_sent() {
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let (ok, out) = gateway_with_input(
+        &database,
+        &["case", "new", "--authority", "COL", "--route", "portal"],
+        &phoned_form("no-reply@justice.gov.uk"),
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(
+            "No mail is sent: the form's referrer address (no-reply@justice.gov.uk) is a \
+             no-reply or portal address"
+        ),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn a_form_giving_a_no_reply_referrer_address_is_acknowledged_to_its_sender() {
+    let w = world().await;
+    let raw = referral(
+        "dutytorefer@colchester.gov.uk",
+        "noreply-form@justice.gov.uk",
+        &[("Referrer email", "no-reply@justice.gov.uk")],
+    );
+    w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let acks = w.rows("acknowledgement").await;
+    assert_eq!(acks.len(), 1, "{acks:?}");
+    assert_eq!(acks[0].to, [REFERRER]);
 }

@@ -508,8 +508,11 @@ async fn a_bounce_of_the_acknowledgement_marks_it_failed_on_the_case() {
         })
         .expect("reference");
 
+    // Authenticated as the receiving server judged it: an unauthenticated
+    // report fails no mail.
     let dsn = format!(
-        "From: MAILER-DAEMON@justice.test\r\nTo: maldon@lha.test\r\nMessage-ID: <dsn-9@justice.test>\r\n\
+        "Authentication-Results: mx.lha.test; dmarc=pass header.from=justice.test\r\n\
+         From: MAILER-DAEMON@justice.test\r\nTo: maldon@lha.test\r\nMessage-ID: <dsn-9@justice.test>\r\n\
          Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n\
          Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
          --b\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n\
@@ -575,7 +578,7 @@ async fn a_bounce_of_the_acknowledgement_marks_it_failed_on_the_case() {
         .iter()
         .filter(|m| is_notice(m))
         .count();
-    assert_eq!(notices, 1, "one notice per failed mail");
+    assert_eq!(notices, 1, "one notice per failed mail and address");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         messages("referrer", "INBOX").len(),

@@ -309,10 +309,11 @@ async fn a_pending_change_whose_case_lead_bounces_goes_to_the_council() {
 }
 
 /// A delivery status report that `recipient` failed, returning the
-/// gateway's mail `message_id`.
+/// gateway's mail `message_id`, authenticated by the receiving server (an
+/// unauthenticated one fails no mail).
 fn delivery_report(message_id: &str, recipient: &str) -> Vec<u8> {
     format!(
-        "From: MAILER-DAEMON@mx.justice.gov.uk\r\nTo: {COLCHESTER}\r\nReturn-Path: <>\r\n\
+        "{}From: MAILER-DAEMON@mx.justice.gov.uk\r\nTo: {COLCHESTER}\r\nReturn-Path: <>\r\n\
          Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-{}@mx.justice.gov.uk>\r\n\
          MIME-Version: 1.0\r\n\
          Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
@@ -320,6 +321,7 @@ fn delivery_report(message_id: &str, recipient: &str) -> Vec<u8> {
          --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.justice.gov.uk\r\n\r\n\
          Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
          --b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {message_id}\r\n--b--\r\n",
+        passed("mx.justice.gov.uk"),
         fastrand::u64(..)
     )
     .into_bytes()

@@ -927,6 +927,7 @@ async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once
         context: serde_json::json!({ "sign_in": { "link": "x", "until": "10:00", "minutes": 15 } }),
         unlimited: Vec::new(),
         step: Some("sign_in:hash-1".into()),
+        thread_under: None,
     };
     let request = SignInRequest {
         token_hash: "hash-1",

@@ -50,6 +50,7 @@ pub(crate) struct NewCase {
     pub(crate) file: Option<PathBuf>,
     pub(crate) route: Option<Route>,
     pub(crate) by: Option<String>,
+    pub(crate) again: bool,
 }
 
 /// Who runs the command, for the record: `--by`, else the login name.
@@ -58,8 +59,24 @@ fn who(by: Option<String>) -> String {
         .or_else(|| std::env::var("SUDO_USER").ok())
         .or_else(|| std::env::var("USER").ok())
         .or_else(|| std::env::var("LOGNAME").ok())
+        .filter(|b| !b.trim().is_empty())
+        .or_else(login_name)
         .map(|b| b.trim().to_string())
         .unwrap_or_else(|| "an unnamed operator".into())
+}
+
+/// The login name of the user running the command, from the password
+/// file, when the environment does not say (a service, `env -i`).
+fn login_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut parts = line.split(':');
+        let name = parts.next()?;
+        let id = parts.nth(1)?;
+        (id.parse::<u32>().ok()? == uid).then(|| name.to_string())
+    })
 }
 
 /// The most a form may hold: a form is a page, not a file of anything.
@@ -80,22 +97,19 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
     };
     let form = match &args.file {
         Some(path) => {
-            let mut text = String::new();
-            std::fs::File::open(path)
-                .with_context(|| format!("cannot read {}", path.display()))?
-                .take(MAX_FORM_BYTES)
-                .read_to_string(&mut text)
-                .with_context(|| format!("{} is not a text file", path.display()))?;
-            text
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let bytes =
+                read_limited(file).with_context(|| format!("cannot read {}", path.display()))?;
+            form_text(bytes)
+                .map_err(|why| anyhow::anyhow!("not recorded: {}: {why}", path.display()))?
         }
-        None if std::io::stdin().is_terminal() => ask_field_by_field()?,
+        None if std::io::stdin().is_terminal() => ask_field_by_field(config, authority)?,
         None => {
-            let mut text = String::new();
-            std::io::stdin()
-                .take(MAX_FORM_BYTES)
-                .read_to_string(&mut text)
+            let bytes = read_limited(std::io::stdin())
                 .context("cannot read the form from standard input")?;
-            text
+            form_text(bytes)
+                .map_err(|why| anyhow::anyhow!("not recorded: the standard input: {why}"))?
         }
     };
     // Two answers at the least (a name and a date of birth, say): a note
@@ -121,11 +135,21 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
             route: route.name(),
             by: &by,
             at: Utc::now(),
+            again: args.again,
         },
     )
     .await?;
     let reference = match (&recorded.action, &recorded.case) {
         (Action::Opened | Action::Linked | Action::Refused, Some(reference)) => reference,
+        // The person's incomplete case, completed by this form.
+        (Action::AttachedReferral | Action::Noted(_), Some(reference)) => {
+            println!(
+                "Already recorded as {reference}, incomplete: the form completes it; no new \
+                 case is opened."
+            );
+            println!("See it with: dtr-gateway case {reference}");
+            return Ok(ExitCode::SUCCESS);
+        }
         (Action::Quarantined(why), _) => bail!("not recorded: {why}"),
         _ => bail!(
             "not recorded: the text is not a referral form (it needs the form's labels, \
@@ -163,10 +187,16 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
     if let Action::Linked = recorded.action {
         println!("The person has an open case already: this one is linked to it.");
     }
-    let referrer = read
-        .and_then(|r| r.referral.referrer_email.clone())
+    let given = read.and_then(|r| r.referral.referrer_email.clone());
+    let referrer = given
+        .clone()
         .filter(|a| config.allows_sender(a) && !config.is_portal_sender(a));
     match referrer {
+        None if given.as_ref().is_some_and(|a| config.is_portal_sender(a)) => println!(
+            "No mail is sent: the form's referrer address ({}) is a no-reply or portal \
+             address, which gets no mail. Tell the referrer the reference yourself.",
+            printable(given.as_ref().map(|a| a.as_str()).unwrap_or(""))
+        ),
         Some(address) => println!(
             "The referrer ({}) is written to as the protocol requires, as for a referral by email.",
             printable(address.as_str())
@@ -180,6 +210,27 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
     Ok(ExitCode::SUCCESS)
 }
 
+/// Up to one byte more than a form may hold: enough to know it is too
+/// large, never the whole of a large file.
+fn read_limited(source: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    source.take(MAX_FORM_BYTES + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The form's text, or why it is none: larger than a form may be (never
+/// cut to size), or not text.
+fn form_text(bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.len() as u64 > MAX_FORM_BYTES {
+        return Err(format!(
+            "the form is larger than {} KiB; nothing was recorded",
+            MAX_FORM_BYTES / 1024
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| "it is not a text file (UTF-8): save the form as plain text".to_string())
+}
+
 /// The form's heading, when a person typed the fields without it.
 fn with_heading(form: &str) -> String {
     if form.to_ascii_uppercase().contains("DUTY TO REFER REFERRAL") {
@@ -191,7 +242,10 @@ fn with_heading(form: &str) -> String {
 
 /// Asks for each field of the referral template in turn, label by label,
 /// with the template's hint; an empty answer leaves the field empty.
-fn ask_field_by_field() -> Result<String> {
+fn ask_field_by_field(
+    config: &Config,
+    authority: &dtr_gateway::core::authority::Authority,
+) -> Result<String> {
     println!(
         "Type each answer and press Enter; press Enter alone to leave a field empty. \
          The labels are the referral form's."
@@ -199,7 +253,7 @@ fn ask_field_by_field() -> Result<String> {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     let mut form = String::from("DUTY TO REFER REFERRAL\n");
-    for line in dtr_gateway::outbox::BLANK_FORM.lines() {
+    'fields: for line in dtr_gateway::outbox::BLANK_FORM.lines() {
         let Some((label, hint)) = line.split_once(':') else {
             continue;
         };
@@ -207,17 +261,94 @@ fn ask_field_by_field() -> Result<String> {
         if label.is_empty() || label.eq_ignore_ascii_case("DUTY TO REFER REFERRAL") {
             continue;
         }
-        if hint.is_empty() {
-            print!("{label}: ");
-        } else {
-            print!("{label} {hint}: ");
+        loop {
+            if hint.is_empty() {
+                print!("{label}: ");
+            } else {
+                print!("{label} {hint}: ");
+            }
+            std::io::stdout().flush()?;
+            let answer = match lines.next() {
+                Some(answer) => answer?,
+                None => break 'fields,
+            };
+            let answer = answer.trim();
+            // A date, a yes or no, an address the form reader cannot read
+            // is asked again, not taken.
+            if let Some(why) = unreadable(config, authority, label, answer) {
+                println!("{why}: type it again, or press Enter to leave it empty.");
+                continue;
+            }
+            form.push_str(&format!("{label}: {answer}\n"));
+            break;
         }
-        std::io::stdout().flush()?;
-        let answer = match lines.next() {
-            Some(answer) => answer?,
-            None => break,
-        };
-        form.push_str(&format!("{label}: {}\n", answer.trim()));
     }
     Ok(form)
+}
+
+/// Why one answer cannot be read as its field's kind (a date, yes or no,
+/// an address), as the form reader would find it; `None` when it can, or
+/// is empty.
+fn unreadable(
+    config: &Config,
+    authority: &dtr_gateway::core::authority::Authority,
+    label: &str,
+    answer: &str,
+) -> Option<String> {
+    use dtr_gateway::core::referral::{interpret, ReadingContext};
+    if answer.is_empty() {
+        return None;
+    }
+    let reading =
+        dtr_gateway::core::form::read_form(&format!("DUTY TO REFER REFERRAL\n{label}: {answer}\n"));
+    let field = *reading.values.keys().next()?;
+    let read = interpret(
+        &reading,
+        &ReadingContext {
+            sent_on: dtr_gateway::core::uk::date(Utc::now()),
+            authorities: &config.authorities,
+            receiving_authority: Some(authority),
+        },
+    );
+    read.invalid.contains(&field).then(|| {
+        let label = label.to_ascii_lowercase();
+        let kind = if label.contains("date") {
+            "a date (such as 14/07/1988)"
+        } else if label.contains("email") {
+            "an email address"
+        } else if label.contains("phone") {
+            "a telephone number"
+        } else {
+            "an answer this field takes (yes or no, or one of its choices)"
+        };
+        format!("\"{}\" cannot be read as {kind}", printable(answer))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_the_form_reader_cannot_read_is_asked_again_with_why() {
+        let (config, _) = Config::embedded().expect("embedded configuration");
+        let authority = config.authorities.by_code("COL").expect("Colchester");
+        let ask = |label: &str, answer: &str| unreadable(&config, authority, label, answer);
+        let why = ask("Date of birth", "the fourteenth-ish").expect("not a date");
+        assert!(why.contains("cannot be read as a date"), "{why}");
+        assert!(ask("Date of birth", "14/07/1988").is_none());
+        assert!(ask("Consent to referral", "perhaps").is_some());
+        assert!(ask("Consent to referral", "Yes").is_none());
+        let why = ask("Referrer email", "jo at justice").expect("not an address");
+        assert!(why.contains("an email address"), "{why}");
+        assert!(ask("Referrer email", "jo.probation@justice.gov.uk").is_none());
+        // Nothing typed leaves the field empty.
+        assert!(ask("Date of birth", "").is_none());
+    }
+
+    #[test]
+    fn the_operator_is_named_by_the_password_file_when_the_environment_does_not() {
+        let name = login_name().expect("the user running the tests has a login name");
+        assert!(!name.is_empty() && !name.contains(':'), "{name}");
+    }
 }

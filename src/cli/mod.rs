@@ -98,6 +98,10 @@ pub(crate) enum Command {
         /// With `case new`: who records it (by default the login name).
         #[arg(long)]
         by: Option<String>,
+        /// `case new`: record the referral even when the person has an
+        /// open case at the authority (a further referral, linked to it).
+        #[arg(long)]
+        again: bool,
         #[command(subcommand)]
         action: Option<CaseAction>,
     },
@@ -137,8 +141,15 @@ pub(crate) enum Command {
     /// SIGINT or SIGTERM.
     Run,
     /// Each watched mailbox and folder: state, last UID, last message, last
-    /// error, messages recorded today.
-    Status,
+    /// error, messages recorded today; the sender's health; and the
+    /// contacts whose mail does not arrive (a bounce, a block, a leaver's
+    /// automatic reply in the last 30 days), with what to do about each.
+    Status {
+        /// See the failing contacts as at this time (24/12/2026 09:00 or
+        /// 2026-12-24T09:00:00Z) instead of now.
+        #[arg(long, value_parser = parse_instant)]
+        now: Option<chrono::DateTime<Utc>>,
+    },
     /// The gateway's mail: queued, sent and failed.
     Outbox {
         /// Only mail that failed.
@@ -176,6 +187,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         action: Option<QuarantineAction>,
     },
+    /// Contacts whose mail does not arrive (listed by `status`).
+    Contacts {
+        #[command(subcommand)]
+        action: ContactsAction,
+    },
     /// Bank holidays.
     Holidays {
         #[command(subcommand)]
@@ -185,6 +201,16 @@ pub(crate) enum Command {
     Bench {
         #[command(subcommand)]
         what: BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ContactsAction {
+    /// The address was corrected (or works again): `status` no longer
+    /// lists it.
+    Clear {
+        /// The address, as `status` lists it.
+        address: String,
     },
 }
 
@@ -427,11 +453,14 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
             file,
             route,
             by,
+            again,
             action,
         } => {
             if reference.trim().eq_ignore_ascii_case("new") {
                 if action.is_some() || json {
-                    anyhow::bail!("`case new` takes --authority, --route, --file and --by only");
+                    anyhow::bail!(
+                        "`case new` takes --authority, --route, --file, --by and --again only"
+                    );
                 }
                 let (runtime, config, store) = open(&options, false)?;
                 let args = case_new::NewCase {
@@ -439,12 +468,13 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
                     file,
                     route,
                     by,
+                    again,
                 };
                 return runtime.block_on(case_new::new_case(&config, &store, args));
             }
-            if authority.is_some() || file.is_some() || route.is_some() || by.is_some() {
+            if authority.is_some() || file.is_some() || route.is_some() || by.is_some() || again {
                 anyhow::bail!(
-                    "--authority, --file, --route and --by go with `case new`, to record a \
+                    "--authority, --file, --route, --by and --again go with `case new`, to record a \
                      referral by hand"
                 );
             }
@@ -469,12 +499,13 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
             let (runtime, config, store) = open(&options, false)?;
             runtime.block_on(purge::purge(&config, &store, dry_run, now))
         }
-        Command::Status => {
+        Command::Status { now } => {
             let (runtime, config, store) = open(&options, false)?;
             runtime.block_on(async {
                 let code = status::show_status(&store).await?;
                 status::show_sender(&store).await?;
-                status::show_failing_contacts(&config, &store).await?;
+                status::show_failing_contacts(&config, &store, now.unwrap_or_else(Utc::now))
+                    .await?;
                 status_warnings::show_warnings(&config, &store).await?;
                 Ok(code)
             })
@@ -482,6 +513,25 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
         Command::Outbox { failed, action } => {
             let (runtime, _, store) = open(&options, false)?;
             runtime.block_on(outbox::outbox(&store, failed, action))
+        }
+        Command::Contacts {
+            action: ContactsAction::Clear { address },
+        } => {
+            let (runtime, _, store) = open(&options, false)?;
+            runtime.block_on(async {
+                let cleared = store.clear_contact(&address, Utc::now()).await?;
+                if cleared == 0 {
+                    anyhow::bail!(
+                        "{} is not listed as a contact whose mail does not arrive",
+                        dtr_gateway::terminal::printable(&address)
+                    );
+                }
+                println!(
+                    "{} is no longer listed ({cleared} failure(s) cleared)",
+                    dtr_gateway::terminal::printable(&address)
+                );
+                Ok(ExitCode::SUCCESS)
+            })
         }
         Command::Quarantine { action } => {
             let (runtime, config, store) = open(&options, false)?;

@@ -4,6 +4,7 @@
 use super::*;
 use anyhow::Result;
 use chrono::Utc;
+use dtr_gateway::core::undelivered::{advice, FailureKind, Role};
 use dtr_gateway::store::Store;
 use dtr_gateway::terminal::printable;
 use std::process::ExitCode;
@@ -103,12 +104,17 @@ pub(crate) async fn show_sender(store: &Store) -> Result<()> {
 pub(crate) async fn show_failing_contacts(
     config: &dtr_gateway::config::Config,
     store: &Store,
+    now: chrono::DateTime<Utc>,
 ) -> Result<()> {
-    let contacts = store.failing_contacts().await?;
+    let contacts = store.failing_contacts(now).await?;
     if contacts.is_empty() {
         return Ok(());
     }
     println!("\nContacts whose mail does not arrive (correct them in the contact list, Annex A):");
+    println!(
+        "(listed for 30 days, until mail from the address arrives, or until \
+         `dtr-gateway contacts clear ADDRESS`)"
+    );
     let width = contacts
         .iter()
         .map(|c| printable(&c.address).chars().count())
@@ -143,8 +149,29 @@ pub(crate) async fn show_failing_contacts(
             c.count,
             printable(&why),
         );
+        // Who the address is, and what to do about it.
+        let role = c
+            .role
+            .as_deref()
+            .and_then(Role::from_name)
+            .unwrap_or(Role::Other);
+        let kind = FailureKind::from_name(&c.kind).unwrap_or(FailureKind::Bounced);
+        println!(
+            "{:<width$}  {} on the case: {}",
+            "",
+            capitalised(role.in_words()),
+            advice(role, kind)
+        );
     }
     Ok(())
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// A wait in the largest unit that says it: `45 s`, `12 min`, `3 h 5 min`.

@@ -217,6 +217,10 @@ pub struct OutgoingMail {
     /// Its own key within the case (`lead_officer:chase:2@2026-11-30`,
     /// `lead_changed@…`): once per case and key.
     pub step: Option<String>,
+    /// The Message-ID it threads under instead of the message that caused
+    /// it: a notice about a report must not thread under whoever wrote the
+    /// report.
+    pub thread_under: Option<String>,
 }
 
 /// Everything a message does: its disposition, the mails it causes, and
@@ -252,6 +256,8 @@ pub struct Undelivered {
     pub failure: super::undelivered::Failure,
     /// The receiving server vouched for the report's or reply's sender.
     pub vouched: bool,
+    /// Who the address is on the case.
+    pub role: super::undelivered::Role,
 }
 
 /// The open case of the person a referral names, at the authority it goes

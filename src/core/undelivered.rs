@@ -50,6 +50,120 @@ pub struct Failure {
     pub reason: String,
 }
 
+/// Who an address is on a case: what a person does about its failure
+/// depends on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Referrer,
+    CaseLead,
+    /// The council's lead officer named on the case.
+    CouncilLead,
+    /// Annex A: the authority's operational lead.
+    OperationalLead,
+    /// Annex A: the authority's dispute contact.
+    DisputeContact,
+    /// Annex A: the next level escalations go to.
+    NextLevel,
+    Other,
+}
+
+impl Role {
+    const ALL: [Role; 7] = [
+        Role::Referrer,
+        Role::CaseLead,
+        Role::CouncilLead,
+        Role::OperationalLead,
+        Role::DisputeContact,
+        Role::NextLevel,
+        Role::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Referrer => "referrer",
+            Role::CaseLead => "case_lead",
+            Role::CouncilLead => "council_lead",
+            Role::OperationalLead => "operational_lead",
+            Role::DisputeContact => "dispute_contact",
+            Role::NextLevel => "next_level",
+            Role::Other => "other",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// The role in words, after "the address of".
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Role::Referrer => "the referrer",
+            Role::CaseLead => "the case lead",
+            Role::CouncilLead => "the council's lead officer on the case",
+            Role::OperationalLead => "the council's operational lead (Annex A)",
+            Role::DisputeContact => "the council's dispute contact (Annex A)",
+            Role::NextLevel => "the next level for escalations (Annex A)",
+            Role::Other => "a recipient of the mail",
+        }
+    }
+
+    /// A contact the council's own configuration names.
+    pub fn is_annex_a(self) -> bool {
+        matches!(
+            self,
+            Role::OperationalLead | Role::DisputeContact | Role::NextLevel
+        )
+    }
+}
+
+/// What a person should do about a failure of an address with this role.
+pub fn advice(role: Role, kind: FailureKind) -> &'static str {
+    match (kind, role) {
+        (FailureKind::Blocked, _) => {
+            "The address is not wrong: the receiving organisation refuses the council's mail. \
+             Arrange a secure route with them (a CJSM account, their secure-mail allow list or \
+             an exception to their rule), and tell them of the case another way meanwhile."
+        }
+        (_, r) if r.is_annex_a() => {
+            "Correct this contact in the gateway's configuration (authorities.toml, from Annex \
+             A) and restart it; tell whoever now holds the role of the case by hand meanwhile."
+        }
+        (_, Role::Referrer | Role::CaseLead) => {
+            "Ask the referring team for a current address, and tell them of the case another \
+             way (by phone, or through their secure mail)."
+        }
+        (_, Role::CouncilLead) => {
+            "Name a current lead officer on the case, and tell them of it by hand."
+        }
+        _ => {
+            "Please check the address with the referrer's team or the contact list (Annex A), \
+             correct it, and tell them of the case another way (by phone, or through their \
+             secure mail)."
+        }
+    }
+}
+
+/// The addresses a text names (a leaver's reply naming who to write to
+/// instead), in order, each once.
+pub fn addresses_in(text: &str) -> Vec<EmailAddress> {
+    let mut found: Vec<EmailAddress> = Vec::new();
+    for word in text.split(|c: char| {
+        c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '[' | ']' | ',' | ';' | '"')
+    }) {
+        let word = word.trim_matches(|c: char| matches!(c, '.' | ':' | '\'' | '!' | '?'));
+        let word = word.strip_prefix("mailto:").unwrap_or(word);
+        if !word.contains('@') {
+            continue;
+        }
+        if let Ok(address) = EmailAddress::parse(word) {
+            if !found.contains(&address) {
+                found.push(address);
+            }
+        }
+    }
+    found
+}
+
 static ENHANCED_STATUS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b").expect("static pattern"));
 
@@ -174,75 +288,119 @@ pub fn says_permanent(notification: &str) -> bool {
     permanent && !delayed
 }
 
-/// Phrases of an automatic reply from someone who has gone for good.
-const LEFT: [&str; 16] = [
-    "has left",
-    "have left",
-    "no longer work",
-    "no longer with",
-    "no longer employed",
-    "no longer in post",
+/// Phrases that say a mailbox is no longer read, whoever writes them.
+const MAILBOX_GONE: [&str; 8] = [
     "no longer monitored",
     "no longer in use",
     "no longer active",
+    "no longer checked",
+    "no longer in post",
+    "will be closed",
+    "has been closed",
     "not monitored",
-    "is not checked",
-    "has retired",
-    "have retired",
-    "left the organisation",
-    "left the service",
-    "left the council",
 ];
 
-/// Phrases of someone away for a time: they come back, and nobody needs
-/// correcting.
-const AWAY: [&str; 9] = [
-    "out of the office",
-    "out of office",
-    "on leave",
-    "on annual leave",
-    "away until",
+/// `left`, `moved` or `no longer work` followed by what was left: an
+/// organisation, a role, a post (not the office, a day, instructions).
+static LEFT_SOMETHING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:has|have|had)\s+(?:now\s+|recently\s+)?left\s+(?P<left>[a-z0-9'&().,-]+(?:\s+[a-z0-9'&().,-]+){0,3})",
+    )
+    .expect("static pattern")
+});
+
+static NO_LONGER_WORKS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\bno\s+longer\s+(?:works?|employed|based)\s+(?:for|at|in|with|here|by)\b|\bno\s+longer\s+(?:with|part\s+of)\s+(?:the|this|[a-z]+\s+(?:council|service|team|trust))\b",
+    )
+    .expect("static pattern")
+});
+
+static MOVED_ON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:have|has|had)\s+(?:now\s+)?(?:moved|transferred)\s+(?:on\b|(?:to|into)\s+(?:a\s+)?(?:new|another|different)\s+(?:role|post|job|position|team|organisation|department))",
+    )
+    .expect("static pattern")
+});
+
+static RETIRED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:have|has|had)\s+(?:now\s+)?retired\b").expect("static pattern")
+});
+
+/// What someone who leaves for a while leaves: the office, for the day,
+/// instructions, a message.
+const LEFT_FOR_A_WHILE: [&str; 12] = [
+    "the office",
+    "office",
+    "for ",
+    "instructions",
+    "a message",
+    "a note",
+    "my desk",
+    "the building",
+    "early",
+    "work for",
+    "messages",
+    "details",
+];
+
+/// Words of someone who comes back: a return date, a range of dates.
+const COMES_BACK: [&str; 16] = [
+    "until",
     "back on",
+    "back in the office",
+    "back at work",
     "return on",
     "returning on",
-    "until monday",
+    "on my return",
+    "when i return",
+    "when i am back",
+    "while i am away",
+    "tomorrow",
+    "will reply",
+    "will respond",
+    "will get back to you",
+    "annual leave",
+    "out of the office",
 ];
 
-/// Does an automatic reply say that the person has left or the mailbox is
-/// no longer read (a reason, in a sentence), rather than that they are away
-/// for a while?
+static DATE_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bbetween\s+[^.]{0,40}?\d[^.]{0,30}?\band\b|\bfrom\s+\w*\s*\d{1,2}\s+\w+\s+(?:to|until)\s+\w*\s*\d")
+        .expect("static pattern")
+});
+
+/// Does an automatic reply say that the person has left (an organisation,
+/// a role, a post), retired, or that the mailbox is no longer read, with
+/// no word of coming back? Someone away for the day, a break or annual
+/// leave comes back, and nobody needs correcting.
 pub fn leaver(subject: Option<&str>, text: &str) -> Option<String> {
     let lower = format!("{}\n{}", subject.unwrap_or(""), text).to_lowercase();
-    // Apostrophes as Outlook writes them.
-    let lower = lower.replace(['\u{2019}', '\u{2018}'], "'");
-    let left = LEFT.iter().any(|w| lower.contains(w))
-        || lower.contains("retired")
-        || lower.contains("i no longer")
-        || lower.contains("is no longer");
-    if !left {
+    // Apostrophes as Outlook writes them, and lines run together.
+    let lower = lower
+        .replace(['\u{2019}', '\u{2018}'], "'")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if COMES_BACK.iter().any(|w| lower.contains(w))
+        || lower.contains("out of office")
+        || DATE_RANGE.is_match(&lower)
+    {
         return None;
     }
-    // `I am on leave until Monday; Sam has left the team so please write
-    // to ...` still names a leaver; but an away message that only says the
-    // mailbox `is not monitored while I am away` does not.
-    let only_away = AWAY.iter().any(|w| lower.contains(w))
-        && ![
-            "has left",
-            "have left",
-            "no longer work",
-            "retired",
-            "no longer with",
-        ]
-        .iter()
-        .any(|w| lower.contains(w));
-    if only_away {
-        return None;
-    }
-    Some(
+    let left_for_good = LEFT_SOMETHING.captures_iter(&lower).any(|c| {
+        let what = c.name("left").map_or("", |m| m.as_str());
+        !LEFT_FOR_A_WHILE.iter().any(|w| what.starts_with(w))
+    });
+    let gone = left_for_good
+        || NO_LONGER_WORKS.is_match(&lower)
+        || MOVED_ON.is_match(&lower)
+        || RETIRED.is_match(&lower)
+        || MAILBOX_GONE.iter().any(|w| lower.contains(w));
+    gone.then(|| {
         "an automatic reply says that the person has left, or that the mailbox is no longer \
          read"
-            .to_string(),
-    )
+            .to_string()
+    })
 }
 
 #[cfg(test)]
@@ -347,5 +505,69 @@ mod tests {
             "I am on annual leave until Monday; this mailbox is not monitored while I am away."
         )
         .is_none());
+    }
+
+    #[test]
+    fn away_messages_are_not_leavers() {
+        for away in [
+            "I have left the office for the day and will respond tomorrow morning.",
+            "I'm out of the office until Monday 14 December. I have left instructions with my \
+             colleague, who will deal with anything urgent.",
+            "This mailbox is not monitored between 24 December and 2 January.",
+            "Please note I no longer work Fridays; I will reply to you on Monday.",
+            "I have left the office for the Christmas break and am on annual leave until \
+             Monday 4 January 2027.",
+            "I am on annual leave until Monday 14 December. Please note that Sam Jones has \
+             left the team; for housing matters write to the duty inbox.",
+        ] {
+            assert_eq!(leaver(Some("Automatic reply: Chase"), away), None, "{away}");
+        }
+    }
+
+    #[test]
+    fn leavers_are_found_however_they_say_it() {
+        for gone in [
+            "I have moved to a new role within the council and this mailbox will be closed \
+             shortly.",
+            "I no longer work for the Probation Service. Please contact the duty team.",
+            "I have left HMPPS. Please write to the office manager.",
+            "This mailbox is no longer monitored.",
+            "I have retired. Thank you all.",
+            "I have now left Essex Probation Service and this mailbox is no longer monitored.",
+            "Sam Officer no longer works here.",
+        ] {
+            assert!(
+                leaver(Some("Automatic reply: Chase"), gone).is_some(),
+                "{gone}"
+            );
+        }
+    }
+
+    #[test]
+    fn advice_follows_the_role_and_a_block_is_not_a_wrong_address() {
+        let annex = advice(Role::OperationalLead, FailureKind::Bounced);
+        assert!(annex.contains("authorities.toml"), "{annex}");
+        let block = advice(Role::OperationalLead, FailureKind::Blocked);
+        assert!(
+            block.contains("not wrong") && block.contains("secure route"),
+            "{block}"
+        );
+        let referrer = advice(Role::Referrer, FailureKind::Left);
+        assert!(
+            referrer.contains("referring team for a current address"),
+            "{referrer}"
+        );
+        assert_eq!(
+            Role::from_name("dispute_contact"),
+            Some(Role::DisputeContact)
+        );
+    }
+
+    #[test]
+    fn a_leavers_reply_names_its_replacement() {
+        assert_eq!(
+            addresses_in("Please write to Sam Jones <sam.jones@justice.gov.uk>, or mailto:duty@justice.gov.uk."),
+            vec![addr("sam.jones@justice.gov.uk"), addr("duty@justice.gov.uk")]
+        );
     }
 }

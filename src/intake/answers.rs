@@ -256,6 +256,7 @@ fn information_request_mail(
             "information_requested:{}",
             s.received_at.timestamp()
         )),
+        thread_under: None,
     })
 }
 

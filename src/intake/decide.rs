@@ -17,7 +17,7 @@ use crate::core::plan::{
 use crate::core::referral::{Outcome, ReadReferral, Referral};
 use crate::core::reply::NamedLead;
 use crate::core::sender::Verdict;
-use crate::core::undelivered::{Failure, FailureKind};
+use crate::core::undelivered::{Failure, FailureKind, Role};
 use crate::message::Analysis;
 use serde_json::json;
 
@@ -83,12 +83,26 @@ pub(super) fn decide_unsent(
                         // A leaver's reply about one of the gateway's mails:
                         // the address that answered is the contact to correct.
                         if let Some(mail) = s.parent.or(s.answered) {
+                            if let Some(why) = foreign(s, mail) {
+                                if let Disposition::Change { changes, .. } = &mut plan.disposition {
+                                    changes.push(not_applied("a leaver's automatic reply", why));
+                                }
+                                return plan;
+                            }
                             let failure = Failure {
                                 address: from.clone(),
                                 kind: FailureKind::Left,
                                 reason: reason.clone(),
                             };
-                            contact_failed(s, case, mail, vec![failure], &mut plan);
+                            // Someone the reply names to write to instead,
+                            // at a domain allowed to refer or the council's.
+                            let replacement = analysis.left_names.iter().find(|a| {
+                                *a != from
+                                    && (s.config.allows_sender(a)
+                                        || authority_of_case(s, case)
+                                            .is_some_and(|au| au.owns_domain(&a.domain())))
+                            });
+                            contact_failed(s, case, mail, vec![failure], replacement, &mut plan);
                         }
                     }
                     plan
@@ -366,6 +380,7 @@ fn set_aside(analysis: &Analysis, s: &Situation<'_>, reason: String, notice: boo
                 "reason": reason,
                 "sender": analysis.from.as_ref().map(|a| a.to_string()),
                 "original": original(analysis),
+                "portal": portal_notice(analysis, s).is_some(),
             }),
         ));
     }
@@ -407,6 +422,15 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
     let Some(mail) = s.returned else {
         return plan;
     };
+    // A report about another authority's case speaks for nothing of it:
+    // each mailbox is trusted as it is configured, and the Message-ID it
+    // names is known to everyone who had the mail.
+    if let Some(why) = foreign(s, mail) {
+        if let Disposition::Change { changes, .. } = &mut plan.disposition {
+            changes.push(not_applied("a returned mail", why));
+        }
+        return plan;
+    }
     let recipients: Vec<EmailAddress> = analysis
         .failed_recipients
         .iter()
@@ -424,7 +448,7 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
                 .filter(|f| mail.to.contains(&f.address) || mail.cc.contains(&f.address))
                 .cloned()
                 .collect();
-            contact_failed(s, case, mail, failures, &mut plan);
+            contact_failed(s, case, mail, failures, None, &mut plan);
         }
         if let Disposition::Change { changes, .. } = &mut plan.disposition {
             changes.push(not_applied(
@@ -434,45 +458,46 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
         }
         return plan;
     }
+    // Only a report the mailbox can authenticate fails the mail or reopens
+    // a step: the Message-ID it names is known to everyone in the thread.
+    // Anything else is noted on the case, and the contact still named to
+    // the authority (marked as not authenticated).
+    let verified = s.verdict.may_change_state(&s.mailbox.trust);
+    if let Disposition::Change { changes, .. } = &mut plan.disposition {
+        if !verified {
+            changes.push(not_applied(
+                format!("the {} marked as not delivered", mail.purpose.in_words()),
+                super::answers::unverified_why(s),
+            ));
+        }
+    }
     // An acknowledgement that never arrived did not acknowledge: the
     // council is reminded to tell the referrer another way.
-    // Only a report the mailbox can authenticate reopens the step: the
-    // Message-ID it names is known to everyone in the thread.
-    if mail.purpose == Purpose::Acknowledgement {
-        let verified = s.verdict.may_change_state(&s.mailbox.trust);
+    if mail.purpose == Purpose::Acknowledgement && verified {
         if let Disposition::Change { changes, .. } = &mut plan.disposition {
-            changes.push(if verified {
-                CaseChange::AcknowledgementReturned {
-                    to: recipients.clone(),
-                }
-            } else {
-                not_applied(
-                    "the acknowledgement returned",
-                    super::answers::unverified_why(s),
-                )
+            changes.push(CaseChange::AcknowledgementReturned {
+                to: recipients.clone(),
             });
         }
     }
-    plan.returned = Some(Returned {
-        outbox_id: mail.outbox_id,
-        recipients,
-    });
+    if verified {
+        plan.returned = Some(Returned {
+            outbox_id: mail.outbox_id,
+            recipients: recipients.clone(),
+        });
+    }
     if let Some(case) = s.case {
         let failures = analysis
             .failures
             .iter()
-            .filter(|f| {
-                plan.returned
-                    .iter()
-                    .any(|r| r.recipients.contains(&f.address))
-            })
+            .filter(|f| recipients.contains(&f.address))
             .cloned()
             .collect();
-        contact_failed(s, case, mail, failures, &mut plan);
+        contact_failed(s, case, mail, failures, None, &mut plan);
     }
     // A pending change of case lead that could not reach the current case
     // lead goes to the authority instead.
-    if mail.purpose == Purpose::LeadChangePending {
+    if mail.purpose == Purpose::LeadChangePending && verified {
         if let Some(authority) = s.case.and_then(|c| authority_of_case(s, c)) {
             let mut context = mail.context.clone();
             context["bounced"] = json!(true);
@@ -491,9 +516,27 @@ pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
     plan
 }
 
+/// Why a report of a failed mail that arrived in this mailbox may not
+/// speak for it: the mail is another authority's case's (or a case the
+/// report's thread does not lead to).
+pub(super) fn foreign(s: &Situation<'_>, mail: &GatewayMail) -> Option<String> {
+    let case_id = mail.case_id?;
+    match s.case {
+        Some(case) if case.id == case_id && s.mailbox.authority.as_str() == case.authority => None,
+        Some(case) if case.id == case_id => Some(format!(
+            "it arrived in the {} mailbox, not {}'s",
+            s.mailbox.name,
+            authority_of_case(s, case)
+                .map(|a| a.full_name().to_string())
+                .unwrap_or_else(|| case.authority.clone())
+        )),
+        _ => Some("the mail it names is not of the case it is about".to_string()),
+    }
+}
+
 /// One of the gateway's mails failed for good for these recipients: each
 /// is recorded as a contact to correct, and the authority's own inbox is
-/// told once per failed mail (its key is the mail's), whoever sent the
+/// told once per failed mail and address, whoever sent the
 /// report: a notice to the council itself is harmless, and it changes no
 /// deadline. Mail to the inbox itself, and these notices, raise none: a
 /// notice that bounced must not beget another.
@@ -502,6 +545,7 @@ pub(super) fn contact_failed(
     case: &CaseContacts,
     mail: &GatewayMail,
     failures: Vec<Failure>,
+    replacement: Option<&EmailAddress>,
     plan: &mut Plan,
 ) {
     let Some(authority) = authority_of_case(s, case) else {
@@ -532,32 +576,73 @@ pub(super) fn contact_failed(
             }
             all
         });
-    let Some(first) = failures.first() else {
-        return;
-    };
     let vouched = s.verdict.may_change_state(&s.mailbox.trust);
-    let context = json!({
-        "failure": {
-            "address": first.address.to_string(),
-            "others": failures.iter().skip(1).map(|f| f.address.to_string()).collect::<Vec<_>>(),
-            "mail": mail.purpose.in_words(),
-            "kind": first.kind.as_str(),
-            "left": first.kind == FailureKind::Left,
-            "reason": first.reason,
-            "on": crate::core::words::spoken_time(s.received_at),
-        }
-    });
-    let mut notice = to_authority(s.config, authority, Purpose::ContactFailed, false, context);
-    notice.to = vec![authority.inbox.clone()];
-    notice.unlimited = vec![authority.inbox.clone()];
-    notice.step = Some(format!("contact_failed@{}", mail.outbox_id));
-    plan.mails.push(notice);
+    // One notice per failed address of the mail: a second recipient that
+    // fails later is told too, and the same failure reported again is not.
+    // A report the receiving server vouched for is keyed apart from one it
+    // did not, so that a forged report first does not hide the real one.
+    let role_of = |a: &EmailAddress| role(case, authority, a);
+    for failure in &failures {
+        let role = role_of(&failure.address);
+        let context = json!({
+            "failure": {
+                "address": failure.address.to_string(),
+                "others": Vec::<String>::new(),
+                "mail": mail.purpose.in_words(),
+                "kind": failure.kind.as_str(),
+                "left": failure.kind == FailureKind::Left,
+                "reason": failure.reason,
+                "on": crate::core::words::spoken_time(s.received_at),
+                "vouched": vouched,
+                "role": role.in_words(),
+                "advice": crate::core::undelivered::advice(role, failure.kind),
+                "replacement": replacement.map(|a| a.to_string()),
+            }
+        });
+        let mut notice = to_authority(s.config, authority, Purpose::ContactFailed, false, context);
+        notice.to = vec![authority.inbox.clone()];
+        notice.unlimited = vec![authority.inbox.clone()];
+        notice.step = Some(format!(
+            "contact_failed@{}:{}{}",
+            mail.outbox_id,
+            failure.address.as_str().to_ascii_lowercase(),
+            if vouched { "" } else { ":unauthenticated" }
+        ));
+        // Threaded under the gateway's own mail that failed, never under
+        // the report, whoever wrote it.
+        notice.thread_under = Some(mail.message_id.clone());
+        plan.mails.push(notice);
+    }
     plan.undelivered
         .extend(failures.into_iter().map(|failure| Undelivered {
             outbox_id: mail.outbox_id,
+            role: role_of(&failure.address),
             failure,
             vouched,
         }));
+}
+
+/// Who `address` is on the case: the referring side, the council's lead
+/// officer, or one of the authority's Annex A contacts.
+fn role(case: &CaseContacts, authority: &Authority, address: &EmailAddress) -> Role {
+    let is = |other: Option<&EmailAddress>| {
+        other.is_some_and(|o| o == address || o.same_mailbox(address))
+    };
+    if is(case.referrer_email.as_ref()) {
+        Role::Referrer
+    } else if is(case.case_lead.email.as_ref()) {
+        Role::CaseLead
+    } else if is(case.lha_lead.email.as_ref()) {
+        Role::CouncilLead
+    } else if is(Some(&authority.operational_lead.email)) {
+        Role::OperationalLead
+    } else if is(Some(&authority.dispute_contact.email)) {
+        Role::DisputeContact
+    } else if is(authority.next_level.as_ref().map(|c| &c.email)) {
+        Role::NextLevel
+    } else {
+        Role::Other
+    }
 }
 
 /// Mail that is neither a referral nor about a case.
@@ -618,6 +703,7 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
                 context: json!({}),
                 unlimited: Vec::new(),
                 step: None,
+                thread_under: None,
             });
         }
     }
@@ -649,7 +735,9 @@ pub(super) fn referral(
     // The form's referrer address, when it is at a domain allowed to
     // refer; otherwise whoever sent the referral (an address typed
     // elsewhere is answered nothing, and the sender is not left unanswered).
-    let allowed = |a: &EmailAddress| config.allows_sender(a);
+    // A no-reply or portal address gets no mail: the sender's own is
+    // answered instead.
+    let allowed = |a: &EmailAddress| config.allows_sender(a) && !config.is_portal_sender(a);
     let referrer: Option<EmailAddress> = read
         .referral
         .referrer_email
@@ -709,6 +797,7 @@ pub(super) fn referral(
             context: json!({ "original": original(analysis) }),
             unlimited: Vec::new(),
             step: None,
+            thread_under: None,
         }));
         return plan;
     }
@@ -785,6 +874,7 @@ pub(super) fn referral(
                 context: context.clone(),
                 unlimited: Vec::new(),
                 step: None,
+                thread_under: None,
             }
         }),
         _ => referrer.clone().map(|to| OutgoingMail {
@@ -795,6 +885,7 @@ pub(super) fn referral(
             context: context.clone(),
             unlimited: Vec::new(),
             step: None,
+            thread_under: None,
         }),
     };
     plan.mails.extend(reply);
@@ -822,6 +913,39 @@ pub(super) fn referral(
         notice_context,
     ));
     plan
+}
+
+/// A referral entered by hand of a person whose case the authority has
+/// (open or incomplete): not a second case with a second reference. An
+/// incomplete case is completed by the form, as the referrer's reply with
+/// it would; a complete one is refused, with its reference.
+pub(super) fn entered_again(
+    analysis: &Analysis,
+    s: &Situation<'_>,
+    persons: &[PersonCase],
+) -> Option<Plan> {
+    let (authority_code, read) = referral_route(analysis, s)?;
+    if read.outcome == Outcome::NoConsent {
+        return None;
+    }
+    let case = persons
+        .iter()
+        .find(|c| matches!(c.status, CaseStatus::Open | CaseStatus::Incomplete))?;
+    Some(match case.status {
+        CaseStatus::Incomplete => complete_case(
+            analysis,
+            s,
+            &person_contacts(case, &authority_code, s),
+            read,
+        ),
+        _ => Plan::only(Disposition::Quarantine {
+            reason: format!(
+                "already recorded as {}: the person has an open case at this authority \
+                 (give --again to record it as a further referral)",
+                case.case_ref
+            ),
+        }),
+    })
 }
 
 /// What intake needs of a person's case found by the store, as the
@@ -960,6 +1084,7 @@ pub(super) fn complete_case(
             context,
             unlimited: Vec::new(),
             step: None,
+            thread_under: None,
         },
         _ => OutgoingMail {
             purpose: Purpose::Incomplete,
@@ -969,6 +1094,7 @@ pub(super) fn complete_case(
             context,
             unlimited: Vec::new(),
             step: None,
+            thread_under: None,
         },
     });
     plan

@@ -32,6 +32,7 @@ pub(super) fn to_authority(
         once_per_case,
         context,
         step: None,
+        thread_under: None,
     }
 }
 
@@ -108,6 +109,7 @@ pub fn lead_officer_change_mail(
         context: lead_context("authority", lead, &case.lha_lead),
         unlimited: Vec::new(),
         step: Some(change_key("lead_changed", lead, at)),
+        thread_under: None,
     })
 }
 
@@ -142,6 +144,7 @@ pub fn case_lead_change_mails(
         once_per_case: false,
         context: lead_context("referrer", lead, &case.case_lead),
         step: Some(change_key("lead_changed", lead, &now)),
+        thread_under: None,
     }];
     // The previous case lead and the referrer, and the new lead too, so
     // that they have the reference from the council's inbox.
@@ -168,6 +171,7 @@ pub fn case_lead_change_mails(
             context: lead_context("referrer", lead, &case.case_lead),
             unlimited: Vec::new(),
             step: Some(change_key("lead_changed_told", lead, &now)),
+            thread_under: None,
         });
     }
     mails
@@ -200,5 +204,6 @@ pub(super) fn pending_lead_mail(
         context,
         unlimited: Vec::new(),
         step: Some(change_key("lead_change_pending", lead, &s.received_at)),
+        thread_under: None,
     })
 }

@@ -97,6 +97,9 @@ pub struct ByHand<'a> {
     /// Who entered it, for the case.
     pub by: &'a str,
     pub at: DateTime<Utc>,
+    /// Record it even when the person has an open case at the authority
+    /// (a further referral, linked to it).
+    pub again: bool,
 }
 
 /// Records a referral entered by hand: it opens its case as a referral by
@@ -276,9 +279,34 @@ async fn take_in(
     if case_ref.is_none() && analysis.problem.is_none() && !analysis.thread_ids.is_empty() {
         case_ref = store.case_of_thread(&analysis.thread_ids).await?;
     }
-    let case = match &case_ref {
+    let mut case = match &case_ref {
         Some(reference) => store.case_contacts(&reference.to_string()).await?,
         None => None,
+    };
+    // A report that returns one of the gateway's mails is about that
+    // mail's case, whatever its own subject says.
+    if case.is_none() {
+        if let Some(id) = returned.as_ref().and_then(|m| m.case_id) {
+            if let Some(reference) = store.case_reference(id).await? {
+                case = store.case_contacts(&reference).await?;
+            }
+        }
+    }
+    // A delivery report that does not return the mail it reports (only
+    // `Final-Recipient` lines, the reference in its subject) is about the
+    // case's latest mail to the first failed recipient it went to.
+    let returned = match (returned, &case) {
+        (None, Some(case)) if analysis.kind == Kind::Bounce => {
+            let mut found = None;
+            for recipient in analysis.failed_recipients.iter().take(10) {
+                if let Some(id) = store.latest_mail_to(case.id, recipient.as_str()).await? {
+                    found = store.gateway_mail_in(&[id]).await?;
+                    break;
+                }
+            }
+            found
+        }
+        (returned, _) => returned,
     };
     // A leaver's automatic reply that does not say what it answers (no
     // In-Reply-To, the reference only in its subject) is about the case's
@@ -355,7 +383,11 @@ async fn take_in(
     };
     let lookup = person_lookup(&analysis, &situation);
     let decide = |person: &[crate::core::plan::PersonCase]| {
-        let mut plan = decide(&analysis, &situation, person);
+        let mut plan = match by_hand {
+            Some(entry) if !entry.again => decide::entered_again(&analysis, &situation, person)
+                .unwrap_or_else(|| decide(&analysis, &situation, person)),
+            _ => decide(&analysis, &situation, person),
+        };
         if let Some(entry) = by_hand {
             // Only what the protocol owes the referrer: the authority
             // entered it itself, and hears nothing.
@@ -364,6 +396,24 @@ async fn take_in(
             let allowed = |a: &crate::core::address::EmailAddress| {
                 config.allows_sender(a) && !config.is_portal_sender(a)
             };
+            // The referrer's own words for when they referred: not the
+            // subject and time of a message they never sent.
+            let made = format!(
+                "{} on {}",
+                match entry.route {
+                    "phone" => "by telephone",
+                    "portal" => "through a portal",
+                    "email" => "by email",
+                    _ => "by another route",
+                },
+                crate::core::words::spoken_date(crate::core::uk::date(entry.at))
+            );
+            for mail in &mut plan.mails {
+                if mail.context.get("original").is_some() {
+                    mail.context["original"] =
+                        serde_json::json!({ "subject": null, "sent": null, "made": made });
+                }
+            }
             plan.mails.retain_mut(|m| {
                 m.to.retain(allowed);
                 m.cc.retain(allowed);

@@ -149,6 +149,9 @@ pub struct Analysis {
     /// no longer read, in a sentence (an ordinary out-of-office says
     /// nothing here).
     pub left: Option<String>,
+    /// For a leaver's automatic reply: the addresses its own text names
+    /// (who to write to instead).
+    pub left_names: Vec<crate::core::address::EmailAddress>,
     /// The message quotes one of the gateway's own mails (it carries their
     /// marker line).
     pub quotes_gateway: bool,
@@ -204,6 +207,7 @@ impl Analysis {
             failed_recipients: Vec::new(),
             failures: Vec::new(),
             left: None,
+            left_names: Vec::new(),
             quotes_gateway: false,
         }
     }
@@ -508,14 +512,15 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
     } else {
         Vec::new()
     };
-    let left = if kind == Kind::AutoReply {
+    let (left, left_names) = if kind == Kind::AutoReply {
         let text = readable_text(&message);
-        crate::core::undelivered::leaver(
-            facts.subject.as_deref(),
-            &crate::core::reply::own_text(&text),
-        )
+        let own = crate::core::reply::own_text(&text);
+        match crate::core::undelivered::leaver(facts.subject.as_deref(), &own) {
+            Some(left) => (Some(left), crate::core::undelivered::addresses_in(&own)),
+            None => (None, Vec::new()),
+        }
     } else {
-        None
+        (None, Vec::new())
     };
     let case_ref = facts.case_ref().or(returned.case_ref);
     let answer = if may_answer {
@@ -571,6 +576,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
         failed_recipients: returned.failed_recipients,
         failures,
         left,
+        left_names,
         problem,
         replied_to: facts.in_reply_to.last().cloned(),
         thread_ids,

@@ -18,6 +18,8 @@ pub struct ContactFailure {
     /// The receiving server vouched for whoever reported it.
     pub vouched: bool,
     pub failed_at: DateTime<Utc>,
+    /// Who the address is on the case (`referrer`, `operational_lead`...).
+    pub role: Option<String>,
 }
 
 /// An address whose mail fails, over every failure recorded.
@@ -33,9 +35,38 @@ pub struct FailingContact {
     pub reason: String,
     /// At least one report was vouched for by the receiving server.
     pub vouched: bool,
+    /// The latest failure's role of the address on its case.
+    pub role: Option<String>,
 }
 
+/// How long a failure is listed by `status`: an address that failed a
+/// month ago and not since is history.
+pub const FAILING_FOR: chrono::Duration = chrono::Duration::days(30);
+
 impl Store {
+    /// A person corrected `address` (or found it works): its failures are
+    /// no longer listed. The number of failures cleared.
+    pub async fn clear_contact(&self, address: &str, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE contact_failures SET cleared_at = $1 WHERE address = $2 AND cleared_at IS NULL",
+        )
+        .bind(Stamp(at))
+        .bind(address.trim().to_ascii_lowercase())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// The reference of the case with this id.
+    pub async fn case_reference(&self, case_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT reference FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// The Message-ID of the case's latest mail sent to `address`: what an
     /// automatic reply that does not say what it answers is about.
     pub async fn latest_mail_to(
@@ -63,7 +94,7 @@ impl Store {
     ) -> Result<Vec<ContactFailure>, StoreError> {
         let rows = sqlx::query(
             "SELECT f.address, f.authority, c.reference, f.purpose, f.kind, f.reason, f.vouched, \
-             f.failed_at FROM contact_failures f LEFT JOIN cases c ON c.id = f.case_id \
+             f.failed_at, f.role FROM contact_failures f LEFT JOIN cases c ON c.id = f.case_id \
              WHERE ($1 = '' OR f.authority = $1) AND f.failed_at > $2 \
              ORDER BY f.failed_at, f.id",
         )
@@ -82,16 +113,40 @@ impl Store {
                 reason: r.get("reason"),
                 vouched: r.flag("vouched"),
                 failed_at: r.time("failed_at"),
+                role: r.get("role"),
             })
             .collect())
     }
 
-    /// Every address whose mail failed, by authority: since when, how
-    /// often, and the latest reason; the most recent first.
-    pub async fn failing_contacts(&self) -> Result<Vec<FailingContact>, StoreError> {
-        let failures = self
-            .contact_failures(None, DateTime::<Utc>::UNIX_EPOCH)
-            .await?;
+    /// Every address whose mail still fails, by authority: since when, how
+    /// often, and the latest reason; the most recent first. A failure
+    /// older than [`FAILING_FOR`], cleared by a person, or followed by
+    /// authenticated mail from the address itself (it works again) is not
+    /// listed.
+    pub async fn failing_contacts(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<FailingContact>, StoreError> {
+        let failures = self.contact_failures(None, now - FAILING_FOR).await?;
+        let current: Vec<(String, DateTime<Utc>)> = sqlx::query(
+            "SELECT f.address, f.failed_at FROM contact_failures f WHERE f.cleared_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM messages m WHERE LOWER(m.sender) = f.address \
+             AND m.received_at > f.failed_at AND m.kind NOT IN ('auto_reply', 'bounce') \
+             AND m.sender_verdict IN ('authenticated', 'internal'))",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get("address"), r.time("failed_at")))
+        .collect();
+        let failures: Vec<ContactFailure> = failures
+            .into_iter()
+            .filter(|f| {
+                current
+                    .iter()
+                    .any(|(a, at)| *a == f.address && *at == f.failed_at)
+            })
+            .collect();
         let mut contacts: Vec<FailingContact> = Vec::new();
         for f in failures {
             match contacts
@@ -104,6 +159,7 @@ impl Store {
                     c.kind = f.kind;
                     c.reason = f.reason;
                     c.vouched |= f.vouched;
+                    c.role = f.role.or(c.role.take());
                 }
                 None => contacts.push(FailingContact {
                     address: f.address,
@@ -114,6 +170,7 @@ impl Store {
                     kind: f.kind,
                     reason: f.reason,
                     vouched: f.vouched,
+                    role: f.role,
                 }),
             }
         }

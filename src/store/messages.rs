@@ -126,9 +126,15 @@ impl Store {
             Disposition::Quarantine { reason } => Some(reason.clone()),
             _ => None,
         };
-        if by_hand.is_some() && !matches!(plan.disposition, Disposition::Open(_)) {
-            // Entered by hand, it is a new referral or nothing: the
-            // transaction is rolled back, and the person told why.
+        if by_hand.is_some()
+            && !matches!(
+                plan.disposition,
+                Disposition::Open(_) | Disposition::Change { .. }
+            )
+        {
+            // Entered by hand, it is a new referral or the completion of the
+            // person's incomplete case, or nothing: the transaction is
+            // rolled back, and the person told why.
             let why = quarantine.unwrap_or_else(|| "it opens no case".to_string());
             return Ok(Recorded {
                 message_row: 0,
@@ -279,36 +285,50 @@ pub(super) async fn carry_out(
     if let Some(returned) = &plan.returned {
         // The bounce and the failure it reports are recorded together.
         // Only mail that left can come back: a report naming a mail still
-        // queued is somebody's guess at its Message-ID.
-        let recipients: Vec<String> = returned.recipients.iter().map(|r| r.to_string()).collect();
-        sqlx::query(
-            "UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2 AND status = 'sent'",
+        // queued is somebody's guess at its Message-ID, and the case says
+        // nothing the outbox does not.
+        let recipients: Vec<String> = returned
+            .recipients
+            .iter()
+            .map(|r| r.as_str().to_ascii_lowercase())
+            .collect();
+        let failed = sqlx::query(
+            "UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2 \
+             AND status IN ('sent', 'failed')",
         )
-            .bind(format!(
-                "returned by the recipient's server (bounce) for {} recipient(s)",
-                recipients.len()
-            ))
-            .bind(returned.outbox_id)
-            .execute(&mut **tx)
+        .bind(format!(
+            "returned by the recipient's server (bounce) for {}",
+            recipients.join(", ")
+        ))
+        .bind(returned.outbox_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if failed > 0 {
+            super::outbox::add_mail_event_failed(
+                tx,
+                returned.outbox_id,
+                now,
+                "mail_bounced",
+                Some(message_row),
+                None,
+                Some(&recipients),
+            )
             .await?;
-        add_mail_event(
-            tx,
-            returned.outbox_id,
-            now,
-            "mail_bounced",
-            Some(message_row),
-            None,
-        )
-        .await?;
+        }
     }
     for undelivered in &plan.undelivered {
         // Once per failed mail and address, with the mail's own case and
-        // authority: a second report of the same failure adds nothing.
+        // authority: a second report of the same failure adds nothing,
+        // unless it is the first the receiving server vouched for.
         sqlx::query(
             "INSERT INTO contact_failures (outbox_id, case_id, message_id, authority, purpose, \
-             address, kind, reason, vouched, failed_at) \
-             SELECT id, case_id, $2, authority, purpose, $3, $4, $5, $6, $7 FROM outbox \
-             WHERE id = $1 ON CONFLICT (outbox_id, address) DO NOTHING",
+             address, kind, reason, vouched, failed_at, role) \
+             SELECT id, case_id, $2, authority, purpose, $3, $4, $5, $6, $7, $8 FROM outbox \
+             WHERE id = $1 ON CONFLICT (outbox_id, address) DO UPDATE SET vouched = 1, \
+             kind = excluded.kind, reason = excluded.reason, message_id = excluded.message_id, \
+             failed_at = excluded.failed_at \
+             WHERE excluded.vouched = 1 AND contact_failures.vouched = 0",
         )
         .bind(undelivered.outbox_id)
         .bind(message_row)
@@ -317,6 +337,7 @@ pub(super) async fn carry_out(
         .bind(&undelivered.failure.reason)
         .bind(Flag(undelivered.vouched))
         .bind(Stamp(facts.received_at))
+        .bind(undelivered.role.as_str())
         .execute(&mut **tx)
         .await?;
     }
@@ -333,7 +354,7 @@ pub(super) async fn carry_out(
                 case: case.as_ref().map(|(id, r)| (*id, r)),
                 cause: Some(message_row),
                 authority: &authority,
-                in_reply_to,
+                in_reply_to: mail.thread_under.as_deref().or(in_reply_to),
                 outgoing,
                 now,
                 vouched: facts.vouched_for,

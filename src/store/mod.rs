@@ -35,7 +35,7 @@ pub use instance::InstanceHold;
 pub use mailboxes::FolderStatus;
 pub use messages::{Action, PersonLookup, Recorded};
 pub use metrics::{FolderHealth, StoreCounts};
-use outbox::{add_mail_event, queue_answer, QueueContext};
+use outbox::{queue_answer, QueueContext};
 pub use outbox::{MailCase, OutboxRow, SentMail};
 pub use quarantine::{Quarantined, Released, Settled};
 pub use retention::{PurgeCounts, PurgeCutoffs, CONSENT_LAPSED, LAPSED};

@@ -629,6 +629,19 @@ pub(super) async fn add_mail_event(
     message: Option<i64>,
     error: Option<&str>,
 ) -> Result<(), StoreError> {
+    add_mail_event_failed(tx, outbox_id, at, kind, message, error, None).await
+}
+
+/// [`add_mail_event`], naming the recipients the mail failed to reach.
+pub(super) async fn add_mail_event_failed(
+    tx: &mut Tx,
+    outbox_id: i64,
+    at: DateTime<Utc>,
+    kind: &str,
+    message: Option<i64>,
+    error: Option<&str>,
+    failed: Option<&[String]>,
+) -> Result<(), StoreError> {
     let mail: Option<(Option<i64>, String)> =
         sqlx::query_as("SELECT case_id, purpose FROM outbox WHERE id = $1")
             .bind(outbox_id)
@@ -640,6 +653,9 @@ pub(super) async fn add_mail_event(
     let mut detail = serde_json::json!({ "purpose": purpose, "outbox": outbox_id });
     if let Some(error) = error {
         detail["error"] = serde_json::Value::from(error);
+    }
+    if let Some(failed) = failed {
+        detail["failed"] = serde_json::json!(failed);
     }
     add_event(tx, case_id, at, kind, message, Some(&detail)).await
 }

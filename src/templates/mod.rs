@@ -829,9 +829,9 @@ pub fn sample_data(purpose: Purpose) -> Value {
             | Purpose::UnreadableAnswer
             | Purpose::Notice
     ) {
-        json!({ "subject": "Referral: J Example, HMP Chelmsford", "sent": "Monday 23 November 2026 at 10:02" })
+        json!({ "subject": "Referral: J Example, HMP Chelmsford", "sent": "Monday 23 November 2026 at 10:02", "made": Value::Null })
     } else {
-        json!({ "subject": Value::Null, "sent": Value::Null })
+        json!({ "subject": Value::Null, "sent": Value::Null, "made": Value::Null })
     };
     let further = if matches!(purpose, Purpose::Notice) {
         json!({
@@ -938,6 +938,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "blank_form": SAMPLE_BLANK_FORM,
         "sender": "someone@example.org",
         "reason": "the sender's domain example.org is not allowed to refer",
+        "portal": false,
         "deadline": deadline,
         "step": step,
         "history": history,
@@ -957,6 +958,10 @@ pub fn sample_data(purpose: Purpose) -> Value {
                 "left": false,
                 "reason": "the receiving server says the address does not exist (any more)",
                 "on": "Tuesday 1 December 2026 at 09:14",
+                "vouched": true,
+                "role": "the case lead",
+                "advice": "Ask the referring team for a current address, and tell them of the case another way (by phone, or through their secure mail).",
+                "replacement": "sam.jones@justice.gov.uk",
             })
         } else {
             Value::Null
@@ -988,7 +993,7 @@ fn sample_digest() -> Value {
             { "case_ref": "DTR-COL-2026-00042", "what": "A substantive response naming the authority's lead officer (commitment 10)", "due": "Thu 10 Dec 2026", "owed_by": "the council" },
         ],
         "undelivered": [
-            { "address": "kim.casework@justice.gov.uk", "case_ref": "DTR-COL-2026-00040", "mail": "the chase", "reason": "the receiving server says the address does not exist (any more)", "on": "Fri 4 Dec 2026 11:20" },
+            { "address": "kim.casework@justice.gov.uk", "case_ref": "DTR-COL-2026-00040", "mail": "the chase", "reason": "the receiving server says the address does not exist (any more)", "on": "Fri 4 Dec 2026 11:20", "vouched": true },
         ],
         "counts": { "new": 1, "due_today": 1, "overdue": 1, "waiting": 1, "undelivered": 1 },
         "nothing_due": false,
@@ -1021,7 +1026,7 @@ fn sparse_data(purpose: Purpose) -> Value {
         }
         map.insert(
             "original".into(),
-            json!({ "subject": Value::Null, "sent": Value::Null }),
+            json!({ "subject": Value::Null, "sent": Value::Null, "made": "by telephone on Monday 7 December 2026" }),
         );
         if let Some(Value::Object(escalation)) = map.get_mut("escalation") {
             escalation.insert("to".into(), Value::Null);
@@ -1064,6 +1069,8 @@ fn sparse_data(purpose: Purpose) -> Value {
             failure.insert("others".into(), json!([]));
             failure.insert("left".into(), json!(true));
             failure.insert("kind".into(), json!("left"));
+            failure.insert("vouched".into(), json!(false));
+            failure.insert("replacement".into(), Value::Null);
         }
         if let Some(Value::Array(fields)) = map.get_mut("fields") {
             for field in fields.iter_mut() {

@@ -48,7 +48,10 @@ fn prefix_of(line: &str) -> (usize, String, usize) {
     // Indentation only counts past the last quote mark.
     let rest = &line[quote_end..];
     let marker = match list_marker(rest) {
-        0 => column_gap(rest),
+        0 => match column_gap(rest) {
+            0 => label_indent(rest),
+            gap => gap,
+        },
         marker => marker,
     };
     let repeated = if quote.contains('>') {
@@ -71,6 +74,24 @@ fn column_gap(text: &str) -> usize {
     let column = text[..word_end].chars().count() + spaces;
     if spaces >= 2 && column <= 30 {
         column
+    } else {
+        0
+    }
+}
+
+/// A `Label: value` line with one space after the colon (the authority
+/// notice's form lines): its continued lines are indented, so that a value
+/// can never start a line that reads as a label of its own.
+fn label_indent(text: &str) -> usize {
+    let Some(colon) = text.find(": ") else {
+        return 0;
+    };
+    // Only the form's own labels: a sentence such as `Please give: ...`
+    // wraps as a paragraph.
+    let label = &text[..colon];
+    let is_label = crate::core::field::Field::from_label(label).is_some();
+    if is_label {
+        4
     } else {
         0
     }
@@ -106,8 +127,9 @@ fn wrap_line(line: &str, cr: &str) -> String {
     let mut current_width = current.chars().count();
     let mut has_word = false;
     // Words as written, with the spaces before each kept (aligned columns
-    // such as `Address:  x` stay aligned on the first line).
-    for (gap, word) in words(body) {
+    // such as `Address:  x` stay aligned on the first line); a date's day,
+    // month and year kept together.
+    for (gap, word) in dates_whole(body, words(body)) {
         let word_width = word.chars().count();
         let gap_width = gap.chars().count();
         if has_word && current_width + gap_width + word_width > WIDTH {
@@ -125,6 +147,55 @@ fn wrap_line(line: &str, cr: &str) -> String {
     }
     lines.push(current);
     lines.join(&format!("{cr}\n"))
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+fn is_month(word: &str) -> bool {
+    let word = word
+        .trim_end_matches([',', '.', ':', ';', ')'])
+        .to_ascii_lowercase();
+    word.len() >= 3
+        && MONTHS.iter().any(|m| word.starts_with(m))
+        && word.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+fn is_day(word: &str) -> bool {
+    let word = word.trim_start_matches('(');
+    (1..=2).contains(&word.len()) && word.chars().all(|c| c.is_ascii_digit())
+}
+
+fn is_year(word: &str) -> bool {
+    let digits: String = word.chars().take_while(|c| c.is_ascii_digit()).collect();
+    digits.len() == 4
+}
+
+/// The words with `6 Dec 2026` (and `6 December`, `December 2026`) each
+/// taken as one, so that a date is never split across lines.
+fn dates_whole<'a>(line: &'a str, words: Vec<(&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
+    let base = line.as_ptr() as usize;
+    let mut out: Vec<(&'a str, &'a str)> = Vec::with_capacity(words.len());
+    for (gap, word) in words {
+        let joins = out.last().is_some_and(|(_, last): &(&str, &str)| {
+            let last_word = last.rsplit(' ').next().unwrap_or(last);
+            gap == " "
+                && ((is_day(last_word) && is_month(word)) || (is_month(last_word) && is_year(word)))
+        });
+        if joins {
+            if let Some((_, last)) = out.last_mut() {
+                // Both are slices of `line`: the joined word is the span
+                // from the start of the one to the end of the other.
+                let start = last.as_ptr() as usize - base;
+                let end = word.as_ptr() as usize - base + word.len();
+                *last = &line[start..end];
+            }
+        } else {
+            out.push((gap, word));
+        }
+    }
+    out
 }
 
 /// The words of a line, each with the run of spaces before it.
@@ -245,5 +316,21 @@ mod tests {
                 .all(|l| l.ends_with('\r') || l == "next"),
             "{wrapped:?}"
         );
+    }
+
+    #[test]
+    fn a_continued_label_line_is_indented_and_dates_stay_whole() {
+        let line = "Current accommodation: Sofa surfing with friends in Greenstead, Colchester Consent to referral: NO (withdrawn 01/12/2026, do not contact) Risk to others: MAPPA Level 3";
+        let wrapped = wrap_text(line);
+        assert!(wrapped.lines().count() > 1, "{wrapped}");
+        for continued in wrapped.lines().skip(1) {
+            assert!(continued.starts_with("    "), "{wrapped}");
+        }
+        let digest = "  DTR-COL-2026-00001  jo.probation@justice.gov.uk: the acknowledgement, 6 Dec 2026 10:05: the receiving server refused it";
+        for width in 0..30 {
+            let text = format!("{}{digest}", "x ".repeat(width));
+            let wrapped = wrap_text(&text);
+            assert!(wrapped.contains("6 Dec 2026"), "{wrapped}");
+        }
     }
 }

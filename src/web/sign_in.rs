@@ -182,6 +182,7 @@ async fn mail_link(
         }}),
         unlimited: Vec::new(),
         step: Some(format!("sign_in:{token_hash}")),
+        thread_under: None,
     };
     let queued = state
         .store
