@@ -462,8 +462,12 @@ fn decode_page(
     let content = Content::decode(&data).map_err(malformed)?;
     budget.check_time()?;
     let mut pieces: Vec<Piece> = Vec::new();
-    let mut ctm = IDENTITY;
-    let mut saved: Vec<Matrix> = Vec::new();
+    let page_box = visible_box(document, page);
+    let mut state = Graphics::default();
+    let mut saved: Vec<Graphics> = Vec::new();
+    // The current path's extent, for a clip made from it.
+    let mut path: Option<Rect> = None;
+    let mut clipping = false;
     let mut tm = IDENTITY;
     let mut line_start = IDENTITY;
     let mut leading = 0.0f32;
@@ -476,9 +480,55 @@ fn decode_page(
         let args = &op.operands;
         let arg = |i: usize| args.get(i).map(number).unwrap_or(0.0);
         match op.operator.as_str() {
-            "q" if saved.len() < 64 => saved.push(ctm),
-            "Q" => ctm = saved.pop().unwrap_or(IDENTITY),
-            "cm" => ctm = multiply(&[arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)], &ctm),
+            "q" if saved.len() < 64 => saved.push(state),
+            "Q" => state = saved.pop().unwrap_or_default(),
+            "cm" => {
+                state.ctm = multiply(
+                    &[arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)],
+                    &state.ctm,
+                )
+            }
+            "Tr" => state.render_mode = arg(0) as i64,
+            "rg" => state.white_fill = is_white(&[arg(0), arg(1), arg(2)]),
+            "g" => state.white_fill = is_white(&[arg(0)]),
+            "k" => state.white_fill = is_white_cmyk(args.len(), &arg),
+            "sc" | "scn" => state.white_fill = is_white_components(args, &arg),
+            "cs" => state.white_fill = false,
+            "RG" => state.white_stroke = is_white(&[arg(0), arg(1), arg(2)]),
+            "G" => state.white_stroke = is_white(&[arg(0)]),
+            "K" => state.white_stroke = is_white_cmyk(args.len(), &arg),
+            "SC" | "SCN" => state.white_stroke = is_white_components(args, &arg),
+            "CS" => state.white_stroke = false,
+            "re" => {
+                let (x, y, w, h) = (arg(0), arg(1), arg(2), arg(3));
+                for (px, py) in [(x, y), (x + w, y + h)] {
+                    path = Some(Rect::extend(path, transform(&state.ctm, px, py)));
+                }
+            }
+            "m" | "l" => {
+                path = Some(Rect::extend(path, transform(&state.ctm, arg(0), arg(1))));
+            }
+            "c" | "v" | "y" => {
+                for i in (0..args.len()).step_by(2) {
+                    path = Some(Rect::extend(
+                        path,
+                        transform(&state.ctm, arg(i), arg(i + 1)),
+                    ));
+                }
+            }
+            "W" | "W*" => clipping = true,
+            "n" | "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" => {
+                if clipping {
+                    // An empty path clips everything away.
+                    let area = path.unwrap_or(Rect::EMPTY);
+                    state.clip = Some(match state.clip {
+                        Some(clip) => clip.intersect(&area),
+                        None => area,
+                    });
+                }
+                clipping = false;
+                path = None;
+            }
             "BT" => {
                 tm = IDENTITY;
                 line_start = IDENTITY;
@@ -532,12 +582,26 @@ fn decode_page(
                         Object::String(bytes, _) => {
                             let text =
                                 Document::decode_text(&font.encoding, bytes).unwrap_or_default();
-                            let at = multiply(&tm, &ctm);
+                            let at = multiply(&tm, &state.ctm);
                             let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
-                            let font_size = (size * scale).abs().max(1.0);
+                            let height = (at[2] * at[2] + at[3] * at[3]).sqrt();
                             let advance = font.width(bytes, &text) * size;
                             tm = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &tm);
                             let end = at[4] + advance * scale;
+                            // Text a reader cannot see (invisible, white,
+                            // off the page, clipped away, a speck) is no
+                            // answer: it ends the piece and is dropped.
+                            let shown = (size * scale).abs().min((size * height).abs());
+                            if !state.paints_text()
+                                || !shown.is_finite()
+                                || shown < MIN_VISIBLE_SIZE
+                                || !page_box.is_none_or(|b| b.contains(at[4], at[5]))
+                                || !state.clip.is_none_or(|c| c.contains(at[4], at[5]))
+                            {
+                                pieces.extend(piece.take().filter(|p| !p.text.trim().is_empty()));
+                                continue;
+                            }
+                            let font_size = shown.max(1.0);
                             match piece.as_mut() {
                                 Some(p) => {
                                     p.text.push_str(&text);
@@ -569,6 +633,160 @@ fn decode_page(
         }
     }
     Ok(Rc::new(lay_out(pieces)))
+}
+
+/// Text drawn smaller than this (in points, once every matrix is applied)
+/// is a speck to a reader, not words.
+const MIN_VISIBLE_SIZE: f32 = 1.0;
+
+/// What of the graphics state decides whether text is seen.
+#[derive(Clone, Copy)]
+struct Graphics {
+    ctm: Matrix,
+    /// `Tr`: 3 draws nothing, 7 only clips.
+    render_mode: i64,
+    white_fill: bool,
+    white_stroke: bool,
+    /// The clipping area, in page space, when one is set.
+    clip: Option<Rect>,
+}
+
+impl Default for Graphics {
+    fn default() -> Graphics {
+        Graphics {
+            ctm: IDENTITY,
+            render_mode: 0,
+            white_fill: false,
+            white_stroke: false,
+            clip: None,
+        }
+    }
+}
+
+impl Graphics {
+    /// Whether text drawn now leaves a mark a reader sees on a white page.
+    fn paints_text(&self) -> bool {
+        match self.render_mode {
+            0 | 4 => !self.white_fill,
+            1 | 5 => !self.white_stroke,
+            2 | 6 => !(self.white_fill && self.white_stroke),
+            _ => false,
+        }
+    }
+}
+
+/// A colour's components (grey or RGB) all near full: white.
+fn is_white(components: &[f32]) -> bool {
+    components.iter().all(|c| *c >= 0.97)
+}
+
+fn is_white_cmyk(count: usize, arg: &dyn Fn(usize) -> f32) -> bool {
+    count == 4 && (0..4).all(|i| arg(i) <= 0.03)
+}
+
+/// `sc`/`scn`: grey, RGB or CMYK by the number of components (a pattern
+/// name is not a colour known to be white).
+fn is_white_components(args: &[Object], arg: &dyn Fn(usize) -> f32) -> bool {
+    if args.iter().any(|a| a.as_name().is_ok()) {
+        return false;
+    }
+    match args.len() {
+        1 => is_white(&[arg(0)]),
+        3 => is_white(&[arg(0), arg(1), arg(2)]),
+        4 => is_white_cmyk(4, arg),
+        _ => false,
+    }
+}
+
+fn transform(m: &Matrix, x: f32, y: f32) -> (f32, f32) {
+    (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+}
+
+/// An upright rectangle in page space.
+#[derive(Clone, Copy, Debug)]
+struct Rect {
+    left: f32,
+    bottom: f32,
+    right: f32,
+    top: f32,
+}
+
+impl Rect {
+    const EMPTY: Rect = Rect {
+        left: 0.0,
+        bottom: 0.0,
+        right: 0.0,
+        top: 0.0,
+    };
+
+    fn extend(rect: Option<Rect>, (x, y): (f32, f32)) -> Rect {
+        match rect {
+            Some(r) => Rect {
+                left: r.left.min(x),
+                bottom: r.bottom.min(y),
+                right: r.right.max(x),
+                top: r.top.max(y),
+            },
+            None => Rect {
+                left: x,
+                bottom: y,
+                right: x,
+                top: y,
+            },
+        }
+    }
+
+    fn intersect(&self, other: &Rect) -> Rect {
+        Rect {
+            left: self.left.max(other.left),
+            bottom: self.bottom.max(other.bottom),
+            right: self.right.min(other.right),
+            top: self.top.min(other.top),
+        }
+    }
+
+    /// Whether text starting at a point shows: an area with no width or
+    /// height shows nothing; a point on its edge (a point's slack) shows.
+    fn contains(&self, x: f32, y: f32) -> bool {
+        const SLACK: f32 = 1.0;
+        self.right - self.left >= SLACK
+            && self.top - self.bottom >= SLACK
+            && x >= self.left - SLACK
+            && x <= self.right + SLACK
+            && y >= self.bottom - SLACK
+            && y <= self.top + SLACK
+    }
+
+    fn of(document: &Document, object: &Object) -> Option<Rect> {
+        let numbers = deref(document, object).as_array().ok()?;
+        let n: Vec<f32> = numbers.iter().map(|v| number(deref(document, v))).collect();
+        (n.len() == 4 && n.iter().all(|v| v.is_finite())).then(|| Rect {
+            left: n[0].min(n[2]),
+            bottom: n[1].min(n[3]),
+            right: n[0].max(n[2]),
+            top: n[1].max(n[3]),
+        })
+    }
+}
+
+/// The part of a page a reader sees: its MediaBox, cut to its CropBox,
+/// each inherited from the page tree when the page has none.
+fn visible_box(document: &Document, page: ObjectId) -> Option<Rect> {
+    let inherited = |key: &[u8]| {
+        let mut id = page;
+        for _ in 0..MAX_FIELD_DEPTH {
+            let dict = document.get_dictionary(id).ok()?;
+            if let Ok(value) = dict.get(key) {
+                return Rect::of(document, value);
+            }
+            id = dict.get(b"Parent").and_then(Object::as_reference).ok()?;
+        }
+        None
+    };
+    match (inherited(b"MediaBox"), inherited(b"CropBox")) {
+        (Some(media), Some(crop)) => Some(media.intersect(&crop)),
+        (media, crop) => media.or(crop),
+    }
 }
 
 /// Pieces on one baseline (within a third of their size) make a line,

@@ -392,3 +392,88 @@ fn page_contents_count_against_one_budget_for_the_document() {
         }
     );
 }
+
+/// Draws `Full name: Zed Smuggled`, a date of birth and a consent of Yes
+/// in the way `shape` hides them, above the visible form answering No.
+fn pdf_with_hidden_text(shape: &str) -> Vec<u8> {
+    let hidden = [
+        "Full name: Zed Smuggled",
+        "Date of birth: 01/01/1970",
+        "Consent to referral: Yes",
+    ];
+    let mut content = Vec::new();
+    for (i, line) in hidden.iter().enumerate() {
+        let y = 820 - 14 * i as i32;
+        let drawn = match shape {
+            "render mode 3" => format!("q BT 3 Tr /F1 10 Tf 72 {y} Td ({line}) Tj ET Q\n"),
+            "render mode 7" => format!("q BT 7 Tr /F1 10 Tf 72 {y} Td ({line}) Tj ET Q\n"),
+            "white fill" => format!("q 1 1 1 rg BT /F1 10 Tf 72 {y} Td ({line}) Tj ET Q\n"),
+            "white grey" => format!("q 1 g BT /F1 10 Tf 72 {y} Td ({line}) Tj ET Q\n"),
+            "left of the page" => format!("BT /F1 10 Tf -5000 {y} Td ({line}) Tj ET\n"),
+            "above the page" => format!("BT /F1 10 Tf 72 {} Td ({line}) Tj ET\n", 5000 + y),
+            "zero clip" => {
+                format!("q 0 0 0 0 re W n BT /F1 10 Tf 72 {y} Td ({line}) Tj ET Q\n")
+            }
+            "clip elsewhere" => {
+                format!("q 0 0 20 20 re W n BT /F1 10 Tf 72 {y} Td ({line}) Tj ET Q\n")
+            }
+            "tiny font" => format!("BT /F1 0.1 Tf 72 {y} Td ({line}) Tj ET\n"),
+            "tiny text matrix" => {
+                format!("BT /F1 10 Tf 0.05 0 0 0.05 72 {y} Tm ({line}) Tj ET\n")
+            }
+            "tiny CTM" => {
+                format!("q 0.05 0 0 0.05 72 {y} cm BT /F1 10 Tf 0 0 Td ({line}) Tj ET Q\n")
+            }
+            other => panic!("no shape {other}"),
+        };
+        content.extend_from_slice(drawn.as_bytes());
+    }
+    content.extend_from_slice(PDF_FORM_TEXT);
+    content.extend_from_slice(b"BT /F1 12 Tf 72 700 Td (Consent to referral: No) Tj ET\n");
+    pdf_sharing_one_stream(1, &content)
+}
+
+#[test]
+fn pdf_text_a_reader_cannot_see_is_no_answer() {
+    for shape in [
+        "render mode 3",
+        "render mode 7",
+        "white fill",
+        "white grey",
+        "left of the page",
+        "above the page",
+        "zero clip",
+        "clip elsewhere",
+        "tiny font",
+        "tiny text matrix",
+        "tiny CTM",
+    ] {
+        let reading = form(DocumentKind::Pdf, &pdf_with_hidden_text(shape));
+        assert_eq!(
+            reading.values.get(&Field::FullName).map(String::as_str),
+            Some("Sam Example"),
+            "{shape}: {:?}",
+            reading.values
+        );
+        assert_eq!(
+            reading.values.get(&Field::DateOfBirth).map(String::as_str),
+            Some("14/07/1988"),
+            "{shape}"
+        );
+        assert_eq!(
+            reading.values.get(&Field::Consent).map(String::as_str),
+            Some("No"),
+            "{shape}"
+        );
+    }
+}
+
+#[test]
+fn pdf_text_drawn_visibly_after_a_hidden_block_is_read() {
+    // Restoring the graphics state makes the text after it visible again.
+    let content = b"q 3 Tr 1 1 1 rg 0 0 0 0 re W n Q\n\
+        BT /F1 12 Tf 72 760 Td (DUTY TO REFER REFERRAL) Tj ET\n\
+        q 0.5 0 0 0.5 0 0 cm BT /F1 24 Tf 144 1480 Td (Full name: Sam Example) Tj ET Q\n";
+    let reading = form(DocumentKind::Pdf, &pdf_sharing_one_stream(1, content));
+    assert_eq!(reading.values[&Field::FullName], "Sam Example");
+}
