@@ -130,6 +130,7 @@ fn read_fields(
     else {
         return Ok(());
     };
+    let placed = placed_widgets(document);
     let mut seen = HashSet::new();
     let mut count = 0usize;
     let mut stack: Vec<(&Object, usize, Inherited)> = fields
@@ -170,7 +171,7 @@ fn read_fields(
         }
         // A field nobody can see (hidden, or a box a point wide) is not
         // what the form shows its reader: never an answer.
-        if is_hidden(document, field) {
+        if is_hidden(document, object, field, &placed) {
             continue;
         }
         if let (Some(label), Some(value)) = (here.label.as_deref(), field_value(&here)) {
@@ -187,43 +188,74 @@ fn read_fields(
     Ok(())
 }
 
+/// Where each widget a page shows is: the annotations of every page (by
+/// their object), with the part of that page a reader sees.
+fn placed_widgets(document: &Document) -> BTreeMap<ObjectId, Option<Rect>> {
+    let mut placed = BTreeMap::new();
+    for &page in document.get_pages().values() {
+        let Ok(dict) = document.get_dictionary(page) else {
+            continue;
+        };
+        let Some(annots) = dict
+            .get(b"Annots")
+            .ok()
+            .and_then(|a| deref(document, a).as_array().ok())
+        else {
+            continue;
+        };
+        let shown = visible_box(document, page);
+        for annot in annots.iter().take(MAX_FIELDS) {
+            if let Object::Reference(id) = annot {
+                placed.insert(*id, shown);
+            }
+        }
+    }
+    placed
+}
+
 /// Whether a field's widgets are all out of sight: the Hidden or NoView
-/// flag, or a rectangle under two points wide or high.
-fn is_hidden(document: &Document, field: &Dictionary) -> bool {
-    let widget_hidden = |widget: &Dictionary| {
+/// flag, a rectangle under two points wide or high or off its page, no
+/// rectangle at all, or a widget no page lists among its annotations.
+fn is_hidden(
+    document: &Document,
+    object: &Object,
+    field: &Dictionary,
+    placed: &BTreeMap<ObjectId, Option<Rect>>,
+) -> bool {
+    let widget_shown = |reference: Option<ObjectId>, widget: &Dictionary| {
         let flags = widget
             .get(b"F")
             .ok()
             .and_then(|f| f.as_i64().ok())
             .unwrap_or(0);
-        let tiny = widget
-            .get(b"Rect")
-            .ok()
-            .and_then(|r| deref(document, r).as_array().ok())
-            .and_then(|r| {
-                let n: Vec<f64> = r
-                    .iter()
-                    .filter_map(|v| {
-                        v.as_float()
-                            .ok()
-                            .map(f64::from)
-                            .or_else(|| v.as_i64().ok().map(|i| i as f64))
-                    })
-                    .collect();
-                (n.len() == 4).then(|| (n[2] - n[0]).abs() < 2.0 || (n[3] - n[1]).abs() < 2.0)
-            })
-            .unwrap_or(false);
-        flags & (2 | 32) != 0 || tiny
+        let Some(page) = reference.and_then(|id| placed.get(&id)) else {
+            return false;
+        };
+        let Some(rect) = widget.get(b"Rect").ok().and_then(|r| Rect::of(document, r)) else {
+            return false;
+        };
+        let on_page = page.is_none_or(|page| {
+            let seen = page.intersect(&rect);
+            seen.right - seen.left >= 2.0 && seen.top - seen.bottom >= 2.0
+        });
+        flags & (2 | 32) == 0
+            && rect.right - rect.left >= 2.0
+            && rect.top - rect.bottom >= 2.0
+            && on_page
     };
-    let widgets: Vec<&Dictionary> = match field.get(b"Kids").and_then(Object::as_array) {
-        Ok(kids) => kids
-            .iter()
-            .filter_map(|k| deref(document, k).as_dict().ok())
-            .collect(),
-        Err(_) => vec![field],
+    let reference = |o: &Object| match o {
+        Object::Reference(id) => Some(*id),
+        _ => None,
     };
-    let with_rect: Vec<&&Dictionary> = widgets.iter().filter(|w| w.get(b"Rect").is_ok()).collect();
-    !with_rect.is_empty() && with_rect.iter().all(|w| widget_hidden(w))
+    let widgets: Vec<(Option<ObjectId>, &Dictionary)> =
+        match field.get(b"Kids").and_then(Object::as_array) {
+            Ok(kids) => kids
+                .iter()
+                .filter_map(|k| Some((reference(k), deref(document, k).as_dict().ok()?)))
+                .collect(),
+            Err(_) => vec![(reference(object), field)],
+        };
+    !widgets.iter().any(|(id, w)| widget_shown(*id, w))
 }
 
 /// What a field takes from its parents.

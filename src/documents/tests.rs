@@ -477,3 +477,89 @@ fn pdf_text_drawn_visibly_after_a_hidden_block_is_read() {
     let reading = form(DocumentKind::Pdf, &pdf_sharing_one_stream(1, content));
     assert_eq!(reading.values[&Field::FullName], "Sam Example");
 }
+
+/// A fillable PDF whose fields say `Zed Smuggled` and a consent of Yes,
+/// over a page showing `Sam Example` and No, its widgets changed by
+/// `forge` as a forger would.
+fn forged_fields(forge: impl Fn(&mut lopdf::Document, &[lopdf::ObjectId])) -> FormReading {
+    let fields = [
+        PdfField {
+            name: "Full name".into(),
+            tooltip: None,
+            value: PdfValue::Text("Zed Smuggled".into()),
+        },
+        PdfField {
+            name: "Consent to referral".into(),
+            tooltip: None,
+            value: PdfValue::Check(true),
+        },
+    ];
+    let page = vec![
+        "DUTY TO REFER REFERRAL".to_string(),
+        "Full name: Sam Example".to_string(),
+        "Consent to referral: No".to_string(),
+    ];
+    let bytes = pdf(&[page], &fields).expect("pdf");
+    let mut document = lopdf::Document::load_mem(&bytes).expect("loads");
+    let widgets: Vec<lopdf::ObjectId> = document
+        .objects
+        .iter()
+        .filter(|(_, o)| o.as_dict().is_ok_and(|d| d.get(b"FT").is_ok()))
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(widgets.len(), 2, "the builder writes widgets");
+    forge(&mut document, &widgets);
+    let mut out = Vec::new();
+    document.save_to(&mut out).expect("saves");
+    form(DocumentKind::Pdf, &out)
+}
+
+fn widget(document: &mut lopdf::Document, id: lopdf::ObjectId) -> &mut lopdf::Dictionary {
+    document
+        .get_object_mut(id)
+        .and_then(lopdf::Object::as_dict_mut)
+        .expect("a widget")
+}
+
+#[test]
+fn pdf_fields_nobody_sees_are_no_answer() {
+    let off_page = |d: &mut lopdf::Document, ids: &[lopdf::ObjectId]| {
+        for &id in ids {
+            let rect: Vec<lopdf::Object> = vec![
+                (-2000).into(),
+                (-2000).into(),
+                (-1800).into(),
+                (-1980).into(),
+            ];
+            widget(d, id).set("Rect", rect);
+        }
+    };
+    let no_rect = |d: &mut lopdf::Document, ids: &[lopdf::ObjectId]| {
+        for &id in ids {
+            widget(d, id).remove(b"Rect");
+        }
+    };
+    let not_on_a_page = |d: &mut lopdf::Document, _: &[lopdf::ObjectId]| {
+        let pages: Vec<lopdf::ObjectId> = d.get_pages().values().copied().collect();
+        for page in pages {
+            widget(d, page).remove(b"Annots");
+        }
+    };
+    for (shape, reading) in [
+        ("off its page", forged_fields(off_page)),
+        ("without a rectangle", forged_fields(no_rect)),
+        ("in no page's annotations", forged_fields(not_on_a_page)),
+    ] {
+        assert_eq!(
+            reading.values.get(&Field::FullName).map(String::as_str),
+            Some("Sam Example"),
+            "{shape}: {:?}",
+            reading.values
+        );
+        assert_eq!(
+            reading.values.get(&Field::Consent).map(String::as_str),
+            Some("No"),
+            "{shape}"
+        );
+    }
+}
