@@ -37,6 +37,12 @@ pub const CELL_SEPARATOR: char = '\t';
 /// as a space. (The ASCII unit separator: no text a person writes holds it.)
 pub const VALUE_CELL_SEPARATOR: char = '\u{1f}';
 
+/// The value of an answer a document reader found but could not settle
+/// (what the document stores and what it shows disagree): a noncharacter,
+/// never text a person wrote. The first answer to its label, it is read
+/// as given but unreadable, never as an answer, and asked again.
+pub const UNREADABLE: char = '\u{fdd0}';
+
 const PLACEHOLDERS: [&str; 5] = [
     "[dutytorefer/helptokeepaccommodation]",
     "[dd/mm/yyyy]",

@@ -2,14 +2,17 @@
 //! A field reads as `label<TAB>value`, its label the tooltip (`/TU`) or
 //! else its name (`/T`); a check box as `Yes` when on (`/Yes`, `/On`, or
 //! its own export value), unanswered when `/Off`. Fields come first so
-//! that, the form reader keeping the first answer to each label, they beat
-//! what the page shows. The text layer is laid out from where each piece
+//! that they answer what the page leaves blank; where a field and the page
+//! say who the person is or whether they agreed differently, neither is
+//! taken (see `settle`). Only what a reader sees is read: hidden fields and
+//! invisible, white, off-page, clipped or tiny text are not. The text layer is laid out from where each piece
 //! of text is drawn: pieces on one baseline make a line, pieces far apart
 //! on it are cells (`label<TAB>value`), as a table's are.
 
 use super::{Budget, DocumentError};
+use crate::core::field::Field;
 use crate::core::field::Label;
-use crate::core::form::CELL_SEPARATOR;
+use crate::core::form::{read_form, CELL_SEPARATOR, UNREADABLE};
 use lopdf::content::Content;
 use lopdf::{decode_text_string, Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
 use std::collections::{BTreeMap, HashSet};
@@ -47,8 +50,9 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
             limit: budget.limits.max_pdf_pages,
         });
     }
+    let mut fields = String::new();
+    read_fields(&document, &mut fields, budget)?;
     let mut out = String::new();
-    read_fields(&document, &mut out, budget)?;
     let mut page_text = false;
     // A page past a budget (its content too large to decompress) is not
     // read; when nothing else is, that budget is why, not "no text".
@@ -74,6 +78,7 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
         }
         budget.check_text(&out)?;
     }
+    let out = settle(&fields, &out);
     if out.trim().is_empty() {
         return Err(match over_budget {
             Some(e) => e,
@@ -82,6 +87,74 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
         });
     }
     Ok(out)
+}
+
+/// What the form's fields say who the person is or whether they agreed:
+/// where a visible field and the page's text answer one of these
+/// differently, neither is taken.
+const SETTLED_BY_BOTH: [Field; 5] = [
+    Field::FullName,
+    Field::DateOfBirth,
+    Field::PrisonNumber,
+    Field::Crn,
+    Field::Consent,
+];
+
+/// The document's text: its fields' lines, then its pages'. An answer the
+/// fields and the page text give differently (a field saying consent Yes
+/// over a page printed No) comes first as unreadable, so that neither is
+/// taken and it is asked again.
+fn settle(fields: &str, pages: &str) -> String {
+    let mut out = String::new();
+    if !fields.is_empty() && !pages.trim().is_empty() {
+        let in_fields = read_form(fields);
+        let on_pages = read_form(pages);
+        for field in SETTLED_BY_BOTH {
+            let (Some(a), Some(b)) = (in_fields.values.get(&field), on_pages.values.get(&field))
+            else {
+                continue;
+            };
+            // A label printed where the answer should be is no answer.
+            if Label::from_text(b.trim().trim_end_matches(':')).is_some() {
+                continue;
+            }
+            if !same_answer(field, a, b) {
+                out.push_str(field.label());
+                out.push(CELL_SEPARATOR);
+                out.push(UNREADABLE);
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str(fields);
+    out.push_str(pages);
+    out
+}
+
+/// Two answers alike but for case, spacing and punctuation; a consent by
+/// its yes or no alone.
+fn same_answer(field: Field, a: &str, b: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (a, b) = (words(a), words(b));
+    if field == Field::Consent {
+        let yes_no = |w: &[String]| {
+            w.iter().find_map(|w| match w.as_str() {
+                "yes" | "y" => Some(true),
+                "no" | "n" => Some(false),
+                _ => None,
+            })
+        };
+        return match (yes_no(&a), yes_no(&b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        };
+    }
+    a == b
 }
 
 /// What the document's pages have decoded so far: each content stream is

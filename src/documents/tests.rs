@@ -160,11 +160,8 @@ fn a_pdf_text_layer_reads_label_and_value_on_one_line_or_side_by_side() {
 }
 
 #[test]
-fn fillable_pdf_fields_beat_the_page_text() {
-    let page = vec![
-        "Full name: Printed Name".to_string(),
-        "Date of birth:".to_string(),
-    ];
+fn fillable_pdf_fields_answer_what_the_page_leaves_blank() {
+    let page = vec!["Full name:".to_string(), "Date of birth:".to_string()];
     let fields = [
         PdfField {
             name: "full_name".into(),
@@ -562,4 +559,50 @@ fn pdf_fields_nobody_sees_are_no_answer() {
             "{shape}"
         );
     }
+}
+
+fn interpreted(reading: &FormReading) -> crate::core::referral::ReadReferral {
+    let authorities = crate::core::authority::Authorities::default();
+    crate::core::referral::interpret(
+        reading,
+        &crate::core::referral::ReadingContext {
+            sent_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+            authorities: &authorities,
+            receiving_authority: None,
+        },
+    )
+}
+
+#[test]
+fn a_visible_pdf_field_disagreeing_with_the_page_is_asked_again() {
+    // Nothing forged: both fields show, saying other than the page.
+    let reading = forged_fields(|_, _| {});
+    let read = interpreted(&reading);
+    assert_eq!(read.referral.full_name, None, "{:?}", reading.values);
+    assert_eq!(read.referral.consent, None);
+    assert!(
+        read.invalid.contains(&Field::FullName),
+        "{:?}",
+        read.invalid
+    );
+    assert!(read.invalid.contains(&Field::Consent), "{:?}", read.invalid);
+    assert_eq!(read.outcome, crate::core::referral::Outcome::Incomplete);
+}
+
+#[test]
+fn a_pdf_field_agreeing_with_the_page_is_read() {
+    let fields = [PdfField {
+        name: "Consent to referral".into(),
+        tooltip: None,
+        value: PdfValue::Check(true),
+    }];
+    let page = vec![
+        "DUTY TO REFER REFERRAL".to_string(),
+        "Full name: Sam Example".to_string(),
+        "Consent to referral: yes".to_string(),
+    ];
+    let reading = form(DocumentKind::Pdf, &pdf(&[page], &fields).expect("pdf"));
+    let read = interpreted(&reading);
+    assert_eq!(read.referral.consent, Some(true), "{:?}", reading.values);
+    assert_eq!(read.referral.full_name.as_deref(), Some("Sam Example"));
 }
