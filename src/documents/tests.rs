@@ -606,3 +606,65 @@ fn a_pdf_field_agreeing_with_the_page_is_read() {
     assert_eq!(read.referral.consent, Some(true), "{:?}", reading.values);
     assert_eq!(read.referral.full_name.as_deref(), Some("Sam Example"));
 }
+
+#[test]
+fn word_text_a_reader_cannot_see_is_no_answer() {
+    let styles = r#"<w:styles xmlns:w="w">
+      <w:style w:type="character" w:styleId="Secret"><w:rPr><w:vanish/></w:rPr></w:style>
+      <w:style w:type="character" w:styleId="MoreSecret"><w:basedOn w:val="Secret"/></w:style>
+      <w:style w:type="paragraph" w:styleId="HiddenPara"><w:rPr><w:vanish w:val="true"/></w:rPr></w:style>
+      <w:style w:type="paragraph" w:styleId="Shown"><w:basedOn w:val="HiddenPara"/><w:rPr><w:vanish w:val="0"/></w:rPr></w:style>
+    </w:styles>"#;
+    let xml = r#"<w:document xmlns:w="w"><w:body>
+      <w:p><w:r><w:rPr><w:vanish></w:vanish></w:rPr><w:t>Full name: Zed Smuggled</w:t></w:r></w:p>
+      <w:p><w:r><w:rPr><w:vanish w:val="on"/></w:rPr><w:t>Date of birth: 01/01/1970</w:t></w:r></w:p>
+      <w:p><w:r><w:rPr><w:rStyle w:val="MoreSecret"/></w:rPr><w:t>Consent to referral: Yes</w:t></w:r></w:p>
+      <w:p><w:pPr><w:pStyle w:val="HiddenPara"/></w:pPr><w:r><w:t>Prison number: Z9999ZZ</w:t></w:r></w:p>
+      <w:p><w:r><w:rPr><w:color w:val="FFFFFF"/></w:rPr><w:t>CRN: Z999999</w:t></w:r></w:p>
+      <w:p><w:r><w:rPr><w:sz w:val="2"/></w:rPr><w:t>Custody status: remand</w:t></w:r></w:p>
+      <w:p><w:r><w:t>Full name: Sam Example</w:t></w:r></w:p>
+      <w:p><w:r><w:rPr><w:vanish w:val="false"/></w:rPr><w:t>Date of birth: 14/07/1988</w:t></w:r></w:p>
+      <w:p><w:pPr><w:pStyle w:val="Shown"/></w:pPr><w:r><w:t>Consent to referral: No</w:t></w:r></w:p>
+      <w:p><w:r><w:rPr><w:color w:val="FFFFFF"/><w:shd w:val="clear" w:fill="1F3864"/></w:rPr><w:t>Prison number: A1234BC</w:t></w:r></w:p>
+      <w:p><w:r><w:rPr><w:sz w:val="4"/></w:rPr><w:t>Custody status: sentenced</w:t></w:r></w:p>
+    </w:body></w:document>"#;
+    let text = docx::read_styled_xml(xml, styles).expect("read");
+    let reading = read_form(&text);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example", "{text}");
+    assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988", "{text}");
+    assert_eq!(reading.values[&Field::Consent], "No", "{text}");
+    // White on a dark shading shows; two points is small but seen.
+    assert_eq!(reading.values[&Field::PrisonNumber], "A1234BC", "{text}");
+    assert_eq!(reading.values[&Field::CustodyStatus], "sentenced", "{text}");
+    assert!(!reading.values.contains_key(&Field::Crn), "{text}");
+}
+
+#[test]
+fn a_docx_hides_by_its_styles_part() {
+    // The whole package: styles.xml is read with the document.
+    let body = [
+        "<w:p><w:r><w:rPr><w:rStyle w:val=\"Secret\"/></w:rPr><w:t>Full name: Zed Smuggled</w:t></w:r></w:p>",
+        &word_paragraph("Full name: Sam Example"),
+    ]
+    .concat();
+    let bytes = docx(&body).expect("docx");
+    let styles = r#"<?xml version="1.0" encoding="UTF-8"?><w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:style w:type="character" w:styleId="Secret"><w:rPr><w:vanish/></w:rPr></w:style></w:styles>"#;
+    let with_styles = add_zip_part(&bytes, "word/styles.xml", styles.as_bytes());
+    let reading = form(DocumentKind::Docx, &with_styles);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example");
+}
+
+/// A zip container with one more part.
+fn add_zip_part(bytes: &[u8], name: &str, content: &[u8]) -> Vec<u8> {
+    use std::io::{Cursor, Write};
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).expect("zip");
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let file = archive.by_index(i).expect("entry");
+        out.raw_copy_file(file).expect("copies");
+    }
+    out.start_file(name, zip::write::SimpleFileOptions::default())
+        .expect("starts");
+    out.write_all(content).expect("writes");
+    out.finish().expect("finishes").into_inner()
+}
