@@ -668,3 +668,31 @@ fn add_zip_part(bytes: &[u8], name: &str, content: &[u8]) -> Vec<u8> {
     out.write_all(content).expect("writes");
     out.finish().expect("finishes").into_inner()
 }
+
+#[test]
+fn opendocument_text_a_reader_cannot_see_is_no_answer() {
+    let xml = r##"<office:document-content xmlns:office="o" xmlns:style="s" xmlns:text="t" xmlns:fo="f">
+      <office:automatic-styles>
+        <style:style style:name="Hide" style:family="text"><style:text-properties text:display="none"/></style:style>
+        <style:style style:name="HideMore" style:family="text" style:parent-style-name="Hide"/>
+        <style:style style:name="White" style:family="paragraph"><style:text-properties fo:color="#FFFFFF"/></style:style>
+        <style:style style:name="Speck" style:family="text"><style:text-properties fo:font-size="0.5pt"/></style:style>
+        <style:style style:name="Banner" style:family="text"><style:text-properties fo:color="#ffffff" fo:background-color="#1f3864"/></style:style>
+      </office:automatic-styles>
+      <office:body><office:text>
+        <text:p>Full name: <text:span text:style-name="HideMore">Zed Smuggled</text:span>Sam Example</text:p>
+        <text:p text:style-name="White">Date of birth: 01/01/1970</text:p>
+        <text:p>Consent to referral: <text:span text:style-name="Speck">Yes</text:span></text:p>
+        <text:section text:name="S" text:display="none"><text:p>CRN: Z999999</text:p></text:section>
+        <text:p>Date of birth: 14/07/1988</text:p>
+        <text:p>Consent to referral: No</text:p>
+        <text:p>Prison number: <text:span text:style-name="Banner">A1234BC</text:span></text:p>
+      </office:text></office:body></office:document-content>"##;
+    let text = odt::read_content_xml(xml).expect("read");
+    let reading = read_form(&text);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example", "{text}");
+    assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988", "{text}");
+    assert_eq!(reading.values[&Field::Consent], "No", "{text}");
+    assert_eq!(reading.values[&Field::PrisonNumber], "A1234BC", "{text}");
+    assert!(!reading.values.contains_key(&Field::Crn), "{text}");
+}
