@@ -468,6 +468,11 @@ fn looks_labelled(line: &str) -> bool {
 /// boxes cannot be matched to options, the text as written (boxes and all,
 /// so that it is read as invalid, never guessed).
 fn answer(kind: ValueKind, raw: &str) -> String {
+    // Whatever else the answer holds, a part that could not be settled
+    // makes it unreadable.
+    if raw.contains(UNREADABLE) {
+        return UNREADABLE.to_string();
+    }
     if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
         return clean_value(raw);
     }

@@ -13,6 +13,7 @@
 
 use super::xml::{attribute, is_on, malformed, reader, reference, tick, Layout};
 use super::{zipped, Budget, DocumentError};
+use crate::core::form::UNREADABLE;
 use quick_xml::events::{BytesStart, Event};
 
 /// A content control being read.
@@ -24,6 +25,36 @@ struct Control {
     checkbox: Option<bool>,
     /// In its content (`w:sdtContent`) rather than its properties.
     in_content: bool,
+    /// What a check box's content shows: a ticked or an empty box.
+    shown: Option<bool>,
+}
+
+impl Control {
+    /// Notes the box a check box control's content draws.
+    fn shows(&mut self, text: &str) {
+        for c in text.chars() {
+            match c {
+                '☒' | '☑' | '✓' | '✔' | '✗' | '✘' | '■' | 'þ' | 'ý' => {
+                    self.shown = Some(true)
+                }
+                '☐' | '□' | '◻' | '⬜' | '¨' => self.shown = Some(false),
+                _ => {}
+            }
+        }
+    }
+
+    /// A check box as the reader has it: its state, or unreadable where
+    /// the state stored and the box shown disagree.
+    fn answer(&self) -> Option<char> {
+        let checked = self.checkbox?;
+        if self.placeholder {
+            return None;
+        }
+        Some(match self.shown {
+            Some(shown) if shown != checked => UNREADABLE,
+            _ => tick(checked),
+        })
+    }
 }
 
 pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
@@ -293,9 +324,6 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 "sdtContent" => {
                     if let Some(control) = controls.last_mut() {
                         control.in_content = true;
-                        if let (Some(checked), false) = (control.checkbox, control.placeholder) {
-                            layout.push(tick(checked));
-                        }
                     }
                 }
                 "checkbox" => {
@@ -310,6 +338,16 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 _ if skipping > 0 => {}
                 "tab" if !suppressed => layout.push('\t'),
                 "br" | "cr" if !suppressed => layout.push('\n'),
+                "sym" if skipping == 0 && !run_hidden && in_box(&controls) => {
+                    if let Some(c) = attribute(&e, "char")
+                        .and_then(|code| u32::from_str_radix(code.trim(), 16).ok())
+                        .and_then(symbol)
+                    {
+                        if let Some(control) = controls.last_mut() {
+                            control.shows(&c.to_string());
+                        }
+                    }
+                }
                 "sym" if !suppressed => {
                     if let Some(c) = attribute(&e, "char")
                         .and_then(|code| u32::from_str_radix(code.trim(), 16).ok())
@@ -367,7 +405,9 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 "tr" => layout.end_row(),
                 "tbl" => layout.end_table(),
                 "sdt" => {
-                    controls.pop();
+                    if let Some(answer) = controls.pop().and_then(|c| c.answer()) {
+                        layout.push(answer);
+                    }
                 }
                 "checkBox" => {
                     if let Some(checked) = legacy_box.take() {
@@ -376,6 +416,11 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 }
                 _ => {}
             },
+            Event::Text(t) if in_text && skipping == 0 && !run_hidden && in_box(&controls) => {
+                if let Some(control) = controls.last_mut() {
+                    control.shows(&t.xml10_content());
+                }
+            }
             Event::Text(t) if in_text && !suppressed => layout.text(&t.xml10_content()),
             Event::CData(t) if in_text && !suppressed => layout.text(&t.xml10_content()),
             Event::GeneralRef(r) if in_text && !suppressed => {
@@ -387,6 +432,13 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
         }
     }
     Ok(layout.finish())
+}
+
+/// Inside the content of a check box control (the innermost control).
+fn in_box(controls: &[Control]) -> bool {
+    controls
+        .last()
+        .is_some_and(|c| c.in_content && c.checkbox.is_some() && !c.placeholder)
 }
 
 /// The characters Word draws with `w:sym` (Wingdings and the like keep

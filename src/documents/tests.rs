@@ -112,7 +112,7 @@ fn word_check_boxes_of_every_kind_read_as_ticks() {
     // A content-control box ticked beside Yes, a legacy box ticked by its
     // state beside No of another question, an X in a table cell.
     let xml = r#"<w:document xmlns:w="w" xmlns:w14="w14"><w:body>
-      <w:p><w:r><w:t xml:space="preserve">Consent to referral: </w:t></w:r><w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val="1"/></w14:checkbox></w:sdtPr><w:sdtContent><w:r><w:t>☐</w:t></w:r></w:sdtContent></w:sdt><w:r><w:t xml:space="preserve"> Yes </w:t></w:r><w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val="0"/></w14:checkbox></w:sdtPr><w:sdtContent><w:r><w:t>☐</w:t></w:r></w:sdtContent></w:sdt><w:r><w:t xml:space="preserve"> No</w:t></w:r></w:p>
+      <w:p><w:r><w:t xml:space="preserve">Consent to referral: </w:t></w:r><w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val="1"/></w14:checkbox></w:sdtPr><w:sdtContent><w:r><w:t>☒</w:t></w:r></w:sdtContent></w:sdt><w:r><w:t xml:space="preserve"> Yes </w:t></w:r><w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val="0"/></w14:checkbox></w:sdtPr><w:sdtContent><w:r><w:t>☐</w:t></w:r></w:sdtContent></w:sdt><w:r><w:t xml:space="preserve"> No</w:t></w:r></w:p>
       <w:p><w:r><w:t xml:space="preserve">At risk of rough sleeping: </w:t></w:r><w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:checkBox><w:default w:val="0"/></w:checkBox></w:ffData></w:fldChar></w:r><w:r><w:t xml:space="preserve"> Yes </w:t></w:r><w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:checkBox><w:default w:val="0"/><w:checked/></w:checkBox></w:ffData></w:fldChar></w:r><w:r><w:t xml:space="preserve"> No</w:t></w:r></w:p>
       <w:tbl><w:tr><w:tc><w:p><w:r><w:t>Existing tenancy or mortgage</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Yes</w:t></w:r></w:p></w:tc><w:tc><w:p/></w:tc><w:tc><w:p><w:r><w:t>No</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>X</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
     </w:body></w:document>"#;
@@ -695,4 +695,42 @@ fn opendocument_text_a_reader_cannot_see_is_no_answer() {
     assert_eq!(reading.values[&Field::Consent], "No", "{text}");
     assert_eq!(reading.values[&Field::PrisonNumber], "A1234BC", "{text}");
     assert!(!reading.values.contains_key(&Field::Crn), "{text}");
+}
+
+#[test]
+fn a_word_check_box_whose_state_and_glyph_disagree_is_asked_again() {
+    // Stored ticked, drawn empty (and the other way round): which one the
+    // person meant is not known, so neither is taken.
+    let control = |checked: &str, glyph: &str| {
+        format!(
+            r#"<w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val="{checked}"/></w14:checkbox></w:sdtPr><w:sdtContent><w:r><w:t>{glyph}</w:t></w:r></w:sdtContent></w:sdt>"#
+        )
+    };
+    let paragraph = |label: &str, yes: String, no: String| {
+        format!(
+            r#"<w:p><w:r><w:t xml:space="preserve">{label}: </w:t></w:r>{yes}<w:r><w:t xml:space="preserve"> Yes </w:t></w:r>{no}<w:r><w:t xml:space="preserve"> No</w:t></w:r></w:p>"#
+        )
+    };
+    let xml = format!(
+        r#"<w:document xmlns:w="w" xmlns:w14="w14"><w:body>{}{}{}</w:body></w:document>"#,
+        paragraph("Consent to referral", control("1", "☐"), control("0", "☐")),
+        paragraph(
+            "At risk of rough sleeping",
+            control("0", "☒"),
+            control("0", "☐")
+        ),
+        paragraph(
+            "Existing tenancy or mortgage",
+            control("0", "☐"),
+            control("1", "☒")
+        ),
+    );
+    let text = docx::read_document_xml(&xml).expect("read");
+    let read = interpreted(&read_form(&text));
+    assert_eq!(read.referral.consent, None, "{text:?}");
+    assert!(read.invalid.contains(&Field::Consent), "{text:?}");
+    assert_eq!(read.referral.rough_sleeping_risk, None, "{text:?}");
+    assert!(read.invalid.contains(&Field::RoughSleepingRisk), "{text:?}");
+    // State and glyph agreeing: read.
+    assert_eq!(read.referral.existing_tenancy, Some(false), "{text:?}");
 }
