@@ -58,12 +58,87 @@ impl Control {
 }
 
 pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
-    let xml = zipped::read_part(bytes, "word/document.xml", budget)?;
-    let styles = match zipped::read_optional_part(bytes, "word/styles.xml", budget)? {
+    let main = main_part(bytes, budget)?;
+    let xml = zipped::read_part(bytes, &main, budget)?;
+    let folder = main.rsplit_once('/').map_or("", |(folder, _)| folder);
+    let styles_part = if folder.is_empty() {
+        "styles.xml".to_string()
+    } else {
+        format!("{folder}/styles.xml")
+    };
+    let styles = match zipped::read_optional_part(bytes, &styles_part, budget)? {
         Some(xml) => Styles::read(&xml, budget)?,
         None => Styles::default(),
     };
     read_xml(&xml, &styles, budget)
+}
+
+/// The main document part, as Word finds it: the target of the package's
+/// `officeDocument` relationship (`_rels/.rels`), which its content types
+/// must declare as the main document if they declare one. A package whose
+/// parts say two different things is damaged or forged: which one a
+/// program shows is its own choice, so it is refused. A package without
+/// relationships is read from `word/document.xml`.
+fn main_part(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
+    const DEFAULT: &str = "word/document.xml";
+    let part_name = |name: &str| {
+        name.trim()
+            .trim_start_matches("./")
+            .trim_start_matches('/')
+            .to_string()
+    };
+    let attributes_of = |xml: &[u8], element: &str, wanted: &[&str]| {
+        let mut found: Vec<Vec<Option<String>>> = Vec::new();
+        let mut reader = reader(xml)?;
+        loop {
+            match reader.read_event().map_err(malformed)? {
+                Event::Eof => break,
+                Event::DocType(_) => return Err(DocumentError::Dtd),
+                Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == element => {
+                    if found.len() < MAX_STYLES {
+                        found.push(wanted.iter().map(|a| attribute(&e, a)).collect());
+                    }
+                }
+                _ => {}
+            }
+            budget.check_time()?;
+        }
+        Ok::<_, DocumentError>(found)
+    };
+    let damaged = |why: &str| DocumentError::Malformed(format!("its package is damaged ({why})"));
+    let Some(rels) = zipped::read_optional_part(bytes, "_rels/.rels", budget)? else {
+        return Ok(DEFAULT.to_string());
+    };
+    let targets: Vec<String> = attributes_of(&rels, "Relationship", &["Type", "Target"])?
+        .into_iter()
+        .filter(|a| {
+            a[0].as_deref()
+                .is_some_and(|t| t.trim().ends_with("/officeDocument"))
+        })
+        .filter_map(|a| a[1].as_deref().map(part_name))
+        .collect();
+    let main = match targets.as_slice() {
+        [] => return Ok(DEFAULT.to_string()),
+        [one] => one.clone(),
+        _ => return Err(damaged("it names two main documents")),
+    };
+    if let Some(types) = zipped::read_optional_part(bytes, "[Content_Types].xml", budget)? {
+        let declared: Vec<String> =
+            attributes_of(&types, "Override", &["PartName", "ContentType"])?
+                .into_iter()
+                .filter(|a| {
+                    a[1].as_deref()
+                        .is_some_and(|t| t.trim().ends_with(".main+xml"))
+                })
+                .filter_map(|a| a[0].as_deref().map(part_name))
+                .collect();
+        if !declared.is_empty() && declared.iter().any(|d| !d.eq_ignore_ascii_case(&main)) {
+            return Err(damaged(
+                "its main document is not the one its content types declare",
+            ));
+        }
+    }
+    Ok(main)
 }
 
 /// What of a run's formatting decides whether a reader sees its text;

@@ -734,3 +734,72 @@ fn a_word_check_box_whose_state_and_glyph_disagree_is_asked_again() {
     // State and glyph agreeing: read.
     assert_eq!(read.referral.existing_tenancy, Some(false), "{text:?}");
 }
+
+/// A Word package of the given parts.
+fn package(parts: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::{Cursor, Write};
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, content) in parts {
+        out.start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("starts");
+        out.write_all(content.as_bytes()).expect("writes");
+    }
+    out.finish().expect("finishes").into_inner()
+}
+
+const MAIN_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml";
+
+fn word_body(text: &str) -> String {
+    format!(
+        r#"<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{}</w:body></w:document>"#,
+        word_paragraph(text)
+    )
+}
+
+fn relationships(target: &str) -> String {
+    format!(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="{target}"/></Relationships>"#
+    )
+}
+
+fn content_types(main: &str) -> String {
+    format!(
+        r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="{main}" ContentType="{MAIN_TYPE}"/></Types>"#
+    )
+}
+
+#[test]
+fn a_word_package_is_read_from_the_main_part_its_relationships_name() {
+    let decoy = word_body("Full name: Zed Smuggled");
+    let shown = word_body("Full name: Sam Example");
+    let rels = relationships("/word/main.xml");
+    let types = content_types("/word/main.xml");
+    let bytes = package(&[
+        ("[Content_Types].xml", &types),
+        ("_rels/.rels", &rels),
+        ("word/document.xml", &decoy),
+        ("word/main.xml", &shown),
+    ]);
+    let reading = form(DocumentKind::Docx, &bytes);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example");
+}
+
+#[test]
+fn a_word_package_whose_parts_disagree_on_its_main_document_is_refused() {
+    let decoy = word_body("Full name: Zed Smuggled");
+    let shown = word_body("Full name: Sam Example");
+    let rels = relationships("word/main.xml");
+    let types = content_types("/word/document.xml");
+    let bytes = package(&[
+        ("[Content_Types].xml", &types),
+        ("_rels/.rels", &rels),
+        ("word/document.xml", &decoy),
+        ("word/main.xml", &shown),
+    ]);
+    let err = read_document(DocumentKind::Docx, &bytes, &LIMITS).unwrap_err();
+    assert!(
+        matches!(&err, DocumentError::Malformed(why) if why.contains("damaged")),
+        "{err}"
+    );
+}
