@@ -9,7 +9,8 @@
 //! however written, directly or by a paragraph or character style and
 //! the styles it is based on), white on no shading, or under two points.
 //! The old look a tracked formatting change keeps (`w:rPrChange`) is not
-//! the look shown.
+//! the look shown, and of alternative content (`mc:AlternateContent`)
+//! only the branch a program shows is read.
 
 use super::xml::{attribute, is_on, malformed, reader, reference, tick, Layout};
 use super::{zipped, Budget, DocumentError};
@@ -311,6 +312,10 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
     // placeholder): how deep.
     let mut skipping = 0usize;
     let mut controls: Vec<Control> = Vec::new();
+    // `mc:AlternateContent` open, innermost last: whether a branch of it
+    // has been read; and the branches open, whether each is skipped.
+    let mut alternatives: Vec<bool> = Vec::new();
+    let mut branches: Vec<bool> = Vec::new();
     // A legacy check box being read: its default, then its state.
     let mut legacy_box: Option<bool> = None;
     // Inside a run, and whether its text is out of sight (hidden, white,
@@ -384,6 +389,21 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
             Event::DocType(_) => return Err(DocumentError::Dtd),
             Event::Start(e) => match e.local_name().as_ref() {
                 "del" | "moveFrom" | "instrText" | "delText" | "delInstrText" => skipping += 1,
+                "AlternateContent" => alternatives.push(false),
+                "Choice" | "Fallback" => {
+                    // One branch of the alternatives is what a program
+                    // shows: the first, a Fallback only when no Choice
+                    // came before it.
+                    let taken = alternatives.last_mut();
+                    let skip = taken.as_deref().copied().unwrap_or(false);
+                    if let Some(taken) = taken {
+                        *taken = true;
+                    }
+                    if skip {
+                        skipping += 1;
+                    }
+                    branches.push(skip);
+                }
                 _ if skipping > 0 => {}
                 "p" => paragraph_style = None,
                 "r" => {
@@ -468,6 +488,14 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
             Event::End(e) => match e.local_name().as_ref() {
                 "del" | "moveFrom" | "instrText" | "delText" | "delInstrText" => {
                     skipping = skipping.saturating_sub(1)
+                }
+                "AlternateContent" => {
+                    alternatives.pop();
+                }
+                "Choice" | "Fallback" => {
+                    if branches.pop() == Some(true) {
+                        skipping = skipping.saturating_sub(1);
+                    }
                 }
                 _ if skipping > 0 => {}
                 "r" => {

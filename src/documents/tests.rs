@@ -803,3 +803,25 @@ fn a_word_package_whose_parts_disagree_on_its_main_document_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn word_alternate_content_is_read_once() {
+    // A text box written twice, as Word does (a drawing for programs that
+    // understand it, a VML fallback for those that do not): one is shown.
+    let xml = r#"<w:document xmlns:w="w" xmlns:mc="mc" xmlns:wps="wps" xmlns:v="v"><w:body>
+      <w:p><w:r><mc:AlternateContent>
+        <mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent><w:p><w:r><w:t>Full name: Sam Example</w:t></w:r></w:p></w:txbxContent></wps:txbx></w:drawing></mc:Choice>
+        <mc:Fallback><w:pict><v:textbox><w:txbxContent><w:p><w:r><w:t>Full name: Sam Example</w:t></w:r></w:p><w:p><w:r><w:t>Date of birth: 01/01/1970</w:t></w:r></w:p></w:txbxContent></v:textbox></w:pict></mc:Fallback>
+      </mc:AlternateContent></w:r></w:p>
+      <w:p><w:r><mc:AlternateContent>
+        <mc:Fallback><w:pict><v:textbox><w:txbxContent><w:p><w:r><w:t>Prison number: A1234BC</w:t></w:r></w:p></w:txbxContent></v:textbox></w:pict></mc:Fallback>
+      </mc:AlternateContent></w:r></w:p>
+      <w:p><w:r><w:t>Custody status: remand</w:t></w:r></w:p>
+    </w:body></w:document>"#;
+    let text = docx::read_document_xml(xml).expect("read");
+    let reading = read_form(&text);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example", "{text}");
+    assert!(!reading.values.contains_key(&Field::DateOfBirth), "{text}");
+    assert_eq!(reading.values[&Field::PrisonNumber], "A1234BC", "{text}");
+    assert_eq!(reading.values[&Field::CustodyStatus], "remand", "{text}");
+}
