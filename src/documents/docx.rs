@@ -95,10 +95,10 @@ fn main_part(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
             match reader.read_event().map_err(malformed)? {
                 Event::Eof => break,
                 Event::DocType(_) => return Err(DocumentError::Dtd),
-                Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == element => {
-                    if found.len() < MAX_STYLES {
-                        found.push(wanted.iter().map(|a| attribute(&e, a)).collect());
-                    }
+                Event::Start(e) | Event::Empty(e)
+                    if e.local_name().as_ref() == element && found.len() < MAX_STYLES =>
+                {
+                    found.push(wanted.iter().map(|a| attribute(&e, a)).collect());
                 }
                 _ => {}
             }
@@ -493,9 +493,8 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                     alternatives.pop();
                 }
                 "Choice" | "Fallback" => {
-                    if branches.pop() == Some(true) {
-                        skipping = skipping.saturating_sub(1);
-                    }
+                    let skipped = branches.pop() == Some(true);
+                    skipping = skipping.saturating_sub(usize::from(skipped));
                 }
                 _ if skipping > 0 => {}
                 "r" => {

@@ -220,9 +220,8 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                     skipping = skipping.saturating_sub(1)
                 }
                 "text:section" => {
-                    if sections.pop() == Some(true) {
-                        skipping = skipping.saturating_sub(1);
-                    }
+                    let hidden = sections.pop() == Some(true);
+                    skipping = skipping.saturating_sub(usize::from(hidden));
                 }
                 _ if skipping > 0 => {}
                 "text:p" | "text:h" => {
