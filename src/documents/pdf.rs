@@ -968,7 +968,95 @@ fn lay_out(mut pieces: Vec<Piece>) -> Vec<String> {
             }
         })
         .collect();
-    join_wrapped_labels(laid)
+    join_wrapped_labels(join_cells_across_lines(laid))
+}
+
+/// A label as the page prints it: `Local connection`, `9 Local
+/// connection`, `Date of birth:`.
+fn is_label_text(text: &str) -> bool {
+    let text = text.trim().trim_end_matches(':').trim();
+    let unnumbered = text
+        .trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | ')'))
+        .trim();
+    Label::from_text(text).is_some()
+        || (unnumbered != text && Label::from_text(unnumbered).is_some())
+}
+
+/// Table cells whose text spans several lines, laid out again as the rows
+/// they are:
+/// - a label wrapped over two lines of its cell with no answer beside it
+///   (`Reason for referral without local` over `connection`) is one label,
+///   so that its second half is never read as the answer to the question
+///   above it;
+/// - a label standing alone, centred in its row between the lines of an
+///   answer that wrapped (`Resident - lived in Colchester 10`, `Local
+///   connection`, `years`), takes those lines as its answer.
+fn join_cells_across_lines(lines: Vec<LaidLine>) -> Vec<LaidLine> {
+    let near = |upper: &LaidLine, lower: &LaidLine| {
+        let gap = upper.y - lower.y;
+        gap > 0.0 && gap <= upper.size.max(lower.size) * 1.6
+    };
+    let single = |line: &LaidLine| !line.text.contains(CELL_SEPARATOR);
+    let mut out: Vec<LaidLine> = Vec::with_capacity(lines.len());
+    let mut lines = lines.into_iter().peekable();
+    while let Some(mut line) = lines.next() {
+        // A wrapped label.
+        if single(&line) && !is_label_text(&line.text) {
+            if let Some(next) = lines.peek() {
+                let whole = format!("{} {}", line.text.trim(), next.text.trim());
+                if single(next)
+                    && near(&line, next)
+                    && (line.x - next.x).abs() <= 1.0
+                    && !is_label_text(&next.text)
+                    && is_label_text(&whole)
+                {
+                    line.text = whole;
+                    lines.next();
+                }
+            }
+        }
+        // A label centred beside its wrapped answer.
+        if single(&line) && is_label_text(&line.text) {
+            let beside = |other: &LaidLine| {
+                single(other) && other.x > line.x + line.size * 2.0 && !is_label_text(&other.text)
+            };
+            let mut above: Vec<String> = Vec::new();
+            let mut upper = &line;
+            let mut taken = 0;
+            for previous in out.iter().rev() {
+                if !(beside(previous) && near(previous, upper)) {
+                    break;
+                }
+                above.push(previous.text.trim().to_string());
+                upper = previous;
+                taken += 1;
+            }
+            let column = (taken > 0).then(|| out[out.len() - 1].x);
+            let mut below: Vec<LaidLine> = Vec::new();
+            while let Some(next) = lines.peek() {
+                let lower = below.last().unwrap_or(&line);
+                let aligned = column.is_none_or(|x| (next.x - x).abs() <= 1.0);
+                if !(beside(next) && aligned && near(lower, next)) {
+                    break;
+                }
+                below.extend(lines.next());
+            }
+            if taken > 0 && !below.is_empty() {
+                out.truncate(out.len() - taken);
+                above.reverse();
+                above.extend(below.iter().map(|l| l.text.trim().to_string()));
+                line.text = format!("{}{CELL_SEPARATOR}{}", line.text.trim(), above.join(" "));
+            } else {
+                // Lines only below it may be the next row's answer: left
+                // as they were.
+                out.push(line);
+                out.extend(below);
+                continue;
+            }
+        }
+        out.push(line);
+    }
+    out
 }
 
 /// A line laid out, and where its first piece is.

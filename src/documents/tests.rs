@@ -1,7 +1,7 @@
 use super::write::{docx, odt, pdf, word_paragraph, word_table, PdfField, PdfValue};
 use super::*;
 use crate::core::field::Field;
-use crate::core::form::{read_form, FormReading};
+use crate::core::form::{read_form, FormReading, CELL_SEPARATOR};
 
 fn form(kind: DocumentKind, bytes: &[u8]) -> FormReading {
     let text = read_document(kind, bytes, &LIMITS).expect("read");
@@ -824,4 +824,94 @@ fn word_alternate_content_is_read_once() {
     assert!(!reading.values.contains_key(&Field::DateOfBirth), "{text}");
     assert_eq!(reading.values[&Field::PrisonNumber], "A1234BC", "{text}");
     assert_eq!(reading.values[&Field::CustodyStatus], "remand", "{text}");
+}
+
+/// A page of text pieces, each `(x, y, text)` at 10 points.
+fn pdf_page_of(pieces: &[(i32, i32, &str)]) -> Vec<u8> {
+    let mut content = Vec::new();
+    for (x, y, text) in pieces {
+        content.extend_from_slice(format!("BT /F1 10 Tf {x} {y} Td ({text}) Tj ET\n").as_bytes());
+    }
+    pdf_sharing_one_stream(1, &content)
+}
+
+#[test]
+fn a_pdf_label_wrapped_in_its_cell_is_never_the_answer_above_it() {
+    // LibreOffice's blank form: `Local connection details` left empty,
+    // the next question's label wrapped over two lines of its cell.
+    let reading = form(
+        DocumentKind::Pdf,
+        &pdf_page_of(&[
+            (72, 760, "DUTY TO REFER REFERRAL"),
+            (72, 740, "Full name"),
+            (300, 740, "Sam Example"),
+            (72, 720, "Local connection details"),
+            (72, 700, "Reason for referral without local"),
+            (72, 688, "connection"),
+            (72, 668, "Physical health"),
+        ]),
+    );
+    assert_eq!(reading.values[&Field::FullName], "Sam Example");
+    assert!(
+        !reading.values.contains_key(&Field::LocalConnectionDetails),
+        "{:?}",
+        reading.values
+    );
+    assert!(
+        !reading.values.contains_key(&Field::NoConnectionReason),
+        "{:?}",
+        reading.values
+    );
+}
+
+#[test]
+fn a_pdf_answer_wrapped_around_its_centred_label_is_joined() {
+    // A table row whose answer wrapped over two lines, its label (and its
+    // number, in a three-column table) centred between them.
+    for numbered in [false, true] {
+        let label = |n: usize, text: &str| {
+            if numbered {
+                format!("{n} {text}")
+            } else {
+                text.to_string()
+            }
+        };
+        let (name, connection, referrer) = (
+            label(1, "Full name"),
+            label(2, "Local connection"),
+            label(3, "Referrer name"),
+        );
+        let bytes = pdf_page_of(&[
+            (72, 760, "DUTY TO REFER REFERRAL"),
+            (72, 740, &name),
+            (300, 740, "Sam Example"),
+            (300, 722, "Resident - lived in Colchester 10"),
+            (72, 716, &connection),
+            (300, 710, "years"),
+            (72, 690, &referrer),
+            (300, 690, "Sam Officer"),
+        ]);
+        let text = read_document(DocumentKind::Pdf, &bytes, &LIMITS).expect("read");
+        // The row as a table's: the number's cell, the label's, the answer's.
+        assert!(
+            text.contains(&format!(
+                "{connection}{CELL_SEPARATOR}Resident - lived in Colchester 10 years\n"
+            )),
+            "numbered {numbered}: {text:?}"
+        );
+        if numbered {
+            continue;
+        }
+        let reading = read_form(&text);
+        assert_eq!(
+            reading
+                .values
+                .get(&Field::LocalConnection)
+                .map(String::as_str),
+            Some("Resident - lived in Colchester 10 years"),
+            "{text:?}"
+        );
+        assert_eq!(reading.values[&Field::FullName], "Sam Example");
+        assert_eq!(reading.values[&Field::ReferrerName], "Sam Officer");
+    }
 }
