@@ -31,6 +31,7 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
     {
         return Err(DocumentError::Malformed("not a PDF".into()));
     }
+    pre_scan(bytes, budget)?;
     let options = LoadOptions {
         max_decompressed_size: Some(budget.limits.max_pdf_page_content_bytes),
         ..LoadOptions::default()
@@ -87,6 +88,50 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
         });
     }
     Ok(out)
+}
+
+/// Objects of one PDF: a referral form has a few hundred to a few
+/// thousand, a scanned one a few dozen.
+const MAX_OBJECTS: usize = 50_000;
+/// Page objects written out, against the page limit: a document saved
+/// with incremental updates writes its pages again each time.
+const PAGE_OBJECTS_PER_PAGE: usize = 4;
+
+/// A look at the bytes before they are loaded (which cannot be stopped
+/// once started): a document with far more objects or pages than any
+/// form is refused at once.
+fn pre_scan(bytes: &[u8], budget: &Budget) -> Result<(), DocumentError> {
+    let mut objects = 0usize;
+    let mut pages = 0usize;
+    let mut at = 0usize;
+    while let Some(found) = memchr_any(&bytes[at..]) {
+        let here = at + found;
+        let rest = &bytes[here..];
+        if rest.starts_with(b"endobj") {
+            objects += 1;
+            if objects > MAX_OBJECTS {
+                return Err(DocumentError::TooManyObjects { limit: MAX_OBJECTS });
+            }
+        } else if let Some(after) = rest.strip_prefix(b"/Type") {
+            let after = &after[after.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+            if after.starts_with(b"/Page")
+                && !after.get(5).is_some_and(|b| b.is_ascii_alphanumeric())
+            {
+                pages += 1;
+            }
+        }
+        at = here + 1;
+    }
+    let limit = budget.limits.max_pdf_pages;
+    if pages > limit.saturating_mul(PAGE_OBJECTS_PER_PAGE) {
+        return Err(DocumentError::TooManyPages { pages, limit });
+    }
+    Ok(())
+}
+
+/// Where the next `e` of `endobj` or `/` of `/Type` may start.
+fn memchr_any(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'e' || b == b'/')
 }
 
 /// What the form's fields say who the person is or whether they agreed:

@@ -915,3 +915,32 @@ fn a_pdf_answer_wrapped_around_its_centred_label_is_joined() {
         assert_eq!(reading.values[&Field::ReferrerName], "Sam Officer");
     }
 }
+
+#[test]
+fn a_pdf_of_far_too_many_pages_or_objects_is_refused_before_it_is_loaded() {
+    let pages = pdf_sharing_one_stream(5_000, PDF_FORM_TEXT);
+    let err = read_document(DocumentKind::Pdf, &pages, &LIMITS).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DocumentError::TooManyPages {
+                pages: 5_000,
+                limit: 50
+            }
+        ),
+        "{err}"
+    );
+    // Objects nothing refers to: the load would parse each one.
+    let mut document =
+        lopdf::Document::load_mem(&pdf_sharing_one_stream(1, PDF_FORM_TEXT)).expect("loads");
+    for i in 0..60_000i64 {
+        document.add_object(lopdf::Object::Integer(i));
+    }
+    let mut objects = Vec::new();
+    document.save_to(&mut objects).expect("saves");
+    let err = read_document(DocumentKind::Pdf, &objects, &LIMITS).unwrap_err();
+    assert_eq!(err, DocumentError::TooManyObjects { limit: 50_000 });
+    // A form of a few pages is read as ever.
+    let form_pages = pdf_sharing_one_stream(3, PDF_FORM_TEXT);
+    assert!(read_document(DocumentKind::Pdf, &form_pages, &LIMITS).is_ok());
+}
