@@ -821,6 +821,17 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
                     found.nested_senders.push(from);
                 }
                 collect(nested, found, depth + 1);
+            } else {
+                // Listed as not read, so that a referral inside is set
+                // aside for a person rather than quietly filed as other.
+                found.attachments.push(Attachment {
+                    name: part.attachment_name().map(str::to_string),
+                    content_type: "message/rfc822".into(),
+                    bytes: part.contents().len(),
+                    unread: Some(format!(
+                        "a message attached more than {MAX_NESTING} deep: not read"
+                    )),
+                });
             }
             continue;
         }
@@ -1114,6 +1125,25 @@ mod tests {
         let analysis = analysed(&nested_multiparts(MAX_MIME_DEPTH));
         assert_eq!(analysis.problem, None);
         assert_eq!(analysis.kind, Kind::Referral);
+    }
+
+    #[test]
+    fn a_message_attached_too_deep_is_listed_as_not_read() {
+        let raw = format!(
+            "{HEAD}Content-Type: message/rfc822\r\n\r\n{}",
+            nested_messages(MAX_NESTING)
+        );
+        let analysis = analysed(raw.as_bytes());
+        assert_eq!(analysis.problem, None);
+        assert_eq!(analysis.kind, Kind::Other);
+        assert_eq!(
+            analysis
+                .attachments
+                .iter()
+                .filter_map(|a| a.unread.as_deref())
+                .collect::<Vec<_>>(),
+            vec!["a message attached more than 3 deep: not read"]
+        );
     }
 
     #[test]
