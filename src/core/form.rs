@@ -37,6 +37,12 @@ pub const CELL_SEPARATOR: char = '\t';
 /// as a space. (The ASCII unit separator: no text a person writes holds it.)
 pub const VALUE_CELL_SEPARATOR: char = '\u{1f}';
 
+/// The value of an answer a document reader found but could not settle
+/// (what the document stores and what it shows disagree): a noncharacter,
+/// never text a person wrote. The first answer to its label, it is read
+/// as given but unreadable, never as an answer, and asked again.
+pub const UNREADABLE: char = '\u{fdd0}';
+
 const PLACEHOLDERS: [&str; 5] = [
     "[dutytorefer/helptokeepaccommodation]",
     "[dd/mm/yyyy]",
@@ -462,6 +468,11 @@ fn looks_labelled(line: &str) -> bool {
 /// boxes cannot be matched to options, the text as written (boxes and all,
 /// so that it is read as invalid, never guessed).
 fn answer(kind: ValueKind, raw: &str) -> String {
+    // Whatever else the answer holds, a part that could not be settled
+    // makes it unreadable.
+    if raw.contains(UNREADABLE) {
+        return UNREADABLE.to_string();
+    }
     if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
         return clean_value(raw);
     }

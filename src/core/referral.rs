@@ -291,6 +291,9 @@ fn set_field(r: &mut Referral, field: Field, raw: &str, ctx: &ReadingContext<'_>
     let text = || Some(raw.to_string());
     // Tick boxes left in a yes/no or choice answer are boxes the form
     // reader could not match to an option: unreadable, never guessed.
+    if raw.contains(super::form::UNREADABLE) {
+        return None;
+    }
     let chooses = matches!(field.value_kind(), ValueKind::Boolean | ValueKind::Choice);
     if chooses && has_boxes(raw) {
         return None;

@@ -135,6 +135,8 @@ pub enum DocumentError {
     NoText,
     #[error("a PDF of {pages} pages, over the limit of {limit}")]
     TooManyPages { pages: usize, limit: usize },
+    #[error("a PDF of more than {limit} objects")]
+    TooManyObjects { limit: usize },
     #[error("a PDF whose page content decompresses to more than {limit} bytes")]
     PdfContent { limit: usize },
     #[error("a document that took more than {0:?} to read")]

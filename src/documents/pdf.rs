@@ -2,14 +2,17 @@
 //! A field reads as `label<TAB>value`, its label the tooltip (`/TU`) or
 //! else its name (`/T`); a check box as `Yes` when on (`/Yes`, `/On`, or
 //! its own export value), unanswered when `/Off`. Fields come first so
-//! that, the form reader keeping the first answer to each label, they beat
-//! what the page shows. The text layer is laid out from where each piece
+//! that they answer what the page leaves blank; where a field and the page
+//! say who the person is or whether they agreed differently, neither is
+//! taken (see `settle`). Only what a reader sees is read: hidden fields and
+//! invisible, white, off-page, clipped or tiny text are not. The text layer is laid out from where each piece
 //! of text is drawn: pieces on one baseline make a line, pieces far apart
 //! on it are cells (`label<TAB>value`), as a table's are.
 
 use super::{Budget, DocumentError};
+use crate::core::field::Field;
 use crate::core::field::Label;
-use crate::core::form::CELL_SEPARATOR;
+use crate::core::form::{read_form, CELL_SEPARATOR, UNREADABLE};
 use lopdf::content::Content;
 use lopdf::{decode_text_string, Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
 use std::collections::{BTreeMap, HashSet};
@@ -28,6 +31,7 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
     {
         return Err(DocumentError::Malformed("not a PDF".into()));
     }
+    pre_scan(bytes, budget)?;
     let options = LoadOptions {
         max_decompressed_size: Some(budget.limits.max_pdf_page_content_bytes),
         ..LoadOptions::default()
@@ -47,8 +51,9 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
             limit: budget.limits.max_pdf_pages,
         });
     }
+    let mut fields = String::new();
+    read_fields(&document, &mut fields, budget)?;
     let mut out = String::new();
-    read_fields(&document, &mut out, budget)?;
     let mut page_text = false;
     // A page past a budget (its content too large to decompress) is not
     // read; when nothing else is, that budget is why, not "no text".
@@ -74,6 +79,7 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
         }
         budget.check_text(&out)?;
     }
+    let out = settle(&fields, &out);
     if out.trim().is_empty() {
         return Err(match over_budget {
             Some(e) => e,
@@ -82,6 +88,118 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
         });
     }
     Ok(out)
+}
+
+/// Objects of one PDF: a referral form has a few hundred to a few
+/// thousand, a scanned one a few dozen.
+const MAX_OBJECTS: usize = 50_000;
+/// Page objects written out, against the page limit: a document saved
+/// with incremental updates writes its pages again each time.
+const PAGE_OBJECTS_PER_PAGE: usize = 4;
+
+/// A look at the bytes before they are loaded (which cannot be stopped
+/// once started): a document with far more objects or pages than any
+/// form is refused at once.
+fn pre_scan(bytes: &[u8], budget: &Budget) -> Result<(), DocumentError> {
+    let mut objects = 0usize;
+    let mut pages = 0usize;
+    let mut at = 0usize;
+    while let Some(found) = memchr_any(&bytes[at..]) {
+        let here = at + found;
+        let rest = &bytes[here..];
+        if rest.starts_with(b"endobj") {
+            objects += 1;
+            if objects > MAX_OBJECTS {
+                return Err(DocumentError::TooManyObjects { limit: MAX_OBJECTS });
+            }
+        } else if let Some(after) = rest.strip_prefix(b"/Type") {
+            let after = &after[after.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+            if after.starts_with(b"/Page")
+                && !after.get(5).is_some_and(|b| b.is_ascii_alphanumeric())
+            {
+                pages += 1;
+            }
+        }
+        at = here + 1;
+    }
+    let limit = budget.limits.max_pdf_pages;
+    if pages > limit.saturating_mul(PAGE_OBJECTS_PER_PAGE) {
+        return Err(DocumentError::TooManyPages { pages, limit });
+    }
+    Ok(())
+}
+
+/// Where the next `e` of `endobj` or `/` of `/Type` may start.
+fn memchr_any(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'e' || b == b'/')
+}
+
+/// What the form's fields say who the person is or whether they agreed:
+/// where a visible field and the page's text answer one of these
+/// differently, neither is taken.
+const SETTLED_BY_BOTH: [Field; 5] = [
+    Field::FullName,
+    Field::DateOfBirth,
+    Field::PrisonNumber,
+    Field::Crn,
+    Field::Consent,
+];
+
+/// The document's text: its fields' lines, then its pages'. An answer the
+/// fields and the page text give differently (a field saying consent Yes
+/// over a page printed No) comes first as unreadable, so that neither is
+/// taken and it is asked again.
+fn settle(fields: &str, pages: &str) -> String {
+    let mut out = String::new();
+    if !fields.is_empty() && !pages.trim().is_empty() {
+        let in_fields = read_form(fields);
+        let on_pages = read_form(pages);
+        for field in SETTLED_BY_BOTH {
+            let (Some(a), Some(b)) = (in_fields.values.get(&field), on_pages.values.get(&field))
+            else {
+                continue;
+            };
+            // A label printed where the answer should be is no answer.
+            if Label::from_text(b.trim().trim_end_matches(':')).is_some() {
+                continue;
+            }
+            if !same_answer(field, a, b) {
+                out.push_str(field.label());
+                out.push(CELL_SEPARATOR);
+                out.push(UNREADABLE);
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str(fields);
+    out.push_str(pages);
+    out
+}
+
+/// Two answers alike but for case, spacing and punctuation; a consent by
+/// its yes or no alone.
+fn same_answer(field: Field, a: &str, b: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (a, b) = (words(a), words(b));
+    if field == Field::Consent {
+        let yes_no = |w: &[String]| {
+            w.iter().find_map(|w| match w.as_str() {
+                "yes" | "y" => Some(true),
+                "no" | "n" => Some(false),
+                _ => None,
+            })
+        };
+        return match (yes_no(&a), yes_no(&b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        };
+    }
+    a == b
 }
 
 /// What the document's pages have decoded so far: each content stream is
@@ -130,6 +248,7 @@ fn read_fields(
     else {
         return Ok(());
     };
+    let placed = placed_widgets(document);
     let mut seen = HashSet::new();
     let mut count = 0usize;
     let mut stack: Vec<(&Object, usize, Inherited)> = fields
@@ -170,7 +289,7 @@ fn read_fields(
         }
         // A field nobody can see (hidden, or a box a point wide) is not
         // what the form shows its reader: never an answer.
-        if is_hidden(document, field) {
+        if is_hidden(document, object, field, &placed) {
             continue;
         }
         if let (Some(label), Some(value)) = (here.label.as_deref(), field_value(&here)) {
@@ -187,43 +306,74 @@ fn read_fields(
     Ok(())
 }
 
+/// Where each widget a page shows is: the annotations of every page (by
+/// their object), with the part of that page a reader sees.
+fn placed_widgets(document: &Document) -> BTreeMap<ObjectId, Option<Rect>> {
+    let mut placed = BTreeMap::new();
+    for &page in document.get_pages().values() {
+        let Ok(dict) = document.get_dictionary(page) else {
+            continue;
+        };
+        let Some(annots) = dict
+            .get(b"Annots")
+            .ok()
+            .and_then(|a| deref(document, a).as_array().ok())
+        else {
+            continue;
+        };
+        let shown = visible_box(document, page);
+        for annot in annots.iter().take(MAX_FIELDS) {
+            if let Object::Reference(id) = annot {
+                placed.insert(*id, shown);
+            }
+        }
+    }
+    placed
+}
+
 /// Whether a field's widgets are all out of sight: the Hidden or NoView
-/// flag, or a rectangle under two points wide or high.
-fn is_hidden(document: &Document, field: &Dictionary) -> bool {
-    let widget_hidden = |widget: &Dictionary| {
+/// flag, a rectangle under two points wide or high or off its page, no
+/// rectangle at all, or a widget no page lists among its annotations.
+fn is_hidden(
+    document: &Document,
+    object: &Object,
+    field: &Dictionary,
+    placed: &BTreeMap<ObjectId, Option<Rect>>,
+) -> bool {
+    let widget_shown = |reference: Option<ObjectId>, widget: &Dictionary| {
         let flags = widget
             .get(b"F")
             .ok()
             .and_then(|f| f.as_i64().ok())
             .unwrap_or(0);
-        let tiny = widget
-            .get(b"Rect")
-            .ok()
-            .and_then(|r| deref(document, r).as_array().ok())
-            .and_then(|r| {
-                let n: Vec<f64> = r
-                    .iter()
-                    .filter_map(|v| {
-                        v.as_float()
-                            .ok()
-                            .map(f64::from)
-                            .or_else(|| v.as_i64().ok().map(|i| i as f64))
-                    })
-                    .collect();
-                (n.len() == 4).then(|| (n[2] - n[0]).abs() < 2.0 || (n[3] - n[1]).abs() < 2.0)
-            })
-            .unwrap_or(false);
-        flags & (2 | 32) != 0 || tiny
+        let Some(page) = reference.and_then(|id| placed.get(&id)) else {
+            return false;
+        };
+        let Some(rect) = widget.get(b"Rect").ok().and_then(|r| Rect::of(document, r)) else {
+            return false;
+        };
+        let on_page = page.is_none_or(|page| {
+            let seen = page.intersect(&rect);
+            seen.right - seen.left >= 2.0 && seen.top - seen.bottom >= 2.0
+        });
+        flags & (2 | 32) == 0
+            && rect.right - rect.left >= 2.0
+            && rect.top - rect.bottom >= 2.0
+            && on_page
     };
-    let widgets: Vec<&Dictionary> = match field.get(b"Kids").and_then(Object::as_array) {
-        Ok(kids) => kids
-            .iter()
-            .filter_map(|k| deref(document, k).as_dict().ok())
-            .collect(),
-        Err(_) => vec![field],
+    let reference = |o: &Object| match o {
+        Object::Reference(id) => Some(*id),
+        _ => None,
     };
-    let with_rect: Vec<&&Dictionary> = widgets.iter().filter(|w| w.get(b"Rect").is_ok()).collect();
-    !with_rect.is_empty() && with_rect.iter().all(|w| widget_hidden(w))
+    let widgets: Vec<(Option<ObjectId>, &Dictionary)> =
+        match field.get(b"Kids").and_then(Object::as_array) {
+            Ok(kids) => kids
+                .iter()
+                .filter_map(|k| Some((reference(k), deref(document, k).as_dict().ok()?)))
+                .collect(),
+            Err(_) => vec![(reference(object), field)],
+        };
+    !widgets.iter().any(|(id, w)| widget_shown(*id, w))
 }
 
 /// What a field takes from its parents.
@@ -462,8 +612,12 @@ fn decode_page(
     let content = Content::decode(&data).map_err(malformed)?;
     budget.check_time()?;
     let mut pieces: Vec<Piece> = Vec::new();
-    let mut ctm = IDENTITY;
-    let mut saved: Vec<Matrix> = Vec::new();
+    let page_box = visible_box(document, page);
+    let mut state = Graphics::default();
+    let mut saved: Vec<Graphics> = Vec::new();
+    // The current path's extent, for a clip made from it.
+    let mut path: Option<Rect> = None;
+    let mut clipping = false;
     let mut tm = IDENTITY;
     let mut line_start = IDENTITY;
     let mut leading = 0.0f32;
@@ -476,9 +630,55 @@ fn decode_page(
         let args = &op.operands;
         let arg = |i: usize| args.get(i).map(number).unwrap_or(0.0);
         match op.operator.as_str() {
-            "q" if saved.len() < 64 => saved.push(ctm),
-            "Q" => ctm = saved.pop().unwrap_or(IDENTITY),
-            "cm" => ctm = multiply(&[arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)], &ctm),
+            "q" if saved.len() < 64 => saved.push(state),
+            "Q" => state = saved.pop().unwrap_or_default(),
+            "cm" => {
+                state.ctm = multiply(
+                    &[arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)],
+                    &state.ctm,
+                )
+            }
+            "Tr" => state.render_mode = arg(0) as i64,
+            "rg" => state.white_fill = is_white(&[arg(0), arg(1), arg(2)]),
+            "g" => state.white_fill = is_white(&[arg(0)]),
+            "k" => state.white_fill = is_white_cmyk(args.len(), &arg),
+            "sc" | "scn" => state.white_fill = is_white_components(args, &arg),
+            "cs" => state.white_fill = false,
+            "RG" => state.white_stroke = is_white(&[arg(0), arg(1), arg(2)]),
+            "G" => state.white_stroke = is_white(&[arg(0)]),
+            "K" => state.white_stroke = is_white_cmyk(args.len(), &arg),
+            "SC" | "SCN" => state.white_stroke = is_white_components(args, &arg),
+            "CS" => state.white_stroke = false,
+            "re" => {
+                let (x, y, w, h) = (arg(0), arg(1), arg(2), arg(3));
+                for (px, py) in [(x, y), (x + w, y + h)] {
+                    path = Some(Rect::extend(path, transform(&state.ctm, px, py)));
+                }
+            }
+            "m" | "l" => {
+                path = Some(Rect::extend(path, transform(&state.ctm, arg(0), arg(1))));
+            }
+            "c" | "v" | "y" => {
+                for i in (0..args.len()).step_by(2) {
+                    path = Some(Rect::extend(
+                        path,
+                        transform(&state.ctm, arg(i), arg(i + 1)),
+                    ));
+                }
+            }
+            "W" | "W*" => clipping = true,
+            "n" | "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" => {
+                if clipping {
+                    // An empty path clips everything away.
+                    let area = path.unwrap_or(Rect::EMPTY);
+                    state.clip = Some(match state.clip {
+                        Some(clip) => clip.intersect(&area),
+                        None => area,
+                    });
+                }
+                clipping = false;
+                path = None;
+            }
             "BT" => {
                 tm = IDENTITY;
                 line_start = IDENTITY;
@@ -532,12 +732,26 @@ fn decode_page(
                         Object::String(bytes, _) => {
                             let text =
                                 Document::decode_text(&font.encoding, bytes).unwrap_or_default();
-                            let at = multiply(&tm, &ctm);
+                            let at = multiply(&tm, &state.ctm);
                             let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
-                            let font_size = (size * scale).abs().max(1.0);
+                            let height = (at[2] * at[2] + at[3] * at[3]).sqrt();
                             let advance = font.width(bytes, &text) * size;
                             tm = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &tm);
                             let end = at[4] + advance * scale;
+                            // Text a reader cannot see (invisible, white,
+                            // off the page, clipped away, a speck) is no
+                            // answer: it ends the piece and is dropped.
+                            let shown = (size * scale).abs().min((size * height).abs());
+                            if !state.paints_text()
+                                || !shown.is_finite()
+                                || shown < MIN_VISIBLE_SIZE
+                                || !page_box.is_none_or(|b| b.contains(at[4], at[5]))
+                                || !state.clip.is_none_or(|c| c.contains(at[4], at[5]))
+                            {
+                                pieces.extend(piece.take().filter(|p| !p.text.trim().is_empty()));
+                                continue;
+                            }
+                            let font_size = shown.max(1.0);
                             match piece.as_mut() {
                                 Some(p) => {
                                     p.text.push_str(&text);
@@ -569,6 +783,160 @@ fn decode_page(
         }
     }
     Ok(Rc::new(lay_out(pieces)))
+}
+
+/// Text drawn smaller than this (in points, once every matrix is applied)
+/// is a speck to a reader, not words.
+const MIN_VISIBLE_SIZE: f32 = 1.0;
+
+/// What of the graphics state decides whether text is seen.
+#[derive(Clone, Copy)]
+struct Graphics {
+    ctm: Matrix,
+    /// `Tr`: 3 draws nothing, 7 only clips.
+    render_mode: i64,
+    white_fill: bool,
+    white_stroke: bool,
+    /// The clipping area, in page space, when one is set.
+    clip: Option<Rect>,
+}
+
+impl Default for Graphics {
+    fn default() -> Graphics {
+        Graphics {
+            ctm: IDENTITY,
+            render_mode: 0,
+            white_fill: false,
+            white_stroke: false,
+            clip: None,
+        }
+    }
+}
+
+impl Graphics {
+    /// Whether text drawn now leaves a mark a reader sees on a white page.
+    fn paints_text(&self) -> bool {
+        match self.render_mode {
+            0 | 4 => !self.white_fill,
+            1 | 5 => !self.white_stroke,
+            2 | 6 => !(self.white_fill && self.white_stroke),
+            _ => false,
+        }
+    }
+}
+
+/// A colour's components (grey or RGB) all near full: white.
+fn is_white(components: &[f32]) -> bool {
+    components.iter().all(|c| *c >= 0.97)
+}
+
+fn is_white_cmyk(count: usize, arg: &dyn Fn(usize) -> f32) -> bool {
+    count == 4 && (0..4).all(|i| arg(i) <= 0.03)
+}
+
+/// `sc`/`scn`: grey, RGB or CMYK by the number of components (a pattern
+/// name is not a colour known to be white).
+fn is_white_components(args: &[Object], arg: &dyn Fn(usize) -> f32) -> bool {
+    if args.iter().any(|a| a.as_name().is_ok()) {
+        return false;
+    }
+    match args.len() {
+        1 => is_white(&[arg(0)]),
+        3 => is_white(&[arg(0), arg(1), arg(2)]),
+        4 => is_white_cmyk(4, arg),
+        _ => false,
+    }
+}
+
+fn transform(m: &Matrix, x: f32, y: f32) -> (f32, f32) {
+    (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+}
+
+/// An upright rectangle in page space.
+#[derive(Clone, Copy, Debug)]
+struct Rect {
+    left: f32,
+    bottom: f32,
+    right: f32,
+    top: f32,
+}
+
+impl Rect {
+    const EMPTY: Rect = Rect {
+        left: 0.0,
+        bottom: 0.0,
+        right: 0.0,
+        top: 0.0,
+    };
+
+    fn extend(rect: Option<Rect>, (x, y): (f32, f32)) -> Rect {
+        match rect {
+            Some(r) => Rect {
+                left: r.left.min(x),
+                bottom: r.bottom.min(y),
+                right: r.right.max(x),
+                top: r.top.max(y),
+            },
+            None => Rect {
+                left: x,
+                bottom: y,
+                right: x,
+                top: y,
+            },
+        }
+    }
+
+    fn intersect(&self, other: &Rect) -> Rect {
+        Rect {
+            left: self.left.max(other.left),
+            bottom: self.bottom.max(other.bottom),
+            right: self.right.min(other.right),
+            top: self.top.min(other.top),
+        }
+    }
+
+    /// Whether text starting at a point shows: an area with no width or
+    /// height shows nothing; a point on its edge (a point's slack) shows.
+    fn contains(&self, x: f32, y: f32) -> bool {
+        const SLACK: f32 = 1.0;
+        self.right - self.left >= SLACK
+            && self.top - self.bottom >= SLACK
+            && x >= self.left - SLACK
+            && x <= self.right + SLACK
+            && y >= self.bottom - SLACK
+            && y <= self.top + SLACK
+    }
+
+    fn of(document: &Document, object: &Object) -> Option<Rect> {
+        let numbers = deref(document, object).as_array().ok()?;
+        let n: Vec<f32> = numbers.iter().map(|v| number(deref(document, v))).collect();
+        (n.len() == 4 && n.iter().all(|v| v.is_finite())).then(|| Rect {
+            left: n[0].min(n[2]),
+            bottom: n[1].min(n[3]),
+            right: n[0].max(n[2]),
+            top: n[1].max(n[3]),
+        })
+    }
+}
+
+/// The part of a page a reader sees: its MediaBox, cut to its CropBox,
+/// each inherited from the page tree when the page has none.
+fn visible_box(document: &Document, page: ObjectId) -> Option<Rect> {
+    let inherited = |key: &[u8]| {
+        let mut id = page;
+        for _ in 0..MAX_FIELD_DEPTH {
+            let dict = document.get_dictionary(id).ok()?;
+            if let Ok(value) = dict.get(key) {
+                return Rect::of(document, value);
+            }
+            id = dict.get(b"Parent").and_then(Object::as_reference).ok()?;
+        }
+        None
+    };
+    match (inherited(b"MediaBox"), inherited(b"CropBox")) {
+        (Some(media), Some(crop)) => Some(media.intersect(&crop)),
+        (media, crop) => media.or(crop),
+    }
 }
 
 /// Pieces on one baseline (within a third of their size) make a line,
@@ -645,7 +1013,95 @@ fn lay_out(mut pieces: Vec<Piece>) -> Vec<String> {
             }
         })
         .collect();
-    join_wrapped_labels(laid)
+    join_wrapped_labels(join_cells_across_lines(laid))
+}
+
+/// A label as the page prints it: `Local connection`, `9 Local
+/// connection`, `Date of birth:`.
+fn is_label_text(text: &str) -> bool {
+    let text = text.trim().trim_end_matches(':').trim();
+    let unnumbered = text
+        .trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | ')'))
+        .trim();
+    Label::from_text(text).is_some()
+        || (unnumbered != text && Label::from_text(unnumbered).is_some())
+}
+
+/// Table cells whose text spans several lines, laid out again as the rows
+/// they are:
+/// - a label wrapped over two lines of its cell with no answer beside it
+///   (`Reason for referral without local` over `connection`) is one label,
+///   so that its second half is never read as the answer to the question
+///   above it;
+/// - a label standing alone, centred in its row between the lines of an
+///   answer that wrapped (`Resident - lived in Colchester 10`, `Local
+///   connection`, `years`), takes those lines as its answer.
+fn join_cells_across_lines(lines: Vec<LaidLine>) -> Vec<LaidLine> {
+    let near = |upper: &LaidLine, lower: &LaidLine| {
+        let gap = upper.y - lower.y;
+        gap > 0.0 && gap <= upper.size.max(lower.size) * 1.6
+    };
+    let single = |line: &LaidLine| !line.text.contains(CELL_SEPARATOR);
+    let mut out: Vec<LaidLine> = Vec::with_capacity(lines.len());
+    let mut lines = lines.into_iter().peekable();
+    while let Some(mut line) = lines.next() {
+        // A wrapped label.
+        if single(&line) && !is_label_text(&line.text) {
+            if let Some(next) = lines.peek() {
+                let whole = format!("{} {}", line.text.trim(), next.text.trim());
+                if single(next)
+                    && near(&line, next)
+                    && (line.x - next.x).abs() <= 1.0
+                    && !is_label_text(&next.text)
+                    && is_label_text(&whole)
+                {
+                    line.text = whole;
+                    lines.next();
+                }
+            }
+        }
+        // A label centred beside its wrapped answer.
+        if single(&line) && is_label_text(&line.text) {
+            let beside = |other: &LaidLine| {
+                single(other) && other.x > line.x + line.size * 2.0 && !is_label_text(&other.text)
+            };
+            let mut above: Vec<String> = Vec::new();
+            let mut upper = &line;
+            let mut taken = 0;
+            for previous in out.iter().rev() {
+                if !(beside(previous) && near(previous, upper)) {
+                    break;
+                }
+                above.push(previous.text.trim().to_string());
+                upper = previous;
+                taken += 1;
+            }
+            let column = (taken > 0).then(|| out[out.len() - 1].x);
+            let mut below: Vec<LaidLine> = Vec::new();
+            while let Some(next) = lines.peek() {
+                let lower = below.last().unwrap_or(&line);
+                let aligned = column.is_none_or(|x| (next.x - x).abs() <= 1.0);
+                if !(beside(next) && aligned && near(lower, next)) {
+                    break;
+                }
+                below.extend(lines.next());
+            }
+            if taken > 0 && !below.is_empty() {
+                out.truncate(out.len() - taken);
+                above.reverse();
+                above.extend(below.iter().map(|l| l.text.trim().to_string()));
+                line.text = format!("{}{CELL_SEPARATOR}{}", line.text.trim(), above.join(" "));
+            } else {
+                // Lines only below it may be the next row's answer: left
+                // as they were.
+                out.push(line);
+                out.extend(below);
+                continue;
+            }
+        }
+        out.push(line);
+    }
+    out
 }
 
 /// A line laid out, and where its first piece is.

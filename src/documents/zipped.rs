@@ -16,6 +16,17 @@ pub(super) fn read_part(
     part: &str,
     budget: &Budget,
 ) -> Result<Vec<u8>, DocumentError> {
+    read_optional_part(bytes, part, budget)?
+        .ok_or_else(|| DocumentError::Malformed(format!("it has no {part}")))
+}
+
+/// Reads a part a container may lack (`word/styles.xml`): `None` when it
+/// has none, within the same limits as any part.
+pub(super) fn read_optional_part(
+    bytes: &[u8],
+    part: &str,
+    budget: &Budget,
+) -> Result<Option<Vec<u8>>, DocumentError> {
     if bytes.starts_with(&COMPOUND_FILE) {
         // Office keeps a password-protected document as an OLE file holding
         // `EncryptedPackage` (in UTF-16).
@@ -46,9 +57,9 @@ pub(super) fn read_part(
             "its zip container holds two parts of one name".into(),
         ));
     }
-    let entry = archive
-        .by_name(part)
-        .map_err(|_| DocumentError::Malformed(format!("it has no {part}")))?;
+    let Ok(entry) = archive.by_name(part) else {
+        return Ok(None);
+    };
     if entry.encrypted() {
         return Err(DocumentError::Encrypted);
     }
@@ -73,7 +84,7 @@ pub(super) fn read_part(
         }
         budget.check_time()?;
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// Two entries whose names differ only in case.

@@ -228,6 +228,35 @@ pub async fn release(
         .1)
 }
 
+/// Reads a message on a blocking thread: its documents may take seconds
+/// of work that cannot yield (a PDF's load above all), which on the
+/// runtime's own threads would stall every other mailbox and the HTTP
+/// endpoints meanwhile.
+async fn analyse_off_the_runtime(
+    raw: &[u8],
+    config: &Config,
+    receiving: &Authority,
+    today: chrono::NaiveDate,
+) -> Analysis {
+    let raw = raw.to_vec();
+    let authorities = config.authorities.clone();
+    let receiving = receiving.clone();
+    let max_bytes = config.max_message_bytes;
+    tokio::task::spawn_blocking(move || {
+        analyse(
+            &raw,
+            &Context {
+                authorities: &authorities,
+                receiving_authority: Some(&receiving),
+                today,
+                max_bytes,
+            },
+        )
+    })
+    .await
+    .unwrap_or_else(|_| Analysis::unreadable("the message could not be read".into()))
+}
+
 async fn take_in(
     store: &Store,
     config: &Config,
@@ -243,15 +272,7 @@ async fn take_in(
         .authority_of(incoming.mailbox)
         .ok_or_else(|| IntakeError::UnknownAuthority(incoming.mailbox.name.clone()))?;
     let received_on = crate::core::uk::date(incoming.received_at);
-    let analysis = analyse(
-        incoming.raw,
-        &Context {
-            authorities: &config.authorities,
-            receiving_authority: Some(receiving),
-            today: received_on,
-            max_bytes: config.max_message_bytes,
-        },
-    );
+    let analysis = analyse_off_the_runtime(incoming.raw, config, receiving, received_on).await;
     let verdict = judge(
         analysis.from.as_ref(),
         &analysis.sender_headers,

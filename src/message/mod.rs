@@ -12,7 +12,7 @@ use crate::core::referral::{interpret, ReadReferral, ReadingContext};
 use crate::core::reply::{read_answer, AnswerReading};
 use crate::core::sender::SenderHeaders;
 use crate::core::sources::{read_forms, FormSource};
-use crate::documents::{read_document_in, DocumentKind, LIMITS};
+use crate::documents::{read_document_in, DocumentKind, Limits, LIMITS};
 use crate::html::html_to_lines;
 use chrono::{DateTime, NaiveDate, Utc};
 use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
@@ -174,7 +174,8 @@ pub struct Context<'a> {
 }
 
 impl Analysis {
-    fn unreadable(problem: String) -> Self {
+    /// A message that could not be read, and why.
+    pub(crate) fn unreadable(problem: String) -> Self {
         Analysis {
             kind: Kind::Other,
             message_id: None,
@@ -274,13 +275,29 @@ pub fn analyse(raw: &[u8], ctx: &Context<'_>) -> Analysis {
             ctx.max_bytes
         ));
     }
-    match catch_unwind(AssertUnwindSafe(|| analyse_unchecked(raw, ctx))) {
+    analyse_within(raw, ctx, MESSAGE_DOCUMENT_TIME)
+}
+
+/// Time for all of one message's documents together: past it, those not
+/// yet read are set aside unread, so that ten attachments each just
+/// under the document budget cannot hold intake for ten times as long.
+pub const MESSAGE_DOCUMENT_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// As [`analyse`], its documents read within `document_time` together.
+fn analyse_within(raw: &[u8], ctx: &Context<'_>, document_time: std::time::Duration) -> Analysis {
+    match catch_unwind(AssertUnwindSafe(|| {
+        analyse_unchecked(raw, ctx, document_time)
+    })) {
         Ok(analysis) => analysis,
         Err(_) => Analysis::unreadable("the message's MIME structure could not be read".into()),
     }
 }
 
-fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
+fn analyse_unchecked(
+    raw: &[u8],
+    ctx: &Context<'_>,
+    document_time: std::time::Duration,
+) -> Analysis {
     // Bounded before anything is built: the parser keeps every part in
     // memory and frees attached messages recursively.
     if let Err(problem) = structure::check_before_parsing(raw) {
@@ -334,6 +351,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
     let mut attachments = Vec::new();
     let mut nested_senders = Vec::new();
     let mut documents = Vec::new();
+    let mut time_left = document_time;
     collect(
         &message,
         &mut Found {
@@ -341,6 +359,7 @@ fn analyse_unchecked(raw: &[u8], ctx: &Context<'_>) -> Analysis {
             attachments: &mut attachments,
             nested_senders: &mut nested_senders,
             documents: &mut documents,
+            time_left: &mut time_left,
         },
         0,
     );
@@ -762,6 +781,8 @@ struct Found<'a> {
     attachments: &'a mut Vec<Attachment>,
     nested_senders: &'a mut Vec<EmailAddress>,
     documents: &'a mut Vec<DocumentForm>,
+    /// What is left of the message's time for its documents.
+    time_left: &'a mut std::time::Duration,
 }
 
 fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
@@ -806,6 +827,17 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
                     found.nested_senders.push(from);
                 }
                 collect(nested, found, depth + 1);
+            } else {
+                // Listed as not read, so that a referral inside is set
+                // aside for a person rather than quietly filed as other.
+                found.attachments.push(Attachment {
+                    name: part.attachment_name().map(str::to_string),
+                    content_type: "message/rfc822".into(),
+                    bytes: part.contents().len(),
+                    unread: Some(format!(
+                        "a message attached more than {MAX_NESTING} deep: not read"
+                    )),
+                });
             }
             continue;
         }
@@ -834,15 +866,23 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
                 unread = Some(format!(
                     "more than {MAX_DOCUMENTS_READ} documents attached: not read"
                 ));
+            } else if found.time_left.is_zero() {
+                unread = Some("not read: the message's time budget is spent".into());
             } else {
                 let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
-                match read_attachment(kind, &attached_bytes(message, part), charset) {
+                let limits = Limits {
+                    max_time: LIMITS.max_time.min(*found.time_left),
+                    ..LIMITS
+                };
+                let started = std::time::Instant::now();
+                match read_attachment(kind, &attached_bytes(message, part), charset, &limits) {
                     Ok(text) => found.documents.push(DocumentForm {
                         name: name.clone().unwrap_or_default(),
                         reading: read_form(&text),
                     }),
                     Err(why) => unread = Some(why),
                 }
+                *found.time_left = found.time_left.saturating_sub(started.elapsed());
             }
         }
         // A scan sent as an image, a zip, a Pages file: attached as a file
@@ -897,6 +937,7 @@ fn read_attachment(
     kind: DocumentKind,
     bytes: &[u8],
     charset: Option<&str>,
+    limits: &Limits,
 ) -> Result<String, String> {
     if kind == DocumentKind::Email {
         // An attached message saved as a file: its own text, decoded,
@@ -918,7 +959,7 @@ fn read_attachment(
             .map_err(|why| format!("an attached message that is not read: {why}"))?;
         return Ok(readable_text(&message));
     }
-    read_document_in(kind, bytes, charset, &LIMITS).map_err(|e| e.to_string())
+    read_document_in(kind, bytes, charset, limits).map_err(|e| e.to_string())
 }
 
 /// An attached file's bytes as attached (its transfer encoding undone).
@@ -973,6 +1014,32 @@ mod tests {
             "First part second part"
         );
         assert!(!reading.values.contains_key(&Field::CurrentLocation));
+    }
+
+    #[test]
+    fn documents_past_the_message_time_budget_are_set_aside_with_the_reason() {
+        let (config, _) = crate::config::Config::embedded().expect("embedded config");
+        let ctx = Context {
+            authorities: &config.authorities,
+            receiving_authority: None,
+            today: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+            max_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+        };
+        let raw = format!(
+            "{HEAD}Content-Type: multipart/mixed; boundary=\"p\"\r\n\r\n--p\r\nContent-Type: text/plain\r\n\r\nplease find attached\r\n--p\r\nContent-Type: text/plain; name=\"form.txt\"\r\nContent-Disposition: attachment; filename=\"form.txt\"\r\n\r\n{FORM}\r\n--p--\r\n"
+        );
+        let read = analyse_within(raw.as_bytes(), &ctx, std::time::Duration::ZERO);
+        assert_eq!(read.kind, Kind::Other);
+        assert_eq!(
+            read.attachments
+                .iter()
+                .filter_map(|a| a.unread.as_deref())
+                .collect::<Vec<_>>(),
+            vec!["not read: the message's time budget is spent"]
+        );
+        // With time left, the attached form is read.
+        let read = analyse_within(raw.as_bytes(), &ctx, MESSAGE_DOCUMENT_TIME);
+        assert_eq!(read.kind, Kind::Referral);
     }
 
     fn analysed(raw: &[u8]) -> Analysis {
@@ -1064,6 +1131,25 @@ mod tests {
         let analysis = analysed(&nested_multiparts(MAX_MIME_DEPTH));
         assert_eq!(analysis.problem, None);
         assert_eq!(analysis.kind, Kind::Referral);
+    }
+
+    #[test]
+    fn a_message_attached_too_deep_is_listed_as_not_read() {
+        let raw = format!(
+            "{HEAD}Content-Type: message/rfc822\r\n\r\n{}",
+            nested_messages(MAX_NESTING)
+        );
+        let analysis = analysed(raw.as_bytes());
+        assert_eq!(analysis.problem, None);
+        assert_eq!(analysis.kind, Kind::Other);
+        assert_eq!(
+            analysis
+                .attachments
+                .iter()
+                .filter_map(|a| a.unread.as_deref())
+                .collect::<Vec<_>>(),
+            vec!["a message attached more than 3 deep: not read"]
+        );
     }
 
     #[test]
