@@ -78,11 +78,11 @@ pub async fn fetch(credentials: &Credentials) -> Result<Secret, SecretError> {
         Credentials::PasswordEnv(name) => std::env::var(name)
             .map(Secret::Password)
             .map_err(|_| SecretError::Password(format!("environment variable {name} is not set"))),
-        Credentials::PasswordFile(path) => tokio::fs::read_to_string(path)
+        Credentials::PasswordFile(path) => read_secret_text(path)
             .await
             .map(|p| Secret::Password(p.trim_end_matches(['\r', '\n']).to_string()))
             .map_err(|e| SecretError::Password(format!("{}: {e}", path.display()))),
-        Credentials::TokenFile(path) => tokio::fs::read_to_string(path)
+        Credentials::TokenFile(path) => read_secret_text(path)
             .await
             .map(|t| outside_token(t.trim().to_string()))
             .map_err(|e| {
@@ -117,6 +117,39 @@ pub async fn fetch(credentials: &Credentials) -> Result<Secret, SecretError> {
             Ok(outside_token(token))
         }
     }
+}
+
+/// The most a secret file (a password, a key, a certificate chain) holds.
+const LARGEST_SECRET_FILE: u64 = 1024 * 1024;
+
+/// Why a secret file cannot be read as one, without opening it: a pipe
+/// would hang the reader, a device or a folder is no file, and something
+/// larger than any key would be read to no end.
+pub fn secret_file_problem(path: &std::path::Path) -> Option<String> {
+    match std::fs::metadata(path) {
+        Err(e) => Some(format!("cannot read {}: {e}", path.display())),
+        Ok(m) if !m.is_file() => Some(format!("{} is not a regular file", path.display())),
+        Ok(m) if m.len() > LARGEST_SECRET_FILE => Some(format!(
+            "{} is larger than a secret file ({} bytes)",
+            path.display(),
+            m.len()
+        )),
+        Ok(_) => None,
+    }
+}
+
+/// Reads a secret file, once [`secret_file_problem`] finds nothing wrong.
+pub async fn read_secret_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    if let Some(problem) = secret_file_problem(path) {
+        return Err(std::io::Error::other(problem));
+    }
+    tokio::fs::read(path).await
+}
+
+/// [`read_secret_file`] as text.
+pub async fn read_secret_text(path: &std::path::Path) -> std::io::Result<String> {
+    String::from_utf8(read_secret_file(path).await?)
+        .map_err(|_| std::io::Error::other(format!("{} is not text", path.display())))
 }
 
 /// A secret that is not where the configuration says, found without using
@@ -158,6 +191,9 @@ pub fn missing(credentials: &Credentials) -> Option<(&'static str, String)> {
         }
     }
     files.into_iter().find_map(|(key, path)| {
+        if let Some(problem) = secret_file_problem(path) {
+            return Some((key, problem));
+        }
         std::fs::File::open(path)
             .err()
             .map(|e| (key, format!("cannot read {}: {e}", path.display())))
@@ -176,6 +212,34 @@ impl Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pipe_a_device_or_a_folder_is_no_secret_file_and_is_never_opened() {
+        let dir = std::env::temp_dir().join(format!("dtr-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("folder");
+        let fifo = dir.join("pipe");
+        let c_path = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).expect("path");
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+        let file = dir.join("password");
+        std::fs::write(&file, "s3cret\n").expect("file");
+        for (path, want) in [
+            (fifo.as_path(), "is not a regular file"),
+            (std::path::Path::new("/dev/zero"), "is not a regular file"),
+            (dir.as_path(), "is not a regular file"),
+            (std::path::Path::new("/nonexistent/key.pem"), "cannot read"),
+        ] {
+            let problem = secret_file_problem(path).expect("a problem");
+            assert!(problem.contains(want), "{path:?}: {problem}");
+            let (key, why) = missing(&Credentials::PasswordFile(path.to_path_buf()))
+                .expect("reported as missing");
+            assert_eq!(key, "password_file");
+            assert!(why.contains(want), "{why}");
+        }
+        assert_eq!(secret_file_problem(&file), None);
+        assert_eq!(missing(&Credentials::PasswordFile(file.clone())), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn a_jwt_token_says_when_it_expires_and_an_opaque_one_does_not() {

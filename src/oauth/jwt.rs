@@ -148,7 +148,7 @@ pub(super) async fn microsoft_assertion(
         path: path.display().to_string(),
         message: error,
     };
-    let pem = tokio::fs::read(certificate)
+    let pem = crate::secret::read_secret_file(certificate)
         .await
         .map_err(|e| unreadable(certificate, e.to_string()))?;
     let der = certificate_der(&pem).map_err(|e| unreadable(certificate, e))?;
@@ -164,7 +164,7 @@ pub(super) async fn microsoft_assertion(
     }
     let key_path = private_key.unwrap_or(certificate);
     let key_pem = match private_key {
-        Some(path) => tokio::fs::read(path)
+        Some(path) => crate::secret::read_secret_file(path)
             .await
             .map_err(|e| unreadable(path, e.to_string()))?,
         None => pem,

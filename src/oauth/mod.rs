@@ -169,14 +169,13 @@ async fn microsoft(app: &MicrosoftApp) -> Result<(String, Duration), OAuthError>
     let mut assertion = None;
     match &app.credential {
         AppCredential::Secret { file, .. } => {
-            let secret =
-                tokio::fs::read_to_string(file)
-                    .await
-                    .map_err(|e| OAuthError::Credential {
-                        what: "client secret",
-                        path: file.display().to_string(),
-                        message: e.to_string(),
-                    })?;
+            let secret = crate::secret::read_secret_text(file).await.map_err(|e| {
+                OAuthError::Credential {
+                    what: "client secret",
+                    path: file.display().to_string(),
+                    message: e.to_string(),
+                }
+            })?;
             let secret = secret.trim().to_string();
             if secret.is_empty() {
                 return Err(OAuthError::Credential {
@@ -277,7 +276,7 @@ async fn google(account: &GoogleServiceAccount) -> Result<(String, Duration), OA
         path: path.clone(),
         message,
     };
-    let text = tokio::fs::read(&account.key_file)
+    let text = crate::secret::read_secret_file(&account.key_file)
         .await
         .map_err(|e| unusable(e.to_string()))?;
     // serde_json's message quotes no value, only where it failed.
@@ -371,6 +370,9 @@ pub fn expiry(credentials: &Credentials) -> Result<Option<Expiry>, String> {
         })),
         AppCredential::Certificate { certificate, .. } => {
             let path = certificate.display().to_string();
+            if let Some(problem) = crate::secret::secret_file_problem(certificate) {
+                return Err(problem);
+            }
             let pem = std::fs::read(certificate).map_err(|e| format!("{path}: {e}"))?;
             let der = jwt::certificate_der(&pem).map_err(|e| format!("{path}: {e}"))?;
             let end = jwt::not_after(&der).map_err(|e| format!("{path}: {e}"))?;
