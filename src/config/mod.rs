@@ -526,22 +526,24 @@ token_file = "/tmp/token"
         );
     }
 
+    /// The embedded configuration with one more line in `[referrers]`
+    /// (line 5 of `g.toml`).
+    fn with_referrers_setting(setting: &str) -> Result<(Config, Vec<Problem>), ConfigError> {
+        let gateway = format!(
+            "[gateway]\ndatabase = \"sqlite::memory:\"\n[referrers]\n\
+             allowed_domains = [\"*.gov.uk\"]\n{setting}\n"
+        );
+        Config::from_texts(
+            None,
+            ("g.toml", &gateway),
+            ("a.toml", EMBEDDED_AUTHORITIES),
+            ("h.json", EMBEDDED_HOLIDAYS),
+        )
+    }
+
     #[test]
     fn quarantining_unauthenticated_senders_is_on_unless_turned_off() {
-        let gateway = |setting: &str| {
-            format!(
-                "[gateway]\ndatabase = \"sqlite::memory:\"\n[referrers]\n\
-                 allowed_domains = [\"*.gov.uk\"]\n{setting}\n"
-            )
-        };
-        let load = |setting: &str| {
-            Config::from_texts(
-                None,
-                ("g.toml", &gateway(setting)),
-                ("a.toml", EMBEDDED_AUTHORITIES),
-                ("h.json", EMBEDDED_HOLIDAYS),
-            )
-        };
+        let load = with_referrers_setting;
         let (config, _) = load("").expect("valid");
         assert!(config.quarantine_unauthenticated);
         let (config, _) = load("quarantine_unauthenticated = false").expect("valid");
@@ -557,20 +559,7 @@ token_file = "/tmp/token"
 
     #[test]
     fn portal_senders_are_no_reply_addresses_and_those_listed() {
-        let gateway = |setting: &str| {
-            format!(
-                "[gateway]\ndatabase = \"sqlite::memory:\"\n[referrers]\n\
-                 allowed_domains = [\"*.gov.uk\"]\n{setting}\n"
-            )
-        };
-        let load = |setting: &str| {
-            Config::from_texts(
-                None,
-                ("g.toml", &gateway(setting)),
-                ("a.toml", EMBEDDED_AUTHORITIES),
-                ("h.json", EMBEDDED_HOLIDAYS),
-            )
-        };
+        let load = with_referrers_setting;
         let (config, _) =
             load("portal_senders = [\"alerts@portal.example.gov.uk\"]").expect("valid");
         let address = |a: &str| EmailAddress::parse(a).expect("address");
