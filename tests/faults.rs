@@ -28,7 +28,8 @@
 mod common;
 
 use common::daemon::Daemon;
-use common::{header, mail_servers, referral, AUTHORITIES};
+use common::folder::GatewayFolder;
+use common::{header, mail_servers, referral};
 use dtr_gateway::store::{Store, Table};
 use sqlx::Connection;
 use std::collections::{HashMap, HashSet};
@@ -39,7 +40,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dtr-gateway");
 
@@ -47,118 +47,13 @@ const BIN: &str = env!("CARGO_BIN_EXE_dtr-gateway");
 
 /// One test's gateway: its configuration folder (also the test folder),
 /// database, Maildir and outbox folder.
-struct Setup {
-    dir: TempDir,
-    database: String,
-    db_file: PathBuf,
-    maildir: PathBuf,
-    outbox: PathBuf,
-}
-
-impl Setup {
-    fn new() -> Setup {
-        Setup::new_in(&std::env::temp_dir())
-    }
-
-    fn new_in(parent: &Path) -> Setup {
-        let dir = TempDir::new_in(parent).expect("temp dir");
-        let db_file = dir.path().join("db").join("cases.db");
-        let maildir = dir.path().join("maildir").join("braintree");
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(maildir.join(sub)).expect("maildir");
-        }
-        std::fs::create_dir_all(db_file.parent().expect("db folder")).expect("db folder");
-        Setup {
-            database: format!("sqlite:{}", db_file.display()),
-            db_file,
-            maildir,
-            outbox: dir.path().join("outbox"),
-            dir,
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// `[outgoing]`: `.eml` files into the outbox folder.
-    fn files(&self) -> String {
-        format!(
-            "transport = \"files\"\nfolder = \"{}\"\nmax_per_recipient_per_hour = 1000",
-            self.outbox.display()
-        )
-    }
-
-    /// `[outgoing]`: SMTP without TLS to a server on this machine.
-    fn smtp(port: u16) -> String {
-        format!(
-            "transport = \"smtp\"\nmax_per_recipient_per_hour = 1000\n\
-             [outgoing.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\""
-        )
-    }
-
-    /// A `[[mailbox]]` reading the Maildir (Braintree's inbox).
-    fn maildir_mailbox(&self) -> String {
-        format!(
-            "[[mailbox]]\nname = \"braintree\"\nauthority = \"BRA\"\nmaildir = \"{}\"\n",
-            self.maildir.display()
-        )
-    }
-
-    /// Writes `authorities.toml` and `gateway.toml`.
-    fn write_config(&self, outgoing: &str, mailboxes: &str) {
-        let mut authorities = String::new();
-        for (user, code, name) in AUTHORITIES {
-            authorities.push_str(&format!(
-                "[[authority]]\nname = \"{name}\"\ncode = \"{code}\"\ninbox = \"{user}@lha.test\"\n\
-                 operational_lead = {{ name = \"Lead\", email = \"lead.{user}@lha.test\" }}\n\
-                 dispute_contact = {{ name = \"Senior\", email = \"senior.{user}@lha.test\" }}\n\n"
-            ));
-        }
-        let gateway = format!(
-            "[gateway]\ndatabase = \"{}\"\n\n[outgoing]\n{outgoing}\n\n\
-             [referrers]\nallowed_domains = [\"justice.test\"]\n\n{mailboxes}",
-            self.database
-        );
-        std::fs::write(self.path().join("authorities.toml"), authorities).expect("authorities");
-        std::fs::write(self.path().join("gateway.toml"), gateway).expect("gateway");
-    }
-
-    async fn store(&self) -> Store {
-        Store::open(&self.database).await.expect("open the store")
-    }
-
-    /// A one-shot command against this configuration: (success, stdout, stderr).
-    fn cli(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::new(BIN)
-            .arg("--config")
-            .arg(self.path())
-            .args(args)
-            .env_remove("DTR_DATABASE_URL")
-            .env_remove("RUST_LOG")
-            .output()
-            .expect("run dtr-gateway");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        )
-    }
-
+impl GatewayFolder {
     /// The line of `dtr-gateway status` for a mailbox.
     fn status_line(&self, mailbox: &str) -> Option<String> {
         let (_, out, _) = self.cli(&["status"]);
         out.lines()
             .find(|l| l.split_whitespace().next() == Some(mailbox))
             .map(str::to_string)
-    }
-
-    /// Puts a message into the Maildir as a delivery agent does: written in
-    /// `tmp/`, then renamed into `new/`.
-    fn deliver(&self, name: &str, raw: &[u8]) {
-        let tmp = self.maildir.join("tmp").join(name);
-        std::fs::write(&tmp, raw).expect("write into tmp/");
-        std::fs::rename(&tmp, self.maildir.join("new").join(name)).expect("rename into new/");
     }
 }
 
@@ -274,7 +169,7 @@ async fn wait_all_sent(store: &Store, n: usize, limit: Duration) -> bool {
 /// into the Maildir now is recorded and acknowledged, and nothing goes
 /// wrong meanwhile (a connection left broken by the fault would).
 async fn assert_recovered(
-    setup: &Setup,
+    setup: &GatewayFolder,
     daemon: &Daemon,
     store: &Store,
     mail: &mut Vec<(String, Vec<u8>)>,
@@ -979,7 +874,7 @@ async fn imap_connection_cut_in_the_middle_of_a_fetch() {
         .lock()
         .expect("cuts")
         .extend([1, 3, 5, 10]);
-    let setup = Setup::new();
+    let setup = GatewayFolder::new();
     setup.write_config(
         &setup.files(),
         &imap_mailbox("castle-point", "CPT", "FaultsCut", proxy.port),
@@ -1056,7 +951,7 @@ async fn imap_mail_announced_before_idle_is_fetched_at_once() {
     let servers = mail_servers();
     fresh_folder("FaultsBeforeIdle");
     let proxy = ImapProxy::start(imap);
-    let setup = Setup::new();
+    let setup = GatewayFolder::new();
     let mailbox = imap_mailbox("harlow", "HAR", "FaultsBeforeIdle", proxy.port)
         .replace("folders =", "keyword = \"$DtrRecorded\"\nfolders =");
     setup.write_config(&setup.files(), &mailbox);
@@ -1097,7 +992,7 @@ async fn imap_server_answering_garbage() {
     fresh_folder("FaultsHealthy");
     let proxy = ImapProxy::start(imap);
     proxy.shared.garbage.store(true, Ordering::SeqCst);
-    let setup = Setup::new();
+    let setup = GatewayFolder::new();
     setup.write_config(
         &setup.files(),
         &(imap_mailbox("brentwood", "BRE", "FaultsGarbage", proxy.port)
@@ -1198,8 +1093,8 @@ async fn smtp_421_at_connect_is_retried_and_sent_once() {
         refuse_connections: true,
         ..SmtpRules::default()
     });
-    let setup = Setup::new();
-    setup.write_config(&Setup::smtp(smtp.port), &setup.maildir_mailbox());
+    let setup = GatewayFolder::new();
+    setup.write_config(&GatewayFolder::smtp(smtp.port), &setup.maildir_mailbox());
     let store = setup.store().await;
     let daemon = Daemon::start(setup.path());
     assert!(
@@ -1256,8 +1151,8 @@ async fn smtp_451_to_rcpt_and_data_is_retried_and_sent_once() {
         defer_rcpt: true,
         ..SmtpRules::default()
     });
-    let setup = Setup::new();
-    setup.write_config(&Setup::smtp(smtp.port), &setup.maildir_mailbox());
+    let setup = GatewayFolder::new();
+    setup.write_config(&GatewayFolder::smtp(smtp.port), &setup.maildir_mailbox());
     let store = setup.store().await;
     let daemon = Daemon::start(setup.path());
     assert!(
@@ -1347,8 +1242,8 @@ async fn smtp_550_fails_the_mail_until_retried_by_hand() {
         reject: Some("referrer@justice.test".into()),
         ..SmtpRules::default()
     });
-    let setup = Setup::new();
-    setup.write_config(&Setup::smtp(smtp.port), &setup.maildir_mailbox());
+    let setup = GatewayFolder::new();
+    setup.write_config(&GatewayFolder::smtp(smtp.port), &setup.maildir_mailbox());
     let store = setup.store().await;
     let daemon = Daemon::start(setup.path());
     assert!(
@@ -1458,8 +1353,8 @@ async fn sqlite_file_locked_by_another_process() {
         hold: true,
         ..SmtpRules::default()
     });
-    let setup = Setup::new();
-    setup.write_config(&Setup::smtp(smtp.port), &setup.maildir_mailbox());
+    let setup = GatewayFolder::new();
+    setup.write_config(&GatewayFolder::smtp(smtp.port), &setup.maildir_mailbox());
     let store = setup.store().await;
     let mut daemon = Daemon::start(setup.path());
     assert!(
@@ -1524,7 +1419,7 @@ async fn sqlite_file_locked_by_another_process() {
 /// `run` cannot open its database: it stops at once, naming it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_unreachable_at_start_up() {
-    let setup = Setup::new();
+    let setup = GatewayFolder::new();
     setup.write_config(&setup.files(), &setup.maildir_mailbox());
     // Each: the URL, how the daemon names it, why it cannot be opened.
     let mut urls: Vec<(String, String, &str)> = Vec::new();
@@ -1602,7 +1497,7 @@ async fn database_unreachable_at_start_up() {
 async fn database_unreachable_while_running() {
     // Under the build folder rather than /tmp, which may be a tmpfs (where
     // `chattr +i` does not stop writes through open descriptors).
-    let setup = Setup::new_in(Path::new(env!("CARGO_TARGET_TMPDIR")));
+    let setup = GatewayFolder::new_in(Path::new(env!("CARGO_TARGET_TMPDIR")));
     if !Immutable::enforced_under(setup.path()) {
         eprintln!(
             "SKIPPED: chattr +i is not enforced under {} (not root, or a filesystem without it)",
@@ -1667,7 +1562,7 @@ async fn database_unreachable_while_running() {
 /// test.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disk_of_the_outbox_folder_full() {
-    let setup = Setup::new();
+    let setup = GatewayFolder::new();
     let Some(disk) = Tmpfs::mount(&setup.outbox, "1m") else {
         return;
     };
@@ -1741,7 +1636,7 @@ async fn disk_of_the_outbox_folder_full() {
 /// each is recorded once and acknowledged once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disk_of_the_database_full() {
-    let setup = Setup::new();
+    let setup = GatewayFolder::new();
     let db_dir = setup.db_file.parent().expect("db folder").to_path_buf();
     let Some(disk) = Tmpfs::mount(&db_dir, "8m") else {
         return;

@@ -12,12 +12,13 @@
 mod common;
 
 use common::daemon::Daemon;
+use common::folder::GatewayFolder;
 use common::{ingest_into, mail_servers, referral, smtp_outgoing, TestDb};
 use dtr_gateway::config::Config;
 use dtr_gateway::store::{Action, Store};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,89 +38,9 @@ fn free_port() -> u16 {
 
 /// One test's configuration folder, SQLite file, Maildir (Braintree's
 /// inbox) and outbox folder.
-struct Setup {
-    dir: TempDir,
-    database: String,
-    maildir: PathBuf,
-}
-
-impl Setup {
-    fn new() -> Setup {
-        let dir = TempDir::new().expect("temp dir");
-        let database = format!("sqlite:{}", dir.path().join("cases.db").display());
-        let maildir = dir.path().join("maildir").join("braintree");
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(maildir.join(sub)).expect("maildir");
-        }
-        Setup {
-            dir,
-            database,
-            maildir,
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// `[outgoing]`: `.eml` files into the outbox folder.
-    fn files(&self) -> String {
-        format!(
-            "transport = \"files\"\nfolder = \"{}\"\nmax_per_recipient_per_hour = 1000",
-            self.path().join("outbox").display()
-        )
-    }
-
-    /// Writes `gateway.toml` (Braintree reading the Maildir, `extra` at
-    /// the end) and `authorities.toml` (the test authorities).
-    fn write_config(&self, outgoing: &str, extra: &str) {
-        let gateway = format!(
-            "[gateway]\ndatabase = \"{}\"\n\n[outgoing]\n{outgoing}\n\n\
-             [referrers]\nallowed_domains = [\"justice.test\"]\n\n\
-             [[mailbox]]\nname = \"braintree\"\nauthority = \"BRA\"\nmaildir = \"{}\"\n\n{extra}",
-            self.database,
-            self.maildir.display()
-        );
-        std::fs::write(self.path().join("gateway.toml"), gateway).expect("gateway.toml");
-        std::fs::write(
-            self.path().join("authorities.toml"),
-            common::authorities_toml(),
-        )
-        .expect("authorities.toml");
-    }
-
-    /// Puts a message into the Maildir as a delivery agent does.
-    fn deliver(&self, name: &str, raw: &[u8]) {
-        let tmp = self.maildir.join("tmp").join(name);
-        std::fs::write(&tmp, raw).expect("write into tmp/");
-        std::fs::rename(&tmp, self.maildir.join("new").join(name)).expect("rename into new/");
-    }
-
-    async fn store(&self) -> Store {
-        Store::open(&self.database).await.expect("open the store")
-    }
-
-    /// A one-shot command against this configuration: (success, stdout, stderr).
-    fn cli(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::new(BIN)
-            .arg("--config")
-            .arg(self.path())
-            .args(args)
-            .env_remove("DTR_DATABASE_URL")
-            .env_remove("RUST_LOG")
-            .output()
-            .expect("run dtr-gateway");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        )
-    }
-}
-
 /// `dtr-gateway run` with at most `max_files` open files, as a service
 /// manager sets it.
-fn daemon_with_open_files(setup: &Setup, max_files: u64) -> Daemon {
+fn daemon_with_open_files(setup: &GatewayFolder, max_files: u64) -> Daemon {
     use std::os::unix::process::CommandExt;
     let mut command = Daemon::command(setup.path());
     // SAFETY: only setrlimit, which is async-signal-safe, runs between
@@ -225,11 +146,14 @@ fn slow_http_clients_cannot_take_the_daemons_files() {
         eprintln!("SKIPPED: this process may not open {SLOW} connections (RLIMIT_NOFILE)");
         return;
     }
-    let setup = Setup::new();
+    let setup = GatewayFolder::new();
     let port = free_port();
     setup.write_config(
         &setup.files(),
-        &format!("[http]\nlisten = \"127.0.0.1:{port}\"\n"),
+        &format!(
+            "{}\n[http]\nlisten = \"127.0.0.1:{port}\"\n",
+            setup.maildir_mailbox()
+        ),
     );
     let daemon = daemon_with_open_files(&setup, 1024);
     assert!(
@@ -365,8 +289,8 @@ fn huge_references(message_id: &str, n: usize) -> Vec<u8> {
 /// Maildir is recorded too.
 #[test]
 fn a_references_header_of_two_million_ids_does_not_stall_its_mailbox() {
-    let setup = Setup::new();
-    setup.write_config(&setup.files(), "");
+    let setup = GatewayFolder::new();
+    setup.write_config(&setup.files(), &setup.maildir_mailbox());
     let huge = huge_references("huge-thread@justice.test", 2_000_000);
     assert!(huge.len() < 25 * 1024 * 1024, "{} bytes", huge.len());
     let daemon = Daemon::start(setup.path());
@@ -863,8 +787,8 @@ fn database_passwords_are_blanked_in_every_form() {
 async fn a_relay_refusing_a_recipient_is_logged_without_the_address() {
     let servers = mail_servers();
     servers.reset("braintree");
-    let setup = Setup::new();
-    setup.write_config(&smtp_outgoing(100), "");
+    let setup = GatewayFolder::new();
+    setup.write_config(&smtp_outgoing(100), &setup.maildir_mailbox());
     let stranger = "nobody.known.here@justice.test";
     let raw = String::from_utf8(referral(
         "refused-rcpt-1@justice.test",

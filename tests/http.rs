@@ -6,14 +6,14 @@
 mod common;
 
 use common::daemon::Daemon;
+use common::folder::GatewayFolder;
 use common::TestDb;
 use regex::Regex;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+
 use std::time::{Duration, Instant};
-use tempfile::TempDir;
 
 /// `unhealthy_after_seconds` of the test configuration.
 const UNHEALTHY_AFTER: u64 = 3;
@@ -26,57 +26,26 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// One test's configuration folder, database, Maildir and outbox.
-struct Setup {
-    dir: TempDir,
-    maildir: PathBuf,
-    port: u16,
-}
-
-impl Setup {
-    /// Braintree reads a Maildir; Colchester's IMAP server is `closed_port`.
-    fn new(port: u16, closed_port: u16, db: TestDb) -> Setup {
-        let dir = TempDir::new().expect("temp dir");
-        let database = db.new_store_url(dir.path());
-        let maildir = dir.path().join("maildir").join("braintree");
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(maildir.join(sub)).expect("maildir");
-        }
-        let gateway = format!(
-            "[gateway]\ndatabase = \"{database}\"\n\n\
-             [outgoing]\ntransport = \"files\"\nfolder = \"{outbox}\"\n\n\
-             [referrers]\nallowed_domains = [\"justice.test\"]\n\n\
-             [http]\nlisten = \"127.0.0.1:{port}\"\nunhealthy_after_seconds = {UNHEALTHY_AFTER}\n\n\
-             [[mailbox]]\nname = \"braintree\"\nauthority = \"BRA\"\nmaildir = \"{maildir}\"\n\n\
+/// A gateway folder with `/health` on `port`: Braintree reads a Maildir;
+/// Colchester's IMAP server is `closed_port`.
+fn gateway_folder(port: u16, closed_port: u16, db: TestDb) -> GatewayFolder {
+    let folder = GatewayFolder::on(db);
+    let outbox = format!(
+        "transport = \"files\"\nfolder = \"{}\"",
+        folder.outbox.display()
+    );
+    folder.write_config(
+        &outbox,
+        &format!(
+            "[http]\nlisten = \"127.0.0.1:{port}\"\nunhealthy_after_seconds = {UNHEALTHY_AFTER}\n\n\
+             {}\n\
              [[mailbox]]\nname = \"colchester\"\nauthority = \"COL\"\n[mailbox.imap]\n\
              host = \"127.0.0.1\"\nport = {closed_port}\ntls = \"none\"\nusername = \"colchester\"\n\
              password_env = \"DTR_HTTP_TEST_UNUSED\"\n",
-            outbox = dir.path().join("outbox").display(),
-            maildir = maildir.display(),
-        );
-        std::fs::write(dir.path().join("gateway.toml"), gateway).expect("gateway.toml");
-        std::fs::write(
-            dir.path().join("authorities.toml"),
-            common::authorities_toml(),
-        )
-        .expect("authorities.toml");
-        Setup { dir, maildir, port }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Puts a message into the Maildir as a delivery agent does.
-    fn deliver(&self, name: &str, raw: &[u8]) {
-        let tmp = self.maildir.join("tmp").join(name);
-        std::fs::write(&tmp, raw).expect("write into tmp/");
-        std::fs::rename(&tmp, self.maildir.join("new").join(name)).expect("rename into new/");
-    }
-
-    fn get(&self, path: &str) -> Option<(u16, String)> {
-        get(self.port, path)
-    }
+            folder.maildir_mailbox()
+        ),
+    );
+    folder
 }
 
 /// `GET path` as HTTP/1.0 (one response, no chunking, then the server
@@ -180,11 +149,12 @@ fn health_and_metrics_on_postgres() {
 }
 
 fn health_and_metrics(db: TestDb) {
-    let setup = Setup::new(free_port(), free_port(), db);
+    let port = free_port();
+    let setup = gateway_folder(port, free_port(), db);
     let mut daemon = Daemon::start(setup.path());
 
     // At first, the failing folder has not failed for long: 200.
-    let (code, body) = wait_for(Duration::from_secs(30), || setup.get("/health"))
+    let (code, body) = wait_for(Duration::from_secs(30), || get(port, "/health"))
         .unwrap_or_else(|| panic!("/health never answered:\n{}", daemon.log()));
     let health: serde_json::Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(
@@ -197,7 +167,7 @@ fn health_and_metrics(db: TestDb) {
     let log = daemon.log();
     assert!(
         log.contains("serving /health and /metrics")
-            && log.contains(&format!("127.0.0.1:{}", setup.port)),
+            && log.contains(&format!("127.0.0.1:{}", port)),
         "the address is logged:\n{log}"
     );
 
@@ -206,7 +176,7 @@ fn health_and_metrics(db: TestDb) {
         &common::referral("http-1@justice.test", 1, "braintree@lha.test"),
     );
     let metrics = wait_for(Duration::from_secs(30), || {
-        let (code, body) = setup.get("/metrics")?;
+        let (code, body) = get(port, "/metrics")?;
         assert_eq!(code, 200, "{body}");
         let series = parse_metrics(&body);
         // The referral recorded, and Colchester's closed port tried (in
@@ -265,7 +235,7 @@ fn health_and_metrics(db: TestDb) {
 
     // Once Colchester has been failing for longer than allowed: 503, naming it.
     let failing = wait_for(Duration::from_secs(30), || {
-        let (code, body) = setup.get("/health")?;
+        let (code, body) = get(port, "/health")?;
         (code == 503).then_some(body)
     });
     let body = failing.unwrap_or_else(|| panic!("/health never turns 503:\n{}", daemon.log()));
@@ -303,18 +273,18 @@ fn health_and_metrics(db: TestDb) {
     for body in &bodies {
         assert_no_personal_data(body);
     }
-    assert_eq!(setup.get("/nothing-here").map(|(code, _)| code), Some(404));
+    assert_eq!(get(port, "/nothing-here").map(|(code, _)| code), Some(404));
 
     let status = daemon.stop();
     assert!(status.success(), "{status}:\n{}", daemon.log());
-    assert_eq!(setup.get("/health"), None, "still listening after exit");
+    assert_eq!(get(port, "/health"), None, "still listening after exit");
 }
 
 #[test]
 fn an_address_in_use_stops_the_daemon_naming_it() {
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("address").port();
-    let setup = Setup::new(port, free_port(), TestDb::Sqlite);
+    let setup = gateway_folder(port, free_port(), TestDb::Sqlite);
     let mut daemon = Daemon::start(setup.path());
     let status = daemon
         .exited(Duration::from_secs(30))

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod daemon;
+pub mod folder;
 pub mod identity;
 pub mod servers;
 pub mod web_client;
