@@ -11,13 +11,11 @@
 mod common;
 
 use common::daemon::Daemon;
+use common::in_process::InProcess;
 use common::servers::TestServer;
 use common::{mail_servers, referral, wait_until, write_config, write_config_on, AUTHORITIES};
-use dtr_gateway::config::Config;
-use dtr_gateway::shutdown::Shutdown;
 use dtr_gateway::store::{Flag, Store, Table};
 use sqlx::Row;
-use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
 
@@ -40,62 +38,17 @@ fn unflagged(flags: &str) -> bool {
     flags.split_whitespace().all(|flag| flag == "\\Recent")
 }
 
-struct Gateway {
-    _dir: TempDir,
-    config_dir: std::path::PathBuf,
-    store: Store,
-    stop: Option<tokio::sync::watch::Sender<bool>>,
-    task: Option<tokio::task::JoinHandle<Result<(), dtr_gateway::daemon::DaemonError>>>,
+/// A gateway watching the users' inboxes on Dovecot.
+async fn gateway(users: &[&str], imap: &str) -> InProcess {
+    gateway_on(TestServer::Dovecot, users, imap).await
 }
 
-impl Gateway {
-    async fn start(users: &[&str], imap: &str) -> Gateway {
-        Gateway::start_on(TestServer::Dovecot, users, imap).await
-    }
+/// A gateway watching the users' inboxes on `server`.
+async fn gateway_on(server: TestServer, users: &[&str], imap: &str) -> InProcess {
+    InProcess::start(|dir, database| write_config_on(server, dir, database, users, imap)).await
+}
 
-    /// A gateway watching the users' inboxes on `server`.
-    async fn start_on(server: TestServer, users: &[&str], imap: &str) -> Gateway {
-        let dir = TempDir::new().expect("temp dir");
-        let database = format!("sqlite:{}", dir.path().join("cases.db").display());
-        let config_dir = write_config_on(server, dir.path(), &database, users, imap);
-        let store = Store::open(&database).await.expect("store");
-        let mut gateway = Gateway {
-            _dir: dir,
-            config_dir,
-            store,
-            stop: None,
-            task: None,
-        };
-        gateway.run().await;
-        gateway
-    }
-
-    async fn run(&mut self) {
-        let (config, _) = Config::load(Some(&self.config_dir)).expect("config");
-        let (stop, shutdown) = Shutdown::new();
-        let store = self.store.clone();
-        self.task = Some(tokio::spawn(dtr_gateway::daemon::run(
-            Arc::new(config),
-            store,
-            common::templates(),
-            shutdown,
-        )));
-        self.stop = Some(stop);
-    }
-
-    async fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(true);
-        }
-        if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(20), task)
-                .await
-                .expect("the daemon stops within 20 s")
-                .expect("the daemon task ends cleanly")
-                .expect("the daemon runs");
-        }
-    }
-
+impl InProcess {
     async fn messages_in(&self, mailbox: &str) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE mailbox = $1")
             .bind(mailbox)
@@ -114,9 +67,9 @@ impl Gateway {
     }
 
     /// Waits until every folder of the listed mailboxes is idling.
-    async fn wait_idle(&self, users: &[&str]) {
+    async fn wait_all_idle(&self, users: &[&str]) {
         for user in users {
-            let idle = common::wait_idle(&self.store, user, Duration::from_secs(20)).await;
+            let idle = self.wait_idle(user).await;
             assert!(
                 idle,
                 "{user} never went idle: {:?}",
@@ -129,8 +82,8 @@ impl Gateway {
 async fn a_referral_is_recorded_over_idle_and_left_unread_and_unflagged(server: TestServer) {
     let _turn = server.turn().await;
     server.reset("colchester");
-    let mut gateway = Gateway::start_on(server, &["colchester"], "").await;
-    gateway.wait_idle(&["colchester"]).await;
+    let mut gateway = gateway_on(server, &["colchester"], "").await;
+    gateway.wait_all_idle(&["colchester"]).await;
 
     server.deliver(
         "colchester",
@@ -180,7 +133,7 @@ async fn starttls_plain_polling_and_a_keyword_when_asked(server: TestServer) {
     );
     // write_config puts tls = "implicit" first; a later key would be a
     // duplicate, so build this one by hand.
-    let mut gateway = Gateway::start_on(server, &[], "").await;
+    let mut gateway = gateway_on(server, &[], "").await;
     gateway.stop().await;
     let gateway_toml =
         std::fs::read_to_string(gateway.config_dir.join("gateway.toml")).expect("read");
@@ -240,8 +193,8 @@ async fn fourteen_mailboxes_at_once_each_to_its_authority() {
     for user in &users {
         servers.reset(user);
     }
-    let mut gateway = Gateway::start(&users, "").await;
-    gateway.wait_idle(&users).await;
+    let mut gateway = gateway(&users, "").await;
+    gateway.wait_all_idle(&users).await;
     for (n, user) in users.iter().enumerate() {
         let to = format!("{user}@lha.test");
         servers.send(
@@ -272,7 +225,7 @@ async fn a_wrong_password_shows_in_status_and_the_others_carry_on() {
     let dir = TempDir::new().expect("temp dir");
     let wrong = dir.path().join("wrong-password");
     std::fs::write(&wrong, "not-the-password\n").expect("write");
-    let mut gateway = Gateway::start(&["maldon"], "").await;
+    let mut gateway = gateway(&["maldon"], "").await;
     gateway.stop().await;
     let gateway_toml =
         std::fs::read_to_string(gateway.config_dir.join("gateway.toml")).expect("read");
@@ -334,7 +287,7 @@ async fn a_wrong_password_shows_in_status_and_the_others_carry_on() {
         "the command's output is in the status: {error}"
     );
 
-    gateway.wait_idle(&["maldon"]).await;
+    gateway.wait_all_idle(&["maldon"]).await;
     servers.send(
         "referrer@justice.test",
         "maldon@lha.test",
@@ -351,8 +304,8 @@ async fn a_wrong_password_shows_in_status_and_the_others_carry_on() {
 async fn a_uidvalidity_change_records_nothing_twice(server: TestServer) {
     let _turn = server.turn().await;
     server.reset("tendring");
-    let mut gateway = Gateway::start_on(server, &["tendring"], "").await;
-    gateway.wait_idle(&["tendring"]).await;
+    let mut gateway = gateway_on(server, &["tendring"], "").await;
+    gateway.wait_all_idle(&["tendring"]).await;
     for n in 0..3 {
         server.deliver(
             "tendring",
@@ -386,7 +339,7 @@ async fn a_uidvalidity_change_records_nothing_twice(server: TestServer) {
     })
     .await
     .is_some());
-    gateway.wait_idle(&["tendring"]).await;
+    gateway.wait_all_idle(&["tendring"]).await;
     assert_eq!(gateway.messages_in("tendring").await, 4);
     assert_eq!(gateway.store.count(Table::Cases).await.expect("count"), 4);
     assert_eq!(
@@ -712,7 +665,7 @@ async fn an_old_backlog_is_recorded_but_not_answerable_and_sent_mail_is_watched_
     let answer = b"From: epping-forest@lha.test\r\nTo: referrer@justice.test\r\nMessage-ID: <sent-1@lha.test>\r\nSubject: RE: [DTR-EPF-2026-00001] Referral received\r\n\r\nLead officer: A Person\r\n";
     servers.save("epping-forest", "Sent", answer);
 
-    let mut gateway = Gateway::start(
+    let mut gateway = gateway(
         &["epping-forest"],
         "folders = [\"INBOX\", \"Sent\"]\nstart = \"since 2026-01-01\"",
     )

@@ -7,67 +7,38 @@
 
 mod common;
 
+use common::in_process::InProcess;
 use common::{
     header, mail_servers, messages, referral, smtp_outgoing, smtps_outgoing, wait_until,
     write_config_sending,
 };
-use dtr_gateway::config::Config;
-use dtr_gateway::shutdown::Shutdown;
+
 use dtr_gateway::store::{Store, Table};
 use std::collections::HashMap;
-use std::sync::Arc;
+
 use std::time::Duration;
 use tempfile::TempDir;
 use tokio::sync::Mutex;
 
 static SERIAL: Mutex<()> = Mutex::const_new(());
 
-struct Gateway {
-    _dir: TempDir,
-    store: Store,
-    stop: tokio::sync::watch::Sender<bool>,
-    task: tokio::task::JoinHandle<Result<(), dtr_gateway::daemon::DaemonError>>,
+/// A gateway watching `user` and sending through Postfix without TLS.
+async fn gateway(user: &str, max_per_hour: u32) -> InProcess {
+    gateway_sending(user, &smtp_outgoing(max_per_hour)).await
 }
 
-impl Gateway {
-    async fn start(user: &str, max_per_hour: u32) -> Gateway {
-        Gateway::start_sending(user, &smtp_outgoing(max_per_hour)).await
-    }
+/// A gateway watching `user` and sending as `outgoing` says, once `user`
+/// is watched.
+async fn gateway_sending(user: &str, outgoing: &str) -> InProcess {
+    let gateway = InProcess::start(|dir, database| {
+        write_config_sending(dir, database, &[user], "", Some(outgoing))
+    })
+    .await;
+    assert!(gateway.wait_idle(user).await, "{user} is watched");
+    gateway
+}
 
-    /// A gateway watching `user` and sending as `outgoing` says.
-    async fn start_sending(user: &str, outgoing: &str) -> Gateway {
-        let dir = TempDir::new().expect("temp dir");
-        let database = format!("sqlite:{}", dir.path().join("cases.db").display());
-        let config_dir = write_config_sending(dir.path(), &database, &[user], "", Some(outgoing));
-        let store = Store::open(&database).await.expect("store");
-        let (config, _) = Config::load(Some(&config_dir)).expect("config");
-        let (stop, shutdown) = Shutdown::new();
-        let task = tokio::spawn(dtr_gateway::daemon::run(
-            Arc::new(config),
-            store.clone(),
-            common::templates(),
-            shutdown,
-        ));
-        let gateway = Gateway {
-            _dir: dir,
-            store,
-            stop,
-            task,
-        };
-        let idle = common::wait_idle(&gateway.store, user, Duration::from_secs(20)).await;
-        assert!(idle, "{user} is watched");
-        gateway
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(true);
-        tokio::time::timeout(Duration::from_secs(20), self.task)
-            .await
-            .expect("stops")
-            .expect("ends cleanly")
-            .expect("the daemon runs");
-    }
-
+impl InProcess {
     async fn outbox_statuses(&self) -> Vec<(String, String)> {
         sqlx::query_as("SELECT purpose, status FROM outbox ORDER BY id")
             .fetch_all(self.store.pool())
@@ -88,7 +59,7 @@ async fn a_complete_referral_is_acknowledged_in_its_thread_and_the_authority_tol
     let servers = mail_servers();
     servers.reset("colchester");
     servers.reset("referrer");
-    let gateway = Gateway::start("colchester", 100).await;
+    let mut gateway = gateway("colchester", 100).await;
     servers.send(
         "referrer@justice.test",
         "colchester@lha.test",
@@ -159,7 +130,7 @@ async fn the_acknowledgement_goes_out_over_tls_from_the_first_byte_too() {
     let servers = mail_servers();
     servers.reset("braintree");
     servers.reset("referrer");
-    let gateway = Gateway::start_sending("braintree", &smtps_outgoing(100)).await;
+    let mut gateway = gateway_sending("braintree", &smtps_outgoing(100)).await;
     servers.send(
         "referrer@justice.test",
         "braintree@lha.test",
@@ -190,7 +161,7 @@ async fn incomplete_and_refused_referrals_get_their_answers_and_automatic_mail_n
     let servers = mail_servers();
     servers.reset("harlow");
     servers.reset("referrer");
-    let gateway = Gateway::start("harlow", 100).await;
+    let mut gateway = gateway("harlow", 100).await;
 
     let incomplete = String::from_utf8(referral("inc-1@justice.test", 2, "harlow@lha.test"))
         .expect("utf-8")
@@ -296,7 +267,7 @@ async fn acknowledgements_wait_out_a_postfix_outage() {
     let servers = mail_servers();
     servers.reset("basildon");
     servers.reset("referrer");
-    let gateway = Gateway::start("basildon", 100).await;
+    let mut gateway = gateway("basildon", 100).await;
     let postfix_dir = format!("{}/postfix", servers.get("DTR_MAIL_DIR"));
     // Take Postfix away, then put the referral straight into the inbox.
     let stopped = std::process::Command::new("postfix")
@@ -491,7 +462,7 @@ async fn a_bounce_of_the_acknowledgement_marks_it_failed_on_the_case() {
     let servers = mail_servers();
     servers.reset("maldon");
     servers.reset("referrer");
-    let gateway = Gateway::start("maldon", 100).await;
+    let mut gateway = gateway("maldon", 100).await;
     servers.send(
         "referrer@justice.test",
         "maldon@lha.test",

@@ -7,6 +7,7 @@
 pub mod daemon;
 pub mod folder;
 pub mod identity;
+pub mod in_process;
 pub mod servers;
 pub mod web_client;
 pub mod world;
