@@ -580,9 +580,7 @@ async fn exposition(endpoints: &Endpoints) -> Result<String, StoreError> {
     let now = Utc::now();
     let sender = endpoints.store.sender_health(now, true).await?;
     let cases = endpoints.store.deadline_cases(None).await?;
-    let today = Utc::now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive();
+    let today = crate::core::uk::date(Utc::now());
     // Every configured authority and known kind appears, at zero if need be,
     // so that a series exists before its first event.
     let authorities = || -> BTreeMap<String, i64> {

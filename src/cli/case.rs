@@ -235,9 +235,7 @@ pub(crate) async fn case_action(
                 .case_contacts(reference)
                 .await?
                 .with_context(|| format!("no case {reference}"))?;
-            let today = Utc::now()
-                .with_timezone(&chrono_tz::Europe::London)
-                .date_naive();
+            let today = dtr_gateway::core::uk::date(Utc::now());
             let urgent = contacts.referral.rough_sleeping_risk == Some(true)
                 || (date - today).num_days() < dtr_gateway::core::referral::DAYS_BEFORE_RELEASE;
             let change = CaseChange::ReleaseDateChanged {

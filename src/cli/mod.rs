@@ -705,7 +705,7 @@ pub(crate) fn parse_instant(text: &str) -> Result<chrono::DateTime<Utc>, String>
 pub(crate) fn local_time(stored: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(stored)
         .map(|t| {
-            t.with_timezone(&chrono_tz::Europe::London)
+            dtr_gateway::core::uk::local(t.with_timezone(&chrono::Utc))
                 .format("%Y-%m-%d %H:%M %Z")
                 .to_string()
         })

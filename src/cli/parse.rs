@@ -16,9 +16,7 @@ pub(crate) fn parse(dir: Option<&Path>, file: &Path, explain: bool) -> Result<Ex
         &Context {
             authorities: &config.authorities,
             receiving_authority: None,
-            today: Utc::now()
-                .with_timezone(&chrono_tz::Europe::London)
-                .date_naive(),
+            today: dtr_gateway::core::uk::date(Utc::now()),
             max_bytes: config.max_message_bytes,
         },
     );

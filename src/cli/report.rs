@@ -37,9 +37,7 @@ pub(crate) async fn report(
             .map(|a| a.code.to_string())
             .collect(),
     };
-    let today = Utc::now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive();
+    let today = dtr_gateway::core::uk::date(Utc::now());
     let calendar_for = |code: &str| config.calendar_for(code);
     let reports = build(&cases, &authorities, &config.protocol, &calendar_for, today);
     match format {

@@ -10,13 +10,7 @@ use dtr_gateway::terminal::printable;
 use std::process::ExitCode;
 
 pub(crate) async fn show_status(store: &Store) -> Result<ExitCode> {
-    let midnight = Utc::now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(chrono_tz::Europe::London).earliest())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(Utc::now);
+    let midnight = dtr_gateway::core::uk::midnight(dtr_gateway::core::uk::date(Utc::now()));
     let rows = store.statuses(midnight).await?;
     if rows.is_empty() {
         println!("No mailbox has been watched yet: start the daemon with `dtr-gateway run`.");

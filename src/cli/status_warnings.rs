@@ -18,9 +18,7 @@ const SILENT_DAYS: i64 = 30;
 const BUSY: i64 = 10;
 
 pub(crate) async fn show_warnings(config: &Config, store: &Store) -> Result<()> {
-    let today = Utc::now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive();
+    let today = dtr_gateway::core::uk::date(Utc::now());
     let mut lines: Vec<String> = dtr_gateway::oauth::expiring(config, today)
         .into_iter()
         .map(|(login, text)| format!("{login}: {text}"))

@@ -445,9 +445,7 @@ pub async fn warn_of_expiry(
     mut shutdown: crate::shutdown::Shutdown,
 ) {
     loop {
-        let today = chrono::Utc::now()
-            .with_timezone(&chrono_tz::Europe::London)
-            .date_naive();
+        let today = crate::core::uk::date(chrono::Utc::now());
         for (login, text) in expiring(&config, today) {
             tracing::warn!(%login, "{text}");
         }
