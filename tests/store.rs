@@ -1034,3 +1034,34 @@ async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once
         .expect("access")
         .is_empty());
 }
+
+/// A store holds people's details: one the gateway creates (outside the
+/// systemd unit, whose umask does the same) is its owner's alone, and so
+/// are the journal files SQLite writes beside it.
+#[tokio::test]
+async fn a_new_sqlite_store_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().expect("temp dir");
+    let file = dir.path().join("data").join("cases.db");
+    let store = Store::open(&format!("sqlite:{}", file.display()))
+        .await
+        .expect("a new store");
+    store.count(Table::Cases).await.expect("the store answers");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(file.parent().expect("folder")).expect("list") {
+        let path = entry.expect("entry").path();
+        let mode = std::fs::metadata(&path)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "{} is open to others: {:o}",
+            path.display(),
+            mode & 0o777
+        );
+        checked += 1;
+    }
+    assert!(checked >= 1, "the store file was made");
+}

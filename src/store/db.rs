@@ -242,6 +242,29 @@ fn key_value_secrets(text: &str) -> Vec<(usize, usize)> {
     spans
 }
 
+/// Creates an empty store file that only its owner may read or write:
+/// it will hold personal data, and SQLite gives its journal and WAL files
+/// the database file's permissions. (Under the systemd unit, `UMask=0077`
+/// does the same; a store created by hand or in a quick start is not left
+/// readable by every user of the machine.) Another process creating it
+/// first is no error.
+fn create_private(file: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(StoreError::File {
+            path: file.display().to_string(),
+            error,
+        }),
+    }
+}
+
 async fn open_sqlite(url: &str) -> Result<Opened, StoreError> {
     let path = url
         .trim_start_matches("sqlite:")
@@ -265,6 +288,7 @@ async fn open_sqlite(url: &str) -> Result<Opened, StoreError> {
             // not mounted, a path mistyped) would start case references
             // again from 1 and take the mailboxes afresh.
             tracing::warn!(path = %file.display(), "no case store at this path: creating a new one");
+            create_private(file)?;
         }
     }
     // The Any driver reads SQLite's options from the URL alone: the file is

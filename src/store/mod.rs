@@ -49,6 +49,8 @@ pub enum StoreError {
     BadUrl { url: String, message: String },
     #[error("cannot create the database folder {path}: {error}")]
     Folder { path: String, error: std::io::Error },
+    #[error("cannot create the database file {path}: {error}")]
+    File { path: String, error: std::io::Error },
     // Each message holds its cause's text, so the cause is not given again
     // as a source: a chain printed whole says each thing once.
     #[error("database migration failed: {0}")]
