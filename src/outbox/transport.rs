@@ -7,6 +7,7 @@ use super::SendError;
 use futures::future::BoxFuture;
 use lettre::Message;
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// A mail ready to go: what the relay is handed, and the Message-ID the
@@ -66,7 +67,13 @@ async fn write_mail_file(folder: &Path, message_id: &str, raw: Vec<u8>) -> Resul
     // later flush, and a full disk would pass for a mail written.
     let written = tokio::task::spawn_blocking(move || {
         std::fs::create_dir_all(&folder)?;
-        let mut file = std::fs::File::create(&temporary)?;
+        // A mail holds what its case lets it say: its owner's alone.
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&temporary)?;
         file.write_all(&raw)?;
         file.sync_all()?;
         drop(file);
@@ -79,4 +86,38 @@ async fn write_mail_file(folder: &Path, message_id: &str, raw: Vec<u8>) -> Resul
         return Err(SendError::File(format!("{}: {e}", path.display())));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A mail written to the folder is whole, and its owner's alone.
+    #[tokio::test]
+    async fn a_mail_file_is_written_whole_and_private() {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let folder = dir.path().join("outbox");
+        write_mail_file(
+            &folder,
+            "<one@dtr.test>",
+            b"Subject: x\r\n\r\nbody\r\n".to_vec(),
+        )
+        .await
+        .expect("written");
+        let files: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .expect("the folder is made")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        assert_eq!(files.len(), 1, "one file, no partial left: {files:?}");
+        let mode = std::fs::metadata(&files[0])
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "open to others: {:o}", mode & 0o777);
+        assert_eq!(
+            std::fs::read(&files[0]).expect("read"),
+            b"Subject: x\r\n\r\nbody\r\n"
+        );
+    }
 }
