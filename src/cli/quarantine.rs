@@ -185,7 +185,7 @@ async fn show(store: &Store, id: i64) -> Result<ExitCode> {
         "  Subject:   {}",
         printable(q.subject.as_deref().unwrap_or("(no subject)"))
     );
-    println!("  Taken for: {}", printable(&q.kind));
+    println!("  Taken for: {}", printable(q.kind.as_str()));
     println!("  Reason:    {}", printable(&q.reason));
     match &q.settled {
         Some(settled) => println!(

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod case_ref;
 pub mod classify;
 pub mod dates;
+pub mod event;
 pub mod field;
 pub mod form;
 pub mod mail;
@@ -18,6 +19,8 @@ pub mod reply;
 pub mod report;
 pub mod sender;
 pub mod sources;
+pub mod states;
+pub mod stored;
 pub mod sweep;
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -6,11 +6,13 @@
 use super::address::EmailAddress;
 use super::case_ref::{CaseRef, ShortCode};
 use super::classify::Kind;
+use super::event::EventKind;
 use super::field::Field;
 use super::mail::Purpose;
 use super::protocol::Evidence;
 use super::referral::{Outcome, Referral};
 use super::reply::NamedLead;
+use super::stored::{compares_with_text, StoredName};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// A case's state.
@@ -24,14 +26,18 @@ pub enum CaseStatus {
     /// Referred without consent: who referred, nothing about the person.
     Refused,
     Closed,
+    /// Incomplete until its consent lapsed (retention): no longer open,
+    /// nothing about the person kept.
+    Lapsed,
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 4] = [
+    pub const ALL: [CaseStatus; 5] = [
         CaseStatus::Open,
         CaseStatus::Incomplete,
         CaseStatus::Refused,
         CaseStatus::Closed,
+        CaseStatus::Lapsed,
     ];
 
     /// As stored.
@@ -41,11 +47,8 @@ impl CaseStatus {
             CaseStatus::Incomplete => "incomplete",
             CaseStatus::Refused => "refused",
             CaseStatus::Closed => "closed",
+            CaseStatus::Lapsed => "lapsed",
         }
-    }
-
-    pub fn parse(text: &str) -> Option<CaseStatus> {
-        CaseStatus::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
     /// A referral judged so is kept as a case in this state.
@@ -62,6 +65,15 @@ impl CaseStatus {
         matches!(self, CaseStatus::Open | CaseStatus::Incomplete)
     }
 }
+
+impl StoredName for CaseStatus {
+    const ALL: &'static [CaseStatus] = &CaseStatus::ALL;
+    fn stored_name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+compares_with_text!(CaseStatus);
 
 /// The message row's own facts.
 #[derive(Clone, Debug)]
@@ -120,7 +132,7 @@ pub struct NewCase {
     /// (before any forward); the case's referring side with its case lead.
     pub referrer: Option<EmailAddress>,
     /// The timeline's first event (`referral_received`, ...) and its detail.
-    pub event: &'static str,
+    pub event: EventKind,
     pub detail: serde_json::Value,
 }
 
@@ -166,7 +178,7 @@ pub enum CaseChange {
     NotApplied { what: String, why: String },
     /// An event only.
     Noted {
-        event: &'static str,
+        event: EventKind,
         detail: serde_json::Value,
     },
 }
@@ -180,7 +192,7 @@ pub enum Disposition {
     Change {
         case: i64,
         case_ref: CaseRef,
-        event: &'static str,
+        event: EventKind,
         changes: Vec<CaseChange>,
     },
     /// Keep the record of the message only.
@@ -315,4 +327,14 @@ pub struct GatewayMail {
     pub to: Vec<EmailAddress>,
     pub cc: Vec<EmailAddress>,
     pub context: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_statuses_read_back_from_their_stored_names() {
+        crate::core::stored::tests::round_trips::<CaseStatus>("cases", "status");
+    }
 }

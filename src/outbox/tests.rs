@@ -17,7 +17,7 @@ fn row(message_id: &str, in_reply_to: Option<String>) -> OutboxRow {
         context: json!({}),
         message_id: message_id.into(),
         in_reply_to,
-        status: "sending".into(),
+        status: crate::core::states::OutboxStatus::Sending,
         attempts: 0,
         last_error: None,
         created_at: Utc::now(),

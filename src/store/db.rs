@@ -10,6 +10,7 @@
 //! declared `COLLATE "C"` so that text order is time order there too.
 
 use super::StoreError;
+use crate::core::stored::StoredName;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyTypeInfo};
 use sqlx::decode::Decode;
@@ -605,6 +606,18 @@ pub(super) trait StoredRow {
     fn time_opt(&self, column: &str) -> Option<DateTime<Utc>>;
     fn day_opt(&self, column: &str) -> Option<NaiveDate>;
     fn flag(&self, column: &str) -> bool;
+    /// One of a closed set of values, read from `table`.`column`.
+    fn named<T: StoredName>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<T, StoreError>;
+    /// [`StoredRow::named`] for a column that may be NULL.
+    fn named_opt<T: StoredName>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<Option<T>, StoreError>;
 }
 
 impl StoredRow for DbRow {
@@ -619,6 +632,22 @@ impl StoredRow for DbRow {
     }
     fn flag(&self, column: &str) -> bool {
         sqlx::Row::get::<Flag, _>(self, column).0
+    }
+    fn named<T: StoredName>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<T, StoreError> {
+        let text: &str = sqlx::Row::try_get(self, column)?;
+        Ok(T::from_stored(table, column, text)?)
+    }
+    fn named_opt<T: StoredName>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<Option<T>, StoreError> {
+        let text: Option<&str> = sqlx::Row::try_get(self, column)?;
+        Ok(text.map(|t| T::from_stored(table, column, t)).transpose()?)
     }
 }
 

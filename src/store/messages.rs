@@ -1,11 +1,12 @@
 //! Recording a message and carrying out the plan intake made for it, in
 //! one transaction: the message, its case, its events and its mail.
 
-use super::db::{DbRow, Tx};
+use super::db::{DbRow, StoredRow, Tx};
 use super::*;
 use crate::config::Outgoing;
 use crate::core::address::EmailAddress;
 use crate::core::case_ref::{CaseRef, ShortCode};
+use crate::core::event::EventKind;
 use crate::core::plan::{CaseStatus, Disposition, MessageFacts, NewCase, PersonCase, Plan};
 use crate::core::referral::Referral;
 use chrono::{DateTime, Datelike, Utc};
@@ -207,7 +208,7 @@ impl Store {
                 &mut tx,
                 *case_id,
                 now,
-                "recorded_by_hand",
+                EventKind::RecordedByHand,
                 Some(message_row),
                 Some(&detail),
             )
@@ -262,10 +263,10 @@ pub(super) async fn carry_out(
             event,
             changes,
         } => {
-            add_event(tx, *case, now, event, Some(message_row), None).await?;
+            add_event(tx, *case, now, *event, Some(message_row), None).await?;
             deadlines::apply_changes(tx, *case, changes, facts.received_at, Some(message_row))
                 .await?;
-            let action = if *event == "referral_attached" {
+            let action = if *event == EventKind::ReferralAttached {
                 Action::AttachedReferral
             } else {
                 Action::Noted((*event).to_string())
@@ -309,7 +310,7 @@ pub(super) async fn carry_out(
                 tx,
                 returned.outbox_id,
                 now,
-                "mail_bounced",
+                EventKind::MailBounced,
                 Some(message_row),
                 None,
                 Some(&recipients),
@@ -497,7 +498,7 @@ pub(super) async fn find_person_cases(
         cases.push(PersonCase {
             id,
             case_ref,
-            status: CaseStatus::parse(row.get::<&str, _>("status")).unwrap_or(CaseStatus::Open),
+            status: row.named("cases", "status")?,
             referral,
             referrer_email: address("referrer_email"),
             case_lead_email: address("case_lead_email"),

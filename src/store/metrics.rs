@@ -1,7 +1,9 @@
 //! The store's side of /health and /metrics: counts and states read at
 //! scrape time, never a person's details (no names, addresses or subjects).
 
+use super::db::StoredRow;
 use super::{Stamp, Store, StoreError};
+use crate::core::states::FolderState;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -10,7 +12,7 @@ use sqlx::Row;
 pub struct FolderHealth {
     pub mailbox: String,
     pub folder: String,
-    pub state: String,
+    pub state: FolderState,
     pub last_error: Option<String>,
     pub last_error_at: Option<DateTime<Utc>>,
     /// When it started failing; none while it is read or stopped.
@@ -44,7 +46,7 @@ impl Store {
                 Ok(FolderHealth {
                     mailbox: r.try_get("mailbox")?,
                     folder: r.try_get("folder")?,
-                    state: r.try_get("state")?,
+                    state: r.named("mailbox_status", "state")?,
                     last_error: r.try_get("last_error")?,
                     last_error_at: r.try_get::<Option<Stamp>, _>("last_error_at")?.map(|t| t.0),
                     failing_since: r.try_get::<Option<Stamp>, _>("failing_since")?.map(|t| t.0),
@@ -99,25 +101,31 @@ mod tests {
             store.folder_health().await.expect("health")[0].failing_since
         };
         store
-            .set_status("col", "INBOX", "connecting", None, None)
+            .set_status("col", "INBOX", FolderState::Connecting, None, None)
             .await
             .expect("status");
         assert_eq!(since(store.clone()).await, None);
         store
-            .set_status("col", "INBOX", "retrying", Some("refused"), None)
+            .set_status("col", "INBOX", FolderState::Retrying, Some("refused"), None)
             .await
             .expect("status");
         let first = since(store.clone()).await.expect("failing");
-        for state in ["connecting", "retrying"] {
+        for state in [FolderState::Connecting, FolderState::Retrying] {
             store
                 .set_status("col", "INBOX", state, Some("refused"), None)
                 .await
                 .expect("status");
             assert_eq!(since(store.clone()).await, Some(first), "{state}");
         }
-        for healthy in ["starting", "connected", "idle", "polling", "stopped"] {
+        for healthy in [
+            FolderState::Starting,
+            FolderState::Connected,
+            FolderState::Idle,
+            FolderState::Polling,
+            FolderState::Stopped,
+        ] {
             store
-                .set_status("col", "INBOX", "retrying", Some("refused"), None)
+                .set_status("col", "INBOX", FolderState::Retrying, Some("refused"), None)
                 .await
                 .expect("status");
             store
@@ -128,7 +136,7 @@ mod tests {
         }
         // A first state of `retrying` (no row yet) starts the clock too.
         store
-            .set_status("har", "INBOX", "retrying", Some("refused"), None)
+            .set_status("har", "INBOX", FolderState::Retrying, Some("refused"), None)
             .await
             .expect("status");
         let rows = store.folder_health().await.expect("health");

@@ -7,8 +7,10 @@ use super::*;
 use crate::config::Outgoing;
 use crate::core::address::EmailAddress;
 use crate::core::case_ref::CaseRef;
+use crate::core::event::EventKind;
 use crate::core::plan::OutgoingMail;
 use crate::core::referral::Referral;
+use crate::core::states::OutboxStatus;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -34,7 +36,7 @@ pub struct OutboxRow {
     pub context: serde_json::Value,
     pub message_id: String,
     pub in_reply_to: Option<String>,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -171,7 +173,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        add_mail_event(&mut tx, id, at, "mail_sent", None, None).await?;
+        add_mail_event(&mut tx, id, at, EventKind::MailSent, None, None).await?;
         // A sign-in link, once mailed, is kept only where its owner has it:
         // the store keeps its hash (web_sign_ins), not the link.
         sqlx::query("UPDATE outbox SET context = '{}' WHERE id = $1 AND purpose = 'sign_in'")
@@ -243,7 +245,15 @@ impl Store {
         .await?
         .rows_affected();
         if failed > 0 {
-            add_mail_event(&mut tx, id, Utc::now(), "mail_failed", None, Some(error)).await?;
+            add_mail_event(
+                &mut tx,
+                id,
+                Utc::now(),
+                EventKind::MailFailed,
+                None,
+                Some(error),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -364,7 +374,7 @@ pub(super) fn outbox_row(row: &DbRow) -> Result<OutboxRow, StoreError> {
         context: serde_json::from_str(row.get::<&str, _>("context")).map_err(corrupt)?,
         message_id: row.get("message_id"),
         in_reply_to: row.get("in_reply_to"),
-        status: row.get("status"),
+        status: row.named("outbox", "status")?,
         attempts: row.get("attempts"),
         last_error: row.get("last_error"),
         created_at: row.time("created_at"),
@@ -505,7 +515,7 @@ pub(super) async fn queue_answer(
                 tx,
                 case_id,
                 ctx.now,
-                "mail_withheld",
+                EventKind::MailWithheld,
                 None,
                 Some(&serde_json::json!({ "purpose": purpose, "reason": "hourly limit per recipient, a day ahead" })),
             )
@@ -523,7 +533,7 @@ pub(super) async fn queue_answer(
                 tx,
                 case_id,
                 ctx.now,
-                "mail_withheld",
+                EventKind::MailWithheld,
                 None,
                 Some(&serde_json::json!({
                     "purpose": purpose,
@@ -547,7 +557,7 @@ pub(super) async fn queue_answer(
                 tx,
                 case_id,
                 ctx.now,
-                "mail_deferred",
+                EventKind::MailDeferred,
                 None,
                 Some(&serde_json::json!({ "purpose": purpose, "until": send_at, "reason": "hourly limit per recipient" })),
             )
@@ -610,7 +620,7 @@ pub(super) async fn queue_answer(
             tx,
             case_id,
             ctx.now,
-            "mail_queued",
+            EventKind::MailQueued,
             None,
             Some(&serde_json::json!({ "purpose": purpose, "outbox": id })),
         )
@@ -625,7 +635,7 @@ pub(super) async fn add_mail_event(
     tx: &mut Tx,
     outbox_id: i64,
     at: DateTime<Utc>,
-    kind: &str,
+    kind: EventKind,
     message: Option<i64>,
     error: Option<&str>,
 ) -> Result<(), StoreError> {
@@ -637,7 +647,7 @@ pub(super) async fn add_mail_event_failed(
     tx: &mut Tx,
     outbox_id: i64,
     at: DateTime<Utc>,
-    kind: &str,
+    kind: EventKind,
     message: Option<i64>,
     error: Option<&str>,
     failed: Option<&[String]>,
