@@ -7,6 +7,7 @@
 use crate::config::Config;
 use crate::core::event::EventKind;
 use crate::core::field::Field;
+use crate::core::ids::OutboxId;
 use crate::core::plan::CaseStatus;
 use crate::core::protocol::Rag;
 use crate::core::words::{long_date, short_time, spoken_time};
@@ -306,7 +307,7 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
         .and_then(|d| serde_json::from_str(d).ok())
         .unwrap_or(Value::Null);
     let mail = || -> Option<&CaseMail> {
-        let id = detail.get("outbox").and_then(Value::as_i64)?;
+        let id = OutboxId::new(detail.get("outbox").and_then(Value::as_i64)?);
         case.mails.iter().find(|m| m.id == id)
     };
     let purpose = || {

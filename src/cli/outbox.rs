@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Result};
 use chrono::Utc;
+use dtr_gateway::core::ids::OutboxId;
 use dtr_gateway::core::states::OutboxStatus;
 use dtr_gateway::core::words::short_time;
 use dtr_gateway::store::{OutboxRow, Store};
@@ -16,6 +17,7 @@ pub(crate) async fn outbox(
     action: Option<OutboxAction>,
 ) -> Result<ExitCode> {
     if let Some(OutboxAction::Retry { id }) = action {
+        let id = OutboxId::new(id);
         let Some(mail) = store.outbox_mail(id).await? else {
             bail!("outbox {id}: no such mail (see `dtr-gateway outbox`)");
         };

@@ -8,6 +8,7 @@ use super::case_ref::{CaseRef, ShortCode};
 use super::classify::Kind;
 use super::event::EventKind;
 use super::field::Field;
+use super::ids::{CaseId, OutboxId};
 use super::mail::Purpose;
 use super::protocol::Evidence;
 use super::referral::{Outcome, Referral};
@@ -127,7 +128,7 @@ pub struct NewCase {
     pub invalid: Vec<Field>,
     pub urgent: bool,
     /// The first case of the same person, for a further referral.
-    pub linked_to: Option<i64>,
+    pub linked_to: Option<CaseId>,
     /// Who referred: the form's referrer, else the address that sent it
     /// (before any forward); the case's referring side with its case lead.
     pub referrer: Option<EmailAddress>,
@@ -190,7 +191,7 @@ pub enum Disposition {
     Open(Box<NewCase>),
     /// Change an existing case, with the message's event.
     Change {
-        case: i64,
+        case: CaseId,
         case_ref: CaseRef,
         event: EventKind,
         changes: Vec<CaseChange>,
@@ -205,7 +206,7 @@ pub enum Disposition {
 /// one of its recipients.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Returned {
-    pub outbox_id: i64,
+    pub outbox_id: OutboxId,
     pub recipients: Vec<EmailAddress>,
 }
 
@@ -264,7 +265,7 @@ impl Plan {
 /// only named to the authority for a person to check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Undelivered {
-    pub outbox_id: i64,
+    pub outbox_id: OutboxId,
     pub failure: super::undelivered::Failure,
     /// The receiving server vouched for the report's or reply's sender.
     pub vouched: bool,
@@ -277,7 +278,7 @@ pub struct Undelivered {
 /// between completing it and linking a further referral.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PersonCase {
-    pub id: i64,
+    pub id: CaseId,
     pub case_ref: CaseRef,
     pub status: CaseStatus,
     pub referral: Referral,
@@ -288,7 +289,7 @@ pub struct PersonCase {
 /// Who is on a case, as intake needs to know to judge an answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CaseContacts {
-    pub id: i64,
+    pub id: CaseId,
     pub case_ref: CaseRef,
     pub authority: String,
     pub status: CaseStatus,
@@ -317,10 +318,10 @@ impl CaseContacts {
 /// `In-Reply-To` or `References`), or that a bounce returns.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GatewayMail {
-    pub outbox_id: i64,
+    pub outbox_id: OutboxId,
     /// Its `Message-ID`, with the angle brackets.
     pub message_id: String,
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     pub purpose: Purpose,
     /// The deadline rule of a follow-up.
     pub rule: Option<String>,

@@ -3,6 +3,7 @@
 use super::db::{DbRow, StoredRow};
 use super::*;
 use crate::core::event::EventKind;
+use crate::core::ids::{CaseId, OutboxId};
 use crate::core::plan::CaseStatus;
 use crate::core::referral::Referral;
 use sqlx::Row;
@@ -49,7 +50,7 @@ pub struct CaseDetail {
 /// One of the gateway's mails about a case, for its timeline.
 #[derive(Clone, Debug)]
 pub struct CaseMail {
-    pub id: i64,
+    pub id: OutboxId,
     pub purpose: String,
     pub to: Vec<String>,
     pub cc: Vec<String>,
@@ -109,7 +110,7 @@ impl Store {
             serde_json::from_str(row.get::<&str, _>("missing")).map_err(corrupt)?;
         let events =
             sqlx::query("SELECT at, kind, detail FROM events WHERE case_id = $1 ORDER BY id")
-                .bind(row.get::<i64, _>("id"))
+                .bind(row.get::<CaseId, _>("id"))
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
@@ -124,7 +125,7 @@ impl Store {
         let mails = sqlx::query(
             "SELECT id, purpose, recipients, context FROM outbox WHERE case_id = $1 ORDER BY id",
         )
-        .bind(row.get::<i64, _>("id"))
+        .bind(row.get::<CaseId, _>("id"))
         .fetch_all(&self.pool)
         .await?
         .iter()

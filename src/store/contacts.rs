@@ -3,6 +3,7 @@
 
 use super::db::StoredRow;
 use super::*;
+use crate::core::ids::CaseId;
 use crate::core::undelivered::{FailureKind, Role};
 use sqlx::Row;
 
@@ -59,7 +60,7 @@ impl Store {
     }
 
     /// The reference of the case with this id.
-    pub async fn case_reference(&self, case_id: i64) -> Result<Option<String>, StoreError> {
+    pub async fn case_reference(&self, case_id: CaseId) -> Result<Option<String>, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT reference FROM cases WHERE id = $1")
                 .bind(case_id)
@@ -72,7 +73,7 @@ impl Store {
     /// automatic reply that does not say what it answers is about.
     pub async fn latest_mail_to(
         &self,
-        case_id: i64,
+        case_id: CaseId,
         address: &str,
     ) -> Result<Option<String>, StoreError> {
         Ok(sqlx::query_scalar(

@@ -10,6 +10,7 @@
 //! declared `COLLATE "C"` so that text order is time order there too.
 
 use super::StoreError;
+use crate::core::ids::{CaseId, OutboxId, StoredMessageId};
 use crate::core::stored::StoredName;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyTypeInfo};
@@ -599,6 +600,38 @@ impl<'r> Decode<'r, Any> for Flag {
         Ok(Flag(<i64 as Decode<Any>>::decode(value)? != 0))
     }
 }
+
+/// Implements the `Any` driver's traits for a record's id, stored as its
+/// integer on both databases.
+macro_rules! stored_as_integer {
+    ($($type:ty),+) => {$(
+        impl Type<Any> for $type {
+            fn type_info() -> AnyTypeInfo {
+                <i64 as Type<Any>>::type_info()
+            }
+            fn compatible(ty: &AnyTypeInfo) -> bool {
+                <i64 as Type<Any>>::compatible(ty)
+            }
+        }
+
+        impl Encode<'_, Any> for $type {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <Any as Database>::ArgumentBuffer,
+            ) -> Result<IsNull, BoxDynError> {
+                <i64 as Encode<Any>>::encode(self.get(), buf)
+            }
+        }
+
+        impl<'r> Decode<'r, Any> for $type {
+            fn decode(value: <Any as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+                Ok(<$type>::new(<i64 as Decode<Any>>::decode(value)?))
+            }
+        }
+    )+};
+}
+
+stored_as_integer!(CaseId, OutboxId, StoredMessageId);
 
 /// Reading the stored types back as the domain's own.
 pub(super) trait StoredRow {

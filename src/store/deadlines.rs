@@ -9,6 +9,7 @@ use crate::config::Outgoing;
 use crate::core::address::EmailAddress;
 use crate::core::case_ref::CaseRef;
 use crate::core::event::EventKind;
+use crate::core::ids::{CaseId, StoredMessageId};
 use crate::core::mail::Purpose;
 use crate::core::plan::{CaseChange, CaseContacts, GatewayMail, OutgoingMail};
 use crate::core::protocol::{CaseFacts, Evidence, Progress};
@@ -22,7 +23,7 @@ use sqlx::Row;
 /// An open case as the deadline rules see it.
 #[derive(Clone, Debug)]
 pub struct DeadlineCase {
-    pub id: i64,
+    pub id: CaseId,
     pub reference: String,
     pub authority: String,
     pub facts: CaseFacts,
@@ -43,7 +44,7 @@ pub struct DeadlineCase {
 /// at `revision`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FollowUpDay {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub revision: i64,
     /// None: no follow-up can come, as things stand.
     pub on: Option<NaiveDate>,
@@ -546,7 +547,7 @@ fn deadline_case(r: &DbRow) -> DeadlineCase {
 /// recorded by hand); returns how many were queued.
 async fn queue_for_case(
     tx: &mut Tx,
-    case: (i64, &CaseRef),
+    case: (CaseId, &CaseRef),
     authority: &str,
     answers: &[OutgoingMail],
     outgoing: &Outgoing,
@@ -568,7 +569,7 @@ async fn queue_for_case(
     Ok(queued)
 }
 
-async fn find_case(tx: &mut Tx, reference: &str) -> Result<(i64, CaseRef, String), StoreError> {
+async fn find_case(tx: &mut Tx, reference: &str) -> Result<(CaseId, CaseRef, String), StoreError> {
     let row = sqlx::query("SELECT id, reference, authority FROM cases WHERE reference = $1")
         .bind(reference)
         .fetch_optional(&mut **tx)
@@ -585,10 +586,10 @@ async fn find_case(tx: &mut Tx, reference: &str) -> Result<(i64, CaseRef, String
 /// when the message that caused them arrived (or now, by hand).
 pub(super) async fn apply_changes(
     tx: &mut Tx,
-    case_id: i64,
+    case_id: CaseId,
     changes: &[CaseChange],
     at: DateTime<Utc>,
-    message_row: Option<i64>,
+    message_row: Option<StoredMessageId>,
 ) -> Result<(), StoreError> {
     let now = Utc::now();
     for change in changes {
@@ -804,7 +805,7 @@ pub(super) async fn apply_changes(
 }
 
 /// Adds an answer to the case's evidence, keeping it in time order.
-async fn add_evidence(tx: &mut Tx, case_id: i64, evidence: &Evidence) -> Result<(), StoreError> {
+async fn add_evidence(tx: &mut Tx, case_id: CaseId, evidence: &Evidence) -> Result<(), StoreError> {
     let stored: String = sqlx::query_scalar("SELECT evidence FROM cases WHERE id = $1")
         .bind(case_id)
         .fetch_one(&mut **tx)

@@ -25,6 +25,7 @@ mod scope;
 mod sender;
 mod web;
 use crate::core::event::EventKind;
+use crate::core::ids::{CaseId, StoredMessageId};
 pub use crate::core::sweep::DoneStep;
 pub use cases::{CaseDetail, CaseMail, CaseSummary, Event};
 pub use contacts::{ContactFailure, FailingContact};
@@ -173,10 +174,10 @@ pub enum Table {
 /// afterwards); `message` is the message row it came with, if any.
 pub(super) async fn add_event(
     tx: &mut Tx,
-    case_id: i64,
+    case_id: CaseId,
     at: DateTime<Utc>,
     kind: EventKind,
-    message: Option<i64>,
+    message: Option<StoredMessageId>,
     detail: Option<&serde_json::Value>,
 ) -> Result<(), StoreError> {
     sqlx::query(

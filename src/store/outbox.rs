@@ -8,6 +8,7 @@ use crate::config::Outgoing;
 use crate::core::address::EmailAddress;
 use crate::core::case_ref::CaseRef;
 use crate::core::event::EventKind;
+use crate::core::ids::{CaseId, OutboxId, StoredMessageId};
 use crate::core::plan::OutgoingMail;
 use crate::core::referral::Referral;
 use crate::core::states::OutboxStatus;
@@ -26,8 +27,8 @@ pub struct MailCase {
 /// A queued mail, as the sender sees it.
 #[derive(Clone, Debug)]
 pub struct OutboxRow {
-    pub id: i64,
-    pub case_id: Option<i64>,
+    pub id: OutboxId,
+    pub case_id: Option<CaseId>,
     pub case_ref: Option<String>,
     pub authority: String,
     pub purpose: String,
@@ -54,9 +55,9 @@ pub struct SentMail {
 }
 
 pub(super) struct QueueContext<'a> {
-    pub(super) case: Option<(i64, &'a CaseRef)>,
+    pub(super) case: Option<(CaseId, &'a CaseRef)>,
     /// The message that caused it; none for the sweep's follow-ups.
-    pub(super) cause: Option<i64>,
+    pub(super) cause: Option<StoredMessageId>,
     pub(super) authority: &'a str,
     pub(super) in_reply_to: Option<&'a str>,
     pub(super) outgoing: &'a Outgoing,
@@ -139,7 +140,7 @@ impl Store {
     /// Takes the claim on a row again just before its mail goes; false when
     /// it is no longer this gateway's (its claim ran out and another took
     /// it), and the mail must not go.
-    pub async fn renew_claim(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    pub async fn renew_claim(&self, id: OutboxId, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let renewed = sqlx::query(
             "UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND status = 'sending' AND claimed_by = $3",
         )
@@ -164,7 +165,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn mark_sent(&self, id: OutboxId, at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2",
@@ -195,7 +196,7 @@ impl Store {
 
     pub async fn mark_retry(
         &self,
-        id: i64,
+        id: OutboxId,
         error: &str,
         next: DateTime<Utc>,
     ) -> Result<(), StoreError> {
@@ -216,7 +217,7 @@ impl Store {
 
     /// A mail that may not go yet (a follow-up outside working hours):
     /// queued again for `until`, its attempt not counted.
-    pub async fn postpone(&self, id: i64, until: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn postpone(&self, id: OutboxId, until: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE outbox SET status = 'queued', next_attempt_at = $1, attempts = attempts - 1, \
              claimed_by = NULL, claimed_until = NULL \
@@ -231,7 +232,7 @@ impl Store {
     }
 
     /// A mail that will not go: failed, and noted on its case.
-    pub async fn mark_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
+    pub async fn mark_failed(&self, id: OutboxId, error: &str) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         // A row another gateway is sending is left to it.
         let failed = sqlx::query(
@@ -260,7 +261,7 @@ impl Store {
     }
 
     /// Sends a failed row again.
-    pub async fn retry_outbox(&self, id: i64) -> Result<bool, StoreError> {
+    pub async fn retry_outbox(&self, id: OutboxId) -> Result<bool, StoreError> {
         Ok(sqlx::query(
             "UPDATE outbox SET status = 'queued', next_attempt_at = $1, last_error = NULL \
              WHERE id = $2 AND status = 'failed' AND purged_at IS NULL",
@@ -274,7 +275,7 @@ impl Store {
     }
 
     /// One mail of the outbox, by its number.
-    pub async fn outbox_mail(&self, id: i64) -> Result<Option<OutboxRow>, StoreError> {
+    pub async fn outbox_mail(&self, id: OutboxId) -> Result<Option<OutboxRow>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1"
         )))
@@ -320,7 +321,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn mail_case(&self, case_id: i64) -> Result<MailCase, StoreError> {
+    pub async fn mail_case(&self, case_id: CaseId) -> Result<MailCase, StoreError> {
         let row =
             sqlx::query("SELECT reference, referral, received_at, urgent FROM cases WHERE id = $1")
                 .bind(case_id)
@@ -447,7 +448,7 @@ pub(super) async fn queue_answer(
     tx: &mut Tx,
     ctx: QueueContext<'_>,
     answer: &OutgoingMail,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<OutboxId>, StoreError> {
     let purpose = answer.purpose.name();
     let key = match (ctx.case, &answer.step, answer.once_per_case, ctx.cause) {
         (Some((_, reference)), Some(step), _, _) => format!("{reference}:{step}"),
@@ -461,7 +462,7 @@ pub(super) async fn queue_answer(
     };
     // Queued before: nothing to do, and nothing to note on the case (the
     // insert below would be a no-op too).
-    let queued_before: Option<i64> =
+    let queued_before: Option<OutboxId> =
         sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = $1")
             .bind(&key)
             .fetch_optional(&mut **tx)
@@ -579,7 +580,7 @@ pub(super) async fn queue_answer(
         "to": to.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
         "cc": cc.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
     });
-    let id: Option<i64> = sqlx::query_scalar(
+    let id: Option<OutboxId> = sqlx::query_scalar(
         "INSERT INTO outbox (case_id, cause_id, authority, idempotency_key, purpose, step, recipients, \
          context, message_id, in_reply_to, status, next_attempt_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9, 'queued', $10, $11) \
@@ -633,10 +634,10 @@ pub(super) async fn queue_answer(
 /// one): its purpose and outbox row, and the error when it failed.
 pub(super) async fn add_mail_event(
     tx: &mut Tx,
-    outbox_id: i64,
+    outbox_id: OutboxId,
     at: DateTime<Utc>,
     kind: EventKind,
-    message: Option<i64>,
+    message: Option<StoredMessageId>,
     error: Option<&str>,
 ) -> Result<(), StoreError> {
     add_mail_event_failed(tx, outbox_id, at, kind, message, error, None).await
@@ -645,14 +646,14 @@ pub(super) async fn add_mail_event(
 /// [`add_mail_event`], naming the recipients the mail failed to reach.
 pub(super) async fn add_mail_event_failed(
     tx: &mut Tx,
-    outbox_id: i64,
+    outbox_id: OutboxId,
     at: DateTime<Utc>,
     kind: EventKind,
-    message: Option<i64>,
+    message: Option<StoredMessageId>,
     error: Option<&str>,
     failed: Option<&[String]>,
 ) -> Result<(), StoreError> {
-    let mail: Option<(Option<i64>, String)> =
+    let mail: Option<(Option<CaseId>, String)> =
         sqlx::query_as("SELECT case_id, purpose FROM outbox WHERE id = $1")
             .bind(outbox_id)
             .fetch_optional(&mut **tx)
@@ -679,7 +680,7 @@ impl Store {
         authority: &str,
         purpose: &str,
         to: &str,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<OutboxId, StoreError> {
         let now = Utc::now();
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
             .fetch_one(&self.pool)

@@ -7,6 +7,7 @@ use super::*;
 use crate::config::Outgoing;
 use crate::core::classify::Kind;
 use crate::core::event::EventKind;
+use crate::core::ids::StoredMessageId;
 use crate::core::plan::{Disposition, MessageFacts, PersonCase, Plan};
 use crate::core::states::Settlement;
 use serde_json::json;
@@ -15,7 +16,7 @@ use sqlx::Row;
 /// A quarantined message, as a person handling it sees it.
 #[derive(Clone, Debug)]
 pub struct Quarantined {
-    pub id: i64,
+    pub id: StoredMessageId,
     pub mailbox: String,
     pub folder: String,
     pub received_at: DateTime<Utc>,
@@ -98,7 +99,10 @@ impl Store {
     }
 
     /// One quarantined message, settled or not.
-    pub async fn quarantined_message(&self, id: i64) -> Result<Option<Quarantined>, StoreError> {
+    pub async fn quarantined_message(
+        &self,
+        id: StoredMessageId,
+    ) -> Result<Option<Quarantined>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM messages WHERE id = $1 AND quarantine_reason IS NOT NULL"
         )))
@@ -113,7 +117,7 @@ impl Store {
     /// message waiting.
     pub async fn dismiss_quarantined(
         &self,
-        id: i64,
+        id: StoredMessageId,
         by: &str,
         reason: &str,
         now: DateTime<Utc>,
@@ -143,7 +147,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub async fn release_quarantined(
         &self,
-        id: i64,
+        id: StoredMessageId,
         facts: &MessageFacts,
         lookup: Option<&PersonLookup>,
         decide: impl FnOnce(&[PersonCase]) -> Plan,

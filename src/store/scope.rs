@@ -6,6 +6,7 @@
 use super::db::StoredRow;
 use super::deadlines::DeadlineCase;
 use super::*;
+use crate::core::ids::StoredMessageId;
 use crate::core::plan::CaseStatus;
 use sqlx::Row;
 
@@ -102,7 +103,7 @@ impl Store {
     pub async fn scoped_quarantined_message(
         &self,
         scope: &CaseScope,
-        id: i64,
+        id: StoredMessageId,
     ) -> Result<Option<Quarantined>, StoreError> {
         Ok(self
             .quarantined_message(id)
