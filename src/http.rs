@@ -650,7 +650,7 @@ async fn exposition(endpoints: &Endpoints) -> Result<String, StoreError> {
     for (purpose, status, n) in &counts.outbox {
         out.sample(
             "dtr_gateway_outbox_mail",
-            &[("purpose", purpose), ("status", status)],
+            &[("purpose", purpose), ("status", status.as_str())],
             *n,
         );
     }

@@ -3,7 +3,7 @@
 
 use super::db::StoredRow;
 use super::{Stamp, Store, StoreError};
-use crate::core::states::FolderState;
+use crate::core::states::{FolderState, OutboxStatus};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -29,7 +29,7 @@ pub struct StoreCounts {
     /// Cases open (or incomplete), by authority code.
     pub open_cases_by_authority: Vec<(String, i64)>,
     /// Outbox rows: (purpose, status, count).
-    pub outbox: Vec<(String, String, i64)>,
+    pub outbox: Vec<(String, OutboxStatus, i64)>,
 }
 
 impl Store {
@@ -74,12 +74,21 @@ impl Store {
         )
         .fetch_all(&mut *tx)
         .await?;
-        let outbox = sqlx::query_as(
-            "SELECT purpose, status, COUNT(*) FROM outbox GROUP BY purpose, status \
+        let outbox = sqlx::query(
+            "SELECT purpose, status, COUNT(*) AS n FROM outbox GROUP BY purpose, status \
              ORDER BY purpose, status",
         )
         .fetch_all(&mut *tx)
-        .await?;
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("purpose")?,
+                r.named("outbox", "status")?,
+                r.try_get("n")?,
+            ))
+        })
+        .collect::<Result<_, StoreError>>()?;
         tx.commit().await?;
         Ok(StoreCounts {
             messages_by_kind,
@@ -142,5 +151,25 @@ mod tests {
         let rows = store.folder_health().await.expect("health");
         assert!(rows[1].failing_since.is_some(), "{rows:?}");
         assert_eq!(rows[1].last_error.as_deref(), Some("refused"));
+    }
+
+    #[tokio::test]
+    async fn a_state_this_version_does_not_know_is_an_error_naming_where_it_is() {
+        let store = Store::open("sqlite::memory:").await.expect("store");
+        store
+            .set_status("col", "INBOX", FolderState::Idle, None, None)
+            .await
+            .expect("status");
+        sqlx::query("UPDATE mailbox_status SET state = 'dozing'")
+            .execute(store.pool())
+            .await
+            .expect("update");
+        let error = store.folder_health().await.expect_err("unknown state");
+        assert_eq!(
+            error.to_string(),
+            "stored data is unreadable: mailbox_status.state holds `dozing`, \
+             which is none of the values it may hold"
+        );
+        assert!(store.statuses(chrono::Utc::now()).await.is_err());
     }
 }

@@ -31,6 +31,9 @@ pub struct OutboxRow {
     pub case_id: Option<CaseId>,
     pub case_ref: Option<String>,
     pub authority: String,
+    /// As stored, not a `Purpose`: rows queued by earlier versions may
+    /// name a purpose since retired, which the sender must still read and
+    /// fail on its own (`Purpose::from_name`), not refuse the whole queue.
     pub purpose: String,
     pub to: Vec<String>,
     pub cc: Vec<String>,
