@@ -5,7 +5,10 @@
 //! own way (the terminal's `printable`, HTML's escaping).
 
 use crate::config::Config;
+use crate::core::event::EventKind;
 use crate::core::field::Field;
+use crate::core::ids::OutboxId;
+use crate::core::plan::CaseStatus;
 use crate::core::protocol::Rag;
 use crate::core::words::{long_date, short_time, spoken_time};
 use crate::store::{CaseDetail, CaseMail, Event, Store, StoreError};
@@ -93,7 +96,7 @@ pub async fn case_view(
             .unwrap_or_default();
         row("Outcome", format!("{outcome}{when}"));
     }
-    let deadlines = if matches!(s.status.as_str(), "open" | "incomplete") {
+    let deadlines = if s.status.is_open() {
         let cases: Vec<_> = store
             .deadline_cases(Some(&s.authority))
             .await?
@@ -153,12 +156,12 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 
 pub fn status_words(case: &CaseDetail, received: Option<DateTime<Utc>>) -> String {
     let s = &case.summary;
-    let status = match s.status.as_str() {
-        "open" => "Open".to_string(),
-        "incomplete" => "Incomplete: waiting for details from the referrer".into(),
-        "refused" => "Refused: the person did not consent".into(),
-        "closed" => "Closed".into(),
-        other => other.to_string(),
+    let status = match s.status {
+        CaseStatus::Open => "Open".to_string(),
+        CaseStatus::Incomplete => "Incomplete: waiting for details from the referrer".into(),
+        CaseStatus::Refused => "Refused: the person did not consent".into(),
+        CaseStatus::Closed => "Closed".into(),
+        CaseStatus::Lapsed => CaseStatus::Lapsed.as_str().to_string(),
     };
     if !s.urgent {
         return format!("{status}, not urgent");
@@ -304,7 +307,7 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
         .and_then(|d| serde_json::from_str(d).ok())
         .unwrap_or(Value::Null);
     let mail = || -> Option<&CaseMail> {
-        let id = detail.get("outbox").and_then(Value::as_i64)?;
+        let id = OutboxId::new(detail.get("outbox").and_then(Value::as_i64)?);
         case.mails.iter().find(|m| m.id == id)
     };
     let purpose = || {
@@ -350,8 +353,8 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             .map(|r| r.description.clone())
             .unwrap_or_else(|| format!("rule {id}"))
     };
-    match e.kind.as_str() {
-        "referral_received" => {
+    match e.kind {
+        EventKind::ReferralReceived => {
             let missing = labels_of(&detail, "missing");
             let invalid = labels_of(&detail, "invalid");
             let mut text = match str_of(&detail, "outcome") {
@@ -366,16 +369,16 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             }
             text
         }
-        "further_referral_received" => format!(
+        EventKind::FurtherReferralReceived => format!(
             "A further referral of a person with an open case ({}) received from another referrer",
             str_of(&detail, "further_referral_of").unwrap_or("another case")
         ),
-        "referral_refused_no_consent" => {
+        EventKind::ReferralRefusedNoConsent => {
             "Referral received without the person's consent: recorded as a refusal, nothing kept about them".into()
         }
-        "referral_attached" => "The referrer's form received again for this case".into(),
-        "referral_completed" => "The referral completed by the referrer".into(),
-        "referral_details_added" => {
+        EventKind::ReferralAttached => "The referrer's form received again for this case".into(),
+        EventKind::ReferralCompleted => "The referral completed by the referrer".into(),
+        EventKind::ReferralDetailsAdded => {
             let missing = labels_of(&detail, "missing");
             if missing.is_empty() {
                 "Details added to the referral".into()
@@ -386,11 +389,11 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
                 )
             }
         }
-        "reply_received" => "A reply received in the case's thread".into(),
-        "auto_reply_received" => "An automatic reply (out of office) received".into(),
-        "bounce_received" => "A delivery failure report received".into(),
-        "answer_unreadable" => "An answer received that could not be read".into(),
-        "mail_queued" => {
+        EventKind::ReplyReceived => "A reply received in the case's thread".into(),
+        EventKind::AutoReplyReceived => "An automatic reply (out of office) received".into(),
+        EventKind::BounceReceived => "A delivery failure report received".into(),
+        EventKind::AnswerUnreadable => "An answer received that could not be read".into(),
+        EventKind::MailQueued => {
             let who = to();
             if who.is_empty() {
                 format!("{} written{}", purpose(), mail_deadline())
@@ -398,15 +401,15 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
                 format!("{} written for {who}{}", purpose(), mail_deadline())
             }
         }
-        "mail_sent" => format!("{} sent to {}{}", purpose(), to(), mail_deadline()),
-        "mail_failed" => format!(
+        EventKind::MailSent => format!("{} sent to {}{}", purpose(), to(), mail_deadline()),
+        EventKind::MailFailed => format!(
             "{} could not be sent{}",
             purpose(),
             str_of(&detail, "error")
                 .map(|e| format!(": {e}"))
                 .unwrap_or_default()
         ),
-        "mail_bounced" => {
+        EventKind::MailBounced => {
             // Only the addresses the report names as failed.
             let failed: Vec<String> = detail
                 .get("failed")
@@ -425,7 +428,7 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             };
             format!("{} to {who} came back undelivered", purpose())
         }
-        "mail_deferred" => format!(
+        EventKind::MailDeferred => format!(
             "{} held back until {} (hourly limit per recipient)",
             purpose(),
             str_of(&detail, "until")
@@ -433,42 +436,42 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
                 .map(short_time)
                 .unwrap_or_else(|| "later".into())
         ),
-        "mail_withheld" => format!(
+        EventKind::MailWithheld => format!(
             "{} withheld: {}",
             purpose(),
             str_of(&detail, "reason").unwrap_or("a sending limit")
         ),
-        "reminder_queued" | "chase_queued" | "escalation_queued" => format!(
+        EventKind::ReminderQueued | EventKind::ChaseQueued | EventKind::EscalationQueued => format!(
             "{} written: {}{}",
             str_of(&detail, "step").unwrap_or("Follow-up"),
             rule_description(str_of(&detail, "rule")),
             about_deadline(&detail)
         ),
-        "reminder_not_sent" | "chase_not_sent" | "escalation_not_sent" => format!(
+        EventKind::ReminderNotSent | EventKind::ChaseNotSent | EventKind::EscalationNotSent => format!(
             "{} not sent{}: {}",
             str_of(&detail, "step").unwrap_or("Follow-up"),
             about_deadline(&detail),
             str_of(&detail, "reason").unwrap_or("no one to send it to")
         ),
-        "chases_ended" => format!(
+        EventKind::ChasesEnded => format!(
             "No more chases{}",
             about_deadline(&detail)
         ),
-        "follow_ups_stopped" => format!(
+        EventKind::FollowUpsStopped => format!(
             "Reminders, chases and escalations stopped: {}",
             str_of(&detail, "reason").unwrap_or("the case changed")
         ),
-        "authority_responded" => match str_of(&detail, "how") {
+        EventKind::AuthorityResponded => match str_of(&detail, "how") {
             Some("recorded by hand") => "The authority's response recorded by hand".into(),
             _ => "The authority responded".into(),
         },
-        "referrer_responded" => "The referring side answered".into(),
-        "lead_officer_named" => format!("Council lead officer named: {}", lead_words(&detail)),
-        "lead_officer_changed" => {
+        EventKind::ReferrerResponded => "The referring side answered".into(),
+        EventKind::LeadOfficerNamed => format!("Council lead officer named: {}", lead_words(&detail)),
+        EventKind::LeadOfficerChanged => {
             format!("Council lead officer changed to {}", lead_words(&detail))
         }
-        "case_lead_changed" => format!("Case lead changed to {}", lead_words(&detail)),
-        "release_date_changed" => format!(
+        EventKind::CaseLeadChanged => format!("Case lead changed to {}", lead_words(&detail)),
+        EventKind::ReleaseDateChanged => format!(
             "Expected release date moved from {} to {}{}",
             day_words(&detail, "from").unwrap_or_else(|| "none".into()),
             day_words(&detail, "to").unwrap_or_else(|| "none".into()),
@@ -478,37 +481,37 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
                 ""
             }
         ),
-        "application_received" => format!(
+        EventKind::ApplicationReceived => format!(
             "Homeless application received on {}",
             day_words(&detail, "on").unwrap_or_else(|| "an unrecorded date".into())
         ),
-        "information_requested" => "The authority asked the referring side for information".into(),
-        "acknowledgement_returned" => {
+        EventKind::InformationRequested => "The authority asked the referring side for information".into(),
+        EventKind::AcknowledgementReturned => {
             "The acknowledgement came back undelivered: the referrer has not been told".into()
         }
-        "not_applied" => format!(
+        EventKind::NotApplied => format!(
             "{} not taken: {}",
             capitalised(str_of(&detail, "what").unwrap_or("A change")),
             str_of(&detail, "why").unwrap_or("not allowed")
         ),
-        "case_paused" => format!(
+        EventKind::CasePaused => format!(
             "Paused: no reminders, chases or escalations before {}",
             day_words(&detail, "until").unwrap_or_else(|| "a later date".into())
         ),
-        "deadline_met" => format!(
+        EventKind::DeadlineMet => format!(
             "Marked as met by hand: {}",
             rule_words(str_of(&detail, "rule"))
         ),
-        "case_closed" => format!(
+        EventKind::CaseClosed => format!(
             "Case closed: {}",
             str_of(&detail, "outcome").unwrap_or("no outcome given")
         ),
-        "quarantine_released" => format!(
+        EventKind::QuarantineReleased => format!(
             "Released from quarantine by {} (it had been set aside: {})",
             str_of(&detail, "by").unwrap_or("an unnamed operator"),
             str_of(&detail, "reason").unwrap_or("no reason kept")
         ),
-        "recorded_by_hand" => format!(
+        EventKind::RecordedByHand => format!(
             "Referral made {} recorded by hand by {}",
             match str_of(&detail, "route") {
                 Some("phone") => "by telephone",
@@ -518,7 +521,7 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             },
             str_of(&detail, "by").unwrap_or("an unnamed operator")
         ),
-        other => capitalised(&other.replace('_', " ")),
+        other => capitalised(&other.as_str().replace('_', " ")),
     }
 }
 

@@ -8,6 +8,7 @@
 //! non-zero (and systemd restarts it) instead of running on without it.
 
 use crate::config::{Config, Mailbox, Source};
+use crate::core::states::FolderState;
 use crate::http::{Counters, HttpError};
 use crate::outbox::Sender;
 use crate::shutdown::Shutdown;
@@ -265,7 +266,7 @@ async fn supervise(
     // A new start: how long the folder was failing before the daemon stopped
     // (or was killed) is not carried into /health.
     if let Err(e) = store
-        .set_status(&mailbox.name, &folder, "starting", None, None)
+        .set_status(&mailbox.name, &folder, FolderState::Starting, None, None)
         .await
     {
         tracing::warn!(mailbox = %mailbox.name, folder = %folder, error = %e, "cannot record the folder's state");
@@ -331,7 +332,13 @@ async fn supervise(
                 );
                 counters.reconnecting(&mailbox.name);
                 if let Err(e) = store
-                    .set_status(&mailbox.name, &folder, "retrying", Some(&error), None)
+                    .set_status(
+                        &mailbox.name,
+                        &folder,
+                        FolderState::Retrying,
+                        Some(&error),
+                        None,
+                    )
                     .await
                 {
                     tracing::error!(mailbox = %mailbox.name, error = %e, "cannot record the mailbox's state");
@@ -345,7 +352,7 @@ async fn supervise(
         }
     }
     if let Err(e) = store
-        .set_status(&mailbox.name, &folder, "stopped", None, None)
+        .set_status(&mailbox.name, &folder, FolderState::Stopped, None, None)
         .await
     {
         tracing::error!(mailbox = %mailbox.name, error = %e, "cannot record the mailbox's state");

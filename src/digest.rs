@@ -7,7 +7,7 @@
 use crate::config::Config;
 use crate::core::authority::Authority;
 use crate::core::mail::Purpose;
-use crate::core::plan::OutgoingMail;
+use crate::core::plan::{CaseStatus, OutgoingMail};
 use crate::core::protocol::Owner;
 use crate::core::words::{short_date, short_time, spoken_date, spoken_time};
 use crate::store::{digest_key, Store, StoreError};
@@ -67,14 +67,14 @@ async fn digest_mail(
         .iter()
         .filter(|r| r.received_at <= now)
         .map(|r| {
-            let kind = match (r.status.as_str(), r.referral_type.as_deref()) {
-                ("refused", _) => "refused: no consent",
+            let kind = match (r.status, r.referral_type.as_deref()) {
+                (CaseStatus::Refused, _) => "refused: no consent",
                 (_, Some("keep_accommodation")) => "Help to keep accommodation",
                 (_, Some(_)) => "Duty to Refer",
                 (_, None) => "type not stated",
             };
             // An incomplete referral waits for the referrer: said so.
-            let kind = if r.status == "incomplete" {
+            let kind = if r.status == CaseStatus::Incomplete {
                 format!("{kind}, incomplete")
             } else {
                 kind.to_string()

@@ -17,6 +17,7 @@ use crate::config::{Config, Http, Source};
 use crate::core::address::without_addresses;
 use crate::core::classify::Kind;
 use crate::core::protocol::Rag;
+use crate::core::states::FolderState;
 use crate::shutdown::Shutdown;
 use crate::store::{FolderHealth, SenderHealth, Store, StoreError};
 use axum::extract::State;
@@ -470,7 +471,7 @@ pub struct FolderReport {
     pub mailbox: String,
     pub folder: String,
     /// `starting` until the folder's task has written a state.
-    pub state: String,
+    pub state: FolderState,
     pub last_error: Option<String>,
     pub last_error_at: Option<DateTime<Utc>>,
     pub failing_since: Option<DateTime<Utc>>,
@@ -502,9 +503,7 @@ pub fn health_report(
             folders.push(FolderReport {
                 mailbox: mailbox.name.clone(),
                 folder,
-                state: row
-                    .as_ref()
-                    .map_or_else(|| "starting".to_string(), |r| r.state.clone()),
+                state: row.as_ref().map_or(FolderState::Starting, |r| r.state),
                 last_error: row
                     .as_ref()
                     .and_then(|r| r.last_error.as_deref())
@@ -649,7 +648,7 @@ async fn exposition(endpoints: &Endpoints) -> Result<String, StoreError> {
     for (purpose, status, n) in &counts.outbox {
         out.sample(
             "dtr_gateway_outbox_mail",
-            &[("purpose", purpose), ("status", status)],
+            &[("purpose", purpose), ("status", status.as_str())],
             *n,
         );
     }
@@ -758,7 +757,12 @@ mod tests {
         FolderHealth {
             mailbox: mailbox.into(),
             folder: folder.into(),
-            state: state.into(),
+            state: <FolderState as crate::core::stored::StoredName>::from_stored(
+                "mailbox_status",
+                "state",
+                state,
+            )
+            .expect("state"),
             last_error: since.map(|_| "login as dutytorefer@colchester.gov.uk refused".into()),
             last_error_at: since,
             failing_since: since,

@@ -328,8 +328,8 @@ impl Sender {
                 _ = renewal.tick() => {
                     match self.store.renew_claim(row.id, Utc::now()).await {
                         Ok(true) => {}
-                        Ok(false) => tracing::warn!(outbox = row.id, "the claim on a mail being sent was lost"),
-                        Err(e) => tracing::warn!(outbox = row.id, error = %e, "cannot renew the claim on a mail being sent"),
+                        Ok(false) => tracing::warn!(outbox = row.id.get(), "the claim on a mail being sent was lost"),
+                        Err(e) => tracing::warn!(outbox = row.id.get(), error = %e, "cannot renew the claim on a mail being sent"),
                     }
                 }
             }
@@ -364,7 +364,7 @@ impl Sender {
         // by another gateway meanwhile: it is theirs to send, not ours.
         if !fresh && !self.store.renew_claim(row.id, Utc::now()).await? {
             tracing::info!(
-                outbox = row.id,
+                outbox = row.id.get(),
                 "mail claimed by another gateway; left to it"
             );
             return Ok(false);
@@ -384,7 +384,7 @@ impl Sender {
                 deadlines.send_until,
                 calendar,
             ) {
-                tracing::info!(outbox = row.id, purpose = %row.purpose, until = %until, "outside working hours: mail waits");
+                tracing::info!(outbox = row.id.get(), purpose = %row.purpose, until = %until, "outside working hours: mail waits");
                 self.settle(&row, shutdown, || self.store.postpone(row.id, until))
                     .await?;
                 return Ok(false);
@@ -400,7 +400,7 @@ impl Sender {
         if let Some(wait) = wait.or_else(|| route.day_room(recipients)) {
             let until =
                 Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
-            tracing::info!(outbox = row.id, identity = %route.identity, until = %until, "the relay's limit is reached: mail waits");
+            tracing::info!(outbox = row.id.get(), identity = %route.identity, until = %until, "the relay's limit is reached: mail waits");
             self.settle(&row, shutdown, || self.store.postpone(row.id, until))
                 .await?;
             return Ok(false);
@@ -416,7 +416,7 @@ impl Sender {
                 let until =
                     Utc::now() + chrono::Duration::from_std(pause).unwrap_or(chrono::Duration::MAX);
                 let shown = without_addresses(&e.to_string());
-                tracing::warn!(outbox = row.id, case, identity = %route.identity, error = %shown, until = %until, "the relay is throttling: mail waits");
+                tracing::warn!(outbox = row.id.get(), case, identity = %route.identity, error = %shown, until = %until, "the relay is throttling: mail waits");
                 self.settle(&row, shutdown, || self.store.postpone(row.id, until))
                     .await?;
                 Ok(false)
@@ -431,9 +431,9 @@ impl Sender {
                     self.config.outgoing.transport,
                     crate::config::Transport::Files(_)
                 ) {
-                    tracing::info!(outbox = row.id, case = %case, purpose = %row.purpose, "mail written");
+                    tracing::info!(outbox = row.id.get(), case = %case, purpose = %row.purpose, "mail written");
                 } else {
-                    tracing::info!(outbox = row.id, case = %case, purpose = %row.purpose, "mail sent");
+                    tracing::info!(outbox = row.id.get(), case = %case, purpose = %row.purpose, "mail sent");
                 }
                 Ok(true)
             }
@@ -443,7 +443,7 @@ impl Sender {
                 // A relay's refusal names the recipient: the log names the
                 // case, and the row keeps the whole answer for `outbox`.
                 let shown = without_addresses(&e.to_string());
-                tracing::warn!(outbox = row.id, case = %case, purpose = %row.purpose, error = %shown, "mail not sent; will retry");
+                tracing::warn!(outbox = row.id.get(), case = %case, purpose = %row.purpose, error = %shown, "mail not sent; will retry");
                 let (error, next) = (e.to_string(), Utc::now() + wait);
                 self.settle(&row, shutdown, || {
                     self.store.mark_retry(row.id, &error, next)
@@ -453,7 +453,7 @@ impl Sender {
             }
             Err(e) => {
                 let shown = without_addresses(&e.to_string());
-                tracing::error!(outbox = row.id, case = %case, purpose = %row.purpose, error = %shown, "mail failed");
+                tracing::error!(outbox = row.id.get(), case = %case, purpose = %row.purpose, error = %shown, "mail failed");
                 let error = e.to_string();
                 self.settle(&row, shutdown, || self.store.mark_failed(row.id, &error))
                     .await?;
@@ -481,7 +481,7 @@ impl Sender {
                 Ok(()) => return Ok(()),
                 Err(e) if shutdown.requested() => return Err(e),
                 Err(e) => {
-                    tracing::error!(outbox = row.id, error = %e, "cannot record what became of the mail; trying again");
+                    tracing::error!(outbox = row.id.get(), error = %e, "cannot record what became of the mail; trying again");
                     let mut stop = shutdown.clone();
                     tokio::select! {
                         _ = tokio::time::sleep(pause) => {}

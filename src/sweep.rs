@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::core::address::EmailAddress;
 use crate::core::authority::Authority;
 use crate::core::calendar::Calendar;
+use crate::core::event::EventKind;
 use crate::core::plan::OutgoingMail;
 use crate::core::protocol::{Due, Owner, Rag, Rule};
 use crate::core::sweep::{
@@ -156,7 +157,7 @@ pub async fn sweep_once(
                     to: None,
                     due: None,
                 },
-                event: "follow_ups_stopped",
+                event: EventKind::FollowUpsStopped,
                 detail: json!({ "reason": reason }),
                 mail: None,
             });
@@ -374,13 +375,13 @@ fn follow_up(
         "step": step.kind.label(),
     });
     let kind_event = |mail: bool| match (step.kind, mail) {
-        (StepKind::Reminder, true) => "reminder_queued",
-        (StepKind::Chase(_), true) => "chase_queued",
-        (StepKind::Escalation, true) => "escalation_queued",
-        (StepKind::Reminder, false) => "reminder_not_sent",
-        (StepKind::Chase(_), false) => "chase_not_sent",
-        (StepKind::Escalation, false) => "escalation_not_sent",
-        (StepKind::ChasesEnded, _) => "chases_ended",
+        (StepKind::Reminder, true) => EventKind::ReminderQueued,
+        (StepKind::Chase(_), true) => EventKind::ChaseQueued,
+        (StepKind::Escalation, true) => EventKind::EscalationQueued,
+        (StepKind::Reminder, false) => EventKind::ReminderNotSent,
+        (StepKind::Chase(_), false) => EventKind::ChaseNotSent,
+        (StepKind::Escalation, false) => EventKind::EscalationNotSent,
+        (StepKind::ChasesEnded, _) => EventKind::ChasesEnded,
     };
     let done_step = |to: Option<String>| DoneStep {
         key: step.key(),

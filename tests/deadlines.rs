@@ -135,7 +135,7 @@ impl World {
             .expect("case")
             .events
             .into_iter()
-            .map(|e| e.kind)
+            .map(|e| e.kind.to_string())
             .collect()
     }
 }

@@ -768,7 +768,7 @@ async fn a_forged_sender_is_quarantined_naming_the_failed_checks() {
         .expect("case")
         .events
         .into_iter()
-        .map(|e| e.kind)
+        .map(|e| e.kind.to_string())
         .collect();
     assert!(
         !events

@@ -10,6 +10,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Europe::London;
 use common::{gateway_cli as gateway, ingest_into, TestDb};
 use dtr_gateway::config::Config;
+use dtr_gateway::core::ids::StoredMessageId;
 use dtr_gateway::core::reply::NamedLead;
 use dtr_gateway::core::report::{build, csv, markdown, AgencyMap, Quarter};
 use dtr_gateway::store::{Backend, PurgeCounts, Stamp, Store};
@@ -169,8 +170,8 @@ struct Seeded {
     /// Refused long ago.
     nora: String,
     /// Quarantined long ago, and recently.
-    old_quarantined: i64,
-    new_quarantined: i64,
+    old_quarantined: StoredMessageId,
+    new_quarantined: StoredMessageId,
 }
 
 async fn seeded(db: TestDb) -> Seeded {

@@ -7,6 +7,7 @@ mod common;
 use chrono::{DateTime, TimeZone, Utc};
 use common::{ingest_into, TestDb};
 use dtr_gateway::config::Config;
+use dtr_gateway::core::ids::OutboxId;
 use dtr_gateway::store::{Action, Store, Table};
 use sqlx::Row;
 use std::collections::BTreeSet;
@@ -664,7 +665,7 @@ async fn outbox_claims_keep_two_gateways_from_sending_one_mail(db: TestDb) {
     )
     .await;
     let now = chrono::Utc::now();
-    let claimed: Vec<i64> = first
+    let claimed: Vec<OutboxId> = first
         .claim_due(now, 10)
         .await
         .expect("claim")
@@ -678,7 +679,7 @@ async fn outbox_claims_keep_two_gateways_from_sending_one_mail(db: TestDb) {
 
     // The first gateway dies; its claim runs out.
     let later = now + first.claim() + chrono::Duration::seconds(1);
-    let taken: Vec<i64> = second
+    let taken: Vec<OutboxId> = second
         .claim_due(later, 10)
         .await
         .expect("claim")

@@ -5,6 +5,8 @@ use super::*;
 use anyhow::{bail, Result};
 use chrono::Utc;
 use dtr_gateway::config::Config;
+use dtr_gateway::core::event::EventKind;
+use dtr_gateway::core::plan::CaseStatus;
 use dtr_gateway::store::Store;
 use dtr_gateway::terminal::printable;
 use std::process::ExitCode;
@@ -78,7 +80,7 @@ pub(crate) async fn list_cases(
         println!(
             "{:<20} {:<11} {:<6} {:<22} {:<26} {:<16} {:<9} {}",
             printable(&c.reference),
-            printable(&c.status),
+            printable(c.status.as_str()),
             if c.urgent { "yes" } else { "no" },
             super::quarantine::clip(&printable(c.full_name.as_deref().unwrap_or("-")), 22),
             super::quarantine::clip(&printable(&referrer), 26),
@@ -130,7 +132,7 @@ pub(crate) async fn case_action(
     use dtr_gateway::core::reply::NamedLead;
     let shown = printable(reference);
     let case = store.case(reference).await?;
-    let status = case.summary.status.as_str();
+    let status = case.summary.status;
     let closed = || {
         format!(
             "{shown} was closed{}{}: nothing is recorded",
@@ -152,8 +154,8 @@ pub(crate) async fn case_action(
         )
     };
     match status {
-        "closed" => bail!(closed()),
-        "refused" => bail!(refused()),
+        CaseStatus::Closed => bail!(closed()),
+        CaseStatus::Refused => bail!(refused()),
         _ => {}
     }
     match action {
@@ -179,7 +181,10 @@ pub(crate) async fn case_action(
                 .case_contacts(reference)
                 .await?
                 .with_context(|| format!("no case {reference}"))?;
-            let responded = case.events.iter().find(|e| e.kind == "authority_responded");
+            let responded = case
+                .events
+                .iter()
+                .find(|e| e.kind == EventKind::AuthorityResponded);
             let new_lead = lead
                 .as_ref()
                 .is_some_and(|l| !l.same_person(&contacts.lha_lead));

@@ -91,7 +91,7 @@ fn machine_form(case: &CaseDetail) -> Value {
     serde_json::json!({
         "reference": s.reference,
         "authority": s.authority,
-        "status": s.status,
+        "status": s.status.as_str(),
         "urgent": s.urgent,
         "received_at": s.received_at,
         "missing": case.missing,
@@ -104,7 +104,7 @@ fn machine_form(case: &CaseDetail) -> Value {
         "referral": case.referral.to_json(),
         "events": case.events.iter().map(|e| serde_json::json!({
             "at": e.at,
-            "kind": e.kind,
+            "kind": e.kind.as_str(),
             "detail": e.detail.as_deref().and_then(|d| serde_json::from_str::<Value>(d).ok()),
         })).collect::<Vec<_>>(),
     })

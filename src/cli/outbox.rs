@@ -2,6 +2,8 @@
 
 use anyhow::{bail, Result};
 use chrono::Utc;
+use dtr_gateway::core::ids::OutboxId;
+use dtr_gateway::core::states::OutboxStatus;
 use dtr_gateway::core::words::short_time;
 use dtr_gateway::store::{OutboxRow, Store};
 use dtr_gateway::terminal::printable;
@@ -15,10 +17,11 @@ pub(crate) async fn outbox(
     action: Option<OutboxAction>,
 ) -> Result<ExitCode> {
     if let Some(OutboxAction::Retry { id }) = action {
+        let id = OutboxId::new(id);
         let Some(mail) = store.outbox_mail(id).await? else {
             bail!("outbox {id}: no such mail (see `dtr-gateway outbox`)");
         };
-        if mail.status != "failed" {
+        if mail.status != OutboxStatus::Failed {
             bail!(
                 "outbox {id} is not a failed mail: it is {} (see `dtr-gateway outbox --failed`)",
                 mail.status
@@ -37,9 +40,9 @@ pub(crate) async fn outbox(
         "ID", "STATUS", "PURPOSE", "CASE", "ATTEMPTS", "SENT / NEXT TRY"
     );
     for r in &rows {
-        let when = match (r.status.as_str(), r.sent_at) {
+        let when = match (r.status, r.sent_at) {
             (_, Some(sent)) => short_time(sent),
-            ("queued", None) => short_time(r.next_attempt_at.max(now)),
+            (OutboxStatus::Queued, None) => short_time(r.next_attempt_at.max(now)),
             _ => "-".into(),
         };
         let mut detail = r.to.join(", ");
@@ -49,7 +52,7 @@ pub(crate) async fn outbox(
         if let Some(why) = waits(r, now) {
             detail.push_str(&format!(" [{why}]"));
         }
-        if r.status == "failed" {
+        if r.status == OutboxStatus::Failed {
             if let Some(e) = &r.last_error {
                 detail.push_str(&format!(" [failed: {e}]"));
             }
@@ -57,7 +60,7 @@ pub(crate) async fn outbox(
         println!(
             "{:>5} {:<8} {:<18} {:<20} {:>8} {:<17} {}",
             r.id,
-            printable(&r.status),
+            printable(r.status.as_str()),
             printable(&r.purpose),
             printable(r.case_ref.as_deref().unwrap_or("-")),
             r.attempts,
@@ -71,7 +74,7 @@ pub(crate) async fn outbox(
 
 /// Why a queued mail has not gone yet, if it waits.
 fn waits(r: &OutboxRow, now: chrono::DateTime<Utc>) -> Option<String> {
-    if r.status != "queued" {
+    if r.status != OutboxStatus::Queued {
         return None;
     }
     if let Some(e) = &r.last_error {

@@ -6,6 +6,7 @@ use super::*;
 use anyhow::{bail, Result};
 use chrono::Utc;
 use dtr_gateway::config::Config;
+use dtr_gateway::core::ids::StoredMessageId;
 use dtr_gateway::core::words::short_time;
 use dtr_gateway::intake::{release, Release};
 use dtr_gateway::store::{Action, Released, Settled, Store};
@@ -42,8 +43,9 @@ pub(crate) async fn quarantine(
 ) -> Result<ExitCode> {
     match action {
         None => return list(store).await,
-        Some(QuarantineAction::Show { id }) => return show(store, id).await,
+        Some(QuarantineAction::Show { id }) => return show(store, StoredMessageId::new(id)).await,
         Some(QuarantineAction::Release { id, by }) => {
+            let id = StoredMessageId::new(id);
             let Some(message) = store.quarantined_message(id).await? else {
                 bail!("no quarantined message {id} (see `dtr-gateway quarantine`)");
             };
@@ -81,7 +83,7 @@ pub(crate) async fn quarantine(
                         Action::Noted(_) => format!("added to the timeline of {case}"),
                         _ => "recorded; it concerns no case".into(),
                     };
-                    tracing::info!(message = id, case = %case, "quarantined message released");
+                    tracing::info!(message = id.get(), case = %case, "quarantined message released");
                     println!("message {id} released by {}: {done}", printable(&by));
                 }
                 Released::StillSetAside(why) => bail!(
@@ -97,6 +99,7 @@ pub(crate) async fn quarantine(
             }
         }
         Some(QuarantineAction::Dismiss { id, reason, by }) => {
+            let id = StoredMessageId::new(id);
             let reason = reason.trim();
             if reason.is_empty() {
                 bail!("--reason is empty: say why the message needs nothing done");
@@ -114,7 +117,7 @@ pub(crate) async fn quarantine(
             {
                 bail!("message {id} was settled by someone else meanwhile");
             }
-            tracing::info!(message = id, "quarantined message dismissed");
+            tracing::info!(message = id.get(), "quarantined message dismissed");
             println!("message {id} dismissed by {}", printable(&by));
         }
     }
@@ -163,7 +166,7 @@ pub(crate) fn clip(text: &str, width: usize) -> String {
     cut
 }
 
-async fn show(store: &Store, id: i64) -> Result<ExitCode> {
+async fn show(store: &Store, id: StoredMessageId) -> Result<ExitCode> {
     let Some(q) = store.quarantined_message(id).await? else {
         bail!("no quarantined message {id} (see `dtr-gateway quarantine`)");
     };
@@ -185,7 +188,7 @@ async fn show(store: &Store, id: i64) -> Result<ExitCode> {
         "  Subject:   {}",
         printable(q.subject.as_deref().unwrap_or("(no subject)"))
     );
-    println!("  Taken for: {}", printable(&q.kind));
+    println!("  Taken for: {}", printable(q.kind.as_str()));
     println!("  Reason:    {}", printable(&q.reason));
     match &q.settled {
         Some(settled) => println!(

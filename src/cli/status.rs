@@ -4,7 +4,7 @@
 use super::*;
 use anyhow::Result;
 use chrono::Utc;
-use dtr_gateway::core::undelivered::{advice, FailureKind, Role};
+use dtr_gateway::core::undelivered::{advice, Role};
 use dtr_gateway::store::Store;
 use dtr_gateway::terminal::printable;
 use std::process::ExitCode;
@@ -33,7 +33,7 @@ pub(crate) async fn show_status(store: &Store) -> Result<ExitCode> {
             "{:<16} {:<12} {:<11} {:>8} {:>6} {:<22} {}",
             printable(&r.mailbox),
             printable(&r.folder),
-            printable(&r.state),
+            printable(r.state.as_str()),
             r.last_uid
                 .map(|u| u.to_string())
                 .unwrap_or_else(|| "-".into()),
@@ -125,11 +125,7 @@ pub(crate) async fn show_failing_contacts(
             .by_code(&c.authority)
             .map(|a| a.name.clone())
             .unwrap_or_else(|| c.authority.clone());
-        let why = match c.kind.as_str() {
-            "left" => format!("left: {}", c.reason),
-            "blocked" => format!("blocked: {}", c.reason),
-            _ => format!("bounced: {}", c.reason),
-        };
+        let why = format!("{}: {}", c.kind.as_str(), c.reason);
         let unverified = if c.vouched {
             ""
         } else {
@@ -144,17 +140,12 @@ pub(crate) async fn show_failing_contacts(
             printable(&why),
         );
         // Who the address is, and what to do about it.
-        let role = c
-            .role
-            .as_deref()
-            .and_then(Role::from_name)
-            .unwrap_or(Role::Other);
-        let kind = FailureKind::from_name(&c.kind).unwrap_or(FailureKind::Bounced);
+        let role = c.role.unwrap_or(Role::Other);
         println!(
             "{:<width$}  {} on the case: {}",
             "",
             capitalised(role.in_words()),
-            advice(role, kind)
+            advice(role, c.kind)
         );
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! something the gateway must never answer.
 
 use super::case_ref::CaseRef;
+use super::stored::{compares_with_text, StoredName};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -15,6 +16,15 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Referral,
+        Kind::Reply,
+        Kind::AutoReply,
+        Kind::Bounce,
+        Kind::Other,
+    ];
+
+    /// As stored (`messages.kind`).
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Referral => "referral",
@@ -25,6 +35,15 @@ impl Kind {
         }
     }
 }
+
+impl StoredName for Kind {
+    const ALL: &'static [Kind] = &Kind::ALL;
+    fn stored_name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+compares_with_text!(Kind);
 
 /// The header facts classification looks at, read from the message.
 #[derive(Clone, Debug, Default)]
@@ -161,6 +180,11 @@ pub fn classify(facts: &HeaderFacts, looks_like_referral: bool) -> Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_read_back_from_their_stored_names() {
+        crate::core::stored::tests::round_trips::<Kind>("messages", "kind");
+    }
 
     #[test]
     fn precedence_of_kinds() {

@@ -6,11 +6,14 @@
 use super::address::EmailAddress;
 use super::case_ref::{CaseRef, ShortCode};
 use super::classify::Kind;
+use super::event::EventKind;
 use super::field::Field;
+use super::ids::{CaseId, OutboxId};
 use super::mail::Purpose;
 use super::protocol::Evidence;
 use super::referral::{Outcome, Referral};
 use super::reply::NamedLead;
+use super::stored::{compares_with_text, StoredName};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// A case's state.
@@ -24,14 +27,18 @@ pub enum CaseStatus {
     /// Referred without consent: who referred, nothing about the person.
     Refused,
     Closed,
+    /// Incomplete until its consent lapsed (retention): no longer open,
+    /// nothing about the person kept.
+    Lapsed,
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 4] = [
+    pub const ALL: [CaseStatus; 5] = [
         CaseStatus::Open,
         CaseStatus::Incomplete,
         CaseStatus::Refused,
         CaseStatus::Closed,
+        CaseStatus::Lapsed,
     ];
 
     /// As stored.
@@ -41,11 +48,8 @@ impl CaseStatus {
             CaseStatus::Incomplete => "incomplete",
             CaseStatus::Refused => "refused",
             CaseStatus::Closed => "closed",
+            CaseStatus::Lapsed => "lapsed",
         }
-    }
-
-    pub fn parse(text: &str) -> Option<CaseStatus> {
-        CaseStatus::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
     /// A referral judged so is kept as a case in this state.
@@ -62,6 +66,15 @@ impl CaseStatus {
         matches!(self, CaseStatus::Open | CaseStatus::Incomplete)
     }
 }
+
+impl StoredName for CaseStatus {
+    const ALL: &'static [CaseStatus] = &CaseStatus::ALL;
+    fn stored_name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+compares_with_text!(CaseStatus);
 
 /// The message row's own facts.
 #[derive(Clone, Debug)]
@@ -115,12 +128,12 @@ pub struct NewCase {
     pub invalid: Vec<Field>,
     pub urgent: bool,
     /// The first case of the same person, for a further referral.
-    pub linked_to: Option<i64>,
+    pub linked_to: Option<CaseId>,
     /// Who referred: the form's referrer, else the address that sent it
     /// (before any forward); the case's referring side with its case lead.
     pub referrer: Option<EmailAddress>,
     /// The timeline's first event (`referral_received`, ...) and its detail.
-    pub event: &'static str,
+    pub event: EventKind,
     pub detail: serde_json::Value,
 }
 
@@ -166,7 +179,7 @@ pub enum CaseChange {
     NotApplied { what: String, why: String },
     /// An event only.
     Noted {
-        event: &'static str,
+        event: EventKind,
         detail: serde_json::Value,
     },
 }
@@ -178,9 +191,9 @@ pub enum Disposition {
     Open(Box<NewCase>),
     /// Change an existing case, with the message's event.
     Change {
-        case: i64,
+        case: CaseId,
         case_ref: CaseRef,
-        event: &'static str,
+        event: EventKind,
         changes: Vec<CaseChange>,
     },
     /// Keep the record of the message only.
@@ -193,7 +206,7 @@ pub enum Disposition {
 /// one of its recipients.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Returned {
-    pub outbox_id: i64,
+    pub outbox_id: OutboxId,
     pub recipients: Vec<EmailAddress>,
 }
 
@@ -252,7 +265,7 @@ impl Plan {
 /// only named to the authority for a person to check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Undelivered {
-    pub outbox_id: i64,
+    pub outbox_id: OutboxId,
     pub failure: super::undelivered::Failure,
     /// The receiving server vouched for the report's or reply's sender.
     pub vouched: bool,
@@ -265,7 +278,7 @@ pub struct Undelivered {
 /// between completing it and linking a further referral.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PersonCase {
-    pub id: i64,
+    pub id: CaseId,
     pub case_ref: CaseRef,
     pub status: CaseStatus,
     pub referral: Referral,
@@ -276,7 +289,7 @@ pub struct PersonCase {
 /// Who is on a case, as intake needs to know to judge an answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CaseContacts {
-    pub id: i64,
+    pub id: CaseId,
     pub case_ref: CaseRef,
     pub authority: String,
     pub status: CaseStatus,
@@ -305,14 +318,24 @@ impl CaseContacts {
 /// `In-Reply-To` or `References`), or that a bounce returns.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GatewayMail {
-    pub outbox_id: i64,
+    pub outbox_id: OutboxId,
     /// Its `Message-ID`, with the angle brackets.
     pub message_id: String,
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     pub purpose: Purpose,
     /// The deadline rule of a follow-up.
     pub rule: Option<String>,
     pub to: Vec<EmailAddress>,
     pub cc: Vec<EmailAddress>,
     pub context: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_statuses_read_back_from_their_stored_names() {
+        crate::core::stored::tests::round_trips::<CaseStatus>("cases", "status");
+    }
 }

@@ -4,6 +4,7 @@
 //! contact the failure names is the one to correct.
 
 use super::address::EmailAddress;
+use super::stored::{compares_with_text, StoredName};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -22,6 +23,13 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    pub const ALL: [FailureKind; 3] = [
+        FailureKind::Bounced,
+        FailureKind::Blocked,
+        FailureKind::Left,
+    ];
+
+    /// As stored (`contact_failures.kind`).
     pub fn as_str(self) -> &'static str {
         match self {
             FailureKind::Bounced => "bounced",
@@ -29,17 +37,16 @@ impl FailureKind {
             FailureKind::Left => "left",
         }
     }
+}
 
-    pub fn from_name(name: &str) -> Option<FailureKind> {
-        [
-            FailureKind::Bounced,
-            FailureKind::Blocked,
-            FailureKind::Left,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == name)
+impl StoredName for FailureKind {
+    const ALL: &'static [FailureKind] = &FailureKind::ALL;
+    fn stored_name(self) -> &'static str {
+        self.as_str()
     }
 }
+
+compares_with_text!(FailureKind);
 
 /// What became of one recipient of a gateway mail.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,6 +120,13 @@ impl Role {
             self,
             Role::OperationalLead | Role::DisputeContact | Role::NextLevel
         )
+    }
+}
+
+impl StoredName for Role {
+    const ALL: &'static [Role] = &Role::ALL;
+    fn stored_name(self) -> &'static str {
+        self.as_str()
     }
 }
 
@@ -406,6 +420,12 @@ pub fn leaver(subject: Option<&str>, text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failure_kinds_and_roles_read_back_from_their_stored_names() {
+        crate::core::stored::tests::round_trips::<FailureKind>("contact_failures", "kind");
+        crate::core::stored::tests::round_trips::<Role>("contact_failures", "role");
+    }
 
     fn addr(a: &str) -> EmailAddress {
         EmailAddress::parse(a).expect("address")

@@ -7,6 +7,7 @@ use crate::core::address::EmailAddress;
 use crate::core::authority::Authority;
 use crate::core::case_ref::CaseRef;
 use crate::core::dates::{parse_british_date, DateRole};
+use crate::core::event::EventKind;
 use crate::core::field::normalise_label;
 use crate::core::mail::Purpose;
 use crate::core::plan::Disposition;
@@ -22,16 +23,16 @@ use serde_json::json;
 /// or someone else.
 pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts) -> Plan {
     let Some(from) = analysis.from.as_ref() else {
-        return note(case, "reply_received", Vec::new());
+        return note(case, EventKind::ReplyReceived, Vec::new());
     };
     let Some(authority) = authority_of_case(s, case) else {
-        return note(case, "reply_received", Vec::new());
+        return note(case, EventKind::ReplyReceived, Vec::new());
     };
     if case.purged {
         // A case whose personal details were erased takes no new ones.
         return note(
             case,
-            "reply_received",
+            EventKind::ReplyReceived,
             vec![not_applied(
                 "the answer",
                 "the case's personal details were erased",
@@ -43,7 +44,7 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
         // arrives in another's changes none of this one's cases.
         return note(
             case,
-            "reply_received",
+            EventKind::ReplyReceived,
             vec![not_applied(
                 "the answer",
                 format!(
@@ -81,7 +82,7 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
     } else if s.config.allows_sender(from) {
         referring_answer(analysis, &reading, s, case, authority, false)
     } else {
-        note(case, "reply_received", Vec::new())
+        note(case, EventKind::ReplyReceived, Vec::new())
     };
     if let Disposition::Change { changes, .. } = &mut plan.disposition {
         changes.extend(set_aside);
@@ -103,9 +104,9 @@ pub(super) fn authority_answer(
     if let Some(why) = &analysis.encrypted {
         let mut plan = note(
             case,
-            "reply_received",
+            EventKind::ReplyReceived,
             vec![CaseChange::Noted {
-                event: "answer_unreadable",
+                event: EventKind::AnswerUnreadable,
                 detail: json!({ "why": why }),
             }],
         );
@@ -125,7 +126,7 @@ pub(super) fn authority_answer(
     if analysis.is_forward {
         return note(
             case,
-            "reply_received",
+            EventKind::ReplyReceived,
             vec![not_applied(
                 "the authority's response",
                 "a forward (FW:) answers nobody",
@@ -135,7 +136,7 @@ pub(super) fn authority_answer(
     if !reading.has_own_text && reading.named_lead.is_none() {
         return note(
             case,
-            "reply_received",
+            EventKind::ReplyReceived,
             vec![not_applied(
                 "the authority's response",
                 "the message only quotes another",
@@ -145,7 +146,7 @@ pub(super) fn authority_answer(
     if !s.verdict.may_change_state(&s.mailbox.trust) {
         return note(
             case,
-            "reply_received",
+            EventKind::ReplyReceived,
             vec![not_applied("the authority's response", unverified_why(s))],
         );
     }
@@ -232,7 +233,7 @@ pub(super) fn authority_answer(
             "only the referrer or the case lead moves the release date",
         ));
     }
-    let mut plan = note(case, "reply_received", changes);
+    let mut plan = note(case, EventKind::ReplyReceived, changes);
     plan.mails = mails;
     plan
 }
@@ -287,7 +288,7 @@ pub(super) fn referring_answer(
         if !wants.is_empty() {
             changes.push(not_applied(wants.join(", "), unverified_why(s)));
         }
-        return note(case, "reply_received", changes);
+        return note(case, EventKind::ReplyReceived, changes);
     }
     // A confirmation of a pending change of case lead, in answer to the
     // gateway's question.
@@ -415,7 +416,7 @@ pub(super) fn referring_answer(
             ));
         }
     }
-    let mut plan = note(case, "reply_received", changes);
+    let mut plan = note(case, EventKind::ReplyReceived, changes);
     plan.mails = mails;
     plan
 }

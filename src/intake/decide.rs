@@ -8,6 +8,7 @@ use crate::core::address::EmailAddress;
 use crate::core::authority::Authority;
 use crate::core::case_ref::ShortCode;
 use crate::core::classify::Kind;
+use crate::core::event::EventKind;
 use crate::core::field::Field;
 use crate::core::mail::Purpose;
 use crate::core::plan::{
@@ -78,7 +79,7 @@ pub(super) fn decide_unsent(
         Kind::AutoReply if !(s.released && referral_route(analysis, s).is_some()) => {
             return match s.case {
                 Some(case) => {
-                    let mut plan = note(case, "auto_reply_received", Vec::new());
+                    let mut plan = note(case, EventKind::AutoReplyReceived, Vec::new());
                     if let (Some(reason), Some(from)) = (&analysis.left, &analysis.from) {
                         // A leaver's reply about one of the gateway's mails:
                         // the address that answered is the contact to correct.
@@ -396,7 +397,7 @@ pub(super) fn original(analysis: &Analysis) -> serde_json::Value {
     })
 }
 
-pub(super) fn note(case: &CaseContacts, event: &'static str, changes: Vec<CaseChange>) -> Plan {
+pub(super) fn note(case: &CaseContacts, event: EventKind, changes: Vec<CaseChange>) -> Plan {
     Plan::only(Disposition::Change {
         case: case.id,
         case_ref: case.case_ref.clone(),
@@ -416,7 +417,7 @@ pub(super) fn not_applied(what: impl Into<String>, why: impl Into<String>) -> Ca
 /// status report naming one of that mail's own recipients as failed.
 pub(super) fn bounce(analysis: &Analysis, s: &Situation<'_>) -> Plan {
     let mut plan = match s.case {
-        Some(case) => note(case, "bounce_received", Vec::new()),
+        Some(case) => note(case, EventKind::BounceReceived, Vec::new()),
         None => Plan::only(Disposition::RecordOnly),
     };
     let Some(mail) = s.returned else {
@@ -786,7 +787,7 @@ pub(super) fn referral(
             urgent: false,
             linked_to: None,
             referrer: referrer.clone(),
-            event: "referral_refused_no_consent",
+            event: EventKind::ReferralRefusedNoConsent,
             detail: serde_json::Value::Null,
         })));
         plan.mails.extend(referrer.map(|to| OutgoingMail {
@@ -828,13 +829,13 @@ pub(super) fn referral(
             .find(|c| referrer.is_some() && c.referrer_email == referrer)
         {
             let contacts = person_contacts(case, &authority_code, s);
-            return note(&contacts, "referral_forwarded", Vec::new());
+            return note(&contacts, EventKind::ReferralForwarded, Vec::new());
         }
     }
     let first = persons.first();
     let event = match first {
-        Some(_) => "further_referral_received",
-        None => "referral_received",
+        Some(_) => EventKind::FurtherReferralReceived,
+        None => EventKind::ReferralReceived,
     };
     let mut plan = Plan::only(Disposition::Open(Box::new(NewCase {
         authority: authority_code.clone(),
@@ -1020,7 +1021,7 @@ pub(super) fn complete_case(
             by: "the referrer's updated form".into(),
         });
     }
-    let mut plan = note(case, "referral_attached", changes);
+    let mut plan = note(case, EventKind::ReferralAttached, changes);
     if status == CaseStatus::Open && case.status != CaseStatus::Open {
         // The council had only the incomplete notice: now it has a
         // referral to act on, and its deadlines start.

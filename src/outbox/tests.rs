@@ -2,12 +2,13 @@
 //! settling through the in-process stub transport.
 
 use super::*;
+use crate::core::ids::OutboxId;
 use crate::core::referral::ReferralType;
 use chrono::TimeZone;
 
 fn row(message_id: &str, in_reply_to: Option<String>) -> OutboxRow {
     OutboxRow {
-        id: 1,
+        id: crate::core::ids::OutboxId::new(1),
         case_id: None,
         case_ref: None,
         authority: "COL".into(),
@@ -17,7 +18,7 @@ fn row(message_id: &str, in_reply_to: Option<String>) -> OutboxRow {
         context: json!({}),
         message_id: message_id.into(),
         in_reply_to,
-        status: "sending".into(),
+        status: crate::core::states::OutboxStatus::Sending,
         attempts: 0,
         last_error: None,
         created_at: Utc::now(),
@@ -184,7 +185,7 @@ mod through_the_stub {
     }
 
     impl Bench {
-        async fn queue(&self, n: usize) -> Vec<i64> {
+        async fn queue(&self, n: usize) -> Vec<OutboxId> {
             let mut ids = Vec::new();
             for _ in 0..n {
                 ids.push(
@@ -215,7 +216,7 @@ mod through_the_stub {
         }
 
         /// (status, attempts, last_error) of a row.
-        async fn row(&self, id: i64) -> (String, i64, Option<String>) {
+        async fn row(&self, id: OutboxId) -> (String, i64, Option<String>) {
             sqlx::query_as("SELECT status, attempts, last_error FROM outbox WHERE id = $1")
                 .bind(id)
                 .fetch_one(self.sender.store.pool())
@@ -223,7 +224,7 @@ mod through_the_stub {
                 .expect("row")
         }
 
-        async fn seconds_until_due(&self, id: i64) -> i64 {
+        async fn seconds_until_due(&self, id: OutboxId) -> i64 {
             let rows = self.sender.store.outbox(false).await.expect("outbox");
             let row = rows.iter().find(|r| r.id == id).expect("row");
             (row.next_attempt_at - Utc::now()).num_seconds()

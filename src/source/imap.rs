@@ -8,6 +8,7 @@
 
 use super::{Feed, Interrupted};
 use crate::config::{ImapSettings, StartFrom, TlsMode};
+use crate::core::states::FolderState;
 use crate::intake::IntakeError;
 use crate::secret::{self, Secret, SecretError};
 use crate::shutdown::Shutdown;
@@ -428,7 +429,7 @@ struct Opened {
 async fn open(feed: &Feed<'_>, settings: &ImapSettings) -> Result<Opened, ImapError> {
     let (mailbox, folder) = (feed.mailbox.name.as_str(), feed.folder);
     feed.store
-        .set_status(mailbox, folder, "connecting", None, None)
+        .set_status(mailbox, folder, FolderState::Connecting, None, None)
         .await?;
     let (mut session, renew_at) = login(settings).await?;
     let capabilities = within("CAPABILITY", COMMAND_TIMEOUT, session.capabilities()).await?;
@@ -537,7 +538,7 @@ async fn follow(
             // Idle once the server has taken the IDLE command, not before:
             // `status` (and a test waiting for it) then tells the truth.
             feed.store
-                .set_status(mailbox, folder, "idle", None, None)
+                .set_status(mailbox, folder, FolderState::Idle, None, None)
                 .await?;
             // Mail delivered between the fetch and IDLE is announced before
             // the "+" and would otherwise wait for the next renewal.
@@ -581,7 +582,7 @@ async fn follow(
             session = within("DONE", COMMAND_TIMEOUT, idle.done()).await?;
         } else {
             feed.store
-                .set_status(mailbox, folder, "polling", None, None)
+                .set_status(mailbox, folder, FolderState::Polling, None, None)
                 .await?;
             let until_renewal = renew_at
                 .map(|at| at.saturating_duration_since(Instant::now()))
@@ -699,7 +700,7 @@ async fn fetch_new(
         }
     }
     if !recorded.is_empty() {
-        feed.note_recorded("connected").await?;
+        feed.note_recorded(FolderState::Connected).await?;
     }
     if let (Some(keyword), false) = (&settings.keyword, recorded.is_empty()) {
         let set: Vec<String> = recorded.iter().map(u32::to_string).collect();

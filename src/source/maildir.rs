@@ -2,6 +2,7 @@
 //! appear. Nothing is moved or renamed: the folder stays its owner's.
 
 use super::{Feed, Interrupted};
+use crate::core::states::FolderState;
 use crate::intake::IntakeError;
 use crate::shutdown::Shutdown;
 use chrono::{DateTime, Utc};
@@ -57,7 +58,13 @@ async fn read(
     }
     let mut seen = feed.store.source_keys(&feed.mailbox.name).await?;
     feed.store
-        .set_status(&feed.mailbox.name, feed.folder, "connected", None, None)
+        .set_status(
+            &feed.mailbox.name,
+            feed.folder,
+            FolderState::Connected,
+            None,
+            None,
+        )
         .await?;
     loop {
         let mut recorded = 0;
@@ -79,7 +86,7 @@ async fn read(
             recorded += 1;
         }
         if recorded > 0 {
-            feed.note_recorded("connected").await?;
+            feed.note_recorded(FolderState::Connected).await?;
         }
         *opened = true;
         tokio::select! {

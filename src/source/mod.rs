@@ -8,6 +8,7 @@ pub mod imap;
 pub mod maildir;
 
 use crate::config::{Config, Mailbox};
+use crate::core::states::FolderState;
 use crate::intake::{ingest, Incoming, IntakeError};
 use crate::store::{Action, Store};
 use chrono::{DateTime, Utc};
@@ -49,7 +50,7 @@ pub struct Feed<'a> {
 impl Feed<'_> {
     /// Notes in the status that messages were just recorded. Called once per
     /// batch, not per message: it is a write of its own.
-    pub async fn note_recorded(&self, state: &str) -> Result<(), crate::store::StoreError> {
+    pub async fn note_recorded(&self, state: FolderState) -> Result<(), crate::store::StoreError> {
         self.store
             .set_status(
                 &self.mailbox.name,

@@ -2,6 +2,9 @@
 
 use super::db::{DbRow, StoredRow};
 use super::*;
+use crate::core::event::EventKind;
+use crate::core::ids::{CaseId, OutboxId};
+use crate::core::plan::CaseStatus;
 use crate::core::referral::Referral;
 use sqlx::Row;
 
@@ -10,7 +13,7 @@ use sqlx::Row;
 pub struct CaseSummary {
     pub reference: String,
     pub authority: String,
-    pub status: String,
+    pub status: CaseStatus,
     pub referral_type: Option<String>,
     pub urgent: bool,
     pub received_at: String,
@@ -47,7 +50,7 @@ pub struct CaseDetail {
 /// One of the gateway's mails about a case, for its timeline.
 #[derive(Clone, Debug)]
 pub struct CaseMail {
-    pub id: i64,
+    pub id: OutboxId,
     pub purpose: String,
     pub to: Vec<String>,
     pub cc: Vec<String>,
@@ -58,7 +61,7 @@ pub struct CaseMail {
 #[derive(Clone, Debug)]
 pub struct Event {
     pub at: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub detail: Option<String>,
 }
 
@@ -80,7 +83,7 @@ impl Store {
         .bind(Flag(open_only))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(summary).collect())
+        rows.iter().map(summary).collect()
     }
 
     pub async fn case(&self, reference: &str) -> Result<CaseDetail, StoreError> {
@@ -107,20 +110,22 @@ impl Store {
             serde_json::from_str(row.get::<&str, _>("missing")).map_err(corrupt)?;
         let events =
             sqlx::query("SELECT at, kind, detail FROM events WHERE case_id = $1 ORDER BY id")
-                .bind(row.get::<i64, _>("id"))
+                .bind(row.get::<CaseId, _>("id"))
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
-                .map(|e| Event {
-                    at: e.get("at"),
-                    kind: e.get("kind"),
-                    detail: e.get("detail"),
+                .map(|e| {
+                    Ok(Event {
+                        at: e.get("at"),
+                        kind: e.named("events", "kind")?,
+                        detail: e.get("detail"),
+                    })
                 })
-                .collect();
+                .collect::<Result<Vec<_>, StoreError>>()?;
         let mails = sqlx::query(
             "SELECT id, purpose, recipients, context FROM outbox WHERE case_id = $1 ORDER BY id",
         )
-        .bind(row.get::<i64, _>("id"))
+        .bind(row.get::<CaseId, _>("id"))
         .fetch_all(&self.pool)
         .await?
         .iter()
@@ -148,7 +153,7 @@ impl Store {
         .collect();
         let text = |column: &str| row.get::<Option<String>, _>(column);
         Ok(CaseDetail {
-            summary: summary(&row),
+            summary: summary(&row)?,
             referral,
             missing,
             events,
@@ -171,11 +176,11 @@ impl Store {
     }
 }
 
-pub(super) fn summary(row: &DbRow) -> CaseSummary {
-    CaseSummary {
+pub(super) fn summary(row: &DbRow) -> Result<CaseSummary, StoreError> {
+    Ok(CaseSummary {
         reference: row.get("reference"),
         authority: row.get("authority"),
-        status: row.get("status"),
+        status: row.named("cases", "status")?,
         referral_type: row.get("referral_type"),
         urgent: row.flag("urgent"),
         received_at: row.get("received_at"),
@@ -187,5 +192,5 @@ pub(super) fn summary(row: &DbRow) -> CaseSummary {
         crn: row.get("crn"),
         referrer_name: row.get("referrer_name"),
         referring_agency: row.get("referring_agency"),
-    }
+    })
 }

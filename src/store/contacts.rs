@@ -3,6 +3,8 @@
 
 use super::db::StoredRow;
 use super::*;
+use crate::core::ids::CaseId;
+use crate::core::undelivered::{FailureKind, Role};
 use sqlx::Row;
 
 /// One failure: the address, the mail and case, why, and when it came.
@@ -12,14 +14,14 @@ pub struct ContactFailure {
     pub authority: String,
     pub case_ref: Option<String>,
     pub purpose: String,
-    /// `bounced`, `blocked` or `left`.
-    pub kind: String,
+    pub kind: FailureKind,
     pub reason: String,
     /// The receiving server vouched for whoever reported it.
     pub vouched: bool,
     pub failed_at: DateTime<Utc>,
-    /// Who the address is on the case (`referrer`, `operational_lead`...).
-    pub role: Option<String>,
+    /// Who the address is on the case; none for failures recorded before
+    /// roles were.
+    pub role: Option<Role>,
 }
 
 /// An address whose mail fails, over every failure recorded.
@@ -31,12 +33,12 @@ pub struct FailingContact {
     pub last: DateTime<Utc>,
     pub count: usize,
     /// The latest failure's kind and reason.
-    pub kind: String,
+    pub kind: FailureKind,
     pub reason: String,
     /// At least one report was vouched for by the receiving server.
     pub vouched: bool,
     /// The latest failure's role of the address on its case.
-    pub role: Option<String>,
+    pub role: Option<Role>,
 }
 
 /// How long a failure is listed by `status`: an address that failed a
@@ -58,7 +60,7 @@ impl Store {
     }
 
     /// The reference of the case with this id.
-    pub async fn case_reference(&self, case_id: i64) -> Result<Option<String>, StoreError> {
+    pub async fn case_reference(&self, case_id: CaseId) -> Result<Option<String>, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT reference FROM cases WHERE id = $1")
                 .bind(case_id)
@@ -71,7 +73,7 @@ impl Store {
     /// automatic reply that does not say what it answers is about.
     pub async fn latest_mail_to(
         &self,
-        case_id: i64,
+        case_id: CaseId,
         address: &str,
     ) -> Result<Option<String>, StoreError> {
         Ok(sqlx::query_scalar(
@@ -102,20 +104,21 @@ impl Store {
         .bind(Stamp(since))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| ContactFailure {
-                address: r.get("address"),
-                authority: r.get("authority"),
-                case_ref: r.get("reference"),
-                purpose: r.get("purpose"),
-                kind: r.get("kind"),
-                reason: r.get("reason"),
-                vouched: r.flag("vouched"),
-                failed_at: r.time("failed_at"),
-                role: r.get("role"),
+        rows.iter()
+            .map(|r| {
+                Ok(ContactFailure {
+                    address: r.get("address"),
+                    authority: r.get("authority"),
+                    case_ref: r.get("reference"),
+                    purpose: r.get("purpose"),
+                    kind: r.named("contact_failures", "kind")?,
+                    reason: r.get("reason"),
+                    vouched: r.flag("vouched"),
+                    failed_at: r.time("failed_at"),
+                    role: r.named_opt("contact_failures", "role")?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Every address whose mail still fails, by authority: since when, how

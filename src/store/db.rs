@@ -10,6 +10,8 @@
 //! declared `COLLATE "C"` so that text order is time order there too.
 
 use super::StoreError;
+use crate::core::ids::{CaseId, OutboxId, StoredMessageId};
+use crate::core::stored::StoredName;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyTypeInfo};
 use sqlx::decode::Decode;
@@ -623,12 +625,56 @@ impl<'r> Decode<'r, Any> for Flag {
     }
 }
 
+/// Implements the `Any` driver's traits for a record's id, stored as its
+/// integer on both databases.
+macro_rules! stored_as_integer {
+    ($($type:ty),+) => {$(
+        impl Type<Any> for $type {
+            fn type_info() -> AnyTypeInfo {
+                <i64 as Type<Any>>::type_info()
+            }
+            fn compatible(ty: &AnyTypeInfo) -> bool {
+                <i64 as Type<Any>>::compatible(ty)
+            }
+        }
+
+        impl Encode<'_, Any> for $type {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <Any as Database>::ArgumentBuffer,
+            ) -> Result<IsNull, BoxDynError> {
+                <i64 as Encode<Any>>::encode(self.get(), buf)
+            }
+        }
+
+        impl<'r> Decode<'r, Any> for $type {
+            fn decode(value: <Any as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+                Ok(<$type>::new(<i64 as Decode<Any>>::decode(value)?))
+            }
+        }
+    )+};
+}
+
+stored_as_integer!(CaseId, OutboxId, StoredMessageId);
+
 /// Reading the stored types back as the domain's own.
 pub(super) trait StoredRow {
     fn time(&self, column: &str) -> DateTime<Utc>;
     fn time_opt(&self, column: &str) -> Option<DateTime<Utc>>;
     fn day_opt(&self, column: &str) -> Option<NaiveDate>;
     fn flag(&self, column: &str) -> bool;
+    /// One of a closed set of values, read from `table`.`column`.
+    fn named<T: StoredName>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<T, StoreError>;
+    /// [`StoredRow::named`] for a column that may be NULL.
+    fn named_opt<T: StoredName>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<Option<T>, StoreError>;
 }
 
 impl StoredRow for DbRow {
@@ -643,6 +689,22 @@ impl StoredRow for DbRow {
     }
     fn flag(&self, column: &str) -> bool {
         sqlx::Row::get::<Flag, _>(self, column).0
+    }
+    fn named<T: StoredName>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<T, StoreError> {
+        let text: &str = sqlx::Row::try_get(self, column)?;
+        Ok(T::from_stored(table, column, text)?)
+    }
+    fn named_opt<T: StoredName>(
+        &self,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<Option<T>, StoreError> {
+        let text: Option<&str> = sqlx::Row::try_get(self, column)?;
+        Ok(text.map(|t| T::from_stored(table, column, t)).transpose()?)
     }
 }
 

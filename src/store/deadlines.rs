@@ -8,8 +8,10 @@ use super::{add_event, enum_text, from_enum_text, queue_answer, QueueContext, St
 use crate::config::Outgoing;
 use crate::core::address::EmailAddress;
 use crate::core::case_ref::CaseRef;
+use crate::core::event::EventKind;
+use crate::core::ids::{CaseId, StoredMessageId};
 use crate::core::mail::Purpose;
-use crate::core::plan::{CaseChange, CaseContacts, CaseStatus, GatewayMail, OutgoingMail};
+use crate::core::plan::{CaseChange, CaseContacts, GatewayMail, OutgoingMail};
 use crate::core::protocol::{CaseFacts, Evidence, Progress};
 use crate::core::referral::{PhoneNumber, Referral};
 use crate::core::reply::NamedLead;
@@ -21,7 +23,7 @@ use sqlx::Row;
 /// An open case as the deadline rules see it.
 #[derive(Clone, Debug)]
 pub struct DeadlineCase {
-    pub id: i64,
+    pub id: CaseId,
     pub reference: String,
     pub authority: String,
     pub facts: CaseFacts,
@@ -42,7 +44,7 @@ pub struct DeadlineCase {
 /// at `revision`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FollowUpDay {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub revision: i64,
     /// None: no follow-up can come, as things stand.
     pub on: Option<NaiveDate>,
@@ -67,7 +69,7 @@ pub struct FollowUp {
     pub step: DoneStep,
     /// `reminder_queued`, `chase_queued`, `escalation_queued`,
     /// `escalation_not_sent`, `chases_ended`, `follow_ups_stopped` ...
-    pub event: &'static str,
+    pub event: EventKind,
     pub detail: serde_json::Value,
     pub mail: Option<OutgoingMail>,
 }
@@ -274,7 +276,7 @@ impl Store {
             id: r.get("id"),
             case_ref,
             authority: r.get("authority"),
-            status: CaseStatus::parse(r.get::<&str, _>("status")).unwrap_or(CaseStatus::Open),
+            status: r.named("cases", "status")?,
             referral,
             referrer_email: r
                 .get::<Option<String>, _>("referrer_email")
@@ -446,7 +448,7 @@ impl Store {
             &mut tx,
             case_id,
             now,
-            "case_closed",
+            EventKind::CaseClosed,
             None,
             Some(&serde_json::json!({ "outcome": outcome })),
         )
@@ -468,7 +470,7 @@ impl Store {
             &mut tx,
             case_id,
             Utc::now(),
-            "case_paused",
+            EventKind::CasePaused,
             None,
             Some(&serde_json::json!({ "until": until })),
         )
@@ -499,7 +501,7 @@ impl Store {
             &mut tx,
             case_id,
             Utc::now(),
-            "deadline_met",
+            EventKind::DeadlineMet,
             None,
             Some(&serde_json::json!({ "rule": rule_id, "by": "recorded by hand" })),
         )
@@ -545,7 +547,7 @@ fn deadline_case(r: &DbRow) -> DeadlineCase {
 /// recorded by hand); returns how many were queued.
 async fn queue_for_case(
     tx: &mut Tx,
-    case: (i64, &CaseRef),
+    case: (CaseId, &CaseRef),
     authority: &str,
     answers: &[OutgoingMail],
     outgoing: &Outgoing,
@@ -567,7 +569,7 @@ async fn queue_for_case(
     Ok(queued)
 }
 
-async fn find_case(tx: &mut Tx, reference: &str) -> Result<(i64, CaseRef, String), StoreError> {
+async fn find_case(tx: &mut Tx, reference: &str) -> Result<(CaseId, CaseRef, String), StoreError> {
     let row = sqlx::query("SELECT id, reference, authority FROM cases WHERE reference = $1")
         .bind(reference)
         .fetch_optional(&mut **tx)
@@ -584,14 +586,14 @@ async fn find_case(tx: &mut Tx, reference: &str) -> Result<(i64, CaseRef, String
 /// when the message that caused them arrived (or now, by hand).
 pub(super) async fn apply_changes(
     tx: &mut Tx,
-    case_id: i64,
+    case_id: CaseId,
     changes: &[CaseChange],
     at: DateTime<Utc>,
-    message_row: Option<i64>,
+    message_row: Option<StoredMessageId>,
 ) -> Result<(), StoreError> {
     let now = Utc::now();
     for change in changes {
-        let (kind, detail): (&str, serde_json::Value) = match change {
+        let (kind, detail): (EventKind, serde_json::Value) = match change {
             CaseChange::AuthorityResponded { evidence, how } => {
                 add_evidence(tx, case_id, evidence).await?;
                 sqlx::query(
@@ -604,14 +606,14 @@ pub(super) async fn apply_changes(
                 .execute(&mut **tx)
                 .await?;
                 (
-                    "authority_responded",
+                    EventKind::AuthorityResponded,
                     serde_json::json!({ "how": how, "answers": evidence.answers, "done": evidence.done }),
                 )
             }
             CaseChange::ReferrerResponded { evidence } => {
                 add_evidence(tx, case_id, evidence).await?;
                 (
-                    "referrer_responded",
+                    EventKind::ReferrerResponded,
                     serde_json::json!({ "answers": evidence.answers, "done": evidence.done }),
                 )
             }
@@ -635,9 +637,9 @@ pub(super) async fn apply_changes(
                 .execute(&mut **tx)
                 .await?;
                 let kind = if previous.is_some() {
-                    "lead_officer_changed"
+                    EventKind::LeadOfficerChanged
                 } else {
-                    "lead_officer_named"
+                    EventKind::LeadOfficerNamed
                 };
                 (kind, lead_detail(lead))
             }
@@ -652,7 +654,7 @@ pub(super) async fn apply_changes(
                 .bind(case_id)
                 .execute(&mut **tx)
                 .await?;
-                ("case_lead_changed", lead_detail(lead))
+                (EventKind::CaseLeadChanged, lead_detail(lead))
             }
             CaseChange::ReleaseDateChanged { to, urgent, by } => {
                 let (from, referral): (Option<String>, Option<String>) = sqlx::query_as(
@@ -680,7 +682,7 @@ pub(super) async fn apply_changes(
                 .execute(&mut **tx)
                 .await?;
                 (
-                    "release_date_changed",
+                    EventKind::ReleaseDateChanged,
                     serde_json::json!({ "from": from, "to": to, "urgent": urgent, "by": by }),
                 )
             }
@@ -694,7 +696,7 @@ pub(super) async fn apply_changes(
                 .execute(&mut **tx)
                 .await?;
                 (
-                    "application_received",
+                    EventKind::ApplicationReceived,
                     serde_json::json!({ "on": on, "by": by }),
                 )
             }
@@ -707,7 +709,7 @@ pub(super) async fn apply_changes(
                 .execute(&mut **tx)
                 .await?;
                 (
-                    "acknowledgement_returned",
+                    EventKind::AcknowledgementReturned,
                     serde_json::json!({
                         "to": to.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
                     }),
@@ -722,7 +724,10 @@ pub(super) async fn apply_changes(
                 .bind(case_id)
                 .execute(&mut **tx)
                 .await?;
-                ("information_requested", serde_json::json!({ "what": what }))
+                (
+                    EventKind::InformationRequested,
+                    serde_json::json!({ "what": what }),
+                )
             }
             CaseChange::ReferralCompleted {
                 referral,
@@ -778,9 +783,9 @@ pub(super) async fn apply_changes(
                 }
                 (
                     if *completes {
-                        "referral_completed"
+                        EventKind::ReferralCompleted
                     } else {
-                        "referral_details_added"
+                        EventKind::ReferralDetailsAdded
                     },
                     serde_json::json!({
                         "status": status.as_str(),
@@ -789,7 +794,7 @@ pub(super) async fn apply_changes(
                 )
             }
             CaseChange::NotApplied { what, why } => (
-                "not_applied",
+                EventKind::NotApplied,
                 serde_json::json!({ "what": what, "why": why }),
             ),
             CaseChange::Noted { event, detail } => (*event, detail.clone()),
@@ -800,7 +805,7 @@ pub(super) async fn apply_changes(
 }
 
 /// Adds an answer to the case's evidence, keeping it in time order.
-async fn add_evidence(tx: &mut Tx, case_id: i64, evidence: &Evidence) -> Result<(), StoreError> {
+async fn add_evidence(tx: &mut Tx, case_id: CaseId, evidence: &Evidence) -> Result<(), StoreError> {
     let stored: String = sqlx::query_scalar("SELECT evidence FROM cases WHERE id = $1")
         .bind(case_id)
         .fetch_one(&mut **tx)

@@ -5,7 +5,7 @@ use super::db::StoredRow;
 use super::outbox::{queue_answer, QueueContext};
 use super::*;
 use crate::config::Outgoing;
-use crate::core::plan::OutgoingMail;
+use crate::core::plan::{CaseStatus, OutgoingMail};
 use chrono::DateTime;
 use sqlx::Row;
 
@@ -15,7 +15,7 @@ pub struct NewReferral {
     pub reference: String,
     pub received_at: DateTime<Utc>,
     pub referral_type: Option<String>,
-    pub status: String,
+    pub status: CaseStatus,
     pub urgent: bool,
 }
 
@@ -70,16 +70,17 @@ impl Store {
         .bind(Stamp(since))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| NewReferral {
-                reference: r.get("reference"),
-                received_at: r.time("received_at"),
-                referral_type: r.get("referral_type"),
-                status: r.get("status"),
-                urgent: r.flag("urgent"),
+        rows.iter()
+            .map(|r| {
+                Ok(NewReferral {
+                    reference: r.get("reference"),
+                    received_at: r.time("received_at"),
+                    referral_type: r.get("referral_type"),
+                    status: r.named("cases", "status")?,
+                    urgent: r.flag("urgent"),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Queues the authority's digest for `day`, once: a second call for the

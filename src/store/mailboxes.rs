@@ -1,7 +1,9 @@
 //! Where each watched folder is (UIDVALIDITY, last UID, Maildir keys),
 //! its health, and the verdicts on its senders.
 
+use super::db::StoredRow;
 use super::*;
+use crate::core::states::FolderState;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -10,7 +12,7 @@ use sqlx::Row;
 pub struct FolderStatus {
     pub mailbox: String,
     pub folder: String,
-    pub state: String,
+    pub state: FolderState,
     pub last_error: Option<String>,
     pub last_error_at: Option<String>,
     pub last_message_at: Option<String>,
@@ -88,7 +90,7 @@ impl Store {
         &self,
         mailbox: &str,
         folder: &str,
-        state: &str,
+        state: FolderState,
         error: Option<&str>,
         message_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
@@ -106,11 +108,11 @@ impl Store {
         )
         .bind(mailbox)
         .bind(folder)
-        .bind(state)
+        .bind(state.as_str())
         .bind(error)
         .bind(message_at.map(Stamp))
         .bind(Stamp(now))
-        .bind(failing(state).map(Flag))
+        .bind(state.failing().map(Flag))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -129,21 +131,22 @@ impl Store {
         .bind(Stamp(since))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| FolderStatus {
-                mailbox: r.get("mailbox"),
-                folder: r.get("folder"),
-                state: r.get("state"),
-                last_error: r.get("last_error"),
-                last_error_at: r.get("last_error_at"),
-                last_message_at: r.get("last_message_at"),
-                updated_at: r.get("updated_at"),
-                last_uid: r.get("last_uid"),
-                recorded_today: r.get("today"),
-                failing_since: r.get("failing_since"),
+        rows.iter()
+            .map(|r| {
+                Ok(FolderStatus {
+                    mailbox: r.get("mailbox"),
+                    folder: r.get("folder"),
+                    state: r.named("mailbox_status", "state")?,
+                    last_error: r.get("last_error"),
+                    last_error_at: r.get("last_error_at"),
+                    last_message_at: r.get("last_message_at"),
+                    updated_at: r.get("updated_at"),
+                    last_uid: r.get("last_uid"),
+                    recorded_today: r.get("today"),
+                    failing_since: r.get("failing_since"),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Per mailbox, how the mail from domains allowed to refer recorded
@@ -164,18 +167,5 @@ impl Store {
             .iter()
             .map(|r| (r.get("mailbox"), r.get("verdict"), r.get("n")))
             .collect())
-    }
-}
-
-/// Whether a folder in `state` is failing: `Some(true)` when the daemon is
-/// retrying it, `Some(false)` once it is read again, no longer watched, or
-/// watched anew by a daemon just started, `None` (no change) while it is still trying to connect, so that the
-/// reconnection attempts of a folder that keeps failing do not restart its
-/// failing time.
-pub(super) fn failing(state: &str) -> Option<bool> {
-    match state {
-        "retrying" => Some(true),
-        "starting" | "connected" | "idle" | "polling" | "stopped" => Some(false),
-        _ => None,
     }
 }

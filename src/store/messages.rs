@@ -1,11 +1,13 @@
 //! Recording a message and carrying out the plan intake made for it, in
 //! one transaction: the message, its case, its events and its mail.
 
-use super::db::{DbRow, Tx};
+use super::db::{DbRow, StoredRow, Tx};
 use super::*;
 use crate::config::Outgoing;
 use crate::core::address::EmailAddress;
 use crate::core::case_ref::{CaseRef, ShortCode};
+use crate::core::event::EventKind;
+use crate::core::ids::{CaseId, StoredMessageId};
 use crate::core::plan::{CaseStatus, Disposition, MessageFacts, NewCase, PersonCase, Plan};
 use crate::core::referral::Referral;
 use chrono::{DateTime, Datelike, Utc};
@@ -35,7 +37,7 @@ pub enum Action {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {
-    pub message_row: i64,
+    pub message_row: StoredMessageId,
     pub case: Option<CaseRef>,
     pub action: Action,
 }
@@ -137,7 +139,7 @@ impl Store {
             // rolled back, and the person told why.
             let why = quarantine.unwrap_or_else(|| "it opens no case".to_string());
             return Ok(Recorded {
-                message_row: 0,
+                message_row: StoredMessageId::new(0),
                 case: None,
                 action: Action::Quarantined(why),
             });
@@ -155,7 +157,7 @@ impl Store {
             Some((v, u)) => (Some(i64::from(v)), Some(i64::from(u))),
             None => (None, None),
         };
-        let message_row: i64 = sqlx::query(
+        let message_row: StoredMessageId = sqlx::query(
             "INSERT INTO messages (mailbox, folder, uidvalidity, uid, message_id, sha256, kind, \
              outcome, case_id, sender, received_at, recorded_at, quarantine_reason, attachments, \
              source_key, answerable, sender_verdict, from_allowed, subject, raw) \
@@ -207,7 +209,7 @@ impl Store {
                 &mut tx,
                 *case_id,
                 now,
-                "recorded_by_hand",
+                EventKind::RecordedByHand,
                 Some(message_row),
                 Some(&detail),
             )
@@ -230,13 +232,13 @@ impl Store {
 /// the case it opens or changes, the mail it bounces, the mail it sends.
 pub(super) async fn carry_out(
     tx: &mut Tx,
-    message_row: i64,
+    message_row: StoredMessageId,
     facts: &MessageFacts,
     plan: &Plan,
     in_reply_to: Option<&str>,
     outgoing: &Outgoing,
     now: DateTime<Utc>,
-) -> Result<(Option<(i64, CaseRef)>, Action, usize), StoreError> {
+) -> Result<(Option<(CaseId, CaseRef)>, Action, usize), StoreError> {
     let (case, action) = match &plan.disposition {
         Disposition::Open(new) => {
             let (id, reference) = open_case(tx, new, facts.received_at, now).await?;
@@ -262,10 +264,10 @@ pub(super) async fn carry_out(
             event,
             changes,
         } => {
-            add_event(tx, *case, now, event, Some(message_row), None).await?;
+            add_event(tx, *case, now, *event, Some(message_row), None).await?;
             deadlines::apply_changes(tx, *case, changes, facts.received_at, Some(message_row))
                 .await?;
-            let action = if *event == "referral_attached" {
+            let action = if *event == EventKind::ReferralAttached {
                 Action::AttachedReferral
             } else {
                 Action::Noted((*event).to_string())
@@ -309,7 +311,7 @@ pub(super) async fn carry_out(
                 tx,
                 returned.outbox_id,
                 now,
-                "mail_bounced",
+                EventKind::MailBounced,
                 Some(message_row),
                 None,
                 Some(&recipients),
@@ -476,7 +478,7 @@ pub(super) async fn find_person_cases(
     }
     let mut cases: Vec<PersonCase> = Vec::new();
     for row in rows {
-        let id: i64 = row.get("id");
+        let id: CaseId = row.get("id");
         if cases.iter().any(|c| c.id == id) {
             continue;
         }
@@ -497,7 +499,7 @@ pub(super) async fn find_person_cases(
         cases.push(PersonCase {
             id,
             case_ref,
-            status: CaseStatus::parse(row.get::<&str, _>("status")).unwrap_or(CaseStatus::Open),
+            status: row.named("cases", "status")?,
             referral,
             referrer_email: address("referrer_email"),
             case_lead_email: address("case_lead_email"),
@@ -512,7 +514,7 @@ pub(super) async fn open_case(
     new: &NewCase,
     received_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<(i64, CaseRef), StoreError> {
+) -> Result<(CaseId, CaseRef), StoreError> {
     let year = crate::core::uk::local(received_at).year();
     let authority = &new.authority;
     let referral = &new.referral;
@@ -534,7 +536,7 @@ pub(super) async fn open_case(
     let reference = case_ref.to_string();
     let mut unread: Vec<&str> = new.missing.iter().map(|f| f.key()).collect();
     unread.extend(new.invalid.iter().map(|f| f.key()));
-    let id: i64 = sqlx::query_scalar(
+    let id: CaseId = sqlx::query_scalar(
         "INSERT INTO cases (reference, authority, year, sequence, status, referral_type, urgent, \
          referral, missing, name_key, date_of_birth, prison_number, crn, custody_status, \
          expected_release_date, referring_agency, referrer_name, referrer_email, referrer_phone, \

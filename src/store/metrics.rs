@@ -1,7 +1,9 @@
 //! The store's side of /health and /metrics: counts and states read at
 //! scrape time, never a person's details (no names, addresses or subjects).
 
+use super::db::StoredRow;
 use super::{Stamp, Store, StoreError};
+use crate::core::states::{FolderState, OutboxStatus};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -10,7 +12,7 @@ use sqlx::Row;
 pub struct FolderHealth {
     pub mailbox: String,
     pub folder: String,
-    pub state: String,
+    pub state: FolderState,
     pub last_error: Option<String>,
     pub last_error_at: Option<DateTime<Utc>>,
     /// When it started failing; none while it is read or stopped.
@@ -27,7 +29,7 @@ pub struct StoreCounts {
     /// Cases open (or incomplete), by authority code.
     pub open_cases_by_authority: Vec<(String, i64)>,
     /// Outbox rows: (purpose, status, count).
-    pub outbox: Vec<(String, String, i64)>,
+    pub outbox: Vec<(String, OutboxStatus, i64)>,
 }
 
 impl Store {
@@ -44,7 +46,7 @@ impl Store {
                 Ok(FolderHealth {
                     mailbox: r.try_get("mailbox")?,
                     folder: r.try_get("folder")?,
-                    state: r.try_get("state")?,
+                    state: r.named("mailbox_status", "state")?,
                     last_error: r.try_get("last_error")?,
                     last_error_at: r.try_get::<Option<Stamp>, _>("last_error_at")?.map(|t| t.0),
                     failing_since: r.try_get::<Option<Stamp>, _>("failing_since")?.map(|t| t.0),
@@ -72,12 +74,21 @@ impl Store {
         )
         .fetch_all(&mut *tx)
         .await?;
-        let outbox = sqlx::query_as(
-            "SELECT purpose, status, COUNT(*) FROM outbox GROUP BY purpose, status \
+        let outbox = sqlx::query(
+            "SELECT purpose, status, COUNT(*) AS n FROM outbox GROUP BY purpose, status \
              ORDER BY purpose, status",
         )
         .fetch_all(&mut *tx)
-        .await?;
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("purpose")?,
+                r.named("outbox", "status")?,
+                r.try_get("n")?,
+            ))
+        })
+        .collect::<Result<_, StoreError>>()?;
         tx.commit().await?;
         Ok(StoreCounts {
             messages_by_kind,
@@ -99,25 +110,31 @@ mod tests {
             store.folder_health().await.expect("health")[0].failing_since
         };
         store
-            .set_status("col", "INBOX", "connecting", None, None)
+            .set_status("col", "INBOX", FolderState::Connecting, None, None)
             .await
             .expect("status");
         assert_eq!(since(store.clone()).await, None);
         store
-            .set_status("col", "INBOX", "retrying", Some("refused"), None)
+            .set_status("col", "INBOX", FolderState::Retrying, Some("refused"), None)
             .await
             .expect("status");
         let first = since(store.clone()).await.expect("failing");
-        for state in ["connecting", "retrying"] {
+        for state in [FolderState::Connecting, FolderState::Retrying] {
             store
                 .set_status("col", "INBOX", state, Some("refused"), None)
                 .await
                 .expect("status");
             assert_eq!(since(store.clone()).await, Some(first), "{state}");
         }
-        for healthy in ["starting", "connected", "idle", "polling", "stopped"] {
+        for healthy in [
+            FolderState::Starting,
+            FolderState::Connected,
+            FolderState::Idle,
+            FolderState::Polling,
+            FolderState::Stopped,
+        ] {
             store
-                .set_status("col", "INBOX", "retrying", Some("refused"), None)
+                .set_status("col", "INBOX", FolderState::Retrying, Some("refused"), None)
                 .await
                 .expect("status");
             store
@@ -128,11 +145,31 @@ mod tests {
         }
         // A first state of `retrying` (no row yet) starts the clock too.
         store
-            .set_status("har", "INBOX", "retrying", Some("refused"), None)
+            .set_status("har", "INBOX", FolderState::Retrying, Some("refused"), None)
             .await
             .expect("status");
         let rows = store.folder_health().await.expect("health");
         assert!(rows[1].failing_since.is_some(), "{rows:?}");
         assert_eq!(rows[1].last_error.as_deref(), Some("refused"));
+    }
+
+    #[tokio::test]
+    async fn a_state_this_version_does_not_know_is_an_error_naming_where_it_is() {
+        let store = Store::open("sqlite::memory:").await.expect("store");
+        store
+            .set_status("col", "INBOX", FolderState::Idle, None, None)
+            .await
+            .expect("status");
+        sqlx::query("UPDATE mailbox_status SET state = 'dozing'")
+            .execute(store.pool())
+            .await
+            .expect("update");
+        let error = store.folder_health().await.expect_err("unknown state");
+        assert_eq!(
+            error.to_string(),
+            "stored data is unreadable: mailbox_status.state holds `dozing`, \
+             which is none of the values it may hold"
+        );
+        assert!(store.statuses(chrono::Utc::now()).await.is_err());
     }
 }

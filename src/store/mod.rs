@@ -24,6 +24,8 @@ mod retention;
 mod scope;
 mod sender;
 mod web;
+use crate::core::event::EventKind;
+use crate::core::ids::{CaseId, StoredMessageId};
 pub use crate::core::sweep::DoneStep;
 pub use cases::{CaseDetail, CaseMail, CaseSummary, Event};
 pub use contacts::{ContactFailure, FailingContact};
@@ -38,7 +40,7 @@ pub use metrics::{FolderHealth, StoreCounts};
 use outbox::{queue_answer, QueueContext};
 pub use outbox::{MailCase, OutboxRow, SentMail};
 pub use quarantine::{Quarantined, Released, Settled};
-pub use retention::{PurgeCounts, PurgeCutoffs, CONSENT_LAPSED, LAPSED};
+pub use retention::{PurgeCounts, PurgeCutoffs};
 pub use scope::{CaseCounts, CaseScope};
 pub use sender::{IdentityHealth, SenderHealth};
 pub use web::{SignInRequest, WebAccess, WebSession};
@@ -57,6 +59,8 @@ pub enum StoreError {
     Migrate(sqlx::migrate::MigrateError),
     #[error(transparent)]
     Sql(#[from] sqlx::Error),
+    #[error("stored data is unreadable: {0}")]
+    Unknown(#[from] crate::core::stored::UnknownValue),
     #[error("no case {0}")]
     NoSuchCase(String),
     #[error("stored data for case {reference} is unreadable: {message}")]
@@ -172,10 +176,10 @@ pub enum Table {
 /// afterwards); `message` is the message row it came with, if any.
 pub(super) async fn add_event(
     tx: &mut Tx,
-    case_id: i64,
+    case_id: CaseId,
     at: DateTime<Utc>,
-    kind: &str,
-    message: Option<i64>,
+    kind: EventKind,
+    message: Option<StoredMessageId>,
     detail: Option<&serde_json::Value>,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -183,7 +187,7 @@ pub(super) async fn add_event(
     )
     .bind(case_id)
     .bind(Stamp(at))
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(message)
     .bind(detail.map(serde_json::Value::to_string))
     .execute(&mut **tx)

@@ -7,8 +7,11 @@ use super::*;
 use crate::config::Outgoing;
 use crate::core::address::EmailAddress;
 use crate::core::case_ref::CaseRef;
+use crate::core::event::EventKind;
+use crate::core::ids::{CaseId, OutboxId, StoredMessageId};
 use crate::core::plan::OutgoingMail;
 use crate::core::referral::Referral;
+use crate::core::states::OutboxStatus;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -24,17 +27,20 @@ pub struct MailCase {
 /// A queued mail, as the sender sees it.
 #[derive(Clone, Debug)]
 pub struct OutboxRow {
-    pub id: i64,
-    pub case_id: Option<i64>,
+    pub id: OutboxId,
+    pub case_id: Option<CaseId>,
     pub case_ref: Option<String>,
     pub authority: String,
+    /// As stored, not a `Purpose`: rows queued by earlier versions may
+    /// name a purpose since retired, which the sender must still read and
+    /// fail on its own (`Purpose::from_name`), not refuse the whole queue.
     pub purpose: String,
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub context: serde_json::Value,
     pub message_id: String,
     pub in_reply_to: Option<String>,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -52,9 +58,9 @@ pub struct SentMail {
 }
 
 pub(super) struct QueueContext<'a> {
-    pub(super) case: Option<(i64, &'a CaseRef)>,
+    pub(super) case: Option<(CaseId, &'a CaseRef)>,
     /// The message that caused it; none for the sweep's follow-ups.
-    pub(super) cause: Option<i64>,
+    pub(super) cause: Option<StoredMessageId>,
     pub(super) authority: &'a str,
     pub(super) in_reply_to: Option<&'a str>,
     pub(super) outgoing: &'a Outgoing,
@@ -137,7 +143,7 @@ impl Store {
     /// Takes the claim on a row again just before its mail goes; false when
     /// it is no longer this gateway's (its claim ran out and another took
     /// it), and the mail must not go.
-    pub async fn renew_claim(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    pub async fn renew_claim(&self, id: OutboxId, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let renewed = sqlx::query(
             "UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND status = 'sending' AND claimed_by = $3",
         )
@@ -162,7 +168,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn mark_sent(&self, id: OutboxId, at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2",
@@ -171,7 +177,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        add_mail_event(&mut tx, id, at, "mail_sent", None, None).await?;
+        add_mail_event(&mut tx, id, at, EventKind::MailSent, None, None).await?;
         // A sign-in link, once mailed, is kept only where its owner has it:
         // the store keeps its hash (web_sign_ins), not the link.
         sqlx::query("UPDATE outbox SET context = '{}' WHERE id = $1 AND purpose = 'sign_in'")
@@ -193,7 +199,7 @@ impl Store {
 
     pub async fn mark_retry(
         &self,
-        id: i64,
+        id: OutboxId,
         error: &str,
         next: DateTime<Utc>,
     ) -> Result<(), StoreError> {
@@ -214,7 +220,7 @@ impl Store {
 
     /// A mail that may not go yet (a follow-up outside working hours):
     /// queued again for `until`, its attempt not counted.
-    pub async fn postpone(&self, id: i64, until: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn postpone(&self, id: OutboxId, until: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE outbox SET status = 'queued', next_attempt_at = $1, attempts = attempts - 1, \
              claimed_by = NULL, claimed_until = NULL \
@@ -229,7 +235,7 @@ impl Store {
     }
 
     /// A mail that will not go: failed, and noted on its case.
-    pub async fn mark_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
+    pub async fn mark_failed(&self, id: OutboxId, error: &str) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         // A row another gateway is sending is left to it.
         let failed = sqlx::query(
@@ -243,14 +249,22 @@ impl Store {
         .await?
         .rows_affected();
         if failed > 0 {
-            add_mail_event(&mut tx, id, Utc::now(), "mail_failed", None, Some(error)).await?;
+            add_mail_event(
+                &mut tx,
+                id,
+                Utc::now(),
+                EventKind::MailFailed,
+                None,
+                Some(error),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
     /// Sends a failed row again.
-    pub async fn retry_outbox(&self, id: i64) -> Result<bool, StoreError> {
+    pub async fn retry_outbox(&self, id: OutboxId) -> Result<bool, StoreError> {
         Ok(sqlx::query(
             "UPDATE outbox SET status = 'queued', next_attempt_at = $1, last_error = NULL \
              WHERE id = $2 AND status = 'failed' AND purged_at IS NULL",
@@ -264,7 +278,7 @@ impl Store {
     }
 
     /// One mail of the outbox, by its number.
-    pub async fn outbox_mail(&self, id: i64) -> Result<Option<OutboxRow>, StoreError> {
+    pub async fn outbox_mail(&self, id: OutboxId) -> Result<Option<OutboxRow>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1"
         )))
@@ -310,7 +324,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn mail_case(&self, case_id: i64) -> Result<MailCase, StoreError> {
+    pub async fn mail_case(&self, case_id: CaseId) -> Result<MailCase, StoreError> {
         let row =
             sqlx::query("SELECT reference, referral, received_at, urgent FROM cases WHERE id = $1")
                 .bind(case_id)
@@ -364,7 +378,7 @@ pub(super) fn outbox_row(row: &DbRow) -> Result<OutboxRow, StoreError> {
         context: serde_json::from_str(row.get::<&str, _>("context")).map_err(corrupt)?,
         message_id: row.get("message_id"),
         in_reply_to: row.get("in_reply_to"),
-        status: row.get("status"),
+        status: row.named("outbox", "status")?,
         attempts: row.get("attempts"),
         last_error: row.get("last_error"),
         created_at: row.time("created_at"),
@@ -437,7 +451,7 @@ pub(super) async fn queue_answer(
     tx: &mut Tx,
     ctx: QueueContext<'_>,
     answer: &OutgoingMail,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<OutboxId>, StoreError> {
     let purpose = answer.purpose.name();
     let key = match (ctx.case, &answer.step, answer.once_per_case, ctx.cause) {
         (Some((_, reference)), Some(step), _, _) => format!("{reference}:{step}"),
@@ -451,7 +465,7 @@ pub(super) async fn queue_answer(
     };
     // Queued before: nothing to do, and nothing to note on the case (the
     // insert below would be a no-op too).
-    let queued_before: Option<i64> =
+    let queued_before: Option<OutboxId> =
         sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = $1")
             .bind(&key)
             .fetch_optional(&mut **tx)
@@ -505,7 +519,7 @@ pub(super) async fn queue_answer(
                 tx,
                 case_id,
                 ctx.now,
-                "mail_withheld",
+                EventKind::MailWithheld,
                 None,
                 Some(&serde_json::json!({ "purpose": purpose, "reason": "hourly limit per recipient, a day ahead" })),
             )
@@ -523,7 +537,7 @@ pub(super) async fn queue_answer(
                 tx,
                 case_id,
                 ctx.now,
-                "mail_withheld",
+                EventKind::MailWithheld,
                 None,
                 Some(&serde_json::json!({
                     "purpose": purpose,
@@ -547,7 +561,7 @@ pub(super) async fn queue_answer(
                 tx,
                 case_id,
                 ctx.now,
-                "mail_deferred",
+                EventKind::MailDeferred,
                 None,
                 Some(&serde_json::json!({ "purpose": purpose, "until": send_at, "reason": "hourly limit per recipient" })),
             )
@@ -569,7 +583,7 @@ pub(super) async fn queue_answer(
         "to": to.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
         "cc": cc.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
     });
-    let id: Option<i64> = sqlx::query_scalar(
+    let id: Option<OutboxId> = sqlx::query_scalar(
         "INSERT INTO outbox (case_id, cause_id, authority, idempotency_key, purpose, step, recipients, \
          context, message_id, in_reply_to, status, next_attempt_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9, 'queued', $10, $11) \
@@ -610,7 +624,7 @@ pub(super) async fn queue_answer(
             tx,
             case_id,
             ctx.now,
-            "mail_queued",
+            EventKind::MailQueued,
             None,
             Some(&serde_json::json!({ "purpose": purpose, "outbox": id })),
         )
@@ -623,10 +637,10 @@ pub(super) async fn queue_answer(
 /// one): its purpose and outbox row, and the error when it failed.
 pub(super) async fn add_mail_event(
     tx: &mut Tx,
-    outbox_id: i64,
+    outbox_id: OutboxId,
     at: DateTime<Utc>,
-    kind: &str,
-    message: Option<i64>,
+    kind: EventKind,
+    message: Option<StoredMessageId>,
     error: Option<&str>,
 ) -> Result<(), StoreError> {
     add_mail_event_failed(tx, outbox_id, at, kind, message, error, None).await
@@ -635,14 +649,14 @@ pub(super) async fn add_mail_event(
 /// [`add_mail_event`], naming the recipients the mail failed to reach.
 pub(super) async fn add_mail_event_failed(
     tx: &mut Tx,
-    outbox_id: i64,
+    outbox_id: OutboxId,
     at: DateTime<Utc>,
-    kind: &str,
-    message: Option<i64>,
+    kind: EventKind,
+    message: Option<StoredMessageId>,
     error: Option<&str>,
     failed: Option<&[String]>,
 ) -> Result<(), StoreError> {
-    let mail: Option<(Option<i64>, String)> =
+    let mail: Option<(Option<CaseId>, String)> =
         sqlx::query_as("SELECT case_id, purpose FROM outbox WHERE id = $1")
             .bind(outbox_id)
             .fetch_optional(&mut **tx)
@@ -669,7 +683,7 @@ impl Store {
         authority: &str,
         purpose: &str,
         to: &str,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<OutboxId, StoreError> {
         let now = Utc::now();
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
             .fetch_one(&self.pool)

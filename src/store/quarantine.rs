@@ -5,14 +5,18 @@ use super::db::{DbRow, StoredRow};
 use super::messages::{carry_out, find_person_cases};
 use super::*;
 use crate::config::Outgoing;
+use crate::core::classify::Kind;
+use crate::core::event::EventKind;
+use crate::core::ids::StoredMessageId;
 use crate::core::plan::{Disposition, MessageFacts, PersonCase, Plan};
+use crate::core::states::Settlement;
 use serde_json::json;
 use sqlx::Row;
 
 /// A quarantined message, as a person handling it sees it.
 #[derive(Clone, Debug)]
 pub struct Quarantined {
-    pub id: i64,
+    pub id: StoredMessageId,
     pub mailbox: String,
     pub folder: String,
     pub received_at: DateTime<Utc>,
@@ -20,7 +24,7 @@ pub struct Quarantined {
     pub subject: Option<String>,
     pub reason: String,
     /// What the gateway took it for (`referral`, `other`, ...).
-    pub kind: String,
+    pub kind: Kind,
     /// Its bytes, kept until it is settled (none when too large to keep,
     /// or erased by a purge).
     pub raw: Option<Vec<u8>>,
@@ -31,8 +35,7 @@ pub struct Quarantined {
 /// A release or a dismissal: what, when, by whom, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settled {
-    /// `released` or `dismissed`.
-    pub how: String,
+    pub how: Settlement,
     pub at: DateTime<Utc>,
     pub by: String,
     pub note: Option<String>,
@@ -55,9 +58,9 @@ pub enum Released {
 const COLUMNS: &str = "id, mailbox, folder, received_at, sender, subject, quarantine_reason, \
     kind, raw, settled, settled_at, settled_by, settled_note";
 
-fn quarantined(row: &DbRow) -> Quarantined {
+fn quarantined(row: &DbRow) -> Result<Quarantined, StoreError> {
     use base64::Engine;
-    let settled = row.get::<Option<String>, _>("settled").map(|how| Settled {
+    let settled = row.named_opt("messages", "settled")?.map(|how| Settled {
         how,
         at: row.time_opt("settled_at").unwrap_or_default(),
         by: row
@@ -65,7 +68,7 @@ fn quarantined(row: &DbRow) -> Quarantined {
             .unwrap_or_default(),
         note: row.get("settled_note"),
     });
-    Quarantined {
+    Ok(Quarantined {
         id: row.get("id"),
         mailbox: row.get("mailbox"),
         folder: row.get("folder"),
@@ -75,12 +78,12 @@ fn quarantined(row: &DbRow) -> Quarantined {
         reason: row
             .get::<Option<String>, _>("quarantine_reason")
             .unwrap_or_default(),
-        kind: row.get("kind"),
+        kind: row.named("messages", "kind")?,
         raw: row
             .get::<Option<String>, _>("raw")
             .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok()),
         settled,
-    }
+    })
 }
 
 impl Store {
@@ -92,18 +95,21 @@ impl Store {
         )))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(quarantined).collect())
+        rows.iter().map(quarantined).collect()
     }
 
     /// One quarantined message, settled or not.
-    pub async fn quarantined_message(&self, id: i64) -> Result<Option<Quarantined>, StoreError> {
+    pub async fn quarantined_message(
+        &self,
+        id: StoredMessageId,
+    ) -> Result<Option<Quarantined>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM messages WHERE id = $1 AND quarantine_reason IS NOT NULL"
         )))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.as_ref().map(quarantined))
+        row.as_ref().map(quarantined).transpose()
     }
 
     /// Dismisses a quarantined message: it stays recorded, with who
@@ -111,14 +117,14 @@ impl Store {
     /// message waiting.
     pub async fn dismiss_quarantined(
         &self,
-        id: i64,
+        id: StoredMessageId,
         by: &str,
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
-            "UPDATE messages SET settled = 'dismissed', settled_at = $1, settled_by = $2, \
+            "UPDATE messages SET settled = $5, settled_at = $1, settled_by = $2, \
              settled_note = $3, raw = NULL \
              WHERE id = $4 AND quarantine_reason IS NOT NULL AND settled IS NULL",
         )
@@ -126,6 +132,7 @@ impl Store {
         .bind(by)
         .bind(reason)
         .bind(id)
+        .bind(Settlement::Dismissed.as_str())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -140,7 +147,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub async fn release_quarantined(
         &self,
-        id: i64,
+        id: StoredMessageId,
         facts: &MessageFacts,
         lookup: Option<&PersonLookup>,
         decide: impl FnOnce(&[PersonCase]) -> Plan,
@@ -159,7 +166,7 @@ impl Store {
         else {
             return Ok(Released::NotQuarantined);
         };
-        let waiting = quarantined(&row);
+        let waiting = quarantined(&row)?;
         if let Some(settled) = waiting.settled {
             return Ok(Released::AlreadySettled(settled));
         }
@@ -174,7 +181,7 @@ impl Store {
         let (case, action, queued) =
             carry_out(&mut tx, id, facts, &plan, in_reply_to, outgoing, now).await?;
         sqlx::query(
-            "UPDATE messages SET settled = 'released', settled_at = $1, settled_by = $2, \
+            "UPDATE messages SET settled = $6, settled_at = $1, settled_by = $2, \
              raw = NULL, kind = $3, outcome = $4 WHERE id = $5",
         )
         .bind(Stamp(now))
@@ -182,6 +189,7 @@ impl Store {
         .bind(facts.kind.as_str())
         .bind(facts.outcome.map(|o| o.as_str()))
         .bind(id)
+        .bind(Settlement::Released.as_str())
         .execute(&mut *tx)
         .await?;
         if let Some((case_id, _)) = &case {
@@ -190,7 +198,7 @@ impl Store {
                 &mut tx,
                 *case_id,
                 now,
-                "quarantine_released",
+                EventKind::QuarantineReleased,
                 Some(id),
                 Some(&detail),
             )

@@ -4,6 +4,7 @@
 use super::db::StoredRow;
 use super::{from_enum_text, Stamp, Store, StoreError};
 use crate::core::address::EmailAddress;
+use crate::core::plan::CaseStatus;
 use crate::core::protocol::{CaseFacts, Progress};
 use crate::core::report::{AgencyMap, Quarter, ReportCase};
 use crate::core::sweep::DoneStep;
@@ -31,8 +32,7 @@ impl Store {
         .bind(authority)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
+        rows.iter()
             .map(|r| {
                 let done: Vec<DoneStep> =
                     serde_json::from_str(r.get::<&str, _>("follow_ups")).unwrap_or_default();
@@ -50,9 +50,9 @@ impl Store {
                     .and_then(|e| EmailAddress::parse(&e).ok())
                     .map(|e| e.domain())
                     .or_else(|| r.get("referrer_domain"));
-                ReportCase {
+                Ok(ReportCase {
                     authority: r.get("authority"),
-                    refused: r.get::<&str, _>("status") == "refused",
+                    refused: r.named::<CaseStatus>("cases", "status")? == CaseStatus::Refused,
                     referral_type: from_enum_text(r.get("referral_type")),
                     agency: agencies.categorise_domain(
                         r.get::<Option<&str>, _>("referring_agency"),
@@ -82,8 +82,8 @@ impl Store {
                     escalations: sent(":escalation"),
                     outcome: r.get("close_outcome"),
                     route: r.get("route"),
-                }
+                })
             })
-            .collect())
+            .collect()
     }
 }

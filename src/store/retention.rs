@@ -8,6 +8,8 @@
 use super::db::{self, Backend, Stamp};
 use super::{Store, StoreError};
 use crate::core::address::EmailAddress;
+use crate::core::event::EventKind;
+use crate::core::plan::CaseStatus;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
@@ -34,32 +36,25 @@ const KEPT_REFERRAL_FIELDS: [&str; 6] = [
 /// officers' and case leads' names and addresses, mail errors that quote an
 /// address, the outcome typed when closing (kept on the case for the
 /// report), and any kind added later until it is known to be safe.
-const KEPT_EVENT_DETAILS: [&str; 17] = [
-    "referral_received",
-    "referral_attached",
-    "mail_queued",
-    "mail_sent",
-    "mail_bounced",
-    "mail_withheld",
-    "mail_deferred",
-    "reminder_queued",
-    "chase_queued",
-    "escalation_queued",
-    "reminder_not_sent",
-    "chase_not_sent",
-    "escalation_not_sent",
-    "case_paused",
-    "deadline_met",
-    "authority_responded",
-    CONSENT_LAPSED,
+const KEPT_EVENT_DETAILS: [EventKind; 17] = [
+    EventKind::ReferralReceived,
+    EventKind::ReferralAttached,
+    EventKind::MailQueued,
+    EventKind::MailSent,
+    EventKind::MailBounced,
+    EventKind::MailWithheld,
+    EventKind::MailDeferred,
+    EventKind::ReminderQueued,
+    EventKind::ChaseQueued,
+    EventKind::EscalationQueued,
+    EventKind::ReminderNotSent,
+    EventKind::ChaseNotSent,
+    EventKind::EscalationNotSent,
+    EventKind::CasePaused,
+    EventKind::DeadlineMet,
+    EventKind::AuthorityResponded,
+    EventKind::ConsentLapsed,
 ];
-
-/// The event of a case that lapsed because its consent was never confirmed;
-/// its detail is the period, in days.
-pub const CONSENT_LAPSED: &str = "consent_lapsed";
-
-/// The status of such a case: no longer open, nothing about the person kept.
-pub const LAPSED: &str = "lapsed";
 
 const NO_RECIPIENTS: &str = r#"{"to":[],"cc":[]}"#;
 
@@ -341,7 +336,7 @@ async fn purge_case(
         db::json_texts(backend, "$2")
     )))
     .bind(id)
-    .bind(Value::from(KEPT_EVENT_DETAILS.to_vec()).to_string())
+    .bind(Value::from(KEPT_EVENT_DETAILS.map(EventKind::as_str).to_vec()).to_string())
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -383,7 +378,7 @@ async fn lapse_unconfirmed(
         counts.add(purge_case(tx, *id, now, backend).await?);
         counts.unconfirmed_consent += 1;
         sqlx::query("UPDATE cases SET status = $1 WHERE id = $2")
-            .bind(LAPSED)
+            .bind(CaseStatus::Lapsed.as_str())
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -392,7 +387,7 @@ async fn lapse_unconfirmed(
         )
         .bind(id)
         .bind(Stamp(now))
-        .bind(CONSENT_LAPSED)
+        .bind(EventKind::ConsentLapsed.as_str())
         .bind(serde_json::json!({ "days": cutoffs.unconfirmed_consent_days }).to_string())
         .execute(&mut *tx)
         .await?;

@@ -3,8 +3,11 @@
 //! queries the pages use take the scope, so that a page cannot show what
 //! its reader may not see, whatever it is asked.
 
+use super::db::StoredRow;
 use super::deadlines::DeadlineCase;
 use super::*;
+use crate::core::ids::StoredMessageId;
+use crate::core::plan::CaseStatus;
 use sqlx::Row;
 
 /// One authority's cases: the only way the web view reads a case.
@@ -100,7 +103,7 @@ impl Store {
     pub async fn scoped_quarantined_message(
         &self,
         scope: &CaseScope,
-        id: i64,
+        id: StoredMessageId,
     ) -> Result<Option<Quarantined>, StoreError> {
         Ok(self
             .quarantined_message(id)
@@ -129,11 +132,11 @@ impl Store {
             let Some(counts) = out.last_mut() else {
                 continue;
             };
-            match row.get::<String, _>("status").as_str() {
-                "open" => counts.open += n,
-                "incomplete" => counts.incomplete += n,
-                "refused" => counts.refused += n,
-                _ => counts.closed += n,
+            match row.named("cases", "status")? {
+                CaseStatus::Open => counts.open += n,
+                CaseStatus::Incomplete => counts.incomplete += n,
+                CaseStatus::Refused => counts.refused += n,
+                CaseStatus::Closed | CaseStatus::Lapsed => counts.closed += n,
             }
         }
         Ok(out)

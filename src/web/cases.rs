@@ -130,7 +130,7 @@ pub(crate) async fn list(
                 ""
             },
             name = escape(c.full_name.as_deref().unwrap_or("-")),
-            status = escape(&c.status),
+            status = escape(c.status.as_str()),
             received = escape(&received),
         ));
     }

@@ -8,6 +8,7 @@ use super::page::{answer, escape, not_found_page, page};
 use super::session::{csrf_ok, field, form, Signed, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
+use crate::core::ids::StoredMessageId;
 use crate::core::words::short_time;
 use crate::intake::{release, Release};
 use crate::store::{Action, CaseScope, Released};
@@ -91,7 +92,7 @@ async fn done(state: &WebState, signed: &Signed, scope: &CaseScope, note: String
 pub(crate) async fn release_one(
     State(state): State<Arc<WebState>>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(id): Path<StoredMessageId>,
     body: Bytes,
 ) -> Response {
     let signed = match reader(&state, &headers).await {
@@ -142,13 +143,13 @@ pub(crate) async fn release_one(
         ),
         Ok(Released::NotQuarantined) => return not_found_page(),
         Err(e) => {
-            tracing::warn!(message = id, error = %e, "web view: release failed");
+            tracing::warn!(message = id.get(), error = %e, "web view: release failed");
             (format!("Message {id} could not be released. Try again."), None)
         }
     };
     if note.contains(" released:") {
         tracing::info!(
-            message = id,
+            message = id.get(),
             case = case.as_deref().unwrap_or("-"),
             "quarantined message released from the web view"
         );
@@ -173,7 +174,7 @@ pub(crate) async fn release_one(
 pub(crate) async fn dismiss_one(
     State(state): State<Arc<WebState>>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(id): Path<StoredMessageId>,
     body: Bytes,
 ) -> Response {
     let signed = match reader(&state, &headers).await {
@@ -210,7 +211,7 @@ pub(crate) async fn dismiss_one(
     {
         Ok(true) => {
             tracing::info!(
-                message = id,
+                message = id.get(),
                 "quarantined message dismissed from the web view"
             );
             if let Err(e) = state

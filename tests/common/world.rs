@@ -240,7 +240,7 @@ impl World {
             .expect("case")
             .events
             .into_iter()
-            .map(|e| (e.kind, e.detail.unwrap_or_default()))
+            .map(|e| (e.kind.to_string(), e.detail.unwrap_or_default()))
             .collect()
     }
 
@@ -281,6 +281,7 @@ impl World {
             .expect("case")
             .summary
             .status
+            .to_string()
     }
 
     /// Every outbox row, in order.
