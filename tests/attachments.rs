@@ -317,6 +317,15 @@ async fn the_incomplete_mail_attaches_the_form_pre_filled_with_who_the_person_is
     assert_eq!(reading.values[&Field::FullName], "Samuel Testperson");
     assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988");
     assert!(!text.contains("Anxiety") && !text.contains("MAPPA"));
+    // The mail says what the attached form is for.
+    let said = one_line(&plain_text(&written));
+    assert!(
+        said.contains(
+            "The attached PDF form already holds the details we received of who the person is \
+             (name, date of birth, prison number or CRN): complete the rest on screen"
+        ) && said.contains("send it back attached to your reply"),
+        "{said}"
+    );
 }
 
 #[tokio::test]
@@ -344,6 +353,18 @@ async fn the_blank_form_comes_as_a_fillable_pdf_and_a_word_document() {
             "Duty to Refer referral form.pdf",
             "Duty to Refer referral form.docx"
         ]
+    );
+    // The mail says what the gateway reads: the attached forms sent back
+    // attached, or the text form in the body; never "not as an attachment"
+    // beside the attachments it carries.
+    let text = one_line(&plain_text(&written));
+    assert!(!text.contains("not as an attachment"), "{text}");
+    assert!(
+        text.contains("the attached form: the PDF can be filled in on screen")
+            && text.contains("the Word document in Word or LibreOffice")
+            && text.contains("send it back attached to an email")
+            && text.contains("the text form below: copy it into the body of a new email"),
+        "{text}"
     );
 }
 
