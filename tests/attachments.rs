@@ -399,6 +399,145 @@ async fn two_dates_of_birth_in_the_email_and_its_form_are_asked_about_by_name() 
     assert!(w.rows("acknowledgement").await.is_empty());
 }
 
+/// The case as its officers read it (`case REF`, the web view).
+async fn view_of(w: &World, reference: &str) -> dtr_gateway::case_view::CaseView {
+    let case = w.store.case(reference).await.expect("case");
+    dtr_gateway::case_view::case_view(&w.config, &w.store, &case, day(2026, 11, 23))
+        .await
+        .expect("case view")
+}
+
+fn header<'a>(view: &'a dtr_gateway::case_view::CaseView, label: &str) -> Option<&'a str> {
+    view.header
+        .iter()
+        .find(|(l, _)| l == label)
+        .map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn the_case_names_the_attachment_its_form_was_read_from() {
+    let w = world().await;
+    let raw = with_attachment(
+        "viewed-1@justice.gov.uk",
+        "Duty to refer",
+        "Please find attached.",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    let view = view_of(&w, &reference).await;
+    assert_eq!(
+        header(&view, "Form read from"),
+        Some("the attachment \"DTR referral.docx\""),
+        "{:?}",
+        view.header
+    );
+    assert_eq!(header(&view, "Forms disagree"), None);
+    assert!(
+        view.timeline
+            .iter()
+            .any(|(_, s)| s == "Form read from the attachment \"DTR referral.docx\""),
+        "{:?}",
+        view.timeline
+    );
+    // A form in the email's own text says nothing of attachments.
+    let raw = referral(
+        COLCHESTER,
+        "viewed-2@justice.gov.uk",
+        &[("Prison number", "B7654CD"), ("Full name", "Other Person")],
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 11, 0)).await;
+    let view = view_of(&w, &reference).await;
+    assert_eq!(header(&view, "Form read from"), None, "{:?}", view.header);
+}
+
+#[tokio::test]
+async fn the_case_names_the_fields_the_email_and_its_attached_form_disagree_on() {
+    let w = world().await;
+    let raw = with_attachment(
+        "viewed-3@justice.gov.uk",
+        "Duty to refer",
+        "Full name: Samuel Testperson\r\nDate of birth: 15/07/1988\r\n\
+         Current location: HMP Chelmsford\r\n",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    let view = view_of(&w, &reference).await;
+    assert_eq!(
+        header(&view, "Forms disagree"),
+        Some(
+            "Date of birth (the form in the email's text and the attachment \
+             \"DTR referral.docx\" give different answers): neither was taken, and the \
+             referral is incomplete until the referrer says which is right"
+        ),
+        "{:?}",
+        view.header
+    );
+    assert!(
+        view.timeline
+            .iter()
+            .any(|(_, s)| s.starts_with("Referral received, incomplete")
+                && s.ends_with("; the forms disagree on: Date of birth")
+                && !s.contains("unreadable")),
+        "{:?}",
+        view.timeline
+    );
+    assert!(
+        view.timeline.iter().any(|(_, s)| s
+            == "Form read from the attachment \"DTR referral.docx\"; the form in the email's \
+                text and the attachment \"DTR referral.docx\" give different answers for \
+                Date of birth"),
+        "{:?}",
+        view.timeline
+    );
+}
+
+#[tokio::test]
+async fn a_purge_forgets_the_attached_forms_names() {
+    // A document is often named after the person: its name goes with
+    // the case's other details.
+    let w = world().await;
+    let raw = with_attachment(
+        "viewed-4@justice.gov.uk",
+        "Duty to refer",
+        "Full name: Samuel Testperson\r\nDate of birth: 15/07/1988\r\n",
+        Some(("Samuel Testperson DTR.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    let named = |events: &[dtr_gateway::store::Event]| {
+        events.iter().any(|e| {
+            e.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("Testperson"))
+        })
+    };
+    assert!(named(&w.store.case(&reference).await.expect("case").events));
+    w.store
+        .close_case(&reference, "no_contact")
+        .await
+        .expect("closed");
+    let later = chrono::Utc::now() + chrono::Duration::days(365 * 5);
+    w.store
+        .purge(dtr_gateway::retention::cutoffs(&w.config, later), false)
+        .await
+        .expect("purge");
+    let case = w.store.case(&reference).await.expect("case");
+    assert!(!named(&case.events), "{:?}", case.events);
+    // What the report counts stays, and the case still says the forms
+    // disagreed.
+    assert!(case.events.iter().any(|e| e.kind == "referral_received"
+        && e.detail
+            .as_deref()
+            .is_some_and(|d| d.contains("\"conflicts\":[\"date_of_birth\"]"))));
+    let view = view_of(&w, &reference).await;
+    assert_eq!(header(&view, "Form read from"), None);
+    assert!(
+        header(&view, "Forms disagree")
+            .is_some_and(|d| d.starts_with("Date of birth (the message's forms give")),
+        "{:?}",
+        view.header
+    );
+}
+
 #[tokio::test]
 async fn two_attached_forms_for_two_people_are_asked_about_not_one_dropped() {
     let w = world().await;

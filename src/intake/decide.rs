@@ -710,6 +710,28 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
     plan
 }
 
+/// Where a referral's form was read (`attachment:NAME`) and which forms
+/// disagreed, for the officer reading the case; null when it was the
+/// email's own text and nothing disagreed.
+fn form_read(analysis: &Analysis, read: &ReadReferral) -> serde_json::Value {
+    let attached = matches!(
+        analysis.form_source,
+        Some(crate::core::sources::FormSource::Attachment(_))
+    );
+    if !attached && read.conflicts.is_empty() {
+        return serde_json::Value::Null;
+    }
+    json!({
+        "form_source": analysis.form_source.as_ref().map(|f| f.describe()),
+        "conflicts": read.conflicts.iter().map(|f| f.key()).collect::<Vec<_>>(),
+        "conflicting_forms": read
+            .conflicting_forms
+            .iter()
+            .map(|f| f.describe())
+            .collect::<Vec<_>>(),
+    })
+}
+
 /// A referral: a new case, a refusal, a completion of the referrer's own
 /// open case of the person, a copy the authority forwarded of one it has,
 /// or a further referral from someone else: a case of its own, with its
@@ -788,6 +810,8 @@ pub(super) fn referral(
             referrer: referrer.clone(),
             event: "referral_refused_no_consent",
             detail: serde_json::Value::Null,
+            // A refusal keeps nothing that could name the person.
+            form_read: serde_json::Value::Null,
         })));
         plan.mails.extend(referrer.map(|to| OutgoingMail {
             purpose: Purpose::NoConsent,
@@ -853,6 +877,7 @@ pub(super) fn referral(
             "conflicts": read.conflicts.iter().map(|f| f.key()).collect::<Vec<_>>(),
             "further_referral_of": first.map(|p| p.case_ref.to_string()),
         }),
+        form_read: form_read(analysis, read),
     })));
     let context = context(read.outcome, &read.missing, &read.invalid);
     // To the referrer: exactly what a new referral gets, whoever else has

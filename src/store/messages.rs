@@ -249,6 +249,17 @@ pub(super) async fn carry_out(
                 non_null(&new.detail),
             )
             .await?;
+            if !new.form_read.is_null() {
+                add_event(
+                    tx,
+                    id,
+                    now,
+                    "form_read",
+                    Some(message_row),
+                    Some(&new.form_read),
+                )
+                .await?;
+            }
             let action = match (new.status, new.linked_to) {
                 (CaseStatus::Refused, _) => Action::Refused,
                 (_, Some(_)) => Action::Linked,
