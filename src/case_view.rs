@@ -595,14 +595,21 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             str_of(&detail, "reason").unwrap_or("no reason kept")
         ),
         "recorded_by_hand" => format!(
-            "Referral made {} recorded by hand by {}",
+            "Referral made {} recorded by hand by {}{}",
             match str_of(&detail, "route") {
                 Some("phone") => "by telephone",
                 Some("portal") => "through a portal",
                 Some("email") => "by email",
                 _ => "by another route",
             },
-            str_of(&detail, "by").unwrap_or("an unnamed operator")
+            str_of(&detail, "by").unwrap_or("an unnamed operator"),
+            match detail.get("quarantined").and_then(Value::as_i64) {
+                Some(id) => format!(
+                    ", from quarantined message {id} (set aside: {})",
+                    str_of(&detail, "reason").unwrap_or("no reason kept")
+                ),
+                None => String::new(),
+            }
         ),
         "form_read" => {
             let mut text = match str_of(&detail, "form_source") {

@@ -857,6 +857,7 @@ fn template_data(
         "sign_in": keyed(context.get("sign_in"), &["link", "until", "minutes"]),
         // Set by the sender from the documents it attaches.
         "attached_form": Value::Null,
+        "unreadable": context.get("unreadable").cloned().unwrap_or(Value::Bool(false)),
     })
 }
 

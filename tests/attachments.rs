@@ -119,6 +119,18 @@ async fn set_aside(raw: &[u8], reason: &str) {
     assert_eq!(notices.len(), 1, "the authority is told");
     assert_eq!(notices[0].to, [COLCHESTER]);
     assert!(w.rows("acknowledgement").await.is_empty());
+    // What works for a message the gateway cannot read: a person opens it
+    // and records it by hand; a release would only read it again, and a
+    // domain to accept is no question here.
+    let text = one_line(&w.text_of(&notices[0]));
+    assert!(
+        text.contains("record the referral by hand: `dtr-gateway case new --quarantined ID`"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("can release it") && !text.contains("referring organisation's domain"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

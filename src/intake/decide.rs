@@ -365,6 +365,36 @@ pub(super) fn quarantine(analysis: &Analysis, s: &Situation<'_>, reason: String)
     set_aside(analysis, s, reason, worth_a_notice)
 }
 
+/// Why a message from someone who may refer was set aside when the
+/// gateway cannot read the referral it may hold: releasing it would only
+/// read the same bytes again, so a person records it by hand.
+const CANNOT_BE_READ: &str = "the message cannot be read: ";
+const DOCUMENT_UNREAD: &str = "an attached document that may hold a referral could not be read: ";
+const NO_FORM_IN_DOCUMENT: &str =
+    "an attached document holds no referral form the gateway can read";
+const NO_FORM_FOUND: &str = "the subject speaks of a referral, but no form was found";
+
+/// The message was set aside because the gateway cannot read the referral
+/// it may hold (encrypted, an attached document it cannot read, no form
+/// found): `quarantine release` would not help, `case new --quarantined`
+/// records it by hand.
+pub fn unreadable_reason(reason: &str) -> bool {
+    reason.starts_with(CANNOT_BE_READ)
+        || reason.starts_with(DOCUMENT_UNREAD)
+        || reason == NO_FORM_IN_DOCUMENT
+        || reason == NO_FORM_FOUND
+}
+
+/// Set aside as [`unreadable_reason`] says, the authority told that a
+/// person must open it and record it by hand.
+fn unreadable(analysis: &Analysis, s: &Situation<'_>, reason: String) -> Plan {
+    let mut plan = set_aside(analysis, s, reason, true);
+    for mail in &mut plan.mails {
+        mail.context["unreadable"] = json!(true);
+    }
+    plan
+}
+
 /// Set aside, the authority told when `notice`.
 fn set_aside(analysis: &Analysis, s: &Situation<'_>, reason: String, notice: bool) -> Plan {
     let mut plan = Plan::only(Disposition::Quarantine {
@@ -653,7 +683,7 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
         .is_some_and(|f| s.config.allows_sender(f));
     if let (Some(why), true) = (&analysis.encrypted, allowed) {
         // A referral that may be inside: a person must open it.
-        return quarantine(analysis, s, format!("the message cannot be read: {why}"));
+        return unreadable(analysis, s, format!("{CANNOT_BE_READ}{why}"));
     }
     if allowed && analysis.kind == Kind::Other && !analysis.asks_for_form {
         // From someone who may refer, a referral the gateway cannot read
@@ -664,28 +694,13 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
             .iter()
             .find_map(|a| a.unread.as_deref())
         {
-            return set_aside(
-                analysis,
-                s,
-                format!("an attached document that may hold a referral could not be read: {why}"),
-                true,
-            );
+            return unreadable(analysis, s, format!("{DOCUMENT_UNREAD}{why}"));
         }
         if analysis.documents > 0 {
-            return set_aside(
-                analysis,
-                s,
-                "an attached document holds no referral form the gateway can read".to_string(),
-                true,
-            );
+            return unreadable(analysis, s, NO_FORM_IN_DOCUMENT.to_string());
         }
         if analysis.subject.as_deref().is_some_and(speaks_of_referral) {
-            return set_aside(
-                analysis,
-                s,
-                "the subject speaks of a referral, but no form was found".to_string(),
-                true,
-            );
+            return unreadable(analysis, s, NO_FORM_FOUND.to_string());
         }
     }
     let mut plan = Plan::only(Disposition::RecordOnly);

@@ -40,6 +40,18 @@ pub struct Recorded {
     pub action: Action,
 }
 
+/// A referral entered by hand: the route it came by, who entered it, and
+/// the quarantined message it was read from, if any.
+#[derive(Clone, Copy, Debug)]
+pub struct Entered<'a> {
+    pub route: &'a str,
+    pub by: &'a str,
+    pub quarantined: Option<i64>,
+}
+
+/// How a quarantined message recorded by hand is settled.
+pub const RECORDED_BY_HAND: &str = "recorded by hand";
+
 /// Who a referral names, to find their open case at an authority.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PersonLookup {
@@ -72,7 +84,11 @@ impl Store {
     /// Records a referral a person entered by hand (`case new`): as
     /// [`Store::record`], with the route it came by and who entered it on
     /// the case. Nothing is kept unless it opens a case: what would be set
-    /// aside is refused, with its reason, and nothing is recorded.
+    /// aside is refused, with its reason, and nothing is recorded. Entered
+    /// from a quarantined message, that message is settled in the same
+    /// transaction as recorded by hand as the case, and joins it (its
+    /// Message-ID is the thread the sender's replies follow); its mail
+    /// answers that message (`in_reply_to`).
     #[allow(clippy::too_many_arguments)]
     pub async fn record_entered(
         &self,
@@ -80,18 +96,18 @@ impl Store {
         raw: &[u8],
         lookup: Option<&PersonLookup>,
         decide: impl FnOnce(&[PersonCase]) -> Plan,
+        in_reply_to: Option<&str>,
         outgoing: &Outgoing,
-        route: &str,
-        by: &str,
+        entered: Entered<'_>,
     ) -> Result<Recorded, StoreError> {
         self.record_as(
             facts,
             raw,
             lookup,
             decide,
-            None,
+            in_reply_to,
             outgoing,
-            Some((route, by)),
+            Some(entered),
         )
         .await
     }
@@ -105,7 +121,7 @@ impl Store {
         decide: impl FnOnce(&[PersonCase]) -> Plan,
         in_reply_to: Option<&str>,
         outgoing: &Outgoing,
-        by_hand: Option<(&str, &str)>,
+        by_hand: Option<Entered<'_>>,
     ) -> Result<Recorded, StoreError> {
         let mut tx = self.begin_write().await?;
         let now = Utc::now();
@@ -196,13 +212,32 @@ impl Store {
             now,
         )
         .await?;
-        if let (Some((route, by)), Some((case_id, _))) = (by_hand, &case) {
+        if let (Some(entered), Some((case_id, reference))) = (by_hand, &case) {
+            let (route, by) = (entered.route, entered.by);
             sqlx::query("UPDATE cases SET route = $1 WHERE id = $2")
                 .bind(route)
                 .bind(case_id)
                 .execute(&mut *tx)
                 .await?;
-            let detail = serde_json::json!({ "by": by, "route": route });
+            let mut detail = serde_json::json!({ "by": by, "route": route });
+            if let Some(id) = entered.quarantined {
+                // Settled with the case, or nothing is recorded: a person
+                // who settled it meanwhile decided otherwise.
+                let Some(reason) =
+                    settle_recorded(&mut tx, id, *case_id, reference, RECORDED_BY_HAND, by, now)
+                        .await?
+                else {
+                    return Ok(Recorded {
+                        message_row: 0,
+                        case: None,
+                        action: Action::Quarantined(format!(
+                            "quarantined message {id} was settled by someone else meanwhile"
+                        )),
+                    });
+                };
+                detail["quarantined"] = serde_json::json!(id);
+                detail["reason"] = serde_json::json!(reason);
+            }
             add_event(
                 &mut tx,
                 *case_id,
@@ -224,6 +259,39 @@ impl Store {
             action,
         })
     }
+}
+
+/// Settles a quarantined message as recorded as `case` (by hand, or by a
+/// later copy): it joins the case, so that its Message-ID leads there, and
+/// its bytes go. Its reason, or none when it was not waiting.
+pub(super) async fn settle_recorded(
+    tx: &mut Tx,
+    id: i64,
+    case: i64,
+    reference: &CaseRef,
+    how: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    let note = if how == RECORDED_BY_HAND {
+        format!("as case {reference}")
+    } else {
+        format!("now case {reference}")
+    };
+    Ok(sqlx::query_scalar(
+        "UPDATE messages SET settled = $1, settled_at = $2, settled_by = $3, settled_note = $4, \
+         raw = NULL, case_id = $5 \
+         WHERE id = $6 AND quarantine_reason IS NOT NULL AND settled IS NULL \
+         RETURNING quarantine_reason",
+    )
+    .bind(how)
+    .bind(Stamp(now))
+    .bind(by)
+    .bind(note)
+    .bind(case)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?)
 }
 
 /// Carries out a plan for a message already recorded (as `message_row`):

@@ -48,6 +48,7 @@
 //! | `sign_in` | `{link, until, minutes}`: the one-time link to the web view, the UK time it stops working (`10:45`) and its lifetime in minutes (`sign_in`; null otherwise) |
 //! | `failure` | `{address, others, mail, kind, left, reason, on}`: a contact one of the gateway's mails failed to reach for good (`contact_failed`; null otherwise). `address` the first failing recipient, `others` any more, `mail` the mail in words (`the chase`), `kind` `bounced`, `blocked` or `left`, `left` true for a leaver's automatic reply, `reason` a sentence, `on` when it was reported |
 //! | `attached_form` | `{pdf, word, prefilled}`, bools: the forms the mail carries as documents, a fillable PDF and a Word document; `prefilled` when the PDF holds the identity fields received (name, date of birth, prison number, CRN) (`blank_form`, `incomplete`; null when the mail carries none) |
+//! | `unreadable` | bool: the quarantined message could not be read (encrypted, or an attached document the gateway cannot read), so releasing it would not help; it is recorded by hand with `case new --quarantined ID` (`quarantine_notice`; false otherwise) |
 //! | `digest` | the morning digest (`digest`; null otherwise): `{day, since, counts: {new, due_today, overdue, waiting, undelivered}, nothing_due, new: [{case_ref, received, kind, urgent}], due_today, overdue, waiting: [{case_ref, what, due, owed_by}], undelivered: [{address, case_ref, mail, reason, on}]}` (`undelivered`: mail that failed for good since the last digest, the contact to correct), references and dates only |
 //!
 //! Mail that does not show the person's details (every purpose but
@@ -980,6 +981,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
             Purpose::Incomplete => json!({ "pdf": true, "word": false, "prefilled": true }),
             _ => Value::Null,
         },
+        "unreadable": false,
     })
 }
 
@@ -1019,6 +1021,7 @@ fn sparse_data(purpose: Purpose) -> Value {
         map.insert("referrer_name".into(), Value::Null);
         map.insert("urgent".into(), json!(false));
         map.insert("attached_form".into(), Value::Null);
+        map.insert("unreadable".into(), json!(true));
         map.insert("addressee".into(), Value::Null);
         if let Some(Value::Object(protocol)) = map.get_mut("protocol") {
             protocol.insert("dispute_resolution".into(), Value::Null);
