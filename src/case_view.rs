@@ -629,6 +629,11 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             }
             text
         }
+        "earlier_copy_replaced" => format!(
+            "An earlier copy of the referral's message, set aside in quarantine ({}), settled \
+             as replaced by the later copy",
+            str_of(&detail, "reason").unwrap_or("no reason kept")
+        ),
         other => capitalised(&other.replace('_', " ")),
     }
 }

@@ -271,6 +271,75 @@ async fn dynamic_delivery_swapping_in_the_real_attachment_is_read_again() {
     assert_eq!(fourth.action, Action::Duplicate);
     w.send().await;
     assert_eq!(w.rows("acknowledgement").await.len(), 1);
+    // The placeholder waits for nobody: its referral is the case now.
+    let reference = second.case.expect("a case").to_string();
+    assert!(
+        w.store.quarantined().await.expect("list").is_empty(),
+        "the placeholder is settled"
+    );
+    let placeholder = w
+        .store
+        .quarantined_message(first.message_row)
+        .await
+        .expect("read")
+        .expect("kept");
+    let settled = placeholder.settled.expect("settled");
+    assert_eq!(settled.how, "replaced by a later copy");
+    assert_eq!(settled.note, Some(format!("now case {reference}")));
+    assert!(placeholder.raw.is_none(), "its bytes go once settled");
+    assert!(w.has_event(&reference, "earlier_copy_replaced").await);
+}
+
+#[tokio::test]
+async fn a_further_copy_with_other_content_is_set_aside_never_a_second_case() {
+    let w = world().await;
+    let id = "dynamic-2@justice.gov.uk";
+    let placeholder = with_attachment(id, "Duty to refer", "Please find attached.", None);
+    w.put("colchester", &placeholder, uk(2026, 11, 23, 10, 0))
+        .await;
+    let real = with_attachment(
+        id,
+        "Duty to refer",
+        "Please find attached.",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &real, uk(2026, 11, 23, 10, 5)).await;
+    w.send().await;
+    // A third content under the same Message-ID: a person decides.
+    let changed = with_attachment(
+        id,
+        "Duty to refer",
+        "Please find attached the corrected form.",
+        Some(("DTR referral v2.docx", DOCX, word_form())),
+    );
+    let third = w.put("colchester", &changed, uk(2026, 11, 23, 10, 9)).await;
+    let why = format!(
+        "a second copy with different content of a message already recorded as case {reference}"
+    );
+    assert_eq!(third.action, Action::Quarantined(why.clone()), "{third:?}");
+    assert_eq!(third.case, None);
+    let waiting = w.store.quarantined().await.expect("list");
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].reason, why);
+    // Seen again, it is a duplicate of itself, not another decision.
+    let again = w
+        .put("colchester", &changed, uk(2026, 11, 23, 10, 10))
+        .await;
+    assert_eq!(again.action, Action::Duplicate);
+    w.send().await;
+    assert_eq!(
+        w.rows("acknowledgement").await.len(),
+        1,
+        "one case, one answer"
+    );
+    let notices = w.rows("quarantine_notice").await;
+    assert_eq!(notices.len(), 2, "the placeholder's, then the copy's");
+    assert!(one_line(&w.text_of(&notices[1])).contains(&why));
+    let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+        .fetch_one(w.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(cases, 1);
 }
 
 /// The attachments of a mail the gateway wrote: name and bytes.

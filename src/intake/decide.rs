@@ -26,6 +26,28 @@ use serde_json::json;
 /// first, found by the store while it records.
 pub fn decide(analysis: &Analysis, s: &Situation<'_>, persons: &[PersonCase]) -> Plan {
     let mut plan = decide_unsent(analysis, s, persons);
+    // Another content under a Message-ID already recorded as a case
+    // (a third copy after Dynamic Delivery's two, a resend with changes)
+    // opens no second case: a person decides what it adds. Released, a
+    // person has decided.
+    // The referrer's form for its open case again changes nothing, and
+    // would leave the new content unread: set aside too.
+    let another_case_or_nothing = match &plan.disposition {
+        Disposition::Open(_) => true,
+        Disposition::Change { event, .. } => *event == "referral_attached",
+        _ => false,
+    };
+    if let (Some(reference), true, false) = (s.earlier_copy, another_case_or_nothing, s.released) {
+        plan = set_aside(
+            analysis,
+            s,
+            format!(
+                "a second copy with different content of a message already recorded as case \
+                 {reference}"
+            ),
+            true,
+        );
+    }
     // A portal's notification sender gets no mail, ever: not an answer to
     // its notice, nor one to a referral released from it.
     plan.mails.retain_mut(|mail| {

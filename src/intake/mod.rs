@@ -78,6 +78,10 @@ pub struct Situation<'a> {
     /// A person released it from quarantine: it is taken as if its sender
     /// had been allowed, whatever set it aside (unless it cannot be read).
     pub released: bool,
+    /// The case an earlier copy under the same Message-ID is recorded as
+    /// (Dynamic Delivery's real copy after its placeholder, a resend): a
+    /// copy with different content must not open a second case.
+    pub earlier_copy: Option<&'a crate::core::case_ref::CaseRef>,
 }
 
 /// A quarantined message a person releases, and who they are.
@@ -395,6 +399,14 @@ async fn take_in(
         }
         _ => None,
     };
+    // Its Message-ID already recorded as a case (this copy's content
+    // differs, or the store will find it a duplicate before deciding).
+    let earlier_copy = match &analysis.message_id {
+        Some(id) if analysis.problem.is_none() && by_hand.is_none() => {
+            store.case_of_message(id).await?
+        }
+        _ => None,
+    };
     // Released, it is answered as if it had been allowed when it came.
     let answerable = release.is_some()
         || by_hand.is_some()
@@ -413,6 +425,7 @@ async fn take_in(
         returned: returned.as_ref(),
         // Entered by a person, it is taken as if its sender were allowed.
         released: release.is_some() || by_hand.is_some(),
+        earlier_copy: earlier_copy.as_ref(),
     };
     let refusal = analysis
         .referral

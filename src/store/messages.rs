@@ -52,6 +52,10 @@ pub struct Entered<'a> {
 /// How a quarantined message recorded by hand is settled.
 pub const RECORDED_BY_HAND: &str = "recorded by hand";
 
+/// How a quarantined copy is settled when a later copy under its
+/// Message-ID opened (or completed) its case.
+pub const REPLACED_BY_A_LATER_COPY: &str = "replaced by a later copy";
+
 /// Who a referral names, to find their open case at an authority.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PersonLookup {
@@ -110,6 +114,19 @@ impl Store {
             Some(entered),
         )
         .await
+    }
+
+    /// The case the message recorded under this Message-ID belongs to, if
+    /// any (its own, or the one it was recorded as by hand or replaced by).
+    pub async fn case_of_message(&self, message_id: &str) -> Result<Option<CaseRef>, StoreError> {
+        let reference: Option<String> = sqlx::query_scalar(
+            "SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id \
+             WHERE m.message_id = $1",
+        )
+        .bind(message_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(reference.and_then(|r| r.parse().ok()))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -247,6 +264,49 @@ impl Store {
                 Some(&detail),
             )
             .await?;
+        }
+        // Another copy under a Message-ID whose first copy is waiting in
+        // quarantine (Dynamic Delivery's placeholder) has now opened or
+        // completed its case: the first needs no person any more.
+        if let (true, None, Some(message_id), Some((case_id, reference))) =
+            (another_copy, by_hand, &facts.message_id, &case)
+        {
+            if matches!(
+                action,
+                Action::Opened | Action::Linked | Action::AttachedReferral
+            ) {
+                let waiting: Vec<i64> = sqlx::query_scalar(
+                    "SELECT id FROM messages WHERE message_id = $1 \
+                     AND quarantine_reason IS NOT NULL AND settled IS NULL",
+                )
+                .bind(message_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                for id in waiting {
+                    if let Some(reason) = settle_recorded(
+                        &mut tx,
+                        id,
+                        *case_id,
+                        reference,
+                        REPLACED_BY_A_LATER_COPY,
+                        "dtr-gateway",
+                        now,
+                    )
+                    .await?
+                    {
+                        let detail = serde_json::json!({ "reason": reason });
+                        add_event(
+                            &mut tx,
+                            *case_id,
+                            now,
+                            "earlier_copy_replaced",
+                            Some(id),
+                            Some(&detail),
+                        )
+                        .await?;
+                    }
+                }
+            }
         }
         advance_position(&mut tx, facts, now).await?;
         tx.commit().await?;

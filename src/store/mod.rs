@@ -33,7 +33,9 @@ pub use digest::{digest_key, NewReferral};
 use instance::default_instance;
 pub use instance::InstanceHold;
 pub use mailboxes::FolderStatus;
-pub use messages::{Action, Entered, PersonLookup, Recorded, RECORDED_BY_HAND};
+pub use messages::{
+    Action, Entered, PersonLookup, Recorded, RECORDED_BY_HAND, REPLACED_BY_A_LATER_COPY,
+};
 pub use metrics::{FolderHealth, StoreCounts};
 use outbox::{queue_answer, QueueContext};
 pub use outbox::{MailCase, OutboxRow, SentMail};
