@@ -858,6 +858,7 @@ fn template_data(
         // Set by the sender from the documents it attaches.
         "attached_form": Value::Null,
         "unreadable": context.get("unreadable").cloned().unwrap_or(Value::Bool(false)),
+        "copy_of": context.get("copy_of").cloned().unwrap_or(Value::Null),
     })
 }
 

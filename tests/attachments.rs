@@ -334,7 +334,21 @@ async fn a_further_copy_with_other_content_is_set_aside_never_a_second_case() {
     );
     let notices = w.rows("quarantine_notice").await;
     assert_eq!(notices.len(), 2, "the placeholder's, then the copy's");
-    assert!(one_line(&w.text_of(&notices[1])).contains(&why));
+    let notice = one_line(&w.text_of(&notices[1]));
+    assert!(notice.contains(&why), "{notice}");
+    // What a person decides: compare, then dismiss or release; no advice
+    // meant for a stranger's domain.
+    assert!(
+        notice.contains(&format!(
+            "Compare it with the case (`dtr-gateway case {reference}`): if it adds nothing, \
+             dismiss it"
+        )),
+        "{notice}"
+    );
+    assert!(
+        !notice.contains("referring organisation's domain"),
+        "{notice}"
+    );
     let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
         .fetch_one(w.store.pool())
         .await

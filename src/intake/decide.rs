@@ -47,6 +47,11 @@ pub fn decide(analysis: &Analysis, s: &Situation<'_>, persons: &[PersonCase]) ->
             ),
             true,
         );
+        // Its notice says what a person decides, not what a stranger's
+        // mail needs.
+        for mail in &mut plan.mails {
+            mail.context["copy_of"] = json!(reference.to_string());
+        }
     }
     // A portal's notification sender gets no mail, ever: not an answer to
     // its notice, nor one to a referral released from it.

@@ -49,6 +49,7 @@
 //! | `failure` | `{address, others, mail, kind, left, reason, on}`: a contact one of the gateway's mails failed to reach for good (`contact_failed`; null otherwise). `address` the first failing recipient, `others` any more, `mail` the mail in words (`the chase`), `kind` `bounced`, `blocked` or `left`, `left` true for a leaver's automatic reply, `reason` a sentence, `on` when it was reported |
 //! | `attached_form` | `{pdf, word, prefilled}`, bools: the forms the mail carries as documents, a fillable PDF and a Word document; `prefilled` when the PDF holds the identity fields received (name, date of birth, prison number, CRN) (`blank_form`, `incomplete`; null when the mail carries none) |
 //! | `unreadable` | bool: the quarantined message could not be read (encrypted, or an attached document the gateway cannot read), so releasing it would not help; it is recorded by hand with `case new --quarantined ID` (`quarantine_notice`; false otherwise) |
+//! | `copy_of` | the case reference an earlier copy of the quarantined message (the same Message-ID, other content) is recorded as: a person compares the two, then dismisses or releases it (`quarantine_notice`; null otherwise) |
 //! | `digest` | the morning digest (`digest`; null otherwise): `{day, since, counts: {new, due_today, overdue, waiting, undelivered}, nothing_due, new: [{case_ref, received, kind, urgent}], due_today, overdue, waiting: [{case_ref, what, due, owed_by}], undelivered: [{address, case_ref, mail, reason, on}]}` (`undelivered`: mail that failed for good since the last digest, the contact to correct), references and dates only |
 //!
 //! Mail that does not show the person's details (every purpose but
@@ -982,6 +983,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
             _ => Value::Null,
         },
         "unreadable": false,
+        "copy_of": Value::Null,
     })
 }
 
