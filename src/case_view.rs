@@ -89,6 +89,26 @@ pub async fn case_view(
             .collect();
         row("Still missing", labels.join(", "));
     }
+    // Where the form was read, and which forms disagreed, as the case's
+    // opening recorded them (the documents' names until a purge).
+    let detail_of = |kind: &str| -> Value {
+        case.events
+            .iter()
+            .find(|e| e.kind == kind)
+            .and_then(|e| e.detail.as_deref())
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or(Value::Null)
+    };
+    let form_read = detail_of("form_read");
+    if let Some(name) =
+        str_of(&form_read, "form_source").and_then(|f| f.strip_prefix("attachment:"))
+    {
+        row("Form read from", attached_form_words(name));
+    }
+    let conflicts = labels_of(&detail_of("referral_received"), "conflicts");
+    if let Some(disagreement) = disagreement(&conflicts, &form_read) {
+        row("Forms disagree", disagreement);
+    }
     if let Some(outcome) = &case.outcome {
         let when = case
             .closed_at
@@ -267,6 +287,62 @@ fn about_deadline(deadline: &Value) -> String {
     }
 }
 
+/// An attached document, as an officer looks for it in the mail.
+fn attached_form_words(name: &str) -> String {
+    if name.trim().is_empty() {
+        "an attachment without a name".into()
+    } else {
+        format!("the attachment \"{name}\"")
+    }
+}
+
+/// The forms that disagreed, in words: `the form in the email's text and
+/// the attachment "DTR referral.docx"`.
+fn conflicting_forms(form_read: &Value) -> String {
+    let forms: Vec<String> = form_read
+        .get("conflicting_forms")
+        .and_then(Value::as_array)
+        .map(|all| {
+            all.iter()
+                .filter_map(Value::as_str)
+                .map(|f| match f.strip_prefix("attachment:") {
+                    Some(name) => attached_form_words(name),
+                    None => "the form in the email's text".to_string(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if forms.is_empty() {
+        // Erased with the case's details.
+        "the message's forms".to_string()
+    } else {
+        and_list(&forms)
+    }
+}
+
+/// The fields the message's forms answered differently, and which forms
+/// they were. None when they agreed.
+fn disagreement(fields: &[String], form_read: &Value) -> Option<String> {
+    if fields.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{} ({} give different answers): neither was taken, and the referral is \
+         incomplete until the referrer says which is right",
+        and_list(fields),
+        conflicting_forms(form_read)
+    ))
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 fn labels_of(detail: &Value, key: &str) -> Vec<String> {
     detail
         .get(key)
@@ -356,7 +432,11 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
     match e.kind {
         EventKind::ReferralReceived => {
             let missing = labels_of(&detail, "missing");
-            let invalid = labels_of(&detail, "invalid");
+            let conflicts = labels_of(&detail, "conflicts");
+            let invalid: Vec<String> = labels_of(&detail, "invalid")
+                .into_iter()
+                .filter(|f| !conflicts.contains(f))
+                .collect();
             let mut text = match str_of(&detail, "outcome") {
                 Some("incomplete") => "Referral received, incomplete".to_string(),
                 _ => "Referral received, complete".to_string(),
@@ -366,6 +446,12 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             }
             if !invalid.is_empty() {
                 text.push_str(&format!("; unreadable: {}", invalid.join(", ")));
+            }
+            if !conflicts.is_empty() {
+                text.push_str(&format!(
+                    "; the forms disagree on: {}",
+                    conflicts.join(", ")
+                ));
             }
             text
         }
@@ -512,14 +598,44 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             str_of(&detail, "reason").unwrap_or("no reason kept")
         ),
         EventKind::RecordedByHand => format!(
-            "Referral made {} recorded by hand by {}",
+            "Referral made {} recorded by hand by {}{}",
             match str_of(&detail, "route") {
                 Some("phone") => "by telephone",
                 Some("portal") => "through a portal",
                 Some("email") => "by email",
                 _ => "by another route",
             },
-            str_of(&detail, "by").unwrap_or("an unnamed operator")
+            str_of(&detail, "by").unwrap_or("an unnamed operator"),
+            match detail.get("quarantined").and_then(Value::as_i64) {
+                Some(id) => format!(
+                    ", from quarantined message {id} (set aside: {})",
+                    str_of(&detail, "reason").unwrap_or("no reason kept")
+                ),
+                None => String::new(),
+            }
+        ),
+        EventKind::FormRead => {
+            let mut text = match str_of(&detail, "form_source") {
+                Some(f) => match f.strip_prefix("attachment:") {
+                    Some(name) => format!("Form read from {}", attached_form_words(name)),
+                    None => "Form read from the email's text".to_string(),
+                },
+                None => "Where the form was read from (erased with the case's details)".into(),
+            };
+            let conflicts = labels_of(&detail, "conflicts");
+            if !conflicts.is_empty() {
+                text.push_str(&format!(
+                    "; {} give different answers for {}",
+                    conflicting_forms(&detail),
+                    and_list(&conflicts)
+                ));
+            }
+            text
+        }
+        EventKind::EarlierCopyReplaced => format!(
+            "An earlier copy of the referral's message, set aside in quarantine ({}), settled \
+             as replaced by the later copy",
+            str_of(&detail, "reason").unwrap_or("no reason kept")
         ),
         other => capitalised(&other.as_str().replace('_', " ")),
     }

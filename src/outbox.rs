@@ -533,18 +533,20 @@ impl Sender {
             Some(id) => Some(self.store.mail_case(id).await?),
             None => None,
         };
-        let data = template_data(
+        let mut data = template_data(
             purpose,
             authority,
             case.as_ref(),
             &row.context,
             &self.config,
         );
+        // The mail speaks of the forms it carries only when it carries them.
+        let (attachments, attached) = form_attachments(purpose, case.as_ref())?;
+        data["attached_form"] = attached;
         let rendered = self
             .templates
             .render(purpose, authority.code.as_str(), &data)
             .map_err(|e| SendError::Template(e.to_string()))?;
-        let attachments = form_attachments(purpose, case.as_ref())?;
         let message = build_message(row, authority, purpose, rendered, attachments)?;
         transport
             .send(&Composed {
@@ -565,22 +567,26 @@ const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessing
 /// The form as documents: the blank form as a fillable PDF and a Word
 /// document; the incomplete mail's fillable PDF pre-filled with who the
 /// person is (name, date of birth, prison number, CRN) and nothing about
-/// health, risk or offences, so the referrer completes the rest.
+/// health, risk or offences, so the referrer completes the rest. With
+/// them, what the templates' `attached_form` says of them (null when none).
 fn form_attachments(
     purpose: Purpose,
     case: Option<&MailCase>,
-) -> Result<Vec<MailAttachment>, SendError> {
+) -> Result<(Vec<MailAttachment>, Value), SendError> {
     use crate::documents::write::{blank_form_docx, form_pdf};
     let bad = |e: crate::documents::write::WriteError| SendError::Build(e.to_string());
     match purpose {
-        Purpose::BlankForm => Ok(vec![
-            (format!("{FORM_FILE}.pdf"), PDF, form_pdf(&[]).map_err(bad)?),
-            (
-                format!("{FORM_FILE}.docx"),
-                DOCX,
-                blank_form_docx().map_err(bad)?,
-            ),
-        ]),
+        Purpose::BlankForm => Ok((
+            vec![
+                (format!("{FORM_FILE}.pdf"), PDF, form_pdf(&[]).map_err(bad)?),
+                (
+                    format!("{FORM_FILE}.docx"),
+                    DOCX,
+                    blank_form_docx().map_err(bad)?,
+                ),
+            ],
+            json!({ "pdf": true, "word": true, "prefilled": false }),
+        )),
         Purpose::Incomplete => {
             let mut identity = Vec::new();
             if let Some(r) = case.map(|c| &c.referral) {
@@ -597,13 +603,17 @@ fn form_attachments(
                     identity.push((Field::Crn, crn.clone()));
                 }
             }
-            Ok(vec![(
-                format!("{FORM_FILE}.pdf"),
-                PDF,
-                form_pdf(&identity).map_err(bad)?,
-            )])
+            let prefilled = !identity.is_empty();
+            Ok((
+                vec![(
+                    format!("{FORM_FILE}.pdf"),
+                    PDF,
+                    form_pdf(&identity).map_err(bad)?,
+                )],
+                json!({ "pdf": true, "word": false, "prefilled": prefilled }),
+            ))
         }
-        _ => Ok(Vec::new()),
+        _ => Ok((Vec::new(), Value::Null)),
     }
 }
 
@@ -845,6 +855,10 @@ fn template_data(
         "digest": digest_data(context.get("digest")),
         "failure": failure_data(context.get("failure")),
         "sign_in": keyed(context.get("sign_in"), &["link", "until", "minutes"]),
+        // Set by the sender from the documents it attaches.
+        "attached_form": Value::Null,
+        "unreadable": context.get("unreadable").cloned().unwrap_or(Value::Bool(false)),
+        "copy_of": context.get("copy_of").cloned().unwrap_or(Value::Null),
     })
 }
 

@@ -119,6 +119,18 @@ async fn set_aside(raw: &[u8], reason: &str) {
     assert_eq!(notices.len(), 1, "the authority is told");
     assert_eq!(notices[0].to, [COLCHESTER]);
     assert!(w.rows("acknowledgement").await.is_empty());
+    // What works for a message the gateway cannot read: a person opens it
+    // and records it by hand; a release would only read it again, and a
+    // domain to accept is no question here.
+    let text = one_line(&w.text_of(&notices[0]));
+    assert!(
+        text.contains("record the referral by hand: `dtr-gateway case new --quarantined ID`"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("can release it") && !text.contains("referring organisation's domain"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -259,6 +271,89 @@ async fn dynamic_delivery_swapping_in_the_real_attachment_is_read_again() {
     assert_eq!(fourth.action, Action::Duplicate);
     w.send().await;
     assert_eq!(w.rows("acknowledgement").await.len(), 1);
+    // The placeholder waits for nobody: its referral is the case now.
+    let reference = second.case.expect("a case").to_string();
+    assert!(
+        w.store.quarantined().await.expect("list").is_empty(),
+        "the placeholder is settled"
+    );
+    let placeholder = w
+        .store
+        .quarantined_message(first.message_row)
+        .await
+        .expect("read")
+        .expect("kept");
+    let settled = placeholder.settled.expect("settled");
+    assert_eq!(settled.how, "replaced by a later copy");
+    assert_eq!(settled.note, Some(format!("now case {reference}")));
+    assert!(placeholder.raw.is_none(), "its bytes go once settled");
+    assert!(w.has_event(&reference, "earlier_copy_replaced").await);
+}
+
+#[tokio::test]
+async fn a_further_copy_with_other_content_is_set_aside_never_a_second_case() {
+    let w = world().await;
+    let id = "dynamic-2@justice.gov.uk";
+    let placeholder = with_attachment(id, "Duty to refer", "Please find attached.", None);
+    w.put("colchester", &placeholder, uk(2026, 11, 23, 10, 0))
+        .await;
+    let real = with_attachment(
+        id,
+        "Duty to refer",
+        "Please find attached.",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &real, uk(2026, 11, 23, 10, 5)).await;
+    w.send().await;
+    // A third content under the same Message-ID: a person decides.
+    let changed = with_attachment(
+        id,
+        "Duty to refer",
+        "Please find attached the corrected form.",
+        Some(("DTR referral v2.docx", DOCX, word_form())),
+    );
+    let third = w.put("colchester", &changed, uk(2026, 11, 23, 10, 9)).await;
+    let why = format!(
+        "a second copy with different content of a message already recorded as case {reference}"
+    );
+    assert_eq!(third.action, Action::Quarantined(why.clone()), "{third:?}");
+    assert_eq!(third.case, None);
+    let waiting = w.store.quarantined().await.expect("list");
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].reason, why);
+    // Seen again, it is a duplicate of itself, not another decision.
+    let again = w
+        .put("colchester", &changed, uk(2026, 11, 23, 10, 10))
+        .await;
+    assert_eq!(again.action, Action::Duplicate);
+    w.send().await;
+    assert_eq!(
+        w.rows("acknowledgement").await.len(),
+        1,
+        "one case, one answer"
+    );
+    let notices = w.rows("quarantine_notice").await;
+    assert_eq!(notices.len(), 2, "the placeholder's, then the copy's");
+    let notice = one_line(&w.text_of(&notices[1]));
+    assert!(notice.contains(&why), "{notice}");
+    // What a person decides: compare, then dismiss or release; no advice
+    // meant for a stranger's domain.
+    assert!(
+        notice.contains(&format!(
+            "Compare it with the case (`dtr-gateway case {reference}`): if it adds nothing, \
+             dismiss it"
+        )),
+        "{notice}"
+    );
+    assert!(
+        !notice.contains("referring organisation's domain"),
+        "{notice}"
+    );
+    let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+        .fetch_one(w.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(cases, 1);
 }
 
 /// The attachments of a mail the gateway wrote: name and bytes.
@@ -317,6 +412,15 @@ async fn the_incomplete_mail_attaches_the_form_pre_filled_with_who_the_person_is
     assert_eq!(reading.values[&Field::FullName], "Samuel Testperson");
     assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988");
     assert!(!text.contains("Anxiety") && !text.contains("MAPPA"));
+    // The mail says what the attached form is for.
+    let said = one_line(&plain_text(&written));
+    assert!(
+        said.contains(
+            "The attached PDF form already holds the details we received of who the person is \
+             (name, date of birth, prison number or CRN): complete the rest on screen"
+        ) && said.contains("send it back attached to your reply"),
+        "{said}"
+    );
 }
 
 #[tokio::test]
@@ -344,6 +448,18 @@ async fn the_blank_form_comes_as_a_fillable_pdf_and_a_word_document() {
             "Duty to Refer referral form.pdf",
             "Duty to Refer referral form.docx"
         ]
+    );
+    // The mail says what the gateway reads: the attached forms sent back
+    // attached, or the text form in the body; never "not as an attachment"
+    // beside the attachments it carries.
+    let text = one_line(&plain_text(&written));
+    assert!(!text.contains("not as an attachment"), "{text}");
+    assert!(
+        text.contains("the attached form: the PDF can be filled in on screen")
+            && text.contains("the Word document in Word or LibreOffice")
+            && text.contains("send it back attached to an email")
+            && text.contains("the text form below: copy it into the body of a new email"),
+        "{text}"
     );
 }
 
@@ -376,6 +492,145 @@ async fn two_dates_of_birth_in_the_email_and_its_form_are_asked_about_by_name() 
         "{text}"
     );
     assert!(w.rows("acknowledgement").await.is_empty());
+}
+
+/// The case as its officers read it (`case REF`, the web view).
+async fn view_of(w: &World, reference: &str) -> dtr_gateway::case_view::CaseView {
+    let case = w.store.case(reference).await.expect("case");
+    dtr_gateway::case_view::case_view(&w.config, &w.store, &case, day(2026, 11, 23))
+        .await
+        .expect("case view")
+}
+
+fn header<'a>(view: &'a dtr_gateway::case_view::CaseView, label: &str) -> Option<&'a str> {
+    view.header
+        .iter()
+        .find(|(l, _)| l == label)
+        .map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn the_case_names_the_attachment_its_form_was_read_from() {
+    let w = world().await;
+    let raw = with_attachment(
+        "viewed-1@justice.gov.uk",
+        "Duty to refer",
+        "Please find attached.",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    let view = view_of(&w, &reference).await;
+    assert_eq!(
+        header(&view, "Form read from"),
+        Some("the attachment \"DTR referral.docx\""),
+        "{:?}",
+        view.header
+    );
+    assert_eq!(header(&view, "Forms disagree"), None);
+    assert!(
+        view.timeline
+            .iter()
+            .any(|(_, s)| s == "Form read from the attachment \"DTR referral.docx\""),
+        "{:?}",
+        view.timeline
+    );
+    // A form in the email's own text says nothing of attachments.
+    let raw = referral(
+        COLCHESTER,
+        "viewed-2@justice.gov.uk",
+        &[("Prison number", "B7654CD"), ("Full name", "Other Person")],
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 11, 0)).await;
+    let view = view_of(&w, &reference).await;
+    assert_eq!(header(&view, "Form read from"), None, "{:?}", view.header);
+}
+
+#[tokio::test]
+async fn the_case_names_the_fields_the_email_and_its_attached_form_disagree_on() {
+    let w = world().await;
+    let raw = with_attachment(
+        "viewed-3@justice.gov.uk",
+        "Duty to refer",
+        "Full name: Samuel Testperson\r\nDate of birth: 15/07/1988\r\n\
+         Current location: HMP Chelmsford\r\n",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    let view = view_of(&w, &reference).await;
+    assert_eq!(
+        header(&view, "Forms disagree"),
+        Some(
+            "Date of birth (the form in the email's text and the attachment \
+             \"DTR referral.docx\" give different answers): neither was taken, and the \
+             referral is incomplete until the referrer says which is right"
+        ),
+        "{:?}",
+        view.header
+    );
+    assert!(
+        view.timeline
+            .iter()
+            .any(|(_, s)| s.starts_with("Referral received, incomplete")
+                && s.ends_with("; the forms disagree on: Date of birth")
+                && !s.contains("unreadable")),
+        "{:?}",
+        view.timeline
+    );
+    assert!(
+        view.timeline.iter().any(|(_, s)| s
+            == "Form read from the attachment \"DTR referral.docx\"; the form in the email's \
+                text and the attachment \"DTR referral.docx\" give different answers for \
+                Date of birth"),
+        "{:?}",
+        view.timeline
+    );
+}
+
+#[tokio::test]
+async fn a_purge_forgets_the_attached_forms_names() {
+    // A document is often named after the person: its name goes with
+    // the case's other details.
+    let w = world().await;
+    let raw = with_attachment(
+        "viewed-4@justice.gov.uk",
+        "Duty to refer",
+        "Full name: Samuel Testperson\r\nDate of birth: 15/07/1988\r\n",
+        Some(("Samuel Testperson DTR.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    let named = |events: &[dtr_gateway::store::Event]| {
+        events.iter().any(|e| {
+            e.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("Testperson"))
+        })
+    };
+    assert!(named(&w.store.case(&reference).await.expect("case").events));
+    w.store
+        .close_case(&reference, "no_contact")
+        .await
+        .expect("closed");
+    let later = chrono::Utc::now() + chrono::Duration::days(365 * 5);
+    w.store
+        .purge(dtr_gateway::retention::cutoffs(&w.config, later), false)
+        .await
+        .expect("purge");
+    let case = w.store.case(&reference).await.expect("case");
+    assert!(!named(&case.events), "{:?}", case.events);
+    // What the report counts stays, and the case still says the forms
+    // disagreed.
+    assert!(case.events.iter().any(|e| e.kind == "referral_received"
+        && e.detail
+            .as_deref()
+            .is_some_and(|d| d.contains("\"conflicts\":[\"date_of_birth\"]"))));
+    let view = view_of(&w, &reference).await;
+    assert_eq!(header(&view, "Form read from"), None);
+    assert!(
+        header(&view, "Forms disagree")
+            .is_some_and(|d| d.starts_with("Date of birth (the message's forms give")),
+        "{:?}",
+        view.header
+    );
 }
 
 #[tokio::test]

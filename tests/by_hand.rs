@@ -486,6 +486,7 @@ async fn a_telephone_referral_is_acknowledged_as_made_by_telephone() {
             by: "Sam Officer",
             at: uk(2026, 12, 7, 11, 30),
             again: false,
+            quarantined: None,
         },
     )
     .await
@@ -533,4 +534,170 @@ async fn a_form_giving_a_no_reply_referrer_address_is_acknowledged_to_its_sender
     let acks = w.rows("acknowledgement").await;
     assert_eq!(acks.len(), 1, "{acks:?}");
     assert_eq!(acks[0].to, [REFERRER]);
+}
+
+/// A referral the gateway cannot read: encrypted, held on Microsoft
+/// Purview's portal.
+fn encrypted_referral(id: &str) -> Vec<u8> {
+    format!(
+        "{}From: Jo Probation <{REFERRER}>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: Secure message\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\
+         Message-ID: <{id}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Jo Probation has sent you a protected message.\r\n\
+         Read the message: https://outlook.office365.com/Encryption/retrieve.ashx?x=1\r\n",
+        passed("justice.gov.uk")
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_message_the_gateway_cannot_read_is_recorded_by_hand_from_quarantine() {
+    let w = world().await;
+    let database = format!("sqlite:{}", w.dir.path().join("cases.db").display());
+    let set_aside = w
+        .put(
+            "colchester",
+            &encrypted_referral("secure-1@justice.gov.uk"),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    assert!(
+        matches!(&set_aside.action, dtr_gateway::store::Action::Quarantined(why)
+            if why.starts_with("the message cannot be read")),
+        "{set_aside:?}"
+    );
+    let id = set_aside.message_row.to_string();
+
+    // What works is said: not a release, which would read it again.
+    let (ok, shown) = gateway(&database, &["quarantine", "show", &id]);
+    assert!(ok, "{shown}");
+    assert!(
+        shown.contains(&format!("dtr-gateway case new --quarantined {id}")),
+        "{shown}"
+    );
+    assert!(!shown.contains("quarantine release"), "{shown}");
+
+    // The form typed from the message as the officer opened it: it gives
+    // no referrer address, the message's sender is the referrer.
+    let file = w.dir.path().join("opened.txt");
+    std::fs::write(&file, phoned_form("")).expect("write");
+    let file = file.to_string_lossy().to_string();
+    // Another authority's quarantined message is not recorded as theirs.
+    let (ok, out) = gateway(
+        &database,
+        &[
+            "case",
+            "new",
+            "--quarantined",
+            &id,
+            "--authority",
+            "CHE",
+            "--file",
+            &file,
+        ],
+    );
+    assert!(!ok && out.contains("arrived for Colchester"), "{out}");
+    let (ok, out) = gateway(
+        &database,
+        &[
+            "case",
+            "new",
+            "--quarantined",
+            &id,
+            "--file",
+            &file,
+            "--by",
+            "Sam Officer",
+        ],
+    );
+    assert!(ok, "{out}");
+    let reference = line_of(&out, "Recorded DTR-COL-")
+        .split_whitespace()
+        .nth(1)
+        .expect("a reference")
+        .to_string();
+    assert!(
+        line_of(&out, "Recorded DTR-COL-")
+            .ends_with("a referral made by email, entered by Sam Officer."),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "Quarantined message {id} is settled as recorded by hand as {reference}"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("The referrer ({REFERRER}) is written to")),
+        "{out}"
+    );
+
+    // Received when the message arrived: its deadlines count from then.
+    let case = w.store.case(&reference).await.expect("case");
+    assert!(
+        case.summary.received_at.starts_with("2026-11-23T10:00"),
+        "{}",
+        case.summary.received_at
+    );
+    let message = w
+        .store
+        .quarantined_message(set_aside.message_row)
+        .await
+        .expect("read")
+        .expect("kept");
+    let settled = message.settled.expect("settled");
+    assert_eq!(settled.how, "recorded by hand");
+    assert_eq!(settled.by, "Sam Officer");
+    assert_eq!(settled.note, Some(format!("as case {reference}")));
+    let (ok, list) = gateway(&database, &["quarantine"]);
+    assert!(ok && list.contains("No message is waiting"), "{list}");
+    let (ok, shown) = gateway(&database, &["quarantine", "show", &id]);
+    assert!(ok, "{shown}");
+    assert!(
+        shown.contains("Settled:   recorded by hand on")
+            && shown.contains(&format!("by Sam Officer (as case {reference})")),
+        "{shown}"
+    );
+    let (ok, timeline) = gateway(&database, &["case", &reference]);
+    assert!(ok, "{timeline}");
+    assert!(
+        line_of(&timeline, "recorded by hand").contains(&format!(
+            "Referral made by email recorded by hand by Sam Officer, from quarantined message {id}"
+        )),
+        "{timeline}"
+    );
+
+    // Settled, it is not recorded twice.
+    let (ok, out) = gateway(
+        &database,
+        &["case", "new", "--quarantined", &id, "--file", &file],
+    );
+    assert!(!ok && out.contains("already settled"), "{out}");
+    let (ok, cases) = gateway(&database, &["cases"]);
+    assert!(ok && cases.matches("DTR-COL-").count() == 1, "{cases}");
+
+    // The acknowledgement answers the referrer's message, and the
+    // referrer's reply to their own message joins the case.
+    let ack = w.rows("acknowledgement").await.remove(0);
+    assert_eq!(ack.to, [REFERRER]);
+    assert_eq!(
+        ack.in_reply_to.as_deref(),
+        Some("<secure-1@justice.gov.uk>")
+    );
+    let reply = format!(
+        "{}From: Jo Probation <{REFERRER}>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: Re: Secure message\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n\
+         Message-ID: <secure-2@justice.gov.uk>\r\nIn-Reply-To: <secure-1@justice.gov.uk>\r\n\
+         References: <secure-1@justice.gov.uk>\r\nContent-Type: text/plain\r\n\r\n\
+         He has a new mobile number.\r\n",
+        passed("justice.gov.uk")
+    );
+    let recorded = w
+        .put("colchester", reply.as_bytes(), uk(2026, 11, 24, 9, 0))
+        .await;
+    assert_eq!(
+        recorded.case.as_ref().map(|c| c.to_string()),
+        Some(reference.clone()),
+        "{recorded:?}"
+    );
 }

@@ -51,6 +51,8 @@ pub(crate) struct NewCase {
     pub(crate) route: Option<Route>,
     pub(crate) by: Option<String>,
     pub(crate) again: bool,
+    /// The quarantined message the referral is read from.
+    pub(crate) quarantined: Option<i64>,
 }
 
 /// Who runs the command, for the record: `--by`, else the login name.
@@ -83,8 +85,25 @@ fn login_name() -> Option<String> {
 const MAX_FORM_BYTES: u64 = 256 * 1024;
 
 pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> Result<ExitCode> {
-    let Some(given) = args.authority else {
-        bail!("which authority is the referral for? give --authority CODE (e.g. COL)");
+    // A quarantined message says where the referral came, when and from
+    // whom: only the form's answers are typed.
+    let quarantined = match args.quarantined {
+        Some(id) => Some(waiting_message(config, store, id).await?),
+        None => None,
+    };
+    let arrived_at = quarantined.as_ref().map(|(message, authority)| {
+        (
+            config.authorities.by_code(authority),
+            message.received_at,
+            message.id,
+        )
+    });
+    let given = match (args.authority, &arrived_at) {
+        (Some(given), _) => given,
+        (None, Some((Some(authority), _, _))) => authority.code.to_string(),
+        (None, _) => {
+            bail!("which authority is the referral for? give --authority CODE (e.g. COL)")
+        }
     };
     let Some(code) = authority_code(config, Some(given))? else {
         bail!("which authority is the referral for? give --authority CODE (e.g. COL)");
@@ -92,8 +111,25 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
     let Some(authority) = config.authorities.by_code(&code) else {
         bail!("no authority `{code}` in the configuration");
     };
-    let Some(route) = args.route else {
-        bail!("how did the referral come? give --route phone, portal, email or other");
+    if let Some((Some(arrived), _, id)) = &arrived_at {
+        if arrived.code != authority.code {
+            bail!(
+                "quarantined message {id} arrived for {} ({}), not {}: record it for {}, or \
+                 leave out --authority",
+                arrived.full_name(),
+                arrived.code,
+                authority.code,
+                arrived.code
+            );
+        }
+    }
+    // A message set aside came by email, unless the person says otherwise.
+    let route = match (args.route, &quarantined) {
+        (Some(route), _) => route,
+        (None, Some(_)) => Route::Email,
+        (None, None) => {
+            bail!("how did the referral come? give --route phone, portal, email or other")
+        }
     };
     let form = match &args.file {
         Some(path) => {
@@ -136,9 +172,20 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
             by: &by,
             at: Utc::now(),
             again: args.again,
+            quarantined: quarantined.as_ref().map(|(message, _)| message),
         },
     )
     .await?;
+    let settled = |reference: &dtr_gateway::core::case_ref::CaseRef| {
+        if let Some((id, at)) = quarantined.as_ref().map(|(m, _)| (m.id, m.received_at)) {
+            println!(
+                "Quarantined message {id} is settled as recorded by hand as {reference}; the \
+                 referral counts as received when the message arrived ({}), and its sender's \
+                 replies join the case.",
+                dtr_gateway::core::words::spoken_time(at)
+            );
+        }
+    };
     let reference = match (&recorded.action, &recorded.case) {
         (Action::Opened | Action::Linked | Action::Refused, Some(reference)) => reference,
         // The person's incomplete case, completed by this form.
@@ -147,6 +194,7 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
                 "Already recorded as {reference}, incomplete: the form completes it; no new \
                  case is opened."
             );
+            settled(reference);
             println!("See it with: dtr-gateway case {reference}");
             return Ok(ExitCode::SUCCESS);
         }
@@ -182,6 +230,9 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
                 missing.join(", ")
             );
         }
+        _ if quarantined.is_some() => {
+            println!("The referral is complete: its deadlines run from when the message arrived.")
+        }
         _ => println!("The referral is complete: its deadlines run from today."),
     }
     if let Action::Linked = recorded.action {
@@ -206,8 +257,49 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
              Tell the referrer the reference yourself."
         ),
     }
+    settled(reference);
     println!("See it with: dtr-gateway case {reference}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The quarantined message a referral is recorded from, still waiting,
+/// and the code of the authority whose inbox it arrived in.
+async fn waiting_message(
+    config: &Config,
+    store: &Store,
+    id: i64,
+) -> Result<(dtr_gateway::store::Quarantined, String)> {
+    let Some(message) = store
+        .quarantined_message(dtr_gateway::core::ids::StoredMessageId::new(id))
+        .await?
+    else {
+        bail!("no quarantined message {id} (see `dtr-gateway quarantine`)");
+    };
+    if let Some(settled) = &message.settled {
+        bail!(
+            "quarantined message {id} is already settled: {} on {} by {}{}; nothing was recorded",
+            settled.how,
+            dtr_gateway::core::words::short_time(settled.at),
+            printable(&settled.by),
+            settled
+                .note
+                .as_deref()
+                .map(|n| format!(" ({})", printable(n)))
+                .unwrap_or_default()
+        );
+    }
+    let Some(authority) = config
+        .mailbox(&message.mailbox)
+        .and_then(|m| config.authority_of(m))
+    else {
+        bail!(
+            "quarantined message {id} arrived in mailbox `{}`, which is no longer configured \
+             for an authority",
+            printable(&message.mailbox)
+        );
+    };
+    let code = authority.code.to_string();
+    Ok((message, code))
 }
 
 /// Up to one byte more than a form may hold: enough to know it is too

@@ -102,6 +102,12 @@ pub(crate) enum Command {
         /// open case at the authority (a further referral, linked to it).
         #[arg(long)]
         again: bool,
+        /// `case new`: the referral is a quarantined message the gateway
+        /// could not read (its number, as `quarantine` lists it): the
+        /// sender, the time it arrived, the mailbox and its thread are
+        /// taken from it, and it is settled as recorded by hand.
+        #[arg(long, value_name = "ID")]
+        quarantined: Option<i64>,
         #[command(subcommand)]
         action: Option<CaseAction>,
     },
@@ -454,12 +460,14 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
             route,
             by,
             again,
+            quarantined,
             action,
         } => {
             if reference.trim().eq_ignore_ascii_case("new") {
                 if action.is_some() || json {
                     anyhow::bail!(
-                        "`case new` takes --authority, --route, --file, --by and --again only"
+                        "`case new` takes --authority, --route, --file, --by, --again and \
+                         --quarantined only"
                     );
                 }
                 let (runtime, config, store) = open(&options, false)?;
@@ -469,13 +477,20 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
                     route,
                     by,
                     again,
+                    quarantined,
                 };
                 return runtime.block_on(case_new::new_case(&config, &store, args));
             }
-            if authority.is_some() || file.is_some() || route.is_some() || by.is_some() || again {
+            if authority.is_some()
+                || file.is_some()
+                || route.is_some()
+                || by.is_some()
+                || again
+                || quarantined.is_some()
+            {
                 anyhow::bail!(
-                    "--authority, --file, --route, --by and --again go with `case new`, to record a \
-                     referral by hand"
+                    "--authority, --file, --route, --by, --again and --quarantined go with \
+                     `case new`, to record a referral by hand"
                 );
             }
             let reference = reference.trim().to_ascii_uppercase();

@@ -8,7 +8,7 @@ use chrono::Utc;
 use dtr_gateway::config::Config;
 use dtr_gateway::core::ids::StoredMessageId;
 use dtr_gateway::core::words::short_time;
-use dtr_gateway::intake::{release, Release};
+use dtr_gateway::intake::{release, unreadable_reason, Release};
 use dtr_gateway::store::{Action, Released, Settled, Store};
 use dtr_gateway::terminal::printable;
 use std::process::ExitCode;
@@ -87,8 +87,9 @@ pub(crate) async fn quarantine(
                     println!("message {id} released by {}: {done}", printable(&by));
                 }
                 Released::StillSetAside(why) => bail!(
-                    "message {id} cannot be recorded by the gateway ({why}): record it by hand \
-                     from the inbox, then `dtr-gateway quarantine dismiss {id} --reason ...`"
+                    "message {id} cannot be recorded by the gateway ({why}): open it in the \
+                     inbox and record the referral by hand with `dtr-gateway case new \
+                     --quarantined {id}`, which settles it"
                 ),
                 Released::AlreadySettled(settled) => {
                     bail!("message {id} was {}", settled_line(&settled))
@@ -149,8 +150,9 @@ async fn list(store: &Store) -> Result<ExitCode> {
         );
     }
     println!(
-        "{} message(s) waiting: `dtr-gateway quarantine show ID`, then `release ID` or \
-         `dismiss ID --reason TEXT`",
+        "{} message(s) waiting: `dtr-gateway quarantine show ID` says what to do (`release ID`, \
+         `dtr-gateway case new --quarantined ID` for one the gateway cannot read, or \
+         `dismiss ID --reason TEXT`)",
         waiting.len()
     );
     Ok(ExitCode::SUCCESS)
@@ -195,13 +197,22 @@ async fn show(store: &Store, id: StoredMessageId) -> Result<ExitCode> {
             "  Settled:   {}",
             settled_line(settled).trim_start_matches("already ")
         ),
+        None if unreadable_reason(&q.reason) => println!(
+            "  Waiting:   the gateway cannot read the referral it may hold, and releasing it \
+             would only read it again. Open it in the inbox, then record the referral by hand: \
+             `dtr-gateway case new --quarantined {id} --file FORM.txt` (or the form on standard \
+             input, or typed field by field) takes the sender, the time it arrived and its \
+             thread from this message, and settles it as recorded by hand. \
+             `dtr-gateway quarantine dismiss {id} --reason TEXT` if it holds no referral"
+        ),
         None if q.raw.is_some() => println!(
             "  Waiting:   `dtr-gateway quarantine release {id}` records it as what it is; \
              `dtr-gateway quarantine dismiss {id} --reason TEXT` sets it aside for good"
         ),
         None => println!(
-            "  Waiting:   its bytes were not kept; look at it in the inbox, record it by hand \
-             and `dtr-gateway quarantine dismiss {id} --reason TEXT`"
+            "  Waiting:   its bytes were not kept; look at it in the inbox and record it by hand \
+             with `dtr-gateway case new --quarantined {id}`, or \
+             `dtr-gateway quarantine dismiss {id} --reason TEXT`"
         ),
     }
     Ok(ExitCode::SUCCESS)

@@ -75,10 +75,16 @@ pub enum EventKind {
     QuarantineReleased,
     /// The case lapsed: its consent was never confirmed; the detail is the period, in days.
     ConsentLapsed,
+    /// Where the case's form was read from, and which forms disagreed
+    /// (its detail is erased with the case's details).
+    FormRead,
+    /// A placeholder copy of the referral's message, set aside in
+    /// quarantine, settled once a later copy opened the case.
+    EarlierCopyReplaced,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 41] = [
+    pub const ALL: [EventKind; 43] = [
         EventKind::ReferralReceived,
         EventKind::FurtherReferralReceived,
         EventKind::ReferralRefusedNoConsent,
@@ -120,6 +126,8 @@ impl EventKind {
         EventKind::CaseClosed,
         EventKind::QuarantineReleased,
         EventKind::ConsentLapsed,
+        EventKind::FormRead,
+        EventKind::EarlierCopyReplaced,
     ];
 
     /// As stored.
@@ -166,6 +174,8 @@ impl EventKind {
             EventKind::CaseClosed => "case_closed",
             EventKind::QuarantineReleased => "quarantine_released",
             EventKind::ConsentLapsed => "consent_lapsed",
+            EventKind::FormRead => "form_read",
+            EventKind::EarlierCopyReplaced => "earlier_copy_replaced",
         }
     }
 }

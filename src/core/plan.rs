@@ -135,6 +135,11 @@ pub struct NewCase {
     /// The timeline's first event (`referral_received`, ...) and its detail.
     pub event: EventKind,
     pub detail: serde_json::Value,
+    /// Where the form was read and which forms disagreed, naming attached
+    /// documents (often named after the person): an event of its own
+    /// (`form_read`), whose detail a purge erases; null when the form was
+    /// the email's own text and nothing disagreed.
+    pub form_read: serde_json::Value,
 }
 
 /// A change to a case, each with its event on the timeline.

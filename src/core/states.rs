@@ -127,16 +127,29 @@ pub enum Settlement {
     Released,
     /// Kept aside for good, with a reason.
     Dismissed,
+    /// Recorded by a person from the message (`case new --quarantined`),
+    /// the note naming the case.
+    RecordedByHand,
+    /// A later copy under the same Message-ID was read and opened (or
+    /// completed) the case the note names (Dynamic Delivery's placeholder).
+    ReplacedByLaterCopy,
 }
 
 impl Settlement {
-    pub const ALL: [Settlement; 2] = [Settlement::Released, Settlement::Dismissed];
+    pub const ALL: [Settlement; 4] = [
+        Settlement::Released,
+        Settlement::Dismissed,
+        Settlement::RecordedByHand,
+        Settlement::ReplacedByLaterCopy,
+    ];
 
     /// As stored.
     pub fn as_str(self) -> &'static str {
         match self {
             Settlement::Released => "released",
             Settlement::Dismissed => "dismissed",
+            Settlement::RecordedByHand => "recorded by hand",
+            Settlement::ReplacedByLaterCopy => "replaced by a later copy",
         }
     }
 }

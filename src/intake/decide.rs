@@ -27,6 +27,33 @@ use serde_json::json;
 /// first, found by the store while it records.
 pub fn decide(analysis: &Analysis, s: &Situation<'_>, persons: &[PersonCase]) -> Plan {
     let mut plan = decide_unsent(analysis, s, persons);
+    // Another content under a Message-ID already recorded as a case
+    // (a third copy after Dynamic Delivery's two, a resend with changes)
+    // opens no second case: a person decides what it adds. Released, a
+    // person has decided.
+    // The referrer's form for its open case again changes nothing, and
+    // would leave the new content unread: set aside too.
+    let another_case_or_nothing = match &plan.disposition {
+        Disposition::Open(_) => true,
+        Disposition::Change { event, .. } => *event == "referral_attached",
+        _ => false,
+    };
+    if let (Some(reference), true, false) = (s.earlier_copy, another_case_or_nothing, s.released) {
+        plan = set_aside(
+            analysis,
+            s,
+            format!(
+                "a second copy with different content of a message already recorded as case \
+                 {reference}"
+            ),
+            true,
+        );
+        // Its notice says what a person decides, not what a stranger's
+        // mail needs.
+        for mail in &mut plan.mails {
+            mail.context["copy_of"] = json!(reference.to_string());
+        }
+    }
     // A portal's notification sender gets no mail, ever: not an answer to
     // its notice, nor one to a referral released from it.
     plan.mails.retain_mut(|mail| {
@@ -366,6 +393,36 @@ pub(super) fn quarantine(analysis: &Analysis, s: &Situation<'_>, reason: String)
     set_aside(analysis, s, reason, worth_a_notice)
 }
 
+/// Why a message from someone who may refer was set aside when the
+/// gateway cannot read the referral it may hold: releasing it would only
+/// read the same bytes again, so a person records it by hand.
+const CANNOT_BE_READ: &str = "the message cannot be read: ";
+const DOCUMENT_UNREAD: &str = "an attached document that may hold a referral could not be read: ";
+const NO_FORM_IN_DOCUMENT: &str =
+    "an attached document holds no referral form the gateway can read";
+const NO_FORM_FOUND: &str = "the subject speaks of a referral, but no form was found";
+
+/// The message was set aside because the gateway cannot read the referral
+/// it may hold (encrypted, an attached document it cannot read, no form
+/// found): `quarantine release` would not help, `case new --quarantined`
+/// records it by hand.
+pub fn unreadable_reason(reason: &str) -> bool {
+    reason.starts_with(CANNOT_BE_READ)
+        || reason.starts_with(DOCUMENT_UNREAD)
+        || reason == NO_FORM_IN_DOCUMENT
+        || reason == NO_FORM_FOUND
+}
+
+/// Set aside as [`unreadable_reason`] says, the authority told that a
+/// person must open it and record it by hand.
+fn unreadable(analysis: &Analysis, s: &Situation<'_>, reason: String) -> Plan {
+    let mut plan = set_aside(analysis, s, reason, true);
+    for mail in &mut plan.mails {
+        mail.context["unreadable"] = json!(true);
+    }
+    plan
+}
+
 /// Set aside, the authority told when `notice`.
 fn set_aside(analysis: &Analysis, s: &Situation<'_>, reason: String, notice: bool) -> Plan {
     let mut plan = Plan::only(Disposition::Quarantine {
@@ -654,7 +711,7 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
         .is_some_and(|f| s.config.allows_sender(f));
     if let (Some(why), true) = (&analysis.encrypted, allowed) {
         // A referral that may be inside: a person must open it.
-        return quarantine(analysis, s, format!("the message cannot be read: {why}"));
+        return unreadable(analysis, s, format!("{CANNOT_BE_READ}{why}"));
     }
     if allowed && analysis.kind == Kind::Other && !analysis.asks_for_form {
         // From someone who may refer, a referral the gateway cannot read
@@ -665,28 +722,13 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
             .iter()
             .find_map(|a| a.unread.as_deref())
         {
-            return set_aside(
-                analysis,
-                s,
-                format!("an attached document that may hold a referral could not be read: {why}"),
-                true,
-            );
+            return unreadable(analysis, s, format!("{DOCUMENT_UNREAD}{why}"));
         }
         if analysis.documents > 0 {
-            return set_aside(
-                analysis,
-                s,
-                "an attached document holds no referral form the gateway can read".to_string(),
-                true,
-            );
+            return unreadable(analysis, s, NO_FORM_IN_DOCUMENT.to_string());
         }
         if analysis.subject.as_deref().is_some_and(speaks_of_referral) {
-            return set_aside(
-                analysis,
-                s,
-                "the subject speaks of a referral, but no form was found".to_string(),
-                true,
-            );
+            return unreadable(analysis, s, NO_FORM_FOUND.to_string());
         }
     }
     let mut plan = Plan::only(Disposition::RecordOnly);
@@ -709,6 +751,28 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
         }
     }
     plan
+}
+
+/// Where a referral's form was read (`attachment:NAME`) and which forms
+/// disagreed, for the officer reading the case; null when it was the
+/// email's own text and nothing disagreed.
+fn form_read(analysis: &Analysis, read: &ReadReferral) -> serde_json::Value {
+    let attached = matches!(
+        analysis.form_source,
+        Some(crate::core::sources::FormSource::Attachment(_))
+    );
+    if !attached && read.conflicts.is_empty() {
+        return serde_json::Value::Null;
+    }
+    json!({
+        "form_source": analysis.form_source.as_ref().map(|f| f.describe()),
+        "conflicts": read.conflicts.iter().map(|f| f.key()).collect::<Vec<_>>(),
+        "conflicting_forms": read
+            .conflicting_forms
+            .iter()
+            .map(|f| f.describe())
+            .collect::<Vec<_>>(),
+    })
 }
 
 /// A referral: a new case, a refusal, a completion of the referrer's own
@@ -789,6 +853,8 @@ pub(super) fn referral(
             referrer: referrer.clone(),
             event: EventKind::ReferralRefusedNoConsent,
             detail: serde_json::Value::Null,
+            // A refusal keeps nothing that could name the person.
+            form_read: serde_json::Value::Null,
         })));
         plan.mails.extend(referrer.map(|to| OutgoingMail {
             purpose: Purpose::NoConsent,
@@ -854,6 +920,7 @@ pub(super) fn referral(
             "conflicts": read.conflicts.iter().map(|f| f.key()).collect::<Vec<_>>(),
             "further_referral_of": first.map(|p| p.case_ref.to_string()),
         }),
+        form_read: form_read(analysis, read),
     })));
     let context = context(read.outcome, &read.missing, &read.invalid);
     // To the referrer: exactly what a new referral gets, whoever else has

@@ -29,7 +29,7 @@ mod mails;
 pub use answers::named_case;
 use answers::*;
 use decide::*;
-pub use decide::{decide, same_person};
+pub use decide::{decide, same_person, unreadable_reason};
 use mails::*;
 pub use mails::{case_lead_change_mails, lead_officer_change_mail};
 
@@ -78,6 +78,10 @@ pub struct Situation<'a> {
     /// A person released it from quarantine: it is taken as if its sender
     /// had been allowed, whatever set it aside (unless it cannot be read).
     pub released: bool,
+    /// The case an earlier copy under the same Message-ID is recorded as
+    /// (Dynamic Delivery's real copy after its placeholder, a resend): a
+    /// copy with different content must not open a second case.
+    pub earlier_copy: Option<&'a crate::core::case_ref::CaseRef>,
 }
 
 /// A quarantined message a person releases, and who they are.
@@ -100,6 +104,10 @@ pub struct ByHand<'a> {
     /// Record it even when the person has an open case at the authority
     /// (a further referral, linked to it).
     pub again: bool,
+    /// The quarantined message it is read from (a message the gateway
+    /// could not read): its sender, the time it arrived, its mailbox and
+    /// its thread are the referral's, and it is settled as recorded by hand.
+    pub quarantined: Option<&'a crate::store::Quarantined>,
 }
 
 /// Records a referral entered by hand: it opens its case as a referral by
@@ -114,22 +122,58 @@ pub async fn record_by_hand(
     config: &Config,
     entry: ByHand<'_>,
 ) -> Result<(Analysis, Recorded), IntakeError> {
-    let mailbox = config
-        .mailboxes
-        .iter()
-        .find(|m| {
-            config
-                .authority_of(m)
-                .is_some_and(|a| a.code == entry.authority.code)
-        })
-        .ok_or_else(|| IntakeError::UnknownAuthority(entry.authority.code.to_string()))?;
+    let mailbox = match entry.quarantined {
+        Some(message) => config
+            .mailbox(&message.mailbox)
+            .filter(|m| {
+                config
+                    .authority_of(m)
+                    .is_some_and(|a| a.code == entry.authority.code)
+            })
+            .ok_or_else(|| IntakeError::UnknownAuthority(message.mailbox.clone()))?,
+        None => config
+            .mailboxes
+            .iter()
+            .find(|m| {
+                config
+                    .authority_of(m)
+                    .is_some_and(|a| a.code == entry.authority.code)
+            })
+            .ok_or_else(|| IntakeError::UnknownAuthority(entry.authority.code.to_string()))?,
+    };
+    // The referrer's address, when the form leaves it out, is the
+    // quarantined message's sender's.
+    let completed;
+    let sender = entry
+        .quarantined
+        .and_then(|m| m.sender.as_deref())
+        .and_then(crate::core::address::EmailAddress::find_in);
+    let entry = match sender {
+        Some(address)
+            if !crate::core::form::read_form(entry.form)
+                .values
+                .contains_key(&crate::core::field::Field::ReferrerEmail) =>
+        {
+            completed = format!(
+                "{}\nReferrer email: {address}\n",
+                entry.form.trim_end_matches(['\r', '\n'])
+            );
+            ByHand {
+                form: &completed,
+                ..entry
+            }
+        }
+        _ => entry,
+    };
     let raw = by_hand_message(config, &entry);
+    // From a quarantined message, the referral arrived when it did.
+    let received_at = entry.quarantined.map_or(entry.at, |m| m.received_at);
     let incoming = Incoming {
         mailbox,
         folder: "by hand",
         position: None,
         raw: raw.as_bytes(),
-        received_at: entry.at,
+        received_at,
         source_key: None,
     };
     match take_in(store, config, incoming, Mode::ByHand(&entry)).await? {
@@ -146,10 +190,19 @@ pub async fn record_by_hand(
 /// form. Its Message-ID is its own, never the gateway's.
 fn by_hand_message(config: &Config, entry: &ByHand<'_>) -> String {
     use crate::core::field::Field;
-    let referrer = crate::core::form::read_form(entry.form)
-        .values
-        .get(&Field::ReferrerEmail)
-        .and_then(|value| crate::core::address::EmailAddress::find_in(value))
+    // The quarantined message's sender sent it; otherwise the form says
+    // who referred.
+    let sender = entry
+        .quarantined
+        .and_then(|m| m.sender.as_deref())
+        .and_then(crate::core::address::EmailAddress::find_in);
+    let referrer = sender
+        .or_else(|| {
+            crate::core::form::read_form(entry.form)
+                .values
+                .get(&Field::ReferrerEmail)
+                .and_then(|value| crate::core::address::EmailAddress::find_in(value))
+        })
         .map(|a| a.to_string());
     let from = referrer
         .unwrap_or_else(|| format!("recorded-by-hand@{}", config.outgoing.message_id_domain));
@@ -166,7 +219,10 @@ fn by_hand_message(config: &Config, entry: &ByHand<'_>) -> String {
          Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}\r\n",
         clean(&from),
         entry.authority.inbox,
-        entry.at.to_rfc2822(),
+        entry
+            .quarantined
+            .map_or(entry.at, |m| m.received_at)
+            .to_rfc2822(),
         entry.at.timestamp_micros(),
         fastrand::u64(..),
         clean(&config.outgoing.message_id_domain),
@@ -343,6 +399,14 @@ async fn take_in(
         }
         _ => None,
     };
+    // Its Message-ID already recorded as a case (this copy's content
+    // differs, or the store will find it a duplicate before deciding).
+    let earlier_copy = match &analysis.message_id {
+        Some(id) if analysis.problem.is_none() && by_hand.is_none() => {
+            store.case_of_message(id).await?
+        }
+        _ => None,
+    };
     // Released, it is answered as if it had been allowed when it came.
     let answerable = release.is_some()
         || by_hand.is_some()
@@ -361,6 +425,7 @@ async fn take_in(
         returned: returned.as_ref(),
         // Entered by a person, it is taken as if its sender were allowed.
         released: release.is_some() || by_hand.is_some(),
+        earlier_copy: earlier_copy.as_ref(),
     };
     let refusal = analysis
         .referral
@@ -427,7 +492,7 @@ async fn take_in(
                     "email" => "by email",
                     _ => "by another route",
                 },
-                crate::core::words::spoken_date(crate::core::uk::date(entry.at))
+                crate::core::words::spoken_date(crate::core::uk::date(situation.received_at))
             );
             for mail in &mut plan.mails {
                 if mail.context.get("original").is_some() {
@@ -459,15 +524,21 @@ async fn take_in(
         plan
     };
     if let Some(entry) = by_hand {
+        let quarantined = entry.quarantined;
         let recorded = store
             .record_entered(
                 &facts,
                 incoming.raw,
                 lookup.as_ref(),
                 decide,
+                // Its mail answers the message the referrer sent.
+                quarantined.and_then(|m| m.message_id.as_deref()),
                 &config.outgoing,
-                entry.route,
-                entry.by,
+                crate::store::Entered {
+                    route: entry.route,
+                    by: entry.by,
+                    quarantined: quarantined.map(|m| m.id),
+                },
             )
             .await?;
         return Ok((analysis, Released::Recorded(recorded)));

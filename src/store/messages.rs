@@ -10,6 +10,7 @@ use crate::core::event::EventKind;
 use crate::core::ids::{CaseId, StoredMessageId};
 use crate::core::plan::{CaseStatus, Disposition, MessageFacts, NewCase, PersonCase, Plan};
 use crate::core::referral::Referral;
+use crate::core::states::Settlement;
 use chrono::{DateTime, Datelike, Utc};
 use sqlx::Row;
 
@@ -40,6 +41,15 @@ pub struct Recorded {
     pub message_row: StoredMessageId,
     pub case: Option<CaseRef>,
     pub action: Action,
+}
+
+/// A referral entered by hand: the route it came by, who entered it, and
+/// the quarantined message it was read from, if any.
+#[derive(Clone, Copy, Debug)]
+pub struct Entered<'a> {
+    pub route: &'a str,
+    pub by: &'a str,
+    pub quarantined: Option<StoredMessageId>,
 }
 
 /// Who a referral names, to find their open case at an authority.
@@ -74,7 +84,11 @@ impl Store {
     /// Records a referral a person entered by hand (`case new`): as
     /// [`Store::record`], with the route it came by and who entered it on
     /// the case. Nothing is kept unless it opens a case: what would be set
-    /// aside is refused, with its reason, and nothing is recorded.
+    /// aside is refused, with its reason, and nothing is recorded. Entered
+    /// from a quarantined message, that message is settled in the same
+    /// transaction as recorded by hand as the case, and joins it (its
+    /// Message-ID is the thread the sender's replies follow); its mail
+    /// answers that message (`in_reply_to`).
     #[allow(clippy::too_many_arguments)]
     pub async fn record_entered(
         &self,
@@ -82,20 +96,33 @@ impl Store {
         raw: &[u8],
         lookup: Option<&PersonLookup>,
         decide: impl FnOnce(&[PersonCase]) -> Plan,
+        in_reply_to: Option<&str>,
         outgoing: &Outgoing,
-        route: &str,
-        by: &str,
+        entered: Entered<'_>,
     ) -> Result<Recorded, StoreError> {
         self.record_as(
             facts,
             raw,
             lookup,
             decide,
-            None,
+            in_reply_to,
             outgoing,
-            Some((route, by)),
+            Some(entered),
         )
         .await
+    }
+
+    /// The case the message recorded under this Message-ID belongs to, if
+    /// any (its own, or the one it was recorded as by hand or replaced by).
+    pub async fn case_of_message(&self, message_id: &str) -> Result<Option<CaseRef>, StoreError> {
+        let reference: Option<String> = sqlx::query_scalar(
+            "SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id \
+             WHERE m.message_id = $1",
+        )
+        .bind(message_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(reference.and_then(|r| r.parse().ok()))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -107,7 +134,7 @@ impl Store {
         decide: impl FnOnce(&[PersonCase]) -> Plan,
         in_reply_to: Option<&str>,
         outgoing: &Outgoing,
-        by_hand: Option<(&str, &str)>,
+        by_hand: Option<Entered<'_>>,
     ) -> Result<Recorded, StoreError> {
         let mut tx = self.begin_write().await?;
         let now = Utc::now();
@@ -198,13 +225,39 @@ impl Store {
             now,
         )
         .await?;
-        if let (Some((route, by)), Some((case_id, _))) = (by_hand, &case) {
+        if let (Some(entered), Some((case_id, reference))) = (by_hand, &case) {
+            let (route, by) = (entered.route, entered.by);
             sqlx::query("UPDATE cases SET route = $1 WHERE id = $2")
                 .bind(route)
                 .bind(case_id)
                 .execute(&mut *tx)
                 .await?;
-            let detail = serde_json::json!({ "by": by, "route": route });
+            let mut detail = serde_json::json!({ "by": by, "route": route });
+            if let Some(id) = entered.quarantined {
+                // Settled with the case, or nothing is recorded: a person
+                // who settled it meanwhile decided otherwise.
+                let Some(reason) = settle_recorded(
+                    &mut tx,
+                    id,
+                    *case_id,
+                    reference,
+                    Settlement::RecordedByHand,
+                    by,
+                    now,
+                )
+                .await?
+                else {
+                    return Ok(Recorded {
+                        message_row: StoredMessageId::new(0),
+                        case: None,
+                        action: Action::Quarantined(format!(
+                            "quarantined message {id} was settled by someone else meanwhile"
+                        )),
+                    });
+                };
+                detail["quarantined"] = serde_json::json!(id);
+                detail["reason"] = serde_json::json!(reason);
+            }
             add_event(
                 &mut tx,
                 *case_id,
@@ -214,6 +267,49 @@ impl Store {
                 Some(&detail),
             )
             .await?;
+        }
+        // Another copy under a Message-ID whose first copy is waiting in
+        // quarantine (Dynamic Delivery's placeholder) has now opened or
+        // completed its case: the first needs no person any more.
+        if let (true, None, Some(message_id), Some((case_id, reference))) =
+            (another_copy, by_hand, &facts.message_id, &case)
+        {
+            if matches!(
+                action,
+                Action::Opened | Action::Linked | Action::AttachedReferral
+            ) {
+                let waiting: Vec<StoredMessageId> = sqlx::query_scalar(
+                    "SELECT id FROM messages WHERE message_id = $1 \
+                     AND quarantine_reason IS NOT NULL AND settled IS NULL",
+                )
+                .bind(message_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                for id in waiting {
+                    if let Some(reason) = settle_recorded(
+                        &mut tx,
+                        id,
+                        *case_id,
+                        reference,
+                        Settlement::ReplacedByLaterCopy,
+                        "dtr-gateway",
+                        now,
+                    )
+                    .await?
+                    {
+                        let detail = serde_json::json!({ "reason": reason });
+                        add_event(
+                            &mut tx,
+                            *case_id,
+                            now,
+                            EventKind::EarlierCopyReplaced,
+                            Some(id),
+                            Some(&detail),
+                        )
+                        .await?;
+                    }
+                }
+            }
         }
         advance_position(&mut tx, facts, now).await?;
         tx.commit().await?;
@@ -226,6 +322,39 @@ impl Store {
             action,
         })
     }
+}
+
+/// Settles a quarantined message as recorded as `case` (by hand, or by a
+/// later copy): it joins the case, so that its Message-ID leads there, and
+/// its bytes go. Its reason, or none when it was not waiting.
+pub(super) async fn settle_recorded(
+    tx: &mut Tx,
+    id: StoredMessageId,
+    case: CaseId,
+    reference: &CaseRef,
+    how: Settlement,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    let note = if how == Settlement::RecordedByHand {
+        format!("as case {reference}")
+    } else {
+        format!("now case {reference}")
+    };
+    Ok(sqlx::query_scalar(
+        "UPDATE messages SET settled = $1, settled_at = $2, settled_by = $3, settled_note = $4, \
+         raw = NULL, case_id = $5 \
+         WHERE id = $6 AND quarantine_reason IS NOT NULL AND settled IS NULL \
+         RETURNING quarantine_reason",
+    )
+    .bind(how.as_str())
+    .bind(Stamp(now))
+    .bind(by)
+    .bind(note)
+    .bind(case)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?)
 }
 
 /// Carries out a plan for a message already recorded (as `message_row`):
@@ -251,6 +380,17 @@ pub(super) async fn carry_out(
                 non_null(&new.detail),
             )
             .await?;
+            if !new.form_read.is_null() {
+                add_event(
+                    tx,
+                    id,
+                    now,
+                    EventKind::FormRead,
+                    Some(message_row),
+                    Some(&new.form_read),
+                )
+                .await?;
+            }
             let action = match (new.status, new.linked_to) {
                 (CaseStatus::Refused, _) => Action::Refused,
                 (_, Some(_)) => Action::Linked,

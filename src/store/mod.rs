@@ -35,7 +35,7 @@ pub use digest::{digest_key, NewReferral};
 use instance::default_instance;
 pub use instance::InstanceHold;
 pub use mailboxes::FolderStatus;
-pub use messages::{Action, PersonLookup, Recorded};
+pub use messages::{Action, Entered, PersonLookup, Recorded};
 pub use metrics::{FolderHealth, StoreCounts};
 use outbox::{queue_answer, QueueContext};
 pub use outbox::{MailCase, OutboxRow, SentMail};

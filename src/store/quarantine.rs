@@ -25,6 +25,8 @@ pub struct Quarantined {
     pub reason: String,
     /// What the gateway took it for (`referral`, `other`, ...).
     pub kind: Kind,
+    /// Its Message-ID, the thread its sender's replies follow.
+    pub message_id: Option<String>,
     /// Its bytes, kept until it is settled (none when too large to keep,
     /// or erased by a purge).
     pub raw: Option<Vec<u8>>,
@@ -35,6 +37,9 @@ pub struct Quarantined {
 /// A release or a dismissal: what, when, by whom, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settled {
+    /// Released, dismissed, recorded by hand (`case new --quarantined`,
+    /// the note naming the case) or replaced by a later copy (the same
+    /// Message-ID, read, the note naming its case).
     pub how: Settlement,
     pub at: DateTime<Utc>,
     pub by: String,
@@ -56,7 +61,7 @@ pub enum Released {
 }
 
 const COLUMNS: &str = "id, mailbox, folder, received_at, sender, subject, quarantine_reason, \
-    kind, raw, settled, settled_at, settled_by, settled_note";
+    kind, message_id, raw, settled, settled_at, settled_by, settled_note";
 
 fn quarantined(row: &DbRow) -> Result<Quarantined, StoreError> {
     use base64::Engine;
@@ -79,6 +84,7 @@ fn quarantined(row: &DbRow) -> Result<Quarantined, StoreError> {
             .get::<Option<String>, _>("quarantine_reason")
             .unwrap_or_default(),
         kind: row.named("messages", "kind")?,
+        message_id: row.get("message_id"),
         raw: row
             .get::<Option<String>, _>("raw")
             .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok()),

@@ -47,6 +47,9 @@
 //! | `lead` | `{side, name, email, phone, previous_name, first}`: the new named lead of a case (`first`: no lead was named before) (`lead_changed`; null otherwise). `side` `authority` means the council's lead officer changed and the mail goes to the referrer's side; `referrer` means the probation or prison lead changed and the mail goes to the council. `phone` and `previous_name` may be null |
 //! | `sign_in` | `{link, until, minutes}`: the one-time link to the web view, the UK time it stops working (`10:45`) and its lifetime in minutes (`sign_in`; null otherwise) |
 //! | `failure` | `{address, others, mail, kind, left, reason, on}`: a contact one of the gateway's mails failed to reach for good (`contact_failed`; null otherwise). `address` the first failing recipient, `others` any more, `mail` the mail in words (`the chase`), `kind` `bounced`, `blocked` or `left`, `left` true for a leaver's automatic reply, `reason` a sentence, `on` when it was reported |
+//! | `attached_form` | `{pdf, word, prefilled}`, bools: the forms the mail carries as documents, a fillable PDF and a Word document; `prefilled` when the PDF holds the identity fields received (name, date of birth, prison number, CRN) (`blank_form`, `incomplete`; null when the mail carries none) |
+//! | `unreadable` | bool: the quarantined message could not be read (encrypted, or an attached document the gateway cannot read), so releasing it would not help; it is recorded by hand with `case new --quarantined ID` (`quarantine_notice`; false otherwise) |
+//! | `copy_of` | the case reference an earlier copy of the quarantined message (the same Message-ID, other content) is recorded as: a person compares the two, then dismisses or releases it (`quarantine_notice`; null otherwise) |
 //! | `digest` | the morning digest (`digest`; null otherwise): `{day, since, counts: {new, due_today, overdue, waiting, undelivered}, nothing_due, new: [{case_ref, received, kind, urgent}], due_today, overdue, waiting: [{case_ref, what, due, owed_by}], undelivered: [{address, case_ref, mail, reason, on}]}` (`undelivered`: mail that failed for good since the last digest, the contact to correct), references and dates only |
 //!
 //! Mail that does not show the person's details (every purpose but
@@ -612,7 +615,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 23] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 24] = [
     "case_ref",
     "authority",
     "protocol",
@@ -641,6 +644,9 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 23] = [
     "failure",
     // The one-time link to the web view (`sign_in`; null otherwise).
     "sign_in",
+    // Which forms the mail carries as documents (`blank_form`,
+    // `incomplete`; null otherwise): the identity fields at most.
+    "attached_form",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's
@@ -971,6 +977,13 @@ pub fn sample_data(purpose: Purpose) -> Value {
         } else {
             Value::Null
         },
+        "attached_form": match purpose {
+            Purpose::BlankForm => json!({ "pdf": true, "word": true, "prefilled": false }),
+            Purpose::Incomplete => json!({ "pdf": true, "word": false, "prefilled": true }),
+            _ => Value::Null,
+        },
+        "unreadable": false,
+        "copy_of": Value::Null,
     })
 }
 
@@ -1009,6 +1022,8 @@ fn sparse_data(purpose: Purpose) -> Value {
     if let Value::Object(map) = &mut data {
         map.insert("referrer_name".into(), Value::Null);
         map.insert("urgent".into(), json!(false));
+        map.insert("attached_form".into(), Value::Null);
+        map.insert("unreadable".into(), json!(true));
         map.insert("addressee".into(), Value::Null);
         if let Some(Value::Object(protocol)) = map.get_mut("protocol") {
             protocol.insert("dispute_resolution".into(), Value::Null);

@@ -792,3 +792,51 @@ fn a_digest_gives_counts_references_and_dates_and_says_when_nothing_is_due() {
         quiet.html
     );
 }
+
+#[test]
+fn the_form_mails_speak_of_attached_forms_only_when_they_carry_them() {
+    let templates = embedded();
+    for purpose in [Purpose::BlankForm, Purpose::Incomplete] {
+        let mut data = sample_data(purpose);
+        let with = templates.render(purpose, "COL", &data).expect("renders");
+        assert!(with.text.contains("attached"), "{purpose}: {}", with.text);
+        assert!(with.html.contains("attached"), "{purpose}: {}", with.html);
+        assert!(!with.text.contains("not as an attachment"), "{}", with.text);
+        data["attached_form"] = Value::Null;
+        let without = templates.render(purpose, "COL", &data).expect("renders");
+        assert!(
+            !without.text.contains("attached"),
+            "{purpose}: {}",
+            without.text
+        );
+        assert!(
+            !without.html.contains("attached"),
+            "{purpose}: {}",
+            without.html
+        );
+    }
+    // A blank PDF (nothing received that says who the person is) is not
+    // said to hold anything.
+    let mut data = sample_data(Purpose::Incomplete);
+    data["attached_form"] = json!({ "pdf": true, "word": false, "prefilled": false });
+    let mail = templates
+        .render(Purpose::Incomplete, "COL", &data)
+        .expect("renders");
+    assert!(!mail.text.contains("already holds"), "{}", mail.text);
+    assert!(
+        one_line(&mail.text).contains("Or complete the attached PDF form on screen"),
+        "{}",
+        mail.text
+    );
+    // The blank form mail names the Word document only when it carries one.
+    let mut data = sample_data(Purpose::BlankForm);
+    let mail = templates
+        .render(Purpose::BlankForm, "COL", &data)
+        .expect("renders");
+    assert!(one_line(&mail.text).contains("the Word document in Word or LibreOffice"));
+    data["attached_form"] = json!({ "pdf": true, "word": false, "prefilled": false });
+    let mail = templates
+        .render(Purpose::BlankForm, "COL", &data)
+        .expect("renders");
+    assert!(!mail.text.contains("Word document"), "{}", mail.text);
+}

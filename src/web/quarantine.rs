@@ -50,16 +50,27 @@ fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -
     }
     for q in waiting {
         let id = q.id;
+        // A message the gateway cannot read is read no better released.
+        let release = if crate::intake::unreadable_reason(&q.reason) {
+            format!(
+                "<p>The gateway cannot read it, and releasing it would only read it again: \
+                 open it in the inbox and have the referral recorded by hand \
+                 (<code>dtr-gateway case new --quarantined {id}</code>), which settles it.</p>"
+            )
+        } else {
+            format!(
+                "<form method=\"post\" action=\"/quarantine/{id}/release\" class=\"inline\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <button type=\"submit\">Release message {id}</button></form>"
+            )
+        };
         body.push_str(&format!(
             "<h2>Message {id}</h2><table><tbody>\
              <tr><th scope=\"row\">Received</th><td>{received}</td></tr>\
              <tr><th scope=\"row\">From</th><td>{sender}</td></tr>\
              <tr><th scope=\"row\">Subject</th><td>{subject}</td></tr>\
              <tr><th scope=\"row\">Set aside because</th><td>{reason}</td></tr></tbody></table>\
-             <form method=\"post\" action=\"/quarantine/{id}/release\" class=\"inline\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <button type=\"submit\">Release message {id}</button></form>\
-             <form method=\"post\" action=\"/quarantine/{id}/dismiss\">\
+             {release}<form method=\"post\" action=\"/quarantine/{id}/dismiss\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
              <label for=\"reason-{id}\">Why it needs nothing done</label>\
              <input type=\"text\" id=\"reason-{id}\" name=\"reason\" required>\
