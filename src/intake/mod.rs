@@ -25,11 +25,13 @@ use sha2::{Digest, Sha256};
 
 mod answers;
 mod decide;
+mod failed_mail;
 mod mails;
 pub use answers::named_case;
 use answers::*;
 use decide::*;
 pub use decide::{decide, same_person, unreadable_reason};
+use failed_mail::*;
 use mails::*;
 pub use mails::{case_lead_change_mails, lead_officer_change_mail};
 
