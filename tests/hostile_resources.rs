@@ -606,20 +606,15 @@ async fn a_message_with_two_from_headers_is_quarantined() {
 /// `dir`: whether it succeeded, and its standard output and error.
 fn embedded_cli(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let database = format!("sqlite:{}", dir.join("cases.db").display());
-    let out = Command::new(BIN)
-        .arg("--database")
-        .arg(&database)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DTR_CONFIG")
-        .env_remove("DTR_DATABASE_URL")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run dtr-gateway");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
+    common::outcome(
+        Command::new(BIN)
+            .arg("--database")
+            .arg(&database)
+            .args(args)
+            .current_dir(dir)
+            .env_remove("DTR_CONFIG")
+            .env_remove("DTR_DATABASE_URL")
+            .env_remove("RUST_LOG"),
     )
 }
 

@@ -4,7 +4,7 @@
 //! where the `files` transport writes its mail.
 #![allow(dead_code)]
 
-use super::{authorities_toml, TestDb};
+use super::{authorities_toml, outcome, TestDb};
 use dtr_gateway::store::Store;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -117,18 +117,13 @@ impl GatewayFolder {
     /// A one-shot command against this configuration: (success, stdout,
     /// stderr).
     pub fn cli(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
-            .arg("--config")
-            .arg(self.path())
-            .args(args)
-            .env_remove("DTR_DATABASE_URL")
-            .env_remove("RUST_LOG")
-            .output()
-            .expect("run dtr-gateway");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
+        outcome(
+            Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
+                .arg("--config")
+                .arg(self.path())
+                .args(args)
+                .env_remove("DTR_DATABASE_URL")
+                .env_remove("RUST_LOG"),
         )
     }
 }

@@ -445,6 +445,17 @@ pub fn gateway_cli(database: &str, args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
+/// Runs `command` to its end: whether it succeeded, its standard output
+/// and its standard error.
+pub fn outcome(command: &mut Command) -> (bool, String, String) {
+    let out = command.output().expect("run dtr-gateway");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
 /// The database a store test runs on. Store tests run on both: each is
 /// written once, as `async fn name(db: TestDb)`, and [`on_both_stores!`]
 /// makes a test of it for each.
