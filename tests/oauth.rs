@@ -8,10 +8,11 @@
 
 mod common;
 
+use common::daemon::Daemon;
 use common::identity::{identity, App, ServiceAccount, MICROSOFT_SCOPE};
 use common::{mail_servers, referral};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use tokio::sync::Mutex;
@@ -140,24 +141,19 @@ impl Gateway {
     /// Starts the daemon and waits until it runs: until then its store may
     /// be being created, and another command opening it at that moment
     /// would find it locked.
-    fn daemon(&self) -> Child {
-        let log = std::fs::File::create(self.dir.path().join("daemon.log")).expect("log");
-        let child = self
-            .command(&["run"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("start the daemon");
+    /// `dtr-gateway run`, once it says it is running.
+    fn daemon(&self) -> Daemon {
+        let daemon = Daemon::spawn(self.command(&["run"]), self.dir.path().join("daemon.log"));
         let started = Instant::now();
-        while !self.log().contains("dtr-gateway running") {
+        while !daemon.log().contains("dtr-gateway running") {
             assert!(
                 started.elapsed() < Duration::from_secs(30),
                 "the daemon did not start:\n{}",
-                self.log()
+                daemon.tail()
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        child
+        daemon
     }
 
     fn log(&self) -> String {
@@ -201,18 +197,6 @@ impl Gateway {
         stream.read_to_string(&mut answer).expect("read");
         answer
     }
-}
-
-fn stop(mut daemon: Child) {
-    // SAFETY: signals our own child, by its id.
-    unsafe { libc::kill(daemon.id() as libc::pid_t, libc::SIGTERM) };
-    for _ in 0..400 {
-        if daemon.try_wait().expect("wait").is_some() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = daemon.kill();
 }
 
 fn postfix_log() -> String {
@@ -301,7 +285,7 @@ async fn a_client_secret_signs_in_to_imap_and_smtp_and_its_expiry_is_warned_of()
             && status.contains("outgoing mail: the client secret in"),
         "{status}"
     );
-    stop(daemon);
+    daemon.terminate().await;
     let log = gw.log();
     assert!(log.contains("expires in 10 days"), "{log}");
     assert!(
@@ -366,7 +350,7 @@ async fn a_certificate_signs_in_and_tokens_are_renewed_before_they_expire() {
         status.contains("mailbox maldon: the certificate in") && status.contains("expires in"),
         "{status}"
     );
-    stop(daemon);
+    daemon.terminate().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -417,7 +401,7 @@ async fn a_refused_token_is_fetched_again_once() {
     })
     .await;
     assert!(gw.log().contains("access token refused"), "{}", gw.log());
-    stop(daemon);
+    daemon.terminate().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -460,7 +444,7 @@ async fn a_wrong_client_secret_shows_in_status_health_and_the_log_with_what_to_d
     assert!(health.contains("AADSTS7000215"), "{health}");
     assert!(gw.log().contains("AADSTS7000215"), "{}", gw.log());
     assert!(!gw.log().contains("a-wrong-one"), "the secret was logged");
-    stop(daemon);
+    daemon.terminate().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -520,5 +504,5 @@ async fn a_google_service_account_signs_in_as_the_mailbox() {
     })
     .await;
     assert!(idp.logins("tendring").1 >= 1);
-    stop(daemon);
+    daemon.terminate().await;
 }
