@@ -403,6 +403,41 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
         .request("GET", "/cases?q=nobody-at-all", Some(&ann), None)
         .expect("an answer");
     assert!(none.body.contains("0 case(s)"), "{}", none.body);
+    // `--overdue` and `--now`: not overdue today, overdue as seen in 2030.
+    let overdue = gateway
+        .request("GET", "/cases?overdue=yes", Some(&ann), None)
+        .expect("an answer");
+    assert!(!overdue.body.contains(&colchester), "{}", overdue.body);
+    let later = gateway
+        .request("GET", "/cases?overdue=yes&on=2030-01-07", Some(&ann), None)
+        .expect("an answer");
+    assert!(later.body.contains(&colchester), "{}", later.body);
+    assert!(
+        later
+            .body
+            .contains("Deadlines as they stand on Monday 7 January 2030"),
+        "{}",
+        later.body
+    );
+    assert!(!later.body.contains(&harlow));
+    // `--due DATE`: nothing of this case falls due on a day in 2030; a
+    // date that cannot be read is said, and filters nothing.
+    let due = gateway
+        .request("GET", "/cases?due=2030-01-07", Some(&ann), None)
+        .expect("an answer");
+    assert!(!due.body.contains(&colchester), "{}", due.body);
+    assert!(due.body.contains("value=\"07/01/2030\""), "{}", due.body);
+    let unreadable = gateway
+        .request("GET", "/cases?due=31%2F02%2F2026", Some(&ann), None)
+        .expect("an answer");
+    assert!(
+        unreadable
+            .body
+            .contains("A deadline due on: \u{201c}31/02/2026\u{201d} is not a date"),
+        "{}",
+        unreadable.body
+    );
+    assert!(unreadable.body.contains(&colchester));
 
     let case = gateway
         .request("GET", &format!("/cases/{colchester}"), Some(&ann), None)
@@ -788,11 +823,13 @@ fn an_officer_releases_their_own_quarantine_only_with_the_forms_token() {
         )
         .expect("an answer");
     assert_eq!(released.status, 200, "{}", released.body);
-    let opened = Regex::new(r"case (DTR-COL-\d{4}-\d{5}) opened")
-        .expect("regex")
-        .captures(&released.body)
-        .map(|c| c[1].to_string())
-        .unwrap_or_else(|| panic!("no case opened:\n{}", released.body));
+    // The note names the new case, with a link to it.
+    let opened =
+        Regex::new(r#"case <a href="/cases/(DTR-COL-\d{4}-\d{5})">DTR-COL-\d{4}-\d{5}</a> opened"#)
+            .expect("regex")
+            .captures(&released.body)
+            .map(|c| c[1].to_string())
+            .unwrap_or_else(|| panic!("no case opened:\n{}", released.body));
     assert!(released.body.contains("No message is waiting"));
     let case = gateway
         .request("GET", &format!("/cases/{opened}"), Some(&ann), None)

@@ -58,11 +58,11 @@ fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -
              <form method=\"post\" action=\"/quarantine/{id}/release\" class=\"inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
              <button type=\"submit\">Release message {id}</button></form>\
-             <form method=\"post\" action=\"/quarantine/{id}/dismiss\">\
+             <form method=\"post\" action=\"/quarantine/{id}/dismiss\" class=\"dismiss\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <label for=\"reason-{id}\">Why it needs nothing done</label>\
-             <input type=\"text\" id=\"reason-{id}\" name=\"reason\" required>\
-             <button type=\"submit\" class=\"secondary\">Dismiss message {id}</button></form>",
+             <label for=\"reason-{id}\">Or dismiss it: why it needs nothing done</label>\
+             <div class=\"row\"><input type=\"text\" id=\"reason-{id}\" name=\"reason\" required>\
+             <button type=\"submit\" class=\"secondary\">Dismiss message {id}</button></div></form>",
             received = escape(&short_time(q.received_at)),
             sender = escape(q.sender.as_deref().unwrap_or("(no sender)")),
             subject = escape(q.subject.as_deref().unwrap_or("(no subject)")),
@@ -72,7 +72,7 @@ fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -
     page("Quarantine", &body, Some(signed))
 }
 
-/// The page again, with what was done said first.
+/// The page again, with what was done said first (`note` is HTML).
 async fn done(state: &WebState, signed: &Signed, scope: &CaseScope, note: String) -> Response {
     match state.store.scoped_quarantined(scope).await {
         Ok(waiting) => answer(
@@ -121,7 +121,11 @@ pub(crate) async fn release_one(
     let (note, case) = match released {
         Ok(Released::Recorded(recorded)) => {
             let case = recorded.case.as_ref().map(|c| c.to_string());
-            let shown = case.clone().unwrap_or_default();
+            // The case named is the reader's authority's: a link to it.
+            let shown = case
+                .as_deref()
+                .map(|c| format!("<a href=\"/cases/{r}\">{r}</a>", r = escape(c)))
+                .unwrap_or_default();
             let note = match &recorded.action {
                 Action::Opened => format!("Message {id} released: case {shown} opened; the referrer is answered."),
                 Action::AttachedReferral => format!("Message {id} released: it completed case {shown}."),
@@ -133,11 +137,11 @@ pub(crate) async fn release_one(
             (note, case)
         }
         Ok(Released::StillSetAside(why)) => (
-            format!("Message {id} cannot be recorded by the gateway ({why}): record it by hand from the inbox, then dismiss it."),
+            format!("Message {id} cannot be recorded by the gateway ({}): record it by hand from the inbox, then dismiss it.", escape(&why)),
             None,
         ),
         Ok(Released::AlreadySettled(s)) => (
-            format!("Message {id} was already {} by {}.", s.how, s.by),
+            format!("Message {id} was already {} by {}.", escape(&s.how), escape(&s.by)),
             None,
         ),
         Ok(Released::NotQuarantined) => return not_found_page(),
