@@ -30,7 +30,13 @@ impl CaseFilter {
     /// Whether closed cases can be left unread: a deadline filter keeps
     /// only open cases anyway.
     pub fn reads_open_only(&self) -> bool {
-        self.open_only || self.due_on.is_some() || self.overdue || self.next.is_some()
+        self.open_only || self.keeps_by_deadline()
+    }
+
+    /// Whether it keeps cases by their deadlines, so that every case's
+    /// deadlines must be worked out before a page of them can be shown.
+    pub fn keeps_by_deadline(&self) -> bool {
+        self.due_on.is_some() || self.overdue || self.next.is_some()
     }
 }
 
@@ -46,7 +52,7 @@ pub struct ListedCase<'a> {
 /// deadlines of the same cases, most pressing first (as
 /// `sweep::open_deadlines` gives them).
 pub fn filter_cases<'a>(
-    cases: &'a [CaseSummary],
+    cases: impl IntoIterator<Item = &'a CaseSummary>,
     deadlines: &'a [OpenDeadline<'a>],
     filter: &CaseFilter,
 ) -> Vec<ListedCase<'a>> {

@@ -922,3 +922,104 @@ fn request_plain(address: SocketAddr) -> String {
     let _ = stream.read_to_end(&mut raw);
     String::from_utf8_lossy(&raw).into_owned()
 }
+
+#[tokio::test]
+async fn a_long_list_comes_a_hundred_cases_a_page_and_says_how_many() {
+    let gateway = Gateway::start();
+    let first = gateway.refer("colchester", 5);
+    let ann = gateway.sign_in(ANN);
+    let hal = gateway.sign_in(HAL);
+    // 150 more open cases of Colchester, each received after the first.
+    let store = dtr_gateway::store::Store::open(&gateway.database())
+        .await
+        .expect("store");
+    let now = chrono::Utc::now();
+    for i in 0..150_i64 {
+        let received = now + chrono::Duration::seconds(i + 1);
+        sqlx::query(
+            "INSERT INTO cases (reference, authority, year, sequence, status, referral_type, \
+             referral, custody_status, referrer_email, received_at, opened_at) \
+             VALUES ($1, 'COL', 2026, $2, 'open', 'duty_to_refer', $3, 'sentenced', \
+             'referrer@justice.test', $4, $4)",
+        )
+        .bind(format!("DTR-COL-2026-{:05}", 1000 + i))
+        .bind(1000 + i)
+        .bind(format!("{{\"full_name\": \"Paged Person {i}\"}}"))
+        .bind(dtr_gateway::store::Stamp(received))
+        .execute(store.pool())
+        .await
+        .expect("insert a case");
+    }
+    let rows = |body: &str| body.matches("<tr><td><a href=\"/cases/").count();
+
+    let one = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    assert!(
+        one.body.contains("151 cases: 1 to 100 shown, page 1 of 2."),
+        "{}",
+        one.body
+    );
+    assert_eq!(rows(&one.body), 100);
+    assert!(one.body.contains(&first), "oldest first: {}", one.body);
+    assert!(one.body.contains("Paged Person 98<"));
+    assert!(!one.body.contains("Paged Person 99<"));
+    assert!(
+        one.body
+            .contains("<a href=\"/cases?page=2\" rel=\"next\">Next 51</a>"),
+        "{}",
+        one.body
+    );
+
+    let two = gateway
+        .request("GET", "/cases?page=2", Some(&ann), None)
+        .expect("an answer");
+    assert!(
+        two.body
+            .contains("151 cases: 101 to 151 shown, page 2 of 2."),
+        "{}",
+        two.body
+    );
+    assert_eq!(rows(&two.body), 51);
+    assert!(two.body.contains("Paged Person 99<") && two.body.contains("Paged Person 149<"));
+    assert!(!two.body.contains(&first));
+    assert!(two
+        .body
+        .contains("<a href=\"/cases?page=1\" rel=\"prev\">Previous 100</a>"));
+    // A page past the last is the last.
+    let past = gateway
+        .request("GET", "/cases?page=9", Some(&ann), None)
+        .expect("an answer");
+    assert!(past.body.contains("page 2 of 2"), "{}", past.body);
+
+    // A search pages the cases it finds, and keeps itself in the links.
+    let found = gateway
+        .request("GET", "/cases?q=paged+person+14", Some(&ann), None)
+        .expect("an answer");
+    assert!(found.body.contains("11 case(s)."), "{}", found.body);
+    let searched = gateway
+        .request("GET", "/cases?q=paged&page=2", Some(&ann), None)
+        .expect("an answer");
+    assert!(
+        searched
+            .body
+            .contains("150 cases: 101 to 150 shown, page 2 of 2."),
+        "{}",
+        searched.body
+    );
+    assert!(searched
+        .body
+        .contains("<a href=\"/cases?q=paged&amp;page=1\" rel=\"prev\">"));
+
+    // Harlow's officer sees none of them, on any page.
+    for path in ["/cases", "/cases?page=2", "/cases?q=paged"] {
+        let theirs = gateway
+            .request("GET", path, Some(&hal), None)
+            .expect("an answer");
+        assert!(
+            !theirs.body.contains("Paged Person") && theirs.body.contains("0 case(s)"),
+            "{path}: {}",
+            theirs.body
+        );
+    }
+}

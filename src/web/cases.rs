@@ -11,6 +11,7 @@ use super::WebState;
 use crate::case_list::{filter_cases, CaseFilter, ListedCase};
 use crate::case_view::{case_view, rag_words, short_day};
 use crate::core::protocol::Rag;
+use crate::store::{CaseScope, CaseSummary};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -156,33 +157,92 @@ pub(crate) async fn list(
     };
     let today = crate::core::uk::date(Utc::now());
     let asked = ListQuery::read(query.as_deref(), today);
-    let (cases, deadline_cases) = match tokio::try_join!(
-        state
-            .store
-            .scoped_cases(&scope, asked.filter.reads_open_only()),
-        state.store.scoped_deadline_cases(&scope)
-    ) {
-        Ok(found) => found,
-        Err(e) => return trouble(&e),
-    };
-    let deadlines = crate::sweep::open_deadlines(&state.config, &deadline_cases, asked.on);
-    let listed = filter_cases(&cases, &deadlines, &asked.filter);
     let title = state
         .config
         .authorities
         .by_code(scope.code())
         .map_or_else(|| "Cases".to_string(), |a| format!("{} cases", a.name));
-    let body = list_body(&asked, &listed, today);
+    let body = match listing(&state, &scope, &asked, today).await {
+        Ok(body) => body,
+        Err(e) => return trouble(&e),
+    };
     answer(StatusCode::OK, page(&title, &body, Some(&signed)))
 }
 
-/// The filters' form, how many cases there are, and one page of them.
-fn list_body(asked: &ListQuery, listed: &[ListedCase<'_>], today: NaiveDate) -> String {
-    let total = listed.len();
+/// The page of the list asked for. Only a filter on deadlines needs every
+/// case's deadlines worked out; otherwise only the page's cases are read
+/// in full (the store pages them when nothing is searched for).
+async fn listing(
+    state: &WebState,
+    scope: &CaseScope,
+    asked: &ListQuery,
+    today: NaiveDate,
+) -> Result<String, crate::store::StoreError> {
+    let filter = &asked.filter;
+    let store = &state.store;
+    if filter.keeps_by_deadline() {
+        let (cases, deadline_cases) = tokio::try_join!(
+            store.scoped_cases(scope, filter.reads_open_only()),
+            store.scoped_deadline_cases(scope)
+        )?;
+        let deadlines = crate::sweep::open_deadlines(&state.config, &deadline_cases, asked.on);
+        let listed = filter_cases(&cases, &deadlines, filter);
+        let (page, range) = page_of(asked.page, listed.len());
+        return Ok(list_body(asked, listed.len(), page, &listed[range], today));
+    }
+    let (total, page, cases) = if filter.search.is_some() {
+        let all = store.scoped_cases(scope, filter.open_only).await?;
+        let matched: Vec<CaseSummary> = filter_cases(&all, &[], filter)
+            .into_iter()
+            .map(|l| l.case.clone())
+            .collect();
+        let (page, range) = page_of(asked.page, matched.len());
+        (matched.len(), page, matched[range].to_vec())
+    } else {
+        let first = (asked.page - 1).saturating_mul(PAGE_SIZE);
+        let (total, cases) = store
+            .scoped_case_page(scope, filter.open_only, first, PAGE_SIZE)
+            .await?;
+        let (page, range) = page_of(asked.page, total);
+        if cases.is_empty() && total > 0 {
+            // Past the last page: the last page.
+            let (_, cases) = store
+                .scoped_case_page(scope, filter.open_only, range.start, PAGE_SIZE)
+                .await?;
+            (total, page, cases)
+        } else {
+            (total, page, cases)
+        }
+    };
+    let references: Vec<&str> = cases.iter().map(|c| c.reference.as_str()).collect();
+    let deadline_cases = store
+        .scoped_deadline_cases_among(scope, &references)
+        .await?;
+    let deadlines = crate::sweep::open_deadlines(&state.config, &deadline_cases, asked.on);
+    let listed = filter_cases(&cases, &deadlines, &CaseFilter::default());
+    Ok(list_body(asked, total, page, &listed, today))
+}
+
+/// The page to show of `total` cases (the last when asked for one past
+/// it), and which of them it holds.
+fn page_of(asked: usize, total: usize) -> (usize, std::ops::Range<usize>) {
     let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let page = asked.page.min(pages);
+    let page = asked.clamp(1, pages);
     let first = (page - 1) * PAGE_SIZE;
-    let shown = &listed[first.min(total)..(first + PAGE_SIZE).min(total)];
+    (page, first.min(total)..(first + PAGE_SIZE).min(total))
+}
+
+/// The filters' form, how many cases there are (`total`), and page `page`
+/// of them (`shown`).
+fn list_body(
+    asked: &ListQuery,
+    total: usize,
+    page: usize,
+    shown: &[ListedCase<'_>],
+    today: NaiveDate,
+) -> String {
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let first = (page - 1) * PAGE_SIZE;
     let mut rows = String::with_capacity(shown.len() * 400);
     for l in shown {
         let c = l.case;
