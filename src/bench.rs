@@ -59,6 +59,16 @@ async fn seed(
         .iter()
         .map(|a| a.code.to_string())
         .collect();
+    seed_for(store, &codes, cases, now).await
+}
+
+/// `cases` open cases shared out among the authorities of `codes`.
+async fn seed_for(
+    store: &Store,
+    codes: &[String],
+    cases: usize,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let mut tx = store.pool().begin().await?;
     for i in 0..cases {
         let code = &codes[i % codes.len().max(1)];
@@ -68,7 +78,7 @@ async fn seed(
             "INSERT INTO cases (reference, authority, year, sequence, status, referral_type, \
              referral, custody_status, expected_release_date, referrer_email, received_at, \
              opened_at, acknowledged_at, lead_named_at) \
-             VALUES ($1, $2, 2026, $3, 'open', 'duty_to_refer', '{}', 'sentenced', $4, $5, $6, $7, $8, $9)",
+             VALUES ($1, $2, 2026, $3, 'open', 'duty_to_refer', $10, 'sentenced', $4, $5, $6, $7, $8, $9)",
         )
         .bind(format!("DTR-{code}-2026-{sequence:05}"))
         .bind(code)
@@ -79,6 +89,8 @@ async fn seed(
         .bind(Stamp(received))
         .bind((i % 10 != 0).then_some(received).map(Stamp))
         .bind((i % 2 == 0).then_some(received).map(Stamp))
+        // A name to show and search, as a form gives one.
+        .bind(serde_json::json!({ "full_name": format!("Bench Person {i}") }).to_string())
         .execute(&mut *tx)
         .await?;
     }
@@ -255,4 +267,184 @@ impl ScratchDatabase {
         .await?;
         Ok(())
     }
+}
+
+/// What `bench web` measured: each a median, with the slowest, over the
+/// runs, in milliseconds.
+#[derive(Clone, Debug)]
+pub struct WebFigures {
+    /// Open cases of the officer's authority.
+    pub cases: usize,
+    /// Of them, how many the first page of `/cases` lists, and the page's
+    /// size in bytes.
+    pub listed: usize,
+    pub bytes: usize,
+    /// `GET /cases`, signed in.
+    pub list: (f64, f64),
+    /// `GET /cases?q=...`: a search that finds one case.
+    pub search: (f64, f64),
+    /// `GET /cases?overdue=yes`: every case's deadlines worked out.
+    pub overdue: (f64, f64),
+    /// Pressing "Sign in" on the link's page (`POST /sign-in/TOKEN`), then
+    /// the list it leads to.
+    pub sign_in_to_list: (f64, f64),
+}
+
+/// Fills a new store at `file` with `cases` open cases of the first
+/// authority, serves the web view on a loopback port as the daemon does,
+/// and times, over real HTTP requests, an officer of that authority
+/// signing in and reading `/cases`, `runs` times each.
+pub async fn web(
+    config: &Config,
+    file: &Path,
+    cases: usize,
+    runs: usize,
+    now: DateTime<Utc>,
+) -> Result<WebFigures, WebBenchError> {
+    use crate::core::address::EmailAddress;
+    use sha2::{Digest, Sha256};
+    let store = Store::open(&format!("sqlite:{}", file.display())).await?;
+    let mut config = config.clone();
+    let mut authorities: Vec<_> = config.authorities.iter().cloned().collect();
+    let first = authorities.first_mut().ok_or(WebBenchError::NoAuthority)?;
+    let officer = EmailAddress::parse(&format!("bench.officer@{}", first.inbox.domain()))
+        .map_err(|e| WebBenchError::Http(e.to_string()))?;
+    first.officers = vec![officer.clone()];
+    let code = first.code.to_string();
+    config.authorities = crate::core::authority::Authorities::new(authorities);
+    seed_for(&store, std::slice::from_ref(&code), cases, now).await?;
+    let settings = crate::config::Web {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        public_url: "http://127.0.0.1".to_string(),
+        coordinators: Vec::new(),
+        coordinators_from: None,
+        tls: None,
+    };
+    let config = std::sync::Arc::new(config);
+    let listener = crate::web::bind(config, &settings, store.clone()).await?;
+    let address = listener
+        .address()
+        .map_err(|e| WebBenchError::Http(e.to_string()))?;
+    let (stop, shutdown) = crate::shutdown::Shutdown::new();
+    let server = tokio::spawn(crate::web::serve(listener, shutdown));
+
+    let mut list = Vec::new();
+    let mut search = Vec::new();
+    let mut overdue = Vec::new();
+    let mut sign_in = Vec::new();
+    let mut listed = 0;
+    let mut bytes = 0;
+    for run in 0..runs.max(1) {
+        // A link as `POST /sign-in` records one (its token's hash).
+        let token = format!("{:064x}", run as u128 + 1);
+        let hash: String = Sha256::digest(token.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        sqlx::query(
+            "INSERT INTO web_sign_ins (token_hash, address, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&hash)
+        .bind(officer.as_str())
+        .bind(Stamp(Utc::now()))
+        .bind(Stamp(Utc::now() + Duration::minutes(15)))
+        .execute(store.pool())
+        .await
+        .map_err(StoreError::from)?;
+        let started = Instant::now();
+        let redeemed = http(address, "POST", &format!("/sign-in/{token}"), None).await?;
+        let cookie = redeemed
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("set-cookie: ")
+                    .or(l.strip_prefix("Set-Cookie: "))
+            })
+            .and_then(|c| c.split(';').next())
+            .map(str::to_string)
+            .ok_or_else(|| WebBenchError::Http(format!("no session: {redeemed}")))?;
+        let page = http(address, "GET", "/cases", Some(&cookie)).await?;
+        sign_in.push(started.elapsed().as_secs_f64() * 1000.0);
+        let started = Instant::now();
+        let page_again = http(address, "GET", "/cases", Some(&cookie)).await?;
+        list.push(started.elapsed().as_secs_f64() * 1000.0);
+        if !page.starts_with("HTTP/1.1 200") || !page_again.starts_with("HTTP/1.1 200") {
+            return Err(WebBenchError::Http(format!(
+                "/cases answered {}",
+                page.lines().next().unwrap_or("")
+            )));
+        }
+        listed = page_again.matches("<tr><td><a href=\"/cases/").count();
+        bytes = page_again.len();
+        let wanted = format!("/cases?q=Bench+Person+{}", cases / 2);
+        let started = Instant::now();
+        let found = http(address, "GET", &wanted, Some(&cookie)).await?;
+        search.push(started.elapsed().as_secs_f64() * 1000.0);
+        if !found.contains(&format!("Bench Person {}<", cases / 2)) {
+            return Err(WebBenchError::Http("the search found nothing".to_string()));
+        }
+        let started = Instant::now();
+        let late = http(address, "GET", "/cases?overdue=yes", Some(&cookie)).await?;
+        overdue.push(started.elapsed().as_secs_f64() * 1000.0);
+        if !late.starts_with("HTTP/1.1 200") {
+            return Err(WebBenchError::Http("/cases?overdue=yes failed".to_string()));
+        }
+    }
+    let _ = stop.send(true);
+    let _ = server.await;
+    Ok(WebFigures {
+        cases,
+        listed,
+        bytes,
+        list: median_and_worst(&mut list),
+        search: median_and_worst(&mut search),
+        overdue: median_and_worst(&mut overdue),
+        sign_in_to_list: median_and_worst(&mut sign_in),
+    })
+}
+
+fn median_and_worst(times: &mut [f64]) -> (f64, f64) {
+    times.sort_by(f64::total_cmp);
+    let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
+    (median, times.last().copied().unwrap_or(0.0))
+}
+
+/// What stopped `bench web`.
+#[derive(Debug, thiserror::Error)]
+pub enum WebBenchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Web(#[from] crate::web::WebError),
+    #[error("the configuration has no authority")]
+    NoAuthority,
+    #[error("web view: {0}")]
+    Http(String),
+}
+
+/// One HTTP/1.1 request on its own connection: the whole answer, head and
+/// body.
+async fn http(
+    address: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+) -> Result<String, WebBenchError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let failed = |e: std::io::Error| WebBenchError::Http(e.to_string());
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(failed)?;
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    if let Some(cookie) = cookie {
+        head.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    if method == "POST" {
+        head.push_str("Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\n");
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.map_err(failed)?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.map_err(failed)?;
+    Ok(String::from_utf8_lossy(&answer).into_owned())
 }

@@ -2,6 +2,7 @@
 //! them as cases, and keeps the protocol's promises about answering them.
 
 pub mod bench;
+pub mod case_list;
 pub mod case_view;
 pub mod config;
 pub mod core;

@@ -403,6 +403,41 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
         .request("GET", "/cases?q=nobody-at-all", Some(&ann), None)
         .expect("an answer");
     assert!(none.body.contains("0 case(s)"), "{}", none.body);
+    // `--overdue` and `--now`: not overdue today, overdue as seen in 2030.
+    let overdue = gateway
+        .request("GET", "/cases?overdue=yes", Some(&ann), None)
+        .expect("an answer");
+    assert!(!overdue.body.contains(&colchester), "{}", overdue.body);
+    let later = gateway
+        .request("GET", "/cases?overdue=yes&on=2030-01-07", Some(&ann), None)
+        .expect("an answer");
+    assert!(later.body.contains(&colchester), "{}", later.body);
+    assert!(
+        later
+            .body
+            .contains("Deadlines as they stand on Monday 7 January 2030"),
+        "{}",
+        later.body
+    );
+    assert!(!later.body.contains(&harlow));
+    // `--due DATE`: nothing of this case falls due on a day in 2030; a
+    // date that cannot be read is said, and filters nothing.
+    let due = gateway
+        .request("GET", "/cases?due=2030-01-07", Some(&ann), None)
+        .expect("an answer");
+    assert!(!due.body.contains(&colchester), "{}", due.body);
+    assert!(due.body.contains("value=\"07/01/2030\""), "{}", due.body);
+    let unreadable = gateway
+        .request("GET", "/cases?due=31%2F02%2F2026", Some(&ann), None)
+        .expect("an answer");
+    assert!(
+        unreadable
+            .body
+            .contains("A deadline due on: \u{201c}31/02/2026\u{201d} is not a date"),
+        "{}",
+        unreadable.body
+    );
+    assert!(unreadable.body.contains(&colchester));
 
     let case = gateway
         .request("GET", &format!("/cases/{colchester}"), Some(&ann), None)
@@ -788,11 +823,13 @@ fn an_officer_releases_their_own_quarantine_only_with_the_forms_token() {
         )
         .expect("an answer");
     assert_eq!(released.status, 200, "{}", released.body);
-    let opened = Regex::new(r"case (DTR-COL-\d{4}-\d{5}) opened")
-        .expect("regex")
-        .captures(&released.body)
-        .map(|c| c[1].to_string())
-        .unwrap_or_else(|| panic!("no case opened:\n{}", released.body));
+    // The note names the new case, with a link to it.
+    let opened =
+        Regex::new(r#"case <a href="/cases/(DTR-COL-\d{4}-\d{5})">DTR-COL-\d{4}-\d{5}</a> opened"#)
+            .expect("regex")
+            .captures(&released.body)
+            .map(|c| c[1].to_string())
+            .unwrap_or_else(|| panic!("no case opened:\n{}", released.body));
     assert!(released.body.contains("No message is waiting"));
     let case = gateway
         .request("GET", &format!("/cases/{opened}"), Some(&ann), None)
@@ -884,4 +921,105 @@ fn request_plain(address: SocketAddr) -> String {
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw);
     String::from_utf8_lossy(&raw).into_owned()
+}
+
+#[tokio::test]
+async fn a_long_list_comes_a_hundred_cases_a_page_and_says_how_many() {
+    let gateway = Gateway::start();
+    let first = gateway.refer("colchester", 5);
+    let ann = gateway.sign_in(ANN);
+    let hal = gateway.sign_in(HAL);
+    // 150 more open cases of Colchester, each received after the first.
+    let store = dtr_gateway::store::Store::open(&gateway.database())
+        .await
+        .expect("store");
+    let now = chrono::Utc::now();
+    for i in 0..150_i64 {
+        let received = now + chrono::Duration::seconds(i + 1);
+        sqlx::query(
+            "INSERT INTO cases (reference, authority, year, sequence, status, referral_type, \
+             referral, custody_status, referrer_email, received_at, opened_at) \
+             VALUES ($1, 'COL', 2026, $2, 'open', 'duty_to_refer', $3, 'sentenced', \
+             'referrer@justice.test', $4, $4)",
+        )
+        .bind(format!("DTR-COL-2026-{:05}", 1000 + i))
+        .bind(1000 + i)
+        .bind(format!("{{\"full_name\": \"Paged Person {i}\"}}"))
+        .bind(dtr_gateway::store::Stamp(received))
+        .execute(store.pool())
+        .await
+        .expect("insert a case");
+    }
+    let rows = |body: &str| body.matches("<tr><td><a href=\"/cases/").count();
+
+    let one = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    assert!(
+        one.body.contains("151 cases: 1 to 100 shown, page 1 of 2."),
+        "{}",
+        one.body
+    );
+    assert_eq!(rows(&one.body), 100);
+    assert!(one.body.contains(&first), "oldest first: {}", one.body);
+    assert!(one.body.contains("Paged Person 98<"));
+    assert!(!one.body.contains("Paged Person 99<"));
+    assert!(
+        one.body
+            .contains("<a href=\"/cases?page=2\" rel=\"next\">Next 51</a>"),
+        "{}",
+        one.body
+    );
+
+    let two = gateway
+        .request("GET", "/cases?page=2", Some(&ann), None)
+        .expect("an answer");
+    assert!(
+        two.body
+            .contains("151 cases: 101 to 151 shown, page 2 of 2."),
+        "{}",
+        two.body
+    );
+    assert_eq!(rows(&two.body), 51);
+    assert!(two.body.contains("Paged Person 99<") && two.body.contains("Paged Person 149<"));
+    assert!(!two.body.contains(&first));
+    assert!(two
+        .body
+        .contains("<a href=\"/cases?page=1\" rel=\"prev\">Previous 100</a>"));
+    // A page past the last is the last.
+    let past = gateway
+        .request("GET", "/cases?page=9", Some(&ann), None)
+        .expect("an answer");
+    assert!(past.body.contains("page 2 of 2"), "{}", past.body);
+
+    // A search pages the cases it finds, and keeps itself in the links.
+    let found = gateway
+        .request("GET", "/cases?q=paged+person+14", Some(&ann), None)
+        .expect("an answer");
+    assert!(found.body.contains("11 case(s)."), "{}", found.body);
+    let searched = gateway
+        .request("GET", "/cases?q=paged&page=2", Some(&ann), None)
+        .expect("an answer");
+    assert!(
+        searched
+            .body
+            .contains("150 cases: 101 to 150 shown, page 2 of 2."),
+        "{}",
+        searched.body
+    );
+    assert!(searched
+        .body
+        .contains("<a href=\"/cases?q=paged&amp;page=1\" rel=\"prev\">"));
+
+    // Harlow's officer sees none of them, on any page.
+    for path in ["/cases", "/cases?page=2", "/cases?q=paged"] {
+        let theirs = gateway
+            .request("GET", path, Some(&hal), None)
+            .expect("an answer");
+        assert!(
+            !theirs.body.contains("Paged Person") && theirs.body.contains("0 case(s)"),
+            "{path}: {}",
+            theirs.body
+        );
+    }
 }

@@ -192,6 +192,47 @@ pub(crate) fn bench_sweep(dir: Option<&Path>, cases: usize) -> Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
+pub(crate) fn bench_web(dir: Option<&Path>, cases: usize, runs: usize) -> Result<ExitCode> {
+    let config = load_config(dir, false)?;
+    let folder = tempfile_dir()?;
+    let file = folder.join("bench-web.db");
+    let runtime = runtime()?;
+    let result = runtime.block_on(dtr_gateway::bench::web(
+        &config,
+        &file,
+        cases,
+        runs,
+        Utc::now(),
+    ));
+    let _ = std::fs::remove_dir_all(&folder);
+    let figures = result?;
+    println!(
+        "web view, {} open cases of one authority, its officer signed in, {runs} runs each \
+         (median, slowest):",
+        figures.cases
+    );
+    println!(
+        "GET /cases: {:.1} ms, {:.1} ms ({} cases on the first page, {} KiB) (goal: under 100 ms)",
+        figures.list.0,
+        figures.list.1,
+        figures.listed,
+        figures.bytes / 1024
+    );
+    println!(
+        "GET /cases?q=NAME (one found): {:.1} ms, {:.1} ms",
+        figures.search.0, figures.search.1
+    );
+    println!(
+        "GET /cases?overdue=yes (every case's deadlines worked out): {:.1} ms, {:.1} ms",
+        figures.overdue.0, figures.overdue.1
+    );
+    println!(
+        "sign-in to list (POST /sign-in/TOKEN, then GET /cases): {:.1} ms, {:.1} ms",
+        figures.sign_in_to_list.0, figures.sign_in_to_list.1
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// A fresh folder under the system's temporary folder.
 pub(crate) fn tempfile_dir() -> Result<PathBuf> {
     let folder = std::env::temp_dir().join(format!("dtr-gateway-bench-{}", std::process::id()));

@@ -30,45 +30,27 @@ pub(crate) async fn list_cases(
     store: &Store,
     filter: CaseFilter,
 ) -> Result<ExitCode> {
-    use dtr_gateway::core::protocol::Rag;
     let code = authority_code(config, filter.authority)?;
     let today = filter
         .now
         .unwrap_or_else(|| dtr_gateway::core::uk::date(Utc::now()));
-    let due_on = filter.due.map(|d| d.day(today));
-    let only_open = filter.open || due_on.is_some() || filter.overdue;
-    let cases = store.cases(code.as_deref(), only_open).await?;
+    let kept = dtr_gateway::case_list::CaseFilter {
+        open_only: filter.open,
+        due_on: filter.due.map(|d| d.day(today)),
+        overdue: filter.overdue,
+        next: None,
+        search: filter.search,
+    };
+    let cases = store.cases(code.as_deref(), kept.reads_open_only()).await?;
     let deadline_cases = store.deadline_cases(code.as_deref()).await?;
     let deadlines = dtr_gateway::sweep::open_deadlines(config, &deadline_cases, today);
-    let search = filter.search.as_deref().map(str::to_lowercase);
-    let matches = |c: &&dtr_gateway::store::CaseSummary| {
-        let Some(text) = &search else { return true };
-        [
-            Some(&c.reference),
-            c.full_name.as_ref(),
-            c.prison_number.as_ref(),
-            c.crn.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|v| v.to_lowercase().contains(text.as_str()))
-    };
-    let shown: Vec<_> = cases
-        .iter()
-        .filter(matches)
-        .filter(|c| {
-            let mine = || deadlines.iter().filter(|d| d.case.reference == c.reference);
-            (due_on.is_none() || mine().any(|d| Some(d.due.on) == due_on))
-                && (!filter.overdue || mine().any(|d| d.rag == Rag::Red))
-        })
-        .collect();
+    let shown = dtr_gateway::case_list::filter_cases(&cases, &deadlines, &kept);
     println!(
         "{:<20} {:<11} {:<6} {:<22} {:<26} {:<16} {:<9} RECEIVED",
         "REFERENCE", "STATUS", "URGENT", "NAME", "REFERRER", "NEXT DEADLINE", "STATE"
     );
-    for c in &shown {
-        // Deadlines are most pressing first: the case's first is its next.
-        let next = deadlines.iter().find(|d| d.case.reference == c.reference);
+    for listed in &shown {
+        let (c, next) = (listed.case, listed.next);
         let referrer = match (&c.referrer_name, &c.referring_agency) {
             (Some(n), Some(a)) => format!("{n}, {a}"),
             (Some(x), None) | (None, Some(x)) => x.clone(),

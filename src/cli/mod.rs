@@ -385,6 +385,17 @@ pub(crate) enum BenchWhat {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// The web view over many open cases of one authority, in a new
+    /// database of its own (removed afterwards): an officer signing in
+    /// and reading `/cases`, over HTTP on loopback, in milliseconds.
+    Web {
+        /// How many open cases the officer's authority has.
+        #[arg(long, default_value_t = 10_000)]
+        cases: usize,
+        /// How many times each request is timed.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
     /// Parse every .eml file of the folders given, repeatedly, on one core;
     /// and read every .docx, .odt and .pdf as an attached form is read.
     Parse {
@@ -418,6 +429,7 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
         Command::Bench { what } => match what {
             BenchWhat::Parse { folders, seconds } => bench::bench_parse(dir, &folders, seconds),
             BenchWhat::Sweep { cases } => bench::bench_sweep(dir, cases),
+            BenchWhat::Web { cases, runs } => bench::bench_web(dir, cases, runs),
             BenchWhat::Intake {
                 messages,
                 streams,

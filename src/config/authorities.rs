@@ -351,6 +351,31 @@ pub(super) fn warn_about_contacts(file: &str, authorities: &[Authority], problem
                 ),
             );
         }
+        // A sign-in link goes to the officer's address: a private or
+        // another organisation's mailbox would take it out of the council.
+        for (j, officer) in a.officers.iter().enumerate() {
+            if a.owns_domain(&officer.domain()) {
+                continue;
+            }
+            let own = if a.domains.is_empty() {
+                format!(
+                    "{} (the inbox's domain; `domains` lists no others)",
+                    a.inbox.domain()
+                )
+            } else {
+                a.domains.join(", ")
+            };
+            problems.warn(
+                file,
+                format!("{key}.officers[{j}]"),
+                format!(
+                    "{}: {officer} is not at the authority's own domains ({own}): sign-in links \
+                     to the web view go to this address; list the officer's work address, or add \
+                     its domain to `domains` if the council uses it",
+                    a.name
+                ),
+            );
+        }
         let home = a.inbox.domain();
         let addresses = [
             ("operational_lead.email", &lead.email),

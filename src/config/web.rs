@@ -15,12 +15,37 @@ pub struct Web {
     pub public_url: String,
     /// People who see every authority's counts and report, never a case.
     pub coordinators: Vec<EmailAddress>,
+    /// The authority (its code) whose inbox and sending identity mail a
+    /// coordinator's sign-in link when the coordinator is at none of the
+    /// authorities' own domains; the first authority when not set.
+    pub coordinators_from: Option<String>,
     /// The certificate and key the listener serves TLS with; none: plain
     /// HTTP on loopback, behind a reverse proxy.
     pub tls: Option<WebTls>,
 }
 
 impl Web {
+    /// The authority a coordinator's sign-in link is mailed as (its inbox
+    /// the sender, its identity the relay): the coordinator's own council
+    /// when they are at one's domain, else `coordinators_from`, else the
+    /// first authority.
+    pub fn sender_for_coordinator<'a>(
+        &self,
+        coordinator: &EmailAddress,
+        authorities: &'a crate::core::authority::Authorities,
+    ) -> Option<&'a crate::core::authority::Authority> {
+        let domain = coordinator.domain();
+        authorities
+            .iter()
+            .find(|a| a.owns_domain(&domain))
+            .or_else(|| {
+                self.coordinators_from
+                    .as_deref()
+                    .and_then(|code| authorities.by_code(code))
+            })
+            .or_else(|| authorities.iter().next())
+    }
+
     /// Whether the session cookie is marked `Secure`: always, unless the
     /// view is reached over plain HTTP (a loopback test set-up).
     pub fn secure_cookies(&self) -> bool {
@@ -43,6 +68,7 @@ pub(super) struct RawWeb {
     pub(super) public_url: String,
     #[serde(default)]
     pub(super) coordinators: Vec<String>,
+    pub(super) coordinators_from: Option<String>,
     pub(super) tls_certificate: Option<PathBuf>,
     pub(super) tls_key: Option<PathBuf>,
 }
@@ -195,11 +221,52 @@ pub(super) fn read_web(
             }
         }
     }
+    let coordinators_from = match raw.coordinators_from.as_deref().map(str::trim) {
+        Some(code) => match authorities
+            .iter()
+            .find(|a| a.code.as_str().eq_ignore_ascii_case(code))
+        {
+            Some(a) => Some(a.code.to_string()),
+            None => {
+                problems.error(
+                    file,
+                    "web.coordinators_from",
+                    format!("`{code}` is not the code of an authority in authorities.toml"),
+                );
+                ok = false;
+                None
+            }
+        },
+        None => None,
+    };
+    // A coordinator at no council's domain is mailed as some council: say
+    // which, so that it is chosen rather than fallen into.
+    if coordinators_from.is_none() {
+        if let Some(first) = authorities.first() {
+            for (i, coordinator) in coordinators.iter().enumerate() {
+                let domain = coordinator.domain();
+                if authorities.iter().any(|a| a.owns_domain(&domain)) {
+                    continue;
+                }
+                problems.warn(
+                    file,
+                    format!("web.coordinators[{i}]"),
+                    format!(
+                        "{coordinator} is at none of the authorities' domains: their sign-in links \
+                         are sent from {}'s Duty to Refer inbox ({}), the first authority's; set \
+                         coordinators_from = \"CODE\" to choose the authority they come from",
+                        first.name, first.inbox
+                    ),
+                );
+            }
+        }
+    }
     let listen = listen?;
     ok.then_some(Web {
         listen,
         public_url,
         coordinators,
+        coordinators_from,
         tls,
     })
 }
@@ -390,6 +457,109 @@ dispute_contact = { name = "D", email = "dispute@harlow.gov.uk" }
         assert!(
             err.contains("authority[Colchester].officers[0]: Colchester"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_coordinators_link_comes_from_their_council_or_the_one_named() {
+        let web = "[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"https://dtr.essex.gov.uk\"\n";
+        // At no council's domain, with nothing named: the first authority,
+        // and check-config says so.
+        let (config, warnings) = load(
+            &format!("{web}coordinators = [\"co.ordinator@essex.gov.uk\", \"hal.coordinator@harlow.gov.uk\"]"),
+            AUTHORITIES,
+        )
+        .expect("valid");
+        let about: Vec<_> = warnings
+            .iter()
+            .filter(|w| w.key.starts_with("web.coordinators"))
+            .collect();
+        assert_eq!(about.len(), 1, "{warnings:?}");
+        assert_eq!(about[0].key, "web.coordinators[0]");
+        assert!(
+            about[0].message.contains(
+                "co.ordinator@essex.gov.uk is at none of the authorities' domains: their sign-in \
+                 links are sent from Colchester's Duty to Refer inbox (dtr@colchester.gov.uk)"
+            ),
+            "{}",
+            about[0].message
+        );
+        let web_settings = config.web.clone().expect("a web view");
+        let sender = |address: &str| {
+            web_settings
+                .sender_for_coordinator(
+                    &EmailAddress::parse(address).expect("address"),
+                    &config.authorities,
+                )
+                .map(|a| a.name.clone())
+        };
+        assert_eq!(
+            sender("co.ordinator@essex.gov.uk").as_deref(),
+            Some("Colchester")
+        );
+        // One at Harlow's domain hears from Harlow.
+        assert_eq!(
+            sender("hal.coordinator@harlow.gov.uk").as_deref(),
+            Some("Harlow")
+        );
+
+        // Named: that authority, and no warning.
+        let (config, warnings) = load(
+            &format!(
+                "{web}coordinators = [\"co.ordinator@essex.gov.uk\"]\ncoordinators_from = \"har\""
+            ),
+            AUTHORITIES,
+        )
+        .expect("valid");
+        assert!(
+            warnings
+                .iter()
+                .all(|w| !w.key.starts_with("web.coordinators")),
+            "{warnings:?}"
+        );
+        let web_settings = config.web.clone().expect("a web view");
+        assert_eq!(web_settings.coordinators_from.as_deref(), Some("HAR"));
+        assert_eq!(
+            web_settings
+                .sender_for_coordinator(
+                    &EmailAddress::parse("co.ordinator@essex.gov.uk").expect("address"),
+                    &config.authorities
+                )
+                .map(|a| a.name.as_str()),
+            Some("Harlow")
+        );
+        let err = error_of(&format!("{web}coordinators_from = \"XYZ\""), AUTHORITIES);
+        assert!(
+            err.contains("web.coordinators_from: `XYZ` is not the code of an authority"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_officer_outside_the_authoritys_domains_is_warned_about() {
+        let private = AUTHORITIES.replace(
+            "officers = [\"ann.officer@colchester.gov.uk\"]",
+            "officers = [\"ann.officer@colchester.gov.uk\", \"ann.at.home@gmail.com\"]",
+        );
+        let (_, warnings) = load("", &private).expect("valid, with a warning");
+        let about: Vec<_> = warnings
+            .iter()
+            .filter(|w| w.key.contains(".officers["))
+            .collect();
+        assert_eq!(about.len(), 1, "{warnings:?}");
+        assert!(about[0].key.ends_with("officers[1]"), "{}", about[0].key);
+        assert!(
+            about[0].message.starts_with(
+                "Colchester: ann.at.home@gmail.com is not at the authority's own domains \
+                 (colchester.gov.uk"
+            ),
+            "{}",
+            about[0].message
+        );
+        let (_, warnings) = load("", AUTHORITIES).expect("valid");
+        assert!(
+            warnings.iter().all(|w| !w.key.contains(".officers[")),
+            "{warnings:?}"
         );
     }
 }

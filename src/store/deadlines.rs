@@ -116,6 +116,32 @@ impl Store {
         Ok(rows.iter().map(deadline_case).collect())
     }
 
+    /// The open cases of `authority` among `references`, as the sweep
+    /// reads them (for a page of cases, without reading every case).
+    pub async fn deadline_cases_among(
+        &self,
+        authority: &str,
+        references: &[&str],
+    ) -> Result<Vec<DeadlineCase>, StoreError> {
+        if references.is_empty() {
+            return Ok(Vec::new());
+        }
+        let places: Vec<String> = (0..references.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        let sql = format!(
+            "SELECT {DEADLINE_COLUMNS} FROM cases \
+             WHERE status = 'open' AND authority = $1 AND reference IN ({}) ORDER BY id",
+            places.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(authority);
+        for reference in references {
+            query = query.bind(*reference);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(deadline_case).collect())
+    }
+
     async fn deadline_cases_where(
         &self,
         authority: Option<&str>,

@@ -61,6 +61,56 @@ impl Store {
         self.cases(Some(&scope.authority), open_only).await
     }
 
+    /// One page of the scope's cases (open and incomplete only when
+    /// `open_only`), oldest first as [`Store::scoped_cases`] lists them,
+    /// and how many there are in all.
+    pub async fn scoped_case_page(
+        &self,
+        scope: &CaseScope,
+        open_only: bool,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(usize, Vec<CaseSummary>), StoreError> {
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases WHERE authority = $1 \
+             AND ($2 = 0 OR status IN ('open', 'incomplete'))",
+        )
+        .bind(&scope.authority)
+        .bind(Flag(open_only))
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = sqlx::query(
+            "SELECT reference, authority, status, referral_type, urgent, received_at, \
+             expected_release_date, referral, prison_number, crn, referrer_name, \
+             referring_agency FROM cases \
+             WHERE authority = $1 AND ($2 = 0 OR status IN ('open', 'incomplete')) \
+             ORDER BY received_at, id LIMIT $3 OFFSET $4",
+        )
+        .bind(&scope.authority)
+        .bind(Flag(open_only))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((
+            usize::try_from(total).unwrap_or(0),
+            rows.iter()
+                .map(super::cases::summary)
+                .collect::<Result<_, _>>()?,
+        ))
+    }
+
+    /// The scope's open cases among `references`, as the deadline sweep
+    /// reads them; another authority's are not among them.
+    pub async fn scoped_deadline_cases_among(
+        &self,
+        scope: &CaseScope,
+        references: &[&str],
+    ) -> Result<Vec<DeadlineCase>, StoreError> {
+        self.deadline_cases_among(&scope.authority, references)
+            .await
+    }
+
     /// The scope's cases as the deadline sweep reads them.
     pub async fn scoped_deadline_cases(
         &self,

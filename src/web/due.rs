@@ -49,7 +49,7 @@ pub(crate) async fn list(State(state): State<Arc<WebState>>, headers: HeaderMap)
             notes.push(row.ladder.clone());
         }
         body.push_str(&format!(
-            "<tr><td><span class=\"tag {}\">{}</span></td><td>{}</td>\
+            "<tr><td><span class=\"tag {}\">{}</span></td><td class=\"when\">{}</td>\
              <td><a href=\"/cases/{r}\">{r}</a></td><td>{}</td><td>{} (commitment {}){}</td></tr>",
             rag_class(row.rag),
             rag_words(row.rag),

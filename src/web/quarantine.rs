@@ -70,11 +70,11 @@ fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -
              <tr><th scope=\"row\">From</th><td>{sender}</td></tr>\
              <tr><th scope=\"row\">Subject</th><td>{subject}</td></tr>\
              <tr><th scope=\"row\">Set aside because</th><td>{reason}</td></tr></tbody></table>\
-             {release}<form method=\"post\" action=\"/quarantine/{id}/dismiss\">\
+             {release}<form method=\"post\" action=\"/quarantine/{id}/dismiss\" class=\"dismiss\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <label for=\"reason-{id}\">Why it needs nothing done</label>\
-             <input type=\"text\" id=\"reason-{id}\" name=\"reason\" required>\
-             <button type=\"submit\" class=\"secondary\">Dismiss message {id}</button></form>",
+             <label for=\"reason-{id}\">Or dismiss it: why it needs nothing done</label>\
+             <div class=\"row\"><input type=\"text\" id=\"reason-{id}\" name=\"reason\" required>\
+             <button type=\"submit\" class=\"secondary\">Dismiss message {id}</button></div></form>",
             received = escape(&short_time(q.received_at)),
             sender = escape(q.sender.as_deref().unwrap_or("(no sender)")),
             subject = escape(q.subject.as_deref().unwrap_or("(no subject)")),
@@ -84,7 +84,7 @@ fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -
     page("Quarantine", &body, Some(signed))
 }
 
-/// The page again, with what was done said first.
+/// The page again, with what was done said first (`note` is HTML).
 async fn done(state: &WebState, signed: &Signed, scope: &CaseScope, note: String) -> Response {
     match state.store.scoped_quarantined(scope).await {
         Ok(waiting) => answer(
@@ -133,7 +133,11 @@ pub(crate) async fn release_one(
     let (note, case) = match released {
         Ok(Released::Recorded(recorded)) => {
             let case = recorded.case.as_ref().map(|c| c.to_string());
-            let shown = case.clone().unwrap_or_default();
+            // The case named is the reader's authority's: a link to it.
+            let shown = case
+                .as_deref()
+                .map(|c| format!("<a href=\"/cases/{r}\">{r}</a>", r = escape(c)))
+                .unwrap_or_default();
             let note = match &recorded.action {
                 Action::Opened => format!("Message {id} released: case {shown} opened; the referrer is answered."),
                 Action::AttachedReferral => format!("Message {id} released: it completed case {shown}."),
@@ -145,11 +149,11 @@ pub(crate) async fn release_one(
             (note, case)
         }
         Ok(Released::StillSetAside(why)) => (
-            format!("Message {id} cannot be recorded by the gateway ({why}): record it by hand from the inbox, then dismiss it."),
+            format!("Message {id} cannot be recorded by the gateway ({}): record it by hand from the inbox, then dismiss it.", escape(&why)),
             None,
         ),
         Ok(Released::AlreadySettled(s)) => (
-            format!("Message {id} was already {} by {}.", s.how, s.by),
+            format!("Message {id} was already {} by {}.", escape(s.how.as_str()), escape(&s.by)),
             None,
         ),
         Ok(Released::NotQuarantined) => return not_found_page(),

@@ -91,10 +91,10 @@ fn chart(title: &str, bars: &[(String, u32, u32)], parts: (&str, &str)) -> Strin
         let w1 = WIDTH * first / most;
         let w2 = WIDTH * second / most;
         svg.push_str(&format!(
-            "<text x=\"0\" y=\"{ty}\" font-family=\"Arial, sans-serif\" font-size=\"14\" fill=\"#0b0c0c\">{name}</text>\
+            "<text x=\"0\" y=\"{ty}\" font-family=\"Arial, sans-serif\" font-size=\"16\" fill=\"#0b0c0c\">{name}</text>\
              <rect x=\"{LABEL}\" y=\"{y}\" width=\"{w1}\" height=\"18\" fill=\"#00703c\"><title>{first} {p1}</title></rect>\
              <rect x=\"{x2}\" y=\"{y}\" width=\"{w2}\" height=\"18\" fill=\"#d4351c\"><title>{second} {p2}</title></rect>\
-             <text x=\"{tx}\" y=\"{ty}\" font-family=\"Arial, sans-serif\" font-size=\"14\" fill=\"#0b0c0c\">{label}</text>",
+             <text x=\"{tx}\" y=\"{ty}\" font-family=\"Arial, sans-serif\" font-size=\"16\" fill=\"#0b0c0c\">{label}</text>",
             ty = y + 14,
             name = escape(name),
             x2 = LABEL + w1,
@@ -111,7 +111,7 @@ fn chart(title: &str, bars: &[(String, u32, u32)], parts: (&str, &str)) -> Strin
     let legend_y = ROW * bars.len() as u32 + 22;
     svg.push_str(&format!(
         "<rect x=\"{LABEL}\" y=\"{ly}\" width=\"12\" height=\"12\" fill=\"#00703c\"/>\
-         <text x=\"{lx}\" y=\"{legend_y}\" font-family=\"Arial, sans-serif\" font-size=\"13\" fill=\"#0b0c0c\">{p1}</text>",
+         <text x=\"{lx}\" y=\"{legend_y}\" font-family=\"Arial, sans-serif\" font-size=\"15\" fill=\"#0b0c0c\">{p1}</text>",
         ly = legend_y - 11,
         lx = LABEL + 16,
         p1 = escape(parts.0),
@@ -119,17 +119,15 @@ fn chart(title: &str, bars: &[(String, u32, u32)], parts: (&str, &str)) -> Strin
     if !parts.1.is_empty() {
         svg.push_str(&format!(
             "<rect x=\"{x}\" y=\"{ly}\" width=\"12\" height=\"12\" fill=\"#d4351c\"/>\
-             <text x=\"{lx}\" y=\"{legend_y}\" font-family=\"Arial, sans-serif\" font-size=\"13\" fill=\"#0b0c0c\">{p2}</text>",
+             <text x=\"{lx}\" y=\"{legend_y}\" font-family=\"Arial, sans-serif\" font-size=\"15\" fill=\"#0b0c0c\">{p2}</text>",
             x = LABEL + 160,
             ly = legend_y - 11,
             lx = LABEL + 176,
             p2 = escape(parts.1),
         ));
     }
-    svg.push_str(&format!(
-        "</svg><figcaption>{}</figcaption></figure>",
-        escape(title)
-    ));
+    // The heading above names the measure; the chart needs no caption.
+    svg.push_str("</svg></figure>");
     svg
 }
 

@@ -150,15 +150,13 @@ async fn mail_link(
     let Some(viewer) = session::viewer_for(state, &lowered) else {
         return Ok(());
     };
-    // The officer's authority sends it; a coordinator's comes from the
-    // first authority's identity (the configuration has at least one).
+    // The officer's authority sends it; a coordinator's, their own
+    // council or the one `[web] coordinators_from` names.
     let authority = match &viewer {
         Viewer::Officer { scope, .. } => Some(scope.code().to_string()),
         Viewer::Coordinator { .. } => state
-            .config
-            .authorities
-            .iter()
-            .next()
+            .settings
+            .sender_for_coordinator(address, &state.config.authorities)
             .map(|a| a.code.to_string()),
     };
     let Some(authority) = authority else {
