@@ -944,3 +944,32 @@ fn a_pdf_of_far_too_many_pages_or_objects_is_refused_before_it_is_loaded() {
     let form_pages = pdf_sharing_one_stream(3, PDF_FORM_TEXT);
     assert!(read_document(DocumentKind::Pdf, &form_pages, &LIMITS).is_ok());
 }
+
+#[test]
+fn a_pdf_operator_that_cannot_be_read_costs_the_page_nothing_else() {
+    // Each stream opens with something the parser cannot take: a hex
+    // string that is not one, a stray bracket, a brace, a number of two
+    // points, an unterminated dictionary before an operator.
+    for bad in [
+        &b"BT /F1 12 Tf 72 780 Td <zz> Tj ET\n"[..],
+        b"] 0 0 m\n",
+        b"{ } 1 0 0 1 0 0 cm\n",
+        b"1.2.3 w\n",
+        b"<< /A 1 BDC\n",
+    ] {
+        let content = [bad, PDF_FORM_TEXT].concat();
+        let pdf = pdf_sharing_one_stream(1, &content);
+        let text = read_document(DocumentKind::Pdf, &pdf, &LIMITS)
+            .unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(bad)));
+        let reading = read_form(&text);
+        assert!(reading.heading, "{text}");
+        assert_eq!(reading.values[&Field::FullName], "Sam Example", "{text}");
+        assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988", "{text}");
+    }
+    // A page that draws no text at all is still a scan.
+    let drawing = pdf_sharing_one_stream(1, b"] 0 0 m 100 100 l S\n");
+    assert_eq!(
+        read_document(DocumentKind::Pdf, &drawing, &LIMITS),
+        Err(DocumentError::NoText)
+    );
+}
