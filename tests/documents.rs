@@ -675,3 +675,72 @@ fn parse_explain_names_an_smime_part_as_encrypted_mail() {
     );
     assert!(!explained.to_string().contains("an image"), "{explained}");
 }
+
+/// The short numbered form: three questions, each numbered in its cell.
+const SHORT_NUMBERED: [(&str, &str, &str); 3] = [
+    ("1.", "Full name", "Daniel Whitmore"),
+    ("2.", "Date of birth", "14/02/1988"),
+    ("3.", "Consent", "Yes"),
+];
+
+fn assert_short_form_read(json: &Value, source: &str) {
+    assert_eq!(json["kind"], "referral", "{source}: {json}");
+    assert_eq!(json["referral"]["full_name"], "Daniel Whitmore", "{source}");
+    assert_eq!(json["referral"]["date_of_birth"], "1988-02-14", "{source}");
+    assert_eq!(json["referral"]["consent"], true, "{source}");
+}
+
+#[test]
+fn a_short_numbered_table_reads_its_fields() {
+    // Each question numbered as Word and LibreOffice users type it, `1.`
+    // and a tab, in its cell; and with a space.
+    let run = |t: &str| format!(r#"<w:r><w:t xml:space="preserve">{t}</w:t></w:r>"#);
+    let cell = |inner: String| format!("<w:tc><w:p>{inner}</w:p></w:tc>");
+    let word_rows = |gap: &str| -> String {
+        SHORT_NUMBERED
+            .iter()
+            .map(|(n, l, v)| {
+                format!(
+                    "<w:tr>{}{}</w:tr>",
+                    cell(format!("{}{gap}{}", run(n), run(l))),
+                    cell(run(v))
+                )
+            })
+            .collect()
+    };
+    for (gap, how) in [("<w:r><w:tab/></w:r>", "tab"), (&run(" ")[..], "space")] {
+        let word = docx(&format!("<w:tbl>{}</w:tbl>", word_rows(gap))).expect("docx");
+        let raw = mail("Referral attached.\n", &[("referral.docx", DOCX, word)]);
+        assert_short_form_read(&analysed(&raw).to_contract_json(), how);
+    }
+    let odt_rows: String = SHORT_NUMBERED
+        .iter()
+        .map(|(n, l, v)| {
+            format!(
+                "<table:table-row><table:table-cell><text:p>{n}<text:tab/>{l}</text:p></table:table-cell>\
+                 <table:table-cell><text:p>{v}</text:p></table:table-cell></table:table-row>"
+            )
+        })
+        .collect();
+    let document = odt(&format!("<table:table>{odt_rows}</table:table>")).expect("odt");
+    let raw = mail(
+        "Referral attached.\n",
+        &[(
+            "referral.odt",
+            "application/vnd.oasis.opendocument.text",
+            document,
+        )],
+    );
+    assert_short_form_read(&analysed(&raw).to_contract_json(), "odt");
+
+    let cells: String = SHORT_NUMBERED
+        .iter()
+        .map(|(n, l, v)| format!("<tr><td>{n}\t{l}</td><td>{v}</td></tr>"))
+        .collect();
+    let html = format!(
+        "From: Pat Officer <pat.officer@justice.gov.uk>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: Referral\r\nMessage-ID: <short-1@justice.gov.uk>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\r\n<html><body><table>{cells}</table></body></html>\r\n"
+    );
+    assert_short_form_read(&analysed(html.as_bytes()).to_contract_json(), "html");
+}
