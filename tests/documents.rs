@@ -559,3 +559,188 @@ fn a_docx_naming_its_document_twice_is_set_aside() {
         "a damaged document: its zip container holds two parts of one name"
     );
 }
+
+/// A message forwarded as an attachment: its covering note, and the
+/// Word form attached to it.
+fn forwarded_with_form() -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(word_form());
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).expect("ascii"))
+        .collect();
+    format!(
+        "From: Pat Officer <pat.officer@justice.gov.uk>\r\nTo: hub@justice.gov.uk\r\n\
+         Subject: Duty to refer\r\nMessage-ID: <inner-1@justice.gov.uk>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"in\"\r\n\r\n--in\r\n\
+         Content-Type: text/plain\r\n\r\nPlease find attached.\r\n--in\r\n\
+         Content-Type: {DOCX}; name=\"DTR referral.docx\"\r\n\
+         Content-Disposition: attachment; filename=\"DTR referral.docx\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--in--\r\n",
+        lines.join("\r\n")
+    )
+}
+
+#[test]
+fn a_form_attached_to_a_message_attached_as_a_file_is_read_by_its_path() {
+    let raw = mail(
+        "Forwarded as a file.\n",
+        &[(
+            "fwd.eml",
+            "application/octet-stream",
+            forwarded_with_form().into_bytes(),
+        )],
+    );
+    let json = analysed(&raw).to_contract_json();
+    assert_eq!(json["outcome"], "complete", "{json}");
+    assert_eq!(json["referral"], expected_referral());
+    assert_eq!(json["form_source"], "attachment:fwd.eml/DTR referral.docx");
+}
+
+#[test]
+fn a_form_attached_to_a_forwarded_message_is_read_by_its_path() {
+    let forwarded = forwarded_with_form();
+    let attached = |disposition: &str| {
+        format!(
+            "From: Kim Hub <kim.hub@justice.gov.uk>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+             Subject: Fw: Duty to refer\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\
+             Message-ID: <outer-1@justice.gov.uk>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"out\"\r\n\r\n--out\r\n\
+             Content-Type: text/plain\r\n\r\nSee the attached mail.\r\n--out\r\n\
+             Content-Type: message/rfc822\r\n{disposition}\r\n{forwarded}\r\n--out--\r\n"
+        )
+        .into_bytes()
+    };
+    let named = analysed(&attached(
+        "Content-Disposition: attachment; filename=\"fwd.eml\"\r\n",
+    ))
+    .to_contract_json();
+    assert_eq!(named["outcome"], "complete", "{named}");
+    assert_eq!(named["referral"], expected_referral());
+    assert_eq!(named["form_source"], "attachment:fwd.eml/DTR referral.docx");
+    let unnamed = analysed(&attached("")).to_contract_json();
+    assert_eq!(
+        unnamed["form_source"],
+        "attachment:(attached message)/DTR referral.docx"
+    );
+}
+
+#[test]
+fn a_form_attached_deeper_than_the_nesting_limit_is_set_aside_not_read() {
+    // fwd.eml inside fwd.eml inside ... : three messages deep are read,
+    // the fourth's attachments are listed as not read.
+    let mut inner = forwarded_with_form();
+    for _ in 0..4 {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(inner.as_bytes());
+        inner = format!(
+            "From: a@justice.gov.uk\r\nSubject: fw\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"n\"\r\n\r\n--n\r\n\
+             Content-Type: text/plain\r\n\r\nForwarded.\r\n--n\r\n\
+             Content-Type: application/octet-stream; name=\"fwd.eml\"\r\n\
+             Content-Disposition: attachment; filename=\"fwd.eml\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{encoded}\r\n--n--\r\n"
+        );
+    }
+    let raw = mail(
+        "Forwarded.\n",
+        &[("fwd.eml", "message/rfc822", inner.into_bytes())],
+    );
+    let analysis = analysed(&raw);
+    assert_eq!(analysis.to_contract_json()["kind"], "other");
+    let why = analysis
+        .attachments
+        .iter()
+        .find_map(|a| a.unread.clone())
+        .expect("listed as not read");
+    assert!(why.contains("deep"), "{why}");
+}
+
+#[test]
+fn parse_explain_names_an_smime_part_as_encrypted_mail() {
+    let raw = "From: Pat Officer <pat.officer@justice.gov.uk>\r\n\
+        To: dutytorefer@colchester.gov.uk\r\nSubject: Referral\r\n\
+        Message-ID: <smime-1@justice.gov.uk>\r\nMIME-Version: 1.0\r\n\
+        Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n\
+        Content-Disposition: attachment; filename=smime.p7m\r\n\
+        Content-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAxggFA\r\n";
+    let explained = analysed(raw.as_bytes()).explain_json();
+    assert_eq!(
+        explained["encrypted"], "encrypted with S/MIME",
+        "{explained}"
+    );
+    let why = explained["not_read"][0]["why"].as_str().unwrap_or_default();
+    assert_eq!(
+        why, "encrypted mail (S/MIME), which the gateway cannot open",
+        "{explained}"
+    );
+    assert!(!explained.to_string().contains("an image"), "{explained}");
+}
+
+/// The short numbered form: three questions, each numbered in its cell.
+const SHORT_NUMBERED: [(&str, &str, &str); 3] = [
+    ("1.", "Full name", "Daniel Whitmore"),
+    ("2.", "Date of birth", "14/02/1988"),
+    ("3.", "Consent", "Yes"),
+];
+
+fn assert_short_form_read(json: &Value, source: &str) {
+    assert_eq!(json["kind"], "referral", "{source}: {json}");
+    assert_eq!(json["referral"]["full_name"], "Daniel Whitmore", "{source}");
+    assert_eq!(json["referral"]["date_of_birth"], "1988-02-14", "{source}");
+    assert_eq!(json["referral"]["consent"], true, "{source}");
+}
+
+#[test]
+fn a_short_numbered_table_reads_its_fields() {
+    // Each question numbered as Word and LibreOffice users type it, `1.`
+    // and a tab, in its cell; and with a space.
+    let run = |t: &str| format!(r#"<w:r><w:t xml:space="preserve">{t}</w:t></w:r>"#);
+    let cell = |inner: String| format!("<w:tc><w:p>{inner}</w:p></w:tc>");
+    let word_rows = |gap: &str| -> String {
+        SHORT_NUMBERED
+            .iter()
+            .map(|(n, l, v)| {
+                format!(
+                    "<w:tr>{}{}</w:tr>",
+                    cell(format!("{}{gap}{}", run(n), run(l))),
+                    cell(run(v))
+                )
+            })
+            .collect()
+    };
+    for (gap, how) in [("<w:r><w:tab/></w:r>", "tab"), (&run(" ")[..], "space")] {
+        let word = docx(&format!("<w:tbl>{}</w:tbl>", word_rows(gap))).expect("docx");
+        let raw = mail("Referral attached.\n", &[("referral.docx", DOCX, word)]);
+        assert_short_form_read(&analysed(&raw).to_contract_json(), how);
+    }
+    let odt_rows: String = SHORT_NUMBERED
+        .iter()
+        .map(|(n, l, v)| {
+            format!(
+                "<table:table-row><table:table-cell><text:p>{n}<text:tab/>{l}</text:p></table:table-cell>\
+                 <table:table-cell><text:p>{v}</text:p></table:table-cell></table:table-row>"
+            )
+        })
+        .collect();
+    let document = odt(&format!("<table:table>{odt_rows}</table:table>")).expect("odt");
+    let raw = mail(
+        "Referral attached.\n",
+        &[(
+            "referral.odt",
+            "application/vnd.oasis.opendocument.text",
+            document,
+        )],
+    );
+    assert_short_form_read(&analysed(&raw).to_contract_json(), "odt");
+
+    let cells: String = SHORT_NUMBERED
+        .iter()
+        .map(|(n, l, v)| format!("<tr><td>{n}\t{l}</td><td>{v}</td></tr>"))
+        .collect();
+    let html = format!(
+        "From: Pat Officer <pat.officer@justice.gov.uk>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: Referral\r\nMessage-ID: <short-1@justice.gov.uk>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\r\n<html><body><table>{cells}</table></body></html>\r\n"
+    );
+    assert_short_form_read(&analysed(html.as_bytes()).to_contract_json(), "html");
+}

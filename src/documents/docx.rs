@@ -7,11 +7,14 @@
 //! (`w:delText`, `w:del`, `w:moveFrom`) and field codes (`w:instrText`)
 //! are never read, nor is text a reader does not see: hidden (`w:vanish`
 //! however written, directly or by a paragraph or character style and
-//! the styles it is based on), white on no shading, or under two points.
+//! the styles it is based on), in the colour of what it is drawn on
+//! (white on no shading; white on a dark run, paragraph or table cell
+//! shading shows), or under two points.
 //! The old look a tracked formatting change keeps (`w:rPrChange`) is not
 //! the look shown, and of alternative content (`mc:AlternateContent`)
 //! only the branch a program shows is read.
 
+use super::look::{Colour, Fill, Ink, Look};
 use super::xml::{attribute, is_on, malformed, reader, reference, tick, Layout};
 use super::{zipped, Budget, DocumentError};
 use crate::core::form::UNREADABLE;
@@ -142,62 +145,73 @@ fn main_part(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
     Ok(main)
 }
 
-/// What of a run's formatting decides whether a reader sees its text;
-/// each unset until a style or the run says.
-#[derive(Clone, Copy, Default, Debug)]
-struct Look {
-    /// `w:vanish`, `w:specVanish`, `w:webHidden`.
-    hidden: Option<bool>,
-    /// `w:color` white.
-    white: Option<bool>,
-    /// On a coloured background (`w:shd` fill, `w:highlight`): white
-    /// text on it shows.
-    backed: Option<bool>,
-    /// `w:sz` of three half-points or less: a speck, not words.
-    tiny: Option<bool>,
+/// A property element of a run's (or a style's) `w:rPr`: what of it
+/// decides whether a reader sees the text.
+fn set_run_property(look: &mut Look, e: &BytesStart<'_>) {
+    match e.local_name().as_ref() {
+        "vanish" | "specVanish" | "webHidden" => look.hidden = Some(is_on(e)),
+        "color" => look.ink = attribute(e, "val").map(|v| ink(&v)),
+        "sz" => {
+            look.tiny = attribute(e, "val")
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .map(|half_points| half_points <= 3);
+        }
+        "highlight" => look.mark = attribute(e, "val").map(|v| highlight(&v)),
+        "shd" => look.fill = shading(e),
+        _ => {}
+    }
 }
 
-impl Look {
-    /// `self` with what `over` sets laid over it.
-    fn under(self, over: Look) -> Look {
-        Look {
-            hidden: over.hidden.or(self.hidden),
-            white: over.white.or(self.white),
-            backed: over.backed.or(self.backed),
-            tiny: over.tiny.or(self.tiny),
-        }
-    }
+/// `w:color`'s value: `auto`, or a colour. One that cannot be read is
+/// taken as one that shows.
+fn ink(value: &str) -> Ink {
+    Colour::from_hex(value).map_or(Ink::Automatic, Ink::Colour)
+}
 
-    fn unseen(&self) -> bool {
-        self.hidden == Some(true)
-            || (self.white == Some(true) && self.backed != Some(true))
-            || self.tiny == Some(true)
-    }
-
-    /// A property element of a run's (or a style's) `w:rPr`.
-    fn set(&mut self, e: &BytesStart<'_>) {
-        match e.local_name().as_ref() {
-            "vanish" | "specVanish" | "webHidden" => self.hidden = Some(is_on(e)),
-            "color" => {
-                self.white = attribute(e, "val").map(|v| v.trim().eq_ignore_ascii_case("FFFFFF"));
-            }
-            "sz" => {
-                self.tiny = attribute(e, "val")
-                    .and_then(|v| v.trim().parse::<u32>().ok())
-                    .map(|half_points| half_points <= 3);
-            }
-            "highlight" => {
-                self.backed = attribute(e, "val").map(|v| !matches!(v.trim(), "none" | "white"));
-            }
-            "shd" => {
-                self.backed = attribute(e, "fill").map(|v| {
-                    !(v.trim().eq_ignore_ascii_case("auto")
-                        || v.trim().eq_ignore_ascii_case("FFFFFF"))
-                });
-            }
-            _ => {}
+/// `w:shd`: a solid pattern is its pattern colour (`w:color`, black when
+/// automatic), otherwise the fill beneath it; `nil` or an automatic fill
+/// paints nothing.
+fn shading(e: &BytesStart<'_>) -> Option<Fill> {
+    let pattern = attribute(e, "val").map(|v| v.trim().to_ascii_lowercase());
+    match pattern.as_deref() {
+        Some("nil") => return Some(Fill::Clear),
+        Some("solid") => {
+            return Some(Fill::Colour(
+                attribute(e, "color")
+                    .and_then(|c| Colour::from_hex(&c))
+                    .unwrap_or(Colour::BLACK),
+            ))
         }
+        _ => {}
     }
+    match attribute(e, "fill") {
+        Some(fill) => Some(Colour::from_hex(&fill).map_or(Fill::Clear, Fill::Colour)),
+        None => pattern.map(|_| Fill::Clear),
+    }
+}
+
+/// `w:highlight`'s named colours.
+fn highlight(name: &str) -> Fill {
+    let colour = match name.trim() {
+        "black" => Colour::rgb(0x00, 0x00, 0x00),
+        "blue" => Colour::rgb(0x00, 0x00, 0xFF),
+        "cyan" => Colour::rgb(0x00, 0xFF, 0xFF),
+        "green" => Colour::rgb(0x00, 0xFF, 0x00),
+        "magenta" => Colour::rgb(0xFF, 0x00, 0xFF),
+        "red" => Colour::rgb(0xFF, 0x00, 0x00),
+        "yellow" => Colour::rgb(0xFF, 0xFF, 0x00),
+        "white" => Colour::WHITE,
+        "darkBlue" => Colour::rgb(0x00, 0x00, 0x80),
+        "darkCyan" => Colour::rgb(0x00, 0x80, 0x80),
+        "darkGreen" => Colour::rgb(0x00, 0x80, 0x00),
+        "darkMagenta" => Colour::rgb(0x80, 0x00, 0x80),
+        "darkRed" => Colour::rgb(0x80, 0x00, 0x00),
+        "darkYellow" => Colour::rgb(0x80, 0x80, 0x00),
+        "darkGray" => Colour::rgb(0x80, 0x80, 0x80),
+        "lightGray" => Colour::rgb(0xC0, 0xC0, 0xC0),
+        _ => return Fill::Clear,
+    };
+    Fill::Colour(colour)
 }
 
 /// Styles deeper than this in `w:basedOn` are no real document's.
@@ -222,6 +236,7 @@ impl Styles {
         let mut style: Option<(String, Look, Option<String>)> = None;
         let mut in_defaults = false;
         let mut in_run_properties = false;
+        let mut in_paragraph_properties = false;
         let mut changed = 0usize;
         let mut events = 0u32;
         loop {
@@ -241,6 +256,7 @@ impl Styles {
                         }
                         "docDefaults" if start => in_defaults = true,
                         "rPr" if start => in_run_properties = true,
+                        "pPr" if start => in_paragraph_properties = true,
                         "rPrChange" if start => changed += 1,
                         "basedOn" => {
                             if let Some((_, _, base)) = style.as_mut() {
@@ -249,9 +265,17 @@ impl Styles {
                         }
                         _ if in_run_properties => {
                             if let Some((_, look, _)) = style.as_mut() {
-                                look.set(&e);
+                                set_run_property(look, &e);
                             } else if in_defaults {
-                                styles.defaults.set(&e);
+                                set_run_property(&mut styles.defaults, &e);
+                            }
+                        }
+                        // A paragraph style's shading, behind its text.
+                        "shd" if in_paragraph_properties => {
+                            if let Some((_, look, _)) = style.as_mut() {
+                                look.area = shading(&e);
+                            } else if in_defaults {
+                                styles.defaults.area = shading(&e);
                             }
                         }
                         _ => {}
@@ -262,6 +286,7 @@ impl Styles {
                     "rPrChange" => changed = changed.saturating_sub(1),
                     _ if changed > 0 => {}
                     "rPr" => in_run_properties = false,
+                    "pPr" => in_paragraph_properties = false,
                     "docDefaults" => in_defaults = false,
                     "style" => {
                         if let Some((id, look, base)) = style.take() {
@@ -331,13 +356,27 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
     let mut in_paragraph_properties = false;
     let mut in_run_properties = false;
     let mut changed = 0usize;
-    let seen = |paragraph_style: &Option<String>, run: &Run| {
+    // What is painted behind the text: the paragraph's own shading, and
+    // each table and cell open's (innermost last), read from their
+    // properties (`w:tblPr`, `w:tcPr`).
+    let mut paragraph_area: Option<Fill> = None;
+    let mut backgrounds: Vec<Option<Colour>> = Vec::new();
+    let mut in_table_properties = false;
+    let seen = |paragraph_style: &Option<String>,
+                paragraph_area: Option<Fill>,
+                run: &Run,
+                backgrounds: &[Option<Colour>]| {
+        let own = Look {
+            area: paragraph_area,
+            ..Look::default()
+        };
         !styles
             .defaults
             .under(styles.look(paragraph_style.as_deref()))
+            .under(own)
             .under(styles.look(run.style.as_deref()))
             .under(run.look)
-            .unseen()
+            .unseen(backgrounds.iter().rev().find_map(|b| *b))
     };
     let mut events = 0u32;
     loop {
@@ -366,18 +405,31 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 "pStyle" if in_paragraph_properties && !in_run_properties => {
                     paragraph_style = attribute(e, "val");
                 }
+                "tblPr" | "tcPr" if matches!(event, Event::Start(_)) => in_table_properties = true,
                 "rStyle" if in_run && in_run_properties => run.style = attribute(e, "val"),
-                _ if in_run && in_run_properties => run.look.set(e),
+                _ if in_run && in_run_properties => set_run_property(&mut run.look, e),
+                "shd" if in_table_properties => {
+                    if let Some(background) = backgrounds.last_mut() {
+                        *background = shading(e).and_then(|fill| match fill {
+                            Fill::Colour(c) => Some(c),
+                            Fill::Clear => None,
+                        });
+                    }
+                }
+                "shd" if in_paragraph_properties && !in_run_properties => {
+                    paragraph_area = shading(e);
+                }
                 _ => {}
             },
             Event::End(e) if skipping == 0 => match e.local_name().as_ref() {
                 "rPrChange" | "pPrChange" => changed = changed.saturating_sub(1),
                 _ if changed > 0 => {}
                 "pPr" => in_paragraph_properties = false,
+                "tblPr" | "tcPr" => in_table_properties = false,
                 "rPr" => {
                     in_run_properties = false;
                     if in_run {
-                        run_hidden = !seen(&paragraph_style, &run);
+                        run_hidden = !seen(&paragraph_style, paragraph_area, &run, &backgrounds);
                     }
                 }
                 _ => {}
@@ -405,16 +457,25 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                     branches.push(skip);
                 }
                 _ if skipping > 0 => {}
-                "p" => paragraph_style = None,
+                "p" => {
+                    paragraph_style = None;
+                    paragraph_area = None;
+                }
                 "r" => {
                     in_run = true;
                     run = Run::default();
-                    run_hidden = !seen(&paragraph_style, &run);
+                    run_hidden = !seen(&paragraph_style, paragraph_area, &run, &backgrounds);
                 }
                 "t" => in_text = true,
-                "tbl" => layout.start_table(),
+                "tbl" => {
+                    backgrounds.push(None);
+                    layout.start_table();
+                }
                 "tr" => layout.start_row(),
-                "tc" => layout.start_cell(),
+                "tc" => {
+                    backgrounds.push(None);
+                    layout.start_cell();
+                }
                 "sdt" => controls.push(Control::default()),
                 "sdtContent" => {
                     if let Some(control) = controls.last_mut() {
@@ -453,6 +514,7 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 }
                 "p" => {
                     paragraph_style = None;
+                    paragraph_area = None;
                     layout.end_paragraph(budget)?
                 }
                 "tc" => {
@@ -503,9 +565,15 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 }
                 "t" => in_text = false,
                 "p" => layout.end_paragraph(budget)?,
-                "tc" => layout.end_cell(),
+                "tc" => {
+                    backgrounds.pop();
+                    layout.end_cell();
+                }
                 "tr" => layout.end_row(),
-                "tbl" => layout.end_table(),
+                "tbl" => {
+                    backgrounds.pop();
+                    layout.end_table();
+                }
                 "sdt" => {
                     if let Some(answer) = controls.pop().and_then(|c| c.answer()) {
                         layout.push(answer);

@@ -12,6 +12,7 @@
 //! why, never a panic.
 
 mod docx;
+mod look;
 mod odt;
 mod pdf;
 mod text;

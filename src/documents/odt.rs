@@ -3,10 +3,14 @@
 //! tracked changes (deleted text is kept in `text:tracked-changes`),
 //! notes and form controls' definitions are not read, nor is text a
 //! reader does not see: in a hidden section, or in a paragraph or span
-//! whose style (or a style it is based on) hides it, makes it white on
-//! no background, or smaller than two points.
+//! whose style (or a style it is based on) hides it, colours it as what
+//! it is drawn on (white on no background; white on a dark text,
+//! paragraph or cell background shows), or makes it smaller than two
+//! points. Legacy form check boxes (fieldmarks of type `FORMCHECKBOX`)
+//! read as `☒`/`☐`, as Word's do.
 
-use super::xml::{attribute, malformed, reader, reference, Layout};
+use super::look::{Colour, Fill, Ink, Look};
+use super::xml::{attribute, malformed, reader, reference, tick, Layout};
 use super::{zipped, Budget, DocumentError};
 use quick_xml::events::{BytesStart, Event};
 
@@ -19,53 +23,40 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
     read_xml(&xml, styles, budget)
 }
 
-/// What of a style's text properties decides whether a reader sees its
-/// text; each unset until the style or one it is based on says.
-#[derive(Clone, Copy, Default)]
-struct Look {
-    /// `text:display="none"`.
-    hidden: Option<bool>,
-    /// `fo:color` white.
-    white: Option<bool>,
-    /// `fo:background-color` other than white or none: white text on it
-    /// shows.
-    backed: Option<bool>,
-    /// `fo:font-size` under two points.
-    tiny: Option<bool>,
-}
-
-impl Look {
-    fn under(self, over: Look) -> Look {
-        Look {
-            hidden: over.hidden.or(self.hidden),
-            white: over.white.or(self.white),
-            backed: over.backed.or(self.backed),
-            tiny: over.tiny.or(self.tiny),
+/// What of a style's properties decides whether a reader sees its text
+/// (`style:text-properties`), and what its paragraph or cell is painted
+/// with (`style:paragraph-properties`, `style:table-cell-properties`).
+fn look_of(e: &BytesStart<'_>) -> Look {
+    let fill = |e: &BytesStart<'_>| {
+        attribute(e, "background-color").map(|v| match v.trim() {
+            "transparent" => Fill::Clear,
+            v => Colour::from_hex(v).map_or(Fill::Clear, Fill::Colour),
+        })
+    };
+    match e.name().as_ref() {
+        "style:text-properties" => {
+            let automatic = attribute(e, "use-window-font-color").as_deref() == Some("true");
+            Look {
+                hidden: attribute(e, "display").map(|v| v.trim() == "none"),
+                ink: if automatic {
+                    Some(Ink::Automatic)
+                } else {
+                    attribute(e, "color")
+                        .map(|v| Colour::from_hex(&v).map_or(Ink::Automatic, Ink::Colour))
+                },
+                fill: fill(e),
+                tiny: attribute(e, "font-size").and_then(|v| {
+                    let points = v.trim().strip_suffix("pt")?.trim().parse::<f32>().ok()?;
+                    Some(points < 2.0)
+                }),
+                ..Look::default()
+            }
         }
-    }
-
-    fn unseen(&self) -> bool {
-        self.hidden == Some(true)
-            || (self.white == Some(true) && self.backed != Some(true))
-            || self.tiny == Some(true)
-    }
-
-    /// From a `style:text-properties` element.
-    fn of(e: &BytesStart<'_>) -> Look {
-        let white = |v: &str| {
-            let v = v.trim();
-            v.eq_ignore_ascii_case("#ffffff") || v.eq_ignore_ascii_case("#fff")
-        };
-        Look {
-            hidden: attribute(e, "display").map(|v| v.trim() == "none"),
-            white: attribute(e, "color").map(|v| white(&v)),
-            backed: attribute(e, "background-color")
-                .map(|v| !(white(&v) || v.trim() == "transparent")),
-            tiny: attribute(e, "font-size").and_then(|v| {
-                let points = v.trim().strip_suffix("pt")?.trim().parse::<f32>().ok()?;
-                Some(points < 2.0)
-            }),
-        }
+        "style:paragraph-properties" | "style:table-cell-properties" => Look {
+            area: fill(e),
+            ..Look::default()
+        },
+        _ => Look::default(),
     }
 }
 
@@ -106,9 +97,11 @@ impl Styles {
                             (name, Look::default(), attribute(&e, "parent-style-name"))
                         });
                     }
-                    "style:text-properties" => {
+                    "style:text-properties"
+                    | "style:paragraph-properties"
+                    | "style:table-cell-properties" => {
                         if let Some((_, look, _)) = style.as_mut() {
-                            *look = look.under(Look::of(&e));
+                            *look = look.under(look_of(&e));
                         }
                     }
                     _ => {}
@@ -156,7 +149,16 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
     // The look of each paragraph and span open, innermost last: text in
     // one a reader cannot see is no answer.
     let mut looks: Vec<Look> = Vec::new();
-    let unseen = |looks: &[Look]| looks.last().is_some_and(Look::unseen);
+    // The background of each table cell open, innermost last (its cell
+    // style's `fo:background-color`): what the text is drawn on.
+    let mut cells: Vec<Option<Colour>> = Vec::new();
+    let unseen = |looks: &[Look], cells: &[Option<Colour>]| {
+        looks
+            .last()
+            .is_some_and(|look| look.unseen(cells.iter().rev().find_map(|c| *c)))
+    };
+    // A legacy form check box (a fieldmark) being read: whether ticked.
+    let mut check_box: Option<bool> = None;
     // Sections open, and whether each is hidden (`text:display="none"`).
     let mut sections: Vec<bool> = Vec::new();
     // Paragraphs open (text:p and text:h nest inside frames and notes).
@@ -194,7 +196,18 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
 
                 "table:table" => layout.start_table(),
                 "table:table-row" => layout.start_row(),
-                "table:table-cell" | "table:covered-table-cell" => layout.start_cell(),
+                "table:table-cell" | "table:covered-table-cell" => {
+                    let style = styles.look(attribute(&e, "style-name").as_deref());
+                    cells.push(match style.area {
+                        Some(Fill::Colour(c)) => Some(c),
+                        _ => None,
+                    });
+                    layout.start_cell();
+                }
+                "field:fieldmark" | "field:fieldmark-start" if is_check_box(&e) => {
+                    check_box = Some(false);
+                }
+                "field:param" => check_box_state(&e, &mut check_box),
                 _ => {}
             },
             Event::Empty(e) => match e.name().as_ref() {
@@ -213,6 +226,13 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                     layout.start_cell();
                     layout.end_cell();
                 }
+                // A box left unticked may carry no state at all.
+                "field:fieldmark" | "field:fieldmark-start"
+                    if is_check_box(&e) && in_paragraph > 0 && !unseen(&looks, &cells) =>
+                {
+                    layout.push(tick(false));
+                }
+                "field:param" => check_box_state(&e, &mut check_box),
                 _ => {}
             },
             Event::End(e) => match e.name().as_ref() {
@@ -232,12 +252,22 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                 "text:span" => {
                     looks.pop();
                 }
-                "table:table-cell" | "table:covered-table-cell" => layout.end_cell(),
+                "table:table-cell" | "table:covered-table-cell" => {
+                    cells.pop();
+                    layout.end_cell();
+                }
+                "field:fieldmark" | "field:fieldmark-start" => {
+                    if let Some(checked) = check_box.take() {
+                        if in_paragraph > 0 && !unseen(&looks, &cells) {
+                            layout.push(tick(checked));
+                        }
+                    }
+                }
                 "table:table-row" => layout.end_row(),
                 "table:table" => layout.end_table(),
                 _ => {}
             },
-            Event::Text(t) if in_paragraph > 0 && skipping == 0 && !unseen(&looks) => {
+            Event::Text(t) if in_paragraph > 0 && skipping == 0 && !unseen(&looks, &cells) => {
                 // Whitespace in ODF text collapses; `text:s` spells spaces.
                 let text = t.xml10_content();
                 let mut collapsed = String::with_capacity(text.len());
@@ -255,7 +285,9 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                 }
                 layout.text(&collapsed);
             }
-            Event::GeneralRef(r) if in_paragraph > 0 && skipping == 0 && !unseen(&looks) => {
+            Event::GeneralRef(r)
+                if in_paragraph > 0 && skipping == 0 && !unseen(&looks, &cells) =>
+            {
                 if let Some(c) = reference(&r) {
                     layout.push(c);
                 }
@@ -264,6 +296,20 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
         }
     }
     Ok(layout.finish())
+}
+
+/// A fieldmark that is a legacy form check box.
+fn is_check_box(e: &BytesStart<'_>) -> bool {
+    attribute(e, "type").is_some_and(|t| t.trim() == "vnd.oasis.opendocument.field.FORMCHECKBOX")
+}
+
+/// A check box fieldmark's `Checkbox_Checked` parameter: its state.
+fn check_box_state(e: &BytesStart<'_>, check_box: &mut Option<bool>) {
+    if let Some(state) = check_box.as_mut() {
+        if attribute(e, "name").as_deref() == Some("Checkbox_Checked") {
+            *state = attribute(e, "value").is_some_and(|v| v.trim() == "true");
+        }
+    }
 }
 
 #[cfg(test)]

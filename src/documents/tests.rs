@@ -944,3 +944,152 @@ fn a_pdf_of_far_too_many_pages_or_objects_is_refused_before_it_is_loaded() {
     let form_pages = pdf_sharing_one_stream(3, PDF_FORM_TEXT);
     assert!(read_document(DocumentKind::Pdf, &form_pages, &LIMITS).is_ok());
 }
+
+#[test]
+fn a_pdf_operator_that_cannot_be_read_costs_the_page_nothing_else() {
+    // Each stream opens with something the parser cannot take: a hex
+    // string that is not one, a stray bracket, a brace, a number of two
+    // points, an unterminated dictionary before an operator.
+    for bad in [
+        &b"BT /F1 12 Tf 72 780 Td <zz> Tj ET\n"[..],
+        b"] 0 0 m\n",
+        b"{ } 1 0 0 1 0 0 cm\n",
+        b"1.2.3 w\n",
+        b"<< /A 1 BDC\n",
+    ] {
+        let content = [bad, PDF_FORM_TEXT].concat();
+        let pdf = pdf_sharing_one_stream(1, &content);
+        let text = read_document(DocumentKind::Pdf, &pdf, &LIMITS)
+            .unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(bad)));
+        let reading = read_form(&text);
+        assert!(reading.heading, "{text}");
+        assert_eq!(reading.values[&Field::FullName], "Sam Example", "{text}");
+        assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988", "{text}");
+    }
+    // A page that draws no text at all is still a scan.
+    let drawing = pdf_sharing_one_stream(1, b"] 0 0 m 100 100 l S\n");
+    assert_eq!(
+        read_document(DocumentKind::Pdf, &drawing, &LIMITS),
+        Err(DocumentError::NoText)
+    );
+}
+
+#[test]
+fn word_white_text_on_a_dark_cell_or_paragraph_shows() {
+    // A form's header column: white labels and answers on navy cells, or
+    // on a navy paragraph. White on a white cell, or a white run on a
+    // navy cell given a white fill of its own, shows nothing.
+    let cell = |fill: &str, text: &str, run_fill: &str| {
+        format!(
+            r#"<w:tc><w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="{fill}"/></w:tcPr><w:p><w:r><w:rPr><w:color w:val="FFFFFF"/>{run_fill}</w:rPr><w:t>{text}</w:t></w:r></w:p></w:tc>"#
+        )
+    };
+    let row = |cells: [String; 2]| format!("<w:tr>{}{}</w:tr>", cells[0], cells[1]);
+    let white_fill = r#"<w:shd w:val="clear" w:color="auto" w:fill="FFFFFF"/>"#;
+    let xml = format!(
+        r#"<w:document xmlns:w="w"><w:body><w:tbl><w:tblPr/>{}{}{}</w:tbl>
+      <w:p><w:pPr><w:shd w:val="clear" w:color="auto" w:fill="1F3864"/></w:pPr><w:r><w:rPr><w:color w:val="FFFFFF"/></w:rPr><w:t>Date of birth: 14/07/1988</w:t></w:r></w:p>
+      <w:p><w:pPr><w:shd w:val="clear" w:color="auto" w:fill="auto"/></w:pPr><w:r><w:rPr><w:color w:val="FFFFFF"/></w:rPr><w:t>CRN: Z999999</w:t></w:r></w:p>
+      <w:p><w:r><w:rPr><w:color w:val="FFFFFF"/></w:rPr><w:t>Custody status: remand</w:t></w:r></w:p>
+    </w:body></w:document>"#,
+        row([
+            cell("1F3864", "Full name", ""),
+            cell("1F3864", "Sam Example", "")
+        ]),
+        row([
+            cell("FFFFFF", "Prison number", ""),
+            cell("FFFFFF", "Z9999ZZ", "")
+        ]),
+        row([
+            cell("000000", "Consent to referral", ""),
+            cell("000000", "No", white_fill)
+        ]),
+    );
+    let text = docx::read_document_xml(&xml).expect("read");
+    let reading = read_form(&text);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example", "{text}");
+    assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988", "{text}");
+    assert!(!reading.values.contains_key(&Field::PrisonNumber), "{text}");
+    assert!(!reading.values.contains_key(&Field::Consent), "{text}");
+    assert!(!reading.values.contains_key(&Field::Crn), "{text}");
+    assert!(
+        !reading.values.contains_key(&Field::CustodyStatus),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_word_paragraph_style_shading_its_white_text_shows() {
+    let styles = r#"<w:styles xmlns:w="w">
+      <w:style w:type="paragraph" w:styleId="Banner"><w:pPr><w:shd w:val="clear" w:color="auto" w:fill="1F3864"/></w:pPr><w:rPr><w:color w:val="FFFFFF"/></w:rPr></w:style>
+      <w:style w:type="paragraph" w:styleId="Ghost"><w:rPr><w:color w:val="FFFFFF"/></w:rPr></w:style>
+    </w:styles>"#;
+    let xml = r#"<w:document xmlns:w="w"><w:body>
+      <w:p><w:pPr><w:pStyle w:val="Ghost"/></w:pPr><w:r><w:t>Full name: Zed Smuggled</w:t></w:r></w:p>
+      <w:p><w:pPr><w:pStyle w:val="Banner"/></w:pPr><w:r><w:t>Full name: Sam Example</w:t></w:r></w:p>
+    </w:body></w:document>"#;
+    let text = docx::read_styled_xml(xml, styles).expect("read");
+    assert_eq!(
+        read_form(&text).values[&Field::FullName],
+        "Sam Example",
+        "{text}"
+    );
+}
+
+#[test]
+fn opendocument_white_text_on_a_dark_cell_or_paragraph_shows() {
+    let xml = r##"<office:document-content xmlns:office="o" xmlns:style="s" xmlns:text="t" xmlns:fo="f" xmlns:table="tb">
+      <office:automatic-styles>
+        <style:style style:name="Navy" style:family="table-cell"><style:table-cell-properties fo:background-color="#1f3864"/></style:style>
+        <style:style style:name="Plain" style:family="table-cell"><style:table-cell-properties fo:background-color="transparent"/></style:style>
+        <style:style style:name="WhiteText" style:family="paragraph"><style:text-properties fo:color="#ffffff"/></style:style>
+        <style:style style:name="NavyPara" style:family="paragraph"><style:paragraph-properties fo:background-color="#1f3864"/><style:text-properties fo:color="#ffffff"/></style:style>
+      </office:automatic-styles>
+      <office:body><office:text>
+        <table:table>
+          <table:table-row><table:table-cell table:style-name="Navy"><text:p text:style-name="WhiteText">Full name</text:p></table:table-cell><table:table-cell table:style-name="Navy"><text:p text:style-name="WhiteText">Sam Example</text:p></table:table-cell></table:table-row>
+          <table:table-row><table:table-cell table:style-name="Plain"><text:p text:style-name="WhiteText">Prison number</text:p></table:table-cell><table:table-cell table:style-name="Plain"><text:p text:style-name="WhiteText">Z9999ZZ</text:p></table:table-cell></table:table-row>
+        </table:table>
+        <text:p text:style-name="NavyPara">Date of birth: 14/07/1988</text:p>
+      </office:text></office:body></office:document-content>"##;
+    let text = odt::read_content_xml(xml).expect("read");
+    let reading = read_form(&text);
+    assert_eq!(reading.values[&Field::FullName], "Sam Example", "{text}");
+    assert_eq!(reading.values[&Field::DateOfBirth], "14/07/1988", "{text}");
+    assert!(!reading.values.contains_key(&Field::PrisonNumber), "{text}");
+}
+
+#[test]
+fn opendocument_legacy_check_boxes_read_as_ticks() {
+    // LibreOffice's form check boxes: fieldmarks, ticked by their
+    // `Checkbox_Checked` parameter; one written as a start and an end.
+    const BOX: &str = "vnd.oasis.opendocument.field.FORMCHECKBOX";
+    let ticked = |checked: &str| {
+        format!(
+            r#"<field:fieldmark text:name="C" field:type="{BOX}"><field:param field:name="Checkbox_Checked" field:value="{checked}"/></field:fieldmark>"#
+        )
+    };
+    let started = |checked: &str| {
+        format!(
+            r#"<field:fieldmark-start text:name="S" field:type="{BOX}"><field:param field:name="Checkbox_Checked" field:value="{checked}"/></field:fieldmark-start><field:fieldmark-end/>"#
+        )
+    };
+    let bare = format!(r#"<field:fieldmark text:name="E" field:type="{BOX}"/>"#);
+    let xml = format!(
+        r#"<office:document-content xmlns:office="o" xmlns:text="t" xmlns:field="fd"><office:body><office:text>
+        <text:p>Consent to referral: {} Yes {} No</text:p>
+        <text:p>At risk of rough sleeping: {} Yes {} No</text:p>
+        <text:p>Existing tenancy or mortgage: {bare} Yes {} No</text:p>
+      </office:text></office:body></office:document-content>"#,
+        ticked("true"),
+        ticked("false"),
+        started("false"),
+        started("true"),
+        ticked("true"),
+    );
+    let text = odt::read_content_xml(&xml).expect("read");
+    let read = interpreted(&read_form(&text));
+    assert_eq!(read.referral.consent, Some(true), "{text:?}");
+    assert_eq!(read.referral.rough_sleeping_risk, Some(false), "{text:?}");
+    assert_eq!(read.referral.existing_tenancy, Some(false), "{text:?}");
+}

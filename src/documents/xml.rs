@@ -97,12 +97,12 @@ impl Layout {
         match self.tables.last_mut() {
             Some(cells) if in_cell => {
                 if let Some(cell) = cells.last_mut() {
-                    let text = paragraph.trim();
+                    let text = in_one_cell(&paragraph);
                     if !text.is_empty() {
                         if !cell.is_empty() {
                             cell.push(' ');
                         }
-                        cell.push_str(text);
+                        cell.push_str(&text);
                     }
                 }
             }
@@ -163,7 +163,7 @@ impl Layout {
                 if !cell.is_empty() {
                     cell.push(' ');
                 }
-                cell.push_str(text.trim());
+                cell.push_str(&in_one_cell(&text));
             }
             _ => {
                 self.out.push_str(text.trim_end());
@@ -203,6 +203,14 @@ impl Layout {
         self.end_loose_text();
         self.out
     }
+}
+
+/// A cell's text as one piece of its row's line: a tab typed in it (`1.`
+/// and a tab before the question, as Word users number them) or a line
+/// break is a space, never the separator between cells or lines.
+fn in_one_cell(text: &str) -> String {
+    text.trim()
+        .replace(['\t', '\n', '\r', VALUE_CELL_SEPARATOR], " ")
 }
 
 /// A row of two or more cells is one line, `label<TAB>value<US>value...`;

@@ -362,6 +362,7 @@ fn analyse_unchecked(
             time_left: &mut time_left,
         },
         0,
+        "",
     );
     // The attached form that reads best: most values, the first on a tie.
     let document = documents
@@ -785,7 +786,20 @@ struct Found<'a> {
     time_left: &'a mut std::time::Duration,
 }
 
-fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
+/// The name an attached message without a file name goes by in the path
+/// of a document attached to it.
+const UNNAMED_MESSAGE: &str = "(attached message)";
+
+/// Reads a message's text and its attachments. `path` names the attached
+/// message it is (`fwd.eml/`), empty for the message itself: a document
+/// in it goes by its path (`fwd.eml/DTR referral.docx`).
+fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize, path: &str) {
+    collect_text(message, found);
+    collect_attachments(message, found, depth, path);
+}
+
+/// A message's own text (plain and HTML) as renderings of its form.
+fn collect_text(message: &Message<'_>, found: &mut Found<'_>) {
     let text: Vec<&str> = message
         .text_body
         .iter()
@@ -812,6 +826,12 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
         [one] => found.renderings.push(read_form(one)),
         _ => found.renderings.push(read_form(&html.join("\n"))),
     }
+}
+
+/// What is attached to a message: each document a form may be in read
+/// (an attached message's own attachments too, down to `MAX_NESTING`),
+/// each file listed.
+fn collect_attachments(message: &Message<'_>, found: &mut Found<'_>, depth: usize, path: &str) {
     for &i in &message.attachments {
         let Some(part) = message.parts.get(i as usize) else {
             continue;
@@ -826,7 +846,8 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
                 {
                     found.nested_senders.push(from);
                 }
-                collect(nested, found, depth + 1);
+                let name = part.attachment_name().unwrap_or(UNNAMED_MESSAGE);
+                collect(nested, found, depth + 1, &format!("{path}{name}/"));
             } else {
                 // Listed as not read, so that a referral inside is set
                 // aside for a person rather than quietly filed as other.
@@ -874,15 +895,25 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
                     max_time: LIMITS.max_time.min(*found.time_left),
                     ..LIMITS
                 };
-                let started = std::time::Instant::now();
-                match read_attachment(kind, &attached_bytes(message, part), charset, &limits) {
-                    Ok(text) => found.documents.push(DocumentForm {
-                        name: name.clone().unwrap_or_default(),
-                        reading: read_form(&text),
-                    }),
-                    Err(why) => unread = Some(why),
+                let bytes = attached_bytes(message, part);
+                let name_in_path = format!("{path}{}", name.as_deref().unwrap_or_default());
+                let read = if kind == DocumentKind::Email {
+                    read_attached_email(&bytes, found, depth, name_in_path)
+                } else {
+                    let started = std::time::Instant::now();
+                    let read = read_document_in(kind, &bytes, charset, &limits);
+                    *found.time_left = found.time_left.saturating_sub(started.elapsed());
+                    read.map(|text| {
+                        found.documents.push(DocumentForm {
+                            name: name_in_path,
+                            reading: read_form(&text),
+                        })
+                    })
+                    .map_err(|e| e.to_string())
+                };
+                if let Err(why) = read {
+                    unread = Some(why);
                 }
-                *found.time_left = found.time_left.saturating_sub(started.elapsed());
             }
         }
         // A scan sent as an image, a zip, a Pages file: attached as a file
@@ -913,7 +944,13 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
             (stem.starts_with("image") && stem[5..].chars().all(|c| c.is_ascii_digit()))
                 || stem.starts_with("outlook-")
         });
-        if !kind.may_hold_a_form()
+        if let Some(how) = encryption_of(&content_type, name.as_deref()) {
+            // The message itself, encrypted (which `encrypted` reports):
+            // no image or archive beside it.
+            unread = Some(format!(
+                "encrypted mail ({how}), which the gateway cannot open"
+            ));
+        } else if !kind.may_hold_a_form()
             && name.is_some()
             && !inline
             && !companion
@@ -932,34 +969,57 @@ fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize) {
     }
 }
 
-/// A document's text, or why it could not be read.
-fn read_attachment(
-    kind: DocumentKind,
+/// An attached message saved as a file (`.eml`): its own text, decoded,
+/// as the document's text; the documents attached to it are read as the
+/// message's own are (within the same budgets, `MAX_NESTING` deep), each
+/// by its path (`fwd.eml/DTR referral.docx`). Its bytes were opaque to
+/// the outer checks: the same bounds as any message's (parts, nesting)
+/// are checked before it is parsed.
+fn read_attached_email(
     bytes: &[u8],
-    charset: Option<&str>,
-    limits: &Limits,
-) -> Result<String, String> {
-    if kind == DocumentKind::Email {
-        // An attached message saved as a file: its own text, decoded,
-        // within the same bounds as any message (parts, nesting), checked
-        // before it is parsed: its bytes were opaque to the outer checks.
-        if bytes.len() > LIMITS.max_document_bytes {
-            return Err(format!(
-                "an attached message of {} bytes, over the limit of {}",
-                bytes.len(),
-                LIMITS.max_document_bytes
-            ));
-        }
-        structure::check_before_parsing(bytes)
-            .map_err(|why| format!("an attached message that is not read: {why}"))?;
-        let message = MessageParser::default()
-            .parse(bytes)
-            .ok_or_else(|| "an attached message that cannot be read".to_string())?;
-        structure::check_parsed(&message)
-            .map_err(|why| format!("an attached message that is not read: {why}"))?;
-        return Ok(readable_text(&message));
+    found: &mut Found<'_>,
+    depth: usize,
+    name: String,
+) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    if bytes.len() > LIMITS.max_document_bytes {
+        return Err(format!(
+            "an attached message of {} bytes, over the limit of {}",
+            bytes.len(),
+            LIMITS.max_document_bytes
+        ));
     }
-    read_document_in(kind, bytes, charset, limits).map_err(|e| e.to_string())
+    structure::check_before_parsing(bytes)
+        .map_err(|why| format!("an attached message that is not read: {why}"))?;
+    let message = MessageParser::default()
+        .parse(bytes)
+        .ok_or_else(|| "an attached message that cannot be read".to_string())?;
+    structure::check_parsed(&message)
+        .map_err(|why| format!("an attached message that is not read: {why}"))?;
+    found.documents.push(DocumentForm {
+        name: name.clone(),
+        reading: read_form(&readable_text(&message)),
+    });
+    *found.time_left = found.time_left.saturating_sub(started.elapsed());
+    if depth < MAX_NESTING {
+        let name = if name.is_empty() {
+            UNNAMED_MESSAGE
+        } else {
+            &name
+        };
+        collect_attachments(&message, found, depth + 1, &format!("{name}/"));
+    } else if !message.attachments.is_empty() {
+        // Listed as not read, as a message attached too deep in place is.
+        found.attachments.push(Attachment {
+            name: None,
+            content_type: "message/rfc822".into(),
+            bytes: bytes.len(),
+            unread: Some(format!(
+                "a message attached more than {MAX_NESTING} deep: not read"
+            )),
+        });
+    }
+    Ok(())
 }
 
 /// An attached file's bytes as attached (its transfer encoding undone).
@@ -981,6 +1041,22 @@ fn attached_bytes<'a>(message: &'a Message<'_>, part: &'a MessagePart<'_>) -> Co
         Encoding::None => Some(Cow::Borrowed(raw)),
     });
     decoded.unwrap_or(Cow::Borrowed(part.contents()))
+}
+
+/// How a part holding an encrypted message is encrypted: S/MIME's
+/// `smime.p7m` (`application/pkcs7-mime`), Purview's `message.rpmsg`. A
+/// signature beside a message (`application/pkcs7-signature`) is none.
+fn encryption_of(content_type: &str, name: Option<&str>) -> Option<&'static str> {
+    let ct = content_type.to_ascii_lowercase();
+    let name = name.map(str::to_ascii_lowercase);
+    let ends = |suffix: &str| name.as_deref().is_some_and(|n| n.ends_with(suffix));
+    if ct.contains("pkcs7-mime") || ends(".p7m") {
+        Some("S/MIME")
+    } else if ct.contains("rpmsg") || ends(".rpmsg") {
+        Some("Microsoft Purview Message Encryption")
+    } else {
+        None
+    }
 }
 
 /// S/MIME and Purview parts: the message is encrypted, which

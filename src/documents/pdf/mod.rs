@@ -13,10 +13,11 @@ use super::{Budget, DocumentError};
 use crate::core::field::Field;
 use crate::core::field::Label;
 use crate::core::form::{read_form, CELL_SEPARATOR, UNREADABLE};
-use lopdf::content::Content;
 use lopdf::{decode_text_string, Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
 use std::collections::{BTreeMap, HashSet};
 use std::rc::Rc;
+
+mod content;
 
 /// AcroForm fields nest in `/Kids`; deeper than this is no real form.
 const MAX_FIELD_DEPTH: usize = 16;
@@ -609,7 +610,8 @@ fn decode_page(
         Err(e) => return Err(malformed(e)),
     };
     contents.decoded += data.len();
-    let content = Content::decode(&data).map_err(malformed)?;
+    // What cannot be read of it is passed over, the rest read.
+    let operations = content::operations(&data);
     budget.check_time()?;
     let mut pieces: Vec<Piece> = Vec::new();
     let page_box = visible_box(document, page);
@@ -623,7 +625,7 @@ fn decode_page(
     let mut leading = 0.0f32;
     let mut font: Option<&Font> = None;
     let mut size = 12.0f32;
-    for (n, op) in content.operations.iter().enumerate() {
+    for (n, op) in operations.iter().enumerate() {
         if n % 4096 == 0 {
             budget.check_time()?;
         }

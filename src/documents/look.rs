@@ -1,0 +1,180 @@
+//! Whether a reader sees a piece of text, as Word's and OpenDocument's
+//! readers both decide it: not when it is hidden or a speck, nor when its
+//! colour is too close to what it is drawn on (white on white or on no
+//! shading, black on black). Each reader gathers the formatting from its
+//! own markup; the rule is this one.
+
+/// A colour as written in a document (`FFFFFF`, `#ffffff`, `#fff`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Colour {
+    red: u8,
+    green: u8,
+    blue: u8,
+}
+
+impl Colour {
+    pub const WHITE: Colour = Colour::rgb(0xFF, 0xFF, 0xFF);
+    pub const BLACK: Colour = Colour::rgb(0, 0, 0);
+
+    pub const fn rgb(red: u8, green: u8, blue: u8) -> Colour {
+        Colour { red, green, blue }
+    }
+
+    /// Six hex digits, or three, with or without a leading `#`.
+    pub fn from_hex(text: &str) -> Option<Colour> {
+        let hex = text.trim().trim_start_matches('#');
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let digit = |at: usize, len: usize| u8::from_str_radix(hex.get(at..at + len)?, 16).ok();
+        match hex.len() {
+            6 => Some(Colour::rgb(digit(0, 2)?, digit(2, 2)?, digit(4, 2)?)),
+            3 => {
+                let short = |at| digit(at, 1).map(|d| d * 17);
+                Some(Colour::rgb(short(0)?, short(1)?, short(2)?))
+            }
+            _ => None,
+        }
+    }
+
+    /// Relative luminance, as WCAG defines it: 0 black, 1 white.
+    fn luminance(self) -> f32 {
+        let channel = |c: u8| {
+            let c = f32::from(c) / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(self.red) + 0.7152 * channel(self.green) + 0.0722 * channel(self.blue)
+    }
+
+    /// WCAG's contrast ratio: 1 for one colour on itself, 21 for black on
+    /// white.
+    fn contrast(self, other: Colour) -> f32 {
+        let (a, b) = (self.luminance(), other.luminance());
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+}
+
+/// Colours closer than this are one to a reader: white on white (1.0), on
+/// Word's lightest grey shading (about 1.1), on yellow (about 1.07). Pale
+/// grey text on white (`C0C0C0`, about 1.8) is faint but read.
+const MIN_CONTRAST: f32 = 1.25;
+
+/// The colour text is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Ink {
+    /// Chosen by the program to stand out from whatever is behind it
+    /// (Word's `auto`, LibreOffice's automatic colour).
+    Automatic,
+    Colour(Colour),
+}
+
+/// What is painted behind text: nothing (what lies beneath shows), or a
+/// colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Fill {
+    Clear,
+    Colour(Colour),
+}
+
+impl Fill {
+    fn colour(self) -> Option<Colour> {
+        match self {
+            Fill::Clear => None,
+            Fill::Colour(c) => Some(c),
+        }
+    }
+}
+
+/// What of a piece of text's formatting decides whether a reader sees it;
+/// each unset until a style or the text itself says.
+#[derive(Clone, Copy, Default, Debug)]
+pub(super) struct Look {
+    /// Hidden text (`w:vanish`, `text:display="none"`).
+    pub hidden: Option<bool>,
+    /// Under two points: a speck, not words.
+    pub tiny: Option<bool>,
+    pub ink: Option<Ink>,
+    /// A highlighter's mark over the text (`w:highlight`).
+    pub mark: Option<Fill>,
+    /// The text's own background (`w:shd` of a run, `fo:background-color`
+    /// of text).
+    pub fill: Option<Fill>,
+    /// Its paragraph's background (`w:shd` of a paragraph, a paragraph
+    /// style's `fo:background-color`).
+    pub area: Option<Fill>,
+}
+
+impl Look {
+    /// `self` with what `over` sets laid over it (a style's look under
+    /// the one based on it, a style's under the text's own).
+    pub fn under(self, over: Look) -> Look {
+        Look {
+            hidden: over.hidden.or(self.hidden),
+            tiny: over.tiny.or(self.tiny),
+            ink: over.ink.or(self.ink),
+            mark: over.mark.or(self.mark),
+            fill: over.fill.or(self.fill),
+            area: over.area.or(self.area),
+        }
+    }
+
+    /// Whether a reader cannot see the text, drawn over `behind` (its
+    /// table cell's shading, if any; else the white page).
+    pub fn unseen(&self, behind: Option<Colour>) -> bool {
+        if self.hidden == Some(true) || self.tiny == Some(true) {
+            return true;
+        }
+        let Some(Ink::Colour(ink)) = self.ink else {
+            return false;
+        };
+        let background = [self.mark, self.fill, self.area]
+            .into_iter()
+            .flatten()
+            .find_map(Fill::colour)
+            .or(behind)
+            .unwrap_or(Colour::WHITE);
+        ink.contrast(background) < MIN_CONTRAST
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn look(ink: &str, fill: Option<&str>) -> Look {
+        Look {
+            ink: Colour::from_hex(ink).map(Ink::Colour),
+            fill: fill.map(|f| Colour::from_hex(f).map_or(Fill::Clear, Fill::Colour)),
+            ..Look::default()
+        }
+    }
+
+    #[test]
+    fn text_is_unseen_only_in_its_own_background_colour() {
+        let navy = Colour::from_hex("1F3864");
+        assert!(look("FFFFFF", None).unseen(None));
+        assert!(look("#fff", Some("FFFFFF")).unseen(None));
+        assert!(look("FFFFFF", Some("F2F2F2")).unseen(None));
+        assert!(!look("FFFFFF", Some("1F3864")).unseen(None));
+        // On a shaded cell, unless the text's own fill is white again.
+        assert!(!look("FFFFFF", None).unseen(navy));
+        assert!(look("FFFFFF", Some("FFFFFF")).unseen(navy));
+        // A clear fill lets the cell's shading show.
+        assert!(!look("FFFFFF", Some("clear")).unseen(navy));
+        assert!(look("000000", Some("000000")).unseen(None));
+        assert!(look("1F3864", None).unseen(navy));
+        assert!(!look("C0C0C0", None).unseen(None));
+        assert!(!look("000000", None).unseen(None));
+        // Automatic ink stands out from anything.
+        let automatic = Look {
+            ink: Some(Ink::Automatic),
+            fill: Some(Fill::Colour(Colour::BLACK)),
+            ..Look::default()
+        };
+        assert!(!automatic.unseen(None));
+    }
+}
