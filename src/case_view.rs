@@ -105,9 +105,43 @@ pub async fn case_view(
     {
         row("Form read from", attached_form_words(name));
     }
-    let conflicts = labels_of(&detail_of("referral_received"), "conflicts");
-    if let Some(disagreement) = disagreement(&conflicts, &form_read) {
-        row("Forms disagree", disagreement);
+    let mut opening = detail_of("referral_received");
+    if opening.is_null() {
+        opening = detail_of("further_referral_received");
+    }
+    // Disagreeing forms hold the case only until the referrer answers:
+    // the fields since given, or a case no longer incomplete, are history.
+    let given: Vec<Field> = case
+        .referral
+        .as_form()
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    let conflicts = keys_of(&opening, "conflicts");
+    let unsettled: Vec<String> = conflicts
+        .iter()
+        .filter(|k| !Field::from_key(k).is_some_and(|f| given.contains(&f)))
+        .map(|k| label_of(k))
+        .collect();
+    if s.status == CaseStatus::Incomplete && !unsettled.is_empty() {
+        if let Some(disagreement) = disagreement(&unsettled, &form_read) {
+            row("Forms disagree", disagreement);
+        }
+    } else if !conflicts.is_empty() {
+        let all: Vec<String> = conflicts.iter().map(|k| label_of(k)).collect();
+        row(
+            "Forms disagreed",
+            format!(
+                "{} ({} gave different answers): {}",
+                and_list(&all),
+                conflicting_forms(&form_read),
+                if unsettled.is_empty() {
+                    "the referrer's later answer settled it"
+                } else {
+                    "neither was taken"
+                }
+            ),
+        );
     }
     if let Some(outcome) = &case.outcome {
         let when = case
@@ -344,20 +378,28 @@ fn and_list(items: &[String]) -> String {
 }
 
 fn labels_of(detail: &Value, key: &str) -> Vec<String> {
+    keys_of(detail, key).iter().map(|k| label_of(k)).collect()
+}
+
+/// The field keys a detail lists under `key`.
+fn keys_of(detail: &Value, key: &str) -> Vec<String> {
     detail
         .get(key)
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
                 .filter_map(Value::as_str)
-                .map(|k| {
-                    Field::from_key(k)
-                        .map(|f| f.label().to_string())
-                        .unwrap_or_else(|| k.to_string())
-                })
+                .map(str::to_string)
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A field's label, from its key (the key itself when unknown).
+fn label_of(key: &str) -> String {
+    Field::from_key(key)
+        .map(|f| f.label().to_string())
+        .unwrap_or_else(|| key.to_string())
 }
 
 fn day_words(detail: &Value, key: &str) -> Option<String> {
@@ -449,7 +491,7 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             }
             if !conflicts.is_empty() {
                 text.push_str(&format!(
-                    "; the forms disagree on: {}",
+                    "; the forms disagreed on: {}",
                     conflicts.join(", ")
                 ));
             }
@@ -625,7 +667,7 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             let conflicts = labels_of(&detail, "conflicts");
             if !conflicts.is_empty() {
                 text.push_str(&format!(
-                    "; {} give different answers for {}",
+                    "; {} gave different answers for {}",
                     conflicting_forms(&detail),
                     and_list(&conflicts)
                 ));

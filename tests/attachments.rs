@@ -571,7 +571,7 @@ async fn the_case_names_the_fields_the_email_and_its_attached_form_disagree_on()
         view.timeline
             .iter()
             .any(|(_, s)| s.starts_with("Referral received, incomplete")
-                && s.ends_with("; the forms disagree on: Date of birth")
+                && s.ends_with("; the forms disagreed on: Date of birth")
                 && !s.contains("unreadable")),
         "{:?}",
         view.timeline
@@ -579,7 +579,7 @@ async fn the_case_names_the_fields_the_email_and_its_attached_form_disagree_on()
     assert!(
         view.timeline.iter().any(|(_, s)| s
             == "Form read from the attachment \"DTR referral.docx\"; the form in the email's \
-                text and the attachment \"DTR referral.docx\" give different answers for \
+                text and the attachment \"DTR referral.docx\" gave different answers for \
                 Date of birth"),
         "{:?}",
         view.timeline
@@ -625,9 +625,10 @@ async fn a_purge_forgets_the_attached_forms_names() {
             .is_some_and(|d| d.contains("\"conflicts\":[\"date_of_birth\"]"))));
     let view = view_of(&w, &reference).await;
     assert_eq!(header(&view, "Form read from"), None);
-    assert!(
-        header(&view, "Forms disagree")
-            .is_some_and(|d| d.starts_with("Date of birth (the message's forms give")),
+    assert_eq!(header(&view, "Forms disagree"), None, "{:?}", view.header);
+    assert_eq!(
+        header(&view, "Forms disagreed"),
+        Some("Date of birth (the message's forms gave different answers): neither was taken"),
         "{:?}",
         view.header
     );
@@ -790,4 +791,303 @@ async fn the_pre_filled_pdf_returned_to_a_mailbox_without_a_verdict_opens_no_sec
     );
     w.send().await;
     assert!(w.rows("acknowledgement").await.is_empty());
+}
+
+/// The Word form of [`word_form`] with rows replaced or added.
+fn word_form_with(changes: &[(&str, &str)]) -> Vec<u8> {
+    let mut rows: Vec<Vec<String>> = [
+        ("Referral type", "Duty to Refer"),
+        ("Full name", "Samuel Testperson"),
+        ("Date of birth", "14/07/1988"),
+        ("CRN", "X123456"),
+        ("Custody status", "community"),
+        ("Consent to referral", "Yes"),
+        (
+            "Reason at risk of homelessness",
+            "Asked to leave the family home",
+        ),
+        ("Local connection", "resident"),
+        ("Referring agency", "Probation Service"),
+        ("Referrer name", "Jo Probation"),
+        ("Referrer email", REFERRER),
+        ("Referrer phone", "01245 000000"),
+    ]
+    .iter()
+    .map(|(l, v)| vec![l.to_string(), v.to_string()])
+    .collect();
+    for (label, value) in changes {
+        match rows.iter_mut().find(|r| r[0] == *label) {
+            Some(row) => row[1] = value.to_string(),
+            None => rows.push(vec![label.to_string(), value.to_string()]),
+        }
+    }
+    docx(&(word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows))).expect("docx")
+}
+
+/// The referrer's answer in the thread of the incomplete mail `asked`.
+fn answer_to(
+    asked: &dtr_gateway::store::OutboxRow,
+    reference: &str,
+    id: &str,
+    body: &str,
+) -> Vec<u8> {
+    format!(
+        "{}From: Jo Probation <{REFERRER}>\r\nTo: {COLCHESTER}\r\n\
+         Subject: RE: [{reference}] Referral incomplete: information needed\r\n\
+         Date: Tue, 24 Nov 2026 09:00:00 +0000\r\nMessage-ID: <{id}>\r\n\
+         In-Reply-To: {in_reply_to}\r\nReferences: {in_reply_to}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
+        passed("justice.gov.uk"),
+        in_reply_to = asked.message_id,
+    )
+    .into_bytes()
+}
+
+/// What the gateway told the authority about a case, in one line each.
+async fn notices_of(w: &World, reference: &str) -> Vec<String> {
+    w.rows("notice")
+        .await
+        .into_iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference))
+        .map(|r| one_line(&w.text_of(&r)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_risk_the_email_and_its_form_answer_differently_is_asked_about_never_chosen() {
+    let w = world().await;
+    // The note says MAPPA and PTSD; the form attached, Low and Anxiety.
+    let raw = with_attachment(
+        "risk-conflict-1@justice.gov.uk",
+        "Duty to refer",
+        "Full name: Samuel Testperson\r\nDate of birth: 14/07/1988\r\n\
+         Risk to others: MAPPA level 2, history of violence against partner\r\n\
+         Mental health: PTSD\r\n",
+        Some((
+            "DTR referral.docx",
+            DOCX,
+            word_form_with(&[("Risk to others", "Low"), ("Mental health", "Anxiety")]),
+        )),
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "incomplete");
+    assert_eq!(case.referral.risk_to_others, None, "neither risk is taken");
+    assert_eq!(case.referral.mental_health, None);
+    let asked = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the incomplete mail");
+    let text = one_line(&w.text_of(&asked));
+    assert!(
+        text.contains("Mental health (the email and its attached form give different answers)")
+            && text.contains(
+                "Risk to others (the email and its attached form give different answers)"
+            ),
+        "{text}"
+    );
+    assert!(w.rows("acknowledgement").await.is_empty());
+    assert!(
+        notices_of(&w, &reference)
+            .await
+            .iter()
+            .all(|n| !n.contains("MAPPA")),
+        "no risk is told the authority before the referrer says which"
+    );
+    let view = view_of(&w, &reference).await;
+    assert!(
+        header(&view, "Forms disagree").is_some_and(
+            |d| d.starts_with("Mental health and Risk to others (the form in the email's text")
+        ),
+        "{:?}",
+        view.header
+    );
+    // The health alone does not settle the risk: still incomplete, and
+    // the risk asked about again.
+    let raw = answer_to(
+        &asked,
+        &reference,
+        "risk-conflict-2@justice.gov.uk",
+        "Mental health: PTSD",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 9, 0)).await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+    w.send().await;
+    let again = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .rfind(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("asked again");
+    assert_ne!(again.message_id, asked.message_id);
+    assert!(
+        one_line(&w.text_of(&again))
+            .contains("Risk to others (the first forms gave different answers)"),
+        "{}",
+        w.text_of(&again)
+    );
+    // The referrer's answer settles it: the case opens, the authority is
+    // told of MAPPA, and the case no longer says the forms disagree.
+    let raw = answer_to(
+        &asked,
+        &reference,
+        "risk-conflict-3@justice.gov.uk",
+        "Risk to others: MAPPA level 2, history of violence against partner",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 10, 0)).await;
+    assert_eq!(w.status(&reference).await, "open");
+    w.send().await;
+    assert!(
+        notices_of(&w, &reference)
+            .await
+            .iter()
+            .any(|n| n.contains("The form says the person is managed under MAPPA")),
+        "{:?}",
+        notices_of(&w, &reference).await
+    );
+    let view = view_of(&w, &reference).await;
+    assert_eq!(header(&view, "Forms disagree"), None, "{:?}", view.header);
+    assert_eq!(
+        header(&view, "Forms disagreed"),
+        Some(
+            "Mental health and Risk to others (the form in the email's text and the \
+             attachment \"DTR referral.docx\" gave different answers): the referrer's later \
+             answer settled it"
+        ),
+        "{:?}",
+        view.header
+    );
+    assert!(
+        view.timeline.iter().any(
+            |(_, s)| s.ends_with("gave different answers for Mental health and Risk to others")
+        ),
+        "{:?}",
+        view.timeline
+    );
+}
+
+#[tokio::test]
+async fn a_covering_note_that_agrees_in_substance_with_its_form_is_no_conflict() {
+    let w = world().await;
+    // An initial for the given name, and the risk said shorter.
+    let raw = with_attachment(
+        "agreed-1@justice.gov.uk",
+        "Duty to refer",
+        "Please find the form attached.\r\nName: S. Testperson\r\nRisk to others: MAPPA level 2\r\n",
+        Some((
+            "DTR referral.docx",
+            DOCX,
+            word_form_with(&[(
+                "Risk to others",
+                "MAPPA level 2, history of violence against partner",
+            )]),
+        )),
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "open", "{:?}", case.events);
+    assert_eq!(
+        case.referral.full_name.as_deref(),
+        Some("Samuel Testperson")
+    );
+    assert_eq!(
+        case.referral.risk_to_others.as_deref(),
+        Some("MAPPA level 2, history of violence against partner")
+    );
+    assert_eq!(w.rows("acknowledgement").await.len(), 1);
+    assert!(
+        notices_of(&w, &reference)
+            .await
+            .iter()
+            .any(|n| n.contains("The form says the person is managed under MAPPA")),
+        "{:?}",
+        notices_of(&w, &reference).await
+    );
+    let view = view_of(&w, &reference).await;
+    assert_eq!(header(&view, "Forms disagree"), None);
+    assert_eq!(header(&view, "Forms disagreed"), None);
+}
+
+#[tokio::test]
+async fn a_later_form_that_names_the_person_otherwise_is_noted_not_taken() {
+    let w = world().await;
+    let (reference, asked) = incomplete_case(&w, &passed("justice.gov.uk")).await;
+    let renamed = dtr_gateway::documents::write::form_pdf(&[
+        (
+            dtr_gateway::core::field::Field::FullName,
+            "Samson Testperson".into(),
+        ),
+        (
+            dtr_gateway::core::field::Field::DateOfBirth,
+            "14/07/1988".into(),
+        ),
+        (
+            dtr_gateway::core::field::Field::PrisonNumber,
+            "A1234BC".into(),
+        ),
+        (
+            dtr_gateway::core::field::Field::ReferrerPhone,
+            "01245 000000".into(),
+        ),
+    ])
+    .expect("pdf");
+    let raw = pdf_returned(
+        &passed("justice.gov.uk"),
+        &format!("[{reference}] Referral incomplete: information needed"),
+        &asked.message_id,
+        &renamed,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 9, 0)).await;
+    assert_eq!(w.status(&reference).await, "open");
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(
+        case.referral.full_name.as_deref(),
+        Some("Samuel Testperson")
+    );
+    let not_applied = w.not_applied(&reference).await;
+    assert!(
+        not_applied
+            .iter()
+            .any(|n| n.contains("the full name the later form gives") && !n.contains("Samson")),
+        "{not_applied:?}"
+    );
+    w.send().await;
+    let notices = notices_of(&w, &reference).await;
+    assert!(
+        notices.iter().any(|n| n.contains(
+            "The referrer's later form gives a different full name from the one first given"
+        )),
+        "{notices:?}"
+    );
+    // The same name written with an initial is the same name: nothing noted.
+    let w = world().await;
+    let (reference, asked) = incomplete_case(&w, &passed("justice.gov.uk")).await;
+    let initial = dtr_gateway::documents::write::form_pdf(&[
+        (
+            dtr_gateway::core::field::Field::FullName,
+            "S Testperson".into(),
+        ),
+        (
+            dtr_gateway::core::field::Field::PrisonNumber,
+            "A1234BC".into(),
+        ),
+        (
+            dtr_gateway::core::field::Field::ReferrerPhone,
+            "01245 000000".into(),
+        ),
+    ])
+    .expect("pdf");
+    let raw = pdf_returned(
+        &passed("justice.gov.uk"),
+        &format!("[{reference}] Referral incomplete: information needed"),
+        &asked.message_id,
+        &initial,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 9, 0)).await;
+    assert_eq!(w.status(&reference).await, "open");
+    assert!(w.not_applied(&reference).await.is_empty());
 }

@@ -306,6 +306,10 @@ pub struct CaseContacts {
     pub received_at: DateTime<Utc>,
     /// The personal details were erased: a late answer adds none.
     pub purged: bool,
+    /// The fields the referral's forms answered differently when the case
+    /// opened: neither answer was taken, and the case waits for the
+    /// referrer's.
+    pub conflicts: Vec<super::field::Field>,
 }
 
 impl CaseContacts {

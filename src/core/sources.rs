@@ -1,12 +1,14 @@
 //! Where a message's form was found, and a message carrying several: the
 //! form in its text and those attached. The most complete one wins and the
-//! others fill its gaps; where they name a different person (name, date of
-//! birth, prison number, CRN) nothing is chosen: the field is left out and
-//! named as a conflict, with the forms that disagree, which makes the
-//! referral incomplete. A message is one referral: two people's forms in
+//! others fill its gaps; where two of them answer a field differently (two
+//! names, two dates of birth, but as much a risk of `Low` beside one of
+//! `MAPPA level 2`) nothing is chosen: the field is left out and named as
+//! a conflict, with the forms that disagree, which makes the referral
+//! incomplete. Answers that agree in substance (`K Walsh` and `Kieran
+//! Walsh`, one date written two ways) are no conflict: see [`agree`]. A message is one referral: two people's forms in
 //! one mail are asked about, never split or dropped.
 
-use super::field::Field;
+use super::field::{Field, ValueKind};
 use super::form::FormReading;
 use super::referral::{interpret, Outcome, ReadReferral, ReadingContext, Referral};
 
@@ -29,25 +31,11 @@ impl FormSource {
     }
 }
 
-/// The fields that say who the person is, whether they agreed and where
-/// and when they leave custody: two forms disagreeing on one are two
-/// people, or one mistaken, and never settled by a guess (a consent of No
-/// in one and Yes in the other is asked again, never chosen).
-const IDENTITY: [Field; 8] = [
-    Field::FullName,
-    Field::DateOfBirth,
-    Field::PrisonNumber,
-    Field::Crn,
-    Field::Consent,
-    Field::CustodyStatus,
-    Field::ExpectedReleaseDate,
-    Field::Lha,
-];
-
 /// Reads a message's forms (its text's and its attachments') as one
 /// referral: the one with most answers wins (an attachment over the
 /// body on a tie, the first attachment over a later one), and the others
-/// about the same person fill its gaps. A field any two of them answer differently is left out
+/// about the same person fill its gaps. A field any two of them answer
+/// differently (whatever the field: see [`agree`]) is left out
 /// and named as a conflict, with the forms that disagree, so that a second
 /// form (a second person's, say) is never dropped without a word.
 pub fn read_forms(
@@ -72,7 +60,7 @@ pub fn read_forms(
     let interpreted: Vec<ReadReferral> = forms.iter().map(|(_, r)| interpret(r, ctx)).collect();
     let mut conflicts = Vec::new();
     let mut conflicting_forms: Vec<FormSource> = Vec::new();
-    for field in IDENTITY {
+    for field in Field::ALL {
         for (i, a) in interpreted.iter().enumerate() {
             for (j, b) in interpreted.iter().enumerate().skip(i + 1) {
                 if differ(field, &a.referral, &b.referral) {
@@ -98,6 +86,20 @@ pub fn read_forms(
         merged.heading |= other.heading;
         for (field, value) in &other.values {
             merged.values.entry(*field).or_insert_with(|| value.clone());
+        }
+        // Two answers that agree: the one that says more is kept (the
+        // full given name over its initial, the risk with its detail).
+        for field in Field::ALL {
+            let (Some(kept), Some(offered)) = (
+                answer(field, &interpreted[winner].referral),
+                answer(field, &interpreted[i].referral),
+            ) else {
+                continue;
+            };
+            let fuller = agree(field, &kept, &offered) && says_more(&offered, &kept);
+            if let (true, Some(raw)) = (fuller, other.values.get(&field)) {
+                merged.values.insert(field, raw.clone());
+            }
         }
     }
     for field in &conflicts {
@@ -143,43 +145,122 @@ const PERSON: [Field; 4] = [
     Field::Crn,
 ];
 
-/// The two forms name different people.
-fn another_person(a: &Referral, b: &Referral) -> bool {
+/// The two referrals say different things of who the person is: a
+/// prison number, CRN, name or date of birth both give and that do not
+/// agree (see [`agree`]).
+pub fn another_person(a: &Referral, b: &Referral) -> bool {
     PERSON.into_iter().any(|field| differ(field, a, b))
 }
 
-/// Both forms give the field, differently.
-fn differ(field: Field, a: &Referral, b: &Referral) -> bool {
-    fn text(s: &Option<String>) -> Option<String> {
-        s.as_ref().map(|s| {
-            s.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
-        })
-    }
-    match field {
-        Field::FullName => {
-            matches!((text(&a.full_name), text(&b.full_name)), (Some(x), Some(y)) if x != y)
-        }
-        Field::DateOfBirth => {
-            matches!((a.date_of_birth, b.date_of_birth), (Some(x), Some(y)) if x != y)
-        }
-        Field::PrisonNumber => {
-            matches!((&a.prison_number, &b.prison_number), (Some(x), Some(y)) if x != y)
-        }
-        Field::Crn => matches!((&a.crn, &b.crn), (Some(x), Some(y)) if x != y),
-        Field::Consent => matches!((a.consent, b.consent), (Some(x), Some(y)) if x != y),
-        Field::CustodyStatus => {
-            matches!((a.custody_status, b.custody_status), (Some(x), Some(y)) if x != y)
-        }
-        Field::ExpectedReleaseDate => matches!(
-            (a.expected_release_date, b.expected_release_date),
-            (Some(x), Some(y)) if x != y
-        ),
-        Field::Lha => matches!((&a.lha, &b.lha), (Some(x), Some(y)) if x != y),
+/// Both forms give the field, and their answers do not agree in
+/// substance (see [`agree`]).
+pub fn differ(field: Field, a: &Referral, b: &Referral) -> bool {
+    match (answer(field, a), answer(field, b)) {
+        (Some(x), Some(y)) => !agree(field, &x, &y),
         _ => false,
     }
+}
+
+/// The field's answer in words, as [`Referral::as_form`] gives it: dates
+/// however written are one date, Yes or No, the form's own choices.
+fn answer(field: Field, r: &Referral) -> Option<String> {
+    r.as_form()
+        .into_iter()
+        .find(|(f, _)| *f == field)
+        .map(|(_, v)| v)
+}
+
+/// Whether two answers to one field say the same thing:
+/// - names: the same surname, and given names the same or one the
+///   initial of the other (`K Walsh`, `K. Walsh`, `Kieran Walsh`);
+/// - dates, Yes or No, the form's choices, prison numbers, CRNs: the
+///   same value (dates are compared as dates, however written);
+/// - telephone numbers: the same digits (`+44 1206` is `01206`);
+///   email addresses: the same address in any case;
+/// - local connection: the same grounds in any order;
+/// - free text (health, risk, reasons, places): the same words once case,
+///   spacing and punctuation are set aside, or the one the other's
+///   opening words with more said after them (`MAPPA level 2` and
+///   `MAPPA level 2, history of violence`). Words found only inside the
+///   other (`violence` in `no history of violence`) are not agreement:
+///   what comes before them may deny them.
+///
+/// Case, spacing and punctuation never matter.
+pub fn agree(field: Field, a: &str, b: &str) -> bool {
+    use Field::*;
+    match field {
+        FullName | ReferrerName | CaseLeadName => same_name(a, b),
+        PersonPhone | ReferrerPhone | CaseLeadPhone => phone_digits(a) == phone_digits(b),
+        PersonEmail | ReferrerEmail | CaseLeadEmail => {
+            a.trim().to_lowercase() == b.trim().to_lowercase()
+        }
+        LocalConnection => {
+            let grounds = |s: &str| {
+                let mut g: Vec<String> = s.split(',').map(fold).collect();
+                g.sort();
+                g
+            };
+            grounds(a) == grounds(b)
+        }
+        _ if matches!(field.value_kind(), ValueKind::Line | ValueKind::Paragraph) => {
+            let (x, y) = (words(a), words(b));
+            let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+            !short.is_empty() && long.starts_with(&short)
+        }
+        _ => fold(a) == fold(b),
+    }
+}
+
+/// Of two answers that agree, the one that says more: the full given
+/// name over an initial, the longer of two free-text answers.
+fn says_more(a: &str, b: &str) -> bool {
+    let (x, y) = (fold(a), fold(b));
+    x.len() > y.len()
+}
+
+/// Lower case, punctuation as space, single spaces.
+fn fold(text: &str) -> String {
+    words(text).join(" ")
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `+44 (0)1206 123456`, `01206 123456`: the digits as dialled at home.
+fn phone_digits(text: &str) -> String {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    match digits.strip_prefix("440") {
+        Some(rest) => format!("0{rest}"),
+        None => match digits.strip_prefix("44") {
+            Some(rest) if text.trim_start().starts_with('+') || digits.len() > 11 => {
+                format!("0{rest}")
+            }
+            _ => digits,
+        },
+    }
+}
+
+/// The same surname, and each given name the other gives the same or one
+/// the initial of the other; a middle name one leaves out is no
+/// disagreement, a surname alone against a given name and surname is.
+fn same_name(a: &str, b: &str) -> bool {
+    let (x, y) = (words(a), words(b));
+    let (Some((xs, xg)), Some((ys, yg))) = (x.split_last(), y.split_last()) else {
+        return false;
+    };
+    if xs != ys || xg.is_empty() != yg.is_empty() {
+        return false;
+    }
+    xg.iter().zip(yg.iter()).all(|(p, q)| {
+        p == q
+            || (p.chars().count() == 1 && q.starts_with(p.as_str()))
+            || (q.chars().count() == 1 && p.starts_with(q.as_str()))
+    })
 }
 
 #[cfg(test)]
@@ -305,5 +386,140 @@ mod tests {
         let (read, _) = read_forms(&forms, &ctx).expect("a form");
         assert_eq!(read.outcome, Outcome::Complete);
         assert!(read.conflicting_forms.is_empty());
+    }
+
+    #[test]
+    fn names_agree_by_surname_and_given_name_or_its_initial() {
+        for (a, b) in [
+            ("K Walsh", "Kieran Walsh"),
+            ("K. Walsh", "kieran  WALSH"),
+            ("Kieran Walsh", "Kieran John Walsh"),
+            ("O'Neill, Sean", "O Neill, Sean"),
+        ] {
+            assert!(agree(Field::FullName, a, b), "{a} / {b}");
+            assert!(agree(Field::ReferrerName, b, a), "{b} / {a}");
+        }
+        for (a, b) in [
+            ("Jon Smyth", "Jonathan Smyth"),
+            ("K Walsh", "Kieran Welsh"),
+            ("J Walsh", "Kieran Walsh"),
+            ("Walsh", "Kieran Walsh"),
+        ] {
+            assert!(!agree(Field::FullName, a, b), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn dates_yes_no_phones_and_addresses_agree_when_the_same() {
+        assert!(agree(Field::Consent, "Yes", "yes"));
+        assert!(!agree(Field::Consent, "Yes", "No"));
+        assert!(agree(Field::ReferrerPhone, "01245 000000", "01245-000-000"));
+        assert!(agree(
+            Field::ReferrerPhone,
+            "+44 (0)1245 000000",
+            "01245 000000"
+        ));
+        assert!(agree(
+            Field::ReferrerPhone,
+            "+44 1245 000000",
+            "01245000000"
+        ));
+        assert!(!agree(Field::ReferrerPhone, "01245 000000", "01245 000001"));
+        assert!(agree(
+            Field::ReferrerEmail,
+            "Jo@Justice.gov.uk",
+            "jo@justice.gov.uk"
+        ));
+        assert!(!agree(
+            Field::ReferrerEmail,
+            "jo.x@justice.gov.uk",
+            "jox@justice.gov.uk"
+        ));
+        assert!(agree(
+            Field::LocalConnection,
+            "resident, family",
+            "Family, resident"
+        ));
+        assert!(!agree(
+            Field::LocalConnection,
+            "resident",
+            "resident, family"
+        ));
+        // Dates are read first: two ways of writing one date are one date.
+        let (read, _) = both(
+            "Full name: Sam Example\nDate of birth: 14 July 1988\n",
+            FULL,
+        );
+        assert!(read.conflicts.is_empty(), "{read:?}");
+        assert_eq!(read.outcome, Outcome::Complete);
+    }
+
+    #[test]
+    fn free_text_agrees_when_one_says_the_other_and_more() {
+        let risk = Field::RiskToOthers;
+        assert!(agree(
+            risk,
+            "MAPPA level 2",
+            "mappa level 2, history of violence"
+        ));
+        assert!(agree(risk, "MAPPA level 2.", "MAPPA  level 2"));
+        assert!(!agree(risk, "Low", "MAPPA level 2"));
+        assert!(!agree(risk, "violence", "no history of violence"));
+        assert!(!agree(Field::MentalHealth, "PTSD", "Anxiety"));
+        assert!(!agree(Field::MentalHealth, "", "Anxiety"));
+    }
+
+    #[test]
+    fn any_field_the_forms_answer_differently_is_a_conflict() {
+        let body = FULL
+            .replace("Jo Officer\n", "Jo Officer\nRisk to others: MAPPA level 2, history of violence against partner\nMental health: PTSD\n")
+            .replace("01245 000000", "01245 111111");
+        let attached = format!("{FULL}Risk to others: Low\nMental health: Anxiety\n");
+        let (read, _) = both(&body, &attached);
+        assert_eq!(
+            read.conflicts,
+            vec![
+                Field::MentalHealth,
+                Field::RiskToOthers,
+                Field::ReferrerPhone
+            ]
+        );
+        assert_eq!(read.outcome, Outcome::Incomplete);
+        assert_eq!(read.referral.risk_to_others, None, "neither risk is taken");
+        assert_eq!(read.referral.mental_health, None);
+        assert_eq!(read.referral.referrer_phone, None);
+        assert!(read.invalid.contains(&Field::RiskToOthers));
+        assert!(!read.missing.contains(&Field::ReferrerPhone));
+    }
+
+    #[test]
+    fn answers_that_agree_keep_the_one_that_says_more() {
+        let cover = "Please find the form attached.\nName: K Walsh\n\
+            Risk to others: MAPPA level 2\n";
+        let form = format!(
+            "{}Risk to others: MAPPA level 2, history of violence\n",
+            FULL.replace("Sam Example", "Kieran Walsh")
+        );
+        let (read, _) = both(cover, &form);
+        assert!(read.conflicts.is_empty(), "{read:?}");
+        assert_eq!(read.outcome, Outcome::Complete);
+        assert_eq!(read.referral.full_name.as_deref(), Some("Kieran Walsh"));
+        assert_eq!(
+            read.referral.risk_to_others.as_deref(),
+            Some("MAPPA level 2, history of violence")
+        );
+        // The fuller answer is kept whichever form it is in.
+        let form = format!(
+            "{}Risk to others: MAPPA level 2\n",
+            FULL.replace("Sam Example", "K Walsh")
+        );
+        let cover = "Name: Kieran Walsh\nRisk to others: MAPPA level 2, history of violence\n";
+        let (read, _) = both(cover, &form);
+        assert!(read.conflicts.is_empty(), "{read:?}");
+        assert_eq!(read.referral.full_name.as_deref(), Some("Kieran Walsh"));
+        assert_eq!(
+            read.referral.risk_to_others.as_deref(),
+            Some("MAPPA level 2, history of violence")
+        );
     }
 }

@@ -341,16 +341,7 @@ pub(super) fn speaks_for_referring_side(
 /// one. The referrer's answers to an incomplete case (a date of birth
 /// alone, or the whole form corrected) complete it unless they do.
 pub(super) fn conflicts(a: &Referral, b: &Referral) -> bool {
-    let differ = |x: Option<&str>, y: Option<&str>| {
-        x.zip(y)
-            .is_some_and(|(x, y)| !x.trim().eq_ignore_ascii_case(y.trim()))
-    };
-    differ(a.prison_number.as_deref(), b.prison_number.as_deref())
-        || differ(a.crn.as_deref(), b.crn.as_deref())
-        || differ(a.name_key().as_deref(), b.name_key().as_deref())
-        || a.date_of_birth
-            .zip(b.date_of_birth)
-            .is_some_and(|(x, y)| x != y)
+    crate::core::sources::another_person(a, b)
 }
 
 /// Two referrals name the same person: the same prison number, CRN, or
@@ -800,6 +791,7 @@ fn person_contacts(case: &PersonCase, authority: &ShortCode, s: &Situation<'_>) 
         release_date: case.referral.expected_release_date,
         received_at: s.received_at,
         purged: false,
+        conflicts: Vec::new(),
     }
 }
 
@@ -828,7 +820,28 @@ pub(super) fn complete_case(
     if let Some(to) = moved_release {
         merged.expected_release_date = Some(to);
     }
-    let (outcome, missing) = merged.judge();
+    let (mut outcome, mut missing) = merged.judge();
+    // A field the opening forms answered differently waits for the
+    // referrer's answer, required or not: neither form's was taken, and
+    // a risk left unsaid is not a risk settled.
+    let given: Vec<Field> = merged.as_form().into_iter().map(|(f, _)| f).collect();
+    let unsettled: Vec<Field> = case
+        .conflicts
+        .iter()
+        .copied()
+        .filter(|f| !given.contains(f) && !missing.contains(f))
+        .collect();
+    if !unsettled.is_empty() && outcome == Outcome::Complete {
+        outcome = Outcome::Incomplete;
+    }
+    missing.extend(unsettled);
+    missing.sort();
+    // A later form that names the person otherwise than the case does is
+    // not taken over the case's name: it is noted, for a person to check.
+    let renamed = match (&case.referral.full_name, &read.referral.full_name) {
+        (Some(held), Some(given)) => !crate::core::sources::agree(Field::FullName, held, given),
+        _ => false,
+    };
     let status = match outcome {
         Outcome::Complete => CaseStatus::Open,
         _ => CaseStatus::Incomplete,
@@ -854,6 +867,13 @@ pub(super) fn complete_case(
             by: "the referrer's updated form".into(),
         });
     }
+    if renamed {
+        changes.push(not_applied(
+            "the full name the later form gives",
+            "it differs from the case's; the case keeps the name it had until a person \
+             checks which is right",
+        ));
+    }
     let mut plan = note(case, EventKind::ReferralAttached, changes);
     if status == CaseStatus::Open && case.status != CaseStatus::Open {
         // The council had only the incomplete notice: now it has a
@@ -868,11 +888,7 @@ pub(super) fn complete_case(
                     "outcome": "complete",
                     "missing": [],
                     "invalid": [],
-                    "notes": [format!(
-                        "This referral arrived incomplete; the referrer completed it on {}. \
-                         Its deadlines count from then.",
-                        crate::core::words::spoken_time(s.received_at)
-                    )],
+                    "notes": completion_notes(s, renamed),
                 }),
             );
             notice.step = Some("notice:completed".into());
@@ -888,7 +904,16 @@ pub(super) fn complete_case(
     let Some(to) = referrer else {
         return plan;
     };
-    let labels: Vec<&str> = missing.iter().map(|f| f.label()).collect();
+    let labels: Vec<String> = missing
+        .iter()
+        .map(|f| {
+            if case.conflicts.contains(f) {
+                format!("{} (the first forms gave different answers)", f.label())
+            } else {
+                f.label().to_string()
+            }
+        })
+        .collect();
     // A reply in the thread (`RE: [DTR-…] Referral incomplete`) is not the
     // referral the acknowledgement speaks of: the reference says which.
     let in_thread = analysis.case_ref.is_some() || analysis.is_reply;
@@ -932,6 +957,24 @@ pub(super) fn complete_case(
         },
     });
     plan
+}
+
+/// What the notice of a completed referral tells the authority: when it
+/// was completed, and that the later form named the person otherwise.
+fn completion_notes(s: &Situation<'_>, renamed: bool) -> Vec<String> {
+    let mut notes = vec![format!(
+        "This referral arrived incomplete; the referrer completed it on {}. \
+         Its deadlines count from then.",
+        crate::core::words::spoken_time(s.received_at)
+    )];
+    if renamed {
+        notes.push(
+            "The referrer's later form gives a different full name from the one first given. \
+             The case keeps the first name: please check with the referrer which is right."
+                .to_string(),
+        );
+    }
+    notes
 }
 
 /// A subject that says the mail is a referral: `refer`, `referral`,

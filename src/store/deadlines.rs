@@ -298,8 +298,27 @@ impl Store {
                 .get::<Option<String>, _>(format!("{prefix}_phone").as_str())
                 .and_then(|p| PhoneNumber::parse(&p)),
         };
+        let id: CaseId = r.get("id");
+        // The fields the opening forms disagreed on, as the case's opening
+        // event recorded them.
+        let opening: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT detail FROM events WHERE case_id = $1 \
+             AND kind IN ('referral_received', 'further_referral_received') ORDER BY id LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let conflicts = opening
+            .flatten()
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+            .and_then(|d| d.get("conflicts").cloned())
+            .and_then(|c| serde_json::from_value::<Vec<String>>(c).ok())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|k| crate::core::field::Field::from_key(k))
+            .collect();
         Ok(Some(CaseContacts {
-            id: r.get("id"),
+            id,
             case_ref,
             authority: r.get("authority"),
             status: r.named("cases", "status")?,
@@ -312,6 +331,7 @@ impl Store {
             release_date: r.day_opt("expected_release_date"),
             received_at: r.time("received_at"),
             purged: r.get::<Option<String>, _>("purged_at").is_some(),
+            conflicts,
         }))
     }
 
