@@ -1091,3 +1091,63 @@ async fn a_later_form_that_names_the_person_otherwise_is_noted_not_taken() {
     assert_eq!(w.status(&reference).await, "open");
     assert!(w.not_applied(&reference).await.is_empty());
 }
+
+/// A Message-ID is the sender's to choose: another sender's mail under
+/// it, or the same sender's in another council's inbox, is no later copy
+/// of a waiting placeholder. It settles nothing, erases nothing, and a
+/// case opened from it is its own.
+#[tokio::test]
+async fn another_senders_mail_under_the_same_message_id_settles_no_placeholder() {
+    let w = world().await;
+    let id = "dynamic-3@justice.gov.uk";
+    let placeholder = with_attachment(id, "Duty to refer", "Please find attached.", None);
+    let first = w
+        .put("colchester", &placeholder, uk(2026, 11, 23, 10, 0))
+        .await;
+    assert!(matches!(first.action, Action::Quarantined(_)), "{first:?}");
+    let real = with_attachment(
+        id,
+        "Duty to refer",
+        "Please find attached.",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let stranger = String::from_utf8(real.clone())
+        .expect("text")
+        .replace(
+            &format!("From: Jo Probation <{REFERRER}>"),
+            "From: Mal Other <mal.other@justice.gov.uk>",
+        )
+        .into_bytes();
+    w.put("colchester", &stranger, uk(2026, 11, 23, 10, 5))
+        .await;
+    // The same sender's mail, other content, in another council's inbox.
+    let elsewhere = with_attachment(
+        id,
+        "Duty to refer",
+        "Please find attached, for Braintree.",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    w.put("braintree", &elsewhere, uk(2026, 11, 23, 10, 6))
+        .await;
+    let waiting = w.store.quarantined().await.expect("list");
+    assert_eq!(waiting.len(), 1, "the placeholder still waits: {waiting:?}");
+    assert_eq!(waiting[0].id, first.message_row);
+    let kept = w
+        .store
+        .quarantined_message(first.message_row)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert!(kept.settled.is_none(), "{:?}", kept.settled);
+    assert!(kept.raw.is_some(), "its bytes are kept for a person");
+    // Its own sender's real copy in its own inbox still settles it.
+    let own = w.put("colchester", &real, uk(2026, 11, 23, 10, 7)).await;
+    assert!(
+        matches!(
+            own.action,
+            Action::Opened | Action::Linked | Action::AttachedReferral
+        ),
+        "{own:?}"
+    );
+    assert!(w.store.quarantined().await.expect("list").is_empty());
+}

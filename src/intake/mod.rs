@@ -405,7 +405,14 @@ async fn take_in(
     // differs, or the store will find it a duplicate before deciding).
     let earlier_copy = match &analysis.message_id {
         Some(id) if analysis.problem.is_none() && by_hand.is_none() => {
-            store.case_of_message(id).await?
+            let sender = analysis
+                .original_sender
+                .as_ref()
+                .or(analysis.from.as_ref())
+                .map(|a| a.to_string());
+            store
+                .case_of_message(id, &incoming.mailbox.name, sender.as_deref())
+                .await?
         }
         _ => None,
     };

@@ -114,12 +114,22 @@ impl Store {
 
     /// The case the message recorded under this Message-ID belongs to, if
     /// any (its own, or the one it was recorded as by hand or replaced by).
-    pub async fn case_of_message(&self, message_id: &str) -> Result<Option<CaseRef>, StoreError> {
+    pub async fn case_of_message(
+        &self,
+        message_id: &str,
+        mailbox: &str,
+        sender: Option<&str>,
+    ) -> Result<Option<CaseRef>, StoreError> {
+        // Only the same sender's copy in the same mailbox is another copy
+        // of it: a Message-ID is the sender's to choose, and another's
+        // mail reusing it speaks for no case of theirs.
         let reference: Option<String> = sqlx::query_scalar(
             "SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id \
-             WHERE m.message_id = $1",
+             WHERE m.message_id = $1 AND m.mailbox = $2 AND LOWER(m.sender) = LOWER($3)",
         )
         .bind(message_id)
+        .bind(mailbox)
+        .bind(sender)
         .fetch_optional(&self.pool)
         .await?;
         Ok(reference.and_then(|r| r.parse().ok()))
@@ -138,7 +148,7 @@ impl Store {
     ) -> Result<Recorded, StoreError> {
         let mut tx = self.begin_write().await?;
         let now = Utc::now();
-        let (seen, another_copy) = find_message(&mut tx, facts).await?;
+        let (seen, another_copy, same_origin) = find_message(&mut tx, facts).await?;
         if let Some(existing) = seen {
             // Seen before (a rescan after a UIDVALIDITY change, a copy in
             // another folder): only the position moves on.
@@ -271,18 +281,24 @@ impl Store {
         // Another copy under a Message-ID whose first copy is waiting in
         // quarantine (Dynamic Delivery's placeholder) has now opened or
         // completed its case: the first needs no person any more.
-        if let (true, None, Some(message_id), Some((case_id, reference))) =
-            (another_copy, by_hand, &facts.message_id, &case)
-        {
+        if let (true, None, Some(message_id), Some((case_id, reference))) = (
+            another_copy && same_origin,
+            by_hand,
+            &facts.message_id,
+            &case,
+        ) {
             if matches!(
                 action,
                 Action::Opened | Action::Linked | Action::AttachedReferral
             ) {
                 let waiting: Vec<StoredMessageId> = sqlx::query_scalar(
                     "SELECT id FROM messages WHERE message_id = $1 \
-                     AND quarantine_reason IS NOT NULL AND settled IS NULL",
+                     AND quarantine_reason IS NOT NULL AND settled IS NULL \
+                     AND mailbox = $2 AND LOWER(sender) = LOWER($3)",
                 )
                 .bind(message_id)
+                .bind(&facts.mailbox)
+                .bind(&facts.sender)
                 .fetch_all(&mut *tx)
                 .await?;
                 for id in waiting {
@@ -523,17 +539,19 @@ async fn by_hash(tx: &mut Tx, facts: &MessageFacts) -> Result<Option<DbRow>, Sto
     .await?)
 }
 
-/// The message seen before, if it was; and whether another content was
-/// recorded under its Message-ID.
+/// The message seen before, if it was; whether another content was
+/// recorded under its Message-ID; and whether that was the same sender's,
+/// in the same mailbox (only then is it an earlier copy of this one).
 pub(super) async fn find_message(
     tx: &mut Tx,
     facts: &MessageFacts,
-) -> Result<(Option<Recorded>, bool), StoreError> {
+) -> Result<(Option<Recorded>, bool, bool), StoreError> {
     let mut another_copy = false;
+    let mut same_origin = false;
     let row = match &facts.message_id {
         Some(id) => {
             let same_id = sqlx::query(
-                "SELECT m.id, c.reference, m.sha256 FROM messages m \
+                "SELECT m.id, c.reference, m.sha256, m.mailbox, m.sender FROM messages m \
                  LEFT JOIN cases c ON c.id = m.case_id WHERE m.message_id = $1",
             )
             .bind(id)
@@ -550,8 +568,13 @@ pub(super) async fn find_message(
                 // Another content under the same Message-ID (Dynamic
                 // Delivery's real attachment after its placeholder): read
                 // again, once, recorded without the Message-ID.
-                Some(_) => {
+                Some(row) => {
                     another_copy = true;
+                    same_origin = row.get::<String, _>(3) == facts.mailbox
+                        && match (row.get::<Option<String>, _>(4), &facts.sender) {
+                            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                            _ => false,
+                        };
                     by_hash(tx, facts).await?
                 }
                 None => None,
@@ -564,7 +587,7 @@ pub(super) async fn find_message(
         case: r.get::<Option<String>, _>(1).and_then(|s| s.parse().ok()),
         action: Action::Duplicate,
     });
-    Ok((seen, another_copy))
+    Ok((seen, another_copy, same_origin))
 }
 
 /// The person's open and incomplete cases at the authority, oldest first:
