@@ -378,3 +378,57 @@ proptest! {
         read_soundly(*kind, &bytes);
     }
 }
+
+/// A page of tens of thousands of tiny lines, each of two pieces: every
+/// pass of laying the page out is long, and each looks at the clock.
+#[test]
+fn a_page_of_countless_lines_is_laid_out_within_the_time_budget() {
+    use lopdf::dictionary;
+    let mut ops = String::from("BT /F1 1 Tf\n");
+    for i in 0..60_000 {
+        ops += &format!(
+            "1 0 0 1 0 {} Tm (a) Tj 1 0 0 1 {} {} Tm (b) Tj\n",
+            i * 2,
+            10 + i * 3,
+            i * 2
+        );
+    }
+    ops += "ET\n";
+    let mut document = lopdf::Document::with_version("1.7");
+    let pages = document.new_object_id();
+    let font = document.add_object(lopdf::dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        "Encoding" => "WinAnsiEncoding",
+    });
+    let mut stream = lopdf::Stream::new(lopdf::Dictionary::new(), ops.into_bytes());
+    stream.compress().expect("compress");
+    let content = document.add_object(stream);
+    let page = document.add_object(lopdf::dictionary! {
+        "Type" => "Page", "Parent" => pages, "Contents" => content,
+        "MediaBox" => vec![0.into(), 0.into(), 100_000_000.into(), 100_000_000.into()],
+        "Resources" => lopdf::dictionary! { "Font" => lopdf::dictionary! { "F1" => font } },
+    });
+    document.objects.insert(
+        pages,
+        lopdf::Object::Dictionary(lopdf::dictionary! {
+            "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
+        }),
+    );
+    let catalog = document.add_object(lopdf::dictionary! { "Type" => "Catalog", "Pages" => pages });
+    document.trailer.set("Root", catalog);
+    let mut bytes = Vec::new();
+    document.save_to(&mut bytes).expect("save");
+    let started = Instant::now();
+    let read = read_document(DocumentKind::Pdf, &bytes, &LIMITS);
+    let took = started.elapsed();
+    assert_eq!(
+        read,
+        Err(dtr_gateway::documents::DocumentError::TimedOut(
+            LIMITS.max_time
+        )),
+        "{took:?}"
+    );
+    // Stopped soon after the budget, though an unoptimised build on a
+    // busy machine is slower.
+    assert!(took < LIMITS.max_time * 2, "{took:?}");
+}

@@ -140,6 +140,9 @@ pub enum DocumentError {
     TooManyObjects { limit: usize },
     #[error("a PDF whose page content decompresses to more than {limit} bytes")]
     PdfContent { limit: usize },
+    /// What its packed parts (object streams) unpack to at load.
+    #[error("a PDF too large when unpacked: {0}")]
+    PdfUnpacked(String),
     #[error("a document that took more than {0:?} to read")]
     TimedOut(Duration),
     #[error("a document with more than {0} characters of text")]
@@ -208,6 +211,11 @@ impl Budget {
         } else {
             Ok(())
         }
+    }
+
+    /// When the document's time runs out.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
     }
 
     pub fn check_text(&self, text: &str) -> Result<(), DocumentError> {

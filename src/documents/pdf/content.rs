@@ -4,7 +4,54 @@
 //! delimiter) is passed over, and the operations after it are read, so
 //! that one bad operator never costs the page its text.
 
+use super::{Budget, DocumentError};
 use lopdf::content::{Content, Operation};
+
+/// A content stream longer than this is read a part at a time, each part
+/// ending at an operator, with a look at the clock between parts.
+const PART: usize = 64 * 1024;
+
+/// The operations of a content stream, those that cannot be read left
+/// out, within the document's time.
+pub(super) fn operations_within(
+    data: &[u8],
+    budget: &Budget,
+) -> Result<Vec<Operation>, DocumentError> {
+    if data.len() <= PART {
+        return Ok(operations(data));
+    }
+    let mut out = Vec::new();
+    let mut lexer = Lexer {
+        data,
+        at: 0,
+        start: 0,
+    };
+    let mut part_start = 0usize;
+    let mut depth = 0usize;
+    let mut tokens = 0usize;
+    while let Some(token) = lexer.next() {
+        tokens += 1;
+        if tokens.is_multiple_of(4096) {
+            budget.check_time()?;
+        }
+        match token {
+            Token::Open => depth += 1,
+            Token::Close => depth = depth.saturating_sub(1),
+            Token::Operator => {
+                depth = 0;
+                if lexer.at - part_start >= PART {
+                    out.extend(operations(&data[part_start..lexer.at]));
+                    part_start = lexer.at;
+                    budget.check_time()?;
+                }
+            }
+            Token::Operand | Token::Junk => {}
+        }
+    }
+    out.extend(operations(&data[part_start..]));
+    budget.check_time()?;
+    Ok(out)
+}
 
 /// The operations of a content stream, those that cannot be read left
 /// out.

@@ -1,7 +1,9 @@
 //! PDF: the fields of a fillable form (AcroForm), then the text layer.
 //! A field reads as `label<TAB>value`, its label the tooltip (`/TU`) or
 //! else its name (`/T`); a check box as `Yes` when on (`/Yes`, `/On`, or
-//! its own export value), unanswered when `/Off`. Fields come first so
+//! its own export value), unanswered when `/Off`, by the state it is shown
+//! in (`/AS`); a field whose value and what it shows differ is
+//! unreadable (see `shown_value`). Fields come first so
 //! that they answer what the page leaves blank; where a field and the page
 //! say who the person is or whether they agreed differently, neither is
 //! taken (see `settle`). Only what a reader sees is read: hidden fields and
@@ -14,7 +16,7 @@ use crate::core::field::Field;
 use crate::core::field::Label;
 use crate::core::form::{read_form, CELL_SEPARATOR, UNREADABLE};
 use lopdf::{decode_text_string, Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
 mod content;
@@ -32,15 +34,8 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
     {
         return Err(DocumentError::Malformed("not a PDF".into()));
     }
-    pre_scan(bytes, budget)?;
-    let options = LoadOptions {
-        max_decompressed_size: Some(budget.limits.max_pdf_page_content_bytes),
-        ..LoadOptions::default()
-    };
-    let document = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
-        lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword => DocumentError::Encrypted,
-        other => DocumentError::Malformed(format!("the PDF cannot be read ({other})")),
-    })?;
+    let streams = pre_scan(bytes, budget)?;
+    let document = load(bytes, budget, streams)?;
     if document.is_encrypted() && document.authenticate_raw_user_password(b"").is_err() {
         return Err(DocumentError::Encrypted);
     }
@@ -92,8 +87,208 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
 }
 
 /// Objects of one PDF: a referral form has a few hundred to a few
-/// thousand, a scanned one a few dozen.
+/// thousand, a scanned one a few dozen. Objects packed in object streams
+/// count against the same limit.
 const MAX_OBJECTS: usize = 50_000;
+/// Values (numbers, names, strings, references, arrays, dictionaries)
+/// all of a PDF's object streams may hold together: each becomes an
+/// object in memory many times the bytes it is written in.
+const MAX_PACKED_VALUES: usize = 500_000;
+/// All of a PDF's object streams together may unpack to this many times
+/// what its page contents may.
+const PACKED_PER_CONTENT: usize = 2;
+/// Cross-reference streams of one PDF: one per time it was saved.
+const MAX_XREF_STREAMS: usize = 64;
+/// Object streams of one PDF, as written: a writer packs a hundred or so
+/// objects in each.
+const MAX_OBJECT_STREAMS: usize = 500;
+
+thread_local! {
+    /// What the object streams of the PDF being loaded on this thread
+    /// have unpacked to so far (the loader takes a plain function).
+    static PACKED: std::cell::RefCell<Option<Packed>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The running count of what a PDF's object streams unpack to, against
+/// the budget of all of them together.
+struct Packed {
+    bytes: usize,
+    values: usize,
+    objects: usize,
+    max_bytes: usize,
+    per_stream: usize,
+    deadline: std::time::Instant,
+    max_time: std::time::Duration,
+    /// Why loading went past the budget, once it has.
+    over: Option<DocumentError>,
+}
+
+/// Loads the document, its object streams unpacked within one budget
+/// across them all: the loader itself bounds each stream alone, so that a
+/// small file of many object streams, each just under that bound, would
+/// otherwise unpack to gigabytes before anything else is checked.
+fn load(bytes: &[u8], budget: &Budget, streams: Streams) -> Result<Document, DocumentError> {
+    let per_stream = budget.limits.max_pdf_page_content_bytes;
+    let max_bytes = budget
+        .limits
+        .max_pdf_content_bytes
+        .saturating_mul(PACKED_PER_CONTENT);
+    // An encrypted document's object streams are unpacked after they are
+    // decrypted, where they cannot be counted one by one: each may unpack
+    // to its share of the budget only.
+    let per_stream = if streams.encrypted {
+        per_stream.min(max_bytes / streams.count.max(1))
+    } else {
+        per_stream
+    };
+    let attempt = |force_reconstruct: bool| {
+        PACKED.with(|p| {
+            *p.borrow_mut() = Some(Packed {
+                bytes: 0,
+                values: 0,
+                objects: 0,
+                max_bytes,
+                per_stream,
+                deadline: budget.deadline(),
+                max_time: budget.limits.max_time,
+                over: None,
+            })
+        });
+        let options = LoadOptions {
+            max_decompressed_size: Some(per_stream),
+            filter: Some(count_packed),
+            force_reconstruct,
+            ..LoadOptions::default()
+        };
+        let loaded = Document::load_mem_with_options(bytes, options);
+        let packed = PACKED.with(|p| p.borrow_mut().take());
+        if let Some(why) = packed.and_then(|p| p.over) {
+            return Err(why);
+        }
+        loaded.map_err(|e| match e {
+            lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword => DocumentError::Encrypted,
+            lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
+                DocumentError::PdfUnpacked(format!(
+                    "an object stream unpacks to more than {per_stream} bytes"
+                ))
+            }
+            other => DocumentError::Malformed(format!("the PDF cannot be read ({other})")),
+        })
+    };
+    let document = attempt(false)?;
+    // The loader rebuilds a damaged cross-reference table by itself only
+    // when nothing watches what it loads: asked again here, within the
+    // same budget, when no page was found.
+    if document.get_pages().is_empty() {
+        budget.check_time()?;
+        if let Ok(rebuilt) = attempt(true) {
+            if !rebuilt.get_pages().is_empty() {
+                return Ok(rebuilt);
+            }
+        }
+    }
+    Ok(document)
+}
+
+/// Watches each object as the loader reads it: an object stream is
+/// unpacked here first, within the budget left, and kept from the loader
+/// (which would unpack it again and keep its objects) once over it.
+fn count_packed(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
+    PACKED.with(|p| {
+        let mut p = p.borrow_mut();
+        let Some(packed) = p.as_mut() else {
+            return Some((id, object.clone()));
+        };
+        if packed.over.is_some() {
+            return None;
+        }
+        let Object::Stream(stream) = object else {
+            // Returned to the loader as it is (an object of an object
+            // stream is taken from what is returned).
+            return Some((id, object.clone()));
+        };
+        if !stream.dict.has_type(b"ObjStm") {
+            // For a stream, the loader keeps the object it was given.
+            return Some((id, Object::Null));
+        }
+        if std::time::Instant::now() > packed.deadline {
+            packed.over = Some(DocumentError::TimedOut(packed.max_time));
+            return None;
+        }
+        let declared = stream
+            .dict
+            .get(b"N")
+            .and_then(Object::as_i64)
+            .ok()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        packed.objects = packed.objects.saturating_add(declared);
+        if packed.objects > MAX_OBJECTS {
+            packed.over = Some(DocumentError::PdfUnpacked(format!(
+                "its object streams hold more than {MAX_OBJECTS} objects"
+            )));
+            return None;
+        }
+        let left = packed.max_bytes.saturating_sub(packed.bytes);
+        match stream.decompressed_content_with_limit(packed.per_stream.min(left)) {
+            Ok(data) => {
+                packed.bytes += data.len();
+                packed.values = packed.values.saturating_add(values_in(&data));
+                if packed.values > MAX_PACKED_VALUES {
+                    packed.over = Some(DocumentError::PdfUnpacked(format!(
+                        "its object streams hold more than {MAX_PACKED_VALUES} values"
+                    )));
+                    return None;
+                }
+                Some((id, Object::Null))
+            }
+            Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+                ..
+            })) if left < packed.per_stream => {
+                packed.over = Some(DocumentError::PdfUnpacked(format!(
+                    "its object streams unpack to more than {} bytes",
+                    packed.max_bytes
+                )));
+                None
+            }
+            // The loader finds what else is wrong with it, as it would.
+            Err(_) => Some((id, Object::Null)),
+        }
+    })
+}
+
+/// How many values PDF syntax holds, near enough: each run of regular
+/// characters (a number, a keyword, a reference's parts) and each
+/// opening delimiter (a name, string, array or dictionary).
+fn values_in(data: &[u8]) -> usize {
+    let mut count = 0usize;
+    let mut in_word = false;
+    for &b in data {
+        match b {
+            b'/' | b'(' | b'[' | b'<' => {
+                count += 1;
+                in_word = false;
+            }
+            b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b')' | b']' | b'>' | b'{' | b'}'
+            | b'%' => in_word = false,
+            _ => {
+                if !in_word {
+                    count += 1;
+                }
+                in_word = true;
+            }
+        }
+    }
+    count
+}
+
+/// What the look before loading found of a PDF's streams.
+struct Streams {
+    /// Streams of the file, of every kind.
+    count: usize,
+    /// Whether it says it is encrypted.
+    encrypted: bool,
+}
 /// Page objects written out, against the page limit: a document saved
 /// with incremental updates writes its pages again each time.
 const PAGE_OBJECTS_PER_PAGE: usize = 4;
@@ -101,9 +296,15 @@ const PAGE_OBJECTS_PER_PAGE: usize = 4;
 /// A look at the bytes before they are loaded (which cannot be stopped
 /// once started): a document with far more objects or pages than any
 /// form is refused at once.
-fn pre_scan(bytes: &[u8], budget: &Budget) -> Result<(), DocumentError> {
+fn pre_scan(bytes: &[u8], budget: &Budget) -> Result<Streams, DocumentError> {
     let mut objects = 0usize;
     let mut pages = 0usize;
+    let mut xrefs = 0usize;
+    let mut object_streams = 0usize;
+    let mut streams = Streams {
+        count: 0,
+        encrypted: false,
+    };
     let mut at = 0usize;
     while let Some(found) = memchr_any(&bytes[at..]) {
         let here = at + found;
@@ -112,6 +313,29 @@ fn pre_scan(bytes: &[u8], budget: &Budget) -> Result<(), DocumentError> {
             objects += 1;
             if objects > MAX_OBJECTS {
                 return Err(DocumentError::TooManyObjects { limit: MAX_OBJECTS });
+            }
+        } else if rest.starts_with(b"endstream") {
+            streams.count += 1;
+        } else if rest.starts_with(b"/Encrypt") {
+            streams.encrypted = true;
+        } else if rest.starts_with(b"/ObjStm")
+            && !rest.get(7).is_some_and(|b| b.is_ascii_alphanumeric())
+        {
+            object_streams += 1;
+            if object_streams > MAX_OBJECT_STREAMS {
+                return Err(DocumentError::PdfUnpacked(format!(
+                    "more than {MAX_OBJECT_STREAMS} object streams"
+                )));
+            }
+        } else if rest.starts_with(b"/XRef")
+            && !rest.get(5).is_some_and(|b| b.is_ascii_alphanumeric())
+        {
+            // Each unpacked as the document loads.
+            xrefs += 1;
+            if xrefs > MAX_XREF_STREAMS {
+                return Err(DocumentError::PdfUnpacked(format!(
+                    "more than {MAX_XREF_STREAMS} cross-reference streams"
+                )));
             }
         } else if let Some(after) = rest.strip_prefix(b"/Type") {
             let after = &after[after.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
@@ -127,7 +351,7 @@ fn pre_scan(bytes: &[u8], budget: &Budget) -> Result<(), DocumentError> {
     if pages > limit.saturating_mul(PAGE_OBJECTS_PER_PAGE) {
         return Err(DocumentError::TooManyPages { pages, limit });
     }
-    Ok(())
+    Ok(streams)
 }
 
 /// Where the next `e` of `endobj` or `/` of `/Type` may start.
@@ -249,6 +473,13 @@ fn read_fields(
     else {
         return Ok(());
     };
+    // Viewers draw every field afresh from its value when the form asks
+    // them to; else they show the appearance the field carries.
+    let need_appearances = form
+        .get(b"NeedAppearances")
+        .ok()
+        .and_then(|o| deref(document, o).as_bool().ok())
+        .unwrap_or(false);
     let placed = placed_widgets(document);
     let mut seen = HashSet::new();
     let mut count = 0usize;
@@ -293,7 +524,8 @@ fn read_fields(
         if is_hidden(document, object, field, &placed) {
             continue;
         }
-        if let (Some(label), Some(value)) = (here.label.as_deref(), field_value(&here)) {
+        let answer = shown_value(document, field, &here, need_appearances, budget);
+        if let (Some(label), Some(value)) = (here.label.as_deref(), answer) {
             let label = field_label(label);
             if !label.is_empty() {
                 out.push_str(&label);
@@ -419,22 +651,131 @@ fn field_label(name: &str) -> String {
     name.replace(['_'], " ").trim().to_string()
 }
 
+/// A check box's or radio button's state as an answer: a lone box's
+/// export value is its "on"; a radio group's names the option chosen.
+fn state_answer(state: &[u8]) -> Option<String> {
+    if state == b"Off" {
+        return None;
+    }
+    let state = String::from_utf8_lossy(state).into_owned();
+    Some(match state.to_ascii_lowercase().as_str() {
+        "on" | "yes" | "1" | "true" => "Yes".to_string(),
+        _ => state.replace('#', " "),
+    })
+}
+
+/// What an appearance stream may decompress to, to be read for its text.
+const MAX_APPEARANCE_BYTES: usize = 64 * 1024;
+
+/// A field's answer as its reader sees it. A check box or radio button
+/// shows its widgets' appearance state (`/AS`), whatever its value (`/V`)
+/// says: when the two differ (a box whose value is Yes drawn empty), the
+/// answer is unreadable. A text field whose appearance draws other text
+/// than its value (unless the form asks viewers to draw it afresh) is
+/// unreadable too; an appearance whose text cannot be told (a font of
+/// glyph numbers, no text drawn) leaves the value as it is.
+fn shown_value(
+    document: &Document,
+    field: &Dictionary,
+    here: &Inherited,
+    need_appearances: bool,
+    budget: &Budget,
+) -> Option<String> {
+    let value = field_value(here);
+    let widgets: Vec<&Dictionary> = match field.get(b"Kids").and_then(Object::as_array) {
+        Ok(kids) => kids
+            .iter()
+            .filter_map(|k| deref(document, k).as_dict().ok())
+            .collect(),
+        Err(_) => vec![field],
+    };
+    let unreadable = || Some(UNREADABLE.to_string());
+    match here.kind.as_deref() {
+        Some(b"Btn") => {
+            let states: Vec<&[u8]> = widgets
+                .iter()
+                .filter_map(|w| w.get(b"AS").and_then(Object::as_name).ok())
+                .collect();
+            if states.is_empty() {
+                return value;
+            }
+            let mut on: Vec<String> = states.iter().filter_map(|s| state_answer(s)).collect();
+            on.dedup();
+            let shown = match on.as_slice() {
+                [] => None,
+                [one] => Some(one.clone()),
+                _ => return unreadable(),
+            };
+            match (value, shown) {
+                (None, None) => None,
+                (Some(v), Some(s)) if v == s => Some(v),
+                // No value at all: what it shows is the answer.
+                (None, Some(s)) if here.value.is_none() => Some(s),
+                _ => unreadable(),
+            }
+        }
+        Some(b"Tx") if !need_appearances => {
+            let value = value?;
+            let drawn = widgets
+                .iter()
+                .find_map(|w| appearance_text(document, w, budget));
+            match drawn {
+                Some(drawn) if letters(&drawn) != letters(&value) => unreadable(),
+                _ => Some(value),
+            }
+        }
+        _ => value,
+    }
+}
+
+/// A text's letters and digits alone, in lower case: a value and the
+/// text drawn for it, wrapped or spaced out in a comb field, alike.
+fn letters(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The text a widget's normal appearance (`/AP /N`) draws, when it is
+/// plain text that can be told without its fonts: printable ASCII with
+/// at least one letter or digit.
+fn appearance_text(document: &Document, widget: &Dictionary, budget: &Budget) -> Option<String> {
+    let appearances = deref(document, widget.get(b"AP").ok()?).as_dict().ok()?;
+    let normal = deref(document, appearances.get(b"N").ok()?);
+    let stream = normal.as_stream().ok()?;
+    let data = stream
+        .decompressed_content_with_limit(MAX_APPEARANCE_BYTES)
+        .ok()?;
+    let operations = content::operations_within(&data, budget).ok()?;
+    let mut text: Vec<u8> = Vec::new();
+    for op in &operations {
+        let strings: Vec<&Object> = match op.operator.as_str() {
+            "Tj" | "'" => op.operands.first().into_iter().collect(),
+            "\"" => op.operands.get(2).into_iter().collect(),
+            "TJ" => op
+                .operands
+                .first()
+                .and_then(|a| a.as_array().ok())
+                .map(|a| a.iter().collect())
+                .unwrap_or_default(),
+            _ => continue,
+        };
+        for s in strings {
+            if let Object::String(bytes, _) = s {
+                text.extend_from_slice(bytes);
+                text.push(b' ');
+            }
+        }
+    }
+    (text.iter().all(|b| (0x20..0x7f).contains(b)) && text.iter().any(u8::is_ascii_alphanumeric))
+        .then(|| String::from_utf8_lossy(&text).into_owned())
+}
+
 fn field_value(inherited: &Inherited) -> Option<String> {
     let value = inherited.value.as_ref()?;
     match inherited.kind.as_deref() {
-        Some(b"Btn") => {
-            let state = value.as_name().ok()?;
-            if state == b"Off" {
-                return None;
-            }
-            let state = String::from_utf8_lossy(state).into_owned();
-            // A lone box's export value is its "on"; a radio group's names
-            // the option chosen.
-            Some(match state.to_ascii_lowercase().as_str() {
-                "on" | "yes" | "1" | "true" => "Yes".to_string(),
-                _ => state.replace('#', " "),
-            })
-        }
+        Some(b"Btn") => state_answer(value.as_name().ok()?),
         _ => match value {
             Object::String(..) => decode_text_string(value)
                 .ok()
@@ -611,8 +952,7 @@ fn decode_page(
     };
     contents.decoded += data.len();
     // What cannot be read of it is passed over, the rest read.
-    let operations = content::operations(&data);
-    budget.check_time()?;
+    let operations = content::operations_within(&data, budget)?;
     let mut pieces: Vec<Piece> = Vec::new();
     let page_box = visible_box(document, page);
     let mut state = Graphics::default();
@@ -784,7 +1124,7 @@ fn decode_page(
             _ => {}
         }
     }
-    Ok(Rc::new(lay_out(pieces)))
+    Ok(Rc::new(lay_out(pieces, budget)?))
 }
 
 /// Text drawn smaller than this (in points, once every matrix is applied)
@@ -947,10 +1287,16 @@ fn visible_box(document: &Document, page: ObjectId) -> Option<Rect> {
 /// cell of three or more other lines starts (a table whose label column
 /// is nearly full). A label wrapped over two lines of its cell is joined
 /// again with its answer's lines, when only the two together are a label.
-fn lay_out(mut pieces: Vec<Piece>) -> Vec<String> {
+/// Within the document's time: the clock is looked at every
+/// `CHECK_EVERY` pieces or lines of each pass.
+fn lay_out(mut pieces: Vec<Piece>, budget: &Budget) -> Result<Vec<String>, DocumentError> {
     pieces.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
+    budget.check_time()?;
     let mut lines: Vec<Vec<Piece>> = Vec::new();
-    for piece in pieces {
+    for (n, piece) in pieces.into_iter().enumerate() {
+        if n % CHECK_EVERY == 0 {
+            budget.check_time()?;
+        }
         match lines.last_mut() {
             Some(line)
                 if line.first().is_some_and(|first| {
@@ -965,27 +1311,38 @@ fn lay_out(mut pieces: Vec<Piece>) -> Vec<String> {
     for line in &mut lines {
         line.sort_by(|a, b| a.x.total_cmp(&b.x));
     }
-    // Where a second cell starts, by the wide gap before it: a column.
-    let mut columns: Vec<(i64, usize)> = Vec::new();
-    for line in &lines {
+    // Where a second cell starts, by the wide gap before it: a column
+    // (lines starting their second cells within a point of one another
+    // count for the first such place found).
+    let mut columns: HashMap<i64, usize> = HashMap::new();
+    for (n, line) in lines.iter().enumerate() {
+        if n % CHECK_EVERY == 0 {
+            budget.check_time()?;
+        }
         let wide = line
             .windows(2)
             .find(|w| w[1].x - w[0].end > w[1].size * 2.0)
             .map(|w| w[1].x.round() as i64);
         if let Some(x) = wide {
-            match columns.iter_mut().find(|(c, _)| (*c - x).abs() <= 1) {
-                Some((_, n)) => *n += 1,
-                None => columns.push((x, 1)),
-            }
+            let at = [x, x - 1, x + 1]
+                .into_iter()
+                .find(|c| columns.contains_key(c))
+                .unwrap_or(x);
+            *columns.entry(at).or_insert(0) += 1;
         }
     }
     let is_column = |x: f32| {
         let x = x.round() as i64;
-        columns.iter().any(|(c, n)| *n >= 3 && (*c - x).abs() <= 1)
+        [x - 1, x, x + 1]
+            .iter()
+            .any(|c| columns.get(c).is_some_and(|n| *n >= 3))
     };
-    let laid: Vec<LaidLine> = lines
-        .into_iter()
-        .map(|line| {
+    let mut laid: Vec<LaidLine> = Vec::with_capacity(lines.len());
+    for (n, line) in lines.into_iter().enumerate() {
+        if n % CHECK_EVERY == 0 {
+            budget.check_time()?;
+        }
+        laid.push({
             let mut text = String::new();
             let mut cells = 0;
             let mut last_end: Option<f32> = None;
@@ -1013,10 +1370,14 @@ fn lay_out(mut pieces: Vec<Piece>) -> Vec<String> {
                 size: first.2,
                 text,
             }
-        })
-        .collect();
-    join_wrapped_labels(join_cells_across_lines(laid))
+        });
+    }
+    Ok(join_wrapped_labels(join_cells_across_lines(laid, budget)?))
 }
+
+/// How many pieces or lines the layout passes take between looks at the
+/// clock.
+const CHECK_EVERY: usize = 1024;
 
 /// A label as the page prints it: `Local connection`, `9 Local
 /// connection`, `Date of birth:`.
@@ -1038,7 +1399,10 @@ fn is_label_text(text: &str) -> bool {
 /// - a label standing alone, centred in its row between the lines of an
 ///   answer that wrapped (`Resident - lived in Colchester 10`, `Local
 ///   connection`, `years`), takes those lines as its answer.
-fn join_cells_across_lines(lines: Vec<LaidLine>) -> Vec<LaidLine> {
+fn join_cells_across_lines(
+    lines: Vec<LaidLine>,
+    budget: &Budget,
+) -> Result<Vec<LaidLine>, DocumentError> {
     let near = |upper: &LaidLine, lower: &LaidLine| {
         let gap = upper.y - lower.y;
         gap > 0.0 && gap <= upper.size.max(lower.size) * 1.6
@@ -1046,7 +1410,12 @@ fn join_cells_across_lines(lines: Vec<LaidLine>) -> Vec<LaidLine> {
     let single = |line: &LaidLine| !line.text.contains(CELL_SEPARATOR);
     let mut out: Vec<LaidLine> = Vec::with_capacity(lines.len());
     let mut lines = lines.into_iter().peekable();
+    let mut n = 0usize;
     while let Some(mut line) = lines.next() {
+        n += 1;
+        if n.is_multiple_of(CHECK_EVERY) {
+            budget.check_time()?;
+        }
         // A wrapped label.
         if single(&line) && !is_label_text(&line.text) {
             if let Some(next) = lines.peek() {
@@ -1103,7 +1472,7 @@ fn join_cells_across_lines(lines: Vec<LaidLine>) -> Vec<LaidLine> {
         }
         out.push(line);
     }
-    out
+    Ok(out)
 }
 
 /// A line laid out, and where its first piece is.
