@@ -415,14 +415,13 @@ fn analyse_unchecked(
     let body_form = best.filter(|r| is_form(r));
     let looks_like_referral = body_form.is_some() || document.is_some();
     // The form came back with nothing typed in: attached, or in the
-    // message's own words (never the gateway's blank form quoted back).
+    // message's text. The text only when it quotes none of the gateway's
+    // own mail: an auto-responder quoting it back would be sent the form
+    // again and again.
     let unfilled = |r: &FormReading| r.values.is_empty() && (r.heading || r.labels >= 3);
     let blank_form_back = !looks_like_referral
         && (documents.iter().any(|d| unfilled(&d.reading))
-            || match &own_reading {
-                Some(own) => unfilled(own),
-                None => best.is_some_and(unfilled),
-            });
+            || (!quotes_gateway && best.is_some_and(unfilled)));
     let kind = classify(&facts, looks_like_referral);
 
     let recipients: Vec<EmailAddress> = [message.to(), message.cc()]
@@ -574,13 +573,19 @@ fn analyse_unchecked(
     let is_forward = marked(&["fwd:", "fw:", "fwd :", "fw :", "tr:", "wg:"]);
     let is_reply = marked(&["re:", "re :", "aw:", "sv:"]);
 
-    // Asked for in words, with no document the form could be in.
+    // Asked for in words, with no document the form could be in. Its text
+    // counts only when it quotes none of the gateway's mail, whose words an
+    // auto-responder would send back.
     let asks_for_form = kind == Kind::Other
         && documents.is_empty()
         && attachments.iter().all(|a| a.unread.is_none())
         && crate::core::form_request::asks_for_blank_form(
             facts.subject.as_deref(),
-            &crate::core::reply::own_text(&readable_text(&message)),
+            &if quotes_gateway {
+                String::new()
+            } else {
+                crate::core::reply::own_text(&readable_text(&message))
+            },
         );
 
     Analysis {
