@@ -679,6 +679,10 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
              as replaced by the later copy",
             str_of(&detail, "reason").unwrap_or("no reason kept")
         ),
+        EventKind::EarlierReplyJoined => "A reply from the sender to the message set aside, which \
+             arrived before the case was recorded, joined the case; nothing in it was applied \
+             (read it in the inbox: it may answer a question)"
+            .to_string(),
         other => capitalised(&other.as_str().replace('_', " ")),
     }
 }

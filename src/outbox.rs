@@ -859,6 +859,8 @@ fn template_data(
         "attached_form": Value::Null,
         "unreadable": context.get("unreadable").cloned().unwrap_or(Value::Bool(false)),
         "copy_of": context.get("copy_of").cloned().unwrap_or(Value::Null),
+        "quarantined": context.get("quarantined").cloned().unwrap_or(Value::Null),
+        "came_back_empty": context.get("came_back_empty").cloned().unwrap_or(Value::Bool(false)),
     })
 }
 

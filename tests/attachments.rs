@@ -122,9 +122,17 @@ async fn set_aside(raw: &[u8], reason: &str) {
     // What works for a message the gateway cannot read: a person opens it
     // and records it by hand; a release would only read it again, and a
     // domain to accept is no question here.
+    // The notice names the message by the id the commands take.
+    let id = recorded.message_row.to_string();
     let text = one_line(&w.text_of(&notices[0]));
     assert!(
-        text.contains("record the referral by hand: `dtr-gateway case new --quarantined ID`"),
+        text.contains(&format!("ID: {id} (`dtr-gateway quarantine show {id}`)")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "record the referral by hand: `dtr-gateway case new --quarantined {id}`"
+        )),
         "{text}"
     );
     assert!(
@@ -843,6 +851,17 @@ fn answer_to(
     .into_bytes()
 }
 
+/// A mail from the referrer with `body` and no attachment.
+fn plain(id: &str, subject: &str, extra_headers: &str, body: &str) -> Vec<u8> {
+    format!(
+        "{}From: Jo Probation <{REFERRER}>\r\nTo: {COLCHESTER}\r\nSubject: {subject}\r\n\
+         Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{id}>\r\n{extra_headers}\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
+        passed("justice.gov.uk")
+    )
+    .into_bytes()
+}
+
 /// What the gateway told the authority about a case, in one line each.
 async fn notices_of(w: &World, reference: &str) -> Vec<String> {
     w.rows("notice")
@@ -1150,4 +1169,236 @@ async fn another_senders_mail_under_the_same_message_id_settles_no_placeholder()
         "{own:?}"
     );
     assert!(w.store.quarantined().await.expect("list").is_empty());
+}
+
+#[tokio::test]
+async fn a_request_for_the_form_in_natural_words_is_answered_with_the_blank_form() {
+    let asking = "Hello, please can you send me your Duty to Refer referral form? Thanks, Alex";
+    for (n, (subject, body)) in [
+        ("Referral form", asking),
+        ("DTR form please", asking),
+        ("Blank referral form", "Thanks"),
+        ("form request", asking),
+        ("Hello", "Could I have a blank DTR referral form please?"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let w = world().await;
+        let raw = plain(&format!("ask-{n}@justice.gov.uk"), subject, "", body);
+        let recorded = w.put("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+        assert_eq!(
+            recorded.action,
+            Action::RecordedOnly,
+            "{subject}: {recorded:?}"
+        );
+        w.send().await;
+        let forms = w.rows("blank_form").await;
+        assert_eq!(forms.len(), 1, "{subject}");
+        assert_eq!(forms[0].to, [REFERRER]);
+        assert!(w.rows("quarantine_notice").await.is_empty(), "{subject}");
+        let text = one_line(&w.text_of(&forms[0]));
+        assert!(
+            text.contains("Here is the Duty to Refer referral form for"),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_referral_whose_form_went_missing_is_still_set_aside() {
+    // The form named over a note that says it is attached, and nothing
+    // attached: a referral a person must chase, not a request.
+    let raw = with_attachment(
+        "missing-form-1@justice.gov.uk",
+        "DTR referral form",
+        "Please find attached the DTR referral form for Mr Testperson.",
+        None,
+    );
+    set_aside(
+        &raw,
+        "the subject speaks of a referral, but no form was found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_blank_form_sent_back_unfilled_opens_no_case_and_the_form_comes_again() {
+    let w = world().await;
+    let ask = plain(
+        "blank-ask@justice.gov.uk",
+        "Form",
+        "",
+        "Please send the form.",
+    );
+    w.put("colchester", &ask, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let sent = w.rows("blank_form").await.remove(0);
+    let written = w.written().remove(&sent.message_id).expect("written");
+    let (_, blank_pdf) = attachments_of(&written)
+        .into_iter()
+        .find(|(name, _)| name.ends_with(".pdf"))
+        .expect("the blank PDF");
+    let blank_docx = attachments_of(&written)
+        .into_iter()
+        .find(|(name, _)| name.ends_with(".docx"))
+        .expect("the blank Word form")
+        .1;
+    let blank_text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/blank-form.txt"
+    ))
+    .expect("the text form");
+
+    // Sent back as it came (the PDF attached to a reply), the Word form
+    // attached to a new mail, or the text form's labels pasted empty.
+    let returns = [
+        pdf_returned(
+            &passed("justice.gov.uk"),
+            "Duty to Refer referral form",
+            &sent.message_id,
+            &blank_pdf,
+        ),
+        with_attachment(
+            "blank-docx@justice.gov.uk",
+            "hello",
+            "Here it is.",
+            Some(("Duty to Refer referral form.docx", DOCX, blank_docx)),
+        ),
+        plain(
+            "blank-text@justice.gov.uk",
+            "hello",
+            "",
+            &blank_text.replace('\n', "\r\n"),
+        ),
+        plain(
+            "blank-labels@justice.gov.uk",
+            "hello",
+            "",
+            "DUTY TO REFER REFERRAL\r\nReferral type:\r\nFull name:\r\nLocal housing authority:",
+        ),
+    ];
+    for (n, raw) in returns.iter().enumerate() {
+        let recorded = w
+            .put("colchester", raw, uk(2026, 11, 24, 9, n as u32))
+            .await;
+        assert_eq!(recorded.action, Action::RecordedOnly, "{n}: {recorded:?}");
+        assert!(recorded.case.is_none(), "{n}: {recorded:?}");
+    }
+    w.send().await;
+    assert!(w.rows("acknowledgement").await.is_empty());
+    assert!(w.rows("incomplete").await.is_empty());
+    assert!(w.rows("quarantine_notice").await.is_empty());
+    let again = w.rows("blank_form").await;
+    assert_eq!(again.len(), 1 + returns.len());
+    for row in &again[1..] {
+        assert_eq!(row.to, [REFERRER]);
+        let text = one_line(&w.text_of(row));
+        assert!(
+            text.contains("The referral form you sent came back with nothing filled in, so no referral has been recorded"),
+            "{text}"
+        );
+    }
+    let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+        .fetch_one(w.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(cases, 0);
+}
+
+#[tokio::test]
+async fn a_reply_to_a_placeholder_recorded_as_other_reaches_the_case_its_real_copy_opened() {
+    // Dynamic Delivery's placeholder with nothing in it that speaks of a
+    // referral: recorded as other mail. The real copy opens the case; the
+    // referrer's reply to her own message must reach it.
+    let w = world().await;
+    let id = "dynamic-other@justice.gov.uk";
+    let placeholder = with_attachment(id, "Please find attached", "Please find attached.", None);
+    let first = w
+        .put("colchester", &placeholder, uk(2026, 11, 23, 10, 0))
+        .await;
+    assert_eq!(first.action, Action::RecordedOnly, "{first:?}");
+    let real = with_attachment(
+        id,
+        "Please find attached",
+        "Please find attached.",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let second = w.put("colchester", &real, uk(2026, 11, 23, 10, 5)).await;
+    assert_eq!(second.action, Action::Opened, "{second:?}");
+    let reference = second.case.expect("a case").to_string();
+    let follow_up = plain(
+        "dynamic-other-2@justice.gov.uk",
+        "RE: Please find attached",
+        &format!("In-Reply-To: <{id}>\r\nReferences: <{id}>\r\n"),
+        "Release date: 20/01/2027",
+    );
+    let third = w
+        .put("colchester", &follow_up, uk(2026, 11, 23, 11, 0))
+        .await;
+    assert_eq!(
+        third.case.as_ref().map(|c| c.to_string()),
+        Some(reference),
+        "{third:?}"
+    );
+}
+
+#[tokio::test]
+async fn unreadable_attachments_are_named_as_what_they_are() {
+    set_aside(
+        &with_attachment(
+            "xlsx-1@justice.gov.uk",
+            "Referral",
+            "Please find attached.",
+            Some((
+                "referral.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                vec![0x50, 0x4b, 3, 4, 0, 0],
+            )),
+        ),
+        "an attached document that may hold a referral could not be read: \
+         a spreadsheet, which the gateway does not read",
+    )
+    .await;
+    set_aside(
+        &with_attachment(
+            "msg-1@justice.gov.uk",
+            "Referral",
+            "Please find attached.",
+            Some((
+                "referral.msg",
+                "application/vnd.ms-outlook",
+                vec![0xd0, 0xcf, 0x11, 0xe0, 0, 0],
+            )),
+        ),
+        "an attached document that may hold a referral could not be read: \
+         an Outlook message (.msg), which the gateway cannot read",
+    )
+    .await;
+}
+
+fn smime(id: &str, smime_type: &str) -> Vec<u8> {
+    format!(
+        "{}From: Jo Probation <{REFERRER}>\r\nTo: {COLCHESTER}\r\nSubject: Referral\r\n\
+         Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{id}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: application/pkcs7-mime; smime-type={smime_type}; name=\"smime.p7m\"\r\n\
+         Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHAqCAMIACAQExDzANBglghkgBZQMEAgEFADCABgkqhkiG\r\n",
+        passed("justice.gov.uk")
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn s_mime_is_called_signed_or_encrypted_as_it_is() {
+    set_aside(
+        &smime("smime-signed@justice.gov.uk", "signed-data"),
+        "the message cannot be read: signed with S/MIME in a form the gateway cannot open",
+    )
+    .await;
+    set_aside(
+        &smime("smime-enveloped@justice.gov.uk", "enveloped-data"),
+        "the message cannot be read: encrypted with S/MIME",
+    )
+    .await;
 }

@@ -701,3 +701,81 @@ async fn a_message_the_gateway_cannot_read_is_recorded_by_hand_from_quarantine()
         "{recorded:?}"
     );
 }
+
+#[tokio::test]
+async fn a_reply_that_arrived_before_the_message_was_recorded_by_hand_joins_its_case() {
+    let w = world().await;
+    let database = format!("sqlite:{}", w.dir.path().join("cases.db").display());
+    let set_aside = w
+        .put(
+            "colchester",
+            &encrypted_referral("secure-early-1@justice.gov.uk"),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    let id = set_aside.message_row.to_string();
+    let (ok, shown) = gateway(&database, &["quarantine", "show", &id]);
+    assert!(ok, "{shown}");
+    assert!(
+        shown.contains("Taken for: neither a referral nor a reply about a case"),
+        "{shown}"
+    );
+
+    // The referrer answers her own message (the password, say) while it
+    // waits: it answers no case yet.
+    let reply = format!(
+        "{}From: Jo Probation <{REFERRER}>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: Re: Secure message\r\nDate: Mon, 23 Nov 2026 10:05:00 +0000\r\n\
+         Message-ID: <secure-early-2@justice.gov.uk>\r\n\
+         In-Reply-To: <secure-early-1@justice.gov.uk>\r\n\
+         References: <secure-early-1@justice.gov.uk>\r\nContent-Type: text/plain\r\n\r\n\
+         The password is Tuesday2026.\r\n",
+        passed("justice.gov.uk")
+    );
+    let early = w
+        .put("colchester", reply.as_bytes(), uk(2026, 11, 23, 10, 5))
+        .await;
+    assert!(early.case.is_none(), "{early:?}");
+
+    let file = w.dir.path().join("opened.txt");
+    std::fs::write(&file, phoned_form("")).expect("write");
+    let file = file.to_string_lossy().to_string();
+    let (ok, out) = gateway(
+        &database,
+        &["case", "new", "--quarantined", &id, "--file", &file],
+    );
+    assert!(ok, "{out}");
+    let reference = line_of(&out, "Recorded DTR-COL-")
+        .split_whitespace()
+        .nth(1)
+        .expect("a reference")
+        .to_string();
+
+    // The early reply is on the case's timeline, said to be earlier and
+    // not applied; a later answer to it finds the case.
+    let (ok, timeline) = gateway(&database, &["case", &reference]);
+    assert!(ok, "{timeline}");
+    assert!(
+        timeline.contains(
+            "arrived before the case was recorded, joined the case; nothing in it was applied"
+        ),
+        "{timeline}"
+    );
+    let later = format!(
+        "{}From: Jo Probation <{REFERRER}>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+         Subject: Re: Secure message\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n\
+         Message-ID: <secure-early-3@justice.gov.uk>\r\n\
+         In-Reply-To: <secure-early-2@justice.gov.uk>\r\n\
+         References: <secure-early-2@justice.gov.uk>\r\nContent-Type: text/plain\r\n\r\n\
+         Did the password work?\r\n",
+        passed("justice.gov.uk")
+    );
+    let recorded = w
+        .put("colchester", later.as_bytes(), uk(2026, 11, 24, 9, 0))
+        .await;
+    assert_eq!(
+        recorded.case.as_ref().map(|c| c.to_string()),
+        Some(reference),
+        "{recorded:?}"
+    );
+}

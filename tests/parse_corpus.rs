@@ -109,7 +109,7 @@ fn the_parse_command_fails_with_one_line_for_a_missing_file() {
 }
 
 #[test]
-fn the_blank_form_template_is_an_incomplete_referral_with_everything_missing() {
+fn the_blank_form_template_sent_as_it_is_is_no_referral_but_the_form_back_blank() {
     let (config, _) = Config::embedded().expect("embedded config");
     let form = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/blank-form.txt"),
@@ -128,28 +128,13 @@ fn the_blank_form_template_is_an_incomplete_referral_with_everything_missing() {
             max_bytes: config.max_message_bytes,
         },
     );
+    // Nothing typed into it: the authority the gateway reads from the To
+    // address is no one's answer, and a form without values is no referral.
+    assert!(analysis.blank_form_back);
+    assert!(!analysis.carries_form);
     let json = analysis.to_contract_json();
-    assert_eq!(json["kind"], "referral");
-    // Consent not stated is a question to ask, not a refusal (contract v2).
-    assert_eq!(json["outcome"], "incomplete");
-    assert_eq!(
-        json["missing"],
-        serde_json::json!([
-            "referral_type",
-            "full_name",
-            "date_of_birth",
-            "custody_status",
-            "consent",
-            "homelessness_reason",
-            "local_connection",
-            "referring_agency",
-            "referrer_name",
-            "referrer_email",
-            "referrer_phone"
-        ])
-    );
-    // Only the receiving authority, from the To address.
-    assert_eq!(json["referral"], serde_json::json!({"lha": "Colchester"}));
+    assert_eq!(json["kind"], "other", "{json}");
+    assert!(json["referral"].is_null(), "{json}");
 }
 
 #[test]

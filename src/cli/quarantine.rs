@@ -190,7 +190,7 @@ async fn show(store: &Store, id: StoredMessageId) -> Result<ExitCode> {
         "  Subject:   {}",
         printable(q.subject.as_deref().unwrap_or("(no subject)"))
     );
-    println!("  Taken for: {}", printable(q.kind.as_str()));
+    println!("  Taken for: {}", q.kind.in_words());
     println!("  Reason:    {}", printable(&q.reason));
     match &q.settled {
         Some(settled) => println!(

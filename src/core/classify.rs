@@ -34,6 +34,17 @@ impl Kind {
             Kind::Other => "other",
         }
     }
+
+    /// What the gateway took the message for, in words a person reads.
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Kind::Referral => "a referral",
+            Kind::Reply => "a reply about a case",
+            Kind::AutoReply => "an automatic reply (out of office)",
+            Kind::Bounce => "a delivery failure report",
+            Kind::Other => "neither a referral nor a reply about a case",
+        }
+    }
 }
 
 impl StoredName for Kind {

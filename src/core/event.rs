@@ -81,10 +81,14 @@ pub enum EventKind {
     /// A placeholder copy of the referral's message, set aside in
     /// quarantine, settled once a later copy opened the case.
     EarlierCopyReplaced,
+    /// The sender's reply to a quarantined message, which arrived before
+    /// the message was recorded by hand, joined the case; nothing in it was
+    /// applied.
+    EarlierReplyJoined,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 43] = [
+    pub const ALL: [EventKind; 44] = [
         EventKind::ReferralReceived,
         EventKind::FurtherReferralReceived,
         EventKind::ReferralRefusedNoConsent,
@@ -128,6 +132,7 @@ impl EventKind {
         EventKind::ConsentLapsed,
         EventKind::FormRead,
         EventKind::EarlierCopyReplaced,
+        EventKind::EarlierReplyJoined,
     ];
 
     /// As stored.
@@ -176,6 +181,7 @@ impl EventKind {
             EventKind::ConsentLapsed => "consent_lapsed",
             EventKind::FormRead => "form_read",
             EventKind::EarlierCopyReplaced => "earlier_copy_replaced",
+            EventKind::EarlierReplyJoined => "earlier_reply_joined",
         }
     }
 }

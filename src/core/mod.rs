@@ -10,6 +10,7 @@ pub mod dates;
 pub mod event;
 pub mod field;
 pub mod form;
+pub mod form_request;
 pub mod ids;
 pub mod mail;
 pub mod not_yet;

@@ -100,6 +100,8 @@ pub struct MessageFacts {
     pub kind: Kind,
     pub outcome: Option<Outcome>,
     pub sender: Option<String>,
+    /// The Message-IDs it answers, space-separated (`messages.thread`).
+    pub thread: Option<String>,
     pub received_at: DateTime<Utc>,
     /// The attachments' names and types as JSON; `[]` for a refusal.
     pub attachments: String,

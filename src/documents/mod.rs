@@ -118,7 +118,7 @@ impl DocumentKind {
 /// are kept on the message and shown by `ingest`.
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DocumentError {
-    #[error("a {0} document, which the gateway cannot read")]
+    #[error("{0}, which the gateway cannot read")]
     Unsupported(&'static str),
     #[error("a document of {bytes} bytes, over the limit of {limit}")]
     TooLarge { bytes: usize, limit: usize },
@@ -179,10 +179,16 @@ pub fn read_document_in(
         DocumentKind::Odt => odt::read(bytes, &budget),
         DocumentKind::Pdf => pdf::read(bytes, &budget),
         DocumentKind::PlainText | DocumentKind::Email => text::read(bytes, charset, &budget),
-        DocumentKind::LegacyWord => Err(DocumentError::Unsupported("Word 97-2003 (.doc)")),
-        DocumentKind::Rtf => Err(DocumentError::Unsupported("Rich Text Format (.rtf)")),
-        DocumentKind::OutlookMessage => Err(DocumentError::Unsupported("Outlook message (.msg)")),
-        DocumentKind::NotADocument => Err(DocumentError::Unsupported("non-document")),
+        DocumentKind::LegacyWord => {
+            Err(DocumentError::Unsupported("a Word 97-2003 (.doc) document"))
+        }
+        DocumentKind::Rtf => Err(DocumentError::Unsupported(
+            "a Rich Text Format (.rtf) document",
+        )),
+        DocumentKind::OutlookMessage => {
+            Err(DocumentError::Unsupported("an Outlook message (.msg)"))
+        }
+        DocumentKind::NotADocument => Err(DocumentError::Unsupported("a file that is no document")),
     }));
     match read {
         Ok(result) => result,

@@ -37,7 +37,7 @@ pub(super) fn read_optional_part(
         return Err(if bytes.windows(marker.len()).any(|w| w == marker) {
             DocumentError::Encrypted
         } else {
-            DocumentError::Unsupported("Word 97-2003 (.doc)")
+            DocumentError::Unsupported("a Word 97-2003 (.doc) document")
         });
     }
     let mut archive = ZipArchive::new(Cursor::new(bytes))

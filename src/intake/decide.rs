@@ -470,7 +470,11 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
         // A referral that may be inside: a person must open it.
         return unreadable(analysis, s, format!("{CANNOT_BE_READ}{why}"));
     }
-    if allowed && analysis.kind == Kind::Other && !analysis.asks_for_form {
+    // A blank form sent back unfilled is most likely the wrong file
+    // attached: its sender is told it came back empty and given the form
+    // again, rather than a case opened with no one in it.
+    let wants_form = analysis.asks_for_form || analysis.blank_form_back;
+    if allowed && analysis.kind == Kind::Other && !wants_form {
         // From someone who may refer, a referral the gateway cannot read
         // must not be filed and forgotten: a person looks, and the
         // authority is told. The reasons name no attachment.
@@ -493,14 +497,14 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
     // says the asker is not who they claim: a forged request would only
     // send the form to someone who did not ask for it.
     let disowned = matches!(s.verdict, Verdict::NotAuthenticated { .. });
-    if analysis.kind == Kind::Other && analysis.asks_for_form && !disowned {
+    if analysis.kind == Kind::Other && wants_form && !disowned {
         if let Some(to) = analysis.from.clone().filter(|_| allowed) {
             plan.mails.push(OutgoingMail {
                 purpose: Purpose::BlankForm,
                 to: vec![to],
                 cc: Vec::new(),
                 once_per_case: false,
-                context: json!({}),
+                context: json!({ "came_back_empty": analysis.blank_form_back }),
                 unlimited: Vec::new(),
                 step: None,
                 thread_under: None,

@@ -459,6 +459,7 @@ async fn take_in(
             .as_ref()
             .or(analysis.from.as_ref())
             .map(|a| a.to_string()),
+        thread: (!analysis.thread_ids.is_empty()).then(|| analysis.thread_ids.join(" ")),
         received_at: incoming.received_at,
         // Attachment names can name the person: a refusal keeps none,
         // whether it was recorded or set aside.

@@ -103,8 +103,12 @@ pub struct Analysis {
     /// Its text carries a filled-in referral form, whatever its kind (an
     /// automatic message may carry one).
     pub carries_form: bool,
-    /// The subject is just `form` or `template`: a request for the blank form.
+    /// Its subject or first lines ask for the blank form, and it carries
+    /// no document (`core::form_request`).
     pub asks_for_form: bool,
+    /// It carries the referral form with nothing typed into it (attached,
+    /// or in its own words): the blank form sent back unfilled.
+    pub blank_form_back: bool,
     /// For a bounce: the Message-ID of the gateway's mail it returns.
     pub returned_message_id: Option<String>,
     /// Why the message could not be read, when it could not.
@@ -193,6 +197,7 @@ impl Analysis {
             documents_unread: 0,
             carries_form: false,
             asks_for_form: false,
+            blank_form_back: false,
             returned_message_id: None,
             problem: Some(problem),
             thread_ids: Vec::new(),
@@ -368,7 +373,7 @@ fn analyse_unchecked(
     let document = documents
         .iter()
         .enumerate()
-        .filter(|(_, d)| d.reading.is_referral())
+        .filter(|(_, d)| typed(&d.reading))
         .max_by_key(|(i, d)| {
             (
                 d.reading.values.len(),
@@ -400,9 +405,9 @@ fn analyse_unchecked(
         .map(|text| read_form(&crate::core::reply::own_text(text)));
     // Beside the gateway's mail, the form's heading alone (its blank form
     // quoted back) makes no referral: something must be filled in.
-    let is_form = |reading: &FormReading| {
-        reading.is_referral() && !(quotes_gateway && reading.values.is_empty())
-    };
+    // Nor does a form with nothing typed into it anywhere, quoted or not:
+    // a blank form sent back is answered as such (`blank_form_back`).
+    let is_form = |reading: &FormReading| typed(reading);
     let best = match &own_reading {
         Some(own) if is_form(own) => Some(own.clone()),
         _ => best.cloned(),
@@ -410,6 +415,14 @@ fn analyse_unchecked(
     let best = best.as_ref();
     let body_form = best.filter(|r| is_form(r));
     let looks_like_referral = body_form.is_some() || document.is_some();
+    // The form came back with nothing typed in: attached, or in the
+    // message's text. The text only when it quotes none of the gateway's
+    // own mail: an auto-responder quoting it back would be sent the form
+    // again and again.
+    let unfilled = |r: &FormReading| r.values.is_empty() && (r.heading || r.labels >= 3);
+    let blank_form_back = !looks_like_referral
+        && (documents.iter().any(|d| unfilled(&d.reading))
+            || (!quotes_gateway && best.is_some_and(unfilled)));
     let kind = classify(&facts, looks_like_referral);
 
     let recipients: Vec<EmailAddress> = [message.to(), message.cc()]
@@ -453,7 +466,7 @@ fn analyse_unchecked(
             .chain(
                 documents
                     .iter()
-                    .filter(|d| d.reading.is_referral())
+                    .filter(|d| typed(&d.reading))
                     .map(|d| (FormSource::Attachment(d.name.clone()), &d.reading)),
             )
             .collect();
@@ -561,6 +574,21 @@ fn analyse_unchecked(
     let is_forward = marked(&["fwd:", "fw:", "fwd :", "fw :", "tr:", "wg:"]);
     let is_reply = marked(&["re:", "re :", "aw:", "sv:"]);
 
+    // Asked for in words, with no document the form could be in. Its text
+    // counts only when it quotes none of the gateway's mail, whose words an
+    // auto-responder would send back.
+    let asks_for_form = kind == Kind::Other
+        && documents.is_empty()
+        && attachments.iter().all(|a| a.unread.is_none())
+        && crate::core::form_request::asks_for_blank_form(
+            facts.subject.as_deref(),
+            &if quotes_gateway {
+                String::new()
+            } else {
+                crate::core::reply::own_text(&readable_text(&message))
+            },
+        );
+
     Analysis {
         kind,
         message_id: message.message_id().map(|id| format!("<{id}>")),
@@ -585,13 +613,8 @@ fn analyse_unchecked(
         is_list: facts.is_list(),
         form_source,
         carries_form: looks_like_referral,
-        asks_for_form: facts.subject.as_deref().is_some_and(|subject| {
-            let subject = subject
-                .trim()
-                .trim_end_matches(['.', '?', '!'])
-                .to_ascii_lowercase();
-            subject == "form" || subject == "template"
-        }),
+        asks_for_form,
+        blank_form_back: kind == Kind::Other && blank_form_back,
         returned_message_id: returned.message_id,
         failed_recipients: returned.failed_recipients,
         failures,
@@ -609,6 +632,13 @@ fn analyse_unchecked(
         is_reply,
         quotes_gateway,
     }
+}
+
+/// A form is a referral by its heading or labels and something typed into
+/// it: what the gateway adds itself (the authority the mail was sent to)
+/// is no one's answer, and a form without values is no referral.
+fn typed(reading: &FormReading) -> bool {
+    reading.is_referral() && !reading.values.is_empty()
 }
 
 /// Whether a text or HTML part of the message carries `marker`, read as
@@ -720,7 +750,24 @@ fn encrypted(message: &Message<'_>, attachments: &[Attachment]) -> Option<String
                     .is_some_and(|n| n.eq_ignore_ascii_case("smime.p7m"))
         })
     {
-        return Some("encrypted with S/MIME".into());
+        // Opaque-signed S/MIME (`smime-type=signed-data`) is signed, not
+        // encrypted: its text is wrapped in the signature.
+        let signed = message
+            .parts
+            .iter()
+            .filter_map(|p| p.content_type())
+            .any(|ct| {
+                ct.subtype()
+                    .is_some_and(|s| s.to_ascii_lowercase().contains("pkcs7-mime"))
+                    && ct
+                        .attribute("smime-type")
+                        .is_some_and(|t| t.eq_ignore_ascii_case("signed-data"))
+            });
+        return Some(if signed {
+            "signed with S/MIME in a form the gateway cannot open".into()
+        } else {
+            "encrypted with S/MIME".into()
+        });
     }
     if attachments.iter().any(|a| {
         a.name
@@ -957,8 +1004,11 @@ fn collect_attachments(message: &Message<'_>, found: &mut Found<'_>, depth: usiz
             && !logo
             && unread.is_none()
         {
-            unread =
-                Some("a file of a kind the gateway does not read (an image, an archive)".into());
+            unread = Some(if is_spreadsheet(&content_type, name.as_deref()) {
+                "a spreadsheet, which the gateway does not read".into()
+            } else {
+                "a file of a kind the gateway does not read (an image, an archive)".into()
+            });
         }
         found.attachments.push(Attachment {
             name,
@@ -967,6 +1017,19 @@ fn collect_attachments(message: &Message<'_>, found: &mut Found<'_>, depth: usiz
             unread,
         });
     }
+}
+
+/// An Excel or OpenDocument spreadsheet, by its type or its name.
+fn is_spreadsheet(content_type: &str, name: Option<&str>) -> bool {
+    let content_type = content_type.to_ascii_lowercase();
+    content_type.contains("spreadsheet")
+        || content_type.contains("ms-excel")
+        || name.is_some_and(|n| {
+            let n = n.to_ascii_lowercase();
+            [".xlsx", ".xlsm", ".xls", ".ods"]
+                .iter()
+                .any(|e| n.ends_with(e))
+        })
 }
 
 /// An attached message saved as a file (`.eml`): its own text, decoded,

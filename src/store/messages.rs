@@ -8,6 +8,7 @@ use crate::core::address::EmailAddress;
 use crate::core::case_ref::{CaseRef, ShortCode};
 use crate::core::event::EventKind;
 use crate::core::ids::{CaseId, StoredMessageId};
+use crate::core::mail::Purpose;
 use crate::core::plan::{CaseStatus, Disposition, MessageFacts, NewCase, PersonCase, Plan};
 use crate::core::referral::Referral;
 use crate::core::states::Settlement;
@@ -197,9 +198,9 @@ impl Store {
         let message_row: StoredMessageId = sqlx::query(
             "INSERT INTO messages (mailbox, folder, uidvalidity, uid, message_id, sha256, kind, \
              outcome, case_id, sender, received_at, recorded_at, quarantine_reason, attachments, \
-             source_key, answerable, sender_verdict, from_allowed, subject, raw) \
+             source_key, answerable, sender_verdict, from_allowed, subject, raw, thread) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19) RETURNING id",
+             $18, $19, $20) RETURNING id",
         )
         .bind(&facts.mailbox)
         .bind(&facts.folder)
@@ -222,6 +223,7 @@ impl Store {
         .bind(Flag(facts.from_allowed_domain))
         .bind(&facts.subject)
         .bind(kept)
+        .bind(&facts.thread)
         .fetch_one(&mut *tx)
         .await?
         .get(0);
@@ -267,6 +269,7 @@ impl Store {
                 };
                 detail["quarantined"] = serde_json::json!(id);
                 detail["reason"] = serde_json::json!(reason);
+                join_replies_to(&mut tx, id, *case_id, now).await?;
             }
             add_event(
                 &mut tx,
@@ -300,6 +303,19 @@ impl Store {
                 .bind(&facts.mailbox)
                 .bind(&facts.sender)
                 .fetch_all(&mut *tx)
+                .await?;
+                // Earlier copies recorded as nothing in particular (the
+                // placeholder from an allowed sender, "other") join the case
+                // too, so that the sender's replies to the Message-ID find
+                // it. Only the same sender's: a Message-ID is no proof.
+                sqlx::query(
+                    "UPDATE messages SET case_id = $1 WHERE message_id = $2 \
+                     AND case_id IS NULL AND quarantine_reason IS NULL AND sender = $3",
+                )
+                .bind(case_id)
+                .bind(message_id)
+                .bind(&facts.sender)
+                .execute(&mut *tx)
                 .await?;
                 for id in waiting {
                     if let Some(reason) = settle_recorded(
@@ -338,6 +354,55 @@ impl Store {
             action,
         })
     }
+}
+
+/// The sender's replies to a quarantined message that arrived while it
+/// waited (recorded as answering no case) join the case it is now recorded
+/// as, so that its thread is whole. What they say is not applied: the
+/// timeline says each arrived before the case was recorded, for a person
+/// to read.
+async fn join_replies_to(
+    tx: &mut Tx,
+    quarantined: StoredMessageId,
+    case: CaseId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let row = sqlx::query("SELECT message_id, sender FROM messages WHERE id = $1")
+        .bind(quarantined)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else {
+        return Ok(());
+    };
+    let (Some(message_id), Some(sender)) = (
+        row.get::<Option<String>, _>(0),
+        row.get::<Option<String>, _>(1),
+    ) else {
+        return Ok(());
+    };
+    let replies = sqlx::query(
+        "SELECT id, thread FROM messages WHERE case_id IS NULL \
+         AND quarantine_reason IS NULL AND sender = $1 AND thread IS NOT NULL AND id <> $2 \
+         ORDER BY id",
+    )
+    .bind(&sender)
+    .bind(quarantined)
+    .fetch_all(&mut **tx)
+    .await?;
+    for reply in replies {
+        let thread: String = reply.get(1);
+        if !thread.split(' ').any(|id| id == message_id) {
+            continue;
+        }
+        let id: StoredMessageId = reply.get(0);
+        sqlx::query("UPDATE messages SET case_id = $1 WHERE id = $2")
+            .bind(case)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        add_event(tx, case, now, EventKind::EarlierReplyJoined, Some(id), None).await?;
+    }
+    Ok(())
 }
 
 /// Settles a quarantined message as recorded as `case` (by hand, or by a
@@ -506,6 +571,16 @@ pub(super) async fn carry_out(
     };
     let mut queued = 0;
     for mail in &plan.mails {
+        // The notice names the message set aside by the id the
+        // `quarantine` commands take, known only now.
+        let mut numbered;
+        let mail = if mail.purpose == Purpose::QuarantineNotice {
+            numbered = mail.clone();
+            numbered.context["quarantined"] = serde_json::json!(message_row.get());
+            &numbered
+        } else {
+            mail
+        };
         let queued_id = queue_answer(
             tx,
             QueueContext {

@@ -50,6 +50,8 @@
 //! | `attached_form` | `{pdf, word, prefilled}`, bools: the forms the mail carries as documents, a fillable PDF and a Word document; `prefilled` when the PDF holds the identity fields received (name, date of birth, prison number, CRN) (`blank_form`, `incomplete`; null when the mail carries none) |
 //! | `unreadable` | bool: the quarantined message could not be read (encrypted, or an attached document the gateway cannot read), so releasing it would not help; it is recorded by hand with `case new --quarantined ID` (`quarantine_notice`; false otherwise) |
 //! | `copy_of` | the case reference an earlier copy of the quarantined message (the same Message-ID, other content) is recorded as: a person compares the two, then dismisses or releases it (`quarantine_notice`; null otherwise) |
+//! | `quarantined` | the id of the message set aside, as the `quarantine` commands take it (`quarantine_notice`; null otherwise) |
+//! | `came_back_empty` | the form the sender sent came back with nothing filled in, and this is the form again (`blank_form`; false otherwise) |
 //! | `digest` | the morning digest (`digest`; null otherwise): `{day, since, counts: {new, due_today, overdue, waiting, undelivered}, nothing_due, new: [{case_ref, received, kind, urgent}], due_today, overdue, waiting: [{case_ref, what, due, owed_by}], undelivered: [{address, case_ref, mail, reason, on}]}` (`undelivered`: mail that failed for good since the last digest, the contact to correct), references and dates only |
 //!
 //! Mail that does not show the person's details (every purpose but
@@ -619,7 +621,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 24] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 25] = [
     "case_ref",
     "authority",
     "protocol",
@@ -651,6 +653,9 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 24] = [
     // Which forms the mail carries as documents (`blank_form`,
     // `incomplete`; null otherwise): the identity fields at most.
     "attached_form",
+    // The form the sender sent came back blank (`blank_form`; false
+    // otherwise): says nothing of anyone.
+    "came_back_empty",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's

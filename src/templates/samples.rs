@@ -245,6 +245,8 @@ pub fn sample_data(purpose: Purpose) -> Value {
         },
         "unreadable": false,
         "copy_of": Value::Null,
+        "quarantined": if purpose == Purpose::QuarantineNotice { json!(42) } else { Value::Null },
+        "came_back_empty": false,
     })
 }
 
