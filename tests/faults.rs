@@ -1450,7 +1450,7 @@ async fn database_unreachable_at_start_up() {
     if mounted {
         add(
             format!("sqlite:{}/cases.db", read_only.display()),
-            "unable to open database file",
+            "cannot create the database file",
         );
     } else {
         eprintln!("SKIPPED: a read-only tmpfs cannot be mounted here; that case is not checked");
