@@ -18,11 +18,13 @@
 
 mod common;
 
+use common::{free_port, wait_for};
+
 use common::daemon::Daemon;
 use common::web_client::{exchange, Answer};
 use fantoccini::{Client, ClientBuilder, Locator};
 use regex::Regex;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -37,26 +39,6 @@ const MAILBOXES: [&str; 4] = ["colchester", "harlow", "head", "senior"];
 
 /// How wide the browser window is; screenshots are as tall as the page.
 const WIDTH: u32 = 1200;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check() {
-            return Some(value);
-        }
-        if started.elapsed() > limit {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 /// Where Chromium and chromedriver are: `scripts/browser.sh` installs them
 /// when missing (as the mail servers' script installs those). `None` only

@@ -11,6 +11,8 @@
 
 mod common;
 
+use common::{free_port, wait_for};
+
 use common::daemon::Daemon;
 use common::folder::GatewayFolder;
 use common::{ingest_into, mail_servers, referral, smtp_outgoing, TestDb};
@@ -27,14 +29,6 @@ use tempfile::TempDir;
 const BIN: &str = env!("CARGO_BIN_EXE_dtr-gateway");
 
 // ------------------------------------------------------------------ set-up
-
-/// A port nothing listens on (bound, then let go).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 /// One test's configuration folder, SQLite file, Maildir (Braintree's
 /// inbox) and outbox folder.
@@ -66,20 +60,6 @@ fn open_files(daemon: &Daemon) -> usize {
     std::fs::read_dir(format!("/proc/{}/fd", daemon.id()))
         .map(|entries| entries.count())
         .unwrap_or(0)
-}
-
-/// Polls `check` until it gives a value or `limit` passes.
-fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check() {
-            return Some(value);
-        }
-        if started.elapsed() > limit {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// `GET path` as HTTP/1.0: the status code, or None when nothing answers.

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{free_port, wait_for};
+
 use common::daemon::Daemon;
 use common::folder::GatewayFolder;
 use common::TestDb;
@@ -13,18 +15,10 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// `unhealthy_after_seconds` of the test configuration.
 const UNHEALTHY_AFTER: u64 = 3;
-
-/// A port nothing listens on (bound, then let go).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 /// A gateway folder with `/health` on `port`: Braintree reads a Maildir;
 /// Colchester's IMAP server is `closed_port`.
@@ -62,20 +56,6 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
     let (head, body) = response.split_once("\r\n\r\n")?;
     let code = head.split_whitespace().nth(1)?.parse().ok()?;
     Some((code, body.to_string()))
-}
-
-/// Polls until `check` gives a value or `limit` passes.
-fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check() {
-            return Some(value);
-        }
-        if started.elapsed() > limit {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Reads Prometheus's text format strictly: every line is a `# HELP`, a

@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::free_port;
+
 use common::daemon::Daemon;
 use common::identity::{identity, App, ServiceAccount, MICROSOFT_SCOPE};
 use common::{mail_servers, referral};
@@ -74,13 +76,6 @@ struct Gateway {
     dir: TempDir,
     config: PathBuf,
     http_port: u16,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a port")
-        .port()
 }
 
 /// A configuration watching `user`'s inbox with `credentials` (a TOML

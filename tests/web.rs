@@ -6,11 +6,13 @@
 
 mod common;
 
+use common::{free_port, wait_for};
+
 use common::web_client::{exchange_with, tls_client, Answer};
 
 use regex::Regex;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,13 +22,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_dtr-gateway");
 const ANN: &str = "ann.officer@lha.test";
 const HAL: &str = "hal.officer@lha.test";
 const CORA: &str = "cora.ordinator@lha.test";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 /// The daemon with Colchester's and Harlow's inboxes as Maildir folders,
 /// Ann an officer of Colchester, Hal of Harlow, Cora a coordinator.
@@ -281,19 +276,6 @@ fn session_of(answer: &Answer) -> String {
         .and_then(|pair| pair.split_once('='))
         .map(|(_, v)| v.to_string())
         .expect("a cookie value")
-}
-
-fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check() {
-            return Some(value);
-        }
-        if started.elapsed() > limit {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn csrf_of(page: &str) -> String {

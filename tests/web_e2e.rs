@@ -6,29 +6,18 @@
 
 mod common;
 
+use common::wait_for;
+
 use common::web_client::{exchange, Answer};
 use regex::Regex;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dtr-gateway");
 /// A person at the test authority domain with a mailbox of their own.
 const OFFICER: &str = "head@lha.test";
-
-fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check() {
-            return Some(value);
-        }
-        if started.elapsed() > limit {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 fn request(
     port: u16,

@@ -445,6 +445,29 @@ pub fn gateway_cli(database: &str, args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
+/// A port on 127.0.0.1 that nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Asks `check` every 50 ms until it gives a value or `limit` passes,
+/// blocking the thread.
+pub fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if started.elapsed() > limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Runs `command` to its end: whether it succeeded, its standard output
 /// and its standard error.
 pub fn outcome(command: &mut Command) -> (bool, String, String) {
