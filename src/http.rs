@@ -6,12 +6,14 @@
 //!
 //! The listener shares the daemon's file descriptors with its mailboxes and
 //! its store, so it never holds more than [`MAX_CONNECTIONS`] connections:
-//! a client has [`HEADER_TIMEOUT`] to send its request's head, and when
-//! every place is taken the connection that has waited longest without a
-//! request is closed to make room (one serving a request is never closed;
-//! when all are, the newcomer is closed at once). Clients that open
-//! connections and never finish them cannot starve the mailboxes, nor keep
-//! a monitor's request from being answered.
+//! a client has [`HEADER_TIMEOUT`] to send its request's head and
+//! [`BODY_TIMEOUT`] to send its body, and when every place is taken the
+//! connection that has waited longest without a request is closed to make
+//! room, or else the oldest one still sending its request's body after
+//! [`BODY_GRACE`] (one answering a whole request is never closed; when all
+//! are, the newcomer is closed at once). Clients that open connections and
+//! never finish them, or trickle a body, cannot starve the mailboxes, nor
+//! keep a monitor's or a person's request from being answered.
 
 use crate::config::{Config, Http, Source};
 use crate::core::address::without_addresses;
@@ -26,15 +28,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper::service::Service as _;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future as _;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -51,6 +57,14 @@ pub const MAX_CONNECTIONS: usize = 64;
 /// connecting (or after its last answer, on a kept-alive connection) is
 /// disconnected.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A client that has not sent its request's whole body this long after its
+/// head is answered with an error and disconnected.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// When every place is taken, a connection still sending its request's body
+/// this long after its head may be closed to make room.
+pub const BODY_GRACE: Duration = Duration::from_secs(1);
 
 /// The listener says at most this often that it is full.
 const FULL_WARNING_EVERY: Duration = Duration::from_secs(60);
@@ -264,8 +278,10 @@ where
     let answer = TowerToHyperService::new(app);
     let busy_slot = slot.clone();
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        let busy = Busy::new(busy_slot.clone());
+        let busy = Busy::new(busy_slot.clone(), !request.body().is_end_stream());
         request.extensions_mut().insert(peer);
+        let slot = busy_slot.clone();
+        let request = request.map(|body| TimedBody::new(body, slot));
         let response = answer.call(request);
         async move {
             let response = response.await;
@@ -297,10 +313,32 @@ where
 /// One open connection, as the listener keeps count of it.
 #[derive(Default)]
 struct Slot {
-    /// Answering a request: never closed to make room.
+    /// Answering a request: never closed to make room, unless still
+    /// reading its body past [`BODY_GRACE`].
     busy: AtomicBool,
+    /// When the request in hand began, while its body is still coming.
+    reading_since: Mutex<Option<Instant>>,
     /// Told to close, its place given to a newer connection.
     close: Notify,
+}
+
+impl Slot {
+    /// Still sending its request's body, past [`BODY_GRACE`].
+    fn slow_body(&self) -> bool {
+        self.busy.load(Ordering::Acquire)
+            && self
+                .reading_since
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_some_and(|since| since.elapsed() >= BODY_GRACE)
+    }
+
+    fn reading(&self, since: Option<Instant>) {
+        *self
+            .reading_since
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = since;
+    }
 }
 
 /// The open connections, oldest first.
@@ -326,11 +364,17 @@ impl Slots {
         let mut full = false;
         if self.open.len() >= MAX_CONNECTIONS {
             full = true;
-            let waiting = self
+            let idle = self
                 .open
                 .iter()
                 .find(|(_, slot)| !slot.busy.load(Ordering::Acquire))
                 .map(|(id, _)| *id);
+            let waiting = idle.or_else(|| {
+                self.open
+                    .iter()
+                    .find(|(_, slot)| slot.slow_body())
+                    .map(|(id, _)| *id)
+            });
             match waiting.and_then(|id| self.open.remove(&id)) {
                 Some(oldest) => oldest.close.notify_one(),
                 None => {
@@ -387,7 +431,9 @@ impl Drop for Held {
 struct Busy(Arc<Slot>);
 
 impl Busy {
-    fn new(slot: Arc<Slot>) -> Busy {
+    /// `with_body`: the request's body is still to come.
+    fn new(slot: Arc<Slot>, with_body: bool) -> Busy {
+        slot.reading(with_body.then(Instant::now));
         slot.busy.store(true, Ordering::Release);
         Busy(slot)
     }
@@ -396,6 +442,62 @@ impl Busy {
 impl Drop for Busy {
     fn drop(&mut self) {
         self.0.busy.store(false, Ordering::Release);
+        self.0.reading(None);
+    }
+}
+
+/// A request's body that must come whole within [`BODY_TIMEOUT`] of its
+/// head; once it has, its connection counts as answering the request.
+struct TimedBody {
+    inner: Incoming,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    slot: Arc<Slot>,
+}
+
+impl TimedBody {
+    fn new(inner: Incoming, slot: Arc<Slot>) -> TimedBody {
+        TimedBody {
+            inner,
+            deadline: Box::pin(tokio::time::sleep(BODY_TIMEOUT)),
+            slot,
+        }
+    }
+}
+
+/// The request's body did not come within [`BODY_TIMEOUT`].
+#[derive(Debug, thiserror::Error)]
+#[error("the request's body did not come within {} seconds", BODY_TIMEOUT.as_secs())]
+struct BodyTimeout;
+
+impl hyper::body::Body for TimedBody {
+    type Data = hyper::body::Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                if frame.is_none() || this.inner.is_end_stream() {
+                    this.slot.reading(None);
+                }
+                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+            }
+            Poll::Pending => match this.deadline.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyTimeout)))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -874,5 +976,44 @@ mod tests {
         counters.reconnecting("colchester");
         counters.reconnecting("braintree");
         assert_eq!(counters.reconnects(), [("colchester", 2)]);
+    }
+}
+
+#[cfg(test)]
+mod admission {
+    use super::*;
+
+    /// Every place taken by a connection answering a request, those given
+    /// `reading_since` still sending its body since then.
+    fn full(reading_since: Option<Instant>) -> Slots {
+        let mut slots = Slots::default();
+        for _ in 0..MAX_CONNECTIONS {
+            let (_, slot) = slots.admit().slot.expect("a place");
+            slot.busy.store(true, Ordering::Release);
+            slot.reading(reading_since);
+        }
+        slots
+    }
+
+    #[test]
+    fn a_connection_answering_a_whole_request_is_never_closed_for_room() {
+        let mut slots = full(None);
+        assert!(slots.admit().slot.is_none());
+        assert_eq!(slots.open.len(), MAX_CONNECTIONS);
+    }
+
+    #[test]
+    fn a_body_coming_slowly_makes_room_after_its_grace() {
+        let now = Instant::now();
+        let mut slots = full(Some(now));
+        assert!(slots.admit().slot.is_none(), "within its grace");
+        let Some(long_ago) = now.checked_sub(BODY_GRACE * 2) else {
+            return;
+        };
+        let mut slots = full(Some(long_ago));
+        let oldest = *slots.open.keys().next().expect("a place");
+        assert!(slots.admit().slot.is_some());
+        assert_eq!(slots.open.len(), MAX_CONNECTIONS);
+        assert!(!slots.open.contains_key(&oldest), "the oldest made room");
     }
 }

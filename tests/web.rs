@@ -301,7 +301,28 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
     assert!(start
         .header("content-security-policy")
         .is_some_and(|v| v.contains("default-src 'self'") && v.contains("frame-ancestors 'none'")));
-    assert_eq!(start.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(start.header("referrer-policy"), Some("same-origin"));
+    // Plain HTTP does not ask browsers to insist on HTTPS.
+    assert_eq!(start.header("strict-transport-security"), None);
+
+    // A form posted from an opaque origin (a sandboxed frame, a data: page)
+    // or another site is refused; from the view itself it is taken.
+    for (origin, status) in [
+        ("null".to_string(), 403),
+        ("http://evil.test".to_string(), 403),
+        (format!("http://127.0.0.1:{}", gateway.port), 200),
+    ] {
+        let answer = gateway
+            .request_with(
+                "POST",
+                "/sign-in",
+                None,
+                Some("email=nobody%40lha.test"),
+                &format!("Origin: {origin}\r\n"),
+            )
+            .expect("an answer");
+        assert_eq!(answer.status, status, "Origin: {origin}\n{}", answer.body);
+    }
 
     // Whoever asks gets the same page; only the officer gets mail.
     let asked = |email: &str| {
@@ -804,15 +825,45 @@ fn an_officer_releases_their_own_quarantine_only_with_the_forms_token() {
             Some(&format!("csrf={csrf}")),
         )
         .expect("an answer");
-    assert_eq!(released.status, 200, "{}", released.body);
-    // The note names the new case, with a link to it.
-    let opened =
-        Regex::new(r#"case <a href="/cases/(DTR-COL-\d{4}-\d{5})">DTR-COL-\d{4}-\d{5}</a> opened"#)
-            .expect("regex")
-            .captures(&released.body)
-            .map(|c| c[1].to_string())
-            .unwrap_or_else(|| panic!("no case opened:\n{}", released.body));
-    assert!(released.body.contains("No message is waiting"));
+    // Answered with a redirect to the new case, so that reloading the
+    // page does not send the release again.
+    assert_eq!(released.status, 303, "{}", released.body);
+    let opened = released
+        .header("location")
+        .and_then(|l| l.strip_prefix("/cases/"))
+        .filter(|r| r.starts_with("DTR-COL-"))
+        .unwrap_or_else(|| panic!("no case opened: {:?}", released.headers))
+        .to_string();
+    let listed = gateway
+        .request("GET", "/quarantine", Some(&ann), None)
+        .expect("an answer");
+    assert!(
+        listed.body.contains("No message is waiting"),
+        "{}",
+        listed.body
+    );
+    // Sent again (a reload of an old page), it says who released it and
+    // where the case is, and does not ask for the referral by hand.
+    let again = gateway
+        .request(
+            "POST",
+            &format!("/quarantine/{id}/release"),
+            Some(&ann),
+            Some(&format!("csrf={csrf}")),
+        )
+        .expect("an answer");
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert!(
+        again
+            .body
+            .contains(&format!("Message {id} was already released by {ANN} on "))
+            && again
+                .body
+                .contains(&format!("(case <a href=\"/cases/{opened}\">{opened}</a>)")),
+        "{}",
+        again.body
+    );
+    assert!(!again.body.contains("by hand"), "{}", again.body);
     let case = gateway
         .request("GET", &format!("/cases/{opened}"), Some(&ann), None)
         .expect("an answer");
@@ -838,6 +889,53 @@ fn an_officer_releases_their_own_quarantine_only_with_the_forms_token() {
         .request("GET", "/due", Some(&hal), None)
         .expect("an answer");
     assert!(!due.body.contains(&opened));
+
+    // A dismissal is answered with a redirect to the list, which says it.
+    let raw = String::from_utf8(common::referral(
+        "web-q-8@example.org",
+        8,
+        "colchester@lha.test",
+    ))
+    .expect("text")
+    .replace("referrer@justice.test", "someone@example.org");
+    std::fs::write(maildir.join("tmp").join("q8.eml"), raw).expect("write");
+    std::fs::rename(
+        maildir.join("tmp").join("q8.eml"),
+        maildir.join("new").join("q8.eml"),
+    )
+    .expect("deliver");
+    let second = wait_for(Duration::from_secs(30), || {
+        let page = gateway.request("GET", "/quarantine", Some(&ann), None)?;
+        release.captures(&page.body).map(|c| c[1].to_string())
+    })
+    .unwrap_or_else(|| panic!("no second message in quarantine:\n{}", gateway.log()));
+    let dismissed = gateway
+        .request(
+            "POST",
+            &format!("/quarantine/{second}/dismiss"),
+            Some(&ann),
+            Some(&format!("csrf={csrf}&reason=spam")),
+        )
+        .expect("an answer");
+    assert_eq!(dismissed.status, 303, "{}", dismissed.body);
+    let location = dismissed
+        .header("location")
+        .expect("a location")
+        .to_string();
+    assert_eq!(location, format!("/quarantine?dismissed={second}"));
+    let shown = gateway
+        .request("GET", &location, Some(&ann), None)
+        .expect("an answer");
+    assert!(
+        shown.body.contains(&format!("Message {second} dismissed.")),
+        "{}",
+        shown.body
+    );
+    assert!(
+        shown.body.contains("No message is waiting"),
+        "{}",
+        shown.body
+    );
 }
 
 #[test]
@@ -853,6 +951,10 @@ fn over_tls_the_cookie_is_secure_and_slow_clients_are_let_go() {
         .request("GET", "/cases", Some(&ann), None)
         .expect("an answer");
     assert_eq!(cases.status, 200, "{}", cases.body);
+    assert_eq!(
+        cases.header("strict-transport-security"),
+        Some("max-age=31536000")
+    );
     // The cookie of a second sign-in, as the browser receives it.
     let before = gateway.mails_to(ANN).len();
     gateway
@@ -1004,4 +1106,81 @@ async fn a_long_list_comes_a_hundred_cases_a_page_and_says_how_many() {
             theirs.body
         );
     }
+}
+
+/// Opens `count` connections that each send a sign-in form's head and the
+/// first bytes of its body, then nothing more.
+fn slow_bodies(gateway: &Gateway, count: usize) -> Vec<Box<dyn ReadWrite>> {
+    let address = SocketAddr::from(([127, 0, 0, 1], gateway.port));
+    let head = b"POST /sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+        Content-Type: application/x-www-form-urlencoded\r\n\
+        Content-Length: 16000\r\n\r\nemail=";
+    (0..count)
+        .map(|_| {
+            let stream = TcpStream::connect(address).expect("connect");
+            stream
+                .set_read_timeout(Some(Duration::from_secs(30)))
+                .expect("timeout");
+            let mut stream: Box<dyn ReadWrite> = if gateway.tls {
+                let config = tls_client(&gateway.dir.path().join("cert.pem"));
+                let name = tokio_rustls::rustls::pki_types::ServerName::try_from("127.0.0.1")
+                    .expect("a name");
+                let connection =
+                    tokio_rustls::rustls::ClientConnection::new(config, name).expect("tls");
+                Box::new(tokio_rustls::rustls::StreamOwned::new(connection, stream))
+            } else {
+                Box::new(stream)
+            };
+            stream.write_all(head).expect("the head");
+            stream.flush().expect("flush");
+            stream
+        })
+        .collect()
+}
+
+trait ReadWrite: Read + Write {}
+impl<T: Read + Write> ReadWrite for T {}
+
+/// Connections that send a request's head and then trickle (or withhold)
+/// its body neither keep others out nor stay open for ever.
+fn slow_bodies_do_not_keep_others_out(tls: bool) {
+    let gateway = Gateway::start_with(tls);
+    let started = Instant::now();
+    let mut slow = slow_bodies(&gateway, dtr_gateway::http::MAX_CONNECTIONS);
+    // Past the moment a slow body may be let go to make room.
+    std::thread::sleep(Duration::from_secs(2));
+    let page = wait_for(Duration::from_secs(4), || {
+        gateway.request("GET", "/", None, None)
+    })
+    .expect("the sign-in page, while others send their bodies slowly");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "answered only after {:?}",
+        started.elapsed()
+    );
+    // The newest of them gets an answer or is closed once its body is late.
+    let mut last = slow.pop().expect("a connection");
+    let mut raw = Vec::new();
+    let read = last.read_to_end(&mut raw);
+    let waited = started.elapsed();
+    // (A TLS peer may close without close_notify: that is closed too.)
+    let timed_out = read.as_ref().is_err_and(|e| {
+        matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        )
+    });
+    assert!(!timed_out, "still open after {waited:?}");
+    assert!(waited < Duration::from_secs(20), "held for {waited:?}");
+}
+
+#[test]
+fn a_slow_request_body_does_not_keep_others_out() {
+    slow_bodies_do_not_keep_others_out(false);
+}
+
+#[test]
+fn over_tls_a_slow_request_body_does_not_keep_others_out() {
+    slow_bodies_do_not_keep_others_out(true);
 }

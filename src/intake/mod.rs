@@ -265,6 +265,11 @@ pub async fn release(
     release: Release<'_>,
 ) -> Result<Released, IntakeError> {
     let message = release.message;
+    // Settled first: its bytes go when it is, and a second release must
+    // say who settled it, not invite recording it again by hand.
+    if let Some(settled) = &message.settled {
+        return Ok(Released::AlreadySettled(settled.clone()));
+    }
     let Some(raw) = message.raw.as_deref() else {
         return Ok(Released::StillSetAside(
             "its bytes were not kept (too large, or erased by a purge)".into(),

@@ -188,7 +188,7 @@ impl Store {
             carry_out(&mut tx, id, facts, &plan, in_reply_to, outgoing, now).await?;
         sqlx::query(
             "UPDATE messages SET settled = $6, settled_at = $1, settled_by = $2, \
-             raw = NULL, kind = $3, outcome = $4 WHERE id = $5",
+             settled_note = $7, raw = NULL, kind = $3, outcome = $4 WHERE id = $5",
         )
         .bind(Stamp(now))
         .bind(by)
@@ -196,6 +196,10 @@ impl Store {
         .bind(facts.outcome.map(|o| o.as_str()))
         .bind(id)
         .bind(Settlement::Released.as_str())
+        .bind(
+            case.as_ref()
+                .map(|(_, reference)| format!("case {reference}")),
+        )
         .execute(&mut *tx)
         .await?;
         if let Some((case_id, _)) = &case {

@@ -84,7 +84,8 @@ pub fn router(config: Arc<Config>, settings: Web, store: Store) -> Result<Router
 }
 
 fn routes(state: Arc<WebState>) -> Router {
-    Router::new()
+    let over_tls = state.settings.tls.is_some();
+    let router = Router::new()
         .route("/", get(sign_in::start))
         .route("/sign-in", post(sign_in::request_link))
         .route(
@@ -108,14 +109,30 @@ fn routes(state: Arc<WebState>) -> Router {
             same_origin,
         ))
         .layer(axum::middleware::map_response(secured))
-        .with_state(state)
+        .with_state(state);
+    if over_tls {
+        router.layer(axum::middleware::map_response(strict_transport))
+    } else {
+        router
+    }
+}
+
+/// Over TLS, browsers are told to come back only over HTTPS for a year.
+async fn strict_transport(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
+    response
 }
 
 /// A form posted from another site is refused: browsers say where a POST
-/// comes from in `Sec-Fetch-Site`, and name its origin in `Origin` (or
-/// `null`, which `Referrer-Policy: no-referrer` makes them send for the
-/// view's own forms). The session's CSRF token is the guard that does not
-/// depend on the browser; this one also covers the sign-in forms.
+/// comes from in `Sec-Fetch-Site`, and name its origin in `Origin`
+/// (`Referrer-Policy: same-origin` lets them name it for the view's own
+/// forms). An opaque origin (`null`: a sandboxed frame, a `data:` page, a
+/// redirect from elsewhere) is not the view's own, so it is refused too. The
+/// session's CSRF token is the guard that does not depend on the browser;
+/// this one also covers the sign-in forms.
 async fn same_origin(
     axum::extract::State(state): axum::extract::State<Arc<WebState>>,
     request: axum::extract::Request,
@@ -128,7 +145,7 @@ async fn same_origin(
             .get("sec-fetch-site")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v == "cross-site" || v == "same-site");
-        let foreign = origin.is_some_and(|o| o != "null" && o != state.settings.public_url);
+        let foreign = origin.is_some_and(|o| o != state.settings.public_url);
         if foreign || cross_site {
             return cases::forbidden();
         }
@@ -145,7 +162,9 @@ async fn secured(mut response: Response) -> Response {
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         ),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Never to another site; to the view itself, so that its own
+        // forms carry their origin.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
     ] {

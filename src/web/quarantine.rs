@@ -9,13 +9,14 @@ use super::session::{csrf_ok, field, form, Signed, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
 use crate::core::ids::StoredMessageId;
+use crate::core::states::Settlement;
 use crate::core::words::short_time;
 use crate::intake::{release, Release};
-use crate::store::{Action, CaseScope, Released};
+use crate::store::{Action, CaseScope, Released, Settled};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use std::sync::Arc;
 
@@ -26,8 +27,14 @@ fn officer(signed: &Signed) -> Option<(&str, &CaseScope)> {
     }
 }
 
-/// `GET /quarantine`.
-pub(crate) async fn list(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+/// `GET /quarantine`, after a dismissal or a release with `?dismissed=ID`
+/// or `?released=ID` (a POST is answered with a redirect here, so that
+/// reloading the page does not send it again).
+pub(crate) async fn list(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let signed = match reader(&state, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -39,7 +46,54 @@ pub(crate) async fn list(State(state): State<Arc<WebState>>, headers: HeaderMap)
         Ok(w) => w,
         Err(e) => return trouble(&e),
     };
-    answer(StatusCode::OK, listing(&signed, &waiting, ""))
+    let note = match after(&uri) {
+        Some(("dismissed", id)) => format!("Message {id} dismissed."),
+        Some(("released", id)) => format!("Message {id} released: recorded; it concerns no case."),
+        _ => String::new(),
+    };
+    let note = if note.is_empty() {
+        note
+    } else {
+        format!("<p role=\"status\"><strong>{note}</strong></p>")
+    };
+    answer(StatusCode::OK, listing(&signed, &waiting, &note))
+}
+
+/// What was just done, from the query (`dismissed=ID` or `released=ID`).
+fn after(uri: &Uri) -> Option<(&'static str, u64)> {
+    let (key, value) = uri.query()?.split('&').next()?.split_once('=')?;
+    let id = value.parse().ok()?;
+    match key {
+        "dismissed" => Some(("dismissed", id)),
+        "released" => Some(("released", id)),
+        _ => None,
+    }
+}
+
+/// How a settled message was settled, with a link to its case when the
+/// note names one.
+fn settled_note(id: StoredMessageId, s: &Settled) -> String {
+    let case = s
+        .note
+        .as_deref()
+        .filter(|_| s.how != Settlement::Dismissed)
+        .and_then(|n| n.rsplit_once("case "))
+        .map(|(_, reference)| reference.trim())
+        .filter(|r| !r.is_empty());
+    let case = match case {
+        Some(r) => format!(" (case <a href=\"/cases/{r}\">{r}</a>)", r = escape(r)),
+        None => s
+            .note
+            .as_deref()
+            .map(|n| format!(" ({})", escape(n)))
+            .unwrap_or_default(),
+    };
+    format!(
+        "Message {id} was already {} by {} on {}{case}.",
+        escape(s.how.as_str()),
+        escape(&s.by),
+        escape(&short_time(s.at)),
+    )
 }
 
 fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -> String {
@@ -152,10 +206,7 @@ pub(crate) async fn release_one(
             format!("Message {id} cannot be recorded by the gateway ({}): record it by hand from the inbox, then dismiss it.", escape(&why)),
             None,
         ),
-        Ok(Released::AlreadySettled(s)) => (
-            format!("Message {id} was already {} by {}.", escape(s.how.as_str()), escape(&s.by)),
-            None,
-        ),
+        Ok(Released::AlreadySettled(s)) => (settled_note(id, &s), None),
         Ok(Released::NotQuarantined) => return not_found_page(),
         Err(e) => {
             tracing::warn!(message = id.get(), error = %e, "web view: release failed");
@@ -181,6 +232,12 @@ pub(crate) async fn release_one(
         {
             return trouble(&e);
         }
+        // Answered with a redirect, so that reloading does not send the
+        // release again: to the case it made, or to the list.
+        return match case {
+            Some(case) => Redirect::to(&format!("/cases/{case}")).into_response(),
+            None => Redirect::to(&format!("/quarantine?released={id}")).into_response(),
+        };
     }
     done(&state, &signed, scope, note).await
 }
@@ -242,7 +299,9 @@ pub(crate) async fn dismiss_one(
             {
                 return trouble(&e);
             }
-            format!("Message {id} dismissed.")
+            // Answered with a redirect, so that reloading does not send
+            // the dismissal again.
+            return Redirect::to(&format!("/quarantine?dismissed={id}")).into_response();
         }
         Ok(false) => format!("Message {id} was settled by someone else meanwhile."),
         Err(e) => return trouble(&e),
