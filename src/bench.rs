@@ -319,6 +319,7 @@ pub async fn web(
         coordinators: Vec::new(),
         coordinators_from: None,
         tls: None,
+        trusted_proxies: Vec::new(),
     };
     let config = std::sync::Arc::new(config);
     let listener = crate::web::bind(config, &settings, store.clone()).await?;

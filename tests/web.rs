@@ -40,6 +40,11 @@ impl Gateway {
     /// With `tls`, the view serves HTTPS with a self-signed certificate
     /// for 127.0.0.1 (`cert.pem` in the folder).
     fn start_with(tls: bool) -> Gateway {
+        Gateway::start_configured(tls, "")
+    }
+
+    /// With `web`, more lines of `[web]`.
+    fn start_configured(tls: bool, more: &str) -> Gateway {
         let dir = TempDir::new().expect("temp dir");
         let port = free_port();
         let web = if tls {
@@ -83,7 +88,7 @@ impl Gateway {
             "[gateway]\ndatabase = \"{database}\"\n\n\
              [outgoing]\ntransport = \"files\"\nfolder = \"{outbox}\"\n\n\
              [referrers]\nallowed_domains = [\"justice.test\"]\n\n\
-             [web]\nlisten = \"127.0.0.1:{port}\"\n{web}\
+             [web]\nlisten = \"127.0.0.1:{port}\"\n{web}{more}\
              coordinators = [\"{CORA}\"]\n\n{mailboxes}",
             outbox = dir.path().join("outbox").display(),
         );
@@ -212,13 +217,23 @@ impl Gateway {
 
     /// Asks for a link for `address` and follows it to a session cookie.
     fn sign_in(&self, address: &str) -> String {
+        self.sign_in_with(address, "")
+    }
+
+    /// Signs in as [`Gateway::sign_in`] does, the proxy naming `client`.
+    fn sign_in_from(&self, address: &str, client: &str) -> String {
+        self.sign_in_with(address, &format!("X-Forwarded-For: {client}\r\n"))
+    }
+
+    fn sign_in_with(&self, address: &str, extra: &str) -> String {
         let before = self.mails_to(address).len();
         let answer = self
-            .request(
+            .request_with(
                 "POST",
                 "/sign-in",
                 None,
                 Some(&format!("email={}", address.replace('@', "%40"))),
+                extra,
             )
             .expect("an answer");
         assert_eq!(answer.status, 200, "{}", answer.body);
@@ -711,37 +726,98 @@ async fn an_expired_link_and_an_idle_session_open_nothing() {
     );
 }
 
+impl Gateway {
+    /// Asks for a link for `address`, saying `X-Forwarded-For: forwarded`
+    /// when given; the status.
+    fn ask_link(&self, address: &str, forwarded: Option<&str>) -> u16 {
+        let extra = forwarded.map_or(String::new(), |f| format!("X-Forwarded-For: {f}\r\n"));
+        self.request_with(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!("email={}", address.replace('@', "%40"))),
+            &extra,
+        )
+        .expect("an answer")
+        .status
+    }
+}
+
 #[test]
 fn a_flood_of_link_requests_sends_a_few_links() {
     let gateway = Gateway::start();
-    let mut refused = 0;
+    // A council's officers behind one address are not shut out: requests
+    // for listed addresses count per address, not per client.
     for _ in 0..15 {
-        let answer = gateway
-            .request(
-                "POST",
-                "/sign-in",
-                None,
-                Some(&format!("email={}", ANN.replace('@', "%40"))),
-            )
-            .expect("an answer");
-        if answer.status == 429 {
-            refused += 1;
-        } else {
-            assert_eq!(answer.status, 200);
-        }
+        assert_eq!(gateway.ask_link(ANN, None), 200);
     }
-    assert_eq!(refused, 5, "ten requests per client in 15 minutes");
-    // Three links arrive; a moment later there are still three.
+    for _ in 0..12 {
+        assert_eq!(gateway.ask_link(HAL, None), 200);
+    }
+    // Three links arrive for each; a moment later there are still three.
     wait_for(Duration::from_secs(20), || {
-        (gateway.mails_to(ANN).len() >= 3).then_some(())
+        (gateway.mails_to(ANN).len() >= 3 && gateway.mails_to(HAL).len() >= 3).then_some(())
     })
     .unwrap_or_else(|| panic!("fewer than three links:\n{}", gateway.log()));
     std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(gateway.mails_to(ANN).len(), 3, "three links per address");
+    assert_eq!(gateway.mails_to(HAL).len(), 3, "three links per address");
+    // "Limit reached" is logged once per address, not once per request.
     assert_eq!(
-        gateway.mails_to(ANN).len(),
-        3,
-        "three links per address in 15 minutes"
+        gateway.log().matches("limit is reached").count(),
+        2,
+        "{}",
+        gateway.log()
     );
+    // Asking about addresses nobody listed: ten, then refused, whatever
+    // address comes next.
+    let refused = (0..15)
+        .filter(|i| gateway.ask_link(&format!("nobody{i}@lha.test"), None) == 429)
+        .count();
+    assert_eq!(refused, 5, "ten requests per client in 15 minutes");
+    assert_eq!(gateway.ask_link(ANN, None), 429, "the same answer for all");
+}
+
+#[test]
+fn forwarded_for_is_ignored_unless_the_proxy_is_trusted() {
+    let gateway = Gateway::start();
+    let refused = (0..15)
+        .filter(|i| {
+            gateway.ask_link(
+                &format!("nobody{i}@lha.test"),
+                Some(&format!("198.51.100.{i}")),
+            ) == 429
+        })
+        .count();
+    assert_eq!(refused, 5, "a new X-Forwarded-For is not a new client");
+}
+
+#[test]
+fn behind_a_trusted_proxy_one_stranger_cannot_lock_an_officer_out() {
+    let gateway = Gateway::start_configured(false, "trusted_proxies = [\"127.0.0.1\"]\n");
+    // Clients named by the proxy are counted apart; the right-most
+    // address not itself a trusted proxy is the client.
+    for i in 0..10 {
+        let forwarded = "203.0.113.7, 198.51.100.1, 127.0.0.1";
+        assert_eq!(
+            gateway.ask_link(&format!("nobody{i}@lha.test"), Some(forwarded)),
+            200
+        );
+    }
+    assert_eq!(gateway.ask_link("x@lha.test", Some("198.51.100.1")), 429);
+    assert_eq!(gateway.ask_link("x@lha.test", Some("198.51.100.2")), 200);
+    // A stranger asks for Hal's links over and over: three are sent...
+    for _ in 0..6 {
+        assert_eq!(gateway.ask_link(HAL, Some("192.0.2.66")), 200);
+    }
+    wait_for(Duration::from_secs(20), || {
+        (gateway.mails_to(HAL).len() >= 3).then_some(())
+    })
+    .unwrap_or_else(|| panic!("fewer than three links:\n{}", gateway.log()));
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(gateway.mails_to(HAL).len(), 3);
+    // ...and Hal, from elsewhere, still gets one.
+    gateway.sign_in_from(HAL, "192.0.2.10");
 }
 
 #[test]

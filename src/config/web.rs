@@ -22,6 +22,10 @@ pub struct Web {
     /// The certificate and key the listener serves TLS with; none: plain
     /// HTTP on loopback, behind a reverse proxy.
     pub tls: Option<WebTls>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (none: the TCP
+    /// peer is the client). The client is the right-most address there
+    /// that is not itself one of these.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Web {
@@ -71,6 +75,8 @@ pub(super) struct RawWeb {
     pub(super) coordinators_from: Option<String>,
     pub(super) tls_certificate: Option<PathBuf>,
     pub(super) tls_key: Option<PathBuf>,
+    #[serde(default)]
+    pub(super) trusted_proxies: Vec<String>,
 }
 
 /// `[web]`: a socket address; TLS with a certificate and key, or plain
@@ -261,6 +267,20 @@ pub(super) fn read_web(
             }
         }
     }
+    let mut trusted_proxies = Vec::new();
+    for (i, proxy) in raw.trusted_proxies.iter().enumerate() {
+        match proxy.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) => trusted_proxies.push(ip.to_canonical()),
+            Err(_) => {
+                problems.error(
+                    file,
+                    format!("web.trusted_proxies[{i}]"),
+                    format!("`{proxy}` is not an IP address such as 127.0.0.1"),
+                );
+                ok = false;
+            }
+        }
+    }
     let listen = listen?;
     ok.then_some(Web {
         listen,
@@ -268,6 +288,7 @@ pub(super) fn read_web(
         coordinators,
         coordinators_from,
         tls,
+        trusted_proxies,
     })
 }
 
@@ -343,6 +364,39 @@ dispute_contact = { name = "D", email = "dispute@harlow.gov.uk" }
         )
         .expect("plain HTTP on loopback");
         assert!(!config.web.expect("a web view").secure_cookies());
+    }
+
+    #[test]
+    fn forwarded_for_is_trusted_only_from_the_proxies_named() {
+        let web = |more: &str| {
+            format!(
+                "[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"https://dtr.essex.gov.uk\"\n{more}"
+            )
+        };
+        let (config, _) = load(&web(""), AUTHORITIES).expect("valid");
+        assert!(config.web.expect("a web view").trusted_proxies.is_empty());
+        let (config, _) = load(
+            &web("trusted_proxies = [\"127.0.0.1\", \"::1\"]"),
+            AUTHORITIES,
+        )
+        .expect("valid");
+        assert_eq!(
+            config.web.expect("a web view").trusted_proxies,
+            [
+                std::net::IpAddr::from([127, 0, 0, 1]),
+                std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST)
+            ]
+        );
+        let problems = match load(&web("trusted_proxies = [\"nginx\"]"), AUTHORITIES) {
+            Err(ConfigError::Invalid(problems)) => problems,
+            other => panic!("not refused: {:?}", other.map(|(_, p)| p)),
+        };
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.to_string().contains("web.trusted_proxies[0]")),
+            "{problems:?}"
+        );
     }
 
     #[test]

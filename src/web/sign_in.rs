@@ -25,37 +25,122 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 /// A link works this long after it was asked for.
 pub(crate) const LINK_LIFETIME: chrono::Duration = chrono::Duration::minutes(15);
-/// Links one address may be sent in [`WINDOW`].
-pub(crate) const PER_ADDRESS: i64 = 3;
-/// Requests for links one client may make in [`WINDOW`].
+/// Links one address may be sent in [`WINDOW`] at the request of one
+/// client.
+pub(crate) const PER_ADDRESS_PER_CLIENT: usize = 3;
+/// Links one address may be sent in [`WINDOW`] in all. A stranger alone
+/// can use only [`PER_ADDRESS_PER_CLIENT`] of them, so the officer still
+/// gets a link; many strangers together can still use them all, which is
+/// the price of capping the mail any address receives.
+pub(crate) const PER_ADDRESS: i64 = 10;
+/// Requests for addresses that may not sign in one client may make in
+/// [`WINDOW`] (requests for listed addresses are bounded per address).
 pub(crate) const PER_CLIENT: usize = 10;
 pub(crate) const WINDOW: chrono::Duration = chrono::Duration::minutes(15);
-/// Clients remembered at once; past this the oldest are forgotten.
+/// Clients (and address and client pairs) remembered at once; when full of
+/// ones still within the window, new ones are refused, never forgotten.
 const CLIENTS_KEPT: usize = 10_000;
+/// Links being queued at once; past this a request is answered the same
+/// and no link is sent.
+const MAIL_TASKS: usize = 16;
 
-/// The requests for links each client made within the window.
-#[derive(Default)]
+/// When something was asked, by who asked it.
+type Asked<K> = Mutex<HashMap<K, Vec<DateTime<Utc>>>>;
+
+/// The requests each client made within the window.
 pub(crate) struct Limits {
-    clients: Mutex<HashMap<IpAddr, Vec<DateTime<Utc>>>>,
+    clients: Asked<IpAddr>,
+    /// By address (lower-case) and client.
+    pairs: Asked<(String, IpAddr)>,
+    /// When "limit reached" was last logged, by address.
+    logged: Mutex<HashMap<String, DateTime<Utc>>>,
+    tasks: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            clients: Mutex::default(),
+            pairs: Mutex::default(),
+            logged: Mutex::default(),
+            tasks: Arc::new(tokio::sync::Semaphore::new(MAIL_TASKS)),
+        }
+    }
+}
+
+/// Counts a request under `key` within `at_most` per window: false when it
+/// is one too many, or when the table is full of others still counting.
+fn count<K: std::hash::Hash + Eq>(
+    table: &mut HashMap<K, Vec<DateTime<Utc>>>,
+    key: K,
+    at_most: usize,
+    now: DateTime<Utc>,
+    add: bool,
+) -> bool {
+    if !table.contains_key(&key) && table.len() >= CLIENTS_KEPT {
+        table.retain(|_, times| times.iter().any(|t| now - *t < WINDOW));
+        if table.len() >= CLIENTS_KEPT {
+            return false;
+        }
+    }
+    let times = table.entry(key).or_default();
+    times.retain(|t| now - *t < WINDOW);
+    if times.len() >= at_most {
+        return false;
+    }
+    if add {
+        times.push(now);
+    }
+    true
 }
 
 impl Limits {
-    /// Counts a request from `client`: false when it is one too many.
-    fn allow(&self, client: IpAddr, now: DateTime<Utc>) -> bool {
+    /// Whether `client` may ask at all; a request for an address that may
+    /// not sign in (`counted`) counts against it. The answer depends only
+    /// on what the client asked before, never on this address.
+    fn allow(&self, client: IpAddr, counted: bool, now: DateTime<Utc>) -> bool {
         let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
-        if clients.len() >= CLIENTS_KEPT {
-            clients.retain(|_, times| times.iter().any(|t| now - *t < WINDOW));
-            if clients.len() >= CLIENTS_KEPT {
-                clients.clear();
+        count(&mut clients, key_of(client), PER_CLIENT, now, counted)
+    }
+
+    /// Counts a link for `address` asked by `client`: false past
+    /// [`PER_ADDRESS_PER_CLIENT`].
+    fn allow_pair(&self, address: &str, client: IpAddr, now: DateTime<Utc>) -> bool {
+        let mut pairs = self.pairs.lock().unwrap_or_else(PoisonError::into_inner);
+        count(
+            &mut pairs,
+            (address.to_string(), key_of(client)),
+            PER_ADDRESS_PER_CLIENT,
+            now,
+            true,
+        )
+    }
+
+    /// Whether to log that `address`'s limit is reached: once a window.
+    fn first_refusal(&self, address: &str, now: DateTime<Utc>) -> bool {
+        let mut logged = self.logged.lock().unwrap_or_else(PoisonError::into_inner);
+        match logged.get(address) {
+            Some(at) if now - *at < WINDOW => false,
+            _ => {
+                logged.insert(address.to_string(), now);
+                true
             }
         }
-        let times = clients.entry(client).or_default();
-        times.retain(|t| now - *t < WINDOW);
-        if times.len() >= PER_CLIENT {
-            return false;
+    }
+}
+
+/// The key a client is counted under: an IPv6 client by its /64 (one
+/// network hands out a whole /64).
+fn key_of(client: IpAddr) -> IpAddr {
+    match client.to_canonical() {
+        IpAddr::V6(v6) => {
+            let mut segments = v6.segments();
+            for s in &mut segments[4..] {
+                *s = 0;
+            }
+            IpAddr::from(segments)
         }
-        times.push(now);
-        true
+        v4 => v4,
     }
 }
 
@@ -83,19 +168,31 @@ pub(crate) async fn start(State(state): State<Arc<WebState>>, headers: HeaderMap
     }
 }
 
-/// The client a request came from: behind a reverse proxy on loopback, the
-/// address it names last in `X-Forwarded-For`.
-fn client(peer: Option<Peer>, headers: &HeaderMap) -> IpAddr {
-    let direct = peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.0.ip());
-    if !direct.to_canonical().is_loopback() {
-        return direct;
+/// The client a request came from: the TCP peer, unless it is one of
+/// `[web] trusted_proxies`; then the right-most address of
+/// `X-Forwarded-For` that is not itself a trusted proxy.
+fn client(peer: Option<Peer>, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    let mut hop = peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.0.ip().to_canonical());
+    if !trusted.contains(&hop) {
+        return hop;
     }
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(direct)
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    for named in forwarded.iter().rev() {
+        let Ok(ip) = named.trim().parse::<IpAddr>() else {
+            // Not an address: the proxy that passed it on is all we know.
+            return hop;
+        };
+        hop = ip.to_canonical();
+        if !trusted.contains(&hop) {
+            return hop;
+        }
+    }
+    hop
 }
 
 /// `POST /sign-in`: the same page whoever asks.
@@ -106,7 +203,14 @@ pub(crate) async fn request_link(
     body: Bytes,
 ) -> Response {
     let now = Utc::now();
-    if !state.limits.allow(client(peer.map(|p| p.0), &headers), now) {
+    let client = client(peer.map(|p| p.0), &headers, &state.settings.trusted_proxies);
+    let fields = form(&body);
+    let address = field(&fields, "email").and_then(|e| EmailAddress::parse(e.trim()).ok());
+    let lowered = address.as_ref().map(|a| a.as_str().to_lowercase());
+    let listed = lowered
+        .as_deref()
+        .is_some_and(|a| session::viewer_for(&state, a).is_some());
+    if !state.limits.allow(client, !listed, now) {
         return answer(
             StatusCode::TOO_MANY_REQUESTS,
             page(
@@ -116,7 +220,6 @@ pub(crate) async fn request_link(
             ),
         );
     }
-    let fields = form(&body);
     let sent = page(
         "Check your email",
         "<p>If that address may sign in, a link is on its way to it. It works once, for 15 \
@@ -124,31 +227,47 @@ pub(crate) async fn request_link(
          <a href=\"/\">ask again</a>.</p>",
         None,
     );
-    let Some(address) = field(&fields, "email").and_then(|e| EmailAddress::parse(e.trim()).ok())
-    else {
+    let (Some(address), Some(lowered), true) = (address, lowered, listed) else {
+        return answer(StatusCode::OK, sent);
+    };
+    if !state.limits.allow_pair(&lowered, client, now) {
+        if state.limits.first_refusal(&lowered, now) {
+            tracing::info!("sign-in link not sent: the address's limit is reached");
+        }
+        return answer(StatusCode::OK, sent);
+    }
+    let Ok(permit) = state.limits.tasks.clone().try_acquire_owned() else {
+        tracing::warn!("sign-in link not sent: too many being queued at once");
         return answer(StatusCode::OK, sent);
     };
     // Apart from the answer, so that how long it takes says nothing about
     // whether the address is known.
     let worker = state.clone();
     tokio::spawn(async move {
-        if let Err(error) = mail_link(&worker, &address, now).await {
-            tracing::warn!(%error, "web view: a sign-in link could not be queued");
+        match mail_link(&worker, &address, now).await {
+            Ok(true) => {}
+            Ok(false) => {
+                if worker.limits.first_refusal(&lowered, now) {
+                    tracing::info!("sign-in link not sent: the address's limit is reached");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "web view: a sign-in link could not be queued"),
         }
+        drop(permit);
     });
     answer(StatusCode::OK, sent)
 }
 
 /// Queues the link for a listed address within its limit; nothing for
-/// anyone else.
+/// anyone else. False when the address's overall limit is reached.
 async fn mail_link(
     state: &WebState,
     address: &EmailAddress,
     now: DateTime<Utc>,
-) -> Result<(), crate::store::StoreError> {
+) -> Result<bool, crate::store::StoreError> {
     let lowered = address.as_str().to_lowercase();
     let Some(viewer) = session::viewer_for(state, &lowered) else {
-        return Ok(());
+        return Ok(true);
     };
     // The officer's authority sends it; a coordinator's, their own
     // council or the one `[web] coordinators_from` names.
@@ -160,11 +279,11 @@ async fn mail_link(
             .map(|a| a.code.to_string()),
     };
     let Some(authority) = authority else {
-        return Ok(());
+        return Ok(true);
     };
     let Some(token) = secret() else {
         tracing::warn!("no randomness for a sign-in link");
-        return Ok(());
+        return Ok(true);
     };
     let token_hash = hashed(&token);
     let expires = now + LINK_LIFETIME;
@@ -198,10 +317,7 @@ async fn mail_link(
             now,
         )
         .await?;
-    if !queued {
-        tracing::info!("sign-in link not sent: the address's limit is reached");
-    }
-    Ok(())
+    Ok(queued)
 }
 
 fn token_shape(token: &str) -> bool {
@@ -341,4 +457,66 @@ pub(crate) fn trouble(error: &crate::store::StoreError) -> Response {
             None,
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_table_refuses_new_clients_and_keeps_every_limit() {
+        let limits = Limits::default();
+        let now = Utc::now();
+        let known = IpAddr::from([192, 0, 2, 1]);
+        for _ in 0..PER_CLIENT {
+            assert!(limits.allow(known, true, now));
+        }
+        assert!(!limits.allow(known, true, now));
+        for i in 0..CLIENTS_KEPT as u32 {
+            limits.allow(IpAddr::from((0x0a00_0000 + i).to_be_bytes()), true, now);
+        }
+        // The flood forgot nobody: the known client is still refused, and a
+        // new one is refused too while the table is full.
+        assert!(!limits.allow(known, true, now));
+        assert!(!limits.allow(IpAddr::from([198, 51, 100, 1]), true, now));
+        // Once the window has passed, the stale entries go.
+        let later = now + WINDOW + chrono::Duration::seconds(1);
+        assert!(limits.allow(IpAddr::from([198, 51, 100, 1]), true, later));
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64() {
+        let limits = Limits::default();
+        let now = Utc::now();
+        for i in 0..PER_CLIENT as u16 {
+            let ip = IpAddr::from([0x2001, 0xdb8, 1, 2, i, 7, 7, i]);
+            assert!(limits.allow(ip, true, now));
+        }
+        let same_64 = IpAddr::from([0x2001, 0xdb8, 1, 2, 0xffff, 1, 1, 1]);
+        assert!(!limits.allow(same_64, true, now));
+        let other_64 = IpAddr::from([0x2001, 0xdb8, 1, 3, 0, 0, 0, 1]);
+        assert!(limits.allow(other_64, true, now));
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_from_trusted_proxies_only() {
+        let peer = Some(Peer(std::net::SocketAddr::from(([127, 0, 0, 1], 4000))));
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "203.0.113.5, 198.51.100.9, 10.0.0.2"
+                .parse()
+                .expect("header"),
+        );
+        let loopback = IpAddr::from([127, 0, 0, 1]);
+        assert_eq!(client(peer, &headers, &[]), loopback);
+        assert_eq!(
+            client(peer, &headers, &[loopback]),
+            IpAddr::from([10, 0, 0, 2])
+        );
+        assert_eq!(
+            client(peer, &headers, &[loopback, IpAddr::from([10, 0, 0, 2])]),
+            IpAddr::from([198, 51, 100, 9])
+        );
+    }
 }
