@@ -1033,35 +1033,30 @@ async fn a_covering_note_that_agrees_in_substance_with_its_form_is_no_conflict()
 
 #[tokio::test]
 async fn a_later_form_that_names_the_person_otherwise_is_noted_not_taken() {
-    let w = world().await;
-    let (reference, asked) = incomplete_case(&w, &passed("justice.gov.uk")).await;
-    let renamed = dtr_gateway::documents::write::form_pdf(&[
-        (
-            dtr_gateway::core::field::Field::FullName,
-            "Samson Testperson".into(),
-        ),
-        (
-            dtr_gateway::core::field::Field::DateOfBirth,
-            "14/07/1988".into(),
-        ),
-        (
-            dtr_gateway::core::field::Field::PrisonNumber,
-            "A1234BC".into(),
-        ),
-        (
-            dtr_gateway::core::field::Field::ReferrerPhone,
-            "01245 000000".into(),
-        ),
-    ])
-    .expect("pdf");
-    let raw = pdf_returned(
-        &passed("justice.gov.uk"),
-        &format!("[{reference}] Referral incomplete: information needed"),
-        &asked.message_id,
-        &renamed,
-    );
-    w.put("colchester", &raw, uk(2026, 11, 24, 9, 0)).await;
-    assert_eq!(w.status(&reference).await, "open");
+    use dtr_gateway::core::field::Field;
+    // An incomplete case, then the pre-filled PDF returned in its thread
+    // naming the person `name`.
+    async fn returned_naming(name: &str) -> (World, String) {
+        let w = world().await;
+        let (reference, asked) = incomplete_case(&w, &passed("justice.gov.uk")).await;
+        let pdf = dtr_gateway::documents::write::form_pdf(&[
+            (Field::FullName, name.into()),
+            (Field::DateOfBirth, "14/07/1988".into()),
+            (Field::PrisonNumber, "A1234BC".into()),
+            (Field::ReferrerPhone, "01245 000000".into()),
+        ])
+        .expect("pdf");
+        let raw = pdf_returned(
+            &passed("justice.gov.uk"),
+            &format!("[{reference}] Referral incomplete: information needed"),
+            &asked.message_id,
+            &pdf,
+        );
+        w.put("colchester", &raw, uk(2026, 11, 24, 9, 0)).await;
+        assert_eq!(w.status(&reference).await, "open");
+        (w, reference)
+    }
+    let (w, reference) = returned_naming("Samson Testperson").await;
     let case = w.store.case(&reference).await.expect("case");
     assert_eq!(
         case.referral.full_name.as_deref(),
@@ -1083,31 +1078,7 @@ async fn a_later_form_that_names_the_person_otherwise_is_noted_not_taken() {
         "{notices:?}"
     );
     // The same name written with an initial is the same name: nothing noted.
-    let w = world().await;
-    let (reference, asked) = incomplete_case(&w, &passed("justice.gov.uk")).await;
-    let initial = dtr_gateway::documents::write::form_pdf(&[
-        (
-            dtr_gateway::core::field::Field::FullName,
-            "S Testperson".into(),
-        ),
-        (
-            dtr_gateway::core::field::Field::PrisonNumber,
-            "A1234BC".into(),
-        ),
-        (
-            dtr_gateway::core::field::Field::ReferrerPhone,
-            "01245 000000".into(),
-        ),
-    ])
-    .expect("pdf");
-    let raw = pdf_returned(
-        &passed("justice.gov.uk"),
-        &format!("[{reference}] Referral incomplete: information needed"),
-        &asked.message_id,
-        &initial,
-    );
-    w.put("colchester", &raw, uk(2026, 11, 24, 9, 0)).await;
-    assert_eq!(w.status(&reference).await, "open");
+    let (w, reference) = returned_naming("S Testperson").await;
     assert!(w.not_applied(&reference).await.is_empty());
 }
 
