@@ -68,8 +68,8 @@ pub fn filter_cases<'a>(
         .search
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_lowercase);
+        .map(crate::core::words::search_key)
+        .filter(|s| !s.is_empty());
     let mut kept = Vec::new();
     for case in cases {
         if filter.open_only && !matches!(case.status.as_str(), "open" | "incomplete") {
@@ -84,7 +84,7 @@ pub fn filter_cases<'a>(
             ]
             .into_iter()
             .flatten()
-            .any(|v| v.to_lowercase().contains(text.as_str()));
+            .any(|v| crate::core::words::search_key(v).contains(text.as_str()));
             if !found {
                 continue;
             }
@@ -150,7 +150,7 @@ mod tests {
             .with_timezone(&chrono::Utc);
         let cases = vec![
             summary("DTR-COL-2026-00001", "open", "Ann Example"),
-            summary("DTR-COL-2026-00002", "open", "Bob Sample"),
+            summary("DTR-COL-2026-00002", "open", "Bób O'Sample"),
             summary("DTR-COL-2026-00003", "closed", "Cy Closed"),
         ];
         let deadline_cases = vec![
@@ -240,6 +240,16 @@ mod tests {
             &deadlines,
             &CaseFilter {
                 search: Some("  bob ".to_string()),
+                ..CaseFilter::default()
+            },
+        );
+        assert_eq!(references(&searched), ["DTR-COL-2026-00002"]);
+        // Typed as heard: no accent, no apostrophe.
+        let searched = filter_cases(
+            &cases,
+            &deadlines,
+            &CaseFilter {
+                search: Some("bob osample".to_string()),
                 ..CaseFilter::default()
             },
         );

@@ -35,6 +35,19 @@ pub fn uk_date(at: DateTime<Utc>) -> NaiveDate {
     super::uk::date(at)
 }
 
+/// What a search compares: letters and digits only, in lower case,
+/// accents taken off, so that `OBrien` finds `O'Brien`, `elise` finds
+/// `Élise` and `dtr col 2026 1` does not need the dashes.
+pub fn search_key(text: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +64,14 @@ mod tests {
             spoken_time(at(2026, 11, 23, 10, 15)),
             "Monday 23 November 2026 at 10:15"
         );
+    }
+
+    #[test]
+    fn a_search_key_keeps_letters_and_digits_without_accents_or_case() {
+        assert_eq!(search_key("Daniel O'Brien"), "danielobrien");
+        assert_eq!(search_key("Sarah Élise Smith"), "sarahelisesmith");
+        assert_eq!(search_key("DTR-COL-2026-00001"), "dtrcol202600001");
+        assert!(search_key("Sarah Élise Smith").contains(&search_key("elise")));
+        assert_eq!(search_key(" - ' "), "");
     }
 }
