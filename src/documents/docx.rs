@@ -15,7 +15,7 @@
 //! only the branch a program shows is read.
 
 use super::look::{Colour, Fill, Ink, Look};
-use super::xml::{attribute, is_on, malformed, reader, reference, tick, Layout};
+use super::xml::{attribute, is_on, malformed, next_event, reader, reference, tick, Layout};
 use super::{zipped, Budget, DocumentError};
 use crate::core::form::UNREADABLE;
 use quick_xml::events::{BytesStart, Event};
@@ -240,15 +240,10 @@ impl Styles {
         let mut changed = 0usize;
         let mut events = 0u32;
         loop {
-            events = events.wrapping_add(1);
-            if events.is_multiple_of(4096) {
-                budget.check_time()?;
-            }
-            let event = reader.read_event().map_err(malformed)?;
+            let event = next_event(&mut reader, &mut events, budget)?;
             let start = matches!(event, Event::Start(_));
             match event {
                 Event::Eof => break,
-                Event::DocType(_) => return Err(DocumentError::Dtd),
                 Event::Start(e) | Event::Empty(e) if changed == 0 => {
                     match e.local_name().as_ref() {
                         "style" => {
@@ -380,16 +375,12 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
     };
     let mut events = 0u32;
     loop {
-        events = events.wrapping_add(1);
-        if events.is_multiple_of(4096) {
-            budget.check_time()?;
-        }
         let suppressed = skipping > 0
             || run_hidden
             || controls
                 .iter()
                 .any(|c| c.in_content && (c.placeholder || c.checkbox.is_some()));
-        let event = reader.read_event().map_err(malformed)?;
+        let event = next_event(&mut reader, &mut events, budget)?;
         // Formatting: the same whether written `<w:vanish/>` or
         // `<w:vanish></w:vanish>`.
         match &event {
@@ -438,7 +429,6 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
         }
         match event {
             Event::Eof => break,
-            Event::DocType(_) => return Err(DocumentError::Dtd),
             Event::Start(e) => match e.local_name().as_ref() {
                 "del" | "moveFrom" | "instrText" | "delText" | "delInstrText" => skipping += 1,
                 "AlternateContent" => alternatives.push(false),

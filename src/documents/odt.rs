@@ -10,7 +10,7 @@
 //! read as `☒`/`☐`, as Word's do.
 
 use super::look::{Colour, Fill, Ink, Look};
-use super::xml::{attribute, malformed, reader, reference, tick, Layout};
+use super::xml::{attribute, next_event, reader, reference, tick, Layout};
 use super::{zipped, Budget, DocumentError};
 use quick_xml::events::{BytesStart, Event};
 
@@ -80,13 +80,8 @@ impl Styles {
         let mut style: Option<(String, Look, Option<String>)> = None;
         let mut events = 0u32;
         loop {
-            events = events.wrapping_add(1);
-            if events.is_multiple_of(4096) {
-                budget.check_time()?;
-            }
-            match reader.read_event().map_err(malformed)? {
+            match next_event(&mut reader, &mut events, budget)? {
                 Event::Eof => break,
-                Event::DocType(_) => return Err(DocumentError::Dtd),
                 Event::Start(e) if e.name().as_ref() == "office:body" => break,
                 Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
                     "style:style" => {
@@ -166,13 +161,8 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
     let mut skipping = 0usize;
     let mut events = 0u32;
     loop {
-        events = events.wrapping_add(1);
-        if events.is_multiple_of(4096) {
-            budget.check_time()?;
-        }
-        match reader.read_event().map_err(malformed)? {
+        match next_event(&mut reader, &mut events, budget)? {
             Event::Eof => break,
-            Event::DocType(_) => return Err(DocumentError::Dtd),
             Event::Start(e) => match e.name().as_ref() {
                 "text:tracked-changes" | "office:forms" | "text:note" | "office:annotation" => {
                     skipping += 1

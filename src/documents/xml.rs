@@ -6,8 +6,26 @@ use super::{Budget, DocumentError};
 use crate::core::field::{Label, ValueKind};
 use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
 use crate::core::tick::has_boxes;
-use quick_xml::events::{BytesRef, BytesStart};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
+
+/// The next event of a part, the clock looked at every 4096 events
+/// (`count` is the loop's own); a DTD, where entity expansion starts, is
+/// refused wherever it stands.
+pub(super) fn next_event<'x>(
+    reader: &mut Reader<&'x [u8]>,
+    count: &mut u32,
+    budget: &Budget,
+) -> Result<Event<'x>, DocumentError> {
+    *count = count.wrapping_add(1);
+    if count.is_multiple_of(4096) {
+        budget.check_time()?;
+    }
+    match reader.read_event().map_err(malformed)? {
+        Event::DocType(_) => Err(DocumentError::Dtd),
+        event => Ok(event),
+    }
+}
 
 /// A reader over an XML part. Its text must be UTF-8 (Word and
 /// LibreOffice write nothing else).
