@@ -516,7 +516,22 @@ async fn follow(
         // The fetch below covers whatever was announced until now.
         news()?;
         let before = last;
-        last = fetch_new(&mut session, feed, settings, uidvalidity, last, &shutdown).await?;
+        // A polled folder stays "polling" while it is read: the status
+        // tells how the folder is watched, not the moment of the read.
+        let reading = if can_idle {
+            FolderState::Connected
+        } else {
+            FolderState::Polling
+        };
+        last = fetch_new(
+            &mut session,
+            feed,
+            settings,
+            (uidvalidity, last),
+            reading,
+            &shutdown,
+        )
+        .await?;
         if let (Some(woke), true) = (woke_at.take(), last > before) {
             tracing::debug!(
                 target: "dtr_gateway::latency",
@@ -661,8 +676,8 @@ async fn fetch_new(
     session: &mut Session<Conn>,
     feed: &Feed<'_>,
     settings: &ImapSettings,
-    uidvalidity: u32,
-    mut last: u32,
+    (uidvalidity, mut last): (u32, u32),
+    reading: FolderState,
     shutdown: &Shutdown,
 ) -> Result<u32, ImapError> {
     let mut recorded = Vec::new();
@@ -700,7 +715,7 @@ async fn fetch_new(
         }
     }
     if !recorded.is_empty() {
-        feed.note_recorded(FolderState::Connected).await?;
+        feed.note_recorded(reading).await?;
     }
     if let (Some(keyword), false) = (&settings.keyword, recorded.is_empty()) {
         let set: Vec<String> = recorded.iter().map(u32::to_string).collect();
