@@ -37,6 +37,9 @@ const LIMIT: Duration = Duration::from_secs(30 * 60);
 const STALLED: Duration = Duration::from_secs(180);
 /// Where every acknowledgement arrives (see `scripts/mailservers.sh`).
 const OFFICERS_MAILBOX: &str = "probation";
+/// Every run uses all fourteen inboxes and the officers' mailbox: one at a
+/// time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const FIRST_NAMES: [&str; 20] = [
     "Alex", "Billie", "Casey", "Dana", "Eden", "Frankie", "Glen", "Harper", "Indy", "Jamie", "Kit",
@@ -337,6 +340,160 @@ async fn ten_thousand_referrals_over_fourteen_mailboxes_are_recorded_and_acknowl
     assert_eq!(figures.cases, figures.total, "a case for every referral");
 }
 
+/// The sender alone, through the same Postfix: `DTR_LOAD_REFERRALS`
+/// referrals (10,000 by default) already recorded with `dtr-gateway
+/// ingest`, as when the relay was down while they came in, then the
+/// daemon started. It prints how fast their acknowledgements leave (the
+/// store marks them sent once Postfix has taken them) and arrive in the
+/// officers' mailbox, from the daemon's start. Every one must arrive once.
+/// The notices to the authorities (one per referral) go out after them.
+#[ignore = "a few minutes; run with --ignored"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_of_acknowledgements_leaves_through_postfix_once_each() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let total = referral_count();
+    let servers = mail_servers();
+    let users: Vec<&str> = AUTHORITIES.iter().map(|(u, _, _)| *u).collect();
+    for user in &users {
+        servers.reset(user);
+    }
+    servers.reset(OFFICERS_MAILBOX);
+
+    let dir = TempDir::new().expect("temp dir");
+    let database = TestDb::Sqlite.new_store_url(dir.path());
+    let store = Store::open(&database).await.expect("store");
+    let folder = dir.path().join("gateway");
+    std::fs::create_dir_all(&folder).expect("config folder");
+    let outgoing = smtp_outgoing(5);
+    let config_dir = write_config_sending(&folder, &database, &users, "", Some(&outgoing));
+
+    // Recorded as if read from each inbox while nothing could be sent.
+    let now = chrono::Utc::now();
+    let run = format!("{:x}", now.timestamp_micros());
+    let referrals: Vec<Outgoing> = (0..total).map(|n| referral(&run, n, now)).collect();
+    let ids: HashSet<String> = referrals.iter().map(|r| r.message_id.clone()).collect();
+    let recording = Instant::now();
+    for user in &users {
+        let inbox = dir.path().join("backlog").join(user);
+        std::fs::create_dir_all(&inbox).expect("backlog folder");
+        let files: Vec<std::path::PathBuf> = referrals
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.to == format!("{user}@lha.test"))
+            .map(|(n, r)| {
+                let path = inbox.join(format!("{n}.eml"));
+                std::fs::write(&path, &r.raw).expect("write referral");
+                path
+            })
+            .collect();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
+            .args(["ingest", "--config"])
+            .arg(&config_dir)
+            .args(["--mailbox", user])
+            .args(&files)
+            .env_remove("DTR_CONFIG")
+            .env_remove("DTR_DATABASE_URL")
+            .output()
+            .expect("dtr-gateway ingest");
+        assert!(
+            out.status.success(),
+            "ingest into {user}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let recorded = scalar(
+        &store,
+        "SELECT COUNT(*) FROM outbox WHERE purpose = 'acknowledgement' AND status = 'queued'",
+    )
+    .await;
+    assert_eq!(
+        recorded, total as i64,
+        "every referral waits for its acknowledgement"
+    );
+    eprintln!(
+        "load: {total} referrals recorded with `ingest` in {:.1} s; starting the daemon",
+        recording.elapsed().as_secs_f64()
+    );
+
+    let log_path = dir.path().join("daemon.log");
+    let mut daemon = Daemon::spawn(Daemon::command(&config_dir), log_path.clone());
+    let started = Instant::now();
+    let (mut sent_at, mut delivered_at) = (None, None);
+    let mut last = (0, 0);
+    let mut last_change = Instant::now();
+    while started.elapsed() < LIMIT && delivered_at.is_none() {
+        let sent = scalar(
+            &store,
+            "SELECT COUNT(*) FROM outbox WHERE purpose = 'acknowledgement' AND status = 'sent'",
+        )
+        .await;
+        if sent_at.is_none() && sent >= total as i64 {
+            sent_at = Some(started.elapsed());
+        }
+        let delivered = officers_count().unwrap_or(last.1);
+        if delivered >= total {
+            let answered: HashSet<String> = delivered_acknowledgements()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(in_reply_to, _, _)| in_reply_to)
+                .filter(|id| ids.contains(id))
+                .collect();
+            if answered.len() >= total {
+                delivered_at = Some(started.elapsed());
+            }
+        }
+        if (sent, delivered) != last {
+            last = (sent, delivered);
+            last_change = Instant::now();
+        }
+        if last_change.elapsed() > STALLED {
+            eprintln!("load: nothing moved for {} s; giving up", STALLED.as_secs());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // Anything sent twice would arrive a little later than the rest.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let stopped = daemon.stop();
+
+    let mut per_referral: HashMap<String, usize> = HashMap::new();
+    for (in_reply_to, _, _) in delivered_acknowledgements().expect("the officers' mailbox") {
+        if ids.contains(&in_reply_to) {
+            *per_referral.entry(in_reply_to).or_default() += 1;
+        }
+    }
+    let acknowledged = per_referral.len();
+    let twice: usize = per_referral.values().map(|n| n - 1).sum();
+    eprintln!();
+    eprintln!(
+        "load: a backlog of {total} acknowledgements, the daemon started after they were recorded"
+    );
+    let rows: [(&str, String); 6] = [
+        (
+            "acknowledged, delivered (goal: all)",
+            acknowledged.to_string(),
+        ),
+        ("acknowledged twice (goal: 0)", twice.to_string()),
+        ("time to send all (taken by Postfix)", secs(sent_at)),
+        (
+            "time to deliver all to the officers' mailbox",
+            secs(delivered_at),
+        ),
+        ("sent, acknowledgements/s", rate(total, sent_at)),
+        ("delivered, acknowledgements/s", rate(total, delivered_at)),
+    ];
+    for (what, figure) in rows {
+        eprintln!("  {what:<54} {figure:>12}");
+    }
+    eprintln!("  daemon stopped: {stopped}");
+    if acknowledged != total || twice != 0 {
+        let kept = dir.keep();
+        eprintln!("  kept the daemon's log and database in {}", kept.display());
+    }
+    assert_eq!(acknowledged, total, "every referral acknowledged");
+    assert_eq!(twice, 0, "no referral acknowledged twice");
+}
+
 /// Two gateways on one store watch the same fourteen inboxes; the first is
 /// killed (SIGKILL) once half the burst is recorded. The second records the
 /// rest, and sends what the first had claimed once that claim runs out.
@@ -400,8 +557,6 @@ impl Figures {
 /// with `kill_first`, the first is killed once half are recorded. Prints
 /// the figures and returns them.
 async fn run_load(total: usize, gateways: usize, kill_first: bool, db: TestDb) -> Figures {
-    // Every run uses all fourteen inboxes: one at a time.
-    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _turn = ONE_AT_A_TIME.lock().await;
     let servers = mail_servers();
     let users: Vec<&str> = AUTHORITIES.iter().map(|(u, _, _)| *u).collect();
