@@ -121,18 +121,19 @@ impl Store {
         mailbox: &str,
         sender: Option<&str>,
     ) -> Result<Option<CaseRef>, StoreError> {
-        // Only the same sender's copy in the same mailbox is another copy
-        // of it: a Message-ID is the sender's to choose, and another's
-        // mail reusing it speaks for no case of theirs.
-        let reference: Option<String> = sqlx::query_scalar(
-            "SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id \
-             WHERE m.message_id = $1 AND m.mailbox = $2 AND LOWER(m.sender) = LOWER($3)",
+        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT c.reference, m.mailbox, m.sender FROM messages m \
+             JOIN cases c ON c.id = m.case_id WHERE m.message_id = $1",
         )
         .bind(message_id)
-        .bind(mailbox)
-        .bind(sender)
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
+        let reference = rows
+            .into_iter()
+            .find(|(_, their_mailbox, their_sender)| {
+                same_origin((their_mailbox, their_sender.as_deref()), (mailbox, sender))
+            })
+            .map(|(reference, _, _)| reference);
         Ok(reference.and_then(|r| r.parse().ok()))
     }
 
@@ -294,6 +295,7 @@ impl Store {
                 action,
                 Action::Opened | Action::Linked | Action::AttachedReferral
             ) {
+                // The same origin as `same_origin` asks, in SQL.
                 let waiting: Vec<StoredMessageId> = sqlx::query_scalar(
                     "SELECT id FROM messages WHERE message_id = $1 \
                      AND quarantine_reason IS NOT NULL AND settled IS NULL \
@@ -307,13 +309,16 @@ impl Store {
                 // Earlier copies recorded as nothing in particular (the
                 // placeholder from an allowed sender, "other") join the case
                 // too, so that the sender's replies to the Message-ID find
-                // it. Only the same sender's: a Message-ID is no proof.
+                // it. Only the same sender's, in the same mailbox (as
+                // `same_origin`): a Message-ID is no proof.
                 sqlx::query(
                     "UPDATE messages SET case_id = $1 WHERE message_id = $2 \
-                     AND case_id IS NULL AND quarantine_reason IS NULL AND sender = $3",
+                     AND case_id IS NULL AND quarantine_reason IS NULL \
+                     AND mailbox = $3 AND LOWER(sender) = LOWER($4)",
                 )
                 .bind(case_id)
                 .bind(message_id)
+                .bind(&facts.mailbox)
                 .bind(&facts.sender)
                 .execute(&mut *tx)
                 .await?;
@@ -600,6 +605,18 @@ pub(super) async fn carry_out(
     Ok((case, action, queued))
 }
 
+/// Whether two messages under one Message-ID came from the same place:
+/// the same sender, into the same mailbox. Only then is one a copy of the
+/// other: a Message-ID is the sender's to choose, and another's mail
+/// reusing it speaks for no case of theirs.
+fn same_origin(recorded: (&str, Option<&str>), arriving: (&str, Option<&str>)) -> bool {
+    recorded.0 == arriving.0
+        && match (recorded.1, arriving.1) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        }
+}
+
 /// A message without a Message-ID (or another content under one) seen
 /// before: the same content, or the same bytes for rows kept before the
 /// content hash.
@@ -645,11 +662,10 @@ pub(super) async fn find_message(
                 // again, once, recorded without the Message-ID.
                 Some(row) => {
                     another_copy = true;
-                    same_origin = row.get::<String, _>(3) == facts.mailbox
-                        && match (row.get::<Option<String>, _>(4), &facts.sender) {
-                            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-                            _ => false,
-                        };
+                    same_origin = self::same_origin(
+                        (&row.get::<String, _>(3), row.get::<Option<&str>, _>(4)),
+                        (&facts.mailbox, facts.sender.as_deref()),
+                    );
                     by_hash(tx, facts).await?
                 }
                 None => None,
