@@ -6,16 +6,27 @@
 //! do the symbol characters Word draws boxes with. Tracked deletions
 //! (`w:delText`, `w:del`, `w:moveFrom`) and field codes (`w:instrText`)
 //! are never read, nor is text a reader does not see: hidden (`w:vanish`
-//! however written, directly or by a paragraph or character style and
-//! the styles it is based on), in the colour of what it is drawn on
-//! (white on no shading; white on a dark run, paragraph or table cell
-//! shading shows), or under two points.
+//! however written), in the colour of what it is drawn on (white on no
+//! shading; white on a dark run, paragraph or table cell shading shows;
+//! a theme colour as the document's theme and its colour mapping make
+//! it, tints and shades included), under two points, squeezed under a
+//! tenth of its width (`w:w`), or condensed onto itself (`w:spacing`).
+//! The look is the document's defaults, beneath its table's style (with
+//! the style's first row, first column and band parts), beneath its
+//! paragraph's style, beneath its run's, beneath its own; a paragraph,
+//! run or table naming no style has its type's default style
+//! (`word_styles`).
 //! The old look a tracked formatting change keeps (`w:rPrChange`) is not
 //! the look shown, and of alternative content (`mc:AlternateContent`)
-//! only the branch a program shows is read.
+//! only the branch Word shows is read: the first `mc:Choice` whose
+//! required namespaces Word knows, else the `mc:Fallback`.
 
-use super::look::{Colour, Fill, Ink, Look};
-use super::xml::{attribute, is_on, malformed, next_event, reader, reference, tick, Layout};
+use super::look::{Colour, Fill, Look};
+use super::theme::Theme;
+use super::word_styles::{set_run_property, shading, Place, Styles, TableLook, MAX_STYLES};
+use super::xml::{
+    attribute, is_on, malformed, next_event, reader, reference, tick, Layout, Namespaces,
+};
 use super::{zipped, Budget, DocumentError};
 use crate::core::form::UNREADABLE;
 use quick_xml::events::{BytesStart, Event};
@@ -65,16 +76,101 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
     let main = main_part(bytes, budget)?;
     let xml = zipped::read_part(bytes, &main, budget)?;
     let folder = main.rsplit_once('/').map_or("", |(folder, _)| folder);
-    let styles_part = if folder.is_empty() {
-        "styles.xml".to_string()
-    } else {
-        format!("{folder}/styles.xml")
-    };
+    let mut theme = Theme::default();
+    let [theme_part, settings_part] = related_parts(bytes, &main, ["/theme", "/settings"], budget)?;
+    if let Some(part) = theme_part {
+        if let Some(xml) = zipped::read_optional_part(bytes, &part, budget)? {
+            theme.read_scheme(&xml, budget)?;
+        }
+    }
+    if let Some(part) = settings_part {
+        if let Some(xml) = zipped::read_optional_part(bytes, &part, budget)? {
+            theme.read_mapping(&xml, budget)?;
+        }
+    }
+    let styles_part = in_folder(folder, "styles.xml");
     let styles = match zipped::read_optional_part(bytes, &styles_part, budget)? {
-        Some(xml) => Styles::read(&xml, budget)?,
-        None => Styles::default(),
+        Some(xml) => Styles::read(&xml, theme, budget)?,
+        None => Styles::with_theme(theme),
     };
     read_xml(&xml, &styles, budget)
+}
+
+/// Each element named `element` in a part: the attributes wanted of it,
+/// by local name.
+fn attributes_of(
+    xml: &[u8],
+    element: &str,
+    wanted: &[&str],
+    budget: &Budget,
+) -> Result<Vec<Vec<Option<String>>>, DocumentError> {
+    let mut found: Vec<Vec<Option<String>>> = Vec::new();
+    let mut reader = reader(xml)?;
+    loop {
+        match reader.read_event().map_err(malformed)? {
+            Event::Eof => break,
+            Event::DocType(_) => return Err(DocumentError::Dtd),
+            Event::Start(e) | Event::Empty(e)
+                if e.local_name().as_ref() == element && found.len() < MAX_STYLES =>
+            {
+                found.push(wanted.iter().map(|a| attribute(&e, a)).collect());
+            }
+            _ => {}
+        }
+        budget.check_time()?;
+    }
+    Ok(found)
+}
+
+/// A part's name from a relationship's target: relative to the folder of
+/// the part whose relationship it is, or from the package's root.
+fn in_folder(folder: &str, target: &str) -> String {
+    let target = target.trim();
+    let (base, target) = match target.strip_prefix('/') {
+        Some(from_root) => ("", from_root),
+        None => (folder, target),
+    };
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in base.split('/').chain(target.split('/')) {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            segment => segments.push(segment),
+        }
+    }
+    segments.join("/")
+}
+
+/// The parts the main document's relationships name, one for each type
+/// (by how its name ends); none where it has no such relationship.
+fn related_parts<const N: usize>(
+    bytes: &[u8],
+    main: &str,
+    kinds: [&str; N],
+    budget: &Budget,
+) -> Result<[Option<String>; N], DocumentError> {
+    let (folder, file) = main.rsplit_once('/').unwrap_or(("", main));
+    let rels_part = in_folder(folder, &format!("_rels/{file}.rels"));
+    let Some(rels) = zipped::read_optional_part(bytes, &rels_part, budget)? else {
+        return Ok(std::array::from_fn(|_| None));
+    };
+    let relationships = attributes_of(
+        &rels,
+        "Relationship",
+        &["Type", "Target", "TargetMode"],
+        budget,
+    )?;
+    Ok(kinds.map(|kind| {
+        relationships
+            .iter()
+            .find(|a| {
+                a[0].as_deref().is_some_and(|t| t.trim().ends_with(kind))
+                    && a[2].as_deref().map(str::trim) != Some("External")
+            })
+            .and_then(|a| a[1].as_deref().map(|target| in_folder(folder, target)))
+    }))
 }
 
 /// The main document part, as Word finds it: the target of the package's
@@ -91,29 +187,11 @@ fn main_part(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
             .trim_start_matches('/')
             .to_string()
     };
-    let attributes_of = |xml: &[u8], element: &str, wanted: &[&str]| {
-        let mut found: Vec<Vec<Option<String>>> = Vec::new();
-        let mut reader = reader(xml)?;
-        loop {
-            match reader.read_event().map_err(malformed)? {
-                Event::Eof => break,
-                Event::DocType(_) => return Err(DocumentError::Dtd),
-                Event::Start(e) | Event::Empty(e)
-                    if e.local_name().as_ref() == element && found.len() < MAX_STYLES =>
-                {
-                    found.push(wanted.iter().map(|a| attribute(&e, a)).collect());
-                }
-                _ => {}
-            }
-            budget.check_time()?;
-        }
-        Ok::<_, DocumentError>(found)
-    };
     let damaged = |why: &str| DocumentError::Malformed(format!("its package is damaged ({why})"));
     let Some(rels) = zipped::read_optional_part(bytes, "_rels/.rels", budget)? else {
         return Ok(DEFAULT.to_string());
     };
-    let targets: Vec<String> = attributes_of(&rels, "Relationship", &["Type", "Target"])?
+    let targets: Vec<String> = attributes_of(&rels, "Relationship", &["Type", "Target"], budget)?
         .into_iter()
         .filter(|a| {
             a[0].as_deref()
@@ -128,7 +206,7 @@ fn main_part(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
     };
     if let Some(types) = zipped::read_optional_part(bytes, "[Content_Types].xml", budget)? {
         let declared: Vec<String> =
-            attributes_of(&types, "Override", &["PartName", "ContentType"])?
+            attributes_of(&types, "Override", &["PartName", "ContentType"], budget)?
                 .into_iter()
                 .filter(|a| {
                     a[1].as_deref()
@@ -145,175 +223,65 @@ fn main_part(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
     Ok(main)
 }
 
-/// A property element of a run's (or a style's) `w:rPr`: what of it
-/// decides whether a reader sees the text.
-fn set_run_property(look: &mut Look, e: &BytesStart<'_>) {
-    match e.local_name().as_ref() {
-        "vanish" | "specVanish" | "webHidden" => look.hidden = Some(is_on(e)),
-        "color" => look.ink = attribute(e, "val").map(|v| ink(&v)),
-        "sz" => {
-            look.tiny = attribute(e, "val")
-                .and_then(|v| v.trim().parse::<u32>().ok())
-                .map(|half_points| half_points <= 3);
-        }
-        "highlight" => look.mark = attribute(e, "val").map(|v| highlight(&v)),
-        "shd" => look.fill = shading(e),
-        _ => {}
-    }
-}
+/// The namespaces Word knows: a `mc:Choice` requiring any other is one
+/// Word passes over for what follows it.
+const WORD_KNOWS: &[&str] = &[
+    "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://schemas.openxmlformats.org/officeDocument/2006/math",
+    "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "http://schemas.openxmlformats.org/drawingml/2006/picture",
+    "http://schemas.openxmlformats.org/drawingml/2006/chart",
+    "http://schemas.openxmlformats.org/drawingml/2006/diagram",
+    "urn:schemas-microsoft-com:vml",
+    "urn:schemas-microsoft-com:office:office",
+    "urn:schemas-microsoft-com:office:word",
+    "http://schemas.microsoft.com/office/word/2006/wordml",
+    "http://schemas.microsoft.com/office/word/2010/wordml",
+    "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+    "http://schemas.microsoft.com/office/word/2010/wordprocessingGroup",
+    "http://schemas.microsoft.com/office/word/2010/wordprocessingCanvas",
+    "http://schemas.microsoft.com/office/word/2010/wordprocessingInk",
+    "http://schemas.microsoft.com/office/word/2010/wordprocessingDrawing",
+    "http://schemas.microsoft.com/office/word/2012/wordml",
+    "http://schemas.microsoft.com/office/word/2015/wordml/symex",
+    "http://schemas.microsoft.com/office/word/2016/wordml/cid",
+    "http://schemas.microsoft.com/office/word/2018/wordml",
+    "http://schemas.microsoft.com/office/word/2018/wordml/cex",
+    "http://schemas.microsoft.com/office/word/2020/wordml/sdtdatahash",
+    "http://schemas.microsoft.com/office/word/2023/wordml/word16du",
+    "http://schemas.microsoft.com/office/drawing/2010/main",
+    "http://schemas.microsoft.com/office/drawing/2012/main",
+    "http://schemas.microsoft.com/office/drawing/2014/main",
+    "http://schemas.microsoft.com/office/drawing/2014/chartex",
+    "http://schemas.microsoft.com/office/drawing/2016/ink",
+    "http://schemas.microsoft.com/office/drawing/2017/model3d",
+];
 
-/// `w:color`'s value: `auto`, or a colour. One that cannot be read is
-/// taken as one that shows.
-fn ink(value: &str) -> Ink {
-    Colour::from_hex(value).map_or(Ink::Automatic, Ink::Colour)
-}
-
-/// `w:shd`: a solid pattern is its pattern colour (`w:color`, black when
-/// automatic), otherwise the fill beneath it; `nil` or an automatic fill
-/// paints nothing.
-fn shading(e: &BytesStart<'_>) -> Option<Fill> {
-    let pattern = attribute(e, "val").map(|v| v.trim().to_ascii_lowercase());
-    match pattern.as_deref() {
-        Some("nil") => return Some(Fill::Clear),
-        Some("solid") => {
-            return Some(Fill::Colour(
-                attribute(e, "color")
-                    .and_then(|c| Colour::from_hex(&c))
-                    .unwrap_or(Colour::BLACK),
-            ))
-        }
-        _ => {}
-    }
-    match attribute(e, "fill") {
-        Some(fill) => Some(Colour::from_hex(&fill).map_or(Fill::Clear, Fill::Colour)),
-        None => pattern.map(|_| Fill::Clear),
-    }
-}
-
-/// `w:highlight`'s named colours.
-fn highlight(name: &str) -> Fill {
-    let colour = match name.trim() {
-        "black" => Colour::rgb(0x00, 0x00, 0x00),
-        "blue" => Colour::rgb(0x00, 0x00, 0xFF),
-        "cyan" => Colour::rgb(0x00, 0xFF, 0xFF),
-        "green" => Colour::rgb(0x00, 0xFF, 0x00),
-        "magenta" => Colour::rgb(0xFF, 0x00, 0xFF),
-        "red" => Colour::rgb(0xFF, 0x00, 0x00),
-        "yellow" => Colour::rgb(0xFF, 0xFF, 0x00),
-        "white" => Colour::WHITE,
-        "darkBlue" => Colour::rgb(0x00, 0x00, 0x80),
-        "darkCyan" => Colour::rgb(0x00, 0x80, 0x80),
-        "darkGreen" => Colour::rgb(0x00, 0x80, 0x00),
-        "darkMagenta" => Colour::rgb(0x80, 0x00, 0x80),
-        "darkRed" => Colour::rgb(0x80, 0x00, 0x00),
-        "darkYellow" => Colour::rgb(0x80, 0x80, 0x00),
-        "darkGray" => Colour::rgb(0x80, 0x80, 0x80),
-        "lightGray" => Colour::rgb(0xC0, 0xC0, 0xC0),
-        _ => return Fill::Clear,
+/// Whether Word shows a `mc:Choice`: every namespace its `Requires`
+/// names (by prefix) is one Word knows.
+fn understood(namespaces: &Namespaces, e: &BytesStart<'_>) -> bool {
+    let Some(requires) = attribute(e, "Requires") else {
+        return false;
     };
-    Fill::Colour(colour)
+    let mut prefixes = requires.split_whitespace().peekable();
+    prefixes.peek().is_some()
+        && prefixes.all(|prefix| {
+            namespaces
+                .of_prefix(prefix)
+                .is_some_and(|namespace| WORD_KNOWS.contains(&namespace))
+        })
 }
 
-/// Styles deeper than this in `w:basedOn` are no real document's.
-const MAX_STYLE_DEPTH: usize = 16;
-/// Styles of one document: Word writes a few hundred.
-const MAX_STYLES: usize = 10_000;
-
-/// `word/styles.xml`: each style's look and what it is based on, and the
-/// document's default look.
+/// A table being read: its style, which of the style's conditional parts
+/// it takes, and the row and column reached.
 #[derive(Default)]
-struct Styles {
-    defaults: Look,
-    styles: std::collections::HashMap<String, (Look, Option<String>)>,
-}
-
-impl Styles {
-    fn read(xml: &[u8], budget: &Budget) -> Result<Styles, DocumentError> {
-        let mut reader = reader(xml)?;
-        let mut styles = Styles::default();
-        // The style being read (its id, look, base), and whether inside
-        // its (or the defaults') run properties.
-        let mut style: Option<(String, Look, Option<String>)> = None;
-        let mut in_defaults = false;
-        let mut in_run_properties = false;
-        let mut in_paragraph_properties = false;
-        let mut changed = 0usize;
-        let mut events = 0u32;
-        loop {
-            let event = next_event(&mut reader, &mut events, budget)?;
-            let start = matches!(event, Event::Start(_));
-            match event {
-                Event::Eof => break,
-                Event::Start(e) | Event::Empty(e) if changed == 0 => {
-                    match e.local_name().as_ref() {
-                        "style" => {
-                            style = attribute(&e, "styleId").map(|id| (id, Look::default(), None));
-                        }
-                        "docDefaults" if start => in_defaults = true,
-                        "rPr" if start => in_run_properties = true,
-                        "pPr" if start => in_paragraph_properties = true,
-                        "rPrChange" if start => changed += 1,
-                        "basedOn" => {
-                            if let Some((_, _, base)) = style.as_mut() {
-                                *base = attribute(&e, "val");
-                            }
-                        }
-                        _ if in_run_properties => {
-                            if let Some((_, look, _)) = style.as_mut() {
-                                set_run_property(look, &e);
-                            } else if in_defaults {
-                                set_run_property(&mut styles.defaults, &e);
-                            }
-                        }
-                        // A paragraph style's shading, behind its text.
-                        "shd" if in_paragraph_properties => {
-                            if let Some((_, look, _)) = style.as_mut() {
-                                look.area = shading(&e);
-                            } else if in_defaults {
-                                styles.defaults.area = shading(&e);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                Event::Start(e) if e.local_name().as_ref() == "rPrChange" => changed += 1,
-                Event::End(e) => match e.local_name().as_ref() {
-                    "rPrChange" => changed = changed.saturating_sub(1),
-                    _ if changed > 0 => {}
-                    "rPr" => in_run_properties = false,
-                    "pPr" => in_paragraph_properties = false,
-                    "docDefaults" => in_defaults = false,
-                    "style" => {
-                        if let Some((id, look, base)) = style.take() {
-                            if styles.styles.len() < MAX_STYLES {
-                                styles.styles.insert(id, (look, base));
-                            }
-                        }
-                    }
-                    _ => {}
-                },
-                _ => {}
-            }
-        }
-        Ok(styles)
-    }
-
-    /// A style's look, its bases' beneath it.
-    fn look(&self, id: Option<&str>) -> Look {
-        let mut chain = Vec::new();
-        let mut next = id;
-        while let Some(id) = next {
-            if chain.len() >= MAX_STYLE_DEPTH {
-                break;
-            }
-            let Some((look, base)) = self.styles.get(id) else {
-                break;
-            };
-            chain.push(*look);
-            next = base.as_deref();
-        }
-        chain.into_iter().rev().fold(Look::default(), Look::under)
-    }
+struct Table {
+    style: Option<String>,
+    look: TableLook,
+    row: Option<usize>,
+    column: usize,
 }
 
 /// The run being read: its style and its own formatting.
@@ -357,19 +325,26 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
     let mut paragraph_area: Option<Fill> = None;
     let mut backgrounds: Vec<Option<Colour>> = Vec::new();
     let mut in_table_properties = false;
+    // Tables open, innermost last, and what the innermost table's style
+    // gives the text of each cell open: beneath its paragraph's style.
+    let mut tables: Vec<Table> = Vec::new();
+    let mut cell_looks: Vec<Look> = Vec::new();
+    let mut namespaces = Namespaces::default();
     let seen = |paragraph_style: &Option<String>,
                 paragraph_area: Option<Fill>,
                 run: &Run,
-                backgrounds: &[Option<Colour>]| {
+                backgrounds: &[Option<Colour>],
+                cell_looks: &[Look]| {
         let own = Look {
             area: paragraph_area,
             ..Look::default()
         };
         !styles
-            .defaults
-            .under(styles.look(paragraph_style.as_deref()))
+            .defaults()
+            .under(cell_looks.last().copied().unwrap_or_default())
+            .under(styles.look("paragraph", paragraph_style.as_deref()))
             .under(own)
-            .under(styles.look(run.style.as_deref()))
+            .under(styles.look("character", run.style.as_deref()))
             .under(run.look)
             .unseen(backgrounds.iter().rev().find_map(|b| *b))
     };
@@ -381,6 +356,10 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 .iter()
                 .any(|c| c.in_content && (c.placeholder || c.checkbox.is_some()));
         let event = next_event(&mut reader, &mut events, budget)?;
+        if let Event::Start(e) | Event::Empty(e) = &event {
+            namespaces.enter(e)?;
+        }
+        let leaves = matches!(event, Event::End(_) | Event::Empty(_));
         // Formatting: the same whether written `<w:vanish/>` or
         // `<w:vanish></w:vanish>`.
         match &event {
@@ -398,17 +377,29 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 }
                 "tblPr" | "tcPr" if matches!(event, Event::Start(_)) => in_table_properties = true,
                 "rStyle" if in_run && in_run_properties => run.style = attribute(e, "val"),
-                _ if in_run && in_run_properties => set_run_property(&mut run.look, e),
+                _ if in_run && in_run_properties => {
+                    set_run_property(&mut run.look, e, &styles.theme)
+                }
+                "tblStyle" if in_table_properties => {
+                    if let Some(table) = tables.last_mut() {
+                        table.style = attribute(e, "val");
+                    }
+                }
+                "tblLook" if in_table_properties => {
+                    if let Some(table) = tables.last_mut() {
+                        table.look = TableLook::read(e);
+                    }
+                }
                 "shd" if in_table_properties => {
                     if let Some(background) = backgrounds.last_mut() {
-                        *background = shading(e).and_then(|fill| match fill {
+                        *background = shading(e, &styles.theme).and_then(|fill| match fill {
                             Fill::Colour(c) => Some(c),
                             Fill::Clear => None,
                         });
                     }
                 }
                 "shd" if in_paragraph_properties && !in_run_properties => {
-                    paragraph_area = shading(e);
+                    paragraph_area = shading(e, &styles.theme);
                 }
                 _ => {}
             },
@@ -420,7 +411,13 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 "rPr" => {
                     in_run_properties = false;
                     if in_run {
-                        run_hidden = !seen(&paragraph_style, paragraph_area, &run, &backgrounds);
+                        run_hidden = !seen(
+                            &paragraph_style,
+                            paragraph_area,
+                            &run,
+                            &backgrounds,
+                            &cell_looks,
+                        );
                     }
                 }
                 _ => {}
@@ -433,14 +430,18 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 "del" | "moveFrom" | "instrText" | "delText" | "delInstrText" => skipping += 1,
                 "AlternateContent" => alternatives.push(false),
                 "Choice" | "Fallback" => {
-                    // One branch of the alternatives is what a program
-                    // shows: the first, a Fallback only when no Choice
-                    // came before it.
-                    let taken = alternatives.last_mut();
-                    let skip = taken.as_deref().copied().unwrap_or(false);
-                    if let Some(taken) = taken {
-                        *taken = true;
-                    }
+                    // One branch of the alternatives is what Word shows:
+                    // the first Choice it understands, else the Fallback.
+                    let shown =
+                        e.local_name().as_ref() == "Fallback" || understood(&namespaces, &e);
+                    let skip = match alternatives.last_mut() {
+                        Some(taken) => {
+                            let skip = *taken || !shown;
+                            *taken |= shown;
+                            skip
+                        }
+                        None => false,
+                    };
                     if skip {
                         skipping += 1;
                     }
@@ -454,16 +455,38 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 "r" => {
                     in_run = true;
                     run = Run::default();
-                    run_hidden = !seen(&paragraph_style, paragraph_area, &run, &backgrounds);
+                    run_hidden = !seen(
+                        &paragraph_style,
+                        paragraph_area,
+                        &run,
+                        &backgrounds,
+                        &cell_looks,
+                    );
                 }
                 "t" => in_text = true,
                 "tbl" => {
+                    tables.push(Table::default());
                     backgrounds.push(None);
                     layout.start_table();
                 }
-                "tr" => layout.start_row(),
+                "tr" => {
+                    if let Some(table) = tables.last_mut() {
+                        table.row = Some(table.row.map_or(0, |row| row + 1));
+                        table.column = 0;
+                    }
+                    layout.start_row();
+                }
                 "tc" => {
-                    backgrounds.push(None);
+                    let paint = tables.last_mut().map(|table| {
+                        let place = Place {
+                            row: table.row.unwrap_or(0),
+                            column: table.column,
+                        };
+                        table.column += 1;
+                        styles.table(table.style.as_deref(), table.look, place)
+                    });
+                    cell_looks.push(paint.map(|p| p.look()).unwrap_or_default());
+                    backgrounds.push(paint.and_then(|p| p.cell()));
                     layout.start_cell();
                 }
                 "sdt" => controls.push(Control::default()),
@@ -508,6 +531,9 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                     layout.end_paragraph(budget)?
                 }
                 "tc" => {
+                    if let Some(table) = tables.last_mut() {
+                        table.column += 1;
+                    }
                     layout.start_cell();
                     layout.end_cell();
                 }
@@ -557,10 +583,12 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 "p" => layout.end_paragraph(budget)?,
                 "tc" => {
                     backgrounds.pop();
+                    cell_looks.pop();
                     layout.end_cell();
                 }
                 "tr" => layout.end_row(),
                 "tbl" => {
+                    tables.pop();
                     backgrounds.pop();
                     layout.end_table();
                 }
@@ -589,6 +617,9 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 }
             }
             _ => {}
+        }
+        if leaves {
+            namespaces.leave();
         }
     }
     Ok(layout.finish())
@@ -626,6 +657,6 @@ pub(super) fn read_document_xml(xml: &str) -> Result<String, DocumentError> {
 #[cfg(test)]
 pub(super) fn read_styled_xml(xml: &str, styles: &str) -> Result<String, DocumentError> {
     let budget = Budget::new(&super::LIMITS);
-    let styles = Styles::read(styles.as_bytes(), &budget)?;
+    let styles = Styles::read(styles.as_bytes(), Theme::default(), &budget)?;
     read_xml(xml.as_bytes(), &styles, &budget)
 }

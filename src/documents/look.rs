@@ -37,6 +37,22 @@ impl Colour {
         }
     }
 
+    /// Lightened toward white, `keep` (0 to 1) of the colour kept: Word's
+    /// theme tints.
+    pub fn tinted(self, keep: f32) -> Colour {
+        let keep = keep.clamp(0.0, 1.0);
+        let c = |v: u8| (f32::from(v) * keep + 255.0 * (1.0 - keep)).round() as u8;
+        Colour::rgb(c(self.red), c(self.green), c(self.blue))
+    }
+
+    /// Darkened toward black, `keep` (0 to 1) of the colour kept: Word's
+    /// theme shades.
+    pub fn shaded(self, keep: f32) -> Colour {
+        let keep = keep.clamp(0.0, 1.0);
+        let c = |v: u8| (f32::from(v) * keep).round() as u8;
+        Colour::rgb(c(self.red), c(self.green), c(self.blue))
+    }
+
     /// Relative luminance, as WCAG defines it: 0 black, 1 white.
     fn luminance(self) -> f32 {
         let channel = |c: u8| {
@@ -89,14 +105,39 @@ impl Fill {
     }
 }
 
+/// A font size as written: in points, or a percentage of the size it
+/// would otherwise have (OpenDocument's `fo:font-size="50%"`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Size {
+    Points(f32),
+    Percent(f32),
+}
+
+/// The size text has when nothing sets one (Word's; LibreOffice's
+/// default styles set theirs).
+const DEFAULT_POINTS: f32 = 10.0;
+/// Under two points: a speck, not words.
+const MIN_POINTS: f32 = 2.0;
+/// Letters squeezed under a tenth of their width (`w:w`,
+/// `style:text-scale`) are a line, not words.
+const MIN_SCALE: f32 = 10.0;
+/// Letters moved closer by half their size or more are drawn on one
+/// another: a smudge, not words.
+const MAX_CONDENSED: f32 = 0.5;
+
 /// What of a piece of text's formatting decides whether a reader sees it;
 /// each unset until a style or the text itself says.
 #[derive(Clone, Copy, Default, Debug)]
 pub(super) struct Look {
     /// Hidden text (`w:vanish`, `text:display="none"`).
     pub hidden: Option<bool>,
-    /// Under two points: a speck, not words.
-    pub tiny: Option<bool>,
+    pub size: Option<Size>,
+    /// The width of its letters, percent of their own (`w:w`,
+    /// `style:text-scale`).
+    pub scale: Option<f32>,
+    /// Points added between letters; condensed text's is negative
+    /// (`w:spacing`, `fo:letter-spacing`).
+    pub spacing: Option<f32>,
     pub ink: Option<Ink>,
     /// A highlighter's mark over the text (`w:highlight`).
     pub mark: Option<Fill>,
@@ -110,11 +151,23 @@ pub(super) struct Look {
 
 impl Look {
     /// `self` with what `over` sets laid over it (a style's look under
-    /// the one based on it, a style's under the text's own).
+    /// the one based on it, a style's under the text's own). A size in
+    /// percent is of the size beneath it.
     pub fn under(self, over: Look) -> Look {
+        let size = match (over.size, self.size) {
+            (Some(Size::Percent(p)), Some(Size::Points(beneath))) => {
+                Some(Size::Points(beneath * p / 100.0))
+            }
+            (Some(Size::Percent(p)), Some(Size::Percent(beneath))) => {
+                Some(Size::Percent(beneath * p / 100.0))
+            }
+            (over, beneath) => over.or(beneath),
+        };
         Look {
             hidden: over.hidden.or(self.hidden),
-            tiny: over.tiny.or(self.tiny),
+            size,
+            scale: over.scale.or(self.scale),
+            spacing: over.spacing.or(self.spacing),
             ink: over.ink.or(self.ink),
             mark: over.mark.or(self.mark),
             fill: over.fill.or(self.fill),
@@ -122,10 +175,26 @@ impl Look {
         }
     }
 
+    /// The size the text is drawn at, in points.
+    fn points(&self) -> f32 {
+        match self.size {
+            Some(Size::Points(points)) => points,
+            Some(Size::Percent(p)) => DEFAULT_POINTS * p / 100.0,
+            None => DEFAULT_POINTS,
+        }
+    }
+
     /// Whether a reader cannot see the text, drawn over `behind` (its
     /// table cell's shading, if any; else the white page).
     pub fn unseen(&self, behind: Option<Colour>) -> bool {
-        if self.hidden == Some(true) || self.tiny == Some(true) {
+        let points = self.points();
+        if self.hidden == Some(true)
+            || points < MIN_POINTS
+            || self.scale.is_some_and(|scale| scale < MIN_SCALE)
+            || self
+                .spacing
+                .is_some_and(|spacing| spacing <= -points * MAX_CONDENSED)
+        {
             return true;
         }
         let Some(Ink::Colour(ink)) = self.ink else {

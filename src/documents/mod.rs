@@ -16,6 +16,8 @@ mod look;
 mod odt;
 mod pdf;
 mod text;
+mod theme;
+mod word_styles;
 pub mod write;
 mod xml;
 mod zipped;
@@ -235,3 +237,5 @@ impl Budget {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod unseen_tests;

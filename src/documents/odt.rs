@@ -2,17 +2,31 @@
 //! page. Paragraphs and headings are lines, table rows `label<TAB>value`;
 //! tracked changes (deleted text is kept in `text:tracked-changes`),
 //! notes and form controls' definitions are not read, nor is text a
-//! reader does not see: in a hidden section, or in a paragraph or span
-//! whose style (or a style it is based on) hides it, colours it as what
-//! it is drawn on (white on no background; white on a dark text,
-//! paragraph or cell background shows), or makes it smaller than two
-//! points. Legacy form check boxes (fieldmarks of type `FORMCHECKBOX`)
-//! read as `☒`/`☐`, as Word's do.
+//! reader does not see: in a hidden section or one shown on a condition,
+//! in a paragraph holding a hidden-paragraph field, in a hidden-text
+//! field, or in a paragraph or span whose style (or a style it is based
+//! on, or its family's default style) hides it, colours it as what it is
+//! drawn on (white on no background; white on a dark text, paragraph or
+//! cell background shows), makes it smaller than two points (in any unit,
+//! or a percentage of the size beneath), squeezes it under a tenth of its
+//! width or condenses it onto itself. Elements and attributes are known
+//! by their namespace, whatever prefix a document binds it to, and styles
+//! by their family and name. Legacy form check boxes (fieldmarks of type
+//! `FORMCHECKBOX`) read as `☒`/`☐`, as Word's do.
 
-use super::look::{Colour, Fill, Ink, Look};
-use super::xml::{attribute, next_event, reader, reference, tick, Layout};
+use super::look::{Colour, Fill, Ink, Look, Size};
+use super::xml::{next_event, reference, tick, Layout, Namespaces};
 use super::{zipped, Budget, DocumentError};
 use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::QName;
+use std::collections::HashMap;
+
+const OFFICE: &str = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
+const STYLE: &str = "urn:oasis:names:tc:opendocument:xmlns:style:1.0";
+const TEXT: &str = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
+const TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
+const FO: &str = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0";
+const FIELD: &str = "urn:openoffice:names:experimental:ooo-ms-interop:xmlns:field:1.0";
 
 pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
     let xml = zipped::read_part(bytes, "content.xml", budget)?;
@@ -23,31 +37,99 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
     read_xml(&xml, styles, budget)
 }
 
+/// An element's name with the prefix OpenDocument's specification gives
+/// its namespace (`text:p`), whatever prefix the document binds it to; an
+/// element of any other namespace has none (`:p`).
+fn name_of(namespaces: &Namespaces, name: QName<'_>) -> String {
+    let (namespace, local) = namespaces.element(name);
+    let prefix = match namespace {
+        Some(OFFICE) => "office",
+        Some(STYLE) => "style",
+        Some(TEXT) => "text",
+        Some(TABLE) => "table",
+        Some(FIELD) => "field",
+        _ => "",
+    };
+    format!("{prefix}:{local}")
+}
+
+/// A length in points (`12pt`, `0.5mm`, `0.02in`, `1px`).
+fn points(value: &str) -> Option<f32> {
+    let value = value.trim();
+    let unit_at = value.find(|c: char| c.is_ascii_alphabetic())?;
+    let (number, unit) = value.split_at(unit_at);
+    let number = number
+        .trim()
+        .parse::<f32>()
+        .ok()
+        .filter(|n| n.is_finite())?;
+    let per_unit = match unit.to_ascii_lowercase().as_str() {
+        "pt" => 1.0,
+        "pc" => 12.0,
+        "in" => 72.0,
+        "cm" => 72.0 / 2.54,
+        "mm" => 72.0 / 25.4,
+        "px" => 0.75,
+        _ => return None,
+    };
+    Some(number * per_unit)
+}
+
+/// A percentage (`50%`).
+fn percent(value: &str) -> Option<f32> {
+    value
+        .trim()
+        .strip_suffix('%')?
+        .trim()
+        .parse::<f32>()
+        .ok()
+        .filter(|n| n.is_finite())
+}
+
 /// What of a style's properties decides whether a reader sees its text
 /// (`style:text-properties`), and what its paragraph or cell is painted
 /// with (`style:paragraph-properties`, `style:table-cell-properties`).
-fn look_of(e: &BytesStart<'_>) -> Look {
+fn look_of(namespaces: &Namespaces, e: &BytesStart<'_>) -> Look {
     let fill = |e: &BytesStart<'_>| {
-        attribute(e, "background-color").map(|v| match v.trim() {
-            "transparent" => Fill::Clear,
-            v => Colour::from_hex(v).map_or(Fill::Clear, Fill::Colour),
-        })
+        namespaces
+            .attribute(e, FO, "background-color")
+            .map(|v| match v.trim() {
+                "transparent" => Fill::Clear,
+                v => Colour::from_hex(v).map_or(Fill::Clear, Fill::Colour),
+            })
     };
-    match e.name().as_ref() {
+    match name_of(namespaces, e.name()).as_str() {
         "style:text-properties" => {
-            let automatic = attribute(e, "use-window-font-color").as_deref() == Some("true");
+            let automatic = namespaces
+                .attribute(e, STYLE, "use-window-font-color")
+                .as_deref()
+                == Some("true");
+            let font_size = namespaces.attribute(e, FO, "font-size");
             Look {
-                hidden: attribute(e, "display").map(|v| v.trim() == "none"),
+                hidden: namespaces
+                    .attribute(e, TEXT, "display")
+                    .map(|v| v.trim() == "none"),
                 ink: if automatic {
                     Some(Ink::Automatic)
                 } else {
-                    attribute(e, "color")
+                    namespaces
+                        .attribute(e, FO, "color")
                         .map(|v| Colour::from_hex(&v).map_or(Ink::Automatic, Ink::Colour))
                 },
                 fill: fill(e),
-                tiny: attribute(e, "font-size").and_then(|v| {
-                    let points = v.trim().strip_suffix("pt")?.trim().parse::<f32>().ok()?;
-                    Some(points < 2.0)
+                size: font_size.and_then(|v| {
+                    percent(&v)
+                        .map(Size::Percent)
+                        .or_else(|| points(&v).map(Size::Points))
+                }),
+                scale: namespaces
+                    .attribute(e, STYLE, "text-scale")
+                    .and_then(|v| percent(&v)),
+                spacing: namespaces.attribute(e, FO, "letter-spacing").and_then(|v| {
+                    match v.trim() {
+                        "normal" => Some(0.0),
+                        v => points(v),
+                    }
                 }),
                 ..Look::default()
             }
@@ -66,80 +148,143 @@ const MAX_STYLE_DEPTH: usize = 16;
 /// Styles of one document: LibreOffice writes a few hundred.
 const MAX_STYLES: usize = 10_000;
 
+/// A style being read: its family, its name (none for a family's
+/// default style), its look and its parent.
+struct Pending {
+    family: String,
+    name: Option<String>,
+    look: Look,
+    parent: Option<String>,
+}
+
 /// The document's styles (`styles.xml`'s and `content.xml`'s automatic
-/// ones), by name: each one's look and its parent.
+/// ones), by family and name (a paragraph style and a text style may
+/// share a name): each one's look and its parent; and each family's
+/// default style (`style:default-style`), beneath all of that family.
 #[derive(Default)]
 struct Styles {
-    styles: std::collections::HashMap<String, (Look, Option<String>)>,
+    styles: HashMap<(String, String), (Look, Option<String>)>,
+    defaults: HashMap<String, Look>,
 }
 
 impl Styles {
     /// Reads the styles of a part, up to its body.
     fn read(&mut self, xml: &[u8], budget: &Budget) -> Result<(), DocumentError> {
-        let mut reader = reader(xml)?;
-        let mut style: Option<(String, Look, Option<String>)> = None;
+        let mut reader = super::xml::reader(xml)?;
+        let mut namespaces = Namespaces::default();
+        let mut style: Option<Pending> = None;
         let mut events = 0u32;
         loop {
-            match next_event(&mut reader, &mut events, budget)? {
+            let event = next_event(&mut reader, &mut events, budget)?;
+            if let Event::Start(e) | Event::Empty(e) = &event {
+                namespaces.enter(e)?;
+            }
+            let leaves = matches!(event, Event::End(_) | Event::Empty(_));
+            match &event {
                 Event::Eof => break,
-                Event::Start(e) if e.name().as_ref() == "office:body" => break,
-                Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
-                    "style:style" => {
+                Event::Start(e) | Event::Empty(e) => {
+                    match name_of(&namespaces, e.name()).as_str() {
+                        "office:body" => break,
+                        kind @ ("style:style" | "style:default-style") => {
+                            if let Some(done) = style.take() {
+                                self.insert(done);
+                            }
+                            let family =
+                                namespaces.attribute(e, STYLE, "family").unwrap_or_default();
+                            let name = namespaces.attribute(e, STYLE, "name");
+                            style = (kind == "style:default-style" || name.is_some()).then(|| {
+                                Pending {
+                                    family,
+                                    name,
+                                    look: Look::default(),
+                                    parent: namespaces.attribute(e, STYLE, "parent-style-name"),
+                                }
+                            });
+                        }
+                        "style:text-properties"
+                        | "style:paragraph-properties"
+                        | "style:table-cell-properties" => {
+                            if let Some(pending) = style.as_mut() {
+                                pending.look = pending.look.under(look_of(&namespaces, e));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Event::End(e) => {
+                    if let "style:style" | "style:default-style" =
+                        name_of(&namespaces, e.name()).as_str()
+                    {
                         if let Some(done) = style.take() {
                             self.insert(done);
                         }
-                        style = attribute(&e, "name").map(|name| {
-                            (name, Look::default(), attribute(&e, "parent-style-name"))
-                        });
-                    }
-                    "style:text-properties"
-                    | "style:paragraph-properties"
-                    | "style:table-cell-properties" => {
-                        if let Some((_, look, _)) = style.as_mut() {
-                            *look = look.under(look_of(&e));
-                        }
-                    }
-                    _ => {}
-                },
-                Event::End(e) if e.name().as_ref() == "style:style" => {
-                    if let Some(done) = style.take() {
-                        self.insert(done);
                     }
                 }
                 _ => {}
+            }
+            if leaves {
+                namespaces.leave();
             }
         }
         Ok(())
     }
 
-    fn insert(&mut self, (name, look, parent): (String, Look, Option<String>)) {
-        if self.styles.len() < MAX_STYLES {
-            self.styles.insert(name, (look, parent));
+    fn insert(&mut self, style: Pending) {
+        if self.styles.len() + self.defaults.len() >= MAX_STYLES {
+            return;
+        }
+        match style.name {
+            Some(name) => {
+                self.styles
+                    .insert((style.family, name), (style.look, style.parent));
+            }
+            None => {
+                self.defaults.insert(style.family, style.look);
+            }
         }
     }
 
-    /// A style's look, its parents' beneath it.
-    fn look(&self, name: Option<&str>) -> Look {
+    /// A style's look: its family's default beneath its parents' beneath
+    /// its own.
+    fn look(&self, family: &str, name: Option<&str>) -> Look {
         let mut chain = Vec::new();
         let mut next = name;
         while let Some(name) = next {
             if chain.len() >= MAX_STYLE_DEPTH {
                 break;
             }
-            let Some((look, parent)) = self.styles.get(name) else {
+            let Some((look, parent)) = self.styles.get(&(family.to_string(), name.to_string()))
+            else {
                 break;
             };
             chain.push(*look);
             next = parent.as_deref();
         }
-        chain.into_iter().rev().fold(Look::default(), Look::under)
+        let default = self.defaults.get(family).copied().unwrap_or_default();
+        chain.into_iter().rev().fold(default, Look::under)
     }
+}
+
+/// Never read, with all inside: tracked changes (deleted text is kept
+/// there), form definitions, notes, and the text of hidden-text and
+/// hidden-paragraph fields.
+fn never_read(name: &str) -> bool {
+    matches!(
+        name,
+        "text:tracked-changes"
+            | "office:forms"
+            | "text:note"
+            | "office:annotation"
+            | "text:hidden-text"
+            | "text:hidden-paragraph"
+    )
 }
 
 fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, DocumentError> {
     // The automatic styles come before the body.
     styles.read(xml, budget)?;
-    let mut reader = reader(xml)?;
+    let mut reader = super::xml::reader(xml)?;
+    let mut namespaces = Namespaces::default();
     let mut layout = Layout::default();
     // The look of each paragraph and span open, innermost last: text in
     // one a reader cannot see is no answer.
@@ -154,58 +299,89 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
     };
     // A legacy form check box (a fieldmark) being read: whether ticked.
     let mut check_box: Option<bool> = None;
-    // Sections open, and whether each is hidden (`text:display="none"`).
+    // Sections open, and whether each is hidden.
     let mut sections: Vec<bool> = Vec::new();
-    // Paragraphs open (text:p and text:h nest inside frames and notes).
-    let mut in_paragraph = 0usize;
+    // Paragraphs open (text:p and text:h nest inside frames and notes),
+    // and whether each holds a hidden-paragraph field, which hides it
+    // whole when its condition holds. Whether it holds is the program's
+    // reckoning, so such a paragraph is never read.
+    let mut paragraphs: Vec<bool> = Vec::new();
     let mut skipping = 0usize;
     let mut events = 0u32;
     loop {
-        match next_event(&mut reader, &mut events, budget)? {
+        let event = next_event(&mut reader, &mut events, budget)?;
+        if let Event::Start(e) | Event::Empty(e) = &event {
+            namespaces.enter(e)?;
+        }
+        let leaves = matches!(event, Event::End(_) | Event::Empty(_));
+        let in_paragraph = !paragraphs.is_empty();
+        match event {
             Event::Eof => break,
-            Event::Start(e) => match e.name().as_ref() {
-                "text:tracked-changes" | "office:forms" | "text:note" | "office:annotation" => {
+            Event::Start(e) => match name_of(&namespaces, e.name()).as_str() {
+                name if never_read(name) => {
+                    if name == "text:hidden-paragraph" {
+                        if let Some(hidden) = paragraphs.last_mut() {
+                            *hidden = true;
+                        }
+                    }
                     skipping += 1
                 }
                 "text:section" => {
-                    let hidden = attribute(&e, "display").as_deref() == Some("none");
+                    // Shown on a condition: whether it holds is the
+                    // program's reckoning, so it is not read.
+                    let hidden = matches!(
+                        namespaces
+                            .attribute(&e, TEXT, "display")
+                            .as_deref()
+                            .map(str::trim),
+                        Some("none" | "condition")
+                    );
                     sections.push(hidden);
                     if hidden {
                         skipping += 1;
                     }
                 }
                 _ if skipping > 0 => {}
-                "text:p" | "text:h" | "text:span" => {
-                    if e.name().as_ref() != "text:span" {
-                        in_paragraph += 1;
-                    }
+                name @ ("text:p" | "text:h" | "text:span") => {
+                    let family = if name == "text:span" {
+                        "text"
+                    } else {
+                        paragraphs.push(false);
+                        "paragraph"
+                    };
                     let outer = looks.last().copied().unwrap_or_default();
-                    let own = styles.look(attribute(&e, "style-name").as_deref());
-                    looks.push(outer.under(own));
+                    let style = namespaces.attribute(&e, TEXT, "style-name");
+                    looks.push(outer.under(styles.look(family, style.as_deref())));
                 }
-
                 "table:table" => layout.start_table(),
                 "table:table-row" => layout.start_row(),
                 "table:table-cell" | "table:covered-table-cell" => {
-                    let style = styles.look(attribute(&e, "style-name").as_deref());
+                    let style = namespaces.attribute(&e, TABLE, "style-name");
+                    let style = styles.look("table-cell", style.as_deref());
                     cells.push(match style.area {
                         Some(Fill::Colour(c)) => Some(c),
                         _ => None,
                     });
                     layout.start_cell();
                 }
-                "field:fieldmark" | "field:fieldmark-start" if is_check_box(&e) => {
+                "field:fieldmark" | "field:fieldmark-start" if is_check_box(&namespaces, &e) => {
                     check_box = Some(false);
                 }
-                "field:param" => check_box_state(&e, &mut check_box),
+                "field:param" => check_box_state(&namespaces, &e, &mut check_box),
                 _ => {}
             },
-            Event::Empty(e) => match e.name().as_ref() {
+            Event::Empty(e) => match name_of(&namespaces, e.name()).as_str() {
+                "text:hidden-paragraph" => {
+                    if let Some(hidden) = paragraphs.last_mut() {
+                        *hidden = true;
+                    }
+                }
                 _ if skipping > 0 => {}
                 "text:tab" => layout.push('\t'),
                 "text:line-break" => layout.push('\n'),
                 "text:s" => {
-                    let n = attribute(&e, "c")
+                    let n = namespaces
+                        .attribute(&e, TEXT, "c")
                         .and_then(|c| c.parse::<usize>().ok())
                         .unwrap_or(1)
                         .min(100);
@@ -218,24 +394,24 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                 }
                 // A box left unticked may carry no state at all.
                 "field:fieldmark" | "field:fieldmark-start"
-                    if is_check_box(&e) && in_paragraph > 0 && !unseen(&looks, &cells) =>
+                    if is_check_box(&namespaces, &e) && in_paragraph && !unseen(&looks, &cells) =>
                 {
                     layout.push(tick(false));
                 }
-                "field:param" => check_box_state(&e, &mut check_box),
+                "field:param" => check_box_state(&namespaces, &e, &mut check_box),
                 _ => {}
             },
-            Event::End(e) => match e.name().as_ref() {
-                "text:tracked-changes" | "office:forms" | "text:note" | "office:annotation" => {
-                    skipping = skipping.saturating_sub(1)
-                }
+            Event::End(e) => match name_of(&namespaces, e.name()).as_str() {
+                name if never_read(name) => skipping = skipping.saturating_sub(1),
                 "text:section" => {
                     let hidden = sections.pop() == Some(true);
                     skipping = skipping.saturating_sub(usize::from(hidden));
                 }
                 _ if skipping > 0 => {}
                 "text:p" | "text:h" => {
-                    in_paragraph = in_paragraph.saturating_sub(1);
+                    if paragraphs.pop() == Some(true) {
+                        layout.discard_paragraph();
+                    }
                     looks.pop();
                     layout.end_paragraph(budget)?;
                 }
@@ -248,7 +424,7 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                 }
                 "field:fieldmark" | "field:fieldmark-start" => {
                     if let Some(checked) = check_box.take() {
-                        if in_paragraph > 0 && !unseen(&looks, &cells) {
+                        if in_paragraph && !unseen(&looks, &cells) {
                             layout.push(tick(checked));
                         }
                     }
@@ -257,7 +433,7 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                 "table:table" => layout.end_table(),
                 _ => {}
             },
-            Event::Text(t) if in_paragraph > 0 && skipping == 0 && !unseen(&looks, &cells) => {
+            Event::Text(t) if in_paragraph && skipping == 0 && !unseen(&looks, &cells) => {
                 // Whitespace in ODF text collapses; `text:s` spells spaces.
                 let text = t.xml10_content();
                 let mut collapsed = String::with_capacity(text.len());
@@ -275,29 +451,34 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                 }
                 layout.text(&collapsed);
             }
-            Event::GeneralRef(r)
-                if in_paragraph > 0 && skipping == 0 && !unseen(&looks, &cells) =>
-            {
+            Event::GeneralRef(r) if in_paragraph && skipping == 0 && !unseen(&looks, &cells) => {
                 if let Some(c) = reference(&r) {
                     layout.push(c);
                 }
             }
             _ => {}
         }
+        if leaves {
+            namespaces.leave();
+        }
     }
     Ok(layout.finish())
 }
 
 /// A fieldmark that is a legacy form check box.
-fn is_check_box(e: &BytesStart<'_>) -> bool {
-    attribute(e, "type").is_some_and(|t| t.trim() == "vnd.oasis.opendocument.field.FORMCHECKBOX")
+fn is_check_box(namespaces: &Namespaces, e: &BytesStart<'_>) -> bool {
+    namespaces
+        .attribute(e, FIELD, "type")
+        .is_some_and(|t| t.trim() == "vnd.oasis.opendocument.field.FORMCHECKBOX")
 }
 
 /// A check box fieldmark's `Checkbox_Checked` parameter: its state.
-fn check_box_state(e: &BytesStart<'_>, check_box: &mut Option<bool>) {
+fn check_box_state(namespaces: &Namespaces, e: &BytesStart<'_>, check_box: &mut Option<bool>) {
     if let Some(state) = check_box.as_mut() {
-        if attribute(e, "name").as_deref() == Some("Checkbox_Checked") {
-            *state = attribute(e, "value").is_some_and(|v| v.trim() == "true");
+        if namespaces.attribute(e, FIELD, "name").as_deref() == Some("Checkbox_Checked") {
+            *state = namespaces
+                .attribute(e, FIELD, "value")
+                .is_some_and(|v| v.trim() == "true");
         }
     }
 }

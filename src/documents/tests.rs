@@ -679,7 +679,7 @@ fn add_zip_part(bytes: &[u8], name: &str, content: &[u8]) -> Vec<u8> {
 
 #[test]
 fn opendocument_text_a_reader_cannot_see_is_no_answer() {
-    let xml = r##"<office:document-content xmlns:office="o" xmlns:style="s" xmlns:text="t" xmlns:fo="f">
+    let xml = r##"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0">
       <office:automatic-styles>
         <style:style style:name="Hide" style:family="text"><style:text-properties text:display="none"/></style:style>
         <style:style style:name="HideMore" style:family="text" style:parent-style-name="Hide"/>
@@ -816,7 +816,7 @@ fn a_word_package_whose_parts_disagree_on_its_main_document_is_refused() {
 fn word_alternate_content_is_read_once() {
     // A text box written twice, as Word does (a drawing for programs that
     // understand it, a VML fallback for those that do not): one is shown.
-    let xml = r#"<w:document xmlns:w="w" xmlns:mc="mc" xmlns:wps="wps" xmlns:v="v"><w:body>
+    let xml = r#"<w:document xmlns:w="w" xmlns:mc="mc" xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" xmlns:v="v"><w:body>
       <w:p><w:r><mc:AlternateContent>
         <mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent><w:p><w:r><w:t>Full name: Sam Example</w:t></w:r></w:p></w:txbxContent></wps:txbx></w:drawing></mc:Choice>
         <mc:Fallback><w:pict><v:textbox><w:txbxContent><w:p><w:r><w:t>Full name: Sam Example</w:t></w:r></w:p><w:p><w:r><w:t>Date of birth: 01/01/1970</w:t></w:r></w:p></w:txbxContent></v:textbox></w:pict></mc:Fallback>
@@ -1046,7 +1046,7 @@ fn a_word_paragraph_style_shading_its_white_text_shows() {
 
 #[test]
 fn opendocument_white_text_on_a_dark_cell_or_paragraph_shows() {
-    let xml = r##"<office:document-content xmlns:office="o" xmlns:style="s" xmlns:text="t" xmlns:fo="f" xmlns:table="tb">
+    let xml = r##"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0">
       <office:automatic-styles>
         <style:style style:name="Navy" style:family="table-cell"><style:table-cell-properties fo:background-color="#1f3864"/></style:style>
         <style:style style:name="Plain" style:family="table-cell"><style:table-cell-properties fo:background-color="transparent"/></style:style>
@@ -1084,7 +1084,7 @@ fn opendocument_legacy_check_boxes_read_as_ticks() {
     };
     let bare = format!(r#"<field:fieldmark text:name="E" field:type="{BOX}"/>"#);
     let xml = format!(
-        r#"<office:document-content xmlns:office="o" xmlns:text="t" xmlns:field="fd"><office:body><office:text>
+        r#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:field="urn:openoffice:names:experimental:ooo-ms-interop:xmlns:field:1.0"><office:body><office:text>
         <text:p>Consent to referral: {} Yes {} No</text:p>
         <text:p>At risk of rough sleeping: {} Yes {} No</text:p>
         <text:p>Existing tenancy or mortgage: {bare} Yes {} No</text:p>

@@ -7,6 +7,7 @@ use crate::core::field::{Label, ValueKind};
 use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
 use crate::core::tick::has_boxes;
 use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
 use quick_xml::Reader;
 
 /// The next event of a part, the clock looked at every 4096 events
@@ -72,6 +73,60 @@ pub(super) fn attribute(e: &BytesStart<'_>, local: &str) -> Option<String> {
     })
 }
 
+/// The namespaces declared around the element being read, so names are
+/// known by the namespace they are bound to rather than by the prefix a
+/// document happens to write. Each `Start` and `Empty` element is entered
+/// before it is looked at; each `End` and `Empty` left after.
+#[derive(Default)]
+pub(super) struct Namespaces {
+    resolver: NamespaceResolver,
+}
+
+impl Namespaces {
+    pub fn enter(&mut self, e: &BytesStart<'_>) -> Result<(), DocumentError> {
+        self.resolver.push(e).map_err(malformed)
+    }
+
+    pub fn leave(&mut self) {
+        self.resolver.pop();
+    }
+
+    /// The namespace a prefix is bound to here.
+    pub fn of_prefix(&self, prefix: &str) -> Option<&str> {
+        let name = format!("{prefix}:_");
+        match self.resolver.resolve_element(QName(&name)).0 {
+            ResolveResult::Bound(namespace) => Some(namespace.0),
+            _ => None,
+        }
+    }
+
+    /// An element's namespace and local name.
+    pub fn element<'n>(&self, name: QName<'n>) -> (Option<&str>, &'n str) {
+        let (namespace, local) = self.resolver.resolve_element(name);
+        let namespace = match namespace {
+            ResolveResult::Bound(namespace) => Some(namespace.0),
+            _ => None,
+        };
+        (namespace, local.into_inner())
+    }
+
+    /// An attribute's value by its namespace and local name.
+    pub fn attribute(&self, e: &BytesStart<'_>, namespace: &str, local: &str) -> Option<String> {
+        e.attributes().flatten().find_map(|a| {
+            let (bound, name) = self.resolver.resolve_attribute(a.key);
+            let matches = name.into_inner() == local
+                && matches!(bound, ResolveResult::Bound(n) if n.0 == namespace);
+            matches
+                .then(|| {
+                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .ok()
+                        .map(|v| v.into_owned())
+                })
+                .flatten()
+        })
+    }
+}
+
 /// An on/off attribute (`w:val="0"`, `w14:val="true"`); present without a
 /// value means on.
 pub(super) fn is_on(e: &BytesStart<'_>) -> bool {
@@ -106,6 +161,12 @@ impl Layout {
 
     pub fn push(&mut self, c: char) {
         self.paragraph.push(c);
+    }
+
+    /// The paragraph being read is not shown: what it has so far is
+    /// dropped.
+    pub fn discard_paragraph(&mut self) {
+        self.paragraph.clear();
     }
 
     /// A paragraph ends: a line of its own, or part of its table cell.

@@ -1,0 +1,453 @@
+//! Text a reader of the page does not see, written in the ways Word and
+//! LibreOffice documents can write it: none of it is read, and the text
+//! beside it that shows still is.
+
+use super::write::zip_parts;
+use super::*;
+
+const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+const RELATIONSHIP: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
+/// A Word package of `body`, with the styles, theme and settings parts
+/// given (the theme and settings named by the document's relationships).
+fn word(body: &str, styles: Option<&str>, theme: Option<&str>, settings: Option<&str>) -> String {
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>"#
+    );
+    let mut parts: Vec<(String, String)> = vec![
+        (
+            "[Content_Types].xml".into(),
+            r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#.into(),
+        ),
+        (
+            "_rels/.rels".into(),
+            format!(
+                r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{RELATIONSHIP}/officeDocument" Target="word/document.xml"/></Relationships>"#
+            ),
+        ),
+        ("word/document.xml".into(), document),
+        (
+            "word/_rels/document.xml.rels".into(),
+            format!(
+                r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{RELATIONSHIP}/theme" Target="theme/theme1.xml"/><Relationship Id="rId2" Type="{RELATIONSHIP}/settings" Target="/word/settings.xml"/></Relationships>"#
+            ),
+        ),
+    ];
+    if let Some(styles) = styles {
+        parts.push((
+            "word/styles.xml".into(),
+            format!(r#"<w:styles xmlns:w="{W}">{styles}</w:styles>"#),
+        ));
+    }
+    if let Some(theme) = theme {
+        parts.push((
+            "word/theme/theme1.xml".into(),
+            format!(
+                r#"<a:theme xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" name="T"><a:themeElements><a:clrScheme name="T">{theme}</a:clrScheme></a:themeElements><a:extraClrSchemeLst><a:extraClrScheme><a:clrScheme name="Other"><a:dk1><a:srgbClr val="FFFFFF"/></a:dk1></a:clrScheme></a:extraClrScheme></a:extraClrSchemeLst></a:theme>"#
+            ),
+        ));
+    }
+    if let Some(settings) = settings {
+        parts.push((
+            "word/settings.xml".into(),
+            format!(r#"<w:settings xmlns:w="{W}">{settings}</w:settings>"#),
+        ));
+    }
+    let parts: Vec<(&str, &[u8])> = parts
+        .iter()
+        .map(|(name, content)| (name.as_str(), content.as_bytes()))
+        .collect();
+    let bytes = zip_parts(&parts).expect("zip");
+    read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read")
+}
+
+/// A paragraph of one run with the given run properties.
+fn run(properties: &str, text: &str) -> String {
+    format!(r#"<w:p><w:r><w:rPr>{properties}</w:rPr><w:t>{text}</w:t></w:r></w:p>"#)
+}
+
+/// `text` reads with every `shown` line and none of the `unseen` ones.
+fn reads_only(text: &str, shown: &[&str], unseen: &[&str]) {
+    for line in shown {
+        assert!(text.contains(line), "{line:?} is not read in {text:?}");
+    }
+    for line in unseen {
+        assert!(!text.contains(line), "{line:?} is read in {text:?}");
+    }
+}
+
+#[test]
+fn word_theme_colours_are_the_themes_whatever_colour_is_spelt_beside_them() {
+    let body = [
+        // Office's own theme: background 1 is white, text 1 black.
+        run(
+            r#"<w:color w:val="000000" w:themeColor="background1"/>"#,
+            "Unseen white by name",
+        ),
+        run(
+            r#"<w:color w:val="auto" w:themeColor="background1"/>"#,
+            "Unseen white though automatic",
+        ),
+        run(
+            r#"<w:color w:val="FFFFFF" w:themeColor="text1"/>"#,
+            "Shown black by name",
+        ),
+        // Text 1 lightened all the way is white.
+        run(
+            r#"<w:color w:val="000000" w:themeColor="text1" w:themeTint="00"/>"#,
+            "Unseen tinted white",
+        ),
+        // Background 1 darkened to a quarter is dark grey.
+        run(
+            r#"<w:color w:val="FFFFFF" w:themeColor="background1" w:themeShade="40"/>"#,
+            "Shown shaded dark",
+        ),
+        // White on a fill the theme makes black shows; black on one it
+        // makes white does not.
+        run(
+            r#"<w:color w:val="FFFFFF"/><w:shd w:val="clear" w:color="auto" w:fill="FFFFFF" w:themeFill="text1"/>"#,
+            "Shown white on a themed black fill",
+        ),
+        run(
+            r#"<w:shd w:val="clear" w:color="auto" w:fill="000000" w:themeFill="background1"/><w:color w:val="FFFFFF"/>"#,
+            "Unseen white on a themed white fill",
+        ),
+    ]
+    .concat();
+    let text = word(&body, None, None, None);
+    reads_only(
+        &text,
+        &[
+            "Shown black by name",
+            "Shown shaded dark",
+            "Shown white on a themed black fill",
+        ],
+        &[
+            "Unseen white by name",
+            "Unseen white though automatic",
+            "Unseen tinted white",
+            "Unseen white on a themed white fill",
+        ],
+    );
+
+    // The document's own theme: its first accent is white, and its
+    // settings map text 1 to the light colour.
+    let body = [
+        run(
+            r#"<w:color w:val="4472C4" w:themeColor="accent1"/>"#,
+            "Unseen accent",
+        ),
+        run(
+            r#"<w:color w:val="000000" w:themeColor="text1"/>"#,
+            "Unseen text mapped light",
+        ),
+        run(
+            r#"<w:color w:val="000000" w:themeColor="dark1"/>"#,
+            "Shown dark",
+        ),
+    ]
+    .concat();
+    let theme = r#"<a:dk1><a:sysClr val="windowText" lastClr="000000"/></a:dk1><a:lt1><a:sysClr val="window" lastClr="FFFFFF"/></a:lt1><a:dk2><a:srgbClr val="44546A"/></a:dk2><a:lt2><a:srgbClr val="E7E6E6"/></a:lt2><a:accent1><a:srgbClr val="FFFFFF"/></a:accent1>"#;
+    let settings =
+        r#"<w:clrSchemeMapping w:bg1="light1" w:t1="light1" w:bg2="light2" w:t2="dark2"/>"#;
+    let text = word(&body, None, Some(theme), Some(settings));
+    reads_only(
+        &text,
+        &["Shown dark"],
+        &["Unseen accent", "Unseen text mapped light"],
+    );
+}
+
+#[test]
+fn word_text_squeezed_to_a_line_or_condensed_onto_itself_is_unseen() {
+    let body = [
+        run(r#"<w:w w:val="1"/>"#, "Unseen one percent wide"),
+        run(r#"<w:w w:val="5"/>"#, "Unseen five percent wide"),
+        run(r#"<w:w w:val="90"/>"#, "Shown a little narrow"),
+        run(r#"<w:w w:val="200"/>"#, "Shown wide"),
+        run(
+            r#"<w:sz w:val="20"/><w:spacing w:val="-200"/>"#,
+            "Unseen condensed ten points",
+        ),
+        run(
+            r#"<w:sz w:val="20"/><w:spacing w:val="-20"/>"#,
+            "Shown condensed a point",
+        ),
+        run(r#"<w:sz w:val="3"/>"#, "Unseen at a point and a half"),
+        run(r#"<w:sz w:val="4"/>"#, "Shown at two points"),
+    ]
+    .concat();
+    let text = word(&body, None, None, None);
+    reads_only(
+        &text,
+        &[
+            "Shown a little narrow",
+            "Shown wide",
+            "Shown condensed a point",
+            "Shown at two points",
+        ],
+        &[
+            "Unseen one percent wide",
+            "Unseen five percent wide",
+            "Unseen condensed ten points",
+            "Unseen at a point and a half",
+        ],
+    );
+}
+
+#[test]
+fn word_default_styles_hide_text_naming_no_style() {
+    // Normal, the default paragraph style, hides; a paragraph naming a
+    // style the document lacks has Normal too. The default character
+    // style whitens; a run with a style of its own that shows is read.
+    let styles = r#"
+      <w:docDefaults><w:rPrDefault><w:rPr><w:sz w:val="22"/></w:rPr></w:rPrDefault></w:docDefaults>
+      <w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:rPr><w:vanish/></w:rPr></w:style>
+      <w:style w:type="paragraph" w:styleId="Body"><w:basedOn w:val="Normal"/><w:rPr><w:vanish w:val="0"/></w:rPr></w:style>
+      <w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont"><w:rPr><w:color w:val="FFFFFF"/></w:rPr></w:style>
+      <w:style w:type="character" w:styleId="Ink"><w:rPr><w:color w:val="000000"/></w:rPr></w:style>
+    "#;
+    let body = r#"
+      <w:p><w:r><w:t>Unseen in Normal</w:t></w:r></w:p>
+      <w:p><w:pPr><w:pStyle w:val="Missing"/></w:pPr><w:r><w:t>Unseen in a missing style</w:t></w:r></w:p>
+      <w:p><w:pPr><w:pStyle w:val="Body"/></w:pPr><w:r><w:t>Unseen white by default</w:t></w:r></w:p>
+      <w:p><w:pPr><w:pStyle w:val="Body"/></w:pPr><w:r><w:rPr><w:rStyle w:val="Ink"/></w:rPr><w:t>Shown in ink</w:t></w:r></w:p>
+    "#;
+    let text = word(body, Some(styles), None, None);
+    reads_only(
+        &text,
+        &["Shown in ink"],
+        &[
+            "Unseen in Normal",
+            "Unseen in a missing style",
+            "Unseen white by default",
+        ],
+    );
+
+    // The document's defaults alone.
+    let styles =
+        r#"<w:docDefaults><w:rPrDefault><w:rPr><w:vanish/></w:rPr></w:rPrDefault></w:docDefaults>"#;
+    let body = [
+        run("", "Unseen by the defaults"),
+        run(r#"<w:vanish w:val="0"/>"#, "Shown despite them"),
+    ]
+    .concat();
+    let text = word(&body, Some(styles), None, None);
+    reads_only(&text, &["Shown despite them"], &["Unseen by the defaults"]);
+}
+
+#[test]
+fn word_table_styles_hide_the_text_of_their_tables() {
+    // A table style whitening its text, whose first row is shaded navy;
+    // the default table style hiding the text of tables naming none.
+    let styles = r#"
+      <w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:rPr><w:vanish/></w:rPr></w:style>
+      <w:style w:type="table" w:styleId="Ghost"><w:rPr><w:color w:val="FFFFFF" w:themeColor="background1"/></w:rPr>
+        <w:tblStylePr w:type="firstRow"><w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="1F3864"/></w:tcPr></w:tblStylePr>
+        <w:tblStylePr w:type="lastRow"><w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="1F3864"/></w:tcPr></w:tblStylePr>
+      </w:style>
+      <w:style w:type="table" w:styleId="Speck"><w:basedOn w:val="TableNormal"/><w:rPr><w:vanish w:val="0"/><w:sz w:val="2"/></w:rPr></w:style>
+    "#;
+    let cell = |text: &str| format!("<w:tc><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>");
+    let row = |a: &str, b: &str| format!("<w:tr>{}{}</w:tr>", cell(a), cell(b));
+    let body = format!(
+        r#"<w:tbl><w:tblPr><w:tblStyle w:val="Ghost"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>{}{}</w:tbl>
+        <w:tbl><w:tblPr/>{}</w:tbl>
+        <w:tbl><w:tblPr><w:tblStyle w:val="Speck"/></w:tblPr>{}</w:tbl>
+        <w:p><w:r><w:t>Shown outside the tables</w:t></w:r></w:p>"#,
+        row("Shown header", "Shown on navy"),
+        row("Unseen white cell", "Unseen white answer"),
+        row("Unseen by the default", "Unseen default answer"),
+        row("Unseen speck", "Unseen speck answer"),
+    );
+    let text = word(&body, Some(styles), None, None);
+    reads_only(
+        &text,
+        &["Shown header", "Shown on navy", "Shown outside the tables"],
+        &[
+            "Unseen white cell",
+            "Unseen white answer",
+            "Unseen by the default",
+            "Unseen default answer",
+            "Unseen speck",
+        ],
+    );
+}
+
+#[test]
+fn word_alternative_content_word_does_not_understand_falls_back() {
+    // A Choice requiring a namespace Word knows is shown; one requiring
+    // a namespace it does not know is passed over for the Fallback.
+    let alternatives = |requires: &str, choice: &str, fallback: &str| {
+        format!(
+            r#"<w:p><w:r><mc:AlternateContent><mc:Choice Requires="{requires}"><w:r><w:t>{choice}</w:t></w:r></mc:Choice><mc:Fallback><w:r><w:t>{fallback}</w:t></w:r></mc:Fallback></mc:AlternateContent></w:r></w:p>"#
+        )
+    };
+    let xml = format!(
+        r#"<w:document xmlns:w="{W}" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" xmlns:x99="urn:example:unknown" xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml"><w:body>{}{}{}{}</w:body></w:document>"#,
+        alternatives("wps", "Shown choice", "Unseen fallback"),
+        alternatives("x99", "Unseen unknown choice", "Shown fallback"),
+        alternatives(
+            "w14 x99",
+            "Unseen half known choice",
+            "Shown second fallback"
+        ),
+        alternatives("nowhere", "Unseen unbound choice", "Shown third fallback"),
+    );
+    let text = docx::read_document_xml(&xml).expect("read");
+    reads_only(
+        &text,
+        &[
+            "Shown choice",
+            "Shown fallback",
+            "Shown second fallback",
+            "Shown third fallback",
+        ],
+        &[
+            "Unseen fallback",
+            "Unseen unknown choice",
+            "Unseen half known choice",
+            "Unseen unbound choice",
+        ],
+    );
+}
+
+const ODF: &str = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0""#;
+
+/// An OpenDocument's text: its automatic styles and its body.
+fn odt_text(namespaces: &str, styles: &str, body: &str) -> String {
+    let xml = format!(
+        r#"<office:document-content {namespaces}><office:automatic-styles>{styles}</office:automatic-styles><office:body><office:text>{body}</office:text></office:body></office:document-content>"#
+    );
+    odt::read_content_xml(&xml).expect("read")
+}
+
+#[test]
+fn opendocument_names_are_known_by_namespace_not_prefix() {
+    // The style namespace bound to `s`, the text one to `t` and `x`.
+    let namespaces = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:s="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:t="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:x="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:f="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" xmlns:other="urn:example:other""#;
+    let styles = r##"
+      <s:style s:name="Hide" s:family="text"><s:text-properties x:display="none"/></s:style>
+      <s:style s:name="White" s:family="paragraph"><s:text-properties f:color="#ffffff"/></s:style>
+      <s:style s:name="Decoy" s:family="text"><s:text-properties other:display="true" t:display="none"/></s:style>
+    "##;
+    let body = r#"
+      <t:p>Shown: <t:span t:style-name="Hide">Unseen by a prefix of its own</t:span></t:p>
+      <t:p t:style-name="White">Unseen white</t:p>
+      <t:p><t:span t:style-name="Decoy">Unseen behind a decoy</t:span></t:p>
+      <t:p xmlns:t="urn:example:not-opendocument">Unseen outside OpenDocument</t:p>
+      <x:p>Shown by another prefix</x:p>
+    "#;
+    let text = odt_text(namespaces, styles, body);
+    reads_only(
+        &text,
+        &["Shown:", "Shown by another prefix"],
+        &[
+            "Unseen by a prefix of its own",
+            "Unseen white",
+            "Unseen behind a decoy",
+            "Unseen outside OpenDocument",
+        ],
+    );
+}
+
+#[test]
+fn opendocument_sizes_in_any_unit_under_two_points_are_specks() {
+    let size = |name: &str, size: &str| {
+        format!(
+            r#"<style:style style:name="{name}" style:family="text"><style:text-properties fo:font-size="{size}"/></style:style>"#
+        )
+    };
+    let styles = [
+        size("Mm", "0.5mm"),
+        size("In", "0.02in"),
+        size("Cm", "0.05cm"),
+        size("Px", "1px"),
+        size("Pc", "0.1pc"),
+        size("Big", "5mm"),
+        r#"<style:style style:name="Twelve" style:family="paragraph"><style:text-properties fo:font-size="12pt"/></style:style>"#.into(),
+        size("Percent", "3%"),
+        size("Half", "50%"),
+        r#"<style:style style:name="Squeezed" style:family="text"><style:text-properties style:text-scale="5%"/></style:style>"#.into(),
+        r#"<style:style style:name="Condensed" style:family="text"><style:text-properties fo:letter-spacing="-0.5cm"/></style:style>"#.into(),
+    ]
+    .concat();
+    let span = |style: &str, text: &str| {
+        format!(r#"<text:p><text:span text:style-name="{style}">{text}</text:span></text:p>"#)
+    };
+    let body = [
+        span("Mm", "Unseen half a millimetre"),
+        span("In", "Unseen a fiftieth of an inch"),
+        span("Cm", "Unseen half a millimetre in centimetres"),
+        span("Px", "Unseen a pixel"),
+        span("Pc", "Unseen a tenth of a pica"),
+        span("Big", "Shown five millimetres"),
+        span("Squeezed", "Unseen squeezed"),
+        span("Condensed", "Unseen condensed"),
+        r#"<text:p text:style-name="Twelve"><text:span text:style-name="Percent">Unseen three percent</text:span><text:span text:style-name="Half">Shown at six points</text:span></text:p>"#.into(),
+    ]
+    .concat();
+    let text = odt_text(ODF, &styles, &body);
+    reads_only(
+        &text,
+        &["Shown five millimetres", "Shown at six points"],
+        &[
+            "Unseen half a millimetre",
+            "Unseen a fiftieth of an inch",
+            "Unseen half a millimetre in centimetres",
+            "Unseen a pixel",
+            "Unseen a tenth of a pica",
+            "Unseen squeezed",
+            "Unseen condensed",
+            "Unseen three percent",
+        ],
+    );
+}
+
+#[test]
+fn opendocument_hidden_paragraphs_text_and_conditional_sections_are_not_read() {
+    let body = r#"
+      <text:p>Unseen before the field<text:hidden-paragraph text:condition="ooow:1" text:is-hidden="true"/>Unseen after it</text:p>
+      <text:p><text:hidden-paragraph text:condition="ooow:Hide" text:is-hidden="false"/>Unseen on a condition</text:p>
+      <text:p>Shown: <text:hidden-text text:condition="ooow:1" text:string-value="Unseen hidden text" text:is-hidden="true">Unseen hidden text</text:hidden-text>after</text:p>
+      <text:section text:name="A" text:display="condition" text:condition="ooow:1"><text:p>Unseen in a conditional section</text:p></text:section>
+      <text:section text:name="B" text:display="none"><text:p>Unseen in a hidden section</text:p></text:section>
+      <text:section text:name="C" text:display="true"><text:p>Shown in a section</text:p></text:section>
+      <text:p>Shown at the end</text:p>
+    "#;
+    let text = odt_text(ODF, "", body);
+    reads_only(
+        &text,
+        &["Shown: after", "Shown in a section", "Shown at the end"],
+        &[
+            "Unseen before the field",
+            "Unseen after it",
+            "Unseen on a condition",
+            "Unseen hidden text",
+            "Unseen in a conditional section",
+            "Unseen in a hidden section",
+        ],
+    );
+}
+
+#[test]
+fn opendocument_styles_are_known_by_family_and_defaults_apply() {
+    // A text style and a paragraph style of one name: a span has the
+    // text style's look. The paragraph family's default style whitens
+    // every paragraph that does not say otherwise.
+    let styles = r##"
+      <style:default-style style:family="paragraph"><style:text-properties fo:color="#ffffff"/></style:default-style>
+      <style:style style:name="S" style:family="text"><style:text-properties text:display="none"/></style:style>
+      <style:style style:name="S" style:family="paragraph"><style:text-properties fo:color="#000000"/></style:style>
+    "##;
+    let body = r#"
+      <text:p>Unseen white by default</text:p>
+      <text:p text:style-name="S">Shown in black<text:span text:style-name="S">Unseen in the text style</text:span></text:p>
+    "#;
+    let text = odt_text(ODF, styles, body);
+    reads_only(
+        &text,
+        &["Shown in black"],
+        &["Unseen white by default", "Unseen in the text style"],
+    );
+}
