@@ -855,7 +855,14 @@ fn a_pdf_of_object_streams_unpacking_past_the_budget_is_set_aside_at_once() {
         let bomb = pdf_with("", "", bomb);
         assert!(bomb.len() < 200 * 1024, "{} bytes", bomb.len());
         let started = std::time::Instant::now();
-        assert_eq!(set_aside("referral.pdf", "application/pdf", bomb), why);
+        let reason = set_aside("referral.pdf", "application/pdf", bomb);
+        // The unpacking budget stops it; on a machine so loaded that an
+        // unoptimised build takes 2 s to unpack 16 MB, the time budget
+        // stops it first, which sets it aside as well.
+        assert!(
+            reason == why || reason == "a document that took more than 2s to read",
+            "{reason}"
+        );
         // Within the document's 2 s budget, an unoptimised build allowed
         // more.
         assert!(
