@@ -30,8 +30,12 @@ fn words_for(path: &str, viewer: &Viewer) -> &'static str {
 fn described(path: &str, query: Option<&str>, viewer: &Viewer) -> String {
     let mut text = format!("{} at {path}", words_for(path, viewer));
     let asked: Vec<String> = query
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_else(Vec::<(String, String)>::new)
+        .map(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect::<Vec<(String, String)>>()
+        })
+        .unwrap_or_default()
         .into_iter()
         .filter(|(_, value)| !value.trim().is_empty())
         .map(|(name, value)| {
