@@ -320,6 +320,7 @@ pub async fn web(
         coordinators_from: None,
         tls: None,
         trusted_proxies: Vec::new(),
+        session_hours: crate::config::DEFAULT_SESSION_HOURS,
     };
     let config = std::sync::Arc::new(config);
     let listener = crate::web::bind(config, &settings, store.clone()).await?;

@@ -464,9 +464,12 @@ async fn officers_use_the_web_view_in_a_browser_and_see_their_own_authority_only
         assert!(page.contains("Daniel Marsh"), "{page}");
         assert!(page.contains("Timeline"), "{page}");
         assert!(
-            Regex::new(&format!(r"{}\s+viewed", regex::escape(COLCHESTER_OFFICER)))
-                .expect("regex")
-                .is_match(&page),
+            Regex::new(&format!(
+                r"Viewed by {} at ",
+                regex::escape(COLCHESTER_OFFICER)
+            ))
+            .expect("regex")
+            .is_match(&page),
             "the view is recorded on the case:\n{page}"
         );
         screenshot(&officer, "case").await;

@@ -64,6 +64,8 @@ on_both_stores!(
     outbox_claims_keep_two_gateways_from_sending_one_mail,
     an_instance_name_is_held_by_one_gateway_at_a_time,
     the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once,
+    a_busy_session_still_ends_and_a_person_is_signed_out_everywhere,
+    the_purge_deletes_old_records_of_pages_and_searches,
 );
 
 fn at() -> DateTime<Utc> {
@@ -993,25 +995,46 @@ async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once
         "used once"
     );
     let idle = chrono::Duration::minutes(30);
+    let lifetime = chrono::Duration::hours(12);
     let session = store
-        .web_session("session-1", now + chrono::Duration::minutes(20), idle)
+        .web_session(
+            "session-1",
+            now + chrono::Duration::minutes(20),
+            idle,
+            lifetime,
+        )
         .await
         .expect("session")
         .expect("open");
     assert_eq!(session.csrf, "csrf-1");
     // Its idle time started again 20 minutes in.
     assert!(store
-        .web_session("session-1", now + chrono::Duration::minutes(45), idle)
+        .web_session(
+            "session-1",
+            now + chrono::Duration::minutes(45),
+            idle,
+            lifetime,
+        )
         .await
         .expect("session")
         .is_some());
     assert!(store
-        .web_session("session-1", now + chrono::Duration::minutes(80), idle)
+        .web_session(
+            "session-1",
+            now + chrono::Duration::minutes(80),
+            idle,
+            lifetime,
+        )
         .await
         .expect("session")
         .is_none());
     assert!(store
-        .web_session("session-1", now + chrono::Duration::minutes(81), idle)
+        .web_session(
+            "session-1",
+            now + chrono::Duration::minutes(81),
+            idle,
+            lifetime,
+        )
         .await
         .expect("session")
         .is_none());
@@ -1034,6 +1057,139 @@ async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once
         .await
         .expect("access")
         .is_empty());
+}
+
+/// Opens a session for `address` through a link of its own, as at `now`.
+async fn open_session(store: &Store, config: &Config, address: &str, n: u32, now: DateTime<Utc>) {
+    use dtr_gateway::store::SignInRequest;
+    let officer = dtr_gateway::core::address::EmailAddress::parse(address).expect("address");
+    let token = format!("hash-{n}");
+    let mail = dtr_gateway::core::plan::OutgoingMail {
+        purpose: dtr_gateway::templates::Purpose::SignIn,
+        to: vec![officer.clone()],
+        cc: Vec::new(),
+        once_per_case: false,
+        context: serde_json::json!({ "sign_in": { "link": "x", "until": "10:00", "minutes": 15 } }),
+        unlimited: Vec::new(),
+        step: Some(format!("sign_in:{token}")),
+        thread_under: None,
+    };
+    let request = SignInRequest {
+        token_hash: &token,
+        address: &officer,
+        authority: "COL",
+        expires: now + chrono::Duration::minutes(15),
+        at_most: 10,
+        since: now - chrono::Duration::minutes(15),
+    };
+    assert!(store
+        .request_sign_in(request, &mail, &config.outgoing, now)
+        .await
+        .expect("request"));
+    assert!(store
+        .redeem_sign_in(&token, &format!("session-{n}"), "csrf", now)
+        .await
+        .expect("redeem")
+        .is_some());
+}
+
+async fn a_busy_session_still_ends_and_a_person_is_signed_out_everywhere(db: TestDb) {
+    let (_dir, store, config, _) = store(db).await;
+    let now = Utc::now();
+    let (idle, lifetime) = (chrono::Duration::minutes(30), chrono::Duration::hours(12));
+    let ann = "ann.officer@colchester.gov.uk";
+    open_session(&store, &config, ann, 1, now).await;
+    // Used every 20 minutes, it lasts until 12 hours after signing in.
+    let mut minutes = 20;
+    while minutes <= 12 * 60 {
+        let at = now + chrono::Duration::minutes(minutes);
+        assert!(
+            store
+                .web_session("session-1", at, idle, lifetime)
+                .await
+                .expect("session")
+                .is_some(),
+            "{minutes} minutes in"
+        );
+        minutes += 20;
+    }
+    let late = now + chrono::Duration::minutes(minutes);
+    assert!(store
+        .web_session("session-1", late, idle, lifetime)
+        .await
+        .expect("session")
+        .is_none());
+
+    // Three browsers of Ann's and one of Bob's: Ann signs out everywhere.
+    for n in 2..=4 {
+        open_session(&store, &config, ann, n, now).await;
+    }
+    open_session(&store, &config, "bob.officer@colchester.gov.uk", 5, now).await;
+    assert_eq!(store.end_web_sessions_of(ann).await.expect("end"), 3);
+    for n in 2..=4 {
+        assert!(store
+            .web_session(&format!("session-{n}"), now, idle, lifetime)
+            .await
+            .expect("session")
+            .is_none());
+    }
+    assert!(store
+        .web_session("session-5", now, idle, lifetime)
+        .await
+        .expect("session")
+        .is_some());
+}
+
+async fn the_purge_deletes_old_records_of_pages_and_searches(db: TestDb) {
+    let (_dir, store, _config, _) = store(db).await;
+    let now = Utc::now();
+    let ann = "ann.officer@colchester.gov.uk";
+    let old = now - chrono::Duration::days(800);
+    for (at, action) in [
+        (old, "listed cases at /cases, asking q=\"Smith\""),
+        (now, "listed cases at /cases, asking q=\"Jones\""),
+    ] {
+        store
+            .record_web_access(ann, Some("COL"), None, action, at)
+            .await
+            .expect("record");
+    }
+    store
+        .record_web_access(
+            "bob.officer@colchester.gov.uk",
+            Some("COL"),
+            None,
+            "viewed the report at /report",
+            now,
+        )
+        .await
+        .expect("record");
+    let anns = store
+        .web_access_log(Some("Ann.Officer@colchester.gov.uk"), None)
+        .await
+        .expect("log");
+    assert_eq!(anns.len(), 2);
+    let recent = store
+        .web_access_log(None, Some(now - chrono::Duration::days(1)))
+        .await
+        .expect("log");
+    assert_eq!(recent.len(), 2);
+    let cutoffs = dtr_gateway::store::PurgeCutoffs {
+        closed: now - chrono::Duration::days(730),
+        unconfirmed_consent: now - chrono::Duration::days(90),
+        unconfirmed_consent_days: 90,
+    };
+    let counts = store.purge(cutoffs, false).await.expect("purge");
+    assert_eq!(counts.web, 1);
+    let left: Vec<String> = store
+        .web_access_log(None, None)
+        .await
+        .expect("log")
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert!(!left.iter().any(|a| a.contains("Smith")), "{left:?}");
+    assert_eq!(left.len(), 2, "{left:?}");
 }
 
 /// A store holds people's details: one the gateway creates (outside the

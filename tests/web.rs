@@ -103,27 +103,51 @@ impl Gateway {
                 &format!("inbox = \"harlow@lha.test\"\nofficers = [\"{HAL}\"]\n"),
             );
         std::fs::write(dir.path().join("authorities.toml"), authorities).expect("authorities");
-        let log = std::fs::File::create(dir.path().join("daemon.log")).expect("log");
+        let mut gateway = Gateway {
+            dir,
+            port,
+            child: None,
+            tls,
+        };
+        gateway.run_daemon();
+        gateway
+    }
+
+    /// Starts the daemon on the folder's configuration and waits for the
+    /// view to answer.
+    fn run_daemon(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("daemon.log"))
+            .expect("log");
         let child = Command::new(BIN)
             .args(["run", "--config"])
-            .arg(dir.path())
+            .arg(self.dir.path())
             .env("RUST_LOG", "info")
             .env_remove("DTR_DATABASE_URL")
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .expect("start dtr-gateway run");
-        let gateway = Gateway {
-            dir,
-            port,
-            child: Some(child),
-            tls,
-        };
+        self.child = Some(child);
         wait_for(Duration::from_secs(30), || {
-            gateway.request("GET", "/", None, None)
+            self.request("GET", "/", None, None)
         })
-        .unwrap_or_else(|| panic!("the web view never answered:\n{}", gateway.log()));
-        gateway
+        .unwrap_or_else(|| panic!("the web view never answered:\n{}", self.log()));
+    }
+
+    /// Stops the daemon, changes `authorities.toml` with `change`, and
+    /// starts it again.
+    fn restart_with_authorities(&mut self, change: impl FnOnce(String) -> String) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let path = self.dir.path().join("authorities.toml");
+        let text = std::fs::read_to_string(&path).expect("authorities.toml");
+        std::fs::write(&path, change(text)).expect("authorities.toml");
+        self.run_daemon();
     }
 
     fn log(&self) -> String {
@@ -465,7 +489,7 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
     assert!(case.body.contains("Test Person1"));
     assert!(case.body.contains("Referral received, complete"));
     assert!(
-        case.body.contains(ANN) && case.body.contains("viewed"),
+        case.body.contains(&format!("Viewed by {ANN} at ")),
         "{}",
         case.body
     );
@@ -603,7 +627,7 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
             .request("GET", "/cases", cookie, None)
             .expect("an answer");
         assert_eq!(answer.status, 303, "{cookie:?}");
-        assert_eq!(answer.header("location"), Some("/"));
+        assert_eq!(answer.header("location"), Some("/?next=%2Fcases"));
         let answer = gateway
             .request("GET", &format!("/cases/{colchester}"), cookie, None)
             .expect("an answer");
@@ -1259,4 +1283,346 @@ fn a_slow_request_body_does_not_keep_others_out() {
 #[test]
 fn over_tls_a_slow_request_body_does_not_keep_others_out() {
     slow_bodies_do_not_keep_others_out(true);
+}
+
+/// The link in the newest mail to `to`, with the page it returns to
+/// (`next`, decoded) when it names one.
+fn link_and_next(gateway: &Gateway, to: &str, before: usize) -> (String, Option<String>) {
+    let mail = wait_for(Duration::from_secs(20), || {
+        let mails = gateway.mails_to(to);
+        (mails.len() > before)
+            .then(|| mails.last().cloned())
+            .flatten()
+    })
+    .unwrap_or_else(|| panic!("no link mailed to {to}:\n{}", gateway.log()));
+    let token = token_in(&mail);
+    // Quoted-printable writes `=` as `=3D`; the HTML part as `&#x3D;`.
+    let next = Regex::new(r"/sign-in/[0-9a-f]{64}\?next(?:=3D|&#x3D;|=)([A-Za-z0-9%._~-]+)")
+        .expect("regex")
+        .captures(&mail)
+        .map(|c| {
+            form_urlencoded::parse(format!("next={}", &c[1]).as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .expect("a value")
+        });
+    (token, next)
+}
+
+#[test]
+fn after_signing_in_the_page_asked_for_comes_back_and_never_another_site() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 5);
+    let page = format!("/cases/{colchester}");
+    // A browser without a session asks for a case: the sign-in page, with
+    // the way back.
+    let asked = gateway
+        .request("GET", &page, None, None)
+        .expect("an answer");
+    assert_eq!(asked.status, 303);
+    let location = asked.header("location").expect("a location").to_string();
+    assert_eq!(location, format!("/?next=%2Fcases%2F{colchester}"));
+    let start = gateway
+        .request("GET", &location, None, None)
+        .expect("an answer");
+    assert!(
+        start
+            .body
+            .contains(&format!("name=\"next\" value=\"{page}\"")),
+        "{}",
+        start.body
+    );
+    // The page asked for goes through the form, the mail and the link's
+    // button.
+    let before = gateway.mails_to(ANN).len();
+    let encoded: String = form_urlencoded::byte_serialize(page.as_bytes()).collect();
+    gateway
+        .request(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!("email={}&next={encoded}", ANN.replace('@', "%40"))),
+        )
+        .expect("an answer");
+    let (token, next) = link_and_next(&gateway, ANN, before);
+    assert_eq!(next.as_deref(), Some(page.as_str()));
+    let button = gateway
+        .request(
+            "GET",
+            &format!("/sign-in/{token}?next={encoded}"),
+            None,
+            None,
+        )
+        .expect("an answer");
+    assert!(
+        button
+            .body
+            .contains(&format!("name=\"next\" value=\"{page}\"")),
+        "{}",
+        button.body
+    );
+    let redeemed = gateway
+        .request(
+            "POST",
+            &format!("/sign-in/{token}"),
+            None,
+            Some(&format!("next={encoded}")),
+        )
+        .expect("an answer");
+    assert_eq!(redeemed.status, 303, "{}", redeemed.body);
+    assert_eq!(redeemed.header("location"), Some(page.as_str()));
+    let ann = session_of(&redeemed);
+    // Signed in, `/?next=` goes straight there.
+    let again = gateway
+        .request("GET", &location, Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(again.header("location"), Some(page.as_str()));
+
+    // Another site is never where a sign-in leads: not from the form, the
+    // mail, the button or the page for someone signed in.
+    for evil in ["//evil.test", "https://evil.test", "/\\evil.test"] {
+        let encoded: String = form_urlencoded::byte_serialize(evil.as_bytes()).collect();
+        let start = gateway
+            .request("GET", &format!("/?next={encoded}"), None, None)
+            .expect("an answer");
+        assert!(!start.body.contains("evil.test"), "{}", start.body);
+        let signed = gateway
+            .request("GET", &format!("/?next={encoded}"), Some(&ann), None)
+            .expect("an answer");
+        assert_eq!(signed.header("location"), Some("/cases"), "{evil}");
+    }
+    // Through the mail and the button, as Ann and as Hal (an address is
+    // sent only a few links from one client).
+    for (evil, who) in [("//evil.test", ANN), ("https://evil.test", HAL)] {
+        let encoded: String = form_urlencoded::byte_serialize(evil.as_bytes()).collect();
+        let before = gateway.mails_to(who).len();
+        gateway
+            .request(
+                "POST",
+                "/sign-in",
+                None,
+                Some(&format!("email={}&next={encoded}", who.replace('@', "%40"))),
+            )
+            .expect("an answer");
+        let (token, next) = link_and_next(&gateway, who, before);
+        assert_eq!(next, None, "{evil}");
+        let button = gateway
+            .request(
+                "GET",
+                &format!("/sign-in/{token}?next={encoded}"),
+                None,
+                None,
+            )
+            .expect("an answer");
+        assert!(!button.body.contains("evil.test"), "{}", button.body);
+        let redeemed = gateway
+            .request(
+                "POST",
+                &format!("/sign-in/{token}"),
+                None,
+                Some(&format!("next={encoded}")),
+            )
+            .expect("an answer");
+        assert_eq!(redeemed.status, 303, "{}", redeemed.body);
+        assert_eq!(redeemed.header("location"), Some("/cases"), "{evil}");
+    }
+
+    // A form sent after its session ended does nothing, and says so.
+    let page = gateway
+        .request("GET", "/quarantine", Some(&ann), None)
+        .expect("an answer");
+    let csrf = csrf_of(&page.body);
+    let out = gateway
+        .request(
+            "POST",
+            "/sign-out",
+            Some(&ann),
+            Some(&format!("csrf={csrf}")),
+        )
+        .expect("an answer");
+    assert_eq!(out.status, 200);
+    let late = gateway
+        .request(
+            "POST",
+            "/quarantine/1/dismiss",
+            Some(&ann),
+            Some(&format!("csrf={csrf}&reason=a+test")),
+        )
+        .expect("an answer");
+    assert_eq!(late.status, 403, "{}", late.body);
+    assert!(
+        late.body.contains("Your session has ended")
+            && late.body.contains("nothing was done")
+            && late.body.contains("href=\"/?next=%2Fquarantine\""),
+        "{}",
+        late.body
+    );
+}
+
+#[tokio::test]
+async fn a_busy_session_ends_after_its_hours_and_signing_out_everywhere_ends_them_all() {
+    // Ann signs in more often than one client may ask for her links.
+    let mut gateway = Gateway::start_configured(
+        false,
+        "session_hours = 2\ntrusted_proxies = [\"127.0.0.1\"]\n",
+    );
+    let store = dtr_gateway::store::Store::open(&gateway.database())
+        .await
+        .expect("store");
+    let ann = gateway.sign_in(ANN);
+    let open = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(open.status, 200);
+    // Signed in two hours and a minute ago, used a moment ago: over.
+    let signed_in = chrono::Utc::now() - chrono::Duration::minutes(121);
+    sqlx::query("UPDATE web_sessions SET created_at = $1")
+        .bind(dtr_gateway::store::Stamp(signed_in))
+        .execute(store.pool())
+        .await
+        .expect("update");
+    let later = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    assert_eq!(later.status, 303);
+    assert_eq!(later.header("location"), Some("/?next=%2Fcases"));
+
+    // Two browsers of Ann's and Hal's: Ann signs out everywhere from one.
+    let (first, second, hal) = (
+        gateway.sign_in_from(ANN, "192.0.2.1"),
+        gateway.sign_in_from(ANN, "192.0.2.2"),
+        gateway.sign_in(HAL),
+    );
+    let page = gateway
+        .request("GET", "/cases", Some(&first), None)
+        .expect("an answer");
+    assert!(
+        page.body.contains("formaction=\"/sign-out/everywhere\""),
+        "{}",
+        page.body
+    );
+    let without = gateway
+        .request("POST", "/sign-out/everywhere", Some(&first), Some(""))
+        .expect("an answer");
+    assert_eq!(without.status, 403);
+    let out = gateway
+        .request(
+            "POST",
+            "/sign-out/everywhere",
+            Some(&first),
+            Some(&format!("csrf={}", csrf_of(&page.body))),
+        )
+        .expect("an answer");
+    assert_eq!(out.status, 200, "{}", out.body);
+    assert!(out.body.contains("You have signed out in every browser"));
+    for cookie in [&first, &second] {
+        let answer = gateway
+            .request("GET", "/cases", Some(cookie), None)
+            .expect("an answer");
+        assert_eq!(answer.status, 303);
+    }
+    let still = gateway
+        .request("GET", "/cases", Some(&hal), None)
+        .expect("an answer");
+    assert_eq!(still.status, 200);
+
+    // Taken off the officers' list, Ann is signed out of every browser:
+    // listed again later, none of her old sessions opens again.
+    let (third, fourth) = (
+        gateway.sign_in_from(ANN, "192.0.2.3"),
+        gateway.sign_in_from(ANN, "192.0.2.4"),
+    );
+    let listed = format!("officers = [\"{ANN}\"]\n");
+    gateway.restart_with_authorities(|text| text.replace(&listed, ""));
+    let refused = gateway
+        .request("GET", "/cases", Some(&third), None)
+        .expect("an answer");
+    assert_eq!(refused.status, 303);
+    gateway.restart_with_authorities(|text| {
+        text.replace(
+            "inbox = \"colchester@lha.test\"\n",
+            &format!("inbox = \"colchester@lha.test\"\n{listed}"),
+        )
+    });
+    let old = gateway
+        .request("GET", "/cases", Some(&fourth), None)
+        .expect("an answer");
+    assert_eq!(old.status, 303, "{}", old.body);
+    let hal_still = gateway
+        .request("GET", "/cases", Some(&hal), None)
+        .expect("an answer");
+    assert_eq!(hal_still.status, 200);
+}
+
+#[test]
+fn every_page_opened_is_recorded_for_the_audit_and_a_case_shows_views_by_the_day() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 6);
+    let ann = gateway.sign_in(ANN);
+    let cora = gateway.sign_in(CORA);
+    for path in [
+        "/cases?q=Zebedee&state=red".to_string(),
+        "/due".into(),
+        "/quarantine".into(),
+        "/report?quarter=2026Q4".into(),
+        "/report.csv?quarter=2026Q4".into(),
+        format!("/cases/{colchester}"),
+        format!("/cases/{colchester}"),
+    ] {
+        let answer = gateway
+            .request("GET", &path, Some(&ann), None)
+            .expect("an answer");
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+    }
+    let case = gateway
+        .request("GET", &format!("/cases/{colchester}"), Some(&ann), None)
+        .expect("an answer");
+    assert!(
+        case.body
+            .contains(&format!("Viewed by {ANN}, 3 times, last at ")),
+        "{}",
+        case.body
+    );
+    assert_eq!(case.body.matches("Viewed by").count(), 1, "{}", case.body);
+    gateway
+        .request("GET", "/cases", Some(&cora), None)
+        .expect("an answer");
+
+    let (ok, out) = common::gateway_cli(&gateway.database(), &["access", "--person", ANN]);
+    assert!(ok, "{out}");
+    for line in [
+        "(COL) listed cases at /cases, asking q=\"Zebedee\", state=\"red\"",
+        "(COL) listed the deadlines due at /due",
+        "(COL) listed the quarantined messages at /quarantine",
+        "(COL) viewed the report at /report, asking quarter=\"2026Q4\"",
+        "(COL) downloaded the report as CSV at /report.csv, asking quarter=\"2026Q4\"",
+        &format!("(COL) viewed case {colchester}"),
+    ] {
+        assert!(out.contains(&format!("{ANN} {line}")), "{line}\n{out}");
+    }
+    // Each view is kept, however the case shows them.
+    assert_eq!(out.matches("viewed case").count(), 3, "{out}");
+    // UK times, in words: `14:05 on 7 December 2026: ...`.
+    let first = out.lines().next().expect("a line");
+    assert!(
+        Regex::new(r"^\d\d:\d\d on \d{1,2} [A-Z][a-z]+ \d{4}: ")
+            .expect("regex")
+            .is_match(first),
+        "{out}"
+    );
+    assert!(!out.contains(CORA), "{out}");
+    let (ok, everyone) = common::gateway_cli(&gateway.database(), &["access"]);
+    assert!(ok);
+    assert!(
+        everyone.contains(&format!("{CORA} viewed the counts by authority at /cases")),
+        "{everyone}"
+    );
+    let (ok, none) = common::gateway_cli(&gateway.database(), &["access", "--since", "2100-01-01"]);
+    assert!(ok, "{none}");
+    assert!(
+        none.contains("Nothing recorded since 1 January 2100"),
+        "{none}"
+    );
+    // The search term is in the record, never in the log.
+    assert!(!gateway.log().contains("Zebedee"), "{}", gateway.log());
 }

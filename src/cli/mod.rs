@@ -10,6 +10,7 @@ use dtr_gateway::terminal::printable_lines;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod access;
 mod bench;
 mod case;
 mod case_new;
@@ -173,6 +174,16 @@ pub(crate) enum Command {
         /// instead of today.
         #[arg(long, value_parser = parse_day)]
         now: Option<chrono::NaiveDate>,
+    },
+    /// Who viewed or did what in the web view, oldest first: a line a
+    /// record, in UK time, with the filters and search asked of each page.
+    Access {
+        /// Only this person's (their email address).
+        #[arg(long)]
+        person: Option<String>,
+        /// Only from this date on (24/12/2026 or 2026-12-24).
+        #[arg(long, value_parser = parse_day)]
+        since: Option<chrono::NaiveDate>,
     },
     /// The outcomes report for a quarter, per authority (commitment 23):
     /// counts and rates, no personal data.
@@ -567,6 +578,10 @@ pub fn run(options: Options, command: Command) -> Result<ExitCode> {
         Command::Due { authority, now } => {
             let (runtime, config, store) = open(&options, false)?;
             runtime.block_on(due::due(&config, &store, authority, now))
+        }
+        Command::Access { person, since } => {
+            let (runtime, _config, store) = open(&options, false)?;
+            runtime.block_on(access::access(&store, person, since))
         }
         Command::Report {
             quarter,

@@ -44,7 +44,7 @@ pub use problems::{Problem, Severity};
 pub use retention::Retention;
 use retention::*;
 use web::*;
-pub use web::{Web, WebTls};
+pub use web::{Web, WebTls, DEFAULT_SESSION_HOURS};
 
 pub const GATEWAY_FILE: &str = "gateway.toml";
 pub const AUTHORITIES_FILE: &str = "authorities.toml";

@@ -26,9 +26,22 @@ pub struct Web {
     /// peer is the client). The client is the right-most address there
     /// that is not itself one of these.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// However busy, a session ends this many hours after signing in.
+    pub session_hours: u32,
 }
 
+/// A session's lifetime unless `session_hours` says otherwise: a working
+/// day and its evening.
+pub const DEFAULT_SESSION_HOURS: u32 = 12;
+/// The longest lifetime `session_hours` may give: a week.
+const MOST_SESSION_HOURS: u32 = 7 * 24;
+
 impl Web {
+    /// How long after signing in a session ends, however busy.
+    pub fn session_lifetime(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.session_hours))
+    }
+
     /// The authority a coordinator's sign-in link is mailed as (its inbox
     /// the sender, its identity the relay): the coordinator's own council
     /// when they are at one's domain, else `coordinators_from`, else the
@@ -77,6 +90,9 @@ pub(super) struct RawWeb {
     pub(super) tls_key: Option<PathBuf>,
     #[serde(default)]
     pub(super) trusted_proxies: Vec<String>,
+    /// Read here rather than by serde, so that a wrong type is named by its
+    /// key.
+    pub(super) session_hours: Option<toml::Value>,
 }
 
 /// `[web]`: a socket address; TLS with a certificate and key, or plain
@@ -281,6 +297,24 @@ pub(super) fn read_web(
             }
         }
     }
+    let session_hours = match raw.session_hours {
+        None => DEFAULT_SESSION_HOURS,
+        Some(hours) => match hours.as_integer().map(u32::try_from) {
+            Some(Ok(h)) if (1..=MOST_SESSION_HOURS).contains(&h) => h,
+            _ => {
+                problems.error(
+                    file,
+                    "web.session_hours",
+                    format!(
+                        "{hours} is not a number of hours from 1 to {MOST_SESSION_HOURS}: how long \
+                         after signing in a session ends, however busy (12 unless set)"
+                    ),
+                );
+                ok = false;
+                DEFAULT_SESSION_HOURS
+            }
+        },
+    };
     let listen = listen?;
     ok.then_some(Web {
         listen,
@@ -289,6 +323,7 @@ pub(super) fn read_web(
         coordinators_from,
         tls,
         trusted_proxies,
+        session_hours,
     })
 }
 
@@ -396,6 +431,36 @@ dispute_contact = { name = "D", email = "dispute@harlow.gov.uk" }
                 .iter()
                 .any(|p| p.to_string().contains("web.trusted_proxies[0]")),
             "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_session_ends_twelve_hours_after_signing_in_unless_set() {
+        let web = |more: &str| {
+            format!(
+                "[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"https://dtr.essex.gov.uk\"\n{more}"
+            )
+        };
+        let (config, _) = load(&web(""), AUTHORITIES).expect("valid");
+        let lifetime = config.web.expect("a web view").session_lifetime();
+        assert_eq!(lifetime, chrono::Duration::hours(12));
+        let (config, _) = load(&web("session_hours = 8"), AUTHORITIES).expect("valid");
+        let lifetime = config.web.expect("a web view").session_lifetime();
+        assert_eq!(lifetime, chrono::Duration::hours(8));
+        for bad in ["0", "-3", "169"] {
+            let err = error_of(&web(&format!("session_hours = {bad}")), AUTHORITIES);
+            assert!(
+                err.contains("g.toml:")
+                    && err.contains(&format!(
+                        "web.session_hours: {bad} is not a number of hours"
+                    )),
+                "{err}"
+            );
+        }
+        let err = error_of(&web("session_hours = \"twelve\""), AUTHORITIES);
+        assert!(
+            err.contains("web.session_hours: \"twelve\" is not a number of hours"),
+            "{err}"
         );
     }
 

@@ -30,6 +30,13 @@ pub fn short_time(at: DateTime<Utc>) -> String {
     super::uk::local(at).format("%-d %b %Y %H:%M").to_string()
 }
 
+/// `14:05 on 7 December 2026`, in UK time.
+pub fn time_on_day(at: DateTime<Utc>) -> String {
+    super::uk::local(at)
+        .format("%H:%M on %-d %B %Y")
+        .to_string()
+}
+
 /// The UK date of an instant.
 pub fn uk_date(at: DateTime<Utc>) -> NaiveDate {
     super::uk::date(at)
@@ -64,6 +71,7 @@ mod tests {
             spoken_time(at(2026, 11, 23, 10, 15)),
             "Monday 23 November 2026 at 10:15"
         );
+        assert_eq!(time_on_day(at(2027, 6, 1, 8, 5)), "09:05 on 1 June 2027");
     }
 
     #[test]

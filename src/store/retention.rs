@@ -433,8 +433,9 @@ async fn purge_messages(
 }
 
 /// The web view's rows no longer needed: links past their expiry, sessions
-/// idle past their limit, and the record of who viewed or did what once it
-/// is older than the retention cutoff.
+/// idle past their limit (one past its hours is ended when next used, or
+/// goes idle), and the record of who viewed or did what (pages, searches
+/// and filters included) once it is older than the retention cutoff.
 async fn purge_web(
     tx: &mut AnyConnection,
     cutoff: DateTime<Utc>,

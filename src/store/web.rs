@@ -27,8 +27,11 @@ pub struct WebSession {
 pub struct WebAccess {
     pub at: DateTime<Utc>,
     pub address: String,
+    /// The officer's authority (its code); none for a coordinator.
+    pub authority: Option<String>,
     pub case_ref: Option<String>,
-    /// `viewed`, `released`, `dismissed`, ...
+    /// `viewed`, `released ...`, `dismissed ...`, or for a page of no one
+    /// case what was asked of it (`listed cases at /cases with q="..."`).
     pub action: String,
 }
 
@@ -36,6 +39,7 @@ fn access(row: &DbRow) -> WebAccess {
     WebAccess {
         at: row.time("at"),
         address: row.get("address"),
+        authority: row.get("authority"),
         case_ref: row.get("case_ref"),
         action: row.get("action"),
     }
@@ -173,13 +177,16 @@ impl Store {
         Ok(Some(address))
     }
 
-    /// The session kept by `session_hash` if it was used within `idle`;
-    /// its idle time starts again now. A session idle longer is ended.
+    /// The session kept by `session_hash` if it was used within `idle` and
+    /// opened within `lifetime`; its idle time starts again now. A session
+    /// idle longer, or older, is ended: however busy, a session ends
+    /// `lifetime` after signing in.
     pub async fn web_session(
         &self,
         session_hash: &str,
         now: DateTime<Utc>,
         idle: chrono::Duration,
+        lifetime: chrono::Duration,
     ) -> Result<Option<WebSession>, StoreError> {
         let row = sqlx::query(
             "SELECT address, csrf, created_at, last_seen_at FROM web_sessions \
@@ -197,7 +204,7 @@ impl Store {
             created_at: row.time("created_at"),
             last_seen_at: row.time("last_seen_at"),
         };
-        if now - session.last_seen_at > idle {
+        if now - session.last_seen_at > idle || now - session.created_at > lifetime {
             self.end_web_session(session_hash).await?;
             return Ok(None);
         }
@@ -216,6 +223,16 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Signs out every session of `address` (lower case), wherever it was
+    /// opened; how many there were.
+    pub async fn end_web_sessions_of(&self, address: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM web_sessions WHERE address = $1")
+            .bind(address)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     /// Records that `address` did `action` (on a case, when it names one).
@@ -244,9 +261,30 @@ impl Store {
     /// Who viewed or acted on a case through the web view, oldest first.
     pub async fn case_web_access(&self, case_ref: &str) -> Result<Vec<WebAccess>, StoreError> {
         let rows = sqlx::query(
-            "SELECT at, address, case_ref, action FROM web_access WHERE case_ref = $1 ORDER BY id",
+            "SELECT at, address, authority, case_ref, action FROM web_access \
+             WHERE case_ref = $1 ORDER BY id",
         )
         .bind(case_ref)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(access).collect())
+    }
+
+    /// The accountability log, oldest first: everyone's, or one person's
+    /// (`address`, any letter case), from `since` on.
+    pub async fn web_access_log(
+        &self,
+        address: Option<&str>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<WebAccess>, StoreError> {
+        // An empty address or the first instant stand for "anyone" and
+        // "ever", so that one query with fixed text serves every case.
+        let rows = sqlx::query(
+            "SELECT at, address, authority, case_ref, action FROM web_access \
+             WHERE ($1 = '' OR address = $1) AND at >= $2 ORDER BY id",
+        )
+        .bind(address.map(str::to_lowercase).unwrap_or_default())
+        .bind(Stamp(since.unwrap_or(DateTime::<Utc>::UNIX_EPOCH)))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(access).collect())

@@ -14,7 +14,7 @@ use crate::core::protocol::Rag;
 use crate::store::{CaseScope, CaseSummary};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::{NaiveDate, Utc};
 use std::sync::Arc;
 
@@ -42,7 +42,7 @@ pub(crate) fn rag_class(rag: Rag) -> &'static str {
 pub(crate) async fn reader(state: &WebState, headers: &HeaderMap) -> Result<Signed, Response> {
     match signed_in(state, headers).await {
         Ok(Some(signed)) => Ok(signed),
-        Ok(None) => Err(Redirect::to("/").into_response()),
+        Ok(None) => Err(super::session::sign_in_needed()),
         Err(e) => Err(trouble(&e)),
     }
 }
@@ -151,6 +151,9 @@ pub(crate) async fn list(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if let Err(e) = super::access::record_page(&state, &signed, "/cases", query.as_deref()).await {
+        return trouble(&e);
+    }
     let scope = match &signed.viewer {
         Viewer::Officer { scope, .. } => scope.clone(),
         Viewer::Coordinator { .. } => return counts(&state, &signed).await,
@@ -512,13 +515,8 @@ pub(crate) async fn one(
         ));
     }
     body.push_str("</tbody></table><h2>Viewed and changed here</h2><table><tbody>");
-    for a in &access {
-        body.push_str(&format!(
-            "<tr><td class=\"when\">{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&crate::core::words::short_time(a.at)),
-            escape(&a.address),
-            escape(&a.action)
-        ));
+    for line in super::access::case_lines(&access) {
+        body.push_str(&format!("<tr><td>{}</td></tr>", escape(&line)));
     }
     body.push_str("</tbody></table><p><a href=\"/cases\">All cases</a></p>");
     answer(StatusCode::OK, page(&view.reference, &body, Some(&signed)))

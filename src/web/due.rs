@@ -22,6 +22,9 @@ pub(crate) async fn list(State(state): State<Arc<WebState>>, headers: HeaderMap)
     let Viewer::Officer { scope, .. } = &signed.viewer else {
         return not_found_page();
     };
+    if let Err(e) = super::access::record_page(&state, &signed, "/due", None).await {
+        return trouble(&e);
+    }
     let today = crate::core::uk::date(Utc::now());
     let cases = match state.store.scoped_deadline_cases(scope).await {
         Ok(c) => c,

@@ -10,7 +10,10 @@
 //!
 //! - `page`: the HTML around every page, escaping, the stylesheet.
 //! - `session`: the cookie, who the reader is, the forms' CSRF token.
-//! - `sign_in`: `/`, `/sign-in`, the link, sign-out, the rate limits.
+//! - `sign_in`: `/`, `/sign-in`, the link, sign-out (here or everywhere),
+//!   the rate limits, the way back to the page asked for.
+//! - `access`: the record of who viewed or did what, and how a case shows
+//!   it.
 //! - `cases`: `/cases` and `/cases/REF`.
 //! - `due`: `/due`.
 //! - `quarantine`: `/quarantine`, release and dismiss.
@@ -26,6 +29,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
 
+mod access;
 mod cases;
 mod due;
 mod page;
@@ -93,6 +97,7 @@ fn routes(state: Arc<WebState>) -> Router {
             get(sign_in::confirm).post(sign_in::redeem),
         )
         .route("/sign-out", post(sign_in::sign_out))
+        .route("/sign-out/everywhere", post(sign_in::sign_out_everywhere))
         .route("/cases", get(cases::list))
         .route("/cases/{reference}", get(cases::one))
         .route("/due", get(due::list))
@@ -104,6 +109,7 @@ fn routes(state: Arc<WebState>) -> Router {
         .route("/style.css", get(page::stylesheet))
         .fallback(page::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(return_after_sign_in))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             same_origin,
@@ -151,6 +157,40 @@ async fn same_origin(
         }
     }
     next.run(request).await
+}
+
+/// A request that needs a session and has none: a page is answered with
+/// the sign-in page's address and the page to come back to (`/?next=`);
+/// a form, with a page saying its session ended and nothing was done.
+async fn return_after_sign_in(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let posted = request.method() == axum::http::Method::POST;
+    let asked = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string());
+    let response = next.run(request).await;
+    if response
+        .extensions()
+        .get::<session::SignInNeeded>()
+        .is_none()
+    {
+        return response;
+    }
+    let Some(asked) = asked.filter(|a| session::local_path(a).is_some()) else {
+        return response;
+    };
+    if posted {
+        return sign_in::session_ended(&asked);
+    }
+    let mut response = response;
+    if let Ok(location) = HeaderValue::from_str(&format!("/{}", session::next_query(Some(&asked))))
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
 }
 
 /// The headers every answer carries: no script, no frame, no referrer, no

@@ -44,7 +44,9 @@ pub(crate) fn page(title: &str, body: &str, signed_in: Option<&Signed>) -> Strin
                  <nav aria-label=\"Account\"><span class=\"who\">{}</span>\
                  <form method=\"post\" action=\"/sign-out\" class=\"inline\">\
                  <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-                 <button type=\"submit\" class=\"link\">Sign out</button></form></nav>",
+                 <button type=\"submit\" class=\"link\">Sign out</button> \
+                 <button type=\"submit\" class=\"link\" formaction=\"/sign-out/everywhere\">\
+                 Sign out everywhere</button></form></nav>",
                 escape(signed.viewer.address()),
                 escape(&signed.csrf)
             )

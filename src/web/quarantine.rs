@@ -42,6 +42,9 @@ pub(crate) async fn list(
     let Some((_, scope)) = officer(&signed) else {
         return not_found_page();
     };
+    if let Err(e) = super::access::record_page(&state, &signed, "/quarantine", uri.query()).await {
+        return trouble(&e);
+    }
     let waiting = match state.store.scoped_quarantined(scope).await {
         Ok(w) => w,
         Err(e) => return trouble(&e),

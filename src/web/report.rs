@@ -141,6 +141,9 @@ pub(crate) async fn show(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if let Err(e) = super::access::record_page(&state, &signed, "/report", query.as_deref()).await {
+        return trouble(&e);
+    }
     let quarter = match quarter_of(query.as_deref()) {
         Ok(q) => q,
         Err(message) => {
@@ -231,6 +234,11 @@ pub(crate) async fn download(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if let Err(e) =
+        super::access::record_page(&state, &signed, "/report.csv", query.as_deref()).await
+    {
+        return trouble(&e);
+    }
     let Ok(quarter) = quarter_of(query.as_deref()) else {
         return super::page::not_found_page();
     };

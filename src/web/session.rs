@@ -5,6 +5,7 @@
 use super::WebState;
 use crate::store::{CaseScope, StoreError};
 use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
 use sha2::{Digest, Sha256};
 
 /// Idle this long, a session ends.
@@ -134,14 +135,20 @@ pub(crate) async fn signed_in(
     let session_hash = hashed(&value);
     let Some(session) = state
         .store
-        .web_session(&session_hash, chrono::Utc::now(), IDLE)
+        .web_session(
+            &session_hash,
+            chrono::Utc::now(),
+            IDLE,
+            state.settings.session_lifetime(),
+        )
         .await?
     else {
         return Ok(None);
     };
     let Some(viewer) = viewer_for(state, &session.address) else {
-        // No longer listed: the session ends.
-        state.store.end_web_session(&session_hash).await?;
+        // No longer listed: every session of theirs ends, not only this
+        // one, so that none opens again if they are listed again later.
+        state.store.end_web_sessions_of(&session.address).await?;
         return Ok(None);
     };
     Ok(Some(Signed {
@@ -172,4 +179,88 @@ pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// Marks the answer to a request that needs a session and has none, so
+/// that `return_after_sign_in` can offer to come back to it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SignInNeeded;
+
+/// The way to the sign-in page, for a request without a session.
+pub(crate) fn sign_in_needed() -> Response {
+    let mut response = Redirect::to("/").into_response();
+    response.extensions_mut().insert(SignInNeeded);
+    response
+}
+
+/// The longest page address kept to return to after signing in.
+const LONGEST_NEXT: usize = 1024;
+
+/// `next` when it is a page of this site to return to: a local path (a
+/// single `/` first; never `//host`, `/\host` or a scheme, which browsers
+/// would take to another site), in plain ASCII, not too long.
+pub(crate) fn local_path(next: &str) -> Option<&str> {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() <= LONGEST_NEXT
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && !next.starts_with("/sign-");
+    local.then_some(next)
+}
+
+/// `?next=PATH` for a page to return to, or nothing.
+pub(crate) fn next_query(next: Option<&str>) -> String {
+    match next.and_then(local_path) {
+        Some(path) => format!(
+            "?next={}",
+            form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
+        ),
+        None => String::new(),
+    }
+}
+
+/// The hidden field that carries `next` through a form, or nothing.
+pub(crate) fn next_field(next: Option<&str>) -> String {
+    match next.and_then(local_path) {
+        Some(path) => format!(
+            "<input type=\"hidden\" name=\"next\" value=\"{}\">",
+            super::page::escape(path)
+        ),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_path_of_this_site_is_returned_to() {
+        for good in [
+            "/cases",
+            "/cases/DTR-COL-2026-00001",
+            "/cases?q=smith&state=red",
+        ] {
+            assert_eq!(local_path(good), Some(good));
+        }
+        for bad in [
+            "//evil.test",
+            "//evil.test/cases",
+            "/\\evil.test",
+            "https://evil.test",
+            "javascript:alert(1)",
+            "evil.test",
+            "",
+            "/cases\r\nSet-Cookie: x",
+            "/sign-in/abc",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+        assert_eq!(local_path(&format!("/{}", "a".repeat(2000))), None);
+        assert_eq!(next_query(Some("/cases?q=a b")), "");
+        assert_eq!(
+            next_query(Some("/cases?q=smith")),
+            "?next=%2Fcases%3Fq%3Dsmith"
+        );
+    }
 }

@@ -6,7 +6,10 @@
 //! link, once, within 15 minutes, and opens a session.
 
 use super::page::{answer, escape, page};
-use super::session::{self, field, form, hashed, secret, set_cookie, signed_in, Viewer};
+use super::session::{
+    self, field, form, hashed, local_path, next_field, next_query, secret, set_cookie, signed_in,
+    Viewer,
+};
 use super::WebState;
 use crate::core::address::EmailAddress;
 use crate::core::mail::Purpose;
@@ -14,7 +17,7 @@ use crate::core::plan::OutgoingMail;
 use crate::http::Peer;
 use crate::store::SignInRequest;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -144,28 +147,81 @@ fn key_of(client: IpAddr) -> IpAddr {
     }
 }
 
-fn sign_in_form(note: &str) -> String {
+/// The sign-in page; with `next`, a page of the view to return to once
+/// signed in (kept through the form, the link and its button).
+fn sign_in_form(note: &str, next: Option<&str>) -> String {
+    let next = next.and_then(local_path);
+    let returning = match next {
+        Some(path) => format!(
+            "<p>Sign in to go on to the page you asked for (<code>{}</code>): the link \
+             takes you back there.</p>",
+            escape(path)
+        ),
+        None => String::new(),
+    };
     page(
         "Sign in",
         &format!(
-            "{note}<p>Council officers and the protocol's coordinators sign in with a link \
-             sent to their own work email address.</p>\
-             <form method=\"post\" action=\"/sign-in\">\
+            "{note}{returning}<p>Council officers and the protocol's coordinators sign in with a \
+             link sent to their own work email address.</p>\
+             <form method=\"post\" action=\"/sign-in\">{next}\
              <label for=\"email\">Email address</label>\
              <input type=\"email\" id=\"email\" name=\"email\" autocomplete=\"email\" required>\
-             <div><button type=\"submit\">Send me a link</button></div></form>"
+             <div><button type=\"submit\">Send me a link</button></div></form>",
+            next = next_field(next),
         ),
         None,
     )
 }
 
-/// `GET /`: the sign-in page, or the cases for someone signed in.
-pub(crate) async fn start(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+/// The `next` field of a query or form: a page of the view to return to.
+fn next_of(fields: &[(String, String)]) -> Option<&str> {
+    field(fields, "next").and_then(local_path)
+}
+
+fn query_fields(query: Option<&str>) -> Vec<(String, String)> {
+    query.map(|q| form(q.as_bytes())).unwrap_or_default()
+}
+
+/// `GET /?next=PATH`: the sign-in page, or for someone signed in the page
+/// asked for (the cases when none).
+pub(crate) async fn start(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let fields = query_fields(query.as_deref());
+    let next = next_of(&fields);
     match signed_in(&state, &headers).await {
-        Ok(Some(_)) => Redirect::to("/cases").into_response(),
-        Ok(None) => answer(StatusCode::OK, sign_in_form("")),
+        Ok(Some(_)) => Redirect::to(next.unwrap_or("/cases")).into_response(),
+        Ok(None) => answer(StatusCode::OK, sign_in_form("", next)),
         Err(e) => trouble(&e),
     }
+}
+
+/// A form posted after its session ended: nothing was done, and the way
+/// back is through signing in again.
+pub(crate) fn session_ended(posted_to: &str) -> Response {
+    // The page the form was on: `/quarantine` for `/quarantine/7/release`.
+    let back = posted_to
+        .split(['/', '?'])
+        .find(|part| !part.is_empty())
+        .map_or_else(|| "/cases".to_string(), |first| format!("/{first}"));
+    answer(
+        StatusCode::FORBIDDEN,
+        page(
+            "Your session has ended",
+            &format!(
+                "<p role=\"alert\">You were signed out (after 30 minutes unused, at the end of \
+                 the session's hours, or from another browser) before this form was sent, so \
+                 <strong>nothing was done</strong>.</p>\
+                 <p><a href=\"/{}\">Sign in again and go back to the page</a>, then do it \
+                 again.</p>",
+                escape(&next_query(Some(&back)))
+            ),
+            None,
+        ),
+    )
 }
 
 /// The client a request came from: the TCP peer, unless it is one of
@@ -205,6 +261,7 @@ pub(crate) async fn request_link(
     let now = Utc::now();
     let client = client(peer.map(|p| p.0), &headers, &state.settings.trusted_proxies);
     let fields = form(&body);
+    let next = next_of(&fields).map(str::to_string);
     let address = field(&fields, "email").and_then(|e| EmailAddress::parse(e.trim()).ok());
     let lowered = address.as_ref().map(|a| a.as_str().to_lowercase());
     let listed = lowered
@@ -244,7 +301,7 @@ pub(crate) async fn request_link(
     // whether the address is known.
     let worker = state.clone();
     tokio::spawn(async move {
-        match mail_link(&worker, &address, now).await {
+        match mail_link(&worker, &address, next.as_deref(), now).await {
             Ok(true) => {}
             Ok(false) => {
                 if worker.limits.first_refusal(&lowered, now) {
@@ -263,6 +320,7 @@ pub(crate) async fn request_link(
 async fn mail_link(
     state: &WebState,
     address: &EmailAddress,
+    next: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, crate::store::StoreError> {
     let lowered = address.as_str().to_lowercase();
@@ -293,7 +351,11 @@ async fn mail_link(
         cc: Vec::new(),
         once_per_case: false,
         context: json!({ "sign_in": {
-            "link": format!("{}/sign-in/{token}", state.settings.public_url),
+            "link": format!(
+                "{}/sign-in/{token}{}",
+                state.settings.public_url,
+                next_query(next)
+            ),
             "until": crate::core::uk::local(expires).format("%H:%M").to_string(),
             "minutes": LINK_LIFETIME.num_minutes(),
         }}),
@@ -324,43 +386,52 @@ fn token_shape(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// `GET /sign-in/TOKEN`: a button only; opening the link uses nothing.
-pub(crate) async fn confirm(Path(token): Path<String>) -> Response {
+/// `GET /sign-in/TOKEN?next=PATH`: a button only; opening the link uses
+/// nothing.
+pub(crate) async fn confirm(Path(token): Path<String>, RawQuery(query): RawQuery) -> Response {
+    let fields = query_fields(query.as_deref());
+    let next = next_of(&fields);
     if !token_shape(&token) {
-        return link_not_usable();
+        return link_not_usable(next);
     }
     answer(
         StatusCode::OK,
         page(
             "Sign in",
             &format!(
-                "<form method=\"post\" action=\"/sign-in/{}\">\
+                "<form method=\"post\" action=\"/sign-in/{}\">{}\
                  <p>Press the button to sign in to the Duty to Refer cases.</p>\
                  <button type=\"submit\">Sign in</button></form>",
-                escape(&token)
+                escape(&token),
+                next_field(next)
             ),
             None,
         ),
     )
 }
 
-fn link_not_usable() -> Response {
+fn link_not_usable(next: Option<&str>) -> Response {
     answer(
         StatusCode::BAD_REQUEST,
         sign_in_form(
             "<p class=\"error\" role=\"alert\">That link cannot be used: it has been used \
              already, or more than 15 minutes have passed. Ask for a new one.</p>",
+            next,
         ),
     )
 }
 
-/// `POST /sign-in/TOKEN`: uses the link and opens a session.
+/// `POST /sign-in/TOKEN`: uses the link and opens a session, then goes to
+/// the form's `next` page (the cases when none).
 pub(crate) async fn redeem(
     State(state): State<Arc<WebState>>,
     Path(token): Path<String>,
+    body: Bytes,
 ) -> Response {
+    let fields = form(&body);
+    let next = next_of(&fields);
     if !token_shape(&token) {
-        return link_not_usable();
+        return link_not_usable(next);
     }
     let (Some(session), Some(csrf)) = (secret(), secret()) else {
         return answer(
@@ -391,56 +462,89 @@ pub(crate) async fn redeem(
             {
                 return trouble(&e);
             }
-            let mut response = Redirect::to("/cases").into_response();
+            let mut response = Redirect::to(next.unwrap_or("/cases")).into_response();
             if let Some(cookie) = set_cookie(&state, Some(&session)) {
                 response.headers_mut().insert(header::SET_COOKIE, cookie);
             }
             response
         }
-        Ok(None) => link_not_usable(),
+        Ok(None) => link_not_usable(next),
         Err(e) => trouble(&e),
     }
 }
 
-/// `POST /sign-out`: ends the session (with the form's CSRF token).
+/// `POST /sign-out`: ends this browser's session (with the form's CSRF
+/// token).
 pub(crate) async fn sign_out(
     State(state): State<Arc<WebState>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let signed = match signed_in(&state, &headers).await {
+    end_sessions(&state, &headers, &body, false).await
+}
+
+/// `POST /sign-out/everywhere`: ends every session of the reader's, in
+/// every browser (with the form's CSRF token): for a lost or shared
+/// computer.
+pub(crate) async fn sign_out_everywhere(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    end_sessions(&state, &headers, &body, true).await
+}
+
+async fn end_sessions(
+    state: &WebState,
+    headers: &HeaderMap,
+    body: &[u8],
+    everywhere: bool,
+) -> Response {
+    let signed = match signed_in(state, headers).await {
         Ok(Some(signed)) => signed,
         Ok(None) => return Redirect::to("/").into_response(),
         Err(e) => return trouble(&e),
     };
-    if !session::csrf_ok(&signed, field(&form(&body), "csrf")) {
+    if !session::csrf_ok(&signed, field(&form(body), "csrf")) {
         return super::cases::forbidden();
     }
-    if let Err(e) = state.store.end_web_session(&signed.session_hash).await {
-        return trouble(&e);
-    }
+    let address = signed.viewer.address();
+    let ended = if everywhere {
+        state.store.end_web_sessions_of(address).await
+    } else {
+        state
+            .store
+            .end_web_session(&signed.session_hash)
+            .await
+            .map(|()| 1)
+    };
+    let ended = match ended {
+        Ok(n) => n,
+        Err(e) => return trouble(&e),
+    };
     let authority = match &signed.viewer {
         Viewer::Officer { scope, .. } => Some(scope.code()),
         Viewer::Coordinator { .. } => None,
     };
+    let action = if everywhere {
+        format!("signed out everywhere ({ended} session(s) ended)")
+    } else {
+        "signed out".to_string()
+    };
     if let Err(e) = state
         .store
-        .record_web_access(
-            signed.viewer.address(),
-            authority,
-            None,
-            "signed out",
-            Utc::now(),
-        )
+        .record_web_access(address, authority, None, &action, Utc::now())
         .await
     {
         return trouble(&e);
     }
-    let mut response = answer(
-        StatusCode::OK,
-        sign_in_form("<p role=\"status\">You have signed out.</p>"),
-    );
-    if let Some(cookie) = set_cookie(&state, None) {
+    let note = if everywhere {
+        "<p role=\"status\">You have signed out in every browser.</p>"
+    } else {
+        "<p role=\"status\">You have signed out.</p>"
+    };
+    let mut response = answer(StatusCode::OK, sign_in_form(note, None));
+    if let Some(cookie) = set_cookie(state, None) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     response

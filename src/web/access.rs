@@ -1,0 +1,196 @@
+//! The accountability record of the web view: which page each person
+//! opened, with what they asked of it (a search term included: that is
+//! what an audit needs), and how a case shows who viewed it. Kept in the
+//! store (`web_access`), shown by the `access` command; never logged.
+
+use super::session::{Signed, Viewer};
+use super::WebState;
+use crate::store::{StoreError, WebAccess};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
+
+/// A field's value is kept to this many characters.
+const LONGEST_VALUE: usize = 200;
+
+/// What opening `path` is called in the record.
+fn words_for(path: &str, viewer: &Viewer) -> &'static str {
+    match (path, viewer) {
+        ("/cases", Viewer::Officer { .. }) => "listed cases",
+        ("/cases", Viewer::Coordinator { .. }) => "viewed the counts by authority",
+        ("/due", _) => "listed the deadlines due",
+        ("/quarantine", _) => "listed the quarantined messages",
+        ("/report", _) => "viewed the report",
+        ("/report.csv", _) => "downloaded the report as CSV",
+        _ => "opened a page",
+    }
+}
+
+/// What the record says of a page opened with `query`:
+/// `listed cases at /cases, asking q="smith", state="red"`.
+fn described(path: &str, query: Option<&str>, viewer: &Viewer) -> String {
+    let mut text = format!("{} at {path}", words_for(path, viewer));
+    let asked: Vec<String> = query
+        .map(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect::<Vec<(String, String)>>()
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, value)| !value.trim().is_empty())
+        .map(|(name, value)| {
+            let value: String = value.chars().take(LONGEST_VALUE).collect();
+            format!("{name}=\"{}\"", value.replace('"', "\\\""))
+        })
+        .collect();
+    if !asked.is_empty() {
+        text.push_str(", asking ");
+        text.push_str(&asked.join(", "));
+    }
+    text
+}
+
+/// Records that the reader opened `path` (a page of no one case) with
+/// `query` as given.
+pub(crate) async fn record_page(
+    state: &WebState,
+    signed: &Signed,
+    path: &str,
+    query: Option<&str>,
+) -> Result<(), StoreError> {
+    let authority = match &signed.viewer {
+        Viewer::Officer { scope, .. } => Some(scope.code()),
+        Viewer::Coordinator { .. } => None,
+    };
+    state
+        .store
+        .record_web_access(
+            signed.viewer.address(),
+            authority,
+            None,
+            &described(path, query, &signed.viewer),
+            Utc::now(),
+        )
+        .await
+}
+
+/// A case's record as its page shows it, oldest first: each action a line,
+/// and one person's views of one day as one line however often they
+/// reloaded ("Viewed by ..., 3 times, last at 14:05 on 7 December 2026").
+pub(crate) fn case_lines(access: &[WebAccess]) -> Vec<String> {
+    struct Line<'a> {
+        last: DateTime<Utc>,
+        address: &'a str,
+        /// None: views, counted.
+        action: Option<&'a str>,
+        views: usize,
+    }
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    let mut views_of: HashMap<(&str, NaiveDate), usize> = HashMap::new();
+    for a in access {
+        if a.action == "viewed" {
+            let key = (a.address.as_str(), crate::core::uk::date(a.at));
+            if let Some(&i) = views_of.get(&key) {
+                lines[i].views += 1;
+                lines[i].last = a.at;
+                continue;
+            }
+            views_of.insert(key, lines.len());
+            lines.push(Line {
+                last: a.at,
+                address: &a.address,
+                action: None,
+                views: 1,
+            });
+        } else {
+            lines.push(Line {
+                last: a.at,
+                address: &a.address,
+                action: Some(&a.action),
+                views: 0,
+            });
+        }
+    }
+    lines.sort_by_key(|l| l.last);
+    lines
+        .iter()
+        .map(|l| {
+            let at = crate::core::words::time_on_day(l.last);
+            match (l.action, l.views) {
+                (Some(action), _) => format!("{} {action} at {at}", l.address),
+                (None, 1) => format!("Viewed by {} at {at}", l.address),
+                (None, n) => format!("Viewed by {}, {n} times, last at {at}", l.address),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::test_support::at;
+
+    fn record(address: &str, action: &str, at: DateTime<Utc>) -> WebAccess {
+        WebAccess {
+            at,
+            address: address.to_string(),
+            authority: Some("COL".to_string()),
+            case_ref: Some("DTR-COL-2026-00001".to_string()),
+            action: action.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_persons_views_of_a_day_are_one_line() {
+        let ann = "a.officer@colchester.gov.uk";
+        let bob = "b.officer@colchester.gov.uk";
+        let access = [
+            record(ann, "viewed", at(2026, 12, 7, 9, 0)),
+            record(bob, "viewed", at(2026, 12, 7, 10, 0)),
+            record(ann, "viewed", at(2026, 12, 7, 13, 30)),
+            record(
+                ann,
+                "released quarantined message 4",
+                at(2026, 12, 7, 13, 40),
+            ),
+            record(ann, "viewed", at(2026, 12, 7, 14, 5)),
+            record(ann, "viewed", at(2026, 12, 8, 9, 0)),
+        ];
+        assert_eq!(
+            case_lines(&access),
+            [
+                "Viewed by b.officer@colchester.gov.uk at 10:00 on 7 December 2026",
+                "a.officer@colchester.gov.uk released quarantined message 4 at 13:40 on 7 December 2026",
+                "Viewed by a.officer@colchester.gov.uk, 3 times, last at 14:05 on 7 December 2026",
+                "Viewed by a.officer@colchester.gov.uk at 09:00 on 8 December 2026",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_page_is_recorded_with_what_was_asked_of_it() {
+        let officer = Viewer::Officer {
+            address: "a.officer@colchester.gov.uk".to_string(),
+            scope: crate::store::CaseScope::with_mailboxes("COL", Vec::new()),
+        };
+        assert_eq!(
+            described(
+                "/cases",
+                Some("q=O%27Brien+%22D%22&state=red&due=&page=2"),
+                &officer
+            ),
+            "listed cases at /cases, asking q=\"O'Brien \\\"D\\\"\", state=\"red\", page=\"2\""
+        );
+        assert_eq!(
+            described("/due", None, &officer),
+            "listed the deadlines due at /due"
+        );
+        let coordinator = Viewer::Coordinator {
+            address: "co@essex.gov.uk".to_string(),
+        };
+        assert_eq!(
+            described("/cases", None, &coordinator),
+            "viewed the counts by authority at /cases"
+        );
+    }
+}
