@@ -29,7 +29,13 @@ pub struct CaseView {
     pub referral: Vec<(String, String)>,
     /// `(when, sentence)`, oldest first.
     pub timeline: Vec<(String, String)>,
+    /// The case this one is a further referral of (its reference, named in
+    /// the header's [`LINKED_TO`] row).
+    pub linked_to: Option<String>,
 }
+
+/// The header row's label naming the case this one is linked to.
+pub const LINKED_TO: &str = "Linked to";
 
 /// One of a case's next deadlines.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,7 +66,7 @@ pub async fn case_view(
     }
     if let Some(first) = &case.linked_to {
         row(
-            "Linked to",
+            LINKED_TO,
             format!("a further referral of the person in {first}"),
         );
     }
@@ -199,6 +205,7 @@ pub async fn case_view(
         deadlines,
         referral,
         timeline,
+        linked_to: case.linked_to.clone(),
     })
 }
 
@@ -211,11 +218,9 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 pub fn status_words(case: &CaseDetail, received: Option<DateTime<Utc>>) -> String {
     let s = &case.summary;
     let status = match s.status {
-        CaseStatus::Open => "Open".to_string(),
         CaseStatus::Incomplete => "Incomplete: waiting for details from the referrer".into(),
         CaseStatus::Refused => "Refused: the person did not consent".into(),
-        CaseStatus::Closed => "Closed".into(),
-        CaseStatus::Lapsed => CaseStatus::Lapsed.as_str().to_string(),
+        other => status_label(other).to_string(),
     };
     if !s.urgent {
         return format!("{status}, not urgent");
@@ -227,6 +232,18 @@ pub fn status_words(case: &CaseDetail, received: Option<DateTime<Utc>>) -> Strin
         format!("{status}, URGENT")
     } else {
         format!("{status}, URGENT: {}", reasons.join(" "))
+    }
+}
+
+/// A case's status as a word a person reads, in sentence case on every
+/// surface (the store's names are lower case).
+pub fn status_label(status: CaseStatus) -> &'static str {
+    match status {
+        CaseStatus::Open => "Open",
+        CaseStatus::Incomplete => "Incomplete",
+        CaseStatus::Refused => "Refused",
+        CaseStatus::Closed => "Closed",
+        CaseStatus::Lapsed => "Lapsed",
     }
 }
 

@@ -250,6 +250,25 @@ pub struct OpenDeadline<'a> {
     pub ladder: String,
 }
 
+impl OpenDeadline<'_> {
+    /// What else the `due` list says of the deadline: a late referral, a
+    /// deadline brought forward, the follow-ups done so far (the `due`
+    /// command and the web view's /due alike).
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.due.late {
+            notes.push("late referral".to_string());
+        }
+        if self.due.before_release {
+            notes.push("brought forward: before release".to_string());
+        }
+        if !self.ladder.is_empty() {
+            notes.push(self.ladder.clone());
+        }
+        notes
+    }
+}
+
 /// Every open deadline of `cases` as on `today`, most pressing first (red,
 /// amber, green, then by date and reference): what `dtr-gateway due` lists,
 /// and whose red ones /metrics counts as overdue.

@@ -496,6 +496,50 @@ async fn officers_use_the_web_view_in_a_browser_and_see_their_own_authority_only
             .goto(&gateway.url("/quarantine"))
             .await
             .expect("open /quarantine");
+        wait_for_async(&officer, &gateway, "Release message").await;
+        // On a phone (390 CSS pixels) and at 400% zoom (320), no page
+        // needs scrolling sideways; only its tables scroll, in their boxes.
+        for width in [390, 320] {
+            officer
+                .set_window_size(width, 900)
+                .await
+                .expect("window size");
+            for path in [
+                "/cases".to_string(),
+                format!("/cases/{case}"),
+                "/due".into(),
+                "/quarantine".into(),
+                "/report".into(),
+            ] {
+                officer
+                    .goto(&gateway.url(&path))
+                    .await
+                    .expect("open a page");
+                let sizes = officer
+                    .execute(
+                        "return [window.innerWidth, document.documentElement.scrollWidth, \
+                                 document.documentElement.clientWidth];",
+                        vec![],
+                    )
+                    .await
+                    .expect("the page's widths");
+                let size = |i: usize| sizes.get(i).and_then(serde_json::Value::as_u64);
+                assert_eq!(size(0), Some(u64::from(width)), "the window: {sizes:?}");
+                assert!(
+                    size(1) <= size(2),
+                    "{path} at {width} px needs scrolling sideways: {sizes:?}\n{}",
+                    text_of(&officer).await
+                );
+            }
+        }
+        officer
+            .set_window_size(WIDTH, 900)
+            .await
+            .expect("window size");
+        officer
+            .goto(&gateway.url("/quarantine"))
+            .await
+            .expect("open /quarantine");
         let release = wait_for_async(&officer, &gateway, "Release message").await;
         screenshot(&officer, "quarantine").await;
         release.click().await.expect("press Release");
@@ -520,7 +564,7 @@ async fn officers_use_the_web_view_in_a_browser_and_see_their_own_authority_only
             .await
             .expect("open /quarantine");
         let page = text_of(&officer).await;
-        assert!(page.contains("No message is waiting"), "{page}");
+        assert!(page.contains("The quarantine is empty"), "{page}");
         officer.goto(&gateway.url("/cases")).await.expect("/cases");
         let page = text_of(&officer).await;
         assert!(
@@ -557,7 +601,7 @@ async fn officers_use_the_web_view_in_a_browser_and_see_their_own_authority_only
             .await
             .expect("/quarantine");
         let page = text_of(&other).await;
-        assert!(page.contains("No message is waiting"), "{page}");
+        assert!(page.contains("The quarantine is empty"), "{page}");
 
         // A browser that has not signed in is sent to the sign-in page.
         for path in [

@@ -45,6 +45,11 @@ impl Gateway {
 
     /// With `web`, more lines of `[web]`.
     fn start_configured(tls: bool, more: &str) -> Gateway {
+        Gateway::start_renaming(tls, more, &[])
+    }
+
+    /// With authorities renamed: `(name, new name)`.
+    fn start_renaming(tls: bool, more: &str, renamed: &[(&str, &str)]) -> Gateway {
         let dir = TempDir::new().expect("temp dir");
         let port = free_port();
         let web = if tls {
@@ -93,7 +98,14 @@ impl Gateway {
             outbox = dir.path().join("outbox").display(),
         );
         std::fs::write(dir.path().join("gateway.toml"), gateway).expect("gateway.toml");
-        let authorities = common::authorities_toml()
+        let mut authorities = common::authorities_toml();
+        for (name, new_name) in renamed {
+            authorities = authorities.replace(
+                &format!("name = \"{name}\"\n"),
+                &format!("name = \"{new_name}\"\n"),
+            );
+        }
+        let authorities = authorities
             .replace(
                 "inbox = \"colchester@lha.test\"\n",
                 &format!("inbox = \"colchester@lha.test\"\nofficers = [\"{ANN}\"]\n"),
@@ -166,14 +178,7 @@ impl Gateway {
             n,
             &format!("{user}@lha.test"),
         );
-        let maildir = self.dir.path().join("maildir").join(user);
-        let name = format!("{n}.eml");
-        std::fs::write(maildir.join("tmp").join(&name), raw).expect("write");
-        std::fs::rename(
-            maildir.join("tmp").join(&name),
-            maildir.join("new").join(&name),
-        )
-        .expect("deliver");
+        self.deliver(user, &format!("{n}.eml"), &raw);
         let database = self.database();
         wait_for(Duration::from_secs(30), || {
             let (ok, out) = common::gateway_cli(
@@ -190,6 +195,17 @@ impl Gateway {
                 self.log()
             )
         })
+    }
+
+    /// A message into `user`'s inbox, as file `name`.
+    fn deliver(&self, user: &str, name: &str, raw: &[u8]) {
+        let maildir = self.dir.path().join("maildir").join(user);
+        std::fs::write(maildir.join("tmp").join(name), raw).expect("write");
+        std::fs::rename(
+            maildir.join("tmp").join(name),
+            maildir.join("new").join(name),
+        )
+        .expect("deliver");
     }
 
     fn request(
@@ -444,7 +460,11 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
     let none = gateway
         .request("GET", "/cases?q=nobody-at-all", Some(&ann), None)
         .expect("an answer");
-    assert!(none.body.contains("0 case(s)"), "{}", none.body);
+    assert!(
+        none.body.contains("No cases match these filters") && !none.body.contains("<table"),
+        "{}",
+        none.body
+    );
     // `--overdue` and `--now`: not overdue today, overdue as seen in 2030.
     let overdue = gateway
         .request("GET", "/cases?overdue=yes", Some(&ann), None)
@@ -463,7 +483,8 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
     );
     assert!(!later.body.contains(&harlow));
     // `--due DATE`: nothing of this case falls due on a day in 2030; a
-    // date that cannot be read is said, and filters nothing.
+    // date that cannot be read is said beside its field, and no list is
+    // shown as if it were filtered.
     let due = gateway
         .request("GET", "/cases?due=2030-01-07", Some(&ann), None)
         .expect("an answer");
@@ -479,7 +500,12 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
         "{}",
         unreadable.body
     );
-    assert!(unreadable.body.contains(&colchester));
+    assert_eq!(unreadable.status, 400);
+    assert!(
+        !unreadable.body.contains(&colchester),
+        "{}",
+        unreadable.body
+    );
 
     let case = gateway
         .request("GET", &format!("/cases/{colchester}"), Some(&ann), None)
@@ -608,7 +634,14 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
         download.header("content-type"),
         Some("text/csv; charset=utf-8")
     );
-    assert!(download.body.starts_with("measure,"), "{}", download.body);
+    // People's words in the header row: the authorities by name.
+    assert!(
+        download
+            .body
+            .starts_with("Measure,Basildon,Braintree,Brentwood,Castle Point,"),
+        "{}",
+        download.body
+    );
     assert!(
         download.body.contains("Referrals accepted,"),
         "{}",
@@ -875,13 +908,16 @@ fn an_officer_releases_their_own_quarantine_only_with_the_forms_token() {
         .expect("an answer");
     assert!(page.body.contains("someone@example.org"), "{}", page.body);
     assert!(page.body.contains("<label for=\"reason-"), "{}", page.body);
+    // Headed by what it is (its subject), not by a number.
+    assert!(page.body.contains("<h2>Referral 7</h2>"), "{}", page.body);
+    assert!(!page.body.contains("<h2>Message "), "{}", page.body);
 
     // Harlow's officer neither sees nor settles it.
     let theirs = gateway
         .request("GET", "/quarantine", Some(&hal), None)
         .expect("an answer");
     assert!(
-        theirs.body.contains("No message is waiting"),
+        theirs.body.contains("The quarantine is empty"),
         "{}",
         theirs.body
     );
@@ -938,7 +974,7 @@ fn an_officer_releases_their_own_quarantine_only_with_the_forms_token() {
         .request("GET", "/quarantine", Some(&ann), None)
         .expect("an answer");
     assert!(
-        listed.body.contains("No message is waiting"),
+        listed.body.contains("The quarantine is empty"),
         "{}",
         listed.body
     );
@@ -1032,7 +1068,7 @@ fn an_officer_releases_their_own_quarantine_only_with_the_forms_token() {
         shown.body
     );
     assert!(
-        shown.body.contains("No message is waiting"),
+        shown.body.contains("The quarantine is empty"),
         "{}",
         shown.body
     );
@@ -1134,7 +1170,10 @@ async fn a_long_list_comes_a_hundred_cases_a_page_and_says_how_many() {
         .await
         .expect("insert a case");
     }
-    let rows = |body: &str| body.matches("<tr><td><a href=\"/cases/").count();
+    let rows = |body: &str| {
+        body.matches("<tr><th scope=\"row\"><a href=\"/cases/")
+            .count()
+    };
 
     let one = gateway
         .request("GET", "/cases", Some(&ann), None)
@@ -1180,7 +1219,7 @@ async fn a_long_list_comes_a_hundred_cases_a_page_and_says_how_many() {
     let found = gateway
         .request("GET", "/cases?q=paged+person+14", Some(&ann), None)
         .expect("an answer");
-    assert!(found.body.contains("11 case(s)."), "{}", found.body);
+    assert!(found.body.contains("11 cases."), "{}", found.body);
     let searched = gateway
         .request("GET", "/cases?q=paged&page=2", Some(&ann), None)
         .expect("an answer");
@@ -1201,7 +1240,8 @@ async fn a_long_list_comes_a_hundred_cases_a_page_and_says_how_many() {
             .request("GET", path, Some(&hal), None)
             .expect("an answer");
         assert!(
-            !theirs.body.contains("Paged Person") && theirs.body.contains("0 case(s)"),
+            !theirs.body.contains("Paged Person")
+                && theirs.body.contains("No cases match these filters"),
             "{path}: {}",
             theirs.body
         );
@@ -1625,4 +1665,219 @@ fn every_page_opened_is_recorded_for_the_audit_and_a_case_shows_views_by_the_day
     );
     // The search term is in the record, never in the log.
     assert!(!gateway.log().contains("Zebedee"), "{}", gateway.log());
+}
+
+/// Every table on `page` is named by a caption, sits in a box of its own
+/// that scrolls sideways (focusable, named), and every heading cell says
+/// whether it heads a column or a row.
+fn tables_are_labelled(path: &str, page: &str) {
+    let tables = page.matches("<table").count();
+    assert_eq!(
+        page.matches("<caption").count(),
+        tables,
+        "{path}: a table without a caption:\n{page}"
+    );
+    assert_eq!(
+        page.matches("<div class=\"table-wrap\" role=\"region\" aria-label=\"")
+            .count(),
+        tables,
+        "{path}: a table outside its scrolling box:\n{page}"
+    );
+    assert_eq!(
+        page.matches("tabindex=\"0\"><table>").count(),
+        tables,
+        "{path}"
+    );
+    assert!(
+        !page.contains("<th>"),
+        "{path}: a heading without a scope:\n{page}"
+    );
+    assert_eq!(
+        page.matches("<th ").count(),
+        page.matches("<th scope=\"col\"").count() + page.matches("<th scope=\"row\"").count(),
+        "{path}:\n{page}"
+    );
+}
+
+/// The one link of the header's navigation marked as the current page.
+fn current_page(page: &str) -> Vec<String> {
+    Regex::new(r#"<a href="([^"]+)" aria-current="page">"#)
+        .expect("regex")
+        .captures_iter(page)
+        .map(|c| c[1].to_string())
+        .collect()
+}
+
+#[test]
+fn pages_name_their_tables_link_their_cases_and_say_what_cannot_be_read() {
+    let long_name = "London Borough of Barking and Dagenham";
+    let gateway = Gateway::start_renaming(false, "", &[("Harlow", long_name)]);
+    let first = gateway.refer("colchester", 1);
+    // The same person referred again by someone else: a case of its own,
+    // linked to the first.
+    let again = String::from_utf8(common::referral(
+        "web-again-1@justice.test",
+        1,
+        "colchester@lha.test",
+    ))
+    .expect("text")
+    .replace("referrer@justice.test", "another@justice.test");
+    gateway.deliver("colchester", "again.eml", again.as_bytes());
+    let reference = Regex::new(r"DTR-COL-\d{4}-\d{5}").expect("regex");
+    let database = gateway.database();
+    let further = wait_for(Duration::from_secs(30), || {
+        let (ok, out) = common::gateway_cli(&database, &["cases", "--search", "Test Person1"]);
+        ok.then(|| {
+            reference
+                .find_iter(&out)
+                .map(|m| m.as_str().to_string())
+                .find(|r| *r != first)
+        })
+        .flatten()
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "the further referral never became a case:\n{}",
+            gateway.log()
+        )
+    });
+    let ann = gateway.sign_in(ANN);
+    let get = |path: &str, who: &str| {
+        gateway
+            .request("GET", path, Some(who), None)
+            .unwrap_or_else(|| panic!("no answer for {path}"))
+    };
+
+    // Each page: whole, its tables named, its own link in the header
+    // marked as the page the reader is on.
+    for (path, current) in [
+        ("/cases".to_string(), "/cases"),
+        (format!("/cases/{further}"), "/cases"),
+        ("/due".to_string(), "/due"),
+        ("/quarantine".to_string(), "/quarantine"),
+        ("/report".to_string(), "/report"),
+    ] {
+        let page = get(&path, &ann);
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        assert!(page.body.ends_with("</html>\n"), "{path}");
+        tables_are_labelled(&path, &page.body);
+        assert_eq!(current_page(&page.body), [current], "{path}");
+    }
+
+    // Statuses in sentence case, as the case page says them.
+    let list = get("/cases", &ann);
+    assert!(list.body.contains("<td>Open</td>"), "{}", list.body);
+    assert!(!list.body.contains("<td>open</td>"), "{}", list.body);
+
+    // The further referral's page links to the first case.
+    let case = get(&format!("/cases/{further}"), &ann);
+    assert!(
+        case.body.contains(&format!(
+            "<th scope=\"row\">Linked to</th><td>a further referral of the person in \
+             <a href=\"/cases/{first}\">{first}</a></td>"
+        )),
+        "{}",
+        case.body
+    );
+
+    // /due: the person's name beside the case's link, and a day to choose.
+    let due = get("/due", &ann);
+    assert!(
+        due.body.contains(&format!(
+            "<a href=\"/cases/{first}\">{first}</a></th><td>Test Person1</td>"
+        )),
+        "{}",
+        due.body
+    );
+    assert!(due
+        .body
+        .contains("<input type=\"text\" id=\"on\" name=\"on\""));
+    let later = get("/due?on=2030-01-07", &ann);
+    assert_eq!(later.status, 200, "{}", later.body);
+    assert!(
+        later.body.contains("on Monday 7 January 2030"),
+        "{}",
+        later.body
+    );
+    assert!(
+        later
+            .body
+            .contains("<span class=\"tag red\">Overdue</span>"),
+        "{}",
+        later.body
+    );
+    let unreadable = get("/due?on=31%2F02%2F2026", &ann);
+    assert_eq!(unreadable.status, 400);
+    assert!(
+        unreadable
+            .body
+            .contains("id=\"on-error\">Due on: \u{201c}31/02/2026\u{201d} is not a date")
+            && unreadable.body.contains(
+                "value=\"31/02/2026\" aria-describedby=\"on-hint on-error\" aria-invalid=\"true\""
+            ),
+        "{}",
+        unreadable.body
+    );
+    assert!(!unreadable.body.contains(&first), "{}", unreadable.body);
+    // An authority with nothing open says so, not an empty table.
+    let hal = gateway.sign_in(HAL);
+    let nothing = get("/due", &hal);
+    assert!(
+        nothing.body.contains("<p>Nothing is due on ") && !nothing.body.contains("<table"),
+        "{}",
+        nothing.body
+    );
+
+    // A filter's date that cannot be read: the error at its field, and no
+    // list as if filtered.
+    for (query, name) in [("on=tomorrow", "on"), ("due=31%2F02%2F2026", "due")] {
+        let page = get(&format!("/cases?{query}"), &ann);
+        assert_eq!(page.status, 400, "{query}");
+        assert!(
+            page.body.contains(&format!(
+                "aria-describedby=\"{name}-hint {name}-error\" aria-invalid=\"true\""
+            )) && page
+                .body
+                .contains(&format!("<span class=\"field-error\" id=\"{name}-error\">")),
+            "{query}: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains(&format!("<a href=\"#{name}\">")),
+            "{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains(&first) && !page.body.contains("<table"),
+            "{query}: {}",
+            page.body
+        );
+    }
+
+    // A quarter that cannot be read: a whole page, the error at the field
+    // with what was typed, and no link to a CSV of nothing.
+    for (typed, query) in [("2026Q9", "2026Q9"), ("abc", "abc"), ("", "")] {
+        let page = get(&format!("/report?quarter={query}"), &ann);
+        assert_eq!(page.status, 400, "{typed}");
+        assert!(page.body.ends_with("</html>\n"), "{typed}");
+        assert!(
+            page.body.contains(&format!(
+                "value=\"{typed}\" aria-describedby=\"quarter-hint quarter-error\" aria-invalid=\"true\""
+            )) && page.body.contains("id=\"quarter-error\""),
+            "{typed}: {}",
+            page.body
+        );
+        assert!(!page.body.contains("/report.csv"), "{typed}: {}", page.body);
+    }
+
+    // A long council name in the coordinator's charts is broken over
+    // lines, each inside the chart (tests of the chart itself measure it).
+    let cora = gateway.sign_in(CORA);
+    let report = get("/report", &cora);
+    assert!(
+        report.body.contains(">London Borough of</tspan>")
+            && report.body.contains(">Barking and Dagenham</tspan>"),
+        "{}",
+        report.body
+    );
 }

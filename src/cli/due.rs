@@ -45,16 +45,7 @@ pub(crate) async fn due(
             }
             _ => String::new(),
         };
-        let mut notes = Vec::new();
-        if due.late {
-            notes.push("late referral".to_string());
-        }
-        if due.before_release {
-            notes.push("brought forward: before release".to_string());
-        }
-        if !row.ladder.is_empty() {
-            notes.push(row.ladder.clone());
-        }
+        let notes = row.notes();
         let notes = if notes.is_empty() {
             String::new()
         } else {

@@ -752,6 +752,17 @@ pub fn markdown(title: &str, reports: &[AuthorityReport]) -> String {
 
 /// CSV: a header of authorities, a line per measure.
 pub fn csv(reports: &[AuthorityReport]) -> String {
+    csv_table(reports, "measure", &|code| code.to_string())
+}
+
+/// The report as CSV for people: the header row says "Measure" and names
+/// each authority as `name_of` gives it (its name, not its code), the
+/// columns in the same order as [`csv`]'s.
+pub fn csv_for_people(reports: &[AuthorityReport], name_of: &dyn Fn(&str) -> String) -> String {
+    csv_table(reports, "Measure", name_of)
+}
+
+fn csv_table(reports: &[AuthorityReport], first: &str, name_of: &dyn Fn(&str) -> String) -> String {
     let field = |text: &str| {
         if text.contains([',', '"', '\n']) {
             format!("\"{}\"", text.replace('"', "\"\""))
@@ -759,10 +770,10 @@ pub fn csv(reports: &[AuthorityReport]) -> String {
             text.to_string()
         }
     };
-    let mut out = String::from("measure");
+    let mut out = field(first);
     for r in reports {
         out.push(',');
-        out.push_str(&field(&r.authority));
+        out.push_str(&field(&name_of(&r.authority)));
     }
     out.push('\n');
     for (name, cells) in rows(reports) {

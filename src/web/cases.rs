@@ -4,12 +4,12 @@
 //! as the `case` command shows it, with who has viewed it here; a case of
 //! another authority answers as a page that does not exist.
 
-use super::page::{answer, escape, not_found_page, page};
+use super::page::{answer, column_heads, escape, not_found_page, page, page_at, table};
 use super::session::{signed_in, Signed, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
 use crate::case_list::{filter_cases, CaseFilter, ListedCase};
-use crate::case_view::{case_view, rag_words, short_day};
+use crate::case_view::{case_view, short_day, status_label, LINKED_TO};
 use crate::core::protocol::Rag;
 use crate::store::{CaseScope, CaseSummary};
 use axum::extract::{Path, RawQuery, State};
@@ -28,6 +28,15 @@ pub(crate) fn forbidden() -> Response {
             None,
         ),
     )
+}
+
+/// A deadline's state on a tag, in sentence case as every status is shown.
+pub(crate) fn rag_label(rag: Rag) -> &'static str {
+    match rag {
+        Rag::Red => "Overdue",
+        Rag::Amber => "Due soon",
+        Rag::Green => "On time",
+    }
 }
 
 pub(crate) fn rag_class(rag: Rag) -> &'static str {
@@ -52,7 +61,7 @@ pub(crate) async fn reader(state: &WebState, headers: &HeaderMap) -> Result<Sign
 pub(crate) const PAGE_SIZE: usize = 100;
 
 /// A day as a form gives it: `24/12/2026`, `2026-12-24`, or `today`.
-fn form_day(text: &str, today: NaiveDate) -> Option<NaiveDate> {
+pub(crate) fn form_day(text: &str, today: NaiveDate) -> Option<NaiveDate> {
     let text = text.trim();
     if text.eq_ignore_ascii_case("today") {
         return Some(today);
@@ -72,8 +81,10 @@ struct ListQuery {
     /// The day the deadlines are seen as on.
     on: NaiveDate,
     page: usize,
-    /// What could not be read, said above the list.
-    problems: Vec<String>,
+    /// What could not be read: the field's name and what is wrong with
+    /// it, said above the form and beside the field. The list is then not
+    /// shown, as it would not be what was asked for.
+    problems: Vec<(&'static str, String)>,
 }
 
 impl ListQuery {
@@ -83,15 +94,16 @@ impl ListQuery {
             .unwrap_or_default();
         let get = |name: &str| super::session::field(&fields, name).unwrap_or("").trim();
         let mut problems = Vec::new();
-        let mut day = |name: &str, what: &str| {
+        let mut day = |name: &'static str, what: &str| {
             let text = get(name);
             if text.is_empty() {
                 return None;
             }
             let day = form_day(text, today);
             if day.is_none() {
-                problems.push(format!(
-                    "{what}: \u{201c}{text}\u{201d} is not a date such as 24/12/2026"
+                problems.push((
+                    name,
+                    format!("{what}: \u{201c}{text}\u{201d} is not a date such as 24/12/2026"),
                 ));
             }
             day
@@ -125,6 +137,14 @@ impl ListQuery {
         super::session::field(&self.fields, name)
             .unwrap_or("")
             .trim()
+    }
+
+    /// What is wrong with field `name`, if anything.
+    fn problem(&self, name: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|(field, _)| *field == name)
+            .map(|(_, message)| message.as_str())
     }
 
     /// The address of another page of the same list.
@@ -165,11 +185,23 @@ pub(crate) async fn list(
         .authorities
         .by_code(scope.code())
         .map_or_else(|| "Cases".to_string(), |a| format!("{} cases", a.name));
+    if !asked.problems.is_empty() {
+        // Not the list unfiltered as if filtered: the form, its errors,
+        // and no case.
+        let body = list_body(&asked, 0, 1, &[], today);
+        return answer(
+            StatusCode::BAD_REQUEST,
+            page_at(Some("/cases"), &title, &body, Some(&signed)),
+        );
+    }
     let body = match listing(&state, &scope, &asked, today).await {
         Ok(body) => body,
         Err(e) => return trouble(&e),
     };
-    answer(StatusCode::OK, page(&title, &body, Some(&signed)))
+    answer(
+        StatusCode::OK,
+        page_at(Some("/cases"), &title, &body, Some(&signed)),
+    )
 }
 
 /// The page of the list asked for. Only a filter on deadlines needs every
@@ -236,7 +268,8 @@ fn page_of(asked: usize, total: usize) -> (usize, std::ops::Range<usize>) {
 }
 
 /// The filters' form, how many cases there are (`total`), and page `page`
-/// of them (`shown`).
+/// of them (`shown`); with problems in the filters, the form and its
+/// errors only.
 fn list_body(
     asked: &ListQuery,
     total: usize,
@@ -262,22 +295,22 @@ fn list_body(
                 format!(
                     "<span class=\"tag {}\">{}</span>",
                     rag_class(d.rag),
-                    rag_words(d.rag)
+                    rag_label(d.rag)
                 ),
             ),
-            None => ("none open".to_string(), String::new()),
+            None => ("None open".to_string(), String::new()),
         };
         rows.push_str(&format!(
-            "<tr><td><a href=\"/cases/{r}\">{r}</a>{urgent}</td><td>{name}</td><td>{status}</td>\
-             <td>{due}</td><td>{rag}</td><td class=\"when\">{received}</td></tr>",
+            "<tr><th scope=\"row\"><a href=\"/cases/{r}\">{r}</a>{urgent}</th><td>{name}</td>\
+             <td>{status}</td><td>{due}</td><td>{rag}</td><td class=\"when\">{received}</td></tr>",
             r = escape(&c.reference),
             urgent = if c.urgent {
-                " <strong>urgent</strong>"
+                " <strong>Urgent</strong>"
             } else {
                 ""
             },
             name = escape(c.full_name.as_deref().unwrap_or("-")),
-            status = escape(c.status.as_str()),
+            status = status_label(c.status),
             received = escape(&received),
         ));
     }
@@ -292,13 +325,105 @@ fn list_body(
             }
         )
     };
-    let problems: String = asked
-        .problems
-        .iter()
-        .map(|p| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(p)))
-        .collect();
+    // Each problem above the form links to its field, and is read out
+    // with the field.
+    let problems: String = if asked.problems.is_empty() {
+        String::new()
+    } else {
+        let items: String = asked
+            .problems
+            .iter()
+            .map(|(field, message)| {
+                format!("<li><a href=\"#{field}\">{}</a></li>", escape(message))
+            })
+            .collect();
+        format!(
+            "<div class=\"error-summary\" role=\"alert\"><h2>The list is not shown: \
+             a filter could not be read</h2><ul>{items}</ul></div>"
+        )
+    };
+    let day_field = |name: &str, label: &str, hint: &str, value: String| {
+        let problem = asked.problem(name);
+        let (error, described, class) = match problem {
+            Some(message) => (
+                format!(
+                    "<span class=\"field-error\" id=\"{name}-error\">{}</span>",
+                    escape(message)
+                ),
+                format!("{name}-hint {name}-error"),
+                "day invalid",
+            ),
+            None => (String::new(), format!("{name}-hint"), "day"),
+        };
+        format!(
+            "<div><label for=\"{name}\">{label}</label>\
+             <span class=\"hint\" id=\"{name}-hint\">{hint}</span>{error}\
+             <input type=\"text\" id=\"{name}\" name=\"{name}\" value=\"{value}\" \
+             aria-describedby=\"{described}\"{invalid} class=\"{class}\"></div>",
+            invalid = if problem.is_some() {
+                " aria-invalid=\"true\""
+            } else {
+                ""
+            },
+        )
+    };
+    // What was typed, as read (a date as people write it); what could
+    // not be read, as typed, beside its error.
+    let due_value = match asked.filter.due_on {
+        Some(d) if !asked.get("due").eq_ignore_ascii_case("today") => {
+            d.format("%d/%m/%Y").to_string()
+        }
+        _ => escape(asked.get("due")),
+    };
+    let on_value = if asked.on == today {
+        escape(asked.get("on"))
+    } else {
+        asked.on.format("%d/%m/%Y").to_string()
+    };
+    let form = format!(
+        "{problems}<form method=\"get\" action=\"/cases\" class=\"filters\">\
+         <div><label for=\"q\">Name, prison number, CRN or reference</label>\
+         <input type=\"search\" id=\"q\" name=\"q\" value=\"{q}\"></div>\
+         <div><label for=\"state\">Next deadline</label><select id=\"state\" name=\"state\">\
+         {any}{red}{amber}{green}</select></div>\
+         {due}\
+         <div><label for=\"all\">Cases</label><select id=\"all\" name=\"all\">\
+         <option value=\"\">Open only</option><option value=\"yes\"{all_selected}>All, closed too</option>\
+         </select></div>\
+         {on}\
+         {overdue}\
+         <div><button type=\"submit\" class=\"secondary\">Show</button> \
+         <a href=\"/cases\" class=\"reset\">Clear filters</a></div></form>",
+        q = escape(asked.get("q")),
+        any = option("", "Any"),
+        red = option("red", "Overdue"),
+        amber = option("amber", "Due soon"),
+        green = option("green", "On time"),
+        due = day_field("due", "A deadline due on", "24/12/2026, or today", due_value),
+        on = day_field("on", "Deadlines as on", "a day, if not today", on_value),
+        all_selected = if asked.filter.open_only {
+            ""
+        } else {
+            " selected"
+        },
+        overdue = if asked.filter.overdue {
+            "<input type=\"hidden\" name=\"overdue\" value=\"yes\">"
+        } else {
+            ""
+        },
+    );
+    if !asked.problems.is_empty() {
+        return format!(
+            "{form}<p>No cases are shown until the filters can be read: correct the \
+             date, or <a href=\"/cases\">clear the filters</a>.</p>"
+        );
+    }
+    if total == 0 {
+        return format!("{form}<p>No cases match these filters.</p>");
+    }
     let count = match total {
-        n if n <= PAGE_SIZE => format!("{n} case(s)."),
+        1 => "1 case.".to_string(),
+        n if n <= PAGE_SIZE => format!("{n} cases."),
         n => format!(
             "{n} cases: {} to {} shown, page {page} of {pages}.",
             first + 1,
@@ -331,58 +456,26 @@ fn list_body(
             escape(&asked.on.format("%A %-d %B %Y").to_string())
         )
     };
+    let caption = if pages > 1 {
+        format!("Cases, page {page} of {pages}")
+    } else {
+        "Cases".to_string()
+    };
     format!(
-        "{problems}<form method=\"get\" action=\"/cases\" class=\"filters\">\
-         <div><label for=\"q\">Name, prison number, CRN or reference</label>\
-         <input type=\"search\" id=\"q\" name=\"q\" value=\"{q}\"></div>\
-         <div><label for=\"state\">Next deadline</label><select id=\"state\" name=\"state\">\
-         {any}{red}{amber}{green}</select></div>\
-         <div><label for=\"due\">A deadline due on</label>\
-         <span class=\"hint\" id=\"due-hint\">24/12/2026, or today</span>\
-         <input type=\"text\" id=\"due\" name=\"due\" value=\"{due}\" \
-         aria-describedby=\"due-hint\" class=\"day\"></div>\
-         <div><label for=\"all\">Cases</label><select id=\"all\" name=\"all\">\
-         <option value=\"\">Open only</option><option value=\"yes\"{all_selected}>All, closed too</option>\
-         </select></div>\
-         <div><label for=\"on\">Deadlines as on</label>\
-         <span class=\"hint\" id=\"on-hint\">a day, if not today</span>\
-         <input type=\"text\" id=\"on\" name=\"on\" value=\"{on}\" \
-         aria-describedby=\"on-hint\" class=\"day\"></div>\
-         {overdue}\
-         <div><button type=\"submit\" class=\"secondary\">Show</button> \
-         <a href=\"/cases\" class=\"reset\">Clear filters</a></div></form>\
-         <p>{count}{seen_as}</p>\
-         <table><thead><tr><th scope=\"col\">Reference</th><th scope=\"col\">Name</th>\
-         <th scope=\"col\">Status</th><th scope=\"col\">Next deadline</th><th scope=\"col\">State</th>\
-         <th scope=\"col\">Received</th></tr></thead><tbody>{rows}</tbody></table>{pager}",
-        q = escape(asked.get("q")),
-        any = option("", "Any"),
-        red = option("red", "Overdue"),
-        amber = option("amber", "Due soon"),
-        green = option("green", "On time"),
-        // What was typed, as read (a date as people write it); what could
-        // not be read, as typed, beside its error.
-        due = match asked.filter.due_on {
-            Some(d) if !asked.get("due").eq_ignore_ascii_case("today") => {
-                d.format("%d/%m/%Y").to_string()
-            }
-            _ => escape(asked.get("due")),
-        },
-        on = if asked.on == today {
-            escape(asked.get("on"))
-        } else {
-            asked.on.format("%d/%m/%Y").to_string()
-        },
-        all_selected = if asked.filter.open_only {
-            ""
-        } else {
-            " selected"
-        },
-        overdue = if asked.filter.overdue {
-            "<input type=\"hidden\" name=\"overdue\" value=\"yes\">"
-        } else {
-            ""
-        },
+        "{form}<p>{count}{seen_as}</p>{table}{pager}",
+        table = table(
+            &caption,
+            false,
+            &column_heads(&[
+                "Reference",
+                "Name",
+                "Status",
+                "Next deadline",
+                "State",
+                "Received"
+            ]),
+            &rows
+        ),
     )
 }
 
@@ -410,14 +503,17 @@ async fn counts(state: &WebState, signed: &Signed) -> Response {
     }
     let body = format!(
         "<p>Coordinators see each authority's counts; the cases themselves are the \
-         authorities' own.</p>\
-         <table><thead><tr><th scope=\"col\">Authority</th><th scope=\"col\">Open</th>\
-         <th scope=\"col\">Incomplete</th><th scope=\"col\">Closed</th><th scope=\"col\">Refused</th>\
-         </tr></thead><tbody>{rows}</tbody></table>"
+         authorities' own.</p>{}",
+        table(
+            "Cases by authority and status",
+            false,
+            &column_heads(&["Authority", "Open", "Incomplete", "Closed", "Refused"]),
+            &rows
+        )
     );
     answer(
         StatusCode::OK,
-        page("Cases by authority", &body, Some(signed)),
+        page_at(Some("/cases"), "Cases by authority", &body, Some(signed)),
     )
 }
 
@@ -459,26 +555,50 @@ pub(crate) async fn one(
         Ok(found) => found,
         Err(e) => return trouble(&e),
     };
-    let mut body = format!("<p>{}</p><table><tbody>", escape(&view.authority));
+    // The case this one is linked to, when it is the reader's authority's
+    // too: a link to it; otherwise neither link nor reference.
+    let linked = match &view.linked_to {
+        Some(other) => match state.store.scoped_case(scope, other).await {
+            Ok(found) => found.map(|_| other.clone()),
+            Err(e) => return trouble(&e),
+        },
+        None => None,
+    };
+    let mut summary = String::new();
     for (label, value) in &view.header {
-        body.push_str(&format!(
-            "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
-            escape(label),
+        let value = if label == LINKED_TO {
+            match &linked {
+                Some(other) => escape(value).replacen(
+                    &escape(other),
+                    &format!("<a href=\"/cases/{r}\">{r}</a>", r = escape(other)),
+                    1,
+                ),
+                None => continue,
+            }
+        } else {
             escape(value)
+        };
+        summary.push_str(&format!(
+            "<tr><th scope=\"row\">{}</th><td>{value}</td></tr>",
+            escape(label),
         ));
     }
-    body.push_str("</tbody></table>");
+    let mut body = format!(
+        "<p>{}</p>{}",
+        escape(&view.authority),
+        table("Summary", false, "", &summary)
+    );
     if let Some(deadlines) = &view.deadlines {
         body.push_str("<h2>Next deadlines</h2>");
         if deadlines.is_empty() {
             body.push_str("<p>None open.</p>");
         } else {
-            body.push_str("<table><tbody>");
+            let mut rows = String::new();
             for d in deadlines {
-                body.push_str(&format!(
+                rows.push_str(&format!(
                     "<tr><td><span class=\"tag {}\">{}</span></td><td class=\"when\">{}</td><td>{} (commitment {}){}</td></tr>",
                     rag_class(d.rag),
-                    rag_words(d.rag),
+                    rag_label(d.rag),
                     escape(&short_day(d.due)),
                     escape(&d.what),
                     escape(&d.commitment),
@@ -489,35 +609,57 @@ pub(crate) async fn one(
                     }
                 ));
             }
-            body.push_str("</tbody></table>");
+            body.push_str(&table(
+                "Next deadlines",
+                false,
+                &column_heads(&["State", "Due", "What"]),
+                &rows,
+            ));
         }
     }
     body.push_str("<h2>Referral</h2>");
     if view.referral.is_empty() {
         body.push_str("<p>Nothing kept: refused, or erased after its retention period.</p>");
     } else {
-        body.push_str("<table><tbody>");
+        let mut rows = String::new();
         for (label, value) in &view.referral {
-            body.push_str(&format!(
+            rows.push_str(&format!(
                 "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
                 escape(label),
                 escape(value).replace('\n', "<br>")
             ));
         }
-        body.push_str("</tbody></table>");
+        body.push_str(&table("The referral's form", false, "", &rows));
     }
-    body.push_str("<h2>Timeline</h2><table><tbody>");
+    let mut rows = String::new();
     for (at, sentence) in &view.timeline {
-        body.push_str(&format!(
+        rows.push_str(&format!(
             "<tr><td class=\"when\">{}</td><td>{}</td></tr>",
             escape(at),
             escape(sentence)
         ));
     }
-    body.push_str("</tbody></table><h2>Viewed and changed here</h2><table><tbody>");
+    body.push_str("<h2>Timeline</h2>");
+    body.push_str(&table(
+        "Timeline",
+        false,
+        &column_heads(&["When", "What happened"]),
+        &rows,
+    ));
+    body.push_str("<h2>Viewed and changed here</h2>");
+    let mut rows = String::new();
     for line in super::access::case_lines(&access) {
-        body.push_str(&format!("<tr><td>{}</td></tr>", escape(&line)));
+        rows.push_str(&format!("<tr><td>{}</td></tr>", escape(&line)));
     }
-    body.push_str("</tbody></table><p><a href=\"/cases\">All cases</a></p>");
-    answer(StatusCode::OK, page(&view.reference, &body, Some(&signed)))
+    body.push_str(&table(
+        "Viewed and changed here",
+        false,
+        &column_heads(&["Who did what, and when"]),
+        &rows,
+    ));
+    body.push_str("<p><a href=\"/cases\">All cases</a></p>");
+    answer(
+        StatusCode::OK,
+        page_at(Some("/cases"), &view.reference, &body, Some(&signed)),
+    )
 }

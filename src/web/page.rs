@@ -28,19 +28,41 @@ pub(crate) fn escape(text: &str) -> String {
 /// signed in the pages they may open and the sign-out button (with their
 /// CSRF token).
 pub(crate) fn page(title: &str, body: &str, signed_in: Option<&Signed>) -> String {
+    page_at(None, title, body, signed_in)
+}
+
+/// A page reached from the header's navigation: `current` is its address
+/// there (`/cases`, `/due`, ...), marked as the page the reader is on.
+pub(crate) fn page_at(
+    current: Option<&str>,
+    title: &str,
+    body: &str,
+    signed_in: Option<&Signed>,
+) -> String {
     let header_end = match signed_in {
         Some(signed) => {
-            let pages = match signed.viewer {
-                Viewer::Officer { .. } => {
-                    "<a href=\"/cases\">Cases</a> <a href=\"/due\">Due</a> \
-                     <a href=\"/quarantine\">Quarantine</a> <a href=\"/report\">Report</a>"
-                }
-                Viewer::Coordinator { .. } => {
-                    "<a href=\"/cases\">Counts</a> <a href=\"/report\">Report</a>"
-                }
+            let pages: &[(&str, &str)] = match signed.viewer {
+                Viewer::Officer { .. } => &[
+                    ("/cases", "Cases"),
+                    ("/due", "Due"),
+                    ("/quarantine", "Quarantine"),
+                    ("/report", "Report"),
+                ],
+                Viewer::Coordinator { .. } => &[("/cases", "Counts"), ("/report", "Report")],
             };
+            let links: String = pages
+                .iter()
+                .map(|(href, words)| {
+                    let here = if current == Some(*href) {
+                        " aria-current=\"page\""
+                    } else {
+                        ""
+                    };
+                    format!("<li><a href=\"{href}\"{here}>{words}</a></li>")
+                })
+                .collect();
             format!(
-                "<nav aria-label=\"Pages\">{pages}</nav>\
+                "<nav aria-label=\"Pages\"><ul>{links}</ul></nav>\
                  <nav aria-label=\"Account\"><span class=\"who\">{}</span>\
                  <form method=\"post\" action=\"/sign-out\" class=\"inline\">\
                  <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
@@ -63,6 +85,33 @@ pub(crate) fn page(title: &str, body: &str, signed_in: Option<&Signed>) -> Strin
          <main id=\"main\">\n<h1>{title}</h1>\n{body}\n</main>\n</body>\n</html>\n",
         title = escape(title),
     )
+}
+
+/// A data table in a container of its own that scrolls sideways when the
+/// table is wider than the screen, so that the page around it does not;
+/// the container can be focused (to scroll it by keyboard) and is named
+/// by the table's caption. `head` is the `<thead>`, `rows` the `<tbody>`'s
+/// rows (both HTML); `caption` is plain text, hidden unless `shown`.
+pub(crate) fn table(caption: &str, shown: bool, head: &str, rows: &str) -> String {
+    format!(
+        "<div class=\"table-wrap\" role=\"region\" aria-label=\"{c}\" tabindex=\"0\">\
+         <table><caption{class}>{c}</caption>{head}<tbody>{rows}</tbody></table></div>",
+        c = escape(caption),
+        class = if shown {
+            ""
+        } else {
+            " class=\"visually-hidden\""
+        },
+    )
+}
+
+/// A table's header row of column headings (plain text).
+pub(crate) fn column_heads(headings: &[&str]) -> String {
+    let cells: String = headings
+        .iter()
+        .map(|h| format!("<th scope=\"col\">{}</th>", escape(h)))
+        .collect();
+    format!("<thead><tr>{cells}</tr></thead>")
 }
 
 /// A page with a status.

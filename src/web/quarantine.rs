@@ -4,7 +4,7 @@
 //! and recorded with who did it.
 
 use super::cases::{forbidden, reader};
-use super::page::{answer, escape, not_found_page, page};
+use super::page::{answer, escape, not_found_page, page_at, table};
 use super::session::{csrf_ok, field, form, Signed, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
@@ -103,7 +103,7 @@ fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -
     let csrf = escape(&signed.csrf);
     let mut body = String::from(note);
     if waiting.is_empty() {
-        body.push_str("<p>No message is waiting in quarantine.</p>");
+        body.push_str("<p>The quarantine is empty: no message is waiting.</p>");
     }
     for q in waiting {
         let id = q.id;
@@ -121,24 +121,42 @@ fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -
                  <button type=\"submit\">Release message {id}</button></form>"
             )
         };
-        body.push_str(&format!(
-            "<h2>Message {id}</h2><table><tbody>\
-             <tr><th scope=\"row\">Received</th><td>{received}</td></tr>\
+        let received = short_time(q.received_at);
+        let sender = q.sender.as_deref().unwrap_or("an unknown sender");
+        // Named by what the page already shows of it: its subject, else who
+        // sent it and when.
+        let heading = match q.subject.as_deref().map(str::trim) {
+            Some(subject) if !subject.is_empty() => subject.to_string(),
+            _ => format!("Quarantined message from {sender}, received {received}"),
+        };
+        let details = format!(
+            "<tr><th scope=\"row\">Received</th><td>{received}</td></tr>\
              <tr><th scope=\"row\">From</th><td>{sender}</td></tr>\
              <tr><th scope=\"row\">Subject</th><td>{subject}</td></tr>\
-             <tr><th scope=\"row\">Set aside because</th><td>{reason}</td></tr></tbody></table>\
+             <tr><th scope=\"row\">Set aside because</th><td>{reason}</td></tr>\
+             <tr><th scope=\"row\">Message number</th><td>{id}</td></tr>",
+            received = escape(&received),
+            sender = escape(q.sender.as_deref().unwrap_or("(no sender)")),
+            subject = escape(q.subject.as_deref().unwrap_or("(no subject)")),
+            reason = escape(&q.reason),
+        );
+        body.push_str(&format!(
+            "<h2>{heading}</h2>{details}\
              {release}<form method=\"post\" action=\"/quarantine/{id}/dismiss\" class=\"dismiss\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
              <label for=\"reason-{id}\">Or dismiss it: why it needs nothing done</label>\
              <div class=\"row\"><input type=\"text\" id=\"reason-{id}\" name=\"reason\" required>\
              <button type=\"submit\" class=\"secondary\">Dismiss message {id}</button></div></form>",
-            received = escape(&short_time(q.received_at)),
-            sender = escape(q.sender.as_deref().unwrap_or("(no sender)")),
-            subject = escape(q.subject.as_deref().unwrap_or("(no subject)")),
-            reason = escape(&q.reason),
+            heading = escape(&heading),
+            details = table(
+                &format!("Message {id}: {heading}"),
+                false,
+                "",
+                &details
+            ),
         ));
     }
-    page("Quarantine", &body, Some(signed))
+    page_at(Some("/quarantine"), "Quarantine", &body, Some(signed))
 }
 
 /// The page again, with what was done said first (`note` is HTML).

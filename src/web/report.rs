@@ -4,29 +4,31 @@
 //! sees their authority's; a coordinator every authority's and the total.
 
 use super::cases::reader;
-use super::page::{answer, escape, page};
+use super::page::{answer, escape, page_at, table};
 use super::session::{field, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
-use crate::core::report::{build, csv, rows, AuthorityReport, Quarter};
+use crate::core::report::{build, csv_for_people, rows, AuthorityReport, Quarter};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Utc};
 use std::sync::Arc;
 
-/// The quarter asked for, or the current one.
-fn quarter_of(query: Option<&str>) -> Result<Quarter, String> {
+/// The quarter asked for, or the current one; when it cannot be read,
+/// what was typed and what is wrong with it.
+fn quarter_of(query: Option<&str>) -> Result<Quarter, (String, String)> {
     let fields: Vec<(String, String)> = query
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
-    match field(&fields, "quarter")
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-    {
-        Some(text) => text
-            .parse()
-            .map_err(|e: crate::core::report::NotAQuarter| e.to_string()),
+    match field(&fields, "quarter").map(str::trim) {
+        Some("") => Err((String::new(), "Enter a quarter, such as 2026Q4".to_string())),
+        Some(text) => text.parse().map_err(|_: crate::core::report::NotAQuarter| {
+            (
+                text.to_string(),
+                format!("\u{201c}{text}\u{201d} is not a quarter such as 2026Q4"),
+            )
+        }),
         None => {
             let today = crate::core::uk::date(Utc::now());
             Ok(Quarter {
@@ -72,57 +74,152 @@ async fn reports(
     ))
 }
 
+/// The chart's text size, in pixels.
+const FONT: u32 = 16;
+/// The widest a character of the chart's text is taken to be, in tenths
+/// of the font size: Arial's letters average about half of it, capitals
+/// and figures a little more, so that a line of this many characters
+/// never runs past the room it is given.
+const CHAR_TENTHS: u32 = 6;
+/// The most characters a line of an authority's name may hold, and the
+/// most lines: a longer name is cut, whole in its tooltip.
+const NAME_CHARS: usize = 22;
+const NAME_LINES: usize = 2;
+
+/// How wide `text` is taken to be at `font` pixels.
+fn text_width(text: &str, font: u32) -> u32 {
+    text.chars().count() as u32 * font * CHAR_TENTHS / 10
+}
+
+/// An authority's name in lines of at most `NAME_CHARS` characters, broken
+/// between words, at most `NAME_LINES` of them; whether it had to be cut.
+fn name_lines(name: &str) -> (Vec<String>, bool) {
+    let mut lines: Vec<String> = Vec::new();
+    let mut dropped = false;
+    for word in name.split_whitespace() {
+        let fits_after = lines
+            .last()
+            .is_some_and(|l| l.chars().count() + 1 + word.chars().count() <= NAME_CHARS);
+        if fits_after {
+            if let Some(line) = lines.last_mut() {
+                line.push(' ');
+                line.push_str(word);
+            }
+        } else if lines.len() == NAME_LINES {
+            dropped = true;
+            break;
+        } else {
+            lines.push(word.to_string());
+        }
+    }
+    // A word longer than a line, or more words than the lines hold: cut,
+    // with an ellipsis.
+    let mut cut = dropped;
+    for line in &mut lines {
+        if line.chars().count() > NAME_CHARS {
+            *line = line.chars().take(NAME_CHARS - 1).collect();
+            line.push('\u{2026}');
+            cut = true;
+        }
+    }
+    if let Some(last) = lines
+        .last_mut()
+        .filter(|l| dropped && !l.ends_with('\u{2026}'))
+    {
+        if last.chars().count() >= NAME_CHARS {
+            *last = last.chars().take(NAME_CHARS - 1).collect();
+        }
+        last.push('\u{2026}');
+    }
+    (lines, cut)
+}
+
 /// A horizontal bar chart: one bar per authority, each of one or two parts
-/// (met in time, then missed), scaled to the largest.
+/// (met in time, then missed), scaled to the largest. Names are wrapped to
+/// fit the label column, which is as wide as the longest line.
 fn chart(title: &str, bars: &[(String, u32, u32)], parts: (&str, &str)) -> String {
-    const LABEL: u32 = 150;
-    const WIDTH: u32 = 420;
-    const ROW: u32 = 26;
+    const BARS: u32 = 420;
+    const LINE: u32 = 18;
+    const GAP: u32 = 12;
+    let named: Vec<(Vec<String>, bool)> =
+        bars.iter().map(|(name, _, _)| name_lines(name)).collect();
+    let label = named
+        .iter()
+        .flat_map(|(lines, _)| lines.iter())
+        .map(|l| text_width(l, FONT))
+        .max()
+        .unwrap_or(0)
+        .max(text_width("Colchester", FONT))
+        + GAP;
+    let most_lines = named.iter().map(|(l, _)| l.len()).max().unwrap_or(1).max(1) as u32;
+    let row = (LINE * most_lines + 8).max(26);
     let most = bars.iter().map(|(_, a, b)| a + b).max().unwrap_or(0).max(1);
-    let height = ROW * bars.len() as u32 + 30;
+    let figures = |first: u32, second: u32| {
+        if parts.1.is_empty() {
+            first.to_string()
+        } else {
+            format!("{first} / {second}")
+        }
+    };
+    let figure_room = bars
+        .iter()
+        .map(|(_, a, b)| text_width(&figures(*a, *b), FONT))
+        .max()
+        .unwrap_or(0)
+        + GAP;
+    let width = label + BARS + figure_room;
+    let height = row * bars.len() as u32 + 30;
     let mut svg = format!(
         "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{t}\" \
-         width=\"{w}\" height=\"{height}\" viewBox=\"0 0 {w} {height}\"><title>{t}</title>",
+         width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\"><title>{t}</title>",
         t = escape(title),
-        w = LABEL + WIDTH + 60,
     );
-    for (i, (name, first, second)) in bars.iter().enumerate() {
-        let y = ROW * i as u32 + 4;
-        let w1 = WIDTH * first / most;
-        let w2 = WIDTH * second / most;
+    for (i, ((name, first, second), (lines, cut))) in bars.iter().zip(&named).enumerate() {
+        let y = row * i as u32 + 4;
+        let w1 = BARS * first / most;
+        let w2 = BARS * second / most;
+        let ty = y + 14;
+        let mut text = format!(
+            "<text x=\"0\" y=\"{ty}\" font-family=\"Arial, sans-serif\" font-size=\"{FONT}\" fill=\"#0b0c0c\">"
+        );
+        if *cut {
+            text.push_str(&format!("<title>{}</title>", escape(name)));
+        }
+        for (n, line) in lines.iter().enumerate() {
+            text.push_str(&format!(
+                "<tspan x=\"0\" y=\"{}\">{}</tspan>",
+                ty + LINE * n as u32,
+                escape(line)
+            ));
+        }
+        text.push_str("</text>");
         svg.push_str(&format!(
-            "<text x=\"0\" y=\"{ty}\" font-family=\"Arial, sans-serif\" font-size=\"16\" fill=\"#0b0c0c\">{name}</text>\
-             <rect x=\"{LABEL}\" y=\"{y}\" width=\"{w1}\" height=\"18\" fill=\"#00703c\"><title>{first} {p1}</title></rect>\
+            "{text}\
+             <rect x=\"{label}\" y=\"{y}\" width=\"{w1}\" height=\"18\" fill=\"#00703c\"><title>{first} {p1}</title></rect>\
              <rect x=\"{x2}\" y=\"{y}\" width=\"{w2}\" height=\"18\" fill=\"#d4351c\"><title>{second} {p2}</title></rect>\
-             <text x=\"{tx}\" y=\"{ty}\" font-family=\"Arial, sans-serif\" font-size=\"16\" fill=\"#0b0c0c\">{label}</text>",
-            ty = y + 14,
-            name = escape(name),
-            x2 = LABEL + w1,
-            tx = LABEL + w1 + w2 + 6,
+             <text x=\"{tx}\" y=\"{ty}\" font-family=\"Arial, sans-serif\" font-size=\"{FONT}\" fill=\"#0b0c0c\">{figures}</text>",
+            x2 = label + w1,
+            tx = label + w1 + w2 + 6,
             p1 = escape(parts.0),
             p2 = escape(parts.1),
-            label = if parts.1.is_empty() {
-                first.to_string()
-            } else {
-                format!("{first} / {second}")
-            },
+            figures = figures(*first, *second),
         ));
     }
-    let legend_y = ROW * bars.len() as u32 + 22;
+    let legend_y = row * bars.len() as u32 + 22;
     svg.push_str(&format!(
-        "<rect x=\"{LABEL}\" y=\"{ly}\" width=\"12\" height=\"12\" fill=\"#00703c\"/>\
+        "<rect x=\"{label}\" y=\"{ly}\" width=\"12\" height=\"12\" fill=\"#00703c\"/>\
          <text x=\"{lx}\" y=\"{legend_y}\" font-family=\"Arial, sans-serif\" font-size=\"15\" fill=\"#0b0c0c\">{p1}</text>",
         ly = legend_y - 11,
-        lx = LABEL + 16,
+        lx = label + 16,
         p1 = escape(parts.0),
     ));
     if !parts.1.is_empty() {
         svg.push_str(&format!(
             "<rect x=\"{x}\" y=\"{ly}\" width=\"12\" height=\"12\" fill=\"#d4351c\"/>\
              <text x=\"{lx}\" y=\"{legend_y}\" font-family=\"Arial, sans-serif\" font-size=\"15\" fill=\"#0b0c0c\">{p2}</text>",
-            x = LABEL + 160,
+            x = label + 160,
             ly = legend_y - 11,
-            lx = LABEL + 176,
+            lx = label + 176,
             p2 = escape(parts.1),
         ));
     }
@@ -146,13 +243,13 @@ pub(crate) async fn show(
     }
     let quarter = match quarter_of(query.as_deref()) {
         Ok(q) => q,
-        Err(message) => {
+        Err((typed, message)) => {
             return answer(
                 StatusCode::BAD_REQUEST,
                 page_html(
                     &signed,
-                    &format!("<p role=\"alert\">{}</p>", escape(&message)),
-                    None,
+                    "<p>No figures are shown until the quarter can be read.</p>",
+                    Err((typed.as_str(), message.as_str())),
                 ),
             )
         }
@@ -161,13 +258,7 @@ pub(crate) async fn show(
         Ok(r) => r,
         Err(e) => return trouble(&e),
     };
-    let name = |r: &AuthorityReport| {
-        state
-            .config
-            .authorities
-            .by_code(&r.authority)
-            .map_or_else(|| r.authority.clone(), |a| a.name.clone())
-    };
+    let name = |r: &AuthorityReport| authority_name(&state, &r.authority);
     let mut body = String::new();
     // The protocol's deadlines (acknowledgement, lead named, ...), then
     // escalations.
@@ -190,34 +281,95 @@ pub(crate) async fn show(
         .collect();
     body.push_str("<h2>Escalations</h2>");
     body.push_str(&chart("Escalations", &escalations, ("escalations", "")));
-    body.push_str("<h2>The quarter's table</h2><table><thead><tr><th scope=\"col\">Measure</th>");
+    body.push_str("<h2>The quarter's table</h2>");
+    let mut head = String::from("<thead><tr><th scope=\"col\">Measure</th>");
     for r in &reports {
-        body.push_str(&format!("<th scope=\"col\">{}</th>", escape(&name(r))));
+        head.push_str(&format!("<th scope=\"col\">{}</th>", escape(&name(r))));
     }
-    body.push_str("</tr></thead><tbody>");
+    head.push_str("</tr></thead>");
+    let mut lines = String::new();
     for (measure, cells) in rows(&reports) {
-        body.push_str(&format!("<tr><th scope=\"row\">{}</th>", escape(&measure)));
+        lines.push_str(&format!("<tr><th scope=\"row\">{}</th>", escape(&measure)));
         for cell in cells {
-            body.push_str(&format!("<td>{}</td>", escape(&cell)));
+            lines.push_str(&format!("<td>{}</td>", escape(&cell)));
         }
-        body.push_str("</tr>");
+        lines.push_str("</tr>");
     }
-    body.push_str("</tbody></table>");
-    answer(StatusCode::OK, page_html(&signed, &body, Some(quarter)))
+    body.push_str(&table(
+        &format!("Figures for {quarter} by measure and authority"),
+        false,
+        &head,
+        &lines,
+    ));
+    answer(StatusCode::OK, page_html(&signed, &body, Ok(quarter)))
 }
 
-fn page_html(signed: &super::session::Signed, body: &str, quarter: Option<Quarter>) -> String {
-    let shown = quarter.map(|q| q.to_string()).unwrap_or_default();
+/// An authority's name for the report: its name, or "All authorities" for
+/// the coordinator's total.
+fn authority_name(state: &WebState, code: &str) -> String {
+    match state.config.authorities.by_code(code) {
+        Some(authority) => authority.name.clone(),
+        None if code == "All" => "All authorities".to_string(),
+        None => code.to_string(),
+    }
+}
+
+/// The page around the report's `body`: the quarter's form, and the link to
+/// the quarter's CSV; or, when the quarter asked for cannot be read
+/// (`Err((typed, message))`), the form with what was typed and the error
+/// beside it, and no link.
+fn page_html(
+    signed: &super::session::Signed,
+    body: &str,
+    quarter: Result<Quarter, (&str, &str)>,
+) -> String {
+    let (value, error, download, title) = match quarter {
+        Ok(q) => (
+            q.to_string(),
+            None,
+            format!(
+                "<p><a href=\"/report.csv?quarter={q}\">Download the figures for {q} as CSV</a></p>"
+            ),
+            format!("Report {q}"),
+        ),
+        Err((typed, message)) => (
+            typed.to_string(),
+            Some(message),
+            String::new(),
+            "Report".to_string(),
+        ),
+    };
+    let summary = match error {
+        Some(message) => format!(
+            "<div class=\"error-summary\" role=\"alert\"><h2>The report is not shown: \
+             the quarter could not be read</h2><ul><li><a href=\"#quarter\">{}</a></li></ul></div>",
+            escape(message)
+        ),
+        None => String::new(),
+    };
+    let (field_error, described, invalid) = match error {
+        Some(message) => (
+            format!(
+                "<span class=\"field-error\" id=\"quarter-error\">{}</span>",
+                escape(message)
+            ),
+            "quarter-hint quarter-error",
+            " aria-invalid=\"true\" class=\"invalid\"",
+        ),
+        None => (String::new(), "quarter-hint", ""),
+    };
     let form = format!(
-        "<form method=\"get\" action=\"/report\" class=\"filters\"><div>\
-         <label for=\"quarter\">Quarter (such as 2026Q4)</label>\
-         <input type=\"text\" id=\"quarter\" name=\"quarter\" value=\"{q}\"></div>\
-         <div><button type=\"submit\" class=\"secondary\">Show</button></div></form>\
-         <p><a href=\"/report.csv?quarter={q}\">Download the quarter as CSV</a></p>",
-        q = escape(&shown)
+        "{summary}<form method=\"get\" action=\"/report\" class=\"filters\"><div>\
+         <label for=\"quarter\">Quarter</label>\
+         <span class=\"hint\" id=\"quarter-hint\">A year and a quarter, such as 2026Q4</span>\
+         {field_error}<input type=\"text\" id=\"quarter\" name=\"quarter\" value=\"{v}\" \
+         aria-describedby=\"{described}\"{invalid}></div>\
+         <div><button type=\"submit\" class=\"secondary\">Show</button></div></form>{download}",
+        v = escape(&value),
     );
-    page(
-        &format!("Report {shown}"),
+    page_at(
+        Some("/report"),
+        &title,
         &format!("{form}{body}"),
         Some(signed),
     )
@@ -251,9 +403,126 @@ pub(crate) async fn download(
                     format!("attachment; filename=\"dtr-report-{quarter}.csv\""),
                 ),
             ],
-            csv(&reports),
+            csv_for_people(&reports, &|code| authority_name(&state, code)),
         )
             .into_response(),
         Err(e) => trouble(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex::Regex;
+
+    /// How wide Arial draws `text` at `font` pixels: its letters' own
+    /// advance widths (in thousandths of the font size), not the chart's
+    /// estimate.
+    fn arial_width(text: &str, font: u32) -> f64 {
+        let thousandths: u32 = text
+            .chars()
+            .map(|c| match c {
+                'i' | 'j' | 'l' | '\'' => 222,
+                'f' | 't' | ' ' | '/' | '.' | ',' => 278,
+                'r' | '-' => 333,
+                'c' | 'k' | 's' | 'v' | 'x' | 'y' | 'z' | 'J' => 500,
+                'm' => 833,
+                'w' => 722,
+                'a'..='z' | '0'..='9' => 556,
+                'M' => 833,
+                'W' => 944,
+                'I' => 278,
+                'A'..='Z' => 722,
+                '\u{2026}' => 1000,
+                _ => 1000,
+            })
+            .sum();
+        f64::from(thousandths) * f64::from(font) / 1000.0
+    }
+
+    fn unescaped(text: &str) -> String {
+        text.replace("&#39;", "'")
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
+
+    /// Every piece of text in `svg` with where it starts and its size.
+    fn texts(svg: &str) -> Vec<(f64, u32, String)> {
+        let text = Regex::new(
+            r#"<text x="(\d+)" y="\d+" font-family="[^"]*" font-size="(\d+)"[^>]*>(.*?)</text>"#,
+        )
+        .expect("regex");
+        let span = Regex::new(r#"<tspan x="(\d+)"[^>]*>([^<]*)</tspan>"#).expect("regex");
+        let title = Regex::new(r"<title>[^<]*</title>").expect("regex");
+        let mut found = Vec::new();
+        for t in text.captures_iter(svg) {
+            let font: u32 = t[2].parse().expect("a size");
+            let inside = title.replace_all(&t[3], "");
+            let spans: Vec<_> = span.captures_iter(&inside).collect();
+            if spans.is_empty() {
+                found.push((t[1].parse().expect("x"), font, unescaped(&inside)));
+            }
+            for s in spans {
+                found.push((s[1].parse().expect("x"), font, unescaped(&s[2])));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn long_council_names_stay_inside_the_chart() {
+        let names = [
+            "Basildon Borough Council",
+            "London Borough of Barking and Dagenham",
+            "Borough Council of King's Lynn and West Norfolk",
+            "Supercalifragilisticexpialidocious-upon-Thames",
+            "Harlow",
+        ];
+        let bars: Vec<(String, u32, u32)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_string(), 100 + i as u32, 999))
+            .collect();
+        let svg = chart("Acknowledged", &bars, ("within target", "missed"));
+        let width: f64 = Regex::new(r#"<svg [^>]*width="(\d+)""#)
+            .expect("regex")
+            .captures(&svg)
+            .map(|c| c[1].parse().expect("a width"))
+            .expect("the chart's width");
+        let bars_start: f64 = Regex::new(r#"<rect x="(\d+)""#)
+            .expect("regex")
+            .captures(&svg)
+            .map(|c| c[1].parse().expect("x"))
+            .expect("a bar");
+        let found = texts(&svg);
+        assert!(found.len() > names.len(), "{svg}");
+        for (x, font, text) in &found {
+            let end = x + arial_width(text, *font);
+            assert!(end <= width, "{text:?} ends at {end}, past {width}:\n{svg}");
+            // A name's lines end before the bars begin.
+            if *x == 0.0 {
+                assert!(end < bars_start, "{text:?} runs into the bars:\n{svg}");
+            }
+        }
+        // Names that fit on two lines are whole; one that does not is cut,
+        // and whole in its tooltip.
+        let shown: String = found
+            .iter()
+            .filter(|(x, _, _)| *x == 0.0)
+            .map(|(_, _, t)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            shown.contains("London Borough of Barking and Dagenham"),
+            "{shown}"
+        );
+        assert!(shown.contains("Basildon Borough Council"), "{shown}");
+        assert!(shown.contains("King's Lynn and West\u{2026}"), "{shown}");
+        assert!(
+            svg.contains("<title>Borough Council of King&#39;s Lynn and West Norfolk</title>"),
+            "{svg}"
+        );
     }
 }
