@@ -145,6 +145,10 @@ pub enum DocumentError {
     /// What its packed parts (object streams) unpack to at load.
     #[error("a PDF too large when unpacked: {0}")]
     PdfUnpacked(String),
+    /// Text and areas filled over it, more than can be checked for what
+    /// a reader sees (`limit` checks of a piece against an area).
+    #[error("a PDF page with too many filled areas over its text to tell what shows (more than {limit} checks)")]
+    PdfOverdrawn { limit: usize },
     #[error("a document that took more than {0:?} to read")]
     TimedOut(Duration),
     #[error("a document with more than {0} characters of text")]

@@ -2,6 +2,7 @@
 //! baseline, cells by the gaps between pieces, and labels wrapped over
 //! two lines of a table cell joined again.
 
+use super::page::Piece;
 use super::*;
 
 /// Pieces on one baseline (within a third of their size) make a line,

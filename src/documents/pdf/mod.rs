@@ -6,10 +6,18 @@
 //! unreadable (see `shown_value`). Fields come first so
 //! that they answer what the page leaves blank; where a field and the page
 //! say who the person is or whether they agreed differently, neither is
-//! taken (see `settle`). Only what a reader sees is read: hidden fields and
-//! invisible, white, off-page, clipped or tiny text are not. The text layer is laid out from where each piece
-//! of text is drawn: pieces on one baseline make a line, pieces far apart
-//! on it are cells (`label<TAB>value`), as a table's are.
+//! taken (see `settle`). Only what a reader sees is read (see `sight`):
+//! not hidden fields, nor fields in a layer switched off; not text that
+//! is invisible (`Tr` 3 or 7), white in its colour space (grey, RGB,
+//! CMYK, calibrated, Lab, indexed, a spot colour of no ink), transparent
+//! (`ca`, `CA` under a tenth) or blended away, off the page or clipped
+//! (its rise counted), a speck (its size under a point, squeezed by `Tz`
+//! counted), in an optional content layer switched off (`/OC ... BDC`),
+//! or wholly under a rectangle or image painted opaquely after it. The
+//! text layer is laid out from where each piece of text is drawn: pieces
+//! on one baseline make a line, pieces far apart on it are cells
+//! (`label<TAB>value`), as a table's are. Text in form XObjects is not
+//! read.
 
 use super::{Budget, DocumentError};
 use crate::core::field::Field;
@@ -22,9 +30,14 @@ use std::rc::Rc;
 mod content;
 mod layout;
 mod load;
+mod page;
+mod sight;
+#[cfg(test)]
+mod tests;
 
-use layout::lay_out;
 use load::{load, pre_scan};
+use page::page_lines;
+use sight::OptionalContent;
 
 /// AcroForm fields nest in `/Kids`; deeper than this is no real form.
 const MAX_FIELD_DEPTH: usize = 16;
@@ -52,19 +65,21 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
             limit: budget.limits.max_pdf_pages,
         });
     }
+    let layers = OptionalContent::of(&document);
     let mut fields = String::new();
-    read_fields(&document, &mut fields, budget)?;
+    read_fields(&document, &layers, &mut fields, budget)?;
     let mut out = String::new();
     let mut page_text = false;
-    // A page past a budget (its content too large to decompress) is not
-    // read; when nothing else is, that budget is why, not "no text".
+    // A page past a budget (its content too large to decompress, too
+    // much filled over its text to check) is not read; when nothing else
+    // is, that budget is why, not "no text".
     let mut over_budget: Option<DocumentError> = None;
     let mut contents = Contents::default();
     for &page in pages.values() {
         budget.check_time()?;
         // A page that cannot be read spoils neither the fields nor the
         // other pages.
-        match page_lines(&document, page, budget, &mut contents) {
+        match page_lines(&document, page, &layers, budget, &mut contents) {
             Ok(lines) => {
                 page_text |= lines.iter().any(|l| !l.trim().is_empty());
                 for line in lines.iter() {
@@ -73,7 +88,7 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
                 }
             }
             Err(e @ DocumentError::TimedOut(_)) => return Err(e),
-            Err(e @ DocumentError::PdfContent { .. }) => {
+            Err(e @ (DocumentError::PdfContent { .. } | DocumentError::PdfOverdrawn { .. })) => {
                 over_budget.get_or_insert(e);
             }
             Err(_) => {}
@@ -180,11 +195,17 @@ type PageRead = Result<Rc<Vec<String>>, DocumentError>;
 struct PageKey {
     streams: Vec<ObjectId>,
     fonts: Vec<(Vec<u8>, usize)>,
+    /// Its resources (colour spaces, graphics states, layers), by where
+    /// their dictionaries are.
+    resources: Vec<usize>,
+    /// Its visible box, by the bits of its numbers.
+    page_box: Option<[u32; 4]>,
 }
 
 /// The AcroForm's fields, as `label<TAB>value` lines.
 fn read_fields(
     document: &Document,
+    layers: &OptionalContent,
     out: &mut String,
     budget: &Budget,
 ) -> Result<(), DocumentError> {
@@ -253,7 +274,7 @@ fn read_fields(
         }
         // A field nobody can see (hidden, or a box a point wide) is not
         // what the form shows its reader: never an answer.
-        if is_hidden(document, object, field, &placed) {
+        if is_hidden(document, object, field, &placed, layers) {
             continue;
         }
         let answer = shown_value(document, field, &here, need_appearances, budget);
@@ -297,13 +318,15 @@ fn placed_widgets(document: &Document) -> BTreeMap<ObjectId, Option<Rect>> {
 }
 
 /// Whether a field's widgets are all out of sight: the Hidden or NoView
-/// flag, a rectangle under two points wide or high or off its page, no
-/// rectangle at all, or a widget no page lists among its annotations.
+/// flag, a layer (`/OC`) switched off, a rectangle under two points wide
+/// or high or off its page, no rectangle at all, or a widget no page lists
+/// among its annotations.
 fn is_hidden(
     document: &Document,
     object: &Object,
     field: &Dictionary,
     placed: &BTreeMap<ObjectId, Option<Rect>>,
+    layers: &OptionalContent,
 ) -> bool {
     let widget_shown = |reference: Option<ObjectId>, widget: &Dictionary| {
         let flags = widget
@@ -321,7 +344,11 @@ fn is_hidden(
             let seen = page.intersect(&rect);
             seen.right - seen.left >= 2.0 && seen.top - seen.bottom >= 2.0
         });
+        let in_layer_off = widget
+            .get(b"OC")
+            .is_ok_and(|group| layers.hides(document, group));
         flags & (2 | 32) == 0
+            && !in_layer_off
             && rect.right - rect.left >= 2.0
             && rect.top - rect.bottom >= 2.0
             && on_page
@@ -534,66 +561,6 @@ fn deref<'a>(document: &'a Document, object: &'a Object) -> &'a Object {
         .unwrap_or(object)
 }
 
-/// A font as the text layer is read with it: how its codes decode, and
-/// how wide its glyphs are when it says.
-struct Font<'a> {
-    encoding: Encoding<'a>,
-    widths: Option<Widths>,
-}
-
-impl Font<'_> {
-    /// How far a string moves the text on, in units of the font size:
-    /// the font's own widths for a simple font, else half a unit for each
-    /// character (fonts' widths are not read for composite fonts).
-    fn width(&self, bytes: &[u8], text: &str) -> f32 {
-        match &self.widths {
-            Some(widths) => bytes.iter().map(|&code| widths.of_code(code)).sum(),
-            None => text.chars().count() as f32 * 0.5,
-        }
-    }
-}
-
-/// A simple font's glyph widths (`/FirstChar`, `/Widths`), in thousandths.
-struct Widths {
-    first: i64,
-    widths: Vec<f32>,
-}
-
-impl Widths {
-    fn of(document: &Document, font: &Dictionary) -> Option<Widths> {
-        if font.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Type0".as_slice()) {
-            return None;
-        }
-        let first = font.get(b"FirstChar").and_then(Object::as_i64).ok()?;
-        let widths = deref(document, font.get(b"Widths").ok()?).as_array().ok()?;
-        if widths.is_empty() || widths.len() > 256 {
-            return None;
-        }
-        Some(Widths {
-            first,
-            widths: widths.iter().map(|w| number(deref(document, w))).collect(),
-        })
-    }
-
-    fn of_code(&self, code: u8) -> f32 {
-        usize::try_from(i64::from(code) - self.first)
-            .ok()
-            .and_then(|i| self.widths.get(i))
-            .filter(|w| **w > 0.0)
-            .map_or(0.5, |w| w / 1000.0)
-    }
-}
-
-/// A piece of text and where it is drawn.
-struct Piece {
-    x: f32,
-    y: f32,
-    /// Where it ends, roughly: fonts' widths are not read.
-    end: f32,
-    size: f32,
-    text: String,
-}
-
 type Matrix = [f32; 6];
 const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
 
@@ -613,312 +580,6 @@ fn number(o: &Object) -> f32 {
         Object::Integer(i) => *i as f32,
         Object::Real(r) => *r,
         _ => 0.0,
-    }
-}
-
-/// A page's text as lines, top to bottom.
-fn page_lines(
-    document: &Document,
-    page: ObjectId,
-    budget: &Budget,
-    contents: &mut Contents,
-) -> PageRead {
-    let malformed =
-        |e: lopdf::Error| DocumentError::Malformed(format!("a page cannot be read ({e})"));
-    let fonts = document.get_page_fonts(page).map_err(malformed)?;
-    let key = PageKey {
-        streams: document.get_page_contents(page),
-        fonts: fonts
-            .iter()
-            .map(|(name, font)| (name.clone(), std::ptr::from_ref(*font) as usize))
-            .collect(),
-    };
-    if let Some((_, read)) = contents.pages.iter().find(|(k, _)| *k == key) {
-        return read.clone();
-    }
-    let read = decode_page(document, page, fonts, budget, contents);
-    if !matches!(read, Err(DocumentError::TimedOut(_))) {
-        contents.pages.push((key, read.clone()));
-    }
-    read
-}
-
-fn decode_page(
-    document: &Document,
-    page: ObjectId,
-    fonts: BTreeMap<Vec<u8>, &Dictionary>,
-    budget: &Budget,
-    contents: &mut Contents,
-) -> PageRead {
-    let malformed =
-        |e: lopdf::Error| DocumentError::Malformed(format!("a page cannot be read ({e})"));
-    let limit = budget.limits.max_pdf_page_content_bytes;
-    let encodings: BTreeMap<Vec<u8>, Font> = fonts
-        .into_iter()
-        .filter_map(|(name, font)| {
-            Some((
-                name,
-                Font {
-                    encoding: font.get_font_encoding_with_limit(document, limit).ok()?,
-                    widths: Widths::of(document, font),
-                },
-            ))
-        })
-        .collect();
-    // Within the page's budget and what is left of the document's.
-    let left = budget
-        .limits
-        .max_pdf_content_bytes
-        .saturating_sub(contents.decoded);
-    let over = |limit: usize| DocumentError::PdfContent { limit };
-    let data = match document.get_page_content_with_limit(page, limit.min(left)) {
-        Ok(data) => data,
-        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
-            return Err(if left < limit {
-                over(budget.limits.max_pdf_content_bytes)
-            } else {
-                over(limit)
-            });
-        }
-        Err(e) => return Err(malformed(e)),
-    };
-    contents.decoded += data.len();
-    // What cannot be read of it is passed over, the rest read.
-    let operations = content::operations_within(&data, budget)?;
-    let mut pieces: Vec<Piece> = Vec::new();
-    let page_box = visible_box(document, page);
-    let mut state = Graphics::default();
-    let mut saved: Vec<Graphics> = Vec::new();
-    // The current path's extent, for a clip made from it.
-    let mut path: Option<Rect> = None;
-    let mut clipping = false;
-    let mut tm = IDENTITY;
-    let mut line_start = IDENTITY;
-    let mut leading = 0.0f32;
-    let mut font: Option<&Font> = None;
-    let mut size = 12.0f32;
-    for (n, op) in operations.iter().enumerate() {
-        if n % 4096 == 0 {
-            budget.check_time()?;
-        }
-        let args = &op.operands;
-        let arg = |i: usize| args.get(i).map(number).unwrap_or(0.0);
-        match op.operator.as_str() {
-            "q" if saved.len() < 64 => saved.push(state),
-            "Q" => state = saved.pop().unwrap_or_default(),
-            "cm" => {
-                state.ctm = multiply(
-                    &[arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)],
-                    &state.ctm,
-                )
-            }
-            "Tr" => state.render_mode = arg(0) as i64,
-            "rg" => state.white_fill = is_white(&[arg(0), arg(1), arg(2)]),
-            "g" => state.white_fill = is_white(&[arg(0)]),
-            "k" => state.white_fill = is_white_cmyk(args.len(), &arg),
-            "sc" | "scn" => state.white_fill = is_white_components(args, &arg),
-            "cs" => state.white_fill = false,
-            "RG" => state.white_stroke = is_white(&[arg(0), arg(1), arg(2)]),
-            "G" => state.white_stroke = is_white(&[arg(0)]),
-            "K" => state.white_stroke = is_white_cmyk(args.len(), &arg),
-            "SC" | "SCN" => state.white_stroke = is_white_components(args, &arg),
-            "CS" => state.white_stroke = false,
-            "re" => {
-                let (x, y, w, h) = (arg(0), arg(1), arg(2), arg(3));
-                for (px, py) in [(x, y), (x + w, y + h)] {
-                    path = Some(Rect::extend(path, transform(&state.ctm, px, py)));
-                }
-            }
-            "m" | "l" => {
-                path = Some(Rect::extend(path, transform(&state.ctm, arg(0), arg(1))));
-            }
-            "c" | "v" | "y" => {
-                for i in (0..args.len()).step_by(2) {
-                    path = Some(Rect::extend(
-                        path,
-                        transform(&state.ctm, arg(i), arg(i + 1)),
-                    ));
-                }
-            }
-            "W" | "W*" => clipping = true,
-            "n" | "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" => {
-                if clipping {
-                    // An empty path clips everything away.
-                    let area = path.unwrap_or(Rect::EMPTY);
-                    state.clip = Some(match state.clip {
-                        Some(clip) => clip.intersect(&area),
-                        None => area,
-                    });
-                }
-                clipping = false;
-                path = None;
-            }
-            "BT" => {
-                tm = IDENTITY;
-                line_start = IDENTITY;
-            }
-            "Tf" => {
-                font = args
-                    .first()
-                    .and_then(|o| o.as_name().ok())
-                    .and_then(|name| encodings.get(name));
-                size = arg(1);
-            }
-            "TL" => leading = arg(0),
-            "Tm" => {
-                tm = [arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)];
-                line_start = tm;
-            }
-            "Td" | "TD" => {
-                if op.operator == "TD" {
-                    leading = -arg(1);
-                }
-                line_start = multiply(&[1.0, 0.0, 0.0, 1.0, arg(0), arg(1)], &line_start);
-                tm = line_start;
-            }
-            "T*" => {
-                line_start = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -leading], &line_start);
-                tm = line_start;
-            }
-            "Tj" | "TJ" | "'" | "\"" => {
-                if op.operator != "Tj" && op.operator != "TJ" {
-                    line_start = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -leading], &line_start);
-                    tm = line_start;
-                }
-                let Some(font) = font else { continue };
-                let items: Vec<&Object> = match op.operator.as_str() {
-                    "TJ" => args
-                        .first()
-                        .and_then(|a| a.as_array().ok())
-                        .map(|a| a.iter().collect())
-                        .unwrap_or_default(),
-                    "\"" => args.get(2).into_iter().collect(),
-                    _ => args.first().into_iter().collect(),
-                };
-                // Each string is drawn where the text matrix stands, and
-                // moves it on by its width; a number moves it back or on.
-                // A large move apart (a gap the PDF leaves instead of
-                // spaces: between a tick box and its option, say) starts
-                // a piece of its own where it is drawn.
-                let mut piece: Option<Piece> = None;
-                for item in items {
-                    match item {
-                        Object::String(bytes, _) => {
-                            let text =
-                                Document::decode_text(&font.encoding, bytes).unwrap_or_default();
-                            let at = multiply(&tm, &state.ctm);
-                            let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
-                            let height = (at[2] * at[2] + at[3] * at[3]).sqrt();
-                            let advance = font.width(bytes, &text) * size;
-                            tm = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &tm);
-                            let end = at[4] + advance * scale;
-                            // Text a reader cannot see (invisible, white,
-                            // off the page, clipped away, a speck) is no
-                            // answer: it ends the piece and is dropped.
-                            let shown = (size * scale).abs().min((size * height).abs());
-                            if !state.paints_text()
-                                || !shown.is_finite()
-                                || shown < MIN_VISIBLE_SIZE
-                                || !page_box.is_none_or(|b| b.contains(at[4], at[5]))
-                                || !state.clip.is_none_or(|c| c.contains(at[4], at[5]))
-                            {
-                                pieces.extend(piece.take().filter(|p| !p.text.trim().is_empty()));
-                                continue;
-                            }
-                            let font_size = shown.max(1.0);
-                            match piece.as_mut() {
-                                Some(p) => {
-                                    p.text.push_str(&text);
-                                    p.end = end;
-                                }
-                                None => {
-                                    piece = Some(Piece {
-                                        x: at[4],
-                                        y: at[5],
-                                        end,
-                                        size: font_size,
-                                        text,
-                                    })
-                                }
-                            }
-                        }
-                        other => {
-                            let n = number(other);
-                            tm = multiply(&[1.0, 0.0, 0.0, 1.0, -n / 1000.0 * size, 0.0], &tm);
-                            if n < -200.0 {
-                                pieces.extend(piece.take().filter(|p| !p.text.trim().is_empty()));
-                            }
-                        }
-                    }
-                }
-                pieces.extend(piece.filter(|p| !p.text.trim().is_empty()));
-            }
-            _ => {}
-        }
-    }
-    Ok(Rc::new(lay_out(pieces, budget)?))
-}
-
-/// Text drawn smaller than this (in points, once every matrix is applied)
-/// is a speck to a reader, not words.
-const MIN_VISIBLE_SIZE: f32 = 1.0;
-
-/// What of the graphics state decides whether text is seen.
-#[derive(Clone, Copy)]
-struct Graphics {
-    ctm: Matrix,
-    /// `Tr`: 3 draws nothing, 7 only clips.
-    render_mode: i64,
-    white_fill: bool,
-    white_stroke: bool,
-    /// The clipping area, in page space, when one is set.
-    clip: Option<Rect>,
-}
-
-impl Default for Graphics {
-    fn default() -> Graphics {
-        Graphics {
-            ctm: IDENTITY,
-            render_mode: 0,
-            white_fill: false,
-            white_stroke: false,
-            clip: None,
-        }
-    }
-}
-
-impl Graphics {
-    /// Whether text drawn now leaves a mark a reader sees on a white page.
-    fn paints_text(&self) -> bool {
-        match self.render_mode {
-            0 | 4 => !self.white_fill,
-            1 | 5 => !self.white_stroke,
-            2 | 6 => !(self.white_fill && self.white_stroke),
-            _ => false,
-        }
-    }
-}
-
-/// A colour's components (grey or RGB) all near full: white.
-fn is_white(components: &[f32]) -> bool {
-    components.iter().all(|c| *c >= 0.97)
-}
-
-fn is_white_cmyk(count: usize, arg: &dyn Fn(usize) -> f32) -> bool {
-    count == 4 && (0..4).all(|i| arg(i) <= 0.03)
-}
-
-/// `sc`/`scn`: grey, RGB or CMYK by the number of components (a pattern
-/// name is not a colour known to be white).
-fn is_white_components(args: &[Object], arg: &dyn Fn(usize) -> f32) -> bool {
-    if args.iter().any(|a| a.as_name().is_ok()) {
-        return false;
-    }
-    match args.len() {
-        1 => is_white(&[arg(0)]),
-        3 => is_white(&[arg(0), arg(1), arg(2)]),
-        4 => is_white_cmyk(4, arg),
-        _ => false,
     }
 }
 

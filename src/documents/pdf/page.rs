@@ -1,0 +1,424 @@
+//! A page's text layer: its content stream followed as a viewer draws
+//! it, each piece of text kept with where it is drawn when a reader sees
+//! it (see `sight`).
+
+use super::layout::lay_out;
+use super::sight::*;
+use super::*;
+
+/// A font as the text layer is read with it: how its codes decode, and
+/// how wide its glyphs are when it says.
+pub(super) struct Font<'a> {
+    encoding: Encoding<'a>,
+    widths: Option<Widths>,
+}
+
+impl Font<'_> {
+    /// How far a string moves the text on, in units of the font size:
+    /// the font's own widths for a simple font, else half a unit for each
+    /// character (fonts' widths are not read for composite fonts).
+    fn width(&self, bytes: &[u8], text: &str) -> f32 {
+        match &self.widths {
+            Some(widths) => bytes.iter().map(|&code| widths.of_code(code)).sum(),
+            None => text.chars().count() as f32 * 0.5,
+        }
+    }
+}
+
+/// A simple font's glyph widths (`/FirstChar`, `/Widths`), in thousandths.
+struct Widths {
+    first: i64,
+    widths: Vec<f32>,
+}
+
+impl Widths {
+    fn of(document: &Document, font: &Dictionary) -> Option<Widths> {
+        if font.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Type0".as_slice()) {
+            return None;
+        }
+        let first = font.get(b"FirstChar").and_then(Object::as_i64).ok()?;
+        let widths = deref(document, font.get(b"Widths").ok()?).as_array().ok()?;
+        if widths.is_empty() || widths.len() > 256 {
+            return None;
+        }
+        Some(Widths {
+            first,
+            widths: widths.iter().map(|w| number(deref(document, w))).collect(),
+        })
+    }
+
+    fn of_code(&self, code: u8) -> f32 {
+        usize::try_from(i64::from(code) - self.first)
+            .ok()
+            .and_then(|i| self.widths.get(i))
+            .filter(|w| **w > 0.0)
+            .map_or(0.5, |w| w / 1000.0)
+    }
+}
+
+/// A piece of text and where it is drawn.
+pub(super) struct Piece {
+    pub x: f32,
+    pub y: f32,
+    /// Where it ends, roughly: fonts' widths are not read.
+    pub end: f32,
+    pub size: f32,
+    pub text: String,
+    /// The page space its glyphs take, near enough, for an area filled
+    /// over it.
+    pub area: Rect,
+    /// The place in the content stream of the operation drawing it.
+    pub drawn: usize,
+}
+
+/// Text drawn smaller than this (in points, once every matrix is applied)
+/// is a speck to a reader, not words.
+pub(super) const MIN_VISIBLE_SIZE: f32 = 1.0;
+
+/// A page's text as lines, top to bottom.
+pub(super) fn page_lines(
+    document: &Document,
+    page: ObjectId,
+    layers: &OptionalContent,
+    budget: &Budget,
+    contents: &mut Contents,
+) -> PageRead {
+    let malformed =
+        |e: lopdf::Error| DocumentError::Malformed(format!("a page cannot be read ({e})"));
+    let fonts = document.get_page_fonts(page).map_err(malformed)?;
+    let resources = Resources::of(document, page);
+    let page_box = visible_box(document, page);
+    let key = PageKey {
+        streams: document.get_page_contents(page),
+        fonts: fonts
+            .iter()
+            .map(|(name, font)| (name.clone(), std::ptr::from_ref(*font) as usize))
+            .collect(),
+        resources: resources.identity(),
+        page_box: page_box.map(|b| [b.left, b.bottom, b.right, b.top].map(f32::to_bits)),
+    };
+    if let Some((_, read)) = contents.pages.iter().find(|(k, _)| *k == key) {
+        return read.clone();
+    }
+    let page = Page {
+        document,
+        id: page,
+        resources,
+        page_box,
+        layers,
+    };
+    let read = decode_page(&page, fonts, budget, contents);
+    if !matches!(read, Err(DocumentError::TimedOut(_))) {
+        contents.pages.push((key, read.clone()));
+    }
+    read
+}
+
+/// What a page is drawn with.
+struct Page<'a> {
+    document: &'a Document,
+    id: ObjectId,
+    resources: Resources<'a>,
+    /// The part of it a reader sees.
+    page_box: Option<Rect>,
+    layers: &'a OptionalContent,
+}
+
+fn decode_page(
+    page: &Page,
+    fonts: BTreeMap<Vec<u8>, &Dictionary>,
+    budget: &Budget,
+    contents: &mut Contents,
+) -> PageRead {
+    let document = page.document;
+    let malformed =
+        |e: lopdf::Error| DocumentError::Malformed(format!("a page cannot be read ({e})"));
+    let limit = budget.limits.max_pdf_page_content_bytes;
+    let encodings: BTreeMap<Vec<u8>, Font> = fonts
+        .into_iter()
+        .filter_map(|(name, font)| {
+            Some((
+                name,
+                Font {
+                    encoding: font.get_font_encoding_with_limit(document, limit).ok()?,
+                    widths: Widths::of(document, font),
+                },
+            ))
+        })
+        .collect();
+    // Within the page's budget and what is left of the document's.
+    let left = budget
+        .limits
+        .max_pdf_content_bytes
+        .saturating_sub(contents.decoded);
+    let over = |limit: usize| DocumentError::PdfContent { limit };
+    let data = match document.get_page_content_with_limit(page.id, limit.min(left)) {
+        Ok(data) => data,
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+            return Err(if left < limit {
+                over(budget.limits.max_pdf_content_bytes)
+            } else {
+                over(limit)
+            });
+        }
+        Err(e) => return Err(malformed(e)),
+    };
+    contents.decoded += data.len();
+    // What cannot be read of it is passed over, the rest read.
+    let operations = content::operations_within(&data, budget)?;
+    let mut pieces: Vec<Piece> = Vec::new();
+    let mut state = Graphics::default();
+    let mut saved: Vec<Graphics> = Vec::new();
+    // The current path's extent, for a clip made from it.
+    let mut path: Option<Rect> = None;
+    let mut rects = Path::default();
+    let mut covers: Vec<Cover> = Vec::new();
+    let mut marked = Marked::default();
+    let mut clipping = false;
+    let mut tm = IDENTITY;
+    let mut line_start = IDENTITY;
+    for (n, op) in operations.iter().enumerate() {
+        if n % 4096 == 0 {
+            budget.check_time()?;
+        }
+        let args = &op.operands;
+        let arg = |i: usize| args.get(i).map(number).unwrap_or(0.0);
+        let name = |i: usize| args.get(i).and_then(|o| o.as_name().ok());
+        match op.operator.as_str() {
+            "q" if saved.len() < 64 => saved.push(state),
+            "Q" => state = saved.pop().unwrap_or_default(),
+            "cm" => {
+                state.ctm = multiply(
+                    &[arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)],
+                    &state.ctm,
+                )
+            }
+            "gs" => {
+                if let Some(parameters) = name(0).and_then(|n| page.resources.graphics_state(n)) {
+                    state.apply(parameters, document);
+                }
+            }
+            "Tr" => state.text.render_mode = arg(0) as i64,
+            "Tz" => state.text.horizontal_scale = arg(0) / 100.0,
+            "Ts" => state.text.rise = arg(0),
+            "rg" => state.fill.set_device(Space::Rgb, args),
+            "g" => state.fill.set_device(Space::Gray, args),
+            "k" => state.fill.set_device(Space::Cmyk, args),
+            "sc" | "scn" => state.fill.set_colour(args),
+            "cs" => state
+                .fill
+                .set_space(name(0).map_or(Space::Unknown, |n| Space::named(&page.resources, n))),
+            "RG" => state.stroke.set_device(Space::Rgb, args),
+            "G" => state.stroke.set_device(Space::Gray, args),
+            "K" => state.stroke.set_device(Space::Cmyk, args),
+            "SC" | "SCN" => state.stroke.set_colour(args),
+            "CS" => state
+                .stroke
+                .set_space(name(0).map_or(Space::Unknown, |n| Space::named(&page.resources, n))),
+            "BMC" => marked.open(false),
+            "BDC" => {
+                // `/OC /name BDC`: content of an optional content group.
+                let hidden = name(0) == Some(b"OC".as_slice())
+                    && name(1)
+                        .and_then(|n| page.resources.get(b"Properties", n))
+                        .is_some_and(|group| page.layers.hides(document, group));
+                marked.open(hidden);
+            }
+            "EMC" => marked.close(),
+            "Do" => {
+                if let Some(name) = name(0) {
+                    image_cover(
+                        &page.resources,
+                        name,
+                        &state,
+                        marked.hidden(),
+                        n,
+                        &mut covers,
+                    );
+                }
+            }
+            "re" => {
+                let (x, y, w, h) = (arg(0), arg(1), arg(2), arg(3));
+                for (px, py) in [(x, y), (x + w, y + h)] {
+                    path = Some(Rect::extend(path, transform(&state.ctm, px, py)));
+                }
+                rects.rectangle(&state.ctm, x, y, w, h);
+            }
+            "m" | "l" => {
+                path = Some(Rect::extend(path, transform(&state.ctm, arg(0), arg(1))));
+                rects.other();
+            }
+            "c" | "v" | "y" => {
+                for i in (0..args.len()).step_by(2) {
+                    path = Some(Rect::extend(
+                        path,
+                        transform(&state.ctm, arg(i), arg(i + 1)),
+                    ));
+                }
+                rects.other();
+            }
+            "W" | "W*" => clipping = true,
+            "n" | "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" => {
+                let fills = match op.operator.as_str() {
+                    "f" | "F" | "B" | "b" => Some(EvenOdd(false)),
+                    "f*" | "B*" | "b*" => Some(EvenOdd(true)),
+                    _ => None,
+                };
+                rects.end(fills, &state, marked.hidden(), n, &mut covers);
+                if clipping {
+                    // An empty path clips everything away.
+                    let area = path.unwrap_or(Rect::EMPTY);
+                    state.clip = Some(match state.clip {
+                        Some(clip) => clip.intersect(&area),
+                        None => area,
+                    });
+                }
+                clipping = false;
+                path = None;
+            }
+            "BT" => {
+                tm = IDENTITY;
+                line_start = IDENTITY;
+            }
+            "Tf" => {
+                state.text.font = name(0).and_then(|name| encodings.get(name));
+                state.text.size = arg(1);
+            }
+            "TL" => state.text.leading = arg(0),
+            "Tm" => {
+                tm = [arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)];
+                line_start = tm;
+            }
+            "Td" | "TD" => {
+                if op.operator == "TD" {
+                    state.text.leading = -arg(1);
+                }
+                line_start = multiply(&[1.0, 0.0, 0.0, 1.0, arg(0), arg(1)], &line_start);
+                tm = line_start;
+            }
+            "T*" => {
+                line_start = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.text.leading], &line_start);
+                tm = line_start;
+            }
+            "Tj" | "TJ" | "'" | "\"" => {
+                if op.operator != "Tj" && op.operator != "TJ" {
+                    line_start =
+                        multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.text.leading], &line_start);
+                    tm = line_start;
+                }
+                let Some(font) = state.text.font else {
+                    continue;
+                };
+                let items: Vec<&Object> = match op.operator.as_str() {
+                    "TJ" => args
+                        .first()
+                        .and_then(|a| a.as_array().ok())
+                        .map(|a| a.iter().collect())
+                        .unwrap_or_default(),
+                    "\"" => args.get(2).into_iter().collect(),
+                    _ => args.first().into_iter().collect(),
+                };
+                let shows = state.paints_text() && !marked.hidden();
+                let text = &state.text;
+                let size = text.size;
+                // Each string is drawn where the text matrix stands, and
+                // moves it on by its width; a number moves it back or on.
+                // A large move apart (a gap the PDF leaves instead of
+                // spaces: between a tick box and its option, say) starts
+                // a piece of its own where it is drawn.
+                let mut piece: Option<Piece> = None;
+                for item in items {
+                    match item {
+                        Object::String(bytes, _) => {
+                            let decoded =
+                                Document::decode_text(&font.encoding, bytes).unwrap_or_default();
+                            let at = multiply(&tm, &state.ctm);
+                            let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
+                            let height = (at[2] * at[2] + at[3] * at[3]).sqrt();
+                            let advance =
+                                font.width(bytes, &decoded) * size * text.horizontal_scale;
+                            tm = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &tm);
+                            let end = at[4] + advance * scale;
+                            // Where the glyphs are drawn: raised off the
+                            // baseline by the rise.
+                            let risen =
+                                |m: &Matrix| (m[4] + text.rise * m[2], m[5] + text.rise * m[3]);
+                            let (x, y) = risen(&at);
+                            // Text a reader cannot see (invisible, white,
+                            // transparent, off the page, clipped away, a
+                            // speck, in a layer switched off) is no
+                            // answer: it ends the piece and is dropped.
+                            let unsqueezed = (size * scale).abs().min((size * height).abs());
+                            let shown =
+                                unsqueezed.min((size * scale * text.horizontal_scale).abs());
+                            if !shows
+                                || !shown.is_finite()
+                                || shown < MIN_VISIBLE_SIZE
+                                || !page.page_box.is_none_or(|b| b.contains(x, y))
+                                || !state.clip.is_none_or(|c| c.contains(x, y))
+                            {
+                                pieces.extend(piece.take().filter(|p| !p.text.trim().is_empty()));
+                                continue;
+                            }
+                            // The glyphs' box: from the start to the end
+                            // of the string, a little below the baseline
+                            // to most of the size above it.
+                            let after = risen(&multiply(&tm, &state.ctm));
+                            let (up_x, up_y) = (at[2] * size, at[3] * size);
+                            let mut area = piece.as_ref().map(|p| p.area);
+                            for (px, py) in [(x, y), after] {
+                                for lift in [-0.2, 0.7] {
+                                    area = Some(Rect::extend(
+                                        area,
+                                        (px + up_x * lift, py + up_y * lift),
+                                    ));
+                                }
+                            }
+                            let area = area.unwrap_or(Rect::EMPTY);
+                            let font_size = unsqueezed.max(1.0);
+                            match piece.as_mut() {
+                                Some(p) => {
+                                    p.text.push_str(&decoded);
+                                    p.end = end;
+                                    p.area = area;
+                                }
+                                None => {
+                                    piece = Some(Piece {
+                                        x: at[4],
+                                        y: at[5],
+                                        end,
+                                        size: font_size,
+                                        text: decoded,
+                                        area,
+                                        drawn: n,
+                                    })
+                                }
+                            }
+                        }
+                        other => {
+                            let moved = number(other);
+                            tm = multiply(
+                                &[
+                                    1.0,
+                                    0.0,
+                                    0.0,
+                                    1.0,
+                                    -moved / 1000.0 * size * text.horizontal_scale,
+                                    0.0,
+                                ],
+                                &tm,
+                            );
+                            if moved < -200.0 {
+                                pieces.extend(piece.take().filter(|p| !p.text.trim().is_empty()));
+                            }
+                        }
+                    }
+                }
+                pieces.extend(piece.filter(|p| !p.text.trim().is_empty()));
+            }
+            _ => {}
+        }
+    }
+    drop_covered(&mut pieces, &covers, budget)?;
+    Ok(Rc::new(lay_out(pieces, budget)?))
+}

@@ -1,0 +1,868 @@
+//! What of a page's drawing a reader sees: the colour text is drawn in,
+//! judged in its colour space; its transparency and blend mode; optional
+//! content the document keeps switched off; and areas filled over text
+//! drawn before them.
+
+use super::page::{Font, Piece, MIN_VISIBLE_SIZE};
+use super::*;
+
+/// Text drawn with less opacity than this is a ghost on the page; an
+/// area filled with more than its complement hides what is under it.
+const MIN_VISIBLE_ALPHA: f32 = 0.1;
+
+/// A path of more rectangles than this is a drawing, not a box hiding
+/// text (its rectangles are each checked against the others).
+const MAX_PATH_RECTS: usize = 64;
+
+/// How many times one page's pieces may be checked against areas filled
+/// after them: a form's shaded boxes take a few thousand.
+pub(super) const MAX_COVER_CHECKS: usize = 5_000_000;
+
+/// What of the graphics state decides whether text is seen and where it
+/// lands; `q` saves it and `Q` restores it, text state included.
+#[derive(Clone, Copy)]
+pub(super) struct Graphics<'a> {
+    pub ctm: Matrix,
+    /// The clipping area, in page space, when one is set.
+    pub clip: Option<Rect>,
+    pub fill: Paint,
+    pub stroke: Paint,
+    /// `BM` Normal (or Compatible): a fill hides what is under it.
+    pub normal_blend: bool,
+    /// `BM` Screen, Lighten or ColorDodge: anything drawn on a white page
+    /// leaves it white.
+    pub whitening_blend: bool,
+    /// A soft mask (`SMask`): what it lets through is not told here, so a
+    /// fill under it is not taken to hide anything.
+    pub masked: bool,
+    pub text: TextState<'a>,
+}
+
+/// The text state: the font and size, `TL`, `Tz`, `Ts` and `Tr`.
+#[derive(Clone, Copy)]
+pub(super) struct TextState<'a> {
+    pub font: Option<&'a Font<'a>>,
+    pub size: f32,
+    pub leading: f32,
+    /// `Tz` as a fraction: 1 is as the font draws it.
+    pub horizontal_scale: f32,
+    /// `Ts`: how far above the baseline glyphs are drawn.
+    pub rise: f32,
+    /// `Tr`: 3 draws nothing, 7 only clips.
+    pub render_mode: i64,
+}
+
+impl Default for Graphics<'_> {
+    fn default() -> Self {
+        Graphics {
+            ctm: IDENTITY,
+            clip: None,
+            fill: Paint::default(),
+            stroke: Paint::default(),
+            normal_blend: true,
+            whitening_blend: false,
+            masked: false,
+            text: TextState {
+                font: None,
+                size: 12.0,
+                leading: 0.0,
+                horizontal_scale: 1.0,
+                rise: 0.0,
+                render_mode: 0,
+            },
+        }
+    }
+}
+
+impl Graphics<'_> {
+    /// Whether text drawn now leaves a mark a reader sees on a white page.
+    pub fn paints_text(&self) -> bool {
+        if self.whitening_blend {
+            return false;
+        }
+        let (fill, stroke) = (self.fill.seen(), self.stroke.seen());
+        match self.text.render_mode {
+            0 | 4 => fill,
+            1 | 5 => stroke,
+            2 | 6 => fill || stroke,
+            _ => false,
+        }
+    }
+
+    /// Whether an area filled now hides what was drawn under it.
+    fn fill_hides(&self) -> bool {
+        self.fill.alpha > 1.0 - MIN_VISIBLE_ALPHA
+            && !self.fill.pattern
+            && self.normal_blend
+            && !self.masked
+    }
+
+    /// `gs`: the parameters of a named graphics state that bear on sight.
+    pub fn apply(&mut self, parameters: &Dictionary, document: &Document) {
+        let value = |key: &[u8]| parameters.get(key).ok().map(|o| deref(document, o));
+        if let Some(alpha) = value(b"ca") {
+            self.fill.alpha = number(alpha).clamp(0.0, 1.0);
+        }
+        if let Some(alpha) = value(b"CA") {
+            self.stroke.alpha = number(alpha).clamp(0.0, 1.0);
+        }
+        if let Some(mode) = value(b"BM") {
+            let name = match mode {
+                Object::Array(modes) => modes.first().and_then(|m| m.as_name().ok()),
+                other => other.as_name().ok(),
+            };
+            let name = name.unwrap_or(b"Normal");
+            self.normal_blend = matches!(name, b"Normal" | b"Compatible");
+            self.whitening_blend = matches!(name, b"Screen" | b"Lighten" | b"ColorDodge");
+        }
+        if let Some(mask) = value(b"SMask") {
+            self.masked = mask.as_name().ok() != Some(b"None".as_slice());
+        }
+        // `/Font [font size]`: the size, which decides a speck.
+        if let Some(Object::Array(font)) = value(b"Font") {
+            if let Some(size) = font.get(1) {
+                self.text.size = number(deref(document, size));
+            }
+        }
+    }
+}
+
+/// A colour text or areas are painted in, as far as sight goes.
+#[derive(Clone, Copy)]
+pub(super) struct Paint {
+    pub space: Space,
+    /// The colour leaves a white page white.
+    pub white: bool,
+    pub alpha: f32,
+    /// A pattern, whose cells may leave what is under them showing.
+    pub pattern: bool,
+}
+
+impl Default for Paint {
+    fn default() -> Self {
+        Paint {
+            space: Space::Gray,
+            white: false,
+            alpha: 1.0,
+            pattern: false,
+        }
+    }
+}
+
+impl Paint {
+    fn seen(&self) -> bool {
+        !self.white && self.alpha >= MIN_VISIBLE_ALPHA
+    }
+
+    /// `g`, `rg`, `k`: a device colour, its space set with it.
+    pub fn set_device(&mut self, space: Space, args: &[Object]) {
+        self.space = space;
+        self.pattern = false;
+        self.white = space.is_white(&components(args).0[..args.len().min(MAX_COMPONENTS)]);
+    }
+
+    /// `cs`: a colour space, and its initial colour.
+    pub fn set_space(&mut self, space: Space) {
+        self.space = space;
+        self.pattern = matches!(space, Space::Pattern);
+        self.white = space.initially_white();
+    }
+
+    /// `sc`, `scn`: a colour in the current space; a pattern's name makes
+    /// it a pattern.
+    pub fn set_colour(&mut self, args: &[Object]) {
+        if args.iter().any(|a| a.as_name().is_ok()) {
+            self.pattern = true;
+            self.white = false;
+            return;
+        }
+        let (values, count) = components(args);
+        self.white = self.space.is_white(&values[..count]);
+    }
+}
+
+/// More components than any colour space in a form has.
+const MAX_COMPONENTS: usize = 8;
+
+/// A colour operator's numbers, without allocating.
+fn components(args: &[Object]) -> ([f32; MAX_COMPONENTS], usize) {
+    let mut values = [0.0f32; MAX_COMPONENTS];
+    let count = args.len().min(MAX_COMPONENTS);
+    for (value, arg) in values.iter_mut().zip(args) {
+        *value = number(arg);
+    }
+    (values, count)
+}
+
+/// A colour space, as far as telling white from ink goes.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Space {
+    Gray,
+    Rgb,
+    Cmyk,
+    Lab,
+    /// A calibrated (`ICCBased`) four-component space: CMYK whose
+    /// initial colour is all zeros, no ink.
+    IccCmyk,
+    /// Separation or DeviceN: each component a tint of ink, 0 none.
+    Tint {
+        /// Its colorants are all `/None`: it never marks the page.
+        no_ink: bool,
+        /// A Separation whose tint maps to its alternate space by an
+        /// exponential function (the usual spot colour).
+        alternate: Option<Exponential>,
+    },
+    /// An indexed palette, by which of its entries are white.
+    Indexed([u64; 4]),
+    Pattern,
+    Unknown,
+}
+
+/// `C0 + t^N (C1 - C0)` in a device space.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) struct Exponential {
+    c0: [f32; 4],
+    c1: [f32; 4],
+    exponent: f32,
+    count: usize,
+    base: Device,
+}
+
+/// A space a tint maps into.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Device {
+    Gray,
+    Rgb,
+    Cmyk,
+    Lab,
+}
+
+impl Device {
+    fn space(self) -> Space {
+        match self {
+            Device::Gray => Space::Gray,
+            Device::Rgb => Space::Rgb,
+            Device::Cmyk => Space::Cmyk,
+            Device::Lab => Space::Lab,
+        }
+    }
+}
+
+impl Space {
+    /// Whether a colour in this space leaves a white page white.
+    pub fn is_white(&self, c: &[f32]) -> bool {
+        let near_full = |v: &f32| *v >= 0.97;
+        let near_none = |v: &f32| *v <= 0.03;
+        match self {
+            Space::Gray => c.first().is_some_and(near_full),
+            Space::Rgb => c.len() >= 3 && c[..3].iter().all(near_full),
+            Space::Cmyk | Space::IccCmyk => c.len() >= 4 && c[..4].iter().all(near_none),
+            Space::Lab => c.len() >= 3 && c[0] >= 97.0 && c[1].abs() <= 3.0 && c[2].abs() <= 3.0,
+            Space::Tint { no_ink: true, .. } => true,
+            Space::Tint { alternate, .. } => {
+                if c.is_empty() {
+                    return false;
+                }
+                if c.iter().all(near_none) {
+                    return true;
+                }
+                match alternate {
+                    Some(f) if c.len() == 1 => {
+                        let t = c[0].clamp(0.0, 1.0).powf(f.exponent);
+                        let mut out = [0.0f32; 4];
+                        for (i, o) in out.iter_mut().enumerate().take(f.count) {
+                            *o = f.c0[i] + t * (f.c1[i] - f.c0[i]);
+                        }
+                        f.base.space().is_white(&out[..f.count])
+                    }
+                    _ => false,
+                }
+            }
+            Space::Indexed(white) => {
+                let Some(&index) = c.first() else {
+                    return false;
+                };
+                let index = index.round().clamp(0.0, 255.0) as usize;
+                white[index / 64] & (1 << (index % 64)) != 0
+            }
+            // A space that cannot be told: by its number of components.
+            Space::Unknown => match c.len() {
+                1 => Space::Gray.is_white(c),
+                3 => Space::Rgb.is_white(c),
+                4 => Space::Cmyk.is_white(c),
+                _ => false,
+            },
+            Space::Pattern => false,
+        }
+    }
+
+    /// The colour `cs` sets: black in the device spaces, zeros in a
+    /// calibrated one, full ink for a tint, a palette's first entry.
+    fn initially_white(&self) -> bool {
+        match self {
+            Space::IccCmyk => true,
+            Space::Tint { .. } => self.is_white(&[1.0]),
+            Space::Indexed(_) => self.is_white(&[0.0]),
+            _ => false,
+        }
+    }
+
+    fn count(&self) -> usize {
+        match self {
+            Space::Gray | Space::Tint { .. } | Space::Indexed(_) => 1,
+            Space::Rgb | Space::Lab => 3,
+            Space::Cmyk | Space::IccCmyk => 4,
+            Space::Pattern | Space::Unknown => 0,
+        }
+    }
+
+    /// A colour space by its name in `cs`/`CS`: a device space, or one
+    /// of the page's resources.
+    pub fn named(resources: &Resources, name: &[u8]) -> Space {
+        Space::device(name).unwrap_or_else(|| {
+            resources
+                .get(b"ColorSpace", name)
+                .map_or(Space::Unknown, |o| Space::of(resources.document, o, 0))
+        })
+    }
+
+    fn device(name: &[u8]) -> Option<Space> {
+        Some(match name {
+            b"DeviceGray" | b"G" | b"CalGray" => Space::Gray,
+            b"DeviceRGB" | b"RGB" | b"CalRGB" => Space::Rgb,
+            b"DeviceCMYK" | b"CMYK" => Space::Cmyk,
+            b"Pattern" => Space::Pattern,
+            _ => return None,
+        })
+    }
+
+    fn of(document: &Document, object: &Object, depth: usize) -> Space {
+        let object = deref(document, object);
+        if let Ok(name) = object.as_name() {
+            return Space::device(name).unwrap_or(Space::Unknown);
+        }
+        let Ok(array) = object.as_array() else {
+            return Space::Unknown;
+        };
+        let part = |i: usize| array.get(i).map(|o| deref(document, o));
+        let Some(family) = part(0).and_then(|o| o.as_name().ok()) else {
+            return Space::Unknown;
+        };
+        if depth > 2 {
+            return Space::Unknown;
+        }
+        match family {
+            b"CalGray" => Space::Gray,
+            b"CalRGB" => Space::Rgb,
+            b"Lab" => Space::Lab,
+            b"Pattern" => Space::Pattern,
+            b"ICCBased" => {
+                let n = part(1)
+                    .and_then(|s| s.as_stream().ok())
+                    .and_then(|s| s.dict.get(b"N").ok())
+                    .and_then(|n| deref(document, n).as_i64().ok());
+                match n {
+                    Some(1) => Space::Gray,
+                    Some(3) => Space::Rgb,
+                    Some(4) => Space::IccCmyk,
+                    _ => Space::Unknown,
+                }
+            }
+            b"Separation" => {
+                let none = part(1).and_then(|n| n.as_name().ok()) == Some(b"None".as_slice());
+                Space::Tint {
+                    no_ink: none,
+                    alternate: part(2).zip(part(3)).and_then(|(alternate, function)| {
+                        exponential(document, alternate, function, depth)
+                    }),
+                }
+            }
+            b"DeviceN" => {
+                let none = part(1)
+                    .and_then(|n| n.as_array().ok())
+                    .is_some_and(|names| {
+                        !names.is_empty()
+                            && names
+                                .iter()
+                                .all(|n| n.as_name().ok() == Some(b"None".as_slice()))
+                    });
+                Space::Tint {
+                    no_ink: none,
+                    alternate: None,
+                }
+            }
+            b"Indexed" | b"I" => indexed(document, array, depth),
+            _ => Space::Unknown,
+        }
+    }
+}
+
+/// A Separation's tint transform when it is an exponential function
+/// (type 2) into a device space.
+fn exponential(
+    document: &Document,
+    alternate: &Object,
+    function: &Object,
+    depth: usize,
+) -> Option<Exponential> {
+    let base = match Space::of(document, alternate, depth + 1) {
+        Space::Gray => Device::Gray,
+        Space::Rgb => Device::Rgb,
+        Space::Cmyk | Space::IccCmyk => Device::Cmyk,
+        Space::Lab => Device::Lab,
+        _ => return None,
+    };
+    let function = match function {
+        Object::Stream(s) => &s.dict,
+        other => other.as_dict().ok()?,
+    };
+    if function.get(b"FunctionType").and_then(Object::as_i64).ok() != Some(2) {
+        return None;
+    }
+    let count = base.space().count();
+    let values = |key: &[u8], default: f32| -> Option<[f32; 4]> {
+        let mut out = [default; 4];
+        if let Ok(array) = function.get(key) {
+            let array = deref(document, array).as_array().ok()?;
+            if array.len() != count {
+                return None;
+            }
+            for (o, v) in out.iter_mut().zip(array) {
+                *o = number(deref(document, v));
+            }
+        }
+        Some(out)
+    };
+    Some(Exponential {
+        c0: values(b"C0", 0.0)?,
+        c1: values(b"C1", 1.0)?,
+        exponent: function
+            .get(b"N")
+            .ok()
+            .map_or(1.0, |n| number(deref(document, n))),
+        count,
+        base,
+    })
+}
+
+/// `[/Indexed base hival lookup]`: which of its entries are white.
+fn indexed(document: &Document, array: &[Object], depth: usize) -> Space {
+    let part = |i: usize| array.get(i).map(|o| deref(document, o));
+    let Some(base) = part(1).map(|b| Space::of(document, b, depth + 1)) else {
+        return Space::Unknown;
+    };
+    let count = base.count();
+    let entries = part(2).map_or(0, |h| number(h).clamp(0.0, 255.0) as usize + 1);
+    let table: Vec<u8> = match part(3) {
+        Some(Object::String(bytes, _)) => bytes.clone(),
+        Some(Object::Stream(stream)) => stream
+            .decompressed_content_with_limit(256 * MAX_COMPONENTS)
+            .unwrap_or_else(|_| stream.content.clone()),
+        _ => return Space::Unknown,
+    };
+    if count == 0 {
+        return Space::Unknown;
+    }
+    let mut white = [0u64; 4];
+    for (i, entry) in table.chunks_exact(count).take(entries).enumerate() {
+        let mut values = [0.0f32; 4];
+        for (v, byte) in values.iter_mut().zip(entry) {
+            *v = f32::from(*byte) / 255.0;
+        }
+        if base == Space::Lab {
+            values[0] *= 100.0;
+            values[1] = values[1] * 200.0 - 100.0;
+            values[2] = values[2] * 200.0 - 100.0;
+        }
+        if base.is_white(&values[..count]) {
+            white[i / 64] |= 1 << (i % 64);
+        }
+    }
+    Space::Indexed(white)
+}
+
+/// A page's resources: its own dictionary, then those it inherits.
+pub(super) struct Resources<'a> {
+    pub document: &'a Document,
+    dictionaries: Vec<&'a Dictionary>,
+}
+
+impl<'a> Resources<'a> {
+    pub fn of(document: &'a Document, page: ObjectId) -> Resources<'a> {
+        let mut dictionaries = Vec::new();
+        if let Ok((own, inherited)) = document.get_page_resources(page) {
+            dictionaries.extend(own);
+            dictionaries.extend(
+                inherited
+                    .into_iter()
+                    .filter_map(|id| document.get_dictionary(id).ok()),
+            );
+        }
+        Resources {
+            document,
+            dictionaries,
+        }
+    }
+
+    /// Where the dictionaries are: pages drawn from the same resources
+    /// read alike.
+    pub fn identity(&self) -> Vec<usize> {
+        self.dictionaries
+            .iter()
+            .map(|d| std::ptr::from_ref(*d) as usize)
+            .collect()
+    }
+
+    /// A named resource as written (a reference stays one).
+    pub fn get(&self, category: &[u8], name: &[u8]) -> Option<&'a Object> {
+        self.dictionaries.iter().find_map(|resources| {
+            let named = deref(self.document, resources.get(category).ok()?)
+                .as_dict()
+                .ok()?;
+            named.get(name).ok()
+        })
+    }
+
+    /// A named graphics state's parameters.
+    pub fn graphics_state(&self, name: &[u8]) -> Option<&'a Dictionary> {
+        deref(self.document, self.get(b"ExtGState", name)?)
+            .as_dict()
+            .ok()
+    }
+}
+
+/// The document's optional content (layers) as its default view shows
+/// it: the groups switched off.
+#[derive(Default)]
+pub(super) struct OptionalContent {
+    off: HashSet<ObjectId>,
+    on: HashSet<ObjectId>,
+    base_off: bool,
+}
+
+/// Layers of a form: a few; a document listing more is not honoured past
+/// these.
+const MAX_GROUPS: usize = 10_000;
+
+impl OptionalContent {
+    pub fn of(document: &Document) -> OptionalContent {
+        let config = document
+            .catalog()
+            .ok()
+            .and_then(|c| c.get(b"OCProperties").ok())
+            .and_then(|p| deref(document, p).as_dict().ok())
+            .and_then(|p| p.get(b"D").ok())
+            .and_then(|d| deref(document, d).as_dict().ok());
+        let Some(config) = config else {
+            return OptionalContent::default();
+        };
+        let groups = |key: &[u8]| -> HashSet<ObjectId> {
+            config
+                .get(key)
+                .ok()
+                .and_then(|a| deref(document, a).as_array().ok())
+                .map(|a| {
+                    a.iter()
+                        .take(MAX_GROUPS)
+                        .filter_map(|g| g.as_reference().ok())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        OptionalContent {
+            off: groups(b"OFF"),
+            on: groups(b"ON"),
+            base_off: config.get(b"BaseState").and_then(Object::as_name).ok()
+                == Some(b"OFF".as_slice()),
+        }
+    }
+
+    fn group_off(&self, id: ObjectId) -> bool {
+        self.off.contains(&id) || (self.base_off && !self.on.contains(&id))
+    }
+
+    /// Whether what an `/OC` entry (a group, or a membership dictionary
+    /// of groups) marks is hidden.
+    pub fn hides(&self, document: &Document, entry: &Object) -> bool {
+        if self.off.is_empty() && !self.base_off {
+            return false;
+        }
+        if let Object::Reference(id) = entry {
+            let is_group = document.get_dictionary(*id).is_ok_and(|d| {
+                d.get(b"Type").and_then(Object::as_name).ok() != Some(b"OCMD".as_slice())
+            });
+            if is_group {
+                return self.group_off(*id);
+            }
+        }
+        let Ok(membership) = deref(document, entry).as_dict() else {
+            return false;
+        };
+        if let Ok(expression) = membership.get(b"VE") {
+            return !self.visible_by(document, expression, 0);
+        }
+        let groups: Vec<ObjectId> = match membership.get(b"OCGs").map(|g| deref(document, g)) {
+            Ok(Object::Array(groups)) => groups
+                .iter()
+                .take(MAX_GROUPS)
+                .filter_map(|g| g.as_reference().ok())
+                .collect(),
+            _ => membership
+                .get(b"OCGs")
+                .and_then(Object::as_reference)
+                .into_iter()
+                .collect(),
+        };
+        if groups.is_empty() {
+            return false;
+        }
+        let on = |id: &ObjectId| !self.group_off(*id);
+        let visible = match membership.get(b"P").and_then(Object::as_name) {
+            Ok(b"AllOn") => groups.iter().all(on),
+            Ok(b"AnyOff") => !groups.iter().all(on),
+            Ok(b"AllOff") => !groups.iter().any(on),
+            _ => groups.iter().any(on),
+        };
+        !visible
+    }
+
+    /// A visibility expression: `[/And ...]`, `[/Or ...]`, `[/Not e]`
+    /// over groups.
+    fn visible_by(&self, document: &Document, expression: &Object, depth: usize) -> bool {
+        if let Object::Reference(id) = expression {
+            if document.get_dictionary(*id).is_ok_and(|d| {
+                d.get(b"Type").and_then(Object::as_name).ok() == Some(b"OCG".as_slice())
+            }) {
+                return !self.group_off(*id);
+            }
+        }
+        let Ok(array) = deref(document, expression).as_array() else {
+            return true;
+        };
+        if depth > 8 {
+            return true;
+        }
+        let mut operands = array.iter().skip(1).take(MAX_GROUPS);
+        match array.first().and_then(|o| o.as_name().ok()) {
+            Some(b"And") => operands.all(|e| self.visible_by(document, e, depth + 1)),
+            Some(b"Or") => operands.any(|e| self.visible_by(document, e, depth + 1)),
+            Some(b"Not") => !array
+                .get(1)
+                .is_some_and(|e| self.visible_by(document, e, depth + 1)),
+            _ => true,
+        }
+    }
+}
+
+/// Marked content (`BMC`/`BDC` ... `EMC`) open on the page, and from how
+/// deep an optional content group switched off hides what is drawn.
+#[derive(Default)]
+pub(super) struct Marked {
+    depth: usize,
+    hidden_from: Option<usize>,
+}
+
+impl Marked {
+    pub fn open(&mut self, hidden: bool) {
+        self.depth += 1;
+        if hidden && self.hidden_from.is_none() {
+            self.hidden_from = Some(self.depth);
+        }
+    }
+
+    pub fn close(&mut self) {
+        if self.hidden_from == Some(self.depth) {
+            self.hidden_from = None;
+        }
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    pub fn hidden(&self) -> bool {
+        self.hidden_from.is_some()
+    }
+}
+
+/// An area filled opaquely, and when (the operation's place in the
+/// content stream).
+pub(super) struct Cover {
+    area: Rect,
+    drawn: usize,
+}
+
+/// The path being built, as far as it is rectangles (`re`) that a fill
+/// may hide text under.
+pub(super) struct Path {
+    /// Each rectangle in page space, and which way round it is drawn.
+    rects: Vec<(Rect, bool)>,
+    /// Nothing but upright rectangles so far.
+    only_rects: bool,
+}
+
+impl Default for Path {
+    fn default() -> Self {
+        Path {
+            rects: Vec::new(),
+            only_rects: true,
+        }
+    }
+}
+
+impl Path {
+    pub fn rectangle(&mut self, ctm: &Matrix, x: f32, y: f32, width: f32, height: f32) {
+        let upright = (ctm[1] == 0.0 && ctm[2] == 0.0) || (ctm[0] == 0.0 && ctm[3] == 0.0);
+        if !upright || self.rects.len() >= MAX_PATH_RECTS {
+            self.only_rects = false;
+            return;
+        }
+        let corner = transform(ctm, x, y);
+        let area = Rect::extend(
+            Some(Rect::extend(None, corner)),
+            transform(ctm, x + width, y + height),
+        );
+        let turning = (width * height >= 0.0) == (ctm[0] * ctm[3] - ctm[1] * ctm[2] >= 0.0);
+        self.rects.push((area, turning));
+    }
+
+    /// A line or curve: the fill is no longer of rectangles alone.
+    pub fn other(&mut self) {
+        self.only_rects = false;
+    }
+
+    /// The path painted (`f`, `B`, ... when `fills`) or dropped: its
+    /// rectangles filled in full, when the fill hides, are covers.
+    pub fn end(
+        &mut self,
+        fills: Option<EvenOdd>,
+        state: &Graphics,
+        hidden: bool,
+        drawn: usize,
+        covers: &mut Vec<Cover>,
+    ) {
+        if let Some(even_odd) = fills {
+            if self.only_rects && !hidden && state.fill_hides() {
+                self.cover(even_odd.0, state.clip, drawn, covers);
+            }
+        }
+        self.rects.clear();
+        self.only_rects = true;
+    }
+
+    /// A rectangle is filled in full when no other rectangle of the path
+    /// cuts a hole in it: under even-odd, none overlaps it; under
+    /// non-zero winding, none drawn the other way round does.
+    fn cover(&self, even_odd: bool, clip: Option<Rect>, drawn: usize, covers: &mut Vec<Cover>) {
+        for (i, (area, turning)) in self.rects.iter().enumerate() {
+            let holed = self
+                .rects
+                .iter()
+                .enumerate()
+                .any(|(j, (other, other_turning))| {
+                    i != j && overlap(area, other) && (even_odd || turning != other_turning)
+                });
+            if holed {
+                continue;
+            }
+            let area = match clip {
+                Some(clip) => area.intersect(&clip),
+                None => *area,
+            };
+            if area.right - area.left >= MIN_VISIBLE_SIZE
+                && area.top - area.bottom >= MIN_VISIBLE_SIZE
+            {
+                covers.push(Cover { area, drawn });
+            }
+        }
+    }
+}
+
+/// `Do` of an image: one that is opaque (no mask of any kind) hides what
+/// is under it as a filled rectangle does.
+pub(super) fn image_cover(
+    resources: &Resources,
+    name: &[u8],
+    state: &Graphics,
+    hidden: bool,
+    drawn: usize,
+    covers: &mut Vec<Cover>,
+) {
+    let Some(image) = resources
+        .get(b"XObject", name)
+        .and_then(|o| deref(resources.document, o).as_stream().ok())
+    else {
+        return;
+    };
+    let dict = &image.dict;
+    let opaque = dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Image".as_slice())
+        && !dict
+            .get(b"ImageMask")
+            .and_then(Object::as_bool)
+            .unwrap_or(false)
+        && dict.get(b"SMask").is_err()
+        && dict.get(b"Mask").is_err()
+        && dict.get(b"SMaskInData").map_or(true, |m| number(m) == 0.0);
+    if opaque {
+        // The image fills the unit square of its matrix.
+        let mut path = Path::default();
+        path.rectangle(&state.ctm, 0.0, 0.0, 1.0, 1.0);
+        path.end(Some(EvenOdd(false)), state, hidden, drawn, covers);
+    }
+}
+
+/// Whether a fill uses the even-odd rule.
+pub(super) struct EvenOdd(pub bool);
+
+fn overlap(a: &Rect, b: &Rect) -> bool {
+    a.left < b.right && b.left < a.right && a.bottom < b.top && b.bottom < a.top
+}
+
+/// Drops the pieces of text lying wholly under an area filled after they
+/// were drawn. Within the document's time and `MAX_COVER_CHECKS`.
+pub(super) fn drop_covered(
+    pieces: &mut Vec<Piece>,
+    covers: &[Cover],
+    budget: &Budget,
+) -> Result<(), DocumentError> {
+    let Some(first_text) = pieces.iter().map(|p| p.drawn).min() else {
+        return Ok(());
+    };
+    // A page's background, filled before any text, hides nothing.
+    if covers.iter().all(|c| c.drawn < first_text) {
+        return Ok(());
+    }
+    const SLACK: f32 = 1.0;
+    // The pieces from the bottom of the page up, each cover checked
+    // against those whose bottom is within its height.
+    let mut order: Vec<usize> = (0..pieces.len()).collect();
+    order.sort_by(|&a, &b| pieces[a].area.bottom.total_cmp(&pieces[b].area.bottom));
+    let mut covered = vec![false; pieces.len()];
+    let mut checks = 0usize;
+    for (n, cover) in covers.iter().enumerate() {
+        if n % 1024 == 0 {
+            budget.check_time()?;
+        }
+        if cover.drawn < first_text {
+            continue;
+        }
+        let c = &cover.area;
+        let from = order.partition_point(|&i| pieces[i].area.bottom < c.bottom - SLACK);
+        for &i in &order[from..] {
+            let piece = &pieces[i];
+            if piece.area.bottom > c.top + SLACK {
+                break;
+            }
+            checks += 1;
+            covered[i] |= piece.drawn < cover.drawn
+                && piece.area.left >= c.left - SLACK
+                && piece.area.right <= c.right + SLACK
+                && piece.area.top <= c.top + SLACK;
+        }
+        if checks > MAX_COVER_CHECKS {
+            return Err(DocumentError::PdfOverdrawn {
+                limit: MAX_COVER_CHECKS,
+            });
+        }
+    }
+    let mut covered = covered.into_iter();
+    pieces.retain(|_| !covered.next().unwrap_or(false));
+    Ok(())
+}

@@ -1,0 +1,392 @@
+//! Text drawn so that a reader does not see it, each way a PDF can, is
+//! not read; the same text drawn so that it shows is.
+
+use super::super::write::{pdf, PdfField, PdfValue};
+use super::super::{read_document, DocumentError, DocumentKind, LIMITS};
+use lopdf::{dictionary, Dictionary, Document, Object, Stream};
+
+/// What the page shows whatever else it draws, last.
+const SHOWN: &str = "BT /F1 12 Tf 72 700 Td (Full name: Sam Example) Tj ET\n";
+
+/// The text to be hidden, at the top of the page.
+const SMUGGLED: &str = "BT /F1 12 Tf 72 760 Td (Zed Smuggled) Tj ET";
+
+/// A one-page A4 PDF drawing `content` then `SHOWN`, its resources (the
+/// font `F1`) and catalog added to by `extra`.
+fn one_page(
+    content: &str,
+    extra: &dyn Fn(&mut Document, &mut Dictionary, &mut Dictionary),
+) -> Vec<u8> {
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+    });
+    let mut resources = dictionary! { "Font" => dictionary! { "F1" => font } };
+    let mut catalog = dictionary! { "Type" => "Catalog", "Pages" => pages_id };
+    extra(&mut doc, &mut resources, &mut catalog);
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        format!("{content}\n{SHOWN}").into_bytes(),
+    ));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "Resources" => resources,
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        }),
+    );
+    let catalog = doc.add_object(catalog);
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("saves");
+    out
+}
+
+fn read(bytes: &[u8]) -> String {
+    read_document(DocumentKind::Pdf, bytes, &LIMITS).expect("read")
+}
+
+/// Each of `hidden` drawn before `SHOWN` leaves `Zed Smuggled` unread;
+/// each of `shown` has it read; `SHOWN` is read throughout.
+fn check(
+    hidden: &[&str],
+    shown: &[&str],
+    extra: &dyn Fn(&mut Document, &mut Dictionary, &mut Dictionary),
+) {
+    for (content, seen) in hidden
+        .iter()
+        .map(|c| (c, false))
+        .chain(shown.iter().map(|c| (c, true)))
+    {
+        let text = read(&one_page(content, extra));
+        assert!(text.contains("Sam Example"), "{content}: {text:?}");
+        assert_eq!(text.contains("Zed Smuggled"), seen, "{content}: {text:?}");
+    }
+}
+
+fn no_extra(_: &mut Document, _: &mut Dictionary, _: &mut Dictionary) {}
+
+#[test]
+fn transparent_text_is_not_read() {
+    let states = |_: &mut Document, resources: &mut Dictionary, _: &mut Dictionary| {
+        resources.set(
+            "ExtGState",
+            dictionary! {
+                "Clear" => dictionary! { "ca" => 0, "CA" => 0 },
+                "Faint" => dictionary! { "ca" => Object::Real(0.05) },
+                "NoStroke" => dictionary! { "CA" => 0 },
+                "FillOnly" => dictionary! { "ca" => 0 },
+                "Half" => dictionary! { "ca" => Object::Real(0.5) },
+                "Screen" => dictionary! { "BM" => "Screen" },
+            },
+        );
+    };
+    let hidden = [
+        format!("q /Clear gs {SMUGGLED} Q"),
+        format!("q /Faint gs {SMUGGLED} Q"),
+        format!("q /NoStroke gs 1 Tr {SMUGGLED} 0 Tr Q"),
+        // Restoring the state restores its transparency too.
+        format!("q /Clear gs q /Half gs Q {SMUGGLED} Q"),
+        format!("q /Screen gs {SMUGGLED} Q"),
+    ];
+    let shown = [
+        format!("q /Half gs {SMUGGLED} Q"),
+        format!("q /Clear gs Q {SMUGGLED}"),
+        // Its fill clear, its outline stroked in full.
+        format!("q /FillOnly gs 1 Tr {SMUGGLED} 0 Tr Q"),
+    ];
+    check(&refs(&hidden), &refs(&shown), &states);
+}
+
+fn refs(strings: &[String]) -> Vec<&str> {
+    strings.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn text_squeezed_to_a_speck_is_not_read() {
+    let hidden = [
+        format!("q 1 Tz {SMUGGLED} Q"),
+        format!("q 0 Tz {SMUGGLED} Q"),
+        format!("q 1 Tz q 100 Tz Q {SMUGGLED} Q"),
+        format!("q BT /F1 12 Tf 5 Tz ET {SMUGGLED} Q"),
+    ];
+    let shown = [
+        format!("q 1 Tz Q {SMUGGLED}"),
+        format!("q 80 Tz {SMUGGLED} Q"),
+    ];
+    check(&refs(&hidden), &refs(&shown), &no_extra);
+}
+
+#[test]
+fn text_raised_off_the_page_or_its_clip_is_not_read() {
+    let hidden = [
+        format!("q 5000 Ts {SMUGGLED} Q"),
+        format!("q -2000 Ts {SMUGGLED} Q"),
+        format!("q 0 740 595 102 re W n -100 Ts {SMUGGLED} Q"),
+    ];
+    let shown = [
+        format!("q 3 Ts {SMUGGLED} Q"),
+        format!("q 5000 Ts Q {SMUGGLED}"),
+    ];
+    check(&refs(&hidden), &refs(&shown), &no_extra);
+}
+
+#[test]
+fn text_under_an_area_filled_after_it_is_not_read() {
+    let states = |doc: &mut Document, resources: &mut Dictionary, _: &mut Dictionary| {
+        resources.set(
+            "ExtGState",
+            dictionary! {
+                "Half" => dictionary! { "ca" => Object::Real(0.5) },
+                "Multiply" => dictionary! { "BM" => "Multiply" },
+            },
+        );
+        let mut image = |mask: bool| {
+            let mut dict = dictionary! {
+                "Type" => "XObject", "Subtype" => "Image", "Width" => 1, "Height" => 1,
+                "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
+            };
+            if mask {
+                dict.set("ImageMask", true);
+            }
+            doc.add_object(Stream::new(dict, vec![255]))
+        };
+        let (opaque, stencil) = (image(false), image(true));
+        resources.set(
+            "XObject",
+            dictionary! { "Opaque" => opaque, "Stencil" => stencil },
+        );
+    };
+    let hidden = [
+        format!("{SMUGGLED} q 1 g 0 0 595 842 re f Q"),
+        format!("{SMUGGLED} q 0 0 1 rg 60 750 300 30 re f Q"),
+        format!("{SMUGGLED} q 1 g 60 750 300 30 re F Q"),
+        format!("{SMUGGLED} q 1 g 60 750 300 30 re B Q"),
+        format!("{SMUGGLED} q 1 g 60 750 300 30 re f* Q"),
+        // Two boxes apart, one over the text.
+        format!("{SMUGGLED} q 1 g 0 0 10 10 re 60 750 300 30 re f* Q"),
+        // Under a page-sized scale, as a writer draws.
+        format!("{SMUGGLED} q 0.5 0 0 0.5 0 0 cm 1 g 120 1500 600 60 re f Q"),
+        // An opaque image over it.
+        format!("{SMUGGLED} q 300 0 0 30 60 750 cm /Opaque Do Q"),
+    ];
+    let shown = [
+        // A form's shaded box, then the text on it.
+        format!("q 0.9 g 60 750 300 30 re f Q {SMUGGLED}"),
+        format!("q 1 g 0 0 595 842 re f Q {SMUGGLED}"),
+        // Only half opaque, or blended so the text shows through.
+        format!("{SMUGGLED} q /Half gs 1 g 60 750 300 30 re f Q"),
+        format!("{SMUGGLED} q /Multiply gs 1 g 60 750 300 30 re f Q"),
+        // The text in a hole in the area (even-odd, or drawn the other
+        // way round).
+        format!("{SMUGGLED} q 1 g 0 0 595 680 re 60 750 300 30 re 0 720 595 122 re f* Q"),
+        format!("{SMUGGLED} q 1 g 0 720 595 122 re 60 780 300 -30 re f Q"),
+        // Over part of it only, or stroked, or clipped away elsewhere.
+        format!("{SMUGGLED} q 1 g 60 750 20 30 re f Q"),
+        format!("{SMUGGLED} q 1 G 60 750 300 30 re S Q"),
+        format!("{SMUGGLED} q 0 0 10 10 re W n 1 g 0 0 595 842 re f Q"),
+        // A shape that is not a rectangle, around the text.
+        format!("{SMUGGLED} q 1 g 60 750 m 360 750 l 360 780 l 210 800 l 60 780 l h f Q"),
+        // An image elsewhere, or one painting only through its stencil.
+        format!("{SMUGGLED} q 300 0 0 30 60 100 cm /Opaque Do Q"),
+        format!("{SMUGGLED} q 300 0 0 30 60 750 cm /Stencil Do Q"),
+    ];
+    check(&refs(&hidden), &refs(&shown), &states);
+}
+
+#[test]
+fn text_in_a_colour_of_no_ink_is_not_read() {
+    let spaces = |doc: &mut Document, resources: &mut Dictionary, _: &mut Dictionary| {
+        let tint = |c1: Vec<Object>| {
+            Object::Dictionary(dictionary! {
+                "FunctionType" => 2, "Domain" => vec![0.into(), 1.into()],
+                "C0" => vec![0.into(), 0.into(), 0.into(), 0.into()], "C1" => c1, "N" => 1,
+            })
+        };
+        let icc = |doc: &mut Document, n: i64| {
+            doc.add_object(Stream::new(dictionary! { "N" => n }, Vec::new()))
+        };
+        let icc4 = icc(doc, 4);
+        let icc3 = icc(doc, 3);
+        let blue = vec![Object::Real(1.0), Object::Real(0.5), 0.into(), 0.into()];
+        let paper = vec![0.into(), 0.into(), 0.into(), 0.into()];
+        resources.set(
+            "ColorSpace",
+            dictionary! {
+                "Spot" => vec!["Separation".into(), "Blue".into(), "DeviceCMYK".into(), tint(blue.clone())],
+                "Paper" => vec!["Separation".into(), "Paper".into(), "DeviceCMYK".into(), tint(paper)],
+                "NoInk" => vec!["Separation".into(), "None".into(), "DeviceCMYK".into(), tint(blue.clone())],
+                "Inks" => vec![
+                    "DeviceN".into(),
+                    vec!["Cyan".into(), "Magenta".into()].into(),
+                    "DeviceCMYK".into(),
+                    tint(blue),
+                ],
+                "Icc4" => vec!["ICCBased".into(), icc4.into()],
+                "Icc3" => vec!["ICCBased".into(), icc3.into()],
+                "Lab" => vec!["Lab".into(), dictionary! { "WhitePoint" => vec![Object::Real(0.95), 1.into(), Object::Real(1.09)] }.into()],
+                "Palette" => vec![
+                    "Indexed".into(),
+                    "DeviceRGB".into(),
+                    1.into(),
+                    Object::string_literal(vec![0u8, 0, 0, 255, 255, 255]),
+                ],
+            },
+        );
+    };
+    let drawn = |colour: &str| format!("q {colour} {SMUGGLED} Q");
+    let hidden: Vec<String> = [
+        "/Spot cs 0 scn",
+        "/Paper cs 1 scn",
+        "/NoInk cs 1 scn",
+        "/Inks cs 0 0 scn",
+        "/Icc4 cs 0 0 0 0 scn",
+        "/Icc4 cs",
+        "/Icc3 cs 1 1 1 sc",
+        "/Lab cs 100 0 0 sc",
+        "/Palette cs 1 sc",
+        "0 0 0 0 k",
+        "/DeviceCMYK cs 0 0 0 0 sc",
+        "/DeviceGray cs 1 sc",
+        "1 1 1 rg",
+    ]
+    .map(drawn)
+    .to_vec();
+    let shown: Vec<String> = [
+        "/Spot cs 1 scn",
+        "/Spot cs",
+        "/Inks cs 1 0 scn",
+        "/Icc4 cs 0 0 0 1 scn",
+        "/Icc3 cs 0 0 0 scn",
+        "/Lab cs 20 0 0 sc",
+        "/Palette cs 0 sc",
+        "/Palette cs",
+        "/DeviceCMYK cs",
+        "0 0 0 1 k",
+        "/Pattern cs /P0 scn",
+    ]
+    .map(drawn)
+    .to_vec();
+    check(&refs(&hidden), &refs(&shown), &spaces);
+}
+
+/// Adds two layers, `Off` (switched off in the default view) and `On`,
+/// and memberships of them: `BothOn` (all on), `NotOff` and `OnAndOff`
+/// (by expression).
+fn layers(base_off: bool) -> impl Fn(&mut Document, &mut Dictionary, &mut Dictionary) {
+    move |doc: &mut Document, resources: &mut Dictionary, catalog: &mut Dictionary| {
+        let off = doc.add_object(dictionary! { "Type" => "OCG", "Name" => "Off" });
+        let on = doc.add_object(dictionary! { "Type" => "OCG", "Name" => "On" });
+        let both = doc.add_object(dictionary! {
+            "Type" => "OCMD", "OCGs" => vec![off.into(), on.into()], "P" => "AllOn",
+        });
+        let mut expression =
+            |e: Vec<Object>| doc.add_object(dictionary! { "Type" => "OCMD", "VE" => e });
+        let not_off = expression(vec!["Not".into(), off.into()]);
+        let on_and_off = expression(vec!["And".into(), on.into(), off.into()]);
+        resources.set(
+            "Properties",
+            dictionary! {
+                "Off" => off, "On" => on, "BothOn" => both,
+                "NotOff" => not_off, "OnAndOff" => on_and_off,
+            },
+        );
+        let view = if base_off {
+            dictionary! { "BaseState" => "OFF", "ON" => vec![on.into()] }
+        } else {
+            dictionary! { "OFF" => vec![off.into()] }
+        };
+        catalog.set(
+            "OCProperties",
+            dictionary! { "OCGs" => vec![off.into(), on.into()], "D" => view },
+        );
+    }
+}
+
+#[test]
+fn text_in_a_layer_switched_off_is_not_read() {
+    let hidden = [
+        format!("/OC /Off BDC {SMUGGLED} EMC"),
+        format!("/OC /Off BDC /Span BMC EMC {SMUGGLED} EMC"),
+        format!("/OC /BothOn BDC {SMUGGLED} EMC"),
+        format!("/OC /OnAndOff BDC {SMUGGLED} EMC"),
+    ];
+    let shown = [
+        format!("/OC /On BDC {SMUGGLED} EMC"),
+        format!("/OC /NotOff BDC {SMUGGLED} EMC"),
+        format!("/OC /Off BDC EMC {SMUGGLED}"),
+        format!("/Span BMC /OC /Off BDC EMC {SMUGGLED} EMC"),
+    ];
+    for base_off in [false, true] {
+        check(&refs(&hidden), &refs(&shown), &layers(base_off));
+    }
+    // A page whose layer is switched off has nothing to fill over its
+    // text either.
+    let covered_off = format!("{SMUGGLED} /OC /Off BDC q 1 g 60 750 300 30 re f Q EMC");
+    check(&[], &[&covered_off], &layers(false));
+}
+
+#[test]
+fn a_field_in_a_layer_switched_off_is_not_read() {
+    let fields = [PdfField {
+        name: "Full name".into(),
+        tooltip: None,
+        value: PdfValue::Text("Zed Smuggled".into()),
+    }];
+    let bytes = pdf(&[vec!["DUTY TO REFER REFERRAL".to_string()]], &fields).expect("pdf");
+    let mut document = Document::load_mem(&bytes).expect("loads");
+    let off = document.add_object(dictionary! { "Type" => "OCG", "Name" => "Off" });
+    let on = document.add_object(dictionary! { "Type" => "OCG", "Name" => "On" });
+    let widgets: Vec<lopdf::ObjectId> = document
+        .objects
+        .iter()
+        .filter(|(_, o)| o.as_dict().is_ok_and(|d| d.get(b"Rect").is_ok()))
+        .map(|(id, _)| *id)
+        .collect();
+    assert!(!widgets.is_empty(), "the builder writes widgets");
+    let catalog = document.catalog_mut().expect("catalog");
+    catalog.set(
+        "OCProperties",
+        dictionary! {
+            "OCGs" => vec![off.into(), on.into()],
+            "D" => dictionary! { "OFF" => vec![off.into()] },
+        },
+    );
+    let in_layer = |document: &mut Document, layer: lopdf::ObjectId| {
+        for id in &widgets {
+            if let Ok(widget) = document.get_object_mut(*id).and_then(Object::as_dict_mut) {
+                widget.set("OC", layer);
+            }
+        }
+        let mut out = Vec::new();
+        document.save_to(&mut out).expect("saves");
+        read(&out)
+    };
+    let text = in_layer(&mut document, on);
+    assert!(text.contains("Zed Smuggled"), "{text:?}");
+    let text = in_layer(&mut document, off);
+    assert!(!text.contains("Zed Smuggled"), "{text:?}");
+}
+
+#[test]
+fn a_page_filled_over_its_text_past_checking_says_so() {
+    let mut content = String::new();
+    for i in 0..2_000 {
+        content += &format!("BT /F1 12 Tf 72 {} Td (line {i}) Tj ET\n", 100 + i % 600);
+    }
+    for _ in 0..3_000 {
+        content += "0 0 595 842 re f\n";
+    }
+    let bytes = one_page(&content, &no_extra);
+    assert_eq!(
+        read_document(DocumentKind::Pdf, &bytes, &LIMITS),
+        Err(DocumentError::PdfOverdrawn {
+            limit: super::sight::MAX_COVER_CHECKS
+        })
+    );
+}
