@@ -4,6 +4,7 @@
 use super::address::EmailAddress;
 use super::field::{longest_label_len, Field, Label, NamePart, ShortKey, ValueKind};
 use super::tick::{read_ticks, Ticks};
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 /// What the text of one rendering of a message says.
@@ -82,9 +83,17 @@ const SIGN_OFFS: [&str; 14] = [
 pub fn read_form(text: &str) -> FormReading {
     let lines: Vec<&str> = text.lines().map(unquote).collect();
     // Each line is looked at as a label once, though the value search below
-    // asks about a line up to three times.
-    let labelled: Vec<Option<LabelLine<'_>>> = lines.iter().map(|l| split_label(l)).collect();
-    let is_label = |at: usize| labelled.get(at).is_some_and(Option::is_some);
+    // asks about a line up to three times; and only when asked: the lines
+    // of a signature or below the form's end never are.
+    let labelled: Vec<OnceCell<Option<LabelLine<'_>>>> = std::iter::repeat_with(OnceCell::new)
+        .take(lines.len())
+        .collect();
+    let label_at = |at: usize| {
+        labelled
+            .get(at)
+            .and_then(|cell| cell.get_or_init(|| split_label(lines[at])).as_ref())
+    };
+    let is_label = |at: usize| label_at(at).is_some();
     let mut reading = FormReading::default();
     let mut names = SplitName::default();
     let mut in_signature = false;
@@ -119,7 +128,7 @@ pub fn read_form(text: &str) -> FormReading {
             in_signature = true;
             continue;
         }
-        let Some(found) = labelled[i - 1].as_ref() else {
+        let Some(found) = label_at(i - 1) else {
             continue;
         };
         reading.labels += 1;
@@ -538,10 +547,10 @@ fn ends_form(line: &str) -> bool {
     }
     // Cheap test first: this runs on most lines, and every sign-off starts
     // with one of these letters.
-    let starts_like_a_sign_off = trimmed
-        .chars()
-        .next()
-        .is_some_and(|c| "kKrRbBwWmMtTyYsSgGcC".contains(c));
+    let starts_like_a_sign_off = trimmed.starts_with([
+        'k', 'K', 'r', 'R', 'b', 'B', 'w', 'W', 'm', 'M', 't', 'T', 'y', 'Y', 's', 'S', 'g', 'G',
+        'c', 'C',
+    ]);
     if trimmed.len() > 60 || !starts_like_a_sign_off {
         return false;
     }
@@ -567,12 +576,19 @@ fn forward_header(lines: &[&str], at: usize) -> Option<Option<EmailAddress>> {
     if !line.starts_with(['_', '-', 'B', 'b', 'F', 'f', '*']) {
         return None;
     }
-    let lower = line.to_lowercase();
-    let squashed: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
+    // Lower-cased copies only for the lines that may need them: most that
+    // get here are labels (`Full name: ...`) or a signature's `From`.
     let separator = (line.len() >= 10 && line.chars().all(|c| c == '_'))
-        || (line.starts_with('-')
-            && (squashed == "forwardedmessage" || squashed == "originalmessage"))
-        || lower.starts_with("begin forwarded message");
+        || (line.starts_with('-') && {
+            let squashed: String = line
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect();
+            squashed == "forwardedmessage" || squashed == "originalmessage"
+        })
+        || (line.starts_with(['B', 'b'])
+            && line.to_lowercase().starts_with("begin forwarded message"));
     let header_block = is_from_line(line)
         && lines.iter().skip(at + 1).take(4).any(|l| {
             let l = l.trim().trim_start_matches('*').to_lowercase();

@@ -72,8 +72,9 @@ pub fn asks_for_blank_form(subject: Option<&str>, own_text: &str) -> bool {
         .collect();
     let first_lines = first_lines.join("\n");
     let asks_in_text = REQUEST.as_ref().is_some_and(|r| r.is_match(&first_lines));
-    let speaks_of_attachment = words(own_text).any(|w| ATTACHED.contains(&w.as_str()));
-    asks_in_text || (subject.is_some_and(subject_asks) && !speaks_of_attachment)
+    // The whole text, word by word: only when the subject asks.
+    let speaks_of_attachment = || words(own_text).any(|w| ATTACHED.contains(&w.as_str()));
+    asks_in_text || (subject.is_some_and(subject_asks) && !speaks_of_attachment())
 }
 
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {

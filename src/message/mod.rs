@@ -412,10 +412,9 @@ fn analyse_unchecked(
     // a blank form sent back is answered as such (`blank_form_back`).
     let is_form = |reading: &FormReading| typed(reading);
     let best = match &own_reading {
-        Some(own) if is_form(own) => Some(own.clone()),
-        _ => best.cloned(),
+        Some(own) if is_form(own) => Some(own),
+        _ => best,
     };
-    let best = best.as_ref();
     let body_form = best.filter(|r| is_form(r));
     let looks_like_referral = body_form.is_some() || document.is_some();
     // The form came back with nothing typed in: attached, or in the
@@ -500,16 +499,18 @@ fn analyse_unchecked(
         body_text = Some(readable_text(&message));
     }
     let body_text = body_text.unwrap_or_default();
+    // The message's own words above what it quotes, and the form read
+    // there, each worked out once for all that asks for them below.
+    let own_words: Option<String> =
+        (may_answer && own_reading.is_none()).then(|| crate::core::reply::own_text(&body_text));
+    let own_words_reading = own_words.as_deref().map(read_form);
+    let own = own_reading.as_ref().or(own_words_reading.as_ref());
     // An answer carrying a form of its own (a completed referral sent in
     // reply to the incomplete mail, say): the form above the quote.
-    let own_form = match kind {
-        Kind::Reply => {
-            let own = match &own_reading {
-                Some(own) => own.clone(),
-                None => read_form(&crate::core::reply::own_text(&body_text)),
-            };
-            if is_form(&own) {
-                Some(interpret(&own, &reading_context))
+    let own_form = match (kind, own) {
+        (Kind::Reply, Some(own)) => {
+            if is_form(own) {
+                Some(interpret(own, &reading_context))
             } else {
                 // A completed form sent attached to an answer.
                 document.map(|d| interpret(&d.reading, &reading_context))
@@ -517,25 +518,22 @@ fn analyse_unchecked(
         }
         _ => None,
     };
-    let filled_in = if may_answer {
-        let own = match &own_reading {
-            Some(own) => own.clone(),
-            None => read_form(&crate::core::reply::own_text(&body_text)),
-        };
-        let filled = if !own.values.is_empty() {
-            Some(own)
-        } else if let Some(document) = document {
-            Some(document.reading.clone())
-        } else if quotes_gateway {
-            best.cloned()
-        } else {
-            None
-        };
-        filled
-            .filter(|r| !r.values.is_empty())
-            .map(|r| interpret(&r, &reading_context))
-    } else {
-        None
+    let filled_in = match own {
+        Some(own) if may_answer => {
+            let filled = if !own.values.is_empty() {
+                Some(own)
+            } else if let Some(document) = document {
+                Some(&document.reading)
+            } else if quotes_gateway {
+                best
+            } else {
+                None
+            };
+            filled
+                .filter(|r| !r.values.is_empty())
+                .map(|r| interpret(r, &reading_context))
+        }
+        _ => None,
     };
 
     let returned = if kind == Kind::Bounce {
@@ -586,9 +584,12 @@ fn analyse_unchecked(
         && crate::core::form_request::asks_for_blank_form(
             facts.subject.as_deref(),
             &if quotes_gateway {
-                String::new()
+                Cow::Borrowed("")
+            } else if let Some(words) = &own_words {
+                // The same text: read for answers, it is the readable text.
+                Cow::Borrowed(words.as_str())
             } else {
-                crate::core::reply::own_text(&readable_text(&message))
+                Cow::Owned(crate::core::reply::own_text(&readable_text(&message)))
             },
         );
 
@@ -793,9 +794,16 @@ fn encrypted(message: &Message<'_>, attachments: &[Attachment]) -> Option<String
                 _ => None,
             })
     };
-    let portal = PORTAL_MARKERS
-        .iter()
-        .find_map(|(marker, what)| texts().any(|text| marker.is_match(text)).then_some(*what));
+    // One pass over the texts for any portal's marker; which one, only
+    // when there is one.
+    let portal = texts()
+        .any(|text| ANY_PORTAL_MARKER.is_match(text))
+        .then(|| {
+            PORTAL_MARKERS.iter().find_map(|(marker, what)| {
+                texts().any(|text| marker.is_match(text)).then_some(*what)
+            })
+        })
+        .flatten();
     if let Some(what) = portal {
         return Some(format!("held on {what}, to be read there"));
     }
@@ -808,19 +816,29 @@ fn encrypted(message: &Message<'_>, attachments: &[Attachment]) -> Option<String
 
 /// What the mail of an encryption portal carries instead of the message:
 /// Microsoft Purview's "Read the message" link, Egress's.
-static PORTAL_MARKERS: LazyLock<[(Regex, &str); 2]> = LazyLock::new(|| {
-    // Found in any letter case, without copying the text to lower case.
-    let marker = |pattern: &str| Regex::new(&format!("(?i){pattern}")).expect("a fixed pattern");
-    [
-        (
-            marker(r"outlook\.office365\.com/encryption|office365\.com/encryption/retrieve"),
-            "Microsoft Purview Message Encryption's portal",
-        ),
-        (
-            marker(r"switch\.egress\.com|egress\.com/ui/"),
-            "the Egress portal",
-        ),
-    ]
+const PORTAL_PATTERNS: [(&str, &str); 2] = [
+    (
+        r"outlook\.office365\.com/encryption|office365\.com/encryption/retrieve",
+        "Microsoft Purview Message Encryption's portal",
+    ),
+    (r"switch\.egress\.com|egress\.com/ui/", "the Egress portal"),
+];
+
+// Found in any letter case, without copying the text to lower case.
+fn portal_marker(pattern: &str) -> Regex {
+    Regex::new(&format!("(?i){pattern}")).expect("a fixed pattern")
+}
+
+static PORTAL_MARKERS: LazyLock<[(Regex, &str); 2]> =
+    LazyLock::new(|| PORTAL_PATTERNS.map(|(pattern, what)| (portal_marker(pattern), what)));
+
+/// Any of [`PORTAL_MARKERS`].
+static ANY_PORTAL_MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    let any: Vec<&str> = PORTAL_PATTERNS
+        .iter()
+        .map(|(pattern, _)| *pattern)
+        .collect();
+    portal_marker(&any.join("|"))
 });
 
 /// How a part holding an encrypted message is encrypted: S/MIME's
