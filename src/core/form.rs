@@ -16,6 +16,11 @@ pub struct FormReading {
     pub values: BTreeMap<Field, String>,
     /// Labels seen, with or without a value.
     pub labels: usize,
+    /// A later answer to a label the form answered before, when its text
+    /// differs from the first (the first of such answers per field): the
+    /// form saying two things, which the reading must not settle by
+    /// keeping either silently.
+    pub again: BTreeMap<Field, String>,
     /// The sender named in the header block of the forwarded message the
     /// form was read from, when it was forwarded inline.
     pub forwarded_from: Option<EmailAddress>,
@@ -187,9 +192,15 @@ pub fn read_form(text: &str) -> FormReading {
         }
         match found.label {
             // The first occurrence wins: a signature's `Name:` never overrides.
-            Label::Field(field) => {
-                reading.values.entry(field).or_insert(value);
-            }
+            Label::Field(field) => match reading.values.get(&field) {
+                None => {
+                    reading.values.insert(field, value);
+                }
+                Some(first) if *first != value => {
+                    reading.again.entry(field).or_insert(value);
+                }
+                Some(_) => {}
+            },
             Label::NamePart(part) => {
                 names.set(part, value);
                 if let Some(full) = names.joined() {

@@ -53,13 +53,37 @@ pub fn read_forms(
             )
         })
         .map(|(i, _)| i)?;
-    // One form is read as it stands: nothing to compare or fill.
+    // One form that says each thing once is read as it stands: nothing
+    // to compare or fill.
     if let [(source, reading)] = forms {
-        return Some((interpret(reading, ctx), source.clone()));
+        if reading.again.is_empty() {
+            return Some((interpret(reading, ctx), source.clone()));
+        }
     }
     let interpreted: Vec<ReadReferral> = forms.iter().map(|(_, r)| interpret(r, ctx)).collect();
     let mut conflicts = Vec::new();
     let mut conflicting_forms: Vec<FormSource> = Vec::new();
+    // A form that answers a label twice, differently (a hidden answer
+    // before the one shown, a second `Consent: Yes` below a `No`): the
+    // field is a conflict within that form, as between two forms.
+    for (k, (source, reading)) in forms.iter().enumerate() {
+        if reading.again.is_empty() {
+            continue;
+        }
+        let mut second = (*reading).clone();
+        second.values.extend(reading.again.clone());
+        let second = interpret(&second, ctx);
+        for field in reading.again.keys() {
+            if differ(*field, &interpreted[k].referral, &second.referral) {
+                if !conflicts.contains(field) {
+                    conflicts.push(*field);
+                }
+                if !conflicting_forms.contains(source) {
+                    conflicting_forms.push(source.clone());
+                }
+            }
+        }
+    }
     for field in Field::ALL {
         for (i, a) in interpreted.iter().enumerate() {
             for (j, b) in interpreted.iter().enumerate().skip(i + 1) {
@@ -131,7 +155,10 @@ pub fn describe_conflicting(forms: &[FormSource]) -> &'static str {
         .filter(|f| matches!(f, FormSource::Attachment(_)))
         .count();
     match (body, attached) {
-        (true, 0 | 1) => "the email and its attached form",
+        // One form answering a label twice.
+        (true, 0) => "two answers in the email's form",
+        (false, 1) if forms.len() == 1 => "two answers in the attached form",
+        (true, 1) => "the email and its attached form",
         (true, _) => "the email and its attached forms",
         (false, _) => "the attached forms",
     }
@@ -303,6 +330,52 @@ mod tests {
         assert_eq!(read.outcome, Outcome::Complete, "{read:?}");
         assert_eq!(read.referral.case_lead_name.as_deref(), Some("Pat Manager"));
         assert!(read.conflicts.is_empty());
+    }
+
+    fn alone(body: &str) -> ReadReferral {
+        let authorities = Authorities::default();
+        let ctx = ReadingContext {
+            sent_on: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+            authorities: &authorities,
+            receiving_authority: None,
+        };
+        let body = read_form(body);
+        read_forms(&[(FormSource::Body, &body)], &ctx)
+            .expect("a form")
+            .0
+    }
+
+    #[test]
+    fn a_form_that_answers_a_label_twice_differently_is_asked_again() {
+        // A hidden answer above the one shown is the attack; two visible
+        // ones are a slip. Either way no answer is chosen silently.
+        let twice = FULL.replace(
+            "Consent to referral: Yes\n",
+            "Consent to referral: Yes\nConsent to referral: No\n",
+        );
+        let read = alone(&twice);
+        assert_eq!(read.conflicts, vec![Field::Consent]);
+        assert_eq!(read.outcome, Outcome::Incomplete);
+        assert_eq!(read.referral.consent, None);
+        assert_eq!(
+            describe_conflicting(&read.conflicting_forms),
+            "two answers in the email's form"
+        );
+        let names = FULL.replace(
+            "Full name: Sam Example\n",
+            "Full name: Hidden Person\nFull name: Sam Example\n",
+        );
+        let read = alone(&names);
+        assert_eq!(read.conflicts, vec![Field::FullName]);
+        assert_eq!(read.referral.full_name, None);
+        // The same answer twice, or written two ways, is one answer.
+        let same = FULL.replace(
+            "Date of birth: 14/07/1988\n",
+            "Date of birth: 14/07/1988\nDate of birth: 14 July 1988\n",
+        );
+        let read = alone(&same);
+        assert!(read.conflicts.is_empty(), "{read:?}");
+        assert_eq!(read.outcome, Outcome::Complete);
     }
 
     #[test]
