@@ -15,7 +15,7 @@ use crate::store::{CaseScope, CaseSummary};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use std::sync::Arc;
 
 /// Forms without their session's token are refused.
@@ -60,15 +60,20 @@ pub(crate) async fn reader(state: &WebState, headers: &HeaderMap) -> Result<Sign
 /// and links to the rest.
 pub(crate) const PAGE_SIZE: usize = 100;
 
-/// A day as a form gives it: `24/12/2026`, `2026-12-24`, or `today`.
+/// A day as a form gives it, read as the commands read `--now`
+/// (`16/12/26` is 2026), or `today`. A day before 2000 is a typing slip
+/// (`0026`), not a day anyone means.
 pub(crate) fn form_day(text: &str, today: NaiveDate) -> Option<NaiveDate> {
     let text = text.trim();
     if text.eq_ignore_ascii_case("today") {
         return Some(today);
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
-        .ok()
+    crate::core::dates::parse_typed_day(text, today).filter(|day| day.year() >= 2000)
+}
+
+/// A day as the pages show it back: `16/12/2026`.
+pub(crate) fn shown_day(day: NaiveDate) -> String {
+    day.format("%d/%m/%Y").to_string()
 }
 
 /// What `/cases` was asked for: the `cases` command's filters as query
@@ -370,15 +375,13 @@ fn list_body(
     // What was typed, as read (a date as people write it); what could
     // not be read, as typed, beside its error.
     let due_value = match asked.filter.due_on {
-        Some(d) if !asked.get("due").eq_ignore_ascii_case("today") => {
-            d.format("%d/%m/%Y").to_string()
-        }
+        Some(d) if !asked.get("due").eq_ignore_ascii_case("today") => shown_day(d),
         _ => escape(asked.get("due")),
     };
     let on_value = if asked.on == today {
         escape(asked.get("on"))
     } else {
-        asked.on.format("%d/%m/%Y").to_string()
+        shown_day(asked.on)
     };
     let form = format!(
         "{problems}<form method=\"get\" action=\"/cases\" class=\"filters\">\

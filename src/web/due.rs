@@ -2,7 +2,7 @@
 //! (today unless asked), most pressing first, as the `due` command lists
 //! them with `--now`; each with the person's name and a link to the case.
 
-use super::cases::{form_day, rag_class, rag_label, reader};
+use super::cases::{form_day, rag_class, rag_label, reader, shown_day};
 use super::page::{answer, column_heads, escape, not_found_page, page_at, table};
 use super::session::{field, Viewer};
 use super::sign_in::trouble;
@@ -27,9 +27,12 @@ fn day_of(query: Option<&str>, today: NaiveDate) -> Result<(NaiveDate, String), 
     if typed.is_empty() {
         return Ok((today, typed));
     }
-    form_day(&typed, today)
-        .map(|day| (day, typed.clone()))
-        .ok_or(typed)
+    match form_day(&typed, today) {
+        // Shown back as read: `16/12/26` as 16/12/2026.
+        Some(day) if !typed.eq_ignore_ascii_case("today") => Ok((day, shown_day(day))),
+        Some(day) => Ok((day, typed)),
+        None => Err(typed),
+    }
 }
 
 /// The form choosing the day, with its error when `error` says one.

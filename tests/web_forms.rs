@@ -1,0 +1,58 @@
+//! The web view's forms and pages as officers use them: days typed as
+//! people type them, pages a browser must not keep once signed out, the
+//! day field labelled alike on /cases and /due, refused look-ups in the
+//! access record, and the quarantine's advice in words.
+
+mod common;
+
+use common::web_client::Answer;
+use common::web_gateway::{Gateway, ANN};
+
+fn get(gateway: &Gateway, path: &str, cookie: &str) -> Answer {
+    gateway
+        .request("GET", path, Some(cookie), None)
+        .expect("an answer")
+}
+
+#[test]
+fn days_typed_with_two_digit_years_or_in_words_are_read_as_the_commands_read_them() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    // Not overdue today; overdue as on 7 January 2030, however it is typed.
+    for typed in ["07/01/30", "7%20January%202030", "07-01-2030", "2030-01-07"] {
+        let cases = get(&gateway, &format!("/cases?overdue=yes&on={typed}"), &ann);
+        assert_eq!(cases.status, 200, "{typed}: {}", cases.body);
+        assert!(cases.body.contains(&colchester), "{typed}: {}", cases.body);
+        assert!(
+            cases.body.contains("value=\"07/01/2030\"") && !cases.body.contains("0030"),
+            "{typed}: {}",
+            cases.body
+        );
+        let due = get(&gateway, &format!("/due?on={typed}"), &ann);
+        assert_eq!(due.status, 200, "{typed}: {}", due.body);
+        assert!(
+            due.body.contains("on Monday 7 January 2030")
+                && due.body.contains("<span class=\"tag red\">Overdue</span>")
+                && due.body.contains("value=\"07/01/2030\""),
+            "{typed}: {}",
+            due.body
+        );
+    }
+    // A year before 2000 is a slip, said at its field, with no list.
+    for typed in ["07/01/0030", "07/01/1999"] {
+        for path in [
+            format!("/cases?on={typed}"),
+            format!("/cases?due={typed}"),
+            format!("/due?on={typed}"),
+        ] {
+            let page = get(&gateway, &path, &ann);
+            assert_eq!(page.status, 400, "{path}: {}", page.body);
+            assert!(
+                page.body.contains("-error\">") && !page.body.contains(&colchester),
+                "{path}: {}",
+                page.body
+            );
+        }
+    }
+}
