@@ -370,8 +370,16 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
             Some(&format!("csrf={csrf}")),
         )
         .expect("an answer");
-    assert_eq!(out.status, 200);
-    assert!(out.body.contains("You have signed out"));
+    assert_eq!(out.status, 303, "{}", out.body);
+    let landing = gateway
+        .request(
+            "GET",
+            out.header("location").expect("a location"),
+            None,
+            None,
+        )
+        .expect("an answer");
+    assert!(landing.body.contains("You have signed out"));
     let after = gateway
         .request("GET", "/cases", Some(&ann), None)
         .expect("an answer");
@@ -1155,7 +1163,7 @@ fn after_signing_in_the_page_asked_for_comes_back_and_never_another_site() {
             Some(&format!("csrf={csrf}")),
         )
         .expect("an answer");
-    assert_eq!(out.status, 200);
+    assert_eq!(out.status, 303);
     let late = gateway
         .request(
             "POST",
@@ -1228,8 +1236,18 @@ async fn a_busy_session_ends_after_its_hours_and_signing_out_everywhere_ends_the
             Some(&format!("csrf={}", csrf_of(&page.body))),
         )
         .expect("an answer");
-    assert_eq!(out.status, 200, "{}", out.body);
-    assert!(out.body.contains("You have signed out in every browser"));
+    assert_eq!(out.status, 303, "{}", out.body);
+    let landing = gateway
+        .request(
+            "GET",
+            out.header("location").expect("a location"),
+            None,
+            None,
+        )
+        .expect("an answer");
+    assert!(landing
+        .body
+        .contains("You have signed out in every browser"));
     for cookie in [&first, &second] {
         let answer = gateway
             .request("GET", "/cases", Some(cookie), None)

@@ -6,7 +6,7 @@
 mod common;
 
 use common::web_client::Answer;
-use common::web_gateway::{Gateway, ANN};
+use common::web_gateway::{csrf_of, Gateway, ANN};
 
 fn get(gateway: &Gateway, path: &str, cookie: &str) -> Answer {
     gateway
@@ -55,4 +55,47 @@ fn days_typed_with_two_digit_years_or_in_words_are_read_as_the_commands_read_the
             );
         }
     }
+}
+
+#[test]
+fn signed_in_pages_are_not_kept_by_the_browser_and_signing_out_redirects() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    for path in [
+        "/cases".to_string(),
+        format!("/cases/{colchester}"),
+        "/due".to_string(),
+        "/quarantine".to_string(),
+        "/report".to_string(),
+        "/report.csv".to_string(),
+    ] {
+        let page = get(&gateway, &path, &ann);
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        assert_eq!(page.header("cache-control"), Some("no-store"), "{path}");
+        assert_eq!(page.header("pragma"), Some("no-cache"), "{path}");
+    }
+    let csrf = csrf_of(&get(&gateway, "/cases", &ann).body);
+    let out = gateway
+        .request(
+            "POST",
+            "/sign-out",
+            Some(&ann),
+            Some(&format!("csrf={csrf}")),
+        )
+        .expect("an answer");
+    assert_eq!(out.status, 303, "{}", out.body);
+    let location = out.header("location").expect("a location").to_string();
+    assert!(location.starts_with("/?"), "{location}");
+    assert!(out.header("set-cookie").is_some(), "{:?}", out.headers);
+    let landing = gateway
+        .request("GET", &location, None, None)
+        .expect("an answer");
+    assert_eq!(landing.status, 200);
+    assert!(
+        landing.body.contains("You have signed out."),
+        "{}",
+        landing.body
+    );
+    assert_eq!(get(&gateway, "/cases", &ann).status, 303);
 }

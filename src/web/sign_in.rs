@@ -194,7 +194,16 @@ pub(crate) async fn start(
     let next = next_of(&fields);
     match signed_in(&state, &headers).await {
         Ok(Some(_)) => Redirect::to(next.unwrap_or("/cases")).into_response(),
-        Ok(None) => answer(StatusCode::OK, sign_in_form("", next)),
+        Ok(None) => {
+            let note = match field(&fields, "signed-out") {
+                Some("everywhere") => {
+                    "<p role=\"status\">You have signed out in every browser.</p>"
+                }
+                Some(_) => "<p role=\"status\">You have signed out.</p>",
+                None => "",
+            };
+            answer(StatusCode::OK, sign_in_form(note, next))
+        }
         Err(e) => trouble(&e),
     }
 }
@@ -538,12 +547,14 @@ async fn end_sessions(
     {
         return trouble(&e);
     }
-    let note = if everywhere {
-        "<p role=\"status\">You have signed out in every browser.</p>"
+    // Then to the sign-in page (POST-redirect-GET): reloading it or going
+    // back to it posts nothing again.
+    let mut response = Redirect::to(if everywhere {
+        "/?signed-out=everywhere"
     } else {
-        "<p role=\"status\">You have signed out.</p>"
-    };
-    let mut response = answer(StatusCode::OK, sign_in_form(note, None));
+        "/?signed-out=here"
+    })
+    .into_response();
     if let Some(cookie) = set_cookie(state, None) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
