@@ -1504,7 +1504,7 @@ fn pages_name_their_tables_link_their_cases_and_say_what_cannot_be_read() {
     assert!(
         unreadable
             .body
-            .contains("id=\"on-error\">Due on: \u{201c}31/02/2026\u{201d} is not a date")
+            .contains("id=\"on-error\">Deadlines as on: \u{201c}31/02/2026\u{201d} is not a date")
             && unreadable.body.contains(
                 "value=\"31/02/2026\" aria-describedby=\"on-hint on-error\" aria-invalid=\"true\""
             ),

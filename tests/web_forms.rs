@@ -99,3 +99,24 @@ fn signed_in_pages_are_not_kept_by_the_browser_and_signing_out_redirects() {
     );
     assert_eq!(get(&gateway, "/cases", &ann).status, 303);
 }
+
+#[test]
+fn the_day_the_deadlines_are_seen_as_on_is_labelled_alike_on_cases_and_due() {
+    let gateway = Gateway::start();
+    let ann = gateway.sign_in(ANN);
+    let field = "<label for=\"on\">Deadlines as on</label>\
+                 <span class=\"hint\" id=\"on-hint\">what is due and overdue as on this day</span>";
+    for path in ["/cases", "/due"] {
+        let page = get(&gateway, path, &ann);
+        assert!(page.body.contains(field), "{path}: {}", page.body);
+        assert!(!page.body.contains(">Due on<"), "{path}: {}", page.body);
+    }
+    let unreadable = get(&gateway, "/due?on=31%2F02%2F2026", &ann);
+    assert!(
+        unreadable
+            .body
+            .contains("Deadlines as on: \u{201c}31/02/2026\u{201d} is not a date"),
+        "{}",
+        unreadable.body
+    );
+}

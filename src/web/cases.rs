@@ -71,6 +71,11 @@ pub(crate) fn form_day(text: &str, today: NaiveDate) -> Option<NaiveDate> {
     crate::core::dates::parse_typed_day(text, today).filter(|day| day.year() >= 2000)
 }
 
+/// The field of `/cases` and `/due` that says which day the deadlines are
+/// seen as on, labelled alike on both.
+pub(crate) const ON_LABEL: &str = "Deadlines as on";
+pub(crate) const ON_HINT: &str = "what is due and overdue as on this day";
+
 /// A day as the pages show it back: `16/12/2026`.
 pub(crate) fn shown_day(day: NaiveDate) -> String {
     day.format("%d/%m/%Y").to_string()
@@ -113,7 +118,7 @@ impl ListQuery {
             }
             day
         };
-        let on = day("on", "Deadlines as on").unwrap_or(today);
+        let on = day("on", ON_LABEL).unwrap_or(today);
         let due_on = day("due", "A deadline due on");
         let next = match get("state") {
             "red" => Some(Rag::Red),
@@ -403,7 +408,7 @@ fn list_body(
         amber = option("amber", "Due soon"),
         green = option("green", "On time"),
         due = day_field("due", "A deadline due on", "24/12/2026, or today", due_value),
-        on = day_field("on", "Deadlines as on", "a day, if not today", on_value),
+        on = day_field("on", ON_LABEL, ON_HINT, on_value),
         all_selected = if asked.filter.open_only {
             ""
         } else {

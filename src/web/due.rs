@@ -2,7 +2,7 @@
 //! (today unless asked), most pressing first, as the `due` command lists
 //! them with `--now`; each with the person's name and a link to the case.
 
-use super::cases::{form_day, rag_class, rag_label, reader, shown_day};
+use super::cases::{form_day, rag_class, rag_label, reader, shown_day, ON_HINT, ON_LABEL};
 use super::page::{answer, column_heads, escape, not_found_page, page_at, table};
 use super::session::{field, Viewer};
 use super::sign_in::trouble;
@@ -50,8 +50,8 @@ fn day_form(typed: &str, error: Option<&str>) -> String {
     };
     format!(
         "<form method=\"get\" action=\"/due\" class=\"filters\"><div>\
-         <label for=\"on\">Due on</label>\
-         <span class=\"hint\" id=\"on-hint\">24/12/2026, or today</span>{message}\
+         <label for=\"on\">{ON_LABEL}</label>\
+         <span class=\"hint\" id=\"on-hint\">{ON_HINT}</span>{message}\
          <input type=\"text\" id=\"on\" name=\"on\" value=\"{value}\" \
          aria-describedby=\"{described}\"{invalid} class=\"day{class}\"></div>\
          <div><button type=\"submit\" class=\"secondary\">Show</button></div></form>",
@@ -80,7 +80,7 @@ pub(crate) async fn list(
         Ok(found) => found,
         Err(typed) => {
             let message =
-                format!("Due on: \u{201c}{typed}\u{201d} is not a date such as 24/12/2026");
+                format!("{ON_LABEL}: \u{201c}{typed}\u{201d} is not a date such as 24/12/2026");
             let body = format!(
                 "<div class=\"error-summary\" role=\"alert\"><h2>The list is not shown: \
                  the day could not be read</h2><ul><li><a href=\"#on\">{}</a></li></ul></div>{}",
