@@ -7,6 +7,7 @@ mod common;
 
 use common::web_client::Answer;
 use common::web_gateway::{csrf_of, Gateway, ANN};
+use regex::Regex;
 
 fn get(gateway: &Gateway, path: &str, cookie: &str) -> Answer {
     gateway
@@ -119,4 +120,27 @@ fn the_day_the_deadlines_are_seen_as_on_is_labelled_alike_on_cases_and_due() {
         "{}",
         unreadable.body
     );
+}
+
+#[test]
+fn due_today_as_on_another_day_means_due_on_that_day() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    // A day on which one of the case's deadlines falls due, not today.
+    let today = chrono::Utc::now().date_naive();
+    let when = Regex::new(r#"<td class="when">\w+ (\d{1,2} \w+ \d{4})</td>"#).expect("regex");
+    let due = get(&gateway, "/due", &ann);
+    let day = when
+        .captures_iter(&due.body)
+        .filter_map(|c| chrono::NaiveDate::parse_from_str(&c[1], "%d %b %Y").ok())
+        .find(|d| (*d - today).num_days().abs() > 1)
+        .unwrap_or_else(|| panic!("no deadline away from today:\n{}", due.body));
+    let on = day.format("%Y-%m-%d");
+    let explicit = get(&gateway, &format!("/cases?due={on}"), &ann);
+    assert!(explicit.body.contains(&colchester), "{}", explicit.body);
+    let as_on = get(&gateway, &format!("/cases?due=today&on={on}"), &ann);
+    assert_eq!(as_on.status, 200, "{}", as_on.body);
+    assert!(as_on.body.contains(&colchester), "{}", as_on.body);
+    assert!(as_on.body.contains("value=\"today\""), "{}", as_on.body);
 }

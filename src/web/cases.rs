@@ -119,7 +119,13 @@ impl ListQuery {
             day
         };
         let on = day("on", ON_LABEL).unwrap_or(today);
-        let due_on = day("due", "A deadline due on");
+        // `due=today` with `on=DAY` is due on DAY, as `cases --due today
+        // --now DAY` is.
+        let due_on = if get("due").eq_ignore_ascii_case("today") {
+            Some(on)
+        } else {
+            day("due", "A deadline due on")
+        };
         let next = match get("state") {
             "red" => Some(Rag::Red),
             "amber" => Some(Rag::Amber),
