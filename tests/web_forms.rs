@@ -6,13 +6,27 @@
 mod common;
 
 use common::web_client::Answer;
-use common::web_gateway::{csrf_of, Gateway, ANN};
+use common::web_gateway::{csrf_of, Gateway, ANN, HAL};
 use regex::Regex;
+use std::time::Duration;
 
 fn get(gateway: &Gateway, path: &str, cookie: &str) -> Answer {
     gateway
         .request("GET", path, Some(cookie), None)
         .expect("an answer")
+}
+
+/// A message from a referrer that speaks of a referral and holds no form:
+/// set aside as one a person must record by hand.
+fn formless_referral(gateway: &Gateway, user: &str) {
+    let raw = format!(
+        "From: referrer@justice.test\r\nTo: {user}@lha.test\r\n\
+         Subject: DTR referral\r\nMessage-ID: <formless-{user}@justice.test>\r\n\
+         Date: Mon, 7 Dec 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Please find the referral on the portal.\r\n"
+    );
+    gateway.deliver(user, "formless.eml", raw.as_bytes());
 }
 
 #[test]
@@ -143,4 +157,46 @@ fn due_today_as_on_another_day_means_due_on_that_day() {
     assert_eq!(as_on.status, 200, "{}", as_on.body);
     assert!(as_on.body.contains(&colchester), "{}", as_on.body);
     assert!(as_on.body.contains("value=\"today\""), "{}", as_on.body);
+}
+
+#[test]
+fn refused_look_ups_of_another_authoritys_case_or_message_are_recorded() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    formless_referral(&gateway, "colchester");
+    let ann = gateway.sign_in(ANN);
+    let hal = gateway.sign_in(HAL);
+    let release = Regex::new(r#"/quarantine/(\d+)/dismiss"#).expect("regex");
+    let id = common::wait_for(Duration::from_secs(30), || {
+        let page = gateway.request("GET", "/quarantine", Some(&ann), None)?;
+        release.captures(&page.body).map(|c| c[1].to_string())
+    })
+    .unwrap_or_else(|| panic!("nothing in Colchester's quarantine:\n{}", gateway.log()));
+    assert_eq!(
+        get(&gateway, &format!("/cases/{colchester}"), &hal).status,
+        404
+    );
+    let csrf = csrf_of(&get(&gateway, "/cases", &hal).body);
+    let dismissed = gateway
+        .request(
+            "POST",
+            &format!("/quarantine/{id}/dismiss"),
+            Some(&hal),
+            Some(&format!("csrf={csrf}&reason=probing")),
+        )
+        .expect("an answer");
+    assert_eq!(dismissed.status, 404);
+    let (ok, record) = common::gateway_cli(&gateway.database(), &["access"]);
+    assert!(ok, "{record}");
+    for asked in [
+        format!("asked for /cases/{colchester}: refused: not found"),
+        format!("asked for quarantined message {id} to dismiss: refused: not found"),
+    ] {
+        assert!(
+            record
+                .lines()
+                .any(|l| l.contains(HAL) && l.contains(&asked)),
+            "{asked}:\n{record}"
+        );
+    }
 }

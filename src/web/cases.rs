@@ -531,6 +531,14 @@ async fn counts(state: &WebState, signed: &Signed) -> Response {
     )
 }
 
+/// A look-up answered as not found, and recorded as refused.
+pub(crate) async fn refused(state: &WebState, signed: &Signed, asked: &str) -> Response {
+    match super::access::record_refused(state, signed, asked).await {
+        Ok(()) => not_found_page(),
+        Err(e) => trouble(&e),
+    }
+}
+
 /// `GET /cases/REF`: the case, recorded as viewed.
 pub(crate) async fn one(
     State(state): State<Arc<WebState>>,
@@ -541,12 +549,13 @@ pub(crate) async fn one(
         Ok(s) => s,
         Err(r) => return r,
     };
+    let asked = format!("/cases/{reference}");
     let Viewer::Officer { scope, address } = &signed.viewer else {
-        return not_found_page();
+        return refused(&state, &signed, &asked).await;
     };
     let case = match state.store.scoped_case(scope, &reference).await {
         Ok(Some(case)) => case,
-        Ok(None) => return not_found_page(),
+        Ok(None) => return refused(&state, &signed, &asked).await,
         Err(e) => return trouble(&e),
     };
     let now = Utc::now();

@@ -3,7 +3,7 @@
 //! (the same library calls), each a POST carrying the session's CSRF token
 //! and recorded with who did it.
 
-use super::cases::{forbidden, reader};
+use super::cases::{forbidden, reader, refused};
 use super::page::{answer, escape, not_found_page, page_at, table};
 use super::session::{csrf_ok, field, form, Signed, Viewer};
 use super::sign_in::trouble;
@@ -193,7 +193,14 @@ pub(crate) async fn release_one(
     };
     let message = match state.store.scoped_quarantined_message(scope, id).await {
         Ok(Some(m)) => m,
-        Ok(None) => return not_found_page(),
+        Ok(None) => {
+            return refused(
+                &state,
+                &signed,
+                &format!("quarantined message {id} to release"),
+            )
+            .await
+        }
         Err(e) => return trouble(&e),
     };
     let released = release(
@@ -284,7 +291,14 @@ pub(crate) async fn dismiss_one(
     let reason = field(&fields, "reason").unwrap_or("").trim().to_string();
     match state.store.scoped_quarantined_message(scope, id).await {
         Ok(Some(_)) => {}
-        Ok(None) => return not_found_page(),
+        Ok(None) => {
+            return refused(
+                &state,
+                &signed,
+                &format!("quarantined message {id} to dismiss"),
+            )
+            .await
+        }
         Err(e) => return trouble(&e),
     }
     if reason.is_empty() {
