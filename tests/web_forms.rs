@@ -200,3 +200,29 @@ fn refused_look_ups_of_another_authoritys_case_or_message_are_recorded() {
         );
     }
 }
+
+#[test]
+fn the_quarantine_page_says_in_words_what_to_do_with_a_message_it_cannot_read() {
+    let gateway = Gateway::start();
+    formless_referral(&gateway, "colchester");
+    let ann = gateway.sign_in(ANN);
+    let page = common::wait_for(Duration::from_secs(30), || {
+        let page = gateway.request("GET", "/quarantine", Some(&ann), None)?;
+        page.body.contains("/dismiss").then_some(page)
+    })
+    .unwrap_or_else(|| panic!("nothing in Colchester's quarantine:\n{}", gateway.log()));
+    let id = Regex::new(r#"/quarantine/(\d+)/dismiss"#)
+        .expect("regex")
+        .captures(&page.body)
+        .map(|c| c[1].to_string())
+        .expect("a message");
+    assert!(
+        page.body.contains(&format!(
+            "ask the gateway's administrator to record the referral by hand, giving \
+             message number {id}"
+        )),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("dtr-gateway"), "{}", page.body);
+}

@@ -111,8 +111,8 @@ fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -
         let release = if crate::intake::unreadable_reason(&q.reason) {
             format!(
                 "<p>The gateway cannot read it, and releasing it would only read it again: \
-                 open it in the inbox and have the referral recorded by hand \
-                 (<code>dtr-gateway case new --quarantined {id}</code>), which settles it.</p>"
+                 open it in the inbox and ask the gateway's administrator to record the referral \
+                 by hand, giving message number {id}; that settles it.</p>"
             )
         } else {
             format!(
