@@ -226,3 +226,18 @@ fn the_quarantine_page_says_in_words_what_to_do_with_a_message_it_cannot_read() 
     );
     assert!(!page.body.contains("dtr-gateway"), "{}", page.body);
 }
+
+#[test]
+fn a_report_csv_for_a_quarter_that_cannot_be_read_says_why() {
+    let gateway = Gateway::start();
+    let ann = gateway.sign_in(ANN);
+    let answer = get(&gateway, "/report.csv?quarter=2026Q9", &ann);
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("\u{201c}2026Q9\u{201d} is not a quarter such as 2026Q4"),
+        "{}",
+        answer.body
+    );
+}
