@@ -241,3 +241,16 @@ fn a_report_csv_for_a_quarter_that_cannot_be_read_says_why() {
         answer.body
     );
 }
+
+#[test]
+fn a_case_reference_typed_in_lower_case_finds_the_case_of_ones_own_authority_only() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    let hal = gateway.sign_in(HAL);
+    let lower = format!("/cases/{}", colchester.to_lowercase());
+    let page = get(&gateway, &lower, &ann);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Test Person1"), "{}", page.body);
+    assert_eq!(get(&gateway, &lower, &hal).status, 404);
+}

@@ -550,6 +550,9 @@ pub(crate) async fn one(
         Err(r) => return r,
     };
     let asked = format!("/cases/{reference}");
+    // References are written in capitals; one typed in lower case is the
+    // same reference.
+    let reference = reference.to_ascii_uppercase();
     let Viewer::Officer { scope, address } = &signed.viewer else {
         return refused(&state, &signed, &asked).await;
     };
