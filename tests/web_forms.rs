@@ -254,3 +254,25 @@ fn a_case_reference_typed_in_lower_case_finds_the_case_of_ones_own_authority_onl
     assert!(page.body.contains("Test Person1"), "{}", page.body);
     assert_eq!(get(&gateway, &lower, &hal).status, 404);
 }
+
+#[test]
+fn a_page_not_found_keeps_the_pages_and_sign_out_for_someone_signed_in() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let hal = gateway.sign_in(HAL);
+    for path in ["/no-such-page".to_string(), format!("/cases/{colchester}")] {
+        let page = get(&gateway, &path, &hal);
+        assert_eq!(page.status, 404, "{path}");
+        assert!(
+            page.body.contains("<nav aria-label=\"Pages\">")
+                && page.body.contains("action=\"/sign-out\""),
+            "{path}: {}",
+            page.body
+        );
+    }
+    let stranger = gateway
+        .request("GET", "/no-such-page", None, None)
+        .expect("an answer");
+    assert_eq!(stranger.status, 404);
+    assert!(!stranger.body.contains("/sign-out"), "{}", stranger.body);
+}

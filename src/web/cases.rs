@@ -534,7 +534,7 @@ async fn counts(state: &WebState, signed: &Signed) -> Response {
 /// A look-up answered as not found, and recorded as refused.
 pub(crate) async fn refused(state: &WebState, signed: &Signed, asked: &str) -> Response {
     match super::access::record_refused(state, signed, asked).await {
-        Ok(()) => not_found_page(),
+        Ok(()) => not_found_page(Some(signed)),
         Err(e) => trouble(&e),
     }
 }

@@ -70,7 +70,7 @@ pub(crate) async fn list(
         Err(r) => return r,
     };
     let Viewer::Officer { scope, .. } = &signed.viewer else {
-        return not_found_page();
+        return not_found_page(Some(&signed));
     };
     if let Err(e) = super::access::record_page(&state, &signed, "/due", None).await {
         return trouble(&e);

@@ -40,7 +40,7 @@ pub(crate) async fn list(
         Err(r) => return r,
     };
     let Some((_, scope)) = officer(&signed) else {
-        return not_found_page();
+        return not_found_page(Some(&signed));
     };
     if let Err(e) = super::access::record_page(&state, &signed, "/quarantine", uri.query()).await {
         return trouble(&e);
@@ -189,7 +189,7 @@ pub(crate) async fn release_one(
         return forbidden();
     }
     let Some((address, scope)) = officer(&signed) else {
-        return not_found_page();
+        return not_found_page(Some(&signed));
     };
     let message = match state.store.scoped_quarantined_message(scope, id).await {
         Ok(Some(m)) => m,
@@ -235,7 +235,7 @@ pub(crate) async fn release_one(
             None,
         ),
         Ok(Released::AlreadySettled(s)) => (settled_note(id, &s), None),
-        Ok(Released::NotQuarantined) => return not_found_page(),
+        Ok(Released::NotQuarantined) => return not_found_page(Some(&signed)),
         Err(e) => {
             tracing::warn!(message = id.get(), error = %e, "web view: release failed");
             (format!("Message {id} could not be released. Try again."), None)
@@ -286,7 +286,7 @@ pub(crate) async fn dismiss_one(
         return forbidden();
     }
     let Some((address, scope)) = officer(&signed) else {
-        return not_found_page();
+        return not_found_page(Some(&signed));
     };
     let reason = field(&fields, "reason").unwrap_or("").trim().to_string();
     match state.store.scoped_quarantined_message(scope, id).await {
