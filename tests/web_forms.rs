@@ -276,3 +276,22 @@ fn a_page_not_found_keeps_the_pages_and_sign_out_for_someone_signed_in() {
     assert_eq!(stranger.status, 404);
     assert!(!stranger.body.contains("/sign-out"), "{}", stranger.body);
 }
+
+#[test]
+fn an_unknown_state_is_said_at_its_field_not_ignored() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    let page = get(&gateway, "/cases?state=purple", &ann);
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(
+        page.body.contains("<a href=\"#state\">")
+            && page
+                .body
+                .contains("id=\"state-error\">Next deadline: \u{201c}purple\u{201d} is not one of")
+            && page.body.contains("aria-invalid=\"true\""),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(&colchester), "{}", page.body);
+}

@@ -127,10 +127,21 @@ impl ListQuery {
             day("due", "A deadline due on")
         };
         let next = match get("state") {
+            "" => None,
             "red" => Some(Rag::Red),
             "amber" => Some(Rag::Amber),
             "green" => Some(Rag::Green),
-            _ => None,
+            // Not ignored: the list would look filtered and not be.
+            other => {
+                problems.push((
+                    "state",
+                    format!(
+                        "Next deadline: \u{201c}{other}\u{201d} is not one of Any, Overdue, \
+                         Due soon or On time"
+                    ),
+                ));
+                None
+            }
         };
         let filter = CaseFilter {
             open_only: get("all") != "yes",
@@ -398,7 +409,8 @@ fn list_body(
         "{problems}<form method=\"get\" action=\"/cases\" class=\"filters\">\
          <div><label for=\"q\">Name, prison number, CRN or reference</label>\
          <input type=\"search\" id=\"q\" name=\"q\" value=\"{q}\"></div>\
-         <div><label for=\"state\">Next deadline</label><select id=\"state\" name=\"state\">\
+         <div><label for=\"state\">Next deadline</label>{state_error}\
+         <select id=\"state\" name=\"state\"{state_invalid}>\
          {any}{red}{amber}{green}</select></div>\
          {due}\
          <div><label for=\"all\">Cases</label><select id=\"all\" name=\"all\">\
@@ -409,6 +421,15 @@ fn list_body(
          <div><button type=\"submit\" class=\"secondary\">Show</button> \
          <a href=\"/cases\" class=\"reset\">Clear filters</a></div></form>",
         q = escape(asked.get("q")),
+        state_error = asked.problem("state").map_or_else(String::new, |message| format!(
+            "<span class=\"field-error\" id=\"state-error\">{}</span>",
+            escape(message)
+        )),
+        state_invalid = if asked.problem("state").is_some() {
+            " aria-describedby=\"state-error\" aria-invalid=\"true\""
+        } else {
+            ""
+        },
         any = option("", "Any"),
         red = option("red", "Overdue"),
         amber = option("amber", "Due soon"),
@@ -428,8 +449,8 @@ fn list_body(
     );
     if !asked.problems.is_empty() {
         return format!(
-            "{form}<p>No cases are shown until the filters can be read: correct the \
-             date, or <a href=\"/cases\">clear the filters</a>.</p>"
+            "{form}<p>No cases are shown until the filters can be read: correct what is \
+             marked, or <a href=\"/cases\">clear the filters</a>.</p>"
         );
     }
     if total == 0 {
