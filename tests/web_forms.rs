@@ -295,3 +295,43 @@ fn an_unknown_state_is_said_at_its_field_not_ignored() {
     );
     assert!(!page.body.contains(&colchester), "{}", page.body);
 }
+
+#[test]
+fn a_second_dismissal_by_the_same_person_says_they_dismissed_it_already() {
+    let gateway = Gateway::start();
+    formless_referral(&gateway, "colchester");
+    let ann = gateway.sign_in(ANN);
+    let dismiss = Regex::new(r#"/quarantine/(\d+)/dismiss"#).expect("regex");
+    let id = common::wait_for(Duration::from_secs(30), || {
+        let page = gateway.request("GET", "/quarantine", Some(&ann), None)?;
+        dismiss.captures(&page.body).map(|c| c[1].to_string())
+    })
+    .unwrap_or_else(|| panic!("nothing in Colchester's quarantine:\n{}", gateway.log()));
+    let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
+    let form = format!("csrf={csrf}&reason=a+duplicate");
+    let first = gateway
+        .request(
+            "POST",
+            &format!("/quarantine/{id}/dismiss"),
+            Some(&ann),
+            Some(&form),
+        )
+        .expect("an answer");
+    assert_eq!(first.status, 303, "{}", first.body);
+    let again = gateway
+        .request(
+            "POST",
+            &format!("/quarantine/{id}/dismiss"),
+            Some(&ann),
+            Some(&form),
+        )
+        .expect("an answer");
+    assert!(
+        again
+            .body
+            .contains(&format!("Message {id} was already dismissed by {ANN}")),
+        "{}",
+        again.body
+    );
+    assert!(!again.body.contains("someone else"), "{}", again.body);
+}

@@ -290,7 +290,13 @@ pub(crate) async fn dismiss_one(
     };
     let reason = field(&fields, "reason").unwrap_or("").trim().to_string();
     match state.store.scoped_quarantined_message(scope, id).await {
-        Ok(Some(_)) => {}
+        // Settled already (a second dismissal, say): by whom and how, as a
+        // repeated release says.
+        Ok(Some(message)) => {
+            if let Some(settled) = &message.settled {
+                return done(&state, &signed, scope, settled_note(id, settled)).await;
+            }
+        }
         Ok(None) => {
             return refused(
                 &state,
