@@ -335,3 +335,32 @@ fn a_second_dismissal_by_the_same_person_says_they_dismissed_it_already() {
     );
     assert!(!again.body.contains("someone else"), "{}", again.body);
 }
+
+#[test]
+fn the_sign_in_page_names_the_page_to_return_to_in_words() {
+    let gateway = Gateway::start();
+    for (next, words) in [
+        (
+            "%2Fcases",
+            "You will return to the list of cases after signing in",
+        ),
+        (
+            "%2Fcases%3Fq%3Dsmith%26state%3Dred",
+            "You will return to the list of cases, as you filtered it after signing in",
+        ),
+        (
+            "%2Fcases%2Fdtr-col-2026-00001",
+            "You will return to case DTR-COL-2026-00001 after signing in",
+        ),
+        (
+            "%2Fdue",
+            "You will return to the deadlines due after signing in",
+        ),
+    ] {
+        let page = gateway
+            .request("GET", &format!("/?next={next}"), None, None)
+            .expect("an answer");
+        assert!(page.body.contains(words), "{next}: {}", page.body);
+        assert!(!page.body.contains("<code>"), "{next}: {}", page.body);
+    }
+}

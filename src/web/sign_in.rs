@@ -153,9 +153,8 @@ fn sign_in_form(note: &str, next: Option<&str>) -> String {
     let next = next.and_then(local_path);
     let returning = match next {
         Some(path) => format!(
-            "<p>Sign in to go on to the page you asked for (<code>{}</code>): the link \
-             takes you back there.</p>",
-            escape(path)
+            "<p>You will return to {} after signing in: the link takes you back there.</p>",
+            escape(&page_in_words(path))
         ),
         None => String::new(),
     };
@@ -172,6 +171,35 @@ fn sign_in_form(note: &str, next: Option<&str>) -> String {
         ),
         None,
     )
+}
+
+/// A page of the view as a reader would name it: `/cases?q=smith` is "the
+/// list of cases", `/cases/DTR-COL-2026-00001` "case DTR-COL-2026-00001".
+fn page_in_words(path: &str) -> String {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let filtered = if query.is_empty() {
+        ""
+    } else {
+        ", as you filtered it"
+    };
+    match path {
+        "/cases" => format!("the list of cases{filtered}"),
+        "/due" => "the deadlines due".to_string(),
+        "/quarantine" => "the quarantine".to_string(),
+        "/report" => "the report".to_string(),
+        "/report.csv" => "the report's figures as CSV".to_string(),
+        other => match other.strip_prefix("/cases/") {
+            Some(reference)
+                if !reference.is_empty()
+                    && reference
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+            {
+                format!("case {}", reference.to_ascii_uppercase())
+            }
+            _ => "the page you asked for".to_string(),
+        },
+    }
 }
 
 /// The `next` field of a query or form: a page of the view to return to.
