@@ -364,3 +364,26 @@ fn the_sign_in_page_names_the_page_to_return_to_in_words() {
         assert!(!page.body.contains("<code>"), "{next}: {}", page.body);
     }
 }
+
+#[test]
+fn a_session_that_ended_is_told_so_on_the_sign_in_page() {
+    let gateway = Gateway::start();
+    let ended = "ab".repeat(32);
+    let page = gateway
+        .request("GET", "/cases", Some(&ended), None)
+        .expect("an answer");
+    assert_eq!(page.status, 303);
+    let location = page.header("location").expect("a location").to_string();
+    let landing = gateway
+        .request("GET", &location, Some(&ended), None)
+        .expect("an answer");
+    assert!(
+        landing
+            .body
+            .contains("Your session ended; sign in again to go on"),
+        "{}",
+        landing.body
+    );
+    let fresh = gateway.request("GET", "/", None, None).expect("an answer");
+    assert!(!fresh.body.contains("Your session ended"), "{}", fresh.body);
+}

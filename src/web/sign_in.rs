@@ -228,6 +228,11 @@ pub(crate) async fn start(
                     "<p role=\"status\">You have signed out in every browser.</p>"
                 }
                 Some(_) => "<p role=\"status\">You have signed out.</p>",
+                // A session cookie that opens nothing: the session ended
+                // (unused too long, or past its hours).
+                None if session::carries_session_cookie(&state, &headers) => {
+                    "<p role=\"status\">Your session ended; sign in again to go on.</p>"
+                }
                 None => "",
             };
             answer(StatusCode::OK, sign_in_form(note, next))
