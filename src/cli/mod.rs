@@ -641,11 +641,7 @@ pub(crate) fn parse_when(text: &str) -> Option<When> {
         return Some(When::At(at.with_timezone(&Utc)));
     }
     let day = |t: &str| {
-        dtr_gateway::core::dates::parse_british_date(
-            t,
-            dtr_gateway::core::uk::date(Utc::now()),
-            dtr_gateway::core::dates::DateRole::Event,
-        )
+        dtr_gateway::core::dates::parse_typed_day(t, dtr_gateway::core::uk::date(Utc::now()))
     };
     if let Some((date, time)) = text.rsplit_once([' ', 'T']) {
         let time = chrono::NaiveTime::parse_from_str(time, "%H:%M")

@@ -65,6 +65,13 @@ pub fn parse_british_date(text: &str, reference: NaiveDate, role: DateRole) -> O
     accept(NaiveDate::from_ymd_opt(year, month, day)?, reference, role)
 }
 
+/// A day as a person types it for the commands and the web view's forms
+/// (`16/12/26`, `24 December 2026`, `14-12-2026`, `2026-12-24`), two-digit
+/// years placed nearest to `today`.
+pub fn parse_typed_day(text: &str, today: NaiveDate) -> Option<NaiveDate> {
+    parse_british_date(text, today, DateRole::Event)
+}
+
 /// `TBC (parole hearing 12/01/2027)`: the date in it is of something else,
 /// and the answer is that the date is not known yet.
 fn says_not_yet_known(text: &str) -> bool {

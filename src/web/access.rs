@@ -74,6 +74,31 @@ pub(crate) async fn record_page(
         .await
 }
 
+/// Records a look-up refused as not found (another authority's case or
+/// quarantined message, or one that does not exist): `asked` is what was
+/// asked for, so that probing for others' cases leaves a trace.
+pub(crate) async fn record_refused(
+    state: &WebState,
+    signed: &Signed,
+    asked: &str,
+) -> Result<(), StoreError> {
+    let authority = match &signed.viewer {
+        Viewer::Officer { scope, .. } => Some(scope.code()),
+        Viewer::Coordinator { .. } => None,
+    };
+    let asked: String = asked.chars().take(LONGEST_VALUE).collect();
+    state
+        .store
+        .record_web_access(
+            signed.viewer.address(),
+            authority,
+            None,
+            &format!("asked for {asked}: refused: not found"),
+            Utc::now(),
+        )
+        .await
+}
+
 /// A case's record as its page shows it, oldest first: each action a line,
 /// and one person's views of one day as one line however often they
 /// reloaded ("Viewed by ..., 3 times, last at 14:05 on 7 December 2026").

@@ -15,7 +15,7 @@ use crate::store::{CaseScope, CaseSummary};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use std::sync::Arc;
 
 /// Forms without their session's token are refused.
@@ -60,15 +60,25 @@ pub(crate) async fn reader(state: &WebState, headers: &HeaderMap) -> Result<Sign
 /// and links to the rest.
 pub(crate) const PAGE_SIZE: usize = 100;
 
-/// A day as a form gives it: `24/12/2026`, `2026-12-24`, or `today`.
+/// A day as a form gives it, read as the commands read `--now`
+/// (`16/12/26` is 2026), or `today`. A day before 2000 is a typing slip
+/// (`0026`), not a day anyone means.
 pub(crate) fn form_day(text: &str, today: NaiveDate) -> Option<NaiveDate> {
     let text = text.trim();
     if text.eq_ignore_ascii_case("today") {
         return Some(today);
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
-        .ok()
+    crate::core::dates::parse_typed_day(text, today).filter(|day| day.year() >= 2000)
+}
+
+/// The field of `/cases` and `/due` that says which day the deadlines are
+/// seen as on, labelled alike on both.
+pub(crate) const ON_LABEL: &str = "Deadlines as on";
+pub(crate) const ON_HINT: &str = "what is due and overdue as on this day";
+
+/// A day as the pages show it back: `16/12/2026`.
+pub(crate) fn shown_day(day: NaiveDate) -> String {
+    day.format("%d/%m/%Y").to_string()
 }
 
 /// What `/cases` was asked for: the `cases` command's filters as query
@@ -108,13 +118,30 @@ impl ListQuery {
             }
             day
         };
-        let on = day("on", "Deadlines as on").unwrap_or(today);
-        let due_on = day("due", "A deadline due on");
+        let on = day("on", ON_LABEL).unwrap_or(today);
+        // `due=today` with `on=DAY` is due on DAY, as `cases --due today
+        // --now DAY` is.
+        let due_on = if get("due").eq_ignore_ascii_case("today") {
+            Some(on)
+        } else {
+            day("due", "A deadline due on")
+        };
         let next = match get("state") {
+            "" => None,
             "red" => Some(Rag::Red),
             "amber" => Some(Rag::Amber),
             "green" => Some(Rag::Green),
-            _ => None,
+            // Not ignored: the list would look filtered and not be.
+            other => {
+                problems.push((
+                    "state",
+                    format!(
+                        "Next deadline: \u{201c}{other}\u{201d} is not one of Any, Overdue, \
+                         Due soon or On time"
+                    ),
+                ));
+                None
+            }
         };
         let filter = CaseFilter {
             open_only: get("all") != "yes",
@@ -370,21 +397,20 @@ fn list_body(
     // What was typed, as read (a date as people write it); what could
     // not be read, as typed, beside its error.
     let due_value = match asked.filter.due_on {
-        Some(d) if !asked.get("due").eq_ignore_ascii_case("today") => {
-            d.format("%d/%m/%Y").to_string()
-        }
+        Some(d) if !asked.get("due").eq_ignore_ascii_case("today") => shown_day(d),
         _ => escape(asked.get("due")),
     };
     let on_value = if asked.on == today {
         escape(asked.get("on"))
     } else {
-        asked.on.format("%d/%m/%Y").to_string()
+        shown_day(asked.on)
     };
     let form = format!(
         "{problems}<form method=\"get\" action=\"/cases\" class=\"filters\">\
          <div><label for=\"q\">Name, prison number, CRN or reference</label>\
          <input type=\"search\" id=\"q\" name=\"q\" value=\"{q}\"></div>\
-         <div><label for=\"state\">Next deadline</label><select id=\"state\" name=\"state\">\
+         <div><label for=\"state\">Next deadline</label>{state_error}\
+         <select id=\"state\" name=\"state\"{state_invalid}>\
          {any}{red}{amber}{green}</select></div>\
          {due}\
          <div><label for=\"all\">Cases</label><select id=\"all\" name=\"all\">\
@@ -395,12 +421,21 @@ fn list_body(
          <div><button type=\"submit\" class=\"secondary\">Show</button> \
          <a href=\"/cases\" class=\"reset\">Clear filters</a></div></form>",
         q = escape(asked.get("q")),
+        state_error = asked.problem("state").map_or_else(String::new, |message| format!(
+            "<span class=\"field-error\" id=\"state-error\">{}</span>",
+            escape(message)
+        )),
+        state_invalid = if asked.problem("state").is_some() {
+            " aria-describedby=\"state-error\" aria-invalid=\"true\""
+        } else {
+            ""
+        },
         any = option("", "Any"),
         red = option("red", "Overdue"),
         amber = option("amber", "Due soon"),
         green = option("green", "On time"),
         due = day_field("due", "A deadline due on", "24/12/2026, or today", due_value),
-        on = day_field("on", "Deadlines as on", "a day, if not today", on_value),
+        on = day_field("on", ON_LABEL, ON_HINT, on_value),
         all_selected = if asked.filter.open_only {
             ""
         } else {
@@ -414,8 +449,8 @@ fn list_body(
     );
     if !asked.problems.is_empty() {
         return format!(
-            "{form}<p>No cases are shown until the filters can be read: correct the \
-             date, or <a href=\"/cases\">clear the filters</a>.</p>"
+            "{form}<p>No cases are shown until the filters can be read: correct what is \
+             marked, or <a href=\"/cases\">clear the filters</a>.</p>"
         );
     }
     if total == 0 {
@@ -517,6 +552,14 @@ async fn counts(state: &WebState, signed: &Signed) -> Response {
     )
 }
 
+/// A look-up answered as not found, and recorded as refused.
+pub(crate) async fn refused(state: &WebState, signed: &Signed, asked: &str) -> Response {
+    match super::access::record_refused(state, signed, asked).await {
+        Ok(()) => not_found_page(Some(signed)),
+        Err(e) => trouble(&e),
+    }
+}
+
 /// `GET /cases/REF`: the case, recorded as viewed.
 pub(crate) async fn one(
     State(state): State<Arc<WebState>>,
@@ -527,12 +570,16 @@ pub(crate) async fn one(
         Ok(s) => s,
         Err(r) => return r,
     };
+    let asked = format!("/cases/{reference}");
+    // References are written in capitals; one typed in lower case is the
+    // same reference.
+    let reference = reference.to_ascii_uppercase();
     let Viewer::Officer { scope, address } = &signed.viewer else {
-        return not_found_page();
+        return refused(&state, &signed, &asked).await;
     };
     let case = match state.store.scoped_case(scope, &reference).await {
         Ok(Some(case)) => case,
-        Ok(None) => return not_found_page(),
+        Ok(None) => return refused(&state, &signed, &asked).await,
         Err(e) => return trouble(&e),
     };
     let now = Utc::now();

@@ -2,7 +2,7 @@
 //! (today unless asked), most pressing first, as the `due` command lists
 //! them with `--now`; each with the person's name and a link to the case.
 
-use super::cases::{form_day, rag_class, rag_label, reader};
+use super::cases::{form_day, rag_class, rag_label, reader, shown_day, ON_HINT, ON_LABEL};
 use super::page::{answer, column_heads, escape, not_found_page, page_at, table};
 use super::session::{field, Viewer};
 use super::sign_in::trouble;
@@ -27,9 +27,12 @@ fn day_of(query: Option<&str>, today: NaiveDate) -> Result<(NaiveDate, String), 
     if typed.is_empty() {
         return Ok((today, typed));
     }
-    form_day(&typed, today)
-        .map(|day| (day, typed.clone()))
-        .ok_or(typed)
+    match form_day(&typed, today) {
+        // Shown back as read: `16/12/26` as 16/12/2026.
+        Some(day) if !typed.eq_ignore_ascii_case("today") => Ok((day, shown_day(day))),
+        Some(day) => Ok((day, typed)),
+        None => Err(typed),
+    }
 }
 
 /// The form choosing the day, with its error when `error` says one.
@@ -47,8 +50,8 @@ fn day_form(typed: &str, error: Option<&str>) -> String {
     };
     format!(
         "<form method=\"get\" action=\"/due\" class=\"filters\"><div>\
-         <label for=\"on\">Due on</label>\
-         <span class=\"hint\" id=\"on-hint\">24/12/2026, or today</span>{message}\
+         <label for=\"on\">{ON_LABEL}</label>\
+         <span class=\"hint\" id=\"on-hint\">{ON_HINT}</span>{message}\
          <input type=\"text\" id=\"on\" name=\"on\" value=\"{value}\" \
          aria-describedby=\"{described}\"{invalid} class=\"day{class}\"></div>\
          <div><button type=\"submit\" class=\"secondary\">Show</button></div></form>",
@@ -67,7 +70,7 @@ pub(crate) async fn list(
         Err(r) => return r,
     };
     let Viewer::Officer { scope, .. } = &signed.viewer else {
-        return not_found_page();
+        return not_found_page(Some(&signed));
     };
     if let Err(e) = super::access::record_page(&state, &signed, "/due", None).await {
         return trouble(&e);
@@ -77,7 +80,7 @@ pub(crate) async fn list(
         Ok(found) => found,
         Err(typed) => {
             let message =
-                format!("Due on: \u{201c}{typed}\u{201d} is not a date such as 24/12/2026");
+                format!("{ON_LABEL}: \u{201c}{typed}\u{201d} is not a date such as 24/12/2026");
             let body = format!(
                 "<div class=\"error-summary\" role=\"alert\"><h2>The list is not shown: \
                  the day could not be read</h2><ul><li><a href=\"#on\">{}</a></li></ul></div>{}",

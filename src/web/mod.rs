@@ -210,9 +210,14 @@ async fn secured(mut response: Response) -> Response {
     ] {
         headers.insert(name, HeaderValue::from_static(value));
     }
-    headers
+    let cache = headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
+    // After signing out, Back must not show a page from the browser's
+    // cache; `Pragma` for the caches that know only HTTP/1.0.
+    if cache == "no-store" {
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
     response
 }
 

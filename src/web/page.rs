@@ -3,8 +3,11 @@
 //! request goes through [`escape`].
 
 use super::session::{Signed, Viewer};
-use axum::http::{header, StatusCode};
+use super::WebState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use std::sync::Arc;
 
 const STYLESHEET: &str = include_str!("style.css");
 
@@ -131,19 +134,24 @@ pub(crate) async fn stylesheet() -> Response {
 }
 
 /// What every unknown address, and every case the reader may not see,
-/// answers.
-pub(crate) fn not_found_page() -> Response {
+/// answers; to someone signed in, with the header's pages and sign-out.
+pub(crate) fn not_found_page(signed_in: Option<&Signed>) -> Response {
     answer(
         StatusCode::NOT_FOUND,
         page(
             "Page not found",
             "<p>There is nothing at this address that you can see.</p>\
              <p><a href=\"/cases\">Your cases</a></p>",
-            None,
+            signed_in,
         ),
     )
 }
 
-pub(crate) async fn not_found() -> Response {
-    not_found_page()
+pub(crate) async fn not_found(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+    // A store that fails here only loses the header's links.
+    let signed = super::session::signed_in(&state, &headers)
+        .await
+        .ok()
+        .flatten();
+    not_found_page(signed.as_ref())
 }

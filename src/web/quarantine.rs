@@ -3,7 +3,7 @@
 //! (the same library calls), each a POST carrying the session's CSRF token
 //! and recorded with who did it.
 
-use super::cases::{forbidden, reader};
+use super::cases::{forbidden, reader, refused};
 use super::page::{answer, escape, not_found_page, page_at, table};
 use super::session::{csrf_ok, field, form, Signed, Viewer};
 use super::sign_in::trouble;
@@ -40,7 +40,7 @@ pub(crate) async fn list(
         Err(r) => return r,
     };
     let Some((_, scope)) = officer(&signed) else {
-        return not_found_page();
+        return not_found_page(Some(&signed));
     };
     if let Err(e) = super::access::record_page(&state, &signed, "/quarantine", uri.query()).await {
         return trouble(&e);
@@ -111,8 +111,8 @@ fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -
         let release = if crate::intake::unreadable_reason(&q.reason) {
             format!(
                 "<p>The gateway cannot read it, and releasing it would only read it again: \
-                 open it in the inbox and have the referral recorded by hand \
-                 (<code>dtr-gateway case new --quarantined {id}</code>), which settles it.</p>"
+                 open it in the inbox and ask the gateway's administrator to record the referral \
+                 by hand, giving message number {id}; that settles it.</p>"
             )
         } else {
             format!(
@@ -189,11 +189,18 @@ pub(crate) async fn release_one(
         return forbidden();
     }
     let Some((address, scope)) = officer(&signed) else {
-        return not_found_page();
+        return not_found_page(Some(&signed));
     };
     let message = match state.store.scoped_quarantined_message(scope, id).await {
         Ok(Some(m)) => m,
-        Ok(None) => return not_found_page(),
+        Ok(None) => {
+            return refused(
+                &state,
+                &signed,
+                &format!("quarantined message {id} to release"),
+            )
+            .await
+        }
         Err(e) => return trouble(&e),
     };
     let released = release(
@@ -228,7 +235,7 @@ pub(crate) async fn release_one(
             None,
         ),
         Ok(Released::AlreadySettled(s)) => (settled_note(id, &s), None),
-        Ok(Released::NotQuarantined) => return not_found_page(),
+        Ok(Released::NotQuarantined) => return not_found_page(Some(&signed)),
         Err(e) => {
             tracing::warn!(message = id.get(), error = %e, "web view: release failed");
             (format!("Message {id} could not be released. Try again."), None)
@@ -279,12 +286,25 @@ pub(crate) async fn dismiss_one(
         return forbidden();
     }
     let Some((address, scope)) = officer(&signed) else {
-        return not_found_page();
+        return not_found_page(Some(&signed));
     };
     let reason = field(&fields, "reason").unwrap_or("").trim().to_string();
     match state.store.scoped_quarantined_message(scope, id).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return not_found_page(),
+        // Settled already (a second dismissal, say): by whom and how, as a
+        // repeated release says.
+        Ok(Some(message)) => {
+            if let Some(settled) = &message.settled {
+                return done(&state, &signed, scope, settled_note(id, settled)).await;
+            }
+        }
+        Ok(None) => {
+            return refused(
+                &state,
+                &signed,
+                &format!("quarantined message {id} to dismiss"),
+            )
+            .await
+        }
         Err(e) => return trouble(&e),
     }
     if reason.is_empty() {

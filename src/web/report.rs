@@ -391,8 +391,20 @@ pub(crate) async fn download(
     {
         return trouble(&e);
     }
-    let Ok(quarter) = quarter_of(query.as_deref()) else {
-        return super::page::not_found_page();
+    // A quarter that cannot be read: the report's page with the reason at
+    // its field, as /report answers.
+    let quarter = match quarter_of(query.as_deref()) {
+        Ok(q) => q,
+        Err((typed, message)) => {
+            return answer(
+                StatusCode::BAD_REQUEST,
+                page_html(
+                    &signed,
+                    "<p>No figures can be downloaded until the quarter can be read.</p>",
+                    Err((typed.as_str(), message.as_str())),
+                ),
+            )
+        }
     };
     match reports(&state, &signed.viewer, quarter).await {
         Ok(reports) => (

@@ -96,6 +96,11 @@ fn cookie(state: &WebState, headers: &HeaderMap) -> Option<String> {
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Whether the request carries a session cookie, valid or not.
+pub(crate) fn carries_session_cookie(state: &WebState, headers: &HeaderMap) -> bool {
+    cookie(state, headers).is_some()
+}
+
 /// Who the configuration says an address is, if anyone.
 pub(crate) fn viewer_for(state: &WebState, address: &str) -> Option<Viewer> {
     let parsed = crate::core::address::EmailAddress::parse(address).ok()?;

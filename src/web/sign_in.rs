@@ -153,9 +153,8 @@ fn sign_in_form(note: &str, next: Option<&str>) -> String {
     let next = next.and_then(local_path);
     let returning = match next {
         Some(path) => format!(
-            "<p>Sign in to go on to the page you asked for (<code>{}</code>): the link \
-             takes you back there.</p>",
-            escape(path)
+            "<p>You will return to {} after signing in: the link takes you back there.</p>",
+            escape(&page_in_words(path))
         ),
         None => String::new(),
     };
@@ -172,6 +171,35 @@ fn sign_in_form(note: &str, next: Option<&str>) -> String {
         ),
         None,
     )
+}
+
+/// A page of the view as a reader would name it: `/cases?q=smith` is "the
+/// list of cases", `/cases/DTR-COL-2026-00001` "case DTR-COL-2026-00001".
+fn page_in_words(path: &str) -> String {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let filtered = if query.is_empty() {
+        ""
+    } else {
+        ", as you filtered it"
+    };
+    match path {
+        "/cases" => format!("the list of cases{filtered}"),
+        "/due" => "the deadlines due".to_string(),
+        "/quarantine" => "the quarantine".to_string(),
+        "/report" => "the report".to_string(),
+        "/report.csv" => "the report's figures as CSV".to_string(),
+        other => match other.strip_prefix("/cases/") {
+            Some(reference)
+                if !reference.is_empty()
+                    && reference
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+            {
+                format!("case {}", reference.to_ascii_uppercase())
+            }
+            _ => "the page you asked for".to_string(),
+        },
+    }
 }
 
 /// The `next` field of a query or form: a page of the view to return to.
@@ -194,7 +222,21 @@ pub(crate) async fn start(
     let next = next_of(&fields);
     match signed_in(&state, &headers).await {
         Ok(Some(_)) => Redirect::to(next.unwrap_or("/cases")).into_response(),
-        Ok(None) => answer(StatusCode::OK, sign_in_form("", next)),
+        Ok(None) => {
+            let note = match field(&fields, "signed-out") {
+                Some("everywhere") => {
+                    "<p role=\"status\">You have signed out in every browser.</p>"
+                }
+                Some(_) => "<p role=\"status\">You have signed out.</p>",
+                // A session cookie that opens nothing: the session ended
+                // (unused too long, or past its hours).
+                None if session::carries_session_cookie(&state, &headers) => {
+                    "<p role=\"status\">Your session ended; sign in again to go on.</p>"
+                }
+                None => "",
+            };
+            answer(StatusCode::OK, sign_in_form(note, next))
+        }
         Err(e) => trouble(&e),
     }
 }
@@ -538,12 +580,14 @@ async fn end_sessions(
     {
         return trouble(&e);
     }
-    let note = if everywhere {
-        "<p role=\"status\">You have signed out in every browser.</p>"
+    // Then to the sign-in page (POST-redirect-GET): reloading it or going
+    // back to it posts nothing again.
+    let mut response = Redirect::to(if everywhere {
+        "/?signed-out=everywhere"
     } else {
-        "<p role=\"status\">You have signed out.</p>"
-    };
-    let mut response = answer(StatusCode::OK, sign_in_form(note, None));
+        "/?signed-out=here"
+    })
+    .into_response();
     if let Some(cookie) = set_cookie(state, None) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }

@@ -1,0 +1,389 @@
+//! The web view's forms and pages as officers use them: days typed as
+//! people type them, pages a browser must not keep once signed out, the
+//! day field labelled alike on /cases and /due, refused look-ups in the
+//! access record, and the quarantine's advice in words.
+
+mod common;
+
+use common::web_client::Answer;
+use common::web_gateway::{csrf_of, Gateway, ANN, HAL};
+use regex::Regex;
+use std::time::Duration;
+
+fn get(gateway: &Gateway, path: &str, cookie: &str) -> Answer {
+    gateway
+        .request("GET", path, Some(cookie), None)
+        .expect("an answer")
+}
+
+/// A message from a referrer that speaks of a referral and holds no form:
+/// set aside as one a person must record by hand.
+fn formless_referral(gateway: &Gateway, user: &str) {
+    let raw = format!(
+        "From: referrer@justice.test\r\nTo: {user}@lha.test\r\n\
+         Subject: DTR referral\r\nMessage-ID: <formless-{user}@justice.test>\r\n\
+         Date: Mon, 7 Dec 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Please find the referral on the portal.\r\n"
+    );
+    gateway.deliver(user, "formless.eml", raw.as_bytes());
+}
+
+#[test]
+fn days_typed_with_two_digit_years_or_in_words_are_read_as_the_commands_read_them() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    // Not overdue today; overdue as on 7 January 2030, however it is typed.
+    for typed in ["07/01/30", "7%20January%202030", "07-01-2030", "2030-01-07"] {
+        let cases = get(&gateway, &format!("/cases?overdue=yes&on={typed}"), &ann);
+        assert_eq!(cases.status, 200, "{typed}: {}", cases.body);
+        assert!(cases.body.contains(&colchester), "{typed}: {}", cases.body);
+        assert!(
+            cases.body.contains("value=\"07/01/2030\"") && !cases.body.contains("0030"),
+            "{typed}: {}",
+            cases.body
+        );
+        let due = get(&gateway, &format!("/due?on={typed}"), &ann);
+        assert_eq!(due.status, 200, "{typed}: {}", due.body);
+        assert!(
+            due.body.contains("on Monday 7 January 2030")
+                && due.body.contains("<span class=\"tag red\">Overdue</span>")
+                && due.body.contains("value=\"07/01/2030\""),
+            "{typed}: {}",
+            due.body
+        );
+    }
+    // A year before 2000 is a slip, said at its field, with no list.
+    for typed in ["07/01/0030", "07/01/1999"] {
+        for path in [
+            format!("/cases?on={typed}"),
+            format!("/cases?due={typed}"),
+            format!("/due?on={typed}"),
+        ] {
+            let page = get(&gateway, &path, &ann);
+            assert_eq!(page.status, 400, "{path}: {}", page.body);
+            assert!(
+                page.body.contains("-error\">") && !page.body.contains(&colchester),
+                "{path}: {}",
+                page.body
+            );
+        }
+    }
+}
+
+#[test]
+fn signed_in_pages_are_not_kept_by_the_browser_and_signing_out_redirects() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    for path in [
+        "/cases".to_string(),
+        format!("/cases/{colchester}"),
+        "/due".to_string(),
+        "/quarantine".to_string(),
+        "/report".to_string(),
+        "/report.csv".to_string(),
+    ] {
+        let page = get(&gateway, &path, &ann);
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        assert_eq!(page.header("cache-control"), Some("no-store"), "{path}");
+        assert_eq!(page.header("pragma"), Some("no-cache"), "{path}");
+    }
+    let csrf = csrf_of(&get(&gateway, "/cases", &ann).body);
+    let out = gateway
+        .request(
+            "POST",
+            "/sign-out",
+            Some(&ann),
+            Some(&format!("csrf={csrf}")),
+        )
+        .expect("an answer");
+    assert_eq!(out.status, 303, "{}", out.body);
+    let location = out.header("location").expect("a location").to_string();
+    assert!(location.starts_with("/?"), "{location}");
+    assert!(out.header("set-cookie").is_some(), "{:?}", out.headers);
+    let landing = gateway
+        .request("GET", &location, None, None)
+        .expect("an answer");
+    assert_eq!(landing.status, 200);
+    assert!(
+        landing.body.contains("You have signed out."),
+        "{}",
+        landing.body
+    );
+    assert_eq!(get(&gateway, "/cases", &ann).status, 303);
+}
+
+#[test]
+fn the_day_the_deadlines_are_seen_as_on_is_labelled_alike_on_cases_and_due() {
+    let gateway = Gateway::start();
+    let ann = gateway.sign_in(ANN);
+    let field = "<label for=\"on\">Deadlines as on</label>\
+                 <span class=\"hint\" id=\"on-hint\">what is due and overdue as on this day</span>";
+    for path in ["/cases", "/due"] {
+        let page = get(&gateway, path, &ann);
+        assert!(page.body.contains(field), "{path}: {}", page.body);
+        assert!(!page.body.contains(">Due on<"), "{path}: {}", page.body);
+    }
+    let unreadable = get(&gateway, "/due?on=31%2F02%2F2026", &ann);
+    assert!(
+        unreadable
+            .body
+            .contains("Deadlines as on: \u{201c}31/02/2026\u{201d} is not a date"),
+        "{}",
+        unreadable.body
+    );
+}
+
+#[test]
+fn due_today_as_on_another_day_means_due_on_that_day() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    // A day on which one of the case's deadlines falls due, not today.
+    let today = chrono::Utc::now().date_naive();
+    let when = Regex::new(r#"<td class="when">\w+ (\d{1,2} \w+ \d{4})</td>"#).expect("regex");
+    let due = get(&gateway, "/due", &ann);
+    let day = when
+        .captures_iter(&due.body)
+        .filter_map(|c| chrono::NaiveDate::parse_from_str(&c[1], "%d %b %Y").ok())
+        .find(|d| (*d - today).num_days().abs() > 1)
+        .unwrap_or_else(|| panic!("no deadline away from today:\n{}", due.body));
+    let on = day.format("%Y-%m-%d");
+    let explicit = get(&gateway, &format!("/cases?due={on}"), &ann);
+    assert!(explicit.body.contains(&colchester), "{}", explicit.body);
+    let as_on = get(&gateway, &format!("/cases?due=today&on={on}"), &ann);
+    assert_eq!(as_on.status, 200, "{}", as_on.body);
+    assert!(as_on.body.contains(&colchester), "{}", as_on.body);
+    assert!(as_on.body.contains("value=\"today\""), "{}", as_on.body);
+}
+
+#[test]
+fn refused_look_ups_of_another_authoritys_case_or_message_are_recorded() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    formless_referral(&gateway, "colchester");
+    let ann = gateway.sign_in(ANN);
+    let hal = gateway.sign_in(HAL);
+    let release = Regex::new(r#"/quarantine/(\d+)/dismiss"#).expect("regex");
+    let id = common::wait_for(Duration::from_secs(30), || {
+        let page = gateway.request("GET", "/quarantine", Some(&ann), None)?;
+        release.captures(&page.body).map(|c| c[1].to_string())
+    })
+    .unwrap_or_else(|| panic!("nothing in Colchester's quarantine:\n{}", gateway.log()));
+    assert_eq!(
+        get(&gateway, &format!("/cases/{colchester}"), &hal).status,
+        404
+    );
+    let csrf = csrf_of(&get(&gateway, "/cases", &hal).body);
+    let dismissed = gateway
+        .request(
+            "POST",
+            &format!("/quarantine/{id}/dismiss"),
+            Some(&hal),
+            Some(&format!("csrf={csrf}&reason=probing")),
+        )
+        .expect("an answer");
+    assert_eq!(dismissed.status, 404);
+    let (ok, record) = common::gateway_cli(&gateway.database(), &["access"]);
+    assert!(ok, "{record}");
+    for asked in [
+        format!("asked for /cases/{colchester}: refused: not found"),
+        format!("asked for quarantined message {id} to dismiss: refused: not found"),
+    ] {
+        assert!(
+            record
+                .lines()
+                .any(|l| l.contains(HAL) && l.contains(&asked)),
+            "{asked}:\n{record}"
+        );
+    }
+}
+
+#[test]
+fn the_quarantine_page_says_in_words_what_to_do_with_a_message_it_cannot_read() {
+    let gateway = Gateway::start();
+    formless_referral(&gateway, "colchester");
+    let ann = gateway.sign_in(ANN);
+    let page = common::wait_for(Duration::from_secs(30), || {
+        let page = gateway.request("GET", "/quarantine", Some(&ann), None)?;
+        page.body.contains("/dismiss").then_some(page)
+    })
+    .unwrap_or_else(|| panic!("nothing in Colchester's quarantine:\n{}", gateway.log()));
+    let id = Regex::new(r#"/quarantine/(\d+)/dismiss"#)
+        .expect("regex")
+        .captures(&page.body)
+        .map(|c| c[1].to_string())
+        .expect("a message");
+    assert!(
+        page.body.contains(&format!(
+            "ask the gateway's administrator to record the referral by hand, giving \
+             message number {id}"
+        )),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("dtr-gateway"), "{}", page.body);
+}
+
+#[test]
+fn a_report_csv_for_a_quarter_that_cannot_be_read_says_why() {
+    let gateway = Gateway::start();
+    let ann = gateway.sign_in(ANN);
+    let answer = get(&gateway, "/report.csv?quarter=2026Q9", &ann);
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("\u{201c}2026Q9\u{201d} is not a quarter such as 2026Q4"),
+        "{}",
+        answer.body
+    );
+}
+
+#[test]
+fn a_case_reference_typed_in_lower_case_finds_the_case_of_ones_own_authority_only() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    let hal = gateway.sign_in(HAL);
+    let lower = format!("/cases/{}", colchester.to_lowercase());
+    let page = get(&gateway, &lower, &ann);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Test Person1"), "{}", page.body);
+    assert_eq!(get(&gateway, &lower, &hal).status, 404);
+}
+
+#[test]
+fn a_page_not_found_keeps_the_pages_and_sign_out_for_someone_signed_in() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let hal = gateway.sign_in(HAL);
+    for path in ["/no-such-page".to_string(), format!("/cases/{colchester}")] {
+        let page = get(&gateway, &path, &hal);
+        assert_eq!(page.status, 404, "{path}");
+        assert!(
+            page.body.contains("<nav aria-label=\"Pages\">")
+                && page.body.contains("action=\"/sign-out\""),
+            "{path}: {}",
+            page.body
+        );
+    }
+    let stranger = gateway
+        .request("GET", "/no-such-page", None, None)
+        .expect("an answer");
+    assert_eq!(stranger.status, 404);
+    assert!(!stranger.body.contains("/sign-out"), "{}", stranger.body);
+}
+
+#[test]
+fn an_unknown_state_is_said_at_its_field_not_ignored() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    let page = get(&gateway, "/cases?state=purple", &ann);
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(
+        page.body.contains("<a href=\"#state\">")
+            && page
+                .body
+                .contains("id=\"state-error\">Next deadline: \u{201c}purple\u{201d} is not one of")
+            && page.body.contains("aria-invalid=\"true\""),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(&colchester), "{}", page.body);
+}
+
+#[test]
+fn a_second_dismissal_by_the_same_person_says_they_dismissed_it_already() {
+    let gateway = Gateway::start();
+    formless_referral(&gateway, "colchester");
+    let ann = gateway.sign_in(ANN);
+    let dismiss = Regex::new(r#"/quarantine/(\d+)/dismiss"#).expect("regex");
+    let id = common::wait_for(Duration::from_secs(30), || {
+        let page = gateway.request("GET", "/quarantine", Some(&ann), None)?;
+        dismiss.captures(&page.body).map(|c| c[1].to_string())
+    })
+    .unwrap_or_else(|| panic!("nothing in Colchester's quarantine:\n{}", gateway.log()));
+    let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
+    let form = format!("csrf={csrf}&reason=a+duplicate");
+    let first = gateway
+        .request(
+            "POST",
+            &format!("/quarantine/{id}/dismiss"),
+            Some(&ann),
+            Some(&form),
+        )
+        .expect("an answer");
+    assert_eq!(first.status, 303, "{}", first.body);
+    let again = gateway
+        .request(
+            "POST",
+            &format!("/quarantine/{id}/dismiss"),
+            Some(&ann),
+            Some(&form),
+        )
+        .expect("an answer");
+    assert!(
+        again
+            .body
+            .contains(&format!("Message {id} was already dismissed by {ANN}")),
+        "{}",
+        again.body
+    );
+    assert!(!again.body.contains("someone else"), "{}", again.body);
+}
+
+#[test]
+fn the_sign_in_page_names_the_page_to_return_to_in_words() {
+    let gateway = Gateway::start();
+    for (next, words) in [
+        (
+            "%2Fcases",
+            "You will return to the list of cases after signing in",
+        ),
+        (
+            "%2Fcases%3Fq%3Dsmith%26state%3Dred",
+            "You will return to the list of cases, as you filtered it after signing in",
+        ),
+        (
+            "%2Fcases%2Fdtr-col-2026-00001",
+            "You will return to case DTR-COL-2026-00001 after signing in",
+        ),
+        (
+            "%2Fdue",
+            "You will return to the deadlines due after signing in",
+        ),
+    ] {
+        let page = gateway
+            .request("GET", &format!("/?next={next}"), None, None)
+            .expect("an answer");
+        assert!(page.body.contains(words), "{next}: {}", page.body);
+        assert!(!page.body.contains("<code>"), "{next}: {}", page.body);
+    }
+}
+
+#[test]
+fn a_session_that_ended_is_told_so_on_the_sign_in_page() {
+    let gateway = Gateway::start();
+    let ended = "ab".repeat(32);
+    let page = gateway
+        .request("GET", "/cases", Some(&ended), None)
+        .expect("an answer");
+    assert_eq!(page.status, 303);
+    let location = page.header("location").expect("a location").to_string();
+    let landing = gateway
+        .request("GET", &location, Some(&ended), None)
+        .expect("an answer");
+    assert!(
+        landing
+            .body
+            .contains("Your session ended; sign in again to go on"),
+        "{}",
+        landing.body
+    );
+    let fresh = gateway.request("GET", "/", None, None).expect("an answer");
+    assert!(!fresh.body.contains("Your session ended"), "{}", fresh.body);
+}
