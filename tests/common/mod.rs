@@ -10,6 +10,7 @@ pub mod identity;
 pub mod in_process;
 pub mod servers;
 pub mod web_client;
+pub mod web_gateway;
 pub mod world;
 
 use std::collections::HashMap;
