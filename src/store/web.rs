@@ -63,8 +63,9 @@ pub struct SignInRequest<'a> {
 impl Store {
     /// Records a one-time link for `address` (by its token's hash) and
     /// queues the mail that carries it, in one transaction. False when the
-    /// address has had its share of links, or the mail could not be queued
-    /// (its hourly share of mail is spent): then nothing is recorded.
+    /// address has had its share of links, or the mail could not be queued:
+    /// then nothing is recorded. The mail is never held back by the hourly
+    /// limit per recipient when `mail.unlimited` names the address.
     pub async fn request_sign_in(
         &self,
         request: SignInRequest<'_>,

@@ -42,6 +42,8 @@ pub use session::Viewer;
 
 /// A session unused this long is over (and purged).
 pub const SESSION_IDLE: chrono::Duration = session::IDLE;
+/// A sign-in link works this long after it was asked for.
+pub const SIGN_IN_LINK_LIFETIME: chrono::Duration = sign_in::LINK_LIFETIME;
 
 /// Form bodies larger than this are refused: the largest form is a
 /// quarantine note.

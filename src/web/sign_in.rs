@@ -359,7 +359,11 @@ async fn mail_link(
             "until": crate::core::uk::local(expires).format("%H:%M").to_string(),
             "minutes": LINK_LIFETIME.num_minutes(),
         }}),
-        unlimited: Vec::new(),
+        // Never held by the hourly limit per recipient: a link held past
+        // its 15 minutes is useless, and strangers asking for links could
+        // keep an officer out. The limits per address above bound how many
+        // are sent.
+        unlimited: vec![address.clone()],
         step: Some(format!("sign_in:{token_hash}")),
         thread_under: None,
     };

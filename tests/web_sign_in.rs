@@ -1,0 +1,78 @@
+//! Signing in to the web view by email, against what a stranger could do
+//! with it: keep an officer's links from arriving, tell listed addresses
+//! from the rest, or use a link after its owner signed out everywhere or
+//! was taken off the list.
+
+mod common;
+
+use common::wait_for;
+use common::web_gateway::*;
+use std::time::Duration;
+
+const PROXIED: &str = "trusted_proxies = [\"127.0.0.1\"]\n";
+
+/// Waits until `count` mails have been written to `to`.
+fn wait_mails(gateway: &Gateway, to: &str, count: usize) {
+    wait_for(Duration::from_secs(20), || {
+        (gateway.mails_to(to).len() >= count).then_some(())
+    })
+    .unwrap_or_else(|| panic!("fewer than {count} mails to {to}:\n{}", gateway.log()));
+}
+
+#[test]
+fn many_link_requests_within_the_hour_do_not_hold_the_officers_next_link() {
+    let gateway = Gateway::start_configured(false, PROXIED);
+    // More than `[outgoing] max_per_recipient_per_hour` (5), each from
+    // another client: every link goes at once.
+    for i in 0..7 {
+        assert_eq!(
+            gateway.ask_link(ANN, Some(&format!("198.51.100.{i}"))),
+            200
+        );
+        wait_mails(&gateway, ANN, i + 1);
+    }
+    // And Ann can still sign in with the latest.
+    gateway.sign_in_from(ANN, "192.0.2.10");
+}
+
+#[tokio::test]
+async fn a_link_that_could_not_go_before_it_expired_is_not_sent_late() {
+    let mut gateway = Gateway::start();
+    assert_eq!(gateway.ask_link(ANN, None), 200);
+    wait_mails(&gateway, ANN, 1);
+    if let Some(mut child) = gateway.child.take() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    // The relay was down for 16 minutes: the link waits in the outbox.
+    let store = dtr_gateway::store::Store::open(&gateway.database())
+        .await
+        .expect("store");
+    let asked = chrono::Utc::now() - chrono::Duration::minutes(16);
+    sqlx::query(
+        "UPDATE outbox SET status = 'queued', created_at = $1, next_attempt_at = $1, \
+         sent_at = NULL WHERE purpose = 'sign_in'",
+    )
+    .bind(dtr_gateway::store::Stamp(asked))
+    .execute(store.pool())
+    .await
+    .expect("update");
+    gateway.run_daemon();
+    let mut error = None;
+    for _ in 0..200 {
+        let row: (String, Option<String>) =
+            sqlx::query_as("SELECT status, last_error FROM outbox WHERE purpose = 'sign_in'")
+                .fetch_one(store.pool())
+                .await
+                .expect("select");
+        if row.0 == "failed" {
+            error = row.1;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let error =
+        error.unwrap_or_else(|| panic!("the late link was not set aside:\n{}", gateway.log()));
+    assert!(error.contains("expired"), "{error}");
+    assert_eq!(gateway.mails_to(ANN).len(), 1, "not sent again, late");
+}
