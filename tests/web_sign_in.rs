@@ -76,3 +76,33 @@ async fn a_link_that_could_not_go_before_it_expired_is_not_sent_late() {
     assert!(error.contains("expired"), "{error}");
     assert_eq!(gateway.mails_to(ANN).len(), 1, "not sent again, late");
 }
+
+/// From a fresh client: nine requests for unlisted addresses, one for
+/// `asked`, then unlisted ones until refused; how many were answered 200.
+fn answered_before_refusal(gateway: &Gateway, client: &str, asked: &str) -> usize {
+    let mut answered = 0;
+    for i in 0..9 {
+        if gateway.ask_link(&format!("nobody{i}@lha.test"), Some(client)) == 200 {
+            answered += 1;
+        }
+    }
+    if gateway.ask_link(asked, Some(client)) == 200 {
+        answered += 1;
+    }
+    for i in 0..20 {
+        if gateway.ask_link(&format!("later{i}@lha.test"), Some(client)) == 429 {
+            return answered;
+        }
+        answered += 1;
+    }
+    panic!("never refused:\n{}", gateway.log());
+}
+
+#[test]
+fn refusals_do_not_tell_a_listed_address_from_an_unlisted_one() {
+    let gateway = Gateway::start_configured(false, PROXIED);
+    let listed = answered_before_refusal(&gateway, "203.0.113.1", ANN);
+    let unlisted = answered_before_refusal(&gateway, "203.0.113.2", "stranger@lha.test");
+    assert_eq!(listed, unlisted);
+    assert_eq!(listed, 10, "ten requests per client in 15 minutes");
+}
