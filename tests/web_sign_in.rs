@@ -106,3 +106,102 @@ fn refusals_do_not_tell_a_listed_address_from_an_unlisted_one() {
     assert_eq!(listed, unlisted);
     assert_eq!(listed, 10, "ten requests per client in 15 minutes");
 }
+
+/// Asks for a link for `address` and returns it, unused.
+fn link_for(gateway: &Gateway, address: &str, client: &str) -> String {
+    let before = gateway.mails_to(address).len();
+    assert_eq!(gateway.ask_link(address, Some(client)), 200);
+    wait_mails(gateway, address, before + 1);
+    token_in(gateway.mails_to(address).last().expect("a mail"))
+}
+
+fn redeem(gateway: &Gateway, token: &str) -> u16 {
+    let answer = gateway
+        .request("POST", &format!("/sign-in/{token}"), None, Some(""))
+        .expect("an answer");
+    if answer.status == 303 {
+        assert!(answer.header("set-cookie").is_some());
+    } else {
+        assert_eq!(answer.header("set-cookie"), None);
+    }
+    answer.status
+}
+
+#[test]
+fn signing_out_everywhere_voids_unused_links() {
+    let gateway = Gateway::start_configured(false, PROXIED);
+    // A link left in a mailbox someone else can read...
+    let unused = link_for(&gateway, ANN, "192.0.2.1");
+    let ann = gateway.sign_in_from(ANN, "192.0.2.2");
+    let page = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    let out = gateway
+        .request(
+            "POST",
+            "/sign-out/everywhere",
+            Some(&ann),
+            Some(&format!("csrf={}", csrf_of(&page.body))),
+        )
+        .expect("an answer");
+    assert_eq!(out.status, 200, "{}", out.body);
+    // ...opens nothing once Ann has signed out everywhere.
+    assert_eq!(redeem(&gateway, &unused), 400);
+    // A link asked for afterwards works.
+    gateway.sign_in_from(ANN, "192.0.2.3");
+}
+
+#[test]
+fn a_link_sent_before_removal_from_the_list_does_not_open_after_relisting() {
+    let mut gateway = Gateway::start_configured(false, PROXIED);
+    let unused = link_for(&gateway, HAL, "192.0.2.1");
+    let officers = format!("officers = [\"{HAL}\"]\n");
+    gateway.restart_with_authorities(|text| text.replace(&officers, ""));
+    gateway.restart_with_authorities(|text| {
+        text.replace(
+            "inbox = \"harlow@lha.test\"\n",
+            &format!("inbox = \"harlow@lha.test\"\n{officers}"),
+        )
+    });
+    assert_eq!(redeem(&gateway, &unused), 400, "the old link is gone");
+    gateway.sign_in_from(HAL, "192.0.2.2");
+    let log = gateway.log();
+    assert!(log.contains("sign-in links of people no longer listed deleted"), "{log}");
+}
+
+#[tokio::test]
+async fn a_link_is_refused_to_someone_no_longer_listed() {
+    let gateway = Gateway::start_configured(false, PROXIED);
+    let token = link_for(&gateway, ANN, "192.0.2.1");
+    let store = dtr_gateway::store::Store::open(&gateway.database())
+        .await
+        .expect("store");
+    let hash = hex_sha256(&token);
+    // Taken off the list between the link and its use.
+    let opened = store
+        .redeem_sign_in(&hash, "session-hash", "csrf", chrono::Utc::now(), |_| false)
+        .await
+        .expect("redeem");
+    assert_eq!(opened, None);
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM web_sessions")
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+    assert_eq!(sessions, 0);
+    let signed_in: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM web_access WHERE action = 'signed in'")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+    assert_eq!(signed_in, 0);
+    // The link is used up: back on the list, it still opens nothing.
+    assert_eq!(redeem(&gateway, &token), 400);
+}
+
+fn hex_sha256(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

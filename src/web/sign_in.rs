@@ -463,7 +463,10 @@ pub(crate) async fn redeem(
     };
     let redeemed = state
         .store
-        .redeem_sign_in(&hashed(&token), &hashed(&session), &csrf, Utc::now())
+        .redeem_sign_in(&hashed(&token), &hashed(&session), &csrf, Utc::now(), |address| {
+            // Taken off the list since the link was sent: no session.
+            session::viewer_for(&state, address).is_some()
+        })
         .await;
     match redeemed {
         Ok(Some(address)) => {
