@@ -205,3 +205,23 @@ fn hex_sha256(text: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[test]
+fn a_search_does_not_travel_in_the_mailed_link() {
+    let gateway = Gateway::start();
+    let next: String = form_urlencoded::byte_serialize(b"/cases?q=Zebedee+Marsh").collect();
+    let answer = gateway
+        .request(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!("email={}&next={next}", ANN.replace('@', "%40"))),
+        )
+        .expect("an answer");
+    assert_eq!(answer.status, 200);
+    wait_mails(&gateway, ANN, 1);
+    let mail = gateway.mails_to(ANN).pop().expect("a mail");
+    assert!(!mail.contains("Zebedee"), "{mail}");
+    // The page still comes back, without the search.
+    assert!(mail.contains("next=3D%2Fcases") || mail.contains("next&#x3D;%2Fcases"), "{mail}");
+}
