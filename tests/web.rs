@@ -457,7 +457,6 @@ async fn an_expired_link_and_an_idle_session_open_nothing() {
     );
 }
 
-
 #[test]
 fn a_flood_of_link_requests_sends_a_few_links() {
     let gateway = Gateway::start();

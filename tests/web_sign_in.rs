@@ -25,10 +25,7 @@ fn many_link_requests_within_the_hour_do_not_hold_the_officers_next_link() {
     // More than `[outgoing] max_per_recipient_per_hour` (5), each from
     // another client: every link goes at once.
     for i in 0..7 {
-        assert_eq!(
-            gateway.ask_link(ANN, Some(&format!("198.51.100.{i}"))),
-            200
-        );
+        assert_eq!(gateway.ask_link(ANN, Some(&format!("198.51.100.{i}"))), 200);
         wait_mails(&gateway, ANN, i + 1);
     }
     // And Ann can still sign in with the latest.
@@ -166,7 +163,10 @@ fn a_link_sent_before_removal_from_the_list_does_not_open_after_relisting() {
     assert_eq!(redeem(&gateway, &unused), 400, "the old link is gone");
     gateway.sign_in_from(HAL, "192.0.2.2");
     let log = gateway.log();
-    assert!(log.contains("sign-in links of people no longer listed deleted"), "{log}");
+    assert!(
+        log.contains("sign-in links of people no longer listed deleted"),
+        "{log}"
+    );
 }
 
 #[tokio::test]
@@ -223,5 +223,8 @@ fn a_search_does_not_travel_in_the_mailed_link() {
     let mail = gateway.mails_to(ANN).pop().expect("a mail");
     assert!(!mail.contains("Zebedee"), "{mail}");
     // The page still comes back, without the search.
-    assert!(mail.contains("next=3D%2Fcases") || mail.contains("next&#x3D;%2Fcases"), "{mail}");
+    assert!(
+        mail.contains("next=3D%2Fcases") || mail.contains("next&#x3D;%2Fcases"),
+        "{mail}"
+    );
 }

@@ -253,7 +253,10 @@ pub async fn bind(config: Arc<Config>, settings: &Web, store: Store) -> Result<L
         .forget_sign_ins_unless(|address| may_sign_in(&config, settings, address))
         .await?;
     if forgotten > 0 {
-        tracing::info!(forgotten, "sign-in links of people no longer listed deleted");
+        tracing::info!(
+            forgotten,
+            "sign-in links of people no longer listed deleted"
+        );
     }
     let app = router(config, settings.clone(), store)?;
     let tls = match &settings.tls {

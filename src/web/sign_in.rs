@@ -477,10 +477,16 @@ pub(crate) async fn redeem(
     };
     let redeemed = state
         .store
-        .redeem_sign_in(&hashed(&token), &hashed(&session), &csrf, Utc::now(), |address| {
-            // Taken off the list since the link was sent: no session.
-            session::viewer_for(&state, address).is_some()
-        })
+        .redeem_sign_in(
+            &hashed(&token),
+            &hashed(&session),
+            &csrf,
+            Utc::now(),
+            |address| {
+                // Taken off the list since the link was sent: no session.
+                session::viewer_for(&state, address).is_some()
+            },
+        )
         .await;
     match redeemed {
         Ok(Some(address)) => {
@@ -651,7 +657,10 @@ mod tests {
         assert_eq!(without_search("/cases?q=Daniel+Marsh&state=red"), "/cases");
         assert_eq!(without_search("/cases?state=red&q=x"), "/cases");
         assert_eq!(without_search("/cases?state=red"), "/cases?state=red");
-        assert_eq!(without_search("/cases/DTR-COL-2026-00001"), "/cases/DTR-COL-2026-00001");
+        assert_eq!(
+            without_search("/cases/DTR-COL-2026-00001"),
+            "/cases/DTR-COL-2026-00001"
+        );
     }
 
     #[test]
