@@ -45,6 +45,8 @@ const POLL: Duration = Duration::from_secs(5);
 const BATCH: i64 = 20;
 /// A temporary failure is retried for this long before the row is failed.
 const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(48);
+/// What `outbox` shows for a sign-in link that expired before it could go.
+pub const EXPIRED_SIGN_IN: &str = "not sent: the sign-in link expired before it could go";
 /// The longest line a mail may have (RFC 5322 section 2.1.1), its CRLF
 /// aside. Header lines are folded at spaces; a word cannot be.
 const MAX_LINE: usize = 998;
@@ -367,6 +369,21 @@ impl Sender {
                 outbox = row.id.get(),
                 "mail claimed by another gateway; left to it"
             );
+            return Ok(false);
+        }
+        // A sign-in link held up (a relay down or pausing) until it no
+        // longer works is not sent: a late link only confuses.
+        if row.purpose == Purpose::SignIn.name()
+            && Utc::now() >= row.created_at + crate::web::SIGN_IN_LINK_LIFETIME
+        {
+            tracing::info!(
+                outbox = row.id.get(),
+                "sign-in link expired before it could be sent: not sent"
+            );
+            self.settle(&row, shutdown, || {
+                self.store.mark_failed(row.id, EXPIRED_SIGN_IN)
+            })
+            .await?;
             return Ok(false);
         }
         // Reminders, chases and escalations reach people only in working

@@ -188,6 +188,26 @@ fn an_authority_no_mailbox_watches_is_warned_of() {
 }
 
 #[test]
+fn an_officer_address_that_looks_like_a_team_or_list_is_warned_of() {
+    let dir = TempDir::new().expect("temp dir");
+    let authorities = AUTHORITIES.replacen(
+        "domains = [\"colchester.gov.uk\"]\n",
+        "domains = [\"colchester.gov.uk\"]\nofficers = [\"housing-team@colchester.gov.uk\", \
+         \"ann.smith@colchester.gov.uk\", \"NoReply@colchester.gov.uk\"]\n",
+        1,
+    );
+    let (ok, text) = check(&dir, &gateway_toml(dir.path(), ""), &authorities);
+    assert!(ok, "a warning, not an error: {text}");
+    let warned: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("warning:") && l.contains("team's or a list's address"))
+        .collect();
+    assert_eq!(warned.len(), 2, "{text}");
+    assert!(warned[0].contains("officers[0]"), "{text}");
+    assert!(warned[1].contains("officers[2]"), "{text}");
+}
+
+#[test]
 fn a_template_override_that_does_not_compile_is_an_error() {
     let dir = TempDir::new().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("templates")).expect("mkdir");

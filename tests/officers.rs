@@ -159,6 +159,44 @@ fn quarantine_is_listed_shown_released_and_dismissed_without_sql() {
     assert!(!ok && none.contains("no quarantined message 999"), "{none}");
 }
 
+#[test]
+fn a_dismissal_reason_cannot_break_lines_or_colour_the_terminal() {
+    let (dir, database) = store();
+    let spam = referral_from(dir.path(), "s.eml", "spam@example.net", 3);
+    ingest(&database, &[&spam]);
+    let (ok, list) = gateway(&database, &["quarantine"]);
+    assert!(ok, "{list}");
+    let id = list
+        .lines()
+        .find(|l| l.contains("spam@example.net"))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("an id")
+        .to_string();
+    // A reason as typed on the web page: free text, any characters.
+    let (ok, dismissed) = gateway(
+        &database,
+        &[
+            "quarantine",
+            "dismiss",
+            &id,
+            "--reason",
+            "junk\nSettled:   released\x1b[31m",
+            "--by",
+            "Sam\x1b[2J",
+        ],
+    );
+    assert!(ok, "{dismissed}");
+    let (ok, shown) = gateway(&database, &["quarantine", "show", &id]);
+    assert!(ok, "{shown}");
+    assert!(!shown.contains('\x1b'), "{shown:?}");
+    let settled: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Settled:"))
+        .collect();
+    assert_eq!(settled.len(), 1, "{shown}");
+    assert!(settled[0].contains("junk\\nSettled"), "{shown}");
+}
+
 /// The line of `text` that starts (after spaces) with `label`.
 fn line_of<'a>(text: &'a str, label: &str) -> &'a str {
     text.lines()

@@ -972,7 +972,7 @@ async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once
     let later = now + chrono::Duration::minutes(16);
     assert_eq!(
         store
-            .redeem_sign_in("hash-1", "session-late", "csrf", later)
+            .redeem_sign_in("hash-1", "session-late", "csrf", later, |_| true)
             .await
             .expect("redeem"),
         None,
@@ -980,7 +980,7 @@ async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once
     );
     assert_eq!(
         store
-            .redeem_sign_in("hash-1", "session-1", "csrf-1", now)
+            .redeem_sign_in("hash-1", "session-1", "csrf-1", now, |_| true)
             .await
             .expect("redeem")
             .as_deref(),
@@ -988,7 +988,7 @@ async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once
     );
     assert_eq!(
         store
-            .redeem_sign_in("hash-1", "session-2", "csrf-2", now)
+            .redeem_sign_in("hash-1", "session-2", "csrf-2", now, |_| true)
             .await
             .expect("redeem"),
         None,
@@ -1087,7 +1087,7 @@ async fn open_session(store: &Store, config: &Config, address: &str, n: u32, now
         .await
         .expect("request"));
     assert!(store
-        .redeem_sign_in(&token, &format!("session-{n}"), "csrf", now)
+        .redeem_sign_in(&token, &format!("session-{n}"), "csrf", now, |_| true)
         .await
         .expect("redeem")
         .is_some());

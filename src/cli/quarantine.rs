@@ -23,15 +23,17 @@ fn who(by: Option<String>) -> String {
         .unwrap_or_else(|| "an unnamed operator".into())
 }
 
+/// The by and the note are free text typed on the web page or the command
+/// line: escaped, so they stay on one line and cannot act on the terminal.
 fn settled_line(s: &Settled) -> String {
     format!(
         "already {} on {} by {}{}",
         s.how,
         short_time(s.at),
-        s.by,
+        printable(&s.by),
         s.note
             .as_deref()
-            .map(|n| format!(" ({n})"))
+            .map(|n| format!(" ({})", printable(n)))
             .unwrap_or_default()
     )
 }

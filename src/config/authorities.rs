@@ -354,6 +354,17 @@ pub(super) fn warn_about_contacts(file: &str, authorities: &[Authority], problem
         // A sign-in link goes to the officer's address: a private or
         // another organisation's mailbox would take it out of the council.
         for (j, officer) in a.officers.iter().enumerate() {
+            if looks_shared(officer.as_str()) {
+                problems.warn(
+                    file,
+                    format!("{key}.officers[{j}]"),
+                    format!(
+                        "{}: {officer} looks like a team's or a list's address: a sign-in link \
+                         goes to whoever reads it; list the named people who may sign in",
+                        a.name
+                    ),
+                );
+            }
             if a.owns_domain(&officer.domain()) {
                 continue;
             }
@@ -443,4 +454,29 @@ pub(super) fn warn_about_contacts(file: &str, authorities: &[Authority], problem
 
 pub(super) fn first_label(domain: &str) -> &str {
     domain.split('.').next().unwrap_or(domain)
+}
+
+/// Whether an address's local part names a role, a team or a list rather
+/// than a person (`housing@`, `dtr-team@`, `no-reply@`).
+fn looks_shared(address: &str) -> bool {
+    const ROLES: [&str; 13] = [
+        "noreply",
+        "no-reply",
+        "housing",
+        "homeless",
+        "homelessness",
+        "dtr",
+        "info",
+        "enquiries",
+        "admin",
+        "team",
+        "duty",
+        "referrals",
+        "referral",
+    ];
+    let local = address
+        .rsplit_once('@')
+        .map_or(address, |(local, _)| local)
+        .to_lowercase();
+    ROLES.contains(&local.as_str()) || local.contains("team") || local.contains("referral")
 }

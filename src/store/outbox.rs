@@ -404,9 +404,12 @@ pub(super) async fn free_slot(
     let hour = chrono::Duration::hours(1);
     // Mail caused by a sender the receiving server vouched for is counted
     // only against its like: forged requests cannot use up its room.
+    // Sign-in links, bounded by limits of their own, use up no one's share:
+    // strangers asking for an officer's links cannot hold back their mail.
     let times: Vec<Stamp> = sqlx::query_scalar(
         "SELECT created_at FROM outbox_recipients WHERE address = $1 AND created_at > $2 \
-         AND vouched >= $3 ORDER BY created_at",
+         AND vouched >= $3 AND outbox_id NOT IN (SELECT id FROM outbox WHERE purpose = 'sign_in') \
+         ORDER BY created_at",
     )
     .bind(address.as_str().to_lowercase())
     .bind(Stamp(now - hour))

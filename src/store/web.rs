@@ -63,8 +63,9 @@ pub struct SignInRequest<'a> {
 impl Store {
     /// Records a one-time link for `address` (by its token's hash) and
     /// queues the mail that carries it, in one transaction. False when the
-    /// address has had its share of links, or the mail could not be queued
-    /// (its hourly share of mail is spent): then nothing is recorded.
+    /// address has had its share of links, or the mail could not be queued:
+    /// then nothing is recorded. The mail is never held back by the hourly
+    /// limit per recipient when `mail.unlimited` names the address.
     pub async fn request_sign_in(
         &self,
         request: SignInRequest<'_>,
@@ -142,13 +143,15 @@ impl Store {
 
     /// Uses a link (once, before it expires) to open a session kept by
     /// `session_hash`: the address it was for, or none when the link is
-    /// unknown, used or expired.
+    /// unknown, used or expired, or `may_sign_in` no longer allows its
+    /// address (the link is used up all the same).
     pub async fn redeem_sign_in(
         &self,
         token_hash: &str,
         session_hash: &str,
         csrf: &str,
         now: DateTime<Utc>,
+        may_sign_in: impl FnOnce(&str) -> bool,
     ) -> Result<Option<String>, StoreError> {
         let mut tx = self.begin_write().await?;
         let address: Option<String> = sqlx::query_scalar(
@@ -163,6 +166,10 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         };
+        if !may_sign_in(&address) {
+            tx.commit().await?;
+            return Ok(None);
+        }
         sqlx::query(
             "INSERT INTO web_sessions (session_hash, address, csrf, created_at, last_seen_at) \
              VALUES ($1, $2, $3, $4, $4)",
@@ -226,13 +233,49 @@ impl Store {
     }
 
     /// Signs out every session of `address` (lower case), wherever it was
-    /// opened; how many there were.
+    /// opened, and voids the links it has not used (a link in a mailbox
+    /// someone else reads would open a session again); how many sessions
+    /// there were.
     pub async fn end_web_sessions_of(&self, address: &str) -> Result<u64, StoreError> {
-        Ok(sqlx::query("DELETE FROM web_sessions WHERE address = $1")
+        let mut tx = self.begin_write().await?;
+        let ended = sqlx::query("DELETE FROM web_sessions WHERE address = $1")
             .bind(address)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
-            .rows_affected())
+            .rows_affected();
+        // Expiring when made: never usable, still counted against the
+        // address's share of links.
+        sqlx::query(
+            "UPDATE web_sign_ins SET expires_at = created_at \
+             WHERE address = $1 AND used_at IS NULL",
+        )
+        .bind(address)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// Deletes the links of everyone `may_sign_in` no longer allows, so
+    /// that a link asked for before someone was taken off the list does not
+    /// work again once they are back on it; how many went.
+    pub async fn forget_sign_ins_unless(
+        &self,
+        may_sign_in: impl Fn(&str) -> bool,
+    ) -> Result<u64, StoreError> {
+        let addresses: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT address FROM web_sign_ins")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut forgotten = 0;
+        for address in addresses.iter().filter(|a| !may_sign_in(a)) {
+            forgotten += sqlx::query("DELETE FROM web_sign_ins WHERE address = $1")
+                .bind(address)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        }
+        Ok(forgotten)
     }
 
     /// Records that `address` did `action` (on a case, when it names one).

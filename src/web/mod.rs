@@ -42,6 +42,8 @@ pub use session::Viewer;
 
 /// A session unused this long is over (and purged).
 pub const SESSION_IDLE: chrono::Duration = session::IDLE;
+/// A sign-in link works this long after it was asked for.
+pub const SIGN_IN_LINK_LIFETIME: chrono::Duration = sign_in::LINK_LIFETIME;
 
 /// Form bodies larger than this are refused: the largest form is a
 /// quarantine note.
@@ -56,6 +58,8 @@ pub enum WebError {
     },
     #[error(transparent)]
     Agencies(#[from] crate::config::AgenciesError),
+    #[error("web view: cannot forget the sign-in links of people no longer listed: {0}")]
+    Store(#[from] crate::store::StoreError),
     #[error("[web] {what} {path}: {message}")]
     Tls {
         what: &'static str,
@@ -221,6 +225,19 @@ async fn secured(mut response: Response) -> Response {
     response
 }
 
+/// Whether the configuration lists `address` as a coordinator or an
+/// authority's officer.
+fn may_sign_in(config: &Config, settings: &Web, address: &str) -> bool {
+    let Ok(parsed) = crate::core::address::EmailAddress::parse(address) else {
+        return false;
+    };
+    settings.coordinators.contains(&parsed)
+        || config
+            .authorities
+            .iter()
+            .any(|a| a.officers.contains(&parsed))
+}
+
 /// A bound listener for the web view, with its routes.
 pub struct Listener {
     socket: tokio::net::TcpListener,
@@ -237,6 +254,15 @@ impl Listener {
 /// Binds `[web] listen` and loads its certificate and the report's agency
 /// categories, before the daemon starts anything else.
 pub async fn bind(config: Arc<Config>, settings: &Web, store: Store) -> Result<Listener, WebError> {
+    let forgotten = store
+        .forget_sign_ins_unless(|address| may_sign_in(&config, settings, address))
+        .await?;
+    if forgotten > 0 {
+        tracing::info!(
+            forgotten,
+            "sign-in links of people no longer listed deleted"
+        );
+    }
     let app = router(config, settings.clone(), store)?;
     let tls = match &settings.tls {
         Some(tls) => Some(acceptor(&tls.certificate, &tls.key)?),

@@ -36,12 +36,16 @@ pub(crate) const PER_ADDRESS_PER_CLIENT: usize = 3;
 /// gets a link; many strangers together can still use them all, which is
 /// the price of capping the mail any address receives.
 pub(crate) const PER_ADDRESS: i64 = 10;
-/// Requests for addresses that may not sign in one client may make in
-/// [`WINDOW`] (requests for listed addresses are bounded per address).
+/// Requests one client may make in [`WINDOW`], whatever address each
+/// names: were listed addresses counted apart, counting the refusals would
+/// tell them from the rest.
 pub(crate) const PER_CLIENT: usize = 10;
 pub(crate) const WINDOW: chrono::Duration = chrono::Duration::minutes(15);
-/// Clients (and address and client pairs) remembered at once; when full of
-/// ones still within the window, new ones are refused, never forgotten.
+/// Clients (and address and client pairs) remembered at once; when full,
+/// the least recently seen are forgotten, so that a flood from many
+/// addresses cannot shut newcomers out. A forgotten client may ask again,
+/// but the limits per address (kept apart, and in the store) still bound
+/// the mail any address gets.
 const CLIENTS_KEPT: usize = 10_000;
 /// Links being queued at once; past this a request is answered the same
 /// and no link is sent.
@@ -58,32 +62,37 @@ pub(crate) struct Limits {
     /// When "limit reached" was last logged, by address.
     logged: Mutex<HashMap<String, DateTime<Utc>>>,
     tasks: Arc<tokio::sync::Semaphore>,
+    /// How many clients (and pairs) each table keeps.
+    kept: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            clients: Mutex::default(),
-            pairs: Mutex::default(),
-            logged: Mutex::default(),
-            tasks: Arc::new(tokio::sync::Semaphore::new(MAIL_TASKS)),
-        }
+        Limits::keeping(CLIENTS_KEPT)
     }
 }
 
 /// Counts a request under `key` within `at_most` per window: false when it
-/// is one too many, or when the table is full of others still counting.
-fn count<K: std::hash::Hash + Eq>(
+/// is one too many. A table holding `kept` keys forgets the one seen least
+/// recently to make room.
+fn count<K: std::hash::Hash + Eq + Clone>(
     table: &mut HashMap<K, Vec<DateTime<Utc>>>,
     key: K,
     at_most: usize,
     now: DateTime<Utc>,
-    add: bool,
+    kept: usize,
 ) -> bool {
-    if !table.contains_key(&key) && table.len() >= CLIENTS_KEPT {
+    if !table.contains_key(&key) && table.len() >= kept {
         table.retain(|_, times| times.iter().any(|t| now - *t < WINDOW));
-        if table.len() >= CLIENTS_KEPT {
-            return false;
+        while table.len() >= kept.max(1) {
+            let least_recent = table
+                .iter()
+                .min_by_key(|(_, times)| times.last().copied())
+                .map(|(k, _)| k.clone());
+            match least_recent {
+                Some(k) => table.remove(&k),
+                None => break,
+            };
         }
     }
     let times = table.entry(key).or_default();
@@ -91,19 +100,28 @@ fn count<K: std::hash::Hash + Eq>(
     if times.len() >= at_most {
         return false;
     }
-    if add {
-        times.push(now);
-    }
+    times.push(now);
     true
 }
 
 impl Limits {
-    /// Whether `client` may ask at all; a request for an address that may
-    /// not sign in (`counted`) counts against it. The answer depends only
-    /// on what the client asked before, never on this address.
-    fn allow(&self, client: IpAddr, counted: bool, now: DateTime<Utc>) -> bool {
+    /// Limits remembering at most `kept` clients (and pairs) at once.
+    pub(crate) fn keeping(kept: usize) -> Self {
+        Limits {
+            clients: Mutex::default(),
+            pairs: Mutex::default(),
+            logged: Mutex::default(),
+            tasks: Arc::new(tokio::sync::Semaphore::new(MAIL_TASKS)),
+            kept,
+        }
+    }
+
+    /// Whether `client` may ask at all; every request counts against it,
+    /// so the answer depends only on how often the client asked, never on
+    /// which addresses.
+    fn allow(&self, client: IpAddr, now: DateTime<Utc>) -> bool {
         let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
-        count(&mut clients, key_of(client), PER_CLIENT, now, counted)
+        count(&mut clients, key_of(client), PER_CLIENT, now, self.kept)
     }
 
     /// Counts a link for `address` asked by `client`: false past
@@ -115,7 +133,7 @@ impl Limits {
             (address.to_string(), key_of(client)),
             PER_ADDRESS_PER_CLIENT,
             now,
-            true,
+            self.kept,
         )
     }
 
@@ -306,10 +324,7 @@ pub(crate) async fn request_link(
     let next = next_of(&fields).map(str::to_string);
     let address = field(&fields, "email").and_then(|e| EmailAddress::parse(e.trim()).ok());
     let lowered = address.as_ref().map(|a| a.as_str().to_lowercase());
-    let listed = lowered
-        .as_deref()
-        .is_some_and(|a| session::viewer_for(&state, a).is_some());
-    if !state.limits.allow(client, !listed, now) {
+    if !state.limits.allow(client, now) {
         return answer(
             StatusCode::TOO_MANY_REQUESTS,
             page(
@@ -326,6 +341,9 @@ pub(crate) async fn request_link(
          <a href=\"/\">ask again</a>.</p>",
         None,
     );
+    let listed = lowered
+        .as_deref()
+        .is_some_and(|a| session::viewer_for(&state, a).is_some());
     let (Some(address), Some(lowered), true) = (address, lowered, listed) else {
         return answer(StatusCode::OK, sent);
     };
@@ -396,12 +414,16 @@ async fn mail_link(
             "link": format!(
                 "{}/sign-in/{token}{}",
                 state.settings.public_url,
-                next_query(next)
+                next_query(next.map(without_search))
             ),
             "until": crate::core::uk::local(expires).format("%H:%M").to_string(),
             "minutes": LINK_LIFETIME.num_minutes(),
         }}),
-        unlimited: Vec::new(),
+        // Never held by the hourly limit per recipient: a link held past
+        // its 15 minutes is useless, and strangers asking for links could
+        // keep an officer out. The limits per address above bound how many
+        // are sent.
+        unlimited: vec![address.clone()],
         step: Some(format!("sign_in:{token_hash}")),
         thread_under: None,
     };
@@ -422,6 +444,20 @@ async fn mail_link(
         )
         .await?;
     Ok(queued)
+}
+
+/// `next` for a link that travels by mail: without its query when that
+/// holds a search (`q`, often a person's name), which the mail would
+/// otherwise carry to every mailbox and log it passes.
+fn without_search(next: &str) -> &str {
+    match next.split_once('?') {
+        Some((path, query))
+            if form_urlencoded::parse(query.as_bytes()).any(|(key, _)| key == "q") =>
+        {
+            path
+        }
+        _ => next,
+    }
 }
 
 fn token_shape(token: &str) -> bool {
@@ -483,7 +519,16 @@ pub(crate) async fn redeem(
     };
     let redeemed = state
         .store
-        .redeem_sign_in(&hashed(&token), &hashed(&session), &csrf, Utc::now())
+        .redeem_sign_in(
+            &hashed(&token),
+            &hashed(&session),
+            &csrf,
+            Utc::now(),
+            |address| {
+                // Taken off the list since the link was sent: no session.
+                session::viewer_for(&state, address).is_some()
+            },
+        )
         .await;
     match redeemed {
         Ok(Some(address)) => {
@@ -612,24 +657,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_full_table_refuses_new_clients_and_keeps_every_limit() {
-        let limits = Limits::default();
+    fn a_full_table_forgets_the_least_recent_client_and_lets_newcomers_in() {
+        let limits = Limits::keeping(10);
         let now = Utc::now();
+        let flooder = |i: u32| IpAddr::from((0x0a00_0000 + i).to_be_bytes());
         let known = IpAddr::from([192, 0, 2, 1]);
         for _ in 0..PER_CLIENT {
-            assert!(limits.allow(known, true, now));
+            assert!(limits.allow(known, now));
         }
-        assert!(!limits.allow(known, true, now));
-        for i in 0..CLIENTS_KEPT as u32 {
-            limits.allow(IpAddr::from((0x0a00_0000 + i).to_be_bytes()), true, now);
+        assert!(!limits.allow(known, now));
+        // The table fills with other clients, each asking once.
+        for i in 0..9 {
+            assert!(limits.allow(flooder(i), now + chrono::Duration::seconds(1)));
         }
-        // The flood forgot nobody: the known client is still refused, and a
-        // new one is refused too while the table is full.
-        assert!(!limits.allow(known, true, now));
-        assert!(!limits.allow(IpAddr::from([198, 51, 100, 1]), true, now));
-        // Once the window has passed, the stale entries go.
-        let later = now + WINDOW + chrono::Duration::seconds(1);
-        assert!(limits.allow(IpAddr::from([198, 51, 100, 1]), true, later));
+        // A newcomer still gets in (the table is full, nobody stale)...
+        let newcomer = IpAddr::from([198, 51, 100, 1]);
+        assert!(limits.allow(newcomer, now + chrono::Duration::seconds(2)));
+        // ...in place of the client seen least recently, and a flood of ten
+        // more newcomers is let in too.
+        for i in 100..110 {
+            assert!(limits.allow(flooder(i), now + chrono::Duration::seconds(3)));
+        }
+        // A client still remembered keeps its count.
+        assert!(limits.allow(flooder(109), now + chrono::Duration::seconds(4)));
+        for _ in 2..PER_CLIENT {
+            assert!(limits.allow(flooder(109), now + chrono::Duration::seconds(4)));
+        }
+        assert!(!limits.allow(flooder(109), now + chrono::Duration::seconds(4)));
+    }
+
+    #[test]
+    fn a_full_table_of_pairs_still_lets_a_new_pair_ask() {
+        let limits = Limits::keeping(10);
+        let now = Utc::now();
+        for i in 0..10u8 {
+            assert!(limits.allow_pair("ann@lha.test", IpAddr::from([10, 0, 0, i]), now));
+        }
+        assert!(limits.allow_pair("hal@lha.test", IpAddr::from([192, 0, 2, 1]), now));
+    }
+
+    #[test]
+    fn a_search_does_not_travel_in_the_mailed_link() {
+        assert_eq!(without_search("/cases?q=Daniel+Marsh&state=red"), "/cases");
+        assert_eq!(without_search("/cases?state=red&q=x"), "/cases");
+        assert_eq!(without_search("/cases?state=red"), "/cases?state=red");
+        assert_eq!(
+            without_search("/cases/DTR-COL-2026-00001"),
+            "/cases/DTR-COL-2026-00001"
+        );
     }
 
     #[test]
@@ -638,12 +713,12 @@ mod tests {
         let now = Utc::now();
         for i in 0..PER_CLIENT as u16 {
             let ip = IpAddr::from([0x2001, 0xdb8, 1, 2, i, 7, 7, i]);
-            assert!(limits.allow(ip, true, now));
+            assert!(limits.allow(ip, now));
         }
         let same_64 = IpAddr::from([0x2001, 0xdb8, 1, 2, 0xffff, 1, 1, 1]);
-        assert!(!limits.allow(same_64, true, now));
+        assert!(!limits.allow(same_64, now));
         let other_64 = IpAddr::from([0x2001, 0xdb8, 1, 3, 0, 0, 0, 1]);
-        assert!(limits.allow(other_64, true, now));
+        assert!(limits.allow(other_64, now));
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub const CORA: &str = "cora.ordinator@lha.test";
 pub struct Gateway {
     pub dir: TempDir,
     pub port: u16,
-    child: Option<Child>,
+    pub child: Option<Child>,
     pub tls: bool,
 }
 
@@ -335,4 +335,21 @@ pub fn csrf_of(page: &str) -> String {
         .captures(page)
         .map(|c| c[1].to_string())
         .unwrap_or_else(|| panic!("no CSRF token on the page:\n{page}"))
+}
+
+impl Gateway {
+    /// Asks for a link for `address`, saying `X-Forwarded-For: forwarded`
+    /// when given; the status.
+    pub fn ask_link(&self, address: &str, forwarded: Option<&str>) -> u16 {
+        let extra = forwarded.map_or(String::new(), |f| format!("X-Forwarded-For: {f}\r\n"));
+        self.request_with(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!("email={}", address.replace('@', "%40"))),
+            &extra,
+        )
+        .expect("an answer")
+        .status
+    }
 }

@@ -1,0 +1,230 @@
+//! Signing in to the web view by email, against what a stranger could do
+//! with it: keep an officer's links from arriving, tell listed addresses
+//! from the rest, or use a link after its owner signed out everywhere or
+//! was taken off the list.
+
+mod common;
+
+use common::wait_for;
+use common::web_gateway::*;
+use std::time::Duration;
+
+const PROXIED: &str = "trusted_proxies = [\"127.0.0.1\"]\n";
+
+/// Waits until `count` mails have been written to `to`.
+fn wait_mails(gateway: &Gateway, to: &str, count: usize) {
+    wait_for(Duration::from_secs(20), || {
+        (gateway.mails_to(to).len() >= count).then_some(())
+    })
+    .unwrap_or_else(|| panic!("fewer than {count} mails to {to}:\n{}", gateway.log()));
+}
+
+#[test]
+fn many_link_requests_within_the_hour_do_not_hold_the_officers_next_link() {
+    let gateway = Gateway::start_configured(false, PROXIED);
+    // More than `[outgoing] max_per_recipient_per_hour` (5), each from
+    // another client: every link goes at once.
+    for i in 0..7 {
+        assert_eq!(gateway.ask_link(ANN, Some(&format!("198.51.100.{i}"))), 200);
+        wait_mails(&gateway, ANN, i + 1);
+    }
+    // And Ann can still sign in with the latest.
+    gateway.sign_in_from(ANN, "192.0.2.10");
+}
+
+#[tokio::test]
+async fn a_link_that_could_not_go_before_it_expired_is_not_sent_late() {
+    let mut gateway = Gateway::start();
+    assert_eq!(gateway.ask_link(ANN, None), 200);
+    wait_mails(&gateway, ANN, 1);
+    if let Some(mut child) = gateway.child.take() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    // The relay was down for 16 minutes: the link waits in the outbox.
+    let store = dtr_gateway::store::Store::open(&gateway.database())
+        .await
+        .expect("store");
+    let asked = chrono::Utc::now() - chrono::Duration::minutes(16);
+    sqlx::query(
+        "UPDATE outbox SET status = 'queued', created_at = $1, next_attempt_at = $1, \
+         sent_at = NULL WHERE purpose = 'sign_in'",
+    )
+    .bind(dtr_gateway::store::Stamp(asked))
+    .execute(store.pool())
+    .await
+    .expect("update");
+    gateway.run_daemon();
+    let mut error = None;
+    for _ in 0..200 {
+        let row: (String, Option<String>) =
+            sqlx::query_as("SELECT status, last_error FROM outbox WHERE purpose = 'sign_in'")
+                .fetch_one(store.pool())
+                .await
+                .expect("select");
+        if row.0 == "failed" {
+            error = row.1;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let error =
+        error.unwrap_or_else(|| panic!("the late link was not set aside:\n{}", gateway.log()));
+    assert!(error.contains("expired"), "{error}");
+    assert_eq!(gateway.mails_to(ANN).len(), 1, "not sent again, late");
+}
+
+/// From a fresh client: nine requests for unlisted addresses, one for
+/// `asked`, then unlisted ones until refused; how many were answered 200.
+fn answered_before_refusal(gateway: &Gateway, client: &str, asked: &str) -> usize {
+    let mut answered = 0;
+    for i in 0..9 {
+        if gateway.ask_link(&format!("nobody{i}@lha.test"), Some(client)) == 200 {
+            answered += 1;
+        }
+    }
+    if gateway.ask_link(asked, Some(client)) == 200 {
+        answered += 1;
+    }
+    for i in 0..20 {
+        if gateway.ask_link(&format!("later{i}@lha.test"), Some(client)) == 429 {
+            return answered;
+        }
+        answered += 1;
+    }
+    panic!("never refused:\n{}", gateway.log());
+}
+
+#[test]
+fn refusals_do_not_tell_a_listed_address_from_an_unlisted_one() {
+    let gateway = Gateway::start_configured(false, PROXIED);
+    let listed = answered_before_refusal(&gateway, "203.0.113.1", ANN);
+    let unlisted = answered_before_refusal(&gateway, "203.0.113.2", "stranger@lha.test");
+    assert_eq!(listed, unlisted);
+    assert_eq!(listed, 10, "ten requests per client in 15 minutes");
+}
+
+/// Asks for a link for `address` and returns it, unused.
+fn link_for(gateway: &Gateway, address: &str, client: &str) -> String {
+    let before = gateway.mails_to(address).len();
+    assert_eq!(gateway.ask_link(address, Some(client)), 200);
+    wait_mails(gateway, address, before + 1);
+    token_in(gateway.mails_to(address).last().expect("a mail"))
+}
+
+fn redeem(gateway: &Gateway, token: &str) -> u16 {
+    let answer = gateway
+        .request("POST", &format!("/sign-in/{token}"), None, Some(""))
+        .expect("an answer");
+    if answer.status == 303 {
+        assert!(answer.header("set-cookie").is_some());
+    } else {
+        assert_eq!(answer.header("set-cookie"), None);
+    }
+    answer.status
+}
+
+#[test]
+fn signing_out_everywhere_voids_unused_links() {
+    let gateway = Gateway::start_configured(false, PROXIED);
+    // A link left in a mailbox someone else can read...
+    let unused = link_for(&gateway, ANN, "192.0.2.1");
+    let ann = gateway.sign_in_from(ANN, "192.0.2.2");
+    let page = gateway
+        .request("GET", "/cases", Some(&ann), None)
+        .expect("an answer");
+    let out = gateway
+        .request(
+            "POST",
+            "/sign-out/everywhere",
+            Some(&ann),
+            Some(&format!("csrf={}", csrf_of(&page.body))),
+        )
+        .expect("an answer");
+    assert_eq!(out.status, 200, "{}", out.body);
+    // ...opens nothing once Ann has signed out everywhere.
+    assert_eq!(redeem(&gateway, &unused), 400);
+    // A link asked for afterwards works.
+    gateway.sign_in_from(ANN, "192.0.2.3");
+}
+
+#[test]
+fn a_link_sent_before_removal_from_the_list_does_not_open_after_relisting() {
+    let mut gateway = Gateway::start_configured(false, PROXIED);
+    let unused = link_for(&gateway, HAL, "192.0.2.1");
+    let officers = format!("officers = [\"{HAL}\"]\n");
+    gateway.restart_with_authorities(|text| text.replace(&officers, ""));
+    gateway.restart_with_authorities(|text| {
+        text.replace(
+            "inbox = \"harlow@lha.test\"\n",
+            &format!("inbox = \"harlow@lha.test\"\n{officers}"),
+        )
+    });
+    assert_eq!(redeem(&gateway, &unused), 400, "the old link is gone");
+    gateway.sign_in_from(HAL, "192.0.2.2");
+    let log = gateway.log();
+    assert!(
+        log.contains("sign-in links of people no longer listed deleted"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn a_link_is_refused_to_someone_no_longer_listed() {
+    let gateway = Gateway::start_configured(false, PROXIED);
+    let token = link_for(&gateway, ANN, "192.0.2.1");
+    let store = dtr_gateway::store::Store::open(&gateway.database())
+        .await
+        .expect("store");
+    let hash = hex_sha256(&token);
+    // Taken off the list between the link and its use.
+    let opened = store
+        .redeem_sign_in(&hash, "session-hash", "csrf", chrono::Utc::now(), |_| false)
+        .await
+        .expect("redeem");
+    assert_eq!(opened, None);
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM web_sessions")
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+    assert_eq!(sessions, 0);
+    let signed_in: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM web_access WHERE action = 'signed in'")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+    assert_eq!(signed_in, 0);
+    // The link is used up: back on the list, it still opens nothing.
+    assert_eq!(redeem(&gateway, &token), 400);
+}
+
+fn hex_sha256(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn a_search_does_not_travel_in_the_mailed_link() {
+    let gateway = Gateway::start();
+    let next: String = form_urlencoded::byte_serialize(b"/cases?q=Zebedee+Marsh").collect();
+    let answer = gateway
+        .request(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!("email={}&next={next}", ANN.replace('@', "%40"))),
+        )
+        .expect("an answer");
+    assert_eq!(answer.status, 200);
+    wait_mails(&gateway, ANN, 1);
+    let mail = gateway.mails_to(ANN).pop().expect("a mail");
+    assert!(!mail.contains("Zebedee"), "{mail}");
+    // The page still comes back, without the search.
+    assert!(
+        mail.contains("next=3D%2Fcases") || mail.contains("next&#x3D;%2Fcases"),
+        "{mail}"
+    );
+}
