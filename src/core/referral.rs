@@ -403,6 +403,12 @@ fn yes_no(raw: &str) -> Option<bool> {
     if all == "n" || all == "y" {
         return Some(all == "y");
     }
+    // Both options and nothing else (`Yes No`, what is left of `Yes   No X`
+    // once its mark is read, or of a `Yes/No` not struck through): which
+    // is meant cannot be told, and is asked again.
+    if matches!(all.as_str(), "yes no" | "no yes") {
+        return None;
+    }
     match first.as_str() {
         "yes" | "true" | "given" | "agreed" => Some(true),
         "refused" | "declined" | "withheld" => Some(false),
@@ -752,7 +758,12 @@ mod tests {
             (Outcome::Incomplete, vec![Field::Consent])
         );
         // Beside which option? Unreadable, never the first word's `Yes`.
-        for unclear in ["Consent: Yes X No", "Consent: \u{2612} Yes \u{2612} No"] {
+        for unclear in [
+            "Consent: Yes X No",
+            "Consent: \u{2612} Yes \u{2612} No",
+            // The mark after both options, the first with no box of its own.
+            "Consent: Yes   No X",
+        ] {
             let r = with(unclear);
             assert_eq!(r.outcome, Outcome::Incomplete, "{unclear}");
             assert_eq!(r.invalid, vec![Field::Consent], "{unclear}");
