@@ -141,7 +141,12 @@ fn signing_out_everywhere_voids_unused_links() {
             Some(&format!("csrf={}", csrf_of(&page.body))),
         )
         .expect("an answer");
-    assert_eq!(out.status, 200, "{}", out.body);
+    // Signed out, and sent on to the sign-in page.
+    assert_eq!(out.status, 303, "{}", out.body);
+    assert_eq!(
+        out.header("location").as_deref(),
+        Some("/?signed-out=everywhere")
+    );
     // ...opens nothing once Ann has signed out everywhere.
     assert_eq!(redeem(&gateway, &unused), 400);
     // A link asked for afterwards works.
