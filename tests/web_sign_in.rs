@@ -143,10 +143,7 @@ fn signing_out_everywhere_voids_unused_links() {
         .expect("an answer");
     // Signed out, and sent on to the sign-in page.
     assert_eq!(out.status, 303, "{}", out.body);
-    assert_eq!(
-        out.header("location").as_deref(),
-        Some("/?signed-out=everywhere")
-    );
+    assert_eq!(out.header("location"), Some("/?signed-out=everywhere"));
     // ...opens nothing once Ann has signed out everywhere.
     assert_eq!(redeem(&gateway, &unused), 400);
     // A link asked for afterwards works.
