@@ -387,3 +387,54 @@ fn a_session_that_ended_is_told_so_on_the_sign_in_page() {
     let fresh = gateway.request("GET", "/", None, None).expect("an answer");
     assert!(!fresh.body.contains("Your session ended"), "{}", fresh.body);
 }
+
+#[test]
+fn a_release_that_opens_another_authoritys_case_says_so_instead_of_not_found() {
+    let gateway = Gateway::start();
+    // Set aside in Colchester's inbox (a sender not allowed to refer), its
+    // form naming Harlow as the authority.
+    let raw = String::from_utf8(common::referral(
+        "web-elsewhere@example.org",
+        8,
+        "colchester@lha.test",
+    ))
+    .expect("text")
+    .replace("referrer@justice.test", "someone@example.org")
+    .replace(
+        "Local connection: resident\r\n",
+        "Local connection: resident\r\nLocal housing authority: Harlow\r\n",
+    );
+    gateway.deliver("colchester", "elsewhere.eml", raw.as_bytes());
+    let ann = gateway.sign_in(ANN);
+    let release = Regex::new(r#"action="/quarantine/(\d+)/release""#).expect("regex");
+    let id = common::wait_for(Duration::from_secs(30), || {
+        let page = gateway.request("GET", "/quarantine", Some(&ann), None)?;
+        release.captures(&page.body).map(|c| c[1].to_string())
+    })
+    .unwrap_or_else(|| panic!("nothing in Colchester's quarantine:\n{}", gateway.log()));
+    let page = get(&gateway, "/quarantine", &ann);
+    let released = gateway
+        .request(
+            "POST",
+            &format!("/quarantine/{id}/release"),
+            Some(&ann),
+            Some(&format!("csrf={}", csrf_of(&page.body))),
+        )
+        .expect("an answer");
+    assert_eq!(released.status, 303, "{}", released.body);
+    let to = released.header("location").expect("a redirect").to_string();
+    assert_eq!(to, format!("/quarantine?released-elsewhere={id}"));
+    let after = get(&gateway, &to, &ann);
+    assert_eq!(after.status, 200);
+    assert!(
+        after
+            .body
+            .contains("its case was opened there and is theirs to see"),
+        "{}",
+        after.body
+    );
+    // Harlow's officer has it.
+    let hal = gateway.sign_in(HAL);
+    let theirs = get(&gateway, "/cases", &hal);
+    assert!(theirs.body.contains("DTR-HAR-"), "{}", theirs.body);
+}

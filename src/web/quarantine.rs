@@ -52,6 +52,9 @@ pub(crate) async fn list(
     let note = match after(&uri) {
         Some(("dismissed", id)) => format!("Message {id} dismissed."),
         Some(("released", id)) => format!("Message {id} released: recorded; it concerns no case."),
+        Some(("released-elsewhere", id)) => format!(
+            "Message {id} released: its form names another authority, so its case was opened there and is theirs to see; the referrer is answered."
+        ),
         _ => String::new(),
     };
     let note = if note.is_empty() {
@@ -69,6 +72,7 @@ fn after(uri: &Uri) -> Option<(&'static str, u64)> {
     match key {
         "dismissed" => Some(("dismissed", id)),
         "released" => Some(("released", id)),
+        "released-elsewhere" => Some(("released-elsewhere", id)),
         _ => None,
     }
 }
@@ -213,6 +217,29 @@ pub(crate) async fn release_one(
     )
     .await;
     let (note, case) = match released {
+        // The form named another authority: the case is theirs, and not
+        // the reader's to see (its page would answer "not found").
+        Ok(Released::Recorded(recorded))
+            if recorded
+                .case
+                .as_ref()
+                .is_some_and(|c| c.authority.as_str() != scope.code()) =>
+        {
+            if let Err(e) = state
+                .store
+                .record_web_access(
+                    address,
+                    Some(scope.code()),
+                    None,
+                    &format!("released quarantined message {id}, which became another authority's case"),
+                    Utc::now(),
+                )
+                .await
+            {
+                return trouble(&e);
+            }
+            return Redirect::to(&format!("/quarantine?released-elsewhere={id}")).into_response();
+        }
         Ok(Released::Recorded(recorded)) => {
             let case = recorded.case.as_ref().map(|c| c.to_string());
             // The case named is the reader's authority's: a link to it.
