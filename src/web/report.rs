@@ -17,6 +17,25 @@ use std::sync::Arc;
 
 /// The quarter asked for, or the current one; when it cannot be read,
 /// what was typed and what is wrong with it.
+/// The quarter asked for, or the report's page with the reason at its
+/// field (400): no figures `what` until the quarter can be read.
+fn quarter_or_page(
+    signed: &super::session::Signed,
+    query: Option<&str>,
+    what: &str,
+) -> Result<Quarter, Response> {
+    quarter_of(query).map_err(|(typed, message)| {
+        answer(
+            StatusCode::BAD_REQUEST,
+            page_html(
+                signed,
+                &format!("<p>No figures {what} until the quarter can be read.</p>"),
+                Err((typed.as_str(), message.as_str())),
+            ),
+        )
+    })
+}
+
 fn quarter_of(query: Option<&str>) -> Result<Quarter, (String, String)> {
     let fields: Vec<(String, String)> = query
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
@@ -241,18 +260,9 @@ pub(crate) async fn show(
     if let Err(e) = super::access::record_page(&state, &signed, "/report", query.as_deref()).await {
         return trouble(&e);
     }
-    let quarter = match quarter_of(query.as_deref()) {
+    let quarter = match quarter_or_page(&signed, query.as_deref(), "are shown") {
         Ok(q) => q,
-        Err((typed, message)) => {
-            return answer(
-                StatusCode::BAD_REQUEST,
-                page_html(
-                    &signed,
-                    "<p>No figures are shown until the quarter can be read.</p>",
-                    Err((typed.as_str(), message.as_str())),
-                ),
-            )
-        }
+        Err(page) => return page,
     };
     let reports = match reports(&state, &signed.viewer, quarter).await {
         Ok(r) => r,
@@ -393,18 +403,9 @@ pub(crate) async fn download(
     }
     // A quarter that cannot be read: the report's page with the reason at
     // its field, as /report answers.
-    let quarter = match quarter_of(query.as_deref()) {
+    let quarter = match quarter_or_page(&signed, query.as_deref(), "can be downloaded") {
         Ok(q) => q,
-        Err((typed, message)) => {
-            return answer(
-                StatusCode::BAD_REQUEST,
-                page_html(
-                    &signed,
-                    "<p>No figures can be downloaded until the quarter can be read.</p>",
-                    Err((typed.as_str(), message.as_str())),
-                ),
-            )
-        }
+        Err(page) => return page,
     };
     match reports(&state, &signed.viewer, quarter).await {
         Ok(reports) => (
