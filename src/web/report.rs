@@ -23,16 +23,16 @@ fn quarter_or_page(
     signed: &super::session::Signed,
     query: Option<&str>,
     what: &str,
-) -> Result<Quarter, Response> {
+) -> Result<Quarter, Box<Response>> {
     quarter_of(query).map_err(|(typed, message)| {
-        answer(
+        Box::new(answer(
             StatusCode::BAD_REQUEST,
             page_html(
                 signed,
                 &format!("<p>No figures {what} until the quarter can be read.</p>"),
                 Err((typed.as_str(), message.as_str())),
             ),
-        )
+        ))
     })
 }
 
@@ -262,7 +262,7 @@ pub(crate) async fn show(
     }
     let quarter = match quarter_or_page(&signed, query.as_deref(), "are shown") {
         Ok(q) => q,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let reports = match reports(&state, &signed.viewer, quarter).await {
         Ok(r) => r,
@@ -405,7 +405,7 @@ pub(crate) async fn download(
     // its field, as /report answers.
     let quarter = match quarter_or_page(&signed, query.as_deref(), "can be downloaded") {
         Ok(q) => q,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     match reports(&state, &signed.viewer, quarter).await {
         Ok(reports) => (
