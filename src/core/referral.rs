@@ -403,7 +403,7 @@ fn yes_no(raw: &str) -> Option<bool> {
     if all == "n" || all == "y" {
         return Some(all == "y");
     }
-    // Both options and nothing else (`Yes No`, what is left of `Yes   No X`
+    // Both options and nothing else (`Yes No`, what is left of `Yes No X`
     // once its mark is read, or of a `Yes/No` not struck through): which
     // is meant cannot be told, and is asked again.
     if matches!(all.as_str(), "yes no" | "no yes") {
@@ -757,12 +757,17 @@ mod tests {
             (r.outcome, r.missing),
             (Outcome::Incomplete, vec![Field::Consent])
         );
+        // A mark typed beside one of two options set apart: that option.
+        let r = with("Consent: Yes   No X");
+        assert_eq!(r.outcome, Outcome::NoConsent);
+        let r = with("Consent: Yes X   No");
+        assert_eq!(r.outcome, Outcome::Complete);
         // Beside which option? Unreadable, never the first word's `Yes`.
         for unclear in [
             "Consent: Yes X No",
             "Consent: \u{2612} Yes \u{2612} No",
-            // The mark after both options, the first with no box of its own.
-            "Consent: Yes   No X",
+            // The mark after both options, with nothing to set them apart.
+            "Consent: Yes No X",
         ] {
             let r = with(unclear);
             assert_eq!(r.outcome, Outcome::Incomplete, "{unclear}");

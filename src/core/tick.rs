@@ -115,6 +115,10 @@ fn read_cells(text: &str) -> Ticks {
             Ticks::NoBoxes
         };
     }
+    if !in_cells {
+        let read = read_line(&tokens);
+        return by_spacing(text, &tokens, read);
+    }
     let chosen = if pairs.is_empty() {
         match pair_up(&tokens) {
             Some(Chosen::Options(options)) => options,
@@ -139,6 +143,150 @@ fn read_cells(text: &str) -> Ticks {
     } else {
         Ticks::Ticked(chosen)
     }
+}
+
+/// A line's boxes read by their order alone (each before its option, or
+/// each after it).
+fn read_line(tokens: &[Token]) -> Ticks {
+    match pair_up(tokens) {
+        Some(Chosen::Options(options)) if options.is_empty() => Ticks::NoneTicked,
+        Some(Chosen::Options(options)) => Ticks::Ticked(options),
+        Some(Chosen::BoxAlone) => Ticks::Ticked(Vec::new()),
+        Some(Chosen::EmptyBoxAlone) => Ticks::NoneTicked,
+        None => Ticks::Unclear,
+    }
+}
+
+/// People type a mark beside the option they mean, often with the options
+/// set apart by wide gaps (`Yes   No X`, `Yes X   No`). When the order of
+/// boxes and options alone cannot say which is meant, or it would take two
+/// options set apart by a wide gap for one, the spacing decides: each mark
+/// belongs to the option it sits close to. A mark as close to one option
+/// as to the other is still unclear, and the order's reading stands.
+fn by_spacing(line: &str, tokens: &[Token], by_order: Ticks) -> Ticks {
+    let placed = place(line);
+    let is_text = |t: &&Token| matches!(t, Token::Text(_));
+    let options_apart = placed.iter().map(|p| &p.token).filter(is_text).count();
+    let split_by_gaps = options_apart > tokens.iter().filter(is_text).count();
+    if by_order != Ticks::Unclear && !split_by_gaps {
+        return by_order;
+    }
+    match owners(line, &placed) {
+        Some(ticks) => ticks,
+        None => by_order,
+    }
+}
+
+/// A token and where it stands in the line (byte offsets of what it holds,
+/// separators trimmed off).
+struct Placed {
+    token: Token,
+    start: usize,
+    end: usize,
+}
+
+/// The line as boxes and options, options split at wide gaps (two spaces
+/// or more, or a tab).
+fn place(line: &str) -> Vec<Placed> {
+    let mut placed = Vec::new();
+    let mut text_start = 0;
+    let mut at = 0;
+    let flush = |placed: &mut Vec<Placed>, from: usize, to: usize| {
+        let raw = &line[from..to];
+        let trimmed = trim_separators(raw);
+        if !trimmed.is_empty() {
+            // `trimmed` is a slice of `raw`: its offset is the difference.
+            let start = from + (trimmed.as_ptr() as usize - raw.as_ptr() as usize);
+            placed.push(Placed {
+                token: Token::Text(trimmed.split_whitespace().collect::<Vec<_>>().join(" ")),
+                start,
+                end: start + trimmed.len(),
+            });
+        }
+    };
+    while let Some(c) = line[at..].chars().next() {
+        let word_start = at == text_start || line[..at].ends_with(char::is_whitespace);
+        if let Some((ticked, len)) = box_at(&line[at..], word_start) {
+            flush(&mut placed, text_start, at);
+            placed.push(Placed {
+                token: Token::Box { ticked },
+                start: at,
+                end: at + len,
+            });
+            at += len;
+            text_start = at;
+        } else if c.is_whitespace() {
+            let run = line[at..]
+                .find(|c: char| !c.is_whitespace())
+                .unwrap_or(line.len() - at);
+            let gap = &line[at..at + run];
+            if gap.chars().count() >= 2 || gap.contains('\t') {
+                flush(&mut placed, text_start, at);
+                text_start = at + run;
+            }
+            at += run;
+        } else {
+            at += c.len_utf8();
+        }
+    }
+    flush(&mut placed, text_start, line.len());
+    placed
+}
+
+/// A mark this close to an option (`Yes X`, `Yes: X`) sits beside it.
+const CLOSE: usize = 2;
+
+/// How far apart two tokens stand: the characters between them, a tab
+/// counting as a wide gap.
+fn gap(between: &str) -> usize {
+    between.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum()
+}
+
+/// Each box given to the option it sits close to; none when a box is as
+/// close to one option as to another, has no option beside it, or an
+/// option has two boxes.
+fn owners(line: &str, placed: &[Placed]) -> Option<Ticks> {
+    let mut owner: Vec<Option<bool>> = vec![None; placed.len()];
+    let mut any_box = false;
+    for (at, here) in placed.iter().enumerate() {
+        let Token::Box { ticked } = here.token else {
+            continue;
+        };
+        any_box = true;
+        let option_at = |i: usize| matches!(placed[i].token, Token::Text(_));
+        let left = (at > 0 && option_at(at - 1))
+            .then(|| (at - 1, gap(&line[placed[at - 1].end..here.start])));
+        let right = placed
+            .get(at + 1)
+            .filter(|_| option_at(at + 1))
+            .map(|next| (at + 1, gap(&line[here.end..next.start])));
+        let near = |(i, apart): (usize, usize)| (apart <= CLOSE).then_some(i);
+        let mine = match (left, right) {
+            (Some(one), None) | (None, Some(one)) => near(one)?,
+            (Some(l), Some(r)) if l.1 < r.1 => near(l)?,
+            (Some(l), Some(r)) if r.1 < l.1 => near(r)?,
+            _ => return None,
+        };
+        if owner[mine].replace(ticked).is_some() {
+            return None;
+        }
+    }
+    if !any_box {
+        return None;
+    }
+    let chosen: Vec<String> = placed
+        .iter()
+        .zip(&owner)
+        .filter_map(|(p, owned)| match (&p.token, owned) {
+            (Token::Text(option), Some(true)) => Some(option.clone()),
+            _ => None,
+        })
+        .collect();
+    Some(if chosen.is_empty() {
+        Ticks::NoneTicked
+    } else {
+        Ticks::Ticked(chosen)
+    })
 }
 
 enum Chosen {
@@ -237,10 +385,15 @@ fn scan(cell: &str) -> Vec<Token> {
     tokens
 }
 
-fn push_text(tokens: &mut Vec<Token>, text: &mut String) {
-    let option = text.trim_matches(|c: char| {
+/// An option without the white space and separators around it.
+fn trim_separators(text: &str) -> &str {
+    text.trim_matches(|c: char| {
         c.is_whitespace() || matches!(c, '/' | '|' | ',' | ';' | ':' | '-' | '–' | '—' | '.')
-    });
+    })
+}
+
+fn push_text(tokens: &mut Vec<Token>, text: &mut String) {
+    let option = trim_separators(text);
     if !option.is_empty() {
         tokens.push(Token::Text(
             option.split_whitespace().collect::<Vec<_>>().join(" "),
@@ -371,6 +524,39 @@ mod tests {
         ] {
             assert_eq!(read_ticks(&text), Ticks::Unclear, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_mark_typed_beside_one_of_options_set_apart_is_that_option() {
+        for (text, want) in [
+            ("Yes   No X", ticked(&["No"])),
+            ("Yes X   No", ticked(&["Yes"])),
+            ("Yes   X No", ticked(&["No"])),
+            ("X Yes   No", ticked(&["Yes"])),
+            ("Yes\tNo X", ticked(&["No"])),
+            ("Yes: X    No:", ticked(&["Yes"])),
+            ("Yes  /  No X", ticked(&["No"])),
+            ("Yes ☐   No ☒", ticked(&["No"])),
+            (
+                "resident X   employed   family X",
+                ticked(&["resident", "family"]),
+            ),
+        ] {
+            assert_eq!(read_ticks(text), want, "{text:?}");
+        }
+        // As close to one as to the other, or two marks for one option:
+        // still unclear.
+        for text in ["Yes X No", "Yes  X  No", "Yes X X   No", "Yes   X   No"] {
+            assert_eq!(read_ticks(text), Ticks::Unclear, "{text:?}");
+        }
+        // A wide gap inside an option whose box comes first changes nothing.
+        assert_eq!(
+            read_ticks("☒ Yes  – signed form held ☐ No"),
+            ticked(&["Yes – signed form held"])
+        );
+        // Both options with one mark after them and no gap between: which is
+        // meant cannot be told from the spacing either.
+        assert_eq!(read_ticks("Yes No X"), ticked(&["Yes No"]));
     }
 
     #[test]
