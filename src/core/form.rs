@@ -102,6 +102,9 @@ pub fn read_form(text: &str) -> FormReading {
     let mut reading = FormReading::default();
     let mut names = SplitName::default();
     let mut in_signature = false;
+    // The options of a grid's header row (`| | Yes | No |`), while its
+    // rows follow: a mark under a column answers with that column's option.
+    let mut grid: Option<Vec<&str>> = None;
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
@@ -133,12 +136,22 @@ pub fn read_form(text: &str) -> FormReading {
             in_signature = true;
             continue;
         }
+        if !line.contains(CELL_SEPARATOR) {
+            grid = None;
+        }
         let Some(found) = label_at(i - 1) else {
+            if let Some(options) = grid_header(line) {
+                grid = Some(options);
+            }
             continue;
         };
         reading.labels += 1;
         let kind = found.label.value_kind();
-        let mut value = answer(kind, found.value);
+        let under_options = grid
+            .as_deref()
+            .filter(|_| found.from_table)
+            .and_then(|options| under_grid(kind, options, found.value));
+        let mut value = answer(kind, under_options.as_deref().unwrap_or(found.value));
         if value.is_empty() && !found.from_table {
             // The value may stand on the next line, one blank line at most
             // away (Outlook writes label and value as two paragraphs).
@@ -210,6 +223,67 @@ pub fn read_form(text: &str) -> FormReading {
         }
     }
     reading
+}
+
+/// A table row that heads a grid of options: no label in its first cell
+/// (empty, or a word such as `Question`), then two or more short options
+/// with no box among them (`| | Yes | No |`, `| Please tick | Remand |
+/// Sentenced | ... |`). Its cells after the first.
+fn grid_header(line: &str) -> Option<Vec<&str>> {
+    // An empty first cell leaves the line starting with the separator.
+    let (_, right) = line.split_once(CELL_SEPARATOR)?;
+    let cells: Vec<&str> = right
+        .split([VALUE_CELL_SEPARATOR, CELL_SEPARATOR])
+        .map(str::trim)
+        .collect();
+    let first_option = cells.iter().position(|c| !c.is_empty())?;
+    let options = &cells[first_option..];
+    let short = |c: &&str| {
+        !c.is_empty()
+            && c.chars().count() <= 30
+            && c.split_whitespace().count() <= 3
+            && !super::tick::has_boxes(c)
+    };
+    (options.len() >= 2 && options.iter().all(short)).then_some(cells)
+}
+
+/// A grid row's marks written beside the options they stand under
+/// (`Yes<US>X<US>No<US>`), for the tick-box reader: only for a yes/no or
+/// fixed-choice question whose cells hold marks or nothing, at least one
+/// of them a mark, and line up with the header's options.
+fn under_grid(kind: ValueKind, header: &[&str], value: &str) -> Option<String> {
+    if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
+        return None;
+    }
+    let cells: Vec<&str> = value
+        .split([VALUE_CELL_SEPARATOR, CELL_SEPARATOR])
+        .map(str::trim)
+        .collect();
+    // Lined up from the right: what the header has over the label and a
+    // question number (`Question`, or nothing) is not an option.
+    let skipped = header.len().checked_sub(cells.len())?;
+    let options = &header[skipped..];
+    if options.iter().any(|c| c.is_empty()) {
+        return None;
+    }
+    let is_mark = |cell: &str| match read_ticks(cell) {
+        Ticks::Ticked(beside) => beside.is_empty(),
+        Ticks::NoneTicked => true,
+        _ => false,
+    };
+    if !cells.iter().all(|c| c.is_empty() || is_mark(c)) || cells.iter().all(|c| c.is_empty()) {
+        return None;
+    }
+    let mut row = String::new();
+    for (option, mark) in options.iter().zip(&cells) {
+        for piece in [*option, *mark] {
+            if !row.is_empty() {
+                row.push(VALUE_CELL_SEPARATOR);
+            }
+            row.push_str(piece);
+        }
+    }
+    Some(row)
 }
 
 /// A name asked for on two lines (`First name(s)`, `Surname`): the full
@@ -931,6 +1005,57 @@ mod tests {
         );
         assert_eq!(r.values[&Field::Consent], "Yes");
         assert_eq!(r.values[&Field::ExistingTenancy], "No");
+    }
+
+    #[test]
+    fn a_mark_under_a_grid_s_column_is_that_column_s_option() {
+        let rows = |rows: &[&str]| read_form(&(rows.join("\n") + "\n"));
+        let answer = |r: &FormReading, field| r.values.get(&field).cloned();
+        // As Word and HTML tables are read: `| | Yes | No |` heads the rows
+        // of yes/no questions, an X or a box in the column meant.
+        let r = rows(&[
+            "\tYes\u{1f}No",
+            "Consent to referral\tX\u{1f}",
+            "At risk of rough sleeping\t\u{1f}\u{2612}",
+            "Existing tenancy or mortgage\t\u{2610}\u{1f}\u{2610}",
+            "",
+            "Question\tRemand\u{1f}Sentenced\u{1f}Community",
+            "Custody status\t\u{1f}X\u{1f}",
+            "Full name\tX\u{1f}",
+        ]);
+        assert_eq!(answer(&r, Field::Consent).as_deref(), Some("Yes"));
+        assert_eq!(answer(&r, Field::RoughSleepingRisk).as_deref(), Some("No"));
+        // Boxes left empty are no answer.
+        assert_eq!(answer(&r, Field::ExistingTenancy), None);
+        assert_eq!(
+            answer(&r, Field::CustodyStatus).as_deref(),
+            Some("Sentenced")
+        );
+        // Only yes/no and choice questions are read under a grid.
+        assert_eq!(answer(&r, Field::FullName).as_deref(), Some("X"));
+        // A question number in its own column: the cells line up from the
+        // right.
+        let r = rows(&[
+            "\t\u{1f}Yes\u{1f}No",
+            "1.\tConsent to referral\u{1f}\u{1f}X",
+        ]);
+        assert_eq!(answer(&r, Field::Consent).as_deref(), Some("No"));
+        // After the table has ended, the grid no longer applies.
+        let r = rows(&["\tYes\u{1f}No", "", "Consent to referral\tX\u{1f}"]);
+        assert_ne!(answer(&r, Field::Consent).as_deref(), Some("Yes"));
+        // Outlook's plain text of such a table: cells apart by tabs.
+        let r = rows(&["\tYes\tNo", "Consent to referral\t\tX"]);
+        assert_eq!(answer(&r, Field::Consent).as_deref(), Some("No"));
+        // An answer written in words is read as written; two marks are
+        // neither option.
+        let r = rows(&[
+            "\tYes\u{1f}No",
+            "Consent to referral\tNo\u{1f}",
+            "At risk of rough sleeping\tX\u{1f}X",
+        ]);
+        assert_eq!(answer(&r, Field::Consent).as_deref(), Some("No"));
+        let both = answer(&r, Field::RoughSleepingRisk);
+        assert!(!matches!(both.as_deref(), Some("Yes" | "No")), "{both:?}");
     }
 
     #[test]
