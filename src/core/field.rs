@@ -243,6 +243,10 @@ pub enum Label {
 impl Label {
     /// Recognises a label written any of the ways the contract allows.
     pub fn from_text(text: &str) -> Option<Label> {
+        Label::as_written(text).or_else(|| Label::as_written(without_hint(text)?))
+    }
+
+    fn as_written(text: &str) -> Option<Label> {
         if text.len() > MAX_LABEL_TEXT {
             return None;
         }
@@ -270,6 +274,23 @@ impl Label {
             Label::NamePart(_) => ValueKind::Line,
         }
     }
+}
+
+/// A label with a hint after it, as forms write them: `Date of birth
+/// (DD/MM/YYYY)`, `Consent to referral (tick one)`, `Consent to referral?`.
+/// The label without it, when there was one.
+fn without_hint(text: &str) -> Option<&str> {
+    let text = text.trim_end();
+    let unasked = text.trim_end_matches('?').trim_end();
+    let bare = match unasked.strip_suffix(')') {
+        Some(inner) => {
+            let open = inner.rfind('(')?;
+            // A hint is short: anything longer is no label's.
+            (inner.len() - open <= 32).then(|| inner[..open].trim_end())?
+        }
+        None => unasked,
+    };
+    (bare.len() < text.len() && !bare.is_empty()).then_some(bare)
 }
 
 /// No label written with any amount of decoration is longer than this.

@@ -136,7 +136,9 @@ pub fn read_form(text: &str) -> FormReading {
             in_signature = true;
             continue;
         }
-        if !line.contains(CELL_SEPARATOR) {
+        // A table's rows may stand apart by blank lines (as HTML tables are
+        // read); text outside a table ends the grid.
+        if !line.contains(CELL_SEPARATOR) && !line.trim().is_empty() {
             grid = None;
         }
         let Some(found) = label_at(i - 1) else {
@@ -151,7 +153,20 @@ pub fn read_form(text: &str) -> FormReading {
             .as_deref()
             .filter(|_| found.from_table)
             .and_then(|options| under_grid(kind, options, found.value));
-        let mut value = answer(kind, under_options.as_deref().unwrap_or(found.value));
+        // The options in rows of their own under a label that spans them
+        // (`Consent | Yes | ` over `No | X`).
+        let spanned = (found.from_table && under_options.is_none())
+            .then(|| options_in_rows(kind, found.value, &lines, i))
+            .flatten();
+        if let Some((_, after)) = spanned {
+            i = after;
+        }
+        let raw = spanned
+            .as_ref()
+            .map(|(row, _)| row.as_str())
+            .or(under_options.as_deref())
+            .unwrap_or(found.value);
+        let mut value = answer(kind, raw);
         if value.is_empty() && !found.from_table {
             // The value may stand on the next line, one blank line at most
             // away (Outlook writes label and value as two paragraphs).
@@ -159,13 +174,17 @@ pub fn read_form(text: &str) -> FormReading {
             if j < lines.len() && lines[j].trim().is_empty() {
                 j += 1;
             }
-            if let Some(next) = lines.get(j).copied() {
+            if let Some((options, after)) = options_on_lines(kind, &lines, j) {
+                value = answer(kind, &options);
+                i = after;
+            } else if let Some(next) = lines.get(j).copied() {
                 let next_clean = answer(kind, next);
                 // The next question of a numbered form, though not one of
                 // the contract's, is not this one's answer; nor is a
                 // signature's `Tel: ...`.
                 let next_question = found.marked && starts_with_marker(next);
-                let labelled = labels_its_own_value(kind) && looks_labelled(&next_clean);
+                let labelled = (labels_its_own_value(kind) && looks_labelled(&next_clean))
+                    || (kind == ValueKind::Boolean && asks_its_own_question(next));
                 if !next_clean.is_empty()
                     && !is_label(j)
                     && !is_heading(next)
@@ -325,7 +344,12 @@ fn split_label(line: &str) -> Option<LabelLine<'_>> {
     // A table row keeps its cell separator even when the value cell is
     // empty (`Prison number<TAB>`), so look for it before trimming.
     if let Some((left, right)) = line.trim_start().split_once(CELL_SEPARATOR) {
-        return split_table_row(left, right);
+        if let Some(found) = split_table_row(left, right) {
+            return Some(found);
+        }
+        // Not a row whose first cell is a label: a tab typed in a line of
+        // text (`Consent: Yes ☐<TAB>No ☒`, Word's tab stops pasted) is
+        // white space, read below as a wide gap.
     }
     let line = line.trim();
     if line.is_empty() {
@@ -383,6 +407,14 @@ fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
     if let Some((left, right)) = split_at_spaced_dash(line, limit) {
         if let Some(label) = Label::from_text(left) {
             return Some(labelled(label, right));
+        }
+    }
+    // A label asked as a question: `Consent to referral? Yes`.
+    if let Some((left, right)) = line.split_once('?') {
+        if left.len() <= limit {
+            if let Some(label) = Label::from_text(left) {
+                return Some(labelled(label, right));
+            }
         }
     }
     // A label alone on its line has no digits and no address in it.
@@ -542,6 +574,14 @@ fn labels_its_own_value(kind: ValueKind) -> bool {
     !matches!(kind, ValueKind::Paragraph | ValueKind::Boolean)
 }
 
+/// `No recourse to public funds: No`: a question of its own, not in the
+/// form, answered on the line below an unanswered yes/no question, is not
+/// that question's answer.
+fn asks_its_own_question(line: &str) -> bool {
+    line.split_once(':')
+        .is_some_and(|(head, _)| head.split_whitespace().count() >= 2)
+}
+
 /// `Tel: 01632 960 999`, `Mobile: …`, `Email: …`: a line that starts with a
 /// short word or two and a colon, the way a signature labels its lines.
 fn looks_labelled(line: &str) -> bool {
@@ -570,19 +610,243 @@ fn answer(kind: ValueKind, raw: &str) -> String {
     if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
         return clean_value(raw);
     }
+    let raw = after_offered_options(kind, raw);
     match read_ticks(raw) {
         Ticks::NoBoxes if kind == ValueKind::Boolean && offers_yes_and_no(raw) => String::new(),
         Ticks::NoBoxes | Ticks::Unclear => clean_value(raw),
         Ticks::NoneTicked => String::new(),
         Ticks::Ticked(options) => match (kind, options.as_slice()) {
-            // A box ticked beside the question itself (`Consent given: ☒`).
-            (ValueKind::Boolean, []) => "Yes".into(),
+            // A box ticked beside the question itself (`Consent given: ☒`);
+            // but a cross alone (`X`, `✗`) may as well mean no: kept as
+            // written, and asked again.
+            (ValueKind::Boolean, []) if !is_cross(raw) => "Yes".into(),
             (ValueKind::Boolean, [one]) => one.clone(),
             (ValueKind::Choice, [_, ..]) => options.join(", "),
             // Yes and no both ticked; a choice ticked with no option.
             _ => clean_value(raw),
         },
     }
+}
+
+/// The options of a yes/no or fixed-choice question each on its own line
+/// below it (`Yes` / `No X`, `☐ remand` / `☒ sentenced`): two or more such
+/// lines from `from`, read as one answer with the options set apart, and
+/// the line after them.
+fn options_on_lines(kind: ValueKind, lines: &[&str], from: usize) -> Option<(String, usize)> {
+    if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
+        return None;
+    }
+    let is_option = |line: &str| {
+        let line = line.trim_matches(is_space);
+        let short = !line.is_empty()
+            && line.chars().count() <= 40
+            && line.split_whitespace().count() <= 4
+            && !line.contains(':');
+        short
+            && match kind {
+                // Only the two options, each with or without its mark.
+                ValueKind::Boolean => {
+                    let words: Vec<String> = line
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case("x"))
+                        .map(str::to_lowercase)
+                        .collect();
+                    matches!(words.as_slice(), [w] if w == "yes" || w == "no")
+                }
+                // A box with each option.
+                _ => super::tick::has_boxes(line),
+            }
+    };
+    let count = lines[from.min(lines.len())..]
+        .iter()
+        .take(8)
+        .take_while(|line| is_option(line))
+        .count();
+    if count < 2 {
+        return None;
+    }
+    // Each line's mark belongs to its own option (`No     X`); written
+    // again as boxes before their options for the tick-box reader.
+    let mut answer = Vec::new();
+    let mut any_mark = false;
+    for line in &lines[from..from + count] {
+        let line = line.trim_matches(is_space);
+        match read_ticks(line) {
+            Ticks::NoBoxes => answer.push(format!("☐ {line}")),
+            Ticks::NoneTicked => answer.push(format!("☐ {}", without_boxes(line))),
+            Ticks::Ticked(option) if option.len() == 1 => {
+                any_mark = true;
+                answer.push(format!("☒ {}", option[0]));
+            }
+            // A line whose mark cannot be read makes the answer unclear.
+            _ => return Some((line.to_string(), from + count)),
+        }
+    }
+    let options = if any_mark {
+        answer.join(" ")
+    } else {
+        // Options with no mark at all: as the form offered them.
+        let offered: Vec<&str> = lines[from..from + count]
+            .iter()
+            .map(|line| line.trim_matches(is_space))
+            .collect();
+        offered.join(" / ")
+    };
+    Some((options, from + count))
+}
+
+/// An option's text without the empty boxes around it.
+fn without_boxes(line: &str) -> String {
+    line.split_whitespace()
+        .filter(|w| !matches!(*w, "☐" | "□" | "[" | "]" | "[]" | "()" | "¨"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(|c: char| matches!(c, '[' | ']' | '(' | ')') || c.is_whitespace())
+        .to_string()
+}
+
+/// A yes/no question whose label cell spans two rows, one option with its
+/// box in each: `Consent | Yes | ` then `No | X` (or ` | No | X`). The
+/// two rows as one answer, and the line after them.
+fn options_in_rows(
+    kind: ValueKind,
+    value: &str,
+    lines: &[&str],
+    next: usize,
+) -> Option<(String, usize)> {
+    if kind != ValueKind::Boolean {
+        return None;
+    }
+    let cells = |text: &str| -> Vec<String> {
+        text.split([VALUE_CELL_SEPARATOR, CELL_SEPARATOR])
+            .map(|c| c.trim_matches(is_space).to_string())
+            .collect()
+    };
+    let option_and_box = |cells: &[String]| -> Option<String> {
+        match cells {
+            [option, mark]
+                if (option.eq_ignore_ascii_case("yes") || option.eq_ignore_ascii_case("no"))
+                    && (mark.is_empty() || super::tick::has_boxes(mark)) =>
+            {
+                Some(option.to_lowercase())
+            }
+            _ => None,
+        }
+    };
+    let first = cells(value);
+    let first_option = option_and_box(&first)?;
+    let mut at = next;
+    while lines.get(at).is_some_and(|l| l.trim().is_empty()) {
+        at += 1;
+    }
+    let row = lines.get(at)?;
+    if !row.contains(CELL_SEPARATOR) {
+        return None;
+    }
+    let mut second = cells(row);
+    // The spanned label's place left empty.
+    while second.len() > 2 && second.first().is_some_and(String::is_empty) {
+        second.remove(0);
+    }
+    let second_option = option_and_box(&second)?;
+    if first_option == second_option {
+        return None;
+    }
+    let joined = [&first[..], &second[..]]
+        .concat()
+        .join(&VALUE_CELL_SEPARATOR.to_string());
+    Some((joined, at + 1))
+}
+
+/// A mark that is a cross rather than a tick or a filled box.
+fn is_cross(raw: &str) -> bool {
+    matches!(raw.trim(), "x" | "X" | "✗" | "✘" | "ý" | "×")
+}
+
+/// The form's options left in, with the answer typed after them:
+/// `[Yes / No] No`, `Yes/No: No`, `Yes or No - No`, `[remand / sentenced /
+/// community / released] sentenced`. The answer is what follows; the
+/// options alone are left as they are (and read as no answer).
+fn after_offered_options(kind: ValueKind, raw: &str) -> &str {
+    let text = raw.trim_start_matches(is_space);
+    let rest = offered_in_brackets(text).or_else(|| {
+        (kind == ValueKind::Boolean)
+            .then(|| offered_yes_no(text))
+            .flatten()
+    });
+    let Some(rest) = rest else {
+        return before_offered_options(raw);
+    };
+    let answer = rest.trim_start_matches(|c: char| {
+        is_space(c) || matches!(c, ':' | '-' | '–' | '—' | '=' | '>' | ',' | ';')
+    });
+    if answer.trim_matches(is_space).is_empty() {
+        raw
+    } else {
+        answer
+    }
+}
+
+/// `No [Yes / No]`: the answer typed before the options left in.
+fn before_offered_options(raw: &str) -> &str {
+    let text = raw.trim_end_matches(is_space);
+    let Some(open) = text.rfind(['[', '(']) else {
+        return raw;
+    };
+    let before = text[..open].trim_end_matches(is_space);
+    let closes = text.ends_with([']', ')']);
+    if before.is_empty() || !closes || offered_in_brackets(&text[open..]).is_none() {
+        return raw;
+    }
+    before
+}
+
+/// `[a / b / c]` or `(a or b)` at the start: what follows it.
+fn offered_in_brackets(text: &str) -> Option<&str> {
+    let close = match text.as_bytes().first()? {
+        b'[' => ']',
+        b'(' => ')',
+        _ => return None,
+    };
+    let end = text
+        .get(..120.min(text.len()))
+        .unwrap_or(text)
+        .find(close)?;
+    let inner = &text[1..end].to_lowercase();
+    let options = inner
+        .split(['/', '|'])
+        .flat_map(|part| part.split(" or "))
+        .filter(|part| part.chars().any(char::is_alphabetic))
+        .count();
+    (options >= 2).then(|| &text[end + 1..])
+}
+
+/// `Yes / No`, `Yes/No`, `Yes or No`, `Y/N` at the start: what follows.
+fn offered_yes_no(text: &str) -> Option<&str> {
+    let word = |text: &str| {
+        let end = text
+            .find(|c: char| !c.is_alphabetic())
+            .unwrap_or(text.len());
+        (text[..end].to_lowercase(), end)
+    };
+    let (first, at) = word(text);
+    let after_first = text[at..].trim_start();
+    let after_separator = if let Some(rest) = after_first.strip_prefix('/') {
+        rest
+    } else {
+        let (or, len) = word(after_first);
+        if or != "or" {
+            return None;
+        }
+        &after_first[len..]
+    }
+    .trim_start();
+    let (second, len) = word(after_separator);
+    let pair = matches!(
+        (first.as_str(), second.as_str()),
+        ("yes", "no") | ("no", "yes") | ("y", "n") | ("n", "y")
+    );
+    pair.then(|| &after_separator[len..])
 }
 
 /// `Yes / No` or `Y/N` left as the form offers it: not an answer.
@@ -1040,8 +1304,11 @@ mod tests {
             "1.\tConsent to referral\u{1f}\u{1f}X",
         ]);
         assert_eq!(answer(&r, Field::Consent).as_deref(), Some("No"));
+        // Rows apart by blank lines, as HTML tables are read.
+        let r = rows(&["\tYes\u{1f}No", "", "Consent to referral\t\u{1f}X", ""]);
+        assert_eq!(answer(&r, Field::Consent).as_deref(), Some("No"));
         // After the table has ended, the grid no longer applies.
-        let r = rows(&["\tYes\u{1f}No", "", "Consent to referral\tX\u{1f}"]);
+        let r = rows(&["\tYes\u{1f}No", "Thanks", "Consent to referral\tX\u{1f}"]);
         assert_ne!(answer(&r, Field::Consent).as_deref(), Some("Yes"));
         // Outlook's plain text of such a table: cells apart by tabs.
         let r = rows(&["\tYes\tNo", "Consent to referral\t\tX"]);
@@ -1056,6 +1323,19 @@ mod tests {
         assert_eq!(answer(&r, Field::Consent).as_deref(), Some("No"));
         let both = answer(&r, Field::RoughSleepingRisk);
         assert!(!matches!(both.as_deref(), Some("Yes" | "No")), "{both:?}");
+    }
+
+    #[test]
+    fn options_in_rows_of_their_own_under_one_label() {
+        let answer = |text: &str| read_form(text).values.get(&Field::Consent).cloned();
+        for (text, want) in [
+            ("Consent to referral\tYes\u{1f}\n\nNo\tX\n", Some("No")),
+            ("Consent to referral\tYes\u{1f}X\n\nNo\t\n", Some("Yes")),
+            ("Consent to referral\tYes\u{1f}\n\tNo\u{1f}X\n", Some("No")),
+            ("Consent to referral\tYes\u{1f}\nNo\t\n", None),
+        ] {
+            assert_eq!(answer(text).as_deref(), want, "{text:?}");
+        }
     }
 
     #[test]

@@ -395,7 +395,9 @@ fn custody_status(raw: &str) -> Option<CustodyStatus> {
 
 /// A clear yes or no: `Yes - signed form held` is yes, `No` is no;
 /// `N/A`, `Not asked` or `No objection` are not a refusal. Only an answer
-/// that says no in so many words may refuse a referral.
+/// that says no in so many words may refuse a referral: `No`, `No - he
+/// declined`, `Refused`, `Does not consent`. A `No` run on into other
+/// words (`No problem`, `No written consent yet, verbal given`) is not.
 fn yes_no(raw: &str) -> Option<bool> {
     let all = words(raw);
     let lead = leading_words(raw);
@@ -404,25 +406,115 @@ fn yes_no(raw: &str) -> Option<bool> {
         return Some(all == "y");
     }
     // Both options and nothing else (`Yes No`, what is left of `Yes No X`
-    // once its mark is read, or of a `Yes/No` not struck through): which
-    // is meant cannot be told, and is asked again.
-    if matches!(all.as_str(), "yes no" | "no yes") {
+    // once its mark is read, or of a `Yes/No` not struck through), or an
+    // answer that starts with both: which is meant cannot be told, and is
+    // asked again.
+    if matches!(all.as_str(), "yes no" | "no yes")
+        || matches!(
+            lead.get(..2),
+            Some([a, b]) if (a == "yes" && b == "no") || (a == "no" && b == "yes")
+        )
+    {
         return None;
     }
+    let says = |phrase: &str| all.contains(phrase);
+    let negated = all.split(' ').any(|w| {
+        matches!(
+            w,
+            "not"
+                | "no"
+                | "never"
+                | "without"
+                | "t"
+                | "unwilling"
+                | "refused"
+                | "refuses"
+                | "declined"
+                | "declines"
+                | "withdrawn"
+                | "withdrew"
+                | "but"
+        )
+    });
     match first.as_str() {
-        "yes" | "true" | "given" | "agreed" => Some(true),
-        "refused" | "declined" | "withheld" => Some(false),
+        // `Y - see attached`; but `Y/N` is no answer.
+        "y" if lead.len() == 1 => Some(true),
+        "yes" | "true" | "agreed" | "agrees" | "consented" | "consents" | "given" => {
+            // `Yes (since withdrawn)`: taken back in the same breath.
+            (!says("withdr")).then_some(true)
+        }
+        "refused" | "refuses" | "declined" | "declines" | "withheld" | "withdrawn" => {
+            // `Declined initially, but has now agreed`: asked again.
+            (!says("but") && !says("agreed") && !says("now")).then_some(false)
+        }
         "no" | "false" => {
             let next = lead.get(1).map(String::as_str);
             match next {
-                // `No objection(s)` agrees; `not asked` / `no answer` say nothing.
-                Some("objection" | "objections") => Some(true),
-                Some("answer" | "response" | "reply" | "info" | "information") => None,
-                _ => Some(false),
+                // The answer is `No` and what follows explains it (`No -
+                // he declined`, `No, refused`).
+                None => Some(false),
+                // `No objection(s)` and the like agree.
+                Some(
+                    "objection" | "objections" | "problem" | "problems" | "issue" | "issues"
+                    | "concern" | "concerns" | "hesitation",
+                ) => Some(true),
+                // `No consent` (given) says no in so many words.
+                Some("consent")
+                    if lead[2..].iter().all(|w| {
+                        matches!(w.as_str(), "given" | "obtained" | "was" | "has" | "been")
+                    }) =>
+                {
+                    Some(false)
+                }
+                // `No he declined`, `No consent form but he agreed
+                // verbally`, `No phone`: not a plain no.
+                Some(_) if runs_on(raw) => None,
+                Some(_) => Some(false),
             }
         }
-        _ => None,
+        _ => {
+            // In plain words: `Consent given`, `He has agreed`, `Signed
+            // consent on file`; `Does not consent`, `He does not want to be
+            // referred`. Anything else, or both at once, is asked again.
+            // Refusal in so many words; `Never refused`, `Not refused` and
+            // `He refused at first` say no such thing plainly.
+            let refuses = says("not consent")
+                || says("doesn t consent")
+                || says("not want")
+                || says("doesn t want")
+                || says("not wish");
+            let agrees = [
+                "agreed",
+                "agrees",
+                "consented",
+                "consent given",
+                "consent obtained",
+                "given verbally",
+                "verbal consent",
+                "signed consent",
+                "consent signed",
+                "happy to be referred",
+                "happy for",
+            ]
+            .iter()
+            .any(|phrase| says(phrase));
+            match (agrees && !negated, refuses && !agrees) {
+                (true, false) => Some(true),
+                (false, true) => Some(false),
+                _ => None,
+            }
+        }
     }
+}
+
+/// Whether the answer's first word runs straight on into another, with no
+/// punctuation between (`No he declined`), as against `No - he declined`
+/// or `No, refused`.
+fn runs_on(raw: &str) -> bool {
+    let text = raw.trim_start_matches(|c: char| !c.is_alphanumeric());
+    let after = text.trim_start_matches(char::is_alphanumeric);
+    let gap = after.len() - after.trim_start().len();
+    gap > 0 && after.trim_start().starts_with(char::is_alphanumeric)
 }
 
 fn identifier(raw: &str, shape: &Regex) -> Option<String> {
@@ -742,6 +834,99 @@ mod tests {
         for unclear in ["N/A", "n/a", "Not asked", "No answer", "Unknown", "TBC"] {
             assert_eq!(consent(unclear), (Outcome::Incomplete, None), "{unclear}");
         }
+    }
+
+    #[test]
+    fn consent_in_people_s_words() {
+        let consent = |answer: &str| {
+            let r = read(&COMPLETE.replace("Consent: Yes", &format!("Consent: {answer}")));
+            r.referral.consent
+        };
+        for agreed in [
+            "No problem - happy for referral to be made",
+            "No issues, consent form signed 01/12/2026",
+            "No concerns - signed consent held",
+            "Y - see attached",
+            "he agreed",
+            "Verbal consent given",
+            "Consent given",
+            "Consented",
+            "He has consented",
+            "Signed consent on file",
+        ] {
+            assert_eq!(consent(agreed), Some(true), "{agreed}");
+        }
+        for refused in [
+            "No, he declined to sign",
+            "No consent given",
+            "Does not consent",
+            "He does not want to be referred",
+            "Withdrawn",
+        ] {
+            assert_eq!(consent(refused), Some(false), "{refused}");
+        }
+        // Neither plainly: asked again, never refused.
+        for unclear in [
+            "No consent form but he agreed verbally",
+            "No written consent yet, verbal given",
+            "No he declined",
+            "Yes (since withdrawn)",
+            "Declined initially, but has now agreed - signed form held",
+            "Y/N",
+            "Not at this time",
+            "X",
+            "Never refused",
+            "Not refused",
+        ] {
+            assert_eq!(consent(unclear), None, "{unclear}");
+        }
+    }
+
+    #[test]
+    fn options_left_in_with_the_answer_after_them() {
+        let with = |line: &str| read(&COMPLETE.replace("Consent: Yes", line));
+        for refused in [
+            "Consent to referral: [Yes / No] No",
+            "Consent to referral: [Yes / No] - No",
+            "Consent to referral: Yes / No  No",
+            "Consent to referral: Yes/No: No",
+            "Consent to referral: Yes or No - No",
+            "Consent to referral (Yes/No): No",
+            "Consent to referral? No",
+            "Consent to referral:\tYes \u{2610}\tNo \u{2612}",
+            "Consent to referral:\nYes\nNo X",
+            "Consent to referral:\n\u{2610} Yes\n\u{2612} No",
+            "Consent to referral:\n    Yes\n    No     X",
+            "Consent to referral:\n\tYes\n\tNo\tX",
+            "Consent to referral: No [Yes / No]",
+        ] {
+            let r = with(refused);
+            assert_eq!(r.outcome, Outcome::NoConsent, "{refused:?}");
+        }
+        for asked_again in [
+            "Consent to referral: [Yes / No] N/A",
+            "Consent to referral: [Yes / No]",
+            "Consent to referral: Yes   No XX",
+            "Consent to referral:\nYes\nNo",
+            "Consent to referral:\nNo recourse to public funds: No",
+        ] {
+            let r = with(asked_again);
+            assert_eq!(
+                (r.outcome, r.referral.consent),
+                (Outcome::Incomplete, None),
+                "{asked_again:?}"
+            );
+        }
+        let r = read(&COMPLETE.replace(
+            "Custody status: sentenced",
+            "Custody status: [remand / sentenced / community / released] community",
+        ));
+        assert_eq!(r.referral.custody_status, Some(CustodyStatus::Community));
+        let r = read(&COMPLETE.replace(
+            "Custody status: sentenced",
+            "Custody status:\n\u{2610} remand\n\u{2612} sentenced\n\u{2610} community",
+        ));
+        assert_eq!(r.referral.custody_status, Some(CustodyStatus::Sentenced));
     }
 
     #[test]

@@ -415,7 +415,14 @@ fn box_at(text: &str, word_start: bool) -> Option<(bool, usize)> {
     }
     if matches!(first, '[' | '(') {
         let close = if first == '[' { ']' } else { ')' };
-        let inner_end = text[1..].find(close)? + 1;
+        // A box is short (`[ ]`, `[ x ]`, `(✓)`): the close is looked for
+        // a few characters on only, so that a long run of brackets costs
+        // no more than its length.
+        let (inner_end, _) = text
+            .char_indices()
+            .skip(1)
+            .take(6)
+            .find(|&(_, c)| c == close)?;
         let inner = text[1..inner_end].trim();
         let ticked = match inner {
             "" => false,
