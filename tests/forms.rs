@@ -230,6 +230,69 @@ async fn a_new_mail_to_the_inbox_quoting_the_reference_completes_the_case() {
 
 /// A referral whose date of birth was not a date (31/02/1988), and so
 /// incomplete; the incomplete mail sent.
+#[tokio::test]
+async fn the_answer_typed_after_the_options_left_in_completes_the_case() {
+    // Many people click after `[Yes / No]` and type, leaving the options.
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    let filled = w.text_of(&asked).replace(
+        "Consent to referral: [Yes / No]",
+        "Consent to referral: [Yes / No] Yes",
+    );
+    let body = format!("See below.\r\n\r\n{}", outlook_quote(&filled));
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    completed_and_acknowledged(&w, &reference).await;
+}
+
+#[tokio::test]
+async fn an_unreadable_consent_is_asked_again_saying_what_is_wanted() {
+    let w = world().await;
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "verbal@justice.gov.uk",
+                &[("Consent to referral", "Verbal only, written to follow")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send().await;
+    let asked = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the incomplete mail");
+    let text = one_line(&w.text_of(&asked));
+    assert!(
+        text.contains("Please check and write again: Consent to referral (Yes or No)."),
+        "{text}"
+    );
+    // Doing as asked: the one line, above the quote.
+    let body = format!(
+        "Consent to referral: Yes\r\n\r\nJo\r\n\r\n{}",
+        angle_quote(&w.text_of(&asked))
+    );
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    completed_and_acknowledged(&w, &reference).await;
+}
+
 async fn impossible_birthday(w: &World) -> (String, OutboxRow) {
     let reference = w
         .case(
@@ -249,6 +312,8 @@ async fn impossible_birthday(w: &World) -> (String, OutboxRow) {
         .into_iter()
         .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
         .expect("the incomplete mail");
+    assert!(one_line(&w.text_of(&asked))
+        .contains("Please check and write again: Date of birth (a date, such as 14/02/1988)."));
     (reference, asked)
 }
 

@@ -132,6 +132,21 @@ impl Field {
         self.labels()[0]
     }
 
+    /// What an answer must look like, for a reply asking again for an
+    /// answer that could not be read (`Yes or No`).
+    pub fn answer_wanted(self) -> Option<&'static str> {
+        match self {
+            Field::Consent | Field::RoughSleepingRisk | Field::ExistingTenancy => Some("Yes or No"),
+            Field::DateOfBirth | Field::ExpectedReleaseDate => Some("a date, such as 14/02/1988"),
+            Field::CustodyStatus => Some("remand, sentenced, community or released"),
+            Field::ReferralType => Some("Duty to Refer or Help to keep accommodation"),
+            Field::LocalConnection => {
+                Some("resident, employed, family, special circumstances, or none")
+            }
+            _ => None,
+        }
+    }
+
     /// The label first, then its aliases.
     pub fn labels(self) -> &'static [&'static str] {
         match self {

@@ -588,6 +588,9 @@ pub(super) fn referral(
                         f.label(),
                         crate::core::sources::describe_conflicting(&read.conflicting_forms)
                     )
+                } else if let Some(wanted) = f.answer_wanted() {
+                    // Say what would be read: `Consent to referral (Yes or No)`.
+                    format!("{} ({wanted})", f.label())
                 } else {
                     f.label().to_string()
                 }
