@@ -86,7 +86,10 @@ const SIGN_OFFS: [&str; 14] = [
 /// the forward's header block, what was read so far is dropped unless it is
 /// already a referral (then the forward is older mail below the form).
 pub fn read_form(text: &str) -> FormReading {
-    let lines: Vec<&str> = text.lines().map(unquote).collect();
+    let mut lines: Vec<&str> = Vec::new();
+    for line in text.lines().map(unquote) {
+        push_apart(&mut lines, line);
+    }
     // Each line is looked at as a label once, though the value search below
     // asks about a line up to three times; and only when asked: the lines
     // of a signature or below the form's end never are.
@@ -303,6 +306,32 @@ fn under_grid(kind: ValueKind, header: &[&str], value: &str) -> Option<String> {
         }
     }
     Some(row)
+}
+
+/// Two questions answered on one line, set apart by a wide gap (`First
+/// name: Amy    Surname: Smith-Jones`, `Full name: Amy Smith   DOB:
+/// 04/05/1983`): a line for each. Only where both sides read as a label
+/// and its answer, so that `Yes   No X` stays one answer.
+fn push_apart<'a>(lines: &mut Vec<&'a str>, line: &'a str) {
+    let mut rest = line;
+    if !rest.contains(CELL_SEPARATOR) {
+        let mut from = 0;
+        while let Some(gap) = rest[from..].find("   ").map(|at| at + from) {
+            let after = rest[gap..].trim_start_matches(' ');
+            let next_starts = rest.len() - after.len();
+            let right_is_labelled = after.contains(':')
+                && split_line(after, false).is_some_and(|found| !found.value.trim().is_empty());
+            let left = &rest[..gap];
+            if right_is_labelled && split_label(left).is_some() {
+                lines.push(left);
+                rest = &rest[next_starts..];
+                from = 0;
+            } else {
+                from = next_starts;
+            }
+        }
+    }
+    lines.push(rest);
 }
 
 /// A name asked for on two lines (`First name(s)`, `Surname`): the full
@@ -1323,6 +1352,29 @@ mod tests {
         assert_eq!(answer(&r, Field::Consent).as_deref(), Some("No"));
         let both = answer(&r, Field::RoughSleepingRisk);
         assert!(!matches!(both.as_deref(), Some("Yes" | "No")), "{both:?}");
+    }
+
+    #[test]
+    fn two_questions_on_one_line_set_apart() {
+        let r = read_form("First name: Amy    Surname: Smith-Jones\nFull name: Amy Smith-Jones   DOB: 04/05/1983\n");
+        assert_eq!(
+            r.values.get(&Field::FullName).map(String::as_str),
+            Some("Amy Smith-Jones")
+        );
+        assert_eq!(
+            r.values.get(&Field::DateOfBirth).map(String::as_str),
+            Some("04/05/1983")
+        );
+        // Not a label on the right: one answer.
+        let r = read_form("Consent to referral: Yes   No X\nReason at risk of homelessness: Evicted   Note: rent arrears\n");
+        assert_eq!(
+            r.values.get(&Field::Consent).map(String::as_str),
+            Some("No")
+        );
+        assert_eq!(
+            r.values.get(&Field::HomelessnessReason).map(String::as_str),
+            Some("Evicted Note: rent arrears")
+        );
     }
 
     #[test]

@@ -539,10 +539,13 @@ fn local_connection(raw: &str) -> Option<Vec<LocalConnection>> {
         }
         _ => lowered.as_str(),
     };
-    let list = lowered
+    // An explanation in brackets may come after any item (`Resident (10
+    // years), employed`): the brackets go, the list goes on after them.
+    let unbracketed = without_brackets(lowered);
+    let list = unbracketed
         .split(['-', '–', '—', '(', ':'])
         .next()
-        .unwrap_or(lowered)
+        .unwrap_or(&unbracketed)
         .replace(" and ", ",");
     for item in list.split([',', '/', ';', '&', '+']) {
         let lead: Vec<String> = item
@@ -575,6 +578,22 @@ fn local_connection(raw: &str) -> Option<Vec<LocalConnection>> {
     found.sort();
     found.dedup();
     Some(found)
+}
+
+/// The text without what stands in closed brackets.
+fn without_brackets(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    // An unclosed bracket: what came before it stands.
+    out
 }
 
 impl Referral {
@@ -970,6 +989,28 @@ mod tests {
         assert_eq!(r.judge(), (Outcome::Incomplete, vec![Field::Consent]));
         r.consent = Some(false);
         assert_eq!(r.judge().0, Outcome::NoConsent);
+    }
+
+    #[test]
+    fn local_connections_with_explanations_between_them() {
+        let with = |answer: &str| {
+            read(&COMPLETE.replace("family, resident", answer))
+                .referral
+                .local_connection
+        };
+        use LocalConnection::*;
+        assert_eq!(
+            with("Resident (10 years), employed"),
+            Some(vec![Resident, Employed])
+        );
+        assert_eq!(
+            with("Family (mother in Greenstead) and resident 2015 - 2025"),
+            Some(vec![Resident, Family])
+        );
+        assert_eq!(
+            with("Resident - lived in Harlow 10 years, mother nearby"),
+            Some(vec![Resident])
+        );
     }
 
     #[test]
