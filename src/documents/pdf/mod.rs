@@ -8,8 +8,11 @@
 //! say who the person is or whether they agreed differently, neither is
 //! taken (see `settle`). Only what a reader sees is read (see `sight`):
 //! not hidden fields, nor fields in a layer switched off; not text that
-//! is invisible (`Tr` 3 or 7), white in its colour space (grey, RGB,
-//! CMYK, calibrated, Lab, indexed, a spot colour of no ink), transparent
+//! is invisible (`Tr` 3 or 7), in the colour of what it is drawn on (the
+//! topmost rectangle filled before it under its glyphs, else the white
+//! page: white on a navy cell shows, navy on it does not; judged in its
+//! colour space: grey, RGB, CMYK, calibrated, Lab, indexed, a spot colour
+//! of no ink), transparent
 //! (`ca`, `CA` under a tenth) or blended away, off the page or clipped
 //! (its rise counted), a speck (its size under a point, squeezed by `Tz`
 //! counted), in an optional content layer switched off (`/OC ... BDC`),
@@ -618,6 +621,15 @@ impl Rect {
                 right: x,
                 top: y,
             },
+        }
+    }
+
+    fn union(&self, other: &Rect) -> Rect {
+        Rect {
+            left: self.left.min(other.left),
+            bottom: self.bottom.min(other.bottom),
+            right: self.right.max(other.right),
+            top: self.top.max(other.top),
         }
     }
 

@@ -172,7 +172,7 @@ fn decode_page(
     // The current path's extent, for a clip made from it.
     let mut path: Option<Rect> = None;
     let mut rects = Path::default();
-    let mut covers: Vec<Cover> = Vec::new();
+    let mut filled = Filled::default();
     let mut marked = Marked::default();
     let mut clipping = false;
     let mut tm = IDENTITY;
@@ -233,7 +233,7 @@ fn decode_page(
                         &state,
                         marked.hidden(),
                         n,
-                        &mut covers,
+                        &mut filled,
                     );
                 }
             }
@@ -264,7 +264,7 @@ fn decode_page(
                     "f*" | "B*" | "b*" => Some(EvenOdd(true)),
                     _ => None,
                 };
-                rects.end(fills, &state, marked.hidden(), n, &mut covers);
+                rects.end(fills, &state, marked.hidden(), n, &mut filled);
                 if clipping {
                     // An empty path clips everything away.
                     let area = path.unwrap_or(Rect::EMPTY);
@@ -318,7 +318,6 @@ fn decode_page(
                     "\"" => args.get(2).into_iter().collect(),
                     _ => args.first().into_iter().collect(),
                 };
-                let shows = state.paints_text() && !marked.hidden();
                 let text = &state.text;
                 let size = text.size;
                 // Each string is drawn where the text matrix stands, and
@@ -344,37 +343,43 @@ fn decode_page(
                             let risen =
                                 |m: &Matrix| (m[4] + text.rise * m[2], m[5] + text.rise * m[3]);
                             let (x, y) = risen(&at);
-                            // Text a reader cannot see (invisible, white,
-                            // transparent, off the page, clipped away, a
-                            // speck, in a layer switched off) is no
-                            // answer: it ends the piece and is dropped.
-                            let unsqueezed = (size * scale).abs().min((size * height).abs());
-                            let shown =
-                                unsqueezed.min((size * scale * text.horizontal_scale).abs());
-                            if !shows
-                                || !shown.is_finite()
-                                || shown < MIN_VISIBLE_SIZE
-                                || !page.page_box.is_none_or(|b| b.contains(x, y))
-                                || !state.clip.is_none_or(|c| c.contains(x, y))
-                            {
-                                pieces.extend(piece.take().filter(|p| !p.text.trim().is_empty()));
-                                continue;
-                            }
                             // The glyphs' box: from the start to the end
                             // of the string, a little below the baseline
                             // to most of the size above it.
                             let after = risen(&multiply(&tm, &state.ctm));
                             let (up_x, up_y) = (at[2] * size, at[3] * size);
-                            let mut area = piece.as_ref().map(|p| p.area);
+                            let mut glyphs = None;
                             for (px, py) in [(x, y), after] {
                                 for lift in [-0.2, 0.7] {
-                                    area = Some(Rect::extend(
-                                        area,
+                                    glyphs = Some(Rect::extend(
+                                        glyphs,
                                         (px + up_x * lift, py + up_y * lift),
                                     ));
                                 }
                             }
-                            let area = area.unwrap_or(Rect::EMPTY);
+                            let glyphs = glyphs.unwrap_or(Rect::EMPTY);
+                            // Text a reader cannot see (invisible, in the
+                            // colour of what is under it, transparent,
+                            // off the page, clipped away, a speck, in a
+                            // layer switched off) is no answer: it ends
+                            // the piece and is dropped.
+                            let unsqueezed = (size * scale).abs().min((size * height).abs());
+                            let shown =
+                                unsqueezed.min((size * scale * text.horizontal_scale).abs());
+                            if marked.hidden()
+                                || !shown.is_finite()
+                                || shown < MIN_VISIBLE_SIZE
+                                || !page.page_box.is_none_or(|b| b.contains(x, y))
+                                || !state.clip.is_none_or(|c| c.contains(x, y))
+                                || !state.paints_text_on(filled.beneath.under(&glyphs))
+                            {
+                                pieces.extend(piece.take().filter(|p| !p.text.trim().is_empty()));
+                                continue;
+                            }
+                            let area = match piece.as_ref() {
+                                Some(p) => Rect::union(&p.area, &glyphs),
+                                None => glyphs,
+                            };
                             let font_size = unsqueezed.max(1.0);
                             match piece.as_mut() {
                                 Some(p) => {
@@ -419,6 +424,6 @@ fn decode_page(
             _ => {}
         }
     }
-    drop_covered(&mut pieces, &covers, budget)?;
+    drop_covered(&mut pieces, &filled.covers, budget)?;
     Ok(Rc::new(lay_out(pieces, budget)?))
 }

@@ -5,6 +5,7 @@
 
 use super::page::{Font, Piece, MIN_VISIBLE_SIZE};
 use super::*;
+use crate::documents::look::Colour;
 
 /// Text drawn with less opacity than this is a ghost on the page; an
 /// area filled with more than its complement hides what is under it.
@@ -75,12 +76,14 @@ impl Default for Graphics<'_> {
 }
 
 impl Graphics<'_> {
-    /// Whether text drawn now leaves a mark a reader sees on a white page.
-    pub fn paints_text(&self) -> bool {
+    /// Whether text drawn now leaves a mark a reader sees, drawn on
+    /// `beneath` (the colour of the area filled under it, else the white
+    /// page).
+    pub fn paints_text_on(&self, beneath: Colour) -> bool {
         if self.whitening_blend {
             return false;
         }
-        let (fill, stroke) = (self.fill.seen(), self.stroke.seen());
+        let (fill, stroke) = (self.fill.seen_on(beneath), self.stroke.seen_on(beneath));
         match self.text.render_mode {
             0 | 4 => fill,
             1 | 5 => stroke,
@@ -93,6 +96,7 @@ impl Graphics<'_> {
     fn fill_hides(&self) -> bool {
         self.fill.alpha > 1.0 - MIN_VISIBLE_ALPHA
             && !self.fill.pattern
+            && !self.fill.no_ink()
             && self.normal_blend
             && !self.masked
     }
@@ -133,6 +137,10 @@ pub(super) struct Paint {
     pub space: Space,
     /// The colour leaves a white page white.
     pub white: bool,
+    /// The colour as a screen shows it, when it can be told: a colour of
+    /// no ink at all (a spot colour `/None`) has none, and nor has one
+    /// whose ink cannot be told (a pattern, a tint of no simple function).
+    pub colour: Option<Colour>,
     pub alpha: f32,
     /// A pattern, whose cells may leave what is under them showing.
     pub pattern: bool,
@@ -143,6 +151,7 @@ impl Default for Paint {
         Paint {
             space: Space::Gray,
             white: false,
+            colour: Some(Colour::BLACK),
             alpha: 1.0,
             pattern: false,
         }
@@ -150,15 +159,29 @@ impl Default for Paint {
 }
 
 impl Paint {
-    fn seen(&self) -> bool {
-        !self.white && self.alpha >= MIN_VISIBLE_ALPHA
+    /// Whether what is painted in it shows on `beneath`: a colour that
+    /// can be told by its contrast with it (the rule of `look`), one that
+    /// cannot by whether it leaves a white page white.
+    fn seen_on(&self, beneath: Colour) -> bool {
+        self.alpha >= MIN_VISIBLE_ALPHA
+            && match self.colour {
+                Some(colour) => colour.stands_out_on(beneath),
+                None => !self.white,
+            }
+    }
+
+    /// A colour that puts no ink on the page whatever is under it.
+    fn no_ink(&self) -> bool {
+        self.white && self.colour.is_none()
     }
 
     /// `g`, `rg`, `k`: a device colour, its space set with it.
     pub fn set_device(&mut self, space: Space, args: &[Object]) {
         self.space = space;
         self.pattern = false;
-        self.white = space.is_white(&components(args).0[..args.len().min(MAX_COMPONENTS)]);
+        let values = &components(args).0[..args.len().min(MAX_COMPONENTS)];
+        self.white = space.is_white(values);
+        self.colour = space.colour(values);
     }
 
     /// `cs`: a colour space, and its initial colour.
@@ -166,6 +189,7 @@ impl Paint {
         self.space = space;
         self.pattern = matches!(space, Space::Pattern);
         self.white = space.initially_white();
+        self.colour = space.initial_colour();
     }
 
     /// `sc`, `scn`: a colour in the current space; a pattern's name makes
@@ -174,10 +198,12 @@ impl Paint {
         if args.iter().any(|a| a.as_name().is_ok()) {
             self.pattern = true;
             self.white = false;
+            self.colour = None;
             return;
         }
         let (values, count) = components(args);
         self.white = self.space.is_white(&values[..count]);
+        self.colour = self.space.colour(&values[..count]);
     }
 }
 
@@ -307,6 +333,61 @@ impl Space {
         }
     }
 
+    /// As `initially_white`, the colour itself.
+    fn initial_colour(&self) -> Option<Colour> {
+        match self {
+            Space::Gray | Space::Rgb | Space::Cmyk | Space::Lab => Some(Colour::BLACK),
+            Space::IccCmyk => Some(Colour::WHITE),
+            Space::Tint { .. } => self.colour(&[1.0]),
+            Space::Indexed(_) => self.colour(&[0.0]),
+            Space::Pattern | Space::Unknown => None,
+        }
+    }
+
+    /// A colour in this space as a screen shows it, near enough, when it
+    /// can be told: device and calibrated spaces converted as their
+    /// families are; a tint of none of its ink as the paper (it knocks
+    /// out what is under it), of some by its exponential function; a
+    /// palette's white entries. A colorant `/None` paints nothing, so has
+    /// no colour.
+    pub fn colour(&self, c: &[f32]) -> Option<Colour> {
+        let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+        match self {
+            Space::Gray => c.first().map(|&g| Colour::rgb(byte(g), byte(g), byte(g))),
+            Space::Rgb => (c.len() >= 3).then(|| Colour::rgb(byte(c[0]), byte(c[1]), byte(c[2]))),
+            Space::Cmyk | Space::IccCmyk => (c.len() >= 4).then(|| {
+                let ink = |v: f32| byte((1.0 - v.clamp(0.0, 1.0)) * (1.0 - c[3].clamp(0.0, 1.0)));
+                Colour::rgb(ink(c[0]), ink(c[1]), ink(c[2]))
+            }),
+            Space::Lab => (c.len() >= 3).then(|| lab_to_rgb(c[0], c[1], c[2])),
+            Space::Tint { no_ink: true, .. } => None,
+            Space::Tint { alternate, .. } => {
+                if !c.is_empty() && c.iter().all(|v| *v <= 0.03) {
+                    return Some(Colour::WHITE);
+                }
+                match alternate {
+                    Some(f) if c.len() == 1 => {
+                        let t = c[0].clamp(0.0, 1.0).powf(f.exponent);
+                        let mut out = [0.0f32; 4];
+                        for (i, o) in out.iter_mut().enumerate().take(f.count) {
+                            *o = f.c0[i] + t * (f.c1[i] - f.c0[i]);
+                        }
+                        f.base.space().colour(&out[..f.count])
+                    }
+                    _ => None,
+                }
+            }
+            Space::Indexed(_) => self.is_white(c).then_some(Colour::WHITE),
+            Space::Unknown => match c.len() {
+                1 => Space::Gray.colour(c),
+                3 => Space::Rgb.colour(c),
+                4 => Space::Cmyk.colour(c),
+                _ => None,
+            },
+            Space::Pattern => None,
+        }
+    }
+
     fn count(&self) -> usize {
         match self {
             Space::Gray | Space::Tint { .. } | Space::Indexed(_) => 1,
@@ -395,6 +476,34 @@ impl Space {
             _ => Space::Unknown,
         }
     }
+}
+
+/// CIE L*a*b* (a D65 white) as sRGB.
+fn lab_to_rgb(l: f32, a: f32, b: f32) -> Colour {
+    let fy = (l + 16.0) / 116.0;
+    let (fx, fz) = (fy + a / 500.0, fy - b / 200.0);
+    let inverse = |f: f32| {
+        if f > 6.0 / 29.0 {
+            f * f * f
+        } else {
+            3.0 * (6.0f32 / 29.0).powi(2) * (f - 4.0 / 29.0)
+        }
+    };
+    let (x, y, z) = (0.9505 * inverse(fx), inverse(fy), 1.089 * inverse(fz));
+    let gamma = |v: f32| {
+        let v = v.clamp(0.0, 1.0);
+        let v = if v <= 0.003_130_8 {
+            12.92 * v
+        } else {
+            1.055 * v.powf(1.0 / 2.4) - 0.055
+        };
+        (v * 255.0).round() as u8
+    };
+    Colour::rgb(
+        gamma(3.2406 * x - 1.5372 * y - 0.4986 * z),
+        gamma(-0.9689 * x + 1.8758 * y + 0.0415 * z),
+        gamma(0.0557 * x - 0.2040 * y + 1.0570 * z),
+    )
 }
 
 /// A Separation's tint transform when it is an exponential function
@@ -736,11 +845,11 @@ impl Path {
         state: &Graphics,
         hidden: bool,
         drawn: usize,
-        covers: &mut Vec<Cover>,
+        filled: &mut Filled,
     ) {
         if let Some(even_odd) = fills {
             if self.only_rects && !hidden && state.fill_hides() {
-                self.cover(even_odd.0, state.clip, drawn, covers);
+                self.cover(even_odd.0, state, drawn, filled);
             }
         }
         self.rects.clear();
@@ -750,7 +859,8 @@ impl Path {
     /// A rectangle is filled in full when no other rectangle of the path
     /// cuts a hole in it: under even-odd, none overlaps it; under
     /// non-zero winding, none drawn the other way round does.
-    fn cover(&self, even_odd: bool, clip: Option<Rect>, drawn: usize, covers: &mut Vec<Cover>) {
+    fn cover(&self, even_odd: bool, state: &Graphics, drawn: usize, filled: &mut Filled) {
+        let clip = state.clip;
         for (i, (area, turning)) in self.rects.iter().enumerate() {
             let holed = self
                 .rects
@@ -769,7 +879,8 @@ impl Path {
             if area.right - area.left >= MIN_VISIBLE_SIZE
                 && area.top - area.bottom >= MIN_VISIBLE_SIZE
             {
-                covers.push(Cover { area, drawn });
+                filled.covers.push(Cover { area, drawn });
+                filled.beneath.push(area, state.fill.colour);
             }
         }
     }
@@ -783,7 +894,7 @@ pub(super) fn image_cover(
     state: &Graphics,
     hidden: bool,
     drawn: usize,
-    covers: &mut Vec<Cover>,
+    filled: &mut Filled,
 ) {
     let Some(image) = resources
         .get(b"XObject", name)
@@ -804,8 +915,83 @@ pub(super) fn image_cover(
         // The image fills the unit square of its matrix.
         let mut path = Path::default();
         path.rectangle(&state.ctm, 0.0, 0.0, 1.0, 1.0);
-        path.end(Some(EvenOdd(false)), state, hidden, drawn, covers);
+        let mut image_state = *state;
+        // What it shows under text drawn on it cannot be told.
+        image_state.fill.colour = None;
+        image_state.fill.white = false;
+        path.end(Some(EvenOdd(false)), &image_state, hidden, drawn, filled);
     }
+}
+
+/// The areas filled opaquely on a page: as covers of the text drawn
+/// before them, and as what the text drawn after them is seen on.
+#[derive(Default)]
+pub(super) struct Filled {
+    pub covers: Vec<Cover>,
+    pub beneath: Beneath,
+}
+
+/// Areas a page has filled opaquely so far (upright rectangles, and
+/// images), topmost last, with the colour each shows when it can be told:
+/// text is judged against the colour of the topmost that holds its glyphs
+/// (white on a navy header cell shows; navy on it does not).
+///
+/// Bounded, so that a page of thousands of fills costs no more than a
+/// look at each of `MAX_FILLS_BENEATH` for each piece of text, and no
+/// more than `MAX_BENEATH_CHECKS` looks in all: a fill that wholly covers
+/// the one before it replaces it; fills past the first
+/// `MAX_FILLS_BENEATH` are not kept, and once the looks are spent text is
+/// judged against the white page, as it would be with no fills at all.
+#[derive(Default)]
+pub(super) struct Beneath {
+    fills: Vec<(Rect, Option<Colour>)>,
+    checks: usize,
+}
+
+/// Fills kept to judge text against: a form's table has a few hundred
+/// cells.
+const MAX_FILLS_BENEATH: usize = 4096;
+/// Looks at a fill for the text drawn on a page.
+const MAX_BENEATH_CHECKS: usize = 2_000_000;
+
+impl Beneath {
+    /// A fill, in a colour that can be told or not (then what is drawn on
+    /// it is judged as on the white page).
+    pub fn push(&mut self, area: Rect, colour: Option<Colour>) {
+        while self
+            .fills
+            .last()
+            .is_some_and(|(last, _)| holds(&area, last, 0.0))
+        {
+            self.fills.pop();
+        }
+        if self.fills.len() < MAX_FILLS_BENEATH {
+            self.fills.push((area, colour));
+        }
+    }
+
+    /// The colour under text whose glyphs take `glyphs`: the topmost fill
+    /// holding them all, else the white page.
+    pub fn under(&mut self, glyphs: &Rect) -> Colour {
+        for (area, colour) in self.fills.iter().rev() {
+            if self.checks >= MAX_BENEATH_CHECKS {
+                break;
+            }
+            self.checks += 1;
+            if holds(area, glyphs, 1.0) {
+                return colour.unwrap_or(Colour::WHITE);
+            }
+        }
+        Colour::WHITE
+    }
+}
+
+/// Whether `outer` holds `inner`, within `slack` points.
+fn holds(outer: &Rect, inner: &Rect, slack: f32) -> bool {
+    inner.left >= outer.left - slack
+        && inner.right <= outer.right + slack
+        && inner.bottom >= outer.bottom - slack
+        && inner.top <= outer.top + slack
 }
 
 /// Whether a fill uses the even-odd rule.

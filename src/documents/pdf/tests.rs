@@ -17,6 +17,14 @@ fn one_page(
     content: &str,
     extra: &dyn Fn(&mut Document, &mut Dictionary, &mut Dictionary),
 ) -> Vec<u8> {
+    page_drawing(&format!("{content}\n{SHOWN}"), extra)
+}
+
+/// A one-page A4 PDF drawing `content` alone.
+fn page_drawing(
+    content: &str,
+    extra: &dyn Fn(&mut Document, &mut Dictionary, &mut Dictionary),
+) -> Vec<u8> {
     let mut doc = Document::with_version("1.7");
     let pages_id = doc.new_object_id();
     let font = doc.add_object(dictionary! {
@@ -25,10 +33,7 @@ fn one_page(
     let mut resources = dictionary! { "Font" => dictionary! { "F1" => font } };
     let mut catalog = dictionary! { "Type" => "Catalog", "Pages" => pages_id };
     extra(&mut doc, &mut resources, &mut catalog);
-    let content = doc.add_object(Stream::new(
-        dictionary! {},
-        format!("{content}\n{SHOWN}").into_bytes(),
-    ));
+    let content = doc.add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
     let page = doc.add_object(dictionary! {
         "Type" => "Page", "Parent" => pages_id, "Contents" => content,
         "Resources" => resources,
@@ -388,5 +393,109 @@ fn a_page_filled_over_its_text_past_checking_says_so() {
         Err(DocumentError::PdfOverdrawn {
             limit: super::sight::MAX_COVER_CHECKS
         })
+    );
+}
+
+#[test]
+fn text_is_judged_against_the_fill_drawn_under_it() {
+    let navy_box = "q 0.12 0.22 0.39 rg 60 750 300 30 re f Q";
+    let white_box = "q 1 g 60 750 300 30 re f Q";
+    let hidden = [
+        // White on a white box, or on the page beside a navy box.
+        format!("{white_box} q 1 g {SMUGGLED} Q"),
+        format!("q 0.12 0.22 0.39 rg 60 100 300 30 re f Q q 1 g {SMUGGLED} Q"),
+        // Navy on the navy box drawn before it.
+        format!("q 0.12 0.22 0.39 rg 60 750 300 30 re f {SMUGGLED} Q"),
+        format!("q 1 1 0 0.5 k 60 750 300 30 re f {SMUGGLED} Q"),
+        // A white box painted over the navy one, then white text.
+        format!("{navy_box} {white_box} q 1 g {SMUGGLED} Q"),
+        // The navy box in its own coordinates, the text on it the same.
+        format!("q 0.5 0 0 0.5 0 0 cm 0 0 0.5 rg 120 1500 600 60 re f Q q 0 0 0.5 rg {SMUGGLED} Q"),
+    ];
+    let shown = [
+        // White or yellow on navy: a header row as Word prints it.
+        format!("{navy_box} q 1 g {SMUGGLED} Q"),
+        format!("{navy_box} q 1 1 0 rg {SMUGGLED} Q"),
+        format!("q 1 1 0 0.5 k 60 750 300 30 re f Q q 0 0 0 0 k {SMUGGLED} Q"),
+        format!("q 0.5 0 0 0.5 0 0 cm 0 0 0.5 rg 120 1500 600 60 re f Q q 1 g {SMUGGLED} Q"),
+        // The topmost fill counts: navy over white.
+        format!("{white_box} {navy_box} q 1 g {SMUGGLED} Q"),
+        // Black on the navy box's neighbour, white on it in a cell of a
+        // path of several rectangles.
+        format!("q 0 0 0.5 rg 0 0 10 10 re 60 750 300 30 re f Q q 1 g {SMUGGLED} Q"),
+    ];
+    check(&refs(&hidden), &refs(&shown), &no_extra);
+}
+
+/// A table as a word processor prints it: each label white in a navy
+/// cell drawn before it, each answer black beside it.
+fn navy_label_table(rows: &[(&str, &str)]) -> String {
+    let mut content = String::new();
+    for (i, (label, value)) in rows.iter().enumerate() {
+        let y = 700 - 30 * i as i32;
+        content += &format!(
+            "q 0.122 0.22 0.392 rg 50 {} 200 24 re f Q\n\
+             q 1 1 1 rg BT /F1 11 Tf 56 {y} Td ({label}) Tj ET Q\n\
+             q 0.5 g 250 {} 300 24 re S Q\n",
+            y - 7,
+            y - 7,
+        );
+        if !value.is_empty() {
+            content += &format!("BT /F1 11 Tf 260 {y} Td ({value}) Tj ET\n");
+        }
+    }
+    content
+}
+
+#[test]
+fn a_form_printed_with_white_labels_on_navy_cells_is_read() {
+    use crate::core::field::Field;
+    use crate::core::form::read_form;
+    let content = navy_label_table(&[
+        ("Full name", "Sam Example"),
+        ("Date of birth", "01/02/1990"),
+        ("Prison number", "A1234BC"),
+    ]);
+    let text = read(&page_drawing(&content, &no_extra));
+    let form = read_form(&text);
+    assert_eq!(
+        form.values.get(&Field::FullName).map(String::as_str),
+        Some("Sam Example"),
+        "{text:?}"
+    );
+    assert_eq!(
+        form.values.get(&Field::PrisonNumber).map(String::as_str),
+        Some("A1234BC"),
+        "{text:?}"
+    );
+    assert!(form.values.contains_key(&Field::DateOfBirth), "{text:?}");
+    // Left blank, it is a form left blank, not a scan.
+    let blank = navy_label_table(&[("Full name", ""), ("Date of birth", "")]);
+    let text = read(&page_drawing(&blank, &no_extra));
+    assert!(text.contains("Full name"), "{text:?}");
+}
+
+#[test]
+fn many_fills_under_text_are_judged_within_bounds() {
+    let mut content = String::new();
+    for i in 0..20_000 {
+        content += &format!("0.9 g {} {} 4 4 re f\n", i % 590, (i / 590) * 5 % 830);
+    }
+    content += "0 0 0.5 rg 60 750 300 30 re f\n";
+    for i in 0..2_000 {
+        content += &format!(
+            "0 g BT /F1 12 Tf 72 {} Td (line {i}) Tj ET\n",
+            100 + i % 600
+        );
+    }
+    content += &format!("1 g {SMUGGLED}\n0 g\n");
+    let started = std::time::Instant::now();
+    let text = read(&one_page(&content, &no_extra));
+    assert!(text.contains("line 1999"), "{text:?}");
+    assert!(text.contains("Sam Example"));
+    assert!(
+        started.elapsed() < LIMITS.max_time,
+        "{:?}",
+        started.elapsed()
     );
 }
