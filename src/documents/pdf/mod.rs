@@ -16,7 +16,8 @@
 //! (`ca`, `CA` under a tenth) or blended away, off the page or clipped
 //! (its rise counted), a speck (its size under a point, squeezed by `Tz`
 //! counted), in an optional content layer switched off (`/OC ... BDC`),
-//! or wholly under a rectangle or image painted opaquely after it. The
+//! or wholly under a rectangle, image (inline or not) or shading
+//! painted opaquely after it. The
 //! text layer is laid out from where each piece of text is drawn: pieces
 //! on one baseline make a line, pieces far apart on it are cells
 //! (`label<TAB>value`), as a table's are. Text in form XObjects is not

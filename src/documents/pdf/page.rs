@@ -237,6 +237,35 @@ fn decode_page(
                     );
                 }
             }
+            "BI" => {
+                // An inline image: opaque unless it is a stencil mask.
+                let mask = args
+                    .first()
+                    .and_then(|o| o.as_stream().ok())
+                    .is_some_and(|s| {
+                        s.dict
+                            .get(b"IM")
+                            .or_else(|_| s.dict.get(b"ImageMask"))
+                            .and_then(Object::as_bool)
+                            .unwrap_or(false)
+                    });
+                if !mask {
+                    unit_square_cover(&state, marked.hidden(), n, &mut filled);
+                }
+            }
+            "sh" => {
+                if let Some(name) = name(0) {
+                    shading_cover(
+                        &page.resources,
+                        name,
+                        &state,
+                        page.page_box,
+                        marked.hidden(),
+                        n,
+                        &mut filled,
+                    );
+                }
+            }
             "re" => {
                 let (x, y, w, h) = (arg(0), arg(1), arg(2), arg(3));
                 for (px, py) in [(x, y), (x + w, y + h)] {

@@ -94,11 +94,13 @@ impl Graphics<'_> {
 
     /// Whether an area filled now hides what was drawn under it.
     fn fill_hides(&self) -> bool {
-        self.fill.alpha > 1.0 - MIN_VISIBLE_ALPHA
-            && !self.fill.pattern
-            && !self.fill.no_ink()
-            && self.normal_blend
-            && !self.masked
+        self.paints_opaquely() && !self.fill.pattern && !self.fill.no_ink()
+    }
+
+    /// Whether what is painted now (in whatever colours) hides what was
+    /// drawn under it.
+    fn paints_opaquely(&self) -> bool {
+        self.fill.alpha > 1.0 - MIN_VISIBLE_ALPHA && self.normal_blend && !self.masked
     }
 
     /// `gs`: the parameters of a named graphics state that bear on sight.
@@ -912,14 +914,68 @@ pub(super) fn image_cover(
         && dict.get(b"Mask").is_err()
         && dict.get(b"SMaskInData").map_or(true, |m| number(m) == 0.0);
     if opaque {
-        // The image fills the unit square of its matrix.
-        let mut path = Path::default();
-        path.rectangle(&state.ctm, 0.0, 0.0, 1.0, 1.0);
-        let mut image_state = *state;
-        // What it shows under text drawn on it cannot be told.
-        image_state.fill.colour = None;
-        image_state.fill.white = false;
-        path.end(Some(EvenOdd(false)), &image_state, hidden, drawn, filled);
+        unit_square_cover(state, hidden, drawn, filled);
+    }
+}
+
+/// An opaque image (named or inline) fills the unit square of its matrix.
+pub(super) fn unit_square_cover(state: &Graphics, hidden: bool, drawn: usize, filled: &mut Filled) {
+    let mut path = Path::default();
+    path.rectangle(&state.ctm, 0.0, 0.0, 1.0, 1.0);
+    let mut image_state = *state;
+    // What it shows under text drawn on it cannot be told.
+    image_state.fill.colour = None;
+    image_state.fill.white = false;
+    image_state.fill.pattern = false;
+    path.end(Some(EvenOdd(false)), &image_state, hidden, drawn, filled);
+}
+
+/// `sh`: a shading painted over the whole clipping area (else the page),
+/// cut to its own `/BBox`, hides what is under it as a fill does; what
+/// colour it shows under text drawn on it is not told.
+pub(super) fn shading_cover(
+    resources: &Resources,
+    name: &[u8],
+    state: &Graphics,
+    page_box: Option<Rect>,
+    hidden: bool,
+    drawn: usize,
+    filled: &mut Filled,
+) {
+    let document = resources.document;
+    let Some(shading) = resources.get(b"Shading", name).map(|o| deref(document, o)) else {
+        return;
+    };
+    let dict = match shading {
+        Object::Stream(s) => &s.dict,
+        other => match other.as_dict() {
+            Ok(d) => d,
+            Err(_) => return,
+        },
+    };
+    if hidden || !state.paints_opaquely() {
+        return;
+    }
+    let Some(mut area) = state.clip.or(page_box) else {
+        return;
+    };
+    if let Some(bbox) = dict.get(b"BBox").ok().and_then(|b| Rect::of(document, b)) {
+        let mut extent = None;
+        for (x, y) in [
+            (bbox.left, bbox.bottom),
+            (bbox.right, bbox.bottom),
+            (bbox.left, bbox.top),
+            (bbox.right, bbox.top),
+        ] {
+            extent = Some(Rect::extend(extent, transform(&state.ctm, x, y)));
+        }
+        if let Some(extent) = extent {
+            area = area.intersect(&extent);
+        }
+    }
+    if area.right - area.left >= MIN_VISIBLE_SIZE && area.top - area.bottom >= MIN_VISIBLE_SIZE {
+        filled.covers.push(Cover { area, drawn });
+        filled.beneath.push(area, None);
     }
 }
 

@@ -499,3 +499,46 @@ fn many_fills_under_text_are_judged_within_bounds() {
         started.elapsed()
     );
 }
+
+#[test]
+fn text_under_an_inline_image_or_a_shading_painted_after_it_is_not_read() {
+    let shading = |_: &mut Document, resources: &mut Dictionary, _: &mut Dictionary| {
+        let function = dictionary! {
+            "FunctionType" => 2, "Domain" => vec![0.into(), 1.into()],
+            "C0" => vec![1.into(), 1.into(), 1.into()],
+            "C1" => vec![Object::Real(0.9), Object::Real(0.9), Object::Real(0.9)], "N" => 1,
+        };
+        resources.set(
+            "Shading",
+            dictionary! {
+                "Sh" => dictionary! {
+                    "ShadingType" => 2, "ColorSpace" => "DeviceRGB",
+                    "Coords" => vec![60.into(), 750.into(), 360.into(), 750.into()],
+                    "Function" => function, "Extend" => vec![true.into(), true.into()],
+                },
+            },
+        );
+        resources.set(
+            "ExtGState",
+            dictionary! { "Half" => dictionary! { "ca" => Object::Real(0.5) } },
+        );
+    };
+    let image = |at: &str, mask: &str| {
+        format!("q 300 0 0 30 {at} cm BI /W 1 /H 1 /BPC 8 /CS /G {mask}ID A EI Q")
+    };
+    let hidden = [
+        format!("{SMUGGLED} {}", image("60 750", "")),
+        format!("{SMUGGLED} q 60 750 300 30 re W n /Sh sh Q"),
+        // With no clip, the shading fills the page.
+        format!("{SMUGGLED} q /Sh sh Q"),
+    ];
+    let shown = [
+        format!("{SMUGGLED} {}", image("60 100", "")),
+        format!("{SMUGGLED} {}", image("60 750", "/IM true ")),
+        format!("{} {SMUGGLED}", image("60 750", "")),
+        format!("q 60 750 300 30 re W n /Sh sh Q {SMUGGLED}"),
+        format!("{SMUGGLED} q 60 100 300 30 re W n /Sh sh Q"),
+        format!("{SMUGGLED} q /Half gs 60 750 300 30 re W n /Sh sh Q"),
+    ];
+    check(&refs(&hidden), &refs(&shown), &shading);
+}
