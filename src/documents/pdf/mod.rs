@@ -16,12 +16,13 @@
 //! (`ca`, `CA` under a tenth) or blended away, off the page or clipped
 //! (its rise counted), a speck (its size under a point, squeezed by `Tz`
 //! counted), in an optional content layer switched off (`/OC ... BDC`),
-//! or wholly under a rectangle, image (inline or not) or shading
-//! painted opaquely after it. The
+//! or wholly under a rectangle, image (inline or not), shading or
+//! annotation's appearance painted opaquely after it. The
 //! text layer is laid out from where each piece of text is drawn: pieces
 //! on one baseline make a line, pieces far apart on it are cells
-//! (`label<TAB>value`), as a table's are. Text in form XObjects is not
-//! read.
+//! (`label<TAB>value`), as a table's are. Text in form XObjects (a
+//! flattened form's) is read where the form is drawn, by the same rules;
+//! forms drawn within forms up to a depth, never inside themselves.
 
 use super::{Budget, DocumentError};
 use crate::core::field::Field;
@@ -204,6 +205,8 @@ struct PageKey {
     resources: Vec<usize>,
     /// Its visible box, by the bits of its numbers.
     page_box: Option<[u32; 4]>,
+    /// Its annotations (drawn over it), by where their array is.
+    annotations: Option<usize>,
 }
 
 /// The AcroForm's fields, as `label<TAB>value` lines.

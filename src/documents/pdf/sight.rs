@@ -615,6 +615,26 @@ impl<'a> Resources<'a> {
         }
     }
 
+    /// None at all (an annotation's appearance draws with its own).
+    pub fn none(document: &'a Document) -> Resources<'a> {
+        Resources {
+            document,
+            dictionaries: Vec::new(),
+        }
+    }
+
+    /// A form's resources: its own dictionary, then these (which older
+    /// writers leave it to use).
+    pub fn within(&self, own: Option<&'a Dictionary>) -> Resources<'a> {
+        Resources {
+            document: self.document,
+            dictionaries: own
+                .into_iter()
+                .chain(self.dictionaries.iter().copied())
+                .collect(),
+        }
+    }
+
     /// Where the dictionaries are: pages drawn from the same resources
     /// read alike.
     pub fn identity(&self) -> Vec<usize> {

@@ -25,6 +25,15 @@ fn page_drawing(
     content: &str,
     extra: &dyn Fn(&mut Document, &mut Dictionary, &mut Dictionary),
 ) -> Vec<u8> {
+    page_with(content, extra, &|_, _| {})
+}
+
+/// As `page_drawing`, the page's dictionary added to by `on_page`.
+fn page_with(
+    content: &str,
+    extra: &dyn Fn(&mut Document, &mut Dictionary, &mut Dictionary),
+    on_page: &dyn Fn(&mut Document, &mut Dictionary),
+) -> Vec<u8> {
     let mut doc = Document::with_version("1.7");
     let pages_id = doc.new_object_id();
     let font = doc.add_object(dictionary! {
@@ -34,10 +43,12 @@ fn page_drawing(
     let mut catalog = dictionary! { "Type" => "Catalog", "Pages" => pages_id };
     extra(&mut doc, &mut resources, &mut catalog);
     let content = doc.add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
-    let page = doc.add_object(dictionary! {
+    let mut page = dictionary! {
         "Type" => "Page", "Parent" => pages_id, "Contents" => content,
         "Resources" => resources,
-    });
+    };
+    on_page(&mut doc, &mut page);
+    let page = doc.add_object(page);
     doc.objects.insert(
         pages_id,
         Object::Dictionary(dictionary! {
@@ -541,4 +552,205 @@ fn text_under_an_inline_image_or_a_shading_painted_after_it_is_not_read() {
         format!("{SMUGGLED} q /Half gs 60 750 300 30 re W n /Sh sh Q"),
     ];
     check(&refs(&hidden), &refs(&shown), &shading);
+}
+
+/// A form XObject of `content`, its own font `F2` (Helvetica), placed by
+/// `matrix` and clipped to `bbox`, with more resources from `more`.
+fn form_xobject(
+    doc: &mut Document,
+    content: &str,
+    matrix: [f32; 6],
+    bbox: [i64; 4],
+    more: Dictionary,
+) -> lopdf::ObjectId {
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+    });
+    let mut resources = dictionary! { "Font" => dictionary! { "F2" => font } };
+    for (key, value) in more.iter() {
+        resources.set(key.clone(), value.clone());
+    }
+    doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Form",
+            "BBox" => bbox.iter().map(|&v| Object::Integer(v)).collect::<Vec<_>>(),
+            "Matrix" => matrix.iter().map(|&v| Object::Real(v)).collect::<Vec<_>>(),
+            "Resources" => resources,
+        },
+        content.as_bytes().to_vec(),
+    ))
+}
+
+const IN_FORM: &str = "BT /F2 12 Tf 62 780 Td (Zed Smuggled) Tj ET";
+
+#[test]
+fn text_in_a_form_xobject_is_read_by_the_same_rules() {
+    let forms = |doc: &mut Document, resources: &mut Dictionary, catalog: &mut Dictionary| {
+        // Moved 10 right and 20 down: drawn at 72, 760.
+        let at = [1.0, 0.0, 0.0, 1.0, 10.0, -20.0];
+        let page = [0, 0, 595, 842];
+        let plain = form_xobject(doc, IN_FORM, at, page, dictionary! {});
+        let white = form_xobject(doc, &format!("1 g {IN_FORM}"), at, page, dictionary! {});
+        let clipped = form_xobject(doc, IN_FORM, at, [0, 0, 100, 100], dictionary! {});
+        let inner = form_xobject(doc, IN_FORM, at, page, dictionary! {});
+        let outer = form_xobject(
+            doc,
+            "/Inner Do",
+            [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+            page,
+            dictionary! { "XObject" => dictionary! { "Inner" => inner } },
+        );
+        // A form drawing itself, and two drawing each other.
+        let looping = doc.new_object_id();
+        let (ping, pong) = (doc.new_object_id(), doc.new_object_id());
+        for (id, calls, text) in [
+            (looping, looping, IN_FORM),
+            (ping, pong, IN_FORM),
+            (pong, ping, ""),
+        ] {
+            let form = form_xobject(
+                doc,
+                &format!("{text} /Again Do"),
+                at,
+                page,
+                dictionary! { "XObject" => dictionary! { "Again" => calls } },
+            );
+            let object = doc.objects.remove(&form).expect("added");
+            doc.objects.insert(id, object);
+        }
+        let off = doc.add_object(dictionary! { "Type" => "OCG", "Name" => "Off" });
+        let in_layer = form_xobject(doc, IN_FORM, at, page, dictionary! {});
+        if let Ok(Object::Stream(s)) = doc.get_object_mut(in_layer) {
+            s.dict.set("OC", off);
+        }
+        catalog.set(
+            "OCProperties",
+            dictionary! { "OCGs" => vec![off.into()], "D" => dictionary! { "OFF" => vec![off.into()] } },
+        );
+        resources.set(
+            "XObject",
+            dictionary! {
+                "Plain" => plain, "White" => white, "Clipped" => clipped, "Outer" => outer,
+                "Looping" => looping, "Ping" => ping, "InLayer" => in_layer,
+            },
+        );
+    };
+    let hidden = [
+        "/White Do",
+        "/Clipped Do",
+        "/InLayer Do",
+        "/Plain Do q 1 g 60 750 300 30 re f Q",
+        "q 0.01 0 0 0.01 0 0 cm /Plain Do Q",
+    ];
+    let shown = [
+        "/Plain Do",
+        "/Outer Do",
+        "/Looping Do",
+        "/Ping Do",
+        "q 0 0 0.5 rg 60 750 300 30 re f Q /White Do",
+    ];
+    check(&hidden, &shown, &forms);
+    // Once only, however often the form draws itself.
+    let text = read(&one_page("/Looping Do", &forms));
+    assert_eq!(text.matches("Zed Smuggled").count(), 1, "{text:?}");
+}
+
+#[test]
+fn a_form_flattened_into_a_form_xobject_is_read() {
+    use crate::core::field::Field;
+    use crate::core::form::read_form;
+    let content = "BT /F2 11 Tf 56 700 Td (Full name) Tj 204 0 Td (Sam Example) Tj ET\n\
+        BT /F2 11 Tf 56 670 Td (Prison number) Tj 204 0 Td (A1234BC) Tj ET";
+    let flattened = move |doc: &mut Document, resources: &mut Dictionary, _: &mut Dictionary| {
+        let form = form_xobject(
+            doc,
+            content,
+            [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+            [0, 0, 595, 842],
+            dictionary! {},
+        );
+        resources.set("XObject", dictionary! { "Fm0" => form });
+    };
+    let text = read(&page_drawing("q /Fm0 Do Q", &flattened));
+    let form = read_form(&text);
+    assert_eq!(
+        form.values.get(&Field::FullName).map(String::as_str),
+        Some("Sam Example"),
+        "{text:?}"
+    );
+    assert_eq!(
+        form.values.get(&Field::PrisonNumber).map(String::as_str),
+        Some("A1234BC"),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn text_under_an_annotation_filled_over_it_is_not_read() {
+    let annotated =
+        |subtype: &'static str, flags: i64, rect: [i64; 4], appearance: &'static str| {
+            move |doc: &mut Document, page: &mut Dictionary| {
+                let ap = doc.add_object(Stream::new(
+                    dictionary! {
+                        "Type" => "XObject", "Subtype" => "Form",
+                        "BBox" => vec![0.into(), 0.into(), 300.into(), 30.into()],
+                    },
+                    appearance.as_bytes().to_vec(),
+                ));
+                let annot = doc.add_object(dictionary! {
+                    "Type" => "Annot", "Subtype" => subtype, "F" => flags,
+                    "Rect" => rect.iter().map(|&v| Object::Integer(v)).collect::<Vec<_>>(),
+                    "AP" => dictionary! { "N" => ap },
+                });
+                page.set("Annots", vec![Object::Reference(annot)]);
+            }
+        };
+    let over = [60, 750, 360, 780];
+    let cases: [(&str, i64, [i64; 4], &str, bool); 7] = [
+        ("Square", 4, over, "1 g 0 0 300 30 re f", false),
+        (
+            "FreeText",
+            4,
+            over,
+            "0.9 g 0 0 300 30 re f 0 g BT /Helv 10 Tf 2 10 Td (note) Tj ET",
+            false,
+        ),
+        ("Widget", 4, over, "1 1 1 rg 0 0 300 30 re f", false),
+        // Drawn at half the size of its box: still over the text.
+        (
+            "Square",
+            4,
+            [30, 735, 390, 795],
+            "1 g 0 0 300 30 re f",
+            false,
+        ),
+        // Hidden, elsewhere, or only outlined.
+        ("Square", 2, over, "1 g 0 0 300 30 re f", true),
+        (
+            "Square",
+            4,
+            [60, 100, 360, 130],
+            "1 g 0 0 300 30 re f",
+            true,
+        ),
+        ("Square", 4, over, "0 G 0 0 300 30 re S", true),
+    ];
+    for (subtype, flags, rect, appearance, seen) in cases {
+        let bytes = page_with(
+            &format!("{SMUGGLED}\n{SHOWN}"),
+            &no_extra,
+            &annotated(subtype, flags, rect, appearance),
+        );
+        let text = read(&bytes);
+        assert!(
+            text.contains("Sam Example"),
+            "{subtype} {appearance}: {text:?}"
+        );
+        assert_eq!(
+            text.contains("Zed Smuggled"),
+            seen,
+            "{subtype} {appearance}: {text:?}"
+        );
+        assert!(!text.contains("note"), "{text:?}");
+    }
 }
