@@ -32,6 +32,7 @@ use lopdf::{decode_text_string, Dictionary, Document, Encoding, LoadOptions, Obj
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
+mod calculator;
 mod content;
 mod layout;
 mod load;

@@ -454,7 +454,7 @@ impl Space {
             b"Separation" => {
                 let none = part(1).and_then(|n| n.as_name().ok()) == Some(b"None".as_slice());
                 Space::Tint {
-                    no_ink: none,
+                    no_ink: none || never_inks(document, part(2), part(3), 1, depth),
                     alternate: part(2).zip(part(3)).and_then(|(alternate, function)| {
                         exponential(document, alternate, function, depth)
                     }),
@@ -469,8 +469,9 @@ impl Space {
                                 .iter()
                                 .all(|n| n.as_name().ok() == Some(b"None".as_slice()))
                     });
+                let inputs = part(1).and_then(|n| n.as_array().ok()).map_or(0, Vec::len);
                 Space::Tint {
-                    no_ink: none,
+                    no_ink: none || never_inks(document, part(2), part(3), inputs, depth),
                     alternate: None,
                 }
             }
@@ -506,6 +507,73 @@ fn lab_to_rgb(l: f32, a: f32, b: f32) -> Colour {
         gamma(-0.9689 * x + 1.8758 * y + 0.0415 * z),
         gamma(0.0557 * x - 0.2040 * y + 1.0570 * z),
     )
+}
+
+/// Inputs of a DeviceN space whose calculator is run on every corner and
+/// middle of its tints (3 to this power runs).
+const MAX_CALCULATED_INPUTS: usize = 4;
+
+/// Whether a Separation's or DeviceN's tint transform is a PostScript
+/// calculator (type 4) that leaves the paper white at every tint: a spot
+/// colour that never marks the page, text in which is not seen.
+///
+/// A calculator is not assumed to put ink on the page, nor taken to be
+/// white: it is run only when it is a straight run of arithmetic (no
+/// branches, see `calculator`), on the tints 0, 1/16, ... 1 (each
+/// combination of 0, 1/2 and 1 for DeviceN); only when every run leaves
+/// white is the colour taken to be no ink. Any other calculator (one that
+/// cannot be run, or inks at some tint) is judged as any tint whose
+/// function is not told: ink unless the tint is none.
+fn never_inks(
+    document: &Document,
+    alternate: Option<&Object>,
+    function: Option<&Object>,
+    inputs: usize,
+    depth: usize,
+) -> bool {
+    let (Some(alternate), Some(Object::Stream(function))) = (alternate, function) else {
+        return false;
+    };
+    if function
+        .dict
+        .get(b"FunctionType")
+        .and_then(Object::as_i64)
+        .ok()
+        != Some(4)
+        || inputs == 0
+        || inputs > MAX_CALCULATED_INPUTS
+    {
+        return false;
+    }
+    let base = Space::of(document, alternate, depth + 1);
+    let count = base.count();
+    if count == 0 || matches!(base, Space::Tint { .. } | Space::Indexed(_)) {
+        return false;
+    }
+    let Some(program) = function
+        .decompressed_content_with_limit(4096)
+        .ok()
+        .and_then(|p| calculator::parse(&p))
+    else {
+        return false;
+    };
+    let steps: Vec<f32> = if inputs == 1 {
+        (0..=16).map(|i| i as f32 / 16.0).collect()
+    } else {
+        vec![0.0, 0.5, 1.0]
+    };
+    let runs = steps.len().pow(inputs as u32);
+    (0..runs).all(|mut n| {
+        let tints: Vec<f32> = (0..inputs)
+            .map(|_| {
+                let t = steps[n % steps.len()];
+                n /= steps.len();
+                t
+            })
+            .collect();
+        calculator::run(&program, &tints)
+            .is_some_and(|out| out.len() == count && base.is_white(&out))
+    })
 }
 
 /// A Separation's tint transform when it is an exponential function

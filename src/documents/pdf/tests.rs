@@ -754,3 +754,70 @@ fn text_under_an_annotation_filled_over_it_is_not_read() {
         assert!(!text.contains("note"), "{text:?}");
     }
 }
+
+#[test]
+fn text_in_a_spot_colour_whose_calculator_never_inks_is_not_read() {
+    let spaces = |doc: &mut Document, resources: &mut Dictionary, _: &mut Dictionary| {
+        let mut calculator = |program: &str, inputs: usize| {
+            let domain: Vec<Object> = (0..inputs).flat_map(|_| [0.into(), 1.into()]).collect();
+            let range: Vec<Object> = (0..4).flat_map(|_| [0.into(), 1.into()]).collect();
+            doc.add_object(Stream::new(
+                dictionary! { "FunctionType" => 4, "Domain" => domain, "Range" => range },
+                program.as_bytes().to_vec(),
+            ))
+        };
+        let paper = calculator("{pop 0 0 0 0}", 1);
+        let blue = calculator("{dup 0.5 mul exch 0 exch 0}", 1);
+        let branching = calculator("{dup 0.5 gt {pop 0 0 0 0} {0 0 0} ifelse}", 1);
+        let pale = calculator("{0.5 mul 0 0 0}", 1);
+        let paper_n = calculator("{pop pop 0 0 0 0}", 2);
+        let inks_n = calculator("{0 0}", 2);
+        let separation = |function| -> Object {
+            vec![
+                "Separation".into(),
+                "Blue".into(),
+                "DeviceCMYK".into(),
+                Object::Reference(function),
+            ]
+            .into()
+        };
+        let device_n = |function| -> Object {
+            vec![
+                "DeviceN".into(),
+                vec!["Cyan".into(), "Magenta".into()].into(),
+                "DeviceCMYK".into(),
+                Object::Reference(function),
+            ]
+            .into()
+        };
+        resources.set(
+            "ColorSpace",
+            dictionary! {
+                "Paper" => separation(paper), "Blue" => separation(blue),
+                "Branching" => separation(branching), "Pale" => separation(pale),
+                "PaperN" => device_n(paper_n), "InksN" => device_n(inks_n),
+            },
+        );
+    };
+    let drawn = |colour: &str| format!("q {colour} {SMUGGLED} Q");
+    let hidden: Vec<String> = [
+        "/Paper cs 1 scn",
+        "/Paper cs",
+        "/Blue cs 0 scn",
+        "/PaperN cs 1 1 scn",
+        // No ink, whatever is under it.
+        "0 0 0.5 rg 60 750 300 30 re f /Paper cs 1 scn",
+    ]
+    .map(drawn)
+    .to_vec();
+    let shown: Vec<String> = [
+        "/Blue cs 1 scn",
+        // Not run: judged as any tint, ink unless none.
+        "/Branching cs 1 scn",
+        "/Pale cs 1 scn",
+        "/InksN cs 1 1 scn",
+    ]
+    .map(drawn)
+    .to_vec();
+    check(&refs(&hidden), &refs(&shown), &spaces);
+}
