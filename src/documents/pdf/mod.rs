@@ -7,7 +7,9 @@
 //! that they answer what the page leaves blank; where a field and the page
 //! say who the person is or whether they agreed differently, neither is
 //! taken (see `settle`). Only what a reader sees is read (see `sight`):
-//! not hidden fields, nor fields in a layer switched off; not text that
+//! not hidden fields, nor fields in a layer switched off, nor a value
+//! drawn white, under a point high or by an appearance drawing no text
+//! (see `value_unseen`); not text that
 //! is invisible (`Tr` 3 or 7), in the colour of what it is drawn on (the
 //! topmost rectangle filled before it under its glyphs, else the white
 //! page: white on a navy cell shows, navy on it does not; judged in its
@@ -244,11 +246,17 @@ fn read_fields(
     let placed = placed_widgets(document);
     let mut seen = HashSet::new();
     let mut count = 0usize;
-    let mut stack: Vec<(&Object, usize, Inherited)> = fields
-        .iter()
-        .rev()
-        .map(|f| (f, 0, Inherited::default()))
-        .collect();
+    // The form's default appearance, for fields that set none.
+    let top = Inherited {
+        appearance: form
+            .get(b"DA")
+            .ok()
+            .and_then(|o| deref(document, o).as_str().ok())
+            .map(<[u8]>::to_vec),
+        ..Inherited::default()
+    };
+    let mut stack: Vec<(&Object, usize, Inherited)> =
+        fields.iter().rev().map(|f| (f, 0, top.clone())).collect();
     while let Some((object, depth, inherited)) = stack.pop() {
         count += 1;
         if count > MAX_FIELDS || depth > MAX_FIELD_DEPTH {
@@ -282,7 +290,9 @@ fn read_fields(
         }
         // A field nobody can see (hidden, or a box a point wide) is not
         // what the form shows its reader: never an answer.
-        if is_hidden(document, object, field, &placed, layers) {
+        if is_hidden(document, object, field, &placed, layers)
+            || value_unseen(document, field, &here, need_appearances, budget)
+        {
             continue;
         }
         let answer = shown_value(document, field, &here, need_appearances, budget);
@@ -382,6 +392,9 @@ struct Inherited {
     label: Option<String>,
     kind: Option<Vec<u8>>,
     value: Option<Object>,
+    /// The default appearance (`/DA`): the font, size and colour a
+    /// viewer draws a text's value in.
+    appearance: Option<Vec<u8>>,
 }
 
 impl Inherited {
@@ -409,8 +422,111 @@ impl Inherited {
                 .ok()
                 .map(|o| deref(document, o).clone())
                 .or_else(|| parent.value.clone()),
+            appearance: field
+                .get(b"DA")
+                .ok()
+                .and_then(|o| deref(document, o).as_str().ok())
+                .map(<[u8]>::to_vec)
+                .or_else(|| parent.appearance.clone()),
         }
     }
+}
+
+/// Whether a text or choice field's value, though the field shows, is
+/// drawn so that nobody sees it: its default appearance (`/DA`) draws it
+/// white (or in no ink) or under a point high (0 is "fit to the box", and
+/// shows); or, where the form does not ask viewers to draw values
+/// afresh, every widget's appearance stream draws no text at all while
+/// the field has a value. Such a value is no answer, as a hidden field's
+/// is not.
+fn value_unseen(
+    document: &Document,
+    field: &Dictionary,
+    here: &Inherited,
+    need_appearances: bool,
+    budget: &Budget,
+) -> bool {
+    if !matches!(here.kind.as_deref(), Some(b"Tx" | b"Ch")) || field_value(here).is_none() {
+        return false;
+    }
+    if here
+        .appearance
+        .as_deref()
+        .is_some_and(default_appearance_unseen)
+    {
+        return true;
+    }
+    if need_appearances {
+        return false;
+    }
+    let widgets: Vec<&Dictionary> = match field.get(b"Kids").and_then(Object::as_array) {
+        Ok(kids) => kids
+            .iter()
+            .filter_map(|k| deref(document, k).as_dict().ok())
+            .collect(),
+        Err(_) => vec![field],
+    };
+    !widgets.is_empty()
+        && widgets
+            .iter()
+            .all(|w| appearance_draws_nothing(document, w, budget))
+}
+
+/// A default appearance string (`/Helv 10 Tf 1 g`) that draws text a
+/// reader does not see: its last size under a point (but not 0), or its
+/// last colour white.
+fn default_appearance_unseen(appearance: &[u8]) -> bool {
+    let operations = content::operations(appearance);
+    let mut tiny = false;
+    let mut white = false;
+    for op in &operations {
+        let args: Vec<f32> = op.operands.iter().map(number).collect();
+        match op.operator.as_str() {
+            "Tf" => {
+                let size = args.get(1).copied().unwrap_or(0.0).abs();
+                tiny = size > 0.0 && size < page::MIN_VISIBLE_SIZE;
+            }
+            "g" | "rg" | "k" => {
+                let space = match op.operator.as_str() {
+                    "g" => sight::Space::Gray,
+                    "rg" => sight::Space::Rgb,
+                    _ => sight::Space::Cmyk,
+                };
+                white = space.is_white(&args);
+            }
+            _ => {}
+        }
+    }
+    tiny || white
+}
+
+/// Whether a widget's normal appearance (`/AP /N`) is there and draws
+/// no text (nor an image or form that might): a widget with none is
+/// drawn by the viewer from its value.
+fn appearance_draws_nothing(document: &Document, widget: &Dictionary, budget: &Budget) -> bool {
+    let Some(normal) = widget
+        .get(b"AP")
+        .ok()
+        .and_then(|ap| deref(document, ap).as_dict().ok())
+        .and_then(|ap| ap.get(b"N").ok())
+    else {
+        return false;
+    };
+    let Ok(stream) = deref(document, normal).as_stream() else {
+        return false;
+    };
+    let Ok(data) = stream.decompressed_content_with_limit(MAX_APPEARANCE_BYTES) else {
+        return false;
+    };
+    let Ok(operations) = content::operations_within(&data, budget) else {
+        return false;
+    };
+    !operations.iter().any(|op| {
+        matches!(
+            op.operator.as_str(),
+            "Tj" | "TJ" | "'" | "\"" | "Do" | "BI" | "sh"
+        )
+    })
 }
 
 /// A field's name as a label: `date_of_birth` and `Date of birth` alike.

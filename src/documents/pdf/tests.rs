@@ -821,3 +821,91 @@ fn text_in_a_spot_colour_whose_calculator_never_inks_is_not_read() {
     .to_vec();
     check(&refs(&hidden), &refs(&shown), &spaces);
 }
+
+/// A form of one text field, `Full name` valued `Zed Smuggled`, its
+/// widget's default appearance `da` and normal appearance drawing
+/// `appearance` (none when `None`); `need` sets `NeedAppearances`.
+fn one_field(da: Option<&str>, form_da: &str, appearance: Option<&str>, need: bool) -> String {
+    let fields = [PdfField {
+        name: "Full name".into(),
+        tooltip: None,
+        value: PdfValue::Text("Zed Smuggled".into()),
+    }];
+    let bytes = pdf(&[vec!["DUTY TO REFER REFERRAL".to_string()]], &fields).expect("pdf");
+    let mut document = Document::load_mem(&bytes).expect("loads");
+    let ap = appearance.map(|content| {
+        document.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form",
+                "BBox" => vec![0.into(), 0.into(), 200.into(), 20.into()],
+            },
+            content.as_bytes().to_vec(),
+        ))
+    });
+    let widgets: Vec<lopdf::ObjectId> = document
+        .objects
+        .iter()
+        .filter(|(_, o)| o.as_dict().is_ok_and(|d| d.get(b"Rect").is_ok()))
+        .map(|(id, _)| *id)
+        .collect();
+    for id in &widgets {
+        if let Ok(widget) = document.get_object_mut(*id).and_then(Object::as_dict_mut) {
+            match da {
+                Some(da) => widget.set("DA", Object::string_literal(da)),
+                None => {
+                    widget.remove(b"DA");
+                }
+            }
+            if let Some(ap) = ap {
+                widget.set("AP", dictionary! { "N" => ap });
+            }
+        }
+    }
+    let form = document
+        .catalog()
+        .and_then(|c| c.get(b"AcroForm"))
+        .and_then(Object::as_reference)
+        .expect("a form");
+    let form = document
+        .get_object_mut(form)
+        .and_then(Object::as_dict_mut)
+        .expect("form");
+    form.set("NeedAppearances", need);
+    form.set("DA", Object::string_literal(form_da));
+    let mut out = Vec::new();
+    document.save_to(&mut out).expect("saves");
+    read(&out)
+}
+
+#[test]
+fn a_field_whose_value_is_drawn_unseen_is_no_answer() {
+    let black = "/Helv 0 Tf 0 g";
+    let shows = "/Tx BMC BT /Helv 10 Tf 2 5 Td (Zed Smuggled) Tj ET EMC";
+    /// The widget's `/DA`, the form's, the widget's appearance, whether
+    /// the form asks for values drawn afresh, whether the value is read.
+    type Case<'a> = (Option<&'a str>, &'a str, Option<&'a str>, bool, bool);
+    let cases: [Case; 10] = [
+        (Some(black), black, None, true, true),
+        (Some("/Helv 10 Tf 0 0 0.5 rg"), black, None, true, true),
+        // White, or under a point high; from the field or the form.
+        (Some("/Helv 10 Tf 1 g"), black, None, true, false),
+        (Some("/Helv 10 Tf 1 1 1 rg"), black, None, true, false),
+        (Some("1 g /Helv 10 Tf"), black, None, true, false),
+        (Some("/Helv 0.5 Tf 0 g"), black, None, true, false),
+        (None, "/Helv 10 Tf 0 0 0 0 k", None, true, false),
+        // An appearance drawing nothing, shown as it is.
+        (Some(black), black, Some("/Tx BMC EMC"), false, false),
+        (Some(black), black, Some(shows), false, true),
+        // Drawn afresh from its value when the form asks.
+        (Some(black), black, Some("/Tx BMC EMC"), true, true),
+    ];
+    for (da, form_da, appearance, need, seen) in cases {
+        let text = one_field(da, form_da, appearance, need);
+        assert!(text.contains("DUTY TO REFER"), "{text:?}");
+        assert_eq!(
+            text.contains("Zed Smuggled"),
+            seen,
+            "{da:?} {form_da} {appearance:?} {need}: {text:?}"
+        );
+    }
+}
