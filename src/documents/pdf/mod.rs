@@ -66,6 +66,11 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
         return Err(DocumentError::Encrypted);
     }
     budget.check_time()?;
+    if page_tree_loops(&document) {
+        return Err(DocumentError::Malformed(
+            "its page tree loops back on itself".into(),
+        ));
+    }
     let pages = document.get_pages();
     if pages.len() > budget.limits.max_pdf_pages {
         return Err(DocumentError::TooManyPages {
@@ -112,6 +117,49 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
         });
     }
     Ok(out)
+}
+
+/// Whether a node of the page tree lists one of its own ancestors (or
+/// itself) among its kids. A page listed twice is not a loop.
+fn page_tree_loops(document: &Document) -> bool {
+    let Some(root) = document
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Pages").ok())
+        .and_then(|p| p.as_reference().ok())
+    else {
+        return false;
+    };
+    // Depth first: a node is on the path from entering it to leaving it.
+    let mut on_path: HashSet<ObjectId> = HashSet::new();
+    let mut done: HashSet<ObjectId> = HashSet::new();
+    let mut stack: Vec<(ObjectId, bool)> = vec![(root, false)];
+    while let Some((id, leaving)) = stack.pop() {
+        if leaving {
+            on_path.remove(&id);
+            done.insert(id);
+            continue;
+        }
+        if on_path.contains(&id) {
+            return true;
+        }
+        if done.contains(&id) || done.len() > document.objects.len() {
+            continue;
+        }
+        on_path.insert(id);
+        stack.push((id, true));
+        let kids = document
+            .get_dictionary(id)
+            .ok()
+            .and_then(|d| d.get(b"Kids").ok())
+            .and_then(|k| deref(document, k).as_array().ok());
+        for kid in kids.into_iter().flatten() {
+            if let Ok(kid) = kid.as_reference() {
+                stack.push((kid, false));
+            }
+        }
+    }
+    false
 }
 
 /// What the form's fields say who the person is or whether they agreed:

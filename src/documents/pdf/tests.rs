@@ -909,3 +909,49 @@ fn a_field_whose_value_is_drawn_unseen_is_no_answer() {
         );
     }
 }
+
+#[test]
+fn a_page_tree_that_loops_is_a_damaged_pdf_not_a_scan() {
+    // The root's kids: a page, and the root again; a node whose kids
+    // list the root; the root alone, no page at all.
+    for shape in 0..3 {
+        let mut doc = Document::with_version("1.7");
+        let root = doc.new_object_id();
+        let child = doc.new_object_id();
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        });
+        let content = doc.add_object(Stream::new(dictionary! {}, SHOWN.as_bytes().to_vec()));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => root, "Contents" => content,
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        });
+        let (root_kids, child_kids): (Vec<Object>, Vec<Object>) = match shape {
+            0 => (vec![page.into(), root.into()], vec![]),
+            1 => (vec![child.into()], vec![page.into(), root.into()]),
+            _ => (vec![root.into()], vec![]),
+        };
+        let media = vec![0.into(), 0.into(), 595.into(), 842.into()];
+        doc.objects.insert(
+            root,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Kids" => root_kids, "Count" => 1, "MediaBox" => media.clone(),
+            }),
+        );
+        doc.objects.insert(
+            child,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Parent" => root, "Kids" => child_kids, "Count" => 1,
+            }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => root });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).expect("saves");
+        let read = read_document(DocumentKind::Pdf, &bytes, &LIMITS);
+        assert!(
+            matches!(&read, Err(DocumentError::Malformed(why)) if why.contains("page tree")),
+            "{shape}: {read:?}"
+        );
+    }
+}
