@@ -139,6 +139,9 @@ struct Drawing<'p, 'c> {
     /// The forms being drawn, outermost first: a form drawing itself is
     /// not drawn again.
     open: Vec<ObjectId>,
+    /// The operations of each form read so far (a form drawn many times
+    /// is decompressed and read once, and counted once).
+    read_forms: HashMap<ObjectId, Rc<Vec<Operation>>>,
 }
 
 /// Whether an XObject is a form (`/Subtype /Form`).
@@ -182,16 +185,25 @@ impl<'p> Drawing<'p, '_> {
         self.forms += 1;
         self.budget.check_time()?;
         let limit = self.budget.limits.max_pdf_page_content_bytes;
-        let left = self
-            .budget
-            .limits
-            .max_pdf_content_bytes
-            .saturating_sub(self.contents.decoded);
-        let Ok(data) = stream.decompressed_content_with_limit(limit.min(left)) else {
-            return Ok(());
+        let operations = match id.and_then(|id| self.read_forms.get(&id)) {
+            Some(operations) => Rc::clone(operations),
+            None => {
+                let left = self
+                    .budget
+                    .limits
+                    .max_pdf_content_bytes
+                    .saturating_sub(self.contents.decoded);
+                let Ok(data) = stream.decompressed_content_with_limit(limit.min(left)) else {
+                    return Ok(());
+                };
+                self.contents.decoded += data.len();
+                let operations = Rc::new(content::operations_within(&data, self.budget)?);
+                if let Some(id) = id {
+                    self.read_forms.insert(id, Rc::clone(&operations));
+                }
+                operations
+            }
         };
-        self.contents.decoded += data.len();
-        let operations = content::operations_within(&data, self.budget)?;
         let matrix = stream
             .dict
             .get(b"Matrix")
@@ -476,6 +488,7 @@ fn decode_page(
         tick: 0,
         forms: 0,
         open: Vec::new(),
+        read_forms: HashMap::new(),
     };
     drawing.run(&operations, &page.resources, &fonts, Graphics::default(), 0)?;
     drawing.annotations()?;
@@ -698,7 +711,10 @@ impl<'p> Drawing<'p, '_> {
                     // spaces: between a tick box and its option, say) starts
                     // a piece of its own where it is drawn.
                     let mut piece: Option<Piece> = None;
-                    for item in items {
+                    for (i, item) in items.into_iter().enumerate() {
+                        if (i + 1).is_multiple_of(CHECK_EVERY) {
+                            self.budget.check_time()?;
+                        }
                         match item {
                             Object::String(bytes, _) => {
                                 let decoded = Document::decode_text(&font.encoding, bytes)

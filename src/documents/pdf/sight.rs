@@ -1181,6 +1181,9 @@ pub(super) fn drop_covered(
                 break;
             }
             checks += 1;
+            if checks.is_multiple_of(65_536) {
+                budget.check_time()?;
+            }
             covered[i] |= piece.drawn < cover.drawn
                 && piece.area.left >= c.left - SLACK
                 && piece.area.right <= c.right + SLACK

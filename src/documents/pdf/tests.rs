@@ -955,3 +955,109 @@ fn a_page_tree_that_loops_is_a_damaged_pdf_not_a_scan() {
         );
     }
 }
+
+/// Pages built to keep each hot loop busy: long `TJ`s, one past reading
+/// (an operation of more operands than any writer makes), text over
+/// thousands of fills, a table's labels each beside countless answers,
+/// forms drawn thousands of times.
+fn slow_pages() -> Vec<(&'static str, Vec<u8>)> {
+    let mut pages = Vec::new();
+    let mut tj = String::from("BT /F1 12 Tf 72 700 Td [");
+    for _ in 0..5_000 {
+        tj += "(a) -10 ";
+    }
+    tj += "] TJ ET\n";
+    pages.push(("long TJs", page_drawing(&tj.repeat(90), &no_extra)));
+    let mut huge = String::from("BT /F1 12 Tf 72 700 Td [");
+    for _ in 0..400_000 {
+        huge += "(a) -10 ";
+    }
+    huge += "] TJ ET";
+    pages.push(("one TJ past reading", page_drawing(&huge, &no_extra)));
+    let mut fills = String::new();
+    for i in 0..4_000 {
+        fills += &format!(
+            "0.{} g {} {} 300 20 re f\n",
+            1 + i % 8,
+            50 + i % 7,
+            100 + i % 500
+        );
+    }
+    for i in 0..40_000 {
+        fills += &format!(
+            "1 g BT /F1 12 Tf 1 0 0 1 2 {} Tm [(x{i})] TJ ET\n",
+            5 + i % 800
+        );
+    }
+    pages.push(("text over fills", page_drawing(&fills, &no_extra)));
+    let mut beside = String::from("BT /F1 10 Tf\n");
+    for i in 0..30_000 {
+        beside += &format!("1 0 0 1 300 {} Tm (answer {i}) Tj\n", 100_000 - i * 12);
+    }
+    for i in 0..3_000 {
+        beside += &format!("1 0 0 1 20 {} Tm (Full name) Tj\n", 100 - i * 12);
+    }
+    beside += "ET";
+    pages.push((
+        "labels beside answers",
+        page_with(&beside, &no_extra, &|doc, page| {
+            let _ = doc;
+            page.set(
+                "MediaBox",
+                vec![0.into(), (-100_000).into(), 595.into(), 200_000.into()],
+            );
+        }),
+    ));
+    let forms = |doc: &mut Document, resources: &mut Dictionary, _: &mut Dictionary| {
+        let mut content = String::new();
+        for i in 0..5_000 {
+            content += &format!("BT /F2 12 Tf 72 {} Td (f{i}) Tj ET\n", 100 + i % 600);
+        }
+        let form = form_xobject(
+            doc,
+            &content,
+            [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+            [0, 0, 595, 842],
+            dictionary! {},
+        );
+        let mut calls = String::new();
+        for _ in 0..1_000 {
+            calls += "/Fm Do ";
+        }
+        let outer = form_xobject(
+            doc,
+            &calls,
+            [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+            [0, 0, 595, 842],
+            dictionary! { "XObject" => dictionary! { "Fm" => form } },
+        );
+        resources.set("XObject", dictionary! { "Outer" => outer, "Fm" => form });
+    };
+    pages.push(("forms", page_drawing("/Outer Do /Outer Do", &forms)));
+    pages
+}
+
+#[test]
+fn reading_stops_soon_after_the_time_budget() {
+    let limits = super::super::Limits {
+        max_time: std::time::Duration::from_millis(400),
+        ..LIMITS
+    };
+    for (what, bytes) in slow_pages() {
+        let started = std::time::Instant::now();
+        let read = read_document(DocumentKind::Pdf, &bytes, &limits);
+        let took = started.elapsed();
+        eprintln!("{what}: {took:?} {:?}", read.as_ref().map(String::len));
+        assert!(
+            matches!(
+                read,
+                Err(DocumentError::TimedOut(_) | DocumentError::NoText)
+            ),
+            "{what}: {read:?}"
+        );
+        // An unoptimised build on a busy machine is slower: within half
+        // the budget again, where a part of a stream read at once or a
+        // table laid out once took most of a second.
+        assert!(took < limits.max_time * 3 / 2, "{what}: {took:?}");
+    }
+}
