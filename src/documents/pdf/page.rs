@@ -629,8 +629,13 @@ impl<'p> Drawing<'p, '_> {
                     rects.rectangle(&state.ctm, x, y, w, h);
                 }
                 "m" | "l" => {
-                    path = Some(Rect::extend(path, transform(&state.ctm, arg(0), arg(1))));
-                    rects.other();
+                    let point = transform(&state.ctm, arg(0), arg(1));
+                    path = Some(Rect::extend(path, point));
+                    if op.operator == "m" {
+                        rects.move_to(point);
+                    } else {
+                        rects.line_to(point);
+                    }
                 }
                 "c" | "v" | "y" => {
                     for i in (0..args.len()).step_by(2) {

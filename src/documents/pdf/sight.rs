@@ -895,19 +895,89 @@ pub(super) struct Path {
     rects: Vec<(Rect, bool)>,
     /// Nothing but upright rectangles so far.
     only_rects: bool,
+    /// The subpath being drawn of straight lines (`m`, `l`), in page
+    /// space: four corners of an upright rectangle are one, as `re` is.
+    lines: Vec<(f32, f32)>,
 }
+
+/// Points of a subpath of lines that may still be a rectangle: four
+/// corners, the first again.
+const MAX_RECTANGLE_POINTS: usize = 5;
 
 impl Default for Path {
     fn default() -> Self {
         Path {
             rects: Vec::new(),
             only_rects: true,
+            lines: Vec::new(),
         }
     }
 }
 
 impl Path {
+    /// `m`: a new subpath.
+    pub fn move_to(&mut self, point: (f32, f32)) {
+        self.close_lines();
+        self.lines.push(point);
+    }
+
+    /// `l`: a line on from the last point.
+    pub fn line_to(&mut self, point: (f32, f32)) {
+        if self.lines.is_empty() || self.lines.len() >= MAX_RECTANGLE_POINTS {
+            self.lines.clear();
+            self.only_rects = false;
+            return;
+        }
+        self.lines.push(point);
+    }
+
+    /// The subpath of lines ended: an upright rectangle (each side
+    /// across or up the page, in turn) is kept as `re` keeps one, any
+    /// other shape makes the path more than rectangles.
+    fn close_lines(&mut self) {
+        let mut points = std::mem::take(&mut self.lines);
+        if points.len() <= 1 {
+            return;
+        }
+        if points.len() == MAX_RECTANGLE_POINTS && points.first() == points.last() {
+            points.pop();
+        }
+        const EVEN: f32 = 0.01;
+        let upright = points.len() == 4 && {
+            let across = |i: usize| {
+                let (a, b) = (points[i], points[(i + 1) % 4]);
+                ((a.1 - b.1).abs() <= EVEN, (a.0 - b.0).abs() <= EVEN)
+            };
+            let sides: Vec<(bool, bool)> = (0..4).map(across).collect();
+            let alternating = |start_across: bool| {
+                sides.iter().enumerate().all(|(i, (flat, plumb))| {
+                    if (i % 2 == 0) == start_across {
+                        *flat
+                    } else {
+                        *plumb
+                    }
+                })
+            };
+            alternating(true) || alternating(false)
+        };
+        if !upright || self.rects.len() >= MAX_PATH_RECTS {
+            self.only_rects = false;
+            return;
+        }
+        let mut area = None;
+        let mut twice_signed_area = 0.0;
+        for (i, &(x, y)) in points.iter().enumerate() {
+            area = Some(Rect::extend(area, (x, y)));
+            let (nx, ny) = points[(i + 1) % points.len()];
+            twice_signed_area += x * ny - nx * y;
+        }
+        if let Some(area) = area {
+            self.rects.push((area, twice_signed_area >= 0.0));
+        }
+    }
+
     pub fn rectangle(&mut self, ctm: &Matrix, x: f32, y: f32, width: f32, height: f32) {
+        self.close_lines();
         let upright = (ctm[1] == 0.0 && ctm[2] == 0.0) || (ctm[0] == 0.0 && ctm[3] == 0.0);
         if !upright || self.rects.len() >= MAX_PATH_RECTS {
             self.only_rects = false;
@@ -922,8 +992,9 @@ impl Path {
         self.rects.push((area, turning));
     }
 
-    /// A line or curve: the fill is no longer of rectangles alone.
+    /// A curve: the fill is no longer of rectangles alone.
     pub fn other(&mut self) {
+        self.lines.clear();
         self.only_rects = false;
     }
 
@@ -937,6 +1008,7 @@ impl Path {
         drawn: usize,
         filled: &mut Filled,
     ) {
+        self.close_lines();
         if let Some(even_odd) = fills {
             if self.only_rects && !hidden && state.fill_hides() {
                 self.cover(even_odd.0, state, drawn, filled);

@@ -1061,3 +1061,21 @@ fn reading_stops_soon_after_the_time_budget() {
         assert!(took < limits.max_time * 3 / 2, "{what}: {took:?}");
     }
 }
+
+#[test]
+fn a_rectangle_drawn_as_four_lines_is_a_fill_like_any_other() {
+    let navy_lines = "0 0 0.5 rg 60 750 m 360 750 l 360 780 l 60 780 l h f";
+    let hidden = [
+        // Navy on navy, and white lines filled over the text.
+        format!("q {navy_lines} {SMUGGLED} Q"),
+        format!("{SMUGGLED} q 1 g 60 750 m 60 780 l 360 780 l 360 750 l 60 750 l f Q"),
+    ];
+    let shown = [
+        format!("q {navy_lines} Q q 1 g {SMUGGLED} Q"),
+        // Not a rectangle, or with a hole drawn the other way round.
+        format!("{SMUGGLED} q 1 g 60 750 m 360 750 l 360 780 l 210 800 l 60 780 l h f Q"),
+        format!("{SMUGGLED} q 1 g 60 750 m 360 750 l 360 780 l 60 780 l h 60 700 m 60 790 l 370 790 l 370 700 l h f Q"),
+        format!("{SMUGGLED} q 1 g 60 750 m 360 750 l 360 780 l f Q"),
+    ];
+    check(&refs(&hidden), &refs(&shown), &no_extra);
+}
