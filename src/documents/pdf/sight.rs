@@ -1168,9 +1168,15 @@ pub(super) struct Beneath {
 /// cells.
 const MAX_FILLS_BENEATH: usize = 4096;
 /// Looks at a fill for the text drawn on a page.
-const MAX_BENEATH_CHECKS: usize = 2_000_000;
+pub(super) const MAX_BENEATH_CHECKS: usize = 2_000_000;
 
 impl Beneath {
+    /// The looks at fills taken so far.
+    #[cfg(test)]
+    pub fn checks(&self) -> usize {
+        self.checks
+    }
+
     /// A fill, in a colour that can be told or not (then what is drawn on
     /// it is judged as on the white page).
     pub fn push(&mut self, area: Rect, colour: Option<Colour>) {
@@ -1187,14 +1193,20 @@ impl Beneath {
     }
 
     /// The colour under text whose glyphs take `glyphs`: the topmost fill
-    /// holding them all, else the white page.
+    /// holding them from top to bottom and at least half of them across
+    /// (where glyphs end is only estimated when a font's widths are not
+    /// read), else the white page.
     pub fn under(&mut self, glyphs: &Rect) -> Colour {
+        const SLACK: f32 = 1.0;
+        let width = glyphs.right - glyphs.left;
         for (area, colour) in self.fills.iter().rev() {
             if self.checks >= MAX_BENEATH_CHECKS {
                 break;
             }
             self.checks += 1;
-            if holds(area, glyphs, 1.0) {
+            let upright = glyphs.bottom >= area.bottom - SLACK && glyphs.top <= area.top + SLACK;
+            let across = glyphs.right.min(area.right + SLACK) - glyphs.left.max(area.left - SLACK);
+            if upright && across >= width / 2.0 && across >= 0.0 {
                 return colour.unwrap_or(Colour::WHITE);
             }
         }

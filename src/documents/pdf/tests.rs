@@ -412,8 +412,10 @@ fn text_is_judged_against_the_fill_drawn_under_it() {
     let navy_box = "q 0.12 0.22 0.39 rg 60 750 300 30 re f Q";
     let white_box = "q 1 g 60 750 300 30 re f Q";
     let hidden = [
-        // White on a white box, or on the page beside a navy box.
+        // White on a white box, or on the page beside a navy box, or
+        // mostly beside one.
         format!("{white_box} q 1 g {SMUGGLED} Q"),
+        format!("q 0 0 0.5 rg 60 750 30 30 re f Q q 1 g {SMUGGLED} Q"),
         format!("q 0.12 0.22 0.39 rg 60 100 300 30 re f Q q 1 g {SMUGGLED} Q"),
         // Navy on the navy box drawn before it.
         format!("q 0.12 0.22 0.39 rg 60 750 300 30 re f {SMUGGLED} Q"),
@@ -434,6 +436,8 @@ fn text_is_judged_against_the_fill_drawn_under_it() {
         // Black on the navy box's neighbour, white on it in a cell of a
         // path of several rectangles.
         format!("q 0 0 0.5 rg 0 0 10 10 re 60 750 300 30 re f Q q 1 g {SMUGGLED} Q"),
+        // Its end (estimated from no widths) a little past the box.
+        format!("q 0 0 0.5 rg 60 750 70 30 re f Q q 1 g {SMUGGLED} Q"),
     ];
     check(&refs(&hidden), &refs(&shown), &no_extra);
 }
@@ -500,15 +504,30 @@ fn many_fills_under_text_are_judged_within_bounds() {
         );
     }
     content += &format!("1 g {SMUGGLED}\n0 g\n");
-    let started = std::time::Instant::now();
-    let text = read(&one_page(&content, &no_extra));
+    // Read whole, on a busy machine given time to.
+    let limits = super::super::Limits {
+        max_time: std::time::Duration::from_secs(20),
+        ..LIMITS
+    };
+    let text =
+        read_document(DocumentKind::Pdf, &one_page(&content, &no_extra), &limits).expect("read");
     assert!(text.contains("line 1999"), "{text:?}");
     assert!(text.contains("Sam Example"));
-    assert!(
-        started.elapsed() < LIMITS.max_time,
-        "{:?}",
-        started.elapsed()
-    );
+    // However many fills and pieces of text, the looks are bounded.
+    let mut beneath = super::sight::Beneath::default();
+    let fill = |i: usize| super::Rect {
+        left: (i % 590) as f32,
+        bottom: ((i / 590) * 5 % 830) as f32,
+        right: (i % 590) as f32 + 4.0,
+        top: ((i / 590) * 5 % 830) as f32 + 4.0,
+    };
+    for i in 0..20_000 {
+        beneath.push(fill(i), None);
+    }
+    for i in 0..10_000 {
+        beneath.under(&fill(i * 7));
+    }
+    assert!(beneath.checks() <= super::sight::MAX_BENEATH_CHECKS);
 }
 
 #[test]
@@ -1055,10 +1074,10 @@ fn reading_stops_soon_after_the_time_budget() {
             ),
             "{what}: {read:?}"
         );
-        // An unoptimised build on a busy machine is slower: within half
-        // the budget again, where a part of a stream read at once or a
-        // table laid out once took most of a second.
-        assert!(took < limits.max_time * 3 / 2, "{what}: {took:?}");
+        // An unoptimised build on a busy machine is slower: within the
+        // budget again, where one operation read at once took four times
+        // it.
+        assert!(took < limits.max_time * 2, "{what}: {took:?}");
     }
 }
 
