@@ -26,7 +26,7 @@
 //! flattened form's) is read where the form is drawn, by the same rules;
 //! forms drawn within forms up to a depth, never inside themselves.
 
-use super::{Budget, DocumentError};
+use super::{look, Budget, DocumentError};
 use crate::core::field::Field;
 use crate::core::field::Label;
 use crate::core::form::{read_form, CELL_SEPARATOR, UNREADABLE};
@@ -497,16 +497,6 @@ fn value_unseen(
     if !matches!(here.kind.as_deref(), Some(b"Tx" | b"Ch")) || field_value(here).is_none() {
         return false;
     }
-    if here
-        .appearance
-        .as_deref()
-        .is_some_and(default_appearance_unseen)
-    {
-        return true;
-    }
-    if need_appearances {
-        return false;
-    }
     let widgets: Vec<&Dictionary> = match field.get(b"Kids").and_then(Object::as_array) {
         Ok(kids) => kids
             .iter()
@@ -514,16 +504,46 @@ fn value_unseen(
             .collect(),
         Err(_) => vec![field],
     };
+    // What the value is drawn on: the widget's background (`/MK /BG`),
+    // else the page, white.
+    let background = widgets
+        .iter()
+        .find_map(|w| widget_background(document, w))
+        .unwrap_or(look::Colour::WHITE);
+    if here
+        .appearance
+        .as_deref()
+        .is_some_and(|da| default_appearance_unseen(da, background))
+    {
+        return true;
+    }
+    if need_appearances {
+        return false;
+    }
     !widgets.is_empty()
         && widgets
             .iter()
             .all(|w| appearance_draws_nothing(document, w, budget))
 }
 
+/// A widget's background colour (`/MK /BG`: grey, RGB or CMYK by its
+/// number of components), when it has one.
+fn widget_background(document: &Document, widget: &Dictionary) -> Option<look::Colour> {
+    let characteristics = deref(document, widget.get(b"MK").ok()?).as_dict().ok()?;
+    let background = deref(document, characteristics.get(b"BG").ok()?)
+        .as_array()
+        .ok()?;
+    let values: Vec<f32> = background
+        .iter()
+        .map(|v| number(deref(document, v)))
+        .collect();
+    sight::Space::Unknown.colour(&values)
+}
+
 /// A default appearance string (`/Helv 10 Tf 1 g`) that draws text a
-/// reader does not see: its last size under a point (but not 0), or its
-/// last colour white.
-fn default_appearance_unseen(appearance: &[u8]) -> bool {
+/// reader does not see on `background`: its last size under a point (but
+/// not 0), or its last colour too close to the background's.
+fn default_appearance_unseen(appearance: &[u8], background: look::Colour) -> bool {
     let operations = content::operations(appearance);
     let mut tiny = false;
     let mut white = false;
@@ -540,7 +560,10 @@ fn default_appearance_unseen(appearance: &[u8]) -> bool {
                     "rg" => sight::Space::Rgb,
                     _ => sight::Space::Cmyk,
                 };
-                white = space.is_white(&args);
+                white = match space.colour(&args) {
+                    Some(colour) => !colour.stands_out_on(background),
+                    None => space.is_white(&args),
+                };
             }
             _ => {}
         }

@@ -843,8 +843,15 @@ fn text_in_a_spot_colour_whose_calculator_never_inks_is_not_read() {
 
 /// A form of one text field, `Full name` valued `Zed Smuggled`, its
 /// widget's default appearance `da` and normal appearance drawing
-/// `appearance` (none when `None`); `need` sets `NeedAppearances`.
-fn one_field(da: Option<&str>, form_da: &str, appearance: Option<&str>, need: bool) -> String {
+/// `appearance` (none when `None`); `need` sets `NeedAppearances`;
+/// `background` the widget's background colour (`/MK /BG`).
+fn one_field(
+    da: Option<&str>,
+    form_da: &str,
+    appearance: Option<&str>,
+    need: bool,
+    background: Option<&[f32]>,
+) -> String {
     let fields = [PdfField {
         name: "Full name".into(),
         tooltip: None,
@@ -869,6 +876,12 @@ fn one_field(da: Option<&str>, form_da: &str, appearance: Option<&str>, need: bo
         .collect();
     for id in &widgets {
         if let Ok(widget) = document.get_object_mut(*id).and_then(Object::as_dict_mut) {
+            if let Some(background) = background {
+                widget.set(
+                    "MK",
+                    dictionary! { "BG" => background.iter().map(|&v| Object::Real(v)).collect::<Vec<_>>() },
+                );
+            }
             match da {
                 Some(da) => widget.set("DA", Object::string_literal(da)),
                 None => {
@@ -919,7 +932,7 @@ fn a_field_whose_value_is_drawn_unseen_is_no_answer() {
         (Some(black), black, Some("/Tx BMC EMC"), true, true),
     ];
     for (da, form_da, appearance, need, seen) in cases {
-        let text = one_field(da, form_da, appearance, need);
+        let text = one_field(da, form_da, appearance, need, None);
         assert!(text.contains("DUTY TO REFER"), "{text:?}");
         assert_eq!(
             text.contains("Zed Smuggled"),
@@ -927,6 +940,19 @@ fn a_field_whose_value_is_drawn_unseen_is_no_answer() {
             "{da:?} {form_da} {appearance:?} {need}: {text:?}"
         );
     }
+    // White on a navy field shows; navy on it does not.
+    let navy: &[f32] = &[0.0, 0.0, 0.5];
+    let white = Some("/Helv 10 Tf 1 g");
+    let text = one_field(white, black, None, true, Some(navy));
+    assert!(text.contains("Zed Smuggled"), "{text:?}");
+    let text = one_field(
+        Some("/Helv 10 Tf 0 0 0.5 rg"),
+        black,
+        None,
+        true,
+        Some(navy),
+    );
+    assert!(!text.contains("Zed Smuggled"), "{text:?}");
 }
 
 #[test]
