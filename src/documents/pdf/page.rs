@@ -101,26 +101,25 @@ impl<'a> Fonts<'a> {
 }
 
 /// Fonts of a resource dictionary (`/Font`), as the text is read with
-/// them.
+/// them, the clock looked at after each.
 fn fonts_of<'a>(
     document: &'a Document,
     fonts: &'a Dictionary,
     limit: usize,
-) -> BTreeMap<Vec<u8>, Font<'a>> {
-    fonts
-        .iter()
-        .take(MAX_FORMS)
-        .filter_map(|(name, font)| {
-            let font = deref(document, font).as_dict().ok()?;
-            Some((
-                name.clone(),
-                Font {
-                    encoding: font.get_font_encoding_with_limit(document, limit).ok()?,
-                    widths: Widths::of(document, font),
-                },
-            ))
-        })
-        .collect()
+    budget: &Budget,
+) -> Result<BTreeMap<Vec<u8>, Font<'a>>, DocumentError> {
+    let mut out = BTreeMap::new();
+    for (name, font) in fonts.iter().take(MAX_FORMS) {
+        budget.check_time()?;
+        let Ok(font) = deref(document, font).as_dict() else {
+            continue;
+        };
+        if let Ok(encoding) = font.get_font_encoding_with_limit(document, limit) {
+            let widths = Widths::of(document, font);
+            out.insert(name.clone(), Font { encoding, widths });
+        }
+    }
+    Ok(out)
 }
 
 /// What a page draws, as it is followed: its text, the areas it fills,
@@ -240,12 +239,15 @@ impl<'p> Drawing<'p, '_> {
             .ok()
             .and_then(|r| deref(document, r).as_dict().ok());
         let resources = outer.within(own);
+        let own_fonts = match own
+            .and_then(|r| r.get(b"Font").ok())
+            .and_then(|f| deref(document, f).as_dict().ok())
+        {
+            Some(f) => fonts_of(document, f, limit, self.budget)?,
+            None => BTreeMap::new(),
+        };
         let inner_fonts = Fonts {
-            own: own
-                .and_then(|r| r.get(b"Font").ok())
-                .and_then(|f| deref(document, f).as_dict().ok())
-                .map(|f| fonts_of(document, f, limit))
-                .unwrap_or_default(),
+            own: own_fonts,
             outer: Some(fonts),
         };
         self.open.extend(id);
@@ -442,19 +444,16 @@ fn decode_page(
     let malformed =
         |e: lopdf::Error| DocumentError::Malformed(format!("a page cannot be read ({e})"));
     let limit = budget.limits.max_pdf_page_content_bytes;
-    let encodings: BTreeMap<Vec<u8>, Font> = fonts
-        .into_iter()
-        .take(MAX_FORMS)
-        .filter_map(|(name, font)| {
-            Some((
-                name,
-                Font {
-                    encoding: font.get_font_encoding_with_limit(document, limit).ok()?,
-                    widths: Widths::of(document, font),
-                },
-            ))
-        })
-        .collect();
+    // A font's encoding (its ToUnicode map) may take a while to read:
+    // the clock is looked at after each.
+    let mut encodings: BTreeMap<Vec<u8>, Font> = BTreeMap::new();
+    for (name, font) in fonts.into_iter().take(MAX_FORMS) {
+        budget.check_time()?;
+        if let Ok(encoding) = font.get_font_encoding_with_limit(document, limit) {
+            let widths = Widths::of(document, font);
+            encodings.insert(name, Font { encoding, widths });
+        }
+    }
     // Within the page's budget and what is left of the document's.
     let left = budget
         .limits
