@@ -66,6 +66,11 @@ impl Colour {
         0.2126 * channel(self.red) + 0.7152 * channel(self.green) + 0.0722 * channel(self.blue)
     }
 
+    /// Whether text in this colour is seen drawn on `background`.
+    pub fn stands_out_on(self, background: Colour) -> bool {
+        self.contrast(background) >= MIN_CONTRAST
+    }
+
     /// WCAG's contrast ratio: 1 for one colour on itself, 21 for black on
     /// white.
     fn contrast(self, other: Colour) -> f32 {

@@ -9,7 +9,13 @@ use lopdf::content::{Content, Operation};
 
 /// A content stream longer than this is read a part at a time, each part
 /// ending at an operator, with a look at the clock between parts.
-const PART: usize = 64 * 1024;
+const PART: usize = 16 * 1024;
+
+/// Operands (and brackets) of one operation: a writer's longest `TJ`
+/// array has a few thousand. An operation of more is passed over, as one
+/// that cannot be read, so that no part read at once is longer than the
+/// clock can wait for.
+const MAX_OPERANDS: usize = 16_384;
 
 /// The operations of a content stream, those that cannot be read left
 /// out, within the document's time.
@@ -27,6 +33,9 @@ pub(super) fn operations_within(
         start: 0,
     };
     let mut part_start = 0usize;
+    // Where the operation being gathered starts, and its operands so far.
+    let mut operation_start = 0usize;
+    let mut operands = 0usize;
     let mut depth = 0usize;
     let mut tokens = 0usize;
     while let Some(token) = lexer.next() {
@@ -39,16 +48,29 @@ pub(super) fn operations_within(
             Token::Close => depth = depth.saturating_sub(1),
             Token::Operator => {
                 depth = 0;
-                if lexer.at - part_start >= PART {
+                if operands > MAX_OPERANDS {
+                    out.extend(operations(&data[part_start..operation_start]));
+                    part_start = lexer.at;
+                    budget.check_time()?;
+                } else if lexer.at - part_start >= PART {
                     out.extend(operations(&data[part_start..lexer.at]));
                     part_start = lexer.at;
                     budget.check_time()?;
                 }
+                operands = 0;
+                operation_start = lexer.at;
+                continue;
             }
             Token::Operand | Token::Junk => {}
         }
+        operands += 1;
     }
-    out.extend(operations(&data[part_start..]));
+    let end = if operands > MAX_OPERANDS {
+        operation_start
+    } else {
+        data.len()
+    };
+    out.extend(operations(&data[part_start..end.max(part_start)]));
     budget.check_time()?;
     Ok(out)
 }

@@ -104,7 +104,7 @@ pub(super) fn lay_out(
 
 /// How many pieces or lines the layout passes take between looks at the
 /// clock.
-const CHECK_EVERY: usize = 1024;
+const CHECK_EVERY: usize = 256;
 
 /// A label as the page prints it: `Local connection`, `9 Local
 /// connection`, `Date of birth:`.
@@ -167,6 +167,10 @@ fn join_cells_across_lines(
             let mut upper = &line;
             let mut taken = 0;
             for previous in out.iter().rev() {
+                n += 1;
+                if n.is_multiple_of(CHECK_EVERY) {
+                    budget.check_time()?;
+                }
                 if !(beside(previous) && near(previous, upper)) {
                     break;
                 }
@@ -177,6 +181,10 @@ fn join_cells_across_lines(
             let column = (taken > 0).then(|| out[out.len() - 1].x);
             let mut below: Vec<LaidLine> = Vec::new();
             while let Some(next) = lines.peek() {
+                n += 1;
+                if n.is_multiple_of(CHECK_EVERY) {
+                    budget.check_time()?;
+                }
                 let lower = below.last().unwrap_or(&line);
                 let aligned = column.is_none_or(|x| (next.x - x).abs() <= 1.0);
                 if !(beside(next) && aligned && near(lower, next)) {

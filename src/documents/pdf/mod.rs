@@ -7,19 +7,26 @@
 //! that they answer what the page leaves blank; where a field and the page
 //! say who the person is or whether they agreed differently, neither is
 //! taken (see `settle`). Only what a reader sees is read (see `sight`):
-//! not hidden fields, nor fields in a layer switched off; not text that
-//! is invisible (`Tr` 3 or 7), white in its colour space (grey, RGB,
-//! CMYK, calibrated, Lab, indexed, a spot colour of no ink), transparent
+//! not hidden fields, nor fields in a layer switched off, nor a value
+//! drawn white, under a point high or by an appearance drawing no text
+//! (see `value_unseen`); not text that
+//! is invisible (`Tr` 3 or 7), in the colour of what it is drawn on (the
+//! topmost rectangle filled before it under its glyphs, else the white
+//! page: white on a navy cell shows, navy on it does not; judged in its
+//! colour space: grey, RGB, CMYK, calibrated, Lab, indexed, a spot colour
+//! of no ink), transparent
 //! (`ca`, `CA` under a tenth) or blended away, off the page or clipped
 //! (its rise counted), a speck (its size under a point, squeezed by `Tz`
 //! counted), in an optional content layer switched off (`/OC ... BDC`),
-//! or wholly under a rectangle or image painted opaquely after it. The
+//! or wholly under a rectangle, image (inline or not), shading or
+//! annotation's appearance painted opaquely after it. The
 //! text layer is laid out from where each piece of text is drawn: pieces
 //! on one baseline make a line, pieces far apart on it are cells
-//! (`label<TAB>value`), as a table's are. Text in form XObjects is not
-//! read.
+//! (`label<TAB>value`), as a table's are. Text in form XObjects (a
+//! flattened form's) is read where the form is drawn, by the same rules;
+//! forms drawn within forms up to a depth, never inside themselves.
 
-use super::{Budget, DocumentError};
+use super::{look, Budget, DocumentError};
 use crate::core::field::Field;
 use crate::core::field::Label;
 use crate::core::form::{read_form, CELL_SEPARATOR, UNREADABLE};
@@ -27,6 +34,7 @@ use lopdf::{decode_text_string, Dictionary, Document, Encoding, LoadOptions, Obj
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
+mod calculator;
 mod content;
 mod layout;
 mod load;
@@ -58,6 +66,11 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
         return Err(DocumentError::Encrypted);
     }
     budget.check_time()?;
+    if page_tree_loops(&document) {
+        return Err(DocumentError::Malformed(
+            "its page tree loops back on itself".into(),
+        ));
+    }
     let pages = document.get_pages();
     if pages.len() > budget.limits.max_pdf_pages {
         return Err(DocumentError::TooManyPages {
@@ -104,6 +117,49 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
         });
     }
     Ok(out)
+}
+
+/// Whether a node of the page tree lists one of its own ancestors (or
+/// itself) among its kids. A page listed twice is not a loop.
+fn page_tree_loops(document: &Document) -> bool {
+    let Some(root) = document
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Pages").ok())
+        .and_then(|p| p.as_reference().ok())
+    else {
+        return false;
+    };
+    // Depth first: a node is on the path from entering it to leaving it.
+    let mut on_path: HashSet<ObjectId> = HashSet::new();
+    let mut done: HashSet<ObjectId> = HashSet::new();
+    let mut stack: Vec<(ObjectId, bool)> = vec![(root, false)];
+    while let Some((id, leaving)) = stack.pop() {
+        if leaving {
+            on_path.remove(&id);
+            done.insert(id);
+            continue;
+        }
+        if on_path.contains(&id) {
+            return true;
+        }
+        if done.contains(&id) || done.len() > document.objects.len() {
+            continue;
+        }
+        on_path.insert(id);
+        stack.push((id, true));
+        let kids = document
+            .get_dictionary(id)
+            .ok()
+            .and_then(|d| d.get(b"Kids").ok())
+            .and_then(|k| deref(document, k).as_array().ok());
+        for kid in kids.into_iter().flatten() {
+            if let Ok(kid) = kid.as_reference() {
+                stack.push((kid, false));
+            }
+        }
+    }
+    false
 }
 
 /// What the form's fields say who the person is or whether they agreed:
@@ -200,6 +256,8 @@ struct PageKey {
     resources: Vec<usize>,
     /// Its visible box, by the bits of its numbers.
     page_box: Option<[u32; 4]>,
+    /// Its annotations (drawn over it), by where their array is.
+    annotations: Option<usize>,
 }
 
 /// The AcroForm's fields, as `label<TAB>value` lines.
@@ -236,11 +294,17 @@ fn read_fields(
     let placed = placed_widgets(document);
     let mut seen = HashSet::new();
     let mut count = 0usize;
-    let mut stack: Vec<(&Object, usize, Inherited)> = fields
-        .iter()
-        .rev()
-        .map(|f| (f, 0, Inherited::default()))
-        .collect();
+    // The form's default appearance, for fields that set none.
+    let top = Inherited {
+        appearance: form
+            .get(b"DA")
+            .ok()
+            .and_then(|o| deref(document, o).as_str().ok())
+            .map(<[u8]>::to_vec),
+        ..Inherited::default()
+    };
+    let mut stack: Vec<(&Object, usize, Inherited)> =
+        fields.iter().rev().map(|f| (f, 0, top.clone())).collect();
     while let Some((object, depth, inherited)) = stack.pop() {
         count += 1;
         if count > MAX_FIELDS || depth > MAX_FIELD_DEPTH {
@@ -274,7 +338,9 @@ fn read_fields(
         }
         // A field nobody can see (hidden, or a box a point wide) is not
         // what the form shows its reader: never an answer.
-        if is_hidden(document, object, field, &placed, layers) {
+        if is_hidden(document, object, field, &placed, layers)
+            || value_unseen(document, field, &here, need_appearances, budget)
+        {
             continue;
         }
         let answer = shown_value(document, field, &here, need_appearances, budget);
@@ -374,6 +440,9 @@ struct Inherited {
     label: Option<String>,
     kind: Option<Vec<u8>>,
     value: Option<Object>,
+    /// The default appearance (`/DA`): the font, size and colour a
+    /// viewer draws a text's value in.
+    appearance: Option<Vec<u8>>,
 }
 
 impl Inherited {
@@ -401,8 +470,134 @@ impl Inherited {
                 .ok()
                 .map(|o| deref(document, o).clone())
                 .or_else(|| parent.value.clone()),
+            appearance: field
+                .get(b"DA")
+                .ok()
+                .and_then(|o| deref(document, o).as_str().ok())
+                .map(<[u8]>::to_vec)
+                .or_else(|| parent.appearance.clone()),
         }
     }
+}
+
+/// Whether a text or choice field's value, though the field shows, is
+/// drawn so that nobody sees it: its default appearance (`/DA`) draws it
+/// white (or in no ink) or under a point high (0 is "fit to the box", and
+/// shows); or, where the form does not ask viewers to draw values
+/// afresh, every widget's appearance stream draws no text at all while
+/// the field has a value. Such a value is no answer, as a hidden field's
+/// is not.
+fn value_unseen(
+    document: &Document,
+    field: &Dictionary,
+    here: &Inherited,
+    need_appearances: bool,
+    budget: &Budget,
+) -> bool {
+    if !matches!(here.kind.as_deref(), Some(b"Tx" | b"Ch")) || field_value(here).is_none() {
+        return false;
+    }
+    let widgets: Vec<&Dictionary> = match field.get(b"Kids").and_then(Object::as_array) {
+        Ok(kids) => kids
+            .iter()
+            .filter_map(|k| deref(document, k).as_dict().ok())
+            .collect(),
+        Err(_) => vec![field],
+    };
+    // What the value is drawn on: the widget's background (`/MK /BG`),
+    // else the page, white.
+    let background = widgets
+        .iter()
+        .find_map(|w| widget_background(document, w))
+        .unwrap_or(look::Colour::WHITE);
+    if here
+        .appearance
+        .as_deref()
+        .is_some_and(|da| default_appearance_unseen(da, background))
+    {
+        return true;
+    }
+    if need_appearances {
+        return false;
+    }
+    !widgets.is_empty()
+        && widgets
+            .iter()
+            .all(|w| appearance_draws_nothing(document, w, budget))
+}
+
+/// A widget's background colour (`/MK /BG`: grey, RGB or CMYK by its
+/// number of components), when it has one.
+fn widget_background(document: &Document, widget: &Dictionary) -> Option<look::Colour> {
+    let characteristics = deref(document, widget.get(b"MK").ok()?).as_dict().ok()?;
+    let background = deref(document, characteristics.get(b"BG").ok()?)
+        .as_array()
+        .ok()?;
+    let values: Vec<f32> = background
+        .iter()
+        .map(|v| number(deref(document, v)))
+        .collect();
+    sight::Space::Unknown.colour(&values)
+}
+
+/// A default appearance string (`/Helv 10 Tf 1 g`) that draws text a
+/// reader does not see on `background`: its last size under a point (but
+/// not 0), or its last colour too close to the background's.
+fn default_appearance_unseen(appearance: &[u8], background: look::Colour) -> bool {
+    let operations = content::operations(appearance);
+    let mut tiny = false;
+    let mut white = false;
+    for op in &operations {
+        let args: Vec<f32> = op.operands.iter().map(number).collect();
+        match op.operator.as_str() {
+            "Tf" => {
+                let size = args.get(1).copied().unwrap_or(0.0).abs();
+                tiny = size > 0.0 && size < page::MIN_VISIBLE_SIZE;
+            }
+            "g" | "rg" | "k" => {
+                let space = match op.operator.as_str() {
+                    "g" => sight::Space::Gray,
+                    "rg" => sight::Space::Rgb,
+                    _ => sight::Space::Cmyk,
+                };
+                white = match space.colour(&args) {
+                    Some(colour) => !colour.stands_out_on(background),
+                    None => space.is_white(&args),
+                };
+            }
+            _ => {}
+        }
+    }
+    tiny || white
+}
+
+/// Whether a widget's normal appearance (`/AP /N`) is there and draws
+/// no text (nor an image or form that might): a widget with none is
+/// drawn by the viewer from its value.
+fn appearance_draws_nothing(document: &Document, widget: &Dictionary, budget: &Budget) -> bool {
+    let Some(normal) = widget
+        .get(b"AP")
+        .ok()
+        .and_then(|ap| deref(document, ap).as_dict().ok())
+        .and_then(|ap| ap.get(b"N").ok())
+    else {
+        return false;
+    };
+    let Ok(stream) = deref(document, normal).as_stream() else {
+        return false;
+    };
+    let Ok(data) = stream.decompressed_content_with_limit(MAX_APPEARANCE_BYTES) else {
+        return false;
+    };
+    let Ok(operations) = content::operations_within(&data, budget) else {
+        return false;
+    };
+    !operations.iter().any(|op| {
+        matches!(
+            op.operator.as_str(),
+            "Tj" | "TJ" | "'" | "\"" | "Do" | "BI" | "sh"
+        )
+    })
 }
 
 /// A field's name as a label: `date_of_birth` and `Date of birth` alike.
@@ -618,6 +813,15 @@ impl Rect {
                 right: x,
                 top: y,
             },
+        }
+    }
+
+    fn union(&self, other: &Rect) -> Rect {
+        Rect {
+            left: self.left.min(other.left),
+            bottom: self.bottom.min(other.bottom),
+            right: self.right.max(other.right),
+            top: self.top.max(other.top),
         }
     }
 

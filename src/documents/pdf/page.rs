@@ -5,6 +5,7 @@
 use super::layout::lay_out;
 use super::sight::*;
 use super::*;
+use lopdf::content::Operation;
 
 /// A font as the text layer is read with it: how its codes decode, and
 /// how wide its glyphs are when it says.
@@ -75,6 +76,310 @@ pub(super) struct Piece {
 /// is a speck to a reader, not words.
 pub(super) const MIN_VISIBLE_SIZE: f32 = 1.0;
 
+/// How many operations are followed between looks at the clock.
+const CHECK_EVERY: usize = 256;
+
+/// Forms drawn within forms: deeper than this is no real document.
+const MAX_FORM_DEPTH: usize = 8;
+/// Forms (and annotations' appearances) drawn on one page: a flattened
+/// form draws a few hundred.
+const MAX_FORMS: usize = 2000;
+
+/// The fonts a content stream draws with: its own resources', then those
+/// of what draws it.
+pub(super) struct Fonts<'a> {
+    own: BTreeMap<Vec<u8>, Font<'a>>,
+    outer: Option<&'a Fonts<'a>>,
+}
+
+impl<'a> Fonts<'a> {
+    fn get(&self, name: &[u8]) -> Option<&Font<'a>> {
+        self.own
+            .get(name)
+            .or_else(|| self.outer.and_then(|outer| outer.get(name)))
+    }
+}
+
+/// Fonts of a resource dictionary (`/Font`), as the text is read with
+/// them, the clock looked at after each.
+fn fonts_of<'a>(
+    document: &'a Document,
+    fonts: &'a Dictionary,
+    limit: usize,
+    budget: &Budget,
+) -> Result<BTreeMap<Vec<u8>, Font<'a>>, DocumentError> {
+    let mut out = BTreeMap::new();
+    for (name, font) in fonts.iter().take(MAX_FORMS) {
+        budget.check_time()?;
+        let Ok(font) = deref(document, font).as_dict() else {
+            continue;
+        };
+        if let Ok(encoding) = font.get_font_encoding_with_limit(document, limit) {
+            let widths = Widths::of(document, font);
+            out.insert(name.clone(), Font { encoding, widths });
+        }
+    }
+    Ok(out)
+}
+
+/// What a page draws, as it is followed: its text, the areas it fills,
+/// and the forms it is inside.
+struct Drawing<'p, 'c> {
+    page: &'p Page<'p>,
+    budget: &'p Budget,
+    contents: &'c mut Contents,
+    pieces: Vec<Piece>,
+    filled: Filled,
+    /// Operations followed so far, in the page and the forms it draws:
+    /// what is drawn later is over what is drawn before.
+    tick: usize,
+    /// Forms drawn so far.
+    forms: usize,
+    /// The forms being drawn, outermost first: a form drawing itself is
+    /// not drawn again.
+    open: Vec<ObjectId>,
+    /// The operations of each form read so far (a form drawn many times
+    /// is decompressed and read once, and counted once).
+    read_forms: HashMap<ObjectId, Rc<Vec<Operation>>>,
+}
+
+/// Whether an XObject is a form (`/Subtype /Form`).
+fn is_form(document: &Document, object: &Object) -> bool {
+    deref(document, object).as_stream().is_ok_and(|s| {
+        s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Form".as_slice())
+    })
+}
+
+impl<'p> Drawing<'p, '_> {
+    /// A form XObject drawn (`Do`) with the graphics state it is drawn
+    /// in: its `/Matrix` (after `placed`, which fits an annotation's
+    /// appearance to its rectangle) applied, clipped to its `/BBox`, its
+    /// own resources before those of what draws it; not when it sits in a
+    /// layer switched off, nor deeper than `MAX_FORM_DEPTH`, nor past
+    /// `MAX_FORMS` on the page, nor inside itself.
+    fn form(
+        &mut self,
+        object: &Object,
+        outer: &Resources,
+        fonts: &Fonts,
+        state: Graphics,
+        placed: Matrix,
+        depth: usize,
+    ) -> Result<(), DocumentError> {
+        let document = self.page.document;
+        let Ok(stream) = deref(document, object).as_stream() else {
+            return Ok(());
+        };
+        let id = object.as_reference().ok();
+        if depth >= MAX_FORM_DEPTH
+            || self.forms >= MAX_FORMS
+            || id.is_some_and(|id| self.open.contains(&id))
+            || stream
+                .dict
+                .get(b"OC")
+                .is_ok_and(|group| self.page.layers.hides(document, group))
+        {
+            return Ok(());
+        }
+        self.forms += 1;
+        self.budget.check_time()?;
+        let limit = self.budget.limits.max_pdf_page_content_bytes;
+        let operations = match id.and_then(|id| self.read_forms.get(&id)) {
+            Some(operations) => Rc::clone(operations),
+            None => {
+                let left = self
+                    .budget
+                    .limits
+                    .max_pdf_content_bytes
+                    .saturating_sub(self.contents.decoded);
+                let Ok(data) = stream.decompressed_content_with_limit(limit.min(left)) else {
+                    return Ok(());
+                };
+                self.contents.decoded += data.len();
+                let operations = Rc::new(content::operations_within(&data, self.budget)?);
+                if let Some(id) = id {
+                    self.read_forms.insert(id, Rc::clone(&operations));
+                }
+                operations
+            }
+        };
+        let matrix = stream
+            .dict
+            .get(b"Matrix")
+            .ok()
+            .and_then(|m| deref(document, m).as_array().ok())
+            .filter(|m| m.len() == 6)
+            .map_or(IDENTITY, |m| {
+                let n = |i: usize| number(deref(document, &m[i]));
+                [n(0), n(1), n(2), n(3), n(4), n(5)]
+            });
+        let mut inner = state;
+        inner.ctm = multiply(&multiply(&matrix, &placed), &state.ctm);
+        if let Some(bbox) = stream
+            .dict
+            .get(b"BBox")
+            .ok()
+            .and_then(|b| Rect::of(document, b))
+        {
+            let mut extent = None;
+            for (x, y) in [
+                (bbox.left, bbox.bottom),
+                (bbox.right, bbox.bottom),
+                (bbox.left, bbox.top),
+                (bbox.right, bbox.top),
+            ] {
+                extent = Some(Rect::extend(extent, transform(&inner.ctm, x, y)));
+            }
+            let extent = extent.unwrap_or(Rect::EMPTY);
+            inner.clip = Some(inner.clip.map_or(extent, |clip| clip.intersect(&extent)));
+        }
+        let own = stream
+            .dict
+            .get(b"Resources")
+            .ok()
+            .and_then(|r| deref(document, r).as_dict().ok());
+        let resources = outer.within(own);
+        let own_fonts = match own
+            .and_then(|r| r.get(b"Font").ok())
+            .and_then(|f| deref(document, f).as_dict().ok())
+        {
+            Some(f) => fonts_of(document, f, limit, self.budget)?,
+            None => BTreeMap::new(),
+        };
+        let inner_fonts = Fonts {
+            own: own_fonts,
+            outer: Some(fonts),
+        };
+        self.open.extend(id);
+        let drawn = self.run(&operations, &resources, &inner_fonts, inner, depth + 1);
+        if id.is_some() {
+            self.open.pop();
+        }
+        drawn
+    }
+
+    /// The page's annotations as a viewer draws them over its content:
+    /// each one's normal appearance (`/AP /N`, by its state `/AS` when it
+    /// has several), fitted to its rectangle. What they fill opaquely
+    /// hides the page's text under it (a box of a Square, FreeText or
+    /// Widget annotation); their own text is not read here (a field's
+    /// value is read from the form).
+    fn annotations(&mut self) -> Result<(), DocumentError> {
+        let document = self.page.document;
+        let Some(annots) = document
+            .get_dictionary(self.page.id)
+            .ok()
+            .and_then(|d| d.get(b"Annots").ok())
+            .and_then(|a| deref(document, a).as_array().ok())
+        else {
+            return Ok(());
+        };
+        let pieces = self.pieces.len();
+        let fonts = Fonts {
+            own: BTreeMap::new(),
+            outer: None,
+        };
+        let no_resources = Resources::none(document);
+        for annot in annots.iter().take(MAX_FORMS) {
+            let Ok(annot) = deref(document, annot).as_dict() else {
+                continue;
+            };
+            let flags = annot
+                .get(b"F")
+                .ok()
+                .and_then(|f| f.as_i64().ok())
+                .unwrap_or(0);
+            let Some(rect) = annot.get(b"Rect").ok().and_then(|r| Rect::of(document, r)) else {
+                continue;
+            };
+            if flags & (2 | 32) != 0
+                || annot
+                    .get(b"OC")
+                    .is_ok_and(|group| self.page.layers.hides(document, group))
+            {
+                continue;
+            }
+            let Some(normal) = annot
+                .get(b"AP")
+                .ok()
+                .and_then(|ap| deref(document, ap).as_dict().ok())
+                .and_then(|ap| ap.get(b"N").ok())
+            else {
+                continue;
+            };
+            let appearance = match deref(document, normal) {
+                Object::Dictionary(states) => {
+                    let Some(state) = annot.get(b"AS").and_then(Object::as_name).ok() else {
+                        continue;
+                    };
+                    match states.get(state) {
+                        Ok(appearance) => appearance,
+                        Err(_) => continue,
+                    }
+                }
+                _ => normal,
+            };
+            let Some(placed) = fitted(document, appearance, &rect) else {
+                continue;
+            };
+            self.form(
+                appearance,
+                &no_resources,
+                &fonts,
+                Graphics::default(),
+                placed,
+                0,
+            )?;
+        }
+        self.pieces.truncate(pieces);
+        Ok(())
+    }
+}
+
+/// The matrix fitting an appearance to its annotation's rectangle: its
+/// `/BBox`, transformed by its `/Matrix`, onto `rect` (as viewers place
+/// an annotation's appearance).
+fn fitted(document: &Document, appearance: &Object, rect: &Rect) -> Option<Matrix> {
+    let stream = deref(document, appearance).as_stream().ok()?;
+    let bbox = Rect::of(document, stream.dict.get(b"BBox").ok()?)?;
+    let matrix = stream
+        .dict
+        .get(b"Matrix")
+        .ok()
+        .and_then(|m| deref(document, m).as_array().ok())
+        .filter(|m| m.len() == 6)
+        .map_or(IDENTITY, |m| {
+            let n = |i: usize| number(deref(document, &m[i]));
+            [n(0), n(1), n(2), n(3), n(4), n(5)]
+        });
+    let mut extent = None;
+    for (x, y) in [
+        (bbox.left, bbox.bottom),
+        (bbox.right, bbox.bottom),
+        (bbox.left, bbox.top),
+        (bbox.right, bbox.top),
+    ] {
+        extent = Some(Rect::extend(extent, transform(&matrix, x, y)));
+    }
+    let extent = extent?;
+    let (width, height) = (extent.right - extent.left, extent.top - extent.bottom);
+    if width <= 0.0 || height <= 0.0 {
+        return None;
+    }
+    let (sx, sy) = (
+        (rect.right - rect.left) / width,
+        (rect.top - rect.bottom) / height,
+    );
+    Some([
+        sx,
+        0.0,
+        0.0,
+        sy,
+        rect.left - extent.left * sx,
+        rect.bottom - extent.bottom * sy,
+    ])
+}
+
 /// A page's text as lines, top to bottom.
 pub(super) fn page_lines(
     document: &Document,
@@ -96,6 +401,11 @@ pub(super) fn page_lines(
             .collect(),
         resources: resources.identity(),
         page_box: page_box.map(|b| [b.left, b.bottom, b.right, b.top].map(f32::to_bits)),
+        annotations: document
+            .get_dictionary(page)
+            .ok()
+            .and_then(|d| d.get(b"Annots").ok())
+            .map(|a| std::ptr::from_ref(deref(document, a)) as usize),
     };
     if let Some((_, read)) = contents.pages.iter().find(|(k, _)| *k == key) {
         return read.clone();
@@ -134,18 +444,16 @@ fn decode_page(
     let malformed =
         |e: lopdf::Error| DocumentError::Malformed(format!("a page cannot be read ({e})"));
     let limit = budget.limits.max_pdf_page_content_bytes;
-    let encodings: BTreeMap<Vec<u8>, Font> = fonts
-        .into_iter()
-        .filter_map(|(name, font)| {
-            Some((
-                name,
-                Font {
-                    encoding: font.get_font_encoding_with_limit(document, limit).ok()?,
-                    widths: Widths::of(document, font),
-                },
-            ))
-        })
-        .collect();
+    // A font's encoding (its ToUnicode map) may take a while to read:
+    // the clock is looked at after each.
+    let mut encodings: BTreeMap<Vec<u8>, Font> = BTreeMap::new();
+    for (name, font) in fonts.into_iter().take(MAX_FORMS) {
+        budget.check_time()?;
+        if let Ok(encoding) = font.get_font_encoding_with_limit(document, limit) {
+            let widths = Widths::of(document, font);
+            encodings.insert(name, Font { encoding, widths });
+        }
+    }
     // Within the page's budget and what is left of the document's.
     let left = budget
         .limits
@@ -166,259 +474,351 @@ fn decode_page(
     contents.decoded += data.len();
     // What cannot be read of it is passed over, the rest read.
     let operations = content::operations_within(&data, budget)?;
-    let mut pieces: Vec<Piece> = Vec::new();
-    let mut state = Graphics::default();
-    let mut saved: Vec<Graphics> = Vec::new();
-    // The current path's extent, for a clip made from it.
-    let mut path: Option<Rect> = None;
-    let mut rects = Path::default();
-    let mut covers: Vec<Cover> = Vec::new();
-    let mut marked = Marked::default();
-    let mut clipping = false;
-    let mut tm = IDENTITY;
-    let mut line_start = IDENTITY;
-    for (n, op) in operations.iter().enumerate() {
-        if n % 4096 == 0 {
-            budget.check_time()?;
-        }
-        let args = &op.operands;
-        let arg = |i: usize| args.get(i).map(number).unwrap_or(0.0);
-        let name = |i: usize| args.get(i).and_then(|o| o.as_name().ok());
-        match op.operator.as_str() {
-            "q" if saved.len() < 64 => saved.push(state),
-            "Q" => state = saved.pop().unwrap_or_default(),
-            "cm" => {
-                state.ctm = multiply(
-                    &[arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)],
-                    &state.ctm,
-                )
+    let fonts = Fonts {
+        own: encodings,
+        outer: None,
+    };
+    let mut drawing = Drawing {
+        page,
+        budget,
+        contents,
+        pieces: Vec::new(),
+        filled: Filled::default(),
+        tick: 0,
+        forms: 0,
+        open: Vec::new(),
+        read_forms: HashMap::new(),
+    };
+    drawing.run(&operations, &page.resources, &fonts, Graphics::default(), 0)?;
+    drawing.annotations()?;
+    let Drawing {
+        mut pieces, filled, ..
+    } = drawing;
+    drop_covered(&mut pieces, &filled.covers, budget)?;
+    Ok(Rc::new(lay_out(pieces, budget)?))
+}
+
+impl<'p> Drawing<'p, '_> {
+    /// Follows a content stream's operations as a viewer draws them,
+    /// from `state`, with these resources and fonts; `depth` forms deep.
+    fn run<'f>(
+        &mut self,
+        operations: &[Operation],
+        resources: &Resources,
+        fonts: &'f Fonts<'f>,
+        mut state: Graphics<'f>,
+        depth: usize,
+    ) -> Result<(), DocumentError> {
+        let document = self.page.document;
+        let initial = state;
+        let mut saved: Vec<Graphics> = Vec::new();
+        // The current path's extent, for a clip made from it.
+        let mut path: Option<Rect> = None;
+        let mut rects = Path::default();
+        let mut marked = Marked::default();
+        let mut clipping = false;
+        let mut tm = IDENTITY;
+        let mut line_start = IDENTITY;
+        for op in operations {
+            let n = self.tick;
+            self.tick += 1;
+            if n.is_multiple_of(CHECK_EVERY) {
+                self.budget.check_time()?;
             }
-            "gs" => {
-                if let Some(parameters) = name(0).and_then(|n| page.resources.graphics_state(n)) {
-                    state.apply(parameters, document);
+            let args = &op.operands;
+            let arg = |i: usize| args.get(i).map(number).unwrap_or(0.0);
+            let name = |i: usize| args.get(i).and_then(|o| o.as_name().ok());
+            match op.operator.as_str() {
+                "q" if saved.len() < 64 => saved.push(state),
+                "Q" => state = saved.pop().unwrap_or(initial),
+                "cm" => {
+                    state.ctm = multiply(
+                        &[arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)],
+                        &state.ctm,
+                    )
                 }
-            }
-            "Tr" => state.text.render_mode = arg(0) as i64,
-            "Tz" => state.text.horizontal_scale = arg(0) / 100.0,
-            "Ts" => state.text.rise = arg(0),
-            "rg" => state.fill.set_device(Space::Rgb, args),
-            "g" => state.fill.set_device(Space::Gray, args),
-            "k" => state.fill.set_device(Space::Cmyk, args),
-            "sc" | "scn" => state.fill.set_colour(args),
-            "cs" => state
-                .fill
-                .set_space(name(0).map_or(Space::Unknown, |n| Space::named(&page.resources, n))),
-            "RG" => state.stroke.set_device(Space::Rgb, args),
-            "G" => state.stroke.set_device(Space::Gray, args),
-            "K" => state.stroke.set_device(Space::Cmyk, args),
-            "SC" | "SCN" => state.stroke.set_colour(args),
-            "CS" => state
-                .stroke
-                .set_space(name(0).map_or(Space::Unknown, |n| Space::named(&page.resources, n))),
-            "BMC" => marked.open(false),
-            "BDC" => {
-                // `/OC /name BDC`: content of an optional content group.
-                let hidden = name(0) == Some(b"OC".as_slice())
-                    && name(1)
-                        .and_then(|n| page.resources.get(b"Properties", n))
-                        .is_some_and(|group| page.layers.hides(document, group));
-                marked.open(hidden);
-            }
-            "EMC" => marked.close(),
-            "Do" => {
-                if let Some(name) = name(0) {
-                    image_cover(
-                        &page.resources,
-                        name,
-                        &state,
-                        marked.hidden(),
-                        n,
-                        &mut covers,
-                    );
+                "gs" => {
+                    if let Some(parameters) = name(0).and_then(|n| resources.graphics_state(n)) {
+                        state.apply(parameters, document);
+                    }
                 }
-            }
-            "re" => {
-                let (x, y, w, h) = (arg(0), arg(1), arg(2), arg(3));
-                for (px, py) in [(x, y), (x + w, y + h)] {
-                    path = Some(Rect::extend(path, transform(&state.ctm, px, py)));
+                "Tr" => state.text.render_mode = arg(0) as i64,
+                "Tz" => state.text.horizontal_scale = arg(0) / 100.0,
+                "Ts" => state.text.rise = arg(0),
+                "rg" => state.fill.set_device(Space::Rgb, args),
+                "g" => state.fill.set_device(Space::Gray, args),
+                "k" => state.fill.set_device(Space::Cmyk, args),
+                "sc" | "scn" => state.fill.set_colour(args),
+                "cs" => state
+                    .fill
+                    .set_space(name(0).map_or(Space::Unknown, |n| Space::named(resources, n))),
+                "RG" => state.stroke.set_device(Space::Rgb, args),
+                "G" => state.stroke.set_device(Space::Gray, args),
+                "K" => state.stroke.set_device(Space::Cmyk, args),
+                "SC" | "SCN" => state.stroke.set_colour(args),
+                "CS" => state
+                    .stroke
+                    .set_space(name(0).map_or(Space::Unknown, |n| Space::named(resources, n))),
+                "BMC" => marked.open(false),
+                "BDC" => {
+                    // `/OC /name BDC`: content of an optional content group.
+                    let hidden = name(0) == Some(b"OC".as_slice())
+                        && name(1)
+                            .and_then(|n| resources.get(b"Properties", n))
+                            .is_some_and(|group| self.page.layers.hides(document, group));
+                    marked.open(hidden);
                 }
-                rects.rectangle(&state.ctm, x, y, w, h);
-            }
-            "m" | "l" => {
-                path = Some(Rect::extend(path, transform(&state.ctm, arg(0), arg(1))));
-                rects.other();
-            }
-            "c" | "v" | "y" => {
-                for i in (0..args.len()).step_by(2) {
-                    path = Some(Rect::extend(
-                        path,
-                        transform(&state.ctm, arg(i), arg(i + 1)),
-                    ));
+                "EMC" => marked.close(),
+                "Do" => {
+                    let Some(name) = name(0) else {
+                        continue;
+                    };
+                    let object = resources.get(b"XObject", name);
+                    if object.is_some_and(|o| is_form(document, o)) {
+                        if !marked.hidden() {
+                            if let Some(object) = object {
+                                self.form(object, resources, fonts, state, IDENTITY, depth)?;
+                            }
+                        }
+                    } else {
+                        image_cover(
+                            resources,
+                            name,
+                            &state,
+                            marked.hidden(),
+                            n,
+                            &mut self.filled,
+                        );
+                    }
                 }
-                rects.other();
-            }
-            "W" | "W*" => clipping = true,
-            "n" | "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" => {
-                let fills = match op.operator.as_str() {
-                    "f" | "F" | "B" | "b" => Some(EvenOdd(false)),
-                    "f*" | "B*" | "b*" => Some(EvenOdd(true)),
-                    _ => None,
-                };
-                rects.end(fills, &state, marked.hidden(), n, &mut covers);
-                if clipping {
-                    // An empty path clips everything away.
-                    let area = path.unwrap_or(Rect::EMPTY);
-                    state.clip = Some(match state.clip {
-                        Some(clip) => clip.intersect(&area),
-                        None => area,
-                    });
+                "BI" => {
+                    // An inline image: opaque unless it is a stencil mask.
+                    let mask = args
+                        .first()
+                        .and_then(|o| o.as_stream().ok())
+                        .is_some_and(|s| {
+                            s.dict
+                                .get(b"IM")
+                                .or_else(|_| s.dict.get(b"ImageMask"))
+                                .and_then(Object::as_bool)
+                                .unwrap_or(false)
+                        });
+                    if !mask {
+                        unit_square_cover(&state, marked.hidden(), n, &mut self.filled);
+                    }
                 }
-                clipping = false;
-                path = None;
-            }
-            "BT" => {
-                tm = IDENTITY;
-                line_start = IDENTITY;
-            }
-            "Tf" => {
-                state.text.font = name(0).and_then(|name| encodings.get(name));
-                state.text.size = arg(1);
-            }
-            "TL" => state.text.leading = arg(0),
-            "Tm" => {
-                tm = [arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)];
-                line_start = tm;
-            }
-            "Td" | "TD" => {
-                if op.operator == "TD" {
-                    state.text.leading = -arg(1);
+                "sh" => {
+                    if let Some(name) = name(0) {
+                        shading_cover(
+                            resources,
+                            name,
+                            &state,
+                            self.page.page_box,
+                            marked.hidden(),
+                            n,
+                            &mut self.filled,
+                        );
+                    }
                 }
-                line_start = multiply(&[1.0, 0.0, 0.0, 1.0, arg(0), arg(1)], &line_start);
-                tm = line_start;
-            }
-            "T*" => {
-                line_start = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.text.leading], &line_start);
-                tm = line_start;
-            }
-            "Tj" | "TJ" | "'" | "\"" => {
-                if op.operator != "Tj" && op.operator != "TJ" {
+                "re" => {
+                    let (x, y, w, h) = (arg(0), arg(1), arg(2), arg(3));
+                    for (px, py) in [(x, y), (x + w, y + h)] {
+                        path = Some(Rect::extend(path, transform(&state.ctm, px, py)));
+                    }
+                    rects.rectangle(&state.ctm, x, y, w, h);
+                }
+                "m" | "l" => {
+                    let point = transform(&state.ctm, arg(0), arg(1));
+                    path = Some(Rect::extend(path, point));
+                    if op.operator == "m" {
+                        rects.move_to(point);
+                    } else {
+                        rects.line_to(point);
+                    }
+                }
+                "c" | "v" | "y" => {
+                    for i in (0..args.len()).step_by(2) {
+                        path = Some(Rect::extend(
+                            path,
+                            transform(&state.ctm, arg(i), arg(i + 1)),
+                        ));
+                    }
+                    rects.other();
+                }
+                "W" | "W*" => clipping = true,
+                "n" | "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" => {
+                    let fills = match op.operator.as_str() {
+                        "f" | "F" | "B" | "b" => Some(EvenOdd(false)),
+                        "f*" | "B*" | "b*" => Some(EvenOdd(true)),
+                        _ => None,
+                    };
+                    rects.end(fills, &state, marked.hidden(), n, &mut self.filled);
+                    if clipping {
+                        // An empty path clips everything away.
+                        let area = path.unwrap_or(Rect::EMPTY);
+                        state.clip = Some(match state.clip {
+                            Some(clip) => clip.intersect(&area),
+                            None => area,
+                        });
+                    }
+                    clipping = false;
+                    path = None;
+                }
+                "BT" => {
+                    tm = IDENTITY;
+                    line_start = IDENTITY;
+                }
+                "Tf" => {
+                    state.text.font = name(0).and_then(|name| fonts.get(name));
+                    state.text.size = arg(1);
+                }
+                "TL" => state.text.leading = arg(0),
+                "Tm" => {
+                    tm = [arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)];
+                    line_start = tm;
+                }
+                "Td" | "TD" => {
+                    if op.operator == "TD" {
+                        state.text.leading = -arg(1);
+                    }
+                    line_start = multiply(&[1.0, 0.0, 0.0, 1.0, arg(0), arg(1)], &line_start);
+                    tm = line_start;
+                }
+                "T*" => {
                     line_start =
                         multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.text.leading], &line_start);
                     tm = line_start;
                 }
-                let Some(font) = state.text.font else {
-                    continue;
-                };
-                let items: Vec<&Object> = match op.operator.as_str() {
-                    "TJ" => args
-                        .first()
-                        .and_then(|a| a.as_array().ok())
-                        .map(|a| a.iter().collect())
-                        .unwrap_or_default(),
-                    "\"" => args.get(2).into_iter().collect(),
-                    _ => args.first().into_iter().collect(),
-                };
-                let shows = state.paints_text() && !marked.hidden();
-                let text = &state.text;
-                let size = text.size;
-                // Each string is drawn where the text matrix stands, and
-                // moves it on by its width; a number moves it back or on.
-                // A large move apart (a gap the PDF leaves instead of
-                // spaces: between a tick box and its option, say) starts
-                // a piece of its own where it is drawn.
-                let mut piece: Option<Piece> = None;
-                for item in items {
-                    match item {
-                        Object::String(bytes, _) => {
-                            let decoded =
-                                Document::decode_text(&font.encoding, bytes).unwrap_or_default();
-                            let at = multiply(&tm, &state.ctm);
-                            let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
-                            let height = (at[2] * at[2] + at[3] * at[3]).sqrt();
-                            let advance =
-                                font.width(bytes, &decoded) * size * text.horizontal_scale;
-                            tm = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &tm);
-                            let end = at[4] + advance * scale;
-                            // Where the glyphs are drawn: raised off the
-                            // baseline by the rise.
-                            let risen =
-                                |m: &Matrix| (m[4] + text.rise * m[2], m[5] + text.rise * m[3]);
-                            let (x, y) = risen(&at);
-                            // Text a reader cannot see (invisible, white,
-                            // transparent, off the page, clipped away, a
-                            // speck, in a layer switched off) is no
-                            // answer: it ends the piece and is dropped.
-                            let unsqueezed = (size * scale).abs().min((size * height).abs());
-                            let shown =
-                                unsqueezed.min((size * scale * text.horizontal_scale).abs());
-                            if !shows
-                                || !shown.is_finite()
-                                || shown < MIN_VISIBLE_SIZE
-                                || !page.page_box.is_none_or(|b| b.contains(x, y))
-                                || !state.clip.is_none_or(|c| c.contains(x, y))
-                            {
-                                pieces.extend(piece.take().filter(|p| !p.text.trim().is_empty()));
-                                continue;
-                            }
-                            // The glyphs' box: from the start to the end
-                            // of the string, a little below the baseline
-                            // to most of the size above it.
-                            let after = risen(&multiply(&tm, &state.ctm));
-                            let (up_x, up_y) = (at[2] * size, at[3] * size);
-                            let mut area = piece.as_ref().map(|p| p.area);
-                            for (px, py) in [(x, y), after] {
-                                for lift in [-0.2, 0.7] {
-                                    area = Some(Rect::extend(
-                                        area,
-                                        (px + up_x * lift, py + up_y * lift),
-                                    ));
-                                }
-                            }
-                            let area = area.unwrap_or(Rect::EMPTY);
-                            let font_size = unsqueezed.max(1.0);
-                            match piece.as_mut() {
-                                Some(p) => {
-                                    p.text.push_str(&decoded);
-                                    p.end = end;
-                                    p.area = area;
-                                }
-                                None => {
-                                    piece = Some(Piece {
-                                        x: at[4],
-                                        y: at[5],
-                                        end,
-                                        size: font_size,
-                                        text: decoded,
-                                        area,
-                                        drawn: n,
-                                    })
-                                }
-                            }
+                "Tj" | "TJ" | "'" | "\"" => {
+                    if op.operator != "Tj" && op.operator != "TJ" {
+                        line_start =
+                            multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.text.leading], &line_start);
+                        tm = line_start;
+                    }
+                    let Some(font) = state.text.font else {
+                        continue;
+                    };
+                    let items: Vec<&Object> = match op.operator.as_str() {
+                        "TJ" => args
+                            .first()
+                            .and_then(|a| a.as_array().ok())
+                            .map(|a| a.iter().collect())
+                            .unwrap_or_default(),
+                        "\"" => args.get(2).into_iter().collect(),
+                        _ => args.first().into_iter().collect(),
+                    };
+                    let text = &state.text;
+                    let size = text.size;
+                    // Each string is drawn where the text matrix stands, and
+                    // moves it on by its width; a number moves it back or on.
+                    // A large move apart (a gap the PDF leaves instead of
+                    // spaces: between a tick box and its option, say) starts
+                    // a piece of its own where it is drawn.
+                    let mut piece: Option<Piece> = None;
+                    for (i, item) in items.into_iter().enumerate() {
+                        if (i + 1).is_multiple_of(CHECK_EVERY) {
+                            self.budget.check_time()?;
                         }
-                        other => {
-                            let moved = number(other);
-                            tm = multiply(
-                                &[
-                                    1.0,
-                                    0.0,
-                                    0.0,
-                                    1.0,
-                                    -moved / 1000.0 * size * text.horizontal_scale,
-                                    0.0,
-                                ],
-                                &tm,
-                            );
-                            if moved < -200.0 {
-                                pieces.extend(piece.take().filter(|p| !p.text.trim().is_empty()));
+                        match item {
+                            Object::String(bytes, _) => {
+                                let decoded = Document::decode_text(&font.encoding, bytes)
+                                    .unwrap_or_default();
+                                let at = multiply(&tm, &state.ctm);
+                                let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
+                                let height = (at[2] * at[2] + at[3] * at[3]).sqrt();
+                                let advance =
+                                    font.width(bytes, &decoded) * size * text.horizontal_scale;
+                                tm = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &tm);
+                                let end = at[4] + advance * scale;
+                                // Where the glyphs are drawn: raised off the
+                                // baseline by the rise.
+                                let risen =
+                                    |m: &Matrix| (m[4] + text.rise * m[2], m[5] + text.rise * m[3]);
+                                let (x, y) = risen(&at);
+                                // The glyphs' box: from the start to the end
+                                // of the string, a little below the baseline
+                                // to most of the size above it.
+                                let after = risen(&multiply(&tm, &state.ctm));
+                                let (up_x, up_y) = (at[2] * size, at[3] * size);
+                                let mut glyphs = None;
+                                for (px, py) in [(x, y), after] {
+                                    for lift in [-0.2, 0.7] {
+                                        glyphs = Some(Rect::extend(
+                                            glyphs,
+                                            (px + up_x * lift, py + up_y * lift),
+                                        ));
+                                    }
+                                }
+                                let glyphs = glyphs.unwrap_or(Rect::EMPTY);
+                                // Text a reader cannot see (invisible, in the
+                                // colour of what is under it, transparent,
+                                // off the page, clipped away, a speck, in a
+                                // layer switched off) is no answer: it ends
+                                // the piece and is dropped.
+                                let unsqueezed = (size * scale).abs().min((size * height).abs());
+                                let shown =
+                                    unsqueezed.min((size * scale * text.horizontal_scale).abs());
+                                if marked.hidden()
+                                    || !shown.is_finite()
+                                    || shown < MIN_VISIBLE_SIZE
+                                    || !self.page.page_box.is_none_or(|b| b.contains(x, y))
+                                    || !state.clip.is_none_or(|c| c.contains(x, y))
+                                    || !state.paints_text_on(self.filled.beneath.under(&glyphs))
+                                {
+                                    self.pieces
+                                        .extend(piece.take().filter(|p| !p.text.trim().is_empty()));
+                                    continue;
+                                }
+                                let area = match piece.as_ref() {
+                                    Some(p) => Rect::union(&p.area, &glyphs),
+                                    None => glyphs,
+                                };
+                                let font_size = unsqueezed.max(1.0);
+                                match piece.as_mut() {
+                                    Some(p) => {
+                                        p.text.push_str(&decoded);
+                                        p.end = end;
+                                        p.area = area;
+                                    }
+                                    None => {
+                                        piece = Some(Piece {
+                                            x: at[4],
+                                            y: at[5],
+                                            end,
+                                            size: font_size,
+                                            text: decoded,
+                                            area,
+                                            drawn: n,
+                                        })
+                                    }
+                                }
+                            }
+                            other => {
+                                let moved = number(other);
+                                tm = multiply(
+                                    &[
+                                        1.0,
+                                        0.0,
+                                        0.0,
+                                        1.0,
+                                        -moved / 1000.0 * size * text.horizontal_scale,
+                                        0.0,
+                                    ],
+                                    &tm,
+                                );
+                                if moved < -200.0 {
+                                    self.pieces
+                                        .extend(piece.take().filter(|p| !p.text.trim().is_empty()));
+                                }
                             }
                         }
                     }
+                    self.pieces
+                        .extend(piece.filter(|p| !p.text.trim().is_empty()));
                 }
-                pieces.extend(piece.filter(|p| !p.text.trim().is_empty()));
+                _ => {}
             }
-            _ => {}
         }
+        Ok(())
     }
-    drop_covered(&mut pieces, &covers, budget)?;
-    Ok(Rc::new(lay_out(pieces, budget)?))
 }

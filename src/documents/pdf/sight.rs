@@ -5,6 +5,7 @@
 
 use super::page::{Font, Piece, MIN_VISIBLE_SIZE};
 use super::*;
+use crate::documents::look::Colour;
 
 /// Text drawn with less opacity than this is a ghost on the page; an
 /// area filled with more than its complement hides what is under it.
@@ -75,12 +76,14 @@ impl Default for Graphics<'_> {
 }
 
 impl Graphics<'_> {
-    /// Whether text drawn now leaves a mark a reader sees on a white page.
-    pub fn paints_text(&self) -> bool {
+    /// Whether text drawn now leaves a mark a reader sees, drawn on
+    /// `beneath` (the colour of the area filled under it, else the white
+    /// page).
+    pub fn paints_text_on(&self, beneath: Colour) -> bool {
         if self.whitening_blend {
             return false;
         }
-        let (fill, stroke) = (self.fill.seen(), self.stroke.seen());
+        let (fill, stroke) = (self.fill.seen_on(beneath), self.stroke.seen_on(beneath));
         match self.text.render_mode {
             0 | 4 => fill,
             1 | 5 => stroke,
@@ -91,10 +94,13 @@ impl Graphics<'_> {
 
     /// Whether an area filled now hides what was drawn under it.
     fn fill_hides(&self) -> bool {
-        self.fill.alpha > 1.0 - MIN_VISIBLE_ALPHA
-            && !self.fill.pattern
-            && self.normal_blend
-            && !self.masked
+        self.paints_opaquely() && !self.fill.pattern && !self.fill.no_ink()
+    }
+
+    /// Whether what is painted now (in whatever colours) hides what was
+    /// drawn under it.
+    fn paints_opaquely(&self) -> bool {
+        self.fill.alpha > 1.0 - MIN_VISIBLE_ALPHA && self.normal_blend && !self.masked
     }
 
     /// `gs`: the parameters of a named graphics state that bear on sight.
@@ -133,6 +139,10 @@ pub(super) struct Paint {
     pub space: Space,
     /// The colour leaves a white page white.
     pub white: bool,
+    /// The colour as a screen shows it, when it can be told: a colour of
+    /// no ink at all (a spot colour `/None`) has none, and nor has one
+    /// whose ink cannot be told (a pattern, a tint of no simple function).
+    pub colour: Option<Colour>,
     pub alpha: f32,
     /// A pattern, whose cells may leave what is under them showing.
     pub pattern: bool,
@@ -143,6 +153,7 @@ impl Default for Paint {
         Paint {
             space: Space::Gray,
             white: false,
+            colour: Some(Colour::BLACK),
             alpha: 1.0,
             pattern: false,
         }
@@ -150,15 +161,29 @@ impl Default for Paint {
 }
 
 impl Paint {
-    fn seen(&self) -> bool {
-        !self.white && self.alpha >= MIN_VISIBLE_ALPHA
+    /// Whether what is painted in it shows on `beneath`: a colour that
+    /// can be told by its contrast with it (the rule of `look`), one that
+    /// cannot by whether it leaves a white page white.
+    fn seen_on(&self, beneath: Colour) -> bool {
+        self.alpha >= MIN_VISIBLE_ALPHA
+            && match self.colour {
+                Some(colour) => colour.stands_out_on(beneath),
+                None => !self.white,
+            }
+    }
+
+    /// A colour that puts no ink on the page whatever is under it.
+    fn no_ink(&self) -> bool {
+        self.white && self.colour.is_none()
     }
 
     /// `g`, `rg`, `k`: a device colour, its space set with it.
     pub fn set_device(&mut self, space: Space, args: &[Object]) {
         self.space = space;
         self.pattern = false;
-        self.white = space.is_white(&components(args).0[..args.len().min(MAX_COMPONENTS)]);
+        let values = &components(args).0[..args.len().min(MAX_COMPONENTS)];
+        self.white = space.is_white(values);
+        self.colour = space.colour(values);
     }
 
     /// `cs`: a colour space, and its initial colour.
@@ -166,6 +191,7 @@ impl Paint {
         self.space = space;
         self.pattern = matches!(space, Space::Pattern);
         self.white = space.initially_white();
+        self.colour = space.initial_colour();
     }
 
     /// `sc`, `scn`: a colour in the current space; a pattern's name makes
@@ -174,10 +200,12 @@ impl Paint {
         if args.iter().any(|a| a.as_name().is_ok()) {
             self.pattern = true;
             self.white = false;
+            self.colour = None;
             return;
         }
         let (values, count) = components(args);
         self.white = self.space.is_white(&values[..count]);
+        self.colour = self.space.colour(&values[..count]);
     }
 }
 
@@ -307,6 +335,61 @@ impl Space {
         }
     }
 
+    /// As `initially_white`, the colour itself.
+    fn initial_colour(&self) -> Option<Colour> {
+        match self {
+            Space::Gray | Space::Rgb | Space::Cmyk | Space::Lab => Some(Colour::BLACK),
+            Space::IccCmyk => Some(Colour::WHITE),
+            Space::Tint { .. } => self.colour(&[1.0]),
+            Space::Indexed(_) => self.colour(&[0.0]),
+            Space::Pattern | Space::Unknown => None,
+        }
+    }
+
+    /// A colour in this space as a screen shows it, near enough, when it
+    /// can be told: device and calibrated spaces converted as their
+    /// families are; a tint of none of its ink as the paper (it knocks
+    /// out what is under it), of some by its exponential function; a
+    /// palette's white entries. A colorant `/None` paints nothing, so has
+    /// no colour.
+    pub fn colour(&self, c: &[f32]) -> Option<Colour> {
+        let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+        match self {
+            Space::Gray => c.first().map(|&g| Colour::rgb(byte(g), byte(g), byte(g))),
+            Space::Rgb => (c.len() >= 3).then(|| Colour::rgb(byte(c[0]), byte(c[1]), byte(c[2]))),
+            Space::Cmyk | Space::IccCmyk => (c.len() >= 4).then(|| {
+                let ink = |v: f32| byte((1.0 - v.clamp(0.0, 1.0)) * (1.0 - c[3].clamp(0.0, 1.0)));
+                Colour::rgb(ink(c[0]), ink(c[1]), ink(c[2]))
+            }),
+            Space::Lab => (c.len() >= 3).then(|| lab_to_rgb(c[0], c[1], c[2])),
+            Space::Tint { no_ink: true, .. } => None,
+            Space::Tint { alternate, .. } => {
+                if !c.is_empty() && c.iter().all(|v| *v <= 0.03) {
+                    return Some(Colour::WHITE);
+                }
+                match alternate {
+                    Some(f) if c.len() == 1 => {
+                        let t = c[0].clamp(0.0, 1.0).powf(f.exponent);
+                        let mut out = [0.0f32; 4];
+                        for (i, o) in out.iter_mut().enumerate().take(f.count) {
+                            *o = f.c0[i] + t * (f.c1[i] - f.c0[i]);
+                        }
+                        f.base.space().colour(&out[..f.count])
+                    }
+                    _ => None,
+                }
+            }
+            Space::Indexed(_) => self.is_white(c).then_some(Colour::WHITE),
+            Space::Unknown => match c.len() {
+                1 => Space::Gray.colour(c),
+                3 => Space::Rgb.colour(c),
+                4 => Space::Cmyk.colour(c),
+                _ => None,
+            },
+            Space::Pattern => None,
+        }
+    }
+
     fn count(&self) -> usize {
         match self {
             Space::Gray | Space::Tint { .. } | Space::Indexed(_) => 1,
@@ -371,7 +454,7 @@ impl Space {
             b"Separation" => {
                 let none = part(1).and_then(|n| n.as_name().ok()) == Some(b"None".as_slice());
                 Space::Tint {
-                    no_ink: none,
+                    no_ink: none || never_inks(document, part(2), part(3), 1, depth),
                     alternate: part(2).zip(part(3)).and_then(|(alternate, function)| {
                         exponential(document, alternate, function, depth)
                     }),
@@ -386,8 +469,9 @@ impl Space {
                                 .iter()
                                 .all(|n| n.as_name().ok() == Some(b"None".as_slice()))
                     });
+                let inputs = part(1).and_then(|n| n.as_array().ok()).map_or(0, Vec::len);
                 Space::Tint {
-                    no_ink: none,
+                    no_ink: none || never_inks(document, part(2), part(3), inputs, depth),
                     alternate: None,
                 }
             }
@@ -395,6 +479,101 @@ impl Space {
             _ => Space::Unknown,
         }
     }
+}
+
+/// CIE L*a*b* (a D65 white) as sRGB.
+fn lab_to_rgb(l: f32, a: f32, b: f32) -> Colour {
+    let fy = (l + 16.0) / 116.0;
+    let (fx, fz) = (fy + a / 500.0, fy - b / 200.0);
+    let inverse = |f: f32| {
+        if f > 6.0 / 29.0 {
+            f * f * f
+        } else {
+            3.0 * (6.0f32 / 29.0).powi(2) * (f - 4.0 / 29.0)
+        }
+    };
+    let (x, y, z) = (0.9505 * inverse(fx), inverse(fy), 1.089 * inverse(fz));
+    let gamma = |v: f32| {
+        let v = v.clamp(0.0, 1.0);
+        let v = if v <= 0.003_130_8 {
+            12.92 * v
+        } else {
+            1.055 * v.powf(1.0 / 2.4) - 0.055
+        };
+        (v * 255.0).round() as u8
+    };
+    Colour::rgb(
+        gamma(3.2406 * x - 1.5372 * y - 0.4986 * z),
+        gamma(-0.9689 * x + 1.8758 * y + 0.0415 * z),
+        gamma(0.0557 * x - 0.2040 * y + 1.0570 * z),
+    )
+}
+
+/// Inputs of a DeviceN space whose calculator is run on every corner and
+/// middle of its tints (3 to this power runs).
+const MAX_CALCULATED_INPUTS: usize = 4;
+
+/// Whether a Separation's or DeviceN's tint transform is a PostScript
+/// calculator (type 4) that leaves the paper white at every tint: a spot
+/// colour that never marks the page, text in which is not seen.
+///
+/// A calculator is not assumed to put ink on the page, nor taken to be
+/// white: it is run only when it is a straight run of arithmetic (no
+/// branches, see `calculator`), on the tints 0, 1/16, ... 1 (each
+/// combination of 0, 1/2 and 1 for DeviceN); only when every run leaves
+/// white is the colour taken to be no ink. Any other calculator (one that
+/// cannot be run, or inks at some tint) is judged as any tint whose
+/// function is not told: ink unless the tint is none.
+fn never_inks(
+    document: &Document,
+    alternate: Option<&Object>,
+    function: Option<&Object>,
+    inputs: usize,
+    depth: usize,
+) -> bool {
+    let (Some(alternate), Some(Object::Stream(function))) = (alternate, function) else {
+        return false;
+    };
+    if function
+        .dict
+        .get(b"FunctionType")
+        .and_then(Object::as_i64)
+        .ok()
+        != Some(4)
+        || inputs == 0
+        || inputs > MAX_CALCULATED_INPUTS
+    {
+        return false;
+    }
+    let base = Space::of(document, alternate, depth + 1);
+    let count = base.count();
+    if count == 0 || matches!(base, Space::Tint { .. } | Space::Indexed(_)) {
+        return false;
+    }
+    let Some(program) = function
+        .decompressed_content_with_limit(4096)
+        .ok()
+        .and_then(|p| calculator::parse(&p))
+    else {
+        return false;
+    };
+    let steps: Vec<f32> = if inputs == 1 {
+        (0..=16).map(|i| i as f32 / 16.0).collect()
+    } else {
+        vec![0.0, 0.5, 1.0]
+    };
+    let runs = steps.len().pow(inputs as u32);
+    (0..runs).all(|mut n| {
+        let tints: Vec<f32> = (0..inputs)
+            .map(|_| {
+                let t = steps[n % steps.len()];
+                n /= steps.len();
+                t
+            })
+            .collect();
+        calculator::run(&program, &tints)
+            .is_some_and(|out| out.len() == count && base.is_white(&out))
+    })
 }
 
 /// A Separation's tint transform when it is an exponential function
@@ -501,6 +680,26 @@ impl<'a> Resources<'a> {
         Resources {
             document,
             dictionaries,
+        }
+    }
+
+    /// None at all (an annotation's appearance draws with its own).
+    pub fn none(document: &'a Document) -> Resources<'a> {
+        Resources {
+            document,
+            dictionaries: Vec::new(),
+        }
+    }
+
+    /// A form's resources: its own dictionary, then these (which older
+    /// writers leave it to use).
+    pub fn within(&self, own: Option<&'a Dictionary>) -> Resources<'a> {
+        Resources {
+            document: self.document,
+            dictionaries: own
+                .into_iter()
+                .chain(self.dictionaries.iter().copied())
+                .collect(),
         }
     }
 
@@ -696,19 +895,89 @@ pub(super) struct Path {
     rects: Vec<(Rect, bool)>,
     /// Nothing but upright rectangles so far.
     only_rects: bool,
+    /// The subpath being drawn of straight lines (`m`, `l`), in page
+    /// space: four corners of an upright rectangle are one, as `re` is.
+    lines: Vec<(f32, f32)>,
 }
+
+/// Points of a subpath of lines that may still be a rectangle: four
+/// corners, the first again.
+const MAX_RECTANGLE_POINTS: usize = 5;
 
 impl Default for Path {
     fn default() -> Self {
         Path {
             rects: Vec::new(),
             only_rects: true,
+            lines: Vec::new(),
         }
     }
 }
 
 impl Path {
+    /// `m`: a new subpath.
+    pub fn move_to(&mut self, point: (f32, f32)) {
+        self.close_lines();
+        self.lines.push(point);
+    }
+
+    /// `l`: a line on from the last point.
+    pub fn line_to(&mut self, point: (f32, f32)) {
+        if self.lines.is_empty() || self.lines.len() >= MAX_RECTANGLE_POINTS {
+            self.lines.clear();
+            self.only_rects = false;
+            return;
+        }
+        self.lines.push(point);
+    }
+
+    /// The subpath of lines ended: an upright rectangle (each side
+    /// across or up the page, in turn) is kept as `re` keeps one, any
+    /// other shape makes the path more than rectangles.
+    fn close_lines(&mut self) {
+        let mut points = std::mem::take(&mut self.lines);
+        if points.len() <= 1 {
+            return;
+        }
+        if points.len() == MAX_RECTANGLE_POINTS && points.first() == points.last() {
+            points.pop();
+        }
+        const EVEN: f32 = 0.01;
+        let upright = points.len() == 4 && {
+            let across = |i: usize| {
+                let (a, b) = (points[i], points[(i + 1) % 4]);
+                ((a.1 - b.1).abs() <= EVEN, (a.0 - b.0).abs() <= EVEN)
+            };
+            let sides: Vec<(bool, bool)> = (0..4).map(across).collect();
+            let alternating = |start_across: bool| {
+                sides.iter().enumerate().all(|(i, (flat, plumb))| {
+                    if (i % 2 == 0) == start_across {
+                        *flat
+                    } else {
+                        *plumb
+                    }
+                })
+            };
+            alternating(true) || alternating(false)
+        };
+        if !upright || self.rects.len() >= MAX_PATH_RECTS {
+            self.only_rects = false;
+            return;
+        }
+        let mut area = None;
+        let mut twice_signed_area = 0.0;
+        for (i, &(x, y)) in points.iter().enumerate() {
+            area = Some(Rect::extend(area, (x, y)));
+            let (nx, ny) = points[(i + 1) % points.len()];
+            twice_signed_area += x * ny - nx * y;
+        }
+        if let Some(area) = area {
+            self.rects.push((area, twice_signed_area >= 0.0));
+        }
+    }
+
     pub fn rectangle(&mut self, ctm: &Matrix, x: f32, y: f32, width: f32, height: f32) {
+        self.close_lines();
         let upright = (ctm[1] == 0.0 && ctm[2] == 0.0) || (ctm[0] == 0.0 && ctm[3] == 0.0);
         if !upright || self.rects.len() >= MAX_PATH_RECTS {
             self.only_rects = false;
@@ -723,8 +992,9 @@ impl Path {
         self.rects.push((area, turning));
     }
 
-    /// A line or curve: the fill is no longer of rectangles alone.
+    /// A curve: the fill is no longer of rectangles alone.
     pub fn other(&mut self) {
+        self.lines.clear();
         self.only_rects = false;
     }
 
@@ -736,11 +1006,12 @@ impl Path {
         state: &Graphics,
         hidden: bool,
         drawn: usize,
-        covers: &mut Vec<Cover>,
+        filled: &mut Filled,
     ) {
+        self.close_lines();
         if let Some(even_odd) = fills {
             if self.only_rects && !hidden && state.fill_hides() {
-                self.cover(even_odd.0, state.clip, drawn, covers);
+                self.cover(even_odd.0, state, drawn, filled);
             }
         }
         self.rects.clear();
@@ -750,7 +1021,8 @@ impl Path {
     /// A rectangle is filled in full when no other rectangle of the path
     /// cuts a hole in it: under even-odd, none overlaps it; under
     /// non-zero winding, none drawn the other way round does.
-    fn cover(&self, even_odd: bool, clip: Option<Rect>, drawn: usize, covers: &mut Vec<Cover>) {
+    fn cover(&self, even_odd: bool, state: &Graphics, drawn: usize, filled: &mut Filled) {
+        let clip = state.clip;
         for (i, (area, turning)) in self.rects.iter().enumerate() {
             let holed = self
                 .rects
@@ -769,7 +1041,8 @@ impl Path {
             if area.right - area.left >= MIN_VISIBLE_SIZE
                 && area.top - area.bottom >= MIN_VISIBLE_SIZE
             {
-                covers.push(Cover { area, drawn });
+                filled.covers.push(Cover { area, drawn });
+                filled.beneath.push(area, state.fill.colour);
             }
         }
     }
@@ -783,7 +1056,7 @@ pub(super) fn image_cover(
     state: &Graphics,
     hidden: bool,
     drawn: usize,
-    covers: &mut Vec<Cover>,
+    filled: &mut Filled,
 ) {
     let Some(image) = resources
         .get(b"XObject", name)
@@ -801,11 +1074,152 @@ pub(super) fn image_cover(
         && dict.get(b"Mask").is_err()
         && dict.get(b"SMaskInData").map_or(true, |m| number(m) == 0.0);
     if opaque {
-        // The image fills the unit square of its matrix.
-        let mut path = Path::default();
-        path.rectangle(&state.ctm, 0.0, 0.0, 1.0, 1.0);
-        path.end(Some(EvenOdd(false)), state, hidden, drawn, covers);
+        unit_square_cover(state, hidden, drawn, filled);
     }
+}
+
+/// An opaque image (named or inline) fills the unit square of its matrix.
+pub(super) fn unit_square_cover(state: &Graphics, hidden: bool, drawn: usize, filled: &mut Filled) {
+    let mut path = Path::default();
+    path.rectangle(&state.ctm, 0.0, 0.0, 1.0, 1.0);
+    let mut image_state = *state;
+    // What it shows under text drawn on it cannot be told.
+    image_state.fill.colour = None;
+    image_state.fill.white = false;
+    image_state.fill.pattern = false;
+    path.end(Some(EvenOdd(false)), &image_state, hidden, drawn, filled);
+}
+
+/// `sh`: a shading painted over the whole clipping area (else the page),
+/// cut to its own `/BBox`, hides what is under it as a fill does; what
+/// colour it shows under text drawn on it is not told.
+pub(super) fn shading_cover(
+    resources: &Resources,
+    name: &[u8],
+    state: &Graphics,
+    page_box: Option<Rect>,
+    hidden: bool,
+    drawn: usize,
+    filled: &mut Filled,
+) {
+    let document = resources.document;
+    let Some(shading) = resources.get(b"Shading", name).map(|o| deref(document, o)) else {
+        return;
+    };
+    let dict = match shading {
+        Object::Stream(s) => &s.dict,
+        other => match other.as_dict() {
+            Ok(d) => d,
+            Err(_) => return,
+        },
+    };
+    if hidden || !state.paints_opaquely() {
+        return;
+    }
+    let Some(mut area) = state.clip.or(page_box) else {
+        return;
+    };
+    if let Some(bbox) = dict.get(b"BBox").ok().and_then(|b| Rect::of(document, b)) {
+        let mut extent = None;
+        for (x, y) in [
+            (bbox.left, bbox.bottom),
+            (bbox.right, bbox.bottom),
+            (bbox.left, bbox.top),
+            (bbox.right, bbox.top),
+        ] {
+            extent = Some(Rect::extend(extent, transform(&state.ctm, x, y)));
+        }
+        if let Some(extent) = extent {
+            area = area.intersect(&extent);
+        }
+    }
+    if area.right - area.left >= MIN_VISIBLE_SIZE && area.top - area.bottom >= MIN_VISIBLE_SIZE {
+        filled.covers.push(Cover { area, drawn });
+        filled.beneath.push(area, None);
+    }
+}
+
+/// The areas filled opaquely on a page: as covers of the text drawn
+/// before them, and as what the text drawn after them is seen on.
+#[derive(Default)]
+pub(super) struct Filled {
+    pub covers: Vec<Cover>,
+    pub beneath: Beneath,
+}
+
+/// Areas a page has filled opaquely so far (upright rectangles, and
+/// images), topmost last, with the colour each shows when it can be told:
+/// text is judged against the colour of the topmost that holds its glyphs
+/// (white on a navy header cell shows; navy on it does not).
+///
+/// Bounded, so that a page of thousands of fills costs no more than a
+/// look at each of `MAX_FILLS_BENEATH` for each piece of text, and no
+/// more than `MAX_BENEATH_CHECKS` looks in all: a fill that wholly covers
+/// the one before it replaces it; fills past the first
+/// `MAX_FILLS_BENEATH` are not kept, and once the looks are spent text is
+/// judged against the white page, as it would be with no fills at all.
+#[derive(Default)]
+pub(super) struct Beneath {
+    fills: Vec<(Rect, Option<Colour>)>,
+    checks: usize,
+}
+
+/// Fills kept to judge text against: a form's table has a few hundred
+/// cells.
+const MAX_FILLS_BENEATH: usize = 4096;
+/// Looks at a fill for the text drawn on a page.
+pub(super) const MAX_BENEATH_CHECKS: usize = 2_000_000;
+
+impl Beneath {
+    /// The looks at fills taken so far.
+    #[cfg(test)]
+    pub fn checks(&self) -> usize {
+        self.checks
+    }
+
+    /// A fill, in a colour that can be told or not (then what is drawn on
+    /// it is judged as on the white page).
+    pub fn push(&mut self, area: Rect, colour: Option<Colour>) {
+        while self
+            .fills
+            .last()
+            .is_some_and(|(last, _)| holds(&area, last, 0.0))
+        {
+            self.fills.pop();
+        }
+        if self.fills.len() < MAX_FILLS_BENEATH {
+            self.fills.push((area, colour));
+        }
+    }
+
+    /// The colour under text whose glyphs take `glyphs`: the topmost fill
+    /// holding them from top to bottom and at least half of them across
+    /// (where glyphs end is only estimated when a font's widths are not
+    /// read), else the white page.
+    pub fn under(&mut self, glyphs: &Rect) -> Colour {
+        const SLACK: f32 = 1.0;
+        let width = glyphs.right - glyphs.left;
+        for (area, colour) in self.fills.iter().rev() {
+            if self.checks >= MAX_BENEATH_CHECKS {
+                break;
+            }
+            self.checks += 1;
+            let upright = glyphs.bottom >= area.bottom - SLACK && glyphs.top <= area.top + SLACK;
+            let across = glyphs.right.min(area.right + SLACK) - glyphs.left.max(area.left - SLACK);
+            if upright && across >= width / 2.0 && across >= 0.0 {
+                return colour.unwrap_or(Colour::WHITE);
+            }
+        }
+        Colour::WHITE
+    }
+}
+
+/// Whether `outer` holds `inner`, within `slack` points.
+fn holds(outer: &Rect, inner: &Rect, slack: f32) -> bool {
+    inner.left >= outer.left - slack
+        && inner.right <= outer.right + slack
+        && inner.bottom >= outer.bottom - slack
+        && inner.top <= outer.top + slack
 }
 
 /// Whether a fill uses the even-odd rule.
@@ -851,6 +1265,9 @@ pub(super) fn drop_covered(
                 break;
             }
             checks += 1;
+            if checks.is_multiple_of(65_536) {
+                budget.check_time()?;
+            }
             covered[i] |= piece.drawn < cover.drawn
                 && piece.area.left >= c.left - SLACK
                 && piece.area.right <= c.right + SLACK

@@ -17,6 +17,23 @@ fn one_page(
     content: &str,
     extra: &dyn Fn(&mut Document, &mut Dictionary, &mut Dictionary),
 ) -> Vec<u8> {
+    page_drawing(&format!("{content}\n{SHOWN}"), extra)
+}
+
+/// A one-page A4 PDF drawing `content` alone.
+fn page_drawing(
+    content: &str,
+    extra: &dyn Fn(&mut Document, &mut Dictionary, &mut Dictionary),
+) -> Vec<u8> {
+    page_with(content, extra, &|_, _| {})
+}
+
+/// As `page_drawing`, the page's dictionary added to by `on_page`.
+fn page_with(
+    content: &str,
+    extra: &dyn Fn(&mut Document, &mut Dictionary, &mut Dictionary),
+    on_page: &dyn Fn(&mut Document, &mut Dictionary),
+) -> Vec<u8> {
     let mut doc = Document::with_version("1.7");
     let pages_id = doc.new_object_id();
     let font = doc.add_object(dictionary! {
@@ -25,14 +42,13 @@ fn one_page(
     let mut resources = dictionary! { "Font" => dictionary! { "F1" => font } };
     let mut catalog = dictionary! { "Type" => "Catalog", "Pages" => pages_id };
     extra(&mut doc, &mut resources, &mut catalog);
-    let content = doc.add_object(Stream::new(
-        dictionary! {},
-        format!("{content}\n{SHOWN}").into_bytes(),
-    ));
-    let page = doc.add_object(dictionary! {
+    let content = doc.add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
+    let mut page = dictionary! {
         "Type" => "Page", "Parent" => pages_id, "Contents" => content,
         "Resources" => resources,
-    });
+    };
+    on_page(&mut doc, &mut page);
+    let page = doc.add_object(page);
     doc.objects.insert(
         pages_id,
         Object::Dictionary(dictionary! {
@@ -389,4 +405,722 @@ fn a_page_filled_over_its_text_past_checking_says_so() {
             limit: super::sight::MAX_COVER_CHECKS
         })
     );
+}
+
+#[test]
+fn text_is_judged_against_the_fill_drawn_under_it() {
+    let navy_box = "q 0.12 0.22 0.39 rg 60 750 300 30 re f Q";
+    let white_box = "q 1 g 60 750 300 30 re f Q";
+    let hidden = [
+        // White on a white box, or on the page beside a navy box, or
+        // mostly beside one.
+        format!("{white_box} q 1 g {SMUGGLED} Q"),
+        format!("q 0 0 0.5 rg 60 750 30 30 re f Q q 1 g {SMUGGLED} Q"),
+        format!("q 0.12 0.22 0.39 rg 60 100 300 30 re f Q q 1 g {SMUGGLED} Q"),
+        // Navy on the navy box drawn before it.
+        format!("q 0.12 0.22 0.39 rg 60 750 300 30 re f {SMUGGLED} Q"),
+        format!("q 1 1 0 0.5 k 60 750 300 30 re f {SMUGGLED} Q"),
+        // A white box painted over the navy one, then white text.
+        format!("{navy_box} {white_box} q 1 g {SMUGGLED} Q"),
+        // The navy box in its own coordinates, the text on it the same.
+        format!("q 0.5 0 0 0.5 0 0 cm 0 0 0.5 rg 120 1500 600 60 re f Q q 0 0 0.5 rg {SMUGGLED} Q"),
+    ];
+    let shown = [
+        // White or yellow on navy: a header row as Word prints it.
+        format!("{navy_box} q 1 g {SMUGGLED} Q"),
+        format!("{navy_box} q 1 1 0 rg {SMUGGLED} Q"),
+        format!("q 1 1 0 0.5 k 60 750 300 30 re f Q q 0 0 0 0 k {SMUGGLED} Q"),
+        format!("q 0.5 0 0 0.5 0 0 cm 0 0 0.5 rg 120 1500 600 60 re f Q q 1 g {SMUGGLED} Q"),
+        // The topmost fill counts: navy over white.
+        format!("{white_box} {navy_box} q 1 g {SMUGGLED} Q"),
+        // Black on the navy box's neighbour, white on it in a cell of a
+        // path of several rectangles.
+        format!("q 0 0 0.5 rg 0 0 10 10 re 60 750 300 30 re f Q q 1 g {SMUGGLED} Q"),
+        // Its end (estimated from no widths) a little past the box.
+        format!("q 0 0 0.5 rg 60 750 70 30 re f Q q 1 g {SMUGGLED} Q"),
+    ];
+    check(&refs(&hidden), &refs(&shown), &no_extra);
+}
+
+/// A table as a word processor prints it: each label white in a navy
+/// cell drawn before it, each answer black beside it.
+fn navy_label_table(rows: &[(&str, &str)]) -> String {
+    let mut content = String::new();
+    for (i, (label, value)) in rows.iter().enumerate() {
+        let y = 700 - 30 * i as i32;
+        content += &format!(
+            "q 0.122 0.22 0.392 rg 50 {} 200 24 re f Q\n\
+             q 1 1 1 rg BT /F1 11 Tf 56 {y} Td ({label}) Tj ET Q\n\
+             q 0.5 g 250 {} 300 24 re S Q\n",
+            y - 7,
+            y - 7,
+        );
+        if !value.is_empty() {
+            content += &format!("BT /F1 11 Tf 260 {y} Td ({value}) Tj ET\n");
+        }
+    }
+    content
+}
+
+#[test]
+fn a_form_printed_with_white_labels_on_navy_cells_is_read() {
+    use crate::core::field::Field;
+    use crate::core::form::read_form;
+    let content = navy_label_table(&[
+        ("Full name", "Sam Example"),
+        ("Date of birth", "01/02/1990"),
+        ("Prison number", "A1234BC"),
+    ]);
+    let text = read(&page_drawing(&content, &no_extra));
+    let form = read_form(&text);
+    assert_eq!(
+        form.values.get(&Field::FullName).map(String::as_str),
+        Some("Sam Example"),
+        "{text:?}"
+    );
+    assert_eq!(
+        form.values.get(&Field::PrisonNumber).map(String::as_str),
+        Some("A1234BC"),
+        "{text:?}"
+    );
+    assert!(form.values.contains_key(&Field::DateOfBirth), "{text:?}");
+    // Left blank, it is a form left blank, not a scan.
+    let blank = navy_label_table(&[("Full name", ""), ("Date of birth", "")]);
+    let text = read(&page_drawing(&blank, &no_extra));
+    assert!(text.contains("Full name"), "{text:?}");
+}
+
+#[test]
+fn many_fills_under_text_are_judged_within_bounds() {
+    let mut content = String::new();
+    for i in 0..20_000 {
+        content += &format!("0.9 g {} {} 4 4 re f\n", i % 590, (i / 590) * 5 % 830);
+    }
+    content += "0 0 0.5 rg 60 750 300 30 re f\n";
+    for i in 0..2_000 {
+        content += &format!(
+            "0 g BT /F1 12 Tf 72 {} Td (line {i}) Tj ET\n",
+            100 + i % 600
+        );
+    }
+    content += &format!("1 g {SMUGGLED}\n0 g\n");
+    // Read whole, on a busy machine given time to.
+    let limits = super::super::Limits {
+        max_time: std::time::Duration::from_secs(20),
+        ..LIMITS
+    };
+    let text =
+        read_document(DocumentKind::Pdf, &one_page(&content, &no_extra), &limits).expect("read");
+    assert!(text.contains("line 1999"), "{text:?}");
+    assert!(text.contains("Sam Example"));
+    // However many fills and pieces of text, the looks are bounded.
+    let mut beneath = super::sight::Beneath::default();
+    let fill = |i: usize| super::Rect {
+        left: (i % 590) as f32,
+        bottom: ((i / 590) * 5 % 830) as f32,
+        right: (i % 590) as f32 + 4.0,
+        top: ((i / 590) * 5 % 830) as f32 + 4.0,
+    };
+    for i in 0..20_000 {
+        beneath.push(fill(i), None);
+    }
+    for i in 0..10_000 {
+        beneath.under(&fill(i * 7));
+    }
+    assert!(beneath.checks() <= super::sight::MAX_BENEATH_CHECKS);
+}
+
+#[test]
+fn text_under_an_inline_image_or_a_shading_painted_after_it_is_not_read() {
+    let shading = |_: &mut Document, resources: &mut Dictionary, _: &mut Dictionary| {
+        let function = dictionary! {
+            "FunctionType" => 2, "Domain" => vec![0.into(), 1.into()],
+            "C0" => vec![1.into(), 1.into(), 1.into()],
+            "C1" => vec![Object::Real(0.9), Object::Real(0.9), Object::Real(0.9)], "N" => 1,
+        };
+        resources.set(
+            "Shading",
+            dictionary! {
+                "Sh" => dictionary! {
+                    "ShadingType" => 2, "ColorSpace" => "DeviceRGB",
+                    "Coords" => vec![60.into(), 750.into(), 360.into(), 750.into()],
+                    "Function" => function, "Extend" => vec![true.into(), true.into()],
+                },
+            },
+        );
+        resources.set(
+            "ExtGState",
+            dictionary! { "Half" => dictionary! { "ca" => Object::Real(0.5) } },
+        );
+    };
+    let image = |at: &str, mask: &str| {
+        format!("q 300 0 0 30 {at} cm BI /W 1 /H 1 /BPC 8 /CS /G {mask}ID A EI Q")
+    };
+    let hidden = [
+        format!("{SMUGGLED} {}", image("60 750", "")),
+        format!("{SMUGGLED} q 60 750 300 30 re W n /Sh sh Q"),
+        // With no clip, the shading fills the page.
+        format!("{SMUGGLED} q /Sh sh Q"),
+    ];
+    let shown = [
+        format!("{SMUGGLED} {}", image("60 100", "")),
+        format!("{SMUGGLED} {}", image("60 750", "/IM true ")),
+        format!("{} {SMUGGLED}", image("60 750", "")),
+        format!("q 60 750 300 30 re W n /Sh sh Q {SMUGGLED}"),
+        format!("{SMUGGLED} q 60 100 300 30 re W n /Sh sh Q"),
+        format!("{SMUGGLED} q /Half gs 60 750 300 30 re W n /Sh sh Q"),
+    ];
+    check(&refs(&hidden), &refs(&shown), &shading);
+}
+
+/// A form XObject of `content`, its own font `F2` (Helvetica), placed by
+/// `matrix` and clipped to `bbox`, with more resources from `more`.
+fn form_xobject(
+    doc: &mut Document,
+    content: &str,
+    matrix: [f32; 6],
+    bbox: [i64; 4],
+    more: Dictionary,
+) -> lopdf::ObjectId {
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+    });
+    let mut resources = dictionary! { "Font" => dictionary! { "F2" => font } };
+    for (key, value) in more.iter() {
+        resources.set(key.clone(), value.clone());
+    }
+    doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Form",
+            "BBox" => bbox.iter().map(|&v| Object::Integer(v)).collect::<Vec<_>>(),
+            "Matrix" => matrix.iter().map(|&v| Object::Real(v)).collect::<Vec<_>>(),
+            "Resources" => resources,
+        },
+        content.as_bytes().to_vec(),
+    ))
+}
+
+const IN_FORM: &str = "BT /F2 12 Tf 62 780 Td (Zed Smuggled) Tj ET";
+
+#[test]
+fn text_in_a_form_xobject_is_read_by_the_same_rules() {
+    let forms = |doc: &mut Document, resources: &mut Dictionary, catalog: &mut Dictionary| {
+        // Moved 10 right and 20 down: drawn at 72, 760.
+        let at = [1.0, 0.0, 0.0, 1.0, 10.0, -20.0];
+        let page = [0, 0, 595, 842];
+        let plain = form_xobject(doc, IN_FORM, at, page, dictionary! {});
+        let white = form_xobject(doc, &format!("1 g {IN_FORM}"), at, page, dictionary! {});
+        let clipped = form_xobject(doc, IN_FORM, at, [0, 0, 100, 100], dictionary! {});
+        let inner = form_xobject(doc, IN_FORM, at, page, dictionary! {});
+        let outer = form_xobject(
+            doc,
+            "/Inner Do",
+            [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+            page,
+            dictionary! { "XObject" => dictionary! { "Inner" => inner } },
+        );
+        // A form drawing itself, and two drawing each other.
+        let looping = doc.new_object_id();
+        let (ping, pong) = (doc.new_object_id(), doc.new_object_id());
+        for (id, calls, text) in [
+            (looping, looping, IN_FORM),
+            (ping, pong, IN_FORM),
+            (pong, ping, ""),
+        ] {
+            let form = form_xobject(
+                doc,
+                &format!("{text} /Again Do"),
+                at,
+                page,
+                dictionary! { "XObject" => dictionary! { "Again" => calls } },
+            );
+            let object = doc.objects.remove(&form).expect("added");
+            doc.objects.insert(id, object);
+        }
+        let off = doc.add_object(dictionary! { "Type" => "OCG", "Name" => "Off" });
+        let in_layer = form_xobject(doc, IN_FORM, at, page, dictionary! {});
+        if let Ok(Object::Stream(s)) = doc.get_object_mut(in_layer) {
+            s.dict.set("OC", off);
+        }
+        catalog.set(
+            "OCProperties",
+            dictionary! { "OCGs" => vec![off.into()], "D" => dictionary! { "OFF" => vec![off.into()] } },
+        );
+        resources.set(
+            "XObject",
+            dictionary! {
+                "Plain" => plain, "White" => white, "Clipped" => clipped, "Outer" => outer,
+                "Looping" => looping, "Ping" => ping, "InLayer" => in_layer,
+            },
+        );
+    };
+    let hidden = [
+        "/White Do",
+        "/Clipped Do",
+        "/InLayer Do",
+        "/Plain Do q 1 g 60 750 300 30 re f Q",
+        "q 0.01 0 0 0.01 0 0 cm /Plain Do Q",
+    ];
+    let shown = [
+        "/Plain Do",
+        "/Outer Do",
+        "/Looping Do",
+        "/Ping Do",
+        "q 0 0 0.5 rg 60 750 300 30 re f Q /White Do",
+    ];
+    check(&hidden, &shown, &forms);
+    // Once only, however often the form draws itself.
+    let text = read(&one_page("/Looping Do", &forms));
+    assert_eq!(text.matches("Zed Smuggled").count(), 1, "{text:?}");
+}
+
+#[test]
+fn a_form_flattened_into_a_form_xobject_is_read() {
+    use crate::core::field::Field;
+    use crate::core::form::read_form;
+    let content = "BT /F2 11 Tf 56 700 Td (Full name) Tj 204 0 Td (Sam Example) Tj ET\n\
+        BT /F2 11 Tf 56 670 Td (Prison number) Tj 204 0 Td (A1234BC) Tj ET";
+    let flattened = move |doc: &mut Document, resources: &mut Dictionary, _: &mut Dictionary| {
+        let form = form_xobject(
+            doc,
+            content,
+            [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+            [0, 0, 595, 842],
+            dictionary! {},
+        );
+        resources.set("XObject", dictionary! { "Fm0" => form });
+    };
+    let text = read(&page_drawing("q /Fm0 Do Q", &flattened));
+    let form = read_form(&text);
+    assert_eq!(
+        form.values.get(&Field::FullName).map(String::as_str),
+        Some("Sam Example"),
+        "{text:?}"
+    );
+    assert_eq!(
+        form.values.get(&Field::PrisonNumber).map(String::as_str),
+        Some("A1234BC"),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn text_under_an_annotation_filled_over_it_is_not_read() {
+    let annotated =
+        |subtype: &'static str, flags: i64, rect: [i64; 4], appearance: &'static str| {
+            move |doc: &mut Document, page: &mut Dictionary| {
+                let ap = doc.add_object(Stream::new(
+                    dictionary! {
+                        "Type" => "XObject", "Subtype" => "Form",
+                        "BBox" => vec![0.into(), 0.into(), 300.into(), 30.into()],
+                    },
+                    appearance.as_bytes().to_vec(),
+                ));
+                let annot = doc.add_object(dictionary! {
+                    "Type" => "Annot", "Subtype" => subtype, "F" => flags,
+                    "Rect" => rect.iter().map(|&v| Object::Integer(v)).collect::<Vec<_>>(),
+                    "AP" => dictionary! { "N" => ap },
+                });
+                page.set("Annots", vec![Object::Reference(annot)]);
+            }
+        };
+    let over = [60, 750, 360, 780];
+    let cases: [(&str, i64, [i64; 4], &str, bool); 7] = [
+        ("Square", 4, over, "1 g 0 0 300 30 re f", false),
+        (
+            "FreeText",
+            4,
+            over,
+            "0.9 g 0 0 300 30 re f 0 g BT /Helv 10 Tf 2 10 Td (note) Tj ET",
+            false,
+        ),
+        ("Widget", 4, over, "1 1 1 rg 0 0 300 30 re f", false),
+        // Drawn at half the size of its box: still over the text.
+        (
+            "Square",
+            4,
+            [30, 735, 390, 795],
+            "1 g 0 0 300 30 re f",
+            false,
+        ),
+        // Hidden, elsewhere, or only outlined.
+        ("Square", 2, over, "1 g 0 0 300 30 re f", true),
+        (
+            "Square",
+            4,
+            [60, 100, 360, 130],
+            "1 g 0 0 300 30 re f",
+            true,
+        ),
+        ("Square", 4, over, "0 G 0 0 300 30 re S", true),
+    ];
+    for (subtype, flags, rect, appearance, seen) in cases {
+        let bytes = page_with(
+            &format!("{SMUGGLED}\n{SHOWN}"),
+            &no_extra,
+            &annotated(subtype, flags, rect, appearance),
+        );
+        let text = read(&bytes);
+        assert!(
+            text.contains("Sam Example"),
+            "{subtype} {appearance}: {text:?}"
+        );
+        assert_eq!(
+            text.contains("Zed Smuggled"),
+            seen,
+            "{subtype} {appearance}: {text:?}"
+        );
+        assert!(!text.contains("note"), "{text:?}");
+    }
+}
+
+#[test]
+fn text_in_a_spot_colour_whose_calculator_never_inks_is_not_read() {
+    let spaces = |doc: &mut Document, resources: &mut Dictionary, _: &mut Dictionary| {
+        let mut calculator = |program: &str, inputs: usize| {
+            let domain: Vec<Object> = (0..inputs).flat_map(|_| [0.into(), 1.into()]).collect();
+            let range: Vec<Object> = (0..4).flat_map(|_| [0.into(), 1.into()]).collect();
+            doc.add_object(Stream::new(
+                dictionary! { "FunctionType" => 4, "Domain" => domain, "Range" => range },
+                program.as_bytes().to_vec(),
+            ))
+        };
+        let paper = calculator("{pop 0 0 0 0}", 1);
+        let blue = calculator("{dup 0.5 mul exch 0 exch 0}", 1);
+        let branching = calculator("{dup 0.5 gt {pop 0 0 0 0} {0 0 0} ifelse}", 1);
+        let pale = calculator("{0.5 mul 0 0 0}", 1);
+        let paper_n = calculator("{pop pop 0 0 0 0}", 2);
+        let inks_n = calculator("{0 0}", 2);
+        let separation = |function| -> Object {
+            vec![
+                "Separation".into(),
+                "Blue".into(),
+                "DeviceCMYK".into(),
+                Object::Reference(function),
+            ]
+            .into()
+        };
+        let device_n = |function| -> Object {
+            vec![
+                "DeviceN".into(),
+                vec!["Cyan".into(), "Magenta".into()].into(),
+                "DeviceCMYK".into(),
+                Object::Reference(function),
+            ]
+            .into()
+        };
+        resources.set(
+            "ColorSpace",
+            dictionary! {
+                "Paper" => separation(paper), "Blue" => separation(blue),
+                "Branching" => separation(branching), "Pale" => separation(pale),
+                "PaperN" => device_n(paper_n), "InksN" => device_n(inks_n),
+            },
+        );
+    };
+    let drawn = |colour: &str| format!("q {colour} {SMUGGLED} Q");
+    let hidden: Vec<String> = [
+        "/Paper cs 1 scn",
+        "/Paper cs",
+        "/Blue cs 0 scn",
+        "/PaperN cs 1 1 scn",
+        // No ink, whatever is under it.
+        "0 0 0.5 rg 60 750 300 30 re f /Paper cs 1 scn",
+    ]
+    .map(drawn)
+    .to_vec();
+    let shown: Vec<String> = [
+        "/Blue cs 1 scn",
+        // Not run: judged as any tint, ink unless none.
+        "/Branching cs 1 scn",
+        "/Pale cs 1 scn",
+        "/InksN cs 1 1 scn",
+    ]
+    .map(drawn)
+    .to_vec();
+    check(&refs(&hidden), &refs(&shown), &spaces);
+}
+
+/// A form of one text field, `Full name` valued `Zed Smuggled`, its
+/// widget's default appearance `da` and normal appearance drawing
+/// `appearance` (none when `None`); `need` sets `NeedAppearances`;
+/// `background` the widget's background colour (`/MK /BG`).
+fn one_field(
+    da: Option<&str>,
+    form_da: &str,
+    appearance: Option<&str>,
+    need: bool,
+    background: Option<&[f32]>,
+) -> String {
+    let fields = [PdfField {
+        name: "Full name".into(),
+        tooltip: None,
+        value: PdfValue::Text("Zed Smuggled".into()),
+    }];
+    let bytes = pdf(&[vec!["DUTY TO REFER REFERRAL".to_string()]], &fields).expect("pdf");
+    let mut document = Document::load_mem(&bytes).expect("loads");
+    let ap = appearance.map(|content| {
+        document.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form",
+                "BBox" => vec![0.into(), 0.into(), 200.into(), 20.into()],
+            },
+            content.as_bytes().to_vec(),
+        ))
+    });
+    let widgets: Vec<lopdf::ObjectId> = document
+        .objects
+        .iter()
+        .filter(|(_, o)| o.as_dict().is_ok_and(|d| d.get(b"Rect").is_ok()))
+        .map(|(id, _)| *id)
+        .collect();
+    for id in &widgets {
+        if let Ok(widget) = document.get_object_mut(*id).and_then(Object::as_dict_mut) {
+            if let Some(background) = background {
+                widget.set(
+                    "MK",
+                    dictionary! { "BG" => background.iter().map(|&v| Object::Real(v)).collect::<Vec<_>>() },
+                );
+            }
+            match da {
+                Some(da) => widget.set("DA", Object::string_literal(da)),
+                None => {
+                    widget.remove(b"DA");
+                }
+            }
+            if let Some(ap) = ap {
+                widget.set("AP", dictionary! { "N" => ap });
+            }
+        }
+    }
+    let form = document
+        .catalog()
+        .and_then(|c| c.get(b"AcroForm"))
+        .and_then(Object::as_reference)
+        .expect("a form");
+    let form = document
+        .get_object_mut(form)
+        .and_then(Object::as_dict_mut)
+        .expect("form");
+    form.set("NeedAppearances", need);
+    form.set("DA", Object::string_literal(form_da));
+    let mut out = Vec::new();
+    document.save_to(&mut out).expect("saves");
+    read(&out)
+}
+
+#[test]
+fn a_field_whose_value_is_drawn_unseen_is_no_answer() {
+    let black = "/Helv 0 Tf 0 g";
+    let shows = "/Tx BMC BT /Helv 10 Tf 2 5 Td (Zed Smuggled) Tj ET EMC";
+    /// The widget's `/DA`, the form's, the widget's appearance, whether
+    /// the form asks for values drawn afresh, whether the value is read.
+    type Case<'a> = (Option<&'a str>, &'a str, Option<&'a str>, bool, bool);
+    let cases: [Case; 10] = [
+        (Some(black), black, None, true, true),
+        (Some("/Helv 10 Tf 0 0 0.5 rg"), black, None, true, true),
+        // White, or under a point high; from the field or the form.
+        (Some("/Helv 10 Tf 1 g"), black, None, true, false),
+        (Some("/Helv 10 Tf 1 1 1 rg"), black, None, true, false),
+        (Some("1 g /Helv 10 Tf"), black, None, true, false),
+        (Some("/Helv 0.5 Tf 0 g"), black, None, true, false),
+        (None, "/Helv 10 Tf 0 0 0 0 k", None, true, false),
+        // An appearance drawing nothing, shown as it is.
+        (Some(black), black, Some("/Tx BMC EMC"), false, false),
+        (Some(black), black, Some(shows), false, true),
+        // Drawn afresh from its value when the form asks.
+        (Some(black), black, Some("/Tx BMC EMC"), true, true),
+    ];
+    for (da, form_da, appearance, need, seen) in cases {
+        let text = one_field(da, form_da, appearance, need, None);
+        assert!(text.contains("DUTY TO REFER"), "{text:?}");
+        assert_eq!(
+            text.contains("Zed Smuggled"),
+            seen,
+            "{da:?} {form_da} {appearance:?} {need}: {text:?}"
+        );
+    }
+    // White on a navy field shows; navy on it does not.
+    let navy: &[f32] = &[0.0, 0.0, 0.5];
+    let white = Some("/Helv 10 Tf 1 g");
+    let text = one_field(white, black, None, true, Some(navy));
+    assert!(text.contains("Zed Smuggled"), "{text:?}");
+    let text = one_field(
+        Some("/Helv 10 Tf 0 0 0.5 rg"),
+        black,
+        None,
+        true,
+        Some(navy),
+    );
+    assert!(!text.contains("Zed Smuggled"), "{text:?}");
+}
+
+#[test]
+fn a_page_tree_that_loops_is_a_damaged_pdf_not_a_scan() {
+    // The root's kids: a page, and the root again; a node whose kids
+    // list the root; the root alone, no page at all.
+    for shape in 0..3 {
+        let mut doc = Document::with_version("1.7");
+        let root = doc.new_object_id();
+        let child = doc.new_object_id();
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        });
+        let content = doc.add_object(Stream::new(dictionary! {}, SHOWN.as_bytes().to_vec()));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => root, "Contents" => content,
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        });
+        let (root_kids, child_kids): (Vec<Object>, Vec<Object>) = match shape {
+            0 => (vec![page.into(), root.into()], vec![]),
+            1 => (vec![child.into()], vec![page.into(), root.into()]),
+            _ => (vec![root.into()], vec![]),
+        };
+        let media = vec![0.into(), 0.into(), 595.into(), 842.into()];
+        doc.objects.insert(
+            root,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Kids" => root_kids, "Count" => 1, "MediaBox" => media.clone(),
+            }),
+        );
+        doc.objects.insert(
+            child,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Parent" => root, "Kids" => child_kids, "Count" => 1,
+            }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => root });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).expect("saves");
+        let read = read_document(DocumentKind::Pdf, &bytes, &LIMITS);
+        assert!(
+            matches!(&read, Err(DocumentError::Malformed(why)) if why.contains("page tree")),
+            "{shape}: {read:?}"
+        );
+    }
+}
+
+/// Pages built to keep each hot loop busy: long `TJ`s, one past reading
+/// (an operation of more operands than any writer makes), text over
+/// thousands of fills, a table's labels each beside countless answers,
+/// forms drawn thousands of times.
+fn slow_pages() -> Vec<(&'static str, Vec<u8>)> {
+    let mut pages = Vec::new();
+    let mut tj = String::from("BT /F1 12 Tf 72 700 Td [");
+    for _ in 0..5_000 {
+        tj += "(a) -10 ";
+    }
+    tj += "] TJ ET\n";
+    pages.push(("long TJs", page_drawing(&tj.repeat(90), &no_extra)));
+    let mut huge = String::from("BT /F1 12 Tf 72 700 Td [");
+    for _ in 0..400_000 {
+        huge += "(a) -10 ";
+    }
+    huge += "] TJ ET";
+    pages.push(("one TJ past reading", page_drawing(&huge, &no_extra)));
+    let mut fills = String::new();
+    for i in 0..4_000 {
+        fills += &format!(
+            "0.{} g {} {} 300 20 re f\n",
+            1 + i % 8,
+            50 + i % 7,
+            100 + i % 500
+        );
+    }
+    for i in 0..40_000 {
+        fills += &format!(
+            "1 g BT /F1 12 Tf 1 0 0 1 2 {} Tm [(x{i})] TJ ET\n",
+            5 + i % 800
+        );
+    }
+    pages.push(("text over fills", page_drawing(&fills, &no_extra)));
+    let mut beside = String::from("BT /F1 10 Tf\n");
+    for i in 0..30_000 {
+        beside += &format!("1 0 0 1 300 {} Tm (answer {i}) Tj\n", 100_000 - i * 12);
+    }
+    for i in 0..3_000 {
+        beside += &format!("1 0 0 1 20 {} Tm (Full name) Tj\n", 100 - i * 12);
+    }
+    beside += "ET";
+    pages.push((
+        "labels beside answers",
+        page_with(&beside, &no_extra, &|doc, page| {
+            let _ = doc;
+            page.set(
+                "MediaBox",
+                vec![0.into(), (-100_000).into(), 595.into(), 200_000.into()],
+            );
+        }),
+    ));
+    let forms = |doc: &mut Document, resources: &mut Dictionary, _: &mut Dictionary| {
+        let mut content = String::new();
+        for i in 0..5_000 {
+            content += &format!("BT /F2 12 Tf 72 {} Td (f{i}) Tj ET\n", 100 + i % 600);
+        }
+        let form = form_xobject(
+            doc,
+            &content,
+            [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+            [0, 0, 595, 842],
+            dictionary! {},
+        );
+        let mut calls = String::new();
+        for _ in 0..1_000 {
+            calls += "/Fm Do ";
+        }
+        let outer = form_xobject(
+            doc,
+            &calls,
+            [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+            [0, 0, 595, 842],
+            dictionary! { "XObject" => dictionary! { "Fm" => form } },
+        );
+        resources.set("XObject", dictionary! { "Outer" => outer, "Fm" => form });
+    };
+    pages.push(("forms", page_drawing("/Outer Do /Outer Do", &forms)));
+    pages
+}
+
+#[test]
+fn reading_stops_soon_after_the_time_budget() {
+    let limits = super::super::Limits {
+        max_time: std::time::Duration::from_millis(400),
+        ..LIMITS
+    };
+    for (what, bytes) in slow_pages() {
+        let started = std::time::Instant::now();
+        let read = read_document(DocumentKind::Pdf, &bytes, &limits);
+        let took = started.elapsed();
+        eprintln!("{what}: {took:?} {:?}", read.as_ref().map(String::len));
+        assert!(
+            matches!(
+                read,
+                Err(DocumentError::TimedOut(_) | DocumentError::NoText)
+            ),
+            "{what}: {read:?}"
+        );
+        // An unoptimised build on a busy machine is slower: within the
+        // budget again, where one operation read at once took four times
+        // it.
+        assert!(took < limits.max_time * 2, "{what}: {took:?}");
+    }
+}
+
+#[test]
+fn a_rectangle_drawn_as_four_lines_is_a_fill_like_any_other() {
+    let navy_lines = "0 0 0.5 rg 60 750 m 360 750 l 360 780 l 60 780 l h f";
+    let hidden = [
+        // Navy on navy, and white lines filled over the text.
+        format!("q {navy_lines} {SMUGGLED} Q"),
+        format!("{SMUGGLED} q 1 g 60 750 m 60 780 l 360 780 l 360 750 l 60 750 l f Q"),
+    ];
+    let shown = [
+        format!("q {navy_lines} Q q 1 g {SMUGGLED} Q"),
+        // Not a rectangle, or with a hole drawn the other way round.
+        format!("{SMUGGLED} q 1 g 60 750 m 360 750 l 360 780 l 210 800 l 60 780 l h f Q"),
+        format!("{SMUGGLED} q 1 g 60 750 m 360 750 l 360 780 l 60 780 l h 60 700 m 60 790 l 370 790 l 370 700 l h f Q"),
+        format!("{SMUGGLED} q 1 g 60 750 m 360 750 l 360 780 l f Q"),
+    ];
+    check(&refs(&hidden), &refs(&shown), &no_extra);
 }
