@@ -11,9 +11,7 @@ use regex::Regex;
 use std::time::Duration;
 
 fn get(gateway: &Gateway, path: &str, cookie: &str) -> Answer {
-    gateway
-        .request("GET", path, Some(cookie), None)
-        .expect("an answer")
+    gateway.get(path, cookie)
 }
 
 /// A message from a referrer that speaks of a referral and holds no form:
@@ -301,31 +299,12 @@ fn a_second_dismissal_by_the_same_person_says_they_dismissed_it_already() {
     let gateway = Gateway::start();
     formless_referral(&gateway, "colchester");
     let ann = gateway.sign_in(ANN);
-    let dismiss = Regex::new(r#"/quarantine/(\d+)/dismiss"#).expect("regex");
-    let id = common::wait_for(Duration::from_secs(30), || {
-        let page = gateway.request("GET", "/quarantine", Some(&ann), None)?;
-        dismiss.captures(&page.body).map(|c| c[1].to_string())
-    })
-    .unwrap_or_else(|| panic!("nothing in Colchester's quarantine:\n{}", gateway.log()));
+    let id = gateway.quarantined_id(&ann);
     let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
     let form = format!("csrf={csrf}&reason=a+duplicate");
-    let first = gateway
-        .request(
-            "POST",
-            &format!("/quarantine/{id}/dismiss"),
-            Some(&ann),
-            Some(&form),
-        )
-        .expect("an answer");
+    let first = gateway.post_form(&format!("/quarantine/{id}/dismiss"), &ann, &form);
     assert_eq!(first.status, 303, "{}", first.body);
-    let again = gateway
-        .request(
-            "POST",
-            &format!("/quarantine/{id}/dismiss"),
-            Some(&ann),
-            Some(&form),
-        )
-        .expect("an answer");
+    let again = gateway.post_form(&format!("/quarantine/{id}/dismiss"), &ann, &form);
     assert!(
         again
             .body
@@ -437,4 +416,42 @@ fn a_release_that_opens_another_authoritys_case_says_so_instead_of_not_found() {
     let hal = gateway.sign_in(HAL);
     let theirs = get(&gateway, "/cases", &hal);
     assert!(theirs.body.contains("DTR-HAR-"), "{}", theirs.body);
+}
+
+#[test]
+fn an_empty_dismissal_reason_is_refused_at_its_field_and_nothing_is_dismissed() {
+    let gateway = Gateway::start();
+    formless_referral(&gateway, "colchester");
+    let ann = gateway.sign_in(ANN);
+    let id = gateway.quarantined_id(&ann);
+    let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
+    for reason in ["", "+++"] {
+        let answer = gateway.post_form(
+            &format!("/quarantine/{id}/dismiss"),
+            &ann,
+            &format!("csrf={csrf}&reason={reason}"),
+        );
+        assert_eq!(answer.status, 400, "{}", answer.body);
+        // Said above the page, linked to the field, and at the field.
+        assert!(
+            answer.body.contains(&format!("<a href=\"#reason-{id}\">"))
+                && answer.body.contains(&format!(
+                    "<span class=\"field-error\" id=\"reason-{id}-error\">Enter why"
+                ))
+                && answer.body.contains(&format!(
+                    "aria-invalid=\"true\" aria-describedby=\"reason-{id}-error\""
+                )),
+            "{}",
+            answer.body
+        );
+    }
+    // Still waiting, and dismissed by nobody.
+    let page = get(&gateway, "/quarantine", &ann);
+    assert!(
+        page.body.contains(&format!("/quarantine/{id}/dismiss")),
+        "{}",
+        page.body
+    );
+    let (_, out) = common::gateway_cli(&gateway.database(), &["access"]);
+    assert!(!out.contains("dismissed quarantined message"), "{out}");
 }

@@ -353,3 +353,28 @@ impl Gateway {
         .status
     }
 }
+
+impl Gateway {
+    /// `GET path` with the session `cookie`.
+    pub fn get(&self, path: &str, cookie: &str) -> Answer {
+        self.request("GET", path, Some(cookie), None)
+            .unwrap_or_else(|| panic!("no answer to GET {path}:\n{}", self.log()))
+    }
+
+    /// `POST path` of the urlencoded `form` with the session `cookie`.
+    pub fn post_form(&self, path: &str, cookie: &str, form: &str) -> Answer {
+        self.request("POST", path, Some(cookie), Some(form))
+            .unwrap_or_else(|| panic!("no answer to POST {path}:\n{}", self.log()))
+    }
+
+    /// The number of the first message waiting in the reader's quarantine
+    /// (waiting up to 30 seconds for one to be set aside).
+    pub fn quarantined_id(&self, cookie: &str) -> String {
+        let dismiss = Regex::new(r#"/quarantine/(\d+)/dismiss"#).expect("regex");
+        wait_for(Duration::from_secs(30), || {
+            let page = self.request("GET", "/quarantine", Some(cookie), None)?;
+            dismiss.captures(&page.body).map(|c| c[1].to_string())
+        })
+        .unwrap_or_else(|| panic!("nothing in the quarantine:\n{}", self.log()))
+    }
+}
