@@ -455,3 +455,54 @@ fn an_empty_dismissal_reason_is_refused_at_its_field_and_nothing_is_dismissed() 
     let (_, out) = common::gateway_cli(&gateway.database(), &["access"]);
     assert!(!out.contains("dismissed quarantined message"), "{out}");
 }
+
+/// Where each of `references` first appears in `body`, in their order.
+fn positions(body: &str, references: &[&str]) -> Vec<usize> {
+    references
+        .iter()
+        .map(|r| {
+            body.find(&format!("<a href=\"/cases/{r}\">"))
+                .unwrap_or_else(|| panic!("{r} is not listed:\n{body}"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_puts_the_most_urgent_case_first_and_says_so() {
+    let gateway = Gateway::start();
+    let first = gateway.refer("colchester", 1);
+    let second = gateway.refer("colchester", 2);
+    let third = gateway.refer("colchester", 3);
+    let store = dtr_gateway::store::Store::open(&gateway.database())
+        .await
+        .expect("store");
+    // The second is not acknowledged yet: its next deadline (3 working
+    // days) comes before the first's (the lead officer, 5). The third was
+    // received weeks ago: its deadlines are past.
+    sqlx::query("UPDATE cases SET acknowledged_at = NULL WHERE reference = $1")
+        .bind(&second)
+        .execute(store.pool())
+        .await
+        .expect("update");
+    let weeks_ago = chrono::Utc::now() - chrono::Duration::days(30);
+    sqlx::query("UPDATE cases SET received_at = $1 WHERE reference = $2")
+        .bind(dtr_gateway::store::Stamp(weeks_ago))
+        .bind(&third)
+        .execute(store.pool())
+        .await
+        .expect("update");
+    let ann = gateway.sign_in(ANN);
+    let page = get(&gateway, "/cases", &ann);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let at = positions(&page.body, &[&third, &second, &first]);
+    assert!(at[0] < at[1] && at[1] < at[2], "{}", page.body);
+    let overdue_row = &page.body[at[0]..at[1]];
+    assert!(overdue_row.contains(">Overdue<"), "{overdue_row}");
+    // The order is said above the table, where everyone sees it.
+    assert!(
+        page.body
+            .contains("<caption>Most urgent first: overdue deadlines, then the nearest"),
+        "{}",
+        page.body
+    );
+}

@@ -8,10 +8,12 @@ use super::page::{answer, column_heads, escape, not_found_page, page, page_at, t
 use super::session::{signed_in, Signed, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
-use crate::case_list::{filter_cases, CaseFilter, ListedCase};
+use crate::case_list::{
+    filter_cases, most_urgent_first, CaseFilter, ListedCase, MOST_URGENT_FIRST,
+};
 use crate::case_view::{case_view, short_day, status_label, LINKED_TO};
 use crate::core::protocol::Rag;
-use crate::store::{CaseScope, CaseSummary};
+use crate::store::CaseScope;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -231,9 +233,8 @@ pub(crate) async fn list(
     )
 }
 
-/// The page of the list asked for. Only a filter on deadlines needs every
-/// case's deadlines worked out; otherwise only the page's cases are read
-/// in full (the store pages them when nothing is searched for).
+/// The page of the list asked for, the most urgent first: every case's
+/// deadlines are worked out before a page of them can be cut.
 async fn listing(
     state: &WebState,
     scope: &CaseScope,
@@ -242,47 +243,15 @@ async fn listing(
 ) -> Result<String, crate::store::StoreError> {
     let filter = &asked.filter;
     let store = &state.store;
-    if filter.keeps_by_deadline() {
-        let (cases, deadline_cases) = tokio::try_join!(
-            store.scoped_cases(scope, filter.reads_open_only()),
-            store.scoped_deadline_cases(scope)
-        )?;
-        let deadlines = crate::sweep::open_deadlines(&state.config, &deadline_cases, asked.on);
-        let listed = filter_cases(&cases, &deadlines, filter);
-        let (page, range) = page_of(asked.page, listed.len());
-        return Ok(list_body(asked, listed.len(), page, &listed[range], today));
-    }
-    let (total, page, cases) = if filter.search.is_some() {
-        let all = store.scoped_cases(scope, filter.open_only).await?;
-        let matched: Vec<CaseSummary> = filter_cases(&all, &[], filter)
-            .into_iter()
-            .map(|l| l.case.clone())
-            .collect();
-        let (page, range) = page_of(asked.page, matched.len());
-        (matched.len(), page, matched[range].to_vec())
-    } else {
-        let first = (asked.page - 1).saturating_mul(PAGE_SIZE);
-        let (total, cases) = store
-            .scoped_case_page(scope, filter.open_only, first, PAGE_SIZE)
-            .await?;
-        let (page, range) = page_of(asked.page, total);
-        if cases.is_empty() && total > 0 {
-            // Past the last page: the last page.
-            let (_, cases) = store
-                .scoped_case_page(scope, filter.open_only, range.start, PAGE_SIZE)
-                .await?;
-            (total, page, cases)
-        } else {
-            (total, page, cases)
-        }
-    };
-    let references: Vec<&str> = cases.iter().map(|c| c.reference.as_str()).collect();
-    let deadline_cases = store
-        .scoped_deadline_cases_among(scope, &references)
-        .await?;
+    let (cases, deadline_cases) = tokio::try_join!(
+        store.scoped_cases(scope, filter.reads_open_only()),
+        store.scoped_deadline_cases(scope)
+    )?;
     let deadlines = crate::sweep::open_deadlines(&state.config, &deadline_cases, asked.on);
-    let listed = filter_cases(&cases, &deadlines, &CaseFilter::default());
-    Ok(list_body(asked, total, page, &listed, today))
+    let mut listed = filter_cases(&cases, &deadlines, filter);
+    most_urgent_first(&mut listed);
+    let (page, range) = page_of(asked.page, listed.len());
+    Ok(list_body(asked, listed.len(), page, &listed[range], today))
 }
 
 /// The page to show of `total` cases (the last when asked for one past
@@ -491,16 +460,17 @@ fn list_body(
             escape(&asked.on.format("%A %-d %B %Y").to_string())
         )
     };
+    // Shown: the heading names the list, the caption its order.
     let caption = if pages > 1 {
-        format!("Cases, page {page} of {pages}")
+        format!("Page {page} of {pages}. {MOST_URGENT_FIRST}")
     } else {
-        "Cases".to_string()
+        MOST_URGENT_FIRST.to_string()
     };
     format!(
         "{form}<p>{count}{seen_as}</p>{table}{pager}",
         table = table(
             &caption,
-            false,
+            true,
             &column_heads(&[
                 "Reference",
                 "Name",
