@@ -222,6 +222,11 @@ pub fn status_words(case: &CaseDetail, received: Option<DateTime<Utc>>) -> Strin
         CaseStatus::Refused => "Refused: the person did not consent".into(),
         other => status_label(other).to_string(),
     };
+    // Urgency is about what is still to be done: a case no longer open
+    // (closed, lapsed, refused) shows its state alone.
+    if !s.status.is_open() {
+        return status;
+    }
     if !s.urgent {
         return format!("{status}, not urgent");
     }

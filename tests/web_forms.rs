@@ -506,3 +506,35 @@ async fn the_list_puts_the_most_urgent_case_first_and_says_so() {
         page.body
     );
 }
+
+#[test]
+fn a_closed_case_shows_its_closed_state_and_no_urgency() {
+    let gateway = Gateway::start();
+    // Released in three weeks: urgent.
+    let soon = (chrono::Utc::now() + chrono::Duration::days(21))
+        .format("%d/%m/%Y")
+        .to_string();
+    let urgent = gateway.refer_edited("colchester", 1, |raw| raw.replace("01/03/2027", &soon));
+    let ann = gateway.sign_in(ANN);
+    let page = get(&gateway, &format!("/cases/{urgent}"), &ann);
+    assert!(page.body.contains("Open, URGENT"), "{}", page.body);
+    let (closed, out) = common::gateway_cli(
+        &gateway.database(),
+        &["case", &urgent, "close", "--outcome", "no-contact"],
+    );
+    assert!(closed, "{out}");
+    let page = get(&gateway, &format!("/cases/{urgent}"), &ann);
+    assert!(
+        page.body
+            .contains("<th scope=\"row\">Status</th><td>Closed</td>"),
+        "{}",
+        page.body
+    );
+    let list = get(&gateway, "/cases?all=yes", &ann);
+    assert!(list.body.contains(&urgent), "{}", list.body);
+    for shown in [&page.body, &list.body] {
+        for marker in ["URGENT", ">Urgent<", "not urgent"] {
+            assert!(!shown.contains(marker), "{marker}: {shown}");
+        }
+    }
+}

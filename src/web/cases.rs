@@ -300,7 +300,8 @@ fn list_body(
             "<tr><th scope=\"row\"><a href=\"/cases/{r}\">{r}</a>{urgent}</th><td>{name}</td>\
              <td>{status}</td><td>{due}</td><td>{rag}</td><td class=\"when\">{received}</td></tr>",
             r = escape(&c.reference),
-            urgent = if c.urgent {
+            // Only while the case is open: a closed case shows its status.
+            urgent = if c.urgent && c.status.is_open() {
                 " <strong>Urgent</strong>"
             } else {
                 ""

@@ -169,12 +169,19 @@ impl Gateway {
     /// A referral into an authority's inbox; its case reference once
     /// recorded.
     pub fn refer(&self, user: &str, n: u32) -> String {
+        self.refer_edited(user, n, |raw| raw)
+    }
+
+    /// A referral as [`Gateway::refer`] sends it, its text first changed
+    /// by `edit`; its case reference once recorded.
+    pub fn refer_edited(&self, user: &str, n: u32, edit: impl FnOnce(String) -> String) -> String {
         let raw = super::referral(
             &format!("web-{user}-{n}@justice.test"),
             n,
             &format!("{user}@lha.test"),
         );
-        self.deliver(user, &format!("{n}.eml"), &raw);
+        let raw = edit(String::from_utf8(raw).expect("a referral in UTF-8"));
+        self.deliver(user, &format!("{n}.eml"), raw.as_bytes());
         let database = self.database();
         wait_for(Duration::from_secs(30), || {
             let (ok, out) = super::gateway_cli(
