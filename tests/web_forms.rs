@@ -538,3 +538,53 @@ fn a_closed_case_shows_its_closed_state_and_no_urgency() {
         }
     }
 }
+
+#[test]
+fn a_released_further_referral_is_linked_on_both_cases_pages() {
+    let gateway = Gateway::start();
+    let first = gateway.refer("colchester", 1);
+    // The same person referred again by a sender not allowed to refer:
+    // set aside, then released by the officer.
+    let raw = String::from_utf8(common::referral(
+        "web-again@example.org",
+        1,
+        "colchester@lha.test",
+    ))
+    .expect("text")
+    .replace("referrer@justice.test", "someone@example.org");
+    gateway.deliver("colchester", "again.eml", raw.as_bytes());
+    let ann = gateway.sign_in(ANN);
+    let id = gateway.quarantined_id(&ann);
+    let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
+    let released = gateway.post_form(
+        &format!("/quarantine/{id}/release"),
+        &ann,
+        &format!("csrf={csrf}"),
+    );
+    assert_eq!(released.status, 303, "{}", released.body);
+    let to = released.header("location").expect("a redirect").to_string();
+    let further = to.trim_start_matches("/cases/").to_string();
+    assert!(further.starts_with("DTR-COL-") && further != first, "{to}");
+    let link = |r: &str| format!("<a href=\"/cases/{r}\">{r}</a>");
+    let new_case = get(&gateway, &to, &ann);
+    assert!(
+        new_case.body.contains(&format!(
+            "<th scope=\"row\">Linked to</th><td>a further referral of the person in {}</td>",
+            link(&first)
+        )),
+        "{}",
+        new_case.body
+    );
+    let first_case = get(&gateway, &format!("/cases/{first}"), &ann);
+    assert!(
+        first_case.body.contains(&format!(
+            "<th scope=\"row\">Further referrals</th><td>the person referred again, in {}</td>",
+            link(&further)
+        )),
+        "{}",
+        first_case.body
+    );
+    // Harlow's officer sees neither.
+    let hal = gateway.sign_in(HAL);
+    assert_eq!(get(&gateway, &format!("/cases/{first}"), &hal).status, 404);
+}

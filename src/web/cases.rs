@@ -11,7 +11,7 @@ use super::WebState;
 use crate::case_list::{
     filter_cases, most_urgent_first, CaseFilter, ListedCase, MOST_URGENT_FIRST,
 };
-use crate::case_view::{case_view, short_day, status_label, LINKED_TO};
+use crate::case_view::{case_view, short_day, status_label, FURTHER_REFERRALS, LINKED_TO};
 use crate::core::protocol::Rag;
 use crate::store::CaseScope;
 use axum::extract::{Path, RawQuery, State};
@@ -582,16 +582,33 @@ pub(crate) async fn one(
         },
         None => None,
     };
+    // The further referrals linked to this one, those of the reader's
+    // authority as links; the others neither named nor linked.
+    let mut further = Vec::new();
+    for other in &view.further_referrals {
+        match state.store.scoped_case(scope, other).await {
+            Ok(Some(_)) => further.push(other.clone()),
+            Ok(None) => {}
+            Err(e) => return trouble(&e),
+        }
+    }
+    let link = |r: &str| format!("<a href=\"/cases/{r}\">{r}</a>", r = escape(r));
     let mut summary = String::new();
     for (label, value) in &view.header {
         let value = if label == LINKED_TO {
             match &linked {
-                Some(other) => escape(value).replacen(
-                    &escape(other),
-                    &format!("<a href=\"/cases/{r}\">{r}</a>", r = escape(other)),
-                    1,
-                ),
+                Some(other) => escape(value).replacen(&escape(other), &link(other), 1),
                 None => continue,
+            }
+        } else if label == FURTHER_REFERRALS {
+            let links: Vec<String> = further.iter().map(|r| link(r)).collect();
+            match links.as_slice() {
+                [] => continue,
+                [one] => format!("the person referred again, in {one}"),
+                [rest @ .., last] => format!(
+                    "the person referred again, in {} and {last}",
+                    rest.join(", ")
+                ),
             }
         } else {
             escape(value)
