@@ -248,7 +248,7 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
     assert!(
         counts
             .body
-            .contains("<th scope=\"row\">Colchester</th><td>1</td>"),
+            .contains("<th scope=\"row\" data-label=\"Authority\">Colchester</th><td data-label=\"Open\">1</td>"),
         "{}",
         counts.body
     );
@@ -278,7 +278,7 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
     assert!(
         report
             .body
-            .contains("<th scope=\"row\">Referrals accepted</th><td>1</td></tr>"),
+            .contains("<th scope=\"row\" data-label=\"Measure\">Referrals accepted</th><td data-label=\"Colchester\">1</td></tr>"),
         "{}",
         report.body
     );
@@ -827,7 +827,7 @@ async fn a_long_list_comes_a_hundred_cases_a_page_and_says_how_many() {
         .expect("insert a case");
     }
     let rows = |body: &str| {
-        body.matches("<tr><th scope=\"row\"><a href=\"/cases/")
+        body.matches("<tr><th scope=\"row\" data-label=\"Reference\"><a href=\"/cases/")
             .count()
     };
 
@@ -1435,8 +1435,8 @@ fn pages_name_their_tables_link_their_cases_and_say_what_cannot_be_read() {
 
     // Statuses in sentence case, as the case page says them.
     let list = get("/cases", &ann);
-    assert!(list.body.contains("<td>Open</td>"), "{}", list.body);
-    assert!(!list.body.contains("<td>open</td>"), "{}", list.body);
+    assert!(list.body.contains(">Open</td>"), "{}", list.body);
+    assert!(!list.body.contains(">open</td>"), "{}", list.body);
 
     // The further referral's page links to the first case.
     let case = get(&format!("/cases/{further}"), &ann);
@@ -1453,7 +1453,7 @@ fn pages_name_their_tables_link_their_cases_and_say_what_cannot_be_read() {
     let due = get("/due", &ann);
     assert!(
         due.body.contains(&format!(
-            "<a href=\"/cases/{first}\">{first}</a></th><td>Test Person1</td>"
+            "<a href=\"/cases/{first}\">{first}</a></th><td data-label=\"Name\">Test Person1</td>"
         )),
         "{}",
         due.body

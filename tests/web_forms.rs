@@ -588,3 +588,72 @@ fn a_released_further_referral_is_linked_on_both_cases_pages() {
     let hal = gateway.sign_in(HAL);
     assert_eq!(get(&gateway, &format!("/cases/{first}"), &hal).status, 404);
 }
+
+#[test]
+fn on_a_narrow_screen_tables_stack_each_cell_under_its_heading() {
+    let gateway = Gateway::start();
+    let case = gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    // The stylesheet stacks rows below 640 pixels and shows each cell's
+    // heading from its data-label: no script.
+    let css = gateway
+        .request("GET", "/style.css", None, None)
+        .expect("the stylesheet")
+        .body;
+    let narrow = css
+        .split("@media (max-width: 640px)")
+        .nth(1)
+        .expect("rules for narrow screens");
+    assert!(
+        narrow.contains(".table-wrap tr, .table-wrap th, .table-wrap td { display: block;")
+            && narrow.contains("[data-label]::before { content: attr(data-label);"),
+        "{css}"
+    );
+    // Every cell of the list carries its column's heading.
+    let list = get(&gateway, "/cases", &ann);
+    let cells = Regex::new(r"<t[dh]( [^>]*)?>").expect("regex");
+    let in_body = |page: &str| -> Vec<String> {
+        page.split("<tbody>")
+            .skip(1)
+            .flat_map(|t| {
+                let rows = t.split("</tbody>").next().unwrap_or("");
+                cells
+                    .find_iter(rows)
+                    .map(|m| m.as_str().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let listed = in_body(&list.body);
+    assert_eq!(listed.len(), 6, "{}", list.body);
+    for (cell, heading) in listed.iter().zip([
+        "Reference",
+        "Name",
+        "Status",
+        "Next deadline",
+        "State",
+        "Received",
+    ]) {
+        assert!(
+            cell.contains(&format!("data-label=\"{heading}\"")),
+            "{cell}: {}",
+            list.body
+        );
+    }
+    // On the case's page: the deadlines' and the timeline's cells too (the
+    // summary's and the form's rows are already a heading and a value).
+    let page = get(&gateway, &format!("/cases/{case}"), &ann);
+    for heading in ["State", "Due", "What", "When", "What happened"] {
+        assert!(
+            page.body.contains(&format!("data-label=\"{heading}\"")),
+            "{heading}: {}",
+            page.body
+        );
+    }
+    let unlabelled = in_body(&page.body)
+        .into_iter()
+        .filter(|c| c.starts_with("<td") && !c.contains("data-label"))
+        .count();
+    let row_headed = page.body.matches("<tr><th scope=\"row\">").count();
+    assert_eq!(unlabelled, row_headed, "{}", page.body);
+}

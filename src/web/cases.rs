@@ -4,7 +4,9 @@
 //! as the `case` command shows it, with who has viewed it here; a case of
 //! another authority answers as a page that does not exist.
 
-use super::page::{answer, column_heads, escape, not_found_page, page, page_at, table};
+use super::page::{
+    answer, column_heads, escape, labelled_row, not_found_page, page, page_at, table,
+};
 use super::session::{signed_in, Signed, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
@@ -263,6 +265,16 @@ fn page_of(asked: usize, total: usize) -> (usize, std::ops::Range<usize>) {
     (page, first.min(total)..(first + PAGE_SIZE).min(total))
 }
 
+/// The list's columns.
+const LIST_HEADINGS: [&str; 6] = [
+    "Reference",
+    "Name",
+    "Status",
+    "Next deadline",
+    "State",
+    "Received",
+];
+
 /// The filters' form, how many cases there are (`total`), and page `page`
 /// of them (`shown`); with problems in the filters, the form and its
 /// errors only.
@@ -296,19 +308,29 @@ fn list_body(
             ),
             None => ("None open".to_string(), String::new()),
         };
-        rows.push_str(&format!(
-            "<tr><th scope=\"row\"><a href=\"/cases/{r}\">{r}</a>{urgent}</th><td>{name}</td>\
-             <td>{status}</td><td>{due}</td><td>{rag}</td><td class=\"when\">{received}</td></tr>",
-            r = escape(&c.reference),
-            // Only while the case is open: a closed case shows its status.
-            urgent = if c.urgent && c.status.is_open() {
-                " <strong>Urgent</strong>"
-            } else {
-                ""
-            },
-            name = escape(c.full_name.as_deref().unwrap_or("-")),
-            status = status_label(c.status),
-            received = escape(&received),
+        rows.push_str(&labelled_row(
+            &LIST_HEADINGS,
+            &[
+                (
+                    "th scope=\"row\"",
+                    format!(
+                        "<a href=\"/cases/{r}\">{r}</a>{urgent}",
+                        r = escape(&c.reference),
+                        // Only while the case is open: a closed case shows
+                        // its status.
+                        urgent = if c.urgent && c.status.is_open() {
+                            " <strong>Urgent</strong>"
+                        } else {
+                            ""
+                        },
+                    ),
+                ),
+                ("td", escape(c.full_name.as_deref().unwrap_or("-"))),
+                ("td", status_label(c.status).to_string()),
+                ("td", due),
+                ("td", rag),
+                ("td class=\"when\"", escape(&received)),
+            ],
         ));
     }
     let wanted_state = asked.get("state");
@@ -469,21 +491,11 @@ fn list_body(
     };
     format!(
         "{form}<p>{count}{seen_as}</p>{table}{pager}",
-        table = table(
-            &caption,
-            true,
-            &column_heads(&[
-                "Reference",
-                "Name",
-                "Status",
-                "Next deadline",
-                "State",
-                "Received"
-            ]),
-            &rows
-        ),
+        table = table(&caption, true, &column_heads(&LIST_HEADINGS), &rows),
     )
 }
+
+const COUNT_HEADINGS: [&str; 5] = ["Authority", "Open", "Incomplete", "Closed", "Refused"];
 
 /// A coordinator's `/cases`: counts per authority, no case.
 async fn counts(state: &WebState, signed: &Signed) -> Response {
@@ -498,13 +510,15 @@ async fn counts(state: &WebState, signed: &Signed) -> Response {
             .find(|c| c.authority == authority.code.as_str())
             .cloned()
             .unwrap_or_default();
-        rows.push_str(&format!(
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&authority.name),
-            c.open,
-            c.incomplete,
-            c.closed,
-            c.refused
+        rows.push_str(&labelled_row(
+            &COUNT_HEADINGS,
+            &[
+                ("th scope=\"row\"", escape(&authority.name)),
+                ("td", c.open.to_string()),
+                ("td", c.incomplete.to_string()),
+                ("td", c.closed.to_string()),
+                ("td", c.refused.to_string()),
+            ],
         ));
     }
     let body = format!(
@@ -513,7 +527,7 @@ async fn counts(state: &WebState, signed: &Signed) -> Response {
         table(
             "Cases by authority and status",
             false,
-            &column_heads(&["Authority", "Open", "Incomplete", "Closed", "Refused"]),
+            &column_heads(&COUNT_HEADINGS),
             &rows
         )
     );
@@ -629,25 +643,40 @@ pub(crate) async fn one(
             body.push_str("<p>None open.</p>");
         } else {
             let mut rows = String::new();
+            let headings = ["State", "Due", "What"];
             for d in deadlines {
-                rows.push_str(&format!(
-                    "<tr><td><span class=\"tag {}\">{}</span></td><td class=\"when\">{}</td><td>{} (commitment {}){}</td></tr>",
-                    rag_class(d.rag),
-                    rag_label(d.rag),
-                    escape(&short_day(d.due)),
-                    escape(&d.what),
-                    escape(&d.commitment),
-                    if d.ladder.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", escape(&d.ladder))
-                    }
+                rows.push_str(&labelled_row(
+                    &headings,
+                    &[
+                        (
+                            "td",
+                            format!(
+                                "<span class=\"tag {}\">{}</span>",
+                                rag_class(d.rag),
+                                rag_label(d.rag)
+                            ),
+                        ),
+                        ("td class=\"when\"", escape(&short_day(d.due))),
+                        (
+                            "td",
+                            format!(
+                                "{} (commitment {}){}",
+                                escape(&d.what),
+                                escape(&d.commitment),
+                                if d.ladder.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(": {}", escape(&d.ladder))
+                                }
+                            ),
+                        ),
+                    ],
                 ));
             }
             body.push_str(&table(
                 "Next deadlines",
                 false,
-                &column_heads(&["State", "Due", "What"]),
+                &column_heads(&headings),
                 &rows,
             ));
         }
@@ -667,29 +696,25 @@ pub(crate) async fn one(
         body.push_str(&table("The referral's form", false, "", &rows));
     }
     let mut rows = String::new();
+    let headings = ["When", "What happened"];
     for (at, sentence) in &view.timeline {
-        rows.push_str(&format!(
-            "<tr><td class=\"when\">{}</td><td>{}</td></tr>",
-            escape(at),
-            escape(sentence)
+        rows.push_str(&labelled_row(
+            &headings,
+            &[("td class=\"when\"", escape(at)), ("td", escape(sentence))],
         ));
     }
     body.push_str("<h2>Timeline</h2>");
-    body.push_str(&table(
-        "Timeline",
-        false,
-        &column_heads(&["When", "What happened"]),
-        &rows,
-    ));
+    body.push_str(&table("Timeline", false, &column_heads(&headings), &rows));
     body.push_str("<h2>Viewed and changed here</h2>");
     let mut rows = String::new();
+    let headings = ["Who did what, and when"];
     for line in super::access::case_lines(&access) {
-        rows.push_str(&format!("<tr><td>{}</td></tr>", escape(&line)));
+        rows.push_str(&labelled_row(&headings, &[("td", escape(&line))]));
     }
     body.push_str(&table(
         "Viewed and changed here",
         false,
-        &column_heads(&["Who did what, and when"]),
+        &column_heads(&headings),
         &rows,
     ));
     body.push_str("<p><a href=\"/cases\">All cases</a></p>");

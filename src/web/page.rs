@@ -108,6 +108,27 @@ pub(crate) fn table(caption: &str, shown: bool, head: &str, rows: &str) -> Strin
     )
 }
 
+/// One row of a table with column headings: each cell carries its
+/// column's heading as `data-label`, which the stylesheet shows above the
+/// cell on a narrow screen, where the rows stack and the headings row is
+/// hidden. A cell is its opening tag's inside (`td`, `td class="when"`,
+/// `th scope="row"`) and its HTML.
+pub(crate) fn labelled_row(headings: &[&str], cells: &[(&str, String)]) -> String {
+    let mut row = String::from("<tr>");
+    for (i, (open, html)) in cells.iter().enumerate() {
+        let name = open.split_whitespace().next().unwrap_or("td");
+        match headings.get(i) {
+            Some(label) => row.push_str(&format!(
+                "<{open} data-label=\"{}\">{html}</{name}>",
+                escape(label)
+            )),
+            None => row.push_str(&format!("<{open}>{html}</{name}>")),
+        }
+    }
+    row.push_str("</tr>");
+    row
+}
+
 /// A table's header row of column headings (plain text).
 pub(crate) fn column_heads(headings: &[&str]) -> String {
     let cells: String = headings

@@ -4,7 +4,7 @@
 //! sees their authority's; a coordinator every authority's and the total.
 
 use super::cases::reader;
-use super::page::{answer, escape, page_at, table};
+use super::page::{answer, escape, labelled_row, page_at, table};
 use super::session::{field, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
@@ -297,13 +297,14 @@ pub(crate) async fn show(
         head.push_str(&format!("<th scope=\"col\">{}</th>", escape(&name(r))));
     }
     head.push_str("</tr></thead>");
+    let mut headings = vec!["Measure".to_string()];
+    headings.extend(reports.iter().map(name));
+    let headings: Vec<&str> = headings.iter().map(String::as_str).collect();
     let mut lines = String::new();
     for (measure, cells) in rows(&reports) {
-        lines.push_str(&format!("<tr><th scope=\"row\">{}</th>", escape(&measure)));
-        for cell in cells {
-            lines.push_str(&format!("<td>{}</td>", escape(&cell)));
-        }
-        lines.push_str("</tr>");
+        let mut row = vec![("th scope=\"row\"", escape(&measure))];
+        row.extend(cells.iter().map(|cell| ("td", escape(cell))));
+        lines.push_str(&labelled_row(&headings, &row));
     }
     body.push_str(&table(
         &format!("Figures for {quarter} by measure and authority"),
