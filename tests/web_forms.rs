@@ -657,3 +657,61 @@ fn on_a_narrow_screen_tables_stack_each_cell_under_its_heading() {
     let row_headed = page.body.matches("<tr><th scope=\"row\">").count();
     assert_eq!(unlabelled, row_headed, "{}", page.body);
 }
+
+#[test]
+fn the_report_names_its_quarter_in_words_and_says_when_nothing_was_measured() {
+    let gateway = Gateway::start();
+    gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    let today = chrono::Utc::now().date_naive();
+    let (year, number) = (
+        chrono::Datelike::year(&today),
+        (chrono::Datelike::month(&today) - 1) / 3 + 1,
+    );
+    let months = [
+        "January to March",
+        "April to June",
+        "July to September",
+        "October to December",
+    ];
+    let words = format!("{} {year}", months[number as usize - 1]);
+    let now = get(&gateway, &format!("/report?quarter={year}Q{number}"), &ann);
+    assert_eq!(now.status, 200, "{}", now.body);
+    assert!(
+        now.body.contains(&format!("<h1>Report for {words}</h1>"))
+            && now.body.contains(&format!("{words} is not over")),
+        "{}",
+        now.body
+    );
+    // The bars' words say what they count, and follow the heading's share.
+    assert!(
+        now.body.contains(": the share met within target</h2>") && !now.body.contains(" / "),
+        "{}",
+        now.body
+    );
+    // A quarter to come, and one with no referrals: a sentence, no zeros.
+    let next = get(
+        &gateway,
+        &format!("/report?quarter={}Q{number}", year + 1),
+        &ann,
+    );
+    assert!(
+        next.body.contains(&format!(
+            "{} {} has not begun: there is nothing to report yet.",
+            months[number as usize - 1],
+            year + 1
+        )) && !next.body.contains("<svg")
+            && !next.body.contains("<table"),
+        "{}",
+        next.body
+    );
+    let before = get(&gateway, "/report?quarter=2020Q1", &ann);
+    assert!(
+        before.body.contains(
+            "No referrals were received in January to March 2020, so there is nothing to measure."
+        ) && !before.body.contains("<svg")
+            && !before.body.contains("<table"),
+        "{}",
+        before.body
+    );
+}
