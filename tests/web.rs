@@ -565,7 +565,12 @@ fn an_officer_releases_their_own_quarantine_only_with_the_forms_token() {
     assert!(page.body.contains("someone@example.org"), "{}", page.body);
     assert!(page.body.contains("<label for=\"reason-"), "{}", page.body);
     // Headed by what it is (its subject), not by a number.
-    assert!(page.body.contains("<h2>Referral 7</h2>"), "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("<h2 id=\"message-{id}\">Referral 7</h2>")),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("<h2>Message "), "{}", page.body);
 
     // Harlow's officer neither sees nor settles it.
@@ -1336,25 +1341,43 @@ fn every_page_opened_is_recorded_for_the_audit_and_a_case_shows_views_by_the_day
     assert!(!gateway.log().contains("Zebedee"), "{}", gateway.log());
 }
 
-/// Every table on `page` is named by a caption, sits in a box of its own
-/// that scrolls sideways (focusable, named), and every heading cell says
-/// whether it heads a column or a row.
+/// Every table on `page` is named, by a caption or by the heading above
+/// it (`aria-labelledby` naming an element of the page), sits in a box of
+/// its own that scrolls sideways (focusable, named alike), and every
+/// heading cell says whether it heads a column or a row.
 fn tables_are_labelled(path: &str, page: &str) {
     let tables = page.matches("<table").count();
+    let by_heading = Regex::new(r#"<table aria-labelledby="([^"]+)">"#).expect("regex");
+    let headed: Vec<String> = by_heading
+        .captures_iter(page)
+        .map(|c| c[1].to_string())
+        .collect();
+    for id in &headed {
+        assert!(
+            page.contains(&format!(" id=\"{id}\">")),
+            "{path}: nothing has the id {id}:\n{page}"
+        );
+        assert!(
+            page.contains(&format!(
+                "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"{id}\" tabindex=\"0\"><table aria-labelledby=\"{id}\">"
+            )),
+            "{path}: the table under {id} outside its scrolling box:\n{page}"
+        );
+    }
     assert_eq!(
-        page.matches("<caption").count(),
+        page.matches("<caption").count() + headed.len(),
         tables,
-        "{path}: a table without a caption:\n{page}"
+        "{path}: a table without a caption or a heading:\n{page}"
     );
     assert_eq!(
         page.matches("<div class=\"table-wrap\" role=\"region\" aria-label=\"")
             .count(),
-        tables,
+        tables - headed.len(),
         "{path}: a table outside its scrolling box:\n{page}"
     );
     assert_eq!(
         page.matches("tabindex=\"0\"><table>").count(),
-        tables,
+        tables - headed.len(),
         "{path}"
     );
     assert!(

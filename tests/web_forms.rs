@@ -715,3 +715,44 @@ fn the_report_names_its_quarter_in_words_and_says_when_nothing_was_measured() {
         before.body
     );
 }
+
+/// The texts of `tag`'s elements on `page`, their markup taken out.
+fn texts_of(page: &str, tag: &str) -> Vec<String> {
+    let element = Regex::new(&format!(r"(?s)<{tag}[^>]*>(.*?)</{tag}>")).expect("regex");
+    let markup = Regex::new(r"<[^>]+>").expect("regex");
+    element
+        .captures_iter(page)
+        .map(|c| markup.replace_all(&c[1], "").trim().to_string())
+        .collect()
+}
+
+#[test]
+fn no_table_caption_says_again_what_a_heading_says() {
+    let gateway = Gateway::start();
+    let case = gateway.refer("colchester", 1);
+    formless_referral(&gateway, "colchester");
+    let ann = gateway.sign_in(ANN);
+    gateway.quarantined_id(&ann);
+    let cora = gateway.sign_in(common::web_gateway::CORA);
+    for (path, who) in [
+        ("/cases".to_string(), &ann),
+        (format!("/cases/{case}"), &ann),
+        ("/due".to_string(), &ann),
+        ("/quarantine".to_string(), &ann),
+        ("/report".to_string(), &ann),
+        ("/cases".to_string(), &cora),
+        ("/report".to_string(), &cora),
+    ] {
+        let page = get(&gateway, &path, who);
+        let mut headings = texts_of(&page.body, "h1");
+        headings.extend(texts_of(&page.body, "h2"));
+        for caption in texts_of(&page.body, "caption") {
+            for heading in &headings {
+                assert!(
+                    !caption.to_lowercase().contains(&heading.to_lowercase()),
+                    "{path}: the caption {caption:?} repeats the heading {heading:?}"
+                );
+            }
+        }
+    }
+}

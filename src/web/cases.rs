@@ -5,7 +5,7 @@
 //! another authority answers as a page that does not exist.
 
 use super::page::{
-    answer, column_heads, escape, labelled_row, not_found_page, page, page_at, table,
+    answer, column_heads, escape, headed_table, labelled_row, not_found_page, page, page_at, table,
 };
 use super::session::{signed_in, Signed, Viewer};
 use super::sign_in::trouble;
@@ -525,7 +525,7 @@ async fn counts(state: &WebState, signed: &Signed) -> Response {
         "<p>Coordinators see each authority's counts; the cases themselves are the \
          authorities' own.</p>{}",
         table(
-            "Cases by authority and status",
+            "How many cases each authority has, by status",
             false,
             &column_heads(&COUNT_HEADINGS),
             &rows
@@ -638,9 +638,8 @@ pub(crate) async fn one(
         table("Summary", false, "", &summary)
     );
     if let Some(deadlines) = &view.deadlines {
-        body.push_str("<h2>Next deadlines</h2>");
         if deadlines.is_empty() {
-            body.push_str("<p>None open.</p>");
+            body.push_str("<h2>Next deadlines</h2><p>None open.</p>");
         } else {
             let mut rows = String::new();
             let headings = ["State", "Due", "What"];
@@ -673,17 +672,18 @@ pub(crate) async fn one(
                     ],
                 ));
             }
-            body.push_str(&table(
+            body.push_str(&headed_table(
+                "deadlines",
                 "Next deadlines",
-                false,
                 &column_heads(&headings),
                 &rows,
             ));
         }
     }
-    body.push_str("<h2>Referral</h2>");
     if view.referral.is_empty() {
-        body.push_str("<p>Nothing kept: refused, or erased after its retention period.</p>");
+        body.push_str(
+            "<h2>Referral</h2><p>Nothing kept: refused, or erased after its retention period.</p>",
+        );
     } else {
         let mut rows = String::new();
         for (label, value) in &view.referral {
@@ -693,7 +693,7 @@ pub(crate) async fn one(
                 escape(value).replace('\n', "<br>")
             ));
         }
-        body.push_str(&table("The referral's form", false, "", &rows));
+        body.push_str(&headed_table("referral", "Referral", "", &rows));
     }
     let mut rows = String::new();
     let headings = ["When", "What happened"];
@@ -703,17 +703,20 @@ pub(crate) async fn one(
             &[("td class=\"when\"", escape(at)), ("td", escape(sentence))],
         ));
     }
-    body.push_str("<h2>Timeline</h2>");
-    body.push_str(&table("Timeline", false, &column_heads(&headings), &rows));
-    body.push_str("<h2>Viewed and changed here</h2>");
+    body.push_str(&headed_table(
+        "timeline",
+        "Timeline",
+        &column_heads(&headings),
+        &rows,
+    ));
     let mut rows = String::new();
     let headings = ["Who did what, and when"];
     for line in super::access::case_lines(&access) {
         rows.push_str(&labelled_row(&headings, &[("td", escape(&line))]));
     }
-    body.push_str(&table(
+    body.push_str(&headed_table(
+        "viewed",
         "Viewed and changed here",
-        false,
         &column_heads(&headings),
         &rows,
     ));

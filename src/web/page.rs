@@ -108,6 +108,20 @@ pub(crate) fn table(caption: &str, shown: bool, head: &str, rows: &str) -> Strin
     )
 }
 
+/// A heading (`<h2>`, its text plain) and the data table under it, the
+/// table named by the heading (`aria-labelledby`) rather than by a caption
+/// that would say the same again to a screen reader. `id` is the
+/// heading's, unique on the page; `head` and `rows` as for [`table`].
+pub(crate) fn headed_table(id: &str, heading: &str, head: &str, rows: &str) -> String {
+    format!(
+        "<h2 id=\"{id}\">{h}</h2>\
+         <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"{id}\" tabindex=\"0\">\
+         <table aria-labelledby=\"{id}\">{head}<tbody>{rows}</tbody></table></div>",
+        id = escape(id),
+        h = escape(heading),
+    )
+}
+
 /// One row of a table with column headings: each cell carries its
 /// column's heading as `data-label`, which the stylesheet shows above the
 /// cell on a narrow screen, where the rows stack and the headings row is

@@ -4,7 +4,7 @@
 //! and recorded with who did it.
 
 use super::cases::{forbidden, reader, refused};
-use super::page::{answer, escape, not_found_page, page_at, table};
+use super::page::{answer, escape, headed_table, not_found_page, page_at};
 use super::session::{csrf_ok, field, form, Signed, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
@@ -174,19 +174,13 @@ fn listing(
             _ => (String::new(), String::new()),
         };
         body.push_str(&format!(
-            "<h2>{heading}</h2>{details}\
+            "{details}\
              {release}<form method=\"post\" action=\"/quarantine/{id}/dismiss\" class=\"dismiss\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
              <label for=\"reason-{id}\">Or dismiss it: why it needs nothing done</label>{error}\
              <div class=\"row\"><input type=\"text\" id=\"reason-{id}\" name=\"reason\" required{invalid}>\
              <button type=\"submit\" class=\"secondary\">Dismiss message {id}</button></div></form>",
-            heading = escape(&heading),
-            details = table(
-                &format!("Message {id}: {heading}"),
-                false,
-                "",
-                &details
-            ),
+            details = headed_table(&format!("message-{id}"), &heading, "", &details),
         ));
     }
     page_at(Some("/quarantine"), "Quarantine", &body, Some(signed))

@@ -352,7 +352,7 @@ pub(crate) async fn show(
         &escalations,
         Measure::Count("escalation", "escalations"),
     ));
-    body.push_str("<h2>The quarter's table</h2>");
+    body.push_str("<h2>Every measure</h2>");
     let mut head = String::from("<thead><tr><th scope=\"col\">Measure</th>");
     for r in &reports {
         head.push_str(&format!("<th scope=\"col\">{}</th>", escape(&name(r))));
