@@ -113,18 +113,20 @@ pub fn filter_cases<'a>(
     kept
 }
 
-/// The most urgent first: cases with an overdue deadline, then by their
-/// next deadline's state and day (the most overdue, then the nearest),
-/// then cases with no deadline open; the case reference between cases
-/// alike.
+/// Where a case with `next` as its most pressing deadline comes in the
+/// list, the most urgent first: cases with an overdue deadline, then by
+/// their next deadline's state and day (the most overdue, then the
+/// nearest), then cases with no deadline open. Cases alike go in order of
+/// reference.
+pub fn urgency(next: Option<&OpenDeadline<'_>>) -> (u8, Option<Rag>, Option<NaiveDate>) {
+    next.map_or((1, None, None), |d| (0, Some(d.rag), Some(d.due.on)))
+}
+
+/// Orders `listed` by [`urgency`], then by reference.
 pub fn most_urgent_first(listed: &mut [ListedCase<'_>]) {
     listed.sort_by(|a, b| {
-        let key = |l: &ListedCase<'_>| {
-            l.next
-                .map_or((1, None, None), |d| (0, Some(d.rag), Some(d.due.on)))
-        };
-        key(a)
-            .cmp(&key(b))
+        urgency(a.next)
+            .cmp(&urgency(b.next))
             .then_with(|| a.case.reference.cmp(&b.case.reference))
     });
 }

@@ -141,7 +141,7 @@ fn due_today_as_on_another_day_means_due_on_that_day() {
     let ann = gateway.sign_in(ANN);
     // A day on which one of the case's deadlines falls due, not today.
     let today = chrono::Utc::now().date_naive();
-    let when = Regex::new(r#"<td class="when">\w+ (\d{1,2} \w+ \d{4})</td>"#).expect("regex");
+    let when = Regex::new(r#"<td class="when"[^>]*>\w+ (\d{1,2} \w+ \d{4})</td>"#).expect("regex");
     let due = get(&gateway, "/due", &ann);
     let day = when
         .captures_iter(&due.body)

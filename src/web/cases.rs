@@ -11,15 +11,17 @@ use super::session::{signed_in, Signed, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
 use crate::case_list::{
-    filter_cases, most_urgent_first, CaseFilter, ListedCase, MOST_URGENT_FIRST,
+    filter_cases, most_urgent_first, urgency, CaseFilter, ListedCase, MOST_URGENT_FIRST,
 };
 use crate::case_view::{case_view, short_day, status_label, FURTHER_REFERRALS, LINKED_TO};
 use crate::core::protocol::Rag;
-use crate::store::CaseScope;
+use crate::store::{CaseScope, CaseSummary};
+use crate::sweep::OpenDeadline;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{Datelike, NaiveDate, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Forms without their session's token are refused.
@@ -235,8 +237,10 @@ pub(crate) async fn list(
     )
 }
 
-/// The page of the list asked for, the most urgent first: every case's
-/// deadlines are worked out before a page of them can be cut.
+/// The page of the list asked for, the most urgent first: every open
+/// case's deadlines are worked out before a page of them can be cut. With
+/// no search and no filter on deadlines, only the page's cases are read in
+/// full; the rest are placed by their references and deadlines alone.
 async fn listing(
     state: &WebState,
     scope: &CaseScope,
@@ -245,15 +249,49 @@ async fn listing(
 ) -> Result<String, crate::store::StoreError> {
     let filter = &asked.filter;
     let store = &state.store;
-    let (cases, deadline_cases) = tokio::try_join!(
-        store.scoped_cases(scope, filter.reads_open_only()),
+    if filter.search.is_some() || filter.keeps_by_deadline() {
+        let (cases, deadline_cases) = tokio::try_join!(
+            store.scoped_cases(scope, filter.reads_open_only()),
+            store.scoped_deadline_cases(scope)
+        )?;
+        let deadlines = crate::sweep::open_deadlines(&state.config, &deadline_cases, asked.on);
+        let mut listed = filter_cases(&cases, &deadlines, filter);
+        most_urgent_first(&mut listed);
+        let (page, range) = page_of(asked.page, listed.len());
+        return Ok(list_body(asked, listed.len(), page, &listed[range], today));
+    }
+    let (references, deadline_cases) = tokio::try_join!(
+        store.scoped_case_references(scope, filter.open_only),
         store.scoped_deadline_cases(scope)
     )?;
     let deadlines = crate::sweep::open_deadlines(&state.config, &deadline_cases, asked.on);
-    let mut listed = filter_cases(&cases, &deadlines, filter);
-    most_urgent_first(&mut listed);
-    let (page, range) = page_of(asked.page, listed.len());
-    Ok(list_body(asked, listed.len(), page, &listed[range], today))
+    // Each case's most pressing deadline: the first of its in the
+    // deadlines' order.
+    let mut next: HashMap<&str, &OpenDeadline<'_>> = HashMap::new();
+    for d in &deadlines {
+        next.entry(d.case.reference.as_str()).or_insert(d);
+    }
+    let mut order: Vec<&str> = references.iter().map(String::as_str).collect();
+    order.sort_by(|a, b| {
+        urgency(next.get(a).copied())
+            .cmp(&urgency(next.get(b).copied()))
+            .then_with(|| a.cmp(b))
+    });
+    let (page, range) = page_of(asked.page, order.len());
+    let shown = &order[range];
+    let cases = store.scoped_cases_among(scope, shown).await?;
+    let by_reference: HashMap<&str, &CaseSummary> =
+        cases.iter().map(|c| (c.reference.as_str(), c)).collect();
+    let listed: Vec<ListedCase<'_>> = shown
+        .iter()
+        .filter_map(|r| {
+            Some(ListedCase {
+                case: by_reference.get(r).copied()?,
+                next: next.get(r).copied(),
+            })
+        })
+        .collect();
+    Ok(list_body(asked, order.len(), page, &listed, today))
 }
 
 /// The page to show of `total` cases (the last when asked for one past
