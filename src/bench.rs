@@ -376,7 +376,9 @@ pub async fn web(
                 page.lines().next().unwrap_or("")
             )));
         }
-        listed = page_again.matches("<tr><td><a href=\"/cases/").count();
+        listed = page_again
+            .matches("data-label=\"Reference\"><a href=\"/cases/")
+            .count();
         bytes = page_again.len();
         let wanted = format!("/cases?q=Bench+Person+{}", cases / 2);
         let started = Instant::now();

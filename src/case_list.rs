@@ -113,6 +113,28 @@ pub fn filter_cases<'a>(
     kept
 }
 
+/// Where a case with `next` as its most pressing deadline comes in the
+/// list, the most urgent first: cases with an overdue deadline, then by
+/// their next deadline's state and day (the most overdue, then the
+/// nearest), then cases with no deadline open. Cases alike go in order of
+/// reference.
+pub fn urgency(next: Option<&OpenDeadline<'_>>) -> (u8, Option<Rag>, Option<NaiveDate>) {
+    next.map_or((1, None, None), |d| (0, Some(d.rag), Some(d.due.on)))
+}
+
+/// Orders `listed` by [`urgency`], then by reference.
+pub fn most_urgent_first(listed: &mut [ListedCase<'_>]) {
+    listed.sort_by(|a, b| {
+        urgency(a.next)
+            .cmp(&urgency(b.next))
+            .then_with(|| a.case.reference.cmp(&b.case.reference))
+    });
+}
+
+/// How [`most_urgent_first`] orders the list, as the list says it.
+pub const MOST_URGENT_FIRST: &str = "Most urgent first: overdue deadlines, then the nearest \
+     deadline, then cases with none open; cases alike in order of reference.";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,5 +316,49 @@ mod tests {
             .iter()
             .all(|l| l.next.is_some_and(|d| d.rag == Rag::Green)));
         assert!(!references(&green).contains(&"DTR-COL-2026-00002".to_string()));
+    }
+
+    #[test]
+    fn the_most_urgent_come_first_and_the_reference_settles_ties() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).expect("day");
+        let (config, mut cases, mut deadline_cases) = world();
+        // A third open case received later: its deadlines are further off.
+        let later = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z")
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        cases.insert(0, summary("DTR-COL-2026-00004", "open", "Di Later"));
+        deadline_cases.push(open_case(4, later, None));
+        // Received on the same day as the second, the same deadlines.
+        cases.insert(0, summary("DTR-COL-2026-00005", "open", "Ed Same"));
+        let mut same = open_case(
+            2,
+            chrono::DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
+                .expect("time")
+                .with_timezone(&chrono::Utc),
+            None,
+        );
+        same.id = crate::core::ids::CaseId::new(5);
+        same.reference = "DTR-COL-2026-00005".to_string();
+        deadline_cases.push(same);
+        let deadlines = crate::sweep::open_deadlines(&config, &deadline_cases, today);
+        let mut listed = filter_cases(&cases, &deadlines, &CaseFilter::default());
+        most_urgent_first(&mut listed);
+        assert_eq!(
+            references(&listed),
+            [
+                // Overdue (acknowledgement past), alike: by reference.
+                "DTR-COL-2026-00002",
+                "DTR-COL-2026-00005",
+                // Acknowledged: the next deadline further off.
+                "DTR-COL-2026-00001",
+                "DTR-COL-2026-00004",
+                // Closed: none open.
+                "DTR-COL-2026-00003",
+            ]
+        );
+        let next = |i: usize| listed[i].next.map(|d| (d.rag, d.due.on));
+        assert_eq!(next(0).map(|n| n.0), Some(Rag::Red));
+        assert!(next(2) <= next(3), "{:?} then {:?}", next(2), next(3));
+        assert!(listed[4].next.is_none());
     }
 }

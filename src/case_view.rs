@@ -32,10 +32,15 @@ pub struct CaseView {
     /// The case this one is a further referral of (its reference, named in
     /// the header's [`LINKED_TO`] row).
     pub linked_to: Option<String>,
+    /// The further referrals of the same person linked to this case (their
+    /// references, named in the header's [`FURTHER_REFERRALS`] row).
+    pub further_referrals: Vec<String>,
 }
 
 /// The header row's label naming the case this one is linked to.
 pub const LINKED_TO: &str = "Linked to";
+/// The header row's label naming the further referrals linked to this one.
+pub const FURTHER_REFERRALS: &str = "Further referrals";
 
 /// One of a case's next deadlines.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,6 +73,15 @@ pub async fn case_view(
         row(
             LINKED_TO,
             format!("a further referral of the person in {first}"),
+        );
+    }
+    if !case.further_referrals.is_empty() {
+        row(
+            FURTHER_REFERRALS,
+            format!(
+                "the person referred again, in {}",
+                and_list(&case.further_referrals)
+            ),
         );
     }
     row(
@@ -206,6 +220,7 @@ pub async fn case_view(
         referral,
         timeline,
         linked_to: case.linked_to.clone(),
+        further_referrals: case.further_referrals.clone(),
     })
 }
 
@@ -222,6 +237,11 @@ pub fn status_words(case: &CaseDetail, received: Option<DateTime<Utc>>) -> Strin
         CaseStatus::Refused => "Refused: the person did not consent".into(),
         other => status_label(other).to_string(),
     };
+    // Urgency is about what is still to be done: a case no longer open
+    // (closed, lapsed, refused) shows its state alone.
+    if !s.status.is_open() {
+        return status;
+    }
     if !s.urgent {
         return format!("{status}, not urgent");
     }

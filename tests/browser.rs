@@ -498,7 +498,8 @@ async fn officers_use_the_web_view_in_a_browser_and_see_their_own_authority_only
             .expect("open /quarantine");
         wait_for_async(&officer, &gateway, "Release message").await;
         // On a phone (390 CSS pixels) and at 400% zoom (320), no page
-        // needs scrolling sideways; only its tables scroll, in their boxes.
+        // needs scrolling sideways, nor do its tables, which stack; only a
+        // chart scrolls, in its own box, its text never under 12 pixels.
         for width in [390, 320] {
             officer
                 .set_window_size(width, 900)
@@ -529,6 +530,39 @@ async fn officers_use_the_web_view_in_a_browser_and_see_their_own_authority_only
                     size(1) <= size(2),
                     "{path} at {width} px needs scrolling sideways: {sizes:?}\n{}",
                     text_of(&officer).await
+                );
+                let wider = officer
+                    .execute(
+                        "return Array.from(document.querySelectorAll('.table-wrap'))\
+                           .filter(b => b.scrollWidth > b.clientWidth)\
+                           .map(b => b.getAttribute('aria-label') || b.getAttribute('aria-labelledby'));",
+                        vec![],
+                    )
+                    .await
+                    .expect("the tables' widths");
+                assert_eq!(
+                    wider,
+                    serde_json::json!([]),
+                    "{path} at {width} px: tables scroll sideways"
+                );
+                let smallest = officer
+                    .execute(
+                        "let least = 1000;\
+                         for (const svg of document.querySelectorAll('figure svg')) {\
+                           const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;\
+                           for (const t of svg.querySelectorAll('text')) {\
+                             least = Math.min(least, scale * parseFloat(t.getAttribute('font-size')));\
+                           }\
+                         }\
+                         return least;",
+                        vec![],
+                    )
+                    .await
+                    .expect("the charts' text");
+                let smallest = smallest.as_f64().expect("a size");
+                assert!(
+                    smallest >= 12.0,
+                    "{path} at {width} px: chart text {smallest} px"
                 );
             }
         }

@@ -248,7 +248,7 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
     assert!(
         counts
             .body
-            .contains("<th scope=\"row\">Colchester</th><td>1</td>"),
+            .contains("<th scope=\"row\" data-label=\"Authority\">Colchester</th><td data-label=\"Open\">1</td>"),
         "{}",
         counts.body
     );
@@ -278,7 +278,7 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
     assert!(
         report
             .body
-            .contains("<th scope=\"row\">Referrals accepted</th><td>1</td></tr>"),
+            .contains("<th scope=\"row\" data-label=\"Measure\">Referrals accepted</th><td data-label=\"Colchester\">1</td></tr>"),
         "{}",
         report.body
     );
@@ -468,12 +468,12 @@ async fn an_expired_link_and_an_idle_session_open_nothing() {
 #[test]
 fn a_flood_of_link_requests_sends_a_few_links() {
     let gateway = Gateway::start();
-    // Ten requests per client in 15 minutes, whatever address each names:
-    // three links go to Ann, and the rest are refused alike.
-    let refused = (0..15)
+    // A hundred requests per client in 15 minutes, whatever address each
+    // names: three links go to Ann, and the rest are refused alike.
+    let refused = (0..105)
         .filter(|_| gateway.ask_link(ANN, None) == 429)
         .count();
-    assert_eq!(refused, 5, "ten requests per client in 15 minutes");
+    assert_eq!(refused, 5, "a hundred requests per client in 15 minutes");
     wait_for(Duration::from_secs(20), || {
         (gateway.mails_to(ANN).len() >= 3).then_some(())
     })
@@ -494,7 +494,7 @@ fn a_flood_of_link_requests_sends_a_few_links() {
 #[test]
 fn forwarded_for_is_ignored_unless_the_proxy_is_trusted() {
     let gateway = Gateway::start();
-    let refused = (0..15)
+    let refused = (0..105)
         .filter(|i| {
             gateway.ask_link(
                 &format!("nobody{i}@lha.test"),
@@ -510,7 +510,7 @@ fn behind_a_trusted_proxy_one_stranger_cannot_lock_an_officer_out() {
     let gateway = Gateway::start_configured(false, "trusted_proxies = [\"127.0.0.1\"]\n");
     // Clients named by the proxy are counted apart; the right-most
     // address not itself a trusted proxy is the client.
-    for i in 0..10 {
+    for i in 0..100 {
         let forwarded = "203.0.113.7, 198.51.100.1, 127.0.0.1";
         assert_eq!(
             gateway.ask_link(&format!("nobody{i}@lha.test"), Some(forwarded)),
@@ -565,7 +565,12 @@ fn an_officer_releases_their_own_quarantine_only_with_the_forms_token() {
     assert!(page.body.contains("someone@example.org"), "{}", page.body);
     assert!(page.body.contains("<label for=\"reason-"), "{}", page.body);
     // Headed by what it is (its subject), not by a number.
-    assert!(page.body.contains("<h2>Referral 7</h2>"), "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("<h2 id=\"message-{id}\">Referral 7</h2>")),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("<h2>Message "), "{}", page.body);
 
     // Harlow's officer neither sees nor settles it.
@@ -827,7 +832,7 @@ async fn a_long_list_comes_a_hundred_cases_a_page_and_says_how_many() {
         .expect("insert a case");
     }
     let rows = |body: &str| {
-        body.matches("<tr><th scope=\"row\"><a href=\"/cases/")
+        body.matches("<tr><th scope=\"row\" data-label=\"Reference\"><a href=\"/cases/")
             .count()
     };
 
@@ -840,9 +845,12 @@ async fn a_long_list_comes_a_hundred_cases_a_page_and_says_how_many() {
         one.body
     );
     assert_eq!(rows(&one.body), 100);
-    assert!(one.body.contains(&first), "oldest first: {}", one.body);
-    assert!(one.body.contains("Paged Person 98<"));
-    assert!(!one.body.contains("Paged Person 99<"));
+    // The most urgent first: the 150 not yet acknowledged (the same
+    // deadline, so in order of reference), then the first, acknowledged,
+    // whose next deadline is further off.
+    assert!(!one.body.contains(&first), "{}", one.body);
+    assert!(one.body.contains("Paged Person 0<") && one.body.contains("Paged Person 99<"));
+    assert!(!one.body.contains("Paged Person 100<"));
     assert!(
         one.body
             .contains("<a href=\"/cases?page=2\" rel=\"next\">Next 51</a>"),
@@ -860,8 +868,8 @@ async fn a_long_list_comes_a_hundred_cases_a_page_and_says_how_many() {
         two.body
     );
     assert_eq!(rows(&two.body), 51);
-    assert!(two.body.contains("Paged Person 99<") && two.body.contains("Paged Person 149<"));
-    assert!(!two.body.contains(&first));
+    assert!(two.body.contains("Paged Person 100<") && two.body.contains("Paged Person 149<"));
+    assert!(two.body.contains(&first));
     assert!(two
         .body
         .contains("<a href=\"/cases?page=1\" rel=\"prev\">Previous 100</a>"));
@@ -1333,25 +1341,43 @@ fn every_page_opened_is_recorded_for_the_audit_and_a_case_shows_views_by_the_day
     assert!(!gateway.log().contains("Zebedee"), "{}", gateway.log());
 }
 
-/// Every table on `page` is named by a caption, sits in a box of its own
-/// that scrolls sideways (focusable, named), and every heading cell says
-/// whether it heads a column or a row.
+/// Every table on `page` is named, by a caption or by the heading above
+/// it (`aria-labelledby` naming an element of the page), sits in a box of
+/// its own that scrolls sideways (focusable, named alike), and every
+/// heading cell says whether it heads a column or a row.
 fn tables_are_labelled(path: &str, page: &str) {
     let tables = page.matches("<table").count();
+    let by_heading = Regex::new(r#"<table aria-labelledby="([^"]+)">"#).expect("regex");
+    let headed: Vec<String> = by_heading
+        .captures_iter(page)
+        .map(|c| c[1].to_string())
+        .collect();
+    for id in &headed {
+        assert!(
+            page.contains(&format!(" id=\"{id}\">")),
+            "{path}: nothing has the id {id}:\n{page}"
+        );
+        assert!(
+            page.contains(&format!(
+                "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"{id}\" tabindex=\"0\"><table aria-labelledby=\"{id}\">"
+            )),
+            "{path}: the table under {id} outside its scrolling box:\n{page}"
+        );
+    }
     assert_eq!(
-        page.matches("<caption").count(),
+        page.matches("<caption").count() + headed.len(),
         tables,
-        "{path}: a table without a caption:\n{page}"
+        "{path}: a table without a caption or a heading:\n{page}"
     );
     assert_eq!(
         page.matches("<div class=\"table-wrap\" role=\"region\" aria-label=\"")
             .count(),
-        tables,
+        tables - headed.len(),
         "{path}: a table outside its scrolling box:\n{page}"
     );
     assert_eq!(
         page.matches("tabindex=\"0\"><table>").count(),
-        tables,
+        tables - headed.len(),
         "{path}"
     );
     assert!(
@@ -1432,8 +1458,8 @@ fn pages_name_their_tables_link_their_cases_and_say_what_cannot_be_read() {
 
     // Statuses in sentence case, as the case page says them.
     let list = get("/cases", &ann);
-    assert!(list.body.contains("<td>Open</td>"), "{}", list.body);
-    assert!(!list.body.contains("<td>open</td>"), "{}", list.body);
+    assert!(list.body.contains(">Open</td>"), "{}", list.body);
+    assert!(!list.body.contains(">open</td>"), "{}", list.body);
 
     // The further referral's page links to the first case.
     let case = get(&format!("/cases/{further}"), &ann);
@@ -1450,7 +1476,7 @@ fn pages_name_their_tables_link_their_cases_and_say_what_cannot_be_read() {
     let due = get("/due", &ann);
     assert!(
         due.body.contains(&format!(
-            "<a href=\"/cases/{first}\">{first}</a></th><td>Test Person1</td>"
+            "<a href=\"/cases/{first}\">{first}</a></th><td data-label=\"Name\">Test Person1</td>"
         )),
         "{}",
         due.body

@@ -11,9 +11,7 @@ use regex::Regex;
 use std::time::Duration;
 
 fn get(gateway: &Gateway, path: &str, cookie: &str) -> Answer {
-    gateway
-        .request("GET", path, Some(cookie), None)
-        .expect("an answer")
+    gateway.get(path, cookie)
 }
 
 /// A message from a referrer that speaks of a referral and holds no form:
@@ -143,7 +141,7 @@ fn due_today_as_on_another_day_means_due_on_that_day() {
     let ann = gateway.sign_in(ANN);
     // A day on which one of the case's deadlines falls due, not today.
     let today = chrono::Utc::now().date_naive();
-    let when = Regex::new(r#"<td class="when">\w+ (\d{1,2} \w+ \d{4})</td>"#).expect("regex");
+    let when = Regex::new(r#"<td class="when"[^>]*>\w+ (\d{1,2} \w+ \d{4})</td>"#).expect("regex");
     let due = get(&gateway, "/due", &ann);
     let day = when
         .captures_iter(&due.body)
@@ -301,31 +299,12 @@ fn a_second_dismissal_by_the_same_person_says_they_dismissed_it_already() {
     let gateway = Gateway::start();
     formless_referral(&gateway, "colchester");
     let ann = gateway.sign_in(ANN);
-    let dismiss = Regex::new(r#"/quarantine/(\d+)/dismiss"#).expect("regex");
-    let id = common::wait_for(Duration::from_secs(30), || {
-        let page = gateway.request("GET", "/quarantine", Some(&ann), None)?;
-        dismiss.captures(&page.body).map(|c| c[1].to_string())
-    })
-    .unwrap_or_else(|| panic!("nothing in Colchester's quarantine:\n{}", gateway.log()));
+    let id = gateway.quarantined_id(&ann);
     let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
     let form = format!("csrf={csrf}&reason=a+duplicate");
-    let first = gateway
-        .request(
-            "POST",
-            &format!("/quarantine/{id}/dismiss"),
-            Some(&ann),
-            Some(&form),
-        )
-        .expect("an answer");
+    let first = gateway.post_form(&format!("/quarantine/{id}/dismiss"), &ann, &form);
     assert_eq!(first.status, 303, "{}", first.body);
-    let again = gateway
-        .request(
-            "POST",
-            &format!("/quarantine/{id}/dismiss"),
-            Some(&ann),
-            Some(&form),
-        )
-        .expect("an answer");
+    let again = gateway.post_form(&format!("/quarantine/{id}/dismiss"), &ann, &form);
     assert!(
         again
             .body
@@ -437,4 +416,343 @@ fn a_release_that_opens_another_authoritys_case_says_so_instead_of_not_found() {
     let hal = gateway.sign_in(HAL);
     let theirs = get(&gateway, "/cases", &hal);
     assert!(theirs.body.contains("DTR-HAR-"), "{}", theirs.body);
+}
+
+#[test]
+fn an_empty_dismissal_reason_is_refused_at_its_field_and_nothing_is_dismissed() {
+    let gateway = Gateway::start();
+    formless_referral(&gateway, "colchester");
+    let ann = gateway.sign_in(ANN);
+    let id = gateway.quarantined_id(&ann);
+    let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
+    for reason in ["", "+++"] {
+        let answer = gateway.post_form(
+            &format!("/quarantine/{id}/dismiss"),
+            &ann,
+            &format!("csrf={csrf}&reason={reason}"),
+        );
+        assert_eq!(answer.status, 400, "{}", answer.body);
+        // Said above the page, linked to the field, and at the field.
+        assert!(
+            answer.body.contains(&format!("<a href=\"#reason-{id}\">"))
+                && answer.body.contains(&format!(
+                    "<span class=\"field-error\" id=\"reason-{id}-error\">Enter why"
+                ))
+                && answer.body.contains(&format!(
+                    "aria-invalid=\"true\" aria-describedby=\"reason-{id}-error\""
+                )),
+            "{}",
+            answer.body
+        );
+    }
+    // Still waiting, and dismissed by nobody.
+    let page = get(&gateway, "/quarantine", &ann);
+    assert!(
+        page.body.contains(&format!("/quarantine/{id}/dismiss")),
+        "{}",
+        page.body
+    );
+    let (_, out) = common::gateway_cli(&gateway.database(), &["access"]);
+    assert!(!out.contains("dismissed quarantined message"), "{out}");
+}
+
+/// Where each of `references` first appears in `body`, in their order.
+fn positions(body: &str, references: &[&str]) -> Vec<usize> {
+    references
+        .iter()
+        .map(|r| {
+            body.find(&format!("<a href=\"/cases/{r}\">"))
+                .unwrap_or_else(|| panic!("{r} is not listed:\n{body}"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_puts_the_most_urgent_case_first_and_says_so() {
+    let gateway = Gateway::start();
+    let first = gateway.refer("colchester", 1);
+    let second = gateway.refer("colchester", 2);
+    let third = gateway.refer("colchester", 3);
+    let store = dtr_gateway::store::Store::open(&gateway.database())
+        .await
+        .expect("store");
+    // The second is not acknowledged yet: its next deadline (3 working
+    // days) comes before the first's (the lead officer, 5). The third was
+    // received weeks ago: its deadlines are past.
+    sqlx::query("UPDATE cases SET acknowledged_at = NULL WHERE reference = $1")
+        .bind(&second)
+        .execute(store.pool())
+        .await
+        .expect("update");
+    let weeks_ago = chrono::Utc::now() - chrono::Duration::days(30);
+    sqlx::query("UPDATE cases SET received_at = $1 WHERE reference = $2")
+        .bind(dtr_gateway::store::Stamp(weeks_ago))
+        .bind(&third)
+        .execute(store.pool())
+        .await
+        .expect("update");
+    let ann = gateway.sign_in(ANN);
+    let page = get(&gateway, "/cases", &ann);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let at = positions(&page.body, &[&third, &second, &first]);
+    assert!(at[0] < at[1] && at[1] < at[2], "{}", page.body);
+    let overdue_row = &page.body[at[0]..at[1]];
+    assert!(overdue_row.contains(">Overdue<"), "{overdue_row}");
+    // The order is said above the table, where everyone sees it.
+    assert!(
+        page.body
+            .contains("<caption>Most urgent first: overdue deadlines, then the nearest"),
+        "{}",
+        page.body
+    );
+}
+
+#[test]
+fn a_closed_case_shows_its_closed_state_and_no_urgency() {
+    let gateway = Gateway::start();
+    // Released in three weeks: urgent.
+    let soon = (chrono::Utc::now() + chrono::Duration::days(21))
+        .format("%d/%m/%Y")
+        .to_string();
+    let urgent = gateway.refer_edited("colchester", 1, |raw| raw.replace("01/03/2027", &soon));
+    let ann = gateway.sign_in(ANN);
+    let page = get(&gateway, &format!("/cases/{urgent}"), &ann);
+    assert!(page.body.contains("Open, URGENT"), "{}", page.body);
+    let (closed, out) = common::gateway_cli(
+        &gateway.database(),
+        &["case", &urgent, "close", "--outcome", "no-contact"],
+    );
+    assert!(closed, "{out}");
+    let page = get(&gateway, &format!("/cases/{urgent}"), &ann);
+    assert!(
+        page.body
+            .contains("<th scope=\"row\">Status</th><td>Closed</td>"),
+        "{}",
+        page.body
+    );
+    let list = get(&gateway, "/cases?all=yes", &ann);
+    assert!(list.body.contains(&urgent), "{}", list.body);
+    for shown in [&page.body, &list.body] {
+        for marker in ["URGENT", ">Urgent<", "not urgent"] {
+            assert!(!shown.contains(marker), "{marker}: {shown}");
+        }
+    }
+}
+
+#[test]
+fn a_released_further_referral_is_linked_on_both_cases_pages() {
+    let gateway = Gateway::start();
+    let first = gateway.refer("colchester", 1);
+    // The same person referred again by a sender not allowed to refer:
+    // set aside, then released by the officer.
+    let raw = String::from_utf8(common::referral(
+        "web-again@example.org",
+        1,
+        "colchester@lha.test",
+    ))
+    .expect("text")
+    .replace("referrer@justice.test", "someone@example.org");
+    gateway.deliver("colchester", "again.eml", raw.as_bytes());
+    let ann = gateway.sign_in(ANN);
+    let id = gateway.quarantined_id(&ann);
+    let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
+    let released = gateway.post_form(
+        &format!("/quarantine/{id}/release"),
+        &ann,
+        &format!("csrf={csrf}"),
+    );
+    assert_eq!(released.status, 303, "{}", released.body);
+    let to = released.header("location").expect("a redirect").to_string();
+    let further = to.trim_start_matches("/cases/").to_string();
+    assert!(further.starts_with("DTR-COL-") && further != first, "{to}");
+    let link = |r: &str| format!("<a href=\"/cases/{r}\">{r}</a>");
+    let new_case = get(&gateway, &to, &ann);
+    assert!(
+        new_case.body.contains(&format!(
+            "<th scope=\"row\">Linked to</th><td>a further referral of the person in {}</td>",
+            link(&first)
+        )),
+        "{}",
+        new_case.body
+    );
+    let first_case = get(&gateway, &format!("/cases/{first}"), &ann);
+    assert!(
+        first_case.body.contains(&format!(
+            "<th scope=\"row\">Further referrals</th><td>the person referred again, in {}</td>",
+            link(&further)
+        )),
+        "{}",
+        first_case.body
+    );
+    // Harlow's officer sees neither.
+    let hal = gateway.sign_in(HAL);
+    assert_eq!(get(&gateway, &format!("/cases/{first}"), &hal).status, 404);
+}
+
+#[test]
+fn on_a_narrow_screen_tables_stack_each_cell_under_its_heading() {
+    let gateway = Gateway::start();
+    let case = gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    // The stylesheet stacks rows below 640 pixels and shows each cell's
+    // heading from its data-label: no script.
+    let css = gateway
+        .request("GET", "/style.css", None, None)
+        .expect("the stylesheet")
+        .body;
+    let narrow = css
+        .split("@media (max-width: 640px)")
+        .nth(1)
+        .expect("rules for narrow screens");
+    assert!(
+        narrow.contains(".table-wrap tr, .table-wrap th, .table-wrap td { display: block;")
+            && narrow.contains("[data-label]::before { content: attr(data-label);"),
+        "{css}"
+    );
+    // Every cell of the list carries its column's heading.
+    let list = get(&gateway, "/cases", &ann);
+    let cells = Regex::new(r"<t[dh]( [^>]*)?>").expect("regex");
+    let in_body = |page: &str| -> Vec<String> {
+        page.split("<tbody>")
+            .skip(1)
+            .flat_map(|t| {
+                let rows = t.split("</tbody>").next().unwrap_or("");
+                cells
+                    .find_iter(rows)
+                    .map(|m| m.as_str().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let listed = in_body(&list.body);
+    assert_eq!(listed.len(), 6, "{}", list.body);
+    for (cell, heading) in listed.iter().zip([
+        "Reference",
+        "Name",
+        "Status",
+        "Next deadline",
+        "State",
+        "Received",
+    ]) {
+        assert!(
+            cell.contains(&format!("data-label=\"{heading}\"")),
+            "{cell}: {}",
+            list.body
+        );
+    }
+    // On the case's page: the deadlines' and the timeline's cells too (the
+    // summary's and the form's rows are already a heading and a value).
+    let page = get(&gateway, &format!("/cases/{case}"), &ann);
+    for heading in ["State", "Due", "What", "When", "What happened"] {
+        assert!(
+            page.body.contains(&format!("data-label=\"{heading}\"")),
+            "{heading}: {}",
+            page.body
+        );
+    }
+    let unlabelled = in_body(&page.body)
+        .into_iter()
+        .filter(|c| c.starts_with("<td") && !c.contains("data-label"))
+        .count();
+    let row_headed = page.body.matches("<tr><th scope=\"row\">").count();
+    assert_eq!(unlabelled, row_headed, "{}", page.body);
+}
+
+#[test]
+fn the_report_names_its_quarter_in_words_and_says_when_nothing_was_measured() {
+    let gateway = Gateway::start();
+    gateway.refer("colchester", 1);
+    let ann = gateway.sign_in(ANN);
+    let today = chrono::Utc::now().date_naive();
+    let (year, number) = (
+        chrono::Datelike::year(&today),
+        (chrono::Datelike::month(&today) - 1) / 3 + 1,
+    );
+    let months = [
+        "January to March",
+        "April to June",
+        "July to September",
+        "October to December",
+    ];
+    let words = format!("{} {year}", months[number as usize - 1]);
+    let now = get(&gateway, &format!("/report?quarter={year}Q{number}"), &ann);
+    assert_eq!(now.status, 200, "{}", now.body);
+    assert!(
+        now.body.contains(&format!("<h1>Report for {words}</h1>"))
+            && now.body.contains(&format!("{words} is not over")),
+        "{}",
+        now.body
+    );
+    // The bars' words say what they count, and follow the heading's share.
+    assert!(
+        now.body.contains(": the share met within target</h2>") && !now.body.contains(" / "),
+        "{}",
+        now.body
+    );
+    // A quarter to come, and one with no referrals: a sentence, no zeros.
+    let next = get(
+        &gateway,
+        &format!("/report?quarter={}Q{number}", year + 1),
+        &ann,
+    );
+    assert!(
+        next.body.contains(&format!(
+            "{} {} has not begun: there is nothing to report yet.",
+            months[number as usize - 1],
+            year + 1
+        )) && !next.body.contains("<svg")
+            && !next.body.contains("<table"),
+        "{}",
+        next.body
+    );
+    let before = get(&gateway, "/report?quarter=2020Q1", &ann);
+    assert!(
+        before.body.contains(
+            "No referrals were received in January to March 2020, so there is nothing to measure."
+        ) && !before.body.contains("<svg")
+            && !before.body.contains("<table"),
+        "{}",
+        before.body
+    );
+}
+
+/// The texts of `tag`'s elements on `page`, their markup taken out.
+fn texts_of(page: &str, tag: &str) -> Vec<String> {
+    let element = Regex::new(&format!(r"(?s)<{tag}[^>]*>(.*?)</{tag}>")).expect("regex");
+    let markup = Regex::new(r"<[^>]+>").expect("regex");
+    element
+        .captures_iter(page)
+        .map(|c| markup.replace_all(&c[1], "").trim().to_string())
+        .collect()
+}
+
+#[test]
+fn no_table_caption_says_again_what_a_heading_says() {
+    let gateway = Gateway::start();
+    let case = gateway.refer("colchester", 1);
+    formless_referral(&gateway, "colchester");
+    let ann = gateway.sign_in(ANN);
+    gateway.quarantined_id(&ann);
+    let cora = gateway.sign_in(common::web_gateway::CORA);
+    for (path, who) in [
+        ("/cases".to_string(), &ann),
+        (format!("/cases/{case}"), &ann),
+        ("/due".to_string(), &ann),
+        ("/quarantine".to_string(), &ann),
+        ("/report".to_string(), &ann),
+        ("/cases".to_string(), &cora),
+        ("/report".to_string(), &cora),
+    ] {
+        let page = get(&gateway, &path, who);
+        let mut headings = texts_of(&page.body, "h1");
+        headings.extend(texts_of(&page.body, "h2"));
+        for caption in texts_of(&page.body, "caption") {
+            for heading in &headings {
+                assert!(
+                    !caption.to_lowercase().contains(&heading.to_lowercase()),
+                    "{path}: the caption {caption:?} repeats the heading {heading:?}"
+                );
+            }
+        }
+    }
 }

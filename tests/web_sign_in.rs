@@ -74,11 +74,11 @@ async fn a_link_that_could_not_go_before_it_expired_is_not_sent_late() {
     assert_eq!(gateway.mails_to(ANN).len(), 1, "not sent again, late");
 }
 
-/// From a fresh client: nine requests for unlisted addresses, one for
+/// From a fresh client: 99 requests for unlisted addresses, one for
 /// `asked`, then unlisted ones until refused; how many were answered 200.
 fn answered_before_refusal(gateway: &Gateway, client: &str, asked: &str) -> usize {
     let mut answered = 0;
-    for i in 0..9 {
+    for i in 0..99 {
         if gateway.ask_link(&format!("nobody{i}@lha.test"), Some(client)) == 200 {
             answered += 1;
         }
@@ -101,7 +101,7 @@ fn refusals_do_not_tell_a_listed_address_from_an_unlisted_one() {
     let listed = answered_before_refusal(&gateway, "203.0.113.1", ANN);
     let unlisted = answered_before_refusal(&gateway, "203.0.113.2", "stranger@lha.test");
     assert_eq!(listed, unlisted);
-    assert_eq!(listed, 10, "ten requests per client in 15 minutes");
+    assert_eq!(listed, 100, "a hundred requests per client in 15 minutes");
 }
 
 /// Asks for a link for `address` and returns it, unused.
@@ -229,4 +229,40 @@ fn a_search_does_not_travel_in_the_mailed_link() {
         mail.contains("next=3D%2Fcases") || mail.contains("next&#x3D;%2Fcases"),
         "{mail}"
     );
+}
+
+#[test]
+fn thirty_officers_behind_one_office_address_each_get_their_link() {
+    let mut gateway = Gateway::start_configured(false, PROXIED);
+    let officers: Vec<String> = (1..=30).map(|i| format!("officer{i}@lha.test")).collect();
+    let listed: Vec<String> = officers.iter().map(|o| format!("\"{o}\"")).collect();
+    gateway.restart_with_authorities(|text| {
+        text.replace(
+            &format!("officers = [\"{ANN}\"]"),
+            &format!("officers = [\"{ANN}\", {}]", listed.join(", ")),
+        )
+    });
+    // Nine o'clock: the whole office, one address (the council's NAT).
+    for officer in &officers {
+        assert_eq!(gateway.ask_link(officer, Some("203.0.113.30")), 200);
+        wait_mails(&gateway, officer, 1);
+    }
+    // Each can sign in with the link that came.
+    for officer in officers.iter().take(3) {
+        let token = token_in(gateway.mails_to(officer).last().expect("a mail"));
+        assert_eq!(redeem(&gateway, &token), 303, "{officer}");
+    }
+    // The same address flooding one mailbox: three links go, the rest
+    // are answered alike and send nothing.
+    for _ in 0..20 {
+        assert_eq!(gateway.ask_link(ANN, Some("203.0.113.30")), 200);
+    }
+    wait_mails(&gateway, ANN, 3);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(gateway.mails_to(ANN).len(), 3, "three links per address");
+    // And past the office's ceiling the address is refused outright.
+    let refused = (0..60)
+        .filter(|i| gateway.ask_link(&format!("nobody{i}@lha.test"), Some("203.0.113.30")) == 429)
+        .count();
+    assert_eq!(refused, 10, "a hundred requests per client in 15 minutes");
 }

@@ -101,6 +101,7 @@ fn machine_form(case: &CaseDetail) -> Value {
         "closed_at": case.closed_at,
         "outcome": case.outcome,
         "linked_to": case.linked_to,
+        "further_referrals": case.further_referrals,
         "referral": case.referral.to_json(),
         "events": case.events.iter().map(|e| serde_json::json!({
             "at": e.at,

@@ -200,6 +200,26 @@ impl Quarter {
         (first, next)
     }
 
+    /// The quarter in words: `October to December 2026`.
+    pub fn words(self) -> String {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let first = 3 * (self.number.clamp(1, 4) as usize - 1);
+        format!("{} to {} {}", MONTHS[first], MONTHS[first + 2], self.year)
+    }
+
     pub fn contains(self, day: NaiveDate) -> bool {
         let (first, next) = self.days();
         first <= day && day < next && day.year() == self.year
@@ -476,7 +496,7 @@ fn median(values: &mut [i64]) -> Option<f64> {
     })
 }
 
-fn percent(part: u32, whole: u32) -> String {
+pub fn percent(part: u32, whole: u32) -> String {
     if whole == 0 {
         "-".into()
     } else {

@@ -43,6 +43,9 @@ pub struct CaseDetail {
     pub paused_until: Option<chrono::NaiveDate>,
     /// The first case of the same person, for a further referral.
     pub linked_to: Option<String>,
+    /// The further referrals of the same person linked to this case, oldest
+    /// first (their references).
+    pub further_referrals: Vec<String>,
     /// The gateway's mail about the case, oldest first.
     pub mails: Vec<CaseMail>,
 }
@@ -122,6 +125,11 @@ impl Store {
                     })
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;
+        let further_referrals: Vec<String> =
+            sqlx::query_scalar("SELECT reference FROM cases WHERE linked_to = $1 ORDER BY id")
+                .bind(row.get::<CaseId, _>("id"))
+                .fetch_all(&self.pool)
+                .await?;
         let mails = sqlx::query(
             "SELECT id, purpose, recipients, context FROM outbox WHERE case_id = $1 ORDER BY id",
         )
@@ -171,6 +179,7 @@ impl Store {
             outcome: text("close_outcome"),
             paused_until: row.day_opt("paused_until"),
             linked_to: text("first_case"),
+            further_referrals,
             mails,
         })
     }

@@ -100,6 +100,55 @@ impl Store {
         ))
     }
 
+    /// The references of the scope's cases (open and incomplete only
+    /// when `open_only`): all a list needs of a case to place it, with its
+    /// deadlines.
+    pub async fn scoped_case_references(
+        &self,
+        scope: &CaseScope,
+        open_only: bool,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT reference FROM cases WHERE authority = $1 \
+             AND ($2 = 0 OR status IN ('open', 'incomplete')) ORDER BY id",
+        )
+        .bind(&scope.authority)
+        .bind(Flag(open_only))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The scope's cases among `references` (a page of a list), in no
+    /// particular order; another authority's are not among them.
+    pub async fn scoped_cases_among(
+        &self,
+        scope: &CaseScope,
+        references: &[&str],
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        if references.is_empty() {
+            return Ok(Vec::new());
+        }
+        let places: Vec<String> = (0..references.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        let sql = format!(
+            "SELECT reference, authority, status, referral_type, urgent, received_at, \
+             expected_release_date, referral, prison_number, crn, referrer_name, \
+             referring_agency FROM cases WHERE authority = $1 AND reference IN ({})",
+            places.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&scope.authority);
+        for reference in references {
+            query = query.bind(*reference);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(super::cases::summary)
+            .collect()
+    }
+
     /// The scope's open cases among `references`, as the deadline sweep
     /// reads them; another authority's are not among them.
     pub async fn scoped_deadline_cases_among(

@@ -4,18 +4,24 @@
 //! as the `case` command shows it, with who has viewed it here; a case of
 //! another authority answers as a page that does not exist.
 
-use super::page::{answer, column_heads, escape, not_found_page, page, page_at, table};
+use super::page::{
+    answer, column_heads, escape, headed_table, labelled_row, not_found_page, page, page_at, table,
+};
 use super::session::{signed_in, Signed, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
-use crate::case_list::{filter_cases, CaseFilter, ListedCase};
-use crate::case_view::{case_view, short_day, status_label, LINKED_TO};
+use crate::case_list::{
+    filter_cases, most_urgent_first, urgency, CaseFilter, ListedCase, MOST_URGENT_FIRST,
+};
+use crate::case_view::{case_view, short_day, status_label, FURTHER_REFERRALS, LINKED_TO};
 use crate::core::protocol::Rag;
 use crate::store::{CaseScope, CaseSummary};
+use crate::sweep::OpenDeadline;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{Datelike, NaiveDate, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Forms without their session's token are refused.
@@ -231,9 +237,10 @@ pub(crate) async fn list(
     )
 }
 
-/// The page of the list asked for. Only a filter on deadlines needs every
-/// case's deadlines worked out; otherwise only the page's cases are read
-/// in full (the store pages them when nothing is searched for).
+/// The page of the list asked for, the most urgent first: every open
+/// case's deadlines are worked out before a page of them can be cut. With
+/// no search and no filter on deadlines, only the page's cases are read in
+/// full; the rest are placed by their references and deadlines alone.
 async fn listing(
     state: &WebState,
     scope: &CaseScope,
@@ -242,47 +249,49 @@ async fn listing(
 ) -> Result<String, crate::store::StoreError> {
     let filter = &asked.filter;
     let store = &state.store;
-    if filter.keeps_by_deadline() {
+    if filter.search.is_some() || filter.keeps_by_deadline() {
         let (cases, deadline_cases) = tokio::try_join!(
             store.scoped_cases(scope, filter.reads_open_only()),
             store.scoped_deadline_cases(scope)
         )?;
         let deadlines = crate::sweep::open_deadlines(&state.config, &deadline_cases, asked.on);
-        let listed = filter_cases(&cases, &deadlines, filter);
+        let mut listed = filter_cases(&cases, &deadlines, filter);
+        most_urgent_first(&mut listed);
         let (page, range) = page_of(asked.page, listed.len());
         return Ok(list_body(asked, listed.len(), page, &listed[range], today));
     }
-    let (total, page, cases) = if filter.search.is_some() {
-        let all = store.scoped_cases(scope, filter.open_only).await?;
-        let matched: Vec<CaseSummary> = filter_cases(&all, &[], filter)
-            .into_iter()
-            .map(|l| l.case.clone())
-            .collect();
-        let (page, range) = page_of(asked.page, matched.len());
-        (matched.len(), page, matched[range].to_vec())
-    } else {
-        let first = (asked.page - 1).saturating_mul(PAGE_SIZE);
-        let (total, cases) = store
-            .scoped_case_page(scope, filter.open_only, first, PAGE_SIZE)
-            .await?;
-        let (page, range) = page_of(asked.page, total);
-        if cases.is_empty() && total > 0 {
-            // Past the last page: the last page.
-            let (_, cases) = store
-                .scoped_case_page(scope, filter.open_only, range.start, PAGE_SIZE)
-                .await?;
-            (total, page, cases)
-        } else {
-            (total, page, cases)
-        }
-    };
-    let references: Vec<&str> = cases.iter().map(|c| c.reference.as_str()).collect();
-    let deadline_cases = store
-        .scoped_deadline_cases_among(scope, &references)
-        .await?;
+    let (references, deadline_cases) = tokio::try_join!(
+        store.scoped_case_references(scope, filter.open_only),
+        store.scoped_deadline_cases(scope)
+    )?;
     let deadlines = crate::sweep::open_deadlines(&state.config, &deadline_cases, asked.on);
-    let listed = filter_cases(&cases, &deadlines, &CaseFilter::default());
-    Ok(list_body(asked, total, page, &listed, today))
+    // Each case's most pressing deadline: the first of its in the
+    // deadlines' order.
+    let mut next: HashMap<&str, &OpenDeadline<'_>> = HashMap::new();
+    for d in &deadlines {
+        next.entry(d.case.reference.as_str()).or_insert(d);
+    }
+    let mut order: Vec<&str> = references.iter().map(String::as_str).collect();
+    order.sort_by(|a, b| {
+        urgency(next.get(a).copied())
+            .cmp(&urgency(next.get(b).copied()))
+            .then_with(|| a.cmp(b))
+    });
+    let (page, range) = page_of(asked.page, order.len());
+    let shown = &order[range];
+    let cases = store.scoped_cases_among(scope, shown).await?;
+    let by_reference: HashMap<&str, &CaseSummary> =
+        cases.iter().map(|c| (c.reference.as_str(), c)).collect();
+    let listed: Vec<ListedCase<'_>> = shown
+        .iter()
+        .filter_map(|r| {
+            Some(ListedCase {
+                case: by_reference.get(r).copied()?,
+                next: next.get(r).copied(),
+            })
+        })
+        .collect();
+    Ok(list_body(asked, order.len(), page, &listed, today))
 }
 
 /// The page to show of `total` cases (the last when asked for one past
@@ -293,6 +302,16 @@ fn page_of(asked: usize, total: usize) -> (usize, std::ops::Range<usize>) {
     let first = (page - 1) * PAGE_SIZE;
     (page, first.min(total)..(first + PAGE_SIZE).min(total))
 }
+
+/// The list's columns.
+const LIST_HEADINGS: [&str; 6] = [
+    "Reference",
+    "Name",
+    "Status",
+    "Next deadline",
+    "State",
+    "Received",
+];
 
 /// The filters' form, how many cases there are (`total`), and page `page`
 /// of them (`shown`); with problems in the filters, the form and its
@@ -327,18 +346,29 @@ fn list_body(
             ),
             None => ("None open".to_string(), String::new()),
         };
-        rows.push_str(&format!(
-            "<tr><th scope=\"row\"><a href=\"/cases/{r}\">{r}</a>{urgent}</th><td>{name}</td>\
-             <td>{status}</td><td>{due}</td><td>{rag}</td><td class=\"when\">{received}</td></tr>",
-            r = escape(&c.reference),
-            urgent = if c.urgent {
-                " <strong>Urgent</strong>"
-            } else {
-                ""
-            },
-            name = escape(c.full_name.as_deref().unwrap_or("-")),
-            status = status_label(c.status),
-            received = escape(&received),
+        rows.push_str(&labelled_row(
+            &LIST_HEADINGS,
+            &[
+                (
+                    "th scope=\"row\"",
+                    format!(
+                        "<a href=\"/cases/{r}\">{r}</a>{urgent}",
+                        r = escape(&c.reference),
+                        // Only while the case is open: a closed case shows
+                        // its status.
+                        urgent = if c.urgent && c.status.is_open() {
+                            " <strong>Urgent</strong>"
+                        } else {
+                            ""
+                        },
+                    ),
+                ),
+                ("td", escape(c.full_name.as_deref().unwrap_or("-"))),
+                ("td", status_label(c.status).to_string()),
+                ("td", due),
+                ("td", rag),
+                ("td class=\"when\"", escape(&received)),
+            ],
         ));
     }
     let wanted_state = asked.get("state");
@@ -491,28 +521,19 @@ fn list_body(
             escape(&asked.on.format("%A %-d %B %Y").to_string())
         )
     };
+    // Shown: the heading names the list, the caption its order.
     let caption = if pages > 1 {
-        format!("Cases, page {page} of {pages}")
+        format!("Page {page} of {pages}. {MOST_URGENT_FIRST}")
     } else {
-        "Cases".to_string()
+        MOST_URGENT_FIRST.to_string()
     };
     format!(
         "{form}<p>{count}{seen_as}</p>{table}{pager}",
-        table = table(
-            &caption,
-            false,
-            &column_heads(&[
-                "Reference",
-                "Name",
-                "Status",
-                "Next deadline",
-                "State",
-                "Received"
-            ]),
-            &rows
-        ),
+        table = table(&caption, true, &column_heads(&LIST_HEADINGS), &rows),
     )
 }
+
+const COUNT_HEADINGS: [&str; 5] = ["Authority", "Open", "Incomplete", "Closed", "Refused"];
 
 /// A coordinator's `/cases`: counts per authority, no case.
 async fn counts(state: &WebState, signed: &Signed) -> Response {
@@ -527,22 +548,24 @@ async fn counts(state: &WebState, signed: &Signed) -> Response {
             .find(|c| c.authority == authority.code.as_str())
             .cloned()
             .unwrap_or_default();
-        rows.push_str(&format!(
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&authority.name),
-            c.open,
-            c.incomplete,
-            c.closed,
-            c.refused
+        rows.push_str(&labelled_row(
+            &COUNT_HEADINGS,
+            &[
+                ("th scope=\"row\"", escape(&authority.name)),
+                ("td", c.open.to_string()),
+                ("td", c.incomplete.to_string()),
+                ("td", c.closed.to_string()),
+                ("td", c.refused.to_string()),
+            ],
         ));
     }
     let body = format!(
         "<p>Coordinators see each authority's counts; the cases themselves are the \
          authorities' own.</p>{}",
         table(
-            "Cases by authority and status",
+            "How many cases each authority has, by status",
             false,
-            &column_heads(&["Authority", "Open", "Incomplete", "Closed", "Refused"]),
+            &column_heads(&COUNT_HEADINGS),
             &rows
         )
     );
@@ -611,16 +634,33 @@ pub(crate) async fn one(
         },
         None => None,
     };
+    // The further referrals linked to this one, those of the reader's
+    // authority as links; the others neither named nor linked.
+    let mut further = Vec::new();
+    for other in &view.further_referrals {
+        match state.store.scoped_case(scope, other).await {
+            Ok(Some(_)) => further.push(other.clone()),
+            Ok(None) => {}
+            Err(e) => return trouble(&e),
+        }
+    }
+    let link = |r: &str| format!("<a href=\"/cases/{r}\">{r}</a>", r = escape(r));
     let mut summary = String::new();
     for (label, value) in &view.header {
         let value = if label == LINKED_TO {
             match &linked {
-                Some(other) => escape(value).replacen(
-                    &escape(other),
-                    &format!("<a href=\"/cases/{r}\">{r}</a>", r = escape(other)),
-                    1,
-                ),
+                Some(other) => escape(value).replacen(&escape(other), &link(other), 1),
                 None => continue,
+            }
+        } else if label == FURTHER_REFERRALS {
+            let links: Vec<String> = further.iter().map(|r| link(r)).collect();
+            match links.as_slice() {
+                [] => continue,
+                [one] => format!("the person referred again, in {one}"),
+                [rest @ .., last] => format!(
+                    "the person referred again, in {} and {last}",
+                    rest.join(", ")
+                ),
             }
         } else {
             escape(value)
@@ -636,37 +676,52 @@ pub(crate) async fn one(
         table("Summary", false, "", &summary)
     );
     if let Some(deadlines) = &view.deadlines {
-        body.push_str("<h2>Next deadlines</h2>");
         if deadlines.is_empty() {
-            body.push_str("<p>None open.</p>");
+            body.push_str("<h2>Next deadlines</h2><p>None open.</p>");
         } else {
             let mut rows = String::new();
+            let headings = ["State", "Due", "What"];
             for d in deadlines {
-                rows.push_str(&format!(
-                    "<tr><td><span class=\"tag {}\">{}</span></td><td class=\"when\">{}</td><td>{} (commitment {}){}</td></tr>",
-                    rag_class(d.rag),
-                    rag_label(d.rag),
-                    escape(&short_day(d.due)),
-                    escape(&d.what),
-                    escape(&d.commitment),
-                    if d.ladder.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", escape(&d.ladder))
-                    }
+                rows.push_str(&labelled_row(
+                    &headings,
+                    &[
+                        (
+                            "td",
+                            format!(
+                                "<span class=\"tag {}\">{}</span>",
+                                rag_class(d.rag),
+                                rag_label(d.rag)
+                            ),
+                        ),
+                        ("td class=\"when\"", escape(&short_day(d.due))),
+                        (
+                            "td",
+                            format!(
+                                "{} (commitment {}){}",
+                                escape(&d.what),
+                                escape(&d.commitment),
+                                if d.ladder.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(": {}", escape(&d.ladder))
+                                }
+                            ),
+                        ),
+                    ],
                 ));
             }
-            body.push_str(&table(
+            body.push_str(&headed_table(
+                "deadlines",
                 "Next deadlines",
-                false,
-                &column_heads(&["State", "Due", "What"]),
+                &column_heads(&headings),
                 &rows,
             ));
         }
     }
-    body.push_str("<h2>Referral</h2>");
     if view.referral.is_empty() {
-        body.push_str("<p>Nothing kept: refused, or erased after its retention period.</p>");
+        body.push_str(
+            "<h2>Referral</h2><p>Nothing kept: refused, or erased after its retention period.</p>",
+        );
     } else {
         let mut rows = String::new();
         for (label, value) in &view.referral {
@@ -676,32 +731,31 @@ pub(crate) async fn one(
                 escape(value).replace('\n', "<br>")
             ));
         }
-        body.push_str(&table("The referral's form", false, "", &rows));
+        body.push_str(&headed_table("referral", "Referral", "", &rows));
     }
     let mut rows = String::new();
+    let headings = ["When", "What happened"];
     for (at, sentence) in &view.timeline {
-        rows.push_str(&format!(
-            "<tr><td class=\"when\">{}</td><td>{}</td></tr>",
-            escape(at),
-            escape(sentence)
+        rows.push_str(&labelled_row(
+            &headings,
+            &[("td class=\"when\"", escape(at)), ("td", escape(sentence))],
         ));
     }
-    body.push_str("<h2>Timeline</h2>");
-    body.push_str(&table(
+    body.push_str(&headed_table(
+        "timeline",
         "Timeline",
-        false,
-        &column_heads(&["When", "What happened"]),
+        &column_heads(&headings),
         &rows,
     ));
-    body.push_str("<h2>Viewed and changed here</h2>");
     let mut rows = String::new();
+    let headings = ["Who did what, and when"];
     for line in super::access::case_lines(&access) {
-        rows.push_str(&format!("<tr><td>{}</td></tr>", escape(&line)));
+        rows.push_str(&labelled_row(&headings, &[("td", escape(&line))]));
     }
-    body.push_str(&table(
+    body.push_str(&headed_table(
+        "viewed",
         "Viewed and changed here",
-        false,
-        &column_heads(&["Who did what, and when"]),
+        &column_heads(&headings),
         &rows,
     ));
     body.push_str("<p><a href=\"/cases\">All cases</a></p>");

@@ -3,7 +3,7 @@
 //! them with `--now`; each with the person's name and a link to the case.
 
 use super::cases::{form_day, rag_class, rag_label, reader, shown_day, ON_HINT, ON_LABEL};
-use super::page::{answer, column_heads, escape, not_found_page, page_at, table};
+use super::page::{answer, column_heads, escape, labelled_row, not_found_page, page_at, table};
 use super::session::{field, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
@@ -102,6 +102,9 @@ pub(crate) async fn list(
     }
 }
 
+/// The columns of `/due`.
+const HEADINGS: [&str; 6] = ["State", "Due", "Case", "Name", "Owed by", "What"];
+
 /// The deadlines open on `day`, with the people's names (the reader is an
 /// officer of the same authority).
 async fn due_body(
@@ -137,40 +140,65 @@ async fn due_body(
             notes.push(format!("paused until {}", until.format("%-d %b %Y")));
         }
         notes.extend(row.notes());
-        lines.push_str(&format!(
-            "<tr><td><span class=\"tag {}\">{}</span></td><td class=\"when\">{}</td>\
-             <th scope=\"row\"><a href=\"/cases/{r}\">{r}</a></th><td>{name}</td><td>{}</td>\
-             <td>{} (commitment {}){}</td></tr>",
-            rag_class(row.rag),
-            rag_label(row.rag),
-            escape(&short_day(row.due.on)),
-            match row.rule.owed_by {
-                Owner::Authority => "The council",
-                Owner::Referrer => "The referrer",
-            },
-            escape(&row.rule.description),
-            escape(&row.rule.commitment.to_string()),
-            if notes.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "<br><span class=\"hint\">{}</span>",
-                    escape(&notes.join("; "))
-                )
-            },
-            r = escape(&row.case.reference),
-            name = escape(
-                names
-                    .get(row.case.reference.as_str())
-                    .copied()
-                    .unwrap_or("-")
-            ),
+        lines.push_str(&labelled_row(
+            &HEADINGS,
+            &[
+                (
+                    "td",
+                    format!(
+                        "<span class=\"tag {}\">{}</span>",
+                        rag_class(row.rag),
+                        rag_label(row.rag)
+                    ),
+                ),
+                ("td class=\"when\"", escape(&short_day(row.due.on))),
+                (
+                    "th scope=\"row\"",
+                    format!(
+                        "<a href=\"/cases/{r}\">{r}</a>",
+                        r = escape(&row.case.reference)
+                    ),
+                ),
+                (
+                    "td",
+                    escape(
+                        names
+                            .get(row.case.reference.as_str())
+                            .copied()
+                            .unwrap_or("-"),
+                    ),
+                ),
+                (
+                    "td",
+                    match row.rule.owed_by {
+                        Owner::Authority => "The council",
+                        Owner::Referrer => "The referrer",
+                    }
+                    .to_string(),
+                ),
+                (
+                    "td",
+                    format!(
+                        "{} (commitment {}){}",
+                        escape(&row.rule.description),
+                        escape(&row.rule.commitment.to_string()),
+                        if notes.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                "<br><span class=\"hint\">{}</span>",
+                                escape(&notes.join("; "))
+                            )
+                        },
+                    ),
+                ),
+            ],
         ));
     }
     body.push_str(&table(
         &format!("Deadlines open on {day_words}"),
         false,
-        &column_heads(&["State", "Due", "Case", "Name", "Owed by", "What"]),
+        &column_heads(&HEADINGS),
         &lines,
     ));
     body.push_str(&format!(

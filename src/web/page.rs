@@ -108,6 +108,41 @@ pub(crate) fn table(caption: &str, shown: bool, head: &str, rows: &str) -> Strin
     )
 }
 
+/// A heading (`<h2>`, its text plain) and the data table under it, the
+/// table named by the heading (`aria-labelledby`) rather than by a caption
+/// that would say the same again to a screen reader. `id` is the
+/// heading's, unique on the page; `head` and `rows` as for [`table`].
+pub(crate) fn headed_table(id: &str, heading: &str, head: &str, rows: &str) -> String {
+    format!(
+        "<h2 id=\"{id}\">{h}</h2>\
+         <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"{id}\" tabindex=\"0\">\
+         <table aria-labelledby=\"{id}\">{head}<tbody>{rows}</tbody></table></div>",
+        id = escape(id),
+        h = escape(heading),
+    )
+}
+
+/// One row of a table with column headings: each cell carries its
+/// column's heading as `data-label`, which the stylesheet shows above the
+/// cell on a narrow screen, where the rows stack and the headings row is
+/// hidden. A cell is its opening tag's inside (`td`, `td class="when"`,
+/// `th scope="row"`) and its HTML.
+pub(crate) fn labelled_row(headings: &[&str], cells: &[(&str, String)]) -> String {
+    let mut row = String::from("<tr>");
+    for (i, (open, html)) in cells.iter().enumerate() {
+        let name = open.split_whitespace().next().unwrap_or("td");
+        match headings.get(i) {
+            Some(label) => row.push_str(&format!(
+                "<{open} data-label=\"{}\">{html}</{name}>",
+                escape(label)
+            )),
+            None => row.push_str(&format!("<{open}>{html}</{name}>")),
+        }
+    }
+    row.push_str("</tr>");
+    row
+}
+
 /// A table's header row of column headings (plain text).
 pub(crate) fn column_heads(headings: &[&str]) -> String {
     let cells: String = headings

@@ -4,7 +4,7 @@
 //! and recorded with who did it.
 
 use super::cases::{forbidden, reader, refused};
-use super::page::{answer, escape, not_found_page, page_at, table};
+use super::page::{answer, escape, headed_table, not_found_page, page_at};
 use super::session::{csrf_ok, field, form, Signed, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
@@ -62,7 +62,7 @@ pub(crate) async fn list(
     } else {
         format!("<p role=\"status\"><strong>{note}</strong></p>")
     };
-    answer(StatusCode::OK, listing(&signed, &waiting, &note))
+    answer(StatusCode::OK, listing(&signed, &waiting, &note, None))
 }
 
 /// What was just done, from the query (`dismissed=ID` or `released=ID`).
@@ -103,9 +103,26 @@ fn settled_note(id: StoredMessageId, s: &Settled) -> String {
     )
 }
 
-fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -> String {
+/// A dismissal that could not be done: the message's number and what is
+/// wrong with its form, said above the page and at the reason's field.
+type Problem<'a> = Option<(StoredMessageId, &'a str)>;
+
+fn listing(
+    signed: &Signed,
+    waiting: &[crate::store::Quarantined],
+    note: &str,
+    problem: Problem<'_>,
+) -> String {
     let csrf = escape(&signed.csrf);
-    let mut body = String::from(note);
+    let mut body = String::new();
+    if let Some((id, message)) = problem {
+        body.push_str(&format!(
+            "<div class=\"error-summary\" role=\"alert\"><h2>Message {id} was not dismissed</h2>\
+             <ul><li><a href=\"#reason-{id}\">{}</a></li></ul></div>",
+            escape(message)
+        ));
+    }
+    body.push_str(note);
     if waiting.is_empty() {
         body.push_str("<p>The quarantine is empty: no message is waiting.</p>");
     }
@@ -144,20 +161,26 @@ fn listing(signed: &Signed, waiting: &[crate::store::Quarantined], note: &str) -
             subject = escape(q.subject.as_deref().unwrap_or("(no subject)")),
             reason = escape(&q.reason),
         );
+        // The reason's field, with what is wrong with it beside it when
+        // this message's dismissal was refused.
+        let (error, invalid) = match problem {
+            Some((wrong, message)) if wrong == id => (
+                format!(
+                    "<span class=\"field-error\" id=\"reason-{id}-error\">{}</span>",
+                    escape(message)
+                ),
+                format!(" aria-invalid=\"true\" aria-describedby=\"reason-{id}-error\""),
+            ),
+            _ => (String::new(), String::new()),
+        };
         body.push_str(&format!(
-            "<h2>{heading}</h2>{details}\
+            "{details}\
              {release}<form method=\"post\" action=\"/quarantine/{id}/dismiss\" class=\"dismiss\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <label for=\"reason-{id}\">Or dismiss it: why it needs nothing done</label>\
-             <div class=\"row\"><input type=\"text\" id=\"reason-{id}\" name=\"reason\" required>\
+             <label for=\"reason-{id}\">Or dismiss it: why it needs nothing done</label>{error}\
+             <div class=\"row\"><input type=\"text\" id=\"reason-{id}\" name=\"reason\" required{invalid}>\
              <button type=\"submit\" class=\"secondary\">Dismiss message {id}</button></div></form>",
-            heading = escape(&heading),
-            details = table(
-                &format!("Message {id}: {heading}"),
-                false,
-                "",
-                &details
-            ),
+            details = headed_table(&format!("message-{id}"), &heading, "", &details),
         ));
     }
     page_at(Some("/quarantine"), "Quarantine", &body, Some(signed))
@@ -172,6 +195,7 @@ async fn done(state: &WebState, signed: &Signed, scope: &CaseScope, note: String
                 signed,
                 &waiting,
                 &format!("<p role=\"status\"><strong>{note}</strong></p>"),
+                None,
             ),
         ),
         Err(e) => trouble(&e),
@@ -335,13 +359,20 @@ pub(crate) async fn dismiss_one(
         Err(e) => return trouble(&e),
     }
     if reason.is_empty() {
-        return done(
-            &state,
-            &signed,
-            scope,
-            format!("Message {id} was not dismissed: say why it needs nothing done."),
-        )
-        .await;
+        // Refused, with the reason's field marked, as every form's errors
+        // are: nothing was dismissed.
+        return match state.store.scoped_quarantined(scope).await {
+            Ok(waiting) => answer(
+                StatusCode::BAD_REQUEST,
+                listing(
+                    &signed,
+                    &waiting,
+                    "",
+                    Some((id, "Enter why the message needs nothing done")),
+                ),
+            ),
+            Err(e) => trouble(&e),
+        };
     }
     let now = Utc::now();
     let note = match state

@@ -4,7 +4,7 @@
 //! sees their authority's; a coordinator every authority's and the total.
 
 use super::cases::reader;
-use super::page::{answer, escape, page_at, table};
+use super::page::{answer, escape, labelled_row, page_at, table};
 use super::session::{field, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
@@ -153,10 +153,39 @@ fn name_lines(name: &str) -> (Vec<String>, bool) {
     (lines, cut)
 }
 
-/// A horizontal bar chart: one bar per authority, each of one or two parts
-/// (met in time, then missed), scaled to the largest. Names are wrapped to
-/// fit the label column, which is as wide as the longest line.
-fn chart(title: &str, bars: &[(String, u32, u32)], parts: (&str, &str)) -> String {
+/// What a chart's bars measure.
+#[derive(Clone, Copy)]
+enum Measure {
+    /// The share of the deadlines that fell due met within target: each
+    /// bar is the whole of its authority's deadlines, green for the share
+    /// met and red for the share missed.
+    Share,
+    /// A count (one word, and the word for more than one), each bar scaled
+    /// to the largest.
+    Count(&'static str, &'static str),
+}
+
+/// A bar's words, as the chart writes them beside it: `3 of 4 within
+/// target (75%)`, `none due yet`, `2 escalations`.
+fn bar_words(measure: Measure, first: u32, second: u32) -> String {
+    match measure {
+        Measure::Share if first + second == 0 => "none due yet".to_string(),
+        Measure::Share => format!(
+            "{first} of {} within target ({})",
+            first + second,
+            crate::core::report::percent(first, first + second)
+        ),
+        Measure::Count(one, _) if first == 1 => format!("1 {one}"),
+        Measure::Count(_, many) => format!("{first} {many}"),
+    }
+}
+
+/// A horizontal bar chart: one bar per authority, as `measure` says.
+/// Names are wrapped to fit the label column, which is as wide as the
+/// longest line. The chart is drawn at its own size, never shrunk to the
+/// screen (its text stays at [`FONT`] pixels): a narrow screen scrolls it
+/// sideways in its own box.
+fn chart(title: &str, bars: &[(String, u32, u32)], measure: Measure) -> String {
     const BARS: u32 = 420;
     const LINE: u32 = 18;
     const GAP: u32 = 12;
@@ -173,30 +202,35 @@ fn chart(title: &str, bars: &[(String, u32, u32)], parts: (&str, &str)) -> Strin
     let most_lines = named.iter().map(|(l, _)| l.len()).max().unwrap_or(1).max(1) as u32;
     let row = (LINE * most_lines + 8).max(26);
     let most = bars.iter().map(|(_, a, b)| a + b).max().unwrap_or(0).max(1);
-    let figures = |first: u32, second: u32| {
-        if parts.1.is_empty() {
-            first.to_string()
-        } else {
-            format!("{first} / {second}")
-        }
-    };
     let figure_room = bars
         .iter()
-        .map(|(_, a, b)| text_width(&figures(*a, *b), FONT))
+        .map(|(_, a, b)| text_width(&bar_words(measure, *a, *b), FONT))
         .max()
         .unwrap_or(0)
         + GAP;
     let width = label + BARS + figure_room;
     let height = row * bars.len() as u32 + 30;
+    let (met, missed) = match measure {
+        Measure::Share => ("share within target", "share missed"),
+        Measure::Count(_, many) => (many, ""),
+    };
     let mut svg = format!(
-        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{t}\" \
+        "<figure class=\"chart\" role=\"group\" tabindex=\"0\" aria-label=\"{t}\">\
+         <svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{t}\" \
          width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\"><title>{t}</title>",
         t = escape(title),
     );
     for (i, ((name, first, second), (lines, cut))) in bars.iter().zip(&named).enumerate() {
         let y = row * i as u32 + 4;
-        let w1 = BARS * first / most;
-        let w2 = BARS * second / most;
+        // Shares of the whole bar, or counts against the largest.
+        let (w1, w2) = match measure {
+            Measure::Share if first + second == 0 => (0, 0),
+            Measure::Share => {
+                let w1 = BARS * first / (first + second);
+                (w1, BARS - w1)
+            }
+            Measure::Count(..) => (BARS * first / most, BARS * second / most),
+        };
         let ty = y + 14;
         let mut text = format!(
             "<text x=\"0\" y=\"{ty}\" font-family=\"Arial, sans-serif\" font-size=\"{FONT}\" fill=\"#0b0c0c\">"
@@ -212,34 +246,33 @@ fn chart(title: &str, bars: &[(String, u32, u32)], parts: (&str, &str)) -> Strin
             ));
         }
         text.push_str("</text>");
+        let words = bar_words(measure, *first, *second);
         svg.push_str(&format!(
             "{text}\
-             <rect x=\"{label}\" y=\"{y}\" width=\"{w1}\" height=\"18\" fill=\"#00703c\"><title>{first} {p1}</title></rect>\
-             <rect x=\"{x2}\" y=\"{y}\" width=\"{w2}\" height=\"18\" fill=\"#d4351c\"><title>{second} {p2}</title></rect>\
-             <text x=\"{tx}\" y=\"{ty}\" font-family=\"Arial, sans-serif\" font-size=\"{FONT}\" fill=\"#0b0c0c\">{figures}</text>",
+             <rect x=\"{label}\" y=\"{y}\" width=\"{w1}\" height=\"18\" fill=\"#00703c\"><title>{words}</title></rect>\
+             <rect x=\"{x2}\" y=\"{y}\" width=\"{w2}\" height=\"18\" fill=\"#d4351c\"><title>{words}</title></rect>\
+             <text x=\"{tx}\" y=\"{ty}\" font-family=\"Arial, sans-serif\" font-size=\"{FONT}\" fill=\"#0b0c0c\">{words}</text>",
             x2 = label + w1,
             tx = label + w1 + w2 + 6,
-            p1 = escape(parts.0),
-            p2 = escape(parts.1),
-            figures = figures(*first, *second),
+            words = escape(&words),
         ));
     }
     let legend_y = row * bars.len() as u32 + 22;
     svg.push_str(&format!(
         "<rect x=\"{label}\" y=\"{ly}\" width=\"12\" height=\"12\" fill=\"#00703c\"/>\
-         <text x=\"{lx}\" y=\"{legend_y}\" font-family=\"Arial, sans-serif\" font-size=\"15\" fill=\"#0b0c0c\">{p1}</text>",
+         <text x=\"{lx}\" y=\"{legend_y}\" font-family=\"Arial, sans-serif\" font-size=\"{FONT}\" fill=\"#0b0c0c\">{p1}</text>",
         ly = legend_y - 11,
         lx = label + 16,
-        p1 = escape(parts.0),
+        p1 = escape(met),
     ));
-    if !parts.1.is_empty() {
+    if !missed.is_empty() {
         svg.push_str(&format!(
             "<rect x=\"{x}\" y=\"{ly}\" width=\"12\" height=\"12\" fill=\"#d4351c\"/>\
-             <text x=\"{lx}\" y=\"{legend_y}\" font-family=\"Arial, sans-serif\" font-size=\"15\" fill=\"#0b0c0c\">{p2}</text>",
-            x = label + 160,
+             <text x=\"{lx}\" y=\"{legend_y}\" font-family=\"Arial, sans-serif\" font-size=\"{FONT}\" fill=\"#0b0c0c\">{p2}</text>",
+            x = label + 200,
             ly = legend_y - 11,
-            lx = label + 176,
-            p2 = escape(parts.1),
+            lx = label + 216,
+            p2 = escape(missed),
         ));
     }
     // The heading above names the measure; the chart needs no caption.
@@ -269,12 +302,35 @@ pub(crate) async fn show(
         Err(e) => return trouble(&e),
     };
     let name = |r: &AuthorityReport| authority_name(&state, &r.authority);
+    let today = crate::core::uk::date(Utc::now());
+    let (first_day, next_day) = quarter.days();
+    let words = quarter.words();
+    // Nothing measured is said in a sentence, not shown as zeros.
+    if today < first_day {
+        let body = format!("<p>{words} has not begun: there is nothing to report yet.</p>");
+        return answer(StatusCode::OK, page_html(&signed, &body, Ok(quarter)));
+    }
+    if reports.iter().all(|r| r.referrals == 0 && r.refused == 0) {
+        let body = format!(
+            "<p>No referrals were received in {words}, so there is nothing to measure.</p>"
+        );
+        return answer(StatusCode::OK, page_html(&signed, &body, Ok(quarter)));
+    }
     let mut body = String::new();
+    if today < next_day {
+        body.push_str(&format!(
+            "<p>{words} is not over: these are the figures so far, with deadlines not yet \
+             due counted neither met nor missed.</p>"
+        ));
+    }
     // The protocol's deadlines (acknowledgement, lead named, ...), then
     // escalations.
     let rules = reports.first().map_or(0, |r| r.deadlines.len());
     for i in 0..rules {
-        let title = reports[0].deadlines[i].label.clone();
+        let title = format!(
+            "{}: the share met within target",
+            reports[0].deadlines[i].label
+        );
         let bars: Vec<(String, u32, u32)> = reports
             .iter()
             .map(|r| {
@@ -283,31 +339,37 @@ pub(crate) async fn show(
             })
             .collect();
         body.push_str(&format!("<h2>{}</h2>", escape(&title)));
-        body.push_str(&chart(&title, &bars, ("within target", "missed")));
+        body.push_str(&chart(&title, &bars, Measure::Share));
     }
     let escalations: Vec<(String, u32, u32)> = reports
         .iter()
         .map(|r| (name(r), r.escalations, 0))
         .collect();
-    body.push_str("<h2>Escalations</h2>");
-    body.push_str(&chart("Escalations", &escalations, ("escalations", "")));
-    body.push_str("<h2>The quarter's table</h2>");
+    let title = "Escalations: how many were sent";
+    body.push_str(&format!("<h2>{title}</h2>"));
+    body.push_str(&chart(
+        title,
+        &escalations,
+        Measure::Count("escalation", "escalations"),
+    ));
+    body.push_str("<h2>Every measure</h2>");
     let mut head = String::from("<thead><tr><th scope=\"col\">Measure</th>");
     for r in &reports {
         head.push_str(&format!("<th scope=\"col\">{}</th>", escape(&name(r))));
     }
     head.push_str("</tr></thead>");
+    let mut headings = vec!["Measure".to_string()];
+    headings.extend(reports.iter().map(name));
+    let headings: Vec<&str> = headings.iter().map(String::as_str).collect();
     let mut lines = String::new();
     for (measure, cells) in rows(&reports) {
-        lines.push_str(&format!("<tr><th scope=\"row\">{}</th>", escape(&measure)));
-        for cell in cells {
-            lines.push_str(&format!("<td>{}</td>", escape(&cell)));
-        }
-        lines.push_str("</tr>");
+        let mut row = vec![("th scope=\"row\"", escape(&measure))];
+        row.extend(cells.iter().map(|cell| ("td", escape(cell))));
+        lines.push_str(&labelled_row(&headings, &row));
     }
     body.push_str(&table(
-        &format!("Figures for {quarter} by measure and authority"),
-        false,
+        &format!("Figures for {words}: a measure a row, an authority a column"),
+        true,
         &head,
         &lines,
     ));
@@ -338,9 +400,10 @@ fn page_html(
             q.to_string(),
             None,
             format!(
-                "<p><a href=\"/report.csv?quarter={q}\">Download the figures for {q} as CSV</a></p>"
+                "<p><a href=\"/report.csv?quarter={q}\">Download the figures for {} as CSV</a></p>",
+                q.words()
             ),
-            format!("Report {q}"),
+            format!("Report for {}", q.words()),
         ),
         Err((typed, message)) => (
             typed.to_string(),
@@ -498,7 +561,7 @@ mod tests {
             .enumerate()
             .map(|(i, n)| (n.to_string(), 100 + i as u32, 999))
             .collect();
-        let svg = chart("Acknowledged", &bars, ("within target", "missed"));
+        let svg = chart("Acknowledged", &bars, Measure::Share);
         let width: f64 = Regex::new(r#"<svg [^>]*width="(\d+)""#)
             .expect("regex")
             .captures(&svg)
@@ -537,5 +600,95 @@ mod tests {
             svg.contains("<title>Borough Council of King&#39;s Lynn and West Norfolk</title>"),
             "{svg}"
         );
+    }
+
+    /// The widths of a chart's green and red bars, in order.
+    fn bar_widths(svg: &str) -> Vec<(u32, u32)> {
+        let rect =
+            Regex::new(r##"<rect x="\d+" y="\d+" width="(\d+)" height="18" fill="(#[0-9a-f]+)""##)
+                .expect("regex");
+        let widths: Vec<(u32, String)> = rect
+            .captures_iter(svg)
+            .map(|c| (c[1].parse().expect("a width"), c[2].to_string()))
+            .collect();
+        widths
+            .chunks(2)
+            .map(|pair| (pair[0].0, pair[1].0))
+            .collect()
+    }
+
+    #[test]
+    fn a_deadline_chart_draws_the_share_within_target_and_says_it_in_words() {
+        let bars = vec![
+            ("Colchester".to_string(), 4, 0),
+            ("Harlow".to_string(), 1, 1),
+            ("Basildon".to_string(), 30, 10),
+            ("Braintree".to_string(), 0, 0),
+        ];
+        let svg = chart("Acknowledged", &bars, Measure::Share);
+        // Each bar is its authority's whole: 4 of 4 fills it, as 30 of 40
+        // fills three quarters of it, whatever the counts.
+        assert_eq!(
+            bar_widths(&svg),
+            [(420, 0), (210, 210), (315, 105), (0, 0)],
+            "{svg}"
+        );
+        let words: Vec<String> = texts(&svg).into_iter().map(|(_, _, t)| t).collect();
+        for said in [
+            "4 of 4 within target (100%)",
+            "1 of 2 within target (50%)",
+            "30 of 40 within target (75%)",
+            "none due yet",
+        ] {
+            assert!(words.iter().any(|w| w == said), "{said}: {words:?}");
+        }
+        assert!(!svg.contains(" / "), "{svg}");
+        let counts = chart(
+            "Escalations",
+            &[
+                ("Colchester".to_string(), 1, 0),
+                ("Harlow".to_string(), 4, 0),
+            ],
+            Measure::Count("escalation", "escalations"),
+        );
+        assert_eq!(bar_widths(&counts), [(105, 0), (420, 0)], "{counts}");
+        assert!(counts.contains(">1 escalation<") && counts.contains(">4 escalations<"));
+    }
+
+    #[test]
+    fn chart_text_is_never_smaller_than_twelve_pixels_on_a_phone() {
+        let svg = chart(
+            "Acknowledged",
+            &[("Colchester".to_string(), 3, 1)],
+            Measure::Share,
+        );
+        // Drawn at its own size (width as its viewBox), in a box that
+        // scrolls rather than shrinks it.
+        let size =
+            Regex::new(r#"<svg [^>]*width="(\d+)" height="(\d+)" viewBox="0 0 (\d+) (\d+)""#)
+                .expect("regex")
+                .captures(&svg)
+                .expect("the chart's size");
+        assert_eq!(size[1], size[3]);
+        assert_eq!(size[2], size[4]);
+        assert!(svg.starts_with("<figure class=\"chart\""), "{svg}");
+        let sizes = Regex::new(r#"font-size="(\d+)""#).expect("regex");
+        for found in sizes.captures_iter(&svg) {
+            let px: u32 = found[1].parse().expect("a size");
+            assert!(px >= 12, "{px} px:\n{svg}");
+        }
+        let css = include_str!("style.css");
+        assert!(
+            css.contains("figure.chart { max-width: 100%; overflow-x: auto; }")
+                && css.contains("figure.chart svg { display: block; max-width: none; }"),
+            "{css}"
+        );
+    }
+
+    #[test]
+    fn a_quarter_is_named_in_words() {
+        let q = |text: &str| text.parse::<Quarter>().expect("a quarter").words();
+        assert_eq!(q("2026Q4"), "October to December 2026");
+        assert_eq!(q("2027Q1"), "January to March 2027");
     }
 }

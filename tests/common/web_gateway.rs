@@ -169,12 +169,19 @@ impl Gateway {
     /// A referral into an authority's inbox; its case reference once
     /// recorded.
     pub fn refer(&self, user: &str, n: u32) -> String {
+        self.refer_edited(user, n, |raw| raw)
+    }
+
+    /// A referral as [`Gateway::refer`] sends it, its text first changed
+    /// by `edit`; its case reference once recorded.
+    pub fn refer_edited(&self, user: &str, n: u32, edit: impl FnOnce(String) -> String) -> String {
         let raw = super::referral(
             &format!("web-{user}-{n}@justice.test"),
             n,
             &format!("{user}@lha.test"),
         );
-        self.deliver(user, &format!("{n}.eml"), &raw);
+        let raw = edit(String::from_utf8(raw).expect("a referral in UTF-8"));
+        self.deliver(user, &format!("{n}.eml"), raw.as_bytes());
         let database = self.database();
         wait_for(Duration::from_secs(30), || {
             let (ok, out) = super::gateway_cli(
@@ -351,5 +358,30 @@ impl Gateway {
         )
         .expect("an answer")
         .status
+    }
+}
+
+impl Gateway {
+    /// `GET path` with the session `cookie`.
+    pub fn get(&self, path: &str, cookie: &str) -> Answer {
+        self.request("GET", path, Some(cookie), None)
+            .unwrap_or_else(|| panic!("no answer to GET {path}:\n{}", self.log()))
+    }
+
+    /// `POST path` of the urlencoded `form` with the session `cookie`.
+    pub fn post_form(&self, path: &str, cookie: &str, form: &str) -> Answer {
+        self.request("POST", path, Some(cookie), Some(form))
+            .unwrap_or_else(|| panic!("no answer to POST {path}:\n{}", self.log()))
+    }
+
+    /// The number of the first message waiting in the reader's quarantine
+    /// (waiting up to 30 seconds for one to be set aside).
+    pub fn quarantined_id(&self, cookie: &str) -> String {
+        let dismiss = Regex::new(r#"/quarantine/(\d+)/dismiss"#).expect("regex");
+        wait_for(Duration::from_secs(30), || {
+            let page = self.request("GET", "/quarantine", Some(cookie), None)?;
+            dismiss.captures(&page.body).map(|c| c[1].to_string())
+        })
+        .unwrap_or_else(|| panic!("nothing in the quarantine:\n{}", self.log()))
     }
 }
