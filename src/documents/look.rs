@@ -53,6 +53,20 @@ impl Colour {
         Colour::rgb(c(self.red), c(self.green), c(self.blue))
     }
 
+    /// `over` laid on this colour covering `share` (0 to 1) of it, as a
+    /// pattern of dots or stripes is seen from reading distance.
+    pub fn under(self, over: Colour, share: f32) -> Colour {
+        let share = share.clamp(0.0, 1.0);
+        let c = |beneath: u8, on: u8| {
+            (f32::from(beneath) * (1.0 - share) + f32::from(on) * share).round() as u8
+        };
+        Colour::rgb(
+            c(self.red, over.red),
+            c(self.green, over.green),
+            c(self.blue, over.blue),
+        )
+    }
+
     /// Relative luminance, as WCAG defines it: 0 black, 1 white.
     fn luminance(self) -> f32 {
         let channel = |c: u8| {

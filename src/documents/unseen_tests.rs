@@ -451,3 +451,72 @@ fn opendocument_styles_are_known_by_family_and_defaults_apply() {
         &["Unseen white by default", "Unseen in the text style"],
     );
 }
+
+#[test]
+fn word_shading_patterns_are_seen_as_their_colour_mixed_with_the_fill() {
+    let shd = |pattern: &str, colour: &str, fill: &str| {
+        format!(r#"<w:shd w:val="{pattern}" w:color="{colour}" w:fill="{fill}"/>"#)
+    };
+    let white = r#"<w:color w:val="FFFFFF"/>"#;
+    let black = r#"<w:color w:val="000000"/>"#;
+    let body = [
+        // Half black over a white fill is mid grey: white and black both
+        // show on it.
+        run(
+            &format!("{white}{}", shd("pct50", "auto", "FFFFFF")),
+            "Shown white on half black",
+        ),
+        run(
+            &format!("{black}{}", shd("pct50", "000000", "FFFFFF")),
+            "Shown black on half black",
+        ),
+        run(
+            &format!("{white}{}", shd("solid", "auto", "FFFFFF")),
+            "Shown white on solid black",
+        ),
+        run(
+            &format!("{white}{}", shd("diagStripe", "1F3864", "auto")),
+            "Shown white on navy stripes",
+        ),
+        run(
+            &format!("{white}{}", shd("pct60", "000000", "auto")),
+            "Shown white on sixty percent",
+        ),
+        // A pattern that barely covers the fill leaves its colour.
+        run(
+            &format!("{white}{}", shd("pct5", "000000", "FFFFFF")),
+            "Unseen white on five percent",
+        ),
+        run(
+            &format!("{black}{}", shd("pct95", "000000", "FFFFFF")),
+            "Unseen black on ninety-five percent",
+        ),
+        run(
+            &format!("{white}{}", shd("clear", "000000", "FFFFFF")),
+            "Unseen white on a clear pattern",
+        ),
+    ]
+    .concat();
+    // A table cell shaded with a pattern, white text in it.
+    let table = format!(
+        r#"<w:tbl><w:tr><w:tc><w:tcPr>{}</w:tcPr><w:p><w:r><w:rPr>{white}</w:rPr><w:t>Shown in a patterned cell</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"#,
+        shd("pct50", "auto", "auto")
+    );
+    let text = word(&format!("{body}{table}"), None, None, None);
+    reads_only(
+        &text,
+        &[
+            "Shown white on half black",
+            "Shown black on half black",
+            "Shown white on solid black",
+            "Shown white on navy stripes",
+            "Shown white on sixty percent",
+            "Shown in a patterned cell",
+        ],
+        &[
+            "Unseen white on five percent",
+            "Unseen black on ninety-five percent",
+            "Unseen white on a clear pattern",
+        ],
+    );
+}

@@ -53,30 +53,60 @@ fn ink(value: &str) -> Ink {
     Colour::from_hex(value).map_or(Ink::Automatic, Ink::Colour)
 }
 
-/// `w:shd`: a solid pattern is its pattern colour (`w:color`, black when
-/// automatic), otherwise the fill beneath it; `nil` or an automatic fill
-/// paints nothing. A theme colour (`w:themeColor`, `w:themeFill`) is
-/// what is drawn, whatever the colour spelt beside it.
+/// `w:shd`: a pattern (`w:val`) in its pattern colour (`w:color`, black
+/// when automatic) over the fill (`w:fill`), seen as the two mixed by how
+/// much of the fill the pattern covers (all for `solid`, a tenth for
+/// `pct10`, about half for stripes and crosses); `clear` is the fill
+/// alone, and `nil`, or a clear pattern with an automatic fill, paints
+/// nothing. A theme colour (`w:themeColor`, `w:themeFill`) is what is
+/// drawn, whatever the colour spelt beside it.
 pub(super) fn shading(e: &BytesStart<'_>, theme: &Theme) -> Option<Fill> {
     let pattern = attribute(e, "val").map(|v| v.trim().to_ascii_lowercase());
-    match pattern.as_deref() {
-        Some("nil") => return Some(Fill::Clear),
-        Some("solid") => {
-            return Some(Fill::Colour(
-                theme
-                    .named(e, ["themeColor", "themeTint", "themeShade"])
-                    .or_else(|| attribute(e, "color").and_then(|c| Colour::from_hex(&c)))
-                    .unwrap_or(Colour::BLACK),
-            ))
-        }
-        _ => {}
+    if pattern.as_deref() == Some("nil") {
+        return Some(Fill::Clear);
     }
-    if let Some(themed) = theme.named(e, ["themeFill", "themeFillTint", "themeFillShade"]) {
-        return Some(Fill::Colour(themed));
+    let fill = theme
+        .named(e, ["themeFill", "themeFillTint", "themeFillShade"])
+        .map(Fill::Colour)
+        .or_else(|| {
+            attribute(e, "fill")
+                .map(|fill| Colour::from_hex(&fill).map_or(Fill::Clear, Fill::Colour))
+        });
+    let coverage = pattern.as_deref().map_or(0.0, coverage);
+    if coverage <= 0.0 {
+        return fill.or(pattern.map(|_| Fill::Clear));
     }
-    match attribute(e, "fill") {
-        Some(fill) => Some(Colour::from_hex(&fill).map_or(Fill::Clear, Fill::Colour)),
-        None => pattern.map(|_| Fill::Clear),
+    let ink = theme
+        .named(e, ["themeColor", "themeTint", "themeShade"])
+        .or_else(|| attribute(e, "color").and_then(|c| Colour::from_hex(&c)))
+        .unwrap_or(Colour::BLACK);
+    // An automatic fill under a pattern is the white of the page.
+    let beneath = match fill {
+        Some(Fill::Colour(c)) => c,
+        _ => Colour::WHITE,
+    };
+    Some(Fill::Colour(beneath.under(ink, coverage)))
+}
+
+/// How much of the fill a shading pattern (`w:val`, lower case) covers
+/// with its pattern colour: `pct25` a quarter, `solid` all of it, stripes
+/// and crosses about half (the thin ones about a quarter); none for
+/// `clear` and any pattern Word does not know.
+fn coverage(pattern: &str) -> f32 {
+    if let Some(percent) = pattern.strip_prefix("pct") {
+        return percent.parse::<f32>().map_or(0.0, |p| p / 100.0);
+    }
+    match pattern {
+        "solid" => 1.0,
+        "horzstripe" | "vertstripe" | "reversediagstripe" | "diagstripe" | "horzcross"
+        | "diagcross" => 0.5,
+        "thinhorzstripe"
+        | "thinvertstripe"
+        | "thinreversediagstripe"
+        | "thindiagstripe"
+        | "thinhorzcross"
+        | "thindiagcross" => 0.25,
+        _ => 0.0,
     }
 }
 
