@@ -6,8 +6,9 @@
 //! in a paragraph holding a hidden-paragraph field, in a hidden-text
 //! field, or in a paragraph or span whose style (or a style it is based
 //! on, or its family's default style) hides it, colours it as what it is
-//! drawn on (white on no background; white on a dark text, paragraph or
-//! cell background shows), makes it smaller than two points (in any unit,
+//! drawn on (white on no background; white on a dark text, paragraph,
+//! cell, row or table background shows, the innermost painted one
+//! counting), makes it smaller than two points (in any unit,
 //! or a percentage of the size beneath), squeezes it under a tenth of its
 //! width or condenses it onto itself. Elements and attributes are known
 //! by their namespace, whatever prefix a document binds it to, and styles
@@ -134,7 +135,10 @@ fn look_of(namespaces: &Namespaces, e: &BytesStart<'_>) -> Look {
                 ..Look::default()
             }
         }
-        "style:paragraph-properties" | "style:table-cell-properties" => Look {
+        "style:paragraph-properties"
+        | "style:table-cell-properties"
+        | "style:table-row-properties"
+        | "style:table-properties" => Look {
             area: fill(e),
             ..Look::default()
         },
@@ -203,7 +207,9 @@ impl Styles {
                         }
                         "style:text-properties"
                         | "style:paragraph-properties"
-                        | "style:table-cell-properties" => {
+                        | "style:table-cell-properties"
+                        | "style:table-row-properties"
+                        | "style:table-properties" => {
                             if let Some(pending) = style.as_mut() {
                                 pending.look = pending.look.under(look_of(&namespaces, e));
                             }
@@ -289,9 +295,18 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
     // The look of each paragraph and span open, innermost last: text in
     // one a reader cannot see is no answer.
     let mut looks: Vec<Look> = Vec::new();
-    // The background of each table cell open, innermost last (its cell
-    // style's `fo:background-color`): what the text is drawn on.
+    // The background of each table, row and cell open, innermost last
+    // (its style's `fo:background-color`): what the text is drawn on is
+    // the innermost one painted; one transparent or unset shows what is
+    // beneath it.
     let mut cells: Vec<Option<Colour>> = Vec::new();
+    let painted = |family: &str, e: &BytesStart<'_>, namespaces: &Namespaces| {
+        let style = namespaces.attribute(e, TABLE, "style-name");
+        match styles.look(family, style.as_deref()).area {
+            Some(Fill::Colour(c)) => Some(c),
+            _ => None,
+        }
+    };
     let unseen = |looks: &[Look], cells: &[Option<Colour>]| {
         looks
             .last()
@@ -353,15 +368,16 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                     let style = namespaces.attribute(&e, TEXT, "style-name");
                     looks.push(outer.under(styles.look(family, style.as_deref())));
                 }
-                "table:table" => layout.start_table(),
-                "table:table-row" => layout.start_row(),
+                "table:table" => {
+                    cells.push(painted("table", &e, &namespaces));
+                    layout.start_table();
+                }
+                "table:table-row" => {
+                    cells.push(painted("table-row", &e, &namespaces));
+                    layout.start_row();
+                }
                 "table:table-cell" | "table:covered-table-cell" => {
-                    let style = namespaces.attribute(&e, TABLE, "style-name");
-                    let style = styles.look("table-cell", style.as_deref());
-                    cells.push(match style.area {
-                        Some(Fill::Colour(c)) => Some(c),
-                        _ => None,
-                    });
+                    cells.push(painted("table-cell", &e, &namespaces));
                     layout.start_cell();
                 }
                 "field:fieldmark" | "field:fieldmark-start" if is_check_box(&namespaces, &e) => {
@@ -429,8 +445,14 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                         }
                     }
                 }
-                "table:table-row" => layout.end_row(),
-                "table:table" => layout.end_table(),
+                "table:table-row" => {
+                    cells.pop();
+                    layout.end_row();
+                }
+                "table:table" => {
+                    cells.pop();
+                    layout.end_table();
+                }
                 _ => {}
             },
             Event::Text(t) if in_paragraph && skipping == 0 && !unseen(&looks, &cells) => {

@@ -520,3 +520,41 @@ fn word_shading_patterns_are_seen_as_their_colour_mixed_with_the_fill() {
         ],
     );
 }
+
+#[test]
+fn opendocument_tables_and_rows_paint_what_their_cells_do_not() {
+    // White text in cells of a navy table, of a navy row, and of a
+    // transparent cell in a navy table shows; in a cell painted white
+    // again it does not, nor in a table that paints nothing.
+    let styles = r##"
+      <style:style style:name="Navy" style:family="table"><style:table-properties fo:background-color="#1f3864"/></style:style>
+      <style:style style:name="NavyRow" style:family="table-row"><style:table-row-properties fo:background-color="#1f3864"/></style:style>
+      <style:style style:name="Clear" style:family="table-cell"><style:table-cell-properties fo:background-color="transparent"/></style:style>
+      <style:style style:name="WhiteCell" style:family="table-cell"><style:table-cell-properties fo:background-color="#ffffff"/></style:style>
+      <style:style style:name="White" style:family="paragraph"><style:text-properties fo:color="#ffffff"/></style:style>
+    "##;
+    let cell = |style: &str, text: &str| {
+        format!(
+            r#"<table:table-cell{style}><text:p text:style-name="White">{text}</text:p></table:table-cell>"#
+        )
+    };
+    let body = format!(
+        r#"<table:table table:style-name="Navy"><table:table-row>{}{}{}</table:table-row></table:table>
+        <table:table><table:table-row table:style-name="NavyRow">{}</table:table-row><table:table-row>{}</table:table-row></table:table>"#,
+        cell("", "Shown in a navy table"),
+        cell(r#" table:style-name="Clear""#, "Shown in a clear cell"),
+        cell(r#" table:style-name="WhiteCell""#, "Unseen in a white cell"),
+        cell("", "Shown in a navy row"),
+        cell("", "Unseen in a plain row"),
+    );
+    let text = odt_text(ODF, styles, &body);
+    reads_only(
+        &text,
+        &[
+            "Shown in a navy table",
+            "Shown in a clear cell",
+            "Shown in a navy row",
+        ],
+        &["Unseen in a white cell", "Unseen in a plain row"],
+    );
+}
