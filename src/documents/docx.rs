@@ -27,7 +27,7 @@ use super::word_styles::{set_run_property, shading, Place, Styles, TableLook, MA
 use super::xml::{
     attribute, is_on, malformed, next_event, reader, reference, tick, Layout, Namespaces,
 };
-use super::{zipped, Budget, DocumentError};
+use super::{zipped, Budget, DocumentError, DocumentText};
 use crate::core::form::UNREADABLE;
 use quick_xml::events::{BytesStart, Event};
 
@@ -72,7 +72,7 @@ impl Control {
     }
 }
 
-pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
+pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<DocumentText, DocumentError> {
     let main = main_part(bytes, budget)?;
     let xml = zipped::read_part(bytes, &main, budget)?;
     let folder = main.rsplit_once('/').map_or("", |(folder, _)| folder);
@@ -291,7 +291,7 @@ struct Run {
     look: Look,
 }
 
-fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, DocumentError> {
+fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText, DocumentError> {
     let mut reader = reader(xml)?;
     let mut layout = Layout::default();
     // Inside `w:t`: its text is the document's.
@@ -610,6 +610,10 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 }
             }
             Event::Text(t) if in_text && !suppressed => layout.text(&t.xml10_content()),
+            // Out of sight: kept apart, should the judgement be wrong.
+            Event::Text(t) if in_text && skipping == 0 && run_hidden => {
+                layout.unseen_text(&t.xml10_content())
+            }
             Event::CData(t) if in_text && !suppressed => layout.text(&t.xml10_content()),
             Event::GeneralRef(r) if in_text && !suppressed => {
                 if let Some(c) = reference(&r) {
@@ -651,6 +655,7 @@ pub(super) fn read_document_xml(xml: &str) -> Result<String, DocumentError> {
         &Styles::default(),
         &Budget::new(&super::LIMITS),
     )
+    .map(|read| read.text)
 }
 
 /// A document's text as read with its `styles.xml`.
@@ -658,5 +663,5 @@ pub(super) fn read_document_xml(xml: &str) -> Result<String, DocumentError> {
 pub(super) fn read_styled_xml(xml: &str, styles: &str) -> Result<String, DocumentError> {
     let budget = Budget::new(&super::LIMITS);
     let styles = Styles::read(styles.as_bytes(), Theme::default(), &budget)?;
-    read_xml(xml.as_bytes(), &styles, &budget)
+    read_xml(xml.as_bytes(), &styles, &budget).map(|read| read.text)
 }

@@ -17,7 +17,7 @@
 
 use super::look::{Colour, Fill, Ink, Look, Size};
 use super::xml::{next_event, reference, tick, Layout, Namespaces};
-use super::{zipped, Budget, DocumentError};
+use super::{zipped, Budget, DocumentError, DocumentText};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::QName;
 use std::collections::HashMap;
@@ -29,7 +29,7 @@ const TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
 const FO: &str = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0";
 const FIELD: &str = "urn:openoffice:names:experimental:ooo-ms-interop:xmlns:field:1.0";
 
-pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
+pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<DocumentText, DocumentError> {
     let xml = zipped::read_part(bytes, "content.xml", budget)?;
     let mut styles = Styles::default();
     if let Some(common) = zipped::read_optional_part(bytes, "styles.xml", budget)? {
@@ -286,7 +286,11 @@ fn never_read(name: &str) -> bool {
     )
 }
 
-fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, DocumentError> {
+fn read_xml(
+    xml: &[u8],
+    mut styles: Styles,
+    budget: &Budget,
+) -> Result<DocumentText, DocumentError> {
     // The automatic styles come before the body.
     styles.read(xml, budget)?;
     let mut reader = super::xml::reader(xml)?;
@@ -473,6 +477,10 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                 }
                 layout.text(&collapsed);
             }
+            // Out of sight: kept apart, should the judgement be wrong.
+            Event::Text(t) if in_paragraph && skipping == 0 => {
+                layout.unseen_text(&t.xml10_content());
+            }
             Event::GeneralRef(r) if in_paragraph && skipping == 0 && !unseen(&looks, &cells) => {
                 if let Some(c) = reference(&r) {
                     layout.push(c);
@@ -512,4 +520,5 @@ pub(super) fn read_content_xml(xml: &str) -> Result<String, DocumentError> {
         Styles::default(),
         &Budget::new(&super::LIMITS),
     )
+    .map(|read| read.text)
 }

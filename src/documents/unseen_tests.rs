@@ -558,3 +558,34 @@ fn opendocument_tables_and_rows_paint_what_their_cells_do_not() {
         &["Unseen in a white cell", "Unseen in a plain row"],
     );
 }
+
+#[test]
+fn text_judged_unseen_is_counted_and_kept_apart_a_line_for_each_paragraph_or_cell() {
+    let white = r#"<w:color w:val="FFFFFF"/>"#;
+    let cell = |text: &str| {
+        format!(r#"<w:tc><w:p><w:r><w:rPr>{white}</w:rPr><w:t>{text}</w:t></w:r></w:p></w:tc>"#)
+    };
+    let body = format!(
+        r#"{}<w:p><w:r><w:t xml:space="preserve">Shown </w:t></w:r><w:r><w:rPr>{white}</w:rPr><w:t>unseen words</w:t></w:r></w:p><w:tbl><w:tr>{}{}</w:tr></w:tbl>"#,
+        run("", "Shown line"),
+        cell("Full name"),
+        cell("Sam Example"),
+    );
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>"#
+    );
+    let bytes = zip_parts(&[("word/document.xml", document.as_bytes())]).expect("zip");
+    let read = read_document_text(DocumentKind::Docx, &bytes, None, &LIMITS).expect("read");
+    assert_eq!(read.text.trim(), "Shown line\nShown");
+    assert_eq!(read.unseen.text, "unseen words\nFull name\nSam Example\n");
+    assert_eq!(read.unseen.chars, "unseenwordsFullnameSamExample".len());
+
+    let xml = format!(
+        r##"<office:document-content {ODF}><office:automatic-styles><style:style style:name="White" style:family="text"><style:text-properties fo:color="#ffffff"/></style:style></office:automatic-styles><office:body><office:text><text:p>Shown <text:span text:style-name="White">Date of birth</text:span></text:p></office:text></office:body></office:document-content>"##
+    );
+    let bytes = zip_parts(&[("content.xml", xml.as_bytes())]).expect("zip");
+    let read = read_document_text(DocumentKind::Odt, &bytes, None, &LIMITS).expect("read");
+    assert_eq!(read.text.trim(), "Shown");
+    assert_eq!(read.unseen.text, "Date of birth\n");
+    assert_eq!(read.unseen.chars, 11);
+}
