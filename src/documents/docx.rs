@@ -10,7 +10,15 @@
 //! shading; white on a dark run, paragraph or table cell shading shows;
 //! a theme colour as the document's theme and its colour mapping make
 //! it, tints and shades included), under two points, squeezed under a
-//! tenth of its width (`w:w`), or condensed onto itself (`w:spacing`).
+//! tenth of its width (`w:w`) or fitted into such a width (`w:fitText`),
+//! condensed onto itself (`w:spacing`), drawn with no fill or a see-through
+//! one (`w14:textFill`), or placed off the page: moved more than a page up
+//! or down (`w:position`), indented left by more than a page (`w:ind`), in
+//! a frame off the page or too low for a line (`w:framePr`), in a table
+//! row held exactly to under two points (`w:trHeight`), or in a text box
+//! (a drawing's, `wp:anchor`, or VML's, `v:shape`) that is hidden, off the
+//! page or under a millimetre across. Text judged unseen is kept apart
+//! (`DocumentText::unseen`).
 //! The look is the document's defaults, beneath its table's style (with
 //! the style's first row, first column and band parts), beneath its
 //! paragraph's style, beneath its run's, beneath its own; a paragraph,
@@ -21,9 +29,11 @@
 //! only the branch Word shows is read: the first `mc:Choice` whose
 //! required namespaces Word knows, else the `mc:Fallback`.
 
-use super::look::{Colour, Fill, Look};
+use super::look::{Colour, Fill, Look, PAGE_POINTS};
 use super::theme::Theme;
-use super::word_styles::{set_run_property, shading, Place, Styles, TableLook, MAX_STYLES};
+use super::word_styles::{
+    set_run_property, shading, Place, Styles, TableLook, TextFill, MAX_STYLES,
+};
 use super::xml::{
     attribute, is_on, malformed, next_event, reader, reference, tick, Layout, Namespaces,
 };
@@ -282,13 +292,185 @@ struct Table {
     look: TableLook,
     row: Option<usize>,
     column: usize,
+    /// The row reached is held to a height no line of text fits in
+    /// (`w:trHeight` of a few twips, `w:hRule="exact"`).
+    squeezed: bool,
 }
+
+/// A row held exactly to under this many twips (two points) shows no
+/// line of its text.
+const MIN_ROW_TWIPS: f32 = 40.0;
 
 /// The run being read: its style and its own formatting.
 #[derive(Default)]
 struct Run {
     style: Option<String>,
     look: Look,
+    /// The width its text is fitted into (`w:fitText`), in twips.
+    fit: Option<f32>,
+}
+
+/// Squeezed by `w:fitText` to under a tenth of the width its letters
+/// take (about half their size each): a line, not words.
+fn squeezed(fit: Option<f32>, points: f32, text: &str) -> bool {
+    fit.is_some_and(|width| {
+        let letters = text.chars().filter(|c| !c.is_whitespace()).count() as f32;
+        let natural = letters * points * 0.5 * 20.0;
+        letters > 0.0 && width < natural * 0.1
+    })
+}
+
+/// Where the paragraph being read stands (`w:pPr`): its left indent and
+/// first line's (`w:ind`), its alignment (`w:jc`), and whether it is a
+/// frame placed where no one sees it (`w:framePr`).
+#[derive(Default)]
+struct Placing {
+    left: i64,
+    first_line: i64,
+    aligned_right: bool,
+    frame_away: bool,
+}
+
+/// Twips in `PAGE_POINTS`.
+const PAGE_TWIPS: f32 = PAGE_POINTS * 20.0;
+
+impl Placing {
+    fn indent(&mut self, e: &BytesStart<'_>) {
+        let twips = |name: &str| attribute(e, name).and_then(|v| v.trim().parse::<i64>().ok());
+        if let Some(left) = twips("left").or_else(|| twips("start")) {
+            self.left = left;
+        }
+        if let Some(first) = twips("firstLine") {
+            self.first_line = first;
+        }
+        if let Some(hanging) = twips("hanging") {
+            self.first_line = -hanging;
+        }
+    }
+
+    /// A frame off the page (further than a page from it, or wholly
+    /// before its left or top edge), or held to a height no line of text
+    /// fits in.
+    fn frame(&mut self, e: &BytesStart<'_>) {
+        let twips = |name: &str| {
+            attribute(e, name)
+                .and_then(|v| v.trim().parse::<f32>().ok())
+                .filter(|v| v.is_finite())
+        };
+        let size = |name: &str| twips(name).unwrap_or(0.0).max(0.0);
+        let off = |at: Option<f32>, size: f32| {
+            at.is_some_and(|at| at > PAGE_TWIPS || at + size < -MARGIN_TWIPS)
+        };
+        let exact = attribute(e, "hRule").is_some_and(|r| r.trim() == "exact");
+        self.frame_away = off(twips("x"), size("w"))
+            || off(twips("y"), size("h"))
+            || (exact && twips("h").is_some_and(|h| h < MIN_ROW_TWIPS));
+    }
+
+    /// Its text is off the page: in a frame placed away, or indented left
+    /// by more than a page (unless aligned to the right, where it ends at
+    /// the margin whatever its indent).
+    fn away(&self) -> bool {
+        self.frame_away
+            || (!self.aligned_right && ((self.left + self.first_line.min(0)) as f32) < -PAGE_TWIPS)
+    }
+}
+
+/// A page's margin, about: an object placed relative to it and wholly
+/// further left or up than this is off the page.
+const MARGIN_TWIPS: f32 = 1440.0;
+
+/// A drawing (`wp:anchor`, `wp:inline`) or a VML shape being read, its
+/// text boxes' text seen only when it is: not hidden, not placed off the
+/// page, not a speck. Positions and sizes in points.
+#[derive(Clone, Copy, Default)]
+struct Shape {
+    hidden: bool,
+    left: Option<f32>,
+    top: Option<f32>,
+    width: Option<f32>,
+    height: Option<f32>,
+}
+
+/// A text box narrower or lower than a millimetre shows none of its text.
+const MIN_BOX_POINTS: f32 = 72.0 / 25.4;
+/// English Metric Units in a point.
+const EMU_PER_POINT: f32 = 12_700.0;
+const VML: &str = "urn:schemas-microsoft-com:vml";
+const WORD_DRAWING: &str = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing";
+
+impl Shape {
+    fn away(&self) -> bool {
+        let off = |at: Option<f32>, size: Option<f32>| {
+            at.is_some_and(|at| at > PAGE_POINTS || at + size.unwrap_or(0.0) < -MARGIN_TWIPS / 20.0)
+        };
+        self.hidden
+            || off(self.left, self.width)
+            || off(self.top, self.height)
+            || self.width.is_some_and(|w| w < MIN_BOX_POINTS)
+            || self.height.is_some_and(|h| h < MIN_BOX_POINTS)
+    }
+
+    /// A VML shape by its `style`: hidden (`visibility:hidden`,
+    /// `display:none`, `mso-hide:all`), and where it is and how large
+    /// when it is placed on the page (`position:absolute`, not a part of
+    /// a group, whose parts are placed in the group's own units).
+    fn vml(e: &BytesStart<'_>, in_group: bool) -> Shape {
+        let mut shape = Shape::default();
+        let Some(style) = attribute(e, "style") else {
+            return shape;
+        };
+        let properties: Vec<(String, String)> = style
+            .split(';')
+            .take(64)
+            .filter_map(|p| p.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_ascii_lowercase()))
+            .collect();
+        let get = |key: &str| {
+            properties
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        shape.hidden = get("visibility") == Some("hidden")
+            || get("display") == Some("none")
+            || get("mso-hide") == Some("all");
+        if get("position") == Some("absolute") && !in_group {
+            let length = |key: &str| get(key).and_then(css_points);
+            shape.left = length("margin-left").or_else(|| length("left"));
+            shape.top = length("margin-top").or_else(|| length("top"));
+            shape.width = length("width");
+            // A box that grows to fit its text has no height of its own.
+            if get("mso-fit-shape-to-text") != Some("t") {
+                shape.height = length("height");
+            }
+        }
+        shape
+    }
+}
+
+/// A CSS length in points (`12pt`, `1in`, `2.5cm`, `10mm`, `16px`).
+fn css_points(value: &str) -> Option<f32> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number = number
+        .trim()
+        .parse::<f32>()
+        .ok()
+        .filter(|n| n.is_finite())?;
+    let per_unit = match unit {
+        "pt" => 1.0,
+        "in" => 72.0,
+        "cm" => 72.0 / 2.54,
+        "mm" => 72.0 / 25.4,
+        "pc" => 12.0,
+        "px" | "" => 0.75,
+        _ => return None,
+    };
+    Some(number * per_unit)
 }
 
 fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText, DocumentError> {
@@ -312,6 +494,16 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
     let mut in_run = false;
     let mut run_hidden = false;
     let mut run = Run::default();
+    let mut run_points = 0.0f32;
+    let mut text_fill = TextFill::default();
+    // Where the paragraph stands, and the drawings and shapes open
+    // (innermost last): text placed off the page is out of sight too.
+    let mut placing = Placing::default();
+    let mut shapes: Vec<Shape> = Vec::new();
+    // Inside a drawing's `wp:positionH` (true) or `wp:positionV`, and
+    // inside its offset (`wp:posOffset`, whose text is the offset).
+    let mut axis: Option<bool> = None;
+    let mut in_offset = false;
     // The paragraph's style, and where its and the run's properties are
     // being read (an old look kept by a tracked change, `w:rPrChange`, is
     // not the look shown).
@@ -339,19 +531,28 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
             area: paragraph_area,
             ..Look::default()
         };
-        !styles
+        let look = styles
             .defaults()
             .under(cell_looks.last().copied().unwrap_or_default())
             .under(styles.look("paragraph", paragraph_style.as_deref()))
             .under(own)
             .under(styles.look("character", run.style.as_deref()))
-            .under(run.look)
-            .unseen(backgrounds.iter().rev().find_map(|b| *b))
+            .under(run.look);
+        (
+            !look.unseen(backgrounds.iter().rev().find_map(|b| *b)),
+            look.points(),
+        )
     };
     let mut events = 0u32;
     loop {
+        // Out of sight: the run's look hides it, or it is placed where no
+        // one sees it (off the page, in a row no line fits in).
+        let out_of_sight = run_hidden
+            || placing.away()
+            || tables.iter().any(|t| t.squeezed)
+            || shapes.iter().any(Shape::away);
         let suppressed = skipping > 0
-            || run_hidden
+            || out_of_sight
             || controls
                 .iter()
                 .any(|c| c.in_content && (c.placeholder || c.checkbox.is_some()));
@@ -375,10 +576,33 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
                 "pStyle" if in_paragraph_properties && !in_run_properties => {
                     paragraph_style = attribute(e, "val");
                 }
+                "ind" if in_paragraph_properties && !in_run_properties => placing.indent(e),
+                "jc" if in_paragraph_properties && !in_run_properties => {
+                    placing.aligned_right =
+                        attribute(e, "val").is_some_and(|v| matches!(v.trim(), "right" | "end"));
+                }
+                "framePr" if in_paragraph_properties && !in_run_properties => placing.frame(e),
+                "trHeight" if !in_run_properties => {
+                    if let Some(table) = tables.last_mut() {
+                        let exact = attribute(e, "hRule").is_some_and(|r| r.trim() == "exact");
+                        table.squeezed = exact
+                            && attribute(e, "val")
+                                .and_then(|v| v.trim().parse::<f32>().ok())
+                                .is_some_and(|h| h < MIN_ROW_TWIPS);
+                    }
+                }
                 "tblPr" | "tcPr" if matches!(event, Event::Start(_)) => in_table_properties = true,
                 "rStyle" if in_run && in_run_properties => run.style = attribute(e, "val"),
+                "fitText" if in_run && in_run_properties => {
+                    run.fit = attribute(e, "val")
+                        .and_then(|v| v.trim().parse::<f32>().ok())
+                        .filter(|v| v.is_finite());
+                }
                 _ if in_run && in_run_properties => {
-                    set_run_property(&mut run.look, e, &styles.theme)
+                    let opens = matches!(event, Event::Start(_));
+                    if !text_fill.start(&mut run.look, e, opens, &styles.theme) {
+                        set_run_property(&mut run.look, e, &styles.theme)
+                    }
                 }
                 "tblStyle" if in_table_properties => {
                     if let Some(table) = tables.last_mut() {
@@ -406,18 +630,20 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
             Event::End(e) if skipping == 0 => match e.local_name().as_ref() {
                 "rPrChange" | "pPrChange" => changed = changed.saturating_sub(1),
                 _ if changed > 0 => {}
+                _ if in_run && in_run_properties && text_fill.end() => {}
                 "pPr" => in_paragraph_properties = false,
                 "tblPr" | "tcPr" => in_table_properties = false,
                 "rPr" => {
                     in_run_properties = false;
                     if in_run {
-                        run_hidden = !seen(
+                        (run_hidden, run_points) = seen(
                             &paragraph_style,
                             paragraph_area,
                             &run,
                             &backgrounds,
                             &cell_looks,
                         );
+                        run_hidden = !run_hidden;
                     }
                 }
                 _ => {}
@@ -451,17 +677,47 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
                 "p" => {
                     paragraph_style = None;
                     paragraph_area = None;
+                    placing = Placing::default();
                 }
                 "r" => {
                     in_run = true;
                     run = Run::default();
-                    run_hidden = !seen(
+                    text_fill = TextFill::default();
+                    (run_hidden, run_points) = seen(
                         &paragraph_style,
                         paragraph_area,
                         &run,
                         &backgrounds,
                         &cell_looks,
                     );
+                    run_hidden = !run_hidden;
+                }
+                "docPr" | "extent" if namespaces.element(e.name()).0 == Some(WORD_DRAWING) => {
+                    if let Some(shape) = shapes.last_mut() {
+                        drawing_property(shape, &e);
+                    }
+                }
+                "anchor" | "inline" | "positionH" | "positionV" | "posOffset"
+                    if namespaces.element(e.name()).0 == Some(WORD_DRAWING) =>
+                {
+                    match e.local_name().as_ref() {
+                        "positionH" => axis = Some(true),
+                        "positionV" => axis = Some(false),
+                        "posOffset" => in_offset = true,
+                        _ => shapes.push(Shape::default()),
+                    }
+                }
+                _ if namespaces.element(e.name()).0 == Some(VML) => {
+                    let in_group = !shapes.is_empty();
+                    let mut shape = Shape::vml(&e, in_group);
+                    // A group's parts are placed in its own units.
+                    if e.local_name().as_ref() == "group" && in_group {
+                        shape = Shape {
+                            hidden: shape.hidden,
+                            ..Shape::default()
+                        };
+                    }
+                    shapes.push(shape);
                 }
                 "t" => in_text = true,
                 "tbl" => {
@@ -473,6 +729,7 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
                     if let Some(table) = tables.last_mut() {
                         table.row = Some(table.row.map_or(0, |row| row + 1));
                         table.column = 0;
+                        table.squeezed = false;
                     }
                     layout.start_row();
                 }
@@ -505,9 +762,14 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
             },
             Event::Empty(e) => match e.local_name().as_ref() {
                 _ if skipping > 0 => {}
+                "docPr" | "extent" if namespaces.element(e.name()).0 == Some(WORD_DRAWING) => {
+                    if let Some(shape) = shapes.last_mut() {
+                        drawing_property(shape, &e);
+                    }
+                }
                 "tab" if !suppressed => layout.push('\t'),
                 "br" | "cr" if !suppressed => layout.push('\n'),
-                "sym" if skipping == 0 && !run_hidden && in_box(&controls) => {
+                "sym" if skipping == 0 && !out_of_sight && in_box(&controls) => {
                     if let Some(c) = attribute(&e, "char")
                         .and_then(|code| u32::from_str_radix(code.trim(), 16).ok())
                         .and_then(symbol)
@@ -528,6 +790,7 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
                 "p" => {
                     paragraph_style = None;
                     paragraph_area = None;
+                    placing = Placing::default();
                     layout.end_paragraph(budget)?
                 }
                 "tc" => {
@@ -579,6 +842,20 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
                     in_run = false;
                     run_hidden = false;
                 }
+                "anchor" | "inline" | "positionH" | "positionV" | "posOffset"
+                    if namespaces.element(e.name()).0 == Some(WORD_DRAWING) =>
+                {
+                    match e.local_name().as_ref() {
+                        "positionH" | "positionV" => axis = None,
+                        "posOffset" => in_offset = false,
+                        _ => {
+                            shapes.pop();
+                        }
+                    }
+                }
+                _ if namespaces.element(e.name()).0 == Some(VML) => {
+                    shapes.pop();
+                }
                 "t" => in_text = false,
                 "p" => layout.end_paragraph(budget)?,
                 "tc" => {
@@ -604,14 +881,37 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
                 }
                 _ => {}
             },
-            Event::Text(t) if in_text && skipping == 0 && !run_hidden && in_box(&controls) => {
+            Event::Text(t) if in_offset && skipping == 0 => {
+                let offset = t
+                    .xml10_content()
+                    .trim()
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .map(|emu| emu / EMU_PER_POINT);
+                if let (Some(shape), Some(horizontal)) = (shapes.last_mut(), axis) {
+                    if horizontal {
+                        shape.left = offset;
+                    } else {
+                        shape.top = offset;
+                    }
+                }
+            }
+            Event::Text(t) if in_text && skipping == 0 && !out_of_sight && in_box(&controls) => {
                 if let Some(control) = controls.last_mut() {
                     control.shows(&t.xml10_content());
                 }
             }
-            Event::Text(t) if in_text && !suppressed => layout.text(&t.xml10_content()),
+            Event::Text(t) if in_text && !suppressed => {
+                let text = t.xml10_content();
+                if squeezed(run.fit, run_points, &text) {
+                    layout.unseen_text(&text);
+                } else {
+                    layout.text(&text);
+                }
+            }
             // Out of sight: kept apart, should the judgement be wrong.
-            Event::Text(t) if in_text && skipping == 0 && run_hidden => {
+            Event::Text(t) if in_text && skipping == 0 && out_of_sight => {
                 layout.unseen_text(&t.xml10_content())
             }
             Event::CData(t) if in_text && !suppressed => layout.text(&t.xml10_content()),
@@ -627,6 +927,24 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
         }
     }
     Ok(layout.finish())
+}
+
+/// What a drawing's `wp:docPr` (hidden) or `wp:extent` (its size, in
+/// English Metric Units) says of it.
+fn drawing_property(shape: &mut Shape, e: &BytesStart<'_>) {
+    if e.local_name().as_ref() == "docPr" {
+        shape.hidden |=
+            attribute(e, "hidden").is_some_and(|v| matches!(v.trim(), "1" | "true" | "on"));
+        return;
+    }
+    let points = |name: &str| {
+        attribute(e, name)
+            .and_then(|v| v.trim().parse::<f32>().ok())
+            .filter(|v| v.is_finite())
+            .map(|emu| emu / EMU_PER_POINT)
+    };
+    shape.width = points("cx");
+    shape.height = points("cy");
 }
 
 /// Inside the content of a check box control (the innermost control).

@@ -589,3 +589,204 @@ fn text_judged_unseen_is_counted_and_kept_apart_a_line_for_each_paragraph_or_cel
     assert_eq!(read.unseen.text, "Date of birth\n");
     assert_eq!(read.unseen.chars, 11);
 }
+
+/// A Word document's text, its root binding the drawing, VML and Word
+/// 2010 namespaces beside Word's own.
+fn word_drawn(body: &str) -> String {
+    let xml = format!(
+        r#"<w:document xmlns:w="{W}" xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"><w:body>{body}</w:body></w:document>"#
+    );
+    docx::read_document_xml(&xml).expect("read")
+}
+
+#[test]
+fn word_text_moved_off_the_page_or_into_a_speck_of_a_frame_or_row_is_unseen() {
+    let paragraph = |properties: &str, text: &str| {
+        format!(r#"<w:p><w:pPr>{properties}</w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"#)
+    };
+    let row = |height: &str, text: &str| {
+        format!(
+            r#"<w:tbl><w:tr><w:trPr>{height}</w:trPr><w:tc><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"#
+        )
+    };
+    let body = [
+        run(r#"<w:position w:val="-3000"/>"#, "Unseen lowered off the page"),
+        run(r#"<w:position w:val="4000"/>"#, "Unseen raised off the page"),
+        run(
+            r#"<w:position w:val="6"/><w:vertAlign w:val="superscript"/>"#,
+            "Shown raised a little",
+        ),
+        paragraph(
+            r#"<w:framePr w:w="2000" w:h="300" w:hSpace="180" w:wrap="around" w:vAnchor="page" w:hAnchor="page" w:x="-30000" w:y="1000"/>"#,
+            "Unseen in a frame left of the page",
+        ),
+        paragraph(
+            r#"<w:framePr w:w="2000" w:vAnchor="page" w:hAnchor="page" w:x="1000" w:y="40000"/>"#,
+            "Unseen in a frame below the page",
+        ),
+        paragraph(
+            r#"<w:framePr w:w="2000" w:h="1" w:hRule="exact" w:hAnchor="page" w:x="1000" w:y="1000"/>"#,
+            "Unseen in a frame a twip high",
+        ),
+        paragraph(
+            r#"<w:framePr w:w="3000" w:h="600" w:hRule="atLeast" w:wrap="around" w:vAnchor="text" w:hAnchor="margin" w:x="200" w:y="100"/>"#,
+            "Shown in an ordinary frame",
+        ),
+        paragraph(r#"<w:ind w:left="-30000"/>"#, "Unseen indented off the page"),
+        paragraph(
+            r#"<w:ind w:start="-20000" w:hanging="100"/>"#,
+            "Unseen indented off by start",
+        ),
+        paragraph(r#"<w:ind w:left="-567" w:right="-567"/>"#, "Shown indented into the margin"),
+        paragraph(
+            r#"<w:ind w:left="-30000"/><w:jc w:val="right"/>"#,
+            "Shown aligned right",
+        ),
+        row(r#"<w:trHeight w:val="1" w:hRule="exact"/>"#, "Unseen in a row a twip high"),
+        row(r#"<w:trHeight w:val="20" w:hRule="exact"/>"#, "Unseen in a row of a point"),
+        row(r#"<w:trHeight w:val="20"/>"#, "Shown in a row at least a point"),
+        row(r#"<w:trHeight w:val="400" w:hRule="exact"/>"#, "Shown in an exact row"),
+    ]
+    .concat();
+    let text = word(&body, None, None, None);
+    reads_only(
+        &text,
+        &[
+            "Shown raised a little",
+            "Shown in an ordinary frame",
+            "Shown indented into the margin",
+            "Shown aligned right",
+            "Shown in a row at least a point",
+            "Shown in an exact row",
+        ],
+        &[
+            "Unseen lowered off the page",
+            "Unseen raised off the page",
+            "Unseen in a frame left of the page",
+            "Unseen in a frame below the page",
+            "Unseen in a frame a twip high",
+            "Unseen indented off the page",
+            "Unseen indented off by start",
+            "Unseen in a row a twip high",
+            "Unseen in a row of a point",
+        ],
+    );
+}
+
+#[test]
+fn word_text_filled_with_nothing_or_squeezed_to_fit_a_speck_is_unseen() {
+    let fill = |fill: &str| format!("<w14:textFill>{fill}</w14:textFill>");
+    let body = [
+        run(&fill("<w14:noFill/>"), "Unseen with no fill"),
+        run(
+            &fill(r#"<w14:solidFill><w14:srgbClr w14:val="000000"><w14:alpha w14:val="100000"/></w14:srgbClr></w14:solidFill>"#),
+            "Unseen wholly transparent",
+        ),
+        run(
+            &format!(
+                r#"<w:color w:val="000000"/>{}"#,
+                fill(r#"<w14:solidFill><w14:srgbClr w14:val="FFFFFF"/></w14:solidFill>"#)
+            ),
+            "Unseen filled white",
+        ),
+        run(
+            &fill(r#"<w14:solidFill><w14:srgbClr w14:val="000000"><w14:alpha w14:val="20000"/></w14:srgbClr></w14:solidFill>"#),
+            "Shown a fifth transparent",
+        ),
+        run(
+            r#"<w14:textOutline w14:w="9525"><w14:noFill/></w14:textOutline>"#,
+            "Shown without an outline",
+        ),
+        run(
+            r#"<w:fitText w:val="20" w:id="1"/>"#,
+            "Unseen fitted into a twentieth of a point",
+        ),
+        run(r#"<w:fitText w:val="1800" w:id="2"/>"#, "Shown fitted to an inch"),
+    ]
+    .concat();
+    let text = word_drawn(&body);
+    reads_only(
+        &text,
+        &[
+            "Shown a fifth transparent",
+            "Shown without an outline",
+            "Shown fitted to an inch",
+        ],
+        &[
+            "Unseen with no fill",
+            "Unseen wholly transparent",
+            "Unseen filled white",
+            "Unseen fitted into a twentieth of a point",
+        ],
+    );
+}
+
+#[test]
+fn word_text_boxes_hidden_or_placed_off_the_page_are_unseen() {
+    let box_text = |text: &str| {
+        format!(r#"<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>"#)
+    };
+    let anchor = |h: i64, v: i64, cx: i64, cy: i64, hidden: &str, text: &str| {
+        format!(
+            r#"<w:p><w:r><w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="1" behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/><wp:positionH relativeFrom="page"><wp:posOffset>{h}</wp:posOffset></wp:positionH><wp:positionV relativeFrom="page"><wp:posOffset>{v}</wp:posOffset></wp:positionV><wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/><wp:docPr id="1" name="Text Box 1"{hidden}/><a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp><wps:spPr/><wps:txbx>{}</wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></w:r></w:p>"#,
+            box_text(text)
+        )
+    };
+    let vml = |style: &str, text: &str| {
+        format!(
+            r#"<w:p><w:r><w:pict><v:shape id="b" type="\#_x0000_t202" style="{style}"><v:textbox>{}</v:textbox></v:shape></w:pict></w:r></w:p>"#,
+            box_text(text)
+        )
+    };
+    let body = [
+        anchor(914400, 914400, 1828800, 457200, "", "Shown in a text box"),
+        anchor(-20000000, 914400, 1828800, 457200, "", "Unseen in a box left of the page"),
+        anchor(914400, 30000000, 1828800, 457200, "", "Unseen in a box below the page"),
+        anchor(914400, 914400, 1828800, 457200, r#" hidden="1""#, "Unseen in a hidden box"),
+        anchor(914400, 914400, 1828800, 100, "", "Unseen in a box a speck high"),
+        vml(
+            "position:absolute;margin-left:36pt;margin-top:20pt;width:150pt;height:40pt;z-index:1",
+            "Shown in a VML box",
+        ),
+        vml(
+            "position:absolute;margin-left:36pt;margin-top:20pt;width:150pt;height:1pt;mso-fit-shape-to-text:t",
+            "Shown in a VML box that grows",
+        ),
+        vml(
+            "position:absolute;margin-left:36pt;margin-top:20pt;width:150pt;height:40pt;visibility:hidden",
+            "Unseen in a hidden VML box",
+        ),
+        vml(
+            "position:absolute;margin-left:-2000pt;margin-top:20pt;width:150pt;height:40pt",
+            "Unseen in a VML box off the page",
+        ),
+        vml(
+            "position:absolute;margin-left:36pt;margin-top:20in;width:150pt;height:40pt",
+            "Unseen in a VML box far below",
+        ),
+        vml(
+            "position:absolute;margin-left:36pt;margin-top:20pt;width:0.1pt;height:40pt",
+            "Unseen in a VML box a speck wide",
+        ),
+    ]
+    .concat();
+    let text = word_drawn(&body);
+    reads_only(
+        &text,
+        &[
+            "Shown in a text box",
+            "Shown in a VML box",
+            "Shown in a VML box that grows",
+        ],
+        &[
+            "Unseen in a box left of the page",
+            "Unseen in a box below the page",
+            "Unseen in a hidden box",
+            "Unseen in a box a speck high",
+            "Unseen in a hidden VML box",
+            "Unseen in a VML box off the page",
+            "Unseen in a VML box far below",
+            "Unseen in a VML box a speck wide",
+        ],
+    );
+}

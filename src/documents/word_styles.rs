@@ -41,9 +41,82 @@ pub(super) fn set_run_property(look: &mut Look, e: &BytesStart<'_>, theme: &Them
                 .and_then(|v| v.trim().parse::<i16>().ok())
                 .map(|twips| f32::from(twips) / 20.0);
         }
+        // Moved up or down from the line, in half points.
+        "position" => {
+            look.raised = attribute(e, "val")
+                .and_then(|v| v.trim().parse::<i32>().ok())
+                .map(|half_points| Size::Points(half_points as f32 / 2.0));
+        }
         "highlight" => look.mark = attribute(e, "val").map(|v| highlight(&v)),
         "shd" => look.fill = shading(e, theme),
         _ => {}
+    }
+}
+
+/// Where the reading of a run's properties is in its text fill
+/// (`w14:textFill`), which Word draws the letters with in place of their
+/// colour: none (`w14:noFill`), a colour, and how see-through it is
+/// (`w14:alpha`, which counts transparency: `100000` is none of the
+/// colour).
+#[derive(Default)]
+pub(super) struct TextFill {
+    depth: usize,
+}
+
+impl TextFill {
+    /// An element of run properties starts (`opens` when it is not
+    /// empty): whether it is the text fill or inside it, read here.
+    pub fn start(
+        &mut self,
+        look: &mut Look,
+        e: &BytesStart<'_>,
+        opens: bool,
+        theme: &Theme,
+    ) -> bool {
+        let name = e.local_name();
+        let name = name.as_ref();
+        if self.depth == 0 {
+            if name != "textFill" {
+                return false;
+            }
+            look.opacity = Some(1.0);
+        } else {
+            match name {
+                "noFill" => look.opacity = Some(0.0),
+                "srgbClr" => {
+                    if let Some(colour) = attribute(e, "val").and_then(|v| Colour::from_hex(&v)) {
+                        look.ink = Some(Ink::Colour(colour));
+                    }
+                }
+                "schemeClr" => {
+                    if let Some(colour) = theme.named(e, ["val", "", ""]) {
+                        look.ink = Some(Ink::Colour(colour));
+                    }
+                }
+                "alpha" => {
+                    if let Some(transparency) = attribute(e, "val")
+                        .and_then(|v| v.trim().parse::<f32>().ok())
+                        .filter(|v| v.is_finite())
+                    {
+                        look.opacity = Some(1.0 - (transparency / 100_000.0).clamp(0.0, 1.0));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if opens {
+            self.depth += 1;
+        }
+        true
+    }
+
+    /// An element ends: whether it was the text fill or inside it.
+    pub fn end(&mut self) -> bool {
+        if self.depth == 0 {
+            return false;
+        }
+        self.depth -= 1;
+        true
     }
 }
 
@@ -231,6 +304,7 @@ impl Styles {
         let mut in_paragraph_properties = false;
         let mut in_cell_properties = false;
         let mut changed = 0usize;
+        let mut text_fill = TextFill::default();
         let mut events = 0u32;
         loop {
             let event = next_event(&mut reader, &mut events, budget)?;
@@ -288,10 +362,17 @@ impl Styles {
                             }
                         }
                         _ if in_run_properties => {
-                            if let Some(paint) = paint {
-                                set_run_property(&mut paint.look, &e, &styles.theme);
+                            let look = if let Some(paint) = paint {
+                                Some(&mut paint.look)
                             } else if in_defaults {
-                                set_run_property(&mut styles.defaults, &e, &styles.theme);
+                                Some(&mut styles.defaults)
+                            } else {
+                                None
+                            };
+                            if let Some(look) = look {
+                                if !text_fill.start(look, &e, start, &styles.theme) {
+                                    set_run_property(look, &e, &styles.theme);
+                                }
                             }
                         }
                         // A paragraph style's shading, behind its text.
@@ -325,6 +406,7 @@ impl Styles {
                         changed = changed.saturating_sub(1)
                     }
                     _ if changed > 0 => {}
+                    _ if in_run_properties && text_fill.end() => {}
                     "rPr" => in_run_properties = false,
                     "pPr" => in_paragraph_properties = false,
                     "tcPr" | "tblPr" => in_cell_properties = false,
