@@ -10,12 +10,16 @@
 //! cell, row or table background shows, the innermost painted one
 //! counting), makes it smaller than two points (in any unit,
 //! or a percentage of the size beneath), squeezes it under a tenth of its
-//! width or condenses it onto itself. Elements and attributes are known
+//! width or condenses it onto itself, draws it (nearly) see-through
+//! (`loext:opacity`, `style:text-opacity`), moves it more than a page from
+//! its line or shrinks it to a speck (`style:text-position`); nor text in
+//! a frame or shape not displayed (`draw:display="none"`), placed off the
+//! page, or under a millimetre across. Elements and attributes are known
 //! by their namespace, whatever prefix a document binds it to, and styles
 //! by their family and name. Legacy form check boxes (fieldmarks of type
 //! `FORMCHECKBOX`) read as `☒`/`☐`, as Word's do.
 
-use super::look::{Colour, Fill, Ink, Look, Size};
+use super::look::{Colour, Fill, Ink, Look, Size, PAGE_POINTS};
 use super::xml::{next_event, reference, tick, Layout, Namespaces};
 use super::{zipped, Budget, DocumentError, DocumentText};
 use quick_xml::events::{BytesStart, Event};
@@ -28,6 +32,9 @@ const TEXT: &str = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
 const TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
 const FO: &str = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0";
 const FIELD: &str = "urn:openoffice:names:experimental:ooo-ms-interop:xmlns:field:1.0";
+const DRAW: &str = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0";
+const SVG: &str = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0";
+const LOEXT: &str = "urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0";
 
 pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<DocumentText, DocumentError> {
     let xml = zipped::read_part(bytes, "content.xml", budget)?;
@@ -49,6 +56,7 @@ fn name_of(namespaces: &Namespaces, name: QName<'_>) -> String {
         Some(TEXT) => "text",
         Some(TABLE) => "table",
         Some(FIELD) => "field",
+        Some(DRAW) => "draw",
         _ => "",
     };
     format!("{prefix}:{local}")
@@ -106,6 +114,32 @@ fn look_of(namespaces: &Namespaces, e: &BytesStart<'_>) -> Look {
                 .as_deref()
                 == Some("true");
             let font_size = namespaces.attribute(e, FO, "font-size");
+            let mut size = font_size.and_then(|v| {
+                percent(&v)
+                    .map(Size::Percent)
+                    .or_else(|| points(&v).map(Size::Points))
+            });
+            // `super 58%`, `-33% 100%`: raised by a percentage of the
+            // size, and drawn at a percentage of it.
+            let position = namespaces.attribute(e, STYLE, "text-position");
+            let mut words = position.as_deref().unwrap_or_default().split_whitespace();
+            let raised = words.next().and_then(|by| match by {
+                "super" => Some(Size::Percent(33.0)),
+                "sub" => Some(Size::Percent(-33.0)),
+                by => percent(by).map(Size::Percent),
+            });
+            if let Some(relative) = words.next().and_then(percent) {
+                size = Some(match size {
+                    Some(Size::Points(p)) => Size::Points(p * relative / 100.0),
+                    Some(Size::Percent(p)) => Size::Percent(p * relative / 100.0),
+                    None => Size::Percent(relative),
+                });
+            }
+            let opacity = namespaces
+                .attribute(e, LOEXT, "opacity")
+                .or_else(|| namespaces.attribute(e, STYLE, "text-opacity"))
+                .and_then(|v| percent(&v))
+                .map(|p| (p / 100.0).clamp(0.0, 1.0));
             Look {
                 hidden: namespaces
                     .attribute(e, TEXT, "display")
@@ -118,11 +152,9 @@ fn look_of(namespaces: &Namespaces, e: &BytesStart<'_>) -> Look {
                         .map(|v| Colour::from_hex(&v).map_or(Ink::Automatic, Ink::Colour))
                 },
                 fill: fill(e),
-                size: font_size.and_then(|v| {
-                    percent(&v)
-                        .map(Size::Percent)
-                        .or_else(|| points(&v).map(Size::Points))
-                }),
+                size,
+                raised,
+                opacity,
                 scale: namespaces
                     .attribute(e, STYLE, "text-scale")
                     .and_then(|v| percent(&v)),
@@ -311,10 +343,14 @@ fn read_xml(
             _ => None,
         }
     };
-    let unseen = |looks: &[Look], cells: &[Option<Colour>]| {
-        looks
-            .last()
-            .is_some_and(|look| look.unseen(cells.iter().rev().find_map(|c| *c)))
+    // Frames and shapes open, innermost last, and whether each is out of
+    // sight (hidden, off the page, a speck): their text is too.
+    let mut frames: Vec<bool> = Vec::new();
+    let unseen = |looks: &[Look], cells: &[Option<Colour>], frames: &[bool]| {
+        frames.iter().any(|away| *away)
+            || looks
+                .last()
+                .is_some_and(|look| look.unseen(cells.iter().rev().find_map(|c| *c)))
     };
     // A legacy form check box (a fieldmark) being read: whether ticked.
     let mut check_box: Option<bool> = None;
@@ -387,6 +423,7 @@ fn read_xml(
                 "field:fieldmark" | "field:fieldmark-start" if is_check_box(&namespaces, &e) => {
                     check_box = Some(false);
                 }
+                name if is_shape(name) => frames.push(frame_away(&namespaces, &e)),
                 "field:param" => check_box_state(&namespaces, &e, &mut check_box),
                 _ => {}
             },
@@ -414,7 +451,9 @@ fn read_xml(
                 }
                 // A box left unticked may carry no state at all.
                 "field:fieldmark" | "field:fieldmark-start"
-                    if is_check_box(&namespaces, &e) && in_paragraph && !unseen(&looks, &cells) =>
+                    if is_check_box(&namespaces, &e)
+                        && in_paragraph
+                        && !unseen(&looks, &cells, &frames) =>
                 {
                     layout.push(tick(false));
                 }
@@ -444,7 +483,7 @@ fn read_xml(
                 }
                 "field:fieldmark" | "field:fieldmark-start" => {
                     if let Some(checked) = check_box.take() {
-                        if in_paragraph && !unseen(&looks, &cells) {
+                        if in_paragraph && !unseen(&looks, &cells, &frames) {
                             layout.push(tick(checked));
                         }
                     }
@@ -453,13 +492,16 @@ fn read_xml(
                     cells.pop();
                     layout.end_row();
                 }
+                name if is_shape(name) => {
+                    frames.pop();
+                }
                 "table:table" => {
                     cells.pop();
                     layout.end_table();
                 }
                 _ => {}
             },
-            Event::Text(t) if in_paragraph && skipping == 0 && !unseen(&looks, &cells) => {
+            Event::Text(t) if in_paragraph && skipping == 0 && !unseen(&looks, &cells, &frames) => {
                 // Whitespace in ODF text collapses; `text:s` spells spaces.
                 let text = t.xml10_content();
                 let mut collapsed = String::with_capacity(text.len());
@@ -481,7 +523,9 @@ fn read_xml(
             Event::Text(t) if in_paragraph && skipping == 0 => {
                 layout.unseen_text(&t.xml10_content());
             }
-            Event::GeneralRef(r) if in_paragraph && skipping == 0 && !unseen(&looks, &cells) => {
+            Event::GeneralRef(r)
+                if in_paragraph && skipping == 0 && !unseen(&looks, &cells, &frames) =>
+            {
                 if let Some(c) = reference(&r) {
                     layout.push(c);
                 }
@@ -493,6 +537,41 @@ fn read_xml(
         }
     }
     Ok(layout.finish())
+}
+
+/// A frame or a drawn shape, which may hold text (in a text box, or its
+/// own paragraphs).
+fn is_shape(name: &str) -> bool {
+    matches!(
+        name,
+        "draw:frame"
+            | "draw:custom-shape"
+            | "draw:rect"
+            | "draw:ellipse"
+            | "draw:polygon"
+            | "draw:path"
+            | "draw:g"
+    )
+}
+
+/// A frame or shape placed out of sight: not displayed (`draw:display`
+/// `none`), off the page (further than a page from its anchor, or wholly
+/// before its left or top edge), or under a millimetre across.
+fn frame_away(namespaces: &Namespaces, e: &BytesStart<'_>) -> bool {
+    const MARGIN_POINTS: f32 = 72.0;
+    const MIN_POINTS: f32 = 72.0 / 25.4;
+    let length = |name: &str| namespaces.attribute(e, SVG, name).and_then(|v| points(&v));
+    let off = |at: Option<f32>, size: Option<f32>| {
+        at.is_some_and(|at| at > PAGE_POINTS || at + size.unwrap_or(0.0).max(0.0) < -MARGIN_POINTS)
+    };
+    let (width, height) = (length("width"), length("height"));
+    namespaces
+        .attribute(e, DRAW, "display")
+        .is_some_and(|d| d.trim() == "none")
+        || off(length("x"), width)
+        || off(length("y"), height)
+        || width.is_some_and(|w| w < MIN_POINTS)
+        || height.is_some_and(|h| h < MIN_POINTS)
 }
 
 /// A fieldmark that is a legacy form check box.

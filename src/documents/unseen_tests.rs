@@ -790,3 +790,84 @@ fn word_text_boxes_hidden_or_placed_off_the_page_are_unseen() {
         ],
     );
 }
+
+#[test]
+fn opendocument_frames_hidden_off_the_page_or_specks_and_see_through_text_are_unseen() {
+    let namespaces = format!(
+        r#"{ODF} xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" xmlns:loext="urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0""#
+    );
+    let styles = r#"
+      <style:style style:name="Clear" style:family="text"><style:text-properties loext:opacity="0%"/></style:style>
+      <style:style style:name="Faint" style:family="text"><style:text-properties style:text-opacity="5%"/></style:style>
+      <style:style style:name="Half" style:family="text"><style:text-properties loext:opacity="50%"/></style:style>
+      <style:style style:name="Tiny" style:family="text"><style:text-properties style:text-position="super 1%"/></style:style>
+      <style:style style:name="Ordinal" style:family="text"><style:text-properties style:text-position="super 58%"/></style:style>
+      <style:style style:name="Far" style:family="text"><style:text-properties style:text-position="-10000% 100%"/></style:style>
+    "#;
+    let frame = |attributes: &str, text: &str| {
+        format!(
+            r#"<text:p><draw:frame draw:name="F" text:anchor-type="paragraph" {attributes}><draw:text-box><text:p>{text}</text:p></draw:text-box></draw:frame></text:p>"#
+        )
+    };
+    let span = |style: &str, text: &str| {
+        format!(r#"<text:p>Line <text:span text:style-name="{style}">{text}</text:span></text:p>"#)
+    };
+    let body = [
+        frame(
+            r#"svg:x="1cm" svg:y="1cm" svg:width="5cm" svg:height="2cm""#,
+            "Shown in a frame",
+        ),
+        frame(
+            r#"svg:x="1cm" svg:width="5cm""#,
+            "Shown in a frame that grows",
+        ),
+        frame(
+            r#"svg:x="-50cm" svg:y="1cm" svg:width="5cm" svg:height="2cm""#,
+            "Unseen in a frame left of the page",
+        ),
+        frame(
+            r#"svg:x="1cm" svg:y="80cm" svg:width="5cm" svg:height="2cm""#,
+            "Unseen in a frame below the page",
+        ),
+        frame(
+            r#"svg:x="1cm" svg:y="1cm" svg:width="0.5mm" svg:height="2cm""#,
+            "Unseen in a frame half a millimetre wide",
+        ),
+        frame(
+            r#"svg:x="1cm" svg:y="1cm" svg:width="5cm" svg:height="0.1mm""#,
+            "Unseen in a frame a tenth of a millimetre high",
+        ),
+        frame(
+            r#"draw:display="none" svg:width="5cm" svg:height="2cm""#,
+            "Unseen in a frame not displayed",
+        ),
+        span("Clear", "Unseen wholly see-through"),
+        span("Faint", "Unseen nearly see-through"),
+        span("Half", "Shown half see-through"),
+        span("Tiny", "Unseen at one percent"),
+        span("Ordinal", "Shown as an ordinal"),
+        span("Far", "Unseen far below its line"),
+    ]
+    .concat();
+    let text = odt_text(&namespaces, styles, &body);
+    reads_only(
+        &text,
+        &[
+            "Shown in a frame",
+            "Shown in a frame that grows",
+            "Shown half see-through",
+            "Shown as an ordinal",
+        ],
+        &[
+            "Unseen in a frame left of the page",
+            "Unseen in a frame below the page",
+            "Unseen in a frame half a millimetre wide",
+            "Unseen in a frame a tenth of a millimetre high",
+            "Unseen in a frame not displayed",
+            "Unseen wholly see-through",
+            "Unseen nearly see-through",
+            "Unseen at one percent",
+            "Unseen far below its line",
+        ],
+    );
+}
