@@ -14,7 +14,8 @@
 //! (`loext:opacity`, `style:text-opacity`), moves it more than a page from
 //! its line or shrinks it to a speck (`style:text-position`); nor text in
 //! a frame or shape not displayed (`draw:display="none"`), placed off the
-//! page, or under a millimetre across. Elements and attributes are known
+//! page or on a page past the document's last, or under a millimetre
+//! across. Elements and attributes are known
 //! by their namespace, whatever prefix a document binds it to, and styles
 //! by their family and name. Legacy form check boxes (fieldmarks of type
 //! `FORMCHECKBOX`) read as `☒`/`☐`, as Word's do.
@@ -24,7 +25,7 @@ use super::xml::{next_event, reference, tick, Layout, Namespaces};
 use super::{zipped, Budget, DocumentError, DocumentText};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::QName;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const OFFICE: &str = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
 const STYLE: &str = "urn:oasis:names:tc:opendocument:xmlns:style:1.0";
@@ -191,6 +192,9 @@ struct Pending {
     name: Option<String>,
     look: Look,
     parent: Option<String>,
+    /// It starts a new page before or after its paragraph or table
+    /// (`fo:break-before`, `fo:break-after`).
+    breaks: bool,
 }
 
 /// The document's styles (`styles.xml`'s and `content.xml`'s automatic
@@ -201,6 +205,8 @@ struct Pending {
 struct Styles {
     styles: HashMap<(String, String), (Look, Option<String>)>,
     defaults: HashMap<String, Look>,
+    /// The styles that start a new page, by family and name.
+    breaking: HashSet<(String, String)>,
 }
 
 impl Styles {
@@ -234,6 +240,7 @@ impl Styles {
                                     name,
                                     look: Look::default(),
                                     parent: namespaces.attribute(e, STYLE, "parent-style-name"),
+                                    breaks: false,
                                 }
                             });
                         }
@@ -244,6 +251,10 @@ impl Styles {
                         | "style:table-properties" => {
                             if let Some(pending) = style.as_mut() {
                                 pending.look = pending.look.under(look_of(&namespaces, e));
+                                pending.breaks |= ["break-before", "break-after"].iter().any(|b| {
+                                    namespaces.attribute(e, FO, b).as_deref().map(str::trim)
+                                        == Some("page")
+                                });
                             }
                         }
                         _ => {}
@@ -273,6 +284,9 @@ impl Styles {
         }
         match style.name {
             Some(name) => {
+                if style.breaks {
+                    self.breaking.insert((style.family.clone(), name.clone()));
+                }
                 self.styles
                     .insert((style.family, name), (style.look, style.parent));
             }
@@ -280,6 +294,25 @@ impl Styles {
                 self.defaults.insert(style.family, style.look);
             }
         }
+    }
+
+    /// Whether a style, or one it is based on, starts a new page.
+    fn breaks_page(&self, family: &str, name: Option<&str>) -> bool {
+        let mut next = name;
+        for _ in 0..MAX_STYLE_DEPTH {
+            let Some(name) = next else {
+                return false;
+            };
+            let key = (family.to_string(), name.to_string());
+            if self.breaking.contains(&key) {
+                return true;
+            }
+            next = self
+                .styles
+                .get(&key)
+                .and_then(|(_, parent)| parent.as_deref());
+        }
+        false
     }
 
     /// A style's look: its family's default beneath its parents' beneath
@@ -318,6 +351,53 @@ fn never_read(name: &str) -> bool {
     )
 }
 
+/// The most pages the body can take: one, and one more for each page
+/// break, laid out where the program last broke the pages
+/// (`text:soft-page-break`) or asked for by a paragraph's or table's
+/// style. A frame anchored to a page past these is on no page shown.
+fn most_pages(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<u64, DocumentError> {
+    let mut reader = super::xml::reader(xml)?;
+    let mut namespaces = Namespaces::default();
+    let mut in_body = false;
+    let mut pages = 1u64;
+    let mut events = 0u32;
+    loop {
+        let event = next_event(&mut reader, &mut events, budget)?;
+        if let Event::Start(e) | Event::Empty(e) = &event {
+            namespaces.enter(e)?;
+        }
+        let leaves = matches!(event, Event::End(_) | Event::Empty(_));
+        match &event {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => {
+                let breaks = match name_of(&namespaces, e.name()).as_str() {
+                    "office:body" => {
+                        in_body = true;
+                        false
+                    }
+                    _ if !in_body => false,
+                    "text:soft-page-break" => true,
+                    "text:p" | "text:h" => styles.breaks_page(
+                        "paragraph",
+                        namespaces.attribute(e, TEXT, "style-name").as_deref(),
+                    ),
+                    "table:table" => styles.breaks_page(
+                        "table",
+                        namespaces.attribute(e, TABLE, "style-name").as_deref(),
+                    ),
+                    _ => false,
+                };
+                pages += u64::from(breaks);
+            }
+            _ => {}
+        }
+        if leaves {
+            namespaces.leave();
+        }
+    }
+    Ok(pages)
+}
+
 fn read_xml(
     xml: &[u8],
     mut styles: Styles,
@@ -325,6 +405,7 @@ fn read_xml(
 ) -> Result<DocumentText, DocumentError> {
     // The automatic styles come before the body.
     styles.read(xml, budget)?;
+    let pages = most_pages(xml, &styles, budget)?;
     let mut reader = super::xml::reader(xml)?;
     let mut namespaces = Namespaces::default();
     let mut layout = Layout::default();
@@ -423,7 +504,7 @@ fn read_xml(
                 "field:fieldmark" | "field:fieldmark-start" if is_check_box(&namespaces, &e) => {
                     check_box = Some(false);
                 }
-                name if is_shape(name) => frames.push(frame_away(&namespaces, &e)),
+                name if is_shape(name) => frames.push(frame_away(&namespaces, &e, pages)),
                 "field:param" => check_box_state(&namespaces, &e, &mut check_box),
                 _ => {}
             },
@@ -556,8 +637,9 @@ fn is_shape(name: &str) -> bool {
 
 /// A frame or shape placed out of sight: not displayed (`draw:display`
 /// `none`), off the page (further than a page from its anchor, or wholly
-/// before its left or top edge), or under a millimetre across.
-fn frame_away(namespaces: &Namespaces, e: &BytesStart<'_>) -> bool {
+/// before its left or top edge), anchored to a page past the document's
+/// last (`pages` at most), or under a millimetre across.
+fn frame_away(namespaces: &Namespaces, e: &BytesStart<'_>, pages: u64) -> bool {
     const MARGIN_POINTS: f32 = 72.0;
     const MIN_POINTS: f32 = 72.0 / 25.4;
     let length = |name: &str| namespaces.attribute(e, SVG, name).and_then(|v| points(&v));
@@ -565,9 +647,16 @@ fn frame_away(namespaces: &Namespaces, e: &BytesStart<'_>) -> bool {
         at.is_some_and(|at| at > PAGE_POINTS || at + size.unwrap_or(0.0).max(0.0) < -MARGIN_POINTS)
     };
     let (width, height) = (length("width"), length("height"));
+    let on_page = namespaces.attribute(e, TEXT, "anchor-type").as_deref() == Some("page");
+    let past_the_last = on_page
+        && namespaces
+            .attribute(e, TEXT, "anchor-page-number")
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .is_some_and(|n| n > pages);
     namespaces
         .attribute(e, DRAW, "display")
         .is_some_and(|d| d.trim() == "none")
+        || past_the_last
         || off(length("x"), width)
         || off(length("y"), height)
         || width.is_some_and(|w| w < MIN_POINTS)

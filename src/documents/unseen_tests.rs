@@ -871,3 +871,36 @@ fn opendocument_frames_hidden_off_the_page_or_specks_and_see_through_text_are_un
         ],
     );
 }
+
+#[test]
+fn opendocument_frames_anchored_to_a_page_past_the_last_are_unseen() {
+    let namespaces = format!(
+        r#"{ODF} xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0""#
+    );
+    let styles = r#"<style:style style:name="NewPage" style:family="paragraph"><style:paragraph-properties fo:break-before="page"/></style:style>"#;
+    let frame = |page: u32, text: &str| {
+        format!(
+            r#"<draw:frame draw:name="F{page}" text:anchor-type="page" text:anchor-page-number="{page}" svg:x="2cm" svg:y="2cm" svg:width="5cm" svg:height="2cm"><draw:text-box><text:p>{text}</text:p></draw:text-box></draw:frame>"#
+        )
+    };
+    // Three pages: a break laid out, and one a style asks for.
+    let body = [
+        frame(1, "Shown on the first page"),
+        frame(3, "Shown on the third page"),
+        frame(4, "Unseen on a fourth page"),
+        frame(40, "Unseen on the fortieth page"),
+        "<text:p>First page</text:p><text:p><text:soft-page-break/>Second page</text:p>".into(),
+        r#"<text:p text:style-name="NewPage">Third page</text:p>"#.into(),
+    ]
+    .concat();
+    let text = odt_text(&namespaces, styles, &body);
+    reads_only(
+        &text,
+        &[
+            "Shown on the first page",
+            "Shown on the third page",
+            "Third page",
+        ],
+        &["Unseen on a fourth page", "Unseen on the fortieth page"],
+    );
+}
