@@ -27,15 +27,19 @@
 //! The old look a tracked formatting change keeps (`w:rPrChange`) is not
 //! the look shown, and of alternative content (`mc:AlternateContent`)
 //! only the branch Word shows is read: the first `mc:Choice` whose
-//! required namespaces Word knows, else the `mc:Fallback`.
+//! required namespaces Word knows, else the `mc:Fallback`. A content
+//! control bound to an XML part (`w:dataBinding`) reads as its copy in the
+//! document; where the bound value Word shows in its place says otherwise,
+//! the answer is unreadable (`bound`).
 
+use super::bound::{same_text, Binding, Stores, MAX_BOUND_PARTS};
 use super::look::{Colour, Fill, Look, PAGE_POINTS};
 use super::theme::Theme;
 use super::word_styles::{
     set_run_property, shading, Place, Styles, TableLook, TextFill, MAX_STYLES,
 };
 use super::xml::{
-    attribute, is_on, malformed, next_event, reader, reference, tick, Layout, Namespaces,
+    attribute, is_on, malformed, next_event, reader, reference, tick, Layout, Mark, Namespaces,
 };
 use super::{zipped, Budget, DocumentError, DocumentText};
 use crate::core::form::UNREADABLE;
@@ -44,6 +48,10 @@ use quick_xml::events::{BytesStart, Event};
 /// A content control being read.
 #[derive(Default)]
 struct Control {
+    /// Bound to an XML part (`w:dataBinding`): Word shows the value there.
+    binding: Option<Binding>,
+    /// Where the layout stood when its content began.
+    mark: Option<Mark>,
     /// Still its placeholder text (`w:showingPlcHdr`): nothing typed.
     placeholder: bool,
     /// A check box control, ticked or not.
@@ -103,7 +111,76 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<DocumentText, Docume
         Some(xml) => Styles::read(&xml, theme, budget)?,
         None => Styles::with_theme(theme),
     };
-    read_xml(&xml, &styles, budget)
+    let stores = if xml.windows(11).any(|w| w == b"dataBinding") {
+        bound_stores(bytes, &main, budget)?
+    } else {
+        Stores::default()
+    };
+    read_xml(&xml, &styles, &stores, budget)
+}
+
+/// The XML parts the document's content controls may be bound to: its
+/// custom XML parts (each by the store its properties part names) and
+/// its core properties.
+fn bound_stores(bytes: &[u8], main: &str, budget: &Budget) -> Result<Stores, DocumentError> {
+    let mut stores = Stores::default();
+    for item in all_related(bytes, main, "/customXml", budget)?
+        .into_iter()
+        .take(MAX_BOUND_PARTS)
+    {
+        let Some(properties) = all_related(bytes, &item, "/customXmlProps", budget)?
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        let Some(properties) = zipped::read_optional_part(bytes, &properties, budget)? else {
+            continue;
+        };
+        let store = attributes_of(&properties, "datastoreItem", &["itemID"], budget)?
+            .into_iter()
+            .find_map(|a| a.into_iter().next().flatten());
+        if let (Some(store), Some(xml)) = (store, zipped::read_optional_part(bytes, &item, budget)?)
+        {
+            stores.insert(&store, xml);
+        }
+    }
+    let core = all_related(bytes, "", "/core-properties", budget)?
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| "docProps/core.xml".to_string());
+    if let Some(xml) = zipped::read_optional_part(bytes, &core, budget)? {
+        stores.insert_core(xml);
+    }
+    Ok(stores)
+}
+
+/// Every part a part's relationships of one type (by how its name ends)
+/// name; the package's own relationships for the part `""`.
+fn all_related(
+    bytes: &[u8],
+    part: &str,
+    kind: &str,
+    budget: &Budget,
+) -> Result<Vec<String>, DocumentError> {
+    let (folder, file) = part.rsplit_once('/').unwrap_or(("", part));
+    let rels_part = in_folder(folder, &format!("_rels/{file}.rels"));
+    let Some(rels) = zipped::read_optional_part(bytes, &rels_part, budget)? else {
+        return Ok(Vec::new());
+    };
+    Ok(attributes_of(
+        &rels,
+        "Relationship",
+        &["Type", "Target", "TargetMode"],
+        budget,
+    )?
+    .into_iter()
+    .filter(|a| {
+        a[0].as_deref().is_some_and(|t| t.trim().ends_with(kind))
+            && a[2].as_deref().map(str::trim) != Some("External")
+    })
+    .filter_map(|a| a[1].as_deref().map(|target| in_folder(folder, target)))
+    .collect())
 }
 
 /// Each element named `element` in a part: the attributes wanted of it,
@@ -473,7 +550,12 @@ fn css_points(value: &str) -> Option<f32> {
     Some(number * per_unit)
 }
 
-fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText, DocumentError> {
+fn read_xml(
+    xml: &[u8],
+    styles: &Styles,
+    stores: &Stores,
+    budget: &Budget,
+) -> Result<DocumentText, DocumentError> {
     let mut reader = reader(xml)?;
     let mut layout = Layout::default();
     // Inside `w:t`: its text is the document's.
@@ -750,6 +832,14 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
                 "sdtContent" => {
                     if let Some(control) = controls.last_mut() {
                         control.in_content = true;
+                        control.mark = Some(layout.mark());
+                    }
+                }
+                "dataBinding" => {
+                    if let Some(control) = controls.last_mut() {
+                        if !control.in_content {
+                            control.binding = Binding::read(&e);
+                        }
                     }
                 }
                 "checkbox" => {
@@ -799,6 +889,13 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
                     }
                     layout.start_cell();
                     layout.end_cell();
+                }
+                "dataBinding" => {
+                    if let Some(control) = controls.last_mut() {
+                        if !control.in_content {
+                            control.binding = Binding::read(&e);
+                        }
+                    }
                 }
                 "showingPlcHdr" => {
                     if let Some(control) = controls.last_mut() {
@@ -870,8 +967,25 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<DocumentText
                     layout.end_table();
                 }
                 "sdt" => {
-                    if let Some(answer) = controls.pop().and_then(|c| c.answer()) {
+                    let control = controls.pop().unwrap_or_default();
+                    if let Some(answer) = control.answer() {
                         layout.push(answer);
+                    }
+                    // Bound: Word shows the bound value, not the copy
+                    // read. When they differ the answer is not settled.
+                    if let (Some(binding), Some(mark), None, false) = (
+                        &control.binding,
+                        control.mark,
+                        control.checkbox,
+                        control.placeholder,
+                    ) {
+                        if let (Some(shown), Some(copy)) =
+                            (stores.value(binding, budget)?, layout.since(mark))
+                        {
+                            if !same_text(&shown, copy) {
+                                layout.replace_since(mark, UNREADABLE);
+                            }
+                        }
                     }
                 }
                 "checkBox" => {
@@ -971,6 +1085,7 @@ pub(super) fn read_document_xml(xml: &str) -> Result<String, DocumentError> {
     read_xml(
         xml.as_bytes(),
         &Styles::default(),
+        &Stores::default(),
         &Budget::new(&super::LIMITS),
     )
     .map(|read| read.text)
@@ -981,5 +1096,5 @@ pub(super) fn read_document_xml(xml: &str) -> Result<String, DocumentError> {
 pub(super) fn read_styled_xml(xml: &str, styles: &str) -> Result<String, DocumentError> {
     let budget = Budget::new(&super::LIMITS);
     let styles = Styles::read(styles.as_bytes(), Theme::default(), &budget)?;
-    read_xml(xml.as_bytes(), &styles, &budget).map(|read| read.text)
+    read_xml(xml.as_bytes(), &styles, &Stores::default(), &budget).map(|read| read.text)
 }

@@ -11,6 +11,7 @@
 //! and whatever it cannot read comes back as a [`DocumentError`] naming
 //! why, never a panic.
 
+mod bound;
 mod docx;
 mod look;
 mod odt;

@@ -904,3 +904,90 @@ fn opendocument_frames_anchored_to_a_page_past_the_last_are_unseen() {
         &["Unseen on a fourth page", "Unseen on the fortieth page"],
     );
 }
+
+#[test]
+fn word_data_bound_controls_read_their_shown_copy_and_never_the_bound_xml() {
+    let control = |xpath: &str, store: &str, copy: &str| {
+        format!(
+            r#"<w:sdt><w:sdtPr><w:dataBinding w:prefixMappings="xmlns:ns0='urn:example:referral' xmlns:cp='http://schemas.openxmlformats.org/package/2006/metadata/core-properties' xmlns:dc='http://purl.org/dc/elements/1.1/'" w:xpath="{xpath}" w:storeItemID="{store}"/></w:sdtPr><w:sdtContent><w:r><w:t>{copy}</w:t></w:r></w:sdtContent></w:sdt>"#
+        )
+    };
+    let line = |label: &str, control: String| {
+        format!(r#"<w:p><w:r><w:t xml:space="preserve">{label}: </w:t></w:r>{control}</w:p>"#)
+    };
+    const STORE: &str = "{11111111-2222-3333-4444-555555555555}";
+    const CORE: &str = "{6C3C8BC8-F283-45AE-878A-BAB7291924A1}";
+    let body = [
+        line(
+            "Consent to referral",
+            control("/ns0:referral[1]/ns0:consent[1]", STORE, "Yes"),
+        ),
+        line(
+            "Full name",
+            control("/ns0:referral[1]/ns0:name[1]", STORE, "Sam Example"),
+        ),
+        line(
+            "Custody status",
+            control(
+                "/ns0:referral[1]/ns0:custody[1]",
+                "{00000000-0000-0000-0000-000000000000}",
+                "remand",
+            ),
+        ),
+        line(
+            "Referring agency",
+            control(
+                "/cp:coreProperties[1]/dc:title[1]",
+                CORE,
+                "Probation Service",
+            ),
+        ),
+    ]
+    .concat();
+    let document = format!(r#"<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>"#);
+    let rels = |relationships: &str| {
+        format!(
+            r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{relationships}</Relationships>"#
+        )
+    };
+    let package = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{RELATIONSHIP}/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>"#
+    ));
+    let document_rels = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{RELATIONSHIP}/customXml" Target="../customXml/item1.xml"/>"#
+    ));
+    let item_rels = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{RELATIONSHIP}/customXmlProps" Target="itemProps1.xml"/>"#
+    ));
+    let item = r#"<r:referral xmlns:r="urn:example:referral"><r:consent>No - Unseen refusal</r:consent><r:name>Sam
+      Example</r:name></r:referral>"#;
+    let properties = format!(
+        r#"<ds:datastoreItem ds:itemID="{STORE}" xmlns:ds="http://schemas.openxmlformats.org/officeDocument/2006/customXml"/>"#
+    );
+    let core = r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Probation Service</dc:title></cp:coreProperties>"#;
+    let parts: [(&str, &[u8]); 7] = [
+        ("_rels/.rels", package.as_bytes()),
+        ("word/document.xml", document.as_bytes()),
+        ("word/_rels/document.xml.rels", document_rels.as_bytes()),
+        ("customXml/item1.xml", item.as_bytes()),
+        ("customXml/_rels/item1.xml.rels", item_rels.as_bytes()),
+        ("customXml/itemProps1.xml", properties.as_bytes()),
+        ("docProps/core.xml", core.as_bytes()),
+    ];
+    let bytes = zip_parts(&parts).expect("zip");
+    let text = read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read");
+    // The copy of consent says yes, the bound part (which Word shows)
+    // no: not settled. The name reads the same both ways; a control
+    // bound to a store the document lacks, and one bound to the core
+    // properties that agree, read their copies.
+    reads_only(
+        &text,
+        &[
+            "Consent to referral: \u{fdd0}",
+            "Full name: Sam Example",
+            "Custody status: remand",
+            "Referring agency: Probation Service",
+        ],
+        &["Yes", "Unseen refusal"],
+    );
+}

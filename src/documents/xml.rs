@@ -144,6 +144,14 @@ pub(super) fn tick(checked: bool) -> char {
     }
 }
 
+/// Where the layout stands: the paragraphs ended so far and the length
+/// of the one being read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Mark {
+    ended: usize,
+    at: usize,
+}
+
 /// Text judged out of sight is kept to this many bytes, a line for each
 /// paragraph or cell it was in: enough to tell whether it holds a form.
 const MAX_UNSEEN_KEPT: usize = 64 * 1024;
@@ -159,9 +167,35 @@ pub(super) struct Layout {
     in_cell: Vec<bool>,
     unseen: Unseen,
     unseen_line: String,
+    /// Paragraphs (and loose text) ended so far.
+    ended: usize,
 }
 
 impl Layout {
+    pub fn mark(&self) -> Mark {
+        Mark {
+            ended: self.ended,
+            at: self.paragraph.len(),
+        }
+    }
+
+    /// The text of the paragraph being read since `mark`, when it is
+    /// still the paragraph `mark` was taken in.
+    pub fn since(&self, mark: Mark) -> Option<&str> {
+        (mark.ended == self.ended)
+            .then(|| self.paragraph.get(mark.at..))
+            .flatten()
+    }
+
+    /// The text since `mark` (in the same paragraph) replaced by `c`; a
+    /// mark in a paragraph ended since is left as it is.
+    pub fn replace_since(&mut self, mark: Mark, c: char) {
+        if self.since(mark).is_some() {
+            self.paragraph.truncate(mark.at);
+            self.paragraph.push(c);
+        }
+    }
+
     pub fn text(&mut self, text: &str) {
         self.paragraph.push_str(text);
     }
@@ -198,6 +232,7 @@ impl Layout {
     /// A paragraph ends: a line of its own, or part of its table cell.
     pub fn end_paragraph(&mut self, budget: &Budget) -> Result<(), DocumentError> {
         self.end_unseen_line();
+        self.ended += 1;
         let paragraph = std::mem::take(&mut self.paragraph);
         let in_cell = self.in_cell.last().copied().unwrap_or(false);
         match self.tables.last_mut() {
@@ -260,6 +295,7 @@ impl Layout {
     /// its paragraph had.
     fn end_loose_text(&mut self) {
         self.end_unseen_line();
+        self.ended += 1;
         if self.paragraph.trim().is_empty() {
             self.paragraph.clear();
             return;
