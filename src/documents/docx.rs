@@ -36,7 +36,8 @@ use super::bound::{same_text, Binding, Stores, MAX_BOUND_PARTS};
 use super::look::{Colour, Fill, Look, PAGE_POINTS};
 use super::theme::Theme;
 use super::word_styles::{
-    set_run_property, shading, Place, Styles, TableLook, TextFill, MAX_STYLES,
+    set_run_property, shading, Place, Placing, Styles, TableLook, TextFill, MARGIN_TWIPS,
+    MAX_STYLES, MIN_ROW_TWIPS,
 };
 use super::xml::{
     attribute, is_on, malformed, next_event, reader, reference, tick, Layout, Mark, Namespaces,
@@ -374,10 +375,6 @@ struct Table {
     squeezed: bool,
 }
 
-/// A row held exactly to under this many twips (two points) shows no
-/// line of its text.
-const MIN_ROW_TWIPS: f32 = 40.0;
-
 /// The run being read: its style and its own formatting.
 #[derive(Default)]
 struct Run {
@@ -396,66 +393,6 @@ fn squeezed(fit: Option<f32>, points: f32, text: &str) -> bool {
         letters > 0.0 && width < natural * 0.1
     })
 }
-
-/// Where the paragraph being read stands (`w:pPr`): its left indent and
-/// first line's (`w:ind`), its alignment (`w:jc`), and whether it is a
-/// frame placed where no one sees it (`w:framePr`).
-#[derive(Default)]
-struct Placing {
-    left: i64,
-    first_line: i64,
-    aligned_right: bool,
-    frame_away: bool,
-}
-
-/// Twips in `PAGE_POINTS`.
-const PAGE_TWIPS: f32 = PAGE_POINTS * 20.0;
-
-impl Placing {
-    fn indent(&mut self, e: &BytesStart<'_>) {
-        let twips = |name: &str| attribute(e, name).and_then(|v| v.trim().parse::<i64>().ok());
-        if let Some(left) = twips("left").or_else(|| twips("start")) {
-            self.left = left;
-        }
-        if let Some(first) = twips("firstLine") {
-            self.first_line = first;
-        }
-        if let Some(hanging) = twips("hanging") {
-            self.first_line = -hanging;
-        }
-    }
-
-    /// A frame off the page (further than a page from it, or wholly
-    /// before its left or top edge), or held to a height no line of text
-    /// fits in.
-    fn frame(&mut self, e: &BytesStart<'_>) {
-        let twips = |name: &str| {
-            attribute(e, name)
-                .and_then(|v| v.trim().parse::<f32>().ok())
-                .filter(|v| v.is_finite())
-        };
-        let size = |name: &str| twips(name).unwrap_or(0.0).max(0.0);
-        let off = |at: Option<f32>, size: f32| {
-            at.is_some_and(|at| at > PAGE_TWIPS || at + size < -MARGIN_TWIPS)
-        };
-        let exact = attribute(e, "hRule").is_some_and(|r| r.trim() == "exact");
-        self.frame_away = off(twips("x"), size("w"))
-            || off(twips("y"), size("h"))
-            || (exact && twips("h").is_some_and(|h| h < MIN_ROW_TWIPS));
-    }
-
-    /// Its text is off the page: in a frame placed away, or indented left
-    /// by more than a page (unless aligned to the right, where it ends at
-    /// the margin whatever its indent).
-    fn away(&self) -> bool {
-        self.frame_away
-            || (!self.aligned_right && ((self.left + self.first_line.min(0)) as f32) < -PAGE_TWIPS)
-    }
-}
-
-/// A page's margin, about: an object placed relative to it and wholly
-/// further left or up than this is off the page.
-const MARGIN_TWIPS: f32 = 1440.0;
 
 /// A drawing (`wp:anchor`, `wp:inline`) or a VML shape being read, its
 /// text boxes' text seen only when it is: not hidden, not placed off the
@@ -581,6 +518,7 @@ fn read_xml(
     // Where the paragraph stands, and the drawings and shapes open
     // (innermost last): text placed off the page is out of sight too.
     let mut placing = Placing::default();
+    let mut paragraph_placed: Option<bool> = None;
     let mut shapes: Vec<Shape> = Vec::new();
     // Inside a drawing's `wp:positionH` (true) or `wp:positionV`, and
     // inside its offset (`wp:posOffset`, whose text is the offset).
@@ -604,15 +542,12 @@ fn read_xml(
     let mut tables: Vec<Table> = Vec::new();
     let mut cell_looks: Vec<Look> = Vec::new();
     let mut namespaces = Namespaces::default();
+    // The paragraph's own look (its shading, where it stands) is `own`.
     let seen = |paragraph_style: &Option<String>,
-                paragraph_area: Option<Fill>,
+                own: Look,
                 run: &Run,
                 backgrounds: &[Option<Colour>],
                 cell_looks: &[Look]| {
-        let own = Look {
-            area: paragraph_area,
-            ..Look::default()
-        };
         let look = styles
             .defaults()
             .under(cell_looks.last().copied().unwrap_or_default())
@@ -629,10 +564,8 @@ fn read_xml(
     loop {
         // Out of sight: the run's look hides it, or it is placed where no
         // one sees it (off the page, in a row no line fits in).
-        let out_of_sight = run_hidden
-            || placing.away()
-            || tables.iter().any(|t| t.squeezed)
-            || shapes.iter().any(Shape::away);
+        let out_of_sight =
+            run_hidden || tables.iter().any(|t| t.squeezed) || shapes.iter().any(Shape::away);
         let suppressed = skipping > 0
             || out_of_sight
             || controls
@@ -658,12 +591,9 @@ fn read_xml(
                 "pStyle" if in_paragraph_properties && !in_run_properties => {
                     paragraph_style = attribute(e, "val");
                 }
-                "ind" if in_paragraph_properties && !in_run_properties => placing.indent(e),
-                "jc" if in_paragraph_properties && !in_run_properties => {
-                    placing.aligned_right =
-                        attribute(e, "val").is_some_and(|v| matches!(v.trim(), "right" | "end"));
+                "ind" | "jc" | "framePr" if in_paragraph_properties && !in_run_properties => {
+                    placing.read(e)
                 }
-                "framePr" if in_paragraph_properties && !in_run_properties => placing.frame(e),
                 "trHeight" if !in_run_properties => {
                     if let Some(table) = tables.last_mut() {
                         let exact = attribute(e, "hRule").is_some_and(|r| r.trim() == "exact");
@@ -713,14 +643,21 @@ fn read_xml(
                 "rPrChange" | "pPrChange" => changed = changed.saturating_sub(1),
                 _ if changed > 0 => {}
                 _ if in_run && in_run_properties && text_fill.end() => {}
-                "pPr" => in_paragraph_properties = false,
+                "pPr" => {
+                    in_paragraph_properties = false;
+                    paragraph_placed = placing.look();
+                }
                 "tblPr" | "tcPr" => in_table_properties = false,
                 "rPr" => {
                     in_run_properties = false;
                     if in_run {
                         (run_hidden, run_points) = seen(
                             &paragraph_style,
-                            paragraph_area,
+                            Look {
+                                area: paragraph_area,
+                                away: paragraph_placed,
+                                ..Look::default()
+                            },
                             &run,
                             &backgrounds,
                             &cell_looks,
@@ -760,6 +697,7 @@ fn read_xml(
                     paragraph_style = None;
                     paragraph_area = None;
                     placing = Placing::default();
+                    paragraph_placed = None;
                 }
                 "r" => {
                     in_run = true;
@@ -767,7 +705,11 @@ fn read_xml(
                     text_fill = TextFill::default();
                     (run_hidden, run_points) = seen(
                         &paragraph_style,
-                        paragraph_area,
+                        Look {
+                            area: paragraph_area,
+                            away: paragraph_placed,
+                            ..Look::default()
+                        },
                         &run,
                         &backgrounds,
                         &cell_looks,
@@ -881,6 +823,7 @@ fn read_xml(
                     paragraph_style = None;
                     paragraph_area = None;
                     placing = Placing::default();
+                    paragraph_placed = None;
                     layout.end_paragraph(budget)?
                 }
                 "tc" => {

@@ -174,6 +174,8 @@ pub(super) struct Look {
     /// How opaque its letters are drawn, 0 (not at all) to 1
     /// (`w14:textFill`, `loext:opacity`, `style:text-opacity`).
     pub opacity: Option<f32>,
+    /// Placed off the page by its paragraph (`w:ind`, `w:framePr`).
+    pub away: Option<bool>,
 }
 
 impl Look {
@@ -201,6 +203,7 @@ impl Look {
             area: over.area.or(self.area),
             raised: over.raised.or(self.raised),
             opacity: over.opacity.or(self.opacity),
+            away: over.away.or(self.away),
         }
     }
 
@@ -218,6 +221,7 @@ impl Look {
     pub fn unseen(&self, behind: Option<Colour>) -> bool {
         let points = self.points();
         if self.hidden == Some(true)
+            || self.away == Some(true)
             || points < MIN_POINTS
             || self.scale.is_some_and(|scale| scale < MIN_SCALE)
             || self

@@ -991,3 +991,34 @@ fn word_data_bound_controls_read_their_shown_copy_and_never_the_bound_xml() {
         &["Yes", "Unseen refusal"],
     );
 }
+
+#[test]
+fn word_paragraph_styles_placing_text_off_the_page_hide_it() {
+    let styles = r#"
+      <w:style w:type="paragraph" w:styleId="Offstage"><w:pPr><w:ind w:left="-30000"/></w:pPr></w:style>
+      <w:style w:type="paragraph" w:styleId="Framed"><w:pPr><w:framePr w:w="2000" w:hAnchor="page" w:vAnchor="page" w:x="1000" w:y="50000"/></w:pPr></w:style>
+      <w:style w:type="paragraph" w:styleId="Deeper"><w:basedOn w:val="Offstage"/></w:style>
+    "#;
+    let paragraph = |style: &str, own: &str, text: &str| {
+        format!(
+            r#"<w:p><w:pPr><w:pStyle w:val="{style}"/>{own}</w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"#
+        )
+    };
+    let body = [
+        paragraph("Offstage", "", "Unseen indented by its style"),
+        paragraph("Deeper", "", "Unseen indented by its style's base"),
+        paragraph("Framed", "", "Unseen framed by its style"),
+        paragraph("Offstage", r#"<w:ind w:left="0"/>"#, "Shown indented back"),
+    ]
+    .concat();
+    let text = word(&body, Some(styles), None, None);
+    reads_only(
+        &text,
+        &["Shown indented back"],
+        &[
+            "Unseen indented by its style",
+            "Unseen indented by its style's base",
+            "Unseen framed by its style",
+        ],
+    );
+}

@@ -6,7 +6,7 @@
 //! paragraph, run or table naming no style (or one the document lacks)
 //! has. Colours named from the theme are the theme's.
 
-use super::look::{Colour, Fill, Ink, Look, Size};
+use super::look::{Colour, Fill, Ink, Look, Size, PAGE_POINTS};
 use super::theme::Theme;
 use super::xml::{attribute, is_on, next_event, reader};
 use super::{Budget, DocumentError};
@@ -117,6 +117,89 @@ impl TextFill {
         }
         self.depth -= 1;
         true
+    }
+}
+
+/// A row held exactly to under this many twips (two points) shows no
+/// line of its text; nor does a frame.
+pub(super) const MIN_ROW_TWIPS: f32 = 40.0;
+/// A page's margin, about: an object placed relative to it and wholly
+/// further left or up than this is off the page.
+pub(super) const MARGIN_TWIPS: f32 = 1440.0;
+/// Twips in `PAGE_POINTS`.
+const PAGE_TWIPS: f32 = PAGE_POINTS * 20.0;
+
+/// Where a paragraph stands, as its own properties or its style's
+/// (`w:pPr`) place it: its left indent and first line's (`w:ind`), its
+/// alignment (`w:jc`), and whether it is a frame placed where no one sees
+/// it (`w:framePr`).
+#[derive(Default)]
+pub(super) struct Placing {
+    /// Any of them set.
+    set: bool,
+    left: i64,
+    first_line: i64,
+    aligned_right: bool,
+    frame_away: bool,
+}
+
+impl Placing {
+    /// `w:ind`, `w:jc` or `w:framePr` of paragraph properties.
+    pub fn read(&mut self, e: &BytesStart<'_>) {
+        self.set = true;
+        match e.local_name().as_ref() {
+            "ind" => self.indent(e),
+            "jc" => {
+                self.aligned_right =
+                    attribute(e, "val").is_some_and(|v| matches!(v.trim(), "right" | "end"))
+            }
+            "framePr" => self.frame(e),
+            _ => {}
+        }
+    }
+
+    fn indent(&mut self, e: &BytesStart<'_>) {
+        let twips = |name: &str| attribute(e, name).and_then(|v| v.trim().parse::<i64>().ok());
+        if let Some(left) = twips("left").or_else(|| twips("start")) {
+            self.left = left;
+        }
+        if let Some(first) = twips("firstLine") {
+            self.first_line = first;
+        }
+        if let Some(hanging) = twips("hanging") {
+            self.first_line = -hanging;
+        }
+    }
+
+    /// A frame off the page (further than a page from it, or wholly
+    /// before its left or top edge), or held to a height no line of text
+    /// fits in.
+    fn frame(&mut self, e: &BytesStart<'_>) {
+        let twips = |name: &str| {
+            attribute(e, name)
+                .and_then(|v| v.trim().parse::<f32>().ok())
+                .filter(|v| v.is_finite())
+        };
+        let size = |name: &str| twips(name).unwrap_or(0.0).max(0.0);
+        let off = |at: Option<f32>, size: f32| {
+            at.is_some_and(|at| at > PAGE_TWIPS || at + size < -MARGIN_TWIPS)
+        };
+        let exact = attribute(e, "hRule").is_some_and(|r| r.trim() == "exact");
+        self.frame_away = off(twips("x"), size("w"))
+            || off(twips("y"), size("h"))
+            || (exact && twips("h").is_some_and(|h| h < MIN_ROW_TWIPS));
+    }
+
+    /// Whether its text is off the page (`Look::away`), when it says
+    /// anything of where it stands: in a frame placed away, or indented
+    /// left by more than a page (unless aligned to the right, where it
+    /// ends at the margin whatever its indent).
+    pub fn look(&self) -> Option<bool> {
+        self.set.then(|| {
+            self.frame_away
+                || (!self.aligned_right
+                    && ((self.left + self.first_line.min(0)) as f32) < -PAGE_TWIPS)
+        })
     }
 }
 
@@ -305,6 +388,7 @@ impl Styles {
         let mut in_cell_properties = false;
         let mut changed = 0usize;
         let mut text_fill = TextFill::default();
+        let mut placing = Placing::default();
         let mut events = 0u32;
         loop {
             let event = next_event(&mut reader, &mut events, budget)?;
@@ -351,7 +435,10 @@ impl Styles {
                         }
                         "docDefaults" if start => in_defaults = true,
                         "rPr" if start => in_run_properties = true,
-                        "pPr" if start => in_paragraph_properties = true,
+                        "pPr" if start => {
+                            in_paragraph_properties = true;
+                            placing = Placing::default();
+                        }
                         "tcPr" | "tblPr" if start => in_cell_properties = true,
                         "rPrChange" | "pPrChange" | "tcPrChange" | "tblPrChange" if start => {
                             changed += 1
@@ -375,6 +462,7 @@ impl Styles {
                                 }
                             }
                         }
+                        "ind" | "jc" | "framePr" if in_paragraph_properties => placing.read(&e),
                         // A paragraph style's shading, behind its text.
                         "shd" if in_paragraph_properties => {
                             let area = shading(&e, &styles.theme);
@@ -408,7 +496,17 @@ impl Styles {
                     _ if changed > 0 => {}
                     _ if in_run_properties && text_fill.end() => {}
                     "rPr" => in_run_properties = false,
-                    "pPr" => in_paragraph_properties = false,
+                    "pPr" => {
+                        in_paragraph_properties = false;
+                        let away = placing.look();
+                        if let Some((_, paint)) = part.as_mut() {
+                            paint.look.away = away.or(paint.look.away);
+                        } else if let Some((_, style)) = style.as_mut() {
+                            style.paint.look.away = away.or(style.paint.look.away);
+                        } else if in_defaults {
+                            styles.defaults.away = away.or(styles.defaults.away);
+                        }
+                    }
                     "tcPr" | "tblPr" => in_cell_properties = false,
                     "docDefaults" => in_defaults = false,
                     "tblStylePr" => {
