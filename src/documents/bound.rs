@@ -17,6 +17,10 @@ const CORE_PROPERTIES: &str = "{6c3c8bc8-f283-45ae-878a-bab7291924a1}";
 const MAX_STEPS: usize = 32;
 /// Bound parts read: Word writes a few.
 pub(super) const MAX_BOUND_PARTS: usize = 32;
+/// What the bound parts kept may take together: Word's are a few
+/// kilobytes. Past it, a part is not kept, and what is bound to it
+/// cannot be checked.
+const MAX_BOUND_BYTES: usize = 4 * 1024 * 1024;
 
 /// A control's binding: the store (`w:storeItemID`), the XPath
 /// (`w:xpath`) and the prefixes it uses (`w:prefixMappings`).
@@ -56,6 +60,19 @@ impl Binding {
 #[derive(Default)]
 pub(super) struct Stores {
     parts: HashMap<String, Vec<u8>>,
+    /// Stores whose parts were too many or too large to keep.
+    unchecked: Vec<String>,
+    bytes: usize,
+}
+
+/// What Word shows in a bound control's place.
+pub(super) enum Shown {
+    /// Its copy in the document: the part or the path is not there.
+    Copy,
+    /// The value at the path.
+    Value(String),
+    /// The part was too large to check.
+    Unknown,
 }
 
 /// One step of a path: an element by namespace and name, the `n`th of
@@ -72,8 +89,12 @@ enum Step {
 impl Stores {
     /// A custom XML part (its bytes) and the store its properties name.
     pub fn insert(&mut self, store: &str, xml: Vec<u8>) {
-        if self.parts.len() < MAX_BOUND_PARTS {
-            self.parts.insert(store.trim().to_ascii_lowercase(), xml);
+        let store = store.trim().to_ascii_lowercase();
+        if self.parts.len() < MAX_BOUND_PARTS && self.bytes + xml.len() <= MAX_BOUND_BYTES {
+            self.bytes += xml.len();
+            self.parts.insert(store, xml);
+        } else if self.unchecked.len() < MAX_BOUND_PARTS {
+            self.unchecked.push(store);
         }
     }
 
@@ -82,20 +103,19 @@ impl Stores {
         self.insert(CORE_PROPERTIES, xml);
     }
 
-    /// The text Word would show for a binding; none when its part or its
-    /// path cannot be found (Word then shows the document's own copy).
-    pub fn value(
-        &self,
-        binding: &Binding,
-        budget: &Budget,
-    ) -> Result<Option<String>, DocumentError> {
+    /// The text Word would show for a binding: the copy when its part
+    /// or its path cannot be found (as Word then shows).
+    pub fn shown(&self, binding: &Binding, budget: &Budget) -> Result<Shown, DocumentError> {
+        if self.unchecked.contains(&binding.store) {
+            return Ok(Shown::Unknown);
+        }
         let Some(xml) = self.parts.get(&binding.store) else {
-            return Ok(None);
+            return Ok(Shown::Copy);
         };
         let Some(steps) = steps(binding) else {
-            return Ok(None);
+            return Ok(Shown::Copy);
         };
-        find(xml, &steps, budget)
+        Ok(find(xml, &steps, budget)?.map_or(Shown::Copy, Shown::Value))
     }
 }
 

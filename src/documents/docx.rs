@@ -32,7 +32,7 @@
 //! document; where the bound value Word shows in its place says otherwise,
 //! the answer is unreadable (`bound`).
 
-use super::bound::{same_text, Binding, Stores, MAX_BOUND_PARTS};
+use super::bound::{same_text, Binding, Shown, Stores, MAX_BOUND_PARTS};
 use super::look::{Colour, Fill, Look, PAGE_POINTS};
 use super::theme::Theme;
 use super::word_styles::{
@@ -922,12 +922,15 @@ fn read_xml(
                         control.checkbox,
                         control.placeholder,
                     ) {
-                        if let (Some(shown), Some(copy)) =
-                            (stores.value(binding, budget)?, layout.since(mark))
-                        {
-                            if !same_text(&shown, copy) {
-                                layout.replace_since(mark, UNREADABLE);
-                            }
+                        let settled = match stores.shown(binding, budget)? {
+                            Shown::Copy => true,
+                            Shown::Value(shown) => layout
+                                .since(mark)
+                                .is_some_and(|copy| same_text(&shown, copy)),
+                            Shown::Unknown => false,
+                        };
+                        if !settled {
+                            layout.replace_since(mark, UNREADABLE);
                         }
                     }
                 }

@@ -990,6 +990,15 @@ fn word_data_bound_controls_read_their_shown_copy_and_never_the_bound_xml() {
         ],
         &["Yes", "Unseen refusal"],
     );
+
+    // A bound part too large to keep cannot be checked: not settled.
+    let padding = format!("<!-- {} -->", "x".repeat(5 * 1024 * 1024));
+    let large = item.replace("<r:consent>", &format!("{padding}<r:consent>"));
+    let mut parts = parts;
+    parts[3] = ("customXml/item1.xml", large.as_bytes());
+    let bytes = zip_parts(&parts).expect("zip");
+    let text = read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read");
+    reads_only(&text, &["Consent to referral: \u{fdd0}"], &["Yes"]);
 }
 
 #[test]
