@@ -1373,3 +1373,76 @@ async fn s_mime_is_called_signed_or_encrypted_as_it_is() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_form_whose_answers_were_judged_out_of_sight_is_set_aside_not_answered_as_blank() {
+    // The heading shows; every label and answer of the table is written
+    // in white, which the gateway takes for white on the white page (as
+    // it would over a dark picture it does not see). Read as it shows,
+    // the form is blank; what was judged out of sight holds its labels.
+    let white_cell = |text: &str| {
+        format!(
+            r#"<w:tc><w:p><w:r><w:rPr><w:color w:val="FFFFFF"/></w:rPr><w:t>{text}</w:t></w:r></w:p></w:tc>"#
+        )
+    };
+    let rows: String = [
+        ("Full name", "Samuel Testperson"),
+        ("Date of birth", "14/07/1988"),
+        ("CRN", "X123456"),
+        ("Consent to referral", "Yes"),
+    ]
+    .iter()
+    .map(|(label, value)| format!("<w:tr>{}{}</w:tr>", white_cell(label), white_cell(value)))
+    .collect();
+    let body = word_paragraph("DUTY TO REFER REFERRAL") + &format!("<w:tbl>{rows}</w:tbl>");
+    let raw = with_attachment(
+        "hidden-form@justice.gov.uk",
+        "hello",
+        "Here it is.",
+        Some((
+            "Duty to Refer referral form.docx",
+            DOCX,
+            docx(&body).expect("docx"),
+        )),
+    );
+    set_aside(
+        &raw,
+        "an attached document that may hold a referral could not be read: \
+         it holds text of the referral form that the gateway judged out of sight of a reader \
+         (hidden, or coloured as what it is drawn on), so a form filled in may read as blank",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_form_judged_out_of_sight_is_never_told_it_came_back_empty() {
+    let white = |text: &str| {
+        format!(
+            r#"<w:p><w:r><w:rPr><w:color w:val="FFFFFF"/></w:rPr><w:t>{text}</w:t></w:r></w:p>"#
+        )
+    };
+    let body = word_paragraph("DUTY TO REFER REFERRAL")
+        + &word_paragraph("Full name:")
+        + &word_paragraph("Date of birth:")
+        + &word_paragraph("Prison number:")
+        + &white("Full name: Samuel Testperson");
+    let raw = with_attachment(
+        "hidden-answer@justice.gov.uk",
+        "hello",
+        "Here it is.",
+        Some((
+            "Duty to Refer referral form.docx",
+            DOCX,
+            docx(&body).expect("docx"),
+        )),
+    );
+    let w = world().await;
+    let recorded = w.put("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    assert!(
+        matches!(recorded.action, Action::Quarantined(_)),
+        "{recorded:?}"
+    );
+    w.send().await;
+    assert!(w.rows("blank_form").await.is_empty());
+    assert_eq!(w.rows("quarantine_notice").await.len(), 1);
+}

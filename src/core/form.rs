@@ -389,6 +389,14 @@ fn split_label(line: &str) -> Option<LabelLine<'_>> {
     split_line(line, false).or_else(|| split_line(strip_markers(line)?, true))
 }
 
+/// Whether any line of `text` is the form's heading or one of its labels
+/// (with its value or without), as [`read_form`] knows them.
+pub fn holds_a_label(text: &str) -> bool {
+    text.lines()
+        .map(unquote)
+        .any(|line| is_heading(line) || split_label(line).is_some())
+}
+
 /// A table row: the label is the first cell, or the second when the first
 /// holds only the question number.
 fn split_table_row<'a>(left: &'a str, right: &'a str) -> Option<LabelLine<'a>> {
@@ -1065,6 +1073,16 @@ mod tests {
         assert_eq!(r.values[&Field::FullName], "Sam Example");
         assert_eq!(r.values[&Field::DateOfBirth], "01/02/1990");
         assert_eq!(r.values[&Field::Crn], "X123456");
+    }
+
+    #[test]
+    fn a_label_or_the_heading_anywhere_in_text_is_found() {
+        assert!(holds_a_label("Full name\nSam Example\n"));
+        assert!(holds_a_label("something\n> Date of birth: 01/02/1990\n"));
+        assert!(holds_a_label("Duty to Refer referral\n"));
+        assert!(!holds_a_label("Sam Example\n01/02/1990\n"));
+        assert!(!holds_a_label("Please ignore the form and open a case\n"));
+        assert!(!holds_a_label(""));
     }
 
     #[test]

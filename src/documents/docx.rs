@@ -10,7 +10,15 @@
 //! shading; white on a dark run, paragraph or table cell shading shows;
 //! a theme colour as the document's theme and its colour mapping make
 //! it, tints and shades included), under two points, squeezed under a
-//! tenth of its width (`w:w`), or condensed onto itself (`w:spacing`).
+//! tenth of its width (`w:w`) or fitted into such a width (`w:fitText`),
+//! condensed onto itself (`w:spacing`), drawn with no fill or a see-through
+//! one (`w14:textFill`), or placed off the page: moved more than a page up
+//! or down (`w:position`), indented left by more than a page (`w:ind`), in
+//! a frame off the page or too low for a line (`w:framePr`), in a table
+//! row held exactly to under two points (`w:trHeight`), or in a text box
+//! (a drawing's, `wp:anchor`, or VML's, `v:shape`) that is hidden, off the
+//! page or under a millimetre across. Text judged unseen is kept apart
+//! (`DocumentText::unseen`).
 //! The look is the document's defaults, beneath its table's style (with
 //! the style's first row, first column and band parts), beneath its
 //! paragraph's style, beneath its run's, beneath its own; a paragraph,
@@ -19,21 +27,32 @@
 //! The old look a tracked formatting change keeps (`w:rPrChange`) is not
 //! the look shown, and of alternative content (`mc:AlternateContent`)
 //! only the branch Word shows is read: the first `mc:Choice` whose
-//! required namespaces Word knows, else the `mc:Fallback`.
+//! required namespaces Word knows, else the `mc:Fallback`. A content
+//! control bound to an XML part (`w:dataBinding`) reads as its copy in the
+//! document; where the bound value Word shows in its place says otherwise,
+//! the answer is unreadable (`bound`).
 
-use super::look::{Colour, Fill, Look};
+use super::bound::{same_text, Binding, Shown, Stores, MAX_BOUND_PARTS};
+use super::look::{Colour, Fill, Look, PAGE_POINTS};
 use super::theme::Theme;
-use super::word_styles::{set_run_property, shading, Place, Styles, TableLook, MAX_STYLES};
-use super::xml::{
-    attribute, is_on, malformed, next_event, reader, reference, tick, Layout, Namespaces,
+use super::word_styles::{
+    set_run_property, shading, Place, Placing, Styles, TableLook, TextFill, MARGIN_TWIPS,
+    MAX_STYLES, MIN_ROW_TWIPS,
 };
-use super::{zipped, Budget, DocumentError};
+use super::xml::{
+    attribute, is_on, malformed, next_event, reader, reference, tick, Layout, Mark, Namespaces,
+};
+use super::{zipped, Budget, DocumentError, DocumentText};
 use crate::core::form::UNREADABLE;
 use quick_xml::events::{BytesStart, Event};
 
 /// A content control being read.
 #[derive(Default)]
 struct Control {
+    /// Bound to an XML part (`w:dataBinding`): Word shows the value there.
+    binding: Option<Binding>,
+    /// Where the layout stood when its content began.
+    mark: Option<Mark>,
     /// Still its placeholder text (`w:showingPlcHdr`): nothing typed.
     placeholder: bool,
     /// A check box control, ticked or not.
@@ -72,7 +91,7 @@ impl Control {
     }
 }
 
-pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
+pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<DocumentText, DocumentError> {
     let main = main_part(bytes, budget)?;
     let xml = zipped::read_part(bytes, &main, budget)?;
     let folder = main.rsplit_once('/').map_or("", |(folder, _)| folder);
@@ -93,7 +112,76 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
         Some(xml) => Styles::read(&xml, theme, budget)?,
         None => Styles::with_theme(theme),
     };
-    read_xml(&xml, &styles, budget)
+    let stores = if xml.windows(11).any(|w| w == b"dataBinding") {
+        bound_stores(bytes, &main, budget)?
+    } else {
+        Stores::default()
+    };
+    read_xml(&xml, &styles, &stores, budget)
+}
+
+/// The XML parts the document's content controls may be bound to: its
+/// custom XML parts (each by the store its properties part names) and
+/// its core properties.
+fn bound_stores(bytes: &[u8], main: &str, budget: &Budget) -> Result<Stores, DocumentError> {
+    let mut stores = Stores::default();
+    for item in all_related(bytes, main, "/customXml", budget)?
+        .into_iter()
+        .take(MAX_BOUND_PARTS)
+    {
+        let Some(properties) = all_related(bytes, &item, "/customXmlProps", budget)?
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        let Some(properties) = zipped::read_optional_part(bytes, &properties, budget)? else {
+            continue;
+        };
+        let store = attributes_of(&properties, "datastoreItem", &["itemID"], budget)?
+            .into_iter()
+            .find_map(|a| a.into_iter().next().flatten());
+        if let (Some(store), Some(xml)) = (store, zipped::read_optional_part(bytes, &item, budget)?)
+        {
+            stores.insert(&store, xml);
+        }
+    }
+    let core = all_related(bytes, "", "/core-properties", budget)?
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| "docProps/core.xml".to_string());
+    if let Some(xml) = zipped::read_optional_part(bytes, &core, budget)? {
+        stores.insert_core(xml);
+    }
+    Ok(stores)
+}
+
+/// Every part a part's relationships of one type (by how its name ends)
+/// name; the package's own relationships for the part `""`.
+fn all_related(
+    bytes: &[u8],
+    part: &str,
+    kind: &str,
+    budget: &Budget,
+) -> Result<Vec<String>, DocumentError> {
+    let (folder, file) = part.rsplit_once('/').unwrap_or(("", part));
+    let rels_part = in_folder(folder, &format!("_rels/{file}.rels"));
+    let Some(rels) = zipped::read_optional_part(bytes, &rels_part, budget)? else {
+        return Ok(Vec::new());
+    };
+    Ok(attributes_of(
+        &rels,
+        "Relationship",
+        &["Type", "Target", "TargetMode"],
+        budget,
+    )?
+    .into_iter()
+    .filter(|a| {
+        a[0].as_deref().is_some_and(|t| t.trim().ends_with(kind))
+            && a[2].as_deref().map(str::trim) != Some("External")
+    })
+    .filter_map(|a| a[1].as_deref().map(|target| in_folder(folder, target)))
+    .collect())
 }
 
 /// Each element named `element` in a part: the attributes wanted of it,
@@ -282,6 +370,9 @@ struct Table {
     look: TableLook,
     row: Option<usize>,
     column: usize,
+    /// The row reached is held to a height no line of text fits in
+    /// (`w:trHeight` of a few twips, `w:hRule="exact"`).
+    squeezed: bool,
 }
 
 /// The run being read: its style and its own formatting.
@@ -289,9 +380,119 @@ struct Table {
 struct Run {
     style: Option<String>,
     look: Look,
+    /// The width its text is fitted into (`w:fitText`), in twips.
+    fit: Option<f32>,
 }
 
-fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, DocumentError> {
+/// Squeezed by `w:fitText` to under a tenth of the width its letters
+/// take (about half their size each): a line, not words.
+fn squeezed(fit: Option<f32>, points: f32, text: &str) -> bool {
+    fit.is_some_and(|width| {
+        let letters = text.chars().filter(|c| !c.is_whitespace()).count() as f32;
+        let natural = letters * points * 0.5 * 20.0;
+        letters > 0.0 && width < natural * 0.1
+    })
+}
+
+/// A drawing (`wp:anchor`, `wp:inline`) or a VML shape being read, its
+/// text boxes' text seen only when it is: not hidden, not placed off the
+/// page, not a speck. Positions and sizes in points.
+#[derive(Clone, Copy, Default)]
+struct Shape {
+    hidden: bool,
+    left: Option<f32>,
+    top: Option<f32>,
+    width: Option<f32>,
+    height: Option<f32>,
+}
+
+/// A text box narrower or lower than a millimetre shows none of its text.
+const MIN_BOX_POINTS: f32 = 72.0 / 25.4;
+/// English Metric Units in a point.
+const EMU_PER_POINT: f32 = 12_700.0;
+const VML: &str = "urn:schemas-microsoft-com:vml";
+const WORD_DRAWING: &str = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing";
+
+impl Shape {
+    fn away(&self) -> bool {
+        let off = |at: Option<f32>, size: Option<f32>| {
+            at.is_some_and(|at| at > PAGE_POINTS || at + size.unwrap_or(0.0) < -MARGIN_TWIPS / 20.0)
+        };
+        self.hidden
+            || off(self.left, self.width)
+            || off(self.top, self.height)
+            || self.width.is_some_and(|w| w < MIN_BOX_POINTS)
+            || self.height.is_some_and(|h| h < MIN_BOX_POINTS)
+    }
+
+    /// A VML shape by its `style`: hidden (`visibility:hidden`,
+    /// `display:none`, `mso-hide:all`), and where it is and how large
+    /// when it is placed on the page (`position:absolute`, not a part of
+    /// a group, whose parts are placed in the group's own units).
+    fn vml(e: &BytesStart<'_>, in_group: bool) -> Shape {
+        let mut shape = Shape::default();
+        let Some(style) = attribute(e, "style") else {
+            return shape;
+        };
+        let properties: Vec<(String, String)> = style
+            .split(';')
+            .take(64)
+            .filter_map(|p| p.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_ascii_lowercase()))
+            .collect();
+        let get = |key: &str| {
+            properties
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        shape.hidden = get("visibility") == Some("hidden")
+            || get("display") == Some("none")
+            || get("mso-hide") == Some("all");
+        if get("position") == Some("absolute") && !in_group {
+            let length = |key: &str| get(key).and_then(css_points);
+            shape.left = length("margin-left").or_else(|| length("left"));
+            shape.top = length("margin-top").or_else(|| length("top"));
+            shape.width = length("width");
+            // A box that grows to fit its text has no height of its own.
+            if get("mso-fit-shape-to-text") != Some("t") {
+                shape.height = length("height");
+            }
+        }
+        shape
+    }
+}
+
+/// A CSS length in points (`12pt`, `1in`, `2.5cm`, `10mm`, `16px`).
+fn css_points(value: &str) -> Option<f32> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number = number
+        .trim()
+        .parse::<f32>()
+        .ok()
+        .filter(|n| n.is_finite())?;
+    let per_unit = match unit {
+        "pt" => 1.0,
+        "in" => 72.0,
+        "cm" => 72.0 / 2.54,
+        "mm" => 72.0 / 25.4,
+        "pc" => 12.0,
+        "px" | "" => 0.75,
+        _ => return None,
+    };
+    Some(number * per_unit)
+}
+
+fn read_xml(
+    xml: &[u8],
+    styles: &Styles,
+    stores: &Stores,
+    budget: &Budget,
+) -> Result<DocumentText, DocumentError> {
     let mut reader = reader(xml)?;
     let mut layout = Layout::default();
     // Inside `w:t`: its text is the document's.
@@ -312,6 +513,17 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
     let mut in_run = false;
     let mut run_hidden = false;
     let mut run = Run::default();
+    let mut run_points = 0.0f32;
+    let mut text_fill = TextFill::default();
+    // Where the paragraph stands, and the drawings and shapes open
+    // (innermost last): text placed off the page is out of sight too.
+    let mut placing = Placing::default();
+    let mut paragraph_placed: Option<bool> = None;
+    let mut shapes: Vec<Shape> = Vec::new();
+    // Inside a drawing's `wp:positionH` (true) or `wp:positionV`, and
+    // inside its offset (`wp:posOffset`, whose text is the offset).
+    let mut axis: Option<bool> = None;
+    let mut in_offset = false;
     // The paragraph's style, and where its and the run's properties are
     // being read (an old look kept by a tracked change, `w:rPrChange`, is
     // not the look shown).
@@ -330,28 +542,32 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
     let mut tables: Vec<Table> = Vec::new();
     let mut cell_looks: Vec<Look> = Vec::new();
     let mut namespaces = Namespaces::default();
+    // The paragraph's own look (its shading, where it stands) is `own`.
     let seen = |paragraph_style: &Option<String>,
-                paragraph_area: Option<Fill>,
+                own: Look,
                 run: &Run,
                 backgrounds: &[Option<Colour>],
                 cell_looks: &[Look]| {
-        let own = Look {
-            area: paragraph_area,
-            ..Look::default()
-        };
-        !styles
+        let look = styles
             .defaults()
             .under(cell_looks.last().copied().unwrap_or_default())
             .under(styles.look("paragraph", paragraph_style.as_deref()))
             .under(own)
             .under(styles.look("character", run.style.as_deref()))
-            .under(run.look)
-            .unseen(backgrounds.iter().rev().find_map(|b| *b))
+            .under(run.look);
+        (
+            !look.unseen(backgrounds.iter().rev().find_map(|b| *b)),
+            look.points(),
+        )
     };
     let mut events = 0u32;
     loop {
+        // Out of sight: the run's look hides it, or it is placed where no
+        // one sees it (off the page, in a row no line fits in).
+        let out_of_sight =
+            run_hidden || tables.iter().any(|t| t.squeezed) || shapes.iter().any(Shape::away);
         let suppressed = skipping > 0
-            || run_hidden
+            || out_of_sight
             || controls
                 .iter()
                 .any(|c| c.in_content && (c.placeholder || c.checkbox.is_some()));
@@ -375,10 +591,30 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 "pStyle" if in_paragraph_properties && !in_run_properties => {
                     paragraph_style = attribute(e, "val");
                 }
+                "ind" | "jc" | "framePr" if in_paragraph_properties && !in_run_properties => {
+                    placing.read(e)
+                }
+                "trHeight" if !in_run_properties => {
+                    if let Some(table) = tables.last_mut() {
+                        let exact = attribute(e, "hRule").is_some_and(|r| r.trim() == "exact");
+                        table.squeezed = exact
+                            && attribute(e, "val")
+                                .and_then(|v| v.trim().parse::<f32>().ok())
+                                .is_some_and(|h| h < MIN_ROW_TWIPS);
+                    }
+                }
                 "tblPr" | "tcPr" if matches!(event, Event::Start(_)) => in_table_properties = true,
                 "rStyle" if in_run && in_run_properties => run.style = attribute(e, "val"),
+                "fitText" if in_run && in_run_properties => {
+                    run.fit = attribute(e, "val")
+                        .and_then(|v| v.trim().parse::<f32>().ok())
+                        .filter(|v| v.is_finite());
+                }
                 _ if in_run && in_run_properties => {
-                    set_run_property(&mut run.look, e, &styles.theme)
+                    let opens = matches!(event, Event::Start(_));
+                    if !text_fill.start(&mut run.look, e, opens, &styles.theme) {
+                        set_run_property(&mut run.look, e, &styles.theme)
+                    }
                 }
                 "tblStyle" if in_table_properties => {
                     if let Some(table) = tables.last_mut() {
@@ -406,18 +642,27 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
             Event::End(e) if skipping == 0 => match e.local_name().as_ref() {
                 "rPrChange" | "pPrChange" => changed = changed.saturating_sub(1),
                 _ if changed > 0 => {}
-                "pPr" => in_paragraph_properties = false,
+                _ if in_run && in_run_properties && text_fill.end() => {}
+                "pPr" => {
+                    in_paragraph_properties = false;
+                    paragraph_placed = placing.look();
+                }
                 "tblPr" | "tcPr" => in_table_properties = false,
                 "rPr" => {
                     in_run_properties = false;
                     if in_run {
-                        run_hidden = !seen(
+                        (run_hidden, run_points) = seen(
                             &paragraph_style,
-                            paragraph_area,
+                            Look {
+                                area: paragraph_area,
+                                away: paragraph_placed,
+                                ..Look::default()
+                            },
                             &run,
                             &backgrounds,
                             &cell_looks,
                         );
+                        run_hidden = !run_hidden;
                     }
                 }
                 _ => {}
@@ -451,17 +696,52 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 "p" => {
                     paragraph_style = None;
                     paragraph_area = None;
+                    placing = Placing::default();
+                    paragraph_placed = None;
                 }
                 "r" => {
                     in_run = true;
                     run = Run::default();
-                    run_hidden = !seen(
+                    text_fill = TextFill::default();
+                    (run_hidden, run_points) = seen(
                         &paragraph_style,
-                        paragraph_area,
+                        Look {
+                            area: paragraph_area,
+                            away: paragraph_placed,
+                            ..Look::default()
+                        },
                         &run,
                         &backgrounds,
                         &cell_looks,
                     );
+                    run_hidden = !run_hidden;
+                }
+                "docPr" | "extent" if namespaces.element(e.name()).0 == Some(WORD_DRAWING) => {
+                    if let Some(shape) = shapes.last_mut() {
+                        drawing_property(shape, &e);
+                    }
+                }
+                "anchor" | "inline" | "positionH" | "positionV" | "posOffset"
+                    if namespaces.element(e.name()).0 == Some(WORD_DRAWING) =>
+                {
+                    match e.local_name().as_ref() {
+                        "positionH" => axis = Some(true),
+                        "positionV" => axis = Some(false),
+                        "posOffset" => in_offset = true,
+                        _ => shapes.push(Shape::default()),
+                    }
+                }
+                _ if namespaces.element(e.name()).0 == Some(VML) => {
+                    let in_group = !shapes.is_empty();
+                    let mut shape = Shape::vml(&e, in_group);
+                    // A group's parts are placed in its own units.
+                    if e.local_name().as_ref() == "group" && in_group {
+                        shape = Shape {
+                            hidden: shape.hidden,
+                            ..Shape::default()
+                        };
+                    }
+                    shapes.push(shape);
                 }
                 "t" => in_text = true,
                 "tbl" => {
@@ -473,6 +753,7 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                     if let Some(table) = tables.last_mut() {
                         table.row = Some(table.row.map_or(0, |row| row + 1));
                         table.column = 0;
+                        table.squeezed = false;
                     }
                     layout.start_row();
                 }
@@ -493,6 +774,14 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 "sdtContent" => {
                     if let Some(control) = controls.last_mut() {
                         control.in_content = true;
+                        control.mark = Some(layout.mark());
+                    }
+                }
+                "dataBinding" => {
+                    if let Some(control) = controls.last_mut() {
+                        if !control.in_content {
+                            control.binding = Binding::read(&e);
+                        }
                     }
                 }
                 "checkbox" => {
@@ -505,9 +794,14 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
             },
             Event::Empty(e) => match e.local_name().as_ref() {
                 _ if skipping > 0 => {}
+                "docPr" | "extent" if namespaces.element(e.name()).0 == Some(WORD_DRAWING) => {
+                    if let Some(shape) = shapes.last_mut() {
+                        drawing_property(shape, &e);
+                    }
+                }
                 "tab" if !suppressed => layout.push('\t'),
                 "br" | "cr" if !suppressed => layout.push('\n'),
-                "sym" if skipping == 0 && !run_hidden && in_box(&controls) => {
+                "sym" if skipping == 0 && !out_of_sight && in_box(&controls) => {
                     if let Some(c) = attribute(&e, "char")
                         .and_then(|code| u32::from_str_radix(code.trim(), 16).ok())
                         .and_then(symbol)
@@ -528,6 +822,8 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 "p" => {
                     paragraph_style = None;
                     paragraph_area = None;
+                    placing = Placing::default();
+                    paragraph_placed = None;
                     layout.end_paragraph(budget)?
                 }
                 "tc" => {
@@ -536,6 +832,13 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                     }
                     layout.start_cell();
                     layout.end_cell();
+                }
+                "dataBinding" => {
+                    if let Some(control) = controls.last_mut() {
+                        if !control.in_content {
+                            control.binding = Binding::read(&e);
+                        }
+                    }
                 }
                 "showingPlcHdr" => {
                     if let Some(control) = controls.last_mut() {
@@ -579,6 +882,20 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                     in_run = false;
                     run_hidden = false;
                 }
+                "anchor" | "inline" | "positionH" | "positionV" | "posOffset"
+                    if namespaces.element(e.name()).0 == Some(WORD_DRAWING) =>
+                {
+                    match e.local_name().as_ref() {
+                        "positionH" | "positionV" => axis = None,
+                        "posOffset" => in_offset = false,
+                        _ => {
+                            shapes.pop();
+                        }
+                    }
+                }
+                _ if namespaces.element(e.name()).0 == Some(VML) => {
+                    shapes.pop();
+                }
                 "t" => in_text = false,
                 "p" => layout.end_paragraph(budget)?,
                 "tc" => {
@@ -593,8 +910,28 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                     layout.end_table();
                 }
                 "sdt" => {
-                    if let Some(answer) = controls.pop().and_then(|c| c.answer()) {
+                    let control = controls.pop().unwrap_or_default();
+                    if let Some(answer) = control.answer() {
                         layout.push(answer);
+                    }
+                    // Bound: Word shows the bound value, not the copy
+                    // read. When they differ the answer is not settled.
+                    if let (Some(binding), Some(mark), None, false) = (
+                        &control.binding,
+                        control.mark,
+                        control.checkbox,
+                        control.placeholder,
+                    ) {
+                        let settled = match stores.shown(binding, budget)? {
+                            Shown::Copy => true,
+                            Shown::Value(shown) => layout
+                                .since(mark)
+                                .is_some_and(|copy| same_text(&shown, copy)),
+                            Shown::Unknown => false,
+                        };
+                        if !settled {
+                            layout.replace_since(mark, UNREADABLE);
+                        }
                     }
                 }
                 "checkBox" => {
@@ -604,12 +941,39 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
                 }
                 _ => {}
             },
-            Event::Text(t) if in_text && skipping == 0 && !run_hidden && in_box(&controls) => {
+            Event::Text(t) if in_offset && skipping == 0 => {
+                let offset = t
+                    .xml10_content()
+                    .trim()
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .map(|emu| emu / EMU_PER_POINT);
+                if let (Some(shape), Some(horizontal)) = (shapes.last_mut(), axis) {
+                    if horizontal {
+                        shape.left = offset;
+                    } else {
+                        shape.top = offset;
+                    }
+                }
+            }
+            Event::Text(t) if in_text && skipping == 0 && !out_of_sight && in_box(&controls) => {
                 if let Some(control) = controls.last_mut() {
                     control.shows(&t.xml10_content());
                 }
             }
-            Event::Text(t) if in_text && !suppressed => layout.text(&t.xml10_content()),
+            Event::Text(t) if in_text && !suppressed => {
+                let text = t.xml10_content();
+                if squeezed(run.fit, run_points, &text) {
+                    layout.unseen_text(&text);
+                } else {
+                    layout.text(&text);
+                }
+            }
+            // Out of sight: kept apart, should the judgement be wrong.
+            Event::Text(t) if in_text && skipping == 0 && out_of_sight => {
+                layout.unseen_text(&t.xml10_content())
+            }
             Event::CData(t) if in_text && !suppressed => layout.text(&t.xml10_content()),
             Event::GeneralRef(r) if in_text && !suppressed => {
                 if let Some(c) = reference(&r) {
@@ -623,6 +987,24 @@ fn read_xml(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<String, Docu
         }
     }
     Ok(layout.finish())
+}
+
+/// What a drawing's `wp:docPr` (hidden) or `wp:extent` (its size, in
+/// English Metric Units) says of it.
+fn drawing_property(shape: &mut Shape, e: &BytesStart<'_>) {
+    if e.local_name().as_ref() == "docPr" {
+        shape.hidden |=
+            attribute(e, "hidden").is_some_and(|v| matches!(v.trim(), "1" | "true" | "on"));
+        return;
+    }
+    let points = |name: &str| {
+        attribute(e, name)
+            .and_then(|v| v.trim().parse::<f32>().ok())
+            .filter(|v| v.is_finite())
+            .map(|emu| emu / EMU_PER_POINT)
+    };
+    shape.width = points("cx");
+    shape.height = points("cy");
 }
 
 /// Inside the content of a check box control (the innermost control).
@@ -649,8 +1031,10 @@ pub(super) fn read_document_xml(xml: &str) -> Result<String, DocumentError> {
     read_xml(
         xml.as_bytes(),
         &Styles::default(),
+        &Stores::default(),
         &Budget::new(&super::LIMITS),
     )
+    .map(|read| read.text)
 }
 
 /// A document's text as read with its `styles.xml`.
@@ -658,5 +1042,5 @@ pub(super) fn read_document_xml(xml: &str) -> Result<String, DocumentError> {
 pub(super) fn read_styled_xml(xml: &str, styles: &str) -> Result<String, DocumentError> {
     let budget = Budget::new(&super::LIMITS);
     let styles = Styles::read(styles.as_bytes(), Theme::default(), &budget)?;
-    read_xml(xml.as_bytes(), &styles, &budget)
+    read_xml(xml.as_bytes(), &styles, &Stores::default(), &budget).map(|read| read.text)
 }

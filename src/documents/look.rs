@@ -1,7 +1,7 @@
 //! Whether a reader sees a piece of text, as Word's and OpenDocument's
-//! readers both decide it: not when it is hidden or a speck, nor when its
-//! colour is too close to what it is drawn on (white on white or on no
-//! shading, black on black). Each reader gathers the formatting from its
+//! readers both decide it: not when it is hidden or a speck, drawn
+//! see-through or moved off the page, nor when its colour is too close to
+//! what it is drawn on (white on white or on no shading, black on black). Each reader gathers the formatting from its
 //! own markup; the rule is this one.
 
 /// A colour as written in a document (`FFFFFF`, `#ffffff`, `#fff`).
@@ -51,6 +51,20 @@ impl Colour {
         let keep = keep.clamp(0.0, 1.0);
         let c = |v: u8| (f32::from(v) * keep).round() as u8;
         Colour::rgb(c(self.red), c(self.green), c(self.blue))
+    }
+
+    /// `over` laid on this colour covering `share` (0 to 1) of it, as a
+    /// pattern of dots or stripes is seen from reading distance.
+    pub fn under(self, over: Colour, share: f32) -> Colour {
+        let share = share.clamp(0.0, 1.0);
+        let c = |beneath: u8, on: u8| {
+            (f32::from(beneath) * (1.0 - share) + f32::from(on) * share).round() as u8
+        };
+        Colour::rgb(
+            c(self.red, over.red),
+            c(self.green, over.green),
+            c(self.blue, over.blue),
+        )
     }
 
     /// Relative luminance, as WCAG defines it: 0 black, 1 white.
@@ -130,6 +144,12 @@ const MIN_SCALE: f32 = 10.0;
 /// another: a smudge, not words.
 const MAX_CONDENSED: f32 = 0.5;
 
+/// The tallest page a form is printed on (A4, 842 points; its width
+/// turned landscape): text moved further than this is off the page.
+pub(super) const PAGE_POINTS: f32 = 842.0;
+/// Text drawn at under a tenth of its opacity is a ghost, not words.
+const MIN_OPACITY: f32 = 0.1;
+
 /// What of a piece of text's formatting decides whether a reader sees it;
 /// each unset until a style or the text itself says.
 #[derive(Clone, Copy, Default, Debug)]
@@ -152,6 +172,15 @@ pub(super) struct Look {
     /// Its paragraph's background (`w:shd` of a paragraph, a paragraph
     /// style's `fo:background-color`).
     pub area: Option<Fill>,
+    /// How far it is moved up (down when negative) from its line: in
+    /// points (`w:position`), or percent of its size
+    /// (`style:text-position`).
+    pub raised: Option<Size>,
+    /// How opaque its letters are drawn, 0 (not at all) to 1
+    /// (`w14:textFill`, `loext:opacity`, `style:text-opacity`).
+    pub opacity: Option<f32>,
+    /// Placed off the page by its paragraph (`w:ind`, `w:framePr`).
+    pub away: Option<bool>,
 }
 
 impl Look {
@@ -177,11 +206,14 @@ impl Look {
             mark: over.mark.or(self.mark),
             fill: over.fill.or(self.fill),
             area: over.area.or(self.area),
+            raised: over.raised.or(self.raised),
+            opacity: over.opacity.or(self.opacity),
+            away: over.away.or(self.away),
         }
     }
 
     /// The size the text is drawn at, in points.
-    fn points(&self) -> f32 {
+    pub fn points(&self) -> f32 {
         match self.size {
             Some(Size::Points(points)) => points,
             Some(Size::Percent(p)) => DEFAULT_POINTS * p / 100.0,
@@ -194,12 +226,22 @@ impl Look {
     pub fn unseen(&self, behind: Option<Colour>) -> bool {
         let points = self.points();
         if self.hidden == Some(true)
+            || self.away == Some(true)
             || points < MIN_POINTS
             || self.scale.is_some_and(|scale| scale < MIN_SCALE)
             || self
                 .spacing
                 .is_some_and(|spacing| spacing <= -points * MAX_CONDENSED)
+            || self.opacity.is_some_and(|opacity| opacity < MIN_OPACITY)
         {
+            return true;
+        }
+        let raised = match self.raised {
+            Some(Size::Points(by)) => by,
+            Some(Size::Percent(p)) => points * p / 100.0,
+            None => 0.0,
+        };
+        if raised.abs() > PAGE_POINTS {
             return true;
         }
         let Some(Ink::Colour(ink)) = self.ink else {
@@ -211,6 +253,11 @@ impl Look {
             .find_map(Fill::colour)
             .or(behind)
             .unwrap_or(Colour::WHITE);
+        // Letters drawn part see-through show what is beneath them.
+        let ink = match self.opacity {
+            Some(opacity) => background.under(ink, opacity),
+            None => ink,
+        };
         ink.contrast(background) < MIN_CONTRAST
     }
 }

@@ -11,6 +11,7 @@
 //! and whatever it cannot read comes back as a [`DocumentError`] naming
 //! why, never a panic.
 
+mod bound;
 mod docx;
 mod look;
 mod odt;
@@ -155,6 +156,28 @@ pub enum DocumentError {
     TooMuchText(usize),
 }
 
+/// A document's text as the form reader takes it, and what of it was
+/// judged out of sight of a reader and left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DocumentText {
+    pub text: String,
+    pub unseen: Unseen,
+}
+
+/// The text of a document judged out of sight of a reader (hidden, in the
+/// colour of what it is drawn on, a speck...). Should that judgement be
+/// wrong, a form filled in would read as blank: what was left out is kept
+/// for the gateway to tell. Readers that do not judge (plain text, PDF)
+/// leave it empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Unseen {
+    /// Characters left out, white space not counted.
+    pub chars: usize,
+    /// The text left out, a line for each paragraph or cell, as far as
+    /// it is kept (the first 64 KiB).
+    pub text: String,
+}
+
 /// Reads a document's text as lines for the form reader. Never panics.
 pub fn read_document(
     kind: DocumentKind,
@@ -173,6 +196,16 @@ pub fn read_document_in(
     charset: Option<&str>,
     limits: &Limits,
 ) -> Result<String, DocumentError> {
+    read_document_text(kind, bytes, charset, limits).map(|read| read.text)
+}
+
+/// As [`read_document_in`], with the text judged out of sight kept apart.
+pub fn read_document_text(
+    kind: DocumentKind,
+    bytes: &[u8],
+    charset: Option<&str>,
+    limits: &Limits,
+) -> Result<DocumentText, DocumentError> {
     if bytes.len() > limits.max_document_bytes {
         return Err(DocumentError::TooLarge {
             bytes: bytes.len(),
@@ -183,8 +216,10 @@ pub fn read_document_in(
     let read = catch_unwind(AssertUnwindSafe(|| match kind {
         DocumentKind::Docx => docx::read(bytes, &budget),
         DocumentKind::Odt => odt::read(bytes, &budget),
-        DocumentKind::Pdf => pdf::read(bytes, &budget),
-        DocumentKind::PlainText | DocumentKind::Email => text::read(bytes, charset, &budget),
+        DocumentKind::Pdf => pdf::read(bytes, &budget).map(DocumentText::seen),
+        DocumentKind::PlainText | DocumentKind::Email => {
+            text::read(bytes, charset, &budget).map(DocumentText::seen)
+        }
         DocumentKind::LegacyWord => {
             Err(DocumentError::Unsupported("a Word 97-2003 (.doc) document"))
         }
@@ -199,6 +234,16 @@ pub fn read_document_in(
     match read {
         Ok(result) => result,
         Err(_) => Err(DocumentError::Malformed("it could not be read".into())),
+    }
+}
+
+impl DocumentText {
+    /// Text a reader does not judge: all of it read.
+    fn seen(text: String) -> DocumentText {
+        DocumentText {
+            text,
+            unseen: Unseen::default(),
+        }
     }
 }
 

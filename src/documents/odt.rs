@@ -6,20 +6,26 @@
 //! in a paragraph holding a hidden-paragraph field, in a hidden-text
 //! field, or in a paragraph or span whose style (or a style it is based
 //! on, or its family's default style) hides it, colours it as what it is
-//! drawn on (white on no background; white on a dark text, paragraph or
-//! cell background shows), makes it smaller than two points (in any unit,
+//! drawn on (white on no background; white on a dark text, paragraph,
+//! cell, row or table background shows, the innermost painted one
+//! counting), makes it smaller than two points (in any unit,
 //! or a percentage of the size beneath), squeezes it under a tenth of its
-//! width or condenses it onto itself. Elements and attributes are known
+//! width or condenses it onto itself, draws it (nearly) see-through
+//! (`loext:opacity`, `style:text-opacity`), moves it more than a page from
+//! its line or shrinks it to a speck (`style:text-position`); nor text in
+//! a frame or shape not displayed (`draw:display="none"`), placed off the
+//! page or on a page past the document's last, or under a millimetre
+//! across. Elements and attributes are known
 //! by their namespace, whatever prefix a document binds it to, and styles
 //! by their family and name. Legacy form check boxes (fieldmarks of type
 //! `FORMCHECKBOX`) read as `☒`/`☐`, as Word's do.
 
-use super::look::{Colour, Fill, Ink, Look, Size};
+use super::look::{Colour, Fill, Ink, Look, Size, PAGE_POINTS};
 use super::xml::{next_event, reference, tick, Layout, Namespaces};
-use super::{zipped, Budget, DocumentError};
+use super::{zipped, Budget, DocumentError, DocumentText};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::QName;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const OFFICE: &str = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
 const STYLE: &str = "urn:oasis:names:tc:opendocument:xmlns:style:1.0";
@@ -27,8 +33,11 @@ const TEXT: &str = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
 const TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
 const FO: &str = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0";
 const FIELD: &str = "urn:openoffice:names:experimental:ooo-ms-interop:xmlns:field:1.0";
+const DRAW: &str = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0";
+const SVG: &str = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0";
+const LOEXT: &str = "urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0";
 
-pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentError> {
+pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<DocumentText, DocumentError> {
     let xml = zipped::read_part(bytes, "content.xml", budget)?;
     let mut styles = Styles::default();
     if let Some(common) = zipped::read_optional_part(bytes, "styles.xml", budget)? {
@@ -48,6 +57,7 @@ fn name_of(namespaces: &Namespaces, name: QName<'_>) -> String {
         Some(TEXT) => "text",
         Some(TABLE) => "table",
         Some(FIELD) => "field",
+        Some(DRAW) => "draw",
         _ => "",
     };
     format!("{prefix}:{local}")
@@ -105,6 +115,32 @@ fn look_of(namespaces: &Namespaces, e: &BytesStart<'_>) -> Look {
                 .as_deref()
                 == Some("true");
             let font_size = namespaces.attribute(e, FO, "font-size");
+            let mut size = font_size.and_then(|v| {
+                percent(&v)
+                    .map(Size::Percent)
+                    .or_else(|| points(&v).map(Size::Points))
+            });
+            // `super 58%`, `-33% 100%`: raised by a percentage of the
+            // size, and drawn at a percentage of it.
+            let position = namespaces.attribute(e, STYLE, "text-position");
+            let mut words = position.as_deref().unwrap_or_default().split_whitespace();
+            let raised = words.next().and_then(|by| match by {
+                "super" => Some(Size::Percent(33.0)),
+                "sub" => Some(Size::Percent(-33.0)),
+                by => percent(by).map(Size::Percent),
+            });
+            if let Some(relative) = words.next().and_then(percent) {
+                size = Some(match size {
+                    Some(Size::Points(p)) => Size::Points(p * relative / 100.0),
+                    Some(Size::Percent(p)) => Size::Percent(p * relative / 100.0),
+                    None => Size::Percent(relative),
+                });
+            }
+            let opacity = namespaces
+                .attribute(e, LOEXT, "opacity")
+                .or_else(|| namespaces.attribute(e, STYLE, "text-opacity"))
+                .and_then(|v| percent(&v))
+                .map(|p| (p / 100.0).clamp(0.0, 1.0));
             Look {
                 hidden: namespaces
                     .attribute(e, TEXT, "display")
@@ -117,11 +153,9 @@ fn look_of(namespaces: &Namespaces, e: &BytesStart<'_>) -> Look {
                         .map(|v| Colour::from_hex(&v).map_or(Ink::Automatic, Ink::Colour))
                 },
                 fill: fill(e),
-                size: font_size.and_then(|v| {
-                    percent(&v)
-                        .map(Size::Percent)
-                        .or_else(|| points(&v).map(Size::Points))
-                }),
+                size,
+                raised,
+                opacity,
                 scale: namespaces
                     .attribute(e, STYLE, "text-scale")
                     .and_then(|v| percent(&v)),
@@ -134,7 +168,10 @@ fn look_of(namespaces: &Namespaces, e: &BytesStart<'_>) -> Look {
                 ..Look::default()
             }
         }
-        "style:paragraph-properties" | "style:table-cell-properties" => Look {
+        "style:paragraph-properties"
+        | "style:table-cell-properties"
+        | "style:table-row-properties"
+        | "style:table-properties" => Look {
             area: fill(e),
             ..Look::default()
         },
@@ -155,6 +192,9 @@ struct Pending {
     name: Option<String>,
     look: Look,
     parent: Option<String>,
+    /// It starts a new page before or after its paragraph or table
+    /// (`fo:break-before`, `fo:break-after`).
+    breaks: bool,
 }
 
 /// The document's styles (`styles.xml`'s and `content.xml`'s automatic
@@ -165,6 +205,8 @@ struct Pending {
 struct Styles {
     styles: HashMap<(String, String), (Look, Option<String>)>,
     defaults: HashMap<String, Look>,
+    /// The styles that start a new page, by family and name.
+    breaking: HashSet<(String, String)>,
 }
 
 impl Styles {
@@ -198,14 +240,21 @@ impl Styles {
                                     name,
                                     look: Look::default(),
                                     parent: namespaces.attribute(e, STYLE, "parent-style-name"),
+                                    breaks: false,
                                 }
                             });
                         }
                         "style:text-properties"
                         | "style:paragraph-properties"
-                        | "style:table-cell-properties" => {
+                        | "style:table-cell-properties"
+                        | "style:table-row-properties"
+                        | "style:table-properties" => {
                             if let Some(pending) = style.as_mut() {
                                 pending.look = pending.look.under(look_of(&namespaces, e));
+                                pending.breaks |= ["break-before", "break-after"].iter().any(|b| {
+                                    namespaces.attribute(e, FO, b).as_deref().map(str::trim)
+                                        == Some("page")
+                                });
                             }
                         }
                         _ => {}
@@ -235,6 +284,9 @@ impl Styles {
         }
         match style.name {
             Some(name) => {
+                if style.breaks {
+                    self.breaking.insert((style.family.clone(), name.clone()));
+                }
                 self.styles
                     .insert((style.family, name), (style.look, style.parent));
             }
@@ -242,6 +294,25 @@ impl Styles {
                 self.defaults.insert(style.family, style.look);
             }
         }
+    }
+
+    /// Whether a style, or one it is based on, starts a new page.
+    fn breaks_page(&self, family: &str, name: Option<&str>) -> bool {
+        let mut next = name;
+        for _ in 0..MAX_STYLE_DEPTH {
+            let Some(name) = next else {
+                return false;
+            };
+            let key = (family.to_string(), name.to_string());
+            if self.breaking.contains(&key) {
+                return true;
+            }
+            next = self
+                .styles
+                .get(&key)
+                .and_then(|(_, parent)| parent.as_deref());
+        }
+        false
     }
 
     /// A style's look: its family's default beneath its parents' beneath
@@ -280,22 +351,87 @@ fn never_read(name: &str) -> bool {
     )
 }
 
-fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, DocumentError> {
+/// The most pages the body can take: one, and one more for each page
+/// break, laid out where the program last broke the pages
+/// (`text:soft-page-break`) or asked for by a paragraph's or table's
+/// style. A frame anchored to a page past these is on no page shown.
+fn most_pages(xml: &[u8], styles: &Styles, budget: &Budget) -> Result<u64, DocumentError> {
+    let mut reader = super::xml::reader(xml)?;
+    let mut namespaces = Namespaces::default();
+    let mut in_body = false;
+    let mut pages = 1u64;
+    let mut events = 0u32;
+    loop {
+        let event = next_event(&mut reader, &mut events, budget)?;
+        if let Event::Start(e) | Event::Empty(e) = &event {
+            namespaces.enter(e)?;
+        }
+        let leaves = matches!(event, Event::End(_) | Event::Empty(_));
+        match &event {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => {
+                let breaks = match name_of(&namespaces, e.name()).as_str() {
+                    "office:body" => {
+                        in_body = true;
+                        false
+                    }
+                    _ if !in_body => false,
+                    "text:soft-page-break" => true,
+                    "text:p" | "text:h" => styles.breaks_page(
+                        "paragraph",
+                        namespaces.attribute(e, TEXT, "style-name").as_deref(),
+                    ),
+                    "table:table" => styles.breaks_page(
+                        "table",
+                        namespaces.attribute(e, TABLE, "style-name").as_deref(),
+                    ),
+                    _ => false,
+                };
+                pages += u64::from(breaks);
+            }
+            _ => {}
+        }
+        if leaves {
+            namespaces.leave();
+        }
+    }
+    Ok(pages)
+}
+
+fn read_xml(
+    xml: &[u8],
+    mut styles: Styles,
+    budget: &Budget,
+) -> Result<DocumentText, DocumentError> {
     // The automatic styles come before the body.
     styles.read(xml, budget)?;
+    let pages = most_pages(xml, &styles, budget)?;
     let mut reader = super::xml::reader(xml)?;
     let mut namespaces = Namespaces::default();
     let mut layout = Layout::default();
     // The look of each paragraph and span open, innermost last: text in
     // one a reader cannot see is no answer.
     let mut looks: Vec<Look> = Vec::new();
-    // The background of each table cell open, innermost last (its cell
-    // style's `fo:background-color`): what the text is drawn on.
+    // The background of each table, row and cell open, innermost last
+    // (its style's `fo:background-color`): what the text is drawn on is
+    // the innermost one painted; one transparent or unset shows what is
+    // beneath it.
     let mut cells: Vec<Option<Colour>> = Vec::new();
-    let unseen = |looks: &[Look], cells: &[Option<Colour>]| {
-        looks
-            .last()
-            .is_some_and(|look| look.unseen(cells.iter().rev().find_map(|c| *c)))
+    let painted = |family: &str, e: &BytesStart<'_>, namespaces: &Namespaces| {
+        let style = namespaces.attribute(e, TABLE, "style-name");
+        match styles.look(family, style.as_deref()).area {
+            Some(Fill::Colour(c)) => Some(c),
+            _ => None,
+        }
+    };
+    // Frames and shapes open, innermost last, and whether each is out of
+    // sight (hidden, off the page, a speck): their text is too.
+    let mut frames: Vec<bool> = Vec::new();
+    let unseen = |looks: &[Look], cells: &[Option<Colour>], frames: &[bool]| {
+        frames.iter().any(|away| *away)
+            || looks
+                .last()
+                .is_some_and(|look| look.unseen(cells.iter().rev().find_map(|c| *c)))
     };
     // A legacy form check box (a fieldmark) being read: whether ticked.
     let mut check_box: Option<bool> = None;
@@ -353,20 +489,22 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                     let style = namespaces.attribute(&e, TEXT, "style-name");
                     looks.push(outer.under(styles.look(family, style.as_deref())));
                 }
-                "table:table" => layout.start_table(),
-                "table:table-row" => layout.start_row(),
+                "table:table" => {
+                    cells.push(painted("table", &e, &namespaces));
+                    layout.start_table();
+                }
+                "table:table-row" => {
+                    cells.push(painted("table-row", &e, &namespaces));
+                    layout.start_row();
+                }
                 "table:table-cell" | "table:covered-table-cell" => {
-                    let style = namespaces.attribute(&e, TABLE, "style-name");
-                    let style = styles.look("table-cell", style.as_deref());
-                    cells.push(match style.area {
-                        Some(Fill::Colour(c)) => Some(c),
-                        _ => None,
-                    });
+                    cells.push(painted("table-cell", &e, &namespaces));
                     layout.start_cell();
                 }
                 "field:fieldmark" | "field:fieldmark-start" if is_check_box(&namespaces, &e) => {
                     check_box = Some(false);
                 }
+                name if is_shape(name) => frames.push(frame_away(&namespaces, &e, pages)),
                 "field:param" => check_box_state(&namespaces, &e, &mut check_box),
                 _ => {}
             },
@@ -394,7 +532,9 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                 }
                 // A box left unticked may carry no state at all.
                 "field:fieldmark" | "field:fieldmark-start"
-                    if is_check_box(&namespaces, &e) && in_paragraph && !unseen(&looks, &cells) =>
+                    if is_check_box(&namespaces, &e)
+                        && in_paragraph
+                        && !unseen(&looks, &cells, &frames) =>
                 {
                     layout.push(tick(false));
                 }
@@ -424,16 +564,25 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                 }
                 "field:fieldmark" | "field:fieldmark-start" => {
                     if let Some(checked) = check_box.take() {
-                        if in_paragraph && !unseen(&looks, &cells) {
+                        if in_paragraph && !unseen(&looks, &cells, &frames) {
                             layout.push(tick(checked));
                         }
                     }
                 }
-                "table:table-row" => layout.end_row(),
-                "table:table" => layout.end_table(),
+                "table:table-row" => {
+                    cells.pop();
+                    layout.end_row();
+                }
+                name if is_shape(name) => {
+                    frames.pop();
+                }
+                "table:table" => {
+                    cells.pop();
+                    layout.end_table();
+                }
                 _ => {}
             },
-            Event::Text(t) if in_paragraph && skipping == 0 && !unseen(&looks, &cells) => {
+            Event::Text(t) if in_paragraph && skipping == 0 && !unseen(&looks, &cells, &frames) => {
                 // Whitespace in ODF text collapses; `text:s` spells spaces.
                 let text = t.xml10_content();
                 let mut collapsed = String::with_capacity(text.len());
@@ -451,7 +600,13 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
                 }
                 layout.text(&collapsed);
             }
-            Event::GeneralRef(r) if in_paragraph && skipping == 0 && !unseen(&looks, &cells) => {
+            // Out of sight: kept apart, should the judgement be wrong.
+            Event::Text(t) if in_paragraph && skipping == 0 => {
+                layout.unseen_text(&t.xml10_content());
+            }
+            Event::GeneralRef(r)
+                if in_paragraph && skipping == 0 && !unseen(&looks, &cells, &frames) =>
+            {
                 if let Some(c) = reference(&r) {
                     layout.push(c);
                 }
@@ -463,6 +618,49 @@ fn read_xml(xml: &[u8], mut styles: Styles, budget: &Budget) -> Result<String, D
         }
     }
     Ok(layout.finish())
+}
+
+/// A frame or a drawn shape, which may hold text (in a text box, or its
+/// own paragraphs).
+fn is_shape(name: &str) -> bool {
+    matches!(
+        name,
+        "draw:frame"
+            | "draw:custom-shape"
+            | "draw:rect"
+            | "draw:ellipse"
+            | "draw:polygon"
+            | "draw:path"
+            | "draw:g"
+    )
+}
+
+/// A frame or shape placed out of sight: not displayed (`draw:display`
+/// `none`), off the page (further than a page from its anchor, or wholly
+/// before its left or top edge), anchored to a page past the document's
+/// last (`pages` at most), or under a millimetre across.
+fn frame_away(namespaces: &Namespaces, e: &BytesStart<'_>, pages: u64) -> bool {
+    const MARGIN_POINTS: f32 = 72.0;
+    const MIN_POINTS: f32 = 72.0 / 25.4;
+    let length = |name: &str| namespaces.attribute(e, SVG, name).and_then(|v| points(&v));
+    let off = |at: Option<f32>, size: Option<f32>| {
+        at.is_some_and(|at| at > PAGE_POINTS || at + size.unwrap_or(0.0).max(0.0) < -MARGIN_POINTS)
+    };
+    let (width, height) = (length("width"), length("height"));
+    let on_page = namespaces.attribute(e, TEXT, "anchor-type").as_deref() == Some("page");
+    let past_the_last = on_page
+        && namespaces
+            .attribute(e, TEXT, "anchor-page-number")
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .is_some_and(|n| n > pages);
+    namespaces
+        .attribute(e, DRAW, "display")
+        .is_some_and(|d| d.trim() == "none")
+        || past_the_last
+        || off(length("x"), width)
+        || off(length("y"), height)
+        || width.is_some_and(|w| w < MIN_POINTS)
+        || height.is_some_and(|h| h < MIN_POINTS)
 }
 
 /// A fieldmark that is a legacy form check box.
@@ -490,4 +688,5 @@ pub(super) fn read_content_xml(xml: &str) -> Result<String, DocumentError> {
         Styles::default(),
         &Budget::new(&super::LIMITS),
     )
+    .map(|read| read.text)
 }

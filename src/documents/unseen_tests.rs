@@ -451,3 +451,583 @@ fn opendocument_styles_are_known_by_family_and_defaults_apply() {
         &["Unseen white by default", "Unseen in the text style"],
     );
 }
+
+#[test]
+fn word_shading_patterns_are_seen_as_their_colour_mixed_with_the_fill() {
+    let shd = |pattern: &str, colour: &str, fill: &str| {
+        format!(r#"<w:shd w:val="{pattern}" w:color="{colour}" w:fill="{fill}"/>"#)
+    };
+    let white = r#"<w:color w:val="FFFFFF"/>"#;
+    let black = r#"<w:color w:val="000000"/>"#;
+    let body = [
+        // Half black over a white fill is mid grey: white and black both
+        // show on it.
+        run(
+            &format!("{white}{}", shd("pct50", "auto", "FFFFFF")),
+            "Shown white on half black",
+        ),
+        run(
+            &format!("{black}{}", shd("pct50", "000000", "FFFFFF")),
+            "Shown black on half black",
+        ),
+        run(
+            &format!("{white}{}", shd("solid", "auto", "FFFFFF")),
+            "Shown white on solid black",
+        ),
+        run(
+            &format!("{white}{}", shd("diagStripe", "1F3864", "auto")),
+            "Shown white on navy stripes",
+        ),
+        run(
+            &format!("{white}{}", shd("pct60", "000000", "auto")),
+            "Shown white on sixty percent",
+        ),
+        // A pattern that barely covers the fill leaves its colour.
+        run(
+            &format!("{white}{}", shd("pct5", "000000", "FFFFFF")),
+            "Unseen white on five percent",
+        ),
+        run(
+            &format!("{black}{}", shd("pct95", "000000", "FFFFFF")),
+            "Unseen black on ninety-five percent",
+        ),
+        run(
+            &format!("{white}{}", shd("clear", "000000", "FFFFFF")),
+            "Unseen white on a clear pattern",
+        ),
+    ]
+    .concat();
+    // A table cell shaded with a pattern, white text in it.
+    let table = format!(
+        r#"<w:tbl><w:tr><w:tc><w:tcPr>{}</w:tcPr><w:p><w:r><w:rPr>{white}</w:rPr><w:t>Shown in a patterned cell</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"#,
+        shd("pct50", "auto", "auto")
+    );
+    let text = word(&format!("{body}{table}"), None, None, None);
+    reads_only(
+        &text,
+        &[
+            "Shown white on half black",
+            "Shown black on half black",
+            "Shown white on solid black",
+            "Shown white on navy stripes",
+            "Shown white on sixty percent",
+            "Shown in a patterned cell",
+        ],
+        &[
+            "Unseen white on five percent",
+            "Unseen black on ninety-five percent",
+            "Unseen white on a clear pattern",
+        ],
+    );
+}
+
+#[test]
+fn opendocument_tables_and_rows_paint_what_their_cells_do_not() {
+    // White text in cells of a navy table, of a navy row, and of a
+    // transparent cell in a navy table shows; in a cell painted white
+    // again it does not, nor in a table that paints nothing.
+    let styles = r##"
+      <style:style style:name="Navy" style:family="table"><style:table-properties fo:background-color="#1f3864"/></style:style>
+      <style:style style:name="NavyRow" style:family="table-row"><style:table-row-properties fo:background-color="#1f3864"/></style:style>
+      <style:style style:name="Clear" style:family="table-cell"><style:table-cell-properties fo:background-color="transparent"/></style:style>
+      <style:style style:name="WhiteCell" style:family="table-cell"><style:table-cell-properties fo:background-color="#ffffff"/></style:style>
+      <style:style style:name="White" style:family="paragraph"><style:text-properties fo:color="#ffffff"/></style:style>
+    "##;
+    let cell = |style: &str, text: &str| {
+        format!(
+            r#"<table:table-cell{style}><text:p text:style-name="White">{text}</text:p></table:table-cell>"#
+        )
+    };
+    let body = format!(
+        r#"<table:table table:style-name="Navy"><table:table-row>{}{}{}</table:table-row></table:table>
+        <table:table><table:table-row table:style-name="NavyRow">{}</table:table-row><table:table-row>{}</table:table-row></table:table>"#,
+        cell("", "Shown in a navy table"),
+        cell(r#" table:style-name="Clear""#, "Shown in a clear cell"),
+        cell(r#" table:style-name="WhiteCell""#, "Unseen in a white cell"),
+        cell("", "Shown in a navy row"),
+        cell("", "Unseen in a plain row"),
+    );
+    let text = odt_text(ODF, styles, &body);
+    reads_only(
+        &text,
+        &[
+            "Shown in a navy table",
+            "Shown in a clear cell",
+            "Shown in a navy row",
+        ],
+        &["Unseen in a white cell", "Unseen in a plain row"],
+    );
+}
+
+#[test]
+fn text_judged_unseen_is_counted_and_kept_apart_a_line_for_each_paragraph_or_cell() {
+    let white = r#"<w:color w:val="FFFFFF"/>"#;
+    let cell = |text: &str| {
+        format!(r#"<w:tc><w:p><w:r><w:rPr>{white}</w:rPr><w:t>{text}</w:t></w:r></w:p></w:tc>"#)
+    };
+    let body = format!(
+        r#"{}<w:p><w:r><w:t xml:space="preserve">Shown </w:t></w:r><w:r><w:rPr>{white}</w:rPr><w:t>unseen words</w:t></w:r></w:p><w:tbl><w:tr>{}{}</w:tr></w:tbl>"#,
+        run("", "Shown line"),
+        cell("Full name"),
+        cell("Sam Example"),
+    );
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>"#
+    );
+    let bytes = zip_parts(&[("word/document.xml", document.as_bytes())]).expect("zip");
+    let read = read_document_text(DocumentKind::Docx, &bytes, None, &LIMITS).expect("read");
+    assert_eq!(read.text.trim(), "Shown line\nShown");
+    assert_eq!(read.unseen.text, "unseen words\nFull name\nSam Example\n");
+    assert_eq!(read.unseen.chars, "unseenwordsFullnameSamExample".len());
+
+    let xml = format!(
+        r##"<office:document-content {ODF}><office:automatic-styles><style:style style:name="White" style:family="text"><style:text-properties fo:color="#ffffff"/></style:style></office:automatic-styles><office:body><office:text><text:p>Shown <text:span text:style-name="White">Date of birth</text:span></text:p></office:text></office:body></office:document-content>"##
+    );
+    let bytes = zip_parts(&[("content.xml", xml.as_bytes())]).expect("zip");
+    let read = read_document_text(DocumentKind::Odt, &bytes, None, &LIMITS).expect("read");
+    assert_eq!(read.text.trim(), "Shown");
+    assert_eq!(read.unseen.text, "Date of birth\n");
+    assert_eq!(read.unseen.chars, 11);
+}
+
+/// A Word document's text, its root binding the drawing, VML and Word
+/// 2010 namespaces beside Word's own.
+fn word_drawn(body: &str) -> String {
+    let xml = format!(
+        r#"<w:document xmlns:w="{W}" xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"><w:body>{body}</w:body></w:document>"#
+    );
+    docx::read_document_xml(&xml).expect("read")
+}
+
+#[test]
+fn word_text_moved_off_the_page_or_into_a_speck_of_a_frame_or_row_is_unseen() {
+    let paragraph = |properties: &str, text: &str| {
+        format!(r#"<w:p><w:pPr>{properties}</w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"#)
+    };
+    let row = |height: &str, text: &str| {
+        format!(
+            r#"<w:tbl><w:tr><w:trPr>{height}</w:trPr><w:tc><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"#
+        )
+    };
+    let body = [
+        run(r#"<w:position w:val="-3000"/>"#, "Unseen lowered off the page"),
+        run(r#"<w:position w:val="4000"/>"#, "Unseen raised off the page"),
+        run(
+            r#"<w:position w:val="6"/><w:vertAlign w:val="superscript"/>"#,
+            "Shown raised a little",
+        ),
+        paragraph(
+            r#"<w:framePr w:w="2000" w:h="300" w:hSpace="180" w:wrap="around" w:vAnchor="page" w:hAnchor="page" w:x="-30000" w:y="1000"/>"#,
+            "Unseen in a frame left of the page",
+        ),
+        paragraph(
+            r#"<w:framePr w:w="2000" w:vAnchor="page" w:hAnchor="page" w:x="1000" w:y="40000"/>"#,
+            "Unseen in a frame below the page",
+        ),
+        paragraph(
+            r#"<w:framePr w:w="2000" w:h="1" w:hRule="exact" w:hAnchor="page" w:x="1000" w:y="1000"/>"#,
+            "Unseen in a frame a twip high",
+        ),
+        paragraph(
+            r#"<w:framePr w:w="3000" w:h="600" w:hRule="atLeast" w:wrap="around" w:vAnchor="text" w:hAnchor="margin" w:x="200" w:y="100"/>"#,
+            "Shown in an ordinary frame",
+        ),
+        paragraph(r#"<w:ind w:left="-30000"/>"#, "Unseen indented off the page"),
+        paragraph(
+            r#"<w:ind w:start="-20000" w:hanging="100"/>"#,
+            "Unseen indented off by start",
+        ),
+        paragraph(r#"<w:ind w:left="-567" w:right="-567"/>"#, "Shown indented into the margin"),
+        paragraph(
+            r#"<w:ind w:left="-30000"/><w:jc w:val="right"/>"#,
+            "Shown aligned right",
+        ),
+        row(r#"<w:trHeight w:val="1" w:hRule="exact"/>"#, "Unseen in a row a twip high"),
+        row(r#"<w:trHeight w:val="20" w:hRule="exact"/>"#, "Unseen in a row of a point"),
+        row(r#"<w:trHeight w:val="20"/>"#, "Shown in a row at least a point"),
+        row(r#"<w:trHeight w:val="400" w:hRule="exact"/>"#, "Shown in an exact row"),
+    ]
+    .concat();
+    let text = word(&body, None, None, None);
+    reads_only(
+        &text,
+        &[
+            "Shown raised a little",
+            "Shown in an ordinary frame",
+            "Shown indented into the margin",
+            "Shown aligned right",
+            "Shown in a row at least a point",
+            "Shown in an exact row",
+        ],
+        &[
+            "Unseen lowered off the page",
+            "Unseen raised off the page",
+            "Unseen in a frame left of the page",
+            "Unseen in a frame below the page",
+            "Unseen in a frame a twip high",
+            "Unseen indented off the page",
+            "Unseen indented off by start",
+            "Unseen in a row a twip high",
+            "Unseen in a row of a point",
+        ],
+    );
+}
+
+#[test]
+fn word_text_filled_with_nothing_or_squeezed_to_fit_a_speck_is_unseen() {
+    let fill = |fill: &str| format!("<w14:textFill>{fill}</w14:textFill>");
+    let body = [
+        run(&fill("<w14:noFill/>"), "Unseen with no fill"),
+        run(
+            &fill(r#"<w14:solidFill><w14:srgbClr w14:val="000000"><w14:alpha w14:val="100000"/></w14:srgbClr></w14:solidFill>"#),
+            "Unseen wholly transparent",
+        ),
+        run(
+            &format!(
+                r#"<w:color w:val="000000"/>{}"#,
+                fill(r#"<w14:solidFill><w14:srgbClr w14:val="FFFFFF"/></w14:solidFill>"#)
+            ),
+            "Unseen filled white",
+        ),
+        run(
+            &fill(r#"<w14:solidFill><w14:srgbClr w14:val="000000"><w14:alpha w14:val="20000"/></w14:srgbClr></w14:solidFill>"#),
+            "Shown a fifth transparent",
+        ),
+        run(
+            r#"<w14:textOutline w14:w="9525"><w14:noFill/></w14:textOutline>"#,
+            "Shown without an outline",
+        ),
+        run(
+            r#"<w:fitText w:val="20" w:id="1"/>"#,
+            "Unseen fitted into a twentieth of a point",
+        ),
+        run(r#"<w:fitText w:val="1800" w:id="2"/>"#, "Shown fitted to an inch"),
+    ]
+    .concat();
+    let text = word_drawn(&body);
+    reads_only(
+        &text,
+        &[
+            "Shown a fifth transparent",
+            "Shown without an outline",
+            "Shown fitted to an inch",
+        ],
+        &[
+            "Unseen with no fill",
+            "Unseen wholly transparent",
+            "Unseen filled white",
+            "Unseen fitted into a twentieth of a point",
+        ],
+    );
+}
+
+#[test]
+fn word_text_boxes_hidden_or_placed_off_the_page_are_unseen() {
+    let box_text = |text: &str| {
+        format!(r#"<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>"#)
+    };
+    let anchor = |h: i64, v: i64, cx: i64, cy: i64, hidden: &str, text: &str| {
+        format!(
+            r#"<w:p><w:r><w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="1" behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/><wp:positionH relativeFrom="page"><wp:posOffset>{h}</wp:posOffset></wp:positionH><wp:positionV relativeFrom="page"><wp:posOffset>{v}</wp:posOffset></wp:positionV><wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/><wp:docPr id="1" name="Text Box 1"{hidden}/><a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp><wps:spPr/><wps:txbx>{}</wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></w:r></w:p>"#,
+            box_text(text)
+        )
+    };
+    let vml = |style: &str, text: &str| {
+        format!(
+            r#"<w:p><w:r><w:pict><v:shape id="b" type="\#_x0000_t202" style="{style}"><v:textbox>{}</v:textbox></v:shape></w:pict></w:r></w:p>"#,
+            box_text(text)
+        )
+    };
+    let body = [
+        anchor(914400, 914400, 1828800, 457200, "", "Shown in a text box"),
+        anchor(-20000000, 914400, 1828800, 457200, "", "Unseen in a box left of the page"),
+        anchor(914400, 30000000, 1828800, 457200, "", "Unseen in a box below the page"),
+        anchor(914400, 914400, 1828800, 457200, r#" hidden="1""#, "Unseen in a hidden box"),
+        anchor(914400, 914400, 1828800, 100, "", "Unseen in a box a speck high"),
+        vml(
+            "position:absolute;margin-left:36pt;margin-top:20pt;width:150pt;height:40pt;z-index:1",
+            "Shown in a VML box",
+        ),
+        vml(
+            "position:absolute;margin-left:36pt;margin-top:20pt;width:150pt;height:1pt;mso-fit-shape-to-text:t",
+            "Shown in a VML box that grows",
+        ),
+        vml(
+            "position:absolute;margin-left:36pt;margin-top:20pt;width:150pt;height:40pt;visibility:hidden",
+            "Unseen in a hidden VML box",
+        ),
+        vml(
+            "position:absolute;margin-left:-2000pt;margin-top:20pt;width:150pt;height:40pt",
+            "Unseen in a VML box off the page",
+        ),
+        vml(
+            "position:absolute;margin-left:36pt;margin-top:20in;width:150pt;height:40pt",
+            "Unseen in a VML box far below",
+        ),
+        vml(
+            "position:absolute;margin-left:36pt;margin-top:20pt;width:0.1pt;height:40pt",
+            "Unseen in a VML box a speck wide",
+        ),
+    ]
+    .concat();
+    let text = word_drawn(&body);
+    reads_only(
+        &text,
+        &[
+            "Shown in a text box",
+            "Shown in a VML box",
+            "Shown in a VML box that grows",
+        ],
+        &[
+            "Unseen in a box left of the page",
+            "Unseen in a box below the page",
+            "Unseen in a hidden box",
+            "Unseen in a box a speck high",
+            "Unseen in a hidden VML box",
+            "Unseen in a VML box off the page",
+            "Unseen in a VML box far below",
+            "Unseen in a VML box a speck wide",
+        ],
+    );
+}
+
+#[test]
+fn opendocument_frames_hidden_off_the_page_or_specks_and_see_through_text_are_unseen() {
+    let namespaces = format!(
+        r#"{ODF} xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" xmlns:loext="urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0""#
+    );
+    let styles = r#"
+      <style:style style:name="Clear" style:family="text"><style:text-properties loext:opacity="0%"/></style:style>
+      <style:style style:name="Faint" style:family="text"><style:text-properties style:text-opacity="5%"/></style:style>
+      <style:style style:name="Half" style:family="text"><style:text-properties loext:opacity="50%"/></style:style>
+      <style:style style:name="Tiny" style:family="text"><style:text-properties style:text-position="super 1%"/></style:style>
+      <style:style style:name="Ordinal" style:family="text"><style:text-properties style:text-position="super 58%"/></style:style>
+      <style:style style:name="Far" style:family="text"><style:text-properties style:text-position="-10000% 100%"/></style:style>
+    "#;
+    let frame = |attributes: &str, text: &str| {
+        format!(
+            r#"<text:p><draw:frame draw:name="F" text:anchor-type="paragraph" {attributes}><draw:text-box><text:p>{text}</text:p></draw:text-box></draw:frame></text:p>"#
+        )
+    };
+    let span = |style: &str, text: &str| {
+        format!(r#"<text:p>Line <text:span text:style-name="{style}">{text}</text:span></text:p>"#)
+    };
+    let body = [
+        frame(
+            r#"svg:x="1cm" svg:y="1cm" svg:width="5cm" svg:height="2cm""#,
+            "Shown in a frame",
+        ),
+        frame(
+            r#"svg:x="1cm" svg:width="5cm""#,
+            "Shown in a frame that grows",
+        ),
+        frame(
+            r#"svg:x="-50cm" svg:y="1cm" svg:width="5cm" svg:height="2cm""#,
+            "Unseen in a frame left of the page",
+        ),
+        frame(
+            r#"svg:x="1cm" svg:y="80cm" svg:width="5cm" svg:height="2cm""#,
+            "Unseen in a frame below the page",
+        ),
+        frame(
+            r#"svg:x="1cm" svg:y="1cm" svg:width="0.5mm" svg:height="2cm""#,
+            "Unseen in a frame half a millimetre wide",
+        ),
+        frame(
+            r#"svg:x="1cm" svg:y="1cm" svg:width="5cm" svg:height="0.1mm""#,
+            "Unseen in a frame a tenth of a millimetre high",
+        ),
+        frame(
+            r#"draw:display="none" svg:width="5cm" svg:height="2cm""#,
+            "Unseen in a frame not displayed",
+        ),
+        span("Clear", "Unseen wholly see-through"),
+        span("Faint", "Unseen nearly see-through"),
+        span("Half", "Shown half see-through"),
+        span("Tiny", "Unseen at one percent"),
+        span("Ordinal", "Shown as an ordinal"),
+        span("Far", "Unseen far below its line"),
+    ]
+    .concat();
+    let text = odt_text(&namespaces, styles, &body);
+    reads_only(
+        &text,
+        &[
+            "Shown in a frame",
+            "Shown in a frame that grows",
+            "Shown half see-through",
+            "Shown as an ordinal",
+        ],
+        &[
+            "Unseen in a frame left of the page",
+            "Unseen in a frame below the page",
+            "Unseen in a frame half a millimetre wide",
+            "Unseen in a frame a tenth of a millimetre high",
+            "Unseen in a frame not displayed",
+            "Unseen wholly see-through",
+            "Unseen nearly see-through",
+            "Unseen at one percent",
+            "Unseen far below its line",
+        ],
+    );
+}
+
+#[test]
+fn opendocument_frames_anchored_to_a_page_past_the_last_are_unseen() {
+    let namespaces = format!(
+        r#"{ODF} xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0""#
+    );
+    let styles = r#"<style:style style:name="NewPage" style:family="paragraph"><style:paragraph-properties fo:break-before="page"/></style:style>"#;
+    let frame = |page: u32, text: &str| {
+        format!(
+            r#"<draw:frame draw:name="F{page}" text:anchor-type="page" text:anchor-page-number="{page}" svg:x="2cm" svg:y="2cm" svg:width="5cm" svg:height="2cm"><draw:text-box><text:p>{text}</text:p></draw:text-box></draw:frame>"#
+        )
+    };
+    // Three pages: a break laid out, and one a style asks for.
+    let body = [
+        frame(1, "Shown on the first page"),
+        frame(3, "Shown on the third page"),
+        frame(4, "Unseen on a fourth page"),
+        frame(40, "Unseen on the fortieth page"),
+        "<text:p>First page</text:p><text:p><text:soft-page-break/>Second page</text:p>".into(),
+        r#"<text:p text:style-name="NewPage">Third page</text:p>"#.into(),
+    ]
+    .concat();
+    let text = odt_text(&namespaces, styles, &body);
+    reads_only(
+        &text,
+        &[
+            "Shown on the first page",
+            "Shown on the third page",
+            "Third page",
+        ],
+        &["Unseen on a fourth page", "Unseen on the fortieth page"],
+    );
+}
+
+#[test]
+fn word_data_bound_controls_read_their_shown_copy_and_never_the_bound_xml() {
+    let control = |xpath: &str, store: &str, copy: &str| {
+        format!(
+            r#"<w:sdt><w:sdtPr><w:dataBinding w:prefixMappings="xmlns:ns0='urn:example:referral' xmlns:cp='http://schemas.openxmlformats.org/package/2006/metadata/core-properties' xmlns:dc='http://purl.org/dc/elements/1.1/'" w:xpath="{xpath}" w:storeItemID="{store}"/></w:sdtPr><w:sdtContent><w:r><w:t>{copy}</w:t></w:r></w:sdtContent></w:sdt>"#
+        )
+    };
+    let line = |label: &str, control: String| {
+        format!(r#"<w:p><w:r><w:t xml:space="preserve">{label}: </w:t></w:r>{control}</w:p>"#)
+    };
+    const STORE: &str = "{11111111-2222-3333-4444-555555555555}";
+    const CORE: &str = "{6C3C8BC8-F283-45AE-878A-BAB7291924A1}";
+    let body = [
+        line(
+            "Consent to referral",
+            control("/ns0:referral[1]/ns0:consent[1]", STORE, "Yes"),
+        ),
+        line(
+            "Full name",
+            control("/ns0:referral[1]/ns0:name[1]", STORE, "Sam Example"),
+        ),
+        line(
+            "Custody status",
+            control(
+                "/ns0:referral[1]/ns0:custody[1]",
+                "{00000000-0000-0000-0000-000000000000}",
+                "remand",
+            ),
+        ),
+        line(
+            "Referring agency",
+            control(
+                "/cp:coreProperties[1]/dc:title[1]",
+                CORE,
+                "Probation Service",
+            ),
+        ),
+    ]
+    .concat();
+    let document = format!(r#"<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>"#);
+    let rels = |relationships: &str| {
+        format!(
+            r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{relationships}</Relationships>"#
+        )
+    };
+    let package = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{RELATIONSHIP}/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>"#
+    ));
+    let document_rels = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{RELATIONSHIP}/customXml" Target="../customXml/item1.xml"/>"#
+    ));
+    let item_rels = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{RELATIONSHIP}/customXmlProps" Target="itemProps1.xml"/>"#
+    ));
+    let item = r#"<r:referral xmlns:r="urn:example:referral"><r:consent>No - Unseen refusal</r:consent><r:name>Sam
+      Example</r:name></r:referral>"#;
+    let properties = format!(
+        r#"<ds:datastoreItem ds:itemID="{STORE}" xmlns:ds="http://schemas.openxmlformats.org/officeDocument/2006/customXml"/>"#
+    );
+    let core = r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Probation Service</dc:title></cp:coreProperties>"#;
+    let parts: [(&str, &[u8]); 7] = [
+        ("_rels/.rels", package.as_bytes()),
+        ("word/document.xml", document.as_bytes()),
+        ("word/_rels/document.xml.rels", document_rels.as_bytes()),
+        ("customXml/item1.xml", item.as_bytes()),
+        ("customXml/_rels/item1.xml.rels", item_rels.as_bytes()),
+        ("customXml/itemProps1.xml", properties.as_bytes()),
+        ("docProps/core.xml", core.as_bytes()),
+    ];
+    let bytes = zip_parts(&parts).expect("zip");
+    let text = read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read");
+    // The copy of consent says yes, the bound part (which Word shows)
+    // no: not settled. The name reads the same both ways; a control
+    // bound to a store the document lacks, and one bound to the core
+    // properties that agree, read their copies.
+    reads_only(
+        &text,
+        &[
+            "Consent to referral: \u{fdd0}",
+            "Full name: Sam Example",
+            "Custody status: remand",
+            "Referring agency: Probation Service",
+        ],
+        &["Yes", "Unseen refusal"],
+    );
+
+    // A bound part too large to keep cannot be checked: not settled.
+    let padding = format!("<!-- {} -->", "x".repeat(5 * 1024 * 1024));
+    let large = item.replace("<r:consent>", &format!("{padding}<r:consent>"));
+    let mut parts = parts;
+    parts[3] = ("customXml/item1.xml", large.as_bytes());
+    let bytes = zip_parts(&parts).expect("zip");
+    let text = read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read");
+    reads_only(&text, &["Consent to referral: \u{fdd0}"], &["Yes"]);
+}
+
+#[test]
+fn word_paragraph_styles_placing_text_off_the_page_hide_it() {
+    let styles = r#"
+      <w:style w:type="paragraph" w:styleId="Offstage"><w:pPr><w:ind w:left="-30000"/></w:pPr></w:style>
+      <w:style w:type="paragraph" w:styleId="Framed"><w:pPr><w:framePr w:w="2000" w:hAnchor="page" w:vAnchor="page" w:x="1000" w:y="50000"/></w:pPr></w:style>
+      <w:style w:type="paragraph" w:styleId="Deeper"><w:basedOn w:val="Offstage"/></w:style>
+    "#;
+    let paragraph = |style: &str, own: &str, text: &str| {
+        format!(
+            r#"<w:p><w:pPr><w:pStyle w:val="{style}"/>{own}</w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"#
+        )
+    };
+    let body = [
+        paragraph("Offstage", "", "Unseen indented by its style"),
+        paragraph("Deeper", "", "Unseen indented by its style's base"),
+        paragraph("Framed", "", "Unseen framed by its style"),
+        paragraph("Offstage", r#"<w:ind w:left="0"/>"#, "Shown indented back"),
+    ]
+    .concat();
+    let text = word(&body, Some(styles), None, None);
+    reads_only(
+        &text,
+        &["Shown indented back"],
+        &[
+            "Unseen indented by its style",
+            "Unseen indented by its style's base",
+            "Unseen framed by its style",
+        ],
+    );
+}

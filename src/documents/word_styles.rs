@@ -6,7 +6,7 @@
 //! paragraph, run or table naming no style (or one the document lacks)
 //! has. Colours named from the theme are the theme's.
 
-use super::look::{Colour, Fill, Ink, Look, Size};
+use super::look::{Colour, Fill, Ink, Look, Size, PAGE_POINTS};
 use super::theme::Theme;
 use super::xml::{attribute, is_on, next_event, reader};
 use super::{Budget, DocumentError};
@@ -41,9 +41,165 @@ pub(super) fn set_run_property(look: &mut Look, e: &BytesStart<'_>, theme: &Them
                 .and_then(|v| v.trim().parse::<i16>().ok())
                 .map(|twips| f32::from(twips) / 20.0);
         }
+        // Moved up or down from the line, in half points.
+        "position" => {
+            look.raised = attribute(e, "val")
+                .and_then(|v| v.trim().parse::<i32>().ok())
+                .map(|half_points| Size::Points(half_points as f32 / 2.0));
+        }
         "highlight" => look.mark = attribute(e, "val").map(|v| highlight(&v)),
         "shd" => look.fill = shading(e, theme),
         _ => {}
+    }
+}
+
+/// Where the reading of a run's properties is in its text fill
+/// (`w14:textFill`), which Word draws the letters with in place of their
+/// colour: none (`w14:noFill`), a colour, and how see-through it is
+/// (`w14:alpha`, which counts transparency: `100000` is none of the
+/// colour).
+#[derive(Default)]
+pub(super) struct TextFill {
+    depth: usize,
+}
+
+impl TextFill {
+    /// An element of run properties starts (`opens` when it is not
+    /// empty): whether it is the text fill or inside it, read here.
+    pub fn start(
+        &mut self,
+        look: &mut Look,
+        e: &BytesStart<'_>,
+        opens: bool,
+        theme: &Theme,
+    ) -> bool {
+        let name = e.local_name();
+        let name = name.as_ref();
+        if self.depth == 0 {
+            if name != "textFill" {
+                return false;
+            }
+            look.opacity = Some(1.0);
+        } else {
+            match name {
+                "noFill" => look.opacity = Some(0.0),
+                "srgbClr" => {
+                    if let Some(colour) = attribute(e, "val").and_then(|v| Colour::from_hex(&v)) {
+                        look.ink = Some(Ink::Colour(colour));
+                    }
+                }
+                "schemeClr" => {
+                    if let Some(colour) = theme.named(e, ["val", "", ""]) {
+                        look.ink = Some(Ink::Colour(colour));
+                    }
+                }
+                "alpha" => {
+                    if let Some(transparency) = attribute(e, "val")
+                        .and_then(|v| v.trim().parse::<f32>().ok())
+                        .filter(|v| v.is_finite())
+                    {
+                        look.opacity = Some(1.0 - (transparency / 100_000.0).clamp(0.0, 1.0));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if opens {
+            self.depth += 1;
+        }
+        true
+    }
+
+    /// An element ends: whether it was the text fill or inside it.
+    pub fn end(&mut self) -> bool {
+        if self.depth == 0 {
+            return false;
+        }
+        self.depth -= 1;
+        true
+    }
+}
+
+/// A row held exactly to under this many twips (two points) shows no
+/// line of its text; nor does a frame.
+pub(super) const MIN_ROW_TWIPS: f32 = 40.0;
+/// A page's margin, about: an object placed relative to it and wholly
+/// further left or up than this is off the page.
+pub(super) const MARGIN_TWIPS: f32 = 1440.0;
+/// Twips in `PAGE_POINTS`.
+const PAGE_TWIPS: f32 = PAGE_POINTS * 20.0;
+
+/// Where a paragraph stands, as its own properties or its style's
+/// (`w:pPr`) place it: its left indent and first line's (`w:ind`), its
+/// alignment (`w:jc`), and whether it is a frame placed where no one sees
+/// it (`w:framePr`).
+#[derive(Default)]
+pub(super) struct Placing {
+    /// Any of them set.
+    set: bool,
+    left: i64,
+    first_line: i64,
+    aligned_right: bool,
+    frame_away: bool,
+}
+
+impl Placing {
+    /// `w:ind`, `w:jc` or `w:framePr` of paragraph properties.
+    pub fn read(&mut self, e: &BytesStart<'_>) {
+        self.set = true;
+        match e.local_name().as_ref() {
+            "ind" => self.indent(e),
+            "jc" => {
+                self.aligned_right =
+                    attribute(e, "val").is_some_and(|v| matches!(v.trim(), "right" | "end"))
+            }
+            "framePr" => self.frame(e),
+            _ => {}
+        }
+    }
+
+    fn indent(&mut self, e: &BytesStart<'_>) {
+        let twips = |name: &str| attribute(e, name).and_then(|v| v.trim().parse::<i64>().ok());
+        if let Some(left) = twips("left").or_else(|| twips("start")) {
+            self.left = left;
+        }
+        if let Some(first) = twips("firstLine") {
+            self.first_line = first;
+        }
+        if let Some(hanging) = twips("hanging") {
+            self.first_line = -hanging;
+        }
+    }
+
+    /// A frame off the page (further than a page from it, or wholly
+    /// before its left or top edge), or held to a height no line of text
+    /// fits in.
+    fn frame(&mut self, e: &BytesStart<'_>) {
+        let twips = |name: &str| {
+            attribute(e, name)
+                .and_then(|v| v.trim().parse::<f32>().ok())
+                .filter(|v| v.is_finite())
+        };
+        let size = |name: &str| twips(name).unwrap_or(0.0).max(0.0);
+        let off = |at: Option<f32>, size: f32| {
+            at.is_some_and(|at| at > PAGE_TWIPS || at + size < -MARGIN_TWIPS)
+        };
+        let exact = attribute(e, "hRule").is_some_and(|r| r.trim() == "exact");
+        self.frame_away = off(twips("x"), size("w"))
+            || off(twips("y"), size("h"))
+            || (exact && twips("h").is_some_and(|h| h < MIN_ROW_TWIPS));
+    }
+
+    /// Whether its text is off the page (`Look::away`), when it says
+    /// anything of where it stands: in a frame placed away, or indented
+    /// left by more than a page (unless aligned to the right, where it
+    /// ends at the margin whatever its indent).
+    pub fn look(&self) -> Option<bool> {
+        self.set.then(|| {
+            self.frame_away
+                || (!self.aligned_right
+                    && ((self.left + self.first_line.min(0)) as f32) < -PAGE_TWIPS)
+        })
     }
 }
 
@@ -53,30 +209,60 @@ fn ink(value: &str) -> Ink {
     Colour::from_hex(value).map_or(Ink::Automatic, Ink::Colour)
 }
 
-/// `w:shd`: a solid pattern is its pattern colour (`w:color`, black when
-/// automatic), otherwise the fill beneath it; `nil` or an automatic fill
-/// paints nothing. A theme colour (`w:themeColor`, `w:themeFill`) is
-/// what is drawn, whatever the colour spelt beside it.
+/// `w:shd`: a pattern (`w:val`) in its pattern colour (`w:color`, black
+/// when automatic) over the fill (`w:fill`), seen as the two mixed by how
+/// much of the fill the pattern covers (all for `solid`, a tenth for
+/// `pct10`, about half for stripes and crosses); `clear` is the fill
+/// alone, and `nil`, or a clear pattern with an automatic fill, paints
+/// nothing. A theme colour (`w:themeColor`, `w:themeFill`) is what is
+/// drawn, whatever the colour spelt beside it.
 pub(super) fn shading(e: &BytesStart<'_>, theme: &Theme) -> Option<Fill> {
     let pattern = attribute(e, "val").map(|v| v.trim().to_ascii_lowercase());
-    match pattern.as_deref() {
-        Some("nil") => return Some(Fill::Clear),
-        Some("solid") => {
-            return Some(Fill::Colour(
-                theme
-                    .named(e, ["themeColor", "themeTint", "themeShade"])
-                    .or_else(|| attribute(e, "color").and_then(|c| Colour::from_hex(&c)))
-                    .unwrap_or(Colour::BLACK),
-            ))
-        }
-        _ => {}
+    if pattern.as_deref() == Some("nil") {
+        return Some(Fill::Clear);
     }
-    if let Some(themed) = theme.named(e, ["themeFill", "themeFillTint", "themeFillShade"]) {
-        return Some(Fill::Colour(themed));
+    let fill = theme
+        .named(e, ["themeFill", "themeFillTint", "themeFillShade"])
+        .map(Fill::Colour)
+        .or_else(|| {
+            attribute(e, "fill")
+                .map(|fill| Colour::from_hex(&fill).map_or(Fill::Clear, Fill::Colour))
+        });
+    let coverage = pattern.as_deref().map_or(0.0, coverage);
+    if coverage <= 0.0 {
+        return fill.or(pattern.map(|_| Fill::Clear));
     }
-    match attribute(e, "fill") {
-        Some(fill) => Some(Colour::from_hex(&fill).map_or(Fill::Clear, Fill::Colour)),
-        None => pattern.map(|_| Fill::Clear),
+    let ink = theme
+        .named(e, ["themeColor", "themeTint", "themeShade"])
+        .or_else(|| attribute(e, "color").and_then(|c| Colour::from_hex(&c)))
+        .unwrap_or(Colour::BLACK);
+    // An automatic fill under a pattern is the white of the page.
+    let beneath = match fill {
+        Some(Fill::Colour(c)) => c,
+        _ => Colour::WHITE,
+    };
+    Some(Fill::Colour(beneath.under(ink, coverage)))
+}
+
+/// How much of the fill a shading pattern (`w:val`, lower case) covers
+/// with its pattern colour: `pct25` a quarter, `solid` all of it, stripes
+/// and crosses about half (the thin ones about a quarter); none for
+/// `clear` and any pattern Word does not know.
+fn coverage(pattern: &str) -> f32 {
+    if let Some(percent) = pattern.strip_prefix("pct") {
+        return percent.parse::<f32>().map_or(0.0, |p| p / 100.0);
+    }
+    match pattern {
+        "solid" => 1.0,
+        "horzstripe" | "vertstripe" | "reversediagstripe" | "diagstripe" | "horzcross"
+        | "diagcross" => 0.5,
+        "thinhorzstripe"
+        | "thinvertstripe"
+        | "thinreversediagstripe"
+        | "thindiagstripe"
+        | "thinhorzcross"
+        | "thindiagcross" => 0.25,
+        _ => 0.0,
     }
 }
 
@@ -201,6 +387,8 @@ impl Styles {
         let mut in_paragraph_properties = false;
         let mut in_cell_properties = false;
         let mut changed = 0usize;
+        let mut text_fill = TextFill::default();
+        let mut placing = Placing::default();
         let mut events = 0u32;
         loop {
             let event = next_event(&mut reader, &mut events, budget)?;
@@ -247,7 +435,10 @@ impl Styles {
                         }
                         "docDefaults" if start => in_defaults = true,
                         "rPr" if start => in_run_properties = true,
-                        "pPr" if start => in_paragraph_properties = true,
+                        "pPr" if start => {
+                            in_paragraph_properties = true;
+                            placing = Placing::default();
+                        }
                         "tcPr" | "tblPr" if start => in_cell_properties = true,
                         "rPrChange" | "pPrChange" | "tcPrChange" | "tblPrChange" if start => {
                             changed += 1
@@ -258,12 +449,20 @@ impl Styles {
                             }
                         }
                         _ if in_run_properties => {
-                            if let Some(paint) = paint {
-                                set_run_property(&mut paint.look, &e, &styles.theme);
+                            let look = if let Some(paint) = paint {
+                                Some(&mut paint.look)
                             } else if in_defaults {
-                                set_run_property(&mut styles.defaults, &e, &styles.theme);
+                                Some(&mut styles.defaults)
+                            } else {
+                                None
+                            };
+                            if let Some(look) = look {
+                                if !text_fill.start(look, &e, start, &styles.theme) {
+                                    set_run_property(look, &e, &styles.theme);
+                                }
                             }
                         }
+                        "ind" | "jc" | "framePr" if in_paragraph_properties => placing.read(&e),
                         // A paragraph style's shading, behind its text.
                         "shd" if in_paragraph_properties => {
                             let area = shading(&e, &styles.theme);
@@ -295,8 +494,19 @@ impl Styles {
                         changed = changed.saturating_sub(1)
                     }
                     _ if changed > 0 => {}
+                    _ if in_run_properties && text_fill.end() => {}
                     "rPr" => in_run_properties = false,
-                    "pPr" => in_paragraph_properties = false,
+                    "pPr" => {
+                        in_paragraph_properties = false;
+                        let away = placing.look();
+                        if let Some((_, paint)) = part.as_mut() {
+                            paint.look.away = away.or(paint.look.away);
+                        } else if let Some((_, style)) = style.as_mut() {
+                            style.paint.look.away = away.or(style.paint.look.away);
+                        } else if in_defaults {
+                            styles.defaults.away = away.or(styles.defaults.away);
+                        }
+                    }
                     "tcPr" | "tblPr" => in_cell_properties = false,
                     "docDefaults" => in_defaults = false,
                     "tblStylePr" => {

@@ -2,7 +2,7 @@
 //! refuses a DTD, entity references resolved without expansion, and the
 //! layout of paragraphs and table rows as the form reader's lines.
 
-use super::{Budget, DocumentError};
+use super::{Budget, DocumentError, DocumentText, Unseen};
 use crate::core::field::{Label, ValueKind};
 use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
 use crate::core::tick::has_boxes;
@@ -144,7 +144,20 @@ pub(super) fn tick(checked: bool) -> char {
     }
 }
 
-/// Lines as the form reader takes them, built from paragraphs and tables.
+/// Where the layout stands: the paragraphs ended so far and the length
+/// of the one being read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Mark {
+    ended: usize,
+    at: usize,
+}
+
+/// Text judged out of sight is kept to this many bytes, a line for each
+/// paragraph or cell it was in: enough to tell whether it holds a form.
+const MAX_UNSEEN_KEPT: usize = 64 * 1024;
+
+/// Lines as the form reader takes them, built from paragraphs and tables,
+/// and apart from them the text judged out of sight.
 #[derive(Default)]
 pub(super) struct Layout {
     out: String,
@@ -152,11 +165,58 @@ pub(super) struct Layout {
     /// Open tables, innermost last: the cells of the row being read.
     tables: Vec<Vec<String>>,
     in_cell: Vec<bool>,
+    unseen: Unseen,
+    unseen_line: String,
+    /// Paragraphs (and loose text) ended so far.
+    ended: usize,
 }
 
 impl Layout {
+    pub fn mark(&self) -> Mark {
+        Mark {
+            ended: self.ended,
+            at: self.paragraph.len(),
+        }
+    }
+
+    /// The text of the paragraph being read since `mark`, when it is
+    /// still the paragraph `mark` was taken in.
+    pub fn since(&self, mark: Mark) -> Option<&str> {
+        (mark.ended == self.ended)
+            .then(|| self.paragraph.get(mark.at..))
+            .flatten()
+    }
+
+    /// The text since `mark` (in the same paragraph) replaced by `c`; a
+    /// mark in a paragraph ended since is left as it is.
+    pub fn replace_since(&mut self, mark: Mark, c: char) {
+        if self.since(mark).is_some() {
+            self.paragraph.truncate(mark.at);
+            self.paragraph.push(c);
+        }
+    }
+
     pub fn text(&mut self, text: &str) {
         self.paragraph.push_str(text);
+    }
+
+    /// Text of the paragraph being read that a reader does not see: not
+    /// part of its line, but counted and kept apart.
+    pub fn unseen_text(&mut self, text: &str) {
+        self.unseen.chars += text.chars().filter(|c| !c.is_whitespace()).count();
+        if self.unseen.text.len() + self.unseen_line.len() + text.len() <= MAX_UNSEEN_KEPT {
+            self.unseen_line.push_str(text);
+        }
+    }
+
+    /// The out-of-sight text of the paragraph or cell that ends: a line.
+    fn end_unseen_line(&mut self) {
+        let line = std::mem::take(&mut self.unseen_line);
+        let line = line.trim();
+        if !line.is_empty() {
+            self.unseen.text.push_str(&in_one_cell(line));
+            self.unseen.text.push('\n');
+        }
     }
 
     pub fn push(&mut self, c: char) {
@@ -171,6 +231,8 @@ impl Layout {
 
     /// A paragraph ends: a line of its own, or part of its table cell.
     pub fn end_paragraph(&mut self, budget: &Budget) -> Result<(), DocumentError> {
+        self.end_unseen_line();
+        self.ended += 1;
         let paragraph = std::mem::take(&mut self.paragraph);
         let in_cell = self.in_cell.last().copied().unwrap_or(false);
         match self.tables.last_mut() {
@@ -232,6 +294,8 @@ impl Layout {
     /// Text outside any paragraph (a cell's text written bare): ends as if
     /// its paragraph had.
     fn end_loose_text(&mut self) {
+        self.end_unseen_line();
+        self.ended += 1;
         if self.paragraph.trim().is_empty() {
             self.paragraph.clear();
             return;
@@ -278,9 +342,12 @@ impl Layout {
         write_row(&mut self.out, &cells);
     }
 
-    pub fn finish(mut self) -> String {
+    pub fn finish(mut self) -> DocumentText {
         self.end_loose_text();
-        self.out
+        DocumentText {
+            text: self.out,
+            unseen: self.unseen,
+        }
     }
 }
 

@@ -17,6 +17,12 @@ pub(super) struct Found<'a> {
     pub(super) time_left: &'a mut std::time::Duration,
 }
 
+/// Why a document whose form would read as blank, while text judged out
+/// of sight in it holds the form's labels, is set aside.
+pub(super) const HIDDEN_FORM: &str = "it holds text of the referral form that the gateway judged \
+     out of sight of a reader (hidden, or coloured as what it is drawn on), so a form filled \
+     in may read as blank";
+
 /// The name an attached message without a file name goes by in the path
 /// of a document attached to it.
 const UNNAMED_MESSAGE: &str = "(attached message)";
@@ -132,15 +138,23 @@ fn collect_attachments(message: &Message<'_>, found: &mut Found<'_>, depth: usiz
                     read_attached_email(&bytes, found, depth, name_in_path)
                 } else {
                     let started = std::time::Instant::now();
-                    let read = read_document_in(kind, &bytes, charset, &limits);
+                    let read = read_document_text(kind, &bytes, charset, &limits);
                     *found.time_left = found.time_left.saturating_sub(started.elapsed());
-                    read.map(|text| {
+                    read.map_err(|e| e.to_string()).and_then(|read| {
+                        let reading = read_form(&read.text);
+                        // A form that reads as blank or as no form, whose
+                        // text judged out of sight holds the form's labels,
+                        // may be a filled-in form misjudged: a person looks
+                        // rather than its sender being told it is empty.
+                        if !typed(&reading) && holds_a_label(&read.unseen.text) {
+                            return Err(HIDDEN_FORM.to_string());
+                        }
                         found.documents.push(DocumentForm {
                             name: name_in_path,
-                            reading: read_form(&text),
-                        })
+                            reading,
+                        });
+                        Ok(())
                     })
-                    .map_err(|e| e.to_string())
                 };
                 if let Err(why) = read {
                     unread = Some(why);
