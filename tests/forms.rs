@@ -30,12 +30,7 @@ async fn unticked(w: &World) -> (String, OutboxRow) {
     let case = w.store.case(&reference).await.expect("case");
     assert_eq!(case.summary.status, "incomplete");
     assert!(w.rows("acknowledgement").await.is_empty());
-    let asked = w
-        .rows("incomplete")
-        .await
-        .into_iter()
-        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
-        .expect("the incomplete mail");
+    let asked = incomplete_mail(w, &reference).await;
     assert_eq!(asked.to, [REFERRER]);
     assert!(w
         .text_of(&asked)
@@ -62,6 +57,22 @@ fn reply(asked: &OutboxRow, reference: &str, headers: &str, from: &str, body: &s
         &asked.message_id,
         body,
     )
+}
+
+/// The referrer's answer to `asked`, from their own mailbox, authenticated,
+/// at 14:00 on the day the referral came.
+async fn referrer_replies(w: &World, asked: &OutboxRow, reference: &str, body: &str) {
+    let raw = reply(asked, reference, &passed("justice.gov.uk"), REFERRER, body);
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+}
+
+/// The incomplete mail sent for the case.
+async fn incomplete_mail(w: &World, reference: &str) -> OutboxRow {
+    w.rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference))
+        .expect("the incomplete mail")
 }
 
 /// The case is open, acknowledged once, to the referrer.
@@ -120,14 +131,7 @@ async fn the_one_missing_line_above_the_quote_completes_the_case() {
         "Consent to referral: Yes\r\n\r\nThanks, Jo\r\n\r\n{}",
         angle_quote(&w.text_of(&asked))
     );
-    let raw = reply(
-        &asked,
-        &reference,
-        &passed("justice.gov.uk"),
-        REFERRER,
-        &body,
-    );
-    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    referrer_replies(&w, &asked, &reference, &body).await;
     completed_and_acknowledged(&w, &reference).await;
 }
 
@@ -147,26 +151,12 @@ async fn the_answer_typed_into_the_quoted_form_completes_the_case() {
         let w = world().await;
         let (reference, asked) = unticked(&w).await;
         let body = format!("See below.\r\n\r\n{quoted}");
-        let raw = reply(
-            &asked,
-            &reference,
-            &passed("justice.gov.uk"),
-            REFERRER,
-            &body,
-        );
-        w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+        referrer_replies(&w, &asked, &reference, &body).await;
         completed_and_acknowledged(&w, &reference).await;
     }
     // The quote sent back untouched fills in nothing.
     let body = format!("Sorry, which part?\r\n\r\n{}", angle_quote(&text));
-    let raw = reply(
-        &asked,
-        &reference,
-        &passed("justice.gov.uk"),
-        REFERRER,
-        &body,
-    );
-    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    referrer_replies(&w, &asked, &reference, &body).await;
     w.send().await;
     let case = w.store.case(&reference).await.expect("case");
     assert_eq!(case.summary.status, "incomplete");
@@ -240,14 +230,7 @@ async fn the_answer_typed_after_the_options_left_in_completes_the_case() {
         "Consent to referral: [Yes / No] Yes",
     );
     let body = format!("See below.\r\n\r\n{}", outlook_quote(&filled));
-    let raw = reply(
-        &asked,
-        &reference,
-        &passed("justice.gov.uk"),
-        REFERRER,
-        &body,
-    );
-    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    referrer_replies(&w, &asked, &reference, &body).await;
     completed_and_acknowledged(&w, &reference).await;
 }
 
@@ -266,12 +249,7 @@ async fn an_unreadable_consent_is_asked_again_saying_what_is_wanted() {
         )
         .await;
     w.send().await;
-    let asked = w
-        .rows("incomplete")
-        .await
-        .into_iter()
-        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
-        .expect("the incomplete mail");
+    let asked = incomplete_mail(&w, &reference).await;
     let text = one_line(&w.text_of(&asked));
     assert!(
         text.contains("Please check and write again: Consent to referral (Yes or No)."),
@@ -282,14 +260,7 @@ async fn an_unreadable_consent_is_asked_again_saying_what_is_wanted() {
         "Consent to referral: Yes\r\n\r\nJo\r\n\r\n{}",
         angle_quote(&w.text_of(&asked))
     );
-    let raw = reply(
-        &asked,
-        &reference,
-        &passed("justice.gov.uk"),
-        REFERRER,
-        &body,
-    );
-    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    referrer_replies(&w, &asked, &reference, &body).await;
     completed_and_acknowledged(&w, &reference).await;
 }
 
@@ -306,12 +277,7 @@ async fn impossible_birthday(w: &World) -> (String, OutboxRow) {
         )
         .await;
     w.send().await;
-    let asked = w
-        .rows("incomplete")
-        .await
-        .into_iter()
-        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
-        .expect("the incomplete mail");
+    let asked = incomplete_mail(w, &reference).await;
     assert!(one_line(&w.text_of(&asked))
         .contains("Please check and write again: Date of birth (a date, such as 14/02/1988)."));
     (reference, asked)
@@ -326,14 +292,7 @@ async fn the_date_of_birth_given_alone_completes_the_case() {
         outlook_quote(&w.text_of(&asked))
     );
     let body = body.replacen("Sorry - ", "", 1);
-    let raw = reply(
-        &asked,
-        &reference,
-        &passed("justice.gov.uk"),
-        REFERRER,
-        &body,
-    );
-    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    referrer_replies(&w, &asked, &reference, &body).await;
     completed_and_acknowledged(&w, &reference).await;
     // The acknowledgement speaks of the referral, not of the reply.
     let ack = &w.rows("acknowledgement").await[0];
@@ -350,14 +309,7 @@ async fn the_whole_form_corrected_completes_the_case_and_opens_no_other() {
         "Corrected form below.\r\n\r\n{form}\r\n{}",
         outlook_quote(&w.text_of(&asked))
     );
-    let raw = reply(
-        &asked,
-        &reference,
-        &passed("justice.gov.uk"),
-        REFERRER,
-        &body,
-    );
-    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    referrer_replies(&w, &asked, &reference, &body).await;
     completed_and_acknowledged(&w, &reference).await;
 }
 
@@ -455,14 +407,7 @@ async fn yes_he_has_consented_in_reply_completes_the_case() {
         "Yes, he has consented to the referral.\r\n\r\nJo\r\n\r\n{}",
         outlook_quote(&w.text_of(&asked))
     );
-    let raw = reply(
-        &asked,
-        &reference,
-        &passed("justice.gov.uk"),
-        REFERRER,
-        &body,
-    );
-    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    referrer_replies(&w, &asked, &reference, &body).await;
     completed_and_acknowledged(&w, &reference).await;
 
     // Words that take it back complete nothing.
@@ -490,14 +435,7 @@ async fn the_referrers_corrected_date_of_birth_is_the_cases() {
         "Sorry, I had his date of birth wrong.\r\n\r\n{form}\r\n{}",
         outlook_quote(&w.text_of(&asked))
     );
-    let raw = reply(
-        &asked,
-        &reference,
-        &passed("justice.gov.uk"),
-        REFERRER,
-        &body,
-    );
-    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    referrer_replies(&w, &asked, &reference, &body).await;
     completed_and_acknowledged(&w, &reference).await;
     let case = w.store.case(&reference).await.expect("case");
     assert_eq!(
