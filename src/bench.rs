@@ -285,6 +285,9 @@ pub struct WebFigures {
     pub search: (f64, f64),
     /// `GET /cases?overdue=yes`: every case's deadlines worked out.
     pub overdue: (f64, f64),
+    /// `GET /cases?order=urgent`: every case's deadlines worked out to
+    /// order them.
+    pub urgent: (f64, f64),
     /// Pressing "Sign in" on the link's page (`POST /sign-in/TOKEN`), then
     /// the list it leads to.
     pub sign_in_to_list: (f64, f64),
@@ -333,6 +336,7 @@ pub async fn web(
     let mut list = Vec::new();
     let mut search = Vec::new();
     let mut overdue = Vec::new();
+    let mut urgent = Vec::new();
     let mut sign_in = Vec::new();
     let mut listed = 0;
     let mut bytes = 0;
@@ -393,6 +397,14 @@ pub async fn web(
         if !late.starts_with("HTTP/1.1 200") {
             return Err(WebBenchError::Http("/cases?overdue=yes failed".to_string()));
         }
+        let started = Instant::now();
+        let ordered = http(address, "GET", "/cases?order=urgent", Some(&cookie)).await?;
+        urgent.push(started.elapsed().as_secs_f64() * 1000.0);
+        if !ordered.starts_with("HTTP/1.1 200") {
+            return Err(WebBenchError::Http(
+                "/cases?order=urgent failed".to_string(),
+            ));
+        }
     }
     let _ = stop.send(true);
     let _ = server.await;
@@ -403,6 +415,7 @@ pub async fn web(
         list: median_and_worst(&mut list),
         search: median_and_worst(&mut search),
         overdue: median_and_worst(&mut overdue),
+        urgent: median_and_worst(&mut urgent),
         sign_in_to_list: median_and_worst(&mut sign_in),
     })
 }

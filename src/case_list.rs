@@ -131,6 +131,17 @@ pub fn most_urgent_first(listed: &mut [ListedCase<'_>]) {
     });
 }
 
+/// Orders `listed` the newest first (by when received, then the later
+/// reference), as the store pages them.
+pub fn newest_first(listed: &mut [ListedCase<'_>]) {
+    listed.sort_by(|a, b| {
+        (&b.case.received_at, &b.case.reference).cmp(&(&a.case.received_at, &a.case.reference))
+    });
+}
+
+/// How [`newest_first`] orders the list, as the list says it.
+pub const NEWEST_FIRST: &str = "Newest first: the referrals received most recently at the top.";
+
 /// How [`most_urgent_first`] orders the list, as the list says it.
 pub const MOST_URGENT_FIRST: &str = "Most urgent first: overdue deadlines, then the nearest \
      deadline, then cases with none open; cases alike in order of reference.";

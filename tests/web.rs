@@ -845,12 +845,12 @@ async fn a_long_list_comes_a_hundred_cases_a_page_and_says_how_many() {
         one.body
     );
     assert_eq!(rows(&one.body), 100);
-    // The most urgent first: the 150 not yet acknowledged (the same
-    // deadline, so in order of reference), then the first, acknowledged,
-    // whose next deadline is further off.
+    // The newest first: the 150 received after the first, the latest at
+    // the top.
     assert!(!one.body.contains(&first), "{}", one.body);
-    assert!(one.body.contains("Paged Person 0<") && one.body.contains("Paged Person 99<"));
-    assert!(!one.body.contains("Paged Person 100<"));
+    let at = |body: &str, name: &str| body.find(&format!("{name}<")).expect(name);
+    assert!(at(&one.body, "Paged Person 149") < at(&one.body, "Paged Person 50"));
+    assert!(!one.body.contains("Paged Person 49<"));
     assert!(
         one.body
             .contains("<a href=\"/cases?page=2\" rel=\"next\">Next 51</a>"),
@@ -868,8 +868,8 @@ async fn a_long_list_comes_a_hundred_cases_a_page_and_says_how_many() {
         two.body
     );
     assert_eq!(rows(&two.body), 51);
-    assert!(two.body.contains("Paged Person 100<") && two.body.contains("Paged Person 149<"));
-    assert!(two.body.contains(&first));
+    assert!(two.body.contains("Paged Person 49<") && two.body.contains("Paged Person 0<"));
+    assert!(two.body.find("Paged Person 0<") < two.body.find(first.as_str()));
     assert!(two
         .body
         .contains("<a href=\"/cases?page=1\" rel=\"prev\">Previous 100</a>"));

@@ -492,7 +492,19 @@ async fn the_list_puts_the_most_urgent_case_first_and_says_so() {
         .await
         .expect("update");
     let ann = gateway.sign_in(ANN);
+    // By default the newest first, the other order a link away.
     let page = get(&gateway, "/cases", &ann);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let at = positions(&page.body, &[&second, &first, &third]);
+    assert!(at[0] < at[1] && at[1] < at[2], "{}", page.body);
+    assert!(page.body.contains("<caption>Newest first"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<a href=\"/cases?order=urgent\">Show the most urgent first</a>"),
+        "{}",
+        page.body
+    );
+    let page = get(&gateway, "/cases?order=urgent", &ann);
     assert_eq!(page.status, 200, "{}", page.body);
     let at = positions(&page.body, &[&third, &second, &first]);
     assert!(at[0] < at[1] && at[1] < at[2], "{}", page.body);

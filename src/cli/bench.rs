@@ -227,6 +227,11 @@ pub(crate) fn bench_web(dir: Option<&Path>, cases: usize, runs: usize) -> Result
         figures.overdue.0, figures.overdue.1
     );
     println!(
+        "GET /cases?order=urgent (the most urgent first: every case's deadlines worked out): \
+         {:.1} ms, {:.1} ms",
+        figures.urgent.0, figures.urgent.1
+    );
+    println!(
         "sign-in to list (POST /sign-in/TOKEN, then GET /cases): {:.1} ms, {:.1} ms",
         figures.sign_in_to_list.0, figures.sign_in_to_list.1
     );

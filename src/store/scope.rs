@@ -62,8 +62,7 @@ impl Store {
     }
 
     /// One page of the scope's cases (open and incomplete only when
-    /// `open_only`), oldest first as [`Store::scoped_cases`] lists them,
-    /// and how many there are in all.
+    /// `open_only`), the newest first, and how many there are in all.
     pub async fn scoped_case_page(
         &self,
         scope: &CaseScope,
@@ -84,7 +83,7 @@ impl Store {
              expected_release_date, referral, prison_number, crn, referrer_name, \
              referring_agency FROM cases \
              WHERE authority = $1 AND ($2 = 0 OR status IN ('open', 'incomplete')) \
-             ORDER BY received_at, id LIMIT $3 OFFSET $4",
+             ORDER BY received_at DESC, id DESC LIMIT $3 OFFSET $4",
         )
         .bind(&scope.authority)
         .bind(Flag(open_only))

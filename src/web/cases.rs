@@ -11,7 +11,8 @@ use super::session::{signed_in, Signed, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
 use crate::case_list::{
-    filter_cases, most_urgent_first, urgency, CaseFilter, ListedCase, MOST_URGENT_FIRST,
+    filter_cases, most_urgent_first, newest_first, urgency, CaseFilter, ListedCase,
+    MOST_URGENT_FIRST, NEWEST_FIRST,
 };
 use crate::case_view::{case_view, short_day, status_label, FURTHER_REFERRALS, LINKED_TO};
 use crate::core::protocol::Rag;
@@ -97,6 +98,9 @@ struct ListQuery {
     /// The day the deadlines are seen as on.
     on: NaiveDate,
     page: usize,
+    /// `order=urgent`: the most urgent first (every open case's deadlines
+    /// worked out); otherwise the newest first.
+    urgent_first: bool,
     /// What could not be read: the field's name and what is wrong with
     /// it, said above the form and beside the field. The list is then not
     /// shown, as it would not be what was asked for.
@@ -157,11 +161,13 @@ impl ListQuery {
             search: Some(get("q").to_string()).filter(|q| !q.is_empty()),
         };
         let page = get("page").parse::<usize>().unwrap_or(1).max(1);
+        let urgent_first = get("order") == "urgent";
         ListQuery {
             fields,
             filter,
             on,
             page,
+            urgent_first,
             problems,
         }
     }
@@ -180,10 +186,31 @@ impl ListQuery {
             .map(|(_, message)| message.as_str())
     }
 
+    /// The address of the same list in the other order, from its first
+    /// page.
+    fn order_link(&self) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for name in ["q", "state", "due", "overdue", "all", "on"] {
+            let value = self.get(name);
+            if !value.is_empty() {
+                query.append_pair(name, value);
+            }
+        }
+        if !self.urgent_first {
+            query.append_pair("order", "urgent");
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            "/cases".to_string()
+        } else {
+            format!("/cases?{query}")
+        }
+    }
+
     /// The address of another page of the same list.
     fn page_link(&self, page: usize) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        for name in ["q", "state", "due", "overdue", "all", "on"] {
+        for name in ["q", "state", "due", "overdue", "all", "on", "order"] {
             let value = self.get(name);
             if !value.is_empty() {
                 query.append_pair(name, value);
@@ -237,10 +264,10 @@ pub(crate) async fn list(
     )
 }
 
-/// The page of the list asked for, the most urgent first: every open
-/// case's deadlines are worked out before a page of them can be cut. With
-/// no search and no filter on deadlines, only the page's cases are read in
-/// full; the rest are placed by their references and deadlines alone.
+/// The page of the list asked for. The newest first, as the store pages
+/// them: only the page's cases and their deadlines are read. The most
+/// urgent first (or a search, or a filter on deadlines): every case's
+/// deadlines are worked out before a page can be cut.
 async fn listing(
     state: &WebState,
     scope: &CaseScope,
@@ -256,9 +283,34 @@ async fn listing(
         )?;
         let deadlines = crate::sweep::open_deadlines(&state.config, &deadline_cases, asked.on);
         let mut listed = filter_cases(&cases, &deadlines, filter);
-        most_urgent_first(&mut listed);
+        if asked.urgent_first {
+            most_urgent_first(&mut listed);
+        } else {
+            newest_first(&mut listed);
+        }
         let (page, range) = page_of(asked.page, listed.len());
         return Ok(list_body(asked, listed.len(), page, &listed[range], today));
+    }
+    if !asked.urgent_first {
+        let first = (asked.page - 1).saturating_mul(PAGE_SIZE);
+        let (total, mut cases) = store
+            .scoped_case_page(scope, filter.open_only, first, PAGE_SIZE)
+            .await?;
+        let (page, range) = page_of(asked.page, total);
+        if cases.is_empty() && total > 0 {
+            // Past the last page: the last page.
+            cases = store
+                .scoped_case_page(scope, filter.open_only, range.start, PAGE_SIZE)
+                .await?
+                .1;
+        }
+        let references: Vec<&str> = cases.iter().map(|c| c.reference.as_str()).collect();
+        let deadline_cases = store
+            .scoped_deadline_cases_among(scope, &references)
+            .await?;
+        let deadlines = crate::sweep::open_deadlines(&state.config, &deadline_cases, asked.on);
+        let listed = filter_cases(&cases, &deadlines, &CaseFilter::default());
+        return Ok(list_body(asked, total, page, &listed, today));
     }
     let (references, deadline_cases) = tokio::try_join!(
         store.scoped_case_references(scope, filter.open_only),
@@ -522,13 +574,27 @@ fn list_body(
         )
     };
     // Shown: the heading names the list, the caption its order.
-    let caption = if pages > 1 {
-        format!("Page {page} of {pages}. {MOST_URGENT_FIRST}")
+    let order = if asked.urgent_first {
+        MOST_URGENT_FIRST
     } else {
-        MOST_URGENT_FIRST.to_string()
+        NEWEST_FIRST
     };
+    let caption = if pages > 1 {
+        format!("Page {page} of {pages}. {order}")
+    } else {
+        order.to_string()
+    };
+    let other_order = format!(
+        "<p><a href=\"{}\">{}</a> \u{b7} <a href=\"/due\">Deadlines due, most pressing first</a></p>",
+        escape(&asked.order_link()),
+        if asked.urgent_first {
+            "Show the newest first"
+        } else {
+            "Show the most urgent first"
+        }
+    );
     format!(
-        "{form}<p>{count}{seen_as}</p>{table}{pager}",
+        "{form}<p>{count}{seen_as}</p>{other_order}{table}{pager}",
         table = table(&caption, true, &column_heads(&LIST_HEADINGS), &rows),
     )
 }
