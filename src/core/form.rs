@@ -964,7 +964,16 @@ fn forward_header(lines: &[&str], at: usize) -> Option<Option<EmailAddress>> {
     }
     // Lower-cased copies only for the lines that may need them: most that
     // get here are labels (`Full name: ...`) or a signature's `From`.
-    let separator = (line.len() >= 10 && line.chars().all(|c| c == '_'))
+    // A rule of underscores starts a forward only above its header block
+    // (as Outlook writes them); alone, it divides a form's sections.
+    let rule_over_header = line.len() >= 10
+        && line.chars().all(|c| c == '_')
+        && lines
+            .iter()
+            .skip(at + 1)
+            .take(3)
+            .any(|l| is_from_line(l.trim()));
+    let separator = rule_over_header
         || (line.starts_with('-') && {
             let squashed: String = line
                 .to_lowercase()
@@ -1023,6 +1032,12 @@ fn clean_value(value: &str) -> String {
         .trim_matches(is_space)
         .trim_start_matches('*')
         .trim_end_matches('*');
+    // A bullet or dash typed before the answer (`Full name: - Jo Bloggs`)
+    // is not part of it.
+    let value = match value.strip_prefix(['-', '–', '—', '•']) {
+        Some(rest) if rest.starts_with(is_space) => rest.trim_start_matches(is_space),
+        _ => value,
+    };
     normalise_space(value)
 }
 
@@ -1370,6 +1385,38 @@ mod tests {
         assert_eq!(answer(&r, Field::Consent).as_deref(), Some("No"));
         let both = answer(&r, Field::RoughSleepingRisk);
         assert!(!matches!(both.as_deref(), Some("Yes" | "No")), "{both:?}");
+    }
+
+    #[test]
+    fn a_rule_divides_a_form_and_a_dash_before_an_answer_is_not_part_of_it() {
+        let r = read_form(
+            "Full name: - Martin Osei\nDate of birth: 09/03/1987\nPrison number: A7712KD\n\
+             ________________________________\n\
+             Consent to referral: No\nReferrer name: \u{2013} Jane Doe\n",
+        );
+        assert_eq!(
+            r.values.get(&Field::FullName).map(String::as_str),
+            Some("Martin Osei")
+        );
+        assert_eq!(
+            r.values.get(&Field::Consent).map(String::as_str),
+            Some("No")
+        );
+        assert_eq!(
+            r.values.get(&Field::ReferrerName).map(String::as_str),
+            Some("Jane Doe")
+        );
+        // Over a header block, the rule still starts the forwarded mail.
+        let r = read_form(
+            "Full name: Sam Example\nDate of birth: 01/02/1990\nCRN: X123456\n\
+             ________________________________\nFrom: Someone <someone@example.com>\n\
+             Sent: 01 December 2026 10:00\nFull name: Other Person\n",
+        );
+        assert_eq!(
+            r.values.get(&Field::FullName).map(String::as_str),
+            Some("Sam Example")
+        );
+        assert!(r.again.is_empty(), "{:?}", r.again);
     }
 
     #[test]
