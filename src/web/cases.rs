@@ -265,9 +265,9 @@ pub(crate) async fn list(
 }
 
 /// The page of the list asked for. The newest first, as the store pages
-/// them: only the page's cases and their deadlines are read. The most
-/// urgent first (or a search, or a filter on deadlines): every case's
-/// deadlines are worked out before a page can be cut.
+/// them (or as a search matched them): only the page's deadlines are read.
+/// The most urgent first, or a filter on deadlines: every case's deadlines
+/// are worked out before a page can be cut.
 async fn listing(
     state: &WebState,
     scope: &CaseScope,
@@ -276,7 +276,7 @@ async fn listing(
 ) -> Result<String, crate::store::StoreError> {
     let filter = &asked.filter;
     let store = &state.store;
-    if filter.search.is_some() || filter.keeps_by_deadline() {
+    if filter.keeps_by_deadline() || (asked.urgent_first && filter.search.is_some()) {
         let (cases, deadline_cases) = tokio::try_join!(
             store.scoped_cases(scope, filter.reads_open_only()),
             store.scoped_deadline_cases(scope)
@@ -292,18 +292,29 @@ async fn listing(
         return Ok(list_body(asked, listed.len(), page, &listed[range], today));
     }
     if !asked.urgent_first {
-        let first = (asked.page - 1).saturating_mul(PAGE_SIZE);
-        let (total, mut cases) = store
-            .scoped_case_page(scope, filter.open_only, first, PAGE_SIZE)
-            .await?;
-        let (page, range) = page_of(asked.page, total);
-        if cases.is_empty() && total > 0 {
-            // Past the last page: the last page.
-            cases = store
-                .scoped_case_page(scope, filter.open_only, range.start, PAGE_SIZE)
-                .await?
-                .1;
-        }
+        let (total, page, cases) = if filter.search.is_some() {
+            // Matched by what the cases say; only the page's deadlines read.
+            let all = store.scoped_cases(scope, filter.open_only).await?;
+            let mut matched = filter_cases(&all, &[], filter);
+            newest_first(&mut matched);
+            let (page, range) = page_of(asked.page, matched.len());
+            let shown: Vec<CaseSummary> = matched[range].iter().map(|l| l.case.clone()).collect();
+            (matched.len(), page, shown)
+        } else {
+            let first = (asked.page - 1).saturating_mul(PAGE_SIZE);
+            let (total, mut cases) = store
+                .scoped_case_page(scope, filter.open_only, first, PAGE_SIZE)
+                .await?;
+            let (page, range) = page_of(asked.page, total);
+            if cases.is_empty() && total > 0 {
+                // Past the last page: the last page.
+                cases = store
+                    .scoped_case_page(scope, filter.open_only, range.start, PAGE_SIZE)
+                    .await?
+                    .1;
+            }
+            (total, page, cases)
+        };
         let references: Vec<&str> = cases.iter().map(|c| c.reference.as_str()).collect();
         let deadline_cases = store
             .scoped_deadline_cases_among(scope, &references)
