@@ -14,6 +14,7 @@
 //! blank lines when it looks for a value below its label.
 
 use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
+use crate::core::rows::is_row_of_pairs;
 use html5gum::{naive_next_state, Emitter, Error, State, Tokenizer};
 use std::convert::Infallible;
 
@@ -683,8 +684,10 @@ impl Renderer {
 
     /// A row of two or more cells is one `label<TAB>value` line, even with
     /// an empty value (so the reader never takes the next row for it); a
-    /// single cell is a layout cell whose lines stay as they are. The value
-    /// cells of a wider row are kept apart, empty ones too, by
+    /// single cell is a layout cell whose lines stay as they are. A row of
+    /// pairs (`Date of birth | ... | Prison number | ...`) is a line for
+    /// each pair, as a Word table's is (`is_row_of_pairs`). The value
+    /// cells of another wider row are kept apart, empty ones too, by
     /// `VALUE_CELL_SEPARATOR`: in `Yes | X | No | ` the box beside each
     /// option matters.
     fn write_row(&mut self, cells: Vec<Lines>) {
@@ -695,6 +698,14 @@ impl Renderer {
         let cells: Vec<String> = cells.into_iter().map(Lines::joined).collect();
         if cells.iter().all(String::is_empty) {
             self.out.block();
+            return;
+        }
+        let texts: Vec<&str> = cells.iter().map(String::as_str).collect();
+        if is_row_of_pairs(&texts) {
+            for pair in cells.chunks(2) {
+                self.out
+                    .add_line(&format!("{}{CELL_SEPARATOR}{}", pair[0], pair[1]));
+            }
             return;
         }
         let mut line = String::new();

@@ -386,3 +386,19 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_row_of_two_questions_reads_each_answer_beside_its_own_label() {
+    let html = "<table><tr><td><b>Date of birth</b></td><td>04/05/1983</td>\
+        <td><b>Prison number</b></td><td>A1234BC</td></tr>\
+        <tr><td><b>Referrer name</b></td><td>Kerry Walsh</td>\
+        <td><b>Referrer email</b></td><td>kerry.walsh@justice.gov.uk</td></tr>\
+        <tr><td>Consent to referral</td><td>Yes</td><td>X</td><td>No</td></tr></table>";
+    let read = values(html);
+    assert_eq!(read[&Field::DateOfBirth], "04/05/1983");
+    assert_eq!(read[&Field::PrisonNumber], "A1234BC");
+    assert_eq!(read[&Field::ReferrerName], "Kerry Walsh");
+    assert_eq!(read[&Field::ReferrerEmail], "kerry.walsh@justice.gov.uk");
+    // A row of options is no row of pairs.
+    assert!(html_to_lines(html).contains("Consent to referral\tYes\u{1f}X\u{1f}No"));
+}
