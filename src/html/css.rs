@@ -340,11 +340,7 @@ impl Sheet {
             match b {
                 b'{' => {
                     if depth == 0 {
-                        let prelude = css[prelude_start..i].trim_ascii();
-                        // `<!--` and `-->` around a sheet are no part of it.
-                        let prelude = prelude.strip_prefix(b"<!--").unwrap_or(prelude);
-                        let prelude = prelude.strip_prefix(b"-->").unwrap_or(prelude);
-                        at_rule = prelude.trim_ascii().starts_with(b"@");
+                        at_rule = sheet_prelude(&css[prelude_start..i]).starts_with(b"@");
                         block_start = i + 1;
                     }
                     depth += 1;
@@ -357,8 +353,7 @@ impl Sheet {
                     depth -= 1;
                     if depth == 0 {
                         if !at_rule && rules.len() < MAX_RULES {
-                            let prelude = css[prelude_start..block_start - 1].trim_ascii();
-                            let prelude = prelude.strip_prefix(b"<!--").unwrap_or(prelude);
+                            let prelude = sheet_prelude(&css[prelude_start..block_start - 1]);
                             let block = &css[block_start..i];
                             let lower = block.to_ascii_lowercase();
                             if READ.iter().any(|p| lower.windows(p.len()).any(|w| w == *p)) {
@@ -398,6 +393,19 @@ impl Sheet {
         }
         look
     }
+}
+
+/// A rule's selectors, without the `<!--` and `-->` that may stand
+/// around a sheet (no part of it).
+fn sheet_prelude(prelude: &[u8]) -> &[u8] {
+    let mut prelude = prelude.trim_ascii();
+    while let Some(rest) = prelude
+        .strip_prefix(b"<!--")
+        .or_else(|| prelude.strip_prefix(b"-->"))
+    {
+        prelude = rest.trim_ascii();
+    }
+    prelude
 }
 
 fn find_ignoring_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -467,6 +467,10 @@ fn a_style_sheet_rule_that_hides_hides() {
     let html = "<style>.a{display:none}</style><p>Full name: <span class=a style='display:inline'>\
         Sam</span> Example</p>";
     assert_eq!(values(html)[&Field::FullName], "Sam Example");
+    // A rule after the `-->` that closes Outlook's commented sheet.
+    let html = "<style><!-- p.MsoNormal {margin:0cm;} -->\n.hid{display:none}</style>\
+        <p>Full name: <span class=hid>Hidden </span>Sam Example</p>";
+    assert_eq!(values(html)[&Field::FullName], "Sam Example");
     let html = "<style>.a{display:none !important}</style><p>Full name: <span class=a \
         style='display:inline'>Hidden</span>Sam Example</p>";
     assert_eq!(values(html)[&Field::FullName], "Sam Example");
