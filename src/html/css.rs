@@ -6,6 +6,8 @@
 //! name with classes and an id: no combinators, no pseudo-classes). Bounded:
 //! so much style sheet and so many rules are read, no more.
 
+use std::collections::HashMap;
+
 /// The most style sheet text read, over all `<style>` blocks.
 const MAX_SHEET_BYTES: usize = 256 * 1024;
 /// The most rules kept (only those that set a property read here count).
@@ -260,6 +262,18 @@ impl Selector {
         Some(selector)
     }
 
+    /// What an element must have for the selector to match: its first
+    /// class, else its id, else its element name.
+    fn key(&self) -> Vec<u8> {
+        match (self.classes.first(), &self.id, &self.tag) {
+            (Some(class), _, _) => key(b'.', class),
+            (None, Some(id), _) => key(b'#', id),
+            (None, None, Some(tag)) => tag.clone(),
+            // A selector always names one of them.
+            (None, None, None) => Vec::new(),
+        }
+    }
+
     /// Class names and ids are matched in any case, as in the quirks mode
     /// most mail is shown in.
     fn matches(&self, tag: &[u8], classes: &[u8], id: &[u8]) -> bool {
@@ -280,6 +294,10 @@ impl Selector {
 #[derive(Debug, Default)]
 pub(super) struct Sheet {
     rules: Vec<(Selector, Vec<u8>)>,
+    /// The rules by what an element must have for them to match (a class,
+    /// else its id, else its name), so that an element is matched against
+    /// only the rules that may apply to it.
+    by_key: HashMap<Vec<u8>, Vec<usize>>,
 }
 
 /// Properties a rule must set to be kept.
@@ -371,7 +389,11 @@ impl Sheet {
             }
         }
         rules.truncate(MAX_RULES);
-        Sheet { rules }
+        let mut by_key: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        for (i, (selector, _)) in rules.iter().enumerate() {
+            by_key.entry(selector.key()).or_default().push(i);
+        }
+        Sheet { rules, by_key }
     }
 
     /// How an element is shown: the sheet's rules that match it, in order,
@@ -379,14 +401,31 @@ impl Sheet {
     pub(super) fn look(&self, tag: &[u8], classes: &[u8], id: &[u8], style: &[u8]) -> Look {
         let mut look = Look::default();
         let style = without_comments(style);
-        let matching = || {
-            self.rules
-                .iter()
-                .filter(|(s, _)| s.matches(tag, classes, id))
-                .map(|(_, block)| block.as_slice())
-        };
+        let mut candidates: Vec<usize> = Vec::new();
+        if !self.rules.is_empty() {
+            let keys = classes
+                .split(|b| b.is_ascii_whitespace())
+                .filter(|c| !c.is_empty())
+                .take(32)
+                .map(|c| key(b'.', c))
+                .chain((!id.is_empty()).then(|| key(b'#', id)))
+                .chain(std::iter::once(tag.to_vec()));
+            for k in keys {
+                if let Some(found) = self.by_key.get(&k) {
+                    candidates.extend(found);
+                }
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+        }
+        let matching: Vec<&[u8]> = candidates
+            .into_iter()
+            .filter_map(|i| self.rules.get(i))
+            .filter(|(s, _)| s.matches(tag, classes, id))
+            .map(|(_, block)| block.as_slice())
+            .collect();
         for important in [false, true] {
-            for block in matching() {
+            for block in &matching {
                 look.apply(block, important);
             }
             look.apply(&style, important);
@@ -406,6 +445,15 @@ fn sheet_prelude(prelude: &[u8]) -> &[u8] {
         prelude = rest.trim_ascii();
     }
     prelude
+}
+
+/// A class or id as looked up: its mark (`.`, `#`) and its name in lower
+/// case.
+fn key(mark: u8, name: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(name.len() + 1);
+    key.push(mark);
+    key.extend(name.iter().map(u8::to_ascii_lowercase));
+    key
 }
 
 fn find_ignoring_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
