@@ -26,6 +26,11 @@ pub(super) struct Look {
     display_none: Option<bool>,
     invisible: Option<bool>,
     mso_hide: Option<bool>,
+    /// `opacity:0`: nothing inside can show again.
+    transparent: Option<bool>,
+    /// A height or width of 0 with what overflows it hidden.
+    zero_size: bool,
+    overflow_hidden: Option<bool>,
     /// A font too small to read (under 2px, 1.5pt).
     pub(super) tiny: Option<bool>,
     pub(super) color: Option<Rgb>,
@@ -40,6 +45,8 @@ impl Look {
         self.display_none == Some(true)
             || self.invisible == Some(true)
             || self.mso_hide == Some(true)
+            || self.transparent == Some(true)
+            || (self.zero_size && self.overflow_hidden == Some(true))
     }
 
     /// Sets anything its content inherits.
@@ -80,6 +87,36 @@ impl Look {
                 }
                 b"mso-hide" => self.mso_hide = Some(value_is("all")),
                 b"font-size" => self.tiny = tiny_size(value),
+                // `font: 0/0 a`: the size is the first word that is one.
+                b"font" => {
+                    if let Some(tiny) = value
+                        .split(|b| b.is_ascii_whitespace())
+                        .map(|word| word.split(|&b| b == b'/').next().unwrap_or_default())
+                        .find(|word| {
+                            word.first()
+                                .is_some_and(|b| b.is_ascii_digit() || *b == b'.')
+                        })
+                        .and_then(tiny_size)
+                    {
+                        self.tiny = Some(tiny);
+                    }
+                }
+                b"opacity" => {
+                    self.transparent = std::str::from_utf8(value)
+                        .ok()
+                        .and_then(|v| v.trim().parse::<f64>().ok())
+                        .map(|v| v < 0.1);
+                }
+                b"height" | b"max-height" | b"width" | b"max-width"
+                    if tiny_size(value) == Some(true) =>
+                {
+                    self.zero_size = true;
+                }
+                b"overflow" | b"overflow-x" | b"overflow-y" => {
+                    self.overflow_hidden = Some(value_is("hidden") || value_is("clip"));
+                }
+                // Transparent text is not seen, whatever is behind it.
+                b"color" if value_is("transparent") => self.tiny = Some(true),
                 b"color" => self.color = colour(value).or(self.color),
                 b"background-color" => self.background = colour(value).or(self.background),
                 b"background" => {

@@ -417,6 +417,12 @@ fn text_too_small_or_the_colour_of_its_background_is_not_read() {
         "color:#fefefe",
         "color:#123456;background:#123456",
         "color:red;background-color:red",
+        "font:0/0 a",
+        "font: 1px Arial",
+        "opacity:0",
+        "max-height:0;overflow:hidden",
+        "width:0px; height:0px; overflow:hidden",
+        "color:transparent",
     ] {
         let html = format!(
             "<p>Consent to referral: <span style=\"{hiding}\">Yes - </span>No, he declined</p>"
@@ -435,6 +441,10 @@ fn text_too_small_or_the_colour_of_its_background_is_not_read() {
         "color:white;background:#1f3864",
         "color:#ff0000",
         "color:windowtext",
+        "font:11pt Calibri",
+        "opacity:0.9",
+        "max-height:0",
+        "height:20px;overflow:hidden",
     ] {
         let html = format!("<p>Consent to referral: <span style=\"{shown}\">No</span></p>");
         assert_eq!(values(&html)[&Field::Consent], "No", "{shown}");
