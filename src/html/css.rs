@@ -1,6 +1,6 @@
 //! The little of CSS that decides whether text is seen: `display`,
 //! `visibility`, `mso-hide`, a font too small to read, text the colour of
-//! its background, and the Wingdings 2 font whose letters draw boxes. Read
+//! its background, and the Wingdings fonts whose letters draw boxes. Read
 //! from an element's `style` attribute and from the simple rules of the
 //! message's `<style>` blocks (one class, id or element name, or an element
 //! name with classes and an id: no combinators, no pseudo-classes). Bounded:
@@ -35,8 +35,9 @@ pub(super) struct Look {
     pub(super) tiny: Option<bool>,
     pub(super) color: Option<Rgb>,
     pub(super) background: Option<Rgb>,
-    /// The font is Wingdings 2 (as browsers or as Outlook choose it).
-    pub(super) wingdings2: Option<bool>,
+    /// The font draws letters as symbols: Wingdings or Wingdings 2 (as
+    /// browsers or as Outlook choose it).
+    pub(super) symbols: Option<Symbols>,
 }
 
 impl Look {
@@ -54,7 +55,7 @@ impl Look {
         self.tiny.is_some()
             || self.color.is_some()
             || self.background.is_some()
-            || self.wingdings2.is_some()
+            || self.symbols.is_some()
     }
 
     /// Applies declarations (`a:b; c:d`), comments already taken out; the
@@ -124,16 +125,16 @@ impl Look {
                         self.background = Some(c);
                     }
                 }
-                b"font-family" => self.wingdings2 = Some(first_family_is_wingdings2(value)),
-                b"mso-symbol-font-family" => symbol_font = Some(first_family_is_wingdings2(value)),
+                b"font-family" => self.symbols = Some(Symbols::of(value)),
+                b"mso-symbol-font-family" => symbol_font = Some(Symbols::of(value)),
                 b"mso-char-type" => symbol_chars = value_is("symbol"),
                 _ => {}
             }
         }
         // Outlook draws the characters of a span marked as symbols in
         // the symbol font it names.
-        if let (true, Some(wingdings2)) = (symbol_chars, symbol_font) {
-            self.wingdings2 = Some(wingdings2);
+        if let (true, Some(symbols)) = (symbol_chars, symbol_font) {
+            self.symbols = Some(symbols);
         }
     }
 }
@@ -159,15 +160,50 @@ fn tiny_size(value: &[u8]) -> Option<bool> {
     Some(number < under)
 }
 
-/// `"Wingdings 2", serif`: the first family named is Wingdings 2.
-fn first_family_is_wingdings2(value: &[u8]) -> bool {
-    let first = value.split(|&b| b == b',').next().unwrap_or_default();
-    let name: Vec<u8> = first
-        .iter()
-        .filter(|&&b| b != b'"' && b != b'\'')
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    name.trim_ascii() == b"wingdings 2"
+/// A font that draws letters as symbols, or one that draws text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Symbols {
+    Text,
+    Wingdings,
+    Wingdings2,
+}
+
+impl Symbols {
+    /// By the first family named (`"Wingdings 2", serif`).
+    pub(super) fn of(families: &[u8]) -> Symbols {
+        let first = families.split(|&b| b == b',').next().unwrap_or_default();
+        let name: Vec<u8> = first
+            .iter()
+            .filter(|&&b| b != b'"' && b != b'\'')
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        match name.trim_ascii() {
+            b"wingdings" => Symbols::Wingdings,
+            b"wingdings 2" => Symbols::Wingdings2,
+            _ => Symbols::Text,
+        }
+    }
+
+    /// The box or mark the font draws for a character, as the form reader
+    /// knows it; other characters as they are. Wingdings: `o`, `q` and `¨`
+    /// empty boxes, `x` and `ý` crossed boxes, `þ` a ticked box, `ü` a
+    /// tick, `û` a cross. Wingdings 2: `£` an empty box, `T` and `S`
+    /// crossed boxes, `R` a ticked box, `O` and `Q` crosses, `P` a tick.
+    pub(super) fn draw(self, c: char) -> char {
+        match (self, c) {
+            (Symbols::Wingdings, 'o' | 'q' | '\u{a8}') => '\u{2610}',
+            (Symbols::Wingdings, 'x' | '\u{fd}') => '\u{2612}',
+            (Symbols::Wingdings, '\u{fe}') => '\u{2611}',
+            (Symbols::Wingdings, '\u{fc}') => '\u{2713}',
+            (Symbols::Wingdings, '\u{fb}') => '\u{2717}',
+            (Symbols::Wingdings2, '\u{a3}') => '\u{2610}',
+            (Symbols::Wingdings2, 'T' | 'S') => '\u{2612}',
+            (Symbols::Wingdings2, 'R') => '\u{2611}',
+            (Symbols::Wingdings2, 'O' | 'Q') => '\u{2717}',
+            (Symbols::Wingdings2, 'P') => '\u{2713}',
+            _ => c,
+        }
+    }
 }
 
 /// A CSS or HTML colour: `#fff`, `#ffffff`, `rgb(255, 255, 255)`, and the

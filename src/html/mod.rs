@@ -7,8 +7,9 @@
 //! rule of a `<style>` block) is dropped, and so is text too small to read
 //! or the colour of its background (white on the white page). What Outlook
 //! alone shows (`<!--[if mso]>`) is read apart, by [`outlook_lines`].
-//! Wingdings 2's letters that Outlook draws as boxes (`£`, `T`, `R`, `S`)
-//! are read as the boxes they are.
+//! Letters that Outlook draws as boxes in the Wingdings fonts (Wingdings
+//! 2's `£`, `T`, `R`, `S`; Wingdings' `o`, `x`, `þ`) are read as the boxes
+//! they are.
 //!
 //! One pass over html5gum's tokens, with the open tables on an explicit
 //! stack: no tree is built and nothing recurses over the input's nesting,
@@ -20,7 +21,7 @@
 
 use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
 use crate::core::rows::is_row_of_pairs;
-use css::{alike, colour, Look, Rgb, Sheet, PAGE};
+use css::{alike, colour, Look, Rgb, Sheet, Symbols, PAGE};
 use html5gum::{naive_next_state, Emitter, Error, State, Tokenizer};
 use std::convert::Infallible;
 
@@ -69,20 +70,6 @@ pub fn outlook_lines(html: &str) -> Option<String> {
     }
     css::outlook_view(html, |part| !html_to_lines(part).trim().is_empty())
         .map(|view| html_to_lines(&view))
-}
-
-/// Wingdings 2 draws these letters as boxes and marks: `£` an empty box,
-/// `T` and `S` a crossed box, `R` a ticked box, `O` and `Q` a cross, `P` a
-/// tick.
-fn wingdings2_char(c: char) -> char {
-    match c {
-        '\u{a3}' => '\u{2610}',
-        'T' | 'S' => '\u{2612}',
-        'R' => '\u{2611}',
-        'O' | 'Q' => '\u{2717}',
-        'P' => '\u{2713}',
-        c => c,
-    }
 }
 
 /// Feeds the tokenizer's text and tags to the renderer, leaving out hidden
@@ -243,9 +230,8 @@ impl Events<'_> {
             if look.color.is_none() {
                 look.color = colour(&self.color);
             }
-            if look.wingdings2.is_none() && !self.face.is_empty() {
-                let first = self.face.split(|&b| b == b',').next().unwrap_or_default();
-                look.wingdings2 = Some(first.trim_ascii().eq_ignore_ascii_case(b"wingdings 2"));
+            if look.symbols.is_none() && !self.face.is_empty() {
+                look.symbols = Some(Symbols::of(&self.face));
             }
         }
         look
@@ -314,16 +300,21 @@ impl Events<'_> {
     }
 
     /// What the open scopes make of text: not seen (too small, or the
-    /// colour of its background), or drawn in Wingdings 2.
-    fn text_look(&self) -> (bool, bool) {
+    /// colour of its background), and the symbol font it is drawn in.
+    fn text_look(&self) -> (bool, Symbols) {
         let inherited =
             |get: fn(&Look) -> Option<Rgb>| self.scopes.iter().rev().find_map(|s| get(&s.look));
         let tiny = self.scopes.iter().rev().find_map(|s| s.look.tiny) == Some(true);
         let colour = inherited(|l| l.color);
         let background = inherited(|l| l.background).unwrap_or(PAGE);
         let unseen = tiny || colour.is_some_and(|c| alike(c, background));
-        let wingdings2 = self.scopes.iter().rev().find_map(|s| s.look.wingdings2) == Some(true);
-        (unseen, wingdings2)
+        let symbols = self
+            .scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.look.symbols)
+            .unwrap_or(Symbols::Text);
+        (unseen, symbols)
     }
 
     /// A start tag inside a hidden element: whether it ends that element
@@ -376,7 +367,7 @@ impl Events<'_> {
         if self.text.is_empty() {
             return;
         }
-        let (unseen, wingdings2) = self.text_look();
+        let (unseen, symbols) = self.text_look();
         if unseen {
             self.text.clear();
             return;
@@ -384,8 +375,8 @@ impl Events<'_> {
         // The tokenizer returns the input's own UTF-8 cut at ASCII
         // delimiters; the lossy path is only a guard.
         let text = String::from_utf8_lossy(&self.text);
-        if wingdings2 {
-            let drawn: String = text.chars().map(wingdings2_char).collect();
+        if symbols != Symbols::Text {
+            let drawn: String = text.chars().map(|c| symbols.draw(c)).collect();
             self.renderer.text(&drawn);
         } else {
             self.renderer.text(&text);

@@ -550,3 +550,22 @@ fn what_outlook_alone_shows_is_read_apart() {
     assert_eq!(outlook_lines(html), None);
     assert_eq!(outlook_lines("<p>Full name: Sam</p>"), None);
 }
+
+#[test]
+fn wingdings_letters_in_html_are_the_boxes_drawn() {
+    let wd = |c: &str| format!("<span style='font-family:Wingdings'>{c}</span>");
+    let text = html_to_lines(&format!(
+        "<p>Consent to referral: {} Yes {} No</p><p>Referral type: Duty to Refer</p>",
+        wd("o"),
+        wd("x")
+    ));
+    assert!(
+        text.starts_with("Consent to referral: \u{2610} Yes \u{2612} No\n"),
+        "{text:?}"
+    );
+    assert!(text.contains("Referral type: Duty to Refer"), "{text:?}");
+    assert_eq!(
+        html_to_lines(&format!("<p>{} Yes</p>", wd("&#252;"))),
+        "\u{2713} Yes\n"
+    );
+}
