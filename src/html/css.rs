@@ -546,11 +546,18 @@ pub(super) fn outlook_view(html: &str, shows_text: impl Fn(&str) -> bool) -> Opt
     while let Some(at) = find_ignoring_case(rest.as_bytes(), b"<!--[if") {
         out.push_str(&rest[..at]);
         let after = &rest[at + 7..];
-        let Some(close) = after.find("]>") else {
+        let Some(close) = after.find(']') else {
             out.push_str(&rest[at..]);
             rest = "";
             break;
         };
+        if !after[close + 1..].starts_with('>') {
+            // `<!--[if !supportLists]-->`: a whole comment, which hides
+            // nothing after it from anyone.
+            out.push_str(&rest[at..at + 7]);
+            rest = after;
+            continue;
+        }
         let condition = after[..close].trim().to_ascii_lowercase();
         let mut body = &after[close + 2..];
         let revealed = body.starts_with("<!-->");

@@ -549,6 +549,14 @@ fn what_outlook_alone_shows_is_read_apart() {
         </xml><![endif]--></head><p>Full name: Sam</p>";
     assert_eq!(outlook_lines(html), None);
     assert_eq!(outlook_lines("<p>Full name: Sam</p>"), None);
+    // Word's list markers between whole comments are shown by all.
+    let html = "<p><!--[if !supportLists]--><span>1.</span><!--[endif]-->Full name: Sam</p>\
+        <p><!--[if mso]>Consent to referral: No<![endif]--></p>";
+    assert_eq!(html_to_lines(html), "1.Full name: Sam\n");
+    assert_eq!(
+        outlook_lines(html).as_deref(),
+        Some("1.Full name: Sam\n\nConsent to referral: No\n")
+    );
 }
 
 #[test]
