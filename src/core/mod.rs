@@ -19,6 +19,7 @@ pub mod protocol;
 pub mod referral;
 pub mod reply;
 pub mod report;
+pub mod rows;
 pub mod sender;
 pub mod sources;
 pub mod states;

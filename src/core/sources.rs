@@ -100,6 +100,25 @@ pub fn read_forms(
             }
         }
     }
+    // A consent one form gives that cannot be read (`No - he withdrew it
+    // (20/11)`) beside a Yes in another is no Yes: the sender may have
+    // written No.
+    let unreadable_consent = interpreted
+        .iter()
+        .any(|r| r.invalid.contains(&Field::Consent) && r.referral.consent.is_none());
+    let consent_given = interpreted.iter().any(|r| r.referral.consent == Some(true));
+    if forms.len() > 1 && unreadable_consent && consent_given {
+        if !conflicts.contains(&Field::Consent) {
+            conflicts.push(Field::Consent);
+        }
+        for (k, (source, _)) in forms.iter().enumerate() {
+            let says = interpreted[k].referral.consent == Some(true)
+                || interpreted[k].invalid.contains(&Field::Consent);
+            if says && !conflicting_forms.contains(source) {
+                conflicting_forms.push(source.clone());
+            }
+        }
+    }
     let mut merged = forms[winner].1.clone();
     for (i, (_, other)) in forms.iter().enumerate() {
         // A form about someone else fills nothing in: one person's health
@@ -385,6 +404,21 @@ mod tests {
         assert_eq!(read.conflicts, vec![Field::Consent]);
         assert_eq!(read.outcome, Outcome::Incomplete);
         assert_eq!(read.referral.consent, None);
+    }
+
+    #[test]
+    fn a_consent_that_cannot_be_read_beside_a_yes_is_no_yes() {
+        let unclear =
+            "Full name: Sam Example\nConsent to referral: Yes [ ] No [ ] - he is unsure\n";
+        let (read, _) = both(unclear, FULL);
+        assert_eq!(read.conflicts, vec![Field::Consent], "{read:?}");
+        assert_eq!(read.referral.consent, None);
+        assert_eq!(read.outcome, Outcome::Incomplete);
+        // Beside a No it is no Yes either way: nothing to ask.
+        let no = FULL.replace("Consent to referral: Yes", "Consent to referral: No");
+        let (read, _) = both(unclear, &no);
+        assert!(read.conflicts.is_empty(), "{read:?}");
+        assert_eq!(read.referral.consent, Some(false));
     }
 
     #[test]

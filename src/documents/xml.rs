@@ -3,9 +3,8 @@
 //! layout of paragraphs and table rows as the form reader's lines.
 
 use super::{Budget, DocumentError, DocumentText, Unseen};
-use crate::core::field::{Label, ValueKind};
 use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
-use crate::core::tick::has_boxes;
+use crate::core::rows::is_row_of_pairs;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
 use quick_xml::Reader;
@@ -376,7 +375,7 @@ fn write_row(out: &mut String, cells: &[String]) {
         }
         return;
     }
-    let pairs = cells.len() >= 4 && cells.len().is_multiple_of(2) && is_row_of_pairs(&cells);
+    let pairs = is_row_of_pairs(&cells);
     if pairs {
         for pair in cells.chunks(2) {
             out.push_str(pair[0]);
@@ -395,31 +394,4 @@ fn write_row(out: &mut String, cells: &[String]) {
         out.push_str(cell);
     }
     out.push('\n');
-}
-
-/// Whether a row of an even number of cells is question, answer, question,
-/// answer. Every question a known label; or the first a label whose answer
-/// is one value (a name, a date: not a choice whose options may fill the
-/// cells after it) and the others questions the form reader does not know
-/// (`Full name | Daniel Whitmore | Favourite colour | blue`), which are
-/// neither empty, nor boxes, nor ticks: the known answer is kept, the
-/// unknown pair read as a line of its own.
-fn is_row_of_pairs(cells: &[&str]) -> bool {
-    let label = |c: &str| Label::from_text(c.trim_end_matches(':'));
-    let questions = || cells.iter().step_by(2);
-    if questions().all(|c| label(c).is_some()) {
-        return true;
-    }
-    let Some(first) = cells.first().and_then(|c| label(c)) else {
-        return false;
-    };
-    let one_value = !matches!(first.value_kind(), ValueKind::Choice | ValueKind::Boolean);
-    one_value
-        && questions().skip(1).all(|c| {
-            label(c).is_some()
-                || (!c.is_empty()
-                    && !has_boxes(c)
-                    && !c.eq_ignore_ascii_case("x")
-                    && c.chars().any(char::is_alphabetic))
-        })
 }

@@ -3,7 +3,13 @@
 //! one line `first cell<TAB>other cells` (`CELL_SEPARATOR`), and what a
 //! reader never sees (style, script, title, comments, Outlook's conditional
 //! comments, and elements hidden by `display:none`, `visibility:hidden`,
-//! `mso-hide:all` or the `hidden` attribute) is dropped.
+//! `mso-hide:all` or the `hidden` attribute, in their `style` or by a simple
+//! rule of a `<style>` block) is dropped, and so is text too small to read
+//! or the colour of its background (white on the white page). What Outlook
+//! alone shows (`<!--[if mso]>`) is read apart, by [`outlook_lines`].
+//! Letters that Outlook draws as boxes in the Wingdings fonts (Wingdings
+//! 2's `£`, `T`, `R`, `S`; Wingdings' `o`, `x`, `þ`) are read as the boxes
+//! they are.
 //!
 //! One pass over html5gum's tokens, with the open tables on an explicit
 //! stack: no tree is built and nothing recurses over the input's nesting,
@@ -14,6 +20,8 @@
 //! blank lines when it looks for a value below its label.
 
 use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
+use crate::core::rows::is_row_of_pairs;
+use css::{alike, colour, Look, Rgb, Sheet, Symbols, PAGE};
 use html5gum::{naive_next_state, Emitter, Error, State, Tokenizer};
 use std::convert::Infallible;
 
@@ -24,14 +32,22 @@ pub fn html_to_lines(html: &str) -> String {
     let mut renderer = Renderer::new(html.len());
     let events = Events {
         renderer: &mut renderer,
+        sheet: Sheet::of(html),
         text: Vec::new(),
         tag: Vec::new(),
         end_tag: false,
         last_start_tag: Vec::new(),
         attribute: Vec::new(),
         style: Vec::new(),
+        class: Vec::new(),
+        id: Vec::new(),
+        bgcolor: Vec::new(),
+        color: Vec::new(),
+        face: Vec::new(),
+        seen: 0,
         hidden_attribute: false,
         hidden: None,
+        scopes: Vec::new(),
     };
     // Nothing is ever yielded (`pop_token` returns `None`, and reading a
     // `&str` cannot fail): running the iterator to its end runs the
@@ -43,12 +59,27 @@ pub fn html_to_lines(html: &str) -> String {
     renderer.finish()
 }
 
+/// The lines Outlook shows, when its conditional comments make them differ
+/// from what other mail programs show (`<!--[if mso]>No<![endif]-->
+/// <!--[if !mso]><!-->Yes<!--<![endif]-->`): the officers read mail in
+/// Outlook, the sender may have seen the other. Both are read, and a form
+/// answered differently in the two is asked about, never read as either.
+pub fn outlook_lines(html: &str) -> Option<String> {
+    if !html.contains("<!--[") {
+        return None;
+    }
+    css::outlook_view(html, |part| !html_to_lines(part).trim().is_empty())
+        .map(|view| html_to_lines(&view))
+}
+
 /// Feeds the tokenizer's text and tags to the renderer, leaving out hidden
 /// elements. Of the attributes only `style` and `hidden` are looked at;
 /// comments (Outlook's conditional ones included), doctypes and parse
 /// errors show nothing, so they are not even kept.
 struct Events<'r> {
     renderer: &'r mut Renderer,
+    /// The rules of the message's style sheets.
+    sheet: Sheet,
     /// Text since the last tag: the tokenizer hands it over in pieces.
     text: Vec<u8>,
     tag: Vec<u8>,
@@ -57,12 +88,40 @@ struct Events<'r> {
     last_start_tag: Vec<u8>,
     /// The name of the tag's attribute being read.
     attribute: Vec<u8>,
-    /// The tag's `style` attribute.
+    /// The tag's `style` attribute (the first: a browser ignores another).
     style: Vec<u8>,
+    /// Its `class`, `id`, `bgcolor`, `color` (of a `<font>`) and `face`.
+    class: Vec<u8>,
+    id: Vec<u8>,
+    bgcolor: Vec<u8>,
+    color: Vec<u8>,
+    face: Vec<u8>,
+    /// The attributes above already read for this tag, by `ATTRIBUTES`'
+    /// bit: a second of one is not read, as a browser drops it.
+    seen: u8,
     /// The tag has a `hidden` attribute.
     hidden_attribute: bool,
     /// Inside a hidden element: nothing in it is shown.
     hidden: Option<Hidden>,
+    /// Open elements that set what their text inherits (its size, colour,
+    /// background, font), innermost last.
+    scopes: Vec<Scope>,
+}
+
+/// The attributes read, each by its bit in `Events::seen`.
+const ATTRIBUTES: [&[u8]; 6] = [b"style", b"class", b"id", b"bgcolor", b"color", b"face"];
+
+/// The most open elements followed for what their text inherits.
+const MAX_SCOPES: usize = 256;
+
+/// An open element that sets what its text inherits, and how to tell where
+/// it ends without a tree (as for `Hidden`).
+#[derive(Debug)]
+struct Scope {
+    name: Vec<u8>,
+    depth: usize,
+    containers: usize,
+    look: Look,
 }
 
 /// A hidden element being skipped, and how to tell where it ends without a
@@ -135,32 +194,127 @@ fn end_closes(open: &[u8], tag: &[u8]) -> bool {
     }
 }
 
-/// A `style` attribute that takes the element out of sight.
-fn style_hides(style: &[u8]) -> bool {
-    style.split(|&b| b == b';').any(|declaration| {
-        let Some(colon) = declaration.iter().position(|&b| b == b':') else {
-            return false;
-        };
-        let property = declaration[..colon].trim_ascii();
-        let mut value = declaration[colon + 1..].trim_ascii();
-        if let Some(at) = value.iter().position(|&b| b == b'!') {
-            // `none !important`
-            value = value[..at].trim_ascii();
-        }
-        let is = |a: &[u8], b: &str| a.eq_ignore_ascii_case(b.as_bytes());
-        (is(property, "display") && is(value, "none"))
-            || (is(property, "visibility") && (is(value, "hidden") || is(value, "collapse")))
-            || (is(property, "mso-hide") && is(value, "all"))
-    })
-}
-
 impl Events<'_> {
     /// Ends the attribute read so far.
     fn end_attribute(&mut self) {
         if self.attribute == b"hidden" {
             self.hidden_attribute = true;
         }
+        if let Some(bit) = ATTRIBUTES.iter().position(|a| *a == self.attribute) {
+            self.seen |= 1 << bit;
+        }
         self.attribute.clear();
+    }
+
+    fn clear_attributes(&mut self) {
+        self.attribute.clear();
+        self.style.clear();
+        self.class.clear();
+        self.id.clear();
+        self.bgcolor.clear();
+        self.color.clear();
+        self.face.clear();
+        self.seen = 0;
+        self.hidden_attribute = false;
+    }
+
+    /// How the start tag just read shows its content.
+    fn look(&self) -> Look {
+        let mut look = self
+            .sheet
+            .look(&self.tag, &self.class, &self.id, &self.style);
+        if look.background.is_none() {
+            look.background = colour(&self.bgcolor);
+        }
+        if self.tag == b"font" {
+            if look.color.is_none() {
+                look.color = colour(&self.color);
+            }
+            if look.symbols.is_none() && !self.face.is_empty() {
+                look.symbols = Some(Symbols::of(&self.face));
+            }
+        }
+        look
+    }
+
+    /// A start tag shown: the open scopes it ends or nests in.
+    fn scopes_at_start(&mut self, look: Look) {
+        let tag = self.tag.as_slice();
+        if let Some(ended) = self
+            .scopes
+            .iter()
+            .position(|s| s.depth == 1 && s.containers == 0 && start_closes(&s.name, tag))
+        {
+            self.scopes.truncate(ended);
+        }
+        if is_void(tag) {
+            return;
+        }
+        for scope in &mut self.scopes {
+            if scope.name == tag {
+                scope.depth += 1;
+            } else if is_container(tag) {
+                scope.containers += 1;
+            }
+        }
+        if look.inherited() && self.scopes.len() < MAX_SCOPES {
+            self.scopes.push(Scope {
+                name: tag.to_vec(),
+                depth: 1,
+                containers: 0,
+                look,
+            });
+        }
+    }
+
+    /// An end tag shown: the open scopes it ends.
+    fn scopes_at_end(&mut self) {
+        let tag = self.tag.as_slice();
+        let block = role(tag) != Role::Inline;
+        let mut keep = Vec::with_capacity(self.scopes.len());
+        for mut scope in std::mem::take(&mut self.scopes) {
+            let ends = if scope.name == tag {
+                scope.depth -= 1;
+                scope.depth == 0
+            } else if scope.containers > 0 {
+                if is_container(tag) {
+                    scope.containers -= 1;
+                }
+                false
+            } else {
+                end_closes(&scope.name, tag)
+            };
+            if !ends {
+                keep.push(scope);
+            }
+        }
+        // The end of a block ends the inline elements left open inside it.
+        if block {
+            while keep.last().is_some_and(|s| {
+                s.name != tag && role(&s.name) == Role::Inline && s.containers == 0
+            }) {
+                keep.pop();
+            }
+        }
+        self.scopes = keep;
+    }
+
+    /// What the open scopes make of text: not seen (too small, or the
+    /// colour of its background), and the symbol font it is drawn in.
+    fn text_look(&self) -> (bool, Symbols) {
+        let inherited =
+            |get: fn(&Look) -> Option<Rgb>| self.scopes.iter().rev().find_map(|s| get(&s.look));
+        let tiny = self.scopes.iter().rev().find_map(|s| s.look.tiny) == Some(true);
+        let colour = inherited(|l| l.color);
+        let background = inherited(|l| l.background).unwrap_or(PAGE);
+        let unseen = tiny || colour.is_some_and(|c| alike(c, background));
+        let symbols = self
+            .scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.look.symbols)
+            .unwrap_or(Symbols::Text);
+        (unseen, symbols)
     }
 
     /// A start tag inside a hidden element: whether it ends that element
@@ -213,11 +367,19 @@ impl Events<'_> {
         if self.text.is_empty() {
             return;
         }
+        let (unseen, symbols) = self.text_look();
+        if unseen {
+            self.text.clear();
+            return;
+        }
         // The tokenizer returns the input's own UTF-8 cut at ASCII
         // delimiters; the lossy path is only a guard.
-        match std::str::from_utf8(&self.text) {
-            Ok(text) => self.renderer.text(text),
-            Err(_) => self.renderer.text(&String::from_utf8_lossy(&self.text)),
+        let text = String::from_utf8_lossy(&self.text);
+        if symbols != Symbols::Text {
+            let drawn: String = text.chars().map(|c| symbols.draw(c)).collect();
+            self.renderer.text(&drawn);
+        } else {
+            self.renderer.text(&text);
         }
         self.text.clear();
     }
@@ -250,17 +412,13 @@ impl Emitter for Events<'_> {
     fn init_start_tag(&mut self) {
         self.tag.clear();
         self.end_tag = false;
-        self.attribute.clear();
-        self.style.clear();
-        self.hidden_attribute = false;
+        self.clear_attributes();
     }
 
     fn init_end_tag(&mut self) {
         self.tag.clear();
         self.end_tag = true;
-        self.attribute.clear();
-        self.style.clear();
-        self.hidden_attribute = false;
+        self.clear_attributes();
     }
 
     fn push_tag_name(&mut self, s: &[u8]) {
@@ -272,6 +430,9 @@ impl Emitter for Events<'_> {
         self.end_attribute();
         if self.end_tag {
             if !self.end_inside_hidden() {
+                if !self.renderer.hidden {
+                    self.scopes_at_end();
+                }
                 self.renderer.end_tag(&self.tag);
             }
             self.last_start_tag.clear();
@@ -286,19 +447,27 @@ impl Emitter for Events<'_> {
             next,
             Some(State::RawText | State::ScriptData | State::RcData)
         ) && !matches!(self.tag.as_slice(), b"textarea" | b"xmp");
-        let out_of_sight = self.hidden_attribute || style_hides(&self.style);
         if self.start_inside_hidden() {
             // Nothing inside a hidden element is shown.
-        } else if out_of_sight && !hides {
-            if !is_void(&self.tag) {
-                self.hidden = Some(Hidden {
-                    name: self.tag.clone(),
-                    depth: 1,
-                    containers: 0,
-                });
-            }
-        } else {
+        } else if hides {
             self.renderer.start_tag(&self.tag, hides);
+        } else {
+            let look = self.look();
+            // Office's data islands (`<xml>` in a conditional comment)
+            // are settings, never shown.
+            let out_of_sight = self.hidden_attribute || look.hidden() || self.tag == b"xml";
+            if out_of_sight {
+                if !is_void(&self.tag) {
+                    self.hidden = Some(Hidden {
+                        name: self.tag.clone(),
+                        depth: 1,
+                        containers: 0,
+                    });
+                }
+            } else {
+                self.scopes_at_start(look);
+                self.renderer.start_tag(&self.tag, hides);
+            }
         }
         std::mem::swap(&mut self.last_start_tag, &mut self.tag);
         next
@@ -338,8 +507,22 @@ impl Emitter for Events<'_> {
     }
 
     fn push_attribute_value(&mut self, s: &[u8]) {
-        if self.attribute == b"style" && self.style.len() < 4096 {
-            self.style.extend_from_slice(s);
+        let Some(bit) = ATTRIBUTES.iter().position(|a| *a == self.attribute) else {
+            return;
+        };
+        if self.seen & (1 << bit) != 0 {
+            return;
+        }
+        let value = match bit {
+            0 => &mut self.style,
+            1 => &mut self.class,
+            2 => &mut self.id,
+            3 => &mut self.bgcolor,
+            4 => &mut self.color,
+            _ => &mut self.face,
+        };
+        if value.len() < 4096 {
+            value.extend_from_slice(s);
         }
     }
 }
@@ -683,8 +866,10 @@ impl Renderer {
 
     /// A row of two or more cells is one `label<TAB>value` line, even with
     /// an empty value (so the reader never takes the next row for it); a
-    /// single cell is a layout cell whose lines stay as they are. The value
-    /// cells of a wider row are kept apart, empty ones too, by
+    /// single cell is a layout cell whose lines stay as they are. A row of
+    /// pairs (`Date of birth | ... | Prison number | ...`) is a line for
+    /// each pair, as a Word table's is (`is_row_of_pairs`). The value
+    /// cells of another wider row are kept apart, empty ones too, by
     /// `VALUE_CELL_SEPARATOR`: in `Yes | X | No | ` the box beside each
     /// option matters.
     fn write_row(&mut self, cells: Vec<Lines>) {
@@ -695,6 +880,14 @@ impl Renderer {
         let cells: Vec<String> = cells.into_iter().map(Lines::joined).collect();
         if cells.iter().all(String::is_empty) {
             self.out.block();
+            return;
+        }
+        let texts: Vec<&str> = cells.iter().map(String::as_str).collect();
+        if is_row_of_pairs(&texts) {
+            for pair in cells.chunks(2) {
+                self.out
+                    .add_line(&format!("{}{CELL_SEPARATOR}{}", pair[0], pair[1]));
+            }
             return;
         }
         let mut line = String::new();
@@ -724,5 +917,6 @@ impl Renderer {
     }
 }
 
+mod css;
 #[cfg(test)]
 mod tests;

@@ -386,3 +386,194 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_row_of_two_questions_reads_each_answer_beside_its_own_label() {
+    let html = "<table><tr><td><b>Date of birth</b></td><td>04/05/1983</td>\
+        <td><b>Prison number</b></td><td>A1234BC</td></tr>\
+        <tr><td><b>Referrer name</b></td><td>Kerry Walsh</td>\
+        <td><b>Referrer email</b></td><td>kerry.walsh@justice.gov.uk</td></tr>\
+        <tr><td>Consent to referral</td><td>Yes</td><td>X</td><td>No</td></tr></table>";
+    let read = values(html);
+    assert_eq!(read[&Field::DateOfBirth], "04/05/1983");
+    assert_eq!(read[&Field::PrisonNumber], "A1234BC");
+    assert_eq!(read[&Field::ReferrerName], "Kerry Walsh");
+    assert_eq!(read[&Field::ReferrerEmail], "kerry.walsh@justice.gov.uk");
+    // A row of options is no row of pairs.
+    assert!(html_to_lines(html).contains("Consent to referral\tYes\u{1f}X\u{1f}No"));
+}
+
+#[test]
+fn text_too_small_or_the_colour_of_its_background_is_not_read() {
+    for hiding in [
+        "font-size:0",
+        "font-size:1px",
+        "FONT-SIZE: 1.0pt",
+        "font-size:0.1em",
+        "color:#FFFFFF",
+        "color:#fff",
+        "color:white",
+        "color:rgb(255, 255, 255)",
+        "color:#fefefe",
+        "color:#123456;background:#123456",
+        "color:red;background-color:red",
+        "font:0/0 a",
+        "font: 1px Arial",
+        "opacity:0",
+        "max-height:0;overflow:hidden",
+        "width:0px; height:0px; overflow:hidden",
+        "color:transparent",
+    ] {
+        let html = format!(
+            "<p>Consent to referral: <span style=\"{hiding}\">Yes - </span>No, he declined</p>"
+        );
+        assert_eq!(
+            values(&html)[&Field::Consent],
+            "No, he declined",
+            "{hiding}"
+        );
+    }
+    // Text that is seen: a readable size, white on a dark background
+    // (set on the element or around it), colour on white.
+    for shown in [
+        "font-size:11pt",
+        "font-size:2px",
+        "color:white;background:#1f3864",
+        "color:#ff0000",
+        "color:windowtext",
+        "font:11pt Calibri",
+        "opacity:0.9",
+        "max-height:0",
+        "height:20px;overflow:hidden",
+    ] {
+        let html = format!("<p>Consent to referral: <span style=\"{shown}\">No</span></p>");
+        assert_eq!(values(&html)[&Field::Consent], "No", "{shown}");
+    }
+    let html = "<table><tr><td bgcolor=\"#1F3864\"><span style='color:white'>Full name</span>\
+        </td><td style='background:black'><font color=white>Sam Example</font></td></tr></table>";
+    assert_eq!(values(html)[&Field::FullName], "Sam Example");
+    // White text inside a smaller element of its own colour, and a font
+    // element's colour.
+    let html = "<p style='font-size:1px;color:white'>Consent to referral: Yes</p>\
+        <p>Consent to referral: <font color=\"#ffffff\">Yes </font>No</p>";
+    assert_eq!(values(html)[&Field::Consent], "No");
+    // What the hidden element holds at a readable size is still unseen,
+    // what follows it is seen.
+    let html = "<p><span style='font-size:0'>Full name: Hidden <b>Person</b></span>\
+        Full name: Sam Example</p>";
+    assert_eq!(values(html)[&Field::FullName], "Sam Example");
+}
+
+#[test]
+fn a_style_sheet_rule_that_hides_hides() {
+    let html = "<html><head><style><!-- p.MsoNormal {margin:0cm; font-size:11pt;}\n\
+        .hid{display:none} #gone { visibility : hidden } span.tiny{font-size:0}\n\
+        @media print { .onlyprint {display:none} } div p.deep{display:none} --></style></head>\
+        <body><p class=MsoNormal>Consent to referral: <span class=\"x hid\">Yes - </span>\
+        <span id=gone>Yes - </span><span class=tiny>Yes - </span>\
+        <span class=onlyprint>No</span><span class=deep>, he declined</span></p></body></html>";
+    assert_eq!(values(html)[&Field::Consent], "No, he declined");
+    // The element's own style comes after the sheet's.
+    let html = "<style>.a{display:none}</style><p>Full name: <span class=a style='display:inline'>\
+        Sam</span> Example</p>";
+    assert_eq!(values(html)[&Field::FullName], "Sam Example");
+    // A rule after the `-->` that closes Outlook's commented sheet.
+    let html = "<style><!-- p.MsoNormal {margin:0cm;} -->\n.hid{display:none}</style>\
+        <p>Full name: <span class=hid>Hidden </span>Sam Example</p>";
+    assert_eq!(values(html)[&Field::FullName], "Sam Example");
+    let html = "<style>.a{display:none !important}</style><p>Full name: <span class=a \
+        style='display:inline'>Hidden</span>Sam Example</p>";
+    assert_eq!(values(html)[&Field::FullName], "Sam Example");
+}
+
+#[test]
+fn a_second_style_attribute_and_css_comments_are_read_as_a_browser_reads_them() {
+    // A browser keeps an element's first `style` and drops the second.
+    let html = "<p>Consent to referral: <span style=\"color:white\">Yes - signed</span> \
+        <span style=\"font-weight:bold;\" style=\"display:none\">No - he declined</span></p>";
+    assert_eq!(values(html)[&Field::Consent], "No - he declined");
+    let html = "<p>Consent to referral: <span style=\"display:/**/none\">Yes - </span>No</p>";
+    assert_eq!(values(html)[&Field::Consent], "No");
+    // A comment ends a word: `no/**/ne` is no `none`.
+    let html = "<p>Full name: <span style=\"display:no/* */ne\">Sam</span> Example</p>";
+    assert_eq!(values(html)[&Field::FullName], "Sam Example");
+}
+
+#[test]
+fn wingdings_2_letters_are_the_boxes_outlook_draws() {
+    let span = |c: &str| {
+        format!(
+            "<span style='font-family:\"Wingdings 2\";mso-ascii-font-family:\"Times New Roman\";\
+            mso-char-type:symbol;mso-symbol-font-family:\"Wingdings 2\"'><span style='mso-char-type:\
+            symbol;mso-symbol-font-family:\"Wingdings 2\"'>{c}</span></span>"
+        )
+    };
+    let html = format!(
+        "<p>Consent to referral: {} Yes&nbsp;&nbsp; {} No</p><p>Referral type: Duty to Refer</p>",
+        span("&pound;"),
+        span("T")
+    );
+    let text = html_to_lines(&html);
+    assert!(text.contains("\u{2610} Yes"), "{text:?}");
+    assert!(text.contains("\u{2612} No"), "{text:?}");
+    // Letters outside the font stay letters.
+    assert!(text.contains("Referral type: Duty to Refer"), "{text:?}");
+    for (letter, drawn) in [("R", '\u{2611}'), ("S", '\u{2612}'), ("Q", '\u{2717}')] {
+        let text = html_to_lines(&format!("<p>Yes {}</p>", span(letter)));
+        assert_eq!(text, format!("Yes {drawn}\n"));
+    }
+    let text =
+        html_to_lines("<p><font face=\"Wingdings 2\">R</font> Yes <font face=Arial>R</font></p>");
+    assert_eq!(text, "\u{2611} Yes R\n");
+    // A span left open ends with its paragraph.
+    let text = html_to_lines("<p><span style='font-family:\"Wingdings 2\"'>T</p><p>Tenancy</p>");
+    assert_eq!(text, "\u{2612}\n\nTenancy\n");
+}
+
+#[test]
+fn what_outlook_alone_shows_is_read_apart() {
+    let html = "<p>Consent to referral: <!--[if mso]>No &#8211; he declined<![endif]-->\
+        <!--[if !mso]><!-->Yes &#8211; signed form held<!--<![endif]--></p>";
+    assert_eq!(
+        html_to_lines(html),
+        "Consent to referral: Yes \u{2013} signed form held\n"
+    );
+    assert_eq!(
+        outlook_lines(html).as_deref(),
+        Some("Consent to referral: No \u{2013} he declined\n")
+    );
+    // Outlook's usual settings in a conditional comment change nothing
+    // a reader sees.
+    let html = "<head><!--[if gte mso 9]><xml><o:OfficeDocumentSettings><o:AllowPNG/>\
+        </o:OfficeDocumentSettings><w:WordDocument><w:View>Normal</w:View></w:WordDocument>\
+        </xml><![endif]--></head><p>Full name: Sam</p>";
+    assert_eq!(outlook_lines(html), None);
+    assert_eq!(outlook_lines("<p>Full name: Sam</p>"), None);
+    // Word's list markers between whole comments are shown by all.
+    let html = "<p><!--[if !supportLists]--><span>1.</span><!--[endif]-->Full name: Sam</p>\
+        <p><!--[if mso]>Consent to referral: No<![endif]--></p>";
+    assert_eq!(html_to_lines(html), "1.Full name: Sam\n");
+    assert_eq!(
+        outlook_lines(html).as_deref(),
+        Some("1.Full name: Sam\n\nConsent to referral: No\n")
+    );
+}
+
+#[test]
+fn wingdings_letters_in_html_are_the_boxes_drawn() {
+    let wd = |c: &str| format!("<span style='font-family:Wingdings'>{c}</span>");
+    let text = html_to_lines(&format!(
+        "<p>Consent to referral: {} Yes {} No</p><p>Referral type: Duty to Refer</p>",
+        wd("o"),
+        wd("x")
+    ));
+    assert!(
+        text.starts_with("Consent to referral: \u{2610} Yes \u{2612} No\n"),
+        "{text:?}"
+    );
+    assert!(text.contains("Referral type: Duty to Refer"), "{text:?}");
+    assert_eq!(
+        html_to_lines(&format!("<p>{} Yes</p>", wd("&#252;"))),
+        "\u{2713} Yes\n"
+    );
+}

@@ -13,7 +13,7 @@ use crate::core::reply::{read_answer, AnswerReading};
 use crate::core::sender::SenderHeaders;
 use crate::core::sources::{read_forms, FormSource};
 use crate::documents::{read_document_text, DocumentKind, Limits, LIMITS};
-use crate::html::html_to_lines;
+use crate::html::{html_to_lines, outlook_lines};
 use chrono::{DateTime, NaiveDate, Utc};
 use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use regex::Regex;
@@ -356,6 +356,8 @@ fn analyse_unchecked(
     let sent_on = sent_at.map(crate::core::uk::date).unwrap_or(ctx.today);
 
     let mut renderings = Vec::new();
+    let mut own_renderings = 0;
+    let mut notes = Vec::new();
     let mut attachments = Vec::new();
     let mut nested_senders = Vec::new();
     let mut documents = Vec::new();
@@ -364,6 +366,8 @@ fn analyse_unchecked(
         &message,
         &mut Found {
             renderings: &mut renderings,
+            own_renderings: &mut own_renderings,
+            notes: &mut notes,
             attachments: &mut attachments,
             nested_senders: &mut nested_senders,
             documents: &mut documents,
@@ -446,25 +450,43 @@ fn analyse_unchecked(
     // Every form the message carries, its text's first: one referral,
     // with any disagreement between them named (`read_forms`).
     let (referral, form_source) = if kind == Kind::Referral {
-        // A covering note that names the person (`Full name: ...`, too
-        // few labels to be a form of its own) beside an attached form
-        // counts too: a different name there is asked about, not dropped.
-        let names_person = |r: &&FormReading| {
-            !quotes_gateway
-                && document.is_some()
-                && [
-                    Field::FullName,
-                    Field::DateOfBirth,
-                    Field::PrisonNumber,
-                    Field::Crn,
-                ]
-                .iter()
-                .any(|f| r.values.contains_key(f))
-        };
-        let forms: Vec<(FormSource, &FormReading)> = body_form
-            .or_else(|| best.filter(names_person))
-            .map(|body| (FormSource::Body, body))
+        // A covering note (`Consent to referral: No - he withdrew it`,
+        // too few labels to be a form of its own) beside an attached form
+        // counts too: an answer there that differs is asked about, not
+        // dropped.
+        // What a note says of its writer (its signature's `Name:`,
+        // `Tel:`, `Organisation:`) is no answer about the person.
+        let cover_note = best
+            .filter(|_| body_form.is_none() && !quotes_gateway && document.is_some())
+            .map(|r| answers_about_the_person(r, &[]))
+            .filter(|r| !r.values.is_empty());
+        let forward_notes: Vec<FormReading> = notes
+            .iter()
+            .map(|r| answers_about_the_person(r, &[Field::FullName]))
+            .filter(|r| !r.values.is_empty())
+            .collect();
+        let mut body_forms: Vec<&FormReading> =
+            body_form.or(cover_note.as_ref()).into_iter().collect();
+        let own_form_read = own_reading.as_ref().is_some_and(is_form);
+        if body_form.is_some() && !own_form_read {
+            // The text's other renderings of the form (its plain text
+            // and its HTML, the HTML as Outlook shows it): one that
+            // answers differently is no rendering to choose from.
+            body_forms.extend(renderings[..own_renderings].iter().filter(|r| is_form(r)));
+        }
+        if !quotes_gateway {
+            // What the sender wrote above a forwarded form.
+            body_forms.extend(forward_notes.iter());
+        }
+        let mut distinct: Vec<&FormReading> = Vec::new();
+        for reading in body_forms {
+            if !distinct.iter().any(|d| d.values == reading.values) {
+                distinct.push(reading);
+            }
+        }
+        let forms: Vec<(FormSource, &FormReading)> = distinct
             .into_iter()
+            .map(|body| (FormSource::Body, body))
             .chain(
                 documents
                     .iter()
@@ -636,6 +658,28 @@ fn analyse_unchecked(
         is_reply,
         quotes_gateway,
     }
+}
+
+/// A note's answers (a covering note's, a forwarder's) without those a
+/// signature gives of its writer (`Tel:`, `Email:`, `Organisation:`) and
+/// the fields in `also` (a forwarder's `Name:`).
+fn answers_about_the_person(reading: &FormReading, also: &[Field]) -> FormReading {
+    const WRITER: [Field; 9] = [
+        Field::PersonPhone,
+        Field::PersonEmail,
+        Field::ReferringAgency,
+        Field::ReferrerName,
+        Field::ReferrerEmail,
+        Field::ReferrerPhone,
+        Field::CaseLeadName,
+        Field::CaseLeadEmail,
+        Field::CaseLeadPhone,
+    ];
+    let mut kept = reading.clone();
+    kept.values
+        .retain(|f, _| !WRITER.contains(f) && !also.contains(f));
+    kept.again.clear();
+    kept
 }
 
 /// A form is a referral by its heading or labels and something typed into

@@ -10,6 +10,12 @@ pub(super) const MAX_NESTING: usize = 3;
 /// What reading a message's parts gathers.
 pub(super) struct Found<'a> {
     pub(super) renderings: &'a mut Vec<FormReading>,
+    /// How many of `renderings` are the message's own (its plain text,
+    /// its HTML, its HTML as Outlook shows it), not an attached message's.
+    pub(super) own_renderings: &'a mut usize,
+    /// What the message's own text answers above a message it forwards
+    /// or quotes (`Consent to referral: No` over a forwarded form).
+    pub(super) notes: &'a mut Vec<FormReading>,
     pub(super) attachments: &'a mut Vec<Attachment>,
     pub(super) nested_senders: &'a mut Vec<EmailAddress>,
     pub(super) documents: &'a mut Vec<DocumentForm>,
@@ -31,12 +37,18 @@ const UNNAMED_MESSAGE: &str = "(attached message)";
 /// message it is (`fwd.eml/`), empty for the message itself: a document
 /// in it goes by its path (`fwd.eml/DTR referral.docx`).
 pub(super) fn collect(message: &Message<'_>, found: &mut Found<'_>, depth: usize, path: &str) {
-    collect_text(message, found);
+    let before = found.renderings.len();
+    collect_text(message, found, depth == 0);
+    if depth == 0 {
+        *found.own_renderings = found.renderings.len() - before;
+    }
     collect_attachments(message, found, depth, path);
 }
 
-/// A message's own text (plain and HTML) as renderings of its form.
-fn collect_text(message: &Message<'_>, found: &mut Found<'_>) {
+/// A message's own text (plain and HTML, and the HTML as Outlook shows it
+/// when that differs) as renderings of its form; for the message itself
+/// (`own`), what its text answers above a forward too.
+fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
     let text: Vec<&str> = message
         .text_body
         .iter()
@@ -45,24 +57,78 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>) {
             _ => None,
         })
         .collect();
+    let read = |text: &str, found: &mut Found<'_>| {
+        found.renderings.push(read_form(text));
+        if own {
+            if let Some(note) = above_forward(text).map(read_form) {
+                if !note.values.is_empty() {
+                    found.notes.push(note);
+                }
+            }
+        }
+    };
     match text.as_slice() {
         [] => {}
-        [one] => found.renderings.push(read_form(one)),
-        _ => found.renderings.push(read_form(&text.join("\n"))),
+        [one] => read(one, found),
+        _ => read(&text.join("\n"), found),
     }
-    let html: Vec<String> = message
+    let html: Vec<(String, Option<String>)> = message
         .html_body
         .iter()
         .filter_map(|&i| match &message.parts.get(i as usize)?.body {
-            PartType::Html(h) => Some(html_to_lines(h)),
+            PartType::Html(h) => Some((html_to_lines(h), outlook_lines(h))),
             _ => None,
         })
         .collect();
-    match html.as_slice() {
-        [] => {}
-        [one] => found.renderings.push(read_form(one)),
-        _ => found.renderings.push(read_form(&html.join("\n"))),
+    if html.is_empty() {
+        return;
     }
+    let lines: Vec<&str> = html.iter().map(|(lines, _)| lines.as_str()).collect();
+    read(&lines.join("\n"), found);
+    // What Outlook shows, where it differs: read as a rendering of its
+    // own, so that a form answered differently there is asked about.
+    if html.iter().any(|(_, outlook)| outlook.is_some()) {
+        let outlook: Vec<&str> = html
+            .iter()
+            .map(|(lines, outlook)| outlook.as_deref().unwrap_or(lines))
+            .collect();
+        read(&outlook.join("\n"), found);
+    }
+}
+
+/// The text above the first header of a message forwarded or quoted in it
+/// (`From: ...` with `Sent:` or `Date:` below, `-----Original Message-----`,
+/// `---------- Forwarded message ---------`, `Begin forwarded message:`),
+/// when there is one.
+fn above_forward(text: &str) -> Option<&str> {
+    let lines: Vec<(usize, &str)> = text
+        .split_inclusive('\n')
+        .scan(0, |at, line| {
+            let start = *at;
+            *at += line.len();
+            Some((start, line.trim()))
+        })
+        .collect();
+    lines.iter().enumerate().find_map(|(i, &(start, line))| {
+        let lower = line.to_ascii_lowercase();
+        let separator = (lower.contains("original message") || lower.contains("forwarded message"))
+            && line.starts_with(['-', '_', 'B', 'b']);
+        let header = lower.starts_with("from:")
+            && lines.iter().skip(i + 1).take(4).any(|(_, next)| {
+                let next = next.to_ascii_lowercase();
+                next.starts_with("sent:") || next.starts_with("date:")
+            });
+        if !(separator || header) {
+            return None;
+        }
+        // Outlook's rule above the header (`____`) belongs to the forward.
+        let rule = |l: &str| !l.is_empty() && l.chars().all(|c| c == '_' || c == '-');
+        let cut = lines[..i]
+            .iter()
+            .rposition(|(_, l)| !l.is_empty() && !rule(l))
+            .map_or(0, |last| lines[last + 1].0);
+        Some(&text[..cut.min(start)])
+    })
 }
 
 /// What is attached to a message: each document a form may be in read

@@ -404,3 +404,62 @@ fn a_refusal_written_for_people_names_the_address_it_refused() {
         "no report: nothing fails on the case"
     );
 }
+
+/// A referral whose consent line is `consent` (in the text given).
+fn form_with_consent(consent: &str) -> String {
+    FORM.replace("Consent to referral: Yes\r\n", consent)
+}
+
+#[test]
+fn what_outlook_shows_and_what_others_show_answering_differently_is_asked_again() {
+    let consent = "<p>Consent to referral: <!--[if mso]>No &#8211; he declined<![endif]-->\
+        <!--[if !mso]><!-->Yes &#8211; signed<!--<![endif]--></p>";
+    let html: String = form_with_consent("")
+        .lines()
+        .map(|l| format!("<p>{l}</p>"))
+        .collect::<String>()
+        + consent;
+    let raw = format!("{HEAD}Content-Type: text/html\r\n\r\n{html}\r\n");
+    let read = analysed(raw.as_bytes());
+    let referral = read.referral.expect("a referral");
+    assert_eq!(referral.referral.consent, None, "{referral:?}");
+    assert_eq!(referral.conflicts, vec![Field::Consent]);
+    // The same answer either way is no conflict.
+    let same = consent.replace("No &#8211; he declined", "Yes &#8211; signed");
+    let html = html.replace(consent, &same);
+    let raw = format!("{HEAD}Content-Type: text/html\r\n\r\n{html}\r\n");
+    let referral = analysed(raw.as_bytes()).referral.expect("a referral");
+    assert_eq!(referral.referral.consent, Some(true));
+    assert!(referral.conflicts.is_empty());
+}
+
+#[test]
+fn a_forwarders_consent_of_no_above_a_forwarded_yes_is_asked_again() {
+    let raw = format!(
+        "{HEAD}Content-Type: text/plain\r\n\r\nHi,\r\n\r\nUpdate on the referral below:\r\n\
+         Consent to referral: No - he withdrew his consent this morning (20/11).\r\n\r\n\
+         Thanks,\r\nSam Bell\r\nName: Sam Bell\r\nTel: 01632 960 905\r\n\r\n\
+         ________________________________\r\nFrom: Jo <jo@justice.gov.uk>\r\n\
+         Sent: 19 November 2026 09:12\r\nSubject: Referral\r\n\r\n{FORM}"
+    );
+    let referral = analysed(raw.as_bytes()).referral.expect("a referral");
+    assert_eq!(referral.referral.consent, None, "{referral:?}");
+    assert_eq!(
+        referral.conflicts,
+        vec![Field::Consent],
+        "the forwarder's own name and number are no answers"
+    );
+    // A note that says nothing of the form's answers changes nothing.
+    let raw = format!(
+        "{HEAD}Content-Type: text/plain\r\n\r\nFYI, see below.\r\nName: Sam Bell\r\n\r\n\
+         -----Original Message-----\r\nFrom: Jo <jo@justice.gov.uk>\r\n\
+         Sent: 19 November 2026 09:12\r\n\r\n{FORM}"
+    );
+    let referral = analysed(raw.as_bytes()).referral.expect("a referral");
+    assert_eq!(referral.referral.consent, Some(true));
+    assert_eq!(
+        referral.referral.full_name.as_deref(),
+        Some("Hidden Person")
+    );
+    assert!(referral.conflicts.is_empty(), "{referral:?}");
+}
