@@ -851,7 +851,7 @@ fn offered_in_brackets(text: &str) -> Option<&str> {
         .find(close)?;
     let inner = &text[1..end].to_lowercase();
     let options = inner
-        .split(['/', '|'])
+        .split(['/', '|', ','])
         .flat_map(|part| part.split(" or "))
         .filter(|part| part.chars().any(char::is_alphabetic))
         .count();

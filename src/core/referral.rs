@@ -942,6 +942,14 @@ mod tests {
         ));
         assert_eq!(r.referral.custody_status, Some(CustodyStatus::Community));
         let r = read(&COMPLETE.replace(
+            "family, resident",
+            "[resident, employed, family, special circumstances, none] family",
+        ));
+        assert_eq!(
+            r.referral.local_connection,
+            Some(vec![LocalConnection::Family])
+        );
+        let r = read(&COMPLETE.replace(
             "Custody status: sentenced",
             "Custody status:\n\u{2610} remand\n\u{2612} sentenced\n\u{2610} community",
         ));
