@@ -742,6 +742,9 @@ pub(super) struct OptionalContent {
 /// Layers of a form: a few; a document listing more is not honoured past
 /// these.
 const MAX_GROUPS: usize = 10_000;
+/// Visibility expressions (`/VE`) nested deeper than this are no real
+/// document's, and hide what they mark.
+const MAX_EXPRESSION_DEPTH: usize = 8;
 
 impl OptionalContent {
     pub fn of(document: &Document) -> OptionalContent {
@@ -782,10 +785,9 @@ impl OptionalContent {
 
     /// Whether what an `/OC` entry (a group, or a membership dictionary
     /// of groups) marks is hidden.
+    /// A membership dictionary is judged even when no group is switched
+    /// off: `/AllOff` or `[/Not group]` over groups that are on hides.
     pub fn hides(&self, document: &Document, entry: &Object) -> bool {
-        if self.off.is_empty() && !self.base_off {
-            return false;
-        }
         if let Object::Reference(id) = entry {
             let is_group = document.get_dictionary(*id).is_ok_and(|d| {
                 d.get(b"Type").and_then(Object::as_name).ok() != Some(b"OCMD".as_slice())
@@ -798,7 +800,9 @@ impl OptionalContent {
             return false;
         };
         if let Ok(expression) = membership.get(b"VE") {
-            return !self.visible_by(document, expression, 0);
+            // An expression nested past the limit is taken as hiding:
+            // no viewer's view of it can be told.
+            return self.visible_by(document, expression, 0) != Some(true);
         }
         let groups: Vec<ObjectId> = match membership.get(b"OCGs").map(|g| deref(document, g)) {
             Ok(Object::Array(groups)) => groups
@@ -826,29 +830,38 @@ impl OptionalContent {
     }
 
     /// A visibility expression: `[/And ...]`, `[/Or ...]`, `[/Not e]`
-    /// over groups.
-    fn visible_by(&self, document: &Document, expression: &Object, depth: usize) -> bool {
+    /// over groups; `None` when nested deeper than `MAX_EXPRESSION_DEPTH`.
+    fn visible_by(&self, document: &Document, expression: &Object, depth: usize) -> Option<bool> {
         if let Object::Reference(id) = expression {
             if document.get_dictionary(*id).is_ok_and(|d| {
                 d.get(b"Type").and_then(Object::as_name).ok() == Some(b"OCG".as_slice())
             }) {
-                return !self.group_off(*id);
+                return Some(!self.group_off(*id));
             }
         }
         let Ok(array) = deref(document, expression).as_array() else {
-            return true;
+            return Some(true);
         };
-        if depth > 8 {
-            return true;
+        if depth >= MAX_EXPRESSION_DEPTH {
+            return None;
         }
         let mut operands = array.iter().skip(1).take(MAX_GROUPS);
+        let mut each = |all: bool| -> Option<bool> {
+            for e in operands.by_ref() {
+                if self.visible_by(document, e, depth + 1)? != all {
+                    return Some(!all);
+                }
+            }
+            Some(all)
+        };
         match array.first().and_then(|o| o.as_name().ok()) {
-            Some(b"And") => operands.all(|e| self.visible_by(document, e, depth + 1)),
-            Some(b"Or") => operands.any(|e| self.visible_by(document, e, depth + 1)),
-            Some(b"Not") => !array
-                .get(1)
-                .is_some_and(|e| self.visible_by(document, e, depth + 1)),
-            _ => true,
+            Some(b"And") => each(true),
+            Some(b"Or") => each(false),
+            Some(b"Not") => match array.get(1) {
+                Some(e) => self.visible_by(document, e, depth + 1).map(|v| !v),
+                None => Some(true),
+            },
+            _ => Some(true),
         }
     }
 }

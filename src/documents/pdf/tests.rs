@@ -347,6 +347,71 @@ fn text_in_a_layer_switched_off_is_not_read() {
     check(&[], &[&covered_off], &layers(false));
 }
 
+/// One layer, `On`, switched on in the default view (by `/ON`, or by
+/// the base state alone), and memberships judged against it.
+fn one_layer_on(listed: bool) -> impl Fn(&mut Document, &mut Dictionary, &mut Dictionary) {
+    move |doc: &mut Document, resources: &mut Dictionary, catalog: &mut Dictionary| {
+        let on = doc.add_object(dictionary! { "Type" => "OCG", "Name" => "On" });
+        let mut policy = |p: &str| {
+            doc.add_object(dictionary! {
+                "Type" => "OCMD", "OCGs" => vec![on.into()], "P" => p,
+            })
+        };
+        let (all_on, any_on, all_off, any_off) = (
+            policy("AllOn"),
+            policy("AnyOn"),
+            policy("AllOff"),
+            policy("AnyOff"),
+        );
+        let mut expression =
+            |e: Vec<Object>| doc.add_object(dictionary! { "Type" => "OCMD", "VE" => e });
+        let not_on = expression(vec!["Not".into(), on.into()]);
+        let or_not_on = expression(vec![
+            "Or".into(),
+            Object::Array(vec!["Not".into(), on.into()]),
+        ]);
+        let and_on = expression(vec!["And".into(), on.into()]);
+        // Twenty `/Not`s: on, were it followed that deep.
+        let mut deep = Object::Reference(on);
+        for _ in 0..20 {
+            deep = Object::Array(vec!["Not".into(), deep]);
+        }
+        let deep = doc.add_object(dictionary! { "Type" => "OCMD", "VE" => deep });
+        resources.set(
+            "Properties",
+            dictionary! {
+                "AllOn" => all_on, "AnyOn" => any_on, "AllOff" => all_off,
+                "AnyOff" => any_off, "NotOn" => not_on, "OrNotOn" => or_not_on,
+                "AndOn" => and_on, "Deep" => deep,
+            },
+        );
+        let view = if listed {
+            dictionary! { "ON" => vec![on.into()] }
+        } else {
+            dictionary! {}
+        };
+        catalog.set(
+            "OCProperties",
+            dictionary! { "OCGs" => vec![on.into()], "D" => view },
+        );
+    }
+}
+
+#[test]
+fn text_a_membership_hides_while_every_layer_is_on_is_not_read() {
+    let hidden: Vec<String> = ["AllOff", "AnyOff", "NotOn", "OrNotOn", "Deep"]
+        .iter()
+        .map(|m| format!("/OC /{m} BDC {SMUGGLED} EMC"))
+        .collect();
+    let shown: Vec<String> = ["AllOn", "AnyOn", "AndOn"]
+        .iter()
+        .map(|m| format!("/OC /{m} BDC {SMUGGLED} EMC"))
+        .collect();
+    for listed in [true, false] {
+        check(&refs(&hidden), &refs(&shown), &one_layer_on(listed));
+    }
+}
+
 #[test]
 fn a_field_in_a_layer_switched_off_is_not_read() {
     let fields = [PdfField {
