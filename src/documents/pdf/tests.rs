@@ -1189,3 +1189,70 @@ fn a_rectangle_drawn_as_four_lines_is_a_fill_like_any_other() {
     ];
     check(&refs(&hidden), &refs(&shown), &no_extra);
 }
+
+/// A form of one check box, `Consent to referral`, ticked (`/V` and
+/// `/AS` both `/Yes`), its "on" appearance drawing `on`.
+fn ticked_box(on: &str) -> String {
+    let fields = [PdfField {
+        name: "Consent to referral".into(),
+        tooltip: None,
+        value: PdfValue::Check(true),
+    }];
+    let bytes = pdf(&[vec!["DUTY TO REFER REFERRAL".to_string()]], &fields).expect("pdf");
+    let mut document = Document::load_mem(&bytes).expect("loads");
+    let font = document.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "ZapfDingbats",
+    });
+    let mut appearance = |content: &str| {
+        document.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form",
+                "BBox" => vec![0.into(), 0.into(), 12.into(), 12.into()],
+                "Resources" => dictionary! { "Font" => dictionary! { "ZaDb" => font } },
+            },
+            content.as_bytes().to_vec(),
+        ))
+    };
+    let (yes, off) = (appearance(on), appearance(""));
+    let widgets: Vec<lopdf::ObjectId> = document
+        .objects
+        .iter()
+        .filter(|(_, o)| o.as_dict().is_ok_and(|d| d.get(b"Rect").is_ok()))
+        .map(|(id, _)| *id)
+        .collect();
+    assert!(!widgets.is_empty(), "the builder writes widgets");
+    for id in &widgets {
+        if let Ok(widget) = document.get_object_mut(*id).and_then(Object::as_dict_mut) {
+            widget.set(
+                "AP",
+                dictionary! { "N" => dictionary! { "Yes" => yes, "Off" => off } },
+            );
+        }
+    }
+    let mut out = Vec::new();
+    document.save_to(&mut out).expect("saves");
+    read(&out)
+}
+
+#[test]
+fn a_check_box_whose_on_appearance_draws_no_mark_is_not_ticked() {
+    let cases = [
+        ("", false),
+        ("q Q", false),
+        ("/Tx BMC EMC", false),
+        // A path built but never painted leaves no mark.
+        ("0 g 2 2 8 8 re n", false),
+        ("q 0 g BT /ZaDb 10 Tf 1 2 Td (4) Tj ET Q", true),
+        ("0 g 2 2 8 8 re f", true),
+        ("0 G 1 w 2 2 m 10 10 l S", true),
+    ];
+    for (on, ticked) in cases {
+        let text = ticked_box(on);
+        assert!(text.contains("DUTY TO REFER"), "{on}: {text:?}");
+        assert_eq!(
+            text.contains("Consent to referral\tYes"),
+            ticked,
+            "{on}: {text:?}"
+        );
+    }
+}
