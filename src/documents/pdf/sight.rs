@@ -39,7 +39,8 @@ pub(super) struct Graphics<'a> {
     pub text: TextState<'a>,
 }
 
-/// The text state: the font and size, `TL`, `Tz`, `Ts` and `Tr`.
+/// The text state: the font and size, `TL`, `Tz`, `Ts`, `Tc`, `Tw` and
+/// `Tr`.
 #[derive(Clone, Copy)]
 pub(super) struct TextState<'a> {
     pub font: Option<&'a Font<'a>>,
@@ -49,6 +50,10 @@ pub(super) struct TextState<'a> {
     pub horizontal_scale: f32,
     /// `Ts`: how far above the baseline glyphs are drawn.
     pub rise: f32,
+    /// `Tc`: space added after each glyph, in unscaled text space units.
+    pub char_spacing: f32,
+    /// `Tw`: space added after each single-byte space (code 32).
+    pub word_spacing: f32,
     /// `Tr`: 3 draws nothing, 7 only clips.
     pub render_mode: i64,
 }
@@ -69,6 +74,8 @@ impl Default for Graphics<'_> {
                 leading: 0.0,
                 horizontal_scale: 1.0,
                 rise: 0.0,
+                char_spacing: 0.0,
+                word_spacing: 0.0,
                 render_mode: 0,
             },
         }

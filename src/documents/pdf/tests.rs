@@ -1256,3 +1256,34 @@ fn a_check_box_whose_on_appearance_draws_no_mark_is_not_ticked() {
         );
     }
 }
+
+#[test]
+fn text_spaced_off_the_page_is_not_read() {
+    // Spacing is kept from one text object to the next: each case is
+    // drawn within `q` ... `Q`.
+    let hidden = [
+        // Each glyph after the first moved 3000 units on (or back).
+        "q BT /F1 12 Tf 3000 Tc 72 760 Td ( Zed Smuggled) Tj ET Q",
+        "q BT /F1 12 Tf -3000 Tc 500 760 Td ( Zed Smuggled) Tj ET Q",
+        "q BT /F1 12 Tf 3000 Tc 72 760 Td [( Zed Smuggled)] TJ ET Q",
+        // Each word after the first space.
+        "q BT /F1 12 Tf 3000 Tw 72 760 Td ( Zed Smuggled) Tj ET Q",
+        "q BT /F1 12 Tf 72 760 Td 3000 0 ( Zed Smuggled) \" ET Q",
+        // Spacing scaled by `Tz`.
+        "q BT /F1 12 Tf 2000 Tz 30 Tc 72 760 Td ( Zed Smuggled) Tj ET Q",
+    ];
+    let shown = [
+        "q BT /F1 12 Tf 1 Tc 72 760 Td (Zed Smuggled) Tj ET Q",
+        "q BT /F1 12 Tf 2 Tw 72 760 Td (Zed Smuggled) Tj ET Q",
+        // Spacing set and reset before the text is drawn.
+        "BT /F1 12 Tf 3000 Tc 0 Tc 72 760 Td (Zed Smuggled) Tj ET",
+    ];
+    check(&hidden, &shown, &no_extra);
+    // Left set, it spaces what follows off the page too.
+    let text = read(&page_drawing(
+        "BT /F1 12 Tf 72 700 Td (Sam Example) Tj 3000 Tc ET\nBT 72 680 Td (Zed Smuggled) Tj ET",
+        &no_extra,
+    ));
+    assert!(text.contains("Sam Example"), "{text:?}");
+    assert!(!text.contains("Zed Smuggled"), "{text:?}");
+}
