@@ -1287,3 +1287,50 @@ fn text_spaced_off_the_page_is_not_read() {
     assert!(text.contains("Sam Example"), "{text:?}");
     assert!(!text.contains("Zed Smuggled"), "{text:?}");
 }
+
+/// A page that reads, and an object of one array of `items` numbers
+/// nothing uses.
+fn page_and_array(items: usize) -> Vec<u8> {
+    page_with(
+        "BT /F1 12 Tf 72 700 Td (Full name: Sam Example) Tj ET",
+        &|doc, _, _| {
+            let numbers: Vec<Object> = (0..items).map(|i| Object::Integer(i as i64 % 10)).collect();
+            doc.add_object(numbers);
+        },
+        &|_, _| {},
+    )
+}
+
+#[test]
+fn a_pdf_of_more_values_than_load_in_time_is_refused_at_once() {
+    // Within the budget: read.
+    let text = read(&page_and_array(20_000));
+    assert!(text.contains("Sam Example"), "{text:?}");
+    // A smaller budget loads fewer values in time: the same document is
+    // refused, saying why, before its loading starts.
+    let limits = super::super::Limits {
+        max_time: std::time::Duration::from_millis(100),
+        ..LIMITS
+    };
+    let started = std::time::Instant::now();
+    let read = read_document(DocumentKind::Pdf, &page_and_array(20_000), &limits);
+    assert!(
+        matches!(read, Err(DocumentError::PdfTooManyValues { .. })),
+        "{read:?}"
+    );
+    assert!(
+        started.elapsed() < limits.max_time,
+        "{:?}",
+        started.elapsed()
+    );
+    // So is one array of millions of numbers within the usual budget.
+    let bytes = page_and_array(3_000_000);
+    let started = std::time::Instant::now();
+    let read = read_document(DocumentKind::Pdf, &bytes, &LIMITS);
+    let took = started.elapsed();
+    assert!(
+        matches!(read, Err(DocumentError::PdfTooManyValues { .. })),
+        "{read:?}"
+    );
+    assert!(took < LIMITS.max_time, "{took:?}");
+}
