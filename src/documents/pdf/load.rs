@@ -269,6 +269,10 @@ pub(super) fn pre_scan(bytes: &[u8], budget: &Budget) -> Result<Streams, Documen
         }
         at = here + 1;
     }
+    let limit = budget.limits.max_pdf_pages;
+    if pages > limit.saturating_mul(PAGE_OBJECTS_PER_PAGE) {
+        return Err(DocumentError::TooManyPages { pages, limit });
+    }
     let most = budget
         .limits
         .max_time
@@ -277,10 +281,6 @@ pub(super) fn pre_scan(bytes: &[u8], budget: &Budget) -> Result<Streams, Documen
     let most = usize::try_from(most).unwrap_or(usize::MAX);
     if values_outside_streams(bytes, most) > most {
         return Err(DocumentError::PdfTooManyValues { limit: most });
-    }
-    let limit = budget.limits.max_pdf_pages;
-    if pages > limit.saturating_mul(PAGE_OBJECTS_PER_PAGE) {
-        return Err(DocumentError::TooManyPages { pages, limit });
     }
     Ok(streams)
 }
