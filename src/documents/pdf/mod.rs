@@ -2,7 +2,8 @@
 //! A field reads as `label<TAB>value`, its label the tooltip (`/TU`) or
 //! else its name (`/T`); a check box as `Yes` when on (`/Yes`, `/On`, or
 //! its own export value), unanswered when `/Off`, by the state it is shown
-//! in (`/AS`); a field whose value and what it shows differ is
+//! in (`/AS`), off when the appearance of that state draws no mark; a
+//! field whose value and what it shows differ is
 //! unreadable (see `shown_value`). Fields come first so
 //! that they answer what the page leaves blank; where a field and the page
 //! say who the person is or whether they agreed differently, neither is
@@ -16,8 +17,11 @@
 //! colour space: grey, RGB, CMYK, calibrated, Lab, indexed, a spot colour
 //! of no ink), transparent
 //! (`ca`, `CA` under a tenth) or blended away, off the page or clipped
-//! (its rise counted), a speck (its size under a point, squeezed by `Tz`
-//! counted), in an optional content layer switched off (`/OC ... BDC`),
+//! (its rise counted, and each glyph placed with `Tc`, `Tw` and `Tz`), a
+//! speck (its size under a point, squeezed by `Tz`
+//! counted), in an optional content layer switched off (`/OC ... BDC`;
+//! a membership dictionary judged by its policy or visibility
+//! expression against the default view),
 //! or wholly under a rectangle, image (inline or not), shading or
 //! annotation's appearance painted opaquely after it. The
 //! text layer is laid out from where each piece of text is drawn: pieces
