@@ -146,6 +146,13 @@ pub enum DocumentError {
     /// What its packed parts (object streams) unpack to at load.
     #[error("a PDF too large when unpacked: {0}")]
     PdfUnpacked(String),
+    /// More values (numbers, names, strings, references) written outside
+    /// its streams than can be loaded within the time budget: one array
+    /// of millions of numbers takes seconds to load.
+    #[error(
+        "a PDF of more than {limit} values outside its streams, more than can be read in time"
+    )]
+    PdfTooManyValues { limit: usize },
     /// Text and areas filled over it, more than can be checked for what
     /// a reader sees (`limit` checks of a piece against an area).
     #[error("a PDF page with too many filled areas over its text to tell what shows (more than {limit} checks)")]

@@ -273,7 +273,163 @@ pub(super) fn pre_scan(bytes: &[u8], budget: &Budget) -> Result<Streams, Documen
     if pages > limit.saturating_mul(PAGE_OBJECTS_PER_PAGE) {
         return Err(DocumentError::TooManyPages { pages, limit });
     }
+    let most = budget
+        .limits
+        .max_time
+        .as_millis()
+        .saturating_mul(VALUES_PER_MILLISECOND);
+    let most = usize::try_from(most).unwrap_or(usize::MAX);
+    if values_outside_streams(bytes, most) > most {
+        return Err(DocumentError::PdfTooManyValues { limit: most });
+    }
     Ok(streams)
+}
+
+/// Values written outside streams the loader reads in a millisecond of
+/// the time budget, with room to spare: it takes seconds over one array
+/// of millions of numbers, and cannot be stopped once it has started. A
+/// form writes a few thousand.
+const VALUES_PER_MILLISECOND: u128 = 100;
+
+/// How many values (numbers, names, strings, arrays, dictionaries,
+/// references' parts) a PDF writes outside its streams and its
+/// cross-reference tables, counted up to a little past `most`.
+fn values_outside_streams(bytes: &[u8], most: usize) -> usize {
+    let mut count = 0usize;
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let b = bytes[at];
+        match b {
+            b'%' => {
+                // A comment, to the end of its line.
+                at += bytes[at..]
+                    .iter()
+                    .position(|&c| c == b'\n' || c == b'\r')
+                    .unwrap_or(bytes.len() - at);
+                continue;
+            }
+            b'/' => {
+                // A name, its characters with it.
+                count += 1;
+                at += 1 + bytes[at + 1..]
+                    .iter()
+                    .take_while(|&&c| is_regular(c))
+                    .count();
+                continue;
+            }
+            b'(' => {
+                count += 1;
+                at = string_end(bytes, at);
+                continue;
+            }
+            b'<' if bytes.get(at + 1) != Some(&b'<') => {
+                // A hex string.
+                count += 1;
+                at += bytes[at..]
+                    .iter()
+                    .position(|&c| c == b'>')
+                    .map_or(bytes.len() - at, |end| end + 1);
+                continue;
+            }
+            b'<' => {
+                count += 1;
+                at += 2;
+                continue;
+            }
+            b'[' => count += 1,
+            _ if is_regular(b) => {
+                let word = bytes[at..].iter().take_while(|&&c| is_regular(c)).count();
+                let token = &bytes[at..at + word];
+                at += word;
+                // A stream's data, and a cross-reference table's
+                // entries, are no values the loader parses as objects.
+                let skip_to: Option<&[u8]> = match token {
+                    b"stream" => Some(b"endstream"),
+                    b"xref" => Some(b"trailer"),
+                    _ => {
+                        count += 1;
+                        None
+                    }
+                };
+                if let Some(end) = skip_to {
+                    at = match find(&bytes[at..], end) {
+                        Some(found) => at + found + end.len(),
+                        None => bytes.len(),
+                    };
+                }
+                if count > most {
+                    return count;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        at += 1;
+        if count > most {
+            return count;
+        }
+    }
+    count
+}
+
+/// Where a literal string starting at `start` (its `(`) ends: past its
+/// closing parenthesis, nested ones and escapes counted.
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut depth = 0usize;
+    let mut at = start;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 1,
+            b'(' => depth += 1,
+            b')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return at + 1;
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    bytes.len()
+}
+
+/// A byte neither white space nor a delimiter: part of a number, a
+/// keyword or a name.
+fn is_regular(b: u8) -> bool {
+    !matches!(
+        b,
+        b'\0'
+            | b'\t'
+            | b'\n'
+            | b'\x0c'
+            | b'\r'
+            | b' '
+            | b'('
+            | b')'
+            | b'<'
+            | b'>'
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'/'
+            | b'%'
+    )
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = *needle.first()?;
+    let mut from = 0usize;
+    while let Some(i) = haystack[from..].iter().position(|&b| b == first) {
+        let here = from + i;
+        if haystack[here..].starts_with(needle) {
+            return Some(here);
+        }
+        from = here + 1;
+    }
+    None
 }
 
 /// Where the next `e` of `endobj` or `/` of `/Type` may start.

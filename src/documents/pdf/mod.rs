@@ -2,7 +2,8 @@
 //! A field reads as `label<TAB>value`, its label the tooltip (`/TU`) or
 //! else its name (`/T`); a check box as `Yes` when on (`/Yes`, `/On`, or
 //! its own export value), unanswered when `/Off`, by the state it is shown
-//! in (`/AS`); a field whose value and what it shows differ is
+//! in (`/AS`), off when the appearance of that state draws no mark; a
+//! field whose value and what it shows differ is
 //! unreadable (see `shown_value`). Fields come first so
 //! that they answer what the page leaves blank; where a field and the page
 //! say who the person is or whether they agreed differently, neither is
@@ -16,8 +17,11 @@
 //! colour space: grey, RGB, CMYK, calibrated, Lab, indexed, a spot colour
 //! of no ink), transparent
 //! (`ca`, `CA` under a tenth) or blended away, off the page or clipped
-//! (its rise counted), a speck (its size under a point, squeezed by `Tz`
-//! counted), in an optional content layer switched off (`/OC ... BDC`),
+//! (its rise counted, and each glyph placed with `Tc`, `Tw` and `Tz`), a
+//! speck (its size under a point, squeezed by `Tz`
+//! counted), in an optional content layer switched off (`/OC ... BDC`;
+//! a membership dictionary judged by its policy or visibility
+//! expression against the default view),
 //! or wholly under a rectangle, image (inline or not), shading or
 //! annotation's appearance painted opaquely after it. The
 //! text layer is laid out from where each piece of text is drawn: pieces
@@ -600,6 +604,54 @@ fn appearance_draws_nothing(document: &Document, widget: &Dictionary, budget: &B
     })
 }
 
+/// Whether the normal appearance a check box or radio button has for
+/// `state` (`/AP /N /Yes`) is there and paints nothing a reader sees: no
+/// text, path painted, image, form or shading.
+fn state_draws_nothing(
+    document: &Document,
+    widget: &Dictionary,
+    state: &[u8],
+    budget: &Budget,
+) -> bool {
+    let Some(stream) = widget
+        .get(b"AP")
+        .ok()
+        .and_then(|ap| deref(document, ap).as_dict().ok())
+        .and_then(|ap| ap.get(b"N").ok())
+        .and_then(|n| deref(document, n).as_dict().ok())
+        .and_then(|states| states.get(state).ok())
+        .and_then(|s| deref(document, s).as_stream().ok())
+    else {
+        return false;
+    };
+    let Ok(data) = stream.decompressed_content_with_limit(MAX_APPEARANCE_BYTES) else {
+        return false;
+    };
+    let Ok(operations) = content::operations_within(&data, budget) else {
+        return false;
+    };
+    !operations.iter().any(|op| {
+        matches!(
+            op.operator.as_str(),
+            "Tj" | "TJ"
+                | "'"
+                | "\""
+                | "Do"
+                | "BI"
+                | "sh"
+                | "S"
+                | "s"
+                | "f"
+                | "F"
+                | "f*"
+                | "B"
+                | "B*"
+                | "b"
+                | "b*"
+        )
+    })
+}
+
 /// A field's name as a label: `date_of_birth` and `Date of birth` alike.
 fn field_label(name: &str) -> String {
     name.replace(['_'], " ").trim().to_string()
@@ -646,9 +698,17 @@ fn shown_value(
     let unreadable = || Some(UNREADABLE.to_string());
     match here.kind.as_deref() {
         Some(b"Btn") => {
+            // A widget shown "on" by an appearance that leaves no mark
+            // looks unticked: it is read as off.
             let states: Vec<&[u8]> = widgets
                 .iter()
-                .filter_map(|w| w.get(b"AS").and_then(Object::as_name).ok())
+                .filter_map(|w| {
+                    let state = w.get(b"AS").and_then(Object::as_name).ok()?;
+                    if state != b"Off" && state_draws_nothing(document, w, state, budget) {
+                        return Some(b"Off".as_slice());
+                    }
+                    Some(state)
+                })
                 .collect();
             if states.is_empty() {
                 return value;

@@ -12,9 +12,45 @@ use lopdf::content::Operation;
 pub(super) struct Font<'a> {
     encoding: Encoding<'a>,
     widths: Option<Widths>,
+    /// A composite (`Type0`) font: its codes may be more than a byte, so
+    /// a string is not split into its glyphs.
+    composite: bool,
 }
 
 impl Font<'_> {
+    /// Where each glyph of a string starts and ends, in text space along
+    /// the baseline from where the string starts, `Tc` and `Tw` added and
+    /// all scaled by `Tz`, with the bytes that draw it. A composite
+    /// font's string is taken as one glyph, spaced as its characters.
+    fn glyphs(&self, bytes: &[u8], text: &TextState) -> Vec<(std::ops::Range<usize>, f32, f32)> {
+        let size = text.size;
+        let scale = text.horizontal_scale;
+        if self.composite {
+            let decoded = Document::decode_text(&self.encoding, bytes).unwrap_or_default();
+            let characters = decoded.chars().count() as f32;
+            let end = (self.width(bytes, &decoded) * size + text.char_spacing * characters) * scale;
+            return vec![(0..bytes.len(), 0.0, end)];
+        }
+        let mut at = 0.0f32;
+        bytes
+            .iter()
+            .enumerate()
+            .map(|(i, &code)| {
+                let width = match &self.widths {
+                    Some(widths) => widths.of_code(code),
+                    None => 0.5,
+                };
+                let mut advance = width * size + text.char_spacing;
+                if code == b' ' {
+                    advance += text.word_spacing;
+                }
+                let start = at;
+                at += advance * scale;
+                (i..i + 1, start, at)
+            })
+            .collect()
+    }
+
     /// How far a string moves the text on, in units of the font size:
     /// the font's own widths for a simple font, else half a unit for each
     /// character (fonts' widths are not read for composite fonts).
@@ -24,6 +60,11 @@ impl Font<'_> {
             None => text.chars().count() as f32 * 0.5,
         }
     }
+}
+
+/// Whether a font is composite (`Type0`), its codes of one byte or more.
+fn is_composite(font: &Dictionary) -> bool {
+    font.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Type0".as_slice())
 }
 
 /// A simple font's glyph widths (`/FirstChar`, `/Widths`), in thousandths.
@@ -116,7 +157,15 @@ fn fonts_of<'a>(
         };
         if let Ok(encoding) = font.get_font_encoding_with_limit(document, limit) {
             let widths = Widths::of(document, font);
-            out.insert(name.clone(), Font { encoding, widths });
+            let composite = is_composite(font);
+            out.insert(
+                name.clone(),
+                Font {
+                    encoding,
+                    widths,
+                    composite,
+                },
+            );
         }
     }
     Ok(out)
@@ -451,7 +500,14 @@ fn decode_page(
         budget.check_time()?;
         if let Ok(encoding) = font.get_font_encoding_with_limit(document, limit) {
             let widths = Widths::of(document, font);
-            encodings.insert(name, Font { encoding, widths });
+            encodings.insert(
+                name,
+                Font {
+                    encoding,
+                    widths,
+                    composite: is_composite(font),
+                },
+            );
         }
     }
     // Within the page's budget and what is left of the document's.
@@ -545,6 +601,8 @@ impl<'p> Drawing<'p, '_> {
                 "Tr" => state.text.render_mode = arg(0) as i64,
                 "Tz" => state.text.horizontal_scale = arg(0) / 100.0,
                 "Ts" => state.text.rise = arg(0),
+                "Tc" => state.text.char_spacing = arg(0),
+                "Tw" => state.text.word_spacing = arg(0),
                 "rg" => state.fill.set_device(Space::Rgb, args),
                 "g" => state.fill.set_device(Space::Gray, args),
                 "k" => state.fill.set_device(Space::Cmyk, args),
@@ -690,6 +748,10 @@ impl<'p> Drawing<'p, '_> {
                     tm = line_start;
                 }
                 "Tj" | "TJ" | "'" | "\"" => {
+                    if op.operator == "\"" {
+                        state.text.word_spacing = arg(0);
+                        state.text.char_spacing = arg(1);
+                    }
                     if op.operator != "Tj" && op.operator != "TJ" {
                         line_start =
                             multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.text.leading], &line_start);
@@ -721,77 +783,121 @@ impl<'p> Drawing<'p, '_> {
                         }
                         match item {
                             Object::String(bytes, _) => {
-                                let decoded = Document::decode_text(&font.encoding, bytes)
-                                    .unwrap_or_default();
-                                let at = multiply(&tm, &state.ctm);
-                                let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
-                                let height = (at[2] * at[2] + at[3] * at[3]).sqrt();
-                                let advance =
-                                    font.width(bytes, &decoded) * size * text.horizontal_scale;
-                                tm = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &tm);
-                                let end = at[4] + advance * scale;
-                                // Where the glyphs are drawn: raised off the
-                                // baseline by the rise.
-                                let risen =
-                                    |m: &Matrix| (m[4] + text.rise * m[2], m[5] + text.rise * m[3]);
-                                let (x, y) = risen(&at);
-                                // The glyphs' box: from the start to the end
-                                // of the string, a little below the baseline
-                                // to most of the size above it.
-                                let after = risen(&multiply(&tm, &state.ctm));
-                                let (up_x, up_y) = (at[2] * size, at[3] * size);
-                                let mut glyphs = None;
-                                for (px, py) in [(x, y), after] {
-                                    for lift in [-0.2, 0.7] {
-                                        glyphs = Some(Rect::extend(
-                                            glyphs,
-                                            (px + up_x * lift, py + up_y * lift),
-                                        ));
-                                    }
-                                }
-                                let glyphs = glyphs.unwrap_or(Rect::EMPTY);
-                                // Text a reader cannot see (invisible, in the
-                                // colour of what is under it, transparent,
-                                // off the page, clipped away, a speck, in a
-                                // layer switched off) is no answer: it ends
-                                // the piece and is dropped.
-                                let unsqueezed = (size * scale).abs().min((size * height).abs());
-                                let shown =
-                                    unsqueezed.min((size * scale * text.horizontal_scale).abs());
-                                if marked.hidden()
-                                    || !shown.is_finite()
-                                    || shown < MIN_VISIBLE_SIZE
-                                    || !self.page.page_box.is_none_or(|b| b.contains(x, y))
-                                    || !state.clip.is_none_or(|c| c.contains(x, y))
-                                    || !state.paints_text_on(self.filled.beneath.under(&glyphs))
-                                {
-                                    self.pieces
-                                        .extend(piece.take().filter(|p| !p.text.trim().is_empty()));
-                                    continue;
-                                }
-                                let area = match piece.as_ref() {
-                                    Some(p) => Rect::union(&p.area, &glyphs),
-                                    None => glyphs,
+                                // Each glyph is placed with the spacing
+                                // (`Tc`, `Tw`) and scaling (`Tz`) after the
+                                // one before: runs of glyphs off the page
+                                // or clipped away are dropped, the rest
+                                // read as pieces of their own.
+                                let start_tm = tm;
+                                let translated = |offset: f32| {
+                                    multiply(&[1.0, 0.0, 0.0, 1.0, offset, 0.0], &start_tm)
                                 };
-                                let font_size = unsqueezed.max(1.0);
-                                match piece.as_mut() {
-                                    Some(p) => {
-                                        p.text.push_str(&decoded);
-                                        p.end = end;
-                                        p.area = area;
-                                    }
-                                    None => {
-                                        piece = Some(Piece {
-                                            x: at[4],
-                                            y: at[5],
-                                            end,
-                                            size: font_size,
-                                            text: decoded,
-                                            area,
-                                            drawn: n,
-                                        })
+                                let placed = |offset: f32| {
+                                    let at = multiply(&translated(offset), &state.ctm);
+                                    let (x, y) =
+                                        (at[4] + text.rise * at[2], at[5] + text.rise * at[3]);
+                                    self.page.page_box.is_none_or(|b| b.contains(x, y))
+                                        && state.clip.is_none_or(|c| c.contains(x, y))
+                                };
+                                let spaced = text.char_spacing != 0.0 || text.word_spacing != 0.0;
+                                let mut runs: Vec<(std::ops::Range<usize>, f32, f32, bool)> =
+                                    Vec::new();
+                                for (range, from, to) in font.glyphs(bytes, text) {
+                                    let shown =
+                                        placed(from) && (!font.composite || !spaced || placed(to));
+                                    match runs.last_mut() {
+                                        Some(run) if run.3 == shown => {
+                                            run.0.end = range.end;
+                                            run.2 = to;
+                                        }
+                                        _ => runs.push((range, from, to, shown)),
                                     }
                                 }
+                                let total = runs.last().map_or(0.0, |run| run.2);
+                                for (range, from, to, shown) in runs {
+                                    if !shown {
+                                        self.pieces.extend(
+                                            piece.take().filter(|p| !p.text.trim().is_empty()),
+                                        );
+                                        continue;
+                                    }
+                                    let run_bytes = &bytes[range];
+                                    let decoded = Document::decode_text(&font.encoding, run_bytes)
+                                        .unwrap_or_default();
+                                    let tm = translated(from);
+                                    let at = multiply(&tm, &state.ctm);
+                                    let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
+                                    let height = (at[2] * at[2] + at[3] * at[3]).sqrt();
+                                    let advance = to - from;
+                                    let tm = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &tm);
+                                    let end = at[4] + advance * scale;
+                                    // Where the glyphs are drawn: raised off the
+                                    // baseline by the rise.
+                                    let risen = |m: &Matrix| {
+                                        (m[4] + text.rise * m[2], m[5] + text.rise * m[3])
+                                    };
+                                    let (x, y) = risen(&at);
+                                    // The glyphs' box: from the start to the end
+                                    // of the string, a little below the baseline
+                                    // to most of the size above it.
+                                    let after = risen(&multiply(&tm, &state.ctm));
+                                    let (up_x, up_y) = (at[2] * size, at[3] * size);
+                                    let mut glyphs = None;
+                                    for (px, py) in [(x, y), after] {
+                                        for lift in [-0.2, 0.7] {
+                                            glyphs = Some(Rect::extend(
+                                                glyphs,
+                                                (px + up_x * lift, py + up_y * lift),
+                                            ));
+                                        }
+                                    }
+                                    let glyphs = glyphs.unwrap_or(Rect::EMPTY);
+                                    // Text a reader cannot see (invisible, in the
+                                    // colour of what is under it, transparent,
+                                    // off the page, clipped away, a speck, in a
+                                    // layer switched off) is no answer: it ends
+                                    // the piece and is dropped.
+                                    let unsqueezed =
+                                        (size * scale).abs().min((size * height).abs());
+                                    let shown = unsqueezed
+                                        .min((size * scale * text.horizontal_scale).abs());
+                                    if marked.hidden()
+                                        || !shown.is_finite()
+                                        || shown < MIN_VISIBLE_SIZE
+                                        || !self.page.page_box.is_none_or(|b| b.contains(x, y))
+                                        || !state.clip.is_none_or(|c| c.contains(x, y))
+                                        || !state.paints_text_on(self.filled.beneath.under(&glyphs))
+                                    {
+                                        self.pieces.extend(
+                                            piece.take().filter(|p| !p.text.trim().is_empty()),
+                                        );
+                                        continue;
+                                    }
+                                    let area = match piece.as_ref() {
+                                        Some(p) => Rect::union(&p.area, &glyphs),
+                                        None => glyphs,
+                                    };
+                                    let font_size = unsqueezed.max(1.0);
+                                    match piece.as_mut() {
+                                        Some(p) => {
+                                            p.text.push_str(&decoded);
+                                            p.end = end;
+                                            p.area = area;
+                                        }
+                                        None => {
+                                            piece = Some(Piece {
+                                                x: at[4],
+                                                y: at[5],
+                                                end,
+                                                size: font_size,
+                                                text: decoded,
+                                                area,
+                                                drawn: n,
+                                            })
+                                        }
+                                    }
+                                }
+                                tm = translated(total);
                             }
                             other => {
                                 let moved = number(other);

@@ -39,7 +39,8 @@ pub(super) struct Graphics<'a> {
     pub text: TextState<'a>,
 }
 
-/// The text state: the font and size, `TL`, `Tz`, `Ts` and `Tr`.
+/// The text state: the font and size, `TL`, `Tz`, `Ts`, `Tc`, `Tw` and
+/// `Tr`.
 #[derive(Clone, Copy)]
 pub(super) struct TextState<'a> {
     pub font: Option<&'a Font<'a>>,
@@ -49,6 +50,10 @@ pub(super) struct TextState<'a> {
     pub horizontal_scale: f32,
     /// `Ts`: how far above the baseline glyphs are drawn.
     pub rise: f32,
+    /// `Tc`: space added after each glyph, in unscaled text space units.
+    pub char_spacing: f32,
+    /// `Tw`: space added after each single-byte space (code 32).
+    pub word_spacing: f32,
     /// `Tr`: 3 draws nothing, 7 only clips.
     pub render_mode: i64,
 }
@@ -69,6 +74,8 @@ impl Default for Graphics<'_> {
                 leading: 0.0,
                 horizontal_scale: 1.0,
                 rise: 0.0,
+                char_spacing: 0.0,
+                word_spacing: 0.0,
                 render_mode: 0,
             },
         }
@@ -742,6 +749,9 @@ pub(super) struct OptionalContent {
 /// Layers of a form: a few; a document listing more is not honoured past
 /// these.
 const MAX_GROUPS: usize = 10_000;
+/// Visibility expressions (`/VE`) nested deeper than this are no real
+/// document's, and hide what they mark.
+const MAX_EXPRESSION_DEPTH: usize = 8;
 
 impl OptionalContent {
     pub fn of(document: &Document) -> OptionalContent {
@@ -782,10 +792,9 @@ impl OptionalContent {
 
     /// Whether what an `/OC` entry (a group, or a membership dictionary
     /// of groups) marks is hidden.
+    /// A membership dictionary is judged even when no group is switched
+    /// off: `/AllOff` or `[/Not group]` over groups that are on hides.
     pub fn hides(&self, document: &Document, entry: &Object) -> bool {
-        if self.off.is_empty() && !self.base_off {
-            return false;
-        }
         if let Object::Reference(id) = entry {
             let is_group = document.get_dictionary(*id).is_ok_and(|d| {
                 d.get(b"Type").and_then(Object::as_name).ok() != Some(b"OCMD".as_slice())
@@ -798,7 +807,9 @@ impl OptionalContent {
             return false;
         };
         if let Ok(expression) = membership.get(b"VE") {
-            return !self.visible_by(document, expression, 0);
+            // An expression nested past the limit is taken as hiding:
+            // no viewer's view of it can be told.
+            return self.visible_by(document, expression, 0) != Some(true);
         }
         let groups: Vec<ObjectId> = match membership.get(b"OCGs").map(|g| deref(document, g)) {
             Ok(Object::Array(groups)) => groups
@@ -826,29 +837,38 @@ impl OptionalContent {
     }
 
     /// A visibility expression: `[/And ...]`, `[/Or ...]`, `[/Not e]`
-    /// over groups.
-    fn visible_by(&self, document: &Document, expression: &Object, depth: usize) -> bool {
+    /// over groups; `None` when nested deeper than `MAX_EXPRESSION_DEPTH`.
+    fn visible_by(&self, document: &Document, expression: &Object, depth: usize) -> Option<bool> {
         if let Object::Reference(id) = expression {
             if document.get_dictionary(*id).is_ok_and(|d| {
                 d.get(b"Type").and_then(Object::as_name).ok() == Some(b"OCG".as_slice())
             }) {
-                return !self.group_off(*id);
+                return Some(!self.group_off(*id));
             }
         }
         let Ok(array) = deref(document, expression).as_array() else {
-            return true;
+            return Some(true);
         };
-        if depth > 8 {
-            return true;
+        if depth >= MAX_EXPRESSION_DEPTH {
+            return None;
         }
         let mut operands = array.iter().skip(1).take(MAX_GROUPS);
+        let mut each = |all: bool| -> Option<bool> {
+            for e in operands.by_ref() {
+                if self.visible_by(document, e, depth + 1)? != all {
+                    return Some(!all);
+                }
+            }
+            Some(all)
+        };
         match array.first().and_then(|o| o.as_name().ok()) {
-            Some(b"And") => operands.all(|e| self.visible_by(document, e, depth + 1)),
-            Some(b"Or") => operands.any(|e| self.visible_by(document, e, depth + 1)),
-            Some(b"Not") => !array
-                .get(1)
-                .is_some_and(|e| self.visible_by(document, e, depth + 1)),
-            _ => true,
+            Some(b"And") => each(true),
+            Some(b"Or") => each(false),
+            Some(b"Not") => match array.get(1) {
+                Some(e) => self.visible_by(document, e, depth + 1).map(|v| !v),
+                None => Some(true),
+            },
+            _ => Some(true),
         }
     }
 }

@@ -347,6 +347,71 @@ fn text_in_a_layer_switched_off_is_not_read() {
     check(&[], &[&covered_off], &layers(false));
 }
 
+/// One layer, `On`, switched on in the default view (by `/ON`, or by
+/// the base state alone), and memberships judged against it.
+fn one_layer_on(listed: bool) -> impl Fn(&mut Document, &mut Dictionary, &mut Dictionary) {
+    move |doc: &mut Document, resources: &mut Dictionary, catalog: &mut Dictionary| {
+        let on = doc.add_object(dictionary! { "Type" => "OCG", "Name" => "On" });
+        let mut policy = |p: &str| {
+            doc.add_object(dictionary! {
+                "Type" => "OCMD", "OCGs" => vec![on.into()], "P" => p,
+            })
+        };
+        let (all_on, any_on, all_off, any_off) = (
+            policy("AllOn"),
+            policy("AnyOn"),
+            policy("AllOff"),
+            policy("AnyOff"),
+        );
+        let mut expression =
+            |e: Vec<Object>| doc.add_object(dictionary! { "Type" => "OCMD", "VE" => e });
+        let not_on = expression(vec!["Not".into(), on.into()]);
+        let or_not_on = expression(vec![
+            "Or".into(),
+            Object::Array(vec!["Not".into(), on.into()]),
+        ]);
+        let and_on = expression(vec!["And".into(), on.into()]);
+        // Twenty `/Not`s: on, were it followed that deep.
+        let mut deep = Object::Reference(on);
+        for _ in 0..20 {
+            deep = Object::Array(vec!["Not".into(), deep]);
+        }
+        let deep = doc.add_object(dictionary! { "Type" => "OCMD", "VE" => deep });
+        resources.set(
+            "Properties",
+            dictionary! {
+                "AllOn" => all_on, "AnyOn" => any_on, "AllOff" => all_off,
+                "AnyOff" => any_off, "NotOn" => not_on, "OrNotOn" => or_not_on,
+                "AndOn" => and_on, "Deep" => deep,
+            },
+        );
+        let view = if listed {
+            dictionary! { "ON" => vec![on.into()] }
+        } else {
+            dictionary! {}
+        };
+        catalog.set(
+            "OCProperties",
+            dictionary! { "OCGs" => vec![on.into()], "D" => view },
+        );
+    }
+}
+
+#[test]
+fn text_a_membership_hides_while_every_layer_is_on_is_not_read() {
+    let hidden: Vec<String> = ["AllOff", "AnyOff", "NotOn", "OrNotOn", "Deep"]
+        .iter()
+        .map(|m| format!("/OC /{m} BDC {SMUGGLED} EMC"))
+        .collect();
+    let shown: Vec<String> = ["AllOn", "AnyOn", "AndOn"]
+        .iter()
+        .map(|m| format!("/OC /{m} BDC {SMUGGLED} EMC"))
+        .collect();
+    for listed in [true, false] {
+        check(&refs(&hidden), &refs(&shown), &one_layer_on(listed));
+    }
+}
+
 #[test]
 fn a_field_in_a_layer_switched_off_is_not_read() {
     let fields = [PdfField {
@@ -1123,4 +1188,149 @@ fn a_rectangle_drawn_as_four_lines_is_a_fill_like_any_other() {
         format!("{SMUGGLED} q 1 g 60 750 m 360 750 l 360 780 l f Q"),
     ];
     check(&refs(&hidden), &refs(&shown), &no_extra);
+}
+
+/// A form of one check box, `Consent to referral`, ticked (`/V` and
+/// `/AS` both `/Yes`), its "on" appearance drawing `on`.
+fn ticked_box(on: &str) -> String {
+    let fields = [PdfField {
+        name: "Consent to referral".into(),
+        tooltip: None,
+        value: PdfValue::Check(true),
+    }];
+    let bytes = pdf(&[vec!["DUTY TO REFER REFERRAL".to_string()]], &fields).expect("pdf");
+    let mut document = Document::load_mem(&bytes).expect("loads");
+    let font = document.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "ZapfDingbats",
+    });
+    let mut appearance = |content: &str| {
+        document.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form",
+                "BBox" => vec![0.into(), 0.into(), 12.into(), 12.into()],
+                "Resources" => dictionary! { "Font" => dictionary! { "ZaDb" => font } },
+            },
+            content.as_bytes().to_vec(),
+        ))
+    };
+    let (yes, off) = (appearance(on), appearance(""));
+    let widgets: Vec<lopdf::ObjectId> = document
+        .objects
+        .iter()
+        .filter(|(_, o)| o.as_dict().is_ok_and(|d| d.get(b"Rect").is_ok()))
+        .map(|(id, _)| *id)
+        .collect();
+    assert!(!widgets.is_empty(), "the builder writes widgets");
+    for id in &widgets {
+        if let Ok(widget) = document.get_object_mut(*id).and_then(Object::as_dict_mut) {
+            widget.set(
+                "AP",
+                dictionary! { "N" => dictionary! { "Yes" => yes, "Off" => off } },
+            );
+        }
+    }
+    let mut out = Vec::new();
+    document.save_to(&mut out).expect("saves");
+    read(&out)
+}
+
+#[test]
+fn a_check_box_whose_on_appearance_draws_no_mark_is_not_ticked() {
+    let cases = [
+        ("", false),
+        ("q Q", false),
+        ("/Tx BMC EMC", false),
+        // A path built but never painted leaves no mark.
+        ("0 g 2 2 8 8 re n", false),
+        ("q 0 g BT /ZaDb 10 Tf 1 2 Td (4) Tj ET Q", true),
+        ("0 g 2 2 8 8 re f", true),
+        ("0 G 1 w 2 2 m 10 10 l S", true),
+    ];
+    for (on, ticked) in cases {
+        let text = ticked_box(on);
+        assert!(text.contains("DUTY TO REFER"), "{on}: {text:?}");
+        assert_eq!(
+            text.contains("Consent to referral\tYes"),
+            ticked,
+            "{on}: {text:?}"
+        );
+    }
+}
+
+#[test]
+fn text_spaced_off_the_page_is_not_read() {
+    // Spacing is kept from one text object to the next: each case is
+    // drawn within `q` ... `Q`.
+    let hidden = [
+        // Each glyph after the first moved 3000 units on (or back).
+        "q BT /F1 12 Tf 3000 Tc 72 760 Td ( Zed Smuggled) Tj ET Q",
+        "q BT /F1 12 Tf -3000 Tc 500 760 Td ( Zed Smuggled) Tj ET Q",
+        "q BT /F1 12 Tf 3000 Tc 72 760 Td [( Zed Smuggled)] TJ ET Q",
+        // Each word after the first space.
+        "q BT /F1 12 Tf 3000 Tw 72 760 Td ( Zed Smuggled) Tj ET Q",
+        "q BT /F1 12 Tf 72 760 Td 3000 0 ( Zed Smuggled) \" ET Q",
+        // Spacing scaled by `Tz`.
+        "q BT /F1 12 Tf 2000 Tz 30 Tc 72 760 Td ( Zed Smuggled) Tj ET Q",
+    ];
+    let shown = [
+        "q BT /F1 12 Tf 1 Tc 72 760 Td (Zed Smuggled) Tj ET Q",
+        "q BT /F1 12 Tf 2 Tw 72 760 Td (Zed Smuggled) Tj ET Q",
+        // Spacing set and reset before the text is drawn.
+        "BT /F1 12 Tf 3000 Tc 0 Tc 72 760 Td (Zed Smuggled) Tj ET",
+    ];
+    check(&hidden, &shown, &no_extra);
+    // Left set, it spaces what follows off the page too.
+    let text = read(&page_drawing(
+        "BT /F1 12 Tf 72 700 Td (Sam Example) Tj 3000 Tc ET\nBT 72 680 Td (Zed Smuggled) Tj ET",
+        &no_extra,
+    ));
+    assert!(text.contains("Sam Example"), "{text:?}");
+    assert!(!text.contains("Zed Smuggled"), "{text:?}");
+}
+
+/// A page that reads, and an object of one array of `items` numbers
+/// nothing uses.
+fn page_and_array(items: usize) -> Vec<u8> {
+    page_with(
+        "BT /F1 12 Tf 72 700 Td (Full name: Sam Example) Tj ET",
+        &|doc, _, _| {
+            let numbers: Vec<Object> = (0..items).map(|i| Object::Integer(i as i64 % 10)).collect();
+            doc.add_object(numbers);
+        },
+        &|_, _| {},
+    )
+}
+
+#[test]
+fn a_pdf_of_more_values_than_load_in_time_is_refused_at_once() {
+    // Within the budget: read.
+    let text = read(&page_and_array(20_000));
+    assert!(text.contains("Sam Example"), "{text:?}");
+    // A smaller budget loads fewer values in time: the same document is
+    // refused, saying why, before its loading starts.
+    let limits = super::super::Limits {
+        max_time: std::time::Duration::from_millis(100),
+        ..LIMITS
+    };
+    let started = std::time::Instant::now();
+    let read = read_document(DocumentKind::Pdf, &page_and_array(20_000), &limits);
+    assert!(
+        matches!(read, Err(DocumentError::PdfTooManyValues { .. })),
+        "{read:?}"
+    );
+    assert!(
+        started.elapsed() < limits.max_time,
+        "{:?}",
+        started.elapsed()
+    );
+    // So is one array of millions of numbers within the usual budget.
+    let bytes = page_and_array(3_000_000);
+    let started = std::time::Instant::now();
+    let read = read_document(DocumentKind::Pdf, &bytes, &LIMITS);
+    let took = started.elapsed();
+    assert!(
+        matches!(read, Err(DocumentError::PdfTooManyValues { .. })),
+        "{read:?}"
+    );
+    assert!(took < LIMITS.max_time, "{took:?}");
 }
