@@ -4,8 +4,10 @@
 //! showing its placeholder as nothing; legacy check boxes (`w:checkBox`)
 //! and content-control check boxes (`w14:checkbox`) read as `☒`/`☐`, as
 //! do the symbol characters Word draws boxes with. Tracked deletions
-//! (`w:delText`, `w:del`, `w:moveFrom`) and field codes (`w:instrText`)
-//! are never read, nor is text a reader does not see: hidden (`w:vanish`
+//! (`w:delText`, `w:del`, `w:moveFrom`) and field codes (`w:instrText`,
+//! and whatever stands between a field's `begin` and its `separate`, or
+//! its `end` when it has no result, nested fields included) are never
+//! read, nor is text a reader does not see: hidden (`w:vanish`
 //! however written), in the colour of what it is drawn on (white on no
 //! shading; white on a dark run, paragraph or table cell shading shows;
 //! a theme colour as the document's theme and its colour mapping make
@@ -505,6 +507,12 @@ fn read_xml(
     // has been read; and the branches open, whether each is skipped.
     let mut alternatives: Vec<bool> = Vec::new();
     let mut branches: Vec<bool> = Vec::new();
+    // Complex fields open (`w:fldChar`), innermost last: whether each is
+    // still in its code (before its `separate`), which Word never shows;
+    // and the kind of a `w:fldChar` written with content (a legacy form
+    // field's `w:ffData`), which takes effect where it ends.
+    let mut fields: Vec<bool> = Vec::new();
+    let mut field_char: Option<String> = None;
     // A legacy check box being read: its default, then its state.
     let mut legacy_box: Option<bool> = None;
     // Inside a run, and whether its text is out of sight (hidden, white,
@@ -566,7 +574,9 @@ fn read_xml(
         // one sees it (off the page, in a row no line fits in).
         let out_of_sight =
             run_hidden || tables.iter().any(|t| t.squeezed) || shapes.iter().any(Shape::away);
+        let in_code = fields.iter().any(|&code| code);
         let suppressed = skipping > 0
+            || in_code
             || out_of_sight
             || controls
                 .iter()
@@ -576,6 +586,18 @@ fn read_xml(
             namespaces.enter(e)?;
         }
         let leaves = matches!(event, Event::End(_) | Event::Empty(_));
+        match &event {
+            Event::Start(e) if e.local_name().as_ref() == "fldChar" => {
+                field_char = attribute(e, "fldCharType");
+            }
+            Event::Empty(e) if e.local_name().as_ref() == "fldChar" => {
+                field_step(&mut fields, attribute(e, "fldCharType").as_deref());
+            }
+            Event::End(e) if e.local_name().as_ref() == "fldChar" => {
+                field_step(&mut fields, field_char.take().as_deref());
+            }
+            _ => {}
+        }
         // Formatting: the same whether written `<w:vanish/>` or
         // `<w:vanish></w:vanish>`.
         match &event {
@@ -801,7 +823,7 @@ fn read_xml(
                 }
                 "tab" if !suppressed => layout.push('\t'),
                 "br" | "cr" if !suppressed => layout.push('\n'),
-                "sym" if skipping == 0 && !out_of_sight && in_box(&controls) => {
+                "sym" if skipping == 0 && !in_code && !out_of_sight && in_box(&controls) => {
                     if let Some(c) = attribute(&e, "char")
                         .and_then(|code| u32::from_str_radix(code.trim(), 16).ok())
                         .and_then(symbol)
@@ -911,7 +933,7 @@ fn read_xml(
                 }
                 "sdt" => {
                     let control = controls.pop().unwrap_or_default();
-                    if let Some(answer) = control.answer() {
+                    if let Some(answer) = control.answer().filter(|_| !in_code) {
                         layout.push(answer);
                     }
                     // Bound: Word shows the bound value, not the copy
@@ -957,7 +979,9 @@ fn read_xml(
                     }
                 }
             }
-            Event::Text(t) if in_text && skipping == 0 && !out_of_sight && in_box(&controls) => {
+            Event::Text(t)
+                if in_text && skipping == 0 && !in_code && !out_of_sight && in_box(&controls) =>
+            {
                 if let Some(control) = controls.last_mut() {
                     control.shows(&t.xml10_content());
                 }
@@ -971,7 +995,7 @@ fn read_xml(
                 }
             }
             // Out of sight: kept apart, should the judgement be wrong.
-            Event::Text(t) if in_text && skipping == 0 && out_of_sight => {
+            Event::Text(t) if in_text && skipping == 0 && !in_code && out_of_sight => {
                 layout.unseen_text(&t.xml10_content())
             }
             Event::CData(t) if in_text && !suppressed => layout.text(&t.xml10_content()),
@@ -1005,6 +1029,23 @@ fn drawing_property(shape: &mut Shape, e: &BytesStart<'_>) {
     };
     shape.width = points("cx");
     shape.height = points("cy");
+}
+
+/// A complex field's character (`w:fldChar`) of the kind given: a field
+/// begins in its code, shows its result after `separate`, and ends.
+fn field_step(fields: &mut Vec<bool>, kind: Option<&str>) {
+    match kind.map(str::trim) {
+        Some("begin") => fields.push(true),
+        Some("separate") => {
+            if let Some(code) = fields.last_mut() {
+                *code = false;
+            }
+        }
+        Some("end") => {
+            fields.pop();
+        }
+        _ => {}
+    }
 }
 
 /// Inside the content of a check box control (the innermost control).

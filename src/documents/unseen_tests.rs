@@ -1031,3 +1031,73 @@ fn word_paragraph_styles_placing_text_off_the_page_hide_it() {
         ],
     );
 }
+
+#[test]
+fn word_field_codes_are_never_read_only_their_results() {
+    // A complex field's code (between `begin` and `separate`, or `end`
+    // when it has no result) is never shown, whatever it is written with;
+    // its result is what the page shows.
+    let r = |inner: &str| format!("<w:r>{inner}</w:r>");
+    let t = |text: &str| r(&format!(r#"<w:t xml:space="preserve">{text}</w:t>"#));
+    let mark = |kind: &str| r(&format!(r#"<w:fldChar w:fldCharType="{kind}"/>"#));
+    let body = [
+        // Code written as text, a field nested in the code.
+        format!(
+            "<w:p>{}{}{}{}{}{}{}{}{}{}{}{}</w:p>",
+            t("Consent to referral: "),
+            mark("begin"),
+            t("Unseen code"),
+            mark("begin"),
+            t("Unseen nested code"),
+            mark("separate"),
+            t("Unseen nested result"),
+            mark("end"),
+            mark("separate"),
+            t("Shown result"),
+            mark("end"),
+            t(" shown after"),
+        ),
+        // No result: everything up to its end is code.
+        format!(
+            "<w:p>{}{}{}{}{}{}</w:p>",
+            t("Full name: "),
+            mark("begin"),
+            r("<w:instrText> QUOTE </w:instrText>"),
+            t("Unseen without a result"),
+            mark("end"),
+            t("Shown after the field"),
+        ),
+        // A field nested in a result: its own code unseen, its result shown.
+        format!(
+            "<w:p>{}{}{}{}{}{}{}{}{}</w:p>",
+            mark("begin"),
+            r("<w:instrText> IF 1 = 1 </w:instrText>"),
+            mark("separate"),
+            t("Shown outer result "),
+            mark("begin"),
+            t("Unseen inner code"),
+            mark("separate"),
+            t("shown inner result"),
+            mark("end") + &mark("end"),
+        ),
+        // A legacy check box: its state is in the field's start, still read.
+        format!(
+            r#"<w:p>{}<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:checkBox><w:default w:val="1"/></w:checkBox></w:ffData></w:fldChar></w:r>{}{}</w:p>"#,
+            t("At risk of rough sleeping: "),
+            r("<w:instrText> FORMCHECKBOX </w:instrText>"),
+            mark("end"),
+        ),
+    ]
+    .concat();
+    let text = word(&body, None, None, None);
+    reads_only(
+        &text,
+        &[
+            "Consent to referral: Shown result shown after",
+            "Full name: Shown after the field",
+            "Shown outer result shown inner result",
+            "At risk of rough sleeping: ☒",
+        ],
+        &["Unseen", "QUOTE", "FORMCHECKBOX"],
+    );
+}
