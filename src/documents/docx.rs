@@ -26,6 +26,9 @@
 //! paragraph's style, beneath its run's, beneath its own; a paragraph,
 //! run or table naming no style has its type's default style
 //! (`word_styles`).
+//! Elements in a namespace the document marks ignorable (`mc:Ignorable`,
+//! on the element naming it and within it) that Word does not know are
+//! dropped with all inside them, as Word drops them.
 //! The old look a tracked formatting change keeps (`w:rPrChange`) is not
 //! the look shown, and of alternative content (`mc:AlternateContent`)
 //! only the branch Word shows is read: the first `mc:Choice` whose
@@ -349,6 +352,10 @@ const WORD_KNOWS: &[&str] = &[
     "http://schemas.microsoft.com/office/drawing/2017/model3d",
 ];
 
+const MARKUP_COMPATIBILITY: &str = "http://schemas.openxmlformats.org/markup-compatibility/2006";
+/// Namespaces one `mc:Ignorable` names: Word writes a few.
+const MAX_IGNORABLE: usize = 64;
+
 /// Whether Word shows a `mc:Choice`: every namespace its `Requires`
 /// names (by prefix) is one Word knows.
 fn understood(namespaces: &Namespaces, e: &BytesStart<'_>) -> bool {
@@ -550,6 +557,11 @@ fn read_xml(
     let mut tables: Vec<Table> = Vec::new();
     let mut cell_looks: Vec<Look> = Vec::new();
     let mut namespaces = Namespaces::default();
+    // Elements open, and the namespaces `mc:Ignorable` names that Word
+    // does not know, each with the depth of the element naming it (its
+    // scope): their elements Word drops with all inside them.
+    let mut depth = 0usize;
+    let mut ignorable: Vec<(usize, String)> = Vec::new();
     // The paragraph's own look (its shading, where it stands) is `own`.
     let seen = |paragraph_style: &Option<String>,
                 own: Look,
@@ -584,6 +596,41 @@ fn read_xml(
         let event = next_event(&mut reader, &mut events, budget)?;
         if let Event::Start(e) | Event::Empty(e) = &event {
             namespaces.enter(e)?;
+            if let Some(named) = namespaces.attribute(e, MARKUP_COMPATIBILITY, "Ignorable") {
+                for prefix in named.split_whitespace().take(MAX_IGNORABLE) {
+                    match namespaces.of_prefix(prefix) {
+                        Some(namespace) if !WORD_KNOWS.contains(&namespace) => {
+                            ignorable.push((depth, namespace.to_string()))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let ignored = namespaces
+                .element(e.name())
+                .0
+                .is_some_and(|namespace| ignorable.iter().any(|(_, i)| i == namespace));
+            if ignored {
+                if matches!(event, Event::Start(_)) {
+                    let name = e.name().as_ref().to_string();
+                    reader
+                        .read_to_end(quick_xml::name::QName(&name))
+                        .map_err(malformed)?;
+                    budget.check_time()?;
+                }
+                ignorable.retain(|(at, _)| *at < depth);
+                namespaces.leave();
+                continue;
+            }
+        }
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                ignorable.retain(|(at, _)| *at < depth);
+            }
+            Event::Empty(_) => ignorable.retain(|(at, _)| *at < depth),
+            _ => {}
         }
         let leaves = matches!(event, Event::End(_) | Event::Empty(_));
         match &event {

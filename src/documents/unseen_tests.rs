@@ -1101,3 +1101,31 @@ fn word_field_codes_are_never_read_only_their_results() {
         &["Unseen", "QUOTE", "FORMCHECKBOX"],
     );
 }
+
+#[test]
+fn word_elements_of_ignorable_namespaces_word_does_not_know_are_dropped() {
+    // `mc:Ignorable` names namespaces a program that does not know them
+    // drops, with all inside; Word knows `w14`, not `urn:example:*`.
+    let xml = format!(
+        r#"<w:document xmlns:w="{W}" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" xmlns:xz="urn:example:unknown" mc:Ignorable="w14 xz"><w:body>
+        <w:p><w:r><w:t xml:space="preserve">Consent to referral: </w:t></w:r><xz:note><w:r><w:t>Unseen ignorable run</w:t></w:r></xz:note><w:r><w:t>Shown answer</w:t></w:r></w:p>
+        <xz:block><w:p><w:r><w:t>Unseen ignorable paragraph</w:t></w:r></w:p></xz:block>
+        <w:p><w:r><xz:tab/><w:t>Shown with no tab</w:t></w:r></w:p>
+        <w:p><w:r><w14:known/><w:t>Shown beside a known one</w:t></w:r></w:p>
+        <w:p xmlns:yz="urn:example:other" mc:Ignorable="yz"><yz:n><w:r><w:t>Unseen in its scope</w:t></w:r></yz:n><w:r><w:t>Shown in its scope</w:t></w:r></w:p>
+        <w:p><yz:n xmlns:yz="urn:example:other"><w:r><w:t>Shown out of its scope</w:t></w:r></yz:n></w:p>
+        </w:body></w:document>"#
+    );
+    let text = docx::read_document_xml(&xml).expect("read");
+    reads_only(
+        &text,
+        &[
+            "Consent to referral: Shown answer",
+            "Shown with no tab",
+            "Shown beside a known one",
+            "Shown in its scope",
+            "Shown out of its scope",
+        ],
+        &["Unseen", "\tShown with no tab"],
+    );
+}
