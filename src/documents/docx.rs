@@ -35,7 +35,8 @@
 //! required namespaces Word knows, else the `mc:Fallback`. A content
 //! control bound to an XML part (`w:dataBinding`) reads as its copy in the
 //! document; where the bound value Word shows in its place says otherwise,
-//! the answer is unreadable (`bound`).
+//! or its path is not one followed, or it wraps whole paragraphs, the
+//! answer is unreadable (`bound`).
 
 use super::bound::{same_text, Binding, Shown, Stores, MAX_BOUND_PARTS};
 use super::look::{Colour, Fill, Look, PAGE_POINTS};
@@ -66,6 +67,11 @@ struct Control {
     in_content: bool,
     /// What a check box's content shows: a ticked or an empty box.
     shown: Option<bool>,
+    /// Bound, and wrapping whole paragraphs (or rows, or cells): its
+    /// copy is not read, and its first paragraph is unreadable.
+    bound_block: bool,
+    /// That paragraph is written.
+    marked: bool,
 }
 
 impl Control {
@@ -510,6 +516,8 @@ fn read_xml(
     // placeholder): how deep.
     let mut skipping = 0usize;
     let mut controls: Vec<Control> = Vec::new();
+    // Paragraphs open: a control beginning outside any wraps paragraphs.
+    let mut paragraphs_open = 0usize;
     // `mc:AlternateContent` open, innermost last: whether a branch of it
     // has been read; and the branches open, whether each is skipped.
     let mut alternatives: Vec<bool> = Vec::new();
@@ -592,7 +600,7 @@ fn read_xml(
             || out_of_sight
             || controls
                 .iter()
-                .any(|c| c.in_content && (c.placeholder || c.checkbox.is_some()));
+                .any(|c| c.in_content && (c.placeholder || c.checkbox.is_some() || c.bound_block));
         let event = next_event(&mut reader, &mut events, budget)?;
         if let Event::Start(e) | Event::Empty(e) = &event {
             namespaces.enter(e)?;
@@ -763,6 +771,7 @@ fn read_xml(
                 }
                 _ if skipping > 0 => {}
                 "p" => {
+                    paragraphs_open += 1;
                     paragraph_style = None;
                     paragraph_area = None;
                     placing = Placing::default();
@@ -844,6 +853,10 @@ fn read_xml(
                     if let Some(control) = controls.last_mut() {
                         control.in_content = true;
                         control.mark = Some(layout.mark());
+                        control.bound_block = paragraphs_open == 0
+                            && control.binding.is_some()
+                            && control.checkbox.is_none()
+                            && !control.placeholder;
                     }
                 }
                 "dataBinding" => {
@@ -893,6 +906,9 @@ fn read_xml(
                     paragraph_area = None;
                     placing = Placing::default();
                     paragraph_placed = None;
+                    if unsettled_block(&mut controls) {
+                        layout.push(UNREADABLE);
+                    }
                     layout.end_paragraph(budget)?
                 }
                 "tc" => {
@@ -966,7 +982,13 @@ fn read_xml(
                     shapes.pop();
                 }
                 "t" => in_text = false,
-                "p" => layout.end_paragraph(budget)?,
+                "p" => {
+                    paragraphs_open = paragraphs_open.saturating_sub(1);
+                    if unsettled_block(&mut controls) {
+                        layout.push(UNREADABLE);
+                    }
+                    layout.end_paragraph(budget)?
+                }
                 "tc" => {
                     backgrounds.pop();
                     cell_looks.pop();
@@ -1093,6 +1115,21 @@ fn field_step(fields: &mut Vec<bool>, kind: Option<&str>) {
         }
         _ => {}
     }
+}
+
+/// Whether the paragraph ending is the first in a bound control wrapping
+/// whole paragraphs: what Word shows there is the bound value, not the
+/// copy, so it reads as unreadable (once).
+fn unsettled_block(controls: &mut [Control]) -> bool {
+    let mut unsettled = false;
+    for control in controls
+        .iter_mut()
+        .filter(|c| c.in_content && c.bound_block && !c.marked)
+    {
+        control.marked = true;
+        unsettled = true;
+    }
+    unsettled
 }
 
 /// Inside the content of a check box control (the innermost control).

@@ -1129,3 +1129,119 @@ fn word_elements_of_ignorable_namespaces_word_does_not_know_are_dropped() {
         &["Unseen", "\tShown with no tab"],
     );
 }
+
+/// A Word package of `body`, its content controls bound to `item` (the
+/// custom XML part of store `BOUND_STORE`).
+fn word_bound(body: &str, item: &str) -> String {
+    let document = format!(r#"<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>"#);
+    let rels = |relationships: &str| {
+        format!(
+            r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{relationships}</Relationships>"#
+        )
+    };
+    let package = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{RELATIONSHIP}/officeDocument" Target="word/document.xml"/>"#
+    ));
+    let document_rels = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{RELATIONSHIP}/customXml" Target="../customXml/item1.xml"/>"#
+    ));
+    let item_rels = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{RELATIONSHIP}/customXmlProps" Target="itemProps1.xml"/>"#
+    ));
+    let properties = format!(
+        r#"<ds:datastoreItem ds:itemID="{BOUND_STORE}" xmlns:ds="http://schemas.openxmlformats.org/officeDocument/2006/customXml"/>"#
+    );
+    let parts: [(&str, &[u8]); 6] = [
+        ("_rels/.rels", package.as_bytes()),
+        ("word/document.xml", document.as_bytes()),
+        ("word/_rels/document.xml.rels", document_rels.as_bytes()),
+        ("customXml/item1.xml", item.as_bytes()),
+        ("customXml/_rels/item1.xml.rels", item_rels.as_bytes()),
+        ("customXml/itemProps1.xml", properties.as_bytes()),
+    ];
+    let bytes = zip_parts(&parts).expect("zip");
+    read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read")
+}
+
+const BOUND_STORE: &str = "{11111111-2222-3333-4444-555555555555}";
+
+/// A content control bound to `xpath` in `BOUND_STORE`, its content `content`.
+fn bound_control(xpath: &str, content: &str) -> String {
+    format!(
+        r#"<w:sdt><w:sdtPr><w:dataBinding w:prefixMappings="xmlns:ns0='urn:example:referral'" w:xpath="{xpath}" w:storeItemID="{BOUND_STORE}"/><w:text/></w:sdtPr><w:sdtContent>{content}</w:sdtContent></w:sdt>"#
+    )
+}
+
+#[test]
+fn word_bound_controls_whose_path_is_not_followed_are_unreadable() {
+    let item = r#"<r:referral xmlns:r="urn:example:referral"><r:name>Sam Example</r:name><r:consent>No</r:consent></r:referral>"#;
+    let paths = [
+        "//ns0:consent",
+        "/*[1]/*[2]",
+        "/ns0:referral[1]/ns0:consent[last()]",
+        "/ns0:referral[1]/ns0:consent[position()=1]",
+        "/*[local-name()='referral']/*[local-name()='consent']",
+        "/ns0:referral[1] / ns0:consent[1]",
+        "/ns9:referral[1]/ns9:consent[1]",
+        "/ns0:referral[1]/ns0:consent[0]",
+    ];
+    let body: String = paths
+        .iter()
+        .enumerate()
+        .map(|(i, path)| {
+            format!(
+                r#"<w:p><w:r><w:t xml:space="preserve">Path {i}: </w:t></w:r>{}</w:p>"#,
+                bound_control(path, "<w:r><w:t>Yes</w:t></w:r>")
+            )
+        })
+        .collect();
+    // A path followed whose value agrees reads as before.
+    let body = format!(
+        r#"{body}<w:p><w:r><w:t xml:space="preserve">Full name: </w:t></w:r>{}</w:p>"#,
+        bound_control(
+            "/ns0:referral[1]/ns0:name[1]",
+            "<w:r><w:t>Sam Example</w:t></w:r>"
+        )
+    );
+    let text = word_bound(&body, item);
+    let lines: Vec<String> = (0..paths.len())
+        .map(|i| format!("Path {i}: \u{fdd0}"))
+        .collect();
+    let mut shown: Vec<&str> = lines.iter().map(String::as_str).collect();
+    shown.push("Full name: Sam Example");
+    reads_only(&text, &shown, &["Yes", "No"]);
+}
+
+#[test]
+fn word_bound_controls_around_whole_paragraphs_are_unreadable() {
+    // Word puts the bound value in place of the paragraphs a control
+    // wraps: their copy is never the answer, even where the path is one
+    // followed.
+    let item =
+        r#"<r:referral xmlns:r="urn:example:referral"><r:consent>No</r:consent></r:referral>"#;
+    let paragraph = |text: &str| format!("<w:p><w:r><w:t>{text}</w:t></w:r></w:p>");
+    let body = [
+        paragraph("Consent to referral"),
+        bound_control("/ns0:referral[1]/ns0:consent[1]", &paragraph("Yes")),
+        format!(
+            r#"<w:tbl><w:tr><w:tc>{}</w:tc><w:tc>{}</w:tc></w:tr></w:tbl>"#,
+            paragraph("At risk of rough sleeping"),
+            bound_control(
+                "//ns0:consent",
+                &[paragraph("Yes"), paragraph("Yes again")].concat()
+            ),
+        ),
+        paragraph("Shown after"),
+    ]
+    .concat();
+    let text = word_bound(&body, item);
+    reads_only(
+        &text,
+        &[
+            "Consent to referral\n\u{fdd0}\n",
+            "At risk of rough sleeping\t\u{fdd0}\n",
+            "Shown after",
+        ],
+        &["Yes", "No"],
+    );
+}
