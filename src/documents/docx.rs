@@ -28,7 +28,8 @@
 //! (`word_styles`).
 //! Elements in a namespace the document marks ignorable (`mc:Ignorable`,
 //! on the element naming it and within it) that Word does not know are
-//! dropped with all inside them, as Word drops them.
+//! dropped with all inside them, as Word drops them; those it is told to
+//! read the content of (`mc:ProcessContent`) are read through.
 //! The old look a tracked formatting change keeps (`w:rPrChange`) is not
 //! the look shown, and of alternative content (`mc:AlternateContent`)
 //! only the branch Word shows is read: the first `mc:Choice` whose
@@ -570,6 +571,11 @@ fn read_xml(
     // scope): their elements Word drops with all inside them.
     let mut depth = 0usize;
     let mut ignorable: Vec<(usize, String)> = Vec::new();
+    // The elements of those namespaces whose content Word reads all the
+    // same (`mc:ProcessContent`, a local name or `*`), by scope; and the
+    // depths of such elements open, read through as if not there.
+    let mut processed: Vec<(usize, String, Option<String>)> = Vec::new();
+    let mut unwrapped: Vec<usize> = Vec::new();
     // The paragraph's own look (its shading, where it stands) is `own`.
     let seen = |paragraph_style: &Option<String>,
                 own: Look,
@@ -614,10 +620,28 @@ fn read_xml(
                     }
                 }
             }
-            let ignored = namespaces
-                .element(e.name())
-                .0
-                .is_some_and(|namespace| ignorable.iter().any(|(_, i)| i == namespace));
+            if let Some(named) = namespaces.attribute(e, MARKUP_COMPATIBILITY, "ProcessContent") {
+                for name in named.split_whitespace().take(MAX_IGNORABLE) {
+                    if let Some((prefix, local)) = name.split_once(':') {
+                        if let Some(namespace) = namespaces.of_prefix(prefix) {
+                            let local = (local != "*").then(|| local.to_string());
+                            processed.push((depth, namespace.to_string(), local));
+                        }
+                    }
+                }
+            }
+            let (namespace, local) = namespaces.element(e.name());
+            let ignored =
+                namespace.is_some_and(|namespace| ignorable.iter().any(|(_, i)| i == namespace));
+            let read_through = ignored
+                && processed.iter().any(|(_, n, l)| {
+                    namespace == Some(n.as_str()) && l.as_deref().is_none_or(|l| l == local)
+                });
+            if read_through && matches!(event, Event::Start(_)) {
+                unwrapped.push(depth);
+                depth += 1;
+                continue;
+            }
             if ignored {
                 if matches!(event, Event::Start(_)) {
                     let name = e.name().as_ref().to_string();
@@ -627,6 +651,7 @@ fn read_xml(
                     budget.check_time()?;
                 }
                 ignorable.retain(|(at, _)| *at < depth);
+                processed.retain(|(at, _, _)| *at < depth);
                 namespaces.leave();
                 continue;
             }
@@ -636,8 +661,17 @@ fn read_xml(
             Event::End(_) => {
                 depth = depth.saturating_sub(1);
                 ignorable.retain(|(at, _)| *at < depth);
+                processed.retain(|(at, _, _)| *at < depth);
+                if unwrapped.last() == Some(&depth) {
+                    unwrapped.pop();
+                    namespaces.leave();
+                    continue;
+                }
             }
-            Event::Empty(_) => ignorable.retain(|(at, _)| *at < depth),
+            Event::Empty(_) => {
+                ignorable.retain(|(at, _)| *at < depth);
+                processed.retain(|(at, _, _)| *at < depth);
+            }
             _ => {}
         }
         let leaves = matches!(event, Event::End(_) | Event::Empty(_));

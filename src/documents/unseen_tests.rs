@@ -1114,6 +1114,9 @@ fn word_elements_of_ignorable_namespaces_word_does_not_know_are_dropped() {
         <w:p><w:r><w14:known/><w:t>Shown beside a known one</w:t></w:r></w:p>
         <w:p xmlns:yz="urn:example:other" mc:Ignorable="yz"><yz:n><w:r><w:t>Unseen in its scope</w:t></w:r></yz:n><w:r><w:t>Shown in its scope</w:t></w:r></w:p>
         <w:p><yz:n xmlns:yz="urn:example:other"><w:r><w:t>Shown out of its scope</w:t></w:r></yz:n></w:p>
+        <w:p mc:ProcessContent="xz:wrap"><xz:wrap><w:r><w:t xml:space="preserve">Shown read through </w:t></w:r><xz:t><w:r><w:t>Unseen in a dropped one</w:t></w:r></xz:t></xz:wrap><w:r><w:t>and after</w:t></w:r></w:p>
+        <w:p mc:ProcessContent="xz:*"><xz:t><w:r><w:t>Shown in any read through</w:t></w:r></xz:t></w:p>
+        <w:p><xz:wrap><w:r><w:t>Unseen out of the read through scope</w:t></w:r></xz:wrap></w:p>
         </w:body></w:document>"#
     );
     let text = docx::read_document_xml(&xml).expect("read");
@@ -1125,6 +1128,8 @@ fn word_elements_of_ignorable_namespaces_word_does_not_know_are_dropped() {
             "Shown beside a known one",
             "Shown in its scope",
             "Shown out of its scope",
+            "Shown read through and after",
+            "Shown in any read through",
         ],
         &["Unseen", "\tShown with no tab"],
     );
