@@ -4,7 +4,9 @@
 //! again whenever the document opens, whatever the document's own copy
 //! says. The bound XML is never read as the form's text: it is only
 //! compared with the copy, and a control whose copy says something else
-//! than what Word would show is an answer that cannot be settled.
+//! than what Word would show is an answer that cannot be settled, as is
+//! one whose XPath is not one followed here, and one wrapping whole
+//! paragraphs (whose copy is never the answer).
 
 use super::xml::{attribute, next_event, reader, Namespaces};
 use super::{Budget, DocumentError};
@@ -71,7 +73,8 @@ pub(super) enum Shown {
     Copy,
     /// The value at the path.
     Value(String),
-    /// The part was too large to check.
+    /// The part was too large to check, or the path is not one
+    /// followed here: what Word shows is not known.
     Unknown,
 }
 
@@ -104,7 +107,8 @@ impl Stores {
     }
 
     /// The text Word would show for a binding: the copy when its part
-    /// or its path cannot be found (as Word then shows).
+    /// or the element its path names cannot be found (as Word then
+    /// shows); not known when the path is not one followed here.
     pub fn shown(&self, binding: &Binding, budget: &Budget) -> Result<Shown, DocumentError> {
         if self.unchecked.contains(&binding.store) {
             return Ok(Shown::Unknown);
@@ -113,14 +117,15 @@ impl Stores {
             return Ok(Shown::Copy);
         };
         let Some(steps) = steps(binding) else {
-            return Ok(Shown::Copy);
+            return Ok(Shown::Unknown);
         };
         Ok(find(xml, &steps, budget)?.map_or(Shown::Copy, Shown::Value))
     }
 }
 
 /// `/ns0:root[1]/ns0:Consent[1]`, `/ns1:coreProperties[1]/ns0:title[1]`,
-/// `/a/@b`: nothing else Word writes is followed.
+/// `/a/@b`: nothing else is followed (no `//`, `*`, functions, other
+/// predicates, spaces, a position under 1 or a prefix not mapped).
 fn steps(binding: &Binding) -> Option<Vec<Step>> {
     let namespace = |prefix: Option<&str>| match prefix {
         None => Some(None),
@@ -132,22 +137,35 @@ fn steps(binding: &Binding) -> Option<Vec<Step>> {
     };
     let mut steps = Vec::new();
     for step in binding.xpath.trim().strip_prefix('/')?.split('/') {
-        if steps.len() >= MAX_STEPS {
+        // An attribute is the last step.
+        if steps.len() >= MAX_STEPS || matches!(steps.last(), Some(Step::Attribute(_))) {
             return None;
         }
         if let Some(name) = step.strip_prefix('@') {
             let local = name.rsplit(':').next().unwrap_or(name);
+            if !is_name(local) || name.split(':').count() > 2 || !name.split(':').all(is_name) {
+                return None;
+            }
             steps.push(Step::Attribute(local.to_string()));
             continue;
         }
         let (name, nth) = match step.split_once('[') {
-            Some((name, rest)) => (name, rest.strip_suffix(']')?.trim().parse().ok()?),
+            Some((name, rest)) => (
+                name,
+                rest.strip_suffix(']')?
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&n| n > 0)?,
+            ),
             None => (step, 1),
         };
         let (prefix, local) = match name.split_once(':') {
             Some((prefix, local)) => (Some(prefix), local),
             None => (None, name),
         };
+        if !is_name(local) || !prefix.is_none_or(is_name) {
+            return None;
+        }
         steps.push(Step::Element {
             namespace: namespace(prefix)?,
             local: local.to_string(),
@@ -155,6 +173,14 @@ fn steps(binding: &Binding) -> Option<Vec<Step>> {
         });
     }
     Some(steps)
+}
+
+/// An XML name without a prefix: letters, digits, `_`, `-` and `.`, not
+/// starting with a digit, `-` or `.`.
+fn is_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// The text (or attribute) at `steps` in `xml`.

@@ -4,8 +4,10 @@
 //! showing its placeholder as nothing; legacy check boxes (`w:checkBox`)
 //! and content-control check boxes (`w14:checkbox`) read as `☒`/`☐`, as
 //! do the symbol characters Word draws boxes with. Tracked deletions
-//! (`w:delText`, `w:del`, `w:moveFrom`) and field codes (`w:instrText`)
-//! are never read, nor is text a reader does not see: hidden (`w:vanish`
+//! (`w:delText`, `w:del`, `w:moveFrom`) and field codes (`w:instrText`,
+//! and whatever stands between a field's `begin` and its `separate`, or
+//! its `end` when it has no result, nested fields included) are never
+//! read, nor is text a reader does not see: hidden (`w:vanish`
 //! however written), in the colour of what it is drawn on (white on no
 //! shading; white on a dark run, paragraph or table cell shading shows;
 //! a theme colour as the document's theme and its colour mapping make
@@ -24,13 +26,18 @@
 //! paragraph's style, beneath its run's, beneath its own; a paragraph,
 //! run or table naming no style has its type's default style
 //! (`word_styles`).
+//! Elements in a namespace the document marks ignorable (`mc:Ignorable`,
+//! on the element naming it and within it) that Word does not know are
+//! dropped with all inside them, as Word drops them; those it is told to
+//! read the content of (`mc:ProcessContent`) are read through.
 //! The old look a tracked formatting change keeps (`w:rPrChange`) is not
 //! the look shown, and of alternative content (`mc:AlternateContent`)
 //! only the branch Word shows is read: the first `mc:Choice` whose
 //! required namespaces Word knows, else the `mc:Fallback`. A content
 //! control bound to an XML part (`w:dataBinding`) reads as its copy in the
 //! document; where the bound value Word shows in its place says otherwise,
-//! the answer is unreadable (`bound`).
+//! or its path is not one followed, or it wraps whole paragraphs, the
+//! answer is unreadable (`bound`).
 
 use super::bound::{same_text, Binding, Shown, Stores, MAX_BOUND_PARTS};
 use super::look::{Colour, Fill, Look, PAGE_POINTS};
@@ -61,6 +68,11 @@ struct Control {
     in_content: bool,
     /// What a check box's content shows: a ticked or an empty box.
     shown: Option<bool>,
+    /// Bound, and wrapping whole paragraphs (or rows, or cells): its
+    /// copy is not read, and its first paragraph is unreadable.
+    bound_block: bool,
+    /// That paragraph is written.
+    marked: bool,
 }
 
 impl Control {
@@ -347,6 +359,10 @@ const WORD_KNOWS: &[&str] = &[
     "http://schemas.microsoft.com/office/drawing/2017/model3d",
 ];
 
+const MARKUP_COMPATIBILITY: &str = "http://schemas.openxmlformats.org/markup-compatibility/2006";
+/// Namespaces one `mc:Ignorable` names: Word writes a few.
+const MAX_IGNORABLE: usize = 64;
+
 /// Whether Word shows a `mc:Choice`: every namespace its `Requires`
 /// names (by prefix) is one Word knows.
 fn understood(namespaces: &Namespaces, e: &BytesStart<'_>) -> bool {
@@ -501,10 +517,18 @@ fn read_xml(
     // placeholder): how deep.
     let mut skipping = 0usize;
     let mut controls: Vec<Control> = Vec::new();
+    // Paragraphs open: a control beginning outside any wraps paragraphs.
+    let mut paragraphs_open = 0usize;
     // `mc:AlternateContent` open, innermost last: whether a branch of it
     // has been read; and the branches open, whether each is skipped.
     let mut alternatives: Vec<bool> = Vec::new();
     let mut branches: Vec<bool> = Vec::new();
+    // Complex fields open (`w:fldChar`), innermost last: whether each is
+    // still in its code (before its `separate`), which Word never shows;
+    // and the kind of a `w:fldChar` written with content (a legacy form
+    // field's `w:ffData`), which takes effect where it ends.
+    let mut fields: Vec<bool> = Vec::new();
+    let mut field_char: Option<String> = None;
     // A legacy check box being read: its default, then its state.
     let mut legacy_box: Option<bool> = None;
     // Inside a run, and whether its text is out of sight (hidden, white,
@@ -542,6 +566,16 @@ fn read_xml(
     let mut tables: Vec<Table> = Vec::new();
     let mut cell_looks: Vec<Look> = Vec::new();
     let mut namespaces = Namespaces::default();
+    // Elements open, and the namespaces `mc:Ignorable` names that Word
+    // does not know, each with the depth of the element naming it (its
+    // scope): their elements Word drops with all inside them.
+    let mut depth = 0usize;
+    let mut ignorable: Vec<(usize, String)> = Vec::new();
+    // The elements of those namespaces whose content Word reads all the
+    // same (`mc:ProcessContent`, a local name or `*`), by scope; and the
+    // depths of such elements open, read through as if not there.
+    let mut processed: Vec<(usize, String, Option<String>)> = Vec::new();
+    let mut unwrapped: Vec<usize> = Vec::new();
     // The paragraph's own look (its shading, where it stands) is `own`.
     let seen = |paragraph_style: &Option<String>,
                 own: Look,
@@ -566,16 +600,93 @@ fn read_xml(
         // one sees it (off the page, in a row no line fits in).
         let out_of_sight =
             run_hidden || tables.iter().any(|t| t.squeezed) || shapes.iter().any(Shape::away);
+        let in_code = fields.iter().any(|&code| code);
         let suppressed = skipping > 0
+            || in_code
             || out_of_sight
             || controls
                 .iter()
-                .any(|c| c.in_content && (c.placeholder || c.checkbox.is_some()));
+                .any(|c| c.in_content && (c.placeholder || c.checkbox.is_some() || c.bound_block));
         let event = next_event(&mut reader, &mut events, budget)?;
         if let Event::Start(e) | Event::Empty(e) = &event {
             namespaces.enter(e)?;
+            if let Some(named) = namespaces.attribute(e, MARKUP_COMPATIBILITY, "Ignorable") {
+                for prefix in named.split_whitespace().take(MAX_IGNORABLE) {
+                    match namespaces.of_prefix(prefix) {
+                        Some(namespace) if !WORD_KNOWS.contains(&namespace) => {
+                            ignorable.push((depth, namespace.to_string()))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if let Some(named) = namespaces.attribute(e, MARKUP_COMPATIBILITY, "ProcessContent") {
+                for name in named.split_whitespace().take(MAX_IGNORABLE) {
+                    if let Some((prefix, local)) = name.split_once(':') {
+                        if let Some(namespace) = namespaces.of_prefix(prefix) {
+                            let local = (local != "*").then(|| local.to_string());
+                            processed.push((depth, namespace.to_string(), local));
+                        }
+                    }
+                }
+            }
+            let (namespace, local) = namespaces.element(e.name());
+            let ignored =
+                namespace.is_some_and(|namespace| ignorable.iter().any(|(_, i)| i == namespace));
+            let read_through = ignored
+                && processed.iter().any(|(_, n, l)| {
+                    namespace == Some(n.as_str()) && l.as_deref().is_none_or(|l| l == local)
+                });
+            if read_through && matches!(event, Event::Start(_)) {
+                unwrapped.push(depth);
+                depth += 1;
+                continue;
+            }
+            if ignored {
+                if matches!(event, Event::Start(_)) {
+                    let name = e.name().as_ref().to_string();
+                    reader
+                        .read_to_end(quick_xml::name::QName(&name))
+                        .map_err(malformed)?;
+                    budget.check_time()?;
+                }
+                ignorable.retain(|(at, _)| *at < depth);
+                processed.retain(|(at, _, _)| *at < depth);
+                namespaces.leave();
+                continue;
+            }
+        }
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                ignorable.retain(|(at, _)| *at < depth);
+                processed.retain(|(at, _, _)| *at < depth);
+                if unwrapped.last() == Some(&depth) {
+                    unwrapped.pop();
+                    namespaces.leave();
+                    continue;
+                }
+            }
+            Event::Empty(_) => {
+                ignorable.retain(|(at, _)| *at < depth);
+                processed.retain(|(at, _, _)| *at < depth);
+            }
+            _ => {}
         }
         let leaves = matches!(event, Event::End(_) | Event::Empty(_));
+        match &event {
+            Event::Start(e) if e.local_name().as_ref() == "fldChar" => {
+                field_char = attribute(e, "fldCharType");
+            }
+            Event::Empty(e) if e.local_name().as_ref() == "fldChar" => {
+                field_step(&mut fields, attribute(e, "fldCharType").as_deref());
+            }
+            Event::End(e) if e.local_name().as_ref() == "fldChar" => {
+                field_step(&mut fields, field_char.take().as_deref());
+            }
+            _ => {}
+        }
         // Formatting: the same whether written `<w:vanish/>` or
         // `<w:vanish></w:vanish>`.
         match &event {
@@ -694,6 +805,7 @@ fn read_xml(
                 }
                 _ if skipping > 0 => {}
                 "p" => {
+                    paragraphs_open += 1;
                     paragraph_style = None;
                     paragraph_area = None;
                     placing = Placing::default();
@@ -775,6 +887,10 @@ fn read_xml(
                     if let Some(control) = controls.last_mut() {
                         control.in_content = true;
                         control.mark = Some(layout.mark());
+                        control.bound_block = paragraphs_open == 0
+                            && control.binding.is_some()
+                            && control.checkbox.is_none()
+                            && !control.placeholder;
                     }
                 }
                 "dataBinding" => {
@@ -801,7 +917,7 @@ fn read_xml(
                 }
                 "tab" if !suppressed => layout.push('\t'),
                 "br" | "cr" if !suppressed => layout.push('\n'),
-                "sym" if skipping == 0 && !out_of_sight && in_box(&controls) => {
+                "sym" if skipping == 0 && !in_code && !out_of_sight && in_box(&controls) => {
                     if let Some(c) = attribute(&e, "char")
                         .and_then(|code| u32::from_str_radix(code.trim(), 16).ok())
                         .and_then(symbol)
@@ -824,6 +940,9 @@ fn read_xml(
                     paragraph_area = None;
                     placing = Placing::default();
                     paragraph_placed = None;
+                    if unsettled_block(&mut controls) {
+                        layout.push(UNREADABLE);
+                    }
                     layout.end_paragraph(budget)?
                 }
                 "tc" => {
@@ -897,7 +1016,13 @@ fn read_xml(
                     shapes.pop();
                 }
                 "t" => in_text = false,
-                "p" => layout.end_paragraph(budget)?,
+                "p" => {
+                    paragraphs_open = paragraphs_open.saturating_sub(1);
+                    if unsettled_block(&mut controls) {
+                        layout.push(UNREADABLE);
+                    }
+                    layout.end_paragraph(budget)?
+                }
                 "tc" => {
                     backgrounds.pop();
                     cell_looks.pop();
@@ -911,7 +1036,7 @@ fn read_xml(
                 }
                 "sdt" => {
                     let control = controls.pop().unwrap_or_default();
-                    if let Some(answer) = control.answer() {
+                    if let Some(answer) = control.answer().filter(|_| !in_code) {
                         layout.push(answer);
                     }
                     // Bound: Word shows the bound value, not the copy
@@ -957,7 +1082,9 @@ fn read_xml(
                     }
                 }
             }
-            Event::Text(t) if in_text && skipping == 0 && !out_of_sight && in_box(&controls) => {
+            Event::Text(t)
+                if in_text && skipping == 0 && !in_code && !out_of_sight && in_box(&controls) =>
+            {
                 if let Some(control) = controls.last_mut() {
                     control.shows(&t.xml10_content());
                 }
@@ -971,7 +1098,7 @@ fn read_xml(
                 }
             }
             // Out of sight: kept apart, should the judgement be wrong.
-            Event::Text(t) if in_text && skipping == 0 && out_of_sight => {
+            Event::Text(t) if in_text && skipping == 0 && !in_code && out_of_sight => {
                 layout.unseen_text(&t.xml10_content())
             }
             Event::CData(t) if in_text && !suppressed => layout.text(&t.xml10_content()),
@@ -1005,6 +1132,38 @@ fn drawing_property(shape: &mut Shape, e: &BytesStart<'_>) {
     };
     shape.width = points("cx");
     shape.height = points("cy");
+}
+
+/// A complex field's character (`w:fldChar`) of the kind given: a field
+/// begins in its code, shows its result after `separate`, and ends.
+fn field_step(fields: &mut Vec<bool>, kind: Option<&str>) {
+    match kind.map(str::trim) {
+        Some("begin") => fields.push(true),
+        Some("separate") => {
+            if let Some(code) = fields.last_mut() {
+                *code = false;
+            }
+        }
+        Some("end") => {
+            fields.pop();
+        }
+        _ => {}
+    }
+}
+
+/// Whether the paragraph ending is the first in a bound control wrapping
+/// whole paragraphs: what Word shows there is the bound value, not the
+/// copy, so it reads as unreadable (once).
+fn unsettled_block(controls: &mut [Control]) -> bool {
+    let mut unsettled = false;
+    for control in controls
+        .iter_mut()
+        .filter(|c| c.in_content && c.bound_block && !c.marked)
+    {
+        control.marked = true;
+        unsettled = true;
+    }
+    unsettled
 }
 
 /// Inside the content of a check box control (the innermost control).

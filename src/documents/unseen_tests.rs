@@ -1031,3 +1031,222 @@ fn word_paragraph_styles_placing_text_off_the_page_hide_it() {
         ],
     );
 }
+
+#[test]
+fn word_field_codes_are_never_read_only_their_results() {
+    // A complex field's code (between `begin` and `separate`, or `end`
+    // when it has no result) is never shown, whatever it is written with;
+    // its result is what the page shows.
+    let r = |inner: &str| format!("<w:r>{inner}</w:r>");
+    let t = |text: &str| r(&format!(r#"<w:t xml:space="preserve">{text}</w:t>"#));
+    let mark = |kind: &str| r(&format!(r#"<w:fldChar w:fldCharType="{kind}"/>"#));
+    let body = [
+        // Code written as text, a field nested in the code.
+        format!(
+            "<w:p>{}{}{}{}{}{}{}{}{}{}{}{}</w:p>",
+            t("Consent to referral: "),
+            mark("begin"),
+            t("Unseen code"),
+            mark("begin"),
+            t("Unseen nested code"),
+            mark("separate"),
+            t("Unseen nested result"),
+            mark("end"),
+            mark("separate"),
+            t("Shown result"),
+            mark("end"),
+            t(" shown after"),
+        ),
+        // No result: everything up to its end is code.
+        format!(
+            "<w:p>{}{}{}{}{}{}</w:p>",
+            t("Full name: "),
+            mark("begin"),
+            r("<w:instrText> QUOTE </w:instrText>"),
+            t("Unseen without a result"),
+            mark("end"),
+            t("Shown after the field"),
+        ),
+        // A field nested in a result: its own code unseen, its result shown.
+        format!(
+            "<w:p>{}{}{}{}{}{}{}{}{}</w:p>",
+            mark("begin"),
+            r("<w:instrText> IF 1 = 1 </w:instrText>"),
+            mark("separate"),
+            t("Shown outer result "),
+            mark("begin"),
+            t("Unseen inner code"),
+            mark("separate"),
+            t("shown inner result"),
+            mark("end") + &mark("end"),
+        ),
+        // A legacy check box: its state is in the field's start, still read.
+        format!(
+            r#"<w:p>{}<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:checkBox><w:default w:val="1"/></w:checkBox></w:ffData></w:fldChar></w:r>{}{}</w:p>"#,
+            t("At risk of rough sleeping: "),
+            r("<w:instrText> FORMCHECKBOX </w:instrText>"),
+            mark("end"),
+        ),
+    ]
+    .concat();
+    let text = word(&body, None, None, None);
+    reads_only(
+        &text,
+        &[
+            "Consent to referral: Shown result shown after",
+            "Full name: Shown after the field",
+            "Shown outer result shown inner result",
+            "At risk of rough sleeping: ☒",
+        ],
+        &["Unseen", "QUOTE", "FORMCHECKBOX"],
+    );
+}
+
+#[test]
+fn word_elements_of_ignorable_namespaces_word_does_not_know_are_dropped() {
+    // `mc:Ignorable` names namespaces a program that does not know them
+    // drops, with all inside; Word knows `w14`, not `urn:example:*`.
+    let xml = format!(
+        r#"<w:document xmlns:w="{W}" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" xmlns:xz="urn:example:unknown" mc:Ignorable="w14 xz"><w:body>
+        <w:p><w:r><w:t xml:space="preserve">Consent to referral: </w:t></w:r><xz:note><w:r><w:t>Unseen ignorable run</w:t></w:r></xz:note><w:r><w:t>Shown answer</w:t></w:r></w:p>
+        <xz:block><w:p><w:r><w:t>Unseen ignorable paragraph</w:t></w:r></w:p></xz:block>
+        <w:p><w:r><xz:tab/><w:t>Shown with no tab</w:t></w:r></w:p>
+        <w:p><w:r><w14:known/><w:t>Shown beside a known one</w:t></w:r></w:p>
+        <w:p xmlns:yz="urn:example:other" mc:Ignorable="yz"><yz:n><w:r><w:t>Unseen in its scope</w:t></w:r></yz:n><w:r><w:t>Shown in its scope</w:t></w:r></w:p>
+        <w:p><yz:n xmlns:yz="urn:example:other"><w:r><w:t>Shown out of its scope</w:t></w:r></yz:n></w:p>
+        <w:p mc:ProcessContent="xz:wrap"><xz:wrap><w:r><w:t xml:space="preserve">Shown read through </w:t></w:r><xz:t><w:r><w:t>Unseen in a dropped one</w:t></w:r></xz:t></xz:wrap><w:r><w:t>and after</w:t></w:r></w:p>
+        <w:p mc:ProcessContent="xz:*"><xz:t><w:r><w:t>Shown in any read through</w:t></w:r></xz:t></w:p>
+        <w:p><xz:wrap><w:r><w:t>Unseen out of the read through scope</w:t></w:r></xz:wrap></w:p>
+        </w:body></w:document>"#
+    );
+    let text = docx::read_document_xml(&xml).expect("read");
+    reads_only(
+        &text,
+        &[
+            "Consent to referral: Shown answer",
+            "Shown with no tab",
+            "Shown beside a known one",
+            "Shown in its scope",
+            "Shown out of its scope",
+            "Shown read through and after",
+            "Shown in any read through",
+        ],
+        &["Unseen", "\tShown with no tab"],
+    );
+}
+
+/// A Word package of `body`, its content controls bound to `item` (the
+/// custom XML part of store `BOUND_STORE`).
+fn word_bound(body: &str, item: &str) -> String {
+    let document = format!(r#"<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>"#);
+    let rels = |relationships: &str| {
+        format!(
+            r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{relationships}</Relationships>"#
+        )
+    };
+    let package = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{RELATIONSHIP}/officeDocument" Target="word/document.xml"/>"#
+    ));
+    let document_rels = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{RELATIONSHIP}/customXml" Target="../customXml/item1.xml"/>"#
+    ));
+    let item_rels = rels(&format!(
+        r#"<Relationship Id="rId1" Type="{RELATIONSHIP}/customXmlProps" Target="itemProps1.xml"/>"#
+    ));
+    let properties = format!(
+        r#"<ds:datastoreItem ds:itemID="{BOUND_STORE}" xmlns:ds="http://schemas.openxmlformats.org/officeDocument/2006/customXml"/>"#
+    );
+    let parts: [(&str, &[u8]); 6] = [
+        ("_rels/.rels", package.as_bytes()),
+        ("word/document.xml", document.as_bytes()),
+        ("word/_rels/document.xml.rels", document_rels.as_bytes()),
+        ("customXml/item1.xml", item.as_bytes()),
+        ("customXml/_rels/item1.xml.rels", item_rels.as_bytes()),
+        ("customXml/itemProps1.xml", properties.as_bytes()),
+    ];
+    let bytes = zip_parts(&parts).expect("zip");
+    read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read")
+}
+
+const BOUND_STORE: &str = "{11111111-2222-3333-4444-555555555555}";
+
+/// A content control bound to `xpath` in `BOUND_STORE`, its content `content`.
+fn bound_control(xpath: &str, content: &str) -> String {
+    format!(
+        r#"<w:sdt><w:sdtPr><w:dataBinding w:prefixMappings="xmlns:ns0='urn:example:referral'" w:xpath="{xpath}" w:storeItemID="{BOUND_STORE}"/><w:text/></w:sdtPr><w:sdtContent>{content}</w:sdtContent></w:sdt>"#
+    )
+}
+
+#[test]
+fn word_bound_controls_whose_path_is_not_followed_are_unreadable() {
+    let item = r#"<r:referral xmlns:r="urn:example:referral"><r:name>Sam Example</r:name><r:consent>No</r:consent></r:referral>"#;
+    let paths = [
+        "//ns0:consent",
+        "/*[1]/*[2]",
+        "/ns0:referral[1]/ns0:consent[last()]",
+        "/ns0:referral[1]/ns0:consent[position()=1]",
+        "/*[local-name()='referral']/*[local-name()='consent']",
+        "/ns0:referral[1] / ns0:consent[1]",
+        "/ns9:referral[1]/ns9:consent[1]",
+        "/ns0:referral[1]/ns0:consent[0]",
+    ];
+    let body: String = paths
+        .iter()
+        .enumerate()
+        .map(|(i, path)| {
+            format!(
+                r#"<w:p><w:r><w:t xml:space="preserve">Path {i}: </w:t></w:r>{}</w:p>"#,
+                bound_control(path, "<w:r><w:t>Yes</w:t></w:r>")
+            )
+        })
+        .collect();
+    // A path followed whose value agrees reads as before.
+    let body = format!(
+        r#"{body}<w:p><w:r><w:t xml:space="preserve">Full name: </w:t></w:r>{}</w:p>"#,
+        bound_control(
+            "/ns0:referral[1]/ns0:name[1]",
+            "<w:r><w:t>Sam Example</w:t></w:r>"
+        )
+    );
+    let text = word_bound(&body, item);
+    let lines: Vec<String> = (0..paths.len())
+        .map(|i| format!("Path {i}: \u{fdd0}"))
+        .collect();
+    let mut shown: Vec<&str> = lines.iter().map(String::as_str).collect();
+    shown.push("Full name: Sam Example");
+    reads_only(&text, &shown, &["Yes", "No"]);
+}
+
+#[test]
+fn word_bound_controls_around_whole_paragraphs_are_unreadable() {
+    // Word puts the bound value in place of the paragraphs a control
+    // wraps: their copy is never the answer, even where the path is one
+    // followed.
+    let item =
+        r#"<r:referral xmlns:r="urn:example:referral"><r:consent>No</r:consent></r:referral>"#;
+    let paragraph = |text: &str| format!("<w:p><w:r><w:t>{text}</w:t></w:r></w:p>");
+    let body = [
+        paragraph("Consent to referral"),
+        bound_control("/ns0:referral[1]/ns0:consent[1]", &paragraph("Yes")),
+        format!(
+            r#"<w:tbl><w:tr><w:tc>{}</w:tc><w:tc>{}</w:tc></w:tr></w:tbl>"#,
+            paragraph("At risk of rough sleeping"),
+            bound_control(
+                "//ns0:consent",
+                &[paragraph("Yes"), paragraph("Yes again")].concat()
+            ),
+        ),
+        paragraph("Shown after"),
+    ]
+    .concat();
+    let text = word_bound(&body, item);
+    reads_only(
+        &text,
+        &[
+            "Consent to referral\n\u{fdd0}\n",
+            "At risk of rough sleeping\t\u{fdd0}\n",
+            "Shown after",
+        ],
+        &["Yes", "No"],
+    );
+}
