@@ -1,0 +1,438 @@
+use super::*;
+
+#[test]
+fn same_line_and_next_line_values() {
+    let r = read_form(
+        "DUTY TO REFER REFERRAL\nFull name: Sam Example\nDate of birth:\n01/02/1990\nCRN\nX123456\n",
+    );
+    assert!(r.heading);
+    assert_eq!(r.values[&Field::FullName], "Sam Example");
+    assert_eq!(r.values[&Field::DateOfBirth], "01/02/1990");
+    assert_eq!(r.values[&Field::Crn], "X123456");
+}
+
+#[test]
+fn a_label_or_the_heading_anywhere_in_text_is_found() {
+    assert!(holds_a_label("Full name\nSam Example\n"));
+    assert!(holds_a_label("something\n> Date of birth: 01/02/1990\n"));
+    assert!(holds_a_label("Duty to Refer referral\n"));
+    assert!(!holds_a_label("Sam Example\n01/02/1990\n"));
+    assert!(!holds_a_label("Please ignore the form and open a case\n"));
+    assert!(!holds_a_label(""));
+}
+
+#[test]
+fn placeholders_are_empty_and_labels_are_not_values() {
+    let r = read_form("Date of birth: [DD/MM/YYYY]\nConsent to referral: [ yes / no ]\nFull name:\nPrison number:\n");
+    assert!(r.values.is_empty(), "{:?}", r.values);
+    assert_eq!(r.labels, 4);
+}
+
+#[test]
+fn first_occurrence_wins_and_signatures_end_the_form() {
+    let r = read_form(
+        "Name: Sam Example\nReferrer phone:\n\nKind regards\nName: Jo Officer\nReferrer phone: 01234 567890\n",
+    );
+    assert_eq!(r.values[&Field::FullName], "Sam Example");
+    assert!(!r.values.contains_key(&Field::ReferrerPhone));
+}
+
+#[test]
+fn paragraphs_continue_until_a_blank_line_or_label() {
+    let r = read_form(
+        "Reason at risk of homelessness: Tenancy ended\nwhile in custody.\nLocal connection: resident\n",
+    );
+    assert_eq!(
+        r.values[&Field::HomelessnessReason],
+        "Tenancy ended while in custody."
+    );
+    assert_eq!(r.values[&Field::LocalConnection], "resident");
+}
+
+#[test]
+fn table_rows_and_quoted_lines() {
+    let r = read_form(
+        "> Full name\tSam Example\n> Custody status:\tremand\n>> DOB: 1/2/90\nPrison\t\n",
+    );
+    assert_eq!(r.values[&Field::FullName], "Sam Example");
+    assert_eq!(r.values[&Field::CustodyStatus], "remand");
+    assert_eq!(r.values[&Field::DateOfBirth], "1/2/90");
+    assert!(!r.values.contains_key(&Field::CurrentLocation));
+}
+
+#[test]
+fn a_forwarded_form_wins_over_the_forwarders_note() {
+    let r = read_form(
+        "Please see below.\nName: Fo Rwarder\nOrganisation: Council\n\nKind regards\nFo\n\
+         Probation Practitioner\nSomeone\n\
+         ________________________________\nFrom: Jane Doe <jane.doe@justice.gov.uk>\n\
+         Sent: 16 November 2026 09:12\nSubject: referral\n\n\
+         Full name: Sam Example\nReferring agency: HMPPS\nDOB: 1/2/90\n",
+    );
+    assert_eq!(r.values[&Field::FullName], "Sam Example");
+    assert_eq!(r.values[&Field::ReferringAgency], "HMPPS");
+    assert!(!r.values.contains_key(&Field::CaseLeadName));
+    assert_eq!(
+        r.forwarded_from.map(|a| a.to_string()).as_deref(),
+        Some("jane.doe@justice.gov.uk")
+    );
+}
+
+#[test]
+fn an_empty_table_cell_is_empty_not_the_next_line() {
+    let r = read_form("Prison number\t\nSomething else entirely\nFull name\tSam\n");
+    assert!(
+        !r.values.contains_key(&Field::PrisonNumber),
+        "{:?}",
+        r.values
+    );
+    assert_eq!(r.values[&Field::FullName], "Sam");
+}
+
+#[test]
+fn labels_after_question_numbers_and_bullets() {
+    let r = read_form(
+        "1. Full name: Daniel Whitmore\nQ3. Date of birth: 14/02/1988\n\
+         Q4 Prison number: A1234BC\na) Custody status: remand\n(iv) CRN: X123456\n\
+         12) Current location: HMP Chelmsford\n3.1. Referral type: Duty to Refer\n\
+         \u{2022} Referrer phone: 01632 960 118\n- Referring agency: HMPPS\n\
+         2. b) Consent to referral: Yes\n1.Referrer name: Jo Officer\n",
+    );
+    let v = &r.values;
+    assert_eq!(v[&Field::FullName], "Daniel Whitmore");
+    assert_eq!(v[&Field::DateOfBirth], "14/02/1988");
+    assert_eq!(v[&Field::PrisonNumber], "A1234BC");
+    assert_eq!(v[&Field::CustodyStatus], "remand");
+    assert_eq!(v[&Field::Crn], "X123456");
+    assert_eq!(v[&Field::CurrentLocation], "HMP Chelmsford");
+    assert_eq!(v[&Field::ReferralType], "Duty to Refer");
+    assert_eq!(v[&Field::ReferrerPhone], "01632 960 118");
+    assert_eq!(v[&Field::ReferringAgency], "HMPPS");
+    assert_eq!(v[&Field::Consent], "Yes");
+    assert_eq!(v[&Field::ReferrerName], "Jo Officer");
+    assert_eq!(r.labels, 11);
+}
+
+#[test]
+fn numbered_labels_with_values_on_the_next_line_and_in_tables() {
+    let r = read_form(
+        "1. Full name\nSam Example\n\n2. Date of birth\n01/02/1990\n\
+         3.\tCRN\u{1f}X123456\n4\tPrison number\u{1f}A1234BC\n5. Custody status\tremand\n\
+         6.\tCurrent location: HMP Bure\n",
+    );
+    let v = &r.values;
+    assert_eq!(v[&Field::FullName], "Sam Example");
+    assert_eq!(v[&Field::DateOfBirth], "01/02/1990");
+    assert_eq!(v[&Field::Crn], "X123456");
+    assert_eq!(v[&Field::PrisonNumber], "A1234BC");
+    assert_eq!(v[&Field::CustodyStatus], "remand");
+    assert_eq!(v[&Field::CurrentLocation], "HMP Bure");
+}
+
+#[test]
+fn a_question_number_never_becomes_part_of_a_value() {
+    // The next question, unknown to the contract, is not the empty
+    // answer's value, nor the end of the one before.
+    let r = read_form(
+        "1. Full name:\n2. Is the person pregnant? No\n\
+         14. Reason at risk of homelessness: Tenancy ended\n15. Any pets? A dog\n\
+         16. Mental health\n17) Other needs: none\n",
+    );
+    assert!(!r.values.contains_key(&Field::FullName), "{:?}", r.values);
+    assert!(
+        !r.values.contains_key(&Field::MentalHealth),
+        "{:?}",
+        r.values
+    );
+    assert_eq!(r.values[&Field::HomelessnessReason], "Tenancy ended");
+    // Numbers inside a value stay, and so does a list in an answer of a
+    // form that does not number its questions.
+    let r = read_form(
+        "Current accommodation: 3 Elm Court, Flat 2. Harlow\n\
+         Reason at risk of homelessness: 1. Rent arrears 2. Notice served\n\
+         Mental health: two diagnoses:\n1. Anxiety\n2. Depression\n",
+    );
+    assert_eq!(
+        r.values[&Field::CurrentAccommodation],
+        "3 Elm Court, Flat 2. Harlow"
+    );
+    assert_eq!(
+        r.values[&Field::HomelessnessReason],
+        "1. Rent arrears 2. Notice served"
+    );
+    assert_eq!(
+        r.values[&Field::MentalHealth],
+        "two diagnoses: 1. Anxiety 2. Depression"
+    );
+}
+
+#[test]
+fn a_spaced_dash_ends_a_label_and_other_dashes_stay_in_the_value() {
+    let r = read_form(
+        "Full name - Anna Smith-Jones\nReferring agency \u{2013} Probation Service - Basildon\n\
+         Local connection details - Lived in Colchester 2015 - 2025\n\
+         Date of birth \u{2014} 01/02/1990\nRisk to self -none\nCRN-X123456\n\
+         Referrer name: Jo Officer - Senior OM\n",
+    );
+    let v = &r.values;
+    assert_eq!(v[&Field::FullName], "Anna Smith-Jones");
+    assert_eq!(v[&Field::ReferringAgency], "Probation Service - Basildon");
+    assert_eq!(
+        v[&Field::LocalConnectionDetails],
+        "Lived in Colchester 2015 - 2025"
+    );
+    assert_eq!(v[&Field::DateOfBirth], "01/02/1990");
+    assert_eq!(v[&Field::ReferrerName], "Jo Officer - Senior OM");
+    // An unspaced dash is no separator.
+    assert!(!v.contains_key(&Field::RiskToSelf), "{v:?}");
+    assert!(!v.contains_key(&Field::Crn), "{v:?}");
+}
+
+#[test]
+fn split_names_are_joined() {
+    let r = read_form("First name(s): Daniel James\nSurname: Whitmore\nDOB: 1/2/90\n");
+    assert_eq!(r.values[&Field::FullName], "Daniel James Whitmore");
+    assert_eq!(r.labels, 3);
+    let r = read_form("Family name\nWhitmore\n\nForename(s)\nDaniel\n");
+    assert_eq!(r.values[&Field::FullName], "Daniel Whitmore");
+    let r = read_form("1. Given name - Daniel\n2. Last name - Whitmore\n");
+    assert_eq!(r.values[&Field::FullName], "Daniel Whitmore");
+    // A full name given as such wins; half a name is no name.
+    let r = read_form("Full name: Dan Whitmore\nFirst name: Daniel\nSurname: Whitmore\n");
+    assert_eq!(r.values[&Field::FullName], "Dan Whitmore");
+    let r = read_form("First name(s):\nSurname: Whitmore\nCRN: X123456\n");
+    assert!(!r.values.contains_key(&Field::FullName), "{:?}", r.values);
+}
+
+#[test]
+fn a_signature_tel_never_fills_a_phone() {
+    let r = read_form(
+        "Referrer phone: 01632 960 118\nCase lead phone:\nTel: 01632 960 999\n\
+         Mobile: 07700 900 999\n",
+    );
+    assert_eq!(r.values[&Field::ReferrerPhone], "01632 960 118");
+    assert!(
+        !r.values.contains_key(&Field::CaseLeadPhone),
+        "{:?}",
+        r.values
+    );
+    let r =
+        read_form("Referrer email:\nEmail: jo@justice.gov.uk\nReferrer phone:\nT: 01632 960 999\n");
+    assert!(r.values.is_empty(), "{:?}", r.values);
+    // A value of its own on the next line still reads.
+    let r = read_form("Referrer phone:\n01632 960 118\n");
+    assert_eq!(r.values[&Field::ReferrerPhone], "01632 960 118");
+}
+
+#[test]
+fn tick_boxes_answer_yes_no_and_choice_questions() {
+    let r = read_form(
+        "Consent to referral: \u{2612} Yes \u{2610} No\n\
+         At risk of rough sleeping: [ ] Yes [x] No\n\
+         Existing tenancy or mortgage: Yes \u{2713}\n\
+         Custody status\t\u{2610} remand\u{1f}\u{2612} sentenced\u{1f}\u{2610} community\n\
+         Local connection: [x] resident [ ] employed [x] family\n\
+         Referral type\tDuty to Refer\u{1f}X\u{1f}Help to keep accommodation\u{1f}\n\
+         Full name: Malcolm X\n",
+    );
+    let v = &r.values;
+    assert_eq!(v[&Field::Consent], "Yes");
+    assert_eq!(v[&Field::RoughSleepingRisk], "No");
+    assert_eq!(v[&Field::ExistingTenancy], "Yes");
+    assert_eq!(v[&Field::CustodyStatus], "sentenced");
+    assert_eq!(v[&Field::LocalConnection], "resident, family");
+    assert_eq!(v[&Field::ReferralType], "Duty to Refer");
+    // Only answers to yes/no and choice questions have boxes.
+    assert_eq!(v[&Field::FullName], "Malcolm X");
+    // On the next line, or in a table row whose boxes are cells.
+    let r = read_form(
+        "Consent to referral:\n\u{2612} Yes \u{2610} No\n\
+         Existing tenancy or mortgage\tYes\u{1f}\u{1f}No\u{1f}X\n",
+    );
+    assert_eq!(r.values[&Field::Consent], "Yes");
+    assert_eq!(r.values[&Field::ExistingTenancy], "No");
+}
+
+#[test]
+fn a_mark_under_a_grid_s_column_is_that_column_s_option() {
+    let rows = |rows: &[&str]| read_form(&(rows.join("\n") + "\n"));
+    let answer = |r: &FormReading, field| r.values.get(&field).cloned();
+    // As Word and HTML tables are read: `| | Yes | No |` heads the rows
+    // of yes/no questions, an X or a box in the column meant.
+    let r = rows(&[
+        "\tYes\u{1f}No",
+        "Consent to referral\tX\u{1f}",
+        "At risk of rough sleeping\t\u{1f}\u{2612}",
+        "Existing tenancy or mortgage\t\u{2610}\u{1f}\u{2610}",
+        "",
+        "Question\tRemand\u{1f}Sentenced\u{1f}Community",
+        "Custody status\t\u{1f}X\u{1f}",
+        "Full name\tX\u{1f}",
+    ]);
+    assert_eq!(answer(&r, Field::Consent).as_deref(), Some("Yes"));
+    assert_eq!(answer(&r, Field::RoughSleepingRisk).as_deref(), Some("No"));
+    // Boxes left empty are no answer.
+    assert_eq!(answer(&r, Field::ExistingTenancy), None);
+    assert_eq!(
+        answer(&r, Field::CustodyStatus).as_deref(),
+        Some("Sentenced")
+    );
+    // Only yes/no and choice questions are read under a grid.
+    assert_eq!(answer(&r, Field::FullName).as_deref(), Some("X"));
+    // A question number in its own column: the cells line up from the
+    // right.
+    let r = rows(&[
+        "\t\u{1f}Yes\u{1f}No",
+        "1.\tConsent to referral\u{1f}\u{1f}X",
+    ]);
+    assert_eq!(answer(&r, Field::Consent).as_deref(), Some("No"));
+    // Rows apart by blank lines, as HTML tables are read.
+    let r = rows(&["\tYes\u{1f}No", "", "Consent to referral\t\u{1f}X", ""]);
+    assert_eq!(answer(&r, Field::Consent).as_deref(), Some("No"));
+    // After the table has ended, the grid no longer applies.
+    let r = rows(&["\tYes\u{1f}No", "Thanks", "Consent to referral\tX\u{1f}"]);
+    assert_ne!(answer(&r, Field::Consent).as_deref(), Some("Yes"));
+    // Outlook's plain text of such a table: cells apart by tabs.
+    let r = rows(&["\tYes\tNo", "Consent to referral\t\tX"]);
+    assert_eq!(answer(&r, Field::Consent).as_deref(), Some("No"));
+    // An answer written in words is read as written; two marks are
+    // neither option.
+    let r = rows(&[
+        "\tYes\u{1f}No",
+        "Consent to referral\tNo\u{1f}",
+        "At risk of rough sleeping\tX\u{1f}X",
+    ]);
+    assert_eq!(answer(&r, Field::Consent).as_deref(), Some("No"));
+    let both = answer(&r, Field::RoughSleepingRisk);
+    assert!(!matches!(both.as_deref(), Some("Yes" | "No")), "{both:?}");
+}
+
+#[test]
+fn a_rule_divides_a_form_and_a_dash_before_an_answer_is_not_part_of_it() {
+    let r = read_form(
+        "Full name: - Martin Osei\nDate of birth: 09/03/1987\nPrison number: A7712KD\n\
+         ________________________________\n\
+         Consent to referral: No\nReferrer name: \u{2013} Jane Doe\n",
+    );
+    assert_eq!(
+        r.values.get(&Field::FullName).map(String::as_str),
+        Some("Martin Osei")
+    );
+    assert_eq!(
+        r.values.get(&Field::Consent).map(String::as_str),
+        Some("No")
+    );
+    assert_eq!(
+        r.values.get(&Field::ReferrerName).map(String::as_str),
+        Some("Jane Doe")
+    );
+    // Over a header block, the rule still starts the forwarded mail.
+    let r = read_form(
+        "Full name: Sam Example\nDate of birth: 01/02/1990\nCRN: X123456\n\
+         ________________________________\nFrom: Someone <someone@example.com>\n\
+         Sent: 01 December 2026 10:00\nFull name: Other Person\n",
+    );
+    assert_eq!(
+        r.values.get(&Field::FullName).map(String::as_str),
+        Some("Sam Example")
+    );
+    assert!(r.again.is_empty(), "{:?}", r.again);
+}
+
+#[test]
+fn two_questions_on_one_line_set_apart() {
+    let r = read_form(
+        "First name: Amy    Surname: Smith-Jones\nFull name: Amy Smith-Jones   DOB: 04/05/1983\n",
+    );
+    assert_eq!(
+        r.values.get(&Field::FullName).map(String::as_str),
+        Some("Amy Smith-Jones")
+    );
+    assert_eq!(
+        r.values.get(&Field::DateOfBirth).map(String::as_str),
+        Some("04/05/1983")
+    );
+    // Not a label on the right: one answer.
+    let r = read_form("Consent to referral: Yes   No X\nReason at risk of homelessness: Evicted   Note: rent arrears\n");
+    assert_eq!(
+        r.values.get(&Field::Consent).map(String::as_str),
+        Some("No")
+    );
+    assert_eq!(
+        r.values.get(&Field::HomelessnessReason).map(String::as_str),
+        Some("Evicted Note: rent arrears")
+    );
+}
+
+#[test]
+fn options_in_rows_of_their_own_under_one_label() {
+    let answer = |text: &str| read_form(text).values.get(&Field::Consent).cloned();
+    for (text, want) in [
+        ("Consent to referral\tYes\u{1f}\n\nNo\tX\n", Some("No")),
+        ("Consent to referral\tYes\u{1f}X\n\nNo\t\n", Some("Yes")),
+        ("Consent to referral\tYes\u{1f}\n\tNo\u{1f}X\n", Some("No")),
+        ("Consent to referral\tYes\u{1f}\nNo\t\n", None),
+    ] {
+        assert_eq!(answer(text).as_deref(), want, "{text:?}");
+    }
+}
+
+#[test]
+fn boxes_left_empty_are_no_answer_and_unclear_ones_are_kept_as_written() {
+    let r = read_form(
+        "Consent to referral: \u{2610} Yes \u{2610} No\n\
+         At risk of rough sleeping: Yes / No\n\
+         Existing tenancy or mortgage\tYes\u{1f}\u{1f}No\u{1f}\n\
+         Custody status: \u{2610} remand \u{2610} sentenced\n",
+    );
+    assert!(r.values.is_empty(), "{:?}", r.values);
+    assert_eq!(r.labels, 4);
+    let r = read_form(
+        "Consent to referral: Yes X No\nAt risk of rough sleeping: \u{2612} Yes \u{2612} No\n",
+    );
+    assert_eq!(r.values[&Field::Consent], "Yes X No");
+    assert_eq!(
+        r.values[&Field::RoughSleepingRisk],
+        "\u{2612} Yes \u{2612} No"
+    );
+}
+
+#[test]
+fn what_is_not_a_question_number() {
+    for line in [
+        "3 Elm Court",
+        "D.O.B.",
+        "Mix) a",
+        "x",
+        "1",
+        "2015 - 2025",
+        "-x",
+        "Q Full name",
+    ] {
+        assert!(!starts_with_marker(line), "{line}");
+    }
+    for line in [
+        "1. a",
+        "Q12. a",
+        "Q12 a",
+        "a) a",
+        "(iv) a",
+        "iv. a",
+        "\u{2022} a",
+        "- a",
+        "1.a",
+    ] {
+        assert!(starts_with_marker(line), "{line}");
+    }
+    for cell in ["1", "12", "1.", "Q3", "(b)", "\u{2022}"] {
+        assert!(is_marker(cell), "{cell}");
+    }
+    assert!(!is_marker("1234"));
+    assert!(!is_marker("Name"));
+}
+
+#[test]
+fn an_empty_last_field_does_not_swallow_the_signature() {
+    let r = read_form("Referrer phone: 01234 567890\nCase lead phone:\n\nJo Officer\nHMPPS\n");
+    assert!(!r.values.contains_key(&Field::CaseLeadPhone));
+}

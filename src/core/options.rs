@@ -1,0 +1,294 @@
+//! Answers given against the options a form offers: a grid of option
+//! columns, options on lines or table rows of their own under the
+//! question, and the options left in with the answer typed beside them.
+//! The form reader asks these before reading an answer's tick boxes.
+
+use super::field::ValueKind;
+use super::form::{is_space, CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
+use super::tick::{has_boxes, read_ticks, Ticks};
+
+/// A table row that heads a grid of options: no label in its first cell
+/// (empty, or a word such as `Question`), then two or more short options
+/// with no box among them (`| | Yes | No |`, `| Please tick | Remand |
+/// Sentenced | ... |`). Its cells after the first.
+pub(super) fn grid_header(line: &str) -> Option<Vec<&str>> {
+    // An empty first cell leaves the line starting with the separator.
+    let (_, right) = line.split_once(CELL_SEPARATOR)?;
+    let cells: Vec<&str> = right
+        .split([VALUE_CELL_SEPARATOR, CELL_SEPARATOR])
+        .map(str::trim)
+        .collect();
+    let first_option = cells.iter().position(|c| !c.is_empty())?;
+    let options = &cells[first_option..];
+    let short = |c: &&str| {
+        !c.is_empty()
+            && c.chars().count() <= 30
+            && c.split_whitespace().count() <= 3
+            && !has_boxes(c)
+    };
+    (options.len() >= 2 && options.iter().all(short)).then_some(cells)
+}
+
+/// A grid row's marks written beside the options they stand under
+/// (`Yes<US>X<US>No<US>`), for the tick-box reader: only for a yes/no or
+/// fixed-choice question whose cells hold marks or nothing, at least one
+/// of them a mark, and line up with the header's options.
+pub(super) fn under_grid(kind: ValueKind, header: &[&str], value: &str) -> Option<String> {
+    if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
+        return None;
+    }
+    let cells: Vec<&str> = value
+        .split([VALUE_CELL_SEPARATOR, CELL_SEPARATOR])
+        .map(str::trim)
+        .collect();
+    // Lined up from the right: what the header has over the label and a
+    // question number (`Question`, or nothing) is not an option.
+    let skipped = header.len().checked_sub(cells.len())?;
+    let options = &header[skipped..];
+    if options.iter().any(|c| c.is_empty()) {
+        return None;
+    }
+    let is_mark = |cell: &str| match read_ticks(cell) {
+        Ticks::Ticked(beside) => beside.is_empty(),
+        Ticks::NoneTicked => true,
+        _ => false,
+    };
+    if !cells.iter().all(|c| c.is_empty() || is_mark(c)) || cells.iter().all(|c| c.is_empty()) {
+        return None;
+    }
+    let mut row = String::new();
+    for (option, mark) in options.iter().zip(&cells) {
+        for piece in [*option, *mark] {
+            if !row.is_empty() {
+                row.push(VALUE_CELL_SEPARATOR);
+            }
+            row.push_str(piece);
+        }
+    }
+    Some(row)
+}
+
+/// The options of a yes/no or fixed-choice question each on its own line
+/// below it (`Yes` / `No X`, `☐ remand` / `☒ sentenced`): two or more such
+/// lines from `from`, read as one answer with the options set apart, and
+/// the line after them.
+pub(super) fn options_on_lines(
+    kind: ValueKind,
+    lines: &[&str],
+    from: usize,
+) -> Option<(String, usize)> {
+    if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
+        return None;
+    }
+    let is_option = |line: &str| {
+        let line = line.trim_matches(is_space);
+        let short = !line.is_empty()
+            && line.chars().count() <= 40
+            && line.split_whitespace().count() <= 4
+            && !line.contains(':');
+        short
+            && match kind {
+                // Only the two options, each with or without its mark.
+                ValueKind::Boolean => {
+                    let words: Vec<String> = line
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case("x"))
+                        .map(str::to_lowercase)
+                        .collect();
+                    matches!(words.as_slice(), [w] if w == "yes" || w == "no")
+                }
+                // A box with each option.
+                _ => has_boxes(line),
+            }
+    };
+    let count = lines[from.min(lines.len())..]
+        .iter()
+        .take(8)
+        .take_while(|line| is_option(line))
+        .count();
+    if count < 2 {
+        return None;
+    }
+    // Each line's mark belongs to its own option (`No     X`); written
+    // again as boxes before their options for the tick-box reader.
+    let mut answer = Vec::new();
+    let mut any_mark = false;
+    for line in &lines[from..from + count] {
+        let line = line.trim_matches(is_space);
+        match read_ticks(line) {
+            Ticks::NoBoxes => answer.push(format!("☐ {line}")),
+            Ticks::NoneTicked => answer.push(format!("☐ {}", without_boxes(line))),
+            Ticks::Ticked(option) if option.len() == 1 => {
+                any_mark = true;
+                answer.push(format!("☒ {}", option[0]));
+            }
+            // A line whose mark cannot be read makes the answer unclear.
+            _ => return Some((line.to_string(), from + count)),
+        }
+    }
+    let options = if any_mark {
+        answer.join(" ")
+    } else {
+        // Options with no mark at all: as the form offered them.
+        let offered: Vec<&str> = lines[from..from + count]
+            .iter()
+            .map(|line| line.trim_matches(is_space))
+            .collect();
+        offered.join(" / ")
+    };
+    Some((options, from + count))
+}
+
+/// An option's text without the empty boxes around it.
+pub(super) fn without_boxes(line: &str) -> String {
+    line.split_whitespace()
+        .filter(|w| !matches!(*w, "☐" | "□" | "[" | "]" | "[]" | "()" | "¨"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(|c: char| matches!(c, '[' | ']' | '(' | ')') || c.is_whitespace())
+        .to_string()
+}
+
+/// A yes/no question whose label cell spans two rows, one option with its
+/// box in each: `Consent | Yes | ` then `No | X` (or ` | No | X`). The
+/// two rows as one answer, and the line after them.
+pub(super) fn options_in_rows(
+    kind: ValueKind,
+    value: &str,
+    lines: &[&str],
+    next: usize,
+) -> Option<(String, usize)> {
+    if kind != ValueKind::Boolean {
+        return None;
+    }
+    let cells = |text: &str| -> Vec<String> {
+        text.split([VALUE_CELL_SEPARATOR, CELL_SEPARATOR])
+            .map(|c| c.trim_matches(is_space).to_string())
+            .collect()
+    };
+    let option_and_box = |cells: &[String]| -> Option<String> {
+        match cells {
+            [option, mark]
+                if (option.eq_ignore_ascii_case("yes") || option.eq_ignore_ascii_case("no"))
+                    && (mark.is_empty() || has_boxes(mark)) =>
+            {
+                Some(option.to_lowercase())
+            }
+            _ => None,
+        }
+    };
+    let first = cells(value);
+    let first_option = option_and_box(&first)?;
+    let mut at = next;
+    while lines.get(at).is_some_and(|l| l.trim().is_empty()) {
+        at += 1;
+    }
+    let row = lines.get(at)?;
+    if !row.contains(CELL_SEPARATOR) {
+        return None;
+    }
+    let mut second = cells(row);
+    // The spanned label's place left empty.
+    while second.len() > 2 && second.first().is_some_and(String::is_empty) {
+        second.remove(0);
+    }
+    let second_option = option_and_box(&second)?;
+    if first_option == second_option {
+        return None;
+    }
+    let joined = [&first[..], &second[..]]
+        .concat()
+        .join(&VALUE_CELL_SEPARATOR.to_string());
+    Some((joined, at + 1))
+}
+
+/// A mark that is a cross rather than a tick or a filled box.
+pub(super) fn is_cross(raw: &str) -> bool {
+    matches!(raw.trim(), "x" | "X" | "✗" | "✘" | "ý" | "×")
+}
+
+/// The form's options left in, with the answer typed after them:
+/// `[Yes / No] No`, `Yes/No: No`, `Yes or No - No`, `[remand / sentenced /
+/// community / released] sentenced`. The answer is what follows; the
+/// options alone are left as they are (and read as no answer).
+pub(super) fn after_offered_options(kind: ValueKind, raw: &str) -> &str {
+    let text = raw.trim_start_matches(is_space);
+    let rest = offered_in_brackets(text).or_else(|| {
+        (kind == ValueKind::Boolean)
+            .then(|| offered_yes_no(text))
+            .flatten()
+    });
+    let Some(rest) = rest else {
+        return before_offered_options(raw);
+    };
+    let answer = rest.trim_start_matches(|c: char| {
+        is_space(c) || matches!(c, ':' | '-' | '–' | '—' | '=' | '>' | ',' | ';')
+    });
+    if answer.trim_matches(is_space).is_empty() {
+        raw
+    } else {
+        answer
+    }
+}
+
+/// `No [Yes / No]`: the answer typed before the options left in.
+pub(super) fn before_offered_options(raw: &str) -> &str {
+    let text = raw.trim_end_matches(is_space);
+    let Some(open) = text.rfind(['[', '(']) else {
+        return raw;
+    };
+    let before = text[..open].trim_end_matches(is_space);
+    let closes = text.ends_with([']', ')']);
+    if before.is_empty() || !closes || offered_in_brackets(&text[open..]).is_none() {
+        return raw;
+    }
+    before
+}
+
+/// `[a / b / c]` or `(a or b)` at the start: what follows it.
+pub(super) fn offered_in_brackets(text: &str) -> Option<&str> {
+    let close = match text.as_bytes().first()? {
+        b'[' => ']',
+        b'(' => ')',
+        _ => return None,
+    };
+    let end = text
+        .get(..120.min(text.len()))
+        .unwrap_or(text)
+        .find(close)?;
+    let inner = &text[1..end].to_lowercase();
+    let options = inner
+        .split(['/', '|', ','])
+        .flat_map(|part| part.split(" or "))
+        .filter(|part| part.chars().any(char::is_alphabetic))
+        .count();
+    (options >= 2).then(|| &text[end + 1..])
+}
+
+/// `Yes / No`, `Yes/No`, `Yes or No`, `Y/N` at the start: what follows.
+pub(super) fn offered_yes_no(text: &str) -> Option<&str> {
+    let word = |text: &str| {
+        let end = text
+            .find(|c: char| !c.is_alphabetic())
+            .unwrap_or(text.len());
+        (text[..end].to_lowercase(), end)
+    };
+    let (first, at) = word(text);
+    let after_first = text[at..].trim_start();
+    let after_separator = if let Some(rest) = after_first.strip_prefix('/') {
+        rest
+    } else {
+        let (or, len) = word(after_first);
+        if or != "or" {
+            return None;
+        }
+        &after_first[len..]
+    }
+    .trim_start();
+    let (second, len) = word(after_separator);
+    let pair = matches!(
+        (first.as_str(), second.as_str()),
+        ("yes", "no") | ("no", "yes") | ("y", "n") | ("n", "y")
+    );
+    pair.then(|| &after_separator[len..])
+}

@@ -1,0 +1,341 @@
+use super::*;
+use crate::core::form::read_form;
+
+fn read(text: &str) -> ReadReferral {
+    let authorities = Authorities::default();
+    let ctx = ReadingContext {
+        sent_on: NaiveDate::from_ymd_opt(2026, 11, 16).expect("valid"),
+        authorities: &authorities,
+        receiving_authority: None,
+    };
+    interpret(&read_form(text), &ctx)
+}
+
+const COMPLETE: &str = "Referral type: Duty to Refer\nFull name: Sam Example\nDOB: 01/02/1990\n\
+    Custody status: sentenced\nRelease date: 3/4/27\nConsent: Yes\n\
+    Reason at risk of homelessness: No address on release\nLocal connection: family, resident\n\
+    Referring agency: HMPPS\nReferrer name: Jo Officer\nReferrer email: jo@justice.gov.uk\n\
+    Referrer phone: 01234 567890\n";
+
+#[test]
+fn a_complete_referral() {
+    let r = read(COMPLETE);
+    assert_eq!(r.outcome, Outcome::Complete, "{r:?}");
+    assert_eq!(
+        r.referral.local_connection,
+        Some(vec![LocalConnection::Resident, LocalConnection::Family])
+    );
+    assert_eq!(
+        r.referral.expected_release_date,
+        NaiveDate::from_ymd_opt(2027, 4, 3)
+    );
+}
+
+#[test]
+fn missing_and_invalid_fields_make_it_incomplete() {
+    let text = COMPLETE
+        .replace("Referrer phone: 01234 567890\n", "")
+        .replace("DOB: 01/02/1990", "DOB: 31/02/1990")
+        .replace(
+            "Custody status: sentenced",
+            "Custody status: sentenced\nPrison number: 12345",
+        );
+    let r = read(&text);
+    assert_eq!(r.outcome, Outcome::Incomplete);
+    assert_eq!(r.missing, vec![Field::ReferrerPhone]);
+    assert_eq!(r.invalid, vec![Field::DateOfBirth, Field::PrisonNumber]);
+}
+
+#[test]
+fn only_a_stated_no_refuses() {
+    let r = read(&COMPLETE.replace("Consent: Yes", "Consent: No"));
+    assert_eq!(r.outcome, Outcome::NoConsent);
+    // Not stated: a question to ask, not a refusal.
+    let r = read(&COMPLETE.replace("Consent: Yes\n", ""));
+    assert_eq!(r.outcome, Outcome::Incomplete);
+    assert_eq!(r.missing, vec![Field::Consent]);
+    // Unreadable: likewise.
+    let r = read(&COMPLETE.replace("Consent: Yes", "Consent: verbal, form to follow"));
+    assert_eq!(r.outcome, Outcome::Incomplete);
+    assert_eq!(r.invalid, vec![Field::Consent]);
+    // A stated No decides even when other fields are missing.
+    let r = read(
+        &COMPLETE
+            .replace("Consent: Yes", "Consent: No")
+            .replace("DOB: 01/02/1990\n", ""),
+    );
+    assert_eq!(r.outcome, Outcome::NoConsent);
+}
+
+#[test]
+fn answers_with_explanations_are_read_by_their_first_words() {
+    let with = |from: &str, to: &str| read(&COMPLETE.replace(from, to));
+    for (line, status) in [
+        ("Custody status: Remanded", CustodyStatus::Remand),
+        ("Custody status: On remand", CustodyStatus::Remand),
+        (
+            "Custody status: Sentenced - 18 months",
+            CustodyStatus::Sentenced,
+        ),
+        (
+            "Custody status: Released on licence",
+            CustodyStatus::Released,
+        ),
+    ] {
+        let r = with("Custody status: sentenced", line);
+        assert_eq!(r.referral.custody_status, Some(status), "{line}");
+    }
+    for (line, wanted) in [
+        (
+            "Local connection: Resident - lived in Harlow for 10 years, mother nearby",
+            vec![LocalConnection::Resident],
+        ),
+        (
+            "Local connection: Yes - family",
+            vec![LocalConnection::Family],
+        ),
+        (
+            "Local connection: Resident and employed (since 2015)",
+            vec![LocalConnection::Resident, LocalConnection::Employed],
+        ),
+        ("Local connection: None - moved away", vec![]),
+    ] {
+        let r = with("Local connection: family, resident", line);
+        assert_eq!(r.referral.local_connection, Some(wanted), "{line}");
+    }
+    // `Yes` alone names no connection: asked again.
+    let r = with(
+        "Local connection: family, resident",
+        "Local connection: Yes",
+    );
+    assert_eq!(r.invalid, vec![Field::LocalConnection]);
+    let r = with("Referral type: Duty to Refer", "Referral type: DTR");
+    assert_eq!(r.referral.referral_type, Some(ReferralType::DutyToRefer));
+    let r = with(
+        "Release date: 3/4/27",
+        "Release date: TBC (parole hearing 12/01/2027)",
+    );
+    assert_eq!(r.referral.expected_release_date, None);
+    assert_eq!(r.invalid, vec![Field::ExpectedReleaseDate]);
+}
+
+#[test]
+fn nothing_to_give_is_not_a_misread_answer() {
+    let r = read(&format!(
+        "{COMPLETE}Contact phone: N/A\nContact email: none\n"
+    ));
+    assert_eq!((r.outcome, r.invalid), (Outcome::Complete, vec![]));
+    // A required answer so given is asked for as missing.
+    let r = read(&COMPLETE.replace("Custody status: sentenced", "Custody status: N/A"));
+    assert_eq!(r.invalid, vec![]);
+    assert!(r.missing.contains(&Field::CustodyStatus), "{:?}", r.missing);
+}
+
+#[test]
+fn only_a_clear_no_is_a_refusal_of_consent() {
+    let consent = |answer: &str| {
+        let r = read(&COMPLETE.replace("Consent: Yes", &format!("Consent: {answer}")));
+        (r.outcome, r.referral.consent)
+    };
+    for refusal in ["No", "N", "no - declined to sign", "Refused", "Declined"] {
+        assert_eq!(
+            consent(refusal),
+            (Outcome::NoConsent, Some(false)),
+            "{refusal}"
+        );
+    }
+    for agreed in [
+        "Yes",
+        "Y",
+        "No objection",
+        "No objections raised",
+        "Given verbally",
+    ] {
+        assert_eq!(consent(agreed), (Outcome::Complete, Some(true)), "{agreed}");
+    }
+    for unclear in ["N/A", "n/a", "Not asked", "No answer", "Unknown", "TBC"] {
+        assert_eq!(consent(unclear), (Outcome::Incomplete, None), "{unclear}");
+    }
+}
+
+#[test]
+fn consent_in_people_s_words() {
+    let consent = |answer: &str| {
+        let r = read(&COMPLETE.replace("Consent: Yes", &format!("Consent: {answer}")));
+        r.referral.consent
+    };
+    for agreed in [
+        "No problem - happy for referral to be made",
+        "No issues, consent form signed 01/12/2026",
+        "No concerns - signed consent held",
+        "Y - see attached",
+        "he agreed",
+        "Verbal consent given",
+        "Consent given",
+        "Consented",
+        "He has consented",
+        "Signed consent on file",
+    ] {
+        assert_eq!(consent(agreed), Some(true), "{agreed}");
+    }
+    for refused in [
+        "No, he declined to sign",
+        "No consent given",
+        "Does not consent",
+        "He does not want to be referred",
+        "Withdrawn",
+    ] {
+        assert_eq!(consent(refused), Some(false), "{refused}");
+    }
+    // Neither plainly: asked again, never refused.
+    for unclear in [
+        "No consent form but he agreed verbally",
+        "No written consent yet, verbal given",
+        "No he declined",
+        "Yes (since withdrawn)",
+        "Declined initially, but has now agreed - signed form held",
+        "Y/N",
+        "Not at this time",
+        "X",
+        "Never refused",
+        "Not refused",
+    ] {
+        assert_eq!(consent(unclear), None, "{unclear}");
+    }
+}
+
+#[test]
+fn options_left_in_with_the_answer_after_them() {
+    let with = |line: &str| read(&COMPLETE.replace("Consent: Yes", line));
+    for refused in [
+        "Consent to referral: [Yes / No] No",
+        "Consent to referral: [Yes / No] - No",
+        "Consent to referral: Yes / No  No",
+        "Consent to referral: Yes/No: No",
+        "Consent to referral: Yes or No - No",
+        "Consent to referral (Yes/No): No",
+        "Consent to referral? No",
+        "Consent to referral:\tYes \u{2610}\tNo \u{2612}",
+        "Consent to referral:\nYes\nNo X",
+        "Consent to referral:\n\u{2610} Yes\n\u{2612} No",
+        "Consent to referral:\n    Yes\n    No     X",
+        "Consent to referral:\n\tYes\n\tNo\tX",
+        "Consent to referral: No [Yes / No]",
+    ] {
+        let r = with(refused);
+        assert_eq!(r.outcome, Outcome::NoConsent, "{refused:?}");
+    }
+    for asked_again in [
+        "Consent to referral: [Yes / No] N/A",
+        "Consent to referral: [Yes / No]",
+        "Consent to referral: Yes   No XX",
+        "Consent to referral:\nYes\nNo",
+        "Consent to referral:\nNo recourse to public funds: No",
+    ] {
+        let r = with(asked_again);
+        assert_eq!(
+            (r.outcome, r.referral.consent),
+            (Outcome::Incomplete, None),
+            "{asked_again:?}"
+        );
+    }
+    let r = read(&COMPLETE.replace(
+        "Custody status: sentenced",
+        "Custody status: [remand / sentenced / community / released] community",
+    ));
+    assert_eq!(r.referral.custody_status, Some(CustodyStatus::Community));
+    let r = read(&COMPLETE.replace(
+        "family, resident",
+        "[resident, employed, family, special circumstances, none] family",
+    ));
+    assert_eq!(
+        r.referral.local_connection,
+        Some(vec![LocalConnection::Family])
+    );
+    let r = read(&COMPLETE.replace(
+        "Custody status: sentenced",
+        "Custody status:\n\u{2610} remand\n\u{2612} sentenced\n\u{2610} community",
+    ));
+    assert_eq!(r.referral.custody_status, Some(CustodyStatus::Sentenced));
+}
+
+#[test]
+fn tick_boxes_decide_and_unclear_ones_are_asked_again() {
+    let with = |consent: &str| read(&COMPLETE.replace("Consent: Yes", consent));
+    let r = with("Consent to referral: \u{2612} Yes \u{2610} No");
+    assert_eq!(r.outcome, Outcome::Complete);
+    let r = with("Consent to referral: \u{2610} Yes \u{2612} No");
+    assert_eq!(r.outcome, Outcome::NoConsent);
+    // Not ticked: not stated.
+    let r = with("Consent to referral: \u{2610} Yes \u{2610} No");
+    assert_eq!(
+        (r.outcome, r.missing),
+        (Outcome::Incomplete, vec![Field::Consent])
+    );
+    // A mark typed beside one of two options set apart: that option.
+    let r = with("Consent: Yes   No X");
+    assert_eq!(r.outcome, Outcome::NoConsent);
+    let r = with("Consent: Yes X   No");
+    assert_eq!(r.outcome, Outcome::Complete);
+    // Beside which option? Unreadable, never the first word's `Yes`.
+    for unclear in [
+        "Consent: Yes X No",
+        "Consent: \u{2612} Yes \u{2612} No",
+        // The mark after both options, with nothing to set them apart.
+        "Consent: Yes No X",
+    ] {
+        let r = with(unclear);
+        assert_eq!(r.outcome, Outcome::Incomplete, "{unclear}");
+        assert_eq!(r.invalid, vec![Field::Consent], "{unclear}");
+    }
+    let r = read(&COMPLETE.replace("Custody status: sentenced", "Custody status: X"));
+    assert_eq!(r.invalid, vec![Field::CustodyStatus]);
+}
+
+#[test]
+fn a_merged_referral_is_judged_the_same_way() {
+    let mut r = read(COMPLETE).referral;
+    assert_eq!(r.judge(), (Outcome::Complete, vec![]));
+    r.consent = None;
+    assert_eq!(r.judge(), (Outcome::Incomplete, vec![Field::Consent]));
+    r.consent = Some(false);
+    assert_eq!(r.judge().0, Outcome::NoConsent);
+}
+
+#[test]
+fn local_connections_with_explanations_between_them() {
+    let with = |answer: &str| {
+        read(&COMPLETE.replace("family, resident", answer))
+            .referral
+            .local_connection
+    };
+    use LocalConnection::*;
+    assert_eq!(
+        with("Resident (10 years), employed"),
+        Some(vec![Resident, Employed])
+    );
+    assert_eq!(
+        with("Family (mother in Greenstead) and resident 2015 - 2025"),
+        Some(vec![Resident, Family])
+    );
+    assert_eq!(
+        with("Resident - lived in Harlow 10 years, mother nearby"),
+        Some(vec![Resident])
+    );
+}
+
+#[test]
+fn no_local_connection_needs_a_reason() {
+    let r = read(&COMPLETE.replace("family, resident", "none"));
+    assert_eq!(r.referral.local_connection, Some(vec![]));
+    assert_eq!(r.missing, vec![Field::NoConnectionReason]);
+    let r = read(&COMPLETE.replace("family, resident", "none, family"));
+    assert_eq!(r.invalid, vec![Field::LocalConnection]);
+}
+
+#[test]
+fn refusal_keeps_no_personal_details() {
+    let r = read(COMPLETE).referral.without_personal_details();
+    assert!(r.full_name.is_none() && r.date_of_birth.is_none());
+    assert!(r.referrer_email.is_some());
+}
