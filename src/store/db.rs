@@ -786,3 +786,12 @@ mod tests {
         }
     }
 }
+
+/// `$2, $3, ...`: `count` numbered placeholders from `$first`, for an
+/// `IN (...)` list whose length is known only when asked.
+pub(super) fn numbered_places(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -126,13 +126,11 @@ impl Store {
         if references.is_empty() {
             return Ok(Vec::new());
         }
-        let places: Vec<String> = (0..references.len())
-            .map(|i| format!("${}", i + 2))
-            .collect();
+        let places = super::db::numbered_places(2, references.len());
         let sql = format!(
             "SELECT {DEADLINE_COLUMNS} FROM cases \
              WHERE status = 'open' AND authority = $1 AND reference IN ({}) ORDER BY id",
-            places.join(", ")
+            places
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(authority);
         for reference in references {

@@ -127,14 +127,12 @@ impl Store {
         if references.is_empty() {
             return Ok(Vec::new());
         }
-        let places: Vec<String> = (0..references.len())
-            .map(|i| format!("${}", i + 2))
-            .collect();
+        let places = super::db::numbered_places(2, references.len());
         let sql = format!(
             "SELECT reference, authority, status, referral_type, urgent, received_at, \
              expected_release_date, referral, prison_number, crn, referrer_name, \
              referring_agency FROM cases WHERE authority = $1 AND reference IN ({})",
-            places.join(", ")
+            places
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&scope.authority);
         for reference in references {
