@@ -328,7 +328,9 @@ fn split_label(line: &str) -> Option<LabelLine<'_>> {
     }
     // As written first: a question number is only looked for when the
     // line does not read as a label without it.
-    split_line(line, false).or_else(|| split_line(strip_markers(line)?, true))
+    split_line(line, false)
+        .or_else(|| split_line(strip_markers(line)?, true))
+        .or_else(|| split_line(after_question_number(line)?, true))
 }
 
 /// Whether any line of `text` is the form's heading or one of its labels
@@ -440,6 +442,49 @@ fn strip_markers(line: &str) -> Option<&str> {
     }
     let rest = rest.trim_start();
     (!rest.is_empty()).then_some(rest)
+}
+
+/// What follows a question number written the looser ways forms number
+/// their questions, asked only once the line has not read as a label with
+/// the stricter markers: `Q1: `, `1.1 `, `1 - `, `1: `, `1 `, `[1] `,
+/// `Question 1 - `, and Outlook's second-level bullet `o` in plain text.
+/// What follows must then read as a label, so `3 Elm Court` is never cut.
+fn after_question_number(line: &str) -> Option<&str> {
+    let bytes = line.as_bytes();
+    let mut at = 0;
+    if line.len() > 9 && line.is_char_boundary(9) && line[..9].eq_ignore_ascii_case("question ") {
+        at = 9;
+    } else if matches!(bytes.first(), Some(b'Q' | b'q' | b'['))
+        && bytes.get(1).is_some_and(u8::is_ascii_digit)
+    {
+        at = 1;
+    } else if bytes.first() == Some(&b'o') && bytes.get(1).is_some_and(u8::is_ascii_whitespace) {
+        let rest = line[1..].trim_start();
+        return (!rest.is_empty()).then_some(rest);
+    }
+    let digits_from = at;
+    while at < bytes.len()
+        && (bytes[at].is_ascii_digit()
+            || (bytes[at] == b'.' && bytes.get(at + 1).is_some_and(u8::is_ascii_digit)))
+    {
+        at += 1;
+    }
+    if at == digits_from || at - digits_from > 8 {
+        return None;
+    }
+    if bytes[0] == b'[' {
+        if bytes.get(at) != Some(&b']') {
+            return None;
+        }
+        at += 1;
+    }
+    let after = line[at..].trim_start();
+    let after = after
+        .strip_prefix([':', '.', ')', '-', '\u{2013}'])
+        .unwrap_or(after);
+    let label = after.trim_start();
+    // Something must stand between the number and the label.
+    (label.len() < line.len() - at && !label.is_empty()).then_some(label)
 }
 
 /// Whether a line starts with a question number or bullet.

@@ -448,6 +448,29 @@ fn yes_no(raw: &str) -> Option<bool> {
             (!says("but") && !says("agreed") && !says("now")).then_some(false)
         }
         "no" | "false" => {
+            // `No - TBC`, `No (not yet asked)`, `No, awaiting signed form`:
+            // not asked yet, which is no refusal.
+            let not_yet = all.split(' ').any(|w| {
+                matches!(
+                    w,
+                    "tbc"
+                        | "tba"
+                        | "pending"
+                        | "awaiting"
+                        | "await"
+                        | "yet"
+                        | "sought"
+                        | "unable"
+                        | "obtain"
+                        | "will"
+                        | "later"
+                        | "notes"
+                        | "follow"
+                )
+            }) || says("not asked");
+            if not_yet {
+                return None;
+            }
             let next = lead.get(1).map(String::as_str);
             match next {
                 // The answer is `No` and what follows explains it (`No -

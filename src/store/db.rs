@@ -708,6 +708,15 @@ impl StoredRow for DbRow {
     }
 }
 
+/// `$2, $3, ...`: `count` numbered placeholders from `$first`, for an
+/// `IN (...)` list whose length is known only when asked.
+pub(super) fn numbered_places(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -785,13 +794,4 @@ mod tests {
             assert_eq!(shown_url(kept), kept);
         }
     }
-}
-
-/// `$2, $3, ...`: `count` numbered placeholders from `$first`, for an
-/// `IN (...)` list whose length is known only when asked.
-pub(super) fn numbered_places(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

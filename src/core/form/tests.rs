@@ -436,3 +436,35 @@ fn an_empty_last_field_does_not_swallow_the_signature() {
     let r = read_form("Referrer phone: 01234 567890\nCase lead phone:\n\nJo Officer\nHMPPS\n");
     assert!(!r.values.contains_key(&Field::CaseLeadPhone));
 }
+
+#[test]
+fn questions_numbered_the_looser_ways() {
+    for number in [
+        "Q1: ",
+        "1.1 ",
+        "2.3 ",
+        "1 - ",
+        "1: ",
+        "1 ",
+        "[1] ",
+        "Question 1 - ",
+        "Question 1: ",
+        "o   ",
+    ] {
+        let r = read_form(&format!(
+            "{number}Full name: Daniel Okafor\n{number}Date of birth: 14/02/1988\n"
+        ));
+        assert_eq!(
+            r.values.get(&Field::FullName).map(String::as_str),
+            Some("Daniel Okafor"),
+            "{number:?}"
+        );
+        assert_eq!(
+            r.values.get(&Field::DateOfBirth).map(String::as_str),
+            Some("14/02/1988")
+        );
+    }
+    // A number before what is no label is left alone.
+    let r = read_form("3 Elm Court: the flat\n12 - 14 Station Road\n");
+    assert!(r.values.is_empty(), "{:?}", r.values);
+}

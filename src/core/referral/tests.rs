@@ -199,6 +199,11 @@ fn consent_in_people_s_words() {
         "X",
         "Never refused",
         "Not refused",
+        "No - TBC",
+        "No - not asked yet",
+        "No (not yet asked)",
+        "No, awaiting signed form",
+        "No - unable to see him, he is in healthcare",
     ] {
         assert_eq!(consent(unclear), None, "{unclear}");
     }
