@@ -233,13 +233,17 @@ fn place(line: &str) -> Vec<Placed> {
     placed
 }
 
-/// A mark this close to an option (`Yes X`, `Yes: X`) sits beside it.
-const CLOSE: usize = 2;
-
-/// How far apart two tokens stand: the characters between them, a tab
+/// How far apart two tokens stand: the white space between them, a tab
 /// counting as a wide gap.
 fn gap(between: &str) -> usize {
-    between.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum()
+    between
+        .chars()
+        .map(|c| match c {
+            '\t' => 4,
+            c if c.is_whitespace() => 1,
+            _ => 0,
+        })
+        .sum()
 }
 
 /// Each box given to the option it sits close to; none when a box is as
@@ -253,19 +257,33 @@ fn owners(line: &str, placed: &[Placed]) -> Option<Ticks> {
             continue;
         };
         any_box = true;
+        let is_box = |i: usize| matches!(placed.get(i).map(|p| &p.token), Some(Token::Box { .. }));
+        // Two marks side by side: which stands for which cannot be told.
+        if (at > 0 && is_box(at - 1)) || is_box(at + 1) {
+            return None;
+        }
         let option_at = |i: usize| matches!(placed[i].token, Token::Text(_));
-        let left = (at > 0 && option_at(at - 1))
-            .then(|| (at - 1, gap(&line[placed[at - 1].end..here.start])));
+        let left =
+            (at > 0 && option_at(at - 1)).then(|| (at - 1, &line[placed[at - 1].end..here.start]));
         let right = placed
             .get(at + 1)
             .filter(|_| option_at(at + 1))
-            .map(|next| (at + 1, gap(&line[here.end..next.start])));
-        let near = |(i, apart): (usize, usize)| (apart <= CLOSE).then_some(i);
+            .map(|next| (at + 1, &line[here.end..next.start]));
         let mine = match (left, right) {
-            (Some(one), None) | (None, Some(one)) => near(one)?,
-            (Some(l), Some(r)) if l.1 < r.1 => near(l)?,
-            (Some(l), Some(r)) if r.1 < l.1 => near(r)?,
-            _ => return None,
+            (Some((one, _)), None) | (None, Some((one, _))) => one,
+            // `Yes: X   No:`, `Yes:<TAB>X<TAB>No:`: the mark after an
+            // option's colon is that option's.
+            (Some((l, to_left)), Some((_, to_right)))
+                if to_left.contains(':') && !to_right.contains(':') =>
+            {
+                l
+            }
+            (Some((l, to_left)), Some((r, to_right))) => match gap(to_left).cmp(&gap(to_right)) {
+                std::cmp::Ordering::Less => l,
+                std::cmp::Ordering::Greater => r,
+                std::cmp::Ordering::Equal => return None,
+            },
+            (None, None) => return None,
         };
         if owner[mine].replace(ticked).is_some() {
             return None;
@@ -544,6 +562,11 @@ mod tests {
             ("Yes: X    No:", ticked(&["Yes"])),
             ("Yes  /  No X", ticked(&["No"])),
             ("Yes ☐   No ☒", ticked(&["No"])),
+            // Further off, the nearer option still.
+            ("Yes   X     No", ticked(&["Yes"])),
+            ("Yes     No   X", ticked(&["No"])),
+            ("Yes:\tX\tNo:", ticked(&["Yes"])),
+            ("Yes:  X     No:", ticked(&["Yes"])),
             (
                 "resident X   employed   family X",
                 ticked(&["resident", "family"]),
@@ -551,9 +574,15 @@ mod tests {
         ] {
             assert_eq!(read_ticks(text), want, "{text:?}");
         }
-        // As close to one as to the other, or two marks for one option:
+        // As close to one as to the other, or two marks side by side:
         // still unclear.
-        for text in ["Yes X No", "Yes  X  No", "Yes X X   No", "Yes   X   No"] {
+        for text in [
+            "Yes X No",
+            "Yes  X  No",
+            "Yes X X   No",
+            "Yes   X   No",
+            "Yes\tX\tNo",
+        ] {
             assert_eq!(read_ticks(text), Ticks::Unclear, "{text:?}");
         }
         // A wide gap inside an option whose box comes first changes nothing.
