@@ -301,7 +301,7 @@ fn without_hint(text: &str) -> Option<&str> {
         Some(inner) => {
             let open = inner.rfind('(')?;
             // A hint is short: anything longer is no label's.
-            (inner.len() - open <= 32).then(|| inner[..open].trim_end())?
+            (inner.len() - open <= 64).then(|| inner[..open].trim_end())?
         }
         None => unasked,
     };

@@ -352,6 +352,14 @@ fn split_table_row<'a>(left: &'a str, right: &'a str) -> Option<LabelLine<'a>> {
         marked,
     };
     if let Some(label) = Label::from_text(cell(left)) {
+        // `FULL NAME<TAB>:<TAB>Daniel`: the colon in a cell of its own.
+        let right = match right
+            .trim_start_matches([' ', CELL_SEPARATOR])
+            .strip_prefix(':')
+        {
+            Some(after) => after.trim_start_matches([' ', CELL_SEPARATOR]),
+            None => right,
+        };
         return Some(row(label, right, false));
     }
     let left = left.trim();
@@ -378,8 +386,13 @@ fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
         from_table: false,
         marked,
     };
+    // A label may carry a hint in brackets (`Local connection (resident,
+    // employed, ...)`): longer, but no longer than a label and its hint.
+    let fits = |left: &str| {
+        left.len() <= limit || (left.trim_end().ends_with(')') && left.len() <= limit + 64)
+    };
     if let Some((left, right)) = line.split_once(':') {
-        if left.len() <= limit {
+        if fits(left) {
             if let Some(label) = Label::from_text(left) {
                 return Some(labelled(label, right));
             }
@@ -392,7 +405,7 @@ fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
     }
     // A label asked as a question: `Consent to referral? Yes`.
     if let Some((left, right)) = line.split_once('?') {
-        if left.len() <= limit {
+        if fits(left) {
             if let Some(label) = Label::from_text(left) {
                 return Some(labelled(label, right));
             }
@@ -828,6 +841,10 @@ pub fn normalise_space(text: &str) -> String {
 }
 
 fn is_placeholder(value: &str) -> bool {
+    // A blank line to write on (`________`, `..........`) left as it is.
+    if value.starts_with(['_', '.']) && value.chars().all(|c| matches!(c, '_' | '.' | ' ')) {
+        return true;
+    }
     // Cheap test first: this runs on every value, and every placeholder is
     // in square brackets.
     if !value.starts_with('[') {

@@ -501,7 +501,11 @@ fn yes_no(raw: &str) -> Option<bool> {
             // referred`. Anything else, or both at once, is asked again.
             // Refusal in so many words; `Never refused`, `Not refused` and
             // `He refused at first` say no such thing plainly.
-            let refuses = says("not consent")
+            let refuses = says("consent refused")
+                || says("has declined")
+                || says("not consented")
+                || says("said no")
+                || says("not consent")
                 || says("doesn t consent")
                 || says("not want")
                 || says("doesn t want")
@@ -521,10 +525,13 @@ fn yes_no(raw: &str) -> Option<bool> {
             ]
             .iter()
             .any(|phrase| says(phrase));
-            match (agrees && !negated, refuses && !agrees) {
-                (true, false) => Some(true),
-                (false, true) => Some(false),
-                _ => None,
+            // A refusal in so many words stands, unless taken back (`but`).
+            if refuses && !says("but") {
+                Some(false)
+            } else if agrees && !negated {
+                Some(true)
+            } else {
+                None
             }
         }
     }

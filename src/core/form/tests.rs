@@ -468,3 +468,29 @@ fn questions_numbered_the_looser_ways() {
     let r = read_form("3 Elm Court: the flat\n12 - 14 Station Road\n");
     assert!(r.values.is_empty(), "{:?}", r.values);
 }
+
+#[test]
+fn blank_lines_left_and_a_colon_in_a_cell_of_its_own() {
+    let r = read_form(
+        "FULL NAME\t:\tDaniel Okafor\nContact email: ____________\nCase lead phone: ..........\n\
+         Local connection (resident, employed, family, special circumstances, none): family\n",
+    );
+    assert_eq!(
+        r.values.get(&Field::FullName).map(String::as_str),
+        Some("Daniel Okafor")
+    );
+    assert!(
+        !r.values.contains_key(&Field::PersonEmail),
+        "{:?}",
+        r.values
+    );
+    assert!(
+        !r.values.contains_key(&Field::CaseLeadPhone),
+        "{:?}",
+        r.values
+    );
+    assert_eq!(
+        r.values.get(&Field::LocalConnection).map(String::as_str),
+        Some("family")
+    );
+}

@@ -184,6 +184,10 @@ fn consent_in_people_s_words() {
         "Does not consent",
         "He does not want to be referred",
         "Withdrawn",
+        "Consent refused",
+        "He has declined",
+        "Not consented",
+        "He said no",
     ] {
         assert_eq!(consent(refused), Some(false), "{refused}");
     }
