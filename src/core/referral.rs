@@ -504,7 +504,7 @@ fn yes_no(raw: &str) -> Option<bool> {
             let refuses = says("consent refused")
                 || says("has declined")
                 || says("not consented")
-                || says("said no")
+                || (says("said no") && !says("no objection") && !says("no problem"))
                 || says("not consent")
                 || says("doesn t consent")
                 || says("not want")

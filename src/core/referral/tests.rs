@@ -203,6 +203,7 @@ fn consent_in_people_s_words() {
         "X",
         "Never refused",
         "Not refused",
+        "He said no objection",
         "No - TBC",
         "No - not asked yet",
         "No (not yet asked)",
