@@ -79,9 +79,15 @@ impl Look {
             if is_important != important {
                 continue;
             }
-            let property = property.to_ascii_lowercase();
+            // Lower-cased on the stack: no property that matters is long.
+            let mut lowered = [0u8; 24];
+            let Some(slot) = lowered.get_mut(..property.len()) else {
+                continue;
+            };
+            slot.copy_from_slice(property);
+            slot.make_ascii_lowercase();
             let value_is = |v: &str| value.eq_ignore_ascii_case(v.as_bytes());
-            match property.as_slice() {
+            match &*slot {
                 b"display" => self.display_none = Some(value_is("none")),
                 b"visibility" => {
                     self.invisible = Some(value_is("hidden") || value_is("collapse"));
@@ -142,20 +148,29 @@ impl Look {
 /// The size of a font too small to read: under 2 pixels or 1.5 points
 /// (a tenth of the usual size in relative units).
 fn tiny_size(value: &[u8]) -> Option<bool> {
-    let text = std::str::from_utf8(value).ok()?.trim().to_ascii_lowercase();
+    let text = std::str::from_utf8(value).ok()?.trim();
     let number_end = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(text.len());
     let number: f64 = text[..number_end].parse().ok()?;
-    let under = match text[number_end..].trim() {
-        "" | "px" => 2.0,
-        "pt" => 1.5,
-        "em" | "rem" | "ex" | "ch" => 0.15,
-        "%" => 15.0,
-        "mm" => 0.5,
-        "cm" => 0.05,
-        "in" => 0.02,
-        _ => return Some(false),
+    let unit = text[number_end..].trim();
+    let is = |u: &str| unit.eq_ignore_ascii_case(u);
+    let under = if unit.is_empty() || is("px") {
+        2.0
+    } else if is("pt") {
+        1.5
+    } else if is("em") || is("rem") || is("ex") || is("ch") {
+        0.15
+    } else if unit == "%" {
+        15.0
+    } else if is("mm") {
+        0.5
+    } else if is("cm") {
+        0.05
+    } else if is("in") {
+        0.02
+    } else {
+        return Some(false);
     };
     Some(number < under)
 }
