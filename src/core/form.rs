@@ -158,7 +158,17 @@ pub fn read_form(text: &str) -> FormReading {
         let under_options = grid
             .as_deref()
             .filter(|_| found.from_table)
-            .and_then(|options| under_grid(kind, options, found.value));
+            .and_then(|options| {
+                // The cells before the answer's: `found.value` is a slice of
+                // the line.
+                let at = (found.value.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+                let before = line
+                    .get(..at)?
+                    .chars()
+                    .filter(|&c| c == CELL_SEPARATOR || c == VALUE_CELL_SEPARATOR)
+                    .count();
+                under_grid(kind, options, before, found.value)
+            });
         // The options in rows of their own under a label that spans them
         // (`Consent | Yes | ` over `No | X`).
         let spanned = (found.from_table && under_options.is_none())
@@ -173,7 +183,14 @@ pub fn read_form(text: &str) -> FormReading {
             .or(under_options.as_deref())
             .unwrap_or(found.value);
         let mut value = answer(kind, raw);
-        if value.is_empty() && !found.from_table {
+        // `1.<TAB>Full name:` with the answer on the line below: Word's
+        // numbering pasted as text, a line rather than a table row.
+        let numbered_line = found.from_table
+            && found.marked
+            && found.value.trim().is_empty()
+            && line.matches(CELL_SEPARATOR).count() == 1
+            && !line.contains(VALUE_CELL_SEPARATOR);
+        if value.is_empty() && (!found.from_table || numbered_line) {
             // The value may stand on the next line, one blank line at most
             // away (Outlook writes label and value as two paragraphs).
             let mut j = i;
@@ -261,10 +278,14 @@ fn push_apart<'a>(lines: &mut Vec<&'a str>, line: &'a str) {
         while let Some(gap) = rest[from..].find("   ").map(|at| at + from) {
             let after = rest[gap..].trim_start_matches(' ');
             let next_starts = rest.len() - after.len();
-            let right_is_labelled = after.contains(':')
+            // Each look is bounded, so that a long line of gaps costs no
+            // more than its length: the label's colon comes within a label
+            // and its hint, and the answer before it is a short one.
+            let head = after.as_bytes().iter().take(longest_label_len() + 72);
+            let right_is_labelled = head.into_iter().any(|&b| b == b':')
                 && split_line(after, false).is_some_and(|found| !found.value.trim().is_empty());
             let left = &rest[..gap];
-            if right_is_labelled && split_label(left).is_some() {
+            if right_is_labelled && left.len() <= 400 && split_label(left).is_some() {
                 lines.push(left);
                 rest = &rest[next_starts..];
                 from = 0;
@@ -404,7 +425,12 @@ fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
         }
     }
     // A label asked as a question: `Consent to referral? Yes`.
-    if let Some((left, right)) = line.split_once('?') {
+    let question = line
+        .bytes()
+        .take(limit + 64)
+        .position(|b| b == b'?')
+        .map(|at| (&line[..at], &line[at + 1..]));
+    if let Some((left, right)) = question {
         if fits(left) {
             if let Some(label) = Label::from_text(left) {
                 return Some(labelled(label, right));

@@ -33,7 +33,12 @@ pub(super) fn grid_header(line: &str) -> Option<Vec<&str>> {
 /// (`Yes<US>X<US>No<US>`), for the tick-box reader: only for a yes/no or
 /// fixed-choice question whose cells hold marks or nothing, at least one
 /// of them a mark, and line up with the header's options.
-pub(super) fn under_grid(kind: ValueKind, header: &[&str], value: &str) -> Option<String> {
+pub(super) fn under_grid(
+    kind: ValueKind,
+    header: &[&str],
+    before: usize,
+    value: &str,
+) -> Option<String> {
     if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
         return None;
     }
@@ -41,10 +46,12 @@ pub(super) fn under_grid(kind: ValueKind, header: &[&str], value: &str) -> Optio
         .split([VALUE_CELL_SEPARATOR, CELL_SEPARATOR])
         .map(str::trim)
         .collect();
-    // Lined up from the right: what the header has over the label and a
-    // question number (`Question`, or nothing) is not an option.
-    let skipped = header.len().checked_sub(cells.len())?;
-    let options = &header[skipped..];
+    // Column by column from the left, as a browser or Word lays them out:
+    // `before` cells (the label, a question number) stand before the
+    // answer's, under the header's first cell and those after it; a row
+    // may end early.
+    let first = before.checked_sub(1)?;
+    let options = header.get(first..first + cells.len())?;
     if options.iter().any(|c| c.is_empty()) {
         return None;
     }

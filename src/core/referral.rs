@@ -414,10 +414,24 @@ fn yes_no(raw: &str) -> Option<bool> {
             lead.get(..2),
             Some([a, b]) if (a == "yes" && b == "no") || (a == "no" && b == "yes")
         )
+        // `Yes   NoX`: a mark run into the other option; `Agreed? No`.
+        || (matches!(first.as_str(), "yes" | "agreed" | "agrees" | "consented" | "given")
+            && lead.iter().skip(1).any(|w| w.starts_with("no")))
     {
         return None;
     }
-    let says = |phrase: &str| all.contains(phrase);
+    // Whole words only: `disagreed` does not say `agreed`.
+    let spaced = format!(" {all} ");
+    let says = |phrase: &str| spaced.contains(&format!(" {phrase} "));
+    let says_from = |stem: &str| spaced.contains(&format!(" {stem}"));
+    // A yes taken back in the same breath: `Yes (since withdrawn)`, `Yes -
+    // revoked 20/11`, `Agreed on 12/11, refused on 20/11`.
+    let taken_back = ["withdr", "revok", "refus", "retract", "rescind", "declin"]
+        .iter()
+        .any(|stem| says_from(stem))
+        || says("changed his mind")
+        || says("changed her mind")
+        || says("changed their mind");
     let negated = all.split(' ').any(|w| {
         matches!(
             w,
@@ -440,12 +454,27 @@ fn yes_no(raw: &str) -> Option<bool> {
         // `Y - see attached`; but `Y/N` is no answer.
         "y" if lead.len() == 1 => Some(true),
         "yes" | "true" | "agreed" | "agrees" | "consented" | "consents" | "given" => {
-            // `Yes (since withdrawn)`: taken back in the same breath.
-            (!says("withdr")).then_some(true)
+            (!taken_back).then_some(true)
         }
         "refused" | "refuses" | "declined" | "declines" | "withheld" | "withdrawn" => {
-            // `Declined initially, but has now agreed`: asked again.
-            (!says("but") && !says("agreed") && !says("now")).then_some(false)
+            // `Declined initially, but has now agreed`, `Refused to sign,
+            // verbal consent given`: asked again.
+            let consent_too = [
+                "but",
+                "agreed",
+                "now",
+                "since",
+                "verbal",
+                "verbally",
+                "consented",
+            ]
+            .iter()
+            .any(|w| says(w))
+                || says("consent given")
+                || says("consent obtained")
+                || says("objection")
+                || says_from("happy");
+            (!consent_too).then_some(false)
         }
         "no" | "false" => {
             // `No - TBC`, `No (not yet asked)`, `No, awaiting signed form`:
@@ -501,7 +530,8 @@ fn yes_no(raw: &str) -> Option<bool> {
             // referred`. Anything else, or both at once, is asked again.
             // Refusal in so many words; `Never refused`, `Not refused` and
             // `He refused at first` say no such thing plainly.
-            let refuses = says("consent refused")
+            let refuses = says_from("disagree")
+                || says("consent refused")
                 || says("has declined")
                 || says("not consented")
                 || (says("said no") && !says("no objection") && !says("no problem"))
@@ -528,7 +558,7 @@ fn yes_no(raw: &str) -> Option<bool> {
             // A refusal in so many words stands, unless taken back (`but`).
             if refuses && !says("but") {
                 Some(false)
-            } else if agrees && !negated {
+            } else if agrees && !negated && !taken_back {
                 Some(true)
             } else {
                 None

@@ -233,6 +233,9 @@ fn place(line: &str) -> Vec<Placed> {
     placed
 }
 
+/// What people write after an option, before its mark.
+const SEPARATORS: [char; 7] = [':', '-', '\u{2013}', '\u{2014}', '.', ',', '/'];
+
 /// How far apart two tokens stand: the white space between them, a tab
 /// counting as a wide gap.
 fn gap(between: &str) -> usize {
@@ -271,10 +274,10 @@ fn owners(line: &str, placed: &[Placed]) -> Option<Ticks> {
             .map(|next| (at + 1, &line[here.end..next.start]));
         let mine = match (left, right) {
             (Some((one, _)), None) | (None, Some((one, _))) => one,
-            // `Yes: X   No:`, `Yes:<TAB>X<TAB>No:`: the mark after an
-            // option's colon is that option's.
+            // `Yes: X   No:`, `Yes:<TAB>X<TAB>No:`, `No - X Yes -`: the mark
+            // after an option's colon or dash is that option's.
             (Some((l, to_left)), Some((_, to_right)))
-                if to_left.contains(':') && !to_right.contains(':') =>
+                if to_left.contains(SEPARATORS) && !to_right.contains(SEPARATORS) =>
             {
                 l
             }
@@ -567,6 +570,10 @@ mod tests {
             ("Yes     No   X", ticked(&["No"])),
             ("Yes:\tX\tNo:", ticked(&["Yes"])),
             ("Yes:  X     No:", ticked(&["Yes"])),
+            ("Yes: X No:", ticked(&["Yes"])),
+            ("No: X Yes:", ticked(&["No"])),
+            ("No - X Yes -", ticked(&["No"])),
+            ("Yes. X No.", ticked(&["Yes"])),
             (
                 "resident X   employed   family X",
                 ticked(&["resident", "family"]),

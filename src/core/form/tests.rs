@@ -279,8 +279,13 @@ fn a_mark_under_a_grid_s_column_is_that_column_s_option() {
     );
     // Only yes/no and choice questions are read under a grid.
     assert_eq!(answer(&r, Field::FullName).as_deref(), Some("X"));
-    // A question number in its own column: the cells line up from the
-    // right.
+    // A row that ends early: the mark stands under the first option, as a
+    // browser lays it out.
+    let r = rows(&["\tYes\u{1f}No", "Consent to referral\tX"]);
+    assert_eq!(answer(&r, Field::Consent).as_deref(), Some("Yes"));
+    let r = rows(&["\tYes\tNo", "Consent to referral\tX"]);
+    assert_eq!(answer(&r, Field::Consent).as_deref(), Some("Yes"));
+    // A question number in its own column.
     let r = rows(&[
         "\t\u{1f}Yes\u{1f}No",
         "1.\tConsent to referral\u{1f}\u{1f}X",
@@ -492,5 +497,24 @@ fn blank_lines_left_and_a_colon_in_a_cell_of_its_own() {
     assert_eq!(
         r.values.get(&Field::LocalConnection).map(String::as_str),
         Some("family")
+    );
+}
+
+#[test]
+fn word_numbering_pasted_with_the_answer_below() {
+    let r = read_form(
+        "1.\tFull name:\nDaniel Okafor\n2.\tDate of birth:\n14/02/1988\n5.\tConsent to referral:\nNo - he declined to sign\n",
+    );
+    assert_eq!(
+        r.values.get(&Field::FullName).map(String::as_str),
+        Some("Daniel Okafor")
+    );
+    assert_eq!(
+        r.values.get(&Field::DateOfBirth).map(String::as_str),
+        Some("14/02/1988")
+    );
+    assert_eq!(
+        r.values.get(&Field::Consent).map(String::as_str),
+        Some("No - he declined to sign")
     );
 }

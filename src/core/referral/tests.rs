@@ -188,6 +188,8 @@ fn consent_in_people_s_words() {
         "He has declined",
         "Not consented",
         "He said no",
+        "He disagreed",
+        "Disagrees with the referral",
     ] {
         assert_eq!(consent(refused), Some(false), "{refused}");
     }
@@ -204,6 +206,15 @@ fn consent_in_people_s_words() {
         "Never refused",
         "Not refused",
         "He said no objection",
+        "He is unhappy for us to refer him",
+        "Agreed on 12/11, refused on 20/11",
+        "Yes - revoked 20/11",
+        "Yes \u{2013} now changed his mind",
+        "Yes   NoX",
+        "Agreed? No",
+        "Refused to sign, verbal consent given",
+        "Declined to sign - consented verbally",
+        "Refused initially; has since consented",
         "No - TBC",
         "No - not asked yet",
         "No (not yet asked)",
