@@ -58,6 +58,26 @@ impl Look {
             || self.symbols.is_some()
     }
 
+    /// What `other` sets, set over this, as if its declarations were
+    /// applied after this one's.
+    fn overlay(&mut self, other: &Look) {
+        fn over<T: Copy>(mine: &mut Option<T>, theirs: Option<T>) {
+            if theirs.is_some() {
+                *mine = theirs;
+            }
+        }
+        over(&mut self.display_none, other.display_none);
+        over(&mut self.invisible, other.invisible);
+        over(&mut self.mso_hide, other.mso_hide);
+        over(&mut self.transparent, other.transparent);
+        self.zero_size |= other.zero_size;
+        over(&mut self.overflow_hidden, other.overflow_hidden);
+        over(&mut self.tiny, other.tiny);
+        over(&mut self.color, other.color);
+        over(&mut self.background, other.background);
+        over(&mut self.symbols, other.symbols);
+    }
+
     /// Applies declarations (`a:b; c:d`), comments already taken out; the
     /// important ones only, or only the others.
     fn apply(&mut self, declarations: &[u8], important: bool) {
@@ -381,7 +401,10 @@ impl Selector {
 /// The rules of a message's `<style>` blocks that set what is read here.
 #[derive(Debug, Default)]
 pub(super) struct Sheet {
-    rules: Vec<(Selector, Vec<u8>)>,
+    /// Each rule's selector and what its declarations say, the others and
+    /// the `!important` ones, worked out once: an element matched by many
+    /// rules costs a few assignments a rule, not a reading of each.
+    rules: Vec<(Selector, [Look; 2])>,
     /// The rules by what an element must have for them to match (a class,
     /// else its id, else its name), so that an element is matched against
     /// only the rules that may apply to it.
@@ -463,9 +486,15 @@ impl Sheet {
                             let block = &css[block_start..i];
                             let lower = block.to_ascii_lowercase();
                             if READ.iter().any(|p| lower.windows(p.len()).any(|w| w == *p)) {
+                                let block = without_comments(block);
+                                let said = [false, true].map(|important| {
+                                    let mut look = Look::default();
+                                    look.apply(&block, important);
+                                    look
+                                });
                                 for selector in prelude.split(|&b| b == b',') {
                                     if let Some(s) = Selector::parse(selector) {
-                                        rules.push((s, block.to_vec()));
+                                        rules.push((s, said.clone()));
                                     }
                                 }
                             }
@@ -506,15 +535,15 @@ impl Sheet {
             candidates.sort_unstable();
             candidates.dedup();
         }
-        let matching: Vec<&[u8]> = candidates
+        let matching: Vec<&[Look; 2]> = candidates
             .into_iter()
             .filter_map(|i| self.rules.get(i))
             .filter(|(s, _)| s.matches(tag, classes, id))
-            .map(|(_, block)| block.as_slice())
+            .map(|(_, said)| said)
             .collect();
-        for important in [false, true] {
-            for block in &matching {
-                look.apply(block, important);
+        for (which, important) in [false, true].into_iter().enumerate() {
+            for said in &matching {
+                look.overlay(&said[which]);
             }
             look.apply(&style, important);
         }
