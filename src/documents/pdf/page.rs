@@ -252,16 +252,7 @@ impl<'p> Drawing<'p, '_> {
                 operations
             }
         };
-        let matrix = stream
-            .dict
-            .get(b"Matrix")
-            .ok()
-            .and_then(|m| deref(document, m).as_array().ok())
-            .filter(|m| m.len() == 6)
-            .map_or(IDENTITY, |m| {
-                let n = |i: usize| number(deref(document, &m[i]));
-                [n(0), n(1), n(2), n(3), n(4), n(5)]
-            });
+        let matrix = form_matrix(document, stream);
         let mut inner = state;
         inner.ctm = multiply(&multiply(&matrix, &placed), &state.ctm);
         if let Some(bbox) = stream
@@ -385,13 +376,10 @@ impl<'p> Drawing<'p, '_> {
     }
 }
 
-/// The matrix fitting an appearance to its annotation's rectangle: its
-/// `/BBox`, transformed by its `/Matrix`, onto `rect` (as viewers place
-/// an annotation's appearance).
-fn fitted(document: &Document, appearance: &Object, rect: &Rect) -> Option<Matrix> {
-    let stream = deref(document, appearance).as_stream().ok()?;
-    let bbox = Rect::of(document, stream.dict.get(b"BBox").ok()?)?;
-    let matrix = stream
+/// A form XObject's or appearance's `/Matrix` (the identity when absent
+/// or not six numbers).
+fn form_matrix(document: &Document, stream: &lopdf::Stream) -> Matrix {
+    stream
         .dict
         .get(b"Matrix")
         .ok()
@@ -400,7 +388,16 @@ fn fitted(document: &Document, appearance: &Object, rect: &Rect) -> Option<Matri
         .map_or(IDENTITY, |m| {
             let n = |i: usize| number(deref(document, &m[i]));
             [n(0), n(1), n(2), n(3), n(4), n(5)]
-        });
+        })
+}
+
+/// The matrix fitting an appearance to its annotation's rectangle: its
+/// `/BBox`, transformed by its `/Matrix`, onto `rect` (as viewers place
+/// an annotation's appearance).
+fn fitted(document: &Document, appearance: &Object, rect: &Rect) -> Option<Matrix> {
+    let stream = deref(document, appearance).as_stream().ok()?;
+    let bbox = Rect::of(document, stream.dict.get(b"BBox").ok()?)?;
+    let matrix = form_matrix(document, stream);
     let mut extent = None;
     for (x, y) in [
         (bbox.left, bbox.bottom),
