@@ -590,18 +590,22 @@ fn appearance_draws_nothing(document: &Document, widget: &Dictionary, budget: &B
     let Ok(stream) = deref(document, normal).as_stream() else {
         return false;
     };
+    // Text, or an image or form that might hold it.
+    paints_none_of(stream, budget, &["Tj", "TJ", "'", "\"", "Do", "BI", "sh"])
+}
+
+/// Whether an appearance stream was read within its limits and runs none
+/// of `operators`.
+fn paints_none_of(stream: &lopdf::Stream, budget: &Budget, operators: &[&str]) -> bool {
     let Ok(data) = stream.decompressed_content_with_limit(MAX_APPEARANCE_BYTES) else {
         return false;
     };
     let Ok(operations) = content::operations_within(&data, budget) else {
         return false;
     };
-    !operations.iter().any(|op| {
-        matches!(
-            op.operator.as_str(),
-            "Tj" | "TJ" | "'" | "\"" | "Do" | "BI" | "sh"
-        )
-    })
+    !operations
+        .iter()
+        .any(|op| operators.contains(&op.operator.as_str()))
 }
 
 /// Whether the normal appearance a check box or radio button has for
@@ -624,32 +628,13 @@ fn state_draws_nothing(
     else {
         return false;
     };
-    let Ok(data) = stream.decompressed_content_with_limit(MAX_APPEARANCE_BYTES) else {
-        return false;
-    };
-    let Ok(operations) = content::operations_within(&data, budget) else {
-        return false;
-    };
-    !operations.iter().any(|op| {
-        matches!(
-            op.operator.as_str(),
-            "Tj" | "TJ"
-                | "'"
-                | "\""
-                | "Do"
-                | "BI"
-                | "sh"
-                | "S"
-                | "s"
-                | "f"
-                | "F"
-                | "f*"
-                | "B"
-                | "B*"
-                | "b"
-                | "b*"
-        )
-    })
+    paints_none_of(
+        stream,
+        budget,
+        &[
+            "Tj", "TJ", "'", "\"", "Do", "BI", "sh", "S", "s", "f", "F", "f*", "B", "B*", "b", "b*",
+        ],
+    )
 }
 
 /// A field's name as a label: `date_of_birth` and `Date of birth` alike.
