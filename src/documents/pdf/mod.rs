@@ -39,6 +39,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
 mod calculator;
+mod colour_space;
 mod content;
 mod layout;
 mod load;
