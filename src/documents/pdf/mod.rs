@@ -862,6 +862,20 @@ impl Rect {
         }
     }
 
+    /// The upright rectangle that holds this one's corners drawn through
+    /// `m` (a form's or appearance's box as it lands on the page).
+    fn transformed(&self, m: &Matrix) -> Rect {
+        let mut extent = Rect::extend(None, transform(m, self.left, self.bottom));
+        for (x, y) in [
+            (self.right, self.bottom),
+            (self.left, self.top),
+            (self.right, self.top),
+        ] {
+            extent = Rect::extend(Some(extent), transform(m, x, y));
+        }
+        extent
+    }
+
     fn union(&self, other: &Rect) -> Rect {
         Rect {
             left: self.left.min(other.left),

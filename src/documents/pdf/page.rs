@@ -261,16 +261,7 @@ impl<'p> Drawing<'p, '_> {
             .ok()
             .and_then(|b| Rect::of(document, b))
         {
-            let mut extent = None;
-            for (x, y) in [
-                (bbox.left, bbox.bottom),
-                (bbox.right, bbox.bottom),
-                (bbox.left, bbox.top),
-                (bbox.right, bbox.top),
-            ] {
-                extent = Some(Rect::extend(extent, transform(&inner.ctm, x, y)));
-            }
-            let extent = extent.unwrap_or(Rect::EMPTY);
+            let extent = bbox.transformed(&inner.ctm);
             inner.clip = Some(inner.clip.map_or(extent, |clip| clip.intersect(&extent)));
         }
         let own = stream
@@ -398,16 +389,7 @@ fn fitted(document: &Document, appearance: &Object, rect: &Rect) -> Option<Matri
     let stream = deref(document, appearance).as_stream().ok()?;
     let bbox = Rect::of(document, stream.dict.get(b"BBox").ok()?)?;
     let matrix = form_matrix(document, stream);
-    let mut extent = None;
-    for (x, y) in [
-        (bbox.left, bbox.bottom),
-        (bbox.right, bbox.bottom),
-        (bbox.left, bbox.top),
-        (bbox.right, bbox.top),
-    ] {
-        extent = Some(Rect::extend(extent, transform(&matrix, x, y)));
-    }
-    let extent = extent?;
+    let extent = bbox.transformed(&matrix);
     let (width, height) = (extent.right - extent.left, extent.top - extent.bottom);
     if width <= 0.0 || height <= 0.0 {
         return None;

@@ -690,18 +690,7 @@ pub(super) fn shading_cover(
         return;
     };
     if let Some(bbox) = dict.get(b"BBox").ok().and_then(|b| Rect::of(document, b)) {
-        let mut extent = None;
-        for (x, y) in [
-            (bbox.left, bbox.bottom),
-            (bbox.right, bbox.bottom),
-            (bbox.left, bbox.top),
-            (bbox.right, bbox.top),
-        ] {
-            extent = Some(Rect::extend(extent, transform(&state.ctm, x, y)));
-        }
-        if let Some(extent) = extent {
-            area = area.intersect(&extent);
-        }
+        area = area.intersect(&bbox.transformed(&state.ctm));
     }
     if area.right - area.left >= MIN_VISIBLE_SIZE && area.top - area.bottom >= MIN_VISIBLE_SIZE {
         filled.covers.push(Cover { area, drawn });
