@@ -385,12 +385,7 @@ fn a_release_that_opens_another_authoritys_case_says_so_instead_of_not_found() {
     );
     gateway.deliver("colchester", "elsewhere.eml", raw.as_bytes());
     let ann = gateway.sign_in(ANN);
-    let release = Regex::new(r#"action="/quarantine/(\d+)/release""#).expect("regex");
-    let id = common::wait_for(Duration::from_secs(30), || {
-        let page = gateway.request("GET", "/quarantine", Some(&ann), None)?;
-        release.captures(&page.body).map(|c| c[1].to_string())
-    })
-    .unwrap_or_else(|| panic!("nothing in Colchester's quarantine:\n{}", gateway.log()));
+    let id = gateway.quarantined_id(&ann);
     let page = get(&gateway, "/quarantine", &ann);
     let released = gateway
         .request(
