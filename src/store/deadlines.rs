@@ -89,13 +89,26 @@ fn stored_day(on: Option<NaiveDate>) -> String {
 
 impl Store {
     /// Open cases with what the protocol needs to date and follow up their
-    /// deadlines; one authority's when given. An incomplete case owes
-    /// nothing yet: its clock starts when the referrer completes it.
+    /// deadlines; one authority's when given. The sweep follows up only
+    /// these: an incomplete case is not chased until the referrer
+    /// completes it.
     pub async fn deadline_cases(
         &self,
         authority: Option<&str>,
     ) -> Result<Vec<DeadlineCase>, StoreError> {
-        self.deadline_cases_where(authority).await
+        self.deadline_cases_where(authority, "status = 'open'")
+            .await
+    }
+
+    /// The cases whose deadlines people are shown (`cases`, `due`, the
+    /// web view): the open ones and the incomplete ones, whose clock runs
+    /// from receipt whatever the form's state, as the report counts it.
+    pub async fn shown_deadline_cases(
+        &self,
+        authority: Option<&str>,
+    ) -> Result<Vec<DeadlineCase>, StoreError> {
+        self.deadline_cases_where(authority, "status IN ('open', 'incomplete')")
+            .await
     }
 
     /// The open cases the sweep must read on `day`: those whose next
@@ -116,8 +129,9 @@ impl Store {
         Ok(rows.iter().map(deadline_case).collect())
     }
 
-    /// The open cases of `authority` among `references`, as the sweep
-    /// reads them (for a page of cases, without reading every case).
+    /// The open and incomplete cases of `authority` among `references`,
+    /// as [`Store::shown_deadline_cases`] reads them (for a page of cases,
+    /// without reading every case).
     pub async fn deadline_cases_among(
         &self,
         authority: &str,
@@ -129,7 +143,8 @@ impl Store {
         let places = super::db::numbered_places(2, references.len());
         let sql = format!(
             "SELECT {DEADLINE_COLUMNS} FROM cases \
-             WHERE status = 'open' AND authority = $1 AND reference IN ({}) ORDER BY id",
+             WHERE status IN ('open', 'incomplete') AND authority = $1 \
+             AND reference IN ({}) ORDER BY id",
             places
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(authority);
@@ -140,13 +155,15 @@ impl Store {
         Ok(rows.iter().map(deadline_case).collect())
     }
 
+    /// `statuses` is a constant condition on `status`, never input.
     async fn deadline_cases_where(
         &self,
         authority: Option<&str>,
+        statuses: &'static str,
     ) -> Result<Vec<DeadlineCase>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DEADLINE_COLUMNS} FROM cases \
-             WHERE status = 'open' AND ($1 IS NULL OR authority = $1) ORDER BY id"
+             WHERE {statuses} AND ($1 IS NULL OR authority = $1) ORDER BY id"
         )))
         .bind(authority)
         .fetch_all(&self.pool)

@@ -146,8 +146,8 @@ impl Store {
             .collect()
     }
 
-    /// The scope's open cases among `references`, as the deadline sweep
-    /// reads them; another authority's are not among them.
+    /// The scope's open and incomplete cases among `references`, with
+    /// what dates their deadlines; another authority's are not among them.
     pub async fn scoped_deadline_cases_among(
         &self,
         scope: &CaseScope,
@@ -157,12 +157,12 @@ impl Store {
             .await
     }
 
-    /// The scope's cases as the deadline sweep reads them.
+    /// The scope's cases whose deadlines are shown (open and incomplete).
     pub async fn scoped_deadline_cases(
         &self,
         scope: &CaseScope,
     ) -> Result<Vec<DeadlineCase>, StoreError> {
-        self.deadline_cases(Some(&scope.authority)).await
+        self.shown_deadline_cases(Some(&scope.authority)).await
     }
 
     /// A case of the scope; none when there is no such case or it is
