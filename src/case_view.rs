@@ -172,7 +172,7 @@ pub async fn case_view(
     }
     let deadlines = if s.status.is_open() {
         let cases: Vec<_> = store
-            .deadline_cases(Some(&s.authority))
+            .shown_deadline_cases(Some(&s.authority))
             .await?
             .into_iter()
             .filter(|c| c.reference == s.reference)
@@ -199,15 +199,31 @@ pub async fn case_view(
         .into_iter()
         .map(|(field, value)| (field.label().to_string(), value))
         .collect();
+    // The referral that opened the case is said at the time it was
+    // received, as the header says it, even when it was recorded later
+    // (released from quarantine, entered by hand): that is said beside it.
+    let shown_at = |e: &Event| {
+        let recorded = parse_time(&e.at);
+        match (opens_case(e.kind), received) {
+            (true, Some(received)) => Some(received),
+            _ => recorded,
+        }
+    };
     let mut events: Vec<&Event> = case.events.iter().collect();
-    events.sort_by_key(|e| parse_time(&e.at));
+    events.sort_by_key(|e| shown_at(e));
     let timeline = events
         .into_iter()
         .map(|e| {
-            let at = parse_time(&e.at)
-                .map(short_time)
-                .unwrap_or_else(|| e.at.clone());
-            (at, sentence(config, case, e))
+            let at = shown_at(e).map(short_time).unwrap_or_else(|| e.at.clone());
+            let mut text = sentence(config, case, e);
+            if let (true, Some(received), Some(recorded)) =
+                (opens_case(e.kind), received, parse_time(&e.at))
+            {
+                if short_time(recorded) != short_time(received) {
+                    text.push_str(&format!(" (recorded {})", short_time(recorded)));
+                }
+            }
+            (at, text)
         })
         .collect();
     Ok(CaseView {
@@ -454,6 +470,16 @@ fn lead_words(detail: &Value) -> String {
     contact(&parts).unwrap_or_else(|| "someone unnamed".into())
 }
 
+/// Whether an event is the referral that opened its case.
+fn opens_case(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::ReferralReceived
+            | EventKind::FurtherReferralReceived
+            | EventKind::ReferralRefusedNoConsent
+    )
+}
+
 /// One event of the timeline as a sentence.
 pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
     let detail: Value = e
@@ -535,8 +561,14 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             text
         }
         EventKind::FurtherReferralReceived => format!(
-            "A further referral of a person with an open case ({}) received from another referrer",
-            str_of(&detail, "further_referral_of").unwrap_or("another case")
+            "A further referral of a person with an open case ({}) received{}",
+            str_of(&detail, "further_referral_of").unwrap_or("another case"),
+            // Said only when known: earlier records do not say.
+            match detail.get("same_referrer").and_then(Value::as_bool) {
+                Some(true) => " from the same referrer",
+                Some(false) => " from another referrer",
+                None => "",
+            }
         ),
         EventKind::ReferralRefusedNoConsent => {
             "Referral received without the person's consent: recorded as a refusal, nothing kept about them".into()

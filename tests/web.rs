@@ -705,7 +705,9 @@ fn an_officer_releases_their_own_quarantine_only_with_the_forms_token() {
         .request("GET", &location, Some(&ann), None)
         .expect("an answer");
     assert!(
-        shown.body.contains(&format!("Message {second} dismissed.")),
+        shown
+            .body
+            .contains(&format!("Message {second} dismissed by {ANN} on ")),
         "{}",
         shown.body
     );

@@ -763,3 +763,338 @@ fn no_table_caption_says_again_what_a_heading_says() {
         }
     }
 }
+
+/// A reply about `reference` into Colchester's inbox, saying the person's
+/// release date moved.
+fn reply_about(gateway: &Gateway, reference: &str, name: &str) {
+    let raw = format!(
+        "From: Jo Officer <referrer@justice.test>\r\nTo: colchester@lha.test\r\n\
+         Subject: Re: [{reference}] Referral received\r\nMessage-ID: <{name}@justice.test>\r\n\
+         Date: Mon, 7 Dec 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         The expected release date is now 15/01/2027.\r\n"
+    );
+    gateway.deliver("colchester", &format!("{name}.eml"), raw.as_bytes());
+}
+
+#[test]
+fn releasing_a_reply_about_no_case_keeps_it_with_a_warning_on_the_page_and_the_command_line() {
+    let gateway = Gateway::start();
+    // The referrer mistyped the reference: no such case.
+    reply_about(&gateway, "DTR-COL-2026-09999", "mistyped");
+    let ann = gateway.sign_in(ANN);
+    let id = gateway.quarantined_id(&ann);
+    let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
+    let answer = gateway.post_form(
+        &format!("/quarantine/{id}/release"),
+        &ann,
+        &format!("csrf={csrf}"),
+    );
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    assert!(
+        answer.body.contains(&format!(
+            "<div class=\"error-summary\" role=\"alert\"><h2>Message {id} was not released</h2>"
+        )) && answer
+            .body
+            .contains("DTR-COL-2026-09999, which is not a case here"),
+        "{}",
+        answer.body
+    );
+    // Still waiting, to be released or dismissed, with nothing recorded.
+    let page = get(&gateway, "/quarantine", &ann);
+    assert!(
+        page.body.contains(&format!("/quarantine/{id}/release")),
+        "{}",
+        page.body
+    );
+    let (_, access) = gateway.cli(&["access"]);
+    assert!(!access.contains("released quarantined message"), "{access}");
+    // The command line refuses alike, and the message still waits.
+    let (ok, out) = gateway.cli(&["quarantine", "release", &id]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!(
+            "message {id} was not released and stays in quarantine"
+        )),
+        "{out}"
+    );
+    let (_, listed) = gateway.cli(&["quarantine", "show", &id]);
+    assert!(listed.contains("Waiting:"), "{listed}");
+}
+
+#[test]
+fn an_incomplete_referral_has_its_deadlines_shown_due_and_overdue_as_the_report_counts_them() {
+    let gateway = Gateway::start();
+    // No date of birth: the case waits for it, but its clock runs from
+    // receipt.
+    let incomplete = gateway.refer_edited("colchester", 3, |raw| {
+        raw.replace("Date of birth: 14/07/1988\r\n", "")
+    });
+    let ann = gateway.sign_in(ANN);
+    let case = get(&gateway, &format!("/cases/{incomplete}"), &ann);
+    assert!(case.body.contains("Incomplete"), "{}", case.body);
+    let listed = get(&gateway, "/cases", &ann);
+    let row = listed
+        .body
+        .split("<tr")
+        .find(|r| r.contains(&format!(">{incomplete}</a>")))
+        .unwrap_or_else(|| panic!("{incomplete} not listed:\n{}", listed.body));
+    assert!(!row.contains("None open"), "{row}");
+    // Weeks on, before the release, what it owed is overdue: on /due, in the overdue
+    // filter, and on the command line alike.
+    let due = get(&gateway, "/due?on=15%2F02%2F2027", &ann);
+    assert!(due.body.contains(&incomplete), "{}", due.body);
+    let overdue = get(&gateway, "/cases?overdue=yes&on=15%2F02%2F2027", &ann);
+    assert!(
+        overdue.body.contains(&format!(">{incomplete}</a>")),
+        "{}",
+        overdue.body
+    );
+    let (ok, out) = gateway.cli(&["due", "--now", "15/02/2027"]);
+    assert!(ok && out.contains(&incomplete), "{out}");
+    let (ok, out) = gateway.cli(&["cases", "--overdue", "--now", "15/02/2027"]);
+    assert!(ok && out.contains(&incomplete), "{out}");
+    // Harlow's officer sees none of it.
+    let hal = gateway.sign_in(HAL);
+    let theirs = get(&gateway, "/due?on=15%2F02%2F2027", &hal);
+    assert!(!theirs.body.contains(&incomplete), "{}", theirs.body);
+}
+
+/// A message into `user`'s inbox as [`Gateway::deliver`] puts it, as if
+/// it had arrived `age` ago (the time a Maildir message was received is
+/// its file's); that time.
+fn deliver_aged(
+    gateway: &Gateway,
+    user: &str,
+    name: &str,
+    raw: &[u8],
+    age: Duration,
+) -> chrono::DateTime<chrono::Utc> {
+    let maildir = gateway.dir.path().join("maildir").join(user);
+    let at = std::time::SystemTime::now() - age;
+    let file = maildir.join("tmp").join(name);
+    std::fs::write(&file, raw).expect("write");
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .and_then(|f| f.set_modified(at))
+        .expect("date the message");
+    std::fs::rename(&file, maildir.join("new").join(name)).expect("deliver");
+    at.into()
+}
+
+/// Referral `n` from a sender not allowed to refer (set aside), its
+/// form naming `referrer` as its referrer.
+fn set_aside_referral(n: u32, referrer: &str, subject: &str) -> String {
+    String::from_utf8(common::referral(
+        &format!("web-aside-{n}@example.org"),
+        n,
+        "colchester@lha.test",
+    ))
+    .expect("text")
+    .replacen(
+        "From: Jo Officer <referrer@justice.test>",
+        "From: Someone <someone@example.org>",
+        1,
+    )
+    .replace(
+        "Referrer email: referrer@justice.test",
+        &format!("Referrer email: {referrer}"),
+    )
+    .replace(
+        &format!("Subject: Referral {n}\r\n"),
+        &format!("Subject: {subject}\r\n"),
+    )
+}
+
+#[test]
+fn the_quarantine_says_what_release_does_counts_down_from_today_and_shows_hidden_characters() {
+    let gateway = Gateway::start();
+    let ann = gateway.sign_in(ANN);
+    // Received forty days ago, read now: its text is kept for the
+    // retention period from when it was recorded, counted from today.
+    deliver_aged(
+        &gateway,
+        "colchester",
+        "old.eml",
+        set_aside_referral(11, "someone@example.org", "Referral 11").as_bytes(),
+        Duration::from_secs(40 * 24 * 60 * 60),
+    );
+    let older = gateway.quarantined_id(&ann);
+    // A subject with a right-to-left override and a bell in it.
+    gateway.deliver(
+        "colchester",
+        "new.eml",
+        set_aside_referral(
+            12,
+            "someone@example.org",
+            "Referral \u{202e}21 lla\u{7}rrefer",
+        )
+        .as_bytes(),
+    );
+    let page = common::wait_for(Duration::from_secs(30), || {
+        let page = get(&gateway, "/quarantine", &ann);
+        page.body.contains("2 messages are waiting").then_some(page)
+    })
+    .unwrap_or_else(|| panic!("the second never waited:\n{}", gateway.log()));
+    let body = &page.body;
+    assert!(
+        body.contains("2 messages are waiting, the newest first."),
+        "{body}"
+    );
+    let newer = Regex::new(r#"/quarantine/(\d+)/dismiss"#)
+        .expect("regex")
+        .captures(body)
+        .map(|c| c[1].to_string())
+        .expect("a message");
+    assert_ne!(newer, older, "{body}");
+    // The hidden characters are shown, never passed on.
+    assert!(
+        !body.contains('\u{202e}') && !body.contains('\u{7}'),
+        "{body}"
+    );
+    assert!(
+        body.contains("Referral \\u{202e}21 lla\\u{7}rrefer"),
+        "{body}"
+    );
+    // What Release will do, before its button.
+    let says = format!(
+        "<p id=\"release-{older}-does\">Releasing it records a new referral for Colchester"
+    );
+    let said = body
+        .find(&says)
+        .unwrap_or_else(|| panic!("{says}:\n{body}"));
+    let button = body
+        .find(&format!("/quarantine/{older}/release"))
+        .expect("its button");
+    assert!(said < button, "{body}");
+    // Counted from today, not from the day it was received.
+    let today = chrono::Utc::now().date_naive();
+    let days = (today
+        .checked_add_months(chrono::Months::new(24))
+        .expect("a day")
+        - today)
+        .num_days();
+    assert!(
+        body.contains(&format!(
+            "<th scope=\"row\">Release within</th><td>{days} days: its text is erased"
+        )),
+        "{days}: {body}"
+    );
+    // A confirmation is said only of what was done: the address alone
+    // does not make the page say the message was dismissed.
+    let forged = get(&gateway, &format!("/quarantine?dismissed={older}"), &ann);
+    assert!(!forged.body.contains("dismissed by"), "{}", forged.body);
+    let csrf = csrf_of(body);
+    let dismissed = gateway.post_form(
+        &format!("/quarantine/{older}/dismiss"),
+        &ann,
+        &format!("csrf={csrf}&reason=sent+twice"),
+    );
+    let to = dismissed
+        .header("location")
+        .expect("a redirect")
+        .to_string();
+    let after = get(&gateway, &to, &ann);
+    assert!(
+        after
+            .body
+            .contains(&format!("Message {older} dismissed by {ANN} on "))
+            && after.body.contains("Reason: sent twice"),
+        "{}",
+        after.body
+    );
+    assert!(
+        after.body.contains("1 message is waiting."),
+        "{}",
+        after.body
+    );
+}
+
+#[test]
+fn a_further_referral_from_the_same_referrer_is_said_so_at_the_time_it_was_received() {
+    let gateway = Gateway::start();
+    let first = gateway.refer("colchester", 1);
+    // The same person, the same referrer named in the form, sent from an
+    // address not allowed to refer three days ago: set aside, released now.
+    let received = deliver_aged(
+        &gateway,
+        "colchester",
+        "again.eml",
+        set_aside_referral(1, "referrer@justice.test", "Referral 1 again").as_bytes(),
+        Duration::from_secs(3 * 24 * 60 * 60),
+    );
+    let ann = gateway.sign_in(ANN);
+    let id = gateway.quarantined_id(&ann);
+    let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
+    let released = gateway.post_form(
+        &format!("/quarantine/{id}/release"),
+        &ann,
+        &format!("csrf={csrf}"),
+    );
+    let to = released.header("location").expect("a redirect").to_string();
+    let further = get(&gateway, &to, &ann);
+    let body = &further.body;
+    assert!(
+        body.contains(&dtr_gateway::core::words::spoken_time(received)),
+        "{body}"
+    );
+    let line = format!(
+        "{}</td><td data-label=\"What happened\">A further referral of a person with an open case ({first}) received from the same referrer (recorded ",
+        dtr_gateway::core::words::short_time(received)
+    );
+    assert!(body.contains(&line), "{line}\n{body}");
+    assert!(!body.contains("another referrer"), "{body}");
+}
+
+#[test]
+fn a_repeated_release_of_a_message_that_became_another_authoritys_case_names_no_case() {
+    let gateway = Gateway::start();
+    let raw = String::from_utf8(common::referral(
+        "web-elsewhere-again@example.org",
+        9,
+        "colchester@lha.test",
+    ))
+    .expect("text")
+    .replace("referrer@justice.test", "someone@example.org")
+    .replace(
+        "Local connection: resident\r\n",
+        "Local connection: resident\r\nLocal housing authority: Harlow\r\n",
+    );
+    gateway.deliver("colchester", "elsewhere.eml", raw.as_bytes());
+    let ann = gateway.sign_in(ANN);
+    let id = gateway.quarantined_id(&ann);
+    let page = get(&gateway, "/quarantine", &ann);
+    // Said before the button: the case will be Harlow's.
+    assert!(
+        page.body
+            .contains("Releasing it records a new referral for Harlow"),
+        "{}",
+        page.body
+    );
+    let form = format!("csrf={}", csrf_of(&page.body));
+    let first = gateway.post_form(&format!("/quarantine/{id}/release"), &ann, &form);
+    assert_eq!(first.status, 303, "{}", first.body);
+    let again = gateway.post_form(&format!("/quarantine/{id}/release"), &ann, &form);
+    assert!(
+        again
+            .body
+            .contains(&format!("Message {id} was already released by {ANN} on ")),
+        "{}",
+        again.body
+    );
+    assert!(!again.body.contains("DTR-HAR-"), "{}", again.body);
+    let dismissed = gateway.post_form(
+        &format!("/quarantine/{id}/dismiss"),
+        &ann,
+        &format!("{form}&reason=spam"),
+    );
+    assert!(!dismissed.body.contains("DTR-HAR-"), "{}", dismissed.body);
+    assert!(
+        dismissed
+            .body
+            .contains(&format!("Message {id} was already released")),
+        "{}",
+        dismissed.body
+    );
+}

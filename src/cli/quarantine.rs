@@ -6,6 +6,7 @@ use super::*;
 use anyhow::{bail, Result};
 use chrono::Utc;
 use dtr_gateway::config::Config;
+use dtr_gateway::core::classify::Kind;
 use dtr_gateway::core::ids::StoredMessageId;
 use dtr_gateway::core::words::short_time;
 use dtr_gateway::intake::{release, unreadable_reason, Release};
@@ -88,6 +89,13 @@ pub(crate) async fn quarantine(
                     tracing::info!(message = id.get(), case = %case, "quarantined message released");
                     println!("message {id} released by {}: {done}", printable(&by));
                 }
+                Released::StillSetAside(why) if message.kind == Kind::Reply => bail!(
+                    "message {id} was not released and stays in quarantine ({why}): read it \
+                     in the inbox (`dtr-gateway quarantine show {id}` names it), record what it \
+                     says on the case it is about (`dtr-gateway case REF release DATE` for a \
+                     changed release date), then `dtr-gateway quarantine dismiss {id} --reason \
+                     TEXT`"
+                ),
                 Released::StillSetAside(why) => bail!(
                     "message {id} cannot be recorded by the gateway ({why}): open it in the \
                      inbox and record the referral by hand with `dtr-gateway case new \

@@ -34,6 +34,17 @@ impl Retention {
             .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
     }
 
+    /// When a message of no case recorded at `recorded_at` (one waiting
+    /// in quarantine) is erased: the first purge from then on erases it.
+    pub fn erased_from(
+        &self,
+        recorded_at: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        recorded_at
+            .checked_add_months(chrono::Months::new(self.closed_case_months))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+    }
+
     /// An incomplete case opened before this time whose consent was never
     /// confirmed lapses in a purge at `now`.
     pub fn unconfirmed_consent_cutoff(

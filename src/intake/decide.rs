@@ -215,8 +215,15 @@ pub(super) fn decide_unsent(
     match analysis.kind {
         Kind::Reply => match &analysis.case_ref {
             // A person answering about a case we do not have needs a
-            // person to look.
-            Some(_) if s.released => Plan::only(Disposition::RecordOnly),
+            // person to look. Released, it would still join no case, and
+            // what it says (a changed release date, say) would reach no
+            // one: it stays set aside until a person finds its case.
+            Some(reference) if s.released => Plan::only(Disposition::Quarantine {
+                reason: format!(
+                    "it refers to {reference}, which is not a case here: released, it \
+                     would be added to no case and what it says would reach no one"
+                ),
+            }),
             Some(reference) => Plan::only(Disposition::Quarantine {
                 reason: format!("refers to {reference}, which is not a case here"),
             }),
@@ -683,6 +690,9 @@ pub(super) fn referral(
             "invalid": read.invalid.iter().map(|f| f.key()).collect::<Vec<_>>(),
             "conflicts": read.conflicts.iter().map(|f| f.key()).collect::<Vec<_>>(),
             "further_referral_of": first.map(|p| p.case_ref.to_string()),
+            // Whether the earlier case's referrer sent this one too (a
+            // form they sent again, released from quarantine, say).
+            "same_referrer": first.map(|p| referrer.is_some() && p.referrer_email == referrer),
         }),
         form_read: form_read(analysis, read),
     })));

@@ -179,7 +179,7 @@ pub async fn record_by_hand(
         source_key: None,
     };
     match take_in(store, config, incoming, Mode::ByHand(&entry)).await? {
-        (analysis, Released::Recorded(recorded)) => Ok((analysis, recorded)),
+        (analysis, Taken::Done(Released::Recorded(recorded))) => Ok((analysis, recorded)),
         (_, _) => Err(IntakeError::Store(StoreError::Corrupt {
             reference: "intake".into(),
             message: "a referral entered by hand was taken for a release".into(),
@@ -238,6 +238,15 @@ enum Mode<'a> {
     Arrived,
     Release(Release<'a>),
     ByHand(&'a ByHand<'a>),
+    /// What a release would do, recording nothing.
+    Preview,
+}
+
+/// What taking a message in did: recorded (or released), or, previewed,
+/// the plan a release would carry out.
+enum Taken {
+    Done(Released),
+    Planned(crate::core::plan::Plan),
 }
 
 /// Reads and records one message: the whole intake of the gateway.
@@ -247,7 +256,7 @@ pub async fn ingest(
     incoming: Incoming<'_>,
 ) -> Result<(Analysis, Recorded), IntakeError> {
     match take_in(store, config, incoming, Mode::Arrived).await? {
-        (analysis, Released::Recorded(recorded)) => Ok((analysis, recorded)),
+        (analysis, Taken::Done(Released::Recorded(recorded))) => Ok((analysis, recorded)),
         // Only a release settles otherwise.
         (_, _) => Err(IntakeError::Store(StoreError::Corrupt {
             reference: "intake".into(),
@@ -286,9 +295,41 @@ pub async fn release(
         received_at: message.received_at,
         source_key: None,
     };
-    Ok(take_in(store, config, incoming, Mode::Release(release))
-        .await?
-        .1)
+    match take_in(store, config, incoming, Mode::Release(release)).await? {
+        (_, Taken::Done(released)) => Ok(released),
+        (_, Taken::Planned(_)) => Err(IntakeError::Store(StoreError::Corrupt {
+            reference: "intake".into(),
+            message: "a release was taken for a preview".into(),
+        })),
+    }
+}
+
+/// What releasing a quarantined message would do, as [`release`] would
+/// decide it now, recording nothing; none when it is settled or its bytes
+/// are gone (a release could not read it).
+pub async fn release_preview(
+    store: &Store,
+    config: &Config,
+    message: &crate::store::Quarantined,
+) -> Result<Option<crate::core::plan::Plan>, IntakeError> {
+    let (None, Some(raw)) = (&message.settled, message.raw.as_deref()) else {
+        return Ok(None);
+    };
+    let mailbox = config
+        .mailbox(&message.mailbox)
+        .ok_or_else(|| IntakeError::UnknownAuthority(message.mailbox.clone()))?;
+    let incoming = Incoming {
+        mailbox,
+        folder: &message.folder,
+        position: None,
+        raw,
+        received_at: message.received_at,
+        source_key: None,
+    };
+    match take_in(store, config, incoming, Mode::Preview).await? {
+        (_, Taken::Planned(plan)) => Ok(Some(plan)),
+        (_, Taken::Done(_)) => Ok(None),
+    }
 }
 
 /// Reads a message on a blocking thread: its documents may take seconds
@@ -325,12 +366,15 @@ async fn take_in(
     config: &Config,
     incoming: Incoming<'_>,
     mode: Mode<'_>,
-) -> Result<(Analysis, Released), IntakeError> {
+) -> Result<(Analysis, Taken), IntakeError> {
+    let preview = matches!(mode, Mode::Preview);
     let (release, by_hand) = match mode {
-        Mode::Arrived => (None, None),
+        Mode::Arrived | Mode::Preview => (None, None),
         Mode::Release(release) => (Some(release), None),
         Mode::ByHand(entry) => (None, Some(entry)),
     };
+    // Previewed, it is decided as a release would decide it.
+    let released = release.is_some() || preview;
     let receiving = config
         .authority_of(incoming.mailbox)
         .ok_or_else(|| IntakeError::UnknownAuthority(incoming.mailbox.name.clone()))?;
@@ -422,9 +466,8 @@ async fn take_in(
         _ => None,
     };
     // Released, it is answered as if it had been allowed when it came.
-    let answerable = release.is_some()
-        || by_hand.is_some()
-        || Utc::now() - incoming.received_at <= config.answer_max_age;
+    let answerable =
+        released || by_hand.is_some() || Utc::now() - incoming.received_at <= config.answer_max_age;
     let situation = Situation {
         config,
         mailbox: incoming.mailbox,
@@ -438,7 +481,7 @@ async fn take_in(
         parent,
         returned: returned.as_ref(),
         // Entered by a person, it is taken as if its sender were allowed.
-        released: release.is_some() || by_hand.is_some(),
+        released: released || by_hand.is_some(),
         earlier_copy: earlier_copy.as_ref(),
     };
     let refusal = analysis
@@ -556,7 +599,11 @@ async fn take_in(
                 },
             )
             .await?;
-        return Ok((analysis, Released::Recorded(recorded)));
+        return Ok((analysis, Taken::Done(Released::Recorded(recorded))));
+    }
+    if preview {
+        let plan = store.plan_release(lookup.as_ref(), decide).await?;
+        return Ok((analysis, Taken::Planned(plan)));
     }
     let outcome = match release {
         None => Released::Recorded(
@@ -585,7 +632,7 @@ async fn take_in(
                 .await?
         }
     };
-    Ok((analysis, outcome))
+    Ok((analysis, Taken::Done(outcome)))
 }
 
 /// The person a message's referral names, when it will be taken as a

@@ -20,6 +20,9 @@ pub struct Quarantined {
     pub mailbox: String,
     pub folder: String,
     pub received_at: DateTime<Utc>,
+    /// When the gateway recorded it: the purge erases it counting from
+    /// this.
+    pub recorded_at: DateTime<Utc>,
     pub sender: Option<String>,
     pub subject: Option<String>,
     pub reason: String,
@@ -60,7 +63,8 @@ pub enum Released {
     NotQuarantined,
 }
 
-const COLUMNS: &str = "id, mailbox, folder, received_at, sender, subject, quarantine_reason, \
+const COLUMNS: &str =
+    "id, mailbox, folder, received_at, recorded_at, sender, subject, quarantine_reason, \
     kind, message_id, raw, settled, settled_at, settled_by, settled_note";
 
 fn quarantined(row: &DbRow) -> Result<Quarantined, StoreError> {
@@ -78,6 +82,7 @@ fn quarantined(row: &DbRow) -> Result<Quarantined, StoreError> {
         mailbox: row.get("mailbox"),
         folder: row.get("folder"),
         received_at: row.time("received_at"),
+        recorded_at: row.time("recorded_at"),
         sender: row.get("sender"),
         subject: row.get("subject"),
         reason: row
@@ -144,6 +149,22 @@ impl Store {
         .rows_affected();
         tx.commit().await?;
         Ok(done > 0)
+    }
+
+    /// What releasing a message would do, decided as
+    /// [`Store::release_quarantined`] decides it, recording nothing.
+    pub async fn plan_release(
+        &self,
+        lookup: Option<&PersonLookup>,
+        decide: impl FnOnce(&[PersonCase]) -> Plan,
+    ) -> Result<Plan, StoreError> {
+        let mut tx = db::begin_snapshot(&self.pool, self.backend).await?;
+        let persons = match lookup {
+            Some(lookup) => find_person_cases(&mut tx, lookup).await?,
+            None => Vec::new(),
+        };
+        tx.rollback().await?;
+        Ok(decide(&persons))
     }
 
     /// Releases a quarantined message: `decide` (given the person's open

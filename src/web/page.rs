@@ -27,6 +27,13 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
+/// Text from mail (a subject, a sender) made safe for HTML with its
+/// control characters and reordering marks shown as escapes (`\u{202e}`),
+/// so that none acts on the page or hides what the text says.
+pub(crate) fn visible(text: &str) -> String {
+    escape(&crate::terminal::printable(text))
+}
+
 /// A whole page: `title` (plain text), `body` (HTML), and for someone
 /// signed in the pages they may open and the sign-out button (with their
 /// CSRF token).

@@ -4,20 +4,23 @@
 //! and recorded with who did it.
 
 use super::cases::{forbidden, reader, refused};
-use super::page::{answer, escape, headed_table, not_found_page, page_at};
+use super::page::{answer, escape, headed_table, not_found_page, page_at, visible};
 use super::session::{csrf_ok, field, form, Signed, Viewer};
 use super::sign_in::trouble;
 use super::WebState;
+use crate::core::classify::Kind;
 use crate::core::ids::StoredMessageId;
+use crate::core::plan::Disposition;
 use crate::core::states::Settlement;
-use crate::core::words::short_time;
-use crate::intake::{release, Release};
+use crate::core::words::{long_date, short_time};
+use crate::intake::{release, release_preview, Release};
 use crate::store::{Action, CaseScope, Released, Settled};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 fn officer(signed: &Signed) -> Option<(&str, &CaseScope)> {
@@ -45,62 +48,117 @@ pub(crate) async fn list(
     if let Err(e) = super::access::record_page(&state, &signed, "/quarantine", uri.query()).await {
         return trouble(&e);
     }
-    let waiting = match state.store.scoped_quarantined(scope).await {
-        Ok(w) => w,
-        Err(e) => return trouble(&e),
-    };
+    // What was just done, said from the message's state in the store, not
+    // from the address: a link cannot make the page say something happened.
     let note = match after(&uri) {
-        Some(("dismissed", id)) => format!("Message {id} dismissed."),
-        Some(("released", id)) => format!("Message {id} released: recorded; it concerns no case."),
-        Some(("released-elsewhere", id)) => format!(
-            "Message {id} released: its form names another authority, so its case was opened there and is theirs to see; the referrer is answered."
-        ),
-        _ => String::new(),
+        Some(id) => match state.store.scoped_quarantined_message(scope, id).await {
+            Ok(Some(message)) => match &message.settled {
+                Some(settled) => match confirmation(&state, scope, id, settled).await {
+                    Ok(words) => format!("<p role=\"status\"><strong>{words}</strong></p>"),
+                    Err(e) => return trouble(&e),
+                },
+                None => String::new(),
+            },
+            Ok(None) => String::new(),
+            Err(e) => return trouble(&e),
+        },
+        None => String::new(),
     };
-    let note = if note.is_empty() {
-        note
-    } else {
-        format!("<p role=\"status\"><strong>{note}</strong></p>")
-    };
-    answer(StatusCode::OK, listing(&signed, &waiting, &note, None))
+    show(&state, &signed, scope, StatusCode::OK, &note, None).await
 }
 
-/// What was just done, from the query (`dismissed=ID` or `released=ID`).
-fn after(uri: &Uri) -> Option<(&'static str, u64)> {
+/// The message just settled, from the query (`dismissed=ID`,
+/// `released=ID` or `released-elsewhere=ID`).
+fn after(uri: &Uri) -> Option<StoredMessageId> {
     let (key, value) = uri.query()?.split('&').next()?.split_once('=')?;
     let id = value.parse().ok()?;
-    match key {
-        "dismissed" => Some(("dismissed", id)),
-        "released" => Some(("released", id)),
-        "released-elsewhere" => Some(("released-elsewhere", id)),
-        _ => None,
-    }
+    matches!(key, "dismissed" | "released" | "released-elsewhere").then(|| StoredMessageId::new(id))
 }
 
-/// How a settled message was settled, with a link to its case when the
-/// note names one.
-fn settled_note(id: StoredMessageId, s: &Settled) -> String {
-    let case = s
+/// The case a release's note names, when it is the reader's authority's:
+/// another authority's case is not the reader's to see, nor to be named.
+async fn own_case(
+    state: &WebState,
+    scope: &CaseScope,
+    settled: &Settled,
+) -> Result<Option<String>, crate::store::StoreError> {
+    let Some(reference) = settled
         .note
         .as_deref()
-        .filter(|_| s.how != Settlement::Dismissed)
-        .and_then(|n| n.rsplit_once("case "))
-        .map(|(_, reference)| reference.trim())
-        .filter(|r| !r.is_empty());
-    let case = match case {
-        Some(r) => format!(" (case <a href=\"/cases/{r}\">{r}</a>)", r = escape(r)),
-        None => s
+        .filter(|_| settled.how != Settlement::Dismissed)
+        .and_then(|n| n.strip_prefix("case "))
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .scoped_case(scope, reference)
+        .await?
+        .map(|_| reference.to_string()))
+}
+
+/// What a release or dismissal did, as its confirmation says it (HTML).
+async fn confirmation(
+    state: &WebState,
+    scope: &CaseScope,
+    id: StoredMessageId,
+    settled: &Settled,
+) -> Result<String, crate::store::StoreError> {
+    let who = format!(
+        "by {} on {}",
+        visible(&settled.by),
+        escape(&short_time(settled.at))
+    );
+    let case = own_case(state, scope, settled).await?;
+    Ok(match (settled.how, case) {
+        (Settlement::Dismissed, _) => format!(
+            "Message {id} dismissed {who}. Reason: {}",
+            visible(settled.note.as_deref().unwrap_or("(none given)"))
+        ),
+        (how, Some(r)) => format!(
+            "Message {id} {} {who}: case <a href=\"/cases/{r}\">{r}</a>.",
+            escape(how.as_str()),
+            r = escape(&r)
+        ),
+        // A case, but another authority's: said without naming it.
+        (how, None) if settled.note.is_some() => format!(
+            "Message {id} {} {who}: its form names another authority, so its case was opened \
+             there and is theirs to see; the referrer is answered.",
+            escape(how.as_str())
+        ),
+        (how, None) => format!(
+            "Message {id} {} {who}: recorded; it concerns no case.",
+            escape(how.as_str())
+        ),
+    })
+}
+
+/// The answer to a release or dismissal of a message already settled (a
+/// reload, a second officer): how and by whom, with a link to its case only
+/// when that case is the reader's authority's.
+async fn already(
+    state: &WebState,
+    scope: &CaseScope,
+    id: StoredMessageId,
+    s: &Settled,
+) -> Result<String, crate::store::StoreError> {
+    let case = match own_case(state, scope, s).await? {
+        Some(r) => format!(" (case <a href=\"/cases/{r}\">{r}</a>)", r = escape(&r)),
+        None if s.how == Settlement::Dismissed => s
             .note
             .as_deref()
-            .map(|n| format!(" ({})", escape(n)))
+            .map(|n| format!(" (reason: {})", visible(n)))
             .unwrap_or_default(),
+        None => String::new(),
     };
-    format!(
+    Ok(format!(
         "Message {id} was already {} by {} on {}{case}.",
         escape(s.how.as_str()),
-        escape(&s.by),
+        visible(&s.by),
         escape(&short_time(s.at)),
-    )
+    ))
 }
 
 /// A dismissal that could not be done: the message's number and what is
@@ -108,12 +166,15 @@ fn settled_note(id: StoredMessageId, s: &Settled) -> String {
 type Problem<'a> = Option<(StoredMessageId, &'a str)>;
 
 fn listing(
+    state: &WebState,
     signed: &Signed,
     waiting: &[crate::store::Quarantined],
+    previews: &HashMap<StoredMessageId, String>,
     note: &str,
     problem: Problem<'_>,
 ) -> String {
     let csrf = escape(&signed.csrf);
+    let today = crate::core::uk::date(Utc::now());
     let mut body = String::new();
     if let Some((id, message)) = problem {
         body.push_str(&format!(
@@ -123,8 +184,15 @@ fn listing(
         ));
     }
     body.push_str(note);
-    if waiting.is_empty() {
-        body.push_str("<p>The quarantine is empty: no message is waiting.</p>");
+    // The newest first: what came in this morning is what is asked about.
+    let mut waiting: Vec<&crate::store::Quarantined> = waiting.iter().collect();
+    waiting.sort_by_key(|q| std::cmp::Reverse((q.received_at, q.id)));
+    match waiting.len() {
+        0 => body.push_str("<p>The quarantine is empty: no message is waiting.</p>"),
+        1 => body.push_str("<p>1 message is waiting.</p>"),
+        n => body.push_str(&format!(
+            "<p>{n} messages are waiting, the newest first.</p>"
+        )),
     }
     for q in waiting {
         let id = q.id;
@@ -136,10 +204,19 @@ fn listing(
                  by hand, giving message number {id}; that settles it.</p>"
             )
         } else {
+            let does = previews
+                .get(&id)
+                .map(|words| format!("<p id=\"release-{id}-does\">Releasing it {words}</p>"))
+                .unwrap_or_default();
+            let described = if does.is_empty() {
+                String::new()
+            } else {
+                format!(" aria-describedby=\"release-{id}-does\"")
+            };
             format!(
-                "<form method=\"post\" action=\"/quarantine/{id}/release\" class=\"inline\">\
+                "{does}<form method=\"post\" action=\"/quarantine/{id}/release\" class=\"inline\">\
                  <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                 <button type=\"submit\">Release message {id}</button></form>"
+                 <button type=\"submit\"{described}>Release message {id}</button></form>"
             )
         };
         let received = short_time(q.received_at);
@@ -147,19 +224,45 @@ fn listing(
         // Named by what the page already shows of it: its subject, else who
         // sent it and when.
         let heading = match q.subject.as_deref().map(str::trim) {
-            Some(subject) if !subject.is_empty() => subject.to_string(),
-            _ => format!("Quarantined message from {sender}, received {received}"),
+            Some(subject) if !subject.is_empty() => {
+                crate::terminal::printable(subject).into_owned()
+            }
+            _ => format!(
+                "Quarantined message from {}, received {received}",
+                crate::terminal::printable(sender)
+            ),
+        };
+        // Its text goes at the first purge after its retention period,
+        // counted in days from today; after that it can only be dismissed.
+        let erased = crate::core::uk::date(state.config.retention.erased_from(q.recorded_at));
+        let left = (erased - today).num_days();
+        let deadline = match left {
+            _ if q.raw.is_none() => "its text is no longer kept".to_string(),
+            ..=0 => format!(
+                "today: its text is erased by the purge from {}",
+                long_date(erased)
+            ),
+            1 => format!(
+                "1 day: its text is erased by the purge from {}",
+                long_date(erased)
+            ),
+            n => format!(
+                "{n} days: its text is erased by the purge from {}",
+                long_date(erased)
+            ),
         };
         let details = format!(
             "<tr><th scope=\"row\">Received</th><td>{received}</td></tr>\
              <tr><th scope=\"row\">From</th><td>{sender}</td></tr>\
              <tr><th scope=\"row\">Subject</th><td>{subject}</td></tr>\
              <tr><th scope=\"row\">Set aside because</th><td>{reason}</td></tr>\
+             <tr><th scope=\"row\">Release within</th><td>{deadline}</td></tr>\
              <tr><th scope=\"row\">Message number</th><td>{id}</td></tr>",
             received = escape(&received),
-            sender = escape(q.sender.as_deref().unwrap_or("(no sender)")),
-            subject = escape(q.subject.as_deref().unwrap_or("(no subject)")),
-            reason = escape(&q.reason),
+            sender = visible(q.sender.as_deref().unwrap_or("(no sender)")),
+            subject = visible(q.subject.as_deref().unwrap_or("(no subject)")),
+            reason = visible(&q.reason),
+            deadline = escape(&deadline),
         );
         // The reason's field, with what is wrong with it beside it when
         // this message's dismissal was refused.
@@ -186,20 +289,114 @@ fn listing(
     page_at(Some("/quarantine"), "Quarantine", &body, Some(signed))
 }
 
+/// The page: the scope's waiting messages, with what Release would do to
+/// each, `note` (HTML) and any `problem` said first.
+async fn show(
+    state: &WebState,
+    signed: &Signed,
+    scope: &CaseScope,
+    status: StatusCode,
+    note: &str,
+    problem: Problem<'_>,
+) -> Response {
+    let waiting = match state.store.scoped_quarantined(scope).await {
+        Ok(waiting) => waiting,
+        Err(e) => return trouble(&e),
+    };
+    let previews = previews(state, scope, &waiting).await;
+    answer(
+        status,
+        listing(state, signed, &waiting, &previews, note, problem),
+    )
+}
+
+/// At most this many messages a page are read again to say what Release
+/// would do: each is read as a release reads it.
+const PREVIEWS: usize = 25;
+
+/// What releasing each waiting message would do (the newest first), in
+/// words, HTML: decided as a release would decide it, nothing recorded.
+async fn previews(
+    state: &WebState,
+    scope: &CaseScope,
+    waiting: &[crate::store::Quarantined],
+) -> HashMap<StoredMessageId, String> {
+    let mut newest: Vec<&crate::store::Quarantined> = waiting
+        .iter()
+        .filter(|q| !crate::intake::unreadable_reason(&q.reason))
+        .collect();
+    newest.sort_by_key(|q| std::cmp::Reverse((q.received_at, q.id)));
+    let mut said = HashMap::new();
+    for q in newest.into_iter().take(PREVIEWS) {
+        let plan = match release_preview(&state.store, &state.config, q).await {
+            Ok(Some(plan)) => plan,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!(message = q.id.get(), error = %e, "web view: release preview failed");
+                continue;
+            }
+        };
+        let words = match &plan.disposition {
+            Disposition::Open(new) => {
+                let code = new.authority.to_string();
+                let name = state
+                    .config
+                    .authorities
+                    .by_code(&code)
+                    .map_or_else(|| code.clone(), |a| a.full_name().to_string());
+                if code.eq_ignore_ascii_case(scope.code()) {
+                    let further = if new.linked_to.is_some() {
+                        ", a further referral of a person with an open case"
+                    } else {
+                        ""
+                    };
+                    format!("records a new referral for {}{further}.", escape(&name))
+                } else {
+                    format!(
+                        "records a new referral for {}, as its form says: the case is theirs, \
+                         and not yours to see.",
+                        escape(&name)
+                    )
+                }
+            }
+            Disposition::Change { case_ref, .. } => {
+                let reference = case_ref.to_string();
+                match state.store.scoped_case(scope, &reference).await {
+                    Ok(Some(_)) => format!(
+                        "adds this message to case <a href=\"/cases/{r}\">{r}</a>.",
+                        r = escape(&reference)
+                    ),
+                    Ok(None) => "adds this message to another authority's case.".to_string(),
+                    Err(e) => {
+                        tracing::warn!(message = q.id.get(), error = %e, "web view: release preview failed");
+                        continue;
+                    }
+                }
+            }
+            Disposition::RecordOnly => {
+                "records it on no case: nothing on any case changes.".to_string()
+            }
+            Disposition::Quarantine { reason } => format!(
+                "does nothing: it stays here, because {}.",
+                visible(reason.trim_end_matches('.'))
+            ),
+        };
+        said.insert(q.id, words);
+    }
+    said
+}
+
 /// The page again, with what was done said first (`note` is HTML).
 async fn done(state: &WebState, signed: &Signed, scope: &CaseScope, note: String) -> Response {
-    match state.store.scoped_quarantined(scope).await {
-        Ok(waiting) => answer(
-            StatusCode::OK,
-            listing(
-                signed,
-                &waiting,
-                &format!("<p role=\"status\"><strong>{note}</strong></p>"),
-                None,
-            ),
-        ),
-        Err(e) => trouble(&e),
-    }
+    show(
+        state,
+        signed,
+        scope,
+        StatusCode::OK,
+        &format!("<p role=\"status\"><strong>{note}</strong></p>"),
+        None,
+    )
+    .await
 }
 
 /// `POST /quarantine/ID/release`.
@@ -255,7 +452,9 @@ pub(crate) async fn release_one(
                     address,
                     Some(scope.code()),
                     None,
-                    &format!("released quarantined message {id}, which became another authority's case"),
+                    &format!(
+                        "released quarantined message {id}, which became another authority's case"
+                    ),
                     Utc::now(),
                 )
                 .await
@@ -281,15 +480,32 @@ pub(crate) async fn release_one(
             };
             (note, case)
         }
-        Ok(Released::StillSetAside(why)) => (
-            format!("Message {id} cannot be recorded by the gateway ({}): record it by hand from the inbox, then dismiss it.", escape(&why)),
-            None,
-        ),
-        Ok(Released::AlreadySettled(s)) => (settled_note(id, &s), None),
+        // Kept in quarantine, said as a warning: nothing was recorded.
+        Ok(Released::StillSetAside(why)) => {
+            let advice = if message.kind == Kind::Reply {
+                "Read it in the inbox, record what it says on the case it is about (its \
+                 reference may be mistyped), then dismiss it here with a reason."
+            } else {
+                "Record it by hand from the inbox, then dismiss it here with a reason."
+            };
+            let warning = format!(
+                "<div class=\"error-summary\" role=\"alert\"><h2>Message {id} was not released</h2>\
+                 <p>It stays in quarantine, with all it says: {}. {advice}</p></div>",
+                escape(&why)
+            );
+            return show(&state, &signed, scope, StatusCode::CONFLICT, &warning, None).await;
+        }
+        Ok(Released::AlreadySettled(s)) => match already(&state, scope, id, &s).await {
+            Ok(words) => (words, None),
+            Err(e) => return trouble(&e),
+        },
         Ok(Released::NotQuarantined) => return not_found_page(Some(&signed)),
         Err(e) => {
             tracing::warn!(message = id.get(), error = %e, "web view: release failed");
-            (format!("Message {id} could not be released. Try again."), None)
+            (
+                format!("Message {id} could not be released. Try again."),
+                None,
+            )
         }
     };
     if note.contains(" released:") {
@@ -345,7 +561,10 @@ pub(crate) async fn dismiss_one(
         // repeated release says.
         Ok(Some(message)) => {
             if let Some(settled) = &message.settled {
-                return done(&state, &signed, scope, settled_note(id, settled)).await;
+                return match already(&state, scope, id, settled).await {
+                    Ok(words) => done(&state, &signed, scope, words).await,
+                    Err(e) => trouble(&e),
+                };
             }
         }
         Ok(None) => {
@@ -361,18 +580,15 @@ pub(crate) async fn dismiss_one(
     if reason.is_empty() {
         // Refused, with the reason's field marked, as every form's errors
         // are: nothing was dismissed.
-        return match state.store.scoped_quarantined(scope).await {
-            Ok(waiting) => answer(
-                StatusCode::BAD_REQUEST,
-                listing(
-                    &signed,
-                    &waiting,
-                    "",
-                    Some((id, "Enter why the message needs nothing done")),
-                ),
-            ),
-            Err(e) => trouble(&e),
-        };
+        return show(
+            &state,
+            &signed,
+            scope,
+            StatusCode::BAD_REQUEST,
+            "",
+            Some((id, "Enter why the message needs nothing done")),
+        )
+        .await;
     }
     let now = Utc::now();
     let note = match state

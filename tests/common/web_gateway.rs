@@ -162,6 +162,15 @@ impl Gateway {
         std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
     }
 
+    /// Runs the command line on this gateway's configuration folder:
+    /// whether it succeeded, and what it printed.
+    pub fn cli(&self, args: &[&str]) -> (bool, String) {
+        let config = self.dir.path().display().to_string();
+        let mut all = vec!["--config", config.as_str()];
+        all.extend_from_slice(args);
+        super::gateway_cli(&self.database(), &all)
+    }
+
     pub fn database(&self) -> String {
         format!("sqlite:{}", self.dir.path().join("gateway.db").display())
     }
