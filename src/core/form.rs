@@ -362,6 +362,16 @@ pub fn holds_a_label(text: &str) -> bool {
         .any(|line| is_heading(line) || split_label(line).is_some())
 }
 
+/// Whether a line of text (a paragraph, not a table row) is one of the
+/// form's labels: `Some(true)` with its answer beside it (`Full name:
+/// Daniel`), `Some(false)` alone (`Full name:`, `Full name`).
+pub fn label_answered(line: &str) -> Option<bool> {
+    if line.contains(CELL_SEPARATOR) {
+        return None;
+    }
+    split_label(line).map(|found| !found.value.trim().is_empty())
+}
+
 /// A table row: the label is the first cell, or the second when the first
 /// holds only the question number.
 fn split_table_row<'a>(left: &'a str, right: &'a str) -> Option<LabelLine<'a>> {

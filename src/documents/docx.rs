@@ -1,5 +1,7 @@
 //! Word (`.docx`): `word/document.xml` read as a person sees the page.
-//! Paragraphs are lines and table rows `label<TAB>value`; text typed into
+//! Paragraphs are lines and table rows `label<TAB>value` (a form's table
+//! inside a layout table's cell read as a table of its own, a cell holding
+//! a label over its answer as that pair: `xml::Layout`); text typed into
 //! content controls and legacy form fields reads as text, a control still
 //! showing its placeholder as nothing; legacy check boxes (`w:checkBox`)
 //! and content-control check boxes (`w14:checkbox`) read as `☒`/`☐`, as
