@@ -1,7 +1,8 @@
 //! Forms laid out as councils' templates lay them out: inside a table
-//! holding the logo and heading, a question over its answer in one cell.
+//! holding the logo and heading, a question over its answer in one cell,
+//! ticks drawn as list bullets.
 
-use super::write::{docx, escape, odt, word_paragraph};
+use super::write::{docx, escape, odt, word_paragraph, zip_parts};
 use super::*;
 use crate::core::field::Field;
 use crate::core::form::read_form;
@@ -282,4 +283,96 @@ fn a_question_beside_its_answer_still_reads_as_before() {
         "{text:?}"
     );
     assert_eq!(read.referral.rough_sleeping_risk, None, "{text:?}");
+}
+
+/// A Word package with its numbering part, as Word writes one.
+fn numbered_docx(body: &str, numbering: &str) -> Vec<u8> {
+    const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+    let document = format!(r#"<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>"#);
+    let numbering = format!(r#"<w:numbering xmlns:w="{W}">{numbering}</w:numbering>"#);
+    zip_parts(&[
+        ("_rels/.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#.as_slice()),
+        ("word/_rels/document.xml.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId5" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering" Target="numbering.xml"/></Relationships>"#.as_slice()),
+        ("word/document.xml", document.as_bytes()),
+        ("word/numbering.xml", numbering.as_bytes()),
+    ])
+    .expect("docx")
+}
+
+/// A list (`w:num`) whose first level draws `text` in `font` as its bullet.
+fn bullet_list(id: u32, text: &str, font: &str) -> String {
+    format!(
+        r#"<w:abstractNum w:abstractNumId="{id}"><w:lvl w:ilvl="0"><w:numFmt w:val="bullet"/><w:lvlText w:val="{text}"/><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:hint="default"/></w:rPr></w:lvl></w:abstractNum><w:num w:numId="{id}"><w:abstractNumId w:val="{id}"/></w:num>"#
+    )
+}
+
+fn list_paragraph(list: u32, text: &str) -> String {
+    format!(
+        r#"<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="{list}"/></w:numPr></w:pPr><w:r><w:t>{}</w:t></w:r></w:p>"#,
+        escape(text)
+    )
+}
+
+#[test]
+fn a_tick_drawn_as_a_list_bullet_answers() {
+    // Word's tick bullet (Wingdings `ü`) beside Yes, its empty box (`¨`)
+    // beside No; a tick written at Wingdings' own code point (U+F0FC).
+    let numbering = [
+        bullet_list(1, "ü", "Wingdings"),
+        bullet_list(2, "¨", "Wingdings"),
+        bullet_list(3, "\u{F0FC}", "Symbol"),
+    ]
+    .concat();
+    let body = [
+        word_paragraph("Consent to referral:"),
+        list_paragraph(1, "Yes"),
+        list_paragraph(2, "No"),
+        word_paragraph("At risk of rough sleeping:"),
+        list_paragraph(2, "Yes"),
+        list_paragraph(3, "No"),
+    ]
+    .concat();
+    let bytes = numbered_docx(&body, &numbering);
+    let text = read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read");
+    let read = interpreted(&text);
+    assert_eq!(read.referral.consent, Some(true), "{text:?}");
+    assert_eq!(read.referral.rough_sleeping_risk, Some(false), "{text:?}");
+}
+
+#[test]
+fn a_list_s_ordinary_bullet_ticks_nothing() {
+    // Wingdings' square bullet (`§`) and a plain round one: bullets, no
+    // ticks, so the options are only offered.
+    let numbering = [
+        bullet_list(1, "§", "Wingdings"),
+        bullet_list(2, "•", "Calibri"),
+    ]
+    .concat();
+    let body = [
+        word_paragraph("Consent to referral:"),
+        list_paragraph(1, "Yes"),
+        list_paragraph(1, "No"),
+        word_paragraph("At risk of rough sleeping:"),
+        list_paragraph(2, "Yes"),
+        list_paragraph(2, "No"),
+    ]
+    .concat();
+    let bytes = numbered_docx(&body, &numbering);
+    let text = read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read");
+    let read = interpreted(&text);
+    assert_eq!(read.referral.consent, None, "{text:?}");
+    assert_eq!(read.referral.rough_sleeping_risk, None, "{text:?}");
+}
+
+#[test]
+fn web_hidden_text_is_printed_and_read() {
+    // `w:webHidden` hides text in Word's web layout only.
+    let body = r#"<w:p><w:r><w:t xml:space="preserve">Full name: </w:t></w:r><w:r><w:rPr><w:webHidden/></w:rPr><w:t>Daniel Whitmore</w:t></w:r></w:p>"#;
+    let text = word_text(body);
+    let read = interpreted(&text);
+    assert_eq!(
+        read.referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
 }
