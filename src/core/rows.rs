@@ -3,7 +3,7 @@
 //! answers.
 
 use super::field::{Label, ValueKind};
-use super::form::{label_answered, CELL_SEPARATOR};
+use super::form::{answers_below, label_answered, CELL_SEPARATOR};
 use super::tick::has_boxes;
 
 /// Whether a row of four or more cells, an even number, is question,
@@ -91,16 +91,25 @@ pub fn questions_in_cells(cells: &[Vec<&str>]) -> Option<Vec<String>> {
 }
 
 /// A question and what stands below it in its cell: `question<TAB>answer`
-/// when it stands alone, else one line of text, as the cell reads.
+/// when it stands alone, else one line of text, as the cell reads. What
+/// stands below a question alone that cannot be its answer (guidance) is
+/// a line of its own under the question left unanswered.
 fn question_line((question, beside, below): (&str, bool, Vec<&str>)) -> String {
-    let below = below.join(" ");
+    let joined = below.join(" ");
     if beside {
-        if below.is_empty() {
+        if joined.is_empty() {
             question.to_string()
         } else {
-            format!("{question} {below}")
+            format!("{question} {joined}")
         }
+    } else if answers_below(question, &joined) {
+        format!("{question}{CELL_SEPARATOR}{joined}")
     } else {
-        format!("{question}{CELL_SEPARATOR}{below}")
+        let mut lines = format!("{question}{CELL_SEPARATOR}");
+        for paragraph in below {
+            lines.push('\n');
+            lines.push_str(paragraph);
+        }
+        lines
     }
 }

@@ -376,3 +376,37 @@ fn web_hidden_text_is_printed_and_read() {
         "{text:?}"
     );
 }
+
+#[test]
+fn guidance_under_a_question_in_its_cell_is_no_answer() {
+    // The consent question over guidance, its boxes in the row below: the
+    // guidance speaks of consent but is no answer, and neither is a
+    // question put to the referrer. Asked again, never read as yes.
+    let rows = [
+        word_row(&[word_cell(&format!(
+            "{}{}",
+            word_bold("Consent to referral"),
+            word_paragraph("Please confirm the person has consented to this referral.")
+        ))]),
+        word_row(&[word_cell(&word_paragraph("☐ Yes ☐ No"))]),
+        word_row(&[word_cell(&format!(
+            "{}{}",
+            word_bold("Existing tenancy or mortgage"),
+            word_paragraph("Has he agreed?")
+        ))]),
+        word_row(&[word_cell(&format!(
+            "{}{}",
+            word_bold("Full name"),
+            word_paragraph("Daniel Whitmore")
+        ))]),
+    ];
+    let text = word_text(&word_tbl(&rows));
+    let read = interpreted(&text);
+    assert_eq!(read.referral.consent, None, "{text:?}");
+    assert_eq!(read.referral.existing_tenancy, None, "{text:?}");
+    assert_eq!(
+        read.referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+}
