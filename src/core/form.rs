@@ -6,7 +6,7 @@ use super::field::{longest_label_len, Field, Label, NamePart, ShortKey, ValueKin
 use super::options::{
     after_offered_options, grid_header, is_cross, options_in_rows, options_on_lines, under_grid,
 };
-use super::tick::{read_ticks, Ticks};
+use super::tick::{has_boxes, read_ticks, Ticks};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
@@ -360,6 +360,36 @@ pub fn holds_a_label(text: &str) -> bool {
     text.lines()
         .map(unquote)
         .any(|line| is_heading(line) || split_label(line).is_some())
+}
+
+/// Whether a line of text (a paragraph, not a table row) is one of the
+/// form's labels: `Some(true)` with its answer beside it (`Full name:
+/// Daniel`), `Some(false)` alone (`Full name:`, `Full name`).
+pub fn label_answered(line: &str) -> Option<bool> {
+    if line.contains(CELL_SEPARATOR) {
+        return None;
+    }
+    split_label(line).map(|found| !found.value.trim().is_empty())
+}
+
+/// Whether `value`, standing below the label `label` in its table cell,
+/// may be its answer, as a value on the line after its label may: a yes/no
+/// answer is short, a date has digits; boxes are read as boxes. Guidance
+/// under the question (`Please confirm the person has consented`, `Has
+/// the person agreed?`) is no answer.
+pub fn answers_below(label: &str, value: &str) -> bool {
+    let Some(found) = split_label(label) else {
+        return false;
+    };
+    let kind = found.label.value_kind();
+    if matches!(kind, ValueKind::Boolean | ValueKind::Choice) && has_boxes(value) {
+        return true;
+    }
+    let clean = answer(kind, value);
+    clean.is_empty()
+        || (fits_on_next_line(kind, &clean)
+            && !clean.ends_with('?')
+            && !(kind == ValueKind::Boolean && asks_its_own_question(value)))
 }
 
 /// A table row: the label is the first cell, or the second when the first

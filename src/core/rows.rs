@@ -3,6 +3,7 @@
 //! answers.
 
 use super::field::{Label, ValueKind};
+use super::form::{answers_below, label_answered, CELL_SEPARATOR};
 use super::tick::has_boxes;
 
 /// Whether a row of four or more cells, an even number, is question,
@@ -33,4 +34,82 @@ pub fn is_row_of_pairs(cells: &[&str]) -> bool {
                     && !c.eq_ignore_ascii_case("x")
                     && c.chars().any(char::is_alphabetic))
         })
+}
+
+/// The lines of a row whose cells each hold questions with their answers
+/// (`Full name:` over `Daniel Whitmore` in one cell, `Date of birth:` over
+/// `02/03/1991` in the next; or `Full name` in bold over its answer in a
+/// cell of its own), given each cell's paragraphs: a line for each
+/// question, `question<TAB>answer` where the answer stands below it, its
+/// answer the paragraphs up to the cell's next question and never the next
+/// cell's. Every cell holding text starts with a question, and the first
+/// holds its answer too: a row whose first cell is a question alone is a
+/// question beside its answer (`Full name | Daniel Whitmore`), `None`.
+pub fn questions_in_cells(cells: &[Vec<&str>]) -> Option<Vec<String>> {
+    let mut lines = Vec::new();
+    let mut first = true;
+    for cell in cells {
+        let paragraphs: Vec<&str> = cell
+            .iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .collect();
+        let Some(head) = paragraphs.first() else {
+            continue;
+        };
+        let beside = label_answered(head)?;
+        let below = paragraphs
+            .get(1)
+            .is_some_and(|p| label_answered(p).is_none());
+        if first && !beside && !below {
+            return None;
+        }
+        first = false;
+        // The question being read, whether its answer is beside it, and
+        // the paragraphs below it.
+        let mut question: Option<(&str, bool, Vec<&str>)> = None;
+        for paragraph in paragraphs {
+            match label_answered(paragraph) {
+                Some(beside) => {
+                    if let Some(done) = question.take() {
+                        lines.push(question_line(done));
+                    }
+                    question = Some((paragraph, beside, Vec::new()));
+                }
+                None => {
+                    if let Some((_, _, below)) = question.as_mut() {
+                        below.push(paragraph);
+                    }
+                }
+            }
+        }
+        if let Some(done) = question {
+            lines.push(question_line(done));
+        }
+    }
+    (!lines.is_empty()).then_some(lines)
+}
+
+/// A question and what stands below it in its cell: `question<TAB>answer`
+/// when it stands alone, else one line of text, as the cell reads. What
+/// stands below a question alone that cannot be its answer (guidance) is
+/// a line of its own under the question left unanswered.
+fn question_line((question, beside, below): (&str, bool, Vec<&str>)) -> String {
+    let joined = below.join(" ");
+    if beside {
+        if joined.is_empty() {
+            question.to_string()
+        } else {
+            format!("{question} {joined}")
+        }
+    } else if answers_below(question, &joined) {
+        format!("{question}{CELL_SEPARATOR}{joined}")
+    } else {
+        let mut lines = format!("{question}{CELL_SEPARATOR}");
+        for paragraph in below {
+            lines.push('\n');
+            lines.push_str(paragraph);
+        }
+        lines
+    }
 }

@@ -1,5 +1,8 @@
 //! Word (`.docx`): `word/document.xml` read as a person sees the page.
-//! Paragraphs are lines and table rows `label<TAB>value`; text typed into
+//! Paragraphs are lines and table rows `label<TAB>value` (a form's table
+//! inside a layout table's cell read as a table of its own, a cell holding
+//! a label over its answer as that pair: `xml::Layout`; a list paragraph
+//! whose bullet is a tick or a box shows it, `word_numbering`); text typed into
 //! content controls and legacy form fields reads as text, a control still
 //! showing its placeholder as nothing; legacy check boxes (`w:checkBox`)
 //! and content-control check boxes (`w14:checkbox`) read as `☒`/`☐`, as
@@ -8,7 +11,8 @@
 //! and whatever stands between a field's `begin` and its `separate`, or
 //! its `end` when it has no result, nested fields included) are never
 //! read, nor is text a reader does not see: hidden (`w:vanish`
-//! however written), in the colour of what it is drawn on (white on no
+//! however written; `w:webHidden` hides text in the web layout only, and
+//! is read), in the colour of what it is drawn on (white on no
 //! shading; white on a dark run, paragraph or table cell shading shows;
 //! a theme colour as the document's theme and its colour mapping make
 //! it, tints and shades included), under two points, squeezed under a
@@ -42,6 +46,7 @@
 use super::bound::{same_text, Binding, Shown, Stores};
 use super::look::{Colour, Fill, Look, PAGE_POINTS};
 use super::theme::Theme;
+use super::word_numbering::Numbering;
 use super::word_package::{bound_stores, in_folder, main_part, related_parts};
 use super::word_styles::{
     set_run_property, shading, Place, Placing, Styles, TableLook, TextFill, MARGIN_TWIPS,
@@ -109,7 +114,8 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<DocumentText, Docume
     let xml = zipped::read_part(bytes, &main, budget)?;
     let folder = main.rsplit_once('/').map_or("", |(folder, _)| folder);
     let mut theme = Theme::default();
-    let [theme_part, settings_part] = related_parts(bytes, &main, ["/theme", "/settings"], budget)?;
+    let [theme_part, settings_part, numbering_part] =
+        related_parts(bytes, &main, ["/theme", "/settings", "/numbering"], budget)?;
     if let Some(part) = theme_part {
         if let Some(xml) = zipped::read_optional_part(bytes, &part, budget)? {
             theme.read_scheme(&xml, budget)?;
@@ -125,12 +131,19 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<DocumentText, Docume
         Some(xml) => Styles::read(&xml, theme, budget)?,
         None => Styles::with_theme(theme),
     };
+    let numbering = match numbering_part {
+        Some(part) => match zipped::read_optional_part(bytes, &part, budget)? {
+            Some(xml) => Numbering::read(&xml, budget)?,
+            None => Numbering::default(),
+        },
+        None => Numbering::default(),
+    };
     let stores = if xml.windows(11).any(|w| w == b"dataBinding") {
         bound_stores(bytes, &main, budget)?
     } else {
         Stores::default()
     };
-    read_xml(&xml, &styles, &stores, budget)
+    read_xml(&xml, &styles, &numbering, &stores, budget)
 }
 
 /// The namespaces Word knows: a `mc:Choice` requiring any other is one
@@ -316,6 +329,7 @@ fn css_points(value: &str) -> Option<f32> {
 fn read_xml(
     xml: &[u8],
     styles: &Styles,
+    numbering: &Numbering,
     stores: &Stores,
     budget: &Budget,
 ) -> Result<DocumentText, DocumentError> {
@@ -362,6 +376,11 @@ fn read_xml(
     // being read (an old look kept by a tracked change, `w:rPrChange`, is
     // not the look shown).
     let mut paragraph_style: Option<String> = None;
+    // The paragraph's list (`w:numPr`) and whether its mark is hidden:
+    // a list whose bullet is a tick or a box shows it before the text.
+    let mut list: Option<String> = None;
+    let mut list_level = 0u8;
+    let mut mark_hidden = false;
     let mut in_paragraph_properties = false;
     let mut in_run_properties = false;
     let mut changed = 0usize;
@@ -512,6 +531,17 @@ fn read_xml(
                 "pStyle" if in_paragraph_properties && !in_run_properties => {
                     paragraph_style = attribute(e, "val");
                 }
+                "numId" if in_paragraph_properties && !in_run_properties => {
+                    list = attribute(e, "val");
+                }
+                "ilvl" if in_paragraph_properties && !in_run_properties => {
+                    list_level = attribute(e, "val")
+                        .and_then(|v| v.trim().parse::<u8>().ok())
+                        .unwrap_or(0);
+                }
+                "vanish" if in_paragraph_properties && in_run_properties && !in_run => {
+                    mark_hidden = is_on(e);
+                }
                 "ind" | "jc" | "framePr" if in_paragraph_properties && !in_run_properties => {
                     placing.read(e)
                 }
@@ -567,6 +597,17 @@ fn read_xml(
                 "pPr" => {
                     in_paragraph_properties = false;
                     paragraph_placed = placing.look();
+                    let mark = list
+                        .as_deref()
+                        .and_then(|list| numbering.mark(list, list_level));
+                    let shown = !mark_hidden
+                        && styles.look("paragraph", paragraph_style.as_deref()).hidden
+                            != Some(true);
+                    let away = paragraph_placed == Some(true);
+                    if let Some(mark) = mark.filter(|_| shown && !suppressed && !away) {
+                        layout.push(mark);
+                        layout.push(' ');
+                    }
                 }
                 "tblPr" | "tcPr" => in_table_properties = false,
                 "rPr" => {
@@ -617,6 +658,9 @@ fn read_xml(
                 "p" => {
                     paragraphs_open += 1;
                     paragraph_style = None;
+                    list = None;
+                    list_level = 0;
+                    mark_hidden = false;
                     paragraph_area = None;
                     placing = Placing::default();
                     paragraph_placed = None;
@@ -985,7 +1029,7 @@ fn in_box(controls: &[Control]) -> bool {
 
 /// The characters Word draws with `w:sym` (Wingdings and the like keep
 /// their glyphs in the private use area, `F0xx`).
-fn symbol(code: u32) -> Option<char> {
+pub(super) fn symbol(code: u32) -> Option<char> {
     match code {
         // Wingdings: an empty box, a box with a cross, a box with a tick.
         0xF06F | 0xF0A8 | 0xF071 => Some('☐'),
@@ -1000,6 +1044,7 @@ pub(super) fn read_document_xml(xml: &str) -> Result<String, DocumentError> {
     read_xml(
         xml.as_bytes(),
         &Styles::default(),
+        &Numbering::default(),
         &Stores::default(),
         &Budget::new(&super::LIMITS),
     )
@@ -1011,5 +1056,12 @@ pub(super) fn read_document_xml(xml: &str) -> Result<String, DocumentError> {
 pub(super) fn read_styled_xml(xml: &str, styles: &str) -> Result<String, DocumentError> {
     let budget = Budget::new(&super::LIMITS);
     let styles = Styles::read(styles.as_bytes(), Theme::default(), &budget)?;
-    read_xml(xml.as_bytes(), &styles, &Stores::default(), &budget).map(|read| read.text)
+    read_xml(
+        xml.as_bytes(),
+        &styles,
+        &Numbering::default(),
+        &Stores::default(),
+        &budget,
+    )
+    .map(|read| read.text)
 }

@@ -18,6 +18,7 @@ mod odt;
 mod pdf;
 mod text;
 mod theme;
+mod word_numbering;
 mod word_package;
 mod word_styles;
 pub mod write;
@@ -292,6 +293,8 @@ impl Budget {
     }
 }
 
+#[cfg(test)]
+mod layout_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

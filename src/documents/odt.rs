@@ -1,5 +1,6 @@
 //! OpenDocument text (`.odt`): `content.xml` read as a person sees the
-//! page. Paragraphs and headings are lines, table rows `label<TAB>value`;
+//! page. Paragraphs and headings are lines, table rows `label<TAB>value`
+//! (nested tables and cells of a label over its answer as Word's are);
 //! tracked changes (deleted text is kept in `text:tracked-changes`),
 //! notes and form controls' definitions are not read, nor is text a
 //! reader does not see: in a hidden section or one shown on a condition,

@@ -17,7 +17,9 @@ use std::collections::HashMap;
 /// decides whether a reader sees the text.
 pub(super) fn set_run_property(look: &mut Look, e: &BytesStart<'_>, theme: &Theme) {
     match e.local_name().as_ref() {
-        "vanish" | "specVanish" | "webHidden" => look.hidden = Some(is_on(e)),
+        // `w:webHidden` hides text only in Word's web layout: printed and
+        // in print layout it shows.
+        "vanish" | "specVanish" => look.hidden = Some(is_on(e)),
         "color" => {
             look.ink = theme
                 .named(e, ["themeColor", "themeTint", "themeShade"])

@@ -3,8 +3,8 @@
 //! layout of paragraphs and table rows as the form reader's lines.
 
 use super::{Budget, DocumentError, DocumentText, Unseen};
-use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
-use crate::core::rows::is_row_of_pairs;
+use crate::core::form::{holds_a_label, CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
+use crate::core::rows::{is_row_of_pairs, questions_in_cells};
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
 use quick_xml::Reader;
@@ -161,13 +161,70 @@ const MAX_UNSEEN_KEPT: usize = 64 * 1024;
 pub(super) struct Layout {
     out: String,
     paragraph: String,
-    /// Open tables, innermost last: the cells of the row being read.
-    tables: Vec<Vec<String>>,
-    in_cell: Vec<bool>,
+    /// Open tables, innermost last.
+    tables: Vec<OpenTable>,
     unseen: Unseen,
     unseen_line: String,
     /// Paragraphs (and loose text) ended so far.
     ended: usize,
+}
+
+/// A table being laid out: the cells of the row being read and, for a
+/// table inside a cell, its rows read so far.
+#[derive(Default)]
+struct OpenTable {
+    cells: Vec<Cell>,
+    in_cell: bool,
+    rows: Vec<NestedRow>,
+}
+
+/// A cell's content in order: its paragraphs, each one piece of its
+/// row's line, and the lines of a form laid out in a table inside it.
+#[derive(Default)]
+struct Cell {
+    blocks: Vec<Block>,
+}
+
+enum Block {
+    Paragraph(String),
+    Lines(String),
+}
+
+impl Cell {
+    fn push_paragraph(&mut self, text: String) {
+        if !text.is_empty() {
+            self.blocks.push(Block::Paragraph(text));
+        }
+    }
+
+    /// Its paragraphs, when it holds no form of its own.
+    fn paragraphs(&self) -> Vec<&str> {
+        self.blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph(p) => Some(p.as_str()),
+                Block::Lines(_) => None,
+            })
+            .collect()
+    }
+
+    fn holds_lines(&self) -> bool {
+        self.blocks.iter().any(|b| matches!(b, Block::Lines(_)))
+    }
+
+    /// Its text as one piece of its row's line.
+    fn text(&self) -> String {
+        self.paragraphs().join(" ")
+    }
+}
+
+/// A row of a table inside a cell: the lines it reads as, and its text
+/// as one piece of its cell's, whichever its table turns out to be.
+struct NestedRow {
+    lines: String,
+    text: String,
+    /// Its lines hold a question of the form (or its heading).
+    form: bool,
 }
 
 impl Layout {
@@ -228,25 +285,22 @@ impl Layout {
         self.paragraph.clear();
     }
 
+    /// The cell being read, if the innermost table is in one.
+    fn cell(&mut self) -> Option<&mut Cell> {
+        self.tables
+            .last_mut()
+            .filter(|t| t.in_cell)
+            .and_then(|t| t.cells.last_mut())
+    }
+
     /// A paragraph ends: a line of its own, or part of its table cell.
     pub fn end_paragraph(&mut self, budget: &Budget) -> Result<(), DocumentError> {
         self.end_unseen_line();
         self.ended += 1;
         let paragraph = std::mem::take(&mut self.paragraph);
-        let in_cell = self.in_cell.last().copied().unwrap_or(false);
-        match self.tables.last_mut() {
-            Some(cells) if in_cell => {
-                if let Some(cell) = cells.last_mut() {
-                    let text = in_one_cell(&paragraph);
-                    if !text.is_empty() {
-                        if !cell.is_empty() {
-                            cell.push(' ');
-                        }
-                        cell.push_str(&text);
-                    }
-                }
-            }
-            _ => {
+        match self.cell() {
+            Some(cell) => cell.push_paragraph(in_one_cell(&paragraph)),
+            None => {
                 // A line break inside a paragraph (`w:br`) stays one.
                 self.out.push_str(paragraph.trim_end());
                 self.out.push('\n');
@@ -258,35 +312,48 @@ impl Layout {
 
     pub fn start_table(&mut self) {
         self.end_loose_text();
-        self.tables.push(Vec::new());
-        self.in_cell.push(false);
+        self.tables.push(OpenTable::default());
     }
 
+    /// A table ends. One inside a cell that lays out questions of the
+    /// form (a council's form inside the table holding its logo and
+    /// heading) reads as its rows' lines, in its cell's place; any other
+    /// (boxes beside their options) as its cell's text.
     pub fn end_table(&mut self) {
-        self.tables.pop();
-        self.in_cell.pop();
+        let Some(table) = self.tables.pop() else {
+            return;
+        };
+        let Some(cell) = self.tables.last_mut().and_then(|t| t.cells.last_mut()) else {
+            return;
+        };
+        if table.rows.iter().any(|row| row.form) {
+            let lines: String = table.rows.iter().map(|row| row.lines.as_str()).collect();
+            cell.blocks.push(Block::Lines(lines));
+        } else {
+            for row in table.rows {
+                cell.push_paragraph(row.text);
+            }
+        }
     }
 
     pub fn start_row(&mut self) {
-        if let Some(cells) = self.tables.last_mut() {
-            cells.clear();
+        if let Some(table) = self.tables.last_mut() {
+            table.cells.clear();
         }
     }
 
     pub fn start_cell(&mut self) {
         self.end_loose_text();
-        if let Some(cells) = self.tables.last_mut() {
-            cells.push(String::new());
-        }
-        if let Some(flag) = self.in_cell.last_mut() {
-            *flag = true;
+        if let Some(table) = self.tables.last_mut() {
+            table.cells.push(Cell::default());
+            table.in_cell = true;
         }
     }
 
     pub fn end_cell(&mut self) {
         self.end_loose_text();
-        if let Some(flag) = self.in_cell.last_mut() {
-            *flag = false;
+        if let Some(table) = self.tables.last_mut() {
+            table.in_cell = false;
         }
     }
 
@@ -300,14 +367,9 @@ impl Layout {
             return;
         }
         let text = std::mem::take(&mut self.paragraph);
-        match self.tables.last_mut().and_then(|c| c.last_mut()) {
-            Some(cell) if self.in_cell.last().copied().unwrap_or(false) => {
-                if !cell.is_empty() {
-                    cell.push(' ');
-                }
-                cell.push_str(&in_one_cell(&text));
-            }
-            _ => {
+        match self.cell() {
+            Some(cell) => cell.push_paragraph(in_one_cell(&text)),
+            None => {
                 self.out.push_str(text.trim_end());
                 self.out.push('\n');
             }
@@ -315,30 +377,27 @@ impl Layout {
     }
 
     /// A row ends: one `label<TAB>value` line as the HTML rendering writes
-    /// it; a table inside a cell reads as its cell's text.
+    /// it. A row of a table inside a cell is kept until its table ends.
     pub fn end_row(&mut self) {
-        let Some(cells) = self.tables.last_mut().map(std::mem::take) else {
+        let nested = self.tables.len() > 1;
+        let Some(table) = self.tables.last_mut() else {
             return;
         };
-        if self.tables.len() > 1 {
+        let cells = std::mem::take(&mut table.cells);
+        let mut lines = String::new();
+        write_row(&mut lines, &cells);
+        if nested {
             let text = cells
                 .iter()
-                .map(|c| c.trim())
-                .filter(|c| !c.is_empty())
+                .map(Cell::text)
+                .filter(|c| !c.trim().is_empty())
                 .collect::<Vec<_>>()
                 .join(" ");
-            let depth = self.tables.len() - 2;
-            if let Some(cell) = self.tables.get_mut(depth).and_then(|t| t.last_mut()) {
-                if !text.is_empty() {
-                    if !cell.is_empty() {
-                        cell.push(' ');
-                    }
-                    cell.push_str(&text);
-                }
-            }
-            return;
+            let form = cells.iter().any(Cell::holds_lines) || holds_a_label(&lines);
+            table.rows.push(NestedRow { lines, text, form });
+        } else {
+            self.out.push_str(&lines);
         }
-        write_row(&mut self.out, &cells);
     }
 
     pub fn finish(mut self) -> DocumentText {
@@ -360,10 +419,36 @@ fn in_one_cell(text: &str) -> String {
 
 /// A row of two or more cells is one line, `label<TAB>value<US>value...`;
 /// a row of pairs (`Date of birth | ... | Prison number | ...`), as forms
-/// often lay out short questions, is a line for each pair. A single cell
-/// is a line of its own.
-fn write_row(out: &mut String, cells: &[String]) {
-    let cells: Vec<&str> = cells.iter().map(|c| c.trim()).collect();
+/// often lay out short questions, is a line for each pair, as is a row
+/// whose cells each hold a question over its answer. A single cell is a
+/// line of its own. A row with a form laid out in a table inside one of
+/// its cells is a page of its own: each cell's paragraphs a line, that
+/// form's rows their lines.
+fn write_row(out: &mut String, cells: &[Cell]) {
+    if cells.iter().any(Cell::holds_lines) {
+        for cell in cells {
+            for block in &cell.blocks {
+                match block {
+                    Block::Paragraph(p) => {
+                        out.push_str(p.trim());
+                        out.push('\n');
+                    }
+                    Block::Lines(lines) => out.push_str(lines),
+                }
+            }
+        }
+        return;
+    }
+    let paragraphs: Vec<Vec<&str>> = cells.iter().map(Cell::paragraphs).collect();
+    if let Some(lines) = questions_in_cells(&paragraphs) {
+        for line in lines {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        return;
+    }
+    let texts: Vec<String> = cells.iter().map(Cell::text).collect();
+    let cells: Vec<&str> = texts.iter().map(|c| c.trim()).collect();
     if cells.iter().all(|c| c.is_empty()) {
         out.push('\n');
         return;

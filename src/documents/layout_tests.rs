@@ -1,0 +1,412 @@
+//! Forms laid out as councils' templates lay them out: inside a table
+//! holding the logo and heading, a question over its answer in one cell,
+//! ticks drawn as list bullets.
+
+use super::write::{docx, escape, odt, word_paragraph, zip_parts};
+use super::*;
+use crate::core::field::Field;
+use crate::core::form::read_form;
+use crate::core::referral::{interpret, ReadReferral, ReadingContext};
+
+fn interpreted(text: &str) -> ReadReferral {
+    let authorities = crate::core::authority::Authorities::default();
+    interpret(
+        &read_form(text),
+        &ReadingContext {
+            sent_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+            authorities: &authorities,
+            receiving_authority: None,
+        },
+    )
+}
+
+fn word_text(body: &str) -> String {
+    let bytes = docx(body).expect("docx");
+    read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read")
+}
+
+fn odt_text(body: &str) -> String {
+    let bytes = odt(body).expect("odt");
+    read_document(DocumentKind::Odt, &bytes, &LIMITS).expect("read")
+}
+
+/// A Word table cell holding `content` (paragraphs, tables).
+fn word_cell(content: &str) -> String {
+    format!(r#"<w:tc><w:tcPr><w:tcW w:w="4500" w:type="dxa"/></w:tcPr>{content}</w:tc>"#)
+}
+
+fn word_row(cells: &[String]) -> String {
+    format!("<w:tr>{}</w:tr>", cells.concat())
+}
+
+fn word_tbl(rows: &[String]) -> String {
+    format!(
+        r#"<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/></w:tblPr>{}</w:tbl>"#,
+        rows.concat()
+    )
+}
+
+/// Paragraphs, each a cell of its own, as rows of a table.
+fn word_rows(rows: &[&[&str]]) -> Vec<String> {
+    rows.iter()
+        .map(|cells| {
+            word_row(
+                &cells
+                    .iter()
+                    .map(|c| word_cell(&word_paragraph(c)))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect()
+}
+
+/// A Word paragraph in bold.
+fn word_bold(text: &str) -> String {
+    format!(
+        r#"<w:p><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{}</w:t></w:r></w:p>"#,
+        escape(text)
+    )
+}
+
+const FORM: &[&[&str]] = &[
+    &["Full name", "Daniel Whitmore"],
+    &["Date of birth", "02/03/1991"],
+    &["Prison number", "A1234BC"],
+    &["Consent to referral", "☒ Yes ☐ No"],
+    &["At risk of rough sleeping", "☐ Yes ☒ No"],
+];
+
+fn assert_form_read(text: &str) {
+    let read = interpreted(text);
+    assert_eq!(
+        read.referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+    assert_eq!(
+        read.referral.date_of_birth,
+        chrono::NaiveDate::from_ymd_opt(1991, 3, 2),
+        "{text:?}"
+    );
+    assert_eq!(
+        read.referral.prison_number.as_deref(),
+        Some("A1234BC"),
+        "{text:?}"
+    );
+    assert_eq!(read.referral.consent, Some(true), "{text:?}");
+    assert_eq!(read.referral.rough_sleeping_risk, Some(false), "{text:?}");
+}
+
+#[test]
+fn a_word_form_table_inside_the_layout_table_reads_row_by_row() {
+    // A council's template: the logo and heading in the first row of the
+    // page's layout table, the form's own table inside its second row.
+    let inner = word_tbl(&word_rows(FORM));
+    let layout = word_tbl(&[
+        word_row(&[
+            word_cell(&word_paragraph("Essex County Council")),
+            word_cell(&word_paragraph("Housing Solutions")),
+        ]),
+        word_row(&[word_cell(&format!(
+            "{}{inner}{}",
+            word_paragraph("DUTY TO REFER REFERRAL"),
+            word_paragraph("Please return to the council's inbox.")
+        ))]),
+    ]);
+    let text = word_text(&layout);
+    assert!(read_form(&text).heading, "{text:?}");
+    assert_form_read(&text);
+}
+
+#[test]
+fn a_word_form_two_tables_deep_and_beside_the_logo_reads() {
+    // The form's table in a cell beside the logo's, itself inside a
+    // table of the page.
+    let inner = word_tbl(&word_rows(FORM));
+    let middle = word_tbl(&[word_row(&[
+        word_cell(&word_paragraph("")),
+        word_cell(&inner),
+    ])]);
+    let page = word_tbl(&[word_row(&[word_cell(&middle)])]);
+    assert_form_read(&word_text(&page));
+}
+
+#[test]
+fn boxes_in_a_table_inside_the_answer_cell_stay_the_answer() {
+    // Tick boxes laid out in a small table of their own inside the
+    // answer's cell: still that answer, not lines of their own.
+    let boxes = |yes: &str, no: &str| word_tbl(&word_rows(&[&[yes, "Yes", no, "No"]]));
+    let rows = [
+        word_row(&[
+            word_cell(&word_paragraph("Full name")),
+            word_cell(&word_paragraph("Daniel Whitmore")),
+        ]),
+        word_row(&[
+            word_cell(&word_paragraph("Consent to referral")),
+            word_cell(&boxes("☐", "☒")),
+        ]),
+        word_row(&[
+            word_cell(&word_paragraph("At risk of rough sleeping")),
+            word_cell(&boxes("☒", "☐")),
+        ]),
+    ];
+    let text = word_text(&word_tbl(&rows));
+    let read = interpreted(&text);
+    assert_eq!(read.referral.consent, Some(false), "{text:?}");
+    assert_eq!(read.referral.rough_sleeping_risk, Some(true), "{text:?}");
+}
+
+#[test]
+fn an_opendocument_form_table_inside_the_layout_table_reads_row_by_row() {
+    let cell = |content: &str| format!("<table:table-cell>{content}</table:table-cell>");
+    let p = |text: &str| format!("<text:p>{}</text:p>", escape(text));
+    let row = |cells: &[String]| format!("<table:table-row>{}</table:table-row>", cells.concat());
+    let inner: String = FORM
+        .iter()
+        .map(|cells| row(&cells.iter().map(|c| cell(&p(c))).collect::<Vec<_>>()))
+        .collect();
+    let inner = format!("<table:table>{inner}</table:table>");
+    let layout = format!(
+        "<table:table>{}{}</table:table>",
+        row(&[
+            cell(&p("Essex County Council")),
+            cell(&p("Housing Solutions"))
+        ]),
+        row(&[cell(&format!("{}{inner}", p("DUTY TO REFER REFERRAL")))]),
+    );
+    let text = odt_text(&layout);
+    assert!(read_form(&text).heading, "{text:?}");
+    assert_form_read(&text);
+}
+
+#[test]
+fn a_question_over_its_answer_in_one_cell_reads_as_label_then_value() {
+    // A cell for each question: `Full name:` over the answer, the
+    // question in bold without its colon, the answer cell beside empty.
+    let rows = [
+        word_row(&[word_cell(&format!(
+            "{}{}",
+            word_paragraph("Full name:"),
+            word_paragraph("Daniel Whitmore")
+        ))]),
+        word_row(&[word_cell(&format!(
+            "{}{}",
+            word_bold("Date of birth"),
+            word_paragraph("02/03/1991")
+        ))]),
+        word_row(&[
+            word_cell(&format!(
+                "{}{}",
+                word_paragraph("Prison number:"),
+                word_paragraph("A1234BC")
+            )),
+            word_cell(&word_paragraph("")),
+        ]),
+        word_row(&[word_cell(&format!(
+            "{}{}",
+            word_bold("Consent to referral"),
+            word_paragraph("☒ Yes ☐ No")
+        ))]),
+        word_row(&[word_cell(&format!(
+            "{}{}{}",
+            word_bold("At risk of rough sleeping"),
+            word_paragraph("☐ Yes"),
+            word_paragraph("☒ No")
+        ))]),
+    ];
+    assert_form_read(&word_text(&word_tbl(&rows)));
+}
+
+#[test]
+fn each_cell_keeps_its_own_question_and_answer_in_a_row_of_pairs() {
+    // Two questions a row, each cell its question over its answer; the
+    // date of birth left empty must not take the next cell's question.
+    let pair = |label: &str, value: &str| {
+        word_cell(&format!(
+            "{}{}",
+            word_paragraph(label),
+            word_paragraph(value)
+        ))
+    };
+    let rows = [
+        word_row(&[
+            pair("Full name:", "Daniel Whitmore"),
+            pair("Date of birth:", ""),
+        ]),
+        word_row(&[pair("Prison number:", "A1234BC"), pair("CRN:", "X123456")]),
+        word_row(&[
+            pair("Consent to referral:", "☒ Yes ☐ No"),
+            pair("At risk of rough sleeping:", "☐ Yes ☒ No"),
+        ]),
+    ];
+    let text = word_text(&word_tbl(&rows));
+    let read = interpreted(&text);
+    assert_eq!(
+        read.referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+    assert_eq!(read.referral.date_of_birth, None, "{text:?}");
+    assert!(!read.invalid.contains(&Field::DateOfBirth), "{text:?}");
+    assert_eq!(
+        read.referral.prison_number.as_deref(),
+        Some("A1234BC"),
+        "{text:?}"
+    );
+    assert_eq!(read.referral.consent, Some(true), "{text:?}");
+    assert_eq!(read.referral.rough_sleeping_risk, Some(false), "{text:?}");
+}
+
+#[test]
+fn a_question_beside_its_answer_still_reads_as_before() {
+    // `Full name | Daniel` and an answer of two paragraphs: one row, one
+    // answer, however the answer's cell starts.
+    let rows = [
+        word_row(&[
+            word_cell(&word_paragraph("Full name")),
+            word_cell(&word_paragraph("Daniel Whitmore")),
+        ]),
+        word_row(&[
+            word_cell(&word_paragraph("Reason at risk of homelessness")),
+            word_cell(&format!(
+                "{}{}",
+                word_paragraph("Rough sleeping"),
+                word_paragraph("He slept in the park before his arrest.")
+            )),
+        ]),
+    ];
+    let text = word_text(&word_tbl(&rows));
+    let read = interpreted(&text);
+    assert_eq!(
+        read.referral.homelessness_reason.as_deref(),
+        Some("Rough sleeping He slept in the park before his arrest."),
+        "{text:?}"
+    );
+    assert_eq!(read.referral.rough_sleeping_risk, None, "{text:?}");
+}
+
+/// A Word package with its numbering part, as Word writes one.
+fn numbered_docx(body: &str, numbering: &str) -> Vec<u8> {
+    const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+    let document = format!(r#"<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>"#);
+    let numbering = format!(r#"<w:numbering xmlns:w="{W}">{numbering}</w:numbering>"#);
+    zip_parts(&[
+        ("_rels/.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#.as_slice()),
+        ("word/_rels/document.xml.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId5" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering" Target="numbering.xml"/></Relationships>"#.as_slice()),
+        ("word/document.xml", document.as_bytes()),
+        ("word/numbering.xml", numbering.as_bytes()),
+    ])
+    .expect("docx")
+}
+
+/// A list (`w:num`) whose first level draws `text` in `font` as its bullet.
+fn bullet_list(id: u32, text: &str, font: &str) -> String {
+    format!(
+        r#"<w:abstractNum w:abstractNumId="{id}"><w:lvl w:ilvl="0"><w:numFmt w:val="bullet"/><w:lvlText w:val="{text}"/><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:hint="default"/></w:rPr></w:lvl></w:abstractNum><w:num w:numId="{id}"><w:abstractNumId w:val="{id}"/></w:num>"#
+    )
+}
+
+fn list_paragraph(list: u32, text: &str) -> String {
+    format!(
+        r#"<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="{list}"/></w:numPr></w:pPr><w:r><w:t>{}</w:t></w:r></w:p>"#,
+        escape(text)
+    )
+}
+
+#[test]
+fn a_tick_drawn_as_a_list_bullet_answers() {
+    // Word's tick bullet (Wingdings `ü`) beside Yes, its empty box (`¨`)
+    // beside No; a tick written at Wingdings' own code point (U+F0FC).
+    let numbering = [
+        bullet_list(1, "ü", "Wingdings"),
+        bullet_list(2, "¨", "Wingdings"),
+        bullet_list(3, "\u{F0FC}", "Symbol"),
+    ]
+    .concat();
+    let body = [
+        word_paragraph("Consent to referral:"),
+        list_paragraph(1, "Yes"),
+        list_paragraph(2, "No"),
+        word_paragraph("At risk of rough sleeping:"),
+        list_paragraph(2, "Yes"),
+        list_paragraph(3, "No"),
+    ]
+    .concat();
+    let bytes = numbered_docx(&body, &numbering);
+    let text = read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read");
+    let read = interpreted(&text);
+    assert_eq!(read.referral.consent, Some(true), "{text:?}");
+    assert_eq!(read.referral.rough_sleeping_risk, Some(false), "{text:?}");
+}
+
+#[test]
+fn a_list_s_ordinary_bullet_ticks_nothing() {
+    // Wingdings' square bullet (`§`) and a plain round one: bullets, no
+    // ticks, so the options are only offered.
+    let numbering = [
+        bullet_list(1, "§", "Wingdings"),
+        bullet_list(2, "•", "Calibri"),
+    ]
+    .concat();
+    let body = [
+        word_paragraph("Consent to referral:"),
+        list_paragraph(1, "Yes"),
+        list_paragraph(1, "No"),
+        word_paragraph("At risk of rough sleeping:"),
+        list_paragraph(2, "Yes"),
+        list_paragraph(2, "No"),
+    ]
+    .concat();
+    let bytes = numbered_docx(&body, &numbering);
+    let text = read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read");
+    let read = interpreted(&text);
+    assert_eq!(read.referral.consent, None, "{text:?}");
+    assert_eq!(read.referral.rough_sleeping_risk, None, "{text:?}");
+}
+
+#[test]
+fn web_hidden_text_is_printed_and_read() {
+    // `w:webHidden` hides text in Word's web layout only.
+    let body = r#"<w:p><w:r><w:t xml:space="preserve">Full name: </w:t></w:r><w:r><w:rPr><w:webHidden/></w:rPr><w:t>Daniel Whitmore</w:t></w:r></w:p>"#;
+    let text = word_text(body);
+    let read = interpreted(&text);
+    assert_eq!(
+        read.referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn guidance_under_a_question_in_its_cell_is_no_answer() {
+    // The consent question over guidance, its boxes in the row below: the
+    // guidance speaks of consent but is no answer, and neither is a
+    // question put to the referrer. Asked again, never read as yes.
+    let rows = [
+        word_row(&[word_cell(&format!(
+            "{}{}",
+            word_bold("Consent to referral"),
+            word_paragraph("Please confirm the person has consented to this referral.")
+        ))]),
+        word_row(&[word_cell(&word_paragraph("☐ Yes ☐ No"))]),
+        word_row(&[word_cell(&format!(
+            "{}{}",
+            word_bold("Existing tenancy or mortgage"),
+            word_paragraph("Has he agreed?")
+        ))]),
+        word_row(&[word_cell(&format!(
+            "{}{}",
+            word_bold("Full name"),
+            word_paragraph("Daniel Whitmore")
+        ))]),
+    ];
+    let text = word_text(&word_tbl(&rows));
+    let read = interpreted(&text);
+    assert_eq!(read.referral.consent, None, "{text:?}");
+    assert_eq!(read.referral.existing_tenancy, None, "{text:?}");
+    assert_eq!(
+        read.referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+}
