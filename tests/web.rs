@@ -321,6 +321,18 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
         "{}",
         download.body
     );
+    // A quarter's figures change while it runs: the file says when they
+    // were taken, in its name and its last line.
+    let taken = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .format("%Y-%m-%d")
+        .to_string();
+    assert_eq!(
+        download.header("content-disposition"),
+        Some(format!("attachment; filename=\"dtr-report-{quarter}-as-at-{taken}.csv\"").as_str())
+    );
+    let last = download.body.lines().last().unwrap_or_default();
+    assert!(last.starts_with("Figures as at,"), "{}", download.body);
     let bad = gateway
         .request("GET", "/report?quarter=2026Q7", Some(&ann), None)
         .expect("an answer");

@@ -505,6 +505,16 @@ async fn the_list_puts_the_most_urgent_case_first_and_says_so() {
     assert!(at[0] < at[1] && at[1] < at[2], "{}", page.body);
     let overdue_row = &page.body[at[0]..at[1]];
     assert!(overdue_row.contains(">Overdue<"), "{overdue_row}");
+    // Filtering the list keeps the order chosen: the form sends it on.
+    let form = &page.body[page
+        .body
+        .find("<form method=\"get\" action=\"/cases\"")
+        .expect("the filter form")..];
+    let form = &form[..form.find("</form>").expect("the form's end")];
+    assert!(
+        form.contains("<input type=\"hidden\" name=\"order\" value=\"urgent\">"),
+        "{form}"
+    );
     // The order is said above the table, where everyone sees it.
     assert!(
         page.body

@@ -332,6 +332,10 @@ pub const WHAT_IT_COUNTS: &str = "This report counts the referrals received by e
     the gateway, and those recorded by hand (`dtr-gateway case new`) that came by telephone, \
     through a portal or another way; referrals handled outside the gateway are not counted.";
 
+/// The heading of accepted referrals whose form gave no referral type, so
+/// that the types add up to the referrals accepted.
+pub const TYPE_NOT_STATED: &str = "Referral type not stated";
+
 /// One authority's quarter (or every authority's, as the total).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthorityReport {
@@ -527,6 +531,13 @@ pub fn rows(reports: &[AuthorityReport]) -> Vec<(String, Vec<String>)> {
             .unwrap_or(0)
             .to_string()
     });
+    add(TYPE_NOT_STATED, &|r| {
+        r.by_type
+            .get("not_stated")
+            .copied()
+            .unwrap_or(0)
+            .to_string()
+    });
     for (key, heading) in ROUTES {
         add(heading, &move |r| {
             r.by_route.get(key).copied().unwrap_or(0).to_string()
@@ -676,6 +687,16 @@ pub fn markdown(title: &str, reports: &[AuthorityReport]) -> String {
                         .to_string()
                 }),
             ),
+            col(
+                TYPE_NOT_STATED,
+                Box::new(|r| {
+                    r.by_type
+                        .get("not_stated")
+                        .copied()
+                        .unwrap_or(0)
+                        .to_string()
+                }),
+            ),
             col("Urgent", Box::new(|r| r.urgent.to_string())),
             col(
                 "Under 56 days to release",
@@ -777,19 +798,31 @@ pub fn csv(reports: &[AuthorityReport]) -> String {
 
 /// The report as CSV for people: the header row says "Measure" and names
 /// each authority as `name_of` gives it (its name, not its code), the
-/// columns in the same order as [`csv`]'s.
-pub fn csv_for_people(reports: &[AuthorityReport], name_of: &dyn Fn(&str) -> String) -> String {
-    csv_table(reports, "Measure", name_of)
+/// columns in the same order as [`csv`]'s, and a last line says when the
+/// figures were taken (`as_at`: a quarter still running changes daily).
+pub fn csv_for_people(
+    reports: &[AuthorityReport],
+    name_of: &dyn Fn(&str) -> String,
+    as_at: &str,
+) -> String {
+    let mut out = csv_table(reports, "Measure", name_of);
+    out.push_str(&csv_field("Figures as at"));
+    out.push(',');
+    out.push_str(&csv_field(as_at));
+    out.push('\n');
+    out
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
 }
 
 fn csv_table(reports: &[AuthorityReport], first: &str, name_of: &dyn Fn(&str) -> String) -> String {
-    let field = |text: &str| {
-        if text.contains([',', '"', '\n']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text.to_string()
-        }
-    };
+    let field = csv_field;
     let mut out = field(first);
     for r in reports {
         out.push(',');
@@ -928,6 +961,48 @@ mod tests {
             AgencyCategory::Other
         );
         assert!(AgencyMap::from_toml("[[rule]]\ncategory = \"nowhere\"\n").is_err());
+    }
+
+    #[test]
+    fn the_referral_types_add_up_to_the_referrals_accepted() {
+        let cal = calendar();
+        let essex = Protocol::from_toml(ESSEX).expect("essex");
+        let mut untyped = case("COL", at(11, 23, 10));
+        untyped.referral_type = None;
+        let mut refused = case("COL", at(11, 23, 11));
+        refused.refused = true;
+        let cases = [case("COL", at(11, 23, 9)), untyped, refused];
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
+        let reports = build(&cases, &["COL".into()], &essex, &|_| &cal, today);
+        let row = |name: &str| {
+            rows(&reports)
+                .into_iter()
+                .find(|(measure, _)| measure == name)
+                .map(|(_, cells)| cells)
+        };
+        assert_eq!(row("Referrals accepted"), Some(vec!["2".to_string()]));
+        assert_eq!(row("Duty to Refer"), Some(vec!["1".to_string()]));
+        assert_eq!(
+            row("Help to keep accommodation"),
+            Some(vec!["0".to_string()])
+        );
+        assert_eq!(row(TYPE_NOT_STATED), Some(vec!["1".to_string()]));
+        assert!(
+            markdown("Report", &reports).contains("| Referral type not stated |"),
+            "{}",
+            markdown("Report", &reports)
+        );
+        // The people's CSV says when its figures were taken.
+        let people = csv_for_people(
+            &reports,
+            &|_| "Colchester".into(),
+            "10:31 on 7 December 2026",
+        );
+        assert!(people.starts_with("Measure,Colchester\n"), "{people}");
+        assert!(
+            people.ends_with("Figures as at,10:31 on 7 December 2026\n"),
+            "{people}"
+        );
     }
 
     #[test]

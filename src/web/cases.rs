@@ -510,7 +510,7 @@ fn list_body(
          <option value=\"\">Open only</option><option value=\"yes\"{all_selected}>All, closed too</option>\
          </select></div>\
          {on}\
-         {overdue}\
+         {overdue}{order}\
          <div><button type=\"submit\" class=\"secondary\">Show</button> \
          <a href=\"/cases\" class=\"reset\">Clear filters</a></div></form>",
         q = escape(asked.get("q")),
@@ -536,6 +536,12 @@ fn list_body(
         },
         overdue = if asked.filter.overdue {
             "<input type=\"hidden\" name=\"overdue\" value=\"yes\">"
+        } else {
+            ""
+        },
+        // Filtering keeps the order the officer chose.
+        order = if asked.urgent_first {
+            "<input type=\"hidden\" name=\"order\" value=\"urgent\">"
         } else {
             ""
         },

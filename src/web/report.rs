@@ -316,7 +316,10 @@ pub(crate) async fn show(
         );
         return answer(StatusCode::OK, page_html(&signed, &body, Ok(quarter)));
     }
-    let mut body = String::new();
+    let mut body = format!(
+        "<p>Figures as at {}.</p>",
+        crate::core::words::time_on_day(Utc::now())
+    );
     if today < next_day {
         body.push_str(&format!(
             "<p>{words} is not over: these are the figures so far, with deadlines not yet \
@@ -470,16 +473,24 @@ pub(crate) async fn download(
         Ok(q) => q,
         Err(page) => return *page,
     };
+    // A quarter still running changes daily: the file says when it was
+    // taken, in its name and its last line.
+    let now = Utc::now();
+    let taken = crate::core::uk::local(now).format("%Y-%m-%d");
     match reports(&state, &signed.viewer, quarter).await {
         Ok(reports) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"dtr-report-{quarter}.csv\""),
+                    format!("attachment; filename=\"dtr-report-{quarter}-as-at-{taken}.csv\""),
                 ),
             ],
-            csv_for_people(&reports, &|code| authority_name(&state, code)),
+            csv_for_people(
+                &reports,
+                &|code| authority_name(&state, code),
+                &crate::core::words::time_on_day(now),
+            ),
         )
             .into_response(),
         Err(e) => trouble(&e),
