@@ -370,14 +370,7 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
         )
         .expect("an answer");
     assert_eq!(out.status, 303, "{}", out.body);
-    let landing = gateway
-        .request(
-            "GET",
-            out.header("location").expect("a location"),
-            None,
-            None,
-        )
-        .expect("an answer");
+    let landing = gateway.after_sign_out(&out);
     assert!(landing.body.contains("You have signed out"));
     let after = gateway
         .request("GET", "/cases", Some(&ann), None)
@@ -1199,14 +1192,7 @@ async fn a_busy_session_ends_after_its_hours_and_signing_out_everywhere_ends_the
         )
         .expect("an answer");
     assert_eq!(out.status, 303, "{}", out.body);
-    let landing = gateway
-        .request(
-            "GET",
-            out.header("location").expect("a location"),
-            None,
-            None,
-        )
-        .expect("an answer");
+    let landing = gateway.after_sign_out(&out);
     assert!(landing
         .body
         .contains("You have signed out in every browser"));

@@ -313,6 +313,23 @@ fn signing_out_everywhere_voids_unused_links() {
     // Signed out, and sent on to the sign-in page.
     assert_eq!(out.status, 303, "{}", out.body);
     assert_eq!(out.header("location"), Some("/?signed-out=everywhere"));
+    // Only the browser that signed out is told so: the same address
+    // opened from a stranger's link says nothing of the kind.
+    assert!(
+        gateway
+            .after_sign_out(&out)
+            .body
+            .contains("You have signed out in every browser"),
+        "{}",
+        out.body
+    );
+    for forged in ["/?signed-out=everywhere", "/?signed-out=here"] {
+        let page = gateway
+            .request("GET", forged, None, None)
+            .expect("an answer");
+        assert_eq!(page.status, 200);
+        assert!(!page.body.contains("signed out"), "{forged}: {}", page.body);
+    }
     // ...opens nothing once Ann has signed out everywhere.
     assert_eq!(redeem(&gateway, &unused), 400);
     // A link asked for afterwards works.

@@ -18,7 +18,7 @@ use crate::http::Peer;
 use crate::store::SignInRequest;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -254,7 +254,10 @@ pub(crate) async fn start(
             Err(e) => trouble(&e),
         },
         Ok(None) => {
-            let note = match field(&fields, "signed-out") {
+            // Said only to the browser that signed out (its cookie), never
+            // to anyone opening `/?signed-out=everywhere` from a link.
+            let signed_out = just_signed_out(&state, &headers);
+            let note = match signed_out.as_deref() {
                 Some("everywhere") => {
                     "<p role=\"status\">You have signed out in every browser.</p>"
                 }
@@ -266,10 +269,57 @@ pub(crate) async fn start(
                 }
                 None => "",
             };
-            answer(StatusCode::OK, sign_in_form(note, next))
+            let mut response = answer(StatusCode::OK, sign_in_form(note, next));
+            if signed_out.is_some() {
+                if let Some(cookie) = signed_out_cookie(&state, None) {
+                    response.headers_mut().append(header::SET_COOKIE, cookie);
+                }
+            }
+            response
         }
         Err(e) => trouble(&e),
     }
+}
+
+/// The cookie that tells the sign-in page, once, that this browser has
+/// just signed out (here or everywhere); `__Host-` over HTTPS.
+fn signed_out_name(state: &WebState) -> &'static str {
+    if state.settings.secure_cookies() {
+        "__Host-dtr_signed_out"
+    } else {
+        "dtr_signed_out"
+    }
+}
+
+/// `Set-Cookie` saying how the browser signed out (for a minute), or
+/// (`None`) forgetting it.
+fn signed_out_cookie(state: &WebState, how: Option<&str>) -> Option<HeaderValue> {
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let name = signed_out_name(state);
+    let text = match how {
+        Some(how) => {
+            format!("{name}={how}; Path=/; HttpOnly; SameSite=Strict; Max-Age=60{secure}")
+        }
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&text).ok()
+}
+
+/// How this browser just signed out, from its cookie.
+fn just_signed_out(state: &WebState, headers: &HeaderMap) -> Option<String> {
+    let name = signed_out_name(state);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, v)| *k == name && matches!(*v, "here" | "everywhere"))
+        .map(|(_, v)| v.to_string())
 }
 
 /// Where `next` may take a reader once signed in: a page they can see.
@@ -783,6 +833,10 @@ async fn end_sessions(
     .into_response();
     if let Some(cookie) = set_cookie(state, None) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    let how = if everywhere { "everywhere" } else { "here" };
+    if let Some(cookie) = signed_out_cookie(state, Some(how)) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
 }
