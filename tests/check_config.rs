@@ -208,6 +208,113 @@ fn an_officer_address_that_looks_like_a_team_or_list_is_warned_of() {
 }
 
 #[test]
+fn role_addresses_as_officers_or_coordinators_are_warned_of() {
+    let dir = TempDir::new().expect("temp dir");
+    let roles = [
+        "housingoptions",
+        "d2r",
+        "dtr.team",
+        "office",
+        "enquiries",
+        "info",
+        "admin",
+        "duty",
+        "Housing.Options",
+    ];
+    let officers: Vec<String> = roles
+        .iter()
+        .map(|r| format!("\"{r}@colchester.gov.uk\""))
+        .collect();
+    let authorities = AUTHORITIES.replacen(
+        "domains = [\"colchester.gov.uk\"]\n",
+        &format!(
+            "domains = [\"colchester.gov.uk\"]\nofficers = [\"ann.smith@colchester.gov.uk\", {}]\n",
+            officers.join(", ")
+        ),
+        1,
+    );
+    let web = "\n[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"https://dtr.essex.gov.uk\"\n\
+               trusted_proxies = [\"127.0.0.1\"]\ncoordinators_from = \"COL\"\n\
+               coordinators = [\"cora.ordinator@essex.gov.uk\", \"dtr@essex.gov.uk\"]\n";
+    let (ok, text) = check(&dir, &gateway_toml(dir.path(), web), &authorities);
+    assert!(ok, "warnings, not errors: {text}");
+    let warned: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("warning:") && l.contains("team's or a list's address"))
+        .collect();
+    for i in 1..=roles.len() {
+        assert!(
+            warned
+                .iter()
+                .any(|l| l.contains(&format!("officers[{i}]:"))),
+            "officers[{i}] ({}) not warned of: {text}",
+            roles[i - 1]
+        );
+    }
+    assert!(
+        warned.iter().all(|l| !l.contains("officers[0]:")),
+        "a named person is not warned of: {text}"
+    );
+    assert!(
+        warned
+            .iter()
+            .any(|l| l.contains("web.coordinators[1]: dtr@essex.gov.uk")),
+        "{text}"
+    );
+    assert!(
+        warned.iter().all(|l| !l.contains("web.coordinators[0]")),
+        "{text}"
+    );
+}
+
+#[test]
+fn behind_the_readmes_proxy_without_trusted_proxies_check_config_warns() {
+    let dir = TempDir::new().expect("temp dir");
+    let web = "\n[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"https://dtr.essex.gov.uk\"\n";
+    let (ok, text) = check(&dir, &gateway_toml(dir.path(), web), AUTHORITIES);
+    assert!(ok, "a warning, not an error: {text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("warning:")
+            && l.contains("web.trusted_proxies")
+            && l.contains("trusted_proxies is empty")),
+        "{text}"
+    );
+    let named = format!("{web}trusted_proxies = [\"127.0.0.1\"]\n");
+    let (ok, text) = check(&dir, &gateway_toml(dir.path(), &named), AUTHORITIES);
+    assert!(ok, "{text}");
+    assert!(!text.contains("web.trusted_proxies"), "{text}");
+}
+
+#[test]
+fn a_public_url_browsers_would_never_name_is_normalised_or_refused() {
+    let dir = TempDir::new().expect("temp dir");
+    let web = |url: &str| {
+        format!(
+            "\n[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"{url}\"\n\
+             trusted_proxies = [\"127.0.0.1\"]\n"
+        )
+    };
+    let (ok, text) = check(
+        &dir,
+        &gateway_toml(dir.path(), &web("HTTPS://DTR.Essex.gov.uk:443/")),
+        AUTHORITIES,
+    );
+    assert!(ok, "{text}");
+    for (url, why) in [
+        ("https://user@dtr.essex.gov.uk", "has user info"),
+        ("https://dtr.essex.gov.uk?from=mail", "has a query"),
+        ("https://dtr.essex.gov.uk#cases", "has a fragment"),
+    ] {
+        let (ok, text) = check(&dir, &gateway_toml(dir.path(), &web(url)), AUTHORITIES);
+        assert!(!ok, "{url}: {text}");
+        assert!(
+            text.contains(&format!("web.public_url: `{url}` {why}")),
+            "{url}: {text}"
+        );
+    }
+}
+
+#[test]
 fn a_template_override_that_does_not_compile_is_an_error() {
     let dir = TempDir::new().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("templates")).expect("mkdir");

@@ -382,14 +382,7 @@ fn officers_sign_in_by_link_and_see_their_own_authority_only() {
         )
         .expect("an answer");
     assert_eq!(out.status, 303, "{}", out.body);
-    let landing = gateway
-        .request(
-            "GET",
-            out.header("location").expect("a location"),
-            None,
-            None,
-        )
-        .expect("an answer");
+    let landing = gateway.after_sign_out(&out);
     assert!(landing.body.contains("You have signed out"));
     let after = gateway
         .request("GET", "/cases", Some(&ann), None)
@@ -1213,14 +1206,7 @@ async fn a_busy_session_ends_after_its_hours_and_signing_out_everywhere_ends_the
         )
         .expect("an answer");
     assert_eq!(out.status, 303, "{}", out.body);
-    let landing = gateway
-        .request(
-            "GET",
-            out.header("location").expect("a location"),
-            None,
-            None,
-        )
-        .expect("an answer");
+    let landing = gateway.after_sign_out(&out);
     assert!(landing
         .body
         .contains("You have signed out in every browser"));
@@ -1334,6 +1320,42 @@ fn every_page_opened_is_recorded_for_the_audit_and_a_case_shows_views_by_the_day
     );
     // The search term is in the record, never in the log.
     assert!(!gateway.log().contains("Zebedee"), "{}", gateway.log());
+}
+
+#[test]
+fn refused_pages_and_forms_and_the_day_asked_of_due_are_in_the_record() {
+    let gateway = Gateway::start();
+    let ann = gateway.sign_in(ANN);
+    let cora = gateway.sign_in(CORA);
+    let due = gateway.get("/due?on=24%2F12%2F2026", &ann);
+    assert_eq!(due.status, 200, "{}", due.body);
+    // A coordinator opens the pages of cases, which are not theirs.
+    for path in ["/due?on=today", "/quarantine"] {
+        assert_eq!(gateway.get(path, &cora).status, 404, "{path}");
+    }
+    // Forms without their session's token.
+    for path in ["/sign-out", "/quarantine/1/release"] {
+        let answer = gateway.post_form(path, &ann, "csrf=0000");
+        assert_eq!(answer.status, 403, "{path}: {}", answer.body);
+    }
+    // What a browser asks for by itself is nobody's attempt.
+    assert_eq!(gateway.get("/favicon.ico", &ann).status, 404);
+    let (ok, out) = common::gateway_cli(&gateway.database(), &["access"]);
+    assert!(ok, "{out}");
+    for line in [
+        format!("{ANN} (COL) listed the deadlines due at /due, asking on=\"24/12/2026\""),
+        format!("{CORA} asked for /due?on=today: refused: not found"),
+        format!("{CORA} asked for /quarantine: refused: not found"),
+        format!("{ANN} (COL) sent a form to /sign-out: refused: not the view's own form"),
+        format!(
+            "{ANN} (COL) sent a form to /quarantine/1/release: refused: not the view's own form"
+        ),
+    ] {
+        assert!(out.contains(&line), "{line}\n{out}");
+    }
+    assert!(!out.contains("favicon"), "{out}");
+    // Each refusal once.
+    assert_eq!(out.matches("refused").count(), 4, "{out}");
 }
 
 /// Every table on `page` is named, by a caption or by the heading above

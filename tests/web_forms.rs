@@ -101,9 +101,7 @@ fn signed_in_pages_are_not_kept_by_the_browser_and_signing_out_redirects() {
     let location = out.header("location").expect("a location").to_string();
     assert!(location.starts_with("/?"), "{location}");
     assert!(out.header("set-cookie").is_some(), "{:?}", out.headers);
-    let landing = gateway
-        .request("GET", &location, None, None)
-        .expect("an answer");
+    let landing = gateway.after_sign_out(&out);
     assert_eq!(landing.status, 200);
     assert!(
         landing.body.contains("You have signed out."),

@@ -22,14 +22,183 @@ fn wait_mails(gateway: &Gateway, to: &str, count: usize) {
 #[test]
 fn many_link_requests_within_the_hour_do_not_hold_the_officers_next_link() {
     let gateway = Gateway::start_configured(false, PROXIED);
-    // More than `[outgoing] max_per_recipient_per_hour` (5), each from
+    // As many as `[outgoing] max_per_recipient_per_hour` (5), each from
     // another client: every link goes at once.
-    for i in 0..7 {
+    for i in 0..5 {
         assert_eq!(gateway.ask_link(ANN, Some(&format!("198.51.100.{i}"))), 200);
         wait_mails(&gateway, ANN, i + 1);
     }
     // And Ann can still sign in with the latest.
-    gateway.sign_in_from(ANN, "192.0.2.10");
+    let token = token_in(gateway.mails_to(ANN).last().expect("a mail"));
+    assert_eq!(redeem(&gateway, &token), 303);
+}
+
+/// The access record as `access` prints it, once it holds `count` lines
+/// containing `needle`.
+fn access_record(gateway: &Gateway, args: &[&str], needle: &str, count: usize) -> String {
+    let mut all = vec!["access"];
+    all.extend_from_slice(args);
+    wait_for(Duration::from_secs(20), || {
+        let (ok, out) = common::gateway_cli(&gateway.database(), &all);
+        (ok && out.matches(needle).count() >= count).then_some(out)
+    })
+    .unwrap_or_else(|| {
+        let (_, out) = common::gateway_cli(&gateway.database(), &all);
+        panic!(
+            "fewer than {count} lines with {needle:?}:\n{out}\n{}",
+            gateway.log()
+        )
+    })
+}
+
+#[test]
+fn four_clients_cannot_send_an_officer_a_flood_of_links_and_each_request_is_on_record() {
+    let gateway = Gateway::start_configured(false, PROXIED);
+    // Four strangers, each asking three times (within the limit per
+    // client): twelve requests in a minute.
+    for client in 1..=4 {
+        for _ in 0..3 {
+            assert_eq!(
+                gateway.ask_link(ANN, Some(&format!("198.51.100.{client}"))),
+                200
+            );
+        }
+    }
+    wait_mails(&gateway, ANN, 5);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        gateway.mails_to(ANN).len(),
+        5,
+        "five links an hour, whoever asks"
+    );
+    // An administrator sees every request, and where it came from.
+    let out = access_record(&gateway, &["--person", ANN], "sign-in link", 12);
+    assert_eq!(
+        out.matches(&format!(
+            "{ANN} (COL) was sent a sign-in link (asked for from 198.51.100."
+        ))
+        .count(),
+        5,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("was sent no sign-in link: 5 were sent in the past hour (asked for from")
+            .count(),
+        7,
+        "{out}"
+    );
+    for client in 1..=4 {
+        assert!(
+            out.contains(&format!("(asked for from 198.51.100.{client})")),
+            "{out}"
+        );
+    }
+    // An address nobody lists is on record too, but never as typed.
+    assert_eq!(
+        gateway.ask_link("Nobody@lha.test", Some("198.51.100.9")),
+        200
+    );
+    assert_eq!(
+        gateway.ask_link("nobody@lha.test", Some("198.51.100.9")),
+        200
+    );
+    let out = access_record(&gateway, &[], "an address not listed (", 2);
+    assert!(!out.to_lowercase().contains("nobody@lha.test"), "{out}");
+    let unlisted: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("an address not listed ("))
+        .collect();
+    assert!(
+        unlisted.iter().all(|l| l.contains(
+            "was sent no sign-in link: it may not sign in (asked for from 198.51.100.9)"
+        )),
+        "{out}"
+    );
+    // The same address, however typed, is one hash: a flood shows as one.
+    let hash = |l: &str| l.split('(').nth(1).map(str::to_string);
+    assert_eq!(hash(unlisted[0]), hash(unlisted[1]), "{out}");
+}
+
+#[test]
+fn no_link_goes_to_an_authoritys_shared_inbox_however_it_is_listed() {
+    let mut gateway = Gateway::start_configured(false, PROXIED);
+    // Colchester's inbox with a tag: mail to it lands in the shared inbox.
+    let tagged = "colchester+web@lha.test";
+    gateway.restart_with_authorities(|text| {
+        text.replace(
+            &format!("officers = [\"{ANN}\"]"),
+            &format!("officers = [\"{ANN}\", \"{tagged}\"]"),
+        )
+    });
+    // Typed as a browser sends it (`+` is a space in a form).
+    assert_eq!(
+        gateway.ask_link(&tagged.replace('+', "%2B"), Some("192.0.2.1")),
+        200
+    );
+    // Ann's link, asked for after it, comes; the inbox's never does.
+    gateway.sign_in_from(ANN, "192.0.2.2");
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        gateway.mails_to(tagged).is_empty(),
+        "a link went to the shared inbox"
+    );
+}
+
+#[test]
+fn a_page_named_by_a_stranger_never_goes_in_the_officers_record() {
+    let gateway = Gateway::start();
+    let harlow = gateway.refer("harlow", 31);
+    let colchester = gateway.refer("colchester", 32);
+    let to_harlow: String =
+        form_urlencoded::byte_serialize(format!("/cases/{harlow}").as_bytes()).collect();
+    // A stranger asks for Ann's link naming Harlow's case as the page to
+    // return to.
+    let asked = gateway
+        .request(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!(
+                "email={}&next={to_harlow}",
+                ANN.replace('@', "%40")
+            )),
+        )
+        .expect("an answer");
+    assert_eq!(asked.status, 200);
+    wait_mails(&gateway, ANN, 1);
+    let token = token_in(gateway.mails_to(ANN).last().expect("a mail"));
+    // Ann presses the button the link shows (its form carries the page).
+    let redeemed = gateway
+        .request(
+            "POST",
+            &format!("/sign-in/{token}"),
+            None,
+            Some(&format!("next={to_harlow}")),
+        )
+        .expect("an answer");
+    assert_eq!(redeemed.status, 303, "{}", redeemed.body);
+    let ann = session_of(&redeemed);
+    // Her browser follows where it is sent.
+    let landed = redeemed.header("location").expect("a location").to_string();
+    assert_eq!(gateway.get(&landed, &ann).status, 200, "{landed}");
+    // A link the stranger mails her while she is signed in.
+    let sent = gateway.get(&format!("/?next={to_harlow}"), &ann);
+    let landed = sent.header("location").expect("a location").to_string();
+    assert_eq!(gateway.get(&landed, &ann).status, 200, "{landed}");
+    // Her own case still comes back after signing in.
+    let own = gateway.get(&format!("/?next=%2Fcases%2F{colchester}"), &ann);
+    assert_eq!(
+        own.header("location"),
+        Some(format!("/cases/{colchester}").as_str())
+    );
+    // A page a coordinator cannot open is never opened for one.
+    let cora = gateway.sign_in(CORA);
+    let sent = gateway.get("/?next=%2Fdue", &cora);
+    let landed = sent.header("location").expect("a location").to_string();
+    assert_eq!(gateway.get(&landed, &cora).status, 200, "{landed}");
+    let out = access_record(&gateway, &[], "signed in", 2);
+    assert!(!out.contains(&harlow), "{out}");
+    assert!(!out.contains("refused"), "{out}");
 }
 
 #[tokio::test]
@@ -144,6 +313,23 @@ fn signing_out_everywhere_voids_unused_links() {
     // Signed out, and sent on to the sign-in page.
     assert_eq!(out.status, 303, "{}", out.body);
     assert_eq!(out.header("location"), Some("/?signed-out=everywhere"));
+    // Only the browser that signed out is told so: the same address
+    // opened from a stranger's link says nothing of the kind.
+    assert!(
+        gateway
+            .after_sign_out(&out)
+            .body
+            .contains("You have signed out in every browser"),
+        "{}",
+        out.body
+    );
+    for forged in ["/?signed-out=everywhere", "/?signed-out=here"] {
+        let page = gateway
+            .request("GET", forged, None, None)
+            .expect("an answer");
+        assert_eq!(page.status, 200);
+        assert!(!page.body.contains("signed out"), "{forged}: {}", page.body);
+    }
     // ...opens nothing once Ann has signed out everywhere.
     assert_eq!(redeem(&gateway, &unused), 400);
     // A link asked for afterwards works.

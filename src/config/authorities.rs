@@ -456,27 +456,62 @@ pub(super) fn first_label(domain: &str) -> &str {
     domain.split('.').next().unwrap_or(domain)
 }
 
-/// Whether an address's local part names a role, a team or a list rather
-/// than a person (`housing@`, `dtr-team@`, `no-reply@`).
-fn looks_shared(address: &str) -> bool {
-    const ROLES: [&str; 13] = [
+/// Whether an address's local part names a role, a team, an office or a
+/// list rather than a person (`housing@`, `housingoptions@`, `d2r@`,
+/// `dtr-team@`, `no-reply@`): the sign-in links of the web view must reach
+/// named people.
+pub(super) fn looks_shared(address: &str) -> bool {
+    /// Whole local parts (separators `.`, `-`, `_` and `+` ignored).
+    const ROLES: [&str; 33] = [
         "noreply",
-        "no-reply",
+        "donotreply",
         "housing",
+        "housingoptions",
+        "housingadvice",
+        "housingsolutions",
         "homeless",
         "homelessness",
         "dtr",
+        "d2r",
+        "dutytorefer",
         "info",
+        "information",
         "enquiries",
+        "enquiry",
         "admin",
-        "team",
+        "administrator",
+        "office",
+        "reception",
+        "contact",
+        "contactus",
+        "hello",
+        "mail",
+        "mailbox",
+        "general",
         "duty",
-        "referrals",
-        "referral",
+        "dutyofficer",
+        "options",
+        "advice",
+        "support",
+        "customerservices",
+        "postmaster",
+        "webmaster",
     ];
-    let local = address
+    /// Held anywhere in the local part.
+    const WITHIN: [&str; 6] = [
+        "team",
+        "referral",
+        "noreply",
+        "enquir",
+        "dutytorefer",
+        "options",
+    ];
+    let local: String = address
         .rsplit_once('@')
         .map_or(address, |(local, _)| local)
-        .to_lowercase();
-    ROLES.contains(&local.as_str()) || local.contains("team") || local.contains("referral")
+        .to_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, '.' | '-' | '_' | '+'))
+        .collect();
+    ROLES.contains(&local.as_str()) || WITHIN.iter().any(|w| local.contains(w))
 }

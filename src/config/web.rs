@@ -170,27 +170,20 @@ pub(super) fn read_web(
             ok = false;
         }
     }
-    let public_url = raw.public_url.trim().trim_end_matches('/').to_string();
-    let plain = public_url.starts_with("http://");
-    let host_given = public_url
-        .split_once("://")
-        .is_some_and(|(_, rest)| !rest.is_empty() && !rest.contains(['/', '?', '#', ' ']));
-    if !(public_url.starts_with("https://") || plain) || !host_given {
-        problems.error(
-            file,
-            "web.public_url",
-            format!(
-                "`{}` is not the address people open, such as https://dtr.essex.gov.uk \
-                 (scheme and host, no path)",
-                raw.public_url
-            ),
-        );
-        ok = false;
-    } else if plain {
-        let loopback_host = public_url
-            .trim_start_matches("http://")
-            .rsplit_once(':')
-            .map_or(public_url.trim_start_matches("http://"), |(host, _)| host);
+    let public_url = match public_origin(&raw.public_url) {
+        Ok(url) => url,
+        Err(why) => {
+            problems.error(
+                file,
+                "web.public_url",
+                format!("`{}` {why}", raw.public_url),
+            );
+            ok = false;
+            String::new()
+        }
+    };
+    if let Some(host) = public_url.strip_prefix("http://") {
+        let loopback_host = host.rsplit_once(':').map_or(host, |(host, _)| host);
         if !matches!(loopback_host, "127.0.0.1" | "localhost" | "[::1]") {
             problems.error(
                 file,
@@ -234,6 +227,17 @@ pub(super) fn read_web(
                     problems.error(file, key, format!("{address} is listed twice"));
                     ok = false;
                 } else {
+                    if super::authorities::looks_shared(address.as_str()) {
+                        problems.warn(
+                            file,
+                            key,
+                            format!(
+                                "{address} looks like a team's or a list's address: a sign-in \
+                                 link goes to whoever reads it; list the named people who \
+                                 coordinate"
+                            ),
+                        );
+                    }
                     coordinators.push(address);
                 }
             }
@@ -297,6 +301,32 @@ pub(super) fn read_web(
             }
         }
     }
+    // Behind the reverse proxy (plain HTTP on loopback, people opening an
+    // https:// address), every request comes from the proxy unless it is
+    // named: the limits per client would then count everyone as one, and
+    // one stranger asking for links would keep every officer out.
+    if let Some(listen) = listen {
+        if tls.is_none()
+            && public_url.starts_with("https://")
+            && listen.ip().to_canonical().is_loopback()
+            && trusted_proxies.is_empty()
+            && raw.trusted_proxies.is_empty()
+        {
+            problems.warn(
+                file,
+                "web.trusted_proxies",
+                format!(
+                    "the web view listens on {listen} over plain HTTP behind a reverse proxy \
+                     (public_url is {public_url}), and trusted_proxies is empty: every request \
+                     seems to come from the proxy, so the sign-in limits count everyone as one \
+                     client and one stranger asking for links keeps every officer from signing \
+                     in; name the proxy, such as trusted_proxies = [\"{}\"], and have it set \
+                     X-Forwarded-For",
+                    listen.ip()
+                ),
+            );
+        }
+    }
     let session_hours = match raw.session_hours {
         None => DEFAULT_SESSION_HOURS,
         Some(hours) => match hours.as_integer().map(u32::try_from) {
@@ -324,6 +354,88 @@ pub(super) fn read_web(
         tls,
         trusted_proxies,
         session_hours,
+    })
+}
+
+/// `public_url` as the origin browsers name in `Origin` (the forms are
+/// checked against it, and the links made from it): scheme and host in
+/// lower case, a default port (`:443`, `:80`) dropped, no trailing `/`.
+/// User info, a path, a query or a fragment would never match an origin,
+/// so each is refused with why.
+pub(crate) fn public_origin(text: &str) -> Result<String, String> {
+    const SHAPE: &str = "the address people open, such as https://dtr.essex.gov.uk \
+                         (scheme and host, no path)";
+    let text = text.trim().trim_end_matches('/');
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return Err(format!("is not {SHAPE}"));
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => 443,
+        "http" => 80,
+        _ => return Err(format!("is not {SHAPE}")),
+    };
+    if rest.contains('#') {
+        return Err(format!("has a fragment (#...): give {SHAPE}"));
+    }
+    if rest.contains('?') {
+        return Err(format!("has a query (?...): give {SHAPE}"));
+    }
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if authority.contains('@') {
+        return Err(format!(
+            "has user info (a name before @): browsers never send it as the view's origin, so \
+             every form would be refused; give {SHAPE}"
+        ));
+    }
+    if !path.is_empty() {
+        return Err(format!(
+            "has a path (/{path}): the view is served at the root of its host; give {SHAPE}"
+        ));
+    }
+    let (host, port) = if authority.starts_with('[') {
+        // An IPv6 address: `[::1]` or `[::1]:8080`.
+        match authority.split_once(']') {
+            Some((inside, "")) => (&authority[..inside.len() + 1], None),
+            Some((inside, after)) => match after.strip_prefix(':') {
+                Some(port) => (&authority[..inside.len() + 1], Some(port)),
+                None => return Err(format!("is not {SHAPE}")),
+            },
+            None => return Err(format!("is not {SHAPE}")),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let host_ok = !host.is_empty()
+        && (host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            || (host.starts_with('[')
+                && host.ends_with(']')
+                && host[1..host.len() - 1]
+                    .parse::<std::net::Ipv6Addr>()
+                    .is_ok()));
+    if !host_ok {
+        return Err(format!(
+            "is not {SHAPE}; a host with letters beyond ASCII is given in its xn-- form"
+        ));
+    }
+    let port = match port {
+        None => None,
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => {
+                (n != default_port).then(|| n.to_string())
+            }
+            _ => return Err(format!("has a port that is not a number: give {SHAPE}")),
+        },
+    };
+    let host = host.to_ascii_lowercase();
+    Ok(match port {
+        Some(port) => format!("{scheme}://{host}:{port}"),
+        None => format!("{scheme}://{host}"),
     })
 }
 
@@ -679,6 +791,110 @@ dispute_contact = { name = "D", email = "dispute@harlow.gov.uk" }
         assert!(
             warnings.iter().all(|w| !w.key.contains(".officers[")),
             "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn public_url_is_kept_as_the_origin_browsers_send() {
+        let web = |url: &str| {
+            format!("[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"{url}\"\ntrusted_proxies = [\"127.0.0.1\"]")
+        };
+        for (given, origin) in [
+            ("HTTPS://DTR.Essex.GOV.UK/", "https://dtr.essex.gov.uk"),
+            ("https://dtr.essex.gov.uk:443", "https://dtr.essex.gov.uk"),
+            (
+                "https://dtr.essex.gov.uk:8443",
+                "https://dtr.essex.gov.uk:8443",
+            ),
+            ("http://LOCALHOST:80", "http://localhost"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("http://[::1]:8080", "http://[::1]:8080"),
+        ] {
+            let (config, _) = load(&web(given), AUTHORITIES).expect(given);
+            assert_eq!(
+                config.web.expect("a web view").public_url,
+                origin,
+                "{given}"
+            );
+        }
+        for (given, why) in [
+            ("https://officer@dtr.essex.gov.uk", "has user info"),
+            ("https://dtr.essex.gov.uk/?x=1", "has a query"),
+            ("https://dtr.essex.gov.uk#top", "has a fragment"),
+            ("https://dtr.essex.gov.uk/dtr", "has a path (/dtr)"),
+            (
+                "https://dtr.essex.gov.uk:44x",
+                "has a port that is not a number",
+            ),
+            (
+                "https://dtr.essex.gov.uk:+443",
+                "has a port that is not a number",
+            ),
+            ("ftp://dtr.essex.gov.uk", "is not the address people open"),
+            ("https://dtr essex.gov.uk", "is not the address people open"),
+        ] {
+            let err = error_of(&web(given), AUTHORITIES);
+            assert!(
+                err.contains(&format!("web.public_url: `{given}` {why}")),
+                "{given}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn behind_a_proxy_an_empty_trusted_proxies_is_warned_of() {
+        let web = |url: &str, more: &str| {
+            format!("[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"{url}\"\n{more}")
+        };
+        let warned = |url: &str, more: &str| {
+            let (_, warnings) = load(&web(url, more), AUTHORITIES).expect("valid");
+            warnings
+                .iter()
+                .filter(|w| w.key == "web.trusted_proxies")
+                .map(|w| w.message.clone())
+                .collect::<Vec<_>>()
+        };
+        let about = warned("https://dtr.essex.gov.uk", "");
+        assert_eq!(about.len(), 1, "{about:?}");
+        assert!(
+            about[0].contains("trusted_proxies is empty")
+                && about[0].contains("trusted_proxies = [\"127.0.0.1\"]"),
+            "{}",
+            about[0]
+        );
+        assert!(warned(
+            "https://dtr.essex.gov.uk",
+            "trusted_proxies = [\"127.0.0.1\"]"
+        )
+        .is_empty());
+        // Opened on this machine itself: no proxy in front.
+        assert!(warned("http://127.0.0.1:8080", "").is_empty());
+    }
+
+    #[test]
+    fn a_coordinator_address_that_looks_like_a_role_is_warned_of() {
+        let web = "[web]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"https://dtr.essex.gov.uk\"\n\
+                   coordinators_from = \"COL\"\n";
+        let (_, warnings) = load(
+            &format!(
+                "{web}coordinators = [\"co.ordinator@essex.gov.uk\", \"HousingOptions@essex.gov.uk\", \
+                 \"d2r@essex.gov.uk\", \"office@essex.gov.uk\"]"
+            ),
+            AUTHORITIES,
+        )
+        .expect("valid, with warnings");
+        let keys: Vec<&str> = warnings
+            .iter()
+            .filter(|w| w.message.contains("team's or a list's address"))
+            .map(|w| w.key.as_str())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "web.coordinators[1]",
+                "web.coordinators[2]",
+                "web.coordinators[3]"
+            ]
         );
     }
 }

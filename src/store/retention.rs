@@ -432,7 +432,8 @@ async fn purge_messages(
     Ok((counts, next_after(&ids)))
 }
 
-/// The web view's rows no longer needed: links past their expiry, sessions
+/// The web view's rows no longer needed: links past their expiry (kept as
+/// long as they count against their address's links of the hour), sessions
 /// idle past their limit (one past its hours is ended when next used, or
 /// goes idle), and the record of who viewed or did what (pages, searches
 /// and filters included) once it is older than the retention cutoff.
@@ -443,7 +444,10 @@ async fn purge_web(
 ) -> Result<u64, StoreError> {
     let mut deleted = 0;
     for (sql, at) in [
-        ("DELETE FROM web_sign_ins WHERE expires_at < $1", now),
+        (
+            "DELETE FROM web_sign_ins WHERE expires_at < $1",
+            now - crate::web::SIGN_IN_LINKS_COUNTED,
+        ),
         (
             "DELETE FROM web_sessions WHERE last_seen_at < $1",
             now - crate::web::SESSION_IDLE,

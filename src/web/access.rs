@@ -12,6 +12,32 @@ use std::collections::HashMap;
 /// A field's value is kept to this many characters.
 const LONGEST_VALUE: usize = 200;
 
+tokio::task_local! {
+    /// Whether the request being answered has been recorded already: a
+    /// refusal not recorded by its page is recorded by
+    /// `super::record_refusals`.
+    static RECORDED: std::cell::Cell<bool>;
+}
+
+/// Says that the request being answered is in the record.
+fn recorded() {
+    let _ = RECORDED.try_with(|r| r.set(true));
+}
+
+/// Runs `answer` (a request's handling), and says whether it recorded
+/// itself.
+pub(crate) async fn recording<F: std::future::Future>(answer: F) -> (F::Output, bool) {
+    RECORDED
+        .scope(std::cell::Cell::new(false), async {
+            let out = answer.await;
+            (
+                out,
+                RECORDED.try_with(std::cell::Cell::get).unwrap_or(false),
+            )
+        })
+        .await
+}
+
 /// What opening `path` is called in the record.
 fn words_for(path: &str, viewer: &Viewer) -> &'static str {
     match (path, viewer) {
@@ -62,6 +88,7 @@ pub(crate) async fn record_page(
         Viewer::Officer { scope, .. } => Some(scope.code()),
         Viewer::Coordinator { .. } => None,
     };
+    recorded();
     state
         .store
         .record_web_access(
@@ -87,6 +114,7 @@ pub(crate) async fn record_refused(
         Viewer::Coordinator { .. } => None,
     };
     let asked: String = asked.chars().take(LONGEST_VALUE).collect();
+    recorded();
     state
         .store
         .record_web_access(
@@ -94,6 +122,42 @@ pub(crate) async fn record_refused(
             authority,
             None,
             &format!("asked for {asked}: refused: not found"),
+            Utc::now(),
+        )
+        .await
+}
+
+/// Records a request refused without its page saying so: a page the
+/// reader may not open (a coordinator's `/due`), a form refused as not the
+/// view's own (its CSRF token or its origin).
+pub(crate) async fn record_refused_request(
+    state: &WebState,
+    signed: &Signed,
+    posted: bool,
+    asked: &str,
+    forbidden: bool,
+) -> Result<(), StoreError> {
+    let authority = match &signed.viewer {
+        Viewer::Officer { scope, .. } => Some(scope.code()),
+        Viewer::Coordinator { .. } => None,
+    };
+    let asked: String = asked.chars().take(LONGEST_VALUE).collect();
+    let action = match (posted, forbidden) {
+        (true, true) => format!(
+            "sent a form to {asked}: refused: not the view's own form (its token or origin did \
+             not match), nothing done"
+        ),
+        (true, false) => format!("sent a form to {asked}: refused: not found, nothing done"),
+        (false, true) => format!("asked for {asked}: refused: not allowed"),
+        (false, false) => format!("asked for {asked}: refused: not found"),
+    };
+    state
+        .store
+        .record_web_access(
+            signed.viewer.address(),
+            authority,
+            None,
+            &action,
             Utc::now(),
         )
         .await

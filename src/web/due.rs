@@ -72,7 +72,7 @@ pub(crate) async fn list(
     let Viewer::Officer { scope, .. } = &signed.viewer else {
         return not_found_page(Some(&signed));
     };
-    if let Err(e) = super::access::record_page(&state, &signed, "/due", None).await {
+    if let Err(e) = super::access::record_page(&state, &signed, "/due", query.as_deref()).await {
         return trouble(&e);
     }
     let today = crate::core::uk::date(Utc::now());

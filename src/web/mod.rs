@@ -44,6 +44,8 @@ pub use session::Viewer;
 pub const SESSION_IDLE: chrono::Duration = session::IDLE;
 /// A sign-in link works this long after it was asked for.
 pub const SIGN_IN_LINK_LIFETIME: chrono::Duration = sign_in::LINK_LIFETIME;
+/// How long a link counts against the links its address may be sent.
+pub const SIGN_IN_LINKS_COUNTED: chrono::Duration = sign_in::ADDRESS_WINDOW;
 
 /// Form bodies larger than this are refused: the largest form is a
 /// quarantine note.
@@ -118,6 +120,10 @@ fn routes(state: Arc<WebState>) -> Router {
             state.clone(),
             same_origin,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            record_refusals,
+        ))
         .layer(axum::middleware::map_response(secured))
         .with_state(state);
     if over_tls {
@@ -161,6 +167,46 @@ async fn same_origin(
         }
     }
     next.run(request).await
+}
+
+/// A signed-in reader's request refused (403, or 404 for one of the view's
+/// own addresses) that its page did not record: a coordinator's `/due`, a
+/// form whose token or origin is wrong. In the record, so that an
+/// administrator sees what was tried. A cross-site request carries no
+/// session (the cookie is `SameSite=Strict`), so nobody else's attempt is
+/// put in a reader's record.
+async fn record_refusals(
+    axum::extract::State(state): axum::extract::State<Arc<WebState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let posted = request.method() == axum::http::Method::POST;
+    // The view's own pages, by their first segment.
+    let routed = matches!(
+        request.uri().path().split('/').nth(1),
+        Some("cases" | "due" | "quarantine" | "report" | "report.csv" | "sign-out")
+    );
+    let asked = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| request.uri().path().to_string(), |p| p.to_string());
+    let headers = request.headers().clone();
+    let (response, recorded) = access::recording(next.run(request)).await;
+    let forbidden = response.status() == axum::http::StatusCode::FORBIDDEN;
+    let not_found = response.status() == axum::http::StatusCode::NOT_FOUND;
+    // A page nobody has (a browser's /favicon.ico) is nobody's attempt.
+    if recorded || !(forbidden || (not_found && (routed || posted))) {
+        return response;
+    }
+    let signed = match session::signed_in(&state, &headers).await {
+        Ok(Some(signed)) => signed,
+        Ok(None) => return response,
+        Err(e) => return sign_in::trouble(&e),
+    };
+    match access::record_refused_request(&state, &signed, posted, &asked, forbidden).await {
+        Ok(()) => response,
+        Err(e) => sign_in::trouble(&e),
+    }
 }
 
 /// A request that needs a session and has none: a page is answered with

@@ -203,12 +203,22 @@ const LONGEST_NEXT: usize = 1024;
 
 /// `next` when it is a page of this site to return to: a local path (a
 /// single `/` first; never `//host`, `/\host` or a scheme, which browsers
-/// would take to another site), in plain ASCII, not too long.
+/// would take to another site), in plain ASCII, not too long, never the
+/// sign-in pages; its path without `.` or `..` segments or an encoded
+/// `/`, `\\` or `.` (which would reach a page other than the one it
+/// names, such as `/cases/../sign-in/TOKEN`).
 pub(crate) fn local_path(next: &str) -> Option<&str> {
+    let path = next.split_once('?').map_or(next, |(path, _)| path);
+    let lowered = path.to_ascii_lowercase();
     let local = next.starts_with('/')
         && !next.starts_with("//")
         && next.len() <= LONGEST_NEXT
         && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && !path.contains('#')
+        && !path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..")
+        && !["%2f", "%5c", "%2e"].iter().any(|e| lowered.contains(e))
         && !next.starts_with("/sign-");
     local.then_some(next)
 }
@@ -258,6 +268,12 @@ mod tests {
             "",
             "/cases\r\nSet-Cookie: x",
             "/sign-in/abc",
+            "/cases/../sign-in/abc",
+            "/./sign-in/abc",
+            "/cases/%2e%2e/sign-in/abc",
+            "/%2F%2Fevil.test",
+            "/%5cevil.test",
+            "/cases/..",
         ] {
             assert_eq!(local_path(bad), None, "{bad:?}");
         }

@@ -18,7 +18,7 @@ use crate::http::Peer;
 use crate::store::SignInRequest;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -31,11 +31,15 @@ pub(crate) const LINK_LIFETIME: chrono::Duration = chrono::Duration::minutes(15)
 /// Links one address may be sent in [`WINDOW`] at the request of one
 /// client.
 pub(crate) const PER_ADDRESS_PER_CLIENT: usize = 3;
-/// Links one address may be sent in [`WINDOW`] in all. A stranger alone
-/// can use only [`PER_ADDRESS_PER_CLIENT`] of them, so the officer still
-/// gets a link; many strangers together can still use them all, which is
-/// the price of capping the mail any address receives.
-pub(crate) const PER_ADDRESS: i64 = 10;
+/// Links one address may be sent in [`ADDRESS_WINDOW`] in all, whoever
+/// asks: a few clients together cannot fill an officer's mailbox with
+/// links. A stranger alone can use only [`PER_ADDRESS_PER_CLIENT`] of them,
+/// so the officer still gets a link; several strangers together can still
+/// use them all, which is the price of capping the mail any address
+/// receives (and every request is in the access record, with its client,
+/// for an administrator to see).
+pub(crate) const PER_ADDRESS: i64 = 5;
+pub(crate) const ADDRESS_WINDOW: chrono::Duration = chrono::Duration::hours(1);
 /// Requests one client may make in [`WINDOW`], whatever address each
 /// names: were listed addresses counted apart, counting the refusals would
 /// tell them from the rest. A flood guard, not the limit that protects an
@@ -143,6 +147,9 @@ impl Limits {
     /// Whether to log that `address`'s limit is reached: once a window.
     fn first_refusal(&self, address: &str, now: DateTime<Utc>) -> bool {
         let mut logged = self.logged.lock().unwrap_or_else(PoisonError::into_inner);
+        if logged.len() >= self.kept {
+            logged.retain(|_, at| now - *at < WINDOW);
+        }
         match logged.get(address) {
             Some(at) if now - *at < WINDOW => false,
             _ => {
@@ -242,9 +249,15 @@ pub(crate) async fn start(
     let fields = query_fields(query.as_deref());
     let next = next_of(&fields);
     match signed_in(&state, &headers).await {
-        Ok(Some(_)) => Redirect::to(next.unwrap_or("/cases")).into_response(),
+        Ok(Some(signed)) => match landing(&state, &signed.viewer, next).await {
+            Ok(page) => Redirect::to(&page).into_response(),
+            Err(e) => trouble(&e),
+        },
         Ok(None) => {
-            let note = match field(&fields, "signed-out") {
+            // Said only to the browser that signed out (its cookie), never
+            // to anyone opening `/?signed-out=everywhere` from a link.
+            let signed_out = just_signed_out(&state, &headers);
+            let note = match signed_out.as_deref() {
                 Some("everywhere") => {
                     "<p role=\"status\">You have signed out in every browser.</p>"
                 }
@@ -256,10 +269,91 @@ pub(crate) async fn start(
                 }
                 None => "",
             };
-            answer(StatusCode::OK, sign_in_form(note, next))
+            let mut response = answer(StatusCode::OK, sign_in_form(note, next));
+            if signed_out.is_some() {
+                if let Some(cookie) = signed_out_cookie(&state, None) {
+                    response.headers_mut().append(header::SET_COOKIE, cookie);
+                }
+            }
+            response
         }
         Err(e) => trouble(&e),
     }
+}
+
+/// The cookie that tells the sign-in page, once, that this browser has
+/// just signed out (here or everywhere); `__Host-` over HTTPS.
+fn signed_out_name(state: &WebState) -> &'static str {
+    if state.settings.secure_cookies() {
+        "__Host-dtr_signed_out"
+    } else {
+        "dtr_signed_out"
+    }
+}
+
+/// `Set-Cookie` saying how the browser signed out (for a minute), or
+/// (`None`) forgetting it.
+fn signed_out_cookie(state: &WebState, how: Option<&str>) -> Option<HeaderValue> {
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let name = signed_out_name(state);
+    let text = match how {
+        Some(how) => {
+            format!("{name}={how}; Path=/; HttpOnly; SameSite=Strict; Max-Age=60{secure}")
+        }
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&text).ok()
+}
+
+/// How this browser just signed out, from its cookie.
+fn just_signed_out(state: &WebState, headers: &HeaderMap) -> Option<String> {
+    let name = signed_out_name(state);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, v)| *k == name && matches!(*v, "here" | "everywhere"))
+        .map(|(_, v)| v.to_string())
+}
+
+/// Where `next` may take a reader once signed in: a page they can see.
+/// `next` comes from whoever made the link (a stranger can mail an
+/// officer a link, or ask for a sign-in link in their name, naming any
+/// page), so a page the reader may not see is never opened for them: it
+/// would put a refused look-up in their record that they never made. The
+/// cases instead.
+async fn landing(
+    state: &WebState,
+    viewer: &Viewer,
+    next: Option<&str>,
+) -> Result<String, crate::store::StoreError> {
+    const CASES: &str = "/cases";
+    let Some(next) = next.and_then(local_path) else {
+        return Ok(CASES.to_string());
+    };
+    let path = next.split_once('?').map_or(next, |(path, _)| path);
+    let seen = match viewer {
+        Viewer::Coordinator { .. } => matches!(path, "/cases" | "/report" | "/report.csv"),
+        Viewer::Officer { scope, .. } => match path.strip_prefix("/cases/") {
+            Some(reference) => state
+                .store
+                .scoped_case(scope, &reference.to_ascii_uppercase())
+                .await?
+                .is_some(),
+            None => true,
+        },
+    };
+    Ok(if seen {
+        next.to_string()
+    } else {
+        CASES.to_string()
+    })
 }
 
 /// A form posted after its session ended: nothing was done, and the way
@@ -314,6 +408,80 @@ fn client(peer: Option<Peer>, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr
     hop
 }
 
+/// Whether a link may be mailed to `address` (lower-case): someone the
+/// configuration lists, and never an authority's shared inbox or a
+/// watched mailbox (`dtr+web@` reaches `dtr@`), whoever is listed.
+fn may_be_mailed(state: &WebState, address: &str) -> bool {
+    let Ok(parsed) = EmailAddress::parse(address) else {
+        return false;
+    };
+    let untagged = |a: &str| -> String {
+        let (local, domain) = a.rsplit_once('@').unwrap_or((a, ""));
+        let local = local.split_once('+').map_or(local, |(l, _)| l);
+        format!("{local}@{domain}").to_lowercase()
+    };
+    let asked = untagged(parsed.as_str());
+    let shared = state
+        .config
+        .authorities
+        .iter()
+        .any(|a| untagged(a.inbox.as_str()) == asked)
+        || state.config.mailboxes.iter().any(|m| match &m.source {
+            crate::config::Source::Imap(imap) => untagged(&imap.username) == asked,
+            _ => false,
+        });
+    !shared && session::viewer_for(state, address).is_some()
+}
+
+/// Who a link request is recorded under: a listed person by their address
+/// (their own record); anyone else by a hash of what was typed, so that a
+/// flood of requests for one address shows as one without keeping it.
+fn requester(listed: Option<&str>, typed: Option<&str>) -> String {
+    match (listed, typed) {
+        (Some(address), _) => address.to_string(),
+        (None, Some(typed)) => format!(
+            "an address not listed ({})",
+            &hashed(&typed.trim().to_lowercase())[..12]
+        ),
+        (None, None) => "no address".to_string(),
+    }
+}
+
+/// Records a request for a sign-in link and what became of it, apart from
+/// the answer (so that how long it takes says nothing).
+fn record_link_request(
+    state: &Arc<WebState>,
+    who: String,
+    client: IpAddr,
+    outcome: &str,
+    now: DateTime<Utc>,
+) {
+    let action = format!("{outcome} (asked for from {client})");
+    let state = state.clone();
+    tokio::spawn(async move {
+        let authority = match session::viewer_for(&state, &who) {
+            Some(Viewer::Officer { scope, .. }) => Some(scope.code().to_string()),
+            _ => None,
+        };
+        if let Err(error) = state
+            .store
+            .record_web_access(&who, authority.as_deref(), None, &action, now)
+            .await
+        {
+            tracing::warn!(%error, "web view: a sign-in request could not be recorded");
+        }
+    });
+}
+
+// What became of a request for a link, after who it was for.
+const SENT: &str = "was sent a sign-in link";
+const NOT_LISTED: &str = "was sent no sign-in link: it may not sign in";
+const CLIENT_LIMIT: &str =
+    "was sent no sign-in link: 3 were asked for from the same client in 15 minutes";
+const ADDRESS_LIMIT: &str = "was sent no sign-in link: 5 were sent in the past hour";
+const BUSY: &str = "was sent no sign-in link: too many were being queued at once";
+const NOT_QUEUED: &str = "was sent no sign-in link: it could not be queued";
+
 /// `POST /sign-in`: the same page whoever asks.
 pub(crate) async fn request_link(
     State(state): State<Arc<WebState>>,
@@ -325,9 +493,23 @@ pub(crate) async fn request_link(
     let client = client(peer.map(|p| p.0), &headers, &state.settings.trusted_proxies);
     let fields = form(&body);
     let next = next_of(&fields).map(str::to_string);
-    let address = field(&fields, "email").and_then(|e| EmailAddress::parse(e.trim()).ok());
+    let typed = field(&fields, "email")
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let address = typed.and_then(|e| EmailAddress::parse(e).ok());
     let lowered = address.as_ref().map(|a| a.as_str().to_lowercase());
     if !state.limits.allow(client, now) {
+        // Once a window per client: the flood is on record, and cannot
+        // fill it.
+        if state.limits.first_refusal(&format!("client {client}"), now) {
+            record_link_request(
+                &state,
+                format!("client {client}"),
+                client,
+                "was refused sign-in links for 15 minutes: over 100 asked for",
+                now,
+            );
+        }
         return answer(
             StatusCode::TOO_MANY_REQUESTS,
             page(
@@ -344,36 +526,42 @@ pub(crate) async fn request_link(
          <a href=\"/\">ask again</a>.</p>",
         None,
     );
-    let listed = lowered
-        .as_deref()
-        .is_some_and(|a| session::viewer_for(&state, a).is_some());
+    let listed = lowered.as_deref().is_some_and(|a| may_be_mailed(&state, a));
     let (Some(address), Some(lowered), true) = (address, lowered, listed) else {
+        record_link_request(&state, requester(None, typed), client, NOT_LISTED, now);
         return answer(StatusCode::OK, sent);
     };
     if !state.limits.allow_pair(&lowered, client, now) {
         if state.limits.first_refusal(&lowered, now) {
             tracing::info!("sign-in link not sent: the address's limit is reached");
         }
+        record_link_request(&state, lowered, client, CLIENT_LIMIT, now);
         return answer(StatusCode::OK, sent);
     }
     let Ok(permit) = state.limits.tasks.clone().try_acquire_owned() else {
         tracing::warn!("sign-in link not sent: too many being queued at once");
+        record_link_request(&state, lowered, client, BUSY, now);
         return answer(StatusCode::OK, sent);
     };
     // Apart from the answer, so that how long it takes says nothing about
     // whether the address is known.
     let worker = state.clone();
     tokio::spawn(async move {
-        match mail_link(&worker, &address, next.as_deref(), now).await {
-            Ok(true) => {}
+        let outcome = match mail_link(&worker, &address, next.as_deref(), now).await {
+            Ok(true) => SENT,
             Ok(false) => {
                 if worker.limits.first_refusal(&lowered, now) {
                     tracing::info!("sign-in link not sent: the address's limit is reached");
                 }
+                ADDRESS_LIMIT
             }
-            Err(error) => tracing::warn!(%error, "web view: a sign-in link could not be queued"),
-        }
+            Err(error) => {
+                tracing::warn!(%error, "web view: a sign-in link could not be queued");
+                NOT_QUEUED
+            }
+        };
         drop(permit);
+        record_link_request(&worker, lowered, client, outcome, now);
     });
     answer(StatusCode::OK, sent)
 }
@@ -439,7 +627,7 @@ async fn mail_link(
                 authority: &authority,
                 expires,
                 at_most: PER_ADDRESS,
-                since: now - WINDOW,
+                since: now - ADDRESS_WINDOW,
             },
             &mail,
             &state.config.outgoing,
@@ -552,7 +740,14 @@ pub(crate) async fn redeem(
             {
                 return trouble(&e);
             }
-            let mut response = Redirect::to(next.unwrap_or("/cases")).into_response();
+            let to = match session::viewer_for(&state, &address) {
+                Some(viewer) => match landing(&state, &viewer, next).await {
+                    Ok(page) => page,
+                    Err(e) => return trouble(&e),
+                },
+                None => "/cases".to_string(),
+            };
+            let mut response = Redirect::to(&to).into_response();
             if let Some(cookie) = set_cookie(&state, Some(&session)) {
                 response.headers_mut().insert(header::SET_COOKIE, cookie);
             }
@@ -638,6 +833,10 @@ async fn end_sessions(
     .into_response();
     if let Some(cookie) = set_cookie(state, None) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    let how = if everywhere { "everywhere" } else { "here" };
+    if let Some(cookie) = signed_out_cookie(state, Some(how)) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
 }

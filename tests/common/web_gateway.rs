@@ -371,6 +371,22 @@ impl Gateway {
 }
 
 impl Gateway {
+    /// The page a browser lands on after signing out (`out`, the answer to
+    /// the form), sending back the cookie that answer set to say so.
+    pub fn after_sign_out(&self, out: &Answer) -> Answer {
+        let location = out.header("location").expect("a location");
+        let cookie = out
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| v.split(';').next())
+            .find(|c| c.contains("dtr_signed_out="))
+            .map(|c| format!("Cookie: {c}\r\n"))
+            .unwrap_or_default();
+        self.request_with("GET", location, None, None, &cookie)
+            .unwrap_or_else(|| panic!("no answer to GET {location}:\n{}", self.log()))
+    }
+
     /// `GET path` with the session `cookie`.
     pub fn get(&self, path: &str, cookie: &str) -> Answer {
         self.request("GET", path, Some(cookie), None)
