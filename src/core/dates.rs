@@ -14,16 +14,21 @@ pub enum DateRole {
 
 const ISO: &str = r"(?:^|[^\d])(?<iy>\d{4})-(?<im>\d{1,2})-(?<id>\d{1,2})(?:$|[^\d])";
 const NUMERIC: &str = r"(?:^|[^\d])(?<nd>\d{1,2})\s*(?<ns1>[/.\-])\s*(?<nm>\d{1,2})\s*(?<ns2>[/.\-])\s*(?<ny>\d{4}|\d{2})(?:$|[^\d])";
-const WORDS: &str = r"(?i:(?:^|[^\w])(?<wd>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?<wm>[a-z]{3,9})\.?,?\s+(?<wy>\d{4}|\d{2})(?:$|[^\d]))";
+const WORDS: &str = r"(?i:(?:^|[^\w])(?<wd>\d{1,2})(?:st|nd|rd|th)?(?:\s+|-)(?:of\s+)?(?<wm>[a-z]{3,9})\.?,?(?:\s+|-)(?<wy>\d{4}|\d{2})(?:$|[^\d]))";
+/// `04 05 1983`: spaces for separators, a four-digit year.
+const SPACED: &str = r"(?:^|[^\d])(?<sd>\d{1,2})\s+(?<sm>\d{1,2})\s+(?<sy>\d{4})(?:$|[^\d])";
+/// `May 4 1983`, `May 4th, 1983`: the month first, a four-digit year.
+const MONTH_FIRST: &str = r"(?i:(?:^|[^\w])(?<mm>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6})\.?\s+(?<md>\d{1,2})(?:st|nd|rd|th)?,?\s+(?<my>\d{4})(?:$|[^\d]))";
 
 /// The three ways of writing a date in one pattern, so that one search
 /// finds the first date written; the alternatives are in the order that
 /// breaks a tie at the same place (ISO, then numeric, then words).
-static ANY_DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!("{ISO}|{NUMERIC}|{WORDS}")).expect("static pattern"));
+static ANY_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!("{ISO}|{NUMERIC}|{SPACED}|{WORDS}|{MONTH_FIRST}")).expect("static pattern")
+});
 /// The same without words, for a text with no letter in it.
 static DIGIT_DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!("{ISO}|{NUMERIC}")).expect("static pattern"));
+    LazyLock::new(|| Regex::new(&format!("{ISO}|{NUMERIC}|{SPACED}")).expect("static pattern"));
 
 /// Reads a date written the British way. `reference` is the date the message
 /// was sent, against which two-digit years are placed.
@@ -50,6 +55,14 @@ pub fn parse_british_date(text: &str, reference: NaiveDate, role: DateRole) -> O
             return None;
         }
         (number("nd")?, number("nm")?, year.as_str())
+    } else if let Some(year) = c.name("sy") {
+        (number("sd")?, number("sm")?, year.as_str())
+    } else if let Some(year) = c.name("my") {
+        (
+            number("md")?,
+            month_from_name(c.name("mm")?.as_str())?,
+            year.as_str(),
+        )
     } else {
         (
             number("wd")?,

@@ -282,6 +282,33 @@ impl Label {
         LABEL_LOOKUP.get(wanted).copied()
     }
 
+    /// Whether `text` (a label [`Label::from_text`] read as this one) is
+    /// written as the form prints it (`Risk to others`, `Full name`), not
+    /// as one of its other names (`Risk`, `Name`). A split name's halves
+    /// have no other name the form prints: each counts as its own.
+    pub fn written_as_the_form_s(self, text: &str) -> bool {
+        let Label::Field(field) = self else {
+            return true;
+        };
+        let own = |text: &str| {
+            ShortKey::of(text, longest_label_len())
+                .is_some_and(|key| key.as_str() == OWN_LABELS[field as usize])
+        };
+        own(text) || without_hint(text).is_some_and(own)
+    }
+
+    /// Which of its names a label was written under, whatever hint or
+    /// decoration came with it (`Risk to others (if any)` is `risk to
+    /// others`): two labels of one field compare equal by it when they
+    /// are the same name.
+    pub fn name_written(text: &str) -> String {
+        let key = normalise_label(text);
+        if LABEL_LOOKUP.contains_key(key.as_str()) {
+            return key;
+        }
+        without_hint(text).map(normalise_label).unwrap_or(key)
+    }
+
     /// How its value is read.
     pub fn value_kind(self) -> ValueKind {
         match self {
@@ -453,6 +480,15 @@ static LABEL_INDEX: std::sync::LazyLock<Vec<(String, Label)>> = std::sync::LazyL
         }
     }
     index
+});
+
+/// Each field's label as the form prints it, normalised, in the order of
+/// [`Field::ALL`] (which is the order of the enum).
+static OWN_LABELS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    Field::ALL
+        .iter()
+        .map(|field| normalise_label(field.label()))
+        .collect()
 });
 
 /// The letters labels start with, one bit each (`a` the lowest). Every

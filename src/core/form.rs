@@ -111,12 +111,22 @@ pub fn read_form(text: &str) -> FormReading {
     // The options of a grid's header row (`| | Yes | No |`), while its
     // rows follow: a mark under a column answers with that column's option.
     let mut grid: Option<Vec<&str>> = None;
+    // A line that is no part of the form (the sender's name, a `Phone:`
+    // the form does not ask) has stood since the last label written as
+    // the form writes it: labels below it may be a signature's.
+    let mut outside = false;
+    // Each answered field's label as written where it was first answered.
+    let mut first_written: BTreeMap<Field, String> = BTreeMap::new();
+    // Where the form ended before the message did (a sign-off, older mail
+    // below): a consent answered again below it still counts.
+    let mut ended_at = None;
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
         i += 1;
         if let Some(forwarded_from) = forward_header(&lines, i - 1) {
             if reading.is_referral() {
+                ended_at = Some(i - 1);
                 break;
             }
             reading = FormReading {
@@ -125,6 +135,8 @@ pub fn read_form(text: &str) -> FormReading {
             };
             names = SplitName::default();
             in_signature = false;
+            outside = false;
+            first_written.clear();
             continue;
         }
         if in_signature {
@@ -134,8 +146,23 @@ pub fn read_form(text: &str) -> FormReading {
             reading.heading = true;
             continue;
         }
+        // `--` alone dividing the form's sections, the form's next label
+        // under it: no signature.
+        let divider = line.trim() == "--"
+            && lines
+                .iter()
+                .enumerate()
+                .skip(i)
+                .take(3)
+                .find(|(_, l)| !l.trim().is_empty())
+                .and_then(|(at, _)| label_at(at))
+                .is_some_and(|next| next.label.written_as_the_form_s(next.written));
+        if divider {
+            continue;
+        }
         if reading.labels > 0 && ends_form(line) {
             if reading.is_referral() {
+                ended_at = Some(i);
                 break;
             }
             // A signature below a note: skip it, a forwarded form may follow.
@@ -150,10 +177,16 @@ pub fn read_form(text: &str) -> FormReading {
         let Some(found) = label_at(i - 1) else {
             if let Some(options) = grid_header(line) {
                 grid = Some(options);
+            } else if !line.trim().is_empty() && reading.is_referral() {
+                outside = true;
             }
             continue;
         };
         reading.labels += 1;
+        let own = found.label.written_as_the_form_s(found.written);
+        if own {
+            outside = false;
+        }
         let kind = found.label.value_kind();
         let under_options = grid
             .as_deref()
@@ -221,10 +254,61 @@ pub fn read_form(text: &str) -> FormReading {
                 }
             }
         }
+        if found.label == Label::Field(Field::Consent)
+            && !value.is_empty()
+            && !starts_saying_no(&value)
+        {
+            // A yes taken back on the lines under it, within the same
+            // answer (`Consent withdrawn on 03/12`, `He now refuses`): the
+            // answer is all of it, and read as no yes.
+            let mut last = None;
+            for (at, next) in lines.iter().enumerate().skip(i).take(3) {
+                if next.trim().is_empty()
+                    || is_label(at)
+                    || is_heading(next)
+                    || ends_form(next)
+                    || (found.marked && starts_with_marker(next))
+                {
+                    break;
+                }
+                if takes_back(next) {
+                    last = Some(at);
+                }
+            }
+            if let Some(last) = last {
+                for next in &lines[i..=last] {
+                    value.push(' ');
+                    value.push_str(&clean_value(next));
+                }
+                i = last + 1;
+            }
+        }
+        // Inside a running answer, a line that reads as a label under one
+        // of its other names (`Risk: ...`, `Name: ...` in the reason for
+        // referral) is the answer's own text when the form shows it is no
+        // question of its own: that field is answered already (or is this
+        // one), or the form asks it further down under its own label.
+        let goes_on = |at: usize| {
+            let Some(next) = label_at(at) else {
+                return true;
+            };
+            let Label::Field(field) = next.label else {
+                return false;
+            };
+            !next.from_table
+                && !next.label.written_as_the_form_s(next.written)
+                && (reading.values.contains_key(&field)
+                    || next.label == found.label
+                    || (at + 1..lines.len().min(at + 1 + LOOK_AHEAD)).any(|below| {
+                        label_at(below).is_some_and(|l| {
+                            l.label == next.label && l.label.written_as_the_form_s(l.written)
+                        })
+                    }))
+        };
         if kind == ValueKind::Paragraph && !value.is_empty() {
             while let Some(next) = lines.get(i).copied() {
                 if next.trim().is_empty()
-                    || is_label(i)
+                    || !goes_on(i)
                     || is_heading(next)
                     || ends_form(next)
                     // The next question of a numbered form, though not one
@@ -247,9 +331,28 @@ pub fn read_form(text: &str) -> FormReading {
         }
         match found.label {
             // The first occurrence wins: a signature's `Name:` never overrides.
-            Label::Field(field) => match reading.values.get(&field) {
+            Label::Field(field) => match reading.values.get_mut(&field) {
                 None => {
                     reading.values.insert(field, value);
+                    first_written.insert(field, Label::name_written(found.written));
+                }
+                // What a signature below the form says of its writer
+                // (`Organisation: ...`, `Name: ...`, under names the form
+                // does not print) is no second answer.
+                Some(first) if *first != value && outside && !own && about_the_writer(field) => {}
+                // A free-text question the form asks under two labels
+                // (`Risk to others` and `MAPPA level`): both answers.
+                Some(first)
+                    if *first != value
+                        && kind == ValueKind::Paragraph
+                        && first_written
+                            .get(&field)
+                            .is_some_and(|w| *w != Label::name_written(found.written)) =>
+                {
+                    first.push_str("; ");
+                    first.push_str(&normalise_space(found.written.trim().trim_end_matches(':')));
+                    first.push_str(": ");
+                    first.push_str(&value);
                 }
                 Some(first) if *first != value => {
                     reading.again.entry(field).or_insert(value);
@@ -264,7 +367,109 @@ pub fn read_form(text: &str) -> FormReading {
             }
         }
     }
+    if let Some(from) = ended_at {
+        consent_below(&lines, from, &mut reading);
+    }
     reading
+}
+
+/// How many lines below a label inside a running answer are looked at for
+/// the form's own label of the same field.
+const LOOK_AHEAD: usize = 40;
+
+/// A consent answered below the form's end (a PS under the sign-off, older
+/// mail quoted below) that differs from the form's: a second answer, so
+/// that neither is kept. Only lines that say `consent` are read as labels.
+fn consent_below(lines: &[&str], from: usize, reading: &mut FormReading) {
+    let Some(first) = reading.values.get(&Field::Consent) else {
+        return;
+    };
+    for line in lines.iter().skip(from) {
+        let says_consent = line
+            .as_bytes()
+            .windows(7)
+            .any(|w| w.eq_ignore_ascii_case(b"consent"));
+        if !says_consent {
+            continue;
+        }
+        // `PS Consent to referral: No`, `P.S. Consent: No`.
+        let trimmed = line.trim_start();
+        let after_ps = ["PS", "P.S.", "P.S", "PPS", "ps", "p.s."]
+            .iter()
+            .find_map(|ps| {
+                trimmed
+                    .strip_prefix(ps)
+                    .filter(|rest| rest.starts_with([' ', ':', '-']))
+            })
+            .map(|rest| rest.trim_start_matches([' ', ':', '-']))
+            .unwrap_or(line);
+        let Some(found) = split_label(after_ps) else {
+            continue;
+        };
+        if found.label != Label::Field(Field::Consent) {
+            continue;
+        }
+        let value = answer(ValueKind::Boolean, found.value);
+        if !value.is_empty() && !is_placeholder(&value) && value != *first {
+            reading.again.entry(Field::Consent).or_insert(value);
+            return;
+        }
+    }
+}
+
+/// The fields a signature gives of its writer.
+fn about_the_writer(field: Field) -> bool {
+    matches!(
+        field,
+        Field::FullName
+            | Field::ReferringAgency
+            | Field::ReferrerName
+            | Field::ReferrerEmail
+            | Field::ReferrerPhone
+            | Field::CaseLeadName
+            | Field::CaseLeadEmail
+            | Field::CaseLeadPhone
+    )
+}
+
+/// An answer that starts by saying no (`No`, `N`, `Refused ...`).
+fn starts_saying_no(value: &str) -> bool {
+    let first = value
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or_default()
+        .to_lowercase();
+    matches!(
+        first.as_str(),
+        "no" | "n"
+            | "false"
+            | "refused"
+            | "refuses"
+            | "declined"
+            | "declines"
+            | "withheld"
+            | "withdrawn"
+    )
+}
+
+/// A line that takes a consent back: `Consent withdrawn on 03/12`, `He
+/// has since withdrawn consent`, `now refuses`, `no longer consents`.
+fn takes_back(line: &str) -> bool {
+    let lowered = line.to_lowercase();
+    let words: Vec<&str> = lowered
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().any(|w| {
+        ["withdr", "revok", "refus", "retract", "rescind", "declin"]
+            .iter()
+            .any(|stem| w.starts_with(stem))
+    }) || words.windows(2).any(|pair| {
+        matches!(
+            pair,
+            ["no", "longer"] | ["changed", "his" | "her" | "their"]
+        )
+    })
 }
 
 /// Two questions answered on one line, set apart by a wide gap (`First
@@ -326,6 +531,8 @@ impl SplitName {
 
 struct LabelLine<'a> {
     label: Label,
+    /// The label as written, before its separator.
+    written: &'a str,
     value: &'a str,
     from_table: bool,
     /// The label came after a question number or bullet.
@@ -396,8 +603,9 @@ pub fn answers_below(label: &str, value: &str) -> bool {
 /// holds only the question number.
 fn split_table_row<'a>(left: &'a str, right: &'a str) -> Option<LabelLine<'a>> {
     let cell = |text: &'a str| text.trim().trim_end_matches(':');
-    let row = |label, value, marked| LabelLine {
+    let row = |label, written, value, marked| LabelLine {
         label,
+        written,
         value,
         from_table: true,
         marked,
@@ -411,12 +619,14 @@ fn split_table_row<'a>(left: &'a str, right: &'a str) -> Option<LabelLine<'a>> {
             Some(after) => after.trim_start_matches([' ', CELL_SEPARATOR]),
             None => right,
         };
-        return Some(row(label, right, false));
+        return Some(row(label, cell(left), right, false));
     }
     let left = left.trim();
     if is_marker(left) {
         return match right.split_once(VALUE_CELL_SEPARATOR) {
-            Some((label, value)) => Label::from_text(cell(label)).map(|l| row(l, value, true)),
+            Some((label, value)) => {
+                Label::from_text(cell(label)).map(|l| row(l, cell(label), value, true))
+            }
             // Label and value in one cell after the number's.
             None => split_line(right.trim(), true).map(|found| LabelLine {
                 from_table: true,
@@ -424,15 +634,17 @@ fn split_table_row<'a>(left: &'a str, right: &'a str) -> Option<LabelLine<'a>> {
             }),
         };
     }
-    Label::from_text(cell(strip_markers(left)?)).map(|l| row(l, right, true))
+    let written = cell(strip_markers(left)?);
+    Label::from_text(written).map(|l| row(l, written, right, true))
 }
 
 /// A line of text (not a table row): `label: value`, `label - value`, or a
 /// label alone.
 fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
     let limit = longest_label_len() + 8;
-    let labelled = |label, value| LabelLine {
+    let labelled = |label, written, value| LabelLine {
         label,
+        written,
         value,
         from_table: false,
         marked,
@@ -445,13 +657,19 @@ fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
     if let Some((left, right)) = line.split_once(':') {
         if fits(left) {
             if let Some(label) = Label::from_text(left) {
-                return Some(labelled(label, right));
+                return Some(labelled(label, left, right));
             }
         }
     }
     if let Some((left, right)) = split_at_spaced_dash(line, limit) {
         if let Some(label) = Label::from_text(left) {
-            return Some(labelled(label, right));
+            return Some(labelled(label, left, right));
+        }
+    }
+    // `FULL NAME........ Daniel Whitmore`: dot leaders for a colon.
+    if let Some((left, right)) = split_at_leader(line, limit) {
+        if let Some(label) = Label::from_text(left) {
+            return Some(labelled(label, left, right));
         }
     }
     // A label asked as a question: `Consent to referral? Yes`.
@@ -463,7 +681,7 @@ fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
     if let Some((left, right)) = question {
         if fits(left) {
             if let Some(label) = Label::from_text(left) {
-                return Some(labelled(label, right));
+                return Some(labelled(label, left, right));
             }
         }
     }
@@ -472,7 +690,7 @@ fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
         line.len() <= limit && !line.bytes().any(|b| b.is_ascii_digit() || b == b'@');
     if could_be_bare_label {
         if let Some(label) = Label::from_text(line) {
-            return Some(labelled(label, ""));
+            return Some(labelled(label, line, ""));
         }
     }
     None
@@ -499,6 +717,17 @@ fn split_at_spaced_dash(line: &str, limit: usize) -> Option<(&str, &str)> {
         }
     }
     None
+}
+
+/// `FULL NAME........ Daniel`, `Full name …… Daniel`: the line split at
+/// its first run of three or more dots (or an ellipsis), when that comes
+/// within `limit` bytes and something stands on both sides of it.
+fn split_at_leader(line: &str, limit: usize) -> Option<(&str, &str)> {
+    let head = line.get(..limit.min(line.len())).unwrap_or(line);
+    let at = head.find("...").or_else(|| head.find('…'))?;
+    let (before, rest) = line.split_at(at);
+    let after = rest.trim_start_matches(['.', '…']);
+    (!before.trim().is_empty() && !after.trim().is_empty()).then_some((before, after))
 }
 
 /// The line without the question number(s) or bullet it starts with
@@ -705,7 +934,10 @@ fn answer(kind: ValueKind, raw: &str) -> String {
     }
     let raw = after_offered_options(kind, raw);
     match read_ticks(raw) {
-        Ticks::NoBoxes if kind == ValueKind::Boolean && offers_yes_and_no(raw) => String::new(),
+        // `[YES / No]`: the one chosen written in capitals, the other not.
+        Ticks::NoBoxes if kind == ValueKind::Boolean && offers_yes_and_no(raw) => {
+            chosen_in_capitals(raw).unwrap_or_default()
+        }
         Ticks::NoBoxes | Ticks::Unclear => clean_value(raw),
         Ticks::NoneTicked => String::new(),
         Ticks::Ticked(options) => match (kind, options.as_slice()) {
@@ -718,6 +950,22 @@ fn answer(kind: ValueKind, raw: &str) -> String {
             // Yes and no both ticked; a choice ticked with no option.
             _ => clean_value(raw),
         },
+    }
+}
+
+/// Of the two options offered (`[YES / No]`), the one written in
+/// capitals when the other is not: `None` when both or neither are.
+fn chosen_in_capitals(raw: &str) -> Option<String> {
+    let mut words = raw
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty());
+    let (first, second) = (words.next()?, words.next()?);
+    let capitals = |w: &str| w.len() >= 2 && w.chars().all(|c| c.is_ascii_uppercase());
+    let has_lower = |w: &str| w.chars().any(|c| c.is_ascii_lowercase());
+    match (capitals(first), capitals(second)) {
+        (true, false) if has_lower(second) => Some(first.to_string()),
+        (false, true) if has_lower(first) => Some(second.to_string()),
+        _ => None,
     }
 }
 
@@ -899,6 +1147,10 @@ pub fn normalise_space(text: &str) -> String {
 fn is_placeholder(value: &str) -> bool {
     // A blank line to write on (`________`, `..........`) left as it is.
     if value.starts_with(['_', '.']) && value.chars().all(|c| matches!(c, '_' | '.' | ' ')) {
+        return true;
+    }
+    // A dash alone (`Risk to self: -`) answers nothing.
+    if value.chars().all(|c| matches!(c, '-' | '–' | '—' | ' ')) {
         return true;
     }
     // Cheap test first: this runs on every value, and every placeholder is

@@ -76,9 +76,10 @@ pub(super) fn under_grid(
 }
 
 /// The options of a yes/no or fixed-choice question each on its own line
-/// below it (`Yes` / `No X`, `☐ remand` / `☒ sentenced`): two or more such
-/// lines from `from`, read as one answer with the options set apart, and
-/// the line after them.
+/// below it (`Yes` / `No X`, `☐ remand` / `☒ sentenced`, `Yes:` / `No: X`,
+/// `Y` / `N X`, `- Yes` / `- No X`), one blank line at most between them
+/// (Outlook's paragraphs): two or more such lines from `from`, read as one
+/// answer with the options set apart, and the line after them.
 pub(super) fn options_on_lines(
     kind: ValueKind,
     lines: &[&str],
@@ -87,41 +88,40 @@ pub(super) fn options_on_lines(
     if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
         return None;
     }
-    let is_option = |line: &str| {
-        let line = line.trim_matches(is_space);
-        let short = !line.is_empty()
-            && line.chars().count() <= 40
-            && line.split_whitespace().count() <= 4
-            && !line.contains(':');
-        short
-            && match kind {
-                // Only the two options, each with or without its mark.
-                ValueKind::Boolean => {
-                    let words: Vec<String> = line
-                        .split(|c: char| !c.is_alphanumeric())
-                        .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case("x"))
-                        .map(str::to_lowercase)
-                        .collect();
-                    matches!(words.as_slice(), [w] if w == "yes" || w == "no")
-                }
-                // A box with each option.
-                _ => has_boxes(line),
-            }
-    };
-    let count = lines[from.min(lines.len())..]
-        .iter()
-        .take(8)
-        .take_while(|line| is_option(line))
-        .count();
-    if count < 2 {
+    let mut options: Vec<String> = Vec::new();
+    let mut next = from;
+    let mut at = from;
+    while options.len() < 8 {
+        let Some(line) = lines.get(at) else { break };
+        if line.trim_matches(is_space).is_empty() && !options.is_empty() {
+            // One blank line between two options; none after the last.
+            at += 1;
+            continue;
+        }
+        let Some(option) = option_line(kind, line) else {
+            break;
+        };
+        options.push(option);
+        at += 1;
+        next = at;
+        if lines
+            .get(at)
+            .is_some_and(|l| l.trim_matches(is_space).is_empty())
+            && lines
+                .get(at + 1)
+                .is_some_and(|l| l.trim_matches(is_space).is_empty())
+        {
+            break;
+        }
+    }
+    if options.len() < 2 {
         return None;
     }
     // Each line's mark belongs to its own option (`No     X`); written
     // again as boxes before their options for the tick-box reader.
     let mut answer = Vec::new();
     let mut any_mark = false;
-    for line in &lines[from..from + count] {
-        let line = line.trim_matches(is_space);
+    for line in &options {
         match read_ticks(line) {
             Ticks::NoBoxes => answer.push(format!("☐ {line}")),
             Ticks::NoneTicked => answer.push(format!("☐ {}", without_boxes(line))),
@@ -130,20 +130,59 @@ pub(super) fn options_on_lines(
                 answer.push(format!("☒ {}", option[0]));
             }
             // A line whose mark cannot be read makes the answer unclear.
-            _ => return Some((line.to_string(), from + count)),
+            _ => return Some((line.clone(), next)),
         }
     }
     let options = if any_mark {
         answer.join(" ")
     } else {
         // Options with no mark at all: as the form offered them.
-        let offered: Vec<&str> = lines[from..from + count]
-            .iter()
-            .map(|line| line.trim_matches(is_space))
-            .collect();
-        offered.join(" / ")
+        options.join(" / ")
     };
-    Some((options, from + count))
+    Some((options, next))
+}
+
+/// One option on a line of its own, as the tick-box reader takes it: the
+/// option with its mark, without a list's bullet (`- No X`) or the colon
+/// after the option (`No: X`); `None` when the line is no option.
+fn option_line(kind: ValueKind, line: &str) -> Option<String> {
+    let line = line.trim_matches(is_space);
+    let line = match line.strip_prefix(['-', '*', '•', '–']) {
+        Some(rest) if rest.starts_with(is_space) => rest.trim_start_matches(is_space),
+        _ => line,
+    };
+    let line = match line.split_once(':') {
+        // `No: X`: the colon after the option's one word, nothing after it
+        // but the mark.
+        Some((head, tail))
+            if kind == ValueKind::Boolean
+                && head.split_whitespace().count() == 1
+                && !tail.contains(':') =>
+        {
+            format!("{} {}", head.trim(), tail.trim())
+                .trim_end()
+                .to_string()
+        }
+        Some(_) => return None,
+        None => line.to_string(),
+    };
+    let short =
+        !line.is_empty() && line.chars().count() <= 40 && line.split_whitespace().count() <= 4;
+    let fits = short
+        && match kind {
+            // Only the two options, each with or without its mark.
+            ValueKind::Boolean => {
+                let words: Vec<String> = line
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case("x"))
+                    .map(str::to_lowercase)
+                    .collect();
+                matches!(words.as_slice(), [w] if matches!(w.as_str(), "yes" | "no" | "y" | "n"))
+            }
+            // A box with each option.
+            _ => has_boxes(&line),
+        };
+    fits.then_some(line)
 }
 
 /// An option's text without the empty boxes around it.
@@ -211,7 +250,12 @@ pub(super) fn options_in_rows(
 
 /// A mark that is a cross rather than a tick or a filled box.
 pub(super) fn is_cross(raw: &str) -> bool {
-    matches!(raw.trim(), "x" | "X" | "✗" | "✘" | "ý" | "×")
+    let mark = raw.trim().trim_end_matches('\u{fe0f}');
+    matches!(mark, "x" | "X" | "✗" | "✘" | "ý")
+        || mark
+            .chars()
+            .next()
+            .is_some_and(|c| mark.len() == c.len_utf8() && super::tick::CROSSES.contains(&c))
 }
 
 /// The form's options left in, with the answer typed after them:

@@ -589,6 +589,31 @@ fn identifier(raw: &str, shape: &Regex) -> Option<String> {
 /// `resident, family`, or with an explanation after the list (`Resident -
 /// lived in Harlow 10 years, mother nearby`, `Yes - family`): the list is
 /// what comes before the explanation, and every item of it must be known.
+/// `2015 - 2025` written `2015 to 2025`: a dash with a digit on either
+/// side of it (white space apart) joins two numbers.
+fn spans_joined(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last_seen = None;
+    for (at, c) in text.char_indices() {
+        let dash = matches!(c, '-' | '–' | '—');
+        let digit_before = last_seen.is_some_and(|l: char| l.is_ascii_digit());
+        let digit_after = || {
+            text[at + c.len_utf8()..]
+                .trim_start()
+                .starts_with(|n: char| n.is_ascii_digit())
+        };
+        if dash && digit_before && digit_after() {
+            out.push_str(" to ");
+        } else {
+            out.push(c);
+        }
+        if !c.is_whitespace() {
+            last_seen = Some(c);
+        }
+    }
+    out
+}
+
 fn local_connection(raw: &str) -> Option<Vec<LocalConnection>> {
     let mut found = Vec::new();
     let mut none = false;
@@ -601,7 +626,9 @@ fn local_connection(raw: &str) -> Option<Vec<LocalConnection>> {
     };
     // An explanation in brackets may come after any item (`Resident (10
     // years), employed`): the brackets go, the list goes on after them.
-    let unbracketed = without_brackets(lowered);
+    // A dash between two numbers (`Resident 2015 - 2025, family`) is a span
+    // of years, not the start of an explanation.
+    let unbracketed = spans_joined(&without_brackets(lowered));
     let list = unbracketed
         .split(['-', '–', '—', '(', ':'])
         .next()

@@ -24,12 +24,18 @@ pub enum Ticks {
     Unclear,
 }
 
-/// Ticked marks. `X` counts only as a word of its own.
-const TICKED: [char; 8] = ['☒', '☑', '✓', '✔', '✅', '✗', '✘', '■'];
+/// Ticked marks (a filled radio button among them). `X` counts only as a
+/// word of its own.
+const TICKED: [char; 10] = ['☒', '☑', '✓', '✔', '✅', '✗', '✘', '■', '◉', '⦿'];
+/// Crosses typed as marks (`×`, `✖`, `✕`, `❌`): read as `X` is, only as a
+/// word of their own.
+pub(super) const CROSSES: [char; 4] = ['×', '✖', '✕', '❌'];
 /// Wingdings' boxes as they read without the font.
 const WINGDINGS: [char; 3] = ['þ', 'ý', '¨'];
-/// Empty boxes.
-const EMPTY: [char; 4] = ['☐', '□', '◻', '⬜'];
+/// Empty boxes (an empty radio button among them).
+const EMPTY: [char; 6] = ['☐', '□', '◻', '⬜', '○', '◯'];
+/// Makes the character before it an emoji (`✔️`, `☑️`): part of the mark.
+const EMOJI_STYLE: char = '\u{fe0f}';
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Token {
@@ -58,10 +64,12 @@ fn might_have_boxes(text: &str) -> bool {
         }
         // Every box and tick character is outside ASCII: look at each
         // character's first byte.
-        _ if b >= 0xC0 => text[at..]
-            .chars()
-            .next()
-            .is_some_and(|c| TICKED.contains(&c) || EMPTY.contains(&c) || WINGDINGS.contains(&c)),
+        _ if b >= 0xC0 => text[at..].chars().next().is_some_and(|c| {
+            TICKED.contains(&c)
+                || EMPTY.contains(&c)
+                || WINGDINGS.contains(&c)
+                || CROSSES.contains(&c)
+        }),
         _ => false,
     })
 }
@@ -428,11 +436,27 @@ fn push_text(tokens: &mut Vec<Token>, text: &mut String) {
 /// own (`word_start`: nothing but white space before it).
 fn box_at(text: &str, word_start: bool) -> Option<(bool, usize)> {
     let first = text.chars().next()?;
+    // With the emoji selector after it, if any.
+    let mark_len = || {
+        let len = first.len_utf8();
+        if text[len..].starts_with(EMOJI_STYLE) {
+            len + EMOJI_STYLE.len_utf8()
+        } else {
+            len
+        }
+    };
     if TICKED.contains(&first) {
-        return Some((true, first.len_utf8()));
+        return Some((true, mark_len()));
     }
     if EMPTY.contains(&first) {
-        return Some((false, first.len_utf8()));
+        return Some((false, mark_len()));
+    }
+    if word_start && CROSSES.contains(&first) {
+        let len = mark_len();
+        let after = &text[len..];
+        let word_ends = after.is_empty()
+            || after.starts_with(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '.'));
+        return word_ends.then_some((true, len));
     }
     if matches!(first, '[' | '(') {
         let close = if first == '[' { ']' } else { ')' };

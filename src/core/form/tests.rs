@@ -518,3 +518,69 @@ fn word_numbering_pasted_with_the_answer_below() {
         Some("No - he declined to sign")
     );
 }
+
+#[test]
+fn options_on_lines_with_colons_letters_bullets_or_blank_lines_between() {
+    for options in [
+        "Yes:\nNo: X",
+        "Yes:\nNo:   X",
+        "Y\nN X",
+        "- Yes\n- No X",
+        "* Yes\n* No X",
+        "\u{2022} Yes\n\u{2022} No X",
+        "\u{2610} Yes\n\n\u{2612} No",
+        "Yes\n\nNo X",
+    ] {
+        let r = read_form(&format!(
+            "Consent to referral:\n{options}\nFull name: Sam Example\n"
+        ));
+        let consent = r.values.get(&Field::Consent).map(String::as_str);
+        assert!(
+            matches!(consent, Some("No" | "N")),
+            "{options:?}: {consent:?}"
+        );
+        assert_eq!(r.values[&Field::FullName], "Sam Example", "{options:?}");
+    }
+    let r = read_form("Consent to referral:\n- Yes X\n- No\n");
+    assert_eq!(r.values[&Field::Consent], "Yes");
+    // Options none of which is marked are no answer.
+    let r = read_form("Consent to referral:\nYes:\nNo:\nFull name: Sam\n");
+    assert!(!r.values.contains_key(&Field::Consent), "{:?}", r.values);
+}
+
+#[test]
+fn dot_leaders_stand_for_a_colon() {
+    let r = read_form(
+        "FULL NAME........ Daniel Whitmore\nDate of birth \u{2026}\u{2026} 14/02/1988\n\
+         Prison number: A1234BC\n",
+    );
+    assert_eq!(r.values[&Field::FullName], "Daniel Whitmore");
+    assert_eq!(r.values[&Field::DateOfBirth], "14/02/1988");
+}
+
+#[test]
+fn two_dashes_dividing_the_form_are_no_signature() {
+    let r = read_form(
+        "Full name: Sam Example\nDate of birth: 01/02/1990\nCRN: X123456\n--\n\
+         Risk to others: Low\nReferrer name: Jo Officer\n\n-- \nJo Officer\nReferrer phone: 01234 567890\n",
+    );
+    assert_eq!(r.values[&Field::RiskToOthers], "Low");
+    assert_eq!(r.values[&Field::ReferrerName], "Jo Officer");
+    // The signature below the last `--` still ends the form.
+    assert!(
+        !r.values.contains_key(&Field::ReferrerPhone),
+        "{:?}",
+        r.values
+    );
+}
+
+#[test]
+fn a_free_text_question_asked_under_two_labels_keeps_both_answers() {
+    let r = read_form("Risk to others: Medium\n\nMAPPA level: 2\n");
+    assert_eq!(r.values[&Field::RiskToOthers], "Medium; MAPPA level: 2");
+    assert!(r.again.is_empty(), "{:?}", r.again);
+    // The same label twice, a hint or not, answered differently: two answers.
+    let r = read_form("Risk to others (if any): Low\n\nRisk to others: High\n");
+    assert_eq!(r.values[&Field::RiskToOthers], "Low");
+    assert_eq!(r.again[&Field::RiskToOthers], "High");
+}

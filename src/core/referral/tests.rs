@@ -360,3 +360,188 @@ fn refusal_keeps_no_personal_details() {
     assert!(r.full_name.is_none() && r.date_of_birth.is_none());
     assert!(r.referrer_email.is_some());
 }
+
+/// As a message with one form is read: a label the form answers twice,
+/// differently, is a conflict.
+fn read_as_message(text: &str) -> ReadReferral {
+    let authorities = Authorities::default();
+    let ctx = ReadingContext {
+        sent_on: NaiveDate::from_ymd_opt(2026, 11, 16).expect("valid"),
+        authorities: &authorities,
+        receiving_authority: None,
+    };
+    let reading = read_form(text);
+    crate::core::sources::read_forms(&[(crate::core::sources::FormSource::Body, &reading)], &ctx)
+        .map(|(read, _)| read)
+        .expect("a form")
+}
+
+#[test]
+fn a_yes_taken_back_on_the_line_under_it_is_no_yes() {
+    for taken_back in [
+        "Consent withdrawn on 03/12",
+        "He has since withdrawn consent",
+        "withdrawn",
+        "now refuses",
+        "He no longer consents",
+    ] {
+        let text = COMPLETE.replace("Consent: Yes\n", &format!("Consent: Yes\n{taken_back}\n"));
+        let r = read(&text);
+        assert_eq!(r.referral.consent, None, "{taken_back}");
+        assert_eq!(r.outcome, Outcome::Incomplete, "{taken_back}");
+        assert!(r.invalid.contains(&Field::Consent), "{taken_back}: {r:?}");
+    }
+    // Under the label, the answer on the next line.
+    let r = read(&COMPLETE.replace(
+        "Consent: Yes\n",
+        "Consent to referral:\nYes\nConsent withdrawn on 03/12\n",
+    ));
+    assert_eq!(r.referral.consent, None);
+    // A stated No stays a No; a line under a Yes that takes nothing back,
+    // or one beyond a blank line, changes nothing.
+    let r = read(&COMPLETE.replace(
+        "Consent: Yes\n",
+        "Consent: No\nConsent withdrawn on 03/12\n",
+    ));
+    assert_eq!(r.outcome, Outcome::NoConsent);
+    let r = read(&COMPLETE.replace("Consent: Yes\n", "Consent: Yes\nSigned form held on file\n"));
+    assert_eq!(r.referral.consent, Some(true));
+}
+
+#[test]
+fn a_consent_answered_differently_below_the_sign_off_is_asked_again() {
+    let text = format!(
+        "{COMPLETE}\nKind regards\nJo Officer\n\nPS Consent to referral: No - he rang to withdraw it\n"
+    );
+    let r = read_as_message(&text);
+    assert_eq!(r.referral.consent, None, "{r:?}");
+    assert_eq!(r.outcome, Outcome::Incomplete);
+    assert!(r.conflicts.contains(&Field::Consent), "{r:?}");
+    // In older mail quoted below the form, likewise.
+    let text = format!(
+        "{COMPLETE}\n-----Original Message-----\nFrom: Jo Officer <jo@justice.gov.uk>\n\
+         Sent: 12 November 2026\n\nConsent to referral: No\n"
+    );
+    assert!(read_as_message(&text).conflicts.contains(&Field::Consent));
+    // The same answer again is no conflict.
+    let text = format!("{COMPLETE}\nKind regards\nJo Officer\nPS Consent: Yes\n");
+    let r = read_as_message(&text);
+    assert_eq!(r.outcome, Outcome::Complete, "{r:?}");
+}
+
+#[test]
+fn a_signature_without_a_sign_off_is_no_second_answer() {
+    let text = format!(
+        "{COMPLETE}\nJo Officer\nPhone: 01234 567890\nOrganisation: HMPPS East of England Probation\n\
+         Name: Jo Officer\n"
+    );
+    let r = read_as_message(&text);
+    assert_eq!(r.outcome, Outcome::Complete, "{r:?}");
+    assert_eq!(r.referral.referring_agency.as_deref(), Some("HMPPS"));
+    assert_eq!(r.referral.full_name.as_deref(), Some("Sam Example"));
+    // Under the form's own label, a second answer still counts.
+    let text = format!("{COMPLETE}\nJo Officer\nReferring agency: Essex County Council\n");
+    assert!(read_as_message(&text)
+        .conflicts
+        .contains(&Field::ReferringAgency));
+}
+
+#[test]
+fn label_words_inside_a_free_text_answer_are_part_of_it() {
+    let text = COMPLETE.replace(
+        "Reason at risk of homelessness: No address on release\n",
+        "Reason at risk of homelessness: No address on release.\n\
+         Risk: his former partner lives at the family home\n\
+         Name: his brother cannot house him either\n\
+         Prison: he has been in HMP Chelmsford since 2023\n",
+    ) + "Current location: HMP Chelmsford\nRisk to others: Low\n";
+    let r = read_as_message(&text);
+    assert_eq!(r.outcome, Outcome::Complete, "{r:?}");
+    assert_eq!(
+        r.referral.homelessness_reason.as_deref(),
+        Some(
+            "No address on release. Risk: his former partner lives at the family home \
+             Name: his brother cannot house him either \
+             Prison: he has been in HMP Chelmsford since 2023"
+        )
+    );
+    assert_eq!(r.referral.risk_to_others.as_deref(), Some("Low"));
+    assert_eq!(
+        r.referral.current_location.as_deref(),
+        Some("HMP Chelmsford")
+    );
+    // `Risk to others` and `MAPPA level` both asked: both answers, no conflict.
+    let r = read_as_message(&format!(
+        "{COMPLETE}Risk to others: Medium\n\nMAPPA level: 2\n"
+    ));
+    assert!(r.conflicts.is_empty(), "{r:?}");
+    assert_eq!(
+        r.referral.risk_to_others.as_deref(),
+        Some("Medium; MAPPA level: 2")
+    );
+}
+
+#[test]
+fn options_in_capitals_and_other_marks() {
+    let consent = |answer: &str| {
+        read(&COMPLETE.replace("Consent: Yes", answer))
+            .referral
+            .consent
+    };
+    assert_eq!(consent("Consent: [YES / No]"), Some(true));
+    assert_eq!(consent("Consent: [Yes / NO]"), Some(false));
+    // Both or neither in capitals: asked again.
+    assert_eq!(consent("Consent: [YES / NO]"), None);
+    assert_eq!(consent("Consent: [Yes / No]"), None);
+    for (answer, want) in [
+        ("Consent: \u{25c9} Yes \u{25cb} No", Some(true)),
+        ("Consent: \u{25cb} Yes \u{25c9} No", Some(false)),
+        ("Consent: \u{2714}\u{fe0f} Yes \u{2610} No", Some(true)),
+        ("Consent: Yes \u{2610} No \u{2611}\u{fe0f}", Some(false)),
+        ("Consent: Yes   No \u{274c}", Some(false)),
+        ("Consent: Yes \u{00d7}    No", Some(true)),
+        ("Consent: Yes     No \u{2716}", Some(false)),
+        ("Consent: \u{2715} Yes   No", Some(true)),
+        // A cross alone may mean either, as `X` alone.
+        ("Consent: \u{274c}", None),
+        ("Consent: \u{2716}\u{fe0f}", None),
+    ] {
+        assert_eq!(consent(answer), want, "{answer}");
+    }
+}
+
+#[test]
+fn a_dash_alone_is_no_answer_and_spans_of_years_are_no_explanation() {
+    let r = read(&format!(
+        "{COMPLETE}Risk to self: -\nRisk to others: \u{2013}\n"
+    ));
+    assert_eq!(r.referral.risk_to_self, None);
+    assert_eq!(r.referral.risk_to_others, None);
+    assert_eq!(r.outcome, Outcome::Complete);
+    let r = read(&COMPLETE.replace(
+        "Local connection: family, resident",
+        "Local connection: Resident 2015 - 2025, family",
+    ));
+    assert_eq!(
+        r.referral.local_connection,
+        Some(vec![LocalConnection::Resident, LocalConnection::Family])
+    );
+}
+
+#[test]
+fn dates_with_month_words_between_dashes_first_or_spaces() {
+    for written in [
+        "04-May-1983",
+        "May 4 1983",
+        "May 4th, 1983",
+        "04 05 1983",
+        "4-may-83",
+    ] {
+        let r = read(&COMPLETE.replace("DOB: 01/02/1990", &format!("DOB: {written}")));
+        assert_eq!(
+            r.referral.date_of_birth,
+            NaiveDate::from_ymd_opt(1983, 5, 4),
+            "{written}"
+        );
+    }
+}
