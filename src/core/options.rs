@@ -211,7 +211,7 @@ pub(super) fn options_in_rows(
 
 /// A mark that is a cross rather than a tick or a filled box.
 pub(super) fn is_cross(raw: &str) -> bool {
-    matches!(raw.trim(), "x" | "X" | "✗" | "✘" | "ý" | "×")
+    matches!(raw.trim(), "x" | "X" | "✗" | "✘" | "✕" | "✖" | "ý" | "×")
 }
 
 /// The form's options left in, with the answer typed after them:

@@ -38,6 +38,7 @@ use lopdf::{decode_text_string, Dictionary, Document, Encoding, LoadOptions, Obj
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
+mod boxes;
 mod calculator;
 mod colour_space;
 mod content;
@@ -47,6 +48,8 @@ mod page;
 mod sight;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tick_tests;
 
 use load::{load, pre_scan};
 use page::page_lines;
