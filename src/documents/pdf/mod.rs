@@ -313,6 +313,7 @@ fn read_fields(
     };
     let mut stack: Vec<(&Object, usize, Inherited)> =
         fields.iter().rev().map(|f| (f, 0, top.clone())).collect();
+    let mut read: Vec<FieldRead> = Vec::new();
     while let Some((object, depth, inherited)) = stack.pop() {
         count += 1;
         if count > MAX_FIELDS || depth > MAX_FIELD_DEPTH {
@@ -352,18 +353,106 @@ fn read_fields(
             continue;
         }
         let answer = shown_value(document, field, &here, need_appearances, budget);
-        if let (Some(label), Some(value)) = (here.label.as_deref(), answer) {
+        if let Some(label) = here.label.as_deref() {
             let label = field_label(label);
             if !label.is_empty() {
-                out.push_str(&label);
-                out.push(CELL_SEPARATOR);
-                out.push_str(&value);
-                out.push('\n');
+                read.push(FieldRead {
+                    label,
+                    value: answer,
+                    check_box: here.is_check_box(),
+                });
             }
         }
         budget.check_time()?;
     }
+    write_fields(&read, out);
     Ok(())
+}
+
+/// A field as read: its label, what it answers (none when empty or
+/// unticked), and whether it is a check box.
+struct FieldRead {
+    label: String,
+    value: Option<String>,
+    check_box: bool,
+}
+
+/// The fields as `label<TAB>value` lines. Check boxes one per option of
+/// a question (`Consent - Yes`, `Consent - No`) are one line of boxes
+/// (`Consent<TAB>☐ Yes ☒ No`), read as tick boxes are: the option ticked
+/// is the answer, and both ticked is asked again.
+fn write_fields(fields: &[FieldRead], out: &mut String) {
+    // Each line: a field's, or a question's boxes (where its first is).
+    let mut questions: Vec<(&str, Vec<(&str, Option<bool>)>)> = Vec::new();
+    let mut lines: Vec<Result<&FieldRead, usize>> = Vec::new();
+    for field in fields {
+        let Some((question, option)) = field.check_box.then(|| option_box(&field.label)).flatten()
+        else {
+            lines.push(Ok(field));
+            continue;
+        };
+        let ticked = match field.value.as_deref() {
+            None => Some(false),
+            Some(v) if v.contains(UNREADABLE) => None,
+            Some(_) => Some(true),
+        };
+        match questions.iter_mut().find(|(q, _)| *q == question) {
+            Some((_, options)) => options.push((option, ticked)),
+            None => {
+                lines.push(Err(questions.len()));
+                questions.push((question, vec![(option, ticked)]));
+            }
+        }
+    }
+    for line in lines {
+        match line {
+            Ok(field) => {
+                if let Some(value) = &field.value {
+                    out.push_str(&field.label);
+                    out.push(CELL_SEPARATOR);
+                    out.push_str(value);
+                    out.push('\n');
+                }
+            }
+            Err(at) => {
+                let (question, options) = &questions[at];
+                out.push_str(question);
+                out.push(CELL_SEPARATOR);
+                if options.iter().any(|(_, ticked)| ticked.is_none()) {
+                    out.push(UNREADABLE);
+                } else {
+                    let boxes: Vec<String> = options
+                        .iter()
+                        .map(|(option, ticked)| {
+                            let mark = if *ticked == Some(true) {
+                                '\u{2612}'
+                            } else {
+                                '\u{2610}'
+                            };
+                            format!("{mark} {option}")
+                        })
+                        .collect();
+                    out.push_str(&boxes.join(" "));
+                }
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A check box's label as a question and one of its options (`Consent -
+/// Yes`, `Consent: No`, `consent no`): the question a label the form
+/// reader knows, the label whole not one.
+fn option_box(label: &str) -> Option<(&str, &str)> {
+    if Label::from_text(label.trim_end_matches(':')).is_some() {
+        return None;
+    }
+    let (question, option) = label.trim().rsplit_once([' ', ':', '-', '\u{2013}', '.'])?;
+    let question = question
+        .trim_end_matches([' ', ':', '-', '\u{2013}', '.'])
+        .trim();
+    let option = option.trim();
+    (!option.is_empty() && Label::from_text(question).is_some()).then_some((question, option))
 }
 
 /// Where each widget a page shows is: the annotations of every page (by
@@ -451,6 +540,8 @@ struct Inherited {
     /// The default appearance (`/DA`): the font, size and colour a
     /// viewer draws a text's value in.
     appearance: Option<Vec<u8>>,
+    /// The field's flags (`/Ff`).
+    flags: i64,
 }
 
 impl Inherited {
@@ -484,7 +575,19 @@ impl Inherited {
                 .and_then(|o| deref(document, o).as_str().ok())
                 .map(<[u8]>::to_vec)
                 .or_else(|| parent.appearance.clone()),
+            flags: field
+                .get(b"Ff")
+                .ok()
+                .and_then(|o| deref(document, o).as_i64().ok())
+                .unwrap_or(parent.flags),
         }
+    }
+
+    /// A button that is neither a radio button nor a push button.
+    fn is_check_box(&self) -> bool {
+        const RADIO: i64 = 1 << 15;
+        const PUSH: i64 = 1 << 16;
+        self.kind.as_deref() == Some(b"Btn") && self.flags & (RADIO | PUSH) == 0
     }
 }
 

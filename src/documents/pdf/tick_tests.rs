@@ -300,6 +300,64 @@ fn squares_of_a_comb_and_squares_holding_letters_are_no_boxes() {
     );
 }
 
+/// A fillable form of a name and `boxes` (check boxes by name, ticked or
+/// not), its page printing nothing but the heading.
+fn fillable(boxes: &[(&str, bool)]) -> String {
+    use super::super::write::{pdf, PdfField, PdfValue};
+    let mut fields = vec![PdfField {
+        name: "Full name".into(),
+        tooltip: None,
+        value: PdfValue::Text("Sam Example".into()),
+    }];
+    fields.extend(boxes.iter().map(|(name, on)| PdfField {
+        name: (*name).into(),
+        tooltip: None,
+        value: PdfValue::Check(*on),
+    }));
+    let bytes = pdf(&[vec!["DUTY TO REFER REFERRAL".to_string()]], &fields).expect("pdf");
+    read_document(DocumentKind::Pdf, &bytes, &LIMITS).expect("reads")
+}
+
+#[test]
+fn check_boxes_one_per_option_give_the_option_ticked() {
+    for (boxes, want) in [
+        (
+            &[("Consent - Yes", false), ("Consent - No", true)][..],
+            "No",
+        ),
+        (
+            &[("Consent - Yes", true), ("Consent - No", false)][..],
+            "Yes",
+        ),
+        (
+            &[
+                ("Consent to referral: Yes", false),
+                ("Consent to referral: No", true),
+            ][..],
+            "No",
+        ),
+        (&[("consent_yes", false), ("consent_no", true)][..], "No"),
+    ] {
+        let text = fillable(boxes);
+        let read = read_form(&text);
+        assert!(
+            read.values
+                .get(&Field::Consent)
+                .is_some_and(|v| v.eq_ignore_ascii_case(want)),
+            "{boxes:?}: {text:?}"
+        );
+    }
+    // Both ticked: asked again. Neither: not answered.
+    let text = fillable(&[("Consent - Yes", true), ("Consent - No", true)]);
+    let read = read_form(&text).values.get(&Field::Consent).cloned();
+    assert!(read.as_deref().is_some_and(asked_again), "{text:?}");
+    let text = fillable(&[("Consent - Yes", false), ("Consent - No", false)]);
+    assert!(
+        !read_form(&text).values.contains_key(&Field::Consent),
+        "{text:?}"
+    );
+}
+
 /// A page drawing `content` with the form XObjects `Box` (an empty check
 /// box's border) and `Ticked` (the border with a ZapfDingbats tick in
 /// it, in its own font resource), as a flattened form draws its fields.
