@@ -275,28 +275,32 @@ fn read_fields(
     out: &mut String,
     budget: &Budget,
 ) -> Result<(), DocumentError> {
-    let Ok(catalog) = document.catalog() else {
-        return Ok(());
-    };
-    let Some(form) = catalog
-        .get(b"AcroForm")
+    let form = document
+        .catalog()
         .ok()
-        .and_then(|o| deref(document, o).as_dict().ok())
-    else {
-        return Ok(());
+        .and_then(|catalog| catalog.get(b"AcroForm").ok())
+        .and_then(|o| deref(document, o).as_dict().ok());
+    let listed = form
+        .and_then(|form| form.get(b"Fields").ok())
+        .and_then(|o| deref(document, o).as_array().ok());
+    // Widgets whose form dictionary was lost (a PDF saved by a tool that
+    // drops it) are still on their pages, and still shown: their fields
+    // are found from them.
+    let from_pages: Vec<Object>;
+    let fields: &[Object] = match listed {
+        Some(fields) => fields,
+        None => {
+            from_pages = widget_fields(document);
+            &from_pages
+        }
     };
-    let Some(fields) = form
-        .get(b"Fields")
-        .ok()
-        .and_then(|o| deref(document, o).as_array().ok())
-    else {
+    if fields.is_empty() {
         return Ok(());
-    };
+    }
     // Viewers draw every field afresh from its value when the form asks
     // them to; else they show the appearance the field carries.
     let need_appearances = form
-        .get(b"NeedAppearances")
-        .ok()
+        .and_then(|form| form.get(b"NeedAppearances").ok())
         .and_then(|o| deref(document, o).as_bool().ok())
         .unwrap_or(false);
     let placed = placed_widgets(document);
@@ -305,8 +309,7 @@ fn read_fields(
     // The form's default appearance, for fields that set none.
     let top = Inherited {
         appearance: form
-            .get(b"DA")
-            .ok()
+            .and_then(|form| form.get(b"DA").ok())
             .and_then(|o| deref(document, o).as_str().ok())
             .map(<[u8]>::to_vec),
         ..Inherited::default()
@@ -377,13 +380,17 @@ struct FieldRead {
     check_box: bool,
 }
 
+/// A question's check boxes: each option's, ticked or not (none when
+/// what it shows cannot be told).
+type QuestionBoxes<'a> = Vec<(&'a str, Option<bool>)>;
+
 /// The fields as `label<TAB>value` lines. Check boxes one per option of
 /// a question (`Consent - Yes`, `Consent - No`) are one line of boxes
 /// (`Consent<TAB>☐ Yes ☒ No`), read as tick boxes are: the option ticked
 /// is the answer, and both ticked is asked again.
 fn write_fields(fields: &[FieldRead], out: &mut String) {
     // Each line: a field's, or a question's boxes (where its first is).
-    let mut questions: Vec<(&str, Vec<(&str, Option<bool>)>)> = Vec::new();
+    let mut questions: Vec<(&str, QuestionBoxes)> = Vec::new();
     let mut lines: Vec<Result<&FieldRead, usize>> = Vec::new();
     for field in fields {
         let Some((question, option)) = field.check_box.then(|| option_box(&field.label)).flatten()
@@ -453,6 +460,48 @@ fn option_box(label: &str) -> Option<(&str, &str)> {
         .trim();
     let option = option.trim();
     (!option.is_empty() && Label::from_text(question).is_some()).then_some((question, option))
+}
+
+/// The fields of the widget annotations the pages list, each by its
+/// topmost parent, once, in the order the pages list them.
+fn widget_fields(document: &Document) -> Vec<Object> {
+    let mut fields: Vec<ObjectId> = Vec::new();
+    for &page in document.get_pages().values() {
+        let Some(annots) = document
+            .get_dictionary(page)
+            .ok()
+            .and_then(|d| d.get(b"Annots").ok())
+            .and_then(|a| deref(document, a).as_array().ok())
+        else {
+            continue;
+        };
+        for annot in annots.iter().take(MAX_FIELDS) {
+            let Ok(mut id) = annot.as_reference() else {
+                continue;
+            };
+            let is_widget = document.get_dictionary(id).is_ok_and(|d| {
+                d.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Widget".as_slice())
+            });
+            if !is_widget {
+                continue;
+            }
+            for _ in 0..MAX_FIELD_DEPTH {
+                match document
+                    .get_dictionary(id)
+                    .ok()
+                    .and_then(|d| d.get(b"Parent").ok())
+                    .and_then(|p| p.as_reference().ok())
+                {
+                    Some(parent) => id = parent,
+                    None => break,
+                }
+            }
+            if !fields.contains(&id) && fields.len() < MAX_FIELDS {
+                fields.push(id);
+            }
+        }
+    }
+    fields.into_iter().map(Object::Reference).collect()
 }
 
 /// Where each widget a page shows is: the annotations of every page (by

@@ -414,3 +414,46 @@ fn a_flattened_form_keeps_its_ticks() {
         assert_eq!(consent(&flattened(&form_with_consent(&row))), want, "{row}");
     }
 }
+
+#[test]
+fn widgets_left_without_their_form_dictionary_are_read() {
+    use super::super::write::{pdf, PdfField, PdfValue};
+    let fields = [
+        PdfField {
+            name: "Full name".into(),
+            tooltip: None,
+            value: PdfValue::Text("Sam Example".into()),
+        },
+        PdfField {
+            name: "Consent - Yes".into(),
+            tooltip: None,
+            value: PdfValue::Check(false),
+        },
+        PdfField {
+            name: "Consent - No".into(),
+            tooltip: None,
+            value: PdfValue::Check(true),
+        },
+    ];
+    let bytes = pdf(&[vec!["DUTY TO REFER REFERRAL".to_string()]], &fields).expect("pdf");
+    let mut document = Document::load_mem(&bytes).expect("loads");
+    let catalog = document.catalog_mut().expect("a catalog");
+    assert!(
+        catalog.remove(b"AcroForm").is_some(),
+        "the writer writes one"
+    );
+    let mut out = Vec::new();
+    document.save_to(&mut out).expect("saves");
+    let text = read_document(DocumentKind::Pdf, &out, &LIMITS).expect("reads");
+    let read = read_form(&text);
+    assert_eq!(
+        read.values.get(&Field::FullName).map(String::as_str),
+        Some("Sam Example"),
+        "{text:?}"
+    );
+    assert_eq!(
+        read.values.get(&Field::Consent).map(String::as_str),
+        Some("No"),
+        "{text:?}"
+    );
+}
