@@ -109,12 +109,17 @@ fn main() -> ExitCode {
     // handlebars logs the data it renders (the person's details): never
     // below info for them, whatever RUST_LOG asks. PostgreSQL's driver
     // warns of a URL parameter it does not know with its value (a
-    // `sslpassword`, say): the store says which, by name.
+    // `sslpassword`, say): the store says which, by name. The PDF library
+    // warns of what it mends in a document it reads (a glyph name it does
+    // not know in a font's encoding, a stream it decodes another way),
+    // printing the document's dictionaries: what cannot be read the
+    // documents reader says itself, so only its errors are kept.
     for quiet in [
         "async_imap=info",
         "lettre=info",
         "handlebars=info",
         "sqlx_postgres::options=error",
+        "lopdf=error",
     ] {
         if let Ok(directive) = quiet.parse() {
             filter = filter.add_directive(directive);

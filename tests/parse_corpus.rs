@@ -96,6 +96,27 @@ fn the_parse_command_prints_the_contract_and_exits_zero() {
 }
 
 #[test]
+fn reading_a_fillable_pdf_prints_no_warnings_of_the_pdf_library() {
+    // reportlab's fields name `.notdef` in their font's encoding, which
+    // the PDF library warns of, with the font's whole dictionary.
+    let eml = corpus()
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("attachment-pdf-fillable"))
+        .expect("the fillable PDF fixture");
+    for level in [None, Some("warn"), Some("lopdf=warn")] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dtr-gateway"));
+        command.arg("parse").arg(&eml).env_remove("RUST_LOG");
+        if let Some(level) = level {
+            command.env("RUST_LOG", level);
+        }
+        let out = command.output().expect("run dtr-gateway");
+        assert!(out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("WARN"), "{level:?}: {err}");
+    }
+}
+
+#[test]
 fn the_parse_command_fails_with_one_line_for_a_missing_file() {
     let out = Command::new(env!("CARGO_BIN_EXE_dtr-gateway"))
         .args(["parse", "/nonexistent/referral.eml"])

@@ -25,17 +25,25 @@ pub enum Ticks {
 }
 
 /// Ticked marks (a filled radio button among them). `X` counts only as a
-/// word of its own.
-const TICKED: [char; 10] = ['☒', '☑', '✓', '✔', '✅', '✗', '✘', '■', '◉', '⦿'];
+/// word of its own. The filled circle, diamond and star are the marks of a
+/// check box or radio button drawn in those styles.
+const TICKED: [char; 13] = [
+    '☒', '☑', '✓', '✔', '✅', '✗', '✘', '■', '◉', '⦿', '●', '◆', '★',
+];
 /// Crosses typed as marks (`×`, `✖`, `✕`, `❌`): read as `X` is, only as a
 /// word of their own.
 pub(super) const CROSSES: [char; 4] = ['×', '✖', '✕', '❌'];
 /// Wingdings' boxes as they read without the font.
 const WINGDINGS: [char; 3] = ['þ', 'ý', '¨'];
 /// Empty boxes (an empty radio button among them).
-const EMPTY: [char; 6] = ['☐', '□', '◻', '⬜', '○', '◯'];
+const EMPTY: [char; 11] = ['☐', '□', '◻', '⬜', '❏', '❐', '❑', '❒', '○', '◯', '❍'];
 /// Makes the character before it an emoji (`✔️`, `☑️`): part of the mark.
 const EMOJI_STYLE: char = '\u{fe0f}';
+
+/// A glyph of a symbol font whose meaning is not known (drawn in
+/// ZapfDingbats or Wingdings, it may well be a mark): an answer holding
+/// one cannot be told, and is asked again.
+pub const UNKNOWN_MARK: char = '\u{fffd}';
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Token {
@@ -45,10 +53,11 @@ enum Token {
 
 /// Whether the text holds a box or tick at all.
 pub fn has_boxes(text: &str) -> bool {
-    might_have_boxes(text)
-        && text
-            .split(VALUE_CELL_SEPARATOR)
-            .any(|cell| scan(cell).iter().any(|t| matches!(t, Token::Box { .. })))
+    text.contains(UNKNOWN_MARK)
+        || might_have_boxes(text)
+            && text
+                .split(VALUE_CELL_SEPARATOR)
+                .any(|cell| scan(cell).iter().any(|t| matches!(t, Token::Box { .. })))
 }
 
 /// A cheap first look: most answers (`Yes`, `sentenced`) hold nothing that
@@ -76,6 +85,9 @@ fn might_have_boxes(text: &str) -> bool {
 
 /// Reads the boxes of one answer.
 pub fn read_ticks(text: &str) -> Ticks {
+    if text.contains(UNKNOWN_MARK) {
+        return Ticks::Unclear;
+    }
     if !might_have_boxes(text) {
         return if text.contains(VALUE_CELL_SEPARATOR) {
             // Empty cells may still be empty boxes.
@@ -493,6 +505,150 @@ fn box_at(text: &str, word_start: bool) -> Option<(bool, usize)> {
     None
 }
 
+/// A font that draws symbols where its codes say letters: a document
+/// drawn in it (a PDF printed from Word, say) holds `4` for a tick, `o`
+/// for a box.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolFont {
+    ZapfDingbats,
+    Wingdings,
+    Wingdings2,
+    Wingdings3,
+    Webdings,
+    Symbol,
+}
+
+impl SymbolFont {
+    /// By a font's name as a document gives it: a PostScript name with a
+    /// subset prefix and style (`ABCDEF+Wingdings-Regular`,
+    /// `ZapfDingbats`, `SymbolMT`) or a family name (`Wingdings 2`).
+    pub fn named(name: &str) -> Option<SymbolFont> {
+        let name = match name.split_once('+') {
+            Some((prefix, rest))
+                if prefix.len() == 6 && prefix.chars().all(|c| c.is_ascii_uppercase()) =>
+            {
+                rest
+            }
+            _ => name,
+        };
+        let name = name.split(',').next().unwrap_or_default();
+        let mut name: String = name
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        // What follows the family: the encoding of a composite font, its
+        // style, its foundry's mark.
+        for suffix in [
+            "identityh",
+            "identityv",
+            "regular",
+            "bold",
+            "italic",
+            "oblique",
+            "psmt",
+            "mt",
+        ] {
+            if let Some(stripped) = name.strip_suffix(suffix) {
+                name = stripped.to_string();
+            }
+        }
+        Some(match name.as_str() {
+            "zapfdingbats" | "itczapfdingbats" | "zapfdingbatsitc" | "dingbats" => {
+                SymbolFont::ZapfDingbats
+            }
+            "wingdings" => SymbolFont::Wingdings,
+            "wingdings2" => SymbolFont::Wingdings2,
+            "wingdings3" => SymbolFont::Wingdings3,
+            "webdings" => SymbolFont::Webdings,
+            "symbol" => SymbolFont::Symbol,
+            _ => return None,
+        })
+    }
+
+    /// The character drawn for `code` (a code of the font, or the
+    /// character a document maps it to: the code itself, or it in the
+    /// private use area at U+F0xx, as Word writes symbol fonts), as the
+    /// form reader knows it. A character that already is one (`✔`) stays;
+    /// a code whose glyph is not known is [`UNKNOWN_MARK`] in the fonts of
+    /// pictures, itself in Symbol (whose letters are Greek letters).
+    pub fn draw(self, code: char) -> char {
+        let value = u32::from(code);
+        let byte = match value {
+            0xF020..=0xF0FF => value - 0xF000,
+            0..=0xFF => value,
+            _ => return code,
+        };
+        let Ok(byte) = u8::try_from(byte) else {
+            return code;
+        };
+        if byte == b' ' {
+            return ' ';
+        }
+        let known = match self {
+            SymbolFont::ZapfDingbats => match byte {
+                b'3' => Some('✓'),
+                b'4' => Some('✔'),
+                b'5' => Some('✕'),
+                b'6' => Some('✖'),
+                b'7' => Some('✗'),
+                b'8' => Some('✘'),
+                b'H' => Some('★'),
+                b'l' => Some('●'),
+                b'm' => Some('❍'),
+                b'n' => Some('■'),
+                b'o' => Some('❏'),
+                b'p' => Some('❐'),
+                b'q' => Some('❑'),
+                b'r' => Some('❒'),
+                b'u' => Some('◆'),
+                _ => None,
+            },
+            SymbolFont::Wingdings => match byte {
+                b'(' => Some('☎'),
+                b')' => Some('✆'),
+                b'*' => Some('✉'),
+                b'l' => Some('●'),
+                b'm' => Some('❍'),
+                b'n' => Some('■'),
+                b'o' | b'q' | 0xA8 => Some('☐'),
+                b'u' => Some('◆'),
+                b'v' => Some('❖'),
+                b'x' | 0xFD => Some('☒'),
+                0xA1 => Some('○'),
+                0xA7 => Some('▪'),
+                0xD8 => Some('➢'),
+                0xFB => Some('✗'),
+                0xFC => Some('✓'),
+                0xFE => Some('☑'),
+                _ => None,
+            },
+            SymbolFont::Wingdings2 => match byte {
+                b'O' | b'Q' => Some('✗'),
+                b'P' => Some('✓'),
+                b'R' => Some('☑'),
+                b'S' | b'T' => Some('☒'),
+                0xA3 => Some('☐'),
+                _ => None,
+            },
+            SymbolFont::Wingdings3 => None,
+            SymbolFont::Webdings => match byte {
+                b'a' => Some('✓'),
+                b'r' => Some('✗'),
+                _ => None,
+            },
+            SymbolFont::Symbol => Some(match byte {
+                0xB7 => '•',
+                // The radical sign, which people tick with.
+                0xD6 => '✓',
+                0xB4 => '×',
+                _ => char::from(byte),
+            }),
+        };
+        known.unwrap_or(UNKNOWN_MARK)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -624,6 +780,67 @@ mod tests {
         // Both options with one mark after them and no gap between: which is
         // meant cannot be told from the spacing either.
         assert_eq!(read_ticks("Yes No X"), ticked(&["Yes No"]));
+    }
+
+    #[test]
+    fn symbol_fonts_draw_the_marks_their_codes_stand_for() {
+        for (name, font) in [
+            ("ZapfDingbats", SymbolFont::ZapfDingbats),
+            ("ABCDEF+ZapfDingbats", SymbolFont::ZapfDingbats),
+            ("ZapfDingbatsITC", SymbolFont::ZapfDingbats),
+            ("BCDFGH+Wingdings-Regular", SymbolFont::Wingdings),
+            ("Wingdings,Bold", SymbolFont::Wingdings),
+            ("Wingdings 2", SymbolFont::Wingdings2),
+            ("Wingdings2-Identity-H", SymbolFont::Wingdings2),
+            ("SymbolMT", SymbolFont::Symbol),
+            ("Symbol", SymbolFont::Symbol),
+        ] {
+            assert_eq!(SymbolFont::named(name), Some(font), "{name}");
+        }
+        for name in [
+            "Helvetica",
+            "Symbola",
+            "SegoeUISymbol",
+            "DejaVuSans",
+            "ABC+Wingdings",
+        ] {
+            assert_ne!(SymbolFont::named(name), Some(SymbolFont::Symbol), "{name}");
+        }
+        assert_eq!(SymbolFont::named("ABC+Wingdings"), None);
+        let zapf = SymbolFont::ZapfDingbats;
+        let wingdings = SymbolFont::Wingdings;
+        for (font, code, drawn) in [
+            (zapf, '4', '✔'),
+            (zapf, '8', '✘'),
+            (zapf, 'n', '■'),
+            (zapf, 'o', '❏'),
+            (zapf, 'q', '❑'),
+            (zapf, 'l', '●'),
+            (zapf, ' ', ' '),
+            (wingdings, 'ü', '✓'),
+            (wingdings, '\u{f0fc}', '✓'),
+            (wingdings, 'ý', '☒'),
+            (wingdings, 'þ', '☑'),
+            (wingdings, 'o', '☐'),
+            (SymbolFont::Wingdings2, 'R', '☑'),
+            (SymbolFont::Wingdings2, '£', '☐'),
+            (SymbolFont::Symbol, '\u{b7}', '•'),
+            (SymbolFont::Symbol, 'a', 'a'),
+            // Already the character it draws.
+            (zapf, '✔', '✔'),
+            // A picture whose meaning is not known.
+            (zapf, '+', UNKNOWN_MARK),
+            (wingdings, 'J', UNKNOWN_MARK),
+        ] {
+            assert_eq!(font.draw(code), drawn, "{font:?} {code:?}");
+        }
+        // What each mark drawn reads as.
+        assert_eq!(read_ticks("❏ Yes ✔ No"), ticked(&["No"]));
+        assert_eq!(read_ticks("● Yes ○ No"), ticked(&["Yes"]));
+        assert_eq!(read_ticks("Yes ❑ No ■"), ticked(&["No"]));
+        // A mark not known beside either option is never guessed.
+        assert_eq!(read_ticks("Yes No \u{fffd}"), Ticks::Unclear);
+        assert!(has_boxes("\u{fffd} No"));
     }
 
     #[test]

@@ -38,6 +38,7 @@ use lopdf::{decode_text_string, Dictionary, Document, Encoding, LoadOptions, Obj
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
+mod boxes;
 mod calculator;
 mod colour_space;
 mod content;
@@ -47,6 +48,8 @@ mod page;
 mod sight;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tick_tests;
 
 use load::{load, pre_scan};
 use page::page_lines;
@@ -272,28 +275,32 @@ fn read_fields(
     out: &mut String,
     budget: &Budget,
 ) -> Result<(), DocumentError> {
-    let Ok(catalog) = document.catalog() else {
-        return Ok(());
-    };
-    let Some(form) = catalog
-        .get(b"AcroForm")
+    let form = document
+        .catalog()
         .ok()
-        .and_then(|o| deref(document, o).as_dict().ok())
-    else {
-        return Ok(());
+        .and_then(|catalog| catalog.get(b"AcroForm").ok())
+        .and_then(|o| deref(document, o).as_dict().ok());
+    let listed = form
+        .and_then(|form| form.get(b"Fields").ok())
+        .and_then(|o| deref(document, o).as_array().ok());
+    // Widgets whose form dictionary was lost (a PDF saved by a tool that
+    // drops it) are still on their pages, and still shown: their fields
+    // are found from them.
+    let from_pages: Vec<Object>;
+    let fields: &[Object] = match listed {
+        Some(fields) => fields,
+        None => {
+            from_pages = widget_fields(document);
+            &from_pages
+        }
     };
-    let Some(fields) = form
-        .get(b"Fields")
-        .ok()
-        .and_then(|o| deref(document, o).as_array().ok())
-    else {
+    if fields.is_empty() {
         return Ok(());
-    };
+    }
     // Viewers draw every field afresh from its value when the form asks
     // them to; else they show the appearance the field carries.
     let need_appearances = form
-        .get(b"NeedAppearances")
-        .ok()
+        .and_then(|form| form.get(b"NeedAppearances").ok())
         .and_then(|o| deref(document, o).as_bool().ok())
         .unwrap_or(false);
     let placed = placed_widgets(document);
@@ -302,14 +309,14 @@ fn read_fields(
     // The form's default appearance, for fields that set none.
     let top = Inherited {
         appearance: form
-            .get(b"DA")
-            .ok()
+            .and_then(|form| form.get(b"DA").ok())
             .and_then(|o| deref(document, o).as_str().ok())
             .map(<[u8]>::to_vec),
         ..Inherited::default()
     };
     let mut stack: Vec<(&Object, usize, Inherited)> =
         fields.iter().rev().map(|f| (f, 0, top.clone())).collect();
+    let mut read: Vec<FieldRead> = Vec::new();
     while let Some((object, depth, inherited)) = stack.pop() {
         count += 1;
         if count > MAX_FIELDS || depth > MAX_FIELD_DEPTH {
@@ -349,18 +356,152 @@ fn read_fields(
             continue;
         }
         let answer = shown_value(document, field, &here, need_appearances, budget);
-        if let (Some(label), Some(value)) = (here.label.as_deref(), answer) {
+        if let Some(label) = here.label.as_deref() {
             let label = field_label(label);
             if !label.is_empty() {
-                out.push_str(&label);
-                out.push(CELL_SEPARATOR);
-                out.push_str(&value);
-                out.push('\n');
+                read.push(FieldRead {
+                    label,
+                    value: answer,
+                    check_box: here.is_check_box(),
+                });
             }
         }
         budget.check_time()?;
     }
+    write_fields(&read, out);
     Ok(())
+}
+
+/// A field as read: its label, what it answers (none when empty or
+/// unticked), and whether it is a check box.
+struct FieldRead {
+    label: String,
+    value: Option<String>,
+    check_box: bool,
+}
+
+/// A question's check boxes: each option's, ticked or not (none when
+/// what it shows cannot be told).
+type QuestionBoxes<'a> = Vec<(&'a str, Option<bool>)>;
+
+/// The fields as `label<TAB>value` lines. Check boxes one per option of
+/// a question (`Consent - Yes`, `Consent - No`) are one line of boxes
+/// (`Consent<TAB>☐ Yes ☒ No`), read as tick boxes are: the option ticked
+/// is the answer, and both ticked is asked again.
+fn write_fields(fields: &[FieldRead], out: &mut String) {
+    // Each line: a field's, or a question's boxes (where its first is).
+    let mut questions: Vec<(&str, QuestionBoxes)> = Vec::new();
+    let mut lines: Vec<Result<&FieldRead, usize>> = Vec::new();
+    for field in fields {
+        let Some((question, option)) = field.check_box.then(|| option_box(&field.label)).flatten()
+        else {
+            lines.push(Ok(field));
+            continue;
+        };
+        let ticked = match field.value.as_deref() {
+            None => Some(false),
+            Some(v) if v.contains(UNREADABLE) => None,
+            Some(_) => Some(true),
+        };
+        match questions.iter_mut().find(|(q, _)| *q == question) {
+            Some((_, options)) => options.push((option, ticked)),
+            None => {
+                lines.push(Err(questions.len()));
+                questions.push((question, vec![(option, ticked)]));
+            }
+        }
+    }
+    for line in lines {
+        match line {
+            Ok(field) => {
+                if let Some(value) = &field.value {
+                    out.push_str(&field.label);
+                    out.push(CELL_SEPARATOR);
+                    out.push_str(value);
+                    out.push('\n');
+                }
+            }
+            Err(at) => {
+                let (question, options) = &questions[at];
+                out.push_str(question);
+                out.push(CELL_SEPARATOR);
+                if options.iter().any(|(_, ticked)| ticked.is_none()) {
+                    out.push(UNREADABLE);
+                } else {
+                    let boxes: Vec<String> = options
+                        .iter()
+                        .map(|(option, ticked)| {
+                            let mark = if *ticked == Some(true) {
+                                '\u{2612}'
+                            } else {
+                                '\u{2610}'
+                            };
+                            format!("{mark} {option}")
+                        })
+                        .collect();
+                    out.push_str(&boxes.join(" "));
+                }
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A check box's label as a question and one of its options (`Consent -
+/// Yes`, `Consent: No`, `consent no`): the question a label the form
+/// reader knows, the label whole not one.
+fn option_box(label: &str) -> Option<(&str, &str)> {
+    if Label::from_text(label.trim_end_matches(':')).is_some() {
+        return None;
+    }
+    let (question, option) = label.trim().rsplit_once([' ', ':', '-', '\u{2013}', '.'])?;
+    let question = question
+        .trim_end_matches([' ', ':', '-', '\u{2013}', '.'])
+        .trim();
+    let option = option.trim();
+    (!option.is_empty() && Label::from_text(question).is_some()).then_some((question, option))
+}
+
+/// The fields of the widget annotations the pages list, each by its
+/// topmost parent, once, in the order the pages list them.
+fn widget_fields(document: &Document) -> Vec<Object> {
+    let mut fields: Vec<ObjectId> = Vec::new();
+    for &page in document.get_pages().values() {
+        let Some(annots) = document
+            .get_dictionary(page)
+            .ok()
+            .and_then(|d| d.get(b"Annots").ok())
+            .and_then(|a| deref(document, a).as_array().ok())
+        else {
+            continue;
+        };
+        for annot in annots.iter().take(MAX_FIELDS) {
+            let Ok(mut id) = annot.as_reference() else {
+                continue;
+            };
+            let is_widget = document.get_dictionary(id).is_ok_and(|d| {
+                d.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Widget".as_slice())
+            });
+            if !is_widget {
+                continue;
+            }
+            for _ in 0..MAX_FIELD_DEPTH {
+                match document
+                    .get_dictionary(id)
+                    .ok()
+                    .and_then(|d| d.get(b"Parent").ok())
+                    .and_then(|p| p.as_reference().ok())
+                {
+                    Some(parent) => id = parent,
+                    None => break,
+                }
+            }
+            if !fields.contains(&id) && fields.len() < MAX_FIELDS {
+                fields.push(id);
+            }
+        }
+    }
+    fields.into_iter().map(Object::Reference).collect()
 }
 
 /// Where each widget a page shows is: the annotations of every page (by
@@ -448,6 +589,8 @@ struct Inherited {
     /// The default appearance (`/DA`): the font, size and colour a
     /// viewer draws a text's value in.
     appearance: Option<Vec<u8>>,
+    /// The field's flags (`/Ff`).
+    flags: i64,
 }
 
 impl Inherited {
@@ -481,7 +624,19 @@ impl Inherited {
                 .and_then(|o| deref(document, o).as_str().ok())
                 .map(<[u8]>::to_vec)
                 .or_else(|| parent.appearance.clone()),
+            flags: field
+                .get(b"Ff")
+                .ok()
+                .and_then(|o| deref(document, o).as_i64().ok())
+                .unwrap_or(parent.flags),
         }
+    }
+
+    /// A button that is neither a radio button nor a push button.
+    fn is_check_box(&self) -> bool {
+        const RADIO: i64 = 1 << 15;
+        const PUSH: i64 = 1 << 16;
+        self.kind.as_deref() == Some(b"Btn") && self.flags & (RADIO | PUSH) == 0
     }
 }
 

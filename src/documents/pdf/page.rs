@@ -2,22 +2,76 @@
 //! it, each piece of text kept with where it is drawn when a reader sees
 //! it (see `sight`).
 
+use super::boxes::{read_boxes, Squares};
 use super::layout::lay_out;
 use super::sight::*;
 use super::*;
+use crate::core::tick::{SymbolFont, UNKNOWN_MARK};
 use lopdf::content::Operation;
 
 /// A font as the text layer is read with it: how its codes decode, and
 /// how wide its glyphs are when it says.
 pub(super) struct Font<'a> {
-    encoding: Encoding<'a>,
+    /// How its codes decode; none for a simple font of symbols, whose
+    /// codes are read by `drawn`.
+    encoding: Option<Encoding<'a>>,
     widths: Option<Widths>,
     /// A composite (`Type0`) font: its codes may be more than a byte, so
     /// a string is not split into its glyphs.
     composite: bool,
+    /// A font of symbols (ZapfDingbats, Wingdings, Symbol), by its name:
+    /// its codes draw ticks and boxes, not the letters they decode to.
+    symbols: Option<SymbolFont>,
+    /// A simple font of symbols: what each code draws.
+    drawn: Option<Box<[char; 256]>>,
 }
 
-impl Font<'_> {
+impl<'a> Font<'a> {
+    /// A font dictionary as the text is read with it; none when its
+    /// encoding cannot be read within `limit`.
+    fn of(document: &'a Document, font: &'a Dictionary, limit: usize) -> Option<Font<'a>> {
+        let composite = is_composite(font);
+        let symbols = symbol_font(document, font);
+        let widths = Widths::of(document, font);
+        if let (Some(symbols), false) = (symbols, composite) {
+            // Read by its codes (and its ToUnicode map, when it has one):
+            // the encoding the loader would take for it is no help, and
+            // it complains of the glyph names a symbol font's differences
+            // use.
+            return Some(Font {
+                encoding: None,
+                widths,
+                composite,
+                symbols: Some(symbols),
+                drawn: Some(drawn_codes(document, font, symbols, limit)),
+            });
+        }
+        let encoding = font.get_font_encoding_with_limit(document, limit).ok()?;
+        Some(Font {
+            encoding: Some(encoding),
+            widths,
+            composite,
+            symbols,
+            drawn: None,
+        })
+    }
+
+    /// The text a string draws: a font of symbols' codes as the marks
+    /// they draw (`4` in ZapfDingbats as `✔`).
+    fn decode(&self, bytes: &[u8]) -> String {
+        if let Some(drawn) = &self.drawn {
+            return bytes.iter().map(|&b| drawn[usize::from(b)]).collect();
+        }
+        let decoded = self
+            .encoding
+            .as_ref()
+            .and_then(|e| Document::decode_text(e, bytes).ok());
+        match (self.symbols, decoded) {
+            (Some(symbols), Some(text)) => text.chars().map(|c| symbols.draw(c)).collect(),
+            (Some(_), None) => UNKNOWN_MARK.to_string(),
+            (None, text) => text.unwrap_or_default(),
+        }
+    }
     /// Where each glyph of a string starts and ends, in text space along
     /// the baseline from where the string starts, `Tc` and `Tw` added and
     /// all scaled by `Tz`, with the bytes that draw it. A composite
@@ -26,7 +80,7 @@ impl Font<'_> {
         let size = text.size;
         let scale = text.horizontal_scale;
         if self.composite {
-            let decoded = Document::decode_text(&self.encoding, bytes).unwrap_or_default();
+            let decoded = self.decode(bytes);
             let characters = decoded.chars().count() as f32;
             let end = (self.width(bytes, &decoded) * size + text.char_spacing * characters) * scale;
             return vec![(0..bytes.len(), 0.0, end)];
@@ -65,6 +119,61 @@ impl Font<'_> {
 /// Whether a font is composite (`Type0`), its codes of one byte or more.
 fn is_composite(font: &Dictionary) -> bool {
     font.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Type0".as_slice())
+}
+
+/// The font of symbols a font is, by its `BaseFont` (a composite font's,
+/// or its descendant's): `ABCDEF+ZapfDingbats`, `Wingdings-Regular`.
+fn symbol_font(document: &Document, font: &Dictionary) -> Option<SymbolFont> {
+    let named = |font: &Dictionary| {
+        let name = font.get(b"BaseFont").and_then(Object::as_name).ok()?;
+        SymbolFont::named(&String::from_utf8_lossy(name))
+    };
+    named(font).or_else(|| {
+        let descendants = deref(document, font.get(b"DescendantFonts").ok()?)
+            .as_array()
+            .ok()?;
+        named(deref(document, descendants.first()?).as_dict().ok()?)
+    })
+}
+
+/// What each code of a simple font of symbols draws: by its ToUnicode
+/// map where that says (the code itself, its private-use twin U+F0xx, or
+/// the mark: as a document's writer saw it), else by the code in the
+/// font's own encoding.
+fn drawn_codes(
+    document: &Document,
+    font: &Dictionary,
+    symbols: SymbolFont,
+    limit: usize,
+) -> Box<[char; 256]> {
+    let mut drawn = Box::new([UNKNOWN_MARK; 256]);
+    for (code, mark) in (0u8..=255).zip(drawn.iter_mut()) {
+        *mark = symbols.draw(char::from(code));
+    }
+    if font.get(b"ToUnicode").is_err() {
+        return drawn;
+    }
+    // The loader reads a font's `/Encoding` before its ToUnicode map: the
+    // map is read from the dictionary without it.
+    let mut mapped = font.clone();
+    mapped.remove(b"Encoding");
+    let Ok(encoding @ Encoding::UnicodeMapEncoding(_)) =
+        mapped.get_font_encoding_with_limit(document, limit)
+    else {
+        return drawn;
+    };
+    for (code, mark) in (0u8..=255).zip(drawn.iter_mut()) {
+        let Ok(text) = encoding.bytes_to_string(&[code]) else {
+            continue;
+        };
+        let mut chars = text.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            if c != UNKNOWN_MARK && c != '\0' {
+                *mark = symbols.draw(c);
+            }
+        }
+    }
+    drawn
 }
 
 /// A simple font's glyph widths (`/FirstChar`, `/Widths`), in thousandths.
@@ -155,17 +264,8 @@ fn fonts_of<'a>(
         let Ok(font) = deref(document, font).as_dict() else {
             continue;
         };
-        if let Ok(encoding) = font.get_font_encoding_with_limit(document, limit) {
-            let widths = Widths::of(document, font);
-            let composite = is_composite(font);
-            out.insert(
-                name.clone(),
-                Font {
-                    encoding,
-                    widths,
-                    composite,
-                },
-            );
+        if let Some(font) = Font::of(document, font, limit) {
+            out.insert(name.clone(), font);
         }
     }
     Ok(out)
@@ -190,6 +290,8 @@ struct Drawing<'p, 'c> {
     /// The operations of each form read so far (a form drawn many times
     /// is decompressed and read once, and counted once).
     read_forms: HashMap<ObjectId, Rc<Vec<Operation>>>,
+    /// Small squares and marks drawn: check boxes (see `boxes`).
+    squares: Squares,
 }
 
 /// Whether an XObject is a form (`/Subtype /Form`).
@@ -306,6 +408,7 @@ impl<'p> Drawing<'p, '_> {
             return Ok(());
         };
         let pieces = self.pieces.len();
+        let squares = self.squares.mark();
         let fonts = Fonts {
             own: BTreeMap::new(),
             outer: None,
@@ -363,6 +466,7 @@ impl<'p> Drawing<'p, '_> {
             )?;
         }
         self.pieces.truncate(pieces);
+        self.squares.back_to(squares);
         Ok(())
     }
 }
@@ -477,16 +581,8 @@ fn decode_page(
     let mut encodings: BTreeMap<Vec<u8>, Font> = BTreeMap::new();
     for (name, font) in fonts.into_iter().take(MAX_FORMS) {
         budget.check_time()?;
-        if let Ok(encoding) = font.get_font_encoding_with_limit(document, limit) {
-            let widths = Widths::of(document, font);
-            encodings.insert(
-                name,
-                Font {
-                    encoding,
-                    widths,
-                    composite: is_composite(font),
-                },
-            );
+        if let Some(font) = Font::of(document, font, limit) {
+            encodings.insert(name, font);
         }
     }
     // Within the page's budget and what is left of the document's.
@@ -523,13 +619,18 @@ fn decode_page(
         forms: 0,
         open: Vec::new(),
         read_forms: HashMap::new(),
+        squares: Squares::default(),
     };
     drawing.run(&operations, &page.resources, &fonts, Graphics::default(), 0)?;
     drawing.annotations()?;
     let Drawing {
-        mut pieces, filled, ..
+        mut pieces,
+        filled,
+        squares,
+        ..
     } = drawing;
     drop_covered(&mut pieces, &filled.covers, budget)?;
+    read_boxes(&mut pieces, &squares, budget)?;
     Ok(Rc::new(lay_out(pieces, budget)?))
 }
 
@@ -689,6 +790,14 @@ impl<'p> Drawing<'p, '_> {
                         "f*" | "B*" | "b*" => Some(EvenOdd(true)),
                         _ => None,
                     };
+                    let stroked =
+                        matches!(op.operator.as_str(), "S" | "s" | "B" | "B*" | "b" | "b*")
+                            && state.strokes_visibly();
+                    let painted = fills.is_some() && state.fills_visibly();
+                    if (stroked || painted) && !marked.hidden() {
+                        self.squares
+                            .painted(rects.rectangles(), path, stroked, painted);
+                    }
                     rects.end(fills, &state, marked.hidden(), n, &mut self.filled);
                     if clipping {
                         // An empty path clips everything away.
@@ -801,8 +910,7 @@ impl<'p> Drawing<'p, '_> {
                                         continue;
                                     }
                                     let run_bytes = &bytes[range];
-                                    let decoded = Document::decode_text(&font.encoding, run_bytes)
-                                        .unwrap_or_default();
+                                    let decoded = font.decode(run_bytes);
                                     let tm = translated(from);
                                     let at = multiply(&tm, &state.ctm);
                                     let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);

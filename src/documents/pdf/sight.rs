@@ -100,6 +100,18 @@ impl Graphics<'_> {
         }
     }
 
+    /// Whether a path stroked now leaves a line a reader sees on the
+    /// white page.
+    pub fn strokes_visibly(&self) -> bool {
+        !self.whitening_blend && self.stroke.seen_on(Colour::WHITE)
+    }
+
+    /// Whether a path filled now leaves a mark a reader sees on the white
+    /// page.
+    pub fn fills_visibly(&self) -> bool {
+        !self.whitening_blend && self.fill.seen_on(Colour::WHITE)
+    }
+
     /// Whether an area filled now hides what was drawn under it.
     fn fill_hides(&self) -> bool {
         self.paints_opaquely() && !self.fill.pattern && !self.fill.no_ink()
@@ -560,6 +572,14 @@ impl Path {
         );
         let turning = (width * height >= 0.0) == (ctm[0] * ctm[3] - ctm[1] * ctm[2] >= 0.0);
         self.rects.push((area, turning));
+    }
+
+    /// The path's rectangles, when it is nothing else (its last subpath
+    /// of lines closed).
+    pub fn rectangles(&mut self) -> Option<Vec<Rect>> {
+        self.close_lines();
+        self.only_rects
+            .then(|| self.rects.iter().map(|(area, _)| *area).collect())
     }
 
     /// A curve: the fill is no longer of rectangles alone.
