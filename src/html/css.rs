@@ -881,8 +881,46 @@ fn key(mark: u8, name: &[u8]) -> Vec<u8> {
     key
 }
 
+/// Where `needle` (starting with a character that has no case, as `<`
+/// does) first stands in `haystack`, in any case. Each message's HTML is
+/// searched so several times: its first byte is looked for a word at a
+/// time.
 pub(super) fn find_ignoring_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
+    let (&first, rest) = needle.split_first()?;
+    let mut at = 0;
+    loop {
+        let found = at + find_byte(haystack.get(at..)?, first)?;
+        let after = found + 1;
+        if haystack
+            .get(after..after + rest.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(rest))
+        {
+            return Some(found);
+        }
+        at = after;
+    }
+}
+
+/// Where `byte` first stands in `haystack`, eight bytes at a time.
+fn find_byte(haystack: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let pattern = ONES * u64::from(byte);
+    let mut chunks = haystack.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ pattern;
+        // A zero byte in `x` is a byte equal to `byte` in the chunk.
+        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
+            return chunk.iter().position(|&b| b == byte).map(|i| offset + i);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == byte)
+        .map(|i| offset + i)
 }
