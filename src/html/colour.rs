@@ -146,7 +146,7 @@ pub(super) fn legacy_colour(value: &[u8]) -> Option<Rgb> {
             _ => 0,
         })
         .collect();
-    while digits.is_empty() || digits.len() % 3 != 0 {
+    while digits.is_empty() || !digits.len().is_multiple_of(3) {
         digits.push(0);
     }
     let length = digits.len() / 3;
