@@ -1,23 +1,20 @@
 //! The little of CSS that decides whether text is seen: `display`,
-//! `visibility`, `mso-hide`, a font too small to read, text the colour of
-//! its background, and the Wingdings fonts whose letters draw boxes. Read
-//! from an element's `style` attribute and from the simple rules of the
-//! message's `<style>` blocks (one class, id or element name, or an element
-//! name with classes and an id: no combinators, no pseudo-classes). Bounded:
+//! `visibility`, `mso-hide`, `opacity`, a font too small to read, text the
+//! colour of its background or transparent, a box moved off the screen or
+//! scaled to nothing, and the Wingdings fonts whose letters draw boxes.
+//! Read from an element's `style` attribute and from the rules of the
+//! message's `<style>` blocks (one class, id, element name or `*`, or an
+//! element name with classes and an id, and descendant rules by their first
+//! and last parts: no siblings, no attributes, no pseudo-classes). Bounded:
 //! so much style sheet and so many rules are read, no more.
 
-use std::collections::HashMap;
+use super::colour::{colour, is_transparent, Rgb};
+use std::borrow::Cow;
 
 /// The most style sheet text read, over all `<style>` blocks.
 const MAX_SHEET_BYTES: usize = 256 * 1024;
 /// The most rules kept (only those that set a property read here count).
 const MAX_RULES: usize = 512;
-
-/// A colour as red, green, blue.
-pub(super) type Rgb = (u8, u8, u8);
-
-/// The white a message is shown on unless it sets a background.
-pub(super) const PAGE: Rgb = (255, 255, 255);
 
 /// What an element's style says of how its text is seen. `None`: not set
 /// (inherited from around it, for the inherited ones).
@@ -31,6 +28,19 @@ pub(super) struct Look {
     /// A height or width of 0 with what overflows it hidden.
     zero_size: bool,
     overflow_hidden: Option<bool>,
+    /// `position` moves the box by its offsets (absolute, fixed, relative).
+    positioned: Option<bool>,
+    /// Each offset (`left`, `top`, `right`, `bottom`): a thousand pixels or
+    /// more away, off the screen.
+    offsets_away: [Option<bool>; 4],
+    /// A margin that moves the box a thousand pixels or more to the left
+    /// or up, whatever its position.
+    margin_away: Option<bool>,
+    /// `text-indent` of a thousand pixels or more: its text is out of the
+    /// box, and out of sight when what overflows it is hidden.
+    indent_away: Option<bool>,
+    /// `transform` scales the box to nothing or moves it off the screen.
+    transformed_away: Option<bool>,
     /// A font too small to read (under 2px, 1.5pt).
     pub(super) tiny: Option<bool>,
     pub(super) color: Option<Rgb>,
@@ -48,6 +58,10 @@ impl Look {
             || self.mso_hide == Some(true)
             || self.transparent == Some(true)
             || (self.zero_size && self.overflow_hidden == Some(true))
+            || (self.positioned == Some(true) && self.offsets_away.contains(&Some(true)))
+            || self.margin_away == Some(true)
+            || (self.indent_away == Some(true) && self.overflow_hidden == Some(true))
+            || self.transformed_away == Some(true)
     }
 
     /// Sets anything its content inherits.
@@ -72,32 +86,42 @@ impl Look {
         over(&mut self.transparent, other.transparent);
         self.zero_size |= other.zero_size;
         over(&mut self.overflow_hidden, other.overflow_hidden);
+        over(&mut self.positioned, other.positioned);
+        for (mine, theirs) in self.offsets_away.iter_mut().zip(other.offsets_away) {
+            over(mine, theirs);
+        }
+        over(&mut self.margin_away, other.margin_away);
+        over(&mut self.indent_away, other.indent_away);
+        over(&mut self.transformed_away, other.transformed_away);
         over(&mut self.tiny, other.tiny);
         over(&mut self.color, other.color);
         over(&mut self.background, other.background);
         over(&mut self.symbols, other.symbols);
     }
 
-    /// Applies declarations (`a:b; c:d`), comments already taken out; the
-    /// important ones only, or only the others.
-    fn apply(&mut self, declarations: &[u8], important: bool) {
-        let mut symbol_font = None;
-        let mut symbol_chars = false;
+    /// What declarations (`a:b; c:d`, comments already taken out) say:
+    /// the others, then the `!important` ones, read in one pass.
+    fn declared(declarations: &[u8]) -> [Look; 2] {
+        let mut looks = [Look::default(), Look::default()];
+        // Outlook draws the characters of a span marked as symbols in the
+        // symbol font it names: both are looked for, by importance.
+        let mut symbol_font = [None; 2];
+        let mut symbol_chars = [false; 2];
         for declaration in declarations.split(|&b| b == b';') {
             let Some(colon) = declaration.iter().position(|&b| b == b':') else {
                 continue;
             };
             let property = declaration[..colon].trim_ascii();
             let mut value = declaration[colon + 1..].trim_ascii();
-            let mut is_important = false;
+            let mut which = 0;
             if let Some(at) = value.iter().position(|&b| b == b'!') {
-                is_important = value[at + 1..]
+                if value[at + 1..]
                     .trim_ascii()
-                    .eq_ignore_ascii_case(b"important");
+                    .eq_ignore_ascii_case(b"important")
+                {
+                    which = 1;
+                }
                 value = value[..at].trim_ascii();
-            }
-            if is_important != important {
-                continue;
             }
             // Lower-cased on the stack: no property that matters is long.
             let mut lowered = [0u8; 24];
@@ -106,61 +130,95 @@ impl Look {
             };
             slot.copy_from_slice(property);
             slot.make_ascii_lowercase();
-            let value_is = |v: &str| value.eq_ignore_ascii_case(v.as_bytes());
             match &*slot {
-                b"display" => self.display_none = Some(value_is("none")),
-                b"visibility" => {
-                    self.invisible = Some(value_is("hidden") || value_is("collapse"));
+                b"mso-symbol-font-family" => symbol_font[which] = Some(Symbols::of(value)),
+                b"mso-char-type" => {
+                    symbol_chars[which] = value.eq_ignore_ascii_case(b"symbol");
                 }
-                b"mso-hide" => self.mso_hide = Some(value_is("all")),
-                b"font-size" => self.tiny = tiny_size(value),
-                // `font: 0/0 a`: the size is the first word that is one.
-                b"font" => {
-                    if let Some(tiny) = value
-                        .split(|b| b.is_ascii_whitespace())
-                        .map(|word| word.split(|&b| b == b'/').next().unwrap_or_default())
-                        .find(|word| {
-                            word.first()
-                                .is_some_and(|b| b.is_ascii_digit() || *b == b'.')
-                        })
-                        .and_then(tiny_size)
-                    {
-                        self.tiny = Some(tiny);
-                    }
-                }
-                b"opacity" => {
-                    self.transparent = std::str::from_utf8(value)
-                        .ok()
-                        .and_then(|v| v.trim().parse::<f64>().ok())
-                        .map(|v| v < 0.1);
-                }
-                b"height" | b"max-height" | b"width" | b"max-width"
-                    if tiny_size(value) == Some(true) =>
-                {
-                    self.zero_size = true;
-                }
-                b"overflow" | b"overflow-x" | b"overflow-y" => {
-                    self.overflow_hidden = Some(value_is("hidden") || value_is("clip"));
-                }
-                // Transparent text is not seen, whatever is behind it.
-                b"color" if value_is("transparent") => self.tiny = Some(true),
-                b"color" => self.color = colour(value).or(self.color),
-                b"background-color" => self.background = colour(value).or(self.background),
-                b"background" => {
-                    if let Some(c) = value.split(|b| b.is_ascii_whitespace()).find_map(colour) {
-                        self.background = Some(c);
-                    }
-                }
-                b"font-family" => self.symbols = Some(Symbols::of(value)),
-                b"mso-symbol-font-family" => symbol_font = Some(Symbols::of(value)),
-                b"mso-char-type" => symbol_chars = value_is("symbol"),
-                _ => {}
+                property => looks[which].declare(property, value),
             }
         }
-        // Outlook draws the characters of a span marked as symbols in
-        // the symbol font it names.
-        if let (true, Some(symbols)) = (symbol_chars, symbol_font) {
-            self.symbols = Some(symbols);
+        for (look, (chars, font)) in looks
+            .iter_mut()
+            .zip(symbol_chars.into_iter().zip(symbol_font))
+        {
+            if let (true, Some(symbols)) = (chars, font) {
+                look.symbols = Some(symbols);
+            }
+        }
+        looks
+    }
+
+    /// One declaration, its property lower-cased.
+    fn declare(&mut self, property: &[u8], value: &[u8]) {
+        let value_is = |v: &str| value.eq_ignore_ascii_case(v.as_bytes());
+        match property {
+            b"display" => self.display_none = Some(value_is("none")),
+            b"visibility" => {
+                self.invisible = Some(value_is("hidden") || value_is("collapse"));
+            }
+            b"mso-hide" => self.mso_hide = Some(value_is("all")),
+            b"font-size" => self.tiny = tiny_size(value),
+            // `font: 0/0 a`: the size is the first word that is one.
+            b"font" => {
+                if let Some(tiny) = value
+                    .split(|b| b.is_ascii_whitespace())
+                    .map(|word| word.split(|&b| b == b'/').next().unwrap_or_default())
+                    .find(|word| {
+                        word.first()
+                            .is_some_and(|b| b.is_ascii_digit() || *b == b'.')
+                    })
+                    .and_then(tiny_size)
+                {
+                    self.tiny = Some(tiny);
+                }
+            }
+            b"opacity" => {
+                self.transparent = std::str::from_utf8(value).ok().and_then(|v| {
+                    let v = v.trim();
+                    match v.strip_suffix('%') {
+                        Some(pc) => pc.trim().parse::<f64>().ok().map(|p| p < 10.0),
+                        None => v.parse::<f64>().ok().map(|v| v < 0.1),
+                    }
+                });
+            }
+            b"position" => {
+                self.positioned =
+                    Some(value_is("absolute") || value_is("fixed") || value_is("relative"));
+            }
+            b"left" | b"top" | b"right" | b"bottom" => {
+                let at = match property {
+                    b"left" => 0,
+                    b"top" => 1,
+                    b"right" => 2,
+                    _ => 3,
+                };
+                self.offsets_away[at] = far(value);
+            }
+            b"margin-left" | b"margin-top" => {
+                self.margin_away = pixels(value).map(|px| px <= -FAR);
+            }
+            b"text-indent" => self.indent_away = far(value),
+            b"transform" => self.transformed_away = Some(transformed_away(value)),
+            b"height" | b"max-height" | b"width" | b"max-width"
+                if tiny_size(value) == Some(true) =>
+            {
+                self.zero_size = true;
+            }
+            b"overflow" | b"overflow-x" | b"overflow-y" => {
+                self.overflow_hidden = Some(value_is("hidden") || value_is("clip"));
+            }
+            // Transparent text is not seen, whatever is behind it.
+            b"color" if is_transparent(value) => self.tiny = Some(true),
+            b"color" => self.color = colour(value).or(self.color),
+            b"background-color" => self.background = colour(value).or(self.background),
+            b"background" => {
+                if let Some(c) = value.split(|b| b.is_ascii_whitespace()).find_map(colour) {
+                    self.background = Some(c);
+                }
+            }
+            b"font-family" => self.symbols = Some(Symbols::of(value)),
+            _ => {}
         }
     }
 }
@@ -175,6 +233,10 @@ fn tiny_size(value: &[u8]) -> Option<bool> {
     let number: f64 = text[..number_end].parse().ok()?;
     let unit = text[number_end..].trim();
     let is = |u: &str| unit.eq_ignore_ascii_case(u);
+    // Nothing, in any unit, is nothing.
+    if number == 0.0 {
+        return Some(true);
+    }
     let under = if unit.is_empty() || is("px") {
         2.0
     } else if is("pt") {
@@ -183,6 +245,9 @@ fn tiny_size(value: &[u8]) -> Option<bool> {
         0.15
     } else if unit == "%" {
         15.0
+    } else if is("vw") || is("vh") || is("vmin") || is("vmax") {
+        // A hundredth of a screen a thousand pixels across: under 2px.
+        0.2
     } else if is("mm") {
         0.5
     } else if is("cm") {
@@ -193,6 +258,82 @@ fn tiny_size(value: &[u8]) -> Option<bool> {
         return Some(false);
     };
     Some(number < under)
+}
+
+/// How far an offset, indent or translation moves a box out of sight:
+/// a thousand pixels, either way.
+const FAR: f64 = 1000.0;
+
+/// A length that moves a box out of sight (`-9999px`, `-100%` and more).
+fn far(value: &[u8]) -> Option<bool> {
+    let text = std::str::from_utf8(value).ok()?.trim();
+    if let Some(pc) = text.strip_suffix('%').or_else(|| text.strip_suffix("vw")) {
+        return pc.trim().parse::<f64>().ok().map(|p| p.abs() >= 100.0);
+    }
+    pixels(value).map(|px| px.abs() >= FAR)
+}
+
+/// A length in pixels (`px`, `pt`, `em`, `rem`, `cm`, `mm`, `in`, and a
+/// bare number); `None` for others (`auto`, percentages).
+fn pixels(value: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(value).ok()?.trim();
+    let number_end = text
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && matches!(c, '-' | '+'))))
+        .map_or(text.len(), |(i, _)| i);
+    let number: f64 = text[..number_end].parse().ok()?;
+    let unit = text[number_end..].trim();
+    let is = |u: &str| unit.eq_ignore_ascii_case(u);
+    let scale = if unit.is_empty() || is("px") {
+        1.0
+    } else if is("pt") {
+        4.0 / 3.0
+    } else if is("em") || is("rem") {
+        16.0
+    } else if is("cm") {
+        37.8
+    } else if is("mm") {
+        3.78
+    } else if is("in") {
+        96.0
+    } else {
+        return None;
+    };
+    Some(number * scale)
+}
+
+/// A `transform` that scales a box to nothing (`scale(0)`, `scaleY(0)`)
+/// or moves it out of sight (`translateX(-9999px)`).
+fn transformed_away(value: &[u8]) -> bool {
+    let text = value.to_ascii_lowercase();
+    let mut rest = text.as_slice();
+    while let Some(open) = rest.iter().position(|&b| b == b'(') {
+        let name = rest[..open].trim_ascii();
+        let name = name
+            .rsplit(|b| b.is_ascii_whitespace())
+            .next()
+            .unwrap_or_default();
+        let Some(close) = rest[open..].iter().position(|&b| b == b')') else {
+            break;
+        };
+        let arguments = rest[open + 1..open + close]
+            .split(|&b| b == b',' || b.is_ascii_whitespace())
+            .filter(|a| !a.is_empty());
+        let away = match name {
+            b"scale" | b"scalex" | b"scaley" | b"scale3d" => arguments
+                .filter_map(|a| std::str::from_utf8(a).ok()?.parse::<f64>().ok())
+                .any(|n| n.abs() < 0.01),
+            b"translate" | b"translatex" | b"translatey" | b"translate3d" => {
+                arguments.filter_map(far).any(|f| f)
+            }
+            _ => false,
+        };
+        if away {
+            return true;
+        }
+        rest = &rest[open + close + 1..];
+    }
+    false
 }
 
 /// A font that draws letters as symbols, or one that draws text.
@@ -241,73 +382,11 @@ impl Symbols {
     }
 }
 
-/// A CSS or HTML colour: `#fff`, `#ffffff`, `rgb(255, 255, 255)`, and the
-/// common names. `None` for what is not read (a colour is then unknown,
-/// never taken for the background's).
-pub(super) fn colour(value: &[u8]) -> Option<Rgb> {
-    let text = std::str::from_utf8(value).ok()?.trim().to_ascii_lowercase();
-    if let Some(hex) = text.strip_prefix('#') {
-        let digits: Vec<u8> = hex
-            .chars()
-            .map(|c| c.to_digit(16).and_then(|d| u8::try_from(d).ok()))
-            .collect::<Option<_>>()?;
-        return match digits.as_slice() {
-            [r, g, b] | [r, g, b, _] => Some((r * 17, g * 17, b * 17)),
-            [r1, r2, g1, g2, b1, b2] | [r1, r2, g1, g2, b1, b2, _, _] => {
-                Some((r1 * 16 + r2, g1 * 16 + g2, b1 * 16 + b2))
-            }
-            _ => None,
-        };
-    }
-    if let Some(inside) = text
-        .strip_prefix("rgb(")
-        .or_else(|| text.strip_prefix("rgba("))
-    {
-        let inside = inside.strip_suffix(')')?;
-        let parts: Vec<u8> = inside
-            .split([',', ' ', '/'])
-            .filter(|p| !p.is_empty())
-            .take(3)
-            .map(|p| match p.strip_suffix('%') {
-                Some(pc) => pc
-                    .parse::<f64>()
-                    .ok()
-                    .map(|v| (v.clamp(0.0, 100.0) * 2.55) as u8),
-                None => p.parse::<f64>().ok().map(|v| v.clamp(0.0, 255.0) as u8),
-            })
-            .collect::<Option<_>>()?;
-        return match parts.as_slice() {
-            [r, g, b] => Some((*r, *g, *b)),
-            _ => None,
-        };
-    }
-    Some(match text.as_str() {
-        "white" | "window" => (255, 255, 255),
-        "black" | "windowtext" => (0, 0, 0),
-        "red" => (255, 0, 0),
-        "green" => (0, 128, 0),
-        "blue" => (0, 0, 255),
-        "navy" => (0, 0, 128),
-        "yellow" => (255, 255, 0),
-        "gray" | "grey" => (128, 128, 128),
-        "silver" => (192, 192, 192),
-        "snow" => (255, 250, 250),
-        "ivory" => (255, 255, 240),
-        "whitesmoke" => (245, 245, 245),
-        "ghostwhite" => (248, 248, 255),
-        _ => return None,
-    })
-}
-
-/// Two colours a reader cannot tell apart: text in one on the other is
-/// not seen.
-pub(super) fn alike(a: Rgb, b: Rgb) -> bool {
-    let near = |x: u8, y: u8| x.abs_diff(y) <= 16;
-    near(a.0, b.0) && near(a.1, b.1) && near(a.2, b.2)
-}
-
 /// CSS text without its comments (`display:/**/none` is `display:none`).
-pub(super) fn without_comments(css: &[u8]) -> Vec<u8> {
+pub(super) fn without_comments(css: &[u8]) -> Cow<'_, [u8]> {
+    if !css.windows(2).any(|w| w == b"/*") {
+        return Cow::Borrowed(css);
+    }
     let mut out = Vec::with_capacity(css.len());
     let mut rest = css;
     while let Some(at) = rest.windows(2).position(|w| w == b"/*") {
@@ -320,11 +399,16 @@ pub(super) fn without_comments(css: &[u8]) -> Vec<u8> {
         }
     }
     out.extend_from_slice(rest);
-    out
+    Cow::Owned(out)
 }
 
-/// One simple selector: an element name, classes, an id, all of which
-/// must match.
+/// Whether `part` is where `text` starts.
+fn start_of(part: &[u8], text: &[u8]) -> bool {
+    std::ptr::eq(part.as_ptr(), text.as_ptr())
+}
+
+/// One simple selector: an element name (or `*`), classes, an id, all of
+/// which must match.
 #[derive(Debug)]
 struct Selector {
     tag: Option<Vec<u8>>,
@@ -335,7 +419,8 @@ struct Selector {
 impl Selector {
     fn parse(text: &[u8]) -> Option<Selector> {
         let text = text.trim_ascii();
-        let simple = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'#');
+        let simple =
+            |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'#' | b'*');
         if text.is_empty() || !text.iter().all(simple) {
             return None;
         }
@@ -364,6 +449,8 @@ impl Selector {
                 Some((first, _)) if first.is_ascii_alphabetic() && selector.tag.is_none() => {
                     selector.tag = Some(part.to_ascii_lowercase());
                 }
+                // Any element: as if no name were given, first only.
+                Some((b'*', [])) if start_of(part, text) => {}
                 _ => return None,
             }
         }
@@ -377,8 +464,8 @@ impl Selector {
             (Some(class), _, _) => key(b'.', class),
             (None, Some(id), _) => key(b'#', id),
             (None, None, Some(tag)) => tag.clone(),
-            // A selector always names one of them.
-            (None, None, None) => Vec::new(),
+            // `*`: every element.
+            (None, None, None) => b"*".to_vec(),
         }
     }
 
@@ -398,36 +485,40 @@ impl Selector {
     }
 }
 
+/// A rule of a style sheet: what it says of the elements its selector
+/// matches. A descendant selector (`div .x`, `.x span`, `#f > b`) is read
+/// as its first and last parts: the element the last matches, inside one
+/// the first matches.
+#[derive(Debug)]
+struct Rule {
+    subject: Selector,
+    ancestor: Option<Selector>,
+    /// The others and the `!important` ones, worked out once: an element
+    /// matched by many rules costs a few assignments a rule, not a reading
+    /// of each.
+    said: [Look; 2],
+}
+
 /// The rules of a message's `<style>` blocks that set what is read here.
 #[derive(Debug, Default)]
 pub(super) struct Sheet {
-    /// Each rule's selector and what its declarations say, the others and
-    /// the `!important` ones, worked out once: an element matched by many
-    /// rules costs a few assignments a rule, not a reading of each.
-    rules: Vec<(Selector, [Look; 2])>,
+    rules: Vec<Rule>,
     /// The rules by what an element must have for them to match (a class,
-    /// else its id, else its name), so that an element is matched against
-    /// only the rules that may apply to it.
-    by_key: HashMap<Vec<u8>, Vec<usize>>,
+    /// else its id, else its name), sorted by it, so that an element is
+    /// matched against only the rules that may apply to it.
+    by_key: Vec<(Vec<u8>, Vec<usize>)>,
+    /// The descendant rules by what their first part asks, likewise.
+    by_ancestor_key: Vec<(Vec<u8>, Vec<usize>)>,
+    /// Some rule's part is `*` alone.
+    star: bool,
 }
-
-/// Properties a rule must set to be kept.
-const READ: [&[u8]; 8] = [
-    b"display",
-    b"visibility",
-    b"mso-hide",
-    b"font-size",
-    b"color",
-    b"background",
-    b"font-family",
-    b"mso-symbol-font-family",
-];
 
 impl Sheet {
     /// The rules of every `<style>` block in the HTML, wherever it stands
     /// (a browser applies a sheet in the body too). Rules inside `@media`
-    /// and other at-rules are left out: whether they apply depends on
-    /// the screen.
+    /// apply when its query holds on some screen (text hidden on a phone
+    /// is hidden: the answer left is one every reader sees), inside
+    /// `@supports` always, inside other at-rules never.
     pub(super) fn of(html: &str) -> Sheet {
         let mut css = Vec::new();
         let bytes = html.as_bytes();
@@ -461,94 +552,311 @@ impl Sheet {
     fn parse(css: &[u8]) -> Sheet {
         let css = without_comments(css);
         let mut rules = Vec::new();
-        let mut depth = 0usize;
-        let mut prelude_start = 0;
-        let mut block_start = 0;
-        let mut at_rule = false;
-        for (i, &b) in css.iter().enumerate() {
-            match b {
-                b'{' => {
-                    if depth == 0 {
-                        at_rule = sheet_prelude(&css[prelude_start..i]).starts_with(b"@");
-                        block_start = i + 1;
-                    }
-                    depth += 1;
-                }
-                b'}' => {
-                    if depth == 0 {
-                        prelude_start = i + 1;
-                        continue;
-                    }
-                    depth -= 1;
-                    if depth == 0 {
-                        if !at_rule && rules.len() < MAX_RULES {
-                            let prelude = sheet_prelude(&css[prelude_start..block_start - 1]);
-                            let block = &css[block_start..i];
-                            let lower = block.to_ascii_lowercase();
-                            if READ.iter().any(|p| lower.windows(p.len()).any(|w| w == *p)) {
-                                let block = without_comments(block);
-                                let said = [false, true].map(|important| {
-                                    let mut look = Look::default();
-                                    look.apply(&block, important);
-                                    look
-                                });
-                                for selector in prelude.split(|&b| b == b',') {
-                                    if let Some(s) = Selector::parse(selector) {
-                                        rules.push((s, said.clone()));
-                                    }
-                                }
-                            }
-                        }
-                        prelude_start = i + 1;
-                    }
-                }
-                _ => {}
+        read_rules(&css, &mut rules, true);
+        rules.truncate(MAX_RULES);
+        let mut sheet = Sheet::default();
+        for (i, rule) in rules.iter().enumerate() {
+            let key = rule.subject.key();
+            sheet.star |= key == b"*";
+            file(&mut sheet.by_key, key, i);
+            if let Some(ancestor) = &rule.ancestor {
+                let key = ancestor.key();
+                sheet.star |= key == b"*";
+                file(&mut sheet.by_ancestor_key, key, i);
             }
         }
-        rules.truncate(MAX_RULES);
-        let mut by_key: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-        for (i, (selector, _)) in rules.iter().enumerate() {
-            by_key.entry(selector.key()).or_default().push(i);
+        sheet.rules = rules;
+        sheet
+    }
+
+    /// Whether the sheet holds descendant rules, which ask what elements
+    /// are open around one.
+    pub(super) fn has_descendant_rules(&self) -> bool {
+        !self.by_ancestor_key.is_empty()
+    }
+
+    /// The descendant rules whose first part matches an element: inside
+    /// it, their last part may match.
+    pub(super) fn ancestor_of(&self, element: &Element<'_>) -> Vec<usize> {
+        let mut found = Vec::new();
+        self.keyed(&self.by_ancestor_key, element, &mut found);
+        found.retain(|&i| {
+            self.rules
+                .get(i)
+                .and_then(|r| r.ancestor.as_ref())
+                .is_some_and(|a| a.matches(element.tag, element.classes, element.id))
+        });
+        found
+    }
+
+    /// The rules of `index` filed under a key the element has.
+    fn keyed(
+        &self,
+        index: &[(Vec<u8>, Vec<usize>)],
+        element: &Element<'_>,
+        found: &mut Vec<usize>,
+    ) {
+        let mut find = |mark: Option<u8>, name: &[u8]| {
+            let mut room = [0u8; 64];
+            let rules = match room.get_mut(..name.len() + usize::from(mark.is_some())) {
+                Some(slot) => {
+                    let (head, tail) = slot.split_at_mut(usize::from(mark.is_some()));
+                    if let Some(mark) = mark {
+                        head[0] = mark;
+                    }
+                    tail.copy_from_slice(name);
+                    tail.make_ascii_lowercase();
+                    rules_keyed(index, slot)
+                }
+                None => match mark {
+                    Some(mark) => rules_keyed(index, &key(mark, name)),
+                    None => rules_keyed(index, &name.to_ascii_lowercase()),
+                },
+            };
+            if let Some(rules) = rules {
+                found.extend(rules);
+            }
+        };
+        for class in element
+            .classes
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|c| !c.is_empty())
+            .take(32)
+        {
+            find(Some(b'.'), class);
         }
-        Sheet { rules, by_key }
+        if !element.id.is_empty() {
+            find(Some(b'#'), element.id);
+        }
+        find(None, element.tag);
+        if self.star {
+            find(None, b"*");
+        }
+        if found.len() > 1 {
+            found.sort_unstable();
+            found.dedup();
+        }
     }
 
     /// How an element is shown: the sheet's rules that match it, in order,
     /// then its `style` attribute; `!important` declarations last.
-    pub(super) fn look(&self, tag: &[u8], classes: &[u8], id: &[u8], style: &[u8]) -> Look {
-        let mut look = Look::default();
-        let style = without_comments(style);
-        let mut candidates: Vec<usize> = Vec::new();
+    /// `matched` is room for the rules' numbers, kept between elements so
+    /// that an element costs no allocation; `inside(rule)` says whether an
+    /// open element around this one matches a descendant rule's first part.
+    pub(super) fn look(
+        &self,
+        element: &Element<'_>,
+        style: &[u8],
+        matched: &mut Vec<usize>,
+        inside: impl Fn(usize) -> bool,
+    ) -> Look {
+        matched.clear();
         if !self.rules.is_empty() {
-            let keys = classes
-                .split(|b| b.is_ascii_whitespace())
-                .filter(|c| !c.is_empty())
-                .take(32)
-                .map(|c| key(b'.', c))
-                .chain((!id.is_empty()).then(|| key(b'#', id)))
-                .chain(std::iter::once(tag.to_vec()));
-            for k in keys {
-                if let Some(found) = self.by_key.get(&k) {
-                    candidates.extend(found);
-                }
-            }
-            candidates.sort_unstable();
-            candidates.dedup();
+            self.keyed(&self.by_key, element, matched);
+            matched.retain(|&i| {
+                self.rules.get(i).is_some_and(|rule| {
+                    rule.subject
+                        .matches(element.tag, element.classes, element.id)
+                        && (rule.ancestor.is_none() || inside(i))
+                })
+            });
         }
-        let matching: Vec<&[Look; 2]> = candidates
-            .into_iter()
-            .filter_map(|i| self.rules.get(i))
-            .filter(|(s, _)| s.matches(tag, classes, id))
-            .map(|(_, said)| said)
-            .collect();
-        for (which, important) in [false, true].into_iter().enumerate() {
-            for said in &matching {
-                look.overlay(&said[which]);
+        let mut look = Look::default();
+        let own = (!style.is_empty()).then(|| Look::declared(&without_comments(style)));
+        for which in 0..2 {
+            for rule in matched.iter().filter_map(|&i| self.rules.get(i)) {
+                look.overlay(&rule.said[which]);
             }
-            look.apply(&style, important);
+            if let Some(own) = &own {
+                look.overlay(&own[which]);
+            }
         }
         look
     }
+}
+
+/// Files rule `rule` under `key` in a sorted index.
+fn file(index: &mut Vec<(Vec<u8>, Vec<usize>)>, key: Vec<u8>, rule: usize) {
+    match index.binary_search_by(|(k, _)| k.as_slice().cmp(&key)) {
+        Ok(at) => {
+            if let Some((_, rules)) = index.get_mut(at) {
+                rules.push(rule);
+            }
+        }
+        Err(at) => index.insert(at, (key, vec![rule])),
+    }
+}
+
+/// The rules of `index` filed under `key`.
+fn rules_keyed<'a>(index: &'a [(Vec<u8>, Vec<usize>)], key: &[u8]) -> Option<&'a Vec<usize>> {
+    index
+        .binary_search_by(|(k, _)| k.as_slice().cmp(key))
+        .ok()
+        .and_then(|at| index.get(at))
+        .map(|(_, rules)| rules)
+}
+
+/// Reads the rules of a style sheet (comments taken out) into `rules`:
+/// those at its top level, and, when `nested`, those of the `@media`
+/// blocks that apply on some screen and of `@supports` blocks.
+fn read_rules(css: &[u8], rules: &mut Vec<Rule>, nested: bool) {
+    let mut depth = 0usize;
+    let mut prelude_start = 0;
+    let mut block_start = 0;
+    for (i, &b) in css.iter().enumerate() {
+        match b {
+            b'{' => {
+                if depth == 0 {
+                    block_start = i + 1;
+                }
+                depth += 1;
+            }
+            b'}' => {
+                if depth == 0 {
+                    prelude_start = i + 1;
+                    continue;
+                }
+                depth -= 1;
+                if depth == 0 && rules.len() < MAX_RULES {
+                    let prelude = sheet_prelude(&css[prelude_start..block_start - 1]);
+                    let block = &css[block_start..i];
+                    if let Some(at_rule) = prelude.strip_prefix(b"@") {
+                        if nested && applies(at_rule) {
+                            read_rules(block, rules, false);
+                        }
+                    } else {
+                        let said = Look::declared(block);
+                        if said.iter().any(|look| *look != Look::default()) {
+                            for selector in prelude.split(|&b| b == b',') {
+                                if let Some((subject, ancestor)) = parse_selector(selector) {
+                                    rules.push(Rule {
+                                        subject,
+                                        ancestor,
+                                        said: said.clone(),
+                                    });
+                                }
+                            }
+                        }
+                    }
+                }
+                if depth == 0 {
+                    prelude_start = i + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A selector of one part, or of a first and a last part (descendant or
+/// child combinators, read alike); `None` for what is not read (siblings,
+/// attributes, pseudo-classes).
+fn parse_selector(text: &[u8]) -> Option<(Selector, Option<Selector>)> {
+    let mut parts = text
+        .split(|&b| b.is_ascii_whitespace() || b == b'>')
+        .filter(|p| !p.is_empty());
+    let first = Selector::parse(parts.next()?)?;
+    let mut last = None;
+    for part in parts {
+        last = Some(part);
+    }
+    match last {
+        None => Some((first, None)),
+        Some(last) => Some((Selector::parse(last)?, Some(first))),
+    }
+}
+
+/// Whether the rules of an at-rule's block apply (`media screen`, given
+/// after the `@`): those of `@supports`, and of `@media` when its query
+/// holds on some screen; of no other.
+fn applies(at_rule: &[u8]) -> bool {
+    let name_end = at_rule
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'-'))
+        .unwrap_or(at_rule.len());
+    let (name, query) = at_rule.split_at(name_end);
+    if name.eq_ignore_ascii_case(b"supports") {
+        return true;
+    }
+    name.eq_ignore_ascii_case(b"media")
+        && query
+            .to_ascii_lowercase()
+            .split(|&b| b == b',')
+            .any(on_some_screen)
+}
+
+/// The narrowest and widest screens a message is read on, in pixels.
+const SCREENS: (f64, f64) = (320.0, 3840.0);
+
+/// Whether a media query holds on some screen: its type is `screen` or
+/// `all` (or none), and the widths it asks for are some screen's; `not`
+/// turns around one that holds on every screen. A dark colour scheme is
+/// none (the page is white); other features may hold.
+fn on_some_screen(query: &[u8]) -> bool {
+    // The words outside brackets (`not`, `only`, the type, `and`), and
+    // the features inside them.
+    let mut words = Vec::new();
+    let mut features = Vec::new();
+    let mut rest = query;
+    loop {
+        let open = rest.iter().position(|&b| b == b'(').unwrap_or(rest.len());
+        words.extend(
+            rest[..open]
+                .split(|b| b.is_ascii_whitespace())
+                .filter(|w| !w.is_empty()),
+        );
+        let Some(inside) = rest.get(open + 1..) else {
+            break;
+        };
+        let close = inside
+            .iter()
+            .position(|&b| b == b')')
+            .unwrap_or(inside.len());
+        features.push(&inside[..close]);
+        rest = inside.get(close + 1..).unwrap_or_default();
+    }
+    let negated = words.first() == Some(&&b"not"[..]);
+    let mut screen = true;
+    for word in &words {
+        if !matches!(*word, b"not" | b"only" | b"and" | b"screen" | b"all") {
+            screen = false;
+        }
+    }
+    let (mut narrowest, mut widest) = SCREENS;
+    for feature in &features {
+        let (name, value) = match feature.iter().position(|&b| b == b':') {
+            Some(colon) => (
+                feature[..colon].trim_ascii(),
+                feature[colon + 1..].trim_ascii(),
+            ),
+            None => (feature.trim_ascii(), &b""[..]),
+        };
+        match (name, pixels(value)) {
+            (b"min-width" | b"min-device-width", Some(px)) => narrowest = narrowest.max(px),
+            (b"max-width" | b"max-device-width", Some(px)) => widest = widest.min(px),
+            (b"width" | b"device-width", Some(px)) => {
+                narrowest = narrowest.max(px);
+                widest = widest.min(px);
+            }
+            (b"prefers-color-scheme", _) if value == b"dark" => screen = false,
+            _ => {}
+        }
+    }
+    if negated {
+        // `not` turns around the whole query: it holds on some screen
+        // unless the query holds on every one.
+        let every = screen && features.is_empty();
+        !every
+    } else {
+        screen && narrowest <= widest
+    }
+}
+
+/// An element as the style sheet's selectors see it.
+pub(super) struct Element<'a> {
+    pub(super) tag: &'a [u8],
+    pub(super) classes: &'a [u8],
+    pub(super) id: &'a [u8],
 }
 
 /// A rule's selectors, without the `<!--` and `-->` that may stand
@@ -573,61 +881,46 @@ fn key(mark: u8, name: &[u8]) -> Vec<u8> {
     key
 }
 
-fn find_ignoring_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
+/// Where `needle` (starting with a character that has no case, as `<`
+/// does) first stands in `haystack`, in any case. Each message's HTML is
+/// searched so several times: its first byte is looked for a word at a
+/// time.
+pub(super) fn find_ignoring_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, rest) = needle.split_first()?;
+    let mut at = 0;
+    loop {
+        let found = at + find_byte(haystack.get(at..)?, first)?;
+        let after = found + 1;
+        if haystack
+            .get(after..after + rest.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(rest))
+        {
+            return Some(found);
+        }
+        at = after;
+    }
 }
 
-/// Outlook's conditional comments: the HTML as Outlook shows it, when that
-/// differs from what other mail programs show in text a reader sees.
-/// `<!--[if mso]>...<![endif]-->` is shown by Outlook alone;
-/// `<!--[if !mso]><!-->...<!--<![endif]-->` by all but Outlook.
-pub(super) fn outlook_view(html: &str, shows_text: impl Fn(&str) -> bool) -> Option<String> {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    let mut differs = false;
-    while let Some(at) = find_ignoring_case(rest.as_bytes(), b"<!--[if") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 7..];
-        let Some(close) = after.find(']') else {
-            out.push_str(&rest[at..]);
-            rest = "";
-            break;
-        };
-        if !after[close + 1..].starts_with('>') {
-            // `<!--[if !supportLists]-->`: a whole comment, which hides
-            // nothing after it from anyone.
-            out.push_str(&rest[at..at + 7]);
-            rest = after;
-            continue;
+/// Where `byte` first stands in `haystack`, eight bytes at a time.
+fn find_byte(haystack: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let pattern = ONES * u64::from(byte);
+    let mut chunks = haystack.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ pattern;
+        // A zero byte in `x` is a byte equal to `byte` in the chunk.
+        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
+            return chunk.iter().position(|&b| b == byte).map(|i| offset + i);
         }
-        let condition = after[..close].trim().to_ascii_lowercase();
-        let mut body = &after[close + 2..];
-        let revealed = body.starts_with("<!-->");
-        if revealed {
-            body = &body[5..];
-        }
-        let Some(end) = find_ignoring_case(body.as_bytes(), b"<![endif]") else {
-            // Never closed: the rest is a comment to all.
-            rest = "";
-            break;
-        };
-        let mut content = &body[..end];
-        if revealed {
-            content = content.strip_suffix("<!--").unwrap_or(content);
-        }
-        let tail = &body[end + 9..];
-        rest = tail.strip_prefix("-->").unwrap_or(tail);
-        let in_outlook =
-            !condition.starts_with('!') && (condition.contains("mso") || condition.contains("vml"));
-        if in_outlook {
-            out.push_str(content);
-        }
-        if in_outlook != revealed && !differs {
-            differs = shows_text(content);
-        }
+        offset += 8;
     }
-    out.push_str(rest);
-    differs.then_some(out)
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == byte)
+        .map(|i| offset + i)
 }

@@ -2,11 +2,13 @@
 //! reader (`core::form`): blocks end lines, the cells of a table row become
 //! one line `first cell<TAB>other cells` (`CELL_SEPARATOR`), and what a
 //! reader never sees (style, script, title, comments, Outlook's conditional
-//! comments, and elements hidden by `display:none`, `visibility:hidden`,
-//! `mso-hide:all` or the `hidden` attribute, in their `style` or by a simple
-//! rule of a `<style>` block) is dropped, and so is text too small to read
-//! or the colour of its background (white on the white page). What Outlook
-//! alone shows (`<!--[if mso]>`) is read apart, by [`outlook_lines`].
+//! comments, a `<template>`, and elements hidden by `display:none`,
+//! `visibility:hidden`, `mso-hide:all`, `opacity`, a position or transform
+//! off the screen or the `hidden` attribute, in their `style` or by a rule
+//! of a `<style>` block: `css`) is dropped, and so is text too small to
+//! read, transparent or the colour of its background (white on the white
+//! page). What Outlook alone shows (`<!--[if mso]>`) is read apart, by
+//! [`outlook_lines`].
 //! Letters that Outlook draws as boxes in the Wingdings fonts (Wingdings
 //! 2's `£`, `T`, `R`, `S`; Wingdings' `o`, `x`, `þ`) are read as the boxes
 //! they are.
@@ -21,7 +23,8 @@
 
 use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
 use crate::core::rows::is_row_of_pairs;
-use css::{alike, colour, Look, Rgb, Sheet, Symbols, PAGE};
+use colour::{alike, legacy_colour, Rgb, PAGE};
+use css::{Element, Look, Sheet, Symbols};
 use html5gum::{naive_next_state, Emitter, Error, State, Tokenizer};
 use std::convert::Infallible;
 
@@ -48,6 +51,7 @@ pub fn html_to_lines(html: &str) -> String {
         hidden_attribute: false,
         hidden: None,
         scopes: Vec::new(),
+        matched: Vec::new(),
     };
     // Nothing is ever yielded (`pop_token` returns `None`, and reading a
     // `&str` cannot fail): running the iterator to its end runs the
@@ -68,7 +72,7 @@ pub fn outlook_lines(html: &str) -> Option<String> {
     if !html.contains("<!--[") {
         return None;
     }
-    css::outlook_view(html, |part| !html_to_lines(part).trim().is_empty())
+    conditional::outlook_view(html, |part| !html_to_lines(part).trim().is_empty())
         .map(|view| html_to_lines(&view))
 }
 
@@ -104,8 +108,12 @@ struct Events<'r> {
     /// Inside a hidden element: nothing in it is shown.
     hidden: Option<Hidden>,
     /// Open elements that set what their text inherits (its size, colour,
-    /// background, font), innermost last.
+    /// background, font) or that a descendant rule of the style sheet
+    /// asks for, innermost last.
     scopes: Vec<Scope>,
+    /// The style sheet's rules that match the element being read (room
+    /// kept from one element to the next).
+    matched: Vec<usize>,
 }
 
 /// The attributes read, each by its bit in `Events::seen`.
@@ -114,14 +122,17 @@ const ATTRIBUTES: [&[u8]; 6] = [b"style", b"class", b"id", b"bgcolor", b"color",
 /// The most open elements followed for what their text inherits.
 const MAX_SCOPES: usize = 256;
 
-/// An open element that sets what its text inherits, and how to tell where
-/// it ends without a tree (as for `Hidden`).
+/// An open element that sets what its text inherits or is the first part
+/// of a descendant rule, and how to tell where it ends without a tree (as
+/// for `Hidden`).
 #[derive(Debug)]
 struct Scope {
     name: Vec<u8>,
     depth: usize,
     containers: usize,
     look: Look,
+    /// The style sheet's descendant rules whose first part it matches.
+    ancestor_of: Vec<usize>,
 }
 
 /// A hidden element being skipped, and how to tell where it ends without a
@@ -219,16 +230,24 @@ impl Events<'_> {
     }
 
     /// How the start tag just read shows its content.
-    fn look(&self) -> Look {
+    fn look(&mut self) -> Look {
+        let element = Element {
+            tag: &self.tag,
+            classes: &self.class,
+            id: &self.id,
+        };
+        let scopes = &self.scopes;
         let mut look = self
             .sheet
-            .look(&self.tag, &self.class, &self.id, &self.style);
+            .look(&element, &self.style, &mut self.matched, |rule| {
+                scopes.iter().any(|s| s.ancestor_of.contains(&rule))
+            });
         if look.background.is_none() {
-            look.background = colour(&self.bgcolor);
+            look.background = legacy_colour(&self.bgcolor);
         }
         if self.tag == b"font" {
             if look.color.is_none() {
-                look.color = colour(&self.color);
+                look.color = legacy_colour(&self.color);
             }
             if look.symbols.is_none() && !self.face.is_empty() {
                 look.symbols = Some(Symbols::of(&self.face));
@@ -257,12 +276,22 @@ impl Events<'_> {
                 scope.containers += 1;
             }
         }
-        if look.inherited() && self.scopes.len() < MAX_SCOPES {
+        let ancestor_of = if self.sheet.has_descendant_rules() {
+            self.sheet.ancestor_of(&Element {
+                tag,
+                classes: &self.class,
+                id: &self.id,
+            })
+        } else {
+            Vec::new()
+        };
+        if (look.inherited() || !ancestor_of.is_empty()) && self.scopes.len() < MAX_SCOPES {
             self.scopes.push(Scope {
                 name: tag.to_vec(),
                 depth: 1,
                 containers: 0,
                 look,
+                ancestor_of,
             });
         }
     }
@@ -271,8 +300,7 @@ impl Events<'_> {
     fn scopes_at_end(&mut self) {
         let tag = self.tag.as_slice();
         let block = role(tag) != Role::Inline;
-        let mut keep = Vec::with_capacity(self.scopes.len());
-        for mut scope in std::mem::take(&mut self.scopes) {
+        self.scopes.retain_mut(|scope| {
             let ends = if scope.name == tag {
                 scope.depth -= 1;
                 scope.depth == 0
@@ -284,19 +312,16 @@ impl Events<'_> {
             } else {
                 end_closes(&scope.name, tag)
             };
-            if !ends {
-                keep.push(scope);
-            }
-        }
+            !ends
+        });
         // The end of a block ends the inline elements left open inside it.
         if block {
-            while keep.last().is_some_and(|s| {
+            while self.scopes.last().is_some_and(|s| {
                 s.name != tag && role(&s.name) == Role::Inline && s.containers == 0
             }) {
-                keep.pop();
+                self.scopes.pop();
             }
         }
-        self.scopes = keep;
     }
 
     /// What the open scopes make of text: not seen (too small, or the
@@ -454,8 +479,11 @@ impl Emitter for Events<'_> {
         } else {
             let look = self.look();
             // Office's data islands (`<xml>` in a conditional comment)
-            // are settings, never shown.
-            let out_of_sight = self.hidden_attribute || look.hidden() || self.tag == b"xml";
+            // are settings, and a `<template>` is for scripts: never
+            // shown.
+            let out_of_sight = self.hidden_attribute
+                || look.hidden()
+                || matches!(self.tag.as_slice(), b"xml" | b"template");
             if out_of_sight {
                 if !is_void(&self.tag) {
                     self.hidden = Some(Hidden {
@@ -917,6 +945,8 @@ impl Renderer {
     }
 }
 
+mod colour;
+mod conditional;
 mod css;
 #[cfg(test)]
 mod tests;

@@ -577,3 +577,152 @@ fn wingdings_letters_in_html_are_the_boxes_drawn() {
         "\u{2713} Yes\n"
     );
 }
+
+#[test]
+fn more_ways_of_hiding_text_are_not_read() {
+    for hiding in [
+        "color:rgba(255,255,255,0)",
+        "color:rgba(0, 0, 0, 0)",
+        "color:rgb(0 0 0 / 0%)",
+        "color:#000000 ; color:#0000",
+        "color:hsl(0,0%,100%)",
+        "color:hsl(120deg 10% 99%)",
+        "color:MintCream",
+        "color:Snow",
+        "color:Ivory",
+        "color:WHITE",
+        "color:FloralWhite",
+        "opacity:0%",
+        "font-size:0vw",
+        "font-size:0em",
+        "font-size:0rem",
+        "font-size:0.01vh",
+        "position:absolute;left:-9999px",
+        "position:absolute; top:-5000px",
+        "position:fixed;right:9999px",
+        "position:relative;left:-3000px",
+        "text-indent:-9999px;overflow:hidden",
+        "transform:scale(0)",
+        "transform:scale(1, 0)",
+        "transform:translateX(-9999px)",
+    ] {
+        let html = format!(
+            "<p>Consent to referral: <span style=\"{hiding}\">Yes - </span>No, he declined</p>"
+        );
+        assert_eq!(
+            values(&html)[&Field::Consent],
+            "No, he declined",
+            "{hiding}"
+        );
+    }
+    // Seen: an opaque colour, a dark one, a box moved a little, an indent
+    // whose text overflows into sight, a scale that draws the text.
+    for shown in [
+        "color:rgba(0,0,0,1)",
+        "color:rgba(255,255,255,0.9);background:#000",
+        "color:hsl(0,100%,40%)",
+        "color:DarkSlateGray",
+        "opacity:50%",
+        "font-size:2vw",
+        "position:absolute;left:10px",
+        "left:-9999px",
+        "text-indent:-9999px",
+        "transform:scale(1.2)",
+    ] {
+        let html = format!("<p>Consent to referral: <span style=\"{shown}\">No</span></p>");
+        assert_eq!(values(&html)[&Field::Consent], "No", "{shown}");
+    }
+    // A colour attribute without its `#`, read as a browser reads it.
+    let html = "<p>Consent to referral: <font color=\"ffffff\">Yes - </font>No</p>\
+        <table><tr><td bgcolor=\"000000\">Full name</td><td bgcolor=000000>\
+        <font color=\"000000\">Hidden</font>Sam Example</td></tr></table>";
+    let v = values(html);
+    assert_eq!(v[&Field::Consent], "No");
+    assert_eq!(v[&Field::FullName], "Sam Example");
+    // `fff` without its `#` is a near-black, seen on white.
+    let html = "<p>Consent to referral: <font color=\"fff\">No</font></p>";
+    assert_eq!(values(html)[&Field::Consent], "No");
+}
+
+#[test]
+fn a_template_is_never_shown_and_a_closed_details_is_read() {
+    let html = "<template><p>Consent to referral: Yes</p></template>\
+        <p>Consent to referral: No</p>";
+    assert_eq!(values(html)[&Field::Consent], "No");
+    // A closed `<details>` opens with a click, and Outlook shows it open:
+    // its text is read.
+    let html = "<details><summary>Form</summary><p>Full name: Sam Example</p></details>";
+    assert_eq!(values(html)[&Field::FullName], "Sam Example");
+}
+
+#[test]
+fn style_rules_with_a_star_or_a_descendant_hide() {
+    let html = "<style>*.hide{display:none} .x span{display:none} div .y{font-size:0} \
+        #f > b{display:none}</style>\
+        <p>Consent to referral: <span class=hide>Yes - </span><b class=x>No<span>, Yes</span>\
+        </b><span>, he declined</span></p>\
+        <div><p>Full name: <i class=y>Hidden </i>Sam Example</p></div>\
+        <p class=y>Referrer name: Jo Officer</p>";
+    let v = values(html);
+    assert_eq!(v[&Field::Consent], "No, he declined");
+    assert_eq!(v[&Field::FullName], "Sam Example");
+    // `.y` outside a div is seen.
+    assert_eq!(v[&Field::ReferrerName], "Jo Officer");
+    let html = "<style>* {display:none}</style><p>Full name: Sam</p>";
+    assert!(!values(html).contains_key(&Field::FullName));
+}
+
+#[test]
+fn media_rules_hide_what_some_screen_hides_and_supports_rules_apply() {
+    // A rule for every screen, for some screens (a phone's) and under
+    // `@supports` hides; one for print or for no screen does not.
+    let html = "<style>@media screen { .a {display:none} } \
+        @media only screen and (max-width: 600px) { .b {display:none} } \
+        @supports (display: grid) { .c {display:none} } \
+        @media print { .d {display:none} } \
+        @media screen and (max-width: 0) { .e {display:none} } \
+        @media not all { .f {display:none} }</style>\
+        <p>Consent to referral: <span class=a>Yes - </span><span class=b>Yes - </span>\
+        <span class=c>Yes - </span><span class=d>No</span><span class=e>, he</span>\
+        <span class=f> declined</span></p>";
+    assert_eq!(values(html)[&Field::Consent], "No, he declined");
+}
+
+#[test]
+fn outlook_comments_in_other_spellings_are_compared() {
+    let html = "<p>Consent to referral: <!--[if mso]>No<![endif]-->\
+        <!--[if !mso]><!-- -->Yes<!--<![endif]--></p>";
+    assert_eq!(html_to_lines(html), "Consent to referral: Yes\n");
+    assert_eq!(
+        outlook_lines(html).as_deref(),
+        Some("Consent to referral: No\n")
+    );
+    // `(!mso)` is no Outlook's, revealed or not.
+    let html = "<p>Consent to referral: <!--[if (!mso)]><!-->Yes<!--<![endif]-->\
+        <!--[if (mso)]>No<![endif]--></p>";
+    assert_eq!(
+        outlook_lines(html).as_deref(),
+        Some("Consent to referral: No\n")
+    );
+    let html = "<p>Full name: Sam<!--[if (!mso)&(!IE)]> Hidden<![endif]--></p>\
+        <!--[if (gte mso 9)|(IE)]><p>Consent to referral: No</p><![endif]-->";
+    assert_eq!(
+        outlook_lines(html).as_deref(),
+        Some("Full name: Sam\n\nConsent to referral: No\n")
+    );
+}
+
+#[test]
+fn openings_of_conditional_comments_without_an_end_hide_nothing() {
+    // Openings whose condition never ends, then one that does without
+    // `>`: a whole comment, hiding nothing. (Each opening once searched to
+    // the far `]`; the time this takes is measured by `bench`.)
+    let html = format!(
+        "{}]--><p>Full name: Sam</p><!--[if mso]><p>Consent to referral: No</p><![endif]-->",
+        "<!--[if ".repeat(100_000)
+    );
+    assert_eq!(
+        outlook_lines(&html).as_deref(),
+        Some("Full name: Sam\n\nConsent to referral: No\n")
+    );
+}
