@@ -100,9 +100,10 @@ pub fn read_form(text: &str) -> FormReading {
         .take(lines.len())
         .collect();
     let label_at = |at: usize| {
-        labelled
-            .get(at)
-            .and_then(|cell| cell.get_or_init(|| split_label(lines[at])).as_ref())
+        labelled.get(at).and_then(|cell| {
+            cell.get_or_init(|| split_label(without_ps(lines[at])))
+                .as_ref()
+        })
     };
     let is_label = |at: usize| label_at(at).is_some();
     let mut reading = FormReading::default();
@@ -254,6 +255,19 @@ pub fn read_form(text: &str) -> FormReading {
                 }
             }
         }
+        // The first option on the label's line and the others on lines of
+        // their own below it (`Consent: Yes` over `No X`): one answer, so
+        // that a mark below is not lost to the bare option above it.
+        if !value.is_empty() && !found.from_table {
+            let mut offered: Vec<&str> = vec![found.value];
+            offered.extend(lines.iter().skip(i).take(16).copied());
+            if let Some((options, after)) = options_on_lines(kind, &offered, 0) {
+                if after > 1 {
+                    value = answer(kind, &options);
+                    i += after - 1;
+                }
+            }
+        }
         if found.label == Label::Field(Field::Consent)
             && !value.is_empty()
             && !starts_saying_no(&value)
@@ -262,9 +276,19 @@ pub fn read_form(text: &str) -> FormReading {
             // answer (`Consent withdrawn on 03/12`, `He now refuses`): the
             // answer is all of it, and read as no yes.
             let mut last = None;
-            for (at, next) in lines.iter().enumerate().skip(i).take(3) {
-                if next.trim().is_empty()
-                    || is_label(at)
+            let mut blank_before = false;
+            for (at, next) in lines.iter().enumerate().skip(i).take(6) {
+                // One blank line between (Outlook's and Word's paragraphs);
+                // two end the answer.
+                if next.trim().is_empty() {
+                    if blank_before {
+                        break;
+                    }
+                    blank_before = true;
+                    continue;
+                }
+                blank_before = false;
+                if is_label(at)
                     || is_heading(next)
                     || ends_form(next)
                     || (found.marked && starts_with_marker(next))
@@ -277,8 +301,11 @@ pub fn read_form(text: &str) -> FormReading {
             }
             if let Some(last) = last {
                 for next in &lines[i..=last] {
-                    value.push(' ');
-                    value.push_str(&clean_value(next));
+                    let next = clean_value(next);
+                    if !next.is_empty() {
+                        value.push(' ');
+                        value.push_str(&next);
+                    }
                 }
                 i = last + 1;
             }
@@ -370,7 +397,53 @@ pub fn read_form(text: &str) -> FormReading {
     if let Some(from) = ended_at {
         consent_below(&lines, from, &mut reading);
     }
+    consent_taken_back(&lines, &mut reading);
     reading
+}
+
+/// A consent taken back in so many words: inside a yes (`No objection,
+/// but he refuses to consent`), or anywhere in the text without a label
+/// (`PS he has withdrawn his consent this morning`, a covering note's
+/// `Consent was withdrawn yesterday`). A yes is then no yes but asked
+/// again; a covering note's words are its answer, set against the
+/// attached form's. A refusal stays one; `He has not withdrawn consent`
+/// takes nothing back.
+fn consent_taken_back(lines: &[&str], reading: &mut FormReading) {
+    // Answered twice already: asked again as it is.
+    if reading.again.contains_key(&Field::Consent) {
+        return;
+    }
+    if let Some(first) = reading.values.get(&Field::Consent) {
+        if first.contains(UNREADABLE) || super::referral::yes_no(first) != Some(true) {
+            return;
+        }
+        if takes_back(first) {
+            // Read as given, but unreadable: asked again.
+            let unsettled = format!("{UNREADABLE}{first}");
+            reading.values.insert(Field::Consent, unsettled);
+            return;
+        }
+    }
+    for line in lines {
+        let says_consent = line
+            .as_bytes()
+            .windows(7)
+            .any(|w| w.eq_ignore_ascii_case(b"consent"));
+        if !says_consent || !takes_back(line) || split_label(without_ps(line)).is_some() {
+            continue;
+        }
+        let said = clean_value(line);
+        match reading.values.get_mut(&Field::Consent) {
+            Some(first) => {
+                let unsettled = format!("{UNREADABLE}{first} {said}");
+                *first = unsettled;
+            }
+            None => {
+                reading.values.insert(Field::Consent, said);
+            }
+        }
+        return;
+    }
 }
 
 /// How many lines below a label inside a running answer are looked at for
@@ -381,9 +454,7 @@ const LOOK_AHEAD: usize = 40;
 /// mail quoted below) that differs from the form's: a second answer, so
 /// that neither is kept. Only lines that say `consent` are read as labels.
 fn consent_below(lines: &[&str], from: usize, reading: &mut FormReading) {
-    let Some(first) = reading.values.get(&Field::Consent) else {
-        return;
-    };
+    let first = reading.values.get(&Field::Consent).cloned();
     for line in lines.iter().skip(from) {
         let says_consent = line
             .as_bytes()
@@ -392,29 +463,45 @@ fn consent_below(lines: &[&str], from: usize, reading: &mut FormReading) {
         if !says_consent {
             continue;
         }
-        // `PS Consent to referral: No`, `P.S. Consent: No`.
-        let trimmed = line.trim_start();
-        let after_ps = ["PS", "P.S.", "P.S", "PPS", "ps", "p.s."]
-            .iter()
-            .find_map(|ps| {
-                trimmed
-                    .strip_prefix(ps)
-                    .filter(|rest| rest.starts_with([' ', ':', '-']))
-            })
-            .map(|rest| rest.trim_start_matches([' ', ':', '-']))
-            .unwrap_or(line);
-        let Some(found) = split_label(after_ps) else {
+        let Some(found) = split_label(without_ps(line)) else {
             continue;
         };
         if found.label != Label::Field(Field::Consent) {
             continue;
         }
         let value = answer(ValueKind::Boolean, found.value);
-        if !value.is_empty() && !is_placeholder(&value) && value != *first {
-            reading.again.entry(Field::Consent).or_insert(value);
-            return;
+        if value.is_empty() || is_placeholder(&value) {
+            continue;
+        }
+        match &first {
+            Some(first) if value != *first => {
+                reading.again.entry(Field::Consent).or_insert(value);
+                return;
+            }
+            Some(_) => {}
+            // A covering note's only answer (a PS under its sign-off):
+            // its answer, to be set against the attached form's.
+            None => {
+                reading.values.insert(Field::Consent, value);
+                return;
+            }
         }
     }
+}
+
+/// A line without the `PS` it opens with (`PS Consent to referral: No`,
+/// `P.S. Consent: No`).
+fn without_ps(line: &str) -> &str {
+    let trimmed = line.trim_start();
+    ["PS", "P.S.", "P.S", "PPS", "ps", "p.s."]
+        .iter()
+        .find_map(|ps| {
+            trimmed
+                .strip_prefix(ps)
+                .filter(|rest| rest.starts_with([' ', ':', '-']))
+        })
+        .map(|rest| rest.trim_start_matches([' ', ':', '-']))
+        .unwrap_or(line)
 }
 
 /// The fields a signature gives of its writer.
@@ -453,21 +540,36 @@ fn starts_saying_no(value: &str) -> bool {
 }
 
 /// A line that takes a consent back: `Consent withdrawn on 03/12`, `He
-/// has since withdrawn consent`, `now refuses`, `no longer consents`.
+/// has since withdrawn consent`, `now refuses`, `no longer consents`,
+/// `cancelled`, `not any more`. A word of taking back right after a
+/// denial (`not withdrawn`, `never refused`, `hasn't revoked`) is none.
 fn takes_back(line: &str) -> bool {
-    let lowered = line.to_lowercase();
+    let lowered = line.to_lowercase().replace(['\'', '\u{2019}'], "");
     let words: Vec<&str> = lowered
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    words.iter().any(|w| {
-        ["withdr", "revok", "refus", "retract", "rescind", "declin"]
-            .iter()
-            .any(|stem| w.starts_with(stem))
+    let denial = |w: &str| {
+        matches!(
+            w,
+            "not" | "never" | "hasnt" | "hadnt" | "didnt" | "isnt" | "wasnt" | "without"
+        )
+    };
+    let taking_back = |w: &str| {
+        [
+            "withdr", "revok", "refus", "retract", "rescind", "declin", "cancel",
+        ]
+        .iter()
+        .any(|stem| w.starts_with(stem))
+    };
+    words.iter().enumerate().any(|(at, w)| {
+        taking_back(w)
+            && !(at > 0 && denial(words[at - 1]))
+            && !(at > 1 && denial(words[at - 2]) && words[at - 1] == "been")
     }) || words.windows(2).any(|pair| {
         matches!(
             pair,
-            ["no", "longer"] | ["changed", "his" | "her" | "their"]
+            ["no", "longer"] | ["changed", "his" | "her" | "their"] | ["not", "any" | "anymore"]
         )
     })
 }

@@ -398,7 +398,7 @@ fn custody_status(raw: &str) -> Option<CustodyStatus> {
 /// that says no in so many words may refuse a referral: `No`, `No - he
 /// declined`, `Refused`, `Does not consent`. A `No` run on into other
 /// words (`No problem`, `No written consent yet, verbal given`) is not.
-fn yes_no(raw: &str) -> Option<bool> {
+pub(super) fn yes_no(raw: &str) -> Option<bool> {
     let all = words(raw);
     let lead = leading_words(raw);
     let first = lead.first()?;

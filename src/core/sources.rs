@@ -398,6 +398,22 @@ mod tests {
     }
 
     #[test]
+    fn a_covering_note_that_takes_consent_back_makes_the_attached_yes_no_yes() {
+        for cover in [
+            "Please find the form attached.\n\nKind regards\nJo\n\nPS Consent to referral: No\n",
+            "Please find the form attached.\nPS Consent to referral: No\n",
+            "Please find attached. PS he has withdrawn his consent this morning.\n",
+        ] {
+            let (read, _) = both(cover, FULL);
+            assert_eq!(read.referral.consent, None, "{cover}");
+            assert!(
+                read.conflicts.contains(&Field::Consent),
+                "{cover}: {read:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_consent_of_no_beside_a_yes_is_asked_again() {
         let no = FULL.replace("Consent to referral: Yes", "Consent to referral: No");
         let (read, _) = both(&no, FULL);

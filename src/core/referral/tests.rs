@@ -545,3 +545,69 @@ fn dates_with_month_words_between_dashes_first_or_spaces() {
         );
     }
 }
+
+#[test]
+fn a_marked_option_under_a_bare_option_on_the_label_s_line_is_the_answer() {
+    let consent = |answer: &str| {
+        read_as_message(&COMPLETE.replace("Consent: Yes\n", answer))
+            .referral
+            .consent
+    };
+    for no in [
+        "Consent: Yes\nNo X\n",
+        "Consent: Yes:\nNo: X\n",
+        "Consent: Y\nN X\n",
+        "Consent: - Yes\n- No X\n",
+        "Consent: Yes\nNo ✔\n",
+        "Consent: Yes\nX No\n",
+        "Consent: Yes\n\nNo X\n",
+    ] {
+        assert_eq!(consent(no), Some(false), "{no:?}");
+    }
+    assert_eq!(consent("Consent: No\nYes X\n"), Some(true));
+    // Both marked, or neither: asked again, never the first word.
+    assert_eq!(consent("Consent: Yes X\nNo X\n"), None);
+    assert_eq!(consent("Consent: Yes\nNo\n"), None);
+    // A yes followed by the next question stays a yes.
+    assert_eq!(consent("Consent: Yes\nNotes: none\n"), Some(true));
+    let rough = read_as_message(&format!("{COMPLETE}Rough sleeping risk: Yes\nNo X\n"));
+    assert_eq!(rough.referral.rough_sleeping_risk, Some(false));
+}
+
+#[test]
+fn a_consent_taken_back_anywhere_in_the_text_is_no_yes() {
+    let consent = |text: &str| read_as_message(text).referral.consent;
+    for taken_back in [
+        // A paragraph below, as Outlook and Word set lines apart.
+        format!("{COMPLETE}").replace(
+            "Consent: Yes\n",
+            "Consent: Yes\n\nConsent withdrawn 03/12\n",
+        ),
+        COMPLETE.replace(
+            "Consent: Yes\n",
+            "Consent: Yes\nConsent cancelled by him 03/12\n",
+        ),
+        // A PS in words, with or without a sign-off.
+        format!("{COMPLETE}\nKind regards\nJo\n\nPS he has withdrawn his consent this morning\n"),
+        format!("{COMPLETE}\nP.S. He has now declined consent.\n"),
+        // Inside the answer itself.
+        COMPLETE.replace(
+            "Consent: Yes\n",
+            "Consent: No objection from probation, but he refuses to consent\n",
+        ),
+        COMPLETE.replace("Consent: Yes\n", "Consent: Yes - not any more\n"),
+    ] {
+        assert_eq!(consent(&taken_back), None, "{taken_back}");
+    }
+    // Nothing taken back: a yes stays a yes, a no a no.
+    assert_eq!(
+        consent(&format!(
+            "{COMPLETE}\nPS he has not withdrawn his consent\n"
+        )),
+        Some(true)
+    );
+    assert_eq!(
+        consent(&COMPLETE.replace("Consent: Yes\n", "Consent: No\n\nHe withdrew it on 03/12\n")),
+        Some(false)
+    );
+}
