@@ -51,6 +51,7 @@ pub fn html_to_lines(html: &str) -> String {
         hidden_attribute: false,
         hidden: None,
         scopes: Vec::new(),
+        open_ancestors: Vec::new(),
         matched: Vec::new(),
     };
     // Nothing is ever yielded (`pop_token` returns `None`, and reading a
@@ -111,6 +112,10 @@ struct Events<'r> {
     /// background, font) or that a descendant rule of the style sheet
     /// asks for, innermost last.
     scopes: Vec<Scope>,
+    /// For each descendant rule of the style sheet, how many open scopes
+    /// match its first part: asked of every rule an element matches, so
+    /// kept as the scopes open and close rather than searched for.
+    open_ancestors: Vec<u32>,
     /// The style sheet's rules that match the element being read (room
     /// kept from one element to the next).
     matched: Vec<usize>,
@@ -121,6 +126,15 @@ const ATTRIBUTES: [&[u8]; 6] = [b"style", b"class", b"id", b"bgcolor", b"color",
 
 /// The most open elements followed for what their text inherits.
 const MAX_SCOPES: usize = 256;
+
+/// A scope closed: the descendant rules it opened are one fewer deep.
+fn forget(open_ancestors: &mut [u32], scope: &Scope) {
+    for &rule in &scope.ancestor_of {
+        if let Some(n) = open_ancestors.get_mut(rule) {
+            *n = n.saturating_sub(1);
+        }
+    }
+}
 
 /// An open element that sets what its text inherits or is the first part
 /// of a descendant rule, and how to tell where it ends without a tree (as
@@ -236,11 +250,11 @@ impl Events<'_> {
             classes: &self.class,
             id: &self.id,
         };
-        let scopes = &self.scopes;
+        let open = &self.open_ancestors;
         let mut look = self
             .sheet
             .look(&element, &self.style, &mut self.matched, |rule| {
-                scopes.iter().any(|s| s.ancestor_of.contains(&rule))
+                open.get(rule).is_some_and(|&n| n > 0)
             });
         if look.background.is_none() {
             look.background = legacy_colour(&self.bgcolor);
@@ -264,6 +278,9 @@ impl Events<'_> {
             .iter()
             .position(|s| s.depth == 1 && s.containers == 0 && start_closes(&s.name, tag))
         {
+            for scope in &self.scopes[ended..] {
+                forget(&mut self.open_ancestors, scope);
+            }
             self.scopes.truncate(ended);
         }
         if is_void(tag) {
@@ -286,6 +303,12 @@ impl Events<'_> {
             Vec::new()
         };
         if (look.inherited() || !ancestor_of.is_empty()) && self.scopes.len() < MAX_SCOPES {
+            for &rule in &ancestor_of {
+                if self.open_ancestors.len() <= rule {
+                    self.open_ancestors.resize(rule + 1, 0);
+                }
+                self.open_ancestors[rule] += 1;
+            }
             self.scopes.push(Scope {
                 name: tag.to_vec(),
                 depth: 1,
@@ -300,6 +323,7 @@ impl Events<'_> {
     fn scopes_at_end(&mut self) {
         let tag = self.tag.as_slice();
         let block = role(tag) != Role::Inline;
+        let open = &mut self.open_ancestors;
         self.scopes.retain_mut(|scope| {
             let ends = if scope.name == tag {
                 scope.depth -= 1;
@@ -312,6 +336,9 @@ impl Events<'_> {
             } else {
                 end_closes(&scope.name, tag)
             };
+            if ends {
+                forget(open, scope);
+            }
             !ends
         });
         // The end of a block ends the inline elements left open inside it.
@@ -319,7 +346,9 @@ impl Events<'_> {
             while self.scopes.last().is_some_and(|s| {
                 s.name != tag && role(&s.name) == Role::Inline && s.containers == 0
             }) {
-                self.scopes.pop();
+                if let Some(scope) = self.scopes.pop() {
+                    forget(&mut self.open_ancestors, &scope);
+                }
             }
         }
     }

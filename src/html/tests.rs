@@ -726,3 +726,19 @@ fn openings_of_conditional_comments_without_an_end_hide_nothing() {
         Some("Full name: Sam\n\nConsent to referral: No\n")
     );
 }
+
+#[test]
+fn a_descendant_rule_hides_inside_its_ancestor_only_however_deep_and_after_it_closes() {
+    // Nested ancestors, closed one by one (by their end tags and by the
+    // block that ends them): the rule holds while any is open, and no
+    // longer once all are closed.
+    let html = "<style>.q .b{display:none} .never .b{color:#020}</style>\
+        <p>Consent to referral: <span class=q><span class=q><span class=b>Yes - </span></span>\
+        <span class=b>Yes - </span></span><span class=b>No</span></p>\
+        <div class=q><p>Full name: <span class=b>Hidden </span>Sam Example</p></div>\
+        <p>Referrer name: <span class=b>Jo Officer</span></p>";
+    let v = values(html);
+    assert_eq!(v[&Field::Consent], "No");
+    assert_eq!(v[&Field::FullName], "Sam Example");
+    assert_eq!(v[&Field::ReferrerName], "Jo Officer");
+}
