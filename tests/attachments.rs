@@ -579,7 +579,9 @@ async fn the_case_names_the_fields_the_email_and_its_attached_form_disagree_on()
         view.timeline
             .iter()
             .any(|(_, s)| s.starts_with("Referral received, incomplete")
-                && s.ends_with("; the forms disagreed on: Date of birth")
+                // Recorded after the time it was received: said at the end.
+                && (s.ends_with("; the forms disagreed on: Date of birth")
+                    || s.contains("; the forms disagreed on: Date of birth (recorded "))
                 && !s.contains("unreadable")),
         "{:?}",
         view.timeline
