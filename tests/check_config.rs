@@ -330,3 +330,45 @@ fn a_template_override_that_does_not_compile_is_an_error() {
         "{text}"
     );
 }
+
+#[test]
+fn an_authority_with_an_error_leaves_the_others_warnings_named_rightly() {
+    // Colchester's entry has an error, so it is not read; Harlow's
+    // warning must still name Harlow and its own line.
+    let dir = TempDir::new().expect("temp dir");
+    let authorities = AUTHORITIES
+        .replacen(
+            "domains = [\"colchester.gov.uk\"]\n",
+            "domains = [\"colchester.gov.uk\"]\nofficers = [\"dtr@colchester.gov.uk\"]\n",
+            1,
+        )
+        .replace(
+            "dispute_contact = { name = \"Head\", email = \"head@harlow.gov.uk\" }",
+            "dispute_contact = { name = \"Lead\", email = \"lead@harlow.gov.uk\" }",
+        );
+    let (ok, text) = check(&dir, &gateway_toml(dir.path(), ""), &authorities);
+    assert!(!ok, "{text}");
+    // Harlow's entry starts at its `[[authority]]` line.
+    let harlow = authorities
+        .lines()
+        .position(|l| l.contains("name = \"Harlow\""))
+        .expect("Harlow's entry");
+    let warning = text
+        .lines()
+        .find(|l| l.contains("the dispute-resolution contact is the operational lead"))
+        .unwrap_or_else(|| panic!("no warning for Harlow: {text}"));
+    let at: usize = warning
+        .split("authorities.toml:")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no line: {warning}"));
+    assert!(
+        at >= harlow,
+        "line {at} is before Harlow's entry: {warning}"
+    );
+    assert!(
+        warning.contains("authority[Harlow].dispute_contact: Harlow:"),
+        "{warning}"
+    );
+}

@@ -53,6 +53,10 @@ pub(super) struct RawContact {
 /// not), so that a mailbox naming a broken authority is not a second error.
 pub(super) struct ReadAuthorities {
     pub(super) authorities: Vec<Authority>,
+    /// Each authority's place among the file's `[[authority]]` entries
+    /// (an entry with errors is not read, so the two may differ): what
+    /// the problems found later name it by.
+    pub(super) entries: Vec<usize>,
     pub(super) parsed: bool,
     pub(super) codes: Vec<String>,
 }
@@ -64,6 +68,7 @@ pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) 
             problems.error(file, "(file)", toml_message(&e, text));
             return ReadAuthorities {
                 authorities: Vec::new(),
+                entries: Vec::new(),
                 parsed: false,
                 codes: Vec::new(),
             };
@@ -82,6 +87,7 @@ pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) 
         problems.error(file, "authority", "no authorities are configured");
     }
     let mut out: Vec<Authority> = Vec::new();
+    let mut entries = Vec::new();
     for (i, value) in raw.authority.into_iter().enumerate() {
         let key = format!("authority[{i}]");
         let toml::Value::Table(table) = value else {
@@ -277,6 +283,7 @@ pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) 
                 }
             }
         }
+        entries.push(i);
         out.push(Authority {
             name: a.name,
             full_name: a
@@ -303,6 +310,7 @@ pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) 
     }
     ReadAuthorities {
         authorities: out,
+        entries,
         parsed: true,
         codes,
     }
@@ -310,13 +318,18 @@ pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) 
 
 /// Legal but probably wrong: the things in Annex A a person would want
 /// pointed out before relying on escalation.
-pub(super) fn warn_about_contacts(file: &str, authorities: &[Authority], problems: &mut Problems) {
+pub(super) fn warn_about_contacts(
+    file: &str,
+    authorities: &[Authority],
+    entries: &[usize],
+    problems: &mut Problems,
+) {
     let home_domains: HashMap<String, &str> = authorities
         .iter()
         .map(|a| (a.inbox.domain(), a.name.as_str()))
         .collect();
     for (i, a) in authorities.iter().enumerate() {
-        let key = format!("authority[{i}]");
+        let key = format!("authority[{}]", entries.get(i).copied().unwrap_or(i));
         let lead = &a.operational_lead;
         let dispute = &a.dispute_contact;
         if a.dispute_contact_is_lead() && a.next_level.is_none() {

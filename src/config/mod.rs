@@ -210,7 +210,7 @@ impl Config {
             &mut problems,
         );
         let authorities = read.authorities;
-        warn_about_contacts(authorities_file, &authorities, &mut problems);
+        warn_about_contacts(authorities_file, &authorities, &read.entries, &mut problems);
         checks::across_files(
             (gateway_file, authorities_file),
             gateway.as_ref(),
