@@ -429,7 +429,13 @@ fn consent_taken_back(lines: &[&str], reading: &mut FormReading) {
             .as_bytes()
             .windows(7)
             .any(|w| w.eq_ignore_ascii_case(b"consent"));
-        if !says_consent || !takes_back(line) || split_label(without_ps(line)).is_some() {
+        // The consent answer's own line is read above; any other line,
+        // a labelled one too (`Reason: ... he has since withdrawn
+        // consent`, `UPDATE 14:30 - consent to referral: NO`), may take
+        // the yes back.
+        let own_answer = split_label(without_ps(line))
+            .is_some_and(|found| found.label == Label::Field(Field::Consent));
+        if !says_consent || own_answer || !(takes_back(line) || answers_no_after(line)) {
             continue;
         }
         let said = clean_value(line);
@@ -487,6 +493,19 @@ fn consent_below(lines: &[&str], from: usize, reading: &mut FormReading) {
             }
         }
     }
+}
+
+/// A line that says consent and then, after a colon, no: `UPDATE 14:30 -
+/// consent to referral: NO`.
+fn answers_no_after(line: &str) -> bool {
+    let lowered = line.to_ascii_lowercase();
+    let Some(at) = lowered.find("consent") else {
+        return false;
+    };
+    lowered[at..]
+        .rfind(':')
+        .and_then(|colon| line.get(at + colon + 1..))
+        .is_some_and(|after| super::referral::yes_no(after) == Some(false))
 }
 
 /// A line without the `PS` it opens with (`PS Consent to referral: No`,

@@ -596,6 +596,13 @@ fn a_consent_taken_back_anywhere_in_the_text_is_no_yes() {
             "Consent: No objection from probation, but he refuses to consent\n",
         ),
         COMPLETE.replace("Consent: Yes\n", "Consent: Yes - not any more\n"),
+        // Said in another answer, or updated below with its label inside
+        // the line.
+        COMPLETE.replace(
+            "No address on release\n",
+            "No address on release; he has since withdrawn consent\n",
+        ),
+        format!("{COMPLETE}\nUPDATE 14:30 - consent to referral: NO\n"),
     ] {
         assert_eq!(consent(&taken_back), None, "{taken_back}");
     }
