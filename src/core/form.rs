@@ -276,18 +276,12 @@ pub fn read_form(text: &str) -> FormReading {
             // answer (`Consent withdrawn on 03/12`, `He now refuses`): the
             // answer is all of it, and read as no yes.
             let mut last = None;
-            let mut blank_before = false;
             for (at, next) in lines.iter().enumerate().skip(i).take(6) {
-                // One blank line between (Outlook's and Word's paragraphs);
-                // two end the answer.
+                // Blank lines between (Outlook's and Word's paragraphs)
+                // end nothing: the next question does.
                 if next.trim().is_empty() {
-                    if blank_before {
-                        break;
-                    }
-                    blank_before = true;
                     continue;
                 }
-                blank_before = false;
                 if is_label(at)
                     || is_heading(next)
                     || ends_form(next)

@@ -603,6 +603,7 @@ fn a_consent_taken_back_anywhere_in_the_text_is_no_yes() {
             "No address on release; he has since withdrawn consent\n",
         ),
         format!("{COMPLETE}\nUPDATE 14:30 - consent to referral: NO\n"),
+        COMPLETE.replace("Consent: Yes\n", "Consent: Yes\n\n\nWithdrawn\n"),
     ] {
         assert_eq!(consent(&taken_back), None, "{taken_back}");
     }
