@@ -198,7 +198,35 @@ impl Look {
             b"margin-left" | b"margin-top" => {
                 self.margin_away = pixels(value).map(|px| px <= -FAR);
             }
+            // `margin: 0 0 0 -5000px`: any side far away.
+            b"margin" => {
+                self.margin_away = Some(
+                    value
+                        .split(|b| b.is_ascii_whitespace())
+                        .filter_map(pixels)
+                        .any(|px| px <= -FAR),
+                );
+            }
             b"text-indent" => self.indent_away = far(value),
+            // `scale: 0`, `zoom: 0.01`: drawn too small to see.
+            b"scale" => {
+                self.transformed_away = Some(
+                    value
+                        .split(|b| b.is_ascii_whitespace() || *b == b',')
+                        .filter(|w| !w.is_empty())
+                        .any(|w| fraction(w).is_some_and(|f| f < 0.1)),
+                );
+            }
+            b"zoom" if fraction(value).is_some_and(|f| f < 0.1) => self.tiny = Some(true),
+            b"content-visibility" => self.display_none = Some(value_is("hidden")),
+            // `filter: opacity(0)`, `clip-path: inset(50%)`, `clip:
+            // rect(0 0 0 0)`: nothing of the text is painted.
+            b"filter" => self.transparent = Some(filters_away(value)),
+            b"clip-path" => self.transparent = Some(clipped_away(value)),
+            b"clip" => self.transparent = Some(clipped_away(value)),
+            // What Safari and Chrome fill the letters with, over `color`.
+            b"-webkit-text-fill-color" if is_transparent(value) => self.tiny = Some(true),
+            b"-webkit-text-fill-color" => self.color = colour(value).or(self.color),
             b"transform" => self.transformed_away = Some(transformed_away(value)),
             b"height" | b"max-height" | b"width" | b"max-width"
                 if tiny_size(value) == Some(true) =>
@@ -263,6 +291,72 @@ fn tiny_size(value: &[u8]) -> Option<bool> {
 /// How far an offset, indent or translation moves a box out of sight:
 /// a thousand pixels, either way.
 const FAR: f64 = 1000.0;
+
+/// A number or a percentage as a fraction (`0.5`, `50%`).
+fn fraction(value: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(value).ok()?.trim();
+    match text.strip_suffix('%') {
+        Some(pc) => pc.trim().parse::<f64>().ok().map(|p| p / 100.0),
+        None => text.parse().ok(),
+    }
+}
+
+/// A filter that leaves nothing seen: `opacity(0)`, `opacity(5%)`.
+fn filters_away(value: &[u8]) -> bool {
+    let lowered = value.to_ascii_lowercase();
+    lowered
+        .windows(8)
+        .enumerate()
+        .filter(|(_, w)| w == b"opacity(")
+        .any(|(at, _)| {
+            let rest = &lowered[at + 8..];
+            let end = rest.iter().position(|&b| b == b')').unwrap_or(rest.len());
+            fraction(&rest[..end]).is_some_and(|f| f < 0.1)
+        })
+}
+
+/// A clip that leaves nothing: `inset(50%)` or more, `circle(0)`,
+/// `rect(0 0 0 0)`.
+fn clipped_away(value: &[u8]) -> bool {
+    let lowered = value.to_ascii_lowercase();
+    let inside = |name: &[u8]| -> Option<Vec<u8>> {
+        let at = lowered.windows(name.len()).position(|w| w == name)? + name.len();
+        let rest = &lowered[at..];
+        let end = rest.iter().position(|&b| b == b')').unwrap_or(rest.len());
+        Some(rest[..end].to_vec())
+    };
+    let numbers = |args: &[u8]| -> Vec<f64> {
+        args.split(|b| b.is_ascii_whitespace() || *b == b',')
+            .filter(|w| !w.is_empty())
+            .filter_map(|w| {
+                let text = std::str::from_utf8(w).ok()?;
+                let end = text
+                    .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+                    .unwrap_or(text.len());
+                text[..end].parse().ok()
+            })
+            .collect()
+    };
+    if let Some(args) = inside(b"inset(") {
+        let percent = args.contains(&b'%');
+        if percent && numbers(&args).first().is_some_and(|&n| n >= 50.0) {
+            return true;
+        }
+    }
+    if let Some(args) = inside(b"circle(") {
+        if numbers(&args).first().is_some_and(|&n| n == 0.0) {
+            return true;
+        }
+    }
+    if let Some(args) = inside(b"rect(") {
+        let n = numbers(&args);
+        // Top equal to bottom, or left to right: no area.
+        if n.len() == 4 && (n[0] >= n[2] || n[3] >= n[1]) {
+            return true;
+        }
+    }
+    false
+}
 
 /// A length that moves a box out of sight (`-9999px`, `-100%` and more).
 fn far(value: &[u8]) -> Option<bool> {

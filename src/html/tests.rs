@@ -742,3 +742,36 @@ fn a_descendant_rule_hides_inside_its_ancestor_only_however_deep_and_after_it_cl
     assert_eq!(v[&Field::FullName], "Sam Example");
     assert_eq!(v[&Field::ReferrerName], "Jo Officer");
 }
+
+#[test]
+fn filters_clips_fills_zoom_and_margins_that_hide_text_hide_it() {
+    for hiding in [
+        "-webkit-text-fill-color:transparent",
+        "-webkit-text-fill-color:#ffffff",
+        "filter:opacity(0)",
+        "filter:blur(1px) opacity(5%)",
+        "clip-path:inset(50%)",
+        "clip-path:circle(0)",
+        "position:absolute;clip:rect(0 0 0 0)",
+        "scale:0",
+        "zoom:0.01",
+        "content-visibility:hidden",
+        "margin:0 0 0 -5000px;position:relative",
+    ] {
+        let html = format!("<p>Consent to referral: <span style=\"{hiding}\">Yes - </span>No</p>");
+        assert_eq!(values(&html)[&Field::Consent], "No", "{hiding}");
+    }
+    // Seen: a filter, clip, scale or margin that leaves the text in view.
+    for shown in [
+        "filter:opacity(1)",
+        "clip-path:inset(5%)",
+        "position:absolute;clip:rect(0px, 200px, 20px, 0px)",
+        "scale:1",
+        "zoom:1",
+        "margin:0 0 0 10px",
+        "-webkit-text-fill-color:#000",
+    ] {
+        let html = format!("<p>Full name: <span style=\"{shown}\">Sam Example</span></p>");
+        assert_eq!(values(&html)[&Field::FullName], "Sam Example", "{shown}");
+    }
+}
