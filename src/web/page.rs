@@ -11,7 +11,10 @@ use std::sync::Arc;
 
 const STYLESHEET: &str = include_str!("style.css");
 
-/// Text made safe for HTML, attribute values included.
+/// Text made safe for HTML, attribute values included. Marks that
+/// reorder text (a right-to-left override in a name a sender typed) and
+/// control characters other than line breaks and tabs are shown as
+/// escapes (`\u{202e}`), so that no text shows as other than it is.
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -21,6 +24,12 @@ pub(crate) fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
+            c if c.is_control() && !matches!(c, '\n' | '\r' | '\t') => {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
             other => out.push(other),
         }
     }
@@ -196,4 +205,20 @@ pub(crate) async fn not_found(State(state): State<Arc<WebState>>, headers: Heade
         .ok()
         .flatten();
     not_found_page(signed.as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn a_name_typed_with_a_reordering_mark_shows_as_typed() {
+        // `Ma<RLO>rkcsh` would read `Mahsckr` on the page.
+        assert_eq!(escape("Ma\u{202e}rkcsh"), "Ma\\u{202e}rkcsh");
+        assert_eq!(escape("a\u{2067}b\u{1b}c"), "a\\u{2067}b\\u{1b}c");
+        assert_eq!(
+            escape("<b>\"O'Brien\"\nline two"),
+            "&lt;b&gt;&quot;O&#39;Brien&quot;\nline two"
+        );
+    }
 }
