@@ -579,7 +579,7 @@ fn a_consent_taken_back_anywhere_in_the_text_is_no_yes() {
     let consent = |text: &str| read_as_message(text).referral.consent;
     for taken_back in [
         // A paragraph below, as Outlook and Word set lines apart.
-        format!("{COMPLETE}").replace(
+        COMPLETE.replace(
             "Consent: Yes\n",
             "Consent: Yes\n\nConsent withdrawn 03/12\n",
         ),
