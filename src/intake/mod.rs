@@ -284,17 +284,7 @@ pub async fn release(
             "its bytes were not kept (too large, or erased by a purge)".into(),
         ));
     };
-    let mailbox = config
-        .mailbox(&message.mailbox)
-        .ok_or_else(|| IntakeError::UnknownAuthority(message.mailbox.clone()))?;
-    let incoming = Incoming {
-        mailbox,
-        folder: &message.folder,
-        position: None,
-        raw,
-        received_at: message.received_at,
-        source_key: None,
-    };
+    let incoming = incoming_of(config, message, raw)?;
     match take_in(store, config, incoming, Mode::Release(release)).await? {
         (_, Taken::Done(released)) => Ok(released),
         (_, Taken::Planned(_)) => Err(IntakeError::Store(StoreError::Corrupt {
@@ -302,6 +292,26 @@ pub async fn release(
             message: "a release was taken for a preview".into(),
         })),
     }
+}
+
+/// A quarantined message as intake takes it in again: from the mailbox
+/// and folder it came to, at the time it was received.
+fn incoming_of<'a>(
+    config: &'a Config,
+    message: &'a crate::store::Quarantined,
+    raw: &'a [u8],
+) -> Result<Incoming<'a>, IntakeError> {
+    let mailbox = config
+        .mailbox(&message.mailbox)
+        .ok_or_else(|| IntakeError::UnknownAuthority(message.mailbox.clone()))?;
+    Ok(Incoming {
+        mailbox,
+        folder: &message.folder,
+        position: None,
+        raw,
+        received_at: message.received_at,
+        source_key: None,
+    })
 }
 
 /// What releasing a quarantined message would do, as [`release`] would
@@ -315,17 +325,7 @@ pub async fn release_preview(
     let (None, Some(raw)) = (&message.settled, message.raw.as_deref()) else {
         return Ok(None);
     };
-    let mailbox = config
-        .mailbox(&message.mailbox)
-        .ok_or_else(|| IntakeError::UnknownAuthority(message.mailbox.clone()))?;
-    let incoming = Incoming {
-        mailbox,
-        folder: &message.folder,
-        position: None,
-        raw,
-        received_at: message.received_at,
-        source_key: None,
-    };
+    let incoming = incoming_of(config, message, raw)?;
     match take_in(store, config, incoming, Mode::Preview).await? {
         (_, Taken::Planned(plan)) => Ok(Some(plan)),
         (_, Taken::Done(_)) => Ok(None),

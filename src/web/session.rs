@@ -84,16 +84,24 @@ pub(crate) fn set_cookie(state: &WebState, value: Option<&str>) -> Option<Header
 /// The session cookie's value, when the request carries one that looks
 /// like a session (64 hex digits).
 fn cookie(state: &WebState, headers: &HeaderMap) -> Option<String> {
-    let name = cookie_name(state);
+    cookie_named(headers, cookie_name(state), |_| true)
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The first value of the cookie `name` the request carries that `fits`.
+pub(super) fn cookie_named(
+    headers: &HeaderMap,
+    name: &str,
+    fits: impl Fn(&str) -> bool,
+) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
+        .find(|(k, v)| *k == name && fits(v))
         .map(|(_, v)| v.to_string())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Whether the request carries a session cookie, valid or not.

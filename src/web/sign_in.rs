@@ -311,15 +311,9 @@ fn signed_out_cookie(state: &WebState, how: Option<&str>) -> Option<HeaderValue>
 
 /// How this browser just signed out, from its cookie.
 fn just_signed_out(state: &WebState, headers: &HeaderMap) -> Option<String> {
-    let name = signed_out_name(state);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, v)| *k == name && matches!(*v, "here" | "everywhere"))
-        .map(|(_, v)| v.to_string())
+    super::session::cookie_named(headers, signed_out_name(state), |v| {
+        matches!(v, "here" | "everywhere")
+    })
 }
 
 /// Where `next` may take a reader once signed in: a page they can see.
