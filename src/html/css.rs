@@ -837,6 +837,10 @@ fn read_rules(css: &[u8], rules: &mut Vec<Rule>, nested: bool) {
                     prelude_start = i + 1;
                 }
             }
+            // A statement at the top (`@import url(a.css);`, `@charset
+            // "utf-8";`) ends at its semicolon: the next rule's selector
+            // starts after it.
+            b';' if depth == 0 => prelude_start = i + 1,
             _ => {}
         }
     }

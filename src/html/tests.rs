@@ -775,3 +775,18 @@ fn filters_clips_fills_zoom_and_margins_that_hide_text_hide_it() {
         assert_eq!(values(&html)[&Field::FullName], "Sam Example", "{shown}");
     }
 }
+
+#[test]
+fn a_statement_at_the_top_of_a_sheet_does_not_swallow_the_rule_after_it() {
+    for head in [
+        "@import url(https://fonts.example/a.css);",
+        "@charset \"utf-8\";",
+        "@layer base, hiding;",
+    ] {
+        let html = format!(
+            "<style>{head} .hide {{display:none}}</style>\
+             <p>Consent to referral: <span class=hide>Yes - </span>No</p>"
+        );
+        assert_eq!(values(&html)[&Field::Consent], "No", "{head}");
+    }
+}
