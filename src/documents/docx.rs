@@ -542,6 +542,18 @@ fn read_xml(
                 "vanish" if in_paragraph_properties && in_run_properties && !in_run => {
                     mark_hidden = is_on(e);
                 }
+                // The paragraph mark's colour and size draw its list's
+                // bullet too: white or tiny, no tick is seen.
+                "color" if in_paragraph_properties && in_run_properties && !in_run => {
+                    mark_hidden |= attribute(e, "val")
+                        .and_then(|v| Colour::from_hex(&v))
+                        .is_some_and(|c| !c.stands_out_on(Colour::WHITE));
+                }
+                "sz" if in_paragraph_properties && in_run_properties && !in_run => {
+                    mark_hidden |= attribute(e, "val")
+                        .and_then(|v| v.trim().parse::<u16>().ok())
+                        .is_some_and(|half_points| half_points < 8);
+                }
                 "ind" | "jc" | "framePr" if in_paragraph_properties && !in_run_properties => {
                     placing.read(e)
                 }

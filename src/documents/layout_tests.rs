@@ -340,6 +340,49 @@ fn a_tick_drawn_as_a_list_bullet_answers() {
 }
 
 #[test]
+fn a_tick_bullet_drawn_white_or_too_small_to_see_ticks_nothing() {
+    // The level's own formatting, or the paragraph mark's (which draws the
+    // bullet too), white or under 4 pt: Word shows no tick.
+    let faint_level = |id: u32, rpr: &str| {
+        format!(
+            r#"<w:abstractNum w:abstractNumId="{id}"><w:lvl w:ilvl="0"><w:numFmt w:val="bullet"/><w:lvlText w:val="ü"/><w:rPr><w:rFonts w:ascii="Wingdings" w:hAnsi="Wingdings"/>{rpr}</w:rPr></w:lvl></w:abstractNum><w:num w:numId="{id}"><w:abstractNumId w:val="{id}"/></w:num>"#
+        )
+    };
+    let faint_mark = |rpr: &str| {
+        format!(
+            r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr><w:rPr>{rpr}</w:rPr></w:pPr><w:r><w:t>Yes</w:t></w:r></w:p>"#
+        )
+    };
+    let cases = [
+        (
+            faint_level(1, r#"<w:color w:val="FFFFFF"/>"#),
+            list_paragraph(1, "Yes"),
+        ),
+        (
+            faint_level(1, r#"<w:sz w:val="1"/>"#),
+            list_paragraph(1, "Yes"),
+        ),
+        (
+            faint_level(1, ""),
+            faint_mark(r#"<w:color w:val="FFFFFF"/>"#),
+        ),
+        (faint_level(1, ""), faint_mark(r#"<w:sz w:val="2"/>"#)),
+    ];
+    for (numbering, yes) in cases {
+        let numbering = format!("{numbering}{}", bullet_list(2, "¨", "Wingdings"));
+        let body = [
+            word_paragraph("Consent to referral:"),
+            yes,
+            list_paragraph(2, "No"),
+        ]
+        .concat();
+        let bytes = numbered_docx(&body, &numbering);
+        let text = read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read");
+        assert_ne!(interpreted(&text).referral.consent, Some(true), "{text:?}");
+    }
+}
+
+#[test]
 fn a_list_s_ordinary_bullet_ticks_nothing() {
     // Wingdings' square bullet (`§`) and a plain round one: bullets, no
     // ticks, so the options are only offered.

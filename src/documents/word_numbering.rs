@@ -5,6 +5,7 @@
 //! bullets and numbers are not read, as before.
 
 use super::docx::symbol;
+use super::look::Colour;
 use super::xml::{attribute, is_on, next_event, reader};
 use super::{Budget, DocumentError};
 use quick_xml::events::Event;
@@ -27,6 +28,9 @@ pub(super) struct Numbering {
     /// Each list: its abstract list and the levels it overrides.
     lists: HashMap<String, (Option<String>, Marks)>,
 }
+
+/// The smallest bullet read as a mark, in half points (4 pt).
+const MIN_BULLET_HALF_POINTS: u16 = 8;
 
 /// A level being read: its text and the font it is drawn in.
 #[derive(Default)]
@@ -121,6 +125,24 @@ impl Numbering {
                     "vanish" if in_run_properties => {
                         if let Some(level) = level.as_mut() {
                             level.hidden = is_on(&e);
+                        }
+                    }
+                    // A bullet drawn white (on the page's white) or too
+                    // small to see is no mark a reader sees.
+                    "color" if in_run_properties => {
+                        let faint = attribute(&e, "val")
+                            .and_then(|v| Colour::from_hex(&v))
+                            .is_some_and(|c| !c.stands_out_on(Colour::WHITE));
+                        if let Some(level) = level.as_mut() {
+                            level.hidden |= faint;
+                        }
+                    }
+                    "sz" if in_run_properties => {
+                        let tiny = attribute(&e, "val")
+                            .and_then(|v| v.trim().parse::<u16>().ok())
+                            .is_some_and(|half_points| half_points < MIN_BULLET_HALF_POINTS);
+                        if let Some(level) = level.as_mut() {
+                            level.hidden |= tiny;
                         }
                     }
                     _ => {}
