@@ -289,7 +289,11 @@ pub fn read_form(text: &str) -> FormReading {
                 {
                     break;
                 }
-                if takes_back(next) {
+                // `Consent withdrawn 03/12`, `now refuses`; not the case's
+                // other news (`He refused a hostel place`).
+                let short = few_words(next);
+                if takes_back(next) && (short || about_consent(next)) && !about_something_else(next)
+                {
                     last = Some(at);
                 }
             }
@@ -411,39 +415,134 @@ fn consent_taken_back(lines: &[&str], reading: &mut FormReading) {
         if first.contains(UNREADABLE) || super::referral::yes_no(first) != Some(true) {
             return;
         }
-        if takes_back(first) {
+        let short = few_words(first);
+        if takes_back(first) && (short || about_consent(first)) && !about_something_else(first) {
             // Read as given, but unreadable: asked again.
             let unsettled = format!("{UNREADABLE}{first}");
             reading.values.insert(Field::Consent, unsettled);
             return;
         }
     }
-    for line in lines {
-        let says_consent = line
-            .as_bytes()
-            .windows(7)
-            .any(|w| w.eq_ignore_ascii_case(b"consent"));
+    for (at, line) in lines.iter().enumerate() {
         // The consent answer's own line is read above; any other line,
         // a labelled one too (`Reason: ... he has since withdrawn
         // consent`, `UPDATE 14:30 - consent to referral: NO`), may take
-        // the yes back.
-        let own_answer = split_label(without_ps(line))
-            .is_some_and(|found| found.label == Label::Field(Field::Consent));
-        if !says_consent || own_answer || !(takes_back(line) || answers_no_after(line)) {
+        // the yes back. A sentence wrapped onto the next line (`he has
+        // withdrawn` / `his consent`) is read whole.
+        let own_answer = |l: &str| {
+            split_label(without_ps(l))
+                .is_some_and(|found| found.label == Label::Field(Field::Consent))
+        };
+        if own_answer(line) || line.trim().is_empty() {
             continue;
         }
-        let said = clean_value(line);
-        match reading.values.get_mut(&Field::Consent) {
-            Some(first) => {
-                let unsettled = format!("{UNREADABLE}{first} {said}");
-                *first = unsettled;
-            }
-            None => {
-                reading.values.insert(Field::Consent, said);
+        let mut sentence = line.trim().to_string();
+        if let Some(next) = lines.get(at + 1) {
+            if !next.trim().is_empty() && split_label(without_ps(next)).is_none() {
+                sentence.push(' ');
+                sentence.push_str(next.trim());
             }
         }
+        let says_consent = about_consent(&sentence);
+        if !says_consent
+            || about_something_else(&sentence)
+            || !(takes_back(&sentence) || answers_no_after(&sentence))
+        {
+            continue;
+        }
+        let said = clean_value(&sentence);
+        // Read as given but unreadable, never as a refusal: what a note
+        // says in words is asked about, not taken for the answer.
+        let unsettled = match reading.values.get(&Field::Consent) {
+            Some(first) => format!("{UNREADABLE}{first} {said}"),
+            None => format!("{UNREADABLE}{said}"),
+        };
+        reading.values.insert(Field::Consent, unsettled);
         return;
     }
+}
+
+/// A few words at most (`Withdrawn`, `now refuses`, `Yes - not any
+/// more`): said of the answer they stand by.
+fn few_words(text: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count()
+        <= 4
+}
+
+/// Whether a line speaks of the person's consent or agreement to the
+/// referral (`consent`, `agreement`, `permission`, `referred`, `want
+/// this`), not of the case's other news (`He refused a hostel place`).
+fn about_consent(text: &str) -> bool {
+    let lowered = text.to_lowercase();
+    [
+        "consent",
+        "agree",
+        "permission",
+        "referr",
+        "want this",
+        "want it",
+        "says no",
+        "said no",
+        "now no",
+    ]
+    .iter()
+    .any(|w| lowered.contains(w))
+}
+
+/// Words about consent that take nothing back from this referral's: the
+/// form's guidance and declarations (`understands they can withdraw
+/// consent at any time`, `If consent is refused, ...`), another consent
+/// (`consent to share with GP: No`, `refused consent for GP contact`),
+/// and history set right (`previously refused consent but now agrees`).
+fn about_something_else(text: &str) -> bool {
+    let lowered = format!(" {} ", text.to_lowercase());
+    let guidance = [
+        " if ",
+        " can ",
+        " could ",
+        " may ",
+        " might ",
+        " should ",
+        " must ",
+        " unless ",
+        "at any time",
+        "right to",
+        "understand",
+        "previously",
+        "in the past",
+        "but now",
+        "now agrees",
+        "now consents",
+        "no longer refuses",
+    ];
+    if guidance.iter().any(|g| lowered.contains(g)) {
+        return true;
+    }
+    // `consent to share`, `consent for GP contact`: a consent to anything
+    // but the referral.
+    [
+        "consent to ",
+        "consent for ",
+        "consented to ",
+        "consents to ",
+    ]
+    .iter()
+    .any(|lead| {
+        lowered.match_indices(lead).any(|(at, _)| {
+            let after = &lowered[at + lead.len()..];
+            let next: Vec<&str> = after
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .take(3)
+                .collect();
+            !next.is_empty()
+                && !next
+                    .iter()
+                    .any(|w| w.starts_with("refer") || *w == "it" || *w == "this")
+        })
+    })
 }
 
 /// How many lines below a label inside a running answer are looked at for
@@ -497,8 +596,8 @@ fn answers_no_after(line: &str) -> bool {
         return false;
     };
     lowered[at..]
-        .rfind(':')
-        .and_then(|colon| line.get(at + colon + 1..))
+        .rfind([':', '=', '?', '-'])
+        .and_then(|sign| line.get(at + sign + 1..))
         .is_some_and(|after| super::referral::yes_no(after) == Some(false))
 }
 
@@ -575,16 +674,27 @@ fn takes_back(line: &str) -> bool {
         .iter()
         .any(|stem| w.starts_with(stem))
     };
-    words.iter().enumerate().any(|(at, w)| {
-        taking_back(w)
-            && !(at > 0 && denial(words[at - 1]))
-            && !(at > 1 && denial(words[at - 2]) && words[at - 1] == "been")
-    }) || words.windows(2).any(|pair| {
-        matches!(
-            pair,
-            ["no", "longer"] | ["changed", "his" | "her" | "their"] | ["not", "any" | "anymore"]
-        )
-    })
+    words
+        .iter()
+        .enumerate()
+        .any(|(at, w)| taking_back(w) && !words[at.saturating_sub(3)..at].iter().any(|w| denial(w)))
+        || words.windows(2).any(|pair| {
+            matches!(
+                pair,
+                ["no", "longer"]
+                    | ["changed", "his" | "her" | "their"]
+                    | [
+                        "not",
+                        "any" | "anymore" | "consent" | "consenting" | "given" | "want"
+                    ]
+                    | ["now", "no"]
+                    | ["says" | "said", "no"]
+                    | ["doesnt" | "dont", "consent" | "want"]
+            )
+        })
+        || words
+            .windows(3)
+            .any(|three| matches!(three, ["not", "been", "given" | "obtained"]))
 }
 
 /// Two questions answered on one line, set apart by a wide gap (`First

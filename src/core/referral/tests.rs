@@ -619,3 +619,41 @@ fn a_consent_taken_back_anywhere_in_the_text_is_no_yes() {
         Some(false)
     );
 }
+
+#[test]
+fn words_about_other_consents_guidance_or_other_news_take_nothing_back() {
+    let consent = |text: &str| read_as_message(text).referral.consent;
+    for kept in [
+        // The form's declarations and privacy wording.
+        format!("{COMPLETE}I confirm the person has consented and understands they can withdraw consent at any time.\n"),
+        format!("{COMPLETE}If consent is refused, no referral can be made.\n"),
+        // Another consent.
+        format!("{COMPLETE}Consent to share with GP: No\n"),
+        format!("{COMPLETE}\nKind regards\nJo\n\nHe declined consent to share his medical records.\n"),
+        // The case's other news under the yes, and history set right.
+        COMPLETE.replace("Consent: Yes\n", "Consent: Yes\nHe refused a hostel place.\n"),
+        format!("{COMPLETE}Previously refused consent in 2024 but now agrees.\n"),
+        format!("{COMPLETE}\nPS he has never once withdrawn consent\n"),
+    ] {
+        assert_eq!(consent(&kept), Some(true), "{kept}");
+    }
+    // Taken back: wrapped over two lines, said without the word consent,
+    // or denied outright.
+    for taken_back in [
+        format!("{COMPLETE}\nPS he rang this morning and withdrew his\nconsent to this referral, so please hold.\n"),
+        format!("{COMPLETE}\nPS he no longer agrees to the referral\n"),
+        COMPLETE.replace("Consent: Yes\n", "Consent: Yes\nCorrection: consent has NOT been given\n"),
+        COMPLETE.replace("Consent: Yes\n", "Consent: Yes\nUpdate 4/12: he now says no.\n"),
+    ] {
+        assert_eq!(consent(&taken_back), None, "{taken_back}");
+    }
+    // A refusal of something else where the form gives no answer is
+    // asked about, never a refusal of the referral.
+    let text = COMPLETE.replace("Consent: Yes\n", "") + "Refused consent for GP contact.\n";
+    let r = read_as_message(&text);
+    assert_ne!(r.outcome, Outcome::NoConsent, "{r:?}");
+    let text = COMPLETE.replace("Consent: Yes\n", "") + "\nPS he has withdrawn his consent\n";
+    let r = read_as_message(&text);
+    assert_ne!(r.outcome, Outcome::NoConsent, "{r:?}");
+    assert_eq!(r.referral.consent, None);
+}
