@@ -147,17 +147,28 @@ pub fn read_form(text: &str) -> FormReading {
             reading.heading = true;
             continue;
         }
-        // `--` alone dividing the form's sections, the form's next label
-        // under it: no signature.
-        let divider = line.trim() == "--"
-            && lines
+        // `--` alone dividing the form's sections: the form's next label
+        // under it, or a section's heading (`SECTION 2 - HOUSING`) over
+        // one, is no signature (a signature's first line is a name or its
+        // own `Name:`).
+        let next_filled = |from: usize| {
+            lines
                 .iter()
                 .enumerate()
-                .skip(i)
+                .skip(from)
                 .take(3)
                 .find(|(_, l)| !l.trim().is_empty())
-                .and_then(|(at, _)| label_at(at))
-                .is_some_and(|next| next.label.written_as_the_form_s(next.written));
+                .map(|(at, _)| at)
+        };
+        let the_form_s = |at: usize| {
+            label_at(at).is_some_and(|next| next.label.written_as_the_form_s(next.written))
+        };
+        let divider = line.trim() == "--"
+            && next_filled(i).is_some_and(|at| {
+                the_form_s(at)
+                    || (is_section_heading(lines[at])
+                        && next_filled(at + 1).is_some_and(the_form_s))
+            });
         if divider {
             continue;
         }
@@ -1232,6 +1243,21 @@ fn is_heading(line: &str) -> bool {
             .trim_start_matches(|c: char| !c.is_alphanumeric())
             .starts_with(['D', 'd'])
         && ShortKey::of(trimmed, 48).is_some_and(|k| k.as_str() == "duty to refer referral")
+}
+
+/// A section's heading in a form: a few words, no colon, in capitals or
+/// opening with `Section` or `Part` (`SECTION 2 - HOUSING`, `Part B
+/// Health`).
+fn is_section_heading(line: &str) -> bool {
+    let trimmed = line.trim();
+    let words = trimmed.split_whitespace().count();
+    if trimmed.contains(':') || words == 0 || words > 6 {
+        return false;
+    }
+    let lowered = trimmed.to_lowercase();
+    let capitals =
+        trimmed.chars().any(char::is_alphabetic) && !trimmed.chars().any(char::is_lowercase);
+    capitals || lowered.starts_with("section") || lowered.starts_with("part ")
 }
 
 fn ends_form(line: &str) -> bool {

@@ -584,3 +584,31 @@ fn a_free_text_question_asked_under_two_labels_keeps_both_answers() {
     assert_eq!(r.values[&Field::RiskToOthers], "Low");
     assert_eq!(r.again[&Field::RiskToOthers], "High");
 }
+
+#[test]
+fn a_divider_over_a_section_heading_or_the_form_s_label_is_no_signature() {
+    for under in [
+        "--\nSECTION 2 - HOUSING\nCurrent accommodation: None\nConsent to referral: No\n",
+        "--\nDate of birth: 04/05/1983\nConsent to referral: No\n",
+        "--\n\nPart B Health\n\nConsent to referral: No\n",
+    ] {
+        let r = read_form(&format!(
+            "Full name: Sam Example\nCustody status: remand\n{under}"
+        ));
+        assert_eq!(
+            r.values.get(&Field::Consent).map(String::as_str),
+            Some("No"),
+            "{under}"
+        );
+    }
+    // A signature: the sender's name under the dashes ends the form.
+    let r = read_form(
+        "Full name: Sam Example\nCustody status: remand\nReason at risk of homelessness: None\n\
+         -- \nJo Officer\nProbation Officer\nMental health: see notes\n",
+    );
+    assert!(
+        !r.values.contains_key(&Field::MentalHealth),
+        "{:?}",
+        r.values
+    );
+}
