@@ -684,9 +684,15 @@ fn answers_about_the_person(reading: &FormReading, also: &[Field]) -> FormReadin
 
 /// A form is a referral by its heading or labels and something typed into
 /// it: what the gateway adds itself (the authority the mail was sent to)
-/// is no one's answer, and a form without values is no referral.
+/// is no one's answer, and a form without values is no referral. Words
+/// about consent beside a form with nothing else in it (the gateway's own
+/// refusal quoted back above its blank form) fill nothing in: a consent
+/// made unreadable by such words is not typed.
 fn typed(reading: &FormReading) -> bool {
-    reading.is_referral() && !reading.values.is_empty()
+    reading.is_referral()
+        && reading.values.iter().any(|(field, value)| {
+            *field != Field::Consent || !value.contains(crate::core::form::UNREADABLE)
+        })
 }
 
 /// Whether a text or HTML part of the message carries `marker`, read as
