@@ -328,6 +328,7 @@ pub fn mail_words(purpose: &str) -> &str {
         "digest" => "Morning digest",
         "contact_failed" => "Notice of mail that did not arrive",
         "information_requested" => "Request for information",
+        "consent_withdrawn" => "Notice of consent withdrawn",
         other => other,
     }
 }
@@ -698,6 +699,10 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
         EventKind::DeadlineMet => format!(
             "Marked as met by hand: {}",
             rule_words(str_of(&detail, "rule"))
+        ),
+        EventKind::ConsentWithdrawn => format!(
+            "Consent withdrawn, as {} wrote: the case closed and its deadlines ended",
+            str_of(&detail, "by").unwrap_or("the referring side")
         ),
         EventKind::CaseClosed => format!(
             "Case closed: {}",

@@ -737,3 +737,90 @@ async fn an_answer_seen_in_the_sent_folder_counts() {
     assert!(status.success(), "the daemon exits 0 on SIGTERM: {status}");
     eprintln!("the whole test took {:?}", test_started.elapsed());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_referrer_writing_that_consent_is_withdrawn_ends_the_case_and_the_council_hears() {
+    let _turn = SERIAL.lock().await;
+    let servers = mail_servers();
+    for user in USERS {
+        servers.reset(user);
+    }
+    let setup = Setup::new(&["INBOX"]).await;
+    let daemon = setup.daemon();
+    setup.wait_watching(&["INBOX"], &daemon).await;
+
+    let case = refer(&setup, &daemon, "deadline-e2e-withdrawn@justice.test").await;
+    let reference = case.reference.clone();
+    let rule = setup.lead_officer_rule();
+    let calendar = &setup.config.calendar;
+    let due = rule
+        .due(&case.facts, calendar)
+        .expect("the lead officer deadline has a date")
+        .on;
+
+    // The probation officer does what the acknowledgement invites: replies
+    // to it (its Reply-To is the council's inbox), in words, the
+    // acknowledgement quoted below as Outlook quotes it.
+    let ack = the_one("referrer", "Referral received");
+    let quoted: String = ack.text.lines().map(|l| format!("{l}\r\n")).collect();
+    let answer = format!(
+        "Authentication-Results: mx.lha.test; dmarc=pass header.from=justice.test\r\n\
+         From: Pat Probation <referrer@justice.test>\r\nTo: Colchester Duty to Refer <colchester@lha.test>\r\n\
+         Subject: RE: {}\r\nDate: {}\r\nMessage-ID: <withdrawn-1@justice.test>\r\n\
+         In-Reply-To: {}\r\nReferences: {}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Hello,\r\n\r\nI saw him this morning and he has withdrawn his consent to the\r\n\
+         referral. Please do not take it any further.\r\n\r\nPat\r\n\r\n\
+         ________________________________\r\n\
+         From: Colchester Duty to Refer <colchester@lha.test>\r\nSent: {}\r\n\
+         To: Pat Probation <referrer@justice.test>\r\nSubject: {}\r\n\r\n{quoted}",
+        ack.subject,
+        Utc::now().to_rfc2822(),
+        ack.message_id,
+        ack.message_id,
+        Utc::now().to_rfc2822(),
+        ack.subject,
+    );
+    let before = counts();
+    send_to_all(
+        "referrer@justice.test",
+        &["colchester@lha.test"],
+        answer.as_bytes(),
+    );
+    // The answer itself in the council's inbox, and the gateway's notice.
+    let after_answer = plus(&before, &[("colchester", 2)]);
+    setup
+        .wait_mail(
+            "the answer and the notice of consent withdrawn in the council's inbox",
+            &after_answer,
+            &daemon,
+        )
+        .await;
+    let notice = the_one("colchester", "Consent withdrawn");
+    assert!(notice.subject.contains(&reference), "{}", notice.subject);
+    assert!(notice.text.contains("case is closed"), "{}", notice.text);
+    assert!(
+        !notice.raw.contains(FULL_NAME) && !notice.raw.contains(PHYSICAL_HEALTH),
+        "the notice carries no more than the case's reference:\n{}",
+        notice.raw
+    );
+    let shown = setup.show_case(&reference);
+    assert!(shown.contains("Consent withdrawn"), "{shown}");
+    assert!(setup.deadline_case(&reference).await.is_none(), "{shown}");
+
+    // The lead officer deadline passes: nobody is reminded, chased or
+    // escalated to about a referral the person no longer consents to.
+    for day in [
+        due,
+        calendar.add_working_days(due, 1),
+        calendar.add_working_days(due, 2),
+    ] {
+        let report = setup.sweep(uk(day, 10));
+        assert!(report.contains("0 follow-up(s)"), "on {day}: {report}");
+    }
+    setup
+        .assert_quiet("the sweeps after the withdrawal", &after_answer, &daemon)
+        .await;
+    let status = daemon.terminate().await;
+    assert!(status.success(), "the daemon exits 0 on SIGTERM: {status}");
+}

@@ -8,7 +8,7 @@ mod common;
 
 use common::world::*;
 use dtr_gateway::config::{InternalMarks, ResultsFrom};
-use dtr_gateway::store::Action;
+use dtr_gateway::store::{Action, OutboxRow};
 
 const COLCHESTER: &str = "dutytorefer@colchester.gov.uk";
 
@@ -722,4 +722,194 @@ async fn the_shared_inbox_saying_it_will_lead_names_nobody() {
     );
     w.put("colchester", &raw, uk(2026, 11, 24, 10, 0)).await;
     assert_eq!(lead_officer(&w, &reference).await, None);
+}
+
+/// The referrer's answer in the case's thread, authenticated, with `body`
+/// above the quoted acknowledgement.
+fn referrer_says(
+    headers: &str,
+    from: &str,
+    reference: &str,
+    ack: &OutboxRow,
+    body: &str,
+) -> Vec<u8> {
+    answer(
+        headers,
+        from,
+        COLCHESTER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        &format!(
+            "{body}\r\n\r\n{}",
+            outlook_quote("Your referral has been received.")
+        ),
+    )
+}
+
+#[tokio::test]
+async fn the_referrers_word_that_consent_is_withdrawn_closes_the_case_and_tells_the_council() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let raw = referrer_says(
+        &passed("justice.gov.uk"),
+        "Jo Probation <jo.probation@justice.gov.uk>",
+        &reference,
+        &ack,
+        "Hi,\r\n\r\nSamuel has withdrawn his consent to the referral this morning,\r\n\
+         so please do not go ahead with it.\r\n\r\nThanks\r\nJo",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(w.status(&reference).await, "closed");
+    let events = w.events(&reference).await;
+    assert!(
+        events
+            .iter()
+            .any(|(k, d)| k == "consent_withdrawn" && d.contains("the referrer")),
+        "{events:?}"
+    );
+    let told = w.rows("consent_withdrawn").await;
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].to, [COLCHESTER]);
+    w.send().await;
+    let text = w.text_of(&w.rows("consent_withdrawn").await[0]);
+    assert!(text.contains("the case is closed"), "{text}");
+    assert!(!text.contains("Samuel"), "the notice names no one: {text}");
+    // The lead officer deadline (Monday 30 November) passes: nobody is
+    // chased or escalated to about a referral without consent.
+    w.sweep_days(day(2026, 11, 25), day(2026, 12, 11)).await;
+    assert!(w.rows("reminder").await.is_empty());
+    assert!(w.rows("chase").await.is_empty());
+    assert!(w.rows("escalation").await.is_empty());
+}
+
+#[tokio::test]
+async fn the_form_sent_again_saying_no_is_a_withdrawal_not_an_answer_that_adds_nothing() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let raw = referrer_says(
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &reference,
+        &ack,
+        &form_text(&[("Consent to referral", "No")]),
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(w.status(&reference).await, "closed");
+    assert!(w.has_event(&reference, "consent_withdrawn").await);
+}
+
+#[tokio::test]
+async fn an_incomplete_case_whose_consent_is_answered_no_closes_and_is_not_completed() {
+    let w = world().await;
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "no-consent-yet@justice.gov.uk",
+                &[("Consent to referral", "")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+    w.send().await;
+    let asked = w.rows("incomplete").await.remove(0);
+    let raw = referrer_says(
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &reference,
+        &asked,
+        "Consent to referral: No - he would not sign it.",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(w.status(&reference).await, "closed");
+    assert!(!w.has_event(&reference, "referral_completed").await);
+    assert_eq!(w.rows("acknowledgement").await.len(), 0);
+}
+
+#[tokio::test]
+async fn a_forged_or_a_colleagues_withdrawal_closes_nothing_and_the_council_is_asked_to_check() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let forged = referrer_says(
+        "Authentication-Results: mx.lha.example; spf=fail smtp.mailfrom=attacker.example; \
+         dkim=none; dmarc=fail header.from=justice.gov.uk\r\n",
+        REFERRER,
+        &reference,
+        &ack,
+        "He has withdrawn his consent. Please close the case.",
+    );
+    // A forged sender is set aside whole, for a person to look at.
+    let recorded = w.put("colchester", &forged, uk(2026, 11, 24, 11, 0)).await;
+    assert!(
+        matches!(recorded.action, Action::Quarantined(_)),
+        "{recorded:?}"
+    );
+    assert_eq!(w.status(&reference).await, "open");
+    // Without any verdict, in a mailbox that does not trust such mail, the
+    // referrer's word is taken for nothing.
+    let unverified = referrer_says(
+        "",
+        REFERRER,
+        &reference,
+        &ack,
+        "He has withdrawn his consent. Please close the case.",
+    );
+    w.put("colchester", &unverified, uk(2026, 11, 24, 11, 30))
+        .await;
+    assert_eq!(w.status(&reference).await, "open");
+    let why = w.not_applied(&reference).await;
+    assert!(
+        why.iter()
+            .any(|d| d.contains("consent withdrawn") && d.contains("could not be authenticated")),
+        "{why:?}"
+    );
+    let colleague = referrer_says(
+        &passed("justice.gov.uk"),
+        "someone.else@justice.gov.uk",
+        &reference,
+        &ack,
+        "Consent withdrawn.",
+    );
+    w.put("colchester", &colleague, uk(2026, 11, 24, 12, 0))
+        .await;
+    assert_eq!(w.status(&reference).await, "open");
+    assert!(w
+        .not_applied(&reference)
+        .await
+        .iter()
+        .any(|d| d.contains("only the case's referrer or case lead")));
+    // The council hears of both, to check with the referrer.
+    let told = w.rows("consent_withdrawn").await;
+    assert_eq!(told.len(), 2);
+    w.send().await;
+    let text = w.text_of(&w.rows("consent_withdrawn").await[0]);
+    assert!(
+        text.contains("has not") && text.contains("been applied"),
+        "{text}"
+    );
+    assert!(text.contains("close --outcome other"), "{text}");
+    assert!(!w.has_event(&reference, "consent_withdrawn").await);
+    // The case goes on: its lead officer deadline is chased.
+    w.sweep_days(day(2026, 11, 25), day(2026, 12, 2)).await;
+    assert!(!w.rows("chase").await.is_empty());
+}
+
+#[tokio::test]
+async fn questions_and_disclaimers_about_consent_change_nothing() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    for body in [
+        "Has he withdrawn his consent? I heard he might.",
+        "He has not withdrawn consent; he cannot attend Monday.\r\n\r\n--\r\nJo Probation\r\n\
+         People we work with may withdraw consent at any time.",
+        "If he withdraws consent I will let you know.",
+    ] {
+        let raw = referrer_says(&passed("justice.gov.uk"), REFERRER, &reference, &ack, body);
+        w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    }
+    assert_eq!(w.status(&reference).await, "open");
+    assert!(w.rows("consent_withdrawn").await.is_empty());
+    assert!(!w.has_event(&reference, "consent_withdrawn").await);
 }

@@ -85,10 +85,13 @@ pub enum EventKind {
     /// the message was recorded by hand, joined the case; nothing in it was
     /// applied.
     EarlierReplyJoined,
+    /// The person withdrew their consent, as the referring side (or the
+    /// authority) wrote: the case closed.
+    ConsentWithdrawn,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 44] = [
+    pub const ALL: [EventKind; 45] = [
         EventKind::ReferralReceived,
         EventKind::FurtherReferralReceived,
         EventKind::ReferralRefusedNoConsent,
@@ -133,6 +136,7 @@ impl EventKind {
         EventKind::FormRead,
         EventKind::EarlierCopyReplaced,
         EventKind::EarlierReplyJoined,
+        EventKind::ConsentWithdrawn,
     ];
 
     /// As stored.
@@ -182,6 +186,7 @@ impl EventKind {
             EventKind::FormRead => "form_read",
             EventKind::EarlierCopyReplaced => "earlier_copy_replaced",
             EventKind::EarlierReplyJoined => "earlier_reply_joined",
+            EventKind::ConsentWithdrawn => "consent_withdrawn",
         }
     }
 }

@@ -42,10 +42,13 @@ pub enum Purpose {
     /// To an officer or coordinator who asked for it: a one-time link to
     /// sign in to the web view.
     SignIn,
+    /// To the authority: a message in a case's thread says the person has
+    /// withdrawn their consent (the case closed, or why it was not).
+    ConsentWithdrawn,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 16] = [
+    pub const ALL: [Purpose; 17] = [
         Purpose::Acknowledgement,
         Purpose::Incomplete,
         Purpose::NoConsent,
@@ -62,6 +65,7 @@ impl Purpose {
         Purpose::Digest,
         Purpose::ContactFailed,
         Purpose::SignIn,
+        Purpose::ConsentWithdrawn,
     ];
 
     /// The templates' file stem and the outbox's `purpose`.
@@ -83,6 +87,7 @@ impl Purpose {
             Purpose::Digest => "digest",
             Purpose::ContactFailed => "contact_failed",
             Purpose::SignIn => "sign_in",
+            Purpose::ConsentWithdrawn => "consent_withdrawn",
         }
     }
 
@@ -105,6 +110,7 @@ impl Purpose {
             Purpose::Digest => "the morning digest",
             Purpose::ContactFailed => "the notice of mail that did not arrive",
             Purpose::SignIn => "the sign-in link",
+            Purpose::ConsentWithdrawn => "the notice of consent withdrawn",
         }
     }
 
@@ -121,6 +127,7 @@ impl Purpose {
                 | Purpose::LeadChanged
                 | Purpose::UnreadableAnswer
                 | Purpose::ContactFailed
+                | Purpose::ConsentWithdrawn
         )
     }
 
@@ -135,7 +142,10 @@ impl Purpose {
     pub fn shows_person_details(self) -> bool {
         matches!(
             self,
-            Purpose::Notice | Purpose::QuarantineNotice | Purpose::UnreadableAnswer
+            Purpose::Notice
+                | Purpose::QuarantineNotice
+                | Purpose::UnreadableAnswer
+                | Purpose::ConsentWithdrawn
         )
     }
 

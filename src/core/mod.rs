@@ -32,4 +32,5 @@ pub mod tick;
 pub mod uk;
 pub mod undelivered;
 pub mod urgency;
+pub mod withdrawal;
 pub mod words;

@@ -75,6 +75,9 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
             ));
         }
     }
+    if says_consent_withdrawn(analysis) {
+        return consent_withdrawn(analysis, s, case, authority, from);
+    }
     let mut plan = if authority.speaks_for(from) {
         authority_answer(analysis, &reading, s, case, authority)
     } else if speaks_for_referring_side(s, case, from) {
@@ -86,6 +89,106 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
     };
     if let Disposition::Change { changes, .. } = &mut plan.disposition {
         changes.extend(set_aside);
+    }
+    plan
+}
+
+/// The message says the person has withdrawn their consent: in words in
+/// its own text, or in a form for the case whose consent answer is `No`.
+pub(super) fn says_consent_withdrawn(analysis: &Analysis) -> bool {
+    analysis.answer.withdraws_consent
+        || [&analysis.own_form, &analysis.referral, &analysis.filled_in]
+            .into_iter()
+            .flatten()
+            .any(|read| read.referral.consent == Some(false))
+}
+
+/// The person's consent withdrawn, as a message in the case's thread says.
+/// Without consent no referral stands (Essex protocol, section on
+/// consent), so the word of the case's referrer or case lead, or of the
+/// authority, authenticated, closes the case and ends its deadlines.
+/// Anyone else's word (a colleague, a forward, a sender the mailbox cannot
+/// authenticate) changes nothing, since a forged withdrawal would end a
+/// person's referral: the case says why, and the authority is told, to
+/// check with the referrer.
+fn consent_withdrawn(
+    analysis: &Analysis,
+    s: &Situation<'_>,
+    case: &CaseContacts,
+    authority: &Authority,
+    from: &EmailAddress,
+) -> Plan {
+    let from_authority = authority.speaks_for(from);
+    let referring = speaks_for_referring_side(s, case, from);
+    if !from_authority && !s.config.allows_sender(from) {
+        return note(case, EventKind::ReplyReceived, Vec::new());
+    }
+    const WHAT: &str = "the person's consent withdrawn";
+    if !case.status.is_open() {
+        return note(
+            case,
+            EventKind::ReplyReceived,
+            vec![not_applied(WHAT, "the case is no longer open")],
+        );
+    }
+    let by = if from_authority {
+        Some("the authority")
+    } else if case
+        .referrer_email
+        .as_ref()
+        .is_some_and(|r| r.same_mailbox(from))
+    {
+        Some("the referrer")
+    } else if referring {
+        Some("the case lead")
+    } else {
+        None
+    };
+    let why_not = if analysis.is_forward {
+        Some(
+            "a forward (FW:) speaks for nobody: the referrer or case lead says it in an answer \
+             of their own"
+                .to_string(),
+        )
+    } else if by.is_none() {
+        Some(
+            "only the case's referrer or case lead, or the authority, speaks for the person's \
+             consent"
+                .to_string(),
+        )
+    } else if !s.verdict.may_change_state(&s.mailbox.trust) {
+        Some(unverified_why(s))
+    } else {
+        None
+    };
+    let change = match (&why_not, by) {
+        (None, Some(by)) => CaseChange::ConsentWithdrawn {
+            by: by.to_string(),
+            at: s.received_at,
+        },
+        _ => not_applied(WHAT, why_not.clone().unwrap_or_default()),
+    };
+    let mut plan = note(case, EventKind::ReplyReceived, vec![change]);
+    // The authority that closed its own case knows; everyone else's word
+    // reaches it.
+    if !(from_authority && why_not.is_none()) {
+        let mut mail = to_authority(
+            s.config,
+            authority,
+            Purpose::ConsentWithdrawn,
+            false,
+            json!({
+                "sender": from.to_string(),
+                "original": original(analysis),
+                "withdrawal": {
+                    "applied": why_not.is_none(),
+                    "by": by,
+                    "why_not": why_not,
+                },
+            }),
+        );
+        mail.step = Some(format!("consent_withdrawn:{}", s.received_at.timestamp()));
+        plan.mails.push(mail);
     }
     plan
 }

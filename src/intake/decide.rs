@@ -162,7 +162,10 @@ pub(super) fn decide_unsent(
     }
     if let Some(case) = s.case {
         let forms = [&analysis.own_form, &analysis.referral, &analysis.filled_in];
-        if let Some(from) = analysis.from.as_ref() {
+        // A form or an answer that takes the consent back completes
+        // nothing: it is read as the withdrawal it is.
+        let withdrawn = super::answers::says_consent_withdrawn(analysis);
+        if let (Some(from), false) = (analysis.from.as_ref(), withdrawn) {
             for read in forms.into_iter().flatten() {
                 if completes(case, read, from, s) {
                     return complete_case(analysis, s, case, read);

@@ -854,6 +854,22 @@ pub(super) async fn apply_changes(
                     }),
                 )
             }
+            CaseChange::ConsentWithdrawn { by, at } => {
+                // Without consent no referral stands: closed as a person
+                // closing it would, its deadlines ended.
+                let outcome = crate::core::report::CaseOutcome::Other
+                    .stored(Some(crate::core::withdrawal::OUTCOME));
+                sqlx::query(
+                    "UPDATE cases SET status = 'closed', closed_at = $1, close_outcome = $2, \
+                     follow_up_on = NULL, revision = revision + 1 WHERE id = $3",
+                )
+                .bind(Stamp(*at))
+                .bind(outcome)
+                .bind(case_id)
+                .execute(&mut **tx)
+                .await?;
+                (EventKind::ConsentWithdrawn, serde_json::json!({ "by": by }))
+            }
             CaseChange::NotApplied { what, why } => (
                 EventKind::NotApplied,
                 serde_json::json!({ "what": what, "why": why }),

@@ -37,7 +37,7 @@
 //! | `invalid` | `[label]`: fields given but unreadable, by their form labels |
 //! | `fields` | `[{label, value}]`: every field of the referral, health and risk included (`notice` only; empty otherwise) |
 //! | `blank_form` | the text of `templates/blank-form.txt` |
-//! | `sender` | the address a quarantined message came from (`quarantine_notice`) |
+//! | `sender` | the address a quarantined message came from (`quarantine_notice`), or the message about a case (`unreadable_answer`, `consent_withdrawn`) |
 //! | `reason` | why it was set aside (`quarantine_notice`) |
 //! | `deadline` | `{id, commitment, what, due, owed_by, working_days_overdue, asks_for_lead}`: the protocol deadline a follow-up is about (`reminder`, `chase`, `escalation`; null otherwise). `id` and `commitment` are the protocol rule's (`lead_officer`, `10`; a commitment may be words, as in Kent's), `what` its description, `due` the date in words, `owed_by` `authority` or `referrer`, `working_days_overdue` a number, 0 when not yet overdue, `asks_for_lead` true when the rule is met by the authority naming its lead officer (from the protocol file when the mail is sent) |
 //! | `step` | `{kind, number, on}`: this follow-up (`reminder`, `chase`, `escalation`; null otherwise). `kind` is `reminder`, `chase` or `escalation`, `number` counts the chases (1 for the others), `on` the date sent, in words |
@@ -52,6 +52,7 @@
 //! | `copy_of` | the case reference an earlier copy of the quarantined message (the same Message-ID, other content) is recorded as: a person compares the two, then dismisses or releases it (`quarantine_notice`; null otherwise) |
 //! | `quarantined` | the id of the message set aside, as the `quarantine` commands take it (`quarantine_notice`; null otherwise) |
 //! | `came_back_empty` | the form the sender sent came back with nothing filled in, and this is the form again (`blank_form`; false otherwise) |
+//! | `withdrawal` | `{applied, by, why_not}`: a message in the case's thread says the person has withdrawn their consent; `applied` true when it closed the case, `by` who said so (`the referrer`, `the case lead`, `the authority`; null for anyone else), `why_not` why it changed nothing otherwise (`consent_withdrawn`; every key null otherwise) |
 //! | `digest` | the morning digest (`digest`; null otherwise): `{day, since, counts: {new, due_today, overdue, waiting, undelivered}, nothing_due, new: [{case_ref, received, kind, urgent}], due_today, overdue, waiting: [{case_ref, what, due, owed_by}], undelivered: [{address, case_ref, mail, reason, on}]}` (`undelivered`: mail that failed for good since the last digest, the contact to correct), references and dates only |
 //!
 //! Mail that does not show the person's details (every purpose but
@@ -134,7 +135,7 @@ macro_rules! embedded {
 }
 
 /// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
-const EMBEDDED: [(Purpose, [&str; 3]); 16] = embedded![
+const EMBEDDED: [(Purpose, [&str; 3]); 17] = embedded![
     Acknowledgement => "acknowledgement",
     Incomplete => "incomplete",
     NoConsent => "no_consent",
@@ -151,6 +152,7 @@ const EMBEDDED: [(Purpose, [&str; 3]); 16] = embedded![
     Digest => "digest",
     ContactFailed => "contact_failed",
     SignIn => "sign_in",
+    ConsentWithdrawn => "consent_withdrawn",
 ];
 
 /// A rendered mail.
@@ -621,7 +623,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 25] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 26] = [
     "case_ref",
     "authority",
     "protocol",
@@ -656,6 +658,9 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 25] = [
     // The form the sender sent came back blank (`blank_form`; false
     // otherwise): says nothing of anyone.
     "came_back_empty",
+    // Whether a withdrawal of consent closed the case, who said it and
+    // why not (`consent_withdrawn`; null otherwise): no one's details.
+    "withdrawal",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's

@@ -24,6 +24,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
         | Purpose::LeadChanged
         | Purpose::LeadChangePending
         | Purpose::UnreadableAnswer
+        | Purpose::ConsentWithdrawn
         | Purpose::InformationRequested => json!("complete"),
         Purpose::Incomplete | Purpose::Notice => json!("incomplete"),
         Purpose::NoConsent => json!("no_consent"),
@@ -94,6 +95,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
             | Purpose::NoConsent
             | Purpose::QuarantineNotice
             | Purpose::UnreadableAnswer
+            | Purpose::ConsentWithdrawn
             | Purpose::Notice
     ) {
         json!({ "subject": "Referral: J Example, HMP Chelmsford", "sent": "Monday 23 November 2026 at 10:02", "made": Value::Null })
@@ -247,6 +249,11 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "copy_of": Value::Null,
         "quarantined": if purpose == Purpose::QuarantineNotice { json!(42) } else { Value::Null },
         "came_back_empty": false,
+        "withdrawal": if purpose == Purpose::ConsentWithdrawn {
+            json!({ "applied": true, "by": "the referrer", "why_not": Value::Null })
+        } else {
+            Value::Null
+        },
     })
 }
 
@@ -288,6 +295,12 @@ pub(super) fn sparse_data(purpose: Purpose) -> Value {
         map.insert("attached_form".into(), Value::Null);
         map.insert("unreadable".into(), json!(true));
         map.insert("addressee".into(), Value::Null);
+        if purpose == Purpose::ConsentWithdrawn {
+            map.insert(
+                "withdrawal".into(),
+                json!({ "applied": false, "by": Value::Null, "why_not": "the sender could not be authenticated" }),
+            );
+        }
         if let Some(Value::Object(protocol)) = map.get_mut("protocol") {
             protocol.insert("dispute_resolution".into(), Value::Null);
             protocol.insert("change_of_lead".into(), Value::Null);
