@@ -145,6 +145,42 @@ fn no_link_goes_to_an_authoritys_shared_inbox_however_it_is_listed() {
 }
 
 #[test]
+fn no_link_goes_to_a_team_or_role_address_listed_as_an_officer() {
+    let mut gateway = Gateway::start_configured(false, PROXIED);
+    // Listed by mistake: the team's inbox, a role and a list; `check-config`
+    // warns of each, and none gets a link, which would reach whoever reads
+    // it.
+    let shared = [
+        "dtr.inbox@lha.test",
+        "homelessness@lha.test",
+        "housing.options.team@lha.test",
+    ];
+    let listed: Vec<String> = shared.iter().map(|a| format!("\"{a}\"")).collect();
+    gateway.restart_with_authorities(|text| {
+        text.replace(
+            &format!("officers = [\"{ANN}\"]"),
+            &format!("officers = [\"{ANN}\", {}]", listed.join(", ")),
+        )
+    });
+    for (i, address) in shared.iter().enumerate() {
+        assert_eq!(
+            gateway.ask_link(address, Some(&format!("192.0.2.{}", i + 10))),
+            200,
+            "{address} is answered as anyone is"
+        );
+    }
+    // Ann's link, asked for after them, comes; theirs never do.
+    gateway.sign_in_from(ANN, "192.0.2.2");
+    std::thread::sleep(Duration::from_secs(1));
+    for address in shared {
+        assert!(
+            gateway.mails_to(address).is_empty(),
+            "a link went to {address}"
+        );
+    }
+}
+
+#[test]
 fn a_page_named_by_a_stranger_never_goes_in_the_officers_record() {
     let gateway = Gateway::start();
     let harlow = gateway.refer("harlow", 31);

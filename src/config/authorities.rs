@@ -194,7 +194,7 @@ pub(super) fn read_authorities(file: &str, text: &str, problems: &mut Problems) 
         for (j, text) in a.officers.iter().enumerate() {
             let field = format!("{key}.officers[{j}]");
             match EmailAddress::parse(text) {
-                Ok(officer) if inbox.as_ref() == Some(&officer) => {
+                Ok(officer) if inbox.as_ref().is_some_and(|i| same_inbox(i, &officer)) => {
                     // The link would reach everyone who reads the inbox.
                     problems.error(
                         file,
@@ -372,8 +372,9 @@ pub(super) fn warn_about_contacts(
                     file,
                     format!("{key}.officers[{j}]"),
                     format!(
-                        "{}: {officer} looks like a team's or a list's address: a sign-in link \
-                         goes to whoever reads it; list the named people who may sign in",
+                        "{}: {officer} looks like a team's or a list's address: no sign-in link \
+                         is mailed to it (it would go to whoever reads it); list the named \
+                         people who may sign in",
                         a.name
                     ),
                 );
@@ -465,15 +466,31 @@ pub(super) fn warn_about_contacts(
     }
 }
 
+/// The same mailbox, a `+tag` aside: `dtr+web@council.gov.uk` is
+/// delivered to `dtr@council.gov.uk`.
+fn same_inbox(inbox: &EmailAddress, other: &EmailAddress) -> bool {
+    let untagged = |a: &EmailAddress| {
+        let text = a.as_str().to_lowercase();
+        match text.rsplit_once('@') {
+            Some((local, domain)) => {
+                let local = local.split_once('+').map_or(local, |(l, _)| l);
+                format!("{local}@{domain}")
+            }
+            None => text,
+        }
+    };
+    inbox.same_mailbox(other) || untagged(inbox) == untagged(other)
+}
+
 pub(super) fn first_label(domain: &str) -> &str {
     domain.split('.').next().unwrap_or(domain)
 }
 
 /// Whether an address's local part names a role, a team, an office or a
 /// list rather than a person (`housing@`, `housingoptions@`, `d2r@`,
-/// `dtr-team@`, `no-reply@`): the sign-in links of the web view must reach
-/// named people.
-pub(super) fn looks_shared(address: &str) -> bool {
+/// `dtr-team@`, `dtr.inbox@`, `no-reply@`): the sign-in links of the web
+/// view reach named people only, and none is mailed to such an address.
+pub fn looks_shared(address: &str) -> bool {
     /// Whole local parts (separators `.`, `-`, `_` and `+` ignored).
     const ROLES: [&str; 33] = [
         "noreply",
@@ -511,14 +528,20 @@ pub(super) fn looks_shared(address: &str) -> bool {
         "webmaster",
     ];
     /// Held anywhere in the local part.
-    const WITHIN: [&str; 6] = [
+    const WITHIN: [&str; 10] = [
         "team",
         "referral",
         "noreply",
         "enquir",
         "dutytorefer",
         "options",
+        "inbox",
+        "mailbox",
+        "shared",
+        "homeless",
     ];
+    /// Beginning the local part (`dtr.colchester@`, `d2r-north@`).
+    const STARTING: [&str; 2] = ["dtr", "d2r"];
     let local: String = address
         .rsplit_once('@')
         .map_or(address, |(local, _)| local)
@@ -526,5 +549,7 @@ pub(super) fn looks_shared(address: &str) -> bool {
         .chars()
         .filter(|c| !matches!(c, '.' | '-' | '_' | '+'))
         .collect();
-    ROLES.contains(&local.as_str()) || WITHIN.iter().any(|w| local.contains(w))
+    ROLES.contains(&local.as_str())
+        || WITHIN.iter().any(|w| local.contains(w))
+        || STARTING.iter().any(|s| local.starts_with(s))
 }

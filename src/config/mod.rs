@@ -22,6 +22,7 @@ mod retention;
 mod web;
 
 pub use agencies::{agency_map, AgenciesError};
+pub use authorities::looks_shared;
 use authorities::*;
 pub use deadlines::Deadlines;
 use deadlines::*;

@@ -232,9 +232,9 @@ pub(super) fn read_web(
                             file,
                             key,
                             format!(
-                                "{address} looks like a team's or a list's address: a sign-in \
-                                 link goes to whoever reads it; list the named people who \
-                                 coordinate"
+                                "{address} looks like a team's or a list's address: no sign-in \
+                                 link is mailed to it (it would go to whoever reads it); list \
+                                 the named people who coordinate"
                             ),
                         );
                     }
@@ -668,6 +668,15 @@ dispute_contact = { name = "D", email = "dispute@harlow.gov.uk" }
             err.contains("a.toml:6: authority[Colchester].officers[1]: Colchester: DTR@colchester.gov.uk is the authority's shared inbox"),
             "{err}"
         );
+        let tagged = AUTHORITIES.replace(
+            "officers = [\"ann.officer@colchester.gov.uk\"]",
+            "officers = [\"ann.officer@colchester.gov.uk\", \"dtr+web@colchester.gov.uk\"]",
+        );
+        let err = error_of("", &tagged);
+        assert!(
+            err.contains("officers[1]: Colchester: dtr+web@colchester.gov.uk is the authority's shared inbox"),
+            "{err}"
+        );
         let two_councils = AUTHORITIES.replace(
             "officers = [\"hal.officer@harlow.gov.uk\"]",
             "officers = [\"hal.officer@harlow.gov.uk\", \"ann.officer@colchester.gov.uk\", \"dtr@colchester.gov.uk\"]",
@@ -878,7 +887,9 @@ dispute_contact = { name = "D", email = "dispute@harlow.gov.uk" }
         let (_, warnings) = load(
             &format!(
                 "{web}coordinators = [\"co.ordinator@essex.gov.uk\", \"HousingOptions@essex.gov.uk\", \
-                 \"d2r@essex.gov.uk\", \"office@essex.gov.uk\"]"
+                 \"d2r@essex.gov.uk\", \"office@essex.gov.uk\", \"dtr.inbox@essex.gov.uk\", \
+                 \"homelessness@essex.gov.uk\", \"shared.mailbox@essex.gov.uk\", \
+                 \"dtr-north@essex.gov.uk\", \"ann.housinger@essex.gov.uk\", \"sam.dtrott@essex.gov.uk\"]"
             ),
             AUTHORITIES,
         )
@@ -893,7 +904,11 @@ dispute_contact = { name = "D", email = "dispute@harlow.gov.uk" }
             [
                 "web.coordinators[1]",
                 "web.coordinators[2]",
-                "web.coordinators[3]"
+                "web.coordinators[3]",
+                "web.coordinators[4]",
+                "web.coordinators[5]",
+                "web.coordinators[6]",
+                "web.coordinators[7]"
             ]
         );
     }

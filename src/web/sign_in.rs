@@ -403,8 +403,10 @@ fn client(peer: Option<Peer>, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr
 }
 
 /// Whether a link may be mailed to `address` (lower-case): someone the
-/// configuration lists, and never an authority's shared inbox or a
-/// watched mailbox (`dtr+web@` reaches `dtr@`), whoever is listed.
+/// configuration lists, and never an authority's shared inbox, a watched
+/// mailbox (`dtr+web@` reaches `dtr@`) or an address that names a team or
+/// a role (`housing.options@`, `dtr.inbox@`), whoever is listed:
+/// `check-config` warns of such a listing.
 fn may_be_mailed(state: &WebState, address: &str) -> bool {
     let Ok(parsed) = EmailAddress::parse(address) else {
         return false;
@@ -424,7 +426,7 @@ fn may_be_mailed(state: &WebState, address: &str) -> bool {
             crate::config::Source::Imap(imap) => untagged(&imap.username) == asked,
             _ => false,
         });
-    !shared && session::viewer_for(state, address).is_some()
+    !shared && !crate::config::looks_shared(&asked) && session::viewer_for(state, address).is_some()
 }
 
 /// Who a link request is recorded under: a listed person by their address
