@@ -69,6 +69,8 @@ async fn a_quarter_worked_by_hand(db: TestDb) {
     .expect("case");
     // 3: refused, no consent.
     put(3, "HMP Chelmsford", "20/12/2026", "No", uk(11, 23, 11)).await;
+    // 5: consent left unanswered: incomplete, waiting for it; not accepted.
+    put(5, "HMP Chelmsford", "20/12/2026", "", uk(11, 24, 10)).await;
     // 4: in the quarter before: not counted.
     put(4, "HMP Chelmsford", "20/12/2026", "Yes", uk(9, 30, 10)).await;
 
@@ -120,7 +122,7 @@ async fn a_quarter_worked_by_hand(db: TestDb) {
         .report_cases(quarter, None, &agencies)
         .await
         .expect("cases");
-    assert_eq!(cases.len(), 3, "the September referral is in Q3");
+    assert_eq!(cases.len(), 4, "the September referral is in Q3");
     let calendar_for = |code: &str| config.calendar_for(code);
     let today = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).expect("date");
     let reports = build(
@@ -131,7 +133,7 @@ async fn a_quarter_worked_by_hand(db: TestDb) {
         today,
     );
     let bas = &reports[0];
-    assert_eq!((bas.referrals, bas.refused), (2, 1));
+    assert_eq!((bas.referrals, bas.refused, bas.unconfirmed), (2, 1, 1));
     // The Essex targets, from the protocol file: acknowledgement
     // (commitment 9) and lead officer (commitment 10).
     let tally = |i: usize| (bas.deadlines[i].in_time, bas.deadlines[i].missed);
@@ -155,6 +157,10 @@ async fn a_quarter_worked_by_hand(db: TestDb) {
         "{text}"
     );
     assert!(text.contains("From: Probation,1\n"), "{text}");
+    assert!(
+        text.contains("Consent not confirmed (awaited or lapsed),1\n"),
+        "{text}"
+    );
     // One authority asked for: no "All" beside it.
     assert!(text.starts_with("measure,BAS\n"), "{text}");
     // No person in it.

@@ -298,6 +298,9 @@ impl CaseOutcome {
 pub struct ReportCase {
     pub authority: String,
     pub refused: bool,
+    /// Consent never confirmed: an incomplete referral still waiting for
+    /// it, or one that lapsed without it. Not accepted, as a refusal is not.
+    pub unconfirmed: bool,
     pub referral_type: Option<ReferralType>,
     pub agency: AgencyCategory,
     pub urgent: bool,
@@ -336,13 +339,20 @@ pub const WHAT_IT_COUNTS: &str = "This report counts the referrals received by e
 /// that the types add up to the referrals accepted.
 pub const TYPE_NOT_STATED: &str = "Referral type not stated";
 
+/// The heading of referrals whose consent was never confirmed: still
+/// awaited, or the case lapsed without it.
+pub const CONSENT_NOT_CONFIRMED: &str = "Consent not confirmed (awaited or lapsed)";
+
 /// One authority's quarter (or every authority's, as the total).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthorityReport {
     pub authority: String,
-    /// Accepted referrals (consent given); refusals are counted apart.
+    /// Accepted referrals (consent given); refusals and referrals whose
+    /// consent was never confirmed are counted apart.
     pub referrals: u32,
     pub refused: u32,
+    /// Consent awaited, or never given before the case lapsed.
+    pub unconfirmed: u32,
     pub by_type: BTreeMap<String, u32>,
     pub by_agency: BTreeMap<AgencyCategory, u32>,
     /// Every referral received (refusals too), by how it came (`ROUTES`).
@@ -433,6 +443,10 @@ fn one<'a, 'c>(
             r.refused += 1;
             continue;
         }
+        if case.unconfirmed {
+            r.unconfirmed += 1;
+            continue;
+        }
         r.referrals += 1;
         let calendar = calendar_for(&case.authority);
         let kind = match case.referral_type {
@@ -517,6 +531,7 @@ pub fn rows(reports: &[AuthorityReport]) -> Vec<(String, Vec<String>)> {
     };
     add("Referrals accepted", &|r| r.referrals.to_string());
     add("Refused (no consent)", &|r| r.refused.to_string());
+    add(CONSENT_NOT_CONFIRMED, &|r| r.unconfirmed.to_string());
     add("Duty to Refer", &|r| {
         r.by_type
             .get("duty_to_refer")
@@ -667,6 +682,10 @@ pub fn markdown(title: &str, reports: &[AuthorityReport]) -> String {
         vec![
             col("Accepted", Box::new(|r| r.referrals.to_string())),
             col("Refused (no consent)", Box::new(|r| r.refused.to_string())),
+            col(
+                CONSENT_NOT_CONFIRMED,
+                Box::new(|r| r.unconfirmed.to_string()),
+            ),
             col(
                 "Duty to Refer",
                 Box::new(|r| {
@@ -858,6 +877,7 @@ mod tests {
         ReportCase {
             authority: authority.into(),
             refused: false,
+            unconfirmed: false,
             referral_type: Some(ReferralType::DutyToRefer),
             agency: AgencyCategory::AdultSecureEstate,
             urgent: false,
@@ -961,6 +981,31 @@ mod tests {
             AgencyCategory::Other
         );
         assert!(AgencyMap::from_toml("[[rule]]\ncategory = \"nowhere\"\n").is_err());
+    }
+
+    #[test]
+    fn referrals_whose_consent_was_never_confirmed_are_not_counted_accepted() {
+        let cal = calendar();
+        let essex = Protocol::from_toml(ESSEX).expect("essex");
+        let mut awaiting = case("COL", at(11, 23, 10));
+        awaiting.unconfirmed = true;
+        let mut lapsed = case("COL", at(11, 23, 11));
+        lapsed.unconfirmed = true;
+        lapsed.referral_type = None;
+        let cases = [case("COL", at(11, 23, 9)), awaiting, lapsed];
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
+        let reports = build(&cases, &["COL".into()], &essex, &|_| &cal, today);
+        let row = |name: &str| {
+            rows(&reports)
+                .into_iter()
+                .find(|(measure, _)| measure == name)
+                .map(|(_, cells)| cells)
+        };
+        assert_eq!(row("Referrals accepted"), Some(vec!["1".to_string()]));
+        assert_eq!(row(CONSENT_NOT_CONFIRMED), Some(vec!["2".to_string()]));
+        assert_eq!(row(TYPE_NOT_STATED), Some(vec!["0".to_string()]));
+        // Every referral received is still counted by how it came.
+        assert_eq!(reports[0].by_route.get("mail"), Some(&3));
     }
 
     #[test]

@@ -24,7 +24,8 @@ impl Store {
             "SELECT authority, status, referral_type, custody_status, referring_agency, referrer_email, \
              referrer_domain, urgent, received_at, expected_release_date, acknowledged_at, lead_named_at, \
              responded_at, application_on, information_requested_at, evidence, met_by_hand, \
-             follow_ups, close_outcome, route FROM cases \
+             follow_ups, close_outcome, route, \
+             CASE WHEN status = 'incomplete' THEN referral ELSE NULL END AS awaiting FROM cases \
              WHERE received_at >= $1 AND received_at < $2 AND ($3 IS NULL OR authority = $3) ORDER BY id",
         )
         .bind(Stamp(crate::core::uk::midnight(first)))
@@ -50,9 +51,13 @@ impl Store {
                     .and_then(|e| EmailAddress::parse(&e).ok())
                     .map(|e| e.domain())
                     .or_else(|| r.get("referrer_domain"));
+                let status = r.named::<CaseStatus>("cases", "status")?;
                 Ok(ReportCase {
                     authority: r.get("authority"),
-                    refused: r.named::<CaseStatus>("cases", "status")? == CaseStatus::Refused,
+                    refused: status == CaseStatus::Refused,
+                    unconfirmed: status == CaseStatus::Lapsed
+                        || r.get::<Option<&str>, _>("awaiting")
+                            .is_some_and(|referral| !super::retention::consent_confirmed(referral)),
                     referral_type: from_enum_text(r.get("referral_type")),
                     agency: agencies.categorise_domain(
                         r.get::<Option<&str>, _>("referring_agency"),

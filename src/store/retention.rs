@@ -398,7 +398,7 @@ async fn lapse_unconfirmed(
 
 /// Whether a stored referral says consent was given. Unreadable JSON does
 /// not: the case lapses, and its purge erases the JSON whole.
-fn consent_confirmed(stored: &str) -> bool {
+pub(super) fn consent_confirmed(stored: &str) -> bool {
     serde_json::from_str::<Value>(stored)
         .ok()
         .and_then(|referral| referral.get("consent")?.as_bool())
