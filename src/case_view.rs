@@ -700,9 +700,14 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             "Marked as met by hand: {}",
             rule_words(str_of(&detail, "rule"))
         ),
-        EventKind::ConsentWithdrawn => format!(
-            "Consent withdrawn, as {} wrote: the case closed and its deadlines ended",
+        EventKind::ConsentWithdrawalReported => format!(
+            "A message from {} says the person has withdrawn their consent: the council was \
+             asked to confirm it (until then the deadlines run)",
             str_of(&detail, "by").unwrap_or("the referring side")
+        ),
+        EventKind::ConsentWithdrawn => format!(
+            "Consent withdrawn ({}): the case closed and its deadlines ended",
+            str_of(&detail, "by").unwrap_or("the council confirmed it")
         ),
         EventKind::CaseClosed => format!(
             "Case closed: {}",

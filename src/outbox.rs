@@ -878,7 +878,7 @@ fn template_data(
         "copy_of": context.get("copy_of").cloned().unwrap_or(Value::Null),
         "quarantined": context.get("quarantined").cloned().unwrap_or(Value::Null),
         "came_back_empty": context.get("came_back_empty").cloned().unwrap_or(Value::Bool(false)),
-        "withdrawal": keyed(context.get("withdrawal"), &["applied", "by", "why_not"]),
+        "withdrawal": keyed(context.get("withdrawal"), &["by", "said"]),
     })
 }
 

@@ -739,7 +739,7 @@ async fn an_answer_seen_in_the_sent_folder_counts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_referrer_writing_that_consent_is_withdrawn_ends_the_case_and_the_council_hears() {
+async fn a_withdrawal_of_consent_the_council_confirms_by_reply_ends_the_case() {
     let _turn = SERIAL.lock().await;
     let servers = mail_servers();
     for user in USERS {
@@ -758,9 +758,9 @@ async fn the_referrer_writing_that_consent_is_withdrawn_ends_the_case_and_the_co
         .expect("the lead officer deadline has a date")
         .on;
 
-    // The probation officer does what the acknowledgement invites: replies
-    // to it (its Reply-To is the council's inbox), in words, the
-    // acknowledgement quoted below as Outlook quotes it.
+    // The probation officer replies to the acknowledgement (its Reply-To
+    // is the council's inbox), in words, the acknowledgement quoted below
+    // as Outlook quotes it.
     let ack = the_one("referrer", "Referral received");
     let quoted: String = ack.text.lines().map(|l| format!("{l}\r\n")).collect();
     let answer = format!(
@@ -787,26 +787,61 @@ async fn the_referrer_writing_that_consent_is_withdrawn_ends_the_case_and_the_co
         &["colchester@lha.test"],
         answer.as_bytes(),
     );
-    // The answer itself in the council's inbox, and the gateway's notice.
-    let after_answer = plus(&before, &[("colchester", 2)]);
+    // The answer itself in the council's inbox, and the gateway's question.
+    let asked = plus(&before, &[("colchester", 2)]);
     setup
         .wait_mail(
-            "the answer and the notice of consent withdrawn in the council's inbox",
-            &after_answer,
+            "the answer and the question about consent in the council's inbox",
+            &asked,
             &daemon,
         )
         .await;
-    let notice = the_one("colchester", "Consent withdrawn");
+    let notice = the_one("colchester", "Consent withdrawn?");
     assert!(notice.subject.contains(&reference), "{}", notice.subject);
-    assert!(notice.text.contains("case is closed"), "{}", notice.text);
     assert!(
         !notice.raw.contains(FULL_NAME) && !notice.raw.contains(PHYSICAL_HEALTH),
-        "the notice carries no more than the case's reference:\n{}",
+        "the question carries no more than the words read:\n{}",
         notice.raw
     );
+    assert!(setup.deadline_case(&reference).await.is_some());
+
+    // The officer who reads the inbox does what it asks: replies to it,
+    // `Confirmed` on the first line, the question quoted below.
+    let quoted: String = notice.text.lines().map(|l| format!("> {l}\r\n")).collect();
+    let confirmed = format!(
+        "Authentication-Results: mx.lha.test; dmarc=pass header.from=lha.test\r\n\
+         From: Lee Lead <lead@lha.test>\r\nTo: Colchester Duty to Refer <colchester@lha.test>\r\n\
+         Subject: RE: {}\r\nDate: {}\r\nMessage-ID: <confirmed-1@lha.test>\r\n\
+         In-Reply-To: {}\r\nReferences: {}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Confirmed - I rang Pat to check.\r\n\r\nLee\r\n\r\nOn {}, Colchester Duty to Refer wrote:\r\n{quoted}",
+        notice.subject,
+        Utc::now().to_rfc2822(),
+        notice.message_id,
+        notice.message_id,
+        Utc::now().to_rfc2822(),
+    );
+    send_to_all(
+        "lead@lha.test",
+        &["colchester@lha.test"],
+        confirmed.as_bytes(),
+    );
+    let after = plus(&asked, &[("colchester", 1)]);
+    setup
+        .wait_mail("the confirmation in the council's inbox", &after, &daemon)
+        .await;
+    let started = Instant::now();
+    while setup.deadline_case(&reference).await.is_some() {
+        assert!(
+            started.elapsed() < LIMIT,
+            "the case is still open after the council confirmed:\n{}\ndaemon log:\n{}",
+            setup.show_case(&reference),
+            daemon.tail()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let shown = setup.show_case(&reference);
     assert!(shown.contains("Consent withdrawn"), "{shown}");
-    assert!(setup.deadline_case(&reference).await.is_none(), "{shown}");
 
     // The lead officer deadline passes: nobody is reminded, chased or
     // escalated to about a referral the person no longer consents to.
@@ -819,7 +854,7 @@ async fn the_referrer_writing_that_consent_is_withdrawn_ends_the_case_and_the_co
         assert!(report.contains("0 follow-up(s)"), "on {day}: {report}");
     }
     setup
-        .assert_quiet("the sweeps after the withdrawal", &after_answer, &daemon)
+        .assert_quiet("the sweeps after the withdrawal", &after, &daemon)
         .await;
     let status = daemon.terminate().await;
     assert!(status.success(), "the daemon exits 0 on SIGTERM: {status}");

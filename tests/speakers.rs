@@ -724,8 +724,8 @@ async fn the_shared_inbox_saying_it_will_lead_names_nobody() {
     assert_eq!(lead_officer(&w, &reference).await, None);
 }
 
-/// The referrer's answer in the case's thread, authenticated, with `body`
-/// above the quoted acknowledgement.
+/// An answer in the case's thread from `from`, `headers` first, with
+/// `body` above the quoted acknowledgement.
 fn referrer_says(
     headers: &str,
     from: &str,
@@ -746,8 +746,25 @@ fn referrer_says(
     )
 }
 
+/// The council's officer replying to the gateway's notice `notice` with
+/// `body`, authenticated as sent inside the council.
+fn council_replies(reference: &str, notice: &OutboxRow, body: &str) -> Vec<u8> {
+    answer(
+        INTERNAL,
+        "Peter Quill <peter.quill@colchester.gov.uk>",
+        COLCHESTER,
+        &format!("RE: [{reference}] Consent withdrawn? Please confirm"),
+        &notice.message_id,
+        &format!(
+            "{body}\r\n\r\n{}",
+            outlook_quote("A message in the thread says ...")
+        ),
+    )
+}
+
 #[tokio::test]
-async fn the_referrers_word_that_consent_is_withdrawn_closes_the_case_and_tells_the_council() {
+async fn the_referrers_word_that_consent_is_withdrawn_is_confirmed_by_the_council_and_ends_the_case(
+) {
     let w = world().await;
     let (reference, ack) = colchester_acknowledged(&w).await;
     let raw = referrer_says(
@@ -759,31 +776,75 @@ async fn the_referrers_word_that_consent_is_withdrawn_closes_the_case_and_tells_
          so please do not go ahead with it.\r\n\r\nThanks\r\nJo",
     );
     w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
-    assert_eq!(w.status(&reference).await, "closed");
+    // Words alone end nothing: the case says what was written, and the
+    // council is asked.
+    assert_eq!(w.status(&reference).await, "open");
     let events = w.events(&reference).await;
     assert!(
         events
             .iter()
-            .any(|(k, d)| k == "consent_withdrawn" && d.contains("the referrer")),
+            .any(|(k, d)| k == "consent_withdrawal_reported" && d.contains("the referrer")),
         "{events:?}"
     );
-    let told = w.rows("consent_withdrawn").await;
-    assert_eq!(told.len(), 1);
-    assert_eq!(told[0].to, [COLCHESTER]);
+    let asked = w.rows("consent_withdrawn").await;
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].to, [COLCHESTER]);
     w.send().await;
-    let text = w.text_of(&w.rows("consent_withdrawn").await[0]);
-    assert!(text.contains("the case is closed"), "{text}");
-    assert!(!text.contains("Samuel"), "the notice names no one: {text}");
+    let notice = w.rows("consent_withdrawn").await.remove(0);
+    let text = one_line(&w.text_of(&notice));
+    assert!(text.contains("from the referrer"), "{text}");
+    assert!(
+        text.contains("withdrawn his consent to the referral this morning"),
+        "{text}"
+    );
+    assert!(text.contains("reply to this message with"), "{text}");
+    // Saying it again asks nothing new.
+    let again = referrer_says(
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &reference,
+        &ack,
+        "Consent withdrawn.",
+    );
+    w.put("colchester", &again, uk(2026, 11, 24, 11, 30)).await;
+    assert_eq!(w.rows("consent_withdrawn").await.len(), 1);
+    // The officer does what the notice asks.
+    w.put(
+        "colchester",
+        &council_replies(&reference, &notice, "Confirmed\r\n\r\nPeter"),
+        uk(2026, 11, 24, 14, 0),
+    )
+    .await;
+    assert_eq!(w.status(&reference).await, "closed");
+    assert!(w
+        .events(&reference)
+        .await
+        .iter()
+        .any(|(k, d)| k == "consent_withdrawn" && d.contains("the council confirmed")));
     // The lead officer deadline (Monday 30 November) passes: nobody is
     // chased or escalated to about a referral without consent.
     w.sweep_days(day(2026, 11, 25), day(2026, 12, 11)).await;
     assert!(w.rows("reminder").await.is_empty());
     assert!(w.rows("chase").await.is_empty());
     assert!(w.rows("escalation").await.is_empty());
+    // And a closed case takes nothing more.
+    let late = referrer_says(
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &reference,
+        &ack,
+        "Release date: 01/02/2027",
+    );
+    w.put("colchester", &late, uk(2026, 12, 14, 10, 0)).await;
+    assert!(w
+        .not_applied(&reference)
+        .await
+        .iter()
+        .any(|d| d.contains("the case is closed")));
 }
 
 #[tokio::test]
-async fn the_form_sent_again_saying_no_is_a_withdrawal_not_an_answer_that_adds_nothing() {
+async fn the_form_sent_again_saying_no_asks_the_council_and_is_not_merged_under_the_yes() {
     let w = world().await;
     let (reference, ack) = colchester_acknowledged(&w).await;
     let raw = referrer_says(
@@ -794,12 +855,13 @@ async fn the_form_sent_again_saying_no_is_a_withdrawal_not_an_answer_that_adds_n
         &form_text(&[("Consent to referral", "No")]),
     );
     w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
-    assert_eq!(w.status(&reference).await, "closed");
-    assert!(w.has_event(&reference, "consent_withdrawn").await);
+    assert!(w.has_event(&reference, "consent_withdrawal_reported").await);
+    assert!(!w.has_event(&reference, "referral_attached").await);
+    assert_eq!(w.rows("consent_withdrawn").await.len(), 1);
 }
 
 #[tokio::test]
-async fn an_incomplete_case_whose_consent_is_answered_no_closes_and_is_not_completed() {
+async fn an_incomplete_case_whose_consent_is_answered_no_is_not_completed() {
     let w = world().await;
     let reference = w
         .case(
@@ -823,13 +885,15 @@ async fn an_incomplete_case_whose_consent_is_answered_no_closes_and_is_not_compl
         "Consent to referral: No - he would not sign it.",
     );
     w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
-    assert_eq!(w.status(&reference).await, "closed");
+    assert_eq!(w.status(&reference).await, "incomplete");
     assert!(!w.has_event(&reference, "referral_completed").await);
+    assert!(w.has_event(&reference, "consent_withdrawal_reported").await);
     assert_eq!(w.rows("acknowledgement").await.len(), 0);
+    assert_eq!(w.rows("consent_withdrawn").await.len(), 1);
 }
 
 #[tokio::test]
-async fn a_forged_or_a_colleagues_withdrawal_closes_nothing_and_the_council_is_asked_to_check() {
+async fn forged_unauthenticated_and_colleagues_words_close_nothing() {
     let w = world().await;
     let (reference, ack) = colchester_acknowledged(&w).await;
     let forged = referrer_says(
@@ -846,9 +910,8 @@ async fn a_forged_or_a_colleagues_withdrawal_closes_nothing_and_the_council_is_a
         matches!(recorded.action, Action::Quarantined(_)),
         "{recorded:?}"
     );
-    assert_eq!(w.status(&reference).await, "open");
-    // Without any verdict, in a mailbox that does not trust such mail, the
-    // referrer's word is taken for nothing.
+    // Without any verdict, in a mailbox that does not trust such mail:
+    // noted, nobody is mailed.
     let unverified = referrer_says(
         "",
         REFERRER,
@@ -858,13 +921,14 @@ async fn a_forged_or_a_colleagues_withdrawal_closes_nothing_and_the_council_is_a
     );
     w.put("colchester", &unverified, uk(2026, 11, 24, 11, 30))
         .await;
-    assert_eq!(w.status(&reference).await, "open");
     let why = w.not_applied(&reference).await;
     assert!(
         why.iter()
             .any(|d| d.contains("consent withdrawn") && d.contains("could not be authenticated")),
         "{why:?}"
     );
+    assert!(w.rows("consent_withdrawn").await.is_empty());
+    // A colleague, authenticated: the council is asked, naming who wrote.
     let colleague = referrer_says(
         &passed("justice.gov.uk"),
         "someone.else@justice.gov.uk",
@@ -875,29 +939,45 @@ async fn a_forged_or_a_colleagues_withdrawal_closes_nothing_and_the_council_is_a
     w.put("colchester", &colleague, uk(2026, 11, 24, 12, 0))
         .await;
     assert_eq!(w.status(&reference).await, "open");
-    assert!(w
-        .not_applied(&reference)
-        .await
-        .iter()
-        .any(|d| d.contains("only the case's referrer or case lead")));
-    // The council hears of both, to check with the referrer.
-    let told = w.rows("consent_withdrawn").await;
-    assert_eq!(told.len(), 2);
     w.send().await;
-    let text = w.text_of(&w.rows("consent_withdrawn").await[0]);
+    let asked = w.rows("consent_withdrawn").await;
+    assert_eq!(asked.len(), 1);
+    let text = one_line(&w.text_of(&asked[0]));
     assert!(
-        text.contains("has not") && text.contains("been applied"),
+        text.contains("neither the case's referrer nor its case lead"),
         "{text}"
     );
-    assert!(text.contains("close --outcome other"), "{text}");
-    assert!(!w.has_event(&reference, "consent_withdrawn").await);
+    // The referring side cannot confirm for the council, even answering
+    // the notice's own Message-ID.
+    let not_council = answer(
+        &passed("justice.gov.uk"),
+        "someone.else@justice.gov.uk",
+        COLCHESTER,
+        &format!("RE: [{reference}] Consent withdrawn? Please confirm"),
+        &asked[0].message_id,
+        "Confirmed",
+    );
+    w.put("colchester", &not_council, uk(2026, 11, 24, 13, 0))
+        .await;
+    // Nor the council unauthenticated.
+    let unauthenticated = answer(
+        "",
+        "peter.quill@colchester.gov.uk",
+        COLCHESTER,
+        &format!("RE: [{reference}] Consent withdrawn? Please confirm"),
+        &asked[0].message_id,
+        "Confirmed",
+    );
+    w.put("colchester", &unauthenticated, uk(2026, 11, 24, 13, 30))
+        .await;
+    assert_eq!(w.status(&reference).await, "open");
     // The case goes on: its lead officer deadline is chased.
     w.sweep_days(day(2026, 11, 25), day(2026, 12, 2)).await;
     assert!(!w.rows("chase").await.is_empty());
 }
 
 #[tokio::test]
-async fn questions_and_disclaimers_about_consent_change_nothing() {
+async fn questions_disclaimers_other_consents_and_other_cases_ask_nothing() {
     let w = world().await;
     let (reference, ack) = colchester_acknowledged(&w).await;
     for body in [
@@ -905,11 +985,14 @@ async fn questions_and_disclaimers_about_consent_change_nothing() {
         "He has not withdrawn consent; he cannot attend Monday.\r\n\r\n--\r\nJo Probation\r\n\
          People we work with may withdraw consent at any time.",
         "If he withdraws consent I will let you know.",
+        "He has withdrawn his consent for us to contact his GP, nothing else.",
+        "Kind regards\r\nJo\r\nThis email may contain personal data.\r\nConsent withdrawn forms: see intranet.",
+        "DTR-COL-2026-00099 (another person) has withdrawn his consent.",
     ] {
         let raw = referrer_says(&passed("justice.gov.uk"), REFERRER, &reference, &ack, body);
         w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
     }
     assert_eq!(w.status(&reference).await, "open");
     assert!(w.rows("consent_withdrawn").await.is_empty());
-    assert!(!w.has_event(&reference, "consent_withdrawn").await);
+    assert!(!w.has_event(&reference, "consent_withdrawal_reported").await);
 }

@@ -85,13 +85,16 @@ pub enum EventKind {
     /// the message was recorded by hand, joined the case; nothing in it was
     /// applied.
     EarlierReplyJoined,
-    /// The person withdrew their consent, as the referring side (or the
-    /// authority) wrote: the case closed.
+    /// A message said the person has withdrawn their consent; the council
+    /// was asked to confirm it.
+    ConsentWithdrawalReported,
+    /// The person withdrew their consent, as the council confirmed: the
+    /// case closed.
     ConsentWithdrawn,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 45] = [
+    pub const ALL: [EventKind; 46] = [
         EventKind::ReferralReceived,
         EventKind::FurtherReferralReceived,
         EventKind::ReferralRefusedNoConsent,
@@ -136,6 +139,7 @@ impl EventKind {
         EventKind::FormRead,
         EventKind::EarlierCopyReplaced,
         EventKind::EarlierReplyJoined,
+        EventKind::ConsentWithdrawalReported,
         EventKind::ConsentWithdrawn,
     ];
 
@@ -186,6 +190,7 @@ impl EventKind {
             EventKind::FormRead => "form_read",
             EventKind::EarlierCopyReplaced => "earlier_copy_replaced",
             EventKind::EarlierReplyJoined => "earlier_reply_joined",
+            EventKind::ConsentWithdrawalReported => "consent_withdrawal_reported",
             EventKind::ConsentWithdrawn => "consent_withdrawn",
         }
     }

@@ -184,9 +184,9 @@ pub enum CaseChange {
     /// Something the message asked for that was not done, and why: on the
     /// timeline, so that the case says so.
     NotApplied { what: String, why: String },
-    /// The referring side (or the authority) says the person has withdrawn
-    /// their consent to the referral: without it no referral stands, so
-    /// the case closes and its deadlines end. `by` says who said so.
+    /// The person has withdrawn their consent to the referral, as the
+    /// council confirmed: without it no referral stands, so the case
+    /// closes and its deadlines end. `by` says who said so.
     ConsentWithdrawn { by: String, at: DateTime<Utc> },
     /// An event only.
     Noted {

@@ -232,8 +232,8 @@ pub struct AnswerReading {
     /// consented to the referral`): the answer to a missing consent.
     pub gives_consent: bool,
     /// The answer says the person has withdrawn their consent to the
-    /// referral (`He has withdrawn his consent`, `Consent: No`).
-    pub withdraws_consent: bool,
+    /// referral (`He has withdrawn his consent`, `Consent: No`): its words.
+    pub withdrawal: Option<String>,
     /// The sender says they are the lead themselves (`I will be the lead
     /// officer`, `this has been allocated to me`): the sender is the lead.
     pub sender_takes_lead: bool,
@@ -289,8 +289,8 @@ pub fn read_answer(text: &str) -> AnswerReading {
         }
     }
     reading.sender_takes_lead = own.iter().any(|l| takes_lead(l));
-    reading.withdraws_consent = super::withdrawal::withdraws_consent(own);
-    reading.gives_consent = !reading.withdraws_consent && gives_consent(own, reading.affirms);
+    reading.withdrawal = super::withdrawal::withdrawal_said(own);
+    reading.gives_consent = reading.withdrawal.is_none() && gives_consent(own, reading.affirms);
     if lead.name.is_none() && lead.email.is_none() {
         // `Sarah Jones (sarah.jones@…) is the lead officer for this case.`
         if let Some(named) = own.iter().find_map(|l| lead_in_sentence(l)) {

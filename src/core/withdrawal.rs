@@ -3,11 +3,14 @@
 //! withdrawn`, `She no longer consents to the referral`, `He does not want
 //! to be referred any more`, `Consent to referral: No`.
 //!
-//! Only a statement counts. A question (`Has he withdrawn consent?`), a
-//! condition (`if he withdraws consent, let us know`), a denial (`he has
-//! not withdrawn consent`) or a disclaimer in a signature (`you may
-//! withdraw consent at any time`) says nothing of the case: a withdrawal
-//! read where none was written would close a person's case.
+//! Only a statement about this referral counts. A question (`Has he
+//! withdrawn consent?`, `Did he withdraw his consent`), a condition (`if he
+//! withdraws consent, let us know`), a denial (`he has not withdrawn
+//! consent`), a rule (`where consent is withdrawn, the referral closes`),
+//! another consent (`consent to share his health records`), a withdrawal
+//! since taken back, or a signature's privacy notice says nothing of the
+//! case. What is read is never acted on alone: a person at the council
+//! confirms it (see `intake::answers`).
 
 use super::field::normalise_label;
 
@@ -41,30 +44,157 @@ const CONSENT_LABEL: [&str; 14] = [
 
 /// Words that make what follows them hypothetical, asked or someone
 /// else's rule: the sentence states nothing of this case.
-const HYPOTHETICAL: [&str; 17] = [
-    "if", "whether", "should", "may", "might", "can", "could", "would", "unless", "will", "right",
-    "able", "ask", "asked", "asking", "check", "confirm",
+const HYPOTHETICAL: [&str; 31] = [
+    "if",
+    "whether",
+    "should",
+    "may",
+    "might",
+    "can",
+    "could",
+    "would",
+    "unless",
+    "will",
+    "right",
+    "able",
+    "ask",
+    "asked",
+    "asking",
+    "check",
+    "confirm",
+    "who",
+    "whom",
+    "where",
+    "when",
+    "whenever",
+    "once",
+    "you",
+    "your",
+    "anyone",
+    "option",
+    "how",
+    "what",
+    "policy",
+    "previously",
+];
+
+/// Words that, opening a sentence, ask: `Did he withdraw his consent`.
+const ASKING: [&str; 15] = [
+    "did", "has", "have", "had", "is", "was", "were", "can", "could", "would", "will", "do",
+    "does", "should", "may",
+];
+
+/// Words after `consent to`/`consent for` that make it consent to the
+/// referral (`consent to the referral`, `to be referred`, `to this`).
+const THIS_REFERRAL: [&str; 11] = [
+    "referral",
+    "refer",
+    "referred",
+    "referring",
+    "dtr",
+    "duty",
+    "this",
+    "it",
+    "housing",
+    "council",
+    "homelessness",
+];
+
+/// Words after a withdrawal that take it back again.
+const SINCE_UNDONE: [&str; 10] = [
+    "again",
+    "reconsider",
+    "changed his mind",
+    "changed her mind",
+    "changed their mind",
+    "since",
+    "signed",
+    "now agreed",
+    "happy to proceed",
+    "still wants",
 ];
 
 /// Words that deny what follows them.
 const DENIALS: [&str; 4] = ["not", "never", "nor", "no"];
 
+/// What the answer's own lines say of a withdrawal of consent, in their
+/// words (a line or a sentence, at most 300 characters, on one line): none
+/// when they say nothing of one. A signature and what follows it are not
+/// read.
+pub fn withdrawal_said(own: &[&str]) -> Option<String> {
+    let own = &own[..signature_at(own)];
+    if let Some(line) = own.iter().find(|line| labelled_no(line)) {
+        return Some(clip(line));
+    }
+    let prose: Vec<&str> = own
+        .iter()
+        .copied()
+        .filter(|line| consent_line(line).is_none())
+        .collect();
+    sentences(&prose)
+        .into_iter()
+        .find(|s| states(s))
+        .map(|s| clip(&s))
+}
+
 /// Whether the answer's own lines say the person's consent is withdrawn.
 pub fn withdraws_consent(own: &[&str]) -> bool {
-    own.iter().any(|line| labelled_no(line)) || sentences(own).iter().any(|s| states(s))
+    withdrawal_said(own).is_some()
+}
+
+/// One line, without control characters, at most 300 characters.
+fn clip(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(300)
+        .collect()
+}
+
+/// Where the signature or the notice under it begins: `--`, or a line
+/// that opens a disclaimer or a privacy notice.
+fn signature_at(own: &[&str]) -> usize {
+    const OPENINGS: [&str; 11] = [
+        "this email",
+        "this e-mail",
+        "this message",
+        "the information in this",
+        "the information contained",
+        "disclaimer",
+        "confidentiality",
+        "privacy notice",
+        "privacy:",
+        "for information on how",
+        "we will use",
+    ];
+    own.iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, line)| {
+            let line = line.trim();
+            let lower = line.to_lowercase();
+            line == "--" || OPENINGS.iter().any(|o| lower.starts_with(o))
+        })
+        .map_or(own.len(), |(at, _)| at)
 }
 
 /// `Consent: No`, `Consent to referral - withdrawn`, `Consent withdrawn:
 /// Yes`: the form's consent line written again in the answer, saying no.
 fn labelled_no(line: &str) -> bool {
+    consent_line(line) == Some(true)
+}
+
+/// For a line that answers a consent label (`Consent: …`, `Consent
+/// withdrawn: …`), whether it says no: its answer is read there and
+/// nowhere else. None for any other line.
+fn consent_line(line: &str) -> Option<bool> {
     let line = line.trim().trim_start_matches(['>', '*', '-', '•', ' ']);
-    let Some((label, value)) = line
+    let (label, value) = line
         .split_once(':')
         .or_else(|| line.split_once(" - "))
-        .or_else(|| line.split_once(" – "))
-    else {
-        return false;
-    };
+        .or_else(|| line.split_once(" – "))?;
     let label = normalise_label(label.trim_matches(['*', '_', ' ']));
     let words: Vec<&str> = label.split_whitespace().collect();
     if words.first() != Some(&"consent")
@@ -72,7 +202,7 @@ fn labelled_no(line: &str) -> bool {
             CONSENT_LABEL.contains(w) || is_taking_back(w) || matches!(*w, "yes" | "or" | "no")
         })
     {
-        return false;
+        return None;
     }
     let value = value.trim().trim_matches(['*', '_', ' ']).to_lowercase();
     let value_words: Vec<&str> = value
@@ -80,9 +210,16 @@ fn labelled_no(line: &str) -> bool {
         .filter(|w| !w.is_empty())
         .collect();
     let withdrawn_label = words.iter().any(|w| is_taking_back(w));
-    match value_words.as_slice() {
-        // `Consent withdrawn: Yes`.
+    Some(match value_words.as_slice() {
+        // `Consent withdrawn: Yes`; `Consent withdrawn: No` withdraws
+        // nothing.
         ["yes", ..] => withdrawn_label,
+        _ if withdrawn_label => false,
+        // `Consent: No longer given`; but `No longer an issue`.
+        ["no", "longer", next, ..] => matches!(
+            *next,
+            "given" | "valid" | "held" | "consents" | "consenting" | "agreed" | "agrees"
+        ),
         // `Consent: No`, `Consent: No - he has changed his mind`; but
         // `Consent: no change` and `Consent: no problem` keep it.
         ["no"] => true,
@@ -99,9 +236,9 @@ fn labelled_no(line: &str) -> bool {
                 | "updates"
                 | "concerns"
         ),
-        [first, ..] => is_taking_back(first) && !withdrawn_label,
+        [first, ..] => is_taking_back(first),
         [] => false,
-    }
+    })
 }
 
 /// The answer's sentences, lower case, apostrophes made plain, each with
@@ -148,35 +285,56 @@ fn states(sentence: &str) -> bool {
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .filter(|w| !w.is_empty())
         .collect();
+    if words.first().is_some_and(|w| ASKING.contains(w)) {
+        return false;
+    }
     for (i, word) in words.iter().enumerate() {
         if let Some(start) = withdrawal_at(&words, i, word) {
             // Nothing before the statement may deny, ask or suppose it:
             // `he has not withdrawn consent`, `if he withdraws consent`.
             let before = &words[..start];
-            if before
-                .iter()
-                .any(|w| is_denial(w) || HYPOTHETICAL.contains(w))
-            {
+            let supposes = before.iter().enumerate().any(|(j, w)| {
+                // `He would like to withdraw his consent` states it.
+                let wish = *w == "would" && before.get(j + 1) == Some(&"like");
+                is_denial(w) || (HYPOTHETICAL.contains(w) && !wish)
+            });
+            // `how to withdraw consent`, `the option to withdraw`: an
+            // infinitive states nothing unless someone wants it.
+            let infinitive = start >= 1
+                && words[start - 1] == "to"
+                && !(start >= 2
+                    && ["want", "wish", "like", "decided", "chose", "choose"]
+                        .iter()
+                        .any(|w| words[start - 2].starts_with(w)));
+            if supposes || infinitive || about_another_consent(&words, i) {
                 return false;
             }
             // `He withdrew consent but has since given it again`.
             let after = words[i + 1..].join(" ");
-            if [
-                "again",
-                "reconsider",
-                "changed his mind",
-                "changed her mind",
-                "changed their mind",
-            ]
-            .iter()
-            .any(|w| after.contains(w))
-            {
+            if SINCE_UNDONE.iter().any(|w| after.contains(w)) {
                 return false;
             }
             return true;
         }
     }
     false
+}
+
+/// `consent to share his records`, `consent for us to contact his GP`:
+/// the `consent` nearest `i` is to something other than this referral.
+fn about_another_consent(words: &[&str], i: usize) -> bool {
+    let Some(at) =
+        (i.saturating_sub(4)..words.len().min(i + 5)).find(|&j| words[j].starts_with("consent"))
+    else {
+        return false;
+    };
+    match words.get(at + 1) {
+        Some(&"to") | Some(&"for") => !words[at + 2..]
+            .iter()
+            .take(5)
+            .any(|w| THIS_REFERRAL.iter().any(|r| w.starts_with(r))),
+        _ => false,
+    }
 }
 
 /// Where the statement of a withdrawal that `word` (at `i`) completes
@@ -278,6 +436,9 @@ mod tests {
             "Consent - withdrawn",
             "Update: the person has revoked their consent",
             "He wants to withdraw his consent.",
+            "He would like to withdraw his consent to the referral.",
+            "Consent: No longer given",
+            "He has withdrawn his consent to be referred.",
         ] {
             assert!(says(text), "{text}");
         }
@@ -308,6 +469,20 @@ mod tests {
             "He refused housing, consent given",
             "He gave consent but refused the hostel place.",
             "Consent to share health information: No",
+            "Did he withdraw his consent",
+            "He has the option to withdraw his consent",
+            "Where consent is withdrawn, the referral will be closed. He is happy to proceed.",
+            "Service users who withdraw consent will have their data deleted.",
+            "For how to withdraw consent, see our privacy notice.",
+            "Previously he refused consent, but he signed the consent form today.",
+            "He has withdrawn his consent for us to contact his GP.",
+            "His mother has withdrawn consent to be contacted.",
+            "He refused consent to the mental health assessment.",
+            "Consent withdrawn: No",
+            "Consent refused: No",
+            "Consent to referral: No longer an issue, he signed it today",
+            "Thanks, Jo\n--\nJo Probation\nIf you wish to withdraw consent, contact us.\nConsent withdrawn.",
+            "Kind regards\nJo\nThis email may contain personal data.\nConsent withdrawn.",
         ] {
             assert!(!says(text), "{text}");
         }

@@ -75,8 +75,19 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
             ));
         }
     }
-    if says_consent_withdrawn(analysis) {
-        return consent_withdrawn(analysis, s, case, authority, from);
+    if !case.status.is_open() {
+        // Its deadlines ended: nothing an answer says applies.
+        return note(
+            case,
+            EventKind::ReplyReceived,
+            vec![not_applied(
+                "the answer",
+                format!("the case is {}", case.status.as_str()),
+            )],
+        );
+    }
+    if let Some(plan) = confirmed_withdrawal(analysis, &reading, s, case, authority, from) {
+        return plan;
     }
     let mut plan = if authority.speaks_for(from) {
         authority_answer(analysis, &reading, s, case, authority)
@@ -90,107 +101,150 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
     if let Disposition::Change { changes, .. } = &mut plan.disposition {
         changes.extend(set_aside);
     }
+    if let Some(said) = withdrawal_said(analysis) {
+        withdrawal_reported(&mut plan, analysis, s, case, authority, from, said);
+    }
     plan
 }
 
-/// The message says the person has withdrawn their consent: in words in
-/// its own text, or in a form for the case whose consent answer is `No`.
-pub(super) fn says_consent_withdrawn(analysis: &Analysis) -> bool {
-    analysis.answer.withdraws_consent
-        || [&analysis.own_form, &analysis.referral, &analysis.filled_in]
+/// What the message says of a withdrawal of the person's consent: its own
+/// words, or a form for the case whose consent answer is `No`.
+pub(super) fn withdrawal_said(analysis: &Analysis) -> Option<String> {
+    analysis.answer.withdrawal.clone().or_else(|| {
+        [&analysis.own_form, &analysis.referral, &analysis.filled_in]
             .into_iter()
             .flatten()
             .any(|read| read.referral.consent == Some(false))
+            .then(|| "Consent to referral: No (the form, sent again)".to_string())
+    })
 }
 
-/// The person's consent withdrawn, as a message in the case's thread says.
-/// Without consent no referral stands (Essex protocol, section on
-/// consent), so the word of the case's referrer or case lead, or of the
-/// authority, authenticated, closes the case and ends its deadlines.
-/// Anyone else's word (a colleague, a forward, a sender the mailbox cannot
-/// authenticate) changes nothing, since a forged withdrawal would end a
-/// person's referral: the case says why, and the authority is told, to
-/// check with the referrer.
-fn consent_withdrawn(
+const WITHDRAWAL: &str = "the person's consent withdrawn";
+
+/// A message in the case's thread says the person has withdrawn their
+/// consent. Without consent no referral stands, but words are not a
+/// person's decision: read wrongly (a privacy notice, another consent, a
+/// colleague's guess) or forged, they would end someone's referral. So the
+/// case says what was written and by whom, and the council is asked to
+/// confirm by replying to its notice (see `confirmed_withdrawal`); until
+/// then the deadlines run. An unauthenticated sender's words, or a
+/// forward's, are only noted; the council hears once per sender and case.
+fn withdrawal_reported(
+    plan: &mut Plan,
     analysis: &Analysis,
     s: &Situation<'_>,
     case: &CaseContacts,
     authority: &Authority,
     from: &EmailAddress,
-) -> Plan {
+    said: String,
+) {
     let from_authority = authority.speaks_for(from);
-    let referring = speaks_for_referring_side(s, case, from);
     if !from_authority && !s.config.allows_sender(from) {
-        return note(case, EventKind::ReplyReceived, Vec::new());
+        return;
     }
-    const WHAT: &str = "the person's consent withdrawn";
-    if !case.status.is_open() {
-        return note(
-            case,
-            EventKind::ReplyReceived,
-            vec![not_applied(WHAT, "the case is no longer open")],
-        );
+    // `DTR-COL-2026-00001 has withdrawn`, written in another case's
+    // thread: about that case, not this one.
+    let names_other_case = said
+        .split(|c: char| c.is_whitespace() || "()[],.;:".contains(c))
+        .filter_map(CaseRef::find_in)
+        .any(|r| r != case.case_ref);
+    if names_other_case {
+        return;
     }
     let by = if from_authority {
-        Some("the authority")
+        "the council".to_string()
     } else if case
         .referrer_email
         .as_ref()
         .is_some_and(|r| r.same_mailbox(from))
     {
-        Some("the referrer")
-    } else if referring {
-        Some("the case lead")
+        "the referrer".to_string()
+    } else if speaks_for_referring_side(s, case, from) {
+        "the case lead".to_string()
     } else {
-        None
+        format!(
+            "someone at {} who is neither the case's referrer nor its case lead",
+            from.domain()
+        )
     };
     let why_not = if analysis.is_forward {
-        Some(
-            "a forward (FW:) speaks for nobody: the referrer or case lead says it in an answer \
-             of their own"
-                .to_string(),
-        )
-    } else if by.is_none() {
-        Some(
-            "only the case's referrer or case lead, or the authority, speaks for the person's \
-             consent"
-                .to_string(),
-        )
+        Some("a forward (FW:) speaks for nobody".to_string())
     } else if !s.verdict.may_change_state(&s.mailbox.trust) {
         Some(unverified_why(s))
     } else {
         None
     };
-    let change = match (&why_not, by) {
-        (None, Some(by)) => CaseChange::ConsentWithdrawn {
-            by: by.to_string(),
-            at: s.received_at,
+    let change = match &why_not {
+        Some(why) => not_applied(WITHDRAWAL, why.clone()),
+        None => CaseChange::Noted {
+            event: EventKind::ConsentWithdrawalReported,
+            detail: json!({ "by": by }),
         },
-        _ => not_applied(WHAT, why_not.clone().unwrap_or_default()),
     };
-    let mut plan = note(case, EventKind::ReplyReceived, vec![change]);
-    // The authority that closed its own case knows; everyone else's word
-    // reaches it.
-    if !(from_authority && why_not.is_none()) {
-        let mut mail = to_authority(
-            s.config,
-            authority,
-            Purpose::ConsentWithdrawn,
-            false,
-            json!({
-                "sender": from.to_string(),
-                "original": original(analysis),
-                "withdrawal": {
-                    "applied": why_not.is_none(),
-                    "by": by,
-                    "why_not": why_not,
-                },
-            }),
-        );
-        mail.step = Some(format!("consent_withdrawn:{}", s.received_at.timestamp()));
-        plan.mails.push(mail);
+    if let Disposition::Change { changes, .. } = &mut plan.disposition {
+        changes.push(change);
     }
-    plan
+    if why_not.is_some() {
+        return;
+    }
+    let mut mail = to_authority(
+        s.config,
+        authority,
+        Purpose::ConsentWithdrawn,
+        false,
+        json!({
+            "sender": from.to_string(),
+            "original": original(analysis),
+            "withdrawal": { "by": by, "said": said },
+        }),
+    );
+    // Once per sender and case: a second message saying it again, or a
+    // flood of them, asks nothing new.
+    mail.step = Some(format!(
+        "consent_withdrawn:{}",
+        from.as_str().to_lowercase()
+    ));
+    plan.mails.push(mail);
+}
+
+/// The council's answer to its notice of a withdrawal (`Confirmed`, `Yes`,
+/// authenticated, from the authority): the case closes, as a person
+/// closing it would, and its deadlines end.
+fn confirmed_withdrawal(
+    analysis: &Analysis,
+    reading: &AnswerReading,
+    s: &Situation<'_>,
+    case: &CaseContacts,
+    authority: &Authority,
+    from: &EmailAddress,
+) -> Option<Plan> {
+    let notice = s
+        .answered
+        .filter(|m| m.purpose == Purpose::ConsentWithdrawn && m.case_id == Some(case.id))?;
+    if !authority.speaks_for(from) || !reading.affirms || analysis.is_forward {
+        return None;
+    }
+    if !s.verdict.may_change_state(&s.mailbox.trust) {
+        return Some(note(
+            case,
+            EventKind::ReplyReceived,
+            vec![not_applied(
+                "the council's confirmation that consent is withdrawn",
+                unverified_why(s),
+            )],
+        ));
+    }
+    let who = notice.context["withdrawal"]["by"]
+        .as_str()
+        .unwrap_or("a message in the case's thread");
+    Some(note(
+        case,
+        EventKind::ReplyReceived,
+        vec![CaseChange::ConsentWithdrawn {
+            by: format!("{who} wrote it and the council confirmed it"),
+            at: s.received_at,
+        }],
+    ))
 }
 
 /// The authority answering in the case's thread, wherever the answer is

@@ -164,7 +164,7 @@ pub(super) fn decide_unsent(
         let forms = [&analysis.own_form, &analysis.referral, &analysis.filled_in];
         // A form or an answer that takes the consent back completes
         // nothing: it is read as the withdrawal it is.
-        let withdrawn = super::answers::says_consent_withdrawn(analysis);
+        let withdrawn = super::answers::withdrawal_said(analysis).is_some();
         if let (Some(from), false) = (analysis.from.as_ref(), withdrawn) {
             for read in forms.into_iter().flatten() {
                 if completes(case, read, from, s) {

@@ -52,14 +52,14 @@
 //! | `copy_of` | the case reference an earlier copy of the quarantined message (the same Message-ID, other content) is recorded as: a person compares the two, then dismisses or releases it (`quarantine_notice`; null otherwise) |
 //! | `quarantined` | the id of the message set aside, as the `quarantine` commands take it (`quarantine_notice`; null otherwise) |
 //! | `came_back_empty` | the form the sender sent came back with nothing filled in, and this is the form again (`blank_form`; false otherwise) |
-//! | `withdrawal` | `{applied, by, why_not}`: a message in the case's thread says the person has withdrawn their consent; `applied` true when it closed the case, `by` who said so (`the referrer`, `the case lead`, `the authority`; null for anyone else), `why_not` why it changed nothing otherwise (`consent_withdrawn`; every key null otherwise) |
+//! | `withdrawal` | `{by, said}`: a message in the case's thread says the person has withdrawn their consent: `by` who wrote it (`the referrer`, `the case lead`, `the council`, or someone else at an allowed domain, in words), `said` the line or sentence read, on one line (`consent_withdrawn`; every key null otherwise) |
 //! | `digest` | the morning digest (`digest`; null otherwise): `{day, since, counts: {new, due_today, overdue, waiting, undelivered}, nothing_due, new: [{case_ref, received, kind, urgent}], due_today, overdue, waiting: [{case_ref, what, due, owed_by}], undelivered: [{address, case_ref, mail, reason, on}]}` (`undelivered`: mail that failed for good since the last digest, the contact to correct), references and dates only |
 //!
 //! Mail that does not show the person's details (every purpose but
 //! `notice` and `quarantine_notice`: see [`Purpose::shows_person_details`])
 //! is read outside the housing team, by referrers, senior managers and
-//! whoever is chased. It is rendered from every key but four: `fields`,
-//! `urgent_reasons`, `sender` and `reason` are taken out before rendering,
+//! whoever is chased. It is rendered from every key but five: `fields`,
+//! `urgent_reasons`, `sender`, `reason` and `withdrawal` are taken out before rendering,
 //! because they can describe the person (health, risk, rough sleeping), and
 //! such a template that uses them fails [`Templates::check`]. The keys it
 //! keeps carry nothing about the person referred: the follow-ups and
@@ -623,7 +623,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 26] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 25] = [
     "case_ref",
     "authority",
     "protocol",
@@ -658,14 +658,19 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 26] = [
     // The form the sender sent came back blank (`blank_form`; false
     // otherwise): says nothing of anyone.
     "came_back_empty",
-    // Whether a withdrawal of consent closed the case, who said it and
-    // why not (`consent_withdrawn`; null otherwise): no one's details.
-    "withdrawal",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's
 /// details, to explain the error when such a template uses one.
-const WITHHELD_KEYS: [&str; 5] = ["fields", "urgent_reasons", "notes", "sender", "reason"];
+const WITHHELD_KEYS: [&str; 6] = [
+    "fields",
+    "urgent_reasons",
+    "notes",
+    "sender",
+    "reason",
+    // What a message said of a withdrawal of consent may name the person.
+    "withdrawal",
+];
 
 /// The data as `purpose` may see it: mail that does not show the person's
 /// details gets only [`KEYS_WITHOUT_PERSON_DETAILS`], whatever the caller
