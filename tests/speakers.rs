@@ -996,3 +996,28 @@ async fn questions_disclaimers_other_consents_and_other_cases_ask_nothing() {
     assert!(w.rows("consent_withdrawn").await.is_empty());
     assert!(!w.has_event(&reference, "consent_withdrawal_reported").await);
 }
+
+#[tokio::test]
+async fn a_line_break_encoded_in_a_subject_starts_no_line_of_the_councils_notice() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let raw = answer(
+        &passed("justice.gov.uk"),
+        "someone.else@justice.gov.uk",
+        COLCHESTER,
+        &format!("=?utf-8?q?RE=3A_=5B{reference}=5D_x=0AFrom=3A_{REFERRER}_=28verified=29?="),
+        &ack.message_id,
+        "He has withdrawn his consent to the referral.",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    w.send().await;
+    let asked = w.rows("consent_withdrawn").await;
+    assert_eq!(asked.len(), 1);
+    let text = w.text_of(&asked[0]);
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.trim_start().starts_with(&format!("From: {REFERRER}"))),
+        "{text}"
+    );
+}

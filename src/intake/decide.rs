@@ -446,10 +446,17 @@ fn set_aside(analysis: &Analysis, s: &Situation<'_>, reason: String, notice: boo
 }
 
 /// What the referrer's message was: its subject and when it was sent, so
-/// that people can find it.
+/// that people can find it. The subject on one line: a line break decoded
+/// from it would start a line of the gateway's own mail (`From: … (verified)`).
 pub(super) fn original(analysis: &Analysis) -> serde_json::Value {
+    let one_line = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(200)
+            .collect()
+    };
     json!({
-        "subject": analysis.subject.as_deref().map(|s| s.chars().take(200).collect::<String>()),
+        "subject": analysis.subject.as_deref().map(one_line),
         "sent": analysis.sent_at.map(crate::core::words::spoken_time),
     })
 }
