@@ -269,7 +269,10 @@ pub fn read_form(text: &str) -> FormReading {
         // The first option on the label's line and the others on lines of
         // their own below it (`Consent: Yes` over `No X`): one answer, so
         // that a mark below is not lost to the bare option above it.
-        if !value.is_empty() && !found.from_table {
+        // Boxes none of which is ticked on the label's line (`Consent: ☐
+        // Yes`) leave no value, but may be the first option all the same.
+        let chooses = matches!(kind, ValueKind::Boolean | ValueKind::Choice);
+        if chooses && !found.from_table && !found.value.trim_matches(is_space).is_empty() {
             let mut offered: Vec<&str> = vec![found.value];
             offered.extend(lines.iter().skip(i).take(16).copied());
             if let Some((options, after)) = options_on_lines(kind, &offered, 0) {
