@@ -694,6 +694,38 @@ fn radio_buttons_read_as_the_filled_one() {
 }
 
 #[test]
+fn a_denial_of_consent_further_from_the_word_takes_a_yes_back() {
+    let taken_back = "He has told me today that he does not, after all, give his consent";
+    let r = read_form(&format!("Consent to referral: Yes\n{taken_back}\n"));
+    let consent = &r.values[&Field::Consent];
+    assert!(consent.ends_with(taken_back), "{consent:?}");
+    assert_ne!(
+        crate::core::referral::yes_no(consent),
+        Some(true),
+        "{consent:?}"
+    );
+    let r = read_form("Consent to referral: Yes\nShe does not now agree to the referral\n");
+    assert_ne!(
+        crate::core::referral::yes_no(&r.values[&Field::Consent]),
+        Some(true)
+    );
+    // A No so followed stays a no.
+    let r = read_form(&format!("Consent to referral: No\n{taken_back}\n"));
+    assert_eq!(r.values[&Field::Consent], "No");
+    // A denial of something else, or of taking it back, takes nothing back.
+    for kept in [
+        "He was not able to sign; verbal consent given",
+        "He has not withdrawn his consent",
+        "He does not have the consent form with him",
+        "He cannot sign, agrees verbally",
+        "He could not sign but verbal consent was given",
+    ] {
+        let r = read_form(&format!("Consent to referral: Yes\n{kept}\n"));
+        assert_eq!(r.values[&Field::Consent], "Yes", "{kept}");
+    }
+}
+
+#[test]
 fn options_in_one_table_cell_read_as_the_marked_one() {
     // `<td>☐ Yes<br>☒ No</td>` with an empty cell after it.
     assert_eq!(

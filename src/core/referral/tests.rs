@@ -657,3 +657,14 @@ fn words_about_other_consents_guidance_or_other_news_take_nothing_back() {
     assert_ne!(r.outcome, Outcome::NoConsent, "{r:?}");
     assert_eq!(r.referral.consent, None);
 }
+
+#[test]
+fn a_yes_taken_back_by_a_denial_further_from_consent_is_asked_again() {
+    let taken_back = "He has told me today that he does not, after all, give his consent";
+    let r = read(&COMPLETE.replace("Consent: Yes\n", &format!("Consent: Yes\n{taken_back}\n")));
+    assert_eq!(r.referral.consent, None, "{r:?}");
+    assert_eq!(r.outcome, Outcome::Incomplete);
+    assert!(r.invalid.contains(&Field::Consent), "{r:?}");
+    let r = read(&COMPLETE.replace("Consent: Yes\n", &format!("Consent: No\n{taken_back}\n")));
+    assert_eq!(r.outcome, Outcome::NoConsent);
+}
