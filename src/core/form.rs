@@ -269,7 +269,10 @@ pub fn read_form(text: &str) -> FormReading {
         // The first option on the label's line and the others on lines of
         // their own below it (`Consent: Yes` over `No X`): one answer, so
         // that a mark below is not lost to the bare option above it.
-        if !value.is_empty() && !found.from_table {
+        // Boxes none of which is ticked on the label's line (`Consent: ☐
+        // Yes`) leave no value, but may be the first option all the same.
+        let chooses = matches!(kind, ValueKind::Boolean | ValueKind::Choice);
+        if chooses && !found.from_table && !found.value.trim_matches(is_space).is_empty() {
             let mut offered: Vec<&str> = vec![found.value];
             offered.extend(lines.iter().skip(i).take(16).copied());
             if let Some((options, after)) = options_on_lines(kind, &offered, 0) {
@@ -303,7 +306,9 @@ pub fn read_form(text: &str) -> FormReading {
                 // `Consent withdrawn 03/12`, `now refuses`; not the case's
                 // other news (`He refused a hostel place`).
                 let short = few_words(next);
-                if takes_back(next) && (short || about_consent(next)) && !about_something_else(next)
+                if (takes_back(next) || denies_consent(next))
+                    && (short || about_consent(next))
+                    && !about_something_else(next)
                 {
                     last = Some(at);
                 }
@@ -427,7 +432,10 @@ fn consent_taken_back(lines: &[&str], reading: &mut FormReading) {
             return;
         }
         let short = few_words(first);
-        if takes_back(first) && (short || about_consent(first)) && !about_something_else(first) {
+        if (takes_back(first) || denies_consent(first))
+            && (short || about_consent(first))
+            && !about_something_else(first)
+        {
             // Read as given, but unreadable: asked again.
             let unsettled = format!("{UNREADABLE}{first}");
             reading.values.insert(Field::Consent, unsettled);
@@ -706,6 +714,60 @@ fn takes_back(line: &str) -> bool {
         || words
             .windows(3)
             .any(|three| matches!(three, ["not", "been", "given" | "obtained"]))
+}
+
+/// A denial of consent further from the word than [`takes_back`] looks,
+/// read in a consent answer and the lines under it only: `he does not,
+/// after all, give his consent`. Within one sentence or clause, a denial
+/// and then, within seven words, the consent (`consent given`, `the
+/// consent form` are other things), or agreement with no comma between
+/// (`he cannot sign, agrees verbally` denies nothing); with nothing taken
+/// back between (`not withdrawn his consent`) and no `but`.
+fn denies_consent(text: &str) -> bool {
+    let lowered = text.to_lowercase().replace(['\'', '\u{2019}'], "");
+    lowered.split([';', '.']).any(|clause| {
+        // Each word with the number of commas before it.
+        let words: Vec<(usize, &str)> = clause
+            .split(',')
+            .enumerate()
+            .flat_map(|(part, text)| {
+                text.split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(move |w| (part, w))
+            })
+            .collect();
+        words.iter().enumerate().any(|(at, &(part, w))| {
+            let denial = matches!(
+                w,
+                "not" | "never" | "doesnt" | "dont" | "didnt" | "wont" | "hasnt" | "cannot"
+            );
+            if !denial {
+                return false;
+            }
+            for (k, &(next_part, next)) in words.iter().enumerate().skip(at + 1).take(7) {
+                if next.starts_with("consent") {
+                    let after = words.get(k + 1).map(|&(_, w)| w);
+                    return !matches!(
+                        after,
+                        Some("form" | "forms" | "given" | "obtained" | "held" | "signed")
+                    );
+                }
+                if next.starts_with("agree") {
+                    return next_part == part;
+                }
+                let stops = next == "but"
+                    || [
+                        "withdr", "revok", "refus", "retract", "rescind", "declin", "cancel",
+                    ]
+                    .iter()
+                    .any(|stem| next.starts_with(stem));
+                if stops {
+                    return false;
+                }
+            }
+            false
+        })
+    })
 }
 
 /// Two questions answered on one line, set apart by a wide gap (`First

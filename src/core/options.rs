@@ -75,11 +75,18 @@ pub(super) fn under_grid(
     Some(row)
 }
 
+/// How many blank lines may stand between two options on lines of their
+/// own: an empty paragraph between two (Outlook's `<p>&nbsp;</p>`) reads
+/// as three.
+const BLANKS_BETWEEN_OPTIONS: usize = 3;
+
 /// The options of a yes/no or fixed-choice question each on its own line
 /// below it (`Yes` / `No X`, `☐ remand` / `☒ sentenced`, `Yes:` / `No: X`,
-/// `Y` / `N X`, `- Yes` / `- No X`), one blank line at most between them
-/// (Outlook's paragraphs): two or more such lines from `from`, read as one
-/// answer with the options set apart, and the line after them.
+/// `Y` / `N X`, `- Yes` / `- No X`, `No (ticked)`), with a third option
+/// between or after them (`Don't know`, `N/A`), blank lines between them
+/// (Outlook's paragraphs, an empty one among them): two or more such lines
+/// from `from`, read as one answer with the options set apart, and the
+/// line after them.
 pub(super) fn options_on_lines(
     kind: ValueKind,
     lines: &[&str],
@@ -92,27 +99,25 @@ pub(super) fn options_on_lines(
     let mut next = from;
     let mut at = from;
     while options.len() < 8 {
-        let Some(line) = lines.get(at) else { break };
-        if line.trim_matches(is_space).is_empty() && !options.is_empty() {
-            // One blank line between two options; none after the last.
-            at += 1;
-            continue;
+        if !options.is_empty() {
+            // Blank lines between two options; none after the last.
+            let blanks = lines[at.min(lines.len())..]
+                .iter()
+                .take(BLANKS_BETWEEN_OPTIONS + 1)
+                .take_while(|l| l.trim_matches(is_space).is_empty())
+                .count();
+            if blanks > BLANKS_BETWEEN_OPTIONS {
+                break;
+            }
+            at += blanks;
         }
+        let Some(line) = lines.get(at) else { break };
         let Some(option) = option_line(kind, line) else {
             break;
         };
         options.push(option);
         at += 1;
         next = at;
-        if lines
-            .get(at)
-            .is_some_and(|l| l.trim_matches(is_space).is_empty())
-            && lines
-                .get(at + 1)
-                .is_some_and(|l| l.trim_matches(is_space).is_empty())
-        {
-            break;
-        }
     }
     if options.len() < 2 {
         return None;
@@ -144,13 +149,16 @@ pub(super) fn options_on_lines(
 
 /// One option on a line of its own, as the tick-box reader takes it: the
 /// option with its mark, without a list's bullet (`- No X`) or the colon
-/// after the option (`No: X`); `None` when the line is no option.
+/// after the option (`No: X`), a mark said in words written as an `X`
+/// (`No - ticked`, `No (selected)`); `None` when the line is no option.
 fn option_line(kind: ValueKind, line: &str) -> Option<String> {
     let line = line.trim_matches(is_space);
     let line = match line.strip_prefix(['-', '*', '•', '–']) {
         Some(rest) if rest.starts_with(is_space) => rest.trim_start_matches(is_space),
         _ => line,
     };
+    let marked_in_words = marked_in_words(line).map(|option| format!("{option} X"));
+    let line = marked_in_words.as_deref().unwrap_or(line);
     let line = match line.split_once(':') {
         // `No: X`: the colon after the option's one word, nothing after it
         // but the mark.
@@ -177,12 +185,45 @@ fn option_line(kind: ValueKind, line: &str) -> Option<String> {
                     .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case("x"))
                     .map(str::to_lowercase)
                     .collect();
-                matches!(words.as_slice(), [w] if matches!(w.as_str(), "yes" | "no" | "y" | "n"))
+                match words.as_slice() {
+                    [w] => matches!(w.as_str(), "yes" | "no" | "y" | "n" | "unknown" | "unsure"),
+                    // The third option some forms offer.
+                    [a, b] => matches!(
+                        (a.as_str(), b.as_str()),
+                        ("n", "a") | ("dont", "know") | ("not", "known" | "sure" | "asked")
+                    ),
+                    [a, b, c] => {
+                        matches!((a.as_str(), b.as_str(), c.as_str()), ("don", "t", "know"))
+                    }
+                    _ => false,
+                }
             }
             // A box with each option.
             _ => has_boxes(&line),
         };
     fits.then_some(line)
+}
+
+/// The option of a line that says in words that it is the one marked:
+/// `No - ticked`, `No (ticked)`, `No (selected)`, `Yes: chosen`.
+fn marked_in_words(line: &str) -> Option<&str> {
+    let body = line.trim_end_matches([')', ']', ' ']);
+    let word_from = body
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_alphabetic())
+        .map_or(0, |(at, c)| at + c.len_utf8());
+    let word = &body[word_from..];
+    if !["ticked", "selected", "chosen", "checked", "marked"]
+        .iter()
+        .any(|marked| word.eq_ignore_ascii_case(marked))
+    {
+        return None;
+    }
+    let option = body[..word_from].trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '(' | '[' | '-' | ':' | '\u{2013}')
+    });
+    (!option.is_empty()).then_some(option)
 }
 
 /// An option's text without the empty boxes around it.

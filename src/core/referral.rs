@@ -311,7 +311,7 @@ fn set_field(r: &mut Referral, field: Field, raw: &str, ctx: &ReadingContext<'_>
         ExpectedReleaseDate => {
             r.expected_release_date = Some(parse_british_date(raw, ctx.sent_on, DateRole::Event)?)
         }
-        Consent => r.consent = Some(yes_no(raw)?),
+        Consent => r.consent = Some(consent(raw)?),
         PersonPhone => r.person_phone = Some(PhoneNumber::parse(raw)?),
         PersonEmail => r.person_email = Some(EmailAddress::find_in(raw)?),
         CurrentAccommodation => r.current_accommodation = text(),
@@ -565,6 +565,120 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
             }
         }
     }
+}
+
+/// A consent answer as [`yes_no`] reads it, except that a yes that is no
+/// plain yes is asked again (never read as a refusal): one put as a
+/// question (`Yes?`), on a condition (`Yes if the council needs it`,
+/// `Yes, subject to ...`), or beside the person's own denial or someone
+/// else's agreement (`Yes - his mother agreed; he has not`). The consent
+/// must be the person's own, given as it stands.
+fn consent(raw: &str) -> Option<bool> {
+    let answer = yes_no(raw)?;
+    (!answer || !hedged_yes(raw)).then_some(answer)
+}
+
+/// Whether a yes is put as a question, on a condition, beside the
+/// person's own denial or beside someone else's agreement.
+fn hedged_yes(raw: &str) -> bool {
+    let trimmed = raw.trim();
+    let first_word = trimmed
+        .find(|c: char| !c.is_alphanumeric())
+        .unwrap_or(trimmed.len());
+    // `Yes?`, `Y? see notes`; not `Agreed? Yes`.
+    let question = trimmed.ends_with('?')
+        || (trimmed[first_word..].starts_with('?')
+            && matches!(trimmed[..first_word].to_lowercase().as_str(), "yes" | "y"));
+    let spaced = format!(" {} ", words(raw));
+    let says = |phrase: &str| spaced.contains(&format!(" {phrase} "));
+    let conditional = [
+        "if",
+        "unless",
+        "subject to",
+        "provided",
+        "providing",
+        "as long as",
+        "so long as",
+        "depending on",
+        "depends on",
+        "conditional",
+        "on condition",
+    ]
+    .iter()
+    .any(|phrase| says(phrase));
+    question || conditional || denied_or_someone_else_s(raw)
+}
+
+/// `he has not`, `she hasn't`, `they do not agree` (a clause that ends at
+/// the denial or goes on to agreement), or `his mother agreed`, `her
+/// partner has consented` when the person's own agreement is not said.
+fn denied_or_someone_else_s(raw: &str) -> bool {
+    let is_person = |w: &str| matches!(w, "he" | "she" | "they");
+    let agreeing = |w: &str| {
+        matches!(
+            w,
+            "agree" | "agreed" | "agrees" | "consent" | "consented" | "consents" | "given"
+        )
+    };
+    let mut own_agreement = false;
+    let mut someone_else = false;
+    for clause in raw.split([';', ',', '.', '(', ')', '-', '\u{2013}', '\u{2014}']) {
+        let clause = words(clause);
+        let w: Vec<&str> = clause.split(' ').filter(|w| !w.is_empty()).collect();
+        for (at, word) in w.iter().enumerate() {
+            let rest = &w[at + 1..];
+            if is_person(word) {
+                let auxiliary = rest.first().is_some_and(|a| {
+                    matches!(
+                        *a,
+                        "has"
+                            | "have"
+                            | "had"
+                            | "hasn"
+                            | "haven"
+                            | "hadn"
+                            | "does"
+                            | "do"
+                            | "did"
+                            | "doesn"
+                            | "don"
+                            | "didn"
+                            | "is"
+                            | "isn"
+                            | "was"
+                            | "wasn"
+                            | "will"
+                            | "won"
+                            | "would"
+                            | "wouldn"
+                    )
+                });
+                let denied_at = match rest {
+                    ["never", ..] => Some(1),
+                    [_, "not" | "t" | "never", ..] if auxiliary => Some(2),
+                    _ => None,
+                };
+                if let Some(after) = denied_at {
+                    let then = &rest[after..];
+                    if then.is_empty() || then.iter().take(2).any(|n| agreeing(n)) {
+                        return true;
+                    }
+                }
+                own_agreement |= rest.iter().take(2).any(|n| agreeing(n) || *n == "and");
+            }
+            if matches!(*word, "his" | "her" | "their") {
+                // `his mother agreed`; not `his consent was given`.
+                someone_else |= rest.len() >= 2
+                    && !matches!(rest[0], "consent" | "agreement" | "form")
+                    && rest
+                        .iter()
+                        .skip(1)
+                        .take(3)
+                        .any(|n| matches!(*n, "agreed" | "agrees" | "consented" | "consents"));
+            }
+        }
+    }
+    someone_else && !own_agreement
 }
 
 /// Whether the answer's first word runs straight on into another, with no

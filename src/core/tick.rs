@@ -26,17 +26,18 @@ pub enum Ticks {
 
 /// Ticked marks (a filled radio button among them). `X` counts only as a
 /// word of its own. The filled circle, diamond and star are the marks of a
-/// check box or radio button drawn in those styles.
-const TICKED: [char; 13] = [
-    '☒', '☑', '✓', '✔', '✅', '✗', '✘', '■', '◉', '⦿', '●', '◆', '★',
+/// check box or radio button drawn in those styles; `⚫` is the emoji's
+/// filled radio button.
+const TICKED: [char; 14] = [
+    '☒', '☑', '✓', '✔', '✅', '✗', '✘', '■', '◉', '⦿', '●', '◆', '★', '⚫',
 ];
 /// Crosses typed as marks (`×`, `✖`, `✕`, `❌`): read as `X` is, only as a
 /// word of their own.
 pub(super) const CROSSES: [char; 4] = ['×', '✖', '✕', '❌'];
 /// Wingdings' boxes as they read without the font.
 const WINGDINGS: [char; 3] = ['þ', 'ý', '¨'];
-/// Empty boxes (an empty radio button among them).
-const EMPTY: [char; 11] = ['☐', '□', '◻', '⬜', '❏', '❐', '❑', '❒', '○', '◯', '❍'];
+/// Empty boxes (empty radio buttons among them, `⚪` the emoji's).
+const EMPTY: [char; 12] = ['☐', '□', '◻', '⬜', '❏', '❐', '❑', '❒', '○', '◯', '❍', '⚪'];
 /// Makes the character before it an emoji (`✔️`, `☑️`): part of the mark.
 const EMOJI_STYLE: char = '\u{fe0f}';
 
@@ -117,6 +118,19 @@ fn read_cells(text: &str) -> Ticks {
                 if in_cells =>
             {
                 pairs.push((option.clone(), *ticked));
+                any_box = true;
+            }
+            // A cell that holds options each beside its own box (`☐ Yes ☒
+            // No`, `<td>☐ Yes<br>☒ No</td>` as HTML is read): read as
+            // cells of their own, so that an empty cell beside it is no box.
+            many if in_cells && many.len() >= 4 && many.len() % 2 == 0 && alternates(many) => {
+                for pair in many.chunks_exact(2) {
+                    if let [Token::Box { ticked }, Token::Text(option)]
+                    | [Token::Text(option), Token::Box { ticked }] = pair
+                    {
+                        pairs.push((option.clone(), *ticked));
+                    }
+                }
                 any_box = true;
             }
             _ => {
@@ -444,7 +458,7 @@ fn push_text(tokens: &mut Vec<Token>, text: &mut String) {
 }
 
 /// A box at the start of `text`: whether ticked, and its length. `[x]`,
-/// `[ ]`, `( )`, `(✓)`, a box or tick character, or `X` as a word of its
+/// `[ ]`, `( )`, `(✓)`, `(•)`, a box or tick character, or `X` as a word of its
 /// own (`word_start`: nothing but white space before it).
 fn box_at(text: &str, word_start: bool) -> Option<(bool, usize)> {
     let first = text.chars().next()?;
@@ -483,7 +497,8 @@ fn box_at(text: &str, word_start: bool) -> Option<(bool, usize)> {
         let inner = text[1..inner_end].trim();
         let ticked = match inner {
             "" => false,
-            "x" | "X" => true,
+            // `(•) Yes ( ) No`: a radio button typed with a bullet in it.
+            "x" | "X" | "•" => true,
             _ if inner.chars().count() == 1 && TICKED.contains(&inner.chars().next()?) => true,
             _ => return None,
         };

@@ -790,3 +790,18 @@ fn a_statement_at_the_top_of_a_sheet_does_not_swallow_the_rule_after_it() {
         assert_eq!(values(&html)[&Field::Consent], "No", "{head}");
     }
 }
+
+#[test]
+fn options_in_paragraphs_an_empty_one_between_or_in_one_cell() {
+    // Outlook writes an empty paragraph as `<p class=MsoNormal>&nbsp;</p>`.
+    let html = "<p class=MsoNormal>Consent to referral:</p>\
+        <p class=MsoNormal>&#9744; Yes</p><p class=MsoNormal>&nbsp;</p>\
+        <p class=MsoNormal>&#9746; No</p><p class=MsoNormal>Full name: Sam Example</p>";
+    let v = values(html);
+    assert_eq!(v[&Field::Consent], "No");
+    assert_eq!(v[&Field::FullName], "Sam Example");
+    // One cell for the options, an empty notes cell beside it.
+    let html = "<table><tr><td>Consent to referral</td><td>&#9744; Yes<br>&#9746; No</td>\
+        <td></td></tr></table>";
+    assert_eq!(values(html)[&Field::Consent], "No");
+}

@@ -612,3 +612,133 @@ fn a_divider_over_a_section_heading_or_the_form_s_label_is_no_signature() {
         r.values
     );
 }
+
+/// The consent answer a form reads as, by the referral's reading of it.
+fn consent_of(text: &str) -> Option<String> {
+    read_form(text).values.get(&Field::Consent).cloned()
+}
+
+#[test]
+fn options_on_lines_of_their_own_marked_in_words() {
+    for text in [
+        "Consent to referral: Yes\nNo - ticked\n",
+        "Consent to referral: Yes\nNo (ticked)\n",
+        "Consent to referral: Yes\nNo (selected)\n",
+        "Consent to referral:\nYes\nNo (ticked)\n",
+        "Consent to referral:\nYes\nNo: ticked\n",
+    ] {
+        assert_eq!(
+            consent_of(&format!("{text}Full name: Sam Example\n")).as_deref(),
+            Some("No"),
+            "{text:?}"
+        );
+    }
+    for text in [
+        "Consent to referral: Yes (ticked)\nNo\n",
+        "Consent to referral:\nYes - selected\nNo\n",
+    ] {
+        assert_eq!(consent_of(text).as_deref(), Some("Yes"), "{text:?}");
+    }
+    // An explanation under a yes is no option marked in words.
+    assert_eq!(
+        consent_of("Consent to referral: Yes\nNo - see notes\n").as_deref(),
+        Some("Yes")
+    );
+}
+
+#[test]
+fn a_blank_line_or_a_third_option_between_the_options() {
+    for text in [
+        "Consent to referral: Yes\n\nNo X\n",
+        "Consent to referral: Yes\n\nNo (ticked)\n",
+        "Consent to referral: Yes\nDon't know\nNo X\n",
+        "Consent to referral: Yes\nN/A\nNo X\n",
+        "Consent to referral:\nYes\n\nDon't know\n\nNo X\n",
+        "Consent to referral:\n\u{2610} Yes\n\u{2610} N/A\n\u{2612} No\n",
+        // An empty paragraph between two (`<p>&nbsp;</p>`, as HTML is read).
+        "Consent to referral:\n\n\u{2610} Yes\n\n\n\n\u{2612} No\n\n",
+        "Consent to referral: \u{2610} Yes\n\n\n\n\u{2612} No\n\n",
+    ] {
+        assert_eq!(
+            consent_of(&format!("{text}Full name: Sam Example\n")).as_deref(),
+            Some("No"),
+            "{text:?}"
+        );
+    }
+    // The third option marked: no yes and no no.
+    let r = consent_of("Consent to referral:\nYes\nDon't know X\nNo\n");
+    assert_eq!(r.as_deref(), Some("Don't know"));
+    // Far apart, a `No` is no option of the yes above it.
+    assert_eq!(
+        consent_of("Consent to referral: Yes\n\n\n\n\nNo\n").as_deref(),
+        Some("Yes")
+    );
+}
+
+#[test]
+fn radio_buttons_read_as_the_filled_one() {
+    for (text, want) in [
+        ("\u{26aa} Yes \u{26ab} No", "No"),
+        ("\u{26ab} Yes \u{26aa} No", "Yes"),
+        ("\u{25cb} Yes \u{25cf} No", "No"),
+        ("( ) Yes (x) No", "No"),
+        ("(\u{2022}) Yes ( ) No", "Yes"),
+        ("( ) Yes (\u{2022}) No", "No"),
+    ] {
+        assert_eq!(
+            consent_of(&format!("Consent to referral: {text}\n")).as_deref(),
+            Some(want),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn a_denial_of_consent_further_from_the_word_takes_a_yes_back() {
+    let taken_back = "He has told me today that he does not, after all, give his consent";
+    let r = read_form(&format!("Consent to referral: Yes\n{taken_back}\n"));
+    let consent = &r.values[&Field::Consent];
+    assert!(consent.ends_with(taken_back), "{consent:?}");
+    assert_ne!(
+        crate::core::referral::yes_no(consent),
+        Some(true),
+        "{consent:?}"
+    );
+    let r = read_form("Consent to referral: Yes\nShe does not now agree to the referral\n");
+    assert_ne!(
+        crate::core::referral::yes_no(&r.values[&Field::Consent]),
+        Some(true)
+    );
+    // A No so followed stays a no.
+    let r = read_form(&format!("Consent to referral: No\n{taken_back}\n"));
+    assert_eq!(r.values[&Field::Consent], "No");
+    // A denial of something else, or of taking it back, takes nothing back.
+    for kept in [
+        "He was not able to sign; verbal consent given",
+        "He has not withdrawn his consent",
+        "He does not have the consent form with him",
+        "He cannot sign, agrees verbally",
+        "He could not sign but verbal consent was given",
+    ] {
+        let r = read_form(&format!("Consent to referral: Yes\n{kept}\n"));
+        assert_eq!(r.values[&Field::Consent], "Yes", "{kept}");
+    }
+}
+
+#[test]
+fn options_in_one_table_cell_read_as_the_marked_one() {
+    // `<td>☐ Yes<br>☒ No</td>` with an empty cell after it.
+    assert_eq!(
+        consent_of("Consent to referral\t\u{2610} Yes \u{2612} No\u{1f}\n").as_deref(),
+        Some("No")
+    );
+    assert_eq!(
+        consent_of("Consent to referral\t\u{2612} Yes \u{2610} No\u{1f}\u{1f}\n").as_deref(),
+        Some("Yes")
+    );
+    // Boxes that still cannot be matched stay as written.
+    assert_eq!(
+        consent_of("Consent to referral\t\u{2610} Yes \u{2612} No\u{1f}X\n").as_deref(),
+        Some("\u{2610} Yes \u{2612} No X")
+    );
+}

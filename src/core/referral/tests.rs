@@ -657,3 +657,62 @@ fn words_about_other_consents_guidance_or_other_news_take_nothing_back() {
     assert_ne!(r.outcome, Outcome::NoConsent, "{r:?}");
     assert_eq!(r.referral.consent, None);
 }
+
+#[test]
+fn a_yes_that_is_no_plain_yes_is_asked_again_never_refused() {
+    let read_consent = |answer: &str| {
+        let r = read(&COMPLETE.replace("Consent: Yes", &format!("Consent: {answer}")));
+        (
+            r.outcome,
+            r.referral.consent,
+            r.invalid.contains(&Field::Consent),
+        )
+    };
+    for unclear in [
+        // Someone else's agreement, the person's own denial.
+        "Yes - his mother agreed; he has not",
+        "Yes - his partner consented",
+        "Yes - he hasn't",
+        "Yes?",
+        "Y?",
+        "Yes if the council needs it",
+        "Yes, subject to his solicitor's advice",
+        "Yes, provided he gets a hostel place",
+        "No objection as long as it is Colchester",
+    ] {
+        assert_eq!(
+            read_consent(unclear),
+            (Outcome::Incomplete, None, true),
+            "{unclear}"
+        );
+    }
+    for agreed in [
+        "Yes",
+        "Yes - signed form held",
+        "Yes, verbally on 3 Dec",
+        "Yes - he agreed at his induction",
+        "Yes - signed consent held, see his notes",
+    ] {
+        assert_eq!(
+            read_consent(agreed),
+            (Outcome::Complete, Some(true), false),
+            "{agreed}"
+        );
+    }
+    // Only consent is read so: another yes/no question keeps its yes.
+    let r = read(&format!(
+        "{COMPLETE}At risk of rough sleeping: Yes if released without an address\n"
+    ));
+    assert_eq!(r.referral.rough_sleeping_risk, Some(true));
+}
+
+#[test]
+fn a_yes_taken_back_by_a_denial_further_from_consent_is_asked_again() {
+    let taken_back = "He has told me today that he does not, after all, give his consent";
+    let r = read(&COMPLETE.replace("Consent: Yes\n", &format!("Consent: Yes\n{taken_back}\n")));
+    assert_eq!(r.referral.consent, None, "{r:?}");
+    assert_eq!(r.outcome, Outcome::Incomplete);
+    assert!(r.invalid.contains(&Field::Consent), "{r:?}");
+    let r = read(&COMPLETE.replace("Consent: Yes\n", &format!("Consent: No\n{taken_back}\n")));
+    assert_eq!(r.outcome, Outcome::NoConsent);
+}
