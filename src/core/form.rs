@@ -160,8 +160,14 @@ pub fn read_form(text: &str) -> FormReading {
                 .find(|(_, l)| !l.trim().is_empty())
                 .map(|(at, _)| at)
         };
+        // The form's own name for a label, or another name for one no
+        // signature carries (`MAPPA level`, `NOMIS number`): a
+        // signature's `Name:`, `Tel:` or `Organisation:` is its writer's.
         let the_form_s = |at: usize| {
-            label_at(at).is_some_and(|next| next.label.written_as_the_form_s(next.written))
+            label_at(at).is_some_and(|next| {
+                next.label.written_as_the_form_s(next.written)
+                    || matches!(next.label, Label::Field(f) if !in_signatures(f))
+            })
         };
         let divider = line.trim() == "--"
             && next_filled(i).is_some_and(|at| {
@@ -636,6 +642,19 @@ fn without_ps(line: &str) -> &str {
 }
 
 /// The fields a signature gives of its writer.
+/// Fields whose other names a signature also carries (`Name:`, `Tel:`,
+/// `Email:`, `Organisation:`, `Address:`).
+fn in_signatures(field: Field) -> bool {
+    about_the_writer(field)
+        || matches!(
+            field,
+            Field::PersonPhone
+                | Field::PersonEmail
+                | Field::CurrentAccommodation
+                | Field::CurrentLocation
+        )
+}
+
 fn about_the_writer(field: Field) -> bool {
     matches!(
         field,

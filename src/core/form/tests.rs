@@ -591,6 +591,8 @@ fn a_divider_over_a_section_heading_or_the_form_s_label_is_no_signature() {
         "--\nSECTION 2 - HOUSING\nCurrent accommodation: None\nConsent to referral: No\n",
         "--\nDate of birth: 04/05/1983\nConsent to referral: No\n",
         "--\n\nPart B Health\n\nConsent to referral: No\n",
+        "--\nMAPPA level: 2\nConsent to referral: No\n",
+        "--\nNOMIS number: A1234BC\nConsent to referral: No\n",
     ] {
         let r = read_form(&format!(
             "Full name: Sam Example\nCustody status: remand\n{under}"
@@ -611,6 +613,22 @@ fn a_divider_over_a_section_heading_or_the_form_s_label_is_no_signature() {
         "{:?}",
         r.values
     );
+    // A signature's own lines under the dashes (`Tel:`, `Email:`, `Name:`)
+    // are the writer's, whatever the form calls them.
+    for signature in [
+        "-- \nTel: 01632 960000\nMental health: see notes\n",
+        "-- \nName: Jo Officer\nMental health: see notes\n",
+        "-- \nOrganisation: HMPPS\nMental health: see notes\n",
+    ] {
+        let r = read_form(&format!(
+            "Full name: Sam Example\nCustody status: remand\nReason at risk of homelessness: None\n{signature}"
+        ));
+        assert!(
+            !r.values.contains_key(&Field::MentalHealth),
+            "{signature}: {:?}",
+            r.values
+        );
+    }
 }
 
 /// The consent answer a form reads as, by the referral's reading of it.
