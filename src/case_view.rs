@@ -705,6 +705,14 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
              asked to confirm it (until then the deadlines run)",
             str_of(&detail, "by").unwrap_or("the referring side")
         ),
+        EventKind::ConsentWithdrawn
+            if detail.get("refused").and_then(Value::as_bool) == Some(true) =>
+        {
+            format!(
+                "No consent ({}): the referral is refused and its deadlines ended",
+                str_of(&detail, "by").unwrap_or("the council confirmed it")
+            )
+        }
         EventKind::ConsentWithdrawn => format!(
             "Consent withdrawn ({}): the case closed and its deadlines ended",
             str_of(&detail, "by").unwrap_or("the council confirmed it")

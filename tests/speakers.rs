@@ -890,6 +890,17 @@ async fn an_incomplete_case_whose_consent_is_answered_no_is_not_completed() {
     assert!(w.has_event(&reference, "consent_withdrawal_reported").await);
     assert_eq!(w.rows("acknowledgement").await.len(), 0);
     assert_eq!(w.rows("consent_withdrawn").await.len(), 1);
+    // Confirmed, a referral never consented to is refused, as one sent
+    // without consent is, and counted so.
+    w.send().await;
+    let notice = w.rows("consent_withdrawn").await.remove(0);
+    w.put(
+        "colchester",
+        &council_replies(&reference, &notice, "Yes, confirmed."),
+        uk(2026, 11, 24, 14, 0),
+    )
+    .await;
+    assert_eq!(w.status(&reference).await, "refused");
 }
 
 #[tokio::test]
@@ -1020,4 +1031,43 @@ async fn a_line_break_encoded_in_a_subject_starts_no_line_of_the_councils_notice
             .any(|l| l.trim_start().starts_with(&format!("From: {REFERRER}"))),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn mail_still_queued_for_a_case_closed_does_not_go() {
+    let w = world().await;
+    // The request for what is missing is written but not yet sent (held
+    // back, say, by the hourly limit) when the council closes the case.
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "closed-early@justice.gov.uk",
+                &[("Date of birth", "")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.store
+        .close_case(&reference, "referred elsewhere")
+        .await
+        .expect("close");
+    let asked = w.rows("incomplete").await.remove(0);
+    assert_eq!(asked.status.as_str(), "failed", "{asked:?}");
+    assert!(
+        asked
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("the case was closed before it went")),
+        "{asked:?}"
+    );
+    assert!(w
+        .events(&reference)
+        .await
+        .iter()
+        .any(|(k, d)| k == "mail_withheld" && d.contains("closed before it went")));
+    // The council's own notice of the referral still goes.
+    w.send().await;
+    assert_eq!(w.written().len(), 1, "{:?}", w.written().keys());
 }

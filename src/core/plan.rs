@@ -187,7 +187,14 @@ pub enum CaseChange {
     /// The person has withdrawn their consent to the referral, as the
     /// council confirmed: without it no referral stands, so the case
     /// closes and its deadlines end. `by` says who said so.
-    ConsentWithdrawn { by: String, at: DateTime<Utc> },
+    /// `refused` when consent had never been given (an incomplete
+    /// referral answered `No`): the referral is refused, as one sent
+    /// without consent is.
+    ConsentWithdrawn {
+        by: String,
+        at: DateTime<Utc>,
+        refused: bool,
+    },
     /// An event only.
     Noted {
         event: EventKind,

@@ -23,8 +23,9 @@ const TAKING_BACK: [&str; 6] = ["withdr", "revok", "retract", "refus", "declin",
 
 /// Words that may stand between such a verb and `consent` before it
 /// (`refused to give his consent`).
-const BEFORE_CONSENT: [&str; 12] = [
+const BEFORE_CONSENT: [&str; 13] = [
     "his", "her", "their", "the", "all", "any", "this", "previous", "earlier", "own", "to", "give",
+    "of",
 ];
 
 /// Words that may stand between `consent` and such a verb after it
@@ -44,24 +45,18 @@ const CONSENT_LABEL: [&str; 14] = [
 
 /// Words that make what follows them hypothetical, asked or someone
 /// else's rule: the sentence states nothing of this case.
-const HYPOTHETICAL: [&str; 31] = [
+const HYPOTHETICAL: [&str; 25] = [
     "if",
     "whether",
     "should",
     "may",
     "might",
-    "can",
     "could",
     "would",
     "unless",
     "will",
     "right",
     "able",
-    "ask",
-    "asked",
-    "asking",
-    "check",
-    "confirm",
     "who",
     "whom",
     "where",
@@ -100,8 +95,9 @@ const THIS_REFERRAL: [&str; 11] = [
     "homelessness",
 ];
 
-/// Words after a withdrawal that take it back again.
-const SINCE_UNDONE: [&str; 10] = [
+/// Words after a withdrawal that take it back again, say it is yet to
+/// come, or keep this referral.
+const SINCE_UNDONE: [&str; 15] = [
     "again",
     "reconsider",
     "changed his mind",
@@ -112,6 +108,30 @@ const SINCE_UNDONE: [&str; 10] = [
     "now agreed",
     "happy to proceed",
     "still wants",
+    "yet",
+    "still fine",
+    "still happy",
+    "still active",
+    "still consents",
+];
+
+/// What a referral to something else is to (`referred to mental health
+/// services`, `the referral to the hostel`): not this referral.
+const OTHER_SERVICES: [&str; 14] = [
+    "hostel",
+    "services",
+    "service",
+    "mental",
+    "drug",
+    "alcohol",
+    "gp",
+    "doctor",
+    "counselling",
+    "course",
+    "programme",
+    "premises",
+    "cas3",
+    "rehab",
 ];
 
 /// Words that deny what follows them.
@@ -236,7 +256,12 @@ fn consent_line(line: &str) -> Option<bool> {
                 | "updates"
                 | "concerns"
         ),
-        [first, ..] => is_taking_back(first),
+        // `Consent: he has withdrawn it today`.
+        [first, ..] => {
+            is_taking_back(first)
+                || (value_words.iter().any(|w| is_taking_back(w))
+                    && !value_words.iter().any(|w| is_denial(w)))
+        }
         [] => false,
     })
 }
@@ -244,13 +269,22 @@ fn consent_line(line: &str) -> Option<bool> {
 /// The answer's sentences, lower case, apostrophes made plain, each with
 /// how it ends (`?` asks).
 fn sentences(own: &[&str]) -> Vec<String> {
-    let text = own
+    // A line break before a capital ends a sentence too (`Hi Jo` over
+    // `He has withdrawn his consent`); one inside a sentence runs on.
+    let lines: Vec<&str> = own
         .iter()
-        .map(|l| l.trim().trim_start_matches('>'))
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-        .replace(['’', '‘'], "'");
+        .map(|l| l.trim().trim_start_matches('>').trim_start())
+        .collect();
+    let mut text = String::new();
+    for (at, line) in lines.iter().enumerate() {
+        text.push_str(line);
+        let next_capital = lines
+            .get(at + 1)
+            .and_then(|n| n.chars().next())
+            .is_some_and(char::is_uppercase);
+        text.push_str(if next_capital { ". " } else { " " });
+    }
+    let text = text.to_lowercase().replace(['’', '‘'], "'");
     let mut out = Vec::new();
     let mut current = String::new();
     for c in text.chars() {
@@ -281,43 +315,95 @@ fn states(sentence: &str) -> bool {
     if sentence.trim_end().ends_with('?') || sentence.contains("at any time") {
         return false;
     }
-    let words: Vec<&str> = sentence
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .filter(|w| !w.is_empty())
-        .collect();
-    if words.first().is_some_and(|w| ASKING.contains(w)) {
-        return false;
-    }
+    let (words, clauses) = words_and_clauses(sentence);
     for (i, word) in words.iter().enumerate() {
-        if let Some(start) = withdrawal_at(&words, i, word) {
-            // Nothing before the statement may deny, ask or suppose it:
-            // `he has not withdrawn consent`, `if he withdraws consent`.
-            let before = &words[..start];
-            let supposes = before.iter().enumerate().any(|(j, w)| {
-                // `He would like to withdraw his consent` states it.
-                let wish = *w == "would" && before.get(j + 1) == Some(&"like");
-                is_denial(w) || (HYPOTHETICAL.contains(w) && !wish)
-            });
-            // `how to withdraw consent`, `the option to withdraw`: an
-            // infinitive states nothing unless someone wants it.
-            let infinitive = start >= 1
-                && words[start - 1] == "to"
-                && !(start >= 2
-                    && ["want", "wish", "like", "decided", "chose", "choose"]
-                        .iter()
-                        .any(|w| words[start - 2].starts_with(w)));
-            if supposes || infinitive || about_another_consent(&words, i) {
-                return false;
-            }
-            // `He withdrew consent but has since given it again`.
-            let after = words[i + 1..].join(" ");
-            if SINCE_UNDONE.iter().any(|w| after.contains(w)) {
-                return false;
-            }
-            return true;
+        let Some(start) = withdrawal_at(&words, i, word) else {
+            continue;
+        };
+        // What a clause says before the statement: `Not sure if you knew,
+        // but he has withdrawn his consent` states it all the same.
+        let clause_start = (0..=start)
+            .rev()
+            .find(|&j| j == 0 || clauses[j - 1] != clauses[start])
+            .unwrap_or(0);
+        if ASKING.contains(&words[clause_start]) {
+            continue;
         }
+        let before = &words[clause_start..start];
+        let supposes = before.iter().enumerate().any(|(j, w)| {
+            // `He would like to withdraw his consent` states it.
+            let wish = *w == "would" && before.get(j + 1) == Some(&"like");
+            is_denial(w) || (HYPOTHETICAL.contains(w) && !wish)
+        });
+        // `how to withdraw consent`, `the option to withdraw`: an
+        // infinitive states nothing unless someone wants or asks it.
+        let infinitive = start >= 1 && words[start - 1] == "to" && !wanted(&words, start - 1);
+        if supposes || infinitive || about_another_consent(&words, i) {
+            continue;
+        }
+        // `He withdrew consent but has since given it again`.
+        let after = words[i + 1..].join(" ");
+        if SINCE_UNDONE.iter().any(|w| after.contains(w)) {
+            return false;
+        }
+        return true;
     }
     false
+}
+
+/// `wants to`, `wishes to`, `would like to`, `asked us to`: the `to` at
+/// `to` says what someone wants done.
+fn wanted(words: &[&str], to: usize) -> bool {
+    let Some(prev) = to.checked_sub(1).map(|p| words[p]) else {
+        return false;
+    };
+    let wants = |w: &str| {
+        [
+            "want", "wish", "like", "decided", "chose", "choose", "ask", "request",
+        ]
+        .iter()
+        .any(|v| w.starts_with(v))
+    };
+    wants(prev)
+        || (matches!(prev, "us" | "me" | "you")
+            && to.checked_sub(2).is_some_and(|p| wants(words[p])))
+}
+
+/// The sentence's words, and for each the clause it stands in: a comma,
+/// colon, bracket or dash, or `but`, `as`, `because`, `so`, `and`,
+/// `although`, `though`, `however` begins another.
+fn words_and_clauses(sentence: &str) -> (Vec<&str>, Vec<usize>) {
+    const JOINS: [&str; 8] = [
+        "but", "as", "because", "so", "and", "although", "though", "however",
+    ];
+    let mut words = Vec::new();
+    let mut clauses = Vec::new();
+    let mut clause = 0;
+    let mut begin: Option<usize> = None;
+    let mut push = |from: usize, to: usize, clause: &mut usize| {
+        let word = &sentence[from..to];
+        if JOINS.contains(&word) {
+            *clause += 1;
+        }
+        words.push(word);
+        clauses.push(*clause);
+    };
+    for (at, c) in sentence.char_indices() {
+        if c.is_alphanumeric() || c == '\'' {
+            begin.get_or_insert(at);
+            continue;
+        }
+        if let Some(from) = begin.take() {
+            push(from, at, &mut clause);
+        }
+        if matches!(c, ',' | ':' | '(' | ')' | '-' | '–') {
+            clause += 1;
+        }
+    }
+    if let Some(from) = begin {
+        push(from, sentence.len(), &mut clause);
+    }
+    (words, clauses)
 }
 
 /// `consent to share his records`, `consent for us to contact his GP`:
@@ -335,6 +421,54 @@ fn about_another_consent(words: &[&str], i: usize) -> bool {
             .any(|w| THIS_REFERRAL.iter().any(|r| w.starts_with(r))),
         _ => false,
     }
+}
+
+/// A referral to something else (`referred to mental health services`,
+/// `the referral to the hostel`).
+fn to_another_service(words: &[&str], i: usize) -> bool {
+    words[i + 1..]
+        .iter()
+        .take(6)
+        .any(|w| OTHER_SERVICES.contains(w))
+}
+
+/// The referral itself taken back, at `i` (`referral`, `referred`, the
+/// `refer` of `Duty to Refer`, `DTR`): `withdraw the referral`, `cancel
+/// the referral`, `withdrawn from the referral process`, `declined the
+/// Duty to Refer`, `the referral is withdrawn`, `changed his mind about
+/// being referred`. Where the statement begins.
+fn referral_withdrawn(words: &[&str], i: usize) -> Option<usize> {
+    if to_another_service(words, i) {
+        return None;
+    }
+    const BETWEEN: [&str; 15] = [
+        "the", "this", "his", "her", "their", "from", "of", "duty", "to", "our", "your", "my", "a",
+        "whole", "being",
+    ];
+    let ends = |w: &str| is_taking_back(w) || w.starts_with("cancel");
+    if let Some(at) = (i.saturating_sub(5)..i)
+        .rev()
+        .take_while(|&j| ends(words[j]) || BETWEEN.contains(&words[j]))
+        .find(|&j| ends(words[j]))
+    {
+        return Some(at);
+    }
+    const PASSIVE: [&str; 8] = ["is", "be", "to", "has", "have", "been", "now", "being"];
+    if words[i + 1..]
+        .iter()
+        .take(5)
+        .take_while(|w| ends(w) || PASSIVE.contains(w))
+        .any(|w| ends(w))
+    {
+        return Some(i);
+    }
+    // `he has changed his mind about being referred`.
+    let from = i.saturating_sub(6);
+    let mind = words[from..i].iter().position(|w| *w == "mind")?;
+    let changed = words[from..from + mind]
+        .iter()
+        .rposition(|w| *w == "changed")?;
+    Some(from + changed)
 }
 
 /// Where the statement of a withdrawal that `word` (at `i`) completes
@@ -361,27 +495,58 @@ fn withdrawal_at(words: &[&str], i: usize, word: &str) -> Option<usize> {
         }
         // `he does not consent`, `he no longer consents`, `she didn't
         // consent to it`: the person's own denial, as a verb.
-        if word != "consent" && word != "consents" && word != "consented" {
+        // `he no longer gives his consent`, `does not give consent`.
+        let mut k = i;
+        while k > 0 && matches!(words[k - 1], "his" | "her" | "their" | "any") {
+            k -= 1;
+        }
+        let verb_at = if k > 0 && matches!(words[k - 1], "give" | "gives" | "giving" | "given") {
+            k - 1
+        } else if matches!(word, "consent" | "consents" | "consented" | "consenting") {
+            i
+        } else {
             return None;
-        }
-        let prev = i.checked_sub(1).map(|p| words[p]);
-        let prev2 = i.checked_sub(2).map(|p| words[p]);
+        };
+        let prev = verb_at.checked_sub(1).map(|p| words[p]);
+        let prev2 = verb_at.checked_sub(2).map(|p| words[p]);
         if prev2 == Some("no") && prev == Some("longer") {
-            return Some(i - 2);
+            return Some(verb_at - 2);
         }
-        if let (Some(p2), Some("not")) = (prev2, prev) {
-            if matches!(p2, "does" | "did" | "do") {
-                return Some(i - 2);
+        if let (Some(p2), Some("not" | "never")) = (prev2, prev) {
+            if matches!(
+                p2,
+                "does" | "did" | "do" | "will" | "would" | "has" | "have" | "had" | "is" | "was"
+            ) {
+                return Some(verb_at - 2);
             }
         }
-        if prev.is_some_and(|p| matches!(p, "doesn't" | "didn't" | "don't")) {
-            return Some(i - 1);
+        if prev.is_some_and(|p| {
+            matches!(
+                p,
+                "doesn't"
+                    | "didn't"
+                    | "don't"
+                    | "won't"
+                    | "wouldn't"
+                    | "hasn't"
+                    | "haven't"
+                    | "hadn't"
+                    | "isn't"
+                    | "wasn't"
+            )
+        }) {
+            return Some(verb_at - 1);
         }
         return None;
     }
+    if matches!(word, "referral" | "referred" | "refer" | "dtr") {
+        if let Some(start) = referral_withdrawn(words, i) {
+            return Some(start);
+        }
+    }
     // `he no longer wants to be referred`, `she does not wish to be
     // referred`, `no longer wishes to proceed with the referral`.
-    if word == "referred" || word == "referral" {
+    if (word == "referred" || word == "referral") && !to_another_service(words, i) {
         let from = i.saturating_sub(7);
         let before = &words[from..i];
         let wants = before
@@ -439,6 +604,25 @@ mod tests {
             "He would like to withdraw his consent to the referral.",
             "Consent: No longer given",
             "He has withdrawn his consent to be referred.",
+            "Please can you close this referral as Mr Testcase has withdrawn his consent.",
+            "Just to confirm, he has withdrawn his consent.",
+            "I can confirm that he has withdrawn his consent.",
+            "Please treat this email as withdrawal of consent.",
+            "Not sure if you are aware but he has withdrawn his consent.",
+            "Consent: he has withdrawn it today",
+            "He hasn't changed his mind, he has withdrawn consent.",
+            "He won't consent to the referral.",
+            "He has not consented after all.",
+            "He no longer gives his consent.",
+            "He is no longer consenting to this.",
+            "He wishes to cancel the referral.",
+            "He has asked us to withdraw the referral.",
+            "He has asked that the referral is withdrawn.",
+            "He has withdrawn from the referral process.",
+            "He wishes to withdraw from the DTR.",
+            "He has declined the Duty to Refer.",
+            "He has changed his mind about being referred.",
+            "Hi Jo\nHe has withdrawn his consent",
         ] {
             assert!(says(text), "{text}");
         }
@@ -483,6 +667,15 @@ mod tests {
             "Consent to referral: No longer an issue, he signed it today",
             "Thanks, Jo\n--\nJo Probation\nIf you wish to withdraw consent, contact us.\nConsent withdrawn.",
             "Kind regards\nJo\nThis email may contain personal data.\nConsent withdrawn.",
+            "He does not want to be referred to mental health services.",
+            "He doesn't want the referral to go to the hostel in Harwich, only Colchester.",
+            "Consent withdrawn: N/A",
+            "Has consent been withdrawn: No",
+            "He has not consented yet, I am seeing him on Monday.",
+            "He has withdrawn his appeal.",
+            "He withdrew from the course.",
+            "He has not withdrawn consent as far as I know.",
+            "Did he withdraw from the referral",
         ] {
             assert!(!says(text), "{text}");
         }

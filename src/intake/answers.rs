@@ -243,6 +243,7 @@ fn confirmed_withdrawal(
         vec![CaseChange::ConsentWithdrawn {
             by: format!("{who} wrote it and the council confirmed it"),
             at: s.received_at,
+            refused: case.referral.consent != Some(true),
         }],
     ))
 }

@@ -497,6 +497,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let (case_id, _, _) = find_case(&mut tx, reference).await?;
         let now = Utc::now();
+        withhold_queued(&mut tx, case_id, now).await?;
         sqlx::query(
             "UPDATE cases SET status = 'closed', closed_at = $1, close_outcome = $2 WHERE id = $3",
         )
@@ -854,21 +855,36 @@ pub(super) async fn apply_changes(
                     }),
                 )
             }
-            CaseChange::ConsentWithdrawn { by, at } => {
+            CaseChange::ConsentWithdrawn { by, at, refused } => {
                 // Without consent no referral stands: closed as a person
-                // closing it would, its deadlines ended.
-                let outcome = crate::core::report::CaseOutcome::Other
-                    .stored(Some(crate::core::withdrawal::OUTCOME));
+                // closing it would, its deadlines ended; or, consent never
+                // given, refused as a referral without it is.
+                let (status, outcome) = if *refused {
+                    ("refused", None)
+                } else {
+                    (
+                        "closed",
+                        Some(
+                            crate::core::report::CaseOutcome::Other
+                                .stored(Some(crate::core::withdrawal::OUTCOME)),
+                        ),
+                    )
+                };
                 sqlx::query(
-                    "UPDATE cases SET status = 'closed', closed_at = $1, close_outcome = $2, \
-                     follow_up_on = NULL, revision = revision + 1 WHERE id = $3",
+                    "UPDATE cases SET status = $1, closed_at = $2, close_outcome = $3, \
+                     follow_up_on = NULL, revision = revision + 1 WHERE id = $4",
                 )
+                .bind(status)
                 .bind(Stamp(*at))
                 .bind(outcome)
                 .bind(case_id)
                 .execute(&mut **tx)
                 .await?;
-                (EventKind::ConsentWithdrawn, serde_json::json!({ "by": by }))
+                withhold_queued(tx, case_id, now).await?;
+                (
+                    EventKind::ConsentWithdrawn,
+                    serde_json::json!({ "by": by, "refused": refused }),
+                )
             }
             CaseChange::NotApplied { what, why } => (
                 EventKind::NotApplied,
@@ -877,6 +893,44 @@ pub(super) async fn apply_changes(
             CaseChange::Noted { event, detail } => (*event, detail.clone()),
         };
         add_event(tx, case_id, now, kind, message_row, Some(&detail)).await?;
+    }
+    Ok(())
+}
+
+/// The mail still queued for a case just closed that asks for something
+/// it no longer needs (a request for what is missing, a reminder, chase
+/// or escalation, a question about its leads): it does not go, and the
+/// case says so. The acknowledgement still goes (the referrer learns the
+/// referral arrived), as do notes to the authority.
+async fn withhold_queued(
+    tx: &mut Tx,
+    case_id: CaseId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    const WHY: &str = "the case was closed before it went";
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, purpose FROM outbox WHERE case_id = $1 AND status = 'queued' AND purpose IN \
+         ('incomplete', 'reminder', 'chase', 'escalation', \
+          'information_requested', 'lead_change_pending', 'lead_changed')",
+    )
+    .bind(case_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (id, purpose) in rows {
+        sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2")
+            .bind(format!("not sent: {WHY}"))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        add_event(
+            tx,
+            case_id,
+            now,
+            EventKind::MailWithheld,
+            None,
+            Some(&serde_json::json!({ "purpose": purpose, "outbox": id, "reason": WHY })),
+        )
+        .await?;
     }
     Ok(())
 }
