@@ -808,6 +808,22 @@ async fn the_referrers_word_that_consent_is_withdrawn_is_confirmed_by_the_counci
     );
     w.put("colchester", &again, uk(2026, 11, 24, 11, 30)).await;
     assert_eq!(w.rows("consent_withdrawn").await.len(), 1);
+    // An answer that does not confirm closes nothing.
+    for (i, body) in [
+        "Not confirmed - he still wants it.",
+        "Confirmed? No, checking.",
+    ]
+    .iter()
+    .enumerate()
+    {
+        w.put(
+            "colchester",
+            &council_replies(&reference, &notice, body),
+            uk(2026, 11, 24, 12 + u32::try_from(i).expect("small"), 0),
+        )
+        .await;
+    }
+    assert_eq!(w.status(&reference).await, "open");
     // The officer does what the notice asks.
     w.put(
         "colchester",

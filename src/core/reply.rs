@@ -228,6 +228,9 @@ pub struct AnswerReading {
     pub has_own_text: bool,
     /// Its first words say yes (`Yes`, `Confirmed`, `That's right`).
     pub affirms: bool,
+    /// Its first line says yes and nothing against it: no question, no
+    /// `not`, `no` or `n't` (`Confirmed? No`, `Yes - but he has not`).
+    pub confirms: bool,
     /// The answer says, in words, that the person consented (`Yes, he has
     /// consented to the referral`): the answer to a missing consent.
     pub gives_consent: bool,
@@ -276,11 +279,18 @@ pub fn read_answer(text: &str) -> AnswerReading {
         let l = l.trim();
         !l.is_empty() && !is_quote_marker_only(l)
     });
-    reading.affirms = own
-        .iter()
-        .map(|l| l.trim())
-        .find(|l| !l.is_empty())
-        .is_some_and(affirmative);
+    let first_line = own.iter().map(|l| l.trim()).find(|l| !l.is_empty());
+    reading.affirms = first_line.is_some_and(affirmative);
+    reading.confirms = reading.affirms
+        && first_line.is_some_and(|line| {
+            let lower = line.to_lowercase().replace('’', "'");
+            !lower.contains('?')
+                && !lower
+                    .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+                    .any(|w| {
+                        matches!(w, "not" | "no" | "never" | "unconfirmed") || w.ends_with("n't")
+                    })
+        });
     if lead.name.is_none() {
         // The prompt block filled in inside the quote.
         if let Some(filled) = filled_prompt(&lines[quote_at..]) {
@@ -628,6 +638,29 @@ fn starts_quote(lines: &[&str], i: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_confirmation_says_yes_and_nothing_against_it() {
+        for text in [
+            "Confirmed",
+            "Yes",
+            "Confirmed - I rang Pat.",
+            "confirmed.",
+            "Yes, confirmed",
+        ] {
+            assert!(read_answer(text).confirms, "{text}");
+        }
+        for text in [
+            "Not confirmed",
+            "Confirmed? No",
+            "Yes - but he has not withdrawn it",
+            "Yes I can't confirm that",
+            "No",
+            "Unconfirmed",
+        ] {
+            assert!(!read_answer(text).confirms, "{text}");
+        }
+    }
 
     #[test]
     fn lead_lines_name_the_lead() {

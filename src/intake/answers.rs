@@ -221,7 +221,7 @@ fn confirmed_withdrawal(
     let notice = s
         .answered
         .filter(|m| m.purpose == Purpose::ConsentWithdrawn && m.case_id == Some(case.id))?;
-    if !authority.speaks_for(from) || !reading.affirms || analysis.is_forward {
+    if !authority.speaks_for(from) || !reading.confirms || analysis.is_forward {
         return None;
     }
     if !s.verdict.may_change_state(&s.mailbox.trust) {
