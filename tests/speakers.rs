@@ -286,6 +286,46 @@ async fn a_newly_assigned_officer_may_name_themselves_the_case_lead() {
 }
 
 #[tokio::test]
+async fn a_stranger_on_a_shared_national_mail_service_cannot_name_themselves_the_case_lead() {
+    let w = world().await;
+    // A hospital's referral: the referrer and case lead on NHSmail, which
+    // every NHS body shares.
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "nhs-ref@justice.gov.uk",
+                &[
+                    ("Referrer email", "ward.nurse@nhs.net"),
+                    ("Case lead email", "ward.sister@nhs.net"),
+                ],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send().await;
+    let ack = w.rows("acknowledgement").await.remove(0);
+    let raw = answer(
+        &passed("nhs.net"),
+        "anyone@nhs.net",
+        COLCHESTER,
+        &format!("RE: [{reference}] Referral received"),
+        &ack.message_id,
+        "Case lead: Any One <anyone@nhs.net>\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    assert_eq!(
+        case_lead(&w, &reference).await.as_deref(),
+        Some("ward.sister@nhs.net")
+    );
+    assert!(not_applied(&w, &reference)
+        .await
+        .iter()
+        .any(|d| d.contains("asked to confirm")));
+}
+
+#[tokio::test]
 async fn a_pending_change_whose_case_lead_bounces_goes_to_the_council() {
     let w = world().await;
     let (reference, ack) = colchester_acknowledged(&w).await;

@@ -82,8 +82,11 @@ impl EmailAddress {
 
     /// Whether both addresses belong to one organisation: the same
     /// registrable domain, a CJSM address (`name@org.uk.cjsm.net`) counting
-    /// as its organisation's own.
+    /// as its organisation's own. A national mail service that many
+    /// organisations share (NHSmail's `nhs.net`, CJSM's own `cjsm.net`) is
+    /// nobody's organisation: two of its users are strangers.
     pub fn same_organisation(&self, other: &EmailAddress) -> bool {
+        const SHARED_SERVICES: [&str; 2] = ["nhs.net", "cjsm.net"];
         let org = |a: &EmailAddress| {
             let domain = a.domain();
             let domain = domain
@@ -93,7 +96,7 @@ impl EmailAddress {
             organisational_domain(&domain)
         };
         let (a, b) = (org(self), org(other));
-        !a.is_empty() && a == b
+        !a.is_empty() && a == b && !SHARED_SERVICES.contains(&a.as_str())
     }
 }
 
@@ -245,6 +248,8 @@ mod tests {
         assert!(a("jo@mail.colchester.gov.uk").same_organisation(&a("kim@colchester.gov.uk")));
         assert!(!a("jo@colchester.gov.uk").same_organisation(&a("kim@basildon.gov.uk")));
         assert!(!a("jo@gov.uk").same_organisation(&a("kim@gov.uk")));
+        // NHSmail serves every NHS body: its users are not one employer.
+        assert!(!a("ward.nurse@nhs.net").same_organisation(&a("anyone@nhs.net")));
         assert_eq!(organisational_domain("gov.uk"), "");
         assert_eq!(organisational_domain("x.justice.gov.uk"), "justice.gov.uk");
     }
