@@ -878,7 +878,10 @@ fn template_data(
         "copy_of": context.get("copy_of").cloned().unwrap_or(Value::Null),
         "quarantined": context.get("quarantined").cloned().unwrap_or(Value::Null),
         "came_back_empty": context.get("came_back_empty").cloned().unwrap_or(Value::Bool(false)),
-        "withdrawal": keyed(context.get("withdrawal"), &["by", "said"]),
+        "withdrawal": keyed(
+            context.get("withdrawal"),
+            &["by", "said", "person", "never_given"],
+        ),
     })
 }
 

@@ -864,6 +864,24 @@ async fn the_referrers_word_that_consent_is_withdrawn_is_confirmed_by_the_counci
         .await;
     }
     assert_eq!(w.status(&reference).await, "open");
+    // An answer to the gateway's own question is not the council's
+    // response to the referral.
+    assert!(!w.has_event(&reference, "authority_responded").await);
+    // A `Yes` that answers a colleague further down the thread, the
+    // notice only in its References, answers someone else.
+    let elsewhere = format!(
+        "{INTERNAL}From: sam.officer@colchester.gov.uk\r\nTo: {COLCHESTER}\r\n\
+         Subject: RE: [{reference}] Consent withdrawn? Please confirm\r\n\
+         Date: Tue, 24 Nov 2026 13:30:00 +0000\r\nMessage-ID: <elsewhere-1@colchester.gov.uk>\r\n\
+         In-Reply-To: <colleague-1@colchester.gov.uk>\r\n\
+         References: {} <colleague-1@colchester.gov.uk>\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nYes\r\n",
+        notice.message_id
+    )
+    .into_bytes();
+    w.put("colchester", &elsewhere, uk(2026, 11, 24, 13, 30))
+        .await;
+    assert_eq!(w.status(&reference).await, "open");
     // The officer does what the notice asks.
     w.put(
         "colchester",
@@ -876,7 +894,8 @@ async fn the_referrers_word_that_consent_is_withdrawn_is_confirmed_by_the_counci
         .events(&reference)
         .await
         .iter()
-        .any(|(k, d)| k == "consent_withdrawn" && d.contains("the council confirmed")));
+        .any(|(k, d)| k == "consent_withdrawn"
+            && d.contains("peter.quill@colchester.gov.uk confirmed it for the council")));
     // The lead officer deadline (Monday 30 November) passes: nobody is
     // chased or escalated to about a referral without consent.
     w.sweep_days(day(2026, 11, 25), day(2026, 12, 11)).await;

@@ -281,16 +281,7 @@ pub fn read_answer(text: &str) -> AnswerReading {
     });
     let first_line = own.iter().map(|l| l.trim()).find(|l| !l.is_empty());
     reading.affirms = first_line.is_some_and(affirmative);
-    reading.confirms = reading.affirms
-        && first_line.is_some_and(|line| {
-            let lower = line.to_lowercase().replace('’', "'");
-            !lower.contains('?')
-                && !lower
-                    .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-                    .any(|w| {
-                        matches!(w, "not" | "no" | "never" | "unconfirmed") || w.ends_with("n't")
-                    })
-        });
+    reading.confirms = confirms(own);
     if lead.name.is_none() {
         // The prompt block filled in inside the quote.
         if let Some(filled) = filled_prompt(&lines[quote_at..]) {
@@ -527,6 +518,95 @@ fn takes_lead(line: &str) -> bool {
     SAYINGS.iter().any(|s| lower.contains(s))
 }
 
+/// The answer's first line is a confirmation and only that: `Confirmed`,
+/// `Yes`, `Yes, confirmed`, or `Confirmed` with a few words after a dash
+/// (`Confirmed - I rang Pat`); and nothing below takes it back (`ignore
+/// that`, `not confirmed`). `Yes, noted`, `Confirm with Jane first`,
+/// `Correct me if I'm wrong` confirm nothing.
+fn confirms(own: &[&str]) -> bool {
+    // A greeting first (`Hi,`, `Good morning Sam,`) is no answer.
+    let Some(first) = own
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .find(|l| !is_greeting(l))
+    else {
+        return false;
+    };
+    let lower = first.to_lowercase().replace('’', "'");
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    // `Confirmed`, `Yes, confirmed`, `Confirmed, thanks`, `I confirm`.
+    let plain = !words.is_empty()
+        && matches!(words[0], "confirmed" | "yes" | "i")
+        && (words[0] != "i" || words.get(1) == Some(&"confirm"))
+        && words.iter().all(|w| {
+            matches!(
+                *w,
+                "confirmed"
+                    | "yes"
+                    | "i"
+                    | "confirm"
+                    | "thanks"
+                    | "thank"
+                    | "you"
+                    | "many"
+                    | "cheers"
+            )
+        });
+    let said = plain
+        || ["confirmed - ", "confirmed – ", "confirmed: "]
+            .iter()
+            .any(|p| lower.starts_with(p));
+    // The lines just under it, not a signature's disclaimer (`if you
+    // received this in error…`).
+    let rest = own
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .take(3)
+        .map(|l| l.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let takes_back = [
+        "ignore",
+        "disregard",
+        "not confirmed",
+        "unconfirmed",
+        "by mistake",
+        "in error",
+        "not yet",
+    ]
+    .iter()
+    .any(|w| rest.contains(w));
+    said && !lower.contains('?') && !takes_back
+}
+
+/// `Hi,`, `Hello Sam`, `Dear colleagues,`, `Good morning,`.
+fn is_greeting(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    let words = lower.split_whitespace().count();
+    words <= 4
+        && [
+            "hi",
+            "hello",
+            "dear",
+            "good morning",
+            "good afternoon",
+            "morning",
+            "afternoon",
+        ]
+        .iter()
+        .any(|g| {
+            lower.starts_with(g)
+                && lower[g.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric())
+        })
+}
+
 fn affirmative(line: &str) -> bool {
     let lower = line.to_lowercase();
     let words: Vec<&str> = lower
@@ -645,8 +725,12 @@ mod tests {
             "Confirmed",
             "Yes",
             "Confirmed - I rang Pat.",
+            "Confirmed\n\nPeter\nHousing Options\nColchester City Council\nIf you received this in error, please ignore it.",
             "confirmed.",
             "Yes, confirmed",
+            "Hi,\n\nConfirmed, thanks.",
+            "Good morning,\nConfirmed.",
+            "CONFIRMED",
         ] {
             assert!(read_answer(text).confirms, "{text}");
         }
@@ -657,6 +741,18 @@ mod tests {
             "Yes I can't confirm that",
             "No",
             "Unconfirmed",
+            "Confirm with Jane before we close this please",
+            "Yes, I've seen this - will ring Pat to check",
+            "Correct me if I'm wrong, but he still wants help",
+            "Agreed we need to check this with probation first",
+            "Yes, received - passing to Sam",
+            "Confirm receipt please",
+            "Confirmed\nActually no - ignore that, wrong case",
+            "Confirmed he still consents.",
+            "Yes please keep it open, I'm checking with the prison.",
+            "Agreed - will check with probation before we close anything.",
+            "Correct, he has changed his mind and is staying with the referral.",
+            "Hi,\nYes I've spoken to him and he wants to carry on.",
         ] {
             assert!(!read_answer(text).confirms, "{text}");
         }

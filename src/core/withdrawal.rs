@@ -97,15 +97,19 @@ const THIS_REFERRAL: [&str; 11] = [
 
 /// Words after a withdrawal that take it back again, say it is yet to
 /// come, or keep this referral.
-const SINCE_UNDONE: [&str; 15] = [
+const SINCE_UNDONE: [&str; 19] = [
     "again",
     "reconsider",
     "changed his mind",
     "changed her mind",
     "changed their mind",
-    "since",
-    "signed",
+    "has since",
+    "since re",
+    "since given",
+    "since agreed",
+    "now signed",
     "now agreed",
+    "signed the consent",
     "happy to proceed",
     "still wants",
     "yet",
@@ -242,7 +246,7 @@ fn consent_line(line: &str) -> Option<bool> {
         ),
         // `Consent: No`, `Consent: No - he has changed his mind`; but
         // `Consent: no change` and `Consent: no problem` keep it.
-        ["no"] => true,
+        ["no"] | ["n"] => true,
         ["no", next, ..] => !matches!(
             *next,
             "change"
@@ -255,6 +259,8 @@ fn consent_line(line: &str) -> Option<bool> {
                 | "update"
                 | "updates"
                 | "concerns"
+                | "objection"
+                | "objections"
         ),
         // `Consent: he has withdrawn it today`.
         [first, ..] => {
@@ -284,7 +290,8 @@ fn sentences(own: &[&str]) -> Vec<String> {
             .is_some_and(char::is_uppercase);
         text.push_str(if next_capital { ". " } else { " " });
     }
-    let text = text.to_lowercase().replace(['’', '‘'], "'");
+    // Kept as written, for the council to read; lower-cased where read.
+    let text = text.replace(['’', '‘'], "'");
     let mut out = Vec::new();
     let mut current = String::new();
     for c in text.chars() {
@@ -312,6 +319,8 @@ fn is_denial(word: &str) -> bool {
 /// or wanting the referral, with nothing before it that denies, asks or
 /// supposes.
 fn states(sentence: &str) -> bool {
+    let sentence = sentence.to_lowercase();
+    let sentence = sentence.as_str();
     if sentence.trim_end().ends_with('?') || sentence.contains("at any time") {
         return false;
     }
@@ -623,6 +632,8 @@ mod tests {
             "He has declined the Duty to Refer.",
             "He has changed his mind about being referred.",
             "Hi Jo\nHe has withdrawn his consent",
+            "He has withdrawn his consent to the referral since his mother has offered him a room.",
+            "He has withdrawn his consent and has signed a form to say so.",
         ] {
             assert!(says(text), "{text}");
         }
@@ -675,6 +686,7 @@ mod tests {
             "He has withdrawn his appeal.",
             "He withdrew from the course.",
             "He has not withdrawn consent as far as I know.",
+            "Consent: No objection from him, please proceed.",
             "Did he withdraw from the referral",
         ] {
             assert!(!says(text), "{text}");

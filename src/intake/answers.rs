@@ -115,7 +115,7 @@ pub(super) fn withdrawal_said(analysis: &Analysis) -> Option<String> {
             .into_iter()
             .flatten()
             .any(|read| read.referral.consent == Some(false))
-            .then(|| "Consent to referral: No (the form, sent again)".to_string())
+            .then(|| "Consent to referral: No (in a form in the message)".to_string())
     })
 }
 
@@ -144,11 +144,11 @@ fn withdrawal_reported(
     }
     // `DTR-COL-2026-00001 has withdrawn`, written in another case's
     // thread: about that case, not this one.
-    let names_other_case = said
+    let named: Vec<CaseRef> = said
         .split(|c: char| c.is_whitespace() || "()[],.;:".contains(c))
         .filter_map(CaseRef::find_in)
-        .any(|r| r != case.case_ref);
-    if names_other_case {
+        .collect();
+    if !named.is_empty() && !named.contains(&case.case_ref) {
         return;
     }
     let by = if from_authority {
@@ -195,14 +195,28 @@ fn withdrawal_reported(
         json!({
             "sender": from.to_string(),
             "original": original(analysis),
-            "withdrawal": { "by": by, "said": said },
+            "withdrawal": {
+                "by": by,
+                "said": said,
+                "person": case.referral.full_name,
+                "never_given": case.referral.consent != Some(true),
+            },
         }),
     );
-    // Once per sender and case: a second message saying it again, or a
-    // flood of them, asks nothing new.
+    // Once per sender (a `+tag` aside), case and day: a second message
+    // saying it again, or a flood of them, asks nothing new; a sender's
+    // misread words use up no more than that day.
+    let sender = from.as_str().to_lowercase();
+    let sender = match sender.split_once('@') {
+        Some((local, domain)) => format!(
+            "{}@{domain}",
+            local.split_once('+').map_or(local, |(l, _)| l)
+        ),
+        None => sender,
+    };
     mail.step = Some(format!(
-        "consent_withdrawn:{}",
-        from.as_str().to_lowercase()
+        "consent_withdrawn:{sender}:{}",
+        crate::core::protocol::uk_date(s.received_at)
     ));
     plan.mails.push(mail);
 }
@@ -218,11 +232,26 @@ fn confirmed_withdrawal(
     authority: &Authority,
     from: &EmailAddress,
 ) -> Option<Plan> {
+    // Only a direct answer to the notice (its In-Reply-To), from the
+    // council: a reply elsewhere in the thread, or to a forward of it,
+    // answers someone else.
     let notice = s
-        .answered
+        .parent
         .filter(|m| m.purpose == Purpose::ConsentWithdrawn && m.case_id == Some(case.id))?;
-    if !authority.speaks_for(from) || !reading.confirms || analysis.is_forward {
+    if !authority.speaks_for(from) {
         return None;
+    }
+    if !reading.confirms || analysis.is_forward {
+        // An answer to the gateway's own question is not the council's
+        // response to the referral: it only closes, or does nothing.
+        return Some(note(
+            case,
+            EventKind::ReplyReceived,
+            vec![not_applied(
+                "the council's answer to the question about consent",
+                "its first line is not `Confirmed`: the case stays open",
+            )],
+        ));
     }
     if !s.verdict.may_change_state(&s.mailbox.trust) {
         return Some(note(
@@ -241,7 +270,7 @@ fn confirmed_withdrawal(
         case,
         EventKind::ReplyReceived,
         vec![CaseChange::ConsentWithdrawn {
-            by: format!("{who} wrote it and the council confirmed it"),
+            by: format!("{who} wrote it and {from} confirmed it for the council"),
             at: s.received_at,
             refused: case.referral.consent != Some(true),
         }],

@@ -199,9 +199,10 @@ pub(super) fn decide_unsent(
             let mut plan = answer(analysis, s, case);
             // Answers for an incomplete case from someone who may not give
             // them: on the case, with why they changed nothing.
-            let gives_answers = analysis.filled_in.as_ref().is_some_and(|r| {
-                case.status == CaseStatus::Incomplete && !conflicts(&case.referral, &r.referral)
-            });
+            let gives_answers = !withdrawn
+                && analysis.filled_in.as_ref().is_some_and(|r| {
+                    case.status == CaseStatus::Incomplete && !conflicts(&case.referral, &r.referral)
+                });
             if gives_answers {
                 let why = if !s.verdict.may_change_state(&s.mailbox.trust) {
                     super::answers::unverified_why(s)
