@@ -798,11 +798,18 @@ async fn a_withdrawal_of_consent_the_council_confirms_by_reply_ends_the_case() {
         .await;
     let notice = the_one("colchester", "Consent withdrawn?");
     assert!(notice.subject.contains(&reference), "{}", notice.subject);
-    assert!(
-        !notice.raw.contains(FULL_NAME) && !notice.raw.contains(PHYSICAL_HEALTH),
-        "the question carries no more than the words read:\n{}",
-        notice.raw
-    );
+    // To the council's own inbox: whom it is about, and nothing of the
+    // person's health or risk.
+    assert!(notice.text.contains(FULL_NAME), "{}", notice.text);
+    for detail in [
+        PHYSICAL_HEALTH,
+        MENTAL_HEALTH,
+        RISK_TO_OTHERS,
+        RISK_TO_SELF,
+        DATE_OF_BIRTH,
+    ] {
+        assert!(!notice.raw.contains(detail), "{detail} in:\n{}", notice.raw);
+    }
     assert!(setup.deadline_case(&reference).await.is_some());
 
     // The officer who reads the inbox does what it asks: replies to it,
