@@ -135,6 +135,14 @@ async fn digest_mail(
             })
         })
         .collect();
+    // Withdrawals of consent the council was asked to confirm and has not:
+    // the case goes on until someone answers.
+    let to_confirm: Vec<Value> = store
+        .withdrawals_to_confirm(code)
+        .await?
+        .into_iter()
+        .map(|reference| json!({ "case_ref": reference }))
+        .collect();
     let digest = json!({
         "day": spoken_date(day),
         "since": spoken_time(since),
@@ -144,6 +152,7 @@ async fn digest_mail(
             "overdue": overdue.len(),
             "waiting": waiting.len(),
             "undelivered": undelivered.len(),
+            "consent_to_confirm": to_confirm.len(),
         },
         "nothing_due": due_today.is_empty() && overdue.is_empty(),
         "new": new,
@@ -151,6 +160,7 @@ async fn digest_mail(
         "overdue": overdue,
         "waiting": waiting,
         "undelivered": undelivered,
+        "consent_to_confirm": to_confirm,
     });
     Ok(OutgoingMail {
         purpose: Purpose::Digest,

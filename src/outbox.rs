@@ -936,6 +936,9 @@ fn digest_data(queued: Option<&Value>) -> Value {
     };
     let mut digest = digest.clone();
     digest.entry("undelivered").or_insert_with(|| json!([]));
+    digest
+        .entry("consent_to_confirm")
+        .or_insert_with(|| json!([]));
     if let Some(Value::Array(lines)) = digest.get_mut("undelivered") {
         for line in lines {
             if let Value::Object(line) = line {
@@ -945,6 +948,7 @@ fn digest_data(queued: Option<&Value>) -> Value {
     }
     if let Some(Value::Object(counts)) = digest.get_mut("counts") {
         counts.entry("undelivered").or_insert(json!(0));
+        counts.entry("consent_to_confirm").or_insert(json!(0));
     }
     Value::Object(digest)
 }

@@ -848,6 +848,20 @@ async fn the_referrers_word_that_consent_is_withdrawn_is_confirmed_by_the_counci
     );
     w.put("colchester", &again, uk(2026, 11, 24, 11, 30)).await;
     assert_eq!(w.rows("consent_withdrawn").await.len(), 1);
+    // Until someone answers, the morning digest lists it.
+    w.sweep(uk(2026, 11, 25, 9, 0)).await;
+    w.send().await;
+    let digest = w.rows("digest").await;
+    let colchester = digest
+        .iter()
+        .find(|d| d.authority == "COL")
+        .expect("Colchester's digest");
+    let text = one_line(&w.text_of(colchester));
+    assert!(
+        text.contains("waiting for the council to confirm it: 1 (reply Confirmed")
+            && text.contains(&reference),
+        "{text}"
+    );
     // An answer that does not confirm closes nothing.
     for (i, body) in [
         "Not confirmed - he still wants it.",

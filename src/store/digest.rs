@@ -56,6 +56,20 @@ impl Store {
             .map(|t| t.with_timezone(&Utc)))
     }
 
+    /// The authority's open cases whose consent a message says was
+    /// withdrawn, waiting for the council to confirm it: their references,
+    /// oldest first.
+    pub async fn withdrawals_to_confirm(&self, authority: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT reference FROM cases c WHERE authority = $1 \
+             AND status IN ('open', 'incomplete') AND EXISTS (SELECT 1 FROM events e \
+             WHERE e.case_id = c.id AND e.kind = 'consent_withdrawal_reported') ORDER BY id",
+        )
+        .bind(authority)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The authority's referrals received since `since`, oldest first.
     pub async fn referrals_since(
         &self,

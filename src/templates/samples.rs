@@ -278,7 +278,10 @@ fn sample_digest() -> Value {
         "undelivered": [
             { "address": "kim.casework@justice.gov.uk", "case_ref": "DTR-COL-2026-00040", "mail": "the chase", "reason": "the receiving server says the address does not exist (any more)", "on": "Fri 4 Dec 2026 11:20", "vouched": true },
         ],
-        "counts": { "new": 1, "due_today": 1, "overdue": 1, "waiting": 1, "undelivered": 1 },
+        "consent_to_confirm": [
+            { "case_ref": "DTR-COL-2026-00039" },
+        ],
+        "counts": { "new": 1, "due_today": 1, "overdue": 1, "waiting": 1, "undelivered": 1, "consent_to_confirm": 1 },
         "nothing_due": false,
     })
 }
@@ -347,12 +350,19 @@ pub(super) fn sparse_data(purpose: Purpose) -> Value {
             lead.insert("first".into(), json!(false));
         }
         if let Some(Value::Object(digest)) = map.get_mut("digest") {
-            for key in ["new", "due_today", "overdue", "waiting", "undelivered"] {
+            for key in [
+                "new",
+                "due_today",
+                "overdue",
+                "waiting",
+                "undelivered",
+                "consent_to_confirm",
+            ] {
                 digest.insert(key.into(), json!([]));
             }
             digest.insert(
                 "counts".into(),
-                json!({ "new": 0, "due_today": 0, "overdue": 0, "waiting": 0, "undelivered": 0 }),
+                json!({ "new": 0, "due_today": 0, "overdue": 0, "waiting": 0, "undelivered": 0, "consent_to_confirm": 0 }),
             );
             digest.insert("nothing_due".into(), json!(true));
         }
