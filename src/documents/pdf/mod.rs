@@ -1,6 +1,8 @@
 //! PDF: the fields of a fillable form (AcroForm), then the text layer.
 //! A field reads as `label<TAB>value`, its label the tooltip (`/TU`) or
-//! else its name (`/T`); a check box as `Yes` when on (`/Yes`, `/On`, or
+//! else its name (`/T`): an identifier's words (`DateOfBirth`), or for a
+//! name a form tool gave by default (`Text1`) the label printed beside
+//! its box (see `field_names`); a check box as `Yes` when on (`/Yes`, `/On`, or
 //! its own export value), unanswered when `/Off`, by the state it is shown
 //! in (`/AS`), off when the appearance of that state draws no mark; a
 //! field whose value and what it shows differ is
@@ -42,6 +44,7 @@ mod boxes;
 mod calculator;
 mod colour_space;
 mod content;
+mod field_names;
 mod layout;
 mod load;
 mod page;
@@ -51,6 +54,7 @@ mod tests;
 #[cfg(test)]
 mod tick_tests;
 
+use field_names::{identifier_words, is_default_name, PlacedText};
 use load::{load, pre_scan};
 use page::page_lines;
 use sight::OptionalContent;
@@ -87,9 +91,10 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
         });
     }
     let layers = OptionalContent::of(&document);
-    let mut fields = String::new();
-    read_fields(&document, &layers, &mut fields, budget)?;
     let mut out = String::new();
+    // Where each page's text is printed, for the labels of fields whose
+    // names say nothing.
+    let mut printed: HashMap<ObjectId, Rc<PageText>> = HashMap::new();
     let mut page_text = false;
     // A page past a budget (its content too large to decompress, too
     // much filled over its text to check) is not read; when nothing else
@@ -101,12 +106,13 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
         // A page that cannot be read spoils neither the fields nor the
         // other pages.
         match page_lines(&document, page, &layers, budget, &mut contents) {
-            Ok(lines) => {
-                page_text |= lines.iter().any(|l| !l.trim().is_empty());
-                for line in lines.iter() {
+            Ok(text) => {
+                page_text |= text.lines.iter().any(|l| !l.trim().is_empty());
+                for line in text.lines.iter() {
                     out.push_str(line);
                     out.push('\n');
                 }
+                printed.insert(page, text);
             }
             Err(e @ DocumentError::TimedOut(_)) => return Err(e),
             Err(e @ (DocumentError::PdfContent { .. } | DocumentError::PdfOverdrawn { .. })) => {
@@ -116,6 +122,8 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
         }
         budget.check_text(&out)?;
     }
+    let mut fields = String::new();
+    read_fields(&document, &layers, &printed, &mut fields, budget)?;
     let out = settle(&fields, &out);
     if out.trim().is_empty() {
         return Err(match over_budget {
@@ -251,7 +259,13 @@ struct Contents {
     pages: Vec<(PageKey, PageRead)>,
 }
 
-type PageRead = Result<Rc<Vec<String>>, DocumentError>;
+type PageRead = Result<Rc<PageText>, DocumentError>;
+
+/// A page's text: its lines, and where its runs of text are printed.
+struct PageText {
+    lines: Vec<String>,
+    placed: PlacedText,
+}
 
 /// A page's content streams and the fonts they are drawn with (by where
 /// their dictionaries are: the same objects of one document).
@@ -272,6 +286,7 @@ struct PageKey {
 fn read_fields(
     document: &Document,
     layers: &OptionalContent,
+    printed: &HashMap<ObjectId, Rc<PageText>>,
     out: &mut String,
     budget: &Budget,
 ) -> Result<(), DocumentError> {
@@ -357,12 +372,22 @@ fn read_fields(
         }
         let answer = shown_value(document, field, &here, need_appearances, budget);
         if let Some(label) = here.label.as_deref() {
-            let label = field_label(label);
+            let check_box = here.is_check_box();
+            let (label, option) = if here.named {
+                let beside = || {
+                    let (page, rect) = widget_place(document, object, field, &placed)?;
+                    printed.get(&page)?.placed.label_beside(&rect, check_box)
+                };
+                name_label(label, beside)
+            } else {
+                (field_label(label), None)
+            };
             if !label.is_empty() {
                 read.push(FieldRead {
                     label,
+                    option,
                     value: answer,
-                    check_box: here.is_check_box(),
+                    check_box,
                 });
             }
         }
@@ -376,6 +401,8 @@ fn read_fields(
 /// unticked), and whether it is a check box.
 struct FieldRead {
     label: String,
+    /// A check box's option, when the page prints it beside the box.
+    option: Option<String>,
     value: Option<String>,
     check_box: bool,
 }
@@ -393,7 +420,14 @@ fn write_fields(fields: &[FieldRead], out: &mut String) {
     let mut questions: Vec<(&str, QuestionBoxes)> = Vec::new();
     let mut lines: Vec<Result<&FieldRead, usize>> = Vec::new();
     for field in fields {
-        let Some((question, option)) = field.check_box.then(|| option_box(&field.label)).flatten()
+        let own = field
+            .option
+            .as_deref()
+            .map(|option| (field.label.as_str(), option));
+        let Some((question, option)) = field
+            .check_box
+            .then(|| own.or_else(|| option_box(&field.label)))
+            .flatten()
         else {
             lines.push(Ok(field));
             continue;
@@ -506,7 +540,7 @@ fn widget_fields(document: &Document) -> Vec<Object> {
 
 /// Where each widget a page shows is: the annotations of every page (by
 /// their object), with the part of that page a reader sees.
-fn placed_widgets(document: &Document) -> BTreeMap<ObjectId, Option<Rect>> {
+fn placed_widgets(document: &Document) -> BTreeMap<ObjectId, Placed> {
     let mut placed = BTreeMap::new();
     for &page in document.get_pages().values() {
         let Ok(dict) = document.get_dictionary(page) else {
@@ -522,11 +556,83 @@ fn placed_widgets(document: &Document) -> BTreeMap<ObjectId, Option<Rect>> {
         let shown = visible_box(document, page);
         for annot in annots.iter().take(MAX_FIELDS) {
             if let Object::Reference(id) = annot {
-                placed.insert(*id, shown);
+                placed.insert(*id, Placed { page, shown });
             }
         }
     }
     placed
+}
+
+/// The page a widget is on, and the part of it a reader sees.
+struct Placed {
+    page: ObjectId,
+    shown: Option<Rect>,
+}
+
+/// A field's widgets: its kids when it has them, else itself; each with
+/// its object when it is one.
+fn widgets_of<'a>(
+    document: &'a Document,
+    object: &'a Object,
+    field: &'a Dictionary,
+) -> Vec<(Option<ObjectId>, &'a Dictionary)> {
+    let reference = |o: &Object| match o {
+        Object::Reference(id) => Some(*id),
+        _ => None,
+    };
+    match field.get(b"Kids").and_then(Object::as_array) {
+        Ok(kids) => kids
+            .iter()
+            .filter_map(|k| Some((reference(k), deref(document, k).as_dict().ok()?)))
+            .collect(),
+        Err(_) => vec![(reference(object), field)],
+    }
+}
+
+/// The page and rectangle of a field's first widget a page lists.
+fn widget_place(
+    document: &Document,
+    object: &Object,
+    field: &Dictionary,
+    placed: &BTreeMap<ObjectId, Placed>,
+) -> Option<(ObjectId, Rect)> {
+    widgets_of(document, object, field)
+        .into_iter()
+        .find_map(|(id, widget)| {
+            let page = placed.get(&id?)?.page;
+            let rect = Rect::of(document, widget.get(b"Rect").ok()?)?;
+            Some((page, rect))
+        })
+}
+
+/// A field's label from its name (it has no tooltip): the name as it is
+/// when the form reader knows it (`Full name`, `date_of_birth`,
+/// `Consent - Yes`); else the words of an identifier (`DateOfBirth`,
+/// `txtFullName`, `ConsentNo`) when it knows those; else, for a name a
+/// form tool gave by default (`Text1`, `Check Box2`), the label the page
+/// prints beside the field (`beside`: the label and, for a check box,
+/// the option printed by it); else the name as it is.
+fn name_label(
+    name: &str,
+    beside: impl FnOnce() -> Option<(String, Option<String>)>,
+) -> (String, Option<String>) {
+    let known = |label: &str| {
+        Label::from_text(label.trim_end_matches(':')).is_some() || option_box(label).is_some()
+    };
+    let as_written = field_label(name);
+    if known(&as_written) {
+        return (as_written, None);
+    }
+    let words = identifier_words(name);
+    if !words.is_empty() && known(&words) {
+        return (words, None);
+    }
+    if is_default_name(name) {
+        if let Some(found) = beside() {
+            return found;
+        }
+    }
+    (as_written, None)
 }
 
 /// Whether a field's widgets are all out of sight: the Hidden or NoView
@@ -537,7 +643,7 @@ fn is_hidden(
     document: &Document,
     object: &Object,
     field: &Dictionary,
-    placed: &BTreeMap<ObjectId, Option<Rect>>,
+    placed: &BTreeMap<ObjectId, Placed>,
     layers: &OptionalContent,
 ) -> bool {
     let widget_shown = |reference: Option<ObjectId>, widget: &Dictionary| {
@@ -546,7 +652,7 @@ fn is_hidden(
             .ok()
             .and_then(|f| f.as_i64().ok())
             .unwrap_or(0);
-        let Some(page) = reference.and_then(|id| placed.get(&id)) else {
+        let Some(page) = reference.and_then(|id| placed.get(&id)).map(|p| &p.shown) else {
             return false;
         };
         let Some(rect) = widget.get(b"Rect").ok().and_then(|r| Rect::of(document, r)) else {
@@ -565,18 +671,7 @@ fn is_hidden(
             && rect.top - rect.bottom >= 2.0
             && on_page
     };
-    let reference = |o: &Object| match o {
-        Object::Reference(id) => Some(*id),
-        _ => None,
-    };
-    let widgets: Vec<(Option<ObjectId>, &Dictionary)> =
-        match field.get(b"Kids").and_then(Object::as_array) {
-            Ok(kids) => kids
-                .iter()
-                .filter_map(|k| Some((reference(k), deref(document, k).as_dict().ok()?)))
-                .collect(),
-            Err(_) => vec![(reference(object), field)],
-        };
+    let widgets = widgets_of(document, object, field);
     !widgets.iter().any(|(id, w)| widget_shown(*id, w))
 }
 
@@ -584,6 +679,8 @@ fn is_hidden(
 #[derive(Clone, Default)]
 struct Inherited {
     label: Option<String>,
+    /// Whether the label is the field's name (`/T`), not a tooltip.
+    named: bool,
     kind: Option<Vec<u8>>,
     value: Option<Object>,
     /// The default appearance (`/DA`): the font, size and colour a
@@ -603,10 +700,14 @@ impl Inherited {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
         };
+        let (label, named) = match (text(b"TU"), text(b"T")) {
+            (Some(tooltip), _) => (Some(tooltip), false),
+            (None, Some(name)) => (Some(name), true),
+            (None, None) => (parent.label.clone(), parent.named),
+        };
         Inherited {
-            label: text(b"TU")
-                .or_else(|| text(b"T"))
-                .or_else(|| parent.label.clone()),
+            label,
+            named,
             kind: field
                 .get(b"FT")
                 .ok()

@@ -631,7 +631,12 @@ fn decode_page(
     } = drawing;
     drop_covered(&mut pieces, &filled.covers, budget)?;
     read_boxes(&mut pieces, &squares, budget)?;
-    Ok(Rc::new(lay_out(pieces, budget)?))
+    let placed = PlacedText::of(&pieces);
+    budget.check_time()?;
+    Ok(Rc::new(PageText {
+        lines: lay_out(pieces, budget)?,
+        placed,
+    }))
 }
 
 impl<'p> Drawing<'p, '_> {
