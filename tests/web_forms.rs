@@ -1106,3 +1106,71 @@ fn a_repeated_release_of_a_message_that_became_another_authoritys_case_names_no_
         dismissed.body
     );
 }
+
+#[test]
+fn every_release_and_dismissal_tried_is_in_the_record_done_or_refused() {
+    let gateway = Gateway::start();
+    // The referrer mistyped the reference: releasing it is refused.
+    reply_about(&gateway, "DTR-COL-2026-09999", "unknown-case");
+    let ann = gateway.sign_in(ANN);
+    let id = gateway.quarantined_id(&ann);
+    let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
+    let release = format!("/quarantine/{id}/release");
+    let dismiss = format!("/quarantine/{id}/dismiss");
+    assert_eq!(
+        gateway
+            .post_form(&release, &ann, &format!("csrf={csrf}"))
+            .status,
+        409
+    );
+    assert_eq!(
+        gateway
+            .post_form(&dismiss, &ann, &format!("csrf={csrf}&reason="))
+            .status,
+        400
+    );
+    assert_eq!(
+        gateway
+            .post_form(
+                &dismiss,
+                &ann,
+                &format!("csrf={csrf}&reason=mistyped+reply")
+            )
+            .status,
+        303
+    );
+    // Sent again from an old page: refused, as already settled.
+    for path in [&release, &dismiss] {
+        let again = gateway.post_form(path, &ann, &format!("csrf={csrf}&reason=again"));
+        assert_eq!(again.status, 200, "{path}: {}", again.body);
+    }
+    let (ok, out) = common::gateway_cli(&gateway.database(), &["access", "--person", ANN]);
+    assert!(ok, "{out}");
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(&format!("quarantined message {id}")))
+        .collect();
+    let expected = [
+        format!(
+            "{ANN} (COL) tried to release quarantined message {id}: not released, it stays in \
+             quarantine: "
+        ),
+        format!(
+            "{ANN} (COL) tried to dismiss quarantined message {id}: not dismissed, no reason given"
+        ),
+        format!("{ANN} (COL) dismissed quarantined message {id}"),
+        format!(
+            "{ANN} (COL) tried to release quarantined message {id}: not released, it was already \
+             dismissed by {ANN} on "
+        ),
+        format!(
+            "{ANN} (COL) tried to dismiss quarantined message {id}: not dismissed, it was already \
+             dismissed by {ANN} on "
+        ),
+    ];
+    assert_eq!(lines.len(), expected.len(), "{out}");
+    for (line, expected) in lines.iter().zip(&expected) {
+        assert!(line.contains(expected.as_str()), "{expected}\n{out}");
+    }
+    assert!(lines[0].contains("DTR-COL-2026-09999"), "{out}");
+}

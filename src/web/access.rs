@@ -101,6 +101,27 @@ pub(crate) async fn record_page(
         .await
 }
 
+/// Records an action the reader took or tried, with what became of it
+/// (`released quarantined message 4, which opened the case`, `tried to
+/// release quarantined message 4: not released, ...`): every release and
+/// dismissal, done or refused, is in the record.
+pub(crate) async fn record_action(
+    state: &WebState,
+    signed: &Signed,
+    case: Option<&str>,
+    action: &str,
+) -> Result<(), StoreError> {
+    let authority = match &signed.viewer {
+        Viewer::Officer { scope, .. } => Some(scope.code()),
+        Viewer::Coordinator { .. } => None,
+    };
+    recorded();
+    state
+        .store
+        .record_web_access(signed.viewer.address(), authority, case, action, Utc::now())
+        .await
+}
+
 /// Records a look-up refused as not found (another authority's case or
 /// quarantined message, or one that does not exist): `asked` is what was
 /// asked for, so that probing for others' cases leaves a trace.
