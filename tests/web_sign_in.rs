@@ -488,3 +488,27 @@ fn thirty_officers_behind_one_office_address_each_get_their_link() {
         .count();
     assert_eq!(refused, 10, "a hundred requests per client in 15 minutes");
 }
+
+#[test]
+fn the_client_behind_a_proxy_is_read_from_the_forms_proxies_write() {
+    let gateway = Gateway::start_configured(false, PROXIED);
+    for forwarded in [
+        "203.0.113.7:51234",
+        "[2001:db8::1]:443",
+        "unknown",
+        "198.51.100.1, 203.0.113.9:8080",
+    ] {
+        assert_eq!(gateway.ask_link("nobody@lha.test", Some(forwarded)), 200);
+    }
+    let out = access_record(&gateway, &[], "an address not listed (", 4);
+    for client in ["203.0.113.7", "2001:db8::1", "127.0.0.1", "203.0.113.9"] {
+        assert!(
+            out.contains(&format!("(asked for from {client})")),
+            "{client}\n{out}"
+        );
+    }
+    assert!(
+        !out.contains(":51234") && !out.contains(":443") && !out.contains("unknown"),
+        "{out}"
+    );
+}

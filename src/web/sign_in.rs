@@ -388,10 +388,12 @@ fn client(peer: Option<Peer>, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
+        .filter(|named| !named.trim().is_empty())
         .collect();
     for named in forwarded.iter().rev() {
-        let Ok(ip) = named.trim().parse::<IpAddr>() else {
-            // Not an address: the proxy that passed it on is all we know.
+        let Some(ip) = hop_address(named) else {
+            // Not an address (`unknown`, a name): the proxy that passed it
+            // on is all we know.
             return hop;
         };
         hop = ip.to_canonical();
@@ -400,6 +402,28 @@ fn client(peer: Option<Peer>, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr
         }
     }
     hop
+}
+
+/// The address of one hop of `X-Forwarded-For` as proxies write it: an IP
+/// address alone (`203.0.113.7`, `2001:db8::1`), with a port
+/// (`203.0.113.7:51234`, `[2001:db8::1]:443`), in brackets or quotes, with
+/// spaces around; `None` for anything else (`unknown`, an obfuscated
+/// name such as `_hidden`, a port with no address).
+fn hop_address(named: &str) -> Option<IpAddr> {
+    let named = named.trim().trim_matches('"').trim();
+    if let Ok(ip) = named.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    let port = |p: &str| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
+    if let Some(rest) = named.strip_prefix('[') {
+        let (inside, after) = rest.split_once(']')?;
+        let ip = inside.parse::<std::net::Ipv6Addr>().ok()?;
+        return (after.is_empty() || after.strip_prefix(':').is_some_and(port))
+            .then_some(IpAddr::V6(ip));
+    }
+    let (address, after) = named.rsplit_once(':')?;
+    let ip = address.parse::<std::net::Ipv4Addr>().ok()?;
+    port(after).then_some(IpAddr::V4(ip))
 }
 
 /// Whether a link may be mailed to `address` (lower-case): someone the
@@ -917,6 +941,45 @@ mod tests {
         assert!(!limits.allow(same_64, now));
         let other_64 = IpAddr::from([0x2001, 0xdb8, 1, 3, 0, 0, 0, 1]);
         assert!(limits.allow(other_64, now));
+    }
+
+    #[test]
+    fn forwarded_for_is_read_in_the_forms_proxies_write() {
+        let peer = Some(Peer(std::net::SocketAddr::from(([127, 0, 0, 1], 4000))));
+        let loopback = IpAddr::from([127, 0, 0, 1]);
+        let client_of = |forwarded: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for value in forwarded {
+                headers.append("x-forwarded-for", value.parse().expect("header"));
+            }
+            client(peer, &headers, &[loopback]).to_string()
+        };
+        for (forwarded, seen) in [
+            (&["203.0.113.7:51234"][..], "203.0.113.7"),
+            (&["[2001:db8::1]:443"], "2001:db8::1"),
+            (&["[2001:db8::1]"], "2001:db8::1"),
+            (&["2001:db8::1"], "2001:db8::1"),
+            (&["\"203.0.113.7:80\""], "203.0.113.7"),
+            (&["  203.0.113.8  "], "203.0.113.8"),
+            (&["198.51.100.1, 203.0.113.9:8080"], "203.0.113.9"),
+            (
+                &["198.51.100.1 ,203.0.113.9 , 127.0.0.1:5000"],
+                "203.0.113.9",
+            ),
+            (&["198.51.100.1", "203.0.113.10"], "203.0.113.10"),
+            (&["::ffff:203.0.113.11"], "203.0.113.11"),
+            // Unreadable: the proxy itself, never the text.
+            (&["unknown"], "127.0.0.1"),
+            (&["203.0.113.7, unknown"], "127.0.0.1"),
+            (&["_hidden"], "127.0.0.1"),
+            (&["203.0.113.7:port"], "127.0.0.1"),
+            (&["203.0.113.7:99999999"], "127.0.0.1"),
+            (&["[2001:db8::1]x"], "127.0.0.1"),
+            (&[":443"], "127.0.0.1"),
+            (&[""], "127.0.0.1"),
+        ] {
+            assert_eq!(client_of(forwarded), seen, "{forwarded:?}");
+        }
     }
 
     #[test]
