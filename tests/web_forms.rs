@@ -1174,3 +1174,16 @@ fn every_release_and_dismissal_tried_is_in_the_record_done_or_refused() {
     }
     assert!(lines[0].contains("DTR-COL-2026-09999"), "{out}");
 }
+
+#[test]
+fn an_authority_named_as_a_formula_is_plain_text_in_the_downloaded_csv() {
+    let gateway = Gateway::start_renaming(false, "", &[("Colchester", "=1+1 Colchester")]);
+    let ann = gateway.sign_in(ANN);
+    let csv = get(&gateway, "/report.csv?quarter=2026Q4", &ann);
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert!(
+        csv.body.starts_with("Measure,'=1+1 Colchester\n"),
+        "{}",
+        csv.body
+    );
+}
