@@ -578,10 +578,38 @@ fn a_released_further_referral_is_linked_on_both_cases_pages() {
     );
     assert_eq!(released.status, 303, "{}", released.body);
     let to = released.header("location").expect("a redirect").to_string();
-    let further = to.trim_start_matches("/cases/").to_string();
+    let further = to
+        .trim_start_matches("/cases/")
+        .trim_end_matches(&format!("?released={id}"))
+        .to_string();
     assert!(further.starts_with("DTR-COL-") && further != first, "{to}");
     let link = |r: &str| format!("<a href=\"/cases/{r}\">{r}</a>");
     let new_case = get(&gateway, &to, &ann);
+    // The officer is told where the release went: the new case, named.
+    assert!(
+        new_case.body.contains(&format!(
+            "<p role=\"status\"><strong>Message {id} released by {ANN} at "
+        )) && new_case.body.contains(&format!(
+            ": it opened a new case, {}, a further referral of a person with an open \
+             case.</strong></p>",
+            link(&further)
+        )),
+        "{}",
+        new_case.body
+    );
+    // Said from the record: the same words for another message, or on
+    // another case, say nothing.
+    for other in [
+        format!("/cases/{further}?released=999"),
+        format!("/cases/{first}?released={id}"),
+    ] {
+        let page = get(&gateway, &other, &ann);
+        assert!(
+            !page.body.contains("role=\"status\""),
+            "{other}: {}",
+            page.body
+        );
+    }
     assert!(
         new_case.body.contains(&format!(
             "<th scope=\"row\">Linked to</th><td>a further referral of the person in {}</td>",

@@ -666,11 +666,47 @@ pub(crate) async fn refused(state: &WebState, signed: &Signed, asked: &str) -> R
     }
 }
 
-/// `GET /cases/REF`: the case, recorded as viewed.
+/// After a release sent here (`?released=ID`), the confirmation naming the
+/// case it went to (HTML), said from the access record of this case, never
+/// from the address alone: a link cannot make the page say a release
+/// happened.
+fn released_note(
+    query: Option<&str>,
+    access: &[crate::store::WebAccess],
+    reference: &str,
+) -> String {
+    let fields: Vec<(String, String)> = query
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let Some(id) = super::session::field(&fields, "released")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .map(crate::core::ids::StoredMessageId::new)
+    else {
+        return String::new();
+    };
+    let prefix = super::quarantine::released_prefix(id);
+    let Some((record, words)) = access.iter().rev().find_map(|a| {
+        let words = a.action.strip_prefix(&prefix)?;
+        (a.case_ref.as_deref() == Some(reference)).then_some((a, words))
+    }) else {
+        return String::new();
+    };
+    let link = format!("<a href=\"/cases/{r}\">{r}</a>", r = escape(reference));
+    format!(
+        "<p role=\"status\"><strong>Message {id} released by {} at {}: {}.</strong></p>",
+        escape(&record.address),
+        escape(&crate::core::words::time_on_day(record.at)),
+        escape(words).replacen(&escape(reference), &link, 1)
+    )
+}
+
+/// `GET /cases/REF`: the case, recorded as viewed; `?released=ID` after a
+/// release sent here.
 pub(crate) async fn one(
     State(state): State<Arc<WebState>>,
     headers: HeaderMap,
     Path(reference): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let signed = match reader(&state, &headers).await {
         Ok(s) => s,
@@ -754,7 +790,8 @@ pub(crate) async fn one(
         ));
     }
     let mut body = format!(
-        "<p>{}</p>{}",
+        "{}<p>{}</p>{}",
+        released_note(query.as_deref(), &access, &reference),
         escape(&view.authority),
         table("Summary", false, "", &summary)
     );

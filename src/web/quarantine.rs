@@ -15,7 +15,7 @@ use crate::core::plan::Disposition;
 use crate::core::states::Settlement;
 use crate::core::words::{long_date, short_time};
 use crate::intake::{release, release_preview, Release};
-use crate::store::{CaseScope, Released, Settled};
+use crate::store::{Action, CaseScope, Released, Settled};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -463,14 +463,22 @@ pub(crate) async fn release_one(
                 case = case.as_deref().unwrap_or("-"),
                 "quarantined message released from the web view"
             );
-            let action = format!("released quarantined message {id}");
+            let action = match &case {
+                Some(case) => format!(
+                    "{}{}",
+                    released_prefix(id),
+                    what_became(&recorded.action, case)
+                ),
+                None => format!("released quarantined message {id}: it concerns no case"),
+            };
             if let Err(e) = record_action(&state, &signed, case.as_deref(), &action).await {
                 return trouble(&e);
             }
             // Answered with a redirect, so that reloading does not send the
-            // release again: to the case it made, or to the list.
+            // release again: to the case it went to, which confirms it from
+            // the record, or to the list.
             match case {
-                Some(case) => Redirect::to(&format!("/cases/{case}")).into_response(),
+                Some(case) => Redirect::to(&format!("/cases/{case}?released={id}")).into_response(),
                 None => Redirect::to(&format!("/quarantine?released={id}")).into_response(),
             }
         }
@@ -524,6 +532,27 @@ pub(crate) async fn release_one(
             )
             .await
         }
+    }
+}
+
+/// How the record of a release to a case begins; what follows says what
+/// became of it ([`what_became`]).
+pub(crate) fn released_prefix(id: StoredMessageId) -> String {
+    format!("released quarantined message {id}: ")
+}
+
+/// What a release did to case `case`, in words that name it: the new case
+/// it opened, or the existing case it joined.
+fn what_became(action: &Action, case: &str) -> String {
+    match action {
+        Action::Opened => format!("it opened a new case, {case}; the referrer is answered"),
+        Action::Linked => format!(
+            "it opened a new case, {case}, a further referral of a person with an open case"
+        ),
+        Action::AttachedReferral => format!("it completed the existing case {case}"),
+        Action::Refused => format!("it was recorded as refused (no consent) as case {case}"),
+        Action::Noted(_) => format!("it joined the existing case {case}, on its timeline"),
+        _ => format!("it was recorded on case {case}"),
     }
 }
 
