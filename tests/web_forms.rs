@@ -1215,3 +1215,41 @@ fn an_authority_named_as_a_formula_is_plain_text_in_the_downloaded_csv() {
         csv.body
     );
 }
+
+#[test]
+fn an_incomplete_case_says_when_its_details_are_erased_if_consent_is_never_confirmed() {
+    let gateway = Gateway::start();
+    // The form does not say whether the person consents: incomplete.
+    let unconfirmed = gateway.refer_edited("colchester", 4, |raw| {
+        raw.replace("Consent to referral: Yes\r\n", "")
+    });
+    let confirmed = gateway.refer("colchester", 5);
+    // Opened now: erased from 14 days on (`[retention]` by default).
+    let erased = dtr_gateway::core::words::long_date(dtr_gateway::core::uk::date(
+        chrono::Utc::now() + chrono::Duration::days(14),
+    ));
+    let ann = gateway.sign_in(ANN);
+    let page = get(&gateway, &format!("/cases/{unconfirmed}"), &ann);
+    assert!(page.body.contains("Incomplete"), "{}", page.body);
+    let said = format!(
+        "<th scope=\"row\">Consent not confirmed</th><td>unless it is confirmed, the case \
+         lapses and the person&#39;s details are erased from {erased} (14 days after the case \
+         was opened)</td>"
+    );
+    assert!(page.body.contains(&said), "{said}\n{}", page.body);
+    // A case whose consent is given says nothing of it.
+    let page = get(&gateway, &format!("/cases/{confirmed}"), &ann);
+    assert!(
+        !page.body.contains("Consent not confirmed"),
+        "{}",
+        page.body
+    );
+    // The command line's `case REF` shows it alike.
+    let (ok, out) = gateway.cli(&["case", &unconfirmed]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("Consent not confirmed")
+            && out.contains(&format!("are erased from {erased} (14 days after")),
+        "{out}"
+    );
+}
