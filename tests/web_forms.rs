@@ -1253,3 +1253,37 @@ fn an_incomplete_case_says_when_its_details_are_erased_if_consent_is_never_confi
         "{out}"
     );
 }
+
+#[test]
+fn clearing_the_filters_keeps_the_order_chosen() {
+    let gateway = Gateway::start();
+    let ann = gateway.sign_in(ANN);
+    let urgent = get(&gateway, "/cases?order=urgent&state=red&q=smith", &ann);
+    assert_eq!(urgent.status, 200, "{}", urgent.body);
+    assert!(
+        urgent
+            .body
+            .contains("<a href=\"/cases?order=urgent\" class=\"reset\">Clear filters</a>"),
+        "{}",
+        urgent.body
+    );
+    // With a filter that cannot be read, the way out keeps it too.
+    let wrong = get(&gateway, "/cases?order=urgent&on=soon", &ann);
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    assert!(
+        wrong
+            .body
+            .contains("<a href=\"/cases?order=urgent\">clear the filters</a>"),
+        "{}",
+        wrong.body
+    );
+    // The newest first is the list's own order: nothing to keep.
+    let newest = get(&gateway, "/cases?state=red", &ann);
+    assert!(
+        newest
+            .body
+            .contains("<a href=\"/cases\" class=\"reset\">Clear filters</a>"),
+        "{}",
+        newest.body
+    );
+}

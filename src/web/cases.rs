@@ -207,6 +207,15 @@ impl ListQuery {
         }
     }
 
+    /// The address of the list without its filters, in the order chosen.
+    fn cleared_link(&self) -> &'static str {
+        if self.urgent_first {
+            "/cases?order=urgent"
+        } else {
+            "/cases"
+        }
+    }
+
     /// The address of another page of the same list.
     fn page_link(&self, page: usize) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
@@ -512,8 +521,9 @@ fn list_body(
          {on}\
          {overdue}{order}\
          <div><button type=\"submit\" class=\"secondary\">Show</button> \
-         <a href=\"/cases\" class=\"reset\">Clear filters</a></div></form>",
+         <a href=\"{cleared}\" class=\"reset\">Clear filters</a></div></form>",
         q = escape(asked.get("q")),
+        cleared = asked.cleared_link(),
         state_error = asked.problem("state").map_or_else(String::new, |message| format!(
             "<span class=\"field-error\" id=\"state-error\">{}</span>",
             escape(message)
@@ -549,7 +559,8 @@ fn list_body(
     if !asked.problems.is_empty() {
         return format!(
             "{form}<p>No cases are shown until the filters can be read: correct what is \
-             marked, or <a href=\"/cases\">clear the filters</a>.</p>"
+             marked, or <a href=\"{}\">clear the filters</a>.</p>",
+            asked.cleared_link()
         );
     }
     if total == 0 {
