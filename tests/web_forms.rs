@@ -6,7 +6,7 @@
 mod common;
 
 use common::web_client::Answer;
-use common::web_gateway::{csrf_of, Gateway, ANN, HAL};
+use common::web_gateway::{csrf_of, Gateway, ANN, CORA, HAL};
 use regex::Regex;
 use std::time::Duration;
 
@@ -1286,4 +1286,50 @@ fn clearing_the_filters_keeps_the_order_chosen() {
         "{}",
         newest.body
     );
+}
+
+#[test]
+fn days_typed_are_recorded_as_understood_never_as_free_text() {
+    let gateway = Gateway::start();
+    let ann = gateway.sign_in(ANN);
+    let cora = gateway.sign_in(CORA);
+    let typed = "%3Cscript%3EDROP+TABLE+cases%3C%2Fscript%3E";
+    assert_eq!(
+        get(
+            &gateway,
+            &format!("/cases?q=smith&on={typed}&due=31%2F02%2F2026"),
+            &ann
+        )
+        .status,
+        400
+    );
+    assert_eq!(get(&gateway, &format!("/due?on={typed}"), &ann).status, 400);
+    assert_eq!(get(&gateway, "/due?on=7+January+2030", &ann).status, 200);
+    assert_eq!(
+        get(&gateway, &format!("/report?quarter={typed}"), &ann).status,
+        400
+    );
+    // Refused to a coordinator, and still recorded as understood.
+    assert_eq!(
+        get(&gateway, &format!("/due?on={typed}"), &cora).status,
+        404
+    );
+    let (ok, out) = common::gateway_cli(&gateway.database(), &["access"]);
+    assert!(ok, "{out}");
+    assert!(
+        !out.contains("DROP") && !out.contains("script") && !out.contains("31/02"),
+        "{out}"
+    );
+    for line in [
+        format!(
+            "{ANN} (COL) listed cases at /cases, asking q=\"smith\", on=\"(not a date)\", \
+             due=\"(not a date)\""
+        ),
+        format!("{ANN} (COL) listed the deadlines due at /due, asking on=\"(not a date)\""),
+        format!("{ANN} (COL) listed the deadlines due at /due, asking on=\"07/01/2030\""),
+        format!("{ANN} (COL) viewed the report at /report, asking quarter=\"(not a quarter)\""),
+        format!("{CORA} asked for /due?on=(not a date): refused: not found"),
+    ] {
+        assert!(out.contains(&line), "{line}\n{out}");
+    }
 }

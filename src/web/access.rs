@@ -65,7 +65,10 @@ fn described(path: &str, query: Option<&str>, viewer: &Viewer) -> String {
         .into_iter()
         .filter(|(_, value)| !value.trim().is_empty())
         .map(|(name, value)| {
-            let value: String = value.chars().take(LONGEST_VALUE).collect();
+            let value: String = understood(&name, &value)
+                .chars()
+                .take(LONGEST_VALUE)
+                .collect();
             format!("{name}=\"{}\"", value.replace('"', "\\\""))
         })
         .collect();
@@ -74,6 +77,44 @@ fn described(path: &str, query: Option<&str>, viewer: &Viewer) -> String {
         text.push_str(&asked.join(", "));
     }
     text
+}
+
+/// A field of a page's query as the record keeps it: a day (`on`, `due`),
+/// a quarter, a state or a page number as the page read it, or said not to
+/// be one, never the text typed; a search (`q`) as given, which is what an
+/// audit needs.
+fn understood(name: &str, value: &str) -> String {
+    let value = value.trim();
+    match name {
+        "on" | "due" if value.eq_ignore_ascii_case("today") => "today".to_string(),
+        "on" | "due" => {
+            let today = crate::core::uk::date(Utc::now());
+            super::cases::form_day(value, today)
+                .map_or_else(|| "(not a date)".to_string(), super::cases::shown_day)
+        }
+        "quarter" => value
+            .parse::<crate::core::report::Quarter>()
+            .map_or_else(|_| "(not a quarter)".to_string(), |q| q.to_string()),
+        "state" => match value {
+            "red" | "amber" | "green" => value.to_string(),
+            _ => "(not a state)".to_string(),
+        },
+        "page" => value
+            .parse::<usize>()
+            .map_or_else(|_| "(not a number)".to_string(), |n| n.to_string()),
+        _ => value.to_string(),
+    }
+}
+
+/// `asked` (a path and query) with its query's fields as understood.
+fn asked_as_understood(asked: &str) -> String {
+    let Some((path, query)) = asked.split_once('?') else {
+        return asked.to_string();
+    };
+    let fields: Vec<String> = form_urlencoded::parse(query.as_bytes())
+        .map(|(name, value)| format!("{name}={}", understood(&name, &value)))
+        .collect();
+    format!("{path}?{}", fields.join("&"))
 }
 
 /// Records that the reader opened `path` (a page of no one case) with
@@ -162,7 +203,10 @@ pub(crate) async fn record_refused_request(
         Viewer::Officer { scope, .. } => Some(scope.code()),
         Viewer::Coordinator { .. } => None,
     };
-    let asked: String = asked.chars().take(LONGEST_VALUE).collect();
+    let asked: String = asked_as_understood(asked)
+        .chars()
+        .take(LONGEST_VALUE)
+        .collect();
     let action = match (posted, forbidden) {
         (true, true) => format!(
             "sent a form to {asked}: refused: not the view's own form (its token or origin did \
