@@ -1333,3 +1333,20 @@ fn days_typed_are_recorded_as_understood_never_as_free_text() {
         assert!(out.contains(&line), "{line}\n{out}");
     }
 }
+
+#[test]
+fn every_report_says_when_its_figures_were_taken_even_with_nothing_to_measure() {
+    let gateway = Gateway::start();
+    let ann = gateway.sign_in(ANN);
+    for quarter in ["2026Q3", "2030Q1"] {
+        let page = get(&gateway, &format!("/report?quarter={quarter}"), &ann);
+        assert_eq!(page.status, 200, "{quarter}: {}", page.body);
+        assert!(
+            page.body.contains("<p>Figures as at ")
+                && (page.body.contains("nothing to measure")
+                    || page.body.contains("has not begun")),
+            "{quarter}: {}",
+            page.body
+        );
+    }
+}
