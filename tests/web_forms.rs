@@ -1350,3 +1350,62 @@ fn every_report_says_when_its_figures_were_taken_even_with_nothing_to_measure() 
         );
     }
 }
+
+#[test]
+fn reloading_or_a_script_cannot_flood_the_record_and_no_action_is_lost() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 6);
+    formless_referral(&gateway, "colchester");
+    let ann = gateway.sign_in(ANN);
+    let id = gateway.quarantined_id(&ann);
+    let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
+    // Reloading a page or a case: one row each, counted.
+    for _ in 0..10 {
+        assert_eq!(get(&gateway, "/due", &ann).status, 200);
+    }
+    for _ in 0..5 {
+        assert_eq!(
+            get(&gateway, &format!("/cases/{colchester}"), &ann).status,
+            200
+        );
+    }
+    let (_, out) = common::gateway_cli(&gateway.database(), &["access", "--person", ANN]);
+    let due: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("listed the deadlines due at /due"))
+        .collect();
+    assert_eq!(due.len(), 1, "{out}");
+    assert!(due[0].contains("(10 times, the last at "), "{out}");
+    let case = get(&gateway, &format!("/cases/{colchester}"), &ann);
+    assert!(
+        case.body
+            .contains(&format!("Viewed by {ANN}, 6 times, last at ")),
+        "{}",
+        case.body
+    );
+    // A script asking for page after page: bounded rows a minute...
+    for page in 1..=80 {
+        get(&gateway, &format!("/cases?page={page}"), &ann);
+    }
+    // ...and an action in the midst of it is recorded all the same.
+    let dismissed = gateway.post_form(
+        &format!("/quarantine/{id}/dismiss"),
+        &ann,
+        &format!("csrf={csrf}&reason=no+form"),
+    );
+    assert_eq!(dismissed.status, 303, "{}", dismissed.body);
+    let (_, out) = common::gateway_cli(&gateway.database(), &["access", "--person", ANN]);
+    let rows = out.lines().count();
+    assert!(rows <= 64, "{rows} rows:\n{out}");
+    assert!(
+        out.contains(
+            "opened more pages than the record keeps one by one (60 a minute): counted here ("
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{ANN} (COL) dismissed quarantined message {id}")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("{ANN} (COL) signed in")), "{out}");
+}

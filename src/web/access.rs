@@ -132,7 +132,7 @@ pub(crate) async fn record_page(
     recorded();
     state
         .store
-        .record_web_access(
+        .record_web_page(
             signed.viewer.address(),
             authority,
             None,
@@ -179,7 +179,7 @@ pub(crate) async fn record_refused(
     recorded();
     state
         .store
-        .record_web_access(
+        .record_web_page(
             signed.viewer.address(),
             authority,
             None,
@@ -218,7 +218,7 @@ pub(crate) async fn record_refused_request(
     };
     state
         .store
-        .record_web_access(
+        .record_web_page(
             signed.viewer.address(),
             authority,
             None,
@@ -244,17 +244,18 @@ pub(crate) fn case_lines(access: &[WebAccess]) -> Vec<String> {
     for a in access {
         if a.action == "viewed" {
             let key = (a.address.as_str(), crate::core::uk::date(a.at));
+            let views = a.repeats.max(1) as usize;
             if let Some(&i) = views_of.get(&key) {
-                lines[i].views += 1;
-                lines[i].last = a.at;
+                lines[i].views += views;
+                lines[i].last = a.last();
                 continue;
             }
             views_of.insert(key, lines.len());
             lines.push(Line {
-                last: a.at,
+                last: a.last(),
                 address: &a.address,
                 action: None,
-                views: 1,
+                views,
             });
         } else {
             lines.push(Line {
@@ -291,6 +292,8 @@ mod tests {
             authority: Some("COL".to_string()),
             case_ref: Some("DTR-COL-2026-00001".to_string()),
             action: action.to_string(),
+            repeats: 1,
+            last_at: None,
         }
     }
 

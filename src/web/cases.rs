@@ -738,7 +738,7 @@ pub(crate) async fn one(
     let now = Utc::now();
     if let Err(e) = state
         .store
-        .record_web_access(address, Some(scope.code()), Some(&reference), "viewed", now)
+        .record_web_page(address, Some(scope.code()), Some(&reference), "viewed", now)
         .await
     {
         return trouble(&e);
