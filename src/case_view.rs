@@ -66,6 +66,17 @@ pub async fn case_view(
     let mut header: Vec<(String, String)> = Vec::new();
     let mut row = |label: &str, value: String| header.push((label.to_string(), value));
     row("Status", status_words(case, received));
+    if let Some(erased) = unconfirmed_consent_erasure(config, case) {
+        row(
+            CONSENT_NOT_CONFIRMED,
+            format!(
+                "unless it is confirmed, the case lapses and the person's details are erased \
+                 from {} ({} days after the case was opened)",
+                long_date(erased),
+                config.retention.unconfirmed_consent_days
+            ),
+        );
+    }
     if let Some(at) = received {
         row("Received", spoken_time(at));
     }
@@ -269,6 +280,24 @@ pub fn status_words(case: &CaseDetail, received: Option<DateTime<Utc>>) -> Strin
     } else {
         format!("{status}, URGENT: {}", reasons.join(" "))
     }
+}
+
+/// The header row's label saying when an incomplete case's personal
+/// details go if its consent is never confirmed.
+pub const CONSENT_NOT_CONFIRMED: &str = "Consent not confirmed";
+
+/// The day from which the purge erases an incomplete case's personal
+/// details if its consent is never confirmed (`[retention]
+/// unconfirmed_consent_days` after it was opened; the purge of that day or
+/// after lapses it); none for a case not incomplete, or whose consent is
+/// confirmed.
+pub fn unconfirmed_consent_erasure(config: &Config, case: &CaseDetail) -> Option<NaiveDate> {
+    if case.summary.status != CaseStatus::Incomplete || case.referral.consent == Some(true) {
+        return None;
+    }
+    let opened = case.opened_at?;
+    let days = chrono::Duration::days(i64::from(config.retention.unconfirmed_consent_days));
+    Some(crate::core::uk::date(opened.checked_add_signed(days)?))
 }
 
 /// A case's status as a word a person reads, in sentence case on every

@@ -66,6 +66,7 @@ on_both_stores!(
     the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once,
     a_busy_session_still_ends_and_a_person_is_signed_out_everywhere,
     the_purge_deletes_old_records_of_pages_and_searches,
+    pages_opened_again_are_counted_and_actions_never_are,
 );
 
 fn at() -> DateTime<Utc> {
@@ -1190,6 +1191,82 @@ async fn the_purge_deletes_old_records_of_pages_and_searches(db: TestDb) {
         .collect();
     assert!(!left.iter().any(|a| a.contains("Smith")), "{left:?}");
     assert_eq!(left.len(), 2, "{left:?}");
+}
+
+async fn pages_opened_again_are_counted_and_actions_never_are(db: TestDb) {
+    let (_dir, store, _config, _) = store(db).await;
+    let now = Utc::now();
+    let ann = "ann.officer@colchester.gov.uk";
+    let second = |n: i64| now + chrono::Duration::seconds(n);
+    let page = "listed cases at /cases";
+    for n in 0..3 {
+        store
+            .record_web_page(ann, Some("COL"), None, page, second(n))
+            .await
+            .expect("page");
+    }
+    // An action between breaks the run; actions are never counted together.
+    for _ in 0..2 {
+        store
+            .record_web_access(ann, Some("COL"), None, "signed out", second(3))
+            .await
+            .expect("action");
+    }
+    store
+        .record_web_page(ann, Some("COL"), None, page, second(4))
+        .await
+        .expect("page");
+    // More than a minute after the row's first: a new row.
+    store
+        .record_web_page(ann, Some("COL"), None, page, second(70))
+        .await
+        .expect("page");
+    let log = store.web_access_log(Some(ann), None).await.expect("log");
+    let seen: Vec<(&str, u32)> = log.iter().map(|a| (a.action.as_str(), a.repeats)).collect();
+    assert_eq!(
+        seen,
+        [
+            (page, 3),
+            ("signed out", 1),
+            ("signed out", 1),
+            (page, 1),
+            (page, 1)
+        ]
+    );
+    assert_eq!(log[0].last_at, Some(second(2)));
+    // Past sixty rows in a minute, the rest of the minute's pages are
+    // counted on one row; an action still gets its own.
+    let later = now + chrono::Duration::hours(1);
+    for n in 0..70 {
+        store
+            .record_web_page(ann, Some("COL"), None, &format!("{page}?page={n}"), later)
+            .await
+            .expect("page");
+    }
+    store
+        .record_web_access(
+            ann,
+            Some("COL"),
+            None,
+            "released quarantined message 4",
+            later,
+        )
+        .await
+        .expect("action");
+    let log = store
+        .web_access_log(Some(ann), Some(later))
+        .await
+        .expect("log");
+    assert_eq!(log.len(), 62, "{log:?}");
+    let over = log
+        .iter()
+        .find(|a| a.action == dtr_gateway::store::WEB_PAGES_OVER)
+        .expect("a row counting the rest");
+    assert_eq!(over.repeats, 10);
+    assert_eq!(
+        log.last().map(|a| a.action.as_str()),
+        Some("released quarantined message 4")
+    );
 }
 
 /// A store holds people's details: one the gateway creates (outside the

@@ -6,7 +6,7 @@
 mod common;
 
 use common::web_client::Answer;
-use common::web_gateway::{csrf_of, Gateway, ANN, HAL};
+use common::web_gateway::{csrf_of, Gateway, ANN, CORA, HAL};
 use regex::Regex;
 use std::time::Duration;
 
@@ -578,10 +578,38 @@ fn a_released_further_referral_is_linked_on_both_cases_pages() {
     );
     assert_eq!(released.status, 303, "{}", released.body);
     let to = released.header("location").expect("a redirect").to_string();
-    let further = to.trim_start_matches("/cases/").to_string();
+    let further = to
+        .trim_start_matches("/cases/")
+        .trim_end_matches(&format!("?released={id}"))
+        .to_string();
     assert!(further.starts_with("DTR-COL-") && further != first, "{to}");
     let link = |r: &str| format!("<a href=\"/cases/{r}\">{r}</a>");
     let new_case = get(&gateway, &to, &ann);
+    // The officer is told where the release went: the new case, named.
+    assert!(
+        new_case.body.contains(&format!(
+            "<p role=\"status\"><strong>Message {id} released by {ANN} at "
+        )) && new_case.body.contains(&format!(
+            ": it opened a new case, {}, a further referral of a person with an open \
+             case.</strong></p>",
+            link(&further)
+        )),
+        "{}",
+        new_case.body
+    );
+    // Said from the record: the same words for another message, or on
+    // another case, say nothing.
+    for other in [
+        format!("/cases/{further}?released=999"),
+        format!("/cases/{first}?released={id}"),
+    ] {
+        let page = get(&gateway, &other, &ann);
+        assert!(
+            !page.body.contains("role=\"status\""),
+            "{other}: {}",
+            page.body
+        );
+    }
     assert!(
         new_case.body.contains(&format!(
             "<th scope=\"row\">Linked to</th><td>a further referral of the person in {}</td>",
@@ -1105,4 +1133,279 @@ fn a_repeated_release_of_a_message_that_became_another_authoritys_case_names_no_
         "{}",
         dismissed.body
     );
+}
+
+#[test]
+fn every_release_and_dismissal_tried_is_in_the_record_done_or_refused() {
+    let gateway = Gateway::start();
+    // The referrer mistyped the reference: releasing it is refused.
+    reply_about(&gateway, "DTR-COL-2026-09999", "unknown-case");
+    let ann = gateway.sign_in(ANN);
+    let id = gateway.quarantined_id(&ann);
+    let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
+    let release = format!("/quarantine/{id}/release");
+    let dismiss = format!("/quarantine/{id}/dismiss");
+    assert_eq!(
+        gateway
+            .post_form(&release, &ann, &format!("csrf={csrf}"))
+            .status,
+        409
+    );
+    assert_eq!(
+        gateway
+            .post_form(&dismiss, &ann, &format!("csrf={csrf}&reason="))
+            .status,
+        400
+    );
+    assert_eq!(
+        gateway
+            .post_form(
+                &dismiss,
+                &ann,
+                &format!("csrf={csrf}&reason=mistyped+reply")
+            )
+            .status,
+        303
+    );
+    // Sent again from an old page: refused, as already settled.
+    for path in [&release, &dismiss] {
+        let again = gateway.post_form(path, &ann, &format!("csrf={csrf}&reason=again"));
+        assert_eq!(again.status, 200, "{path}: {}", again.body);
+    }
+    let (ok, out) = common::gateway_cli(&gateway.database(), &["access", "--person", ANN]);
+    assert!(ok, "{out}");
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(&format!("quarantined message {id}")))
+        .collect();
+    let expected = [
+        format!(
+            "{ANN} (COL) tried to release quarantined message {id}: not released, it stays in \
+             quarantine: "
+        ),
+        format!(
+            "{ANN} (COL) tried to dismiss quarantined message {id}: not dismissed, no reason given"
+        ),
+        format!("{ANN} (COL) dismissed quarantined message {id}"),
+        format!(
+            "{ANN} (COL) tried to release quarantined message {id}: not released, it was already \
+             dismissed by {ANN} on "
+        ),
+        format!(
+            "{ANN} (COL) tried to dismiss quarantined message {id}: not dismissed, it was already \
+             dismissed by {ANN} on "
+        ),
+    ];
+    assert_eq!(lines.len(), expected.len(), "{out}");
+    for (line, expected) in lines.iter().zip(&expected) {
+        assert!(line.contains(expected.as_str()), "{expected}\n{out}");
+    }
+    assert!(lines[0].contains("DTR-COL-2026-09999"), "{out}");
+}
+
+#[test]
+fn an_authority_named_as_a_formula_is_plain_text_in_the_downloaded_csv() {
+    let gateway = Gateway::start_renaming(false, "", &[("Colchester", "=1+1 Colchester")]);
+    let ann = gateway.sign_in(ANN);
+    let csv = get(&gateway, "/report.csv?quarter=2026Q4", &ann);
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert!(
+        csv.body.starts_with("Measure,'=1+1 Colchester\n"),
+        "{}",
+        csv.body
+    );
+}
+
+#[test]
+fn an_incomplete_case_says_when_its_details_are_erased_if_consent_is_never_confirmed() {
+    let gateway = Gateway::start();
+    // The form does not say whether the person consents: incomplete.
+    let unconfirmed = gateway.refer_edited("colchester", 4, |raw| {
+        raw.replace("Consent to referral: Yes\r\n", "")
+    });
+    let confirmed = gateway.refer("colchester", 5);
+    // Opened now: erased from 14 days on (`[retention]` by default).
+    let erased = dtr_gateway::core::words::long_date(dtr_gateway::core::uk::date(
+        chrono::Utc::now() + chrono::Duration::days(14),
+    ));
+    let ann = gateway.sign_in(ANN);
+    let page = get(&gateway, &format!("/cases/{unconfirmed}"), &ann);
+    assert!(page.body.contains("Incomplete"), "{}", page.body);
+    let said = format!(
+        "<th scope=\"row\">Consent not confirmed</th><td>unless it is confirmed, the case \
+         lapses and the person&#39;s details are erased from {erased} (14 days after the case \
+         was opened)</td>"
+    );
+    assert!(page.body.contains(&said), "{said}\n{}", page.body);
+    // A case whose consent is given says nothing of it.
+    let page = get(&gateway, &format!("/cases/{confirmed}"), &ann);
+    assert!(
+        !page.body.contains("Consent not confirmed"),
+        "{}",
+        page.body
+    );
+    // The command line's `case REF` shows it alike.
+    let (ok, out) = gateway.cli(&["case", &unconfirmed]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("Consent not confirmed")
+            && out.contains(&format!("are erased from {erased} (14 days after")),
+        "{out}"
+    );
+}
+
+#[test]
+fn clearing_the_filters_keeps_the_order_chosen() {
+    let gateway = Gateway::start();
+    let ann = gateway.sign_in(ANN);
+    let urgent = get(&gateway, "/cases?order=urgent&state=red&q=smith", &ann);
+    assert_eq!(urgent.status, 200, "{}", urgent.body);
+    assert!(
+        urgent
+            .body
+            .contains("<a href=\"/cases?order=urgent\" class=\"reset\">Clear filters</a>"),
+        "{}",
+        urgent.body
+    );
+    // With a filter that cannot be read, the way out keeps it too.
+    let wrong = get(&gateway, "/cases?order=urgent&on=soon", &ann);
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    assert!(
+        wrong
+            .body
+            .contains("<a href=\"/cases?order=urgent\">clear the filters</a>"),
+        "{}",
+        wrong.body
+    );
+    // The newest first is the list's own order: nothing to keep.
+    let newest = get(&gateway, "/cases?state=red", &ann);
+    assert!(
+        newest
+            .body
+            .contains("<a href=\"/cases\" class=\"reset\">Clear filters</a>"),
+        "{}",
+        newest.body
+    );
+}
+
+#[test]
+fn days_typed_are_recorded_as_understood_never_as_free_text() {
+    let gateway = Gateway::start();
+    let ann = gateway.sign_in(ANN);
+    let cora = gateway.sign_in(CORA);
+    let typed = "%3Cscript%3EDROP+TABLE+cases%3C%2Fscript%3E";
+    assert_eq!(
+        get(
+            &gateway,
+            &format!("/cases?q=smith&on={typed}&due=31%2F02%2F2026"),
+            &ann
+        )
+        .status,
+        400
+    );
+    assert_eq!(get(&gateway, &format!("/due?on={typed}"), &ann).status, 400);
+    assert_eq!(get(&gateway, "/due?on=7+January+2030", &ann).status, 200);
+    assert_eq!(
+        get(&gateway, &format!("/report?quarter={typed}"), &ann).status,
+        400
+    );
+    // Refused to a coordinator, and still recorded as understood.
+    assert_eq!(
+        get(&gateway, &format!("/due?on={typed}"), &cora).status,
+        404
+    );
+    let (ok, out) = common::gateway_cli(&gateway.database(), &["access"]);
+    assert!(ok, "{out}");
+    assert!(
+        !out.contains("DROP") && !out.contains("script") && !out.contains("31/02"),
+        "{out}"
+    );
+    for line in [
+        format!(
+            "{ANN} (COL) listed cases at /cases, asking q=\"smith\", on=\"(not a date)\", \
+             due=\"(not a date)\""
+        ),
+        format!("{ANN} (COL) listed the deadlines due at /due, asking on=\"(not a date)\""),
+        format!("{ANN} (COL) listed the deadlines due at /due, asking on=\"07/01/2030\""),
+        format!("{ANN} (COL) viewed the report at /report, asking quarter=\"(not a quarter)\""),
+        format!("{CORA} asked for /due?on=(not a date): refused: not found"),
+    ] {
+        assert!(out.contains(&line), "{line}\n{out}");
+    }
+}
+
+#[test]
+fn every_report_says_when_its_figures_were_taken_even_with_nothing_to_measure() {
+    let gateway = Gateway::start();
+    let ann = gateway.sign_in(ANN);
+    for quarter in ["2026Q3", "2030Q1"] {
+        let page = get(&gateway, &format!("/report?quarter={quarter}"), &ann);
+        assert_eq!(page.status, 200, "{quarter}: {}", page.body);
+        assert!(
+            page.body.contains("<p>Figures as at ")
+                && (page.body.contains("nothing to measure")
+                    || page.body.contains("has not begun")),
+            "{quarter}: {}",
+            page.body
+        );
+    }
+}
+
+#[test]
+fn reloading_or_a_script_cannot_flood_the_record_and_no_action_is_lost() {
+    let gateway = Gateway::start();
+    let colchester = gateway.refer("colchester", 6);
+    formless_referral(&gateway, "colchester");
+    let ann = gateway.sign_in(ANN);
+    let id = gateway.quarantined_id(&ann);
+    let csrf = csrf_of(&get(&gateway, "/quarantine", &ann).body);
+    // Reloading a page or a case: one row each, counted.
+    for _ in 0..10 {
+        assert_eq!(get(&gateway, "/due", &ann).status, 200);
+    }
+    for _ in 0..5 {
+        assert_eq!(
+            get(&gateway, &format!("/cases/{colchester}"), &ann).status,
+            200
+        );
+    }
+    let (_, out) = common::gateway_cli(&gateway.database(), &["access", "--person", ANN]);
+    let due: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("listed the deadlines due at /due"))
+        .collect();
+    assert_eq!(due.len(), 1, "{out}");
+    assert!(due[0].contains("(10 times, the last at "), "{out}");
+    let case = get(&gateway, &format!("/cases/{colchester}"), &ann);
+    assert!(
+        case.body
+            .contains(&format!("Viewed by {ANN}, 6 times, last at ")),
+        "{}",
+        case.body
+    );
+    // A script asking for page after page: bounded rows a minute...
+    for page in 1..=80 {
+        get(&gateway, &format!("/cases?page={page}"), &ann);
+    }
+    // ...and an action in the midst of it is recorded all the same.
+    let dismissed = gateway.post_form(
+        &format!("/quarantine/{id}/dismiss"),
+        &ann,
+        &format!("csrf={csrf}&reason=no+form"),
+    );
+    assert_eq!(dismissed.status, 303, "{}", dismissed.body);
+    let (_, out) = common::gateway_cli(&gateway.database(), &["access", "--person", ANN]);
+    let rows = out.lines().count();
+    assert!(rows <= 64, "{rows} rows:\n{out}");
+    assert!(
+        out.contains(
+            "opened more pages than the record keeps one by one (60 a minute): counted here ("
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{ANN} (COL) dismissed quarantined message {id}")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("{ANN} (COL) signed in")), "{out}");
 }

@@ -488,3 +488,122 @@ fn thirty_officers_behind_one_office_address_each_get_their_link() {
         .count();
     assert_eq!(refused, 10, "a hundred requests per client in 15 minutes");
 }
+
+#[test]
+fn the_client_behind_a_proxy_is_read_from_the_forms_proxies_write() {
+    let gateway = Gateway::start_configured(false, PROXIED);
+    for forwarded in [
+        "203.0.113.7:51234",
+        "[2001:db8::1]:443",
+        "unknown",
+        "198.51.100.1, 203.0.113.9:8080",
+    ] {
+        assert_eq!(gateway.ask_link("nobody@lha.test", Some(forwarded)), 200);
+    }
+    let out = access_record(&gateway, &[], "an address not listed (", 4);
+    for client in ["203.0.113.7", "2001:db8::1", "127.0.0.1", "203.0.113.9"] {
+        assert!(
+            out.contains(&format!("(asked for from {client})")),
+            "{client}\n{out}"
+        );
+    }
+    assert!(
+        !out.contains(":51234") && !out.contains(":443") && !out.contains("unknown"),
+        "{out}"
+    );
+}
+
+/// The page the mailed link for `to` returns to (its `next`), and its
+/// token, once it has come.
+fn mailed_next(gateway: &Gateway, to: &str) -> (String, String) {
+    wait_mails(gateway, to, 1);
+    let mail = gateway.mails_to(to).pop().expect("a mail");
+    let token = token_in(&mail);
+    let next =
+        regex::Regex::new(r"/sign-in/[0-9a-f]{64}\?next(?:=3D|&#x3D;|=)([A-Za-z0-9%._~+-]+)")
+            .expect("regex")
+            .captures(&mail)
+            .map(|c| {
+                form_urlencoded::parse(format!("next={}", &c[1]).as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .expect("a value")
+            })
+            .unwrap_or_else(|| panic!("no next in the link:\n{mail}"));
+    (token, next)
+}
+
+#[test]
+fn after_signing_in_the_list_comes_back_with_its_filters_and_search() {
+    let gateway = Gateway::start();
+    let asked_for = "/cases?q=Zebedee+Marsh&state=red&order=urgent";
+    let answer = gateway
+        .request("GET", asked_for, None, None)
+        .expect("an answer");
+    let location = answer.header("location").expect("a location").to_string();
+    let next = form_urlencoded::parse(location.trim_start_matches("/?").as_bytes())
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v.into_owned());
+    assert_eq!(next.as_deref(), Some(asked_for), "{location}");
+    let encoded: String = form_urlencoded::byte_serialize(asked_for.as_bytes()).collect();
+    let sent = gateway
+        .request(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!("email={}&next={encoded}", ANN.replace('@', "%40"))),
+        )
+        .expect("an answer");
+    assert_eq!(sent.status, 200);
+    // The mail keeps the filters and the order, never the search.
+    let (token, mailed) = mailed_next(&gateway, ANN);
+    assert_eq!(mailed, "/cases?state=red&order=urgent");
+    // The browser that asked gets the search back, from its own cookie.
+    let remembered: String = sent
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.split(';').next())
+        .find(|c| c.starts_with("dtr_next="))
+        .map(|c| format!("Cookie: {c}\r\n"))
+        .unwrap_or_else(|| panic!("no cookie kept the page: {:?}", sent.headers));
+    let form = format!(
+        "next={}",
+        form_urlencoded::byte_serialize(mailed.as_bytes()).collect::<String>()
+    );
+    let redeemed = gateway
+        .request_with(
+            "POST",
+            &format!("/sign-in/{token}"),
+            None,
+            Some(&form),
+            &remembered,
+        )
+        .expect("an answer");
+    assert_eq!(redeemed.status, 303, "{}", redeemed.body);
+    assert_eq!(redeemed.header("location"), Some(asked_for));
+    // Another browser (the link opened elsewhere) gets the filters alone.
+    let encoded_second: String =
+        form_urlencoded::byte_serialize(b"/cases?q=Zebedee&due=today").collect();
+    gateway
+        .request(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!(
+                "email={}&next={encoded_second}",
+                HAL.replace('@', "%40")
+            )),
+        )
+        .expect("an answer");
+    let (token, mailed) = mailed_next(&gateway, HAL);
+    assert_eq!(mailed, "/cases?due=today");
+    let form = format!(
+        "next={}",
+        form_urlencoded::byte_serialize(mailed.as_bytes()).collect::<String>()
+    );
+    let elsewhere = gateway
+        .request("POST", &format!("/sign-in/{token}"), None, Some(&form))
+        .expect("an answer");
+    assert_eq!(elsewhere.header("location"), Some("/cases?due=today"));
+}

@@ -44,8 +44,16 @@ fn line(record: &WebAccess) -> String {
         Some(case) => format!("{} (case {case})", record.action),
         None => record.action.clone(),
     };
+    // A page reloaded, counted on its row.
+    let repeated = match (record.repeats, record.last_at) {
+        (n, Some(last)) if n > 1 => format!(
+            " ({n} times, the last at {})",
+            dtr_gateway::core::uk::local(last).format("%H:%M:%S")
+        ),
+        _ => String::new(),
+    };
     format!(
-        "{}: {}{authority} {what}",
+        "{}: {}{authority} {what}{repeated}",
         time_on_day(record.at),
         record.address
     )

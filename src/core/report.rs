@@ -832,11 +832,25 @@ pub fn csv_for_people(
     out
 }
 
+/// One cell: quoted when it holds a comma, a quote or a line break; and,
+/// as OWASP advises against formula injection, prefixed with `'` when it
+/// begins as a spreadsheet formula would (`=`, `+`, `-`, `@`, a tab or a
+/// carriage return: an authority's name or a deadline's label from the
+/// configuration, say), unless it is a number or a lone dash, which no
+/// spreadsheet reads as a formula.
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+        && text != "-"
+        && text.parse::<f64>().is_err();
+    let text = if formula {
+        format!("'{text}")
     } else {
         text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
     }
 }
 
@@ -1048,6 +1062,51 @@ mod tests {
             people.ends_with("Figures as at,10:31 on 7 December 2026\n"),
             "{people}"
         );
+    }
+
+    #[test]
+    fn no_cell_of_the_csv_is_a_spreadsheet_formula() {
+        let cal = calendar();
+        let essex = Protocol::from_toml(ESSEX).expect("essex");
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
+        let mut reports = build(
+            &[case("COL", at(11, 23, 9))],
+            &["COL".into()],
+            &essex,
+            &|_| &cal,
+            today,
+        );
+        // A deadline's label from the configuration, beginning as a formula.
+        reports[0].deadlines[0].label = "+SUM(A1:A9)".into();
+        let names = [
+            "=HYPERLINK(\"http://evil.test\",\"Colchester\")",
+            "+44 council",
+            "-2+3",
+            "@SUM(A1)",
+            "\tTabbed",
+            "\rReturned",
+        ];
+        for name in names {
+            let people = csv_for_people(&reports, &|_| name.into(), "=NOW()");
+            let header = people.lines().next().expect("a header");
+            let cell = header.strip_prefix("Measure,").expect("the first cell");
+            let unquoted = cell
+                .strip_prefix('"')
+                .and_then(|c| c.strip_suffix('"'))
+                .map_or_else(|| cell.to_string(), |c| c.replace("\"\"", "\""));
+            assert_eq!(unquoted, format!("'{name}"), "{people}");
+            assert!(people.contains("\n'+SUM(A1:A9): missed,1\n"), "{people}");
+            assert!(people.ends_with("Figures as at,'=NOW()\n"), "{people}");
+        }
+        // The command's CSV alike; numbers and a lone dash are left alone.
+        let plain = csv(&reports);
+        assert!(plain.contains("\n'+SUM(A1:A9): missed,1\n"), "{plain}");
+        assert!(
+            plain.contains("\nMedian working days to the authority's response,-\n"),
+            "{plain}"
+        );
+        assert_eq!(csv_field("-1.5"), "-1.5");
+        assert_eq!(csv_field("+3"), "+3");
     }
 
     #[test]

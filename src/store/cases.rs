@@ -38,6 +38,9 @@ pub struct CaseDetail {
     pub lha_lead: [Option<String>; 3],
     /// The probation or prison case lead: name, address, telephone.
     pub case_lead: [Option<String>; 3],
+    /// When the gateway opened the case (the unconfirmed-consent period
+    /// counts from it).
+    pub opened_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub outcome: Option<String>,
     pub paused_until: Option<chrono::NaiveDate>,
@@ -94,8 +97,8 @@ impl Store {
             "SELECT id, reference, authority, status, referral_type, urgent, received_at, \
              expected_release_date, referral, missing, prison_number, crn, referrer_name, \
              referring_agency, lha_lead_name, lha_lead_email, \
-             lha_lead_phone, case_lead_name, case_lead_email, case_lead_phone, closed_at, \
-             close_outcome, paused_until, \
+             lha_lead_phone, case_lead_name, case_lead_email, case_lead_phone, opened_at, \
+             closed_at, close_outcome, paused_until, \
              (SELECT f.reference FROM cases f WHERE f.id = cases.linked_to) AS first_case \
              FROM cases WHERE reference = $1",
         )
@@ -175,6 +178,7 @@ impl Store {
                 text("case_lead_email"),
                 text("case_lead_phone"),
             ],
+            opened_at: row.time_opt("opened_at"),
             closed_at: row.time_opt("closed_at"),
             outcome: text("close_outcome"),
             paused_until: row.day_opt("paused_until"),

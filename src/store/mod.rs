@@ -43,7 +43,7 @@ pub use quarantine::{Quarantined, Released, Settled};
 pub use retention::{PurgeCounts, PurgeCutoffs};
 pub use scope::{CaseCounts, CaseScope};
 pub use sender::{IdentityHealth, SenderHealth};
-pub use web::{SignInRequest, WebAccess, WebSession};
+pub use web::{SignInRequest, WebAccess, WebSession, WEB_PAGES_OVER};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

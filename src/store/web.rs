@@ -33,6 +33,18 @@ pub struct WebAccess {
     /// `viewed`, `released ...`, `dismissed ...`, or for a page of no one
     /// case what was asked of it (`listed cases at /cases with q="..."`).
     pub action: String,
+    /// How many times it was done in a row within a minute of `at` (a page
+    /// reloaded): 1 for an action, which is never counted with another.
+    pub repeats: u32,
+    /// When it was last done, when more than once.
+    pub last_at: Option<DateTime<Utc>>,
+}
+
+impl WebAccess {
+    /// When it was last done.
+    pub fn last(&self) -> DateTime<Utc> {
+        self.last_at.unwrap_or(self.at)
+    }
 }
 
 fn access(row: &DbRow) -> WebAccess {
@@ -42,8 +54,21 @@ fn access(row: &DbRow) -> WebAccess {
         authority: row.get("authority"),
         case_ref: row.get("case_ref"),
         action: row.get("action"),
+        repeats: u32::try_from(row.get::<i64, _>("repeats").max(1)).unwrap_or(u32::MAX),
+        last_at: row.time_opt("last_at"),
     }
 }
+
+/// A page or a view opened again, by the same person, within this long of
+/// the first time, right after it: counted on the same row.
+pub const WEB_REPEATS_WITHIN: chrono::Duration = chrono::Duration::minutes(1);
+/// Rows one person's pages may add to the record in a minute; past it,
+/// their pages that minute are counted on one row ([`WEB_PAGES_OVER`]).
+/// Their actions (sign-ins, releases, dismissals) are always recorded.
+pub const WEB_PAGES_PER_MINUTE: i64 = 60;
+/// The row counting the pages past [`WEB_PAGES_PER_MINUTE`].
+pub const WEB_PAGES_OVER: &str =
+    "opened more pages than the record keeps one by one (60 a minute): counted here";
 
 /// A one-time link asked for: the hash of its token, for whom, which
 /// authority's sending identity mails it, and when it stops working.
@@ -301,10 +326,109 @@ impl Store {
         Ok(())
     }
 
+    /// Records that `address` opened a page or viewed a case (`action`),
+    /// bounded: the same thing again right after, within a minute of the
+    /// first, is counted on its row rather than repeated; past
+    /// [`WEB_PAGES_PER_MINUTE`] rows of theirs in a minute, the rest of
+    /// that minute's pages are counted on one row. Actions go through
+    /// [`Store::record_web_access`], never bounded.
+    pub async fn record_web_page(
+        &self,
+        address: &str,
+        authority: Option<&str>,
+        case_ref: Option<&str>,
+        action: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let since = now - WEB_REPEATS_WITHIN;
+        let last = sqlx::query(
+            "SELECT id, at, case_ref, action FROM web_access WHERE address = $1 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(address)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let again = last.as_ref().and_then(|row| {
+            let same = row.get::<String, _>("action") == action
+                && row.get::<Option<String>, _>("case_ref").as_deref() == case_ref
+                && row.time("at") >= since;
+            same.then(|| row.get::<i64, _>("id"))
+        });
+        let counted = match again {
+            Some(id) => Some(id),
+            None => {
+                let recent: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM web_access WHERE address = $1 AND at >= $2",
+                )
+                .bind(address)
+                .bind(Stamp(since))
+                .fetch_one(&mut *tx)
+                .await?;
+                if recent < WEB_PAGES_PER_MINUTE {
+                    None
+                } else {
+                    let over: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM web_access WHERE address = $1 AND action = $2 \
+                         AND at >= $3 ORDER BY id DESC LIMIT 1",
+                    )
+                    .bind(address)
+                    .bind(WEB_PAGES_OVER)
+                    .bind(Stamp(since))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    match over {
+                        Some(id) => Some(id),
+                        None => {
+                            sqlx::query(
+                                "INSERT INTO web_access (at, address, authority, case_ref, action) \
+                                 VALUES ($1, $2, $3, NULL, $4)",
+                            )
+                            .bind(Stamp(now))
+                            .bind(address)
+                            .bind(authority)
+                            .bind(WEB_PAGES_OVER)
+                            .execute(&mut *tx)
+                            .await?;
+                            tx.commit().await?;
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        };
+        match counted {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE web_access SET repeats = repeats + 1, last_at = $1 WHERE id = $2",
+                )
+                .bind(Stamp(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO web_access (at, address, authority, case_ref, action) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(Stamp(now))
+                .bind(address)
+                .bind(authority)
+                .bind(case_ref)
+                .bind(action)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Who viewed or acted on a case through the web view, oldest first.
     pub async fn case_web_access(&self, case_ref: &str) -> Result<Vec<WebAccess>, StoreError> {
         let rows = sqlx::query(
-            "SELECT at, address, authority, case_ref, action FROM web_access \
+            "SELECT at, address, authority, case_ref, action, repeats, last_at FROM web_access \
              WHERE case_ref = $1 ORDER BY id",
         )
         .bind(case_ref)
@@ -323,7 +447,7 @@ impl Store {
         // An empty address or the first instant stand for "anyone" and
         // "ever", so that one query with fixed text serves every case.
         let rows = sqlx::query(
-            "SELECT at, address, authority, case_ref, action FROM web_access \
+            "SELECT at, address, authority, case_ref, action, repeats, last_at FROM web_access \
              WHERE ($1 = '' OR address = $1) AND at >= $2 ORDER BY id",
         )
         .bind(address.map(str::to_lowercase).unwrap_or_default())

@@ -65,7 +65,10 @@ fn described(path: &str, query: Option<&str>, viewer: &Viewer) -> String {
         .into_iter()
         .filter(|(_, value)| !value.trim().is_empty())
         .map(|(name, value)| {
-            let value: String = value.chars().take(LONGEST_VALUE).collect();
+            let value: String = understood(&name, &value)
+                .chars()
+                .take(LONGEST_VALUE)
+                .collect();
             format!("{name}=\"{}\"", value.replace('"', "\\\""))
         })
         .collect();
@@ -74,6 +77,44 @@ fn described(path: &str, query: Option<&str>, viewer: &Viewer) -> String {
         text.push_str(&asked.join(", "));
     }
     text
+}
+
+/// A field of a page's query as the record keeps it: a day (`on`, `due`),
+/// a quarter, a state or a page number as the page read it, or said not to
+/// be one, never the text typed; a search (`q`) as given, which is what an
+/// audit needs.
+fn understood(name: &str, value: &str) -> String {
+    let value = value.trim();
+    match name {
+        "on" | "due" if value.eq_ignore_ascii_case("today") => "today".to_string(),
+        "on" | "due" => {
+            let today = crate::core::uk::date(Utc::now());
+            super::cases::form_day(value, today)
+                .map_or_else(|| "(not a date)".to_string(), super::cases::shown_day)
+        }
+        "quarter" => value
+            .parse::<crate::core::report::Quarter>()
+            .map_or_else(|_| "(not a quarter)".to_string(), |q| q.to_string()),
+        "state" => match value {
+            "red" | "amber" | "green" => value.to_string(),
+            _ => "(not a state)".to_string(),
+        },
+        "page" => value
+            .parse::<usize>()
+            .map_or_else(|_| "(not a number)".to_string(), |n| n.to_string()),
+        _ => value.to_string(),
+    }
+}
+
+/// `asked` (a path and query) with its query's fields as understood.
+fn asked_as_understood(asked: &str) -> String {
+    let Some((path, query)) = asked.split_once('?') else {
+        return asked.to_string();
+    };
+    let fields: Vec<String> = form_urlencoded::parse(query.as_bytes())
+        .map(|(name, value)| format!("{name}={}", understood(&name, &value)))
+        .collect();
+    format!("{path}?{}", fields.join("&"))
 }
 
 /// Records that the reader opened `path` (a page of no one case) with
@@ -91,13 +132,34 @@ pub(crate) async fn record_page(
     recorded();
     state
         .store
-        .record_web_access(
+        .record_web_page(
             signed.viewer.address(),
             authority,
             None,
             &described(path, query, &signed.viewer),
             Utc::now(),
         )
+        .await
+}
+
+/// Records an action the reader took or tried, with what became of it
+/// (`released quarantined message 4, which opened the case`, `tried to
+/// release quarantined message 4: not released, ...`): every release and
+/// dismissal, done or refused, is in the record.
+pub(crate) async fn record_action(
+    state: &WebState,
+    signed: &Signed,
+    case: Option<&str>,
+    action: &str,
+) -> Result<(), StoreError> {
+    let authority = match &signed.viewer {
+        Viewer::Officer { scope, .. } => Some(scope.code()),
+        Viewer::Coordinator { .. } => None,
+    };
+    recorded();
+    state
+        .store
+        .record_web_access(signed.viewer.address(), authority, case, action, Utc::now())
         .await
 }
 
@@ -117,7 +179,7 @@ pub(crate) async fn record_refused(
     recorded();
     state
         .store
-        .record_web_access(
+        .record_web_page(
             signed.viewer.address(),
             authority,
             None,
@@ -141,7 +203,10 @@ pub(crate) async fn record_refused_request(
         Viewer::Officer { scope, .. } => Some(scope.code()),
         Viewer::Coordinator { .. } => None,
     };
-    let asked: String = asked.chars().take(LONGEST_VALUE).collect();
+    let asked: String = asked_as_understood(asked)
+        .chars()
+        .take(LONGEST_VALUE)
+        .collect();
     let action = match (posted, forbidden) {
         (true, true) => format!(
             "sent a form to {asked}: refused: not the view's own form (its token or origin did \
@@ -153,7 +218,7 @@ pub(crate) async fn record_refused_request(
     };
     state
         .store
-        .record_web_access(
+        .record_web_page(
             signed.viewer.address(),
             authority,
             None,
@@ -179,17 +244,18 @@ pub(crate) fn case_lines(access: &[WebAccess]) -> Vec<String> {
     for a in access {
         if a.action == "viewed" {
             let key = (a.address.as_str(), crate::core::uk::date(a.at));
+            let views = a.repeats.max(1) as usize;
             if let Some(&i) = views_of.get(&key) {
-                lines[i].views += 1;
-                lines[i].last = a.at;
+                lines[i].views += views;
+                lines[i].last = a.last();
                 continue;
             }
             views_of.insert(key, lines.len());
             lines.push(Line {
-                last: a.at,
+                last: a.last(),
                 address: &a.address,
                 action: None,
-                views: 1,
+                views,
             });
         } else {
             lines.push(Line {
@@ -226,6 +292,8 @@ mod tests {
             authority: Some("COL".to_string()),
             case_ref: Some("DTR-COL-2026-00001".to_string()),
             action: action.to_string(),
+            repeats: 1,
+            last_at: None,
         }
     }
 

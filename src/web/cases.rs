@@ -207,6 +207,15 @@ impl ListQuery {
         }
     }
 
+    /// The address of the list without its filters, in the order chosen.
+    fn cleared_link(&self) -> &'static str {
+        if self.urgent_first {
+            "/cases?order=urgent"
+        } else {
+            "/cases"
+        }
+    }
+
     /// The address of another page of the same list.
     fn page_link(&self, page: usize) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
@@ -512,8 +521,9 @@ fn list_body(
          {on}\
          {overdue}{order}\
          <div><button type=\"submit\" class=\"secondary\">Show</button> \
-         <a href=\"/cases\" class=\"reset\">Clear filters</a></div></form>",
+         <a href=\"{cleared}\" class=\"reset\">Clear filters</a></div></form>",
         q = escape(asked.get("q")),
+        cleared = asked.cleared_link(),
         state_error = asked.problem("state").map_or_else(String::new, |message| format!(
             "<span class=\"field-error\" id=\"state-error\">{}</span>",
             escape(message)
@@ -549,7 +559,8 @@ fn list_body(
     if !asked.problems.is_empty() {
         return format!(
             "{form}<p>No cases are shown until the filters can be read: correct what is \
-             marked, or <a href=\"/cases\">clear the filters</a>.</p>"
+             marked, or <a href=\"{}\">clear the filters</a>.</p>",
+            asked.cleared_link()
         );
     }
     if total == 0 {
@@ -666,11 +677,47 @@ pub(crate) async fn refused(state: &WebState, signed: &Signed, asked: &str) -> R
     }
 }
 
-/// `GET /cases/REF`: the case, recorded as viewed.
+/// After a release sent here (`?released=ID`), the confirmation naming the
+/// case it went to (HTML), said from the access record of this case, never
+/// from the address alone: a link cannot make the page say a release
+/// happened.
+fn released_note(
+    query: Option<&str>,
+    access: &[crate::store::WebAccess],
+    reference: &str,
+) -> String {
+    let fields: Vec<(String, String)> = query
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let Some(id) = super::session::field(&fields, "released")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .map(crate::core::ids::StoredMessageId::new)
+    else {
+        return String::new();
+    };
+    let prefix = super::quarantine::released_prefix(id);
+    let Some((record, words)) = access.iter().rev().find_map(|a| {
+        let words = a.action.strip_prefix(&prefix)?;
+        (a.case_ref.as_deref() == Some(reference)).then_some((a, words))
+    }) else {
+        return String::new();
+    };
+    let link = format!("<a href=\"/cases/{r}\">{r}</a>", r = escape(reference));
+    format!(
+        "<p role=\"status\"><strong>Message {id} released by {} at {}: {}.</strong></p>",
+        escape(&record.address),
+        escape(&crate::core::words::time_on_day(record.at)),
+        escape(words).replacen(&escape(reference), &link, 1)
+    )
+}
+
+/// `GET /cases/REF`: the case, recorded as viewed; `?released=ID` after a
+/// release sent here.
 pub(crate) async fn one(
     State(state): State<Arc<WebState>>,
     headers: HeaderMap,
     Path(reference): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let signed = match reader(&state, &headers).await {
         Ok(s) => s,
@@ -691,7 +738,7 @@ pub(crate) async fn one(
     let now = Utc::now();
     if let Err(e) = state
         .store
-        .record_web_access(address, Some(scope.code()), Some(&reference), "viewed", now)
+        .record_web_page(address, Some(scope.code()), Some(&reference), "viewed", now)
         .await
     {
         return trouble(&e);
@@ -754,7 +801,8 @@ pub(crate) async fn one(
         ));
     }
     let mut body = format!(
-        "<p>{}</p>{}",
+        "{}<p>{}</p>{}",
+        released_note(query.as_deref(), &access, &reference),
         escape(&view.authority),
         table("Summary", false, "", &summary)
     );

@@ -3,6 +3,7 @@
 //! (the same library calls), each a POST carrying the session's CSRF token
 //! and recorded with who did it.
 
+use super::access::record_action;
 use super::cases::{forbidden, reader, refused};
 use super::page::{answer, escape, headed_table, not_found_page, page_at, visible};
 use super::session::{csrf_ok, field, form, Signed, Viewer};
@@ -437,7 +438,9 @@ pub(crate) async fn release_one(
         },
     )
     .await;
-    let (note, case) = match released {
+    // What a release refused says in the record, after who tried it.
+    let tried = format!("tried to release quarantined message {id}: not released");
+    match released {
         // The form named another authority: the case is theirs, and not
         // the reader's to see (its page would answer "not found").
         Ok(Released::Recorded(recorded))
@@ -446,42 +449,45 @@ pub(crate) async fn release_one(
                 .as_ref()
                 .is_some_and(|c| c.authority.as_str() != scope.code()) =>
         {
-            if let Err(e) = state
-                .store
-                .record_web_access(
-                    address,
-                    Some(scope.code()),
-                    None,
-                    &format!(
-                        "released quarantined message {id}, which became another authority's case"
-                    ),
-                    Utc::now(),
-                )
-                .await
-            {
+            let action =
+                format!("released quarantined message {id}, which became another authority's case");
+            if let Err(e) = record_action(&state, &signed, None, &action).await {
                 return trouble(&e);
             }
-            return Redirect::to(&format!("/quarantine?released-elsewhere={id}")).into_response();
+            Redirect::to(&format!("/quarantine?released-elsewhere={id}")).into_response()
         }
         Ok(Released::Recorded(recorded)) => {
             let case = recorded.case.as_ref().map(|c| c.to_string());
-            // The case named is the reader's authority's: a link to it.
-            let shown = case
-                .as_deref()
-                .map(|c| format!("<a href=\"/cases/{r}\">{r}</a>", r = escape(c)))
-                .unwrap_or_default();
-            let note = match &recorded.action {
-                Action::Opened => format!("Message {id} released: case {shown} opened; the referrer is answered."),
-                Action::AttachedReferral => format!("Message {id} released: it completed case {shown}."),
-                Action::Linked => format!("Message {id} released: recorded as {shown}, a further referral of a person with an open case."),
-                Action::Refused => format!("Message {id} released: recorded as refused (no consent) under {shown}."),
-                Action::Noted(_) => format!("Message {id} released: added to the timeline of {shown}."),
-                _ => format!("Message {id} released: recorded; it concerns no case."),
+            tracing::info!(
+                message = id.get(),
+                case = case.as_deref().unwrap_or("-"),
+                "quarantined message released from the web view"
+            );
+            let action = match &case {
+                Some(case) => format!(
+                    "{}{}",
+                    released_prefix(id),
+                    what_became(&recorded.action, case)
+                ),
+                None => format!("released quarantined message {id}: it concerns no case"),
             };
-            (note, case)
+            if let Err(e) = record_action(&state, &signed, case.as_deref(), &action).await {
+                return trouble(&e);
+            }
+            // Answered with a redirect, so that reloading does not send the
+            // release again: to the case it went to, which confirms it from
+            // the record, or to the list.
+            match case {
+                Some(case) => Redirect::to(&format!("/cases/{case}?released={id}")).into_response(),
+                None => Redirect::to(&format!("/quarantine?released={id}")).into_response(),
+            }
         }
         // Kept in quarantine, said as a warning: nothing was recorded.
         Ok(Released::StillSetAside(why)) => {
+            let action = format!("{tried}, it stays in quarantine: {why}");
+            if let Err(e) = record_action(&state, &signed, None, &action).await {
+                return trouble(&e);
+            }
             let advice = if message.kind == Kind::Reply {
                 "Read it in the inbox, record what it says on the case it is about (its \
                  reference may be mistyped), then dismiss it here with a reason."
@@ -493,48 +499,81 @@ pub(crate) async fn release_one(
                  <p>It stays in quarantine, with all it says: {}. {advice}</p></div>",
                 escape(&why)
             );
-            return show(&state, &signed, scope, StatusCode::CONFLICT, &warning, None).await;
+            show(&state, &signed, scope, StatusCode::CONFLICT, &warning, None).await
         }
-        Ok(Released::AlreadySettled(s)) => match already(&state, scope, id, &s).await {
-            Ok(words) => (words, None),
-            Err(e) => return trouble(&e),
-        },
-        Ok(Released::NotQuarantined) => return not_found_page(Some(&signed)),
+        Ok(Released::AlreadySettled(s)) => {
+            match refused_as_settled(&state, &signed, scope, &tried, &s).await {
+                Ok(()) => {}
+                Err(e) => return trouble(&e),
+            }
+            match already(&state, scope, id, &s).await {
+                Ok(words) => done(&state, &signed, scope, words).await,
+                Err(e) => trouble(&e),
+            }
+        }
+        Ok(Released::NotQuarantined) => {
+            let action = format!("{tried}, it is not in quarantine");
+            if let Err(e) = record_action(&state, &signed, None, &action).await {
+                return trouble(&e);
+            }
+            not_found_page(Some(&signed))
+        }
         Err(e) => {
             tracing::warn!(message = id.get(), error = %e, "web view: release failed");
-            (
+            let action = format!("{tried}, the release failed (see the log)");
+            if let Err(e) = record_action(&state, &signed, None, &action).await {
+                return trouble(&e);
+            }
+            done(
+                &state,
+                &signed,
+                scope,
                 format!("Message {id} could not be released. Try again."),
-                None,
-            )
-        }
-    };
-    if note.contains(" released:") {
-        tracing::info!(
-            message = id.get(),
-            case = case.as_deref().unwrap_or("-"),
-            "quarantined message released from the web view"
-        );
-        if let Err(e) = state
-            .store
-            .record_web_access(
-                address,
-                Some(scope.code()),
-                case.as_deref(),
-                &format!("released quarantined message {id}"),
-                Utc::now(),
             )
             .await
-        {
-            return trouble(&e);
         }
-        // Answered with a redirect, so that reloading does not send the
-        // release again: to the case it made, or to the list.
-        return match case {
-            Some(case) => Redirect::to(&format!("/cases/{case}")).into_response(),
-            None => Redirect::to(&format!("/quarantine?released={id}")).into_response(),
-        };
     }
-    done(&state, &signed, scope, note).await
+}
+
+/// How the record of a release to a case begins; what follows says what
+/// became of it ([`what_became`]).
+pub(crate) fn released_prefix(id: StoredMessageId) -> String {
+    format!("released quarantined message {id}: ")
+}
+
+/// What a release did to case `case`, in words that name it: the new case
+/// it opened, or the existing case it joined.
+fn what_became(action: &Action, case: &str) -> String {
+    match action {
+        Action::Opened => format!("it opened a new case, {case}; the referrer is answered"),
+        Action::Linked => format!(
+            "it opened a new case, {case}, a further referral of a person with an open case"
+        ),
+        Action::AttachedReferral => format!("it completed the existing case {case}"),
+        Action::Refused => format!("it was recorded as refused (no consent) as case {case}"),
+        Action::Noted(_) => format!("it joined the existing case {case}, on its timeline"),
+        _ => format!("it was recorded on case {case}"),
+    }
+}
+
+/// Records a release or dismissal refused because the message was settled
+/// already (`tried`, then how and by whom), under its case when that is
+/// the reader's authority's.
+async fn refused_as_settled(
+    state: &WebState,
+    signed: &Signed,
+    scope: &CaseScope,
+    tried: &str,
+    s: &Settled,
+) -> Result<(), crate::store::StoreError> {
+    let case = own_case(state, scope, s).await?;
+    let action = format!(
+        "{tried}, it was already {} by {} on {}",
+        s.how.as_str(),
+        s.by,
+        short_time(s.at)
+    );
+    record_action(state, signed, case.as_deref(), &action).await
 }
 
 /// `POST /quarantine/ID/dismiss` with a `reason`.
@@ -556,11 +595,16 @@ pub(crate) async fn dismiss_one(
         return not_found_page(Some(&signed));
     };
     let reason = field(&fields, "reason").unwrap_or("").trim().to_string();
+    // What a dismissal refused says in the record, after who tried it.
+    let tried = format!("tried to dismiss quarantined message {id}: not dismissed");
     match state.store.scoped_quarantined_message(scope, id).await {
         // Settled already (a second dismissal, say): by whom and how, as a
         // repeated release says.
         Ok(Some(message)) => {
             if let Some(settled) = &message.settled {
+                if let Err(e) = refused_as_settled(&state, &signed, scope, &tried, settled).await {
+                    return trouble(&e);
+                }
                 return match already(&state, scope, id, settled).await {
                     Ok(words) => done(&state, &signed, scope, words).await,
                     Err(e) => trouble(&e),
@@ -580,6 +624,10 @@ pub(crate) async fn dismiss_one(
     if reason.is_empty() {
         // Refused, with the reason's field marked, as every form's errors
         // are: nothing was dismissed.
+        let action = format!("{tried}, no reason given");
+        if let Err(e) = record_action(&state, &signed, None, &action).await {
+            return trouble(&e);
+        }
         return show(
             &state,
             &signed,
@@ -601,25 +649,30 @@ pub(crate) async fn dismiss_one(
                 message = id.get(),
                 "quarantined message dismissed from the web view"
             );
-            if let Err(e) = state
-                .store
-                .record_web_access(
-                    address,
-                    Some(scope.code()),
-                    None,
-                    &format!("dismissed quarantined message {id}"),
-                    now,
-                )
-                .await
-            {
+            let action = format!("dismissed quarantined message {id}");
+            if let Err(e) = record_action(&state, &signed, None, &action).await {
                 return trouble(&e);
             }
             // Answered with a redirect, so that reloading does not send
             // the dismissal again.
             return Redirect::to(&format!("/quarantine?dismissed={id}")).into_response();
         }
-        Ok(false) => format!("Message {id} was settled by someone else meanwhile."),
-        Err(e) => return trouble(&e),
+        Ok(false) => {
+            let action = format!("{tried}, it was settled by someone else meanwhile");
+            if let Err(e) = record_action(&state, &signed, None, &action).await {
+                return trouble(&e);
+            }
+            format!("Message {id} was settled by someone else meanwhile.")
+        }
+        Err(e) => {
+            // The store failed: the attempt is still put on record if it
+            // can be.
+            let action = format!("{tried}, the store failed (see the log)");
+            if let Err(again) = record_action(&state, &signed, None, &action).await {
+                tracing::warn!(error = %again, "web view: a failed dismissal could not be recorded");
+            }
+            return trouble(&e);
+        }
     };
     done(&state, &signed, scope, note).await
 }

@@ -305,21 +305,24 @@ pub(crate) async fn show(
     let today = crate::core::uk::date(Utc::now());
     let (first_day, next_day) = quarter.days();
     let words = quarter.words();
-    // Nothing measured is said in a sentence, not shown as zeros.
-    if today < first_day {
-        let body = format!("<p>{words} has not begun: there is nothing to report yet.</p>");
-        return answer(StatusCode::OK, page_html(&signed, &body, Ok(quarter)));
-    }
-    if reports.iter().all(|r| r.referrals == 0 && r.refused == 0) {
-        let body = format!(
-            "<p>No referrals were received in {words}, so there is nothing to measure.</p>"
-        );
-        return answer(StatusCode::OK, page_html(&signed, &body, Ok(quarter)));
-    }
+    // When the figures were taken, on every report, empty or not.
     let mut body = format!(
         "<p>Figures as at {}.</p>",
         crate::core::words::time_on_day(Utc::now())
     );
+    // Nothing measured is said in a sentence, not shown as zeros.
+    if today < first_day {
+        body.push_str(&format!(
+            "<p>{words} has not begun: there is nothing to report yet.</p>"
+        ));
+        return answer(StatusCode::OK, page_html(&signed, &body, Ok(quarter)));
+    }
+    if reports.iter().all(|r| r.referrals == 0 && r.refused == 0) {
+        body.push_str(&format!(
+            "<p>No referrals were received in {words}, so there is nothing to measure.</p>"
+        ));
+        return answer(StatusCode::OK, page_html(&signed, &body, Ok(quarter)));
+    }
     if today < next_day {
         body.push_str(&format!(
             "<p>{words} is not over: these are the figures so far, with deadlines not yet \

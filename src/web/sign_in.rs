@@ -388,10 +388,12 @@ fn client(peer: Option<Peer>, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
+        .filter(|named| !named.trim().is_empty())
         .collect();
     for named in forwarded.iter().rev() {
-        let Ok(ip) = named.trim().parse::<IpAddr>() else {
-            // Not an address: the proxy that passed it on is all we know.
+        let Some(ip) = hop_address(named) else {
+            // Not an address (`unknown`, a name): the proxy that passed it
+            // on is all we know.
             return hop;
         };
         hop = ip.to_canonical();
@@ -400,6 +402,28 @@ fn client(peer: Option<Peer>, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr
         }
     }
     hop
+}
+
+/// The address of one hop of `X-Forwarded-For` as proxies write it: an IP
+/// address alone (`203.0.113.7`, `2001:db8::1`), with a port
+/// (`203.0.113.7:51234`, `[2001:db8::1]:443`), in brackets or quotes, with
+/// spaces around; `None` for anything else (`unknown`, an obfuscated
+/// name such as `_hidden`, a port with no address).
+fn hop_address(named: &str) -> Option<IpAddr> {
+    let named = named.trim().trim_matches('"').trim();
+    if let Ok(ip) = named.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    let port = |p: &str| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
+    if let Some(rest) = named.strip_prefix('[') {
+        let (inside, after) = rest.split_once(']')?;
+        let ip = inside.parse::<std::net::Ipv6Addr>().ok()?;
+        return (after.is_empty() || after.strip_prefix(':').is_some_and(port))
+            .then_some(IpAddr::V6(ip));
+    }
+    let (address, after) = named.rsplit_once(':')?;
+    let ip = address.parse::<std::net::Ipv4Addr>().ok()?;
+    port(after).then_some(IpAddr::V4(ip))
 }
 
 /// Whether a link may be mailed to `address` (lower-case): someone the
@@ -481,6 +505,67 @@ const NOT_QUEUED: &str = "was sent no sign-in link: it could not be queued";
 /// `POST /sign-in`: the same page whoever asks.
 pub(crate) async fn request_link(
     State(state): State<Arc<WebState>>,
+    peer: Option<axum::Extension<Peer>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let remembered = next_of(&form(&body)).and_then(|next| next_cookie(&state, Some(next)));
+    let mut response = ask_for_link(state, peer, headers, body).await;
+    // Whoever asks, listed or not: the answer tells nothing.
+    if let Some(cookie) = remembered {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// The cookie keeping, in the browser that asked for a link, the whole
+/// page to return to (its search too, which the mailed link does not
+/// carry), for as long as the link works.
+fn next_cookie_name(state: &WebState) -> &'static str {
+    if state.settings.secure_cookies() {
+        "__Host-dtr_next"
+    } else {
+        "dtr_next"
+    }
+}
+
+/// `Set-Cookie` keeping `next` (percent-encoded), or (`None`) forgetting
+/// it.
+fn next_cookie(state: &WebState, next: Option<&str>) -> Option<HeaderValue> {
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let name = next_cookie_name(state);
+    let text = match next {
+        Some(next) => format!(
+            "{name}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>(),
+            LINK_LIFETIME.num_seconds()
+        ),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&text).ok()
+}
+
+/// The page to return to once signed in: the link's `next` (a page of the
+/// view, its search left out), or the whole page this browser kept when it
+/// asked for the link, when that is the same page with its search.
+fn next_with_search(state: &WebState, headers: &HeaderMap, linked: Option<&str>) -> Option<String> {
+    let linked = linked?;
+    let kept = session::cookie_named(headers, next_cookie_name(state), |_| true)
+        .and_then(|v| {
+            form_urlencoded::parse(format!("next={v}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+        })
+        .filter(|kept| local_path(kept).is_some() && without_search(kept) == linked);
+    Some(kept.unwrap_or_else(|| linked.to_string()))
+}
+
+async fn ask_for_link(
+    state: Arc<WebState>,
     peer: Option<axum::Extension<Peer>>,
     headers: HeaderMap,
     body: Bytes,
@@ -601,7 +686,7 @@ async fn mail_link(
             "link": format!(
                 "{}/sign-in/{token}{}",
                 state.settings.public_url,
-                next_query(next.map(without_search))
+                next_query(next.map(without_search).as_deref())
             ),
             "until": crate::core::uk::local(expires).format("%H:%M").to_string(),
             "minutes": LINK_LIFETIME.num_minutes(),
@@ -633,17 +718,26 @@ async fn mail_link(
     Ok(queued)
 }
 
-/// `next` for a link that travels by mail: without its query when that
-/// holds a search (`q`, often a person's name), which the mail would
-/// otherwise carry to every mailbox and log it passes.
-fn without_search(next: &str) -> &str {
+/// `next` for a link that travels by mail: without its search (`q`,
+/// often a person's name), which the mail would otherwise carry to every
+/// mailbox and log it passes; its filters and order kept.
+fn without_search(next: &str) -> String {
     match next.split_once('?') {
         Some((path, query))
             if form_urlencoded::parse(query.as_bytes()).any(|(key, _)| key == "q") =>
         {
-            path
+            let kept: String = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(
+                    form_urlencoded::parse(query.as_bytes()).filter(|(key, _)| key != "q"),
+                )
+                .finish();
+            if kept.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}?{kept}")
+            }
         }
-        _ => next,
+        _ => next.to_string(),
     }
 }
 
@@ -690,11 +784,13 @@ fn link_not_usable(next: Option<&str>) -> Response {
 /// the form's `next` page (the cases when none).
 pub(crate) async fn redeem(
     State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
     Path(token): Path<String>,
     body: Bytes,
 ) -> Response {
     let fields = form(&body);
-    let next = next_of(&fields);
+    let next = next_with_search(&state, &headers, next_of(&fields));
+    let next = next.as_deref();
     if !token_shape(&token) {
         return link_not_usable(next);
     }
@@ -746,6 +842,11 @@ pub(crate) async fn redeem(
             let mut response = Redirect::to(&to).into_response();
             if let Some(cookie) = set_cookie(&state, Some(&session)) {
                 response.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            if session::cookie_named(&headers, next_cookie_name(&state), |_| true).is_some() {
+                if let Some(cookie) = next_cookie(&state, None) {
+                    response.headers_mut().append(header::SET_COOKIE, cookie);
+                }
             }
             response
         }
@@ -896,8 +997,15 @@ mod tests {
 
     #[test]
     fn a_search_does_not_travel_in_the_mailed_link() {
-        assert_eq!(without_search("/cases?q=Daniel+Marsh&state=red"), "/cases");
-        assert_eq!(without_search("/cases?state=red&q=x"), "/cases");
+        assert_eq!(
+            without_search("/cases?q=Daniel+Marsh&state=red"),
+            "/cases?state=red"
+        );
+        assert_eq!(
+            without_search("/cases?state=red&q=x&order=urgent"),
+            "/cases?state=red&order=urgent"
+        );
+        assert_eq!(without_search("/cases?q=Daniel+Marsh"), "/cases");
         assert_eq!(without_search("/cases?state=red"), "/cases?state=red");
         assert_eq!(
             without_search("/cases/DTR-COL-2026-00001"),
@@ -917,6 +1025,45 @@ mod tests {
         assert!(!limits.allow(same_64, now));
         let other_64 = IpAddr::from([0x2001, 0xdb8, 1, 3, 0, 0, 0, 1]);
         assert!(limits.allow(other_64, now));
+    }
+
+    #[test]
+    fn forwarded_for_is_read_in_the_forms_proxies_write() {
+        let peer = Some(Peer(std::net::SocketAddr::from(([127, 0, 0, 1], 4000))));
+        let loopback = IpAddr::from([127, 0, 0, 1]);
+        let client_of = |forwarded: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for value in forwarded {
+                headers.append("x-forwarded-for", value.parse().expect("header"));
+            }
+            client(peer, &headers, &[loopback]).to_string()
+        };
+        for (forwarded, seen) in [
+            (&["203.0.113.7:51234"][..], "203.0.113.7"),
+            (&["[2001:db8::1]:443"], "2001:db8::1"),
+            (&["[2001:db8::1]"], "2001:db8::1"),
+            (&["2001:db8::1"], "2001:db8::1"),
+            (&["\"203.0.113.7:80\""], "203.0.113.7"),
+            (&["  203.0.113.8  "], "203.0.113.8"),
+            (&["198.51.100.1, 203.0.113.9:8080"], "203.0.113.9"),
+            (
+                &["198.51.100.1 ,203.0.113.9 , 127.0.0.1:5000"],
+                "203.0.113.9",
+            ),
+            (&["198.51.100.1", "203.0.113.10"], "203.0.113.10"),
+            (&["::ffff:203.0.113.11"], "203.0.113.11"),
+            // Unreadable: the proxy itself, never the text.
+            (&["unknown"], "127.0.0.1"),
+            (&["203.0.113.7, unknown"], "127.0.0.1"),
+            (&["_hidden"], "127.0.0.1"),
+            (&["203.0.113.7:port"], "127.0.0.1"),
+            (&["203.0.113.7:99999999"], "127.0.0.1"),
+            (&["[2001:db8::1]x"], "127.0.0.1"),
+            (&[":443"], "127.0.0.1"),
+            (&[""], "127.0.0.1"),
+        ] {
+            assert_eq!(client_of(forwarded), seen, "{forwarded:?}");
+        }
     }
 
     #[test]

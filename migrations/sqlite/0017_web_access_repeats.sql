@@ -1,0 +1,5 @@
+-- The same page or case opened again and again within a minute is one row
+-- of the access record, counted: `repeats` times, the last at `last_at`.
+ALTER TABLE web_access ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE web_access ADD COLUMN last_at TEXT;
+CREATE INDEX web_access_by_address ON web_access (address, id);
