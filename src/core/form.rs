@@ -406,7 +406,8 @@ pub fn read_form(text: &str) -> FormReading {
     if let Some(from) = ended_at {
         consent_below(&lines, from, &mut reading);
     }
-    consent_taken_back(&lines, &mut reading);
+    // The labels already read above serve again: this looks at every line.
+    consent_taken_back(&lines, |at| label_at(at).map(|found| found.label), &mut reading);
     reading
 }
 
@@ -416,8 +417,13 @@ pub fn read_form(text: &str) -> FormReading {
 /// `Consent was withdrawn yesterday`). A yes is then no yes but asked
 /// again; a covering note's words are its answer, set against the
 /// attached form's. A refusal stays one; `He has not withdrawn consent`
-/// takes nothing back.
-fn consent_taken_back(lines: &[&str], reading: &mut FormReading) {
+/// takes nothing back. `label_of(at)` is the label `lines[at]` reads as
+/// (after any `PS`), as [`read_form`] has it.
+fn consent_taken_back(
+    lines: &[&str],
+    label_of: impl Fn(usize) -> Option<Label>,
+    reading: &mut FormReading,
+) {
     // Answered twice already: asked again as it is.
     if reading.again.contains_key(&Field::Consent) {
         return;
@@ -440,16 +446,13 @@ fn consent_taken_back(lines: &[&str], reading: &mut FormReading) {
         // consent`, `UPDATE 14:30 - consent to referral: NO`), may take
         // the yes back. A sentence wrapped onto the next line (`he has
         // withdrawn` / `his consent`) is read whole.
-        let own_answer = |l: &str| {
-            split_label(without_ps(l))
-                .is_some_and(|found| found.label == Label::Field(Field::Consent))
-        };
-        if own_answer(line) || line.trim().is_empty() {
+        // Blank lines first: they cost nothing to pass over.
+        if line.trim().is_empty() || label_of(at) == Some(Label::Field(Field::Consent)) {
             continue;
         }
         let mut sentence = line.trim().to_string();
         if let Some(next) = lines.get(at + 1) {
-            if !next.trim().is_empty() && split_label(without_ps(next)).is_none() {
+            if !next.trim().is_empty() && label_of(at + 1).is_none() {
                 sentence.push(' ');
                 sentence.push_str(next.trim());
             }
