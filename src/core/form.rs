@@ -7,6 +7,7 @@ use super::options::{
     after_offered_options, grid_header, is_cross, options_in_rows, options_on_lines, under_grid,
 };
 use super::tick::{has_boxes, read_ticks, Ticks};
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
@@ -440,6 +441,8 @@ fn consent_taken_back(
             return;
         }
     }
+    // One sentence buffer for all the lines: most are looked at and passed.
+    let mut sentence = String::new();
     for (at, line) in lines.iter().enumerate() {
         // The consent answer's own line is read above; any other line,
         // a labelled one too (`Reason: ... he has since withdrawn
@@ -450,17 +453,20 @@ fn consent_taken_back(
         if line.trim().is_empty() || label_of(at) == Some(Label::Field(Field::Consent)) {
             continue;
         }
-        let mut sentence = line.trim().to_string();
+        sentence.clear();
+        sentence.push_str(line.trim());
         if let Some(next) = lines.get(at + 1) {
             if !next.trim().is_empty() && label_of(at + 1).is_none() {
                 sentence.push(' ');
                 sentence.push_str(next.trim());
             }
         }
+        // The dearest test last: few lines that speak of consent take
+        // anything back.
         let says_consent = about_consent(&sentence);
         if !says_consent
-            || about_something_else(&sentence)
             || !(takes_back(&sentence) || answers_no_after(&sentence))
+            || about_something_else(&sentence)
         {
             continue;
         }
@@ -489,7 +495,8 @@ fn few_words(text: &str) -> bool {
 /// referral (`consent`, `agreement`, `permission`, `referred`, `want
 /// this`), not of the case's other news (`He refused a hostel place`).
 fn about_consent(text: &str) -> bool {
-    let lowered = text.to_lowercase();
+    let mut room = [0u8; LOWERED_ROOM];
+    let lowered = lowered(text, "", &mut room);
     [
         "consent",
         "agree",
@@ -505,13 +512,40 @@ fn about_consent(text: &str) -> bool {
     .any(|w| lowered.contains(w))
 }
 
+/// Room on the stack for a line lower-cased by [`lowered`].
+const LOWERED_ROOM: usize = 256;
+
+/// `text` lower-cased as [`str::to_lowercase`] does, with `pad` before and
+/// after it. The consent searches ask this of nearly every line: an ASCII
+/// line that fits is lower-cased in `room` (byte by byte, which for ASCII
+/// is the same), any other in a new string.
+fn lowered<'a>(text: &str, pad: &str, room: &'a mut [u8]) -> Cow<'a, str> {
+    let len = text.len() + 2 * pad.len();
+    match room.get_mut(..len) {
+        Some(slot) if text.is_ascii() && pad.is_ascii() => {
+            let (head, rest) = slot.split_at_mut(pad.len());
+            let (middle, tail) = rest.split_at_mut(text.len());
+            head.copy_from_slice(pad.as_bytes());
+            middle.copy_from_slice(text.as_bytes());
+            middle.make_ascii_lowercase();
+            tail.copy_from_slice(pad.as_bytes());
+            match std::str::from_utf8(slot) {
+                Ok(ascii) => Cow::Borrowed(ascii),
+                Err(_) => Cow::Owned(format!("{pad}{}{pad}", text.to_lowercase())),
+            }
+        }
+        _ => Cow::Owned(format!("{pad}{}{pad}", text.to_lowercase())),
+    }
+}
+
 /// Words about consent that take nothing back from this referral's: the
 /// form's guidance and declarations (`understands they can withdraw
 /// consent at any time`, `If consent is refused, ...`), another consent
 /// (`consent to share with GP: No`, `refused consent for GP contact`),
 /// and history set right (`previously refused consent but now agrees`).
 fn about_something_else(text: &str) -> bool {
-    let lowered = format!(" {} ", text.to_lowercase());
+    let mut room = [0u8; LOWERED_ROOM];
+    let lowered = lowered(text, " ", &mut room);
     let guidance = [
         " if ",
         " can ",

@@ -612,3 +612,55 @@ fn a_divider_over_a_section_heading_or_the_form_s_label_is_no_signature() {
         r.values
     );
 }
+
+#[test]
+fn a_consent_taken_back_in_a_long_or_accented_line_is_still_found() {
+    let form = "Full name: Sam Example\nDate of birth: 01/02/1990\nConsent to referral: Yes\n\n";
+    let long = format!(
+        "Update from the wing, {}and he has since withdrawn his consent.",
+        "with more news of the day ".repeat(12)
+    );
+    assert!(long.len() > LOWERED_ROOM);
+    for note in [
+        "PS he has withdrawn his consent this morning.",
+        "PS – René says he has withdrawn his consent.",
+        "PS HE HAS WITHDRAWN HIS CONSENT.",
+        &long,
+    ] {
+        let r = read_form(&format!("{form}{note}\n"));
+        assert!(
+            r.values[&Field::Consent].starts_with(UNREADABLE),
+            "{note}: {r:?}"
+        );
+    }
+    let guidance = format!("{} He understands he can withdraw consent.", "Note. ".repeat(50));
+    for note in [
+        "PS – René understands he can withdraw consent at any time.",
+        guidance.as_str(),
+    ] {
+        let r = read_form(&format!("{form}{note}\n"));
+        assert_eq!(r.values[&Field::Consent], "Yes", "{note}");
+    }
+}
+
+#[test]
+fn lines_are_lower_cased_on_the_stack_as_to_lowercase_does() {
+    let long = "A".repeat(LOWERED_ROOM);
+    for text in [
+        "",
+        "Consent WITHDRAWN",
+        "Ren\u{e9} SAYS NO",
+        "\u{130}t is \u{212a}",
+        "\u{2019}Consent\u{2019}",
+        long.as_str(),
+    ] {
+        for pad in ["", " "] {
+            let mut room = [0u8; LOWERED_ROOM];
+            assert_eq!(
+                lowered(text, pad, &mut room),
+                format!("{pad}{}{pad}", text.to_lowercase()),
+                "{text:?}"
+            );
+        }
+    }
+}
