@@ -653,6 +653,10 @@ fn answers_no_after(line: &str) -> bool {
 /// `P.S. Consent: No`).
 fn without_ps(line: &str) -> &str {
     let trimmed = line.trim_start();
+    // Every line is asked: most are passed by their first letter.
+    if !trimmed.starts_with(['P', 'p']) {
+        return line;
+    }
     ["PS", "P.S.", "P.S", "PPS", "ps", "p.s."]
         .iter()
         .find_map(|ps| {
@@ -753,7 +757,7 @@ fn push_apart<'a>(lines: &mut Vec<&'a str>, line: &'a str) {
     let mut rest = line;
     if !rest.contains(CELL_SEPARATOR) {
         let mut from = 0;
-        while let Some(gap) = rest[from..].find("   ").map(|at| at + from) {
+        while let Some(gap) = wide_gap(&rest[from..]).map(|at| at + from) {
             let after = rest[gap..].trim_start_matches(' ');
             let next_starts = rest.len() - after.len();
             // Each look is bounded, so that a long line of gaps costs no
@@ -773,6 +777,24 @@ fn push_apart<'a>(lines: &mut Vec<&'a str>, line: &'a str) {
         }
     }
     lines.push(rest);
+}
+
+/// Where the first run of three or more spaces in `text` starts (as
+/// `text.find("   ")`, a byte at a time: every line is searched so, and
+/// a string search costs more to set up than most lines are long).
+fn wide_gap(text: &str) -> Option<usize> {
+    let mut run = 0;
+    for (at, &b) in text.as_bytes().iter().enumerate() {
+        if b != b' ' {
+            run = 0;
+            continue;
+        }
+        run += 1;
+        if run == 3 {
+            return Some(at - 2);
+        }
+    }
+    None
 }
 
 /// A name asked for on two lines (`First name(s)`, `Surname`): the full

@@ -664,3 +664,20 @@ fn lines_are_lower_cased_on_the_stack_as_to_lowercase_does() {
         }
     }
 }
+
+#[test]
+fn a_wide_gap_is_where_three_spaces_first_stand() {
+    for text in [
+        "",
+        "  ",
+        "   ",
+        "First name: Amy    Surname: Smith-Jones",
+        "a  b   c",
+        "a \u{a0}  b",
+        "Yes   No X",
+        "no gap at all",
+        "\u{e9}\u{e9}   \u{e9}",
+    ] {
+        assert_eq!(wide_gap(text), text.find("   "), "{text:?}");
+    }
+}
