@@ -681,3 +681,39 @@ fn a_wide_gap_is_where_three_spaces_first_stand() {
         assert_eq!(wide_gap(text), text.find("   "), "{text:?}");
     }
 }
+
+#[test]
+fn a_line_about_consent_is_found_by_any_of_its_words() {
+    let words = [
+        "consent",
+        "agree",
+        "permission",
+        "referr",
+        "want this",
+        "want it",
+        "says no",
+        "said no",
+        "now no",
+    ];
+    for text in [
+        "",
+        "c",
+        "CONSENT",
+        "He has withdrawn his Consent",
+        "does not agre",
+        "He AGREES",
+        "Referred by the OMU",
+        "he says n",
+        "He SAYS NO now",
+        "wants it",
+        "want  it",
+        "Ren\u{e9} said no",
+        "\u{130}t is \u{212a}",
+        "no longer refuses",
+        "permissio",
+    ] {
+        let lowered = text.to_lowercase();
+        let expected = words.iter().any(|w| lowered.contains(w));
+        assert_eq!(about_consent(text), expected, "{text:?}");
+    }
+}
