@@ -118,7 +118,9 @@ pub fn read_form(text: &str) -> FormReading {
     // the form writes it: labels below it may be a signature's.
     let mut outside = false;
     // Each answered field's label as written where it was first answered.
-    let mut first_written: BTreeMap<Field, String> = BTreeMap::new();
+    // Kept as written: which name it is (`Label::name_written`) is only
+    // worked out when a second answer asks.
+    let mut first_written: BTreeMap<Field, &str> = BTreeMap::new();
     // Where the form ended before the message did (a sign-off, older mail
     // below): a consent answered again below it still counts.
     let mut ended_at = None;
@@ -371,7 +373,7 @@ pub fn read_form(text: &str) -> FormReading {
             Label::Field(field) => match reading.values.get_mut(&field) {
                 None => {
                     reading.values.insert(field, value);
-                    first_written.insert(field, Label::name_written(found.written));
+                    first_written.insert(field, found.written);
                 }
                 // What a signature below the form says of its writer
                 // (`Organisation: ...`, `Name: ...`, under names the form
@@ -382,9 +384,9 @@ pub fn read_form(text: &str) -> FormReading {
                 Some(first)
                     if *first != value
                         && kind == ValueKind::Paragraph
-                        && first_written
-                            .get(&field)
-                            .is_some_and(|w| *w != Label::name_written(found.written)) =>
+                        && first_written.get(&field).is_some_and(|w| {
+                            Label::name_written(w) != Label::name_written(found.written)
+                        }) =>
                 {
                     first.push_str("; ");
                     first.push_str(&normalise_space(found.written.trim().trim_end_matches(':')));
