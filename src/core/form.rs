@@ -410,7 +410,11 @@ pub fn read_form(text: &str) -> FormReading {
         consent_below(&lines, from, &mut reading);
     }
     // The labels already read above serve again: this looks at every line.
-    consent_taken_back(&lines, |at| label_at(at).map(|found| found.label), &mut reading);
+    consent_taken_back(
+        &lines,
+        |at| label_at(at).map(|found| found.label),
+        &mut reading,
+    );
     reading
 }
 

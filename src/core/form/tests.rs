@@ -633,7 +633,10 @@ fn a_consent_taken_back_in_a_long_or_accented_line_is_still_found() {
             "{note}: {r:?}"
         );
     }
-    let guidance = format!("{} He understands he can withdraw consent.", "Note. ".repeat(50));
+    let guidance = format!(
+        "{} He understands he can withdraw consent.",
+        "Note. ".repeat(50)
+    );
     for note in [
         "PS – René understands he can withdraw consent at any time.",
         guidance.as_str(),
