@@ -420,10 +420,24 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
     {
         return None;
     }
-    // Whole words only: `disagreed` does not say `agreed`.
+    // Whole words only: `disagreed` does not say `agreed`. Each answer is
+    // asked for a dozen words and more: they are looked for in place, as
+    // `spaced.contains(" {phrase} ")` would find them, without writing
+    // out each pattern.
     let spaced = format!(" {all} ");
-    let says = |phrase: &str| spaced.contains(&format!(" {phrase} "));
-    let says_from = |stem: &str| spaced.contains(&format!(" {stem}"));
+    let bytes = spaced.as_bytes();
+    let says = |phrase: &str| {
+        let p = phrase.as_bytes();
+        bytes
+            .windows(p.len() + 2)
+            .any(|w| w[0] == b' ' && w[p.len() + 1] == b' ' && &w[1..=p.len()] == p)
+    };
+    let says_from = |stem: &str| {
+        let p = stem.as_bytes();
+        bytes
+            .windows(p.len() + 1)
+            .any(|w| w[0] == b' ' && &w[1..] == p)
+    };
     // A yes taken back in the same breath: `Yes (since withdrawn)`, `Yes -
     // revoked 20/11`, `Agreed on 12/11, refused on 20/11`.
     let taken_back = ["withdr", "revok", "refus", "retract", "rescind", "declin"]
