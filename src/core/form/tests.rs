@@ -615,7 +615,9 @@ fn a_divider_over_a_section_heading_or_the_form_s_label_is_no_signature() {
 
 #[test]
 fn a_consent_taken_back_in_a_long_or_accented_line_is_still_found() {
-    let form = "Full name: Sam Example\nDate of birth: 01/02/1990\nConsent to referral: Yes\n\n";
+    // The note stands apart from the answer (below the next label), so
+    // that it is read as a note, not as the answer's own words.
+    let form = "Full name: Sam Example\nConsent to referral: Yes\nDate of birth: 01/02/1990\n\n";
     let long = format!(
         "Update from the wing, {}and he has since withdrawn his consent.",
         "with more news of the day ".repeat(12)
