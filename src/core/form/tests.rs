@@ -722,3 +722,23 @@ fn a_line_about_consent_is_found_by_any_of_its_words() {
         assert_eq!(about_consent(text), expected, "{text:?}");
     }
 }
+
+#[test]
+fn words_that_take_consent_back_are_read_with_or_without_apostrophes() {
+    let long = format!(
+        "{}and he has since withdrawn it",
+        "news of the day ".repeat(20)
+    );
+    for (line, back) in [
+        ("He has withdrawn his consent", true),
+        ("He hasn't withdrawn his consent", false),
+        ("He hasn\u{2019}t revoked it", false),
+        ("He doesn't want this", true),
+        ("He DOESN\u{2019}T WANT THIS", true),
+        ("Ren\u{e9} has since withdrawn", true),
+        ("He agreed", false),
+        (long.as_str(), true),
+    ] {
+        assert_eq!(takes_back(line), back, "{line}");
+    }
+}
