@@ -7,6 +7,7 @@ use super::options::{
     after_offered_options, grid_header, is_cross, options_in_rows, options_on_lines, under_grid,
 };
 use super::tick::{has_boxes, read_ticks, Ticks};
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
@@ -117,7 +118,9 @@ pub fn read_form(text: &str) -> FormReading {
     // the form writes it: labels below it may be a signature's.
     let mut outside = false;
     // Each answered field's label as written where it was first answered.
-    let mut first_written: BTreeMap<Field, String> = BTreeMap::new();
+    // Kept as written: which name it is (`Label::name_written`) is only
+    // worked out when a second answer asks.
+    let mut first_written: BTreeMap<Field, &str> = BTreeMap::new();
     // Where the form ended before the message did (a sign-off, older mail
     // below): a consent answered again below it still counts.
     let mut ended_at = None;
@@ -381,7 +384,7 @@ pub fn read_form(text: &str) -> FormReading {
             Label::Field(field) => match reading.values.get_mut(&field) {
                 None => {
                     reading.values.insert(field, value);
-                    first_written.insert(field, Label::name_written(found.written));
+                    first_written.insert(field, found.written);
                 }
                 // What a signature below the form says of its writer
                 // (`Organisation: ...`, `Name: ...`, under names the form
@@ -392,9 +395,9 @@ pub fn read_form(text: &str) -> FormReading {
                 Some(first)
                     if *first != value
                         && kind == ValueKind::Paragraph
-                        && first_written
-                            .get(&field)
-                            .is_some_and(|w| *w != Label::name_written(found.written)) =>
+                        && first_written.get(&field).is_some_and(|w| {
+                            Label::name_written(w) != Label::name_written(found.written)
+                        }) =>
                 {
                     first.push_str("; ");
                     first.push_str(&normalise_space(found.written.trim().trim_end_matches(':')));
@@ -417,7 +420,12 @@ pub fn read_form(text: &str) -> FormReading {
     if let Some(from) = ended_at {
         consent_below(&lines, from, &mut reading);
     }
-    consent_taken_back(&lines, &mut reading);
+    // The labels already read above serve again: this looks at every line.
+    consent_taken_back(
+        &lines,
+        |at| label_at(at).map(|found| found.label),
+        &mut reading,
+    );
     reading
 }
 
@@ -427,8 +435,13 @@ pub fn read_form(text: &str) -> FormReading {
 /// `Consent was withdrawn yesterday`). A yes is then no yes but asked
 /// again; a covering note's words are its answer, set against the
 /// attached form's. A refusal stays one; `He has not withdrawn consent`
-/// takes nothing back.
-fn consent_taken_back(lines: &[&str], reading: &mut FormReading) {
+/// takes nothing back. `label_of(at)` is the label `lines[at]` reads as
+/// (after any `PS`), as [`read_form`] has it.
+fn consent_taken_back(
+    lines: &[&str],
+    label_of: impl Fn(usize) -> Option<Label>,
+    reading: &mut FormReading,
+) {
     // Answered twice already: asked again as it is.
     if reading.again.contains_key(&Field::Consent) {
         return;
@@ -448,30 +461,32 @@ fn consent_taken_back(lines: &[&str], reading: &mut FormReading) {
             return;
         }
     }
+    // One sentence buffer for all the lines: most are looked at and passed.
+    let mut sentence = String::new();
     for (at, line) in lines.iter().enumerate() {
         // The consent answer's own line is read above; any other line,
         // a labelled one too (`Reason: ... he has since withdrawn
         // consent`, `UPDATE 14:30 - consent to referral: NO`), may take
         // the yes back. A sentence wrapped onto the next line (`he has
         // withdrawn` / `his consent`) is read whole.
-        let own_answer = |l: &str| {
-            split_label(without_ps(l))
-                .is_some_and(|found| found.label == Label::Field(Field::Consent))
-        };
-        if own_answer(line) || line.trim().is_empty() {
+        // Blank lines first: they cost nothing to pass over.
+        if line.trim().is_empty() || label_of(at) == Some(Label::Field(Field::Consent)) {
             continue;
         }
-        let mut sentence = line.trim().to_string();
+        sentence.clear();
+        sentence.push_str(line.trim());
         if let Some(next) = lines.get(at + 1) {
-            if !next.trim().is_empty() && split_label(without_ps(next)).is_none() {
+            if !next.trim().is_empty() && label_of(at + 1).is_none() {
                 sentence.push(' ');
                 sentence.push_str(next.trim());
             }
         }
+        // The dearest test last: few lines that speak of consent take
+        // anything back.
         let says_consent = about_consent(&sentence);
         if !says_consent
-            || about_something_else(&sentence)
             || !(takes_back(&sentence) || answers_no_after(&sentence))
+            || about_something_else(&sentence)
         {
             continue;
         }
@@ -500,20 +515,52 @@ fn few_words(text: &str) -> bool {
 /// referral (`consent`, `agreement`, `permission`, `referred`, `want
 /// this`), not of the case's other news (`He refused a hostel place`).
 fn about_consent(text: &str) -> bool {
-    let lowered = text.to_lowercase();
-    [
-        "consent",
-        "agree",
-        "permission",
-        "referr",
-        "want this",
-        "want it",
-        "says no",
-        "said no",
-        "now no",
-    ]
-    .iter()
-    .any(|w| lowered.contains(w))
+    let mut room = [0u8; LOWERED_ROOM];
+    let lowered = lowered(text, "", &mut room);
+    // One pass, each position tried only against the words that start with
+    // its letter: nearly every line is asked, and nine string searches
+    // over each cost several times as much. (The words are ASCII, so
+    // finding their bytes in the UTF-8 is finding them in the text.)
+    let bytes = lowered.as_bytes();
+    (0..bytes.len()).any(|at| {
+        let rest = &bytes[at..];
+        match rest[0] {
+            b'c' => rest.starts_with(b"consent"),
+            b'a' => rest.starts_with(b"agree"),
+            b'p' => rest.starts_with(b"permission"),
+            b'r' => rest.starts_with(b"referr"),
+            b'w' => rest.starts_with(b"want this") || rest.starts_with(b"want it"),
+            b's' => rest.starts_with(b"says no") || rest.starts_with(b"said no"),
+            b'n' => rest.starts_with(b"now no"),
+            _ => false,
+        }
+    })
+}
+
+/// Room on the stack for a line lower-cased by [`lowered`].
+const LOWERED_ROOM: usize = 256;
+
+/// `text` lower-cased as [`str::to_lowercase`] does, with `pad` before and
+/// after it. The consent searches ask this of nearly every line: an ASCII
+/// line that fits is lower-cased in `room` (byte by byte, which for ASCII
+/// is the same), any other in a new string.
+fn lowered<'a>(text: &str, pad: &str, room: &'a mut [u8]) -> Cow<'a, str> {
+    let len = text.len() + 2 * pad.len();
+    match room.get_mut(..len) {
+        Some(slot) if text.is_ascii() && pad.is_ascii() => {
+            let (head, rest) = slot.split_at_mut(pad.len());
+            let (middle, tail) = rest.split_at_mut(text.len());
+            head.copy_from_slice(pad.as_bytes());
+            middle.copy_from_slice(text.as_bytes());
+            middle.make_ascii_lowercase();
+            tail.copy_from_slice(pad.as_bytes());
+            match std::str::from_utf8(slot) {
+                Ok(ascii) => Cow::Borrowed(ascii),
+                Err(_) => Cow::Owned(format!("{pad}{}{pad}", text.to_lowercase())),
+            }
+        }
+        _ => Cow::Owned(format!("{pad}{}{pad}", text.to_lowercase())),
+    }
 }
 
 /// Words about consent that take nothing back from this referral's: the
@@ -522,7 +569,8 @@ fn about_consent(text: &str) -> bool {
 /// (`consent to share with GP: No`, `refused consent for GP contact`),
 /// and history set right (`previously refused consent but now agrees`).
 fn about_something_else(text: &str) -> bool {
-    let lowered = format!(" {} ", text.to_lowercase());
+    let mut room = [0u8; LOWERED_ROOM];
+    let lowered = lowered(text, " ", &mut room);
     let guidance = [
         " if ",
         " can ",
@@ -630,6 +678,10 @@ fn answers_no_after(line: &str) -> bool {
 /// `P.S. Consent: No`).
 fn without_ps(line: &str) -> &str {
     let trimmed = line.trim_start();
+    // Every line is asked: most are passed by their first letter.
+    if !trimmed.starts_with(['P', 'p']) {
+        return line;
+    }
     ["PS", "P.S.", "P.S", "PPS", "ps", "p.s."]
         .iter()
         .find_map(|ps| {
@@ -797,7 +849,7 @@ fn push_apart<'a>(lines: &mut Vec<&'a str>, line: &'a str) {
     let mut rest = line;
     if !rest.contains(CELL_SEPARATOR) {
         let mut from = 0;
-        while let Some(gap) = rest[from..].find("   ").map(|at| at + from) {
+        while let Some(gap) = wide_gap(&rest[from..]).map(|at| at + from) {
             let after = rest[gap..].trim_start_matches(' ');
             let next_starts = rest.len() - after.len();
             // Each look is bounded, so that a long line of gaps costs no
@@ -817,6 +869,24 @@ fn push_apart<'a>(lines: &mut Vec<&'a str>, line: &'a str) {
         }
     }
     lines.push(rest);
+}
+
+/// Where the first run of three or more spaces in `text` starts (as
+/// `text.find("   ")`, a byte at a time: every line is searched so, and
+/// a string search costs more to set up than most lines are long).
+fn wide_gap(text: &str) -> Option<usize> {
+    let mut run = 0;
+    for (at, &b) in text.as_bytes().iter().enumerate() {
+        if b != b' ' {
+            run = 0;
+            continue;
+        }
+        run += 1;
+        if run == 3 {
+            return Some(at - 2);
+        }
+    }
+    None
 }
 
 /// A name asked for on two lines (`First name(s)`, `Surname`): the full

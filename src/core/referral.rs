@@ -420,10 +420,24 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
     {
         return None;
     }
-    // Whole words only: `disagreed` does not say `agreed`.
+    // Whole words only: `disagreed` does not say `agreed`. Each answer is
+    // asked for a dozen words and more: they are looked for in place, as
+    // `spaced.contains(" {phrase} ")` would find them, without writing
+    // out each pattern.
     let spaced = format!(" {all} ");
-    let says = |phrase: &str| spaced.contains(&format!(" {phrase} "));
-    let says_from = |stem: &str| spaced.contains(&format!(" {stem}"));
+    let bytes = spaced.as_bytes();
+    let says = |phrase: &str| {
+        let p = phrase.as_bytes();
+        bytes
+            .windows(p.len() + 2)
+            .any(|w| w[0] == b' ' && w[p.len() + 1] == b' ' && &w[1..=p.len()] == p)
+    };
+    let says_from = |stem: &str| {
+        let p = stem.as_bytes();
+        bytes
+            .windows(p.len() + 1)
+            .any(|w| w[0] == b' ' && &w[1..] == p)
+    };
     // A yes taken back in the same breath: `Yes (since withdrawn)`, `Yes -
     // revoked 20/11`, `Agreed on 12/11, refused on 20/11`.
     let taken_back = ["withdr", "revok", "refus", "retract", "rescind", "declin"]
@@ -944,58 +958,56 @@ impl Referral {
     /// order, by its label, with its value in words (dates as `14 July
     /// 1988`, Yes or No, the form's own choices).
     pub fn as_form(&self) -> Vec<(Field, String)> {
-        use super::words::long_date;
-        let text = |v: &Option<String>| v.clone();
         Field::ALL
             .into_iter()
-            .filter_map(|field| {
-                let value = match field {
-                    Field::ReferralType => self.referral_type.map(|t| t.words().to_string()),
-                    Field::FullName => text(&self.full_name),
-                    Field::DateOfBirth => self.date_of_birth.map(long_date),
-                    Field::PrisonNumber => text(&self.prison_number),
-                    Field::Crn => text(&self.crn),
-                    Field::CurrentLocation => text(&self.current_location),
-                    Field::CustodyStatus => self.custody_status.map(|s| s.words().to_string()),
-                    Field::ExpectedReleaseDate => self.expected_release_date.map(long_date),
-                    Field::Consent => self.consent.map(|b| in_words(b).to_string()),
-                    Field::PersonPhone => self.person_phone.as_ref().map(|p| p.as_str().into()),
-                    Field::PersonEmail => self.person_email.as_ref().map(|e| e.to_string()),
-                    Field::CurrentAccommodation => text(&self.current_accommodation),
-                    Field::RoughSleepingRisk => {
-                        self.rough_sleeping_risk.map(|b| in_words(b).to_string())
-                    }
-                    Field::ExistingTenancy => {
-                        self.existing_tenancy.map(|b| in_words(b).to_string())
-                    }
-                    Field::HomelessnessReason => text(&self.homelessness_reason),
-                    Field::Lha => text(&self.lha),
-                    Field::LocalConnection => self.local_connection.as_ref().map(|c| {
-                        if c.is_empty() {
-                            "none".to_string()
-                        } else {
-                            c.iter().map(|c| c.words()).collect::<Vec<_>>().join(", ")
-                        }
-                    }),
-                    Field::LocalConnectionDetails => text(&self.local_connection_details),
-                    Field::NoConnectionReason => text(&self.no_connection_reason),
-                    Field::PhysicalHealth => text(&self.physical_health),
-                    Field::MentalHealth => text(&self.mental_health),
-                    Field::RiskToOthers => text(&self.risk_to_others),
-                    Field::RiskToSelf => text(&self.risk_to_self),
-                    Field::ReferringAgency => text(&self.referring_agency),
-                    Field::ReferrerName => text(&self.referrer_name),
-                    Field::ReferrerEmail => self.referrer_email.as_ref().map(|e| e.to_string()),
-                    Field::ReferrerPhone => self.referrer_phone.as_ref().map(|p| p.as_str().into()),
-                    Field::CaseLeadName => text(&self.case_lead_name),
-                    Field::CaseLeadEmail => self.case_lead_email.as_ref().map(|e| e.to_string()),
-                    Field::CaseLeadPhone => {
-                        self.case_lead_phone.as_ref().map(|p| p.as_str().into())
-                    }
-                }?;
-                Some((field, value))
-            })
+            .filter_map(|field| Some((field, self.answer_in_words(field)?)))
             .collect()
+    }
+
+    /// One field's answer in words, as [`Referral::as_form`] gives it: what
+    /// comparing two readings field by field asks, without writing out
+    /// every other answer each time.
+    pub fn answer_in_words(&self, field: Field) -> Option<String> {
+        use super::words::long_date;
+        let text = |v: &Option<String>| v.clone();
+        match field {
+            Field::ReferralType => self.referral_type.map(|t| t.words().to_string()),
+            Field::FullName => text(&self.full_name),
+            Field::DateOfBirth => self.date_of_birth.map(long_date),
+            Field::PrisonNumber => text(&self.prison_number),
+            Field::Crn => text(&self.crn),
+            Field::CurrentLocation => text(&self.current_location),
+            Field::CustodyStatus => self.custody_status.map(|s| s.words().to_string()),
+            Field::ExpectedReleaseDate => self.expected_release_date.map(long_date),
+            Field::Consent => self.consent.map(|b| in_words(b).to_string()),
+            Field::PersonPhone => self.person_phone.as_ref().map(|p| p.as_str().into()),
+            Field::PersonEmail => self.person_email.as_ref().map(|e| e.to_string()),
+            Field::CurrentAccommodation => text(&self.current_accommodation),
+            Field::RoughSleepingRisk => self.rough_sleeping_risk.map(|b| in_words(b).to_string()),
+            Field::ExistingTenancy => self.existing_tenancy.map(|b| in_words(b).to_string()),
+            Field::HomelessnessReason => text(&self.homelessness_reason),
+            Field::Lha => text(&self.lha),
+            Field::LocalConnection => self.local_connection.as_ref().map(|c| {
+                if c.is_empty() {
+                    "none".to_string()
+                } else {
+                    c.iter().map(|c| c.words()).collect::<Vec<_>>().join(", ")
+                }
+            }),
+            Field::LocalConnectionDetails => text(&self.local_connection_details),
+            Field::NoConnectionReason => text(&self.no_connection_reason),
+            Field::PhysicalHealth => text(&self.physical_health),
+            Field::MentalHealth => text(&self.mental_health),
+            Field::RiskToOthers => text(&self.risk_to_others),
+            Field::RiskToSelf => text(&self.risk_to_self),
+            Field::ReferringAgency => text(&self.referring_agency),
+            Field::ReferrerName => text(&self.referrer_name),
+            Field::ReferrerEmail => self.referrer_email.as_ref().map(|e| e.to_string()),
+            Field::ReferrerPhone => self.referrer_phone.as_ref().map(|p| p.as_str().into()),
+            Field::CaseLeadName => text(&self.case_lead_name),
+            Field::CaseLeadEmail => self.case_lead_email.as_ref().map(|e| e.to_string()),
+            Field::CaseLeadPhone => self.case_lead_phone.as_ref().map(|p| p.as_str().into()),
+        }
     }
 }
 

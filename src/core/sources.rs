@@ -210,10 +210,7 @@ pub fn differ(field: Field, a: &Referral, b: &Referral) -> bool {
 /// The field's answer in words, as [`Referral::as_form`] gives it: dates
 /// however written are one date, Yes or No, the form's own choices.
 fn answer(field: Field, r: &Referral) -> Option<String> {
-    r.as_form()
-        .into_iter()
-        .find(|(f, _)| *f == field)
-        .map(|(_, v)| v)
+    r.answer_in_words(field)
 }
 
 /// Whether two answers to one field say the same thing:

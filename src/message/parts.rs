@@ -109,15 +109,23 @@ fn above_forward(text: &str) -> Option<&str> {
             Some((start, line.trim()))
         })
         .collect();
+    // Each line's first characters are tested before it is lower-cased:
+    // nearly every line of a message is neither separator nor header.
+    let opens = |line: &str, word: &str| {
+        line.get(..word.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(word))
+    };
     lines.iter().enumerate().find_map(|(i, &(start, line))| {
-        let lower = line.to_ascii_lowercase();
-        let separator = (lower.contains("original message") || lower.contains("forwarded message"))
-            && line.starts_with(['-', '_', 'B', 'b']);
-        let header = lower.starts_with("from:")
-            && lines.iter().skip(i + 1).take(4).any(|(_, next)| {
-                let next = next.to_ascii_lowercase();
-                next.starts_with("sent:") || next.starts_with("date:")
-            });
+        let separator = line.starts_with(['-', '_', 'B', 'b']) && {
+            let lower = line.to_ascii_lowercase();
+            lower.contains("original message") || lower.contains("forwarded message")
+        };
+        let header = opens(line, "from:")
+            && lines
+                .iter()
+                .skip(i + 1)
+                .take(4)
+                .any(|(_, next)| opens(next, "sent:") || opens(next, "date:"));
         if !(separator || header) {
             return None;
         }

@@ -760,3 +760,133 @@ fn options_in_one_table_cell_read_as_the_marked_one() {
         Some("\u{2610} Yes \u{2612} No X")
     );
 }
+
+#[test]
+fn a_consent_taken_back_in_a_long_or_accented_line_is_still_found() {
+    // The note stands apart from the answer (below the next label), so
+    // that it is read as a note, not as the answer's own words.
+    let form = "Full name: Sam Example\nConsent to referral: Yes\nDate of birth: 01/02/1990\n\n";
+    let long = format!(
+        "Update from the wing, {}and he has since withdrawn his consent.",
+        "with more news of the day ".repeat(12)
+    );
+    assert!(long.len() > LOWERED_ROOM);
+    for note in [
+        "PS he has withdrawn his consent this morning.",
+        "PS – René says he has withdrawn his consent.",
+        "PS HE HAS WITHDRAWN HIS CONSENT.",
+        &long,
+    ] {
+        let r = read_form(&format!("{form}{note}\n"));
+        assert!(
+            r.values[&Field::Consent].starts_with(UNREADABLE),
+            "{note}: {r:?}"
+        );
+    }
+    let guidance = format!(
+        "{} He understands he can withdraw consent.",
+        "Note. ".repeat(50)
+    );
+    for note in [
+        "PS – René understands he can withdraw consent at any time.",
+        guidance.as_str(),
+    ] {
+        let r = read_form(&format!("{form}{note}\n"));
+        assert_eq!(r.values[&Field::Consent], "Yes", "{note}");
+    }
+}
+
+#[test]
+fn lines_are_lower_cased_on_the_stack_as_to_lowercase_does() {
+    let long = "A".repeat(LOWERED_ROOM);
+    for text in [
+        "",
+        "Consent WITHDRAWN",
+        "Ren\u{e9} SAYS NO",
+        "\u{130}t is \u{212a}",
+        "\u{2019}Consent\u{2019}",
+        long.as_str(),
+    ] {
+        for pad in ["", " "] {
+            let mut room = [0u8; LOWERED_ROOM];
+            assert_eq!(
+                lowered(text, pad, &mut room),
+                format!("{pad}{}{pad}", text.to_lowercase()),
+                "{text:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_wide_gap_is_where_three_spaces_first_stand() {
+    for text in [
+        "",
+        "  ",
+        "   ",
+        "First name: Amy    Surname: Smith-Jones",
+        "a  b   c",
+        "a \u{a0}  b",
+        "Yes   No X",
+        "no gap at all",
+        "\u{e9}\u{e9}   \u{e9}",
+    ] {
+        assert_eq!(wide_gap(text), text.find("   "), "{text:?}");
+    }
+}
+
+#[test]
+fn a_line_about_consent_is_found_by_any_of_its_words() {
+    let words = [
+        "consent",
+        "agree",
+        "permission",
+        "referr",
+        "want this",
+        "want it",
+        "says no",
+        "said no",
+        "now no",
+    ];
+    for text in [
+        "",
+        "c",
+        "CONSENT",
+        "He has withdrawn his Consent",
+        "does not agre",
+        "He AGREES",
+        "Referred by the OMU",
+        "he says n",
+        "He SAYS NO now",
+        "wants it",
+        "want  it",
+        "Ren\u{e9} said no",
+        "\u{130}t is \u{212a}",
+        "no longer refuses",
+        "permissio",
+    ] {
+        let lowered = text.to_lowercase();
+        let expected = words.iter().any(|w| lowered.contains(w));
+        assert_eq!(about_consent(text), expected, "{text:?}");
+    }
+}
+
+#[test]
+fn words_that_take_consent_back_are_read_with_or_without_apostrophes() {
+    let long = format!(
+        "{}and he has since withdrawn it",
+        "news of the day ".repeat(20)
+    );
+    for (line, back) in [
+        ("He has withdrawn his consent", true),
+        ("He hasn't withdrawn his consent", false),
+        ("He hasn\u{2019}t revoked it", false),
+        ("He doesn't want this", true),
+        ("He DOESN\u{2019}T WANT THIS", true),
+        ("Ren\u{e9} has since withdrawn", true),
+        ("He agreed", false),
+        (long.as_str(), true),
+    ] {
+        assert_eq!(takes_back(line), back, "{line}");
+    }
+}
