@@ -1160,3 +1160,62 @@ async fn mail_still_queued_for_a_case_closed_does_not_go() {
     w.send().await;
     assert_eq!(w.written().len(), 1, "{:?}", w.written().keys());
 }
+
+#[tokio::test]
+async fn where_officers_are_listed_only_they_the_inbox_or_the_contacts_confirm_a_withdrawal() {
+    use dtr_gateway::core::address::EmailAddress;
+    use dtr_gateway::core::authority::{Authorities, Authority};
+    let w = world_with(|c| {
+        let list: Vec<Authority> = c
+            .authorities
+            .iter()
+            .cloned()
+            .map(|mut a| {
+                if a.code.as_str() == "COL" {
+                    a.officers = vec![
+                        EmailAddress::parse("peter.quill@colchester.gov.uk").expect("address")
+                    ];
+                }
+                a
+            })
+            .collect();
+        c.authorities = Authorities::new(list);
+    })
+    .await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let raw = referrer_says(
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &reference,
+        &ack,
+        "He has withdrawn his consent to the referral.",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    w.send().await;
+    let notice = w.rows("consent_withdrawn").await.remove(0);
+    // Someone else at the council's domain (the parking team) confirms
+    // nothing.
+    let parking = answer(
+        INTERNAL,
+        "parking@colchester.gov.uk",
+        COLCHESTER,
+        &format!("RE: [{reference}] Consent withdrawn? Please confirm"),
+        &notice.message_id,
+        "Confirmed",
+    );
+    w.put("colchester", &parking, uk(2026, 11, 24, 12, 0)).await;
+    assert_eq!(w.status(&reference).await, "open");
+    assert!(w
+        .not_applied(&reference)
+        .await
+        .iter()
+        .any(|d| d.contains("its listed officers")));
+    // The listed officer does.
+    w.put(
+        "colchester",
+        &council_replies(&reference, &notice, "Confirmed"),
+        uk(2026, 11, 24, 13, 0),
+    )
+    .await;
+    assert_eq!(w.status(&reference).await, "closed");
+}

@@ -519,12 +519,15 @@ fn takes_lead(line: &str) -> bool {
 }
 
 /// The answer's first line is a confirmation and only that: `Confirmed`,
-/// `Yes`, `Yes, confirmed`, or `Confirmed` with a few words after a dash
-/// (`Confirmed - I rang Pat`); and nothing below takes it back (`ignore
-/// that`, `not confirmed`). `Yes, noted`, `Confirm with Jane first`,
-/// `Correct me if I'm wrong` confirm nothing.
+/// `Yes`, `Yes, confirmed`, `Confirmed, thanks`, or `Confirmed` with a
+/// few words after a dash or colon (`Confirmed - I rang Pat`); and nothing
+/// in the answer's own words (its signature's notice aside) doubts, denies
+/// or asks it: `Confirmed - he has NOT withdrawn`, `Yes` over `he still
+/// wants our help`, `Confirmed` over `sorry, wrong case`, a question.
+/// `Yes, noted`, `Confirm with Jane first`, `Correct me if I'm wrong`
+/// confirm nothing.
 fn confirms(own: &[&str]) -> bool {
-    // A greeting first (`Hi,`, `Good morning Sam,`) is no answer.
+    let own = &own[..super::withdrawal::signature_start(own)];
     let Some(first) = own
         .iter()
         .map(|l| l.trim())
@@ -557,30 +560,50 @@ fn confirms(own: &[&str]) -> bool {
             )
         });
     let said = plain
-        || ["confirmed - ", "confirmed – ", "confirmed: "]
-            .iter()
-            .any(|p| lower.starts_with(p));
-    // The lines just under it, not a signature's disclaimer (`if you
-    // received this in error…`).
-    let rest = own
+        || lower.strip_prefix("confirmed").is_some_and(|rest| {
+            let rest = rest.trim_start();
+            ["-", "–", "—", ":"].iter().any(|d| rest.starts_with(d))
+        });
+    // Everything the officer wrote, greeting included, read for doubt.
+    let all = own
         .iter()
-        .filter(|l| !l.trim().is_empty())
-        .take(3)
-        .map(|l| l.to_lowercase())
+        .map(|l| l.to_lowercase().replace('’', "'"))
         .collect::<Vec<_>>()
         .join(" ");
-    let takes_back = [
+    const DOUBTS: [&str; 27] = [
+        "not",
+        "no",
+        "never",
+        "nor",
+        "still",
+        "keep",
+        "wrong",
+        "sorry",
         "ignore",
+        "ingore",
         "disregard",
-        "not confirmed",
+        "mistake",
+        "error",
+        "unsure",
+        "check",
+        "checking",
+        "later",
+        "tbc",
+        "pending",
+        "received",
+        "receipt",
+        "automatic",
+        "auto",
         "unconfirmed",
-        "by mistake",
-        "in error",
-        "not yet",
-    ]
-    .iter()
-    .any(|w| rest.contains(w));
-    said && !lower.contains('?') && !takes_back
+        "maybe",
+        "whether",
+        "hold",
+    ];
+    let doubts = all.contains('?')
+        || all
+            .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+            .any(|w| DOUBTS.contains(&w) || w.ends_with("n't"));
+    said && !doubts
 }
 
 /// `Hi,`, `Hello Sam`, `Dear colleagues,`, `Good morning,`.
@@ -725,12 +748,16 @@ mod tests {
             "Confirmed",
             "Yes",
             "Confirmed - I rang Pat.",
-            "Confirmed\n\nPeter\nHousing Options\nColchester City Council\nIf you received this in error, please ignore it.",
+            "Confirmed\n\nPeter\nHousing Options\nColchester City Council\nThis email may hold personal data; if you received it in error, please ignore it.",
             "confirmed.",
             "Yes, confirmed",
             "Hi,\n\nConfirmed, thanks.",
             "Good morning,\nConfirmed.",
             "CONFIRMED",
+            "Confirmed — rang Pat",
+            "Confirmed-rang Pat",
+            "Confirmed - he has withdrawn it, I rang Pat.",
+            "Confirmed\n\nPeter Quill\nHousing Options\n--\nThis email is not for anyone else: if received in error, tell us.",
         ] {
             assert!(read_answer(text).confirms, "{text}");
         }
@@ -753,6 +780,19 @@ mod tests {
             "Agreed - will check with probation before we close anything.",
             "Correct, he has changed his mind and is staying with the referral.",
             "Hi,\nYes I've spoken to him and he wants to carry on.",
+            "Confirmed - he has NOT withdrawn, I spoke to him this morning",
+            "Confirmed - he still consents.",
+            "Confirmed - no, not withdrawn yet; Pat is checking.",
+            "Confirmed - will check with Pat at probation.",
+            "Confirmed: received, passing to Sam.",
+            "Confirmed: your email has been received and will be dealt with.",
+            "Yes\nHe told me yesterday he still wants our help - please keep it open.",
+            "Yes\nNo - sorry, replied too fast.",
+            "Confirmed\nSorry - wrong case, please keep this one open.",
+            "Confirmed\n\nPlease ingore, wrong thread!",
+            "Confirmed\nor is this the other Daniel W?",
+            "Yes, confirmed\nthat he still wants the referral to go ahead.",
+            "Morning, no he hasn't.\nConfirmed - rang Pat, he wants to carry on.",
         ] {
             assert!(!read_answer(text).confirms, "{text}");
         }

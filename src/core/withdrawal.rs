@@ -178,7 +178,11 @@ fn clip(text: &str) -> String {
 }
 
 /// Where the signature or the notice under it begins: `--`, or a line
-/// that opens a disclaimer or a privacy notice.
+/// that opens a disclaimer or a privacy notice; the end when neither does.
+pub fn signature_start(own: &[&str]) -> usize {
+    signature_at(own)
+}
+
 fn signature_at(own: &[&str]) -> usize {
     const OPENINGS: [&str; 11] = [
         "this email",

@@ -241,6 +241,27 @@ fn confirmed_withdrawal(
     if !authority.speaks_for(from) {
         return None;
     }
+    // Where the authority lists its officers, one of them, its inbox or
+    // its contacts confirm: not any address at the council's domain.
+    let contacts = [
+        Some(&authority.inbox),
+        Some(&authority.operational_lead.email),
+        Some(&authority.dispute_contact.email),
+        authority.next_level.as_ref().map(|c| &c.email),
+    ];
+    let may_confirm = authority.officers.is_empty()
+        || authority.officers.iter().any(|o| o.same_mailbox(from))
+        || contacts.into_iter().flatten().any(|c| c.same_mailbox(from));
+    if !may_confirm {
+        return Some(note(
+            case,
+            EventKind::ReplyReceived,
+            vec![not_applied(
+                "the council's confirmation that consent is withdrawn",
+                "only the council's inbox, its listed officers or its contacts confirm it",
+            )],
+        ));
+    }
     if !reading.confirms || analysis.is_forward {
         // An answer to the gateway's own question is not the council's
         // response to the referral: it only closes, or does nothing.
