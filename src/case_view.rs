@@ -734,6 +734,11 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
              asked to confirm it (until then the deadlines run)",
             str_of(&detail, "by").unwrap_or("the referring side")
         ),
+        EventKind::ConsentWithdrawalTakenBack => format!(
+            "{} took back what was written of a withdrawal of consent: the council's \
+             confirmation of it no longer closes the case",
+            str_of(&detail, "by").unwrap_or("The referring side")
+        ),
         EventKind::ConsentWithdrawn
             if detail.get("refused").and_then(Value::as_bool) == Some(true) =>
         {

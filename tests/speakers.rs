@@ -1219,3 +1219,44 @@ async fn where_officers_are_listed_only_they_the_inbox_or_the_contacts_confirm_a
     .await;
     assert_eq!(w.status(&reference).await, "closed");
 }
+
+#[tokio::test]
+async fn a_withdrawal_the_referrer_takes_back_is_not_closed_by_a_late_confirmation() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let raw = referrer_says(
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &reference,
+        &ack,
+        "He has withdrawn his consent to the referral.",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    w.send().await;
+    let notice = w.rows("consent_withdrawn").await.remove(0);
+    let sorry = referrer_says(
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &reference,
+        &ack,
+        "Sorry, please ignore my last email: he is happy for the referral to go ahead.",
+    );
+    w.put("colchester", &sorry, uk(2026, 11, 24, 11, 30)).await;
+    assert!(
+        w.has_event(&reference, "consent_withdrawal_taken_back")
+            .await
+    );
+    // The officer answers the old question all the same.
+    w.put(
+        "colchester",
+        &council_replies(&reference, &notice, "Confirmed"),
+        uk(2026, 11, 24, 14, 0),
+    )
+    .await;
+    assert_eq!(w.status(&reference).await, "open");
+    assert!(w
+        .not_applied(&reference)
+        .await
+        .iter()
+        .any(|d| d.contains("taken the withdrawal back")));
+}

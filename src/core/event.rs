@@ -88,13 +88,16 @@ pub enum EventKind {
     /// A message said the person has withdrawn their consent; the council
     /// was asked to confirm it.
     ConsentWithdrawalReported,
+    /// The referring side took back a withdrawal of consent it had
+    /// written: the council's confirmation of it no longer closes the case.
+    ConsentWithdrawalTakenBack,
     /// The person withdrew their consent, as the council confirmed: the
     /// case closed.
     ConsentWithdrawn,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 46] = [
+    pub const ALL: [EventKind; 47] = [
         EventKind::ReferralReceived,
         EventKind::FurtherReferralReceived,
         EventKind::ReferralRefusedNoConsent,
@@ -140,6 +143,7 @@ impl EventKind {
         EventKind::EarlierCopyReplaced,
         EventKind::EarlierReplyJoined,
         EventKind::ConsentWithdrawalReported,
+        EventKind::ConsentWithdrawalTakenBack,
         EventKind::ConsentWithdrawn,
     ];
 
@@ -191,6 +195,7 @@ impl EventKind {
             EventKind::EarlierCopyReplaced => "earlier_copy_replaced",
             EventKind::EarlierReplyJoined => "earlier_reply_joined",
             EventKind::ConsentWithdrawalReported => "consent_withdrawal_reported",
+            EventKind::ConsentWithdrawalTakenBack => "consent_withdrawal_taken_back",
             EventKind::ConsentWithdrawn => "consent_withdrawn",
         }
     }

@@ -237,6 +237,9 @@ pub struct AnswerReading {
     /// The answer says the person has withdrawn their consent to the
     /// referral (`He has withdrawn his consent`, `Consent: No`): its words.
     pub withdrawal: Option<String>,
+    /// The answer takes a withdrawal back (`please ignore my last email`,
+    /// `he is happy for the referral to go ahead`).
+    pub withdrawal_taken_back: bool,
     /// The sender says they are the lead themselves (`I will be the lead
     /// officer`, `this has been allocated to me`): the sender is the lead.
     pub sender_takes_lead: bool,
@@ -291,6 +294,8 @@ pub fn read_answer(text: &str) -> AnswerReading {
     }
     reading.sender_takes_lead = own.iter().any(|l| takes_lead(l));
     reading.withdrawal = super::withdrawal::withdrawal_said(own);
+    reading.withdrawal_taken_back =
+        reading.withdrawal.is_none() && super::withdrawal::takes_withdrawal_back(own);
     reading.gives_consent = reading.withdrawal.is_none() && gives_consent(own, reading.affirms);
     if lead.name.is_none() && lead.email.is_none() {
         // `Sarah Jones (sarah.jones@…) is the lead officer for this case.`

@@ -161,6 +161,37 @@ pub fn withdrawal_said(own: &[&str]) -> Option<String> {
         .map(|s| clip(&s))
 }
 
+/// The answer's own lines take a withdrawal back, or say consent stands:
+/// `please ignore my last email`, `he is happy for the referral to go
+/// ahead`, `he has not withdrawn his consent`, `he still wants the
+/// referral`. A withdrawal the council was asked to confirm is then no
+/// longer confirmed by an answer to that question.
+pub fn takes_withdrawal_back(own: &[&str]) -> bool {
+    const SAYINGS: [&str; 16] = [
+        "ignore my last",
+        "ignore my previous",
+        "ignore my earlier",
+        "disregard my",
+        "sent in error",
+        "sent by mistake",
+        "still wants the referral",
+        "still wants to be referred",
+        "still wants your help",
+        "for the referral to go ahead",
+        "happy to proceed",
+        "not withdrawn",
+        "n't withdrawn",
+        "consent still stands",
+        "still consents",
+        "re-consented",
+    ];
+    let text = own[..signature_at(own)]
+        .join(" ")
+        .to_lowercase()
+        .replace(['’', '‘'], "'");
+    SAYINGS.iter().any(|s| text.contains(s))
+}
+
 /// Whether the answer's own lines say the person's consent is withdrawn.
 pub fn withdraws_consent(own: &[&str]) -> bool {
     withdrawal_said(own).is_some()

@@ -103,6 +103,26 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
     }
     if let Some(said) = withdrawal_said(analysis) {
         withdrawal_reported(&mut plan, analysis, s, case, authority, from, said);
+    } else if reading.withdrawal_taken_back
+        && speaks_for_referring_side(s, case, from)
+        && s.verdict.may_change_state(&s.mailbox.trust)
+        && !analysis.is_forward
+    {
+        let by = if case
+            .referrer_email
+            .as_ref()
+            .is_some_and(|r| r.same_mailbox(from))
+        {
+            "The referrer"
+        } else {
+            "The case lead"
+        };
+        if let Disposition::Change { changes, .. } = &mut plan.disposition {
+            changes.push(CaseChange::Noted {
+                event: EventKind::ConsentWithdrawalTakenBack,
+                detail: json!({ "by": by }),
+            });
+        }
     }
     plan
 }

@@ -855,6 +855,17 @@ pub(super) async fn apply_changes(
                     }),
                 )
             }
+            CaseChange::ConsentWithdrawn { by, .. }
+                if withdrawal_taken_back(tx, case_id).await? =>
+            {
+                (
+                    EventKind::NotApplied,
+                    serde_json::json!({
+                        "what": format!("the confirmation that consent is withdrawn ({by})"),
+                        "why": "the referring side has since taken the withdrawal back: the case stays open",
+                    }),
+                )
+            }
             CaseChange::ConsentWithdrawn { by, at, refused } => {
                 // Without consent no referral stands: closed as a person
                 // closing it would, its deadlines ended; or, consent never
@@ -933,6 +944,25 @@ async fn withhold_queued(
         .await?;
     }
     Ok(())
+}
+
+/// Whether the referring side took back a withdrawal of consent after the
+/// last message that reported one.
+async fn withdrawal_taken_back(tx: &mut Tx, case_id: CaseId) -> Result<bool, StoreError> {
+    let last = |kind: EventKind| {
+        sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT MAX(id) FROM events WHERE case_id = $1 AND kind = $2",
+        )
+        .bind(case_id)
+        .bind(kind.as_str())
+    };
+    let reported = last(EventKind::ConsentWithdrawalReported)
+        .fetch_one(&mut **tx)
+        .await?;
+    let taken_back = last(EventKind::ConsentWithdrawalTakenBack)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(taken_back.unwrap_or(0) > reported.unwrap_or(0))
 }
 
 /// Adds an answer to the case's evidence, keeping it in time order.

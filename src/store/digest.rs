@@ -62,8 +62,11 @@ impl Store {
     pub async fn withdrawals_to_confirm(&self, authority: &str) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT reference FROM cases c WHERE authority = $1 \
-             AND status IN ('open', 'incomplete') AND EXISTS (SELECT 1 FROM events e \
-             WHERE e.case_id = c.id AND e.kind = 'consent_withdrawal_reported') ORDER BY id",
+             AND status IN ('open', 'incomplete') AND \
+             (SELECT MAX(id) FROM events e WHERE e.case_id = c.id \
+              AND e.kind = 'consent_withdrawal_reported') > \
+             COALESCE((SELECT MAX(id) FROM events e WHERE e.case_id = c.id \
+              AND e.kind = 'consent_withdrawal_taken_back'), 0) ORDER BY id",
         )
         .bind(authority)
         .fetch_all(&self.pool)
