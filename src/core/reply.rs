@@ -575,7 +575,7 @@ fn confirms(own: &[&str]) -> bool {
         .map(|l| l.to_lowercase().replace('’', "'"))
         .collect::<Vec<_>>()
         .join(" ");
-    const DOUBTS: [&str; 27] = [
+    const DOUBTS: [&str; 26] = [
         "not",
         "no",
         "never",
@@ -590,7 +590,6 @@ fn confirms(own: &[&str]) -> bool {
         "mistake",
         "error",
         "unsure",
-        "check",
         "checking",
         "later",
         "tbc",
@@ -604,7 +603,16 @@ fn confirms(own: &[&str]) -> bool {
         "whether",
         "hold",
     ];
+    const DOUBTING: [&str; 6] = [
+        "will check",
+        "need to check",
+        "i'll check",
+        "to be checked",
+        "before we close",
+        "before closing",
+    ];
     let doubts = all.contains('?')
+        || DOUBTING.iter().any(|d| all.contains(d))
         || all
             .split(|c: char| !(c.is_alphanumeric() || c == '\''))
             .any(|w| DOUBTS.contains(&w) || w.ends_with("n't"));
@@ -762,6 +770,7 @@ mod tests {
             "Confirmed — rang Pat",
             "Confirmed-rang Pat",
             "Confirmed - he has withdrawn it, I rang Pat.",
+            "Confirmed - I rang Pat to check.",
             "Confirmed\n\nPeter Quill\nHousing Options\n--\nThis email is not for anyone else: if received in error, tell us.",
         ] {
             assert!(read_answer(text).confirms, "{text}");
