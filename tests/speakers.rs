@@ -802,6 +802,34 @@ fn council_replies(reference: &str, notice: &OutboxRow, body: &str) -> Vec<u8> {
     )
 }
 
+/// The referrer's authenticated word, on Tuesday 24 November at 11:00,
+/// that the person has withdrawn their consent: the council's notice it
+/// brings, sent.
+async fn referrer_withdraws(w: &World, reference: &str, ack: &OutboxRow) -> OutboxRow {
+    let raw = referrer_says(
+        &passed("justice.gov.uk"),
+        REFERRER,
+        reference,
+        ack,
+        "He has withdrawn his consent to the referral.",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    w.send().await;
+    w.rows("consent_withdrawn").await.remove(0)
+}
+
+/// The council's officer answering the notice with `body`, at `at`.
+async fn council_answers(
+    w: &World,
+    reference: &str,
+    notice: &OutboxRow,
+    body: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    w.put("colchester", &council_replies(reference, notice, body), at)
+        .await;
+}
+
 #[tokio::test]
 async fn the_referrers_word_that_consent_is_withdrawn_is_confirmed_by_the_council_and_ends_the_case(
 ) {
@@ -1183,16 +1211,7 @@ async fn where_officers_are_listed_only_they_the_inbox_or_the_contacts_confirm_a
     })
     .await;
     let (reference, ack) = colchester_acknowledged(&w).await;
-    let raw = referrer_says(
-        &passed("justice.gov.uk"),
-        REFERRER,
-        &reference,
-        &ack,
-        "He has withdrawn his consent to the referral.",
-    );
-    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
-    w.send().await;
-    let notice = w.rows("consent_withdrawn").await.remove(0);
+    let notice = referrer_withdraws(&w, &reference, &ack).await;
     // Someone else at the council's domain (the parking team) confirms
     // nothing.
     let parking = answer(
@@ -1211,9 +1230,11 @@ async fn where_officers_are_listed_only_they_the_inbox_or_the_contacts_confirm_a
         .iter()
         .any(|d| d.contains("its listed officers")));
     // The listed officer does.
-    w.put(
-        "colchester",
-        &council_replies(&reference, &notice, "Confirmed"),
+    council_answers(
+        &w,
+        &reference,
+        &notice,
+        "Confirmed",
         uk(2026, 11, 24, 13, 0),
     )
     .await;
@@ -1224,16 +1245,7 @@ async fn where_officers_are_listed_only_they_the_inbox_or_the_contacts_confirm_a
 async fn a_withdrawal_the_referrer_takes_back_is_not_closed_by_a_late_confirmation() {
     let w = world().await;
     let (reference, ack) = colchester_acknowledged(&w).await;
-    let raw = referrer_says(
-        &passed("justice.gov.uk"),
-        REFERRER,
-        &reference,
-        &ack,
-        "He has withdrawn his consent to the referral.",
-    );
-    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
-    w.send().await;
-    let notice = w.rows("consent_withdrawn").await.remove(0);
+    let notice = referrer_withdraws(&w, &reference, &ack).await;
     let sorry = referrer_says(
         &passed("justice.gov.uk"),
         REFERRER,
@@ -1247,9 +1259,11 @@ async fn a_withdrawal_the_referrer_takes_back_is_not_closed_by_a_late_confirmati
             .await
     );
     // The officer answers the old question all the same.
-    w.put(
-        "colchester",
-        &council_replies(&reference, &notice, "Confirmed"),
+    council_answers(
+        &w,
+        &reference,
+        &notice,
+        "Confirmed",
         uk(2026, 11, 24, 14, 0),
     )
     .await;

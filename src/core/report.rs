@@ -997,24 +997,35 @@ mod tests {
         assert!(AgencyMap::from_toml("[[rule]]\ncategory = \"nowhere\"\n").is_err());
     }
 
+    /// Colchester's report of `cases` as it stands on 7 December 2026.
+    fn colchester_on_7_december(
+        cases: &[ReportCase],
+        protocol: &Protocol,
+        cal: &Calendar,
+    ) -> Vec<AuthorityReport> {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
+        build(cases, &["COL".into()], protocol, &|_| cal, today)
+    }
+
+    /// The cells of the report's row `name`.
+    fn row_of(reports: &[AuthorityReport], name: &str) -> Option<Vec<String>> {
+        rows(reports)
+            .into_iter()
+            .find(|(measure, _)| measure == name)
+            .map(|(_, cells)| cells)
+    }
+
     #[test]
     fn referrals_whose_consent_was_never_confirmed_are_not_counted_accepted() {
-        let cal = calendar();
-        let essex = Protocol::from_toml(ESSEX).expect("essex");
+        let (cal, essex) = (calendar(), Protocol::from_toml(ESSEX).expect("essex"));
         let mut awaiting = case("COL", at(11, 23, 10));
         awaiting.unconfirmed = true;
         let mut lapsed = case("COL", at(11, 23, 11));
         lapsed.unconfirmed = true;
         lapsed.referral_type = None;
         let cases = [case("COL", at(11, 23, 9)), awaiting, lapsed];
-        let today = NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
-        let reports = build(&cases, &["COL".into()], &essex, &|_| &cal, today);
-        let row = |name: &str| {
-            rows(&reports)
-                .into_iter()
-                .find(|(measure, _)| measure == name)
-                .map(|(_, cells)| cells)
-        };
+        let reports = colchester_on_7_december(&cases, &essex, &cal);
+        let row = |name: &str| row_of(&reports, name);
         assert_eq!(row("Referrals accepted"), Some(vec!["1".to_string()]));
         assert_eq!(row(CONSENT_NOT_CONFIRMED), Some(vec!["2".to_string()]));
         assert_eq!(row(TYPE_NOT_STATED), Some(vec!["0".to_string()]));
@@ -1031,14 +1042,8 @@ mod tests {
         let mut refused = case("COL", at(11, 23, 11));
         refused.refused = true;
         let cases = [case("COL", at(11, 23, 9)), untyped, refused];
-        let today = NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
-        let reports = build(&cases, &["COL".into()], &essex, &|_| &cal, today);
-        let row = |name: &str| {
-            rows(&reports)
-                .into_iter()
-                .find(|(measure, _)| measure == name)
-                .map(|(_, cells)| cells)
-        };
+        let reports = colchester_on_7_december(&cases, &essex, &cal);
+        let row = |name: &str| row_of(&reports, name);
         assert_eq!(row("Referrals accepted"), Some(vec!["2".to_string()]));
         assert_eq!(row("Duty to Refer"), Some(vec!["1".to_string()]));
         assert_eq!(
