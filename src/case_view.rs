@@ -357,7 +357,10 @@ pub fn mail_words(purpose: &str) -> &str {
         "digest" => "Morning digest",
         "contact_failed" => "Notice of mail that did not arrive",
         "information_requested" => "Request for information",
-        "consent_withdrawn" => "Notice of consent withdrawn",
+        "consent_withdrawn" => "Question to the council: consent withdrawn?",
+        "withdrawal_confirmed" => {
+            "Notice to the referring side: referral closed, consent withdrawn"
+        }
         other => other,
     }
 }

@@ -938,6 +938,15 @@ async fn the_referrers_word_that_consent_is_withdrawn_is_confirmed_by_the_counci
         .iter()
         .any(|(k, d)| k == "consent_withdrawn"
             && d.contains("peter.quill@colchester.gov.uk confirmed it for the council")));
+    // The referring side hears that the referral ends, nothing more.
+    let told = w.rows("withdrawal_confirmed").await;
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].to, [REFERRER]);
+    assert_eq!(told[0].cc, [CASE_LEAD]);
+    w.send().await;
+    let text = one_line(&w.text_of(&w.rows("withdrawal_confirmed").await[0]));
+    assert!(text.contains("The referral is closed"), "{text}");
+    assert!(!text.contains("Samuel"), "{text}");
     // The lead officer deadline (Monday 30 November) passes: nobody is
     // chased or escalated to about a referral without consent.
     w.sweep_days(day(2026, 11, 25), day(2026, 12, 11)).await;
@@ -1273,4 +1282,5 @@ async fn a_withdrawal_the_referrer_takes_back_is_not_closed_by_a_late_confirmati
         .await
         .iter()
         .any(|d| d.contains("taken the withdrawal back")));
+    assert!(w.rows("withdrawal_confirmed").await.is_empty());
 }

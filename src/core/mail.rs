@@ -43,12 +43,15 @@ pub enum Purpose {
     /// sign in to the web view.
     SignIn,
     /// To the authority: a message in a case's thread says the person has
-    /// withdrawn their consent (the case closed, or why it was not).
+    /// withdrawn their consent; one reply confirms it.
     ConsentWithdrawn,
+    /// To the referring side: the council confirmed the withdrawal of
+    /// consent, and the referral is closed (or refused).
+    WithdrawalConfirmed,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 17] = [
+    pub const ALL: [Purpose; 18] = [
         Purpose::Acknowledgement,
         Purpose::Incomplete,
         Purpose::NoConsent,
@@ -66,6 +69,7 @@ impl Purpose {
         Purpose::ContactFailed,
         Purpose::SignIn,
         Purpose::ConsentWithdrawn,
+        Purpose::WithdrawalConfirmed,
     ];
 
     /// The templates' file stem and the outbox's `purpose`.
@@ -88,6 +92,7 @@ impl Purpose {
             Purpose::ContactFailed => "contact_failed",
             Purpose::SignIn => "sign_in",
             Purpose::ConsentWithdrawn => "consent_withdrawn",
+            Purpose::WithdrawalConfirmed => "withdrawal_confirmed",
         }
     }
 
@@ -110,7 +115,8 @@ impl Purpose {
             Purpose::Digest => "the morning digest",
             Purpose::ContactFailed => "the notice of mail that did not arrive",
             Purpose::SignIn => "the sign-in link",
-            Purpose::ConsentWithdrawn => "the notice of consent withdrawn",
+            Purpose::ConsentWithdrawn => "the question about consent withdrawn",
+            Purpose::WithdrawalConfirmed => "the notice that the referral is closed",
         }
     }
 

@@ -307,15 +307,31 @@ fn confirmed_withdrawal(
     let who = notice.context["withdrawal"]["by"]
         .as_str()
         .unwrap_or("a message in the case's thread");
-    Some(note(
+    let refused = case.referral.consent != Some(true);
+    let mut plan = note(
         case,
         EventKind::ReplyReceived,
         vec![CaseChange::ConsentWithdrawn {
             by: format!("{who} wrote it and {from} confirmed it for the council"),
             at: s.received_at,
-            refused: case.referral.consent != Some(true),
+            refused,
         }],
-    ))
+    );
+    // The referring side learns that the referral ends, and why; nothing
+    // about the person.
+    if let Some((to, cc)) = super::mails::referring_side(s.config, case) {
+        plan.mails.push(OutgoingMail {
+            purpose: Purpose::WithdrawalConfirmed,
+            to: vec![to],
+            cc,
+            once_per_case: true,
+            context: json!({ "outcome": if refused { "no_consent" } else { "complete" } }),
+            unlimited: Vec::new(),
+            step: None,
+            thread_under: None,
+        });
+    }
+    Some(plan)
 }
 
 /// The authority answering in the case's thread, wherever the answer is

@@ -576,6 +576,19 @@ pub(super) async fn carry_out(
     };
     let mut queued = 0;
     for mail in &plan.mails {
+        // The referring side hears a case is closed only if it closed: a
+        // confirmation the referrer had taken back closes nothing.
+        if mail.purpose == Purpose::WithdrawalConfirmed {
+            if let Some((case_id, _)) = &case {
+                let status: String = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
+                    .bind(case_id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                if status != "closed" && status != "refused" {
+                    continue;
+                }
+            }
+        }
         // The notice names the message set aside by the id the
         // `quarantine` commands take, known only now.
         let mut numbered;

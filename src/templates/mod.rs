@@ -135,7 +135,7 @@ macro_rules! embedded {
 }
 
 /// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
-const EMBEDDED: [(Purpose, [&str; 3]); 17] = embedded![
+const EMBEDDED: [(Purpose, [&str; 3]); 18] = embedded![
     Acknowledgement => "acknowledgement",
     Incomplete => "incomplete",
     NoConsent => "no_consent",
@@ -153,6 +153,7 @@ const EMBEDDED: [(Purpose, [&str; 3]); 17] = embedded![
     ContactFailed => "contact_failed",
     SignIn => "sign_in",
     ConsentWithdrawn => "consent_withdrawn",
+    WithdrawalConfirmed => "withdrawal_confirmed",
 ];
 
 /// A rendered mail.

@@ -25,6 +25,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
         | Purpose::LeadChangePending
         | Purpose::UnreadableAnswer
         | Purpose::ConsentWithdrawn
+        | Purpose::WithdrawalConfirmed
         | Purpose::InformationRequested => json!("complete"),
         Purpose::Incomplete | Purpose::Notice => json!("incomplete"),
         Purpose::NoConsent => json!("no_consent"),
