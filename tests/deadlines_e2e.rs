@@ -833,10 +833,19 @@ async fn a_withdrawal_of_consent_the_council_confirms_by_reply_ends_the_case() {
         &["colchester@lha.test"],
         confirmed.as_bytes(),
     );
-    let after = plus(&asked, &[("colchester", 1)]);
+    // The confirmation in the council's inbox, and the referrer told the
+    // referral is closed.
+    let after = plus(&asked, &[("colchester", 1), ("referrer", 1)]);
     setup
-        .wait_mail("the confirmation in the council's inbox", &after, &daemon)
+        .wait_mail(
+            "the confirmation in the council's inbox and the notice to the referrer",
+            &after,
+            &daemon,
+        )
         .await;
+    let closed = the_one("referrer", "Referral closed");
+    assert!(closed.subject.contains(&reference), "{}", closed.subject);
+    assert!(!closed.raw.contains(FULL_NAME), "{}", closed.raw);
     let started = Instant::now();
     while setup.deadline_case(&reference).await.is_some() {
         assert!(
