@@ -1027,6 +1027,17 @@ async fn an_incomplete_case_whose_consent_is_answered_no_is_not_completed() {
     )
     .await;
     assert_eq!(w.status(&reference).await, "refused");
+    // As a referral sent without consent: nothing about the person kept.
+    let contacts = w
+        .store
+        .case_contacts(&reference)
+        .await
+        .expect("contacts")
+        .expect("case");
+    assert!(contacts.purged);
+    assert_eq!(contacts.referral.full_name, None);
+    // The referrer is still told, by reference.
+    assert_eq!(w.rows("withdrawal_confirmed").await.len(), 1);
 }
 
 #[tokio::test]

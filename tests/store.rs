@@ -54,6 +54,7 @@ on_both_stores!(
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     references_are_gap_free_and_unique_under_concurrent_intake,
     a_refused_referral_keeps_nothing_about_the_person,
+    a_referral_refused_on_a_confirmed_withdrawal_keeps_nothing_about_the_person,
     replies_join_their_case_and_strangers_are_quarantined,
     events_cannot_be_changed_or_deleted,
     answers_are_queued_with_the_message_once_and_only_to_allowed_domains,
@@ -287,6 +288,43 @@ async fn references_are_gap_free_and_unique_under_concurrent_intake(db: TestDb) 
     }
     let expected: BTreeSet<String> = (1..=40).map(|n| format!("DTR-COL-2026-{n:05}")).collect();
     assert_eq!(refs, expected);
+}
+
+async fn a_referral_refused_on_a_confirmed_withdrawal_keeps_nothing_about_the_person(db: TestDb) {
+    use dtr_gateway::core::plan::CaseChange;
+    let (_dir, store, config, _) = store(db).await;
+    let unanswered = Person { consent: "", ..SAM };
+    let raw = referral(
+        Some("wd@justice.gov.uk"),
+        "jo@justice.gov.uk",
+        &unanswered,
+        "",
+    );
+    let recorded = put(&store, &config, &raw).await;
+    let reference = recorded.case.expect("case").to_string();
+    store
+        .record_by_hand(
+            &reference,
+            &[CaseChange::ConsentWithdrawn {
+                by: "the referrer wrote it and the council confirmed it".into(),
+                at: at(),
+                refused: true,
+            }],
+            &[],
+            &config.outgoing,
+        )
+        .await
+        .expect("recorded");
+    let case = store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status.as_str(), "refused");
+    let contacts = store
+        .case_contacts(&reference)
+        .await
+        .expect("contacts")
+        .expect("case");
+    assert!(contacts.purged);
+    assert_eq!(contacts.referral.full_name, None);
+    assert_eq!(contacts.referral.mental_health, None);
 }
 
 async fn a_refused_referral_keeps_nothing_about_the_person(db: TestDb) {

@@ -892,6 +892,16 @@ pub(super) async fn apply_changes(
                 .execute(&mut **tx)
                 .await?;
                 withhold_queued(tx, case_id, now).await?;
+                if *refused {
+                    // Refused, as a referral without consent is: nothing
+                    // about the person is kept, from now.
+                    let backend = if tx.backend_name().eq_ignore_ascii_case("postgresql") {
+                        super::db::Backend::Postgres
+                    } else {
+                        super::db::Backend::Sqlite
+                    };
+                    super::retention::purge_case(&mut **tx, case_id.get(), now, backend).await?;
+                }
                 (
                     EventKind::ConsentWithdrawn,
                     serde_json::json!({ "by": by, "refused": refused }),

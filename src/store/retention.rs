@@ -276,7 +276,7 @@ async fn purge_cases(
 const DUE_CASE: &str =
     "(status = 'closed' AND closed_at < $1) OR (status = 'refused' AND opened_at < $1)";
 
-async fn purge_case(
+pub(super) async fn purge_case(
     tx: &mut AnyConnection,
     id: i64,
     now: DateTime<Utc>,
