@@ -900,7 +900,7 @@ pub(super) async fn apply_changes(
                     } else {
                         super::db::Backend::Sqlite
                     };
-                    super::retention::purge_case(&mut **tx, case_id.get(), now, backend).await?;
+                    super::retention::purge_case(tx, case_id.get(), now, backend).await?;
                 }
                 (
                     EventKind::ConsentWithdrawn,
