@@ -469,17 +469,8 @@ pub(super) fn warn_about_contacts(
 /// The same mailbox, a `+tag` aside: `dtr+web@council.gov.uk` is
 /// delivered to `dtr@council.gov.uk`.
 fn same_inbox(inbox: &EmailAddress, other: &EmailAddress) -> bool {
-    let untagged = |a: &EmailAddress| {
-        let text = a.as_str().to_lowercase();
-        match text.rsplit_once('@') {
-            Some((local, domain)) => {
-                let local = local.split_once('+').map_or(local, |(l, _)| l);
-                format!("{local}@{domain}")
-            }
-            None => text,
-        }
-    };
-    inbox.same_mailbox(other) || untagged(inbox) == untagged(other)
+    use crate::core::address::untagged;
+    inbox.same_mailbox(other) || untagged(inbox.as_str()) == untagged(other.as_str())
 }
 
 pub(super) fn first_label(domain: &str) -> &str {

@@ -100,6 +100,20 @@ impl EmailAddress {
     }
 }
 
+/// An address as its mailbox receives it: lower case, a `+tag` dropped
+/// (`dtr+web@council.gov.uk` is delivered to `dtr@council.gov.uk`). Text
+/// that is no address (an IMAP user name) is only lower-cased.
+pub fn untagged(address: &str) -> String {
+    let lower = address.to_lowercase();
+    match lower.rsplit_once('@') {
+        Some((local, domain)) => {
+            let local = local.split_once('+').map_or(local, |(l, _)| l);
+            format!("{local}@{domain}")
+        }
+        None => lower,
+    }
+}
+
 /// The registrable domain of `domain` under the Public Suffix List
 /// (`colchester.gov.uk` for `mail.colchester.gov.uk`; `gov.uk` is a public
 /// suffix, owned by nobody); the domain itself when the list has no answer.

@@ -226,14 +226,7 @@ fn withdrawal_reported(
     // Once per sender (a `+tag` aside), case and day: a second message
     // saying it again, or a flood of them, asks nothing new; a sender's
     // misread words use up no more than that day.
-    let sender = from.as_str().to_lowercase();
-    let sender = match sender.split_once('@') {
-        Some((local, domain)) => format!(
-            "{}@{domain}",
-            local.split_once('+').map_or(local, |(l, _)| l)
-        ),
-        None => sender,
-    };
+    let sender = crate::core::address::untagged(from.as_str());
     mail.step = Some(format!(
         "consent_withdrawn:{sender}:{}",
         crate::core::protocol::uk_date(s.received_at)

@@ -435,11 +435,7 @@ fn may_be_mailed(state: &WebState, address: &str) -> bool {
     let Ok(parsed) = EmailAddress::parse(address) else {
         return false;
     };
-    let untagged = |a: &str| -> String {
-        let (local, domain) = a.rsplit_once('@').unwrap_or((a, ""));
-        let local = local.split_once('+').map_or(local, |(l, _)| l);
-        format!("{local}@{domain}").to_lowercase()
-    };
+    use crate::core::address::untagged;
     let asked = untagged(parsed.as_str());
     let shared = state
         .config
