@@ -532,7 +532,7 @@ fn takes_lead(line: &str) -> bool {
 /// `Yes, noted`, `Confirm with Jane first`, `Correct me if I'm wrong`
 /// confirm nothing.
 fn confirms(own: &[&str]) -> bool {
-    let own = &own[..super::withdrawal::signature_start(own)];
+    let own = &own[..super::withdrawal::signature_at(own)];
     let Some(first) = own
         .iter()
         .map(|l| l.trim())

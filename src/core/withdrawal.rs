@@ -192,11 +192,6 @@ pub fn takes_withdrawal_back(own: &[&str]) -> bool {
     SAYINGS.iter().any(|s| text.contains(s))
 }
 
-/// Whether the answer's own lines say the person's consent is withdrawn.
-pub fn withdraws_consent(own: &[&str]) -> bool {
-    withdrawal_said(own).is_some()
-}
-
 /// One line, without control characters, at most 300 characters.
 fn clip(text: &str) -> String {
     text.split_whitespace()
@@ -210,11 +205,7 @@ fn clip(text: &str) -> String {
 
 /// Where the signature or the notice under it begins: `--`, or a line
 /// that opens a disclaimer or a privacy notice; the end when neither does.
-pub fn signature_start(own: &[&str]) -> usize {
-    signature_at(own)
-}
-
-fn signature_at(own: &[&str]) -> usize {
+pub fn signature_at(own: &[&str]) -> usize {
     const OPENINGS: [&str; 11] = [
         "this email",
         "this e-mail",
@@ -623,7 +614,7 @@ mod tests {
 
     fn says(text: &str) -> bool {
         let lines: Vec<&str> = text.lines().collect();
-        withdraws_consent(&lines)
+        withdrawal_said(&lines).is_some()
     }
 
     #[test]
