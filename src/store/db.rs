@@ -45,6 +45,18 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The backend a connection of the pool talks to, for code that has
+    /// only the connection (a transaction handed down).
+    pub(super) fn of(conn: &AnyConnection) -> Backend {
+        if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
 /// A pool on the database at `url`, its schema brought up to date.
 pub(super) struct Opened {
     pub pool: AnyPool,

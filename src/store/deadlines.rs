@@ -895,11 +895,7 @@ pub(super) async fn apply_changes(
                 if *refused {
                     // Refused, as a referral without consent is: nothing
                     // about the person is kept, from now.
-                    let backend = if tx.backend_name().eq_ignore_ascii_case("postgresql") {
-                        super::db::Backend::Postgres
-                    } else {
-                        super::db::Backend::Sqlite
-                    };
+                    let backend = super::db::Backend::of(tx);
                     super::retention::purge_case(tx, case_id.get(), now, backend).await?;
                 }
                 (
