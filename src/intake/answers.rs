@@ -148,7 +148,7 @@ const WITHDRAWAL: &str = "the person's consent withdrawn";
 /// case says what was written and by whom, and the council is asked to
 /// confirm by replying to its notice (see `confirmed_withdrawal`); until
 /// then the deadlines run. An unauthenticated sender's words, or a
-/// forward's, are only noted; the council hears once per sender and case.
+/// forward's, are only noted; the council hears once per case and day.
 fn withdrawal_reported(
     plan: &mut Plan,
     analysis: &Analysis,
@@ -223,12 +223,12 @@ fn withdrawal_reported(
             },
         }),
     );
-    // Once per sender (a `+tag` aside), case and day: a second message
-    // saying it again, or a flood of them, asks nothing new; a sender's
-    // misread words use up no more than that day.
-    let sender = crate::core::address::untagged(from.as_str());
+    // Once per case and day, whoever writes: a second message saying it
+    // again, or a flood of them from many addresses, asks nothing new (each
+    // is on the case's timeline); a misread message uses up no more than
+    // that day.
     mail.step = Some(format!(
-        "consent_withdrawn:{sender}:{}",
+        "consent_withdrawn:{}",
         crate::core::protocol::uk_date(s.received_at)
     ));
     plan.mails.push(mail);
