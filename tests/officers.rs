@@ -609,6 +609,7 @@ fn the_report_has_an_authority_a_row_and_counts_outcomes_from_a_fixed_list() {
         "Not eligible",
         "Referred elsewhere",
         "No contact",
+        "Consent withdrawn",
         "Other",
     ] {
         assert!(header.contains(heading), "{report}");
@@ -619,7 +620,11 @@ fn the_report_has_an_authority_a_row_and_counts_outcomes_from_a_fixed_list() {
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .collect();
-    assert_eq!(cells, ["COL", "0", "0", "0", "1", "0", "1"], "{report}");
+    assert_eq!(
+        cells,
+        ["COL", "0", "0", "0", "1", "0", "0", "1"],
+        "{report}"
+    );
 
     let (ok, one) = gateway(
         &database,

@@ -938,6 +938,25 @@ async fn the_referrers_word_that_consent_is_withdrawn_is_confirmed_by_the_counci
         .iter()
         .any(|(k, d)| k == "consent_withdrawn"
             && d.contains("peter.quill@colchester.gov.uk confirmed it for the council")));
+    // The quarter's report counts it as a withdrawal, not as "other".
+    let agencies =
+        dtr_gateway::core::report::AgencyMap::from_toml(include_str!("../config/agencies.toml"))
+            .expect("agencies");
+    let quarter = "2026Q4".parse().expect("quarter");
+    let cases = w
+        .store
+        .report_cases(quarter, Some("COL"), &agencies)
+        .await
+        .expect("report");
+    let outcomes: Vec<_> = cases
+        .iter()
+        .filter_map(|c| c.outcome.as_deref())
+        .map(dtr_gateway::core::report::CaseOutcome::of_stored)
+        .collect();
+    assert_eq!(
+        outcomes,
+        [dtr_gateway::core::report::CaseOutcome::ConsentWithdrawn]
+    );
     // The referring side hears that the referral ends, nothing more.
     let told = w.rows("withdrawal_confirmed").await;
     assert_eq!(told.len(), 1);
@@ -984,6 +1003,49 @@ async fn the_form_sent_again_saying_no_asks_the_council_and_is_not_merged_under_
     assert!(w.has_event(&reference, "consent_withdrawal_reported").await);
     assert!(!w.has_event(&reference, "referral_attached").await);
     assert_eq!(w.rows("consent_withdrawn").await.len(), 1);
+}
+
+#[tokio::test]
+async fn many_addresses_saying_consent_is_withdrawn_bring_the_council_one_notice_a_day() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    // The referrer, the case lead and colleagues at the same service, the
+    // same morning: each is on the timeline, the council is asked once.
+    let senders = [
+        REFERRER,
+        CASE_LEAD,
+        "a.colleague@justice.gov.uk",
+        "another.colleague@justice.gov.uk",
+    ];
+    for (minute, from) in (0u32..).zip(senders) {
+        let raw = referrer_says(
+            &passed("justice.gov.uk"),
+            from,
+            &reference,
+            &ack,
+            "He has withdrawn his consent to the referral.",
+        );
+        w.put("colchester", &raw, uk(2026, 11, 24, 11, minute))
+            .await;
+    }
+    let reported = w
+        .events(&reference)
+        .await
+        .iter()
+        .filter(|(k, _)| k == "consent_withdrawal_reported")
+        .count();
+    assert_eq!(reported, senders.len());
+    assert_eq!(w.rows("consent_withdrawn").await.len(), 1);
+    // Said again on another day, unanswered: the council is asked again.
+    let raw = referrer_says(
+        &passed("justice.gov.uk"),
+        "a.colleague@justice.gov.uk",
+        &reference,
+        &ack,
+        "Consent withdrawn.",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 25, 11, 0)).await;
+    assert_eq!(w.rows("consent_withdrawn").await.len(), 2);
 }
 
 #[tokio::test]

@@ -302,6 +302,8 @@ pub(crate) enum Outcome {
     ReferredElsewhere,
     #[value(alias = "no contact")]
     NoContact,
+    #[value(alias = "consent withdrawn")]
+    ConsentWithdrawn,
     Other,
 }
 
@@ -314,6 +316,7 @@ impl Outcome {
             Outcome::NotEligible => O::NotEligible,
             Outcome::ReferredElsewhere => O::ReferredElsewhere,
             Outcome::NoContact => O::NoContact,
+            Outcome::ConsentWithdrawn => O::ConsentWithdrawn,
             Outcome::Other => O::Other,
         }
     }

@@ -235,17 +235,20 @@ pub enum CaseOutcome {
     NotEligible,
     ReferredElsewhere,
     NoContact,
+    /// The person withdrew their consent to the referral.
+    ConsentWithdrawn,
     /// Anything else, with a note saying what.
     Other,
 }
 
 impl CaseOutcome {
-    pub const ALL: [CaseOutcome; 6] = [
+    pub const ALL: [CaseOutcome; 7] = [
         CaseOutcome::AccommodationSecured,
         CaseOutcome::PersonalHousingPlanAgreed,
         CaseOutcome::NotEligible,
         CaseOutcome::ReferredElsewhere,
         CaseOutcome::NoContact,
+        CaseOutcome::ConsentWithdrawn,
         CaseOutcome::Other,
     ];
 
@@ -257,6 +260,7 @@ impl CaseOutcome {
             CaseOutcome::NotEligible => "not eligible",
             CaseOutcome::ReferredElsewhere => "referred elsewhere",
             CaseOutcome::NoContact => "no contact",
+            CaseOutcome::ConsentWithdrawn => "consent withdrawn",
             CaseOutcome::Other => "other",
         }
     }
@@ -269,6 +273,7 @@ impl CaseOutcome {
             CaseOutcome::NotEligible => "Not eligible",
             CaseOutcome::ReferredElsewhere => "Referred elsewhere",
             CaseOutcome::NoContact => "No contact",
+            CaseOutcome::ConsentWithdrawn => "Consent withdrawn",
             CaseOutcome::Other => "Other",
         }
     }
@@ -283,13 +288,19 @@ impl CaseOutcome {
     }
 
     /// The outcome a case keeps; anything not from the list (an outcome
-    /// recorded before there was one) is `Other`.
+    /// recorded before there was one) is `Other`, except a withdrawal of
+    /// consent kept as `other: consent withdrawn` before it had its own.
     pub fn of_stored(text: &str) -> CaseOutcome {
-        let head = text.split(':').next().unwrap_or("").trim();
-        CaseOutcome::ALL
+        let (head, note) = text.split_once(':').unwrap_or((text, ""));
+        let found = CaseOutcome::ALL
             .into_iter()
-            .find(|o| o.words().eq_ignore_ascii_case(head))
-            .unwrap_or(CaseOutcome::Other)
+            .find(|o| o.words().eq_ignore_ascii_case(head.trim()))
+            .unwrap_or(CaseOutcome::Other);
+        let withdrawn = CaseOutcome::ConsentWithdrawn.words();
+        if found == CaseOutcome::Other && note.trim().eq_ignore_ascii_case(withdrawn) {
+            return CaseOutcome::ConsentWithdrawn;
+        }
+        found
     }
 }
 
@@ -1258,6 +1269,15 @@ mod tests {
             CaseOutcome::of_stored("prevention duty accepted"),
             CaseOutcome::Other
         );
+        // A withdrawal of consent is counted as one, also as cases closed
+        // before it had its own outcome kept it.
+        for kept in ["consent withdrawn", "other: consent withdrawn"] {
+            assert_eq!(
+                CaseOutcome::of_stored(kept),
+                CaseOutcome::ConsentWithdrawn,
+                "{kept}"
+            );
+        }
         // One authority: no total beside it.
         let one = build(&[], &["COL".into()], &essex, &calendar_for, today);
         assert_eq!(one.len(), 1);

@@ -14,9 +14,6 @@
 
 use super::field::normalise_label;
 
-/// What a case closed by a withdrawal keeps as its outcome's note.
-pub const OUTCOME: &str = "consent withdrawn";
-
 /// Verbs that take consent back, by their stems: `withdrawn`, `withdrew`,
 /// `revoked`, `retracted`, `refused`, `declined`, `rescinded`.
 const TAKING_BACK: [&str; 6] = ["withdr", "revok", "retract", "refus", "declin", "rescind"];

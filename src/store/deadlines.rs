@@ -875,10 +875,7 @@ pub(super) async fn apply_changes(
                 } else {
                     (
                         "closed",
-                        Some(
-                            crate::core::report::CaseOutcome::Other
-                                .stored(Some(crate::core::withdrawal::OUTCOME)),
-                        ),
+                        Some(crate::core::report::CaseOutcome::ConsentWithdrawn.stored(None)),
                     )
                 };
                 sqlx::query(
