@@ -309,6 +309,15 @@ impl Label {
         without_hint(text).map(normalise_label).unwrap_or(key)
     }
 
+    /// An answer that says nothing without the label it was written under
+    /// (`2`, `Level 1, category 2` under `MAPPA level`): kept with it, as
+    /// `MAPPA level: 2`, as when the form asks it beside `Risk to others`.
+    pub fn answer_needs_its_label(field: Field, written: &str, value: &str) -> bool {
+        field == Field::RiskToOthers
+            && Label::name_written(written).starts_with("mappa")
+            && !value.to_lowercase().contains("mappa")
+    }
+
     /// How its value is read.
     pub fn value_kind(self) -> ValueKind {
         match self {

@@ -383,6 +383,14 @@ pub fn read_form(text: &str) -> FormReading {
             // The first occurrence wins: a signature's `Name:` never overrides.
             Label::Field(field) => match reading.values.get_mut(&field) {
                 None => {
+                    let value = if Label::answer_needs_its_label(field, found.written, &value) {
+                        format!(
+                            "{}: {value}",
+                            normalise_space(found.written.trim().trim_end_matches(':'))
+                        )
+                    } else {
+                        value
+                    };
                     reading.values.insert(field, value);
                     first_written.insert(field, found.written);
                 }

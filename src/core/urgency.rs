@@ -70,8 +70,8 @@ pub fn age_on(born: NaiveDate, on: NaiveDate) -> Option<u32> {
     u32::try_from(years).ok()
 }
 
-/// `MAPPA level 2`, `MAPPA: category 1`: but not `MAPPA: no`, `not MAPPA`
-/// or `MAPPA level 0`.
+/// `MAPPA level 2`, `MAPPA: category 1`, `MAPPA level: Level 1`: but not
+/// `MAPPA: no`, `not MAPPA`, `MAPPA level 0` or `MAPPA level: N/A`.
 fn mentions_mappa(referral: &Referral) -> bool {
     [&referral.risk_to_others, &referral.risk_to_self]
         .into_iter()
@@ -81,16 +81,25 @@ fn mentions_mappa(referral: &Referral) -> bool {
             let Some(at) = lower.find("mappa") else {
                 return false;
             };
-            let before = &lower[..at];
-            let after = lower[at + 5..].trim_start_matches([':', ' ', '-']);
-            let denied = before.trim_end().ends_with("not")
-                || before.trim_end().ends_with("no")
-                || before.trim_end().ends_with("non")
-                || after.starts_with("no")
-                || after.starts_with("n/a")
-                || after.starts_with("none")
-                || after.starts_with("level 0")
-                || after.starts_with("not");
+            let before = lower[..at].trim_end();
+            let separators = [':', ' ', '-', '.'];
+            let after = lower[at + 5..].trim_start_matches(separators);
+            let after = after
+                .strip_prefix("level")
+                .map_or(after, |rest| rest.trim_start_matches(separators));
+            // `MAPPA nominal` is someone managed under it: the first word
+            // after, whole, says no.
+            let first = after
+                .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '.' | '('))
+                .next()
+                .unwrap_or("");
+            let denied = before.ends_with("not")
+                || before.ends_with("no")
+                || before.ends_with("non")
+                || matches!(
+                    first,
+                    "no" | "n/a" | "na" | "none" | "nil" | "not" | "0" | "zero"
+                );
             !denied
         })
 }
@@ -133,12 +142,33 @@ mod tests {
         let notes = notes(&young, d(2026, 11, 23));
         assert_eq!(notes.len(), 2, "{notes:?}");
         assert!(notes[0].contains("was 17 when referred"));
-        for denied in ["Not MAPPA", "MAPPA: no", "MAPPA level 0", "MAPPA - N/A"] {
+        for denied in [
+            "Not MAPPA",
+            "MAPPA: no",
+            "MAPPA level 0",
+            "MAPPA - N/A",
+            "MAPPA level: N/A",
+            "MAPPA level: 0",
+            "MAPPA level: None",
+            "MAPPA level: not applicable",
+        ] {
             let r = Referral {
                 risk_to_others: Some(denied.into()),
                 ..Referral::default()
             };
             assert!(!mentions_mappa(&r), "{denied}");
+        }
+        for managed in [
+            "MAPPA level: Level 1, category 2",
+            "MAPPA level: 2",
+            "Managed under MAPPA.",
+            "MAPPA nominal, category 2",
+        ] {
+            let r = Referral {
+                risk_to_others: Some(managed.into()),
+                ..Referral::default()
+            };
+            assert!(mentions_mappa(&r), "{managed}");
         }
         assert_eq!(age_on(d(2008, 11, 23), d(2026, 11, 23)), Some(18));
     }

@@ -479,6 +479,18 @@ fn label_words_inside_a_free_text_answer_are_part_of_it() {
         r.referral.risk_to_others.as_deref(),
         Some("Medium; MAPPA level: 2")
     );
+    // `MAPPA level` alone: `2` says nothing without its label, which stays.
+    for (form, want) in [
+        ("MAPPA level: 2\n", "MAPPA level: 2"),
+        (
+            "MAPPA LEVEL: Level 1, category 2\n",
+            "MAPPA LEVEL: Level 1, category 2",
+        ),
+        ("MAPPA level: MAPPA 2\n", "MAPPA 2"),
+    ] {
+        let r = read_as_message(&format!("{COMPLETE}{form}"));
+        assert_eq!(r.referral.risk_to_others.as_deref(), Some(want), "{form}");
+    }
 }
 
 #[test]
