@@ -1,7 +1,8 @@
 //! An answer in a case's thread saying that the person has withdrawn their
 //! consent to the referral: `He has withdrawn his consent`, `Consent
 //! withdrawn`, `She no longer consents to the referral`, `He does not want
-//! to be referred any more`, `Consent to referral: No`.
+//! to be referred any more`, `He doesn't want the council involved any
+//! more`, `Consent to referral: No`.
 //!
 //! Only a statement about this referral counts. A question (`Has he
 //! withdrawn consent?`, `Did he withdraw his consent`), a condition (`if he
@@ -577,32 +578,89 @@ fn withdrawal_at(words: &[&str], i: usize, word: &str) -> Option<usize> {
         }
     }
     // `he no longer wants to be referred`, `she does not wish to be
-    // referred`, `no longer wishes to proceed with the referral`.
-    if (word == "referred" || word == "referral") && !to_another_service(words, i) {
-        let from = i.saturating_sub(7);
-        let before = &words[from..i];
-        let wants = before
-            .iter()
-            .position(|w| w.starts_with("want") || w.starts_with("wish"))?;
-        let negation = before[..wants]
-            .iter()
-            .rposition(|w| matches!(*w, "longer" | "not") || w.ends_with("n't"))?;
-        // The denial belongs to the wanting: `no longer`, `does not`,
-        // `doesn't`, right before it.
-        if wants - negation > 2 {
-            return None;
-        }
-        // `no longer` starts at `no`, which is not a denial of the
-        // statement but part of it.
-        let start = if before[negation] == "longer" && negation >= 1 && before[negation - 1] == "no"
-        {
-            from + negation - 1
-        } else {
-            from + negation
-        };
-        return Some(start.min(i));
+    // referred`, `doesn't want us to refer him`.
+    if matches!(word, "referred" | "referral" | "refer") && !to_another_service(words, i) {
+        return not_wanted(words, i);
+    }
+    // `he doesn't want the council involved any more`, `no longer wants
+    // your help`, `does not wish to proceed with the referral`.
+    if council_s_part(words, i) {
+        return not_wanted(words, i);
     }
     None
+}
+
+/// Where a denied wish for what stands at `i` begins: `no longer wants`,
+/// `does not wish`, `doesn't want` within the seven words before it.
+fn not_wanted(words: &[&str], i: usize) -> Option<usize> {
+    let from = i.saturating_sub(7);
+    let before = &words[from..i];
+    let wants = before
+        .iter()
+        .position(|w| w.starts_with("want") || w.starts_with("wish"))?;
+    let negation = before[..wants]
+        .iter()
+        .rposition(|w| matches!(*w, "longer" | "not") || w.ends_with("n't"))?;
+    // The denial belongs to the wanting: `no longer`, `does not`,
+    // `doesn't`, right before it.
+    if wants - negation > 2 {
+        return None;
+    }
+    // `no longer` starts at `no`, which is not a denial of the statement
+    // but part of it.
+    let start = if before[negation] == "longer" && negation >= 1 && before[negation - 1] == "no" {
+        from + negation - 1
+    } else {
+        from + negation
+    };
+    Some(start.min(i))
+}
+
+/// The council's part in this, at `i`: its involvement or help (`the
+/// council involved`, `your help`, `any help from housing`), or the
+/// referral going on (`to proceed`, `to go ahead`), said with nothing
+/// after it that makes it something else (`help with his benefits`,
+/// `to proceed until he is released`).
+fn council_s_part(words: &[&str], i: usize) -> bool {
+    const COUNCIL: [&str; 8] = [
+        "council",
+        "council's",
+        "your",
+        "you",
+        "us",
+        "housing",
+        "homelessness",
+        "anyone",
+    ];
+    const ENDS: [&str; 6] = ["any", "anymore", "now", "at", "thanks", "please"];
+    if !matches!(
+        words[i],
+        "involved" | "involvement" | "help" | "assistance" | "support" | "proceed" | "ahead"
+    ) {
+        return false;
+    }
+    let next = words.get(i + 1).copied();
+    let ends_here = next.is_none_or(|n| ENDS.contains(&n));
+    // `with the referral`, `with it`: this referral; `with his appeal`
+    // is something else.
+    let with_this = next == Some("with")
+        && words[i + 2..]
+            .iter()
+            .take(3)
+            .any(|w| THIS_REFERRAL.iter().any(|r| w.starts_with(r)));
+    let near = &words[i.saturating_sub(4)..words.len().min(i + 4)];
+    let council_near = near.iter().any(|w| COUNCIL.contains(w));
+    match words[i] {
+        "involved" | "involvement" => council_near && (ends_here || next == Some("in")),
+        "help" | "assistance" | "support" => {
+            ends_here
+                || (next == Some("from") && council_near)
+                || (council_near && next != Some("with"))
+        }
+        "proceed" => ends_here || with_this,
+        "ahead" => i >= 1 && words[i - 1] == "go" && (ends_here || with_this),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -657,6 +715,13 @@ mod tests {
             "Hi Jo\nHe has withdrawn his consent",
             "He has withdrawn his consent to the referral since his mother has offered him a room.",
             "He has withdrawn his consent and has signed a form to say so.",
+            "He doesn't want the council involved any more.",
+            "He no longer wants your help.",
+            "She does not want any help from the council.",
+            "He does not wish to proceed with the referral.",
+            "He no longer wants to go ahead.",
+            "He doesn't want us to refer him.",
+            "He has told me he does not want housing involved in his case.",
         ] {
             assert!(says(text), "{text}");
         }
@@ -711,6 +776,15 @@ mod tests {
             "He has not withdrawn consent as far as I know.",
             "Consent: No objection from him, please proceed.",
             "Did he withdraw from the referral",
+            "He doesn't want the council to contact his mother.",
+            "He does not want help with his benefits claim.",
+            "She does not want support from probation.",
+            "I don't want to proceed until I hear from you.",
+            "He does not want to go ahead with his appeal.",
+            "He doesn't want his family involved.",
+            "He wants your help.",
+            "He does not want to be housed in Harlow, he wants your help.",
+            "Does he still want your help?",
         ] {
             assert!(!says(text), "{text}");
         }
