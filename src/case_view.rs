@@ -758,6 +758,10 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             "Case closed: {}",
             str_of(&detail, "outcome").unwrap_or("no outcome given")
         ),
+        EventKind::CaseReopened => format!(
+            "Reopened by hand (it had closed: {}): its deadlines run again",
+            str_of(&detail, "outcome").unwrap_or("no outcome given")
+        ),
         EventKind::QuarantineReleased => format!(
             "Released from quarantine by {} (it had been set aside: {})",
             str_of(&detail, "by").unwrap_or("an unnamed operator"),

@@ -443,6 +443,34 @@ fn commands_take_dates_and_times_alike_and_refuse_nonsense_saying_why() {
     );
     assert!(!ok && text.contains("was closed on"), "{text}");
 
+    // Closed by mistake: reopened, its timeline says so and its deadlines
+    // run again; an open case, or a refusal that kept nothing about the
+    // person, is not reopened, saying why.
+    let (ok, text) = gateway(&database, &["case", open, "reopen"]);
+    assert!(ok && text.contains("reopened (open)"), "{text}");
+    let (ok, view) = gateway(&database, &["case", open]);
+    assert!(
+        ok && view.contains("Reopened by hand (it had closed: referred elsewhere)"),
+        "{view}"
+    );
+    let (ok, cases) = gateway(&database, &["cases"]);
+    assert!(ok && line_of(&cases, open).contains(" open "), "{cases}");
+    let (ok, text) = gateway(&database, &["case", open, "reopen"]);
+    assert!(
+        !ok && text.contains("is open: only a closed case is reopened"),
+        "{text}"
+    );
+    let (ok, text) = gateway(&database, &["case", refused, "reopen"]);
+    assert!(
+        !ok && text.contains("is refused: only a closed case is reopened"),
+        "{text}"
+    );
+    let (ok, text) = gateway(
+        &database,
+        &["case", open, "close", "--outcome", "consent-withdrawn"],
+    );
+    assert!(ok && text.contains("closed: consent withdrawn"), "{text}");
+
     // The outbox shows the copy, when queued mail goes and why it waits;
     // a mail that does not exist is said to be so.
     let (ok, outbox) = gateway(&database, &["outbox"]);
@@ -474,6 +502,7 @@ fn every_argument_has_help() {
         &["case"],
         &["case", "X", "respond"],
         &["case", "X", "close"],
+        &["case", "X", "reopen"],
         &["case", "X", "pause"],
         &["case", "X", "release"],
         &["case", "X", "application"],

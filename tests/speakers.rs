@@ -1049,6 +1049,43 @@ async fn many_addresses_saying_consent_is_withdrawn_bring_the_council_one_notice
 }
 
 #[tokio::test]
+async fn a_case_closed_on_a_withdrawal_by_mistake_is_reopened_and_its_deadlines_run_again() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let notice = referrer_withdraws(&w, &reference, &ack).await;
+    council_answers(
+        &w,
+        &reference,
+        &notice,
+        "Confirmed",
+        uk(2026, 11, 24, 12, 0),
+    )
+    .await;
+    assert_eq!(w.status(&reference).await, "closed");
+    // The officer learns it was another person's case, and reopens it.
+    let status = w.store.reopen_case(&reference).await.expect("reopened");
+    assert_eq!(status.as_str(), "open");
+    assert_eq!(w.status(&reference).await, "open");
+    // Another answer to the same notice does not close it again.
+    council_answers(
+        &w,
+        &reference,
+        &notice,
+        "Confirmed",
+        uk(2026, 11, 24, 15, 0),
+    )
+    .await;
+    assert_eq!(w.status(&reference).await, "open");
+    // The lead officer deadline (Monday 30 November) runs again: nobody
+    // has named one, so the council is reminded, then chased.
+    w.sweep_days(day(2026, 11, 25), day(2026, 12, 3)).await;
+    assert!(
+        !w.rows("reminder").await.is_empty() || !w.rows("chase").await.is_empty(),
+        "the deadlines run again"
+    );
+}
+
+#[tokio::test]
 async fn an_incomplete_case_whose_consent_is_answered_no_is_not_completed() {
     let w = world().await;
     let reference = w

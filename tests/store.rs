@@ -55,6 +55,7 @@ on_both_stores!(
     references_are_gap_free_and_unique_under_concurrent_intake,
     a_refused_referral_keeps_nothing_about_the_person,
     a_referral_refused_on_a_confirmed_withdrawal_keeps_nothing_about_the_person,
+    a_case_closed_on_a_withdrawal_is_reopened_as_it_was,
     replies_join_their_case_and_strangers_are_quarantined,
     events_cannot_be_changed_or_deleted,
     answers_are_queued_with_the_message_once_and_only_to_allowed_domains,
@@ -325,6 +326,47 @@ async fn a_referral_refused_on_a_confirmed_withdrawal_keeps_nothing_about_the_pe
     assert!(contacts.purged);
     assert_eq!(contacts.referral.full_name, None);
     assert_eq!(contacts.referral.mental_health, None);
+}
+
+async fn a_case_closed_on_a_withdrawal_is_reopened_as_it_was(db: TestDb) {
+    use dtr_gateway::core::plan::CaseChange;
+    let (_dir, store, config, _) = store(db).await;
+    let raw = referral(Some("ro@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "");
+    let reference = put(&store, &config, &raw)
+        .await
+        .case
+        .expect("case")
+        .to_string();
+    store
+        .record_by_hand(
+            &reference,
+            &[CaseChange::ConsentWithdrawn {
+                by: "the referrer wrote it and the council confirmed it".into(),
+                at: at(),
+                refused: false,
+            }],
+            &[],
+            &config.outgoing,
+        )
+        .await
+        .expect("recorded");
+    let case = store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status.as_str(), "closed");
+    let reopened = store.reopen_case(&reference).await.expect("reopened");
+    assert_eq!(reopened.as_str(), "open");
+    let case = store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status.as_str(), "open");
+    assert_eq!(case.outcome, None);
+    assert!(case
+        .events
+        .iter()
+        .any(|e| e.kind == dtr_gateway::core::event::EventKind::CaseReopened));
+    // Open now: reopening it again says why not.
+    let again = store.reopen_case(&reference).await;
+    assert!(
+        again.is_err_and(|e| e.to_string().contains("only a closed case is reopened")),
+        "reopened twice"
+    );
 }
 
 async fn a_refused_referral_keeps_nothing_about_the_person(db: TestDb) {

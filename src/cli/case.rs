@@ -135,10 +135,13 @@ pub(crate) async fn case_action(
             "{shown} is a referral refused for want of consent: it has no deadlines, and nothing is recorded"
         )
     };
-    match status {
-        CaseStatus::Closed => bail!(closed()),
-        CaseStatus::Refused => bail!(refused()),
-        _ => {}
+    // Reopening is for a closed case; the store says why another is not.
+    if !matches!(action, CaseAction::Reopen) {
+        match status {
+            CaseStatus::Closed => bail!(closed()),
+            CaseStatus::Refused => bail!(refused()),
+            _ => {}
+        }
     }
     match action {
         CaseAction::Respond { lead, phone } => {
@@ -266,6 +269,14 @@ pub(crate) async fn case_action(
                 "{}: homeless application received on {}",
                 contacts.case_ref,
                 dtr_gateway::core::words::spoken_date(date)
+            );
+        }
+        CaseAction::Reopen => {
+            let reopened = store.reopen_case(reference).await?;
+            println!(
+                "{shown}: reopened ({}); its deadlines run again from where they stood: \
+                 `dtr-gateway case {shown}` shows what is due",
+                reopened.as_str()
             );
         }
         CaseAction::Close { outcome, note } => {

@@ -250,6 +250,9 @@ pub(crate) enum CaseAction {
         #[arg(long)]
         phone: Option<String>,
     },
+    /// Open again a case closed by mistake (by hand, or on a withdrawal of
+    /// consent the council confirmed): its deadlines run again.
+    Reopen,
     /// Close the case: its deadlines end.
     Close {
         /// What came of it, for the outcomes report.

@@ -94,10 +94,12 @@ pub enum EventKind {
     /// The person withdrew their consent, as the council confirmed: the
     /// case closed.
     ConsentWithdrawn,
+    /// A closed case opened again by a person: its deadlines run again.
+    CaseReopened,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 47] = [
+    pub const ALL: [EventKind; 48] = [
         EventKind::ReferralReceived,
         EventKind::FurtherReferralReceived,
         EventKind::ReferralRefusedNoConsent,
@@ -145,6 +147,7 @@ impl EventKind {
         EventKind::ConsentWithdrawalReported,
         EventKind::ConsentWithdrawalTakenBack,
         EventKind::ConsentWithdrawn,
+        EventKind::CaseReopened,
     ];
 
     /// As stored.
@@ -197,6 +200,7 @@ impl EventKind {
             EventKind::ConsentWithdrawalReported => "consent_withdrawal_reported",
             EventKind::ConsentWithdrawalTakenBack => "consent_withdrawal_taken_back",
             EventKind::ConsentWithdrawn => "consent_withdrawn",
+            EventKind::CaseReopened => "case_reopened",
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::core::case_ref::CaseRef;
 use crate::core::event::EventKind;
 use crate::core::ids::{CaseId, StoredMessageId};
 use crate::core::mail::Purpose;
-use crate::core::plan::{CaseChange, CaseContacts, GatewayMail, OutgoingMail};
+use crate::core::plan::{CaseChange, CaseContacts, CaseStatus, GatewayMail, OutgoingMail};
 use crate::core::protocol::{CaseFacts, Evidence, Progress};
 use crate::core::referral::{PhoneNumber, Referral};
 use crate::core::reply::NamedLead;
@@ -497,6 +497,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let (case_id, _, _) = find_case(&mut tx, reference).await?;
         let now = Utc::now();
+        let was = status_of(&mut tx, case_id).await?;
         withhold_queued(&mut tx, case_id, now).await?;
         sqlx::query(
             "UPDATE cases SET status = 'closed', closed_at = $1, close_outcome = $2 WHERE id = $3",
@@ -512,11 +513,69 @@ impl Store {
             now,
             EventKind::CaseClosed,
             None,
-            Some(&serde_json::json!({ "outcome": outcome })),
+            Some(&serde_json::json!({ "outcome": outcome, "was": was })),
         )
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Opens again a case closed by mistake (by hand, or on a withdrawal of
+    /// consent the council confirmed): it takes the status it had when
+    /// closed, and its deadlines run again from where they stood. A refused
+    /// or lapsed case kept nothing about the person, and cannot be.
+    pub async fn reopen_case(&self, reference: &str) -> Result<CaseStatus, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let (case_id, _, _) = find_case(&mut tx, reference).await?;
+        let status = status_of(&mut tx, case_id).await?;
+        if status != CaseStatus::Closed.as_str() {
+            return Err(StoreError::NotReopenable {
+                reference: reference.to_string(),
+                status,
+            });
+        }
+        let closed: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT kind, detail FROM events WHERE case_id = $1 AND kind IN ($2, $3) \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(case_id)
+        .bind(EventKind::CaseClosed.as_str())
+        .bind(EventKind::ConsentWithdrawn.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let detail: serde_json::Value = closed
+            .and_then(|(_, d)| d)
+            .and_then(|d| serde_json::from_str(&d).ok())
+            .unwrap_or_default();
+        // Closed before the status it had was kept: open, as most are.
+        let reopened = match detail.get("was").and_then(serde_json::Value::as_str) {
+            Some("incomplete") => CaseStatus::Incomplete,
+            _ => CaseStatus::Open,
+        };
+        let outcome: Option<String> =
+            sqlx::query_scalar("SELECT close_outcome FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query(
+            "UPDATE cases SET status = $1, closed_at = NULL, close_outcome = NULL, \
+             follow_up_on = NULL, revision = revision + 1 WHERE id = $2",
+        )
+        .bind(reopened.as_str())
+        .bind(case_id)
+        .execute(&mut *tx)
+        .await?;
+        add_event(
+            &mut tx,
+            case_id,
+            Utc::now(),
+            EventKind::CaseReopened,
+            None,
+            Some(&serde_json::json!({ "outcome": outcome, "status": reopened.as_str() })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(reopened)
     }
 
     /// No follow-ups before `until`.
@@ -629,6 +688,14 @@ async fn queue_for_case(
         queued += usize::from(queue_answer(tx, context, answer).await?.is_some());
     }
     Ok(queued)
+}
+
+/// The case's status as stored.
+async fn status_of(tx: &mut Tx, case_id: CaseId) -> Result<String, StoreError> {
+    Ok(sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
+        .bind(case_id)
+        .fetch_one(&mut **tx)
+        .await?)
 }
 
 async fn find_case(tx: &mut Tx, reference: &str) -> Result<(CaseId, CaseRef, String), StoreError> {
@@ -862,7 +929,7 @@ pub(super) async fn apply_changes(
                     EventKind::NotApplied,
                     serde_json::json!({
                         "what": format!("the confirmation that consent is withdrawn ({by})"),
-                        "why": "the referring side has since taken the withdrawal back: the case stays open",
+                        "why": "the referring side has since taken the withdrawal back, or a person reopened the case: it stays open",
                     }),
                 )
             }
@@ -870,6 +937,7 @@ pub(super) async fn apply_changes(
                 // Without consent no referral stands: closed as a person
                 // closing it would, its deadlines ended; or, consent never
                 // given, refused as a referral without it is.
+                let was = status_of(tx, case_id).await?;
                 let (status, outcome) = if *refused {
                     ("refused", None)
                 } else {
@@ -897,7 +965,7 @@ pub(super) async fn apply_changes(
                 }
                 (
                     EventKind::ConsentWithdrawn,
-                    serde_json::json!({ "by": by, "refused": refused }),
+                    serde_json::json!({ "by": by, "refused": refused, "was": was }),
                 )
             }
             CaseChange::NotApplied { what, why } => (
@@ -965,7 +1033,10 @@ async fn withdrawal_taken_back(tx: &mut Tx, case_id: CaseId) -> Result<bool, Sto
     let taken_back = last(EventKind::ConsentWithdrawalTakenBack)
         .fetch_one(&mut **tx)
         .await?;
-    Ok(taken_back.unwrap_or(0) > reported.unwrap_or(0))
+    // A case reopened after a confirmation is not closed again by another
+    // answer to the same notice.
+    let reopened = last(EventKind::CaseReopened).fetch_one(&mut **tx).await?;
+    Ok(taken_back.max(reopened).unwrap_or(0) > reported.unwrap_or(0))
 }
 
 /// Adds an answer to the case's evidence, keeping it in time order.

@@ -63,6 +63,11 @@ pub enum StoreError {
     Unknown(#[from] crate::core::stored::UnknownValue),
     #[error("no case {0}")]
     NoSuchCase(String),
+    #[error(
+        "case {reference} is {status}: only a closed case is reopened (a refused or lapsed \
+         referral kept nothing about the person; ask for the form again)"
+    )]
+    NotReopenable { reference: String, status: String },
     #[error("stored data for case {reference} is unreadable: {message}")]
     Corrupt { reference: String, message: String },
     #[error(
