@@ -117,6 +117,14 @@ fn four_clients_cannot_send_an_officer_a_flood_of_links_and_each_request_is_on_r
     // The same address, however typed, is one hash: a flood shows as one.
     let hash = |l: &str| l.split('(').nth(1).map(str::to_string);
     assert_eq!(hash(unlisted[0]), hash(unlisted[1]), "{out}");
+    // Whoever reads the record cannot test a guess: the plain SHA-256 of
+    // the address is not what it shows.
+    use sha2::Digest;
+    let plain: String = sha2::Sha256::digest(b"nobody@lha.test")
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(!out.contains(&plain[..12]), "{out}");
 }
 
 #[test]

@@ -62,6 +62,8 @@ pub enum WebError {
     Agencies(#[from] crate::config::AgenciesError),
     #[error("web view: cannot forget the sign-in links of people no longer listed: {0}")]
     Store(#[from] crate::store::StoreError),
+    #[error("web view: no randomness for the key of the access record")]
+    NoRandomness,
     #[error("[web] {what} {path}: {message}")]
     Tls {
         what: &'static str,
@@ -78,17 +80,25 @@ pub struct WebState {
     pub(crate) limits: sign_in::Limits,
     /// The report's categories of referring agency.
     pub(crate) agencies: crate::core::report::AgencyMap,
+    /// Keys what the access record shows of an address nobody lists: the
+    /// same while the gateway runs (a flood shows as one), never kept, so
+    /// that nobody reading the record can test a guess against it.
+    pub(crate) record_key: ring::hmac::Key,
 }
 
 /// The web view's routes, for the daemon and for tests.
 pub fn router(config: Arc<Config>, settings: Web, store: Store) -> Result<Router, WebError> {
     let agencies = crate::config::agency_map(config.source.as_deref())?;
+    let record_key =
+        ring::hmac::Key::generate(ring::hmac::HMAC_SHA256, &ring::rand::SystemRandom::new())
+            .map_err(|_| WebError::NoRandomness)?;
     let state = Arc::new(WebState {
         config,
         settings,
         store,
         limits: sign_in::Limits::default(),
         agencies,
+        record_key,
     });
     Ok(routes(state))
 }

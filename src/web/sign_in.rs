@@ -450,15 +450,20 @@ fn may_be_mailed(state: &WebState, address: &str) -> bool {
 }
 
 /// Who a link request is recorded under: a listed person by their address
-/// (their own record); anyone else by a hash of what was typed, so that a
-/// flood of requests for one address shows as one without keeping it.
-fn requester(listed: Option<&str>, typed: Option<&str>) -> String {
+/// (their own record); anyone else by a keyed hash of what was typed, so
+/// that a flood of requests for one address shows as one without keeping
+/// it, and a guessed address cannot be hashed to find it in the record.
+fn requester(key: &ring::hmac::Key, listed: Option<&str>, typed: Option<&str>) -> String {
     match (listed, typed) {
         (Some(address), _) => address.to_string(),
-        (None, Some(typed)) => format!(
-            "an address not listed ({})",
-            &hashed(&typed.trim().to_lowercase())[..12]
-        ),
+        (None, Some(typed)) => {
+            let tag = ring::hmac::sign(key, typed.trim().to_lowercase().as_bytes());
+            let short: String = tag.as_ref()[..6]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!("an address not listed ({short})")
+        }
         (None, None) => "no address".to_string(),
     }
 }
@@ -605,7 +610,13 @@ async fn ask_for_link(
     );
     let listed = lowered.as_deref().is_some_and(|a| may_be_mailed(&state, a));
     let (Some(address), Some(lowered), true) = (address, lowered, listed) else {
-        record_link_request(&state, requester(None, typed), client, NOT_LISTED, now);
+        record_link_request(
+            &state,
+            requester(&state.record_key, None, typed),
+            client,
+            NOT_LISTED,
+            now,
+        );
         return answer(StatusCode::OK, sent);
     };
     if !state.limits.allow_pair(&lowered, client, now) {
