@@ -1020,6 +1020,7 @@ async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once
         expires: now + chrono::Duration::minutes(15),
         at_most: 1,
         since: now - chrono::Duration::minutes(15),
+        device: None,
     };
     assert!(store
         .request_sign_in(request, &mail, &config.outgoing, now)
@@ -1045,11 +1046,37 @@ async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once
         .request_sign_in(second, &mail_2, &config.outgoing, now)
         .await
         .expect("request"));
+    // From a browser the officer signed in from, the link is counted on
+    // that browser's own share, which strangers' requests did not use.
+    store
+        .remember_web_device("device-1", officer.as_str(), now)
+        .await
+        .expect("remembered");
+    assert_eq!(
+        store
+            .web_device_address("device-1")
+            .await
+            .expect("looked up"),
+        Some(officer.as_str().to_lowercase())
+    );
+    let from_device = SignInRequest {
+        token_hash: "hash-3",
+        device: Some("device-1"),
+        ..request
+    };
+    let mail_3 = dtr_gateway::core::plan::OutgoingMail {
+        step: Some("sign_in:hash-3".into()),
+        ..mail.clone()
+    };
+    assert!(store
+        .request_sign_in(from_device, &mail_3, &config.outgoing, now)
+        .await
+        .expect("request"));
     let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE purpose = 'sign_in'")
         .fetch_one(store.pool())
         .await
         .expect("count");
-    assert_eq!(queued, 1);
+    assert_eq!(queued, 2, "the first link and the browser's own");
     let later = now + chrono::Duration::minutes(16);
     assert_eq!(
         store
@@ -1162,6 +1189,7 @@ async fn open_session(store: &Store, config: &Config, address: &str, n: u32, now
         expires: now + chrono::Duration::minutes(15),
         at_most: 10,
         since: now - chrono::Duration::minutes(15),
+        device: None,
     };
     assert!(store
         .request_sign_in(request, &mail, &config.outgoing, now)

@@ -33,6 +33,82 @@ fn many_link_requests_within_the_hour_do_not_hold_the_officers_next_link() {
     assert_eq!(redeem(&gateway, &token), 303);
 }
 
+#[test]
+fn strangers_asking_together_cannot_keep_an_officer_from_signing_in_in_her_own_browser() {
+    let gateway = Gateway::start_configured(false, PROXIED);
+    // Ann signs in once from her browser, which is remembered as hers.
+    let asked = gateway
+        .request_with(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!("email={}", ANN.replace('@', "%40"))),
+            "X-Forwarded-For: 192.0.2.10\r\n",
+        )
+        .expect("an answer");
+    assert_eq!(asked.status, 200);
+    wait_mails(&gateway, ANN, 1);
+    let token = token_in(gateway.mails_to(ANN).last().expect("a mail"));
+    let redeemed = gateway
+        .request("POST", &format!("/sign-in/{token}"), None, Some(""))
+        .expect("an answer");
+    assert_eq!(redeemed.status, 303, "{}", redeemed.body);
+    let device = redeemed
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find(|(_, v)| v.starts_with("dtr_device="))
+        .map(|(_, v)| v.split(';').next().unwrap_or_default().to_string())
+        .unwrap_or_else(|| panic!("no device cookie: {:?}", redeemed.headers));
+    assert!(
+        redeemed
+            .headers
+            .iter()
+            .any(|(_, v)| v.starts_with("dtr_device=") && v.contains("HttpOnly")),
+        "{:?}",
+        redeemed.headers
+    );
+    // Two strangers use up the links anyone else may ask for her.
+    for client in 1..=2 {
+        for _ in 0..3 {
+            gateway.ask_link(ANN, Some(&format!("198.51.100.{client}")));
+        }
+    }
+    wait_mails(&gateway, ANN, 5);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(gateway.mails_to(ANN).len(), 5);
+    // A forged device cookie is anyone's: nothing more goes.
+    let forged = format!("Cookie: dtr_device={}\r\n", "ab".repeat(32));
+    let status = gateway
+        .request_with(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!("email={}", ANN.replace('@', "%40"))),
+            &format!("X-Forwarded-For: 198.51.100.3\r\n{forged}"),
+        )
+        .expect("an answer")
+        .status;
+    assert_eq!(status, 200);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(gateway.mails_to(ANN).len(), 5);
+    // From her own browser, her link still comes.
+    let status = gateway
+        .request_with(
+            "POST",
+            "/sign-in",
+            None,
+            Some(&format!("email={}", ANN.replace('@', "%40"))),
+            &format!("X-Forwarded-For: 192.0.2.10\r\nCookie: {device}\r\n"),
+        )
+        .expect("an answer")
+        .status;
+    assert_eq!(status, 200);
+    wait_mails(&gateway, ANN, 6);
+    let token = token_in(gateway.mails_to(ANN).last().expect("a mail"));
+    assert_eq!(redeem(&gateway, &token), 303);
+}
+
 /// The access record as `access` prints it, once it holds `count` lines
 /// containing `needle`.
 fn access_record(gateway: &Gateway, args: &[&str], needle: &str, count: usize) -> String {

@@ -452,6 +452,10 @@ async fn purge_web(
             "DELETE FROM web_sessions WHERE last_seen_at < $1",
             now - crate::web::SESSION_IDLE,
         ),
+        (
+            "DELETE FROM web_devices WHERE created_at < $1",
+            now - crate::web::DEVICES_KEPT,
+        ),
         ("DELETE FROM web_access WHERE at < $1", cutoff),
     ] {
         deleted += sqlx::query(sql)

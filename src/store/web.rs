@@ -83,6 +83,9 @@ pub struct SignInRequest<'a> {
     /// cannot pass it together).
     pub at_most: i64,
     pub since: DateTime<Utc>,
+    /// The hash of the browser's device secret, when it asks for its own
+    /// person: its links are counted apart from everyone else's.
+    pub device: Option<&'a str>,
 }
 
 impl Store {
@@ -105,13 +108,16 @@ impl Store {
             expires,
             at_most,
             since,
+            device,
         } = request;
         let mut tx = self.begin_write().await?;
         let recent: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM web_sign_ins WHERE address = $1 AND created_at > $2",
+            "SELECT COUNT(*) FROM web_sign_ins WHERE address = $1 AND created_at > $2 \
+             AND COALESCE(device_hash, '') = $3",
         )
         .bind(address.as_str().to_lowercase())
         .bind(Stamp(since))
+        .bind(device.unwrap_or(""))
         .fetch_one(&mut *tx)
         .await?;
         if recent >= at_most {
@@ -137,18 +143,51 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO web_sign_ins (token_hash, address, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4)",
+            "INSERT INTO web_sign_ins (token_hash, address, created_at, expires_at, device_hash) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_hash)
         .bind(address.as_str().to_lowercase())
         .bind(Stamp(now))
         .bind(Stamp(expires))
+        .bind(device)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         self.outbox_changed.notify_one();
         Ok(true)
+    }
+
+    /// Remembers a browser `address` signed in from, by the hash of the
+    /// secret its cookie holds.
+    pub async fn remember_web_device(
+        &self,
+        device_hash: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO web_devices (device_hash, address, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(device_hash)
+        .bind(address.to_lowercase())
+        .bind(Stamp(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The person a remembered browser signed in as, if it is remembered.
+    pub async fn web_device_address(
+        &self,
+        device_hash: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT address FROM web_devices WHERE device_hash = $1")
+                .bind(device_hash)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Links asked for by `address` since `since` (the per-address limit).
@@ -268,6 +307,12 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        // Its browsers are forgotten too: a lost laptop's cookie no longer
+        // counts as the person's own.
+        sqlx::query("DELETE FROM web_devices WHERE address = $1")
+            .bind(address)
+            .execute(&mut *tx)
+            .await?;
         // Expiring when made: never usable, still counted against the
         // address's share of links.
         sqlx::query(
@@ -288,17 +333,23 @@ impl Store {
         &self,
         may_sign_in: impl Fn(&str) -> bool,
     ) -> Result<u64, StoreError> {
-        let addresses: Vec<String> =
-            sqlx::query_scalar("SELECT DISTINCT address FROM web_sign_ins")
-                .fetch_all(&self.pool)
-                .await?;
+        let addresses: Vec<String> = sqlx::query_scalar(
+            "SELECT address FROM web_sign_ins UNION SELECT address FROM web_devices",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let mut forgotten = 0;
         for address in addresses.iter().filter(|a| !may_sign_in(a)) {
-            forgotten += sqlx::query("DELETE FROM web_sign_ins WHERE address = $1")
-                .bind(address)
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
+            for sql in [
+                "DELETE FROM web_sign_ins WHERE address = $1",
+                "DELETE FROM web_devices WHERE address = $1",
+            ] {
+                forgotten += sqlx::query(sql)
+                    .bind(address)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+            }
         }
         Ok(forgotten)
     }

@@ -46,6 +46,8 @@ pub const SESSION_IDLE: chrono::Duration = session::IDLE;
 pub const SIGN_IN_LINK_LIFETIME: chrono::Duration = sign_in::LINK_LIFETIME;
 /// How long a link counts against the links its address may be sent.
 pub const SIGN_IN_LINKS_COUNTED: chrono::Duration = sign_in::ADDRESS_WINDOW;
+/// How long a browser someone signed in from is remembered as theirs.
+pub const DEVICES_KEPT: chrono::Duration = sign_in::DEVICE_KEPT;
 
 /// Form bodies larger than this are refused: the largest form is a
 /// quarantine note.

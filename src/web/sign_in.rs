@@ -40,6 +40,11 @@ pub(crate) const PER_ADDRESS_PER_CLIENT: usize = 3;
 /// for an administrator to see).
 pub(crate) const PER_ADDRESS: i64 = 5;
 pub(crate) const ADDRESS_WINDOW: chrono::Duration = chrono::Duration::hours(1);
+/// A browser someone signed in from is remembered this long (by a cookie
+/// and the hash of its secret): its requests for its own person have
+/// [`PER_ADDRESS`] links of their own, so that strangers asking together
+/// cannot keep the person from signing in there.
+pub(crate) const DEVICE_KEPT: chrono::Duration = chrono::Duration::days(90);
 /// Requests one client may make in [`WINDOW`], whatever address each
 /// names: were listed addresses counted apart, counting the refusals would
 /// tell them from the rest. A flood guard, not the limit that protects an
@@ -619,7 +624,10 @@ async fn ask_for_link(
         );
         return answer(StatusCode::OK, sent);
     };
-    if !state.limits.allow_pair(&lowered, client, now) {
+    // A browser the person signed in from before asks on its own count:
+    // the limits strangers share do not hold it.
+    let device = own_device(&state, &headers, &lowered).await;
+    if device.is_none() && !state.limits.allow_pair(&lowered, client, now) {
         if state.limits.first_refusal(&lowered, now) {
             tracing::info!("sign-in link not sent: the address's limit is reached");
         }
@@ -635,19 +643,20 @@ async fn ask_for_link(
     // whether the address is known.
     let worker = state.clone();
     tokio::spawn(async move {
-        let outcome = match mail_link(&worker, &address, next.as_deref(), now).await {
-            Ok(true) => SENT,
-            Ok(false) => {
-                if worker.limits.first_refusal(&lowered, now) {
-                    tracing::info!("sign-in link not sent: the address's limit is reached");
+        let outcome =
+            match mail_link(&worker, &address, next.as_deref(), device.as_deref(), now).await {
+                Ok(true) => SENT,
+                Ok(false) => {
+                    if worker.limits.first_refusal(&lowered, now) {
+                        tracing::info!("sign-in link not sent: the address's limit is reached");
+                    }
+                    ADDRESS_LIMIT
                 }
-                ADDRESS_LIMIT
-            }
-            Err(error) => {
-                tracing::warn!(%error, "web view: a sign-in link could not be queued");
-                NOT_QUEUED
-            }
-        };
+                Err(error) => {
+                    tracing::warn!(%error, "web view: a sign-in link could not be queued");
+                    NOT_QUEUED
+                }
+            };
         drop(permit);
         record_link_request(&worker, lowered, client, outcome, now);
     });
@@ -660,6 +669,7 @@ async fn mail_link(
     state: &WebState,
     address: &EmailAddress,
     next: Option<&str>,
+    device: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, crate::store::StoreError> {
     let lowered = address.as_str().to_lowercase();
@@ -716,6 +726,7 @@ async fn mail_link(
                 expires,
                 at_most: PER_ADDRESS,
                 since: now - ADDRESS_WINDOW,
+                device,
             },
             &mail,
             &state.config.outgoing,
@@ -787,6 +798,57 @@ fn link_not_usable(next: Option<&str>) -> Response {
     )
 }
 
+/// The device cookie's name: `__Host-` (Secure, this host, path /) over
+/// HTTPS.
+fn device_cookie_name(state: &WebState) -> &'static str {
+    if state.settings.secure_cookies() {
+        "__Host-dtr_device"
+    } else {
+        "dtr_device"
+    }
+}
+
+/// The hash of the browser's device secret, when the browser is one
+/// `address` signed in from.
+async fn own_device(state: &WebState, headers: &HeaderMap, address: &str) -> Option<String> {
+    let value = session::cookie_named(headers, device_cookie_name(state), |_| true)
+        .filter(|v| token_shape(v))?;
+    let device_hash = hashed(&value);
+    match state.store.web_device_address(&device_hash).await {
+        Ok(Some(owner)) if owner.eq_ignore_ascii_case(address) => Some(device_hash),
+        Ok(_) => None,
+        Err(error) => {
+            tracing::warn!(%error, "web view: a remembered browser could not be looked up");
+            None
+        }
+    }
+}
+
+/// Remembers this browser as one `address` signed in from: the cookie
+/// that says so, or none when it could not be kept.
+async fn new_device(state: &WebState, address: &str) -> Option<HeaderValue> {
+    let value = secret()?;
+    if let Err(error) = state
+        .store
+        .remember_web_device(&hashed(&value), address, Utc::now())
+        .await
+    {
+        tracing::warn!(%error, "web view: a browser could not be remembered");
+        return None;
+    }
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        device_cookie_name(state),
+        DEVICE_KEPT.num_seconds()
+    ))
+    .ok()
+}
+
 /// `POST /sign-in/TOKEN`: uses the link and opens a session, then goes to
 /// the form's `next` page (the cases when none).
 pub(crate) async fn redeem(
@@ -849,6 +911,11 @@ pub(crate) async fn redeem(
             let mut response = Redirect::to(&to).into_response();
             if let Some(cookie) = set_cookie(&state, Some(&session)) {
                 response.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            if own_device(&state, &headers, &address).await.is_none() {
+                if let Some(cookie) = new_device(&state, &address).await {
+                    response.headers_mut().append(header::SET_COOKIE, cookie);
+                }
             }
             if session::cookie_named(&headers, next_cookie_name(&state), |_| true).is_some() {
                 if let Some(cookie) = next_cookie(&state, None) {
