@@ -175,8 +175,8 @@ pub fn describe_conflicting(forms: &[FormSource]) -> &'static str {
         .count();
     match (body, attached) {
         // One form answering a label twice.
-        (true, 0) => "two answers in the email's form",
-        (false, 1) if forms.len() == 1 => "two answers in the attached form",
+        (true, 0) => "two lines of the email's form",
+        (false, 1) if forms.len() == 1 => "two lines of the attached form",
         (true, 1) => "the email and its attached form",
         (true, _) => "the email and its attached forms",
         (false, _) => "the attached forms",
@@ -375,7 +375,7 @@ mod tests {
         assert_eq!(read.referral.consent, None);
         assert_eq!(
             describe_conflicting(&read.conflicting_forms),
-            "two answers in the email's form"
+            "two lines of the email's form"
         );
         let names = FULL.replace(
             "Full name: Sam Example\n",
