@@ -532,7 +532,31 @@ fn takes_lead(line: &str) -> bool {
 /// `Yes, noted`, `Confirm with Jane first`, `Correct me if I'm wrong`
 /// confirm nothing.
 fn confirms(own: &[&str]) -> bool {
-    let own = &own[..super::withdrawal::signature_at(own)];
+    let (own, below) = own.split_at(super::withdrawal::signature_at(own));
+    // Under a signature's rule or a notice, a disclaimer says `not` and
+    // `error`; but a line there taking the confirmation back still does.
+    const TAKEN_BACK: [&str; 16] = [
+        "wrong case",
+        "wrong person",
+        "reopen",
+        "re-open",
+        "leave it open",
+        "keep it open",
+        "carry on",
+        "still engag",
+        "still wants",
+        "do not close",
+        "don't close",
+        "scratch that",
+        "double-check",
+        "double check",
+        "not confirmed",
+        "hold off",
+    ];
+    let below = below.join(" ").to_lowercase().replace('’', "'");
+    if TAKEN_BACK.iter().any(|t| below.contains(t)) {
+        return false;
+    }
     let Some(first) = own
         .iter()
         .map(|l| l.trim())
@@ -575,7 +599,31 @@ fn confirms(own: &[&str]) -> bool {
         .map(|l| l.to_lowercase().replace('’', "'"))
         .collect::<Vec<_>>()
         .join(" ");
-    const DOUBTS: [&str; 26] = [
+    const DOUBTS: [&str; 46] = [
+        // Conditions and waiting: `Confirmed - if probation agree`,
+        // `once they confirm in writing`, `awaiting Pat's call back`.
+        "if",
+        "once",
+        "awaiting",
+        "await",
+        "until",
+        "unless",
+        "provided",
+        "assuming",
+        "wait",
+        "waiting",
+        // Second thoughts: `Upon reflection, leave it open`, `P.S.
+        // scratch that`, `please double-check`, `he wants to carry on`.
+        "actually",
+        "reflection",
+        "reopen",
+        "open",
+        "scratch",
+        "double",
+        "continue",
+        "carry",
+        "proceed",
+        "engaging",
         "not",
         "no",
         "never",
@@ -807,6 +855,17 @@ mod tests {
             "Confirmed\nor is this the other Daniel W?",
             "Yes, confirmed\nthat he still wants the referral to go ahead.",
             "Morning, no he hasn't.\nConfirmed - rang Pat, he wants to carry on.",
+            "Confirmed\nThis message was sent to the wrong case, please reopen.",
+            "Confirmed - if probation agree",
+            "Confirmed - once probation confirm in writing",
+            "Confirmed - awaiting Pat's call back",
+            "Yes\nPlease double-check with Pat first.",
+            "Yes.\nHe rang this morning and wants to carry on.",
+            "Confirmed\nHe wants to carry on with the referral.",
+            "Yes\nUpon reflection, leave it open",
+            "Confirmed\nP.S. scratch that",
+            "Yes\n--\nWrong case, he is still engaging",
+            "Confirmed until I hear otherwise",
         ] {
             assert!(!read_answer(text).confirms, "{text}");
         }
