@@ -451,6 +451,7 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
             w,
             "not"
                 | "no"
+                | "n"
                 | "never"
                 | "without"
                 | "t"
@@ -468,7 +469,17 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
         // `Y - see attached`; but `Y/N` is no answer.
         "y" if lead.len() == 1 => Some(true),
         "yes" | "true" | "agreed" | "agrees" | "consented" | "consents" | "given" => {
-            (!taken_back).then_some(true)
+            // `Agreed: No`, `Yes - N`, `Yes - no consent`: a no right
+            // after it, or at its end, says both; `Yes - no problems` not.
+            let rest: Vec<&str> = all.split(' ').skip(1).collect();
+            let no_beside = rest.iter().enumerate().any(|(i, w)| {
+                matches!(*w, "no" | "n")
+                    && (i == 0 || i + 1 == rest.len())
+                    && !rest
+                        .get(i + 1)
+                        .is_some_and(|next| OBJECTIONS.contains(next))
+            });
+            (!taken_back && !no_beside).then_some(true)
         }
         "refused" | "refuses" | "declined" | "declines" | "withheld" | "withdrawn" => {
             // `Declined initially, but has now agreed`, `Refused to sign,
@@ -486,6 +497,9 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
             .any(|w| says(w))
                 || says("consent given")
                 || says("consent obtained")
+                || says("re given")
+                || says("then given")
+                || says("yes")
                 || says("objection")
                 || says_from("happy");
             (!consent_too).then_some(false)
@@ -511,7 +525,24 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
                         | "follow"
                 )
             }) || says("not asked");
-            if not_yet {
+            // `No - now given`, `No (initially) - now Yes`, `No, but
+            // verbal yes given today`: a yes after the no, asked again.
+            let yes_too = says("yes")
+                || says("initially")
+                || says("at first")
+                || says("now given")
+                || says("since given")
+                || says("then given")
+                || says("re given")
+                || says("verbal")
+                || says("verbally")
+                || says("consented")
+                || (says_from("agree")
+                    && !says("not agree")
+                    && !says("not agreed")
+                    && !says("t agree")
+                    && !says("never agreed"));
+            if not_yet || yes_too {
                 return None;
             }
             let next = lead.get(1).map(String::as_str);
@@ -520,10 +551,7 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
                 // he declined`, `No, refused`).
                 None => Some(false),
                 // `No objection(s)` and the like agree.
-                Some(
-                    "objection" | "objections" | "problem" | "problems" | "issue" | "issues"
-                    | "concern" | "concerns" | "hesitation",
-                ) => Some(true),
+                Some(next) if OBJECTIONS.contains(&next) => Some(true),
                 // `No consent` (given) says no in so many words.
                 Some("consent")
                     if lead[2..].iter().all(|w| {
@@ -569,9 +597,67 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
             ]
             .iter()
             .any(|phrase| says(phrase));
-            // A refusal in so many words stands, unless taken back (`but`).
-            if refuses && !says("but") {
-                Some(false)
+            // Agreeing in words no denial comes before: not the
+            // `consented` of `not consented`.
+            let agrees_plainly = agrees
+                && [
+                    "agreed",
+                    "agrees",
+                    "consented",
+                    "consent given",
+                    "signed consent",
+                    "happy for",
+                ]
+                .iter()
+                .any(|phrase| {
+                    says(phrase)
+                        && !["not", "t", "never"]
+                            .iter()
+                            .any(|d| says(&format!("{d} {phrase}")))
+                });
+            // Not yet given is no refusal: `Not consented yet`, `Does not
+            // consent at the moment - will review after his hearing`.
+            let not_yet = all.split(' ').any(|w| {
+                matches!(
+                    w,
+                    "yet"
+                        | "tbc"
+                        | "pending"
+                        | "awaiting"
+                        | "await"
+                        | "will"
+                        | "later"
+                        | "moment"
+                        | "review"
+                        | "tomorrow"
+                        | "until"
+                )
+            });
+            // `Consent given (he does not consent to GP contact)`: the
+            // refusal is of another consent.
+            let another_consent = all.split(' ').any(|w| {
+                matches!(
+                    w,
+                    "gp" | "doctor"
+                        | "share"
+                        | "sharing"
+                        | "health"
+                        | "medical"
+                        | "records"
+                        | "information"
+                )
+            });
+            if refuses {
+                // A refusal in so many words stands, unless taken back
+                // (`but`), yet to come, or beside a yes (`He said no at
+                // first, now agrees`), which is asked again.
+                if says("but") || not_yet {
+                    None
+                } else if agrees_plainly {
+                    (another_consent && !taken_back).then_some(true)
+                } else {
+                    Some(false)
+                }
             } else if agrees && !negated && !taken_back {
                 Some(true)
             } else {
@@ -580,6 +666,19 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
         }
     }
 }
+
+/// What follows a `No` that makes it agree: `No objection`, `No problems`.
+const OBJECTIONS: [&str; 9] = [
+    "objection",
+    "objections",
+    "problem",
+    "problems",
+    "issue",
+    "issues",
+    "concern",
+    "concerns",
+    "hesitation",
+];
 
 /// A consent answer as [`yes_no`] reads it, except that a yes that is no
 /// plain yes is asked again (never read as a refusal): one put as a

@@ -156,6 +156,55 @@ fn only_a_clear_no_is_a_refusal_of_consent() {
     for unclear in ["N/A", "n/a", "Not asked", "No answer", "Unknown", "TBC"] {
         assert_eq!(consent(unclear), (Outcome::Incomplete, None), "{unclear}");
     }
+    // Not yet given, or a no beside a yes: asked again, never a refusal.
+    for unclear in [
+        "Not consented - he was in court, will ask tomorrow",
+        "Has not consented yet - seeing him Thursday",
+        "Not consented yet",
+        "Doesn't want to sign yet",
+        "Does not consent at the moment - will review after his hearing",
+        "No - now given, signed 03/12",
+        "No -> Yes, signed 03/12",
+        "No (initially) - now Yes",
+        "No, but verbal yes given today",
+        "No - changed mind, yes",
+        "Withdrawn then re-given 03/12",
+        "He said no at first, now agrees",
+        "Initially said no; signed consent on 03/12",
+        "He has agreed; mother said no",
+        "N - he agreed",
+        "Agreed: No",
+        "Given: No",
+        "Consented - No",
+        "Yes - no consent",
+        "Yes - N",
+        "Yes - No (selected)",
+    ] {
+        assert_eq!(consent(unclear), (Outcome::Incomplete, None), "{unclear}");
+    }
+    // Another consent refused beside this one given: never a refusal of
+    // this one (asked again where the denial reads as the person's own).
+    for unclear in [
+        "Consent given (he does not consent to GP contact)",
+        "He does not want his GP told; consent given",
+    ] {
+        assert_eq!(consent(unclear), (Outcome::Incomplete, None), "{unclear}");
+    }
+    assert_eq!(
+        consent("Yes - no problems"),
+        (Outcome::Complete, Some(true))
+    );
+    for refusal in [
+        "No - he has not agreed",
+        "He does not consent",
+        "No - consent not given",
+    ] {
+        assert_eq!(
+            consent(refusal),
+            (Outcome::NoConsent, Some(false)),
+            "{refusal}"
+        );
+    }
 }
 
 #[test]
