@@ -443,3 +443,83 @@ async fn the_referrers_corrected_date_of_birth_is_the_cases() {
         Some("1988-07-15".to_string())
     );
 }
+
+#[tokio::test]
+async fn a_request_still_waiting_when_the_form_comes_complete_does_not_go() {
+    let w = world().await;
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "waiting-1@justice.gov.uk",
+                &[("Consent to referral", "")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    // The request for consent is queued, not sent yet (the hourly limit,
+    // the daemon stopped) when the referrer sends the form again in full.
+    assert_eq!(w.rows("incomplete").await.len(), 1);
+    w.put(
+        "colchester",
+        &referral(COLCHESTER, "waiting-2@justice.gov.uk", &[]),
+        uk(2026, 11, 23, 10, 20),
+    )
+    .await;
+    assert_eq!(w.status(&reference).await, "open");
+    w.send().await;
+    // The acknowledgement goes; the request for consent no longer does.
+    let asked = w.rows("incomplete").await;
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].sent_at, None);
+    assert!(
+        asked[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("the referral was completed before it went")),
+        "{:?}",
+        asked[0].last_error
+    );
+    assert!(w.rows("acknowledgement").await[0].sent_at.is_some());
+}
+
+#[tokio::test]
+async fn a_request_still_waiting_when_the_referral_lapses_does_not_go() {
+    let w = world().await;
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "lapsing-1@justice.gov.uk",
+                &[("Consent to referral", "")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    assert_eq!(w.rows("incomplete").await.len(), 1);
+    // Never sent (the daemon stopped), never answered: the case lapses.
+    // (Its days are counted from when the gateway opened it.)
+    let due =
+        dtr_gateway::retention::cutoffs(&w.config, chrono::Utc::now() + chrono::Duration::days(15));
+    w.store.purge(due, false).await.expect("purge");
+    assert_eq!(w.status(&reference).await, "lapsed");
+    w.send().await;
+    // It never went, and (its case purged) no longer names its recipient.
+    let asked = w.rows("incomplete").await;
+    assert_eq!(asked[0].sent_at, None);
+    assert_eq!(
+        asked[0].status,
+        dtr_gateway::core::states::OutboxStatus::Failed
+    );
+    assert!(
+        !asked[0].to.iter().any(|t| t.contains(REFERRER)),
+        "{asked:?}"
+    );
+    assert!(w
+        .events(&reference)
+        .await
+        .iter()
+        .any(|(k, d)| k == "mail_withheld" && d.contains("the referral lapsed before it went")));
+}

@@ -72,6 +72,19 @@ impl Purpose {
         Purpose::WithdrawalConfirmed,
     ];
 
+    /// The mail that asks something for a case (what is missing, a lead
+    /// officer, a response) or asks about its leads: not sent once the case
+    /// has closed or lapsed, since nothing it asks is owed any more.
+    pub const ASKING: [Purpose; 7] = [
+        Purpose::Incomplete,
+        Purpose::Reminder,
+        Purpose::Chase,
+        Purpose::Escalation,
+        Purpose::InformationRequested,
+        Purpose::LeadChangePending,
+        Purpose::LeadChanged,
+    ];
+
     /// The templates' file stem and the outbox's `purpose`.
     pub fn name(self) -> &'static str {
         match self {

@@ -909,6 +909,16 @@ pub(super) async fn apply_changes(
                         .bind(case_id)
                         .execute(&mut **tx)
                         .await?;
+                    // A request for what is missing, still waiting, would
+                    // ask for what has come.
+                    withhold(
+                        tx,
+                        case_id,
+                        now,
+                        &[Purpose::Incomplete],
+                        "the referral was completed before it went",
+                    )
+                    .await?;
                 }
                 (
                     if *completes {
@@ -989,29 +999,47 @@ async fn withhold_queued(
     case_id: CaseId,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    const WHY: &str = "the case was closed before it went";
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, purpose FROM outbox WHERE case_id = $1 AND status = 'queued' AND purpose IN \
-         ('incomplete', 'reminder', 'chase', 'escalation', \
-          'information_requested', 'lead_change_pending', 'lead_changed')",
+    withhold(
+        tx,
+        case_id,
+        now,
+        &Purpose::ASKING,
+        "the case was closed before it went",
     )
-    .bind(case_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    for (id, purpose) in rows {
-        sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2")
-            .bind(format!("not sent: {WHY}"))
-            .bind(id)
-            .execute(&mut **tx)
+    .await
+}
+
+/// `purposes` of the case's queued mail do not go: failed, with `why` on
+/// the mail and the case.
+pub(super) async fn withhold(
+    tx: &mut sqlx::AnyConnection,
+    case_id: CaseId,
+    now: DateTime<Utc>,
+    purposes: &[Purpose],
+    why: &str,
+) -> Result<(), StoreError> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, purpose FROM outbox WHERE case_id = $1 AND status = 'queued'")
+            .bind(case_id)
+            .fetch_all(&mut *tx)
             .await?;
-        add_event(
-            tx,
-            case_id,
-            now,
-            EventKind::MailWithheld,
-            None,
-            Some(&serde_json::json!({ "purpose": purpose, "outbox": id, "reason": WHY })),
+    for (id, purpose) in rows
+        .into_iter()
+        .filter(|(_, p)| purposes.iter().any(|w| w.name() == p))
+    {
+        sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2")
+            .bind(format!("not sent: {why}"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO events (case_id, at, kind, message_id, detail) VALUES ($1, $2, $3, NULL, $4)",
         )
+        .bind(case_id)
+        .bind(Stamp(now))
+        .bind(EventKind::MailWithheld.as_str())
+        .bind(serde_json::json!({ "purpose": purpose, "outbox": id, "reason": why }).to_string())
+        .execute(&mut *tx)
         .await?;
     }
     Ok(())

@@ -375,6 +375,15 @@ async fn lapse_unconfirmed(
         if consent_confirmed(referral) {
             continue;
         }
+        // What was still to go asks for what is no longer owed.
+        super::deadlines::withhold(
+            tx,
+            crate::core::ids::CaseId::new(*id),
+            now,
+            &crate::core::mail::Purpose::ASKING,
+            "the referral lapsed before it went",
+        )
+        .await?;
         counts.add(purge_case(tx, *id, now, backend).await?);
         counts.unconfirmed_consent += 1;
         sqlx::query("UPDATE cases SET status = $1 WHERE id = $2")
