@@ -1377,6 +1377,17 @@ async fn a_withdrawal_the_referrer_takes_back_is_not_closed_by_a_late_confirmati
         w.has_event(&reference, "consent_withdrawal_taken_back")
             .await
     );
+    // Someone else at an allowed service says it again the same day: no
+    // new notice, and the old one is not brought back by it.
+    let again = referrer_says(
+        &passed("justice.gov.uk"),
+        "bob.someone@justice.gov.uk",
+        &reference,
+        &ack,
+        "Consent withdrawn.",
+    );
+    w.put("colchester", &again, uk(2026, 11, 24, 12, 0)).await;
+    assert_eq!(w.rows("consent_withdrawn").await.len(), 1);
     // The officer answers the old question all the same.
     council_answers(
         &w,

@@ -194,6 +194,9 @@ pub enum CaseChange {
         by: String,
         at: DateTime<Utc>,
         refused: bool,
+        /// The notice the council answered: a withdrawal taken back, or
+        /// the case reopened, since it was sent is not confirmed by it.
+        notice: Option<OutboxId>,
     },
     /// An event only.
     Noted {

@@ -308,6 +308,7 @@ fn confirmed_withdrawal(
             by: format!("{who} wrote it and {from} confirmed it for the council"),
             at: s.received_at,
             refused,
+            notice: Some(notice.outbox_id),
         }],
     );
     // The referring side learns that the referral ends, and why; nothing

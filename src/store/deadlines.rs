@@ -932,8 +932,8 @@ pub(super) async fn apply_changes(
                     }),
                 )
             }
-            CaseChange::ConsentWithdrawn { by, .. }
-                if withdrawal_taken_back(tx, case_id).await? =>
+            CaseChange::ConsentWithdrawn { by, notice, .. }
+                if withdrawal_taken_back(tx, case_id, *notice).await? =>
             {
                 (
                     EventKind::NotApplied,
@@ -943,7 +943,9 @@ pub(super) async fn apply_changes(
                     }),
                 )
             }
-            CaseChange::ConsentWithdrawn { by, at, refused } => {
+            CaseChange::ConsentWithdrawn {
+                by, at, refused, ..
+            } => {
                 // Without consent no referral stands: closed as a person
                 // closing it would, its deadlines ended; or, consent never
                 // given, refused as a referral without it is.
@@ -1045,9 +1047,35 @@ pub(super) async fn withhold(
     Ok(())
 }
 
-/// Whether the referring side took back a withdrawal of consent after the
-/// last message that reported one.
-async fn withdrawal_taken_back(tx: &mut Tx, case_id: CaseId) -> Result<bool, StoreError> {
+/// Whether the referring side took back a withdrawal of consent, or a
+/// person reopened the case, since the notice the council answered was
+/// sent (a later report, by anyone, does not bring an old notice back);
+/// without a notice, since the last message that reported one.
+async fn withdrawal_taken_back(
+    tx: &mut Tx,
+    case_id: CaseId,
+    notice: Option<crate::core::ids::OutboxId>,
+) -> Result<bool, StoreError> {
+    if let Some(notice) = notice {
+        let sent: Option<String> =
+            sqlx::query_scalar("SELECT created_at FROM outbox WHERE id = $1")
+                .bind(notice)
+                .fetch_optional(&mut **tx)
+                .await?;
+        let since: Vec<String> =
+            sqlx::query_scalar("SELECT at FROM events WHERE case_id = $1 AND kind IN ($2, $3)")
+                .bind(case_id)
+                .bind(EventKind::ConsentWithdrawalTakenBack.as_str())
+                .bind(EventKind::CaseReopened.as_str())
+                .fetch_all(&mut **tx)
+                .await?;
+        let time = |t: &str| DateTime::parse_from_rfc3339(t).ok();
+        let Some(sent) = sent.as_deref().and_then(time) else {
+            // The notice is gone (purged): nothing confirms through it.
+            return Ok(true);
+        };
+        return Ok(since.iter().filter_map(|t| time(t)).any(|t| t >= sent));
+    }
     let last = |kind: EventKind| {
         sqlx::query_scalar::<_, Option<i64>>(
             "SELECT MAX(id) FROM events WHERE case_id = $1 AND kind = $2",
