@@ -523,3 +523,31 @@ async fn a_request_still_waiting_when_the_referral_lapses_does_not_go() {
         .iter()
         .any(|(k, d)| k == "mail_withheld" && d.contains("the referral lapsed before it went")));
 }
+
+#[tokio::test]
+async fn an_incomplete_case_closed_by_mistake_and_reopened_still_asks_for_what_is_missing() {
+    let w = world().await;
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "reopened-1@justice.gov.uk",
+                &[("Consent to referral", "")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.store
+        .close_case(&reference, "no contact")
+        .await
+        .expect("closed");
+    let reopened = w.store.reopen_case(&reference).await.expect("reopened");
+    assert_eq!(reopened.status.as_str(), "incomplete");
+    // The request for consent its closing held back goes after all.
+    w.send().await;
+    let asked = w.rows("incomplete").await;
+    assert_eq!(asked.len(), 1);
+    assert!(asked[0].sent_at.is_some(), "{asked:?}");
+    assert!(one_line(&w.text_of(&asked[0])).contains("Consent to referral"));
+}

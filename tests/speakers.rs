@@ -1063,9 +1063,13 @@ async fn a_case_closed_on_a_withdrawal_by_mistake_is_reopened_and_its_deadlines_
     .await;
     assert_eq!(w.status(&reference).await, "closed");
     // The officer learns it was another person's case, and reopens it.
-    let status = w.store.reopen_case(&reference).await.expect("reopened");
-    assert_eq!(status.as_str(), "open");
+    let reopened = w.store.reopen_case(&reference).await.expect("reopened");
+    assert_eq!(reopened.status.as_str(), "open");
+    assert!(!reopened.referrer_told_closed, "the note had not gone yet");
     assert_eq!(w.status(&reference).await, "open");
+    // The note that the referral closed, not sent yet, no longer goes.
+    w.send().await;
+    assert_eq!(w.rows("withdrawal_confirmed").await[0].sent_at, None);
     // Another answer to the same notice does not close it again.
     council_answers(
         &w,

@@ -355,7 +355,7 @@ async fn a_case_closed_on_a_withdrawal_is_reopened_as_it_was(db: TestDb) {
     let case = store.case(&reference).await.expect("case");
     assert_eq!(case.summary.status.as_str(), "closed");
     let reopened = store.reopen_case(&reference).await.expect("reopened");
-    assert_eq!(reopened.as_str(), "open");
+    assert_eq!(reopened.status.as_str(), "open");
     let case = store.case(&reference).await.expect("case");
     assert_eq!(case.summary.status.as_str(), "open");
     assert_eq!(case.outcome, None);
@@ -368,6 +368,20 @@ async fn a_case_closed_on_a_withdrawal_is_reopened_as_it_was(db: TestDb) {
     assert!(
         again.is_err_and(|e| e.to_string().contains("only a closed case is reopened")),
         "reopened twice"
+    );
+    // Closed, then erased by the retention purge: nothing about the person
+    // is left to reopen.
+    store
+        .close_case(&reference, "no contact")
+        .await
+        .expect("closed");
+    let years_on =
+        dtr_gateway::retention::cutoffs(&config, Utc::now() + chrono::Duration::days(4000));
+    store.purge(years_on, false).await.expect("purged");
+    let erased = store.reopen_case(&reference).await;
+    assert!(
+        erased.is_err_and(|e| e.to_string().contains("its details erased")),
+        "an erased case reopened"
     );
 }
 

@@ -276,8 +276,14 @@ pub(crate) async fn case_action(
             println!(
                 "{shown}: reopened ({}); its deadlines run again from where they stood: \
                  `dtr-gateway case {shown}` shows what is due",
-                reopened.as_str()
+                reopened.status.as_str()
             );
+            if reopened.referrer_told_closed {
+                println!(
+                    "The referring side was told the referral had closed: tell them it goes on, \
+                     so that they do not send it again."
+                );
+            }
         }
         CaseAction::Close { outcome, note } => {
             let outcome = outcome.core();

@@ -522,16 +522,28 @@ impl Store {
 
     /// Opens again a case closed by mistake (by hand, or on a withdrawal of
     /// consent the council confirmed): it takes the status it had when
-    /// closed, and its deadlines run again from where they stood. A refused
-    /// or lapsed case kept nothing about the person, and cannot be.
-    pub async fn reopen_case(&self, reference: &str) -> Result<CaseStatus, StoreError> {
+    /// closed, the mail its closing held back is queued again (the note
+    /// that it closed is held back instead), and its deadlines run again
+    /// from where they stood. A refused or lapsed case, or one whose
+    /// details the retention purge erased, kept nothing about the person,
+    /// and cannot be.
+    pub async fn reopen_case(&self, reference: &str) -> Result<Reopened, StoreError> {
         let mut tx = self.begin_write().await?;
         let (case_id, _, _) = find_case(&mut tx, reference).await?;
         let status = status_of(&mut tx, case_id).await?;
-        if status != CaseStatus::Closed.as_str() {
+        let purged: Option<String> =
+            sqlx::query_scalar("SELECT purged_at FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if status != CaseStatus::Closed.as_str() || purged.is_some() {
             return Err(StoreError::NotReopenable {
                 reference: reference.to_string(),
-                status,
+                status: if purged.is_some() {
+                    format!("{status} and its details erased")
+                } else {
+                    status
+                },
             });
         }
         let closed: Option<(String, Option<String>)> = sqlx::query_as(
@@ -565,17 +577,49 @@ impl Store {
         .bind(case_id)
         .execute(&mut *tx)
         .await?;
+        let now = Utc::now();
         add_event(
             &mut tx,
             case_id,
-            Utc::now(),
+            now,
             EventKind::CaseReopened,
             None,
             Some(&serde_json::json!({ "outcome": outcome, "status": reopened.as_str() })),
         )
         .await?;
+        // What closing held back goes after all (a request for what is
+        // missing, a chase); a note that the referral closed, not yet
+        // sent, no longer does.
+        sqlx::query(
+            "UPDATE outbox SET status = 'queued', last_error = NULL, next_attempt_at = $1 \
+             WHERE case_id = $2 AND status = 'failed' AND last_error = $3",
+        )
+        .bind(Stamp(now))
+        .bind(case_id)
+        .bind(format!("not sent: {CLOSED_BEFORE_IT_WENT}"))
+        .execute(&mut *tx)
+        .await?;
+        withhold(
+            &mut tx,
+            case_id,
+            now,
+            &[Purpose::WithdrawalConfirmed],
+            "the case was reopened before it went",
+        )
+        .await?;
+        // Told it closed, the referring side must hear that it goes on.
+        let told_closed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE case_id = $1 AND purpose = $2 AND status = 'sent'",
+        )
+        .bind(case_id)
+        .bind(Purpose::WithdrawalConfirmed.name())
+        .fetch_one(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(reopened)
+        Ok(Reopened {
+            status: reopened,
+            referrer_told_closed: told_closed > 0,
+        })
     }
 
     /// No follow-ups before `until`.
@@ -1001,14 +1045,19 @@ async fn withhold_queued(
     case_id: CaseId,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    withhold(
-        tx,
-        case_id,
-        now,
-        &Purpose::ASKING,
-        "the case was closed before it went",
-    )
-    .await
+    withhold(tx, case_id, now, &Purpose::ASKING, CLOSED_BEFORE_IT_WENT).await
+}
+
+/// Why mail queued for a case that closed did not go (reopening it sends
+/// that mail after all).
+const CLOSED_BEFORE_IT_WENT: &str = "the case was closed before it went";
+
+/// A case opened again: its status, and whether the referring side had
+/// been told it closed (and so must be told it goes on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reopened {
+    pub status: CaseStatus,
+    pub referrer_told_closed: bool,
 }
 
 /// `purposes` of the case's queued mail do not go: failed, with `why` on
