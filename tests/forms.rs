@@ -551,3 +551,57 @@ async fn an_incomplete_case_closed_by_mistake_and_reopened_still_asks_for_what_i
     assert!(asked[0].sent_at.is_some(), "{asked:?}");
     assert!(one_line(&w.text_of(&asked[0])).contains("Consent to referral"));
 }
+
+#[tokio::test]
+async fn another_persons_form_with_the_same_crn_opens_their_own_case_and_overwrites_nothing() {
+    let w = world().await;
+    let first = w
+        .case(
+            "colchester",
+            &referral(COLCHESTER, "crn-1@justice.gov.uk", &[("CRN", "X123456")]),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    // The same referrer, the same CRN typed again, but another name,
+    // another date of birth and another prison number: someone else.
+    let recorded = w
+        .put(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "crn-2@justice.gov.uk",
+                &[
+                    ("Full name", "Daniel Marsh"),
+                    ("Date of birth", "01/02/1979"),
+                    ("Prison number", "B1234CD"),
+                    ("CRN", "X123456"),
+                ],
+            ),
+            uk(2026, 11, 23, 11, 0),
+        )
+        .await;
+    assert_eq!(
+        recorded.action,
+        dtr_gateway::store::Action::Opened,
+        "{recorded:?}"
+    );
+    assert_ne!(recorded.case.map(|c| c.to_string()), Some(first.clone()));
+    let kept = w
+        .store
+        .case_contacts(&first)
+        .await
+        .expect("contacts")
+        .expect("case");
+    assert_eq!(
+        kept.referral.full_name.as_deref(),
+        Some("Samuel Testperson")
+    );
+    assert_eq!(
+        kept.referral.date_of_birth,
+        chrono::NaiveDate::from_ymd_opt(1988, 7, 14)
+    );
+    assert_eq!(
+        kept.referral.prison_number.as_ref().map(|p| p.to_string()),
+        Some("A1234BC".to_string())
+    );
+}

@@ -198,6 +198,17 @@ pub fn another_person(a: &Referral, b: &Referral) -> bool {
     PERSON.into_iter().any(|field| differ(field, a, b))
 }
 
+/// The two referrals name another person on two counts or more (name and
+/// date of birth, prison number and CRN): not one identifier typed wrong,
+/// which a later form corrects, but someone else.
+pub fn someone_else(a: &Referral, b: &Referral) -> bool {
+    PERSON
+        .into_iter()
+        .filter(|&field| differ(field, a, b))
+        .count()
+        >= 2
+}
+
 /// Both forms give the field, and their answers do not agree in
 /// substance (see [`agree`]).
 pub fn differ(field: Field, a: &Referral, b: &Referral) -> bool {

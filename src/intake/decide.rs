@@ -575,6 +575,7 @@ pub(super) fn referral(
         .unwrap_or(s.receiving);
     let received_on = crate::core::protocol::uk_date(s.received_at);
     let from = analysis.from.as_ref();
+    let persons = the_same_person_s(persons, read);
     // The referrer named in the form, else who sent it (before any forward).
     // The form's referrer address, when it is at a domain allowed to
     // refer; otherwise whoever sent the referral (an address typed
@@ -656,6 +657,7 @@ pub(super) fn referral(
     let own_case = from.filter(|_| speaks).and_then(|f| {
         persons
             .iter()
+            .copied()
             .find(|c| c.referrer_email.as_ref() == Some(f) || c.case_lead_email.as_ref() == Some(f))
     });
     if let Some(case) = own_case {
@@ -781,8 +783,8 @@ pub(super) fn entered_again(
     if read.outcome == Outcome::NoConsent {
         return None;
     }
-    let case = persons
-        .iter()
+    let case = the_same_person_s(persons, read)
+        .into_iter()
         .find(|c| matches!(c.status, CaseStatus::Open | CaseStatus::Incomplete))?;
     Some(match case.status {
         CaseStatus::Incomplete => complete_case(
@@ -821,6 +823,18 @@ fn person_contacts(case: &PersonCase, authority: &ShortCode, s: &Situation<'_>) 
         purged: false,
         conflicts: Vec::new(),
     }
+}
+
+/// The cases the store found for the person a form names (by one
+/// identifier: a prison number, a CRN, a name and date of birth), less
+/// those whose person the form names otherwise on two counts or more (a
+/// CRN typed twice, another name and another date of birth): someone
+/// else, whose case this form must not complete, overwrite or join.
+fn the_same_person_s<'p>(persons: &'p [PersonCase], read: &ReadReferral) -> Vec<&'p PersonCase> {
+    persons
+        .iter()
+        .filter(|c| !crate::core::sources::someone_else(&c.referral, &read.referral))
+        .collect()
 }
 
 /// The referrer's own completed form for their open case: it fills what
