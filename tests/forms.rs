@@ -605,3 +605,53 @@ async fn another_persons_form_with_the_same_crn_opens_their_own_case_and_overwri
         Some("A1234BC".to_string())
     );
 }
+
+#[tokio::test]
+async fn consent_given_in_the_referrers_own_words_completes_the_case() {
+    for words in [
+        "Yes",
+        "Yes.",
+        "He has now consented to the referral.",
+        "Consent given",
+        "Apologies, I missed that. Consent to referral - YES (verbal, 07/12/2026).",
+        "He consents.",
+        "Hi,\r\n\r\nHe has agreed to the referral.\r\n\r\nThanks\r\nJo",
+    ] {
+        let w = world().await;
+        let (reference, asked) = unticked(&w).await;
+        let body = format!("{words}\r\n\r\n{}", outlook_quote(&w.text_of(&asked)));
+        referrer_replies(&w, &asked, &reference, &body).await;
+        let status = w.status(&reference).await;
+        assert_eq!(status, "open", "{words}: {:?}", w.events(&reference).await);
+    }
+}
+
+#[tokio::test]
+async fn a_yes_with_doubts_or_answering_another_mail_gives_no_consent() {
+    for words in [
+        "Yes, but he hasn't signed yet.",
+        "Yes - will ask him on Friday if he agrees.",
+        "Yes?",
+        "Not yet - seeing him Thursday.",
+    ] {
+        let w = world().await;
+        let (reference, asked) = unticked(&w).await;
+        let body = format!("{words}\r\n\r\n{}", outlook_quote(&w.text_of(&asked)));
+        referrer_replies(&w, &asked, &reference, &body).await;
+        assert_eq!(w.status(&reference).await, "incomplete", "{words}");
+    }
+    // A bare `Yes` answering the council's notice, not the request for
+    // consent, says nothing of consent.
+    let w = world().await;
+    let (reference, _) = unticked(&w).await;
+    let notice = w.rows("notice").await.remove(0);
+    let raw = reply(
+        &notice,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        "Yes\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+}

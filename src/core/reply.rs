@@ -234,6 +234,10 @@ pub struct AnswerReading {
     /// The answer says, in words, that the person consented (`Yes, he has
     /// consented to the referral`): the answer to a missing consent.
     pub gives_consent: bool,
+    /// The answer opens with a plain `Yes`, and nothing in its own words
+    /// denies, asks or takes it back: the consent asked for, when it
+    /// answers the mail that asked for it.
+    pub says_yes: bool,
     /// The answer says the person has withdrawn their consent to the
     /// referral (`He has withdrawn his consent`, `Consent: No`): its words.
     pub withdrawal: Option<String>,
@@ -297,6 +301,8 @@ pub fn read_answer(text: &str) -> AnswerReading {
     reading.withdrawal_taken_back =
         reading.withdrawal.is_none() && super::withdrawal::takes_withdrawal_back(own);
     reading.gives_consent = reading.withdrawal.is_none() && gives_consent(own, reading.affirms);
+    reading.says_yes =
+        reading.withdrawal.is_none() && reading.affirms && !denies_consent(&own_words(own));
     if lead.name.is_none() && lead.email.is_none() {
         // `Sarah Jones (sarah.jones@…) is the lead officer for this case.`
         if let Some(named) = own.iter().find_map(|l| lead_in_sentence(l)) {
@@ -404,23 +410,32 @@ fn is_quote_marker_only(line: &str) -> bool {
 /// `Yes, he has consented to the referral`, `Consent given verbally`:
 /// consent in words, with nothing that takes it back.
 fn gives_consent(own: &[&str], affirms: bool) -> bool {
-    let text = own.join(" ").to_lowercase().replace('’', "'");
-    if !text.contains("consent") {
+    let text = own_words(own);
+    if !text.contains("consent") && !text.contains("agree") {
         return false;
     }
-    let denies = [
-        " not ",
-        "n't",
-        "no consent",
-        "refus",
-        "declin",
-        "withdr",
-        "without consent",
-        "?",
-    ]
-    .iter()
-    .any(|w| text.contains(w));
+    let denies = denies_consent(&text);
+    // `He has now consented`, `He consents.`, `He has agreed to the
+    // referral`.
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let in_words = words.iter().any(|w| matches!(*w, "consented" | "consents"))
+        || (words.iter().any(|w| matches!(*w, "agreed" | "agrees"))
+            && words.iter().any(|w| w.starts_with("referr")));
+    // `Consent to referral - YES (verbal)` written in a sentence.
+    let labelled_yes = text.match_indices("consent").any(|(at, _)| {
+        text[at..]
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .skip(1)
+            .find(|w| !matches!(*w, "to" | "the" | "referral" | "given"))
+            == Some("yes")
+    });
     let says = affirms
+        || in_words
+        || labelled_yes
         || [
             "has consented",
             "have consented",
@@ -439,6 +454,34 @@ fn gives_consent(own: &[&str], affirms: bool) -> bool {
         .iter()
         .any(|w| text.contains(w));
     says && !denies
+}
+
+/// The answer's own lines, above its signature, as one lower-case text.
+fn own_words(own: &[&str]) -> String {
+    own[..super::withdrawal::signature_at(own)]
+        .join(" ")
+        .to_lowercase()
+        .replace('’', "'")
+}
+
+/// Words that deny, ask or take back a consent.
+fn denies_consent(text: &str) -> bool {
+    let spaced = format!(" {text} ");
+    [
+        " not ",
+        " no ",
+        "n't",
+        "no consent",
+        "refus",
+        "declin",
+        "withdr",
+        "without consent",
+        " yet",
+        " if ",
+        "?",
+    ]
+    .iter()
+    .any(|w| spaced.contains(w))
 }
 
 /// `Sarah Jones (sarah.jones@council.gov.uk) is the lead officer for this

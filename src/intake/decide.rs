@@ -166,17 +166,27 @@ pub(super) fn decide_unsent(
         // nothing: it is read as the withdrawal it is.
         let withdrawn = super::answers::withdrawal_said(analysis).is_some();
         if let (Some(from), false) = (analysis.from.as_ref(), withdrawn) {
-            for read in forms.into_iter().flatten() {
+            // A label with no answer (`Consent given` alone on a line)
+            // fills nothing: read below as the words it is.
+            for read in forms
+                .into_iter()
+                .flatten()
+                .filter(|r| !r.referral.as_form().is_empty())
+            {
                 if completes(case, read, from, s) {
                     return complete_case(analysis, s, case, read);
                 }
             }
         }
         // `Yes, he has consented to the referral`, in answer to the
-        // question about consent: the consent the case was waiting for.
+        // question about consent: the consent the case was waiting for; or
+        // a plain `Yes` in direct answer to the mail asking for it.
+        let answers_request = s
+            .parent
+            .is_some_and(|m| m.purpose == Purpose::Incomplete && m.case_id == Some(case.id));
         if case.status == CaseStatus::Incomplete
             && case.referral.consent.is_none()
-            && analysis.answer.gives_consent
+            && (analysis.answer.gives_consent || (analysis.answer.says_yes && answers_request))
         {
             if let Some(from) = analysis.from.as_ref() {
                 let consent = ReadReferral {
