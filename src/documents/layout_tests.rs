@@ -453,3 +453,68 @@ fn guidance_under_a_question_in_its_cell_is_no_answer() {
         "{text:?}"
     );
 }
+
+/// A Word form of paragraphs, its consent answered by `consent` (one
+/// paragraph or more).
+fn word_consent_form(consent: &[&str]) -> ReadReferral {
+    let mut body = [
+        "DUTY TO REFER REFERRAL",
+        "Full name: Daniel Whitmore",
+        "Date of birth: 02/03/1991",
+    ]
+    .map(word_paragraph)
+    .concat();
+    for line in consent {
+        body += &word_paragraph(line);
+    }
+    body += &word_paragraph("Prison number: A1234BC");
+    interpreted(&word_text(&body))
+}
+
+#[test]
+fn an_option_printed_before_its_box_answers_with_the_box_after_it() {
+    for line in [
+        "Consent given:  Yes ☐   No ☒",
+        "Consent given:  Yes [ ]  No [X]",
+        "Consent given: Yes ☐ No ☒",
+    ] {
+        let read = word_consent_form(&[line]);
+        assert_eq!(read.referral.consent, Some(false), "{line}");
+        assert_eq!(read.referral.prison_number.as_deref(), Some("A1234BC"));
+    }
+}
+
+#[test]
+fn a_mark_under_an_option_on_the_line_below_answers_with_that_option() {
+    // `Consent given:  ` is 16 characters: `Yes` stands at 16-18, `No`
+    // at 24-25.
+    for (marks, consent) in [
+        ("                        X", false),
+        ("                 X", true),
+        ("                         ✓", false),
+    ] {
+        let read = word_consent_form(&["Consent given:  Yes     No", marks]);
+        assert_eq!(read.referral.consent, Some(consent), "{marks:?}");
+        assert_eq!(read.referral.prison_number.as_deref(), Some("A1234BC"));
+    }
+    // Halfway between, far from both, or moved by tabs (whose stops the
+    // text does not give): unreadable, and asked again, never the first
+    // option.
+    for lines in [
+        ["Consent given:  Yes     No", "                     X"],
+        ["Consent given:  Yes     No", "X"],
+        ["Consent given:\tYes\tNo", "\t\tX"],
+    ] {
+        let read = word_consent_form(&lines);
+        assert_eq!(read.referral.consent, None, "{lines:?}");
+        assert_eq!(
+            read.outcome,
+            crate::core::referral::Outcome::Incomplete,
+            "{lines:?}"
+        );
+        assert!(
+            read.missing.contains(&Field::Consent) || read.invalid.contains(&Field::Consent),
+            "{lines:?}"
+        );
+    }
+}
