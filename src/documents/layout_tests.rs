@@ -518,3 +518,79 @@ fn a_mark_under_an_option_on_the_line_below_answers_with_that_option() {
         );
     }
 }
+
+/// A Word paragraph of runs, each `(formatting, text)`: the run's
+/// properties (`<w:caps/>`) and its text.
+fn word_runs(runs: &[(&str, &str)]) -> String {
+    let runs: String = runs
+        .iter()
+        .map(|(formatting, text)| {
+            format!(
+                r#"<w:r><w:rPr>{formatting}</w:rPr><w:t xml:space="preserve">{}</w:t></w:r>"#,
+                escape(text)
+            )
+        })
+        .collect();
+    format!("<w:p>{runs}</w:p>")
+}
+
+#[test]
+fn options_shown_in_capitals_by_their_formatting_read_as_shown() {
+    let consent = |paragraph: String| {
+        let body = [
+            word_paragraph("DUTY TO REFER REFERRAL"),
+            word_paragraph("Full name: Daniel Whitmore"),
+            paragraph,
+        ]
+        .concat();
+        let text = word_text(&body);
+        (interpreted(&text).referral.consent, text)
+    };
+    // `[YES / no]` with `no` formatted in capitals shows `[YES / NO]`: both
+    // in capitals, no choice made.
+    for caps in ["<w:caps/>", "<w:smallCaps/>", r#"<w:caps w:val="true"/>"#] {
+        let (read, text) = consent(word_runs(&[
+            ("", "Consent given: [YES / "),
+            (caps, "no"),
+            ("", "]"),
+        ]));
+        assert_eq!(read, None, "{text:?}");
+        assert!(text.contains("[YES / NO]"), "{text:?}");
+    }
+    // The one chosen shown in capitals by formatting, the other not.
+    let (read, text) = consent(word_runs(&[
+        ("", "Consent given: ["),
+        ("<w:caps/>", "yes"),
+        ("", " / no]"),
+    ]));
+    assert_eq!(read, Some(true), "{text:?}");
+    // Formatting turned off shows the letters as stored.
+    let (read, text) = consent(word_runs(&[
+        ("", "Consent given: [YES / "),
+        (r#"<w:caps w:val="0"/>"#, "no"),
+        ("", "]"),
+    ]));
+    assert_eq!(read, Some(true), "{text:?}");
+    // A template's `yes / no` shown in capitals, the filler deleting the
+    // option not meant (by hand, or as a tracked deletion).
+    let (read, text) = consent(word_runs(&[
+        ("", "Consent given: "),
+        ("<w:caps/>", "[yes / ]"),
+    ]));
+    assert_eq!(read, Some(true), "{text:?}");
+    let tracked = r#"<w:p><w:r><w:t xml:space="preserve">Consent given: </w:t></w:r><w:r><w:rPr><w:caps/></w:rPr><w:t xml:space="preserve">[yes / </w:t></w:r><w:del w:id="1" w:author="A"><w:r><w:rPr><w:caps/></w:rPr><w:delText>no</w:delText></w:r></w:del><w:r><w:rPr><w:caps/></w:rPr><w:t>]</w:t></w:r></w:p>"#;
+    let (read, text) = consent(tracked.to_string());
+    assert_eq!(read, Some(true), "{text:?}");
+    // OpenDocument's `fo:text-transform` and `fo:font-variant` alike.
+    for property in [
+        r#"fo:text-transform="uppercase""#,
+        r#"fo:font-variant="small-caps""#,
+    ] {
+        let xml = format!(
+            r#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"><office:automatic-styles><style:style style:name="Caps" style:family="text"><style:text-properties {property}/></style:style></office:automatic-styles><office:body><office:text><text:p>DUTY TO REFER REFERRAL</text:p><text:p>Full name: Daniel Whitmore</text:p><text:p>Consent given: [YES / <text:span text:style-name="Caps">no</text:span>]</text:p></office:text></office:body></office:document-content>"#
+        );
+        let text = super::odt::read_content_xml(&xml).expect("read");
+        assert!(text.contains("[YES / NO]"), "{text:?}");
+        assert_eq!(interpreted(&text).referral.consent, None, "{text:?}");
+    }
+}

@@ -166,6 +166,12 @@ fn look_of(namespaces: &Namespaces, e: &BytesStart<'_>) -> Look {
                         v => points(v),
                     }
                 }),
+                caps: namespaces
+                    .attribute(e, FO, "text-transform")
+                    .map(|v| v.trim() == "uppercase"),
+                small_caps: namespaces
+                    .attribute(e, FO, "font-variant")
+                    .map(|v| v.trim() == "small-caps"),
                 ..Look::default()
             }
         }
@@ -598,6 +604,9 @@ fn read_xml(
                         collapsed.push(c);
                         space = false;
                     }
+                }
+                if looks.last().is_some_and(Look::capitals) {
+                    collapsed = collapsed.to_uppercase();
                 }
                 layout.text(&collapsed);
             }

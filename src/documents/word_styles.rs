@@ -51,6 +51,8 @@ pub(super) fn set_run_property(look: &mut Look, e: &BytesStart<'_>, theme: &Them
         }
         "highlight" => look.mark = attribute(e, "val").map(|v| highlight(&v)),
         "shd" => look.fill = shading(e, theme),
+        "caps" => look.caps = Some(is_on(e)),
+        "smallCaps" => look.small_caps = Some(is_on(e)),
         _ => {}
     }
 }
