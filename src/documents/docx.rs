@@ -615,9 +615,18 @@ fn read_xml(
                 "pPr" => {
                     in_paragraph_properties = false;
                     paragraph_placed = placing.look();
-                    let mark = list
-                        .as_deref()
-                        .and_then(|list| numbering.mark(list, list_level));
+                    // A list the paragraph's style makes it an item of,
+                    // unless the paragraph names its own.
+                    let from_style = list
+                        .is_none()
+                        .then(|| styles.list(paragraph_style.as_deref()))
+                        .flatten();
+                    let mark = match &from_style {
+                        Some((list, level)) => numbering.mark(list, *level),
+                        None => list
+                            .as_deref()
+                            .and_then(|list| numbering.mark(list, list_level)),
+                    };
                     let shown = !mark_hidden
                         && styles.look("paragraph", paragraph_style.as_deref()).hidden
                             != Some(true);

@@ -594,3 +594,120 @@ fn options_shown_in_capitals_by_their_formatting_read_as_shown() {
         assert_eq!(interpreted(&text).referral.consent, None, "{text:?}");
     }
 }
+
+/// A Word paragraph of style `style`.
+fn styled_paragraph(style: &str, text: &str) -> String {
+    format!(
+        r#"<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t xml:space="preserve">{}</w:t></w:r></w:p>"#,
+        escape(text)
+    )
+}
+
+#[test]
+fn a_list_a_paragraph_style_numbers_draws_its_bullets_and_not_its_numbers() {
+    const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+    // Questions numbered `1.`, `2.` by their style; a tick and an empty
+    // box drawn as bullets by the styles of the options, one based on a
+    // style that names the list.
+    let numbering = [
+        bullet_list(1, "ü", "Wingdings"),
+        bullet_list(2, "¨", "Wingdings"),
+        r#"<w:abstractNum w:abstractNumId="3"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum><w:num w:numId="3"><w:abstractNumId w:val="3"/></w:num>"#.to_string(),
+    ]
+    .concat();
+    let styles = format!(
+        r#"<w:styles xmlns:w="{W}"><w:style w:type="paragraph" w:styleId="Question"><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="3"/></w:numPr></w:pPr></w:style><w:style w:type="paragraph" w:styleId="TickedBase"><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style><w:style w:type="paragraph" w:styleId="Ticked"><w:basedOn w:val="TickedBase"/></w:style><w:style w:type="paragraph" w:styleId="Unticked"><w:pPr><w:numPr><w:numId w:val="2"/></w:numPr></w:pPr></w:style></w:styles>"#
+    );
+    let body = [
+        word_paragraph("DUTY TO REFER REFERRAL"),
+        styled_paragraph("Question", "Full name: Daniel Whitmore"),
+        styled_paragraph("Question", "Date of birth"),
+        word_paragraph("02/03/1991"),
+        styled_paragraph("Question", "Consent to referral:"),
+        styled_paragraph("Ticked", "Yes"),
+        styled_paragraph("Unticked", "No"),
+        styled_paragraph("Question", "At risk of rough sleeping:"),
+        styled_paragraph("Unticked", "Yes"),
+        // The paragraph's own `w:numId` 0 takes it out of its style's list.
+        r#"<w:p><w:pPr><w:pStyle w:val="Ticked"/><w:numPr><w:numId w:val="0"/></w:numPr></w:pPr><w:r><w:t>No</w:t></w:r></w:p>"#.to_string(),
+    ]
+    .concat();
+    let document = format!(r#"<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>"#);
+    let numbering = format!(r#"<w:numbering xmlns:w="{W}">{numbering}</w:numbering>"#);
+    let bytes = zip_parts(&[
+        ("_rels/.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#.as_slice()),
+        ("word/_rels/document.xml.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId5" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering" Target="numbering.xml"/></Relationships>"#.as_slice()),
+        ("word/document.xml", document.as_bytes()),
+        ("word/numbering.xml", numbering.as_bytes()),
+        ("word/styles.xml", styles.as_bytes()),
+    ])
+    .expect("docx");
+    let text = read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read");
+    let read = interpreted(&text);
+    assert_eq!(
+        read.referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+    assert_eq!(
+        read.referral.date_of_birth,
+        chrono::NaiveDate::from_ymd_opt(1991, 3, 2),
+        "{text:?}"
+    );
+    assert_eq!(read.referral.consent, Some(true), "{text:?}");
+    // One box drawn, empty, and the other option bare: nothing ticked.
+    assert_eq!(read.referral.rough_sleeping_risk, None, "{text:?}");
+    assert!(!text.contains("1."), "{text:?}");
+}
+
+#[test]
+fn numbers_of_an_opendocument_list_are_no_part_of_labels_or_answers() {
+    let odf = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0""#;
+    let item = |number: &str, text: &str| {
+        format!(
+            "<text:list-item><text:p><text:number>{number}</text:number>{}</text:p></text:list-item>",
+            escape(text)
+        )
+    };
+    let cell = |content: &str| format!("<table:table-cell>{content}</table:table-cell>");
+    let numbered_cell =
+        |number: &str, text: &str| cell(&format!("<text:list>{}</text:list>", item(number, text)));
+    let body = [
+        "<text:p>DUTY TO REFER REFERRAL</text:p><text:list><text:list-header><text:p>Section 1</text:p></text:list-header>".to_string(),
+        item("1.", "Full name: Daniel Whitmore"),
+        item("a)", "Prison number: A1234BC"),
+        item("(iii)", "Consent to referral: Yes"),
+        "<text:list-item><text:p>Risk to self: none known</text:p><text:list>".to_string(),
+        item("1.1", "Custody status: remand"),
+        "</text:list></text:list-item>".to_string(),
+        item("Q4", "CRN: X123456"),
+        "</text:list><table:table><table:table-row>".to_string(),
+        numbered_cell("5.", "Date of birth"),
+        numbered_cell("6.", "02/03/1991"),
+        "</table:table-row></table:table>".to_string(),
+    ]
+    .concat();
+    let xml = format!(
+        r#"<office:document-content {odf}><office:body><office:text>{body}</office:text></office:body></office:document-content>"#
+    );
+    let text = super::odt::read_content_xml(&xml).expect("read");
+    let read = interpreted(&text);
+    assert_eq!(
+        read.referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+    assert_eq!(
+        read.referral.prison_number.as_deref(),
+        Some("A1234BC"),
+        "{text:?}"
+    );
+    assert_eq!(read.referral.consent, Some(true), "{text:?}");
+    assert!(read.referral.custody_status.is_some(), "{text:?}");
+    assert_eq!(read.referral.crn.as_deref(), Some("X123456"), "{text:?}");
+    assert_eq!(
+        read.referral.date_of_birth,
+        chrono::NaiveDate::from_ymd_opt(1991, 3, 2),
+        "{text:?}"
+    );
+}

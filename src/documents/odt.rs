@@ -344,12 +344,15 @@ impl Styles {
 }
 
 /// Never read, with all inside: tracked changes (deleted text is kept
-/// there), form definitions, notes, and the text of hidden-text and
-/// hidden-paragraph fields.
+/// there), form definitions, notes, the text of hidden-text and
+/// hidden-paragraph fields, and a list item's number as last formatted
+/// (`text:number`): a question's number, like Word's, is no part of its
+/// label or its answer.
 fn never_read(name: &str) -> bool {
     matches!(
         name,
         "text:tracked-changes"
+            | "text:number"
             | "office:forms"
             | "text:note"
             | "office:annotation"
