@@ -711,3 +711,83 @@ fn numbers_of_an_opendocument_list_are_no_part_of_labels_or_answers() {
         "{text:?}"
     );
 }
+
+#[test]
+fn a_hint_under_a_label_in_its_cell_is_the_label_s_not_the_answer() {
+    let cell_of = |paragraphs: &[&str]| {
+        word_cell(
+            &paragraphs
+                .iter()
+                .map(|p| word_paragraph(p))
+                .collect::<String>(),
+        )
+    };
+    let row = |label: &[&str], answer: &[&str]| word_row(&[cell_of(label), cell_of(answer)]);
+    let body = [
+        word_paragraph("DUTY TO REFER REFERRAL"),
+        word_tbl(&[
+            row(
+                &["Full name", "Please give full name"],
+                &["Daniel Whitmore"],
+            ),
+            row(&["Date of birth", "(dd/mm/yyyy)"], &["02/03/1991"]),
+            row(&["Prison number:", "e.g. A1234BC"], &["A9876ZY"]),
+            row(&["Consent to referral", "Tick one"], &["☒ Yes ☐ No"]),
+            // A question over its hint over its answer, in one cell.
+            word_row(&[cell_of(&[
+                "Expected release date",
+                "DD/MM/YYYY",
+                "14/01/2027",
+            ])]),
+        ]),
+    ]
+    .concat();
+    let text = word_text(&body);
+    let read = interpreted(&text);
+    assert_eq!(
+        read.referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+    assert_eq!(
+        read.referral.date_of_birth,
+        chrono::NaiveDate::from_ymd_opt(1991, 3, 2),
+        "{text:?}"
+    );
+    assert_eq!(
+        read.referral.prison_number.as_deref(),
+        Some("A9876ZY"),
+        "{text:?}"
+    );
+    assert_eq!(read.referral.consent, Some(true), "{text:?}");
+    assert_eq!(
+        read.referral.expected_release_date,
+        chrono::NaiveDate::from_ymd_opt(2027, 1, 14),
+        "{text:?}"
+    );
+    assert!(read.invalid.is_empty(), "{text:?}");
+    // An answer typed under its label, with other text beside it, is no
+    // hint: never the label's, and never replaced by the text beside.
+    let body = [
+        word_paragraph("DUTY TO REFER REFERRAL"),
+        word_tbl(&[row(
+            &["Full name", "Daniel Whitmore"],
+            &["Known to services"],
+        )]),
+    ]
+    .concat();
+    let text = word_text(&body);
+    assert_ne!(
+        interpreted(&text).referral.full_name.as_deref(),
+        Some("Known to services"),
+        "{text:?}"
+    );
+    // OpenDocument's cells alike.
+    let body = r#"<text:p>DUTY TO REFER REFERRAL</text:p><table:table><table:table-row><table:table-cell><text:p>Full name</text:p><text:p>Please give full name</text:p></table:table-cell><table:table-cell><text:p>Daniel Whitmore</text:p></table:table-cell></table:table-row></table:table>"#;
+    let text = odt_text(body);
+    assert_eq!(
+        interpreted(&text).referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+}
