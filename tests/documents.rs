@@ -1301,3 +1301,39 @@ fn a_form_of_thousands_of_untitled_fields_over_thousands_of_words_reads_in_time(
         started.elapsed()
     );
 }
+
+/// A Word form followed by `paragraphs` short paragraphs of notes.
+fn word_form_with_notes(paragraphs: usize) -> Vec<u8> {
+    let rows: Vec<Vec<String>> = FORM
+        .iter()
+        .map(|(l, v)| vec![l.to_string(), v.to_string()])
+        .collect();
+    let mut body = word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows);
+    for i in 0..paragraphs {
+        body += &word_paragraph(&format!("Note {i}: seen."));
+    }
+    docx(&body).expect("docx")
+}
+
+#[test]
+fn a_docx_of_forty_thousand_short_paragraphs_is_read_or_set_aside_with_its_reason() {
+    let raw = mail(
+        "See attached.\n",
+        &[("DTR referral.docx", DOCX, word_form_with_notes(40_000))],
+    );
+    let analysis = analysed(&raw);
+    let json = analysis.to_contract_json();
+    match &analysis.attachments[0].unread {
+        Some(why) => {
+            assert_eq!(analysis.documents_unread, 1, "{json}");
+            assert!(!why.is_empty(), "{json}");
+        }
+        None => {
+            assert_eq!(
+                json["form_source"], "attachment:DTR referral.docx",
+                "{json}"
+            );
+            assert_eq!(json["referral"]["full_name"], "Sam Example", "{json}");
+        }
+    }
+}
