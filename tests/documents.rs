@@ -1090,6 +1090,91 @@ fn fields_named_as_identifiers_read_as_the_labels_they_spell() {
     assert_eq!(json["referral"]["consent"], false, "{json}");
 }
 
+/// A yes/no question's two check boxes, named `yes` and `no`, at row
+/// `y`; the one ticked is `ticked`'s (none when `None`).
+fn yes_no_boxes(yes: &str, no: &str, y: usize, ticked: Option<bool>) -> Vec<String> {
+    let (on, off) = ("/V /Yes /AS /Yes", "/V /Off /AS /Off");
+    let state = |option: bool| if ticked == Some(option) { on } else { off };
+    vec![
+        format!(
+            "/FT /Btn /T ({yes}) {} /Rect [260 {y} 274 {}]",
+            state(true),
+            y + 14
+        ),
+        format!(
+            "/FT /Btn /T ({no}) {} /Rect [310 {y} 324 {}]",
+            state(false),
+            y + 14
+        ),
+    ]
+}
+
+/// Identity fields named as identifiers, for forms that add check boxes.
+fn identity_fields() -> Vec<String> {
+    [
+        ("Referral_Type", "Duty to Refer"),
+        ("txtFullName", "Sam Example"),
+        ("DateOfBirth", "14/07/1988"),
+        ("CRN[0]", "X123456"),
+        ("ReferrerEmail_1", "pat.officer@justice.gov.uk"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (name, value))| text_field(name, 780 - 20 * i, value))
+    .collect()
+}
+
+#[test]
+fn check_boxes_named_by_a_short_form_of_their_question_answer_it() {
+    let title = "1 0 0 1 50 800 Tm (DUTY TO REFER REFERRAL) Tj";
+    for (rough, tenancy, consent) in [(true, false, true), (false, true, false)] {
+        let mut widgets = identity_fields();
+        widgets.extend(yes_no_boxes(
+            "RoughSleepingYes",
+            "RoughSleepingNo",
+            560,
+            Some(rough),
+        ));
+        widgets.extend(yes_no_boxes("TenancyYes", "TenancyNo", 540, Some(tenancy)));
+        widgets.extend(yes_no_boxes("Consent_Yes", "consentNo", 520, Some(consent)));
+        let json = read_untitled(untitled_form(title, &widgets));
+        let referral = &json["referral"];
+        assert_eq!(referral["full_name"], "Sam Example", "{json}");
+        assert_eq!(referral["rough_sleeping_risk"], rough, "{json}");
+        assert_eq!(referral["existing_tenancy"], tenancy, "{json}");
+        assert_eq!(referral["consent"], consent, "{json}");
+    }
+}
+
+#[test]
+fn check_boxes_whose_names_only_look_like_an_answer_answer_nothing() {
+    let title = "1 0 0 1 50 800 Tm (DUTY TO REFER REFERRAL) Tj";
+    let mut widgets = identity_fields();
+    for (i, name) in [
+        "NoFixedAbode",
+        "Notes",
+        "YesNo1",
+        "DateYes",
+        "RoughSleepingMaybe",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let x = 260 + 40 * i;
+        widgets.push(format!(
+            "/FT /Btn /T ({name}) /V /Yes /AS /Yes /Rect [{x} 560 {} 574]",
+            x + 14
+        ));
+    }
+    let json = read_untitled(untitled_form(title, &widgets));
+    let referral = &json["referral"];
+    assert_eq!(referral["full_name"], "Sam Example", "{json}");
+    for key in ["consent", "rough_sleeping_risk", "existing_tenancy"] {
+        assert_eq!(referral.get(key), None, "{key}: {json}");
+    }
+    assert_eq!(json["outcome"], "incomplete", "{json}");
+}
+
 /// The form's labels printed at x 50, one over its box; `widgets` on
 /// their lines.
 fn printed_labels() -> String {
@@ -1215,4 +1300,40 @@ fn a_form_of_thousands_of_untitled_fields_over_thousands_of_words_reads_in_time(
         "{:?}",
         started.elapsed()
     );
+}
+
+/// A Word form followed by `paragraphs` short paragraphs of notes.
+fn word_form_with_notes(paragraphs: usize) -> Vec<u8> {
+    let rows: Vec<Vec<String>> = FORM
+        .iter()
+        .map(|(l, v)| vec![l.to_string(), v.to_string()])
+        .collect();
+    let mut body = word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows);
+    for i in 0..paragraphs {
+        body += &word_paragraph(&format!("Note {i}: seen."));
+    }
+    docx(&body).expect("docx")
+}
+
+#[test]
+fn a_docx_of_forty_thousand_short_paragraphs_is_read_or_set_aside_with_its_reason() {
+    let raw = mail(
+        "See attached.\n",
+        &[("DTR referral.docx", DOCX, word_form_with_notes(40_000))],
+    );
+    let analysis = analysed(&raw);
+    let json = analysis.to_contract_json();
+    match &analysis.attachments[0].unread {
+        Some(why) => {
+            assert_eq!(analysis.documents_unread, 1, "{json}");
+            assert!(!why.is_empty(), "{json}");
+        }
+        None => {
+            assert_eq!(
+                json["form_source"], "attachment:DTR referral.docx",
+                "{json}"
+            );
+            assert_eq!(json["referral"]["full_name"], "Sam Example", "{json}");
+        }
+    }
 }

@@ -217,7 +217,39 @@ impl Field {
             Label::NamePart(_) => None,
         }
     }
+
+    /// The field a short form of its label names (`Rough sleeping` of
+    /// `At risk of rough sleeping`, `Tenancy` of `Existing tenancy or
+    /// mortgage`), as form tools name a check box after its question:
+    /// words that run, whole and in order, within the labels of this one
+    /// field and of no other label, not all of them small words (`of`,
+    /// `or`). A label in full is [`Field::from_label`]'s.
+    pub fn from_label_part(text: &str) -> Option<Field> {
+        let wanted = ShortKey::of(text, longest_label_len())?;
+        let wanted = wanted.as_str();
+        if wanted.is_empty() || wanted.split(' ').all(|w| SMALL_WORDS.contains(&w)) {
+            return None;
+        }
+        let mut named = LABEL_INDEX
+            .iter()
+            .filter(|(label, _)| {
+                // Whole words: ` rough sleeping ` within ` at risk of rough sleeping `.
+                format!(" {label} ").contains(&format!(" {wanted} "))
+            })
+            .map(|(_, meaning)| *meaning);
+        let first = named.next()?;
+        if named.any(|other| other != first) {
+            return None;
+        }
+        match first {
+            Label::Field(field) => Some(field),
+            Label::NamePart(_) => None,
+        }
+    }
 }
+
+/// Words that name no field on their own.
+const SMALL_WORDS: [&str; 8] = ["of", "or", "to", "at", "for", "the", "and", "s"];
 
 /// One half of a name that a form asks for on two lines (contract v2):
 /// joined `Given Family` into the full name.
@@ -551,6 +583,33 @@ mod tests {
         );
         assert_eq!(Field::from_label("Kind regards"), None);
         assert_eq!(Field::from_label(""), None);
+    }
+
+    #[test]
+    fn a_short_form_of_one_field_s_label_names_it() {
+        for (text, field) in [
+            ("Rough Sleeping", Field::RoughSleepingRisk),
+            ("rough sleeping", Field::RoughSleepingRisk),
+            ("Tenancy", Field::ExistingTenancy),
+            ("Existing tenancy", Field::ExistingTenancy),
+            ("Custody", Field::CustodyStatus),
+        ] {
+            assert_eq!(Field::from_label_part(text), Some(field), "{text}");
+        }
+        // Words of several fields' labels, of none, or only small words.
+        for text in [
+            "Date",
+            "Local",
+            "Health",
+            "Yes",
+            "No Fixed",
+            "of",
+            "at risk of",
+            "First",
+            "",
+        ] {
+            assert_eq!(Field::from_label_part(text), None, "{text}");
+        }
     }
 
     #[test]

@@ -4,7 +4,8 @@
 use super::address::EmailAddress;
 use super::field::{longest_label_len, Field, Label, NamePart, ShortKey, ValueKind};
 use super::options::{
-    after_offered_options, grid_header, is_cross, options_in_rows, options_on_lines, under_grid,
+    after_offered_options, grid_header, is_cross, marks_below_options, options_in_rows,
+    options_on_lines, under_grid,
 };
 use super::tick::{has_boxes, read_ticks, Ticks};
 use std::borrow::Cow;
@@ -244,7 +245,20 @@ pub fn read_form(text: &str) -> FormReading {
             && found.value.trim().is_empty()
             && line.matches(CELL_SEPARATOR).count() == 1
             && !line.contains(VALUE_CELL_SEPARATOR);
-        if value.is_empty() && (!found.from_table || numbered_line) {
+        // The options on the label's line, the marks on the next under
+        // the ones they answer (`Consent:  Yes     No` over `        X`).
+        let marked_below = (!found.from_table)
+            .then(|| {
+                let at = (found.value.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+                let value_at = line.get(..at)?.chars().count();
+                marks_below_options(kind, found.value, value_at, line, lines.get(i)?)
+            })
+            .flatten();
+        if let Some(boxes) = &marked_below {
+            value = answer(kind, boxes);
+            i += 1;
+        }
+        if value.is_empty() && marked_below.is_none() && (!found.from_table || numbered_line) {
             // The value may stand on the next line, one blank line at most
             // away (Outlook writes label and value as two paragraphs).
             let mut j = i;

@@ -14,7 +14,7 @@ pub mod form_request;
 pub mod ids;
 pub mod mail;
 pub mod not_yet;
-mod options;
+pub mod options;
 pub mod plan;
 pub mod protocol;
 pub mod referral;

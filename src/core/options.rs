@@ -4,6 +4,7 @@
 //! The form reader asks these before reading an answer's tick boxes.
 
 use super::field::ValueKind;
+use super::form::UNREADABLE;
 use super::form::{is_space, CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
 use super::tick::{has_boxes, read_ticks, Ticks};
 
@@ -383,4 +384,168 @@ pub(super) fn offered_yes_no(text: &str) -> Option<&str> {
         ("yes", "no") | ("no", "yes") | ("y", "n") | ("n", "y")
     );
     pair.then(|| &after_separator[len..])
+}
+
+/// Where a piece of text stands across its line, in whatever unit the
+/// line was laid out in (characters of plain text, points of a page):
+/// from its first character's left edge to its last's right.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Span {
+    pub left: f32,
+    pub right: f32,
+}
+
+impl Span {
+    /// How far `other` stands from this span: nothing when they overlap.
+    fn distance(self, other: Span) -> f32 {
+        (other.left - self.right)
+            .max(self.left - other.right)
+            .max(0.0)
+    }
+}
+
+/// Marks written on the line under the options they answer (`Yes     No`
+/// over `        X`), each given to the option it stands under by where it
+/// stands: overlapping it, or nearer to it than `character` (one
+/// character's width), and nearer to it than to any other by at least
+/// that much again. Whether each option is marked; `None` when a mark
+/// stands under no one option so clearly, which is never guessed.
+pub fn marks_under(options: &[Span], marks: &[Span], character: f32) -> Option<Vec<bool>> {
+    let mut marked = vec![false; options.len()];
+    for mark in marks {
+        let mut distances: Vec<(usize, f32)> = options
+            .iter()
+            .enumerate()
+            .map(|(at, option)| (at, option.distance(*mark)))
+            .collect();
+        distances.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let (nearest, distance) = *distances.first()?;
+        let clear_of_others = distances
+            .get(1)
+            .is_none_or(|(_, next)| *next - distance >= character);
+        if distance > character || !clear_of_others {
+            return None;
+        }
+        marked[nearest] = true;
+    }
+    Some(marked)
+}
+
+/// A yes/no or fixed-choice question's options written on its label's
+/// line with no mark (`Consent given:  Yes     No`, `value` the part
+/// after the label, starting `value_at` characters into `line`) and the
+/// marks on the line under them (`below`): the answer as boxes before
+/// their options (`☐ Yes ☒ No`), each mark the option's it stands under;
+/// unreadable when a mark stands under none clearly, or the lines hold a
+/// tab (which moves text by tab stops the text does not give). `None`
+/// when the lines are not such options and marks.
+pub(super) fn marks_below_options(
+    kind: ValueKind,
+    value: &str,
+    value_at: usize,
+    line: &str,
+    below: &str,
+) -> Option<String> {
+    if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
+        return None;
+    }
+    let marks = mark_spans(below)?;
+    let options = option_spans(kind, value, value_at)?;
+    if line.contains('\t') || below.contains('\t') {
+        return Some(UNREADABLE.to_string());
+    }
+    let spans: Vec<Span> = options.iter().map(|(_, span)| *span).collect();
+    let Some(marked) = marks_under(&spans, &marks, 1.0) else {
+        return Some(UNREADABLE.to_string());
+    };
+    let boxes: Vec<String> = options
+        .iter()
+        .zip(marked)
+        .map(|((option, _), ticked)| format!("{} {option}", if ticked { '☒' } else { '☐' }))
+        .collect();
+    Some(boxes.join(" "))
+}
+
+/// A line holding marks and nothing else (`        X`, `✓`): where each
+/// stands, in characters.
+fn mark_spans(line: &str) -> Option<Vec<Span>> {
+    let mut spans = Vec::new();
+    for (at, word) in words_at(line) {
+        if read_ticks(word) != Ticks::Ticked(Vec::new()) {
+            return None;
+        }
+        spans.push(Span {
+            left: at as f32,
+            right: (at + word.chars().count()) as f32,
+        });
+    }
+    (!spans.is_empty()).then_some(spans)
+}
+
+/// A question's options offered with no box or mark (`Yes     No`, `Yes /
+/// No`, `remand   sentenced   released`), each with where it stands in
+/// its line (`value_at` characters before `value`): two or more, a yes/no
+/// question's each a yes or a no, a choice's set apart by wide gaps or
+/// slashes.
+fn option_spans(kind: ValueKind, value: &str, value_at: usize) -> Option<Vec<(String, Span)>> {
+    if has_boxes(value) {
+        return None;
+    }
+    let mut options: Vec<(String, Span)> = Vec::new();
+    let mut current: Option<(String, Span)> = None;
+    for (at, word) in words_at(value) {
+        let at = value_at + at;
+        let word_span = Span {
+            left: at as f32,
+            right: (at + word.chars().count()) as f32,
+        };
+        let slash = matches!(word, "/" | "|");
+        // A choice's option may be words apart by single spaces (`special
+        // circumstances`); a yes/no question's are one word each.
+        let joins = current.as_ref().is_some_and(|(_, span)| {
+            kind != ValueKind::Boolean && !slash && word_span.left - span.right < 2.0
+        });
+        match current.as_mut() {
+            Some((text, span)) if joins => {
+                text.push(' ');
+                text.push_str(word);
+                span.right = word_span.right;
+            }
+            _ => {
+                options.extend(current.take());
+                if !slash {
+                    current = Some((word.to_string(), word_span));
+                }
+            }
+        }
+    }
+    options.extend(current);
+    let fits = match kind {
+        ValueKind::Boolean => options
+            .iter()
+            .all(|(option, _)| matches!(option.to_lowercase().as_str(), "yes" | "no" | "y" | "n")),
+        _ => options
+            .iter()
+            .all(|(option, _)| option.split_whitespace().count() <= 3),
+    };
+    (options.len() >= 2 && fits).then_some(options)
+}
+
+/// The words of a line, each with the character it starts at.
+fn words_at(line: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut start: Option<(usize, usize)> = None;
+    let mut words = Vec::new();
+    for (column, (byte, c)) in line.char_indices().enumerate() {
+        if c.is_whitespace() {
+            if let Some((at, from)) = start.take() {
+                words.push((at, &line[from..byte]));
+            }
+        } else if start.is_none() {
+            start = Some((column, byte));
+        }
+    }
+    if let Some((at, from)) = start {
+        words.push((at, &line[from..]));
+    }
+    words.into_iter()
 }

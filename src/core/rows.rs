@@ -93,8 +93,18 @@ pub fn questions_in_cells(cells: &[Vec<&str>]) -> Option<Vec<String>> {
 /// A question and what stands below it in its cell: `question<TAB>answer`
 /// when it stands alone, else one line of text, as the cell reads. What
 /// stands below a question alone that cannot be its answer (guidance) is
-/// a line of its own under the question left unanswered.
+/// a line of its own under the question left unanswered; guidance
+/// printed between the question and its answer (`Date of birth` over
+/// `(dd/mm/yyyy)` over `02/03/1991`) is the question's hint.
 fn question_line((question, beside, below): (&str, bool, Vec<&str>)) -> String {
+    if !beside && below.len() >= 2 {
+        let (hint, answer) = (below[0], below[1..].join(" "));
+        if is_hint(hint) && answers_below(question, &answer) {
+            if let Some(hinted) = with_hint(question, &[hint]) {
+                return format!("{hinted}{CELL_SEPARATOR}{answer}");
+            }
+        }
+    }
     let joined = below.join(" ");
     if beside {
         if joined.is_empty() {
@@ -112,4 +122,97 @@ fn question_line((question, beside, below): (&str, bool, Vec<&str>)) -> String {
         }
         lines
     }
+}
+
+/// A label cell's text when the label stands over a hint in it (`Date of
+/// birth` over `(dd/mm/yyyy)`, `Full name` over `Please give full name`):
+/// the label with the hint in brackets after it, as forms print hints on
+/// the label's line (`Date of birth (dd/mm/yyyy)`), so that the label is
+/// read and the hint is no part of the answer beside it. `None` when the
+/// cell's first paragraph is no label alone, or a later one holds a label.
+pub fn label_over_hint(paragraphs: &[&str]) -> Option<String> {
+    let paragraphs: Vec<&str> = paragraphs
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let [label, hint @ ..] = paragraphs.as_slice() else {
+        return None;
+    };
+    if hint.is_empty()
+        || label_answered(label) != Some(false)
+        || !hint
+            .iter()
+            .all(|p| is_hint(p) && label_answered(p).is_none())
+    {
+        return None;
+    }
+    with_hint(label, hint)
+}
+
+/// How forms open the guidance they print under a question.
+const HINT_OPENINGS: [&str; 16] = [
+    "please",
+    "eg",
+    "e.g",
+    "if",
+    "tick",
+    "give",
+    "enter",
+    "write",
+    "include",
+    "including",
+    "state",
+    "provide",
+    "select",
+    "circle",
+    "delete",
+    "use",
+];
+
+/// Guidance printed with a question, never an answer: wholly in brackets
+/// (`(if known)`), a date's format (`dd/mm/yyyy`), or opening as
+/// guidance does (`Please give full name`, `e.g. HMP Chelmsford`, `If
+/// known`).
+fn is_hint(text: &str) -> bool {
+    let text = text.trim();
+    if text.starts_with('(') && text.ends_with(')') {
+        return true;
+    }
+    let date_format = !text.is_empty()
+        && text.chars().any(|c| c.is_ascii_alphabetic())
+        && text.chars().all(|c| {
+            matches!(
+                c.to_ascii_lowercase(),
+                'd' | 'm' | 'y' | '/' | '-' | '.' | ' '
+            )
+        });
+    let first = text
+        .split(|c: char| c.is_whitespace() || c == ':' || c == ',')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('.')
+        .to_lowercase();
+    date_format || HINT_OPENINGS.contains(&first.as_str())
+}
+
+/// The longest hint kept in brackets after its label; a longer one (a
+/// paragraph of guidance) is left out of the label's line.
+const MAX_HINT: usize = 60;
+
+/// `label (hint)`, or the label alone when the hint is too long to be
+/// read as one.
+fn with_hint(label: &str, hint: &[&str]) -> Option<String> {
+    let hint = hint.join(" ");
+    let hint = hint.trim();
+    let hint = hint
+        .strip_prefix('(')
+        .and_then(|h| h.strip_suffix(')'))
+        .unwrap_or(hint)
+        .trim();
+    let label = label.trim();
+    if hint.is_empty() || hint.contains(['(', ')']) || hint.len() > MAX_HINT {
+        return Some(label.to_string());
+    }
+    Some(format!("{label} ({hint})"))
 }

@@ -29,7 +29,9 @@
 //! the style's first row, first column and band parts), beneath its
 //! paragraph's style, beneath its run's, beneath its own; a paragraph,
 //! run or table naming no style has its type's default style
-//! (`word_styles`).
+//! (`word_styles`). Text that look shows in capitals (`w:caps`,
+//! `w:smallCaps`) reads in capitals, as seen: a choice made by capitals
+//! (`[YES / no]`) is told by them.
 //! Elements in a namespace the document marks ignorable (`mc:Ignorable`,
 //! on the element naming it and within it) that Word does not know are
 //! dropped with all inside them, as Word drops them; those it is told to
@@ -58,6 +60,7 @@ use super::xml::{
 use super::{zipped, Budget, DocumentError, DocumentText};
 use crate::core::form::UNREADABLE;
 use quick_xml::events::{BytesStart, Event};
+use std::borrow::Cow;
 
 /// A content control being read.
 #[derive(Default)]
@@ -362,6 +365,8 @@ fn read_xml(
     let mut run_hidden = false;
     let mut run = Run::default();
     let mut run_points = 0.0f32;
+    // Shown in capitals by its formatting (`w:caps`, `w:smallCaps`).
+    let mut run_capitals = false;
     let mut text_fill = TextFill::default();
     // Where the paragraph stands, and the drawings and shapes open
     // (innermost last): text placed off the page is out of sight too.
@@ -421,6 +426,7 @@ fn read_xml(
         (
             !look.unseen(backgrounds.iter().rev().find_map(|b| *b)),
             look.points(),
+            look.capitals(),
         )
     };
     let mut events = 0u32;
@@ -609,9 +615,18 @@ fn read_xml(
                 "pPr" => {
                     in_paragraph_properties = false;
                     paragraph_placed = placing.look();
-                    let mark = list
-                        .as_deref()
-                        .and_then(|list| numbering.mark(list, list_level));
+                    // A list the paragraph's style makes it an item of,
+                    // unless the paragraph names its own.
+                    let from_style = list
+                        .is_none()
+                        .then(|| styles.list(paragraph_style.as_deref()))
+                        .flatten();
+                    let mark = match &from_style {
+                        Some((list, level)) => numbering.mark(list, *level),
+                        None => list
+                            .as_deref()
+                            .and_then(|list| numbering.mark(list, list_level)),
+                    };
                     let shown = !mark_hidden
                         && styles.look("paragraph", paragraph_style.as_deref()).hidden
                             != Some(true);
@@ -625,7 +640,7 @@ fn read_xml(
                 "rPr" => {
                     in_run_properties = false;
                     if in_run {
-                        (run_hidden, run_points) = seen(
+                        (run_hidden, run_points, run_capitals) = seen(
                             &paragraph_style,
                             Look {
                                 area: paragraph_area,
@@ -681,7 +696,7 @@ fn read_xml(
                     in_run = true;
                     run = Run::default();
                     text_fill = TextFill::default();
-                    (run_hidden, run_points) = seen(
+                    (run_hidden, run_points, run_capitals) = seen(
                         &paragraph_style,
                         Look {
                             area: paragraph_area,
@@ -956,7 +971,12 @@ fn read_xml(
                 }
             }
             Event::Text(t) if in_text && !suppressed => {
-                let text = t.xml10_content();
+                let stored = t.xml10_content();
+                let text = if run_capitals {
+                    Cow::Owned(stored.to_uppercase())
+                } else {
+                    stored
+                };
                 if squeezed(run.fit, run_points, &text) {
                     layout.unseen_text(&text);
                 } else {
@@ -967,10 +987,21 @@ fn read_xml(
             Event::Text(t) if in_text && skipping == 0 && !in_code && out_of_sight => {
                 layout.unseen_text(&t.xml10_content())
             }
-            Event::CData(t) if in_text && !suppressed => layout.text(&t.xml10_content()),
+            Event::CData(t) if in_text && !suppressed => {
+                let stored = t.xml10_content();
+                if run_capitals {
+                    layout.text(&stored.to_uppercase());
+                } else {
+                    layout.text(&stored);
+                }
+            }
             Event::GeneralRef(r) if in_text && !suppressed => {
                 if let Some(c) = reference(&r) {
-                    layout.push(c);
+                    if run_capitals {
+                        c.to_uppercase().for_each(|c| layout.push(c));
+                    } else {
+                        layout.push(c);
+                    }
                 }
             }
             _ => {}

@@ -453,3 +453,341 @@ fn guidance_under_a_question_in_its_cell_is_no_answer() {
         "{text:?}"
     );
 }
+
+/// A Word form of paragraphs, its consent answered by `consent` (one
+/// paragraph or more).
+fn word_consent_form(consent: &[&str]) -> ReadReferral {
+    let mut body = [
+        "DUTY TO REFER REFERRAL",
+        "Full name: Daniel Whitmore",
+        "Date of birth: 02/03/1991",
+    ]
+    .map(word_paragraph)
+    .concat();
+    for line in consent {
+        body += &word_paragraph(line);
+    }
+    body += &word_paragraph("Prison number: A1234BC");
+    interpreted(&word_text(&body))
+}
+
+#[test]
+fn an_option_printed_before_its_box_answers_with_the_box_after_it() {
+    for line in [
+        "Consent given:  Yes ☐   No ☒",
+        "Consent given:  Yes [ ]  No [X]",
+        "Consent given: Yes ☐ No ☒",
+    ] {
+        let read = word_consent_form(&[line]);
+        assert_eq!(read.referral.consent, Some(false), "{line}");
+        assert_eq!(read.referral.prison_number.as_deref(), Some("A1234BC"));
+    }
+}
+
+#[test]
+fn a_mark_under_an_option_on_the_line_below_answers_with_that_option() {
+    // `Consent given:  ` is 16 characters: `Yes` stands at 16-18, `No`
+    // at 24-25.
+    for (marks, consent) in [
+        ("                        X", false),
+        ("                 X", true),
+        ("                         ✓", false),
+    ] {
+        let read = word_consent_form(&["Consent given:  Yes     No", marks]);
+        assert_eq!(read.referral.consent, Some(consent), "{marks:?}");
+        assert_eq!(read.referral.prison_number.as_deref(), Some("A1234BC"));
+    }
+    // Halfway between, far from both, or moved by tabs (whose stops the
+    // text does not give): unreadable, and asked again, never the first
+    // option.
+    for lines in [
+        ["Consent given:  Yes     No", "                     X"],
+        ["Consent given:  Yes     No", "X"],
+        ["Consent given:\tYes\tNo", "\t\tX"],
+    ] {
+        let read = word_consent_form(&lines);
+        assert_eq!(read.referral.consent, None, "{lines:?}");
+        assert_eq!(
+            read.outcome,
+            crate::core::referral::Outcome::Incomplete,
+            "{lines:?}"
+        );
+        assert!(
+            read.missing.contains(&Field::Consent) || read.invalid.contains(&Field::Consent),
+            "{lines:?}"
+        );
+    }
+}
+
+/// A Word paragraph of runs, each `(formatting, text)`: the run's
+/// properties (`<w:caps/>`) and its text.
+fn word_runs(runs: &[(&str, &str)]) -> String {
+    let runs: String = runs
+        .iter()
+        .map(|(formatting, text)| {
+            format!(
+                r#"<w:r><w:rPr>{formatting}</w:rPr><w:t xml:space="preserve">{}</w:t></w:r>"#,
+                escape(text)
+            )
+        })
+        .collect();
+    format!("<w:p>{runs}</w:p>")
+}
+
+#[test]
+fn options_shown_in_capitals_by_their_formatting_read_as_shown() {
+    let consent = |paragraph: String| {
+        let body = [
+            word_paragraph("DUTY TO REFER REFERRAL"),
+            word_paragraph("Full name: Daniel Whitmore"),
+            paragraph,
+        ]
+        .concat();
+        let text = word_text(&body);
+        (interpreted(&text).referral.consent, text)
+    };
+    // `[YES / no]` with `no` formatted in capitals shows `[YES / NO]`: both
+    // in capitals, no choice made.
+    for caps in ["<w:caps/>", "<w:smallCaps/>", r#"<w:caps w:val="true"/>"#] {
+        let (read, text) = consent(word_runs(&[
+            ("", "Consent given: [YES / "),
+            (caps, "no"),
+            ("", "]"),
+        ]));
+        assert_eq!(read, None, "{text:?}");
+        assert!(text.contains("[YES / NO]"), "{text:?}");
+    }
+    // The one chosen shown in capitals by formatting, the other not.
+    let (read, text) = consent(word_runs(&[
+        ("", "Consent given: ["),
+        ("<w:caps/>", "yes"),
+        ("", " / no]"),
+    ]));
+    assert_eq!(read, Some(true), "{text:?}");
+    // Formatting turned off shows the letters as stored.
+    let (read, text) = consent(word_runs(&[
+        ("", "Consent given: [YES / "),
+        (r#"<w:caps w:val="0"/>"#, "no"),
+        ("", "]"),
+    ]));
+    assert_eq!(read, Some(true), "{text:?}");
+    // A template's `yes / no` shown in capitals, the filler deleting the
+    // option not meant (by hand, or as a tracked deletion).
+    let (read, text) = consent(word_runs(&[
+        ("", "Consent given: "),
+        ("<w:caps/>", "[yes / ]"),
+    ]));
+    assert_eq!(read, Some(true), "{text:?}");
+    let tracked = r#"<w:p><w:r><w:t xml:space="preserve">Consent given: </w:t></w:r><w:r><w:rPr><w:caps/></w:rPr><w:t xml:space="preserve">[yes / </w:t></w:r><w:del w:id="1" w:author="A"><w:r><w:rPr><w:caps/></w:rPr><w:delText>no</w:delText></w:r></w:del><w:r><w:rPr><w:caps/></w:rPr><w:t>]</w:t></w:r></w:p>"#;
+    let (read, text) = consent(tracked.to_string());
+    assert_eq!(read, Some(true), "{text:?}");
+    // OpenDocument's `fo:text-transform` and `fo:font-variant` alike.
+    for property in [
+        r#"fo:text-transform="uppercase""#,
+        r#"fo:font-variant="small-caps""#,
+    ] {
+        let xml = format!(
+            r#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"><office:automatic-styles><style:style style:name="Caps" style:family="text"><style:text-properties {property}/></style:style></office:automatic-styles><office:body><office:text><text:p>DUTY TO REFER REFERRAL</text:p><text:p>Full name: Daniel Whitmore</text:p><text:p>Consent given: [YES / <text:span text:style-name="Caps">no</text:span>]</text:p></office:text></office:body></office:document-content>"#
+        );
+        let text = super::odt::read_content_xml(&xml).expect("read");
+        assert!(text.contains("[YES / NO]"), "{text:?}");
+        assert_eq!(interpreted(&text).referral.consent, None, "{text:?}");
+    }
+}
+
+/// A Word paragraph of style `style`.
+fn styled_paragraph(style: &str, text: &str) -> String {
+    format!(
+        r#"<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t xml:space="preserve">{}</w:t></w:r></w:p>"#,
+        escape(text)
+    )
+}
+
+#[test]
+fn a_list_a_paragraph_style_numbers_draws_its_bullets_and_not_its_numbers() {
+    const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+    // Questions numbered `1.`, `2.` by their style; a tick and an empty
+    // box drawn as bullets by the styles of the options, one based on a
+    // style that names the list.
+    let numbering = [
+        bullet_list(1, "ü", "Wingdings"),
+        bullet_list(2, "¨", "Wingdings"),
+        r#"<w:abstractNum w:abstractNumId="3"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum><w:num w:numId="3"><w:abstractNumId w:val="3"/></w:num>"#.to_string(),
+    ]
+    .concat();
+    let styles = format!(
+        r#"<w:styles xmlns:w="{W}"><w:style w:type="paragraph" w:styleId="Question"><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="3"/></w:numPr></w:pPr></w:style><w:style w:type="paragraph" w:styleId="TickedBase"><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style><w:style w:type="paragraph" w:styleId="Ticked"><w:basedOn w:val="TickedBase"/></w:style><w:style w:type="paragraph" w:styleId="Unticked"><w:pPr><w:numPr><w:numId w:val="2"/></w:numPr></w:pPr></w:style></w:styles>"#
+    );
+    let body = [
+        word_paragraph("DUTY TO REFER REFERRAL"),
+        styled_paragraph("Question", "Full name: Daniel Whitmore"),
+        styled_paragraph("Question", "Date of birth"),
+        word_paragraph("02/03/1991"),
+        styled_paragraph("Question", "Consent to referral:"),
+        styled_paragraph("Ticked", "Yes"),
+        styled_paragraph("Unticked", "No"),
+        styled_paragraph("Question", "At risk of rough sleeping:"),
+        styled_paragraph("Unticked", "Yes"),
+        // The paragraph's own `w:numId` 0 takes it out of its style's list.
+        r#"<w:p><w:pPr><w:pStyle w:val="Ticked"/><w:numPr><w:numId w:val="0"/></w:numPr></w:pPr><w:r><w:t>No</w:t></w:r></w:p>"#.to_string(),
+    ]
+    .concat();
+    let document = format!(r#"<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>"#);
+    let numbering = format!(r#"<w:numbering xmlns:w="{W}">{numbering}</w:numbering>"#);
+    let bytes = zip_parts(&[
+        ("_rels/.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#.as_slice()),
+        ("word/_rels/document.xml.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId5" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering" Target="numbering.xml"/></Relationships>"#.as_slice()),
+        ("word/document.xml", document.as_bytes()),
+        ("word/numbering.xml", numbering.as_bytes()),
+        ("word/styles.xml", styles.as_bytes()),
+    ])
+    .expect("docx");
+    let text = read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read");
+    let read = interpreted(&text);
+    assert_eq!(
+        read.referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+    assert_eq!(
+        read.referral.date_of_birth,
+        chrono::NaiveDate::from_ymd_opt(1991, 3, 2),
+        "{text:?}"
+    );
+    assert_eq!(read.referral.consent, Some(true), "{text:?}");
+    // One box drawn, empty, and the other option bare: nothing ticked.
+    assert_eq!(read.referral.rough_sleeping_risk, None, "{text:?}");
+    assert!(!text.contains("1."), "{text:?}");
+}
+
+#[test]
+fn numbers_of_an_opendocument_list_are_no_part_of_labels_or_answers() {
+    let odf = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0""#;
+    let item = |number: &str, text: &str| {
+        format!(
+            "<text:list-item><text:p><text:number>{number}</text:number>{}</text:p></text:list-item>",
+            escape(text)
+        )
+    };
+    let cell = |content: &str| format!("<table:table-cell>{content}</table:table-cell>");
+    let numbered_cell =
+        |number: &str, text: &str| cell(&format!("<text:list>{}</text:list>", item(number, text)));
+    let body = [
+        "<text:p>DUTY TO REFER REFERRAL</text:p><text:list><text:list-header><text:p>Section 1</text:p></text:list-header>".to_string(),
+        item("1.", "Full name: Daniel Whitmore"),
+        item("a)", "Prison number: A1234BC"),
+        item("(iii)", "Consent to referral: Yes"),
+        "<text:list-item><text:p>Risk to self: none known</text:p><text:list>".to_string(),
+        item("1.1", "Custody status: remand"),
+        "</text:list></text:list-item>".to_string(),
+        item("Q4", "CRN: X123456"),
+        "</text:list><table:table><table:table-row>".to_string(),
+        numbered_cell("5.", "Date of birth"),
+        numbered_cell("6.", "02/03/1991"),
+        "</table:table-row></table:table>".to_string(),
+    ]
+    .concat();
+    let xml = format!(
+        r#"<office:document-content {odf}><office:body><office:text>{body}</office:text></office:body></office:document-content>"#
+    );
+    let text = super::odt::read_content_xml(&xml).expect("read");
+    let read = interpreted(&text);
+    assert_eq!(
+        read.referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+    assert_eq!(
+        read.referral.prison_number.as_deref(),
+        Some("A1234BC"),
+        "{text:?}"
+    );
+    assert_eq!(read.referral.consent, Some(true), "{text:?}");
+    assert!(read.referral.custody_status.is_some(), "{text:?}");
+    assert_eq!(read.referral.crn.as_deref(), Some("X123456"), "{text:?}");
+    assert_eq!(
+        read.referral.date_of_birth,
+        chrono::NaiveDate::from_ymd_opt(1991, 3, 2),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn a_hint_under_a_label_in_its_cell_is_the_label_s_not_the_answer() {
+    let cell_of = |paragraphs: &[&str]| {
+        word_cell(
+            &paragraphs
+                .iter()
+                .map(|p| word_paragraph(p))
+                .collect::<String>(),
+        )
+    };
+    let row = |label: &[&str], answer: &[&str]| word_row(&[cell_of(label), cell_of(answer)]);
+    let body = [
+        word_paragraph("DUTY TO REFER REFERRAL"),
+        word_tbl(&[
+            row(
+                &["Full name", "Please give full name"],
+                &["Daniel Whitmore"],
+            ),
+            row(&["Date of birth", "(dd/mm/yyyy)"], &["02/03/1991"]),
+            row(&["Prison number:", "e.g. A1234BC"], &["A9876ZY"]),
+            row(&["Consent to referral", "Tick one"], &["☒ Yes ☐ No"]),
+            // A question over its hint over its answer, in one cell.
+            word_row(&[cell_of(&[
+                "Expected release date",
+                "DD/MM/YYYY",
+                "14/01/2027",
+            ])]),
+        ]),
+    ]
+    .concat();
+    let text = word_text(&body);
+    let read = interpreted(&text);
+    assert_eq!(
+        read.referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+    assert_eq!(
+        read.referral.date_of_birth,
+        chrono::NaiveDate::from_ymd_opt(1991, 3, 2),
+        "{text:?}"
+    );
+    assert_eq!(
+        read.referral.prison_number.as_deref(),
+        Some("A9876ZY"),
+        "{text:?}"
+    );
+    assert_eq!(read.referral.consent, Some(true), "{text:?}");
+    assert_eq!(
+        read.referral.expected_release_date,
+        chrono::NaiveDate::from_ymd_opt(2027, 1, 14),
+        "{text:?}"
+    );
+    assert!(read.invalid.is_empty(), "{text:?}");
+    // An answer typed under its label, with other text beside it, is no
+    // hint: never the label's, and never replaced by the text beside.
+    let body = [
+        word_paragraph("DUTY TO REFER REFERRAL"),
+        word_tbl(&[row(
+            &["Full name", "Daniel Whitmore"],
+            &["Known to services"],
+        )]),
+    ]
+    .concat();
+    let text = word_text(&body);
+    assert_ne!(
+        interpreted(&text).referral.full_name.as_deref(),
+        Some("Known to services"),
+        "{text:?}"
+    );
+    // OpenDocument's cells alike.
+    let body = r#"<text:p>DUTY TO REFER REFERRAL</text:p><table:table><table:table-row><table:table-cell><text:p>Full name</text:p><text:p>Please give full name</text:p></table:table-cell><table:table-cell><text:p>Daniel Whitmore</text:p></table:table-cell></table:table-row></table:table>"#;
+    let text = odt_text(body);
+    assert_eq!(
+        interpreted(&text).referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+}

@@ -181,6 +181,12 @@ pub(super) struct Look {
     pub opacity: Option<f32>,
     /// Placed off the page by its paragraph (`w:ind`, `w:framePr`).
     pub away: Option<bool>,
+    /// Shown in capitals whatever the letters stored (`w:caps`,
+    /// `fo:text-transform="uppercase"`).
+    pub caps: Option<bool>,
+    /// Shown in small capitals (`w:smallCaps`, `fo:font-variant`): to a
+    /// reader, capitals too.
+    pub small_caps: Option<bool>,
 }
 
 impl Look {
@@ -209,7 +215,16 @@ impl Look {
             raised: over.raised.or(self.raised),
             opacity: over.opacity.or(self.opacity),
             away: over.away.or(self.away),
+            caps: over.caps.or(self.caps),
+            small_caps: over.small_caps.or(self.small_caps),
         }
+    }
+
+    /// Whether its letters are shown as capitals, as a reader sees them:
+    /// a choice marked by writing it in capitals (`[YES / no]`) is told
+    /// by this, not by the letters stored.
+    pub fn capitals(&self) -> bool {
+        self.caps == Some(true) || self.small_caps == Some(true)
     }
 
     /// The size the text is drawn at, in points.

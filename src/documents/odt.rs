@@ -166,6 +166,12 @@ fn look_of(namespaces: &Namespaces, e: &BytesStart<'_>) -> Look {
                         v => points(v),
                     }
                 }),
+                caps: namespaces
+                    .attribute(e, FO, "text-transform")
+                    .map(|v| v.trim() == "uppercase"),
+                small_caps: namespaces
+                    .attribute(e, FO, "font-variant")
+                    .map(|v| v.trim() == "small-caps"),
                 ..Look::default()
             }
         }
@@ -338,12 +344,15 @@ impl Styles {
 }
 
 /// Never read, with all inside: tracked changes (deleted text is kept
-/// there), form definitions, notes, and the text of hidden-text and
-/// hidden-paragraph fields.
+/// there), form definitions, notes, the text of hidden-text and
+/// hidden-paragraph fields, and a list item's number as last formatted
+/// (`text:number`): a question's number, like Word's, is no part of its
+/// label or its answer.
 fn never_read(name: &str) -> bool {
     matches!(
         name,
         "text:tracked-changes"
+            | "text:number"
             | "office:forms"
             | "text:note"
             | "office:annotation"
@@ -598,6 +607,9 @@ fn read_xml(
                         collapsed.push(c);
                         space = false;
                     }
+                }
+                if looks.last().is_some_and(Look::capitals) {
+                    collapsed = collapsed.to_uppercase();
                 }
                 layout.text(&collapsed);
             }

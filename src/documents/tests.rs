@@ -1101,3 +1101,54 @@ fn opendocument_legacy_check_boxes_read_as_ticks() {
     assert_eq!(read.referral.rough_sleeping_risk, Some(false), "{text:?}");
     assert_eq!(read.referral.existing_tenancy, Some(false), "{text:?}");
 }
+
+#[test]
+fn a_pdf_mark_under_an_option_on_the_line_below_answers_with_that_option() {
+    let consent = |pieces: &[(i32, i32, &str)]| {
+        let mut page = vec![
+            (72, 760, "DUTY TO REFER REFERRAL"),
+            (72, 740, "Full name: Sam Example"),
+        ];
+        page.extend_from_slice(pieces);
+        let text = read_document(DocumentKind::Pdf, &pdf_page_of(&page), &LIMITS).expect("read");
+        let reading = read_form(&text);
+        assert_eq!(reading.values[&Field::FullName], "Sam Example", "{text:?}");
+        (reading.values.get(&Field::Consent).cloned(), text)
+    };
+    // Options drawn apart, or in one piece with spaces; the mark under one.
+    for (pieces, answer) in [
+        (
+            vec![
+                (72, 720, "Consent given:"),
+                (160, 720, "Yes"),
+                (210, 720, "No"),
+                (212, 708, "X"),
+            ],
+            "No",
+        ),
+        (
+            vec![
+                (72, 720, "Consent given:"),
+                (160, 720, "Yes"),
+                (210, 720, "No"),
+                (162, 708, "X"),
+            ],
+            "Yes",
+        ),
+    ] {
+        let (read, text) = consent(&pieces);
+        assert_eq!(read.as_deref(), Some(answer), "{text:?}");
+    }
+    // Halfway between, or under the question: asked again, never the
+    // first option.
+    for x in [186, 100] {
+        let (read, text) = consent(&[
+            (72, 720, "Consent given:"),
+            (160, 720, "Yes"),
+            (210, 720, "No"),
+            (x, 708, "X"),
+        ]);
+        let read = read.unwrap_or_default();
+        assert!(read != "Yes" && read != "No", "{x}: {read:?} {text:?}");
+    }
+}

@@ -1,8 +1,9 @@
 //! Word's list numbering (`word/numbering.xml`), as far as a reader sees it
 //! on the page: a list paragraph whose level draws a tick or a box for its
 //! bullet (`w:lvlText` a Wingdings `ü` or `þ`, or `✓`, `☐` as themselves)
-//! shows that tick or box before its text, as if typed there. Other
-//! bullets and numbers are not read, as before.
+//! shows that tick or box before its text, as if typed there, whether
+//! the paragraph or its style names the list. Other bullets and numbers
+//! are not read: a question's number is no part of its label.
 
 use super::docx::symbol;
 use super::look::Colour;

@@ -51,6 +51,8 @@ pub(super) fn set_run_property(look: &mut Look, e: &BytesStart<'_>, theme: &Them
         }
         "highlight" => look.mark = attribute(e, "val").map(|v| highlight(&v)),
         "shd" => look.fill = shading(e, theme),
+        "caps" => look.caps = Some(is_on(e)),
+        "smallCaps" => look.small_caps = Some(is_on(e)),
         _ => {}
     }
 }
@@ -317,6 +319,10 @@ struct Style {
     /// A table style's conditional parts (`w:tblStylePr`), by type
     /// (`firstRow`, `band1Horz`...).
     parts: Vec<(String, Paint)>,
+    /// A paragraph style's list (`w:numPr`: `w:numId`, `w:ilvl`): its
+    /// paragraphs are that list's items unless they say otherwise.
+    list: Option<String>,
+    list_level: Option<u8>,
 }
 
 /// Which of its table style's conditional parts a table takes
@@ -398,6 +404,7 @@ impl Styles {
             match event {
                 Event::Eof => break,
                 Event::Start(e) | Event::Empty(e) if changed == 0 => {
+                    let in_part = part.is_some();
                     let paint = if let Some((_, paint)) = part.as_mut() {
                         Some(paint)
                     } else if let Some((_, style)) = style.as_mut() {
@@ -465,6 +472,17 @@ impl Styles {
                             }
                         }
                         "ind" | "jc" | "framePr" if in_paragraph_properties => placing.read(&e),
+                        "numId" if in_paragraph_properties && !in_part => {
+                            if let Some((_, style)) = style.as_mut() {
+                                style.list = attribute(&e, "val");
+                            }
+                        }
+                        "ilvl" if in_paragraph_properties && !in_part => {
+                            if let Some((_, style)) = style.as_mut() {
+                                style.list_level =
+                                    attribute(&e, "val").and_then(|v| v.trim().parse::<u8>().ok());
+                            }
+                        }
                         // A paragraph style's shading, behind its text.
                         "shd" if in_paragraph_properties => {
                             let area = shading(&e, &styles.theme);
@@ -562,6 +580,18 @@ impl Styles {
         }
         chain.reverse();
         chain
+    }
+
+    /// The list a paragraph style `id` makes its paragraphs items of, and
+    /// at what level: its own, else its nearest base's.
+    pub fn list(&self, id: Option<&str>) -> Option<(String, u8)> {
+        self.chain(self.of_kind("paragraph", id))
+            .into_iter()
+            .rev()
+            .find_map(|style| {
+                let list = style.list.clone()?;
+                Some((list, style.list_level.unwrap_or(0)))
+            })
     }
 
     /// The look of a paragraph (`kind` `paragraph`) or run (`character`)

@@ -4,7 +4,7 @@
 
 use super::{Budget, DocumentError, DocumentText, Unseen};
 use crate::core::form::{holds_a_label, CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
-use crate::core::rows::{is_row_of_pairs, questions_in_cells};
+use crate::core::rows::{is_row_of_pairs, label_over_hint, questions_in_cells};
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
 use quick_xml::Reader;
@@ -447,7 +447,21 @@ fn write_row(out: &mut String, cells: &[Cell]) {
         }
         return;
     }
-    let texts: Vec<String> = cells.iter().map(Cell::text).collect();
+    // A label over a hint in its cell, its answer in the next: the hint
+    // read as the label's, never as the answer.
+    let texts: Vec<String> = cells
+        .iter()
+        .enumerate()
+        .map(|(at, cell)| {
+            let answered_beside = cells[at + 1..]
+                .first()
+                .is_some_and(|next| !next.text().trim().is_empty());
+            answered_beside
+                .then(|| label_over_hint(&cell.paragraphs()))
+                .flatten()
+                .unwrap_or_else(|| cell.text())
+        })
+        .collect();
     let cells: Vec<&str> = texts.iter().map(|c| c.trim()).collect();
     if cells.iter().all(|c| c.is_empty()) {
         out.push('\n');

@@ -890,3 +890,46 @@ fn words_that_take_consent_back_are_read_with_or_without_apostrophes() {
         assert_eq!(takes_back(line), back, "{line}");
     }
 }
+
+#[test]
+fn marks_on_the_line_under_the_options_answer_by_where_they_stand() {
+    let form = |options: &str, marks: &str| {
+        read_form(&format!(
+            "DUTY TO REFER REFERRAL\nFull name: Sam Example\nConsent given:  {options}\n{marks}\nCRN: X123456\n"
+        ))
+    };
+    // `Consent given:  ` is 16 characters: `Yes` stands at 16-18, `No`
+    // at 24-25.
+    for (marks, answer) in [
+        ("                         X", "No"),
+        ("                        X", "No"),
+        ("                 X", "Yes"),
+        ("                ✓", "Yes"),
+    ] {
+        let r = form("Yes     No", marks);
+        assert_eq!(r.values[&Field::Consent], answer, "{marks:?}");
+        assert_eq!(r.values[&Field::Crn], "X123456");
+    }
+    // Under neither clearly, or under both: never the first option.
+    for marks in [
+        "                     X",
+        "                            X",
+        "X",
+        "                 X      X",
+    ] {
+        let r = form("Yes     No", marks);
+        let consent = &r.values[&Field::Consent];
+        assert!(
+            consent.starts_with(UNREADABLE) || (consent.contains("Yes") && consent.contains("No")),
+            "{marks:?}: {consent:?}"
+        );
+    }
+    // `Yes / No` as the form offers it, the mark under `No`.
+    let r = form("Yes / No", "                       X");
+    assert_eq!(r.values[&Field::Consent], "No");
+    // A choice's options.
+    let r = read_form(
+        "DUTY TO REFER REFERRAL\nCustody status:  remand   sentenced   released\n                           X\n",
+    );
+    assert_eq!(r.values[&Field::CustodyStatus], "sentenced");
+}

@@ -5,10 +5,14 @@
 //! its place on the line, so that the form reader pairs it with the
 //! option beside it. Squares side by side (a comb of cells for a date or
 //! number), and squares holding anything but a mark, are left as drawn.
+//! What the page does not show is no mark: one hidden under an area
+//! filled over it later ticks nothing, and one stroked as a hairline
+//! (which viewers draw or not) makes its box unreadable.
 
 use super::page::Piece;
+use super::sight::{Cover, MAX_COVER_CHECKS};
 use super::*;
-use crate::core::tick::{read_ticks, Ticks};
+use crate::core::tick::{read_ticks, Ticks, UNKNOWN_MARK};
 
 /// A check box is a square this many points across, or between.
 const SMALLEST_BOX: f32 = 4.0;
@@ -25,42 +29,60 @@ pub(super) struct Squares {
     boxes: Vec<Rect>,
     /// Lines, curves and filled shapes small enough to be a mark in a
     /// box: an X or tick drawn as lines, a filled square.
-    marks: Vec<Rect>,
+    marks: Vec<Mark>,
+}
+
+/// A shape that may be a box's mark: where, when it was drawn (an area
+/// filled over it later hides it), and whether it is a hairline, which
+/// one viewer shows and another does not.
+#[derive(Clone, Copy)]
+struct Mark {
+    area: Rect,
+    drawn: usize,
+    hairline: bool,
+}
+
+/// How a path was painted: its outline, its inside, the outline a
+/// hairline, and when (the operation's place in the content).
+pub(super) struct Painting {
+    pub stroked: bool,
+    pub filled: bool,
+    pub hairline: bool,
+    pub drawn: usize,
 }
 
 impl Squares {
     /// A path painted: its rectangles when it is nothing else, its extent,
     /// and whether its outline and its inside show.
-    pub fn painted(
-        &mut self,
-        rectangles: Option<Vec<Rect>>,
-        extent: Option<Rect>,
-        stroked: bool,
-        filled: bool,
-    ) {
+    pub fn painted(&mut self, rectangles: Option<Vec<Rect>>, extent: Option<Rect>, how: Painting) {
         let small = |r: &Rect| {
             r.right - r.left <= LARGEST_BOX + SLACK && r.top - r.bottom <= LARGEST_BOX + SLACK
         };
+        let mark = |area: Rect| Mark {
+            area,
+            drawn: how.drawn,
+            hairline: how.hairline,
+        };
         match rectangles {
-            Some(rectangles) if stroked => {
+            Some(rectangles) if how.stroked => {
                 for square in rectangles.into_iter().filter(is_square) {
                     if self.boxes.len() < MAX_SQUARES {
                         self.boxes.push(square);
                     }
                 }
             }
-            Some(rectangles) if filled => {
+            Some(rectangles) if how.filled => {
                 for area in rectangles.into_iter().filter(small) {
                     if self.marks.len() < MAX_MARKS {
-                        self.marks.push(area);
+                        self.marks.push(mark(area));
                     }
                 }
             }
             Some(_) => {}
-            None if stroked || filled => {
+            None if how.stroked || how.filled => {
                 if let Some(extent) = extent.filter(small) {
                     if self.marks.len() < MAX_MARKS {
-                        self.marks.push(extent);
+                        self.marks.push(mark(extent));
                     }
                 }
             }
@@ -104,10 +126,12 @@ fn overlaps(a: &Rect, b: &Rect) -> bool {
 pub(super) fn read_boxes(
     pieces: &mut Vec<Piece>,
     squares: &Squares,
+    covers: &[Cover],
     budget: &Budget,
 ) -> Result<(), DocumentError> {
     let boxes = check_boxes(&squares.boxes);
     let mut taken = vec![false; pieces.len()];
+    let mut checks = 0usize;
     let mut read: Vec<Piece> = Vec::new();
     for (n, square) in boxes.iter().enumerate() {
         if n % 64 == 0 {
@@ -145,15 +169,35 @@ pub(super) fn read_boxes(
             .map(|&i| pieces[i].text.trim())
             .collect::<Vec<_>>()
             .join(" ");
-        let ticked = if text.is_empty() {
-            squares
+        let shown = if text.is_empty() {
+            // The marks in it a reader sees: not under an area filled
+            // over them later; a hairline's showing depends on the viewer.
+            let mut shown = Some(false);
+            for mark in squares
                 .marks
                 .iter()
-                .any(|mark| within(mark, square, SLACK) && !same(mark, square, 0.5))
+                .filter(|m| within(&m.area, square, SLACK) && !same(&m.area, square, 0.5))
+            {
+                checks += covers.len();
+                if checks > MAX_COVER_CHECKS {
+                    return Err(DocumentError::PdfOverdrawn {
+                        limit: MAX_COVER_CHECKS,
+                    });
+                }
+                if covers.iter().any(|c| c.hides(&mark.area, mark.drawn)) {
+                    continue;
+                }
+                if mark.hairline {
+                    shown = None;
+                    break;
+                }
+                shown = Some(true);
+            }
+            shown
         } else {
             match read_ticks(&text) {
-                Ticks::Ticked(options) if options.is_empty() => true,
-                Ticks::NoneTicked => false,
+                Ticks::Ticked(options) if options.is_empty() => Some(true),
+                Ticks::NoneTicked => Some(false),
                 // Letters or digits in a square: not a check box.
                 _ => continue,
             }
@@ -179,7 +223,12 @@ pub(super) fn read_boxes(
             y,
             end: square.right,
             size,
-            text: if ticked { "\u{2612}" } else { "\u{2610}" }.to_string(),
+            text: match shown {
+                Some(true) => '\u{2612}',
+                Some(false) => '\u{2610}',
+                None => UNKNOWN_MARK,
+            }
+            .to_string(),
             area: *square,
             drawn: inside.iter().map(|&i| pieces[i].drawn).min().unwrap_or(0),
         });

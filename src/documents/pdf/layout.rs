@@ -1,9 +1,12 @@
 //! Laying out a page's text from where each piece is drawn: lines by
 //! baseline, cells by the gaps between pieces, and labels wrapped over
-//! two lines of a table cell joined again.
+//! two lines of a table cell joined again, and marks on the line under a
+//! question's options written beside the options they stand under.
 
 use super::page::Piece;
 use super::*;
+use crate::core::options::{marks_under, Span};
+use crate::core::tick::{read_ticks, Ticks};
 
 /// Pieces on one baseline (within a third of their size) make a line,
 /// left to right; a gap wider than two characters between them is a cell
@@ -38,6 +41,7 @@ pub(super) fn lay_out(
     for line in &mut lines {
         line.sort_by(|a, b| a.x.total_cmp(&b.x));
     }
+    let lines = marks_onto_options(lines);
     // Where a second cell starts, by the wide gap before it: a column
     // (lines starting their second cells within a point of one another
     // count for the first such place found).
@@ -253,4 +257,116 @@ fn join_wrapped_labels(lines: Vec<LaidLine>) -> Vec<String> {
         }
     }
     out
+}
+
+/// A line of marks alone (`X`, `✓`) just under a question's line whose
+/// options follow its label (`Consent given:  Yes     No`): each mark is
+/// written after the option it stands under, by where the two are drawn,
+/// set apart from the next option (`Yes     No X`), as the form reader
+/// reads a mark typed beside its option; the line of marks goes. A mark
+/// under no one option clearly is left on its line, where it answers
+/// nothing for certain and is asked again.
+fn marks_onto_options(lines: Vec<Vec<Piece>>) -> Vec<Vec<Piece>> {
+    let mut out: Vec<Vec<Piece>> = Vec::with_capacity(lines.len());
+    for line in lines {
+        let attached = out
+            .last_mut()
+            .is_some_and(|above| attach_marks(above, &line));
+        if !attached {
+            out.push(line);
+        }
+    }
+    out
+}
+
+/// A word of a piece of text and where it is drawn, estimated from the
+/// piece's extent by its characters (fonts' widths are not read).
+struct PlacedWord {
+    piece: usize,
+    /// Byte offset in the piece's text where the word ends.
+    end_byte: usize,
+    text: String,
+    span: Span,
+}
+
+fn placed_words(line: &[Piece]) -> Vec<PlacedWord> {
+    let mut words = Vec::new();
+    for (at, piece) in line.iter().enumerate() {
+        let chars = piece.text.chars().count().max(1) as f32;
+        let per_char = (piece.end - piece.x).max(0.0) / chars;
+        let mut start: Option<(usize, usize)> = None;
+        let ends = piece.text.char_indices().map(Some).chain([None]);
+        for (column, item) in ends.enumerate() {
+            let space = item.is_none_or(|(_, c)| c.is_whitespace());
+            match (space, start) {
+                (true, Some((from_column, from_byte))) => {
+                    let end_byte = item.map_or(piece.text.len(), |(b, _)| b);
+                    words.push(PlacedWord {
+                        piece: at,
+                        end_byte,
+                        text: piece.text[from_byte..end_byte].to_string(),
+                        span: Span {
+                            left: piece.x + per_char * from_column as f32,
+                            right: piece.x + per_char * column as f32,
+                        },
+                    });
+                    start = None;
+                }
+                (false, None) => start = item.map(|(b, _)| (column, b)),
+                _ => {}
+            }
+        }
+    }
+    words
+}
+
+/// Writes the marks of `below` after the options of `above` they stand
+/// under; whether they were.
+fn attach_marks(above: &mut [Piece], below: &[Piece]) -> bool {
+    let (Some(first_above), Some(first_below)) = (above.first(), below.first()) else {
+        return false;
+    };
+    let size = first_above.size.max(first_below.size);
+    let gap = first_above.y - first_below.y;
+    if !(gap > 0.0 && gap <= size * 1.6) {
+        return false;
+    }
+    let marks = placed_words(below);
+    let all_marks = !marks.is_empty()
+        && marks
+            .iter()
+            .all(|m| read_ticks(&m.text) == Ticks::Ticked(Vec::new()));
+    if !all_marks {
+        return false;
+    }
+    // The options: the words after the longest run of words from the
+    // line's start that is a label.
+    let words = placed_words(above);
+    let label_words = (1..=words.len().min(8)).rev().find(|&n| {
+        let text: Vec<&str> = words[..n].iter().map(|w| w.text.as_str()).collect();
+        Label::from_text(text.join(" ").trim_end_matches(':')).is_some()
+    });
+    let Some(label_words) = label_words else {
+        return false;
+    };
+    let options = &words[label_words..];
+    if options.len() < 2
+        || options
+            .iter()
+            .any(|o| read_ticks(&o.text) != Ticks::NoBoxes)
+    {
+        return false;
+    }
+    let spans: Vec<Span> = options.iter().map(|o| o.span).collect();
+    let mark_spans: Vec<Span> = marks.iter().map(|m| m.span).collect();
+    let Some(marked) = marks_under(&spans, &mark_spans, size * 0.5) else {
+        return false;
+    };
+    // Last first, so that each insertion leaves the offsets before it.
+    for (option, _) in options.iter().zip(marked).filter(|(_, m)| *m).rev() {
+        above[option.piece]
+            .text
+            .insert_str(option.end_byte, " X   ");
+    }
+    true
 }

@@ -34,7 +34,7 @@
 
 use super::{look, Budget, DocumentError};
 use crate::core::field::Field;
-use crate::core::field::Label;
+use crate::core::field::{Label, ValueKind};
 use crate::core::form::{read_form, CELL_SEPARATOR, UNREADABLE};
 use lopdf::{decode_text_string, Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -483,7 +483,9 @@ fn write_fields(fields: &[FieldRead], out: &mut String) {
 
 /// A check box's label as a question and one of its options (`Consent -
 /// Yes`, `Consent: No`, `consent no`): the question a label the form
-/// reader knows, the label whole not one.
+/// reader knows, the label whole not one. A yes or no box may name its
+/// question by a short form of the label (`Rough Sleeping Yes`,
+/// `Tenancy No`): the question is then the label as the form prints it.
 fn option_box(label: &str) -> Option<(&str, &str)> {
     if Label::from_text(label.trim_end_matches(':')).is_some() {
         return None;
@@ -493,7 +495,18 @@ fn option_box(label: &str) -> Option<(&str, &str)> {
         .trim_end_matches([' ', ':', '-', '\u{2013}', '.'])
         .trim();
     let option = option.trim();
-    (!option.is_empty() && Label::from_text(question).is_some()).then_some((question, option))
+    if option.is_empty() {
+        return None;
+    }
+    if Label::from_text(question).is_some() {
+        return Some((question, option));
+    }
+    let yes_or_no = ["yes", "no", "y", "n"]
+        .iter()
+        .any(|word| option.eq_ignore_ascii_case(word));
+    let field = Field::from_label_part(question)
+        .filter(|field| yes_or_no && field.value_kind() == ValueKind::Boolean)?;
+    Some((field.label(), option))
 }
 
 /// The fields of the widget annotations the pages list, each by its

@@ -2,7 +2,7 @@
 //! it, each piece of text kept with where it is drawn when a reader sees
 //! it (see `sight`).
 
-use super::boxes::{read_boxes, Squares};
+use super::boxes::{read_boxes, Painting, Squares};
 use super::layout::lay_out;
 use super::sight::*;
 use super::*;
@@ -630,7 +630,7 @@ fn decode_page(
         ..
     } = drawing;
     drop_covered(&mut pieces, &filled.covers, budget)?;
-    read_boxes(&mut pieces, &squares, budget)?;
+    read_boxes(&mut pieces, &squares, &filled.covers, budget)?;
     let placed = PlacedText::of(&pieces);
     budget.check_time()?;
     Ok(Rc::new(PageText {
@@ -800,8 +800,17 @@ impl<'p> Drawing<'p, '_> {
                             && state.strokes_visibly();
                     let painted = fills.is_some() && state.fills_visibly();
                     if (stroked || painted) && !marked.hidden() {
-                        self.squares
-                            .painted(rects.rectangles(), path, stroked, painted);
+                        let hairline = stroked && !painted && state.strokes_hairline();
+                        self.squares.painted(
+                            rects.rectangles(),
+                            path,
+                            Painting {
+                                stroked,
+                                filled: painted,
+                                hairline,
+                                drawn: n,
+                            },
+                        );
                     }
                     rects.end(fills, &state, marked.hidden(), n, &mut self.filled);
                     if clipping {
@@ -824,6 +833,12 @@ impl<'p> Drawing<'p, '_> {
                     state.text.size = arg(1);
                 }
                 "TL" => state.text.leading = arg(0),
+                "w" => {
+                    let width = arg(0);
+                    if width.is_finite() {
+                        state.line_width = width;
+                    }
+                }
                 "Tm" => {
                     tm = [arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)];
                     line_start = tm;

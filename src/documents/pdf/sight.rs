@@ -8,6 +8,10 @@ use super::page::{Font, Piece, MIN_VISIBLE_SIZE};
 use super::*;
 use crate::documents::look::Colour;
 
+/// A stroke narrower than this (in points on the page) may or may not be
+/// seen, as the viewer draws it.
+const HAIRLINE: f32 = 0.1;
+
 /// Text drawn with less opacity than this is a ghost on the page; an
 /// area filled with more than its complement hides what is under it.
 const MIN_VISIBLE_ALPHA: f32 = 0.1;
@@ -37,6 +41,8 @@ pub(super) struct Graphics<'a> {
     /// A soft mask (`SMask`): what it lets through is not told here, so a
     /// fill under it is not taken to hide anything.
     pub masked: bool,
+    /// `w`: the width strokes are drawn at, in user space.
+    pub line_width: f32,
     pub text: TextState<'a>,
 }
 
@@ -69,6 +75,7 @@ impl Default for Graphics<'_> {
             normal_blend: true,
             whitening_blend: false,
             masked: false,
+            line_width: 1.0,
             text: TextState {
                 font: None,
                 size: 12.0,
@@ -104,6 +111,19 @@ impl Graphics<'_> {
     /// white page.
     pub fn strokes_visibly(&self) -> bool {
         !self.whitening_blend && self.stroke.seen_on(Colour::WHITE)
+    }
+
+    /// Whether a stroke drawn now is a hairline whose showing depends on
+    /// the viewer: wider than nothing (a width of 0 is the thinnest line
+    /// the device draws, which every viewer shows) yet narrower than
+    /// `HAIRLINE` on the page, which one viewer draws as a pixel and
+    /// another all but leaves out.
+    pub fn strokes_hairline(&self) -> bool {
+        let scale = (self.ctm[0] * self.ctm[3] - self.ctm[1] * self.ctm[2])
+            .abs()
+            .sqrt();
+        let width = self.line_width.abs() * scale;
+        width > 0.0 && width < HAIRLINE
     }
 
     /// Whether a path filled now leaves a mark a reader sees on the white
@@ -468,6 +488,19 @@ impl Marked {
 pub(super) struct Cover {
     area: Rect,
     drawn: usize,
+}
+
+impl Cover {
+    /// Whether it hides what was drawn at `drawn` over `area`: filled
+    /// after it, over all of it.
+    pub fn hides(&self, area: &Rect, drawn: usize) -> bool {
+        const SLACK: f32 = 1.0;
+        drawn < self.drawn
+            && area.left >= self.area.left - SLACK
+            && area.right <= self.area.right + SLACK
+            && area.bottom >= self.area.bottom - SLACK
+            && area.top <= self.area.top + SLACK
+    }
 }
 
 /// The path being built, as far as it is rectangles (`re`) that a fill

@@ -457,3 +457,47 @@ fn widgets_left_without_their_form_dictionary_are_read() {
         "{text:?}"
     );
 }
+
+#[test]
+fn a_mark_the_page_does_not_show_ticks_nothing() {
+    // The page's text then `mark` in the No box; Yes left empty.
+    let consent_of = |mark: &str| {
+        let row = drawn_boxes("", mark);
+        let text = read_document(
+            DocumentKind::Pdf,
+            &printed(&form_with_consent(&row), &|_, _| {}),
+            &LIMITS,
+        )
+        .expect("reads");
+        let reading = read_form(&text);
+        assert!(reading.values.contains_key(&Field::FullName), "{text:?}");
+        reading.values.get(&Field::Consent).cloned()
+    };
+    let cross = "311 699 m 318 706 l 311 706 m 318 699 l S";
+    let white_over_the_box = "q 1 g 310.5 698.5 8 8 re f Q";
+    // Covered by a white square filled after it, typed or drawn: the box
+    // shows empty, and the question is unanswered.
+    for mark in [
+        format!("BT /F1 10 Tf 312 700 Td (X) Tj ET {white_over_the_box}"),
+        format!("q 1 w {cross} Q {white_over_the_box}"),
+    ] {
+        assert_eq!(consent_of(&mark), None, "{mark}");
+    }
+    // The white square filled first, the mark over it: shown.
+    let mark = format!("{white_over_the_box} q 1 w {cross} Q");
+    assert_eq!(consent_of(&mark).as_deref(), Some("No"), "{mark}");
+    // A hairline one viewer draws and another leaves out: asked again,
+    // never read as a tick. A width of 0 is the thinnest line every
+    // viewer draws: a tick.
+    for width in ["0.01", "0.05"] {
+        let mark = format!("q {width} w {cross} Q");
+        let read = consent_of(&mark).unwrap_or_default();
+        assert!(asked_again(&read), "{mark}: {read:?}");
+    }
+    let mark = format!("q 0 w {cross} Q");
+    assert_eq!(consent_of(&mark).as_deref(), Some("No"), "{mark}");
+    // Thin in its own units, but as wide as half a point on the page
+    // once its matrix scales it: a tick.
+    let mark = "q 10 0 0 10 0 0 cm 0.05 w 31.1 69.9 m 31.8 70.6 l 31.1 70.6 m 31.8 69.9 l S Q";
+    assert_eq!(consent_of(mark).as_deref(), Some("No"), "{mark}");
+}
