@@ -924,6 +924,8 @@ async fn the_referrers_word_that_consent_is_withdrawn_is_confirmed_by_the_counci
     w.put("colchester", &elsewhere, uk(2026, 11, 24, 13, 30))
         .await;
     assert_eq!(w.status(&reference).await, "open");
+    // Nor is it the council's response to the referral.
+    assert!(!w.has_event(&reference, "authority_responded").await);
     // The officer does what the notice asks.
     w.put(
         "colchester",

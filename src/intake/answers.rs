@@ -89,6 +89,24 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
     if let Some(plan) = confirmed_withdrawal(analysis, &reading, s, case, authority, from) {
         return plan;
     }
+    // The council answering elsewhere in the thread of the gateway's own
+    // question about consent (a reply to a forward of it, say) answers
+    // that question, not the referral: no response to the referral, and
+    // nothing closed.
+    let about_the_question = s
+        .answered
+        .is_some_and(|m| m.purpose == Purpose::ConsentWithdrawn && m.case_id == Some(case.id));
+    if about_the_question && authority.speaks_for(from) {
+        return note(
+            case,
+            EventKind::ReplyReceived,
+            vec![not_applied(
+                "the council's answer in the thread of the question about consent",
+                "only a direct reply to that notice saying Confirmed closes the case; it is no \
+                 response to the referral",
+            )],
+        );
+    }
     let mut plan = if authority.speaks_for(from) {
         authority_answer(analysis, &reading, s, case, authority)
     } else if speaks_for_referring_side(s, case, from) {
