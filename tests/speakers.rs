@@ -964,6 +964,16 @@ async fn the_referrers_word_that_consent_is_withdrawn_is_confirmed_by_the_counci
     assert_eq!(told.len(), 1);
     assert_eq!(told[0].to, [REFERRER]);
     assert_eq!(told[0].cc, [CASE_LEAD]);
+    // It threads under the referrer's own message, not under the
+    // officer's confirmation (an address inside the council).
+    let referrers_message = String::from_utf8_lossy(&raw)
+        .lines()
+        .find_map(|l| l.strip_prefix("Message-ID: ").map(str::to_string))
+        .expect("the referrer's Message-ID");
+    assert_eq!(
+        told[0].in_reply_to.as_deref(),
+        Some(referrers_message.as_str())
+    );
     w.send().await;
     let text = one_line(&w.text_of(&w.rows("withdrawal_confirmed").await[0]));
     assert!(text.contains("The referral is closed"), "{text}");

@@ -238,6 +238,9 @@ fn withdrawal_reported(
                 "said": said,
                 "person": case.referral.full_name,
                 "never_given": case.referral.consent != Some(true),
+                // The referring side's own message, for the note that the
+                // referral closed to thread under; not the council's.
+                "message_id": (!from_authority).then(|| analysis.message_id.clone()).flatten(),
             },
         }),
     );
@@ -340,7 +343,11 @@ fn confirmed_withdrawal(
             context: json!({ "outcome": if refused { "no_consent" } else { "complete" } }),
             unlimited: Vec::new(),
             step: None,
-            thread_under: None,
+            // Under the referring side's message that said it, not under
+            // the officer's confirmation, which is the council's own.
+            thread_under: notice.context["withdrawal"]["message_id"]
+                .as_str()
+                .map(str::to_string),
         });
     }
     Some(plan)
