@@ -1102,6 +1102,22 @@ async fn a_case_closed_on_a_withdrawal_by_mistake_is_reopened_and_its_deadlines_
 }
 
 #[tokio::test]
+async fn a_withdrawal_naming_another_case_as_people_type_it_asks_nothing_of_this_one() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let raw = referrer_says(
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &reference,
+        &ack,
+        "Re DTR/COL/2026/00002 - he has withdrawn his consent.",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    assert!(w.rows("consent_withdrawn").await.is_empty());
+    assert!(!w.has_event(&reference, "consent_withdrawal_reported").await);
+}
+
+#[tokio::test]
 async fn an_incomplete_case_whose_consent_is_answered_no_is_not_completed() {
     let w = world().await;
     let reference = w

@@ -95,8 +95,13 @@ const THIS_REFERRAL: [&str; 11] = [
 
 /// Words after a withdrawal that take it back again, say it is yet to
 /// come, or keep this referral.
-const SINCE_UNDONE: [&str; 19] = [
+const SINCE_UNDONE: [&str; 24] = [
     "again",
+    "is wrong",
+    "was wrong",
+    "incorrect",
+    "not true",
+    "in error",
     "reconsider",
     "changed his mind",
     "changed her mind",
@@ -119,7 +124,8 @@ const SINCE_UNDONE: [&str; 19] = [
 
 /// What a referral to something else is to (`referred to mental health
 /// services`, `the referral to the hostel`): not this referral.
-const OTHER_SERVICES: [&str; 14] = [
+const OTHER_SERVICES: [&str; 15] = [
+    "cas",
     "hostel",
     "services",
     "service",
@@ -273,7 +279,9 @@ fn consent_line(line: &str) -> Option<bool> {
         ["no"] | ["n"] => true,
         ["no", next, ..] => !matches!(
             *next,
-            "change"
+            "further"
+                | "action"
+                | "change"
                 | "changes"
                 | "changed"
                 | "problem"
@@ -459,9 +467,12 @@ fn about_another_consent(words: &[&str], i: usize) -> bool {
 /// A referral to something else (`referred to mental health services`,
 /// `the referral to the hostel`).
 fn to_another_service(words: &[&str], i: usize) -> bool {
+    // `the hostel referral`, `his CAS-3 referral` name it before.
+    let before = &words[i.saturating_sub(2)..i];
     words[i + 1..]
         .iter()
         .take(6)
+        .chain(before)
         .any(|w| OTHER_SERVICES.contains(w))
 }
 
@@ -776,6 +787,10 @@ mod tests {
             "He has not withdrawn consent as far as I know.",
             "Consent: No objection from him, please proceed.",
             "Did he withdraw from the referral",
+            "He no longer wants the hostel referral.",
+            "Please withdraw the referral to CAS-3 as he has a place.",
+            "Sorry, my colleague wrote that he withdrew consent - that is wrong.",
+            "Consent: no further action needed",
             "He doesn't want the council to contact his mother.",
             "He does not want help with his benefits claim.",
             "She does not want support from probation.",

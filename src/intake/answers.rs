@@ -182,9 +182,10 @@ fn withdrawal_reported(
     }
     // `DTR-COL-2026-00001 has withdrawn`, written in another case's
     // thread: about that case, not this one.
+    // (`DTR/COL/2026/00002`, as people type it, too.)
     let named: Vec<CaseRef> = said
         .split(|c: char| c.is_whitespace() || "()[],.;:".contains(c))
-        .filter_map(CaseRef::find_in)
+        .filter_map(|word| CaseRef::find_in(&word.replace('/', "-")))
         .collect();
     if !named.is_empty() && !named.contains(&case.case_ref) {
         return;
