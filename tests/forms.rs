@@ -458,20 +458,22 @@ async fn the_referrers_corrected_date_of_birth_is_the_cases() {
     );
 }
 
+/// A referral with its consent line left empty, received Monday 23
+/// November 2026 at 10:00 under Message-ID `id`: its reference, the
+/// request for consent queued and not sent yet.
+async fn consent_left_empty(w: &World, id: &str) -> String {
+    w.case(
+        "colchester",
+        &referral(COLCHESTER, id, &[("Consent to referral", "")]),
+        uk(2026, 11, 23, 10, 0),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_request_still_waiting_when_the_form_comes_complete_does_not_go() {
     let w = world().await;
-    let reference = w
-        .case(
-            "colchester",
-            &referral(
-                COLCHESTER,
-                "waiting-1@justice.gov.uk",
-                &[("Consent to referral", "")],
-            ),
-            uk(2026, 11, 23, 10, 0),
-        )
-        .await;
+    let reference = consent_left_empty(&w, "waiting-1@justice.gov.uk").await;
     // The request for consent is queued, not sent yet (the hourly limit,
     // the daemon stopped) when the referrer sends the form again in full.
     assert_eq!(w.rows("incomplete").await.len(), 1);
@@ -501,17 +503,7 @@ async fn a_request_still_waiting_when_the_form_comes_complete_does_not_go() {
 #[tokio::test]
 async fn a_request_still_waiting_when_the_referral_lapses_does_not_go() {
     let w = world().await;
-    let reference = w
-        .case(
-            "colchester",
-            &referral(
-                COLCHESTER,
-                "lapsing-1@justice.gov.uk",
-                &[("Consent to referral", "")],
-            ),
-            uk(2026, 11, 23, 10, 0),
-        )
-        .await;
+    let reference = consent_left_empty(&w, "lapsing-1@justice.gov.uk").await;
     assert_eq!(w.rows("incomplete").await.len(), 1);
     // Never sent (the daemon stopped), never answered: the case lapses.
     // (Its days are counted from when the gateway opened it.)
@@ -541,17 +533,7 @@ async fn a_request_still_waiting_when_the_referral_lapses_does_not_go() {
 #[tokio::test]
 async fn an_incomplete_case_closed_by_mistake_and_reopened_still_asks_for_what_is_missing() {
     let w = world().await;
-    let reference = w
-        .case(
-            "colchester",
-            &referral(
-                COLCHESTER,
-                "reopened-1@justice.gov.uk",
-                &[("Consent to referral", "")],
-            ),
-            uk(2026, 11, 23, 10, 0),
-        )
-        .await;
+    let reference = consent_left_empty(&w, "reopened-1@justice.gov.uk").await;
     w.store
         .close_case(&reference, "no contact")
         .await

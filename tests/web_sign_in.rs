@@ -37,15 +37,7 @@ fn many_link_requests_within_the_hour_do_not_hold_the_officers_next_link() {
 fn strangers_asking_together_cannot_keep_an_officer_from_signing_in_in_her_own_browser() {
     let gateway = Gateway::start_configured(false, PROXIED);
     // Ann signs in once from her browser, which is remembered as hers.
-    let asked = gateway
-        .request_with(
-            "POST",
-            "/sign-in",
-            None,
-            Some(&format!("email={}", ANN.replace('@', "%40"))),
-            "X-Forwarded-For: 192.0.2.10\r\n",
-        )
-        .expect("an answer");
+    let asked = gateway.ask_link_with(ANN, "X-Forwarded-For: 192.0.2.10\r\n");
     assert_eq!(asked.status, 200);
     wait_mails(&gateway, ANN, 1);
     let token = token_in(gateway.mails_to(ANN).last().expect("a mail"));
@@ -80,28 +72,17 @@ fn strangers_asking_together_cannot_keep_an_officer_from_signing_in_in_her_own_b
     // A forged device cookie is anyone's: nothing more goes.
     let forged = format!("Cookie: dtr_device={}\r\n", "ab".repeat(32));
     let status = gateway
-        .request_with(
-            "POST",
-            "/sign-in",
-            None,
-            Some(&format!("email={}", ANN.replace('@', "%40"))),
-            &format!("X-Forwarded-For: 198.51.100.3\r\n{forged}"),
-        )
-        .expect("an answer")
+        .ask_link_with(ANN, &format!("X-Forwarded-For: 198.51.100.3\r\n{forged}"))
         .status;
     assert_eq!(status, 200);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(gateway.mails_to(ANN).len(), 5);
     // From her own browser, her link still comes.
     let status = gateway
-        .request_with(
-            "POST",
-            "/sign-in",
-            None,
-            Some(&format!("email={}", ANN.replace('@', "%40"))),
+        .ask_link_with(
+            ANN,
             &format!("X-Forwarded-For: 192.0.2.10\r\nCookie: {device}\r\n"),
         )
-        .expect("an answer")
         .status;
     assert_eq!(status, 200);
     wait_mails(&gateway, ANN, 6);

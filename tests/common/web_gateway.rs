@@ -358,15 +358,20 @@ impl Gateway {
     /// when given; the status.
     pub fn ask_link(&self, address: &str, forwarded: Option<&str>) -> u16 {
         let extra = forwarded.map_or(String::new(), |f| format!("X-Forwarded-For: {f}\r\n"));
+        self.ask_link_with(address, &extra).status
+    }
+
+    /// Asks for a link for `address` with `extra` header lines (a proxy's
+    /// `X-Forwarded-For`, a browser's `Cookie`); the answer.
+    pub fn ask_link_with(&self, address: &str, extra: &str) -> Answer {
         self.request_with(
             "POST",
             "/sign-in",
             None,
             Some(&format!("email={}", address.replace('@', "%40"))),
-            &extra,
+            extra,
         )
         .expect("an answer")
-        .status
     }
 }
 
