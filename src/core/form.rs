@@ -273,7 +273,7 @@ pub fn read_form(text: &str) -> FormReading {
                 // The next question of a numbered form, though not one of
                 // the contract's, is not this one's answer; nor is a
                 // signature's `Tel: ...`.
-                let next_question = found.marked && starts_with_marker(next);
+                let next_question = found.marked && next_question(line, next);
                 let labelled = (labels_its_own_value(kind) && looks_labelled(&next_clean))
                     || (kind == ValueKind::Boolean && asks_its_own_question(next));
                 if !next_clean.is_empty()
@@ -322,7 +322,7 @@ pub fn read_form(text: &str) -> FormReading {
                 if is_label(at)
                     || is_heading(next)
                     || ends_form(next)
-                    || (found.marked && starts_with_marker(next))
+                    || (found.marked && next_question(line, next))
                 {
                     break;
                 }
@@ -377,7 +377,7 @@ pub fn read_form(text: &str) -> FormReading {
                     || ends_form(next)
                     // The next question of a numbered form, though not one
                     // of the contract's.
-                    || (found.marked && starts_with_marker(next))
+                    || (found.marked && next_question(line, next))
                 {
                     break;
                 }
@@ -1197,6 +1197,43 @@ fn after_question_number(line: &str) -> Option<&str> {
 /// Whether a line starts with a question number or bullet.
 fn starts_with_marker(line: &str) -> bool {
     marker_len(line.trim_start()).is_some()
+}
+
+/// In a numbered form, whether `next` (under the question on `line`)
+/// opens the next question: it starts with a question number or bullet,
+/// but is not an initial (`A. Patel`, `D. Whitmore`) nor a list numbered
+/// afresh inside the answer (`1.`, `2.` under question 14).
+fn next_question(line: &str, next: &str) -> bool {
+    if !starts_with_marker(next) {
+        return false;
+    }
+    let next = next.trim_start();
+    let bytes = next.as_bytes();
+    let initial = bytes.len() > 3
+        && bytes[0].is_ascii_uppercase()
+        && bytes[1] == b'.'
+        && bytes[2] == b' '
+        && bytes[3].is_ascii_uppercase()
+        && next.split_whitespace().count() <= 4
+        && !next.contains([':', '?']);
+    let list_inside = matches!(
+        (marker_number(line), marker_number(next)),
+        (Some(question), Some(item)) if item < question
+    );
+    !initial && !list_inside
+}
+
+/// The number a question number gives (`14.` is 14, `Q3` 3, `(2)` 2); none
+/// for a letter, a numeral or a bullet.
+fn marker_number(text: &str) -> Option<u32> {
+    let text = text.trim_start();
+    marker_len(text)?;
+    let digits: String = text
+        .trim_start_matches(['(', 'Q', 'q'])
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
 }
 
 /// Whether a cell holds nothing but a question number (`1.`, or `1` in a

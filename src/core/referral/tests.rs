@@ -777,3 +777,29 @@ fn a_yes_taken_back_by_a_denial_further_from_consent_is_asked_again() {
     let r = read(&COMPLETE.replace("Consent: Yes\n", &format!("Consent: No\n{taken_back}\n")));
     assert_eq!(r.outcome, Outcome::NoConsent);
 }
+
+#[test]
+fn in_a_numbered_form_an_initial_or_a_list_under_a_question_is_its_answer() {
+    let form = "1. Referral type: Duty to Refer\n2. Full name:\nD. Whitmore\n3. DOB: 01/02/1990\n\
+        4. Custody status: sentenced\n5. Release date: 3/4/27\n6. Consent: Yes\n\
+        7. Reason at risk of homelessness:\n1. Tenancy ended during sentence\n2. Family refuse to house him\n\
+        8. Local connection: family\n9. Referring agency: HMPPS\n10. Referrer name:\nA. Patel\n\
+        11. Referrer email: a.patel@justice.gov.uk\n12. Referrer phone: 01234 567890\n";
+    let r = read(form);
+    assert_eq!(
+        r.referral.full_name.as_deref(),
+        Some("D. Whitmore"),
+        "{r:?}"
+    );
+    assert_eq!(
+        r.referral.referrer_name.as_deref(),
+        Some("A. Patel"),
+        "{r:?}"
+    );
+    let reason = r.referral.homelessness_reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains("Tenancy ended during sentence") && reason.contains("Family refuse"),
+        "{reason}"
+    );
+    assert_eq!(r.outcome, Outcome::Complete, "{r:?}");
+}
