@@ -118,6 +118,9 @@ pub fn read_form(text: &str) -> FormReading {
     // the form does not ask) has stood since the last label written as
     // the form writes it: labels below it may be a signature's.
     let mut outside = false;
+    // The form asked the person's name under its own label(s): `Full name`,
+    // or `First name(s)` and `Surname`, answered or left empty.
+    let mut name_asked = false;
     // Each answered field's label as written where it was first answered.
     // Kept as written: which name it is (`Label::name_written`) is only
     // worked out when a second answer asks.
@@ -209,6 +212,13 @@ pub fn read_form(text: &str) -> FormReading {
         if own {
             outside = false;
         }
+        // A `Name:` below the form's own name labels is someone else's (a
+        // mother, a contact): never the person's, whatever was left empty.
+        let full_name = found.label == Label::Field(Field::FullName);
+        if full_name && !own && name_asked {
+            continue;
+        }
+        name_asked |= (full_name && own) || matches!(found.label, Label::NamePart(_));
         let kind = found.label.value_kind();
         let under_options = grid
             .as_deref()
@@ -362,6 +372,7 @@ pub fn read_form(text: &str) -> FormReading {
             !next.from_table
                 && !next.label.written_as_the_form_s(next.written)
                 && (reading.values.contains_key(&field)
+                    || (field == Field::FullName && name_asked)
                     || next.label == found.label
                     || (at + 1..lines.len().min(at + 1 + LOOK_AHEAD)).any(|below| {
                         label_at(below).is_some_and(|l| {

@@ -803,3 +803,30 @@ fn in_a_numbered_form_an_initial_or_a_list_under_a_question_is_its_answer() {
     );
     assert_eq!(r.outcome, Outcome::Complete, "{r:?}");
 }
+
+#[test]
+fn a_name_below_the_forms_own_name_labels_is_never_the_persons() {
+    let tail = "Referral type: Duty to Refer\nDOB: 01/02/1990\nCustody status: sentenced\n\
+        Release date: 3/4/27\nConsent: Yes\nReason at risk of homelessness: No address\n\
+        Local connection: family\nLocal connection details: lives with his mother\n\
+        Name: Mrs J Whitmore (mother)\nReferring agency: HMPPS\nReferrer name: Jo Officer\n\
+        Referrer email: jo@justice.gov.uk\nReferrer phone: 01234 567890\n";
+    for head in [
+        "First name(s): Daniel\nSurname:\n",
+        "Full name:\n",
+        "Surname:\nFirst name(s): Daniel\n",
+    ] {
+        let r = read(&format!("{head}{tail}"));
+        assert_ne!(
+            r.referral.full_name.as_deref(),
+            Some("Mrs J Whitmore (mother)"),
+            "{head}"
+        );
+        assert_eq!(r.outcome, Outcome::Incomplete, "{head}: {r:?}");
+    }
+    // Asked under `Name` alone, `Name` is the person's.
+    let r = read(
+        &format!("Name: Daniel Whitmore\n{tail}").replace("Name: Mrs J Whitmore (mother)\n", ""),
+    );
+    assert_eq!(r.referral.full_name.as_deref(), Some("Daniel Whitmore"));
+}
