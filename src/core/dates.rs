@@ -37,6 +37,12 @@ pub fn parse_british_date(text: &str, reference: NaiveDate, role: DateRole) -> O
     if says_not_yet_known(text) {
         return None;
     }
+    // `14/02/1988` and nothing else, as most dates are typed: read
+    // without the pattern, whose numeric alternative is the one that
+    // matches such a text, from its first byte, with these parts.
+    if let Some((day, month, year_text)) = whole_numeric_date(text) {
+        return dated(day, month, year_text, reference, role);
+    }
     // The first date written is the answer: `12th January 2027 (HDC
     // eligible 15/12/2026)` is 12 January.
     let pattern = if text.bytes().any(|b| b.is_ascii_alphabetic()) {
@@ -70,12 +76,57 @@ pub fn parse_british_date(text: &str, reference: NaiveDate, role: DateRole) -> O
             c.name("wy")?.as_str(),
         )
     };
+    dated(day, month, year_text, reference, role)
+}
+
+/// The date of a day, month and year as written, two-digit years placed
+/// against `reference`.
+fn dated(
+    day: u32,
+    month: u32,
+    year_text: &str,
+    reference: NaiveDate,
+    role: DateRole,
+) -> Option<NaiveDate> {
     let year = if year_text.len() == 2 {
         resolve_two_digit_year(year_text.parse().ok()?, day, month, reference, role)?
     } else {
         year_text.parse().ok()?
     };
     accept(NaiveDate::from_ymd_opt(year, month, day)?, reference, role)
+}
+
+/// A text that is one date and nothing else, day, month and year in
+/// ASCII digits, one or two, one or two, and four or two, apart by the
+/// same `/`, `.` or `-` (`14/02/1988`, `4.2.88`): its day, month and
+/// year as written.
+fn whole_numeric_date(text: &str) -> Option<(u32, u32, &str)> {
+    let bytes = text.as_bytes();
+    let digits = |from: usize| {
+        bytes.get(from..).map_or(0, |rest| {
+            rest.iter().take_while(|b| b.is_ascii_digit()).count()
+        })
+    };
+    let day_len = digits(0);
+    let separator = *bytes.get(day_len)?;
+    let month_len = digits(day_len + 1);
+    let year_at = day_len + 1 + month_len + 1;
+    let year_len = digits(year_at);
+    let parts_fit = (1..=2).contains(&day_len)
+        && (1..=2).contains(&month_len)
+        && matches!(year_len, 2 | 4)
+        && year_at + year_len == bytes.len();
+    if !parts_fit
+        || !matches!(separator, b'/' | b'.' | b'-')
+        || bytes.get(year_at - 1) != Some(&separator)
+    {
+        return None;
+    }
+    Some((
+        text[..day_len].parse().ok()?,
+        text[day_len + 1..day_len + 1 + month_len].parse().ok()?,
+        &text[year_at..],
+    ))
 }
 
 /// A day as a person types it for the commands and the web view's forms
@@ -163,6 +214,30 @@ mod tests {
     }
 
     const SENT: fn() -> NaiveDate = || d(2026, 11, 16);
+
+    #[test]
+    fn a_date_alone_reads_as_it_does_in_a_sentence() {
+        // `on ...` is read by the pattern whatever the date; the date
+        // alone, as typed in a form, must read the same.
+        for day in ["0", "1", "04", "29", "31", "32", "99", "123"] {
+            for month in ["0", "2", "02", "12", "13", "012"] {
+                for year in ["88", "26", "00", "1988", "2027", "1899", "198", "19880"] {
+                    for (first, second) in
+                        [('/', '/'), ('.', '.'), ('-', '-'), ('/', '-'), (' ', ' ')]
+                    {
+                        let alone = format!("{day}{first}{month}{second}{year}");
+                        for role in [DateRole::Birth, DateRole::Event] {
+                            assert_eq!(
+                                parse_british_date(&alone, SENT(), role),
+                                parse_british_date(&format!("on {alone}"), SENT(), role),
+                                "{alone} {role:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn every_accepted_format_reads_day_first() {

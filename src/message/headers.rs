@@ -7,7 +7,8 @@ use crate::core::address::EmailAddress;
 use crate::core::case_ref::CaseRef;
 use crate::core::classify::{gateway_case_ref, HeaderFacts};
 use crate::core::sender::SenderHeaders;
-use mail_parser::{HeaderValue, Message, MimeHeaders};
+use mail_parser::{HeaderName, HeaderValue, Message, MimeHeaders};
+use std::sync::LazyLock;
 
 /// The headers the sender's verdict is read from, each in the order they
 /// stand (`header_raw` would give the last). Those of an attached message
@@ -38,13 +39,38 @@ pub(super) fn sender_headers(message: &Message<'_>) -> SenderHeaders {
     }
 }
 
-pub(super) fn header_text(message: &Message<'_>, name: &str) -> Option<String> {
-    match message.header(name)? {
+pub(super) fn header_text(message: &Message<'_>, name: &HeaderName<'static>) -> Option<String> {
+    match message.header(name.clone())? {
         HeaderValue::Text(t) => Some(t.to_string()),
         HeaderValue::TextList(list) => Some(list.join(", ")),
-        _ => message.header_raw(name).map(|r| r.trim().to_string()),
+        _ => message
+            .header_raw(name.clone())
+            .map(|r| r.trim().to_string()),
     }
 }
+
+/// The headers [`header_facts`] looks up by name, each name read once:
+/// a lookup by `&str` lower-cases the name into a new string and looks
+/// it up again on every call, for every message.
+struct Names {
+    return_path: HeaderName<'static>,
+    auto_submitted: HeaderName<'static>,
+    x_autoreply: HeaderName<'static>,
+    x_autorespond: HeaderName<'static>,
+    precedence: HeaderName<'static>,
+    rules_loop: HeaderName<'static>,
+    list_id: HeaderName<'static>,
+}
+
+static NAMES: LazyLock<Names> = LazyLock::new(|| Names {
+    return_path: HeaderName::from("Return-Path"),
+    auto_submitted: HeaderName::from("Auto-Submitted"),
+    x_autoreply: HeaderName::from("X-Autoreply"),
+    x_autorespond: HeaderName::from("X-Autorespond"),
+    precedence: HeaderName::from("Precedence"),
+    rules_loop: HeaderName::from("X-MS-Exchange-Inbox-Rules-Loop"),
+    list_id: HeaderName::from("List-Id"),
+});
 
 /// The Message-IDs of an `In-Reply-To` or `References` header, at most
 /// `keep` of them: the first ones, or the last (the most recent) when
@@ -69,6 +95,7 @@ pub(super) fn id_list(value: &HeaderValue<'_>, keep: usize, latest: bool) -> Vec
 }
 
 pub(super) fn header_facts(message: &Message<'_>) -> HeaderFacts {
+    let names = &*NAMES;
     let content_type = message.content_type();
     let delivery_status_report = content_type.is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case("multipart")
@@ -80,7 +107,7 @@ pub(super) fn header_facts(message: &Message<'_>) -> HeaderFacts {
                 .is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
     });
     let null_return_path = message
-        .header_raw("Return-Path")
+        .header_raw(names.return_path.clone())
         .is_some_and(|r| r.trim() == "<>" || r.trim().is_empty());
     let in_reply_to = id_list(message.in_reply_to(), MAX_THREAD_IDS, false);
     let references = id_list(
@@ -103,14 +130,12 @@ pub(super) fn header_facts(message: &Message<'_>) -> HeaderFacts {
         subject: message.subject().map(str::to_string),
         from_address: first_from.and_then(|a| a.address()).map(str::to_string),
         from_name: first_from.and_then(|a| a.name()).map(str::to_string),
-        auto_submitted: header_text(message, "Auto-Submitted"),
-        x_autoreply: message.header_raw("X-Autoreply").is_some(),
-        x_autorespond: message.header_raw("X-Autorespond").is_some(),
-        precedence: header_text(message, "Precedence"),
-        exchange_rules_loop: message
-            .header_raw("X-MS-Exchange-Inbox-Rules-Loop")
-            .is_some(),
-        list_id: message.header_raw("List-Id").is_some(),
+        auto_submitted: header_text(message, &names.auto_submitted),
+        x_autoreply: message.header_raw(names.x_autoreply.clone()).is_some(),
+        x_autorespond: message.header_raw(names.x_autorespond.clone()).is_some(),
+        precedence: header_text(message, &names.precedence),
+        exchange_rules_loop: message.header_raw(names.rules_loop.clone()).is_some(),
+        list_id: message.header_raw(names.list_id.clone()).is_some(),
         delivery_status_report,
         null_return_path,
         in_reply_to,
