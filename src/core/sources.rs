@@ -165,6 +165,31 @@ pub fn read_forms(
     Some((read, forms[winner].0.clone()))
 }
 
+/// A Yes that one rendering of the message's own text leaves out (its
+/// plain text beside its HTML, Outlook's view beside the others'): whoever
+/// reads that rendering sees no consent, so the Yes is no Yes, and the
+/// referrer is asked, as for renderings that disagree.
+pub fn consent_unseen_in_a_rendering(read: &mut ReadReferral) {
+    if read.referral.consent != Some(true) {
+        return;
+    }
+    read.referral.consent = None;
+    read.missing.retain(|f| *f != Field::Consent);
+    if !read.invalid.contains(&Field::Consent) {
+        read.invalid.push(Field::Consent);
+        read.invalid.sort();
+    }
+    if !read.conflicts.contains(&Field::Consent) {
+        read.conflicts.push(Field::Consent);
+    }
+    if !read.conflicting_forms.contains(&FormSource::Body) {
+        read.conflicting_forms.insert(0, FormSource::Body);
+    }
+    if read.outcome == Outcome::Complete {
+        read.outcome = Outcome::Incomplete;
+    }
+}
+
 /// How a reader is told which forms disagree: `the email and its
 /// attached form`, `the attached forms`.
 pub fn describe_conflicting(forms: &[FormSource]) -> &'static str {

@@ -468,11 +468,22 @@ fn analyse_unchecked(
         let mut body_forms: Vec<&FormReading> =
             body_form.or(cover_note.as_ref()).into_iter().collect();
         let own_form_read = own_reading.as_ref().is_some_and(is_form);
+        // A consent one rendering of the text gives and another leaves
+        // out altogether (a Yes only in the plain text Outlook never
+        // shows, or only inside Outlook's conditional comments).
+        let mut consent_not_everywhere = false;
         if body_form.is_some() && !own_form_read {
             // The text's other renderings of the form (its plain text
             // and its HTML, the HTML as Outlook shows it): one that
             // answers differently is no rendering to choose from.
-            body_forms.extend(renderings[..own_renderings].iter().filter(|r| is_form(r)));
+            let forms_rendered: Vec<&FormReading> = renderings[..own_renderings]
+                .iter()
+                .filter(|r| is_form(r))
+                .collect();
+            let gives = |r: &&FormReading| r.values.contains_key(&Field::Consent);
+            consent_not_everywhere =
+                forms_rendered.iter().any(gives) && !forms_rendered.iter().all(gives);
+            body_forms.extend(forms_rendered);
         }
         if !quotes_gateway {
             // What the sender wrote above a forwarded form.
@@ -495,7 +506,12 @@ fn analyse_unchecked(
             )
             .collect();
         match read_forms(&forms, &reading_context) {
-            Some((read, source)) => (Some(read), Some(source)),
+            Some((mut read, source)) => {
+                if consent_not_everywhere {
+                    crate::core::sources::consent_unseen_in_a_rendering(&mut read);
+                }
+                (Some(read), Some(source))
+            }
             None => (None, None),
         }
     } else {

@@ -463,3 +463,32 @@ fn a_forwarders_consent_of_no_above_a_forwarded_yes_is_asked_again() {
     );
     assert!(referral.conflicts.is_empty(), "{referral:?}");
 }
+
+#[test]
+fn a_yes_one_rendering_of_the_text_leaves_out_is_asked_again() {
+    // Only inside Outlook's conditional comments: other programs show no
+    // consent at all.
+    let html: String = form_with_consent("")
+        .lines()
+        .map(|l| format!("<p>{l}</p>"))
+        .collect::<String>()
+        + "<!--[if mso]><p>Consent to referral: Yes</p><![endif]-->";
+    let raw = format!("{HEAD}Content-Type: text/html\r\n\r\n{html}\r\n");
+    let referral = analysed(raw.as_bytes()).referral.expect("a referral");
+    assert_eq!(referral.referral.consent, None, "{referral:?}");
+    assert_eq!(referral.conflicts, vec![Field::Consent]);
+    // Only in the plain text, which Outlook does not show beside the HTML.
+    let html: String = form_with_consent("")
+        .lines()
+        .map(|l| format!("<p>{l}</p>"))
+        .collect();
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/alternative; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n\
+         --b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--b--\r\n",
+        form_with_consent("Consent to referral: Yes\r\n")
+    );
+    let referral = analysed(raw.as_bytes()).referral.expect("a referral");
+    assert_eq!(referral.referral.consent, None, "{referral:?}");
+    assert_eq!(referral.outcome, crate::core::referral::Outcome::Incomplete);
+}
