@@ -549,8 +549,9 @@ impl Store {
                 },
             });
         }
-        let closed: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT kind, detail FROM events WHERE case_id = $1 AND kind IN ($2, $3) \
+        // The event that closed it keeps the status it had.
+        let closed: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT detail FROM events WHERE case_id = $1 AND kind IN ($2, $3) \
              ORDER BY id DESC LIMIT 1",
         )
         .bind(case_id)
@@ -559,7 +560,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let detail: serde_json::Value = closed
-            .and_then(|(_, d)| d)
+            .flatten()
             .and_then(|d| serde_json::from_str(&d).ok())
             .unwrap_or_default();
         // Closed before the status it had was kept: open, as most are.
