@@ -248,6 +248,22 @@ pub fn read_form(text: &str) -> FormReading {
             .or(under_options.as_deref())
             .unwrap_or(found.value);
         let mut value = answer(kind, raw);
+        // `Full name: Full name: Daniel Marsh` (the label typed again, or
+        // pasted with its answer): the answer is what follows the second.
+        if let Some(again) = split_label(&value)
+            .filter(|again| again.label == found.label && !again.value.trim().is_empty())
+        {
+            value = answer(kind, again.value);
+        }
+        // `Surname: Q3. Marsh`: a question number is never part of a
+        // one-line answer (an initial, `A. Patel`, is kept).
+        if matches!(kind, ValueKind::Line | ValueKind::Identifier)
+            && marker_number(&value).is_some()
+        {
+            if let Some(at) = marker_len(&value).filter(|&at| at < value.len()) {
+                value = value[at..].trim().to_string();
+            }
+        }
         // `1.<TAB>Full name:` with the answer on the line below: Word's
         // numbering pasted as text, a line rather than a table row.
         let numbered_line = found.from_table

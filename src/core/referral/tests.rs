@@ -830,3 +830,17 @@ fn a_name_below_the_forms_own_name_labels_is_never_the_persons() {
     );
     assert_eq!(r.referral.full_name.as_deref(), Some("Daniel Whitmore"));
 }
+
+#[test]
+fn a_label_typed_again_or_a_question_number_is_no_part_of_the_answer() {
+    let r = read(&COMPLETE.replace(
+        "Full name: Sam Example",
+        "Full name: Full name: Sam Example",
+    ));
+    assert_eq!(r.referral.full_name.as_deref(), Some("Sam Example"));
+    let r = read(&COMPLETE.replace(
+        "Full name: Sam Example",
+        "Q1. First name(s): Sam\nQ2. Surname: Q3. Example",
+    ));
+    assert_eq!(r.referral.full_name.as_deref(), Some("Sam Example"));
+}
