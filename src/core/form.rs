@@ -409,8 +409,15 @@ pub fn read_form(text: &str) -> FormReading {
                     break;
                 }
                 let more = clean_value(next);
+                // The same question under its other name, straight under
+                // (`Risk to others: Low` over `MAPPA level: 1`): a second
+                // answer, kept as when a blank line parts them.
+                let other_name = label_at(i).filter(|l| {
+                    l.label == found.label
+                        && Label::name_written(l.written) != Label::name_written(found.written)
+                });
                 if !more.is_empty() {
-                    value.push(' ');
+                    value.push_str(if other_name.is_some() { "; " } else { " " });
                     value.push_str(&more);
                 }
                 i += 1;

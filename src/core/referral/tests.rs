@@ -844,3 +844,12 @@ fn a_label_typed_again_or_a_question_number_is_no_part_of_the_answer() {
     ));
     assert_eq!(r.referral.full_name.as_deref(), Some("Sam Example"));
 }
+
+#[test]
+fn risk_and_mappa_level_on_lines_one_under_the_other_are_two_answers() {
+    let r = read(&format!("{COMPLETE}Risk to others: Low\nMAPPA level: 1\n"));
+    assert_eq!(
+        r.referral.risk_to_others.as_deref(),
+        Some("Low; MAPPA level: 1")
+    );
+}
