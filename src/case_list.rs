@@ -224,7 +224,6 @@ mod tests {
             follow_ups: "[]".to_string(),
             follow_up_on: None,
             revision: 0,
-            incomplete: false,
         }
     }
 

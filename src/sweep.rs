@@ -286,12 +286,6 @@ pub fn open_deadlines<'a>(
                 .protocol
                 .open_deadlines(&case.facts, &case.progress, calendar, today)
                 .into_iter()
-                // An incomplete referral owes the council nothing yet: its
-                // dates would move when it is complete, and nobody is
-                // chased for them; what the referring side owes stands.
-                .filter(|open| {
-                    !case.incomplete || open.rule.owed_by == crate::core::protocol::Owner::Referrer
-                })
                 .map(move |open| OpenDeadline {
                     case,
                     rule: open.rule,

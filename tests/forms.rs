@@ -378,20 +378,6 @@ async fn an_incomplete_referral_owes_the_council_nothing_until_it_is_complete() 
     for purpose in ["reminder", "chase", "escalation"] {
         assert!(w.rows(purpose).await.is_empty(), "{purpose} sent");
     }
-    // Nor does what officers read (`due`, `case`, the web view) show the
-    // council a date it owes: it would move at completion.
-    let shown = w
-        .store
-        .shown_deadline_cases(None)
-        .await
-        .expect("shown cases");
-    let listed = dtr_gateway::sweep::open_deadlines(&w.config, &shown, day(2026, 11, 24));
-    assert!(
-        listed
-            .iter()
-            .all(|d| d.case.reference != reference || d.rule.id != "lead_officer"),
-        "an incomplete referral showed the council's deadline"
-    );
     // Completed on Monday 14 December: the council's clock starts then.
     let raw = reply(
         &asked,

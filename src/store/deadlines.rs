@@ -38,9 +38,6 @@ pub struct DeadlineCase {
     /// The case's revision when read: a day worked out from this reading is
     /// stored only if nothing changed the case since.
     pub revision: i64,
-    /// Still waiting for what its referral lacks: the council owes nothing
-    /// yet (its clock starts when the referral is complete).
-    pub incomplete: bool,
 }
 
 /// The next day a case could owe a follow-up, as worked out from the case
@@ -80,7 +77,7 @@ pub struct FollowUp {
 const DEADLINE_COLUMNS: &str = "id, reference, authority, referral_type, custody_status, \
     received_at, acknowledged_at, lead_named_at, responded_at, expected_release_date, \
     paused_until, met_by_hand, referrer_email, case_lead_email, follow_ups, follow_up_on, revision, \
-    evidence, application_on, information_requested_at, status";
+    evidence, application_on, information_requested_at";
 
 /// `follow_up_on` for a case that no follow-up can come to as things stand.
 const NEVER: &str = "9999-12-31";
@@ -709,7 +706,6 @@ fn deadline_case(r: &DbRow) -> DeadlineCase {
         follow_ups: r.get("follow_ups"),
         follow_up_on: r.get("follow_up_on"),
         revision: r.get("revision"),
-        incomplete: r.get::<&str, _>("status") == CaseStatus::Incomplete.as_str(),
     }
 }
 
