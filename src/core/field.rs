@@ -257,6 +257,8 @@ const SMALL_WORDS: [&str; 8] = ["of", "or", "to", "at", "for", "the", "and", "s"
 pub enum NamePart {
     /// First name(s), forename(s), given name.
     Given,
+    /// Middle name(s), between the two when joined.
+    Middle,
     /// Surname, last name, family name.
     Family,
 }
@@ -275,6 +277,7 @@ impl NamePart {
                 "Given name",
                 "Given names",
             ],
+            NamePart::Middle => &["Middle name", "Middle names"],
             NamePart::Family => &["Surname", "Last name", "Family name"],
         }
     }
@@ -515,7 +518,7 @@ static LABEL_INDEX: std::sync::LazyLock<Vec<(String, Label)>> = std::sync::LazyL
             index.push((normalise_label(label), Label::Field(field)));
         }
     }
-    for part in [NamePart::Given, NamePart::Family] {
+    for part in [NamePart::Given, NamePart::Middle, NamePart::Family] {
         for label in part.labels() {
             index.push((normalise_label(label), Label::NamePart(part)));
         }

@@ -466,9 +466,15 @@ pub fn read_form(text: &str) -> FormReading {
                 Some(_) => {}
             },
             Label::NamePart(part) => {
+                let before = names.joined();
                 names.set(part, value);
                 if let Some(full) = names.joined() {
-                    reading.values.entry(Field::FullName).or_insert(full);
+                    // A middle name after the two it goes between joins
+                    // the name they made; a full name given is kept.
+                    let held = reading.values.get(&Field::FullName);
+                    if held.is_none() || held == before.as_ref() {
+                        reading.values.insert(Field::FullName, full);
+                    }
                 }
             }
         }
@@ -950,6 +956,7 @@ fn wide_gap(text: &str) -> Option<usize> {
 #[derive(Default)]
 struct SplitName {
     given: Option<String>,
+    middle: Option<String>,
     family: Option<String>,
 }
 
@@ -957,18 +964,20 @@ impl SplitName {
     fn set(&mut self, part: NamePart, value: String) {
         let slot = match part {
             NamePart::Given => &mut self.given,
+            NamePart::Middle => &mut self.middle,
             NamePart::Family => &mut self.family,
         };
         slot.get_or_insert(value);
     }
 
-    /// `Given Family`, as the contract joins them.
+    /// `Given Middle Family`, as the contract joins them (a middle name
+    /// only between the two).
     fn joined(&self) -> Option<String> {
-        Some(format!(
-            "{} {}",
-            self.given.as_ref()?,
-            self.family.as_ref()?
-        ))
+        let (given, family) = (self.given.as_ref()?, self.family.as_ref()?);
+        Some(match &self.middle {
+            Some(middle) => format!("{given} {middle} {family}"),
+            None => format!("{given} {family}"),
+        })
     }
 }
 

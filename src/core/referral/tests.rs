@@ -853,3 +853,18 @@ fn risk_and_mappa_level_on_lines_one_under_the_other_are_two_answers() {
         Some("Low; MAPPA level: 1")
     );
 }
+
+#[test]
+fn a_middle_name_asked_apart_joins_the_name_between_the_two() {
+    for parts in [
+        "First name(s): Daniel\nMiddle name(s): James\nSurname: Whitmore",
+        "First name(s): Daniel\nSurname: Whitmore\nMiddle name: James",
+    ] {
+        let r = read(&COMPLETE.replace("Full name: Sam Example", parts));
+        assert_eq!(
+            r.referral.full_name.as_deref(),
+            Some("Daniel James Whitmore"),
+            "{parts}"
+        );
+    }
+}
