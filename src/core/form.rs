@@ -416,8 +416,18 @@ pub fn read_form(text: &str) -> FormReading {
                     l.label == found.label
                         && Label::name_written(l.written) != Label::name_written(found.written)
                 });
+                // Items of a list (`- Tenancy ended`, `- Family refuse`)
+                // stay apart as they were.
+                let item = starts_with_marker(next)
+                    && next
+                        .trim_start()
+                        .starts_with(['•', '·', '◦', '▪', '‣', '-', '\u{2013}', '*']);
                 if !more.is_empty() {
-                    value.push_str(if other_name.is_some() { "; " } else { " " });
+                    value.push_str(if other_name.is_some() || item {
+                        "; "
+                    } else {
+                        " "
+                    });
                     value.push_str(&more);
                 }
                 i += 1;

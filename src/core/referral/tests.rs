@@ -868,3 +868,15 @@ fn a_middle_name_asked_apart_joins_the_name_between_the_two() {
         );
     }
 }
+
+#[test]
+fn a_list_in_a_free_text_answer_keeps_its_items_apart() {
+    let r = read(&COMPLETE.replace(
+        "Reason at risk of homelessness: No address on release\n",
+        "Reason at risk of homelessness:\n- Tenancy ended during sentence\n- Family refuse to house him\n",
+    ));
+    assert_eq!(
+        r.referral.homelessness_reason.as_deref(),
+        Some("Tenancy ended during sentence; Family refuse to house him")
+    );
+}
