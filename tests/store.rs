@@ -291,8 +291,26 @@ async fn references_are_gap_free_and_unique_under_concurrent_intake(db: TestDb) 
     assert_eq!(refs, expected);
 }
 
+/// The council's confirmation that the person withdrew their consent,
+/// recorded on `reference`; `refused` when consent had never been given.
+async fn withdrawal_confirmed(store: &Store, config: &Config, reference: &str, refused: bool) {
+    store
+        .record_by_hand(
+            reference,
+            &[dtr_gateway::core::plan::CaseChange::ConsentWithdrawn {
+                by: "the referrer wrote it and the council confirmed it".into(),
+                at: at(),
+                refused,
+                notice: None,
+            }],
+            &[],
+            &config.outgoing,
+        )
+        .await
+        .expect("recorded");
+}
+
 async fn a_referral_refused_on_a_confirmed_withdrawal_keeps_nothing_about_the_person(db: TestDb) {
-    use dtr_gateway::core::plan::CaseChange;
     let (_dir, store, config, _) = store(db).await;
     let unanswered = Person { consent: "", ..SAM };
     let raw = referral(
@@ -303,20 +321,7 @@ async fn a_referral_refused_on_a_confirmed_withdrawal_keeps_nothing_about_the_pe
     );
     let recorded = put(&store, &config, &raw).await;
     let reference = recorded.case.expect("case").to_string();
-    store
-        .record_by_hand(
-            &reference,
-            &[CaseChange::ConsentWithdrawn {
-                by: "the referrer wrote it and the council confirmed it".into(),
-                at: at(),
-                refused: true,
-                notice: None,
-            }],
-            &[],
-            &config.outgoing,
-        )
-        .await
-        .expect("recorded");
+    withdrawal_confirmed(&store, &config, &reference, true).await;
     let case = store.case(&reference).await.expect("case");
     assert_eq!(case.summary.status.as_str(), "refused");
     let contacts = store
@@ -330,7 +335,6 @@ async fn a_referral_refused_on_a_confirmed_withdrawal_keeps_nothing_about_the_pe
 }
 
 async fn a_case_closed_on_a_withdrawal_is_reopened_as_it_was(db: TestDb) {
-    use dtr_gateway::core::plan::CaseChange;
     let (_dir, store, config, _) = store(db).await;
     let raw = referral(Some("ro@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "");
     let reference = put(&store, &config, &raw)
@@ -338,20 +342,7 @@ async fn a_case_closed_on_a_withdrawal_is_reopened_as_it_was(db: TestDb) {
         .case
         .expect("case")
         .to_string();
-    store
-        .record_by_hand(
-            &reference,
-            &[CaseChange::ConsentWithdrawn {
-                by: "the referrer wrote it and the council confirmed it".into(),
-                at: at(),
-                refused: false,
-                notice: None,
-            }],
-            &[],
-            &config.outgoing,
-        )
-        .await
-        .expect("recorded");
+    withdrawal_confirmed(&store, &config, &reference, false).await;
     let case = store.case(&reference).await.expect("case");
     assert_eq!(case.summary.status.as_str(), "closed");
     let reopened = store.reopen_case(&reference).await.expect("reopened");
