@@ -250,7 +250,13 @@ pub fn read_form(text: &str) -> FormReading {
         let mut value = answer(kind, raw);
         // `Full name: Full name: Daniel Marsh` (the label typed again, or
         // pasted with its answer): the answer is what follows the second.
-        if let Some(again) = split_label(&value)
+        // Looked for only where the value holds a colon, as a label typed
+        // again does: most answers hold none, and the label search is not
+        // asked of each.
+        if let Some(again) = value
+            .contains(':')
+            .then(|| split_label(&value))
+            .flatten()
             .filter(|again| again.label == found.label && !again.value.trim().is_empty())
         {
             value = answer(kind, again.value);
@@ -273,13 +279,14 @@ pub fn read_form(text: &str) -> FormReading {
             && !line.contains(VALUE_CELL_SEPARATOR);
         // The options on the label's line, the marks on the next under
         // the ones they answer (`Consent:  Yes     No` over `        X`).
-        let marked_below = (!found.from_table)
-            .then(|| {
-                let at = (found.value.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
-                let value_at = line.get(..at)?.chars().count();
-                marks_below_options(kind, found.value, value_at, line, lines.get(i)?)
-            })
-            .flatten();
+        let marked_below = (!found.from_table
+            && matches!(kind, ValueKind::Boolean | ValueKind::Choice))
+        .then(|| {
+            let at = (found.value.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+            let value_at = line.get(..at)?.chars().count();
+            marks_below_options(kind, found.value, value_at, line, lines.get(i)?)
+        })
+        .flatten();
         if let Some(boxes) = &marked_below {
             value = answer(kind, boxes);
             i += 1;
