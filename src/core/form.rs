@@ -854,16 +854,29 @@ fn takes_back(line: &str) -> bool {
                     | ["changed", "his" | "her" | "their"]
                     | [
                         "not",
-                        "any" | "anymore" | "consent" | "consenting" | "given" | "want"
+                        "any"
+                            | "anymore"
+                            | "consent"
+                            | "consenting"
+                            | "consented"
+                            | "given"
+                            | "give"
+                            | "gave"
+                            | "want"
                     ]
                     | ["now", "no"]
                     | ["says" | "said", "no"]
                     | ["doesnt" | "dont", "consent" | "want"]
             )
         })
-        || words
-            .windows(3)
-            .any(|three| matches!(three, ["not", "been", "given" | "obtained"]))
+        || words.windows(3).any(|three| {
+            matches!(
+                three,
+                ["not", "been", "given" | "obtained"]
+                    | ["consent", "not", "obtained" | "given" | "signed" | "yet"]
+                    | ["not", "yet", "signed" | "consented" | "given" | "agreed"]
+            )
+        })
 }
 
 /// A denial of consent further from the word than [`takes_back`] looks,

@@ -436,6 +436,10 @@ mod tests {
             "Please find the form attached.\n\nKind regards\nJo\n\nPS Consent to referral: No\n",
             "Please find the form attached.\nPS Consent to referral: No\n",
             "Please find attached. PS he has withdrawn his consent this morning.\n",
+            "Please find attached. He does not give his consent.\n",
+            "Please find attached. He has not consented.\n",
+            "Please find attached. Consent not obtained.\n",
+            "Please note he has not yet signed the consent form.\n",
         ] {
             let (read, _) = both(cover, FULL);
             assert_eq!(read.referral.consent, None, "{cover}");
