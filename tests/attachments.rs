@@ -1448,3 +1448,32 @@ async fn a_form_judged_out_of_sight_is_never_told_it_came_back_empty() {
     assert!(w.rows("blank_form").await.is_empty());
     assert_eq!(w.rows("quarantine_notice").await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_document_that_could_not_be_read_beside_the_form_is_named_in_the_councils_notice() {
+    let w = world().await;
+    // A form read from the Word document, and an updated PDF beside it
+    // that is damaged: what it says only a person opening the mail sees.
+    let raw = with_attachments(
+        "unread-beside-1@justice.gov.uk",
+        "Duty to refer",
+        "Please find attached.\r\n\r\nKind regards\r\nJo",
+        &[
+            ("DTR referral - S Testperson.docx", DOCX, word_form()),
+            (
+                "DTR referral (updated).pdf",
+                "application/pdf",
+                b"%PDF-1.7 damaged".to_vec(),
+            ),
+        ],
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let notices = notices_of(&w, &reference).await;
+    assert!(
+        notices.iter().any(|n| n.contains("could not read")
+            && n.contains("DTR referral (updated).pdf")
+            && n.contains("Open the mail")),
+        "{notices:?}"
+    );
+}

@@ -755,13 +755,45 @@ pub(super) fn referral(
     };
     plan.mails.extend(reply);
     let mut notice_context = context;
+    let mut notes = Vec::new();
     if let Verdict::NotAuthenticated { reason, .. } = s.verdict {
         // Tracked all the same (a referral is never lost), but the council
         // should not take the sender's word for it.
-        notice_context["notes"] = json!([format!(
+        notes.push(format!(
             "The receiving mail server could not confirm who sent this referral ({reason}). \
              Confirm it with the referring agency before acting on it or sharing anything."
-        )]);
+        ));
+    }
+    // A document beside the form that could not be read (a scan, a second
+    // form, a damaged file) may say what the form does not: a person opens
+    // the mail to see.
+    let unread: Vec<String> = analysis
+        .attachments
+        .iter()
+        .filter_map(|a| {
+            let why = a.unread.as_ref()?;
+            Some(match &a.name {
+                Some(name) => {
+                    let name: String = name
+                        .chars()
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .take(120)
+                        .collect();
+                    format!("\"{name}\" ({why})")
+                }
+                None => format!("an attachment without a name ({why})"),
+            })
+        })
+        .collect();
+    if !unread.is_empty() {
+        notes.push(format!(
+            "The mail also carries what the gateway could not read: {}. Open the mail to see \
+             what it says before acting on the referral.",
+            unread.join("; ")
+        ));
+    }
+    if !notes.is_empty() {
+        notice_context["notes"] = json!(notes);
     }
     if let Some(first) = first {
         notice_context["further"] = json!({
