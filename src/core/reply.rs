@@ -301,8 +301,9 @@ pub fn read_answer(text: &str) -> AnswerReading {
     reading.withdrawal_taken_back =
         reading.withdrawal.is_none() && super::withdrawal::takes_withdrawal_back(own);
     reading.gives_consent = reading.withdrawal.is_none() && gives_consent(own, reading.affirms);
-    reading.says_yes =
-        reading.withdrawal.is_none() && reading.affirms && !denies_consent(&own_words(own));
+    reading.says_yes = reading.withdrawal.is_none()
+        && reading.affirms
+        && !doubts_a_yes(&super::withdrawal::words_above_signature(own));
     if lead.name.is_none() && lead.email.is_none() {
         // `Sarah Jones (sarah.jones@…) is the lead officer for this case.`
         if let Some(named) = own.iter().find_map(|l| lead_in_sentence(l)) {
@@ -410,11 +411,11 @@ fn is_quote_marker_only(line: &str) -> bool {
 /// `Yes, he has consented to the referral`, `Consent given verbally`:
 /// consent in words, with nothing that takes it back.
 fn gives_consent(own: &[&str], affirms: bool) -> bool {
-    let text = own_words(own);
+    let text = super::withdrawal::words_above_signature(own);
     if !text.contains("consent") && !text.contains("agree") {
         return false;
     }
-    let denies = denies_consent(&text);
+    let denies = doubts_a_yes(&text);
     // `He has now consented`, `He consents.`, `He has agreed to the
     // referral`.
     let words: Vec<&str> = text
@@ -456,16 +457,8 @@ fn gives_consent(own: &[&str], affirms: bool) -> bool {
     says && !denies
 }
 
-/// The answer's own lines, above its signature, as one lower-case text.
-fn own_words(own: &[&str]) -> String {
-    own[..super::withdrawal::signature_at(own)]
-        .join(" ")
-        .to_lowercase()
-        .replace('’', "'")
-}
-
 /// Words that deny, ask or take back a consent.
-fn denies_consent(text: &str) -> bool {
+fn doubts_a_yes(text: &str) -> bool {
     let spaced = format!(" {text} ");
     [
         " not ",

@@ -189,11 +189,17 @@ pub fn takes_withdrawal_back(own: &[&str]) -> bool {
         "still consents",
         "re-consented",
     ];
-    let text = own[..signature_at(own)]
+    let text = words_above_signature(own);
+    SAYINGS.iter().any(|s| text.contains(s))
+}
+
+/// The answer's own lines above its signature, as one lower-case text
+/// with its apostrophes made plain.
+pub fn words_above_signature(own: &[&str]) -> String {
+    own[..signature_at(own)]
         .join(" ")
         .to_lowercase()
-        .replace(['’', '‘'], "'");
-    SAYINGS.iter().any(|s| text.contains(s))
+        .replace(['’', '‘'], "'")
 }
 
 /// One line, without control characters, at most 300 characters.
