@@ -855,6 +855,7 @@ fn template_data(
         "outcome": context.get("outcome").cloned().unwrap_or(Value::Null),
         "missing": list("missing"),
         "invalid": list("invalid"),
+        "several_people": context.get("several_people").cloned().unwrap_or(Value::Bool(false)),
         "fields": fields,
         "blank_form": BLANK_FORM,
         "sender": context.get("sender").cloned().unwrap_or(Value::Null),

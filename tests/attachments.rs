@@ -684,7 +684,67 @@ async fn two_attached_forms_for_two_people_are_asked_about_not_one_dropped() {
             && text.contains("Date of birth (the attached forms give different answers)"),
         "{text}"
     );
+    // Told plainly that each person's referral must come apart: not left
+    // to work out from two names said to disagree.
+    assert!(
+        text.contains("Your message carried referral forms for more than one person")
+            && text.contains("please send each form separately"),
+        "{text}"
+    );
+    let notice = w
+        .rows("notice")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the notice");
+    assert!(
+        one_line(&w.text_of(&notice))
+            .contains("The message carried referral forms for more than one person"),
+        "{}",
+        w.text_of(&notice)
+    );
     assert!(w.rows("acknowledgement").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_form_and_its_copy_with_a_typing_error_are_not_two_people() {
+    let w = world().await;
+    // The same person, the date of birth typed differently in the copy.
+    let rows: Vec<Vec<String>> = [
+        ("Referral type", "Duty to Refer"),
+        ("Full name", "Samuel Testperson"),
+        ("Date of birth", "02/03/1991"),
+        ("Custody status", "community"),
+        ("Consent to referral", "Yes"),
+    ]
+    .iter()
+    .map(|(l, v)| vec![l.to_string(), v.to_string()])
+    .collect();
+    let second =
+        docx(&(word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows))).expect("docx");
+    let raw = with_attachments(
+        "one-person-typo-1@justice.gov.uk",
+        "Duty to refer",
+        "Please find attached the referral, and a copy.",
+        &[
+            ("DTR referral.docx", DOCX, word_form()),
+            ("DTR referral copy.docx", DOCX, second),
+        ],
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let asked = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the incomplete mail");
+    let text = one_line(&w.text_of(&asked));
+    assert!(
+        text.contains("Date of birth (the attached forms give different answers)"),
+        "{text}"
+    );
+    assert!(!text.contains("more than one person"), "{text}");
 }
 
 /// The referrer's answer to the incomplete mail: its subject, threaded

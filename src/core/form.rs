@@ -121,6 +121,11 @@ pub fn read_form(text: &str) -> FormReading {
     // The form asked the person's name under its own label(s): `Full name`,
     // or `First name(s)` and `Surname`, answered or left empty.
     let mut name_asked = false;
+    // The furthest of the form's questions answered or asked so far, in the
+    // form's order.
+    let mut furthest: Option<usize> = None;
+    // The form's questions met so far, answered or not, by `Field as usize`.
+    let mut asked: u64 = 0;
     // Each answered field's label as written where it was first answered.
     // Kept as written: which name it is (`Label::name_written`) is only
     // worked out when a second answer asks.
@@ -144,6 +149,8 @@ pub fn read_form(text: &str) -> FormReading {
             names = SplitName::default();
             in_signature = false;
             outside = false;
+            furthest = None;
+            asked = 0;
             first_written.clear();
             continue;
         }
@@ -209,6 +216,19 @@ pub fn read_form(text: &str) -> FormReading {
         };
         reading.labels += 1;
         let own = found.label.written_as_the_form_s(found.written);
+        // A `Contact phone:` asked again in a signature under the form
+        // (after its referrer's or case lead's questions, and lines of its
+        // own) is the writer's, not the person's.
+        if let Label::Field(field @ (Field::PersonPhone | Field::PersonEmail)) = found.label {
+            let asked_before = asked & (1 << field as usize) != 0;
+            if outside && asked_before && furthest.is_some_and(|seen| seen > field as usize) {
+                continue;
+            }
+        }
+        if let Label::Field(field) = found.label {
+            furthest = furthest.max(Some(field as usize));
+            asked |= 1 << field as usize;
+        }
         if own {
             outside = false;
         }
@@ -266,7 +286,14 @@ pub fn read_form(text: &str) -> FormReading {
         if matches!(kind, ValueKind::Line | ValueKind::Identifier)
             && marker_number(&value).is_some()
         {
-            if let Some(at) = marker_len(&value).filter(|&at| at < value.len()) {
+            // Not `5(a) High Street`: a sub-question's letter marks an
+            // address as often as a question.
+            if let Some(at) = marker_len(&value).filter(|&at| {
+                at < value.len()
+                    && !value[..at]
+                        .bytes()
+                        .any(|b| b.is_ascii_alphabetic() && !matches!(b, b'Q' | b'q'))
+            }) {
                 value = value[at..].trim().to_string();
             }
         }
@@ -456,6 +483,16 @@ pub fn read_form(text: &str) -> FormReading {
                     } else {
                         value
                     };
+                    // `Surname: Marsh` over `Full name: Daniel`.
+                    let value = match (field, &names.given, &names.family) {
+                        (Field::FullName, None, Some(family)) => {
+                            name_completed(&value, NamePart::Family, family).unwrap_or(value)
+                        }
+                        (Field::FullName, Some(given), None) => {
+                            name_completed(&value, NamePart::Given, given).unwrap_or(value)
+                        }
+                        _ => value,
+                    };
                     reading.values.insert(field, value);
                     first_written.insert(field, found.written);
                 }
@@ -484,14 +521,20 @@ pub fn read_form(text: &str) -> FormReading {
             },
             Label::NamePart(part) => {
                 let before = names.joined();
-                names.set(part, value);
+                names.set(part, value.clone());
+                let held = reading.values.get(&Field::FullName);
                 if let Some(full) = names.joined() {
                     // A middle name after the two it goes between joins
                     // the name they made; a full name given is kept.
-                    let held = reading.values.get(&Field::FullName);
                     if held.is_none() || held == before.as_ref() {
                         reading.values.insert(Field::FullName, full);
+                        continue;
                     }
+                }
+                // `Full name: Daniel` over `Surname: Marsh`: one word given
+                // as the full name, the rest under its own label.
+                if let Some(whole) = held.and_then(|held| name_completed(held, part, &value)) {
+                    reading.values.insert(Field::FullName, whole);
                 }
             }
         }
@@ -981,6 +1024,20 @@ fn wide_gap(text: &str) -> Option<usize> {
     None
 }
 
+/// A full name of one word (`Daniel`) and the part of the name a later
+/// label gives (`Surname: Marsh`): the name they make, when the part is
+/// not already the word given.
+fn name_completed(held: &str, part: NamePart, value: &str) -> Option<String> {
+    if held.contains(char::is_whitespace) || held.eq_ignore_ascii_case(value) {
+        return None;
+    }
+    match part {
+        NamePart::Given => Some(format!("{value} {held}")),
+        NamePart::Family => Some(format!("{held} {value}")),
+        NamePart::Middle => None,
+    }
+}
+
 /// A name asked for on two lines (`First name(s)`, `Surname`): the full
 /// name once both are known.
 #[derive(Default)]
@@ -1312,7 +1369,11 @@ fn marker_number(text: &str) -> Option<u32> {
 /// Whether a cell holds nothing but a question number (`1.`, or `1` in a
 /// numbering column) or bullet.
 fn is_marker(cell: &str) -> bool {
-    let bare_number = (1..=3).contains(&cell.len()) && cell.bytes().all(|b| b.is_ascii_digit());
+    // `5`, or `5a` in a numbering column.
+    let digits = cell.trim_end_matches(|c: char| c.is_ascii_lowercase());
+    let bare_number = (1..=3).contains(&digits.len())
+        && cell.len() - digits.len() <= 1
+        && digits.bytes().all(|b| b.is_ascii_digit());
     bare_number || (!cell.is_empty() && marker_len(cell) == Some(cell.len()))
 }
 
@@ -1346,6 +1407,15 @@ fn marker_len(text: &str) -> Option<usize> {
     // `Q3`: a question number that needs no `.` or `)`.
     let q = bytes.get(at).is_some_and(|b| matches!(b, b'Q' | b'q')) && digits(at + 1) > 0;
     let number;
+    let mut sub_closed = false;
+    // A question numbered in its section: `B1.`, `C12)`, `A4a.`, `A4(b)`.
+    if !q
+        && open == 0
+        && bytes.get(at).is_some_and(u8::is_ascii_uppercase)
+        && (1..=2).contains(&digits(at + 1))
+    {
+        at += 1;
+    }
     if q {
         at += 1 + digits(at + 1);
         number = true;
@@ -1362,6 +1432,21 @@ fn marker_len(text: &str) -> Option<usize> {
                 continue;
             }
             break;
+        }
+        // A sub-question: `5a.`, `5a)`, `5(a)`, `5(ii)`.
+        let letter_after = bytes.get(at).is_some_and(u8::is_ascii_lowercase)
+            && matches!(bytes.get(at + 1), Some(b'.' | b')'));
+        if letter_after {
+            at += 1;
+        } else if open == 0 && bytes.get(at) == Some(&b'(') {
+            let inside = bytes[at + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .count();
+            if (1..=4).contains(&inside) && bytes.get(at + 1 + inside) == Some(&b')') {
+                at += inside + 2;
+                sub_closed = true;
+            }
         }
         number = true;
     } else {
@@ -1382,7 +1467,9 @@ fn marker_len(text: &str) -> Option<usize> {
         number = false;
     }
     let close = bytes.get(at).copied();
-    if open == 1 {
+    if sub_closed {
+        // `5(a)` carries its own close.
+    } else if open == 1 {
         if close != Some(b')') {
             return None;
         }
@@ -1448,10 +1535,16 @@ fn answer(kind: ValueKind, raw: &str) -> String {
     if raw.contains(UNREADABLE) {
         return UNREADABLE.to_string();
     }
-    if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
-        return clean_value(raw);
+    let choosing = matches!(kind, ValueKind::Boolean | ValueKind::Choice);
+    let raw = if raw.contains(VALUE_CELL_SEPARATOR) {
+        without_mark_cells(raw, choosing)
+    } else {
+        Cow::Borrowed(raw)
+    };
+    if !choosing {
+        return clean_value(&raw);
     }
-    let raw = after_offered_options(kind, raw);
+    let raw = after_offered_options(kind, &raw);
     match read_ticks(raw) {
         // `[YES / No]`: the one chosen written in capitals, the other not.
         Ticks::NoBoxes if kind == ValueKind::Boolean && offers_yes_and_no(raw) => {
@@ -1470,6 +1563,54 @@ fn answer(kind: ValueKind, raw: &str) -> String {
             _ => clean_value(raw),
         },
     }
+}
+
+/// A written answer's cells without the table's columns of marks beside
+/// it (`Daniel Marsh | ✓`, `Daniel Marsh | 2`: a checked column, the
+/// question's number): a tick or a short number in a cell after the
+/// answer's is no part of a name or an address. A date or a number typed
+/// across cells (`14 | 07 | 1988`) keeps its numbers: only an answer
+/// with letters in its first cell, or a long one, loses them. Of a
+/// `choosing` answer's cells (options and their boxes) only a written
+/// answer followed by nothing but ticks or numbers loses them: an empty
+/// cell there is an empty box (`Yes | ` over `No | X`).
+fn without_mark_cells(raw: &str, choosing: bool) -> Cow<'_, str> {
+    let mut cells = raw.split(VALUE_CELL_SEPARATOR);
+    let first = cells.next().unwrap_or_default();
+    // A number typed across cells (`14 | 07 | 1988`) starts short.
+    let worded = first.chars().any(char::is_alphabetic) || first.trim().len() >= 6;
+    let mark = |cell: &str| {
+        let cell = cell.trim_matches(is_space);
+        let tick = |c: char| matches!(c, '✓' | '✔' | '☑' | '☒' | '√');
+        let number = worded
+            && !cell.is_empty()
+            && cell.len() <= 3
+            && cell
+                .trim_end_matches(['.', ')'])
+                .chars()
+                .all(|c| c.is_ascii_digit());
+        if choosing {
+            return !cell.is_empty() && (cell.chars().all(tick) || number);
+        }
+        number
+            || cell
+                .chars()
+                .all(|c| tick(c) || matches!(c, '✗' | '✘' | '×' | '\u{2610}'))
+    };
+    if choosing
+        && !(first.chars().any(char::is_alphabetic)
+            && !has_boxes(first)
+            && raw.split(VALUE_CELL_SEPARATOR).skip(1).all(mark))
+    {
+        return Cow::Borrowed(raw);
+    }
+    if !raw.split(VALUE_CELL_SEPARATOR).skip(1).any(mark) {
+        return Cow::Borrowed(raw);
+    }
+    let kept: Vec<&str> = std::iter::once(first)
+        .chain(cells.filter(|cell| !mark(cell)))
+        .collect();
+    Cow::Owned(kept.join(" "))
 }
 
 /// Of the two options offered (`[YES / No]`), the one written in

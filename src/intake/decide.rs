@@ -631,6 +631,7 @@ pub(super) fn referral(
             "outcome": outcome.as_str(),
             "missing": labels(missing),
             "invalid": invalid_labels(invalid),
+            "several_people": crate::core::sources::several_people(read),
             "original": original(analysis),
         })
     };

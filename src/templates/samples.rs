@@ -183,6 +183,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "outcome": outcome,
         "missing": ["Date of birth", "Referrer phone"],
         "invalid": ["Expected release date"],
+        "several_people": false,
         "fields": [
             field("Referral type", "Duty to Refer"),
             field("Full name", "Jo Example"),
