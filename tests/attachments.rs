@@ -296,6 +296,56 @@ async fn dynamic_delivery_swapping_in_the_real_attachment_is_read_again() {
     assert_eq!(settled.note, Some(format!("now case {reference}")));
     assert!(placeholder.raw.is_none(), "its bytes go once settled");
     assert!(w.has_event(&reference, "earlier_copy_replaced").await);
+    // Nobody at the council is asked to open a note whose referral is
+    // already a case: its notice, held for this copy, never went.
+    let notices = w.rows("quarantine_notice").await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].sent_at.is_none(), "{:?}", notices[0]);
+    assert!(
+        notices[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains(&format!("read as case {reference}"))),
+        "{:?}",
+        notices[0]
+    );
+}
+
+#[tokio::test]
+async fn a_referral_note_with_nothing_attached_is_told_once_no_copy_came() {
+    let w = world().await;
+    let placeholder = with_attachment(
+        "dynamic-3@justice.gov.uk",
+        "Duty to refer",
+        "Please find attached.",
+        None,
+    );
+    // Come just now: Dynamic Delivery's second copy may be minutes away.
+    let at = chrono::Utc::now();
+    let first = w.put("colchester", &placeholder, at).await;
+    assert!(matches!(first.action, Action::Quarantined(_)), "{first:?}");
+    w.send().await;
+    let notices = w.rows("quarantine_notice").await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].sent_at.is_none(), "held: {:?}", notices[0]);
+    assert_eq!(
+        notices[0].next_attempt_at,
+        at + chrono::Duration::minutes(20)
+    );
+    // Come long ago (the gateway catching up): nothing to wait for, the
+    // council hears of it at once.
+    let old = with_attachment(
+        "dynamic-4@justice.gov.uk",
+        "Duty to refer",
+        "Please find attached.",
+        None,
+    );
+    w.put("colchester", &old, at - chrono::Duration::hours(2))
+        .await;
+    w.send().await;
+    let notices = w.rows("quarantine_notice").await;
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(notices[1].sent_at.is_some(), "{:?}", notices[1]);
 }
 
 #[tokio::test]

@@ -489,6 +489,12 @@ pub(super) fn not_applied(what: impl Into<String>, why: impl Into<String>) -> Ca
 }
 
 /// Mail that is neither a referral nor about a case.
+/// How long after it came the notice of a referral's note with nothing
+/// attached waits for a copy of it with its attachment (Defender's Dynamic
+/// Delivery sends that within minutes of the first; mail read long after
+/// it came waits for nothing).
+pub const AWAITING_A_LATER_COPY: chrono::Duration = chrono::Duration::minutes(20);
+
 pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
     let allowed = analysis
         .from
@@ -517,7 +523,13 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
             return unreadable(analysis, s, NO_FORM_IN_DOCUMENT.to_string());
         }
         if analysis.subject.as_deref().is_some_and(speaks_of_referral) {
-            return unreadable(analysis, s, NO_FORM_FOUND.to_string());
+            // A referral's note with nothing attached may be Dynamic
+            // Delivery's first copy: its notice waits for the real one.
+            let mut plan = unreadable(analysis, s, NO_FORM_FOUND.to_string());
+            for mail in &mut plan.mails {
+                mail.held_until = Some(s.received_at + AWAITING_A_LATER_COPY);
+            }
+            return plan;
         }
     }
     let mut plan = Plan::only(Disposition::RecordOnly);
@@ -536,6 +548,7 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
                 unlimited: Vec::new(),
                 step: None,
                 thread_under: None,
+                held_until: None,
             });
         }
     }
@@ -659,6 +672,7 @@ pub(super) fn referral(
             unlimited: Vec::new(),
             step: None,
             thread_under: None,
+            held_until: None,
         }));
         return plan;
     }
@@ -741,6 +755,7 @@ pub(super) fn referral(
                 unlimited: Vec::new(),
                 step: None,
                 thread_under: None,
+                held_until: None,
             }
         }),
         _ => referrer.clone().map(|to| OutgoingMail {
@@ -752,6 +767,7 @@ pub(super) fn referral(
             unlimited: Vec::new(),
             step: None,
             thread_under: None,
+            held_until: None,
         }),
     };
     plan.mails.extend(reply);
@@ -1029,6 +1045,7 @@ pub(super) fn complete_case(
             unlimited: Vec::new(),
             step: None,
             thread_under: None,
+            held_until: None,
         },
         _ => OutgoingMail {
             purpose: Purpose::Incomplete,
@@ -1039,6 +1056,7 @@ pub(super) fn complete_case(
             unlimited: Vec::new(),
             step: None,
             thread_under: None,
+            held_until: None,
         },
     });
     plan
