@@ -856,6 +856,7 @@ fn template_data(
         "missing": list("missing"),
         "invalid": list("invalid"),
         "several_people": context.get("several_people").cloned().unwrap_or(Value::Bool(false)),
+        "unread_documents": list("unread_documents"),
         "fields": fields,
         "blank_form": BLANK_FORM,
         "sender": context.get("sender").cloned().unwrap_or(Value::Null),

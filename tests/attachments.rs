@@ -1586,4 +1586,32 @@ async fn a_document_that_could_not_be_read_beside_the_form_is_named_in_the_counc
             && n.contains("Open the mail")),
         "{notices:?}"
     );
+    // The referrer, who can send it again, is told too.
+    let acknowledged = w.rows("acknowledgement").await;
+    let told = one_line(&w.text_of(&acknowledged[0]));
+    assert!(
+        told.contains("We could not read \"DTR referral (updated).pdf\" (")
+            && told.contains("has not been recorded"),
+        "{told}"
+    );
+    // And the case says so to whoever opens it later, not only the notice.
+    let view = view_of(&w, &reference).await;
+    let not_read = header(&view, "Not read").unwrap_or_default();
+    assert!(
+        not_read.starts_with("the attachment \"DTR referral (updated).pdf\" (")
+            && not_read.ends_with("open the mail to see what it says"),
+        "{:?}",
+        view.header
+    );
+    // A form read alone says nothing of documents not read.
+    let w = world().await;
+    let alone = with_attachment(
+        "unread-beside-2@justice.gov.uk",
+        "Duty to refer",
+        "Please find attached.",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &alone, uk(2026, 11, 24, 10, 0)).await;
+    let view = view_of(&w, &reference).await;
+    assert_eq!(header(&view, "Not read"), None, "{:?}", view.header);
 }

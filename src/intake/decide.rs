@@ -555,6 +555,15 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
     plan
 }
 
+/// An attachment's name as a line of text may show it: no control
+/// characters, at most 120 characters.
+fn printable_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(120)
+        .collect()
+}
+
 /// Where a referral's form was read (`attachment:NAME`) and which forms
 /// disagreed, for the officer reading the case; null when it was the
 /// email's own text and nothing disagreed.
@@ -563,10 +572,21 @@ fn form_read(analysis: &Analysis, read: &ReadReferral) -> serde_json::Value {
         analysis.form_source,
         Some(crate::core::sources::FormSource::Attachment(_))
     );
-    if !attached && read.conflicts.is_empty() {
+    // Documents beside the form that could not be read: the officer opens
+    // the mail for them (a scan, a second form, a damaged file).
+    let unread: Vec<serde_json::Value> = analysis
+        .attachments
+        .iter()
+        .filter_map(|a| {
+            let why = a.unread.as_ref()?;
+            Some(json!({ "name": a.name.as_deref().map(printable_name), "why": why }))
+        })
+        .collect();
+    if !attached && read.conflicts.is_empty() && unread.is_empty() {
         return serde_json::Value::Null;
     }
     json!({
+        "unread": unread,
         "form_source": analysis.form_source.as_ref().map(|f| f.describe()),
         "conflicts": read.conflicts.iter().map(|f| f.key()).collect::<Vec<_>>(),
         "conflicting_forms": read
@@ -639,8 +659,23 @@ pub(super) fn referral(
             })
             .collect()
     };
+    // A document beside the form that could not be read (a scan, a second
+    // form, a damaged file) may say what the form does not: a person opens
+    // the mail to see.
+    let unread: Vec<String> = analysis
+        .attachments
+        .iter()
+        .filter_map(|a| {
+            let why = a.unread.as_ref()?;
+            Some(match &a.name {
+                Some(name) => format!("\"{}\" ({why})", printable_name(name)),
+                None => format!("an attachment without a name ({why})"),
+            })
+        })
+        .collect();
     let context = |outcome: Outcome, missing: &[Field], invalid: &[Field]| {
         json!({
+            "unread_documents": unread,
             "outcome": outcome.as_str(),
             "missing": labels(missing),
             "invalid": invalid_labels(invalid),
@@ -781,27 +816,6 @@ pub(super) fn referral(
              Confirm it with the referring agency before acting on it or sharing anything."
         ));
     }
-    // A document beside the form that could not be read (a scan, a second
-    // form, a damaged file) may say what the form does not: a person opens
-    // the mail to see.
-    let unread: Vec<String> = analysis
-        .attachments
-        .iter()
-        .filter_map(|a| {
-            let why = a.unread.as_ref()?;
-            Some(match &a.name {
-                Some(name) => {
-                    let name: String = name
-                        .chars()
-                        .map(|c| if c.is_control() { ' ' } else { c })
-                        .take(120)
-                        .collect();
-                    format!("\"{name}\" ({why})")
-                }
-                None => format!("an attachment without a name ({why})"),
-            })
-        })
-        .collect();
     if !unread.is_empty() {
         notes.push(format!(
             "The mail also carries what the gateway could not read: {}. Open the mail to see \
