@@ -1106,14 +1106,14 @@ pub(super) async fn withhold(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO events (case_id, at, kind, message_id, detail) VALUES ($1, $2, $3, NULL, $4)",
+        add_event(
+            tx,
+            case_id,
+            now,
+            EventKind::MailWithheld,
+            None,
+            Some(&serde_json::json!({ "purpose": purpose, "outbox": id, "reason": why })),
         )
-        .bind(case_id)
-        .bind(Stamp(now))
-        .bind(EventKind::MailWithheld.as_str())
-        .bind(serde_json::json!({ "purpose": purpose, "outbox": id, "reason": why }).to_string())
-        .execute(&mut *tx)
         .await?;
     }
     Ok(())
