@@ -156,6 +156,9 @@ const MIN_OPACITY: f32 = 0.1;
 pub(super) struct Look {
     /// Hidden text (`w:vanish`, `text:display="none"`).
     pub hidden: Option<bool>,
+    /// Marked as always hidden (`w:specVanish`), which Word means for a
+    /// paragraph mark: on text, whether it shows is not settled.
+    pub always_hidden: Option<bool>,
     pub size: Option<Size>,
     /// The width of its letters, percent of their own (`w:w`,
     /// `style:text-scale`).
@@ -205,6 +208,7 @@ impl Look {
         };
         Look {
             hidden: over.hidden.or(self.hidden),
+            always_hidden: over.always_hidden.or(self.always_hidden),
             size,
             scale: over.scale.or(self.scale),
             spacing: over.spacing.or(self.spacing),

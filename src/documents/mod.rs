@@ -296,6 +296,8 @@ impl Budget {
 #[cfg(test)]
 mod layout_tests;
 #[cfg(test)]
+mod revision_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod unseen_tests;

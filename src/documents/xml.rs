@@ -376,6 +376,21 @@ impl Layout {
         }
     }
 
+    /// The cell just ended is not on the page (a tracked deletion): the
+    /// cells after it stand in its place.
+    pub fn discard_cell(&mut self) {
+        if let Some(table) = self.tables.last_mut() {
+            table.cells.pop();
+        }
+    }
+
+    /// The row ending is not on the page (a tracked deletion): no line.
+    pub fn discard_row(&mut self) {
+        if let Some(table) = self.tables.last_mut() {
+            table.cells.clear();
+        }
+    }
+
     /// A row ends: one `label<TAB>value` line as the HTML rendering writes
     /// it. A row of a table inside a cell is kept until its table ends.
     pub fn end_row(&mut self) {
