@@ -30,8 +30,10 @@
 //! unreadable: between the marks of a move's source
 //! (`w:moveFromRangeStart`/`End`) yet not marked moved, or marked always
 //! hidden (`w:specVanish`, meant for a paragraph mark).
-//! Hidden text and capitals set by styles are toggled, as Word toggles
-//! them (`word_styles::run_look`).
+//! Hidden text, capitals and strike-through set by styles are toggled, as
+//! Word toggles them (`word_styles::run_look`). Text struck through
+//! (`w:strike`, `w:dstrike`) is marked so (`Layout::struck_text`): an option
+//! struck out is not the one chosen (`core::form::read_struck_form`).
 //! The look is the document's defaults, beneath its table's style (with
 //! the style's first row, first column and band parts), beneath its
 //! paragraph's style, beneath its run's, beneath its own; a paragraph,
@@ -386,6 +388,9 @@ fn read_xml(
     // Marked always hidden (`w:specVanish`), and not hidden otherwise:
     // whether it shows is not settled.
     let mut run_unsettled = false;
+    // Struck through (`w:strike`, `w:dstrike`): an option struck out is
+    // not the one chosen.
+    let mut run_struck = false;
     let mut text_fill = TextFill::default();
     // Where the paragraph stands, and the drawings and shapes open
     // (innermost last): text placed off the page is out of sight too.
@@ -456,6 +461,7 @@ fn read_xml(
             look.points(),
             look.capitals(),
             visible && look.always_hidden == Some(true),
+            look.struck(),
         )
     };
     let mut events = 0u32;
@@ -711,7 +717,13 @@ fn read_xml(
                 "rPr" => {
                     in_run_properties = false;
                     if in_run {
-                        (run_hidden, run_points, run_capitals, run_unsettled) = seen(
+                        (
+                            run_hidden,
+                            run_points,
+                            run_capitals,
+                            run_unsettled,
+                            run_struck,
+                        ) = seen(
                             &paragraph_style,
                             Look {
                                 area: paragraph_area,
@@ -768,7 +780,13 @@ fn read_xml(
                     in_run = true;
                     run = Run::default();
                     text_fill = TextFill::default();
-                    (run_hidden, run_points, run_capitals, run_unsettled) = seen(
+                    (
+                        run_hidden,
+                        run_points,
+                        run_capitals,
+                        run_unsettled,
+                        run_struck,
+                    ) = seen(
                         &paragraph_style,
                         Look {
                             area: paragraph_area,
@@ -958,6 +976,7 @@ fn read_xml(
                     in_run = false;
                     run_hidden = false;
                     run_unsettled = false;
+                    run_struck = false;
                 }
                 "anchor" | "inline" | "positionH" | "positionV" | "posOffset"
                     if namespaces.element(e.name()).0 == Some(WORD_DRAWING) =>
@@ -1077,6 +1096,8 @@ fn read_xml(
                 };
                 if squeezed(run.fit, run_points, &text) {
                     layout.unseen_text(&text);
+                } else if run_struck {
+                    layout.struck_text(&text);
                 } else {
                     layout.text(&text);
                 }
@@ -1087,18 +1108,28 @@ fn read_xml(
             }
             Event::CData(t) if in_text && !suppressed => {
                 let stored = t.xml10_content();
-                if run_capitals {
-                    layout.text(&stored.to_uppercase());
+                let text = if run_capitals {
+                    Cow::Owned(stored.to_uppercase())
                 } else {
-                    layout.text(&stored);
+                    stored
+                };
+                if run_struck {
+                    layout.struck_text(&text);
+                } else {
+                    layout.text(&text);
                 }
             }
             Event::GeneralRef(r) if in_text && !suppressed => {
                 if let Some(c) = reference(&r) {
-                    if run_capitals {
-                        c.to_uppercase().for_each(|c| layout.push(c));
+                    let text: String = if run_capitals {
+                        c.to_uppercase().collect()
                     } else {
-                        layout.push(c);
+                        c.to_string()
+                    };
+                    if run_struck {
+                        layout.struck_text(&text);
+                    } else {
+                        layout.text(&text);
                     }
                 }
             }

@@ -190,6 +190,10 @@ pub(super) struct Look {
     /// Shown in small capitals (`w:smallCaps`, `fo:font-variant`): to a
     /// reader, capitals too.
     pub small_caps: Option<bool>,
+    /// Struck through (`w:strike`, `style:text-line-through-style`).
+    pub strike: Option<bool>,
+    /// Struck through twice (`w:dstrike`).
+    pub double_strike: Option<bool>,
 }
 
 impl Look {
@@ -221,6 +225,8 @@ impl Look {
             away: over.away.or(self.away),
             caps: over.caps.or(self.caps),
             small_caps: over.small_caps.or(self.small_caps),
+            strike: over.strike.or(self.strike),
+            double_strike: over.double_strike.or(self.double_strike),
         }
     }
 
@@ -229,6 +235,12 @@ impl Look {
     /// by this, not by the letters stored.
     pub fn capitals(&self) -> bool {
         self.caps == Some(true) || self.small_caps == Some(true)
+    }
+
+    /// Whether a line is drawn through its letters: to a reader, struck
+    /// out (`Yes / No` with the option that does not apply struck).
+    pub fn struck(&self) -> bool {
+        self.strike == Some(true) || self.double_strike == Some(true)
     }
 
     /// The size the text is drawn at, in points.

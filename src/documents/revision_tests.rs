@@ -251,3 +251,166 @@ fn text_marked_always_hidden_is_unreadable_not_dropped() {
         "{text:?}"
     );
 }
+
+/// The consent a Word paragraph gives, read as the gateway reads a Word
+/// attachment (struck text marked).
+fn struck_consent(paragraph: &str, styles: &str) -> (Option<bool>, String) {
+    let body = format!(r#"<w:document xmlns:w="w"><w:body>{paragraph}</w:body></w:document>"#);
+    let text = docx::read_styled_xml(&body, styles).expect("read");
+    (struck_interpreted(&text).referral.consent, text)
+}
+
+fn struck_interpreted(text: &str) -> ReadReferral {
+    let authorities = crate::core::authority::Authorities::default();
+    interpret(
+        &crate::core::form::read_struck_form(text),
+        &ReadingContext {
+            sent_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+            authorities: &authorities,
+            receiving_authority: None,
+        },
+    )
+}
+
+/// `Consent to referral: Yes / No` with each option's run properties.
+fn options(yes: &str, no: &str) -> String {
+    format!(
+        r#"<w:p><w:r><w:t xml:space="preserve">Consent to referral: </w:t></w:r><w:r><w:rPr>{yes}</w:rPr><w:t>Yes</w:t></w:r><w:r><w:t xml:space="preserve"> / </w:t></w:r><w:r><w:rPr>{no}</w:rPr><w:t>No</w:t></w:r><w:r><w:t xml:space="preserve"> (delete as appropriate)</w:t></w:r></w:p>"#
+    )
+}
+
+const STRIKE_STYLES: &str = r#"<w:styles xmlns:w="w">
+  <w:style w:type="character" w:styleId="Struck"><w:rPr><w:strike/></w:rPr></w:style>
+  <w:style w:type="paragraph" w:styleId="StruckPara"><w:rPr><w:strike/></w:rPr></w:style>
+</w:styles>"#;
+
+#[test]
+fn a_struck_through_option_is_not_chosen() {
+    let cases = [
+        // One option struck: the other is the answer.
+        (options("", "<w:strike/>"), Some(true)),
+        (options("<w:strike/>", ""), Some(false)),
+        (options("", "<w:dstrike/>"), Some(true)),
+        (options("<w:dstrike w:val=\"1\"/>", ""), Some(false)),
+        (options("", r#"<w:rStyle w:val="Struck"/>"#), Some(true)),
+        // Both struck, or neither: no answer.
+        (options("<w:strike/>", "<w:strike/>"), None),
+        (options("", ""), None),
+        (
+            options("<w:strike w:val=\"0\"/>", "<w:strike w:val=\"false\"/>"),
+            None,
+        ),
+    ];
+    for (paragraph, consent) in cases {
+        let (read, text) = struck_consent(&paragraph, STRIKE_STYLES);
+        assert_eq!(read, consent, "{text:?}");
+    }
+    // Struck by the paragraph style and again by the character style: Word
+    // toggles it off, and `No` is not struck.
+    let paragraph = options("", r#"<w:rStyle w:val="Struck"/>"#).replace(
+        "<w:p>",
+        r#"<w:p><w:pPr><w:pStyle w:val="StruckPara"/></w:pPr>"#,
+    );
+    let paragraph = paragraph
+        .replace(
+            "<w:r><w:t",
+            r#"<w:r><w:rPr><w:strike w:val="0"/></w:rPr><w:t"#,
+        )
+        .replace("<w:rPr></w:rPr>", r#"<w:rPr><w:strike w:val="0"/></w:rPr>"#);
+    let (read, text) = struck_consent(&paragraph, STRIKE_STYLES);
+    assert_eq!(read, None, "{text:?}");
+}
+
+#[test]
+fn all_options_struck_is_unreadable_and_asked_again() {
+    let body = format!(
+        r#"<w:document xmlns:w="w"><w:body>{}</w:body></w:document>"#,
+        options("<w:strike/>", "<w:strike/>")
+    );
+    let text = docx::read_styled_xml(&body, STRIKE_STYLES).expect("read");
+    let reading = crate::core::form::read_struck_form(&text);
+    assert_eq!(
+        reading.values.get(&Field::Consent).map(String::as_str),
+        Some(UNREADABLE.to_string().as_str()),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn struck_options_of_a_choice_and_in_a_table_cell_leave_the_one_chosen() {
+    let strike = |text: &str| format!(r#"<w:r><w:rPr><w:strike/></w:rPr><w:t>{text}</w:t></w:r>"#);
+    let plain = |text: &str| format!(r#"<w:r><w:t xml:space="preserve">{text}</w:t></w:r>"#);
+    let custody = [
+        plain("["),
+        strike("remand"),
+        plain(" / sentenced / "),
+        strike("community"),
+        plain(" / "),
+        strike("released"),
+        plain("]"),
+    ]
+    .concat();
+    let consent = [plain("Yes / "), strike("No")].concat();
+    let body = format!(
+        r#"<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Custody status</w:t></w:r></w:p></w:tc><w:tc><w:p>{custody}</w:p></w:tc></w:tr>
+        <w:tr><w:tc><w:p><w:r><w:t>Consent to referral</w:t></w:r></w:p></w:tc><w:tc><w:p>{consent}</w:p></w:tc></w:tr></w:tbl>"#
+    );
+    let bytes = docx(&body).expect("docx");
+    let text = read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read");
+    let read = struck_interpreted(&text);
+    assert_eq!(read.referral.consent, Some(true), "{text:?}");
+    assert_eq!(
+        read.referral.custody_status,
+        Some(crate::core::referral::CustodyStatus::Sentenced),
+        "{text:?}"
+    );
+    // Two choices left unstruck: which is meant cannot be told.
+    let two_left = body.replace(&strike("community"), &plain("community"));
+    let bytes = docx(&two_left).expect("docx");
+    let text = read_document(DocumentKind::Docx, &bytes, &LIMITS).expect("read");
+    assert_eq!(
+        struck_interpreted(&text).referral.custody_status,
+        None,
+        "{text:?}"
+    );
+}
+
+#[test]
+fn an_opendocument_option_struck_through_is_not_chosen() {
+    for (style, consent) in [
+        (r#"style:text-line-through-style="solid""#, Some(true)),
+        (
+            r#"style:text-line-through-style="solid" style:text-line-through-type="double""#,
+            Some(true),
+        ),
+        (r#"style:text-line-through-style="none""#, None),
+    ] {
+        let xml = format!(
+            r#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:automatic-styles><style:style style:name="Struck" style:family="text"><style:text-properties {style}/></style:style></office:automatic-styles><office:body><office:text><text:p>Consent to referral: Yes / <text:span text:style-name="Struck">No</text:span></text:p></office:text></office:body></office:document-content>"#
+        );
+        let text = super::odt::read_content_xml(&xml).expect("read");
+        assert_eq!(
+            struck_interpreted(&text).referral.consent,
+            consent,
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn a_strike_mark_typed_as_text_strikes_nothing() {
+    // The marks the readers write for struck text, typed into a document
+    // or a plain-text mail, hide nothing: the answer cannot be read.
+    let typed = format!(
+        "Consent to referral: {}No{} Yes\n",
+        crate::core::form::STRUCK_START,
+        crate::core::form::STRUCK_END
+    );
+    assert_eq!(interpreted(&typed).referral.consent, None);
+    let body = format!(
+        r#"<w:document xmlns:w="w"><w:body><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:body></w:document>"#,
+        typed.trim()
+    );
+    let text = docx::read_document_xml(&body).expect("read");
+    assert_eq!(struck_interpreted(&text).referral.consent, None, "{text:?}");
+}

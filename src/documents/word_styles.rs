@@ -54,6 +54,8 @@ pub(super) fn set_run_property(look: &mut Look, e: &BytesStart<'_>, theme: &Them
         "shd" => look.fill = shading(e, theme),
         "caps" => look.caps = Some(is_on(e)),
         "smallCaps" => look.small_caps = Some(is_on(e)),
+        "strike" => look.strike = Some(is_on(e)),
+        "dstrike" => look.double_strike = Some(is_on(e)),
         _ => {}
     }
 }
@@ -62,7 +64,7 @@ pub(super) fn set_run_property(look: &mut Look, e: &BytesStart<'_>, theme: &Them
 /// the document's defaults, beneath its table style's, beneath its
 /// paragraph style's, beneath the paragraph's own, beneath its character
 /// style's, beneath its own (`direct`). Word's toggle properties (ECMA-376
-/// 17.7.3: hidden, capitals, small capitals) are not laid over one
+/// 17.7.3: hidden, capitals, small capitals, struck through) are not laid over one
 /// another: each style level (the table's, the paragraph's, the
 /// character's style, each with the styles it is based on, whose nearest
 /// value counts) that turns one on turns it over, one saying off leaves
@@ -92,6 +94,7 @@ pub(super) fn run_look(
     look.hidden = toggled(|l| l.hidden);
     look.caps = toggled(|l| l.caps);
     look.small_caps = toggled(|l| l.small_caps);
+    look.strike = toggled(|l| l.strike);
     look
 }
 

@@ -7,7 +7,7 @@ use crate::core::authority::{Authorities, Authority};
 use crate::core::case_ref::CaseRef;
 use crate::core::classify::{classify, Kind};
 use crate::core::field::Field;
-use crate::core::form::{holds_a_label, read_form, FormReading};
+use crate::core::form::{holds_a_label, read_form, read_struck_form, FormReading};
 use crate::core::referral::{interpret, ReadReferral, ReadingContext};
 use crate::core::reply::{read_answer, AnswerReading};
 use crate::core::sender::SenderHeaders;

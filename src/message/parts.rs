@@ -215,7 +215,12 @@ fn collect_attachments(message: &Message<'_>, found: &mut Found<'_>, depth: usiz
                     let read = read_document_text(kind, &bytes, charset, &limits);
                     *found.time_left = found.time_left.saturating_sub(started.elapsed());
                     read.map_err(|e| e.to_string()).and_then(|read| {
-                        let reading = read_form(&read.text);
+                        // Word and OpenDocument mark text struck through.
+                        let reading = if matches!(kind, DocumentKind::Docx | DocumentKind::Odt) {
+                            read_struck_form(&read.text)
+                        } else {
+                            read_form(&read.text)
+                        };
                         // A form that reads as blank or as no form, whose
                         // text judged out of sight holds the form's labels,
                         // may be a filled-in form misjudged: a person looks
