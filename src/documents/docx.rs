@@ -9,7 +9,8 @@
 //! do the symbol characters Word draws boxes with. Tracked deletions
 //! (`w:delText`, `w:del`, `w:moveFrom`, a row deleted by its `w:trPr/w:del`
 //! or a cell by its `w:cellDel`, the cells after it standing in its
-//! place) and field codes (`w:instrText`,
+//! place; a paragraph whose mark is deleted or moved runs on into the
+//! next) and field codes (`w:instrText`,
 //! and whatever stands between a field's `begin` and its `separate`, or
 //! its `end` when it has no result, nested fields included) are never
 //! read, nor is text a reader does not see: hidden (`w:vanish`
@@ -411,6 +412,9 @@ fn read_xml(
     let mut list_level = 0u8;
     let mut mark_hidden = false;
     let mut mark_vanish: Option<bool> = None;
+    // The paragraph's mark is deleted or moved away (a tracked change):
+    // Word runs it on into the next paragraph, and so is it read.
+    let mut mark_removed = false;
     let mut in_paragraph_properties = false;
     let mut in_run_properties = false;
     let mut changed = 0usize;
@@ -602,6 +606,9 @@ fn read_xml(
                 "vanish" if in_paragraph_properties && in_run_properties && !in_run => {
                     mark_vanish = Some(is_on(e));
                 }
+                "del" | "moveFrom" if in_paragraph_properties && in_run_properties && !in_run => {
+                    mark_removed = true;
+                }
                 // The paragraph mark's colour and size draw its list's
                 // bullet too: white or tiny, no tick is seen.
                 "color" if in_paragraph_properties && in_run_properties && !in_run => {
@@ -772,6 +779,7 @@ fn read_xml(
                     list_level = 0;
                     mark_hidden = false;
                     mark_vanish = None;
+                    mark_removed = false;
                     paragraph_area = None;
                     placing = Placing::default();
                     paragraph_placed = None;
@@ -998,7 +1006,9 @@ fn read_xml(
                     if unsettled_block(&mut controls) {
                         layout.push(UNREADABLE);
                     }
-                    layout.end_paragraph(budget)?
+                    if !std::mem::take(&mut mark_removed) {
+                        layout.end_paragraph(budget)?
+                    }
                 }
                 "tc" => {
                     backgrounds.pop();

@@ -414,3 +414,29 @@ fn a_strike_mark_typed_as_text_strikes_nothing() {
     let text = docx::read_document_xml(&body).expect("read");
     assert_eq!(struck_interpreted(&text).referral.consent, None, "{text:?}");
 }
+
+#[test]
+fn a_paragraph_whose_mark_is_deleted_runs_on_into_the_next() {
+    // Word shows `Consent to referral: YesNo`: which is meant cannot be
+    // told, and the Yes alone is not read.
+    for removed in [
+        r#"<w:del w:id="3" w:author="J"/>"#,
+        r#"<w:moveFrom w:id="3" w:author="J"/>"#,
+    ] {
+        let body = format!(
+            r#"<w:p><w:pPr><w:rPr>{removed}</w:rPr></w:pPr><w:r><w:t>Consent to referral: Yes</w:t></w:r></w:p>
+            <w:p><w:r><w:t>No</w:t></w:r></w:p>
+            <w:p><w:r><w:t>Full name: Sam Example</w:t></w:r></w:p>"#
+        );
+        let text = word_text(&body);
+        assert!(text.contains("Consent to referral: YesNo"), "{text:?}");
+        let read = interpreted(&text);
+        assert_eq!(read.referral.consent, None, "{text:?}");
+        assert_eq!(read.referral.full_name.as_deref(), Some("Sam Example"));
+    }
+    // An inserted mark is a paragraph's end as any other.
+    let body = r#"<w:p><w:pPr><w:rPr><w:ins w:id="3" w:author="J"/></w:rPr></w:pPr><w:r><w:t>Consent to referral: Yes</w:t></w:r></w:p>
+        <w:p><w:r><w:t>Full name: Sam Example</w:t></w:r></w:p>"#;
+    let text = word_text(body);
+    assert_eq!(interpreted(&text).referral.consent, Some(true), "{text:?}");
+}
