@@ -290,7 +290,11 @@ impl Layout {
     }
 
     pub fn push(&mut self, c: char) {
-        self.paragraph.push_str(&unmarked(&c.to_string()));
+        if matches!(c, STRUCK_START | STRUCK_END) {
+            self.paragraph.push(UNREADABLE);
+        } else {
+            self.paragraph.push(c);
+        }
     }
 
     /// The paragraph being read is not shown: what it has so far is
