@@ -54,6 +54,14 @@ pub const VALUE_CELL_SEPARATOR: char = '\u{1f}';
 /// as given but unreadable, never as an answer, and asked again.
 pub const UNREADABLE: char = '\u{fdd0}';
 
+/// Text drawn struck through (a Word run's `w:strike`, an HTML `<s>`)
+/// stands between these two noncharacters in the lines a reader writes. A
+/// person reads it as crossed out: where an answer offers options (`Yes /
+/// No`, delete as appropriate), the one option left unstruck is the
+/// answer, and all or none left is no answer.
+pub const STRUCK_START: char = '\u{fdd1}';
+pub const STRUCK_END: char = '\u{fdd2}';
+
 const PLACEHOLDERS: [&str; 5] = [
     "[dutytorefer/helptokeepaccommodation]",
     "[dd/mm/yyyy]",
@@ -91,6 +99,22 @@ const SIGN_OFFS: [&str; 14] = [
 /// the forward's header block, what was read so far is dropped unless it is
 /// already a referral (then the forward is older mail below the form).
 pub fn read_form(text: &str) -> FormReading {
+    // Text from where nothing is struck through (plain text, a PDF's, a
+    // web form's): a struck mark typed in it is no strike, and whatever
+    // holds one cannot be read.
+    if text.contains([STRUCK_START, STRUCK_END]) {
+        return read_lines(&text.replace([STRUCK_START, STRUCK_END], &UNREADABLE.to_string()));
+    }
+    read_lines(text)
+}
+
+/// As [`read_form`], for the lines of a reader that marks text struck
+/// through (`STRUCK_START` ... `STRUCK_END`): Word, OpenDocument, HTML.
+pub fn read_struck_form(text: &str) -> FormReading {
+    read_lines(&struck_out(text))
+}
+
+fn read_lines(text: &str) -> FormReading {
     let mut lines: Vec<&str> = Vec::new();
     for line in text.lines().map(unquote) {
         push_apart(&mut lines, line);
@@ -1536,6 +1560,22 @@ fn answer(kind: ValueKind, raw: &str) -> String {
         return UNREADABLE.to_string();
     }
     let choosing = matches!(kind, ValueKind::Boolean | ValueKind::Choice);
+    // Struck-through text is crossed out; of options offered, the one
+    // left is the answer.
+    let unstruck;
+    let raw = if raw.contains(STRUCK_START) {
+        unstruck = raw.replace(STRUCK_START, " ");
+        if choosing {
+            match one_option_left(&unstruck) {
+                Some(option) => option,
+                None => return UNREADABLE.to_string(),
+            }
+        } else {
+            unstruck.as_str()
+        }
+    } else {
+        raw
+    };
     let raw = if raw.contains(VALUE_CELL_SEPARATOR) {
         without_mark_cells(raw, choosing)
     } else {
@@ -1611,6 +1651,54 @@ fn without_mark_cells(raw: &str, choosing: bool) -> Cow<'_, str> {
         .chain(cells.filter(|cell| !mark(cell)))
         .collect();
     Cow::Owned(kept.join(" "))
+}
+
+/// The lines with each piece of struck-through text (`STRUCK_START` ...
+/// `STRUCK_END`, or to the end of its line) left out, a `STRUCK_START`
+/// standing where it was: what is struck is no part of an answer, but
+/// that something was struck is kept for `answer`.
+fn struck_out(text: &str) -> Cow<'_, str> {
+    if !text.contains([STRUCK_START, STRUCK_END]) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut struck = false;
+    for c in text.chars() {
+        match c {
+            STRUCK_START => {
+                if !struck {
+                    out.push(STRUCK_START);
+                }
+                struck = true;
+            }
+            STRUCK_END => struck = false,
+            '\n' => {
+                struck = false;
+                out.push('\n');
+            }
+            _ if struck => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Of options offered with some struck out (`Yes / ~~No~~`, what
+/// `struck_out` leaves as `Yes / `), the one left: `None` when none is
+/// left, or more than one (`Yes / No` both left unstruck).
+fn one_option_left(unstruck: &str) -> Option<&str> {
+    // A hint in brackets after the options (`(delete as appropriate)`)
+    // is none of them.
+    let options = match unstruck.find('(') {
+        Some(hint) if unstruck[hint..].contains(')') => &unstruck[..hint],
+        _ => unstruck,
+    };
+    let mut left = options
+        .split('/')
+        .map(|option| option.trim_matches(|c: char| c.is_whitespace() || "[](){}".contains(c)))
+        .filter(|option| option.chars().any(char::is_alphanumeric));
+    let one = left.next()?;
+    left.next().is_none().then_some(one)
 }
 
 /// Of the two options offered (`[YES / No]`), the one written in

@@ -48,6 +48,9 @@ pub(super) struct Look {
     /// The font draws letters as symbols: Wingdings or Wingdings 2 (as
     /// browsers or as Outlook choose it).
     pub(super) symbols: Option<Symbols>,
+    /// A line drawn through its text (`text-decoration: line-through`,
+    /// `<s>`, `<strike>`, `<del>`): drawn through all inside it too.
+    pub(super) struck: Option<bool>,
 }
 
 impl Look {
@@ -70,6 +73,7 @@ impl Look {
             || self.color.is_some()
             || self.background.is_some()
             || self.symbols.is_some()
+            || self.struck == Some(true)
     }
 
     /// What `other` sets, set over this, as if its declarations were
@@ -97,6 +101,7 @@ impl Look {
         over(&mut self.color, other.color);
         over(&mut self.background, other.background);
         over(&mut self.symbols, other.symbols);
+        over(&mut self.struck, other.struck);
     }
 
     /// What declarations (`a:b; c:d`, comments already taken out) say:
@@ -158,6 +163,14 @@ impl Look {
                 self.invisible = Some(value_is("hidden") || value_is("collapse"));
             }
             b"mso-hide" => self.mso_hide = Some(value_is("all")),
+            b"text-decoration" | b"text-decoration-line" => {
+                self.struck = Some(
+                    value
+                        .to_ascii_lowercase()
+                        .windows(12)
+                        .any(|w| w == b"line-through"),
+                );
+            }
             b"font-size" => self.tiny = tiny_size(value),
             // `font: 0/0 a`: the size is the first word that is one.
             b"font" => {

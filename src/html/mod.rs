@@ -21,7 +21,9 @@
 //! `&nbsp;` paragraph is a line of its own), because the form reader counts
 //! blank lines when it looks for a value below its label.
 
-use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
+use crate::core::form::{
+    CELL_SEPARATOR, STRUCK_END, STRUCK_START, UNREADABLE, VALUE_CELL_SEPARATOR,
+};
 use crate::core::rows::is_row_of_pairs;
 use colour::{alike, legacy_colour, Rgb, PAGE};
 use css::{Element, Look, Sheet, Symbols};
@@ -32,7 +34,23 @@ use std::convert::Infallible;
 /// or more cells written as `label<TAB>value`, so that label cells without
 /// colons still read.
 pub fn html_to_lines(html: &str) -> String {
-    let mut renderer = Renderer::new(html.len());
+    render(html, false)
+}
+
+/// As [`html_to_lines`] with [`outlook_lines`] beside it, for the form
+/// reader (`core::form::read_struck_form`): text struck through (`<s>`,
+/// `<strike>`, `<del>`, `text-decoration: line-through`) is marked, for
+/// an option struck out is not the one chosen.
+pub fn form_lines(html: &str) -> (String, Option<String>) {
+    let outlook = html.contains("<!--[").then(|| {
+        conditional::outlook_view(html, |part| !html_to_lines(part).trim().is_empty())
+            .map(|view| render(&view, true))
+    });
+    (render(html, true), outlook.flatten())
+}
+
+fn render(html: &str, mark_struck: bool) -> String {
+    let mut renderer = Renderer::new(html.len(), mark_struck);
     let events = Events {
         renderer: &mut renderer,
         sheet: Sheet::of(html),
@@ -259,6 +277,10 @@ impl Events<'_> {
         if look.background.is_none() {
             look.background = legacy_colour(&self.bgcolor);
         }
+        // Browsers strike these through unless a style says otherwise.
+        if matches!(self.tag.as_slice(), b"s" | b"strike" | b"del") && look.struck.is_none() {
+            look.struck = Some(true);
+        }
         if self.tag == b"font" {
             if look.color.is_none() {
                 look.color = legacy_colour(&self.color);
@@ -354,8 +376,10 @@ impl Events<'_> {
     }
 
     /// What the open scopes make of text: not seen (too small, or the
-    /// colour of its background), and the symbol font it is drawn in.
-    fn text_look(&self) -> (bool, Symbols) {
+    /// colour of its background), the symbol font it is drawn in, and
+    /// whether a line is drawn through it (by any of them: a line
+    /// through an element is drawn through all inside it).
+    fn text_look(&self) -> (bool, Symbols, bool) {
         let inherited =
             |get: fn(&Look) -> Option<Rgb>| self.scopes.iter().rev().find_map(|s| get(&s.look));
         let tiny = self.scopes.iter().rev().find_map(|s| s.look.tiny) == Some(true);
@@ -368,7 +392,8 @@ impl Events<'_> {
             .rev()
             .find_map(|s| s.look.symbols)
             .unwrap_or(Symbols::Text);
-        (unseen, symbols)
+        let struck = self.scopes.iter().any(|s| s.look.struck == Some(true));
+        (unseen, symbols, struck)
     }
 
     /// A start tag inside a hidden element: whether it ends that element
@@ -421,20 +446,27 @@ impl Events<'_> {
         if self.text.is_empty() {
             return;
         }
-        let (unseen, symbols) = self.text_look();
+        let (unseen, symbols, struck) = self.text_look();
         if unseen {
             self.text.clear();
             return;
         }
         // The tokenizer returns the input's own UTF-8 cut at ASCII
         // delimiters; the lossy path is only a guard.
-        let text = String::from_utf8_lossy(&self.text);
+        let mut text = String::from_utf8_lossy(&self.text).into_owned();
         if symbols != Symbols::Text {
-            let drawn: String = text.chars().map(|c| symbols.draw(c)).collect();
-            self.renderer.text(&drawn);
-        } else {
-            self.renderer.text(&text);
+            text = text.chars().map(|c| symbols.draw(c)).collect();
         }
+        if self.renderer.mark_struck {
+            // A strike mark typed in the message strikes nothing.
+            if text.contains([STRUCK_START, STRUCK_END]) {
+                text = text.replace([STRUCK_START, STRUCK_END], &UNREADABLE.to_string());
+            }
+            if struck && !text.trim().is_empty() {
+                text = format!("{STRUCK_START}{text}{STRUCK_END}");
+            }
+        }
+        self.renderer.text(&text);
         self.text.clear();
     }
 }
@@ -786,15 +818,19 @@ struct Renderer {
     hidden: bool,
     /// Depth of open `<pre>` elements.
     pre: usize,
+    /// Text struck through is marked (`STRUCK_START` ... `STRUCK_END`),
+    /// for the form reader.
+    mark_struck: bool,
 }
 
 impl Renderer {
-    fn new(html_bytes: usize) -> Self {
+    fn new(html_bytes: usize, mark_struck: bool) -> Self {
         Renderer {
             out: Lines::with_capacity(html_bytes / 4),
             tables: Vec::new(),
             hidden: false,
             pre: 0,
+            mark_struck,
         }
     }
 

@@ -57,10 +57,21 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
             _ => None,
         })
         .collect();
-    let read = |text: &str, found: &mut Found<'_>| {
-        found.renderings.push(read_form(text));
+    // The HTML's lines mark text struck through; plain text has none.
+    let read = |text: &str, struck: bool, found: &mut Found<'_>| {
+        found.renderings.push(if struck {
+            read_struck_form(text)
+        } else {
+            read_form(text)
+        });
         if own {
-            if let Some(note) = above_forward(text).map(read_form) {
+            if let Some(note) = above_forward(text).map(|note| {
+                if struck {
+                    read_struck_form(note)
+                } else {
+                    read_form(note)
+                }
+            }) {
                 if !note.values.is_empty() {
                     found.notes.push(note);
                 }
@@ -69,14 +80,14 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
     };
     match text.as_slice() {
         [] => {}
-        [one] => read(one, found),
-        _ => read(&text.join("\n"), found),
+        [one] => read(one, false, found),
+        _ => read(&text.join("\n"), false, found),
     }
     let html: Vec<(String, Option<String>)> = message
         .html_body
         .iter()
         .filter_map(|&i| match &message.parts.get(i as usize)?.body {
-            PartType::Html(h) => Some((html_to_lines(h), outlook_lines(h))),
+            PartType::Html(h) => Some(form_lines(h)),
             _ => None,
         })
         .collect();
@@ -84,7 +95,7 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
         return;
     }
     let lines: Vec<&str> = html.iter().map(|(lines, _)| lines.as_str()).collect();
-    read(&lines.join("\n"), found);
+    read(&lines.join("\n"), true, found);
     // What Outlook shows, where it differs: read as a rendering of its
     // own, so that a form answered differently there is asked about.
     if html.iter().any(|(_, outlook)| outlook.is_some()) {
@@ -92,7 +103,7 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
             .iter()
             .map(|(lines, outlook)| outlook.as_deref().unwrap_or(lines))
             .collect();
-        read(&outlook.join("\n"), found);
+        read(&outlook.join("\n"), true, found);
     }
 }
 
@@ -215,7 +226,12 @@ fn collect_attachments(message: &Message<'_>, found: &mut Found<'_>, depth: usiz
                     let read = read_document_text(kind, &bytes, charset, &limits);
                     *found.time_left = found.time_left.saturating_sub(started.elapsed());
                     read.map_err(|e| e.to_string()).and_then(|read| {
-                        let reading = read_form(&read.text);
+                        // Word and OpenDocument mark text struck through.
+                        let reading = if matches!(kind, DocumentKind::Docx | DocumentKind::Odt) {
+                            read_struck_form(&read.text)
+                        } else {
+                            read_form(&read.text)
+                        };
                         // A form that reads as blank or as no form, whose
                         // text judged out of sight holds the form's labels,
                         // may be a filled-in form misjudged: a person looks
