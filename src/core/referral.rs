@@ -722,35 +722,6 @@ fn hedged_yes(raw: &str) -> bool {
     question || conditional || denied_or_someone_else_s(raw)
 }
 
-/// What follows a consent word (`consent` `to GP contact`, `for us to
-/// share`) when it is a consent to something other than the referral: not
-/// `to the referral`, `to being referred`, `to it`, `to housing`.
-fn another_consent(after: &[&str]) -> bool {
-    let [linking, rest @ ..] = after else {
-        return false;
-    };
-    if !matches!(*linking, "to" | "for" | "with") {
-        return false;
-    }
-    let object = rest
-        .iter()
-        .find(|w| !matches!(**w, "the" | "us" | "being" | "a" | "any" | "be"));
-    object.is_some_and(|w| {
-        !(w.starts_with("refer")
-            || matches!(
-                *w,
-                "it" | "this"
-                    | "that"
-                    | "housing"
-                    | "council"
-                    | "councils"
-                    | "you"
-                    | "your"
-                    | "lha"
-            ))
-    })
-}
-
 /// `he has not`, `she hasn't`, `they do not agree` (a clause that ends at
 /// the denial or goes on to agreement), or `his mother agreed`, `her
 /// partner has consented` when the person's own agreement is not said.
@@ -802,11 +773,7 @@ fn denied_or_someone_else_s(raw: &str) -> bool {
                 };
                 if let Some(after) = denied_at {
                     let then = &rest[after..];
-                    let agreeing_at = then.iter().take(2).position(|n| agreeing(n));
-                    // `he does not consent to GP contact`: another consent
-                    // refused, not the referral's.
-                    let another = agreeing_at.is_some_and(|k| another_consent(&then[k + 1..]));
-                    if then.is_empty() || (agreeing_at.is_some() && !another) {
+                    if then.is_empty() || then.iter().take(2).any(|n| agreeing(n)) {
                         return true;
                     }
                 }
