@@ -750,19 +750,54 @@ fn about_something_else(text: &str) -> bool {
     .iter()
     .any(|lead| {
         lowered.match_indices(lead).any(|(at, _)| {
-            let after = &lowered[at + lead.len()..];
-            let next: Vec<&str> = after
+            // What the consent is to: the first word past `the`, `his`,
+            // `us`... Only a thing the referral is not (`GP`, `sharing`,
+            // `his family`) makes it another consent; anything else
+            // (`the council`, `the local authority`, `proceed`, `DTR`) may
+            // be the referral, and is taken as it.
+            let object = lowered[at + lead.len()..]
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
-                .take(3)
-                .collect();
-            !next.is_empty()
-                && !next
-                    .iter()
-                    .any(|w| w.starts_with("refer") || *w == "it" || *w == "this")
+                .take(4)
+                .find(|w| !CONSENT_OBJECT_FILLERS.contains(w));
+            object.is_some_and(|w| OTHER_CONSENT_OBJECTS.contains(&w))
         })
     })
 }
+
+/// Words between a consent and what it is to (`consent to the`, `to us`,
+/// `for his`).
+const CONSENT_OBJECT_FILLERS: [&str; 12] = [
+    "the", "a", "an", "any", "us", "his", "her", "their", "him", "them", "being", "be",
+];
+
+/// What a consent other than the referral's is to: health and its
+/// professionals, sharing information, the person's family.
+/// (Not `information`, `details`, `records`: `his details going to the
+/// council` is the referral.)
+const OTHER_CONSENT_OBJECTS: [&str; 21] = [
+    "gp",
+    "gps",
+    "doctor",
+    "doctors",
+    "medical",
+    "health",
+    "mental",
+    "nurse",
+    "share",
+    "sharing",
+    "shared",
+    "photo",
+    "photograph",
+    "treatment",
+    "assessment",
+    "family",
+    "mother",
+    "father",
+    "parents",
+    "partner",
+    "police",
+];
 
 /// How many lines below a label inside a running answer are looked at for
 /// the form's own label of the same field.

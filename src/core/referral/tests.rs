@@ -880,3 +880,28 @@ fn a_list_in_a_free_text_answer_keeps_its_items_apart() {
         Some("Tenancy ended during sentence; Family refuse to house him")
     );
 }
+
+#[test]
+fn a_refusal_of_the_referral_in_other_words_is_never_another_consent() {
+    let consent = |note: &str| {
+        let r = read(&format!("{COMPLETE}\n{note}\n"));
+        (r.outcome, r.referral.consent)
+    };
+    for refusal in [
+        "PS he does not consent to the council",
+        "PS he has withdrawn his consent to the local authority",
+        "He no longer consents to the council",
+        "PS he does not consent to proceed",
+        "PS he does not consent to DTR",
+        "PS he does not consent to his details going to the council",
+    ] {
+        assert_eq!(consent(refusal), (Outcome::Incomplete, None), "{refusal}");
+    }
+    // Another consent refused takes nothing back.
+    for other in [
+        "PS he does not consent to GP contact",
+        "PS he refused consent for sharing with the police",
+    ] {
+        assert_eq!(consent(other), (Outcome::Complete, Some(true)), "{other}");
+    }
+}
