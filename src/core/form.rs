@@ -411,7 +411,9 @@ fn read_lines(text: &str) -> FormReading {
                     break;
                 }
                 // `Consent withdrawn 03/12`, `now refuses`; not the case's
-                // other news (`He refused a hostel place`).
+                // other news (`He refused a hostel place`). A sub-question's
+                // number before it (`8a. Update - he now refuses`) is no word.
+                let next = strip_markers(next).unwrap_or(next);
                 let short = few_words(next);
                 if (takes_back(next) || denies_consent(next))
                     && (short || about_consent(next))
@@ -1409,7 +1411,38 @@ fn next_question(line: &str, next: &str) -> bool {
         (marker_number(line), marker_number(next)),
         (Some(question), Some(item)) if item < question
     );
-    !initial && !list_inside
+    // A sub-question's or section's number (`8a.`, `21(b)`, `B1.`) opens a
+    // question only where a question follows (`8a. Withdrawn: 03/12` under
+    // question 8 is its answer going on; `21(b) of the Housing Act`, a
+    // line of the answer), and never one of the question it is part of.
+    let lettered = marker_len(next).is_some_and(|at| {
+        next[..at]
+            .bytes()
+            .any(|b| b.is_ascii_alphabetic() && !matches!(b, b'Q' | b'q'))
+            && next[..at].bytes().any(|b| b.is_ascii_digit())
+    });
+    let part_of_this = lettered
+        && (marker_number(line) == marker_number(next)
+            || !next.contains([':', '?'])
+            || same_section(line, next));
+    !initial && !list_inside && !part_of_this
+}
+
+/// Both lines numbered in one section (`B1.` over `B1a.`): the letter and
+/// number before any sub-question's letter agree.
+fn same_section(line: &str, next: &str) -> bool {
+    let head = |text: &str| -> Option<String> {
+        let text = text.trim_start();
+        let at = marker_len(text)?;
+        let marker = &text[..at];
+        let letter = marker.chars().next().filter(char::is_ascii_uppercase)?;
+        let digits: String = marker[1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        (!digits.is_empty()).then(|| format!("{letter}{digits}"))
+    };
+    matches!((head(line), head(next)), (Some(a), Some(b)) if a == b)
 }
 
 /// The number a question number gives (`14.` is 14, `Q3` 3, `(2)` 2); none
