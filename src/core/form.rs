@@ -150,6 +150,10 @@ fn read_lines(text: &str) -> FormReading {
     let mut furthest: Option<usize> = None;
     // The form's questions met so far, answered or not, by `Field as usize`.
     let mut asked: u64 = 0;
+    // Where the full name and a part of it were answered: a one-word full
+    // name is completed only by a part asked right beside it.
+    let mut full_name_line: Option<usize> = None;
+    let mut name_part_line: Option<usize> = None;
     // Each answered field's label as written where it was first answered.
     // Kept as written: which name it is (`Label::name_written`) is only
     // worked out when a second answer asks.
@@ -175,6 +179,8 @@ fn read_lines(text: &str) -> FormReading {
             outside = false;
             furthest = None;
             asked = 0;
+            full_name_line = None;
+            name_part_line = None;
             first_written.clear();
             continue;
         }
@@ -239,6 +245,7 @@ fn read_lines(text: &str) -> FormReading {
             continue;
         };
         reading.labels += 1;
+        let label_line = i - 1;
         let own = found.label.written_as_the_form_s(found.written);
         // A `Contact phone:` asked again in a signature under the form
         // (after its referrer's or case lead's questions, and lines of its
@@ -509,8 +516,10 @@ fn read_lines(text: &str) -> FormReading {
                     } else {
                         value
                     };
-                    // `Surname: Marsh` over `Full name: Daniel`.
+                    // `Surname: Marsh` right over `Full name: Daniel`.
+                    let near = name_part_line.is_some_and(|at| label_line - at <= NAME_PARTS_APART);
                     let value = match (field, &names.given, &names.family) {
+                        _ if !near => value,
                         (Field::FullName, None, Some(family)) => {
                             name_completed(&value, NamePart::Family, family).unwrap_or(value)
                         }
@@ -519,6 +528,9 @@ fn read_lines(text: &str) -> FormReading {
                         }
                         _ => value,
                     };
+                    if field == Field::FullName {
+                        full_name_line = Some(label_line);
+                    }
                     reading.values.insert(field, value);
                     first_written.insert(field, found.written);
                 }
@@ -558,10 +570,16 @@ fn read_lines(text: &str) -> FormReading {
                     }
                 }
                 // `Full name: Daniel` over `Surname: Marsh`: one word given
-                // as the full name, the rest under its own label.
-                if let Some(whole) = held.and_then(|held| name_completed(held, part, &value)) {
+                // as the full name, the rest under its own label, right
+                // under it (not a case lead's or next of kin's further on).
+                let near = full_name_line.is_some_and(|at| label_line - at <= NAME_PARTS_APART);
+                if let Some(whole) = held
+                    .filter(|_| near)
+                    .and_then(|held| name_completed(held, part, &value))
+                {
                     reading.values.insert(Field::FullName, whole);
                 }
+                name_part_line = Some(label_line);
             }
         }
     }
@@ -1085,11 +1103,25 @@ fn wide_gap(text: &str) -> Option<usize> {
     None
 }
 
+/// How many lines apart a one-word full name and the part of the name that
+/// completes it may stand.
+const NAME_PARTS_APART: usize = 3;
+
 /// A full name of one word (`Daniel`) and the part of the name a later
 /// label gives (`Surname: Marsh`): the name they make, when the part is
 /// not already the word given.
 fn name_completed(held: &str, part: NamePart, value: &str) -> Option<String> {
-    if held.contains(char::is_whitespace) || held.eq_ignore_ascii_case(value) {
+    // A name, not `N/A`, `[Surname]`, `Unknown`.
+    let a_name = |text: &str| {
+        text.chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '\u{2019}'))
+            && !["none", "unknown", "nil", "na", "tbc", "n"].contains(&text.to_lowercase().as_str())
+    };
+    if held.contains(char::is_whitespace)
+        || held.eq_ignore_ascii_case(value)
+        || !a_name(held)
+        || !a_name(value)
+    {
         return None;
     }
     match part {
@@ -1645,7 +1677,7 @@ fn answer(kind: ValueKind, raw: &str) -> String {
         raw
     };
     let raw = if raw.contains(VALUE_CELL_SEPARATOR) {
-        without_mark_cells(raw, choosing)
+        without_mark_cells(raw, kind)
     } else {
         Cow::Borrowed(raw)
     };
@@ -1674,51 +1706,75 @@ fn answer(kind: ValueKind, raw: &str) -> String {
 }
 
 /// A written answer's cells without the table's columns of marks beside
-/// it (`Daniel Marsh | ✓`, `Daniel Marsh | 2`: a checked column, the
-/// question's number): a tick or a short number in a cell after the
-/// answer's is no part of a name or an address. A date or a number typed
-/// across cells (`14 | 07 | 1988`) keeps its numbers: only an answer
-/// with letters in its first cell, or a long one, loses them. Of a
-/// `choosing` answer's cells (options and their boxes) only a written
-/// answer followed by nothing but ticks or numbers loses them: an empty
-/// cell there is an empty box (`Yes | ` over `No | X`).
-fn without_mark_cells(raw: &str, choosing: bool) -> Cow<'_, str> {
-    let mut cells = raw.split(VALUE_CELL_SEPARATOR);
-    let first = cells.next().unwrap_or_default();
-    // A number typed across cells (`14 | 07 | 1988`) starts short.
-    let worded = first.chars().any(char::is_alphabetic) || first.trim().len() >= 6;
-    let mark = |cell: &str| {
+/// it (`Daniel Marsh | ✓`, `✓ | Daniel Marsh`, `Daniel Marsh | 2`: a
+/// checked column, the question's number). Ticks go from any written
+/// answer; a short number only from the end of a name, place, identifier
+/// or choice written in words (a risk's `MAPPA level | 2`, a date or phone typed
+/// across cells keep theirs). Of a choice's cells (options and their
+/// boxes) only a written answer followed by nothing but ticks loses them:
+/// an empty cell there is an empty box (`Yes | ` over `No | X`).
+fn without_mark_cells(raw: &str, kind: ValueKind) -> Cow<'_, str> {
+    let choosing = matches!(kind, ValueKind::Boolean | ValueKind::Choice);
+    let cells: Vec<&str> = raw.split(VALUE_CELL_SEPARATOR).collect();
+    let worded = cells
+        .iter()
+        .find(|c| !c.trim_matches(is_space).is_empty())
+        .is_some_and(|c| c.chars().any(char::is_alphabetic));
+    let tick = |cell: &str| {
         let cell = cell.trim_matches(is_space);
-        let tick = |c: char| matches!(c, '✓' | '✔' | '☑' | '☒' | '√');
-        let number = worded
-            && !cell.is_empty()
+        !cell.is_empty()
+            && cell
+                .chars()
+                .all(|c| matches!(c, '✓' | '✔' | '☑' | '☒' | '√'))
+    };
+    let short_number = |cell: &str| {
+        let cell = cell.trim_matches(is_space);
+        !cell.is_empty()
             && cell.len() <= 3
             && cell
                 .trim_end_matches(['.', ')'])
                 .chars()
-                .all(|c| c.is_ascii_digit());
-        if choosing {
-            return !cell.is_empty() && (cell.chars().all(tick) || number);
-        }
-        number
-            || cell
-                .chars()
-                .all(|c| tick(c) || matches!(c, '✗' | '✘' | '×' | '\u{2610}'))
+                .all(|c| c.is_ascii_digit())
     };
-    if choosing
-        && !(first.chars().any(char::is_alphabetic)
-            && !has_boxes(first)
-            && raw.split(VALUE_CELL_SEPARATOR).skip(1).all(mark))
+    let mut kept: Vec<&str> = cells.clone();
+    // A page or question number after a written answer: names, places and
+    // choices only (a risk's `MAPPA level | 2`, a phone typed across
+    // cells, keep theirs).
+    if worded
+        && matches!(
+            kind,
+            ValueKind::Line | ValueKind::Choice | ValueKind::Boolean | ValueKind::Identifier
+        )
     {
+        while kept.len() > 1 && kept.last().is_some_and(|c| short_number(c)) {
+            kept.pop();
+        }
+    }
+    if choosing {
+        // A written answer with ticks beside it; option grids (`Yes | X |
+        // No | `) keep their cells.
+        let written = kept
+            .first()
+            .is_some_and(|f| f.chars().any(char::is_alphabetic) && !has_boxes(f));
+        let blank = |c: &str| c.trim_matches(is_space).is_empty();
+        if written
+            && kept.len() > 1
+            && kept[1..].iter().any(|c| tick(c))
+            && kept[1..].iter().all(|c| tick(c) || blank(c))
+        {
+            kept.truncate(1);
+        }
+    } else {
+        kept.retain(|cell| {
+            let cell = cell.trim_matches(is_space);
+            let cross = |c: char| matches!(c, '✗' | '✘' | '×' | '\u{2610}');
+            !tick(cell) && (cell.is_empty() || !cell.chars().all(cross))
+        });
+    }
+    if kept.len() == cells.len() {
         return Cow::Borrowed(raw);
     }
-    if !raw.split(VALUE_CELL_SEPARATOR).skip(1).any(mark) {
-        return Cow::Borrowed(raw);
-    }
-    let kept: Vec<&str> = std::iter::once(first)
-        .chain(cells.filter(|cell| !mark(cell)))
-        .collect();
-    Cow::Owned(kept.join(" "))
+    Cow::Owned(kept.join(&VALUE_CELL_SEPARATOR.to_string()))
 }
 
 /// The lines with each piece of struck-through text (`STRUCK_START` ...

@@ -947,6 +947,18 @@ fn a_full_name_of_one_word_is_completed_by_the_name_part_under_its_own_label() {
     assert_eq!(r.values[&Field::FullName], "Daniel Marsh");
     let r = read_form("Full name: Marsh\nSurname: Marsh\n");
     assert_eq!(r.values[&Field::FullName], "Marsh");
+    // Only a part asked beside it, and only a name.
+    let others = [
+        "Full name: Daniel\nDate of birth: 14/07/1988\nPrison number: A1234BC\nCRN: X123456\n\
+         Current location: HMP Chelmsford\nCase lead\nFirst name: Marcus\nSurname: Bell\n",
+        "Full name: Daniel\nSurname: [Surname]\n",
+        "Full name: Daniel\nSurname: N/A\n",
+        "Full name: Daniel\nSurname: Unknown\n",
+    ];
+    for text in others {
+        let r = read_form(text);
+        assert_eq!(r.values[&Field::FullName], "Daniel", "{text}");
+    }
 }
 
 #[test]
@@ -967,6 +979,9 @@ fn a_table_s_column_of_marks_or_numbers_is_no_part_of_an_answer() {
             "No fixed abode",
             "see note 3 below",
         ]),
+        cells(&["Risk to others", "MAPPA level", "2"]),
+        cells(&["Referrer phone", "01632 960", "118"]),
+        cells(&["Prison number", "✓", "A1234BC"]),
     ]
     .concat();
     let r = read_form(&text);
@@ -977,6 +992,10 @@ fn a_table_s_column_of_marks_or_numbers_is_no_part_of_an_answer() {
         r.values[&Field::CurrentAccommodation],
         "No fixed abode see note 3 below"
     );
+    // Numbers that are part of the answer stay.
+    assert_eq!(r.values[&Field::RiskToOthers], "MAPPA level 2");
+    assert_eq!(r.values[&Field::ReferrerPhone], "01632 960 118");
+    assert_eq!(r.values[&Field::PrisonNumber], "A1234BC");
 }
 
 #[test]
