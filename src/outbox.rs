@@ -861,7 +861,7 @@ fn template_data(
         "missing": list("missing"),
         "invalid": list("invalid"),
         "several_people": context.get("several_people").cloned().unwrap_or(Value::Bool(false)),
-        "unread_documents": list("unread_documents"),
+        "unread_documents": context.get("unread_documents").cloned().unwrap_or(json!(0)),
         "fields": fields,
         "blank_form": BLANK_FORM,
         "sender": context.get("sender").cloned().unwrap_or(Value::Null),

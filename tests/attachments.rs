@@ -1590,8 +1590,9 @@ async fn a_document_that_could_not_be_read_beside_the_form_is_named_in_the_counc
     let acknowledged = w.rows("acknowledgement").await;
     let told = one_line(&w.text_of(&acknowledged[0]));
     assert!(
-        told.contains("We could not read \"DTR referral (updated).pdf\" (")
-            && told.contains("has not been recorded"),
+        told.contains("We could not read one document attached beside the form")
+            && told.contains("has not been recorded")
+            && !told.contains("DTR referral (updated).pdf"),
         "{told}"
     );
     // And the case says so to whoever opens it later, not only the notice.

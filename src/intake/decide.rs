@@ -675,7 +675,10 @@ pub(super) fn referral(
         .collect();
     let context = |outcome: Outcome, missing: &[Field], invalid: &[Field]| {
         json!({
-            "unread_documents": unread,
+            // How many, never their names or why: a file's name can name
+            // anyone (another person, a clinic), and this mail may copy in
+            // the case lead.
+            "unread_documents": unread.len(),
             "outcome": outcome.as_str(),
             "missing": labels(missing),
             "invalid": invalid_labels(invalid),

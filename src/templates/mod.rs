@@ -662,9 +662,8 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 27] = [
     // The message carried forms for more than one person (`incomplete`,
     // `notice`; false otherwise): says nobody's name.
     "several_people",
-    // The documents the referrer attached beside the form that could not
-    // be read (`acknowledgement`, `incomplete`): their names as the
-    // referrer gave them, and why.
+    // How many documents the referrer attached beside the form could not
+    // be read (`acknowledgement`, `incomplete`): a count, never names.
     "unread_documents",
 ];
 
