@@ -7,7 +7,10 @@
 //! off the screen or the `hidden` attribute, in their `style` or by a rule
 //! of a `<style>` block: `css`) is dropped, and so is text too small to
 //! read, transparent or the colour of its background (white on the white
-//! page). What Outlook alone shows (`<!--[if mso]>`) is read apart, by
+//! page). Text this reader cannot tell is seen or not (`css`) is in doubt:
+//! left out of [`html_to_lines`], and shown in the second rendering of
+//! [`html_renderings`], so that what it changes of a form is asked about.
+//! What Outlook alone shows (`<!--[if mso]>`) is read apart, by
 //! [`outlook_lines`].
 //! Letters that Outlook draws as boxes in the Wingdings fonts (Wingdings
 //! 2's `£`, `T`, `R`, `S`; Wingdings' `o`, `x`, `þ`) are read as the boxes
@@ -23,8 +26,8 @@
 
 use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
 use crate::core::rows::is_row_of_pairs;
-use colour::{alike, legacy_colour, Rgb, PAGE};
-use css::{Element, Look, Sheet, Symbols};
+use colour::{alike, legacy_colour, Paint, PAGE};
+use css::{Element, Look, Sheet, Symbols, MEDIUM, SMALLEST_READ};
 use html5gum::{naive_next_state, Emitter, Error, State, Tokenizer};
 use std::convert::Infallible;
 
@@ -32,10 +35,33 @@ use std::convert::Infallible;
 /// or more cells written as `label<TAB>value`, so that label cells without
 /// colons still read.
 pub fn html_to_lines(html: &str) -> String {
+    render(html, &Sheet::of(html), false).0
+}
+
+/// The lines a person reads, as [`html_to_lines`], and, when the HTML
+/// holds text this reader cannot tell is seen or not (`color: var(--c)`,
+/// a rule of a selector it does not evaluate, `p:last-of-type {display:
+/// none}`, a first line indented far out of its box), the lines with that
+/// text shown as well. Left out of the first and shown in the second, such
+/// text decides nothing alone: a form read differently from the two is
+/// asked about (`FormReading::in_doubt`).
+pub fn html_renderings(html: &str) -> (String, Option<String>) {
+    let sheet = Sheet::of(html);
+    let (lines, doubt) = render(html, &sheet, false);
+    let with_doubtful = doubt.then(|| render(html, &sheet, true).0);
+    (lines, with_doubtful)
+}
+
+/// Renders the HTML, with the text in doubt shown or left out, and says
+/// whether there was any.
+fn render(html: &str, sheet: &Sheet, show_doubtful: bool) -> (String, bool) {
     let mut renderer = Renderer::new(html.len());
+    let mut doubt = false;
     let events = Events {
         renderer: &mut renderer,
-        sheet: Sheet::of(html),
+        sheet,
+        show_doubtful,
+        doubt: &mut doubt,
         text: Vec::new(),
         tag: Vec::new(),
         end_tag: false,
@@ -61,7 +87,7 @@ pub fn html_to_lines(html: &str) -> String {
         let Ok(never) = token;
         match never {}
     });
-    renderer.finish()
+    (renderer.finish(), doubt)
 }
 
 /// The lines Outlook shows, when its conditional comments make them differ
@@ -84,7 +110,11 @@ pub fn outlook_lines(html: &str) -> Option<String> {
 struct Events<'r> {
     renderer: &'r mut Renderer,
     /// The rules of the message's style sheets.
-    sheet: Sheet,
+    sheet: &'r Sheet,
+    /// Text in doubt (`Sight::Doubtful`) is shown, rather than left out.
+    show_doubtful: bool,
+    /// Text in doubt was met.
+    doubt: &'r mut bool,
     /// Text since the last tag: the tokenizer hands it over in pieces.
     text: Vec<u8>,
     tag: Vec<u8>,
@@ -121,6 +151,17 @@ struct Events<'r> {
     matched: Vec<usize>,
 }
 
+/// Whether text is seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sight {
+    Seen,
+    Unseen,
+    /// Seen or not by what this reader does not work out (`var()`, a
+    /// colour function it does not know, a rule of a selector it does not
+    /// evaluate): never read as seen or as unseen alone.
+    Doubtful,
+}
+
 /// The attributes read, each by its bit in `Events::seen`.
 const ATTRIBUTES: [&[u8]; 6] = [b"style", b"class", b"id", b"bgcolor", b"color", b"face"];
 
@@ -145,6 +186,12 @@ struct Scope {
     depth: usize,
     containers: usize,
     look: Look,
+    /// How it looks if the rules read loosely that may match it do.
+    maybe: Option<Look>,
+    /// The size of its text in pixels, by `look` and by `maybe` (`None`:
+    /// not worked out).
+    size: Option<f64>,
+    maybe_size: Option<f64>,
     /// The style sheet's descendant rules whose first part it matches.
     ancestor_of: Vec<usize>,
 }
@@ -243,36 +290,46 @@ impl Events<'_> {
         self.hidden_attribute = false;
     }
 
-    /// How the start tag just read shows its content.
-    fn look(&mut self) -> Look {
+    /// How the start tag just read shows its content, and how it does if
+    /// the rules read loosely that may match it do.
+    fn look(&mut self) -> (Look, Option<Look>) {
         let element = Element {
             tag: &self.tag,
             classes: &self.class,
             id: &self.id,
         };
         let open = &self.open_ancestors;
-        let mut look = self
-            .sheet
-            .look(&element, &self.style, &mut self.matched, |rule| {
-                open.get(rule).is_some_and(|&n| n > 0)
-            });
-        if look.background.is_none() {
-            look.background = legacy_colour(&self.bgcolor);
-        }
-        if self.tag == b"font" {
-            if look.color.is_none() {
-                look.color = legacy_colour(&self.color);
+        let (mut look, mut maybe) =
+            self.sheet
+                .look(&element, &self.style, &mut self.matched, |rule| {
+                    open.get(rule).is_some_and(|&n| n > 0)
+                });
+        for look in std::iter::once(&mut look).chain(maybe.as_mut()) {
+            if look.background.is_none() {
+                look.background = legacy_colour(&self.bgcolor).map(Paint::Colour);
             }
-            if look.symbols.is_none() && !self.face.is_empty() {
-                look.symbols = Some(Symbols::of(&self.face));
+            if self.tag == b"font" {
+                if look.color.is_none() {
+                    look.color = legacy_colour(&self.color).map(Paint::Colour);
+                }
+                if look.symbols.is_none() && !self.face.is_empty() {
+                    look.symbols = Some(Symbols::of(&self.face));
+                }
             }
         }
-        look
+        (look, maybe)
     }
 
     /// A start tag shown: the open scopes it ends or nests in.
-    fn scopes_at_start(&mut self, look: Look) {
+    fn scopes_at_start(&mut self, mut look: Look, mut maybe: Option<Look>) {
         let tag = self.tag.as_slice();
+        // `text-indent` moves the first line of a block: on an inline
+        // element it moves nothing.
+        if role(tag) == Role::Inline {
+            for look in std::iter::once(&mut look).chain(maybe.as_mut()) {
+                look.indent_off = None;
+            }
+        }
         if let Some(ended) = self
             .scopes
             .iter()
@@ -302,18 +359,32 @@ impl Events<'_> {
         } else {
             Vec::new()
         };
-        if (look.inherited() || !ancestor_of.is_empty()) && self.scopes.len() < MAX_SCOPES {
+        let inherited = look.inherited() || maybe.as_ref().is_some_and(Look::inherited);
+        if (inherited || !ancestor_of.is_empty()) && self.scopes.len() < MAX_SCOPES {
             for &rule in &ancestor_of {
                 if self.open_ancestors.len() <= rule {
                     self.open_ancestors.resize(rule + 1, 0);
                 }
                 self.open_ancestors[rule] += 1;
             }
+            let (parent, maybe_parent) = self
+                .scopes
+                .last()
+                .map_or((Some(MEDIUM), Some(MEDIUM)), |s| (s.size, s.maybe_size));
+            let size = look.font_size.map_or(parent, |f| f.within(parent));
+            let maybe_size = maybe
+                .as_ref()
+                .unwrap_or(&look)
+                .font_size
+                .map_or(maybe_parent, |f| f.within(maybe_parent));
             self.scopes.push(Scope {
                 name: tag.to_vec(),
                 depth: 1,
                 containers: 0,
                 look,
+                maybe,
+                size,
+                maybe_size,
                 ancestor_of,
             });
         }
@@ -353,22 +424,63 @@ impl Events<'_> {
         }
     }
 
-    /// What the open scopes make of text: not seen (too small, or the
-    /// colour of its background), and the symbol font it is drawn in.
-    fn text_look(&self) -> (bool, Symbols) {
-        let inherited =
-            |get: fn(&Look) -> Option<Rgb>| self.scopes.iter().rev().find_map(|s| get(&s.look));
-        let tiny = self.scopes.iter().rev().find_map(|s| s.look.tiny) == Some(true);
-        let colour = inherited(|l| l.color);
-        let background = inherited(|l| l.background).unwrap_or(PAGE);
-        let unseen = tiny || colour.is_some_and(|c| alike(c, background));
+    /// What the open scopes make of text: whether it is seen (not too
+    /// small, nor the colour of its background), by the rules that match
+    /// for certain and by those read loosely that may, and the symbol font
+    /// it is drawn in.
+    fn text_look(&self) -> (Sight, Symbols) {
+        let mut sight = self.sight(false);
+        if self.scopes.iter().any(|s| s.maybe.is_some()) && self.sight(true) != sight {
+            sight = Sight::Doubtful;
+        }
         let symbols = self
             .scopes
             .iter()
             .rev()
             .find_map(|s| s.look.symbols)
             .unwrap_or(Symbols::Text);
-        (unseen, symbols)
+        (sight, symbols)
+    }
+
+    /// Whether text is seen by the open scopes' looks, or (`maybe`) by
+    /// their looks if the rules read loosely match.
+    fn sight(&self, maybe: bool) -> Sight {
+        fn pick(s: &Scope, maybe: bool) -> &Look {
+            match (maybe, &s.maybe) {
+                (true, Some(m)) => m,
+                _ => &s.look,
+            }
+        }
+        let pick = |s| pick(s, maybe);
+        let tiny = self.scopes.iter().rev().find_map(|s| pick(s).tiny) == Some(true);
+        let size =
+            self.scopes
+                .last()
+                .map_or(Some(MEDIUM), |s| if maybe { s.maybe_size } else { s.size });
+        let colour = self.scopes.iter().rev().find_map(|s| pick(s).color);
+        let background = self
+            .scopes
+            .iter()
+            .rev()
+            .find_map(|s| pick(s).background)
+            .unwrap_or(Paint::Colour(PAGE));
+        let indented_out = self.scopes.iter().rev().find_map(|s| pick(s).indent_off) == Some(true);
+        // Text with no colour set is drawn in the reader's text colour,
+        // which a mail program shown dark makes light: seen.
+        let coloured_away = match (colour, background) {
+            (None, _) => Some(false),
+            (Some(Paint::Transparent), _) => Some(true),
+            (Some(Paint::Colour(c)), Paint::Colour(b)) => Some(alike(c, b)),
+            _ => None,
+        };
+        let small = size.map(|px| px < SMALLEST_READ);
+        if tiny || small == Some(true) || coloured_away == Some(true) {
+            Sight::Unseen
+        } else if small.is_none() || coloured_away.is_none() || indented_out {
+            Sight::Doubtful
+        } else {
+            Sight::Seen
+        }
     }
 
     /// A start tag inside a hidden element: whether it ends that element
@@ -421,8 +533,18 @@ impl Events<'_> {
         if self.text.is_empty() {
             return;
         }
-        let (unseen, symbols) = self.text_look();
-        if unseen {
+        let (sight, symbols) = self.text_look();
+        let shown = match sight {
+            Sight::Seen => true,
+            Sight::Unseen => false,
+            Sight::Doubtful => {
+                if self.text.iter().any(|b| !b.is_ascii_whitespace()) {
+                    *self.doubt = true;
+                }
+                self.show_doubtful
+            }
+        };
+        if !shown {
             self.text.clear();
             return;
         }
@@ -506,14 +628,26 @@ impl Emitter for Events<'_> {
         } else if hides {
             self.renderer.start_tag(&self.tag, hides);
         } else {
-            let look = self.look();
+            let (look, maybe) = self.look();
+            let hidden = look.hidden();
+            let maybe_hidden = maybe.as_ref().map_or(hidden, Look::hidden);
             // Office's data islands (`<xml>` in a conditional comment)
             // are settings, and a `<template>` is for scripts: never
             // shown.
             let out_of_sight = self.hidden_attribute
-                || look.hidden()
+                || (hidden && maybe_hidden)
                 || matches!(self.tag.as_slice(), b"xml" | b"template");
-            if out_of_sight {
+            // Hidden or not by what is not worked out here; or setting
+            // what its text inherits too deep inside others to follow.
+            let in_doubt = !out_of_sight
+                && (hidden != maybe_hidden
+                    || look.in_doubt()
+                    || maybe.as_ref().is_some_and(Look::in_doubt)
+                    || (look.inherited() && self.scopes.len() >= MAX_SCOPES));
+            if in_doubt {
+                *self.doubt = true;
+            }
+            if out_of_sight || (in_doubt && !self.show_doubtful) {
                 if !is_void(&self.tag) {
                     self.hidden = Some(Hidden {
                         name: self.tag.clone(),
@@ -522,7 +656,7 @@ impl Emitter for Events<'_> {
                     });
                 }
             } else {
-                self.scopes_at_start(look);
+                self.scopes_at_start(look, maybe);
                 self.renderer.start_tag(&self.tag, hides);
             }
         }
