@@ -72,25 +72,44 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
         [one] => read(one, found),
         _ => read(&text.join("\n"), found),
     }
-    let html: Vec<(String, Option<String>)> = message
+    // Each HTML part: what is seen for certain, that with the text that
+    // may or may not be seen shown too (when there is such text), and
+    // what Outlook shows (when it differs).
+    let html: Vec<(String, Option<String>, Option<String>)> = message
         .html_body
         .iter()
         .filter_map(|&i| match &message.parts.get(i as usize)?.body {
-            PartType::Html(h) => Some((html_to_lines(h), outlook_lines(h))),
+            PartType::Html(h) => {
+                let (lines, with_doubtful) = html_renderings(h);
+                Some((lines, with_doubtful, outlook_lines(h)))
+            }
             _ => None,
         })
         .collect();
     if html.is_empty() {
         return;
     }
-    let lines: Vec<&str> = html.iter().map(|(lines, _)| lines.as_str()).collect();
+    let lines: Vec<&str> = html.iter().map(|(lines, _, _)| lines.as_str()).collect();
+    let seen = found.renderings.len();
     read(&lines.join("\n"), found);
+    // Text that may or may not be seen: read with it shown, as a rendering
+    // of its own, and whatever it changes of the form is asked about.
+    if html.iter().any(|(_, doubtful, _)| doubtful.is_some()) {
+        let shown: Vec<&str> = html
+            .iter()
+            .map(|(lines, doubtful, _)| doubtful.as_deref().unwrap_or(lines))
+            .collect();
+        read(&shown.join("\n"), found);
+        if let Some([seen, shown]) = found.renderings.get_mut(seen..seen + 2) {
+            seen.doubt_against(shown);
+        }
+    }
     // What Outlook shows, where it differs: read as a rendering of its
     // own, so that a form answered differently there is asked about.
-    if html.iter().any(|(_, outlook)| outlook.is_some()) {
+    if html.iter().any(|(_, _, outlook)| outlook.is_some()) {
         let outlook: Vec<&str> = html
             .iter()
-            .map(|(lines, outlook)| outlook.as_deref().unwrap_or(lines))
+            .map(|(lines, _, outlook)| outlook.as_deref().unwrap_or(lines))
             .collect();
         read(&outlook.join("\n"), found);
     }
