@@ -801,11 +801,118 @@ struct Selector {
     tag: Option<Vec<u8>>,
     classes: Vec<Vec<u8>>,
     id: Option<Vec<u8>>,
+    /// Tests of its `class` or `id` attribute (`td[class="hide"]`, as
+    /// templates for phones write them); of no other attribute.
+    attributes: Vec<AttributeTest>,
+}
+
+/// An attribute selector on `class` or `id`: `[class]`, `[class=x]`,
+/// `[class~=x]`, `[class^=x]`, `[class$=x]`, `[class*=x]`, `[class|=x]`.
+#[derive(Debug)]
+struct AttributeTest {
+    on_id: bool,
+    /// The operator's first character (`=` for equality), or none for
+    /// the attribute being there.
+    operator: Option<u8>,
+    value: Vec<u8>,
+}
+
+impl AttributeTest {
+    /// What is between the brackets; `None` for another attribute or a
+    /// test not read.
+    fn parse(inside: &[u8]) -> Option<AttributeTest> {
+        let inside = inside.trim_ascii();
+        let name_end = inside
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_'))
+            .unwrap_or(inside.len());
+        let on_id = match inside[..name_end].to_ascii_lowercase().as_slice() {
+            b"class" => false,
+            b"id" => true,
+            _ => return None,
+        };
+        let rest = inside[name_end..].trim_ascii();
+        if rest.is_empty() {
+            return Some(AttributeTest {
+                on_id,
+                operator: None,
+                value: Vec::new(),
+            });
+        }
+        let (operator, value) = match rest {
+            [b'=', value @ ..] => (b'=', value),
+            [op @ (b'~' | b'^' | b'$' | b'*' | b'|'), b'=', value @ ..] => (*op, value),
+            _ => return None,
+        };
+        let mut value = value.trim_ascii();
+        // A case flag after the value: names are matched in any case here.
+        for flag in [&b" i"[..], b" I", b" s", b" S"] {
+            if let Some(v) = value.strip_suffix(flag) {
+                value = v.trim_ascii();
+            }
+        }
+        let value = match value {
+            [b'"', v @ .., b'"'] | [b'\'', v @ .., b'\''] => v,
+            v => v,
+        };
+        if value
+            .iter()
+            .any(|b| matches!(b, b'"' | b'\'' | b'[' | b']'))
+        {
+            return None;
+        }
+        Some(AttributeTest {
+            on_id,
+            operator: Some(operator),
+            value: value.to_ascii_lowercase(),
+        })
+    }
+
+    fn matches(&self, classes: &[u8], id: &[u8]) -> bool {
+        let given = if self.on_id { id } else { classes }.to_ascii_lowercase();
+        let value = self.value.as_slice();
+        match self.operator {
+            None => !given.is_empty(),
+            Some(b'=') => given == value,
+            Some(b'~') => given.split(|b| b.is_ascii_whitespace()).any(|w| w == value),
+            Some(b'^') => !value.is_empty() && given.starts_with(value),
+            Some(b'$') => !value.is_empty() && given.ends_with(value),
+            Some(b'*') => !value.is_empty() && given.windows(value.len()).any(|w| w == value),
+            Some(_) => {
+                given == value
+                    || (given.starts_with(value) && given.get(value.len()) == Some(&b'-'))
+            }
+        }
+    }
 }
 
 impl Selector {
     fn parse(text: &[u8]) -> Option<Selector> {
         let text = text.trim_ascii();
+        // Attribute tests taken out first: `td[class=hide]`.
+        let mut attributes = Vec::new();
+        let owned: Vec<u8>;
+        let text = if text.contains(&b'[') {
+            let mut rest = Vec::with_capacity(text.len());
+            let mut at = 0;
+            while let Some(&b) = text.get(at) {
+                if b == b'[' {
+                    let close = at + text[at..].iter().position(|&c| c == b']')?;
+                    attributes.push(AttributeTest::parse(&text[at + 1..close])?);
+                    at = close + 1;
+                } else {
+                    rest.push(b);
+                    at += 1;
+                }
+            }
+            if rest.is_empty() {
+                rest.push(b'*');
+            }
+            owned = rest;
+            owned.as_slice()
+        } else {
+            text
+        };
         let simple =
             |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'#' | b'*');
         if text.is_empty() || !text.iter().all(simple) {
@@ -815,6 +922,7 @@ impl Selector {
             tag: None,
             classes: Vec::new(),
             id: None,
+            attributes,
         };
         let mut parts = Vec::new();
         let mut start = 0;
@@ -869,6 +977,7 @@ impl Selector {
                     .split(|b| b.is_ascii_whitespace())
                     .any(|given| given.eq_ignore_ascii_case(c))
             })
+            && self.attributes.iter().all(|a| a.matches(classes, id))
     }
 }
 
@@ -1171,8 +1280,15 @@ fn read_rules(css: &[u8], rules: &mut Vec<Rule>, nested: bool) {
 /// child combinators, read alike); `None` for what is not read (siblings,
 /// attributes, pseudo-classes).
 fn parse_selector(text: &[u8]) -> Option<(Selector, Option<Selector>)> {
-    if text.iter().any(|&b| b == b'+' || b == b'~') {
-        return None;
+    // Sibling combinators, outside an attribute test (`[class~=x]`).
+    let mut depth = 0usize;
+    for &b in text {
+        match b {
+            b'[' => depth += 1,
+            b']' => depth = depth.saturating_sub(1),
+            b'+' | b'~' if depth == 0 => return None,
+            _ => {}
+        }
     }
     let mut parts = text
         .split(|&b| b.is_ascii_whitespace() || b == b'>')

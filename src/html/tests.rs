@@ -987,3 +987,25 @@ fn the_style_rules_mail_programs_write_leave_nothing_in_doubt() {
     assert_eq!(v[&Field::Consent], "Yes");
     assert_eq!(v[&Field::ReferrerEmail], "a@example.com");
 }
+
+#[test]
+fn rules_testing_the_class_or_id_attribute_are_evaluated() {
+    let html = "<style>@media only screen and (max-width:600px) {\
+        td[class=\"hide\"] {display:none !important;}\
+        table[class=body] .fine {width:100% !important;}}\
+        [class~=gone] {display:none;} p[id^=draft] {display:none;}</style>\
+        <table class=body><tr><td class=hide>Consent to referral: No</td></tr>\
+        <tr><td class=\"fine\">Full name</td><td>Sam Example</td></tr></table>\
+        <p class=\"x gone\">Consent to referral: No</p><p id=draft-1>Consent to referral: No</p>\
+        <p id=form class=\"hide-not\">Consent to referral: Yes</p>";
+    let (lines, doubtful) = html_renderings(html);
+    assert_eq!(doubtful, None, "{lines}");
+    let v = values(html);
+    assert_eq!(v[&Field::Consent], "Yes");
+    assert_eq!(v[&Field::FullName], "Sam Example");
+    // Another attribute's test is not evaluated: what it may hide is in
+    // doubt.
+    let html = "<style>td[title=x] {display:none}</style>\
+        <table><tr><td>Full name</td><td>Sam Example</td></tr></table>";
+    assert!(html_renderings(html).1.is_some());
+}
