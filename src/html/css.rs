@@ -60,6 +60,9 @@ pub(super) struct Look {
     /// `font-size`, worked out against the size around it when text is.
     pub(super) font_size: Option<FontSize>,
     pub(super) color: Option<Paint>,
+    /// What Safari and Chrome fill the letters with (inherited apart from
+    /// `color`, and drawn over it).
+    pub(super) fill: Option<Paint>,
     pub(super) background: Option<Paint>,
     /// The font draws letters as symbols: Wingdings or Wingdings 2 (as
     /// browsers or as Outlook choose it).
@@ -246,6 +249,7 @@ impl Look {
             || self.font_size.is_some()
             || self.indent_off.is_some()
             || self.color.is_some()
+            || self.fill.is_some()
             || self.background.is_some()
             || self.symbols.is_some()
     }
@@ -277,6 +281,7 @@ impl Look {
         over(&mut self.tiny, other.tiny);
         over(&mut self.font_size, other.font_size);
         over(&mut self.color, other.color);
+        over(&mut self.fill, other.fill);
         over(&mut self.background, other.background);
         over(&mut self.symbols, other.symbols);
     }
@@ -426,7 +431,7 @@ impl Look {
             b"clip-path" => self.transparent = Some(clipped_away(value)),
             b"clip" => self.transparent = Some(clipped_away(value)),
             // What Safari and Chrome fill the letters with, over `color`.
-            b"-webkit-text-fill-color" => self.color = paint_of(value).or(self.color),
+            b"-webkit-text-fill-color" => self.fill = paint_of(value).or(self.fill),
             b"transform" => self.transformed_away = Some(transformed_away(value)),
             b"height" | b"max-height" | b"width" | b"max-width"
                 if tiny_size(value) == Some(true) =>

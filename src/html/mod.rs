@@ -457,7 +457,12 @@ impl Events<'_> {
             self.scopes
                 .last()
                 .map_or(Some(MEDIUM), |s| if maybe { s.maybe_size } else { s.size });
-        let colour = self.scopes.iter().rev().find_map(|s| pick(s).color);
+        let colour = self
+            .scopes
+            .iter()
+            .rev()
+            .find_map(|s| pick(s).fill)
+            .or_else(|| self.scopes.iter().rev().find_map(|s| pick(s).color));
         let background = self
             .scopes
             .iter()

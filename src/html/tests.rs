@@ -1009,3 +1009,17 @@ fn rules_testing_the_class_or_id_attribute_are_evaluated() {
         <table><tr><td>Full name</td><td>Sam Example</td></tr></table>";
     assert!(html_renderings(html).1.is_some());
 }
+
+#[test]
+fn a_colour_set_inside_text_filled_transparent_leaves_it_unseen() {
+    // Safari and Chrome draw the fill over the colour, whatever it is.
+    let html = no_above_yes(
+        "<div style=\"-webkit-text-fill-color:transparent\">\
+            <p style=\"color:#000\">Consent to referral: No</p></div>",
+    );
+    assert_eq!(html_to_lines(&html), "Consent to referral: Yes\n");
+    // A colour set inside a transparent one is seen.
+    let html = "<div style=\"color:transparent\"><p style=\"color:#000\">\
+        Consent to referral: No</p></div>";
+    assert_eq!(values(html)[&Field::Consent], "No");
+}
