@@ -492,3 +492,25 @@ fn a_yes_one_rendering_of_the_text_leaves_out_is_asked_again() {
     assert_eq!(referral.referral.consent, None, "{referral:?}");
     assert_eq!(referral.outcome, crate::core::referral::Outcome::Incomplete);
 }
+
+#[test]
+fn an_answer_in_a_reply_that_text_in_doubt_changes_fills_nothing_in() {
+    // A reply in a case's thread, HTML only: a consent of No in text
+    // coloured by a custom property the gateway does not work out, above
+    // a Yes shown.
+    let raw = "From: Jo <jo@justice.gov.uk>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+        Subject: RE: [DTR-COL-2026-00042] Referral incomplete\r\n\
+        Message-ID: <r@justice.gov.uk>\r\nIn-Reply-To: <gw@colchester.gov.uk>\r\n\
+        MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n\
+        <style>:root{--c:#fff}</style><p>Hello,</p>\
+        <p style=\"color:var(--c)\">Consent to referral: No</p>\
+        <p>Consent to referral: Yes</p><p>Prison number: A1234BC</p>\r\n";
+    let read = analysed(raw.as_bytes());
+    let filled = read.filled_in.expect("the prison number filled in");
+    assert_eq!(filled.referral.consent, None, "{filled:?}");
+    assert_eq!(filled.referral.prison_number.as_deref(), Some("A1234BC"));
+    // Hidden for certain, the No is no answer: the Yes fills it in.
+    let raw = raw.replace("color:var(--c)", "color:#fff");
+    let filled = analysed(raw.as_bytes()).filled_in.expect("filled in");
+    assert_eq!(filled.referral.consent, Some(true));
+}
