@@ -702,6 +702,8 @@ fn answers_about_the_person(reading: &FormReading, also: &[Field]) -> FormReadin
     let mut kept = reading.clone();
     kept.values
         .retain(|f, _| !WRITER.contains(f) && !also.contains(f));
+    kept.in_doubt
+        .retain(|f| !WRITER.contains(f) && !also.contains(f));
     kept.again.clear();
     kept
 }

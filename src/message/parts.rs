@@ -91,18 +91,28 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
     }
     let lines: Vec<&str> = html.iter().map(|(lines, _, _)| lines.as_str()).collect();
     let seen = found.renderings.len();
+    let notes_seen = found.notes.len();
     read(&lines.join("\n"), found);
     // Text that may or may not be seen: read with it shown, as a rendering
-    // of its own, and whatever it changes of the form is asked about.
+    // of its own, and whatever it changes of the form (or of a note above
+    // a forward) is asked about.
     if html.iter().any(|(_, doubtful, _)| doubtful.is_some()) {
         let shown: Vec<&str> = html
             .iter()
             .map(|(lines, doubtful, _)| doubtful.as_deref().unwrap_or(lines))
             .collect();
+        let notes_shown = found.notes.len();
         read(&shown.join("\n"), found);
         if let Some([seen, shown]) = found.renderings.get_mut(seen..seen + 2) {
             seen.doubt_against(shown);
         }
+        // A note read from one rendering alone is set against none.
+        let mut no_note = FormReading::default();
+        let mut also_none = FormReading::default();
+        let (before, after) = found.notes.split_at_mut(notes_shown);
+        let seen_note = before.get_mut(notes_seen).unwrap_or(&mut no_note);
+        let shown_note = after.first_mut().unwrap_or(&mut also_none);
+        seen_note.doubt_against(shown_note);
     }
     // What Outlook shows, where it differs: read as a rendering of its
     // own, so that a form answered differently there is asked about.

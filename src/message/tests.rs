@@ -514,3 +514,28 @@ fn an_answer_in_a_reply_that_text_in_doubt_changes_fills_nothing_in() {
     let filled = analysed(raw.as_bytes()).filled_in.expect("filled in");
     assert_eq!(filled.referral.consent, Some(true));
 }
+
+#[test]
+fn a_forwarders_note_in_text_in_doubt_answers_nothing() {
+    // The forwarded form gives no consent; the note above it gives a Yes
+    // in text coloured by a custom property the gateway does not work out.
+    let form: String = FORM
+        .replace("Consent to referral: Yes\r\n", "")
+        .lines()
+        .map(|l| format!("<p>{l}</p>"))
+        .collect();
+    let raw = format!(
+        "{HEAD}Content-Type: text/html\r\n\r\n<style>:root{{--c:#fff}}</style>\
+         <p>Update on the referral below:</p>\
+         <p style=\"color:var(--c)\">Consent to referral: Yes</p>\
+         <p>Thanks, Sam Bell</p><hr><p><b>From:</b> Jo &lt;jo@justice.gov.uk&gt;<br>\
+         <b>Sent:</b> 19 November 2026 09:12<br><b>Subject:</b> Referral</p>{form}\r\n"
+    );
+    let referral = analysed(raw.as_bytes()).referral.expect("a referral");
+    assert_ne!(referral.referral.consent, Some(true), "{referral:?}");
+    assert!(referral.invalid.contains(&Field::Consent), "{referral:?}");
+    // Shown for certain, the note's Yes is read.
+    let raw = raw.replace("color:var(--c)", "color:#000");
+    let referral = analysed(raw.as_bytes()).referral.expect("a referral");
+    assert_eq!(referral.referral.consent, Some(true), "{referral:?}");
+}
