@@ -96,11 +96,22 @@ fn render(html: &str, sheet: &Sheet, show_doubtful: bool) -> (String, bool) {
 /// Outlook, the sender may have seen the other. Both are read, and a form
 /// answered differently in the two is asked about, never read as either.
 pub fn outlook_lines(html: &str) -> Option<String> {
+    outlook_renderings(html).map(|(lines, _)| lines)
+}
+
+/// The lines Outlook shows, as [`outlook_lines`], and, as
+/// [`html_renderings`] gives them, those lines with the text in doubt
+/// shown, when there is such text.
+pub fn outlook_renderings(html: &str) -> Option<(String, Option<String>)> {
     if !html.contains("<!--[") {
         return None;
     }
-    conditional::outlook_view(html, |part| !html_to_lines(part).trim().is_empty())
-        .map(|view| html_to_lines(&view))
+    // A part holding only text in doubt holds text.
+    let shows_text = |part: &str| {
+        let (lines, doubtful) = html_renderings(part);
+        !lines.trim().is_empty() || doubtful.is_some_and(|d| !d.trim().is_empty())
+    };
+    conditional::outlook_view(html, shows_text).map(|view| html_renderings(&view))
 }
 
 /// Feeds the tokenizer's text and tags to the renderer, leaving out hidden

@@ -13,7 +13,7 @@ use crate::core::reply::{read_answer, AnswerReading};
 use crate::core::sender::SenderHeaders;
 use crate::core::sources::{read_forms, FormSource};
 use crate::documents::{read_document_text, DocumentKind, Limits, LIMITS};
-use crate::html::{html_renderings, html_to_lines, outlook_lines};
+use crate::html::{html_renderings, html_to_lines, outlook_renderings};
 use chrono::{DateTime, NaiveDate, Utc};
 use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use regex::Regex;

@@ -74,14 +74,15 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
     }
     // Each HTML part: what is seen for certain, that with the text that
     // may or may not be seen shown too (when there is such text), and
-    // what Outlook shows (when it differs).
-    let html: Vec<(String, Option<String>, Option<String>)> = message
+    // what Outlook shows (when it differs), likewise.
+    type Renderings = (String, Option<String>);
+    let html: Vec<(String, Option<String>, Option<Renderings>)> = message
         .html_body
         .iter()
         .filter_map(|&i| match &message.parts.get(i as usize)?.body {
             PartType::Html(h) => {
                 let (lines, with_doubtful) = html_renderings(h);
-                Some((lines, with_doubtful, outlook_lines(h)))
+                Some((lines, with_doubtful, outlook_renderings(h)))
             }
             _ => None,
         })
@@ -119,9 +120,27 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
     if html.iter().any(|(_, _, outlook)| outlook.is_some()) {
         let outlook: Vec<&str> = html
             .iter()
-            .map(|(lines, _, outlook)| outlook.as_deref().unwrap_or(lines))
+            .map(|(lines, _, outlook)| outlook.as_ref().map_or(lines.as_str(), |(o, _)| o.as_str()))
             .collect();
+        let seen = found.renderings.len();
         read(&outlook.join("\n"), found);
+        // Text in doubt in what Outlook alone shows, likewise.
+        if html
+            .iter()
+            .any(|(_, _, outlook)| outlook.as_ref().is_some_and(|(_, d)| d.is_some()))
+        {
+            let shown: Vec<&str> = html
+                .iter()
+                .map(|(lines, _, outlook)| match outlook {
+                    Some((o, doubtful)) => doubtful.as_deref().unwrap_or(o.as_str()),
+                    None => lines.as_str(),
+                })
+                .collect();
+            read(&shown.join("\n"), found);
+            if let Some([seen, shown]) = found.renderings.get_mut(seen..seen + 2) {
+                seen.doubt_against(shown);
+            }
+        }
     }
 }
 

@@ -539,3 +539,25 @@ fn a_forwarders_note_in_text_in_doubt_answers_nothing() {
     let referral = analysed(raw.as_bytes()).referral.expect("a referral");
     assert_eq!(referral.referral.consent, Some(true), "{referral:?}");
 }
+
+#[test]
+fn an_answer_in_doubt_in_what_outlook_alone_shows_is_asked_about() {
+    let html: String = form_with_consent("")
+        .lines()
+        .map(|l| format!("<p>{l}</p>"))
+        .collect::<String>()
+        + "<style>:root{--c:#fff}</style><p>Consent to referral: \
+        <!--[if mso]><span style=\"color:var(--c)\">No - </span><![endif]-->Yes</p>";
+    let raw = format!("{HEAD}Content-Type: text/html\r\n\r\n{html}\r\n");
+    let referral = analysed(raw.as_bytes()).referral.expect("a referral");
+    assert_eq!(referral.referral.consent, None, "{referral:?}");
+    assert_eq!(referral.conflicts, vec![Field::Consent]);
+    // Shown for certain there, it is a conflict too; hidden for certain,
+    // the Yes is read.
+    let shown = raw.replace("color:var(--c)", "color:#000");
+    let referral = analysed(shown.as_bytes()).referral.expect("a referral");
+    assert_eq!(referral.referral.consent, None, "{referral:?}");
+    let hidden = raw.replace("color:var(--c)", "color:#fff");
+    let referral = analysed(hidden.as_bytes()).referral.expect("a referral");
+    assert_eq!(referral.referral.consent, Some(true), "{referral:?}");
+}
