@@ -150,7 +150,8 @@ pub(super) fn paint(value: &[u8]) -> Option<(Rgb, bool)> {
             return Some(((0xf0, 0xf0, 0xf0), true))
         }
         "graytext" => return Some(((0x80, 0x80, 0x80), true)),
-        "linktext" => return Some(((0, 0, 0xee), true)),
+        "linktext" | "-webkit-link" => return Some(((0, 0, 0xee), true)),
+        "-webkit-text" => return Some(((0, 0, 0), true)),
         "visitedtext" => return Some(((0x55, 0x1a, 0x8b), true)),
         "activetext" => return Some(((0xff, 0, 0), true)),
         "mark" => return Some(((0xff, 0xff, 0), true)),

@@ -154,7 +154,7 @@ impl FontSize {
             "large" => Some(FontSize::Px(18.0)),
             "x-large" => Some(FontSize::Px(24.0)),
             "xx-large" => Some(FontSize::Px(32.0)),
-            "xxx-large" => Some(FontSize::Px(48.0)),
+            "xxx-large" | "-webkit-xxx-large" => Some(FontSize::Px(48.0)),
             "smaller" => Some(FontSize::OfParent(0.83)),
             "larger" => Some(FontSize::OfParent(1.2)),
             _ => None,

@@ -980,6 +980,7 @@ fn the_style_rules_mail_programs_write_leave_nothing_in_doubt() {
         <p class=MsoNormal><b>Consent to referral:</b> <span style='color:#1F497D'>Yes</span></p>\
         <p class=MsoNormal><b>Referrer email:</b> <a href=\"mailto:a@example.com\">\
         <span style='color:#0563C1'>a@example.com</span></a></p>\
+        <p style=\"color: -webkit-link; font-size: -webkit-xxx-large\">Thank you</p>\
         </div></body></html>";
     let (lines, doubtful) = html_renderings(html);
     assert_eq!(doubtful, None, "{lines}");
