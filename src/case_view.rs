@@ -136,6 +136,25 @@ pub async fn case_view(
     {
         row("Form read from", attached_form_words(name));
     }
+    let unread: Vec<String> = form_read
+        .get("unread")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|document| {
+            let name = str_of(document, "name").unwrap_or_default();
+            match str_of(document, "why") {
+                Some(why) => format!("{} ({why})", attached_form_words(name)),
+                None => attached_form_words(name),
+            }
+        })
+        .collect();
+    if !unread.is_empty() {
+        row(
+            "Not read",
+            format!("{}: open the mail to see what it says", and_list(&unread)),
+        );
+    }
     let mut opening = detail_of("referral_received");
     if opening.is_null() {
         opening = detail_of("further_referral_received");

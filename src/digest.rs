@@ -172,5 +172,6 @@ async fn digest_mail(
         unlimited: vec![authority.inbox.clone()],
         step: Some(digest_key(code, day)),
         thread_under: None,
+        held_until: None,
     })
 }

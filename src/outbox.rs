@@ -843,8 +843,13 @@ fn template_data(
         },
         "received": spoken_time(received),
         "referrer_name": referral.referrer_name,
-        // An incomplete referral owes nothing yet: no dates to promise.
-        "deadlines": if case.is_some() && context.get("outcome").and_then(Value::as_str) != Some("incomplete") {
+        // An incomplete referral without the person's consent owes
+        // nothing yet: no dates to promise. One consented to runs from
+        // its receipt (see `Store::shown_deadline_cases`).
+        "deadlines": if case.is_some()
+            && (context.get("outcome").and_then(Value::as_str) != Some("incomplete")
+                || referral.consent == Some(true))
+        {
             deadlines(&referral, received, authority, config)
         } else {
             Vec::new()
@@ -855,6 +860,8 @@ fn template_data(
         "outcome": context.get("outcome").cloned().unwrap_or(Value::Null),
         "missing": list("missing"),
         "invalid": list("invalid"),
+        "several_people": context.get("several_people").cloned().unwrap_or(Value::Bool(false)),
+        "unread_documents": list("unread_documents"),
         "fields": fields,
         "blank_form": BLANK_FORM,
         "sender": context.get("sender").cloned().unwrap_or(Value::Null),

@@ -463,6 +463,7 @@ fn follow_up(
                     unlimited,
                     step: Some(step.instance_key()),
                     thread_under: None,
+                    held_until: None,
                 }),
             })
         }

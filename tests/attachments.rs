@@ -296,6 +296,56 @@ async fn dynamic_delivery_swapping_in_the_real_attachment_is_read_again() {
     assert_eq!(settled.note, Some(format!("now case {reference}")));
     assert!(placeholder.raw.is_none(), "its bytes go once settled");
     assert!(w.has_event(&reference, "earlier_copy_replaced").await);
+    // Nobody at the council is asked to open a note whose referral is
+    // already a case: its notice, held for this copy, never went.
+    let notices = w.rows("quarantine_notice").await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].sent_at.is_none(), "{:?}", notices[0]);
+    assert!(
+        notices[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains(&format!("read as case {reference}"))),
+        "{:?}",
+        notices[0]
+    );
+}
+
+#[tokio::test]
+async fn a_referral_note_with_nothing_attached_is_told_once_no_copy_came() {
+    let w = world().await;
+    let placeholder = with_attachment(
+        "dynamic-3@justice.gov.uk",
+        "Duty to refer",
+        "Please find attached.",
+        None,
+    );
+    // Come just now: Dynamic Delivery's second copy may be minutes away.
+    let at = chrono::Utc::now();
+    let first = w.put("colchester", &placeholder, at).await;
+    assert!(matches!(first.action, Action::Quarantined(_)), "{first:?}");
+    w.send().await;
+    let notices = w.rows("quarantine_notice").await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].sent_at.is_none(), "held: {:?}", notices[0]);
+    assert_eq!(
+        notices[0].next_attempt_at,
+        at + chrono::Duration::minutes(20)
+    );
+    // Come long ago (the gateway catching up): nothing to wait for, the
+    // council hears of it at once.
+    let old = with_attachment(
+        "dynamic-4@justice.gov.uk",
+        "Duty to refer",
+        "Please find attached.",
+        None,
+    );
+    w.put("colchester", &old, at - chrono::Duration::hours(2))
+        .await;
+    w.send().await;
+    let notices = w.rows("quarantine_notice").await;
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(notices[1].sent_at.is_some(), "{:?}", notices[1]);
 }
 
 #[tokio::test]
@@ -684,7 +734,67 @@ async fn two_attached_forms_for_two_people_are_asked_about_not_one_dropped() {
             && text.contains("Date of birth (the attached forms give different answers)"),
         "{text}"
     );
+    // Told plainly that each person's referral must come apart: not left
+    // to work out from two names said to disagree.
+    assert!(
+        text.contains("Your message carried referral forms for more than one person")
+            && text.contains("please send each form separately"),
+        "{text}"
+    );
+    let notice = w
+        .rows("notice")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the notice");
+    assert!(
+        one_line(&w.text_of(&notice))
+            .contains("The message carried referral forms for more than one person"),
+        "{}",
+        w.text_of(&notice)
+    );
     assert!(w.rows("acknowledgement").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_form_and_its_copy_with_a_typing_error_are_not_two_people() {
+    let w = world().await;
+    // The same person, the date of birth typed differently in the copy.
+    let rows: Vec<Vec<String>> = [
+        ("Referral type", "Duty to Refer"),
+        ("Full name", "Samuel Testperson"),
+        ("Date of birth", "02/03/1991"),
+        ("Custody status", "community"),
+        ("Consent to referral", "Yes"),
+    ]
+    .iter()
+    .map(|(l, v)| vec![l.to_string(), v.to_string()])
+    .collect();
+    let second =
+        docx(&(word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows))).expect("docx");
+    let raw = with_attachments(
+        "one-person-typo-1@justice.gov.uk",
+        "Duty to refer",
+        "Please find attached the referral, and a copy.",
+        &[
+            ("DTR referral.docx", DOCX, word_form()),
+            ("DTR referral copy.docx", DOCX, second),
+        ],
+    );
+    let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
+    w.send().await;
+    let asked = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .expect("the incomplete mail");
+    let text = one_line(&w.text_of(&asked));
+    assert!(
+        text.contains("Date of birth (the attached forms give different answers)"),
+        "{text}"
+    );
+    assert!(!text.contains("more than one person"), "{text}");
 }
 
 /// The referrer's answer to the incomplete mail: its subject, threaded
@@ -1476,4 +1586,32 @@ async fn a_document_that_could_not_be_read_beside_the_form_is_named_in_the_counc
             && n.contains("Open the mail")),
         "{notices:?}"
     );
+    // The referrer, who can send it again, is told too.
+    let acknowledged = w.rows("acknowledgement").await;
+    let told = one_line(&w.text_of(&acknowledged[0]));
+    assert!(
+        told.contains("We could not read \"DTR referral (updated).pdf\" (")
+            && told.contains("has not been recorded"),
+        "{told}"
+    );
+    // And the case says so to whoever opens it later, not only the notice.
+    let view = view_of(&w, &reference).await;
+    let not_read = header(&view, "Not read").unwrap_or_default();
+    assert!(
+        not_read.starts_with("the attachment \"DTR referral (updated).pdf\" (")
+            && not_read.ends_with("open the mail to see what it says"),
+        "{:?}",
+        view.header
+    );
+    // A form read alone says nothing of documents not read.
+    let w = world().await;
+    let alone = with_attachment(
+        "unread-beside-2@justice.gov.uk",
+        "Duty to refer",
+        "Please find attached.",
+        Some(("DTR referral.docx", DOCX, word_form())),
+    );
+    let reference = w.case("colchester", &alone, uk(2026, 11, 24, 10, 0)).await;
+    let view = view_of(&w, &reference).await;
+    assert_eq!(header(&view, "Not read"), None, "{:?}", view.header);
 }

@@ -448,3 +448,89 @@ fn an_unreachable_store_is_reported_once() {
     );
     assert!(!line.contains("database error"), "{line}");
 }
+
+#[test]
+fn ingest_says_whether_a_form_added_to_a_case_completed_it() {
+    let dir = TempDir::new().expect("temp dir");
+    // The embedded configuration, its Colchester inbox trusting mail with no
+    // verdict (as a Maildir fed by a trusted relay may): the referrer's
+    // later form may change their case.
+    let config = dir.path().join("config");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    copy_dir(&source, &config);
+    let gateway_toml = std::fs::read_to_string(config.join("gateway.toml")).expect("read");
+    let trusted = gateway_toml.replacen(
+        "name = \"colchester\"\nauthority = \"COL\"\n",
+        "name = \"colchester\"\nauthority = \"COL\"\ntrust_unauthenticated = true\n",
+        1,
+    );
+    assert_ne!(
+        trusted, gateway_toml,
+        "the Colchester mailbox is configured"
+    );
+    std::fs::write(config.join("gateway.toml"), trusted).expect("write");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let full = std::fs::read_to_string(referral_file(dir.path())).expect("read");
+    let write = |name: &str, text: String| {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).expect("write");
+        file
+    };
+    // Without a date of birth and without a phone: incomplete.
+    let first = write(
+        "first.eml",
+        full.replace("Date of birth: 14/07/1988\r\n", "")
+            .replace("Referrer phone: 01245 000000\r\n", ""),
+    );
+    // The date of birth alone comes: still incomplete; then the phone.
+    let second = write(
+        "second.eml",
+        full.replace("<cli-1@", "<cli-2@")
+            .replace("Referrer phone: 01245 000000\r\n", ""),
+    );
+    let third = write("third.eml", full.replace("<cli-1@", "<cli-3@"));
+    let config_arg = config.to_string_lossy().to_string();
+    let ingest = |file: &Path| {
+        let (ok, text) = gateway(
+            &database,
+            &[
+                "--config",
+                &config_arg,
+                "ingest",
+                "--mailbox",
+                "colchester",
+                &file.to_string_lossy(),
+            ],
+        );
+        assert!(ok, "{text}");
+        text
+    };
+    let text = ingest(&first);
+    assert!(
+        text.contains("referral incomplete: opened DTR-COL-"),
+        "{text}"
+    );
+    let text = ingest(&second);
+    assert!(
+        text.contains("added to the referrer's case DTR-COL-")
+            && text.contains(", still incomplete"),
+        "{text}"
+    );
+    assert!(!text.contains("completed"), "{text}");
+    let text = ingest(&third);
+    assert!(text.contains(", now open"), "{text}");
+}
+
+/// Copies the files of `from` (one level of folders) into `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}

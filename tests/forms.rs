@@ -637,3 +637,125 @@ async fn a_yes_with_doubts_or_answering_another_mail_gives_no_consent() {
     w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
     assert_eq!(w.status(&reference).await, "incomplete");
 }
+
+/// The council's notice of the case, on one line.
+async fn notice_of(w: &World, reference: &str) -> String {
+    let rows = w.rows("notice").await;
+    let row = rows
+        .iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference))
+        .expect("notice");
+    one_line(&w.text_of(row))
+}
+
+/// The references of the cases whose deadlines `due` and the web view
+/// show on `today`, with the first deadline's day.
+async fn shown(w: &World, today: chrono::NaiveDate) -> Vec<(String, chrono::NaiveDate)> {
+    let cases = w.store.shown_deadline_cases(None).await.expect("cases");
+    let mut rows: Vec<(String, chrono::NaiveDate)> =
+        dtr_gateway::sweep::open_deadlines(&w.config, &cases, today)
+            .into_iter()
+            .filter(|d| d.rule.id == "acknowledge")
+            .map(|d| (d.case.reference.clone(), d.due.on))
+            .collect();
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn the_clock_runs_from_receipt_once_the_person_consented_and_from_consent_otherwise() {
+    let w = world().await;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("day");
+    // Consent given, a date of birth still to come: a referral the council
+    // may act on, its clock running from Monday 23 November.
+    let consented = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "clock-1@justice.gov.uk",
+                &[("Date of birth", "")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    // Consent not stated: none the council may act on yet.
+    let unconsented = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "clock-2@justice.gov.uk",
+                &[
+                    ("Consent to referral", ""),
+                    ("Full name", "Other Person"),
+                    ("Prison number", "B7654CD"),
+                    ("CRN", "X765432"),
+                ],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    let first = shown(&w, today).await;
+    assert_eq!(
+        first,
+        vec![(
+            consented.clone(),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("day")
+        )],
+        "the unconsented referral shows no deadline"
+    );
+    w.send().await;
+    let told = notice_of(&w, &consented).await;
+    assert!(
+        told.contains("lead officer: by Monday 30 November 2026"),
+        "{told}"
+    );
+    let told = notice_of(&w, &unconsented).await;
+    assert!(
+        told.contains("none until the person's consent is confirmed"),
+        "{told}"
+    );
+    // The date of birth comes a week on: the clock does not start again.
+    w.put(
+        "colchester",
+        &referral(COLCHESTER, "clock-3@justice.gov.uk", &[]),
+        uk(2026, 11, 30, 10, 0),
+    )
+    .await;
+    assert_eq!(w.status(&consented).await, "open");
+    // Consent comes a week on: the clock starts that day.
+    w.put(
+        "colchester",
+        &referral(
+            COLCHESTER,
+            "clock-4@justice.gov.uk",
+            &[
+                ("Full name", "Other Person"),
+                ("Prison number", "B7654CD"),
+                ("CRN", "X765432"),
+            ],
+        ),
+        uk(2026, 11, 30, 10, 0),
+    )
+    .await;
+    assert_eq!(w.status(&unconsented).await, "open");
+    let cases = w.store.deadline_cases(None).await.expect("cases");
+    let ack = |reference: &str| {
+        dtr_gateway::sweep::open_deadlines(&w.config, &cases, today)
+            .into_iter()
+            .filter(|d| d.case.reference == reference && d.rule.id == "lead_officer")
+            .map(|d| d.due.on)
+            .next()
+    };
+    assert_eq!(
+        ack(&consented),
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 30),
+        "five working days from 23 November"
+    );
+    assert_eq!(
+        ack(&unconsented),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 7),
+        "five working days from 30 November"
+    );
+}

@@ -1019,6 +1019,7 @@ async fn the_web_view_reads_one_authoritys_cases_and_links_open_one_session_once
         unlimited: Vec::new(),
         step: Some("sign_in:hash-1".into()),
         thread_under: None,
+        held_until: None,
     };
     let request = SignInRequest {
         token_hash: "hash-1",
@@ -1188,6 +1189,7 @@ async fn open_session(store: &Store, config: &Config, address: &str, n: u32, now
         unlimited: Vec::new(),
         step: Some(format!("sign_in:{token}")),
         thread_under: None,
+        held_until: None,
     };
     let request = SignInRequest {
         token_hash: &token,

@@ -52,7 +52,9 @@ pub(crate) async fn ingest_files(
         let case = recorded.case.map(|c| c.to_string()).unwrap_or_default();
         let done = match &recorded.action {
             Action::Opened => format!("opened {case}"),
-            Action::AttachedReferral => format!("completed the referrer's open case {case}"),
+            Action::AttachedReferral => {
+                format!("added to the referrer's case {case}, {}", now_reads(store, &case).await)
+            }
             Action::Linked => format!(
                 "a further referral of a person with an open case: recorded as {case}, a case of its own linked to the first"
             ),
@@ -86,4 +88,14 @@ pub(crate) async fn ingest_files(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A case's status after a form was added to it, in words: `now open`,
+/// `still incomplete`.
+pub(super) async fn now_reads(store: &dtr_gateway::store::Store, case: &str) -> String {
+    match store.case(case).await.map(|c| c.summary.status) {
+        Ok(dtr_gateway::core::plan::CaseStatus::Incomplete) => "still incomplete".to_string(),
+        Ok(status) => format!("now {status}"),
+        Err(_) => "its status unknown".to_string(),
+    }
 }

@@ -74,9 +74,10 @@ pub(crate) async fn quarantine(
                         .unwrap_or_default();
                     let done = match &recorded.action {
                         Action::Opened => format!("opened case {case}; the referrer is answered"),
-                        Action::AttachedReferral => {
-                            format!("completed the referrer's open case {case}")
-                        }
+                        Action::AttachedReferral => format!(
+                            "added to the referrer's case {case}, {}",
+                            super::ingest::now_reads(store, &case).await
+                        ),
                         Action::Linked => format!(
                             "recorded as {case}, a further referral of a person with an open case"
                         ),

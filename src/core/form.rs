@@ -79,6 +79,14 @@ pub const VALUE_CELL_SEPARATOR: char = '\u{1f}';
 /// as given but unreadable, never as an answer, and asked again.
 pub const UNREADABLE: char = '\u{fdd0}';
 
+/// Text drawn struck through (a Word run's `w:strike`, an HTML `<s>`)
+/// stands between these two noncharacters in the lines a reader writes. A
+/// person reads it as crossed out: where an answer offers options (`Yes /
+/// No`, delete as appropriate), the one option left unstruck is the
+/// answer, and all or none left is no answer.
+pub const STRUCK_START: char = '\u{fdd1}';
+pub const STRUCK_END: char = '\u{fdd2}';
+
 const PLACEHOLDERS: [&str; 5] = [
     "[dutytorefer/helptokeepaccommodation]",
     "[dd/mm/yyyy]",
@@ -116,6 +124,22 @@ const SIGN_OFFS: [&str; 14] = [
 /// the forward's header block, what was read so far is dropped unless it is
 /// already a referral (then the forward is older mail below the form).
 pub fn read_form(text: &str) -> FormReading {
+    // Text from where nothing is struck through (plain text, a PDF's, a
+    // web form's): a struck mark typed in it is no strike, and whatever
+    // holds one cannot be read.
+    if text.contains([STRUCK_START, STRUCK_END]) {
+        return read_lines(&text.replace([STRUCK_START, STRUCK_END], &UNREADABLE.to_string()));
+    }
+    read_lines(text)
+}
+
+/// As [`read_form`], for the lines of a reader that marks text struck
+/// through (`STRUCK_START` ... `STRUCK_END`): Word, OpenDocument, HTML.
+pub fn read_struck_form(text: &str) -> FormReading {
+    read_lines(&struck_out(text))
+}
+
+fn read_lines(text: &str) -> FormReading {
     let mut lines: Vec<&str> = Vec::new();
     for line in text.lines().map(unquote) {
         push_apart(&mut lines, line);
@@ -146,6 +170,11 @@ pub fn read_form(text: &str) -> FormReading {
     // The form asked the person's name under its own label(s): `Full name`,
     // or `First name(s)` and `Surname`, answered or left empty.
     let mut name_asked = false;
+    // The furthest of the form's questions answered or asked so far, in the
+    // form's order.
+    let mut furthest: Option<usize> = None;
+    // The form's questions met so far, answered or not, by `Field as usize`.
+    let mut asked: u64 = 0;
     // Each answered field's label as written where it was first answered.
     // Kept as written: which name it is (`Label::name_written`) is only
     // worked out when a second answer asks.
@@ -169,6 +198,8 @@ pub fn read_form(text: &str) -> FormReading {
             names = SplitName::default();
             in_signature = false;
             outside = false;
+            furthest = None;
+            asked = 0;
             first_written.clear();
             continue;
         }
@@ -234,6 +265,19 @@ pub fn read_form(text: &str) -> FormReading {
         };
         reading.labels += 1;
         let own = found.label.written_as_the_form_s(found.written);
+        // A `Contact phone:` asked again in a signature under the form
+        // (after its referrer's or case lead's questions, and lines of its
+        // own) is the writer's, not the person's.
+        if let Label::Field(field @ (Field::PersonPhone | Field::PersonEmail)) = found.label {
+            let asked_before = asked & (1 << field as usize) != 0;
+            if outside && asked_before && furthest.is_some_and(|seen| seen > field as usize) {
+                continue;
+            }
+        }
+        if let Label::Field(field) = found.label {
+            furthest = furthest.max(Some(field as usize));
+            asked |= 1 << field as usize;
+        }
         if own {
             outside = false;
         }
@@ -291,7 +335,14 @@ pub fn read_form(text: &str) -> FormReading {
         if matches!(kind, ValueKind::Line | ValueKind::Identifier)
             && marker_number(&value).is_some()
         {
-            if let Some(at) = marker_len(&value).filter(|&at| at < value.len()) {
+            // Not `5(a) High Street`: a sub-question's letter marks an
+            // address as often as a question.
+            if let Some(at) = marker_len(&value).filter(|&at| {
+                at < value.len()
+                    && !value[..at]
+                        .bytes()
+                        .any(|b| b.is_ascii_alphabetic() && !matches!(b, b'Q' | b'q'))
+            }) {
                 value = value[at..].trim().to_string();
             }
         }
@@ -385,7 +436,9 @@ pub fn read_form(text: &str) -> FormReading {
                     break;
                 }
                 // `Consent withdrawn 03/12`, `now refuses`; not the case's
-                // other news (`He refused a hostel place`).
+                // other news (`He refused a hostel place`). A sub-question's
+                // number before it (`8a. Update - he now refuses`) is no word.
+                let next = strip_markers(next).unwrap_or(next);
                 let short = few_words(next);
                 if (takes_back(next) || denies_consent(next))
                     && (short || about_consent(next))
@@ -481,6 +534,16 @@ pub fn read_form(text: &str) -> FormReading {
                     } else {
                         value
                     };
+                    // `Surname: Marsh` over `Full name: Daniel`.
+                    let value = match (field, &names.given, &names.family) {
+                        (Field::FullName, None, Some(family)) => {
+                            name_completed(&value, NamePart::Family, family).unwrap_or(value)
+                        }
+                        (Field::FullName, Some(given), None) => {
+                            name_completed(&value, NamePart::Given, given).unwrap_or(value)
+                        }
+                        _ => value,
+                    };
                     reading.values.insert(field, value);
                     first_written.insert(field, found.written);
                 }
@@ -509,14 +572,20 @@ pub fn read_form(text: &str) -> FormReading {
             },
             Label::NamePart(part) => {
                 let before = names.joined();
-                names.set(part, value);
+                names.set(part, value.clone());
+                let held = reading.values.get(&Field::FullName);
                 if let Some(full) = names.joined() {
                     // A middle name after the two it goes between joins
                     // the name they made; a full name given is kept.
-                    let held = reading.values.get(&Field::FullName);
                     if held.is_none() || held == before.as_ref() {
                         reading.values.insert(Field::FullName, full);
+                        continue;
                     }
+                }
+                // `Full name: Daniel` over `Surname: Marsh`: one word given
+                // as the full name, the rest under its own label.
+                if let Some(whole) = held.and_then(|held| name_completed(held, part, &value)) {
+                    reading.values.insert(Field::FullName, whole);
                 }
             }
         }
@@ -708,19 +777,54 @@ fn about_something_else(text: &str) -> bool {
     .iter()
     .any(|lead| {
         lowered.match_indices(lead).any(|(at, _)| {
-            let after = &lowered[at + lead.len()..];
-            let next: Vec<&str> = after
+            // What the consent is to: the first word past `the`, `his`,
+            // `us`... Only a thing the referral is not (`GP`, `sharing`,
+            // `his family`) makes it another consent; anything else
+            // (`the council`, `the local authority`, `proceed`, `DTR`) may
+            // be the referral, and is taken as it.
+            let object = lowered[at + lead.len()..]
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
-                .take(3)
-                .collect();
-            !next.is_empty()
-                && !next
-                    .iter()
-                    .any(|w| w.starts_with("refer") || *w == "it" || *w == "this")
+                .take(4)
+                .find(|w| !CONSENT_OBJECT_FILLERS.contains(w));
+            object.is_some_and(|w| OTHER_CONSENT_OBJECTS.contains(&w))
         })
     })
 }
+
+/// Words between a consent and what it is to (`consent to the`, `to us`,
+/// `for his`).
+const CONSENT_OBJECT_FILLERS: [&str; 12] = [
+    "the", "a", "an", "any", "us", "his", "her", "their", "him", "them", "being", "be",
+];
+
+/// What a consent other than the referral's is to: health and its
+/// professionals, sharing information, the person's family.
+/// (Not `information`, `details`, `records`: `his details going to the
+/// council` is the referral.)
+const OTHER_CONSENT_OBJECTS: [&str; 21] = [
+    "gp",
+    "gps",
+    "doctor",
+    "doctors",
+    "medical",
+    "health",
+    "mental",
+    "nurse",
+    "share",
+    "sharing",
+    "shared",
+    "photo",
+    "photograph",
+    "treatment",
+    "assessment",
+    "family",
+    "mother",
+    "father",
+    "parents",
+    "partner",
+    "police",
+];
 
 /// How many lines below a label inside a running answer are looked at for
 /// the form's own label of the same field.
@@ -1004,6 +1108,20 @@ fn wide_gap(text: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// A full name of one word (`Daniel`) and the part of the name a later
+/// label gives (`Surname: Marsh`): the name they make, when the part is
+/// not already the word given.
+fn name_completed(held: &str, part: NamePart, value: &str) -> Option<String> {
+    if held.contains(char::is_whitespace) || held.eq_ignore_ascii_case(value) {
+        return None;
+    }
+    match part {
+        NamePart::Given => Some(format!("{value} {held}")),
+        NamePart::Family => Some(format!("{held} {value}")),
+        NamePart::Middle => None,
+    }
 }
 
 /// A name asked for on two lines (`First name(s)`, `Surname`): the full
@@ -1318,7 +1436,38 @@ fn next_question(line: &str, next: &str) -> bool {
         (marker_number(line), marker_number(next)),
         (Some(question), Some(item)) if item < question
     );
-    !initial && !list_inside
+    // A sub-question's or section's number (`8a.`, `21(b)`, `B1.`) opens a
+    // question only where a question follows (`8a. Withdrawn: 03/12` under
+    // question 8 is its answer going on; `21(b) of the Housing Act`, a
+    // line of the answer), and never one of the question it is part of.
+    let lettered = marker_len(next).is_some_and(|at| {
+        next[..at]
+            .bytes()
+            .any(|b| b.is_ascii_alphabetic() && !matches!(b, b'Q' | b'q'))
+            && next[..at].bytes().any(|b| b.is_ascii_digit())
+    });
+    let part_of_this = lettered
+        && (marker_number(line) == marker_number(next)
+            || !next.contains([':', '?'])
+            || same_section(line, next));
+    !initial && !list_inside && !part_of_this
+}
+
+/// Both lines numbered in one section (`B1.` over `B1a.`): the letter and
+/// number before any sub-question's letter agree.
+fn same_section(line: &str, next: &str) -> bool {
+    let head = |text: &str| -> Option<String> {
+        let text = text.trim_start();
+        let at = marker_len(text)?;
+        let marker = &text[..at];
+        let letter = marker.chars().next().filter(char::is_ascii_uppercase)?;
+        let digits: String = marker[1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        (!digits.is_empty()).then(|| format!("{letter}{digits}"))
+    };
+    matches!((head(line), head(next)), (Some(a), Some(b)) if a == b)
 }
 
 /// The number a question number gives (`14.` is 14, `Q3` 3, `(2)` 2); none
@@ -1337,7 +1486,11 @@ fn marker_number(text: &str) -> Option<u32> {
 /// Whether a cell holds nothing but a question number (`1.`, or `1` in a
 /// numbering column) or bullet.
 fn is_marker(cell: &str) -> bool {
-    let bare_number = (1..=3).contains(&cell.len()) && cell.bytes().all(|b| b.is_ascii_digit());
+    // `5`, or `5a` in a numbering column.
+    let digits = cell.trim_end_matches(|c: char| c.is_ascii_lowercase());
+    let bare_number = (1..=3).contains(&digits.len())
+        && cell.len() - digits.len() <= 1
+        && digits.bytes().all(|b| b.is_ascii_digit());
     bare_number || (!cell.is_empty() && marker_len(cell) == Some(cell.len()))
 }
 
@@ -1371,6 +1524,15 @@ fn marker_len(text: &str) -> Option<usize> {
     // `Q3`: a question number that needs no `.` or `)`.
     let q = bytes.get(at).is_some_and(|b| matches!(b, b'Q' | b'q')) && digits(at + 1) > 0;
     let number;
+    let mut sub_closed = false;
+    // A question numbered in its section: `B1.`, `C12)`, `A4a.`, `A4(b)`.
+    if !q
+        && open == 0
+        && bytes.get(at).is_some_and(u8::is_ascii_uppercase)
+        && (1..=2).contains(&digits(at + 1))
+    {
+        at += 1;
+    }
     if q {
         at += 1 + digits(at + 1);
         number = true;
@@ -1387,6 +1549,21 @@ fn marker_len(text: &str) -> Option<usize> {
                 continue;
             }
             break;
+        }
+        // A sub-question: `5a.`, `5a)`, `5(a)`, `5(ii)`.
+        let letter_after = bytes.get(at).is_some_and(u8::is_ascii_lowercase)
+            && matches!(bytes.get(at + 1), Some(b'.' | b')'));
+        if letter_after {
+            at += 1;
+        } else if open == 0 && bytes.get(at) == Some(&b'(') {
+            let inside = bytes[at + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .count();
+            if (1..=4).contains(&inside) && bytes.get(at + 1 + inside) == Some(&b')') {
+                at += inside + 2;
+                sub_closed = true;
+            }
         }
         number = true;
     } else {
@@ -1407,7 +1584,9 @@ fn marker_len(text: &str) -> Option<usize> {
         number = false;
     }
     let close = bytes.get(at).copied();
-    if open == 1 {
+    if sub_closed {
+        // `5(a)` carries its own close.
+    } else if open == 1 {
         if close != Some(b')') {
             return None;
         }
@@ -1473,10 +1652,32 @@ fn answer(kind: ValueKind, raw: &str) -> String {
     if raw.contains(UNREADABLE) {
         return UNREADABLE.to_string();
     }
-    if !matches!(kind, ValueKind::Boolean | ValueKind::Choice) {
-        return clean_value(raw);
+    let choosing = matches!(kind, ValueKind::Boolean | ValueKind::Choice);
+    // Struck-through text is crossed out; of options offered, the one
+    // left is the answer.
+    let unstruck;
+    let raw = if raw.contains(STRUCK_START) {
+        unstruck = raw.replace(STRUCK_START, " ");
+        if choosing {
+            match one_option_left(&unstruck) {
+                Some(option) => option,
+                None => return UNREADABLE.to_string(),
+            }
+        } else {
+            unstruck.as_str()
+        }
+    } else {
+        raw
+    };
+    let raw = if raw.contains(VALUE_CELL_SEPARATOR) {
+        without_mark_cells(raw, choosing)
+    } else {
+        Cow::Borrowed(raw)
+    };
+    if !choosing {
+        return clean_value(&raw);
     }
-    let raw = after_offered_options(kind, raw);
+    let raw = after_offered_options(kind, &raw);
     match read_ticks(raw) {
         // `[YES / No]`: the one chosen written in capitals, the other not.
         Ticks::NoBoxes if kind == ValueKind::Boolean && offers_yes_and_no(raw) => {
@@ -1495,6 +1696,102 @@ fn answer(kind: ValueKind, raw: &str) -> String {
             _ => clean_value(raw),
         },
     }
+}
+
+/// A written answer's cells without the table's columns of marks beside
+/// it (`Daniel Marsh | ✓`, `Daniel Marsh | 2`: a checked column, the
+/// question's number): a tick or a short number in a cell after the
+/// answer's is no part of a name or an address. A date or a number typed
+/// across cells (`14 | 07 | 1988`) keeps its numbers: only an answer
+/// with letters in its first cell, or a long one, loses them. Of a
+/// `choosing` answer's cells (options and their boxes) only a written
+/// answer followed by nothing but ticks or numbers loses them: an empty
+/// cell there is an empty box (`Yes | ` over `No | X`).
+fn without_mark_cells(raw: &str, choosing: bool) -> Cow<'_, str> {
+    let mut cells = raw.split(VALUE_CELL_SEPARATOR);
+    let first = cells.next().unwrap_or_default();
+    // A number typed across cells (`14 | 07 | 1988`) starts short.
+    let worded = first.chars().any(char::is_alphabetic) || first.trim().len() >= 6;
+    let mark = |cell: &str| {
+        let cell = cell.trim_matches(is_space);
+        let tick = |c: char| matches!(c, '✓' | '✔' | '☑' | '☒' | '√');
+        let number = worded
+            && !cell.is_empty()
+            && cell.len() <= 3
+            && cell
+                .trim_end_matches(['.', ')'])
+                .chars()
+                .all(|c| c.is_ascii_digit());
+        if choosing {
+            return !cell.is_empty() && (cell.chars().all(tick) || number);
+        }
+        number
+            || cell
+                .chars()
+                .all(|c| tick(c) || matches!(c, '✗' | '✘' | '×' | '\u{2610}'))
+    };
+    if choosing
+        && !(first.chars().any(char::is_alphabetic)
+            && !has_boxes(first)
+            && raw.split(VALUE_CELL_SEPARATOR).skip(1).all(mark))
+    {
+        return Cow::Borrowed(raw);
+    }
+    if !raw.split(VALUE_CELL_SEPARATOR).skip(1).any(mark) {
+        return Cow::Borrowed(raw);
+    }
+    let kept: Vec<&str> = std::iter::once(first)
+        .chain(cells.filter(|cell| !mark(cell)))
+        .collect();
+    Cow::Owned(kept.join(" "))
+}
+
+/// The lines with each piece of struck-through text (`STRUCK_START` ...
+/// `STRUCK_END`, or to the end of its line) left out, a `STRUCK_START`
+/// standing where it was: what is struck is no part of an answer, but
+/// that something was struck is kept for `answer`.
+fn struck_out(text: &str) -> Cow<'_, str> {
+    if !text.contains([STRUCK_START, STRUCK_END]) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut struck = false;
+    for c in text.chars() {
+        match c {
+            STRUCK_START => {
+                if !struck {
+                    out.push(STRUCK_START);
+                }
+                struck = true;
+            }
+            STRUCK_END => struck = false,
+            '\n' => {
+                struck = false;
+                out.push('\n');
+            }
+            _ if struck => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Of options offered with some struck out (`Yes / ~~No~~`, what
+/// `struck_out` leaves as `Yes / `), the one left: `None` when none is
+/// left, or more than one (`Yes / No` both left unstruck).
+fn one_option_left(unstruck: &str) -> Option<&str> {
+    // A hint in brackets after the options (`(delete as appropriate)`)
+    // is none of them.
+    let options = match unstruck.find('(') {
+        Some(hint) if unstruck[hint..].contains(')') => &unstruck[..hint],
+        _ => unstruck,
+    };
+    let mut left = options
+        .split('/')
+        .map(|option| option.trim_matches(|c: char| c.is_whitespace() || "[](){}".contains(c)))
+        .filter(|option| option.chars().any(char::is_alphanumeric));
+    let one = left.next()?;
+    left.next().is_none().then_some(one)
 }
 
 /// Of the two options offered (`[YES / No]`), the one written in

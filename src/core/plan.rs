@@ -255,6 +255,11 @@ pub struct OutgoingMail {
     /// it: a notice about a report must not thread under whoever wrote the
     /// report.
     pub thread_under: Option<String>,
+    /// Kept until then before it goes: the notice of a message whose real
+    /// copy may follow under the same Message-ID (Defender's Dynamic
+    /// Delivery delivers the note first and its attachment minutes later),
+    /// withheld if that copy comes in time.
+    pub held_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Everything a message does: its disposition, the mails it causes, and

@@ -222,6 +222,21 @@ pub fn describe_conflicting(forms: &[FormSource]) -> &'static str {
     }
 }
 
+/// Forms of one message about different people (two attached forms naming
+/// two people on two counts or more: name and date of birth, say): not
+/// one referral with typing errors, but a referral for each, which the
+/// referrer must send apart.
+pub fn several_people(read: &ReadReferral) -> bool {
+    let sources = read.conflicting_forms.len();
+    sources > 1
+        && read
+            .conflicts
+            .iter()
+            .filter(|field| PERSON.contains(field))
+            .count()
+            >= 2
+}
+
 /// The fields that say who the person is.
 const PERSON: [Field; 4] = [
     Field::FullName,

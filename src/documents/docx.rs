@@ -7,7 +7,10 @@
 //! showing its placeholder as nothing; legacy check boxes (`w:checkBox`)
 //! and content-control check boxes (`w14:checkbox`) read as `☒`/`☐`, as
 //! do the symbol characters Word draws boxes with. Tracked deletions
-//! (`w:delText`, `w:del`, `w:moveFrom`) and field codes (`w:instrText`,
+//! (`w:delText`, `w:del`, `w:moveFrom`, a row deleted by its `w:trPr/w:del`
+//! or a cell by its `w:cellDel`, the cells after it standing in its
+//! place; a paragraph whose mark is deleted or moved runs on into the
+//! next) and field codes (`w:instrText`,
 //! and whatever stands between a field's `begin` and its `separate`, or
 //! its `end` when it has no result, nested fields included) are never
 //! read, nor is text a reader does not see: hidden (`w:vanish`
@@ -24,7 +27,14 @@
 //! row held exactly to under two points (`w:trHeight`), or in a text box
 //! (a drawing's, `wp:anchor`, or VML's, `v:shape`) that is hidden, off the
 //! page or under a millimetre across. Text judged unseen is kept apart
-//! (`DocumentText::unseen`).
+//! (`DocumentText::unseen`). Text whose showing is not settled reads as
+//! unreadable: between the marks of a move's source
+//! (`w:moveFromRangeStart`/`End`) yet not marked moved, or marked always
+//! hidden (`w:specVanish`, meant for a paragraph mark).
+//! Hidden text, capitals and strike-through set by styles are toggled, as
+//! Word toggles them (`word_styles::run_look`). Text struck through
+//! (`w:strike`, `w:dstrike`) is marked so (`Layout::struck_text`): an option
+//! struck out is not the one chosen (`core::form::read_struck_form`).
 //! The look is the document's defaults, beneath its table's style (with
 //! the style's first row, first column and band parts), beneath its
 //! paragraph's style, beneath its run's, beneath its own; a paragraph,
@@ -51,7 +61,7 @@ use super::theme::Theme;
 use super::word_numbering::Numbering;
 use super::word_package::{bound_stores, in_folder, main_part, related_parts};
 use super::word_styles::{
-    set_run_property, shading, Place, Placing, Styles, TableLook, TextFill, MARGIN_TWIPS,
+    run_look, set_run_property, shading, Place, Placing, Styles, TableLook, TextFill, MARGIN_TWIPS,
     MIN_ROW_TWIPS,
 };
 use super::xml::{
@@ -185,6 +195,10 @@ const WORD_KNOWS: &[&str] = &[
     "http://schemas.microsoft.com/office/drawing/2017/model3d",
 ];
 
+/// Move sources open at once (`w:moveFromRangeStart` not yet ended):
+/// Word writes one for each passage moved.
+const MAX_OPEN_MOVES: usize = 1024;
+
 const MARKUP_COMPATIBILITY: &str = "http://schemas.openxmlformats.org/markup-compatibility/2006";
 /// Namespaces one `mc:Ignorable` names: Word writes a few.
 const MAX_IGNORABLE: usize = 64;
@@ -215,6 +229,11 @@ struct Table {
     /// The row reached is held to a height no line of text fits in
     /// (`w:trHeight` of a few twips, `w:hRule="exact"`).
     squeezed: bool,
+    /// The row reached is a tracked deletion (`w:trPr/w:del`): Word shows
+    /// it struck through, or not at all, and it is not read.
+    row_deleted: bool,
+    /// The cell reached is a tracked deletion (`w:tcPr/w:cellDel`).
+    cell_deleted: bool,
 }
 
 /// The run being read: its style and its own formatting.
@@ -367,6 +386,12 @@ fn read_xml(
     let mut run_points = 0.0f32;
     // Shown in capitals by its formatting (`w:caps`, `w:smallCaps`).
     let mut run_capitals = false;
+    // Marked always hidden (`w:specVanish`), and not hidden otherwise:
+    // whether it shows is not settled.
+    let mut run_unsettled = false;
+    // Struck through (`w:strike`, `w:dstrike`): an option struck out is
+    // not the one chosen.
+    let mut run_struck = false;
     let mut text_fill = TextFill::default();
     // Where the paragraph stands, and the drawings and shapes open
     // (innermost last): text placed off the page is out of sight too.
@@ -386,6 +411,10 @@ fn read_xml(
     let mut list: Option<String> = None;
     let mut list_level = 0u8;
     let mut mark_hidden = false;
+    let mut mark_vanish: Option<bool> = None;
+    // The paragraph's mark is deleted or moved away (a tracked change):
+    // Word runs it on into the next paragraph, and so is it read.
+    let mut mark_removed = false;
     let mut in_paragraph_properties = false;
     let mut in_run_properties = false;
     let mut changed = 0usize;
@@ -395,6 +424,12 @@ fn read_xml(
     let mut paragraph_area: Option<Fill> = None;
     let mut backgrounds: Vec<Option<Colour>> = Vec::new();
     let mut in_table_properties = false;
+    let mut in_row_properties = false;
+    // The move sources open (`w:moveFromRangeStart`, by `w:id`): text
+    // between their marks is moved away. Word marks each of its runs
+    // (`w:moveFrom`, never read); a run left unmarked there may or may not
+    // show, and is no answer either way.
+    let mut move_sources: Vec<String> = Vec::new();
     // Tables open, innermost last, and what the innermost table's style
     // gives the text of each cell open: beneath its paragraph's style.
     let mut tables: Vec<Table> = Vec::new();
@@ -416,17 +451,21 @@ fn read_xml(
                 run: &Run,
                 backgrounds: &[Option<Colour>],
                 cell_looks: &[Look]| {
-        let look = styles
-            .defaults()
-            .under(cell_looks.last().copied().unwrap_or_default())
-            .under(styles.look("paragraph", paragraph_style.as_deref()))
-            .under(own)
-            .under(styles.look("character", run.style.as_deref()))
-            .under(run.look);
+        let look = run_look(
+            styles.defaults(),
+            cell_looks.last().copied().unwrap_or_default(),
+            styles.look("paragraph", paragraph_style.as_deref()),
+            own,
+            styles.look("character", run.style.as_deref()),
+            run.look,
+        );
+        let visible = !look.unseen(backgrounds.iter().rev().find_map(|b| *b));
         (
-            !look.unseen(backgrounds.iter().rev().find_map(|b| *b)),
+            visible,
             look.points(),
             look.capitals(),
+            visible && look.always_hidden == Some(true),
+            look.struck(),
         )
     };
     let mut events = 0u32;
@@ -436,7 +475,10 @@ fn read_xml(
         let out_of_sight =
             run_hidden || tables.iter().any(|t| t.squeezed) || shapes.iter().any(Shape::away);
         let in_code = fields.iter().any(|&code| code);
+        // In a row or cell deleted by a tracked change: gone from the page.
+        let deleted = tables.iter().any(|t| t.row_deleted || t.cell_deleted);
         let suppressed = skipping > 0
+            || deleted
             || in_code
             || out_of_sight
             || controls
@@ -520,13 +562,29 @@ fn read_xml(
             Event::End(e) if e.local_name().as_ref() == "fldChar" => {
                 field_step(&mut fields, field_char.take().as_deref());
             }
+            Event::Start(e) | Event::Empty(e)
+                if e.local_name().as_ref() == "moveFromRangeStart" =>
+            {
+                if move_sources.len() >= MAX_OPEN_MOVES {
+                    return Err(DocumentError::Malformed(
+                        "it has more moved passages open at once than a document has".into(),
+                    ));
+                }
+                move_sources.push(attribute(e, "id").unwrap_or_default());
+            }
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "moveFromRangeEnd" => {
+                let id = attribute(e, "id").unwrap_or_default();
+                if let Some(at) = move_sources.iter().rposition(|open| *open == id) {
+                    move_sources.remove(at);
+                }
+            }
             _ => {}
         }
         // Formatting: the same whether written `<w:vanish/>` or
         // `<w:vanish></w:vanish>`.
         match &event {
             Event::Start(e) | Event::Empty(e) if skipping == 0 => match e.local_name().as_ref() {
-                "rPrChange" | "pPrChange" => {
+                "rPrChange" | "pPrChange" | "trPrChange" | "tcPrChange" | "tblPrChange" => {
                     if matches!(event, Event::Start(_)) {
                         changed += 1;
                     }
@@ -546,7 +604,10 @@ fn read_xml(
                         .unwrap_or(0);
                 }
                 "vanish" if in_paragraph_properties && in_run_properties && !in_run => {
-                    mark_hidden = is_on(e);
+                    mark_vanish = Some(is_on(e));
+                }
+                "del" | "moveFrom" if in_paragraph_properties && in_run_properties && !in_run => {
+                    mark_removed = true;
                 }
                 // The paragraph mark's colour and size draw its list's
                 // bullet too: white or tiny, no tick is seen.
@@ -573,6 +634,17 @@ fn read_xml(
                     }
                 }
                 "tblPr" | "tcPr" if matches!(event, Event::Start(_)) => in_table_properties = true,
+                "trPr" if matches!(event, Event::Start(_)) => in_row_properties = true,
+                "del" if in_row_properties && !in_run_properties => {
+                    if let Some(table) = tables.last_mut() {
+                        table.row_deleted = true;
+                    }
+                }
+                "cellDel" if in_table_properties && !in_run_properties => {
+                    if let Some(table) = tables.last_mut() {
+                        table.cell_deleted = true;
+                    }
+                }
                 "rStyle" if in_run && in_run_properties => run.style = attribute(e, "val"),
                 "fitText" if in_run && in_run_properties => {
                     run.fit = attribute(e, "val")
@@ -609,7 +681,9 @@ fn read_xml(
                 _ => {}
             },
             Event::End(e) if skipping == 0 => match e.local_name().as_ref() {
-                "rPrChange" | "pPrChange" => changed = changed.saturating_sub(1),
+                "rPrChange" | "pPrChange" | "trPrChange" | "tcPrChange" | "tblPrChange" => {
+                    changed = changed.saturating_sub(1)
+                }
                 _ if changed > 0 => {}
                 _ if in_run && in_run_properties && text_fill.end() => {}
                 "pPr" => {
@@ -627,9 +701,18 @@ fn read_xml(
                             .as_deref()
                             .and_then(|list| numbering.mark(list, list_level)),
                     };
-                    let shown = !mark_hidden
-                        && styles.look("paragraph", paragraph_style.as_deref()).hidden
-                            != Some(true);
+                    let mark_look = run_look(
+                        styles.defaults(),
+                        cell_looks.last().copied().unwrap_or_default(),
+                        styles.look("paragraph", paragraph_style.as_deref()),
+                        Look::default(),
+                        Look::default(),
+                        Look {
+                            hidden: mark_vanish,
+                            ..Look::default()
+                        },
+                    );
+                    let shown = !mark_hidden && mark_look.hidden != Some(true);
                     let away = paragraph_placed == Some(true);
                     if let Some(mark) = mark.filter(|_| shown && !suppressed && !away) {
                         layout.push(mark);
@@ -637,10 +720,17 @@ fn read_xml(
                     }
                 }
                 "tblPr" | "tcPr" => in_table_properties = false,
+                "trPr" => in_row_properties = false,
                 "rPr" => {
                     in_run_properties = false;
                     if in_run {
-                        (run_hidden, run_points, run_capitals) = seen(
+                        (
+                            run_hidden,
+                            run_points,
+                            run_capitals,
+                            run_unsettled,
+                            run_struck,
+                        ) = seen(
                             &paragraph_style,
                             Look {
                                 area: paragraph_area,
@@ -688,6 +778,8 @@ fn read_xml(
                     list = None;
                     list_level = 0;
                     mark_hidden = false;
+                    mark_vanish = None;
+                    mark_removed = false;
                     paragraph_area = None;
                     placing = Placing::default();
                     paragraph_placed = None;
@@ -696,7 +788,13 @@ fn read_xml(
                     in_run = true;
                     run = Run::default();
                     text_fill = TextFill::default();
-                    (run_hidden, run_points, run_capitals) = seen(
+                    (
+                        run_hidden,
+                        run_points,
+                        run_capitals,
+                        run_unsettled,
+                        run_struck,
+                    ) = seen(
                         &paragraph_style,
                         Look {
                             area: paragraph_area,
@@ -747,10 +845,14 @@ fn read_xml(
                         table.row = Some(table.row.map_or(0, |row| row + 1));
                         table.column = 0;
                         table.squeezed = false;
+                        table.row_deleted = false;
                     }
                     layout.start_row();
                 }
                 "tc" => {
+                    if let Some(table) = tables.last_mut() {
+                        table.cell_deleted = false;
+                    }
                     let paint = tables.last_mut().map(|table| {
                         let place = Place {
                             row: table.row.unwrap_or(0),
@@ -881,6 +983,8 @@ fn read_xml(
                 "r" => {
                     in_run = false;
                     run_hidden = false;
+                    run_unsettled = false;
+                    run_struck = false;
                 }
                 "anchor" | "inline" | "positionH" | "positionV" | "posOffset"
                     if namespaces.element(e.name()).0 == Some(WORD_DRAWING) =>
@@ -902,14 +1006,30 @@ fn read_xml(
                     if unsettled_block(&mut controls) {
                         layout.push(UNREADABLE);
                     }
-                    layout.end_paragraph(budget)?
+                    if !std::mem::take(&mut mark_removed) {
+                        layout.end_paragraph(budget)?
+                    }
                 }
                 "tc" => {
                     backgrounds.pop();
                     cell_looks.pop();
                     layout.end_cell();
+                    if let Some(table) = tables.last_mut() {
+                        if std::mem::take(&mut table.cell_deleted) {
+                            layout.discard_cell();
+                        }
+                    }
                 }
-                "tr" => layout.end_row(),
+                "tr" => {
+                    let row_deleted = tables
+                        .last_mut()
+                        .is_some_and(|table| std::mem::take(&mut table.row_deleted));
+                    if row_deleted {
+                        layout.discard_row();
+                    } else {
+                        layout.end_row();
+                    }
+                }
                 "tbl" => {
                     tables.pop();
                     backgrounds.pop();
@@ -963,6 +1083,13 @@ fn read_xml(
                     }
                 }
             }
+            // Moved away, yet not marked as moved, or marked always hidden:
+            // not settled.
+            Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)
+                if in_text && !suppressed && (run_unsettled || !move_sources.is_empty()) =>
+            {
+                layout.push(UNREADABLE)
+            }
             Event::Text(t)
                 if in_text && skipping == 0 && !in_code && !out_of_sight && in_box(&controls) =>
             {
@@ -979,6 +1106,8 @@ fn read_xml(
                 };
                 if squeezed(run.fit, run_points, &text) {
                     layout.unseen_text(&text);
+                } else if run_struck {
+                    layout.struck_text(&text);
                 } else {
                     layout.text(&text);
                 }
@@ -989,18 +1118,28 @@ fn read_xml(
             }
             Event::CData(t) if in_text && !suppressed => {
                 let stored = t.xml10_content();
-                if run_capitals {
-                    layout.text(&stored.to_uppercase());
+                let text = if run_capitals {
+                    Cow::Owned(stored.to_uppercase())
                 } else {
-                    layout.text(&stored);
+                    stored
+                };
+                if run_struck {
+                    layout.struck_text(&text);
+                } else {
+                    layout.text(&text);
                 }
             }
             Event::GeneralRef(r) if in_text && !suppressed => {
                 if let Some(c) = reference(&r) {
-                    if run_capitals {
-                        c.to_uppercase().for_each(|c| layout.push(c));
+                    let text: String = if run_capitals {
+                        c.to_uppercase().collect()
                     } else {
-                        layout.push(c);
+                        c.to_string()
+                    };
+                    if run_struck {
+                        layout.struck_text(&text);
+                    } else {
+                        layout.text(&text);
                     }
                 }
             }

@@ -156,6 +156,9 @@ const MIN_OPACITY: f32 = 0.1;
 pub(super) struct Look {
     /// Hidden text (`w:vanish`, `text:display="none"`).
     pub hidden: Option<bool>,
+    /// Marked as always hidden (`w:specVanish`), which Word means for a
+    /// paragraph mark: on text, whether it shows is not settled.
+    pub always_hidden: Option<bool>,
     pub size: Option<Size>,
     /// The width of its letters, percent of their own (`w:w`,
     /// `style:text-scale`).
@@ -187,6 +190,10 @@ pub(super) struct Look {
     /// Shown in small capitals (`w:smallCaps`, `fo:font-variant`): to a
     /// reader, capitals too.
     pub small_caps: Option<bool>,
+    /// Struck through (`w:strike`, `style:text-line-through-style`).
+    pub strike: Option<bool>,
+    /// Struck through twice (`w:dstrike`).
+    pub double_strike: Option<bool>,
 }
 
 impl Look {
@@ -205,6 +212,7 @@ impl Look {
         };
         Look {
             hidden: over.hidden.or(self.hidden),
+            always_hidden: over.always_hidden.or(self.always_hidden),
             size,
             scale: over.scale.or(self.scale),
             spacing: over.spacing.or(self.spacing),
@@ -217,6 +225,8 @@ impl Look {
             away: over.away.or(self.away),
             caps: over.caps.or(self.caps),
             small_caps: over.small_caps.or(self.small_caps),
+            strike: over.strike.or(self.strike),
+            double_strike: over.double_strike.or(self.double_strike),
         }
     }
 
@@ -225,6 +235,12 @@ impl Look {
     /// by this, not by the letters stored.
     pub fn capitals(&self) -> bool {
         self.caps == Some(true) || self.small_caps == Some(true)
+    }
+
+    /// Whether a line is drawn through its letters: to a reader, struck
+    /// out (`Yes / No` with the option that does not apply struck).
+    pub fn struck(&self) -> bool {
+        self.strike == Some(true) || self.double_strike == Some(true)
     }
 
     /// The size the text is drawn at, in points.

@@ -159,6 +159,11 @@ pub enum DocumentError {
     /// a reader sees (`limit` checks of a piece against an area).
     #[error("a PDF page with too many filled areas over its text to tell what shows (more than {limit} checks)")]
     PdfOverdrawn { limit: usize },
+    /// A font whose ToUnicode map says its letters are others than the
+    /// glyphs it names (and a viewer draws): `No` on the page read as
+    /// `Yes`. What the text says cannot be trusted.
+    #[error("a PDF whose font's text map says other letters than the ones it draws")]
+    PdfMisleadingFont,
     #[error("a document that took more than {0:?} to read")]
     TimedOut(Duration),
     #[error("a document with more than {0} characters of text")]
@@ -295,6 +300,8 @@ impl Budget {
 
 #[cfg(test)]
 mod layout_tests;
+#[cfg(test)]
+mod revision_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -172,6 +172,15 @@ fn look_of(namespaces: &Namespaces, e: &BytesStart<'_>) -> Look {
                 small_caps: namespaces
                     .attribute(e, FO, "font-variant")
                     .map(|v| v.trim() == "small-caps"),
+                strike: namespaces
+                    .attribute(e, STYLE, "text-line-through-style")
+                    .map(|v| v.trim() != "none")
+                    .map(|struck| {
+                        struck
+                            && namespaces
+                                .attribute(e, STYLE, "text-line-through-type")
+                                .is_none_or(|t| t.trim() != "none")
+                    }),
                 ..Look::default()
             }
         }
@@ -611,7 +620,11 @@ fn read_xml(
                 if looks.last().is_some_and(Look::capitals) {
                     collapsed = collapsed.to_uppercase();
                 }
-                layout.text(&collapsed);
+                if looks.last().is_some_and(Look::struck) {
+                    layout.struck_text(&collapsed);
+                } else {
+                    layout.text(&collapsed);
+                }
             }
             // Out of sight: kept apart, should the judgement be wrong.
             Event::Text(t) if in_paragraph && skipping == 0 => {

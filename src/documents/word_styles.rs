@@ -19,7 +19,8 @@ pub(super) fn set_run_property(look: &mut Look, e: &BytesStart<'_>, theme: &Them
     match e.local_name().as_ref() {
         // `w:webHidden` hides text only in Word's web layout: printed and
         // in print layout it shows.
-        "vanish" | "specVanish" => look.hidden = Some(is_on(e)),
+        "vanish" => look.hidden = Some(is_on(e)),
+        "specVanish" => look.always_hidden = Some(is_on(e)),
         "color" => {
             look.ink = theme
                 .named(e, ["themeColor", "themeTint", "themeShade"])
@@ -53,8 +54,48 @@ pub(super) fn set_run_property(look: &mut Look, e: &BytesStart<'_>, theme: &Them
         "shd" => look.fill = shading(e, theme),
         "caps" => look.caps = Some(is_on(e)),
         "smallCaps" => look.small_caps = Some(is_on(e)),
+        "strike" => look.strike = Some(is_on(e)),
+        "dstrike" => look.double_strike = Some(is_on(e)),
         _ => {}
     }
+}
+
+/// The look of a run as Word makes it from the layers of its formatting:
+/// the document's defaults, beneath its table style's, beneath its
+/// paragraph style's, beneath the paragraph's own, beneath its character
+/// style's, beneath its own (`direct`). Word's toggle properties (ECMA-376
+/// 17.7.3: hidden, capitals, small capitals, struck through) are not laid over one
+/// another: each style level (the table's, the paragraph's, the
+/// character's style, each with the styles it is based on, whose nearest
+/// value counts) that turns one on turns it over, one saying off leaves
+/// it as it was, and the run's own formatting says outright.
+pub(super) fn run_look(
+    defaults: Look,
+    table: Look,
+    paragraph: Look,
+    own: Look,
+    character: Look,
+    direct: Look,
+) -> Look {
+    let mut look = defaults
+        .under(table)
+        .under(paragraph)
+        .under(own)
+        .under(character)
+        .under(direct);
+    let levels = [table, paragraph, character];
+    let toggled = |of: fn(&Look) -> Option<bool>| {
+        of(&direct).or_else(|| {
+            let turns = levels.iter().filter(|l| of(l) == Some(true)).count();
+            let set = of(&defaults).is_some() || levels.iter().any(|l| of(l).is_some());
+            set.then(|| of(&defaults).unwrap_or(false) ^ (turns % 2 == 1))
+        })
+    };
+    look.hidden = toggled(|l| l.hidden);
+    look.caps = toggled(|l| l.caps);
+    look.small_caps = toggled(|l| l.small_caps);
+    look.strike = toggled(|l| l.strike);
+    look
 }
 
 /// Where the reading of a run's properties is in its text fill

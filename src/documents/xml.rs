@@ -3,7 +3,9 @@
 //! layout of paragraphs and table rows as the form reader's lines.
 
 use super::{Budget, DocumentError, DocumentText, Unseen};
-use crate::core::form::{holds_a_label, CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
+use crate::core::form::{
+    holds_a_label, CELL_SEPARATOR, STRUCK_END, STRUCK_START, UNREADABLE, VALUE_CELL_SEPARATOR,
+};
 use crate::core::rows::{is_row_of_pairs, label_over_hint, questions_in_cells};
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
@@ -253,7 +255,19 @@ impl Layout {
     }
 
     pub fn text(&mut self, text: &str) {
-        self.paragraph.push_str(text);
+        self.paragraph.push_str(&unmarked(text));
+    }
+
+    /// Text drawn struck through, marked as such for the form reader
+    /// (`STRUCK_START` ... `STRUCK_END`): a struck option is not chosen.
+    pub fn struck_text(&mut self, text: &str) {
+        if text.trim().is_empty() {
+            self.paragraph.push_str(text);
+            return;
+        }
+        self.paragraph.push(STRUCK_START);
+        self.paragraph.push_str(&unmarked(text));
+        self.paragraph.push(STRUCK_END);
     }
 
     /// Text of the paragraph being read that a reader does not see: not
@@ -276,7 +290,11 @@ impl Layout {
     }
 
     pub fn push(&mut self, c: char) {
-        self.paragraph.push(c);
+        if matches!(c, STRUCK_START | STRUCK_END) {
+            self.paragraph.push(UNREADABLE);
+        } else {
+            self.paragraph.push(c);
+        }
     }
 
     /// The paragraph being read is not shown: what it has so far is
@@ -376,6 +394,21 @@ impl Layout {
         }
     }
 
+    /// The cell just ended is not on the page (a tracked deletion): the
+    /// cells after it stand in its place.
+    pub fn discard_cell(&mut self) {
+        if let Some(table) = self.tables.last_mut() {
+            table.cells.pop();
+        }
+    }
+
+    /// The row ending is not on the page (a tracked deletion): no line.
+    pub fn discard_row(&mut self) {
+        if let Some(table) = self.tables.last_mut() {
+            table.cells.clear();
+        }
+    }
+
     /// A row ends: one `label<TAB>value` line as the HTML rendering writes
     /// it. A row of a table inside a cell is kept until its table ends.
     pub fn end_row(&mut self) {
@@ -406,6 +439,16 @@ impl Layout {
             text: self.out,
             unseen: self.unseen,
         }
+    }
+}
+
+/// A document's own text, where a struck mark (`STRUCK_START`,
+/// `STRUCK_END`) typed in it is no strike: it cannot be read.
+fn unmarked(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([STRUCK_START, STRUCK_END]) {
+        std::borrow::Cow::Owned(text.replace([STRUCK_START, STRUCK_END], &UNREADABLE.to_string()))
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 

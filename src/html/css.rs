@@ -67,6 +67,9 @@ pub(super) struct Look {
     /// The font draws letters as symbols: Wingdings or Wingdings 2 (as
     /// browsers or as Outlook choose it).
     pub(super) symbols: Option<Symbols>,
+    /// A line drawn through its text (`text-decoration: line-through`,
+    /// `<s>`, `<strike>`, `<del>`): drawn through all inside it too.
+    pub(super) struck: Option<bool>,
 }
 
 /// The kinds of declaration whose value may be unread (`Look::unread`).
@@ -252,6 +255,7 @@ impl Look {
             || self.fill.is_some()
             || self.background.is_some()
             || self.symbols.is_some()
+            || self.struck == Some(true)
     }
 
     /// What `other` sets, set over this, as if its declarations were
@@ -284,6 +288,7 @@ impl Look {
         over(&mut self.fill, other.fill);
         over(&mut self.background, other.background);
         over(&mut self.symbols, other.symbols);
+        over(&mut self.struck, other.struck);
     }
 
     /// What declarations (`a:b; c:d`, comments already taken out) say:
@@ -356,6 +361,14 @@ impl Look {
                 self.invisible = Some(value_is("hidden") || value_is("collapse"));
             }
             b"mso-hide" => self.mso_hide = Some(value_is("all")),
+            b"text-decoration" | b"text-decoration-line" => {
+                self.struck = Some(
+                    value
+                        .to_ascii_lowercase()
+                        .windows(12)
+                        .any(|w| w == b"line-through"),
+                );
+            }
             b"font-size" => self.font_size = FontSize::of(value).or(self.font_size),
             // `font: 0/0 a`: the size is the first word that is one.
             b"font" if computed_elsewhere(value) => self.font_size = Some(FontSize::Unknown),

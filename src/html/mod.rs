@@ -24,7 +24,9 @@
 //! `&nbsp;` paragraph is a line of its own), because the form reader counts
 //! blank lines when it looks for a value below its label.
 
-use crate::core::form::{CELL_SEPARATOR, VALUE_CELL_SEPARATOR};
+use crate::core::form::{
+    CELL_SEPARATOR, STRUCK_END, STRUCK_START, UNREADABLE, VALUE_CELL_SEPARATOR,
+};
 use crate::core::rows::is_row_of_pairs;
 use colour::{alike, legacy_colour, Paint, PAGE};
 use css::{Element, Look, Sheet, Symbols, MEDIUM, SMALLEST_READ};
@@ -35,7 +37,7 @@ use std::convert::Infallible;
 /// or more cells written as `label<TAB>value`, so that label cells without
 /// colons still read.
 pub fn html_to_lines(html: &str) -> String {
-    render(html, &Sheet::of(html), false).0
+    render(html, &Sheet::of(html), false, false).0
 }
 
 /// The lines a person reads, as [`html_to_lines`], and, when the HTML
@@ -46,16 +48,42 @@ pub fn html_to_lines(html: &str) -> String {
 /// text decides nothing alone: a form read differently from the two is
 /// asked about (`FormReading::in_doubt`).
 pub fn html_renderings(html: &str) -> (String, Option<String>) {
+    renderings(html, false)
+}
+
+/// The lines and those with text in doubt shown, as [`html_renderings`],
+/// with text struck through marked or not.
+fn renderings(html: &str, mark_struck: bool) -> (String, Option<String>) {
     let sheet = Sheet::of(html);
-    let (lines, doubt) = render(html, &sheet, false);
-    let with_doubtful = doubt.then(|| render(html, &sheet, true).0);
+    let (lines, doubt) = render(html, &sheet, false, mark_struck);
+    let with_doubtful = doubt.then(|| render(html, &sheet, true, mark_struck).0);
     (lines, with_doubtful)
 }
 
-/// Renders the HTML, with the text in doubt shown or left out, and says
-/// whether there was any.
-fn render(html: &str, sheet: &Sheet, show_doubtful: bool) -> (String, bool) {
-    let mut renderer = Renderer::new(html.len());
+/// The renderings of [`html_renderings`] and [`outlook_renderings`], for
+/// the form reader (`core::form::read_struck_form`): text struck through
+/// (`<s>`, `<strike>`, `<del>`, `text-decoration: line-through`) is
+/// marked, for an option struck out is not the one chosen.
+pub fn form_renderings(html: &str) -> FormRenderings {
+    (renderings(html, true), outlook_view(html, true))
+}
+
+/// What [`form_renderings`] gives: the lines seen and those with text in
+/// doubt shown, and likewise what Outlook alone shows, when it differs.
+pub type FormRenderings = ((String, Option<String>), Option<(String, Option<String>)>);
+
+/// As [`html_to_lines`] with [`outlook_lines`] beside it, text struck
+/// through marked, as [`form_renderings`] gives them.
+pub fn form_lines(html: &str) -> (String, Option<String>) {
+    let ((lines, _), outlook) = form_renderings(html);
+    (lines, outlook.map(|(lines, _)| lines))
+}
+
+/// Renders the HTML, with the text in doubt shown or left out and the
+/// text struck through marked or not, and says whether there was text in
+/// doubt.
+fn render(html: &str, sheet: &Sheet, show_doubtful: bool, mark_struck: bool) -> (String, bool) {
+    let mut renderer = Renderer::new(html.len(), mark_struck);
     let mut doubt = false;
     let events = Events {
         renderer: &mut renderer,
@@ -103,6 +131,12 @@ pub fn outlook_lines(html: &str) -> Option<String> {
 /// [`html_renderings`] gives them, those lines with the text in doubt
 /// shown, when there is such text.
 pub fn outlook_renderings(html: &str) -> Option<(String, Option<String>)> {
+    outlook_view(html, false)
+}
+
+/// What Outlook shows, as [`outlook_renderings`], text struck through
+/// marked or not.
+fn outlook_view(html: &str, mark_struck: bool) -> Option<(String, Option<String>)> {
     if !html.contains("<!--[") {
         return None;
     }
@@ -111,7 +145,7 @@ pub fn outlook_renderings(html: &str) -> Option<(String, Option<String>)> {
         let (lines, doubtful) = html_renderings(part);
         !lines.trim().is_empty() || doubtful.is_some_and(|d| !d.trim().is_empty())
     };
-    conditional::outlook_view(html, shows_text).map(|view| html_renderings(&view))
+    conditional::outlook_view(html, shows_text).map(|view| renderings(&view, mark_struck))
 }
 
 /// Feeds the tokenizer's text and tags to the renderer, leaving out hidden
@@ -319,6 +353,10 @@ impl Events<'_> {
             if look.background.is_none() {
                 look.background = legacy_colour(&self.bgcolor).map(Paint::Colour);
             }
+            // Browsers strike these through unless a style says otherwise.
+            if matches!(self.tag.as_slice(), b"s" | b"strike" | b"del") && look.struck.is_none() {
+                look.struck = Some(true);
+            }
             if self.tag == b"font" {
                 if look.color.is_none() {
                     look.color = legacy_colour(&self.color).map(Paint::Colour);
@@ -437,9 +475,10 @@ impl Events<'_> {
 
     /// What the open scopes make of text: whether it is seen (not too
     /// small, nor the colour of its background), by the rules that match
-    /// for certain and by those read loosely that may, and the symbol font
-    /// it is drawn in.
-    fn text_look(&self) -> (Sight, Symbols) {
+    /// for certain and by those read loosely that may, the symbol font it
+    /// is drawn in, and whether a line is drawn through it (by any of
+    /// them: a line through an element is drawn through all inside it).
+    fn text_look(&self) -> (Sight, Symbols, bool) {
         let mut sight = self.sight(false);
         if self.scopes.iter().any(|s| s.maybe.is_some()) && self.sight(true) != sight {
             sight = Sight::Doubtful;
@@ -450,7 +489,8 @@ impl Events<'_> {
             .rev()
             .find_map(|s| s.look.symbols)
             .unwrap_or(Symbols::Text);
-        (sight, symbols)
+        let struck = self.scopes.iter().any(|s| s.look.struck == Some(true));
+        (sight, symbols, struck)
     }
 
     /// Whether text is seen by the open scopes' looks, or (`maybe`) by
@@ -549,7 +589,7 @@ impl Events<'_> {
         if self.text.is_empty() {
             return;
         }
-        let (sight, symbols) = self.text_look();
+        let (sight, symbols, struck) = self.text_look();
         let shown = match sight {
             Sight::Seen => true,
             Sight::Unseen => false,
@@ -566,13 +606,20 @@ impl Events<'_> {
         }
         // The tokenizer returns the input's own UTF-8 cut at ASCII
         // delimiters; the lossy path is only a guard.
-        let text = String::from_utf8_lossy(&self.text);
+        let mut text = String::from_utf8_lossy(&self.text).into_owned();
         if symbols != Symbols::Text {
-            let drawn: String = text.chars().map(|c| symbols.draw(c)).collect();
-            self.renderer.text(&drawn);
-        } else {
-            self.renderer.text(&text);
+            text = text.chars().map(|c| symbols.draw(c)).collect();
         }
+        if self.renderer.mark_struck {
+            // A strike mark typed in the message strikes nothing.
+            if text.contains([STRUCK_START, STRUCK_END]) {
+                text = text.replace([STRUCK_START, STRUCK_END], &UNREADABLE.to_string());
+            }
+            if struck && !text.trim().is_empty() {
+                text = format!("{STRUCK_START}{text}{STRUCK_END}");
+            }
+        }
+        self.renderer.text(&text);
         self.text.clear();
     }
 }
@@ -936,15 +983,19 @@ struct Renderer {
     hidden: bool,
     /// Depth of open `<pre>` elements.
     pre: usize,
+    /// Text struck through is marked (`STRUCK_START` ... `STRUCK_END`),
+    /// for the form reader.
+    mark_struck: bool,
 }
 
 impl Renderer {
-    fn new(html_bytes: usize) -> Self {
+    fn new(html_bytes: usize, mark_struck: bool) -> Self {
         Renderer {
             out: Lines::with_capacity(html_bytes / 4),
             tables: Vec::new(),
             hidden: false,
             pre: 0,
+            mark_struck,
         }
     }
 

@@ -1024,3 +1024,66 @@ fn a_colour_set_inside_text_filled_transparent_leaves_it_unseen() {
         Consent to referral: No</p></div>";
     assert_eq!(values(html)[&Field::Consent], "No");
 }
+
+/// The consent a message's HTML gives, read as the gateway reads a body.
+fn struck_consent(html: &str) -> Option<String> {
+    let (lines, _) = form_lines(html);
+    crate::core::form::read_struck_form(&lines)
+        .values
+        .get(&Field::Consent)
+        .cloned()
+}
+
+#[test]
+fn a_struck_through_option_in_the_body_is_not_chosen() {
+    let unreadable = Some(crate::core::form::UNREADABLE.to_string());
+    for (html, consent) in [
+        ("<p>Consent to referral: Yes / <s>No</s></p>", Some("Yes")),
+        (
+            "<p>Consent to referral: <strike>Yes</strike> / No</p>",
+            Some("No"),
+        ),
+        (
+            "<p>Consent to referral: Yes / <del>No</del></p>",
+            Some("Yes"),
+        ),
+        (
+            r#"<p>Consent to referral: Yes / <span style="text-decoration: line-through">No</span></p>"#,
+            Some("Yes"),
+        ),
+        (
+            r#"<p>Consent to referral: <span style="TEXT-DECORATION-LINE:line-through underline"><b>Yes</b></span> / No (delete as appropriate)</p>"#,
+            Some("No"),
+        ),
+        // By a rule of the style sheet.
+        (
+            r#"<style>.gone { text-decoration: line-through }</style><p>Consent to referral: Yes / <span class="gone">No</span></p>"#,
+            Some("Yes"),
+        ),
+        (
+            "<table><tr><td>Consent to referral</td><td>Yes / <s>No</s></td></tr></table>",
+            Some("Yes"),
+        ),
+    ] {
+        assert_eq!(struck_consent(html).as_deref(), consent, "{html}");
+    }
+    // Both struck: no answer; a style taking the line off: not struck.
+    assert_eq!(
+        struck_consent("<p>Consent to referral: <s>Yes</s> / <s>No</s></p>"),
+        unreadable
+    );
+    assert_ne!(
+        struck_consent(
+            r#"<p>Consent to referral: Yes / <s style="text-decoration:none">No</s></p>"#
+        )
+        .as_deref(),
+        Some("Yes")
+    );
+    // A strike mark typed into the message strikes nothing.
+    assert_eq!(
+        struck_consent("<p>Consent to referral: Yes / &#xFDD1;No&#xFDD2;</p>"),
+        unreadable
+    );
+    // Lines read for anything else than the form carry no marks.
+    assert_eq!(html_to_lines("<p>Yes / <s>No</s></p>"), "Yes / No\n");
+}

@@ -349,6 +349,7 @@ fn confirmed_withdrawal(
             thread_under: notice.context["withdrawal"]["message_id"]
                 .as_str()
                 .map(str::to_string),
+            held_until: None,
         });
     }
     Some(plan)
@@ -522,6 +523,7 @@ fn information_request_mail(
             s.received_at.timestamp()
         )),
         thread_under: None,
+        held_until: None,
     })
 }
 

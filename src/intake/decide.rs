@@ -489,6 +489,12 @@ pub(super) fn not_applied(what: impl Into<String>, why: impl Into<String>) -> Ca
 }
 
 /// Mail that is neither a referral nor about a case.
+/// How long after it came the notice of a referral's note with nothing
+/// attached waits for a copy of it with its attachment (Defender's Dynamic
+/// Delivery sends that within minutes of the first; mail read long after
+/// it came waits for nothing).
+pub const AWAITING_A_LATER_COPY: chrono::Duration = chrono::Duration::minutes(20);
+
 pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
     let allowed = analysis
         .from
@@ -517,7 +523,13 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
             return unreadable(analysis, s, NO_FORM_IN_DOCUMENT.to_string());
         }
         if analysis.subject.as_deref().is_some_and(speaks_of_referral) {
-            return unreadable(analysis, s, NO_FORM_FOUND.to_string());
+            // A referral's note with nothing attached may be Dynamic
+            // Delivery's first copy: its notice waits for the real one.
+            let mut plan = unreadable(analysis, s, NO_FORM_FOUND.to_string());
+            for mail in &mut plan.mails {
+                mail.held_until = Some(s.received_at + AWAITING_A_LATER_COPY);
+            }
+            return plan;
         }
     }
     let mut plan = Plan::only(Disposition::RecordOnly);
@@ -536,10 +548,20 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
                 unlimited: Vec::new(),
                 step: None,
                 thread_under: None,
+                held_until: None,
             });
         }
     }
     plan
+}
+
+/// An attachment's name as a line of text may show it: no control
+/// characters, at most 120 characters.
+fn printable_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(120)
+        .collect()
 }
 
 /// Where a referral's form was read (`attachment:NAME`) and which forms
@@ -550,10 +572,21 @@ fn form_read(analysis: &Analysis, read: &ReadReferral) -> serde_json::Value {
         analysis.form_source,
         Some(crate::core::sources::FormSource::Attachment(_))
     );
-    if !attached && read.conflicts.is_empty() {
+    // Documents beside the form that could not be read: the officer opens
+    // the mail for them (a scan, a second form, a damaged file).
+    let unread: Vec<serde_json::Value> = analysis
+        .attachments
+        .iter()
+        .filter_map(|a| {
+            let why = a.unread.as_ref()?;
+            Some(json!({ "name": a.name.as_deref().map(printable_name), "why": why }))
+        })
+        .collect();
+    if !attached && read.conflicts.is_empty() && unread.is_empty() {
         return serde_json::Value::Null;
     }
     json!({
+        "unread": unread,
         "form_source": analysis.form_source.as_ref().map(|f| f.describe()),
         "conflicts": read.conflicts.iter().map(|f| f.key()).collect::<Vec<_>>(),
         "conflicting_forms": read
@@ -626,11 +659,27 @@ pub(super) fn referral(
             })
             .collect()
     };
+    // A document beside the form that could not be read (a scan, a second
+    // form, a damaged file) may say what the form does not: a person opens
+    // the mail to see.
+    let unread: Vec<String> = analysis
+        .attachments
+        .iter()
+        .filter_map(|a| {
+            let why = a.unread.as_ref()?;
+            Some(match &a.name {
+                Some(name) => format!("\"{}\" ({why})", printable_name(name)),
+                None => format!("an attachment without a name ({why})"),
+            })
+        })
+        .collect();
     let context = |outcome: Outcome, missing: &[Field], invalid: &[Field]| {
         json!({
+            "unread_documents": unread,
             "outcome": outcome.as_str(),
             "missing": labels(missing),
             "invalid": invalid_labels(invalid),
+            "several_people": crate::core::sources::several_people(read),
             "original": original(analysis),
         })
     };
@@ -658,6 +707,7 @@ pub(super) fn referral(
             unlimited: Vec::new(),
             step: None,
             thread_under: None,
+            held_until: None,
         }));
         return plan;
     }
@@ -740,6 +790,7 @@ pub(super) fn referral(
                 unlimited: Vec::new(),
                 step: None,
                 thread_under: None,
+                held_until: None,
             }
         }),
         _ => referrer.clone().map(|to| OutgoingMail {
@@ -751,6 +802,7 @@ pub(super) fn referral(
             unlimited: Vec::new(),
             step: None,
             thread_under: None,
+            held_until: None,
         }),
     };
     plan.mails.extend(reply);
@@ -764,27 +816,6 @@ pub(super) fn referral(
              Confirm it with the referring agency before acting on it or sharing anything."
         ));
     }
-    // A document beside the form that could not be read (a scan, a second
-    // form, a damaged file) may say what the form does not: a person opens
-    // the mail to see.
-    let unread: Vec<String> = analysis
-        .attachments
-        .iter()
-        .filter_map(|a| {
-            let why = a.unread.as_ref()?;
-            Some(match &a.name {
-                Some(name) => {
-                    let name: String = name
-                        .chars()
-                        .map(|c| if c.is_control() { ' ' } else { c })
-                        .take(120)
-                        .collect();
-                    format!("\"{name}\" ({why})")
-                }
-                None => format!("an attachment without a name ({why})"),
-            })
-        })
-        .collect();
     if !unread.is_empty() {
         notes.push(format!(
             "The mail also carries what the gateway could not read: {}. Open the mail to see \
@@ -1028,6 +1059,7 @@ pub(super) fn complete_case(
             unlimited: Vec::new(),
             step: None,
             thread_under: None,
+            held_until: None,
         },
         _ => OutgoingMail {
             purpose: Purpose::Incomplete,
@@ -1038,6 +1070,7 @@ pub(super) fn complete_case(
             unlimited: Vec::new(),
             step: None,
             thread_under: None,
+            held_until: None,
         },
     });
     plan

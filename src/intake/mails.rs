@@ -33,6 +33,7 @@ pub(super) fn to_authority(
         context,
         step: None,
         thread_under: None,
+        held_until: None,
     }
 }
 
@@ -110,6 +111,7 @@ pub fn lead_officer_change_mail(
         unlimited: Vec::new(),
         step: Some(change_key("lead_changed", lead, at)),
         thread_under: None,
+        held_until: None,
     })
 }
 
@@ -145,6 +147,7 @@ pub fn case_lead_change_mails(
         context: lead_context("referrer", lead, &case.case_lead),
         step: Some(change_key("lead_changed", lead, &now)),
         thread_under: None,
+        held_until: None,
     }];
     // The previous case lead and the referrer, and the new lead too, so
     // that they have the reference from the council's inbox.
@@ -172,6 +175,7 @@ pub fn case_lead_change_mails(
             unlimited: Vec::new(),
             step: Some(change_key("lead_changed_told", lead, &now)),
             thread_under: None,
+            held_until: None,
         });
     }
     mails
@@ -205,5 +209,6 @@ pub(super) fn pending_lead_mail(
         unlimited: Vec::new(),
         step: Some(change_key("lead_change_pending", lead, &s.received_at)),
         thread_under: None,
+        held_until: None,
     })
 }

@@ -57,10 +57,21 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
             _ => None,
         })
         .collect();
-    let read = |text: &str, found: &mut Found<'_>| {
-        found.renderings.push(read_form(text));
+    // The HTML's lines mark text struck through; plain text has none.
+    let read = |text: &str, struck: bool, found: &mut Found<'_>| {
+        found.renderings.push(if struck {
+            read_struck_form(text)
+        } else {
+            read_form(text)
+        });
         if own {
-            if let Some(note) = above_forward(text).map(read_form) {
+            if let Some(note) = above_forward(text).map(|note| {
+                if struck {
+                    read_struck_form(note)
+                } else {
+                    read_form(note)
+                }
+            }) {
                 if !note.values.is_empty() {
                     found.notes.push(note);
                 }
@@ -69,8 +80,8 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
     };
     match text.as_slice() {
         [] => {}
-        [one] => read(one, found),
-        _ => read(&text.join("\n"), found),
+        [one] => read(one, false, found),
+        _ => read(&text.join("\n"), false, found),
     }
     // Each HTML part: what is seen for certain, that with the text that
     // may or may not be seen shown too (when there is such text), and
@@ -81,8 +92,8 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
         .iter()
         .filter_map(|&i| match &message.parts.get(i as usize)?.body {
             PartType::Html(h) => {
-                let (lines, with_doubtful) = html_renderings(h);
-                Some((lines, with_doubtful, outlook_renderings(h)))
+                let ((lines, with_doubtful), outlook) = form_renderings(h);
+                Some((lines, with_doubtful, outlook))
             }
             _ => None,
         })
@@ -93,7 +104,7 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
     let lines: Vec<&str> = html.iter().map(|(lines, _, _)| lines.as_str()).collect();
     let seen = found.renderings.len();
     let notes_seen = found.notes.len();
-    read(&lines.join("\n"), found);
+    read(&lines.join("\n"), true, found);
     // Text that may or may not be seen: read with it shown, as a rendering
     // of its own, and whatever it changes of the form (or of a note above
     // a forward) is asked about.
@@ -103,7 +114,7 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
             .map(|(lines, doubtful, _)| doubtful.as_deref().unwrap_or(lines))
             .collect();
         let notes_shown = found.notes.len();
-        read(&shown.join("\n"), found);
+        read(&shown.join("\n"), true, found);
         if let Some([seen, shown]) = found.renderings.get_mut(seen..seen + 2) {
             seen.doubt_against(shown);
         }
@@ -123,7 +134,7 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
             .map(|(lines, _, outlook)| outlook.as_ref().map_or(lines.as_str(), |(o, _)| o.as_str()))
             .collect();
         let seen = found.renderings.len();
-        read(&outlook.join("\n"), found);
+        read(&outlook.join("\n"), true, found);
         // Text in doubt in what Outlook alone shows, likewise.
         if html
             .iter()
@@ -136,7 +147,7 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
                     None => lines.as_str(),
                 })
                 .collect();
-            read(&shown.join("\n"), found);
+            read(&shown.join("\n"), true, found);
             if let Some([seen, shown]) = found.renderings.get_mut(seen..seen + 2) {
                 seen.doubt_against(shown);
             }
@@ -263,7 +274,12 @@ fn collect_attachments(message: &Message<'_>, found: &mut Found<'_>, depth: usiz
                     let read = read_document_text(kind, &bytes, charset, &limits);
                     *found.time_left = found.time_left.saturating_sub(started.elapsed());
                     read.map_err(|e| e.to_string()).and_then(|read| {
-                        let reading = read_form(&read.text);
+                        // Word and OpenDocument mark text struck through.
+                        let reading = if matches!(kind, DocumentKind::Docx | DocumentKind::Odt) {
+                            read_struck_form(&read.text)
+                        } else {
+                            read_form(&read.text)
+                        };
                         // A form that reads as blank or as no form, whose
                         // text judged out of sight holds the form's labels,
                         // may be a filled-in form misjudged: a person looks

@@ -79,6 +79,13 @@ const DEADLINE_COLUMNS: &str = "id, reference, authority, referral_type, custody
     paused_until, met_by_hand, referrer_email, case_lead_email, follow_ups, follow_up_on, revision, \
     evidence, application_on, information_requested_at";
 
+/// The cases whose deadlines are shown (see [`Store::shown_deadline_cases`]).
+/// The stored referral is compact JSON written by the gateway, in which
+/// `"consent":true` can only be the consent field (quotes inside values
+/// are escaped).
+const SHOWN: &str =
+    "(status = 'open' OR (status = 'incomplete' AND referral LIKE '%\"consent\":true%'))";
+
 /// `follow_up_on` for a case that no follow-up can come to as things stand.
 const NEVER: &str = "9999-12-31";
 
@@ -101,14 +108,16 @@ impl Store {
     }
 
     /// The cases whose deadlines people are shown (`cases`, `due`, the
-    /// web view): the open ones and the incomplete ones, whose clock runs
-    /// from receipt whatever the form's state, as the report counts it.
+    /// web view): the open ones, and the incomplete ones the person
+    /// consented to (a date of birth still to come, say), whose clock runs
+    /// from receipt as the report counts it. An incomplete referral without
+    /// consent is none the council may act on yet: its clock starts when
+    /// consent comes.
     pub async fn shown_deadline_cases(
         &self,
         authority: Option<&str>,
     ) -> Result<Vec<DeadlineCase>, StoreError> {
-        self.deadline_cases_where(authority, "status IN ('open', 'incomplete')")
-            .await
+        self.deadline_cases_where(authority, SHOWN).await
     }
 
     /// The open cases the sweep must read on `day`: those whose next
@@ -143,7 +152,7 @@ impl Store {
         let places = super::db::numbered_places(2, references.len());
         let sql = format!(
             "SELECT {DEADLINE_COLUMNS} FROM cases \
-             WHERE status IN ('open', 'incomplete') AND authority = $1 \
+             WHERE {SHOWN} AND authority = $1 \
              AND reference IN ({}) ORDER BY id",
             places
         );
@@ -911,6 +920,16 @@ pub(super) async fn apply_changes(
                 completes,
                 at,
             } => {
+                // Whether the person had consented before this: the clock
+                // already ran from receipt.
+                let stored: Option<String> =
+                    sqlx::query_scalar("SELECT referral FROM cases WHERE id = $1")
+                        .bind(case_id)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                let consented_before = stored
+                    .as_deref()
+                    .is_some_and(super::retention::consent_confirmed);
                 sqlx::query(
                     "UPDATE cases SET referral = $1, missing = $2, status = $3, \
                      urgent = CASE WHEN urgent > $4 THEN urgent ELSE $4 END, \
@@ -944,16 +963,19 @@ pub(super) async fn apply_changes(
                 .bind(case_id)
                 .execute(&mut **tx)
                 .await?;
-                if *completes {
+                if *completes && !consented_before {
                     // A referral is received, for the protocol's clocks,
-                    // when it is complete: until then the council could
-                    // not act on it (no consent, no way to identify the
-                    // person), and nothing was owed.
+                    // when the person's consent comes: until then the
+                    // council could not act on it, and nothing was owed.
+                    // One consented to runs from its receipt, whatever
+                    // detail came later.
                     sqlx::query("UPDATE cases SET received_at = $1 WHERE id = $2")
                         .bind(Stamp(*at))
                         .bind(case_id)
                         .execute(&mut **tx)
                         .await?;
+                }
+                if *completes {
                     // A request for what is missing, still waiting, would
                     // ask for what has come.
                     withhold(
@@ -1084,14 +1106,14 @@ pub(super) async fn withhold(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO events (case_id, at, kind, message_id, detail) VALUES ($1, $2, $3, NULL, $4)",
+        add_event(
+            tx,
+            case_id,
+            now,
+            EventKind::MailWithheld,
+            None,
+            Some(&serde_json::json!({ "purpose": purpose, "outbox": id, "reason": why })),
         )
-        .bind(case_id)
-        .bind(Stamp(now))
-        .bind(EventKind::MailWithheld.as_str())
-        .bind(serde_json::json!({ "purpose": purpose, "outbox": id, "reason": why }).to_string())
-        .execute(&mut *tx)
         .await?;
     }
     Ok(())

@@ -334,6 +334,19 @@ impl Store {
                     )
                     .await?
                     {
+                        // Its notice, still held back for this copy, has
+                        // nothing left to ask of anyone.
+                        sqlx::query(
+                            "UPDATE outbox SET status = 'failed', last_error = $1 \
+                             WHERE cause_id = $2 AND purpose = $3 AND status = 'queued'",
+                        )
+                        .bind(format!(
+                            "not sent: a later copy of the message was read as case {reference}"
+                        ))
+                        .bind(id)
+                        .bind(Purpose::QuarantineNotice.name())
+                        .execute(&mut *tx)
+                        .await?;
                         let detail = serde_json::json!({ "reason": reason });
                         add_event(
                             &mut tx,

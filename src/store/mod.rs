@@ -180,7 +180,7 @@ pub enum Table {
 /// Appends an event to a case's timeline (events are never changed
 /// afterwards); `message` is the message row it came with, if any.
 pub(super) async fn add_event(
-    tx: &mut Tx,
+    tx: &mut sqlx::AnyConnection,
     case_id: CaseId,
     at: DateTime<Utc>,
     kind: EventKind,
@@ -195,7 +195,7 @@ pub(super) async fn add_event(
     .bind(kind.as_str())
     .bind(message)
     .bind(detail.map(serde_json::Value::to_string))
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

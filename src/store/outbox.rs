@@ -571,6 +571,10 @@ pub(super) async fn queue_answer(
             .await?;
         }
     }
+    // Held for a copy that may make it moot (see `OutgoingMail::held_until`).
+    let send_at = answer
+        .held_until
+        .map_or(send_at, |until| send_at.max(until));
     let unique = format!("{:016x}", fastrand::u64(..));
     let message_id = match ctx.case {
         Some((_, reference)) => format!(

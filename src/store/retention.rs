@@ -391,14 +391,14 @@ async fn lapse_unconfirmed(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO events (case_id, at, kind, message_id, detail) VALUES ($1, $2, $3, NULL, $4)",
+        super::add_event(
+            tx,
+            crate::core::ids::CaseId::new(*id),
+            now,
+            EventKind::ConsentLapsed,
+            None,
+            Some(&serde_json::json!({ "days": cutoffs.unconfirmed_consent_days })),
         )
-        .bind(id)
-        .bind(Stamp(now))
-        .bind(EventKind::ConsentLapsed.as_str())
-        .bind(serde_json::json!({ "days": cutoffs.unconfirmed_consent_days }).to_string())
-        .execute(&mut *tx)
         .await?;
         lapsed.push(*id);
     }

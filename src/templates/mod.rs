@@ -624,7 +624,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 25] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 27] = [
     "case_ref",
     "authority",
     "protocol",
@@ -659,6 +659,13 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 25] = [
     // The form the sender sent came back blank (`blank_form`; false
     // otherwise): says nothing of anyone.
     "came_back_empty",
+    // The message carried forms for more than one person (`incomplete`,
+    // `notice`; false otherwise): says nobody's name.
+    "several_people",
+    // The documents the referrer attached beside the form that could not
+    // be read (`acknowledgement`, `incomplete`): their names as the
+    // referrer gave them, and why.
+    "unread_documents",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's

@@ -147,7 +147,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
         }),
         _ => Value::Null,
     };
-    json!({
+    let mut data = json!({
         "case_ref": if has_case { json!("DTR-COL-2026-00042") } else { Value::Null },
         "authority": {
             "name": "Colchester",
@@ -255,7 +255,13 @@ pub fn sample_data(purpose: Purpose) -> Value {
         } else {
             Value::Null
         },
-    })
+    });
+    // Added here: the macro above is at its recursion limit.
+    if let Value::Object(map) = &mut data {
+        map.insert("several_people".into(), json!(false));
+        map.insert("unread_documents".into(), json!([]));
+    }
+    data
 }
 
 /// A morning digest's data: the day, what came in since the last one, what

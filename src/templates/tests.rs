@@ -840,3 +840,27 @@ fn the_form_mails_speak_of_attached_forms_only_when_they_carry_them() {
         .expect("renders");
     assert!(!mail.text.contains("Word document"), "{}", mail.text);
 }
+
+#[test]
+fn the_referrer_is_told_of_documents_beside_the_form_that_could_not_be_read() {
+    let templates = embedded();
+    for purpose in [Purpose::Acknowledgement, Purpose::Incomplete] {
+        let mut data = sample_data(purpose);
+        let quiet = templates.render(purpose, "COL", &data).expect("renders");
+        assert!(!quiet.text.contains("We could not read"), "{}", quiet.text);
+        data["unread_documents"] = serde_json::json!([
+            "\"scan.pdf\" (a scanned image with no text)",
+            "\"notes.doc\" (a Word 97-2003 document)"
+        ]);
+        let told = templates.render(purpose, "COL", &data).expect("renders");
+        let text = told.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            text.contains(
+                "We could not read \"scan.pdf\" (a scanned image with no text) and \"notes.doc\" \
+                 (a Word 97-2003 document), attached beside the form."
+            ),
+            "{purpose}: {text}"
+        );
+        assert!(told.html.contains("We could not read"), "{}", told.html);
+    }
+}

@@ -549,7 +549,7 @@ fn what_became(action: &Action, case: &str) -> String {
         Action::Linked => format!(
             "it opened a new case, {case}, a further referral of a person with an open case"
         ),
-        Action::AttachedReferral => format!("it completed the existing case {case}"),
+        Action::AttachedReferral => format!("its form was added to the existing case {case}"),
         Action::Refused => format!("it was recorded as refused (no consent) as case {case}"),
         Action::Noted(_) => format!("it joined the existing case {case}, on its timeline"),
         _ => format!("it was recorded on case {case}"),

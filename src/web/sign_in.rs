@@ -715,6 +715,7 @@ async fn mail_link(
         unlimited: vec![address.clone()],
         step: Some(format!("sign_in:{token_hash}")),
         thread_under: None,
+        held_until: None,
     };
     let queued = state
         .store

@@ -933,3 +933,83 @@ fn marks_on_the_line_under_the_options_answer_by_where_they_stand() {
     );
     assert_eq!(r.values[&Field::CustodyStatus], "sentenced");
 }
+
+#[test]
+fn a_full_name_of_one_word_is_completed_by_the_name_part_under_its_own_label() {
+    let r = read_form("Full name: Daniel\nSurname: Marsh\nDate of birth: 14/07/1988\n");
+    assert_eq!(r.values[&Field::FullName], "Daniel Marsh");
+    let r = read_form("Surname: Marsh\nFull name: Daniel\n");
+    assert_eq!(r.values[&Field::FullName], "Daniel Marsh");
+    let r = read_form("Full name: Marsh\nFirst name(s): Daniel\n");
+    assert_eq!(r.values[&Field::FullName], "Daniel Marsh");
+    // A full name given whole keeps, whatever the parts say.
+    let r = read_form("Full name: Daniel Marsh\nSurname: Marsh\n");
+    assert_eq!(r.values[&Field::FullName], "Daniel Marsh");
+    let r = read_form("Full name: Marsh\nSurname: Marsh\n");
+    assert_eq!(r.values[&Field::FullName], "Marsh");
+}
+
+#[test]
+fn a_table_s_column_of_marks_or_numbers_is_no_part_of_an_answer() {
+    let cells = |cells: &[&str]| {
+        format!(
+            "{}{CELL_SEPARATOR}{}\n",
+            cells[0],
+            cells[1..].join(&VALUE_CELL_SEPARATOR.to_string())
+        )
+    };
+    let text = [
+        cells(&["Full name", "Daniel Marsh", "2"]),
+        cells(&["Current location", "HMP Chelmsford", "✓"]),
+        cells(&["Date of birth", "14", "07", "1988"]),
+        cells(&[
+            "Current accommodation",
+            "No fixed abode",
+            "see note 3 below",
+        ]),
+    ]
+    .concat();
+    let r = read_form(&text);
+    assert_eq!(r.values[&Field::FullName], "Daniel Marsh");
+    assert_eq!(r.values[&Field::CurrentLocation], "HMP Chelmsford");
+    assert_eq!(r.values[&Field::DateOfBirth], "14 07 1988");
+    assert_eq!(
+        r.values[&Field::CurrentAccommodation],
+        "No fixed abode see note 3 below"
+    );
+}
+
+#[test]
+fn sub_question_numbers_are_read_as_question_numbers() {
+    let r = read_form(
+        "5a. Full name: Daniel Marsh\n5(b) Date of birth: 14/07/1988\nB1. Prison number: A1234BC\nC12) CRN: X123456\n",
+    );
+    assert_eq!(r.values[&Field::FullName], "Daniel Marsh");
+    assert_eq!(r.values[&Field::DateOfBirth], "14/07/1988");
+    assert_eq!(r.values[&Field::PrisonNumber], "A1234BC");
+    assert_eq!(r.values[&Field::Crn], "X123456");
+    // A sub-question's letter in an answer is the answer's.
+    let r = read_form("Current location: 5(a) High Street, Colchester\n");
+    assert_eq!(
+        r.values[&Field::CurrentLocation],
+        "5(a) High Street, Colchester"
+    );
+}
+
+#[test]
+fn a_contact_phone_asked_again_in_a_signature_is_the_writer_s() {
+    let r = read_form(
+        "Full name: Daniel Marsh\nContact phone: 07700 900123\nReferrer name: Jo Officer\nCase lead name: Jo Officer\n\nJo Officer\nProbation Practitioner\nContact phone: 01632 960000\n",
+    );
+    assert_eq!(r.values[&Field::PersonPhone], "07700 900123");
+    assert!(r.again.is_empty(), "{:?}", r.again);
+    let r = read_form(
+        "Full name: Daniel Marsh\nContact phone:\nReferrer name: Jo Officer\nCase lead name: Jo Officer\n\nJo Officer\nProbation Practitioner\nContact phone: 01632 960000\n",
+    );
+    assert!(!r.values.contains_key(&Field::PersonPhone));
+    // A form that asks for the person's phone after the referrer's.
+    let r = read_form(
+        "Referrer name: Jo Officer\nCase lead name: Jo Officer\nPERSON\nFull name: Daniel Marsh\nContact phone: 07700 900123\n",
+    );
+    assert_eq!(r.values[&Field::PersonPhone], "07700 900123");
+}

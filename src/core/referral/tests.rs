@@ -880,3 +880,65 @@ fn a_list_in_a_free_text_answer_keeps_its_items_apart() {
         Some("Tenancy ended during sentence; Family refuse to house him")
     );
 }
+
+#[test]
+fn a_refusal_of_the_referral_in_other_words_is_never_another_consent() {
+    let consent = |note: &str| {
+        let r = read(&format!("{COMPLETE}\n{note}\n"));
+        (r.outcome, r.referral.consent)
+    };
+    for refusal in [
+        "PS he does not consent to the council",
+        "PS he has withdrawn his consent to the local authority",
+        "He no longer consents to the council",
+        "PS he does not consent to proceed",
+        "PS he does not consent to DTR",
+        "PS he does not consent to his details going to the council",
+    ] {
+        assert_eq!(consent(refusal), (Outcome::Incomplete, None), "{refusal}");
+    }
+    // Another consent refused takes nothing back.
+    for other in [
+        "PS he does not consent to GP contact",
+        "PS he refused consent for sharing with the police",
+    ] {
+        assert_eq!(consent(other), (Outcome::Complete, Some(true)), "{other}");
+    }
+}
+
+#[test]
+fn a_sub_question_number_under_a_question_is_its_answer_going_on() {
+    let numbered = |consent_lines: &str| {
+        read(&format!(
+            "1. Referral type: Duty to Refer\n2. Full name: Sam Example\n3. DOB: 01/02/1990\n\
+             4. Custody status: sentenced\n5. Release date: 3/4/27\n{consent_lines}\n\
+             9. Reason at risk of homelessness: No address on release\n\
+             10. Local connection: family, resident\n11. Referring agency: HMPPS\n\
+             12. Referrer name: Jo Officer\n13. Referrer email: jo@justice.gov.uk\n\
+             14. Referrer phone: 01234 567890\n"
+        ))
+    };
+    let plain = numbered("8. Consent: Yes");
+    assert_eq!(plain.outcome, Outcome::Complete, "{plain:?}");
+    for taken_back in [
+        "8. Consent: Yes\n8a. Withdrawn: 03/12",
+        "8. Consent: Yes\n8(b) now refuses",
+        "8. Consent: Yes\n8a. Update - he now refuses",
+    ] {
+        let r = numbered(taken_back);
+        assert_eq!(
+            (r.outcome, r.referral.consent),
+            (Outcome::Incomplete, None),
+            "{taken_back}"
+        );
+    }
+    // A line of a free-text answer that starts like a sub-question number.
+    let r = numbered(
+        "8. Consent: Yes\n9. Reason at risk of homelessness: Evicted under section\n\
+         21(b) of the Housing Act notice",
+    );
+    assert_eq!(
+        r.referral.homelessness_reason.as_deref(),
+        Some("Evicted under section 21(b) of the Housing Act notice")
+    );
+}

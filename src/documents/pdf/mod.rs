@@ -114,7 +114,9 @@ pub(super) fn read(bytes: &[u8], budget: &Budget) -> Result<String, DocumentErro
                 }
                 printed.insert(page, text);
             }
-            Err(e @ DocumentError::TimedOut(_)) => return Err(e),
+            Err(e @ (DocumentError::TimedOut(_) | DocumentError::PdfMisleadingFont)) => {
+                return Err(e)
+            }
             Err(e @ (DocumentError::PdfContent { .. } | DocumentError::PdfOverdrawn { .. })) => {
                 over_budget.get_or_insert(e);
             }
@@ -1206,3 +1208,5 @@ fn visible_box(document: &Document, page: ObjectId) -> Option<Rect> {
         (media, crop) => media.or(crop),
     }
 }
+#[cfg(test)]
+mod font_tests;

@@ -24,6 +24,9 @@ pub(super) struct Font<'a> {
     symbols: Option<SymbolFont>,
     /// A simple font of symbols: what each code draws.
     drawn: Option<Box<[char; 256]>>,
+    /// Its ToUnicode map says other letters than the glyphs it names:
+    /// its text cannot be trusted.
+    misleading: bool,
 }
 
 impl<'a> Font<'a> {
@@ -44,6 +47,7 @@ impl<'a> Font<'a> {
                 composite,
                 symbols: Some(symbols),
                 drawn: Some(drawn_codes(document, font, symbols, limit)),
+                misleading: false,
             });
         }
         let encoding = font.get_font_encoding_with_limit(document, limit).ok()?;
@@ -53,6 +57,7 @@ impl<'a> Font<'a> {
             composite,
             symbols,
             drawn: None,
+            misleading: !composite && misleads(document, font, limit),
         })
     }
 
@@ -174,6 +179,131 @@ fn drawn_codes(
         }
     }
     drawn
+}
+
+/// The standard fonts of letters every viewer has its own copy of.
+const STANDARD_LATIN_FONTS: [&[u8]; 12] = [
+    b"Times-Roman",
+    b"Times-Bold",
+    b"Times-Italic",
+    b"Times-BoldItalic",
+    b"Helvetica",
+    b"Helvetica-Bold",
+    b"Helvetica-Oblique",
+    b"Helvetica-BoldOblique",
+    b"Courier",
+    b"Courier-Bold",
+    b"Courier-Oblique",
+    b"Courier-BoldOblique",
+];
+
+/// A standard font of letters not embedded: a viewer draws its own
+/// copy's glyphs, by the font's standard encoding where it has no other.
+fn standard_not_embedded(document: &Document, font: &Dictionary) -> bool {
+    let named = font
+        .get(b"BaseFont")
+        .and_then(Object::as_name)
+        .is_ok_and(|name| STANDARD_LATIN_FONTS.contains(&name));
+    let embedded = font
+        .get(b"FontDescriptor")
+        .ok()
+        .and_then(|d| deref(document, d).as_dict().ok())
+        .is_some_and(|d| {
+            [b"FontFile".as_slice(), b"FontFile2", b"FontFile3"]
+                .iter()
+                .any(|key| d.get(key).is_ok())
+        });
+    named && !embedded
+}
+
+/// The letters a simple font's codes name, where the font itself says
+/// (a viewer draws the glyph so named): by a standard encoding
+/// (`WinAnsiEncoding`, `MacRomanEncoding`, `StandardEncoding`, which all
+/// keep the letters at their ASCII codes), with the `/Differences` of an
+/// encoding dictionary over it; a standard font not embedded has its
+/// standard encoding. What an embedded font's own program maps is not
+/// known here, and names nothing.
+fn named_letters(document: &Document, font: &Dictionary) -> [Option<char>; 256] {
+    let mut letters = [None; 256];
+    let ascii = |letters: &mut [Option<char>; 256]| {
+        for c in ('A'..='Z').chain('a'..='z') {
+            letters[c as usize] = Some(c);
+        }
+    };
+    let standard = |name: &[u8]| {
+        matches!(
+            name,
+            b"WinAnsiEncoding" | b"MacRomanEncoding" | b"StandardEncoding"
+        )
+    };
+    let encoding = font.get(b"Encoding").ok().map(|e| deref(document, e));
+    match encoding {
+        None if standard_not_embedded(document, font) => ascii(&mut letters),
+        Some(Object::Name(name)) if standard(name) => ascii(&mut letters),
+        Some(Object::Dictionary(encoding)) => {
+            match encoding.get(b"BaseEncoding").and_then(Object::as_name) {
+                Ok(name) if standard(name) => ascii(&mut letters),
+                Err(_) if standard_not_embedded(document, font) => ascii(&mut letters),
+                _ => {}
+            }
+            let differences = encoding
+                .get(b"Differences")
+                .ok()
+                .map(|d| deref(document, d))
+                .and_then(|d| d.as_array().ok());
+            let mut code: Option<u8> = None;
+            for entry in differences.into_iter().flatten().take(1024) {
+                match entry {
+                    Object::Integer(at) => code = u8::try_from(*at).ok(),
+                    Object::Name(glyph) => {
+                        if let Some(at) = code {
+                            // Each letter's glyph is named by the letter.
+                            letters[usize::from(at)] = match glyph.as_slice() {
+                                [c] if c.is_ascii_alphabetic() => Some(char::from(*c)),
+                                _ => None,
+                            };
+                        }
+                        code = code.and_then(|at| at.checked_add(1));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    letters
+}
+
+/// Whether a simple font's ToUnicode map says, for a code whose glyph the
+/// font names as a letter, other letters (`N` drawn, `Y` said): what a
+/// reader sees and what its text says differ.
+fn misleads(document: &Document, font: &Dictionary, limit: usize) -> bool {
+    if font.get(b"ToUnicode").is_err() {
+        return false;
+    }
+    let letters = named_letters(document, font);
+    if letters.iter().all(Option::is_none) {
+        return false;
+    }
+    // The loader reads a font's `/Encoding` before its ToUnicode map: the
+    // map is read from the dictionary without it.
+    let mut mapped = font.clone();
+    mapped.remove(b"Encoding");
+    let Ok(map @ Encoding::UnicodeMapEncoding(_)) =
+        mapped.get_font_encoding_with_limit(document, limit)
+    else {
+        return false;
+    };
+    (0u8..=255).zip(letters).any(|(code, letter)| {
+        let Some(letter) = letter else {
+            return false;
+        };
+        map.bytes_to_string(&[code]).is_ok_and(|said| {
+            let mut chars = said.chars();
+            let same = chars.next() == Some(letter) && chars.next().is_none();
+            !same && said.chars().any(char::is_alphabetic)
+        })
+    })
 }
 
 /// A simple font's glyph widths (`/FirstChar`, `/Widths`), in thousandths.
@@ -931,6 +1061,9 @@ impl<'p> Drawing<'p, '_> {
                                     }
                                     let run_bytes = &bytes[range];
                                     let decoded = font.decode(run_bytes);
+                                    if font.misleading && decoded.chars().any(char::is_alphabetic) {
+                                        return Err(DocumentError::PdfMisleadingFont);
+                                    }
                                     let tm = translated(from);
                                     let at = multiply(&tm, &state.ctm);
                                     let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
