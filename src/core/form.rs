@@ -10,7 +10,7 @@ use super::options::{
 use super::tick::{has_boxes, read_ticks, Ticks};
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the text of one rendering of a message says.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -26,12 +26,37 @@ pub struct FormReading {
     /// form saying two things, which the reading must not settle by
     /// keeping either silently.
     pub again: BTreeMap<Field, String>,
+    /// Fields whose answer rests on text that may or may not be seen (a
+    /// rendering of HTML with such text left out reads them otherwise:
+    /// see [`FormReading::doubt_against`]): no answer is read from them,
+    /// and they are asked about.
+    pub in_doubt: BTreeSet<Field>,
     /// The sender named in the header block of the forwarded message the
     /// form was read from, when it was forwarded inline.
     pub forwarded_from: Option<EmailAddress>,
 }
 
 impl FormReading {
+    /// Sets the fields that this reading (of what is seen for certain) and
+    /// `with_doubtful` (of that and text that may or may not be seen)
+    /// answer differently, or one answers and the other not, as in doubt
+    /// in both: an answer that such text gives, changes or hides decides
+    /// nothing.
+    pub fn doubt_against(&mut self, with_doubtful: &mut FormReading) {
+        let fields: BTreeSet<Field> = [self, &*with_doubtful]
+            .iter()
+            .flat_map(|r| r.values.keys().chain(r.again.keys()))
+            .copied()
+            .collect();
+        let differ = |field: &Field| {
+            self.values.get(field) != with_doubtful.values.get(field)
+                || self.again.get(field) != with_doubtful.again.get(field)
+        };
+        let in_doubt: BTreeSet<Field> = fields.into_iter().filter(differ).collect();
+        self.in_doubt.extend(in_doubt.iter().copied());
+        with_doubtful.in_doubt.extend(in_doubt);
+    }
+
     /// A message is a referral by its heading or by at least three labels
     /// that carry a value.
     pub fn is_referral(&self) -> bool {

@@ -56,15 +56,16 @@ pub fn read_forms(
     // One form that says each thing once is read as it stands: nothing
     // to compare or fill.
     if let [(source, reading)] = forms {
-        if reading.again.is_empty() {
+        if reading.again.is_empty() && reading.in_doubt.is_empty() {
             return Some((interpret(reading, ctx), source.clone()));
         }
     }
     let interpreted: Vec<ReadReferral> = forms.iter().map(|(_, r)| interpret(r, ctx)).collect();
     let mut conflicts = Vec::new();
     let mut conflicting_forms: Vec<FormSource> = Vec::new();
-    // A form that answers a label twice, differently (a hidden answer
-    // before the one shown, a second `Consent: Yes` below a `No`): the
+    // A form that answers a label twice, differently (an answer in text
+    // that may be hidden before the one shown, a second `Consent: Yes`
+    // below a `No`): the
     // field is a conflict within that form, as between two forms.
     for (k, (source, reading)) in forms.iter().enumerate() {
         if reading.again.is_empty() {
@@ -81,6 +82,19 @@ pub fn read_forms(
                 if !conflicting_forms.contains(source) {
                     conflicting_forms.push(source.clone());
                 }
+            }
+        }
+    }
+    // A field whose answer rests on text that may or may not be seen
+    // (`FormReading::in_doubt`) is asked about, as a conflict within the
+    // form.
+    for (source, reading) in forms {
+        for field in &reading.in_doubt {
+            if !conflicts.contains(field) {
+                conflicts.push(*field);
+            }
+            if !conflicting_forms.contains(source) {
+                conflicting_forms.push(source.clone());
             }
         }
     }
@@ -441,6 +455,49 @@ mod tests {
             "Date of birth: 14/07/1988\nDate of birth: 14 July 1988\n",
         );
         let read = alone(&same);
+        assert!(read.conflicts.is_empty(), "{read:?}");
+        assert_eq!(read.outcome, Outcome::Complete);
+    }
+
+    /// The form read from what is seen for certain and from that with
+    /// text in doubt shown, as one message's renderings.
+    fn seen_and_doubtful(seen: &str, with_doubtful: &str) -> ReadReferral {
+        let authorities = Authorities::default();
+        let ctx = ReadingContext {
+            sent_on: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+            authorities: &authorities,
+            receiving_authority: None,
+        };
+        let (mut seen, mut shown) = (read_form(seen), read_form(with_doubtful));
+        seen.doubt_against(&mut shown);
+        let forms = [(FormSource::Body, &seen), (FormSource::Body, &shown)];
+        read_forms(&forms, &ctx).expect("a form").0
+    }
+
+    #[test]
+    fn an_answer_given_changed_or_hidden_by_text_in_doubt_is_asked_about() {
+        let without_consent = FULL.replace("Consent to referral: Yes\n", "");
+        let no_above = FULL.replace(
+            "Consent to referral: Yes",
+            "Consent to referral: No\nConsent to referral: Yes",
+        );
+        let no = FULL.replace("Consent to referral: Yes", "Consent to referral: No");
+        for (seen, with_doubtful) in [
+            // A No in doubt beside, or instead of, the answer seen.
+            (FULL, no_above.as_str()),
+            (without_consent.as_str(), no.as_str()),
+            // A Yes in doubt: never a Yes.
+            (without_consent.as_str(), FULL),
+        ] {
+            let read = seen_and_doubtful(seen, with_doubtful);
+            assert_eq!(read.referral.consent, None, "{with_doubtful}");
+            assert_eq!(read.conflicts, vec![Field::Consent], "{read:?}");
+            assert!(read.invalid.contains(&Field::Consent));
+            assert!(!read.missing.contains(&Field::Consent));
+            assert_eq!(read.outcome, Outcome::Incomplete);
+        }
+        // Text in doubt that changes no answer changes nothing.
+        let read = seen_and_doubtful(FULL, &format!("Preview of the form\n{FULL}"));
         assert!(read.conflicts.is_empty(), "{read:?}");
         assert_eq!(read.outcome, Outcome::Complete);
     }

@@ -7,17 +7,60 @@ pub(super) type Rgb = (u8, u8, u8);
 /// The white a message is shown on unless it sets a background.
 pub(super) const PAGE: Rgb = (255, 255, 255);
 
-/// A CSS colour: `#fff`, `#ffffff`, `rgb(255, 255, 255)`, `hsl(0, 0%, 100%)`
-/// and the named colours. `None` for what is not read (a colour is then
-/// unknown, never taken for the background's) and for a transparent one
-/// (what is behind it shows).
+/// A CSS colour: `#fff`, `#ffffff`, `rgb(255, 255, 255)`, `hsl(0, 0%, 100%)`,
+/// `hwb()`, `lab()`, `lch()`, `oklab()`, `oklch()`, the named colours and
+/// the system ones (`Canvas`). `None` for what is not read and for a
+/// transparent one (what is behind it shows).
 pub(super) fn colour(value: &[u8]) -> Option<Rgb> {
     paint(value).and_then(|(rgb, opaque)| opaque.then_some(rgb))
 }
 
+/// What a `color` or `background-color` declaration paints with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Paint {
+    Colour(Rgb),
+    /// Nothing is drawn: what is behind shows.
+    Transparent,
+    /// A colour this reader cannot work out (`var(--c)`, `color-mix()`, a
+    /// name it does not know): text in it may or may not be seen.
+    Unknown,
+}
+
+/// A declared colour as it paints; `None` for the keywords that change
+/// nothing (`inherit`, `currentcolor`, `unset`, `revert`) and for nothing
+/// written.
+pub(super) fn paint_of(value: &[u8]) -> Option<Paint> {
+    let value = value.trim_ascii();
+    if value.is_empty() {
+        return None;
+    }
+    if let Some((rgb, opaque)) = paint(value) {
+        return Some(if opaque {
+            Paint::Colour(rgb)
+        } else {
+            Paint::Transparent
+        });
+    }
+    let keyword = |k: &str| value.eq_ignore_ascii_case(k.as_bytes());
+    if [
+        "inherit",
+        "currentcolor",
+        "unset",
+        "revert",
+        "revert-layer",
+        "none",
+    ]
+    .into_iter()
+    .any(keyword)
+    {
+        return None;
+    }
+    Some(Paint::Unknown)
+}
+
 /// A colour and whether it is drawn at all (an alpha of under a tenth is
 /// not).
-fn paint(value: &[u8]) -> Option<(Rgb, bool)> {
+pub(super) fn paint(value: &[u8]) -> Option<(Rgb, bool)> {
     let value = value.trim_ascii();
     // Lower-cased on the stack when short, as a colour is.
     let mut room = [0u8; 64];
@@ -57,12 +100,15 @@ fn paint(value: &[u8]) -> Option<(Rgb, bool)> {
         let mut percent = [false; 4];
         let mut count = 0;
         for (i, part) in parts.by_ref().take(4).enumerate() {
-            let part = part.strip_suffix("deg").unwrap_or(part);
             let (number, is_percent) = match part.strip_suffix('%') {
                 Some(pc) => (pc, true),
                 None => (part, false),
             };
-            numbers[i] = number.parse::<f64>().ok()?;
+            numbers[i] = if number == "none" {
+                0.0
+            } else {
+                angle(number)?
+            };
             percent[i] = is_percent;
             count = i + 1;
         }
@@ -75,6 +121,8 @@ fn paint(value: &[u8]) -> Option<(Rgb, bool)> {
             _ => 1.0,
         };
         let rgb = match function {
+            "hwb" => hwb(numbers[0], numbers[1] / 100.0, numbers[2] / 100.0),
+            "lab" | "lch" | "oklab" | "oklch" => lab_like(function, numbers, percent)?,
             "rgb" | "rgba" => {
                 let channel = |i: usize| {
                     if percent[i] {
@@ -92,8 +140,21 @@ fn paint(value: &[u8]) -> Option<(Rgb, bool)> {
     }
     match text {
         "transparent" => return Some((PAGE, false)),
-        "window" => return Some(((255, 255, 255), true)),
-        "windowtext" => return Some(((0, 0, 0), true)),
+        // The system colours a page and its text are drawn in.
+        "window" | "canvas" | "field" | "highlighttext" | "infobackground" => {
+            return Some(((255, 255, 255), true))
+        }
+        "windowtext" | "canvastext" | "fieldtext" | "buttontext" | "marktext" | "captiontext"
+        | "infotext" | "menutext" => return Some(((0, 0, 0), true)),
+        "buttonface" | "buttonhighlight" | "threedface" | "menu" => {
+            return Some(((0xf0, 0xf0, 0xf0), true))
+        }
+        "graytext" => return Some(((0x80, 0x80, 0x80), true)),
+        "linktext" | "-webkit-link" => return Some(((0, 0, 0xee), true)),
+        "-webkit-text" => return Some(((0, 0, 0), true)),
+        "visitedtext" => return Some(((0x55, 0x1a, 0x8b), true)),
+        "activetext" => return Some(((0xff, 0, 0), true)),
+        "mark" => return Some(((0xff, 0xff, 0), true)),
         _ => {}
     }
     NAMED
@@ -101,6 +162,119 @@ fn paint(value: &[u8]) -> Option<(Rgb, bool)> {
         .ok()
         .and_then(|at| NAMED.get(at))
         .map(|(_, rgb)| (*rgb, true))
+}
+
+/// A number, or an angle in degrees (`120deg`, `0.5turn`, `3rad`,
+/// `100grad`) as degrees.
+fn angle(text: &str) -> Option<f64> {
+    let units: [(&str, f64); 4] = [
+        ("deg", 1.0),
+        ("grad", 0.9),
+        ("rad", 180.0 / std::f64::consts::PI),
+        ("turn", 360.0),
+    ];
+    for (unit, degrees) in units {
+        if let Some(number) = text.strip_suffix(unit) {
+            return number.parse::<f64>().ok().map(|n| n * degrees);
+        }
+    }
+    text.parse().ok()
+}
+
+/// A colour given as hue (degrees), whiteness and blackness (0 to 1).
+fn hwb(hue: f64, whiteness: f64, blackness: f64) -> Rgb {
+    let w = whiteness.clamp(0.0, 1.0);
+    let b = blackness.clamp(0.0, 1.0);
+    if w + b >= 1.0 {
+        let grey = (w / (w + b) * 255.0).round() as u8;
+        return (grey, grey, grey);
+    }
+    let (r, g, bl) = hsl(hue, 1.0, 0.5);
+    let mix = |c: u8| ((f64::from(c) / 255.0 * (1.0 - w - b) + w) * 255.0).round() as u8;
+    (mix(r), mix(g), mix(bl))
+}
+
+/// `lab()`, `lch()` (CIE, D50) and `oklab()`, `oklch()`, as sRGB (clamped
+/// to it): lightness first, then `a` and `b` or chroma and hue.
+fn lab_like(function: &str, numbers: [f64; 4], percent: [bool; 4]) -> Option<Rgb> {
+    let ok = function.starts_with("ok");
+    let polar = function.ends_with("ch");
+    // What 100% stands for: lightness, then a, b or chroma.
+    let (l_full, ab_full, chroma_full) = if ok {
+        (1.0, 0.4, 0.4)
+    } else {
+        (100.0, 125.0, 150.0)
+    };
+    let lightness = if percent[0] {
+        numbers[0] / 100.0 * l_full
+    } else {
+        numbers[0]
+    };
+    let (a, b) = if polar {
+        let chroma = if percent[1] {
+            numbers[1] / 100.0 * chroma_full
+        } else {
+            numbers[1]
+        };
+        let hue = numbers[2].to_radians();
+        (chroma * hue.cos(), chroma * hue.sin())
+    } else {
+        let axis = |i: usize| {
+            if percent[i] {
+                numbers[i] / 100.0 * ab_full
+            } else {
+                numbers[i]
+            }
+        };
+        (axis(1), axis(2))
+    };
+    let linear = if ok {
+        let l_ = lightness + 0.396_337_777_4 * a + 0.215_803_757_3 * b;
+        let m_ = lightness - 0.105_561_345_8 * a - 0.063_854_172_8 * b;
+        let s_ = lightness - 0.089_484_177_5 * a - 1.291_485_548 * b;
+        let (l, m, s) = (l_.powi(3), m_.powi(3), s_.powi(3));
+        [
+            4.076_741_662_1 * l - 3.307_711_591_3 * m + 0.230_969_929_2 * s,
+            -1.268_438_004_6 * l + 2.609_757_401_1 * m - 0.341_319_396_5 * s,
+            -0.004_196_086_3 * l - 0.703_418_614_7 * m + 1.707_614_701 * s,
+        ]
+    } else {
+        // CIE Lab to XYZ (D50), then to linear sRGB (D65, Bradford).
+        let fy = (lightness + 16.0) / 116.0;
+        let fx = fy + a / 500.0;
+        let fz = fy - b / 200.0;
+        let inverse = |f: f64| {
+            if f.powi(3) > 216.0 / 24389.0 {
+                f.powi(3)
+            } else {
+                (116.0 * f - 16.0) / (24389.0 / 27.0)
+            }
+        };
+        let y = if lightness > 8.0 {
+            fy.powi(3)
+        } else {
+            lightness / (24389.0 / 27.0)
+        };
+        let (x, z) = (inverse(fx) * 0.964_22, inverse(fz) * 0.825_21);
+        [
+            3.134_136 * x - 1.617_386 * y - 0.490_662 * z,
+            -0.978_795 * x + 1.916_254 * y + 0.033_443 * z,
+            0.071_955 * x - 0.228_977 * y + 1.405_386 * z,
+        ]
+    };
+    if linear.iter().any(|c| !c.is_finite()) {
+        return None;
+    }
+    let gamma = |c: f64| {
+        let c = c.clamp(0.0, 1.0);
+        let v = if c <= 0.003_130_8 {
+            12.92 * c
+        } else {
+            1.055 * c.powf(1.0 / 2.4) - 0.055
+        };
+        (v * 255.0).round().clamp(0.0, 255.0) as u8
+    };
+    Some((gamma(linear[0]), gamma(linear[1]), gamma(linear[2])))
 }
 
 /// A colour given as hue (degrees), saturation and lightness (0 to 1).
@@ -115,12 +289,6 @@ fn hsl(hue: f64, saturation: f64, lightness: f64) -> Rgb {
         (v * 255.0).round().clamp(0.0, 255.0) as u8
     };
     (f(0.0), f(8.0), f(4.0))
-}
-
-/// A colour written as text that is not drawn (`transparent`, an alpha
-/// of under a tenth).
-pub(super) fn is_transparent(value: &[u8]) -> bool {
-    paint(value).is_some_and(|(_, opaque)| !opaque)
 }
 
 /// An HTML attribute's colour (`bgcolor`, a `<font>`'s `color`), read as

@@ -5,10 +5,15 @@
 //! Read from an element's `style` attribute and from the rules of the
 //! message's `<style>` blocks (one class, id, element name or `*`, or an
 //! element name with classes and an id, and descendant rules by their first
-//! and last parts: no siblings, no attributes, no pseudo-classes). Bounded:
-//! so much style sheet and so many rules are read, no more.
+//! and last parts); a rule whose selector asks more (siblings, attributes,
+//! pseudo-classes) is read loosely, as one that may match the elements its
+//! last part's name, classes and id match, and what it would change is in
+//! doubt, as is a value worked out by what is not read here (`var()`,
+//! `calc()`, a colour function not known). Escapes are read as a browser
+//! reads them. Bounded: so much style sheet and so many rules are read, no
+//! more.
 
-use super::colour::{colour, is_transparent, Rgb};
+use super::colour::{paint, paint_of, Paint};
 use std::borrow::Cow;
 
 /// The most style sheet text read, over all `<style>` blocks.
@@ -18,7 +23,7 @@ const MAX_RULES: usize = 512;
 
 /// What an element's style says of how its text is seen. `None`: not set
 /// (inherited from around it, for the inherited ones).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct Look {
     display_none: Option<bool>,
     invisible: Option<bool>,
@@ -39,12 +44,26 @@ pub(super) struct Look {
     /// `text-indent` of a thousand pixels or more: its text is out of the
     /// box, and out of sight when what overflows it is hidden.
     indent_away: Option<bool>,
+    /// Inherited: the first line of each block is moved a thousand pixels
+    /// or more (or by a length not worked out), out of the box: whether it
+    /// is still seen depends on how the lines fall, so its text is in doubt.
+    pub(super) indent_off: Option<bool>,
+    /// The kinds of declaration (`UNREAD_*`) whose value is not worked out
+    /// here (`display: var(--d)`, `left: calc(...)`), and those declared at
+    /// all, so that a later declaration of a kind settles it again.
+    unread: u16,
+    declared: u16,
     /// `transform` scales the box to nothing or moves it off the screen.
     transformed_away: Option<bool>,
-    /// A font too small to read (under 2px, 1.5pt).
+    /// Drawn too small to see (`zoom` under a tenth).
     pub(super) tiny: Option<bool>,
-    pub(super) color: Option<Rgb>,
-    pub(super) background: Option<Rgb>,
+    /// `font-size`, worked out against the size around it when text is.
+    pub(super) font_size: Option<FontSize>,
+    pub(super) color: Option<Paint>,
+    /// What Safari and Chrome fill the letters with (inherited apart from
+    /// `color`, and drawn over it).
+    pub(super) fill: Option<Paint>,
+    pub(super) background: Option<Paint>,
     /// The font draws letters as symbols: Wingdings or Wingdings 2 (as
     /// browsers or as Outlook choose it).
     pub(super) symbols: Option<Symbols>,
@@ -53,7 +72,167 @@ pub(super) struct Look {
     pub(super) struck: Option<bool>,
 }
 
+/// The kinds of declaration whose value may be unread (`Look::unread`).
+const UNREAD_DISPLAY: u16 = 1;
+const UNREAD_VISIBILITY: u16 = 1 << 1;
+const UNREAD_OPACITY: u16 = 1 << 2;
+const UNREAD_POSITION: u16 = 1 << 3;
+const UNREAD_OFFSET: u16 = 1 << 4;
+const UNREAD_MARGIN: u16 = 1 << 5;
+const UNREAD_TRANSFORM: u16 = 1 << 6;
+const UNREAD_CLIP: u16 = 1 << 7;
+const UNREAD_SIZE: u16 = 1 << 8;
+const UNREAD_OVERFLOW: u16 = 1 << 9;
+
+/// The kind of a declaration that decides whether a box is seen, if it is
+/// one.
+fn unread_kind(property: &[u8]) -> Option<u16> {
+    Some(match property {
+        b"display" | b"content-visibility" | b"mso-hide" => UNREAD_DISPLAY,
+        b"visibility" => UNREAD_VISIBILITY,
+        b"opacity" | b"filter" => UNREAD_OPACITY,
+        b"position" => UNREAD_POSITION,
+        b"left" | b"top" | b"right" | b"bottom" => UNREAD_OFFSET,
+        b"margin" | b"margin-left" | b"margin-top" => UNREAD_MARGIN,
+        b"transform" | b"scale" | b"zoom" => UNREAD_TRANSFORM,
+        b"clip" | b"clip-path" => UNREAD_CLIP,
+        b"height" | b"max-height" | b"width" | b"max-width" => UNREAD_SIZE,
+        b"overflow" | b"overflow-x" | b"overflow-y" => UNREAD_OVERFLOW,
+        _ => return None,
+    })
+}
+
+/// A value computed by CSS functions this reader does not work out: a
+/// custom property (`var(--x)`), `calc()` and its kin, the environment's.
+fn computed_elsewhere(value: &[u8]) -> bool {
+    const FUNCTIONS: [&[u8]; 8] = [
+        b"var(", b"calc(", b"env(", b"attr(", b"min(", b"max(", b"clamp(", b"if(",
+    ];
+    value.contains(&b'(')
+        && FUNCTIONS
+            .iter()
+            .any(|f| value.windows(f.len()).any(|w| w.eq_ignore_ascii_case(f)))
+}
+
+/// A `font-size`: in pixels, or a share of the size around it (`em`,
+/// `%`) or of the page's (`rem`), or worked out by what is not read here
+/// (`var()`, an unknown unit).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum FontSize {
+    Px(f64),
+    OfParent(f64),
+    OfRoot(f64),
+    Unknown,
+}
+
+/// The size a page's text is drawn in unless set.
+pub(super) const MEDIUM: f64 = 16.0;
+
+/// Text smaller than this, in pixels, is not read by a person.
+pub(super) const SMALLEST_READ: f64 = 2.0;
+
+impl FontSize {
+    /// The size in pixels inside text of `parent` pixels (`None`: not
+    /// known).
+    pub(super) fn within(self, parent: Option<f64>) -> Option<f64> {
+        match self {
+            FontSize::Px(px) => Some(px),
+            FontSize::OfParent(share) => parent.map(|p| p * share),
+            FontSize::OfRoot(share) => Some(MEDIUM * share),
+            FontSize::Unknown => None,
+        }
+    }
+
+    /// A `font-size` value; `None` for one that changes nothing
+    /// (`inherit`) or that browsers drop (a negative size).
+    fn of(value: &[u8]) -> Option<FontSize> {
+        let text = std::str::from_utf8(value).ok()?.trim();
+        let lowered = text.to_ascii_lowercase();
+        let keyword = match lowered.as_str() {
+            "inherit" | "unset" | "revert" | "revert-layer" => return None,
+            "initial" | "medium" => Some(FontSize::Px(MEDIUM)),
+            "xx-small" => Some(FontSize::Px(9.0)),
+            "x-small" => Some(FontSize::Px(10.0)),
+            "small" => Some(FontSize::Px(13.0)),
+            "large" => Some(FontSize::Px(18.0)),
+            "x-large" => Some(FontSize::Px(24.0)),
+            "xx-large" => Some(FontSize::Px(32.0)),
+            "xxx-large" | "-webkit-xxx-large" => Some(FontSize::Px(48.0)),
+            "smaller" => Some(FontSize::OfParent(0.83)),
+            "larger" => Some(FontSize::OfParent(1.2)),
+            _ => None,
+        };
+        if keyword.is_some() {
+            return keyword;
+        }
+        // `calc(0px)`: one length inside is that length; more is not
+        // worked out.
+        if let Some(inside) = lowered
+            .strip_prefix("calc(")
+            .and_then(|rest| rest.strip_suffix(')'))
+        {
+            let inside = inside.trim();
+            if inside.contains(['(', '+', '*', '/', ' ']) {
+                return Some(FontSize::Unknown);
+            }
+            return Some(FontSize::of(inside.as_bytes()).unwrap_or(FontSize::Unknown));
+        }
+        if lowered.contains('(') {
+            return Some(FontSize::Unknown);
+        }
+        let number_end = lowered
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
+            .unwrap_or(lowered.len());
+        let Ok(number) = lowered[..number_end].parse::<f64>() else {
+            return Some(FontSize::Unknown);
+        };
+        if number < 0.0 || !number.is_finite() {
+            return None;
+        }
+        let unit = lowered[number_end..].trim();
+        let px = |scale: f64| Some(FontSize::Px(number * scale));
+        match unit {
+            "" | "px" => px(1.0),
+            "pt" => px(4.0 / 3.0),
+            "pc" => px(16.0),
+            "in" => px(96.0),
+            "cm" => px(96.0 / 2.54),
+            "mm" => px(96.0 / 25.4),
+            "q" => px(96.0 / 101.6),
+            "em" | "cap" | "ic" | "lh" => Some(FontSize::OfParent(number)),
+            "%" => Some(FontSize::OfParent(number / 100.0)),
+            "ex" | "ch" => Some(FontSize::OfParent(number / 2.0)),
+            "rem" | "rlh" => Some(FontSize::OfRoot(number)),
+            // A hundredth of a screen a thousand pixels across.
+            "vw" | "vh" | "vmin" | "vmax" | "svw" | "svh" | "lvw" | "lvh" | "dvw" | "dvh" => {
+                px(10.0)
+            }
+            _ if number == 0.0 => px(0.0),
+            _ => Some(FontSize::Unknown),
+        }
+    }
+}
+
 impl Look {
+    /// Something that decides whether the element is seen is not worked
+    /// out here (`display: var(--d)`), and nothing else hides it for
+    /// certain: what it holds may or may not be seen.
+    pub(super) fn in_doubt(&self) -> bool {
+        let unread = |kind: u16| self.unread & kind != 0;
+        !self.hidden()
+            && (unread(
+                UNREAD_DISPLAY
+                    | UNREAD_VISIBILITY
+                    | UNREAD_OPACITY
+                    | UNREAD_MARGIN
+                    | UNREAD_TRANSFORM
+                    | UNREAD_CLIP,
+            ) || (unread(UNREAD_POSITION) && self.offsets_away.contains(&Some(true)))
+                || (unread(UNREAD_OFFSET) && self.positioned == Some(true))
+                || (unread(UNREAD_OVERFLOW) && (self.zero_size || self.indent_away == Some(true)))
+                || (unread(UNREAD_SIZE) && self.overflow_hidden == Some(true)))
+    }
+
     /// The element and all in it are out of sight.
     pub(super) fn hidden(&self) -> bool {
         self.display_none == Some(true)
@@ -70,7 +249,10 @@ impl Look {
     /// Sets anything its content inherits.
     pub(super) fn inherited(&self) -> bool {
         self.tiny.is_some()
+            || self.font_size.is_some()
+            || self.indent_off.is_some()
             || self.color.is_some()
+            || self.fill.is_some()
             || self.background.is_some()
             || self.symbols.is_some()
             || self.struck == Some(true)
@@ -96,9 +278,14 @@ impl Look {
         }
         over(&mut self.margin_away, other.margin_away);
         over(&mut self.indent_away, other.indent_away);
+        over(&mut self.indent_off, other.indent_off);
+        self.unread = (self.unread & !other.declared) | other.unread;
+        self.declared |= other.declared;
         over(&mut self.transformed_away, other.transformed_away);
         over(&mut self.tiny, other.tiny);
+        over(&mut self.font_size, other.font_size);
         over(&mut self.color, other.color);
+        over(&mut self.fill, other.fill);
         over(&mut self.background, other.background);
         over(&mut self.symbols, other.symbols);
         over(&mut self.struck, other.struck);
@@ -113,6 +300,9 @@ impl Look {
         let mut symbol_font = [None; 2];
         let mut symbol_chars = [false; 2];
         for declaration in declarations.split(|&b| b == b';') {
+            // `disp\lay:none` is `display:none` to a browser.
+            let declaration = unescape(declaration);
+            let declaration: &[u8] = &declaration;
             let Some(colon) = declaration.iter().position(|&b| b == b':') else {
                 continue;
             };
@@ -157,6 +347,14 @@ impl Look {
     /// One declaration, its property lower-cased.
     fn declare(&mut self, property: &[u8], value: &[u8]) {
         let value_is = |v: &str| value.eq_ignore_ascii_case(v.as_bytes());
+        if let Some(kind) = unread_kind(property) {
+            self.declared |= kind;
+            if computed_elsewhere(value) {
+                self.unread |= kind;
+                return;
+            }
+            self.unread &= !kind;
+        }
         match property {
             b"display" => self.display_none = Some(value_is("none")),
             b"visibility" => {
@@ -171,19 +369,20 @@ impl Look {
                         .any(|w| w == b"line-through"),
                 );
             }
-            b"font-size" => self.tiny = tiny_size(value),
+            b"font-size" => self.font_size = FontSize::of(value).or(self.font_size),
             // `font: 0/0 a`: the size is the first word that is one.
+            b"font" if computed_elsewhere(value) => self.font_size = Some(FontSize::Unknown),
             b"font" => {
-                if let Some(tiny) = value
+                if let Some(size) = value
                     .split(|b| b.is_ascii_whitespace())
                     .map(|word| word.split(|&b| b == b'/').next().unwrap_or_default())
                     .find(|word| {
                         word.first()
                             .is_some_and(|b| b.is_ascii_digit() || *b == b'.')
                     })
-                    .and_then(tiny_size)
+                    .and_then(FontSize::of)
                 {
-                    self.tiny = Some(tiny);
+                    self.font_size = Some(size);
                 }
             }
             b"opacity" => {
@@ -220,7 +419,14 @@ impl Look {
                         .any(|px| px <= -FAR),
                 );
             }
-            b"text-indent" => self.indent_away = far(value),
+            b"text-indent" => {
+                self.indent_away = far(value);
+                self.indent_off = if computed_elsewhere(value) {
+                    Some(true)
+                } else {
+                    far(value).or(self.indent_off)
+                };
+            }
             // `scale: 0`, `zoom: 0.01`: drawn too small to see.
             b"scale" => {
                 self.transformed_away = Some(
@@ -238,8 +444,7 @@ impl Look {
             b"clip-path" => self.transparent = Some(clipped_away(value)),
             b"clip" => self.transparent = Some(clipped_away(value)),
             // What Safari and Chrome fill the letters with, over `color`.
-            b"-webkit-text-fill-color" if is_transparent(value) => self.tiny = Some(true),
-            b"-webkit-text-fill-color" => self.color = colour(value).or(self.color),
+            b"-webkit-text-fill-color" => self.fill = paint_of(value).or(self.fill),
             b"transform" => self.transformed_away = Some(transformed_away(value)),
             b"height" | b"max-height" | b"width" | b"max-width"
                 if tiny_size(value) == Some(true) =>
@@ -250,18 +455,111 @@ impl Look {
                 self.overflow_hidden = Some(value_is("hidden") || value_is("clip"));
             }
             // Transparent text is not seen, whatever is behind it.
-            b"color" if is_transparent(value) => self.tiny = Some(true),
-            b"color" => self.color = colour(value).or(self.color),
-            b"background-color" => self.background = colour(value).or(self.background),
+            b"color" => self.color = paint_of(value).or(self.color),
+            // A transparent background shows what is behind it.
+            b"background-color" => {
+                self.background = paint_of(value)
+                    .filter(|p| *p != Paint::Transparent)
+                    .or(self.background);
+            }
             b"background" => {
-                if let Some(c) = value.split(|b| b.is_ascii_whitespace()).find_map(colour) {
-                    self.background = Some(c);
+                if let Some(p) = background_paint(value) {
+                    self.background = Some(p);
                 }
             }
             b"font-family" => self.symbols = Some(Symbols::of(value)),
             _ => {}
         }
     }
+}
+
+/// The colour a `background` shorthand paints: the word of it that is a
+/// colour, or an unknown one when a word looks like a colour not worked
+/// out (`var(--bg)`, `color-mix(...)`); `None` for none, or transparent.
+fn background_paint(value: &[u8]) -> Option<Paint> {
+    const COLOUR_FUNCTIONS: [&[u8]; 13] = [
+        b"var(",
+        b"color(",
+        b"color-mix(",
+        b"light-dark(",
+        b"device-cmyk(",
+        b"rgb(",
+        b"rgba(",
+        b"hsl(",
+        b"hsla(",
+        b"hwb(",
+        b"lab(",
+        b"lch(",
+        b"ok",
+    ];
+    for word in words(value) {
+        if let Some((rgb, opaque)) = paint(word) {
+            return opaque.then_some(Paint::Colour(rgb));
+        }
+        let lowered = word.to_ascii_lowercase();
+        if word.contains(&b'(') && COLOUR_FUNCTIONS.iter().any(|f| lowered.starts_with(f)) {
+            return Some(Paint::Unknown);
+        }
+    }
+    None
+}
+
+/// The words of a value, a function's arguments kept with it
+/// (`rgb(255, 255, 255) no-repeat`: two words).
+fn words(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut depth = 0usize;
+    value
+        .split(move |&b| {
+            match b {
+                b'(' => depth += 1,
+                b')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            depth == 0 && (b.is_ascii_whitespace() || b == b',')
+        })
+        .filter(|w| !w.is_empty())
+}
+
+/// CSS text with its escapes read (`\6c` and `\l` are `l`), as a
+/// browser reads a property, value or selector.
+pub(super) fn unescape(css: &[u8]) -> Cow<'_, [u8]> {
+    if !css.contains(&b'\\') {
+        return Cow::Borrowed(css);
+    }
+    let mut out = Vec::with_capacity(css.len());
+    let mut at = 0;
+    while let Some(&b) = css.get(at) {
+        at += 1;
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let hex_end = css[at..]
+            .iter()
+            .take(6)
+            .take_while(|c| c.is_ascii_hexdigit())
+            .count();
+        if hex_end > 0 {
+            let digits = std::str::from_utf8(&css[at..at + hex_end]).unwrap_or("0");
+            let code = u32::from_str_radix(digits, 16).unwrap_or(0);
+            let c = char::from_u32(code)
+                .filter(|&c| c != '\0')
+                .unwrap_or('\u{fffd}');
+            let mut room = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut room).as_bytes());
+            at += hex_end;
+            // One white space ends the escape.
+            if css.get(at).is_some_and(u8::is_ascii_whitespace) {
+                at += 1;
+            }
+        } else if let Some(&next) = css.get(at) {
+            if next != b'\n' {
+                out.push(next);
+            }
+            at += 1;
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The size of a font too small to read: under 2 pixels or 1.5 points
@@ -521,11 +819,118 @@ struct Selector {
     tag: Option<Vec<u8>>,
     classes: Vec<Vec<u8>>,
     id: Option<Vec<u8>>,
+    /// Tests of its `class` or `id` attribute (`td[class="hide"]`, as
+    /// templates for phones write them); of no other attribute.
+    attributes: Vec<AttributeTest>,
+}
+
+/// An attribute selector on `class` or `id`: `[class]`, `[class=x]`,
+/// `[class~=x]`, `[class^=x]`, `[class$=x]`, `[class*=x]`, `[class|=x]`.
+#[derive(Debug)]
+struct AttributeTest {
+    on_id: bool,
+    /// The operator's first character (`=` for equality), or none for
+    /// the attribute being there.
+    operator: Option<u8>,
+    value: Vec<u8>,
+}
+
+impl AttributeTest {
+    /// What is between the brackets; `None` for another attribute or a
+    /// test not read.
+    fn parse(inside: &[u8]) -> Option<AttributeTest> {
+        let inside = inside.trim_ascii();
+        let name_end = inside
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_'))
+            .unwrap_or(inside.len());
+        let on_id = match inside[..name_end].to_ascii_lowercase().as_slice() {
+            b"class" => false,
+            b"id" => true,
+            _ => return None,
+        };
+        let rest = inside[name_end..].trim_ascii();
+        if rest.is_empty() {
+            return Some(AttributeTest {
+                on_id,
+                operator: None,
+                value: Vec::new(),
+            });
+        }
+        let (operator, value) = match rest {
+            [b'=', value @ ..] => (b'=', value),
+            [op @ (b'~' | b'^' | b'$' | b'*' | b'|'), b'=', value @ ..] => (*op, value),
+            _ => return None,
+        };
+        let mut value = value.trim_ascii();
+        // A case flag after the value: names are matched in any case here.
+        for flag in [&b" i"[..], b" I", b" s", b" S"] {
+            if let Some(v) = value.strip_suffix(flag) {
+                value = v.trim_ascii();
+            }
+        }
+        let value = match value {
+            [b'"', v @ .., b'"'] | [b'\'', v @ .., b'\''] => v,
+            v => v,
+        };
+        if value
+            .iter()
+            .any(|b| matches!(b, b'"' | b'\'' | b'[' | b']'))
+        {
+            return None;
+        }
+        Some(AttributeTest {
+            on_id,
+            operator: Some(operator),
+            value: value.to_ascii_lowercase(),
+        })
+    }
+
+    fn matches(&self, classes: &[u8], id: &[u8]) -> bool {
+        let given = if self.on_id { id } else { classes }.to_ascii_lowercase();
+        let value = self.value.as_slice();
+        match self.operator {
+            None => !given.is_empty(),
+            Some(b'=') => given == value,
+            Some(b'~') => given.split(|b| b.is_ascii_whitespace()).any(|w| w == value),
+            Some(b'^') => !value.is_empty() && given.starts_with(value),
+            Some(b'$') => !value.is_empty() && given.ends_with(value),
+            Some(b'*') => !value.is_empty() && given.windows(value.len()).any(|w| w == value),
+            Some(_) => {
+                given == value
+                    || (given.starts_with(value) && given.get(value.len()) == Some(&b'-'))
+            }
+        }
+    }
 }
 
 impl Selector {
     fn parse(text: &[u8]) -> Option<Selector> {
         let text = text.trim_ascii();
+        // Attribute tests taken out first: `td[class=hide]`.
+        let mut attributes = Vec::new();
+        let owned: Vec<u8>;
+        let text = if text.contains(&b'[') {
+            let mut rest = Vec::with_capacity(text.len());
+            let mut at = 0;
+            while let Some(&b) = text.get(at) {
+                if b == b'[' {
+                    let close = at + text[at..].iter().position(|&c| c == b']')?;
+                    attributes.push(AttributeTest::parse(&text[at + 1..close])?);
+                    at = close + 1;
+                } else {
+                    rest.push(b);
+                    at += 1;
+                }
+            }
+            if rest.is_empty() {
+                rest.push(b'*');
+            }
+            owned = rest;
+            owned.as_slice()
+        } else {
+            text
+        };
         let simple =
             |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'#' | b'*');
         if text.is_empty() || !text.iter().all(simple) {
@@ -535,6 +940,7 @@ impl Selector {
             tag: None,
             classes: Vec::new(),
             id: None,
+            attributes,
         };
         let mut parts = Vec::new();
         let mut start = 0;
@@ -589,6 +995,7 @@ impl Selector {
                     .split(|b| b.is_ascii_whitespace())
                     .any(|given| given.eq_ignore_ascii_case(c))
             })
+            && self.attributes.iter().all(|a| a.matches(classes, id))
     }
 }
 
@@ -600,6 +1007,9 @@ impl Selector {
 struct Rule {
     subject: Selector,
     ancestor: Option<Selector>,
+    /// Read from a selector this reader does not evaluate in full: it
+    /// may match the elements `subject` matches, or not.
+    loose: bool,
     /// The others and the `!important` ones, worked out once: an element
     /// matched by many rules costs a few assignments a rule, not a reading
     /// of each.
@@ -746,7 +1156,9 @@ impl Sheet {
     }
 
     /// How an element is shown: the sheet's rules that match it, in order,
-    /// then its `style` attribute; `!important` declarations last.
+    /// then its `style` attribute; `!important` declarations last; and,
+    /// when rules read loosely (`p:last-of-type`) may match it too and
+    /// would change that, how it is shown if they do.
     /// `matched` is room for the rules' numbers, kept between elements so
     /// that an element costs no allocation; `inside(rule)` says whether an
     /// open element around this one matches a descendant rule's first part.
@@ -756,7 +1168,7 @@ impl Sheet {
         style: &[u8],
         matched: &mut Vec<usize>,
         inside: impl Fn(usize) -> bool,
-    ) -> Look {
+    ) -> (Look, Option<Look>) {
         matched.clear();
         if !self.rules.is_empty() {
             self.keyed(&self.by_key, element, matched);
@@ -768,17 +1180,31 @@ impl Sheet {
                 })
             });
         }
-        let mut look = Look::default();
         let own = (!style.is_empty()).then(|| Look::declared(&without_comments(style)));
-        for which in 0..2 {
-            for rule in matched.iter().filter_map(|&i| self.rules.get(i)) {
-                look.overlay(&rule.said[which]);
+        let apply = |loose: bool| {
+            let mut look = Look::default();
+            for which in 0..2 {
+                for rule in matched.iter().filter_map(|&i| self.rules.get(i)) {
+                    if loose || !rule.loose {
+                        look.overlay(&rule.said[which]);
+                    }
+                }
+                if let Some(own) = &own {
+                    look.overlay(&own[which]);
+                }
             }
-            if let Some(own) = &own {
-                look.overlay(&own[which]);
-            }
-        }
-        look
+            look
+        };
+        let look = apply(false);
+        let loose = matched
+            .iter()
+            .any(|&i| self.rules.get(i).is_some_and(|r| r.loose));
+        let maybe = if loose {
+            Some(apply(true)).filter(|maybe| *maybe != look)
+        } else {
+            None
+        };
+        (look, maybe)
     }
 }
 
@@ -835,10 +1261,19 @@ fn read_rules(css: &[u8], rules: &mut Vec<Rule>, nested: bool) {
                         let said = Look::declared(block);
                         if said.iter().any(|look| *look != Look::default()) {
                             for selector in prelude.split(|&b| b == b',') {
-                                if let Some((subject, ancestor)) = parse_selector(selector) {
+                                let selector = unescape(selector);
+                                if let Some((subject, ancestor)) = parse_selector(&selector) {
                                     rules.push(Rule {
                                         subject,
                                         ancestor,
+                                        loose: false,
+                                        said: said.clone(),
+                                    });
+                                } else if let Some(subject) = loose_selector(&selector) {
+                                    rules.push(Rule {
+                                        subject,
+                                        ancestor: None,
+                                        loose: true,
                                         said: said.clone(),
                                     });
                                 }
@@ -863,6 +1298,16 @@ fn read_rules(css: &[u8], rules: &mut Vec<Rule>, nested: bool) {
 /// child combinators, read alike); `None` for what is not read (siblings,
 /// attributes, pseudo-classes).
 fn parse_selector(text: &[u8]) -> Option<(Selector, Option<Selector>)> {
+    // Sibling combinators, outside an attribute test (`[class~=x]`).
+    let mut depth = 0usize;
+    for &b in text {
+        match b {
+            b'[' => depth += 1,
+            b']' => depth = depth.saturating_sub(1),
+            b'+' | b'~' if depth == 0 => return None,
+            _ => {}
+        }
+    }
     let mut parts = text
         .split(|&b| b.is_ascii_whitespace() || b == b'>')
         .filter(|p| !p.is_empty());
@@ -875,6 +1320,87 @@ fn parse_selector(text: &[u8]) -> Option<(Selector, Option<Selector>)> {
         None => Some((first, None)),
         Some(last) => Some((Selector::parse(last)?, Some(first))),
     }
+}
+
+/// What a selector not read (`p[data-x]`, `p:last-of-type`, `h1 + p`)
+/// may match, at most: the elements its last part's name, classes and id
+/// match, whatever else it asks. `None` for one that matches no element's
+/// own text (`::selection`, `::before`) or that cannot be read at all.
+fn loose_selector(text: &[u8]) -> Option<Selector> {
+    let text = text.trim_ascii();
+    if text.is_empty() {
+        return None;
+    }
+    // The last compound: after the last combinator outside brackets.
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, &b) in text.iter().enumerate() {
+        match b {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b' ' | b'\t' | b'\n' | b'\r' | b'>' | b'+' | b'~' if depth == 0 => start = i + 1,
+            _ => {}
+        }
+    }
+    let last = &text[start..];
+    // What it asks beyond names, classes and ids is left out.
+    let mut simple = Vec::with_capacity(last.len());
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(&b) = last.get(at) {
+        match b {
+            b'[' | b'(' => depth += 1,
+            b']' | b')' => depth = depth.saturating_sub(1),
+            b':' if depth == 0 => {
+                let rest = &last[at..];
+                let colons = rest.iter().take_while(|&&c| c == b':').count();
+                let name_end = colons
+                    + rest[colons..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-')
+                        .count();
+                let name = rest[..name_end].to_ascii_lowercase();
+                // Rules for what is drawn besides the element's text.
+                let aside: [&[u8]; 8] = [
+                    b"::selection",
+                    b"::placeholder",
+                    b"::marker",
+                    b"::before",
+                    b"::after",
+                    b"::backdrop",
+                    b":before",
+                    b":after",
+                ];
+                if aside.contains(&name.as_slice()) || name.starts_with(b"::-") {
+                    return None;
+                }
+                // Skipped with its arguments, if any.
+                at += name_end;
+                if last.get(at) == Some(&b'(') {
+                    let mut inner = 0usize;
+                    while let Some(&c) = last.get(at) {
+                        at += 1;
+                        match c {
+                            b'(' => inner += 1,
+                            b')' => {
+                                inner = inner.saturating_sub(1);
+                                if inner == 0 {
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                continue;
+            }
+            _ if depth == 0 => simple.push(b),
+            _ => {}
+        }
+        at += 1;
+    }
+    // What is left unread may match any element.
+    Selector::parse(&simple).or_else(|| Selector::parse(b"*"))
 }
 
 /// Whether the rules of an at-rule's block apply (`media screen`, given

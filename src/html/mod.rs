@@ -7,7 +7,10 @@
 //! off the screen or the `hidden` attribute, in their `style` or by a rule
 //! of a `<style>` block: `css`) is dropped, and so is text too small to
 //! read, transparent or the colour of its background (white on the white
-//! page). What Outlook alone shows (`<!--[if mso]>`) is read apart, by
+//! page). Text this reader cannot tell is seen or not (`css`) is in doubt:
+//! left out of [`html_to_lines`], and shown in the second rendering of
+//! [`html_renderings`], so that what it changes of a form is asked about.
+//! What Outlook alone shows (`<!--[if mso]>`) is read apart, by
 //! [`outlook_lines`].
 //! Letters that Outlook draws as boxes in the Wingdings fonts (Wingdings
 //! 2's `£`, `T`, `R`, `S`; Wingdings' `o`, `x`, `þ`) are read as the boxes
@@ -25,8 +28,8 @@ use crate::core::form::{
     CELL_SEPARATOR, STRUCK_END, STRUCK_START, UNREADABLE, VALUE_CELL_SEPARATOR,
 };
 use crate::core::rows::is_row_of_pairs;
-use colour::{alike, legacy_colour, Rgb, PAGE};
-use css::{Element, Look, Sheet, Symbols};
+use colour::{alike, legacy_colour, Paint, PAGE};
+use css::{Element, Look, Sheet, Symbols, MEDIUM, SMALLEST_READ};
 use html5gum::{naive_next_state, Emitter, Error, State, Tokenizer};
 use std::convert::Infallible;
 
@@ -34,26 +37,59 @@ use std::convert::Infallible;
 /// or more cells written as `label<TAB>value`, so that label cells without
 /// colons still read.
 pub fn html_to_lines(html: &str) -> String {
-    render(html, false)
+    render(html, &Sheet::of(html), false, false).0
 }
 
-/// As [`html_to_lines`] with [`outlook_lines`] beside it, for the form
-/// reader (`core::form::read_struck_form`): text struck through (`<s>`,
-/// `<strike>`, `<del>`, `text-decoration: line-through`) is marked, for
-/// an option struck out is not the one chosen.
+/// The lines a person reads, as [`html_to_lines`], and, when the HTML
+/// holds text this reader cannot tell is seen or not (`color: var(--c)`,
+/// a rule of a selector it does not evaluate, `p:last-of-type {display:
+/// none}`, a first line indented far out of its box), the lines with that
+/// text shown as well. Left out of the first and shown in the second, such
+/// text decides nothing alone: a form read differently from the two is
+/// asked about (`FormReading::in_doubt`).
+pub fn html_renderings(html: &str) -> (String, Option<String>) {
+    renderings(html, false)
+}
+
+/// The lines and those with text in doubt shown, as [`html_renderings`],
+/// with text struck through marked or not.
+fn renderings(html: &str, mark_struck: bool) -> (String, Option<String>) {
+    let sheet = Sheet::of(html);
+    let (lines, doubt) = render(html, &sheet, false, mark_struck);
+    let with_doubtful = doubt.then(|| render(html, &sheet, true, mark_struck).0);
+    (lines, with_doubtful)
+}
+
+/// The renderings of [`html_renderings`] and [`outlook_renderings`], for
+/// the form reader (`core::form::read_struck_form`): text struck through
+/// (`<s>`, `<strike>`, `<del>`, `text-decoration: line-through`) is
+/// marked, for an option struck out is not the one chosen.
+pub fn form_renderings(html: &str) -> FormRenderings {
+    (renderings(html, true), outlook_view(html, true))
+}
+
+/// What [`form_renderings`] gives: the lines seen and those with text in
+/// doubt shown, and likewise what Outlook alone shows, when it differs.
+pub type FormRenderings = ((String, Option<String>), Option<(String, Option<String>)>);
+
+/// As [`html_to_lines`] with [`outlook_lines`] beside it, text struck
+/// through marked, as [`form_renderings`] gives them.
 pub fn form_lines(html: &str) -> (String, Option<String>) {
-    let outlook = html.contains("<!--[").then(|| {
-        conditional::outlook_view(html, |part| !html_to_lines(part).trim().is_empty())
-            .map(|view| render(&view, true))
-    });
-    (render(html, true), outlook.flatten())
+    let ((lines, _), outlook) = form_renderings(html);
+    (lines, outlook.map(|(lines, _)| lines))
 }
 
-fn render(html: &str, mark_struck: bool) -> String {
+/// Renders the HTML, with the text in doubt shown or left out and the
+/// text struck through marked or not, and says whether there was text in
+/// doubt.
+fn render(html: &str, sheet: &Sheet, show_doubtful: bool, mark_struck: bool) -> (String, bool) {
     let mut renderer = Renderer::new(html.len(), mark_struck);
+    let mut doubt = false;
     let events = Events {
         renderer: &mut renderer,
-        sheet: Sheet::of(html),
+        sheet,
+        show_doubtful,
+        doubt: &mut doubt,
         text: Vec::new(),
         tag: Vec::new(),
         end_tag: false,
@@ -79,7 +115,7 @@ fn render(html: &str, mark_struck: bool) -> String {
         let Ok(never) = token;
         match never {}
     });
-    renderer.finish()
+    (renderer.finish(), doubt)
 }
 
 /// The lines Outlook shows, when its conditional comments make them differ
@@ -88,11 +124,28 @@ fn render(html: &str, mark_struck: bool) -> String {
 /// Outlook, the sender may have seen the other. Both are read, and a form
 /// answered differently in the two is asked about, never read as either.
 pub fn outlook_lines(html: &str) -> Option<String> {
+    outlook_renderings(html).map(|(lines, _)| lines)
+}
+
+/// The lines Outlook shows, as [`outlook_lines`], and, as
+/// [`html_renderings`] gives them, those lines with the text in doubt
+/// shown, when there is such text.
+pub fn outlook_renderings(html: &str) -> Option<(String, Option<String>)> {
+    outlook_view(html, false)
+}
+
+/// What Outlook shows, as [`outlook_renderings`], text struck through
+/// marked or not.
+fn outlook_view(html: &str, mark_struck: bool) -> Option<(String, Option<String>)> {
     if !html.contains("<!--[") {
         return None;
     }
-    conditional::outlook_view(html, |part| !html_to_lines(part).trim().is_empty())
-        .map(|view| html_to_lines(&view))
+    // A part holding only text in doubt holds text.
+    let shows_text = |part: &str| {
+        let (lines, doubtful) = html_renderings(part);
+        !lines.trim().is_empty() || doubtful.is_some_and(|d| !d.trim().is_empty())
+    };
+    conditional::outlook_view(html, shows_text).map(|view| renderings(&view, mark_struck))
 }
 
 /// Feeds the tokenizer's text and tags to the renderer, leaving out hidden
@@ -102,7 +155,11 @@ pub fn outlook_lines(html: &str) -> Option<String> {
 struct Events<'r> {
     renderer: &'r mut Renderer,
     /// The rules of the message's style sheets.
-    sheet: Sheet,
+    sheet: &'r Sheet,
+    /// Text in doubt (`Sight::Doubtful`) is shown, rather than left out.
+    show_doubtful: bool,
+    /// Text in doubt was met.
+    doubt: &'r mut bool,
     /// Text since the last tag: the tokenizer hands it over in pieces.
     text: Vec<u8>,
     tag: Vec<u8>,
@@ -139,6 +196,17 @@ struct Events<'r> {
     matched: Vec<usize>,
 }
 
+/// Whether text is seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sight {
+    Seen,
+    Unseen,
+    /// Seen or not by what this reader does not work out (`var()`, a
+    /// colour function it does not know, a rule of a selector it does not
+    /// evaluate): never read as seen or as unseen alone.
+    Doubtful,
+}
+
 /// The attributes read, each by its bit in `Events::seen`.
 const ATTRIBUTES: [&[u8]; 6] = [b"style", b"class", b"id", b"bgcolor", b"color", b"face"];
 
@@ -163,6 +231,12 @@ struct Scope {
     depth: usize,
     containers: usize,
     look: Look,
+    /// How it looks if the rules read loosely that may match it do.
+    maybe: Option<Look>,
+    /// The size of its text in pixels, by `look` and by `maybe` (`None`:
+    /// not worked out).
+    size: Option<f64>,
+    maybe_size: Option<f64>,
     /// The style sheet's descendant rules whose first part it matches.
     ancestor_of: Vec<usize>,
 }
@@ -261,40 +335,50 @@ impl Events<'_> {
         self.hidden_attribute = false;
     }
 
-    /// How the start tag just read shows its content.
-    fn look(&mut self) -> Look {
+    /// How the start tag just read shows its content, and how it does if
+    /// the rules read loosely that may match it do.
+    fn look(&mut self) -> (Look, Option<Look>) {
         let element = Element {
             tag: &self.tag,
             classes: &self.class,
             id: &self.id,
         };
         let open = &self.open_ancestors;
-        let mut look = self
-            .sheet
-            .look(&element, &self.style, &mut self.matched, |rule| {
-                open.get(rule).is_some_and(|&n| n > 0)
-            });
-        if look.background.is_none() {
-            look.background = legacy_colour(&self.bgcolor);
-        }
-        // Browsers strike these through unless a style says otherwise.
-        if matches!(self.tag.as_slice(), b"s" | b"strike" | b"del") && look.struck.is_none() {
-            look.struck = Some(true);
-        }
-        if self.tag == b"font" {
-            if look.color.is_none() {
-                look.color = legacy_colour(&self.color);
+        let (mut look, mut maybe) =
+            self.sheet
+                .look(&element, &self.style, &mut self.matched, |rule| {
+                    open.get(rule).is_some_and(|&n| n > 0)
+                });
+        for look in std::iter::once(&mut look).chain(maybe.as_mut()) {
+            if look.background.is_none() {
+                look.background = legacy_colour(&self.bgcolor).map(Paint::Colour);
             }
-            if look.symbols.is_none() && !self.face.is_empty() {
-                look.symbols = Some(Symbols::of(&self.face));
+            // Browsers strike these through unless a style says otherwise.
+            if matches!(self.tag.as_slice(), b"s" | b"strike" | b"del") && look.struck.is_none() {
+                look.struck = Some(true);
+            }
+            if self.tag == b"font" {
+                if look.color.is_none() {
+                    look.color = legacy_colour(&self.color).map(Paint::Colour);
+                }
+                if look.symbols.is_none() && !self.face.is_empty() {
+                    look.symbols = Some(Symbols::of(&self.face));
+                }
             }
         }
-        look
+        (look, maybe)
     }
 
     /// A start tag shown: the open scopes it ends or nests in.
-    fn scopes_at_start(&mut self, look: Look) {
+    fn scopes_at_start(&mut self, mut look: Look, mut maybe: Option<Look>) {
         let tag = self.tag.as_slice();
+        // `text-indent` moves the first line of a block: on an inline
+        // element it moves nothing.
+        if role(tag) == Role::Inline {
+            for look in std::iter::once(&mut look).chain(maybe.as_mut()) {
+                look.indent_off = None;
+            }
+        }
         if let Some(ended) = self
             .scopes
             .iter()
@@ -324,18 +408,32 @@ impl Events<'_> {
         } else {
             Vec::new()
         };
-        if (look.inherited() || !ancestor_of.is_empty()) && self.scopes.len() < MAX_SCOPES {
+        let inherited = look.inherited() || maybe.as_ref().is_some_and(Look::inherited);
+        if (inherited || !ancestor_of.is_empty()) && self.scopes.len() < MAX_SCOPES {
             for &rule in &ancestor_of {
                 if self.open_ancestors.len() <= rule {
                     self.open_ancestors.resize(rule + 1, 0);
                 }
                 self.open_ancestors[rule] += 1;
             }
+            let (parent, maybe_parent) = self
+                .scopes
+                .last()
+                .map_or((Some(MEDIUM), Some(MEDIUM)), |s| (s.size, s.maybe_size));
+            let size = look.font_size.map_or(parent, |f| f.within(parent));
+            let maybe_size = maybe
+                .as_ref()
+                .unwrap_or(&look)
+                .font_size
+                .map_or(maybe_parent, |f| f.within(maybe_parent));
             self.scopes.push(Scope {
                 name: tag.to_vec(),
                 depth: 1,
                 containers: 0,
                 look,
+                maybe,
+                size,
+                maybe_size,
                 ancestor_of,
             });
         }
@@ -375,17 +473,16 @@ impl Events<'_> {
         }
     }
 
-    /// What the open scopes make of text: not seen (too small, or the
-    /// colour of its background), the symbol font it is drawn in, and
-    /// whether a line is drawn through it (by any of them: a line
-    /// through an element is drawn through all inside it).
-    fn text_look(&self) -> (bool, Symbols, bool) {
-        let inherited =
-            |get: fn(&Look) -> Option<Rgb>| self.scopes.iter().rev().find_map(|s| get(&s.look));
-        let tiny = self.scopes.iter().rev().find_map(|s| s.look.tiny) == Some(true);
-        let colour = inherited(|l| l.color);
-        let background = inherited(|l| l.background).unwrap_or(PAGE);
-        let unseen = tiny || colour.is_some_and(|c| alike(c, background));
+    /// What the open scopes make of text: whether it is seen (not too
+    /// small, nor the colour of its background), by the rules that match
+    /// for certain and by those read loosely that may, the symbol font it
+    /// is drawn in, and whether a line is drawn through it (by any of
+    /// them: a line through an element is drawn through all inside it).
+    fn text_look(&self) -> (Sight, Symbols, bool) {
+        let mut sight = self.sight(false);
+        if self.scopes.iter().any(|s| s.maybe.is_some()) && self.sight(true) != sight {
+            sight = Sight::Doubtful;
+        }
         let symbols = self
             .scopes
             .iter()
@@ -393,7 +490,53 @@ impl Events<'_> {
             .find_map(|s| s.look.symbols)
             .unwrap_or(Symbols::Text);
         let struck = self.scopes.iter().any(|s| s.look.struck == Some(true));
-        (unseen, symbols, struck)
+        (sight, symbols, struck)
+    }
+
+    /// Whether text is seen by the open scopes' looks, or (`maybe`) by
+    /// their looks if the rules read loosely match.
+    fn sight(&self, maybe: bool) -> Sight {
+        fn pick(s: &Scope, maybe: bool) -> &Look {
+            match (maybe, &s.maybe) {
+                (true, Some(m)) => m,
+                _ => &s.look,
+            }
+        }
+        let pick = |s| pick(s, maybe);
+        let tiny = self.scopes.iter().rev().find_map(|s| pick(s).tiny) == Some(true);
+        let size =
+            self.scopes
+                .last()
+                .map_or(Some(MEDIUM), |s| if maybe { s.maybe_size } else { s.size });
+        let colour = self
+            .scopes
+            .iter()
+            .rev()
+            .find_map(|s| pick(s).fill)
+            .or_else(|| self.scopes.iter().rev().find_map(|s| pick(s).color));
+        let background = self
+            .scopes
+            .iter()
+            .rev()
+            .find_map(|s| pick(s).background)
+            .unwrap_or(Paint::Colour(PAGE));
+        let indented_out = self.scopes.iter().rev().find_map(|s| pick(s).indent_off) == Some(true);
+        // Text with no colour set is drawn in the reader's text colour,
+        // which a mail program shown dark makes light: seen.
+        let coloured_away = match (colour, background) {
+            (None, _) => Some(false),
+            (Some(Paint::Transparent), _) => Some(true),
+            (Some(Paint::Colour(c)), Paint::Colour(b)) => Some(alike(c, b)),
+            _ => None,
+        };
+        let small = size.map(|px| px < SMALLEST_READ);
+        if tiny || small == Some(true) || coloured_away == Some(true) {
+            Sight::Unseen
+        } else if small.is_none() || coloured_away.is_none() || indented_out {
+            Sight::Doubtful
+        } else {
+            Sight::Seen
+        }
     }
 
     /// A start tag inside a hidden element: whether it ends that element
@@ -446,8 +589,18 @@ impl Events<'_> {
         if self.text.is_empty() {
             return;
         }
-        let (unseen, symbols, struck) = self.text_look();
-        if unseen {
+        let (sight, symbols, struck) = self.text_look();
+        let shown = match sight {
+            Sight::Seen => true,
+            Sight::Unseen => false,
+            Sight::Doubtful => {
+                if self.text.iter().any(|b| !b.is_ascii_whitespace()) {
+                    *self.doubt = true;
+                }
+                self.show_doubtful
+            }
+        };
+        if !shown {
             self.text.clear();
             return;
         }
@@ -538,14 +691,26 @@ impl Emitter for Events<'_> {
         } else if hides {
             self.renderer.start_tag(&self.tag, hides);
         } else {
-            let look = self.look();
+            let (look, maybe) = self.look();
+            let hidden = look.hidden();
+            let maybe_hidden = maybe.as_ref().map_or(hidden, Look::hidden);
             // Office's data islands (`<xml>` in a conditional comment)
             // are settings, and a `<template>` is for scripts: never
             // shown.
             let out_of_sight = self.hidden_attribute
-                || look.hidden()
+                || (hidden && maybe_hidden)
                 || matches!(self.tag.as_slice(), b"xml" | b"template");
-            if out_of_sight {
+            // Hidden or not by what is not worked out here; or setting
+            // what its text inherits too deep inside others to follow.
+            let in_doubt = !out_of_sight
+                && (hidden != maybe_hidden
+                    || look.in_doubt()
+                    || maybe.as_ref().is_some_and(Look::in_doubt)
+                    || (look.inherited() && self.scopes.len() >= MAX_SCOPES));
+            if in_doubt {
+                *self.doubt = true;
+            }
+            if out_of_sight || (in_doubt && !self.show_doubtful) {
                 if !is_void(&self.tag) {
                     self.hidden = Some(Hidden {
                         name: self.tag.clone(),
@@ -554,7 +719,7 @@ impl Emitter for Events<'_> {
                     });
                 }
             } else {
-                self.scopes_at_start(look);
+                self.scopes_at_start(look, maybe);
                 self.renderer.start_tag(&self.tag, hides);
             }
         }

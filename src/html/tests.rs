@@ -806,6 +806,225 @@ fn options_in_paragraphs_an_empty_one_between_or_in_one_cell() {
     assert_eq!(values(html)[&Field::Consent], "No");
 }
 
+/// A `Consent to referral: No` in `html` of its own, with a `Yes` shown
+/// below it.
+fn no_above_yes(no: &str) -> String {
+    format!("{no}<div>Consent to referral: Yes</div>")
+}
+
+#[test]
+fn text_too_small_by_inheritance_or_in_other_units_is_not_read() {
+    for html in [
+        "<div style=\"font-size:1px\"><span style=\"font-size:100%\">Consent to referral: No\
+            </span></div>",
+        "<div style=\"font-size:2px\"><p style=\"font-size:0.5em\">Consent to referral: No\
+            </p></div>",
+        "<p style=\"font-size:0.05cm\">Consent to referral: No</p>",
+        "<p style=\"font-size:0.5mm\">Consent to referral: No</p>",
+        "<p style=\"font-size:0.02in\">Consent to referral: No</p>",
+        "<p style=\"font-size:calc(0px)\">Consent to referral: No</p>",
+        "<style>.s{font-size:1pt}.n{font-size:140%}</style>\
+            <div class=s><p class=n>Consent to referral: No</p></div>",
+        "<div style=\"font-size:10%\"><div style=\"font-size:50%\"><b style=\"font-size:1.2em\">\
+            Consent to referral: No</b></div></div>",
+    ] {
+        let html = no_above_yes(html);
+        let (lines, doubtful) = html_renderings(&html);
+        assert_eq!(lines, "Consent to referral: Yes\n", "{html}");
+        assert_eq!(doubtful, None, "{html}");
+    }
+    // A size set again inside, readable, is read.
+    for html in [
+        "<div style=\"font-size:1px\"><p style=\"font-size:12px\">Consent to referral: No</p>\
+            </div>",
+        "<div style=\"font-size:1px\"><p style=\"font-size:1rem\">Consent to referral: No</p>\
+            </div>",
+        "<div style=\"font-size:1px\"><p style=\"font-size:medium\">Consent to referral: No\
+            </p></div>",
+        "<p style=\"font-size:0.2cm\">Consent to referral: No</p>",
+        "<div style=\"font-size:8pt\"><p style=\"font-size:50%\">Consent to referral: No</p>\
+            </div>",
+    ] {
+        assert_eq!(values(html)[&Field::Consent], "No", "{html}");
+        assert_eq!(html_renderings(html).1, None, "{html}");
+    }
+}
+
+#[test]
+fn white_written_in_newer_colour_functions_or_escaped_css_is_not_read() {
+    for hiding in [
+        "color:oklch(100% 0 0)",
+        "color:oklch(1 0 0)",
+        "color:oklab(100% 0 0)",
+        "color:hwb(0 100% 0%)",
+        "color:hwb(120deg 95% 0%)",
+        "color:lab(100 0 0)",
+        "color:lch(100% 0 0)",
+        "color:Canvas",
+        "color:rgb(none none none);background:#000",
+        "disp\\lay:none",
+        "\\64 isplay:none",
+        "display:n\\6f ne",
+        "vis\\ibility:hidden",
+    ] {
+        let html = no_above_yes(&format!(
+            "<p style=\"{hiding}\">Consent to referral: No</p>"
+        ));
+        let (lines, doubtful) = html_renderings(&html);
+        assert_eq!(lines, "Consent to referral: Yes\n", "{hiding}");
+        assert_eq!(doubtful, None, "{hiding}");
+    }
+    // Escapes in a style sheet's declarations and selectors.
+    for sheet in [
+        "p.x{disp\\lay:none}",
+        ".h\\69 d{display:none}",
+        ".hid{c\\olor:#fff}",
+    ] {
+        let html = no_above_yes(&format!(
+            "<style>{sheet}</style><p class=\"x hid\">Consent to referral: No</p>"
+        ));
+        let (lines, doubtful) = html_renderings(&html);
+        assert_eq!(lines, "Consent to referral: Yes\n", "{sheet}");
+        assert_eq!(doubtful, None, "{sheet}");
+    }
+    // Dark colours in the same functions are seen.
+    for shown in [
+        "color:oklch(20% 0.1 250)",
+        "color:hwb(0 0% 100%)",
+        "color:lab(30 20 -40)",
+        "color:CanvasText",
+    ] {
+        let html = format!("<p style=\"{shown}\">Consent to referral: No</p>");
+        assert_eq!(values(&html)[&Field::Consent], "No", "{shown}");
+        assert_eq!(html_renderings(&html).1, None, "{shown}");
+    }
+}
+
+#[test]
+fn text_whose_sight_is_not_worked_out_is_in_doubt() {
+    for no in [
+        "<style>:root{--c:#fff}</style><p style=\"color:var(--c)\">Consent to referral: No</p>",
+        "<p style=\"color:color-mix(in srgb, white, white)\">Consent to referral: No</p>",
+        "<p style=\"color:AccentColorText\">Consent to referral: No</p>",
+        "<p style=\"color:#000;background:var(--bg)\">Consent to referral: No</p>",
+        "<p style=\"display:var(--d)\">Consent to referral: No</p>",
+        "<p style=\"font-size:var(--s)\">Consent to referral: No</p>",
+        "<p style=\"font-size:calc(1px - 1px)\">Consent to referral: No</p>",
+        "<p style=\"position:absolute;left:calc(-100vw - 10px)\">Consent to referral: No</p>",
+        "<p style=\"text-indent:-9999px\">Consent to referral: No</p>",
+        "<div style=\"text-indent:-9999px\"><p>Consent to referral: No</p></div>",
+        "<style>p[data-x]{display:none}</style><p data-x>Consent to referral: No</p>",
+        "<style>p:last-of-type{display:none}</style><p>Consent to referral: No</p>",
+        "<style>h1 + p{display:none}</style><h1>Referral</h1><p>Consent to referral: No</p>",
+        "<style>h1 ~ p{color:#fff}</style><h1>Referral</h1><p>Consent to referral: No</p>",
+        "<style>span[data-x]{visibility:hidden}</style><p><span data-x>Consent to referral: No</span></p>",
+        "<style>p:not(.a){font-size:0}</style><p>Consent to referral: No</p>",
+    ] {
+        let html = no_above_yes(no);
+        let (lines, doubtful) = html_renderings(&html);
+        assert!(!lines.contains("No"), "{no}: {lines}");
+        assert!(lines.contains("Consent to referral: Yes"), "{no}: {lines}");
+        let doubtful = doubtful.unwrap_or_else(|| panic!("{no}: nothing in doubt"));
+        assert!(
+            doubtful.contains("Consent to referral: No") && doubtful.contains("Yes"),
+            "{no}: {doubtful}"
+        );
+    }
+    // A rule read loosely that would show what is hidden puts it in doubt.
+    let html = no_above_yes(
+        "<style>p[data-x]{display:block !important}</style>\
+            <p data-x style=\"display:none\">Consent to referral: No</p>",
+    );
+    let (lines, doubtful) = html_renderings(&html);
+    assert_eq!(lines, "Consent to referral: Yes\n");
+    assert!(doubtful.is_some_and(|d| d.contains("Consent to referral: No")));
+    // Hidden for certain by other means, it is not in doubt.
+    let html = no_above_yes(
+        "<style>p[data-x]{color:#fff}</style>\
+            <p data-x style=\"display:none\">Consent to referral: No</p>",
+    );
+    assert_eq!(
+        html_renderings(&html),
+        ("Consent to referral: Yes\n".to_string(), None)
+    );
+    // `text-indent` moves nothing on an inline element.
+    let html = "<p>Consent to referral: <span style=\"text-indent:-9999px\">No</span></p>";
+    assert_eq!(html_renderings(html).1, None);
+}
+
+#[test]
+fn the_style_rules_mail_programs_write_leave_nothing_in_doubt() {
+    let html = "<html><head><style><!--\n\
+        @font-face {font-family:\"Cambria Math\"; panose-1:2 4 5 3 5 4 6 3 2 4;}\n\
+        p.MsoNormal, li.MsoNormal, div.MsoNormal {margin:0cm; font-size:11.0pt; \
+        font-family:\"Calibri\",sans-serif;}\n\
+        a:link, span.MsoHyperlink {mso-style-priority:99; color:#0563C1; \
+        text-decoration:underline;}\n\
+        a:visited, span.MsoHyperlinkFollowed {color:#954F72; text-decoration:underline;}\n\
+        span.EmailStyle17 {mso-style-type:personal-compose; color:windowtext;}\n\
+        .MsoChpDefault {mso-style-type:export-only; font-size:10.0pt;}\n\
+        @page WordSection1 {size:612.0pt 792.0pt; margin:72.0pt 72.0pt 72.0pt 72.0pt;}\n\
+        div.WordSection1 {page:WordSection1;}\n\
+        a[x-apple-data-detectors] {color:inherit !important; text-decoration:none !important; \
+        font-size:inherit !important;}\n\
+        u + #body a {color:inherit; text-decoration:none; font-size:inherit;}\n\
+        #MessageViewBody a {color:inherit; text-decoration:none;}\n\
+        .ExternalClass, .ExternalClass p, .ExternalClass span {line-height:100%;}\n\
+        a:hover {text-decoration:underline;}\n\
+        * {-webkit-text-size-adjust:none;}\n\
+        @media only screen and (max-width:600px) {table[class=body] .wrapper \
+        {width:100% !important; padding:0 !important;} td[class=\"hide\"] \
+        {display:none !important;}}\n\
+        --></style></head><body lang=EN-GB link=\"#0563C1\" vlink=\"#954F72\">\
+        <div class=WordSection1><p class=MsoNormal><b>Full name:</b> Sam Example<o:p></o:p></p>\
+        <p class=MsoNormal><b>Consent to referral:</b> <span style='color:#1F497D'>Yes</span></p>\
+        <p class=MsoNormal><b>Referrer email:</b> <a href=\"mailto:a@example.com\">\
+        <span style='color:#0563C1'>a@example.com</span></a></p>\
+        <p style=\"color: -webkit-link; font-size: -webkit-xxx-large\">Thank you</p>\
+        </div></body></html>";
+    let (lines, doubtful) = html_renderings(html);
+    assert_eq!(doubtful, None, "{lines}");
+    let v = values(html);
+    assert_eq!(v[&Field::Consent], "Yes");
+    assert_eq!(v[&Field::ReferrerEmail], "a@example.com");
+}
+
+#[test]
+fn rules_testing_the_class_or_id_attribute_are_evaluated() {
+    let html = "<style>@media only screen and (max-width:600px) {\
+        td[class=\"hide\"] {display:none !important;}\
+        table[class=body] .fine {width:100% !important;}}\
+        [class~=gone] {display:none;} p[id^=draft] {display:none;}</style>\
+        <table class=body><tr><td class=hide>Consent to referral: No</td></tr>\
+        <tr><td class=\"fine\">Full name</td><td>Sam Example</td></tr></table>\
+        <p class=\"x gone\">Consent to referral: No</p><p id=draft-1>Consent to referral: No</p>\
+        <p id=form class=\"hide-not\">Consent to referral: Yes</p>";
+    let (lines, doubtful) = html_renderings(html);
+    assert_eq!(doubtful, None, "{lines}");
+    let v = values(html);
+    assert_eq!(v[&Field::Consent], "Yes");
+    assert_eq!(v[&Field::FullName], "Sam Example");
+    // Another attribute's test is not evaluated: what it may hide is in
+    // doubt.
+    let html = "<style>td[title=x] {display:none}</style>\
+        <table><tr><td>Full name</td><td>Sam Example</td></tr></table>";
+    assert!(html_renderings(html).1.is_some());
+}
+
+#[test]
+fn a_colour_set_inside_text_filled_transparent_leaves_it_unseen() {
+    // Safari and Chrome draw the fill over the colour, whatever it is.
+    let html = no_above_yes(
+        "<div style=\"-webkit-text-fill-color:transparent\">\
+            <p style=\"color:#000\">Consent to referral: No</p></div>",
+    );
+    assert_eq!(html_to_lines(&html), "Consent to referral: Yes\n");
+    // A colour set inside a transparent one is seen.
+    let html = "<div style=\"color:transparent\"><p style=\"color:#000\">\
+        Consent to referral: No</p></div>";
+    assert_eq!(values(html)[&Field::Consent], "No");
+}
+
 /// The consent a message's HTML gives, read as the gateway reads a body.
 fn struck_consent(html: &str) -> Option<String> {
     let (lines, _) = form_lines(html);

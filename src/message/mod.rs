@@ -13,7 +13,7 @@ use crate::core::reply::{read_answer, AnswerReading};
 use crate::core::sender::SenderHeaders;
 use crate::core::sources::{read_forms, FormSource};
 use crate::documents::{read_document_text, DocumentKind, Limits, LIMITS};
-use crate::html::{form_lines, html_to_lines};
+use crate::html::{form_renderings, html_renderings, html_to_lines};
 use chrono::{DateTime, NaiveDate, Utc};
 use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use regex::Regex;
@@ -402,14 +402,15 @@ fn analyse_unchecked(
     // read a form above a quote of the gateway's mail, or an answer in a
     // thread (for an HTML referral, rendering is the dearest step of all).
     let quotes_gateway = carries(&message, GATEWAY_MARKER);
-    let mut body_text: Option<String> = quotes_gateway.then(|| readable_text(&message));
+    let mut body_text: Option<(String, Option<String>)> =
+        quotes_gateway.then(|| readable_renderings(&message));
     // A message that quotes the gateway's own mail is read for a form in
     // its own words above the quote first; the quote counts only for what
     // was filled in there (the gateway's placeholders count as empty), so
     // its mail quoted back by an auto-responder is never a referral.
     let own_reading = body_text
-        .as_deref()
-        .map(|text| read_form(&crate::core::reply::own_text(text)));
+        .as_ref()
+        .map(|(text, doubtful)| read_own_words(text, doubtful.as_deref()));
     // Beside the gateway's mail, the form's heading alone (its blank form
     // quoted back) makes no referral: something must be filled in.
     // Nor does a form with nothing typed into it anywhere, quoted or not:
@@ -534,21 +535,28 @@ fn analyse_unchecked(
         Kind::AutoReply | Kind::Bounce => false,
     };
     if may_answer && body_text.is_none() {
-        body_text = Some(readable_text(&message));
+        body_text = Some(readable_renderings(&message));
     }
-    let body_text = body_text.unwrap_or_default();
+    let (body_text, body_doubtful) = body_text.unwrap_or_default();
     // The message's own words above what it quotes, and the form read
     // there, each worked out once for all that asks for them below.
     let own_words: Option<String> =
         (may_answer && own_reading.is_none()).then(|| crate::core::reply::own_text(&body_text));
-    let own_words_reading = own_words.as_deref().map(read_form);
+    let own_words_reading = own_words.as_deref().map(|words| {
+        let mut reading = read_form(words);
+        if let Some(doubtful) = &body_doubtful {
+            let mut shown = read_form(&crate::core::reply::own_text(doubtful));
+            reading.doubt_against(&mut shown);
+        }
+        reading
+    });
     let own = own_reading.as_ref().or(own_words_reading.as_ref());
     // An answer carrying a form of its own (a completed referral sent in
     // reply to the incomplete mail, say): the form above the quote.
     let own_form = match (kind, own) {
         (Kind::Reply, Some(own)) => {
             if is_form(own) {
-                Some(interpret(own, &reading_context))
+                Some(interpret(&without_doubt(own), &reading_context))
             } else {
                 // A completed form sent attached to an answer.
                 document.map(|d| interpret(&d.reading, &reading_context))
@@ -569,7 +577,7 @@ fn analyse_unchecked(
             };
             filled
                 .filter(|r| !r.values.is_empty())
-                .map(|r| interpret(r, &reading_context))
+                .map(|r| interpret(&without_doubt(r), &reading_context))
         }
         _ => None,
     };
@@ -694,6 +702,8 @@ fn answers_about_the_person(reading: &FormReading, also: &[Field]) -> FormReadin
     let mut kept = reading.clone();
     kept.values
         .retain(|f, _| !WRITER.contains(f) && !also.contains(f));
+    kept.in_doubt
+        .retain(|f| !WRITER.contains(f) && !also.contains(f));
     kept.again.clear();
     kept
 }
@@ -723,6 +733,52 @@ fn carries(message: &Message<'_>, marker: &str) -> bool {
             PartType::Text(text) | PartType::Html(text) => text.contains(marker),
             _ => false,
         })
+}
+
+/// The form in a message's own words above what it quotes, from its text
+/// as [`readable_renderings`] gives it: the fields that HTML text in doubt
+/// changes are in doubt (`FormReading::in_doubt`).
+fn read_own_words(text: &str, with_doubtful: Option<&str>) -> FormReading {
+    let mut reading = read_form(&crate::core::reply::own_text(text));
+    if let Some(doubtful) = with_doubtful {
+        let mut shown = read_form(&crate::core::reply::own_text(doubtful));
+        reading.doubt_against(&mut shown);
+    }
+    reading
+}
+
+/// A reading read alone, not set against other forms (an answer filling
+/// a case's gaps): its answers in doubt answer nothing, and the case asks
+/// for them still.
+fn without_doubt(reading: &FormReading) -> Cow<'_, FormReading> {
+    if reading.in_doubt.is_empty() {
+        return Cow::Borrowed(reading);
+    }
+    let mut settled = reading.clone();
+    settled
+        .values
+        .retain(|field, _| !reading.in_doubt.contains(field));
+    settled
+        .again
+        .retain(|field, _| !reading.in_doubt.contains(field));
+    Cow::Owned(settled)
+}
+
+/// The message's own text as [`readable_text`] gives it, and, when it is
+/// HTML holding text that may or may not be seen, that text with it
+/// shown (`html_renderings`).
+fn readable_renderings(message: &Message<'_>) -> (String, Option<String>) {
+    let first_text = message
+        .text_body
+        .first()
+        .and_then(|&i| message.parts.get(i as usize));
+    match first_text.map(|p| &p.body) {
+        Some(PartType::Text(text)) => (text.to_string(), None),
+        _ => message
+            .body_html(0)
+            .map(|h| html_renderings(&h))
+            .unwrap_or_default(),
+    }
 }
 
 /// The message's own text as a person reads it: its plain-text part, or

@@ -83,27 +83,75 @@ fn collect_text(message: &Message<'_>, found: &mut Found<'_>, own: bool) {
         [one] => read(one, false, found),
         _ => read(&text.join("\n"), false, found),
     }
-    let html: Vec<(String, Option<String>)> = message
+    // Each HTML part: what is seen for certain, that with the text that
+    // may or may not be seen shown too (when there is such text), and
+    // what Outlook shows (when it differs), likewise.
+    type Renderings = (String, Option<String>);
+    let html: Vec<(String, Option<String>, Option<Renderings>)> = message
         .html_body
         .iter()
         .filter_map(|&i| match &message.parts.get(i as usize)?.body {
-            PartType::Html(h) => Some(form_lines(h)),
+            PartType::Html(h) => {
+                let ((lines, with_doubtful), outlook) = form_renderings(h);
+                Some((lines, with_doubtful, outlook))
+            }
             _ => None,
         })
         .collect();
     if html.is_empty() {
         return;
     }
-    let lines: Vec<&str> = html.iter().map(|(lines, _)| lines.as_str()).collect();
+    let lines: Vec<&str> = html.iter().map(|(lines, _, _)| lines.as_str()).collect();
+    let seen = found.renderings.len();
+    let notes_seen = found.notes.len();
     read(&lines.join("\n"), true, found);
+    // Text that may or may not be seen: read with it shown, as a rendering
+    // of its own, and whatever it changes of the form (or of a note above
+    // a forward) is asked about.
+    if html.iter().any(|(_, doubtful, _)| doubtful.is_some()) {
+        let shown: Vec<&str> = html
+            .iter()
+            .map(|(lines, doubtful, _)| doubtful.as_deref().unwrap_or(lines))
+            .collect();
+        let notes_shown = found.notes.len();
+        read(&shown.join("\n"), true, found);
+        if let Some([seen, shown]) = found.renderings.get_mut(seen..seen + 2) {
+            seen.doubt_against(shown);
+        }
+        // A note read from one rendering alone is set against none.
+        let mut no_note = FormReading::default();
+        let mut also_none = FormReading::default();
+        let (before, after) = found.notes.split_at_mut(notes_shown);
+        let seen_note = before.get_mut(notes_seen).unwrap_or(&mut no_note);
+        let shown_note = after.first_mut().unwrap_or(&mut also_none);
+        seen_note.doubt_against(shown_note);
+    }
     // What Outlook shows, where it differs: read as a rendering of its
     // own, so that a form answered differently there is asked about.
-    if html.iter().any(|(_, outlook)| outlook.is_some()) {
+    if html.iter().any(|(_, _, outlook)| outlook.is_some()) {
         let outlook: Vec<&str> = html
             .iter()
-            .map(|(lines, outlook)| outlook.as_deref().unwrap_or(lines))
+            .map(|(lines, _, outlook)| outlook.as_ref().map_or(lines.as_str(), |(o, _)| o.as_str()))
             .collect();
+        let seen = found.renderings.len();
         read(&outlook.join("\n"), true, found);
+        // Text in doubt in what Outlook alone shows, likewise.
+        if html
+            .iter()
+            .any(|(_, _, outlook)| outlook.as_ref().is_some_and(|(_, d)| d.is_some()))
+        {
+            let shown: Vec<&str> = html
+                .iter()
+                .map(|(lines, _, outlook)| match outlook {
+                    Some((o, doubtful)) => doubtful.as_deref().unwrap_or(o.as_str()),
+                    None => lines.as_str(),
+                })
+                .collect();
+            read(&shown.join("\n"), true, found);
+            if let Some([seen, shown]) = found.renderings.get_mut(seen..seen + 2) {
+                seen.doubt_against(shown);
+            }
+        }
     }
 }
 

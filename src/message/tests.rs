@@ -492,3 +492,72 @@ fn a_yes_one_rendering_of_the_text_leaves_out_is_asked_again() {
     assert_eq!(referral.referral.consent, None, "{referral:?}");
     assert_eq!(referral.outcome, crate::core::referral::Outcome::Incomplete);
 }
+
+#[test]
+fn an_answer_in_a_reply_that_text_in_doubt_changes_fills_nothing_in() {
+    // A reply in a case's thread, HTML only: a consent of No in text
+    // coloured by a custom property the gateway does not work out, above
+    // a Yes shown.
+    let raw = "From: Jo <jo@justice.gov.uk>\r\nTo: dutytorefer@colchester.gov.uk\r\n\
+        Subject: RE: [DTR-COL-2026-00042] Referral incomplete\r\n\
+        Message-ID: <r@justice.gov.uk>\r\nIn-Reply-To: <gw@colchester.gov.uk>\r\n\
+        MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n\
+        <style>:root{--c:#fff}</style><p>Hello,</p>\
+        <p style=\"color:var(--c)\">Consent to referral: No</p>\
+        <p>Consent to referral: Yes</p><p>Prison number: A1234BC</p>\r\n";
+    let read = analysed(raw.as_bytes());
+    let filled = read.filled_in.expect("the prison number filled in");
+    assert_eq!(filled.referral.consent, None, "{filled:?}");
+    assert_eq!(filled.referral.prison_number.as_deref(), Some("A1234BC"));
+    // Hidden for certain, the No is no answer: the Yes fills it in.
+    let raw = raw.replace("color:var(--c)", "color:#fff");
+    let filled = analysed(raw.as_bytes()).filled_in.expect("filled in");
+    assert_eq!(filled.referral.consent, Some(true));
+}
+
+#[test]
+fn a_forwarders_note_in_text_in_doubt_answers_nothing() {
+    // The forwarded form gives no consent; the note above it gives a Yes
+    // in text coloured by a custom property the gateway does not work out.
+    let form: String = FORM
+        .replace("Consent to referral: Yes\r\n", "")
+        .lines()
+        .map(|l| format!("<p>{l}</p>"))
+        .collect();
+    let raw = format!(
+        "{HEAD}Content-Type: text/html\r\n\r\n<style>:root{{--c:#fff}}</style>\
+         <p>Update on the referral below:</p>\
+         <p style=\"color:var(--c)\">Consent to referral: Yes</p>\
+         <p>Thanks, Sam Bell</p><hr><p><b>From:</b> Jo &lt;jo@justice.gov.uk&gt;<br>\
+         <b>Sent:</b> 19 November 2026 09:12<br><b>Subject:</b> Referral</p>{form}\r\n"
+    );
+    let referral = analysed(raw.as_bytes()).referral.expect("a referral");
+    assert_ne!(referral.referral.consent, Some(true), "{referral:?}");
+    assert!(referral.invalid.contains(&Field::Consent), "{referral:?}");
+    // Shown for certain, the note's Yes is read.
+    let raw = raw.replace("color:var(--c)", "color:#000");
+    let referral = analysed(raw.as_bytes()).referral.expect("a referral");
+    assert_eq!(referral.referral.consent, Some(true), "{referral:?}");
+}
+
+#[test]
+fn an_answer_in_doubt_in_what_outlook_alone_shows_is_asked_about() {
+    let html: String = form_with_consent("")
+        .lines()
+        .map(|l| format!("<p>{l}</p>"))
+        .collect::<String>()
+        + "<style>:root{--c:#fff}</style><p>Consent to referral: \
+        <!--[if mso]><span style=\"color:var(--c)\">No - </span><![endif]-->Yes</p>";
+    let raw = format!("{HEAD}Content-Type: text/html\r\n\r\n{html}\r\n");
+    let referral = analysed(raw.as_bytes()).referral.expect("a referral");
+    assert_eq!(referral.referral.consent, None, "{referral:?}");
+    assert_eq!(referral.conflicts, vec![Field::Consent]);
+    // Shown for certain there, it is a conflict too; hidden for certain,
+    // the Yes is read.
+    let shown = raw.replace("color:var(--c)", "color:#000");
+    let referral = analysed(shown.as_bytes()).referral.expect("a referral");
+    assert_eq!(referral.referral.consent, None, "{referral:?}");
+    let hidden = raw.replace("color:var(--c)", "color:#fff");
+    let referral = analysed(hidden.as_bytes()).referral.expect("a referral");
+    assert_eq!(referral.referral.consent, Some(true), "{referral:?}");
+}
