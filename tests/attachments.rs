@@ -729,18 +729,25 @@ async fn two_attached_forms_for_two_people_are_asked_about_not_one_dropped() {
         .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
         .expect("the incomplete mail");
     let text = one_line(&w.text_of(&asked));
-    assert!(
-        text.contains("Full name (the attached forms give different answers)")
-            && text.contains("Date of birth (the attached forms give different answers)"),
-        "{text}"
-    );
-    // Told plainly that each person's referral must come apart: not left
-    // to work out from two names said to disagree.
+    // Told plainly that each person's referral must come apart, and not
+    // asked for answers as if it were one referral.
     assert!(
         text.contains("Your message carried referral forms for more than one person")
-            && text.contains("please send each form separately"),
+            && text.contains("please send each form in a new email (not a reply to this one)"),
         "{text}"
     );
+    assert!(
+        !text.contains("Please give") && !text.contains("Please check and write again"),
+        "{text}"
+    );
+    // The case holds neither person, nor a consent to run a clock on: an
+    // answer for one of them later can never inherit the other's details.
+    let stored = w.store.case(&reference).await.expect("case");
+    let held = stored.referral;
+    assert_eq!(held.full_name, None);
+    assert_eq!(held.date_of_birth, None);
+    assert_eq!(held.consent, None, "{held:?}");
+    assert!(held.risk_to_others.is_none() && held.physical_health.is_none());
     let notice = w
         .rows("notice")
         .await

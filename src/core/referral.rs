@@ -249,7 +249,7 @@ pub fn is_required(field: Field, r: &Referral) -> bool {
     }
 }
 
-fn is_present(field: Field, r: &Referral) -> bool {
+pub(super) fn is_present(field: Field, r: &Referral) -> bool {
     use Field::*;
     match field {
         ReferralType => r.referral_type.is_some(),

@@ -176,6 +176,24 @@ pub fn read_forms(
         conflicting_forms.sort_by_key(|f| forms.iter().position(|(s, _)| s == f));
         read.conflicting_forms = conflicting_forms;
     }
+    if several_people(&read) {
+        // Two people's forms: the case holds neither person (one's risk
+        // must never stand on the other's case when the referrer answers
+        // for one of them), nor a consent to run a clock on; only who
+        // referred. The referrer is asked to send each apart.
+        read.referral = Referral {
+            consent: None,
+            ..read.referral.without_personal_details()
+        };
+        read.missing = Field::ALL
+            .into_iter()
+            .filter(|&f| {
+                super::referral::is_required(f, &read.referral)
+                    && !super::referral::is_present(f, &read.referral)
+                    && !read.invalid.contains(&f)
+            })
+            .collect();
+    }
     Some((read, forms[winner].0.clone()))
 }
 
