@@ -1623,3 +1623,43 @@ async fn a_document_that_could_not_be_read_beside_the_form_is_named_in_the_counc
     let view = view_of(&w, &reference).await;
     assert_eq!(header(&view, "Not read"), None, "{:?}", view.header);
 }
+
+#[tokio::test]
+async fn a_forward_quoting_the_referrer_under_their_message_id_settles_nothing() {
+    let w = world().await;
+    let id = "dynamic-forged-1@justice.gov.uk";
+    let placeholder = with_attachment(id, "Duty to refer", "Please find attached.", None);
+    let at = chrono::Utc::now();
+    let first = w.put("colchester", &placeholder, at).await;
+    assert!(matches!(first.action, Action::Quarantined(_)), "{first:?}");
+    // Someone else at an allowed domain sends a "forward" of the referrer's
+    // mail under its Message-ID, a form of their own inside.
+    let form = String::from_utf8(referral(COLCHESTER, "unused@justice.gov.uk", &[])).expect("text");
+    let form_text = form.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let forged = format!(
+        "{}From: Someone <someone@nhs.net>\r\nTo: {COLCHESTER}\r\nSubject: FW: Duty to refer\r\n\
+         Date: Mon, 23 Nov 2026 10:05:00 +0000\r\nMessage-ID: <{id}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         ---------- Forwarded message ---------\r\nFrom: Jo Probation <{REFERRER}>\r\n\
+         Date: Mon, 23 Nov 2026 at 10:00\r\nSubject: Duty to refer\r\nTo: <{COLCHESTER}>\r\n\r\n\
+         {form_text}\r\n",
+        passed("nhs.net")
+    );
+    w.put(
+        "colchester",
+        forged.as_bytes(),
+        at + chrono::Duration::minutes(5),
+    )
+    .await;
+    // The referrer's note still waits for a person, and its notice still goes.
+    let waiting = w.store.quarantined().await.expect("list");
+    assert!(
+        waiting.iter().any(|q| q.id == first.message_row),
+        "{waiting:?}"
+    );
+    let notices = w.rows("quarantine_notice").await;
+    assert!(
+        notices.iter().all(|n| n.last_error.is_none()),
+        "{notices:?}"
+    );
+}

@@ -100,6 +100,9 @@ pub struct MessageFacts {
     pub kind: Kind,
     pub outcome: Option<Outcome>,
     pub sender: Option<String>,
+    /// `sender` is the message's own From, not a sender quoted in a
+    /// forwarded message's text (which anyone can type).
+    pub sender_is_its_own: bool,
     /// The Message-IDs it answers, space-separated (`messages.thread`).
     pub thread: Option<String>,
     pub received_at: DateTime<Utc>,

@@ -507,6 +507,8 @@ async fn take_in(
             .as_ref()
             .or(analysis.from.as_ref())
             .map(|a| a.to_string()),
+        sender_is_its_own: analysis.original_sender.is_none()
+            || analysis.original_sender == analysis.from,
         thread: (!analysis.thread_ids.is_empty()).then(|| analysis.thread_ids.join(" ")),
         received_at: incoming.received_at,
         // Attachment names can name the person: a refusal keeps none,

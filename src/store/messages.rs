@@ -285,8 +285,10 @@ impl Store {
         // Another copy under a Message-ID whose first copy is waiting in
         // quarantine (Dynamic Delivery's placeholder) has now opened or
         // completed its case: the first needs no person any more.
+        // A sender quoted in a forward's text settles nothing: anyone can
+        // type one above a copy under someone else's Message-ID.
         if let (true, None, Some(message_id), Some((case_id, reference))) = (
-            another_copy && same_origin,
+            another_copy && same_origin && facts.sender_is_its_own,
             by_hand,
             &facts.message_id,
             &case,
