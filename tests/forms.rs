@@ -759,3 +759,66 @@ async fn the_clock_runs_from_receipt_once_the_person_consented_and_from_consent_
         "five working days from 30 November"
     );
 }
+
+#[tokio::test]
+async fn the_clock_starts_when_consent_comes_even_before_the_last_detail() {
+    let w = world().await;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("day");
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("day");
+    // Neither consent nor a date of birth on Monday 23 November.
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "consent-first-1@justice.gov.uk",
+                &[("Consent to referral", ""), ("Date of birth", "")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    assert!(shown(&w, today).await.is_empty());
+    // Consent on Monday 30 November, the date of birth still to come.
+    w.put(
+        "colchester",
+        &referral(
+            COLCHESTER,
+            "consent-first-2@justice.gov.uk",
+            &[("Date of birth", "")],
+        ),
+        uk(2026, 11, 30, 10, 0),
+    )
+    .await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+    assert_eq!(
+        shown(&w, today).await,
+        vec![(reference.clone(), day(30) + chrono::Duration::days(3))]
+    );
+    // The date of birth on Friday 4 December: the clock stays where it was.
+    w.put(
+        "colchester",
+        &referral(COLCHESTER, "consent-first-3@justice.gov.uk", &[]),
+        uk(2026, 12, 4, 10, 0),
+    )
+    .await;
+    assert_eq!(w.status(&reference).await, "open");
+    assert_eq!(
+        shown(&w, today).await,
+        vec![(reference.clone(), day(30) + chrono::Duration::days(3))]
+    );
+    w.send().await;
+    let notices: Vec<String> = w
+        .rows("notice")
+        .await
+        .iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .map(|r| one_line(&w.text_of(r)))
+        .collect();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n
+                .contains("Its deadlines count from when the person's consent was first given")),
+        "{notices:?}"
+    );
+}

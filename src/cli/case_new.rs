@@ -225,9 +225,17 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
                         .collect()
                 })
                 .unwrap_or_default();
+            // The clock runs once the person has consented (see
+            // `Store::shown_deadline_cases`).
+            let consented = read.is_some_and(|r| r.referral.consent == Some(true));
             println!(
-                "The referral is incomplete: {} still to come. Its deadlines start once it is complete.",
-                missing.join(", ")
+                "The referral is incomplete: {} still to come. {}",
+                missing.join(", "),
+                if consented {
+                    "The person has consented, so its deadlines run from when it was received."
+                } else {
+                    "Its deadlines start once the person's consent is confirmed."
+                }
             );
         }
         _ if quarantined.is_some() => {

@@ -1006,7 +1006,7 @@ pub(super) fn complete_case(
                     "outcome": "complete",
                     "missing": [],
                     "invalid": [],
-                    "notes": completion_notes(s, renamed),
+                    "notes": completion_notes(s, renamed, case.referral.consent == Some(true)),
                 }),
             );
             notice.step = Some("notice:completed".into());
@@ -1081,11 +1081,16 @@ pub(super) fn complete_case(
 
 /// What the notice of a completed referral tells the authority: when it
 /// was completed, and that the later form named the person otherwise.
-fn completion_notes(s: &Situation<'_>, renamed: bool) -> Vec<String> {
+fn completion_notes(s: &Situation<'_>, renamed: bool, consented_before: bool) -> Vec<String> {
     let mut notes = vec![format!(
-        "This referral arrived incomplete; the referrer completed it on {}. \
-         Its deadlines count from then.",
-        crate::core::words::spoken_time(s.received_at)
+        "This referral arrived incomplete; the referrer completed it on {}. {}",
+        crate::core::words::spoken_time(s.received_at),
+        if consented_before {
+            "Its deadlines count from when the person's consent was first given, \
+             as the dates below say."
+        } else {
+            "Its deadlines count from then."
+        }
     )];
     if renamed {
         notes.push(

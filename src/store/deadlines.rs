@@ -963,12 +963,12 @@ pub(super) async fn apply_changes(
                 .bind(case_id)
                 .execute(&mut **tx)
                 .await?;
-                if *completes && !consented_before {
+                if !consented_before && referral.consent == Some(true) {
                     // A referral is received, for the protocol's clocks,
-                    // when the person's consent comes: until then the
-                    // council could not act on it, and nothing was owed.
-                    // One consented to runs from its receipt, whatever
-                    // detail came later.
+                    // when the person's consent comes (with the rest of
+                    // the form or before it): until then the council could
+                    // not act on it, and nothing was owed. One consented
+                    // to runs from its receipt, whatever detail came later.
                     sqlx::query("UPDATE cases SET received_at = $1 WHERE id = $2")
                         .bind(Stamp(*at))
                         .bind(case_id)
