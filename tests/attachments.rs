@@ -328,6 +328,8 @@ async fn a_referral_note_with_nothing_attached_is_told_once_no_copy_came() {
     let notices = w.rows("quarantine_notice").await;
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(notices[0].sent_at.is_none(), "held: {:?}", notices[0]);
+    // So that `outbox` says why it waits.
+    assert_eq!(notices[0].context["awaiting_a_later_copy"], true);
     assert_eq!(
         notices[0].next_attempt_at,
         at + chrono::Duration::minutes(20)

@@ -94,8 +94,12 @@ fn waits(r: &OutboxRow, now: chrono::DateTime<Utc>) -> Option<String> {
         .format("%M:%S")
         .to_string()
         == "00:00";
+    let awaiting_copy =
+        r.context.get("awaiting_a_later_copy") == Some(&serde_json::Value::Bool(true));
     Some(if follow_up && on_the_hour {
         "follow-ups go in working hours".into()
+    } else if awaiting_copy {
+        "waiting for a copy of the message with its attachment (Dynamic Delivery): not sent if it comes".into()
     } else {
         "held back by a sending limit (the hourly limit per recipient, or the relay's own: a minute's, a day's, or its pause)".into()
     })

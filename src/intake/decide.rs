@@ -528,6 +528,7 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
             let mut plan = unreadable(analysis, s, NO_FORM_FOUND.to_string());
             for mail in &mut plan.mails {
                 mail.held_until = Some(s.received_at + AWAITING_A_LATER_COPY);
+                mail.context["awaiting_a_later_copy"] = json!(true);
             }
             return plan;
         }
