@@ -696,12 +696,11 @@ async fn a_purge_forgets_the_attached_forms_names() {
     );
 }
 
-#[tokio::test]
-async fn two_attached_forms_for_two_people_are_asked_about_not_one_dropped() {
-    let w = world().await;
+/// A short Word form for `name` (born 02/03/1991), consent given.
+fn short_word_form(name: &str) -> Vec<u8> {
     let rows: Vec<Vec<String>> = [
         ("Referral type", "Duty to Refer"),
-        ("Full name", "Daniel Whitmore"),
+        ("Full name", name),
         ("Date of birth", "02/03/1991"),
         ("Custody status", "community"),
         ("Consent to referral", "Yes"),
@@ -709,8 +708,24 @@ async fn two_attached_forms_for_two_people_are_asked_about_not_one_dropped() {
     .iter()
     .map(|(l, v)| vec![l.to_string(), v.to_string()])
     .collect();
-    let second =
-        docx(&(word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows))).expect("docx");
+    docx(&(word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows))).expect("docx")
+}
+
+/// The text of the case's mail for `purpose`, on one line.
+async fn mail_of(w: &World, purpose: &str, reference: &str) -> String {
+    let row = w
+        .rows(purpose)
+        .await
+        .into_iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference))
+        .unwrap_or_else(|| panic!("no {purpose} mail for {reference}"));
+    one_line(&w.text_of(&row))
+}
+
+#[tokio::test]
+async fn two_attached_forms_for_two_people_are_asked_about_not_one_dropped() {
+    let w = world().await;
+    let second = short_word_form("Daniel Whitmore");
     let raw = with_attachments(
         "two-people-1@justice.gov.uk",
         "Duty to refer x2",
@@ -724,13 +739,7 @@ async fn two_attached_forms_for_two_people_are_asked_about_not_one_dropped() {
     w.send().await;
     let case = w.store.case(&reference).await.expect("case");
     assert_eq!(case.summary.status, "incomplete");
-    let asked = w
-        .rows("incomplete")
-        .await
-        .into_iter()
-        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
-        .expect("the incomplete mail");
-    let text = one_line(&w.text_of(&asked));
+    let text = mail_of(&w, "incomplete", &reference).await;
     // Told plainly that each person's referral must come apart, and not
     // asked for answers as if it were one referral.
     assert!(
@@ -750,17 +759,10 @@ async fn two_attached_forms_for_two_people_are_asked_about_not_one_dropped() {
     assert_eq!(held.date_of_birth, None);
     assert_eq!(held.consent, None, "{held:?}");
     assert!(held.risk_to_others.is_none() && held.physical_health.is_none());
-    let notice = w
-        .rows("notice")
-        .await
-        .into_iter()
-        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
-        .expect("the notice");
+    let notice = mail_of(&w, "notice", &reference).await;
     assert!(
-        one_line(&w.text_of(&notice))
-            .contains("The message carried referral forms for more than one person"),
-        "{}",
-        w.text_of(&notice)
+        notice.contains("The message carried referral forms for more than one person"),
+        "{notice}"
     );
     assert!(w.rows("acknowledgement").await.is_empty());
 }
@@ -769,18 +771,7 @@ async fn two_attached_forms_for_two_people_are_asked_about_not_one_dropped() {
 async fn a_form_and_its_copy_with_a_typing_error_are_not_two_people() {
     let w = world().await;
     // The same person, the date of birth typed differently in the copy.
-    let rows: Vec<Vec<String>> = [
-        ("Referral type", "Duty to Refer"),
-        ("Full name", "Samuel Testperson"),
-        ("Date of birth", "02/03/1991"),
-        ("Custody status", "community"),
-        ("Consent to referral", "Yes"),
-    ]
-    .iter()
-    .map(|(l, v)| vec![l.to_string(), v.to_string()])
-    .collect();
-    let second =
-        docx(&(word_paragraph("DUTY TO REFER REFERRAL") + &word_table(&rows))).expect("docx");
+    let second = short_word_form("Samuel Testperson");
     let raw = with_attachments(
         "one-person-typo-1@justice.gov.uk",
         "Duty to refer",
@@ -792,13 +783,7 @@ async fn a_form_and_its_copy_with_a_typing_error_are_not_two_people() {
     );
     let reference = w.case("colchester", &raw, uk(2026, 11, 23, 10, 0)).await;
     w.send().await;
-    let asked = w
-        .rows("incomplete")
-        .await
-        .into_iter()
-        .find(|r| r.case_ref.as_deref() == Some(reference.as_str()))
-        .expect("the incomplete mail");
-    let text = one_line(&w.text_of(&asked));
+    let text = mail_of(&w, "incomplete", &reference).await;
     assert!(
         text.contains("Date of birth (the attached forms give different answers)"),
         "{text}"
