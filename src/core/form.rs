@@ -395,6 +395,7 @@ fn read_lines(text: &str) -> FormReading {
                 if !next_clean.is_empty()
                     && !is_label(j)
                     && !is_heading(next)
+                    && !is_section_title(next)
                     && !ends_form(next)
                     && !next_question
                     && !labelled
@@ -1919,6 +1920,37 @@ fn is_section_heading(line: &str) -> bool {
     let capitals =
         trimmed.chars().any(char::is_alphabetic) && !trimmed.chars().any(char::is_lowercase);
     capitals || lowered.starts_with("section") || lowered.starts_with("part ")
+}
+
+/// A section's title under an empty question (`SECTION C - HEALTH AND
+/// RISK`, `Part 3: Referrer`, `REFERRER DETAILS`): never its answer. Not
+/// any line in capitals: `DANIEL MARSH` under `Full name:` is the name.
+fn is_section_title(line: &str) -> bool {
+    let trimmed = line.trim();
+    let lowered = trimmed.to_lowercase();
+    if lowered.starts_with("section ") || lowered.starts_with("part ") {
+        return true;
+    }
+    let capitals =
+        trimmed.chars().any(char::is_alphabetic) && !trimmed.chars().any(char::is_lowercase);
+    capitals
+        && lowered.split(|c: char| !c.is_alphanumeric()).any(|w| {
+            matches!(
+                w,
+                "details"
+                    | "information"
+                    | "health"
+                    | "risk"
+                    | "risks"
+                    | "housing"
+                    | "referrer"
+                    | "consent"
+                    | "section"
+                    | "about"
+                    | "declaration"
+                    | "needs"
+            )
+        })
 }
 
 fn ends_form(line: &str) -> bool {

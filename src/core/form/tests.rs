@@ -1032,3 +1032,21 @@ fn a_contact_phone_asked_again_in_a_signature_is_the_writer_s() {
     );
     assert_eq!(r.values[&Field::PersonPhone], "07700 900123");
 }
+
+#[test]
+fn a_section_title_under_an_empty_question_is_not_its_answer() {
+    let r = read_form(
+        "Local connection: none\nReason for referral without local connection:\n\n\
+         SECTION C - HEALTH AND RISK\nPhysical health: None known\n",
+    );
+    assert!(
+        !r.values.contains_key(&Field::NoConnectionReason),
+        "{:?}",
+        r.values
+    );
+    let r = read_form("Full name:\nREFERRER DETAILS\nReferrer name: Jo Officer\n");
+    assert!(!r.values.contains_key(&Field::FullName), "{:?}", r.values);
+    // A name in capitals under its label is the name.
+    let r = read_form("Full name:\nDANIEL MARSH\nDate of birth: 14/07/1988\n");
+    assert_eq!(r.values[&Field::FullName], "DANIEL MARSH");
+}
