@@ -557,10 +557,18 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
 }
 
 /// An attachment's name as a line of text may show it: no control
-/// characters, at most 120 characters.
+/// characters, nor the marks that turn text around (`U+202E`: a name that
+/// reads `fdp.exe` as `exe.pdf`), at most 120 characters.
 fn printable_name(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            let turns = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || turns {
+                ' '
+            } else {
+                c
+            }
+        })
         .take(120)
         .collect()
 }
@@ -1132,4 +1140,15 @@ fn speaks_of_referral(subject: &str) -> bool {
             "refer" | "referral" | "referrals" | "referring" | "dtr"
         )
     })
+}
+
+#[cfg(test)]
+mod printable_name_tests {
+    #[test]
+    fn marks_that_turn_text_around_are_not_shown() {
+        assert_eq!(
+            super::printable_name("scan\u{202e}fdp.exe\u{202c}\n"),
+            "scan fdp.exe  "
+        );
+    }
 }
