@@ -862,6 +862,8 @@ fn template_data(
         "invalid": list("invalid"),
         "several_people": context.get("several_people").cloned().unwrap_or(Value::Bool(false)),
         "unread_documents": context.get("unread_documents").cloned().unwrap_or(json!(0)),
+        // Mail from before the key existed asks as it always did.
+        "asks_dates": context.get("asks_dates").cloned().unwrap_or(Value::Bool(true)),
         "fields": fields,
         "blank_form": BLANK_FORM,
         "sender": context.get("sender").cloned().unwrap_or(Value::Null),

@@ -556,6 +556,14 @@ pub(super) fn other(analysis: &Analysis, s: &Situation<'_>) -> Plan {
     plan
 }
 
+/// Whether a mail asking for `fields` asks for a date (and so says how to
+/// write one).
+fn asks_dates(fields: &[Field]) -> bool {
+    fields
+        .iter()
+        .any(|f| f.value_kind() == crate::core::field::ValueKind::Date)
+}
+
 /// An attachment's name as a line of text may show it: no control
 /// characters, nor the marks that turn text around (`U+202E`: a name that
 /// reads `fdp.exe` as `exe.pdf`), at most 120 characters.
@@ -692,6 +700,7 @@ pub(super) fn referral(
             "missing": labels(missing),
             "invalid": invalid_labels(invalid),
             "several_people": crate::core::sources::several_people(read),
+            "asks_dates": asks_dates(missing) || asks_dates(invalid),
             "original": original(analysis),
         })
     };
@@ -1053,6 +1062,7 @@ pub(super) fn complete_case(
         "outcome": outcome.as_str(),
         "missing": labels,
         "invalid": [],
+        "asks_dates": asks_dates(&missing),
         "original": original,
     });
     plan.mails.push(match outcome {

@@ -624,7 +624,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 27] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 28] = [
     "case_ref",
     "authority",
     "protocol",
@@ -665,6 +665,8 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 27] = [
     // How many documents the referrer attached beside the form could not
     // be read (`acknowledgement`, `incomplete`): a count, never names.
     "unread_documents",
+    // The incomplete mail asks for a date (and says how to write one).
+    "asks_dates",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's

@@ -260,6 +260,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
     if let Value::Object(map) = &mut data {
         map.insert("several_people".into(), json!(false));
         map.insert("unread_documents".into(), json!(0));
+        map.insert("asks_dates".into(), json!(true));
     }
     data
 }

@@ -869,3 +869,27 @@ fn the_referrer_is_told_of_documents_beside_the_form_that_could_not_be_read() {
         assert!(told.html.contains("We could not read"), "{}", told.html);
     }
 }
+
+#[test]
+fn the_incomplete_mail_says_how_to_write_dates_only_when_it_asks_for_one() {
+    let templates = embedded();
+    let mut data = sample_data(Purpose::Incomplete);
+    let asking = templates
+        .render(Purpose::Incomplete, "COL", &data)
+        .expect("renders");
+    assert!(asking.text.contains("Please write dates as DD/MM/YYYY"));
+    data["asks_dates"] = serde_json::json!(false);
+    let not_asking = templates
+        .render(Purpose::Incomplete, "COL", &data)
+        .expect("renders");
+    assert!(
+        !not_asking.text.contains("Please write dates"),
+        "{}",
+        not_asking.text
+    );
+    assert!(
+        !not_asking.html.contains("Please write dates"),
+        "{}",
+        not_asking.html
+    );
+}
