@@ -1437,6 +1437,23 @@ async fn unreadable_attachments_are_named_as_what_they_are() {
          a spreadsheet, which the gateway does not read",
     )
     .await;
+    // Outlook's rich-text wrapping: not "an image, an archive".
+    set_aside(
+        &with_attachment(
+            "tnef-1@justice.gov.uk",
+            "Referral",
+            "Please find attached.",
+            Some((
+                "winmail.dat",
+                "application/ms-tnef",
+                vec![0x78, 0x9f, 0x3e, 0x22, 0, 0],
+            )),
+        ),
+        "an attached document that may hold a referral could not be read: \
+         Outlook's rich-text wrapping (winmail.dat), which the gateway cannot open: what it \
+         holds (often the form itself) needs sending again as an ordinary attachment",
+    )
+    .await;
     set_aside(
         &with_attachment(
             "msg-1@justice.gov.uk",

@@ -342,6 +342,11 @@ fn collect_attachments(message: &Message<'_>, found: &mut Found<'_>, depth: usiz
         {
             unread = Some(if is_spreadsheet(&content_type, name.as_deref()) {
                 "a spreadsheet, which the gateway does not read".into()
+            } else if is_tnef(&content_type, name.as_deref()) {
+                "Outlook's rich-text wrapping (winmail.dat), which the gateway cannot open: \
+                 what it holds (often the form itself) needs sending again as an ordinary \
+                 attachment"
+                    .into()
             } else {
                 "a file of a kind the gateway does not read (an image, an archive)".into()
             });
@@ -353,6 +358,15 @@ fn collect_attachments(message: &Message<'_>, found: &mut Found<'_>, depth: usiz
             unread,
         });
     }
+}
+
+/// Outlook's TNEF wrapping (`winmail.dat`, `application/ms-tnef`): the
+/// message's attachments packed inside one file no other program opens.
+fn is_tnef(content_type: &str, name: Option<&str>) -> bool {
+    let content_type = content_type.to_ascii_lowercase();
+    content_type.contains("ms-tnef")
+        || content_type.contains("vnd.ms-tnef")
+        || name.is_some_and(|n| n.eq_ignore_ascii_case("winmail.dat"))
 }
 
 /// An Excel or OpenDocument spreadsheet, by its type or its name.
