@@ -11,34 +11,14 @@ use lopdf::{dictionary, Dictionary, Document, Object, Stream};
 /// A one-page PDF: the form's heading and a name in Helvetica (`F1`),
 /// and its consent answer `No` in the font `F2` that `font` makes.
 fn consent_in(font: &dyn Fn(&mut Document) -> Dictionary) -> Vec<u8> {
-    let mut doc = Document::with_version("1.7");
-    let pages_id = doc.new_object_id();
-    let helvetica = doc.add_object(dictionary! {
-        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
-    });
-    let answer_font = font(&mut doc);
-    let answer_font = doc.add_object(answer_font);
     let content = "BT /F1 14 Tf 72 780 Td (DUTY TO REFER REFERRAL) Tj ET\n\
                    BT /F1 10 Tf 72 740 Td (Full name: Sam Example) Tj ET\n\
                    BT /F1 10 Tf 72 700 Td (Consent to referral:) Tj ET\n\
                    BT /F2 10 Tf 250 700 Td (No) Tj ET\n";
-    let content = doc.add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
-    let page = doc.add_object(dictionary! {
-        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
-        "Resources" => dictionary! { "Font" => dictionary! { "F1" => helvetica, "F2" => answer_font } },
-    });
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! {
-            "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
-            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
-        }),
-    );
-    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).expect("saves");
-    out
+    super::tick_tests::printed(content, &|doc, fonts| {
+        let answer_font = font(doc);
+        fonts.set("F2", doc.add_object(answer_font));
+    })
 }
 
 /// A ToUnicode map of one-byte codes to the text given.

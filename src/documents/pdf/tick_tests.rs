@@ -12,7 +12,7 @@ use lopdf::{dictionary, Dictionary, Document, Object, Stream};
 
 /// A one-page A4 PDF drawing `content` with the fonts `F1` (Helvetica)
 /// and those `fonts` adds (by name), as printed from a word processor.
-fn printed(content: &str, fonts: &dyn Fn(&mut Document, &mut Dictionary)) -> Vec<u8> {
+pub(super) fn printed(content: &str, fonts: &dyn Fn(&mut Document, &mut Dictionary)) -> Vec<u8> {
     let mut doc = Document::with_version("1.7");
     let pages_id = doc.new_object_id();
     let helvetica = doc.add_object(dictionary! {
