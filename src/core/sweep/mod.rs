@@ -291,8 +291,12 @@ pub fn plan<'a>(
         // Never an escalation before anyone was chased (a first sweep
         // after a gap): the chase goes first, the escalation a working day
         // later, so that it can say what the operational lead was sent.
-        let chased = done.iter().any(|(k, _)| matches!(k, StepKind::Chase(_)));
-        let chase_first = rule.chase_every.is_some() && !chased;
+        // A chase done today does not count yet: another sweep the same
+        // day (a second gateway, a restart) must not escalate beside it.
+        let chased_before_today = done
+            .iter()
+            .any(|(k, on)| matches!(k, StepKind::Chase(_)) && *on < day);
+        let chase_first = rule.chase_every.is_some() && !chased_before_today;
         let escalates_today = match escalation_on {
             Some(on) if !has(StepKind::Escalation) && on <= day && chase_first => {
                 consider(calendar.next_working_day(day), &mut out.next);

@@ -180,6 +180,11 @@ fn a_first_sweep_long_after_the_deadline_starts_at_chase_one() {
         done: &done,
         ..case
     };
+    // Another sweep the same day (a second gateway, or a restart's whole
+    // sweep) sees the chase just written: still no escalation today.
+    let same_day = super::plan(&essex, &cal, case, LIMITS, d(2026, 12, 21));
+    assert!(same_day.steps.is_empty(), "{:?}", same_day.steps);
+    assert_eq!(same_day.next, Some(d(2026, 12, 22)));
     let plan = super::plan(&essex, &cal, case, LIMITS, d(2026, 12, 22));
     let keys: Vec<String> = plan.steps.iter().map(Step::key).collect();
     assert_eq!(keys, ["lead_officer:escalation"]);
