@@ -179,6 +179,8 @@ fn read_lines(text: &str) -> FormReading {
     // name is completed only by a part asked right beside it.
     let mut full_name_line: Option<usize> = None;
     let mut name_part_line: Option<usize> = None;
+    // The full name as answered, before any part completed it.
+    let mut full_name_written: Option<String> = None;
     // Each answered field's label as written where it was first answered.
     // Kept as written: which name it is (`Label::name_written`) is only
     // worked out when a second answer asks.
@@ -206,6 +208,7 @@ fn read_lines(text: &str) -> FormReading {
             asked = 0;
             full_name_line = None;
             name_part_line = None;
+            full_name_written = None;
             first_written.clear();
             continue;
         }
@@ -544,19 +547,16 @@ fn read_lines(text: &str) -> FormReading {
                     };
                     // `Surname: Marsh` right over `Full name: Daniel`.
                     let near = name_part_line.is_some_and(|at| label_line - at <= NAME_PARTS_APART);
-                    let value = match (field, &names.given, &names.family) {
-                        _ if !near => value,
-                        (Field::FullName, None, Some(family)) => {
-                            name_completed(&value, NamePart::Family, family).unwrap_or(value)
-                        }
-                        (Field::FullName, Some(given), None) => {
-                            name_completed(&value, NamePart::Given, given).unwrap_or(value)
-                        }
-                        _ => value,
-                    };
-                    if field == Field::FullName {
+                    let value = if field == Field::FullName {
                         full_name_line = Some(label_line);
-                    }
+                        full_name_written = Some(value.clone());
+                        match near.then(|| name_completed(&value, &names)).flatten() {
+                            Some(whole) => whole,
+                            None => value,
+                        }
+                    } else {
+                        value
+                    };
                     reading.values.insert(field, value);
                     first_written.insert(field, found.written);
                 }
@@ -599,9 +599,10 @@ fn read_lines(text: &str) -> FormReading {
                 // as the full name, the rest under its own label, right
                 // under it (not a case lead's or next of kin's further on).
                 let near = full_name_line.is_some_and(|at| label_line - at <= NAME_PARTS_APART);
-                if let Some(whole) = held
-                    .filter(|_| near)
-                    .and_then(|held| name_completed(held, part, &value))
+                if let Some(whole) = full_name_written
+                    .as_deref()
+                    .filter(|_| near && held.is_some())
+                    .and_then(|written| name_completed(written, &names))
                 {
                     reading.values.insert(Field::FullName, whole);
                 }
@@ -1133,28 +1134,49 @@ fn wide_gap(text: &str) -> Option<usize> {
 /// completes it may stand.
 const NAME_PARTS_APART: usize = 3;
 
-/// A full name of one word (`Daniel`) and the part of the name a later
-/// label gives (`Surname: Marsh`): the name they make, when the part is
-/// not already the word given.
-fn name_completed(held: &str, part: NamePart, value: &str) -> Option<String> {
+/// A full name given short (`Daniel`, `Daniel James`) and the parts of
+/// the name the labels beside it give (`Surname: Marsh`, `Middle name:
+/// James`): the name they make, when a part adds what the full name lacks.
+/// A full name of two words or more is only ever completed by the surname
+/// it lacks (`Danny Marsh` beside `First name: Daniel` stays as written).
+fn name_completed(written: &str, parts: &SplitName) -> Option<String> {
     // A name, not `N/A`, `[Surname]`, `Unknown`.
     let a_name = |text: &str| {
         text.chars()
             .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '\u{2019}'))
             && !["none", "unknown", "nil", "na", "tbc", "n"].contains(&text.to_lowercase().as_str())
     };
-    if held.contains(char::is_whitespace)
-        || held.eq_ignore_ascii_case(value)
-        || !a_name(held)
-        || !a_name(value)
-    {
+    if !a_name(written) {
         return None;
     }
-    match part {
-        NamePart::Given => Some(format!("{value} {held}")),
-        NamePart::Family => Some(format!("{held} {value}")),
-        NamePart::Middle => None,
-    }
+    let words: Vec<String> = written.split_whitespace().map(str::to_lowercase).collect();
+    // A part the full name already holds, word for word (`van Dijk` in
+    // `Pieter van Dijk`).
+    let held = |part: &str| {
+        let part: Vec<String> = part.split_whitespace().map(str::to_lowercase).collect();
+        !part.is_empty() && words.windows(part.len()).any(|w| w == part.as_slice())
+    };
+    let new = |part: &Option<String>| {
+        part.as_deref()
+            .filter(|p| a_name(p) && !held(p))
+            .map(str::to_string)
+    };
+    let (given, middle, family) = (new(&parts.given), new(&parts.middle), new(&parts.family));
+    let one_word = words.len() == 1;
+    let name = match (given, middle, family) {
+        // `Daniel` + (`James`) + `Marsh`.
+        (None, middle, Some(family)) if one_word || middle.is_none() => match middle {
+            Some(middle) => format!("{written} {middle} {family}"),
+            None => format!("{written} {family}"),
+        },
+        // `Marsh` + `Daniel` (+ `James`).
+        (Some(given), middle, None) if one_word => match middle {
+            Some(middle) => format!("{given} {middle} {written}"),
+            None => format!("{given} {written}"),
+        },
+        _ => return None,
+    };
+    Some(name)
 }
 
 /// A name asked for on two lines (`First name(s)`, `Surname`): the full

@@ -947,6 +947,18 @@ fn a_full_name_of_one_word_is_completed_by_the_name_part_under_its_own_label() {
     assert_eq!(r.values[&Field::FullName], "Daniel Marsh");
     let r = read_form("Full name: Marsh\nSurname: Marsh\n");
     assert_eq!(r.values[&Field::FullName], "Marsh");
+    // First names given as the full name: the surname beside them is
+    // added, never dropped; a middle name between.
+    let r = read_form("Full name: Daniel James\nSurname: Marsh\n");
+    assert_eq!(r.values[&Field::FullName], "Daniel James Marsh");
+    let r = read_form("Full name: Daniel\nMiddle name: James\nSurname: Marsh\n");
+    assert_eq!(r.values[&Field::FullName], "Daniel James Marsh");
+    let r = read_form("Surname: van Dijk\nFull name: Pieter van Dijk\n");
+    assert_eq!(r.values[&Field::FullName], "Pieter van Dijk");
+    // A full name of two words keeps its own first name (a name he goes
+    // by) beside the form's first name.
+    let r = read_form("Full name: Danny Marsh\nFirst name(s): Daniel\n");
+    assert_eq!(r.values[&Field::FullName], "Danny Marsh");
     // Only a part asked beside it, and only a name.
     let others = [
         "Full name: Daniel\nDate of birth: 14/07/1988\nPrison number: A1234BC\nCRN: X123456\n\
