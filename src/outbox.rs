@@ -741,14 +741,14 @@ fn check_header_lines(message: &Message) -> Result<(), SendError> {
 /// it is not listed.
 fn deadlines(
     referral: &Referral,
-    received: DateTime<Utc>,
+    clock_from: DateTime<Utc>,
     authority: &Authority,
     config: &Config,
 ) -> Vec<Value> {
     let facts = CaseFacts {
         referral_type: referral.referral_type,
         custody_status: referral.custody_status,
-        received_at: received,
+        clock_from,
         acknowledged_at: None,
         release_date: referral.expected_release_date,
         application_on: None,
@@ -850,7 +850,12 @@ fn template_data(
             && (context.get("outcome").and_then(Value::as_str) != Some("incomplete")
                 || referral.consent == Some(true))
         {
-            deadlines(&referral, received, authority, config)
+            deadlines(
+                &referral,
+                case.map_or(received, |c| c.clock_from),
+                authority,
+                config,
+            )
         } else {
             Vec::new()
         },

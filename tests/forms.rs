@@ -822,3 +822,104 @@ async fn the_clock_starts_when_consent_comes_even_before_the_last_detail() {
         "{notices:?}"
     );
 }
+
+/// The case as its officers read it (`case REF`, the web view) on `today`:
+/// its header's value under `label`.
+async fn header_of(
+    w: &World,
+    reference: &str,
+    today: chrono::NaiveDate,
+    label: &str,
+) -> Option<String> {
+    let case = w.store.case(reference).await.expect("case");
+    let view = dtr_gateway::case_view::case_view(&w.config, &w.store, &case, today)
+        .await
+        .expect("case view");
+    view.header
+        .into_iter()
+        .find(|(l, _)| l == label)
+        .map(|(_, v)| v)
+}
+
+#[tokio::test]
+async fn consent_confirmed_later_keeps_the_receipt_and_starts_the_deadlines_then() {
+    let w = world().await;
+    // Received without consent on Monday 23 November; the referrer
+    // confirms it on Friday 27 November, by answering the request.
+    let (reference, asked) = unticked(&w).await;
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        "Consent to referral: Yes\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 27, 10, 0)).await;
+    assert_eq!(w.status(&reference).await, "open");
+    let today = day(2026, 12, 1);
+    // The case still says when the referral arrived, and says apart when
+    // its deadlines count from.
+    assert_eq!(
+        header_of(&w, &reference, today, "Received")
+            .await
+            .as_deref(),
+        Some("Monday 23 November 2026 at 10:00")
+    );
+    assert_eq!(
+        header_of(&w, &reference, today, "Deadlines count from")
+            .await
+            .as_deref(),
+        Some("Friday 27 November 2026 at 10:00, when the person's consent was confirmed")
+    );
+    let listed = w.store.cases(None, false).await.expect("cases");
+    assert!(
+        listed[0].received_at.starts_with("2026-11-23T10:00"),
+        "{}",
+        listed[0].received_at
+    );
+    // `due` counts from the consent: the lead officer in five working
+    // days (the acknowledgement went with the consent).
+    let due = w.due(&reference, today).await;
+    assert_eq!(
+        due.iter()
+            .find(|(rule, ..)| rule == "lead_officer")
+            .map(|d| d.1),
+        Some(day(2026, 12, 4)),
+        "{due:?}"
+    );
+    // So does the report: on Tuesday 1 December no deadline of the case
+    // has passed (from the receipt, both would have).
+    let quarter: dtr_gateway::core::report::Quarter = "2026Q4".parse().expect("quarter");
+    let agencies =
+        dtr_gateway::core::report::AgencyMap::from_toml(include_str!("../config/agencies.toml"))
+            .expect("agency map");
+    let cases = w
+        .store
+        .report_cases(quarter, None, &agencies)
+        .await
+        .expect("report cases");
+    let calendar_for = |code: &str| w.config.calendar_for(code);
+    let reports = dtr_gateway::core::report::build(
+        &cases,
+        &["COL".into()],
+        &w.config.protocol,
+        &calendar_for,
+        today,
+    );
+    assert_eq!(reports[0].referrals, 1);
+    let missed: Vec<u32> = reports[0].deadlines.iter().map(|d| d.missed).collect();
+    assert!(missed.iter().all(|m| *m == 0), "{:?}", reports[0].deadlines);
+    // A case whose consent came with the referral shows no such line.
+    let w = world().await;
+    let reference = w
+        .case(
+            "colchester",
+            &referral(COLCHESTER, "consented@justice.gov.uk", &[]),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    assert_eq!(
+        header_of(&w, &reference, today, "Deadlines count from").await,
+        None
+    );
+}
