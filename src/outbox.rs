@@ -26,7 +26,7 @@ use crate::core::words::{spoken_date, spoken_time};
 use crate::shutdown::Shutdown;
 use crate::store::{MailCase, OutboxRow, Store, StoreError};
 use crate::templates::{Purpose, Templates};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
@@ -154,6 +154,9 @@ pub struct Sender {
     pub store: Store,
     pub config: Arc<Config>,
     pub templates: Arc<Templates>,
+    /// The time mail is written as sent at, for the dates it names as
+    /// passed or still to come; None (the daemon): the moment it goes.
+    pub as_of: Option<DateTime<Utc>>,
 }
 
 impl Sender {
@@ -556,6 +559,7 @@ impl Sender {
             case.as_ref(),
             &row.context,
             &self.config,
+            uk_date(self.as_of.unwrap_or_else(Utc::now)),
         );
         // The mail speaks of the forms it carries only when it carries them.
         let (attachments, attached) = form_attachments(purpose, case.as_ref())?;
@@ -736,14 +740,17 @@ fn check_header_lines(message: &Message) -> Result<(), SendError> {
 }
 
 /// What the authority now owes under the configured protocol, as dates:
-/// never a date in the past (a step whose date had passed is due the next
-/// working day, and says so). The acknowledgement itself is this mail, so
-/// it is not listed.
+/// none before the clock started (a step whose date had passed then is due
+/// the next working day, and says so). A date already gone by `today`, the
+/// day the mail is sent (a referral completed after its clock had run a
+/// while), is `passed`: the mail says it was due, and promises nothing.
+/// The acknowledgement itself is this mail, so it is not listed.
 fn deadlines(
     referral: &Referral,
     clock_from: DateTime<Utc>,
     authority: &Authority,
     config: &Config,
+    today: NaiveDate,
 ) -> Vec<Value> {
     let facts = CaseFacts {
         referral_type: referral.referral_type,
@@ -765,7 +772,10 @@ fn deadlines(
         .filter(|r| r.applies(&facts) && r.satisfied_by != Satisfier::Acknowledgement)
         .filter_map(|r| {
             let due = r.due(&facts, calendar)?;
-            let by = if due.late {
+            let passed = due.on < today;
+            let by = if passed {
+                spoken_date(due.on)
+            } else if due.late {
                 format!(
                     "{} (the protocol's date had passed when the referral arrived)",
                     spoken_date(due.on)
@@ -778,7 +788,12 @@ fn deadlines(
             } else {
                 spoken_date(due.on)
             };
-            Some(json!({ "what": r.description, "by": by, "owed_by": r.owed_by.as_str() }))
+            Some(json!({
+                "what": r.description,
+                "by": by,
+                "owed_by": r.owed_by.as_str(),
+                "passed": passed,
+            }))
         })
         .collect()
 }
@@ -791,6 +806,7 @@ fn template_data(
     case: Option<&MailCase>,
     context: &Value,
     config: &Config,
+    today: NaiveDate,
 ) -> Value {
     let referral = case.map(|c| c.referral.clone()).unwrap_or_default();
     let received = case.map(|c| c.received_at).unwrap_or_else(Utc::now);
@@ -855,6 +871,7 @@ fn template_data(
                 case.map_or(received, |c| c.clock_from),
                 authority,
                 config,
+                today,
             )
         } else {
             Vec::new()

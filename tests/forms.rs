@@ -705,7 +705,8 @@ async fn the_clock_runs_from_receipt_once_the_person_consented_and_from_consent_
         )],
         "the unconsented referral shows no deadline"
     );
-    w.send().await;
+    // Sent at once, as the daemon sends.
+    w.send_at(uk(2026, 11, 23, 10, 1)).await;
     let told = notice_of(&w, &consented).await;
     assert!(
         told.contains("lead officer: by Monday 30 November 2026"),
@@ -921,5 +922,73 @@ async fn consent_confirmed_later_keeps_the_receipt_and_starts_the_deadlines_then
     assert_eq!(
         header_of(&w, &reference, today, "Deadlines count from").await,
         None
+    );
+}
+
+/// The mail of `purpose` sent for the case, on one line.
+async fn sent_text(w: &World, purpose: &str, reference: &str) -> String {
+    let rows = w.rows(purpose).await;
+    let row = rows
+        .iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference))
+        .unwrap_or_else(|| panic!("no {purpose} for {reference}"));
+    one_line(&w.text_of(row))
+}
+
+#[tokio::test]
+async fn a_referral_completed_after_its_date_passed_is_not_promised_that_date() {
+    let w = world().await;
+    // Consented to, its date of birth missing, on Monday 23 November: the
+    // council's clock runs, the lead officer due Monday 30 November.
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "late-dob-1@justice.gov.uk",
+                &[("Date of birth", "")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send_at(uk(2026, 11, 23, 10, 1)).await;
+    let asked = incomplete_mail(&w, &reference).await;
+    // The referrer gives it on Monday 7 December; the acknowledgement and
+    // the council's notice of completion go that morning.
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        "Date of birth: 14/02/1988\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 12, 7, 10, 0)).await;
+    w.send_at(uk(2026, 12, 7, 10, 1)).await;
+    assert_eq!(w.status(&reference).await, "open");
+    let acknowledged = sent_text(&w, "acknowledgement", &reference).await;
+    assert!(
+        acknowledged.contains("was due by Monday 30 November 2026, a date that has now passed"),
+        "{acknowledged}"
+    );
+    assert!(
+        !acknowledged.contains(": by Monday 30 November 2026"),
+        "{acknowledged}"
+    );
+    let notices: Vec<String> = w
+        .rows("notice")
+        .await
+        .iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .map(|r| one_line(&w.text_of(r)))
+        .collect();
+    let completed = notices.last().expect("the notice of completion");
+    assert!(
+        completed.contains("was due by Monday 30 November 2026, a date that has now passed"),
+        "{completed}"
+    );
+    // The first notice, sent on the day, gave the date as one to meet.
+    assert!(
+        notices[0].contains("lead officer: by Monday 30 November 2026"),
+        "{notices:?}"
     );
 }

@@ -997,6 +997,7 @@ async fn a_referral_without_a_consent_answer_is_asked_for_it_and_lapses_unconfir
         store: store.clone(),
         config: std::sync::Arc::new(config.clone()),
         templates: common::templates(),
+        as_of: None,
     };
     let (_stop, shutdown) = dtr_gateway::shutdown::Shutdown::new();
     sender.send_due(&shutdown).await.expect("send");

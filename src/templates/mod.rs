@@ -29,7 +29,7 @@
 //! | `authority` | `{name, code, inbox, lead_name, lead_email}`: the authority the mail speaks for (`lead_*` is its operational lead) |
 //! | `received` | when the message arrived, in words: `Monday 23 November 2026 at 10:15` |
 //! | `referrer_name` | who referred, or null |
-//! | `deadlines` | `[{what, by, owed_by}]`, strings: what each side will do, and by when (`owed_by`: `authority` or `referrer`) |
+//! | `deadlines` | `[{what, by, owed_by, passed}]`: what each side will do, and by when (`owed_by`: `authority` or `referrer`); `passed` (bool) when the date had gone by the day the mail was sent (a referral completed after its clock had run a while): the mail says it was due then, and promises nothing |
 //! | `urgent` | bool |
 //! | `urgent_reasons` | `[string]`: why the case is urgent |
 //! | `outcome` | `complete` or `incomplete` (`no_consent` for a refusal; null when there is no referral) |

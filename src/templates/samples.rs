@@ -165,11 +165,12 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "received": "Monday 23 November 2026 at 10:15",
         "referrer_name": "Alex Morgan",
         "deadlines": [
-            { "what": "An acknowledgement of the referral", "by": "Thursday 26 November 2026", "owed_by": "authority" },
+            { "what": "An acknowledgement of the referral", "by": "Thursday 26 November 2026", "owed_by": "authority", "passed": false },
             {
                 "what": "A response naming the council's lead officer for this referral",
                 "by": "Monday 30 November 2026",
                 "owed_by": "authority",
+                "passed": false,
             },
         ],
         "urgent": true,

@@ -893,3 +893,37 @@ fn the_incomplete_mail_says_how_to_write_dates_only_when_it_asks_for_one() {
         not_asking.html
     );
 }
+
+#[test]
+fn a_deadline_gone_by_when_sent_is_said_to_have_passed_not_promised() {
+    let templates = embedded();
+    for purpose in [Purpose::Acknowledgement, Purpose::Notice] {
+        let mut data = sample_data(purpose);
+        data["deadlines"][1]["passed"] = serde_json::json!(true);
+        let rendered = templates.render(purpose, "COL", &data).expect("renders");
+        let text = rendered
+            .text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains(
+                "lead officer for this referral: was due by Monday 30 November 2026, \
+                 a date that has now passed"
+            ),
+            "{text}"
+        );
+        assert!(
+            rendered.html.contains(
+                "was due by <strong>Monday 30 November 2026</strong>, a date that has now passed"
+            ),
+            "{}",
+            rendered.html
+        );
+        // The one still to come is promised as before.
+        assert!(
+            text.contains("An acknowledgement of the referral: by Thursday 26 November 2026"),
+            "{text}"
+        );
+    }
+}
