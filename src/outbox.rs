@@ -798,6 +798,22 @@ fn deadlines(
         .collect()
 }
 
+/// The day the details of a referral whose consent is not confirmed are
+/// erased from, if it never is (the retention purge's
+/// `unconfirmed_consent_days` after the case opened); None once the person
+/// consented.
+fn unconfirmed_erasure(
+    referral: &Referral,
+    opened_at: DateTime<Utc>,
+    config: &Config,
+) -> Option<NaiveDate> {
+    if referral.consent == Some(true) {
+        return None;
+    }
+    let days = chrono::Duration::days(i64::from(config.retention.unconfirmed_consent_days));
+    Some(uk_date(opened_at.checked_add_signed(days)?))
+}
+
 /// The data contract of the templates (see `templates.rs`), built from the
 /// case and the row's context. Referrer-facing mail gets no `fields`.
 fn template_data(
@@ -877,6 +893,13 @@ fn template_data(
             Vec::new()
         },
         "urgent": case.is_some_and(|c| c.urgent),
+        "consented": referral.consent == Some(true),
+        "erased_from": match case {
+            Some(c) if purpose == Purpose::Incomplete => {
+                unconfirmed_erasure(&referral, c.opened_at, config).map(spoken_date)
+            }
+            _ => None,
+        },
         "urgent_reasons": urgent_reasons,
         "notes": notes,
         "outcome": context.get("outcome").cloned().unwrap_or(Value::Null),

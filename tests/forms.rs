@@ -992,3 +992,76 @@ async fn a_referral_completed_after_its_date_passed_is_not_promised_that_date() 
         "{notices:?}"
     );
 }
+
+/// The incomplete mail of the case, on one line.
+async fn asked_text(w: &World, reference: &str) -> String {
+    let asked = incomplete_mail(w, reference).await;
+    one_line(&w.text_of(&asked))
+}
+
+#[tokio::test]
+async fn the_request_says_the_council_is_working_on_a_referral_the_person_consented_to() {
+    let w = world().await;
+    // Consent given, the date of birth missing: the council's clock runs.
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "no-dob-1@justice.gov.uk",
+                &[("Date of birth", "")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send_at(uk(2026, 11, 23, 10, 1)).await;
+    let text = asked_text(&w, &reference).await;
+    assert!(
+        text.contains(
+            "As the person has consented, we are working on the referral to the protocol's \
+             deadlines, but we still need the information below."
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Please give: Date of birth."), "{text}");
+    assert!(!text.contains("We cannot progress it"), "{text}");
+    assert!(!text.contains("deleted"), "{text}");
+}
+
+#[tokio::test]
+async fn the_request_for_consent_says_it_cannot_progress_and_when_the_details_go() {
+    // Thirty days configured, not the default fourteen.
+    let w = world_with(|c| c.retention.unconfirmed_consent_days = 30).await;
+    let (reference, _) = unticked(&w).await;
+    let text = asked_text(&w, &reference).await;
+    assert!(
+        text.contains("We cannot progress it until the information below is given."),
+        "{text}"
+    );
+    assert!(!text.contains("As the person has consented"), "{text}");
+    // The day the retention purge erases it from, as the case says it.
+    let case = w.store.case(&reference).await.expect("case");
+    let opened = case.opened_at.expect("opened");
+    let erased = dtr_gateway::core::uk::date(opened + chrono::Duration::days(30));
+    let on = erased.format("%A %-d %B %Y").to_string();
+    assert!(
+        text.contains(&format!(
+            "If the person's consent is not confirmed, the referral lapses and the details it \
+             gives about the person are deleted from {on}."
+        )),
+        "{text}"
+    );
+    let view = dtr_gateway::case_view::case_view(&w.config, &w.store, &case, erased)
+        .await
+        .expect("case view");
+    let said = view
+        .header
+        .iter()
+        .find(|(label, _)| label.starts_with("Consent not confirmed"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    assert!(
+        said.contains(&erased.format("%-d %B %Y").to_string()),
+        "the case and the mail disagree: {said}"
+    );
+}

@@ -23,6 +23,9 @@ pub struct MailCase {
     pub received_at: DateTime<Utc>,
     /// When the protocol's clocks started (see `cases.clock_from`).
     pub clock_from: DateTime<Utc>,
+    /// When the gateway opened the case (the unconfirmed-consent period
+    /// counts from it).
+    pub opened_at: DateTime<Utc>,
     pub urgent: bool,
 }
 
@@ -328,7 +331,8 @@ impl Store {
 
     pub async fn mail_case(&self, case_id: CaseId) -> Result<MailCase, StoreError> {
         let row = sqlx::query(
-            "SELECT reference, referral, received_at, clock_from, urgent FROM cases WHERE id = $1",
+            "SELECT reference, referral, received_at, clock_from, opened_at, urgent \
+             FROM cases WHERE id = $1",
         )
         .bind(case_id)
         .fetch_one(&self.pool)
@@ -345,6 +349,7 @@ impl Store {
             referral,
             received_at: row.time("received_at"),
             clock_from: row.time("clock_from"),
+            opened_at: row.time("opened_at"),
             urgent: row.flag("urgent"),
         })
     }

@@ -262,6 +262,15 @@ pub fn sample_data(purpose: Purpose) -> Value {
         map.insert("several_people".into(), json!(false));
         map.insert("unread_documents".into(), json!(0));
         map.insert("asks_dates".into(), json!(true));
+        map.insert("consented".into(), json!(false));
+        map.insert(
+            "erased_from".into(),
+            if purpose == Purpose::Incomplete {
+                json!("Monday 7 December 2026")
+            } else {
+                Value::Null
+            },
+        );
     }
     data
 }
@@ -307,6 +316,8 @@ pub(super) fn sparse_data(purpose: Purpose) -> Value {
         map.insert("attached_form".into(), Value::Null);
         map.insert("unreadable".into(), json!(true));
         map.insert("addressee".into(), Value::Null);
+        map.insert("consented".into(), json!(true));
+        map.insert("erased_from".into(), Value::Null);
         if purpose == Purpose::ConsentWithdrawn {
             map.insert(
                 "withdrawal".into(),

@@ -927,3 +927,53 @@ fn a_deadline_gone_by_when_sent_is_said_to_have_passed_not_promised() {
         );
     }
 }
+
+#[test]
+fn the_incomplete_mail_says_it_cannot_progress_only_without_consent() {
+    let templates = embedded();
+    let mut data = sample_data(Purpose::Incomplete);
+    let waiting = templates
+        .render(Purpose::Incomplete, "COL", &data)
+        .expect("renders");
+    let text = waiting
+        .text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("We cannot progress it until the information below is given."),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "the details it gives about the person are deleted from Monday 7 December 2026."
+        ),
+        "{text}"
+    );
+    assert!(waiting.html.contains("We cannot progress it"));
+    assert!(waiting
+        .html
+        .contains("deleted from <strong>Monday 7 December 2026</strong>"));
+    data["consented"] = serde_json::json!(true);
+    data["erased_from"] = serde_json::Value::Null;
+    let working = templates
+        .render(Purpose::Incomplete, "COL", &data)
+        .expect("renders");
+    let text = working
+        .text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains(
+            "As the person has consented, we are working on the referral to the protocol's \
+             deadlines, but we still need the information below."
+        ),
+        "{text}"
+    );
+    for part in [&working.text, &working.html] {
+        assert!(!part.contains("We cannot progress it"), "{part}");
+        assert!(!part.contains("deleted from"), "{part}");
+    }
+    assert!(working.html.contains("As the person has consented"));
+}
