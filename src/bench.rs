@@ -77,8 +77,8 @@ async fn seed_for(
         sqlx::query(
             "INSERT INTO cases (reference, authority, year, sequence, status, referral_type, \
              referral, custody_status, expected_release_date, referrer_email, received_at, \
-             opened_at, acknowledged_at, lead_named_at) \
-             VALUES ($1, $2, 2026, $3, 'open', 'duty_to_refer', $10, 'sentenced', $4, $5, $6, $7, $8, $9)",
+             clock_from, opened_at, acknowledged_at, lead_named_at) \
+             VALUES ($1, $2, 2026, $3, 'open', 'duty_to_refer', $10, 'sentenced', $4, $5, $6, $6, $7, $8, $9)",
         )
         .bind(format!("DTR-{code}-2026-{sequence:05}"))
         .bind(code)

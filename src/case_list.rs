@@ -207,7 +207,7 @@ mod tests {
             facts: CaseFacts {
                 referral_type: Some(ReferralType::DutyToRefer),
                 custody_status: Some(CustodyStatus::Sentenced),
-                received_at: received,
+                clock_from: received,
                 acknowledged_at: acknowledged,
                 release_date: NaiveDate::from_ymd_opt(2027, 3, 1),
                 application_on: None,

@@ -37,6 +37,20 @@ pub struct CaseView {
     pub further_referrals: Vec<String>,
 }
 
+/// The header row's label saying when the protocol's clocks started, for
+/// a referral received without the person's consent.
+pub const DEADLINES_COUNT_FROM: &str = "Deadlines count from";
+
+/// When the case's deadlines count from, when that is later than its
+/// receipt (consent came after the referral).
+fn clock_started_later(
+    case: &CaseDetail,
+    received: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    case.clock_from
+        .filter(|from| received.is_some_and(|received| *from > received))
+}
+
 /// The header row's label naming the case this one is linked to.
 pub const LINKED_TO: &str = "Linked to";
 /// The header row's label naming the further referrals linked to this one.
@@ -79,6 +93,15 @@ pub async fn case_view(
     }
     if let Some(at) = received {
         row("Received", spoken_time(at));
+    }
+    if let Some(from) = clock_started_later(case, received) {
+        row(
+            DEADLINES_COUNT_FROM,
+            format!(
+                "{}, when the person's consent was confirmed",
+                spoken_time(from)
+            ),
+        );
     }
     if let Some(first) = &case.linked_to {
         row(

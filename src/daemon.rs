@@ -214,6 +214,7 @@ pub async fn run(
         store: store.clone(),
         config: config.clone(),
         templates,
+        as_of: None,
     };
     tasks.spawn("sender", sender.run(shutdown.clone()));
     tasks.spawn(

@@ -26,7 +26,7 @@ use crate::core::words::{spoken_date, spoken_time};
 use crate::shutdown::Shutdown;
 use crate::store::{MailCase, OutboxRow, Store, StoreError};
 use crate::templates::{Purpose, Templates};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
@@ -154,6 +154,9 @@ pub struct Sender {
     pub store: Store,
     pub config: Arc<Config>,
     pub templates: Arc<Templates>,
+    /// The time mail is written as sent at, for the dates it names as
+    /// passed or still to come; None (the daemon): the moment it goes.
+    pub as_of: Option<DateTime<Utc>>,
 }
 
 impl Sender {
@@ -556,6 +559,7 @@ impl Sender {
             case.as_ref(),
             &row.context,
             &self.config,
+            uk_date(self.as_of.unwrap_or_else(Utc::now)),
         );
         // The mail speaks of the forms it carries only when it carries them.
         let (attachments, attached) = form_attachments(purpose, case.as_ref())?;
@@ -736,19 +740,22 @@ fn check_header_lines(message: &Message) -> Result<(), SendError> {
 }
 
 /// What the authority now owes under the configured protocol, as dates:
-/// never a date in the past (a step whose date had passed is due the next
-/// working day, and says so). The acknowledgement itself is this mail, so
-/// it is not listed.
+/// none before the clock started (a step whose date had passed then is due
+/// the next working day, and says so). A date already gone by `today`, the
+/// day the mail is sent (a referral completed after its clock had run a
+/// while), is `passed`: the mail says it was due, and promises nothing.
+/// The acknowledgement itself is this mail, so it is not listed.
 fn deadlines(
     referral: &Referral,
-    received: DateTime<Utc>,
+    clock_from: DateTime<Utc>,
     authority: &Authority,
     config: &Config,
+    today: NaiveDate,
 ) -> Vec<Value> {
     let facts = CaseFacts {
         referral_type: referral.referral_type,
         custody_status: referral.custody_status,
-        received_at: received,
+        clock_from,
         acknowledged_at: None,
         release_date: referral.expected_release_date,
         application_on: None,
@@ -765,7 +772,10 @@ fn deadlines(
         .filter(|r| r.applies(&facts) && r.satisfied_by != Satisfier::Acknowledgement)
         .filter_map(|r| {
             let due = r.due(&facts, calendar)?;
-            let by = if due.late {
+            let passed = due.on < today;
+            let by = if passed {
+                spoken_date(due.on)
+            } else if due.late {
                 format!(
                     "{} (the protocol's date had passed when the referral arrived)",
                     spoken_date(due.on)
@@ -778,9 +788,30 @@ fn deadlines(
             } else {
                 spoken_date(due.on)
             };
-            Some(json!({ "what": r.description, "by": by, "owed_by": r.owed_by.as_str() }))
+            Some(json!({
+                "what": r.description,
+                "by": by,
+                "owed_by": r.owed_by.as_str(),
+                "passed": passed,
+            }))
         })
         .collect()
+}
+
+/// The day the details of a referral whose consent is not confirmed are
+/// erased from, if it never is (the retention purge's
+/// `unconfirmed_consent_days` after the case opened); None once the person
+/// consented.
+fn unconfirmed_erasure(
+    referral: &Referral,
+    opened_at: DateTime<Utc>,
+    config: &Config,
+) -> Option<NaiveDate> {
+    if referral.consent == Some(true) {
+        return None;
+    }
+    let days = chrono::Duration::days(i64::from(config.retention.unconfirmed_consent_days));
+    Some(uk_date(opened_at.checked_add_signed(days)?))
 }
 
 /// The data contract of the templates (see `templates.rs`), built from the
@@ -791,6 +822,7 @@ fn template_data(
     case: Option<&MailCase>,
     context: &Value,
     config: &Config,
+    today: NaiveDate,
 ) -> Value {
     let referral = case.map(|c| c.referral.clone()).unwrap_or_default();
     let received = case.map(|c| c.received_at).unwrap_or_else(Utc::now);
@@ -850,11 +882,24 @@ fn template_data(
             && (context.get("outcome").and_then(Value::as_str) != Some("incomplete")
                 || referral.consent == Some(true))
         {
-            deadlines(&referral, received, authority, config)
+            deadlines(
+                &referral,
+                case.map_or(received, |c| c.clock_from),
+                authority,
+                config,
+                today,
+            )
         } else {
             Vec::new()
         },
         "urgent": case.is_some_and(|c| c.urgent),
+        "consented": referral.consent == Some(true),
+        "erased_from": match case {
+            Some(c) if purpose == Purpose::Incomplete => {
+                unconfirmed_erasure(&referral, c.opened_at, config).map(spoken_date)
+            }
+            _ => None,
+        },
         "urgent_reasons": urgent_reasons,
         "notes": notes,
         "outcome": context.get("outcome").cloned().unwrap_or(Value::Null),

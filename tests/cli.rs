@@ -534,3 +534,68 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A referral received without the consent answer on Monday 23 November
+/// 2026, the referrer's form giving it on Friday 27: `case` says when it
+/// was received and, apart, from when its deadlines count, and `due`
+/// counts from then.
+#[test]
+fn case_says_when_the_referral_came_and_from_when_its_deadlines_count() {
+    use common::world::{referral, uk};
+    let dir = TempDir::new().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("cases.db").display());
+    let inbox = "dutytorefer@colchester.gov.uk";
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let reference = runtime.block_on(async {
+        let store = dtr_gateway::store::Store::open(&database)
+            .await
+            .expect("store");
+        let (mut config, _) = dtr_gateway::config::Config::embedded().expect("config");
+        config.answer_max_age = chrono::Duration::days(36_500);
+        for mailbox in &mut config.mailboxes {
+            mailbox.trust.results = dtr_gateway::config::ResultsFrom::Topmost;
+            mailbox.trust.internal = dtr_gateway::config::InternalMarks::Exchange;
+        }
+        let unconsented = referral(
+            inbox,
+            "cli-consent-1@justice.gov.uk",
+            &[("Consent to referral", "")],
+        );
+        let opened = common::ingest_into(
+            &store,
+            &config,
+            "colchester",
+            &unconsented,
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+        let consented = referral(inbox, "cli-consent-2@justice.gov.uk", &[]);
+        common::ingest_into(
+            &store,
+            &config,
+            "colchester",
+            &consented,
+            uk(2026, 11, 27, 10, 0),
+        )
+        .await;
+        opened.case.expect("a case").to_string()
+    });
+    let (ok, text) = gateway(&database, &["case", &reference]);
+    assert!(ok, "{text}");
+    assert!(text.contains("Monday 23 November 2026 at 10:00"), "{text}");
+    assert!(
+        text.contains("Friday 27 November 2026 at 10:00, when the person's consent was confirmed"),
+        "{text}"
+    );
+    let (ok, text) = gateway(&database, &["due", "--now", "2026-12-01"]);
+    assert!(ok, "{text}");
+    let due_on = |rule: &str, day: &str| {
+        text.lines()
+            .find(|line| line.contains(&format!("rule {rule})")))
+            .is_some_and(|line| line.contains(day))
+    };
+    // Three and five working days from the consent, not from receipt
+    // (Thursday 26 and Monday 30 November, both passed).
+    assert!(due_on("acknowledge", "Wed 2 Dec 2026"), "{text}");
+    assert!(due_on("lead_officer", "Fri 4 Dec 2026"), "{text}");
+}

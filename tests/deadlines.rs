@@ -61,6 +61,7 @@ on_both_stores!(
     where_the_dispute_contact_is_the_lead_the_next_level_or_a_note,
     a_change_during_a_sweep_is_not_covered_by_its_stale_day,
     a_sweep_outside_sending_hours_says_it_did_not_sweep,
+    consent_confirmed_later_moves_the_clock_not_the_receipt,
 );
 
 struct World {
@@ -720,4 +721,59 @@ async fn a_sweep_outside_sending_hours_says_it_did_not_sweep(db: TestDb) {
     .await
     .expect("sweep");
     assert!(monday.swept && monday.cases == 1, "{monday:?}");
+}
+
+async fn consent_confirmed_later_moves_the_clock_not_the_receipt(db: TestDb) {
+    let w = world(db).await;
+    let inbox = "housing.solutions@basildon.gov.uk";
+    // Received on Monday 23 November without the consent answer.
+    let unconsented = String::from_utf8(referral(inbox, "late-consent-1@justice.gov.uk", ""))
+        .expect("utf-8")
+        .replace("Consent to referral: Yes\r\n", "Consent to referral: \r\n");
+    let reference = w
+        .put("basildon", unconsented.as_bytes(), uk(2026, 11, 23, 10, 0))
+        .await
+        .expect("a case");
+    assert_eq!(
+        w.store.case(&reference).await.expect("case").summary.status,
+        "incomplete"
+    );
+    // The referrer's form again, consent given, on Friday 27 November.
+    let consented_at = uk(2026, 11, 27, 10, 0);
+    w.put(
+        "basildon",
+        &referral(inbox, "late-consent-2@justice.gov.uk", ""),
+        consented_at,
+    )
+    .await;
+    let case = w.store.case(&reference).await.expect("case");
+    assert_eq!(case.summary.status, "open");
+    assert!(
+        case.summary.received_at.starts_with("2026-11-23T10:00"),
+        "{}",
+        case.summary.received_at
+    );
+    assert_eq!(case.clock_from, Some(consented_at));
+    // The deadlines count from the consent: the lead officer five working
+    // days on, Friday 4 December.
+    let today = NaiveDate::from_ymd_opt(2026, 12, 1).expect("day");
+    let cases = w.store.deadline_cases(None).await.expect("cases");
+    let lead = dtr_gateway::sweep::open_deadlines(&w.config, &cases, today)
+        .into_iter()
+        .find(|d| d.case.reference == reference && d.rule.id == "lead_officer")
+        .map(|d| d.due.on);
+    assert_eq!(lead, NaiveDate::from_ymd_opt(2026, 12, 4));
+    // The report reads the same clock.
+    let quarter: dtr_gateway::core::report::Quarter = "2026Q4".parse().expect("quarter");
+    let agencies =
+        dtr_gateway::core::report::AgencyMap::from_toml(include_str!("../config/agencies.toml"))
+            .expect("agency map");
+    let reported = w
+        .store
+        .report_cases(quarter, None, &agencies)
+        .await
+        .expect("report cases");
+    assert_eq!(reported.len(), 1);
+    assert_eq!(reported[0].clock_from, consented_at);
+    assert_eq!(reported[0].facts.clock_from, consented_at);
 }

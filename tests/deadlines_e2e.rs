@@ -466,9 +466,9 @@ async fn no_answer_brings_reminder_chase_and_escalation_then_an_answer_stops_the
     let chase_3_day = calendar.add_working_days(due, 5);
     let week_later = calendar.add_working_days(chase_2_day, 5);
     eprintln!(
-        "{reference}: received {}, lead officer due {due}; reminder {reminder_day}, chase 1 \
+        "{reference}: deadlines from {}, lead officer due {due}; reminder {reminder_day}, chase 1 \
          {chase_1_day}, escalation {escalation_day}, chase 2 {chase_2_day}",
-        case.facts.received_at
+        case.facts.clock_from
     );
     let outbox_rows = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM outbox")

@@ -113,6 +113,7 @@ async fn each_working_day_the_inbox_gets_one_digest_with_the_right_counts() {
         store: store.clone(),
         config: config.clone(),
         templates: common::templates(),
+        as_of: None,
     };
     let (_stop, shutdown) = dtr_gateway::shutdown::Shutdown::new();
     sender.send_due(&shutdown).await.expect("send");

@@ -705,7 +705,8 @@ async fn the_clock_runs_from_receipt_once_the_person_consented_and_from_consent_
         )],
         "the unconsented referral shows no deadline"
     );
-    w.send().await;
+    // Sent at once, as the daemon sends.
+    w.send_at(uk(2026, 11, 23, 10, 1)).await;
     let told = notice_of(&w, &consented).await;
     assert!(
         told.contains("lead officer: by Monday 30 November 2026"),
@@ -820,5 +821,247 @@ async fn the_clock_starts_when_consent_comes_even_before_the_last_detail() {
             .any(|n| n
                 .contains("Its deadlines count from when the person's consent was first given")),
         "{notices:?}"
+    );
+}
+
+/// The case as its officers read it (`case REF`, the web view) on `today`:
+/// its header's value under `label`.
+async fn header_of(
+    w: &World,
+    reference: &str,
+    today: chrono::NaiveDate,
+    label: &str,
+) -> Option<String> {
+    let case = w.store.case(reference).await.expect("case");
+    let view = dtr_gateway::case_view::case_view(&w.config, &w.store, &case, today)
+        .await
+        .expect("case view");
+    view.header
+        .into_iter()
+        .find(|(l, _)| l == label)
+        .map(|(_, v)| v)
+}
+
+#[tokio::test]
+async fn consent_confirmed_later_keeps_the_receipt_and_starts_the_deadlines_then() {
+    let w = world().await;
+    // Received without consent on Monday 23 November; the referrer
+    // confirms it on Friday 27 November, by answering the request.
+    let (reference, asked) = unticked(&w).await;
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        "Consent to referral: Yes\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 11, 27, 10, 0)).await;
+    assert_eq!(w.status(&reference).await, "open");
+    let today = day(2026, 12, 1);
+    // The case still says when the referral arrived, and says apart when
+    // its deadlines count from.
+    assert_eq!(
+        header_of(&w, &reference, today, "Received")
+            .await
+            .as_deref(),
+        Some("Monday 23 November 2026 at 10:00")
+    );
+    assert_eq!(
+        header_of(&w, &reference, today, "Deadlines count from")
+            .await
+            .as_deref(),
+        Some("Friday 27 November 2026 at 10:00, when the person's consent was confirmed")
+    );
+    let listed = w.store.cases(None, false).await.expect("cases");
+    assert!(
+        listed[0].received_at.starts_with("2026-11-23T10:00"),
+        "{}",
+        listed[0].received_at
+    );
+    // `due` counts from the consent: the lead officer in five working
+    // days (the acknowledgement went with the consent).
+    let due = w.due(&reference, today).await;
+    assert_eq!(
+        due.iter()
+            .find(|(rule, ..)| rule == "lead_officer")
+            .map(|d| d.1),
+        Some(day(2026, 12, 4)),
+        "{due:?}"
+    );
+    // So does the report: on Tuesday 1 December no deadline of the case
+    // has passed (from the receipt, both would have).
+    let quarter: dtr_gateway::core::report::Quarter = "2026Q4".parse().expect("quarter");
+    let agencies =
+        dtr_gateway::core::report::AgencyMap::from_toml(include_str!("../config/agencies.toml"))
+            .expect("agency map");
+    let cases = w
+        .store
+        .report_cases(quarter, None, &agencies)
+        .await
+        .expect("report cases");
+    let calendar_for = |code: &str| w.config.calendar_for(code);
+    let reports = dtr_gateway::core::report::build(
+        &cases,
+        &["COL".into()],
+        &w.config.protocol,
+        &calendar_for,
+        today,
+    );
+    assert_eq!(reports[0].referrals, 1);
+    let missed: Vec<u32> = reports[0].deadlines.iter().map(|d| d.missed).collect();
+    assert!(missed.iter().all(|m| *m == 0), "{:?}", reports[0].deadlines);
+    // A case whose consent came with the referral shows no such line.
+    let w = world().await;
+    let reference = w
+        .case(
+            "colchester",
+            &referral(COLCHESTER, "consented@justice.gov.uk", &[]),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    assert_eq!(
+        header_of(&w, &reference, today, "Deadlines count from").await,
+        None
+    );
+}
+
+/// The mail of `purpose` sent for the case, on one line.
+async fn sent_text(w: &World, purpose: &str, reference: &str) -> String {
+    let rows = w.rows(purpose).await;
+    let row = rows
+        .iter()
+        .find(|r| r.case_ref.as_deref() == Some(reference))
+        .unwrap_or_else(|| panic!("no {purpose} for {reference}"));
+    one_line(&w.text_of(row))
+}
+
+#[tokio::test]
+async fn a_referral_completed_after_its_date_passed_is_not_promised_that_date() {
+    let w = world().await;
+    // Consented to, its date of birth missing, on Monday 23 November: the
+    // council's clock runs, the lead officer due Monday 30 November.
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "late-dob-1@justice.gov.uk",
+                &[("Date of birth", "")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send_at(uk(2026, 11, 23, 10, 1)).await;
+    let asked = incomplete_mail(&w, &reference).await;
+    // The referrer gives it on Monday 7 December; the acknowledgement and
+    // the council's notice of completion go that morning.
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        "Date of birth: 14/02/1988\r\n",
+    );
+    w.put("colchester", &raw, uk(2026, 12, 7, 10, 0)).await;
+    w.send_at(uk(2026, 12, 7, 10, 1)).await;
+    assert_eq!(w.status(&reference).await, "open");
+    let acknowledged = sent_text(&w, "acknowledgement", &reference).await;
+    assert!(
+        acknowledged.contains("was due by Monday 30 November 2026, a date that has now passed"),
+        "{acknowledged}"
+    );
+    assert!(
+        !acknowledged.contains(": by Monday 30 November 2026"),
+        "{acknowledged}"
+    );
+    let notices: Vec<String> = w
+        .rows("notice")
+        .await
+        .iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .map(|r| one_line(&w.text_of(r)))
+        .collect();
+    let completed = notices.last().expect("the notice of completion");
+    assert!(
+        completed.contains("was due by Monday 30 November 2026, a date that has now passed"),
+        "{completed}"
+    );
+    // The first notice, sent on the day, gave the date as one to meet.
+    assert!(
+        notices[0].contains("lead officer: by Monday 30 November 2026"),
+        "{notices:?}"
+    );
+}
+
+/// The incomplete mail of the case, on one line.
+async fn asked_text(w: &World, reference: &str) -> String {
+    let asked = incomplete_mail(w, reference).await;
+    one_line(&w.text_of(&asked))
+}
+
+#[tokio::test]
+async fn the_request_says_the_council_is_working_on_a_referral_the_person_consented_to() {
+    let w = world().await;
+    // Consent given, the date of birth missing: the council's clock runs.
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "no-dob-1@justice.gov.uk",
+                &[("Date of birth", "")],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send_at(uk(2026, 11, 23, 10, 1)).await;
+    let text = asked_text(&w, &reference).await;
+    assert!(
+        text.contains(
+            "As the person has consented, we are working on the referral to the protocol's \
+             deadlines, but we still need the information below."
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Please give: Date of birth."), "{text}");
+    assert!(!text.contains("We cannot progress it"), "{text}");
+    assert!(!text.contains("deleted"), "{text}");
+}
+
+#[tokio::test]
+async fn the_request_for_consent_says_it_cannot_progress_and_when_the_details_go() {
+    // Thirty days configured, not the default fourteen.
+    let w = world_with(|c| c.retention.unconfirmed_consent_days = 30).await;
+    let (reference, _) = unticked(&w).await;
+    let text = asked_text(&w, &reference).await;
+    assert!(
+        text.contains("We cannot progress it until the information below is given."),
+        "{text}"
+    );
+    assert!(!text.contains("As the person has consented"), "{text}");
+    // The day the retention purge erases it from, as the case says it.
+    let case = w.store.case(&reference).await.expect("case");
+    let opened = case.opened_at.expect("opened");
+    let erased = dtr_gateway::core::uk::date(opened + chrono::Duration::days(30));
+    let on = erased.format("%A %-d %B %Y").to_string();
+    assert!(
+        text.contains(&format!(
+            "If the person's consent is not confirmed, the referral lapses and the details it \
+             gives about the person are deleted from {on}."
+        )),
+        "{text}"
+    );
+    let view = dtr_gateway::case_view::case_view(&w.config, &w.store, &case, erased)
+        .await
+        .expect("case view");
+    let said = view
+        .header
+        .iter()
+        .find(|(label, _)| label.starts_with("Consent not confirmed"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    assert!(
+        said.contains(&erased.format("%-d %B %Y").to_string()),
+        "the case and the mail disagree: {said}"
     );
 }

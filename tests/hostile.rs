@@ -240,6 +240,7 @@ impl World {
             store: self.store.clone(),
             config: self.config.clone(),
             templates: Arc::new(dtr_gateway::templates::Templates::load(None).expect("templates")),
+            as_of: None,
         };
         let (_stop, shutdown) = dtr_gateway::shutdown::Shutdown::new();
         sender.send_due(&shutdown).await.expect("send");

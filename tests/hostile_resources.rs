@@ -412,6 +412,7 @@ async fn send_all(
         store: store.clone(),
         config: config.clone(),
         templates: Arc::new(templates),
+        as_of: None,
     };
     let (_stop, shutdown) = dtr_gateway::shutdown::Shutdown::new();
     sender.send_due(&shutdown).await.expect("send");

@@ -997,6 +997,7 @@ async fn a_referral_without_a_consent_answer_is_asked_for_it_and_lapses_unconfir
         store: store.clone(),
         config: std::sync::Arc::new(config.clone()),
         templates: common::templates(),
+        as_of: None,
     };
     let (_stop, shutdown) = dtr_gateway::shutdown::Shutdown::new();
     sender.send_due(&shutdown).await.expect("send");
@@ -1029,6 +1030,25 @@ async fn a_referral_without_a_consent_answer_is_asked_for_it_and_lapses_unconfir
     assert!(
         text.contains("Please give: Consent to referral.\n"),
         "{text}"
+    );
+    // And from which day the details go if consent never comes: the
+    // configured days after the case opened, as the purge counts them.
+    let opened = store
+        .case(&uma_case)
+        .await
+        .expect("case")
+        .opened_at
+        .expect("opened");
+    let erased = dtr_gateway::core::uk::date(
+        opened + chrono::Duration::days(i64::from(config.retention.unconfirmed_consent_days)),
+    );
+    let said = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        said.contains(&format!(
+            "the details it gives about the person are deleted from {}.",
+            erased.format("%A %-d %B %Y")
+        )),
+        "{said}"
     );
 
     // Carl's referrer sends the form again, consent given: the case is his.

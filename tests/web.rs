@@ -820,9 +820,9 @@ async fn a_long_list_comes_a_hundred_cases_a_page_and_says_how_many() {
         let received = now + chrono::Duration::seconds(i + 1);
         sqlx::query(
             "INSERT INTO cases (reference, authority, year, sequence, status, referral_type, \
-             referral, custody_status, referrer_email, received_at, opened_at) \
+             referral, custody_status, referrer_email, received_at, clock_from, opened_at) \
              VALUES ($1, 'COL', 2026, $2, 'open', 'duty_to_refer', $3, 'sentenced', \
-             'referrer@justice.test', $4, $4)",
+             'referrer@justice.test', $4, $4, $4)",
         )
         .bind(format!("DTR-COL-2026-{:05}", 1000 + i))
         .bind(1000 + i)

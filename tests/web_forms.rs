@@ -478,7 +478,7 @@ async fn the_list_puts_the_most_urgent_case_first_and_says_so() {
         .await
         .expect("update");
     let weeks_ago = chrono::Utc::now() - chrono::Duration::days(30);
-    sqlx::query("UPDATE cases SET received_at = $1 WHERE reference = $2")
+    sqlx::query("UPDATE cases SET received_at = $1, clock_from = $1 WHERE reference = $2")
         .bind(dtr_gateway::store::Stamp(weeks_ago))
         .bind(&third)
         .execute(store.pool())

@@ -94,6 +94,7 @@ fn machine_form(case: &CaseDetail) -> Value {
         "status": s.status.as_str(),
         "urgent": s.urgent,
         "received_at": s.received_at,
+        "clock_from": case.clock_from,
         "missing": case.missing,
         "lha_lead": { "name": case.lha_lead[0], "email": case.lha_lead[1], "phone": case.lha_lead[2] },
         "case_lead": { "name": case.case_lead[0], "email": case.case_lead[1], "phone": case.case_lead[2] },

@@ -122,7 +122,10 @@ pub const DEFAULT_MAX_CHASES: u32 = 5;
 pub struct CaseFacts {
     pub referral_type: Option<ReferralType>,
     pub custody_status: Option<CustodyStatus>,
-    pub received_at: DateTime<Utc>,
+    /// When the protocol's clocks start: the referral's receipt, or, for
+    /// one received without the person's consent, when consent came (the
+    /// council could not act on it before).
+    pub clock_from: DateTime<Utc>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub release_date: Option<NaiveDate>,
     /// The homeless application's date, once recorded.
@@ -132,9 +135,9 @@ pub struct CaseFacts {
 }
 
 impl CaseFacts {
-    /// The UK date the referral arrived.
-    pub fn received_on(&self) -> NaiveDate {
-        uk_date(self.received_at)
+    /// The UK date the protocol's clocks start.
+    pub fn clock_from_day(&self) -> NaiveDate {
+        uk_date(self.clock_from)
     }
 }
 
@@ -221,14 +224,14 @@ impl Rule {
     /// The moment the deadline runs from, when the case knows it.
     fn anchor_time(&self, facts: &CaseFacts) -> Option<DateTime<Utc>> {
         match self.from {
-            Anchor::Received => Some(facts.received_at),
+            Anchor::Received => Some(facts.clock_from),
             Anchor::Acknowledged => facts.acknowledged_at,
             Anchor::Application => Some(
                 facts
                     .application_on
                     .and_then(|d| d.and_hms_opt(12, 0, 0))
                     .map(|t| t.and_utc())
-                    .unwrap_or(facts.received_at),
+                    .unwrap_or(facts.clock_from),
             ),
             Anchor::InformationRequested => facts.information_requested_at,
             Anchor::Release => None,
@@ -237,7 +240,7 @@ impl Rule {
 
     /// The date the deadline falls on, when the case knows its anchor.
     /// Release-relative dates that fall on a day off move to the working
-    /// day before. No deadline falls before the referral arrived: one
+    /// day before. No deadline falls before the clock started: one
     /// whose date had passed is due on the next working day, late. Where
     /// release comes first, the deadline moves to the last working day
     /// before it (a lead officer named after release is no use).
@@ -256,19 +259,19 @@ impl Rule {
             // Rejected when the protocol is read.
             (_, Period::DaysBeforeRelease(_)) => None,
         }?;
-        let received = facts.received_on();
+        let started = facts.clock_from_day();
         let mut due = Due {
             on: raw,
             late: false,
             before_release: false,
         };
-        if due.on < received {
-            due.on = calendar.next_working_day(received);
+        if due.on < started {
+            due.on = calendar.next_working_day(started);
             due.late = true;
         }
-        if let Some(release) = facts.release_date.filter(|r| *r > received) {
+        if let Some(release) = facts.release_date.filter(|r| *r > started) {
             if due.on >= release {
-                due.on = calendar.subtract_working_days(release, 1).max(received);
+                due.on = calendar.subtract_working_days(release, 1).max(started);
                 due.before_release = true;
             }
         }
@@ -295,7 +298,7 @@ impl Rule {
         };
         match working_days_before {
             Some(n) => super::uk::midnight(calendar.subtract_working_days(due, n)),
-            None => self.anchor_time(facts).unwrap_or(facts.received_at),
+            None => self.anchor_time(facts).unwrap_or(facts.clock_from),
         }
     }
 
@@ -316,7 +319,7 @@ impl Rule {
         if progress.by_hand.contains(&self.id) {
             // The time a person recorded it is on the timeline; for the
             // deadline it is met, as from its anchor.
-            return Some(self.anchor_time(facts).unwrap_or(facts.received_at));
+            return Some(self.anchor_time(facts).unwrap_or(facts.clock_from));
         }
         let said_done = progress
             .evidence

@@ -315,7 +315,9 @@ pub struct ReportCase {
     pub referral_type: Option<ReferralType>,
     pub agency: AgencyCategory,
     pub urgent: bool,
-    pub received_at: DateTime<Utc>,
+    /// When the protocol's clocks started (see [`CaseFacts::clock_from`]):
+    /// the notice before release and the days to respond count from it.
+    pub clock_from: DateTime<Utc>,
     pub release_date: Option<NaiveDate>,
     /// What the protocol's deadlines are worked out from.
     pub facts: CaseFacts,
@@ -483,14 +485,14 @@ fn one<'a, 'c>(
         r.chases += case.chases;
         r.escalations += case.escalations;
         r.urgent += u32::from(case.urgent);
-        let received = uk_day(case.received_at);
+        let received = uk_day(case.clock_from);
         if let Some(release) = case.release_date {
             let days = (release - received).num_days();
             r.under_56_days += u32::from((0..56).contains(&days));
             r.late += u32::from(days <= 0);
         }
         if let Some(responded) = case.responded_at {
-            let start = calendar.start_day(case.received_at);
+            let start = calendar.start_day(case.clock_from);
             response_days.push(
                 calendar
                     .working_days_between(start, uk_day(responded))
@@ -906,12 +908,12 @@ mod tests {
             referral_type: Some(ReferralType::DutyToRefer),
             agency: AgencyCategory::AdultSecureEstate,
             urgent: false,
-            received_at: received,
+            clock_from: received,
             release_date: None,
             facts: CaseFacts {
                 referral_type: Some(ReferralType::DutyToRefer),
                 custody_status: None,
-                received_at: received,
+                clock_from: received,
                 acknowledged_at: None,
                 release_date: None,
                 application_on: None,
@@ -1163,11 +1165,11 @@ mod tests {
         // Friday 4 December: on Wednesday 2 it is neither in time nor
         // missed yet.
         let mut c = case("BAS", at(11, 27, 17));
-        c.received_at = Utc
+        c.clock_from = Utc
             .with_ymd_and_hms(2026, 11, 27, 17, 30, 0)
             .single()
             .expect("t");
-        c.facts.received_at = c.received_at;
+        c.facts.clock_from = c.clock_from;
         c.responded_at = Some(at(12, 2, 11));
         c.facts.acknowledged_at = Some(at(12, 2, 11));
         // A request to help keep accommodation owes no lead officer.

@@ -33,7 +33,7 @@ pub fn facts(received: DateTime<Utc>) -> CaseFacts {
     CaseFacts {
         referral_type: Some(ReferralType::DutyToRefer),
         custody_status: Some(CustodyStatus::Sentenced),
-        received_at: received,
+        clock_from: received,
         acknowledged_at: None,
         release_date: Some(d(2027, 3, 1)),
         application_on: None,

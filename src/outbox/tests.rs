@@ -121,7 +121,7 @@ fn the_acknowledgement_lists_what_the_protocol_says_is_owed_next() {
         .expect("time");
     let colchester = config.authorities.by_code("COL").expect("Colchester");
     let listed = |referral: &Referral| {
-        deadlines(referral, received, colchester, &config)
+        deadlines(referral, received, colchester, &config, uk_date(received))
             .iter()
             .filter_map(|d| {
                 Some((
@@ -153,6 +153,33 @@ fn the_acknowledgement_lists_what_the_protocol_says_is_owed_next() {
     );
 }
 
+#[test]
+fn a_date_gone_by_when_the_mail_is_sent_is_said_to_have_passed() {
+    let (config, _) = Config::embedded().expect("embedded config");
+    let duty = Referral {
+        referral_type: Some(ReferralType::DutyToRefer),
+        ..Referral::default()
+    };
+    // The clock started on Monday 23 November 2026, 10:00.
+    let from = Utc
+        .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
+        .single()
+        .expect("time");
+    let colchester = config.authorities.by_code("COL").expect("Colchester");
+    let lead = |today: chrono::NaiveDate| {
+        deadlines(&duty, from, colchester, &config, today)
+            .into_iter()
+            .next()
+            .expect("the lead officer")
+    };
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("day");
+    // Due Monday 30 November: still to come that day, passed the day after.
+    assert_eq!(lead(day(30))["passed"], json!(false));
+    let passed = lead(day(30).succ_opt().expect("day"));
+    assert_eq!(passed["passed"], json!(true));
+    assert_eq!(passed["by"], json!("Monday 30 November 2026"));
+}
+
 // ------------------------------------------- claiming, retrying, settling
 
 mod through_the_stub {
@@ -177,6 +204,7 @@ mod through_the_stub {
                 store,
                 config: Arc::new(config),
                 templates: Arc::new(templates),
+                as_of: None,
             },
             stub: Arc::new(Stub::answering(answers)),
             shutdown,

@@ -41,6 +41,9 @@ pub struct CaseDetail {
     /// When the gateway opened the case (the unconfirmed-consent period
     /// counts from it).
     pub opened_at: Option<DateTime<Utc>>,
+    /// When the protocol's clocks started: when it was received, or, for a
+    /// referral received without the person's consent, when consent came.
+    pub clock_from: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub outcome: Option<String>,
     pub paused_until: Option<chrono::NaiveDate>,
@@ -98,7 +101,7 @@ impl Store {
              expected_release_date, referral, missing, prison_number, crn, referrer_name, \
              referring_agency, lha_lead_name, lha_lead_email, \
              lha_lead_phone, case_lead_name, case_lead_email, case_lead_phone, opened_at, \
-             closed_at, close_outcome, paused_until, \
+             clock_from, closed_at, close_outcome, paused_until, \
              (SELECT f.reference FROM cases f WHERE f.id = cases.linked_to) AS first_case \
              FROM cases WHERE reference = $1",
         )
@@ -179,6 +182,7 @@ impl Store {
                 text("case_lead_phone"),
             ],
             opened_at: row.time_opt("opened_at"),
+            clock_from: row.time_opt("clock_from"),
             closed_at: row.time_opt("closed_at"),
             outcome: text("close_outcome"),
             paused_until: row.day_opt("paused_until"),

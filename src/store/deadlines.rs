@@ -75,7 +75,7 @@ pub struct FollowUp {
 }
 
 const DEADLINE_COLUMNS: &str = "id, reference, authority, referral_type, custody_status, \
-    received_at, acknowledged_at, lead_named_at, responded_at, expected_release_date, \
+    clock_from, acknowledged_at, lead_named_at, responded_at, expected_release_date, \
     paused_until, met_by_hand, referrer_email, case_lead_email, follow_ups, follow_up_on, revision, \
     evidence, application_on, information_requested_at";
 
@@ -698,7 +698,7 @@ fn deadline_case(r: &DbRow) -> DeadlineCase {
         facts: CaseFacts {
             referral_type: from_enum_text(r.get("referral_type")),
             custody_status: from_enum_text(r.get("custody_status")),
-            received_at: r.time("received_at"),
+            clock_from: r.time("clock_from"),
             acknowledged_at: r.time_opt("acknowledged_at"),
             release_date: r.day_opt("expected_release_date"),
             application_on: r.day_opt("application_on"),
@@ -969,7 +969,8 @@ pub(super) async fn apply_changes(
                     // the form or before it): until then the council could
                     // not act on it, and nothing was owed. One consented
                     // to runs from its receipt, whatever detail came later.
-                    sqlx::query("UPDATE cases SET received_at = $1 WHERE id = $2")
+                    // `received_at` keeps when the mail arrived.
+                    sqlx::query("UPDATE cases SET clock_from = $1 WHERE id = $2")
                         .bind(Stamp(*at))
                         .bind(case_id)
                         .execute(&mut **tx)

@@ -822,8 +822,8 @@ pub(super) async fn open_case(
         "INSERT INTO cases (reference, authority, year, sequence, status, referral_type, urgent, \
          referral, missing, name_key, date_of_birth, prison_number, crn, custody_status, \
          expected_release_date, referring_agency, referrer_name, referrer_email, referrer_phone, \
-         case_lead_name, case_lead_email, case_lead_phone, received_at, opened_at, linked_to) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id",
+         case_lead_name, case_lead_email, case_lead_phone, received_at, clock_from, opened_at, linked_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24, $25) RETURNING id",
     )
     .bind(&reference)
     .bind(authority.as_str())

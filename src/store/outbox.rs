@@ -21,6 +21,11 @@ pub struct MailCase {
     pub reference: String,
     pub referral: Referral,
     pub received_at: DateTime<Utc>,
+    /// When the protocol's clocks started (see `cases.clock_from`).
+    pub clock_from: DateTime<Utc>,
+    /// When the gateway opened the case (the unconfirmed-consent period
+    /// counts from it).
+    pub opened_at: DateTime<Utc>,
     pub urgent: bool,
 }
 
@@ -325,11 +330,13 @@ impl Store {
     }
 
     pub async fn mail_case(&self, case_id: CaseId) -> Result<MailCase, StoreError> {
-        let row =
-            sqlx::query("SELECT reference, referral, received_at, urgent FROM cases WHERE id = $1")
-                .bind(case_id)
-                .fetch_one(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT reference, referral, received_at, clock_from, opened_at, urgent \
+             FROM cases WHERE id = $1",
+        )
+        .bind(case_id)
+        .fetch_one(&self.pool)
+        .await?;
         let reference: String = row.get("reference");
         let referral = serde_json::from_str(row.get::<&str, _>("referral")).map_err(|e| {
             StoreError::Corrupt {
@@ -341,6 +348,8 @@ impl Store {
             reference,
             referral,
             received_at: row.time("received_at"),
+            clock_from: row.time("clock_from"),
+            opened_at: row.time("opened_at"),
             urgent: row.flag("urgent"),
         })
     }

@@ -12,7 +12,9 @@ use sqlx::Row;
 
 impl Store {
     /// Every case received in the quarter (UK dates), one authority's when
-    /// given, with its referring agency put into its category.
+    /// given, with its referring agency put into its category. A referral
+    /// received without the person's consent counts as received, as the
+    /// protocol's clocks do, when consent came.
     pub async fn report_cases(
         &self,
         quarter: Quarter,
@@ -22,11 +24,11 @@ impl Store {
         let (first, next) = quarter.days();
         let rows = sqlx::query(
             "SELECT authority, status, referral_type, custody_status, referring_agency, referrer_email, \
-             referrer_domain, urgent, received_at, expected_release_date, acknowledged_at, lead_named_at, \
+             referrer_domain, urgent, clock_from, expected_release_date, acknowledged_at, lead_named_at, \
              responded_at, application_on, information_requested_at, evidence, met_by_hand, \
              follow_ups, close_outcome, route, \
              CASE WHEN status = 'incomplete' THEN referral ELSE NULL END AS awaiting FROM cases \
-             WHERE received_at >= $1 AND received_at < $2 AND ($3 IS NULL OR authority = $3) ORDER BY id",
+             WHERE clock_from >= $1 AND clock_from < $2 AND ($3 IS NULL OR authority = $3) ORDER BY id",
         )
         .bind(Stamp(crate::core::uk::midnight(first)))
         .bind(Stamp(crate::core::uk::midnight(next)))
@@ -64,12 +66,12 @@ impl Store {
                         referrer_domain.as_deref(),
                     ),
                     urgent: r.flag("urgent"),
-                    received_at: r.time("received_at"),
+                    clock_from: r.time("clock_from"),
                     release_date: r.day_opt("expected_release_date"),
                     facts: CaseFacts {
                         referral_type: from_enum_text(r.get("referral_type")),
                         custody_status: from_enum_text(r.get("custody_status")),
-                        received_at: r.time("received_at"),
+                        clock_from: r.time("clock_from"),
                         acknowledged_at: r.time_opt("acknowledged_at"),
                         release_date: r.day_opt("expected_release_date"),
                         application_on: r.day_opt("application_on"),

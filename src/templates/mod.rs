@@ -29,8 +29,10 @@
 //! | `authority` | `{name, code, inbox, lead_name, lead_email}`: the authority the mail speaks for (`lead_*` is its operational lead) |
 //! | `received` | when the message arrived, in words: `Monday 23 November 2026 at 10:15` |
 //! | `referrer_name` | who referred, or null |
-//! | `deadlines` | `[{what, by, owed_by}]`, strings: what each side will do, and by when (`owed_by`: `authority` or `referrer`) |
+//! | `deadlines` | `[{what, by, owed_by, passed}]`: what each side will do, and by when (`owed_by`: `authority` or `referrer`); `passed` (bool) when the date had gone by the day the mail was sent (a referral completed after its clock had run a while): the mail says it was due then, and promises nothing |
 //! | `urgent` | bool |
+//! | `consented` | bool: the person's consent to the referral is given (the council's clock runs, whatever else is missing) |
+//! | `erased_from` | the day in words from which the details of a referral whose consent is not confirmed are deleted if it never is (`incomplete`; null otherwise, and once consent is given) |
 //! | `urgent_reasons` | `[string]`: why the case is urgent |
 //! | `outcome` | `complete` or `incomplete` (`no_consent` for a refusal; null when there is no referral) |
 //! | `missing` | `[label]`: required fields not given, by their form labels |
@@ -624,7 +626,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 28] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 30] = [
     "case_ref",
     "authority",
     "protocol",
@@ -667,6 +669,10 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 28] = [
     "unread_documents",
     // The incomplete mail asks for a date (and says how to write one).
     "asks_dates",
+    // Whether the person consented, and, while not, from when the
+    // referral's details are deleted: what the referrer was asked for.
+    "consented",
+    "erased_from",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's

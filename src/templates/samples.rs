@@ -165,11 +165,12 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "received": "Monday 23 November 2026 at 10:15",
         "referrer_name": "Alex Morgan",
         "deadlines": [
-            { "what": "An acknowledgement of the referral", "by": "Thursday 26 November 2026", "owed_by": "authority" },
+            { "what": "An acknowledgement of the referral", "by": "Thursday 26 November 2026", "owed_by": "authority", "passed": false },
             {
                 "what": "A response naming the council's lead officer for this referral",
                 "by": "Monday 30 November 2026",
                 "owed_by": "authority",
+                "passed": false,
             },
         ],
         "urgent": true,
@@ -261,6 +262,15 @@ pub fn sample_data(purpose: Purpose) -> Value {
         map.insert("several_people".into(), json!(false));
         map.insert("unread_documents".into(), json!(0));
         map.insert("asks_dates".into(), json!(true));
+        map.insert("consented".into(), json!(false));
+        map.insert(
+            "erased_from".into(),
+            if purpose == Purpose::Incomplete {
+                json!("Monday 7 December 2026")
+            } else {
+                Value::Null
+            },
+        );
     }
     data
 }
@@ -306,6 +316,8 @@ pub(super) fn sparse_data(purpose: Purpose) -> Value {
         map.insert("attached_form".into(), Value::Null);
         map.insert("unreadable".into(), json!(true));
         map.insert("addressee".into(), Value::Null);
+        map.insert("consented".into(), json!(true));
+        map.insert("erased_from".into(), Value::Null);
         if purpose == Purpose::ConsentWithdrawn {
             map.insert(
                 "withdrawal".into(),

@@ -893,3 +893,87 @@ fn the_incomplete_mail_says_how_to_write_dates_only_when_it_asks_for_one() {
         not_asking.html
     );
 }
+
+#[test]
+fn a_deadline_gone_by_when_sent_is_said_to_have_passed_not_promised() {
+    let templates = embedded();
+    for purpose in [Purpose::Acknowledgement, Purpose::Notice] {
+        let mut data = sample_data(purpose);
+        data["deadlines"][1]["passed"] = serde_json::json!(true);
+        let rendered = templates.render(purpose, "COL", &data).expect("renders");
+        let text = rendered
+            .text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains(
+                "lead officer for this referral: was due by Monday 30 November 2026, \
+                 a date that has now passed"
+            ),
+            "{text}"
+        );
+        assert!(
+            rendered.html.contains(
+                "was due by <strong>Monday 30 November 2026</strong>, a date that has now passed"
+            ),
+            "{}",
+            rendered.html
+        );
+        // The one still to come is promised as before.
+        assert!(
+            text.contains("An acknowledgement of the referral: by Thursday 26 November 2026"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn the_incomplete_mail_says_it_cannot_progress_only_without_consent() {
+    let templates = embedded();
+    let mut data = sample_data(Purpose::Incomplete);
+    let waiting = templates
+        .render(Purpose::Incomplete, "COL", &data)
+        .expect("renders");
+    let text = waiting
+        .text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("We cannot progress it until the information below is given."),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "the details it gives about the person are deleted from Monday 7 December 2026."
+        ),
+        "{text}"
+    );
+    assert!(waiting.html.contains("We cannot progress it"));
+    assert!(waiting
+        .html
+        .contains("deleted from <strong>Monday 7 December 2026</strong>"));
+    data["consented"] = serde_json::json!(true);
+    data["erased_from"] = serde_json::Value::Null;
+    let working = templates
+        .render(Purpose::Incomplete, "COL", &data)
+        .expect("renders");
+    let text = working
+        .text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains(
+            "As the person has consented, we are working on the referral to the protocol's \
+             deadlines, but we still need the information below."
+        ),
+        "{text}"
+    );
+    for part in [&working.text, &working.html] {
+        assert!(!part.contains("We cannot progress it"), "{part}");
+        assert!(!part.contains("deleted from"), "{part}");
+    }
+    assert!(working.html.contains("As the person has consented"));
+}

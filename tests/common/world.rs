@@ -211,10 +211,21 @@ impl World {
 
     /// Sends what is queued through the real sender, into `.eml` files.
     pub async fn send(&self) {
+        self.send_as_of(None).await;
+    }
+
+    /// Sends what is queued as [`World::send`] does, the mail written as
+    /// at `at` (the dates it names as passed or to come).
+    pub async fn send_at(&self, at: DateTime<Utc>) {
+        self.send_as_of(Some(at)).await;
+    }
+
+    async fn send_as_of(&self, as_of: Option<DateTime<Utc>>) {
         let sender = Sender {
             store: self.store.clone(),
             config: self.config.clone(),
             templates: Arc::new(dtr_gateway::templates::Templates::load(None).expect("templates")),
+            as_of,
         };
         let (_stop, shutdown) = dtr_gateway::shutdown::Shutdown::new();
         sender.send_due(&shutdown).await.expect("send");

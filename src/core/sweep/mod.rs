@@ -251,7 +251,7 @@ pub fn plan<'a>(
     let stop_after = case
         .facts
         .release_date
-        .map(|r| r.max(case.facts.received_on()))
+        .map(|r| r.max(case.facts.clock_from_day()))
         .and_then(|r| r.checked_add_signed(limits.stop_after_release));
     let consider = |d: NaiveDate, next: &mut Option<NaiveDate>| {
         if d > day && next.is_none_or(|n| d < n) {

@@ -340,7 +340,7 @@ fn a_late_referral_has_its_passed_step_due_the_next_working_day() {
     // is due on Tuesday 16, marked late, and amber (release comes first
     // for nothing here: it is before release anyway).
     let f = CaseFacts {
-        received_at: at(2027, 2, 15, 10, 0),
+        clock_from: at(2027, 2, 15, 10, 0),
         ..facts(at(2027, 2, 15, 10, 0))
     };
     let due = kent
