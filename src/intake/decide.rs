@@ -199,6 +199,7 @@ pub(super) fn decide_unsent(
                     invalid: Vec::new(),
                     conflicts: Vec::new(),
                     conflicting_forms: Vec::new(),
+                    consent_doubt: None,
                 };
                 if completes(case, &consent, from, s) {
                     return complete_case(analysis, s, case, &consent);
