@@ -565,6 +565,15 @@ fn asks_dates(fields: &[Field]) -> bool {
         .any(|f| f.value_kind() == crate::core::field::ValueKind::Date)
 }
 
+/// Why the consent answer could not be taken, in words for the referrer,
+/// when consent is among the fields `asked` again and the reading says
+/// why; null otherwise. Two forms that disagree are said as such instead.
+fn consent_why(read: &ReadReferral, asked: &[Field]) -> serde_json::Value {
+    read.consent_doubt
+        .filter(|_| asked.contains(&Field::Consent) && !read.conflicts.contains(&Field::Consent))
+        .map_or(serde_json::Value::Null, |doubt| json!(doubt.words()))
+}
+
 /// An attachment's name as a line of text may show it: no control
 /// characters, nor the marks that turn text around (`U+202E`: a name that
 /// reads `fdp.exe` as `exe.pdf`), at most 120 characters.
@@ -702,6 +711,7 @@ pub(super) fn referral(
             "invalid": invalid_labels(invalid),
             "several_people": crate::core::sources::several_people(read),
             "asks_dates": asks_dates(missing) || asks_dates(invalid),
+            "consent_why": consent_why(read, invalid),
             "original": original(analysis),
         })
     };
@@ -1041,7 +1051,13 @@ pub(super) fn complete_case(
     let Some(to) = referrer else {
         return plan;
     };
-    let labels: Vec<String> = missing
+    // A field this form answered in words that cannot be read (a consent
+    // `Yes` with a limit, a date that is none) is asked for as the first
+    // mail asks: checked and written again, saying what is wanted.
+    let (unreadable, not_given): (Vec<Field>, Vec<Field>) = missing
+        .iter()
+        .partition(|f| read.invalid.contains(f) && !case.conflicts.contains(f));
+    let labels: Vec<String> = not_given
         .iter()
         .map(|f| {
             if case.conflicts.contains(f) {
@@ -1049,6 +1065,13 @@ pub(super) fn complete_case(
             } else {
                 f.label().to_string()
             }
+        })
+        .collect();
+    let unreadable_labels: Vec<String> = unreadable
+        .iter()
+        .map(|f| match f.answer_wanted() {
+            Some(wanted) => format!("{} ({wanted})", f.label()),
+            None => f.label().to_string(),
         })
         .collect();
     // A reply in the thread (`RE: [DTR-…] Referral incomplete`) is not the
@@ -1062,8 +1085,10 @@ pub(super) fn complete_case(
     let context = json!({
         "outcome": outcome.as_str(),
         "missing": labels,
-        "invalid": [],
+        "invalid": unreadable_labels,
         "asks_dates": asks_dates(&missing),
+        // The later form's consent, asked for again: why it was not taken.
+        "consent_why": consent_why(read, &missing),
         "original": original,
     });
     plan.mails.push(match outcome {

@@ -261,6 +261,15 @@ pub fn sample_data(purpose: Purpose) -> Value {
         map.insert("several_people".into(), json!(false));
         map.insert("unread_documents".into(), json!(0));
         map.insert("asks_dates".into(), json!(true));
+        map.insert(
+            "consent_why".into(),
+            match purpose {
+                Purpose::Incomplete => {
+                    json!(crate::core::referral::ConsentDoubt::Qualified.words())
+                }
+                _ => Value::Null,
+            },
+        );
     }
     data
 }
@@ -306,6 +315,7 @@ pub(super) fn sparse_data(purpose: Purpose) -> Value {
         map.insert("attached_form".into(), Value::Null);
         map.insert("unreadable".into(), json!(true));
         map.insert("addressee".into(), Value::Null);
+        map.insert("consent_why".into(), Value::Null);
         if purpose == Purpose::ConsentWithdrawn {
             map.insert(
                 "withdrawal".into(),
