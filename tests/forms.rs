@@ -950,3 +950,55 @@ async fn a_yes_limiting_any_other_sharing_is_asked_again_alike() {
         completed_and_acknowledged(&w, &reference).await;
     }
 }
+
+#[tokio::test]
+async fn a_qualified_yes_written_in_reply_without_the_label_is_asked_again_saying_why() {
+    let w = world().await;
+    let answer = "Yes (he does not consent to GP contact)";
+    let (reference, asked) = consent_answered(&w, "limited-2@justice.gov.uk", answer).await;
+    let body = format!(
+        "{answer}\r\n\r\nJo\r\n\r\n{}",
+        angle_quote(&w.text_of(&asked))
+    );
+    referrer_replies(&w, &asked, &reference, &body).await;
+    w.send().await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+    let again: Vec<OutboxRow> = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .collect();
+    assert_eq!(again.len(), 2, "asked a second time");
+    says_why_consent_is_asked_again(&w, &again[1], answer);
+    let body = format!(
+        "Consent to referral: Yes\r\nNotes: no GP contact\r\n\r\nJo\r\n\r\n{}",
+        angle_quote(&w.text_of(&again[1]))
+    );
+    referrer_replies(&w, &again[1], &reference, &body).await;
+    completed_and_acknowledged(&w, &reference).await;
+}
+
+#[tokio::test]
+async fn a_yes_put_as_a_question_in_reply_is_asked_again_saying_so() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    let body = format!("Yes?\r\n\r\n{}", outlook_quote(&w.text_of(&asked)));
+    referrer_replies(&w, &asked, &reference, &body).await;
+    w.send().await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+    let again = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .nth(1)
+        .expect("asked a second time");
+    let text = one_line(&w.text_of(&again));
+    assert!(
+        text.contains(
+            "Your answer on consent was not a plain Yes or No: it was put as a question."
+        ),
+        "{text}"
+    );
+}

@@ -753,6 +753,13 @@ fn consent(raw: &str) -> Result<bool, Option<ConsentDoubt>> {
     }
 }
 
+/// Why a consent answer that opens as a yes is no plain yes (`Yes (he
+/// does not consent to GP contact)` written alone in a reply); `None` for
+/// a plain yes or no, or an answer the reading cannot say more of.
+pub fn consent_doubt(raw: &str) -> Option<ConsentDoubt> {
+    consent(raw).err().flatten()
+}
+
 /// An answer's words before its first mark (`Yes` of `Yes - no GP
 /// contact`, `Consent given` of `Consent given; not to his family`), when
 /// something follows.

@@ -206,8 +206,35 @@ pub(super) fn decide_unsent(
                 }
             }
         }
+        // `Yes (he does not consent to GP contact)` in direct answer to the
+        // mail asking for consent: no consent, and the referrer is asked
+        // again, told why, rather than left without an answer.
+        let consent_asked_again = match (analysis.answer.consent_doubt, analysis.from.as_ref()) {
+            (Some(doubt), Some(from))
+                if answers_request
+                    && case.status == CaseStatus::Incomplete
+                    && case.referral.consent.is_none() =>
+            {
+                let asked = ReadReferral {
+                    referral: Referral::default(),
+                    outcome: Outcome::Incomplete,
+                    missing: Vec::new(),
+                    invalid: vec![Field::Consent],
+                    conflicts: Vec::new(),
+                    conflicting_forms: Vec::new(),
+                    consent_doubt: Some(doubt),
+                };
+                completes(case, &asked, from, s).then_some(asked)
+            }
+            _ => None,
+        };
         if matches!(analysis.kind, Kind::Reply | Kind::Other | Kind::Referral) {
             let mut plan = answer(analysis, s, case);
+            if let Some(asked) = &consent_asked_again {
+                let (outcome, missing) = case.referral.judge();
+                plan.mails
+                    .extend(answer_referrer(analysis, s, case, outcome, &missing, asked));
+            }
             // Answers for an incomplete case from someone who may not give
             // them: on the case, with why they changed nothing.
             let gives_answers = !withdrawn
@@ -1042,15 +1069,31 @@ pub(super) fn complete_case(
             plan.mails.push(notice);
         }
     }
+    plan.mails
+        .extend(answer_referrer(analysis, s, case, outcome, &missing, read));
+    plan
+}
+
+/// The referrer's answer to a later form or reply on an incomplete case:
+/// the acknowledgement once it is complete, else the incomplete mail
+/// again, saying what is still missing and what could not be read, and
+/// why. `read` is what the later message gave; `missing` what the case
+/// still lacks.
+fn answer_referrer(
+    analysis: &Analysis,
+    s: &Situation<'_>,
+    case: &CaseContacts,
+    outcome: Outcome,
+    missing: &[Field],
+    read: &ReadReferral,
+) -> Option<OutgoingMail> {
     let allowed = |a: &EmailAddress| s.config.allows_sender(a);
     let referrer = case
         .referrer_email
         .clone()
         .filter(allowed)
         .or_else(|| analysis.from.clone().filter(allowed));
-    let Some(to) = referrer else {
-        return plan;
-    };
+    let to = referrer?;
     // A field this form answered in words that cannot be read (a consent
     // `Yes` with a limit, a date that is none) is asked for as the first
     // mail asks: checked and written again, saying what is wanted.
@@ -1086,12 +1129,12 @@ pub(super) fn complete_case(
         "outcome": outcome.as_str(),
         "missing": labels,
         "invalid": unreadable_labels,
-        "asks_dates": asks_dates(&missing),
+        "asks_dates": asks_dates(missing),
         // The later form's consent, asked for again: why it was not taken.
-        "consent_why": consent_why(read, &missing),
+        "consent_why": consent_why(read, missing),
         "original": original,
     });
-    plan.mails.push(match outcome {
+    Some(match outcome {
         Outcome::Complete => OutgoingMail {
             purpose: Purpose::Acknowledgement,
             cc: case
@@ -1120,8 +1163,7 @@ pub(super) fn complete_case(
             thread_under: None,
             held_until: None,
         },
-    });
-    plan
+    })
 }
 
 /// What the notice of a completed referral tells the authority: when it
