@@ -986,3 +986,23 @@ fn a_yes_limited_to_another_sharing_is_asked_again_saying_why() {
     // Not an answer of another kind: asked again without a reason given.
     assert_eq!(read_consent("TBC"), (Outcome::Incomplete, None, None));
 }
+
+#[test]
+fn a_limit_on_another_sharing_on_a_line_of_its_own_leaves_the_yes() {
+    // As the mail asking again tells the referrer to write it: the answer,
+    // and the limit under it. GP and Social Services alike.
+    for limit in [
+        "Notes: no GP contact",
+        "No GP contact",
+        "He does not consent to GP contact",
+        "Does not consent to Social Services",
+        "Not to Social Services",
+    ] {
+        let r = read(&COMPLETE.replace("Consent: Yes\n", &format!("Consent: Yes\n{limit}\n")));
+        assert_eq!(
+            (r.outcome, r.referral.consent, r.consent_doubt),
+            (Outcome::Complete, Some(true), None),
+            "{limit}"
+        );
+    }
+}
