@@ -818,26 +818,15 @@ fn hedged_yes(raw: &str) -> Option<ConsentDoubt> {
 pub(super) fn limits_another_consent(raw: &str) -> bool {
     let all = words(raw);
     let words: Vec<&str> = all.split(' ').filter(|w| !w.is_empty()).collect();
-    let denial = words.iter().any(|w| {
-        matches!(
-            *w,
-            "no" | "not"
-                | "never"
-                | "t"
-                | "without"
-                | "except"
-                | "excluding"
-                | "refuses"
-                | "refused"
-                | "declines"
-                | "declined"
-        )
+    // `no problems` denies nothing: a `no` before one of these is no limit.
+    let denial = words.iter().enumerate().any(|(at, w)| match *w {
+        "no" => !words
+            .get(at + 1)
+            .is_some_and(|next| OBJECTIONS.contains(next)),
+        "not" | "never" | "t" | "without" | "except" | "excluding" | "refuses" | "refused"
+        | "declines" | "declined" => true,
+        _ => false,
     });
-    // `no problems` denies nothing; `no` before one of these is no limit.
-    let denial = denial
-        && !words
-            .windows(2)
-            .any(|pair| pair[0] == "no" && OBJECTIONS.contains(&pair[1]));
     // A yes taken back (`Yes - since withdrawn; no GP contact`) is that,
     // and no limit.
     let taken_back = words.iter().any(|w| {

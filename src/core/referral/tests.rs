@@ -957,6 +957,7 @@ fn a_yes_limited_to_another_sharing_is_asked_again_saying_why() {
         "Yes - no sharing with the police",
         "Consent given; he does not want GP contact",
         "Yes - not to be shared with other agencies",
+        "Yes, no problems, but not to his GP",
     ] {
         assert_eq!(
             read_consent(limited),
