@@ -909,6 +909,7 @@ fn template_data(
         "unread_documents": context.get("unread_documents").cloned().unwrap_or(json!(0)),
         // Mail from before the key existed asks as it always did.
         "asks_dates": context.get("asks_dates").cloned().unwrap_or(Value::Bool(true)),
+        "consent_why": context.get("consent_why").cloned().unwrap_or(Value::Null),
         "fields": fields,
         "blank_form": BLANK_FORM,
         "sender": context.get("sender").cloned().unwrap_or(Value::Null),

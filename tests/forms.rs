@@ -1065,3 +1065,183 @@ async fn the_request_for_consent_says_it_cannot_progress_and_when_the_details_go
         "the case and the mail disagree: {said}"
     );
 }
+
+/// The HTML of the written mail of an outbox row.
+fn html_of(w: &World, row: &OutboxRow) -> String {
+    let raw = w.written().remove(&row.message_id).expect("written");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("a mail");
+    parsed
+        .body_html(0)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// What the referrer is told of a consent answer that carried a condition
+/// or a limit, in the text and the HTML of `asked`; never the answer's own
+/// words, which may name other people.
+fn says_why_consent_is_asked_again(w: &World, asked: &OutboxRow, answer: &str) {
+    let text = one_line(&w.text_of(asked));
+    assert!(
+        text.contains("Please check and write again: Consent to referral (Yes or No)."),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Your answer on consent was not a plain Yes or No: it carried a condition or a limit."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("write any limits on what may be shared on a line of their own"),
+        "{text}"
+    );
+    let html = one_line(&html_of(w, asked));
+    assert!(
+        html.contains("it carried a condition or a limit."),
+        "{html}"
+    );
+    // Only the kind of problem: not a word of what was written after the yes.
+    let own_words = answer
+        .trim_start_matches("Yes")
+        .trim_matches([' ', '-', '(', ')']);
+    assert!(!text.contains(own_words), "{own_words}: {text}");
+    assert!(!html.contains(own_words), "{own_words}: {html}");
+}
+
+/// A referral whose consent answer is `answer`, received Monday 23
+/// November 2026 at 10:00; the incomplete mail sent.
+async fn consent_answered(w: &World, id: &str, answer: &str) -> (String, OutboxRow) {
+    let reference = w
+        .case(
+            "colchester",
+            &referral(COLCHESTER, id, &[("Consent to referral", answer)]),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send().await;
+    assert_eq!(w.status(&reference).await, "incomplete", "{answer}");
+    let asked = incomplete_mail(w, &reference).await;
+    (reference, asked)
+}
+
+#[tokio::test]
+async fn a_yes_with_a_limit_is_asked_again_saying_why_until_answered_as_asked() {
+    let w = world().await;
+    let answer = "Yes (he does not consent to GP contact)";
+    let (reference, asked) = consent_answered(&w, "limited-1@justice.gov.uk", answer).await;
+    says_why_consent_is_asked_again(&w, &asked, answer);
+    // The same qualified yes again, in reply: asked again, saying why again.
+    let body = format!(
+        "Consent to referral: {answer}\r\n\r\nJo\r\n\r\n{}",
+        angle_quote(&w.text_of(&asked))
+    );
+    referrer_replies(&w, &asked, &reference, &body).await;
+    w.send().await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+    let again: Vec<OutboxRow> = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .collect();
+    assert_eq!(again.len(), 2, "asked a second time");
+    says_why_consent_is_asked_again(&w, &again[1], answer);
+    // Written as the mail says: the answer, and the limit on a line of its
+    // own. The referral is complete and nothing is asked again.
+    let body = format!(
+        "Consent to referral: Yes\r\nNotes: no GP contact\r\n\r\nJo\r\n\r\n{}",
+        angle_quote(&w.text_of(&again[1]))
+    );
+    referrer_replies(&w, &again[1], &reference, &body).await;
+    completed_and_acknowledged(&w, &reference).await;
+    assert_eq!(
+        w.rows("incomplete")
+            .await
+            .into_iter()
+            .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+            .count(),
+        2,
+        "asked nothing more"
+    );
+}
+
+#[tokio::test]
+async fn a_yes_limiting_any_other_sharing_is_asked_again_alike() {
+    for (id, answer) in [
+        (
+            "limited-gp@justice.gov.uk",
+            "Yes - no consent for GP contact",
+        ),
+        (
+            "limited-ss@justice.gov.uk",
+            "Yes - does not consent to a Social Services referral",
+        ),
+    ] {
+        let w = world().await;
+        let (reference, asked) = consent_answered(&w, id, answer).await;
+        says_why_consent_is_asked_again(&w, &asked, answer);
+        // The answer typed into the form the mail quotes, its words on why
+        // quoted with it: those words are no answer, and the case completes.
+        let filled = w.text_of(&asked).replace(
+            "Consent to referral: [Yes / No]",
+            "Consent to referral: Yes",
+        );
+        let body = format!("See below.\r\n\r\n{}", outlook_quote(&filled));
+        referrer_replies(&w, &asked, &reference, &body).await;
+        completed_and_acknowledged(&w, &reference).await;
+    }
+}
+
+#[tokio::test]
+async fn a_qualified_yes_written_in_reply_without_the_label_is_asked_again_saying_why() {
+    let w = world().await;
+    let answer = "Yes (he does not consent to GP contact)";
+    let (reference, asked) = consent_answered(&w, "limited-2@justice.gov.uk", answer).await;
+    let body = format!(
+        "{answer}\r\n\r\nJo\r\n\r\n{}",
+        angle_quote(&w.text_of(&asked))
+    );
+    referrer_replies(&w, &asked, &reference, &body).await;
+    w.send().await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+    let again: Vec<OutboxRow> = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .collect();
+    assert_eq!(again.len(), 2, "asked a second time");
+    says_why_consent_is_asked_again(&w, &again[1], answer);
+    let body = format!(
+        "Consent to referral: Yes\r\nNotes: no GP contact\r\n\r\nJo\r\n\r\n{}",
+        angle_quote(&w.text_of(&again[1]))
+    );
+    referrer_replies(&w, &again[1], &reference, &body).await;
+    completed_and_acknowledged(&w, &reference).await;
+}
+
+#[tokio::test]
+async fn a_yes_put_as_a_question_in_reply_is_asked_again_saying_so() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    let body = format!("Yes?\r\n\r\n{}", outlook_quote(&w.text_of(&asked)));
+    referrer_replies(&w, &asked, &reference, &body).await;
+    w.send().await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+    let again = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .nth(1)
+        .expect("asked a second time");
+    let text = one_line(&w.text_of(&again));
+    assert!(
+        text.contains(
+            "Your answer on consent was not a plain Yes or No: it was put as a question."
+        ),
+        "{text}"
+    );
+}

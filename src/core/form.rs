@@ -644,9 +644,13 @@ fn consent_taken_back(
             return;
         }
         let short = few_words(first);
+        // A yes limited by a denial of some other sharing (`Consent given;
+        // he does not want GP contact`) takes nothing back: it is asked
+        // again as a qualified yes, saying why.
         if (takes_back(first) || denies_consent(first))
             && (short || about_consent(first))
             && !about_something_else(first)
+            && !super::referral::limits_another_consent(first)
         {
             // Read as given, but unreadable: asked again.
             let unsettled = format!("{UNREADABLE}{first}");
@@ -813,16 +817,19 @@ fn about_something_else(text: &str) -> bool {
 }
 
 /// Words between a consent and what it is to (`consent to the`, `to us`,
-/// `for his`).
-const CONSENT_OBJECT_FILLERS: [&str; 12] = [
-    "the", "a", "an", "any", "us", "his", "her", "their", "him", "them", "being", "be",
+/// `for his`, `to other agencies`).
+const CONSENT_OBJECT_FILLERS: [&str; 13] = [
+    "the", "a", "an", "any", "us", "his", "her", "their", "him", "them", "being", "be", "other",
 ];
 
 /// What a consent other than the referral's is to: health and its
-/// professionals, sharing information, the person's family.
+/// professionals, sharing information, the person's family, the police,
+/// social services and other agencies. A consent answer's yes limited by
+/// one of these is asked again (see `referral::consent`); elsewhere in
+/// the text such a consent refused takes nothing back.
 /// (Not `information`, `details`, `records`: `his details going to the
 /// council` is the referral.)
-const OTHER_CONSENT_OBJECTS: [&str; 21] = [
+pub(super) const OTHER_CONSENT_OBJECTS: [&str; 24] = [
     "gp",
     "gps",
     "doctor",
@@ -844,6 +851,9 @@ const OTHER_CONSENT_OBJECTS: [&str; 21] = [
     "parents",
     "partner",
     "police",
+    "social",
+    "agency",
+    "agencies",
 ];
 
 /// How many lines below a label inside a running answer are looked at for

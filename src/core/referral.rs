@@ -166,6 +166,52 @@ pub struct ReadReferral {
     /// The forms that disagree, when `conflicts` is not empty: the body
     /// and an attachment, or two attachments.
     pub conflicting_forms: Vec<super::sources::FormSource>,
+    /// Why the consent answer is not an answer, when the reading can say
+    /// (a yes with a condition or a limit, put as a question, or not the
+    /// person's own); `None` otherwise.
+    pub consent_doubt: Option<ConsentDoubt>,
+}
+
+/// Why a consent answer that opens as a yes could not be taken as one:
+/// the kind of problem only. The answer's own words are never carried,
+/// since they can name other people and the mail that asks again may
+/// copy in the case lead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsentDoubt {
+    /// On a condition or with a limit on some other sharing or action:
+    /// `Yes if the council needs it`, `Yes (he does not consent to GP
+    /// contact)`, `Yes - no consent for GP contact`.
+    Qualified,
+    /// Put as a question: `Yes?`.
+    Question,
+    /// Beside someone else's agreement or the person's own denial: `Yes -
+    /// his mother agreed; he has not`.
+    NotTheirOwn,
+}
+
+impl ConsentDoubt {
+    /// Why, in plain words for the referrer, with what to write instead.
+    pub fn words(self) -> &'static str {
+        match self {
+            ConsentDoubt::Qualified => {
+                "Your answer on consent was not a plain Yes or No: it carried a condition \
+                 or a limit. Please answer the consent question with Yes or No alone, and \
+                 write any limits on what may be shared on a line of their own, for example \
+                 Notes: no contact with the GP."
+            }
+            ConsentDoubt::Question => {
+                "Your answer on consent was not a plain Yes or No: it was put as a \
+                 question. Please answer the consent question with Yes or No alone, once \
+                 the person has been asked."
+            }
+            ConsentDoubt::NotTheirOwn => {
+                "Your answer on consent was not a plain Yes or No: it spoke of someone \
+                 else's agreement, or said the person has not agreed. The consent must be \
+                 the person's own: please answer the consent question with Yes or No alone, \
+                 as the person answers."
+            }
+        }
+    }
 }
 
 /// What the reading of values depends on beyond the form itself.
@@ -204,11 +250,15 @@ fn says_none(raw: &str) -> bool {
 pub fn interpret(reading: &FormReading, ctx: &ReadingContext<'_>) -> ReadReferral {
     let mut r = Referral::default();
     let mut invalid = Vec::new();
+    let mut consent_doubt = None;
     for (&field, raw) in &reading.values {
         // `Contact phone: N/A`: nothing to give, not a number misread. A
         // required field so answered is asked for as missing.
         if set_field(&mut r, field, raw, ctx).is_none() && !says_none(raw) {
             invalid.push(field);
+            if field == Field::Consent && !raw.contains(super::form::UNREADABLE) {
+                consent_doubt = consent(raw).err().flatten();
+            }
         }
     }
     if r.lha.is_none() && !invalid.contains(&Field::Lha) {
@@ -234,6 +284,7 @@ pub fn interpret(reading: &FormReading, ctx: &ReadingContext<'_>) -> ReadReferra
         invalid,
         conflicts: Vec::new(),
         conflicting_forms: Vec::new(),
+        consent_doubt,
     }
 }
 
@@ -311,7 +362,7 @@ fn set_field(r: &mut Referral, field: Field, raw: &str, ctx: &ReadingContext<'_>
         ExpectedReleaseDate => {
             r.expected_release_date = Some(parse_british_date(raw, ctx.sent_on, DateRole::Event)?)
         }
-        Consent => r.consent = Some(consent(raw)?),
+        Consent => r.consent = Some(consent(raw).ok()?),
         PersonPhone => r.person_phone = Some(PhoneNumber::parse(raw)?),
         PersonEmail => r.person_email = Some(EmailAddress::find_in(raw)?),
         CurrentAccommodation => r.current_accommodation = text(),
@@ -683,17 +734,46 @@ const OBJECTIONS: [&str; 9] = [
 /// A consent answer as [`yes_no`] reads it, except that a yes that is no
 /// plain yes is asked again (never read as a refusal): one put as a
 /// question (`Yes?`), on a condition (`Yes if the council needs it`,
-/// `Yes, subject to ...`), or beside the person's own denial or someone
-/// else's agreement (`Yes - his mother agreed; he has not`). The consent
-/// must be the person's own, given as it stands.
-fn consent(raw: &str) -> Option<bool> {
-    let answer = yes_no(raw)?;
-    (!answer || !hedged_yes(raw)).then_some(answer)
+/// `Yes, subject to ...`), with a limit on some other sharing or action
+/// (`Yes (he does not consent to GP contact)`, `Yes - does not consent to
+/// a Social Services referral`), or beside the person's own denial or
+/// someone else's agreement (`Yes - his mother agreed; he has not`). The
+/// consent must be the person's own, given as it stands. Not an answer:
+/// `Err`, with why when the answer opens as a yes and the reading can say.
+fn consent(raw: &str) -> Result<bool, Option<ConsentDoubt>> {
+    let answer = yes_no(raw);
+    // `Yes - no consent for GP contact` is no yes to [`yes_no`], but opens
+    // as one: its words after the yes are judged as any yes's are.
+    let opens_yes = answer == Some(true) || opening(raw).is_some_and(|o| yes_no(o) == Some(true));
+    let doubt = if opens_yes { hedged_yes(raw) } else { None };
+    match (answer, doubt) {
+        (Some(false), _) => Ok(false),
+        (Some(true), None) => Ok(true),
+        (_, doubt) => Err(doubt),
+    }
 }
 
-/// Whether a yes is put as a question, on a condition, beside the
-/// person's own denial or beside someone else's agreement.
-fn hedged_yes(raw: &str) -> bool {
+/// Why a consent answer that opens as a yes is no plain yes (`Yes (he
+/// does not consent to GP contact)` written alone in a reply); `None` for
+/// a plain yes or no, or an answer the reading cannot say more of.
+pub fn consent_doubt(raw: &str) -> Option<ConsentDoubt> {
+    consent(raw).err().flatten()
+}
+
+/// An answer's words before its first mark (`Yes` of `Yes - no GP
+/// contact`, `Consent given` of `Consent given; not to his family`), when
+/// something follows.
+fn opening(raw: &str) -> Option<&str> {
+    let (before, after) = raw
+        .trim()
+        .split_once([',', ';', ':', '(', '-', '\u{2013}', '\u{2014}'])?;
+    (!before.trim().is_empty() && !after.trim().is_empty()).then_some(before)
+}
+
+/// Why a yes is no plain yes: put as a question, on a condition or with a
+/// limit on some other sharing or action, beside the person's own denial
+/// or beside someone else's agreement.
+fn hedged_yes(raw: &str) -> Option<ConsentDoubt> {
     let trimmed = raw.trim();
     let first_word = trimmed
         .find(|c: char| !c.is_alphanumeric())
@@ -719,7 +799,46 @@ fn hedged_yes(raw: &str) -> bool {
     ]
     .iter()
     .any(|phrase| says(phrase));
-    question || conditional || denied_or_someone_else_s(raw)
+    if question {
+        Some(ConsentDoubt::Question)
+    } else if conditional || limits_another_consent(raw) {
+        Some(ConsentDoubt::Qualified)
+    } else if denied_or_someone_else_s(raw) {
+        Some(ConsentDoubt::NotTheirOwn)
+    } else {
+        None
+    }
+}
+
+/// A yes beside a denial of some other sharing or action: `no consent for
+/// GP contact`, `he does not consent to GP contact`, `not to be shared
+/// with other agencies`, `does not consent to a Social Services
+/// referral`. Such a yes is neither taken nor read as a refusal: the
+/// referrer is asked for the answer and the limit apart.
+pub(super) fn limits_another_consent(raw: &str) -> bool {
+    let all = words(raw);
+    let words: Vec<&str> = all.split(' ').filter(|w| !w.is_empty()).collect();
+    // `no problems` denies nothing: a `no` before one of these is no limit.
+    let denial = words.iter().enumerate().any(|(at, w)| match *w {
+        "no" => !words
+            .get(at + 1)
+            .is_some_and(|next| OBJECTIONS.contains(next)),
+        "not" | "never" | "t" | "without" | "except" | "excluding" | "refuses" | "refused"
+        | "declines" | "declined" => true,
+        _ => false,
+    });
+    // A yes taken back (`Yes - since withdrawn; no GP contact`) is that,
+    // and no limit.
+    let taken_back = words.iter().any(|w| {
+        ["withdr", "revok", "retract", "rescind"]
+            .iter()
+            .any(|stem| w.starts_with(stem))
+    });
+    denial
+        && !taken_back
+        && words
+            .iter()
+            .any(|w| super::form::OTHER_CONSENT_OBJECTS.contains(w))
 }
 
 /// `he has not`, `she hasn't`, `they do not agree` (a clause that ends at

@@ -238,6 +238,10 @@ pub struct AnswerReading {
     /// denies, asks or takes it back: the consent asked for, when it
     /// answers the mail that asked for it.
     pub says_yes: bool,
+    /// The answer opens with a yes that is no plain yes (`Yes (he does not
+    /// consent to GP contact)`, `Yes?`): why, for the mail that asks for
+    /// consent again. Never the answer's words.
+    pub consent_doubt: Option<super::referral::ConsentDoubt>,
     /// The answer says the person has withdrawn their consent to the
     /// referral (`He has withdrawn his consent`, `Consent: No`): its words.
     pub withdrawal: Option<String>,
@@ -304,6 +308,9 @@ pub fn read_answer(text: &str) -> AnswerReading {
     reading.says_yes = reading.withdrawal.is_none()
         && reading.affirms
         && !doubts_a_yes(&super::withdrawal::words_above_signature(own));
+    reading.consent_doubt = first_line
+        .filter(|_| reading.withdrawal.is_none() && reading.affirms)
+        .and_then(super::referral::consent_doubt);
     if lead.name.is_none() && lead.email.is_none() {
         // `Sarah Jones (sarah.jones@…) is the lead officer for this case.`
         if let Some(named) = own.iter().find_map(|l| lead_in_sentence(l)) {
@@ -838,6 +845,27 @@ fn starts_quote(lines: &[&str], i: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_yes_that_is_no_plain_yes_says_why_and_a_plain_one_nothing() {
+        use crate::core::referral::ConsentDoubt;
+        for (answer, why) in [
+            (
+                "Yes (he does not consent to GP contact)\n\nJo",
+                Some(ConsentDoubt::Qualified),
+            ),
+            (
+                "Yes - not to Social Services",
+                Some(ConsentDoubt::Qualified),
+            ),
+            ("Yes?", Some(ConsentDoubt::Question)),
+            ("Yes\n\nThanks, Jo", None),
+            ("Yes, he has consented to the referral.", None),
+            ("Not yet - seeing him Thursday.", None),
+        ] {
+            assert_eq!(read_answer(answer).consent_doubt, why, "{answer}");
+        }
+    }
 
     #[test]
     fn a_confirmation_says_yes_and_nothing_against_it() {

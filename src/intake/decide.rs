@@ -199,14 +199,42 @@ pub(super) fn decide_unsent(
                     invalid: Vec::new(),
                     conflicts: Vec::new(),
                     conflicting_forms: Vec::new(),
+                    consent_doubt: None,
                 };
                 if completes(case, &consent, from, s) {
                     return complete_case(analysis, s, case, &consent);
                 }
             }
         }
+        // `Yes (he does not consent to GP contact)` in direct answer to the
+        // mail asking for consent: no consent, and the referrer is asked
+        // again, told why, rather than left without an answer.
+        let consent_asked_again = match (analysis.answer.consent_doubt, analysis.from.as_ref()) {
+            (Some(doubt), Some(from))
+                if answers_request
+                    && case.status == CaseStatus::Incomplete
+                    && case.referral.consent.is_none() =>
+            {
+                let asked = ReadReferral {
+                    referral: Referral::default(),
+                    outcome: Outcome::Incomplete,
+                    missing: Vec::new(),
+                    invalid: vec![Field::Consent],
+                    conflicts: Vec::new(),
+                    conflicting_forms: Vec::new(),
+                    consent_doubt: Some(doubt),
+                };
+                completes(case, &asked, from, s).then_some(asked)
+            }
+            _ => None,
+        };
         if matches!(analysis.kind, Kind::Reply | Kind::Other | Kind::Referral) {
             let mut plan = answer(analysis, s, case);
+            if let Some(asked) = &consent_asked_again {
+                let (outcome, missing) = case.referral.judge();
+                plan.mails
+                    .extend(answer_referrer(analysis, s, case, outcome, &missing, asked));
+            }
             // Answers for an incomplete case from someone who may not give
             // them: on the case, with why they changed nothing.
             let gives_answers = !withdrawn
@@ -564,6 +592,15 @@ fn asks_dates(fields: &[Field]) -> bool {
         .any(|f| f.value_kind() == crate::core::field::ValueKind::Date)
 }
 
+/// Why the consent answer could not be taken, in words for the referrer,
+/// when consent is among the fields `asked` again and the reading says
+/// why; null otherwise. Two forms that disagree are said as such instead.
+fn consent_why(read: &ReadReferral, asked: &[Field]) -> serde_json::Value {
+    read.consent_doubt
+        .filter(|_| asked.contains(&Field::Consent) && !read.conflicts.contains(&Field::Consent))
+        .map_or(serde_json::Value::Null, |doubt| json!(doubt.words()))
+}
+
 /// An attachment's name as a line of text may show it: no control
 /// characters, nor the marks that turn text around (`U+202E`: a name that
 /// reads `fdp.exe` as `exe.pdf`), at most 120 characters.
@@ -701,6 +738,7 @@ pub(super) fn referral(
             "invalid": invalid_labels(invalid),
             "several_people": crate::core::sources::several_people(read),
             "asks_dates": asks_dates(missing) || asks_dates(invalid),
+            "consent_why": consent_why(read, invalid),
             "original": original(analysis),
         })
     };
@@ -1031,16 +1069,38 @@ pub(super) fn complete_case(
             plan.mails.push(notice);
         }
     }
+    plan.mails
+        .extend(answer_referrer(analysis, s, case, outcome, &missing, read));
+    plan
+}
+
+/// The referrer's answer to a later form or reply on an incomplete case:
+/// the acknowledgement once it is complete, else the incomplete mail
+/// again, saying what is still missing and what could not be read, and
+/// why. `read` is what the later message gave; `missing` what the case
+/// still lacks.
+fn answer_referrer(
+    analysis: &Analysis,
+    s: &Situation<'_>,
+    case: &CaseContacts,
+    outcome: Outcome,
+    missing: &[Field],
+    read: &ReadReferral,
+) -> Option<OutgoingMail> {
     let allowed = |a: &EmailAddress| s.config.allows_sender(a);
     let referrer = case
         .referrer_email
         .clone()
         .filter(allowed)
         .or_else(|| analysis.from.clone().filter(allowed));
-    let Some(to) = referrer else {
-        return plan;
-    };
-    let labels: Vec<String> = missing
+    let to = referrer?;
+    // A field this form answered in words that cannot be read (a consent
+    // `Yes` with a limit, a date that is none) is asked for as the first
+    // mail asks: checked and written again, saying what is wanted.
+    let (unreadable, not_given): (Vec<Field>, Vec<Field>) = missing
+        .iter()
+        .partition(|f| read.invalid.contains(f) && !case.conflicts.contains(f));
+    let labels: Vec<String> = not_given
         .iter()
         .map(|f| {
             if case.conflicts.contains(f) {
@@ -1048,6 +1108,13 @@ pub(super) fn complete_case(
             } else {
                 f.label().to_string()
             }
+        })
+        .collect();
+    let unreadable_labels: Vec<String> = unreadable
+        .iter()
+        .map(|f| match f.answer_wanted() {
+            Some(wanted) => format!("{} ({wanted})", f.label()),
+            None => f.label().to_string(),
         })
         .collect();
     // A reply in the thread (`RE: [DTR-…] Referral incomplete`) is not the
@@ -1061,11 +1128,13 @@ pub(super) fn complete_case(
     let context = json!({
         "outcome": outcome.as_str(),
         "missing": labels,
-        "invalid": [],
-        "asks_dates": asks_dates(&missing),
+        "invalid": unreadable_labels,
+        "asks_dates": asks_dates(missing),
+        // The later form's consent, asked for again: why it was not taken.
+        "consent_why": consent_why(read, missing),
         "original": original,
     });
-    plan.mails.push(match outcome {
+    Some(match outcome {
         Outcome::Complete => OutgoingMail {
             purpose: Purpose::Acknowledgement,
             cc: case
@@ -1094,8 +1163,7 @@ pub(super) fn complete_case(
             thread_under: None,
             held_until: None,
         },
-    });
-    plan
+    })
 }
 
 /// What the notice of a completed referral tells the authority: when it

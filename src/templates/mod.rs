@@ -37,6 +37,7 @@
 //! | `outcome` | `complete` or `incomplete` (`no_consent` for a refusal; null when there is no referral) |
 //! | `missing` | `[label]`: required fields not given, by their form labels |
 //! | `invalid` | `[label]`: fields given but unreadable, by their form labels |
+//! | `consent_why` | why a consent answer is asked again, a sentence for the referrer saying the kind of problem (a condition or a limit, a question, not the person's own) and what to write instead, never the answer's words (`incomplete`, when the reading can say; null otherwise) |
 //! | `fields` | `[{label, value}]`: every field of the referral, health and risk included (`notice` only; empty otherwise) |
 //! | `blank_form` | the text of `templates/blank-form.txt` |
 //! | `sender` | the address a quarantined message came from (`quarantine_notice`), or the message about a case (`unreadable_answer`, `consent_withdrawn`) |
@@ -626,7 +627,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 30] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 31] = [
     "case_ref",
     "authority",
     "protocol",
@@ -673,6 +674,9 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 30] = [
     // referral's details are deleted: what the referrer was asked for.
     "consented",
     "erased_from",
+    // Why the consent answer is asked again (`incomplete`; null
+    // otherwise): the kind of problem only, never the answer's words.
+    "consent_why",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's

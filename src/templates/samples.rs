@@ -271,6 +271,15 @@ pub fn sample_data(purpose: Purpose) -> Value {
                 Value::Null
             },
         );
+        map.insert(
+            "consent_why".into(),
+            match purpose {
+                Purpose::Incomplete => {
+                    json!(crate::core::referral::ConsentDoubt::Qualified.words())
+                }
+                _ => Value::Null,
+            },
+        );
     }
     data
 }
@@ -318,6 +327,7 @@ pub(super) fn sparse_data(purpose: Purpose) -> Value {
         map.insert("addressee".into(), Value::Null);
         map.insert("consented".into(), json!(true));
         map.insert("erased_from".into(), Value::Null);
+        map.insert("consent_why".into(), Value::Null);
         if purpose == Purpose::ConsentWithdrawn {
             map.insert(
                 "withdrawal".into(),

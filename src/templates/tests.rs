@@ -977,3 +977,28 @@ fn the_incomplete_mail_says_it_cannot_progress_only_without_consent() {
     }
     assert!(working.html.contains("As the person has consented"));
 }
+
+#[test]
+fn the_incomplete_mail_says_why_consent_is_asked_again_only_when_it_can() {
+    let templates = embedded();
+    let mut data = sample_data(Purpose::Incomplete);
+    let why = crate::core::referral::ConsentDoubt::Qualified.words();
+    data["consent_why"] = serde_json::json!(why);
+    let saying = templates
+        .render(Purpose::Incomplete, "COL", &data)
+        .expect("renders");
+    let one_line = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(one_line(&saying.text).contains(why), "{}", saying.text);
+    assert!(
+        one_line(&saying.html).contains("it carried a condition or a limit"),
+        "{}",
+        saying.html
+    );
+    data["consent_why"] = serde_json::Value::Null;
+    let silent = templates
+        .render(Purpose::Incomplete, "COL", &data)
+        .expect("renders");
+    for body in [&silent.text, &silent.html] {
+        assert!(!body.contains("Your answer on consent"), "{body}");
+    }
+}

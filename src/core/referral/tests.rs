@@ -942,3 +942,68 @@ fn a_sub_question_number_under_a_question_is_its_answer_going_on() {
         Some("Evicted under section 21(b) of the Housing Act notice")
     );
 }
+
+#[test]
+fn a_yes_limited_to_another_sharing_is_asked_again_saying_why() {
+    let read_consent = |answer: &str| {
+        let r = read(&COMPLETE.replace("Consent: Yes", &format!("Consent: {answer}")));
+        (r.outcome, r.referral.consent, r.consent_doubt)
+    };
+    for limited in [
+        "Yes (he does not consent to GP contact)",
+        "Yes - no consent for GP contact",
+        "Yes - does not consent to a Social Services referral",
+        "Yes, but not to his family",
+        "Yes - no sharing with the police",
+        "Consent given; he does not want GP contact",
+        "Yes - not to be shared with other agencies",
+        "Yes, no problems, but not to his GP",
+    ] {
+        assert_eq!(
+            read_consent(limited),
+            (Outcome::Incomplete, None, Some(ConsentDoubt::Qualified)),
+            "{limited}"
+        );
+    }
+    assert_eq!(
+        read_consent("Yes if the council needs it"),
+        (Outcome::Incomplete, None, Some(ConsentDoubt::Qualified))
+    );
+    assert_eq!(
+        read_consent("Yes?"),
+        (Outcome::Incomplete, None, Some(ConsentDoubt::Question))
+    );
+    assert_eq!(
+        read_consent("Yes - his mother agreed"),
+        (Outcome::Incomplete, None, Some(ConsentDoubt::NotTheirOwn))
+    );
+    for plain in ["Yes", "Yes - signed form held", "Yes - no problems"] {
+        assert_eq!(
+            read_consent(plain),
+            (Outcome::Complete, Some(true), None),
+            "{plain}"
+        );
+    }
+    // Not an answer of another kind: asked again without a reason given.
+    assert_eq!(read_consent("TBC"), (Outcome::Incomplete, None, None));
+}
+
+#[test]
+fn a_limit_on_another_sharing_on_a_line_of_its_own_leaves_the_yes() {
+    // As the mail asking again tells the referrer to write it: the answer,
+    // and the limit under it. GP and Social Services alike.
+    for limit in [
+        "Notes: no GP contact",
+        "No GP contact",
+        "He does not consent to GP contact",
+        "Does not consent to Social Services",
+        "Not to Social Services",
+    ] {
+        let r = read(&COMPLETE.replace("Consent: Yes\n", &format!("Consent: Yes\n{limit}\n")));
+        assert_eq!(
+            (r.outcome, r.referral.consent, r.consent_doubt),
+            (Outcome::Complete, Some(true), None),
+            "{limit}"
+        );
+    }
+}
