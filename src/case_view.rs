@@ -225,7 +225,7 @@ pub async fn case_view(
     }
     let deadlines = if s.status.is_open() {
         let cases: Vec<_> = store
-            .shown_deadline_cases(Some(&s.authority))
+            .deadline_cases(Some(&s.authority))
             .await?
             .into_iter()
             .filter(|c| c.reference == s.reference)

@@ -877,7 +877,7 @@ fn template_data(
         "referrer_name": referral.referrer_name,
         // An incomplete referral without the person's consent owes
         // nothing yet: no dates to promise. One consented to runs from
-        // its receipt (see `Store::shown_deadline_cases`).
+        // its receipt (see `Store::deadline_cases`).
         "deadlines": if case.is_some()
             && (context.get("outcome").and_then(Value::as_str) != Some("incomplete")
                 || referral.consent == Some(true))

@@ -12,6 +12,7 @@ use common::{ingest_into, TestDb};
 use dtr_gateway::config::Config;
 use dtr_gateway::core::address::EmailAddress;
 use dtr_gateway::core::authority::{Authorities, Contact};
+use dtr_gateway::core::plan::CaseStatus;
 use dtr_gateway::store::{FollowUpDay, OutboxRow, Store};
 use dtr_gateway::sweep::sweep_once;
 use tempfile::TempDir;
@@ -52,6 +53,7 @@ fn referral(mailbox_address: &str, message_id: &str, extra: &str) -> Vec<u8> {
 on_both_stores!(
     follow_ups_go_once_each_to_the_right_people_on_their_working_days,
     concurrent_sweeps_write_each_step_once,
+    an_incomplete_referral_the_person_consented_to_is_chased_one_without_consent_is_not,
     the_councils_answer_in_the_thread_names_the_lead_and_stops_the_chases,
     a_reply_to_the_referral_itself_joins_the_case,
     a_forward_inside_the_council_is_not_its_response,
@@ -304,6 +306,66 @@ async fn concurrent_sweeps_write_each_step_once(db: TestDb) {
         .await
         .iter()
         .all(|r| r.context["step"]["number"] == 1));
+}
+
+async fn an_incomplete_referral_the_person_consented_to_is_chased_one_without_consent_is_not(
+    db: TestDb,
+) {
+    let w = world(db).await;
+    // Consent given, the date of birth still to come: the council's clock
+    // runs from receipt (as `due` and the report count it), so its steps
+    // are followed up as an open case's are.
+    let consented = String::from_utf8(referral(
+        "housing.solutions@basildon.gov.uk",
+        "no-dob@justice.gov.uk",
+        "",
+    ))
+    .expect("utf-8")
+    .replace("Date of birth: 14/07/1988\r\n", "");
+    // Consent not answered: nothing the council may act on yet.
+    let unconsented = String::from_utf8(referral(
+        "housing.solutions@basildon.gov.uk",
+        "no-consent@justice.gov.uk",
+        "",
+    ))
+    .expect("utf-8")
+    .replace("Consent to referral: Yes\r\n", "")
+    .replace("A1234BC", "A7777ZZ")
+    .replace("Samuel", "Other");
+    let at = uk(2026, 11, 23, 10, 0);
+    let with_consent = w
+        .put("basildon", consented.as_bytes(), at)
+        .await
+        .expect("a case");
+    let without = w
+        .put("basildon", unconsented.as_bytes(), at)
+        .await
+        .expect("a case");
+    for reference in [&with_consent, &without] {
+        assert_eq!(
+            w.store.case(reference).await.expect("case").summary.status,
+            CaseStatus::Incomplete
+        );
+    }
+    w.send_all(at).await;
+    // Wednesday 2 December: the lead officer deadline (Monday 30) passed.
+    assert_eq!(w.sweep(uk(2026, 12, 2, 10, 0)).await, 1);
+    let chases = w.rows("chase").await;
+    let chased: Vec<Option<&str>> = chases.iter().map(|r| r.case_ref.as_deref()).collect();
+    assert_eq!(chased, [Some(with_consent.as_str())]);
+    assert_eq!(w.sweep(uk(2026, 12, 3, 10, 0)).await, 1);
+    let escalated: Vec<Option<String>> = w
+        .rows("escalation")
+        .await
+        .into_iter()
+        .map(|r| r.case_ref)
+        .collect();
+    assert_eq!(escalated, [Some(with_consent.clone())]);
+    assert!(w
+        .events(&without)
+        .await
+        .iter()
+        .all(|e| !e.contains("chase")));
 }
 
 fn answer(from: &str, in_reply_to: &str, subject: &str, body: &str) -> Vec<u8> {

@@ -651,7 +651,7 @@ async fn notice_of(w: &World, reference: &str) -> String {
 /// The references of the cases whose deadlines `due` and the web view
 /// show on `today`, with the first deadline's day.
 async fn shown(w: &World, today: chrono::NaiveDate) -> Vec<(String, chrono::NaiveDate)> {
-    let cases = w.store.shown_deadline_cases(None).await.expect("cases");
+    let cases = w.store.deadline_cases(None).await.expect("cases");
     let mut rows: Vec<(String, chrono::NaiveDate)> =
         dtr_gateway::sweep::open_deadlines(&w.config, &cases, today)
             .into_iter()

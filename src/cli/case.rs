@@ -42,7 +42,7 @@ pub(crate) async fn list_cases(
         search: filter.search,
     };
     let cases = store.cases(code.as_deref(), kept.reads_open_only()).await?;
-    let deadline_cases = store.shown_deadline_cases(code.as_deref()).await?;
+    let deadline_cases = store.deadline_cases(code.as_deref()).await?;
     let deadlines = dtr_gateway::sweep::open_deadlines(config, &deadline_cases, today);
     let shown = dtr_gateway::case_list::filter_cases(&cases, &deadlines, &kept);
     println!(

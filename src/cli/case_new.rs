@@ -226,7 +226,7 @@ pub(crate) async fn new_case(config: &Config, store: &Store, args: NewCase) -> R
                 })
                 .unwrap_or_default();
             // The clock runs once the person has consented (see
-            // `Store::shown_deadline_cases`).
+            // `Store::deadline_cases`).
             let consented = read.is_some_and(|r| r.referral.consent == Some(true));
             println!(
                 "The referral is incomplete: {} still to come. {}",

@@ -17,7 +17,7 @@ pub(crate) async fn due(
     use dtr_gateway::core::protocol::{Owner, Rag};
     let code = authority_code(config, authority)?;
     let today = now.unwrap_or_else(|| dtr_gateway::core::uk::date(Utc::now()));
-    let cases = store.shown_deadline_cases(code.as_deref()).await?;
+    let cases = store.deadline_cases(code.as_deref()).await?;
     let rows = dtr_gateway::sweep::open_deadlines(config, &cases, today);
     println!(
         "{} on {}",

@@ -79,11 +79,11 @@ const DEADLINE_COLUMNS: &str = "id, reference, authority, referral_type, custody
     paused_until, met_by_hand, referrer_email, case_lead_email, follow_ups, follow_up_on, revision, \
     evidence, application_on, information_requested_at";
 
-/// The cases whose deadlines are shown (see [`Store::shown_deadline_cases`]).
+/// The cases whose deadlines run (see [`Store::deadline_cases`]).
 /// The stored referral is compact JSON written by the gateway, in which
 /// `"consent":true` can only be the consent field (quotes inside values
 /// are escaped).
-const SHOWN: &str =
+const CLOCK_RUNS: &str =
     "(status = 'open' OR (status = 'incomplete' AND referral LIKE '%\"consent\":true%'))";
 
 /// `follow_up_on` for a case that no follow-up can come to as things stand.
@@ -95,42 +95,33 @@ fn stored_day(on: Option<NaiveDate>) -> String {
 }
 
 impl Store {
-    /// Open cases with what the protocol needs to date and follow up their
-    /// deadlines; one authority's when given. The sweep follows up only
-    /// these: an incomplete case is not chased until the referrer
-    /// completes it.
+    /// The cases whose deadlines run, with what the protocol needs to date
+    /// and follow up their deadlines; one authority's when given: the open
+    /// ones, and the incomplete ones the person consented to (a date of
+    /// birth still to come, say), whose clock runs from receipt as the
+    /// report counts it, so that they are followed up as they are counted.
+    /// An incomplete referral without consent is none the council may act
+    /// on yet: its clock starts when consent comes. People are shown these
+    /// (`cases`, `due`, the web view) and the sweep follows them up.
     pub async fn deadline_cases(
         &self,
         authority: Option<&str>,
     ) -> Result<Vec<DeadlineCase>, StoreError> {
-        self.deadline_cases_where(authority, "status = 'open'")
-            .await
+        self.deadline_cases_where(authority, CLOCK_RUNS).await
     }
 
-    /// The cases whose deadlines people are shown (`cases`, `due`, the
-    /// web view): the open ones, and the incomplete ones the person
-    /// consented to (a date of birth still to come, say), whose clock runs
-    /// from receipt as the report counts it. An incomplete referral without
-    /// consent is none the council may act on yet: its clock starts when
-    /// consent comes.
-    pub async fn shown_deadline_cases(
-        &self,
-        authority: Option<&str>,
-    ) -> Result<Vec<DeadlineCase>, StoreError> {
-        self.deadline_cases_where(authority, SHOWN).await
-    }
-
-    /// The open cases the sweep must read on `day`: those whose next
-    /// follow-up day has come, and those changed since it was worked out.
+    /// The cases the sweep must read on `day` (those of
+    /// [`Store::deadline_cases`]): those whose next follow-up day has come,
+    /// and those changed since it was worked out.
     pub async fn cases_to_sweep(&self, day: NaiveDate) -> Result<Vec<DeadlineCase>, StoreError> {
         // Two index ranges, not an OR the planner would scan every case for.
         // The index's own condition, written as it is so that SQLite uses
-        // the partial index, then only the open ones.
-        const OPEN: &str = "status IN ('open', 'incomplete') AND status = 'open'";
+        // the partial index, then only the cases whose deadlines run.
+        let open = format!("status IN ('open', 'incomplete') AND {CLOCK_RUNS}");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {DEADLINE_COLUMNS} FROM cases WHERE {OPEN} AND follow_up_on IS NULL \
+            "SELECT {DEADLINE_COLUMNS} FROM cases WHERE {open} AND follow_up_on IS NULL \
              UNION ALL \
-             SELECT {DEADLINE_COLUMNS} FROM cases WHERE {OPEN} AND follow_up_on <= $1"
+             SELECT {DEADLINE_COLUMNS} FROM cases WHERE {open} AND follow_up_on <= $1"
         )))
         .bind(Day(day))
         .fetch_all(&self.pool)
@@ -139,7 +130,7 @@ impl Store {
     }
 
     /// The open and incomplete cases of `authority` among `references`,
-    /// as [`Store::shown_deadline_cases`] reads them (for a page of cases,
+    /// as [`Store::deadline_cases`] reads them (for a page of cases,
     /// without reading every case).
     pub async fn deadline_cases_among(
         &self,
@@ -152,7 +143,7 @@ impl Store {
         let places = super::db::numbered_places(2, references.len());
         let sql = format!(
             "SELECT {DEADLINE_COLUMNS} FROM cases \
-             WHERE {SHOWN} AND authority = $1 \
+             WHERE {CLOCK_RUNS} AND authority = $1 \
              AND reference IN ({}) ORDER BY id",
             places
         );

@@ -162,7 +162,7 @@ impl Store {
         &self,
         scope: &CaseScope,
     ) -> Result<Vec<DeadlineCase>, StoreError> {
-        self.shown_deadline_cases(Some(&scope.authority)).await
+        self.deadline_cases(Some(&scope.authority)).await
     }
 
     /// A case of the scope; none when there is no such case or it is
