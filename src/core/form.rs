@@ -157,6 +157,20 @@ fn read_lines(text: &str) -> FormReading {
         })
     };
     let is_label = |at: usize| label_at(at).is_some();
+    // Two of the person's name labels asked together: a few lines apart,
+    // with nothing between but other parts of the name or blank lines (a
+    // `NEXT OF KIN` heading, a case lead's details or a signature between
+    // make the parts below someone else's).
+    let one_name_block = |from: usize, to: usize| {
+        to - from <= NAME_PARTS_APART
+            && (from + 1..to).all(|k| {
+                lines[k].trim().is_empty()
+                    || matches!(
+                        label_at(k).map(|found| found.label),
+                        Some(Label::NamePart(_) | Label::Field(Field::FullName))
+                    )
+            })
+    };
     let mut reading = FormReading::default();
     let mut names = SplitName::default();
     let mut in_signature = false;
@@ -546,7 +560,7 @@ fn read_lines(text: &str) -> FormReading {
                         value
                     };
                     // `Surname: Marsh` right over `Full name: Daniel`.
-                    let near = name_part_line.is_some_and(|at| label_line - at <= NAME_PARTS_APART);
+                    let near = name_part_line.is_some_and(|at| one_name_block(at, label_line));
                     let value = if field == Field::FullName {
                         full_name_line = Some(label_line);
                         full_name_written = Some(value.clone());
@@ -598,7 +612,7 @@ fn read_lines(text: &str) -> FormReading {
                 // `Full name: Daniel` over `Surname: Marsh`: one word given
                 // as the full name, the rest under its own label, right
                 // under it (not a case lead's or next of kin's further on).
-                let near = full_name_line.is_some_and(|at| label_line - at <= NAME_PARTS_APART);
+                let near = full_name_line.is_some_and(|at| one_name_block(at, label_line));
                 if let Some(whole) = full_name_written
                     .as_deref()
                     .filter(|_| near && held.is_some())

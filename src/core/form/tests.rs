@@ -953,6 +953,9 @@ fn a_full_name_of_one_word_is_completed_by_the_name_part_under_its_own_label() {
     assert_eq!(r.values[&Field::FullName], "Daniel James Marsh");
     let r = read_form("Full name: Daniel\nMiddle name: James\nSurname: Marsh\n");
     assert_eq!(r.values[&Field::FullName], "Daniel James Marsh");
+    // A next of kin's middle name under its heading is not his.
+    let r = read_form("Full name: Daniel\nSurname: Marsh\nNext of kin\nMiddle name: Rose\n");
+    assert_eq!(r.values[&Field::FullName], "Daniel Marsh");
     let r = read_form("Surname: van Dijk\nFull name: Pieter van Dijk\n");
     assert_eq!(r.values[&Field::FullName], "Pieter van Dijk");
     // A full name of two words keeps its own first name (a name he goes
@@ -964,6 +967,12 @@ fn a_full_name_of_one_word_is_completed_by_the_name_part_under_its_own_label() {
         "Full name: Daniel\nDate of birth: 14/07/1988\nPrison number: A1234BC\nCRN: X123456\n\
          Current location: HMP Chelmsford\nCase lead\nFirst name: Marcus\nSurname: Bell\n",
         "Full name: Daniel\nSurname: [Surname]\n",
+        // Someone else's details under a heading of their own, right below.
+        "Full name: Daniel\nNEXT OF KIN DETAILS\nFirst name: Mary\nSurname: Jones\n",
+        "Full name: Daniel\nNext of kin\nSurname: Jones\n",
+        "Full name: Daniel\nCASE LEAD\nFirst name: Kim\nSurname: Casework\n",
+        "Full name: Daniel\nSigned by referrer\nSurname: Probation\n",
+        "Full name: Daniel\nDeclaration - completed by\nFirst name: Jo\n",
         "Full name: Daniel\nSurname: N/A\n",
         "Full name: Daniel\nSurname: Unknown\n",
     ];
