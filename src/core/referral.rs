@@ -760,6 +760,13 @@ pub fn consent_doubt(raw: &str) -> Option<ConsentDoubt> {
     consent(raw).err().flatten()
 }
 
+/// Why a yes written in words is no plain yes (put as a question, on a
+/// condition, with a limit or an exception, or on someone else's word), as
+/// a form's consent answer is judged; `None` when nothing hedges it.
+pub fn yes_doubt(text: &str) -> Option<ConsentDoubt> {
+    hedged_yes(text)
+}
+
 /// An answer's words before its first mark (`Yes` of `Yes - no GP
 /// contact`, `Consent given` of `Consent given; not to his family`), when
 /// something follows.
@@ -803,11 +810,88 @@ fn hedged_yes(raw: &str) -> Option<ConsentDoubt> {
         Some(ConsentDoubt::Question)
     } else if conditional || limits_another_consent(raw) {
         Some(ConsentDoubt::Qualified)
-    } else if denied_or_someone_else_s(raw) {
+    } else if denied_or_someone_else_s(raw) || names_someone_else(raw) {
         Some(ConsentDoubt::NotTheirOwn)
+    } else if limited(raw) {
+        Some(ConsentDoubt::Qualified)
     } else {
         None
     }
+}
+
+/// A yes with a limit or an exception of any kind (`Yes (not to the
+/// referral)`, `Yes, except housing`, `Yes - GP only`, `Yes apart from
+/// ...`, `Yes but ...`), or that speaks of another consent at all (`Yes -
+/// consent to share with GP`): no plain yes, whatever the limit is on.
+/// `No objection`, `no problems` and `not a problem` limit nothing.
+fn limited(raw: &str) -> bool {
+    let all = words(raw);
+    let words: Vec<&str> = all.split(' ').filter(|w| !w.is_empty()).collect();
+    // A yes taken back (`Yes - since withdrawn`) is read as that, and no
+    // limit.
+    let taken_back = words.iter().any(|w| {
+        ["withdr", "revok", "retract", "rescind"]
+            .iter()
+            .any(|stem| w.starts_with(stem))
+    });
+    let no_objection = |after: &[&str]| match after {
+        [next, ..] if OBJECTIONS.contains(next) => true,
+        ["a" | "an" | "any", next, ..] => OBJECTIONS.contains(next),
+        _ => false,
+    };
+    let limit = words.iter().enumerate().any(|(at, w)| match *w {
+        "no" | "not" => !no_objection(&words[at + 1..]),
+        "never" | "t" | "without" | "except" | "excepting" | "excluding" | "exclude" | "apart"
+        | "only" | "but" | "however" | "although" | "though" | "refuses" | "refused"
+        | "declines" | "declined" | "objects" | "objected" | "unhappy" | "limited"
+        | "restricted" | "partial" | "partially" => true,
+        _ => false,
+    });
+    // Sharing is what the referral is; the others are another consent.
+    let another_object = words.iter().any(|w| {
+        super::form::OTHER_CONSENT_OBJECTS.contains(w)
+            && !matches!(*w, "share" | "sharing" | "shared")
+    });
+    !taken_back && (limit || another_object)
+}
+
+/// A yes that names someone other than the person (`Yes (mum agrees)`,
+/// `Yes - agreed by his solicitor`, `Yes - verbal, via his partner`): the
+/// consent must be the person's own, and the answer leaves it in doubt.
+fn names_someone_else(raw: &str) -> bool {
+    const OTHERS: [&str; 30] = [
+        "mum",
+        "mother",
+        "dad",
+        "father",
+        "parent",
+        "parents",
+        "partner",
+        "wife",
+        "husband",
+        "girlfriend",
+        "boyfriend",
+        "fiance",
+        "fiancee",
+        "solicitor",
+        "family",
+        "sister",
+        "brother",
+        "son",
+        "daughter",
+        "carer",
+        "advocate",
+        "friend",
+        "guardian",
+        "nan",
+        "gran",
+        "grandmother",
+        "grandfather",
+        "aunt",
+        "uncle",
+        "relative",
+    ];
+    words(raw).split(' ').any(|w| OTHERS.contains(&w))
 }
 
 /// A yes beside a denial of some other sharing or action: `no consent for

@@ -304,13 +304,36 @@ pub fn read_answer(text: &str) -> AnswerReading {
     reading.withdrawal = super::withdrawal::withdrawal_said(own);
     reading.withdrawal_taken_back =
         reading.withdrawal.is_none() && super::withdrawal::takes_withdrawal_back(own);
-    reading.gives_consent = reading.withdrawal.is_none() && gives_consent(own, reading.affirms);
+    // The answer's first paragraph, judged as a consent answer on a form
+    // is: a yes with a limit, an exception or someone else's word for it
+    // (`Yes (not to the referral)`, `Yes, GP only`, `Yes (mum agrees)`)
+    // gives no consent, and is asked about again with why.
+    let paragraph: Vec<&str> = own
+        .iter()
+        .map(|l| l.trim())
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let hedge = super::referral::yes_doubt(&paragraph.join(" "));
+    let speaks_of_consent = {
+        let text = paragraph.join(" ").to_lowercase();
+        text.contains("consent") || text.contains("agree")
+    };
+    reading.gives_consent =
+        reading.withdrawal.is_none() && hedge.is_none() && gives_consent(own, reading.affirms);
     reading.says_yes = reading.withdrawal.is_none()
         && reading.affirms
+        && hedge.is_none()
         && !doubts_a_yes(&super::withdrawal::words_above_signature(own));
-    reading.consent_doubt = first_line
-        .filter(|_| reading.withdrawal.is_none() && reading.affirms)
-        .and_then(super::referral::consent_doubt);
+    reading.consent_doubt =
+        if reading.withdrawal.is_none() && (reading.affirms || speaks_of_consent) {
+            first_line
+                .filter(|_| reading.affirms)
+                .and_then(super::referral::consent_doubt)
+                .or(hedge)
+        } else {
+            None
+        };
     if lead.name.is_none() && lead.email.is_none() {
         // `Sarah Jones (sarah.jones@…) is the lead officer for this case.`
         if let Some(named) = own.iter().find_map(|l| lead_in_sentence(l)) {
@@ -743,6 +766,8 @@ fn affirmative(line: &str) -> bool {
     matches!(
         words.as_slice(),
         ["yes", ..]
+            // `Y` alone on its line, as the form reads it.
+            | ["y"]
             | ["confirmed", ..]
             | ["confirm", ..]
             | ["correct", ..]
@@ -859,11 +884,33 @@ mod tests {
                 Some(ConsentDoubt::Qualified),
             ),
             ("Yes?", Some(ConsentDoubt::Question)),
+            // A limit, an exception or someone else's word, in the answer's
+            // first paragraph: no consent given, and asked about again.
+            ("Yes (not to the referral)", Some(ConsentDoubt::Qualified)),
+            ("Yes, except housing", Some(ConsentDoubt::Qualified)),
+            ("Yes - only for GP contact", Some(ConsentDoubt::Qualified)),
+            (
+                "Yes, he has consented to GP contact only",
+                Some(ConsentDoubt::Qualified),
+            ),
+            (
+                "Yes but he does not want GP contact",
+                Some(ConsentDoubt::Qualified),
+            ),
+            (
+                "Yes. Not happy for the council to contact him",
+                Some(ConsentDoubt::Qualified),
+            ),
+            ("Yes (his partner agrees)", Some(ConsentDoubt::NotTheirOwn)),
             ("Yes\n\nThanks, Jo", None),
             ("Yes, he has consented to the referral.", None),
             ("Not yet - seeing him Thursday.", None),
         ] {
-            assert_eq!(read_answer(answer).consent_doubt, why, "{answer}");
+            let reading = read_answer(answer);
+            assert_eq!(reading.consent_doubt, why, "{answer}");
+            if why.is_some() {
+                assert!(!reading.says_yes && !reading.gives_consent, "{answer}");
+            }
         }
     }
 
@@ -1195,6 +1242,8 @@ mod tests {
         assert_eq!(reading.release_date.as_deref(), Some("14/03/2027"));
         assert_eq!(reading.application_received.as_deref(), Some("02/12/2026"));
         assert!(read_answer("Yes, that's right.\n> Case lead: Priya").affirms);
+        assert!(read_answer("Y\n\nJane").affirms);
+        assert!(!read_answer("Yvonne will call you").affirms);
         assert!(!read_answer("No, Priya has not taken over.").affirms);
     }
 

@@ -977,7 +977,46 @@ fn a_yes_limited_to_another_sharing_is_asked_again_saying_why() {
         read_consent("Yes - his mother agreed"),
         (Outcome::Incomplete, None, Some(ConsentDoubt::NotTheirOwn))
     );
-    for plain in ["Yes", "Yes - signed form held", "Yes - no problems"] {
+    // A limit or exception of any kind, or another consent spoken of:
+    // never a plain yes (a refusal of the referral among them).
+    for limited in [
+        "Yes (not to the referral)",
+        "Yes apart from the referral",
+        "Yes, except housing",
+        "Yes - not for housing",
+        "Yes - not to Colchester",
+        "Yes. Not happy for the council to contact him",
+        "Yes - only for GP contact",
+        "Yes, GP only",
+        "Yes (GP only)",
+        "Yes - consent to share with GP",
+    ] {
+        assert_eq!(
+            read_consent(limited),
+            (Outcome::Incomplete, None, Some(ConsentDoubt::Qualified)),
+            "{limited}"
+        );
+    }
+    // Someone else's word for it.
+    for others in [
+        "Yes (mum agrees)",
+        "Yes - agreed by his solicitor",
+        "Yes - verbal, via his partner",
+    ] {
+        assert_eq!(
+            read_consent(others),
+            (Outcome::Incomplete, None, Some(ConsentDoubt::NotTheirOwn)),
+            "{others}"
+        );
+    }
+    for plain in [
+        "Yes",
+        "Yes - signed form held",
+        "Yes - no problems",
+        "Yes, verbally on 3 Dec",
+        "Yes - not a problem",
+        "Yes - happy for his details to be shared",
+    ] {
         assert_eq!(
             read_consent(plain),
             (Outcome::Complete, Some(true), None),
