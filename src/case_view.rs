@@ -53,6 +53,8 @@ fn clock_started_later(
 
 /// The header row's label naming the case this one is linked to.
 pub const LINKED_TO: &str = "Linked to";
+/// The header row's label saying the first consent answer was asked again.
+pub const CONSENT_FIRST_ANSWER: &str = "First consent answer";
 /// The header row's label naming the further referrals linked to this one.
 pub const FURTHER_REFERRALS: &str = "Further referrals";
 
@@ -181,6 +183,25 @@ pub async fn case_view(
     let mut opening = detail_of("referral_received");
     if opening.is_null() {
         opening = detail_of("further_referral_received");
+    }
+    // The first consent answer was asked again: what the referrer wrote
+    // with it (a limit on what may be shared) is in their mail.
+    if opening
+        .get("consent_doubt")
+        .is_some_and(|doubt| !doubt.is_null())
+    {
+        row(
+            CONSENT_FIRST_ANSWER,
+            if case.referral.consent == Some(true) {
+                "not a plain Yes (a limit, a condition or someone else's word), asked again; \
+                 read the referrer's mails for any limit on what may be shared before \
+                 contacting the person"
+            } else {
+                "not a plain Yes (a limit, a condition or someone else's word): the referrer \
+                 was asked again"
+            }
+            .to_string(),
+        );
     }
     // Disagreeing forms hold the case only until the referrer answers:
     // the fields since given, or a case no longer incomplete, are history.
@@ -613,9 +634,16 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
         EventKind::ReferralReceived => {
             let missing = labels_of(&detail, "missing");
             let conflicts = labels_of(&detail, "conflicts");
+            // A consent answer asked again for a limit or a condition was
+            // read well enough: said as such, not as unreadable.
+            let consent_doubted = detail
+                .get("consent_doubt")
+                .is_some_and(|doubt| !doubt.is_null());
+            let consent = Field::Consent.label();
             let invalid: Vec<String> = labels_of(&detail, "invalid")
                 .into_iter()
                 .filter(|f| !conflicts.contains(f))
+                .filter(|f| !(consent_doubted && f.as_str() == consent))
                 .collect();
             let mut text = match str_of(&detail, "outcome") {
                 Some("incomplete") => "Referral received, incomplete".to_string(),
@@ -626,6 +654,12 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             }
             if !invalid.is_empty() {
                 text.push_str(&format!("; unreadable: {}", invalid.join(", ")));
+            }
+            if consent_doubted {
+                text.push_str(&format!(
+                    "; asked again: {consent} (not a plain Yes: a limit, a condition or \
+                     someone else's word)"
+                ));
             }
             if !conflicts.is_empty() {
                 text.push_str(&format!(

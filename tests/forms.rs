@@ -1156,6 +1156,45 @@ async fn a_yes_with_a_limit_is_asked_again_saying_why_until_answered_as_asked() 
     );
     referrer_replies(&w, &again[1], &reference, &body).await;
     completed_and_acknowledged(&w, &reference).await;
+    // The council is told the first answer carried a limit, and where to
+    // read it, on the notice that the referral is complete and on the case.
+    let completed: Vec<String> = w
+        .rows("notice")
+        .await
+        .iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .map(|r| one_line(&w.text_of(r)))
+        .collect();
+    let last = completed.last().expect("the completion notice");
+    assert!(
+        last.contains("The referrer's first answer on consent was not a plain Yes")
+            && last.contains("for any limit on what may be shared"),
+        "{last}"
+    );
+    let said = header_of(
+        &w,
+        &reference,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+        dtr_gateway::case_view::CONSENT_FIRST_ANSWER,
+    )
+    .await
+    .expect("the first consent answer on the case");
+    assert!(said.contains("read the referrer's mails"), "{said}");
+    let case = w.store.case(&reference).await.expect("case");
+    let view = dtr_gateway::case_view::case_view(
+        &w.config,
+        &w.store,
+        &case,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+    )
+    .await
+    .expect("case view");
+    let received = &view.timeline[0].1;
+    assert!(
+        received.contains("asked again: Consent to referral (not a plain Yes")
+            && !received.contains("unreadable"),
+        "{received}"
+    );
     assert_eq!(
         w.rows("incomplete")
             .await

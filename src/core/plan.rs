@@ -334,6 +334,9 @@ pub struct CaseContacts {
     /// opened: neither answer was taken, and the case waits for the
     /// referrer's.
     pub conflicts: Vec<super::field::Field>,
+    /// The referral's consent answer was asked again when the case opened
+    /// (it carried a limit, a condition, someone else's word).
+    pub consent_first_doubted: bool,
 }
 
 impl CaseContacts {

@@ -190,6 +190,15 @@ pub enum ConsentDoubt {
 }
 
 impl ConsentDoubt {
+    /// The name a case's record keeps it under.
+    pub fn key(self) -> &'static str {
+        match self {
+            ConsentDoubt::Qualified => "qualified",
+            ConsentDoubt::Question => "question",
+            ConsentDoubt::NotTheirOwn => "not_their_own",
+        }
+    }
+
     /// Why, in plain words for the referrer, with what to write instead.
     pub fn words(self) -> &'static str {
         match self {

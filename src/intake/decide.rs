@@ -14,7 +14,7 @@ use crate::core::mail::Purpose;
 use crate::core::plan::{
     CaseChange, CaseContacts, CaseStatus, Disposition, NewCase, OutgoingMail, PersonCase, Plan,
 };
-use crate::core::referral::{Outcome, ReadReferral, Referral};
+use crate::core::referral::{ConsentDoubt, Outcome, ReadReferral, Referral};
 use crate::core::reply::NamedLead;
 use crate::core::sender::Verdict;
 use crate::core::undelivered::{Failure, FailureKind};
@@ -821,6 +821,13 @@ pub(super) fn referral(
             "missing": read.missing.iter().map(|f| f.key()).collect::<Vec<_>>(),
             "invalid": read.invalid.iter().map(|f| f.key()).collect::<Vec<_>>(),
             "conflicts": read.conflicts.iter().map(|f| f.key()).collect::<Vec<_>>(),
+            // Why a consent answer was asked again (a limit, a condition,
+            // someone else's word): what the referrer wrote may matter to
+            // the council once consent is given plainly.
+            "consent_doubt": read
+                .consent_doubt
+                .filter(|_| read.invalid.contains(&Field::Consent))
+                .map(ConsentDoubt::key),
             "further_referral_of": first.map(|p| p.case_ref.to_string()),
             // Whether the earlier case's referrer sent this one too (a
             // form they sent again, released from quarantine, say).
@@ -954,6 +961,8 @@ fn person_contacts(case: &PersonCase, authority: &ShortCode, s: &Situation<'_>) 
         received_at: s.received_at,
         purged: false,
         conflicts: Vec::new(),
+        // Not looked up for a case found by the person it names.
+        consent_first_doubted: false,
     }
 }
 
@@ -1062,7 +1071,12 @@ pub(super) fn complete_case(
                     "outcome": "complete",
                     "missing": [],
                     "invalid": [],
-                    "notes": completion_notes(s, renamed, case.referral.consent == Some(true)),
+                    "notes": completion_notes(
+                        s,
+                        renamed,
+                        case.referral.consent == Some(true),
+                        case.consent_first_doubted,
+                    ),
                 }),
             );
             notice.step = Some("notice:completed".into());
@@ -1168,7 +1182,12 @@ fn answer_referrer(
 
 /// What the notice of a completed referral tells the authority: when it
 /// was completed, and that the later form named the person otherwise.
-fn completion_notes(s: &Situation<'_>, renamed: bool, consented_before: bool) -> Vec<String> {
+fn completion_notes(
+    s: &Situation<'_>,
+    renamed: bool,
+    consented_before: bool,
+    consent_first_doubted: bool,
+) -> Vec<String> {
     let mut notes = vec![format!(
         "This referral arrived incomplete; the referrer completed it on {}. {}",
         crate::core::words::spoken_time(s.received_at),
@@ -1179,6 +1198,9 @@ fn completion_notes(s: &Situation<'_>, renamed: bool, consented_before: bool) ->
             "Its deadlines count from then."
         }
     )];
+    if consent_first_doubted {
+        notes.push(CONSENT_FIRST_DOUBTED.to_string());
+    }
     if renamed {
         notes.push(
             "The referrer's later form gives a different full name from the one first given. \
@@ -1188,6 +1210,13 @@ fn completion_notes(s: &Situation<'_>, renamed: bool, consented_before: bool) ->
     }
     notes
 }
+
+/// Said to the council of a case whose first consent answer was asked
+/// again (a limit, a condition, someone else's word) once consent is given.
+pub const CONSENT_FIRST_DOUBTED: &str =
+    "The referrer's first answer on consent was not a plain Yes: it carried a limit, a \
+     condition or someone else's word, and was asked again. Read the referrer's mails about \
+     this referral for any limit on what may be shared before contacting the person.";
 
 /// A subject that says the mail is a referral: `refer`, `referral`,
 /// `DTR`, `duty to refer` as words (not `reference`).

@@ -323,9 +323,13 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        let conflicts = opening
+        let opening: Option<serde_json::Value> = opening
             .flatten()
-            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok());
+        let consent_first_doubted = opening
+            .as_ref()
+            .is_some_and(|d| d.get("consent_doubt").is_some_and(|v| !v.is_null()));
+        let conflicts = opening
             .and_then(|d| d.get("conflicts").cloned())
             .and_then(|c| serde_json::from_value::<Vec<String>>(c).ok())
             .unwrap_or_default()
@@ -347,6 +351,7 @@ impl Store {
             received_at: r.time("received_at"),
             purged: r.get::<Option<String>, _>("purged_at").is_some(),
             conflicts,
+            consent_first_doubted,
         }))
     }
 
