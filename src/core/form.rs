@@ -1198,6 +1198,16 @@ fn name_completed(written: &str, parts: &SplitName) -> Option<String> {
             Some(middle) => format!("{given} {middle} {written}"),
             None => format!("{given} {written}"),
         },
+        // `Daniel Marsh` + `James` + `Marsh`: the middle name before the
+        // surname it ends with.
+        (None, Some(middle), None) if !one_word => {
+            let family = parts.family.as_deref()?;
+            let (stem, last) = written.trim().rsplit_once(char::is_whitespace)?;
+            if !last.eq_ignore_ascii_case(family.trim()) {
+                return None;
+            }
+            format!("{} {middle} {last}", stem.trim_end())
+        }
         _ => return None,
     };
     Some(name)

@@ -953,6 +953,8 @@ fn a_full_name_of_one_word_is_completed_by_the_name_part_under_its_own_label() {
     assert_eq!(r.values[&Field::FullName], "Daniel James Marsh");
     let r = read_form("Full name: Daniel\nMiddle name: James\nSurname: Marsh\n");
     assert_eq!(r.values[&Field::FullName], "Daniel James Marsh");
+    let r = read_form("Full name: Daniel Marsh\nMiddle name: James\nSurname: Marsh\n");
+    assert_eq!(r.values[&Field::FullName], "Daniel James Marsh");
     // A next of kin's middle name under its heading is not his.
     let r = read_form("Full name: Daniel\nSurname: Marsh\nNext of kin\nMiddle name: Rose\n");
     assert_eq!(r.values[&Field::FullName], "Daniel Marsh");
