@@ -858,7 +858,7 @@ fn template_data(
         Vec::new()
     };
     let list = |key: &str| context.get(key).cloned().unwrap_or_else(|| json!([]));
-    json!({
+    let mut data = json!({
         "case_ref": case.map(|c| c.reference.clone()),
         "authority": {
             "name": authority.name,
@@ -937,7 +937,18 @@ fn template_data(
             context.get("withdrawal"),
             &["by", "said", "person", "never_given"],
         ),
-    })
+    });
+    // Apart: the macro above is at its recursion limit. When the clock
+    // started later than the referral came (consent confirmed afterwards),
+    // the dates count from then.
+    if let Value::Object(map) = &mut data {
+        let clock_from = case
+            .map(|c| c.clock_from)
+            .filter(|from| *from > received)
+            .map(spoken_time);
+        map.insert("clock_from".into(), json!(clock_from));
+    }
+    data
 }
 
 /// A contact the mail did not reach (contact_failed), every key present.

@@ -872,6 +872,17 @@ async fn consent_confirmed_later_keeps_the_receipt_and_starts_the_deadlines_then
             .as_deref(),
         Some("Friday 27 November 2026 at 10:00, when the person's consent was confirmed")
     );
+    // So does the acknowledgement the referrer gets, beside its dates.
+    w.send().await;
+    let ack = sent_text(&w, "acknowledgement", &reference).await;
+    assert!(
+        ack.contains("Monday 23 November 2026 at 10:00")
+            && ack.contains(
+                "Deadlines count from Friday 27 November 2026 at 10:00, when the person's \
+                 consent was confirmed"
+            ),
+        "{ack}"
+    );
     let listed = w.store.cases(None, false).await.expect("cases");
     assert!(
         listed[0].received_at.starts_with("2026-11-23T10:00"),

@@ -627,11 +627,13 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 31] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 32] = [
     "case_ref",
     "authority",
     "protocol",
     "received",
+    // When the deadlines count from, when later than `received`.
+    "clock_from",
     "referrer_name",
     "deadlines",
     "urgent",

@@ -264,6 +264,10 @@ pub fn sample_data(purpose: Purpose) -> Value {
         map.insert("asks_dates".into(), json!(true));
         map.insert("consented".into(), json!(false));
         map.insert(
+            "clock_from".into(),
+            json!("Thursday 26 November 2026 at 09:30"),
+        );
+        map.insert(
             "erased_from".into(),
             if purpose == Purpose::Incomplete {
                 json!("Monday 7 December 2026")
@@ -326,6 +330,7 @@ pub(super) fn sparse_data(purpose: Purpose) -> Value {
         map.insert("unreadable".into(), json!(true));
         map.insert("addressee".into(), Value::Null);
         map.insert("consented".into(), json!(true));
+        map.insert("clock_from".into(), Value::Null);
         map.insert("erased_from".into(), Value::Null);
         map.insert("consent_why".into(), Value::Null);
         if purpose == Purpose::ConsentWithdrawn {
