@@ -1121,6 +1121,41 @@ fn says_why_consent_is_asked_again(w: &World, asked: &OutboxRow, answer: &str) {
     assert!(!html.contains(own_words), "{own_words}: {html}");
 }
 
+/// The referrer's reply `body` to `asked` leaves the case incomplete, and
+/// brings the request for consent again, saying why: that mail.
+async fn asked_again_after(
+    w: &World,
+    asked: &OutboxRow,
+    reference: &str,
+    body: &str,
+    answer: &str,
+) -> OutboxRow {
+    referrer_replies(w, asked, reference, body).await;
+    w.send().await;
+    assert_eq!(w.status(reference).await, "incomplete");
+    let mut again: Vec<OutboxRow> = w
+        .rows("incomplete")
+        .await
+        .into_iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference))
+        .collect();
+    assert_eq!(again.len(), 2, "asked a second time");
+    let again = again.remove(1);
+    says_why_consent_is_asked_again(w, &again, answer);
+    again
+}
+
+/// Answered as the mail asking again says (the answer, the limit on a
+/// line of its own): the referral is complete and acknowledged.
+async fn answered_as_asked(w: &World, again: &OutboxRow, reference: &str) {
+    let body = format!(
+        "Consent to referral: Yes\r\nNotes: no GP contact\r\n\r\nJo\r\n\r\n{}",
+        angle_quote(&w.text_of(again))
+    );
+    referrer_replies(w, again, reference, &body).await;
+    completed_and_acknowledged(w, reference).await;
+}
+
 /// A referral whose consent answer is `answer`, received Monday 23
 /// November 2026 at 10:00; the incomplete mail sent.
 async fn consent_answered(w: &World, id: &str, answer: &str) -> (String, OutboxRow) {
@@ -1148,25 +1183,10 @@ async fn a_yes_with_a_limit_is_asked_again_saying_why_until_answered_as_asked() 
         "Consent to referral: {answer}\r\n\r\nJo\r\n\r\n{}",
         angle_quote(&w.text_of(&asked))
     );
-    referrer_replies(&w, &asked, &reference, &body).await;
-    w.send().await;
-    assert_eq!(w.status(&reference).await, "incomplete");
-    let again: Vec<OutboxRow> = w
-        .rows("incomplete")
-        .await
-        .into_iter()
-        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
-        .collect();
-    assert_eq!(again.len(), 2, "asked a second time");
-    says_why_consent_is_asked_again(&w, &again[1], answer);
+    let again = asked_again_after(&w, &asked, &reference, &body, answer).await;
     // Written as the mail says: the answer, and the limit on a line of its
     // own. The referral is complete and nothing is asked again.
-    let body = format!(
-        "Consent to referral: Yes\r\nNotes: no GP contact\r\n\r\nJo\r\n\r\n{}",
-        angle_quote(&w.text_of(&again[1]))
-    );
-    referrer_replies(&w, &again[1], &reference, &body).await;
-    completed_and_acknowledged(&w, &reference).await;
+    answered_as_asked(&w, &again, &reference).await;
     // The council is told the first answer carried a limit, and where to
     // read it, on the notice that the referral is complete and on the case.
     let completed: Vec<String> = w
@@ -1253,23 +1273,8 @@ async fn a_qualified_yes_written_in_reply_without_the_label_is_asked_again_sayin
         "{answer}\r\n\r\nJo\r\n\r\n{}",
         angle_quote(&w.text_of(&asked))
     );
-    referrer_replies(&w, &asked, &reference, &body).await;
-    w.send().await;
-    assert_eq!(w.status(&reference).await, "incomplete");
-    let again: Vec<OutboxRow> = w
-        .rows("incomplete")
-        .await
-        .into_iter()
-        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
-        .collect();
-    assert_eq!(again.len(), 2, "asked a second time");
-    says_why_consent_is_asked_again(&w, &again[1], answer);
-    let body = format!(
-        "Consent to referral: Yes\r\nNotes: no GP contact\r\n\r\nJo\r\n\r\n{}",
-        angle_quote(&w.text_of(&again[1]))
-    );
-    referrer_replies(&w, &again[1], &reference, &body).await;
-    completed_and_acknowledged(&w, &reference).await;
+    let again = asked_again_after(&w, &asked, &reference, &body, answer).await;
+    answered_as_asked(&w, &again, &reference).await;
 }
 
 #[tokio::test]
