@@ -598,6 +598,22 @@ fn a_form_attached_to_a_message_attached_as_a_file_is_read_by_its_path() {
 }
 
 #[test]
+fn a_form_attached_without_a_file_name_is_said_to_be_one() {
+    let raw = mail(
+        "Please find attached the DTR referral.\n",
+        &[("x", DOCX, word_form())],
+    );
+    // The same document, its content type its only name.
+    let raw = String::from_utf8(raw)
+        .expect("ascii")
+        .replace("; name=\"x\"", "")
+        .replace("; filename=\"x\"", "");
+    let json = analysed(raw.as_bytes()).to_contract_json();
+    assert_eq!(json["outcome"], "complete", "{json}");
+    assert_eq!(json["form_source"], "attachment:(attached document)");
+}
+
+#[test]
 fn a_form_attached_to_a_forwarded_message_is_read_by_its_path() {
     let forwarded = forwarded_with_form();
     let attached = |disposition: &str| {

@@ -32,6 +32,8 @@ pub(super) const HIDDEN_FORM: &str = "it holds text of the referral form that th
 /// The name an attached message without a file name goes by in the path
 /// of a document attached to it.
 const UNNAMED_MESSAGE: &str = "(attached message)";
+/// How a document attached without a file name is named.
+const UNNAMED_DOCUMENT: &str = "(attached document)";
 
 /// Reads a message's text and its attachments. `path` names the attached
 /// message it is (`fwd.eml/`), empty for the message itself: a document
@@ -266,7 +268,13 @@ fn collect_attachments(message: &Message<'_>, found: &mut Found<'_>, depth: usiz
                     ..LIMITS
                 };
                 let bytes = attached_bytes(message, part);
-                let name_in_path = format!("{path}{}", name.as_deref().unwrap_or_default());
+                // A file without a name is still named, as what it is.
+                let unnamed = if kind == DocumentKind::Email {
+                    UNNAMED_MESSAGE
+                } else {
+                    UNNAMED_DOCUMENT
+                };
+                let name_in_path = format!("{path}{}", name.as_deref().unwrap_or(unnamed));
                 let read = if kind == DocumentKind::Email {
                     read_attached_email(&bytes, found, depth, name_in_path)
                 } else {
@@ -415,11 +423,6 @@ fn read_attached_email(
     });
     *found.time_left = found.time_left.saturating_sub(started.elapsed());
     if depth < MAX_NESTING {
-        let name = if name.is_empty() {
-            UNNAMED_MESSAGE
-        } else {
-            &name
-        };
         collect_attachments(&message, found, depth + 1, &format!("{name}/"));
     } else if !message.attachments.is_empty() {
         // Listed as not read, as a message attached too deep in place is.
