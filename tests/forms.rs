@@ -1173,6 +1173,35 @@ async fn consent_answered(w: &World, id: &str, answer: &str) -> (String, OutboxR
 }
 
 #[tokio::test]
+async fn a_form_sent_again_with_a_plain_yes_tells_the_council_of_the_first_answer() {
+    let w = world().await;
+    let answer = "Yes - not to Social Services";
+    let (reference, _asked) = consent_answered(&w, "limited-9@justice.gov.uk", answer).await;
+    // The referrer sends the whole form again, in a new mail, answered Yes.
+    w.put(
+        "colchester",
+        &referral(COLCHESTER, "limited-9-again@justice.gov.uk", &[]),
+        uk(2026, 11, 24, 9, 0),
+    )
+    .await;
+    assert_eq!(w.status(&reference).await, "open");
+    w.send().await;
+    let notices: Vec<String> = w
+        .rows("notice")
+        .await
+        .iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .map(|r| one_line(&w.text_of(r)))
+        .collect();
+    let completed = notices.last().expect("the completion notice");
+    assert!(
+        completed.contains("The referrer's first answer on consent was not a plain Yes")
+            && !completed.contains("Social Services"),
+        "{completed}"
+    );
+}
+
+#[tokio::test]
 async fn a_yes_with_a_limit_is_asked_again_saying_why_until_answered_as_asked() {
     let w = world().await;
     let answer = "Yes (he does not consent to GP contact)";

@@ -313,6 +313,9 @@ pub struct PersonCase {
     pub referral: Referral,
     pub referrer_email: Option<EmailAddress>,
     pub case_lead_email: Option<EmailAddress>,
+    /// Its first consent answer was asked again (see
+    /// [`CaseContacts::consent_first_doubted`]).
+    pub consent_first_doubted: bool,
 }
 
 /// Who is on a case, as intake needs to know to judge an answer.

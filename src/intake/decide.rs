@@ -961,8 +961,7 @@ fn person_contacts(case: &PersonCase, authority: &ShortCode, s: &Situation<'_>) 
         received_at: s.received_at,
         purged: false,
         conflicts: Vec::new(),
-        // Not looked up for a case found by the person it names.
-        consent_first_doubted: false,
+        consent_first_doubted: case.consent_first_doubted,
     }
 }
 

@@ -94,6 +94,31 @@ fn stored_day(on: Option<NaiveDate>) -> String {
     on.map_or_else(|| NEVER.to_string(), |d| d.to_string())
 }
 
+/// What the case's opening event recorded (its outcome, the fields its
+/// forms disagreed on, why its consent was asked again), while its details
+/// are kept.
+pub(super) async fn opening_detail(
+    conn: &mut sqlx::AnyConnection,
+    id: CaseId,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let detail: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT detail FROM events WHERE case_id = $1 \
+         AND kind IN ('referral_received', 'further_referral_received') ORDER BY id LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(detail
+        .flatten()
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok()))
+}
+
+/// Whether the case's first consent answer was asked again (a limit, a
+/// condition, someone else's word), as its opening event recorded.
+pub(super) fn consent_first_doubted(opening: Option<&serde_json::Value>) -> bool {
+    opening.is_some_and(|d| d.get("consent_doubt").is_some_and(|v| !v.is_null()))
+}
+
 impl Store {
     /// The cases whose deadlines run, with what the protocol needs to date
     /// and follow up their deadlines; one authority's when given: the open
@@ -316,19 +341,9 @@ impl Store {
         let id: CaseId = r.get("id");
         // The fields the opening forms disagreed on, as the case's opening
         // event recorded them.
-        let opening: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT detail FROM events WHERE case_id = $1 \
-             AND kind IN ('referral_received', 'further_referral_received') ORDER BY id LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let opening: Option<serde_json::Value> = opening
-            .flatten()
-            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok());
-        let consent_first_doubted = opening
-            .as_ref()
-            .is_some_and(|d| d.get("consent_doubt").is_some_and(|v| !v.is_null()));
+        let mut conn = self.pool.acquire().await?;
+        let opening = opening_detail(&mut conn, id).await?;
+        let consent_first_doubted = consent_first_doubted(opening.as_ref());
         let conflicts = opening
             .and_then(|d| d.get("conflicts").cloned())
             .and_then(|c| serde_json::from_value::<Vec<String>>(c).ok())

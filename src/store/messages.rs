@@ -778,6 +778,7 @@ pub(super) async fn find_person_cases(
             row.get::<Option<String>, _>(column)
                 .and_then(|a| EmailAddress::parse(&a).ok())
         };
+        let opening = super::deadlines::opening_detail(tx, id).await?;
         cases.push(PersonCase {
             id,
             case_ref,
@@ -785,6 +786,7 @@ pub(super) async fn find_person_cases(
             referral,
             referrer_email: address("referrer_email"),
             case_lead_email: address("case_lead_email"),
+            consent_first_doubted: super::deadlines::consent_first_doubted(opening.as_ref()),
         });
     }
     cases.sort_by_key(|c| c.id);
