@@ -55,8 +55,12 @@ pub struct Planned {
 pub struct SweepReport {
     /// Open cases looked at.
     pub cases: usize,
-    /// Follow-ups recorded (mail or, when nobody can be written to, a note).
+    /// Follow-ups this sweep recorded (mail or, when nobody can be written
+    /// to, a note); in a dry run, those it would record.
     pub follow_ups: usize,
+    /// Follow-ups found due that another sweep running at once recorded
+    /// first: not counted in `follow_ups` nor listed in `planned`.
+    pub recorded_elsewhere: usize,
     /// Mails queued.
     pub queued: usize,
     /// False when `now` was outside sending hours (before `send_from`, from
@@ -64,7 +68,7 @@ pub struct SweepReport {
     pub swept: bool,
     /// Why nothing was read, in words.
     pub skipped: Option<String>,
-    /// Each follow-up found.
+    /// Each follow-up recorded (in a dry run, found).
     pub planned: Vec<Planned>,
     /// The authorities whose morning digest this sweep queued.
     pub digests: Vec<String>,
@@ -165,19 +169,38 @@ pub async fn sweep_once(
         if follow_ups.is_empty() {
             continue;
         }
-        report
-            .planned
-            .extend(follow_ups.iter().map(|f| planned_of(&case, f)));
-        report.follow_ups += follow_ups.len();
         batch.push((case, follow_ups));
     }
     if mode == Mode::DryRun {
+        report.planned = batch
+            .iter()
+            .flat_map(|(case, follow_ups)| follow_ups.iter().map(|f| planned_of(case, f)))
+            .collect();
+        report.follow_ups = report.planned.len();
         report.queued = report.planned.iter().filter(|p| !p.to.is_empty()).count();
         return Ok(report);
     }
-    report.queued = store
+    let recorded = store
         .record_follow_ups(&batch, &config.outgoing, Utc::now())
         .await?;
+    report.queued = recorded.queued;
+    // Only what this sweep wrote: another running at once (a second
+    // gateway, `sweep --record` beside the daemon) wrote the rest and says
+    // so itself.
+    let found: usize = batch.iter().map(|(_, follow_ups)| follow_ups.len()).sum();
+    report.planned = batch
+        .iter()
+        .zip(&recorded.written)
+        .flat_map(|((case, follow_ups), written)| {
+            follow_ups
+                .iter()
+                .zip(written)
+                .filter(|(_, by_this_sweep)| **by_this_sweep)
+                .map(|(f, _)| planned_of(case, f))
+        })
+        .collect();
+    report.follow_ups = report.planned.len();
+    report.recorded_elsewhere = found - report.follow_ups;
     // After the follow-ups: a crash between the two leaves the old day,
     // which only makes the next sweep look again.
     store.set_follow_up_days(&next_days).await?;

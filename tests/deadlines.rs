@@ -54,6 +54,7 @@ fn referral(mailbox_address: &str, message_id: &str, extra: &str) -> Vec<u8> {
 on_both_stores!(
     follow_ups_go_once_each_to_the_right_people_on_their_working_days,
     concurrent_sweeps_write_each_step_once,
+    concurrent_sweeps_each_report_only_what_they_recorded,
     an_incomplete_referral_the_person_consented_to_is_chased_one_without_consent_is_not,
     the_councils_answer_in_the_thread_names_the_lead_and_stops_the_chases,
     a_reply_to_the_referral_itself_joins_the_case,
@@ -309,6 +310,50 @@ async fn concurrent_sweeps_write_each_step_once(db: TestDb) {
         .await
         .iter()
         .all(|r| r.context["step"]["number"] == 1));
+}
+
+async fn concurrent_sweeps_each_report_only_what_they_recorded(db: TestDb) {
+    let w = world(db).await;
+    for n in 0..5 {
+        let text = String::from_utf8(referral(
+            "housing.solutions@basildon.gov.uk",
+            &format!("report-{n}@justice.gov.uk"),
+            "",
+        ))
+        .expect("utf-8")
+        .replace("A1234BC", &format!("A{n:04}BC"))
+        .replace("Samuel", &format!("Person{n}"))
+        .replace("jo.probation@", &format!("officer{n}@"))
+        .replace("kim.casework@", &format!("casework{n}@"));
+        w.put("basildon", text.as_bytes(), uk(2026, 11, 23, 10, 0))
+            .await
+            .expect("a case");
+    }
+    w.send_all(uk(2026, 11, 23, 10, 0)).await;
+    // Three sweeps at once on Tuesday 1 December, as three `sweep --record`
+    // processes: the five first chases are recorded once between them, and
+    // each says only what it recorded itself.
+    let sweep = || {
+        sweep_once(
+            &w.store,
+            &w.config,
+            uk(2026, 12, 1, 10, 0),
+            true,
+            dtr_gateway::sweep::Mode::Record,
+        )
+    };
+    let (a, b, c) = tokio::join!(sweep(), sweep(), sweep());
+    let reports = [a.expect("sweep"), b.expect("sweep"), c.expect("sweep")];
+    assert_eq!(w.rows("chase").await.len(), 5);
+    let recorded: usize = reports.iter().map(|r| r.follow_ups).sum();
+    assert_eq!(recorded, 5, "{reports:#?}");
+    let listed: usize = reports.iter().map(|r| r.planned.len()).sum();
+    assert_eq!(listed, 5, "{reports:#?}");
+    let queued: usize = reports.iter().map(|r| r.queued).sum();
+    assert_eq!(queued, 5, "{reports:#?}");
+    for report in &reports {
+        assert_eq!(report.follow_ups, report.planned.len(), "{report:#?}");
+    }
 }
 
 async fn an_incomplete_referral_the_person_consented_to_is_chased_one_without_consent_is_not(
