@@ -12,8 +12,8 @@ use crate::core::event::EventKind;
 use crate::core::plan::OutgoingMail;
 use crate::core::protocol::{Due, Owner, Rag, Rule};
 use crate::core::sweep::{
-    acting_day, delivery, escalation_contacts, not_acting_because, plan, CaseView, Contacts,
-    Delivery, DoneStep, Limits, Step, StepKind, STOPPED_KEY,
+    acting_day, delivery, escalation_contacts, escalation_day, not_acting_because, plan, CaseView,
+    Contacts, Delivery, DoneStep, Limits, Step, StepKind, STOPPED_KEY,
 };
 use crate::core::words::spoken_date;
 use crate::shutdown::Shutdown;
@@ -55,8 +55,12 @@ pub struct Planned {
 pub struct SweepReport {
     /// Open cases looked at.
     pub cases: usize,
-    /// Follow-ups recorded (mail or, when nobody can be written to, a note).
+    /// Follow-ups this sweep recorded (mail or, when nobody can be written
+    /// to, a note); in a dry run, those it would record.
     pub follow_ups: usize,
+    /// Follow-ups found due that another sweep running at once recorded
+    /// first: not counted in `follow_ups` nor listed in `planned`.
+    pub recorded_elsewhere: usize,
     /// Mails queued.
     pub queued: usize,
     /// False when `now` was outside sending hours (before `send_from`, from
@@ -64,7 +68,7 @@ pub struct SweepReport {
     pub swept: bool,
     /// Why nothing was read, in words.
     pub skipped: Option<String>,
-    /// Each follow-up found.
+    /// Each follow-up recorded (in a dry run, found).
     pub planned: Vec<Planned>,
     /// The authorities whose morning digest this sweep queued.
     pub digests: Vec<String>,
@@ -165,19 +169,38 @@ pub async fn sweep_once(
         if follow_ups.is_empty() {
             continue;
         }
-        report
-            .planned
-            .extend(follow_ups.iter().map(|f| planned_of(&case, f)));
-        report.follow_ups += follow_ups.len();
         batch.push((case, follow_ups));
     }
     if mode == Mode::DryRun {
+        report.planned = batch
+            .iter()
+            .flat_map(|(case, follow_ups)| follow_ups.iter().map(|f| planned_of(case, f)))
+            .collect();
+        report.follow_ups = report.planned.len();
         report.queued = report.planned.iter().filter(|p| !p.to.is_empty()).count();
         return Ok(report);
     }
-    report.queued = store
+    let recorded = store
         .record_follow_ups(&batch, &config.outgoing, Utc::now())
         .await?;
+    report.queued = recorded.queued;
+    // Only what this sweep wrote: another running at once (a second
+    // gateway, `sweep --record` beside the daemon) wrote the rest and says
+    // so itself.
+    let found: usize = batch.iter().map(|(_, follow_ups)| follow_ups.len()).sum();
+    report.planned = batch
+        .iter()
+        .zip(&recorded.written)
+        .flat_map(|((case, follow_ups), written)| {
+            follow_ups
+                .iter()
+                .zip(written)
+                .filter(|(_, by_this_sweep)| **by_this_sweep)
+                .map(|(f, _)| planned_of(case, f))
+        })
+        .collect();
+    report.follow_ups = report.planned.len();
+    report.recorded_elsewhere = found - report.follow_ups;
     // After the follow-ups: a crash between the two leaves the old day,
     // which only makes the next sweep look again.
     store.set_follow_up_days(&next_days).await?;
@@ -415,7 +438,7 @@ fn follow_up(
                 StepKind::Chase(_) => Purpose::Chase,
                 _ => Purpose::Escalation,
             };
-            let escalation = escalation_words(rule, &contacts, calendar, step, day);
+            let escalation = escalation_words(rule, &contacts, calendar, step, done, day);
             let context = json!({
                 "deadline": {
                     "id": rule.id,
@@ -480,37 +503,42 @@ fn follow_up(
     }
 }
 
-/// Who a deadline's escalation will go to, and when, for the reminder and
-/// the chases to say; or that none is configured.
+/// Who a deadline's escalation went or will go to, and when, for the
+/// reminder and the chases to say; or that nobody is written to. Once it
+/// was sent, the day it went; before, the day the sweep will send it.
 fn escalation_words(
     rule: &Rule,
     contacts: &Contacts<'_>,
     calendar: &Calendar,
     step: &Step<'_>,
+    done: &[DoneStep],
     today: NaiveDate,
 ) -> Value {
     let who: Vec<String> = escalation_contacts(rule.owed_by, contacts)
         .iter()
         .map(|c| c.name.clone())
         .collect();
-    let escalation_day = rule
-        .escalate_after
-        .map(|n| calendar.add_working_days(step.due.on, n.max(1)));
-    // A chase after the escalation says it was escalated, not that it will be.
-    let already = escalation_day.is_some_and(|d| d < today);
-    let on = escalation_day.map(spoken_date);
-    match (who.is_empty(), &on) {
+    let escalation = done
+        .iter()
+        .find(|d| d.is(&rule.id, step.due.on) == Some(StepKind::Escalation));
+    // An escalation noted with nobody to write to is not sent again.
+    let sent = escalation.is_some_and(|d| d.to.is_some());
+    let on = match escalation {
+        Some(d) => sent.then_some(d.on),
+        None => escalation_day(rule, calendar, step.due.on, done, today),
+    };
+    match (who.is_empty(), on) {
         (false, Some(on)) => json!({
             "to": who.join(" and "),
-            "on": on,
-            "already": already,
+            "on": spoken_date(on),
+            "already": sent,
             "none": Value::Null,
             "as_head_of_housing_options": rule.owed_by == Owner::Authority,
             "authority": escalation_authority(rule.owed_by, contacts.authority),
         }),
         _ => json!({
             "to": Value::Null,
-            "on": on,
+            "on": on.map(spoken_date),
             "already": false,
             "none": match rule.owed_by {
                 Owner::Authority => "this step is not escalated under the protocol file",

@@ -394,6 +394,44 @@ fn a_sweep_as_at_another_time_shows_what_it_would_send_and_records_only_when_ask
     );
 }
 
+/// The number before ` follow-up(s)` in a sweep's last line.
+fn follow_ups_said(text: &str) -> usize {
+    text.split(" follow-up(s)")
+        .next()
+        .and_then(|before| before.split_whitespace().last())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count of follow-ups in: {text}"))
+}
+
+#[test]
+fn sweeps_run_at_once_each_count_only_what_they_recorded() {
+    let dir = TempDir::new().expect("temp dir");
+    let (database, _) = ingested(&dir);
+    let later = three_weeks_on();
+    let (ok, text) = gateway(&database, &["sweep", "--now", &later]);
+    assert!(ok, "{text}");
+    let due = follow_ups_said(&text);
+    assert!(due > 0, "{text}");
+    // Four `sweep --record` at once: between them each follow-up is
+    // recorded once, and together they say so, not four times over.
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let database = database.clone();
+            let later = later.clone();
+            std::thread::spawn(move || gateway(&database, &["sweep", "--now", &later, "--record"]))
+        })
+        .collect();
+    let mut recorded = 0;
+    for run in runs {
+        let (ok, text) = run.join().expect("the sweep ran");
+        assert!(ok, "{text}");
+        recorded += follow_ups_said(&text);
+    }
+    assert_eq!(recorded, due);
+    let (ok, text) = gateway(&database, &["sweep", "--now", &later, "--record"]);
+    assert!(ok && follow_ups_said(&text) == 0, "{text}");
+}
+
 #[test]
 fn release_and_application_dates_are_recorded_by_hand() {
     let dir = TempDir::new().expect("temp dir");

@@ -15,6 +15,7 @@ use dtr_gateway::core::authority::{Authorities, Contact};
 use dtr_gateway::core::plan::CaseStatus;
 use dtr_gateway::store::{FollowUpDay, OutboxRow, Store};
 use dtr_gateway::sweep::sweep_once;
+use dtr_gateway::templates::{sample_data, Purpose, Templates};
 use tempfile::TempDir;
 
 /// A time in UK local time.
@@ -53,6 +54,7 @@ fn referral(mailbox_address: &str, message_id: &str, extra: &str) -> Vec<u8> {
 on_both_stores!(
     follow_ups_go_once_each_to_the_right_people_on_their_working_days,
     concurrent_sweeps_write_each_step_once,
+    concurrent_sweeps_each_report_only_what_they_recorded,
     an_incomplete_referral_the_person_consented_to_is_chased_one_without_consent_is_not,
     the_councils_answer_in_the_thread_names_the_lead_and_stops_the_chases,
     a_reply_to_the_referral_itself_joins_the_case,
@@ -64,6 +66,8 @@ on_both_stores!(
     a_change_during_a_sweep_is_not_covered_by_its_stale_day,
     a_sweep_outside_sending_hours_says_it_did_not_sweep,
     consent_confirmed_later_moves_the_clock_not_the_receipt,
+    a_chase_says_escalated_only_once_it_was_and_on_its_real_day,
+    a_first_chase_after_the_escalation_date_promises_the_next_working_day,
 );
 
 struct World {
@@ -306,6 +310,50 @@ async fn concurrent_sweeps_write_each_step_once(db: TestDb) {
         .await
         .iter()
         .all(|r| r.context["step"]["number"] == 1));
+}
+
+async fn concurrent_sweeps_each_report_only_what_they_recorded(db: TestDb) {
+    let w = world(db).await;
+    for n in 0..5 {
+        let text = String::from_utf8(referral(
+            "housing.solutions@basildon.gov.uk",
+            &format!("report-{n}@justice.gov.uk"),
+            "",
+        ))
+        .expect("utf-8")
+        .replace("A1234BC", &format!("A{n:04}BC"))
+        .replace("Samuel", &format!("Person{n}"))
+        .replace("jo.probation@", &format!("officer{n}@"))
+        .replace("kim.casework@", &format!("casework{n}@"));
+        w.put("basildon", text.as_bytes(), uk(2026, 11, 23, 10, 0))
+            .await
+            .expect("a case");
+    }
+    w.send_all(uk(2026, 11, 23, 10, 0)).await;
+    // Three sweeps at once on Tuesday 1 December, as three `sweep --record`
+    // processes: the five first chases are recorded once between them, and
+    // each says only what it recorded itself.
+    let sweep = || {
+        sweep_once(
+            &w.store,
+            &w.config,
+            uk(2026, 12, 1, 10, 0),
+            true,
+            dtr_gateway::sweep::Mode::Record,
+        )
+    };
+    let (a, b, c) = tokio::join!(sweep(), sweep(), sweep());
+    let reports = [a.expect("sweep"), b.expect("sweep"), c.expect("sweep")];
+    assert_eq!(w.rows("chase").await.len(), 5);
+    let recorded: usize = reports.iter().map(|r| r.follow_ups).sum();
+    assert_eq!(recorded, 5, "{reports:#?}");
+    let listed: usize = reports.iter().map(|r| r.planned.len()).sum();
+    assert_eq!(listed, 5, "{reports:#?}");
+    let queued: usize = reports.iter().map(|r| r.queued).sum();
+    assert_eq!(queued, 5, "{reports:#?}");
+    for report in &reports {
+        assert_eq!(report.follow_ups, report.planned.len(), "{report:#?}");
+    }
 }
 
 async fn an_incomplete_referral_the_person_consented_to_is_chased_one_without_consent_is_not(
@@ -838,4 +886,102 @@ async fn consent_confirmed_later_moves_the_clock_not_the_receipt(db: TestDb) {
     assert_eq!(reported.len(), 1);
     assert_eq!(reported[0].clock_from, consented_at);
     assert_eq!(reported[0].facts.clock_from, consented_at);
+}
+
+/// The chase's text as the operational lead reads it, on one line: the
+/// queued context over the sample's case details, which the sender adds.
+fn chase_words(row: &OutboxRow) -> String {
+    let templates = Templates::load(None).expect("embedded templates");
+    let mut data = sample_data(Purpose::Chase);
+    for (key, value) in row.context.as_object().expect("a context object") {
+        match (value.as_object(), data[key].is_object()) {
+            // What the sender adds within (`deadline.asks_for_lead`) stays.
+            (Some(fields), true) => {
+                for (field, v) in fields {
+                    data[key][field] = v.clone();
+                }
+            }
+            _ => data[key] = value.clone(),
+        }
+    }
+    let mail = templates
+        .render(Purpose::Chase, &row.authority, &data)
+        .expect("renders");
+    mail.text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+async fn a_chase_says_escalated_only_once_it_was_and_on_its_real_day(db: TestDb) {
+    let w = world(db).await;
+    let inbox = "housing.solutions@basildon.gov.uk";
+    // Consent given, the date of birth missing: received Monday 7 December,
+    // the lead officer due Monday 14 December, its escalation date
+    // Wednesday 16 December. Nothing was swept meanwhile (the daemon was
+    // down) until Thursday 17, when the referrer sends the date of birth.
+    let no_dob = String::from_utf8(referral(inbox, "dob-later-1@justice.gov.uk", ""))
+        .expect("utf-8")
+        .replace("Date of birth: 14/07/1988\r\n", "");
+    let reference = w
+        .put("basildon", no_dob.as_bytes(), uk(2026, 12, 7, 10, 0))
+        .await
+        .expect("a case");
+    w.send_all(uk(2026, 12, 7, 10, 0)).await;
+    w.put(
+        "basildon",
+        &referral(inbox, "dob-later-2@justice.gov.uk", ""),
+        uk(2026, 12, 17, 9, 30),
+    )
+    .await;
+    w.send_all(uk(2026, 12, 17, 9, 30)).await;
+
+    // Thursday 17: the first chase. Nothing was escalated; the escalation
+    // waits for the working day after the chase, Friday 18.
+    assert_eq!(w.sweep(uk(2026, 12, 17, 10, 0)).await, 1);
+    let chases = w.rows("chase").await;
+    assert_eq!(chases.len(), 1);
+    assert_eq!(chases[0].case_ref.as_deref(), Some(reference.as_str()));
+    let words = chase_words(&chases[0]);
+    assert!(!words.contains("It was escalated"), "{words}");
+    assert!(
+        words.contains(
+            "If it stays overdue, it will be escalated on Friday 18 December 2026 to Mo Slade"
+        ),
+        "{words}"
+    );
+
+    // Friday 18: the escalation.
+    assert_eq!(w.sweep(uk(2026, 12, 18, 10, 0)).await, 1);
+    assert_eq!(w.rows("escalation").await.len(), 1);
+
+    // Monday 21: chase 2 says it was escalated, on the day it was.
+    assert_eq!(w.sweep(uk(2026, 12, 21, 10, 0)).await, 1);
+    let chases = w.rows("chase").await;
+    assert_eq!(chases.len(), 2);
+    assert_eq!(chases[1].context["step"]["number"], 2);
+    let words = chase_words(&chases[1]);
+    assert!(
+        words.contains("It was escalated on Friday 18 December 2026 to Mo Slade"),
+        "{words}"
+    );
+    assert!(!words.contains("16 December"), "{words}");
+}
+
+async fn a_first_chase_after_the_escalation_date_promises_the_next_working_day(db: TestDb) {
+    let w = world(db).await;
+    // Lead officer due Monday 30 November, its escalation date Wednesday 2
+    // December; first swept on Wednesday 2 (the daemon was down): the
+    // chase goes today and the escalation on Thursday 3, not today.
+    let reference = basildon_case(&w).await;
+    assert_eq!(w.sweep(uk(2026, 12, 2, 10, 0)).await, 1);
+    let chases = w.rows("chase").await;
+    assert_eq!(chases.len(), 1);
+    let words = chase_words(&chases[0]);
+    assert!(
+        words.contains("it will be escalated on Thursday 3 December 2026 to Mo Slade"),
+        "{words}"
+    );
+    assert!(!words.contains("Wednesday 2 December 2026 to"), "{words}");
+    assert_eq!(w.sweep(uk(2026, 12, 3, 10, 0)).await, 1);
+    let escalations = w.rows("escalation").await;
+    assert_eq!(escalations.len(), 1);
+    assert_eq!(escalations[0].case_ref.as_deref(), Some(reference.as_str()));
 }

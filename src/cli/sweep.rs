@@ -67,8 +67,14 @@ pub(crate) async fn sweep(
             }
         ),
         Mode::Record => println!(
-            "{} open case(s); {} follow-up(s) recorded, {} mail(s) queued",
-            report.cases, report.follow_ups, report.queued
+            "{} open case(s); {} follow-up(s) recorded, {} mail(s) queued{}",
+            report.cases,
+            report.follow_ups,
+            report.queued,
+            match report.recorded_elsewhere {
+                0 => String::new(),
+                n => format!("; {n} more found already recorded by another sweep running at once"),
+            }
         ),
     }
     if !report.digests.is_empty() {

@@ -40,6 +40,16 @@ pub struct DeadlineCase {
     pub revision: i64,
 }
 
+/// What [`Store::record_follow_ups`] wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordedFollowUps {
+    /// Mails queued.
+    pub queued: usize,
+    /// For each case of the batch, in order, whether each of its follow-ups
+    /// was written by this call: false where another sweep wrote it first.
+    pub written: Vec<Vec<bool>>,
+}
+
 /// The next day a case could owe a follow-up, as worked out from the case
 /// at `revision`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,27 +233,27 @@ impl Store {
     }
 
     /// Records the sweep's follow-ups, case by case, in one transaction: each
-    /// step once, however often the sweep runs or however many run. Returns
-    /// the mails queued.
+    /// step once, however often the sweep runs or however many run. Says
+    /// which this call wrote (another sweep may have written the rest) and
+    /// the mails it queued.
     pub async fn record_follow_ups(
         &self,
         batch: &[(DeadlineCase, Vec<FollowUp>)],
         outgoing: &Outgoing,
         now: DateTime<Utc>,
-    ) -> Result<usize, StoreError> {
-        if batch.is_empty() {
-            return Ok(0);
-        }
-        let mut queued = 0;
+    ) -> Result<RecordedFollowUps, StoreError> {
+        let mut recorded = RecordedFollowUps::default();
         // A few hundred cases a transaction: a sweep catching up on many
         // never holds the write lock long enough to keep intake waiting.
         for chunk in batch.chunks(200) {
-            queued += self.record_follow_up_chunk(chunk, outgoing, now).await?;
+            let (queued, written) = self.record_follow_up_chunk(chunk, outgoing, now).await?;
+            recorded.queued += queued;
+            recorded.written.extend(written);
         }
-        if queued > 0 {
+        if recorded.queued > 0 {
             self.outbox_changed.notify_one();
         }
-        Ok(queued)
+        Ok(recorded)
     }
 
     async fn record_follow_up_chunk(
@@ -251,9 +261,10 @@ impl Store {
         batch: &[(DeadlineCase, Vec<FollowUp>)],
         outgoing: &Outgoing,
         now: DateTime<Utc>,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<(usize, Vec<Vec<bool>>), StoreError> {
         let mut tx = self.begin_write().await?;
         let mut queued = 0;
+        let mut written = Vec::with_capacity(batch.len());
         for (case, follow_ups) in batch {
             let case_ref: CaseRef = case.reference.parse().map_err(|_| StoreError::Corrupt {
                 reference: case.reference.clone(),
@@ -267,12 +278,15 @@ impl Store {
                 .await?;
             let mut done: Vec<DoneStep> = serde_json::from_str(&stored).unwrap_or_default();
             let before = done.len();
+            let mut case_written = Vec::with_capacity(follow_ups.len());
             for follow_up in follow_ups {
                 if done.iter().any(|d| {
                     d.key == follow_up.step.key && (d.due.is_none() || d.due == follow_up.step.due)
                 }) {
+                    case_written.push(false);
                     continue;
                 }
+                case_written.push(true);
                 done.push(follow_up.step.clone());
                 add_event(
                     &mut tx,
@@ -294,6 +308,7 @@ impl Store {
                 )
                 .await?;
             }
+            written.push(case_written);
             if done.len() > before {
                 sqlx::query("UPDATE cases SET follow_ups = $1 WHERE id = $2")
                     .bind(serde_json::to_string(&done).unwrap_or_else(|_| "[]".into()))
@@ -303,7 +318,7 @@ impl Store {
             }
         }
         tx.commit().await?;
-        Ok(queued)
+        Ok((queued, written))
     }
 
     /// Who is on a case, for judging an answer in its thread.

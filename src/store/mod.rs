@@ -30,7 +30,7 @@ pub use crate::core::sweep::DoneStep;
 pub use cases::{CaseDetail, CaseMail, CaseSummary, Event};
 pub use contacts::{ContactFailure, FailingContact};
 pub use db::{shown_url, Backend, Day, Flag, Stamp};
-pub use deadlines::{DeadlineCase, FollowUp, FollowUpDay, Reopened};
+pub use deadlines::{DeadlineCase, FollowUp, FollowUpDay, RecordedFollowUps, Reopened};
 pub use digest::{digest_key, NewReferral};
 use instance::default_instance;
 pub use instance::InstanceHold;

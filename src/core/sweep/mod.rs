@@ -7,9 +7,11 @@
 //! calendar alone: the reminder a set number of working days before it; the
 //! first chase the working day after it, each next chase `chase_every`
 //! working days after the last one sent, up to the rule's maximum; the
-//! escalation `escalate_after` working days after it. A case read after the
-//! daemon was stopped gets the next step, never a burst of missed ones, and
-//! never starts at "Chase 6".
+//! escalation `escalate_after` working days after it, and never before the
+//! working day after the first chase ([`escalation_day`], which the
+//! reminder and chases also name). A case read after the daemon was stopped
+//! gets the next step, never a burst of missed ones, and never starts at
+//! "Chase 6".
 
 use super::address::EmailAddress;
 use super::authority::{Authority, Contact};
@@ -107,7 +109,8 @@ impl DoneStep {
         Some((rule, StepKind::parse(kind)?))
     }
 
-    fn is(&self, rule: &str, due: NaiveDate) -> Option<StepKind> {
+    /// Its step, when it was about `rule`'s deadline falling on `due`.
+    pub fn is(&self, rule: &str, due: NaiveDate) -> Option<StepKind> {
         let (r, kind) = self.rule_and_kind()?;
         (r == rule && self.due.is_none_or(|d| d == due)).then_some(kind)
     }
@@ -285,23 +288,8 @@ pub fn plan<'a>(
                 }
             }
         }
-        let escalation_on = rule
-            .escalate_after
-            .map(|n| calendar.add_working_days(due.on, n.max(1)));
-        // Never an escalation before anyone was chased (a first sweep
-        // after a gap): the chase goes first, the escalation a working day
-        // later, so that it can say what the operational lead was sent.
-        // A chase done today does not count yet: another sweep the same
-        // day (a second gateway, a restart) must not escalate beside it.
-        let chased_before_today = done
-            .iter()
-            .any(|(k, on)| matches!(k, StepKind::Chase(_)) && *on < day);
-        let chase_first = rule.chase_every.is_some() && !chased_before_today;
+        let escalation_on = escalation_day(rule, calendar, due.on, case.done, day);
         let escalates_today = match escalation_on {
-            Some(on) if !has(StepKind::Escalation) && on <= day && chase_first => {
-                consider(calendar.next_working_day(day), &mut out.next);
-                false
-            }
             Some(on) if !has(StepKind::Escalation) => {
                 if on <= day {
                     out.steps.push(Step {
@@ -326,7 +314,7 @@ pub fn plan<'a>(
                 .collect();
             let count = u32::try_from(chases.len()).unwrap_or(u32::MAX);
             let next_chase = match chases.iter().max() {
-                None => calendar.add_working_days(due.on, 1),
+                None => first_chase_day(due.on, calendar),
                 Some(last) => calendar.add_working_days(*last, every.max(1)),
             };
             let ended = count >= rule.max_chases;
@@ -380,6 +368,40 @@ pub fn plan<'a>(
         }
     }
     out
+}
+
+/// The day the escalation of `rule`'s deadline falling on `due` goes, as
+/// [`plan`] sends it, seen on `day` with the steps `done` so far; none when
+/// the rule is not escalated. `escalate_after` working days after the
+/// deadline, but for a rule that chases never before the working day after
+/// its first chase, so that the escalation can say what the operational
+/// lead was sent; a chase done on `day` does not count yet, so that
+/// another sweep the same day (a second gateway, a restart) does not
+/// escalate beside it. A first chase not yet sent goes on `day` at the
+/// earliest. The reminder and chases name this day.
+pub fn escalation_day(
+    rule: &Rule,
+    calendar: &Calendar,
+    due: NaiveDate,
+    done: &[DoneStep],
+    day: NaiveDate,
+) -> Option<NaiveDate> {
+    let on = calendar.add_working_days(due, rule.escalate_after?.max(1));
+    if rule.chase_every.is_none() {
+        return Some(on);
+    }
+    let first_chase = done
+        .iter()
+        .filter(|d| matches!(d.is(&rule.id, due), Some(StepKind::Chase(_))))
+        .map(|d| d.on)
+        .min()
+        .unwrap_or_else(|| first_chase_day(due, calendar).max(day));
+    Some(on.max(calendar.next_working_day(first_chase)))
+}
+
+/// The first chase of a deadline: the working day after it.
+fn first_chase_day(due: NaiveDate, calendar: &Calendar) -> NaiveDate {
+    calendar.add_working_days(due, 1)
 }
 
 /// Who a case's follow-ups can be written to.

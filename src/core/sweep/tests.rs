@@ -632,3 +632,79 @@ fn where_the_dispute_contact_is_the_lead_the_escalation_still_reaches_them() {
         ["lee.lead@harlow.gov.uk", "hana.head@harlow.gov.uk"]
     );
 }
+
+#[test]
+fn the_escalation_day_a_follow_up_names_is_the_day_the_plan_escalates() {
+    // For cases read daily from receipt, and first read on each working
+    // day long after the deadline (the daemon was down): what
+    // `escalation_day` says on the day of each reminder and chase, before
+    // the escalation, is the day `plan` escalates.
+    let essex = Protocol::from_toml(ESSEX).expect("essex");
+    let kent = Protocol::from_toml(KENT).expect("kent");
+    let cal = calendar();
+    for protocol in [&essex, &kent] {
+        for first_read in [23, 30].into_iter().chain(1..=18).map(|day| {
+            if day >= 23 {
+                d(2026, 11, day)
+            } else {
+                d(2026, 12, day)
+            }
+        }) {
+            let f = facts(at(2026, 11, 23, 10, 0));
+            let progress = Progress::default();
+            let mut done: Vec<DoneStep> = Vec::new();
+            // (rule, due, day told, the day it said)
+            let mut promised: Vec<(String, NaiveDate, NaiveDate, Option<NaiveDate>)> = Vec::new();
+            let mut escalated: Vec<(String, NaiveDate, NaiveDate)> = Vec::new();
+            let mut day = first_read;
+            while day <= d(2027, 2, 26) {
+                if cal.is_working_day(day) {
+                    let case = CaseView {
+                        facts: &f,
+                        progress: &progress,
+                        paused_until: None,
+                        done: &done,
+                    };
+                    let plan = plan(protocol, &cal, case, LIMITS, day);
+                    for step in &plan.steps {
+                        match step.kind {
+                            StepKind::Escalation => {
+                                escalated.push((step.rule.id.clone(), step.due.on, day))
+                            }
+                            StepKind::Reminder | StepKind::Chase(_) => promised.push((
+                                step.rule.id.clone(),
+                                step.due.on,
+                                day,
+                                escalation_day(step.rule, &cal, step.due.on, &done, day),
+                            )),
+                            StepKind::ChasesEnded => {}
+                        }
+                    }
+                    for step in plan.steps {
+                        done.push(DoneStep {
+                            key: step.key(),
+                            on: day,
+                            to: None,
+                            due: Some(step.due.on),
+                        });
+                    }
+                }
+                day = day.succ_opt().expect("next day");
+            }
+            for (rule, due, told_on, said) in &promised {
+                let went = escalated
+                    .iter()
+                    .find(|(r, d, _)| r == rule && d == due)
+                    .map(|(_, _, on)| *on);
+                if went.is_none_or(|went| *told_on < went) {
+                    assert_eq!(
+                        *said, went,
+                        "{} {rule} due {due}, told on {told_on}, first read {first_read}",
+                        protocol.name
+                    );
+                }
+            }
+            assert!(!escalated.is_empty(), "{} {first_read}", protocol.name);
+        }
+    }
+}
