@@ -306,13 +306,13 @@ pub(super) fn is_cross(raw: &str) -> bool {
 /// options alone are left as they are (and read as no answer).
 pub(super) fn after_offered_options(kind: ValueKind, raw: &str) -> &str {
     let text = raw.trim_start_matches(is_space);
-    let rest = offered_in_brackets(text).or_else(|| {
+    let rest = offered_in_brackets(kind, text).or_else(|| {
         (kind == ValueKind::Boolean)
             .then(|| offered_yes_no(text))
             .flatten()
     });
     let Some(rest) = rest else {
-        return before_offered_options(raw);
+        return before_offered_options(kind, raw);
     };
     let answer = rest.trim_start_matches(|c: char| {
         is_space(c) || matches!(c, ':' | '-' | '–' | '—' | '=' | '>' | ',' | ';')
@@ -325,21 +325,24 @@ pub(super) fn after_offered_options(kind: ValueKind, raw: &str) -> &str {
 }
 
 /// `No [Yes / No]`: the answer typed before the options left in.
-pub(super) fn before_offered_options(raw: &str) -> &str {
+pub(super) fn before_offered_options(kind: ValueKind, raw: &str) -> &str {
     let text = raw.trim_end_matches(is_space);
     let Some(open) = text.rfind(['[', '(']) else {
         return raw;
     };
     let before = text[..open].trim_end_matches(is_space);
     let closes = text.ends_with([']', ')']);
-    if before.is_empty() || !closes || offered_in_brackets(&text[open..]).is_none() {
+    if before.is_empty() || !closes || offered_in_brackets(kind, &text[open..]).is_none() {
         return raw;
     }
     before
 }
 
-/// `[a / b / c]` or `(a or b)` at the start: what follows it.
-pub(super) fn offered_in_brackets(text: &str) -> Option<&str> {
+/// `[a / b / c]` or `(a or b)` at the start: what follows it. Options
+/// are a word or a few each, and a Yes or No question's are yes and no: a
+/// note in brackets (`Yes (no, he refused)`, `Yes (mum agrees, he has
+/// not)`) is no list of options, and stays with the answer.
+pub(super) fn offered_in_brackets(kind: ValueKind, text: &str) -> Option<&str> {
     let close = match text.as_bytes().first()? {
         b'[' => ']',
         b'(' => ')',
@@ -350,12 +353,24 @@ pub(super) fn offered_in_brackets(text: &str) -> Option<&str> {
         .unwrap_or(text)
         .find(close)?;
     let inner = &text[1..end].to_lowercase();
-    let options = inner
+    let options: Vec<&str> = inner
         .split(['/', '|', ','])
         .flat_map(|part| part.split(" or "))
         .filter(|part| part.chars().any(char::is_alphabetic))
-        .count();
-    (options >= 2).then(|| &text[end + 1..])
+        .map(str::trim)
+        .collect();
+    let an_option = |option: &&str| {
+        let words = option.split_whitespace().count();
+        if kind == ValueKind::Boolean {
+            matches!(
+                *option,
+                "yes" | "no" | "y" | "n" | "true" | "false" | "n/a" | "na"
+            )
+        } else {
+            words <= 3
+        }
+    };
+    (options.len() >= 2 && options.iter().all(an_option)).then(|| &text[end + 1..])
 }
 
 /// `Yes / No`, `Yes/No`, `Yes or No`, `Y/N` at the start: what follows.

@@ -853,7 +853,11 @@ fn limited(raw: &str) -> bool {
         "never" | "t" | "without" | "except" | "excepting" | "excluding" | "exclude" | "apart"
         | "only" | "but" | "however" | "although" | "though" | "refuses" | "refused"
         | "declines" | "declined" | "objects" | "objected" | "unhappy" | "limited"
-        | "restricted" | "partial" | "partially" => true,
+        | "restricted" | "partial" | "partially" | "against" | "opted" | "pulled" | "backed"
+        | "nothing" | "unwilling" | "reluctant" | "unsure" | "maybe" | "possibly" | "expired"
+        | "lapsed" | "previously" | "previous" | "awaiting" | "pending" | "tbc" | "unsigned" => {
+            true
+        }
         _ => false,
     });
     // Sharing is what the referral is; the others are another consent.
@@ -868,7 +872,8 @@ fn limited(raw: &str) -> bool {
 /// `Yes - agreed by his solicitor`, `Yes - verbal, via his partner`): the
 /// consent must be the person's own, and the answer leaves it in doubt.
 fn names_someone_else(raw: &str) -> bool {
-    const OTHERS: [&str; 30] = [
+    // Other people, and consent given for the person by someone else.
+    const OTHERS: [&str; 37] = [
         "mum",
         "mother",
         "dad",
@@ -899,6 +904,13 @@ fn names_someone_else(raw: &str) -> bool {
         "aunt",
         "uncle",
         "relative",
+        "behalf",
+        "attorney",
+        "capacity",
+        "interests",
+        "implied",
+        "assumed",
+        "deemed",
     ];
     words(raw).split(' ').any(|w| OTHERS.contains(&w))
 }

@@ -308,32 +308,52 @@ pub fn read_answer(text: &str) -> AnswerReading {
     // is: a yes with a limit, an exception or someone else's word for it
     // (`Yes (not to the referral)`, `Yes, GP only`, `Yes (mum agrees)`)
     // gives no consent, and is asked about again with why.
-    let paragraph: Vec<&str> = own
-        .iter()
-        .map(|l| l.trim())
-        .skip_while(|l| l.is_empty())
-        .take_while(|l| !l.is_empty())
-        .collect();
+    // A greeting on a line of its own (`Hi,`, `Morning Jo,`) is passed
+    // over: the answer is the paragraph after it.
+    let mut paragraph: Vec<&str> = Vec::new();
+    for line in own.iter().map(|l| l.trim()) {
+        if line.is_empty() {
+            if paragraph.is_empty() {
+                continue;
+            }
+            break;
+        }
+        if paragraph.is_empty() && is_greeting(line) {
+            continue;
+        }
+        paragraph.push(line);
+    }
+    if !reading.affirms {
+        reading.affirms = paragraph.first().is_some_and(|l| affirmative(l));
+    }
+    let above_signature = super::withdrawal::words_above_signature(own);
     let hedge = super::referral::yes_doubt(&paragraph.join(" "));
-    let speaks_of_consent = {
-        let text = paragraph.join(" ").to_lowercase();
-        text.contains("consent") || text.contains("agree")
-    };
+    let speaks_of_consent =
+        above_signature.contains("consent") || above_signature.contains("agree");
     reading.gives_consent =
         reading.withdrawal.is_none() && hedge.is_none() && gives_consent(own, reading.affirms);
     reading.says_yes = reading.withdrawal.is_none()
         && reading.affirms
         && hedge.is_none()
-        && !doubts_a_yes(&super::withdrawal::words_above_signature(own));
-    reading.consent_doubt =
-        if reading.withdrawal.is_none() && (reading.affirms || speaks_of_consent) {
-            first_line
-                .filter(|_| reading.affirms)
-                .and_then(super::referral::consent_doubt)
-                .or(hedge)
-        } else {
-            None
-        };
+        && !doubts_a_yes(&above_signature);
+    reading.consent_doubt = if reading.withdrawal.is_none()
+        && (reading.affirms || speaks_of_consent)
+        && !reading.says_yes
+        && !reading.gives_consent
+    {
+        paragraph
+            .first()
+            .filter(|_| reading.affirms)
+            .and_then(|l| super::referral::consent_doubt(l))
+            .or(hedge)
+            .or_else(|| super::referral::yes_doubt(&above_signature))
+            // A yes that something further down doubts (`Yes, he
+            // consented.` and, a paragraph below, `He does not want GP
+            // contact.`): asked about, never left unanswered.
+            .or(Some(super::referral::ConsentDoubt::Qualified))
+    } else {
+        None
+    };
     if lead.name.is_none() && lead.email.is_none() {
         // `Sarah Jones (sarah.jones@…) is the lead officer for this case.`
         if let Some(named) = own.iter().find_map(|l| lead_in_sentence(l)) {
@@ -902,6 +922,20 @@ mod tests {
                 Some(ConsentDoubt::Qualified),
             ),
             ("Yes (his partner agrees)", Some(ConsentDoubt::NotTheirOwn)),
+            // After a greeting on its own line, the answer is judged alike.
+            (
+                "Hi,\n\nYes, he has consented to the referral - his mum agrees",
+                Some(ConsentDoubt::NotTheirOwn),
+            ),
+            (
+                "Morning,\nHe has consented to the referral but only for GP contact",
+                Some(ConsentDoubt::Qualified),
+            ),
+            // A doubt a paragraph below the yes: asked about, not ignored.
+            (
+                "Yes, he consented.\n\nHe does not want GP contact.",
+                Some(ConsentDoubt::Qualified),
+            ),
             ("Yes\n\nThanks, Jo", None),
             ("Yes, he has consented to the referral.", None),
             ("Not yet - seeing him Thursday.", None),

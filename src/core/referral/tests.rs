@@ -990,6 +990,14 @@ fn a_yes_limited_to_another_sharing_is_asked_again_saying_why() {
         "Yes, GP only",
         "Yes (GP only)",
         "Yes - consent to share with GP",
+        // A note in brackets with a comma is no list of options left in.
+        "Yes (no, he refused)",
+        "Yes (not to the referral, he has been asked)",
+        "Yes - he is against the referral",
+        "Yes - he has opted out of the referral",
+        "Yes - consent has expired",
+        "Yes (pending)",
+        "Yes - awaiting his signature",
     ] {
         assert_eq!(
             read_consent(limited),
@@ -997,11 +1005,17 @@ fn a_yes_limited_to_another_sharing_is_asked_again_saying_why() {
             "{limited}"
         );
     }
+    // Taken back in the note: never a yes.
+    let (outcome, consent, _) = read_consent("Yes (refused, withdrawn)");
+    assert_eq!((outcome, consent), (Outcome::Incomplete, None));
     // Someone else's word for it.
     for others in [
         "Yes (mum agrees)",
         "Yes - agreed by his solicitor",
         "Yes - verbal, via his partner",
+        "Yes (mum agrees, he has not been asked)",
+        "Yes - I consent on his behalf",
+        "Yes - he lacks capacity, best interests decision",
     ] {
         assert_eq!(
             read_consent(others),
