@@ -310,8 +310,15 @@ pub fn read_answer(text: &str) -> AnswerReading {
     // gives no consent, and is asked about again with why.
     // A greeting on a line of its own (`Hi,`, `Morning Jo,`) is passed
     // over: the answer is the paragraph after it.
+    // A `Notes:` line is where the mail asking for consent again tells the
+    // referrer to write any limit: the answer is judged without it.
+    let is_note = |line: &str| {
+        let lower = line.trim_start().to_lowercase();
+        lower.starts_with("notes:") || lower.starts_with("note:")
+    };
+    let answer_lines: Vec<&str> = own.iter().copied().filter(|l| !is_note(l)).collect();
     let mut paragraph: Vec<&str> = Vec::new();
-    for line in own.iter().map(|l| l.trim()) {
+    for line in answer_lines.iter().map(|l| l.trim()) {
         if line.is_empty() {
             if paragraph.is_empty() {
                 continue;
@@ -326,12 +333,13 @@ pub fn read_answer(text: &str) -> AnswerReading {
     if !reading.affirms {
         reading.affirms = paragraph.first().is_some_and(|l| affirmative(l));
     }
-    let above_signature = super::withdrawal::words_above_signature(own);
+    let above_signature = super::withdrawal::words_above_signature(&answer_lines);
     let hedge = super::referral::yes_doubt(&paragraph.join(" "));
     let speaks_of_consent =
         above_signature.contains("consent") || above_signature.contains("agree");
-    reading.gives_consent =
-        reading.withdrawal.is_none() && hedge.is_none() && gives_consent(own, reading.affirms);
+    reading.gives_consent = reading.withdrawal.is_none()
+        && hedge.is_none()
+        && gives_consent(&answer_lines, reading.affirms);
     reading.says_yes = reading.withdrawal.is_none()
         && reading.affirms
         && hedge.is_none()
@@ -931,6 +939,9 @@ mod tests {
                 "Morning,\nHe has consented to the referral but only for GP contact",
                 Some(ConsentDoubt::Qualified),
             ),
+            // Written as the mail asking again says: a plain yes.
+            ("Yes\nNotes: no contact with the GP", None),
+            ("Yes\n\nNotes: no contact with the GP", None),
             // A doubt a paragraph below the yes: asked about, not ignored.
             (
                 "Yes, he consented.\n\nHe does not want GP contact.",
@@ -944,6 +955,8 @@ mod tests {
             assert_eq!(reading.consent_doubt, why, "{answer}");
             if why.is_some() {
                 assert!(!reading.says_yes && !reading.gives_consent, "{answer}");
+            } else if answer.contains("Notes:") {
+                assert!(reading.says_yes, "{answer}");
             }
         }
     }
