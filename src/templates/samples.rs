@@ -27,7 +27,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
         | Purpose::ConsentWithdrawn
         | Purpose::WithdrawalConfirmed
         | Purpose::InformationRequested => json!("complete"),
-        Purpose::Incomplete | Purpose::Notice => json!("incomplete"),
+        Purpose::Incomplete | Purpose::Notice | Purpose::ConsentLapsed => json!("incomplete"),
         Purpose::NoConsent => json!("no_consent"),
         Purpose::BlankForm
         | Purpose::QuarantineNotice
@@ -272,6 +272,14 @@ pub fn sample_data(purpose: Purpose) -> Value {
             },
         );
         map.insert(
+            "lapse".into(),
+            if purpose == Purpose::ConsentLapsed {
+                json!({ "by": "Monday 7 December 2026", "late_answer": true })
+            } else {
+                Value::Null
+            },
+        );
+        map.insert(
             "consent_why".into(),
             match purpose {
                 Purpose::Incomplete => {
@@ -328,6 +336,12 @@ pub(super) fn sparse_data(purpose: Purpose) -> Value {
         map.insert("consented".into(), json!(true));
         map.insert("erased_from".into(), Value::Null);
         map.insert("consent_why".into(), Value::Null);
+        if purpose == Purpose::ConsentLapsed {
+            map.insert(
+                "lapse".into(),
+                json!({ "by": "Monday 7 December 2026", "late_answer": false }),
+            );
+        }
         if purpose == Purpose::ConsentWithdrawn {
             map.insert(
                 "withdrawal".into(),
