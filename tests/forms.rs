@@ -622,6 +622,91 @@ async fn a_referral_lapsing_with_its_referrer_at_a_domain_not_allowed_tells_nobo
 }
 
 #[tokio::test]
+async fn consent_given_in_a_reply_after_the_lapse_is_answered_with_how_to_refer_again() {
+    let w = world().await;
+    let (reference, asked, by) = lapsed(&w).await;
+    let later = chrono::Utc::now() + chrono::Duration::days(16);
+    let body = format!(
+        "Consent to referral: Yes\r\n\r\n{}",
+        outlook_quote("Please give: Consent to referral.")
+    );
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &raw, later).await;
+    assert_eq!(w.status(&reference).await, "lapsed");
+    w.send().await;
+    let told = w.rows("consent_lapsed").await;
+    assert_eq!(told.len(), 2, "{told:?}");
+    let answer = &told[1];
+    assert_eq!(answer.to, [REFERRER]);
+    assert!(answer.cc.is_empty());
+    assert!(answer.sent_at.is_some(), "{answer:?}");
+    assert!(
+        answer
+            .in_reply_to
+            .as_deref()
+            .is_some_and(|id| id.starts_with("<answer-")),
+        "answers the reply: {answer:?}"
+    );
+    let text = one_line(&w.text_of(answer));
+    for said in [
+        reference.as_str(),
+        "Your answer came after the referral had lapsed",
+        &format!("consent to the referral was not confirmed by {by}"),
+        "as a new email, not as a reply to this one",
+    ] {
+        assert!(text.contains(said), "{said:?} not in {text}");
+    }
+    says_nothing_personal(&w, answer);
+    assert!(w
+        .not_applied(&reference)
+        .await
+        .iter()
+        .any(|n| n.contains("the referral lapsed")));
+
+    // The same answer again, and another reply: told once is enough.
+    w.put("colchester", &raw, later).await;
+    let again = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &again, later + chrono::Duration::hours(1))
+        .await;
+    w.send().await;
+    assert_eq!(w.rows("consent_lapsed").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_reply_after_the_lapse_from_outside_the_referrers_side_is_not_answered() {
+    let w = world().await;
+    let (reference, asked, _) = lapsed(&w).await;
+    let later = chrono::Utc::now() + chrono::Duration::days(16);
+    let body = "Consent to referral: Yes\r\n";
+    // Unauthenticated, then from an allowed domain that is not the
+    // referrer's: neither speaks for the referral.
+    let forged = reply(&asked, &reference, "", REFERRER, body);
+    w.put("colchester", &forged, later).await;
+    let other = reply(
+        &asked,
+        &reference,
+        &passed("essex.gov.uk"),
+        "someone@essex.gov.uk",
+        body,
+    );
+    w.put("colchester", &other, later).await;
+    w.send().await;
+    assert_eq!(w.rows("consent_lapsed").await.len(), 1);
+}
+
+#[tokio::test]
 async fn an_incomplete_case_closed_by_mistake_and_reopened_still_asks_for_what_is_missing() {
     let w = world().await;
     let reference = consent_left_empty(&w, "reopened-1@justice.gov.uk").await;

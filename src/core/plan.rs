@@ -348,6 +348,9 @@ pub struct CaseContacts {
     pub status: CaseStatus,
     pub referral: Referral,
     pub referrer_email: Option<EmailAddress>,
+    /// The referrer's domain, kept when the personal details are erased:
+    /// where an answer to a lapsed case may come from.
+    pub referrer_domain: Option<String>,
     pub case_lead: NamedLead,
     pub lha_lead: NamedLead,
     pub release_date: Option<NaiveDate>,
