@@ -594,31 +594,20 @@ async fn the_referrer_is_told_once_when_a_referral_lapses_for_want_of_consent() 
 #[tokio::test]
 async fn a_referral_lapsing_with_its_referrer_at_a_domain_not_allowed_tells_nobody() {
     let w = world().await;
-    let reference = w
-        .case(
-            "colchester",
-            &referral(
-                COLCHESTER,
-                "elsewhere@justice.gov.uk",
-                &[
-                    ("Consent to referral", ""),
-                    ("Referrer email", "jo@example.com"),
-                ],
-            ),
-            uk(2026, 11, 23, 10, 0),
-        )
-        .await;
+    let reference = consent_left_empty(&w, "elsewhere@justice.gov.uk").await;
+    // Its referrer's address at a domain the configuration does not allow
+    // (allowed when recorded, say, and taken off the list since).
+    sqlx::query("UPDATE cases SET referrer_email = 'jo@example.com'")
+        .execute(w.store.pool())
+        .await
+        .expect("referrer moved");
     let due =
         dtr_gateway::retention::cutoffs(&w.config, chrono::Utc::now() + chrono::Duration::days(30));
     w.store.purge(due, &w.config, false).await.expect("purge");
     assert_eq!(w.status(&reference).await, "lapsed");
     w.send().await;
     let told = w.rows("consent_lapsed").await;
-    assert!(
-        told.iter()
-            .all(|r| !r.to.iter().any(|t| t.contains("example.com"))),
-        "{told:?}"
-    );
+    assert!(told.is_empty(), "{told:?}");
 }
 
 #[tokio::test]

@@ -441,7 +441,7 @@ async fn lapse_unconfirmed(
 /// The day a referral opened at `opened_at` had its consent to be confirmed
 /// by, in words: the day its incomplete mail said its details are deleted
 /// from.
-pub(crate) fn lapse_day(opened_at: DateTime<Utc>, days: u32) -> String {
+fn lapse_day(opened_at: DateTime<Utc>, days: u32) -> String {
     let day = opened_at
         .checked_add_signed(chrono::Duration::days(i64::from(days)))
         .unwrap_or(opened_at);
