@@ -424,6 +424,7 @@ pub fn mail_words(purpose: &str) -> &str {
         "withdrawal_confirmed" => {
             "Notice to the referring side: referral closed, consent withdrawn"
         }
+        "consent_lapsed" => "Notice to the referrer: referral lapsed, consent not confirmed",
         other => other,
     }
 }

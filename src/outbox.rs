@@ -948,6 +948,8 @@ fn template_data(
             .map(spoken_time);
         map.insert("clock_from".into(), json!(clock_from));
     }
+    // Added here: the macro above is at its recursion limit.
+    data["lapse"] = lapse_data(context.get("lapse"), case, config);
     data
 }
 
@@ -1053,6 +1055,31 @@ fn keyed(queued: Option<&Value>, keys: &[&str]) -> Value {
         out.insert((*key).to_string(), value);
     }
     Value::Object(out)
+}
+
+/// The day a lapsed referral's consent was to be confirmed by, and whether
+/// the mail answers a late reply (consent_lapsed), every key present. An
+/// answer to a late reply names the day as the incomplete mail did: the
+/// configured days after the case opened.
+fn lapse_data(queued: Option<&Value>, case: Option<&MailCase>, config: &Config) -> Value {
+    if !matches!(queued, Some(Value::Object(_))) {
+        return Value::Null;
+    }
+    let mut lapse = keyed(queued, &["by", "late_answer"]);
+    if lapse["late_answer"].is_null() {
+        lapse["late_answer"] = Value::Bool(false);
+    }
+    if lapse["by"].is_null() {
+        if let Some(case) = case {
+            let days = chrono::Duration::days(i64::from(config.retention.unconfirmed_consent_days));
+            let by = case
+                .opened_at
+                .checked_add_signed(days)
+                .unwrap_or(case.opened_at);
+            lapse["by"] = json!(spoken_date(uk_date(by)));
+        }
+    }
+    lapse
 }
 
 /// The referrer's own message: its subject and when it was sent.

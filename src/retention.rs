@@ -32,7 +32,7 @@ pub async fn purge_once(
     dry_run: bool,
 ) -> Result<(PurgeCutoffs, PurgeCounts), StoreError> {
     let cutoffs = cutoffs(config, now);
-    let counts = store.purge(cutoffs, dry_run).await?;
+    let counts = store.purge(cutoffs, config, dry_run).await?;
     let what = if dry_run { "purge (dry run)" } else { "purge" };
     tracing::info!(
         cutoff = %cutoffs.closed,

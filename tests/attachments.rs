@@ -674,7 +674,11 @@ async fn a_purge_forgets_the_attached_forms_names() {
         .expect("closed");
     let later = chrono::Utc::now() + chrono::Duration::days(365 * 5);
     w.store
-        .purge(dtr_gateway::retention::cutoffs(&w.config, later), false)
+        .purge(
+            dtr_gateway::retention::cutoffs(&w.config, later),
+            &w.config,
+            false,
+        )
         .await
         .expect("purge");
     let case = w.store.case(&reference).await.expect("case");

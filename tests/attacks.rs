@@ -72,7 +72,11 @@ async fn a_decoy_referral_without_consent_never_untracks_the_real_one() {
             .expect("dates");
     }
     w.store
-        .purge(dtr_gateway::retention::cutoffs(&config, later), false)
+        .purge(
+            dtr_gateway::retention::cutoffs(&config, later),
+            &config,
+            false,
+        )
         .await
         .expect("purge");
     assert_eq!(w.status(&decoy_case).await, "lapsed");

@@ -495,7 +495,7 @@ async fn a_request_still_waiting_when_the_referral_lapses_does_not_go() {
     // (Its days are counted from when the gateway opened it.)
     let due =
         dtr_gateway::retention::cutoffs(&w.config, chrono::Utc::now() + chrono::Duration::days(15));
-    w.store.purge(due, false).await.expect("purge");
+    w.store.purge(due, &w.config, false).await.expect("purge");
     assert_eq!(w.status(&reference).await, "lapsed");
     w.send().await;
     // It never went, and (its case purged) no longer names its recipient.
@@ -514,6 +514,185 @@ async fn a_request_still_waiting_when_the_referral_lapses_does_not_go() {
         .await
         .iter()
         .any(|(k, d)| k == "mail_withheld" && d.contains("the referral lapsed before it went")));
+}
+
+/// The referral of [`unticked`], its consent never confirmed, lapsed by the
+/// purge `unconfirmed_consent_days` and a day after the gateway opened it,
+/// and the mail that went: the case's reference, the incomplete mail, and
+/// the day consent was to be confirmed by, in words.
+async fn lapsed(w: &World) -> (String, OutboxRow, String) {
+    let (reference, asked) = unticked(w).await;
+    let opened = w
+        .store
+        .case(&reference)
+        .await
+        .expect("case")
+        .opened_at
+        .expect("opened");
+    let days = i64::from(w.config.retention.unconfirmed_consent_days);
+    let by = dtr_gateway::core::uk::date(opened + chrono::Duration::days(days))
+        .format("%A %-d %B %Y")
+        .to_string();
+    let due = dtr_gateway::retention::cutoffs(
+        &w.config,
+        chrono::Utc::now() + chrono::Duration::days(days + 1),
+    );
+    w.store.purge(due, &w.config, false).await.expect("purge");
+    assert_eq!(w.status(&reference).await, "lapsed");
+    w.send().await;
+    (reference, asked, by)
+}
+
+/// Nothing in the mail that names or describes the person, nor whom it
+/// was about: the form's and the referral's subject's words.
+fn says_nothing_personal(w: &World, row: &OutboxRow) {
+    let raw = w.written().remove(&row.message_id).expect("written");
+    for personal in [
+        "Samuel",
+        "Testperson",
+        "14/07/1988",
+        "1988",
+        "A1234BC",
+        "Tenancy lost",
+        "HMP Chelmsford",
+        "Kim Casework",
+        CASE_LEAD,
+    ] {
+        assert!(!raw.contains(personal), "{personal} in {raw}");
+    }
+}
+
+#[tokio::test]
+async fn the_referrer_is_told_once_when_a_referral_lapses_for_want_of_consent() {
+    let w = world().await;
+    let (reference, _, by) = lapsed(&w).await;
+    let told = w.rows("consent_lapsed").await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].to, [REFERRER]);
+    assert!(told[0].cc.is_empty(), "never the case lead: {told:?}");
+    assert!(told[0].sent_at.is_some(), "{told:?}");
+    let text = one_line(&w.text_of(&told[0]));
+    for said in [
+        reference.as_str(),
+        "Monday 23 November 2026",
+        &format!("consent to the referral was not confirmed by {by}"),
+        "the referral has lapsed",
+        "have been deleted",
+        "as a new email, not as a reply to this one",
+    ] {
+        assert!(text.contains(said), "{said:?} not in {text}");
+    }
+    says_nothing_personal(&w, &told[0]);
+    // A second purge, and the sender again: nothing more goes.
+    let due =
+        dtr_gateway::retention::cutoffs(&w.config, chrono::Utc::now() + chrono::Duration::days(30));
+    w.store.purge(due, &w.config, false).await.expect("purge");
+    w.send().await;
+    assert_eq!(w.rows("consent_lapsed").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_referral_lapsing_with_its_referrer_at_a_domain_not_allowed_tells_nobody() {
+    let w = world().await;
+    let reference = consent_left_empty(&w, "elsewhere@justice.gov.uk").await;
+    // Its referrer's address at a domain the configuration does not allow
+    // (allowed when recorded, say, and taken off the list since).
+    sqlx::query("UPDATE cases SET referrer_email = 'jo@example.com'")
+        .execute(w.store.pool())
+        .await
+        .expect("referrer moved");
+    let due =
+        dtr_gateway::retention::cutoffs(&w.config, chrono::Utc::now() + chrono::Duration::days(30));
+    w.store.purge(due, &w.config, false).await.expect("purge");
+    assert_eq!(w.status(&reference).await, "lapsed");
+    w.send().await;
+    let told = w.rows("consent_lapsed").await;
+    assert!(told.is_empty(), "{told:?}");
+}
+
+#[tokio::test]
+async fn consent_given_in_a_reply_after_the_lapse_is_answered_with_how_to_refer_again() {
+    let w = world().await;
+    let (reference, asked, by) = lapsed(&w).await;
+    let later = chrono::Utc::now() + chrono::Duration::days(16);
+    let body = format!(
+        "Consent to referral: Yes\r\n\r\n{}",
+        outlook_quote("Please give: Consent to referral.")
+    );
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &raw, later).await;
+    assert_eq!(w.status(&reference).await, "lapsed");
+    w.send().await;
+    let told = w.rows("consent_lapsed").await;
+    assert_eq!(told.len(), 2, "{told:?}");
+    let answer = &told[1];
+    assert_eq!(answer.to, [REFERRER]);
+    assert!(answer.cc.is_empty());
+    assert!(answer.sent_at.is_some(), "{answer:?}");
+    assert!(
+        answer
+            .in_reply_to
+            .as_deref()
+            .is_some_and(|id| id.starts_with("<answer-")),
+        "answers the reply: {answer:?}"
+    );
+    let text = one_line(&w.text_of(answer));
+    for said in [
+        reference.as_str(),
+        "Your answer came after the referral had lapsed",
+        &format!("consent to the referral was not confirmed by {by}"),
+        "as a new email, not as a reply to this one",
+    ] {
+        assert!(text.contains(said), "{said:?} not in {text}");
+    }
+    says_nothing_personal(&w, answer);
+    assert!(w
+        .not_applied(&reference)
+        .await
+        .iter()
+        .any(|n| n.contains("the referral lapsed")));
+
+    // The same answer again, and another reply: told once is enough.
+    w.put("colchester", &raw, later).await;
+    let again = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &again, later + chrono::Duration::hours(1))
+        .await;
+    w.send().await;
+    assert_eq!(w.rows("consent_lapsed").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_reply_after_the_lapse_from_outside_the_referrers_side_is_not_answered() {
+    let w = world().await;
+    let (reference, asked, _) = lapsed(&w).await;
+    let later = chrono::Utc::now() + chrono::Duration::days(16);
+    let body = "Consent to referral: Yes\r\n";
+    // Unauthenticated, then from an allowed domain that is not the
+    // referrer's: neither speaks for the referral.
+    let forged = reply(&asked, &reference, "", REFERRER, body);
+    w.put("colchester", &forged, later).await;
+    let other = reply(
+        &asked,
+        &reference,
+        &passed("essex.gov.uk"),
+        "someone@essex.gov.uk",
+        body,
+    );
+    w.put("colchester", &other, later).await;
+    w.send().await;
+    assert_eq!(w.rows("consent_lapsed").await.len(), 1);
 }
 
 #[tokio::test]

@@ -519,11 +519,19 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report(db: TestDb)
     .await;
 
     // A dry run counts and changes nothing, not even the record of purges.
-    let dry = s.store.purge(cutoffs, true).await.expect("dry run");
+    let dry = s
+        .store
+        .purge(cutoffs, &s.config, true)
+        .await
+        .expect("dry run");
     assert_eq!(dump(&s.store).await, before, "a dry run changed the store");
     assert_eq!((dry.cases, dry.messages), (3, 4), "{dry:?}");
 
-    let counts = s.store.purge(cutoffs, false).await.expect("purge");
+    let counts = s
+        .store
+        .purge(cutoffs, &s.config, false)
+        .await
+        .expect("purge");
     assert_eq!(counts, dry, "the dry run counted what the purge did");
     // Every mail of the purged cases and the old quarantine notice.
     let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE purged_at IS NOT NULL")
@@ -787,7 +795,11 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report(db: TestDb)
     assert!(finished.is_some());
 
     // Again: nothing to do, nothing changes but the record of the purge.
-    let again = s.store.purge(cutoffs, false).await.expect("second purge");
+    let again = s
+        .store
+        .purge(cutoffs, &s.config, false)
+        .await
+        .expect("second purge");
     assert_eq!(again, PurgeCounts::default());
     let without_log = |text: &str| {
         text.lines()
@@ -852,7 +864,11 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report(db: TestDb)
         .execute(s.store.pool())
         .await
         .expect("date the answer");
-    let late_purge = s.store.purge(cutoffs, false).await.expect("third purge");
+    let late_purge = s
+        .store
+        .purge(cutoffs, &s.config, false)
+        .await
+        .expect("third purge");
     assert_eq!(
         late_purge,
         PurgeCounts {
@@ -866,6 +882,7 @@ async fn a_purge_erases_the_people_of_old_cases_and_keeps_the_report(db: TestDb)
         .store
         .purge(
             dtr_gateway::retention::cutoffs(&s.config, uk(2099, 1, 1, 0)),
+            &s.config,
             true,
         )
         .await
@@ -1077,7 +1094,10 @@ async fn a_referral_without_a_consent_answer_is_asked_for_it_and_lapses_unconfir
     let before = dump(&store).await;
     let early = dtr_gateway::retention::cutoffs(&config, uk(2026, 12, 2, 10));
     assert_eq!(early.unconfirmed_consent, uk(2026, 11, 22, 10));
-    let counts = store.purge(early, false).await.expect("early purge");
+    let counts = store
+        .purge(early, &config, false)
+        .await
+        .expect("early purge");
     assert_eq!(counts, PurgeCounts::default());
     let without_purges = |dump: &str| {
         dump.lines()
@@ -1089,13 +1109,13 @@ async fn a_referral_without_a_consent_answer_is_asked_for_it_and_lapses_unconfir
 
     // Eleven days on: Uma's case lapses; the dry run counts it exactly.
     let due = dtr_gateway::retention::cutoffs(&config, uk(2026, 12, 4, 10));
-    let dry = store.purge(due, true).await.expect("dry run");
+    let dry = store.purge(due, &config, true).await.expect("dry run");
     assert_eq!(
         without_purges(&dump(&store).await),
         without_purges(&before),
         "a dry run changed the store"
     );
-    let counts = store.purge(due, false).await.expect("purge");
+    let counts = store.purge(due, &config, false).await.expect("purge");
     assert_eq!(counts, dry, "the dry run counted what the purge did");
     assert_eq!(
         (counts.cases, counts.unconfirmed_consent),
@@ -1113,7 +1133,6 @@ async fn a_referral_without_a_consent_answer_is_asked_for_it_and_lapses_unconfir
         "Unconfirmed",
         "1977-07-07",
         "U7777UU",
-        "una.officer@",
         "Una Lead",
         "una.lead@",
         "licence.pdf",
@@ -1121,16 +1140,83 @@ async fn a_referral_without_a_consent_answer_is_asked_for_it_and_lapses_unconfir
         assert!(before.contains(personal), "{personal} was never stored");
         assert!(!after.contains(personal), "{personal} is still stored");
     }
+    // The referrer's address stays only in the mail that tells them, until
+    // it has gone.
+    let holding: Vec<&str> = after
+        .lines()
+        .filter(|l| l.contains("una.officer@"))
+        .collect();
+    assert!(
+        holding.iter().all(|l| l.starts_with("outbox_recipients|")
+            || (l.starts_with("outbox|") && l.contains("consent_lapsed"))),
+        "{holding:#?}"
+    );
+    sender.send_due(&shutdown).await.expect("send");
+    let told: Vec<_> = store
+        .outbox(false)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .filter(|r| r.purpose == "consent_lapsed")
+        .collect();
+    assert_eq!(told.len(), 1, "only Uma's referral lapsed: {told:?}");
+    assert_eq!(told[0].case_ref.as_deref(), Some(uma_case.as_str()));
+    assert_eq!(told[0].to, ["una.officer@justice.gov.uk"]);
+    assert!(told[0].cc.is_empty(), "not the case lead: {told:?}");
+    assert_eq!(told[0].status, "sent");
+    let written = std::fs::read_dir(dir.path().join("outbox"))
+        .expect("outbox folder")
+        .map(|e| std::fs::read(e.expect("entry").path()).expect("mail file"))
+        .find(|raw| String::from_utf8_lossy(raw).contains(&told[0].message_id))
+        .expect("the lapse mail was written");
+    let mail = mail_parser::MessageParser::default()
+        .parse(&written)
+        .expect("a mail");
+    let said = mail
+        .body_text(0)
+        .expect("a text part")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        mail.subject().is_some_and(|s| s.contains(&uma_case)),
+        "{:?}",
+        mail.subject()
+    );
+    for words in [
+        "received on Monday 23 November 2026",
+        // Ten days after it opened (its opening moved back to when it came).
+        "consent to the referral was not confirmed by Thursday 3 December 2026",
+        "the referral has lapsed",
+        "as a new email, not as a reply to this one",
+    ] {
+        assert!(said.contains(words), "{words:?} not in {said}");
+    }
+    let whole = String::from_utf8_lossy(&written);
+    for personal in ["Uma", "Unconfirmed", "1977", "U7777UU", "Una", "una.lead@"] {
+        assert!(!whole.contains(personal), "{personal} in the lapse mail");
+    }
     for kept in ["Carl Confirmedlater", "C8888CC", "Pat Phoneless", "P9999PP"] {
         assert!(after.contains(kept), "{kept} was erased");
     }
     // A person sees why.
     let lapsed = store.case(&uma_case).await.expect("case");
     assert_eq!(lapsed.summary.status, "lapsed");
-    let last = lapsed.events.last().expect("events");
+    // The lapse, then the mail that told the referrer, queued and sent.
+    let kinds: Vec<(&str, Option<&str>)> = lapsed
+        .events
+        .iter()
+        .map(|e| (e.kind.as_str(), e.detail.as_deref()))
+        .collect();
+    let at = kinds
+        .iter()
+        .position(|(kind, _)| *kind == "consent_lapsed")
+        .expect("the lapse on the timeline");
+    assert_eq!(kinds[at].1, Some(r#"{"days":10}"#));
     assert_eq!(
-        (last.kind.as_str(), last.detail.as_deref()),
-        ("consent_lapsed", Some(r#"{"days":10}"#))
+        kinds[at + 1..].iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+        ["mail_queued", "mail_sent"],
+        "{kinds:?}"
     );
     assert!(
         lapsed.events.iter().any(|e| e.kind == "referral_received"),
@@ -1150,8 +1236,19 @@ async fn a_referral_without_a_consent_answer_is_asked_for_it_and_lapses_unconfir
 
     // Nothing more to do; a lapsed case is no longer open: consent given
     // now makes a new case.
-    let again = store.purge(due, false).await.expect("second purge");
-    assert_eq!(again, PurgeCounts::default());
+    let again = store
+        .purge(due, &config, false)
+        .await
+        .expect("second purge");
+    assert_eq!(
+        again,
+        PurgeCounts {
+            outbox: 1,
+            ..PurgeCounts::default()
+        },
+        "the lapse mail, sent, is erased in turn"
+    );
+    assert!(!dump(&store).await.contains("una.officer@"));
     let later = put(referral(&Form {
         id: "u2@justice.gov.uk",
         consent: "Yes",

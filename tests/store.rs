@@ -368,7 +368,7 @@ async fn a_case_closed_on_a_withdrawal_is_reopened_as_it_was(db: TestDb) {
         .expect("closed");
     let years_on =
         dtr_gateway::retention::cutoffs(&config, Utc::now() + chrono::Duration::days(4000));
-    store.purge(years_on, false).await.expect("purged");
+    store.purge(years_on, &config, false).await.expect("purged");
     let erased = store.reopen_case(&reference).await;
     assert!(
         erased.is_err_and(|e| e.to_string().contains("its details erased")),
@@ -1259,7 +1259,7 @@ async fn a_busy_session_still_ends_and_a_person_is_signed_out_everywhere(db: Tes
 }
 
 async fn the_purge_deletes_old_records_of_pages_and_searches(db: TestDb) {
-    let (_dir, store, _config, _) = store(db).await;
+    let (_dir, store, config, _) = store(db).await;
     let now = Utc::now();
     let ann = "ann.officer@colchester.gov.uk";
     let old = now - chrono::Duration::days(800);
@@ -1297,7 +1297,7 @@ async fn the_purge_deletes_old_records_of_pages_and_searches(db: TestDb) {
         unconfirmed_consent: now - chrono::Duration::days(90),
         unconfirmed_consent_days: 90,
     };
-    let counts = store.purge(cutoffs, false).await.expect("purge");
+    let counts = store.purge(cutoffs, &config, false).await.expect("purge");
     assert_eq!(counts.web, 1);
     let left: Vec<String> = store
         .web_access_log(None, None)

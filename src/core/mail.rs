@@ -48,10 +48,14 @@ pub enum Purpose {
     /// To the referring side: the council confirmed the withdrawal of
     /// consent, and the referral is closed (or refused).
     WithdrawalConfirmed,
+    /// To the referrer: a referral whose consent was never confirmed has
+    /// lapsed and its details are deleted; a new referral is needed. Sent
+    /// when it lapses, and in answer to consent that comes after.
+    ConsentLapsed,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 18] = [
+    pub const ALL: [Purpose; 19] = [
         Purpose::Acknowledgement,
         Purpose::Incomplete,
         Purpose::NoConsent,
@@ -70,6 +74,7 @@ impl Purpose {
         Purpose::SignIn,
         Purpose::ConsentWithdrawn,
         Purpose::WithdrawalConfirmed,
+        Purpose::ConsentLapsed,
     ];
 
     /// The mail that asks something for a case (what is missing, a lead
@@ -106,6 +111,7 @@ impl Purpose {
             Purpose::SignIn => "sign_in",
             Purpose::ConsentWithdrawn => "consent_withdrawn",
             Purpose::WithdrawalConfirmed => "withdrawal_confirmed",
+            Purpose::ConsentLapsed => "consent_lapsed",
         }
     }
 
@@ -130,6 +136,7 @@ impl Purpose {
             Purpose::SignIn => "the sign-in link",
             Purpose::ConsentWithdrawn => "the question about consent withdrawn",
             Purpose::WithdrawalConfirmed => "the notice that the referral is closed",
+            Purpose::ConsentLapsed => "the notice that the referral lapsed",
         }
     }
 

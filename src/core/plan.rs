@@ -265,6 +265,30 @@ pub struct OutgoingMail {
     pub held_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+impl OutgoingMail {
+    /// The mail telling `referrer` that their referral lapsed, its consent
+    /// not confirmed `by` that day (None: the sender works it out from when
+    /// the case opened, as the incomplete mail did); `late_answer` when it
+    /// answers their reply that brought consent after the lapse. Each once
+    /// per case: at the lapse, and at the first late reply.
+    pub fn consent_lapsed(referrer: EmailAddress, by: Option<String>, late_answer: bool) -> Self {
+        OutgoingMail {
+            purpose: Purpose::ConsentLapsed,
+            to: vec![referrer],
+            cc: Vec::new(),
+            once_per_case: !late_answer,
+            context: serde_json::json!({
+                "outcome": "incomplete",
+                "lapse": { "by": by, "late_answer": late_answer },
+            }),
+            unlimited: Vec::new(),
+            step: late_answer.then(|| "consent_lapsed:late_answer".to_string()),
+            thread_under: None,
+            held_until: None,
+        }
+    }
+}
+
 /// Everything a message does: its disposition, the mails it causes, and
 /// the gateway mail it reports failed.
 #[derive(Clone, Debug, PartialEq)]
@@ -327,6 +351,9 @@ pub struct CaseContacts {
     pub status: CaseStatus,
     pub referral: Referral,
     pub referrer_email: Option<EmailAddress>,
+    /// The referrer's domain, kept when the personal details are erased:
+    /// where an answer to a lapsed case may come from.
+    pub referrer_domain: Option<String>,
     pub case_lead: NamedLead,
     pub lha_lead: NamedLead,
     pub release_date: Option<NaiveDate>,

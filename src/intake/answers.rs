@@ -10,14 +10,71 @@ use crate::core::dates::{parse_british_date, DateRole};
 use crate::core::event::EventKind;
 use crate::core::field::normalise_label;
 use crate::core::mail::Purpose;
-use crate::core::plan::Disposition;
 use crate::core::plan::{CaseChange, CaseContacts, OutgoingMail, Plan};
+use crate::core::plan::{CaseStatus, Disposition};
 use crate::core::protocol::{Evidence, Owner, Side};
 use crate::core::reply::{AnswerReading, NamedLead};
 use crate::core::sender::Verdict;
 use crate::message::Analysis;
 use chrono::NaiveDate;
 use serde_json::json;
+
+/// Consent given in a case's thread after the case lapsed for want of it
+/// (its details erased): the referrer is told, once per case, that it
+/// came too late and to send the referral again as a new email. The
+/// referrer's address was erased with the case: the answer must come,
+/// authenticated as the mailbox trusts, from the referrer's domain (kept)
+/// in answer to the gateway's own mail about the case, which went to them.
+/// Once is enough: a second reply would draw the same words again, and an
+/// automatic reply could draw them without end.
+fn consent_after_lapse(
+    analysis: &Analysis,
+    s: &Situation<'_>,
+    case: &CaseContacts,
+    from: &EmailAddress,
+) -> Option<Plan> {
+    let answers_own_mail = |purposes: &[Purpose]| {
+        s.parent
+            .is_some_and(|m| m.case_id == Some(case.id) && purposes.contains(&m.purpose))
+    };
+    let forms = [&analysis.own_form, &analysis.referral, &analysis.filled_in];
+    let brings_consent = forms
+        .into_iter()
+        .flatten()
+        .any(|read| read.referral.consent == Some(true))
+        || analysis.answer.gives_consent
+        || (analysis.answer.says_yes
+            && answers_own_mail(&[Purpose::Incomplete, Purpose::ConsentLapsed]));
+    let in_its_thread = s.answered.is_some_and(|m| m.case_id == Some(case.id));
+    let from_referrers_side = case
+        .referrer_domain
+        .as_deref()
+        .is_some_and(|domain| domain.eq_ignore_ascii_case(&from.domain()))
+        && s.config.allows_sender(from)
+        && !s.config.is_portal_sender(from)
+        && s.verdict.may_change_state(&s.mailbox.trust);
+    let speaks = case.status == CaseStatus::Lapsed
+        && brings_consent
+        && in_its_thread
+        && from_referrers_side
+        && !analysis.is_forward
+        && s.mailbox.authority.as_str() == case.authority;
+    if !speaks {
+        return None;
+    }
+    let mut plan = note(
+        case,
+        EventKind::ReplyReceived,
+        vec![not_applied(
+            "the consent given",
+            "the referral lapsed before it came and its personal details were erased: the \
+             referrer is asked to send the referral again as a new email",
+        )],
+    );
+    plan.mails
+        .push(OutgoingMail::consent_lapsed(from.clone(), None, true));
+    Some(plan)
+}
 
 /// An answer in a case's thread: from the authority, the referring side,
 /// or someone else.
@@ -29,6 +86,9 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
         return note(case, EventKind::ReplyReceived, Vec::new());
     };
     if case.purged {
+        if let Some(plan) = consent_after_lapse(analysis, s, case, from) {
+            return plan;
+        }
         // A case whose personal details were erased takes no new ones.
         return note(
             case,

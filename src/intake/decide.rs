@@ -952,6 +952,7 @@ fn person_contacts(case: &PersonCase, authority: &ShortCode, s: &Situation<'_>) 
         status: case.status,
         referral: case.referral.clone(),
         referrer_email: case.referrer_email.clone(),
+        referrer_domain: case.referrer_email.as_ref().map(EmailAddress::domain),
         case_lead: NamedLead {
             email: case.case_lead_email.clone(),
             ..NamedLead::default()

@@ -327,7 +327,8 @@ impl Store {
         let row = sqlx::query(
             "SELECT id, reference, authority, status, referral, referrer_email, case_lead_name, \
              case_lead_email, case_lead_phone, lha_lead_name, lha_lead_email, lha_lead_phone, \
-             expected_release_date, received_at, purged_at FROM cases WHERE reference = $1",
+             expected_release_date, received_at, purged_at, referrer_domain FROM cases \
+             WHERE reference = $1",
         )
         .bind(&reference)
         .fetch_optional(&self.pool)
@@ -366,15 +367,20 @@ impl Store {
             .iter()
             .filter_map(|k| crate::core::field::Field::from_key(k))
             .collect();
+        let referrer_email = r
+            .get::<Option<String>, _>("referrer_email")
+            .and_then(|e| EmailAddress::parse(&e).ok());
         Ok(Some(CaseContacts {
             id,
             case_ref,
             authority: r.get("authority"),
             status: r.named("cases", "status")?,
             referral,
-            referrer_email: r
-                .get::<Option<String>, _>("referrer_email")
-                .and_then(|e| EmailAddress::parse(&e).ok()),
+            referrer_domain: referrer_email
+                .as_ref()
+                .map(EmailAddress::domain)
+                .or_else(|| r.get("referrer_domain")),
+            referrer_email,
             case_lead: lead("case_lead"),
             lha_lead: lead("lha_lead"),
             release_date: r.day_opt("expected_release_date"),

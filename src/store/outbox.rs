@@ -404,7 +404,7 @@ pub(super) const MAX_DEFERRAL_HOURS: i64 = 24;
 /// every hour at or under `per_hour` mails, counting mail already queued
 /// for later.
 pub(super) async fn free_slot(
-    tx: &mut Tx,
+    tx: &mut sqlx::AnyConnection,
     address: &EmailAddress,
     now: DateTime<Utc>,
     per_hour: u32,
@@ -423,7 +423,7 @@ pub(super) async fn free_slot(
     .bind(address.as_str().to_lowercase())
     .bind(Stamp(now - hour))
     .bind(super::Flag(vouched))
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     let per_hour = per_hour as usize;
     // Queued times only ever grow, so once the last `per_hour` fit in an
@@ -437,7 +437,7 @@ pub(super) async fn free_slot(
 /// The answers that could loop (see `Purpose::may_loop`) queued to
 /// `address` in the day before `now`.
 pub(super) async fn sent_in_a_day(
-    tx: &mut Tx,
+    tx: &mut sqlx::AnyConnection,
     address: &EmailAddress,
     now: DateTime<Utc>,
     vouched: bool,
@@ -450,7 +450,7 @@ pub(super) async fn sent_in_a_day(
     .bind(address.as_str().to_lowercase())
     .bind(Stamp(now - chrono::Duration::days(1)))
     .bind(super::Flag(vouched))
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?)
 }
 
@@ -460,7 +460,7 @@ pub(super) async fn sent_in_a_day(
 /// loop, not a busy officer) does not get it. Returns the row's id when it
 /// was queued.
 pub(super) async fn queue_answer(
-    tx: &mut Tx,
+    tx: &mut sqlx::AnyConnection,
     ctx: QueueContext<'_>,
     answer: &OutgoingMail,
 ) -> Result<Option<OutboxId>, StoreError> {
@@ -480,7 +480,7 @@ pub(super) async fn queue_answer(
     let queued_before: Option<OutboxId> =
         sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = $1")
             .bind(&key)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?;
     if queued_before.is_some() {
         return Ok(None);
@@ -616,7 +616,7 @@ pub(super) async fn queue_answer(
     .bind(ctx.in_reply_to)
     .bind(Stamp(send_at))
     .bind(Stamp(ctx.now))
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?;
     let Some(id) = id else {
         return Ok(None);
@@ -632,7 +632,7 @@ pub(super) async fn queue_answer(
         .bind(address.as_str().to_lowercase())
         .bind(Stamp(send_at))
         .bind(super::Flag(ctx.vouched))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     if let Some((case_id, _)) = ctx.case {

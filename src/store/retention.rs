@@ -6,10 +6,14 @@
 //! kind and time; only details that can name someone are erased).
 
 use super::db::{self, Backend, Stamp};
+use super::outbox::{queue_answer, QueueContext};
 use super::{Store, StoreError};
+use crate::config::Config;
 use crate::core::address::EmailAddress;
+use crate::core::case_ref::CaseRef;
 use crate::core::event::EventKind;
 use crate::core::plan::CaseStatus;
+use crate::core::plan::OutgoingMail;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
@@ -131,13 +135,16 @@ impl Store {
     /// `consent_lapsed` event), and of the mail of such cases (or without a
     /// case, queued before the first cutoff) once it is no longer waiting to
     /// go. A case still open, or incomplete with its consent given, is never
-    /// purged, and a purged row is never touched again. With `dry_run` the
+    /// purged, and a purged row is never touched again. The referrer of a
+    /// case that lapses, at a domain `config` allows, is told, by mail
+    /// queued with the lapse (`consent_lapsed`). With `dry_run` the
     /// same work is done and rolled back, so the counts are exact and
     /// nothing changes. A real purge is recorded in `purges` (its `cutoff`
     /// is `cutoffs.closed`).
     pub async fn purge(
         &self,
         cutoffs: PurgeCutoffs,
+        config: &Config,
         dry_run: bool,
     ) -> Result<PurgeCounts, StoreError> {
         let cutoff = cutoffs.closed;
@@ -174,7 +181,8 @@ impl Store {
                     Stage::Cases => purge_cases(&mut tx, cutoff, after, now, self.backend).await?,
                     Stage::Unconfirmed => {
                         let (counts, last, lapsed) =
-                            lapse_unconfirmed(&mut tx, &cutoffs, after, now, self.backend).await?;
+                            lapse_unconfirmed(&mut tx, &cutoffs, config, after, now, self.backend)
+                                .await?;
                         if dry_run {
                             lapsed_unsaved.extend(lapsed);
                         }
@@ -355,12 +363,14 @@ pub(super) async fn purge_case(
 async fn lapse_unconfirmed(
     tx: &mut AnyConnection,
     cutoffs: &PurgeCutoffs,
+    config: &Config,
     after: i64,
     now: DateTime<Utc>,
     backend: Backend,
 ) -> Result<(PurgeCounts, Option<i64>, Vec<i64>), StoreError> {
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, referral FROM cases WHERE purged_at IS NULL AND status = 'incomplete' \
+    let rows: Vec<(i64, String, String, String, Option<String>, Stamp)> = sqlx::query_as(
+        "SELECT id, referral, reference, authority, referrer_email, opened_at FROM cases \
+         WHERE purged_at IS NULL AND status = 'incomplete' \
          AND opened_at < $1 AND id > $2 ORDER BY id LIMIT $3",
     )
     .bind(Stamp(cutoffs.unconfirmed_consent))
@@ -368,10 +378,10 @@ async fn lapse_unconfirmed(
     .bind(CHUNK)
     .fetch_all(&mut *tx)
     .await?;
-    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
     let mut counts = PurgeCounts::default();
     let mut lapsed = Vec::new();
-    for (id, referral) in &rows {
+    for (id, referral, reference, authority, referrer_email, opened_at) in &rows {
         if consent_confirmed(referral) {
             continue;
         }
@@ -400,9 +410,42 @@ async fn lapse_unconfirmed(
             Some(&serde_json::json!({ "days": cutoffs.unconfirmed_consent_days })),
         )
         .await?;
+        // Queued with the lapse, so that it goes exactly once; its address
+        // stays only until it has gone (the next purge erases it).
+        let referrer = referrer_email
+            .as_deref()
+            .and_then(|e| EmailAddress::parse(e).ok())
+            .filter(|a| config.allows_sender(a) && !config.is_portal_sender(a));
+        if let (Some(referrer), Ok(case_ref)) = (referrer, reference.parse::<CaseRef>()) {
+            let by = lapse_day(opened_at.0, cutoffs.unconfirmed_consent_days);
+            queue_answer(
+                tx,
+                QueueContext {
+                    case: Some((crate::core::ids::CaseId::new(*id), &case_ref)),
+                    cause: None,
+                    authority,
+                    in_reply_to: None,
+                    outgoing: &config.outgoing,
+                    now,
+                    vouched: false,
+                },
+                &OutgoingMail::consent_lapsed(referrer, Some(by), false),
+            )
+            .await?;
+        }
         lapsed.push(*id);
     }
     Ok((counts, next_after(&ids), lapsed))
+}
+
+/// The day a referral opened at `opened_at` had its consent to be confirmed
+/// by, in words: the day its incomplete mail said its details are deleted
+/// from.
+fn lapse_day(opened_at: DateTime<Utc>, days: u32) -> String {
+    let day = opened_at
+        .checked_add_signed(chrono::Duration::days(i64::from(days)))
+        .unwrap_or(opened_at);
+    crate::core::words::spoken_date(crate::core::words::uk_date(day))
 }
 
 /// Whether a stored referral says consent was given. Unreadable JSON does

@@ -56,6 +56,7 @@
 //! | `quarantined` | the id of the message set aside, as the `quarantine` commands take it (`quarantine_notice`; null otherwise) |
 //! | `came_back_empty` | the form the sender sent came back with nothing filled in, and this is the form again (`blank_form`; false otherwise) |
 //! | `withdrawal` | `{by, said, person}`: a message in the case's thread says the person has withdrawn their consent: `by` who wrote it (`the referrer`, `the case lead`, `the council`, or someone else at an allowed domain, in words), `said` the line or sentence read, on one line, `person` the case's full name, so that the officer sees whom it is about, `never_given` true when the case never had consent (an incomplete referral), so that confirming refuses it (`consent_withdrawn`, to the authority only; every key null otherwise) |
+//! | `lapse` | `{by, late_answer}`: a referral whose consent was never confirmed lapsed and its details were deleted (`consent_lapsed`; null otherwise). `by` the day in words consent was to be confirmed by (the day the incomplete mail named), `late_answer` true when the mail answers a reply that brought consent after the lapse |
 //! | `digest` | the morning digest (`digest`; null otherwise): `{day, since, counts: {new, due_today, overdue, waiting, undelivered, consent_to_confirm}, nothing_due, new: [{case_ref, received, kind, urgent}], due_today, overdue, waiting: [{case_ref, what, due, owed_by}], undelivered: [{address, case_ref, mail, reason, on}], consent_to_confirm: [{case_ref}]}` (`undelivered`: mail that failed for good since the last digest, the contact to correct; `consent_to_confirm`: open cases a message says the person withdrew consent from, waiting for the council to confirm it), references and dates only |
 //!
 //! Mail that does not show the person's details (every purpose but
@@ -138,7 +139,7 @@ macro_rules! embedded {
 }
 
 /// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
-const EMBEDDED: [(Purpose, [&str; 3]); 18] = embedded![
+const EMBEDDED: [(Purpose, [&str; 3]); 19] = embedded![
     Acknowledgement => "acknowledgement",
     Incomplete => "incomplete",
     NoConsent => "no_consent",
@@ -157,6 +158,7 @@ const EMBEDDED: [(Purpose, [&str; 3]); 18] = embedded![
     SignIn => "sign_in",
     ConsentWithdrawn => "consent_withdrawn",
     WithdrawalConfirmed => "withdrawal_confirmed",
+    ConsentLapsed => "consent_lapsed",
 ];
 
 /// A rendered mail.
@@ -627,7 +629,7 @@ fn is_short_code(name: &str) -> bool {
 /// person's details (to referrers, follow-ups, lead changes). The others
 /// (`fields`, `urgent_reasons`, `sender`, `reason`) can describe the person;
 /// these carry nothing about the person referred.
-const KEYS_WITHOUT_PERSON_DETAILS: [&str; 32] = [
+const KEYS_WITHOUT_PERSON_DETAILS: [&str; 33] = [
     "case_ref",
     "authority",
     "protocol",
@@ -679,6 +681,10 @@ const KEYS_WITHOUT_PERSON_DETAILS: [&str; 32] = [
     // Why the consent answer is asked again (`incomplete`; null
     // otherwise): the kind of problem only, never the answer's words.
     "consent_why",
+    // The day consent was to be confirmed by, and whether the mail answers
+    // a reply that came after (`consent_lapsed`; null otherwise): a date
+    // and a flag, nothing of the person.
+    "lapse",
 ];
 
 /// Keys of the contract withheld from mail that does not show the person's

@@ -27,7 +27,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
         | Purpose::ConsentWithdrawn
         | Purpose::WithdrawalConfirmed
         | Purpose::InformationRequested => json!("complete"),
-        Purpose::Incomplete | Purpose::Notice => json!("incomplete"),
+        Purpose::Incomplete | Purpose::Notice | Purpose::ConsentLapsed => json!("incomplete"),
         Purpose::NoConsent => json!("no_consent"),
         Purpose::BlankForm
         | Purpose::QuarantineNotice
@@ -276,6 +276,14 @@ pub fn sample_data(purpose: Purpose) -> Value {
             },
         );
         map.insert(
+            "lapse".into(),
+            if purpose == Purpose::ConsentLapsed {
+                json!({ "by": "Monday 7 December 2026", "late_answer": true })
+            } else {
+                Value::Null
+            },
+        );
+        map.insert(
             "consent_why".into(),
             match purpose {
                 Purpose::Incomplete => {
@@ -333,6 +341,12 @@ pub(super) fn sparse_data(purpose: Purpose) -> Value {
         map.insert("clock_from".into(), Value::Null);
         map.insert("erased_from".into(), Value::Null);
         map.insert("consent_why".into(), Value::Null);
+        if purpose == Purpose::ConsentLapsed {
+            map.insert(
+                "lapse".into(),
+                json!({ "by": "Monday 7 December 2026", "late_answer": false }),
+            );
+        }
         if purpose == Purpose::ConsentWithdrawn {
             map.insert(
                 "withdrawal".into(),
