@@ -1125,23 +1125,27 @@ async fn sent_text(w: &World, purpose: &str, reference: &str) -> String {
     one_line(&w.text_of(row))
 }
 
+/// A referral consented to, its date of birth missing, received Monday 23
+/// November 2026 at 10:00 (the council's clock runs); the incomplete mail
+/// sent a minute later.
+async fn without_date_of_birth(w: &World, id: &str) -> String {
+    let reference = w
+        .case(
+            "colchester",
+            &referral(COLCHESTER, id, &[("Date of birth", "")]),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send_at(uk(2026, 11, 23, 10, 1)).await;
+    reference
+}
+
 #[tokio::test]
 async fn a_referral_completed_after_its_date_passed_is_not_promised_that_date() {
     let w = world().await;
     // Consented to, its date of birth missing, on Monday 23 November: the
     // council's clock runs, the lead officer due Monday 30 November.
-    let reference = w
-        .case(
-            "colchester",
-            &referral(
-                COLCHESTER,
-                "late-dob-1@justice.gov.uk",
-                &[("Date of birth", "")],
-            ),
-            uk(2026, 11, 23, 10, 0),
-        )
-        .await;
-    w.send_at(uk(2026, 11, 23, 10, 1)).await;
+    let reference = without_date_of_birth(&w, "late-dob-1@justice.gov.uk").await;
     let asked = incomplete_mail(&w, &reference).await;
     // The referrer gives it on Monday 7 December; the acknowledgement and
     // the council's notice of completion go that morning.
@@ -1193,18 +1197,7 @@ async fn asked_text(w: &World, reference: &str) -> String {
 async fn the_request_says_the_council_is_working_on_a_referral_the_person_consented_to() {
     let w = world().await;
     // Consent given, the date of birth missing: the council's clock runs.
-    let reference = w
-        .case(
-            "colchester",
-            &referral(
-                COLCHESTER,
-                "no-dob-1@justice.gov.uk",
-                &[("Date of birth", "")],
-            ),
-            uk(2026, 11, 23, 10, 0),
-        )
-        .await;
-    w.send_at(uk(2026, 11, 23, 10, 1)).await;
+    let reference = without_date_of_birth(&w, "no-dob-1@justice.gov.uk").await;
     let text = asked_text(&w, &reference).await;
     assert!(
         text.contains(
