@@ -53,6 +53,16 @@ fn clock_started_later(
 
 /// The header row's label naming the case this one is linked to.
 pub const LINKED_TO: &str = "Linked to";
+/// Why a consent answer was asked again, as the case records its kind
+/// (`ConsentDoubt::key`).
+fn doubt_words(kind: &str) -> &'static str {
+    match kind {
+        "question" => "it was put as a question",
+        "not_their_own" => "it spoke of someone else's word, or the person's own denial",
+        _ => "it carried a limit or a condition",
+    }
+}
+
 /// The header row's label saying the first consent answer was asked again.
 pub const CONSENT_FIRST_ANSWER: &str = "First consent answer";
 /// The header row's label naming the further referrals linked to this one.
@@ -186,21 +196,18 @@ pub async fn case_view(
     }
     // The first consent answer was asked again: what the referrer wrote
     // with it (a limit on what may be shared) is in their mail.
-    if opening
-        .get("consent_doubt")
-        .is_some_and(|doubt| !doubt.is_null())
-    {
+    if let Some(kind) = opening.get("consent_doubt").and_then(Value::as_str) {
+        let why = doubt_words(kind);
         row(
             CONSENT_FIRST_ANSWER,
             if case.referral.consent == Some(true) {
-                "not a plain Yes (a limit, a condition or someone else's word), asked again; \
-                 read the referrer's mails for any limit on what may be shared before \
-                 contacting the person"
+                format!(
+                    "not a plain Yes ({why}), asked again; read the referrer's mails for any \
+                     limit on what may be shared before contacting the person"
+                )
             } else {
-                "not a plain Yes (a limit, a condition or someone else's word): the referrer \
-                 was asked again"
-            }
-            .to_string(),
+                format!("not a plain Yes ({why}): the referrer was asked again")
+            },
         );
     }
     // Disagreeing forms hold the case only until the referrer answers:
@@ -637,9 +644,8 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             let conflicts = labels_of(&detail, "conflicts");
             // A consent answer asked again for a limit or a condition was
             // read well enough: said as such, not as unreadable.
-            let consent_doubted = detail
-                .get("consent_doubt")
-                .is_some_and(|doubt| !doubt.is_null());
+            let consent_doubt = detail.get("consent_doubt").and_then(Value::as_str);
+            let consent_doubted = consent_doubt.is_some();
             let consent = Field::Consent.label();
             let invalid: Vec<String> = labels_of(&detail, "invalid")
                 .into_iter()
@@ -656,10 +662,10 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
             if !invalid.is_empty() {
                 text.push_str(&format!("; unreadable: {}", invalid.join(", ")));
             }
-            if consent_doubted {
+            if let Some(kind) = consent_doubt {
                 text.push_str(&format!(
-                    "; asked again: {consent} (not a plain Yes: a limit, a condition or \
-                     someone else's word)"
+                    "; asked again: {consent} (not a plain Yes: {})",
+                    doubt_words(kind)
                 ));
             }
             if !conflicts.is_empty() {
