@@ -515,13 +515,15 @@ fn gives_consent(own: &[&str], affirms: bool) -> bool {
     says && !denies
 }
 
-/// Words that deny, ask or take back a consent.
+/// Words that deny, ask or take back a consent; and any limit, exception
+/// or someone else's word, as a form's consent answer is judged (`no
+/// objection` limits nothing).
 fn doubts_a_yes(text: &str) -> bool {
+    if super::referral::yes_doubt(text).is_some() {
+        return true;
+    }
     let spaced = format!(" {text} ");
     [
-        " not ",
-        " no ",
-        "n't",
         "no consent",
         "refus",
         "declin",
@@ -939,6 +941,8 @@ mod tests {
                 "Morning,\nHe has consented to the referral but only for GP contact",
                 Some(ConsentDoubt::Qualified),
             ),
+            ("Yes - he has no objection", None),
+            ("Yes he has no objections to the referral", None),
             // Written as the mail asking again says: a plain yes.
             ("Yes\nNotes: no contact with the GP", None),
             ("Yes\n\nNotes: no contact with the GP", None),
@@ -955,7 +959,7 @@ mod tests {
             assert_eq!(reading.consent_doubt, why, "{answer}");
             if why.is_some() {
                 assert!(!reading.says_yes && !reading.gives_consent, "{answer}");
-            } else if answer.contains("Notes:") {
+            } else if answer.contains("Notes:") || answer.contains("objection") {
                 assert!(reading.says_yes, "{answer}");
             }
         }
