@@ -398,9 +398,10 @@ fn follow_up(
         referrer_escalation: config.deadlines.referrer_escalation.as_ref(),
     };
     let rule = step.rule;
+    // What was sent: a step noted with nobody to write to went nowhere.
     let history: Vec<Value> = done
         .iter()
-        .filter(|d| d.due.is_none_or(|x| x == step.due.on))
+        .filter(|d| d.due.is_none_or(|x| x == step.due.on) && d.to.is_some())
         .filter_map(|d| {
             let (r, kind) = d.rule_and_kind()?;
             (r == rule.id && kind != StepKind::ChasesEnded)
