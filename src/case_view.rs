@@ -196,7 +196,17 @@ pub async fn case_view(
     }
     // The first consent answer was asked again: what the referrer wrote
     // with it (a limit on what may be shared) is in their mail.
-    if let Some(kind) = opening.get("consent_doubt").and_then(Value::as_str) {
+    // Or as a mail asking again said, for an answer given in a reply.
+    let asked_again_for = case
+        .mails
+        .iter()
+        .filter(|m| m.purpose == "incomplete")
+        .find_map(|m| m.context.get("consent_doubt").and_then(Value::as_str));
+    if let Some(kind) = opening
+        .get("consent_doubt")
+        .and_then(Value::as_str)
+        .or(asked_again_for)
+    {
         let why = doubt_words(kind);
         row(
             CONSENT_FIRST_ANSWER,

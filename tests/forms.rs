@@ -1345,6 +1345,41 @@ async fn consent_answered(w: &World, id: &str, answer: &str) -> (String, OutboxR
 }
 
 #[tokio::test]
+async fn a_limit_first_written_in_a_reply_is_flagged_to_the_council_too() {
+    let w = world().await;
+    // Consent left unticked; the referrer answers with a limit.
+    let (reference, asked) = unticked(&w).await;
+    let answer = "Yes, but not to contact with his GP";
+    let body = format!(
+        "Consent to referral: {answer}\r\n\r\nJo\r\n\r\n{}",
+        angle_quote(&w.text_of(&asked))
+    );
+    let again = asked_again_after(&w, &asked, &reference, &body, answer).await;
+    answered_as_asked(&w, &again, &reference).await;
+    let notices: Vec<String> = w
+        .rows("notice")
+        .await
+        .iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
+        .map(|r| one_line(&w.text_of(r)))
+        .collect();
+    let completed = notices.last().expect("the completion notice");
+    assert!(
+        completed.contains("The referrer's first answer on consent was not a plain Yes"),
+        "{completed}"
+    );
+    let said = header_of(
+        &w,
+        &reference,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+        dtr_gateway::case_view::CONSENT_FIRST_ANSWER,
+    )
+    .await
+    .expect("the first consent answer on the case");
+    assert!(said.contains("a limit or a condition"), "{said}");
+}
+
+#[tokio::test]
 async fn a_form_sent_again_with_a_plain_yes_tells_the_council_of_the_first_answer() {
     let w = world().await;
     let answer = "Yes - not to Social Services";

@@ -601,6 +601,15 @@ fn consent_why(read: &ReadReferral, asked: &[Field]) -> serde_json::Value {
         .map_or(serde_json::Value::Null, |doubt| json!(doubt.words()))
 }
 
+/// The kind of [`consent_why`] (`ConsentDoubt::key`), kept with the mail
+/// that asks again, so that the case can say later that its first consent
+/// answer was no plain yes; null otherwise.
+fn consent_doubt(read: &ReadReferral, asked: &[Field]) -> serde_json::Value {
+    read.consent_doubt
+        .filter(|_| asked.contains(&Field::Consent) && !read.conflicts.contains(&Field::Consent))
+        .map_or(serde_json::Value::Null, |doubt| json!(doubt.key()))
+}
+
 /// An attachment's name as a line of text may show it: no control
 /// characters, nor the marks that turn text around (`U+202E`: a name that
 /// reads `fdp.exe` as `exe.pdf`), at most 120 characters.
@@ -739,6 +748,7 @@ pub(super) fn referral(
             "several_people": crate::core::sources::several_people(read),
             "asks_dates": asks_dates(missing) || asks_dates(invalid),
             "consent_why": consent_why(read, invalid),
+            "consent_doubt": consent_doubt(read, invalid),
             "original": original(analysis),
         })
     };
@@ -1146,6 +1156,7 @@ fn answer_referrer(
         "asks_dates": asks_dates(missing),
         // The later form's consent, asked for again: why it was not taken.
         "consent_why": consent_why(read, missing),
+        "consent_doubt": consent_doubt(read, missing),
         "original": original,
     });
     Some(match outcome {

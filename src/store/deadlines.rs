@@ -123,10 +123,27 @@ pub(super) async fn opening_detail(
         .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok()))
 }
 
-/// Whether the case's first consent answer was asked again (a limit, a
-/// condition, someone else's word), as its opening event recorded.
-pub(super) fn consent_first_doubted(opening: Option<&serde_json::Value>) -> bool {
-    opening.is_some_and(|d| d.get("consent_doubt").is_some_and(|v| !v.is_null()))
+/// Whether a consent answer of the case was asked again for being no plain
+/// yes (a limit, a condition, someone else's word): as its opening event
+/// recorded, or as a mail asking again said (an answer in a reply).
+pub(super) async fn consent_first_doubted(
+    conn: &mut sqlx::AnyConnection,
+    id: CaseId,
+    opening: Option<&serde_json::Value>,
+) -> Result<bool, StoreError> {
+    if opening.is_some_and(|d| d.get("consent_doubt").is_some_and(|v| !v.is_null())) {
+        return Ok(true);
+    }
+    // The context is compact JSON written by the gateway: a kind is a
+    // string there, an absent one `null`.
+    let asked: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE case_id = $1 AND purpose = 'incomplete' \
+         AND context LIKE '%\"consent_doubt\":\"%'",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(asked > 0)
 }
 
 impl Store {
@@ -359,7 +376,7 @@ impl Store {
         // event recorded them.
         let mut conn = self.pool.acquire().await?;
         let opening = opening_detail(&mut conn, id).await?;
-        let consent_first_doubted = consent_first_doubted(opening.as_ref());
+        let consent_first_doubted = consent_first_doubted(&mut conn, id, opening.as_ref()).await?;
         let conflicts = opening
             .and_then(|d| d.get("conflicts").cloned())
             .and_then(|c| serde_json::from_value::<Vec<String>>(c).ok())

@@ -786,7 +786,12 @@ pub(super) async fn find_person_cases(
             referral,
             referrer_email: address("referrer_email"),
             case_lead_email: address("case_lead_email"),
-            consent_first_doubted: super::deadlines::consent_first_doubted(opening.as_ref()),
+            consent_first_doubted: super::deadlines::consent_first_doubted(
+                tx,
+                id,
+                opening.as_ref(),
+            )
+            .await?,
         });
     }
     cases.sort_by_key(|c| c.id);
