@@ -1293,6 +1293,27 @@ fn says_why_consent_is_asked_again(w: &World, asked: &OutboxRow, answer: &str) {
     assert!(!html.contains(own_words), "{own_words}: {html}");
 }
 
+/// The last notice the council got about the case, on one line (the one
+/// saying the referral is complete, once it is).
+async fn completion_notice(w: &World, reference: &str) -> String {
+    let notices: Vec<String> = w
+        .rows("notice")
+        .await
+        .iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference))
+        .map(|r| one_line(&w.text_of(r)))
+        .collect();
+    notices.last().expect("the completion notice").clone()
+}
+
+/// A reply to `asked` answering `Consent to referral: {answer}`, quoting it.
+fn consent_reply(w: &World, asked: &OutboxRow, answer: &str) -> String {
+    format!(
+        "Consent to referral: {answer}\r\n\r\nJo\r\n\r\n{}",
+        angle_quote(&w.text_of(asked))
+    )
+}
+
 /// The referrer's reply `body` to `asked` leaves the case incomplete, and
 /// brings the request for consent again, saying why: that mail.
 async fn asked_again_after(
@@ -1350,20 +1371,10 @@ async fn a_limit_first_written_in_a_reply_is_flagged_to_the_council_too() {
     // Consent left unticked; the referrer answers with a limit.
     let (reference, asked) = unticked(&w).await;
     let answer = "Yes, but not to contact with his GP";
-    let body = format!(
-        "Consent to referral: {answer}\r\n\r\nJo\r\n\r\n{}",
-        angle_quote(&w.text_of(&asked))
-    );
+    let body = consent_reply(&w, &asked, answer);
     let again = asked_again_after(&w, &asked, &reference, &body, answer).await;
     answered_as_asked(&w, &again, &reference).await;
-    let notices: Vec<String> = w
-        .rows("notice")
-        .await
-        .iter()
-        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
-        .map(|r| one_line(&w.text_of(r)))
-        .collect();
-    let completed = notices.last().expect("the completion notice");
+    let completed = &completion_notice(&w, &reference).await;
     assert!(
         completed.contains("The referrer's first answer on consent was not a plain Yes"),
         "{completed}"
@@ -1393,14 +1404,7 @@ async fn a_form_sent_again_with_a_plain_yes_tells_the_council_of_the_first_answe
     .await;
     assert_eq!(w.status(&reference).await, "open");
     w.send().await;
-    let notices: Vec<String> = w
-        .rows("notice")
-        .await
-        .iter()
-        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
-        .map(|r| one_line(&w.text_of(r)))
-        .collect();
-    let completed = notices.last().expect("the completion notice");
+    let completed = &completion_notice(&w, &reference).await;
     assert!(
         completed.contains("The referrer's first answer on consent was not a plain Yes")
             && !completed.contains("Social Services"),
@@ -1415,24 +1419,14 @@ async fn a_yes_with_a_limit_is_asked_again_saying_why_until_answered_as_asked() 
     let (reference, asked) = consent_answered(&w, "limited-1@justice.gov.uk", answer).await;
     says_why_consent_is_asked_again(&w, &asked, answer);
     // The same qualified yes again, in reply: asked again, saying why again.
-    let body = format!(
-        "Consent to referral: {answer}\r\n\r\nJo\r\n\r\n{}",
-        angle_quote(&w.text_of(&asked))
-    );
+    let body = consent_reply(&w, &asked, answer);
     let again = asked_again_after(&w, &asked, &reference, &body, answer).await;
     // Written as the mail says: the answer, and the limit on a line of its
     // own. The referral is complete and nothing is asked again.
     answered_as_asked(&w, &again, &reference).await;
     // The council is told the first answer carried a limit, and where to
     // read it, on the notice that the referral is complete and on the case.
-    let completed: Vec<String> = w
-        .rows("notice")
-        .await
-        .iter()
-        .filter(|r| r.case_ref.as_deref() == Some(reference.as_str()))
-        .map(|r| one_line(&w.text_of(r)))
-        .collect();
-    let last = completed.last().expect("the completion notice");
+    let last = &completion_notice(&w, &reference).await;
     assert!(
         last.contains("The referrer's first answer on consent was not a plain Yes")
             && last.contains("for any limit on what may be shared"),
