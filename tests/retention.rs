@@ -1092,8 +1092,9 @@ async fn a_referral_without_a_consent_answer_is_asked_for_it_and_lapses_unconfir
 
     // Nine days on (ten configured), nothing lapses.
     let before = dump(&store).await;
+    // From the start of the day named (the end of the day ten days back).
     let early = dtr_gateway::retention::cutoffs(&config, uk(2026, 12, 2, 10));
-    assert_eq!(early.unconfirmed_consent, uk(2026, 11, 22, 10));
+    assert_eq!(early.unconfirmed_consent, uk(2026, 11, 23, 0));
     let counts = store
         .purge(early, &config, false)
         .await
@@ -1322,12 +1323,18 @@ fn the_retention_period_is_checked_with_its_file_and_key() {
     let (config, _) = load("[retention]\nunconfirmed_consent_days = 30").expect("valid");
     assert_eq!(config.retention.unconfirmed_consent_days, 30);
     assert_eq!(config.retention.closed_case_months, 24);
-    assert_eq!(
-        config
-            .retention
-            .unconfirmed_consent_cutoff(utc(2027, 3, 31)),
-        utc(2027, 3, 1)
-    );
+    // From the start of the day named, in England: on Wednesday 31 March
+    // 2027 (summer time), at any hour, a case opened thirty days of hours
+    // before the day's end lapses (1 March 23:00, GMT: the hour the clocks
+    // went forward between).
+    for hour in [0, 12, 22] {
+        assert_eq!(
+            config
+                .retention
+                .unconfirmed_consent_cutoff(uk(2027, 3, 31, hour)),
+            uk(2027, 3, 1, 23)
+        );
+    }
     for (value, message) in [
         (
             "0",

@@ -46,15 +46,22 @@ impl Retention {
     }
 
     /// An incomplete case opened before this time whose consent was never
-    /// confirmed lapses in a purge at `now`.
+    /// confirmed lapses in a purge at `now`: from the start of the day the
+    /// referrer and the case were told (the day, in England, that falls
+    /// `unconfirmed_consent_days` after the case opened), not to the minute.
     pub fn unconfirmed_consent_cutoff(
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> chrono::DateTime<chrono::Utc> {
-        now.checked_sub_signed(chrono::Duration::days(i64::from(
-            self.unconfirmed_consent_days,
-        )))
-        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+        let tomorrow = crate::core::uk::date(now).succ_opt();
+        tomorrow
+            .map(crate::core::uk::midnight)
+            .and_then(|next_midnight| {
+                next_midnight.checked_sub_signed(chrono::Duration::days(i64::from(
+                    self.unconfirmed_consent_days,
+                )))
+            })
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
     }
 }
 
