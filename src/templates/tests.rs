@@ -5,6 +5,12 @@ fn embedded() -> Templates {
     Templates::load(None).expect("embedded templates load")
 }
 
+/// The text with its line breaks and runs of spaces as single spaces, as
+/// a sentence reads across wrapped lines.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn write(dir: &Path, relative: &str, text: &str) -> PathBuf {
     let path = dir.join(TEMPLATES_FOLDER).join(relative);
     if let Some(parent) = path.parent() {
@@ -771,8 +777,8 @@ fn a_digest_gives_counts_references_and_dates_and_says_when_nothing_is_due() {
         "Waiting for the council: 1",
     ] {
         // Lines past the width are wrapped: read them joined.
-        let joined = mail.text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        let joined = one_line(&mail.text);
+        let line = one_line(line);
         assert!(joined.contains(&line), "{line}:\n{}", mail.text);
     }
     assert!(!mail.text.contains("Nothing is due"), "{}", mail.text);
@@ -850,7 +856,7 @@ fn the_referrer_is_told_of_documents_beside_the_form_that_could_not_be_read() {
         assert!(!quiet.text.contains("We could not read"), "{}", quiet.text);
         data["unread_documents"] = serde_json::json!(2);
         let told = templates.render(purpose, "COL", &data).expect("renders");
-        let text = told.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = one_line(&told.text);
         assert!(
             text.contains(
                 "We could not read 2 documents attached beside the form. Anything in them"
@@ -859,7 +865,7 @@ fn the_referrer_is_told_of_documents_beside_the_form_that_could_not_be_read() {
         );
         data["unread_documents"] = serde_json::json!(1);
         let told = templates.render(purpose, "COL", &data).expect("renders");
-        let text = told.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = one_line(&told.text);
         assert!(
             text.contains(
                 "We could not read one document attached beside the form. Anything in it"
@@ -901,11 +907,7 @@ fn a_deadline_gone_by_when_sent_is_said_to_have_passed_not_promised() {
         let mut data = sample_data(purpose);
         data["deadlines"][1]["passed"] = serde_json::json!(true);
         let rendered = templates.render(purpose, "COL", &data).expect("renders");
-        let text = rendered
-            .text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let text = one_line(&rendered.text);
         assert!(
             text.contains(
                 "lead officer for this referral: was due by Monday 30 November 2026, \
@@ -935,11 +937,7 @@ fn the_incomplete_mail_says_it_cannot_progress_only_without_consent() {
     let waiting = templates
         .render(Purpose::Incomplete, "COL", &data)
         .expect("renders");
-    let text = waiting
-        .text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = one_line(&waiting.text);
     assert!(
         text.contains("We cannot progress it until the information below is given."),
         "{text}"
@@ -959,11 +957,7 @@ fn the_incomplete_mail_says_it_cannot_progress_only_without_consent() {
     let working = templates
         .render(Purpose::Incomplete, "COL", &data)
         .expect("renders");
-    let text = working
-        .text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = one_line(&working.text);
     assert!(
         text.contains(
             "As the person has consented, we are working on the referral to the protocol's \
@@ -987,7 +981,6 @@ fn the_incomplete_mail_says_why_consent_is_asked_again_only_when_it_can() {
     let saying = templates
         .render(Purpose::Incomplete, "COL", &data)
         .expect("renders");
-    let one_line = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(one_line(&saying.text).contains(why), "{}", saying.text);
     assert!(
         one_line(&saying.html).contains("it carried a condition or a limit"),
