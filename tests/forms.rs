@@ -66,6 +66,16 @@ async fn referrer_replies(w: &World, asked: &OutboxRow, reference: &str, body: &
     w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
 }
 
+/// The referrer answers in the form the mail quotes, its consent line
+/// written as `answered`, under a line of their own (as Outlook quotes).
+async fn fills_the_quoted_form(w: &World, asked: &OutboxRow, reference: &str, answered: &str) {
+    let filled = w
+        .text_of(asked)
+        .replace("Consent to referral: [Yes / No]", answered);
+    let body = format!("See below.\r\n\r\n{}", outlook_quote(&filled));
+    referrer_replies(w, asked, reference, &body).await;
+}
+
 /// The incomplete mail sent for the case.
 async fn incomplete_mail(w: &World, reference: &str) -> OutboxRow {
     w.rows("incomplete")
@@ -225,12 +235,13 @@ async fn the_answer_typed_after_the_options_left_in_completes_the_case() {
     // Many people click after `[Yes / No]` and type, leaving the options.
     let w = world().await;
     let (reference, asked) = unticked(&w).await;
-    let filled = w.text_of(&asked).replace(
-        "Consent to referral: [Yes / No]",
+    fills_the_quoted_form(
+        &w,
+        &asked,
+        &reference,
         "Consent to referral: [Yes / No] Yes",
-    );
-    let body = format!("See below.\r\n\r\n{}", outlook_quote(&filled));
-    referrer_replies(&w, &asked, &reference, &body).await;
+    )
+    .await;
     completed_and_acknowledged(&w, &reference).await;
 }
 
@@ -1484,12 +1495,7 @@ async fn a_yes_limiting_any_other_sharing_is_asked_again_alike() {
         says_why_consent_is_asked_again(&w, &asked, answer);
         // The answer typed into the form the mail quotes, its words on why
         // quoted with it: those words are no answer, and the case completes.
-        let filled = w.text_of(&asked).replace(
-            "Consent to referral: [Yes / No]",
-            "Consent to referral: Yes",
-        );
-        let body = format!("See below.\r\n\r\n{}", outlook_quote(&filled));
-        referrer_replies(&w, &asked, &reference, &body).await;
+        fills_the_quoted_form(&w, &asked, &reference, "Consent to referral: Yes").await;
         completed_and_acknowledged(&w, &reference).await;
     }
 }
