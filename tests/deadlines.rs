@@ -33,6 +33,11 @@ fn authenticated(domain: &str) -> String {
 }
 
 fn referral(mailbox_address: &str, message_id: &str, extra: &str) -> Vec<u8> {
+    referral_text(mailbox_address, message_id, extra).into_bytes()
+}
+
+/// [`referral`] as text, for a test to change a line of.
+fn referral_text(mailbox_address: &str, message_id: &str, extra: &str) -> String {
     format!(
         "{}From: Jo Probation <jo.probation@justice.gov.uk>\r\nTo: {mailbox_address}\r\nSubject: Referral\r\n\
          Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{message_id}>\r\nMIME-Version: 1.0\r\n\
@@ -48,7 +53,6 @@ fn referral(mailbox_address: &str, message_id: &str, extra: &str) -> Vec<u8> {
          Case lead email: kim.casework@justice.gov.uk\r\n{extra}",
         authenticated("justice.gov.uk")
     )
-    .into_bytes()
 }
 
 on_both_stores!(
@@ -315,12 +319,11 @@ async fn concurrent_sweeps_write_each_step_once(db: TestDb) {
 async fn concurrent_sweeps_each_report_only_what_they_recorded(db: TestDb) {
     let w = world(db).await;
     for n in 0..5 {
-        let text = String::from_utf8(referral(
+        let text = referral_text(
             "housing.solutions@basildon.gov.uk",
             &format!("report-{n}@justice.gov.uk"),
             "",
-        ))
-        .expect("utf-8")
+        )
         .replace("A1234BC", &format!("A{n:04}BC"))
         .replace("Samuel", &format!("Person{n}"))
         .replace("jo.probation@", &format!("officer{n}@"))
@@ -363,20 +366,18 @@ async fn an_incomplete_referral_the_person_consented_to_is_chased_one_without_co
     // Consent given, the date of birth still to come: the council's clock
     // runs from receipt (as `due` and the report count it), so its steps
     // are followed up as an open case's are.
-    let consented = String::from_utf8(referral(
+    let consented = referral_text(
         "housing.solutions@basildon.gov.uk",
         "no-dob@justice.gov.uk",
         "",
-    ))
-    .expect("utf-8")
+    )
     .replace("Date of birth: 14/07/1988\r\n", "");
     // Consent not answered: nothing the council may act on yet.
-    let unconsented = String::from_utf8(referral(
+    let unconsented = referral_text(
         "housing.solutions@basildon.gov.uk",
         "no-consent@justice.gov.uk",
         "",
-    ))
-    .expect("utf-8")
+    )
     .replace("Consent to referral: Yes\r\n", "")
     .replace("A1234BC", "A7777ZZ")
     .replace("Samuel", "Other");
@@ -499,8 +500,7 @@ async fn a_reply_to_the_referral_itself_joins_the_case(db: TestDb) {
     let reference = basildon_case(&w).await;
     // Reply-all to the probation officer's own mail: no reference in the
     // subject, the form quoted below.
-    let quoted = String::from_utf8(referral("housing.solutions@basildon.gov.uk", "x@y", ""))
-        .expect("utf-8")
+    let quoted = referral_text("housing.solutions@basildon.gov.uk", "x@y", "")
         .lines()
         .map(|l| format!("> {l}"))
         .collect::<Vec<_>>()
@@ -837,8 +837,7 @@ async fn consent_confirmed_later_moves_the_clock_not_the_receipt(db: TestDb) {
     let w = world(db).await;
     let inbox = "housing.solutions@basildon.gov.uk";
     // Received on Monday 23 November without the consent answer.
-    let unconsented = String::from_utf8(referral(inbox, "late-consent-1@justice.gov.uk", ""))
-        .expect("utf-8")
+    let unconsented = referral_text(inbox, "late-consent-1@justice.gov.uk", "")
         .replace("Consent to referral: Yes\r\n", "Consent to referral: \r\n");
     let reference = w
         .put("basildon", unconsented.as_bytes(), uk(2026, 11, 23, 10, 0))
@@ -917,8 +916,7 @@ async fn a_chase_says_escalated_only_once_it_was_and_on_its_real_day(db: TestDb)
     // the lead officer due Monday 14 December, its escalation date
     // Wednesday 16 December. Nothing was swept meanwhile (the daemon was
     // down) until Thursday 17, when the referrer sends the date of birth.
-    let no_dob = String::from_utf8(referral(inbox, "dob-later-1@justice.gov.uk", ""))
-        .expect("utf-8")
+    let no_dob = referral_text(inbox, "dob-later-1@justice.gov.uk", "")
         .replace("Date of birth: 14/07/1988\r\n", "");
     let reference = w
         .put("basildon", no_dob.as_bytes(), uk(2026, 12, 7, 10, 0))
