@@ -836,18 +836,6 @@ fn hedged_yes(raw: &str) -> Option<ConsentDoubt> {
 fn limited(raw: &str) -> bool {
     let all = words(raw);
     let words: Vec<&str> = all.split(' ').filter(|w| !w.is_empty()).collect();
-    // A yes taken back (`Yes - since withdrawn`) is read as that, and no
-    // limit.
-    let taken_back = words.iter().any(|w| {
-        ["withdr", "revok", "retract", "rescind"]
-            .iter()
-            .any(|stem| w.starts_with(stem))
-    });
-    let no_objection = |after: &[&str]| match after {
-        [next, ..] if OBJECTIONS.contains(next) => true,
-        ["a" | "an" | "any", next, ..] => OBJECTIONS.contains(next),
-        _ => false,
-    };
     let limit = words.iter().enumerate().any(|(at, w)| match *w {
         "no" | "not" => !no_objection(&words[at + 1..]),
         "never" | "t" | "without" | "except" | "excepting" | "excluding" | "exclude" | "apart"
@@ -865,7 +853,28 @@ fn limited(raw: &str) -> bool {
         super::form::OTHER_CONSENT_OBJECTS.contains(w)
             && !matches!(*w, "share" | "sharing" | "shared")
     });
-    !taken_back && (limit || another_object)
+    // A yes taken back (`Yes - since withdrawn`) is read as that, and no
+    // limit.
+    !taken_back(&words) && (limit || another_object)
+}
+
+/// A word that takes a consent back (`withdrawn`, `revoked`, ...).
+fn taken_back(words: &[&str]) -> bool {
+    words.iter().any(|w| {
+        ["withdr", "revok", "retract", "rescind"]
+            .iter()
+            .any(|stem| w.starts_with(stem))
+    })
+}
+
+/// What follows a `no` or `not` says it denies nothing: `no problems`,
+/// `not a problem`, `no objection`.
+fn no_objection(after: &[&str]) -> bool {
+    match after {
+        [next, ..] if OBJECTIONS.contains(next) => true,
+        ["a" | "an" | "any", next, ..] => OBJECTIONS.contains(next),
+        _ => false,
+    }
 }
 
 /// A yes that names someone other than the person (`Yes (mum agrees)`,
@@ -925,22 +934,15 @@ pub(super) fn limits_another_consent(raw: &str) -> bool {
     let words: Vec<&str> = all.split(' ').filter(|w| !w.is_empty()).collect();
     // `no problems` denies nothing: a `no` before one of these is no limit.
     let denial = words.iter().enumerate().any(|(at, w)| match *w {
-        "no" => !words
-            .get(at + 1)
-            .is_some_and(|next| OBJECTIONS.contains(next)),
+        "no" => !no_objection(&words[at + 1..]),
         "not" | "never" | "t" | "without" | "except" | "excluding" | "refuses" | "refused"
         | "declines" | "declined" => true,
         _ => false,
     });
     // A yes taken back (`Yes - since withdrawn; no GP contact`) is that,
     // and no limit.
-    let taken_back = words.iter().any(|w| {
-        ["withdr", "revok", "retract", "rescind"]
-            .iter()
-            .any(|stem| w.starts_with(stem))
-    });
     denial
-        && !taken_back
+        && !taken_back(&words)
         && words
             .iter()
             .any(|w| super::form::OTHER_CONSENT_OBJECTS.contains(w))
