@@ -304,14 +304,13 @@ pub fn read_answer(text: &str) -> AnswerReading {
     reading.withdrawal = super::withdrawal::withdrawal_said(own);
     reading.withdrawal_taken_back =
         reading.withdrawal.is_none() && super::withdrawal::takes_withdrawal_back(own);
-    // The answer's first paragraph, judged as a consent answer on a form
-    // is: a yes with a limit, an exception or someone else's word for it
-    // (`Yes (not to the referral)`, `Yes, GP only`, `Yes (mum agrees)`)
-    // gives no consent, and is asked about again with why.
-    // A greeting on a line of its own (`Hi,`, `Morning Jo,`) is passed
-    // over: the answer is the paragraph after it.
-    // A `Notes:` line is where the mail asking for consent again tells the
-    // referrer to write any limit: the answer is judged without it.
+    // The answer's first paragraph (after a greeting on a line of its own,
+    // `Hi,`) is judged as a consent answer on a form is: a yes with a
+    // limit, an exception or someone else's word for it (`Yes (not to the
+    // referral)`, `Yes, GP only`, `Yes (mum agrees)`) gives no consent,
+    // and is asked about again with why. `Notes:` lines are left out: the
+    // mail asking for consent again tells the referrer to write a limit
+    // there.
     let is_note = |line: &str| {
         let lower = line.trim_start().to_lowercase();
         lower.starts_with("notes:") || lower.starts_with("note:")
