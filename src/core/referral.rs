@@ -461,6 +461,7 @@ fn custody_status(raw: &str) -> Option<CustodyStatus> {
 pub(super) fn yes_no(raw: &str) -> Option<bool> {
     let all = words(raw);
     let lead = leading_words(raw);
+    let fact_denials = fact_denials(raw);
     let first = lead.first()?;
     if all == "n" || all == "y" {
         return Some(all == "y");
@@ -472,11 +473,25 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
     if matches!(all.as_str(), "yes no" | "no yes")
         || matches!(
             lead.get(..2),
-            Some([a, b]) if (a == "yes" && b == "no") || (a == "no" && b == "yes")
+            Some([a, b]) if (a == "yes" && b == "no" && !fact_denials[1] && !no_objection_at(&lead, 1))
+                || (a == "no" && b == "yes")
         )
         // `Yes   NoX`: a mark run into the other option; `Agreed? No`.
         || (matches!(first.as_str(), "yes" | "agreed" | "agrees" | "consented" | "given")
-            && lead.iter().skip(1).any(|w| w.starts_with("no")))
+            && lead.iter().enumerate().skip(1).any(|(at, w)| {
+                // `no` or a mark run into it (`NoX`), or another denial
+                // (`not`, `nothing`); not `now`, nor a `no` that says `no
+                // objection` or `no fixed abode`.
+                let marked = w
+                    .strip_prefix("no")
+                    .is_some_and(|x| !x.is_empty() && x.chars().all(|c| c == 'x'));
+                let denial = match w.as_str() {
+                    "no" => !no_objection_at(&lead, at),
+                    "not" | "t" | "none" | "nothing" | "nobody" | "nor" | "never" => true,
+                    _ => false,
+                };
+                marked || (denial && !fact_denials[at])
+            }))
     {
         return None;
     }
@@ -538,6 +553,7 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
                     && !rest
                         .get(i + 1)
                         .is_some_and(|next| OBJECTIONS.contains(next))
+                    && !fact_denials.get(i + 1).copied().unwrap_or(false)
             });
             (!taken_back && !no_beside).then_some(true)
         }
@@ -836,9 +852,10 @@ fn hedged_yes(raw: &str) -> Option<ConsentDoubt> {
 fn limited(raw: &str) -> bool {
     let all = words(raw);
     let words: Vec<&str> = all.split(' ').filter(|w| !w.is_empty()).collect();
+    let facts = fact_denials(raw);
     let limit = words.iter().enumerate().any(|(at, w)| match *w {
-        "no" | "not" => !no_objection(&words[at + 1..]),
-        "never" | "t" | "without" | "except" | "excepting" | "excluding" | "exclude" | "apart"
+        "no" | "not" | "t" => !no_objection(&words[at + 1..]) && !facts[at],
+        "never" | "without" | "except" | "excepting" | "excluding" | "exclude" | "apart"
         | "only" | "but" | "however" | "although" | "though" | "refuses" | "refused"
         | "declines" | "declined" | "objects" | "objected" | "unhappy" | "limited"
         | "restricted" | "partial" | "partially" | "against" | "opted" | "pulled" | "backed"
@@ -848,14 +865,184 @@ fn limited(raw: &str) -> bool {
         }
         _ => false,
     });
-    // Sharing is what the referral is; the others are another consent.
-    let another_object = words.iter().any(|w| {
-        super::form::OTHER_CONSENT_OBJECTS.contains(w)
-            && !matches!(*w, "share" | "sharing" | "shared")
-    });
     // A yes taken back (`Yes - since withdrawn`) is read as that, and no
     // limit.
-    !taken_back(&words) && (limit || another_object)
+    !taken_back(&words) && (limit || speaks_of_another_consent(raw))
+}
+
+/// An answer's clauses (between commas, dashes, brackets and stops), each
+/// as its lower-cased words: what a `no` or a person is about is read
+/// within its clause. Their words, in turn, are the answer's [`words`].
+fn clauses(raw: &str) -> Vec<Vec<String>> {
+    raw.split([',', ';', '.', ':', '(', ')', '-', '\u{2013}', '\u{2014}'])
+        .map(|clause| {
+            clause
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .filter(|clause| !clause.is_empty())
+        .collect()
+}
+
+/// For each of the answer's [`words`], whether it is a `no` or `not` that
+/// denies a fact of the person's life (`no fixed abode`, `no phone`, `does
+/// not read English`, `hasn't got a phone`) in a clause that says nothing
+/// of consent, sharing or contact: such a denial limits no consent.
+fn fact_denials(raw: &str) -> Vec<bool> {
+    /// What a person may have no `no` of without it touching consent.
+    const FACTS: [&str; 30] = [
+        "phone",
+        "phones",
+        "telephone",
+        "mobile",
+        "number",
+        "address",
+        "abode",
+        "accommodation",
+        "home",
+        "property",
+        "tenancy",
+        "income",
+        "money",
+        "benefits",
+        "bank",
+        "id",
+        "identification",
+        "passport",
+        "english",
+        "job",
+        "work",
+        "employment",
+        "car",
+        "email",
+        "internet",
+        "savings",
+        "children",
+        "dependants",
+        "pets",
+        "arrears",
+    ];
+    /// Words between the `no` and the fact (`no fixed abode`).
+    const QUALIFIERS: [&str; 10] = [
+        "fixed",
+        "current",
+        "permanent",
+        "settled",
+        "stable",
+        "suitable",
+        "known",
+        "own",
+        "valid",
+        "working",
+    ];
+    /// What a person may `not` do without it touching consent.
+    const FACT_VERBS: [&str; 10] = [
+        "read", "speak", "write", "have", "got", "own", "drive", "use", "work", "live",
+    ];
+    let mut denials = Vec::new();
+    for clause in clauses(raw) {
+        let about_consent = clause.iter().any(|w| {
+            speaks_of_consent(w) || super::form::OTHER_CONSENT_OBJECTS.contains(&w.as_str())
+        });
+        for (at, word) in clause.iter().enumerate() {
+            let after = &clause[at + 1..];
+            let fact = match word.as_str() {
+                "no" => after
+                    .iter()
+                    .find(|w| !QUALIFIERS.contains(&w.as_str()))
+                    .is_some_and(|w| FACTS.contains(&w.as_str())),
+                "not" | "t" => after
+                    .first()
+                    .is_some_and(|w| FACT_VERBS.contains(&w.as_str())),
+                _ => false,
+            };
+            denials.push(fact && !about_consent);
+        }
+    }
+    denials
+}
+
+/// A word of consent, sharing or contact: a clause holding one is about
+/// what the person agreed to, and a `no` in it limits.
+fn speaks_of_consent(word: &str) -> bool {
+    const STEMS: [&str; 14] = [
+        "consent", "agree", "shar", "contact", "call", "refer", "disclos", "inform", "permi",
+        "allow", "involv", "approach", "visit", "wish",
+    ];
+    STEMS.iter().any(|stem| word.starts_with(stem))
+        || matches!(
+            word,
+            "details"
+                | "data"
+                | "happy"
+                | "ok"
+                | "okay"
+                | "access"
+                | "tell"
+                | "told"
+                | "pass"
+                | "passed"
+                | "send"
+                | "sent"
+                | "give"
+                | "given"
+                | "gave"
+                | "want"
+                | "wants"
+                | "wanted"
+                | "letter"
+                | "letters"
+        )
+}
+
+/// A yes that speaks of another consent than the referral's: a clause
+/// naming only such objects (`Yes (GP)`, `Yes - GP and family`), or one
+/// that speaks of consent to them (`Yes - consent to share with GP`); not
+/// one that adds them (`GP contact also agreed`, `to all agencies`), nor
+/// one that speaks of the person's life (`lives with his partner`).
+fn speaks_of_another_consent(raw: &str) -> bool {
+    clauses(raw).iter().any(|clause| {
+        let object = |w: &str| {
+            super::form::OTHER_CONSENT_OBJECTS.contains(&w)
+                && !matches!(w, "share" | "sharing" | "shared")
+        };
+        let names_one = clause.iter().any(|w| object(w));
+        let alone = clause.iter().all(|w| {
+            object(w)
+                || matches!(
+                    w.as_str(),
+                    "yes"
+                        | "y"
+                        | "and"
+                        | "or"
+                        | "to"
+                        | "for"
+                        | "with"
+                        | "the"
+                        | "his"
+                        | "her"
+                        | "their"
+                        | "a"
+                        | "an"
+                )
+        });
+        let consent = clause.iter().any(|w| {
+            [
+                "consent", "agree", "shar", "contact", "refer", "disclos", "inform", "permi",
+            ]
+            .iter()
+            .any(|stem| w.starts_with(stem))
+        });
+        let added = clause.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "also" | "too" | "all" | "including" | "incl" | "plus" | "well" | "any" | "every"
+            )
+        });
+        names_one && (alone || consent) && !added
+    })
 }
 
 /// A word that takes a consent back (`withdrawn`, `revoked`, ...).
@@ -865,6 +1052,17 @@ fn taken_back(words: &[&str]) -> bool {
             .iter()
             .any(|stem| w.starts_with(stem))
     })
+}
+
+/// [`no_objection`] of the words after `at` in a list of owned words.
+fn no_objection_at(words: &[String], at: usize) -> bool {
+    let after: Vec<&str> = words
+        .iter()
+        .skip(at + 1)
+        .take(2)
+        .map(String::as_str)
+        .collect();
+    no_objection(&after)
 }
 
 /// What follows a `no` or `not` says it denies nothing: `no problems`,
@@ -877,12 +1075,16 @@ fn no_objection(after: &[&str]) -> bool {
     }
 }
 
-/// A yes that names someone other than the person (`Yes (mum agrees)`,
-/// `Yes - agreed by his solicitor`, `Yes - verbal, via his partner`): the
-/// consent must be the person's own, and the answer leaves it in doubt.
+/// A yes that rests on someone other than the person (`Yes (mum agrees)`,
+/// `Yes - agreed by his solicitor`, `Yes - verbal, via his partner`, `Yes
+/// (mum)`), or on their capacity in doubt: the consent must be the
+/// person's own, and the answer leaves it in doubt. The people of the
+/// person's life spoken of otherwise (`lives with his partner`, `wants to
+/// live near his family`) and capacity had (`he has mental capacity`)
+/// leave it as it is.
 fn names_someone_else(raw: &str) -> bool {
-    // Other people, and consent given for the person by someone else.
-    const OTHERS: [&str; 37] = [
+    // Other people.
+    const OTHERS: [&str; 30] = [
         "mum",
         "mother",
         "dad",
@@ -913,15 +1115,84 @@ fn names_someone_else(raw: &str) -> bool {
         "aunt",
         "uncle",
         "relative",
+    ];
+    // Consent given for the person by someone else, whoever.
+    const PROXY: [&str; 6] = [
         "behalf",
         "attorney",
-        "capacity",
         "interests",
         "implied",
         "assumed",
         "deemed",
     ];
-    words(raw).split(' ').any(|w| OTHERS.contains(&w))
+    // Words that put an agreement in someone's mouth.
+    const AGREEING: [&str; 13] = [
+        "agree", "consent", "sign", "confirm", "authori", "approv", "said", "says", "told",
+        "spoke", "verbal", "witness", "support",
+    ];
+    const DETERMINERS: [&str; 7] = ["his", "her", "their", "the", "a", "an", "my"];
+    let clauses = clauses(raw);
+    let words: Vec<&str> = clauses.iter().flatten().map(String::as_str).collect();
+    if words.iter().any(|w| PROXY.contains(w)) {
+        return true;
+    }
+    // Someone's agreement anywhere after the answer's opening yes.
+    let agreement = words.iter().skip(1).any(|w| {
+        AGREEING.iter().any(|stem| w.starts_with(stem))
+            || matches!(
+                *w,
+                "by" | "via" | "through" | "happy" | "ok" | "okay" | "gave" | "given"
+            )
+    });
+    clauses.iter().any(|clause| {
+        clause.iter().enumerate().any(|(at, w)| {
+            let before = &clause[..at];
+            if OTHERS.contains(&w.as_str()) {
+                // The clause's subject (`mum wants it`, `his partner is
+                // happy`), a clause of the name alone (`Yes (mum)`), or
+                // anyone beside someone's agreement.
+                let subject = before.iter().all(|b| DETERMINERS.contains(&b.as_str()));
+                let alone = clause.iter().all(|c| {
+                    OTHERS.contains(&c.as_str())
+                        || DETERMINERS.contains(&c.as_str())
+                        || matches!(c.as_str(), "yes" | "y" | "and" | "or")
+                });
+                agreement || subject || alone
+            } else if w == "capacity" {
+                // `he has mental capacity` is no doubt; `lacks capacity`,
+                // `does not have capacity`, `capacity in doubt` are.
+                let had = matches!(
+                    before.iter().rev().find(|b| !matches!(b.as_str(), "full" | "mental")),
+                    Some(b) if matches!(b.as_str(), "has" | "have" | "with")
+                );
+                let doubted = clause.iter().any(|c| {
+                    matches!(
+                        c.as_str(),
+                        "no" | "not"
+                            | "t"
+                            | "never"
+                            | "lacks"
+                            | "lack"
+                            | "lacking"
+                            | "without"
+                            | "limited"
+                            | "questionable"
+                            | "doubt"
+                            | "fluctuating"
+                            | "reduced"
+                            | "impaired"
+                            | "assessed"
+                            | "assessment"
+                            | "unclear"
+                            | "unsure"
+                    )
+                });
+                !had || doubted
+            } else {
+                false
+            }
+        })
+    })
 }
 
 /// A yes beside a denial of some other sharing or action: `no consent for
@@ -932,11 +1203,14 @@ fn names_someone_else(raw: &str) -> bool {
 pub(super) fn limits_another_consent(raw: &str) -> bool {
     let all = words(raw);
     let words: Vec<&str> = all.split(' ').filter(|w| !w.is_empty()).collect();
-    // `no problems` denies nothing: a `no` before one of these is no limit.
+    // `no problems` and `no fixed abode` deny nothing the person agreed
+    // to: a `no` before one of these is no limit.
+    let facts = fact_denials(raw);
     let denial = words.iter().enumerate().any(|(at, w)| match *w {
-        "no" => !no_objection(&words[at + 1..]),
-        "not" | "never" | "t" | "without" | "except" | "excluding" | "refuses" | "refused"
-        | "declines" | "declined" => true,
+        "no" => !no_objection(&words[at + 1..]) && !facts[at],
+        "not" | "t" => !facts[at],
+        "never" | "without" | "except" | "excluding" | "refuses" | "refused" | "declines"
+        | "declined" => true,
         _ => false,
     });
     // A yes taken back (`Yes - since withdrawn; no GP contact`) is that,

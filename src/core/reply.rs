@@ -942,6 +942,14 @@ mod tests {
             ),
             ("Yes - he has no objection", None),
             ("Yes he has no objections to the referral", None),
+            ("Yes, he has no objection", None),
+            // Facts of his life beside the yes limit nothing.
+            ("Yes - he has no phone, so contact him through me", None),
+            ("Yes, no fixed abode on release", None),
+            (
+                "Yes - he doesn't have a phone and does not want calls",
+                Some(ConsentDoubt::Qualified),
+            ),
             // Written as the mail asking again says: a plain yes.
             ("Yes\nNotes: no contact with the GP", None),
             ("Yes\n\nNotes: no contact with the GP", None),
@@ -958,7 +966,11 @@ mod tests {
             assert_eq!(reading.consent_doubt, why, "{answer}");
             if why.is_some() {
                 assert!(!reading.says_yes && !reading.gives_consent, "{answer}");
-            } else if answer.contains("Notes:") || answer.contains("objection") {
+            } else if answer.contains("Notes:")
+                || answer.contains("objection")
+                || answer.contains("phone")
+                || answer.contains("abode")
+            {
                 assert!(reading.says_yes, "{answer}");
             }
         }

@@ -1060,3 +1060,77 @@ fn a_limit_on_another_sharing_on_a_line_of_its_own_leaves_the_yes() {
         );
     }
 }
+
+#[test]
+fn a_yes_beside_facts_about_the_person_is_a_plain_yes() {
+    let read_consent = |answer: &str| {
+        let r = read(&COMPLETE.replace("Consent: Yes", &format!("Consent: {answer}")));
+        (r.outcome, r.referral.consent, r.consent_doubt)
+    };
+    // A `no` or `not` about the person's phone, address or English, and
+    // the people and agencies of their life spoken of without any consent
+    // of theirs, limit nothing.
+    for plain in [
+        "Yes, he has no objection",
+        "Yes, he has no objections to the referral",
+        "Yes - no fixed abode",
+        "Yes, no fixed abode on release",
+        "Yes - he has no phone",
+        "Yes, he has no mobile phone, contact through probation",
+        "Yes - no address on release",
+        "Yes - he does not read English; an interpreter explained the referral",
+        "Yes - he does not have a phone",
+        "Yes - lives with his partner",
+        "Yes, wants to live near his family",
+        "Yes - GP contact also agreed",
+        "Yes, to all agencies",
+        "Yes - he has mental capacity",
+        "Yes, now",
+        "Yes (signed November)",
+    ] {
+        assert_eq!(
+            read_consent(plain),
+            (Outcome::Complete, Some(true), None),
+            "{plain}"
+        );
+    }
+    // A `no` or `not` about sharing, contact or consent still limits; a
+    // clause naming only another person or another consent's object, or
+    // giving someone else's view, still doubts.
+    for limited in [
+        "Yes - no phone contact",
+        "Yes - not his address",
+        "Yes - no address to be shared",
+        "Yes - no contact with his family",
+        "Yes (GP)",
+        "Yes - GP and family",
+        "Yes - no fixed abode, not to be shared with the police",
+        "Yes, no fixed abode but not to the council",
+        "Yes - also to his GP but not the police",
+        "Yes - he does not have a phone and does not want calls",
+    ] {
+        assert_eq!(
+            read_consent(limited),
+            (Outcome::Incomplete, None, Some(ConsentDoubt::Qualified)),
+            "{limited}"
+        );
+    }
+    for others in [
+        "Yes (mum)",
+        "Yes - his partner is happy with it",
+        "Yes - mum wants it",
+        "Yes - he does not have capacity",
+        "Yes - lacks capacity",
+        "Yes - lives with his partner, who agreed",
+    ] {
+        assert_eq!(
+            read_consent(others),
+            (Outcome::Incomplete, None, Some(ConsentDoubt::NotTheirOwn)),
+            "{others}"
+        );
+    }
+    for both in ["Yes - no", "Yes no", "Yes   NoX"] {
+        let (outcome, consent, _) = read_consent(both);
+        assert_eq!((outcome, consent), (Outcome::Incomplete, None), "{both}");
+    }
+}
