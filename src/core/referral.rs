@@ -170,6 +170,9 @@ pub struct ReadReferral {
     /// (a yes with a condition or a limit, put as a question, or not the
     /// person's own); `None` otherwise.
     pub consent_doubt: Option<ConsentDoubt>,
+    /// The message's forms are about more than one person (see
+    /// `sources::several_people`): the referral holds neither person.
+    pub several_people: bool,
 }
 
 /// Why a consent answer that opens as a yes could not be taken as one:
@@ -294,6 +297,7 @@ pub fn interpret(reading: &FormReading, ctx: &ReadingContext<'_>) -> ReadReferra
         conflicts: Vec::new(),
         conflicting_forms: Vec::new(),
         consent_doubt,
+        several_people: false,
     }
 }
 

@@ -176,7 +176,16 @@ pub fn read_forms(
         conflicting_forms.sort_by_key(|f| forms.iter().position(|(s, _)| s == f));
         read.conflicting_forms = conflicting_forms;
     }
-    if several_people(&read) {
+    // Two forms naming two whole names apart are two people's, whatever
+    // else they share (a date of birth copied from one form to the next).
+    let names_apart = interpreted.iter().enumerate().any(|(i, a)| {
+        interpreted
+            .iter()
+            .skip(i + 1)
+            .any(|b| names_apart(&a.referral, &b.referral))
+    });
+    read.several_people = several_people(&read) || names_apart;
+    if read.several_people {
         // Two people's forms: the case holds neither person (one's risk
         // must never stand on the other's case when the referrer answers
         // for one of them), nor a consent to run a clock on; only who
@@ -253,6 +262,31 @@ pub fn several_people(read: &ReadReferral) -> bool {
             .filter(|field| PERSON.contains(field))
             .count()
             >= 2
+}
+
+/// Two forms' full names share neither the surname nor the first given
+/// name (`Sam Example`, `Daniel Whitmore`), and no prison number or CRN
+/// both give is the same: someone else, not a name typed wrong.
+fn names_apart(a: &Referral, b: &Referral) -> bool {
+    let (Some(x), Some(y)) = (a.full_name.as_deref(), b.full_name.as_deref()) else {
+        return false;
+    };
+    let (x, y) = (words(x), words(y));
+    let (Some((x_surname, x_given)), Some((y_surname, y_given))) = (x.split_last(), y.split_last())
+    else {
+        return false;
+    };
+    let first_names_apart = match (x_given.first(), y_given.first()) {
+        (Some(p), Some(q)) => p != q && !q.starts_with(p.as_str()) && !p.starts_with(q.as_str()),
+        _ => false,
+    };
+    let same_identifier = [Field::PrisonNumber, Field::Crn].into_iter().any(|field| {
+        matches!(
+            (answer(field, a), answer(field, b)),
+            (Some(p), Some(q)) if agree(field, &p, &q)
+        )
+    });
+    x_surname != y_surname && first_names_apart && !same_identifier
 }
 
 /// The fields that say who the person is.
@@ -628,6 +662,38 @@ mod tests {
             read.referral.mental_health, None,
             "Daniel's health is not written on Sam's case"
         );
+        // Two whole names apart (neither the surname nor the first name
+        // shared) are two people, even on one date of birth: the case
+        // holds neither, nor a consent to run a clock on.
+        assert!(read.several_people, "{read:?}");
+        assert_eq!(read.referral.consent, None);
+        assert_eq!(read.referral.date_of_birth, None);
+        // A surname typed two ways, or one prison number under both names,
+        // is one person asked about the name.
+        for other in ["Sam Exampel", "Daniel Whitmore"] {
+            let one_number = |name: &str| {
+                read_form(&format!(
+                    "{}Prison number: A1234BC\n",
+                    FULL.replace("Sam Example", name)
+                ))
+            };
+            let (sam, typed) = if other == "Sam Exampel" {
+                (
+                    read_form(FULL),
+                    read_form(&FULL.replace("Sam Example", other)),
+                )
+            } else {
+                (one_number("Sam Example"), one_number(other))
+            };
+            let forms = [
+                (FormSource::Attachment("a.docx".into()), &sam),
+                (FormSource::Attachment("b.docx".into()), &typed),
+            ];
+            let (read, _) = read_forms(&forms, &ctx).expect("a form");
+            assert_eq!(read.conflicts, vec![Field::FullName], "{other}");
+            assert!(!read.several_people, "{other}");
+            assert_eq!(read.referral.consent, Some(true), "{other}");
+        }
         // The same form attached twice is one referral.
         let forms = [
             (FormSource::Attachment("a.docx".into()), &first),

@@ -200,6 +200,7 @@ pub(super) fn decide_unsent(
                     conflicts: Vec::new(),
                     conflicting_forms: Vec::new(),
                     consent_doubt: None,
+                    several_people: false,
                 };
                 if completes(case, &consent, from, s) {
                     return complete_case(analysis, s, case, &consent);
@@ -223,6 +224,7 @@ pub(super) fn decide_unsent(
                     conflicts: Vec::new(),
                     conflicting_forms: Vec::new(),
                     consent_doubt: Some(doubt),
+                    several_people: false,
                 };
                 completes(case, &asked, from, s).then_some(asked)
             }
@@ -745,7 +747,7 @@ pub(super) fn referral(
             "outcome": outcome.as_str(),
             "missing": labels(missing),
             "invalid": invalid_labels(invalid),
-            "several_people": crate::core::sources::several_people(read),
+            "several_people": read.several_people,
             "asks_dates": asks_dates(missing) || asks_dates(invalid),
             "consent_why": consent_why(read, invalid),
             "consent_doubt": consent_doubt(read, invalid),
