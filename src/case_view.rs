@@ -59,6 +59,7 @@ fn doubt_words(kind: &str) -> &'static str {
     match kind {
         "question" => "it was put as a question",
         "not_their_own" => "it spoke of someone else's word, or the person's own denial",
+        "taken_back" => "it said yes and also that consent was refused or withdrawn",
         _ => "it carried a limit or a condition",
     }
 }

@@ -1536,3 +1536,24 @@ async fn a_yes_put_as_a_question_in_reply_is_asked_again_saying_so() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_yes_the_answer_takes_back_is_asked_again_saying_so() {
+    let w = world().await;
+    let answer = "Yes (refused, withdrawn)";
+    let (reference, asked) = consent_answered(&w, "taken-back-1@justice.gov.uk", answer).await;
+    let text = one_line(&w.text_of(&asked));
+    assert!(
+        text.contains("it said Yes, and also that consent was refused or withdrawn"),
+        "{text}"
+    );
+    assert!(!text.contains("(refused, withdrawn)"), "{text}");
+    // A plain Yes in reply completes it, and the council is told the first
+    // answer was no plain yes.
+    answered_as_asked(&w, &asked, &reference).await;
+    let completed = completion_notice(&w, &reference).await;
+    assert!(
+        completed.contains("The referrer's first answer on consent was not a plain Yes"),
+        "{completed}"
+    );
+}

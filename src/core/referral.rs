@@ -190,6 +190,9 @@ pub enum ConsentDoubt {
     /// Beside someone else's agreement or the person's own denial: `Yes -
     /// his mother agreed; he has not`.
     NotTheirOwn,
+    /// A yes the same answer takes back: `Yes (refused, withdrawn)`, `Yes
+    /// - since withdrawn`.
+    TakenBack,
 }
 
 impl ConsentDoubt {
@@ -199,6 +202,7 @@ impl ConsentDoubt {
             ConsentDoubt::Qualified => "qualified",
             ConsentDoubt::Question => "question",
             ConsentDoubt::NotTheirOwn => "not_their_own",
+            ConsentDoubt::TakenBack => "taken_back",
         }
     }
 
@@ -221,6 +225,11 @@ impl ConsentDoubt {
                  else's agreement, or said the person has not agreed. The consent must be \
                  the person's own: please answer the consent question with Yes or No alone, \
                  as the person answers."
+            }
+            ConsentDoubt::TakenBack => {
+                "Your answer on consent was not a plain Yes or No: it said Yes, and also \
+                 that consent was refused or withdrawn. Please answer the consent question \
+                 with Yes or No alone, as the person answers now."
             }
         }
     }
@@ -774,7 +783,19 @@ fn consent(raw: &str) -> Result<bool, Option<ConsentDoubt>> {
     // `Yes - no consent for GP contact` is no yes to [`yes_no`], but opens
     // as one: its words after the yes are judged as any yes's are.
     let opens_yes = answer == Some(true) || opening(raw).is_some_and(|o| yes_no(o) == Some(true));
-    let doubt = if opens_yes { hedged_yes(raw) } else { None };
+    let doubt = if opens_yes {
+        hedged_yes(raw).or_else(|| {
+            // `Yes (refused, withdrawn)`: a yes the same answer takes back.
+            let words = words(raw);
+            let words: Vec<&str> = words.split(' ').collect();
+            let refused = words
+                .iter()
+                .any(|w| matches!(*w, "refused" | "refuses" | "declined" | "declines"));
+            (answer.is_none() && (taken_back(&words) || refused)).then_some(ConsentDoubt::TakenBack)
+        })
+    } else {
+        None
+    };
     match (answer, doubt) {
         (Some(false), _) => Ok(false),
         (Some(true), None) => Ok(true),

@@ -1005,9 +1005,18 @@ fn a_yes_limited_to_another_sharing_is_asked_again_saying_why() {
             "{limited}"
         );
     }
-    // Taken back in the note: never a yes.
-    let (outcome, consent, _) = read_consent("Yes (refused, withdrawn)");
-    assert_eq!((outcome, consent), (Outcome::Incomplete, None));
+    // Taken back in the note: never a yes, and the referrer is told so.
+    for taken_back in [
+        "Yes (refused, withdrawn)",
+        "Yes - since withdrawn",
+        "Yes, consent revoked 20/11",
+    ] {
+        assert_eq!(
+            read_consent(taken_back),
+            (Outcome::Incomplete, None, Some(ConsentDoubt::TakenBack)),
+            "{taken_back}"
+        );
+    }
     // Someone else's word for it.
     for others in [
         "Yes (mum agrees)",
