@@ -140,6 +140,8 @@ pub fn read_struck_form(text: &str) -> FormReading {
 }
 
 fn read_lines(text: &str) -> FormReading {
+    let pairs_apart = label_pairs_apart(text);
+    let text = pairs_apart.as_deref().unwrap_or(text);
     let mut lines: Vec<&str> = Vec::new();
     for line in text.lines().map(unquote) {
         push_apart(&mut lines, line);
@@ -1134,6 +1136,81 @@ fn push_apart<'a>(lines: &mut Vec<&'a str>, line: &'a str) {
         }
     }
     lines.push(rest);
+}
+
+/// A table of two questions a row (`Full name | Daniel | Date of birth |
+/// 14/07/1988`, as many councils' forms lay theirs out, and as Outlook's
+/// plain text gives such a table, a tab between cells): each label and
+/// its answer a row of their own, the text written again only when some
+/// row needs it. A later cell starts a pair when it is a label and the
+/// cell before it is not.
+fn label_pairs_apart(text: &str) -> Option<String> {
+    let is_cell_break = |c: char| c == CELL_SEPARATOR || c == VALUE_CELL_SEPARATOR;
+    // Where the row breaks: the byte before each cell that starts a pair.
+    let breaks = |line: &str| -> Vec<usize> {
+        let mut breaks = Vec::new();
+        if line.matches(is_cell_break).nth(1).is_none() {
+            return breaks;
+        }
+        let label = |cell: &str| Label::from_text(cell.trim().trim_end_matches(':').trim());
+        let mut cells = Vec::new();
+        let mut start = 0;
+        for (at, c) in line.char_indices() {
+            if is_cell_break(c) {
+                cells.push((start, &line[start..at]));
+                start = at + c.len_utf8();
+            }
+        }
+        cells.push((start, &line[start..]));
+        for k in 2..cells.len() {
+            let (at, cell) = cells[k];
+            let before = cells[k - 1].1;
+            if !before.trim().is_empty() && label(before).is_none() && label(cell).is_some() {
+                breaks.push(at - 1);
+            }
+        }
+        breaks
+    };
+    if !text.contains(CELL_SEPARATOR) {
+        return None;
+    }
+    let mut rewritten: Option<String> = None;
+    let mut done = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let found = if line.contains(CELL_SEPARATOR) {
+            breaks(line)
+        } else {
+            Vec::new()
+        };
+        if !found.is_empty() {
+            let out = rewritten.get_or_insert_with(|| String::with_capacity(text.len() + 64));
+            out.push_str(&text[done..offset]);
+            let mut from = 0;
+            for at in found {
+                // `Label<TAB>answer`, then the next pair on a line of its
+                // own, its label cell set off by a tab as a row's is.
+                out.push_str(&line[from..at]);
+                out.push('\n');
+                let label_end = line[at + 1..]
+                    .find(is_cell_break)
+                    .map_or(line.len(), |end| at + 1 + end);
+                out.push_str(&line[at + 1..label_end]);
+                if label_end < line.len() {
+                    out.push(CELL_SEPARATOR);
+                    from = label_end + 1;
+                } else {
+                    from = label_end;
+                }
+            }
+            out.push_str(&line[from..]);
+            done = offset + line.len();
+        }
+        offset += line.len();
+    }
+    let mut out = rewritten?;
+    out.push_str(&text[done..]);
+    Some(out)
 }
 
 /// Where the first run of three or more spaces in `text` starts (as

@@ -1073,3 +1073,26 @@ fn a_section_title_under_an_empty_question_is_not_its_answer() {
     let r = read_form("Full name:\nDANIEL MARSH\nDate of birth: 14/07/1988\n");
     assert_eq!(r.values[&Field::FullName], "DANIEL MARSH");
 }
+
+#[test]
+fn a_table_of_two_questions_a_row_reads_each_pair() {
+    // Outlook's plain text of a four-column table, and the HTML's rows
+    // (a tab after the first cell, the unit separator after the others).
+    for row in [
+        "Full name\tDaniel Marsh\tDate of birth\t14/07/1988\n",
+        "Full name:\tDaniel Marsh\u{1f}Date of birth:\u{1f}14/07/1988\n",
+    ] {
+        let r = read_form(row);
+        assert_eq!(r.values[&Field::FullName], "Daniel Marsh", "{row:?}");
+        assert_eq!(r.values[&Field::DateOfBirth], "14/07/1988", "{row:?}");
+    }
+    // The last pair left empty is asked, not joined to the answer before.
+    let r = read_form("Referrer phone\t01632 960 118\tCase lead name\t\n");
+    assert_eq!(r.values[&Field::ReferrerPhone], "01632 960 118");
+    // Options and marks in cells of their own stay one answer; a value that
+    // is no label stays in its answer.
+    let r = read_form("Consent to referral\tYes\u{1f}X\u{1f}No\u{1f}\n");
+    assert_eq!(r.values[&Field::Consent], "Yes");
+    let r = read_form("Local connection\tResident\u{1f}Family\n");
+    assert!(r.values[&Field::LocalConnection].contains("Family"));
+}
