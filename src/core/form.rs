@@ -1139,74 +1139,38 @@ fn push_apart<'a>(lines: &mut Vec<&'a str>, line: &'a str) {
 }
 
 /// A table of two questions a row (`Full name | Daniel | Date of birth |
-/// 14/07/1988`, as many councils' forms lay theirs out, and as Outlook's
-/// plain text gives such a table, a tab between cells): each label and
-/// its answer a row of their own, the text written again only when some
-/// row needs it. A later cell starts a pair when it is a label and the
-/// cell before it is not.
+/// 14/07/1988`) as a mail program's plain text gives it, a tab between
+/// cells: each pair a row of its own, as the HTML and Word readers write
+/// such a row ([`super::rows::is_row_of_pairs`]). The text is written
+/// again only when some line needs it.
 fn label_pairs_apart(text: &str) -> Option<String> {
-    let is_cell_break = |c: char| c == CELL_SEPARATOR || c == VALUE_CELL_SEPARATOR;
-    // Where the row breaks: the byte before each cell that starts a pair.
-    let breaks = |line: &str| -> Vec<usize> {
-        let mut breaks = Vec::new();
-        if line.matches(is_cell_break).nth(1).is_none() {
-            return breaks;
-        }
-        let label = |cell: &str| Label::from_text(cell.trim().trim_end_matches(':').trim());
-        let mut cells = Vec::new();
-        let mut start = 0;
-        for (at, c) in line.char_indices() {
-            if is_cell_break(c) {
-                cells.push((start, &line[start..at]));
-                start = at + c.len_utf8();
-            }
-        }
-        cells.push((start, &line[start..]));
-        for k in 2..cells.len() {
-            let (at, cell) = cells[k];
-            let before = cells[k - 1].1;
-            if !before.trim().is_empty() && label(before).is_none() && label(cell).is_some() {
-                breaks.push(at - 1);
-            }
-        }
-        breaks
-    };
     if !text.contains(CELL_SEPARATOR) {
         return None;
     }
+    let is_cell_break = |c: char| c == CELL_SEPARATOR || c == VALUE_CELL_SEPARATOR;
     let mut rewritten: Option<String> = None;
     let mut done = 0;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let found = if line.contains(CELL_SEPARATOR) {
-            breaks(line)
-        } else {
-            Vec::new()
-        };
-        if !found.is_empty() {
-            let out = rewritten.get_or_insert_with(|| String::with_capacity(text.len() + 64));
-            out.push_str(&text[done..offset]);
-            let mut from = 0;
-            for at in found {
-                // `Label<TAB>answer`, then the next pair on a line of its
-                // own, its label cell set off by a tab as a row's is.
-                out.push_str(&line[from..at]);
-                out.push('\n');
-                let label_end = line[at + 1..]
-                    .find(is_cell_break)
-                    .map_or(line.len(), |end| at + 1 + end);
-                out.push_str(&line[at + 1..label_end]);
-                if label_end < line.len() {
-                    out.push(CELL_SEPARATOR);
-                    from = label_end + 1;
-                } else {
-                    from = label_end;
-                }
-            }
-            out.push_str(&line[from..]);
-            done = offset + line.len();
-        }
+        let start = offset;
         offset += line.len();
+        if line.matches(is_cell_break).nth(2).is_none() {
+            continue;
+        }
+        let row = line.trim_end_matches(['\r', '\n']);
+        let cells: Vec<&str> = row.split(is_cell_break).map(str::trim).collect();
+        if !super::rows::is_row_of_pairs(&cells) {
+            continue;
+        }
+        let out = rewritten.get_or_insert_with(|| String::with_capacity(text.len() + 64));
+        out.push_str(&text[done..start]);
+        for pair in cells.chunks(2) {
+            out.push_str(pair[0]);
+            out.push(CELL_SEPARATOR);
+            out.push_str(pair[1]);
+            out.push('\n');
+        }
+        done = offset;
     }
     let mut out = rewritten?;
     out.push_str(&text[done..]);
