@@ -947,6 +947,25 @@ impl Lines {
         self.text
     }
 
+    /// How many bytes the lines hold so far.
+    fn len(&self) -> usize {
+        self.text.len() + self.line.len()
+    }
+
+    /// What the lines hold so far, without ending the line being written.
+    fn peek(&self) -> String {
+        format!("{}{}", self.text, self.line)
+    }
+
+    /// The start of another cell of a table nested in this one: a
+    /// `VALUE_CELL_SEPARATOR` after whatever the cell holds already.
+    fn cell_break(&mut self) {
+        if !self.text.is_empty() || !self.line.is_empty() {
+            self.line.push(VALUE_CELL_SEPARATOR);
+            self.space = false;
+        }
+    }
+
     /// Every line of a table cell on one line, as a person reads a cell.
     fn joined(mut self) -> String {
         self.end_line();
@@ -960,6 +979,10 @@ impl Lines {
         out
     }
 }
+
+/// The longest first cell looked at as a label when a table opens in
+/// the cell beside it (labels are far shorter).
+const MAX_LABEL_CELL: usize = 200;
 
 /// The row being read in the innermost open table.
 #[derive(Debug)]
@@ -979,6 +1002,12 @@ struct Renderer {
     /// can be collecting cells: a nested table turns the row around it
     /// into a `Flowing` one.
     tables: Vec<Row>,
+    /// How many tables nested in an answer's cell are open (`Date of birth
+    /// | [14/07/1988]`, `Consent | [Yes | X] [No | ]`): their cells are
+    /// part of the answer, written into that cell one after another with
+    /// `VALUE_CELL_SEPARATOR` between, so the boxes beside options stay
+    /// beside them.
+    in_answer_tables: usize,
     /// Inside an element whose text is never shown.
     hidden: bool,
     /// Depth of open `<pre>` elements.
@@ -993,6 +1022,7 @@ impl Renderer {
         Renderer {
             out: Lines::with_capacity(html_bytes / 4),
             tables: Vec::new(),
+            in_answer_tables: 0,
             hidden: false,
             pre: 0,
             mark_struck,
@@ -1009,6 +1039,23 @@ impl Renderer {
                 &mut cells[last]
             }
             _ => &mut self.out,
+        }
+    }
+
+    /// Whether a table opening now is part of an answer: in the answer's
+    /// cell of a row whose first cell is one of the form's labels, or
+    /// inside such a table already. A table in any other cell is layout.
+    fn nests_in_an_answer(&self) -> bool {
+        if self.in_answer_tables > 0 {
+            return true;
+        }
+        match self.tables.last() {
+            Some(Row::Cells(cells)) if cells.len() >= 2 && cells[0].len() <= MAX_LABEL_CELL => {
+                let first = cells[0].peek();
+                crate::core::field::Label::from_text(first.trim().trim_end_matches(':').trim())
+                    .is_some()
+            }
+            _ => false,
         }
     }
 
@@ -1067,6 +1114,10 @@ impl Renderer {
     }
 
     fn open_table(&mut self) {
+        if self.nests_in_an_answer() {
+            self.in_answer_tables += 1;
+            return;
+        }
         // The row around a nested table is for layout: what it holds so
         // far, and all it holds after, is written as ordinary lines.
         if let Some(row @ Row::Cells(_)) = self.tables.last_mut() {
@@ -1083,6 +1134,10 @@ impl Renderer {
         if self.tables.is_empty() {
             return;
         }
+        if self.in_answer_tables > 0 {
+            self.in_answer_tables -= 1;
+            return;
+        }
         self.close_row();
         self.tables.pop();
         self.out.border(true);
@@ -1092,6 +1147,9 @@ impl Renderer {
     fn open_row(&mut self) {
         if self.tables.is_empty() {
             self.out.end_line();
+            return;
+        }
+        if self.in_answer_tables > 0 {
             return;
         }
         self.close_row();
@@ -1105,6 +1163,9 @@ impl Renderer {
         let Some(row) = self.tables.last_mut() else {
             return;
         };
+        if self.in_answer_tables > 0 {
+            return;
+        }
         match std::mem::replace(row, Row::Outside) {
             Row::Cells(cells) => self.write_row(cells),
             Row::Flowing => self.out.block(),
@@ -1113,6 +1174,10 @@ impl Renderer {
     }
 
     fn open_cell(&mut self) {
+        if self.in_answer_tables > 0 {
+            self.sink().cell_break();
+            return;
+        }
         match self.tables.last_mut() {
             None => self.out.end_line(),
             // A cell outside a row opens one, as in a browser.

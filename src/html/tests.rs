@@ -289,7 +289,8 @@ fn deep_nesting_costs_no_stack() {
         "<table><tr><td>Full name</td><td>{}X",
         "<table><tr><td>a<td>".repeat(depth)
     );
-    assert!(html_to_lines(&rows).contains("a\tX"));
+    // Nested in the answer's cell, the tables are part of the answer.
+    assert!(html_to_lines(&rows).contains("a\u{1f}X"));
 }
 
 #[test]
@@ -1086,4 +1087,29 @@ fn a_struck_through_option_in_the_body_is_not_chosen() {
     );
     // Lines read for anything else than the form carry no marks.
     assert_eq!(html_to_lines("<p>Yes / <s>No</s></p>"), "Yes / No\n");
+}
+
+#[test]
+fn a_table_nested_in_an_answer_s_cell_is_part_of_the_answer() {
+    // A date in a table of its own, options with their boxes in another.
+    let html = "<table><tr><td>Full name</td><td>Daniel Marsh</td></tr>\
+        <tr><td>Date of birth</td><td><table><tr><td>14/07/1988</td></tr></table></td></tr>\
+        <tr><td>Consent to referral</td><td><table><tr><td>Yes</td><td>X</td></tr>\
+        <tr><td>No</td><td></td></tr></table></td></tr>\
+        <tr><td>Prison number</td><td>A1234BC</td></tr></table>";
+    let lines = html_to_lines(html);
+    assert!(lines.contains("Date of birth\t14/07/1988\n"), "{lines:?}");
+    assert!(
+        lines.contains("Consent to referral\tYes\u{1f}X\u{1f}No\u{1f}\n"),
+        "{lines:?}"
+    );
+    assert!(lines.contains("Prison number\tA1234BC\n"), "{lines:?}");
+    // A table in a cell beside anything but a label is layout: its rows
+    // are the form's own.
+    let html = "<table><tr><td>Menu</td><td><table><tr><td>Full name</td>\
+        <td>Daniel Marsh</td></tr><tr><td>Date of birth</td><td>14/07/1988</td></tr>\
+        </table></td></tr></table>";
+    let lines = html_to_lines(html);
+    assert!(lines.contains("Full name\tDaniel Marsh\n"), "{lines:?}");
+    assert!(lines.contains("Date of birth\t14/07/1988\n"), "{lines:?}");
 }
