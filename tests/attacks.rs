@@ -336,17 +336,29 @@ async fn a_weaker_mailbox_does_not_speak_for_another_authoritys_cases() {
         &ack.message_id,
         "Lead officer: Mark Cover\r\nEmail: mark.cover@colchester.gov.uk\r\n",
     );
-    w.put("basildon", &forged, uk(2026, 11, 24, 10, 0)).await;
+    let recorded = w.put("basildon", &forged, uk(2026, 11, 24, 10, 0)).await;
     assert_eq!(w.lead_officer(&reference).await, None);
     assert!(w
         .open_rules(&reference, day(2026, 11, 24))
         .await
         .contains(&"lead_officer".to_string()));
-    assert!(w
-        .not_applied(&reference)
-        .await
-        .iter()
-        .any(|d| d.contains("basildon")));
+    // Set aside in Basildon's mailbox for a person there, saying whose
+    // case it names; nothing of it is written on Colchester's case.
+    assert!(
+        matches!(
+            &recorded.action,
+            Action::Quarantined(why) if why.contains(&reference)
+                && why.contains("Colchester")
+                && why.contains("basildon")
+        ),
+        "{recorded:?}"
+    );
+    assert!(w.not_applied(&reference).await.is_empty());
+    let timeline = w.events(&reference).await;
+    assert!(
+        !timeline.iter().any(|(kind, _)| kind == "reply_received"),
+        "{timeline:?}"
+    );
 }
 
 #[tokio::test]

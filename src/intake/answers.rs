@@ -101,19 +101,17 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
     }
     if s.mailbox.authority.as_str() != case.authority {
         // Each authority's mailbox is trusted as it is configured; what
-        // arrives in another's changes none of this one's cases.
-        return note(
-            case,
-            EventKind::ReplyReceived,
-            vec![not_applied(
-                "the answer",
-                format!(
-                    "it arrived in the {} mailbox, not {}'s",
-                    s.mailbox.name,
-                    authority.full_name()
-                ),
-            )],
+        // arrives in another's changes none of this one's cases, nor is
+        // written on them (anyone may write to any inbox). It is set aside
+        // where it came, for a person there to pass on.
+        let reason = format!(
+            "it refers to {}, a case of {}, but arrived in the {} mailbox: it changes              nothing of that case; pass it on to {} if it is for them",
+            case.case_ref,
+            authority.full_name(),
+            s.mailbox.name,
+            authority.full_name()
         );
+        return super::decide::quarantine(analysis, s, reason);
     }
     // A lead filled into a quoted prompt counts only when what is quoted is
     // the gateway's own mail about this case: someone else's mail, quoted
