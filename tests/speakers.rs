@@ -1437,3 +1437,40 @@ async fn a_withdrawal_the_referrer_takes_back_is_not_closed_by_a_late_confirmati
         .any(|d| d.contains("taken the withdrawal back")));
     assert!(w.rows("withdrawal_confirmed").await.is_empty());
 }
+
+#[tokio::test]
+async fn a_colleague_s_form_saying_no_in_the_case_s_thread_is_a_withdrawal_for_the_council_to_confirm(
+) {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    // A colleague of the referrer sends the form again in the case's
+    // thread, its consent answered No.
+    let raw = referrer_says(
+        &passed("justice.gov.uk"),
+        "Pat Colleague <pat.colleague@justice.gov.uk>",
+        &reference,
+        &ack,
+        &format!(
+            "Updated form below: he no longer consents.\r\n\r\n{}",
+            form_text(&[("Consent to referral", "No")])
+        ),
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 11, 0)).await;
+    // One case, still open; no refused case beside it, and no mail telling
+    // anyone the referral was refused.
+    assert_eq!(w.store.cases(None, false).await.expect("cases").len(), 1);
+    assert_eq!(w.status(&reference).await, "open");
+    let events = w.events(&reference).await;
+    assert!(
+        events
+            .iter()
+            .any(|(k, d)| k == "consent_withdrawal_reported" && d.contains("neither")),
+        "{events:?}"
+    );
+    w.send().await;
+    assert!(w.rows("no_consent").await.is_empty());
+    // The council is asked to confirm, as for a withdrawal in words.
+    let asked = w.rows("consent_withdrawn").await;
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].to, [COLCHESTER]);
+}

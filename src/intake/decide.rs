@@ -157,7 +157,20 @@ pub(super) fn decide_unsent(
         }
         _ => {}
     }
-    if let Some((authority, read)) = referral_route(analysis, s) {
+    // A form saying No about the person of the open case whose thread it
+    // is in: that case's consent said to be withdrawn, for the council to
+    // confirm (`answers::withdrawal_said`), never a refused referral
+    // beside it with a refusal mailed to whoever sent it.
+    let withdraws_in_thread = s.case.is_some_and(|case| {
+        case.status.is_open()
+            && !case.purged
+            && s.mailbox.authority.as_str() == case.authority
+            && referral_route(analysis, s).is_some_and(|(_, read)| {
+                read.outcome == Outcome::NoConsent
+                    && !crate::core::sources::another_person(&case.referral, &read.referral)
+            })
+    });
+    if let (Some((authority, read)), false) = (referral_route(analysis, s), withdraws_in_thread) {
         return referral(analysis, s, authority, read, persons);
     }
     if let Some(case) = s.case {
