@@ -1138,11 +1138,13 @@ fn push_apart<'a>(lines: &mut Vec<&'a str>, line: &'a str) {
     lines.push(rest);
 }
 
-/// A table of two questions a row (`Full name | Daniel | Date of birth |
-/// 14/07/1988`) as a mail program's plain text gives it, a tab between
-/// cells: each pair a row of its own, as the HTML and Word readers write
-/// such a row ([`super::rows::is_row_of_pairs`]). The text is written
-/// again only when some line needs it.
+/// A table as a mail program's plain text gives it, a tab between cells,
+/// read as the HTML and Word readers read its rows: two questions a row
+/// (`Full name | Daniel | Date of birth | 14/07/1988`) make a row each
+/// ([`super::rows::is_row_of_pairs`]), and a notes column its header
+/// names (`Question | Answer | Notes`) is no part of the answers
+/// ([`super::rows::notes_column`]), until a line that is no row. The text
+/// is written again only when some line needs it.
 fn label_pairs_apart(text: &str) -> Option<String> {
     if !text.contains(CELL_SEPARATOR) {
         return None;
@@ -1151,23 +1153,44 @@ fn label_pairs_apart(text: &str) -> Option<String> {
     let mut rewritten: Option<String> = None;
     let mut done = 0;
     let mut offset = 0;
+    let mut notes_from: Option<usize> = None;
     for line in text.split_inclusive('\n') {
         let start = offset;
         offset += line.len();
-        if line.matches(is_cell_break).nth(2).is_none() {
+        if line.matches(is_cell_break).nth(1).is_none() {
+            // One cell or two: no header, and no row a notes column cuts.
+            if !line.contains(CELL_SEPARATOR) {
+                notes_from = None;
+            }
             continue;
         }
         let row = line.trim_end_matches(['\r', '\n']);
-        let cells: Vec<&str> = row.split(is_cell_break).map(str::trim).collect();
-        if !super::rows::is_row_of_pairs(&cells) {
+        let mut cells: Vec<&str> = row.split(is_cell_break).map(str::trim).collect();
+        match notes_from {
+            None => {
+                notes_from = super::rows::notes_column(&cells);
+                if notes_from.is_some() {
+                    continue;
+                }
+            }
+            Some(from) => cells.truncate(super::rows::kept_before_notes(&cells, from)),
+        }
+        let pairs = super::rows::is_row_of_pairs(&cells);
+        if !pairs && notes_from.is_none() {
             continue;
         }
         let out = rewritten.get_or_insert_with(|| String::with_capacity(text.len() + 64));
         out.push_str(&text[done..start]);
-        for pair in cells.chunks(2) {
-            out.push_str(pair[0]);
-            out.push(CELL_SEPARATOR);
-            out.push_str(pair[1]);
+        let width = if pairs { 2 } else { cells.len() };
+        for row in cells.chunks(width) {
+            for (at, cell) in row.iter().enumerate() {
+                match at {
+                    0 => {}
+                    1 => out.push(CELL_SEPARATOR),
+                    _ => out.push(VALUE_CELL_SEPARATOR),
+                }
+                out.push_str(cell);
+            }
             out.push('\n');
         }
         done = offset;

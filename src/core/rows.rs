@@ -6,6 +6,64 @@ use super::field::{Label, ValueKind};
 use super::form::{answers_below, label_answered, CELL_SEPARATOR};
 use super::tick::has_boxes;
 
+/// In a table's header row (`Question | Answer | Notes`), the column from
+/// which the cells hold notes, comments or guidance beside the answers
+/// rather than answers: the third or a later one, headed so, in a row
+/// whose first cell is none of the form's labels.
+pub fn notes_column<S: AsRef<str>>(cells: &[S]) -> Option<usize> {
+    const HEADINGS: [&str; 14] = [
+        "notes",
+        "note",
+        "comments",
+        "comment",
+        "notes comments",
+        "notes and comments",
+        "guidance",
+        "remarks",
+        "additional information",
+        "additional notes",
+        "further information",
+        "other information",
+        "officer notes",
+        "office use",
+    ];
+    let first = cells.first()?.as_ref();
+    if cells.len() < 3 || Label::from_text(first.trim().trim_end_matches(':')).is_some() {
+        return None;
+    }
+    cells
+        .iter()
+        .skip(2)
+        .position(|cell| {
+            let words: Vec<String> = cell
+                .as_ref()
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .filter(|w| !matches!(w.as_str(), "for" | "only"))
+                .collect();
+            HEADINGS.contains(&words.join(" ").as_str())
+        })
+        .map(|at| at + 2)
+}
+
+/// How many of a row's cells to keep under a header whose notes column
+/// starts at `from`: the label and its answer, and never fewer than two.
+/// The consent answer keeps its notes (`Yes | not to his GP`, `Yes |
+/// withdrawn 03/12`): a limit or a withdrawal written there must still be
+/// read with the answer.
+pub fn kept_before_notes<S: AsRef<str>>(cells: &[S], from: usize) -> usize {
+    let consent = cells.first().is_some_and(|c| {
+        Label::from_text(c.as_ref().trim().trim_end_matches(':'))
+            == Some(Label::Field(super::field::Field::Consent))
+    });
+    if consent {
+        cells.len()
+    } else {
+        cells.len().min(from.max(2))
+    }
+}
+
 /// Whether a row of four or more cells, an even number, is question,
 /// answer, question, answer. Every question a known label; or the first a label whose answer
 /// is one value (a name, a date: not a choice whose options may fill the

@@ -980,6 +980,29 @@ impl Lines {
     }
 }
 
+/// What a table's first row says of its columns: from which column on
+/// they hold notes beside the answers (`Question | Answer | Notes`), no
+/// part of any answer.
+#[derive(Default)]
+struct Columns {
+    rows: usize,
+    notes_from: Option<usize>,
+}
+
+impl Columns {
+    /// Reads a row of the table: the first may be a header naming a notes
+    /// column; from then on that column and those after it are dropped.
+    fn read(&mut self, cells: &mut Vec<String>) {
+        if self.rows == 0 {
+            self.notes_from = crate::core::rows::notes_column(cells);
+        }
+        self.rows += 1;
+        if let Some(from) = self.notes_from {
+            cells.truncate(crate::core::rows::kept_before_notes(cells, from));
+        }
+    }
+}
+
 /// The longest first cell looked at as a label when a table opens in
 /// the cell beside it (labels are far shorter).
 const MAX_LABEL_CELL: usize = 200;
@@ -1008,6 +1031,8 @@ struct Renderer {
     /// `VALUE_CELL_SEPARATOR` between, so the boxes beside options stay
     /// beside them.
     in_answer_tables: usize,
+    /// What is known of each open table's columns, as `tables`.
+    columns: Vec<Columns>,
     /// Inside an element whose text is never shown.
     hidden: bool,
     /// Depth of open `<pre>` elements.
@@ -1023,6 +1048,7 @@ impl Renderer {
             out: Lines::with_capacity(html_bytes / 4),
             tables: Vec::new(),
             in_answer_tables: 0,
+            columns: Vec::new(),
             hidden: false,
             pre: 0,
             mark_struck,
@@ -1128,6 +1154,7 @@ impl Renderer {
         self.out.block();
         self.out.border(false);
         self.tables.push(Row::Outside);
+        self.columns.push(Columns::default());
     }
 
     fn close_table(&mut self) {
@@ -1140,6 +1167,7 @@ impl Renderer {
         }
         self.close_row();
         self.tables.pop();
+        self.columns.pop();
         self.out.border(true);
         self.out.block();
     }
@@ -1200,7 +1228,10 @@ impl Renderer {
             self.spill(cells);
             return;
         }
-        let cells: Vec<String> = cells.into_iter().map(Lines::joined).collect();
+        let mut cells: Vec<String> = cells.into_iter().map(Lines::joined).collect();
+        if let Some(columns) = self.columns.last_mut() {
+            columns.read(&mut cells);
+        }
         if cells.iter().all(String::is_empty) {
             self.out.block();
             return;

@@ -1113,3 +1113,21 @@ fn a_table_nested_in_an_answer_s_cell_is_part_of_the_answer() {
     assert!(lines.contains("Full name\tDaniel Marsh\n"), "{lines:?}");
     assert!(lines.contains("Date of birth\t14/07/1988\n"), "{lines:?}");
 }
+
+#[test]
+fn a_notes_column_its_header_names_is_no_part_of_the_answers() {
+    let html = "<table><tr><th>Question</th><th>Answer</th><th>Notes</th></tr>\
+        <tr><td>Full name</td><td>Daniel Marsh</td><td>Known as Danny</td></tr>\
+        <tr><td>Consent to referral</td><td>Yes</td><td>not to his GP</td></tr>\
+        </table>";
+    let lines = html_to_lines(html);
+    assert!(lines.contains("Full name\tDaniel Marsh\n"), "{lines:?}");
+    // The consent answer keeps what is written beside it.
+    assert!(
+        lines.contains("Consent to referral\tYes\u{1f}not to his GP\n"),
+        "{lines:?}"
+    );
+    // Without such a header, every cell is the row's.
+    let html = "<table><tr><td>Full name</td><td>Daniel</td><td>Marsh</td></tr></table>";
+    assert!(html_to_lines(html).contains("Full name\tDaniel\u{1f}Marsh"));
+}

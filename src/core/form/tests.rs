@@ -1096,3 +1096,20 @@ fn a_table_of_two_questions_a_row_reads_each_pair() {
     let r = read_form("Local connection\tResident\u{1f}Family\n");
     assert!(r.values[&Field::LocalConnection].contains("Family"));
 }
+
+#[test]
+fn a_notes_column_in_plain_text_is_no_part_of_the_answers() {
+    let text = "Question\tAnswer\tNotes\n\
+        Full name\tDaniel Marsh\tKnown as Danny\n\
+        Date of birth\t14/07/1988\tChecked\n\
+        Consent to referral\tYes\tWithdrawn 03/12\n\
+        \n\
+        Prison number\tA1234BC\tnot a notes column now\n";
+    let r = read_form(text);
+    assert_eq!(r.values[&Field::FullName], "Daniel Marsh");
+    assert_eq!(r.values[&Field::DateOfBirth], "14/07/1988");
+    // A withdrawal in the consent row's notes is still read with it.
+    assert!(r.values[&Field::Consent].contains("Withdrawn"), "{r:?}");
+    // Below the table, a line's cells are its own again.
+    assert!(r.values[&Field::PrisonNumber].contains("not a notes"));
+}
