@@ -782,3 +782,23 @@ fn a_hint_under_a_label_in_its_cell_is_the_label_s_not_the_answer() {
         "{text:?}"
     );
 }
+
+#[test]
+fn a_notes_column_of_a_word_table_is_no_part_of_the_answers() {
+    let rows = word_rows(&[
+        &["Question", "Answer", "Notes"],
+        &["Full name", "Daniel Whitmore", "Known as Danny"],
+        &["Date of birth", "02/03/1991", "Checked on NOMIS"],
+        &["Consent to referral", "Yes", "Not to his GP"],
+    ]);
+    let text = word_text(&word_tbl(&rows));
+    let read = interpreted(&text);
+    assert_eq!(
+        read.referral.full_name.as_deref(),
+        Some("Daniel Whitmore"),
+        "{text:?}"
+    );
+    assert!(read.referral.date_of_birth.is_some(), "{text:?}");
+    // The consent row keeps its note: a limit there is still asked about.
+    assert_eq!(read.referral.consent, None, "{text:?}");
+}

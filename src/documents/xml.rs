@@ -6,7 +6,9 @@ use super::{Budget, DocumentError, DocumentText, Unseen};
 use crate::core::form::{
     holds_a_label, CELL_SEPARATOR, STRUCK_END, STRUCK_START, UNREADABLE, VALUE_CELL_SEPARATOR,
 };
-use crate::core::rows::{is_row_of_pairs, label_over_hint, questions_in_cells};
+use crate::core::rows::{
+    is_row_of_pairs, kept_before_notes, label_over_hint, notes_column, questions_in_cells,
+};
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
 use quick_xml::Reader;
@@ -178,6 +180,11 @@ struct OpenTable {
     cells: Vec<Cell>,
     in_cell: bool,
     rows: Vec<NestedRow>,
+    /// Rows ended so far: the first may be a header naming a notes column.
+    rows_ended: usize,
+    /// The column from which the header says the cells hold notes, no
+    /// part of the answers (`rows::notes_column`).
+    notes_from: Option<usize>,
 }
 
 /// A cell's content in order: its paragraphs, each one piece of its
@@ -416,7 +423,17 @@ impl Layout {
         let Some(table) = self.tables.last_mut() else {
             return;
         };
-        let cells = std::mem::take(&mut table.cells);
+        let mut cells = std::mem::take(&mut table.cells);
+        if !cells.is_empty() {
+            let texts: Vec<String> = cells.iter().map(Cell::text).collect();
+            if table.rows_ended == 0 {
+                table.notes_from = notes_column(&texts);
+            }
+            table.rows_ended += 1;
+            if let Some(from) = table.notes_from {
+                cells.truncate(kept_before_notes(&texts, from));
+            }
+        }
         let mut lines = String::new();
         write_row(&mut lines, &cells);
         if nested {
