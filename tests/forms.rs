@@ -1557,3 +1557,106 @@ async fn a_yes_the_answer_takes_back_is_asked_again_saying_so() {
         "{completed}"
     );
 }
+
+/// The incomplete mails of the case, oldest first.
+async fn incomplete_mails(w: &World, reference: &str) -> Vec<OutboxRow> {
+    w.rows("incomplete")
+        .await
+        .into_iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference))
+        .collect()
+}
+
+/// The case lead's answer to `asked`, from their own mailbox,
+/// authenticated, at `at`.
+async fn case_lead_replies(
+    w: &World,
+    asked: &OutboxRow,
+    reference: &str,
+    body: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    let from = format!("Kim Casework <{CASE_LEAD}>");
+    let raw = reply(asked, reference, &passed("justice.gov.uk"), &from, body);
+    w.put("colchester", &raw, at).await;
+}
+
+#[tokio::test]
+async fn a_case_leads_qualified_consent_is_asked_of_the_case_lead_who_then_completes_it() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    // The case lead answers the request (forwarded to them) with a limit.
+    let answer = "Yes (he does not consent to GP contact)";
+    let body = consent_reply(&w, &asked, answer);
+    case_lead_replies(&w, &asked, &reference, &body, uk(2026, 11, 23, 14, 0)).await;
+    w.send().await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+    let mails = incomplete_mails(&w, &reference).await;
+    assert_eq!(mails.len(), 2, "asked again");
+    // The one who wrote the doubt is asked; the referrer is not sent the
+    // matter of someone else's answer.
+    let again = &mails[1];
+    assert_eq!(again.to, [CASE_LEAD]);
+    assert!(again.cc.is_empty(), "{:?}", again.cc);
+    says_why_consent_is_asked_again(&w, again, answer);
+    let text = one_line(&w.text_of(again));
+    assert!(
+        text.starts_with("Dear Kim Casework,") && !text.contains("received your Duty to Refer"),
+        "{text}"
+    );
+    // The case lead answers as asked: the referral is complete, and the
+    // council is told who completed it.
+    let body = format!(
+        "Consent to referral: Yes\r\nNotes: no GP contact\r\n\r\nKim\r\n\r\n{}",
+        angle_quote(&w.text_of(again))
+    );
+    case_lead_replies(&w, again, &reference, &body, uk(2026, 11, 23, 16, 0)).await;
+    completed_and_acknowledged(&w, &reference).await;
+    let completed = completion_notice(&w, &reference).await;
+    assert!(
+        completed.contains("the case lead completed it on")
+            && !completed.contains("the referrer completed it"),
+        "{completed}"
+    );
+}
+
+#[tokio::test]
+async fn the_referrers_own_answer_is_said_to_complete_it_as_before() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    let body = consent_reply(&w, &asked, "Yes");
+    referrer_replies(&w, &asked, &reference, &body).await;
+    completed_and_acknowledged(&w, &reference).await;
+    let completed = completion_notice(&w, &reference).await;
+    assert!(
+        completed.contains("the referrer completed it on"),
+        "{completed}"
+    );
+}
+
+#[tokio::test]
+async fn a_strangers_consent_answer_in_the_thread_changes_nothing_and_is_not_answered() {
+    for answer in ["Yes (he does not consent to GP contact)", "Yes"] {
+        let w = world().await;
+        let (reference, asked) = unticked(&w).await;
+        let before = w.all_rows().await.len();
+        let raw = reply(
+            &asked,
+            &reference,
+            &passed("justice.gov.uk"),
+            "Bob Someone <bob.someone@justice.gov.uk>",
+            &consent_reply(&w, &asked, answer),
+        );
+        w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+        w.send().await;
+        assert_eq!(w.status(&reference).await, "incomplete", "{answer}");
+        let after: Vec<String> = w
+            .all_rows()
+            .await
+            .iter()
+            .skip(before)
+            .map(|r| format!("{} to {:?}", r.purpose, r.to))
+            .collect();
+        assert!(after.is_empty(), "{answer}: {after:?}");
+    }
+}

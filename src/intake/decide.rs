@@ -1098,6 +1098,10 @@ pub(super) fn complete_case(
                     "invalid": [],
                     "notes": completion_notes(
                         s,
+                        analysis
+                            .from
+                            .as_ref()
+                            .map_or(CompletedBy::Referrer, |from| completed_by(case, from)),
                         renamed,
                         case.referral.consent == Some(true),
                         case.consent_first_doubted,
@@ -1133,6 +1137,14 @@ fn answer_referrer(
         .filter(allowed)
         .or_else(|| analysis.from.clone().filter(allowed));
     let to = referrer?;
+    // The case lead's answer that still leaves the referral incomplete is
+    // asked of the case lead: they wrote it, and the referrer would be
+    // sent the matter of someone else's answer.
+    let case_lead_wrote = analysis
+        .from
+        .as_ref()
+        .filter(|from| completed_by(case, from) == CompletedBy::CaseLead)
+        .filter(|from| allowed(from));
     // A field this form answered in words that cannot be read (a consent
     // `Yes` with a limit, a date that is none) is asked for as the first
     // mail asks: checked and written again, saying what is wanted.
@@ -1192,30 +1204,74 @@ fn answer_referrer(
             thread_under: None,
             held_until: None,
         },
-        _ => OutgoingMail {
-            purpose: Purpose::Incomplete,
-            to: vec![to],
-            cc: Vec::new(),
-            once_per_case: false,
-            context,
-            unlimited: Vec::new(),
-            step: None,
-            thread_under: None,
-            held_until: None,
-        },
+        _ => {
+            let mut context = context;
+            let to = match case_lead_wrote {
+                Some(case_lead) => {
+                    // Greeted as themselves: the referral is not theirs.
+                    context["addressee"] =
+                        json!(case.case_lead.name.as_deref().unwrap_or("colleague"));
+                    case_lead.clone()
+                }
+                None => to,
+            };
+            OutgoingMail {
+                purpose: Purpose::Incomplete,
+                to: vec![to],
+                cc: Vec::new(),
+                once_per_case: false,
+                context,
+                unlimited: Vec::new(),
+                step: None,
+                thread_under: None,
+                held_until: None,
+            }
+        }
     })
 }
 
+/// Who on the referring side wrote a message that completes (or answers
+/// for) a case's referral.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum CompletedBy {
+    Referrer,
+    CaseLead,
+}
+
+impl CompletedBy {
+    fn words(self) -> &'static str {
+        match self {
+            CompletedBy::Referrer => "the referrer",
+            CompletedBy::CaseLead => "the case lead",
+        }
+    }
+}
+
+/// The case lead when `from` is the case's case lead and not its referrer
+/// (one person may be both); the referrer otherwise.
+pub(super) fn completed_by(case: &CaseContacts, from: &EmailAddress) -> CompletedBy {
+    let is =
+        |address: &Option<EmailAddress>| address.as_ref().is_some_and(|a| a.same_mailbox(from));
+    if is(&case.case_lead.email) && !is(&case.referrer_email) {
+        CompletedBy::CaseLead
+    } else {
+        CompletedBy::Referrer
+    }
+}
+
 /// What the notice of a completed referral tells the authority: when it
-/// was completed, and that the later form named the person otherwise.
+/// was completed and by whom, and that the later form named the person
+/// otherwise.
 fn completion_notes(
     s: &Situation<'_>,
+    by: CompletedBy,
     renamed: bool,
     consented_before: bool,
     consent_first_doubted: bool,
 ) -> Vec<String> {
     let mut notes = vec![format!(
-        "This referral arrived incomplete; the referrer completed it on {}. {}",
+        "This referral arrived incomplete; {} completed it on {}. {}",
+        by.words(),
         crate::core::words::spoken_time(s.received_at),
         if consented_before {
             "Its deadlines count from when the person's consent was first given, \
