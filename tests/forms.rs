@@ -1660,3 +1660,57 @@ async fn a_strangers_consent_answer_in_the_thread_changes_nothing_and_is_not_ans
         assert!(after.is_empty(), "{answer}: {after:?}");
     }
 }
+
+#[tokio::test]
+async fn a_reply_that_adds_nothing_to_the_last_request_is_not_asked_again() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    let answer = "Yes (he does not consent to GP contact)";
+    // The first reply is answered: its limit is asked about.
+    let body = consent_reply(&w, &asked, answer);
+    let again = asked_again_after(&w, &asked, &reference, &body, answer).await;
+    // The same answer again, that afternoon and the next morning: nothing
+    // new to ask, so no second identical request; each reply is on the
+    // case's timeline with why nothing went.
+    for at in [uk(2026, 11, 23, 15, 0), uk(2026, 11, 24, 9, 0)] {
+        let raw = reply(
+            &again,
+            &reference,
+            &passed("justice.gov.uk"),
+            REFERRER,
+            &consent_reply(&w, &again, answer),
+        );
+        w.put("colchester", &raw, at).await;
+    }
+    w.send().await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+    assert_eq!(incomplete_mails(&w, &reference).await.len(), 2);
+    let withheld: Vec<(String, String)> = w
+        .events(&reference)
+        .await
+        .into_iter()
+        .filter(|(k, d)| k == "mail_withheld" && d.contains("already asks"))
+        .collect();
+    assert_eq!(withheld.len(), 2, "{withheld:?}");
+    // Something changed (a question now, not a limit): asked again,
+    // saying so.
+    let body = format!("Yes?\r\n\r\n{}", outlook_quote(&w.text_of(&again)));
+    let raw = reply(
+        &again,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 10, 0)).await;
+    w.send().await;
+    let mails = incomplete_mails(&w, &reference).await;
+    assert_eq!(mails.len(), 3);
+    let text = one_line(&w.text_of(&mails[2]));
+    assert!(
+        text.contains(
+            "Your answer on consent was not a plain Yes or No: it was put as a question."
+        ),
+        "{text}"
+    );
+}

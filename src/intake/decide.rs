@@ -247,8 +247,8 @@ pub(super) fn decide_unsent(
             let mut plan = answer(analysis, s, case);
             if let Some(asked) = &consent_asked_again {
                 let (outcome, missing) = case.referral.judge();
-                plan.mails
-                    .extend(answer_referrer(analysis, s, case, outcome, &missing, asked));
+                let mail = answer_referrer(analysis, s, case, outcome, &missing, asked);
+                ask_unless_asked(&mut plan, case, mail);
             }
             // Answers for an incomplete case from someone who may not give
             // them: on the case, with why they changed nothing.
@@ -988,6 +988,8 @@ fn person_contacts(case: &PersonCase, authority: &ShortCode, s: &Situation<'_>) 
         purged: false,
         conflicts: Vec::new(),
         consent_first_doubted: case.consent_first_doubted,
+        // A form in a new mail is answered as a new message is.
+        last_request: None,
     }
 }
 
@@ -1112,9 +1114,50 @@ pub(super) fn complete_case(
             plan.mails.push(notice);
         }
     }
-    plan.mails
-        .extend(answer_referrer(analysis, s, case, outcome, &missing, read));
+    let mail = answer_referrer(analysis, s, case, outcome, &missing, read);
+    ask_unless_asked(&mut plan, case, mail);
     plan
+}
+
+/// Adds the answer to the referring side's message to the plan, unless it
+/// is a request for what is missing that the case's last request already
+/// made in the same words to the same person, itself in answer to the
+/// referring side: the first answer is always answered (the sender learns
+/// their answer was read and what it still lacks), but the same answer
+/// again is only noted on the case. A second identical request tells them
+/// nothing they do not have in the thread, and reads as a machine that did
+/// not read them.
+fn ask_unless_asked(plan: &mut Plan, case: &CaseContacts, mail: Option<OutgoingMail>) {
+    let Some(mail) = mail else {
+        return;
+    };
+    let asked_already = mail.purpose == Purpose::Incomplete
+        && case.last_request.as_ref().is_some_and(|last| {
+            last.context["asked_again"] == json!(true)
+                && last.to == mail.to
+                && [
+                    "outcome",
+                    "missing",
+                    "invalid",
+                    "consent_doubt",
+                    "addressee",
+                ]
+                .iter()
+                .all(|key| last.context.get(key) == mail.context.get(key))
+        });
+    match &mut plan.disposition {
+        Disposition::Change { changes, .. } if asked_already => {
+            changes.push(CaseChange::Noted {
+                event: EventKind::MailWithheld,
+                detail: json!({
+                    "purpose": Purpose::Incomplete.name(),
+                    "reason": "the answer leaves the referral as it was, and the last request \
+                               already asks for exactly this: it is not asked twice",
+                }),
+            });
+        }
+        _ => plan.mails.push(mail),
+    }
 }
 
 /// The referrer's answer to a later form or reply on an incomplete case:
@@ -1206,6 +1249,9 @@ fn answer_referrer(
         },
         _ => {
             let mut context = context;
+            // An answer to the referring side's own answer: a later one that
+            // changes nothing is not answered again (`ask_unless_asked`).
+            context["asked_again"] = json!(true);
             let to = match case_lead_wrote {
                 Some(case_lead) => {
                     // Greeted as themselves: the referral is not theirs.

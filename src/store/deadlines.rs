@@ -123,6 +123,36 @@ pub(super) async fn opening_detail(
         .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok()))
 }
 
+/// The case's latest request for what its referral lacks that was not
+/// given up on (a mail that failed for good asked nobody anything).
+async fn last_request(
+    conn: &mut sqlx::AnyConnection,
+    id: CaseId,
+) -> Result<Option<crate::core::plan::LastRequest>, StoreError> {
+    let row = sqlx::query(
+        "SELECT recipients, context FROM outbox WHERE case_id = $1 AND purpose = 'incomplete' \
+         AND status <> 'failed' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| {
+        let json = |column: &str| {
+            serde_json::from_str::<serde_json::Value>(r.get::<&str, _>(column)).unwrap_or_default()
+        };
+        let to = json("recipients")["to"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a.as_str().and_then(|a| EmailAddress::parse(a).ok()))
+            .collect();
+        crate::core::plan::LastRequest {
+            to,
+            context: json("context"),
+        }
+    }))
+}
+
 /// Whether a consent answer of the case was asked again for being no plain
 /// yes (a limit, a condition, someone else's word): as its opening event
 /// recorded, or as a mail asking again said (an answer in a reply).
@@ -384,6 +414,7 @@ impl Store {
             .iter()
             .filter_map(|k| crate::core::field::Field::from_key(k))
             .collect();
+        let last_request = last_request(&mut conn, id).await?;
         let referrer_email = r
             .get::<Option<String>, _>("referrer_email")
             .and_then(|e| EmailAddress::parse(&e).ok());
@@ -405,6 +436,7 @@ impl Store {
             purged: r.get::<Option<String>, _>("purged_at").is_some(),
             conflicts,
             consent_first_doubted,
+            last_request,
         }))
     }
 
