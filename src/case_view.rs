@@ -10,6 +10,7 @@ use crate::core::field::Field;
 use crate::core::ids::OutboxId;
 use crate::core::plan::CaseStatus;
 use crate::core::protocol::Rag;
+use crate::core::referral::ConsentDoubt;
 use crate::core::words::{long_date, short_time, spoken_time};
 use crate::store::{CaseDetail, CaseMail, Event, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -56,12 +57,9 @@ pub const LINKED_TO: &str = "Linked to";
 /// Why a consent answer was asked again, as the case records its kind
 /// (`ConsentDoubt::key`).
 fn doubt_words(kind: &str) -> &'static str {
-    match kind {
-        "question" => "it was put as a question",
-        "not_their_own" => "it spoke of someone else's word, or the person's own denial",
-        "taken_back" => "it said yes and also that consent was refused or withdrawn",
-        _ => "it carried a limit or a condition",
-    }
+    ConsentDoubt::from_key(kind)
+        .unwrap_or(ConsentDoubt::Qualified)
+        .said()
 }
 
 /// The header row's label saying the first consent answer was asked again.

@@ -1714,3 +1714,65 @@ async fn a_reply_that_adds_nothing_to_the_last_request_is_not_asked_again() {
         "{text}"
     );
 }
+
+/// The notices the council got about the case, each on one line.
+async fn notices(w: &World, reference: &str) -> Vec<String> {
+    w.rows("notice")
+        .await
+        .iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference))
+        .map(|r| one_line(&w.text_of(r)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_later_form_whose_consent_is_no_plain_yes_on_an_open_case_is_told_to_the_council() {
+    let limited = "Yes (he does not consent to GP contact)";
+    // The referrer's form sent again in a new mail, and the case lead's
+    // form in a reply to the acknowledgement.
+    for by_case_lead in [false, true] {
+        let w = world().await;
+        let (reference, ack) = colchester_acknowledged(&w).await;
+        assert_eq!(notices(&w, &reference).await.len(), 1);
+        let at = uk(2026, 11, 25, 9, 0);
+        if by_case_lead {
+            let form = form_text(&[("Consent to referral", limited)]);
+            let raw = answer(
+                &passed("justice.gov.uk"),
+                &format!("Kim Casework <{CASE_LEAD}>"),
+                COLCHESTER,
+                &format!("RE: [{reference}] Referral received"),
+                &ack.message_id,
+                &format!("Updated form below.\r\n\r\n{form}"),
+            );
+            w.put("colchester", &raw, at).await;
+        } else {
+            let raw = referral(
+                COLCHESTER,
+                "again-limited@justice.gov.uk",
+                &[("Consent to referral", limited)],
+            );
+            w.put("colchester", &raw, at).await;
+        }
+        // The consent given stands: a doubt does not take it back.
+        assert_eq!(w.status(&reference).await, "open", "{by_case_lead}");
+        assert_eq!(w.store.cases(None, false).await.expect("cases").len(), 1);
+        w.send().await;
+        let notices = notices(&w, &reference).await;
+        assert_eq!(notices.len(), 2, "{by_case_lead}: the council is told");
+        let told = &notices[1];
+        let who = if by_case_lead {
+            "from the case lead"
+        } else {
+            "from the referrer"
+        };
+        assert!(
+            told.contains(&format!(
+                "A later form for this referral, {who}, did not answer consent with a plain Yes: \
+                 it carried a limit or a condition."
+            )) && told.contains("read that form")
+                && !told.contains("GP contact"),
+            "{told}"
+        );
+    }
+}

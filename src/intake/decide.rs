@@ -1114,9 +1114,54 @@ pub(super) fn complete_case(
             plan.mails.push(notice);
         }
     }
+    plan.mails
+        .extend(later_consent_doubted(analysis, s, case, read));
     let mail = answer_referrer(analysis, s, case, outcome, &missing, read);
     ask_unless_asked(&mut plan, case, mail);
     plan
+}
+
+/// The council's notice that a later form for an open case answered
+/// consent with no plain yes (a limit, a question, someone else's word).
+/// The consent the case has stands (a doubt takes nothing back), but what
+/// the later form says may limit what the person agreed to: an officer
+/// must read it. The notice names the kind of doubt, never its words.
+fn later_consent_doubted(
+    analysis: &Analysis,
+    s: &Situation<'_>,
+    case: &CaseContacts,
+    read: &ReadReferral,
+) -> Option<OutgoingMail> {
+    let doubt = read
+        .consent_doubt
+        .filter(|_| read.invalid.contains(&Field::Consent))?;
+    if case.status != CaseStatus::Open {
+        return None;
+    }
+    let authority = authority_of_case(s, case)?;
+    let by = analysis
+        .from
+        .as_ref()
+        .map_or(CompletedBy::Referrer, |from| completed_by(case, from));
+    Some(to_authority(
+        s.config,
+        authority,
+        Purpose::Notice,
+        false,
+        json!({
+            "outcome": "complete",
+            "missing": [],
+            "invalid": [],
+            "original": original(analysis),
+            "notes": [format!(
+                "A later form for this referral, from {}, did not answer consent with a plain \
+                 Yes: {}. The consent given before stands, but read that form before sharing \
+                 anything: it may limit what the person agreed to.",
+                by.words(),
+                doubt.said()
+            )],
+        }),
+    ))
 }
 
 /// Adds the answer to the referring side's message to the plan, unless it
