@@ -826,8 +826,18 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
         ),
         EventKind::ConsentWithdrawalReported => format!(
             "A message from {} says the person has withdrawn their consent: the council was \
-             asked to confirm it (until then the deadlines run)",
-            str_of(&detail, "by").unwrap_or("the referring side")
+             asked to confirm it ({})",
+            str_of(&detail, "by").unwrap_or("the referring side"),
+            if detail.get("follow_ups_wait").and_then(Value::as_bool) == Some(true) {
+                "until it answers, nobody is reminded, chased or escalated to"
+            } else {
+                "until then the deadlines run"
+            }
+        ),
+        EventKind::ConsentWithdrawalDeclined => format!(
+            "{} answered for the council that the withdrawal of consent does not stand: the \
+             deadlines' follow-ups run again",
+            str_of(&detail, "by").unwrap_or("The council")
         ),
         EventKind::ConsentWithdrawalTakenBack => format!(
             "{} took back what was written of a withdrawal of consent: the council's \

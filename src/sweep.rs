@@ -138,6 +138,7 @@ pub async fn sweep_once(
             facts: &case.facts,
             progress: &case.progress,
             paused_until: case.paused_until,
+            awaiting_withdrawal: case.withdrawal_waits,
             done: &done,
         };
         let planned = plan(&config.protocol, calendar, view, limits, day);
