@@ -90,7 +90,7 @@ pub async fn case_view(
     let received = parse_time(&s.received_at);
     let mut header: Vec<(String, String)> = Vec::new();
     let mut row = |label: &str, value: String| header.push((label.to_string(), value));
-    row("Status", status_words(case, received));
+    row("Status", status_words(case, received, today));
     if let Some(erased) = unconfirmed_consent_erasure(config, case) {
         row(
             CONSENT_NOT_CONFIRMED,
@@ -336,7 +336,11 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-pub fn status_words(case: &CaseDetail, received: Option<DateTime<Utc>>) -> String {
+pub fn status_words(
+    case: &CaseDetail,
+    received: Option<DateTime<Utc>>,
+    today: NaiveDate,
+) -> String {
     let s = &case.summary;
     let status = match s.status {
         CaseStatus::Incomplete => "Incomplete: waiting for details from the referrer".into(),
@@ -351,8 +355,21 @@ pub fn status_words(case: &CaseDetail, received: Option<DateTime<Utc>>) -> Strin
     if !s.urgent {
         return format!("{status}, not urgent");
     }
+    // Urgent since consent came later: why, as of then (or today).
+    let later: Vec<NaiveDate> = case
+        .clock_from
+        .map(crate::core::uk::date)
+        .into_iter()
+        .chain([today])
+        .collect();
     let reasons = received
-        .map(|at| crate::core::urgency::urgent_reasons(&case.referral, crate::core::uk::date(at)))
+        .map(|at| {
+            crate::core::urgency::urgent_reasons_since(
+                &case.referral,
+                crate::core::uk::date(at),
+                &later,
+            )
+        })
         .unwrap_or_default();
     if reasons.is_empty() {
         format!("{status}, URGENT")

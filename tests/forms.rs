@@ -1776,3 +1776,50 @@ async fn a_later_form_whose_consent_is_no_plain_yes_on_an_open_case_is_told_to_t
         );
     }
 }
+
+#[tokio::test]
+async fn a_case_urgent_once_consent_comes_says_why_in_the_notice_and_on_the_case() {
+    let w = world().await;
+    // Received Monday 23 November without consent, release on 25 January:
+    // 63 days off, not urgent then.
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "urgent-later@justice.gov.uk",
+                &[
+                    ("Consent to referral", "\u{2610} Yes \u{2610} No"),
+                    ("Expected release date", "25/01/2027"),
+                ],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send().await;
+    let asked = incomplete_mail(&w, &reference).await;
+    // Consent comes on Wednesday 2 December: release is 54 days off, and
+    // the case is urgent from then.
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &consent_reply(&w, &asked, "Yes"),
+    );
+    w.put("colchester", &raw, uk(2026, 12, 2, 10, 0)).await;
+    assert_eq!(w.status(&reference).await, "open");
+    w.send_at(uk(2026, 12, 2, 10, 1)).await;
+    let notice = completion_notice(&w, &reference).await;
+    assert!(
+        notice.contains("URGENT - Release in 54 days (25 January 2027)."),
+        "{notice}"
+    );
+    let status = header_of(&w, &reference, day(2026, 12, 3), "Status")
+        .await
+        .expect("status");
+    assert!(
+        status.contains("URGENT: Release in 54 days (25 January 2027)."),
+        "{status}"
+    );
+}
