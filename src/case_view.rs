@@ -211,11 +211,12 @@ pub async fn case_view(
             CONSENT_FIRST_ANSWER,
             if case.referral.consent == Some(true) {
                 format!(
-                    "not a plain Yes ({why}), asked again; read the referrer's mails for any \
-                     limit on what may be shared before contacting the person"
+                    "not a plain Yes ({why}), asked again; read the referrer's and the case \
+                     lead's mails for any limit on what may be shared before contacting the \
+                     person"
                 )
             } else {
-                format!("not a plain Yes ({why}): the referrer was asked again")
+                format!("not a plain Yes ({why}): asked again")
             },
         );
     }

@@ -1387,7 +1387,7 @@ async fn a_limit_first_written_in_a_reply_is_flagged_to_the_council_too() {
     answered_as_asked(&w, &again, &reference).await;
     let completed = &completion_notice(&w, &reference).await;
     assert!(
-        completed.contains("The referrer's first answer on consent was not a plain Yes"),
+        completed.contains("The first answer on consent was not a plain Yes"),
         "{completed}"
     );
     let said = header_of(
@@ -1417,7 +1417,7 @@ async fn a_form_sent_again_with_a_plain_yes_tells_the_council_of_the_first_answe
     w.send().await;
     let completed = &completion_notice(&w, &reference).await;
     assert!(
-        completed.contains("The referrer's first answer on consent was not a plain Yes")
+        completed.contains("The first answer on consent was not a plain Yes")
             && !completed.contains("Social Services"),
         "{completed}"
     );
@@ -1439,7 +1439,7 @@ async fn a_yes_with_a_limit_is_asked_again_saying_why_until_answered_as_asked() 
     // read it, on the notice that the referral is complete and on the case.
     let last = &completion_notice(&w, &reference).await;
     assert!(
-        last.contains("The referrer's first answer on consent was not a plain Yes")
+        last.contains("The first answer on consent was not a plain Yes")
             && last.contains("for any limit on what may be shared"),
         "{last}"
     );
@@ -1451,7 +1451,10 @@ async fn a_yes_with_a_limit_is_asked_again_saying_why_until_answered_as_asked() 
     )
     .await
     .expect("the first consent answer on the case");
-    assert!(said.contains("read the referrer's mails"), "{said}");
+    assert!(
+        said.contains("read the referrer's and the case lead's mails"),
+        "{said}"
+    );
     let case = w.store.case(&reference).await.expect("case");
     let view = dtr_gateway::case_view::case_view(
         &w.config,
@@ -1553,7 +1556,7 @@ async fn a_yes_the_answer_takes_back_is_asked_again_saying_so() {
     answered_as_asked(&w, &asked, &reference).await;
     let completed = completion_notice(&w, &reference).await;
     assert!(
-        completed.contains("The referrer's first answer on consent was not a plain Yes"),
+        completed.contains("The first answer on consent was not a plain Yes"),
         "{completed}"
     );
 }
@@ -1616,6 +1619,13 @@ async fn a_case_leads_qualified_consent_is_asked_of_the_case_lead_who_then_compl
     assert!(
         completed.contains("the case lead completed it on")
             && !completed.contains("the referrer completed it"),
+        "{completed}"
+    );
+    // The doubt was the case lead's: the council is not told it was the
+    // referrer's.
+    assert!(
+        completed.contains("The first answer on consent was not a plain Yes")
+            && !completed.contains("The referrer's first answer"),
         "{completed}"
     );
 }

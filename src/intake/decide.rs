@@ -1387,9 +1387,9 @@ fn completion_notes(
 /// Said to the council of a case whose first consent answer was asked
 /// again (a limit, a condition, someone else's word) once consent is given.
 pub const CONSENT_FIRST_DOUBTED: &str =
-    "The referrer's first answer on consent was not a plain Yes: it carried a limit, a \
-     condition or someone else's word, and was asked again. Read the referrer's mails about \
-     this referral for any limit on what may be shared before contacting the person.";
+    "The first answer on consent was not a plain Yes: it carried a limit, a condition or \
+     someone else's word, and was asked again. Read the referrer's and the case lead's mails \
+     about this referral for any limit on what may be shared before contacting the person.";
 
 /// A subject that says the mail is a referral: `refer`, `referral`,
 /// `DTR`, `duty to refer` as words (not `reference`).
