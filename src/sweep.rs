@@ -289,6 +289,11 @@ impl OpenDeadline<'_> {
         if !self.ladder.is_empty() {
             notes.push(self.ladder.clone());
         }
+        if self.case.withdrawal_waits {
+            notes.push(
+                "no follow-ups: a withdrawal of consent waits for the council's answer".to_string(),
+            );
+        }
         notes
     }
 }

@@ -1500,6 +1500,19 @@ async fn nobody_is_chased_while_a_withdrawal_waits_for_the_council_and_chases_re
         w.sweep_days(day(2026, 11, 25), day(2026, 12, 11)).await;
         let sent = follow_ups(&w, &reference).await;
         assert!(sent.is_empty(), "{ends}: {sent:?}");
+        // The due list says why the overdue deadline is not followed up.
+        let cases = w.store.deadline_cases(None).await.expect("cases");
+        let notes: Vec<String> =
+            dtr_gateway::sweep::open_deadlines(&w.config, &cases, day(2026, 12, 11))
+                .iter()
+                .flat_map(|d| d.notes())
+                .collect();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("a withdrawal of consent waits for the council")),
+            "{notes:?}"
+        );
         let at = uk(2026, 12, 14, 10, 0);
         if ends == "the council declines" {
             council_answers(
