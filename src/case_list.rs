@@ -219,6 +219,7 @@ mod tests {
                 evidence: Vec::new(),
             },
             paused_until: None,
+            withdrawal_waits: false,
             referrer_email: Some("referrer@justice.gov.uk".to_string()),
             case_lead_email: None,
             follow_ups: "[]".to_string(),

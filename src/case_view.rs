@@ -10,6 +10,7 @@ use crate::core::field::Field;
 use crate::core::ids::OutboxId;
 use crate::core::plan::CaseStatus;
 use crate::core::protocol::Rag;
+use crate::core::referral::ConsentDoubt;
 use crate::core::words::{long_date, short_time, spoken_time};
 use crate::store::{CaseDetail, CaseMail, Event, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -56,12 +57,9 @@ pub const LINKED_TO: &str = "Linked to";
 /// Why a consent answer was asked again, as the case records its kind
 /// (`ConsentDoubt::key`).
 fn doubt_words(kind: &str) -> &'static str {
-    match kind {
-        "question" => "it was put as a question",
-        "not_their_own" => "it spoke of someone else's word, or the person's own denial",
-        "taken_back" => "it said yes and also that consent was refused or withdrawn",
-        _ => "it carried a limit or a condition",
-    }
+    ConsentDoubt::from_key(kind)
+        .unwrap_or(ConsentDoubt::Qualified)
+        .said()
 }
 
 /// The header row's label saying the first consent answer was asked again.
@@ -92,7 +90,7 @@ pub async fn case_view(
     let received = parse_time(&s.received_at);
     let mut header: Vec<(String, String)> = Vec::new();
     let mut row = |label: &str, value: String| header.push((label.to_string(), value));
-    row("Status", status_words(case, received));
+    row("Status", status_words(case, received, today));
     if let Some(erased) = unconfirmed_consent_erasure(config, case) {
         row(
             CONSENT_NOT_CONFIRMED,
@@ -213,11 +211,12 @@ pub async fn case_view(
             CONSENT_FIRST_ANSWER,
             if case.referral.consent == Some(true) {
                 format!(
-                    "not a plain Yes ({why}), asked again; read the referrer's mails for any \
-                     limit on what may be shared before contacting the person"
+                    "not a plain Yes ({why}), asked again; read the referrer's and the case \
+                     lead's mails for any limit on what may be shared before contacting the \
+                     person"
                 )
             } else {
-                format!("not a plain Yes ({why}): the referrer was asked again")
+                format!("not a plain Yes ({why}): asked again")
             },
         );
     }
@@ -338,7 +337,11 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-pub fn status_words(case: &CaseDetail, received: Option<DateTime<Utc>>) -> String {
+pub fn status_words(
+    case: &CaseDetail,
+    received: Option<DateTime<Utc>>,
+    today: NaiveDate,
+) -> String {
     let s = &case.summary;
     let status = match s.status {
         CaseStatus::Incomplete => "Incomplete: waiting for details from the referrer".into(),
@@ -353,8 +356,21 @@ pub fn status_words(case: &CaseDetail, received: Option<DateTime<Utc>>) -> Strin
     if !s.urgent {
         return format!("{status}, not urgent");
     }
+    // Urgent since consent came later: why, as of then (or today).
+    let later: Vec<NaiveDate> = case
+        .clock_from
+        .map(crate::core::uk::date)
+        .into_iter()
+        .chain([today])
+        .collect();
     let reasons = received
-        .map(|at| crate::core::urgency::urgent_reasons(&case.referral, crate::core::uk::date(at)))
+        .map(|at| {
+            crate::core::urgency::urgent_reasons_since(
+                &case.referral,
+                crate::core::uk::date(at),
+                &later,
+            )
+        })
         .unwrap_or_default();
     if reasons.is_empty() {
         format!("{status}, URGENT")
@@ -828,8 +844,18 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
         ),
         EventKind::ConsentWithdrawalReported => format!(
             "A message from {} says the person has withdrawn their consent: the council was \
-             asked to confirm it (until then the deadlines run)",
-            str_of(&detail, "by").unwrap_or("the referring side")
+             asked to confirm it ({})",
+            str_of(&detail, "by").unwrap_or("the referring side"),
+            if detail.get("follow_ups_wait").and_then(Value::as_bool) == Some(true) {
+                "until it answers, nobody is reminded, chased or escalated to"
+            } else {
+                "until then the deadlines run"
+            }
+        ),
+        EventKind::ConsentWithdrawalDeclined => format!(
+            "{} answered for the council that the withdrawal of consent does not stand: the \
+             deadlines' follow-ups run again",
+            str_of(&detail, "by").unwrap_or("The council")
         ),
         EventKind::ConsentWithdrawalTakenBack => format!(
             "{} took back what was written of a withdrawal of consent: the council's \

@@ -829,7 +829,12 @@ fn template_data(
     let received_on = uk_date(received);
     // True reasons only: the release date within 56 days, rough sleeping.
     let urgent_reasons: Vec<String> = match case {
-        Some(c) if c.urgent => crate::core::urgency::urgent_reasons(&referral, received_on),
+        // A case urgent since consent came later says why as of then.
+        Some(c) if c.urgent => crate::core::urgency::urgent_reasons_since(
+            &referral,
+            received_on,
+            &[uk_date(c.clock_from), today],
+        ),
         _ => Vec::new(),
     };
     let notes: Vec<String> = match case {

@@ -138,6 +138,7 @@ pub async fn sweep_once(
             facts: &case.facts,
             progress: &case.progress,
             paused_until: case.paused_until,
+            awaiting_withdrawal: case.withdrawal_waits,
             done: &done,
         };
         let planned = plan(&config.protocol, calendar, view, limits, day);
@@ -287,6 +288,11 @@ impl OpenDeadline<'_> {
         }
         if !self.ladder.is_empty() {
             notes.push(self.ladder.clone());
+        }
+        if self.case.withdrawal_waits {
+            notes.push(
+                "no follow-ups: a withdrawal of consent waits for the council's answer".to_string(),
+            );
         }
         notes
     }

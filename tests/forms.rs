@@ -1387,7 +1387,7 @@ async fn a_limit_first_written_in_a_reply_is_flagged_to_the_council_too() {
     answered_as_asked(&w, &again, &reference).await;
     let completed = &completion_notice(&w, &reference).await;
     assert!(
-        completed.contains("The referrer's first answer on consent was not a plain Yes"),
+        completed.contains("The first answer on consent was not a plain Yes"),
         "{completed}"
     );
     let said = header_of(
@@ -1417,7 +1417,7 @@ async fn a_form_sent_again_with_a_plain_yes_tells_the_council_of_the_first_answe
     w.send().await;
     let completed = &completion_notice(&w, &reference).await;
     assert!(
-        completed.contains("The referrer's first answer on consent was not a plain Yes")
+        completed.contains("The first answer on consent was not a plain Yes")
             && !completed.contains("Social Services"),
         "{completed}"
     );
@@ -1439,7 +1439,7 @@ async fn a_yes_with_a_limit_is_asked_again_saying_why_until_answered_as_asked() 
     // read it, on the notice that the referral is complete and on the case.
     let last = &completion_notice(&w, &reference).await;
     assert!(
-        last.contains("The referrer's first answer on consent was not a plain Yes")
+        last.contains("The first answer on consent was not a plain Yes")
             && last.contains("for any limit on what may be shared"),
         "{last}"
     );
@@ -1451,7 +1451,10 @@ async fn a_yes_with_a_limit_is_asked_again_saying_why_until_answered_as_asked() 
     )
     .await
     .expect("the first consent answer on the case");
-    assert!(said.contains("read the referrer's mails"), "{said}");
+    assert!(
+        said.contains("read the referrer's and the case lead's mails"),
+        "{said}"
+    );
     let case = w.store.case(&reference).await.expect("case");
     let view = dtr_gateway::case_view::case_view(
         &w.config,
@@ -1553,7 +1556,280 @@ async fn a_yes_the_answer_takes_back_is_asked_again_saying_so() {
     answered_as_asked(&w, &asked, &reference).await;
     let completed = completion_notice(&w, &reference).await;
     assert!(
-        completed.contains("The referrer's first answer on consent was not a plain Yes"),
+        completed.contains("The first answer on consent was not a plain Yes"),
         "{completed}"
+    );
+}
+
+/// The incomplete mails of the case, oldest first.
+async fn incomplete_mails(w: &World, reference: &str) -> Vec<OutboxRow> {
+    w.rows("incomplete")
+        .await
+        .into_iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference))
+        .collect()
+}
+
+/// The case lead's answer to `asked`, from their own mailbox,
+/// authenticated, at `at`.
+async fn case_lead_replies(
+    w: &World,
+    asked: &OutboxRow,
+    reference: &str,
+    body: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    let from = format!("Kim Casework <{CASE_LEAD}>");
+    let raw = reply(asked, reference, &passed("justice.gov.uk"), &from, body);
+    w.put("colchester", &raw, at).await;
+}
+
+#[tokio::test]
+async fn a_case_leads_qualified_consent_is_asked_of_the_case_lead_who_then_completes_it() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    // The case lead answers the request (forwarded to them) with a limit.
+    let answer = "Yes (he does not consent to GP contact)";
+    let body = consent_reply(&w, &asked, answer);
+    case_lead_replies(&w, &asked, &reference, &body, uk(2026, 11, 23, 14, 0)).await;
+    w.send().await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+    let mails = incomplete_mails(&w, &reference).await;
+    assert_eq!(mails.len(), 2, "asked again");
+    // The one who wrote the doubt is asked; the referrer is not sent the
+    // matter of someone else's answer.
+    let again = &mails[1];
+    assert_eq!(again.to, [CASE_LEAD]);
+    assert!(again.cc.is_empty(), "{:?}", again.cc);
+    says_why_consent_is_asked_again(&w, again, answer);
+    let text = one_line(&w.text_of(again));
+    assert!(
+        text.starts_with("Dear Kim Casework,") && !text.contains("received your Duty to Refer"),
+        "{text}"
+    );
+    // The case lead answers as asked: the referral is complete, and the
+    // council is told who completed it.
+    let body = format!(
+        "Consent to referral: Yes\r\nNotes: no GP contact\r\n\r\nKim\r\n\r\n{}",
+        angle_quote(&w.text_of(again))
+    );
+    case_lead_replies(&w, again, &reference, &body, uk(2026, 11, 23, 16, 0)).await;
+    completed_and_acknowledged(&w, &reference).await;
+    let completed = completion_notice(&w, &reference).await;
+    assert!(
+        completed.contains("the case lead completed it on")
+            && !completed.contains("the referrer completed it"),
+        "{completed}"
+    );
+    // The doubt was the case lead's: the council is not told it was the
+    // referrer's.
+    assert!(
+        completed.contains("The first answer on consent was not a plain Yes")
+            && !completed.contains("The referrer's first answer"),
+        "{completed}"
+    );
+}
+
+#[tokio::test]
+async fn the_referrers_own_answer_is_said_to_complete_it_as_before() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    let body = consent_reply(&w, &asked, "Yes");
+    referrer_replies(&w, &asked, &reference, &body).await;
+    completed_and_acknowledged(&w, &reference).await;
+    let completed = completion_notice(&w, &reference).await;
+    assert!(
+        completed.contains("the referrer completed it on"),
+        "{completed}"
+    );
+}
+
+#[tokio::test]
+async fn a_strangers_consent_answer_in_the_thread_changes_nothing_and_is_not_answered() {
+    for answer in ["Yes (he does not consent to GP contact)", "Yes"] {
+        let w = world().await;
+        let (reference, asked) = unticked(&w).await;
+        let before = w.all_rows().await.len();
+        let raw = reply(
+            &asked,
+            &reference,
+            &passed("justice.gov.uk"),
+            "Bob Someone <bob.someone@justice.gov.uk>",
+            &consent_reply(&w, &asked, answer),
+        );
+        w.put("colchester", &raw, uk(2026, 11, 23, 14, 0)).await;
+        w.send().await;
+        assert_eq!(w.status(&reference).await, "incomplete", "{answer}");
+        let after: Vec<String> = w
+            .all_rows()
+            .await
+            .iter()
+            .skip(before)
+            .map(|r| format!("{} to {:?}", r.purpose, r.to))
+            .collect();
+        assert!(after.is_empty(), "{answer}: {after:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_reply_that_adds_nothing_to_the_last_request_is_not_asked_again() {
+    let w = world().await;
+    let (reference, asked) = unticked(&w).await;
+    let answer = "Yes (he does not consent to GP contact)";
+    // The first reply is answered: its limit is asked about.
+    let body = consent_reply(&w, &asked, answer);
+    let again = asked_again_after(&w, &asked, &reference, &body, answer).await;
+    // The same answer again, that afternoon and the next morning: nothing
+    // new to ask, so no second identical request; each reply is on the
+    // case's timeline with why nothing went.
+    for at in [uk(2026, 11, 23, 15, 0), uk(2026, 11, 24, 9, 0)] {
+        let raw = reply(
+            &again,
+            &reference,
+            &passed("justice.gov.uk"),
+            REFERRER,
+            &consent_reply(&w, &again, answer),
+        );
+        w.put("colchester", &raw, at).await;
+    }
+    w.send().await;
+    assert_eq!(w.status(&reference).await, "incomplete");
+    assert_eq!(incomplete_mails(&w, &reference).await.len(), 2);
+    let withheld: Vec<(String, String)> = w
+        .events(&reference)
+        .await
+        .into_iter()
+        .filter(|(k, d)| k == "mail_withheld" && d.contains("already asks"))
+        .collect();
+    assert_eq!(withheld.len(), 2, "{withheld:?}");
+    // Something changed (a question now, not a limit): asked again,
+    // saying so.
+    let body = format!("Yes?\r\n\r\n{}", outlook_quote(&w.text_of(&again)));
+    let raw = reply(
+        &again,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &body,
+    );
+    w.put("colchester", &raw, uk(2026, 11, 24, 10, 0)).await;
+    w.send().await;
+    let mails = incomplete_mails(&w, &reference).await;
+    assert_eq!(mails.len(), 3);
+    let text = one_line(&w.text_of(&mails[2]));
+    assert!(
+        text.contains(
+            "Your answer on consent was not a plain Yes or No: it was put as a question."
+        ),
+        "{text}"
+    );
+}
+
+/// The notices the council got about the case, each on one line.
+async fn notices(w: &World, reference: &str) -> Vec<String> {
+    w.rows("notice")
+        .await
+        .iter()
+        .filter(|r| r.case_ref.as_deref() == Some(reference))
+        .map(|r| one_line(&w.text_of(r)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_later_form_whose_consent_is_no_plain_yes_on_an_open_case_is_told_to_the_council() {
+    let limited = "Yes (he does not consent to GP contact)";
+    // The referrer's form sent again in a new mail, and the case lead's
+    // form in a reply to the acknowledgement.
+    for by_case_lead in [false, true] {
+        let w = world().await;
+        let (reference, ack) = colchester_acknowledged(&w).await;
+        assert_eq!(notices(&w, &reference).await.len(), 1);
+        let at = uk(2026, 11, 25, 9, 0);
+        if by_case_lead {
+            let form = form_text(&[("Consent to referral", limited)]);
+            let raw = answer(
+                &passed("justice.gov.uk"),
+                &format!("Kim Casework <{CASE_LEAD}>"),
+                COLCHESTER,
+                &format!("RE: [{reference}] Referral received"),
+                &ack.message_id,
+                &format!("Updated form below.\r\n\r\n{form}"),
+            );
+            w.put("colchester", &raw, at).await;
+        } else {
+            let raw = referral(
+                COLCHESTER,
+                "again-limited@justice.gov.uk",
+                &[("Consent to referral", limited)],
+            );
+            w.put("colchester", &raw, at).await;
+        }
+        // The consent given stands: a doubt does not take it back.
+        assert_eq!(w.status(&reference).await, "open", "{by_case_lead}");
+        assert_eq!(w.store.cases(None, false).await.expect("cases").len(), 1);
+        w.send().await;
+        let notices = notices(&w, &reference).await;
+        assert_eq!(notices.len(), 2, "{by_case_lead}: the council is told");
+        let told = &notices[1];
+        let who = if by_case_lead {
+            "from the case lead"
+        } else {
+            "from the referrer"
+        };
+        assert!(
+            told.contains(&format!(
+                "A later form for this referral, {who}, did not answer consent with a plain Yes: \
+                 it carried a limit or a condition."
+            )) && told.contains("read that form")
+                && !told.contains("GP contact"),
+            "{told}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_case_urgent_once_consent_comes_says_why_in_the_notice_and_on_the_case() {
+    let w = world().await;
+    // Received Monday 23 November without consent, release on 25 January:
+    // 63 days off, not urgent then.
+    let reference = w
+        .case(
+            "colchester",
+            &referral(
+                COLCHESTER,
+                "urgent-later@justice.gov.uk",
+                &[
+                    ("Consent to referral", "\u{2610} Yes \u{2610} No"),
+                    ("Expected release date", "25/01/2027"),
+                ],
+            ),
+            uk(2026, 11, 23, 10, 0),
+        )
+        .await;
+    w.send().await;
+    let asked = incomplete_mail(&w, &reference).await;
+    // Consent comes on Wednesday 2 December: release is 54 days off, and
+    // the case is urgent from then.
+    let raw = reply(
+        &asked,
+        &reference,
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &consent_reply(&w, &asked, "Yes"),
+    );
+    w.put("colchester", &raw, uk(2026, 12, 2, 10, 0)).await;
+    assert_eq!(w.status(&reference).await, "open");
+    w.send_at(uk(2026, 12, 2, 10, 1)).await;
+    let notice = completion_notice(&w, &reference).await;
+    assert!(
+        notice.contains("URGENT - Release in 54 days (25 January 2027)."),
+        "{notice}"
+    );
+    let status = header_of(&w, &reference, day(2026, 12, 3), "Status")
+        .await
+        .expect("status");
+    assert!(
+        status.contains("URGENT: Release in 54 days (25 January 2027)."),
+        "{status}"
     );
 }

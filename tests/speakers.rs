@@ -1474,3 +1474,84 @@ async fn a_colleague_s_form_saying_no_in_the_case_s_thread_is_a_withdrawal_for_t
     assert_eq!(asked.len(), 1);
     assert_eq!(asked[0].to, [COLCHESTER]);
 }
+
+/// The reminders, chases and escalations queued about the case.
+async fn follow_ups(w: &World, reference: &str) -> Vec<String> {
+    let mut sent = Vec::new();
+    for purpose in ["reminder", "chase", "escalation"] {
+        for row in w.rows(purpose).await {
+            if row.case_ref.as_deref() == Some(reference) {
+                sent.push(format!("{purpose} to {:?}", row.to));
+            }
+        }
+    }
+    sent
+}
+
+#[tokio::test]
+async fn nobody_is_chased_while_a_withdrawal_waits_for_the_council_and_chases_resume_after() {
+    for ends in ["the council declines", "the referrer takes it back"] {
+        let w = world().await;
+        let (reference, ack) = colchester_acknowledged(&w).await;
+        let notice = referrer_withdraws(&w, &reference, &ack).await;
+        // The lead officer deadline (Monday 30 November) passes while the
+        // council has not answered: nobody is reminded, chased or
+        // escalated to about a referral that may have no consent.
+        w.sweep_days(day(2026, 11, 25), day(2026, 12, 11)).await;
+        let sent = follow_ups(&w, &reference).await;
+        assert!(sent.is_empty(), "{ends}: {sent:?}");
+        // The due list says why the overdue deadline is not followed up.
+        let cases = w.store.deadline_cases(None).await.expect("cases");
+        let notes: Vec<String> =
+            dtr_gateway::sweep::open_deadlines(&w.config, &cases, day(2026, 12, 11))
+                .iter()
+                .flat_map(|d| d.notes())
+                .collect();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("a withdrawal of consent waits for the council")),
+            "{notes:?}"
+        );
+        let at = uk(2026, 12, 14, 10, 0);
+        if ends == "the council declines" {
+            council_answers(
+                &w,
+                &reference,
+                &notice,
+                "Not confirmed - he still wants it.",
+                at,
+            )
+            .await;
+            assert!(
+                w.has_event(&reference, "consent_withdrawal_declined").await,
+                "{:?}",
+                w.events(&reference).await
+            );
+            // The morning digest no longer lists it as waiting.
+            let waiting = w
+                .store
+                .withdrawals_to_confirm("COL")
+                .await
+                .expect("waiting");
+            assert!(waiting.is_empty(), "{waiting:?}");
+        } else {
+            let sorry = referrer_says(
+                &passed("justice.gov.uk"),
+                REFERRER,
+                &reference,
+                &ack,
+                "Sorry, please ignore my last email: he is happy for the referral to go ahead.",
+            );
+            w.put("colchester", &sorry, at).await;
+        }
+        assert_eq!(w.status(&reference).await, "open");
+        // The deadlines run again: the overdue lead officer is chased.
+        w.sweep_days(day(2026, 12, 14), day(2026, 12, 16)).await;
+        let sent = follow_ups(&w, &reference).await;
+        assert!(
+            sent.iter().any(|s| s.starts_with("chase")),
+            "{ends}: {sent:?}"
+        );
+    }
+}

@@ -7,6 +7,7 @@ mod common;
 use chrono::{DateTime, TimeZone, Utc};
 use common::{ingest_into, TestDb};
 use dtr_gateway::config::Config;
+use dtr_gateway::core::event::EventKind;
 use dtr_gateway::core::ids::OutboxId;
 use dtr_gateway::store::{Action, Store, Table};
 use sqlx::Row;
@@ -56,6 +57,7 @@ on_both_stores!(
     a_refused_referral_keeps_nothing_about_the_person,
     a_referral_refused_on_a_confirmed_withdrawal_keeps_nothing_about_the_person,
     a_case_closed_on_a_withdrawal_is_reopened_as_it_was,
+    a_withdrawal_waits_for_the_council_until_it_declines,
     replies_join_their_case_and_strangers_are_quarantined,
     events_cannot_be_changed_or_deleted,
     answers_are_queued_with_the_message_once_and_only_to_allowed_domains,
@@ -332,6 +334,74 @@ async fn a_referral_refused_on_a_confirmed_withdrawal_keeps_nothing_about_the_pe
     assert!(contacts.purged);
     assert_eq!(contacts.referral.full_name, None);
     assert_eq!(contacts.referral.mental_health, None);
+}
+
+/// `kind` noted on `reference`, as intake notes it.
+async fn noted(store: &Store, config: &Config, reference: &str, kind: EventKind) {
+    store
+        .record_by_hand(
+            reference,
+            &[dtr_gateway::core::plan::CaseChange::Noted {
+                event: kind,
+                detail: serde_json::json!({ "by": "the referrer", "follow_ups_wait": true }),
+            }],
+            &[],
+            &config.outgoing,
+        )
+        .await
+        .expect("recorded");
+}
+
+async fn a_withdrawal_waits_for_the_council_until_it_declines(db: TestDb) {
+    let (_dir, store, config, _) = store(db).await;
+    let raw = referral(Some("wait@justice.gov.uk"), "jo@justice.gov.uk", &SAM, "");
+    let reference = put(&store, &config, &raw)
+        .await
+        .case
+        .expect("case")
+        .to_string();
+    let waits = |cases: Vec<dtr_gateway::store::DeadlineCase>| {
+        cases
+            .iter()
+            .filter(|c| c.withdrawal_waits)
+            .map(|c| c.reference.clone())
+            .collect::<Vec<_>>()
+    };
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 17).expect("day");
+    assert!(waits(store.deadline_cases(None).await.expect("cases")).is_empty());
+    noted(
+        &store,
+        &config,
+        &reference,
+        EventKind::ConsentWithdrawalReported,
+    )
+    .await;
+    assert_eq!(
+        waits(store.deadline_cases(None).await.expect("cases")),
+        std::slice::from_ref(&reference)
+    );
+    // The sweep reads it again at once (whatever day it had planned).
+    assert_eq!(
+        waits(store.cases_to_sweep(day).await.expect("cases")),
+        std::slice::from_ref(&reference)
+    );
+    assert_eq!(
+        store.withdrawals_to_confirm("COL").await.expect("waiting"),
+        std::slice::from_ref(&reference)
+    );
+    noted(
+        &store,
+        &config,
+        &reference,
+        EventKind::ConsentWithdrawalDeclined,
+    )
+    .await;
+    assert!(waits(store.deadline_cases(None).await.expect("cases")).is_empty());
+    assert!(store
+        .withdrawals_to_confirm("COL")
+        .await
+        .expect("waiting")
+        .is_empty());
 }
 
 async fn a_case_closed_on_a_withdrawal_is_reopened_as_it_was(db: TestDb) {

@@ -91,6 +91,9 @@ pub enum EventKind {
     /// The referring side took back a withdrawal of consent it had
     /// written: the council's confirmation of it no longer closes the case.
     ConsentWithdrawalTakenBack,
+    /// The council answered its notice of a withdrawal of consent that it
+    /// does not stand: the deadlines and follow-ups run again.
+    ConsentWithdrawalDeclined,
     /// The person withdrew their consent, as the council confirmed: the
     /// case closed.
     ConsentWithdrawn,
@@ -99,7 +102,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 48] = [
+    pub const ALL: [EventKind; 49] = [
         EventKind::ReferralReceived,
         EventKind::FurtherReferralReceived,
         EventKind::ReferralRefusedNoConsent,
@@ -146,6 +149,7 @@ impl EventKind {
         EventKind::EarlierReplyJoined,
         EventKind::ConsentWithdrawalReported,
         EventKind::ConsentWithdrawalTakenBack,
+        EventKind::ConsentWithdrawalDeclined,
         EventKind::ConsentWithdrawn,
         EventKind::CaseReopened,
     ];
@@ -199,6 +203,7 @@ impl EventKind {
             EventKind::EarlierReplyJoined => "earlier_reply_joined",
             EventKind::ConsentWithdrawalReported => "consent_withdrawal_reported",
             EventKind::ConsentWithdrawalTakenBack => "consent_withdrawal_taken_back",
+            EventKind::ConsentWithdrawalDeclined => "consent_withdrawal_declined",
             EventKind::ConsentWithdrawn => "consent_withdrawn",
             EventKind::CaseReopened => "case_reopened",
         }

@@ -367,6 +367,18 @@ pub struct CaseContacts {
     /// The referral's consent answer was asked again when the case opened
     /// (it carried a limit, a condition, someone else's word).
     pub consent_first_doubted: bool,
+    /// The latest mail asking the referring side for what the referral
+    /// lacks, as queued; none when none was.
+    pub last_request: Option<LastRequest>,
+}
+
+/// A mail asking for what a referral lacks, as it was queued: to whom, and
+/// what it asked (its context: `missing`, `invalid`, `consent_doubt`, and
+/// `asked_again` when it answered the referring side's answer).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LastRequest {
+    pub to: Vec<EmailAddress>,
+    pub context: serde_json::Value,
 }
 
 impl CaseContacts {

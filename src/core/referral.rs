@@ -206,6 +206,31 @@ impl ConsentDoubt {
         }
     }
 
+    /// The kind of problem in a few words for the council, never the
+    /// answer's own: `it was put as a question`.
+    pub fn said(self) -> &'static str {
+        match self {
+            ConsentDoubt::Qualified => "it carried a limit or a condition",
+            ConsentDoubt::Question => "it was put as a question",
+            ConsentDoubt::NotTheirOwn => {
+                "it spoke of someone else's word, or the person's own denial"
+            }
+            ConsentDoubt::TakenBack => "it said yes and also that consent was refused or withdrawn",
+        }
+    }
+
+    /// The kind a case's record keeps under `key`.
+    pub fn from_key(key: &str) -> Option<ConsentDoubt> {
+        [
+            ConsentDoubt::Qualified,
+            ConsentDoubt::Question,
+            ConsentDoubt::NotTheirOwn,
+            ConsentDoubt::TakenBack,
+        ]
+        .into_iter()
+        .find(|doubt| doubt.key() == key)
+    }
+
     /// Why, in plain words for the referrer, with what to write instead.
     pub fn words(self) -> &'static str {
         match self {

@@ -231,6 +231,9 @@ pub struct AnswerReading {
     /// Its first line says yes and nothing against it: no question, no
     /// `not`, `no` or `n't` (`Confirmed? No`, `Yes - but he has not`).
     pub confirms: bool,
+    /// Its first line refuses what it was asked to confirm, plainly: `No`,
+    /// `Not confirmed`, `Declined`, `Not withdrawn` (see [`declines`]).
+    pub declines: bool,
     /// The answer says, in words, that the person consented (`Yes, he has
     /// consented to the referral`): the answer to a missing consent.
     pub gives_consent: bool,
@@ -293,6 +296,7 @@ pub fn read_answer(text: &str) -> AnswerReading {
     let first_line = own.iter().map(|l| l.trim()).find(|l| !l.is_empty());
     reading.affirms = first_line.is_some_and(affirmative);
     reading.confirms = confirms(own);
+    reading.declines = !reading.confirms && declines(own);
     if lead.name.is_none() {
         // The prompt block filled in inside the quote.
         if let Some(filled) = filled_prompt(&lines[quote_at..]) {
@@ -616,6 +620,52 @@ fn takes_lead(line: &str) -> bool {
         "i will be leading on",
     ];
     SAYINGS.iter().any(|s| lower.contains(s))
+}
+
+/// The answer's first line (after a greeting) refuses, plainly, what the
+/// council was asked to confirm: `No`, `No - he still wants our help`,
+/// `Not confirmed`, `Declined`, `Not withdrawn`, `He has not withdrawn`.
+/// A line that asks, waits or checks (`No, not yet`, `No idea - will
+/// check`, `Not sure?`) refuses nothing: the question stays open.
+fn declines(own: &[&str]) -> bool {
+    let Some(first) = own
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .find(|l| !is_greeting(l))
+    else {
+        return false;
+    };
+    let lower = first.to_lowercase().replace('’', "'");
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let waits = lower.contains('?')
+        || words.iter().any(|w| {
+            matches!(
+                *w,
+                "yet" | "idea" | "sure" | "check" | "checking" | "unsure"
+            )
+        });
+    let refuses = matches!(
+        words.as_slice(),
+        ["no", ..]
+            | ["not", "confirmed", ..]
+            | ["not", "withdrawn", ..]
+            | ["declined", ..]
+            | ["decline", ..]
+            | ["rejected", ..]
+            | [
+                "he" | "she" | "they",
+                "has" | "have",
+                "not",
+                "withdrawn",
+                ..
+            ]
+            | ["he" | "she" | "they", "hasn't" | "haven't", "withdrawn", ..]
+    );
+    refuses && !waits
 }
 
 /// The answer's first line is a confirmation and only that: `Confirmed`,
@@ -1041,6 +1091,32 @@ mod tests {
             "Confirmed until I hear otherwise",
         ] {
             assert!(!read_answer(text).confirms, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_plain_refusal_to_confirm_declines_and_a_question_or_a_wait_does_not() {
+        for text in [
+            "Not confirmed - he still wants it.",
+            "No",
+            "No - he still wants our help.",
+            "Hi,\n\nNo, he has not withdrawn.",
+            "Declined",
+            "Not withdrawn - I spoke to him today.",
+            "He hasn't withdrawn, he rang me this morning.",
+        ] {
+            assert!(read_answer(text).declines, "{text}");
+        }
+        for text in [
+            "Confirmed",
+            "Confirmed? No, checking.",
+            "No, not yet - Pat is checking.",
+            "No idea, will ask.",
+            "Not sure?",
+            "Nothing from us yet",
+            "Now closed on our side",
+        ] {
+            assert!(!read_answer(text).declines, "{text}");
         }
     }
 

@@ -13,12 +13,8 @@ pub fn urgent_reasons(referral: &Referral, received_on: NaiveDate) -> Vec<String
     let mut reasons = Vec::new();
     if let Some(release) = referral.expected_release_date {
         let days = (release - received_on).num_days();
-        if (0..DAYS_BEFORE_RELEASE).contains(&days) {
-            reasons.push(match days {
-                0 => format!("Release is today ({}).", long_date(release)),
-                1 => format!("Release is tomorrow ({}).", long_date(release)),
-                n => format!("Release in {n} days ({}).", long_date(release)),
-            });
+        if let Some(reason) = release_within_reach(release, received_on) {
+            reasons.push(reason);
         } else if days < 0 {
             reasons.push(format!(
                 "The expected release date ({}) had passed when the referral arrived.",
@@ -30,6 +26,44 @@ pub fn urgent_reasons(referral: &Referral, received_on: NaiveDate) -> Vec<String
         reasons.push("At risk of rough sleeping.".to_string());
     }
     reasons
+}
+
+/// Why a case is urgent that may have become so after it arrived (consent,
+/// or its last detail, came later and nearer the release): the reasons on
+/// the day it arrived, else the release's nearness on the first of `later`
+/// days (the day its deadlines started counting, today) on which it is
+/// within 56 days, so that a case shown as urgent always says why.
+pub fn urgent_reasons_since(
+    referral: &Referral,
+    received_on: NaiveDate,
+    later: &[NaiveDate],
+) -> Vec<String> {
+    let reasons = urgent_reasons(referral, received_on);
+    if !reasons.is_empty() {
+        return reasons;
+    }
+    let Some(release) = referral.expected_release_date else {
+        return reasons;
+    };
+    later
+        .iter()
+        .filter(|day| **day > received_on)
+        .find_map(|day| release_within_reach(release, *day))
+        .into_iter()
+        .collect()
+}
+
+/// `Release in 53 days (…)`, counted from `from`, when that is within 56
+/// days and not past.
+fn release_within_reach(release: NaiveDate, from: NaiveDate) -> Option<String> {
+    let days = (release - from).num_days();
+    (0..DAYS_BEFORE_RELEASE)
+        .contains(&days)
+        .then(|| match days {
+            0 => format!("Release is today ({}).", long_date(release)),
+            1 => format!("Release is tomorrow ({}).", long_date(release)),
+            n => format!("Release in {n} days ({}).", long_date(release)),
+        })
 }
 
 /// What else the authority should see first: a person under 18 when
@@ -130,6 +164,28 @@ mod tests {
                 "At risk of rough sleeping."
             ]
         );
+    }
+
+    #[test]
+    fn a_case_urgent_since_a_later_day_says_why_as_of_that_day() {
+        let release = Referral {
+            expected_release_date: Some(d(2027, 1, 25)),
+            ..Referral::default()
+        };
+        // 63 days off when it came; 54 when consent came on 2 December.
+        let received = d(2026, 11, 23);
+        assert!(urgent_reasons(&release, received).is_empty());
+        assert_eq!(
+            urgent_reasons_since(&release, received, &[d(2026, 12, 2), d(2026, 12, 8)]),
+            ["Release in 54 days (25 January 2027)."]
+        );
+        // The day it came, when it was urgent then, is the day it is told from.
+        assert_eq!(
+            urgent_reasons_since(&release, d(2026, 12, 1), &[d(2026, 12, 8)]),
+            ["Release in 55 days (25 January 2027)."]
+        );
+        // Release gone by before any later day: no reason made up.
+        assert!(urgent_reasons_since(&release, received, &[d(2027, 2, 1)]).is_empty());
     }
 
     #[test]

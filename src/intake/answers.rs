@@ -248,6 +248,9 @@ fn withdrawal_reported(
     if !named.is_empty() && !named.contains(&case.case_ref) {
         return;
     }
+    // The council, the referrer or the case lead: their word holds the
+    // case's follow-ups until the council answers.
+    let entitled = from_authority || speaks_for_referring_side(s, case, from);
     let by = if from_authority {
         "the council".to_string()
     } else if case
@@ -256,7 +259,7 @@ fn withdrawal_reported(
         .is_some_and(|r| r.same_mailbox(from))
     {
         "the referrer".to_string()
-    } else if speaks_for_referring_side(s, case, from) {
+    } else if entitled {
         "the case lead".to_string()
     } else {
         format!(
@@ -275,7 +278,7 @@ fn withdrawal_reported(
         Some(why) => not_applied(WITHDRAWAL, why.clone()),
         None => CaseChange::Noted {
             event: EventKind::ConsentWithdrawalReported,
-            detail: json!({ "by": by }),
+            detail: json!({ "by": by, "follow_ups_wait": entitled }),
         },
     };
     if let Disposition::Change { changes, .. } = &mut plan.disposition {
@@ -353,6 +356,18 @@ fn confirmed_withdrawal(
                 "the council's confirmation that consent is withdrawn",
                 "only the council's inbox, its listed officers or its contacts confirm it",
             )],
+        ));
+    }
+    if reading.declines && !analysis.is_forward && s.verdict.may_change_state(&s.mailbox.trust) {
+        // The council says the withdrawal does not stand: the case no
+        // longer waits for it, and its follow-ups run again.
+        return Some(note(
+            case,
+            EventKind::ReplyReceived,
+            vec![CaseChange::Noted {
+                event: EventKind::ConsentWithdrawalDeclined,
+                detail: json!({ "by": from.to_string() }),
+            }],
         ));
     }
     if !reading.confirms || analysis.is_forward {

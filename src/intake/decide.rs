@@ -247,8 +247,8 @@ pub(super) fn decide_unsent(
             let mut plan = answer(analysis, s, case);
             if let Some(asked) = &consent_asked_again {
                 let (outcome, missing) = case.referral.judge();
-                plan.mails
-                    .extend(answer_referrer(analysis, s, case, outcome, &missing, asked));
+                let mail = answer_referrer(analysis, s, case, outcome, &missing, asked);
+                ask_unless_asked(&mut plan, case, mail);
             }
             // Answers for an incomplete case from someone who may not give
             // them: on the case, with why they changed nothing.
@@ -988,6 +988,8 @@ fn person_contacts(case: &PersonCase, authority: &ShortCode, s: &Situation<'_>) 
         purged: false,
         conflicts: Vec::new(),
         consent_first_doubted: case.consent_first_doubted,
+        // A form in a new mail is answered as a new message is.
+        last_request: None,
     }
 }
 
@@ -1098,6 +1100,10 @@ pub(super) fn complete_case(
                     "invalid": [],
                     "notes": completion_notes(
                         s,
+                        analysis
+                            .from
+                            .as_ref()
+                            .map_or(CompletedBy::Referrer, |from| completed_by(case, from)),
                         renamed,
                         case.referral.consent == Some(true),
                         case.consent_first_doubted,
@@ -1109,8 +1115,94 @@ pub(super) fn complete_case(
         }
     }
     plan.mails
-        .extend(answer_referrer(analysis, s, case, outcome, &missing, read));
+        .extend(later_consent_doubted(analysis, s, case, read));
+    let mail = answer_referrer(analysis, s, case, outcome, &missing, read);
+    ask_unless_asked(&mut plan, case, mail);
     plan
+}
+
+/// The council's notice that a later form for an open case answered
+/// consent with no plain yes (a limit, a question, someone else's word).
+/// The consent the case has stands (a doubt takes nothing back), but what
+/// the later form says may limit what the person agreed to: an officer
+/// must read it. The notice names the kind of doubt, never its words.
+fn later_consent_doubted(
+    analysis: &Analysis,
+    s: &Situation<'_>,
+    case: &CaseContacts,
+    read: &ReadReferral,
+) -> Option<OutgoingMail> {
+    let doubt = read
+        .consent_doubt
+        .filter(|_| read.invalid.contains(&Field::Consent))?;
+    if case.status != CaseStatus::Open {
+        return None;
+    }
+    let authority = authority_of_case(s, case)?;
+    let by = analysis
+        .from
+        .as_ref()
+        .map_or(CompletedBy::Referrer, |from| completed_by(case, from));
+    Some(to_authority(
+        s.config,
+        authority,
+        Purpose::Notice,
+        false,
+        json!({
+            "outcome": "complete",
+            "missing": [],
+            "invalid": [],
+            "original": original(analysis),
+            "notes": [format!(
+                "A later form for this referral, from {}, did not answer consent with a plain \
+                 Yes: {}. The consent given before stands, but read that form before sharing \
+                 anything: it may limit what the person agreed to.",
+                by.words(),
+                doubt.said()
+            )],
+        }),
+    ))
+}
+
+/// Adds the answer to the referring side's message to the plan, unless it
+/// is a request for what is missing that the case's last request already
+/// made in the same words to the same person, itself in answer to the
+/// referring side: the first answer is always answered (the sender learns
+/// their answer was read and what it still lacks), but the same answer
+/// again is only noted on the case. A second identical request tells them
+/// nothing they do not have in the thread, and reads as a machine that did
+/// not read them.
+fn ask_unless_asked(plan: &mut Plan, case: &CaseContacts, mail: Option<OutgoingMail>) {
+    let Some(mail) = mail else {
+        return;
+    };
+    let asked_already = mail.purpose == Purpose::Incomplete
+        && case.last_request.as_ref().is_some_and(|last| {
+            last.context["asked_again"] == json!(true)
+                && last.to == mail.to
+                && [
+                    "outcome",
+                    "missing",
+                    "invalid",
+                    "consent_doubt",
+                    "addressee",
+                ]
+                .iter()
+                .all(|key| last.context.get(key) == mail.context.get(key))
+        });
+    match &mut plan.disposition {
+        Disposition::Change { changes, .. } if asked_already => {
+            changes.push(CaseChange::Noted {
+                event: EventKind::MailWithheld,
+                detail: json!({
+                    "purpose": Purpose::Incomplete.name(),
+                    "reason": "the answer leaves the referral as it was, and the last request \
+                               already asks for exactly this: it is not asked twice",
+                }),
+            });
+        }
+        _ => plan.mails.push(mail),
+    }
 }
 
 /// The referrer's answer to a later form or reply on an incomplete case:
@@ -1133,6 +1225,14 @@ fn answer_referrer(
         .filter(allowed)
         .or_else(|| analysis.from.clone().filter(allowed));
     let to = referrer?;
+    // The case lead's answer that still leaves the referral incomplete is
+    // asked of the case lead: they wrote it, and the referrer would be
+    // sent the matter of someone else's answer.
+    let case_lead_wrote = analysis
+        .from
+        .as_ref()
+        .filter(|from| completed_by(case, from) == CompletedBy::CaseLead)
+        .filter(|from| allowed(from));
     // A field this form answered in words that cannot be read (a consent
     // `Yes` with a limit, a date that is none) is asked for as the first
     // mail asks: checked and written again, saying what is wanted.
@@ -1192,30 +1292,77 @@ fn answer_referrer(
             thread_under: None,
             held_until: None,
         },
-        _ => OutgoingMail {
-            purpose: Purpose::Incomplete,
-            to: vec![to],
-            cc: Vec::new(),
-            once_per_case: false,
-            context,
-            unlimited: Vec::new(),
-            step: None,
-            thread_under: None,
-            held_until: None,
-        },
+        _ => {
+            let mut context = context;
+            // An answer to the referring side's own answer: a later one that
+            // changes nothing is not answered again (`ask_unless_asked`).
+            context["asked_again"] = json!(true);
+            let to = match case_lead_wrote {
+                Some(case_lead) => {
+                    // Greeted as themselves: the referral is not theirs.
+                    context["addressee"] =
+                        json!(case.case_lead.name.as_deref().unwrap_or("colleague"));
+                    case_lead.clone()
+                }
+                None => to,
+            };
+            OutgoingMail {
+                purpose: Purpose::Incomplete,
+                to: vec![to],
+                cc: Vec::new(),
+                once_per_case: false,
+                context,
+                unlimited: Vec::new(),
+                step: None,
+                thread_under: None,
+                held_until: None,
+            }
+        }
     })
 }
 
+/// Who on the referring side wrote a message that completes (or answers
+/// for) a case's referral.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum CompletedBy {
+    Referrer,
+    CaseLead,
+}
+
+impl CompletedBy {
+    fn words(self) -> &'static str {
+        match self {
+            CompletedBy::Referrer => "the referrer",
+            CompletedBy::CaseLead => "the case lead",
+        }
+    }
+}
+
+/// The case lead when `from` is the case's case lead and not its referrer
+/// (one person may be both); the referrer otherwise.
+pub(super) fn completed_by(case: &CaseContacts, from: &EmailAddress) -> CompletedBy {
+    let is =
+        |address: &Option<EmailAddress>| address.as_ref().is_some_and(|a| a.same_mailbox(from));
+    if is(&case.case_lead.email) && !is(&case.referrer_email) {
+        CompletedBy::CaseLead
+    } else {
+        CompletedBy::Referrer
+    }
+}
+
 /// What the notice of a completed referral tells the authority: when it
-/// was completed, and that the later form named the person otherwise.
+/// was completed and by whom, and that the later form named the person
+/// otherwise.
 fn completion_notes(
     s: &Situation<'_>,
+    by: CompletedBy,
     renamed: bool,
     consented_before: bool,
     consent_first_doubted: bool,
 ) -> Vec<String> {
     let mut notes = vec![format!(
-        "This referral arrived incomplete; the referrer completed it on {}. {}",
+        "This referral arrived incomplete; {} completed it on {}. {}",
+        by.words(),
         crate::core::words::spoken_time(s.received_at),
         if consented_before {
             "Its deadlines count from when the person's consent was first given, \
@@ -1240,9 +1387,9 @@ fn completion_notes(
 /// Said to the council of a case whose first consent answer was asked
 /// again (a limit, a condition, someone else's word) once consent is given.
 pub const CONSENT_FIRST_DOUBTED: &str =
-    "The referrer's first answer on consent was not a plain Yes: it carried a limit, a \
-     condition or someone else's word, and was asked again. Read the referrer's mails about \
-     this referral for any limit on what may be shared before contacting the person.";
+    "The first answer on consent was not a plain Yes: it carried a limit, a condition or \
+     someone else's word, and was asked again. Read the referrer's and the case lead's mails \
+     about this referral for any limit on what may be shared before contacting the person.";
 
 /// A subject that says the mail is a referral: `refer`, `referral`,
 /// `DTR`, `duty to refer` as words (not `reference`).

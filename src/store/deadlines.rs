@@ -29,6 +29,9 @@ pub struct DeadlineCase {
     pub facts: CaseFacts,
     pub progress: Progress,
     pub paused_until: Option<NaiveDate>,
+    /// A message said the person withdrew their consent, and the council
+    /// has not yet confirmed or declined it.
+    pub withdrawal_waits: bool,
     pub referrer_email: Option<String>,
     pub case_lead_email: Option<String>,
     /// The follow-ups done, as stored (JSON); read with [`DeadlineCase::done`].
@@ -84,10 +87,40 @@ pub struct FollowUp {
     pub mail: Option<OutgoingMail>,
 }
 
-const DEADLINE_COLUMNS: &str = "id, reference, authority, referral_type, custody_status, \
+/// The SQL condition that the case `$case` (a table name or alias) waits
+/// for the council to confirm a withdrawal of consent reported by a
+/// message `$reported` (a condition on its event `e`): one came after
+/// whatever settled the last (the referring side took it back, the council
+/// declined or confirmed it, a person reopened the case).
+macro_rules! withdrawal_waits {
+    ($case:literal, $reported:literal) => {
+        concat!(
+            "(SELECT MAX(e.id) FROM events e WHERE e.case_id = ",
+            $case,
+            ".id AND e.kind = 'consent_withdrawal_reported'",
+            $reported,
+            ") > COALESCE((SELECT MAX(e.id) FROM events e WHERE e.case_id = ",
+            $case,
+            ".id AND e.kind IN ('consent_withdrawal_taken_back', \
+             'consent_withdrawal_declined', 'consent_withdrawn', 'case_reopened')), 0)"
+        )
+    };
+}
+pub(super) use withdrawal_waits;
+
+const DEADLINE_COLUMNS: &str = concat!(
+    "id, reference, authority, referral_type, custody_status, \
     clock_from, acknowledged_at, lead_named_at, responded_at, expected_release_date, \
     paused_until, met_by_hand, referrer_email, case_lead_email, follow_ups, follow_up_on, revision, \
-    evidence, application_on, information_requested_at";
+    evidence, application_on, information_requested_at, \
+    CAST(CASE WHEN ",
+    // Only a report from the referrer, the case lead or the council holds
+    // the follow-ups (see `intake::answers::withdrawal_reported`): anyone
+    // else at an allowed domain must not be able to silence a case. The
+    // detail is compact JSON written by the gateway.
+    withdrawal_waits!("cases", " AND e.detail LIKE '%\"follow_ups_wait\":true%'"),
+    " THEN 1 ELSE 0 END AS BIGINT) AS withdrawal_waits"
+);
 
 /// The cases whose deadlines run (see [`Store::deadline_cases`]).
 /// The stored referral is compact JSON written by the gateway, in which
@@ -121,6 +154,36 @@ pub(super) async fn opening_detail(
     Ok(detail
         .flatten()
         .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok()))
+}
+
+/// The case's latest request for what its referral lacks that was not
+/// given up on (a mail that failed for good asked nobody anything).
+async fn last_request(
+    conn: &mut sqlx::AnyConnection,
+    id: CaseId,
+) -> Result<Option<crate::core::plan::LastRequest>, StoreError> {
+    let row = sqlx::query(
+        "SELECT recipients, context FROM outbox WHERE case_id = $1 AND purpose = 'incomplete' \
+         AND status <> 'failed' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| {
+        let json = |column: &str| {
+            serde_json::from_str::<serde_json::Value>(r.get::<&str, _>(column)).unwrap_or_default()
+        };
+        let to = json("recipients")["to"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a.as_str().and_then(|a| EmailAddress::parse(a).ok()))
+            .collect();
+        crate::core::plan::LastRequest {
+            to,
+            context: json("context"),
+        }
+    }))
 }
 
 /// Whether a consent answer of the case was asked again for being no plain
@@ -384,6 +447,7 @@ impl Store {
             .iter()
             .filter_map(|k| crate::core::field::Field::from_key(k))
             .collect();
+        let last_request = last_request(&mut conn, id).await?;
         let referrer_email = r
             .get::<Option<String>, _>("referrer_email")
             .and_then(|e| EmailAddress::parse(&e).ok());
@@ -405,6 +469,7 @@ impl Store {
             purged: r.get::<Option<String>, _>("purged_at").is_some(),
             conflicts,
             consent_first_doubted,
+            last_request,
         }))
     }
 
@@ -759,6 +824,7 @@ fn deadline_case(r: &DbRow) -> DeadlineCase {
             evidence,
         },
         paused_until: r.day_opt("paused_until"),
+        withdrawal_waits: r.flag("withdrawal_waits"),
         referrer_email: r.get("referrer_email"),
         case_lead_email: r.get("case_lead_email"),
         follow_ups: r.get("follow_ups"),
@@ -1101,7 +1167,25 @@ pub(super) async fn apply_changes(
                 EventKind::NotApplied,
                 serde_json::json!({ "what": what, "why": why }),
             ),
-            CaseChange::Noted { event, detail } => (*event, detail.clone()),
+            CaseChange::Noted { event, detail } => {
+                if matches!(
+                    event,
+                    EventKind::ConsentWithdrawalReported
+                        | EventKind::ConsentWithdrawalTakenBack
+                        | EventKind::ConsentWithdrawalDeclined
+                ) {
+                    // The case starts or stops waiting for the council's
+                    // word on a withdrawal: the sweep reads it again.
+                    sqlx::query(
+                        "UPDATE cases SET follow_up_on = NULL, revision = revision + 1 \
+                         WHERE id = $1",
+                    )
+                    .bind(case_id)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                (*event, detail.clone())
+            }
         };
         add_event(tx, case_id, now, kind, message_row, Some(&detail)).await?;
     }

@@ -60,14 +60,12 @@ impl Store {
     /// withdrawn, waiting for the council to confirm it: their references,
     /// oldest first.
     pub async fn withdrawals_to_confirm(&self, authority: &str) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar(
+        Ok(sqlx::query_scalar(concat!(
             "SELECT reference FROM cases c WHERE authority = $1 \
-             AND status IN ('open', 'incomplete') AND \
-             (SELECT MAX(id) FROM events e WHERE e.case_id = c.id \
-              AND e.kind = 'consent_withdrawal_reported') > \
-             COALESCE((SELECT MAX(id) FROM events e WHERE e.case_id = c.id \
-              AND e.kind = 'consent_withdrawal_taken_back'), 0) ORDER BY id",
-        )
+             AND status IN ('open', 'incomplete') AND ",
+            super::deadlines::withdrawal_waits!("c", ""),
+            " ORDER BY id"
+        ))
         .bind(authority)
         .fetch_all(&self.pool)
         .await?)

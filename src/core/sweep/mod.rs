@@ -210,6 +210,10 @@ pub struct CaseView<'a> {
     pub facts: &'a CaseFacts,
     pub progress: &'a Progress,
     pub paused_until: Option<NaiveDate>,
+    /// A message said the person withdrew their consent and the council
+    /// has not answered: no follow-up until it declines (or the referring
+    /// side takes it back).
+    pub awaiting_withdrawal: bool,
     pub done: &'a [DoneStep],
 }
 
@@ -235,7 +239,10 @@ pub struct FollowUpPlan<'a> {
 
 /// The follow-ups of a case on `day`: for each deadline that applies, has a
 /// date and is not met, its reminder, next chase and escalation when their
-/// day has come and they are not done. A paused case gets none.
+/// day has come and they are not done. A paused case gets none, nor one
+/// whose withdrawal of consent waits for the council: chasing a council
+/// about a referral the person may have withdrawn from asks it to act on
+/// what it was just asked to confirm it must not.
 pub fn plan<'a>(
     protocol: &'a Protocol,
     calendar: &Calendar,
@@ -246,6 +253,10 @@ pub fn plan<'a>(
     let mut out = FollowUpPlan::default();
     if let Some(until) = case.paused_until.filter(|until| day < *until) {
         out.next = Some(until);
+        return out;
+    }
+    if case.awaiting_withdrawal {
+        // Read again when the council answers (the case changes then).
         return out;
     }
     // Counted from release, or from the referral when the person was

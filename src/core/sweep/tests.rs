@@ -38,6 +38,7 @@ fn run(
                 facts,
                 progress,
                 paused_until: None,
+                awaiting_withdrawal: false,
                 done: &done,
             };
             let plan = plan(protocol, &cal, case, LIMITS, day);
@@ -164,6 +165,7 @@ fn a_first_sweep_long_after_the_deadline_starts_at_chase_one() {
         facts: &f,
         progress: &Progress::default(),
         paused_until: None,
+        awaiting_withdrawal: false,
         done: &[],
     };
     let plan = plan(&essex, &cal, case, LIMITS, d(2026, 12, 21));
@@ -218,6 +220,7 @@ fn the_next_day_never_skips_a_step_a_daily_sweep_would_take() {
                         facts: &f,
                         progress: &progress,
                         paused_until: None,
+                        awaiting_withdrawal: false,
                         done: &done,
                     };
                     let plan = plan(protocol, &cal, case, LIMITS, day);
@@ -271,6 +274,7 @@ fn met_and_paused_cases_are_left_alone() {
                 facts: &f,
                 progress,
                 paused_until: paused,
+                awaiting_withdrawal: false,
                 done: &[],
             },
             LIMITS,
@@ -288,6 +292,22 @@ fn met_and_paused_cases_are_left_alone() {
     assert_eq!(case(&Progress::default(), Some(d(2026, 12, 8))), 0);
     // The pause ends: what is owed that day, not every step missed.
     assert_eq!(case(&Progress::default(), Some(d(2026, 12, 7))), 1);
+    // A withdrawal of consent waiting for the council: nothing, and no
+    // day to read the case again until it changes.
+    let waiting = plan(
+        &essex,
+        &cal,
+        CaseView {
+            facts: &f,
+            progress: &Progress::default(),
+            paused_until: None,
+            awaiting_withdrawal: true,
+            done: &[],
+        },
+        LIMITS,
+        d(2026, 12, 7),
+    );
+    assert!(waiting.steps.is_empty() && waiting.next.is_none());
 }
 
 #[test]
@@ -663,6 +683,7 @@ fn the_escalation_day_a_follow_up_names_is_the_day_the_plan_escalates() {
                         facts: &f,
                         progress: &progress,
                         paused_until: None,
+                        awaiting_withdrawal: false,
                         done: &done,
                     };
                     let plan = plan(protocol, &cal, case, LIMITS, day);
