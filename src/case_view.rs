@@ -459,6 +459,7 @@ pub fn mail_words(purpose: &str) -> &str {
             "Notice to the referring side: referral closed, consent withdrawn"
         }
         "consent_lapsed" => "Notice to the referrer: referral lapsed, consent not confirmed",
+        "case_reopened" => "Notice to the referring side: referral open again",
         other => other,
     }
 }

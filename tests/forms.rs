@@ -714,7 +714,11 @@ async fn an_incomplete_case_closed_by_mistake_and_reopened_still_asks_for_what_i
         .close_case(&reference, "no contact")
         .await
         .expect("closed");
-    let reopened = w.store.reopen_case(&reference).await.expect("reopened");
+    let reopened = w
+        .store
+        .reopen_case(&reference, &w.config.outgoing)
+        .await
+        .expect("reopened");
     assert_eq!(reopened.status.as_str(), "incomplete");
     // The request for consent its closing held back goes after all.
     w.send().await;

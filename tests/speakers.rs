@@ -1075,9 +1075,16 @@ async fn a_case_closed_on_a_withdrawal_by_mistake_is_reopened_and_its_deadlines_
     .await;
     assert_eq!(w.status(&reference).await, "closed");
     // The officer learns it was another person's case, and reopens it.
-    let reopened = w.store.reopen_case(&reference).await.expect("reopened");
+    let reopened = w
+        .store
+        .reopen_case(&reference, &w.config.outgoing)
+        .await
+        .expect("reopened");
     assert_eq!(reopened.status.as_str(), "open");
-    assert!(!reopened.referrer_told_closed, "the note had not gone yet");
+    assert!(
+        !reopened.referrer_told_reopened,
+        "the note had not gone yet"
+    );
     assert_eq!(w.status(&reference).await, "open");
     // The note that the referral closed, not sent yet, no longer goes.
     w.send().await;
@@ -1554,4 +1561,45 @@ async fn nobody_is_chased_while_a_withdrawal_waits_for_the_council_and_chases_re
             "{ends}: {sent:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_referring_side_told_the_referral_closed_is_told_it_goes_on_when_it_is_reopened() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let notice = referrer_withdraws(&w, &reference, &ack).await;
+    council_answers(
+        &w,
+        &reference,
+        &notice,
+        "Confirmed",
+        uk(2026, 11, 24, 12, 0),
+    )
+    .await;
+    w.send().await;
+    let closed = w.rows("withdrawal_confirmed").await.remove(0);
+    assert!(closed.sent_at.is_some(), "the note that it closed went");
+    // The officer finds it was another person's withdrawal, and reopens it.
+    let reopened = w
+        .store
+        .reopen_case(&reference, &w.config.outgoing)
+        .await
+        .expect("reopened");
+    assert!(reopened.referrer_told_reopened);
+    w.send().await;
+    let told = w.rows("case_reopened").await;
+    assert_eq!(told.len(), 1);
+    // To whom the note that it closed went, in its thread.
+    assert_eq!(told[0].to, closed.to);
+    assert_eq!(told[0].cc, closed.cc);
+    assert!(told[0].sent_at.is_some(), "{told:?}");
+    let text = one_line(&w.text_of(&told[0]));
+    assert!(text.contains("the referral is open again"), "{text}");
+    assert!(
+        text.contains("Please do not send the referral again"),
+        "{text}"
+    );
+    assert!(text.contains(&reference), "{text}");
+    // Nothing about the person.
+    assert!(!text.contains("Samuel"), "{text}");
 }

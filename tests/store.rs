@@ -415,7 +415,10 @@ async fn a_case_closed_on_a_withdrawal_is_reopened_as_it_was(db: TestDb) {
     withdrawal_confirmed(&store, &config, &reference, false).await;
     let case = store.case(&reference).await.expect("case");
     assert_eq!(case.summary.status.as_str(), "closed");
-    let reopened = store.reopen_case(&reference).await.expect("reopened");
+    let reopened = store
+        .reopen_case(&reference, &config.outgoing)
+        .await
+        .expect("reopened");
     assert_eq!(reopened.status.as_str(), "open");
     let case = store.case(&reference).await.expect("case");
     assert_eq!(case.summary.status.as_str(), "open");
@@ -425,7 +428,7 @@ async fn a_case_closed_on_a_withdrawal_is_reopened_as_it_was(db: TestDb) {
         .iter()
         .any(|e| e.kind == dtr_gateway::core::event::EventKind::CaseReopened));
     // Open now: reopening it again says why not.
-    let again = store.reopen_case(&reference).await;
+    let again = store.reopen_case(&reference, &config.outgoing).await;
     assert!(
         again.is_err_and(|e| e.to_string().contains("only a closed case is reopened")),
         "reopened twice"
@@ -439,7 +442,7 @@ async fn a_case_closed_on_a_withdrawal_is_reopened_as_it_was(db: TestDb) {
     let years_on =
         dtr_gateway::retention::cutoffs(&config, Utc::now() + chrono::Duration::days(4000));
     store.purge(years_on, &config, false).await.expect("purged");
-    let erased = store.reopen_case(&reference).await;
+    let erased = store.reopen_case(&reference, &config.outgoing).await;
     assert!(
         erased.is_err_and(|e| e.to_string().contains("its details erased")),
         "an erased case reopened"

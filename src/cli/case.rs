@@ -272,16 +272,16 @@ pub(crate) async fn case_action(
             );
         }
         CaseAction::Reopen => {
-            let reopened = store.reopen_case(reference).await?;
+            let reopened = store.reopen_case(reference, &config.outgoing).await?;
             println!(
                 "{shown}: reopened ({}); its deadlines run again from where they stood: \
                  `dtr-gateway case {shown}` shows what is due",
                 reopened.status.as_str()
             );
-            if reopened.referrer_told_closed {
+            if reopened.referrer_told_reopened {
                 println!(
-                    "The referring side was told the referral had closed: tell them it goes on, \
-                     so that they do not send it again."
+                    "The referring side was told the referral had closed: a note telling them \
+                     it goes on is queued (`dtr-gateway outbox` shows it)."
                 );
             }
         }

@@ -52,10 +52,13 @@ pub enum Purpose {
     /// lapsed and its details are deleted; a new referral is needed. Sent
     /// when it lapses, and in answer to consent that comes after.
     ConsentLapsed,
+    /// To the referring side: a referral they were told had closed (a
+    /// withdrawal of consent the council confirmed) is open again.
+    CaseReopened,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 19] = [
+    pub const ALL: [Purpose; 20] = [
         Purpose::Acknowledgement,
         Purpose::Incomplete,
         Purpose::NoConsent,
@@ -75,6 +78,7 @@ impl Purpose {
         Purpose::ConsentWithdrawn,
         Purpose::WithdrawalConfirmed,
         Purpose::ConsentLapsed,
+        Purpose::CaseReopened,
     ];
 
     /// The mail that asks something for a case (what is missing, a lead
@@ -112,6 +116,7 @@ impl Purpose {
             Purpose::ConsentWithdrawn => "consent_withdrawn",
             Purpose::WithdrawalConfirmed => "withdrawal_confirmed",
             Purpose::ConsentLapsed => "consent_lapsed",
+            Purpose::CaseReopened => "case_reopened",
         }
     }
 
@@ -137,6 +142,7 @@ impl Purpose {
             Purpose::ConsentWithdrawn => "the question about consent withdrawn",
             Purpose::WithdrawalConfirmed => "the notice that the referral is closed",
             Purpose::ConsentLapsed => "the notice that the referral lapsed",
+            Purpose::CaseReopened => "the notice that the referral is open again",
         }
     }
 

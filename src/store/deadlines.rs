@@ -647,12 +647,17 @@ impl Store {
     /// consent the council confirmed): it takes the status it had when
     /// closed, the mail its closing held back is queued again (the note
     /// that it closed is held back instead), and its deadlines run again
-    /// from where they stood. A refused or lapsed case, or one whose
-    /// details the retention purge erased, kept nothing about the person,
-    /// and cannot be.
-    pub async fn reopen_case(&self, reference: &str) -> Result<Reopened, StoreError> {
+    /// from where they stood. A referring side already told it closed is
+    /// told it goes on, in the thread of that note. A refused or lapsed
+    /// case, or one whose details the retention purge erased, kept nothing
+    /// about the person, and cannot be.
+    pub async fn reopen_case(
+        &self,
+        reference: &str,
+        outgoing: &Outgoing,
+    ) -> Result<Reopened, StoreError> {
         let mut tx = self.begin_write().await?;
-        let (case_id, _, _) = find_case(&mut tx, reference).await?;
+        let (case_id, case_ref, authority) = find_case(&mut tx, reference).await?;
         let status = status_of(&mut tx, case_id).await?;
         let purged: Option<String> =
             sqlx::query_scalar("SELECT purged_at FROM cases WHERE id = $1")
@@ -731,18 +736,80 @@ impl Store {
             "the case was reopened before it went",
         )
         .await?;
-        // Told it closed, the referring side must hear that it goes on.
-        let told_closed: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM outbox WHERE case_id = $1 AND purpose = $2 AND status = 'sent'",
+        // Told it closed, the referring side must hear that it goes on,
+        // lest they send the referral again or stop answering: to whom the
+        // note went, under it.
+        let told_closed = sqlx::query(
+            "SELECT recipients, message_id FROM outbox WHERE case_id = $1 AND purpose = $2 \
+             AND status = 'sent' ORDER BY id DESC LIMIT 1",
         )
         .bind(case_id)
         .bind(Purpose::WithdrawalConfirmed.name())
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        let mut referrer_told = false;
+        if let Some(row) = told_closed {
+            let recipients: serde_json::Value =
+                serde_json::from_str(row.get::<&str, _>("recipients")).map_err(|e| {
+                    StoreError::Corrupt {
+                        reference: format!("the outbox of {case_ref}"),
+                        message: e.to_string(),
+                    }
+                })?;
+            let addresses = |key: &str| -> Vec<EmailAddress> {
+                recipients[key]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| a.as_str().and_then(|a| EmailAddress::parse(a).ok()))
+                    .collect()
+            };
+            let (mut to, mut cc) = (addresses("to"), addresses("cc"));
+            if to.is_empty() && !cc.is_empty() {
+                to.push(cc.remove(0));
+            }
+            let closed_note: Option<String> = row.get("message_id");
+            if !to.is_empty() {
+                // One note a reopening: a case closed and reopened again
+                // tells the referring side again.
+                let reopenings: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM events WHERE case_id = $1 AND kind = $2",
+                )
+                .bind(case_id)
+                .bind(EventKind::CaseReopened.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                let queued = queue_answer(
+                    &mut tx,
+                    QueueContext {
+                        case: Some((case_id, &case_ref)),
+                        cause: None,
+                        authority: &authority,
+                        in_reply_to: closed_note.as_deref(),
+                        outgoing,
+                        now,
+                        vouched: false,
+                    },
+                    &OutgoingMail {
+                        purpose: Purpose::CaseReopened,
+                        to,
+                        cc,
+                        once_per_case: false,
+                        context: serde_json::json!({ "outcome": "complete" }),
+                        unlimited: Vec::new(),
+                        step: Some(format!("case_reopened:{reopenings}")),
+                        thread_under: None,
+                        held_until: None,
+                    },
+                )
+                .await?;
+                referrer_told = queued.is_some();
+            }
+        }
         tx.commit().await?;
         Ok(Reopened {
             status: reopened,
-            referrer_told_closed: told_closed > 0,
+            referrer_told_reopened: referrer_told,
         })
     }
 
@@ -1209,12 +1276,14 @@ async fn withhold_queued(
 /// that mail after all).
 const CLOSED_BEFORE_IT_WENT: &str = "the case was closed before it went";
 
-/// A case opened again: its status, and whether the referring side had
-/// been told it closed (and so must be told it goes on).
+/// A case opened again: its status, and whether the referring side,
+/// told it had closed, is now told it goes on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reopened {
     pub status: CaseStatus,
-    pub referrer_told_closed: bool,
+    /// The referring side, told it had closed, is told it goes on (the
+    /// note queued).
+    pub referrer_told_reopened: bool,
 }
 
 /// `purposes` of the case's queued mail do not go: failed, with `why` on

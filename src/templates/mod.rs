@@ -139,7 +139,7 @@ macro_rules! embedded {
 }
 
 /// The defaults, in the order of [`Purpose::ALL`] and [`Part::ALL`].
-const EMBEDDED: [(Purpose, [&str; 3]); 19] = embedded![
+const EMBEDDED: [(Purpose, [&str; 3]); 20] = embedded![
     Acknowledgement => "acknowledgement",
     Incomplete => "incomplete",
     NoConsent => "no_consent",
@@ -159,6 +159,7 @@ const EMBEDDED: [(Purpose, [&str; 3]); 19] = embedded![
     ConsentWithdrawn => "consent_withdrawn",
     WithdrawalConfirmed => "withdrawal_confirmed",
     ConsentLapsed => "consent_lapsed",
+    CaseReopened => "case_reopened",
 ];
 
 /// A rendered mail.

@@ -26,6 +26,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
         | Purpose::UnreadableAnswer
         | Purpose::ConsentWithdrawn
         | Purpose::WithdrawalConfirmed
+        | Purpose::CaseReopened
         | Purpose::InformationRequested => json!("complete"),
         Purpose::Incomplete | Purpose::Notice | Purpose::ConsentLapsed => json!("incomplete"),
         Purpose::NoConsent => json!("no_consent"),

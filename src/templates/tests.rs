@@ -616,7 +616,7 @@ fn referrers_never_see_the_persons_details() {
     for purpose in [Purpose::Chase, Purpose::Escalation] {
         assert!(outside.contains(&purpose), "{purpose}");
     }
-    assert_eq!(outside.len(), 15);
+    assert_eq!(outside.len(), 16);
     for purpose in outside {
         let mut data = sample_data(purpose);
         data["fields"] = json!([{ "label": "Physical health", "value": secret }]);
