@@ -628,19 +628,10 @@ fn takes_lead(line: &str) -> bool {
 /// A line that asks, waits or checks (`No, not yet`, `No idea - will
 /// check`, `Not sure?`) refuses nothing: the question stays open.
 fn declines(own: &[&str]) -> bool {
-    let Some(first) = own
-        .iter()
-        .map(|l| l.trim())
-        .filter(|l| !l.is_empty())
-        .find(|l| !is_greeting(l))
-    else {
+    let Some(lower) = first_line_after_greeting(own) else {
         return false;
     };
-    let lower = first.to_lowercase().replace('’', "'");
-    let words: Vec<&str> = lower
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words = words_with_apostrophes(&lower);
     let waits = lower.contains('?')
         || words.iter().any(|w| {
             matches!(
@@ -702,19 +693,10 @@ fn confirms(own: &[&str]) -> bool {
     if TAKEN_BACK.iter().any(|t| below.contains(t)) {
         return false;
     }
-    let Some(first) = own
-        .iter()
-        .map(|l| l.trim())
-        .filter(|l| !l.is_empty())
-        .find(|l| !is_greeting(l))
-    else {
+    let Some(lower) = first_line_after_greeting(own) else {
         return false;
     };
-    let lower = first.to_lowercase().replace('’', "'");
-    let words: Vec<&str> = lower
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words = words_with_apostrophes(&lower);
     // `Confirmed`, `Yes, confirmed`, `Confirmed, thanks`, `I confirm`.
     let plain = !words.is_empty()
         && matches!(words[0], "confirmed" | "yes" | "i")
@@ -813,6 +795,24 @@ fn confirms(own: &[&str]) -> bool {
 }
 
 /// `Hi,`, `Hello Sam`, `Dear colleagues,`, `Good morning,`.
+/// The answer's first line that is no greeting, lower-cased, with curly
+/// apostrophes straight: what a confirmation or a refusal to confirm is
+/// read from.
+fn first_line_after_greeting(own: &[&str]) -> Option<String> {
+    own.iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .find(|l| !is_greeting(l))
+        .map(|first| first.to_lowercase().replace('’', "'"))
+}
+
+/// A line's words, an apostrophe kept inside them (`don't`).
+fn words_with_apostrophes(line: &str) -> Vec<&str> {
+    line.split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 fn is_greeting(line: &str) -> bool {
     let lower = line.to_lowercase();
     let words = lower.split_whitespace().count();
