@@ -1060,3 +1060,21 @@ fn a_limit_on_another_sharing_on_a_line_of_its_own_leaves_the_yes() {
         );
     }
 }
+
+#[test]
+fn a_yes_and_nothing_else_is_plain_whatever_its_case_and_marks() {
+    for plain in ["Yes", "YES.", "y", "[x] Yes", "Yes - yes", "☒ Yes"] {
+        assert_eq!(yes_doubt(plain), None, "{plain}");
+    }
+    assert_eq!(yes_doubt("Yes?"), Some(ConsentDoubt::Question));
+    assert_eq!(yes_doubt("Y? see notes"), Some(ConsentDoubt::Question));
+    assert_eq!(yes_doubt("Yes if needed"), Some(ConsentDoubt::Qualified));
+    assert_eq!(
+        yes_doubt("Yes, as long as he is told"),
+        Some(ConsentDoubt::Qualified)
+    );
+    assert_eq!(
+        yes_doubt("Yes - his mother agreed"),
+        Some(ConsentDoubt::NotTheirOwn)
+    );
+}
