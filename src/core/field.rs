@@ -296,7 +296,35 @@ impl Label {
         Label::as_written(text).or_else(|| Label::as_written(without_hint(text)?))
     }
 
+    /// As [`Label::from_text`], with whether the label is written as the
+    /// form prints it, as [`Label::written_as_the_form_s`] says of `text`:
+    /// the form reader asks both of every label it reads, and the look-up
+    /// that finds the label knows the answer already.
+    pub fn with_own_from_text(text: &str) -> Option<(Label, bool)> {
+        if let Some((label, own)) = Label::looked_up(text) {
+            // The label's name with a hint after it may be the form's own
+            // where the whole is another name.
+            let own = own
+                || match label {
+                    Label::Field(field) => without_hint(text).is_some_and(|bare| {
+                        ShortKey::of(bare, longest_label_len())
+                            .is_some_and(|key| key.as_str() == OWN_LABELS[field as usize])
+                    }),
+                    Label::NamePart(_) => true,
+                };
+            return Some((label, own));
+        }
+        let label = Label::as_written(without_hint(text)?)?;
+        Some((label, label.written_as_the_form_s(text)))
+    }
+
     fn as_written(text: &str) -> Option<Label> {
+        Label::looked_up(text).map(|(label, _)| label)
+    }
+
+    /// The label `text` names as written, and whether its normalised text
+    /// is the form's own name for it.
+    fn looked_up(text: &str) -> Option<(Label, bool)> {
         if text.len() > MAX_LABEL_TEXT {
             return None;
         }
@@ -419,24 +447,28 @@ impl ShortKey {
     /// [`normalise_into`] for ASCII text, a byte at a time.
     fn normalise_ascii(&mut self, text: &[u8], limit: usize) -> bool {
         let mut pending_space = false;
+        let mut len = 0;
         for &b in text {
-            if b.is_ascii_alphanumeric() {
-                let space = usize::from(pending_space && self.len > 0);
-                // `limit` is within the room there is.
-                if self.len + space + 1 > limit {
-                    return false;
+            match ASCII_KEY[usize::from(b)] {
+                KEY_DROP => {}
+                KEY_SPACE => pending_space = true,
+                lower => {
+                    let space = usize::from(pending_space && len > 0);
+                    // `limit` is within the room there is.
+                    if len + space + 1 > limit {
+                        return false;
+                    }
+                    if space == 1 {
+                        self.bytes[len] = b' ';
+                        len += 1;
+                    }
+                    self.bytes[len] = lower;
+                    len += 1;
+                    pending_space = false;
                 }
-                if space == 1 {
-                    self.bytes[self.len] = b' ';
-                    self.len += 1;
-                }
-                self.bytes[self.len] = b.to_ascii_lowercase();
-                self.len += 1;
-                pending_space = false;
-            } else if b.is_ascii_whitespace() || b == 0x0b || matches!(b, b'-' | b'_' | b'/') {
-                pending_space = true;
             }
         }
+        self.len = len;
         true
     }
 
@@ -445,6 +477,29 @@ impl ShortKey {
         std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
     }
 }
+
+/// What [`ShortKey::normalise_ascii`] makes of each ASCII byte: dropped
+/// (punctuation), a word break (white space, `-`, `_`, `/`), or the
+/// letter or digit it keeps, lower-cased. One look-up a byte: every line
+/// asked about passes through it.
+const KEY_DROP: u8 = 0;
+const KEY_SPACE: u8 = 1;
+const ASCII_KEY: [u8; 256] = {
+    let mut table = [KEY_DROP; 256];
+    let mut b = 0;
+    while b < 128 {
+        let byte = b as u8;
+        table[b] = if byte.is_ascii_alphanumeric() {
+            byte.to_ascii_lowercase()
+        } else if byte.is_ascii_whitespace() || byte == 0x0b || matches!(byte, b'-' | b'_' | b'/') {
+            KEY_SPACE
+        } else {
+            KEY_DROP
+        };
+        b += 1;
+    }
+    table
+};
 
 /// Where a normalised label is written.
 trait KeyOut {
@@ -539,14 +594,51 @@ static OWN_LABELS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|
 /// label starts with an ASCII letter.
 /// [`LABEL_INDEX`] by its normalised label, the first entry winning: a
 /// line is looked up as a label several times, and most lines are not one.
-static LABEL_LOOKUP: std::sync::LazyLock<std::collections::HashMap<&'static str, Label>> =
-    std::sync::LazyLock::new(|| {
-        let mut lookup = std::collections::HashMap::new();
-        for (label, meaning) in LABEL_INDEX.iter() {
-            lookup.entry(label.as_str()).or_insert(*meaning);
+/// Each entry says too whether the text is the form's own name for the
+/// label ([`OWN_LABELS`]; a split name's halves always are).
+static LABEL_LOOKUP: std::sync::LazyLock<
+    std::collections::HashMap<
+        &'static str,
+        (Label, bool),
+        std::hash::BuildHasherDefault<ShortHasher>,
+    >,
+> = std::sync::LazyLock::new(|| {
+    let mut lookup = std::collections::HashMap::default();
+    for (label, meaning) in LABEL_INDEX.iter() {
+        let own = match meaning {
+            Label::Field(field) => *label == OWN_LABELS[*field as usize],
+            Label::NamePart(_) => true,
+        };
+        lookup.entry(label.as_str()).or_insert((*meaning, own));
+    }
+    lookup
+});
+
+/// FNV-1a, for [`LABEL_LOOKUP`]: its keys are a few dozen short fixed
+/// labels, and nearly every line of a form is looked up, so the default
+/// hasher's resistance to chosen keys buys nothing and costs several times
+/// as much for keys this short.
+#[derive(Default)]
+struct ShortHasher(u64);
+
+impl std::hash::Hasher for ShortHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
-        lookup
-    });
+        self.0 = hash;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 static LABEL_INITIALS: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| {
     let mut bits = 0u32;
@@ -569,6 +661,34 @@ static LONGEST_LABEL: std::sync::LazyLock<usize> =
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_label_read_with_its_own_name_agrees_with_both_questions() {
+        let labels = Field::ALL.iter().flat_map(|f| f.labels().iter()).chain(
+            [NamePart::Given, NamePart::Middle, NamePart::Family]
+                .iter()
+                .flat_map(|p| p.labels().iter()),
+        );
+        for label in labels {
+            for text in [
+                label.to_string(),
+                label.to_uppercase(),
+                format!("{label} (if known)"),
+                format!("{label}?"),
+                format!("*{label}*"),
+                format!("{label} (dd/mm/yyyy) (if known)"),
+            ] {
+                let read = Label::from_text(&text);
+                let with_own = Label::with_own_from_text(&text);
+                assert_eq!(with_own.map(|(l, _)| l), read, "{text}");
+                if let Some((found, own)) = with_own {
+                    assert_eq!(own, found.written_as_the_form_s(&text), "{text}");
+                }
+            }
+        }
+        assert_eq!(Label::with_own_from_text("Thanks"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -87,6 +87,16 @@ pub const UNREADABLE: char = '\u{fdd0}';
 pub const STRUCK_START: char = '\u{fdd1}';
 pub const STRUCK_END: char = '\u{fdd2}';
 
+/// Whether `text` holds `c`. For a character outside ASCII (the marks
+/// above, boxes), its first byte is looked for first: every answer is
+/// asked about several of them and almost none holds any, and a byte
+/// search costs far less than a search for the character's bytes.
+pub fn holds(text: &str, c: char) -> bool {
+    let mut utf8 = [0u8; 4];
+    let lead = c.encode_utf8(&mut utf8).as_bytes()[0];
+    text.as_bytes().contains(&lead) && text.contains(c)
+}
+
 const PLACEHOLDERS: [&str; 5] = [
     "[dutytorefer/helptokeepaccommodation]",
     "[dd/mm/yyyy]",
@@ -110,6 +120,12 @@ const SIGN_OFFS: [&str; 14] = [
     "get outlook for",
     "with thanks",
     "cheers",
+];
+
+/// The first three letters of each of [`SIGN_OFFS`].
+const SIGN_OFF_OPENINGS: [[u8; 3]; 11] = [
+    *b"kin", *b"reg", *b"bes", *b"war", *b"man", *b"tha", *b"you", *b"sen", *b"get", *b"wit",
+    *b"che",
 ];
 
 /// Reads the form from text whose lines are as a person would see them.
@@ -200,7 +216,7 @@ fn read_lines(text: &str) -> FormReading {
     // Each answered field's label as written where it was first answered.
     // Kept as written: which name it is (`Label::name_written`) is only
     // worked out when a second answer asks.
-    let mut first_written: BTreeMap<Field, &str> = BTreeMap::new();
+    let mut first_written: [Option<&str>; Field::ALL.len()] = [None; Field::ALL.len()];
     // Where the form ended before the message did (a sign-off, older mail
     // below): a consent answered again below it still counts.
     let mut ended_at = None;
@@ -225,7 +241,7 @@ fn read_lines(text: &str) -> FormReading {
             full_name_line = None;
             name_part_line = None;
             full_name_written = None;
-            first_written.clear();
+            first_written = [None; Field::ALL.len()];
             continue;
         }
         if in_signature {
@@ -253,8 +269,7 @@ fn read_lines(text: &str) -> FormReading {
         // signature's `Name:`, `Tel:` or `Organisation:` is its writer's.
         let the_form_s = |at: usize| {
             label_at(at).is_some_and(|next| {
-                next.label.written_as_the_form_s(next.written)
-                    || matches!(next.label, Label::Field(f) if !in_signatures(f))
+                next.own || matches!(next.label, Label::Field(f) if !in_signatures(f))
             })
         };
         let divider = line.trim() == "--"
@@ -290,7 +305,7 @@ fn read_lines(text: &str) -> FormReading {
         };
         reading.labels += 1;
         let label_line = i - 1;
-        let own = found.label.written_as_the_form_s(found.written);
+        let own = found.own;
         // A `Contact phone:` asked again in a signature under the form
         // (after its referrer's or case lead's questions, and lines of its
         // own) is the writer's, not the person's.
@@ -498,14 +513,12 @@ fn read_lines(text: &str) -> FormReading {
                 return false;
             };
             !next.from_table
-                && !next.label.written_as_the_form_s(next.written)
+                && !next.own
                 && (reading.values.contains_key(&field)
                     || (field == Field::FullName && name_asked)
                     || next.label == found.label
                     || (at + 1..lines.len().min(at + 1 + LOOK_AHEAD)).any(|below| {
-                        label_at(below).is_some_and(|l| {
-                            l.label == next.label && l.label.written_as_the_form_s(l.written)
-                        })
+                        label_at(below).is_some_and(|l| l.label == next.label && l.own)
                     }))
         };
         if kind == ValueKind::Paragraph && !value.is_empty() {
@@ -574,7 +587,7 @@ fn read_lines(text: &str) -> FormReading {
                         value
                     };
                     reading.values.insert(field, value);
-                    first_written.insert(field, found.written);
+                    first_written[field as usize] = Some(found.written);
                 }
                 // What a signature below the form says of its writer
                 // (`Organisation: ...`, `Name: ...`, under names the form
@@ -585,7 +598,7 @@ fn read_lines(text: &str) -> FormReading {
                 Some(first)
                     if *first != value
                         && kind == ValueKind::Paragraph
-                        && first_written.get(&field).is_some_and(|w| {
+                        && first_written[field as usize].is_some_and(|w| {
                             Label::name_written(w) != Label::name_written(found.written)
                         }) =>
                 {
@@ -674,6 +687,17 @@ fn consent_taken_back(
             return;
         }
     }
+    // Whether each line speaks of consent, asked once a line: a sentence
+    // below is a line with or without the next, and speaks of it when
+    // either does, or when the words meet across the two (`he now` /
+    // `no longer wants it`, `want` / `this`).
+    let speaks: Vec<bool> = lines
+        .iter()
+        .map(|line| {
+            let line = line.trim();
+            !line.is_empty() && about_consent(line)
+        })
+        .collect();
     // One sentence buffer for all the lines: most are looked at and passed.
     let mut sentence = String::new();
     for (at, line) in lines.iter().enumerate() {
@@ -682,8 +706,20 @@ fn consent_taken_back(
         // consent`, `UPDATE 14:30 - consent to referral: NO`), may take
         // the yes back. A sentence wrapped onto the next line (`he has
         // withdrawn` / `his consent`) is read whole.
-        // Blank lines first: they cost nothing to pass over.
-        if line.trim().is_empty() || label_of(at) == Some(Label::Field(Field::Consent)) {
+        // Blank lines first: they cost nothing to pass over; then lines
+        // whose sentence, with the next line or without, cannot speak of
+        // consent (their labels are not worked out for nothing).
+        if line.trim().is_empty() {
+            continue;
+        }
+        let next_speaks = lines.get(at + 1).is_some_and(|next| {
+            let next = next.trim();
+            !next.is_empty() && (speaks[at + 1] || words_meet(line.trim(), next))
+        });
+        if !speaks[at] && !next_speaks {
+            continue;
+        }
+        if label_of(at) == Some(Label::Field(Field::Consent)) {
             continue;
         }
         sentence.clear();
@@ -728,6 +764,28 @@ fn few_words(text: &str) -> bool {
 /// referral (`consent`, `agreement`, `permission`, `referred`, `want
 /// this`), not of the case's other news (`He refused a hostel place`).
 fn about_consent(text: &str) -> bool {
+    // ASCII (most lines) is read in place, each letter lower-cased as it
+    // is compared: nothing copied.
+    if text.is_ascii() {
+        let bytes = text.as_bytes();
+        let opens = |rest: &[u8], word: &[u8]| {
+            rest.get(..word.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(word))
+        };
+        return (0..bytes.len()).any(|at| {
+            let rest = &bytes[at..];
+            match rest[0].to_ascii_lowercase() {
+                b'c' => opens(rest, b"consent"),
+                b'a' => opens(rest, b"agree"),
+                b'p' => opens(rest, b"permission"),
+                b'r' => opens(rest, b"referr"),
+                b'w' => opens(rest, b"want this") || opens(rest, b"want it"),
+                b's' => opens(rest, b"says no") || opens(rest, b"said no"),
+                b'n' => opens(rest, b"now no"),
+                _ => false,
+            }
+        });
+    }
     let mut room = [0u8; LOWERED_ROOM];
     let lowered = lowered(text, "", &mut room);
     // One pass, each position tried only against the words that start with
@@ -748,6 +806,24 @@ fn about_consent(text: &str) -> bool {
             _ => false,
         }
     })
+}
+
+/// Whether the words [`about_consent`] looks for that hold a space (`want
+/// this`, `want it`, `says no`, `said no`, `now no`) run from the end of
+/// `line` on into `next`, as they do when the two are read as one
+/// sentence. (No other letter lower-cases to one of theirs.)
+fn words_meet(line: &str, next: &str) -> bool {
+    let ends = |word: &[u8]| {
+        line.len() >= word.len()
+            && line.as_bytes()[line.len() - word.len()..].eq_ignore_ascii_case(word)
+    };
+    let starts = |word: &[u8]| {
+        next.as_bytes()
+            .get(..word.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(word))
+    };
+    (ends(b"want") && (starts(b"this") || starts(b"it")))
+        || ((ends(b"says") || ends(b"said") || ends(b"now")) && starts(b"no"))
 }
 
 /// Room on the stack for a line lower-cased by [`lowered`].
@@ -1000,6 +1076,38 @@ fn starts_saying_no(value: &str) -> bool {
 /// `cancelled`, `not any more`. A word of taking back right after a
 /// denial (`not withdrawn`, `never refused`, `hasn't revoked`) is none.
 fn takes_back(line: &str) -> bool {
+    // Every word and pair below holds one of these (`no` is in `not`,
+    // `now`, `no longer`): a line of ASCII without an apostrophe (which
+    // joins words when dropped) and without any of them takes nothing
+    // back, and most lines asked are such.
+    if line.is_ascii() && !line.contains('\'') {
+        let bytes = line.as_bytes();
+        let opens = |rest: &[u8], part: &[u8]| {
+            rest.get(..part.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(part))
+        };
+        // One pass, each position tried only against the parts that start
+        // with its letter.
+        let may = (0..bytes.len()).any(|at| {
+            let rest = &bytes[at..];
+            match rest[0].to_ascii_lowercase() {
+                b'n' => opens(rest, b"no"),
+                b'w' => opens(rest, b"withdr"),
+                b'r' => {
+                    opens(rest, b"revok")
+                        || opens(rest, b"refus")
+                        || opens(rest, b"retract")
+                        || opens(rest, b"rescind")
+                }
+                b'd' => opens(rest, b"declin") || opens(rest, b"doesnt") || opens(rest, b"dont"),
+                b'c' => opens(rest, b"cancel") || opens(rest, b"changed"),
+                _ => false,
+            }
+        });
+        if !may {
+            return false;
+        }
+    }
     let lowered = line.to_lowercase().replace(['\'', '\u{2019}'], "");
     let words: Vec<&str> = lowered
         .split(|c: char| !c.is_alphanumeric())
@@ -1309,6 +1417,9 @@ impl SplitName {
 
 struct LabelLine<'a> {
     label: Label,
+    /// The label is written as the form prints it
+    /// ([`Label::written_as_the_form_s`]).
+    own: bool,
     /// The label as written, before its separator.
     written: &'a str,
     value: &'a str,
@@ -1381,14 +1492,15 @@ pub fn answers_below(label: &str, value: &str) -> bool {
 /// holds only the question number.
 fn split_table_row<'a>(left: &'a str, right: &'a str) -> Option<LabelLine<'a>> {
     let cell = |text: &'a str| text.trim().trim_end_matches(':');
-    let row = |label, written, value, marked| LabelLine {
+    let row = |(label, own), written, value, marked| LabelLine {
         label,
+        own,
         written,
         value,
         from_table: true,
         marked,
     };
-    if let Some(label) = Label::from_text(cell(left)) {
+    if let Some(label) = Label::with_own_from_text(cell(left)) {
         // `FULL NAME<TAB>:<TAB>Daniel`: the colon in a cell of its own.
         let right = match right
             .trim_start_matches([' ', CELL_SEPARATOR])
@@ -1403,7 +1515,7 @@ fn split_table_row<'a>(left: &'a str, right: &'a str) -> Option<LabelLine<'a>> {
     if is_marker(left) {
         return match right.split_once(VALUE_CELL_SEPARATOR) {
             Some((label, value)) => {
-                Label::from_text(cell(label)).map(|l| row(l, cell(label), value, true))
+                Label::with_own_from_text(cell(label)).map(|l| row(l, cell(label), value, true))
             }
             // Label and value in one cell after the number's.
             None => split_line(right.trim(), true).map(|found| LabelLine {
@@ -1413,15 +1525,16 @@ fn split_table_row<'a>(left: &'a str, right: &'a str) -> Option<LabelLine<'a>> {
         };
     }
     let written = cell(strip_markers(left)?);
-    Label::from_text(written).map(|l| row(l, written, right, true))
+    Label::with_own_from_text(written).map(|l| row(l, written, right, true))
 }
 
 /// A line of text (not a table row): `label: value`, `label - value`, or a
 /// label alone.
 fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
     let limit = longest_label_len() + 8;
-    let labelled = |label, written, value| LabelLine {
+    let labelled = |(label, own), written, value| LabelLine {
         label,
+        own,
         written,
         value,
         from_table: false,
@@ -1434,19 +1547,19 @@ fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
     };
     if let Some((left, right)) = line.split_once(':') {
         if fits(left) {
-            if let Some(label) = Label::from_text(left) {
+            if let Some(label) = Label::with_own_from_text(left) {
                 return Some(labelled(label, left, right));
             }
         }
     }
     if let Some((left, right)) = split_at_spaced_dash(line, limit) {
-        if let Some(label) = Label::from_text(left) {
+        if let Some(label) = Label::with_own_from_text(left) {
             return Some(labelled(label, left, right));
         }
     }
     // `FULL NAME........ Daniel Whitmore`: dot leaders for a colon.
     if let Some((left, right)) = split_at_leader(line, limit) {
-        if let Some(label) = Label::from_text(left) {
+        if let Some(label) = Label::with_own_from_text(left) {
             return Some(labelled(label, left, right));
         }
     }
@@ -1458,7 +1571,7 @@ fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
         .map(|at| (&line[..at], &line[at + 1..]));
     if let Some((left, right)) = question {
         if fits(left) {
-            if let Some(label) = Label::from_text(left) {
+            if let Some(label) = Label::with_own_from_text(left) {
                 return Some(labelled(label, left, right));
             }
         }
@@ -1467,7 +1580,7 @@ fn split_line(line: &str, marked: bool) -> Option<LabelLine<'_>> {
     let could_be_bare_label =
         line.len() <= limit && !line.bytes().any(|b| b.is_ascii_digit() || b == b'@');
     if could_be_bare_label {
-        if let Some(label) = Label::from_text(line) {
+        if let Some(label) = Label::with_own_from_text(line) {
             return Some(labelled(label, line, ""));
         }
     }
@@ -1502,7 +1615,13 @@ fn split_at_spaced_dash(line: &str, limit: usize) -> Option<(&str, &str)> {
 /// within `limit` bytes and something stands on both sides of it.
 fn split_at_leader(line: &str, limit: usize) -> Option<(&str, &str)> {
     let head = line.get(..limit.min(line.len())).unwrap_or(line);
-    let at = head.find("...").or_else(|| head.find('…'))?;
+    // A byte search: setting up a string search costs more than most
+    // lines are long, and every line that is no label is asked.
+    let at = head
+        .as_bytes()
+        .windows(3)
+        .position(|w| w == b"...")
+        .or_else(|| head.find('…'))?;
     let (before, rest) = line.split_at(at);
     let after = rest.trim_start_matches(['.', '…']);
     (!before.trim().is_empty() && !after.trim().is_empty()).then_some((before, after))
@@ -1802,14 +1921,14 @@ fn looks_labelled(line: &str) -> bool {
 fn answer(kind: ValueKind, raw: &str) -> String {
     // Whatever else the answer holds, a part that could not be settled
     // makes it unreadable.
-    if raw.contains(UNREADABLE) {
+    if holds(raw, UNREADABLE) {
         return UNREADABLE.to_string();
     }
     let choosing = matches!(kind, ValueKind::Boolean | ValueKind::Choice);
     // Struck-through text is crossed out; of options offered, the one
     // left is the answer.
     let unstruck;
-    let raw = if raw.contains(STRUCK_START) {
+    let raw = if holds(raw, STRUCK_START) {
         unstruck = raw.replace(STRUCK_START, " ");
         if choosing {
             match one_option_left(&unstruck) {
@@ -2087,6 +2206,22 @@ fn ends_form(line: &str) -> bool {
     if trimmed.len() > 60 || !starts_like_a_sign_off {
         return false;
     }
+    // The first three letters, when all are ASCII letters or digits (the
+    // normalised line then starts with them too): those of no sign-off
+    // end nothing.
+    // Every line that gets here is asked; few start a sign-off.
+    if let [first, second, third, ..] = trimmed.as_bytes() {
+        if second.is_ascii_alphanumeric() && third.is_ascii_alphanumeric() {
+            let opening = [
+                first.to_ascii_lowercase(),
+                second.to_ascii_lowercase(),
+                third.to_ascii_lowercase(),
+            ];
+            if !SIGN_OFF_OPENINGS.contains(&opening) {
+                return false;
+            }
+        }
+    }
     let Some(normalised) = ShortKey::of(trimmed, 60) else {
         return false;
     };
@@ -2196,6 +2331,30 @@ pub(super) fn is_space(c: char) -> bool {
 /// cells included) becomes one space.
 pub fn normalise_space(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    // Every answer passes here: ASCII (as most are) a byte at a time, its
+    // white space and the cell separator being all that `is_space` finds
+    // in ASCII.
+    if text.is_ascii() {
+        let space = |b: u8| b.is_ascii_whitespace() || matches!(b, 0x0b | 0x1f);
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            while at < bytes.len() && space(bytes[at]) {
+                at += 1;
+            }
+            let start = at;
+            while at < bytes.len() && !space(bytes[at]) {
+                at += 1;
+            }
+            if start < at {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&text[start..at]);
+            }
+        }
+        return out;
+    }
     for word in text.split(is_space) {
         if word.is_empty() {
             continue;

@@ -302,7 +302,7 @@ pub fn interpret(reading: &FormReading, ctx: &ReadingContext<'_>) -> ReadReferra
         // required field so answered is asked for as missing.
         if set_field(&mut r, field, raw, ctx).is_none() && !says_none(raw) {
             invalid.push(field);
-            if field == Field::Consent && !raw.contains(super::form::UNREADABLE) {
+            if field == Field::Consent && !super::form::holds(raw, super::form::UNREADABLE) {
                 consent_doubt = consent(raw).err().flatten();
             }
         }
@@ -389,7 +389,7 @@ fn set_field(r: &mut Referral, field: Field, raw: &str, ctx: &ReadingContext<'_>
     let text = || Some(raw.to_string());
     // Tick boxes left in a yes/no or choice answer are boxes the form
     // reader could not match to an option: unreadable, never guessed.
-    if raw.contains(super::form::UNREADABLE) {
+    if super::form::holds(raw, super::form::UNREADABLE) {
         return None;
     }
     let chooses = matches!(field.value_kind(), ValueKind::Boolean | ValueKind::Choice);
@@ -436,11 +436,22 @@ fn set_field(r: &mut Referral, field: Field, raw: &str, ctx: &ReadingContext<'_>
 }
 
 fn words(raw: &str) -> String {
-    raw.split(|c: char| !c.is_alphanumeric())
+    // Into one string: each consent answer is read so several times over.
+    let mut out = String::with_capacity(raw.len());
+    for word in raw
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if word.is_ascii() {
+            out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            out.push_str(&word.to_lowercase());
+        }
+    }
+    out
 }
 
 /// The answer's leading words, before any explanation: people write
@@ -856,6 +867,11 @@ fn opening(raw: &str) -> Option<&str> {
 /// limit on some other sharing or action, beside the person's own denial
 /// or beside someone else's agreement.
 fn hedged_yes(raw: &str) -> Option<ConsentDoubt> {
+    // `Yes`, `YES.`, `[x] Y`, as most answers are: nothing to hedge, and
+    // the searches below cost more than the rest of the answer's reading.
+    if plain_yes(raw) {
+        return None;
+    }
     let trimmed = raw.trim();
     let first_word = trimmed
         .find(|c: char| !c.is_alphanumeric())
@@ -865,7 +881,14 @@ fn hedged_yes(raw: &str) -> Option<ConsentDoubt> {
         || (trimmed[first_word..].starts_with('?')
             && matches!(trimmed[..first_word].to_lowercase().as_str(), "yes" | "y"));
     let spaced = format!(" {} ", words(raw));
-    let says = |phrase: &str| spaced.contains(&format!(" {phrase} "));
+    // ` {phrase} ` in `spaced`, found from each space.
+    let says = |phrase: &str| {
+        spaced.match_indices(' ').any(|(at, _)| {
+            spaced[at + 1..]
+                .strip_prefix(phrase)
+                .is_some_and(|rest| rest.starts_with(' '))
+        })
+    };
     let conditional = [
         "if",
         "unless",
@@ -892,6 +915,17 @@ fn hedged_yes(raw: &str) -> Option<ConsentDoubt> {
     } else {
         None
     }
+}
+
+/// An answer whose words are all `yes` or `y` (in any case), with no `?`:
+/// no question, and no word that [`hedged_yes`] reads as a condition, a
+/// limit or someone else's.
+fn plain_yes(raw: &str) -> bool {
+    !raw.contains('?')
+        && raw
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .all(|w| w.eq_ignore_ascii_case("yes") || w.eq_ignore_ascii_case("y"))
 }
 
 /// A yes with a limit or an exception of any kind (`Yes (not to the

@@ -7,7 +7,7 @@
 //! line. Whatever reads a form, a message body or a document, gives its
 //! answers this shape.
 
-use super::form::VALUE_CELL_SEPARATOR;
+use super::form::{holds, VALUE_CELL_SEPARATOR};
 
 /// What the boxes in an answer say.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +54,7 @@ enum Token {
 
 /// Whether the text holds a box or tick at all.
 pub fn has_boxes(text: &str) -> bool {
-    text.contains(UNKNOWN_MARK)
+    holds(text, UNKNOWN_MARK)
         || might_have_boxes(text)
             && text
                 .split(VALUE_CELL_SEPARATOR)
@@ -86,7 +86,7 @@ fn might_have_boxes(text: &str) -> bool {
 
 /// Reads the boxes of one answer.
 pub fn read_ticks(text: &str) -> Ticks {
-    if text.contains(UNKNOWN_MARK) {
+    if holds(text, UNKNOWN_MARK) {
         return Ticks::Unclear;
     }
     if !might_have_boxes(text) {

@@ -1166,6 +1166,7 @@ impl Sheet {
         &self,
         element: &Element<'_>,
         style: &[u8],
+        styles: &mut Styles,
         matched: &mut Vec<usize>,
         inside: impl Fn(usize) -> bool,
     ) -> (Look, Option<Look>) {
@@ -1180,7 +1181,7 @@ impl Sheet {
                 })
             });
         }
-        let own = (!style.is_empty()).then(|| Look::declared(&without_comments(style)));
+        let own = (!style.is_empty()).then(|| styles.declared(style));
         let apply = |loose: bool| {
             let mut look = Look::default();
             for which in 0..2 {
@@ -1205,6 +1206,32 @@ impl Sheet {
             None
         };
         (look, maybe)
+    }
+}
+
+/// The `style` attributes of one rendering already read, with what each
+/// declares ([`Look::declared`]): Outlook writes a few over and over, on
+/// most of a message's elements, and reading one costs far more than
+/// finding it again among the first few.
+#[derive(Default)]
+pub(super) struct Styles {
+    read: Vec<(Vec<u8>, [Look; 2])>,
+}
+
+impl Styles {
+    /// How many attributes are kept: past them, each is read afresh.
+    const KEPT: usize = 32;
+
+    /// What `style` declares, as `Look::declared` reads it.
+    fn declared(&mut self, style: &[u8]) -> [Look; 2] {
+        if let Some((_, said)) = self.read.iter().find(|(read, _)| read.as_slice() == style) {
+            return said.clone();
+        }
+        let said = Look::declared(&without_comments(style));
+        if self.read.len() < Self::KEPT {
+            self.read.push((style.to_vec(), said.clone()));
+        }
+        said
     }
 }
 

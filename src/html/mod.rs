@@ -25,12 +25,13 @@
 //! blank lines when it looks for a value below its label.
 
 use crate::core::form::{
-    CELL_SEPARATOR, STRUCK_END, STRUCK_START, UNREADABLE, VALUE_CELL_SEPARATOR,
+    holds, CELL_SEPARATOR, STRUCK_END, STRUCK_START, UNREADABLE, VALUE_CELL_SEPARATOR,
 };
 use crate::core::rows::is_row_of_pairs;
 use colour::{alike, legacy_colour, Paint, PAGE};
-use css::{Element, Look, Sheet, Symbols, MEDIUM, SMALLEST_READ};
+use css::{Element, Look, Sheet, Styles, Symbols, MEDIUM, SMALLEST_READ};
 use html5gum::{naive_next_state, Emitter, Error, State, Tokenizer};
+use std::borrow::Cow;
 use std::convert::Infallible;
 
 /// Renders HTML as lines a person would read, with each table row of two
@@ -107,6 +108,7 @@ fn render(html: &str, sheet: &Sheet, show_doubtful: bool, mark_struck: bool) -> 
         scopes: Vec::new(),
         open_ancestors: Vec::new(),
         matched: Vec::new(),
+        styles: Styles::default(),
     };
     // Nothing is ever yielded (`pop_token` returns `None`, and reading a
     // `&str` cannot fail): running the iterator to its end runs the
@@ -194,6 +196,8 @@ struct Events<'r> {
     /// The style sheet's rules that match the element being read (room
     /// kept from one element to the next).
     matched: Vec<usize>,
+    /// The `style` attributes read so far, with what they declare.
+    styles: Styles,
 }
 
 /// Whether text is seen.
@@ -344,11 +348,13 @@ impl Events<'_> {
             id: &self.id,
         };
         let open = &self.open_ancestors;
-        let (mut look, mut maybe) =
-            self.sheet
-                .look(&element, &self.style, &mut self.matched, |rule| {
-                    open.get(rule).is_some_and(|&n| n > 0)
-                });
+        let (mut look, mut maybe) = self.sheet.look(
+            &element,
+            &self.style,
+            &mut self.styles,
+            &mut self.matched,
+            |rule| open.get(rule).is_some_and(|&n| n > 0),
+        );
         for look in std::iter::once(&mut look).chain(maybe.as_mut()) {
             if look.background.is_none() {
                 look.background = legacy_colour(&self.bgcolor).map(Paint::Colour);
@@ -606,20 +612,24 @@ impl Events<'_> {
         }
         // The tokenizer returns the input's own UTF-8 cut at ASCII
         // delimiters; the lossy path is only a guard.
-        let mut text = String::from_utf8_lossy(&self.text).into_owned();
+        // Copied only when something in it changes: most pieces of text
+        // are white space between tags, passed on as they are.
+        let mut text = String::from_utf8_lossy(&self.text);
         if symbols != Symbols::Text {
-            text = text.chars().map(|c| symbols.draw(c)).collect();
+            text = Cow::Owned(text.chars().map(|c| symbols.draw(c)).collect());
         }
         if self.renderer.mark_struck {
             // A strike mark typed in the message strikes nothing.
-            if text.contains([STRUCK_START, STRUCK_END]) {
-                text = text.replace([STRUCK_START, STRUCK_END], &UNREADABLE.to_string());
+            if holds(&text, STRUCK_START) || holds(&text, STRUCK_END) {
+                text =
+                    Cow::Owned(text.replace([STRUCK_START, STRUCK_END], &UNREADABLE.to_string()));
             }
             if struck && !text.trim().is_empty() {
-                text = format!("{STRUCK_START}{text}{STRUCK_END}");
+                text = Cow::Owned(format!("{STRUCK_START}{text}{STRUCK_END}"));
             }
         }
         self.renderer.text(&text);
+        drop(text);
         self.text.clear();
     }
 }

@@ -1130,4 +1130,20 @@ fn a_notes_column_its_header_names_is_no_part_of_the_answers() {
     // Without such a header, every cell is the row's.
     let html = "<table><tr><td>Full name</td><td>Daniel</td><td>Marsh</td></tr></table>";
     assert!(html_to_lines(html).contains("Full name\tDaniel\u{1f}Marsh"));
+
+fn a_style_written_again_hides_or_shows_as_it_did_the_first_time() {
+    // More distinct styles than are kept, then the first ones again: each
+    // reads as it did, whether remembered or read afresh.
+    let mut html =
+        String::from("<p style='display:none'>Hidden 0</p><p style='color:#111111'>Shown 0</p>");
+    for i in 1..40 {
+        html.push_str(&format!("<p style='margin-left:{i}px'>Line {i}</p>"));
+    }
+    html.push_str("<p style='display:none'>Hidden 1</p><p style='color:#111111'>Shown 1</p>");
+    html.push_str("<p style='margin-left:39px;display:none'>Hidden 2</p><p style='margin-left:39px'>Shown 2</p>");
+    let lines = html_to_lines(&html);
+    for shown in ["Shown 0", "Shown 1", "Shown 2", "Line 1", "Line 39"] {
+        assert!(lines.contains(shown), "{shown}: {lines}");
+    }
+    assert!(!lines.contains("Hidden"), "{lines}");
 }

@@ -1112,4 +1112,70 @@ fn a_notes_column_in_plain_text_is_no_part_of_the_answers() {
     assert!(r.values[&Field::Consent].contains("Withdrawn"), "{r:?}");
     // Below the table, a line's cells are its own again.
     assert!(r.values[&Field::PrisonNumber].contains("not a notes"));
+
+fn every_sign_off_passes_the_first_letters_test() {
+    for sign_off in SIGN_OFFS {
+        let opening: [u8; 3] = sign_off.as_bytes()[..3]
+            .try_into()
+            .expect("every sign-off has three letters");
+        assert!(SIGN_OFF_OPENINGS.contains(&opening), "{sign_off}");
+        assert!(
+            ends_form(&format!("{}.", sign_off.to_uppercase())),
+            "{sign_off}"
+        );
+    }
+    assert!(!ends_form("Referrer name"));
+    assert!(!ends_form("Kin: none"));
+}
+
+#[test]
+fn a_taking_back_is_found_in_any_case_and_across_an_apostrophe() {
+    assert!(takes_back("He has WITHDRAWN consent"));
+    assert!(takes_back("Consent Revoked"));
+    assert!(takes_back("he no longer agrees"));
+    assert!(takes_back("He DONT want this"));
+    assert!(takes_back("He doesn't want this"));
+    // Dropping the apostrophe joins the word back up.
+    assert!(takes_back("consent with'drawn"));
+    assert!(!takes_back("Consent given by Daniel"));
+    assert!(!takes_back("He has not withdrawn consent"));
+}
+
+#[test]
+fn consent_is_spoken_of_in_any_case_and_letters() {
+    assert!(about_consent("CONSENT GIVEN"));
+    assert!(about_consent("He Said No"));
+    assert!(about_consent("Zustimmung: consent ✓"));
+    assert!(!about_consent("He said little"));
+    assert!(!about_consent("Ça va"));
+}
+
+#[test]
+fn a_yes_taken_back_in_words_wrapped_over_two_lines_is_read() {
+    // `says` ends one line and `no` opens the next: neither line alone
+    // speaks of consent, the sentence they make does.
+    let r = read_form(
+        "DUTY TO REFER REFERRAL\nFull name: Daniel Marsh\nConsent to referral: Yes\n\n\
+         Update: I spoke to him on Monday and he says\nno to the council having his details\n",
+    );
+    assert!(
+        r.values[&Field::Consent].starts_with(UNREADABLE),
+        "{:?}",
+        r.values
+    );
+}
+
+#[test]
+fn spaces_are_normalised_alike_in_ascii_and_beyond() {
+    assert_eq!(normalise_space(" a\u{b}b\u{1f}c \t d\r\n"), "a b c d");
+    assert_eq!(normalise_space(" a\u{a0}b\u{200b}c é "), "a b c é");
+    assert_eq!(normalise_space("  "), "");
+}
+
+#[test]
+fn a_mark_is_held_or_not() {
+    assert!(holds("Yes \u{fdd0}", UNREADABLE));
+    assert!(!holds("Yes \u{fdd1}", UNREADABLE));
+    assert!(!holds("Yes ☒", UNREADABLE));
+    assert!(holds("Yes", 's'));
 }
