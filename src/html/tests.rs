@@ -1130,7 +1130,9 @@ fn a_notes_column_its_header_names_is_no_part_of_the_answers() {
     // Without such a header, every cell is the row's.
     let html = "<table><tr><td>Full name</td><td>Daniel</td><td>Marsh</td></tr></table>";
     assert!(html_to_lines(html).contains("Full name\tDaniel\u{1f}Marsh"));
+}
 
+#[test]
 fn a_style_written_again_hides_or_shows_as_it_did_the_first_time() {
     // More distinct styles than are kept, then the first ones again: each
     // reads as it did, whether remembered or read afresh.

@@ -1112,7 +1112,9 @@ fn a_notes_column_in_plain_text_is_no_part_of_the_answers() {
     assert!(r.values[&Field::Consent].contains("Withdrawn"), "{r:?}");
     // Below the table, a line's cells are its own again.
     assert!(r.values[&Field::PrisonNumber].contains("not a notes"));
+}
 
+#[test]
 fn every_sign_off_passes_the_first_letters_test() {
     for sign_off in SIGN_OFFS {
         let opening: [u8; 3] = sign_off.as_bytes()[..3]

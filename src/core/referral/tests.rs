@@ -1142,7 +1142,9 @@ fn a_yes_beside_facts_about_the_person_is_a_plain_yes() {
         let (outcome, consent, _) = read_consent(both);
         assert_eq!((outcome, consent), (Outcome::Incomplete, None), "{both}");
     }
+}
 
+#[test]
 fn a_yes_and_nothing_else_is_plain_whatever_its_case_and_marks() {
     for plain in ["Yes", "YES.", "y", "[x] Yes", "Yes - yes", "☒ Yes"] {
         assert_eq!(yes_doubt(plain), None, "{plain}");
