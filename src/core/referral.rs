@@ -944,9 +944,23 @@ fn limited(raw: &str) -> bool {
         | "declines" | "declined" | "objects" | "objected" | "unhappy" | "limited"
         | "restricted" | "partial" | "partially" | "against" | "opted" | "pulled" | "backed"
         | "nothing" | "unwilling" | "reluctant" | "unsure" | "maybe" | "possibly" | "expired"
-        | "lapsed" | "previously" | "previous" | "awaiting" | "pending" | "tbc" | "unsigned" => {
-            true
-        }
+        | "lapsed" | "previously" | "previous" | "awaiting" | "pending" | "tbc" | "unsigned"
+        // An exclusion however put (`all agencies bar the police`).
+        | "bar" | "save" | "minus" | "excluded" | "besides" | "nobody" | "else"
+        // A narrower purpose or a time limit (`just housing`, `until
+        // release`, `expires 01/12`).
+        | "just" | "solely" | "purely" | "until" | "expires" | "expiring" | "expiry"
+        | "temporary" | "temporarily"
+        // A guess, a hesitation, a refusal in other words, a mind not made
+        // up or changed, a question not yet put (`probably`, `under
+        // protest`, `nah`, `w/drawn`, `he may change his mind`, `will ask
+        // him`, `unable to ask`).
+        | "probably" | "perhaps" | "might" | "think" | "assume" | "presumably" | "hesitant"
+        | "reluctantly" | "protest" | "nope" | "nah" | "shook" | "reversed" | "drawn"
+        | "back" | "mind" | "ask" | "unable" => true,
+        // `everyone other than the police`, `to be confirmed`.
+        "other" => words.get(at + 1) == Some(&"than"),
+        "be" => words.get(at + 1) == Some(&"confirmed"),
         _ => false,
     });
     // A yes taken back (`Yes - since withdrawn`) is read as that, and no
@@ -1022,24 +1036,98 @@ fn fact_denials(raw: &str) -> Vec<bool> {
         "working",
     ];
     /// What a person may `not` do without it touching consent.
-    const FACT_VERBS: [&str; 10] = [
-        "read", "speak", "write", "have", "got", "own", "drive", "use", "work", "live",
+    const FACT_VERBS: [&str; 7] = ["read", "speak", "write", "have", "got", "own", "drive"];
+    /// Words that may stand before the denial in a clause that states a
+    /// fact (`he has no`, `he does not`, `there is currently no`).
+    const BEFORE: [&str; 25] = [
+        "he",
+        "she",
+        "they",
+        "has",
+        "have",
+        "had",
+        "hasn",
+        "haven",
+        "does",
+        "do",
+        "did",
+        "doesn",
+        "don",
+        "didn",
+        "got",
+        "currently",
+        "there",
+        "is",
+        "are",
+        "was",
+        "at",
+        "present",
+        "will",
+        "be",
+        "the",
     ];
+    /// Words that may follow the fact (`no address on release`, `no phone
+    /// at present`): none names someone the fact may go to.
+    const AFTER: [&str; 20] = [
+        "on",
+        "release",
+        "at",
+        "present",
+        "currently",
+        "yet",
+        "in",
+        "custody",
+        "prison",
+        "the",
+        "moment",
+        "this",
+        "time",
+        "of",
+        "any",
+        "kind",
+        "or",
+        "and",
+        "nor",
+        "either",
+    ];
+    // Before the fact, after the denial: `no fixed`, `not have a`.
+    let between = |w: &str| {
+        QUALIFIERS.contains(&w) || matches!(w, "a" | "an" | "any" | "his" | "her" | "their")
+    };
     let mut denials = Vec::new();
     for clause in clauses(raw) {
         let about_consent = clause.iter().any(|w| {
             speaks_of_consent(w) || super::form::OTHER_CONSENT_OBJECTS.contains(&w.as_str())
         });
+        // The clause says a fact and nothing else: what comes before the
+        // denial, the fact, and only such words after it. `no address to
+        // Harlow council`, `not have his address released` say more.
+        let states_a_fact = |at: usize, from: usize| {
+            let mut rest = clause[from..]
+                .iter()
+                .map(String::as_str)
+                .skip_while(|w| between(w));
+            let Some(fact) = rest.next() else {
+                return false;
+            };
+            clause[..at].iter().all(|w| BEFORE.contains(&w.as_str()))
+                && FACTS.contains(&fact)
+                && rest.all(|w| FACTS.contains(&w) || QUALIFIERS.contains(&w) || AFTER.contains(&w))
+        };
         for (at, word) in clause.iter().enumerate() {
-            let after = &clause[at + 1..];
             let fact = match word.as_str() {
-                "no" => after
-                    .iter()
-                    .find(|w| !QUALIFIERS.contains(&w.as_str()))
-                    .is_some_and(|w| FACTS.contains(&w.as_str())),
-                "not" | "t" => after
-                    .first()
-                    .is_some_and(|w| FACT_VERBS.contains(&w.as_str())),
+                "no" => states_a_fact(at, at + 1),
+                "not" | "t" => match clause.get(at + 1).map(String::as_str) {
+                    // `does not read English`, `doesn't drive`.
+                    Some("read" | "speak" | "write" | "drive") => {
+                        clause[at + 2..].iter().all(|w| {
+                            matches!(w.as_str(), "english" | "or" | "and" | "well" | "much")
+                        }) && clause[..at].iter().all(|w| BEFORE.contains(&w.as_str()))
+                    }
+                    // `does not have a phone`, `hasn't got a mobile`.
+                    Some(verb) if FACT_VERBS.contains(&verb) => states_a_fact(at, at + 2),
+                    _ => false,
+                },
                 _ => false,
             };
             denials.push(fact && !about_consent);
@@ -1168,7 +1256,7 @@ fn no_objection(after: &[&str]) -> bool {
 /// leave it as it is.
 fn names_someone_else(raw: &str) -> bool {
     // Other people.
-    const OTHERS: [&str; 30] = [
+    const OTHERS: [&str; 41] = [
         "mum",
         "mother",
         "dad",
@@ -1199,6 +1287,18 @@ fn names_someone_else(raw: &str) -> bool {
         "aunt",
         "uncle",
         "relative",
+        // Staff who may agree for the person, never in their place.
+        "officer",
+        "staff",
+        "om",
+        "omu",
+        "pom",
+        "com",
+        "worker",
+        "keyworker",
+        "caseworker",
+        "colleague",
+        "manager",
     ];
     // Consent given for the person by someone else, whoever.
     const PROXY: [&str; 6] = [
@@ -1225,9 +1325,30 @@ fn names_someone_else(raw: &str) -> bool {
         AGREEING.iter().any(|stem| w.starts_with(stem))
             || matches!(
                 *w,
-                "by" | "via" | "through" | "happy" | "ok" | "okay" | "gave" | "given"
+                "by" | "via"
+                    | "through"
+                    | "happy"
+                    | "ok"
+                    | "okay"
+                    | "gave"
+                    | "given"
+                    | "per"
+                    | "according"
+                    | "advice"
+                    | "asked"
+                    | "from"
             )
     });
+    // `I agreed for him`, `we consented`: the writer's own agreement.
+    let writer_agreed = words.windows(2).any(|pair| {
+        matches!(pair[0], "i" | "we")
+            && ["agree", "consent", "sign", "gave"]
+                .iter()
+                .any(|stem| pair[1].starts_with(stem))
+    });
+    if writer_agreed {
+        return true;
+    }
     clauses.iter().any(|clause| {
         clause.iter().enumerate().any(|(at, w)| {
             let before = &clause[..at];
@@ -1249,10 +1370,19 @@ fn names_someone_else(raw: &str) -> bool {
                     before.iter().rev().find(|b| !matches!(b.as_str(), "full" | "mental")),
                     Some(b) if matches!(b.as_str(), "has" | "have" | "with")
                 );
-                let doubted = clause.iter().any(|c| {
+                // Anywhere in the answer: `has capacity (assessed as
+                // lacking)`, `has capacity on good days`.
+                let doubted = words.iter().any(|c| {
                     matches!(
-                        c.as_str(),
-                        "no" | "not"
+                        *c,
+                        "sometimes"
+                            | "days"
+                            | "per"
+                            | "varies"
+                            | "variable"
+                            | "fluctuates"
+                            | "no"
+                            | "not"
                             | "t"
                             | "never"
                             | "lacks"

@@ -264,29 +264,61 @@ pub fn several_people(read: &ReadReferral) -> bool {
             >= 2
 }
 
-/// Two forms' full names share neither the surname nor the first given
-/// name (`Sam Example`, `Daniel Whitmore`), and no prison number or CRN
-/// both give is the same: someone else, not a name typed wrong.
+/// Two forms' full names share no name at all, in any order and spelled
+/// nearly alike or not (`Sam Example`, `Daniel Whitmore`; but `HALE,
+/// Marcus` is `Marcus Hale`, `Mr Marcus Hale Jr` is too, and `Muhammad
+/// Aly` may be `Mohammed Ali`), and no prison number or CRN both give is
+/// the same: someone else, not a name typed wrong or written otherwise.
 fn names_apart(a: &Referral, b: &Referral) -> bool {
     let (Some(x), Some(y)) = (a.full_name.as_deref(), b.full_name.as_deref()) else {
         return false;
     };
-    let (x, y) = (words(x), words(y));
-    let (Some((x_surname, x_given)), Some((y_surname, y_given))) = (x.split_last(), y.split_last())
-    else {
+    const TITLES: [&str; 11] = [
+        "mr", "mrs", "ms", "miss", "mx", "dr", "master", "jr", "jnr", "sr", "snr",
+    ];
+    let names = |text: &str| -> Vec<String> {
+        words(text)
+            .into_iter()
+            .filter(|w| !TITLES.contains(&w.as_str()) && !matches!(w.as_str(), "ii" | "iii"))
+            .collect()
+    };
+    let (x, y) = (names(x), names(y));
+    if x.len() < 2 || y.len() < 2 {
         return false;
+    }
+    let alike = |p: &String, q: &String| {
+        p == q
+            || (p.chars().count() == 1 && q.starts_with(p.as_str()))
+            || (q.chars().count() == 1 && p.starts_with(q.as_str()))
+            || edits_apart(p, q) <= if p.len().min(q.len()) <= 4 { 1 } else { 2 }
     };
-    let first_names_apart = match (x_given.first(), y_given.first()) {
-        (Some(p), Some(q)) => p != q && !q.starts_with(p.as_str()) && !p.starts_with(q.as_str()),
-        _ => false,
-    };
+    let shares_a_name = x.iter().any(|p| y.iter().any(|q| alike(p, q)));
     let same_identifier = [Field::PrisonNumber, Field::Crn].into_iter().any(|field| {
         matches!(
             (answer(field, a), answer(field, b)),
             (Some(p), Some(q)) if agree(field, &p, &q)
         )
     });
-    x_surname != y_surname && first_names_apart && !same_identifier
+    !shares_a_name && !same_identifier
+}
+
+/// How many letters must be changed, added or taken away to make one word
+/// the other (names are short: the table is a row at a time).
+fn edits_apart(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// The fields that say who the person is.
@@ -693,6 +725,22 @@ mod tests {
             assert_eq!(read.conflicts, vec![Field::FullName], "{other}");
             assert!(!read.several_people, "{other}");
             assert_eq!(read.referral.consent, Some(true), "{other}");
+        }
+        // One person's name as people write it: never two people.
+        for (first, second) in [
+            ("Sam Example", "EXAMPLE, Sam"),
+            ("Sam Example", "Example Sam"),
+            ("Sam Example", "Mr Sam Example Jr"),
+            ("Mohammed Ali", "Muhammad Aly"),
+        ] {
+            let one = read_form(&FULL.replace("Sam Example", first));
+            let other = read_form(&FULL.replace("Sam Example", second));
+            let forms = [
+                (FormSource::Attachment("a.docx".into()), &one),
+                (FormSource::Attachment("b.docx".into()), &other),
+            ];
+            let (read, _) = read_forms(&forms, &ctx).expect("a form");
+            assert!(!read.several_people, "{first} / {second}: {read:?}");
         }
         // The same form attached twice is one referral.
         let forms = [
