@@ -1256,7 +1256,7 @@ fn no_objection(after: &[&str]) -> bool {
 /// leave it as it is.
 fn names_someone_else(raw: &str) -> bool {
     // Other people.
-    const OTHERS: [&str; 41] = [
+    const OTHERS: [&str; 30] = [
         "mum",
         "mother",
         "dad",
@@ -1287,7 +1287,10 @@ fn names_someone_else(raw: &str) -> bool {
         "aunt",
         "uncle",
         "relative",
-        // Staff who may agree for the person, never in their place.
+    ];
+    // Staff, who take the person's consent every day (`consent obtained by
+    // prison OMU`) but may not give it (`OM consented`, `agreed by OMU`).
+    const STAFF: [&str; 11] = [
         "officer",
         "staff",
         "om",
@@ -1352,7 +1355,31 @@ fn names_someone_else(raw: &str) -> bool {
     clauses.iter().any(|clause| {
         clause.iter().enumerate().any(|(at, w)| {
             let before = &clause[..at];
-            if OTHERS.contains(&w.as_str()) {
+            if STAFF.contains(&w.as_str()) {
+                // Staff giving the agreement in the clause, not taking it.
+                let gives = clause.iter().any(|c| {
+                    ["agree", "consent", "sign", "confirm", "authori", "approv"]
+                        .iter()
+                        .any(|stem| c.starts_with(stem))
+                        || matches!(c.as_str(), "per" | "according" | "advice" | "behalf")
+                });
+                let takes = clause.iter().any(|c| {
+                    matches!(
+                        c.as_str(),
+                        "obtained"
+                            | "taken"
+                            | "took"
+                            | "gained"
+                            | "sought"
+                            | "witnessed"
+                            | "recorded"
+                            | "explained"
+                            | "got"
+                            | "received"
+                    )
+                });
+                gives && !takes
+            } else if OTHERS.contains(&w.as_str()) {
                 // The clause's subject (`mum wants it`, `his partner is
                 // happy`), a clause of the name alone (`Yes (mum)`), or
                 // anyone beside someone's agreement.

@@ -1096,6 +1096,10 @@ fn a_yes_beside_facts_about_the_person_is_a_plain_yes() {
         "Yes - he has mental capacity",
         "Yes, now",
         "Yes (signed November)",
+        // Staff take the person's consent: that is how it is given.
+        "Yes - consent obtained by prison OMU",
+        "Yes - consent taken by his probation officer",
+        "Yes - witnessed by OMU staff",
     ] {
         assert_eq!(
             read_consent(plain),
