@@ -818,6 +818,16 @@ async fn referrer_withdraws(w: &World, reference: &str, ack: &OutboxRow) -> Outb
     w.rows("consent_withdrawn").await.remove(0)
 }
 
+/// Colchester's acknowledged case, its consent said withdrawn by the
+/// referrer and the council's `Confirmed` to the notice at noon on Tuesday
+/// 24 November: the case and the notice.
+async fn closed_on_a_confirmed_withdrawal(w: &World) -> (String, OutboxRow) {
+    let (reference, ack) = colchester_acknowledged(w).await;
+    let notice = referrer_withdraws(w, &reference, &ack).await;
+    council_answers(w, &reference, &notice, "Confirmed", uk(2026, 11, 24, 12, 0)).await;
+    (reference, notice)
+}
+
 /// The council's officer answering the notice with `body`, at `at`.
 async fn council_answers(
     w: &World,
@@ -1063,16 +1073,7 @@ async fn many_addresses_saying_consent_is_withdrawn_bring_the_council_one_notice
 #[tokio::test]
 async fn a_case_closed_on_a_withdrawal_by_mistake_is_reopened_and_its_deadlines_run_again() {
     let w = world().await;
-    let (reference, ack) = colchester_acknowledged(&w).await;
-    let notice = referrer_withdraws(&w, &reference, &ack).await;
-    council_answers(
-        &w,
-        &reference,
-        &notice,
-        "Confirmed",
-        uk(2026, 11, 24, 12, 0),
-    )
-    .await;
+    let (reference, notice) = closed_on_a_confirmed_withdrawal(&w).await;
     assert_eq!(w.status(&reference).await, "closed");
     // The officer learns it was another person's case, and reopens it.
     let reopened = w
@@ -1566,16 +1567,7 @@ async fn nobody_is_chased_while_a_withdrawal_waits_for_the_council_and_chases_re
 #[tokio::test]
 async fn a_referring_side_told_the_referral_closed_is_told_it_goes_on_when_it_is_reopened() {
     let w = world().await;
-    let (reference, ack) = colchester_acknowledged(&w).await;
-    let notice = referrer_withdraws(&w, &reference, &ack).await;
-    council_answers(
-        &w,
-        &reference,
-        &notice,
-        "Confirmed",
-        uk(2026, 11, 24, 12, 0),
-    )
-    .await;
+    let (reference, _) = closed_on_a_confirmed_withdrawal(&w).await;
     w.send().await;
     let closed = w.rows("withdrawal_confirmed").await.remove(0);
     assert!(closed.sent_at.is_some(), "the note that it closed went");
