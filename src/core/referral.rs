@@ -522,7 +522,7 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
     if matches!(all.as_str(), "yes no" | "no yes")
         || matches!(
             lead.get(..2),
-            Some([a, b]) if (a == "yes" && b == "no" && !fact_denials[1] && !no_objection_at(&lead, 1))
+            Some([a, b]) if (a == "yes" && b == "no" && !fact_denials.get(1).copied().unwrap_or(false) && !no_objection_at(&lead, 1))
                 || (a == "no" && b == "yes")
         )
         // `Yes   NoX`: a mark run into the other option; `Agreed? No`.
@@ -539,7 +539,7 @@ pub(super) fn yes_no(raw: &str) -> Option<bool> {
                     "not" | "t" | "none" | "nothing" | "nobody" | "nor" | "never" => true,
                     _ => false,
                 };
-                marked || (denial && !fact_denials[at])
+                marked || (denial && !fact_denials.get(at).copied().unwrap_or(false))
             }))
     {
         return None;
@@ -938,7 +938,7 @@ fn limited(raw: &str) -> bool {
     let words: Vec<&str> = all.split(' ').filter(|w| !w.is_empty()).collect();
     let facts = fact_denials(raw);
     let limit = words.iter().enumerate().any(|(at, w)| match *w {
-        "no" | "not" | "t" => !no_objection(&words[at + 1..]) && !facts[at],
+        "no" | "not" | "t" => !no_objection(&words[at + 1..]) && !facts.get(at).copied().unwrap_or(false),
         "never" | "without" | "except" | "excepting" | "excluding" | "exclude" | "apart"
         | "only" | "but" | "however" | "although" | "though" | "refuses" | "refused"
         | "declines" | "declined" | "objects" | "objected" | "unhappy" | "limited"
@@ -1448,8 +1448,8 @@ pub(super) fn limits_another_consent(raw: &str) -> bool {
     // to: a `no` before one of these is no limit.
     let facts = fact_denials(raw);
     let denial = words.iter().enumerate().any(|(at, w)| match *w {
-        "no" => !no_objection(&words[at + 1..]) && !facts[at],
-        "not" | "t" => !facts[at],
+        "no" => !no_objection(&words[at + 1..]) && !facts.get(at).copied().unwrap_or(false),
+        "not" | "t" => !facts.get(at).copied().unwrap_or(false),
         "never" | "without" | "except" | "excluding" | "refuses" | "refused" | "declines"
         | "declined" => true,
         _ => false,
