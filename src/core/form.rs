@@ -1246,52 +1246,133 @@ fn push_apart<'a>(lines: &mut Vec<&'a str>, line: &'a str) {
     lines.push(rest);
 }
 
-/// A table as a mail program's plain text gives it, a tab between cells,
-/// read as the HTML and Word readers read its rows: two questions a row
-/// (`Full name | Daniel | Date of birth | 14/07/1988`) make a row each
-/// ([`super::rows::is_row_of_pairs`]), and a notes column its header
-/// names (`Question | Answer | Notes`) is no part of the answers
-/// ([`super::rows::notes_column`]), until a line that is no row. The text
-/// is written again only when some line needs it.
+/// A table as a mail program's plain text gives it (Outlook's, Apple
+/// Mail's: a tab between cells, a row a line, a cell of two paragraphs
+/// broken over two lines), read as the HTML and Word readers read its
+/// rows: a row broken over lines joined again; two questions a row
+/// (`Full name | Daniel | Date of birth | 14/07/1988`) a row each
+/// ([`super::rows::is_row_of_pairs`]); a notes column its header names
+/// (`Question | Answer | Notes`) no part of the answers
+/// ([`super::rows::notes_column`]); the cells after a label's (`Consent |
+/// Yes | X | No`) apart as the HTML's are, so a box stays beside its
+/// option. A blank line ends the table. The text is written again only
+/// when some line needs it.
 fn label_pairs_apart(text: &str) -> Option<String> {
     if !text.contains(CELL_SEPARATOR) {
         return None;
     }
     let is_cell_break = |c: char| c == CELL_SEPARATOR || c == VALUE_CELL_SEPARATOR;
-    let mut rewritten: Option<String> = None;
-    let mut done = 0;
-    let mut offset = 0;
-    let mut notes_from: Option<usize> = None;
-    for line in text.split_inclusive('\n') {
-        let start = offset;
-        offset += line.len();
-        if line.matches(is_cell_break).nth(1).is_none() {
-            // One cell or two: no header, and no row a notes column cuts.
-            if !line.contains(CELL_SEPARATOR) {
-                notes_from = None;
+    let cells_of = |row: &str| -> Vec<String> {
+        row.split(is_cell_break)
+            .map(|c| c.trim().to_string())
+            .collect()
+    };
+    let label = |cell: &str| Label::from_text(cell.trim().trim_end_matches(':').trim()).is_some();
+    // The text's lines, a row broken over lines joined again: a line of
+    // cells whose first is no label, under a row of the table (`Mental
+    // health | Anxiety;` then `seen by the in-reach team | Consent | Yes`),
+    // or any line under a row of a table with a notes column (a note of two
+    // paragraphs).
+    let lines: Vec<&str> = text.lines().collect();
+    // The most cells a row opening with a label has in each line's block
+    // (between blank lines): a row with fewer may go on on the next line.
+    let mut widths = vec![0; lines.len()];
+    let mut block_start = 0;
+    for at in 0..=lines.len() {
+        if at == lines.len() || lines[at].trim().is_empty() {
+            let width = lines[block_start..at]
+                .iter()
+                .filter(|l| l.contains(CELL_SEPARATOR))
+                .filter(|l| label(l.split(is_cell_break).next().unwrap_or(l)))
+                .map(|l| l.matches(is_cell_break).count() + 1)
+                .max()
+                .unwrap_or(0);
+            widths[block_start..at].fill(width);
+            block_start = at + 1;
+        }
+    }
+    let mut rows: Vec<String> = Vec::new();
+    let mut in_table = false;
+    let mut notes_from: Option<super::rows::NotesColumn> = None;
+    let mut joined = false;
+    for (at, line) in lines.iter().enumerate() {
+        let width = widths[at];
+        if line.trim().is_empty() {
+            in_table = false;
+            notes_from = None;
+            rows.push(String::new());
+            continue;
+        }
+        let cells = line.matches(is_cell_break).count();
+        let first = line.split(is_cell_break).next().unwrap_or(line).trim();
+        // The cells the row above lacks, which this line's complete
+        // exactly when it is that row going on.
+        let short_by = rows
+            .last()
+            .filter(|r| r.contains(CELL_SEPARATOR))
+            .map_or(0, |r| {
+                width.saturating_sub(r.matches(is_cell_break).count() + 1)
+            });
+        let continues = in_table
+            && rows.last().is_some_and(|r| r.contains(CELL_SEPARATOR))
+            && ((cells > 0 && cells == short_by && !first.is_empty() && !label(first))
+                || (cells == 0 && notes_from.is_some()));
+        if continues {
+            if let Some(last) = rows.last_mut() {
+                last.push(' ');
+                last.push_str(line.trim());
+                joined = true;
             }
             continue;
         }
-        let row = line.trim_end_matches(['\r', '\n']);
-        let mut cells: Vec<&str> = row.split(is_cell_break).map(str::trim).collect();
+        if cells > 0 {
+            let row = cells_of(line);
+            if !in_table || notes_from.is_none() {
+                notes_from = notes_from.or_else(|| super::rows::notes_column(&row));
+            }
+            in_table = label(first) || notes_from.is_some();
+        } else {
+            in_table = false;
+            notes_from = None;
+        }
+        rows.push(line.to_string());
+    }
+    // Each row as the HTML renderer writes one.
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut changed = joined;
+    let mut notes_from: Option<super::rows::NotesColumn> = None;
+    for row in &rows {
+        if row.matches(is_cell_break).count() < 2 {
+            if !row.contains(CELL_SEPARATOR) {
+                notes_from = None;
+            }
+            out.push_str(row);
+            out.push('\n');
+            continue;
+        }
+        let mut cells = cells_of(row);
         match notes_from {
             None => {
                 notes_from = super::rows::notes_column(&cells);
                 if notes_from.is_some() {
+                    out.push_str(row);
+                    out.push('\n');
                     continue;
                 }
             }
-            Some(from) => cells.truncate(super::rows::kept_before_notes(&cells, from)),
+            Some(notes) => cells.truncate(notes.kept(&cells)),
         }
-        let pairs = super::rows::is_row_of_pairs(&cells);
-        if !pairs && notes_from.is_none() {
+        let texts: Vec<&str> = cells.iter().map(String::as_str).collect();
+        let pairs = super::rows::is_row_of_pairs(&texts);
+        if !pairs && notes_from.is_none() && !label(&cells[0]) {
+            out.push_str(row);
+            out.push('\n');
             continue;
         }
-        let out = rewritten.get_or_insert_with(|| String::with_capacity(text.len() + 64));
-        out.push_str(&text[done..start]);
+        changed = true;
         let width = if pairs { 2 } else { cells.len() };
-        for row in cells.chunks(width) {
-            for (at, cell) in row.iter().enumerate() {
+        for pair in cells.chunks(width) {
+            for (at, cell) in pair.iter().enumerate() {
                 match at {
                     0 => {}
                     1 => out.push(CELL_SEPARATOR),
@@ -1301,11 +1382,8 @@ fn label_pairs_apart(text: &str) -> Option<String> {
             }
             out.push('\n');
         }
-        done = offset;
     }
-    let mut out = rewritten?;
-    out.push_str(&text[done..]);
-    Some(out)
+    changed.then_some(out)
 }
 
 /// Where the first run of three or more spaces in `text` starts (as

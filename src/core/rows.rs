@@ -6,62 +6,119 @@ use super::field::{Label, ValueKind};
 use super::form::{answers_below, label_answered, CELL_SEPARATOR};
 use super::tick::has_boxes;
 
+/// A table's column of notes beside the answers, as its header row names
+/// it (`Question | Answer | Notes`): no part of the answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotesColumn {
+    /// The column it starts at: the third or a later one.
+    pub from: usize,
+    /// Headed as the template's own help (`Guidance`): printed, never
+    /// written by the referrer.
+    pub printed: bool,
+}
+
 /// In a table's header row (`Question | Answer | Notes`), the column from
 /// which the cells hold notes, comments or guidance beside the answers
 /// rather than answers: the third or a later one, headed so, in a row
 /// whose first cell is none of the form's labels.
-pub fn notes_column<S: AsRef<str>>(cells: &[S]) -> Option<usize> {
-    const HEADINGS: [&str; 14] = [
+pub fn notes_column<S: AsRef<str>>(cells: &[S]) -> Option<NotesColumn> {
+    const HEADINGS: [&str; 12] = [
         "notes",
         "note",
         "comments",
         "comment",
         "notes comments",
         "notes and comments",
-        "guidance",
         "remarks",
         "additional information",
         "additional notes",
         "further information",
         "other information",
         "officer notes",
+    ];
+    const PRINTED: [&str; 6] = [
+        "guidance",
+        "help",
+        "instructions",
+        "how to answer",
+        "how to complete",
         "office use",
     ];
     let first = cells.first()?.as_ref();
     if cells.len() < 3 || Label::from_text(first.trim().trim_end_matches(':')).is_some() {
         return None;
     }
-    cells
-        .iter()
-        .skip(2)
-        .position(|cell| {
-            let words: Vec<String> = cell
-                .as_ref()
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .map(str::to_lowercase)
-                .filter(|w| !matches!(w.as_str(), "for" | "only"))
-                .collect();
-            HEADINGS.contains(&words.join(" ").as_str())
-        })
-        .map(|at| at + 2)
+    cells.iter().enumerate().skip(2).find_map(|(at, cell)| {
+        let words: Vec<String> = cell
+            .as_ref()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .filter(|w| !matches!(w.as_str(), "for" | "only"))
+            .collect();
+        let heading = words.join(" ");
+        if PRINTED.contains(&heading.as_str()) {
+            Some(NotesColumn {
+                from: at,
+                printed: true,
+            })
+        } else {
+            HEADINGS.contains(&heading.as_str()).then_some(NotesColumn {
+                from: at,
+                printed: false,
+            })
+        }
+    })
 }
 
-/// How many of a row's cells to keep under a header whose notes column
-/// starts at `from`: the label and its answer, and never fewer than two.
-/// The consent answer keeps its notes (`Yes | not to his GP`, `Yes |
-/// withdrawn 03/12`): a limit or a withdrawal written there must still be
-/// read with the answer.
-pub fn kept_before_notes<S: AsRef<str>>(cells: &[S], from: usize) -> usize {
-    let consent = cells.first().is_some_and(|c| {
-        Label::from_text(c.as_ref().trim().trim_end_matches(':'))
-            == Some(Label::Field(super::field::Field::Consent))
-    });
-    if consent {
-        cells.len()
-    } else {
-        cells.len().min(from.max(2))
+impl NotesColumn {
+    /// How many of a row's cells to keep: the label and its answer, never
+    /// fewer than two. The consent answer keeps the notes the referrer
+    /// wrote beside it (`Yes | not to his GP`, `Yes | withdrawn 03/12`): a
+    /// limit or a withdrawal written there must still be read with the
+    /// answer. Not the template's own words: a guidance column, or a note
+    /// that only prints the options (`Yes / No`) or asks the question.
+    pub fn kept<S: AsRef<str>>(&self, cells: &[S]) -> usize {
+        let consent = cells.first().is_some_and(|c| {
+            Label::from_text(c.as_ref().trim().trim_end_matches(':'))
+                == Some(Label::Field(super::field::Field::Consent))
+        });
+        let written = cells
+            .iter()
+            .skip(self.from)
+            .any(|c| !printed_words(c.as_ref()));
+        if consent && !self.printed && written {
+            cells.len()
+        } else {
+            cells.len().min(self.from.max(2))
+        }
     }
+}
+
+/// A cell that says only what a template prints: nothing, the options
+/// (`Yes / No`, `Yes or No`, `Y/N`), or a question (`Has the person
+/// consented?`).
+fn printed_words(cell: &str) -> bool {
+    let cell = cell.trim();
+    cell.ends_with('?')
+        || cell
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .all(|w| {
+                matches!(
+                    w.to_lowercase().as_str(),
+                    "yes"
+                        | "no"
+                        | "y"
+                        | "n"
+                        | "or"
+                        | "tick"
+                        | "one"
+                        | "delete"
+                        | "as"
+                        | "appropriate"
+                )
+            })
 }
 
 /// Whether a row of four or more cells, an even number, is question,

@@ -6,9 +6,7 @@ use super::{Budget, DocumentError, DocumentText, Unseen};
 use crate::core::form::{
     holds_a_label, CELL_SEPARATOR, STRUCK_END, STRUCK_START, UNREADABLE, VALUE_CELL_SEPARATOR,
 };
-use crate::core::rows::{
-    is_row_of_pairs, kept_before_notes, label_over_hint, notes_column, questions_in_cells,
-};
+use crate::core::rows::{is_row_of_pairs, label_over_hint, notes_column, questions_in_cells};
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, QName, ResolveResult};
 use quick_xml::Reader;
@@ -184,7 +182,7 @@ struct OpenTable {
     rows_ended: usize,
     /// The column from which the header says the cells hold notes, no
     /// part of the answers (`rows::notes_column`).
-    notes_from: Option<usize>,
+    notes_from: Option<crate::core::rows::NotesColumn>,
 }
 
 /// A cell's content in order: its paragraphs, each one piece of its
@@ -430,8 +428,8 @@ impl Layout {
                 table.notes_from = notes_column(&texts);
             }
             table.rows_ended += 1;
-            if let Some(from) = table.notes_from {
-                cells.truncate(kept_before_notes(&texts, from));
+            if let Some(notes) = table.notes_from {
+                cells.truncate(notes.kept(&texts));
             }
         }
         let mut lines = String::new();

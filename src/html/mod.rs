@@ -996,7 +996,7 @@ impl Lines {
 #[derive(Default)]
 struct Columns {
     rows: usize,
-    notes_from: Option<usize>,
+    notes_from: Option<crate::core::rows::NotesColumn>,
 }
 
 impl Columns {
@@ -1007,8 +1007,8 @@ impl Columns {
             self.notes_from = crate::core::rows::notes_column(cells);
         }
         self.rows += 1;
-        if let Some(from) = self.notes_from {
-            cells.truncate(crate::core::rows::kept_before_notes(cells, from));
+        if let Some(notes) = self.notes_from {
+            cells.truncate(notes.kept(cells));
         }
     }
 }

@@ -1181,3 +1181,60 @@ fn a_mark_is_held_or_not() {
     assert!(!holds("Yes ☒", UNREADABLE));
     assert!(holds("Yes", 's'));
 }
+
+#[test]
+fn a_plain_text_table_row_broken_over_lines_is_one_row() {
+    // Outlook's plain text of a cell of two paragraphs: the row goes on
+    // on the next line.
+    let text = "Full name\tDaniel Marsh\tDate of birth\t14/07/1988\n\
+        Mental health\tAnxiety;\n\
+        seen by the in-reach team\tConsent to referral\tYes\n\
+        Risk to others\tMedium;\n\
+        MAPPA level 1\tLocal housing authority\tBasildon\n";
+    let r = read_form(text);
+    assert_eq!(
+        r.values[&Field::MentalHealth],
+        "Anxiety; seen by the in-reach team"
+    );
+    assert_eq!(r.values[&Field::Consent], "Yes");
+    assert_eq!(r.values[&Field::Lha], "Basildon");
+    // A note of two paragraphs stays out of the answers below it.
+    let text = "Question\tAnswer\tNotes\n\
+        Full name\tMarcus Hale\tKnown as Kev\n\
+        Also used the surname Reid\n\
+        At risk of rough sleeping\tNo\tYes if the address falls through\n\
+        Local housing authority\tColchester\tBasildon also considered\n";
+    let r = read_form(text);
+    assert_eq!(r.values[&Field::FullName], "Marcus Hale");
+    assert_eq!(r.values[&Field::RoughSleepingRisk], "No");
+    assert_eq!(r.values[&Field::Lha], "Colchester");
+}
+
+#[test]
+fn boxes_in_a_plain_text_row_stay_beside_their_options() {
+    let r = read_form("Consent to referral\tYes\tX\tNo\t\n");
+    assert_eq!(r.values[&Field::Consent], "Yes");
+    let r = read_form("Consent to referral\tYes\t\tNo\tX\n");
+    assert_eq!(r.values[&Field::Consent], "No");
+}
+
+#[test]
+fn a_guidance_column_beside_consent_is_the_template_s_not_the_referrer_s() {
+    for (header, note) in [
+        (
+            "Guidance",
+            "Without consent the council cannot accept the referral",
+        ),
+        ("Notes", "Yes / No"),
+        ("Notes", "Has the person consented to this referral?"),
+    ] {
+        let text = format!(
+            "Question\tAnswer\t{header}\nFull name\tDaniel Marsh\t\nConsent to referral\tYes\t{note}\n"
+        );
+        let r = read_form(&text);
+        assert_eq!(r.values[&Field::Consent], "Yes", "{header}: {note}");
+    }
+    // What the referrer wrote there is still read with the answer.
+    let r = read_form("Question\tAnswer\tNotes\nConsent to referral\tYes\tnot to his GP\n");
+    assert!(r.values[&Field::Consent].contains("GP"));
+}
