@@ -639,23 +639,71 @@ fn declines(own: &[&str]) -> bool {
                 "yet" | "idea" | "sure" | "check" | "checking" | "unsure"
             )
         });
-    let refuses = matches!(
-        words.as_slice(),
-        ["no", ..]
-            | ["not", "confirmed", ..]
-            | ["not", "withdrawn", ..]
-            | ["declined", ..]
-            | ["decline", ..]
-            | ["rejected", ..]
-            | [
-                "he" | "she" | "they",
-                "has" | "have",
-                "not",
-                "withdrawn",
-                ..
-            ]
-            | ["he" | "she" | "they", "hasn't" | "haven't", "withdrawn", ..]
-    );
+    // `No` and what it says: `No - he still wants our help`; not `No
+    // problem - confirmed`, `No doubt about it`, `No further action`, `No,
+    // he has withdrawn`, `No, will confirm on Thursday`, which agree or
+    // wait.
+    let agrees_or_waits = |rest: &[&str]| {
+        rest.first().is_some_and(|w| {
+            matches!(
+                *w,
+                "problem"
+                    | "problems"
+                    | "doubt"
+                    | "worries"
+                    | "further"
+                    | "action"
+                    | "need"
+                    | "objection"
+                    | "issue"
+                    | "issues"
+            )
+        }) || rest.iter().any(|w| {
+            ["confirm", "clos", "wait", "withdrew"]
+                .iter()
+                .any(|stem| w.starts_with(stem))
+                || matches!(
+                    *w,
+                    "will" | "once" | "later" | "tomorrow" | "after" | "until" | "pending"
+                )
+        }) || rest
+            .windows(2)
+            .any(|pair| matches!(pair, ["has" | "have" | "had", "withdrawn"]))
+    };
+    // A refusal in other words: `Please don't close it, he has not
+    // withdrawn`, `I can't confirm that - he still wants our help`.
+    let says_it_stands = [
+        "has not withdrawn",
+        "hasn't withdrawn",
+        "have not withdrawn",
+        "not withdrawn",
+        "still wants",
+        "still engaging",
+        "don't close",
+        "do not close",
+        "keep it open",
+        "leave it open",
+    ]
+    .iter()
+    .any(|phrase| lower.contains(phrase));
+    let refuses = says_it_stands
+        || matches!(words.as_slice(), ["no", rest @ ..] if !agrees_or_waits(rest))
+        || matches!(
+            words.as_slice(),
+            ["not", "confirmed", ..]
+                | ["not", "withdrawn", ..]
+                | ["declined", ..]
+                | ["decline", ..]
+                | ["rejected", ..]
+                | [
+                    "he" | "she" | "they",
+                    "has" | "have",
+                    "not",
+                    "withdrawn",
+                    ..
+                ]
+                | ["he" | "she" | "they", "hasn't" | "haven't", "withdrawn", ..]
+        );
     refuses && !waits
 }
 
@@ -1104,6 +1152,8 @@ mod tests {
             "Declined",
             "Not withdrawn - I spoke to him today.",
             "He hasn't withdrawn, he rang me this morning.",
+            "I can't confirm that - he still wants our help.",
+            "Please don't close it, he has not withdrawn.",
         ] {
             assert!(read_answer(text).declines, "{text}");
         }
@@ -1115,6 +1165,13 @@ mod tests {
             "Not sure?",
             "Nothing from us yet",
             "Now closed on our side",
+            // A `No` that agrees or waits.
+            "No problem - confirmed, I will close it today.",
+            "No doubt about it, he rang us too. Please close.",
+            "No, he has withdrawn - I spoke to him myself.",
+            "No further action from us - closing our file.",
+            "No - waiting to hear back from probation.",
+            "No, will confirm once I have spoken to him on Thursday.",
         ] {
             assert!(!read_answer(text).declines, "{text}");
         }
