@@ -940,7 +940,7 @@ fn template_data(
         "came_back_empty": context.get("came_back_empty").cloned().unwrap_or(Value::Bool(false)),
         "withdrawal": keyed(
             context.get("withdrawal"),
-            &["by", "said", "person", "never_given"],
+            &["by", "said", "person", "never_given", "holds"],
         ),
     });
     // Apart: the macro above is at its recursion limit. When the clock

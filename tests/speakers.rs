@@ -1417,8 +1417,10 @@ async fn a_withdrawal_the_referrer_takes_back_is_not_closed_by_a_late_confirmati
         w.has_event(&reference, "consent_withdrawal_taken_back")
             .await
     );
-    // Someone else at an allowed service says it again the same day: no
-    // new notice, and the old one is not brought back by it.
+    // Someone else at an allowed service says it again the same day: the
+    // first question was settled, so the council is asked afresh (the
+    // case's follow-ups run meanwhile), and the old notice is not brought
+    // back by it.
     let again = referrer_says(
         &passed("justice.gov.uk"),
         "bob.someone@justice.gov.uk",
@@ -1427,7 +1429,7 @@ async fn a_withdrawal_the_referrer_takes_back_is_not_closed_by_a_late_confirmati
         "Consent withdrawn.",
     );
     w.put("colchester", &again, uk(2026, 11, 24, 12, 0)).await;
-    assert_eq!(w.rows("consent_withdrawn").await.len(), 1);
+    assert_eq!(w.rows("consent_withdrawn").await.len(), 2);
     // The officer answers the old question all the same.
     council_answers(
         &w,
@@ -1594,4 +1596,47 @@ async fn a_referring_side_told_the_referral_closed_is_told_it_goes_on_when_it_is
     assert!(text.contains(&reference), "{text}");
     // Nothing about the person.
     assert!(!text.contains("Samuel"), "{text}");
+}
+
+#[tokio::test]
+async fn every_report_that_holds_the_follow_ups_gives_the_council_a_notice_to_answer() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    let notice = referrer_withdraws(&w, &reference, &ack).await;
+    // The notice says what the council's silence does, and how to undo it.
+    let text = one_line(&w.text_of(&notice));
+    assert!(
+        text.contains("no reminders, chases or escalations are sent about the case"),
+        "{text}"
+    );
+    assert!(
+        text.contains("reply to this message with No on the first line"),
+        "{text}"
+    );
+    assert!(!text.contains("do nothing"), "{text}");
+    // The council declines; the same day the referrer says it again.
+    council_answers(&w, &reference, &notice, "No", uk(2026, 11, 24, 12, 0)).await;
+    assert!(w.has_event(&reference, "consent_withdrawal_declined").await);
+    let again = referrer_says(
+        &passed("justice.gov.uk"),
+        REFERRER,
+        &reference,
+        &ack,
+        "Sorry - he has now told me he does withdraw his consent.",
+    );
+    w.put("colchester", &again, uk(2026, 11, 24, 15, 0)).await;
+    // The follow-ups wait again, and the council has a new notice to
+    // answer: the first was settled.
+    w.send().await;
+    let notices = w.rows("consent_withdrawn").await;
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    council_answers(
+        &w,
+        &reference,
+        &notices[1],
+        "Confirmed",
+        uk(2026, 11, 24, 16, 0),
+    )
+    .await;
+    assert_eq!(w.status(&reference).await, "closed");
 }

@@ -370,6 +370,13 @@ pub struct CaseContacts {
     /// The latest mail asking the referring side for what the referral
     /// lacks, as queued; none when none was.
     pub last_request: Option<LastRequest>,
+    /// How many times a reported withdrawal of consent was settled (taken
+    /// back, declined or confirmed by the council, or the case reopened):
+    /// a report after the last settlement asks the council afresh.
+    pub withdrawals_settled: i64,
+    /// A withdrawal reported by the referrer, the case lead or the council
+    /// waits for the council's answer: the case's follow-ups are held.
+    pub withdrawal_waits: bool,
 }
 
 /// A mail asking for what a referral lacks, as it was queued: to whom, and

@@ -287,6 +287,9 @@ fn withdrawal_reported(
     if why_not.is_some() {
         return;
     }
+    // The case's follow-ups wait for the council's answer: held by this
+    // report, or by one before it not yet settled.
+    let holds = entitled || case.withdrawal_waits;
     let mut mail = to_authority(
         s.config,
         authority,
@@ -300,6 +303,10 @@ fn withdrawal_reported(
                 "said": said,
                 "person": case.referral.full_name,
                 "never_given": case.referral.consent != Some(true),
+                // Whether the case's follow-ups wait for the council's
+                // answer (a report from the referrer, the case lead or the
+                // council), as the notice must say.
+                "holds": holds,
                 // The referring side's own message, for the note that the
                 // referral closed to thread under; not the council's.
                 "message_id": (!from_authority).then(|| analysis.message_id.clone()).flatten(),
@@ -309,10 +316,15 @@ fn withdrawal_reported(
     // Once per case and day, whoever writes: a second message saying it
     // again, or a flood of them from many addresses, asks nothing new (each
     // is on the case's timeline); a misread message uses up no more than
-    // that day.
+    // that day. But a report after the last one was settled (declined,
+    // taken back, confirmed, the case reopened), or one that now holds the
+    // follow-ups where the day's did not, asks afresh: every report that
+    // holds them is one the council has a notice to answer.
     mail.step = Some(format!(
-        "consent_withdrawn:{}",
-        crate::core::protocol::uk_date(s.received_at)
+        "consent_withdrawn:{}:{}{}",
+        crate::core::protocol::uk_date(s.received_at),
+        case.withdrawals_settled,
+        if holds { ":holds" } else { "" }
     ));
     plan.mails.push(mail);
 }

@@ -990,6 +990,8 @@ fn person_contacts(case: &PersonCase, authority: &ShortCode, s: &Situation<'_>) 
         consent_first_doubted: case.consent_first_doubted,
         // A form in a new mail is answered as a new message is.
         last_request: None,
+        withdrawals_settled: 0,
+        withdrawal_waits: false,
     }
 }
 

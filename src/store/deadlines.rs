@@ -448,6 +448,22 @@ impl Store {
             .filter_map(|k| crate::core::field::Field::from_key(k))
             .collect();
         let last_request = last_request(&mut conn, id).await?;
+        let withdrawals_settled: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM events WHERE case_id = $1 AND kind IN \
+             ('consent_withdrawal_taken_back', 'consent_withdrawal_declined', \
+             'consent_withdrawn', 'case_reopened')",
+        )
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let withdrawal_waits: i64 = sqlx::query_scalar(concat!(
+            "SELECT CAST(CASE WHEN ",
+            withdrawal_waits!("cases", " AND e.detail LIKE '%\"follow_ups_wait\":true%'"),
+            " THEN 1 ELSE 0 END AS BIGINT) FROM cases WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
         let referrer_email = r
             .get::<Option<String>, _>("referrer_email")
             .and_then(|e| EmailAddress::parse(&e).ok());
@@ -470,6 +486,8 @@ impl Store {
             conflicts,
             consent_first_doubted,
             last_request,
+            withdrawals_settled,
+            withdrawal_waits: withdrawal_waits == 1,
         }))
     }
 

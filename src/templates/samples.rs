@@ -253,7 +253,7 @@ pub fn sample_data(purpose: Purpose) -> Value {
         "quarantined": if purpose == Purpose::QuarantineNotice { json!(42) } else { Value::Null },
         "came_back_empty": false,
         "withdrawal": if purpose == Purpose::ConsentWithdrawn {
-            json!({ "by": "the referrer", "said": "He has withdrawn his consent to the referral this morning.", "person": "Jo Example", "never_given": false })
+            json!({ "by": "the referrer", "said": "He has withdrawn his consent to the referral this morning.", "person": "Jo Example", "never_given": false, "holds": true })
         } else {
             Value::Null
         },
@@ -351,7 +351,7 @@ pub(super) fn sparse_data(purpose: Purpose) -> Value {
         if purpose == Purpose::ConsentWithdrawn {
             map.insert(
                 "withdrawal".into(),
-                json!({ "by": "someone at justice.gov.uk who is neither the case's referrer nor its case lead", "said": Value::Null, "person": Value::Null, "never_given": true }),
+                json!({ "by": "someone at justice.gov.uk who is neither the case's referrer nor its case lead", "said": Value::Null, "person": Value::Null, "never_given": true, "holds": false }),
             );
         }
         if let Some(Value::Object(protocol)) = map.get_mut("protocol") {
