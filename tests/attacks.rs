@@ -644,3 +644,44 @@ async fn consent_in_words_or_a_request_for_information_from_someone_else_changes
     assert!(!w.has_event(&reference, "information_requested").await);
     assert!(w.rows("information_requested").await.is_empty());
 }
+
+#[tokio::test]
+async fn a_form_in_another_authoritys_mailbox_changes_nothing_of_this_ones_case() {
+    let w = world().await;
+    let (reference, ack) = colchester_acknowledged(&w).await;
+    for (n, (field, value)) in [
+        ("Expected release date", "15/01/2027"),
+        ("Consent to referral", "No"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // The referrer, authenticated, answers in the case's thread with
+        // the form again, to Basildon's inbox.
+        let raw = answer(
+            &passed("justice.gov.uk"),
+            "jo.probation@justice.gov.uk",
+            "housing.solutions@basildon.gov.uk",
+            &format!("RE: [{reference}] Referral received"),
+            &ack.message_id,
+            &form_text(&[(field, value)]),
+        );
+        let recorded = w
+            .put("basildon", &raw, uk(2026, 11, 24, 10, n as u32))
+            .await;
+        assert!(
+            matches!(&recorded.action, Action::Quarantined(why) if why.contains(&reference)),
+            "{field}: {recorded:?}"
+        );
+    }
+    // No second case, nothing moved on Colchester's, nobody told of a
+    // refusal.
+    assert_eq!(w.store.cases(None, false).await.expect("cases").len(), 1);
+    let case = w.store.case(&reference).await.expect("case");
+    assert_ne!(
+        case.summary.expected_release_date.as_deref(),
+        Some("2027-01-15")
+    );
+    w.send().await;
+    assert!(w.rows("no_consent").await.is_empty());
+}

@@ -105,7 +105,7 @@ pub(super) fn answer(analysis: &Analysis, s: &Situation<'_>, case: &CaseContacts
         // written on them (anyone may write to any inbox). It is set aside
         // where it came, for a person there to pass on.
         let reason = format!(
-            "it refers to {}, a case of {}, but arrived in the {} mailbox: it changes              nothing of that case; pass it on to {} if it is for them",
+            "it refers to {}, a case of {}, but arrived in the {} mailbox: it changes nothing of that case; pass it on to {} if it is for them",
             case.case_ref,
             authority.full_name(),
             s.mailbox.name,

@@ -157,6 +157,27 @@ pub(super) fn decide_unsent(
         }
         _ => {}
     }
+    // A message about another authority's case (its thread, or its
+    // reference), come to this mailbox: whatever it carries (an answer, a
+    // form, a form saying No), it changes nothing of that case and opens
+    // none here beside it; a person here passes it on, or releases it to
+    // be read as a referral of this authority's.
+    if let Some(case) = s.case {
+        if !s.released && s.mailbox.authority.as_str() != case.authority {
+            let authority = authority_of_case(s, case)
+                .map(|a| a.full_name().to_string())
+                .unwrap_or_else(|| case.authority.clone());
+            return quarantine(
+                analysis,
+                s,
+                format!(
+                    "it refers to {}, a case of {authority}, but arrived in the {} mailbox: it \
+                     changes nothing of that case; pass it on to {authority} if it is for them",
+                    case.case_ref, s.mailbox.name
+                ),
+            );
+        }
+    }
     // A form saying No about the person of the open case whose thread it
     // is in: that case's consent said to be withdrawn, for the council to
     // confirm (`answers::withdrawal_said`), never a refused referral
