@@ -1596,6 +1596,19 @@ async fn a_referring_side_told_the_referral_closed_is_told_it_goes_on_when_it_is
     assert!(text.contains(&reference), "{text}");
     // Nothing about the person.
     assert!(!text.contains("Samuel"), "{text}");
+    // Closed again by hand (never told to the referring side) and reopened:
+    // nothing to undo, nothing sent.
+    w.store
+        .close_case(&reference, "no contact")
+        .await
+        .expect("closed");
+    let again = w
+        .store
+        .reopen_case(&reference, &w.config.outgoing)
+        .await
+        .expect("reopened");
+    assert!(!again.referrer_told_reopened);
+    assert_eq!(w.rows("case_reopened").await.len(), 1);
 }
 
 #[tokio::test]

@@ -693,8 +693,8 @@ impl Store {
             });
         }
         // The event that closed it keeps the status it had.
-        let closed: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT detail FROM events WHERE case_id = $1 AND kind IN ($2, $3) \
+        let closed = sqlx::query(
+            "SELECT kind, detail FROM events WHERE case_id = $1 AND kind IN ($2, $3) \
              ORDER BY id DESC LIMIT 1",
         )
         .bind(case_id)
@@ -702,8 +702,13 @@ impl Store {
         .bind(EventKind::ConsentWithdrawn.as_str())
         .fetch_optional(&mut *tx)
         .await?;
+        // Closed on a withdrawal the council confirmed: the referring side
+        // was told so (a case closed by hand tells them nothing).
+        let on_withdrawal = closed
+            .as_ref()
+            .is_some_and(|row| row.get::<&str, _>("kind") == EventKind::ConsentWithdrawn.as_str());
         let detail: serde_json::Value = closed
-            .flatten()
+            .and_then(|row| row.get::<Option<String>, _>("detail"))
             .and_then(|d| serde_json::from_str(&d).ok())
             .unwrap_or_default();
         // Closed before the status it had was kept: open, as most are.
@@ -766,7 +771,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let mut referrer_told = false;
-        if let Some(row) = told_closed {
+        if let Some(row) = told_closed.filter(|_| on_withdrawal) {
             let recipients: serde_json::Value =
                 serde_json::from_str(row.get::<&str, _>("recipients")).map_err(|e| {
                     StoreError::Corrupt {
