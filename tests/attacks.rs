@@ -664,7 +664,12 @@ async fn a_form_in_another_authoritys_mailbox_changes_nothing_of_this_ones_case(
             "housing.solutions@basildon.gov.uk",
             &format!("RE: [{reference}] Referral received"),
             &ack.message_id,
-            &form_text(&[(field, value)]),
+            // The form pasted under the quote of the gateway's mail, as
+            // some answer in the thread.
+            &format!(
+                "Please see below.\r\n\r\n{}",
+                outlook_quote(&form_text(&[(field, value)]))
+            ),
         );
         let recorded = w
             .put("basildon", &raw, uk(2026, 11, 24, 10, n as u32))
@@ -674,6 +679,13 @@ async fn a_form_in_another_authoritys_mailbox_changes_nothing_of_this_ones_case(
             "{field}: {recorded:?}"
         );
     }
+    // Set aside under its own sender, not the inbox its quote names.
+    let held = w.store.quarantined().await.expect("quarantine");
+    assert!(
+        held.iter()
+            .all(|q| q.sender.as_deref() == Some("jo.probation@justice.gov.uk")),
+        "{held:?}"
+    );
     // No second case, nothing moved on Colchester's, nobody told of a
     // refusal.
     assert_eq!(w.store.cases(None, false).await.expect("cases").len(), 1);

@@ -502,9 +502,13 @@ async fn take_in(
             .map(|s| s.chars().take(200).collect()),
         kind: analysis.kind,
         outcome: analysis.referral.as_ref().map(|r| r.outcome),
+        // Who sent it: for a forwarded referral, who sent it first; for
+        // an answer in a thread, its own sender, never someone its quote
+        // names (the gateway's own inbox, say).
         sender: analysis
             .original_sender
             .as_ref()
+            .filter(|_| analysis.is_forward || analysis.kind == Kind::Referral)
             .or(analysis.from.as_ref())
             .map(|a| a.to_string()),
         sender_is_its_own: analysis.original_sender.is_none()
