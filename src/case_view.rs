@@ -717,8 +717,12 @@ pub fn sentence(config: &Config, case: &CaseDetail, e: &Event) -> String {
         EventKind::ReferralRefusedNoConsent => {
             "Referral received without the person's consent: recorded as a refusal, nothing kept about them".into()
         }
-        EventKind::ReferralAttached => "The referrer's form received again for this case".into(),
-        EventKind::ReferralCompleted => "The referral completed by the referrer".into(),
+        // The referrer or the case lead: the form again, or answers in a
+        // reply; the event does not say which of them.
+        EventKind::ReferralAttached => {
+            "The form or answers for this case received again from the referring side".into()
+        }
+        EventKind::ReferralCompleted => "The referral completed by the referring side".into(),
         EventKind::ReferralDetailsAdded => {
             let missing = labels_of(&detail, "missing");
             if missing.is_empty() {
