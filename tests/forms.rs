@@ -1565,13 +1565,18 @@ async fn a_yes_the_answer_takes_back_is_asked_again_saying_so() {
     );
 }
 
-/// The incomplete mails of the case, oldest first.
-async fn incomplete_mails(w: &World, reference: &str) -> Vec<OutboxRow> {
-    w.rows("incomplete")
+/// The case's mails of one purpose, oldest first.
+async fn mails_of(w: &World, purpose: &str, reference: &str) -> Vec<OutboxRow> {
+    w.rows(purpose)
         .await
         .into_iter()
         .filter(|r| r.case_ref.as_deref() == Some(reference))
         .collect()
+}
+
+/// The incomplete mails of the case, oldest first.
+async fn incomplete_mails(w: &World, reference: &str) -> Vec<OutboxRow> {
+    mails_of(w, "incomplete", reference).await
 }
 
 /// The case lead's answer to `asked`, from their own mailbox,
@@ -1731,10 +1736,9 @@ async fn a_reply_that_adds_nothing_to_the_last_request_is_not_asked_again() {
 
 /// The notices the council got about the case, each on one line.
 async fn notices(w: &World, reference: &str) -> Vec<String> {
-    w.rows("notice")
+    mails_of(w, "notice", reference)
         .await
         .iter()
-        .filter(|r| r.case_ref.as_deref() == Some(reference))
         .map(|r| one_line(&w.text_of(r)))
         .collect()
 }
