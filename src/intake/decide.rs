@@ -1112,27 +1112,14 @@ pub(super) fn complete_case(
         // The council had only the incomplete notice: now it has a
         // referral to act on, and its deadlines start.
         if let Some(authority) = authority_of_case(s, case) {
-            let mut notice = to_authority(
-                s.config,
-                authority,
-                Purpose::Notice,
-                false,
-                json!({
-                    "outcome": "complete",
-                    "missing": [],
-                    "invalid": [],
-                    "notes": completion_notes(
-                        s,
-                        analysis
-                            .from
-                            .as_ref()
-                            .map_or(CompletedBy::Referrer, |from| completed_by(case, from)),
-                        renamed,
-                        case.referral.consent == Some(true),
-                        case.consent_first_doubted,
-                    ),
-                }),
+            let notes = completion_notes(
+                s,
+                written_by(analysis, case),
+                renamed,
+                case.referral.consent == Some(true),
+                case.consent_first_doubted,
             );
+            let mut notice = notice_of_complete(s, authority, notes, None);
             notice.step = Some("notice:completed".into());
             plan.mails.push(notice);
         }
@@ -1162,29 +1149,48 @@ fn later_consent_doubted(
         return None;
     }
     let authority = authority_of_case(s, case)?;
-    let by = analysis
+    let note = format!(
+        "A later form for this referral, from {}, did not answer consent with a plain Yes: {}. \
+         The consent given before stands, but read that form before sharing anything: it may \
+         limit what the person agreed to.",
+        written_by(analysis, case).words(),
+        doubt.said()
+    );
+    Some(notice_of_complete(
+        s,
+        authority,
+        vec![note],
+        Some(original(analysis)),
+    ))
+}
+
+/// The council's notice of a referral complete on an open case, with
+/// what it must know of it (`notes`), and the message it came with.
+fn notice_of_complete(
+    s: &Situation<'_>,
+    authority: &Authority,
+    notes: Vec<String>,
+    original: Option<serde_json::Value>,
+) -> OutgoingMail {
+    let mut context = json!({
+        "outcome": "complete",
+        "missing": [],
+        "invalid": [],
+        "notes": notes,
+    });
+    if let Some(original) = original {
+        context["original"] = original;
+    }
+    to_authority(s.config, authority, Purpose::Notice, false, context)
+}
+
+/// Who on the referring side wrote the message: the case lead when it
+/// comes from the case lead's address, else the referrer.
+fn written_by(analysis: &Analysis, case: &CaseContacts) -> CompletedBy {
+    analysis
         .from
         .as_ref()
-        .map_or(CompletedBy::Referrer, |from| completed_by(case, from));
-    Some(to_authority(
-        s.config,
-        authority,
-        Purpose::Notice,
-        false,
-        json!({
-            "outcome": "complete",
-            "missing": [],
-            "invalid": [],
-            "original": original(analysis),
-            "notes": [format!(
-                "A later form for this referral, from {}, did not answer consent with a plain \
-                 Yes: {}. The consent given before stands, but read that form before sharing \
-                 anything: it may limit what the person agreed to.",
-                by.words(),
-                doubt.said()
-            )],
-        }),
-    ))
+        .map_or(CompletedBy::Referrer, |from| completed_by(case, from))
 }
 
 /// Adds the answer to the referring side's message to the plan, unless it
