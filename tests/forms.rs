@@ -1394,14 +1394,7 @@ async fn a_limit_first_written_in_a_reply_is_flagged_to_the_council_too() {
         completed.contains("The first answer on consent was not a plain Yes"),
         "{completed}"
     );
-    let said = header_of(
-        &w,
-        &reference,
-        chrono::NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
-        dtr_gateway::case_view::CONSENT_FIRST_ANSWER,
-    )
-    .await
-    .expect("the first consent answer on the case");
+    let said = first_consent_answer(&w, &reference).await;
     assert!(said.contains("a limit or a condition"), "{said}");
 }
 
@@ -1447,14 +1440,7 @@ async fn a_yes_with_a_limit_is_asked_again_saying_why_until_answered_as_asked() 
             && last.contains("for any limit on what may be shared"),
         "{last}"
     );
-    let said = header_of(
-        &w,
-        &reference,
-        chrono::NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
-        dtr_gateway::case_view::CONSENT_FIRST_ANSWER,
-    )
-    .await
-    .expect("the first consent answer on the case");
+    let said = first_consent_answer(&w, &reference).await;
     assert!(
         said.contains("read the referrer's and the case lead's mails"),
         "{said}"
@@ -1572,6 +1558,19 @@ async fn mails_of(w: &World, purpose: &str, reference: &str) -> Vec<OutboxRow> {
         .into_iter()
         .filter(|r| r.case_ref.as_deref() == Some(reference))
         .collect()
+}
+
+/// The case view's row on the first consent answer, on Tuesday 24
+/// November 2026.
+async fn first_consent_answer(w: &World, reference: &str) -> String {
+    header_of(
+        w,
+        reference,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+        dtr_gateway::case_view::CONSENT_FIRST_ANSWER,
+    )
+    .await
+    .expect("the first consent answer on the case")
 }
 
 /// The incomplete mails of the case, oldest first.
